@@ -1,0 +1,1399 @@
+"""The quote-to-cash application: one method per command, plain query methods.
+
+Steps that touch several aggregates are saved in one ``save`` (one transaction): issuing an invoice
+with its number, allocating a payment with the invoices it pays, drawing an allowance with the
+request it covers. A version clash is retried a few times, then raised as ConcurrencyConflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from q2c_core.domain.allocation import OpenItem, allocate_payment
+from q2c_core.domain.contract import (
+    BillingFrequency,
+    BillingTiming,
+    Contract,
+    DayCount,
+    PeriodAlignment,
+    PricePoint,
+    SubContract,
+)
+from q2c_core.domain.customer import Customer
+from q2c_core.domain.enhancement_request import (
+    EnhancementRequest,
+    Estimate,
+    Expense,
+    PurchaseOrder,
+    RequestStatus,
+    TimeEntry,
+)
+from q2c_core.domain.errors import (
+    ConcurrencyConflict,
+    CurrencyMismatch,
+    InvalidTransition,
+    InvalidValue,
+    NotFound,
+    RuleViolated,
+)
+from q2c_core.domain.invoice import (
+    ApprovalPolicy,
+    CreditDisposition,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+)
+from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
+from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
+from q2c_core.domain.money import Money, to_decimal, total
+from q2c_core.domain.payment import Payment
+from q2c_core.domain.prepaid_allowance import (
+    AllowanceStatus,
+    AllowanceUnit,
+    Charge,
+    PrepaidAllowance,
+)
+from q2c_core.domain.tax import TaxRate
+from q2c_core.domain.transcoding import register_transcodings
+from q2c_core.domain.values import Period
+from q2c_core.storage import ensure_postgres_schema, env_for_url
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+SERIES_BY_KIND = {
+    InvoiceKind.STANDARD: ("INV", "INV-"),
+    InvoiceKind.DEPOSIT: ("INV", "INV-"),
+    InvoiceKind.CREDIT_NOTE: ("CN", "CN-"),
+}
+
+
+@attrs.frozen
+class CustomerSummary:
+    """What the review of one customer needs: invoiced, paid, open, unbilled, prepaid left."""
+
+    customer_id: UUID
+    name: str
+    currency: str
+    invoiced: Money
+    paid: Money
+    open: Money
+    credit: Money
+    unbilled_work: Money
+    prepaid_hours_left: Decimal
+    past_due: Money
+
+
+@attrs.frozen
+class WorkBuckets:
+    """Where the hours of one billable time entry are: exactly one bucket per hour."""
+
+    entry_id: str
+    hours: Decimal
+    unbilled: Decimal
+    covered: Decimal
+    invoiced: Decimal
+
+
+class QuoteToCash(Application[UUID]):
+    """Requests, allowances, contracts, invoices and payments, event-sourced."""
+
+    name = "QuoteToCash"
+    snapshotting_intervals = {  # noqa: RUF012 - eventsourcing reads this class attribute
+        Contract: 50,
+        PrepaidAllowance: 50,
+        Customer: 50,
+        InvoiceNumberSeries: 50,
+    }
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        approval_policy: ApprovalPolicy | None = None,
+        max_retries: int = 5,
+    ) -> None:
+        super().__init__(env)
+        self.approval_policy = approval_policy or ApprovalPolicy()
+        self.max_retries = max_retries
+
+    @classmethod
+    def open(cls, url: str, **kwargs: Any) -> QuoteToCash:
+        """Open the application on ``memory:``, ``sqlite:///file.db`` or ``postgresql://...``."""
+        env = env_for_url(url)
+        ensure_postgres_schema(env)
+        return cls(env, **kwargs)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """eventsourcing's own transcodings plus q2c's values, enums and dates."""
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    def _get(self, cls: type[A], aggregate_id: UUID) -> A:
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(
+                f"no {cls.__name__} with this id", field="id", aggregate_id=aggregate_id
+            ) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(
+                f"{aggregate_id} is a {type(aggregate).__name__}, not a {cls.__name__}",
+                field="id",
+                aggregate_id=aggregate_id,
+            )
+        return aggregate
+
+    def _atomically(self, step: Callable[[], tuple[R, Sequence[Aggregate]]]) -> R:
+        """Run a command step and save what it changed in one transaction, retrying clashes."""
+        for _ in range(self.max_retries):
+            result, changed = step()
+            try:
+                self.save(*changed)
+            except IntegrityError:
+                continue
+            return result
+        raise ConcurrencyConflict(
+            f"gave up after {self.max_retries} attempts: other writers kept changing the same "
+            "aggregates",
+            field="version",
+        )
+
+    def _update(self, cls: type[A], aggregate_id: UUID, change: Callable[[A], None]) -> None:
+        def step() -> tuple[None, list[Aggregate]]:
+            aggregate = self._get(cls, aggregate_id)
+            change(aggregate)
+            return None, [aggregate]
+
+        self._atomically(step)
+
+    def _topic_ids(self, *classes: type[Aggregate]) -> Iterator[UUID]:
+        """Ids of aggregates of the given classes, by scanning their creation events."""
+        topics = [
+            f"{c.__module__}:{c.__qualname__}.{name}"
+            for c in classes
+            for name in _created_event_names(c)
+        ]
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
+            if not page:
+                return
+            for n in page:
+                yield UUID(str(n.originator_id))
+            start = page[-1].id + 1
+
+    # -- customers -------------------------------------------------------------------------------
+
+    def register_customer(
+        self,
+        name: str,
+        currency: str,
+        *,
+        account_manager: str,
+        actor: str,
+        payment_terms_days: int = 30,
+        tax_rate: TaxRate | None = None,
+        country: str = "",
+        tax_id: str = "",
+        address: str = "",
+    ) -> UUID:
+        """Register a customer with its billing defaults."""
+        customer = Customer(
+            name=name,
+            currency=currency,
+            account_manager=account_manager,
+            actor=actor,
+            payment_terms_days=payment_terms_days,
+            tax_rate=tax_rate,
+            country=country,
+            tax_id=tax_id,
+            address=address,
+        )
+        self.save(customer)
+        return customer.id
+
+    def customer(self, customer_id: UUID) -> Customer:
+        """One customer."""
+        return self._get(Customer, customer_id)
+
+    def customers(self) -> list[Customer]:
+        """Every customer, in registration order."""
+        return [self.customer(cid) for cid in self._topic_ids(Customer)]
+
+    # -- enhancement requests --------------------------------------------------------------------
+
+    def open_request(
+        self,
+        customer_id: UUID,
+        title: str,
+        *,
+        requested_on: date,
+        actor: str,
+        account_manager: str | None = None,
+        contract_id: UUID | None = None,
+        product_area: str = "",
+        description: str = "",
+    ) -> UUID:
+        """Log a client's request for an enhancement."""
+
+        def step() -> tuple[UUID, list[Aggregate]]:
+            customer = self.customer(customer_id)
+            request = EnhancementRequest(
+                customer_id=customer_id,
+                title=title,
+                account_manager=account_manager or customer.account_manager,
+                requested_on=requested_on,
+                actor=actor,
+                contract_id=contract_id,
+                product_area=product_area,
+                description=description,
+            )
+            customer.add_request(request.id)
+            return request.id, [request, customer]
+
+        return self._atomically(step)
+
+    def request(self, request_id: UUID) -> EnhancementRequest:
+        """One enhancement request."""
+        return self._get(EnhancementRequest, request_id)
+
+    def estimate_request(
+        self,
+        request_id: UUID,
+        *,
+        actor: str,
+        hours: Decimal | int | str | None = None,
+        rate: Money | None = None,
+        fixed_price: Money | None = None,
+    ) -> None:
+        """Estimate the work: hours at a rate, or a fixed price."""
+        estimate = Estimate(hours=hours, rate=rate, fixed_price=fixed_price)
+        self._update(EnhancementRequest, request_id, lambda r: r.estimate_work(estimate, actor))
+
+    def send_quote(self, request_id: UUID, *, sent_on: date, actor: str) -> None:
+        """Forward the estimate to the customer with a request for a PO."""
+        self._update(EnhancementRequest, request_id, lambda r: r.send_quote(sent_on, actor))
+
+    def receive_purchase_order(
+        self,
+        request_id: UUID,
+        *,
+        number: str,
+        amount: Money,
+        received_on: date,
+        actor: str,
+        shortfall_reason: str | None = None,
+    ) -> None:
+        """Record the customer's PO (one below the estimate needs a shortfall reason)."""
+        po = PurchaseOrder(number, amount, received_on, shortfall_reason)
+        self._update(EnhancementRequest, request_id, lambda r: r.receive_purchase_order(po, actor))
+
+    def cover_request_by_allowance(
+        self, request_id: UUID, allowance_id: UUID, *, actor: str
+    ) -> None:
+        """Let a prepaid allowance of the same customer cover the request instead of a PO."""
+
+        def step() -> tuple[None, list[Aggregate]]:
+            request = self.request(request_id)
+            allowance = self.allowance(allowance_id)
+            if allowance.customer_id != request.customer_id:
+                raise RuleViolated(
+                    "the allowance belongs to another customer",
+                    field="allowance_id",
+                    aggregate_id=request_id,
+                    value=allowance_id,
+                )
+            if allowance.status is not AllowanceStatus.OPEN:
+                raise InvalidTransition(
+                    f"the allowance is {allowance.status.value}",
+                    field="allowance_id",
+                    aggregate_id=request_id,
+                    value=allowance_id,
+                )
+            if request.currency not in (None, allowance.currency):
+                raise CurrencyMismatch(
+                    f"request in {request.currency}, allowance in {allowance.currency}",
+                    field="allowance_id",
+                    aggregate_id=request_id,
+                )
+            request.cover_by_allowance(allowance_id, actor)
+            return None, [request]
+
+        self._atomically(step)
+
+    def decline_request(self, request_id: UUID, *, reason: str, actor: str) -> None:
+        """The customer declined the quote."""
+        self._update(EnhancementRequest, request_id, lambda r: r.decline(reason, actor))
+
+    def cancel_request(self, request_id: UUID, *, reason: str, actor: str) -> None:
+        """Cancel the request before it is completed."""
+        self._update(EnhancementRequest, request_id, lambda r: r.cancel(reason, actor))
+
+    def authorize_work(
+        self, request_id: UUID, *, authorized_on: date, actor: str, due_on: date | None = None
+    ) -> None:
+        """Open the request for work (only once a PO or allowance covers it)."""
+        self._update(
+            EnhancementRequest,
+            request_id,
+            lambda r: r.authorize_work(authorized_on, actor, due_on),
+        )
+
+    def log_work(self, request_id: UUID, entry: TimeEntry, *, actor: str) -> None:
+        """Log authorized work; on an allowance-covered request it draws the allowance too."""
+
+        def step() -> tuple[None, list[Aggregate]]:
+            request = self.request(request_id)
+            request.log_work(entry, actor)
+            changed: list[Aggregate] = [request]
+            if request.allowance_id is not None and entry.billable:
+                allowance = self.allowance(request.allowance_id)
+                allowance.charge_work(self._charge(allowance, request_id, entry), actor)
+                changed.append(allowance)
+            return None, changed
+
+        self._atomically(step)
+
+    @staticmethod
+    def _charge(allowance: PrepaidAllowance, request_id: UUID, entry: TimeEntry) -> Charge:
+        quantity = entry.hours if allowance.unit is AllowanceUnit.HOURS else entry.value.amount
+        return Charge(entry.entry_id, request_id, entry.work_date, quantity, entry.rate)
+
+    def import_work(self, request_id: UUID, entry: TimeEntry, *, source: str, actor: str) -> bool:
+        """Record work that arrives from outside (a PSA export). Never drops it.
+
+        On an authorized request it is logged as usual; otherwise it is recorded as unauthorized
+        work, flagged for follow-up. An entry id already recorded is skipped (returns False), so
+        importing the same file twice records nothing twice.
+        """
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            request = self.request(request_id)
+            if entry.entry_id in request.item_ids():
+                return False, []
+            if request.status is RequestStatus.AUTHORIZED:
+                request.log_work(entry, actor)
+                changed: list[Aggregate] = [request]
+                if request.allowance_id is not None and entry.billable:
+                    allowance = self.allowance(request.allowance_id)
+                    allowance.charge_work(self._charge(allowance, request_id, entry), actor)
+                    changed.append(allowance)
+                return True, changed
+            request.record_unauthorized_work(entry, source, actor)
+            return True, [request]
+
+        return self._atomically(step)
+
+    def log_expense(self, request_id: UUID, expense: Expense, *, actor: str) -> None:
+        """Log an expense incurred for authorized work."""
+        self._update(EnhancementRequest, request_id, lambda r: r.log_expense(expense, actor))
+
+    def complete_request(self, request_id: UUID, *, completed_on: date, actor: str) -> None:
+        """The work is done."""
+        self._update(EnhancementRequest, request_id, lambda r: r.complete(completed_on, actor))
+
+    # -- prepaid allowances ----------------------------------------------------------------------
+
+    def grant_allowance(
+        self,
+        customer_id: UUID,
+        *,
+        unit: AllowanceUnit,
+        quantity: Decimal | int | str,
+        period: Period,
+        granted_on: date,
+        actor: str,
+        contract_id: UUID | None = None,
+        currency: str | None = None,
+    ) -> UUID:
+        """Grant prepaid hours or money for a period."""
+
+        def step() -> tuple[UUID, list[Aggregate]]:
+            customer = self.customer(customer_id)
+            allowance = PrepaidAllowance(
+                customer_id=customer_id,
+                unit=unit,
+                quantity=to_decimal(quantity, "quantity"),
+                period=period,
+                granted_on=granted_on,
+                actor=actor,
+                currency=currency or customer.currency,
+                contract_id=contract_id,
+            )
+            customer.add_allowance(allowance.id)
+            return allowance.id, [allowance, customer]
+
+        return self._atomically(step)
+
+    def allowance(self, allowance_id: UUID) -> PrepaidAllowance:
+        """One prepaid allowance."""
+        return self._get(PrepaidAllowance, allowance_id)
+
+    def top_up_allowance(
+        self,
+        allowance_id: UUID,
+        quantity: Decimal | int | str,
+        *,
+        topped_up_on: date,
+        reason: str,
+        actor: str,
+    ) -> None:
+        """Add hours or money to an open allowance."""
+        amount = to_decimal(quantity, "quantity")
+        self._update(
+            PrepaidAllowance,
+            allowance_id,
+            lambda a: a.top_up(amount, topped_up_on, reason, actor),
+        )
+
+    def expire_allowance(self, allowance_id: UUID, *, expired_on: date, actor: str) -> None:
+        """Close an allowance whose period is over; what is left is forfeited."""
+        self._update(PrepaidAllowance, allowance_id, lambda a: a.expire(expired_on, actor))
+
+    def roll_over_allowance(
+        self,
+        allowance_id: UUID,
+        *,
+        new_period: Period,
+        rolled_over_on: date,
+        actor: str,
+        quantity: Decimal | int | str | None = None,
+        extra: Decimal | int | str = 0,
+    ) -> UUID:
+        """Carry what is left (or part of it) into a new allowance, plus any extra grant."""
+
+        def step() -> tuple[UUID, list[Aggregate]]:
+            old = self.allowance(allowance_id)
+            customer = self.customer(old.customer_id)
+            carried = old.remaining if quantity is None else to_decimal(quantity, "quantity")
+            new = PrepaidAllowance(
+                customer_id=old.customer_id,
+                unit=old.unit,
+                quantity=carried + to_decimal(extra, "extra"),
+                period=new_period,
+                granted_on=rolled_over_on,
+                actor=actor,
+                currency=old.currency,
+                contract_id=old.contract_id,
+                rolled_over_from=old.id,
+            )
+            old.roll_over(new.id, carried, rolled_over_on, actor)
+            customer.add_allowance(new.id)
+            return new.id, [old, new, customer]
+
+        return self._atomically(step)
+
+    # -- invoices --------------------------------------------------------------------------------
+
+    def invoice(self, invoice_id: UUID) -> Invoice:
+        """One invoice or credit note."""
+        return self._get(Invoice, invoice_id)
+
+    def draft_invoice(
+        self,
+        customer_id: UUID,
+        lines: list[InvoiceLine],
+        *,
+        drafted_on: date,
+        actor: str,
+        kind: InvoiceKind = InvoiceKind.STANDARD,
+        currency: str | None = None,
+        purchase_order_number: str | None = None,
+        note: str = "",
+    ) -> UUID:
+        """Draft an invoice from lines the caller built (contract periods, manual items)."""
+
+        def step() -> tuple[UUID, list[Aggregate]]:
+            customer = self.customer(customer_id)
+            invoice = Invoice(
+                customer_id=customer_id,
+                kind=kind,
+                currency=currency or customer.currency,
+                lines=list(lines),
+                drafted_on=drafted_on,
+                actor=actor,
+                approval_policy=self.approval_policy,
+                payment_terms_days=customer.payment_terms_days,
+                account_manager=customer.account_manager,
+                purchase_order_number=purchase_order_number,
+                note=note,
+            )
+            customer.add_invoice(invoice.id)
+            return invoice.id, [invoice, customer]
+
+        return self._atomically(step)
+
+    def draft_request_invoice(self, request_id: UUID, *, drafted_on: date, actor: str) -> UUID:
+        """Draft an invoice for everything billable and not yet billed on a request."""
+
+        def step() -> tuple[UUID, list[Aggregate]]:
+            request = self.request(request_id)
+            if request.status not in (RequestStatus.AUTHORIZED, RequestStatus.COMPLETED):
+                raise InvalidTransition(
+                    f"cannot invoice a request that is {request.status.value}",
+                    field="status",
+                    aggregate_id=request_id,
+                    value=request.status,
+                )
+            customer = self.customer(request.customer_id)
+            assert request.estimate is not None
+            currency = request.estimate.total.currency
+            tax = customer.tax_rate
+            lines: list[InvoiceLine] = []
+            billed_items: list[str] = []
+            allowance: PrepaidAllowance | None = None
+            overage: dict[str, Decimal] = {}
+            charged: set[str] = set()
+            if request.allowance_id is not None:
+                allowance = self.allowance(request.allowance_id)
+                charged = {c.entry_id for c in allowance.charges if c.request_id == request_id}
+                open_overage = allowance.unbilled_overage()
+                for entry_id in sorted(charged):
+                    if entry_id not in open_overage:
+                        continue
+                    entry = request.entry(entry_id)
+                    quantity = open_overage[entry_id]
+                    overage[entry_id] = quantity
+                    money_unit = allowance.unit is AllowanceUnit.MONEY
+                    lines.append(
+                        InvoiceLine(
+                            line_id=f"L{len(lines) + 1}",
+                            description=f"{request.title}: {entry.worker} {entry.work_date} "
+                            "beyond prepaid allowance",
+                            quantity=Decimal(1) if money_unit else quantity,
+                            unit_price=Money(quantity, currency) if money_unit else entry.rate,
+                            tax=tax,
+                            source=LineSource(
+                                SourceKind.ALLOWANCE_OVERAGE,
+                                request_id=request_id,
+                                time_entry_ids=(entry_id,),
+                                hours=(quantity / entry.rate.amount if money_unit else quantity),
+                                allowance_id=allowance.id,
+                            ),
+                            revenue_kind=RevenueKind.ENHANCEMENT,
+                        )
+                    )
+            direct = [e for e in request.unbilled_entries() if e.entry_id not in charged]
+            fixed = request.estimate.is_fixed_price
+            if fixed and direct and request.status is RequestStatus.COMPLETED:
+                assert request.estimate.fixed_price is not None
+                lines.append(
+                    InvoiceLine(
+                        line_id=f"L{len(lines) + 1}",
+                        description=f"{request.title} (fixed price)",
+                        quantity=Decimal(1),
+                        unit_price=request.estimate.fixed_price,
+                        tax=tax,
+                        source=LineSource(
+                            SourceKind.WORK,
+                            request_id=request_id,
+                            time_entry_ids=tuple(e.entry_id for e in direct),
+                            hours=sum((e.hours for e in direct), Decimal(0)),
+                        ),
+                        revenue_kind=RevenueKind.ENHANCEMENT,
+                    )
+                )
+                billed_items += [e.entry_id for e in direct]
+            elif not fixed:
+                for entry in direct:
+                    lines.append(
+                        InvoiceLine(
+                            line_id=f"L{len(lines) + 1}",
+                            description=f"{request.title}: {entry.worker} {entry.work_date}",
+                            quantity=entry.hours,
+                            unit_price=entry.rate,
+                            tax=tax,
+                            source=LineSource(
+                                SourceKind.WORK,
+                                request_id=request_id,
+                                time_entry_ids=(entry.entry_id,),
+                                hours=entry.hours,
+                            ),
+                            revenue_kind=RevenueKind.ENHANCEMENT,
+                        )
+                    )
+                    billed_items.append(entry.entry_id)
+            for expense in request.unbilled_expenses():
+                lines.append(
+                    InvoiceLine(
+                        line_id=f"L{len(lines) + 1}",
+                        description=f"{request.title}: {expense.description}",
+                        quantity=Decimal(1),
+                        unit_price=expense.amount,
+                        tax=tax,
+                        source=LineSource(
+                            SourceKind.EXPENSE, request_id=request_id, expense_id=expense.expense_id
+                        ),
+                        revenue_kind=RevenueKind.EXPENSE,
+                    )
+                )
+                billed_items.append(expense.expense_id)
+            if not lines:
+                raise RuleViolated(
+                    "nothing billable is left unbilled on this request",
+                    field="work",
+                    aggregate_id=request_id,
+                )
+            invoice = Invoice(
+                customer_id=request.customer_id,
+                kind=InvoiceKind.STANDARD,
+                currency=currency,
+                lines=lines,
+                drafted_on=drafted_on,
+                actor=actor,
+                approval_policy=self.approval_policy,
+                payment_terms_days=customer.payment_terms_days,
+                account_manager=request.account_manager,
+                purchase_order_number=(
+                    request.purchase_order.number if request.purchase_order else None
+                ),
+            )
+            invoice_id = invoice.id
+            changed: list[Aggregate] = [invoice, request, customer]
+            left_after = [
+                e
+                for e in request.unbilled_entries()
+                if e.entry_id not in charged and e.entry_id not in billed_items
+            ]
+            all_billed = not left_after and (not fixed or request.status is RequestStatus.COMPLETED)
+            request.record_invoiced(invoice_id, billed_items, all_billed, actor)
+            if allowance is not None and overage:
+                allowance.bill_overage(invoice_id, overage, actor)
+                changed.append(allowance)
+            customer.add_invoice(invoice_id)
+            return invoice_id, changed
+
+        return self._atomically(step)
+
+    def draft_deposit_invoice(
+        self,
+        customer_id: UUID,
+        amount: Money,
+        *,
+        description: str,
+        drafted_on: date,
+        actor: str,
+        request_id: UUID | None = None,
+    ) -> UUID:
+        """Draft a down-payment invoice (net amount); it is deducted later on the final invoice."""
+        customer = self.customer(customer_id)
+        line = InvoiceLine(
+            line_id="L1",
+            description=description,
+            quantity=Decimal(1),
+            unit_price=amount,
+            tax=customer.tax_rate,
+            source=LineSource(SourceKind.DEPOSIT, request_id=request_id),
+            revenue_kind=RevenueKind.DEPOSIT,
+        )
+        return self.draft_invoice(
+            customer_id,
+            [line],
+            drafted_on=drafted_on,
+            actor=actor,
+            kind=InvoiceKind.DEPOSIT,
+            currency=amount.currency,
+        )
+
+    def deduct_deposit(self, invoice_id: UUID, deposit_invoice_id: UUID, *, actor: str) -> None:
+        """Deduct an issued deposit invoice on a draft final invoice, line by line."""
+
+        def step() -> tuple[None, list[Aggregate]]:
+            final = self.invoice(invoice_id)
+            deposit = self.invoice(deposit_invoice_id)
+            if deposit.customer_id != final.customer_id:
+                raise RuleViolated(
+                    "the deposit belongs to another customer",
+                    field="deposit_invoice_id",
+                    aggregate_id=invoice_id,
+                )
+            if final.kind is not InvoiceKind.STANDARD:
+                raise RuleViolated(
+                    "deposits are deducted on a standard invoice",
+                    field="kind",
+                    aggregate_id=invoice_id,
+                )
+            deposit.deduct_deposit(invoice_id, actor)
+            start = len(final.lines)
+            lines = [
+                InvoiceLine(
+                    line_id=f"L{start + i + 1}",
+                    description=f"Less deposit invoice {deposit.number}: {line.description}",
+                    quantity=Decimal(-1),
+                    unit_price=line.net,
+                    tax=line.tax,
+                    source=LineSource(
+                        SourceKind.DEPOSIT_DEDUCTION, invoice_id=deposit.id, line_id=line.line_id
+                    ),
+                    revenue_kind=RevenueKind.DEPOSIT,
+                    price_reason=f"deposit {deposit.number} deducted",
+                )
+                for i, line in enumerate(deposit.lines)
+            ]
+            final.add_lines(lines, actor)
+            return None, [final, deposit]
+
+        self._atomically(step)
+
+    def _logged_hours(self, invoice: Invoice) -> dict[str, Decimal]:
+        requests: dict[UUID, EnhancementRequest] = {}
+        hours: dict[str, Decimal] = {}
+        for line in invoice.lines:
+            source = line.source
+            if source is None or source.request_id is None or not source.time_entry_ids:
+                continue
+            if source.request_id not in requests:
+                requests[source.request_id] = self.request(source.request_id)
+            for w in requests[source.request_id].work:
+                hours[w.entry.entry_id] = w.entry.hours
+        return hours
+
+    def approve_invoice(
+        self, invoice_id: UUID, *, role: str, approved_on: date, actor: str
+    ) -> None:
+        """Sign off for one role; the line checks run against the hours actually logged."""
+
+        def step() -> tuple[None, list[Aggregate]]:
+            invoice = self.invoice(invoice_id)
+            invoice.approve(role, approved_on, self._logged_hours(invoice), actor)
+            return None, [invoice]
+
+        self._atomically(step)
+
+    def issue_invoice(
+        self, invoice_id: UUID, *, issued_on: date, actor: str, series: str | None = None
+    ) -> str:
+        """Issue with the next gapless number of its series; returns the number."""
+
+        def step() -> tuple[str, list[Aggregate]]:
+            invoice = self.invoice(invoice_id)
+            name, prefix = SERIES_BY_KIND[invoice.kind]
+            name = series or name
+            seq = self._series(name, prefix if series is None else f"{name}-")
+            number = seq.next_number
+            invoice.issue(name, number, issued_on, actor)
+            seq.assign(invoice_id, number)
+            changed: list[Aggregate] = [invoice, seq]
+            if invoice.kind is InvoiceKind.CREDIT_NOTE:
+                changed += self._apply_credit_note(invoice, issued_on, actor)
+            return number, changed
+
+        return self._atomically(step)
+
+    def _series(self, name: str, prefix: str) -> InvoiceNumberSeries:
+        series_id = InvoiceNumberSeries.create_id(name)
+        try:
+            return self._get(InvoiceNumberSeries, series_id)
+        except NotFound:
+            return InvoiceNumberSeries(name=name, prefix=prefix)
+
+    def _apply_credit_note(self, note: Invoice, on: date, actor: str) -> list[Aggregate]:
+        assert note.credits_invoice_id is not None
+        original = self.invoice(note.credits_invoice_id)
+        line_ids = [ln.source.line_id for ln in note.lines if ln.source and ln.source.line_id]
+        original.apply_credit(note.id, note.total, line_ids, on, actor)
+        changed: list[Aggregate] = [original]
+        requests: dict[UUID, EnhancementRequest] = {}
+        allowances: dict[UUID, PrepaidAllowance] = {}
+        for line in note.lines:
+            source = line.source
+            if source is None or source.request_id is None:
+                continue
+            request = requests.get(source.request_id) or self.request(source.request_id)
+            requests[source.request_id] = request
+            if source.allowance_id is not None:
+                allowance = allowances.get(source.allowance_id) or self.allowance(
+                    source.allowance_id
+                )
+                allowances[source.allowance_id] = allowance
+                if note.credit_disposition is CreditDisposition.REBILLABLE:
+                    allowance.release_overage(
+                        original.id,
+                        {source.time_entry_ids[0]: _overage_quantity(allowance, line)},
+                        f"credit note {note.number}",
+                        actor,
+                    )
+                continue
+            items = list(source.time_entry_ids) + ([source.expense_id] if source.expense_id else [])
+            if not items:
+                continue
+            if note.credit_disposition is CreditDisposition.REBILLABLE:
+                request.release_work(original.id, items, f"credit note {note.number}", actor)
+            else:
+                request.write_off_work(note.id, items, actor)
+        return changed + list(requests.values()) + list(allowances.values())
+
+    def void_invoice(self, invoice_id: UUID, *, reason: str, actor: str) -> None:
+        """Void a draft or approved invoice: what it billed becomes unbilled again."""
+
+        def step() -> tuple[None, list[Aggregate]]:
+            invoice = self.invoice(invoice_id)
+            invoice.void(reason, actor)
+            changed: list[Aggregate] = [invoice]
+            by_request: dict[UUID, list[str]] = {}
+            overage: dict[UUID, dict[str, Decimal]] = {}
+            for line in invoice.lines:
+                source = line.source
+                if source is None:
+                    continue
+                if source.kind is SourceKind.DEPOSIT_DEDUCTION and source.invoice_id:
+                    deposit = self.invoice(source.invoice_id)
+                    if deposit.deducted_by == invoice_id:
+                        deposit.release_deposit(invoice_id, actor)
+                        changed.append(deposit)
+                elif source.kind is SourceKind.ALLOWANCE_OVERAGE and source.allowance_id:
+                    allowance = self.allowance(source.allowance_id)
+                    per = overage.setdefault(source.allowance_id, {})
+                    per[source.time_entry_ids[0]] = _overage_quantity(allowance, line)
+                elif source.request_id is not None and source.kind in (
+                    SourceKind.WORK,
+                    SourceKind.EXPENSE,
+                ):
+                    items = list(source.time_entry_ids)
+                    if source.expense_id:
+                        items.append(source.expense_id)
+                    by_request.setdefault(source.request_id, []).extend(items)
+            for request_id, items in by_request.items():
+                request = self.request(request_id)
+                request.release_work(invoice_id, items, f"invoice voided: {reason}", actor)
+                changed.append(request)
+            for allowance_id, quantities in overage.items():
+                allowance = self.allowance(allowance_id)
+                allowance.release_overage(
+                    invoice_id, quantities, f"invoice voided: {reason}", actor
+                )
+                changed.append(allowance)
+            return None, changed
+
+        self._atomically(step)
+
+    def draft_credit_note(
+        self,
+        invoice_id: UUID,
+        *,
+        line_ids: Sequence[str],
+        disposition: CreditDisposition,
+        reason: str,
+        drafted_on: date,
+        actor: str,
+    ) -> UUID:
+        """Draft a credit note that reverses exactly the named lines of an issued invoice."""
+
+        def step() -> tuple[UUID, list[Aggregate]]:
+            original = self.invoice(invoice_id)
+            if not original.is_issued or original.kind is InvoiceKind.CREDIT_NOTE:
+                raise InvalidTransition(
+                    "only an issued invoice can be credited",
+                    field="status",
+                    aggregate_id=invoice_id,
+                    value=original.status,
+                )
+            if not reason.strip():
+                raise InvalidValue("must say why", field="reason", aggregate_id=invoice_id)
+            by_id = {line.line_id: line for line in original.lines}
+            already = original.credited_line_ids()
+            lines: list[InvoiceLine] = []
+            for n, line_id in enumerate(line_ids, start=1):
+                if line_id not in by_id:
+                    raise RuleViolated(
+                        f"no line {line_id} on invoice {original.number}",
+                        field="line_ids",
+                        aggregate_id=invoice_id,
+                        value=line_id,
+                    )
+                if line_id in already:
+                    raise RuleViolated(
+                        f"line {line_id} is already credited",
+                        field="line_ids",
+                        aggregate_id=invoice_id,
+                        value=line_id,
+                    )
+                line = by_id[line_id]
+                src = line.source or LineSource(SourceKind.MANUAL)
+                lines.append(
+                    attrs.evolve(
+                        line,
+                        line_id=f"C{n}",
+                        description=f"Credit for {original.number} line {line_id}: "
+                        f"{line.description}",
+                        source=attrs.evolve(
+                            src,
+                            kind=SourceKind.CREDIT,
+                            invoice_id=original.id,
+                            line_id=line_id,
+                            note=reason,
+                        ),
+                    )
+                )
+            if not lines:
+                raise InvalidValue("name at least one line", field="line_ids")
+            customer = self.customer(original.customer_id)
+            note = Invoice(
+                customer_id=original.customer_id,
+                kind=InvoiceKind.CREDIT_NOTE,
+                currency=original.currency,
+                lines=lines,
+                drafted_on=drafted_on,
+                actor=actor,
+                approval_policy=self.approval_policy,
+                payment_terms_days=0,
+                account_manager=original.account_manager,
+                purchase_order_number=original.purchase_order_number,
+                credits_invoice_id=original.id,
+                credit_disposition=disposition,
+                note=reason,
+            )
+            customer.add_invoice(note.id)
+            return note.id, [note, customer]
+
+        return self._atomically(step)
+
+    def notice_past_due(self, as_of: date, *, actor: str) -> list[UUID]:
+        """Record every issued invoice found past due on ``as_of`` that was not noticed yet."""
+        noticed: list[UUID] = []
+        for customer in self.customers():
+            for invoice in self._invoices(customer):
+                if invoice.is_past_due(as_of) and invoice.past_due_noticed_on is None:
+                    self._update(Invoice, invoice.id, lambda i: i.notice_past_due(as_of, actor))
+                    noticed.append(invoice.id)
+        return noticed
+
+    # -- payments --------------------------------------------------------------------------------
+
+    def receive_payment(
+        self,
+        customer_id: UUID,
+        amount: Money,
+        *,
+        received_on: date,
+        reference: str,
+        actor: str,
+        note: str = "",
+    ) -> UUID:
+        """Record money received; card numbers in reference or note are refused."""
+
+        def step() -> tuple[UUID, list[Aggregate]]:
+            customer = self.customer(customer_id)
+            payment = Payment(
+                customer_id=customer_id,
+                amount=amount,
+                received_on=received_on,
+                reference=reference,
+                actor=actor,
+                note=note,
+            )
+            customer.add_payment(payment.id)
+            return payment.id, [payment, customer]
+
+        return self._atomically(step)
+
+    def payment(self, payment_id: UUID) -> Payment:
+        """One payment."""
+        return self._get(Payment, payment_id)
+
+    def allocate_payment(
+        self,
+        payment_id: UUID,
+        allocations: Iterable[tuple[UUID, Money]] | None = None,
+        *,
+        allocated_on: date,
+        actor: str,
+    ) -> list[str]:
+        """Allocate a payment across invoices, explicitly or oldest due first; returns ids.
+
+        The payment and every invoice it pays are saved in one transaction.
+        """
+        explicit = None if allocations is None else list(allocations)
+
+        def step() -> tuple[list[str], list[Aggregate]]:
+            payment = self.payment(payment_id)
+            if explicit is None:
+                customer = self.customer(payment.customer_id)
+                items = [
+                    OpenItem(i.id, i.number or "", i.due_date or i.drafted_on, i.outstanding)
+                    for i in self._invoices(customer)
+                    if i.outstanding.is_positive() and i.currency == payment.amount.currency
+                ]
+                plan = [
+                    (a.invoice_id, a.amount) for a in allocate_payment(payment.unallocated, items)
+                ]
+            else:
+                plan = explicit
+            invoices: dict[UUID, Invoice] = {}
+            ids: list[str] = []
+            for invoice_id, amount in plan:
+                invoice = invoices.get(invoice_id) or self.invoice(invoice_id)
+                invoices[invoice_id] = invoice
+                if invoice.customer_id != payment.customer_id:
+                    raise RuleViolated(
+                        "the invoice belongs to another customer",
+                        field="invoice_id",
+                        aggregate_id=payment_id,
+                        value=invoice_id,
+                    )
+                allocation_id = uuid4().hex
+                payment.allocate(allocation_id, invoice_id, amount, allocated_on, actor)
+                invoice.apply_payment(allocation_id, payment_id, amount, allocated_on, actor)
+                ids.append(allocation_id)
+            return ids, [payment, *invoices.values()]
+
+        return self._atomically(step)
+
+    def reverse_allocation(
+        self, payment_id: UUID, allocation_id: str, *, reason: str, actor: str
+    ) -> None:
+        """Undo one allocation by a reversing event; the money becomes customer credit."""
+
+        def step() -> tuple[None, list[Aggregate]]:
+            payment = self.payment(payment_id)
+            allocation = payment.allocation(allocation_id)
+            payment.reverse_allocation(allocation_id, reason, actor)
+            invoice = self.invoice(allocation.invoice_id)
+            invoice.unapply_payment(allocation_id, reason, actor)
+            return None, [payment, invoice]
+
+        self._atomically(step)
+
+    def bounce_payment(
+        self, payment_id: UUID, *, bounced_on: date, reason: str, actor: str
+    ) -> None:
+        """The bank returned the payment: its allocations are reversed, invoices re-open."""
+
+        def step() -> tuple[None, list[Aggregate]]:
+            payment = self.payment(payment_id)
+            live = payment.live_allocations()
+            payment.bounce(bounced_on, reason, actor)
+            changed: list[Aggregate] = [payment]
+            for allocation in live:
+                invoice = self.invoice(allocation.invoice_id)
+                invoice.unapply_payment(allocation.allocation_id, f"bounced: {reason}", actor)
+                changed.append(invoice)
+            return None, changed
+
+        self._atomically(step)
+
+    # -- contracts -------------------------------------------------------------------------------
+
+    def sign_contract(
+        self,
+        customer_id: UUID,
+        *,
+        number: str,
+        term: Period,
+        frequency: BillingFrequency,
+        signed_on: date,
+        actor: str,
+        currency: str | None = None,
+        timing: BillingTiming = BillingTiming.IN_ADVANCE,
+        alignment: PeriodAlignment = PeriodAlignment.ANNIVERSARY,
+        day_count: DayCount = DayCount.ACTUAL,
+        auto_renew: bool = False,
+        sub_contracts: Sequence[SubContract] = (),
+    ) -> UUID:
+        """Sign a master maintenance contract, optionally with its first sub-contracts."""
+
+        def step() -> tuple[UUID, list[Aggregate]]:
+            customer = self.customer(customer_id)
+            contract = Contract(
+                customer_id=customer_id,
+                number=number,
+                currency=currency or customer.currency,
+                term=term,
+                frequency=frequency,
+                signed_on=signed_on,
+                actor=actor,
+                timing=timing,
+                alignment=alignment,
+                day_count=day_count,
+                auto_renew=auto_renew,
+                account_manager=customer.account_manager,
+                tax_rate=customer.tax_rate,
+                payment_terms_days=customer.payment_terms_days,
+            )
+            for sub in sub_contracts:
+                contract.add_sub_contract(sub, actor)
+            customer.add_contract(contract.id)
+            return contract.id, [contract, customer]
+
+        return self._atomically(step)
+
+    def contract(self, contract_id: UUID) -> Contract:
+        """One master contract."""
+        return self._get(Contract, contract_id)
+
+    def activate_contract(self, contract_id: UUID, *, effective: date, actor: str) -> None:
+        """Start the service."""
+        self._update(Contract, contract_id, lambda c: c.activate(effective, actor))
+
+    def suspend_contract(
+        self, contract_id: UUID, *, effective: date, reason: str, actor: str
+    ) -> None:
+        """Suspend by explicit decision, with its reason."""
+        self._update(Contract, contract_id, lambda c: c.suspend(effective, reason, actor))
+
+    def reactivate_contract(
+        self, contract_id: UUID, *, effective: date, reason: str, actor: str
+    ) -> None:
+        """Lift a suspension."""
+        self._update(Contract, contract_id, lambda c: c.reactivate(effective, reason, actor))
+
+    def renew_contract(
+        self,
+        contract_id: UUID,
+        *,
+        new_end: date,
+        effective: date,
+        actor: str,
+        uplift_percent: Decimal | int | str | None = None,
+        new_prices: dict[str, Money] | None = None,
+    ) -> None:
+        """Extend the term with a price uplift (percentage) or new prices."""
+        uplift = None if uplift_percent is None else to_decimal(uplift_percent, "uplift_percent")
+        self._update(
+            Contract,
+            contract_id,
+            lambda c: c.renew(new_end, effective, actor, uplift, new_prices),
+        )
+
+    def terminate_contract(
+        self, contract_id: UUID, *, effective: date, reason: str, actor: str
+    ) -> None:
+        """End the contract early."""
+        self._update(Contract, contract_id, lambda c: c.terminate(effective, reason, actor))
+
+    def expire_contract(self, contract_id: UUID, *, effective: date, actor: str) -> None:
+        """The term ran out."""
+        self._update(Contract, contract_id, lambda c: c.expire(effective, actor))
+
+    def add_sub_contract(self, contract_id: UUID, sub: SubContract, *, actor: str) -> None:
+        """Add a product, licence or site."""
+        self._update(Contract, contract_id, lambda c: c.add_sub_contract(sub, actor))
+
+    def remove_sub_contract(
+        self, contract_id: UUID, sub_id: str, *, effective_to: date, actor: str
+    ) -> None:
+        """End a sub-contract on a date (the first day not covered)."""
+        self._update(
+            Contract, contract_id, lambda c: c.remove_sub_contract(sub_id, effective_to, actor)
+        )
+
+    def reprice_sub_contract(
+        self, contract_id: UUID, sub_id: str, *, effective: date, annual_price: Money, actor: str
+    ) -> None:
+        """A new annual price from a date on."""
+        self._update(
+            Contract,
+            contract_id,
+            lambda c: c.reprice_sub_contract(sub_id, effective, annual_price, actor),
+        )
+
+    def reassign_sub_contract(
+        self,
+        from_contract_id: UUID,
+        sub_id: str,
+        to_contract_id: UUID,
+        *,
+        effective: date,
+        actor: str,
+    ) -> None:
+        """Move a sub-contract to another master contract on one date: no day twice, none lost."""
+
+        def step() -> tuple[None, list[Aggregate]]:
+            source = self.contract(from_contract_id)
+            target = self.contract(to_contract_id)
+            if source.customer_id != target.customer_id:
+                raise RuleViolated(
+                    "sub-contracts move only between contracts of one customer",
+                    field="to_contract_id",
+                    aggregate_id=from_contract_id,
+                )
+            sub = source.sub_contracts.get(sub_id)
+            if sub is None:
+                raise RuleViolated(
+                    f"no sub-contract {sub_id!r}", field="sub_id", aggregate_id=from_contract_id
+                )
+            later = tuple(p for p in sub.prices if p.effective > effective)
+            moved = attrs.evolve(
+                sub,
+                effective_from=effective,
+                prices=(PricePoint(effective, sub.price_on(effective)), *later),
+            )
+            source.reassign_away(sub_id, to_contract_id, effective, actor)
+            target.reassign_here(moved, from_contract_id, actor)
+            return None, [source, target]
+
+        self._atomically(step)
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    def _invoices(self, customer: Customer) -> list[Invoice]:
+        return [self.invoice(i) for i in customer.invoice_ids]
+
+    def invoices(self, customer_id: UUID) -> list[Invoice]:
+        """Every invoice and credit note of a customer, in drafting order."""
+        return self._invoices(self.customer(customer_id))
+
+    def open_invoices(self, customer_id: UUID) -> list[Invoice]:
+        """Issued invoices with money outstanding, oldest due first."""
+        return sorted(
+            (i for i in self.invoices(customer_id) if i.outstanding.is_positive()),
+            key=lambda i: (i.due_date or i.drafted_on, i.number or ""),
+        )
+
+    def payments(self, customer_id: UUID) -> list[Payment]:
+        """Every payment of a customer."""
+        return [self.payment(p) for p in self.customer(customer_id).payment_ids]
+
+    def customer_credit(self, customer_id: UUID) -> Money:
+        """Money received and not allocated to any invoice."""
+        customer = self.customer(customer_id)
+        return total(
+            (
+                p.unallocated
+                for p in self.payments(customer_id)
+                if p.amount.currency == customer.currency
+            ),
+            customer.currency,
+        )
+
+    def work_buckets(self, request_id: UUID) -> list[WorkBuckets]:
+        """For each billable time entry: hours unbilled, covered by allowance, invoiced."""
+        request = self.request(request_id)
+        allowance = (
+            self.allowance(request.allowance_id) if request.allowance_id is not None else None
+        )
+        draws = allowance.draws() if allowance else {}
+        result = []
+        for w in request.work:
+            e = w.entry
+            if not e.billable:
+                continue
+            if allowance is not None and e.entry_id in draws:
+                # a money allowance counts money; convert back to this entry's hours
+                to_hours = (
+                    e.hours / e.value.amount
+                    if allowance.unit is AllowanceUnit.MONEY and e.value.amount
+                    else Decimal(1)
+                )
+                covered = draws[e.entry_id].covered * to_hours
+                invoiced = allowance.billed_overage.get(e.entry_id, Decimal(0)) * to_hours
+                result.append(
+                    WorkBuckets(
+                        e.entry_id, e.hours, e.hours - covered - invoiced, covered, invoiced
+                    )
+                )
+            else:
+                billed = e.hours if e.entry_id in request.billed else Decimal(0)
+                result.append(
+                    WorkBuckets(e.entry_id, e.hours, e.hours - billed, Decimal(0), billed)
+                )
+        return result
+
+    def unbilled_work(self, request_id: UUID) -> Money:
+        """Value of billable work and expenses on a request not yet invoiced nor covered."""
+        request = self.request(request_id)
+        currency = request.currency or self.customer(request.customer_id).currency
+        result = Money.zero(currency)
+        charged: set[str] = set()
+        if request.allowance_id is not None:
+            allowance = self.allowance(request.allowance_id)
+            charged = {c.entry_id for c in allowance.charges}
+            for entry_id, quantity in allowance.unbilled_overage().items():
+                charge = allowance.charge_for(entry_id)
+                if charge.request_id != request_id:
+                    continue
+                if allowance.unit is AllowanceUnit.MONEY:
+                    result = result + Money(quantity, currency)
+                else:
+                    result = result + (charge.rate * quantity).rounded()
+        for e in request.unbilled_entries():
+            if e.entry_id not in charged:
+                result = result + e.value
+        for x in request.unbilled_expenses():
+            result = result + x.amount
+        if request.estimate and request.estimate.is_fixed_price and request.work:
+            # a fixed price is what will be billed, whatever the hours are worth
+            direct = [e for e in request.unbilled_entries() if e.entry_id not in charged]
+            if direct and request.estimate.fixed_price is not None:
+                result = result - total((e.value for e in direct), currency)
+                result = result + request.estimate.fixed_price
+        return result
+
+    def customer_summary(self, customer_id: UUID, as_of: date | None = None) -> CustomerSummary:
+        """Invoiced, paid, open, credit, unbilled work and prepaid hours left for a customer."""
+        customer = self.customer(customer_id)
+        cur = customer.currency
+        invoices = [i for i in self._invoices(customer) if i.is_issued and i.currency == cur]
+        invoiced = total(
+            (-i.total if i.kind is InvoiceKind.CREDIT_NOTE else i.total for i in invoices), cur
+        )
+        paid = total((i.paid for i in invoices), cur)
+        open_ = total((i.outstanding for i in invoices), cur)
+        past_due = total(
+            (i.outstanding for i in invoices if as_of is not None and i.is_past_due(as_of)), cur
+        )
+        unbilled = total(
+            (
+                self.unbilled_work(r)
+                for r in customer.request_ids
+                if (self.request(r).currency or cur) == cur
+            ),
+            cur,
+        )
+        hours_left = sum(
+            (
+                a.remaining
+                for a in (self.allowance(x) for x in customer.allowance_ids)
+                if a.unit is AllowanceUnit.HOURS
+            ),
+            Decimal(0),
+        )
+        return CustomerSummary(
+            customer_id=customer_id,
+            name=customer.name,
+            currency=cur,
+            invoiced=invoiced,
+            paid=paid,
+            open=open_,
+            credit=self.customer_credit(customer_id),
+            unbilled_work=unbilled,
+            prepaid_hours_left=hours_left,
+            past_due=past_due,
+        )
+
+    def draft_invoices(self, customer_id: UUID) -> list[Invoice]:
+        """Drafts and approved invoices not yet issued."""
+        return [
+            i
+            for i in self.invoices(customer_id)
+            if i.status in (InvoiceStatus.DRAFT, InvoiceStatus.APPROVED)
+        ]
+
+
+def _overage_quantity(allowance: PrepaidAllowance, line: InvoiceLine) -> Decimal:
+    """The allowance quantity an overage line bills: hours, or money for a money allowance."""
+    return line.unit_price.amount if allowance.unit is AllowanceUnit.MONEY else line.quantity
+
+
+def _created_event_names(cls: type[Aggregate]) -> list[str]:
+    names = {
+        "Customer": ["CustomerRegistered"],
+        "EnhancementRequest": ["Requested"],
+        "Invoice": ["Drafted"],
+        "Payment": ["PaymentReceived"],
+        "Contract": ["ContractSigned"],
+        "PrepaidAllowance": ["Granted"],
+    }
+    return names.get(cls.__name__, ["Created"])

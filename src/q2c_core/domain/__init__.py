@@ -1,0 +1,1 @@
+"""The q2c domain: values, aggregates, errors and pure billing math."""

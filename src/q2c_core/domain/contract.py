@@ -1,0 +1,430 @@
+"""Maintenance contracts: a master contract and its sub-contracts (products, licences, sites).
+
+Sub-contracts come and go during the term, each change an event with its effective date, so a
+billing run can compute every period's charge, prorated, from the history alone.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from q2c_core.domain.errors import (
+    CurrencyMismatch,
+    DuplicateEntry,
+    InvalidTransition,
+    InvalidValue,
+    RuleViolated,
+)
+from q2c_core.domain.money import Money
+from q2c_core.domain.tax import TaxRate
+from q2c_core.domain.values import Period
+
+
+class BillingFrequency(enum.Enum):
+    """How often the contract is billed."""
+
+    MONTHLY = 1
+    QUARTERLY = 3
+    ANNUAL = 12
+
+    @property
+    def months(self) -> int:
+        """Months in one billing period."""
+        return int(self.value)
+
+
+class BillingTiming(enum.Enum):
+    """Bill at the start of the period, or after it."""
+
+    IN_ADVANCE = "in_advance"
+    IN_ARREARS = "in_arrears"
+
+
+class PeriodAlignment(enum.Enum):
+    """Periods start on the contract's anniversary, or on calendar months."""
+
+    ANNIVERSARY = "anniversary"
+    CALENDAR = "calendar"
+
+
+class DayCount(enum.Enum):
+    """The day-count convention used to prorate part periods."""
+
+    ACTUAL = "actual"
+    THIRTY_360 = "30/360"
+
+
+class ContractStatus(enum.Enum):
+    """Lifecycle of a master contract."""
+
+    SIGNED = "signed"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+    EXPIRED = "expired"
+
+
+class SubContractKind(enum.Enum):
+    """What a sub-contract maintains."""
+
+    PRODUCT = "product"
+    LICENCE = "licence"
+    SITE = "site"
+    SERVICE = "service"
+
+
+@attrs.frozen
+class PricePoint:
+    """An annual price that applies from a date on."""
+
+    effective: date
+    annual_price: Money
+
+
+def _price_points(value: Iterable[PricePoint]) -> tuple[PricePoint, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class SubContract:
+    """One maintained product, licence or site, with its price history and dates."""
+
+    sub_id: str
+    description: str
+    kind: SubContractKind
+    effective_from: date
+    prices: tuple[PricePoint, ...] = attrs.field(converter=_price_points)
+    effective_to: date | None = None
+    reassigned_from: UUID | None = None
+    reassigned_to: UUID | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.sub_id.strip():
+            raise InvalidValue("must not be empty", field="sub_id")
+        if not self.prices:
+            raise InvalidValue("needs a price", field="prices", value=self.sub_id)
+        if self.effective_to is not None and self.effective_to <= self.effective_from:
+            raise InvalidValue(
+                "must be after effective_from", field="effective_to", value=self.sub_id
+            )
+        for p in self.prices:
+            if p.annual_price.is_negative():
+                raise InvalidValue("must not be negative", field="annual_price", value=self.sub_id)
+
+    def price_on(self, day: date) -> Money:
+        """The annual price in force on a day."""
+        current = self.prices[0].annual_price
+        for p in self.prices:
+            if p.effective <= day:
+                current = p.annual_price
+        return current
+
+    @property
+    def active_period(self) -> Period | None:
+        """The days it is covered, when it has an end; open-ended otherwise."""
+        return Period(self.effective_from, self.effective_to) if self.effective_to else None
+
+    def is_active_on(self, day: date) -> bool:
+        """Covered on that day."""
+        return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
+
+
+@attrs.frozen
+class StatusChange:
+    """A lifecycle change with its business date and reason."""
+
+    status: ContractStatus
+    effective: date
+    reason: str
+    actor: str
+
+
+_LIVE = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
+
+
+class Contract(Aggregate):
+    """A master maintenance contract with its sub-contracts."""
+
+    @event("ContractSigned")
+    def __init__(
+        self,
+        customer_id: UUID,
+        number: str,
+        currency: str,
+        term: Period,
+        frequency: BillingFrequency,
+        signed_on: date,
+        actor: str,
+        timing: BillingTiming = BillingTiming.IN_ADVANCE,
+        alignment: PeriodAlignment = PeriodAlignment.ANNIVERSARY,
+        day_count: DayCount = DayCount.ACTUAL,
+        auto_renew: bool = False,
+        account_manager: str = "",
+        tax_rate: TaxRate | None = None,
+        payment_terms_days: int = 30,
+    ) -> None:
+        if not number.strip():
+            raise InvalidValue("must not be empty", field="number")
+        if term.days <= 0:
+            raise InvalidValue("must last at least a day", field="term", value=term)
+        Money.zero(currency)
+        self.customer_id = customer_id
+        self.number = number
+        self.currency = currency
+        self.term = term
+        self.frequency = frequency
+        self.timing = timing
+        self.alignment = alignment
+        self.day_count = day_count
+        self.auto_renew = auto_renew
+        self.account_manager = account_manager
+        self.tax_rate = tax_rate or TaxRate.standard(Decimal(0))
+        self.payment_terms_days = payment_terms_days
+        self.signed_on = signed_on
+        self.status = ContractStatus.SIGNED
+        self.history: list[StatusChange] = [
+            StatusChange(ContractStatus.SIGNED, signed_on, "signed", actor)
+        ]
+        self.sub_contracts: dict[str, SubContract] = {}
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _require(self, *statuses: ContractStatus, doing: str) -> None:
+        if self.status not in statuses:
+            raise InvalidTransition(
+                f"cannot {doing} when {self.status.value}",
+                field="status",
+                aggregate_id=self.id,
+                value=self.status,
+            )
+
+    def _sub(self, sub_id: str) -> SubContract:
+        try:
+            return self.sub_contracts[sub_id]
+        except KeyError:
+            raise RuleViolated(
+                f"no sub-contract {sub_id!r}", field="sub_id", aggregate_id=self.id, value=sub_id
+            ) from None
+
+    def _change(self, status: ContractStatus, effective: date, reason: str, actor: str) -> None:
+        self.status = status
+        self.history.append(StatusChange(status, effective, reason, actor))
+
+    def _check_in_term(self, day: date, field: str) -> None:
+        if not (self.term.start <= day <= self.term.end):
+            raise InvalidValue(
+                f"{day} is outside the term {self.term}",
+                field=field,
+                aggregate_id=self.id,
+                value=day,
+            )
+
+    def _check_price(self, price: Money) -> None:
+        if price.currency != self.currency:
+            raise CurrencyMismatch(
+                f"price in {price.currency}, contract in {self.currency}",
+                field="annual_price",
+                aggregate_id=self.id,
+            )
+
+    def active_sub_contracts(self, day: date) -> list[SubContract]:
+        """Sub-contracts covered on a day."""
+        return [s for s in self.sub_contracts.values() if s.is_active_on(day)]
+
+    def annual_value(self, day: date) -> Money:
+        """Sum of the annual prices in force on a day."""
+        result = Money.zero(self.currency)
+        for s in self.active_sub_contracts(day):
+            result = result + s.price_on(day)
+        return result
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    @event("Activated")
+    def activate(self, effective: date, actor: str) -> None:
+        """Start the service."""
+        self._require(ContractStatus.SIGNED, doing="activate")
+        self._change(ContractStatus.ACTIVE, effective, "activated", actor)
+
+    @event("Suspended")
+    def suspend(self, effective: date, reason: str, actor: str) -> None:
+        """Suspend only by an explicit decision, with its reason recorded."""
+        self._require(ContractStatus.ACTIVE, doing="suspend")
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self._change(ContractStatus.SUSPENDED, effective, reason, actor)
+
+    @event("Reactivated")
+    def reactivate(self, effective: date, reason: str, actor: str) -> None:
+        """Lift a suspension."""
+        self._require(ContractStatus.SUSPENDED, doing="reactivate")
+        self._change(ContractStatus.ACTIVE, effective, reason, actor)
+
+    @event("Renewed")
+    def renew(
+        self,
+        new_end: date,
+        effective: date,
+        actor: str,
+        uplift_percent: Decimal | None = None,
+        new_prices: dict[str, Money] | None = None,
+    ) -> None:
+        """Extend the term; prices from the old end go up by a percentage or to new prices."""
+        self._require(ContractStatus.ACTIVE, ContractStatus.SUSPENDED, doing="renew")
+        if new_end <= self.term.end:
+            raise InvalidValue(
+                f"must be after the current end {self.term.end}",
+                field="new_end",
+                aggregate_id=self.id,
+                value=new_end,
+            )
+        if uplift_percent is not None and new_prices:
+            raise InvalidValue(
+                "give an uplift percentage or new prices, not both",
+                field="uplift_percent",
+                aggregate_id=self.id,
+            )
+        if uplift_percent is not None and uplift_percent < -100:
+            raise InvalidValue(
+                "cannot cut a price below zero", field="uplift_percent", aggregate_id=self.id
+            )
+        old_end = self.term.end
+        prices: dict[str, Money] = dict(new_prices or {})
+        for sub_id, given in prices.items():
+            self._sub(sub_id)
+            self._check_price(given)
+        for sub_id, sub in list(self.sub_contracts.items()):
+            if sub.effective_to is not None and sub.effective_to <= old_end:
+                continue
+            price = prices.get(sub_id)
+            if price is None and uplift_percent is not None:
+                price = (sub.price_on(old_end) * (1 + uplift_percent / 100)).rounded()
+            if price is not None:
+                self.sub_contracts[sub_id] = attrs.evolve(
+                    sub, prices=(*sub.prices, PricePoint(old_end, price))
+                )
+        self.term = Period(self.term.start, new_end)
+
+    @event("Terminated")
+    def terminate(self, effective: date, reason: str, actor: str) -> None:
+        """End the contract early; sub-contracts end with it."""
+        self._require(*_LIVE, doing="terminate")
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self._end_subs(effective)
+        self.term = Period(self.term.start, max(self.term.start, min(self.term.end, effective)))
+        self._change(ContractStatus.TERMINATED, effective, reason, actor)
+
+    @event("Expired")
+    def expire(self, effective: date, actor: str) -> None:
+        """The term ran out without renewal."""
+        self._require(*_LIVE, doing="expire")
+        if effective < self.term.end:
+            raise InvalidValue(
+                f"the term runs until {self.term.end}", field="effective", aggregate_id=self.id
+            )
+        self._end_subs(self.term.end)
+        self._change(ContractStatus.EXPIRED, effective, "term ended", actor)
+
+    def _end_subs(self, day: date) -> None:
+        for sub_id, sub in list(self.sub_contracts.items()):
+            if sub.effective_to is None or sub.effective_to > day:
+                end = max(day, sub.effective_from)
+                if end == sub.effective_from:
+                    del self.sub_contracts[sub_id]
+                else:
+                    self.sub_contracts[sub_id] = attrs.evolve(sub, effective_to=end)
+
+    # -- sub-contracts ---------------------------------------------------------------------------
+
+    @event("SubContractAdded")
+    def add_sub_contract(self, sub_contract: SubContract, actor: str) -> None:
+        """Add a product, licence or site from its effective date."""
+        self._require(*_LIVE, doing="add a sub-contract")
+        if sub_contract.sub_id in self.sub_contracts:
+            raise DuplicateEntry(
+                f"sub-contract {sub_contract.sub_id!r} exists",
+                field="sub_id",
+                aggregate_id=self.id,
+                value=sub_contract.sub_id,
+            )
+        self._check_in_term(sub_contract.effective_from, "effective_from")
+        for p in sub_contract.prices:
+            self._check_price(p.annual_price)
+        self.sub_contracts[sub_contract.sub_id] = sub_contract
+
+    @event("SubContractRemoved")
+    def remove_sub_contract(self, sub_id: str, effective_to: date, actor: str) -> None:
+        """End a sub-contract; the end day is the first day no longer covered."""
+        self._require(*_LIVE, doing="remove a sub-contract")
+        sub = self._sub(sub_id)
+        if effective_to <= sub.effective_from:
+            raise InvalidValue(
+                f"must be after {sub.effective_from}", field="effective_to", aggregate_id=self.id
+            )
+        if sub.effective_to is not None and effective_to > sub.effective_to:
+            raise InvalidValue(
+                f"already ends on {sub.effective_to}", field="effective_to", aggregate_id=self.id
+            )
+        self.sub_contracts[sub_id] = attrs.evolve(sub, effective_to=effective_to)
+
+    @event("SubContractRepriced")
+    def reprice_sub_contract(
+        self, sub_id: str, effective: date, annual_price: Money, actor: str
+    ) -> None:
+        """A new annual price from a date on."""
+        self._require(*_LIVE, doing="re-price a sub-contract")
+        sub = self._sub(sub_id)
+        self._check_price(annual_price)
+        if annual_price.is_negative():
+            raise InvalidValue("must not be negative", field="annual_price", aggregate_id=self.id)
+        if effective < sub.effective_from:
+            raise InvalidValue(
+                f"must not be before {sub.effective_from}", field="effective", aggregate_id=self.id
+            )
+        self.sub_contracts[sub_id] = attrs.evolve(
+            sub, prices=(*sub.prices, PricePoint(effective, annual_price))
+        )
+
+    @event("SubContractReassignedAway")
+    def reassign_away(self, sub_id: str, to_contract_id: UUID, effective: date, actor: str) -> None:
+        """End a sub-contract here because it moves to another master contract that same day."""
+        self._require(*_LIVE, doing="re-assign a sub-contract")
+        sub = self._sub(sub_id)
+        if not sub.is_active_on(effective) and effective != sub.effective_from:
+            raise InvalidValue(
+                f"sub-contract {sub_id!r} is not active on {effective}",
+                field="effective",
+                aggregate_id=self.id,
+            )
+        if effective == sub.effective_from:
+            del self.sub_contracts[sub_id]
+        else:
+            self.sub_contracts[sub_id] = attrs.evolve(
+                sub, effective_to=effective, reassigned_to=to_contract_id
+            )
+
+    @event("SubContractReassignedHere")
+    def reassign_here(self, sub_contract: SubContract, from_contract_id: UUID, actor: str) -> None:
+        """Start a sub-contract moved from another master contract, on the day it ended there."""
+        self._require(*_LIVE, doing="take over a sub-contract")
+        if sub_contract.sub_id in self.sub_contracts:
+            raise DuplicateEntry(
+                f"sub-contract {sub_contract.sub_id!r} exists",
+                field="sub_id",
+                aggregate_id=self.id,
+                value=sub_contract.sub_id,
+            )
+        self._check_in_term(sub_contract.effective_from, "effective_from")
+        for p in sub_contract.prices:
+            self._check_price(p.annual_price)
+        self.sub_contracts[sub_contract.sub_id] = attrs.evolve(
+            sub_contract, reassigned_from=from_contract_id, reassigned_to=None
+        )

@@ -1,0 +1,444 @@
+"""An enhancement request: from the client's ask, through the PO gate, to work that is billed.
+
+The PO gate is the point: work is authorized only when a purchase order or a prepaid allowance
+covers it, so nothing is done for free by accident. Work that arrives from outside for a request
+that was never authorized is still recorded, flagged, so it shows up as leakage risk.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from q2c_core.domain.errors import (
+    CurrencyMismatch,
+    DuplicateEntry,
+    InvalidTransition,
+    InvalidValue,
+    PurchaseOrderBelowEstimate,
+    RuleViolated,
+    WorkNotAuthorized,
+)
+from q2c_core.domain.money import Money, to_decimal
+
+
+class RequestStatus(enum.Enum):
+    """Where a request stands on its way from ask to invoice."""
+
+    REQUESTED = "requested"
+    ESTIMATED = "estimated"
+    QUOTED = "quoted"
+    PO_RECEIVED = "po_received"
+    COVERED_BY_ALLOWANCE = "covered_by_allowance"
+    AUTHORIZED = "authorized"
+    COMPLETED = "completed"
+    INVOICED = "invoiced"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+def _positive_hours(_: Any, attribute: Any, value: Decimal) -> None:
+    if value <= 0:
+        raise InvalidValue("must be more than zero", field=attribute.name, value=value)
+
+
+def _optional_decimal(value: Any) -> Decimal | None:
+    return None if value is None else to_decimal(value, "hours")
+
+
+@attrs.frozen
+class Estimate:
+    """Hours at a rate, or a fixed price."""
+
+    hours: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    rate: Money | None = None
+    fixed_price: Money | None = None
+
+    def __attrs_post_init__(self) -> None:
+        hourly = self.hours is not None and self.rate is not None
+        if hourly == (self.fixed_price is not None):
+            raise InvalidValue("give either hours and a rate, or a fixed price", field="estimate")
+        if self.hours is not None and self.hours <= 0:
+            raise InvalidValue("must be more than zero", field="estimate.hours", value=self.hours)
+        price = self.fixed_price or self.rate
+        if price is not None and not price.is_positive():
+            raise InvalidValue("must be more than zero", field="estimate.price", value=price)
+
+    @property
+    def is_fixed_price(self) -> bool:
+        """Whether the customer pays a fixed price rather than hours."""
+        return self.fixed_price is not None
+
+    @property
+    def total(self) -> Money:
+        """What the estimate amounts to, rounded to the currency."""
+        if self.fixed_price is not None:
+            return self.fixed_price.rounded()
+        assert self.rate is not None and self.hours is not None
+        return (self.rate * self.hours).rounded()
+
+
+@attrs.frozen
+class PurchaseOrder:
+    """The customer's PO that covers the quoted work."""
+
+    number: str
+    amount: Money
+    received_on: date
+    shortfall_reason: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.number.strip():
+            raise InvalidValue("must not be empty", field="po.number")
+        if not self.amount.is_positive():
+            raise InvalidValue("must be more than zero", field="po.amount", value=self.amount)
+
+
+@attrs.frozen
+class TimeEntry:
+    """Hours one worker spent on one day."""
+
+    entry_id: str
+    worker: str
+    work_date: date
+    hours: Decimal = attrs.field(converter=to_decimal, validator=_positive_hours)
+    rate: Money
+    billable: bool = True
+    note: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.entry_id.strip():
+            raise InvalidValue("must not be empty", field="entry_id")
+        if self.hours > 24:
+            raise InvalidValue("cannot exceed 24 in a day", field="hours", value=self.hours)
+        if self.rate.is_negative():
+            raise InvalidValue("must not be negative", field="rate", value=self.rate)
+
+    @property
+    def value(self) -> Money:
+        """Hours at the entry's rate, rounded."""
+        return (self.rate * self.hours).rounded()
+
+
+@attrs.frozen
+class Expense:
+    """A cost incurred for the request, re-billed when billable."""
+
+    expense_id: str
+    description: str
+    amount: Money
+    incurred_on: date
+    billable: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        if not self.amount.is_positive():
+            raise InvalidValue("must be more than zero", field="expense.amount", value=self.amount)
+
+
+@attrs.frozen
+class LoggedWork:
+    """A time entry as recorded on the request, and whether the request was authorized then."""
+
+    entry: TimeEntry
+    authorized: bool
+    source: str = "q2c"
+
+
+_OPEN_FOR_WORK = (RequestStatus.AUTHORIZED,)
+_CANCELLABLE = (
+    RequestStatus.REQUESTED,
+    RequestStatus.ESTIMATED,
+    RequestStatus.QUOTED,
+    RequestStatus.PO_RECEIVED,
+    RequestStatus.COVERED_BY_ALLOWANCE,
+    RequestStatus.AUTHORIZED,
+)
+
+
+class EnhancementRequest(Aggregate):
+    """A client's request for an enhancement, gated by a PO or a prepaid allowance."""
+
+    @event("Requested")
+    def __init__(
+        self,
+        customer_id: UUID,
+        title: str,
+        account_manager: str,
+        requested_on: date,
+        actor: str,
+        contract_id: UUID | None = None,
+        product_area: str = "",
+        description: str = "",
+    ) -> None:
+        if not title.strip():
+            raise InvalidValue("must not be empty", field="title")
+        self.customer_id = customer_id
+        self.title = title
+        self.description = description
+        self.account_manager = account_manager
+        self.contract_id = contract_id
+        self.product_area = product_area
+        self.requested_on = requested_on
+        self.status = RequestStatus.REQUESTED
+        self.estimate: Estimate | None = None
+        self.quote_sent_on: date | None = None
+        self.purchase_order: PurchaseOrder | None = None
+        self.allowance_id: UUID | None = None
+        self.authorized_on: date | None = None
+        self.due_on: date | None = None
+        self.completed_on: date | None = None
+        self.closed_reason: str | None = None
+        self.work: list[LoggedWork] = []
+        self.expenses: list[Expense] = []
+        # item id (time entry or expense) -> invoice id (hex) that bills it
+        self.billed: dict[str, str] = {}
+        # item id -> credit note id (hex) that credited it for good (written off)
+        self.written_off: dict[str, str] = {}
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _refuse(self, rule: str, field: str = "status") -> InvalidTransition:
+        return InvalidTransition(rule, field=field, aggregate_id=self.id, value=self.status)
+
+    def _require(self, *statuses: RequestStatus, doing: str) -> None:
+        if self.status not in statuses:
+            allowed = ", ".join(s.value for s in statuses)
+            raise self._refuse(f"cannot {doing} when {self.status.value} (needs {allowed})")
+
+    def _check_new_item_id(self, item_id: str) -> None:
+        if item_id in self.item_ids():
+            raise DuplicateEntry(
+                f"{item_id!r} is already recorded on this request",
+                field="entry_id",
+                aggregate_id=self.id,
+                value=item_id,
+            )
+
+    @property
+    def currency(self) -> str | None:
+        """The request's currency, fixed by its estimate."""
+        return self.estimate.total.currency if self.estimate else None
+
+    def item_ids(self) -> set[str]:
+        """Ids of every time entry and expense on the request."""
+        return {w.entry.entry_id for w in self.work} | {e.expense_id for e in self.expenses}
+
+    @property
+    def is_covered_by_allowance(self) -> bool:
+        """Whether a prepaid allowance, not a PO, covers the work."""
+        return self.allowance_id is not None
+
+    @property
+    def logged_hours(self) -> Decimal:
+        """All hours recorded on the request, authorized or not."""
+        return sum((w.entry.hours for w in self.work), Decimal(0))
+
+    def unbilled_entries(self) -> list[TimeEntry]:
+        """Billable time entries that no invoice bills yet (unauthorized ones included)."""
+        return [
+            w.entry for w in self.work if w.entry.billable and w.entry.entry_id not in self.billed
+        ]
+
+    def unbilled_expenses(self) -> list[Expense]:
+        """Billable expenses that no invoice bills yet."""
+        return [e for e in self.expenses if e.billable and e.expense_id not in self.billed]
+
+    def entry(self, entry_id: str) -> TimeEntry:
+        """The time entry with that id."""
+        for w in self.work:
+            if w.entry.entry_id == entry_id:
+                return w.entry
+        raise RuleViolated(
+            f"no time entry {entry_id!r} on this request",
+            field="entry_id",
+            aggregate_id=self.id,
+            value=entry_id,
+        )
+
+    # -- the way to authorization -------------------------------------------------------------
+
+    @event("Estimated")
+    def estimate_work(self, estimate: Estimate, actor: str) -> None:
+        """Record (or revise, before the quote is sent) the estimate."""
+        self._require(RequestStatus.REQUESTED, RequestStatus.ESTIMATED, doing="estimate")
+        self.estimate = estimate
+        self.status = RequestStatus.ESTIMATED
+
+    @event("QuoteSent")
+    def send_quote(self, sent_on: date, actor: str) -> None:
+        """Billing forwards the estimate to the customer with a request for a PO."""
+        self._require(RequestStatus.ESTIMATED, doing="send a quote")
+        self.quote_sent_on = sent_on
+        self.status = RequestStatus.QUOTED
+
+    @event("PurchaseOrderReceived")
+    def receive_purchase_order(self, purchase_order: PurchaseOrder, actor: str) -> None:
+        """The customer's PO arrives; one below the estimate needs a stated shortfall reason."""
+        self._require(RequestStatus.QUOTED, doing="receive a PO")
+        assert self.estimate is not None
+        estimate = self.estimate.total
+        if purchase_order.amount.currency != estimate.currency:
+            raise CurrencyMismatch(
+                f"PO is in {purchase_order.amount.currency}, the estimate in {estimate.currency}",
+                field="po.amount",
+                aggregate_id=self.id,
+            )
+        if purchase_order.amount < estimate and not (purchase_order.shortfall_reason or "").strip():
+            raise PurchaseOrderBelowEstimate(
+                f"PO {purchase_order.amount} is below the estimate {estimate}; "
+                "accept it only with a shortfall reason",
+                field="po.amount",
+                aggregate_id=self.id,
+                value=purchase_order.amount,
+            )
+        self.purchase_order = purchase_order
+        self.status = RequestStatus.PO_RECEIVED
+
+    @event("CoveredByAllowance")
+    def cover_by_allowance(self, allowance_id: UUID, actor: str) -> None:
+        """A prepaid allowance covers the work instead of a PO."""
+        self._require(
+            RequestStatus.ESTIMATED, RequestStatus.QUOTED, doing="cover by a prepaid allowance"
+        )
+        self.allowance_id = allowance_id
+        self.status = RequestStatus.COVERED_BY_ALLOWANCE
+
+    @event("Declined")
+    def decline(self, reason: str, actor: str) -> None:
+        """The customer declines the quote."""
+        self._require(RequestStatus.QUOTED, RequestStatus.ESTIMATED, doing="decline")
+        self.closed_reason = reason
+        self.status = RequestStatus.DECLINED
+
+    @event("Cancelled")
+    def cancel(self, reason: str, actor: str) -> None:
+        """Stop the request before it is completed; logged work stays recorded."""
+        self._require(*_CANCELLABLE, doing="cancel")
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", value=reason)
+        self.closed_reason = reason
+        self.status = RequestStatus.CANCELLED
+
+    @event("WorkAuthorized")
+    def authorize_work(self, authorized_on: date, actor: str, due_on: date | None = None) -> None:
+        """Open the request for work: only once a PO or a prepaid allowance covers it."""
+        if self.status not in (RequestStatus.PO_RECEIVED, RequestStatus.COVERED_BY_ALLOWANCE):
+            raise WorkNotAuthorized(
+                f"cannot authorize work when {self.status.value}: "
+                "a PO or a prepaid allowance must cover it first",
+                field="status",
+                aggregate_id=self.id,
+                value=self.status,
+            )
+        self.authorized_on = authorized_on
+        self.due_on = due_on
+        self.status = RequestStatus.AUTHORIZED
+
+    # -- work --------------------------------------------------------------------------------
+
+    @event("WorkLogged")
+    def log_work(self, entry: TimeEntry, actor: str) -> None:
+        """Record authorized work. Work on a request nobody authorized is refused, loudly."""
+        if self.status not in _OPEN_FOR_WORK:
+            raise WorkNotAuthorized(
+                f"cannot log work when {self.status.value}; only authorized requests take work",
+                field="status",
+                aggregate_id=self.id,
+                value=self.status,
+            )
+        self._check_currency(entry.rate, "rate")
+        self._check_new_item_id(entry.entry_id)
+        self.work.append(LoggedWork(entry, authorized=True))
+
+    @event("UnauthorizedWorkRecorded")
+    def record_unauthorized_work(self, entry: TimeEntry, source: str, actor: str) -> None:
+        """Keep work imported from outside for an unauthorized request: flagged, never dropped."""
+        self._check_new_item_id(entry.entry_id)
+        self.work.append(LoggedWork(entry, authorized=False, source=source))
+
+    @event("ExpenseLogged")
+    def log_expense(self, expense: Expense, actor: str) -> None:
+        """Record an expense incurred for authorized work."""
+        self._require(*_OPEN_FOR_WORK, doing="log an expense")
+        self._check_currency(expense.amount, "expense.amount")
+        self._check_new_item_id(expense.expense_id)
+        self.expenses.append(expense)
+
+    def _check_currency(self, amount: Money, field: str) -> None:
+        if self.currency is not None and amount.currency != self.currency:
+            raise CurrencyMismatch(
+                f"{amount.currency} on a request estimated in {self.currency}",
+                field=field,
+                aggregate_id=self.id,
+            )
+
+    @event("Completed")
+    def complete(self, completed_on: date, actor: str) -> None:
+        """The work is done."""
+        self._require(RequestStatus.AUTHORIZED, doing="complete")
+        self.completed_on = completed_on
+        self.status = RequestStatus.COMPLETED
+
+    # -- billing -----------------------------------------------------------------------------
+
+    @event("WorkInvoiced")
+    def record_invoiced(
+        self, invoice_id: UUID, item_ids: list[str], all_billed: bool, actor: str
+    ) -> None:
+        """An invoice draft now bills these items; the request is invoiced once all are."""
+        known = self.item_ids()
+        for item_id in item_ids:
+            if item_id not in known:
+                raise RuleViolated(
+                    f"no item {item_id!r} on this request",
+                    field="item_ids",
+                    aggregate_id=self.id,
+                    value=item_id,
+                )
+            if item_id in self.billed:
+                raise DuplicateEntry(
+                    f"{item_id!r} is already billed by invoice {self.billed[item_id]}",
+                    field="item_ids",
+                    aggregate_id=self.id,
+                    value=item_id,
+                )
+        for item_id in item_ids:
+            self.billed[item_id] = invoice_id.hex
+        if all_billed and self.status is RequestStatus.COMPLETED:
+            self.status = RequestStatus.INVOICED
+
+    @event("WorkReleased")
+    def release_work(self, invoice_id: UUID, item_ids: list[str], reason: str, actor: str) -> None:
+        """Items billed by a voided invoice, or credited as re-billable, are unbilled again."""
+        for item_id in item_ids:
+            if self.billed.get(item_id) != invoice_id.hex:
+                raise RuleViolated(
+                    f"{item_id!r} is not billed by invoice {invoice_id}",
+                    field="item_ids",
+                    aggregate_id=self.id,
+                    value=item_id,
+                )
+        for item_id in item_ids:
+            del self.billed[item_id]
+        if self.status is RequestStatus.INVOICED:
+            self.status = RequestStatus.COMPLETED
+
+    @event("WorkWrittenOff")
+    def write_off_work(self, credit_note_id: UUID, item_ids: list[str], actor: str) -> None:
+        """Invoiced items credited for good: they stay invoiced, and credited."""
+        for item_id in item_ids:
+            if item_id not in self.billed:
+                raise RuleViolated(
+                    f"{item_id!r} was never invoiced, so it cannot be written off",
+                    field="item_ids",
+                    aggregate_id=self.id,
+                    value=item_id,
+                )
+        for item_id in item_ids:
+            self.written_off[item_id] = credit_note_id.hex

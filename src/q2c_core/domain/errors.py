@@ -1,0 +1,95 @@
+"""Typed errors in the language of the business.
+
+Every refusal names what was refused (the aggregate id when there is one), the field and the rule,
+so a caller can show it to a person and a test can assert on it. A refused command records nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+
+class Q2CError(Exception):
+    """Base of every error q2c raises on purpose."""
+
+    def __init__(
+        self,
+        rule: str,
+        *,
+        field: str = "",
+        aggregate_id: UUID | str | None = None,
+        value: Any = None,
+    ) -> None:
+        self.rule = rule
+        self.field = field
+        self.aggregate_id = aggregate_id
+        self.value = value
+        where = f"{aggregate_id}: " if aggregate_id is not None else ""
+        what = f"{field}: " if field else ""
+        super().__init__(f"{where}{what}{rule}")
+
+
+class InvalidValue(Q2CError, ValueError):
+    """A value object was given something it cannot represent (a float amount, a bad currency)."""
+
+
+class CurrencyMismatch(InvalidValue):
+    """Amounts in different currencies were added, compared or allocated together."""
+
+
+class CardNumberRefused(InvalidValue):
+    """Text looked like a payment-card number; card numbers are never stored."""
+
+
+class RuleViolated(Q2CError):
+    """A command broke a business rule of its aggregate."""
+
+
+class InvalidTransition(RuleViolated):
+    """The command is not allowed in the aggregate's current status."""
+
+
+class WorkNotAuthorized(RuleViolated):
+    """Work was logged on a request that no PO or prepaid allowance covers yet."""
+
+
+class PurchaseOrderBelowEstimate(RuleViolated):
+    """A PO for less than the estimate needs an explicit, recorded acceptance."""
+
+
+class DuplicateEntry(RuleViolated):
+    """An id (time entry, expense, sub-contract, allocation) was recorded twice."""
+
+
+class ApprovalRefused(RuleViolated):
+    """An approval broke the approval policy (unknown role, same person twice, drafter alone)."""
+
+
+class InvoiceLinesRejected(RuleViolated):
+    """Approval's line checks failed: no source, hours over logged, price without reason."""
+
+    def __init__(
+        self,
+        problems: list[str],
+        *,
+        aggregate_id: UUID | str | None = None,
+    ) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems), field="lines", aggregate_id=aggregate_id)
+
+
+class OverAllocation(RuleViolated):
+    """An allocation would exceed the payment's unallocated amount or the invoice's outstanding."""
+
+
+class AllowanceExhausted(RuleViolated):
+    """An allowance cannot give what was asked of it (expired, closed, nothing left)."""
+
+
+class NotFound(Q2CError, LookupError):
+    """No aggregate with that id (or of that kind) exists."""
+
+
+class ConcurrencyConflict(Q2CError):
+    """Another writer kept changing the same aggregates; the command gave up after its retries."""

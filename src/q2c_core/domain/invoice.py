@@ -1,0 +1,457 @@
+"""Invoices, deposit invoices and credit notes.
+
+A draft can change; an issued invoice never does. After issue, only compensating facts are
+recorded: payments applied or un-applied, credit notes that name the exact lines they reverse.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from q2c_core.domain.errors import (
+    ApprovalRefused,
+    CurrencyMismatch,
+    DuplicateEntry,
+    InvalidTransition,
+    InvalidValue,
+    InvoiceLinesRejected,
+    OverAllocation,
+    RuleViolated,
+)
+from q2c_core.domain.invoice_lines import (
+    InvoiceLine,
+    check_lines,
+    lines_net,
+    lines_tax,
+    lines_total,
+)
+from q2c_core.domain.money import Money, total
+from q2c_core.domain.tax import TaxSubtotal
+
+
+class InvoiceKind(enum.Enum):
+    """A normal invoice, a deposit (down-payment) invoice, or a credit note."""
+
+    STANDARD = "standard"
+    DEPOSIT = "deposit"
+    CREDIT_NOTE = "credit_note"
+
+
+class InvoiceStatus(enum.Enum):
+    """Draft and approved invoices can still be voided; issued ones only compensated."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    ISSUED = "issued"
+    VOIDED = "voided"
+
+
+class CreditDisposition(enum.Enum):
+    """What happens to the work a credit note reverses."""
+
+    REBILLABLE = "rebillable"
+    WRITTEN_OFF = "written_off"
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class ApprovalPolicy:
+    """The roles whose sign-off an invoice needs before it can be issued.
+
+    One person signs for one role only, and the person who drafted the invoice can never be its
+    only approver.
+    """
+
+    roles: tuple[str, ...] = attrs.field(default=("billing", "account_manager"), converter=_strings)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.roles or any(not r.strip() for r in self.roles):
+            raise InvalidValue("needs at least one named role", field="approval_policy.roles")
+        if len(set(self.roles)) != len(self.roles):
+            raise InvalidValue("roles must be distinct", field="approval_policy.roles")
+
+
+@attrs.frozen
+class Approval:
+    """A sign-off by one person for one role."""
+
+    role: str
+    actor: str
+    approved_on: date
+
+
+@attrs.frozen
+class AppliedPayment:
+    """Part of a payment applied to this invoice."""
+
+    allocation_id: str
+    payment_id: UUID
+    amount: Money
+    applied_on: date
+
+
+@attrs.frozen
+class AppliedCredit:
+    """A credit note that reduces what this invoice asks for."""
+
+    credit_note_id: UUID
+    amount: Money
+    credited_on: date
+    line_ids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+
+
+class Invoice(Aggregate):
+    """An invoice from draft to paid, or a credit note."""
+
+    @event("Drafted")
+    def __init__(
+        self,
+        customer_id: UUID,
+        kind: InvoiceKind,
+        currency: str,
+        lines: list[InvoiceLine],
+        drafted_on: date,
+        actor: str,
+        approval_policy: ApprovalPolicy,
+        payment_terms_days: int = 30,
+        account_manager: str = "",
+        purchase_order_number: str | None = None,
+        credits_invoice_id: UUID | None = None,
+        credit_disposition: CreditDisposition | None = None,
+        note: str = "",
+    ) -> None:
+        if payment_terms_days < 0:
+            raise InvalidValue("must not be negative", field="payment_terms_days")
+        if (kind is InvoiceKind.CREDIT_NOTE) != (credits_invoice_id is not None):
+            raise InvalidValue(
+                "a credit note, and only a credit note, names the invoice it credits",
+                field="credits_invoice_id",
+            )
+        if kind is InvoiceKind.CREDIT_NOTE and credit_disposition is None:
+            raise InvalidValue(
+                "a credit note says whether the work is re-billable or written off",
+                field="credit_disposition",
+            )
+        Money.zero(currency)
+        self.customer_id = customer_id
+        self.kind = kind
+        self.currency = currency
+        self.lines: list[InvoiceLine] = []
+        self.drafted_on = drafted_on
+        self.drafted_by = actor
+        self.approval_policy = approval_policy
+        self.payment_terms_days = payment_terms_days
+        self.account_manager = account_manager
+        self.purchase_order_number = purchase_order_number
+        self.credits_invoice_id = credits_invoice_id
+        self.credit_disposition = credit_disposition
+        self.note = note
+        self.status = InvoiceStatus.DRAFT
+        self.approvals: list[Approval] = []
+        self.series: str | None = None
+        self.number: str | None = None
+        self.issued_on: date | None = None
+        self.due_date: date | None = None
+        self.payments: list[AppliedPayment] = []
+        self.credits: list[AppliedCredit] = []
+        self.deducted_by: UUID | None = None
+        self.void_reason: str | None = None
+        self.past_due_noticed_on: date | None = None
+        self._add(lines)
+
+    def _add(self, lines: list[InvoiceLine]) -> None:
+        known = {line.line_id for line in self.lines}
+        for line in lines:
+            if line.line_id in known:
+                raise DuplicateEntry(
+                    f"line {line.line_id} appears twice",
+                    field="line_id",
+                    aggregate_id=self.id,
+                    value=line.line_id,
+                )
+            known.add(line.line_id)
+            if line.unit_price.currency != self.currency:
+                raise CurrencyMismatch(
+                    f"line {line.line_id} is in {line.unit_price.currency}, "
+                    f"the invoice in {self.currency}",
+                    field="lines",
+                    aggregate_id=self.id,
+                )
+        self.lines.extend(lines)
+
+    # -- derived ---------------------------------------------------------------------------------
+
+    @property
+    def net(self) -> Money:
+        """Sum of rounded line nets."""
+        return lines_net(self.lines, self.currency)
+
+    @property
+    def tax_subtotals(self) -> list[TaxSubtotal]:
+        """Tax per category, rounded once per category."""
+        return lines_tax(self.lines, self.currency)
+
+    @property
+    def tax(self) -> Money:
+        """Total tax."""
+        return total((s.tax for s in self.tax_subtotals), self.currency)
+
+    @property
+    def total(self) -> Money:
+        """Net plus tax."""
+        return lines_total(self.lines, self.currency)
+
+    @property
+    def paid(self) -> Money:
+        """Payments applied and not un-applied."""
+        return total((p.amount for p in self.payments), self.currency)
+
+    @property
+    def credited(self) -> Money:
+        """Credit notes issued against this invoice."""
+        return total((c.amount for c in self.credits), self.currency)
+
+    @property
+    def outstanding(self) -> Money:
+        """What the customer still owes: total - credits - payments (zero unless issued)."""
+        if self.status is not InvoiceStatus.ISSUED or self.kind is InvoiceKind.CREDIT_NOTE:
+            return Money.zero(self.currency)
+        return self.total - self.credited - self.paid
+
+    @property
+    def is_issued(self) -> bool:
+        """Issued invoices carry a number and can no longer change."""
+        return self.status is InvoiceStatus.ISSUED
+
+    def is_settled(self) -> bool:
+        """Issued and nothing outstanding."""
+        return self.is_issued and not self.outstanding.is_positive()
+
+    def is_past_due(self, as_of: date) -> bool:
+        """Issued, still owed, and the due date has passed."""
+        return (
+            self.is_issued
+            and self.due_date is not None
+            and self.due_date < as_of
+            and self.outstanding.is_positive()
+        )
+
+    def approved_roles(self) -> list[str]:
+        """Roles that have signed off."""
+        return [a.role for a in self.approvals]
+
+    def _refuse(self, rule: str, field: str = "status") -> InvalidTransition:
+        return InvalidTransition(rule, field=field, aggregate_id=self.id, value=self.status)
+
+    def _require(self, *statuses: InvoiceStatus, doing: str) -> None:
+        if self.status not in statuses:
+            raise self._refuse(f"cannot {doing} when {self.status.value}")
+
+    # -- draft -----------------------------------------------------------------------------------
+
+    @event("LinesAdded")
+    def add_lines(self, lines: list[InvoiceLine], actor: str) -> None:
+        """Add lines to a draft; any approvals given so far are withdrawn."""
+        self._require(InvoiceStatus.DRAFT, InvoiceStatus.APPROVED, doing="add lines")
+        self._add(lines)
+        self.approvals = []
+        self.status = InvoiceStatus.DRAFT
+
+    @event("Approved")
+    def approve(
+        self, role: str, approved_on: date, logged_hours: dict[str, Decimal], actor: str
+    ) -> None:
+        """Sign off for one role, after the line checks pass against the hours logged."""
+        self._require(InvoiceStatus.DRAFT, doing="approve")
+        policy = self.approval_policy
+        if role not in policy.roles:
+            raise ApprovalRefused(
+                f"role {role!r} is not in the approval policy {list(policy.roles)}",
+                field="role",
+                aggregate_id=self.id,
+                value=role,
+            )
+        if role in self.approved_roles():
+            raise ApprovalRefused(
+                f"role {role!r} has already approved",
+                field="role",
+                aggregate_id=self.id,
+                value=role,
+            )
+        if any(a.actor == actor for a in self.approvals):
+            raise ApprovalRefused(
+                f"{actor} has already approved for another role; one person, one role",
+                field="actor",
+                aggregate_id=self.id,
+                value=actor,
+            )
+        remaining = [r for r in policy.roles if r not in self.approved_roles() and r != role]
+        approvers = {a.actor for a in self.approvals} | {actor}
+        if not remaining and approvers == {self.drafted_by}:
+            raise ApprovalRefused(
+                f"{actor} drafted this invoice and cannot be its only approver",
+                field="actor",
+                aggregate_id=self.id,
+                value=actor,
+            )
+        problems = check_lines(self.lines, logged_hours)
+        if problems:
+            raise InvoiceLinesRejected(problems, aggregate_id=self.id)
+        if self.kind is not InvoiceKind.CREDIT_NOTE and self.total.is_negative():
+            raise InvoiceLinesRejected(
+                ["the total is negative: issue a credit note instead"], aggregate_id=self.id
+            )
+        self.approvals.append(Approval(role, actor, approved_on))
+        if not remaining:
+            self.status = InvoiceStatus.APPROVED
+
+    @event("Voided")
+    def void(self, reason: str, actor: str) -> None:
+        """Void a draft or approved invoice. Issued invoices are credited, never voided."""
+        self._require(InvoiceStatus.DRAFT, InvoiceStatus.APPROVED, doing="void")
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self.void_reason = reason
+        self.status = InvoiceStatus.VOIDED
+
+    @event("Issued")
+    def issue(self, series: str, number: str, issued_on: date, actor: str) -> None:
+        """Issue with the next number of its series; the due date follows the payment terms."""
+        self._require(InvoiceStatus.APPROVED, doing="issue")
+        self.series = series
+        self.number = number
+        self.issued_on = issued_on
+        self.due_date = issued_on + timedelta(days=self.payment_terms_days)
+        self.status = InvoiceStatus.ISSUED
+
+    # -- after issue -------------------------------------------------------------------------------
+
+    @event("PaymentApplied")
+    def apply_payment(
+        self, allocation_id: str, payment_id: UUID, amount: Money, applied_on: date, actor: str
+    ) -> None:
+        """Apply part of a payment; never more than is outstanding."""
+        if self.kind is InvoiceKind.CREDIT_NOTE:
+            raise self._refuse("a credit note is not paid")
+        self._require(InvoiceStatus.ISSUED, doing="apply a payment")
+        if amount.currency != self.currency:
+            raise CurrencyMismatch(
+                f"payment in {amount.currency}, invoice in {self.currency}",
+                field="amount",
+                aggregate_id=self.id,
+            )
+        if not amount.is_positive():
+            raise InvalidValue("must be more than zero", field="amount", aggregate_id=self.id)
+        if amount > self.outstanding:
+            raise OverAllocation(
+                f"{amount} is more than the {self.outstanding} outstanding",
+                field="amount",
+                aggregate_id=self.id,
+                value=amount,
+            )
+        if any(p.allocation_id == allocation_id for p in self.payments):
+            raise DuplicateEntry(
+                f"allocation {allocation_id} is already applied",
+                field="allocation_id",
+                aggregate_id=self.id,
+                value=allocation_id,
+            )
+        self.payments.append(AppliedPayment(allocation_id, payment_id, amount, applied_on))
+
+    @event("PaymentUnapplied")
+    def unapply_payment(self, allocation_id: str, reason: str, actor: str) -> None:
+        """Take an applied payment back off (reversed allocation, bounced payment)."""
+        kept = [p for p in self.payments if p.allocation_id != allocation_id]
+        if len(kept) == len(self.payments):
+            raise RuleViolated(
+                f"allocation {allocation_id} is not applied here",
+                field="allocation_id",
+                aggregate_id=self.id,
+                value=allocation_id,
+            )
+        self.payments = kept
+
+    def credited_line_ids(self) -> dict[str, UUID]:
+        """Lines already reversed by an issued credit note, with that note's id."""
+        return {line_id: c.credit_note_id for c in self.credits for line_id in c.line_ids}
+
+    @event("Credited")
+    def apply_credit(
+        self,
+        credit_note_id: UUID,
+        amount: Money,
+        line_ids: list[str],
+        credited_on: date,
+        actor: str,
+    ) -> None:
+        """A credit note reduces what is owed; it may not exceed what is outstanding."""
+        self._require(InvoiceStatus.ISSUED, doing="credit")
+        if self.kind is InvoiceKind.CREDIT_NOTE:
+            raise self._refuse("a credit note cannot be credited")
+        own = {line.line_id for line in self.lines}
+        already = self.credited_line_ids()
+        for line_id in line_ids:
+            if line_id not in own:
+                raise RuleViolated(
+                    f"no line {line_id} on this invoice",
+                    field="line_ids",
+                    aggregate_id=self.id,
+                    value=line_id,
+                )
+            if line_id in already:
+                raise DuplicateEntry(
+                    f"line {line_id} is already credited by {already[line_id]}",
+                    field="line_ids",
+                    aggregate_id=self.id,
+                    value=line_id,
+                )
+        if amount > self.outstanding:
+            raise OverAllocation(
+                f"credit {amount} exceeds the {self.outstanding} outstanding; "
+                "un-allocate payments first",
+                field="amount",
+                aggregate_id=self.id,
+                value=amount,
+            )
+        self.credits.append(AppliedCredit(credit_note_id, amount, credited_on, tuple(line_ids)))
+
+    @event("DepositDeducted")
+    def deduct_deposit(self, final_invoice_id: UUID, actor: str) -> None:
+        """This deposit invoice is deducted on a final invoice (once only)."""
+        if self.kind is not InvoiceKind.DEPOSIT:
+            raise self._refuse("only a deposit invoice can be deducted", field="kind")
+        self._require(InvoiceStatus.ISSUED, doing="deduct a deposit")
+        if self.deducted_by is not None:
+            raise DuplicateEntry(
+                f"deposit already deducted on invoice {self.deducted_by}",
+                field="deducted_by",
+                aggregate_id=self.id,
+                value=self.deducted_by,
+            )
+        self.deducted_by = final_invoice_id
+
+    @event("DepositDeductionReleased")
+    def release_deposit(self, final_invoice_id: UUID, actor: str) -> None:
+        """The final invoice that deducted this deposit was voided."""
+        if self.deducted_by != final_invoice_id:
+            raise RuleViolated(
+                f"not deducted by {final_invoice_id}", field="deducted_by", aggregate_id=self.id
+            )
+        self.deducted_by = None
+
+    @event("PastDueNoticed")
+    def notice_past_due(self, as_of: date, actor: str) -> None:
+        """Record that the invoice was found past due (starts the follow-up)."""
+        if not self.is_past_due(as_of):
+            raise self._refuse(f"is not past due on {as_of}", field="due_date")
+        self.past_due_noticed_on = as_of

@@ -1,0 +1,166 @@
+"""Payments: received once, allocated across many invoices, the rest kept as customer credit.
+
+Allocations are never deleted: an allocation is undone by a reversing event, and a bounced
+payment reverses all its live allocations, which re-opens the invoices.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from q2c_core.domain.cards import refuse_card_numbers
+from q2c_core.domain.errors import (
+    CurrencyMismatch,
+    DuplicateEntry,
+    InvalidTransition,
+    InvalidValue,
+    OverAllocation,
+    RuleViolated,
+)
+from q2c_core.domain.money import Money, total
+
+
+@attrs.frozen
+class PaymentAllocation:
+    """Part of the payment applied to one invoice; reversed, never deleted."""
+
+    allocation_id: str
+    invoice_id: UUID
+    amount: Money
+    allocated_on: date
+    reversed_reason: str | None = None
+
+    @property
+    def is_live(self) -> bool:
+        """Not reversed."""
+        return self.reversed_reason is None
+
+
+class Payment(Aggregate):
+    """Money received from a customer."""
+
+    @event("PaymentReceived")
+    def __init__(
+        self,
+        customer_id: UUID,
+        amount: Money,
+        received_on: date,
+        reference: str,
+        actor: str,
+        note: str = "",
+    ) -> None:
+        if not amount.is_positive():
+            raise InvalidValue("must be more than zero", field="amount", value=amount)
+        if not amount.is_rounded():
+            raise InvalidValue("must be whole minor units", field="amount", value=amount)
+        refuse_card_numbers("reference", reference)
+        refuse_card_numbers("note", note)
+        self.customer_id = customer_id
+        self.amount = amount
+        self.received_on = received_on
+        self.reference = reference
+        self.note = note
+        self.allocations: list[PaymentAllocation] = []
+        self.bounced_on: date | None = None
+        self.bounce_reason: str | None = None
+
+    @property
+    def is_bounced(self) -> bool:
+        """The bank returned the payment."""
+        return self.bounced_on is not None
+
+    def live_allocations(self) -> list[PaymentAllocation]:
+        """Allocations not reversed."""
+        return [a for a in self.allocations if a.is_live]
+
+    @property
+    def allocated(self) -> Money:
+        """Sum of live allocations."""
+        return total((a.amount for a in self.live_allocations()), self.amount.currency)
+
+    @property
+    def unallocated(self) -> Money:
+        """Customer credit held from this payment (nothing once it bounced)."""
+        if self.is_bounced:
+            return Money.zero(self.amount.currency)
+        return self.amount - self.allocated
+
+    def allocation(self, allocation_id: str) -> PaymentAllocation:
+        """One allocation by id."""
+        for a in self.allocations:
+            if a.allocation_id == allocation_id:
+                return a
+        raise RuleViolated(
+            f"no allocation {allocation_id}",
+            field="allocation_id",
+            aggregate_id=self.id,
+            value=allocation_id,
+        )
+
+    @event("PaymentAllocated")
+    def allocate(
+        self, allocation_id: str, invoice_id: UUID, amount: Money, allocated_on: date, actor: str
+    ) -> None:
+        """Apply part of the payment to one invoice; never more than is unallocated."""
+        if self.is_bounced:
+            raise InvalidTransition(
+                "a bounced payment cannot be allocated", field="status", aggregate_id=self.id
+            )
+        if amount.currency != self.amount.currency:
+            raise CurrencyMismatch(
+                f"allocation in {amount.currency}, payment in {self.amount.currency}",
+                field="amount",
+                aggregate_id=self.id,
+            )
+        if not amount.is_positive() or not amount.is_rounded():
+            raise InvalidValue(
+                "must be more than zero, in whole minor units",
+                field="amount",
+                aggregate_id=self.id,
+                value=amount,
+            )
+        if amount > self.unallocated:
+            raise OverAllocation(
+                f"{amount} is more than the {self.unallocated} unallocated",
+                field="amount",
+                aggregate_id=self.id,
+                value=amount,
+            )
+        if any(a.allocation_id == allocation_id for a in self.allocations):
+            raise DuplicateEntry(
+                f"allocation {allocation_id} exists", field="allocation_id", aggregate_id=self.id
+            )
+        self.allocations.append(PaymentAllocation(allocation_id, invoice_id, amount, allocated_on))
+
+    @event("AllocationReversed")
+    def reverse_allocation(self, allocation_id: str, reason: str, actor: str) -> None:
+        """Undo one allocation; the money becomes customer credit again."""
+        current = self.allocation(allocation_id)
+        if not current.is_live:
+            raise InvalidTransition(
+                f"allocation {allocation_id} is already reversed",
+                field="allocation_id",
+                aggregate_id=self.id,
+            )
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self.allocations = [
+            attrs.evolve(a, reversed_reason=reason) if a.allocation_id == allocation_id else a
+            for a in self.allocations
+        ]
+
+    @event("PaymentBounced")
+    def bounce(self, bounced_on: date, reason: str, actor: str) -> None:
+        """The bank returned the money: every live allocation is reversed."""
+        if self.is_bounced:
+            raise InvalidTransition("already bounced", field="status", aggregate_id=self.id)
+        self.allocations = [
+            attrs.evolve(a, reversed_reason=f"bounced: {reason}") if a.is_live else a
+            for a in self.allocations
+        ]
+        self.bounced_on = bounced_on
+        self.bounce_reason = reason

@@ -1,0 +1,289 @@
+"""Prepaid allowances: hours or money the customer paid for up front, drawn by authorized work.
+
+Draws follow the work date, not the order entries arrive in: back-dated work draws before later
+work, so a late timesheet never leaves earlier work uncovered while later work used the hours.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from q2c_core.domain.errors import (
+    AllowanceExhausted,
+    CurrencyMismatch,
+    DuplicateEntry,
+    InvalidTransition,
+    InvalidValue,
+    RuleViolated,
+)
+from q2c_core.domain.money import Money
+from q2c_core.domain.values import Period
+
+
+class AllowanceUnit(enum.Enum):
+    """What the allowance counts: hours of work, or money."""
+
+    HOURS = "hours"
+    MONEY = "money"
+
+
+class AllowanceStatus(enum.Enum):
+    """Whether the allowance can still be drawn."""
+
+    OPEN = "open"
+    EXPIRED = "expired"
+    ROLLED_OVER = "rolled_over"
+
+
+@attrs.frozen
+class Charge:
+    """One time entry charged against the allowance, in the allowance's unit."""
+
+    entry_id: str
+    request_id: UUID
+    work_date: date
+    quantity: Decimal
+    rate: Money
+
+
+@attrs.frozen
+class Draw:
+    """How much of one charge the allowance covers, and how much is overage."""
+
+    covered: Decimal
+    overage: Decimal
+
+
+def draw_in_work_date_order(
+    granted: Decimal,
+    charges: Sequence[Charge],
+    billed_overage: Mapping[str, Decimal],
+) -> dict[str, Draw]:
+    """Cover charges in work-date order (then entry id) until the granted quantity runs out.
+
+    Overage that was already invoiced stays overage (it is not pulled back into cover), so an
+    issued invoice is never contradicted; the rest is drawn oldest work first.
+    Invariants: total covered <= granted; covered + overage = quantity for every charge.
+    """
+    left = granted
+    result: dict[str, Draw] = {}
+    for charge in sorted(charges, key=lambda c: (c.work_date, c.entry_id)):
+        fixed = min(billed_overage.get(charge.entry_id, Decimal(0)), charge.quantity)
+        covered = max(Decimal(0), min(charge.quantity - fixed, left))
+        left -= covered
+        result[charge.entry_id] = Draw(covered, charge.quantity - covered)
+    return result
+
+
+class PrepaidAllowance(Aggregate):
+    """Hours or money granted for a period, drawn by work, with overage billed."""
+
+    @event("Granted")
+    def __init__(
+        self,
+        customer_id: UUID,
+        unit: AllowanceUnit,
+        quantity: Decimal,
+        period: Period,
+        granted_on: date,
+        actor: str,
+        currency: str,
+        contract_id: UUID | None = None,
+        rolled_over_from: UUID | None = None,
+    ) -> None:
+        if quantity < 0:
+            raise InvalidValue("must not be negative", field="quantity", value=quantity)
+        Money.zero(currency)  # validates the currency code
+        self.customer_id = customer_id
+        self.contract_id = contract_id
+        self.unit = unit
+        self.currency = currency
+        self.granted = quantity
+        self.period = period
+        self.granted_on = granted_on
+        self.rolled_over_from = rolled_over_from
+        self.status = AllowanceStatus.OPEN
+        self.charges: list[Charge] = []
+        self.billed_overage: dict[str, Decimal] = {}
+        self.closed_on: date | None = None
+        self.forfeited = Decimal(0)
+        self.rolled_over_to: UUID | None = None
+        self.rolled_over_quantity = Decimal(0)
+        # once closed, cover is capped at what was consumed then, so a later release of billed
+        # overage can never draw on hours that were forfeited or rolled over
+        self.cover_cap: Decimal | None = None
+
+    def _require_open(self, doing: str) -> None:
+        if self.status is not AllowanceStatus.OPEN:
+            raise InvalidTransition(
+                f"cannot {doing}: the allowance is {self.status.value}",
+                field="status",
+                aggregate_id=self.id,
+                value=self.status,
+            )
+
+    # -- derived ---------------------------------------------------------------------------------
+
+    def draws(self) -> dict[str, Draw]:
+        """Cover and overage of every charge, by entry id."""
+        cap = self.granted if self.cover_cap is None else self.cover_cap
+        return draw_in_work_date_order(cap, self.charges, self.billed_overage)
+
+    @property
+    def charged(self) -> Decimal:
+        """Everything charged against the allowance."""
+        return sum((c.quantity for c in self.charges), Decimal(0))
+
+    @property
+    def consumed(self) -> Decimal:
+        """What the allowance covers (never more than granted)."""
+        return sum((d.covered for d in self.draws().values()), Decimal(0))
+
+    @property
+    def overage(self) -> Decimal:
+        """What was charged beyond the allowance: billable."""
+        return self.charged - self.consumed
+
+    @property
+    def remaining(self) -> Decimal:
+        """What is left to draw; nothing once expired or rolled over."""
+        if self.status is not AllowanceStatus.OPEN:
+            return Decimal(0)
+        return self.granted - self.consumed
+
+    def unbilled_overage(self) -> dict[str, Decimal]:
+        """Overage not yet invoiced, by entry id."""
+        result: dict[str, Decimal] = {}
+        for entry_id, draw in self.draws().items():
+            open_overage = draw.overage - self.billed_overage.get(entry_id, Decimal(0))
+            if open_overage > 0:
+                result[entry_id] = open_overage
+        return result
+
+    def charge_for(self, entry_id: str) -> Charge:
+        """The charge of one time entry."""
+        for charge in self.charges:
+            if charge.entry_id == entry_id:
+                return charge
+        raise RuleViolated(
+            f"no charge for entry {entry_id!r}",
+            field="entry_id",
+            aggregate_id=self.id,
+            value=entry_id,
+        )
+
+    # -- commands --------------------------------------------------------------------------------
+
+    @event("WorkCharged")
+    def charge_work(self, charge: Charge, actor: str) -> None:
+        """Draw authorized work against the allowance; what does not fit is overage."""
+        self._require_open("charge work")
+        if charge.work_date not in self.period:
+            raise AllowanceExhausted(
+                f"work on {charge.work_date} is outside the allowance period {self.period}",
+                field="work_date",
+                aggregate_id=self.id,
+                value=charge.work_date,
+            )
+        if charge.rate.currency != self.currency:
+            raise CurrencyMismatch(
+                f"work rated in {charge.rate.currency}, allowance in {self.currency}",
+                field="rate",
+                aggregate_id=self.id,
+            )
+        if any(c.entry_id == charge.entry_id for c in self.charges):
+            raise DuplicateEntry(
+                f"entry {charge.entry_id!r} is already charged",
+                field="entry_id",
+                aggregate_id=self.id,
+                value=charge.entry_id,
+            )
+        if charge.quantity <= 0:
+            raise InvalidValue("must be more than zero", field="quantity", value=charge.quantity)
+        self.charges.append(charge)
+
+    @event("OverageBilled")
+    def bill_overage(self, invoice_id: UUID, quantities: dict[str, Decimal], actor: str) -> None:
+        """An invoice bills this overage; it stays overage from now on."""
+        open_overage = self.unbilled_overage()
+        for entry_id, quantity in quantities.items():
+            if quantity <= 0 or quantity > open_overage.get(entry_id, Decimal(0)):
+                raise RuleViolated(
+                    f"entry {entry_id!r} has {open_overage.get(entry_id, Decimal(0))} unbilled "
+                    f"overage, not {quantity}",
+                    field="quantities",
+                    aggregate_id=self.id,
+                    value=quantity,
+                )
+        for entry_id, quantity in quantities.items():
+            self.billed_overage[entry_id] = self.billed_overage.get(entry_id, Decimal(0)) + quantity
+
+    @event("OverageReleased")
+    def release_overage(
+        self, invoice_id: UUID, quantities: dict[str, Decimal], reason: str, actor: str
+    ) -> None:
+        """Overage billed by a voided invoice, or credited as re-billable, is unbilled again."""
+        for entry_id, quantity in quantities.items():
+            if quantity > self.billed_overage.get(entry_id, Decimal(0)):
+                raise RuleViolated(
+                    f"entry {entry_id!r} has less billed overage than {quantity}",
+                    field="quantities",
+                    aggregate_id=self.id,
+                    value=quantity,
+                )
+        for entry_id, quantity in quantities.items():
+            self.billed_overage[entry_id] -= quantity
+            if self.billed_overage[entry_id] == 0:
+                del self.billed_overage[entry_id]
+
+    @event("ToppedUp")
+    def top_up(self, quantity: Decimal, topped_up_on: date, reason: str, actor: str) -> None:
+        """Add to the allowance (a new purchase of hours)."""
+        self._require_open("top up")
+        if quantity <= 0:
+            raise InvalidValue("must be more than zero", field="quantity", value=quantity)
+        self.granted += quantity
+
+    @event("Expired")
+    def expire(self, expired_on: date, actor: str) -> None:
+        """The period is over: what is left is forfeited, and nothing more can be drawn."""
+        self._require_open("expire")
+        if expired_on < self.period.end:
+            raise InvalidTransition(
+                f"cannot expire before the period ends ({self.period.end})",
+                field="expired_on",
+                aggregate_id=self.id,
+                value=expired_on,
+            )
+        self.cover_cap = self.consumed
+        self.forfeited = self.granted - self.cover_cap
+        self.closed_on = expired_on
+        self.status = AllowanceStatus.EXPIRED
+
+    @event("RolledOver")
+    def roll_over(
+        self, to_allowance_id: UUID, quantity: Decimal, rolled_over_on: date, actor: str
+    ) -> None:
+        """Carry (part of) what is left into the next period's allowance; the rest is forfeited."""
+        self._require_open("roll over")
+        left = self.granted - self.consumed
+        if quantity < 0 or quantity > left:
+            raise AllowanceExhausted(
+                f"only {left} left to roll over, not {quantity}",
+                field="quantity",
+                aggregate_id=self.id,
+                value=quantity,
+            )
+        self.cover_cap = self.consumed
+        self.rolled_over_to = to_allowance_id
+        self.rolled_over_quantity = quantity
+        self.forfeited = left - quantity
+        self.closed_on = rolled_over_on
+        self.status = AllowanceStatus.ROLLED_OVER

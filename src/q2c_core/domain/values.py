@@ -1,0 +1,84 @@
+"""Small values the aggregates share: hours, periods, identifiers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+import attrs
+
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.money import to_decimal
+
+Q2C_NAMESPACE = uuid5(NAMESPACE_URL, "https://q2c.invalid/ids")
+
+
+def new_id() -> UUID:
+    """A fresh random aggregate id."""
+    return uuid4()
+
+
+def named_id(kind: str, key: str) -> UUID:
+    """A stable id derived from a business key, so the same key always names the same aggregate."""
+    return uuid5(Q2C_NAMESPACE, f"{kind}:{key}")
+
+
+def hours(value: Decimal | int | str, field: str = "hours") -> Decimal:
+    """Hours (or any quantity) as an exact Decimal; floats are refused."""
+    return to_decimal(value, field)
+
+
+def _to_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise InvalidValue("is not an ISO date", field="date", value=value) from None
+    raise InvalidValue("must be a date", field="date", value=value)
+
+
+@attrs.frozen
+class Period:
+    """A half-open date range [start, end): the end day is not included."""
+
+    start: date = attrs.field(converter=_to_date)
+    end: date = attrs.field(converter=_to_date)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end < self.start:
+            raise InvalidValue(
+                "end must not be before start", field="period", value=(self.start, self.end)
+            )
+
+    @property
+    def days(self) -> int:
+        """Number of days in the period."""
+        return (self.end - self.start).days
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day < self.end
+
+    def overlaps(self, other: Period) -> bool:
+        """Whether the two periods share at least one day."""
+        return self.start < other.end and other.start < self.end
+
+    def intersection(self, other: Period) -> Period | None:
+        """The days both periods share, or None."""
+        start, end = max(self.start, other.start), min(self.end, other.end)
+        return Period(start, end) if start < end else None
+
+    def each_day(self) -> Iterator[date]:
+        """Every day in the period, in order."""
+        day = self.start
+        while day < self.end:
+            yield day
+            day += timedelta(days=1)
+
+    def __str__(self) -> str:
+        last = self.end - timedelta(days=1)
+        return f"{self.start.isoformat()}..{last.isoformat()}"

@@ -1,0 +1,68 @@
+"""Storage by URL, mapped onto eventsourcing's own persistence modules.
+
+``memory:`` keeps events in process (tests, previews); ``sqlite:///path/billing.db`` is the
+embedded default; ``postgresql://user[:password]@host[:port]/db[?schema=name]`` scales out.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, unquote, urlparse
+from uuid import uuid4
+
+from q2c_core.domain.errors import InvalidValue
+
+
+def env_for_url(url: str) -> dict[str, str]:
+    """The eventsourcing environment settings for a storage URL."""
+    if url in ("memory:", "memory://", "popo:"):
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # SQLAlchemy's convention: sqlite:///relative.db, sqlite:////absolute/path.db
+        if not url.startswith("sqlite:///"):
+            raise InvalidValue("a SQLite URL is sqlite:///path/to/file.db", field="url", value=url)
+        path = unquote(url[len("sqlite:///") :].split("?", 1)[0])
+        if path in ("", ":memory:"):
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": f"file:q2c-{uuid4().hex}?mode=memory&cache=shared",
+            }
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
+    if parsed.scheme in ("postgresql", "postgres"):
+        query = parse_qs(parsed.query)
+        dbname = parsed.path.lstrip("/")
+        if not dbname:
+            raise InvalidValue("must name a database", field="url", value=url)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(dbname),
+            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_USER": unquote(parsed.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+        }
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = query["schema"][0]
+        return env
+    raise InvalidValue(
+        "must start with memory:, sqlite:/// or postgresql://", field="url", value=url
+    )
+
+
+def ensure_postgres_schema(env: dict[str, str]) -> None:
+    """Create the configured PostgreSQL schema when it does not exist yet."""
+    schema = env.get("POSTGRES_SCHEMA")
+    if not schema or env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        return
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        autocommit=True,
+    ) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))

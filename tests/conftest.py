@@ -1,0 +1,132 @@
+"""Shared fixtures: the three storage backends, with a real PostgreSQL server.
+
+PostgreSQL is found (or started with pg_ctlcluster) once per session. When it cannot be reached:
+under CI (CI=true) the run fails loudly; on a developer laptop the PostgreSQL tests are skipped
+with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from q2c_core import QuoteToCash
+
+PG_DSN = os.environ.get("Q2C_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+_pg_state: dict[str, str | None] = {}
+
+
+def _pg_reachable() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        import psycopg
+    except ImportError as e:  # pragma: no cover - the postgres extra is installed by make
+        return f"psycopg is not installed: {e}"
+    try:
+        with psycopg.connect(PG_DSN.split("?")[0], connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return None
+    except Exception as e:
+        return f"PostgreSQL at {PG_DSN} is not reachable: {e}"
+
+
+def _try_start_pg() -> None:
+    if not shutil.which("pg_ctlcluster") or not Path("/etc/postgresql").is_dir():
+        return
+    for version in sorted(os.listdir("/etc/postgresql")):
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+            check=False, capture_output=True, timeout=60,
+        )
+
+
+def postgres_unavailable_reason() -> str | None:
+    """Find or start PostgreSQL once; None when it is there."""
+    if "reason" not in _pg_state:
+        reason = _pg_reachable()
+        if reason is not None:
+            _try_start_pg()
+            for _ in range(20):
+                reason = _pg_reachable()
+                if reason is None:
+                    break
+                time.sleep(0.5)
+        _pg_state["reason"] = reason
+    return _pg_state["reason"]
+
+
+def require_postgres() -> None:
+    """Skip (laptop) or fail (CI=true) when PostgreSQL cannot be reached."""
+    reason = postgres_unavailable_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true and PostgreSQL is required: {reason}", pytrace=False)
+    pytest.skip(f"no PostgreSQL on this machine: {reason}")
+
+
+def new_pg_schema() -> str:
+    """A fresh schema name; the URL's ?schema= makes q2c create it."""
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+def drop_pg_schema(schema: str) -> None:
+    """Remove a test schema and everything in it."""
+    import psycopg
+
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def pg_url(schema: str) -> str:
+    """The PostgreSQL URL of a test schema."""
+    return f"{PG_DSN}?schema={schema}"
+
+
+BACKENDS = ["memory", "sqlite", "postgres"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A storage URL for each backend: in memory, a real SQLite file, the real PostgreSQL."""
+    if request.param == "memory":
+        yield "memory:"
+    elif request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'billing.db'}"
+    else:
+        require_postgres()
+        schema = new_pg_schema()
+        try:
+            yield pg_url(schema)
+        finally:
+            drop_pg_schema(schema)
+
+
+@pytest.fixture
+def app_factory(backend_url: str) -> Iterator[Callable[[], QuoteToCash]]:
+    """Open (and later close) applications on the backend under test."""
+    opened: list[QuoteToCash] = []
+
+    def make() -> QuoteToCash:
+        app = QuoteToCash.open(backend_url)
+        opened.append(app)
+        return app
+
+    yield make
+    for app in opened:
+        app.close()
+
+
+@pytest.fixture
+def app() -> Iterator[QuoteToCash]:
+    """An in-memory application for fast story tests."""
+    application = QuoteToCash.open("memory:")
+    yield application
+    application.close()
