@@ -7,17 +7,16 @@ request it covers. A version clash is retried a few times, then raised as Concur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import attrs
-from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
+from q2c_core.app_base import BaseApp
+from q2c_core.billing_run import ContractBilling
 from q2c_core.domain.allocation import OpenItem, allocate_payment
 from q2c_core.domain.contract import (
     BillingFrequency,
@@ -38,7 +37,6 @@ from q2c_core.domain.enhancement_request import (
     TimeEntry,
 )
 from q2c_core.domain.errors import (
-    ConcurrencyConflict,
     CurrencyMismatch,
     InvalidTransition,
     InvalidValue,
@@ -46,7 +44,6 @@ from q2c_core.domain.errors import (
     RuleViolated,
 )
 from q2c_core.domain.invoice import (
-    ApprovalPolicy,
     CreditDisposition,
     Invoice,
     InvoiceKind,
@@ -63,12 +60,7 @@ from q2c_core.domain.prepaid_allowance import (
     PrepaidAllowance,
 )
 from q2c_core.domain.tax import TaxRate
-from q2c_core.domain.transcoding import register_transcodings
 from q2c_core.domain.values import Period
-from q2c_core.storage import ensure_postgres_schema, env_for_url
-
-A = TypeVar("A", bound=Aggregate)
-R = TypeVar("R")
 
 SERIES_BY_KIND = {
     InvoiceKind.STANDARD: ("INV", "INV-"),
@@ -104,95 +96,8 @@ class WorkBuckets:
     invoiced: Decimal
 
 
-class QuoteToCash(Application[UUID]):
+class QuoteToCash(ContractBilling, BaseApp):
     """Requests, allowances, contracts, invoices and payments, event-sourced."""
-
-    name = "QuoteToCash"
-    snapshotting_intervals = {  # noqa: RUF012 - eventsourcing reads this class attribute
-        Contract: 50,
-        PrepaidAllowance: 50,
-        Customer: 50,
-        InvoiceNumberSeries: 50,
-    }
-
-    def __init__(
-        self,
-        env: dict[str, str] | None = None,
-        *,
-        approval_policy: ApprovalPolicy | None = None,
-        max_retries: int = 5,
-    ) -> None:
-        super().__init__(env)
-        self.approval_policy = approval_policy or ApprovalPolicy()
-        self.max_retries = max_retries
-
-    @classmethod
-    def open(cls, url: str, **kwargs: Any) -> QuoteToCash:
-        """Open the application on ``memory:``, ``sqlite:///file.db`` or ``postgresql://...``."""
-        env = env_for_url(url)
-        ensure_postgres_schema(env)
-        return cls(env, **kwargs)
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        """eventsourcing's own transcodings plus q2c's values, enums and dates."""
-        super().register_transcodings(transcoder)
-        register_transcodings(transcoder)
-
-    # -- plumbing --------------------------------------------------------------------------------
-
-    def _get(self, cls: type[A], aggregate_id: UUID) -> A:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(
-                f"no {cls.__name__} with this id", field="id", aggregate_id=aggregate_id
-            ) from None
-        if not isinstance(aggregate, cls):
-            raise NotFound(
-                f"{aggregate_id} is a {type(aggregate).__name__}, not a {cls.__name__}",
-                field="id",
-                aggregate_id=aggregate_id,
-            )
-        return aggregate
-
-    def _atomically(self, step: Callable[[], tuple[R, Sequence[Aggregate]]]) -> R:
-        """Run a command step and save what it changed in one transaction, retrying clashes."""
-        for _ in range(self.max_retries):
-            result, changed = step()
-            try:
-                self.save(*changed)
-            except IntegrityError:
-                continue
-            return result
-        raise ConcurrencyConflict(
-            f"gave up after {self.max_retries} attempts: other writers kept changing the same "
-            "aggregates",
-            field="version",
-        )
-
-    def _update(self, cls: type[A], aggregate_id: UUID, change: Callable[[A], None]) -> None:
-        def step() -> tuple[None, list[Aggregate]]:
-            aggregate = self._get(cls, aggregate_id)
-            change(aggregate)
-            return None, [aggregate]
-
-        self._atomically(step)
-
-    def _topic_ids(self, *classes: type[Aggregate]) -> Iterator[UUID]:
-        """Ids of aggregates of the given classes, by scanning their creation events."""
-        topics = [
-            f"{c.__module__}:{c.__qualname__}.{name}"
-            for c in classes
-            for name in _created_event_names(c)
-        ]
-        start = 1
-        while True:
-            page = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
-            if not page:
-                return
-            for n in page:
-                yield UUID(str(n.originator_id))
-            start = page[-1].id + 1
 
     # -- customers -------------------------------------------------------------------------------
 
@@ -230,7 +135,7 @@ class QuoteToCash(Application[UUID]):
 
     def customers(self) -> list[Customer]:
         """Every customer, in registration order."""
-        return [self.customer(cid) for cid in self._topic_ids(Customer)]
+        return [self.customer(cid) for cid in self._created_ids(Customer, "CustomerRegistered")]
 
     # -- enhancement requests --------------------------------------------------------------------
 
@@ -1385,15 +1290,3 @@ class QuoteToCash(Application[UUID]):
 def _overage_quantity(allowance: PrepaidAllowance, line: InvoiceLine) -> Decimal:
     """The allowance quantity an overage line bills: hours, or money for a money allowance."""
     return line.unit_price.amount if allowance.unit is AllowanceUnit.MONEY else line.quantity
-
-
-def _created_event_names(cls: type[Aggregate]) -> list[str]:
-    names = {
-        "Customer": ["CustomerRegistered"],
-        "EnhancementRequest": ["Requested"],
-        "Invoice": ["Drafted"],
-        "Payment": ["PaymentReceived"],
-        "Contract": ["ContractSigned"],
-        "PrepaidAllowance": ["Granted"],
-    }
-    return names.get(cls.__name__, ["Created"])

@@ -8,6 +8,8 @@ one cattrs converter so nested values, tuples and optionals come back as the typ
 from __future__ import annotations
 
 import enum
+import importlib
+import pkgutil
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,18 +20,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from q2c_core.domain import (
-    allocation,
-    contract,
-    enhancement_request,
-    invoice,
-    invoice_lines,
-    money,
-    payment,
-    prepaid_allowance,
-    tax,
-    values,
-)
+import q2c_core.domain
 
 converter = cattrs.Converter()
 
@@ -111,32 +102,18 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
     return AttrsAsDict()
 
 
-_MODULES = (
-    allocation,
-    contract,
-    enhancement_request,
-    invoice,
-    invoice_lines,
-    money,
-    payment,
-    prepaid_allowance,
-    tax,
-    values,
-)
-
-_extra_modules: list[Any] = []
-
-
-def register_module(module: Any) -> None:
-    """Let another domain module (e.g. billing) have its enums and attrs values transcoded."""
-    if module not in _extra_modules:
-        _extra_modules.append(module)
+def _domain_modules() -> list[Any]:
+    """Every module of q2c_core.domain: a new domain module is registered without listing it."""
+    modules = []
+    for info in pkgutil.iter_modules(q2c_core.domain.__path__):
+        modules.append(importlib.import_module(f"q2c_core.domain.{info.name}"))
+    return modules
 
 
 def transcodings() -> list[Transcoding]:
     """Every transcoding q2c needs besides eventsourcing's own."""
     found: dict[str, Transcoding] = {}
-    for module in (*_MODULES, *_extra_modules):
+    for module in _domain_modules():
         for obj in vars(module).values():
             if not isinstance(obj, type) or obj.__module__ != module.__name__:
                 continue
