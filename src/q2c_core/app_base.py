@@ -106,6 +106,10 @@ class BaseApp(Application[UUID]):
 
         self._atomically(step)
 
+    def _customer_invoice_ids(self, customer: Customer) -> list[UUID]:
+        """Ids of every invoice and credit note of a customer, in drafting order."""
+        return list(customer.invoice_ids)
+
     def _created_ids(self, cls: type[Aggregate], created_event: str) -> Iterator[UUID]:
         """Ids of every aggregate of a class, by scanning its creation events."""
         topics = [f"{cls.__module__}:{cls.__qualname__}.{created_event}"]
