@@ -1,0 +1,202 @@
+"""A month at an IT vendor: the story q2c exists for, on an embedded SQLite file.
+
+Three customers. Northwind has a maintenance contract and an enhancement that went through the PO
+gate; one bank transfer pays both of its invoices. Contoso's enhancement is covered by prepaid
+hours, and the hours beyond the allowance are invoiced. Fabrikam's request is stuck without a PO,
+and someone already booked time on it: recorded, flagged, not lost.
+
+Run it with ``make demo`` (or ``python examples/month_at_an_it_vendor.py --db demo.db``). Running
+it again on the same file finds the month already recorded and prints the same reports, replayed
+from the stored events.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+from q2c_core import (
+    AllowanceUnit,
+    BillingFrequency,
+    InvoiceLine,
+    LineSource,
+    Money,
+    Period,
+    PricePoint,
+    QuoteToCash,
+    RevenueKind,
+    SourceKind,
+    SubContract,
+    SubContractKind,
+    TaxRate,
+    TimeEntry,
+)
+
+BILLING = "bea.billing"
+MANAGER = "mia.manager"
+PM = "pete.pm"
+VAT = TaxRate.standard(21)
+
+
+def eur(amount: str) -> Money:
+    """Euros from a string: never a float."""
+    return Money.of(amount, "EUR")
+
+
+def approve_and_issue(app: QuoteToCash, invoice_id: UUID, on: date) -> str:
+    """Billing and the account manager sign off (the drafter is neither), then billing issues."""
+    app.approve_invoice(invoice_id, role="billing", approved_on=on, actor=BILLING)
+    app.approve_invoice(invoice_id, role="account_manager", approved_on=on, actor=MANAGER)
+    return app.issue_invoice(invoice_id, issued_on=on, actor=BILLING)
+
+
+def northwind(app: QuoteToCash) -> None:
+    """Maintenance contract + an enhancement through the PO gate; one payment for both."""
+    nw = app.register_customer(
+        "Northwind Traders", "EUR", account_manager=MANAGER, actor=BILLING, tax_rate=VAT,
+        country="NL", tax_id="NL123456789B01", address="Keizersgracht 1, Amsterdam",
+    )
+    contract = app.sign_contract(
+        nw, number="MC-2026-001", term=Period(date(2026, 1, 1), date(2027, 1, 1)),
+        frequency=BillingFrequency.MONTHLY, signed_on=date(2025, 12, 15), actor=MANAGER,
+        sub_contracts=[
+            SubContract("erp", "ERP licence maintenance", SubContractKind.LICENCE,
+                        date(2026, 1, 1), [PricePoint(date(2026, 1, 1), eur("12000"))]),
+            SubContract("ams", "Site Amsterdam support", SubContractKind.SITE,
+                        date(2026, 1, 1), [PricePoint(date(2026, 1, 1), eur("2400"))]),
+        ],
+    )
+    app.activate_contract(contract, effective=date(2026, 1, 1), actor=MANAGER)
+    # a third site joins mid-March: its first month is prorated by day
+    app.add_sub_contract(
+        contract,
+        SubContract("rtm", "Site Rotterdam support", SubContractKind.SITE, date(2026, 3, 16),
+                    [PricePoint(date(2026, 3, 16), eur("2400"))]),
+        actor=MANAGER,
+    )
+    march = Period(date(2026, 3, 1), date(2026, 4, 1))
+    c = app.contract(contract)
+    lines = []
+    for sub in c.sub_contracts.values():
+        served = march.intersection(Period(sub.effective_from, sub.effective_to or c.term.end))
+        if served is None:
+            continue
+        fraction = Decimal(served.days) / Decimal(march.days)
+        lines.append(InvoiceLine(
+            line_id=f"L{len(lines) + 1}",
+            description=f"{sub.description}, {served}",
+            quantity=(fraction / 12).quantize(Decimal("0.000001")),
+            unit_price=sub.price_on(served.start), tax=VAT,
+            source=LineSource(SourceKind.CONTRACT_PERIOD, contract_id=contract,
+                              sub_contract_id=sub.sub_id, period=served, fraction=fraction),
+            revenue_kind=RevenueKind.MAINTENANCE,
+        ))
+    maintenance = app.draft_invoice(nw, lines, drafted_on=date(2026, 3, 1), actor=PM)
+    approve_and_issue(app, maintenance, date(2026, 3, 2))
+
+    sso = app.open_request(nw, "Single sign-on for the ERP", requested_on=date(2026, 3, 2),
+                           actor=PM, contract_id=contract, product_area="security")
+    app.estimate_request(sso, hours=16, rate=eur("110"), actor=PM)
+    app.send_quote(sso, sent_on=date(2026, 3, 3), actor=BILLING)
+    app.receive_purchase_order(sso, number="PO-NW-7781", amount=eur("1760"),
+                               received_on=date(2026, 3, 5), actor=BILLING)
+    app.authorize_work(sso, authorized_on=date(2026, 3, 5), due_on=date(2026, 3, 20), actor=PM)
+    for n, (day, hours) in enumerate([(9, "6"), (10, "6"), (12, "5.5")], start=1):
+        app.log_work(sso, TimeEntry(f"nw-sso-{n}", "dev.dana", date(2026, 3, day),
+                                    Decimal(hours), eur("110")), actor="dev.dana")
+    app.complete_request(sso, completed_on=date(2026, 3, 12), actor=PM)
+    enhancement = app.draft_request_invoice(sso, drafted_on=date(2026, 3, 13), actor=PM)
+    approve_and_issue(app, enhancement, date(2026, 3, 13))
+
+    owed = sum((i.outstanding.amount for i in app.open_invoices(nw)), Decimal(0))
+    payment = app.receive_payment(nw, eur(str(owed)), received_on=date(2026, 3, 27),
+                                  reference="Northwind March invoices", actor=BILLING)
+    app.allocate_payment(payment, allocated_on=date(2026, 3, 27), actor=BILLING)
+
+
+def contoso(app: QuoteToCash) -> None:
+    """Prepaid hours cover an enhancement; the hours beyond the allowance are invoiced."""
+    co = app.register_customer("Contoso Ltd", "EUR", account_manager="max.manager",
+                               actor=BILLING, tax_rate=VAT, country="BE")
+    hours = app.grant_allowance(co, unit=AllowanceUnit.HOURS, quantity=20,
+                                period=Period(date(2026, 1, 1), date(2027, 1, 1)),
+                                granted_on=date(2026, 1, 1), actor=BILLING)
+    dash = app.open_request(co, "Sales dashboard tweaks", requested_on=date(2026, 3, 3),
+                            actor=PM, product_area="reporting")
+    app.estimate_request(dash, hours=20, rate=eur("95"), actor=PM)
+    app.cover_request_by_allowance(dash, hours, actor=BILLING)
+    app.authorize_work(dash, authorized_on=date(2026, 3, 4), due_on=date(2026, 3, 31), actor=PM)
+    # the timesheet for the 5th arrives last; it still draws first (work-date order)
+    for entry_id, day, h in [("co-1", 10, "8"), ("co-2", 11, "8"), ("co-3", 12, "6"),
+                             ("co-0", 5, "4")]:
+        app.log_work(dash, TimeEntry(entry_id, "dev.omar", date(2026, 3, day), Decimal(h),
+                                     eur("95")), actor="dev.omar")
+    app.complete_request(dash, completed_on=date(2026, 3, 12), actor=PM)
+    overage = app.draft_request_invoice(dash, drafted_on=date(2026, 3, 13), actor=PM)
+    approve_and_issue(app, overage, date(2026, 3, 13))
+
+
+def fabrikam(app: QuoteToCash) -> None:
+    """A quote waits for its PO, and time was booked on it anyway: flagged, not dropped."""
+    fa = app.register_customer("Fabrikam GmbH", "EUR", account_manager=MANAGER, actor=BILLING,
+                               tax_rate=TaxRate.standard(19), country="DE")
+    migration = app.open_request(fa, "Data migration from legacy CRM",
+                                 requested_on=date(2026, 3, 9), actor=PM,
+                                 product_area="integration")
+    app.estimate_request(migration, fixed_price=eur("4800"), actor=PM)
+    app.send_quote(migration, sent_on=date(2026, 3, 10), actor=BILLING)
+    app.import_work(migration, TimeEntry("psa-4471", "dev.dana", date(2026, 3, 16),
+                                         Decimal("3"), eur("110"), note="kick-off"),
+                    source="psa-export-2026-03.csv", actor="psa-import")
+
+
+def run_month(app: QuoteToCash) -> None:
+    """Record the whole month."""
+    northwind(app)
+    contoso(app)
+    fabrikam(app)
+
+
+def print_reports(app: QuoteToCash, as_of: date) -> None:
+    """Per customer: invoiced, paid, open, unbilled work, prepaid hours left."""
+    header = f"{'customer':<20}{'invoiced':>14}{'paid':>14}{'open':>14}{'unbilled':>14}" \
+             f"{'prepaid h':>11}"
+    print(f"Quote-to-cash as of {as_of}")
+    print(header)
+    print("-" * len(header))
+    for customer in app.customers():
+        s = app.customer_summary(customer.id, as_of)
+        print(f"{s.name:<20}{s.invoiced!s:>14}{s.paid!s:>14}{s.open!s:>14}"
+              f"{s.unbilled_work!s:>14}{s.prepaid_hours_left:>11}")
+    try:
+        from q2c_adapters.reports import print_reports as print_projection_reports
+    except ImportError:
+        return
+    print()
+    print_projection_reports(app, as_of=as_of)
+
+
+def main() -> None:
+    """Record the month once (idempotent on re-runs), then print the reports."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="demo.db", help="SQLite file to record into")
+    args = parser.parse_args()
+    url = f"sqlite:///{Path(args.db).resolve()}"
+    app = QuoteToCash.open(url)
+    try:
+        if any(c.name == "Northwind Traders" for c in app.customers()):
+            print(f"{args.db} already holds the month: replaying it from the stored events.\n")
+        else:
+            run_month(app)
+            print(f"Recorded the month in {args.db}: "
+                  f"{app.recorder.max_notification_id()} events.\n")
+        print_reports(app, as_of=date(2026, 3, 31))
+    finally:
+        app.close()
+
+
+if __name__ == "__main__":
+    main()
