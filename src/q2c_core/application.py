@@ -1026,19 +1026,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if not e.billable:
                 continue
             if allowance is not None and e.entry_id in draws:
-                # a money allowance counts money; convert back to this entry's hours
-                to_hours = (
-                    e.hours / e.value.amount
-                    if allowance.unit is AllowanceUnit.MONEY and e.value.amount
-                    else Decimal(1)
+                draw = draws[e.entry_id]
+                billed_q = allowance.billed_overage.get(e.entry_id, Decimal(0))
+                covered, invoiced, unbilled = _hours_in_buckets(
+                    e.hours, [draw.covered, billed_q, draw.overage - billed_q]
                 )
-                covered = draws[e.entry_id].covered * to_hours
-                invoiced = allowance.billed_overage.get(e.entry_id, Decimal(0)) * to_hours
-                result.append(
-                    WorkBuckets(
-                        e.entry_id, e.hours, e.hours - covered - invoiced, covered, invoiced
-                    )
-                )
+                result.append(WorkBuckets(e.entry_id, e.hours, unbilled, covered, invoiced))
             else:
                 billed = e.hours if e.entry_id in request.billed else Decimal(0)
                 result.append(
@@ -1125,6 +1118,24 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             for i in self.invoices(customer_id)
             if i.status in (InvoiceStatus.DRAFT, InvoiceStatus.APPROVED)
         ]
+
+
+def _hours_in_buckets(hours: Decimal, quantities: list[Decimal]) -> list[Decimal]:
+    """Share an entry's hours over buckets counted in allowance units (hours or money).
+
+    A bucket with nothing in it gets exactly zero hours, and the last non-empty bucket takes the
+    remainder, so the buckets add up to the entry's hours exactly and none goes below zero (a
+    money allowance would otherwise leave division dust such as -3E-28 hours).
+    """
+    whole = sum(quantities, Decimal(0))
+    result = [Decimal(0)] * len(quantities)
+    filled = [i for i, q in enumerate(quantities) if q != 0]
+    if not filled or whole == 0:
+        return result
+    for i in filled[:-1]:
+        result[i] = hours * quantities[i] / whole
+    result[filled[-1]] = hours - sum(result, Decimal(0))
+    return result
 
 
 def _overage_quantity(allowance: PrepaidAllowance, line: InvoiceLine) -> Decimal:

@@ -1,0 +1,165 @@
+"""The story of a prepaid allowance: granted, drawn in work-date order, overage billed, topped up,
+expired, rolled over."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from q2c_core import (
+    AllowanceExhausted,
+    AllowanceStatus,
+    AllowanceUnit,
+    InvalidTransition,
+    Money,
+    Period,
+    QuoteToCash,
+    RequestStatus,
+    TimeEntry,
+)
+
+A = "alice"
+YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
+
+
+def eur(amount: str | int) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def entry(entry_id: str, day: date, hours: str, rate: str = "100") -> TimeEntry:
+    return TimeEntry(entry_id, "bob", day, Decimal(hours), eur(rate))
+
+
+def covered_request(
+    app: QuoteToCash, unit: AllowanceUnit = AllowanceUnit.HOURS, quantity: str = "5"
+) -> tuple[UUID, UUID, UUID]:
+    customer = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    allowance = app.grant_allowance(
+        customer, unit=unit, quantity=quantity, period=YEAR, granted_on=date(2024, 1, 1), actor=A
+    )
+    request = app.open_request(customer, "Tweak", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(request, hours=8, rate=eur(100), actor=A)
+    app.cover_request_by_allowance(request, allowance, actor=A)
+    assert app.request(request).status is RequestStatus.COVERED_BY_ALLOWANCE
+    app.authorize_work(request, authorized_on=date(2024, 3, 4), actor=A)
+    return customer, allowance, request
+
+
+def test_back_dated_work_draws_before_later_work(app: QuoteToCash) -> None:
+    customer, allowance, request = covered_request(app)
+    app.log_work(request, entry("late", date(2024, 3, 10), "4"), actor="bob")
+    a = app.allowance(allowance)
+    assert a.consumed == 4 and a.remaining == 1
+    # the timesheet for earlier work arrives later: it draws first
+    app.log_work(request, entry("early", date(2024, 3, 5), "3"), actor="bob")
+    draws = app.allowance(allowance).draws()
+    assert draws["early"].covered == 3 and draws["early"].overage == 0
+    assert draws["late"].covered == 2 and draws["late"].overage == 2
+    a = app.allowance(allowance)
+    assert (a.granted, a.consumed, a.overage, a.remaining) == (5, 5, 2, 0)
+    buckets = {b.entry_id: b for b in app.work_buckets(request)}
+    assert (buckets["late"].covered, buckets["late"].unbilled) == (2, 2)
+    assert app.unbilled_work(request) == eur(200)
+    assert app.customer_summary(customer).prepaid_hours_left == 0
+
+
+def test_overage_is_billed_and_stays_billed(app: QuoteToCash) -> None:
+    _, allowance, request = covered_request(app)
+    app.log_work(request, entry("t1", date(2024, 3, 10), "7"), actor="bob")
+    app.complete_request(request, completed_on=date(2024, 3, 11), actor=A)
+    invoice = app.invoice(app.draft_request_invoice(request, drafted_on=date(2024, 3, 12), actor=A))
+    (line,) = invoice.lines
+    assert line.quantity == 2 and line.net == eur("200.00")
+    assert line.source is not None and line.source.allowance_id == allowance
+    assert app.allowance(allowance).billed_overage == {"t1": Decimal(2)}
+    (bucket,) = app.work_buckets(request)
+    assert (bucket.unbilled, bucket.covered, bucket.invoiced) == (0, 5, 2)
+    assert app.request(request).status is RequestStatus.INVOICED
+    # a top-up after the overage was billed does not pull billed hours back into cover
+    app.top_up_allowance(allowance, 10, topped_up_on=date(2024, 4, 1), reason="bought 10", actor=A)
+    a = app.allowance(allowance)
+    assert a.granted == 15 and a.consumed == 5 and a.remaining == 10
+
+
+def test_top_up_covers_unbilled_overage(app: QuoteToCash) -> None:
+    _, allowance, request = covered_request(app)
+    app.log_work(request, entry("t1", date(2024, 3, 10), "7"), actor="bob")
+    assert app.allowance(allowance).overage == 2
+    app.top_up_allowance(allowance, "3", topped_up_on=date(2024, 3, 20), reason="more", actor=A)
+    a = app.allowance(allowance)
+    assert (a.granted, a.consumed, a.overage, a.remaining) == (8, 7, 0, 1)
+    assert app.unbilled_work(request) == eur(0)
+
+
+def test_expiry_forfeits_what_is_left_and_stops_draws(app: QuoteToCash) -> None:
+    _, allowance, request = covered_request(app)
+    app.log_work(request, entry("t1", date(2024, 3, 10), "2"), actor="bob")
+    with pytest.raises(InvalidTransition):
+        app.expire_allowance(allowance, expired_on=date(2024, 12, 31), actor=A)
+    app.expire_allowance(allowance, expired_on=date(2025, 1, 1), actor=A)
+    a = app.allowance(allowance)
+    assert a.status is AllowanceStatus.EXPIRED
+    assert (a.consumed, a.forfeited, a.remaining) == (2, 3, 0)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidTransition):
+        app.log_work(request, entry("t2", date(2024, 12, 1), "1"), actor="bob")
+    with pytest.raises(InvalidTransition):
+        app.top_up_allowance(allowance, 1, topped_up_on=date(2025, 1, 2), reason="x", actor=A)
+    assert app.recorder.max_notification_id() == before
+
+
+def test_roll_over_carries_what_is_left_into_the_next_period(app: QuoteToCash) -> None:
+    customer, allowance, request = covered_request(app)
+    app.log_work(request, entry("t1", date(2024, 3, 10), "2"), actor="bob")
+    with pytest.raises(AllowanceExhausted):
+        app.roll_over_allowance(
+            allowance,
+            new_period=Period(date(2025, 1, 1), date(2026, 1, 1)),
+            rolled_over_on=date(2025, 1, 1),
+            actor=A,
+            quantity=4,
+        )
+    new = app.roll_over_allowance(
+        allowance,
+        new_period=Period(date(2025, 1, 1), date(2026, 1, 1)),
+        rolled_over_on=date(2025, 1, 1),
+        actor=A,
+        quantity=2,
+        extra=10,
+    )
+    old = app.allowance(allowance)
+    assert old.status is AllowanceStatus.ROLLED_OVER
+    assert (old.rolled_over_to, old.rolled_over_quantity, old.forfeited) == (new, 2, 1)
+    nxt = app.allowance(new)
+    assert nxt.granted == 12 and nxt.rolled_over_from == allowance
+    assert app.customer(customer).allowance_ids == [allowance, new]
+    assert app.customer_summary(customer).prepaid_hours_left == 12
+
+
+def test_work_outside_the_period_is_refused(app: QuoteToCash) -> None:
+    _, _, request = covered_request(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(AllowanceExhausted) as refused:
+        app.log_work(request, entry("t1", date(2025, 2, 1), "1"), actor="bob")
+    assert refused.value.field == "work_date"
+    assert app.recorder.max_notification_id() == before
+    assert app.request(request).work == []
+
+
+def test_money_allowance_is_drawn_in_money(app: QuoteToCash) -> None:
+    _, allowance, request = covered_request(app, AllowanceUnit.MONEY, "500")
+    app.log_work(request, entry("t1", date(2024, 3, 10), "3", rate="120"), actor="bob")
+    app.log_work(request, entry("t2", date(2024, 3, 9), "2", rate="120"), actor="bob")
+    a = app.allowance(allowance)
+    assert a.consumed == 500 and a.overage == 100
+    assert a.draws()["t2"].covered == 240
+    assert app.unbilled_work(request) == eur(100)
+    app.complete_request(request, completed_on=date(2024, 3, 11), actor=A)
+    invoice = app.invoice(app.draft_request_invoice(request, drafted_on=date(2024, 3, 12), actor=A))
+    assert invoice.net == eur(100)
+    (bucket_t1,) = [b for b in app.work_buckets(request) if b.entry_id == "t1"]
+    assert bucket_t1.unbilled + bucket_t1.covered + bucket_t1.invoiced == 3
+    assert bucket_t1.unbilled == 0
