@@ -1,0 +1,519 @@
+"""A Beancount ledger of q2c's facts, built from the notification log so replay gives the same text.
+
+Each booking event becomes one or more balanced transactions:
+
+- an issued invoice: receivable per customer against revenue by kind and tax payable per category
+  (maintenance goes to deferred revenue and is recognised month by month over its period; a
+  deposit is a customer deposit liability until it is deducted on the final invoice);
+- an issued credit note: the reverse, linked to the invoice it credits; when the work is written
+  off, the net goes to a write-off expense instead of reversing revenue;
+- a payment received: bank against customer credit; an allocation moves customer credit onto the
+  invoice's receivable; a reversed allocation or a bounce moves it back (and a bounce returns the
+  money to the bank).
+
+Every transaction is linked (``^``) by the invoice numbers it concerns and carries the event id
+(``originator_id:version``), the customer, the contracts and the purchase order as metadata. The
+aggregate state a booking needs is read at the event's own version, so the ledger is a pure
+function of the event log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate, DomainEventProtocol
+
+from q2c_core.app_base import BaseApp
+from q2c_core.domain.contract import Contract
+from q2c_core.domain.customer import Customer
+from q2c_core.domain.errors import Q2CError
+from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind
+from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind
+from q2c_core.domain.money import Money, minor_units, split_by_weights
+from q2c_core.domain.payment import Payment, PaymentAllocation
+from q2c_core.domain.tax import TaxRate
+from q2c_core.domain.values import Period
+from q2c_core.ports import PoisonEvent
+
+A = TypeVar("A", bound=Aggregate)
+
+BANK = "Assets:Bank"
+DEFERRED_MAINTENANCE = "Liabilities:DeferredRevenue:Maintenance"
+MAINTENANCE_INCOME = "Income:Maintenance"
+REVENUE_ACCOUNTS: dict[RevenueKind, str] = {
+    RevenueKind.ENHANCEMENT: "Income:Enhancement",
+    RevenueKind.MAINTENANCE: DEFERRED_MAINTENANCE,
+    RevenueKind.EXPENSE: "Income:RebilledExpenses",
+    RevenueKind.OTHER: "Income:Other",
+}
+WRITE_OFF_ACCOUNTS: dict[RevenueKind, str] = {
+    kind: f"Expenses:WriteOffs:{kind.value.capitalize()}" for kind in RevenueKind
+}
+
+
+def event_id(event: DomainEventProtocol[UUID]) -> str:
+    """The event's idempotency key: ``originator_id:originator_version``."""
+    return f"{event.originator_id}:{event.originator_version}"
+
+
+def customer_component(customer_id: UUID, name: str) -> str:
+    """A valid Beancount account component for a customer: its name plus a short id.
+
+    The short id keeps two customers with the same name apart, and the result depends on the
+    customer alone, so incremental delivery and a full export name accounts the same way.
+    """
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    base = "-".join(w[:1].upper() + w[1:] for w in words)[:40] or "Customer"
+    if not base[0].isupper() and not base[0].isdigit():
+        base = "C" + base
+    return f"{base}-{customer_id.hex[:8]}"
+
+
+def tax_account(rate: TaxRate) -> str:
+    """The tax payable account of one category and rate (``Liabilities:TaxPayable:S-21``)."""
+    pct = format(rate.rate.normalize(), "f").replace(".", "-")
+    return f"Liabilities:TaxPayable:{rate.category.code}-{pct}"
+
+
+@attrs.frozen
+class Posting:
+    """One leg of a transaction."""
+
+    account: str
+    amount: Money
+
+
+@attrs.frozen
+class Transaction:
+    """A balanced Beancount transaction, ready to render."""
+
+    day: date
+    payee: str
+    narration: str
+    links: tuple[str, ...]
+    meta: tuple[tuple[str, str], ...]
+    postings: tuple[Posting, ...]
+
+    def is_balanced(self) -> bool:
+        """Postings sum to zero in every currency."""
+        sums: dict[str, Decimal] = {}
+        for p in self.postings:
+            sums[p.amount.currency] = sums.get(p.amount.currency, Decimal(0)) + p.amount.amount
+        return all(v == 0 for v in sums.values())
+
+    def render(self) -> str:
+        """The transaction in Beancount syntax."""
+        links = "".join(f" ^{link}" for link in self.links)
+        head = f'{self.day.isoformat()} * "{_quote(self.payee)}" "{_quote(self.narration)}"{links}'
+        lines = [head]
+        lines += [f'  {key}: "{_quote(value)}"' for key, value in self.meta]
+        for p in self.postings:
+            places = minor_units(p.amount.currency)
+            lines.append(f"  {p.account}  {p.amount.amount:.{places}f} {p.amount.currency}")
+        return "\n".join(lines) + "\n"
+
+
+def _quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def _link(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9\-_/.]", "-", text)
+
+
+def _month_slices(period: Period) -> list[Period]:
+    """The period cut at month boundaries."""
+    slices: list[Period] = []
+    start = period.start
+    while start < period.end:
+        nxt = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+        end = min(nxt, period.end)
+        slices.append(Period(start, end))
+        start = end
+    return slices
+
+
+def _merge(postings: Iterable[Posting]) -> tuple[Posting, ...]:
+    """Add up postings to the same account and currency, keep first-seen order, drop zeros."""
+    merged: dict[tuple[str, str], Money] = {}
+    for p in postings:
+        key = (p.account, p.amount.currency)
+        merged[key] = merged[key] + p.amount if key in merged else p.amount
+    return tuple(
+        Posting(acc, amount) for (acc, _), amount in merged.items() if not amount.is_zero()
+    )
+
+
+class LedgerBook:
+    """Turns q2c events into Beancount transactions, reading aggregates at the event's version."""
+
+    def __init__(self, app: BaseApp) -> None:
+        self.app = app
+        self._customers: dict[UUID, str] = {}
+        self._numbers: dict[UUID, str] = {}
+        self._contracts: dict[UUID, str] = {}
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    def _at(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        aggregate: Aggregate = self.app.repository.get(aggregate_id, version=version)
+        assert isinstance(aggregate, cls), f"{aggregate_id} is not a {cls.__name__}"
+        return aggregate
+
+    def _customer(self, customer_id: UUID) -> str:
+        if customer_id not in self._customers:
+            self._customers[customer_id] = self._at(Customer, customer_id).name
+        return self._customers[customer_id]
+
+    def _number(self, invoice_id: UUID) -> str:
+        """An issued invoice's number never changes, so the current state is the right one."""
+        if invoice_id not in self._numbers:
+            self._numbers[invoice_id] = self._at(Invoice, invoice_id).number or str(invoice_id)
+        return self._numbers[invoice_id]
+
+    def _contract(self, contract_id: UUID) -> str:
+        if contract_id not in self._contracts:
+            self._contracts[contract_id] = self._at(Contract, contract_id).number
+        return self._contracts[contract_id]
+
+    def receivable(self, customer_id: UUID) -> str:
+        """The customer's receivable account."""
+        return f"Assets:Receivables:{customer_component(customer_id, self._customer(customer_id))}"
+
+    def customer_credit(self, customer_id: UUID) -> str:
+        """The customer's credit (unallocated money) account."""
+        comp = customer_component(customer_id, self._customer(customer_id))
+        return f"Liabilities:CustomerCredit:{comp}"
+
+    def deposits(self, customer_id: UUID) -> str:
+        """The customer's deposit (down-payment) liability account."""
+        comp = customer_component(customer_id, self._customer(customer_id))
+        return f"Liabilities:CustomerDeposits:{comp}"
+
+    # -- events ----------------------------------------------------------------------------------
+
+    def transactions(self, event: DomainEventProtocol[UUID]) -> list[Transaction]:
+        """The transactions one event books (none for events that move no money)."""
+        handler = self._handlers().get(type(event).__qualname__)
+        return [] if handler is None else handler(event)
+
+    def _handlers(self) -> dict[str, Callable[[Any], list[Transaction]]]:
+        return {
+            "Invoice.Issued": self._issued,
+            "Payment.PaymentReceived": self._received,
+            "Payment.PaymentAllocated": self._allocated,
+            "Payment.AllocationReversed": self._reversed,
+            "Payment.PaymentBounced": self._bounced,
+        }
+
+    def _invoice_meta(self, event: Any, invoice: Invoice) -> list[tuple[str, str]]:
+        meta = [
+            ("event_id", event_id(event)),
+            ("invoice_id", str(invoice.id)),
+            ("customer", self._customer(invoice.customer_id)),
+            ("customer_id", str(invoice.customer_id)),
+        ]
+        contracts = sorted(
+            {
+                self._contract(line.source.contract_id)
+                for line in invoice.lines
+                if line.source is not None and line.source.contract_id is not None
+            }
+        )
+        if contracts:
+            meta.append(("contract", " ".join(contracts)))
+        if invoice.purchase_order_number:
+            meta.append(("po", invoice.purchase_order_number))
+        return meta
+
+    def _revenue_account(self, invoice: Invoice, line: InvoiceLine, written_off: bool) -> str:
+        if written_off:
+            return WRITE_OFF_ACCOUNTS[line.revenue_kind]
+        if line.revenue_kind is RevenueKind.DEPOSIT:
+            return self.deposits(invoice.customer_id)
+        return REVENUE_ACCOUNTS[line.revenue_kind]
+
+    def _issued(self, event: Any) -> list[Transaction]:
+        invoice = self._at(Invoice, event.originator_id, event.originator_version)
+        assert invoice.number is not None and invoice.issued_on is not None
+        self._numbers[invoice.id] = invoice.number
+        credit = invoice.kind is InvoiceKind.CREDIT_NOTE
+        sign = -1 if credit else 1
+        written_off = credit and invoice.credit_disposition is CreditDisposition.WRITTEN_OFF
+        links = [_link(invoice.number)]
+        if credit:
+            assert invoice.credits_invoice_id is not None
+            original = self._number(invoice.credits_invoice_id)
+            links.append(_link(original))
+            narration = f"Credit note {invoice.number} for {original}"
+            if written_off:
+                narration += " (written off)"
+        elif invoice.kind is InvoiceKind.DEPOSIT:
+            narration = f"Deposit invoice {invoice.number}"
+        else:
+            narration = f"Invoice {invoice.number}"
+        legs = [Posting(self.receivable(invoice.customer_id), invoice.total * sign)]
+        legs += [
+            Posting(self._revenue_account(invoice, line, written_off), line.net * -sign)
+            for line in invoice.lines
+        ]
+        legs += [Posting(tax_account(s.tax_rate), s.tax * -sign) for s in invoice.tax_subtotals]
+        payee = self._customer(invoice.customer_id)
+        meta = self._invoice_meta(event, invoice)
+        if invoice.credit_disposition is not None:
+            meta.append(("disposition", invoice.credit_disposition.value))
+        booked = [
+            Transaction(
+                invoice.issued_on, payee, narration, tuple(links), tuple(meta), _merge(legs)
+            )
+        ]
+        if not written_off:
+            booked += self._recognitions(event, invoice, links, payee, sign)
+        return booked
+
+    def _recognitions(
+        self, event: Any, invoice: Invoice, links: Sequence[str], payee: str, sign: int
+    ) -> list[Transaction]:
+        """Maintenance is earned day by day over its period, recognised once a month.
+
+        A credit note reverses the months already recognised on its own issue date, and the
+        later months as they come.
+        """
+        assert invoice.issued_on is not None and invoice.number is not None
+        result: list[Transaction] = []
+        for line in invoice.lines:
+            if line.revenue_kind is not RevenueKind.MAINTENANCE:
+                continue
+            period = line.source.period if line.source is not None else None
+            if period is None or period.days == 0:
+                slices = [Period(invoice.issued_on, invoice.issued_on + timedelta(days=1))]
+            else:
+                slices = _month_slices(period)
+            parts = split_by_weights(line.net, [Decimal(s.days) for s in slices])
+            for piece, part in zip(slices, parts, strict=True):
+                if part.is_zero():
+                    continue
+                day = max(piece.start, invoice.issued_on) if sign < 0 else piece.start
+                meta = (
+                    ("event_id", event_id(event)),
+                    ("invoice_id", str(invoice.id)),
+                    ("line_id", line.line_id),
+                    ("recognised", f"{piece.start.isoformat()}..{piece.end.isoformat()}"),
+                )
+                verb = "Reverse recognised" if sign < 0 else "Recognise"
+                result.append(
+                    Transaction(
+                        day,
+                        payee,
+                        f"{verb} maintenance {invoice.number} {line.line_id} "
+                        f"{piece.start.isoformat()}..{piece.end.isoformat()}",
+                        tuple(links),
+                        meta,
+                        _merge(
+                            [
+                                Posting(DEFERRED_MAINTENANCE, part * sign),
+                                Posting(MAINTENANCE_INCOME, part * -sign),
+                            ]
+                        ),
+                    )
+                )
+        return result
+
+    def _payment_link(self, payment_id: UUID) -> str:
+        return f"payment-{payment_id.hex[:12]}"
+
+    def _payment_meta(self, event: Any, payment: Payment) -> list[tuple[str, str]]:
+        return [
+            ("event_id", event_id(event)),
+            ("payment_id", str(payment.id)),
+            ("customer", self._customer(payment.customer_id)),
+            ("customer_id", str(payment.customer_id)),
+        ]
+
+    def _received(self, event: Any) -> list[Transaction]:
+        payment = self._at(Payment, event.originator_id, event.originator_version)
+        meta = self._payment_meta(event, payment)
+        if payment.reference:
+            meta.append(("reference", payment.reference))
+        return [
+            Transaction(
+                payment.received_on,
+                self._customer(payment.customer_id),
+                "Payment received",
+                (self._payment_link(payment.id),),
+                tuple(meta),
+                (
+                    Posting(BANK, payment.amount),
+                    Posting(self.customer_credit(payment.customer_id), -payment.amount),
+                ),
+            )
+        ]
+
+    def _allocation_txn(
+        self,
+        event: Any,
+        payment: Payment,
+        allocation: PaymentAllocation,
+        day: date,
+        narration: str,
+        sign: int,
+    ) -> Transaction:
+        meta = [*self._payment_meta(event, payment), ("allocation_id", allocation.allocation_id)]
+        meta.append(("invoice_id", str(allocation.invoice_id)))
+        number = self._number(allocation.invoice_id)
+        return Transaction(
+            day,
+            self._customer(payment.customer_id),
+            f"{narration} {number}",
+            (_link(number), self._payment_link(payment.id)),
+            tuple(meta),
+            (
+                Posting(self.customer_credit(payment.customer_id), allocation.amount * sign),
+                Posting(self.receivable(payment.customer_id), allocation.amount * -sign),
+            ),
+        )
+
+    def _allocated(self, event: Any) -> list[Transaction]:
+        payment = self._at(Payment, event.originator_id, event.originator_version)
+        allocation = payment.allocation(event.allocation_id)
+        return [
+            self._allocation_txn(
+                event, payment, allocation, allocation.allocated_on, "Payment allocated to", 1
+            )
+        ]
+
+    def _reversed(self, event: Any) -> list[Transaction]:
+        payment = self._at(Payment, event.originator_id, event.originator_version)
+        allocation = payment.allocation(event.allocation_id)
+        # The reversal carries no business date; the day it was recorded is the best there is.
+        day = event.timestamp.date()
+        return [self._allocation_txn(event, payment, allocation, day, "Allocation reversed on", -1)]
+
+    def _bounced(self, event: Any) -> list[Transaction]:
+        before = self._at(Payment, event.originator_id, event.originator_version - 1)
+        day: date = event.bounced_on
+        booked = [
+            self._allocation_txn(event, before, a, day, "Bounced payment taken off", -1)
+            for a in before.live_allocations()
+        ]
+        booked.append(
+            Transaction(
+                day,
+                self._customer(before.customer_id),
+                f"Payment bounced: {event.reason}",
+                (self._payment_link(before.id),),
+                tuple(self._payment_meta(event, before)),
+                (
+                    Posting(self.customer_credit(before.customer_id), before.amount),
+                    Posting(BANK, -before.amount),
+                ),
+            )
+        )
+        return booked
+
+
+def ledger_header(transactions: Sequence[Transaction], *, title: str = "q2c") -> str:
+    """Options and ``open`` directives (each account opened on the day it is first used)."""
+    first_use: dict[str, date] = {}
+    currencies: list[str] = []
+    for txn in transactions:
+        for p in txn.postings:
+            if p.account not in first_use or txn.day < first_use[p.account]:
+                first_use[p.account] = txn.day
+            if p.amount.currency not in currencies:
+                currencies.append(p.amount.currency)
+    lines = [f'option "title" "{_quote(title)}"']
+    lines += [f'option "operating_currency" "{c}"' for c in currencies]
+    lines.append("")
+    lines += [f"{first_use[acc].isoformat()} open {acc}" for acc in sorted(first_use)]
+    return "\n".join(lines) + "\n"
+
+
+def iter_events(app: BaseApp, *, batch: int = 500) -> Iterator[DomainEventProtocol[UUID]]:
+    """Every event of the application, in notification-log order."""
+    start = 1
+    while True:
+        page = app.recorder.select_notifications(start=start, limit=batch)
+        if not page:
+            return
+        for notification in page:
+            yield app.mapper.to_domain_event(notification)
+        start = page[-1].id + 1
+
+
+def ledger_transactions(app: BaseApp) -> list[Transaction]:
+    """Every transaction q2c's events book, in log order."""
+    book = LedgerBook(app)
+    return [txn for event in iter_events(app) for txn in book.transactions(event)]
+
+
+def export_ledger(app: BaseApp, *, title: str = "q2c") -> str:
+    """The whole ledger as Beancount text: header, then transactions sorted by date.
+
+    Replaying the same events gives the same text, byte for byte.
+    """
+    transactions = ledger_transactions(app)
+    ordered = sorted(transactions, key=lambda t: t.day)  # stable: log order within a day
+    return ledger_header(transactions, title=title) + "".join("\n" + t.render() for t in ordered)
+
+
+JOURNAL_OPEN_DATE = date(1970, 1, 1)
+_EVENT_ID = re.compile(r'^\s+event_id: "([^"]+)"', re.MULTILINE)
+_OPEN = re.compile(r"^\d{4}-\d{2}-\d{2} open (\S+)", re.MULTILINE)
+
+
+class BeancountJournal:
+    """An accounting sink that appends to a Beancount file, once per event id.
+
+    It reads back the event ids already in the file, so a redelivered event books nothing. An
+    event whose booking cannot be built or does not balance is refused for good
+    (``PoisonEvent``); a file that cannot be written is "down" (the ``OSError`` propagates and the
+    delivery retries later). Accounts are opened on first use, dated 1970-01-01 because events can
+    arrive with earlier business dates than those already booked.
+    """
+
+    def __init__(self, app: BaseApp, path: str, *, title: str = "q2c") -> None:
+        self.book = LedgerBook(app)
+        self.path = path
+        try:
+            with open(path, encoding="utf-8") as f:
+                existing = f.read()
+        except FileNotFoundError:
+            existing = ""
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(f'option "title" "{_quote(title)}"\n')
+        self.booked: set[str] = set(_EVENT_ID.findall(existing))
+        self.opened: set[str] = set(_OPEN.findall(existing))
+
+    def deliver(self, event_id: str, event: DomainEventProtocol[UUID]) -> None:
+        """Append the event's transactions unless this event id is already in the file."""
+        if event_id in self.booked:
+            return
+        try:
+            transactions = self.book.transactions(event)
+        except (Q2CError, AssertionError, KeyError, ValueError) as error:
+            raise PoisonEvent(f"cannot book {type(event).__qualname__}: {error}") from error
+        if not transactions:
+            return
+        for txn in transactions:
+            if not txn.is_balanced():
+                raise PoisonEvent(f"{type(event).__qualname__} does not balance: {txn.postings}")
+        new_accounts = sorted({p.account for t in transactions for p in t.postings} - self.opened)
+        text = "".join(f"\n{JOURNAL_OPEN_DATE.isoformat()} open {a}\n" for a in new_accounts)
+        text += "".join("\n" + t.render() for t in transactions)
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+        self.opened.update(new_accounts)
+        self.booked.add(event_id)
+
+    def read(self) -> str:
+        """The journal's text."""
+        with open(self.path, encoding="utf-8") as f:
+            return f.read()

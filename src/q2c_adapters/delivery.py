@@ -1,0 +1,373 @@
+"""Delivery of q2c events to an accounting backend: at least once, never twice, nothing lost.
+
+A ``Delivery`` follows the application's notification log from a tracked position. For each
+notification it calls the sink with the event id (``originator_id:version``) as idempotency key,
+then records the new position. So:
+
+- a sink that is down (raises anything but ``PoisonEvent``) stops the run *before* the position
+  moves; the next run starts again at that event, so nothing is lost;
+- a run that dies between the sink accepting an event and the position being recorded delivers
+  that event again, and the sink's idempotency key makes the redelivery book nothing twice;
+- an event the sink rejects for good (``PoisonEvent``) is parked with its reason in the same
+  transaction that moves the position past it, and the rest continue. The parked list is
+  queryable, survives restarts, and a parked event can be retried once the cause is fixed.
+
+The position is an eventsourcing ``Tracking`` record kept by a ``TrackingRecorder`` (SQLite,
+PostgreSQL or in memory); the parked list lives in a table next to it, in the application's own
+database by default or in a separate store.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import attrs
+from eventsourcing.persistence import Tracking
+from eventsourcing.popo import POPOTrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+from q2c_core.app_base import BaseApp
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.ports import AccountingSink, PoisonEvent
+from q2c_core.storage import ensure_postgres_schema, env_for_url
+
+
+@attrs.frozen
+class ParkedEvent:
+    """An event the backend rejected for good, with the reason it gave."""
+
+    notification_id: int
+    event_id: str
+    topic: str
+    reason: str
+    parked_at: str
+
+
+@attrs.frozen
+class DeliveryReport:
+    """What one run did: delivered, parked, and where (and why) it stopped early."""
+
+    delivered: int
+    parked: int
+    position: int
+    stopped_at: int | None = None
+    error: str | None = None
+
+    @property
+    def caught_up(self) -> bool:
+        """The run reached the end of the log."""
+        return self.stopped_at is None
+
+
+class DeliveryStore(Protocol):
+    """Where a delivery keeps its position and its parked events."""
+
+    def position(self, name: str) -> int:
+        """The last notification id handled (delivered or parked), 0 before the first."""
+        ...
+
+    def advance(self, name: str, notification_id: int, parked: ParkedEvent | None) -> None:
+        """Move the position to ``notification_id``, parking the event in the same transaction."""
+        ...
+
+    def parked(self, name: str) -> list[ParkedEvent]:
+        """Events parked by this delivery, oldest first."""
+        ...
+
+    def unpark(self, name: str, event_id: str) -> None:
+        """Forget a parked event (after it was delivered by a retry)."""
+        ...
+
+
+_PARKED_COLUMNS = "notification_id, event_id, topic, reason, parked_at"
+
+
+class SQLiteDeliveryStore(SQLiteTrackingRecorder):
+    """Tracking position (eventsourcing's own table) plus a ``parked_events`` table, in SQLite."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        """eventsourcing's tracking table and the parked-events table."""
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS parked_events ("
+            "application_name TEXT, notification_id INTEGER, event_id TEXT, topic TEXT, "
+            "reason TEXT, parked_at TEXT, PRIMARY KEY (application_name, event_id))",
+        ]
+
+    def position(self, name: str) -> int:
+        """The last notification id handled."""
+        return self.max_tracking_id(name) or 0
+
+    def advance(self, name: str, notification_id: int, parked: ParkedEvent | None) -> None:
+        """Record the position (and the parked event) in one transaction."""
+        with self.datastore.transaction(commit=True) as c:
+            if parked is not None:
+                c.execute(
+                    "INSERT OR REPLACE INTO parked_events VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, *attrs.astuple(parked)),
+                )
+            self._insert_tracking(c, Tracking(name, notification_id))
+
+    def parked(self, name: str) -> list[ParkedEvent]:
+        """Parked events, oldest first."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT {_PARKED_COLUMNS} FROM parked_events "
+                "WHERE application_name = ? ORDER BY notification_id",
+                (name,),
+            )
+            return [ParkedEvent(*tuple(row)) for row in c.fetchall()]
+
+    def unpark(self, name: str, event_id: str) -> None:
+        """Forget a parked event."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "DELETE FROM parked_events WHERE application_name = ? AND event_id = ?",
+                (name, event_id),
+            )
+
+
+class PostgresDeliveryStore(PostgresTrackingRecorder):
+    """Tracking position plus a ``parked_events`` table, in a PostgreSQL schema."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, tracking_table_name="q2c_delivery_tracking", **kwargs)
+        self._parked = SQL("{0}.{1}").format(
+            Identifier(self.datastore.schema), Identifier("q2c_parked_events")
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0} (application_name text, notification_id bigint, "
+                "event_id text, topic text, reason text, parked_at text, "
+                "PRIMARY KEY (application_name, event_id))"
+            ).format(self._parked)
+        )
+
+    def position(self, name: str) -> int:
+        """The last notification id handled."""
+        return self.max_tracking_id(name) or 0
+
+    def advance(self, name: str, notification_id: int, parked: ParkedEvent | None) -> None:
+        """Record the position (and the parked event) in one transaction."""
+        with self.datastore.transaction(commit=True) as curs:
+            if parked is not None:
+                curs.execute(
+                    SQL(
+                        "INSERT INTO {0} VALUES (%s, %s, %s, %s, %s, %s) "
+                        "ON CONFLICT (application_name, event_id) DO UPDATE SET "
+                        "reason = EXCLUDED.reason, parked_at = EXCLUDED.parked_at"
+                    ).format(self._parked),
+                    (name, *attrs.astuple(parked)),
+                )
+            self._insert_tracking(curs, Tracking(name, notification_id))
+
+    def parked(self, name: str) -> list[ParkedEvent]:
+        """Parked events, oldest first."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT " + _PARKED_COLUMNS + " FROM {0} WHERE application_name = %s "
+                    "ORDER BY notification_id"
+                ).format(self._parked),
+                (name,),
+            )
+            return [
+                ParkedEvent(
+                    int(r["notification_id"]),
+                    r["event_id"],
+                    r["topic"],
+                    r["reason"],
+                    r["parked_at"],
+                )
+                for r in curs.fetchall()
+            ]
+
+    def unpark(self, name: str, event_id: str) -> None:
+        """Forget a parked event."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                SQL("DELETE FROM {0} WHERE application_name = %s AND event_id = %s").format(
+                    self._parked
+                ),
+                (name, event_id),
+            )
+
+
+class MemoryDeliveryStore(POPOTrackingRecorder):
+    """Position and parked list in process (for an in-memory application)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parked_events: dict[str, dict[str, ParkedEvent]] = {}
+        self._lock = threading.Lock()
+
+    def position(self, name: str) -> int:
+        """The last notification id handled."""
+        return self.max_tracking_id(name) or 0
+
+    def advance(self, name: str, notification_id: int, parked: ParkedEvent | None) -> None:
+        """Record the position and the parked event together."""
+        with self._lock:
+            self.insert_tracking(Tracking(name, notification_id))
+            if parked is not None:
+                self._parked_events.setdefault(name, {})[parked.event_id] = parked
+
+    def parked(self, name: str) -> list[ParkedEvent]:
+        """Parked events, oldest first."""
+        with self._lock:
+            found = self._parked_events.get(name, {}).values()
+            return sorted(found, key=lambda p: p.notification_id)
+
+    def unpark(self, name: str, event_id: str) -> None:
+        """Forget a parked event."""
+        with self._lock:
+            self._parked_events.get(name, {}).pop(event_id, None)
+
+
+def store_for_app(app: BaseApp) -> DeliveryStore:
+    """A delivery store in the application's own database (same SQLite file or PG schema)."""
+    recorder: Any = app.recorder
+    datastore = getattr(recorder, "datastore", None)
+    store: SQLiteDeliveryStore | PostgresDeliveryStore
+    if isinstance(datastore, SQLiteDatastore):
+        store = SQLiteDeliveryStore(datastore)
+    elif isinstance(datastore, PostgresDatastore):
+        store = PostgresDeliveryStore(datastore)
+    else:
+        return MemoryDeliveryStore()
+    store.create_table()
+    return store
+
+
+def open_store(url: str) -> DeliveryStore:
+    """A delivery store of its own, at a storage URL (``sqlite:///...``, ``postgresql://...``)."""
+    env = env_for_url(url)
+    module = env["PERSISTENCE_MODULE"]
+    store: SQLiteDeliveryStore | PostgresDeliveryStore
+    if module == "eventsourcing.sqlite":
+        store = SQLiteDeliveryStore(SQLiteDatastore(env["SQLITE_DBNAME"]))
+    elif module == "eventsourcing.postgres":
+        ensure_postgres_schema(env)
+        store = PostgresDeliveryStore(
+            PostgresDatastore(
+                dbname=env["POSTGRES_DBNAME"],
+                host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"],
+                user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"],
+                schema=env.get("POSTGRES_SCHEMA", ""),
+            )
+        )
+    else:
+        return MemoryDeliveryStore()
+    store.create_table()
+    return store
+
+
+class Delivery:
+    """Follows an application's notification log into an accounting sink.
+
+    ``name`` identifies this delivery's position and parked list (one per sink).
+    """
+
+    def __init__(
+        self,
+        app: BaseApp,
+        sink: AccountingSink,
+        *,
+        name: str,
+        store: DeliveryStore | None = None,
+        batch_size: int = 200,
+    ) -> None:
+        if not name.strip():
+            raise InvalidValue("must not be empty", field="name")
+        if batch_size < 1:
+            raise InvalidValue("must be at least 1", field="batch_size", value=batch_size)
+        self.app = app
+        self.sink = sink
+        self.name = f"{app.name}->{name}"
+        self.store: DeliveryStore = store if store is not None else store_for_app(app)
+        self.batch_size = batch_size
+
+    @property
+    def position(self) -> int:
+        """The last notification id handled (delivered or parked)."""
+        return self.store.position(self.name)
+
+    def lag(self) -> int:
+        """Notifications recorded and not handled yet."""
+        return max(0, (self.app.recorder.max_notification_id() or 0) - self.position)
+
+    def parked(self) -> list[ParkedEvent]:
+        """Events parked with the reason the backend gave, oldest first."""
+        return self.store.parked(self.name)
+
+    def run(self, *, limit: int | None = None) -> DeliveryReport:
+        """Deliver from the tracked position until the log ends, ``limit`` is reached, or the
+        sink fails (then the position stays on the failing event and the error is reported)."""
+        delivered = parked = 0
+        position = self.position
+        while limit is None or delivered + parked < limit:
+            want = (
+                self.batch_size
+                if limit is None
+                else min(self.batch_size, limit - delivered - parked)
+            )
+            page = self.app.recorder.select_notifications(start=position + 1, limit=want)
+            if not page:
+                break
+            for notification in page:
+                key = f"{notification.originator_id}:{notification.originator_version}"
+                try:
+                    event = self.app.mapper.to_domain_event(notification)
+                    self.sink.deliver(key, event)
+                except PoisonEvent as poison:
+                    self.store.advance(
+                        self.name,
+                        notification.id,
+                        ParkedEvent(
+                            notification.id,
+                            key,
+                            notification.topic,
+                            str(poison) or type(poison).__name__,
+                            datetime.now(UTC).isoformat(),
+                        ),
+                    )
+                    parked += 1
+                except Exception as error:
+                    return DeliveryReport(
+                        delivered,
+                        parked,
+                        position,
+                        stopped_at=notification.id,
+                        error=f"{type(error).__name__}: {error}",
+                    )
+                else:
+                    self.store.advance(self.name, notification.id, None)
+                    delivered += 1
+                position = notification.id
+        return DeliveryReport(delivered, parked, position)
+
+    def retry_parked(self) -> list[ParkedEvent]:
+        """Deliver the parked events again; those the sink now accepts leave the parked list.
+
+        Returns the events still parked (with their new reasons).
+        """
+        still: list[ParkedEvent] = []
+        for item in self.parked():
+            notes = self.app.recorder.select_notifications(
+                start=item.notification_id, limit=1, stop=item.notification_id
+            )
+            try:
+                if not notes:
+                    raise PoisonEvent("the notification is no longer in the log")
+                self.sink.deliver(item.event_id, self.app.mapper.to_domain_event(notes[0]))
+            except PoisonEvent as poison:
+                still.append(attrs.evolve(item, reason=str(poison) or item.reason))
+                continue
+            self.store.unpark(self.name, item.event_id)
+        return still
