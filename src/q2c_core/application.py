@@ -40,7 +40,13 @@ from q2c_core.domain.invoice import (
     InvoiceKind,
     InvoiceStatus,
 )
-from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
+from q2c_core.domain.invoice_lines import (
+    InvoiceLine,
+    LineSource,
+    RevenueKind,
+    SourceKind,
+    lines_tax,
+)
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.money import Money, to_decimal, total
 from q2c_core.domain.payment import Payment
@@ -50,7 +56,7 @@ from q2c_core.domain.prepaid_allowance import (
     Charge,
     PrepaidAllowance,
 )
-from q2c_core.domain.tax import TaxRate
+from q2c_core.domain.tax import TaxRate, TaxSubtotal
 from q2c_core.domain.values import Period
 from q2c_core.imports import ImportCommands
 
@@ -837,6 +843,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if not lines:
                 raise InvalidValue("name at least one line", field="line_ids")
             customer = self.customer(original.customer_id)
+            earlier = [
+                i
+                for i in self._invoices(customer)
+                if i.credits_invoice_id == original.id and i.status is not InvoiceStatus.VOIDED
+            ]
             note = Invoice(
                 customer_id=original.customer_id,
                 kind=InvoiceKind.CREDIT_NOTE,
@@ -851,6 +862,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 credits_invoice_id=original.id,
                 credit_disposition=disposition,
                 note=reason,
+                fixed_tax=credit_note_tax(lines, earlier, original.currency),
             )
             customer.add_invoice(note.id)
             return note.id, [note, customer]
@@ -916,6 +928,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[list[str], list[Aggregate]]:
             payment = self.payment(payment_id)
+            if payment.is_bounced:
+                raise InvalidTransition(
+                    "a bounced payment cannot be allocated",
+                    field="status",
+                    aggregate_id=payment_id,
+                    value=payment.bounced_on,
+                )
             if explicit is None:
                 customer = self.customer(payment.customer_id)
                 items = [
@@ -1118,6 +1137,28 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             for i in self.invoices(customer_id)
             if i.status in (InvoiceStatus.DRAFT, InvoiceStatus.APPROVED)
         ]
+
+
+def credit_note_tax(
+    lines: Sequence[InvoiceLine], earlier_notes: Sequence[Invoice], currency: str
+) -> list[TaxSubtotal]:
+    """A credit note's tax per category, as a running total over the original's credit notes.
+
+    The tax credited so far (this note and the earlier live notes of the same invoice) is rounded
+    once on the credited base; this note takes that minus what the earlier notes took. So
+    crediting an invoice line by line never drifts: when every line is credited, the notes' tax
+    is exactly the invoice's tax (three lines of 0.10 at 25 % credited one by one give
+    0.03 + 0.02 + 0.03, not 3 x 0.03 against an invoice tax of 0.08).
+    """
+    result: list[TaxSubtotal] = []
+    for subtotal in lines_tax(lines, currency):
+        rate = subtotal.tax_rate
+        prior = [s for n in earlier_notes for s in n.tax_subtotals if s.tax_rate == rate]
+        prior_base = total((s.taxable for s in prior), currency)
+        prior_tax = total((s.tax for s in prior), currency)
+        cumulative = ((prior_base + subtotal.taxable) * (rate.rate / Decimal(100))).rounded()
+        result.append(TaxSubtotal(rate, subtotal.taxable, cumulative - prior_tax))
+    return result
 
 
 def _hours_in_buckets(hours: Decimal, quantities: list[Decimal]) -> list[Decimal]:

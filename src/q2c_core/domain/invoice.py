@@ -30,7 +30,6 @@ from q2c_core.domain.invoice_lines import (
     check_lines,
     lines_net,
     lines_tax,
-    lines_total,
 )
 from q2c_core.domain.money import Money, total
 from q2c_core.domain.tax import TaxSubtotal
@@ -129,6 +128,7 @@ class Invoice(Aggregate):
         credits_invoice_id: UUID | None = None,
         credit_disposition: CreditDisposition | None = None,
         note: str = "",
+        fixed_tax: list[TaxSubtotal] | None = None,
     ) -> None:
         if payment_terms_days < 0:
             raise InvalidValue("must not be negative", field="payment_terms_days")
@@ -168,6 +168,29 @@ class Invoice(Aggregate):
         self.void_reason: str | None = None
         self.past_due_noticed_on: date | None = None
         self._add(lines)
+        # tax per category fixed when drafted (a credit note's share of the original's tax)
+        self.fixed_tax: list[TaxSubtotal] | None = None
+        if fixed_tax is not None:
+            self._check_fixed_tax(fixed_tax)
+            self.fixed_tax = list(fixed_tax)
+
+    def _check_fixed_tax(self, fixed_tax: list[TaxSubtotal]) -> None:
+        computed = {s.tax_rate: s.taxable for s in lines_tax(self.lines, self.currency)}
+        given = {s.tax_rate: s.taxable for s in fixed_tax}
+        if len(given) != len(fixed_tax) or given != computed:
+            raise InvalidValue(
+                "must give one subtotal per tax category with the lines' taxable amount",
+                field="fixed_tax",
+                aggregate_id=self.id,
+            )
+        for s in fixed_tax:
+            if s.tax.currency != self.currency or not s.tax.is_rounded():
+                raise InvalidValue(
+                    "tax must be rounded, in the invoice currency",
+                    field="fixed_tax",
+                    aggregate_id=self.id,
+                    value=s.tax,
+                )
 
     def _add(self, lines: list[InvoiceLine]) -> None:
         known = {line.line_id for line in self.lines}
@@ -198,7 +221,9 @@ class Invoice(Aggregate):
 
     @property
     def tax_subtotals(self) -> list[TaxSubtotal]:
-        """Tax per category, rounded once per category."""
+        """Tax per category, rounded once per category (or as fixed when drafted)."""
+        if self.fixed_tax is not None:
+            return list(self.fixed_tax)
         return lines_tax(self.lines, self.currency)
 
     @property
@@ -209,7 +234,7 @@ class Invoice(Aggregate):
     @property
     def total(self) -> Money:
         """Net plus tax."""
-        return lines_total(self.lines, self.currency)
+        return self.net + self.tax
 
     @property
     def paid(self) -> Money:
@@ -263,6 +288,8 @@ class Invoice(Aggregate):
     def add_lines(self, lines: list[InvoiceLine], actor: str) -> None:
         """Add lines to a draft; any approvals given so far are withdrawn."""
         self._require(InvoiceStatus.DRAFT, InvoiceStatus.APPROVED, doing="add lines")
+        if self.fixed_tax is not None:
+            raise self._refuse("its tax was fixed when it was drafted", field="lines")
         self._add(lines)
         self.approvals = []
         self.status = InvoiceStatus.DRAFT

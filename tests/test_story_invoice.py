@@ -1,0 +1,406 @@
+"""The story of an invoice: drafted from its sources, approved by role with line checks, issued
+with a gapless number, due by the payment terms, deposits deducted, credited or voided."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from q2c_core import (
+    ApprovalPolicy,
+    ApprovalRefused,
+    CreditDisposition,
+    InvalidTransition,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceLinesRejected,
+    InvoiceStatus,
+    LineSource,
+    Money,
+    OverAllocation,
+    QuoteToCash,
+    RequestStatus,
+    SourceKind,
+    TaxRate,
+    TimeEntry,
+)
+
+A = "alice"
+D = date(2024, 3, 8)
+
+
+def eur(amount: str | int) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def customer(app: QuoteToCash, terms: int = 14) -> UUID:
+    return app.register_customer(
+        "Acme",
+        "EUR",
+        account_manager="mia",
+        actor=A,
+        payment_terms_days=terms,
+        tax_rate=TaxRate.standard(21),
+    )
+
+
+def worked_request(app: QuoteToCash, cust: UUID, hours: tuple[str, ...] = ("4", "5.5")) -> UUID:
+    request = app.open_request(cust, "Export", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(request, hours=10, rate=eur(100), actor=A)
+    app.send_quote(request, sent_on=date(2024, 3, 2), actor=A)
+    app.receive_purchase_order(
+        request, number="PO-1", amount=eur(1000), received_on=date(2024, 3, 3), actor=A
+    )
+    app.authorize_work(request, authorized_on=date(2024, 3, 4), actor=A)
+    for n, h in enumerate(hours, start=1):
+        app.log_work(
+            request,
+            TimeEntry(f"t{n}", "bob", date(2024, 3, 4 + n), Decimal(h), eur(100)),
+            actor="bob",
+        )
+    app.complete_request(request, completed_on=date(2024, 3, 7), actor=A)
+    return request
+
+
+def approve(app: QuoteToCash, invoice: UUID) -> None:
+    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
+
+
+def manual(line_id: str, price: str, **kw: object) -> InvoiceLine:
+    return InvoiceLine(
+        line_id=line_id,
+        description=f"item {line_id}",
+        quantity=Decimal(1),
+        unit_price=eur(price),
+        tax=TaxRate.standard(21),
+        source=kw.pop("source", LineSource(SourceKind.MANUAL, note="agreed")),  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_approved_by_roles_issued_with_number_and_due_date(app: QuoteToCash) -> None:
+    cust = customer(app, terms=14)
+    request = worked_request(app, cust)
+    invoice = app.draft_request_invoice(request, drafted_on=D, actor="billy")
+    inv = app.invoice(invoice)
+    assert inv.status is InvoiceStatus.DRAFT
+    assert inv.net == eur("950.00") and inv.tax == eur("199.50") and inv.total == eur("1149.50")
+    with pytest.raises(InvalidTransition):
+        app.issue_invoice(invoice, issued_on=D, actor="bea")
+    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
+    assert app.invoice(invoice).status is InvoiceStatus.DRAFT
+    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
+    assert app.invoice(invoice).status is InvoiceStatus.APPROVED
+    number = app.issue_invoice(invoice, issued_on=date(2024, 3, 9), actor="bea")
+    inv = app.invoice(invoice)
+    assert number == inv.number == "INV-000001"
+    assert inv.status is InvoiceStatus.ISSUED
+    assert inv.due_date == date(2024, 3, 23)
+    assert inv.outstanding == eur("1149.50")
+    assert not inv.is_past_due(date(2024, 3, 23))
+    assert inv.is_past_due(date(2024, 3, 24))
+    assert app.notice_past_due(date(2024, 3, 24), actor="dunning") == [invoice]
+    assert app.invoice(invoice).past_due_noticed_on == date(2024, 3, 24)
+    assert app.notice_past_due(date(2024, 3, 25), actor="dunning") == []
+    assert app.customer_summary(cust, date(2024, 3, 24)).past_due == eur("1149.50")
+
+
+def test_one_person_one_role_and_drafter_not_sole_approver(app: QuoteToCash) -> None:
+    cust = customer(app)
+    invoice = app.draft_invoice(cust, [manual("L1", "10")], drafted_on=D, actor="billy")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ApprovalRefused) as refused:
+        app.approve_invoice(invoice, role="auditor", approved_on=D, actor="bea")
+    assert refused.value.field == "role" and refused.value.aggregate_id == invoice
+    app.approve_invoice(invoice, role="billing", approved_on=D, actor="billy")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ApprovalRefused) as refused:
+        app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="billy")
+    assert refused.value.field == "actor"
+    with pytest.raises(ApprovalRefused):
+        app.approve_invoice(invoice, role="billing", approved_on=D, actor="mia")
+    assert app.recorder.max_notification_id() == before
+    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
+    assert app.invoice(invoice).approved_roles() == ["billing", "account_manager"]
+
+
+def test_single_role_policy_refuses_the_drafter() -> None:
+    app = QuoteToCash.open("memory:", approval_policy=ApprovalPolicy(("billing",)))
+    cust = customer(app)
+    invoice = app.draft_invoice(cust, [manual("L1", "10")], drafted_on=D, actor="billy")
+    with pytest.raises(ApprovalRefused) as refused:
+        app.approve_invoice(invoice, role="billing", approved_on=D, actor="billy")
+    assert "drafted" in refused.value.rule
+    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
+    assert app.invoice(invoice).status is InvoiceStatus.APPROVED
+
+
+def test_approval_checks_the_lines(app: QuoteToCash) -> None:
+    cust = customer(app)
+    request = worked_request(app, cust)
+    no_source = manual("L1", "10", source=None)
+    zero_price = manual("L2", "0")
+    too_many_hours = InvoiceLine(
+        "L3",
+        "hours",
+        Decimal(9),
+        eur(100),
+        TaxRate.standard(21),
+        LineSource(SourceKind.WORK, request_id=request, time_entry_ids=("t1",), hours=Decimal(9)),
+    )
+    never_logged = InvoiceLine(
+        "L4",
+        "hours",
+        Decimal(1),
+        eur(100),
+        TaxRate.standard(21),
+        LineSource(SourceKind.WORK, request_id=request, time_entry_ids=("nope",), hours=1),
+    )
+    for bad, words in [
+        (no_source, "no source"),
+        (zero_price, "zero or negative amount without a reason"),
+        (too_many_hours, "invoices 9 hours but only 4 were logged"),
+        (never_logged, "never logged"),
+    ]:
+        invoice = app.draft_invoice(cust, [bad], drafted_on=D, actor="billy")
+        before = app.recorder.max_notification_id()
+        with pytest.raises(InvoiceLinesRejected) as refused:
+            app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
+        assert words in str(refused.value)
+        assert refused.value.field == "lines" and refused.value.aggregate_id == invoice
+        assert app.recorder.max_notification_id() == before
+    # a zero price with a reason is fine
+    ok = app.draft_invoice(
+        cust, [manual("L1", "0", price_reason="goodwill")], drafted_on=D, actor="billy"
+    )
+    app.approve_invoice(ok, role="billing", approved_on=D, actor="bea")
+
+
+def test_gapless_numbers_per_series(app: QuoteToCash) -> None:
+    cust = customer(app)
+    numbers = []
+    for n in range(3):
+        invoice = app.draft_invoice(cust, [manual("L1", f"{n + 1}0")], drafted_on=D, actor="billy")
+        approve(app, invoice)
+        numbers.append(app.issue_invoice(invoice, issued_on=D, actor="bea"))
+    assert numbers == ["INV-000001", "INV-000002", "INV-000003"]
+    first = app.invoices(cust)[0].id
+    note = app.draft_credit_note(
+        first,
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="goodwill",
+        drafted_on=D,
+        actor="billy",
+    )
+    approve(app, note)
+    assert app.issue_invoice(note, issued_on=D, actor="bea") == "CN-000001"
+    other = app.draft_invoice(cust, [manual("L1", "5")], drafted_on=D, actor="billy")
+    approve(app, other)
+    assert app.issue_invoice(other, issued_on=D, actor="bea", series="EXP") == "EXP-000001"
+    fourth = app.draft_invoice(cust, [manual("L1", "5")], drafted_on=D, actor="billy")
+    approve(app, fourth)
+    assert app.issue_invoice(fourth, issued_on=D, actor="bea") == "INV-000004"
+
+
+def test_deposit_is_deducted_on_the_final_invoice(app: QuoteToCash) -> None:
+    cust = customer(app)
+    request = worked_request(app, cust)
+    deposit = app.draft_deposit_invoice(
+        cust, eur(300), description="Deposit 30 %", drafted_on=D, actor="billy", request_id=request
+    )
+    approve(app, deposit)
+    app.issue_invoice(deposit, issued_on=D, actor="bea")
+    assert app.invoice(deposit).kind is InvoiceKind.DEPOSIT
+    assert app.invoice(deposit).total == eur("363.00")
+    final = app.draft_request_invoice(request, drafted_on=D, actor="billy")
+    app.deduct_deposit(final, deposit, actor="billy")
+    inv = app.invoice(final)
+    assert inv.net == eur("650.00")
+    assert inv.total == eur("786.50")  # 1149.50 - 363.00
+    assert app.invoice(deposit).deducted_by == final
+    deduction = inv.lines[-1]
+    assert deduction.source is not None and deduction.source.kind is SourceKind.DEPOSIT_DEDUCTION
+    # deducted only once
+    other = app.draft_invoice(cust, [manual("L1", "1000")], drafted_on=D, actor="billy")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(Exception) as refused:
+        app.deduct_deposit(other, deposit, actor="billy")
+    assert refused.value.aggregate_id == deposit  # type: ignore[attr-defined]
+    assert app.recorder.max_notification_id() == before
+    approve(app, final)
+    app.issue_invoice(final, issued_on=D, actor="bea")
+    assert app.invoice(final).outstanding == eur("786.50")
+
+
+def test_voiding_the_final_invoice_releases_the_deposit_and_the_work(app: QuoteToCash) -> None:
+    cust = customer(app)
+    request = worked_request(app, cust)
+    deposit = app.draft_deposit_invoice(
+        cust, eur(300), description="Deposit", drafted_on=D, actor="b"
+    )
+    approve(app, deposit)
+    app.issue_invoice(deposit, issued_on=D, actor="bea")
+    final = app.draft_request_invoice(request, drafted_on=D, actor="billy")
+    app.deduct_deposit(final, deposit, actor="billy")
+    app.void_invoice(final, reason="wrong rate", actor="billy")
+    assert app.invoice(final).status is InvoiceStatus.VOIDED
+    assert app.invoice(deposit).deducted_by is None
+    r = app.request(request)
+    assert r.status is RequestStatus.COMPLETED and r.billed == {}
+    assert app.unbilled_work(request) == eur(950)
+    # an issued invoice is never voided
+    again = app.draft_request_invoice(request, drafted_on=D, actor="billy")
+    approve(app, again)
+    app.issue_invoice(again, issued_on=D, actor="bea")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidTransition):
+        app.void_invoice(again, reason="oops", actor="billy")
+    assert app.recorder.max_notification_id() == before
+
+
+def test_credit_note_names_lines_and_entries_rebillable(app: QuoteToCash) -> None:
+    cust = customer(app)
+    request = worked_request(app, cust)
+    invoice = app.draft_request_invoice(request, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L2"],
+        disposition=CreditDisposition.REBILLABLE,
+        reason="billed at the wrong rate",
+        drafted_on=D,
+        actor="billy",
+    )
+    cn = app.invoice(note)
+    (line,) = cn.lines
+    assert line.source is not None
+    assert (line.source.kind, line.source.line_id, line.source.time_entry_ids) == (
+        SourceKind.CREDIT,
+        "L2",
+        ("t2",),
+    )
+    assert cn.credit_disposition is CreditDisposition.REBILLABLE
+    approve(app, note)
+    app.issue_invoice(note, issued_on=D, actor="bea")
+    inv = app.invoice(invoice)
+    assert inv.credited == eur("665.50")  # 550 + 21 %
+    assert inv.outstanding == eur("484.00")
+    assert inv.credited_line_ids() == {"L2": note}
+    r = app.request(request)
+    assert "t2" not in r.billed and r.status is RequestStatus.COMPLETED
+    assert app.unbilled_work(request) == eur(550)
+    # the same line cannot be credited twice
+    before = app.recorder.max_notification_id()
+    with pytest.raises(Exception) as refused:
+        app.draft_credit_note(
+            invoice,
+            line_ids=["L2"],
+            disposition=CreditDisposition.REBILLABLE,
+            reason="again",
+            drafted_on=D,
+            actor="billy",
+        )
+    assert refused.value.field == "line_ids"  # type: ignore[attr-defined]
+    assert app.recorder.max_notification_id() == before
+    # the released hours are billed again, once
+    rebill = app.draft_request_invoice(request, drafted_on=D, actor="billy")
+    assert [ln.source.time_entry_ids for ln in app.invoice(rebill).lines if ln.source] == [("t2",)]
+
+
+def test_credit_note_written_off_keeps_the_work_invoiced(app: QuoteToCash) -> None:
+    cust = customer(app)
+    request = worked_request(app, cust)
+    invoice = app.draft_request_invoice(request, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L1", "L2"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="customer unhappy",
+        drafted_on=D,
+        actor="billy",
+    )
+    approve(app, note)
+    app.issue_invoice(note, issued_on=D, actor="bea")
+    r = app.request(request)
+    assert set(r.written_off) == {"t1", "t2"} and set(r.billed) == {"t1", "t2"}
+    assert app.unbilled_work(request) == eur(0)
+    assert app.invoice(invoice).outstanding == eur(0)
+    assert app.invoice(invoice).is_settled()
+
+
+def test_credit_notes_for_every_line_one_by_one_add_up_to_the_invoice(app: QuoteToCash) -> None:
+    """Crediting the lines of an invoice one note at a time never drifts by a cent: the last note
+    is not refused because per-note tax rounding added up to more than the invoice's tax."""
+    cust = customer(app)
+    lines = [
+        InvoiceLine(
+            f"L{i}",
+            "small item",
+            Decimal(1),
+            eur("0.10"),
+            TaxRate.standard(25),
+            LineSource(SourceKind.MANUAL, note="agreed"),
+        )
+        for i in range(1, 4)
+    ]
+    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    assert app.invoice(invoice).total == eur("0.38")
+    for line_id in ("L1", "L2", "L3"):
+        note = app.draft_credit_note(
+            invoice,
+            line_ids=[line_id],
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="not delivered",
+            drafted_on=D,
+            actor="billy",
+        )
+        approve(app, note)
+        app.issue_invoice(note, issued_on=D, actor="bea")
+    inv = app.invoice(invoice)
+    assert inv.credited == eur("0.38")
+    assert inv.outstanding == eur(0)
+
+
+def test_credit_note_over_a_paid_invoice_is_refused_until_payments_are_unapplied(
+    app: QuoteToCash,
+) -> None:
+    cust = customer(app)
+    invoice = app.draft_invoice(cust, [manual("L1", "100")], drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    payment = app.receive_payment(cust, eur(121), received_on=D, reference="INV-000001", actor=A)
+    (allocation,) = app.allocate_payment(payment, allocated_on=D, actor=A)
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="refund",
+        drafted_on=D,
+        actor="billy",
+    )
+    approve(app, note)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(OverAllocation):
+        app.issue_invoice(note, issued_on=D, actor="bea")
+    assert app.recorder.max_notification_id() == before
+    app.reverse_allocation(payment, allocation, reason="credit first", actor=A)
+    assert app.issue_invoice(note, issued_on=D, actor="bea") == "CN-000001"
+    assert app.customer_credit(cust) == eur(121)
+
+
+def test_due_date_follows_payment_terms(app: QuoteToCash) -> None:
+    cust = customer(app, terms=45)
+    invoice = app.draft_invoice(cust, [manual("L1", "10")], drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=date(2024, 1, 31), actor="bea")
+    assert app.invoice(invoice).due_date == date(2024, 1, 31) + timedelta(days=45)
