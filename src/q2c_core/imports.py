@@ -1,9 +1,668 @@
-"""Imports from outside systems (time entries, contracts, bank statements): idempotent commands."""
+"""Imports from outside systems (time entries, contracts, bank statements): idempotent commands.
+
+Every import command works the same way: if the file's batch exists, nothing happens; otherwise
+every row is checked and applied to freshly loaded aggregates in memory, the problems of all rows
+are collected with their line numbers, and only when there is none are the changed aggregates and
+the ``ImportBatch`` saved together in one transaction. A bad file records nothing.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
 from q2c_core.app_base import BaseApp
+from q2c_core.domain.allocation import OpenItem, allocate_payment
+from q2c_core.domain.bank_credit import BankCredit, StatementCredit, SuspenseReason
+from q2c_core.domain.contract import Contract, ContractStatus, PricePoint, SubContract
+from q2c_core.domain.customer import Customer
+from q2c_core.domain.enhancement_request import EnhancementRequest, RequestStatus, TimeEntry
+from q2c_core.domain.errors import (
+    InvalidTransition,
+    InvalidValue,
+    NotFound,
+    Q2CError,
+    RuleViolated,
+)
+from q2c_core.domain.import_batch import (
+    ImportBatch,
+    ImportKind,
+    ImportRejected,
+    ImportReport,
+    ImportSource,
+    RowProblem,
+)
+from q2c_core.domain.import_rows import BankCreditRow, ContractRow, TimeEntryRow
+from q2c_core.domain.invoice import Invoice, InvoiceKind
+from q2c_core.domain.money import Money
+from q2c_core.domain.payment import Payment
+from q2c_core.domain.prepaid_allowance import AllowanceUnit, Charge, PrepaidAllowance
+from q2c_core.domain.remittance import invoice_numbers_in, match_credit
+from q2c_core.domain.values import Period
+
+
+def _problem(line: int, error: Q2CError) -> RowProblem:
+    return RowProblem(line, error.field or "row", error.rule)
+
+
+def _allocation_id(credit_key: str, n: int) -> str:
+    """A stable allocation id for the n-th allocation of a bank credit."""
+    return f"bank-{hashlib.sha256(credit_key.encode()).hexdigest()[:20]}-{n}"
 
 
 class ImportCommands(BaseApp):
     """Commands that record what importers bring in, all-or-nothing and never twice."""
+
+    # -- batches ---------------------------------------------------------------------------------
+
+    def import_batch(self, file_sha256: str) -> ImportBatch | None:
+        """The batch that recorded a file with this content, or None if it was never imported."""
+        try:
+            return self._get(ImportBatch, ImportBatch.create_id(file_sha256))
+        except NotFound:
+            return None
+
+    def _exists(self, cls: type[Aggregate], aggregate_id: UUID) -> bool:
+        try:
+            self._get(cls, aggregate_id)
+        except NotFound:
+            return False
+        return True
+
+    def _check_kind(self, source: ImportSource, kind: ImportKind) -> None:
+        if source.kind is not kind:
+            raise InvalidValue(
+                f"this command imports {kind.value}, not {source.kind.value}",
+                field="kind",
+                value=source.kind,
+            )
+
+    def _all_customers(self) -> list[Customer]:
+        return [
+            self._get(Customer, cid) for cid in self._created_ids(Customer, "CustomerRegistered")
+        ]
+
+    def _customer_by_ref(
+        self, ref: str, customers: list[Customer] | None, field: str
+    ) -> tuple[Customer, list[Customer]]:
+        """A customer by id or by its exact name (case-insensitive, must be unique)."""
+        ref = ref.strip()
+        try:
+            return self._get(Customer, UUID(ref)), customers or []
+        except ValueError:
+            pass
+        if customers is None:
+            customers = self._all_customers()
+        found = [c for c in customers if c.name.casefold() == ref.casefold()]
+        if len(found) != 1:
+            rule = "no customer has this name" if not found else "several customers have this name"
+            raise RuleViolated(f"{rule}: {ref!r}", field=field, value=ref)
+        return found[0], customers
+
+    # -- time entries ----------------------------------------------------------------------------
+
+    def import_time_entries(
+        self,
+        source: ImportSource,
+        rows: Sequence[TimeEntryRow],
+        *,
+        imported_on: date,
+        actor: str,
+        tickets: Mapping[str, UUID] | None = None,
+        problems: Iterable[RowProblem] = (),
+    ) -> ImportReport:
+        """Record a PSA export's time entries, all or nothing, never twice.
+
+        Each row's ``request_ref`` is a request id or a ticket reference found in ``tickets``.
+        Work on an authorized request is logged (drawing its prepaid allowance, if any); work on
+        any other request is recorded as unauthorized work, flagged, never dropped. An entry id
+        already on its request is skipped. ``problems`` found while reading the file are reported
+        together with those found here.
+        """
+        self._check_kind(source, ImportKind.TIME_ENTRIES)
+        read_problems = list(problems)
+        ticket_map = dict(tickets or {})
+
+        def step() -> tuple[ImportReport, list[Aggregate]]:
+            batch = self.import_batch(source.file_sha256)
+            if batch is not None:
+                return batch.report(already_imported=True), []
+            found = list(read_problems)
+            requests: dict[UUID, EnhancementRequest] = {}
+            allowances: dict[UUID, PrepaidAllowance] = {}
+            recorded = skipped = 0
+            for row in rows:
+                try:
+                    request = self._request_for(row, ticket_map, requests)
+                    if row.entry_id in request.item_ids():
+                        skipped += 1
+                        continue
+                    entry = TimeEntry(
+                        entry_id=row.entry_id,
+                        worker=row.worker,
+                        work_date=row.work_date,
+                        hours=row.hours,
+                        rate=self._rate_for(row, request),
+                        billable=row.billable,
+                        note=row.note,
+                    )
+                    if request.status is RequestStatus.AUTHORIZED:
+                        request.log_work(entry, actor)
+                        if request.allowance_id is not None and entry.billable:
+                            allowance = allowances.get(request.allowance_id) or self._get(
+                                PrepaidAllowance, request.allowance_id
+                            )
+                            allowances[allowance.id] = allowance
+                            quantity = (
+                                entry.hours
+                                if allowance.unit is AllowanceUnit.HOURS
+                                else entry.value.amount
+                            )
+                            allowance.charge_work(
+                                Charge(
+                                    entry.entry_id,
+                                    request.id,
+                                    entry.work_date,
+                                    quantity,
+                                    entry.rate,
+                                ),
+                                actor,
+                            )
+                    else:
+                        request.record_unauthorized_work(entry, f"psa:{source.file_name}", actor)
+                    recorded += 1
+                except Q2CError as e:
+                    found.append(_problem(row.line, e))
+            if found:
+                raise ImportRejected(source.file_name, found)
+            batch = ImportBatch(
+                file_sha256=source.file_sha256,
+                kind=source.kind,
+                file_name=source.file_name,
+                imported_on=imported_on,
+                actor=actor,
+                rows=len(rows),
+                recorded=recorded,
+                skipped=skipped,
+            )
+            changed: list[Aggregate] = [
+                batch,
+                *(r for r in requests.values() if r.pending_events),
+                *allowances.values(),
+            ]
+            return batch.report(already_imported=False), changed
+
+        return self._atomically(step)
+
+    def _request_for(
+        self,
+        row: TimeEntryRow,
+        tickets: Mapping[str, UUID],
+        cache: dict[UUID, EnhancementRequest],
+    ) -> EnhancementRequest:
+        ref = row.request_ref.strip()
+        request_id = tickets.get(ref)
+        if request_id is None:
+            try:
+                request_id = UUID(ref)
+            except ValueError:
+                raise RuleViolated(
+                    f"{ref!r} is neither a request id nor a known ticket",
+                    field="request",
+                    value=ref,
+                ) from None
+        if request_id not in cache:
+            try:
+                cache[request_id] = self._get(EnhancementRequest, request_id)
+            except NotFound:
+                raise RuleViolated(f"no request {ref!r}", field="request", value=ref) from None
+        return cache[request_id]
+
+    def _rate_for(self, row: TimeEntryRow, request: EnhancementRequest) -> Money:
+        if row.rate is not None:
+            currency = row.currency or request.currency
+            if currency is None:
+                currency = self._get(Customer, request.customer_id).currency
+            return Money(row.rate, currency)
+        estimate = request.estimate
+        if estimate is None or estimate.rate is None:
+            raise InvalidValue(
+                "no rate given and the request has no hourly estimate to take it from",
+                field="rate",
+                aggregate_id=request.id,
+            )
+        return estimate.rate
+
+    # -- contracts -------------------------------------------------------------------------------
+
+    def import_contracts(
+        self,
+        source: ImportSource,
+        rows: Sequence[ContractRow],
+        *,
+        imported_on: date,
+        actor: str,
+        problems: Iterable[RowProblem] = (),
+    ) -> ImportReport:
+        """Record a CRM export's contracts and sub-contracts, all or nothing, never twice.
+
+        A contract is found by its customer and number; a new one is signed (and activated when
+        the row gives an activation date). A sub-contract already on its contract is skipped; a
+        new one is added. Rows of one contract must agree, and must agree with what is recorded.
+        """
+        self._check_kind(source, ImportKind.CONTRACTS)
+        read_problems = list(problems)
+
+        def step() -> tuple[ImportReport, list[Aggregate]]:
+            batch = self.import_batch(source.file_sha256)
+            if batch is not None:
+                return batch.report(already_imported=True), []
+            found = list(read_problems)
+            customers: list[Customer] | None = None
+            touched: dict[UUID, Customer] = {}
+            contracts: dict[tuple[UUID, str], Contract] = {}
+            first_row: dict[tuple[UUID, str], ContractRow] = {}
+            recorded = skipped = 0
+            for row in rows:
+                try:
+                    customer, customers = self._customer_by_ref(
+                        row.customer_ref, customers, "customer"
+                    )
+                    if customer.id in touched:
+                        customer = touched[customer.id]
+                    key = (customer.id, row.number.strip())
+                    contract = contracts.get(key)
+                    if contract is None:
+                        contract, new = self._contract_for(customer, row, actor)
+                        contracts[key] = contract
+                        first_row[key] = row
+                        if new:
+                            customer.add_contract(contract.id)
+                            touched[customer.id] = customer
+                            recorded += 1
+                    elif first_row[key].master_terms() != row.master_terms():
+                        raise RuleViolated(
+                            f"contract {row.number} has other terms on line {first_row[key].line}",
+                            field="contract",
+                            value=row.number,
+                        )
+                    if row.sub is None:
+                        continue
+                    sub = row.sub
+                    if sub.sub_id in contract.sub_contracts:
+                        existing = contract.sub_contracts[sub.sub_id]
+                        if (
+                            existing.effective_from != sub.effective_from
+                            or existing.price_on(sub.effective_from) != sub.annual_price
+                        ):
+                            raise RuleViolated(
+                                f"sub-contract {sub.sub_id!r} is recorded with other terms",
+                                field="sub_id",
+                                aggregate_id=contract.id,
+                                value=sub.sub_id,
+                            )
+                        skipped += 1
+                        continue
+                    contract.add_sub_contract(
+                        SubContract(
+                            sub_id=sub.sub_id,
+                            description=sub.description,
+                            kind=sub.kind,
+                            effective_from=sub.effective_from,
+                            prices=(PricePoint(sub.effective_from, sub.annual_price),),
+                            effective_to=sub.effective_to,
+                        ),
+                        actor,
+                    )
+                    recorded += 1
+                except Q2CError as e:
+                    found.append(_problem(row.line, e))
+            if found:
+                raise ImportRejected(source.file_name, found)
+            batch = ImportBatch(
+                file_sha256=source.file_sha256,
+                kind=source.kind,
+                file_name=source.file_name,
+                imported_on=imported_on,
+                actor=actor,
+                rows=len(rows),
+                recorded=recorded,
+                skipped=skipped,
+            )
+            changed: list[Aggregate] = [
+                batch,
+                *touched.values(),
+                *(c for c in contracts.values() if c.pending_events),
+            ]
+            return batch.report(already_imported=False), changed
+
+        return self._atomically(step)
+
+    def _contract_for(
+        self, customer: Customer, row: ContractRow, actor: str
+    ) -> tuple[Contract, bool]:
+        """The customer's contract with the row's number, or a new one signed from the row."""
+        term = Period(row.term_start, row.term_end)
+        for contract_id in customer.contract_ids:
+            contract = self._get(Contract, contract_id)
+            if contract.number != row.number.strip():
+                continue
+            if (
+                contract.term.start != term.start
+                or contract.frequency is not row.frequency
+                or (row.currency is not None and contract.currency != row.currency)
+            ):
+                raise RuleViolated(
+                    f"contract {row.number} is recorded with another term, frequency or currency",
+                    field="contract",
+                    aggregate_id=contract.id,
+                    value=row.number,
+                )
+            return contract, False
+        contract = Contract(
+            customer_id=customer.id,
+            number=row.number.strip(),
+            currency=row.currency or customer.currency,
+            term=term,
+            frequency=row.frequency,
+            signed_on=row.signed_on,
+            actor=actor,
+            timing=row.timing,
+            alignment=row.alignment,
+            day_count=row.day_count,
+            auto_renew=row.auto_renew,
+            account_manager=customer.account_manager,
+            tax_rate=customer.tax_rate,
+            payment_terms_days=customer.payment_terms_days,
+        )
+        if row.activated_on is not None and contract.status is ContractStatus.SIGNED:
+            contract.activate(row.activated_on, actor)
+        return contract, True
+
+    # -- bank statements -------------------------------------------------------------------------
+
+    def import_bank_credits(
+        self,
+        source: ImportSource,
+        rows: Sequence[BankCreditRow],
+        *,
+        imported_on: date,
+        actor: str,
+        accounts: Mapping[str, UUID] | None = None,
+        ignored: int = 0,
+        problems: Iterable[RowProblem] = (),
+    ) -> ImportReport:
+        """Book a statement's credits as payments matched to invoices, all or nothing, never twice.
+
+        The customer is found from the invoices the remittance names, else from the debtor's
+        account in ``accounts`` (IBAN -> customer id), else from the debtor's name. A credit for a
+        known customer becomes a payment, allocated to the invoices the remittance names or whose
+        amount it fits; a payment that fits none is kept as customer credit and waits in suspense,
+        as does a credit whose customer is unknown (no payment then). A credit already booked from
+        an earlier (overlapping) statement is skipped. ``ignored`` counts rows the reader skipped
+        (debits), for the report.
+        """
+        self._check_kind(source, ImportKind.BANK_STATEMENT)
+        read_problems = list(problems)
+        by_account = {k.replace(" ", "").upper(): v for k, v in (accounts or {}).items()}
+
+        def step() -> tuple[ImportReport, list[Aggregate]]:
+            batch = self.import_batch(source.file_sha256)
+            if batch is not None:
+                return batch.report(already_imported=True), []
+            found = list(read_problems)
+            customers = self._all_customers()
+            by_id = {c.id: c for c in customers}
+            invoices: dict[UUID, Invoice] = {}
+            by_number: dict[str, Invoice] = {}
+            for c in customers:
+                for invoice_id in c.invoice_ids:
+                    invoice = self._get(Invoice, invoice_id)
+                    invoices[invoice_id] = invoice
+                    if invoice.number and invoice.kind is not InvoiceKind.CREDIT_NOTE:
+                        by_number[invoice.number] = invoice
+            changed: dict[UUID, Aggregate] = {}
+            batch_id = source.import_id
+            recorded = skipped = suspended = 0
+            for row in rows:
+                try:
+                    credit_id = BankCredit.create_id(row.credit_key)
+                    if credit_id in changed or self._exists(BankCredit, credit_id):
+                        skipped += 1
+                        continue
+                    credit = row.credit
+                    named = [by_number[n] for n in invoice_numbers_in(credit.remittance, by_number)]
+                    named_customers = {i.customer_id for i in named}
+                    customer_id: UUID | None = None
+                    reason: SuspenseReason | None = None
+                    if len(named_customers) > 1:
+                        reason = SuspenseReason.AMBIGUOUS
+                    elif named_customers:
+                        customer_id = named_customers.pop()
+                    else:
+                        customer_id = self._customer_of_debtor(credit, by_account, customers)
+                        if customer_id is None:
+                            reason = SuspenseReason.UNKNOWN_CUSTOMER
+                    if customer_id is None:
+                        bank_credit = BankCredit(
+                            credit_key=row.credit_key,
+                            credit=credit,
+                            import_id=batch_id,
+                            actor=actor,
+                            suspense_reason=reason,
+                        )
+                        changed[bank_credit.id] = bank_credit
+                        suspended += 1
+                        continue
+                    customer = by_id[customer_id]
+                    payment = Payment(
+                        customer_id=customer_id,
+                        amount=credit.amount,
+                        received_on=credit.booked_on,
+                        reference=credit.bank_reference,
+                        actor=actor,
+                        note=credit.remittance,
+                    )
+                    customer.add_payment(payment.id)
+                    changed[customer.id] = customer
+                    changed[payment.id] = payment
+
+                    def open_item(i: Invoice) -> OpenItem:
+                        return OpenItem(
+                            i.id, i.number or "", i.due_date or i.drafted_on, i.outstanding
+                        )
+
+                    currency = credit.amount.currency
+                    named_items = [
+                        open_item(i)
+                        for i in named
+                        if i.customer_id == customer_id and i.currency == currency
+                    ]
+                    named_ids = {i.id for i in named}
+                    other_items = [
+                        open_item(invoices[i])
+                        for i in customer.invoice_ids
+                        if i in invoices
+                        and i not in named_ids
+                        and invoices[i].is_issued
+                        and invoices[i].kind is not InvoiceKind.CREDIT_NOTE
+                        and invoices[i].currency == currency
+                    ]
+                    match = match_credit(credit.amount, named_items, other_items)
+                    for n, (invoice_id, amount) in enumerate(match.allocations, start=1):
+                        allocation_id = _allocation_id(row.credit_key, n)
+                        invoice = invoices[invoice_id]
+                        payment.allocate(allocation_id, invoice_id, amount, credit.booked_on, actor)
+                        invoice.apply_payment(
+                            allocation_id, payment.id, amount, credit.booked_on, actor
+                        )
+                        changed[invoice_id] = invoice
+                    if not match.allocations:
+                        reason = SuspenseReason.NO_INVOICE
+                        suspended += 1
+                    else:
+                        recorded += 1
+                    bank_credit = BankCredit(
+                        credit_key=row.credit_key,
+                        credit=credit,
+                        import_id=batch_id,
+                        actor=actor,
+                        customer_id=customer_id,
+                        payment_id=payment.id,
+                        invoice_ids=tuple(i for i, _ in match.allocations),
+                        suspense_reason=reason,
+                    )
+                    changed[bank_credit.id] = bank_credit
+                except Q2CError as e:
+                    found.append(_problem(row.line, e))
+            if found:
+                raise ImportRejected(source.file_name, found)
+            batch = ImportBatch(
+                file_sha256=source.file_sha256,
+                kind=source.kind,
+                file_name=source.file_name,
+                imported_on=imported_on,
+                actor=actor,
+                rows=len(rows) + ignored,
+                recorded=recorded,
+                skipped=skipped,
+                suspended=suspended,
+                ignored=ignored,
+            )
+            return batch.report(already_imported=False), [batch, *changed.values()]
+
+        return self._atomically(step)
+
+    @staticmethod
+    def _customer_of_debtor(
+        credit: StatementCredit, by_account: Mapping[str, UUID], customers: list[Customer]
+    ) -> UUID | None:
+        account = credit.debtor_account.replace(" ", "").upper()
+        if account and account in by_account:
+            return by_account[account]
+        name = credit.debtor_name.strip().casefold()
+        if not name:
+            return None
+        found = [c.id for c in customers if c.name.strip().casefold() == name]
+        return found[0] if len(found) == 1 else None
+
+    # -- the suspense list -----------------------------------------------------------------------
+
+    def bank_credit(self, credit_id: UUID) -> BankCredit:
+        """One booked bank credit."""
+        return self._get(BankCredit, credit_id)
+
+    def bank_credits(self) -> list[BankCredit]:
+        """Every bank credit ever booked, in booking order."""
+        return [self.bank_credit(i) for i in self._created_ids(BankCredit, "BankCreditBooked")]
+
+    def bank_suspense(self) -> list[BankCredit]:
+        """Credits waiting for a person: unknown customer, no invoice found, or ambiguous."""
+        return [c for c in self.bank_credits() if c.is_suspended]
+
+    def resolve_bank_credit(
+        self,
+        credit_id: UUID,
+        *,
+        resolved_on: date,
+        actor: str,
+        customer_id: UUID | None = None,
+        allocations: Sequence[tuple[UUID, Money]] | None = None,
+        note: str = "",
+    ) -> UUID:
+        """Take a credit out of suspense by assigning it; returns its payment id.
+
+        A credit with no payment yet needs ``customer_id``: its payment is created for that
+        customer. The payment is then allocated to ``allocations`` (invoice id, amount), or, when
+        None, to the customer's open invoices oldest due first; an empty list keeps the money as
+        customer credit. Payment, invoices and credit are saved in one transaction.
+        """
+        plan = None if allocations is None else list(allocations)
+
+        def step() -> tuple[UUID, list[Aggregate]]:
+            credit = self.bank_credit(credit_id)
+            if not credit.is_suspended:
+                raise InvalidTransition(
+                    f"the credit is {credit.status.value}, not in suspense",
+                    field="status",
+                    aggregate_id=credit_id,
+                    value=credit.status,
+                )
+            changed: list[Aggregate] = [credit]
+            if credit.payment_id is None:
+                if customer_id is None:
+                    raise InvalidValue(
+                        "name the customer the money came from",
+                        field="customer_id",
+                        aggregate_id=credit_id,
+                    )
+                customer = self._get(Customer, customer_id)
+                payment = Payment(
+                    customer_id=customer_id,
+                    amount=credit.credit.amount,
+                    received_on=credit.credit.booked_on,
+                    reference=credit.credit.bank_reference,
+                    actor=actor,
+                    note=credit.credit.remittance,
+                )
+                customer.add_payment(payment.id)
+                changed += [customer, payment]
+            else:
+                payment = self._get(Payment, credit.payment_id)
+                changed.append(payment)
+            owner = payment.customer_id
+            if customer_id is not None and customer_id != owner:
+                raise InvalidValue(
+                    "the payment is already the customer's; reverse it there instead",
+                    field="customer_id",
+                    aggregate_id=credit_id,
+                    value=customer_id,
+                )
+            if plan is None:
+                customer = self._get(Customer, owner)
+                items = []
+                for invoice_id in customer.invoice_ids:
+                    i = self._get(Invoice, invoice_id)
+                    if i.outstanding.is_positive() and i.currency == payment.amount.currency:
+                        items.append(
+                            OpenItem(
+                                i.id, i.number or "", i.due_date or i.drafted_on, i.outstanding
+                            )
+                        )
+                todo = [
+                    (a.invoice_id, a.amount) for a in allocate_payment(payment.unallocated, items)
+                ]
+            else:
+                todo = plan
+            invoices: dict[UUID, Invoice] = {}
+            start = len(payment.allocations)
+            for n, (invoice_id, amount) in enumerate(todo, start=start + 1):
+                invoice = invoices.get(invoice_id) or self._get(Invoice, invoice_id)
+                if invoice.customer_id != owner:
+                    raise RuleViolated(
+                        "the invoice belongs to another customer",
+                        field="invoice_id",
+                        aggregate_id=credit_id,
+                        value=invoice_id,
+                    )
+                invoices[invoice_id] = invoice
+                allocation_id = _allocation_id(credit.credit_key, n)
+                payment.allocate(allocation_id, invoice_id, amount, resolved_on, actor)
+                invoice.apply_payment(allocation_id, payment.id, amount, resolved_on, actor)
+            credit.resolve(owner, payment.id, tuple(invoices), resolved_on, note, actor)
+            return payment.id, [*changed, *invoices.values()]
+
+        return self._atomically(step)
+
+    def return_bank_credit(
+        self, credit_id: UUID, *, returned_on: date, reason: str, actor: str
+    ) -> None:
+        """The money of a suspended credit with no payment was sent back to the sender."""
+        self._update(
+            BankCredit, credit_id, lambda c: c.return_to_sender(returned_on, reason, actor)
+        )
+

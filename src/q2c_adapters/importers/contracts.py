@@ -1,0 +1,213 @@
+"""Maintenance contracts and their sub-contracts from a CRM export (CSV).
+
+One row per sub-contract, the master contract's columns repeated on each (a row with no
+``sub_id`` carries only the contract). Columns (case-insensitive; aliases in brackets):
+
+- ``contract`` [contract_number, number], ``customer`` [customer_name, account, customer_id]
+  (a q2c customer id or its exact name), optional ``currency`` (default: the customer's);
+- ``term_start`` [start, start_date], ``term_end`` [end, end_date]: the **last day covered**
+  (inclusive, as CRMs write it); ``frequency`` (monthly, quarterly, annual), ``signed_on``
+  [signed, signature_date] (default: term start);
+- optional ``timing`` (in_advance, in_arrears), ``alignment`` (anniversary, calendar),
+  ``day_count`` (actual, 30/360), ``auto_renew`` (yes/no), ``activated_on`` [active_from]
+  or ``status`` = active (activated on the term start);
+- sub-contract: ``sub_id`` [item_id, line_id], ``description`` [item, product], ``kind`` [type]
+  (product, licence, site, service), ``effective_from`` [item_start] (default: term start),
+  ``effective_to`` [item_end] (last day covered, inclusive; empty: open-ended),
+  ``annual_price`` [price, yearly_price].
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from q2c_adapters.importers._files import (
+    CellError,
+    decode_text,
+    file_digest,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    read_bytes,
+    read_csv,
+)
+from q2c_core.domain.contract import (
+    BillingFrequency,
+    BillingTiming,
+    DayCount,
+    PeriodAlignment,
+    SubContractKind,
+)
+from q2c_core.domain.errors import Q2CError
+from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource, RowProblem
+from q2c_core.domain.import_rows import ContractRow, SubContractRow
+from q2c_core.domain.money import Money
+
+if TYPE_CHECKING:
+    from q2c_core.application import QuoteToCash
+
+T = TypeVar("T")
+
+ALIASES = {
+    "contract": ("contract_number", "number", "contract_no"),
+    "customer": ("customer_name", "account", "customer_id", "account_name"),
+    "currency": ("ccy",),
+    "term_start": ("start", "start_date", "contract_start"),
+    "term_end": ("end", "end_date", "contract_end"),
+    "frequency": ("billing_frequency", "billing"),
+    "signed_on": ("signed", "signature_date", "signed_date"),
+    "timing": ("billing_timing",),
+    "alignment": ("period_alignment",),
+    "day_count": ("daycount", "proration"),
+    "auto_renew": ("autorenew", "auto_renewal"),
+    "activated_on": ("active_from", "activation_date"),
+    "status": ("contract_status",),
+    "sub_id": ("item_id", "line_id", "sub_contract_id", "sub_contract"),
+    "description": ("item", "product", "item_description"),
+    "kind": ("type", "item_type"),
+    "effective_from": ("item_start", "item_from"),
+    "effective_to": ("item_end", "item_to"),
+    "annual_price": ("price", "yearly_price", "annual_fee"),
+}
+REQUIRED = ("contract", "customer", "term_start", "term_end", "frequency")
+
+_FREQUENCY = {
+    "monthly": BillingFrequency.MONTHLY,
+    "month": BillingFrequency.MONTHLY,
+    "1": BillingFrequency.MONTHLY,
+    "quarterly": BillingFrequency.QUARTERLY,
+    "quarter": BillingFrequency.QUARTERLY,
+    "3": BillingFrequency.QUARTERLY,
+    "annual": BillingFrequency.ANNUAL,
+    "annually": BillingFrequency.ANNUAL,
+    "yearly": BillingFrequency.ANNUAL,
+    "12": BillingFrequency.ANNUAL,
+}
+_TIMING = {
+    "in_advance": BillingTiming.IN_ADVANCE,
+    "advance": BillingTiming.IN_ADVANCE,
+    "in_arrears": BillingTiming.IN_ARREARS,
+    "arrears": BillingTiming.IN_ARREARS,
+}
+_ALIGNMENT = {"anniversary": PeriodAlignment.ANNIVERSARY, "calendar": PeriodAlignment.CALENDAR}
+_DAY_COUNT = {
+    "actual": DayCount.ACTUAL,
+    "30/360": DayCount.THIRTY_360,
+    "30_360": DayCount.THIRTY_360,
+}
+_KIND = {
+    "product": SubContractKind.PRODUCT,
+    "licence": SubContractKind.LICENCE,
+    "license": SubContractKind.LICENCE,
+    "site": SubContractKind.SITE,
+    "service": SubContractKind.SERVICE,
+}
+
+
+def _choice(table: dict[str, T], text: str, field: str, default: T | None = None) -> T:
+    key = text.strip().lower().replace(" ", "_").replace("-", "_")
+    if not key and default is not None:
+        return default
+    if key not in table and key.replace("_", "/") in table:
+        key = key.replace("_", "/")
+    if key not in table:
+        allowed = ", ".join(sorted({k for k in table if not k.isdigit()}))
+        raise CellError(f"must be one of {allowed}", field=field, value=text)
+    return table[key]
+
+
+def _day_after(day: date) -> date:
+    return day + timedelta(days=1)
+
+
+def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
+    """Parse a CRM contract export into rows, and the problems of rows that could not be read."""
+    missing, reader = read_csv(text, ALIASES, REQUIRED)
+    if missing:
+        return [], [RowProblem(1, c, "column is missing") for c in missing]
+    rows: list[ContractRow] = []
+    problems: list[RowProblem] = []
+    for raw in reader:
+        try:
+            term_start = parse_date(raw.required("term_start"), "term_start")
+            term_end = _day_after(parse_date(raw.required("term_end"), "term_end"))
+            currency = raw.get("currency").upper() or None
+            activated_text = raw.get("activated_on")
+            activated_on = parse_date(activated_text, "activated_on") if activated_text else None
+            if activated_on is None and raw.get("status").lower() == "active":
+                activated_on = term_start
+            sub: SubContractRow | None = None
+            if raw.get("sub_id"):
+                price = parse_decimal(raw.required("annual_price"), "annual_price")
+                if currency is None:
+                    raise CellError(
+                        "give the contract's currency with sub-contract prices", field="currency"
+                    )
+                end_text = raw.get("effective_to")
+                from_text = raw.get("effective_from")
+                sub = SubContractRow(
+                    sub_id=raw.get("sub_id"),
+                    description=raw.required("description"),
+                    kind=_choice(_KIND, raw.get("kind"), "kind", SubContractKind.PRODUCT),
+                    effective_from=(
+                        parse_date(from_text, "effective_from") if from_text else term_start
+                    ),
+                    annual_price=Money(price, currency),
+                    effective_to=(
+                        _day_after(parse_date(end_text, "effective_to")) if end_text else None
+                    ),
+                )
+            signed_text = raw.get("signed_on")
+            rows.append(
+                ContractRow(
+                    line=raw.line,
+                    number=raw.required("contract"),
+                    customer_ref=raw.required("customer"),
+                    term_start=term_start,
+                    term_end=term_end,
+                    frequency=_choice(_FREQUENCY, raw.required("frequency"), "frequency"),
+                    signed_on=parse_date(signed_text, "signed_on") if signed_text else term_start,
+                    currency=currency,
+                    timing=_choice(_TIMING, raw.get("timing"), "timing", BillingTiming.IN_ADVANCE),
+                    alignment=_choice(
+                        _ALIGNMENT, raw.get("alignment"), "alignment", PeriodAlignment.ANNIVERSARY
+                    ),
+                    day_count=_choice(
+                        _DAY_COUNT, raw.get("day_count"), "day_count", DayCount.ACTUAL
+                    ),
+                    auto_renew=parse_bool(raw.get("auto_renew"), "auto_renew", False),
+                    activated_on=activated_on,
+                    sub=sub,
+                )
+            )
+        except Q2CError as e:
+            problems.append(RowProblem(raw.line, e.field or "row", e.rule))
+    return rows, problems
+
+
+class ContractImporter:
+    """Imports CRM contract exports into a QuoteToCash application (``Importer`` port)."""
+
+    kind = ImportKind.CONTRACTS
+
+    def __init__(self, app: QuoteToCash, *, today: date | None = None) -> None:
+        self.app = app
+        self.today = today
+
+    def import_file(self, path: str | Path, *, actor: str) -> ImportReport:
+        """Import one export file; raises ImportRejected (nothing recorded) on any bad row."""
+        data, name = read_bytes(path)
+        return self.import_bytes(data, name, actor=actor)
+
+    def import_bytes(self, data: bytes, file_name: str, *, actor: str) -> ImportReport:
+        """Import an export given as bytes."""
+        source = ImportSource(file_digest(data), file_name, self.kind)
+        batch = self.app.import_batch(source.file_sha256)
+        if batch is not None:
+            return batch.report(already_imported=True)
+        rows, problems = read_contracts_csv(decode_text(data))
+        return self.app.import_contracts(
+            source, rows, imported_on=self.today or date.today(), actor=actor, problems=problems
+        )

@@ -1,0 +1,138 @@
+"""Time entries from a PSA export (CSV).
+
+Columns (header names are case-insensitive; aliases in brackets): ``worker`` [user, employee,
+resource], ``date`` [work_date, day], ``hours`` [duration, time], ``request`` [ticket,
+reference, request_id, ticket_ref] (a q2c request id, or a ticket reference mapped by the caller),
+``billable`` (yes/no; empty means yes), ``notes`` [note, description, comment], optional ``rate``
+[hourly_rate] and ``currency`` (empty rate: the request's estimated hourly rate), optional
+``entry_id`` [id, entry] (the PSA's own id).
+
+An entry's id is ``psa:<entry_id>`` when the export gives one, else derived from the row's content
+(and how many identical rows came before it), so re-importing the same entries, even in another
+file, records nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from q2c_adapters.importers._files import (
+    decode_text,
+    file_digest,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    read_bytes,
+    read_csv,
+)
+from q2c_core.domain.errors import Q2CError
+from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource, RowProblem
+from q2c_core.domain.import_rows import TimeEntryRow
+
+if TYPE_CHECKING:
+    from q2c_core.application import QuoteToCash
+
+ALIASES = {
+    "worker": ("user", "employee", "resource", "person"),
+    "date": ("work_date", "day", "spent_on"),
+    "hours": ("duration", "time", "quantity"),
+    "request": ("ticket", "reference", "request_id", "ticket_ref", "ticket_reference"),
+    "billable": ("is_billable", "chargeable"),
+    "notes": ("note", "description", "comment", "comments"),
+    "rate": ("hourly_rate", "price"),
+    "currency": ("ccy",),
+    "entry_id": ("id", "entry", "time_entry_id"),
+}
+REQUIRED = ("worker", "date", "hours", "request")
+
+
+def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProblem]]:
+    """Parse a PSA export into rows, and the problems of rows that could not be read."""
+    missing, reader = read_csv(text, ALIASES, REQUIRED)
+    if missing:
+        return [], [RowProblem(1, c, "column is missing") for c in missing]
+    rows: list[TimeEntryRow] = []
+    problems: list[RowProblem] = []
+    seen: dict[str, int] = {}
+    for raw in reader:
+        try:
+            worker = raw.required("worker")
+            work_date = parse_date(raw.required("date"), "date")
+            hours = parse_decimal(raw.required("hours"), "hours")
+            ref = raw.required("request")
+            billable = parse_bool(raw.get("billable"), "billable", True)
+            note = raw.get("notes")
+            rate_text = raw.get("rate")
+            rate = parse_decimal(rate_text, "rate") if rate_text else None
+            currency = raw.get("currency").upper() or None
+            given = raw.get("entry_id")
+            if given:
+                entry_id = f"psa:{given}"
+            else:
+                content = "\x1f".join(
+                    [worker, work_date.isoformat(), str(hours), ref, str(billable), note]
+                )
+                n = seen.get(content, 0)
+                seen[content] = n + 1
+                digest = hashlib.sha256(f"{content}\x1e{n}".encode()).hexdigest()[:24]
+                entry_id = f"psa:{digest}"
+            rows.append(
+                TimeEntryRow(
+                    line=raw.line,
+                    entry_id=entry_id,
+                    worker=worker,
+                    work_date=work_date,
+                    hours=hours,
+                    request_ref=ref,
+                    billable=billable,
+                    note=note,
+                    rate=rate,
+                    currency=currency,
+                )
+            )
+        except Q2CError as e:
+            problems.append(RowProblem(raw.line, e.field or "row", e.rule))
+    return rows, problems
+
+
+class TimeEntryImporter:
+    """Imports PSA time-entry exports into a QuoteToCash application (``Importer`` port)."""
+
+    kind = ImportKind.TIME_ENTRIES
+
+    def __init__(
+        self,
+        app: QuoteToCash,
+        *,
+        tickets: Mapping[str, UUID] | None = None,
+        today: date | None = None,
+    ) -> None:
+        self.app = app
+        self.tickets = dict(tickets or {})
+        self.today = today
+
+    def import_file(self, path: str | Path, *, actor: str) -> ImportReport:
+        """Import one export file; raises ImportRejected (nothing recorded) on any bad row."""
+        data, name = read_bytes(path)
+        return self.import_bytes(data, name, actor=actor)
+
+    def import_bytes(self, data: bytes, file_name: str, *, actor: str) -> ImportReport:
+        """Import an export given as bytes."""
+        source = ImportSource(file_digest(data), file_name, self.kind)
+        batch = self.app.import_batch(source.file_sha256)
+        if batch is not None:
+            return batch.report(already_imported=True)
+        rows, problems = read_time_entries_csv(decode_text(data))
+        return self.app.import_time_entries(
+            source,
+            rows,
+            imported_on=self.today or date.today(),
+            actor=actor,
+            tickets=self.tickets,
+            problems=problems,
+        )

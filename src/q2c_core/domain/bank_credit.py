@@ -1,0 +1,170 @@
+"""Bank credits: each incoming transfer of a statement, what q2c made of it, and the suspense list.
+
+A credit is keyed by the bank's own reference for it (or a hash of its details), so the same
+credit in two overlapping statements is booked once. A credit q2c could match becomes a payment
+allocated to the invoices it pays; one it could not match (unknown customer, no invoice named or
+fitting the amount) waits in suspense until a person assigns it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from q2c_core.domain.cards import refuse_card_numbers
+from q2c_core.domain.errors import InvalidTransition, InvalidValue
+from q2c_core.domain.money import Money
+from q2c_core.domain.values import named_id
+
+
+class CreditStatus(enum.Enum):
+    """Where a bank credit stands."""
+
+    MATCHED = "matched"
+    SUSPENDED = "suspended"
+    RESOLVED = "resolved"
+    RETURNED = "returned"
+
+
+class SuspenseReason(enum.Enum):
+    """Why a credit waits for a person."""
+
+    UNKNOWN_CUSTOMER = "unknown_customer"
+    NO_INVOICE = "no_invoice"
+    AMBIGUOUS = "ambiguous"
+
+
+def _ids(value: Any) -> tuple[UUID, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class StatementCredit:
+    """One credit as the bank reported it."""
+
+    booked_on: date
+    amount: Money
+    bank_reference: str
+    remittance: str = ""
+    debtor_name: str = ""
+    debtor_account: str = ""
+    account: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.amount.is_positive() or not self.amount.is_rounded():
+            raise InvalidValue(
+                "must be more than zero, in whole minor units", field="amount", value=self.amount
+            )
+        refuse_card_numbers("remittance", self.remittance)
+        refuse_card_numbers("bank_reference", self.bank_reference)
+        refuse_card_numbers("debtor_name", self.debtor_name)
+
+
+class BankCredit(Aggregate):
+    """A credit from a bank statement, matched to a payment or waiting in suspense."""
+
+    @staticmethod
+    def create_id(credit_key: str, **_: Any) -> UUID:
+        """One aggregate per credit, whatever statement it arrives in."""
+        return named_id("bank-credit", credit_key)
+
+    @event("BankCreditBooked")
+    def __init__(
+        self,
+        credit_key: str,
+        credit: StatementCredit,
+        import_id: UUID,
+        actor: str,
+        customer_id: UUID | None = None,
+        payment_id: UUID | None = None,
+        invoice_ids: tuple[UUID, ...] = (),
+        suspense_reason: SuspenseReason | None = None,
+    ) -> None:
+        if not credit_key.strip():
+            raise InvalidValue("must not be empty", field="credit_key")
+        if payment_id is not None and customer_id is None:
+            raise InvalidValue("a payment belongs to a customer", field="customer_id")
+        if suspense_reason is None and not invoice_ids:
+            raise InvalidValue(
+                "a credit is matched to invoices or waits in suspense", field="suspense_reason"
+            )
+        self.credit_key = credit_key
+        self.credit = credit
+        self.import_id = import_id
+        self.customer_id = customer_id
+        self.payment_id = payment_id
+        self.invoice_ids: tuple[UUID, ...] = _ids(invoice_ids)
+        self.suspense_reason = suspense_reason
+        self.status = CreditStatus.SUSPENDED if suspense_reason else CreditStatus.MATCHED
+        self.resolved_on: date | None = None
+        self.resolved_by: str | None = None
+        self.resolution_note = ""
+
+    @property
+    def is_suspended(self) -> bool:
+        """Waiting for a person."""
+        return self.status is CreditStatus.SUSPENDED
+
+    def _require_suspended(self, doing: str) -> None:
+        if not self.is_suspended:
+            raise InvalidTransition(
+                f"cannot {doing} a credit that is {self.status.value}",
+                field="status",
+                aggregate_id=self.id,
+                value=self.status,
+            )
+
+    @event("SuspenseResolved")
+    def resolve(
+        self,
+        customer_id: UUID,
+        payment_id: UUID,
+        invoice_ids: tuple[UUID, ...],
+        resolved_on: date,
+        note: str,
+        actor: str,
+    ) -> None:
+        """A person assigned the credit to a customer (and invoices, or customer credit)."""
+        self._require_suspended("resolve")
+        if self.customer_id is not None and customer_id != self.customer_id:
+            raise InvalidValue(
+                "the payment is already the customer's; reverse it there instead",
+                field="customer_id",
+                aggregate_id=self.id,
+                value=customer_id,
+            )
+        if self.payment_id is not None and payment_id != self.payment_id:
+            raise InvalidValue(
+                "the credit already has its payment", field="payment_id", aggregate_id=self.id
+            )
+        refuse_card_numbers("note", note)
+        self.customer_id = customer_id
+        self.payment_id = payment_id
+        self.invoice_ids = (*self.invoice_ids, *_ids(invoice_ids))
+        self.status = CreditStatus.RESOLVED
+        self.resolved_on = resolved_on
+        self.resolved_by = actor
+        self.resolution_note = note
+
+    @event("CreditReturned")
+    def return_to_sender(self, returned_on: date, reason: str, actor: str) -> None:
+        """The money was sent back (not ours, or unidentifiable): it leaves the suspense list."""
+        self._require_suspended("return")
+        if self.payment_id is not None:
+            raise InvalidTransition(
+                "the credit is already a payment; bounce the payment instead",
+                field="payment_id",
+                aggregate_id=self.id,
+            )
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        refuse_card_numbers("reason", reason)
+        self.status = CreditStatus.RETURNED
+        self.resolved_on = returned_on
+        self.resolved_by = actor
+        self.resolution_note = reason

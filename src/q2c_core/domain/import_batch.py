@@ -1,0 +1,151 @@
+"""Import batches: one file from an outside system, recorded once, all or nothing.
+
+A batch is keyed by the SHA-256 of the file's bytes (``named_id("import", sha256)``), so the same
+file imported twice finds its batch and records nothing the second time. A file with any bad row
+is refused whole with every problem named by its line number.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.values import named_id
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ImportKind(enum.Enum):
+    """What a file brings in."""
+
+    TIME_ENTRIES = "time_entries"
+    CONTRACTS = "contracts"
+    BANK_STATEMENT = "bank_statement"
+
+
+@attrs.frozen
+class ImportSource:
+    """The file being imported: its content hash, its name and what it holds."""
+
+    file_sha256: str
+    file_name: str
+    kind: ImportKind
+
+    def __attrs_post_init__(self) -> None:
+        if not _SHA256.match(self.file_sha256):
+            raise InvalidValue(
+                "must be 64 lowercase hex digits", field="file_sha256", value=self.file_sha256
+            )
+
+    @property
+    def import_id(self) -> UUID:
+        """The id of the batch that records this file."""
+        return ImportBatch.create_id(self.file_sha256)
+
+
+@attrs.frozen
+class RowProblem:
+    """Why one row of a file was refused: its line number, the field and the rule broken."""
+
+    line: int
+    field: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.rule}"
+
+
+class ImportRejected(InvalidValue):
+    """A file had bad rows; nothing of it was recorded. ``problems`` names each by line."""
+
+    def __init__(self, file_name: str, problems: Iterable[RowProblem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.line, p.field))
+        shown = "; ".join(str(p) for p in self.problems[:10])
+        more = len(self.problems) - 10
+        if more > 0:
+            shown += f"; and {more} more"
+        super().__init__(
+            f"{len(self.problems)} bad row(s), nothing imported: {shown}",
+            field="file",
+            value=file_name,
+        )
+
+    @property
+    def lines(self) -> list[int]:
+        """The line numbers of the bad rows, in order, each once."""
+        return sorted({p.line for p in self.problems})
+
+
+@attrs.frozen
+class ImportReport:
+    """What an import did: rows read, recorded, skipped as already there, left in suspense."""
+
+    import_id: UUID
+    kind: ImportKind
+    file_name: str
+    already_imported: bool
+    rows: int
+    recorded: int
+    skipped: int
+    suspended: int = 0
+    ignored: int = 0
+
+
+class ImportBatch(Aggregate):
+    """The record that one file was imported, with what it brought in."""
+
+    @staticmethod
+    def create_id(file_sha256: str, **_: Any) -> UUID:
+        """One batch per file content."""
+        return named_id("import", file_sha256)
+
+    @event("FileImported")
+    def __init__(
+        self,
+        file_sha256: str,
+        kind: ImportKind,
+        file_name: str,
+        imported_on: date,
+        actor: str,
+        rows: int,
+        recorded: int,
+        skipped: int,
+        suspended: int = 0,
+        ignored: int = 0,
+    ) -> None:
+        if not _SHA256.match(file_sha256):
+            raise InvalidValue("must be 64 lowercase hex digits", field="file_sha256")
+        if min(rows, recorded, skipped, suspended, ignored) < 0:
+            raise InvalidValue("counts must not be negative", field="rows")
+        self.file_sha256 = file_sha256
+        self.kind = kind
+        self.file_name = file_name
+        self.imported_on = imported_on
+        self.imported_by = actor
+        self.rows = rows
+        self.recorded = recorded
+        self.skipped = skipped
+        self.suspended = suspended
+        self.ignored = ignored
+
+    def report(self, *, already_imported: bool) -> ImportReport:
+        """The batch as a report."""
+        return ImportReport(
+            import_id=self.id,
+            kind=self.kind,
+            file_name=self.file_name,
+            already_imported=already_imported,
+            rows=self.rows,
+            recorded=0 if already_imported else self.recorded,
+            skipped=self.rows - self.ignored if already_imported else self.skipped,
+            suspended=0 if already_imported else self.suspended,
+            ignored=self.ignored,
+        )

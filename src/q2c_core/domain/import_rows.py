@@ -1,0 +1,102 @@
+"""Rows read from outside files, parsed into typed values, each with the line it came from.
+
+Importers (in ``q2c_adapters.importers``) read files into these rows; the import commands check
+every row against the recorded state and record them all, or none.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from q2c_core.domain.bank_credit import StatementCredit
+from q2c_core.domain.contract import (
+    BillingFrequency,
+    BillingTiming,
+    DayCount,
+    PeriodAlignment,
+    SubContractKind,
+)
+from q2c_core.domain.money import Money
+
+
+@attrs.frozen
+class TimeEntryRow:
+    """One time entry from a PSA export.
+
+    ``request_ref`` is a request id or a ticket reference; ``rate`` None means "the request's
+    estimated hourly rate"; ``currency`` None means the request's (or else its customer's).
+    """
+
+    line: int
+    entry_id: str
+    worker: str
+    work_date: date
+    hours: Decimal
+    request_ref: str
+    billable: bool = True
+    note: str = ""
+    rate: Decimal | None = None
+    currency: str | None = None
+
+
+@attrs.frozen
+class SubContractRow:
+    """A sub-contract line of a CRM contract export."""
+
+    sub_id: str
+    description: str
+    kind: SubContractKind
+    effective_from: date
+    annual_price: Money
+    effective_to: date | None = None
+
+
+@attrs.frozen
+class ContractRow:
+    """One row of a CRM contract export: the master contract, optionally one sub-contract.
+
+    Rows of one contract repeat its columns; they must agree.
+    """
+
+    line: int
+    number: str
+    customer_ref: str
+    term_start: date
+    term_end: date
+    frequency: BillingFrequency
+    signed_on: date
+    currency: str | None = None
+    timing: BillingTiming = BillingTiming.IN_ADVANCE
+    alignment: PeriodAlignment = PeriodAlignment.ANNIVERSARY
+    day_count: DayCount = DayCount.ACTUAL
+    auto_renew: bool = False
+    activated_on: date | None = None
+    sub: SubContractRow | None = None
+
+    def master_terms(self) -> tuple[object, ...]:
+        """The master-contract columns, to compare rows of the same contract."""
+        return (
+            self.customer_ref,
+            self.term_start,
+            self.term_end,
+            self.frequency,
+            self.signed_on,
+            self.currency,
+            self.timing,
+            self.alignment,
+            self.day_count,
+            self.auto_renew,
+            self.activated_on,
+        )
+
+
+@attrs.frozen
+class BankCreditRow:
+    """One credit of a bank statement, with a key that names it across statements."""
+
+    line: int
+    credit_key: str
+    credit: StatementCredit

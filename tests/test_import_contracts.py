@@ -1,0 +1,134 @@
+"""Importing contracts and sub-contracts from a CRM export: all or nothing, never twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+from q2c_adapters.importers.contracts import ContractImporter
+from q2c_core import (
+    BillingFrequency,
+    ContractStatus,
+    Money,
+    Period,
+    QuoteToCash,
+    SubContractKind,
+    TaxRate,
+)
+from q2c_core.domain.import_batch import ImportRejected
+
+DATA = Path(__file__).parent / "data"
+A = "alice"
+
+
+def customers(app: QuoteToCash) -> tuple[UUID, UUID]:
+    acme = app.register_customer(
+        "Acme GmbH", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(19)
+    )
+    globex = app.register_customer("Globex SA", "EUR", account_manager="max", actor=A)
+    return acme, globex
+
+
+def test_a_crm_export_signs_contracts_with_their_sub_contracts(
+    app_factory: Callable[[], QuoteToCash], backend_url: str
+) -> None:
+    app = app_factory()
+    acme, globex = customers(app)
+    imp = ContractImporter(app, today=date(2024, 1, 2))
+    report = imp.import_file(DATA / "crm_contracts.csv", actor="crm-sync")
+    # two contracts and three sub-contracts
+    assert (report.rows, report.recorded, report.skipped) == (3, 5, 0)
+
+    (mc100_id,) = app.customer(acme).contract_ids
+    mc100 = app.contract(mc100_id)
+    assert mc100.number == "MC-100"
+    assert mc100.status is ContractStatus.ACTIVE
+    assert mc100.term == Period(date(2024, 1, 1), date(2025, 1, 1))  # last day 2024-12-31
+    assert mc100.frequency is BillingFrequency.MONTHLY
+    assert mc100.tax_rate == TaxRate.standard(19)  # the customer's defaults
+    erp, site = mc100.sub_contracts["ERP"], mc100.sub_contracts["SITE-B"]
+    assert erp.kind is SubContractKind.LICENCE
+    assert erp.price_on(date(2024, 6, 1)) == Money.of("1200.00", "EUR")
+    assert site.effective_from == date(2024, 4, 1) and site.effective_to == date(2024, 10, 1)
+    assert mc100.annual_value(date(2024, 5, 1)) == Money.of("1800.00", "EUR")
+
+    (mc200_id,) = app.customer(globex).contract_ids
+    mc200 = app.contract(mc200_id)
+    assert mc200.status is ContractStatus.SIGNED  # no status column value: signed only
+    assert mc200.frequency is BillingFrequency.QUARTERLY
+
+    before = app.recorder.max_notification_id()
+    again = imp.import_file(DATA / "crm_contracts.csv", actor="crm-sync")
+    assert again.already_imported and again.recorded == 0
+    assert app.recorder.max_notification_id() == before
+    if backend_url != "memory:":
+        other = app_factory()
+        assert set(other.contract(mc100_id).sub_contracts) == {"ERP", "SITE-B"}
+
+
+def test_a_later_export_adds_only_what_is_new(app: QuoteToCash, tmp_path: Path) -> None:
+    acme, _ = customers(app)
+    imp = ContractImporter(app)
+    imp.import_file(DATA / "crm_contracts.csv", actor="crm-sync")
+    text = (DATA / "crm_contracts.csv").read_text()
+    later = tmp_path / "later.csv"
+    later.write_text(
+        text + "MC-100;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;active;"
+        "CRM;CRM licence;licence;2024-07-01;;300,00\n"
+    )
+    report = imp.import_file(later, actor="crm-sync")
+    assert (report.recorded, report.skipped) == (1, 3)
+    (mc100_id,) = app.customer(acme).contract_ids
+    assert set(app.contract(mc100_id).sub_contracts) == {"ERP", "SITE-B", "CRM"}
+    assert len(app.customer(acme).contract_ids) == 1
+
+
+def test_a_sub_contract_recorded_with_other_terms_is_refused(
+    app: QuoteToCash, tmp_path: Path
+) -> None:
+    customers(app)
+    imp = ContractImporter(app)
+    imp.import_file(DATA / "crm_contracts.csv", actor="crm-sync")
+    changed = tmp_path / "changed.csv"
+    changed.write_text(
+        (DATA / "crm_contracts.csv")
+        .read_text()
+        .replace("ERP licence;licence;;;1200,00", "ERP licence;licence;;;1500,00")
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        imp.import_file(changed, actor="crm-sync")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "sub_id")]
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_file_with_bad_rows_records_nothing_and_names_every_line(app: QuoteToCash) -> None:
+    customers(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        ContractImporter(app).import_file(DATA / "crm_contracts_bad.csv", actor="crm-sync")
+    problems = {p.line: p for p in caught.value.problems}
+    assert sorted(problems) == [3, 4, 5, 6]
+    assert problems[3].field == "contract" and "line 2" in problems[3].rule
+    assert problems[4].field == "customer" and "Nobody Ltd" in problems[4].rule
+    assert problems[5].field == "frequency"
+    assert problems[6].field == "kind"
+    assert app.recorder.max_notification_id() == before
+    assert all(not c.contract_ids for c in app.customers())
+
+
+def test_a_sub_contract_outside_the_term_is_a_row_error(app: QuoteToCash, tmp_path: Path) -> None:
+    customers(app)
+    f = tmp_path / "late.csv"
+    f.write_text(
+        "contract,customer,currency,term_start,term_end,frequency,sub_id,description,"
+        "effective_from,annual_price\n"
+        "MC-9,Acme GmbH,EUR,2024-01-01,2024-12-31,annual,X,Late,2025-06-01,100\n"
+    )
+    with pytest.raises(ImportRejected) as caught:
+        ContractImporter(app).import_file(f, actor="crm-sync")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "effective_from")]
