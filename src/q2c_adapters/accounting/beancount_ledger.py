@@ -301,8 +301,7 @@ class LedgerBook:
                     continue
                 day = max(piece.start, invoice.issued_on) if sign < 0 else piece.start
                 meta = (
-                    ("event_id", event_id(event)),
-                    ("invoice_id", str(invoice.id)),
+                    *self._invoice_meta(event, invoice),
                     ("line_id", line.line_id),
                     ("recognised", f"{piece.start.isoformat()}..{piece.end.isoformat()}"),
                 )
