@@ -7,9 +7,11 @@ request it covers. A version clash is retried a few times, then raised as Concur
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID, uuid4
 
 import attrs
@@ -32,6 +34,7 @@ from q2c_core.domain.errors import (
     InvalidTransition,
     InvalidValue,
     NotFound,
+    Q2CError,
     RuleViolated,
 )
 from q2c_core.domain.invoice import (
@@ -59,6 +62,26 @@ from q2c_core.domain.prepaid_allowance import (
 from q2c_core.domain.tax import TaxRate, TaxSubtotal
 from q2c_core.domain.values import Period
 from q2c_core.imports import ImportCommands
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _names_target(
+    command: Callable[Concatenate[Any, UUID, P], R],
+) -> Callable[Concatenate[Any, UUID, P], R]:
+    """A refused command names the aggregate it was given, even when a value object refused it."""
+
+    @functools.wraps(command)
+    def named(self: Any, target: UUID, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(self, target, *args, **kwargs)
+        except Q2CError as error:
+            error.naming(target)
+            raise
+
+    return named
+
 
 SERIES_BY_KIND = {
     InvoiceKind.STANDARD: ("INV", "INV-"),
@@ -137,6 +160,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     # -- enhancement requests --------------------------------------------------------------------
 
+    @_names_target
     def open_request(
         self,
         customer_id: UUID,
@@ -172,6 +196,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         """One enhancement request."""
         return self._get(EnhancementRequest, request_id)
 
+    @_names_target
     def estimate_request(
         self,
         request_id: UUID,
@@ -185,10 +210,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         estimate = Estimate(hours=hours, rate=rate, fixed_price=fixed_price)
         self._update(EnhancementRequest, request_id, lambda r: r.estimate_work(estimate, actor))
 
+    @_names_target
     def send_quote(self, request_id: UUID, *, sent_on: date, actor: str) -> None:
         """Forward the estimate to the customer with a request for a PO."""
         self._update(EnhancementRequest, request_id, lambda r: r.send_quote(sent_on, actor))
 
+    @_names_target
     def receive_purchase_order(
         self,
         request_id: UUID,
@@ -203,6 +230,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         po = PurchaseOrder(number, amount, received_on, shortfall_reason)
         self._update(EnhancementRequest, request_id, lambda r: r.receive_purchase_order(po, actor))
 
+    @_names_target
     def cover_request_by_allowance(
         self, request_id: UUID, allowance_id: UUID, *, actor: str
     ) -> None:
@@ -236,14 +264,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         self._atomically(step)
 
+    @_names_target
     def decline_request(self, request_id: UUID, *, reason: str, actor: str) -> None:
         """The customer declined the quote."""
         self._update(EnhancementRequest, request_id, lambda r: r.decline(reason, actor))
 
+    @_names_target
     def cancel_request(self, request_id: UUID, *, reason: str, actor: str) -> None:
         """Cancel the request before it is completed."""
         self._update(EnhancementRequest, request_id, lambda r: r.cancel(reason, actor))
 
+    @_names_target
     def authorize_work(
         self, request_id: UUID, *, authorized_on: date, actor: str, due_on: date | None = None
     ) -> None:
@@ -254,6 +285,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             lambda r: r.authorize_work(authorized_on, actor, due_on),
         )
 
+    @_names_target
     def log_work(self, request_id: UUID, entry: TimeEntry, *, actor: str) -> None:
         """Log authorized work; on an allowance-covered request it draws the allowance too."""
 
@@ -274,6 +306,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         quantity = entry.hours if allowance.unit is AllowanceUnit.HOURS else entry.value.amount
         return Charge(entry.entry_id, request_id, entry.work_date, quantity, entry.rate)
 
+    @_names_target
     def import_work(self, request_id: UUID, entry: TimeEntry, *, source: str, actor: str) -> bool:
         """Record work that arrives from outside (a PSA export). Never drops it.
 
@@ -299,16 +332,19 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         return self._atomically(step)
 
+    @_names_target
     def log_expense(self, request_id: UUID, expense: Expense, *, actor: str) -> None:
         """Log an expense incurred for authorized work."""
         self._update(EnhancementRequest, request_id, lambda r: r.log_expense(expense, actor))
 
+    @_names_target
     def complete_request(self, request_id: UUID, *, completed_on: date, actor: str) -> None:
         """The work is done."""
         self._update(EnhancementRequest, request_id, lambda r: r.complete(completed_on, actor))
 
     # -- prepaid allowances ----------------------------------------------------------------------
 
+    @_names_target
     def grant_allowance(
         self,
         customer_id: UUID,
@@ -344,6 +380,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         """One prepaid allowance."""
         return self._get(PrepaidAllowance, allowance_id)
 
+    @_names_target
     def top_up_allowance(
         self,
         allowance_id: UUID,
@@ -361,10 +398,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             lambda a: a.top_up(amount, topped_up_on, reason, actor),
         )
 
+    @_names_target
     def expire_allowance(self, allowance_id: UUID, *, expired_on: date, actor: str) -> None:
         """Close an allowance whose period is over; what is left is forfeited."""
         self._update(PrepaidAllowance, allowance_id, lambda a: a.expire(expired_on, actor))
 
+    @_names_target
     def roll_over_allowance(
         self,
         allowance_id: UUID,
@@ -404,6 +443,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         """One invoice or credit note."""
         return self._get(Invoice, invoice_id)
 
+    @_names_target
     def draft_invoice(
         self,
         customer_id: UUID,
@@ -438,6 +478,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         return self._atomically(step)
 
+    @_names_target
     def draft_request_invoice(self, request_id: UUID, *, drafted_on: date, actor: str) -> UUID:
         """Draft an invoice for everything billable and not yet billed on a request."""
 
@@ -580,6 +621,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         return self._atomically(step)
 
+    @_names_target
     def draft_deposit_invoice(
         self,
         customer_id: UUID,
@@ -610,6 +652,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             currency=amount.currency,
         )
 
+    @_names_target
     def deduct_deposit(self, invoice_id: UUID, deposit_invoice_id: UUID, *, actor: str) -> None:
         """Deduct an issued deposit invoice on a draft final invoice, line by line."""
 
@@ -663,6 +706,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 hours[w.entry.entry_id] = w.entry.hours
         return hours
 
+    @_names_target
     def approve_invoice(
         self, invoice_id: UUID, *, role: str, approved_on: date, actor: str
     ) -> None:
@@ -675,6 +719,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         self._atomically(step)
 
+    @_names_target
     def issue_invoice(
         self, invoice_id: UUID, *, issued_on: date, actor: str, series: str | None = None
     ) -> str:
@@ -738,6 +783,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 request.write_off_work(note.id, items, actor)
         return changed + list(requests.values()) + list(allowances.values())
 
+    @_names_target
     def void_invoice(self, invoice_id: UUID, *, reason: str, actor: str) -> None:
         """Void a draft or approved invoice: what it billed becomes unbilled again."""
 
@@ -782,6 +828,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         self._atomically(step)
 
+    @_names_target
     def draft_credit_note(
         self,
         invoice_id: UUID,
@@ -881,6 +928,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     # -- payments --------------------------------------------------------------------------------
 
+    @_names_target
     def receive_payment(
         self,
         customer_id: UUID,
@@ -912,6 +960,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         """One payment."""
         return self._get(Payment, payment_id)
 
+    @_names_target
     def allocate_payment(
         self,
         payment_id: UUID,
@@ -967,6 +1016,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         return self._atomically(step)
 
+    @_names_target
     def reverse_allocation(
         self, payment_id: UUID, allocation_id: str, *, reason: str, actor: str
     ) -> None:
@@ -982,6 +1032,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         self._atomically(step)
 
+    @_names_target
     def bounce_payment(
         self, payment_id: UUID, *, bounced_on: date, reason: str, actor: str
     ) -> None:

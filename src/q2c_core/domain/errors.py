@@ -25,9 +25,19 @@ class Q2CError(Exception):
         self.field = field
         self.aggregate_id = aggregate_id
         self.value = value
-        where = f"{aggregate_id}: " if aggregate_id is not None else ""
-        what = f"{field}: " if field else ""
-        super().__init__(f"{where}{what}{rule}")
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = f"{self.aggregate_id}: " if self.aggregate_id is not None else ""
+        what = f"{self.field}: " if self.field else ""
+        return f"{where}{what}{self.rule}"
+
+    def naming(self, aggregate_id: UUID | str) -> Q2CError:
+        """Name the aggregate a command was given, when the error (from a value) named none."""
+        if self.aggregate_id is None:
+            self.aggregate_id = aggregate_id
+            self.args = (self._message(),)
+        return self
 
 
 class InvalidValue(Q2CError, ValueError):
