@@ -193,9 +193,7 @@ def balance_assertions(app: QuoteToCash, customers: list[UUID], text: str) -> st
     lines = []
     for customer_id in customers:
         summary = app.customer_summary(customer_id)
-        open_total = sum(
-            (i.outstanding.amount for i in app.open_invoices(customer_id)), Decimal(0)
-        )
+        open_total = sum((i.outstanding.amount for i in app.open_invoices(customer_id)), Decimal(0))
         assert open_total == summary.open.amount
         lines.append(f"{day} balance {book.receivable(customer_id)} {open_total:.4f} EUR")
         credit = app.customer_credit(customer_id).amount
@@ -238,7 +236,8 @@ def test_a_wrong_balance_is_an_error() -> None:
     assert bad != first
     _, errors, _ = loader.load_string(text + "\n" + bad + "\n")
     assert len(errors) == 1 and "Balance failed" in errors[0].message
-    lax = bad.replace(f" {amount + Decimal('0.01'):.4f} EUR", f" {amount + Decimal('0.01'):.2f} EUR")
+    off = amount + Decimal("0.01")
+    lax = bad.replace(f" {off:.4f} EUR", f" {off:.2f} EUR")
     _, errors, _ = loader.load_string(text + "\n" + lax + "\n")
     assert errors == []  # the tolerance this test guards against
 
