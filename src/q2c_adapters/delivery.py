@@ -20,6 +20,7 @@ database by default or in a separate store.
 from __future__ import annotations
 
 import threading
+import weakref
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -54,13 +55,14 @@ class DeliveryReport:
     delivered: int
     parked: int
     position: int
+    lag: int = 0
     stopped_at: int | None = None
     error: str | None = None
 
     @property
     def caught_up(self) -> bool:
-        """The run reached the end of the log."""
-        return self.stopped_at is None
+        """The run reached the end of the log (nothing failed, nothing left)."""
+        return self.stopped_at is None and self.lag == 0
 
 
 class DeliveryStore(Protocol):
@@ -228,6 +230,11 @@ class MemoryDeliveryStore(POPOTrackingRecorder):
             self._parked_events.get(name, {}).pop(event_id, None)
 
 
+_MEMORY_STORES: weakref.WeakKeyDictionary[BaseApp, MemoryDeliveryStore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def store_for_app(app: BaseApp) -> DeliveryStore:
     """A delivery store in the application's own database (same SQLite file or PG schema)."""
     recorder: Any = app.recorder
@@ -238,7 +245,9 @@ def store_for_app(app: BaseApp) -> DeliveryStore:
     elif isinstance(datastore, PostgresDatastore):
         store = PostgresDeliveryStore(datastore)
     else:
-        return MemoryDeliveryStore()
+        if app not in _MEMORY_STORES:
+            _MEMORY_STORES[app] = MemoryDeliveryStore()
+        return _MEMORY_STORES[app]
     store.create_table()
     return store
 
@@ -300,7 +309,7 @@ class Delivery:
 
     def lag(self) -> int:
         """Notifications recorded and not handled yet."""
-        return max(0, (self.app.recorder.max_notification_id() or 0) - self.position)
+        return self._lag(self.position)
 
     def parked(self) -> list[ParkedEvent]:
         """Events parked with the reason the backend gave, oldest first."""
@@ -343,6 +352,7 @@ class Delivery:
                         delivered,
                         parked,
                         position,
+                        lag=self._lag(position),
                         stopped_at=notification.id,
                         error=f"{type(error).__name__}: {error}",
                     )
@@ -350,7 +360,10 @@ class Delivery:
                     self.store.advance(self.name, notification.id, None)
                     delivered += 1
                 position = notification.id
-        return DeliveryReport(delivered, parked, position)
+        return DeliveryReport(delivered, parked, position, lag=self._lag(position))
+
+    def _lag(self, position: int) -> int:
+        return max(0, (self.app.recorder.max_notification_id() or 0) - position)
 
     def retry_parked(self) -> list[ParkedEvent]:
         """Deliver the parked events again; those the sink now accepts leave the parked list.
