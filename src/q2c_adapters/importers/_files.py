@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -38,7 +39,9 @@ def decode_text(data: bytes) -> str:
 
 
 def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_")
+    folded = unicodedata.normalize("NFKD", header.strip().lower())
+    ascii_only = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "_", ascii_only).strip("_")
 
 
 class CsvRow:
