@@ -1,0 +1,349 @@
+"""The auditor's command line: replay, history, report, explain.
+
+    q2c replay  --url URL [--as-of TIMESTAMP] [--store URL]
+    q2c history AGGREGATE_ID --url URL
+    q2c report  NAME --url URL [--as-of TIMESTAMP] [--on DATE] [--format table|csv|json]
+    q2c explain NAME ROW --url URL
+    q2c update  --url URL [--store URL]
+
+Read models live in the projection store (by default the application's own database: the
+``q2c_projection_rows`` and ``tracking`` tables next to the events).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
+from q2c_core.application import QuoteToCash
+from q2c_core.projections import Projection, all_projections, catch_up, rebuild
+from q2c_core.projections.store import ProjectionStore
+
+app = typer.Typer(help="q2c: the auditor's tools over the event history.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+UrlOption = Annotated[str, typer.Option("--url", help="storage URL of the application")]
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", help="projection store URL (default: the application's database)"),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="use only events recorded up to this time (ISO 8601, UTC)"),
+]
+
+
+def parse_timestamp(text: str) -> datetime:
+    """An ISO date or date-time; naive values are UTC; a bare date means the end of that day."""
+    try:
+        if len(text) == 10:
+            moment = datetime.fromisoformat(text + "T23:59:59.999999")
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not an ISO date or timestamp") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Any]:
+    """A rich progress bar fed with (position, head) by the follower."""
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(position: int, head: int) -> None:
+            bar.update(task, completed=position, total=max(head, position))
+
+        yield update
+
+
+def _open(url: str) -> QuoteToCash:
+    return QuoteToCash.open(url)
+
+
+def _live_store(url: str, store: str | None) -> ProjectionStore:
+    return ProjectionStore.open(store or url)
+
+
+def _scratch_store(directory: str) -> ProjectionStore:
+    return ProjectionStore.open(f"sqlite:///{Path(directory) / 'scratch.db'}")
+
+
+def diff_rows(
+    expected: dict[str, dict[str, Any]], actual: dict[str, dict[str, Any]]
+) -> list[tuple[str, str, str]]:
+    """Rows that differ: (key, rebuilt, live) as text."""
+    out = []
+    for key in sorted(set(expected) | set(actual)):
+        a, b = expected.get(key), actual.get(key)
+        if a != b:
+            out.append((key, _short(a), _short(b)))
+    return out
+
+
+def _short(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return "(missing)"
+    text = json.dumps(row, default=str, sort_keys=True)
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+def compare(rebuilt: Sequence[Projection], live: Sequence[Projection]) -> int:
+    """Print the differences between two sets of projections; returns how many rows differ."""
+    total = 0
+    by_name = {p.name: p for p in live}
+    for p in rebuilt:
+        other = by_name[p.name]
+        differences = diff_rows(p.rows(), other.rows())
+        total += len(differences)
+        if not differences:
+            console.print(f"[green]OK[/green]   {p.name}: {len(p.rows())} rows equal")
+            continue
+        console.print(f"[red]DIFF[/red] {p.name}: {len(differences)} rows differ")
+        table = Table("row", "rebuilt from events", "live")
+        for key, a, b in differences[:20]:
+            table.add_row(key, a, b)
+        console.print(table)
+    return total
+
+
+@app.command()
+def replay(url: UrlOption, as_of: AsOfOption = None, store: StoreOption = None) -> None:
+    """Rebuild every projection from an empty start into a scratch store and compare.
+
+    Without --as-of the rebuild is compared with the live projections (brought up to date
+    first); exit code 1 when any row differs. With --as-of, the one-pass rebuild as of that
+    recording time is compared with an incremental one (small pages, committed and resumed page
+    by page, as a live follower would have built it up to then).
+    """
+    application = _open(url)
+    moment = parse_timestamp(as_of) if as_of else None
+    with tempfile.TemporaryDirectory(prefix="q2c-replay-") as tmp:
+        scratch = _scratch_store(tmp)
+        rebuilt = all_projections(scratch)
+        with progress_bar("rebuilding from events") as update:
+            rebuild(application, rebuilt, as_of=moment, progress=update)
+        if moment is None:
+            live_store = _live_store(url, store)
+            live = all_projections(live_store)
+            with progress_bar("bringing live projections up to date") as update:
+                catch_up(application, live, progress=update)
+        else:
+            live_store = ProjectionStore.open(f"sqlite:///{Path(tmp) / 'incremental.db'}")
+            live = all_projections(live_store)
+            with progress_bar("incremental rebuild as of the same time") as update:
+                rebuild(application, live, as_of=moment, page_size=97, progress=update)
+        differences = compare(rebuilt, live)
+        scratch.close()
+        live_store.close()
+    application.close()
+    if differences:
+        console.print(f"[red]{differences} rows differ[/red]")
+        raise typer.Exit(1)
+    console.print("[green]replay matches: every projection equals its rebuild from events[/]")
+
+
+@app.command()
+def update(url: UrlOption, store: StoreOption = None) -> None:
+    """Bring the live projections up to date with the event history."""
+    application = _open(url)
+    live_store = _live_store(url, store)
+    projections = all_projections(live_store)
+    with progress_bar("following the notification log") as bar:
+        applied = catch_up(application, projections, progress=bar)
+    console.print(f"applied {applied} events")
+    for p in projections:
+        console.print(f"{p.name}: at notification {live_store.position(p.tracking_name)}")
+    live_store.close()
+    application.close()
+
+
+def _describe(event: Any) -> str:
+    skip = {"originator_id", "originator_version", "timestamp", "actor", "originator_topic"}
+    parts = []
+    for key, value in vars(event).items():
+        if key in skip:
+            continue
+        text = str(value)
+        parts.append(f"{key}={text if len(text) <= 60 else text[:57] + '...'}")
+    return ", ".join(parts)
+
+
+def _history_rows(application: QuoteToCash, aggregate_id: UUID) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for stored in application.recorder.select_events(aggregate_id):
+        event: Any = application.mapper.to_domain_event(stored)
+        rows.append(
+            (
+                str(event.originator_version),
+                event.timestamp.isoformat(timespec="seconds"),
+                str(getattr(event, "actor", "")),
+                type(event).__qualname__,
+                _describe(event),
+            )
+        )
+    return rows
+
+
+@app.command()
+def history(aggregate_id: str, url: UrlOption) -> None:
+    """Every event of one aggregate: when, who, what."""
+    try:
+        uid = UUID(aggregate_id)
+    except ValueError:
+        raise typer.BadParameter(f"{aggregate_id!r} is not an aggregate id") from None
+    application = _open(url)
+    rows = _history_rows(application, uid)
+    application.close()
+    if not rows:
+        err.print(f"no events for {uid}")
+        raise typer.Exit(1)
+    table = Table("version", "recorded", "who", "what", "details", title=f"History of {uid}")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _projections_for(
+    url: str, store: str | None, as_of: datetime | None, tmp: str
+) -> tuple[list[Projection], ProjectionStore]:
+    application = _open(url)
+    if as_of is None:
+        target = _live_store(url, store)
+        projections = all_projections(target)
+        with progress_bar("bringing projections up to date") as bar:
+            catch_up(application, projections, progress=bar)
+    else:
+        target = _scratch_store(tmp)
+        projections = all_projections(target)
+        with progress_bar("rebuilding as of the given time") as bar:
+            rebuild(application, projections, as_of=as_of, progress=bar)
+    application.close()
+    return projections, target
+
+
+@app.command()
+def report(
+    name: Annotated[str, typer.Argument(help=f"one of: {', '.join(REPORTS)}")],
+    url: UrlOption,
+    as_of: AsOfOption = None,
+    on: Annotated[
+        str | None, typer.Option("--on", help="business date of the report (default: as-of/today)")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    store: StoreOption = None,
+) -> None:
+    """Print any projection as a table, CSV or JSON."""
+    if name not in REPORTS:
+        raise typer.BadParameter(f"no report {name!r}; choose one of {', '.join(REPORTS)}")
+    if fmt not in ("table", "csv", "json"):
+        raise typer.BadParameter("--format is table, csv or json")
+    moment = parse_timestamp(as_of) if as_of else None
+    day = date.fromisoformat(on) if on else (moment.date() if moment else datetime.now(UTC).date())
+    with tempfile.TemporaryDirectory(prefix="q2c-report-") as tmp:
+        projections, target = _projections_for(url, store, moment, tmp)
+        table = report_table(name, projections, day)
+        target.close()
+    if fmt == "table":
+        console.print(rich_table(table))
+    elif fmt == "csv":
+        from q2c_adapters.reports import cell
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(table.columns)
+        for row in table.rows:
+            writer.writerow([cell(v) for v in row])
+    else:
+        records = [
+            {c: json_value(v) for c, v in zip(table.columns, row, strict=False)}
+            for row in table.rows
+        ]
+        sys.stdout.write(json.dumps({"report": name, "title": table.title, "rows": records}))
+        sys.stdout.write("\n")
+
+
+@app.command()
+def explain(
+    name: Annotated[str, typer.Argument(help="projection name, e.g. receivables_aging")],
+    row: Annotated[str, typer.Argument(help="row key, e.g. inv:<invoice id hex>")],
+    url: UrlOption,
+    store: StoreOption = None,
+) -> None:
+    """List the events behind one row of a projection (the facts its numbers come from)."""
+    application = _open(url)
+    target = _live_store(url, store)
+    projections = {p.name: p for p in all_projections(target)}
+    if name not in projections:
+        raise typer.BadParameter(f"no projection {name!r}; choose one of {', '.join(projections)}")
+    projection = projections[name]
+    catch_up(application, list(projections.values()))
+    value = projection.get(row)
+    if value is None:
+        err.print(f"{name} has no row {row!r}")
+        target.close()
+        application.close()
+        raise typer.Exit(1)
+    console.print(f"[bold]{name}[/bold] row [bold]{row}[/bold]: {_short(value)}")
+    handled = set(projection.handlers)
+    table = Table("notification", "recorded", "who", "event", "aggregate", "details")
+    for uid in projection.sources(row):
+        for stored in application.recorder.select_events(uid):
+            event: Any = application.mapper.to_domain_event(stored)
+            if type(event).__qualname__ not in handled:
+                continue
+            table.add_row(
+                str(event.originator_version),
+                event.timestamp.isoformat(timespec="seconds"),
+                str(getattr(event, "actor", "")),
+                type(event).__qualname__,
+                uid.hex,
+                _describe(event),
+            )
+    console.print(table)
+    target.close()
+    application.close()
+
+
+def _register_extensions() -> None:
+    """Commands other modules add (invoice rendering, accounting exports), when installed."""
+    for module_name in ("q2c_adapters.cli_documents", "q2c_adapters.cli_accounting"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+def main() -> None:
+    """Entry point of the ``q2c`` command."""
+    _register_extensions()
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,541 @@
+"""The reports people review, printed from the projections with rich tables.
+
+``report_table(name, projections, on)`` turns any projection into columns and rows (the CLI's
+``report`` command prints them as a table, CSV or JSON); ``print_reports(app)`` prints the
+per-customer summary, commissions and the other key reports (``make demo`` calls it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from eventsourcing.application import Application
+from rich.console import Console
+from rich.table import Table
+
+from q2c_core.domain.money import Money
+from q2c_core.domain.values import Period
+from q2c_core.projections import (
+    AwaitingPurchaseOrder,
+    Commissions,
+    CustomerStatement,
+    Kpis,
+    PrepaidCreditUsage,
+    Projection,
+    ReceivablesAging,
+    RevenueSchedule,
+    ReviewMeeting,
+    UnbilledRevenue,
+    all_projections,
+    rebuild,
+)
+from q2c_core.projections.revenue import month_start
+
+
+@attrs.frozen
+class ReportTable:
+    """A report as plain columns and rows of values (Money, Decimal, date, str...)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+def cell(value: Any) -> str:
+    """A value as text for a table or CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, Money):
+        return f"{value.rounded().amount} {value.currency}"
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def json_value(value: Any) -> Any:
+    """A value as JSON (Money as {amount, currency}, Decimal as a string)."""
+    if isinstance(value, Money):
+        return {"amount": str(value.rounded().amount), "currency": value.currency}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def _by_type(projections: Sequence[Projection]) -> dict[type[Projection], Projection]:
+    return {type(p): p for p in projections}
+
+
+def _get(projections: Sequence[Projection], cls: type[Any]) -> Any:
+    found = _by_type(projections).get(cls)
+    if found is None:
+        raise KeyError(f"no {cls.__name__} projection given")
+    return found
+
+
+def _names(projections: Sequence[Projection]) -> dict[str, str]:
+    statements: CustomerStatement = _get(projections, CustomerStatement)
+    return dict(statements.customers())
+
+
+def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable:
+    """Per customer: invoiced, paid, open, past due, credit, unbilled work, prepaid hours left."""
+    statements: CustomerStatement = _get(projections, CustomerStatement)
+    unbilled: UnbilledRevenue = _get(projections, UnbilledRevenue)
+    prepaid: PrepaidCreditUsage = _get(projections, PrepaidCreditUsage)
+    aging: ReceivablesAging = _get(projections, ReceivablesAging)
+    past_due: dict[str, Money] = {}
+    for inv in aging.past_due(on):
+        current = past_due.get(inv.customer_id, Money.zero(inv.outstanding.currency))
+        past_due[inv.customer_id] = current + inv.outstanding
+    unbilled_totals = unbilled.totals(on, "customer").totals
+    hours_left: dict[str, Decimal] = {}
+    for u in prepaid.usage(on):
+        if u.unit == "hours":
+            hours_left[u.customer_id] = hours_left.get(u.customer_id, Decimal(0)) + u.remaining
+    rows = []
+    for customer_id, name in statements.customers():
+        s = statements.statement(customer_id)
+        cur = s.currency
+        rows.append(
+            (
+                name,
+                s.invoiced,
+                s.paid,
+                s.open,
+                past_due.get(customer_id, Money.zero(cur)),
+                s.credit,
+                unbilled_totals.get((customer_id, cur), Money.zero(cur)),
+                hours_left.get(customer_id, Decimal(0)),
+            )
+        )
+    return ReportTable(
+        f"Customers on {on}",
+        (
+            "customer",
+            "invoiced",
+            "paid",
+            "open",
+            "past due",
+            "credit",
+            "unbilled work",
+            "prepaid hours left",
+        ),
+        tuple(rows),
+    )
+
+
+def _unbilled(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: UnbilledRevenue = _get(projections, UnbilledRevenue)
+    names = _names(projections)
+    rows = tuple(
+        (
+            names.get(i.customer_id, i.customer_id),
+            i.kind,
+            i.description,
+            i.account_manager,
+            i.since,
+            i.age_bucket,
+            i.hours,
+            i.amount,
+            "yes" if i.authorized else "NO - leakage risk",
+        )
+        for i in p.items(on)
+    )
+    return ReportTable(
+        f"Unbilled revenue on {on}",
+        ("customer", "kind", "item", "manager", "since", "age", "hours", "amount", "authorized"),
+        rows,
+    )
+
+
+def _unbilled_by(by: str) -> Callable[[Sequence[Projection], date], ReportTable]:
+    def build(projections: Sequence[Projection], on: date) -> ReportTable:
+        p: UnbilledRevenue = _get(projections, UnbilledRevenue)
+        names = _names(projections) if by == "customer" else {}
+        totals = p.totals(on, by).totals
+        rows = tuple((names.get(k, k), amount) for (k, _), amount in sorted(totals.items()))
+        return ReportTable(f"Unbilled revenue by {by} on {on}", (by, "amount"), rows)
+
+    return build
+
+
+def _leakage(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: UnbilledRevenue = _get(projections, UnbilledRevenue)
+    names = _names(projections)
+    rows = tuple(
+        (names.get(i.customer_id, i.customer_id), i.request_id, i.description, i.hours, i.amount)
+        for i in p.leakage_risk(on)
+    )
+    return ReportTable(
+        "Leakage risk: work logged without authorization",
+        ("customer", "request", "item", "hours", "value"),
+        rows,
+    )
+
+
+def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: PrepaidCreditUsage = _get(projections, PrepaidCreditUsage)
+    names = _names(projections)
+    rows = tuple(
+        (
+            names.get(u.customer_id, u.customer_id),
+            u.allowance_id,
+            u.unit,
+            f"{u.period_start}..{u.period_end}",
+            u.granted,
+            u.drawn,
+            u.remaining,
+            u.overage,
+            u.overage_billed,
+            u.status,
+            u.expiring_soon,
+        )
+        for u in p.usage(on)
+    )
+    return ReportTable(
+        f"Prepaid credit usage on {on}",
+        (
+            "customer",
+            "allowance",
+            "unit",
+            "period",
+            "granted",
+            "drawn",
+            "remaining",
+            "overage",
+            "overage billed",
+            "status",
+            "expiring soon",
+        ),
+        rows,
+    )
+
+
+def _commissions(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: Commissions = _get(projections, Commissions)
+    rows = tuple(
+        (
+            c.manager,
+            c.on,
+            c.revenue_kind,
+            c.invoice_id,
+            c.collected,
+            c.rate,
+            c.commission,
+            "reversal" if c.reversal else "",
+        )
+        for c in p.lines()
+        if c.on <= on
+    )
+    return ReportTable(
+        f"Commission lines to {on}",
+        ("manager", "date", "revenue kind", "invoice", "collected", "rate", "commission", ""),
+        rows,
+    )
+
+
+def _commission_statement(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: Commissions = _get(projections, Commissions)
+    period = Period(month_start(on), on + (date(2000, 1, 2) - date(2000, 1, 1)))
+    managers = sorted({c.manager for c in p.lines()})
+    rows: list[tuple[Any, ...]] = []
+    for manager in managers:
+        st = p.statement(manager, period)
+        for _cur, amount in sorted(st.totals.items()):
+            rows.append((manager, str(period), len(st.lines), amount))
+    balances = p.balances()
+    rows += [(m, "to date", "", amount) for (m, _), amount in sorted(balances.items())]
+    return ReportTable(
+        f"Commission statements ({period} and to date)",
+        ("manager", "period", "lines", "commission"),
+        tuple(rows),
+    )
+
+
+def _review(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: ReviewMeeting = _get(projections, ReviewMeeting)
+    names = _names(projections)
+    rows = tuple(
+        (
+            names.get(r.customer_id, r.customer_id),
+            r.title,
+            r.status,
+            "PO" if r.has_po else ("allowance" if r.covered_by_allowance else "NO PO"),
+            r.due_on,
+            "on time" if r.on_schedule else "LATE",
+            r.estimated_hours,
+            r.actual_hours,
+            r.invoiced,
+            r.paid,
+        )
+        for r in p.items(on)
+    )
+    return ReportTable(
+        f"Review meeting: open work on {on}",
+        (
+            "customer",
+            "request",
+            "status",
+            "covered by",
+            "due",
+            "schedule",
+            "est. hours",
+            "actual hours",
+            "invoiced",
+            "paid",
+        ),
+        rows,
+    )
+
+
+def _awaiting(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: AwaitingPurchaseOrder = _get(projections, AwaitingPurchaseOrder)
+    names = _names(projections)
+    rows = tuple(
+        (
+            names.get(q.customer_id, q.customer_id),
+            q.title,
+            q.account_manager,
+            q.product_area,
+            q.quoted_on,
+            q.age_days,
+            q.estimate,
+        )
+        for q in p.awaiting(on)
+    )
+    return ReportTable(
+        f"Quotes awaiting a purchase order on {on}",
+        ("customer", "request", "manager", "area", "quoted", "age (days)", "estimate"),
+        rows,
+    )
+
+
+def _areas(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: AwaitingPurchaseOrder = _get(projections, AwaitingPurchaseOrder)
+    rows = tuple(
+        (
+            a.product_area,
+            a.requested,
+            a.quoted,
+            a.won,
+            a.declined,
+            a.cancelled,
+            a.open,
+            a.estimated_hours,
+            a.actual_hours,
+        )
+        for a in p.history_by_area()
+    )
+    return ReportTable(
+        "Request history by product area",
+        (
+            "area",
+            "requested",
+            "quoted",
+            "won",
+            "declined",
+            "cancelled",
+            "open",
+            "est. hours",
+            "actual hours",
+        ),
+        rows,
+    )
+
+
+def _aging(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: ReceivablesAging = _get(projections, ReceivablesAging)
+    names = _names(projections)
+    rows = [
+        (names.get(r.customer_id, r.customer_id), *r.buckets.values(), r.total) for r in p.aging(on)
+    ]
+    rows += [("TOTAL", *r.buckets.values(), r.total) for r in p.totals(on)]
+    return ReportTable(
+        f"Receivables aging on {on} (days past due)",
+        ("customer", "current", "1-30", "31-60", "61-90", "90+", "total"),
+        tuple(rows),
+    )
+
+
+def _past_due(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: ReceivablesAging = _get(projections, ReceivablesAging)
+    names = _names(projections)
+    rows = tuple(
+        (
+            names.get(i.customer_id, i.customer_id),
+            i.number,
+            i.due_date,
+            i.days_past_due,
+            i.outstanding,
+            i.noticed_on,
+        )
+        for i in p.past_due(on)
+    )
+    return ReportTable(
+        f"Past due on {on}: follow up",
+        ("customer", "invoice", "due", "days past due", "outstanding", "noticed"),
+        rows,
+    )
+
+
+def _revenue(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: RevenueSchedule = _get(projections, RevenueSchedule)
+    rows: list[tuple[Any, ...]] = []
+    for cur, amount in sorted(p.recognised(on).items()):
+        rows.append(("recognised to date", cur, amount))
+    for cur, amount in sorted(p.deferred(on).items()):
+        rows.append(("deferred revenue", cur, amount))
+    for m in p.forecast(on, 12):
+        rows.append((f"forecast {m.month:%Y-%m}", m.currency, m.amount))
+    return ReportTable(
+        f"Revenue (ASC 606 / IFRS 15) on {on}", ("line", "currency", "amount"), tuple(rows)
+    )
+
+
+def _kpis(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: Kpis = _get(projections, Kpis)
+    names = _names(projections)
+    rows = tuple(
+        (
+            t.worker,
+            names.get(t.customer_id, t.customer_id),
+            t.entered,
+            t.billable,
+            t.invoiced,
+            t.billable_percent,
+        )
+        for t in p.time_entered_vs_invoiced()
+    )
+    return ReportTable(
+        f"Time entered vs invoiced (billable hours {p.billable_hours_percent()} %)",
+        ("worker", "customer", "entered", "billable", "invoiced", "billable %"),
+        rows,
+    )
+
+
+def _utilisation(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: Kpis = _get(projections, Kpis)
+    period = Period(month_start(on), on + (date(2000, 1, 2) - date(2000, 1, 1)))
+    rows = tuple(
+        (u.worker, str(period), u.logged, u.available, u.utilisation_percent, u.billable_percent)
+        for u in p.utilisation(period)
+    )
+    return ReportTable(
+        f"Utilisation {period} (8 h per working day)",
+        ("worker", "period", "logged", "available", "utilisation %", "billable %"),
+        rows,
+    )
+
+
+def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
+    p: CustomerStatement = _get(projections, CustomerStatement)
+    rows: list[tuple[Any, ...]] = []
+    for customer_id, name in p.customers():
+        s = p.statement(customer_id)
+        for i in s.invoices:
+            rows.append((name, "invoice", i.number, i.issued_on, i.total, i.outstanding))
+        for pay in s.payments:
+            state = f"bounced {pay.bounced_on}" if pay.bounced_on else pay.reference
+            rows.append((name, "payment", state, pay.received_on, pay.amount, pay.unallocated))
+    return ReportTable(
+        "Customer statements",
+        ("customer", "type", "number / reference", "date", "amount", "open / unallocated"),
+        tuple(rows),
+    )
+
+
+REPORTS: Mapping[str, Callable[[Sequence[Projection], date], ReportTable]] = {
+    "customers": customer_summary,
+    "unbilled": _unbilled,
+    "unbilled-by-customer": _unbilled_by("customer"),
+    "unbilled-by-request": _unbilled_by("request"),
+    "unbilled-by-contract": _unbilled_by("contract"),
+    "unbilled-by-manager": _unbilled_by("account_manager"),
+    "unbilled-by-age": _unbilled_by("age"),
+    "leakage": _leakage,
+    "prepaid": _prepaid,
+    "commissions": _commissions,
+    "commission-statements": _commission_statement,
+    "review": _review,
+    "awaiting-po": _awaiting,
+    "product-areas": _areas,
+    "aging": _aging,
+    "past-due": _past_due,
+    "revenue": _revenue,
+    "kpis": _kpis,
+    "utilisation": _utilisation,
+    "statements": _statements,
+}
+
+
+def report_table(name: str, projections: Sequence[Projection], on: date) -> ReportTable:
+    """Build one named report (see ``REPORTS``) from the projections."""
+    try:
+        build = REPORTS[name]
+    except KeyError:
+        raise KeyError(f"no report {name!r}; choose one of {', '.join(REPORTS)}") from None
+    return build(projections, on)
+
+
+def rich_table(report: ReportTable) -> Table:
+    """A report as a rich table (amounts right-aligned)."""
+    table = Table(title=report.title, title_justify="left")
+    sample = report.rows[0] if report.rows else ()
+    for i, column in enumerate(report.columns):
+        numeric = i < len(sample) and isinstance(sample[i], Money | Decimal | int)
+        table.add_column(column, justify="right" if numeric else "left")
+    for row in report.rows:
+        table.add_row(*(cell(v) for v in row))
+    return table
+
+
+KEY_REPORTS = (
+    "customers",
+    "commission-statements",
+    "commissions",
+    "unbilled-by-manager",
+    "leakage",
+    "prepaid",
+    "aging",
+    "past-due",
+    "awaiting-po",
+    "review",
+    "revenue",
+    "kpis",
+)
+
+
+def print_reports(
+    app: Application[Any],
+    console: Console | None = None,
+    as_of: date | datetime | None = None,
+    projections: Sequence[Projection] | None = None,
+) -> list[Projection]:
+    """Print the per-customer summary, commissions and the other key reports.
+
+    Builds every projection from the application's events (as of a recording time when
+    ``as_of`` is a datetime; ``as_of`` as a date is the business date the reports are for,
+    default today). Returns the projections it used.
+    """
+    console = console or Console()
+    recorded: datetime | None = as_of if isinstance(as_of, datetime) else None
+    if isinstance(as_of, datetime):
+        on = as_of.date()
+    elif isinstance(as_of, date):
+        on = as_of
+    else:
+        on = datetime.now(UTC).date()
+    if projections is None:
+        projections = all_projections()
+        rebuild(app, projections, as_of=recorded)
+    for name in KEY_REPORTS:
+        console.print(rich_table(report_table(name, projections, on)))
+    return list(projections)

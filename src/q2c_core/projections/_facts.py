@@ -1,0 +1,121 @@
+"""Small shared pieces: compact invoice lines and totals, allowance draws, rows <-> Money."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from eventsourcing.domain import DomainEvent
+
+from q2c_core.domain.invoice_lines import InvoiceLine
+from q2c_core.domain.money import Money
+from q2c_core.domain.prepaid_allowance import Charge, draw_in_work_date_order
+from q2c_core.domain.tax import TaxCategory, TaxRate, tax_subtotals
+from q2c_core.projections.store import Row
+
+ZERO = Decimal(0)
+
+
+def compact_lines(lines: Iterable[InvoiceLine]) -> list[list[Any]]:
+    """Lines as [line_id, revenue kind, net, tax category, tax rate, source kind,
+    request hex, contract hex, period start, period end, hours, time entry ids]."""
+    result: list[list[Any]] = []
+    for line in lines:
+        s = line.source
+        result.append(
+            [
+                line.line_id,
+                line.revenue_kind.name,
+                line.net.amount,
+                line.tax.category.name,
+                line.tax.rate,
+                s.kind.name if s is not None else "",
+                s.request_id.hex if s is not None and s.request_id is not None else "",
+                s.contract_id.hex if s is not None and s.contract_id is not None else "",
+                s.period.start if s is not None and s.period is not None else None,
+                s.period.end if s is not None and s.period is not None else None,
+                s.hours if s is not None and s.hours is not None else None,
+                list(s.time_entry_ids) if s is not None else [],
+            ]
+        )
+    return result
+
+
+LINE_ID, KIND, NET, TAX_CAT, TAX_RATE, SOURCE, REQUEST, CONTRACT, P_START, P_END, HOURS, ENTRIES = (
+    range(12)
+)
+
+
+def lines_tax(lines: Sequence[Sequence[Any]], currency: str) -> Decimal:
+    """Tax of compact lines, rounded once per category (as the invoice does)."""
+    subtotals = tax_subtotals(
+        ((TaxRate(TaxCategory[x[TAX_CAT]], x[TAX_RATE]), Money(x[NET], currency)) for x in lines),
+        currency,
+    )
+    return sum((s.tax.amount for s in subtotals), ZERO)
+
+
+def lines_total(lines: Sequence[Sequence[Any]], currency: str) -> Decimal:
+    """Net plus tax of compact lines."""
+    return sum((x[NET] for x in lines), ZERO) + lines_tax(lines, currency)
+
+
+def money(amount: Decimal, currency: str) -> Money:
+    """Money from a row's amount and currency."""
+    return Money(amount, currency)
+
+
+def new_allowance_row(customer: str, unit: str, granted: Decimal, currency: str) -> Row:
+    """The allowance state every allowance-aware projection mirrors."""
+    return {
+        "customer": customer,
+        "unit": unit,
+        "granted": granted,
+        "currency": currency,
+        "cap": None,
+        "charges": {},
+        "billed": {},
+        "status": "OPEN",
+    }
+
+
+def allowance_draws(row: Row) -> dict[str, tuple[Decimal, Decimal]]:
+    """(covered, overage) per entry id, drawn in work-date order (the aggregate's own rule)."""
+    from uuid import UUID
+
+    charges = [
+        Charge(entry_id, UUID(c[3]), c[0], c[1], Money(c[2], row["currency"]))
+        for entry_id, c in row["charges"].items()
+    ]
+    cap = row["granted"] if row["cap"] is None else row["cap"]
+    draws = draw_in_work_date_order(cap, charges, row["billed"])
+    return {k: (d.covered, d.overage) for k, d in draws.items()}
+
+
+def apply_allowance_event(row: dict[str, Any], event: DomainEvent) -> None:
+    """Follow an allowance's grant, charges, billed overage and closing (the aggregate's rules)."""
+    e: Any = event
+    name = type(event).__name__
+    if name == "WorkCharged":
+        c = e.charge
+        row["charges"][c.entry_id] = [c.work_date, c.quantity, c.rate.amount, c.request_id.hex]
+    elif name == "OverageBilled":
+        for entry_id, q in e.quantities.items():
+            row["billed"][entry_id] = row["billed"].get(entry_id, Decimal(0)) + q
+    elif name == "OverageReleased":
+        for entry_id, q in e.quantities.items():
+            row["billed"][entry_id] -= q
+            if row["billed"][entry_id] == 0:
+                del row["billed"][entry_id]
+    elif name == "ToppedUp":
+        row["granted"] += e.quantity
+    elif name in ("Expired", "RolledOver"):
+        draws = allowance_draws(row)
+        row["cap"] = sum((d[0] for d in draws.values()), Decimal(0))
+        row["status"] = "EXPIRED" if name == "Expired" else "ROLLED_OVER"
+        row["closed_on"] = e.expired_on if name == "Expired" else e.rolled_over_on
+        row["forfeited"] = (
+            row["granted"] - row["cap"] - (e.quantity if name == "RolledOver" else Decimal(0))
+        )
+        row["rolled_over"] = e.quantity if name == "RolledOver" else Decimal(0)

@@ -1,0 +1,110 @@
+"""The invoice facts receivables and statements share: totals, payments, credits, due dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from q2c_core.projections._facts import compact_lines, lines_total
+from q2c_core.projections.base import Projection, handles
+from q2c_core.projections.store import Row
+
+
+class InvoiceLedger(Projection):
+    """Invoice rows ``inv:<id>``; subclasses add their own rows and queries."""
+
+    @handles("Invoice.Drafted")
+    def _inv_drafted(self, e: Any) -> None:
+        self.put(
+            f"inv:{e.originator_id.hex}",
+            {
+                "customer": e.customer_id.hex,
+                "kind": e.kind.name,
+                "currency": e.currency,
+                "lines": compact_lines(e.lines),
+                "terms": e.payment_terms_days,
+                "drafted_on": e.drafted_on,
+                "status": "DRAFT",
+                "number": "",
+                "issued_on": None,
+                "due": None,
+                "total": Decimal(0),
+                "paid": {},
+                "credited": Decimal(0),
+                "noticed_on": None,
+                "credits_invoice": e.credits_invoice_id.hex if e.credits_invoice_id else "",
+            },
+        )
+
+    def _inv(self, e: Any) -> Row:
+        row = self.get(f"inv:{e.originator_id.hex}")
+        assert row is not None, f"invoice {e.originator_id} seen before it was drafted"
+        return row
+
+    @handles("Invoice.LinesAdded")
+    def _inv_lines(self, e: Any) -> None:
+        row = self._inv(e)
+        row["lines"] = row["lines"] + compact_lines(e.lines)
+        self.put(f"inv:{e.originator_id.hex}", row)
+
+    @handles("Invoice.Voided")
+    def _inv_voided(self, e: Any) -> None:
+        row = self._inv(e)
+        row["status"] = "VOIDED"
+        row["lines"] = []
+        self.put(f"inv:{e.originator_id.hex}", row)
+
+    @handles("Invoice.Issued")
+    def _inv_issued(self, e: Any) -> None:
+        row = self._inv(e)
+        row["status"] = "ISSUED"
+        row["number"] = e.number
+        row["issued_on"] = e.issued_on
+        row["due"] = e.issued_on + timedelta(days=row["terms"])
+        row["total"] = lines_total(row["lines"], row["currency"])
+        row["lines"] = []  # issued: the total never changes again
+        self.put(f"inv:{e.originator_id.hex}", row)
+
+    @handles("Invoice.PaymentApplied")
+    def _inv_paid(self, e: Any) -> None:
+        row = self._inv(e)
+        row["paid"][e.allocation_id] = [e.amount.amount, e.applied_on, e.payment_id.hex]
+        self.put(f"inv:{e.originator_id.hex}", row)
+
+    @handles("Invoice.PaymentUnapplied")
+    def _inv_unpaid(self, e: Any) -> None:
+        row = self._inv(e)
+        row["paid"].pop(e.allocation_id, None)
+        self.put(f"inv:{e.originator_id.hex}", row)
+
+    @handles("Invoice.Credited")
+    def _inv_credited(self, e: Any) -> None:
+        row = self._inv(e)
+        row["credited"] += e.amount.amount
+        self.put(f"inv:{e.originator_id.hex}", row)
+
+    @handles("Invoice.PastDueNoticed")
+    def _inv_noticed(self, e: Any) -> None:
+        row = self._inv(e)
+        row["noticed_on"] = e.as_of
+        self.put(f"inv:{e.originator_id.hex}", row)
+
+
+def paid(row: Row) -> Decimal:
+    """Payments applied and not un-applied."""
+    return sum((p[0] for p in row["paid"].values()), Decimal(0))
+
+
+def outstanding(row: Row) -> Decimal:
+    """What is still owed on an issued invoice (zero for credit notes and unissued ones)."""
+    if row["status"] != "ISSUED" or row["kind"] == "CREDIT_NOTE":
+        return Decimal(0)
+    owed: Decimal = row["total"] - row["credited"] - paid(row)
+    return owed
+
+
+def days_past_due(row: Row, as_of: date) -> int:
+    """Days since the due date (negative or zero when not yet due)."""
+    due: date | None = row["due"]
+    return (as_of - due).days if due is not None else 0

@@ -1,0 +1,117 @@
+"""Request facts the review and follow-up reports share."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from q2c_core.projections.base import Projection, handles
+from q2c_core.projections.store import Row
+
+STATUS_BY_EVENT = {
+    "Estimated": "estimated",
+    "QuoteSent": "quoted",
+    "PurchaseOrderReceived": "po_received",
+    "CoveredByAllowance": "covered_by_allowance",
+    "WorkAuthorized": "authorized",
+    "Completed": "completed",
+    "Declined": "declined",
+    "Cancelled": "cancelled",
+}
+
+
+class RequestBook(Projection):
+    """Request rows ``req:<id>``: status, estimate, PO, dates, hours."""
+
+    @handles("EnhancementRequest.Requested")
+    def _req_requested(self, e: Any) -> None:
+        self.put(
+            f"req:{e.originator_id.hex}",
+            {
+                "customer": e.customer_id.hex,
+                "title": e.title,
+                "manager": e.account_manager,
+                "area": e.product_area or "(none)",
+                "requested_on": e.requested_on,
+                "status": "requested",
+                "po": None,
+                "allowance": "",
+                "est_hours": None,
+                "est_total": None,
+                "currency": "",
+                "quoted_on": None,
+                "authorized_on": None,
+                "due_on": None,
+                "completed_on": None,
+                "hours": Decimal(0),
+                "invoiced": {},
+                "billed_items": 0,
+                "items": 0,
+            },
+        )
+
+    def _req(self, e: Any) -> Row:
+        row = self.get(f"req:{e.originator_id.hex}")
+        assert row is not None, f"request {e.originator_id} seen before it was requested"
+        return row
+
+    @handles(
+        "EnhancementRequest.Estimated",
+        "EnhancementRequest.QuoteSent",
+        "EnhancementRequest.PurchaseOrderReceived",
+        "EnhancementRequest.CoveredByAllowance",
+        "EnhancementRequest.WorkAuthorized",
+        "EnhancementRequest.Completed",
+        "EnhancementRequest.Declined",
+        "EnhancementRequest.Cancelled",
+    )
+    def _req_status(self, e: Any) -> None:
+        row = self._req(e)
+        name = type(e).__name__
+        row["status"] = STATUS_BY_EVENT[name]
+        if name == "Estimated":
+            total = e.estimate.total
+            row["est_hours"] = e.estimate.hours
+            row["est_total"] = total.amount
+            row["currency"] = total.currency
+        elif name == "QuoteSent":
+            row["quoted_on"] = e.sent_on
+        elif name == "PurchaseOrderReceived":
+            row["po"] = e.purchase_order.number
+        elif name == "CoveredByAllowance":
+            row["allowance"] = e.allowance_id.hex
+        elif name == "WorkAuthorized":
+            row["authorized_on"] = e.authorized_on
+            row["due_on"] = e.due_on
+        elif name == "Completed":
+            row["completed_on"] = e.completed_on
+        self.put(f"req:{e.originator_id.hex}", row)
+
+    @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
+    def _req_work(self, e: Any) -> None:
+        row = self._req(e)
+        row["hours"] += e.entry.hours
+        row["items"] += 1
+        self.put(f"req:{e.originator_id.hex}", row)
+
+    @handles("EnhancementRequest.ExpenseLogged")
+    def _req_expense(self, e: Any) -> None:
+        row = self._req(e)
+        row["items"] += 1
+        self.put(f"req:{e.originator_id.hex}", row)
+
+    @handles("EnhancementRequest.WorkInvoiced")
+    def _req_invoiced(self, e: Any) -> None:
+        row = self._req(e)
+        row["billed_items"] += len(e.item_ids)
+        if e.all_billed and row["status"] == "completed":
+            row["status"] = "invoiced"
+        self.put(f"req:{e.originator_id.hex}", row)
+
+    @handles("EnhancementRequest.WorkReleased")
+    def _req_released(self, e: Any) -> None:
+        row = self._req(e)
+        row["billed_items"] -= len(e.item_ids)
+        if row["status"] == "invoiced":
+            row["status"] = "completed"
+        self.put(f"req:{e.originator_id.hex}", row)

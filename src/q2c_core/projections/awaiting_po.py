@@ -1,0 +1,109 @@
+"""Quotes sent with no PO yet (for client follow-up), and request history by product area."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from q2c_core.domain.money import Money
+from q2c_core.projections._requests import RequestBook
+
+WON = ("po_received", "covered_by_allowance", "authorized", "completed", "invoiced")
+
+
+@attrs.frozen
+class AwaitingQuote:
+    """A quote the customer has not answered with a PO."""
+
+    request_id: str
+    customer_id: str
+    title: str
+    account_manager: str
+    product_area: str
+    quoted_on: date
+    age_days: int
+    estimate: Money
+
+
+@attrs.frozen
+class AreaHistory:
+    """What was asked for in one product area, and what came of it."""
+
+    product_area: str
+    requested: int
+    quoted: int
+    won: int
+    declined: int
+    cancelled: int
+    open: int
+    estimated_hours: Decimal
+    actual_hours: Decimal
+
+
+class AwaitingPurchaseOrder(RequestBook):
+    """Follow-up list of quotes without a PO, and the request history for product planning."""
+
+    name = "awaiting_purchase_order"
+
+    def awaiting(self, as_of: date) -> list[AwaitingQuote]:
+        """Quoted requests with no PO and no allowance, oldest quote first."""
+        result = []
+        for key, req in self.rows_with_prefix("req:"):
+            if req["status"] != "quoted" or req["quoted_on"] is None:
+                continue
+            result.append(
+                AwaitingQuote(
+                    request_id=key[4:],
+                    customer_id=req["customer"],
+                    title=req["title"],
+                    account_manager=req["manager"],
+                    product_area=req["area"],
+                    quoted_on=req["quoted_on"],
+                    age_days=(as_of - req["quoted_on"]).days,
+                    estimate=Money(req["est_total"], req["currency"]),
+                )
+            )
+        result.sort(key=lambda q: (q.quoted_on, q.request_id))
+        return result
+
+    def history_by_area(self) -> list[AreaHistory]:
+        """Per product area: requests, quotes, wins, losses, and hours estimated vs worked."""
+        table: dict[str, dict[str, Decimal]] = {}
+        for _, req in self.rows_with_prefix("req:"):
+            t = table.setdefault(
+                req["area"],
+                {
+                    k: Decimal(0)
+                    for k in ("requested quoted won declined cancelled open est actual".split())
+                },
+            )
+            t["requested"] += 1
+            status = req["status"]
+            if req["quoted_on"] is not None:
+                t["quoted"] += 1
+            if status in WON:
+                t["won"] += 1
+            elif status == "declined":
+                t["declined"] += 1
+            elif status == "cancelled":
+                t["cancelled"] += 1
+            else:
+                t["open"] += 1
+            t["est"] += req["est_hours"] or 0
+            t["actual"] += req["hours"]
+        return [
+            AreaHistory(
+                area,
+                int(t["requested"]),
+                int(t["quoted"]),
+                int(t["won"]),
+                int(t["declined"]),
+                int(t["cancelled"]),
+                int(t["open"]),
+                t["est"],
+                t["actual"],
+            )
+            for area, t in sorted(table.items())
+        ]

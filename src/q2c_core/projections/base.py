@@ -1,0 +1,226 @@
+"""The projection contract: rows built only from events, dispatched by event class.
+
+A projection declares which events it handles with ``@handles("Invoice.Drafted", ...)``. Its rows
+live in a :class:`~q2c_core.projections.store.ProjectionStore`; a bounded cache keeps recently
+used rows in memory and every change is written back, with the tracking record, once per page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import DomainEvent
+
+from q2c_core.projections.store import ProjectionStore, Row, decode_row, encode_row
+
+F = TypeVar("F", bound=Callable[..., None])
+
+# Where each aggregate class lives, to turn "Invoice.Drafted" into a notification topic.
+AGGREGATE_MODULES: dict[str, str] = {
+    "Customer": "q2c_core.domain.customer",
+    "EnhancementRequest": "q2c_core.domain.enhancement_request",
+    "PrepaidAllowance": "q2c_core.domain.prepaid_allowance",
+    "Invoice": "q2c_core.domain.invoice",
+    "Payment": "q2c_core.domain.payment",
+    "Contract": "q2c_core.domain.contract",
+}
+
+AGE_BUCKETS: tuple[str, ...] = ("current", "1-30", "31-60", "61-90", "90+")
+
+
+def age_bucket(days: int) -> str:
+    """The aging bucket of a number of days past due (or since the work, for unbilled items)."""
+    if days <= 0:
+        return "current"
+    if days <= 30:
+        return "1-30"
+    if days <= 60:
+        return "31-60"
+    if days <= 90:
+        return "61-90"
+    return "90+"
+
+
+def topic_of(name: str) -> str:
+    """The notification topic of an event named "Aggregate.EventName"."""
+    aggregate = name.split(".", 1)[0]
+    return f"{AGGREGATE_MODULES[aggregate]}:{name}"
+
+
+def handles(*names: str) -> Callable[[F], F]:
+    """Mark a method as the handler of these events ("Invoice.Drafted", ...)."""
+
+    def mark(fn: F) -> F:
+        fn.__q2c_handles__ = names  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def hexid(value: UUID | None) -> str:
+    """A UUID as 32 hex digits ('' for none): the form ids take in row keys."""
+    return value.hex if value is not None else ""
+
+
+def working_days(start: date, end: date) -> int:
+    """Monday-to-Friday days in [start, end)."""
+    days = 0
+    day = start
+    while day < end:
+        if day.weekday() < 5:
+            days += 1
+        day += timedelta(days=1)
+    return days
+
+
+ZERO = Decimal(0)
+
+
+class Projection:
+    """A read model built only from events, with a typed query API in each subclass."""
+
+    name: ClassVar[str] = ""
+    handlers: ClassVar[dict[str, str]] = {}
+    cache_limit: ClassVar[int] = 200_000
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found: dict[str, str] = {}
+        for klass in reversed(cls.__mro__):
+            for attr, value in vars(klass).items():
+                for event_name in getattr(value, "__q2c_handles__", ()):
+                    found[event_name] = attr
+        cls.handlers = found
+
+    def __init__(self, store: ProjectionStore | None = None) -> None:
+        self.store = store if store is not None else ProjectionStore.memory()
+        self._cache: dict[str, Row | None] = {}
+        self._dirty: set[str] = set()
+        self._complete = False  # True when the cache holds every row (no store look-ups)
+        self._bound: dict[str, Callable[[DomainEvent], None]] = {
+            event_name: getattr(self, attr) for event_name, attr in self.handlers.items()
+        }
+
+    # -- identity -------------------------------------------------------------------------------
+
+    @property
+    def tracking_name(self) -> str:
+        """The name its tracking record is kept under."""
+        return f"q2c.projection.{self.name}"
+
+    @classmethod
+    def topics(cls) -> list[str]:
+        """Notification topics of every event this projection handles."""
+        return sorted(topic_of(n) for n in cls.handlers)
+
+    def config(self) -> dict[str, Any]:
+        """Settings that change what the rows hold (a rebuild must use the same)."""
+        return {}
+
+    # -- applying events ------------------------------------------------------------------------
+
+    def apply(self, event: DomainEvent) -> None:
+        """Apply one event, when this projection handles it."""
+        handler = self._bound.get(type(event).__qualname__)
+        if handler is not None:
+            handler(event)
+
+    def handler_for(self, qualname: str) -> Callable[[DomainEvent], None] | None:
+        """The bound handler of an event class, or None."""
+        return self._bound.get(qualname)
+
+    # -- rows -----------------------------------------------------------------------------------
+
+    def get(self, key: str) -> Row | None:
+        """One row (a live dict: change it, then ``put`` it), or None."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        row: Row | None = None
+        if not self._complete:
+            text = self.store.recorder.load_row(self.name, key)
+            row = decode_row(text) if text is not None else None
+        self._cache[key] = row
+        return row
+
+    def put(self, key: str, row: Row) -> None:
+        """Record a new or changed row."""
+        self._cache[key] = row
+        self._dirty.add(key)
+
+    def delete(self, key: str) -> None:
+        """Remove a row."""
+        self._cache[key] = None
+        self._dirty.add(key)
+
+    def take_changes(self) -> tuple[dict[str, str], frozenset[str]]:
+        """Rows changed since the last page, encoded, and keys deleted."""
+        upserts: dict[str, str] = {}
+        deletes: set[str] = set()
+        for key in self._dirty:
+            row = self._cache.get(key)
+            if row is None:
+                deletes.add(key)
+            else:
+                upserts[key] = encode_row(row)
+        self._dirty.clear()
+        return upserts, frozenset(deletes)
+
+    def after_commit(self) -> None:
+        """Keep memory bounded: drop the cache once it holds too many rows."""
+        if len(self._cache) > self.cache_limit:
+            self._cache.clear()
+            self._complete = False
+
+    def forget_cache(self) -> None:
+        """Drop uncommitted changes and cached rows (after a failed or raced commit)."""
+        self._cache.clear()
+        self._dirty.clear()
+        self._complete = False
+
+    def start_empty(self) -> None:
+        """Empty rows and position, to rebuild from an empty start."""
+        self.store.reset(self.name, self.tracking_name)
+        self.forget_cache()
+        self._complete = True
+
+    def rows(self) -> dict[str, Row]:
+        """Every committed row (the query API reads these)."""
+        if self._complete and not self._dirty:
+            return {k: v for k, v in self._cache.items() if v is not None}
+        result = self.store.load(self.name)
+        for key in self._dirty:
+            row = self._cache.get(key)
+            if row is None:
+                result.pop(key, None)
+            else:
+                result[key] = row
+        return result
+
+    def rows_with_prefix(self, prefix: str) -> Iterator[tuple[str, Row]]:
+        """Rows whose key starts with a prefix, e.g. ``"inv:"``."""
+        for key, row in self.rows().items():
+            if key.startswith(prefix):
+                yield key, row
+
+    def sources(self, key: str) -> list[UUID]:
+        """Aggregates whose events are behind one row (for ``q2c explain``)."""
+        ids: list[UUID] = []
+        for part in key.split(":")[1:]:
+            for piece in part.split("|"):
+                if len(piece) == 32:
+                    try:
+                        ids.append(UUID(piece))
+                    except ValueError:
+                        continue
+        row = self.get(key) or {}
+        for ref in row.get("refs", []):
+            uid = UUID(ref) if isinstance(ref, str) else ref
+            if uid not in ids:
+                ids.append(uid)
+        return ids

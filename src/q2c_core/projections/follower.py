@@ -1,0 +1,146 @@
+"""A pull-based follower: pages of the notification log applied to projections, exactly once.
+
+eventsourcing 9.5's ``ProjectionRunner`` needs a recorder that can ``subscribe``, and its SQLite
+recorder cannot, so the follower pulls ``select_notifications(start, limit, topics=...)`` pages,
+decodes them with the application's mapper, applies them, and commits each projection's changed
+rows together with a library ``Tracking`` record of the page's last notification id in ONE
+transaction. A crash before the commit loses the page's work (it is redone); a crash after it
+loses nothing. A second follower racing on the same store is refused by the tracking table's
+"greater than" rule, and reloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from q2c_core.projections.base import Projection
+from q2c_core.projections.store import PageWrite
+
+Progress = Callable[[int, int], None]
+
+
+class Follower:
+    """Keeps projections up to date with an application's notification log."""
+
+    def __init__(
+        self,
+        app: Application[Any],
+        projections: Sequence[Projection],
+        *,
+        page_size: int = 2000,
+        as_of: datetime | None = None,
+    ) -> None:
+        self.app = app
+        self.projections = list(projections)
+        self.page_size = page_size
+        self.as_of = _utc(as_of) if as_of is not None else None
+        self.after_commit: Callable[[int], None] | None = None
+        self.before_commit: Callable[[int], None] | None = None
+        topics: set[str] = set()
+        for p in self.projections:
+            topics.update(p.topics())
+        self.topics = sorted(topics)
+
+    def positions(self) -> dict[str, int]:
+        """Last notification id applied, per projection."""
+        return {p.name: p.store.position(p.tracking_name) for p in self.projections}
+
+    def run(self, *, max_pages: int | None = None, progress: Progress | None = None) -> int:
+        """Apply every new notification; returns how many events were applied."""
+        positions = {id(p): p.store.position(p.tracking_name) for p in self.projections}
+        start = min(positions.values(), default=0) + 1
+        head = self.app.recorder.max_notification_id() or 0
+        to_domain_event = self.app.mapper.to_domain_event
+        applied = 0
+        pages = 0
+        while True:
+            page = self.app.recorder.select_notifications(
+                start=start, limit=self.page_size, topics=self.topics
+            )
+            if not page:
+                break
+            last_id = page[-1].id
+            for n in page:
+                event: Any = to_domain_event(n)
+                if self.as_of is not None and event.timestamp > self.as_of:
+                    continue
+                qualname = type(event).__qualname__
+                for p in self.projections:
+                    if n.id > positions[id(p)]:
+                        handler = p.handler_for(qualname)
+                        if handler is not None:
+                            handler(event)
+                applied += 1
+            writes: list[PageWrite] = []
+            for p in self.projections:
+                if last_id > positions[id(p)]:
+                    upserts, deletes = p.take_changes()
+                    writes.append(
+                        PageWrite(p.name, upserts, deletes, Tracking(p.tracking_name, last_id))
+                    )
+            if self.before_commit is not None:
+                self.before_commit(last_id)
+            if writes:
+                self._commit(writes)
+                for p in self.projections:
+                    positions[id(p)] = max(positions[id(p)], last_id)
+                    p.after_commit()
+            if self.after_commit is not None:
+                self.after_commit(last_id)
+            start = last_id + 1
+            pages += 1
+            if progress is not None:
+                progress(last_id, head)
+            if max_pages is not None and pages >= max_pages:
+                break
+        return applied
+
+    def _commit(self, writes: list[PageWrite]) -> None:
+        store = self.projections[0].store
+        stores = {id(p.store) for p in self.projections}
+        try:
+            if len(stores) == 1:
+                store.commit(writes)
+            else:
+                by_name = {p.name: p for p in self.projections}
+                for w in writes:
+                    by_name[w.projection].store.commit([w])
+        except IntegrityError:
+            # another follower got there first: nothing of this page is kept; reload and go on
+            for p in self.projections:
+                p.forget_cache()
+            raise
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def rebuild(
+    app: Application[Any],
+    projections: Sequence[Projection],
+    *,
+    as_of: datetime | None = None,
+    page_size: int = 5000,
+    progress: Progress | None = None,
+) -> int:
+    """Empty the projections and build them again from the first event (up to ``as_of``)."""
+    for p in projections:
+        p.start_empty()
+    return Follower(app, projections, page_size=page_size, as_of=as_of).run(progress=progress)
+
+
+def catch_up(
+    app: Application[Any],
+    projections: Sequence[Projection],
+    *,
+    page_size: int = 2000,
+    progress: Progress | None = None,
+) -> int:
+    """Apply what was recorded since each projection's position."""
+    return Follower(app, projections, page_size=page_size).run(progress=progress)

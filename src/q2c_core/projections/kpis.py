@@ -1,0 +1,162 @@
+"""KPIs: billable-hours %, utilisation (logged / available hours), time entered vs invoiced."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from q2c_core.domain.values import Period
+from q2c_core.projections.base import Projection, handles, working_days
+
+ZERO = Decimal(0)
+
+
+@attrs.frozen
+class WorkerCustomerTime:
+    """Hours one worker entered for one customer, and how many of them were invoiced."""
+
+    worker: str
+    customer_id: str
+    entered: Decimal
+    billable: Decimal
+    invoiced: Decimal
+
+    @property
+    def billable_percent(self) -> Decimal:
+        """Billable hours as a percentage of all hours entered."""
+        return (
+            (self.billable * 100 / self.entered).quantize(Decimal("0.1")) if self.entered else ZERO
+        )
+
+
+@attrs.frozen
+class Utilisation:
+    """Hours logged by one worker in a period against the hours available."""
+
+    worker: str
+    period: Period
+    logged: Decimal
+    billable: Decimal
+    available: Decimal
+
+    @property
+    def utilisation_percent(self) -> Decimal:
+        """Logged / available, as a percentage."""
+        if not self.available:
+            return ZERO
+        return (self.logged * 100 / self.available).quantize(Decimal("0.1"))
+
+    @property
+    def billable_percent(self) -> Decimal:
+        """Billable / logged, as a percentage."""
+        return (self.billable * 100 / self.logged).quantize(Decimal("0.1")) if self.logged else ZERO
+
+
+class Kpis(Projection):
+    """Time KPIs per worker and customer."""
+
+    name = "kpis"
+
+    @handles("EnhancementRequest.Requested")
+    def _requested(self, e: Any) -> None:
+        self.put(f"req:{e.originator_id.hex}", {"customer": e.customer_id.hex})
+
+    @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
+    def _work(self, e: Any) -> None:
+        x = e.entry
+        rid = e.originator_id.hex
+        req = self.get(f"req:{rid}")
+        customer = req["customer"] if req else ""
+        billable = x.hours if x.billable else ZERO
+        self.put(f"e:{rid}|{x.entry_id}", {"worker": x.worker, "hours": x.hours})
+        self._add(f"wc:{x.worker}|{customer}", entered=x.hours, billable=billable)
+        self._add(f"wd:{x.worker}|{x.work_date.isoformat()}", entered=x.hours, billable=billable)
+
+    def _add(self, key: str, **amounts: Decimal) -> None:
+        row = self.get(key) or {"entered": ZERO, "billable": ZERO, "invoiced": ZERO}
+        for field, amount in amounts.items():
+            row[field] += amount
+        self.put(key, row)
+
+    @handles("EnhancementRequest.WorkInvoiced", "EnhancementRequest.WorkReleased")
+    def _invoiced(self, e: Any) -> None:
+        sign = 1 if type(e).__name__ == "WorkInvoiced" else -1
+        rid = e.originator_id.hex
+        req = self.get(f"req:{rid}")
+        customer = req["customer"] if req else ""
+        for item_id in e.item_ids:
+            entry = self.get(f"e:{rid}|{item_id}")
+            if entry is not None:  # expenses have no hours
+                self._add(f"wc:{entry['worker']}|{customer}", invoiced=sign * entry["hours"])
+
+    @handles("PrepaidAllowance.Granted")
+    def _granted(self, e: Any) -> None:
+        self.put(f"alw:{e.originator_id.hex}", {"unit": e.unit.name, "charges": {}})
+
+    @handles("PrepaidAllowance.WorkCharged")
+    def _charged(self, e: Any) -> None:
+        key = f"alw:{e.originator_id.hex}"
+        row = self.get(key)
+        assert row is not None
+        c = e.charge
+        row["charges"][c.entry_id] = [c.request_id.hex, c.quantity]
+        self.put(key, row)
+
+    @handles("PrepaidAllowance.OverageBilled", "PrepaidAllowance.OverageReleased")
+    def _overage(self, e: Any) -> None:
+        sign = 1 if type(e).__name__ == "OverageBilled" else -1
+        row = self.get(f"alw:{e.originator_id.hex}")
+        if row is None:
+            return
+        for entry_id, quantity in e.quantities.items():
+            rid, charged = row["charges"][entry_id]
+            entry = self.get(f"e:{rid}|{entry_id}")
+            req = self.get(f"req:{rid}")
+            if entry is None or req is None:
+                continue
+            hours = quantity if row["unit"] == "HOURS" else entry["hours"] * quantity / charged
+            self._add(f"wc:{entry['worker']}|{req['customer']}", invoiced=sign * hours)
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def time_entered_vs_invoiced(self) -> list[WorkerCustomerTime]:
+        """Per worker and customer: hours entered, billable, invoiced."""
+        result = []
+        for key, row in self.rows_with_prefix("wc:"):
+            worker, customer = key[3:].split("|", 1)
+            result.append(
+                WorkerCustomerTime(
+                    worker, customer, row["entered"], row["billable"], row["invoiced"]
+                )
+            )
+        result.sort(key=lambda t: (t.worker, t.customer_id))
+        return result
+
+    def utilisation(
+        self, period: Period, *, hours_per_day: Decimal = Decimal(8)
+    ) -> list[Utilisation]:
+        """Per worker: hours logged in the period over working days x hours per day."""
+        available = hours_per_day * working_days(period.start, period.end)
+        per_worker: dict[str, list[Decimal]] = {}
+        for key, row in self.rows_with_prefix("wd:"):
+            worker, day = key[3:].split("|", 1)
+            if date.fromisoformat(day) not in period:
+                continue
+            totals = per_worker.setdefault(worker, [ZERO, ZERO])
+            totals[0] += row["entered"]
+            totals[1] += row["billable"]
+        return [
+            Utilisation(worker, period, logged, billable, available)
+            for worker, (logged, billable) in sorted(per_worker.items())
+        ]
+
+    def billable_hours_percent(self) -> Decimal:
+        """All billable hours over all hours entered, as a percentage."""
+        entered = billable = ZERO
+        for _, row in self.rows_with_prefix("wc:"):
+            entered += row["entered"]
+            billable += row["billable"]
+        return (billable * 100 / entered).quantize(Decimal("0.1")) if entered else ZERO

@@ -1,0 +1,111 @@
+"""Prepaid credit usage: per allowance, what was granted, drawn, left, over, and expiring soon."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from q2c_core.projections._facts import allowance_draws, apply_allowance_event, new_allowance_row
+from q2c_core.projections.base import Projection, handles
+
+
+@attrs.frozen
+class AllowanceUsage:
+    """One allowance, in its own unit (hours, or money of its currency)."""
+
+    allowance_id: str
+    customer_id: str
+    unit: str
+    currency: str
+    period_start: date
+    period_end: date
+    granted: Decimal
+    drawn: Decimal
+    remaining: Decimal
+    overage: Decimal
+    overage_billed: Decimal
+    status: str
+    forfeited: Decimal
+    rolled_over: Decimal
+    expiring_soon: bool
+
+
+class PrepaidCreditUsage(Projection):
+    """Every prepaid allowance and how it is being used."""
+
+    name = "prepaid_credit_usage"
+
+    @handles("PrepaidAllowance.Granted")
+    def _granted(self, e: Any) -> None:
+        row = new_allowance_row(e.customer_id.hex, e.unit.name, e.quantity, e.currency)
+        row["start"] = e.period.start
+        row["end"] = e.period.end
+        row["topped_up"] = Decimal(0)
+        self.put(f"alw:{e.originator_id.hex}", row)
+
+    @handles(
+        "PrepaidAllowance.WorkCharged",
+        "PrepaidAllowance.OverageBilled",
+        "PrepaidAllowance.OverageReleased",
+        "PrepaidAllowance.ToppedUp",
+        "PrepaidAllowance.Expired",
+        "PrepaidAllowance.RolledOver",
+    )
+    def _changed(self, e: Any) -> None:
+        key = f"alw:{e.originator_id.hex}"
+        row = self.get(key)
+        assert row is not None
+        apply_allowance_event(row, e)
+        if type(e).__name__ == "ToppedUp":
+            row["topped_up"] += e.quantity
+        self.put(key, row)
+
+    def usage(self, as_of: date, *, expiring_within_days: int = 30) -> list[AllowanceUsage]:
+        """Every allowance; ``expiring_soon`` when it ends within the window with some left."""
+        result = []
+        for key, row in self.rows_with_prefix("alw:"):
+            draws = allowance_draws(row)
+            drawn = sum((d[0] for d in draws.values()), Decimal(0))
+            charged = sum((c[1] for c in row["charges"].values()), Decimal(0))
+            is_open = row["status"] == "OPEN"
+            remaining = row["granted"] - drawn if is_open else Decimal(0)
+            soon = (
+                is_open
+                and remaining > 0
+                and as_of <= row["end"] <= as_of + timedelta(days=expiring_within_days)
+            )
+            result.append(
+                AllowanceUsage(
+                    allowance_id=key[4:],
+                    customer_id=row["customer"],
+                    unit=row["unit"].lower(),
+                    currency=row["currency"],
+                    period_start=row["start"],
+                    period_end=row["end"],
+                    granted=row["granted"],
+                    drawn=drawn,
+                    remaining=remaining,
+                    overage=charged - drawn,
+                    overage_billed=sum(row["billed"].values(), Decimal(0)),
+                    status=row["status"].lower(),
+                    forfeited=row.get("forfeited", Decimal(0)),
+                    rolled_over=row.get("rolled_over", Decimal(0)),
+                    expiring_soon=soon,
+                )
+            )
+        result.sort(key=lambda u: (u.customer_id, u.period_start, u.allowance_id))
+        return result
+
+    def hours_left(self, customer_id: str) -> Decimal:
+        """Prepaid hours still open for one customer."""
+        return sum(
+            (
+                u.remaining
+                for u in self.usage(date.min)
+                if u.customer_id == customer_id and u.unit == "hours"
+            ),
+            Decimal(0),
+        )

@@ -1,0 +1,208 @@
+"""Customer statement: open invoices and payment history, as a customer portal would show."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from q2c_core.domain.money import Money
+from q2c_core.projections._ledger import InvoiceLedger, outstanding, paid
+from q2c_core.projections.base import handles
+
+
+@attrs.frozen
+class StatementInvoice:
+    """An issued invoice or credit note on the statement."""
+
+    invoice_id: str
+    number: str
+    kind: str
+    issued_on: date
+    due_date: date
+    total: Money
+    paid: Money
+    credited: Money
+    outstanding: Money
+
+
+@attrs.frozen
+class StatementPayment:
+    """A payment, where it went, and whether it bounced."""
+
+    payment_id: str
+    received_on: date
+    reference: str
+    amount: Money
+    allocated: Money
+    unallocated: Money
+    bounced_on: date | None
+
+
+@attrs.frozen
+class Statement:
+    """One customer's statement."""
+
+    customer_id: str
+    name: str
+    currency: str
+    account_manager: str
+    invoices: tuple[StatementInvoice, ...]
+    payments: tuple[StatementPayment, ...]
+    invoiced: Money
+    paid: Money
+    open: Money
+    credit: Money
+
+    @property
+    def open_invoices(self) -> tuple[StatementInvoice, ...]:
+        """Invoices with money still owed."""
+        return tuple(i for i in self.invoices if i.outstanding.is_positive())
+
+
+class CustomerStatement(InvoiceLedger):
+    """Per customer: invoices, payments, credit."""
+
+    name = "customer_statement"
+
+    @handles("Customer.CustomerRegistered")
+    def _registered(self, e: Any) -> None:
+        self.put(
+            f"cust:{e.originator_id.hex}",
+            {
+                "name": e.name,
+                "currency": e.currency,
+                "manager": e.account_manager,
+                "invoices": [],
+                "payments": [],
+            },
+        )
+
+    @handles("Customer.InvoiceDraftedFor")
+    def _invoice_for(self, e: Any) -> None:
+        self._index(e, "invoices", e.invoice_id.hex)
+
+    @handles("Customer.PaymentReceivedFrom")
+    def _payment_from(self, e: Any) -> None:
+        self._index(e, "payments", e.payment_id.hex)
+
+    def _index(self, e: Any, field: str, value: str) -> None:
+        key = f"cust:{e.originator_id.hex}"
+        row = self.get(key)
+        assert row is not None
+        row[field].append(value)
+        self.put(key, row)
+
+    @handles("Payment.PaymentReceived")
+    def _received(self, e: Any) -> None:
+        self.put(
+            f"pay:{e.originator_id.hex}",
+            {
+                "customer": e.customer_id.hex,
+                "amount": e.amount.amount,
+                "currency": e.amount.currency,
+                "received_on": e.received_on,
+                "reference": e.reference,
+                "allocs": {},
+                "bounced_on": None,
+            },
+        )
+
+    def _pay(self, e: Any) -> dict[str, Any]:
+        row = self.get(f"pay:{e.originator_id.hex}")
+        assert row is not None
+        return row
+
+    @handles("Payment.PaymentAllocated")
+    def _allocated(self, e: Any) -> None:
+        row = self._pay(e)
+        row["allocs"][e.allocation_id] = [e.invoice_id.hex, e.amount.amount, e.allocated_on]
+        self.put(f"pay:{e.originator_id.hex}", row)
+
+    @handles("Payment.AllocationReversed")
+    def _reversed(self, e: Any) -> None:
+        row = self._pay(e)
+        row["allocs"].pop(e.allocation_id, None)
+        self.put(f"pay:{e.originator_id.hex}", row)
+
+    @handles("Payment.PaymentBounced")
+    def _bounced(self, e: Any) -> None:
+        row = self._pay(e)
+        row["allocs"] = {}
+        row["bounced_on"] = e.bounced_on
+        self.put(f"pay:{e.originator_id.hex}", row)
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def customers(self) -> list[tuple[str, str]]:
+        """(customer id, name) of every customer, by name."""
+        return sorted(
+            ((k[5:], r["name"]) for k, r in self.rows_with_prefix("cust:")), key=lambda c: c[1]
+        )
+
+    def statement(self, customer_id: str) -> Statement:
+        """The statement of one customer (amounts in the customer's currency)."""
+        rows = self.rows()
+        cust = rows[f"cust:{customer_id}"]
+        cur = cust["currency"]
+        invoices = []
+        invoiced = paid_total = open_total = Decimal(0)
+        for inv_id in cust["invoices"]:
+            row = rows.get(f"inv:{inv_id}")
+            if row is None or row["status"] != "ISSUED" or row["currency"] != cur:
+                continue
+            sign = -1 if row["kind"] == "CREDIT_NOTE" else 1
+            owed = outstanding(row)
+            invoices.append(
+                StatementInvoice(
+                    invoice_id=inv_id,
+                    number=row["number"],
+                    kind=row["kind"].lower(),
+                    issued_on=row["issued_on"],
+                    due_date=row["due"],
+                    total=Money(sign * row["total"], cur),
+                    paid=Money(paid(row), cur),
+                    credited=Money(row["credited"], cur),
+                    outstanding=Money(owed, cur),
+                )
+            )
+            invoiced += sign * row["total"]
+            paid_total += paid(row)
+            open_total += owed
+        payments = []
+        credit = Decimal(0)
+        for pay_id in cust["payments"]:
+            p = rows.get(f"pay:{pay_id}")
+            if p is None:
+                continue
+            allocated = sum((a[1] for a in p["allocs"].values()), Decimal(0))
+            left = Decimal(0) if p["bounced_on"] else p["amount"] - allocated
+            if p["currency"] == cur:
+                credit += left
+            payments.append(
+                StatementPayment(
+                    payment_id=pay_id,
+                    received_on=p["received_on"],
+                    reference=p["reference"],
+                    amount=Money(p["amount"], p["currency"]),
+                    allocated=Money(allocated, p["currency"]),
+                    unallocated=Money(left, p["currency"]),
+                    bounced_on=p["bounced_on"],
+                )
+            )
+        invoices.sort(key=lambda i: (i.issued_on, i.number))
+        payments.sort(key=lambda p: (p.received_on, p.payment_id))
+        return Statement(
+            customer_id=customer_id,
+            name=cust["name"],
+            currency=cur,
+            account_manager=cust["manager"],
+            invoices=tuple(invoices),
+            payments=tuple(payments),
+            invoiced=Money(invoiced, cur),
+            paid=Money(paid_total, cur),
+            open=Money(open_total, cur),
+            credit=Money(credit, cur),
+        )

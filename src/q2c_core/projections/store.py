@@ -1,0 +1,318 @@
+"""Where read models live: rows per projection, stored with the projection's tracking record.
+
+The store extends eventsourcing's own ``TrackingRecorder`` classes (SQLite, PostgreSQL and the
+in-memory POPO one) with one table of read-model rows, so a page of read-model changes and the
+tracking record of the last notification it covers are written in ONE transaction. After a crash
+a follower resumes from ``max_tracking_id`` and nothing is counted twice or lost.
+
+Rows are JSON with Decimal, date, datetime and UUID values tagged, so they come back exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+from uuid import UUID
+
+import attrs
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.popo import POPOTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
+
+from q2c_core.storage import ensure_postgres_schema, env_for_url
+
+ROWS_TABLE = "q2c_projection_rows"
+
+Row = dict[str, Any]
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {"$d": str(value)}
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, UUID):
+        return {"$u": value.hex}
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__} in a read-model row")
+
+
+def _hook(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        ((key, value),) = obj.items()
+        if key == "$d":
+            return Decimal(value)
+        if key == "$date":
+            return date.fromisoformat(value)
+        if key == "$dt":
+            return datetime.fromisoformat(value)
+        if key == "$u":
+            return UUID(value)
+    return obj
+
+
+def encode_row(row: Row) -> str:
+    """A row as tagged JSON text."""
+    return json.dumps(row, default=_default, separators=(",", ":"), sort_keys=True)
+
+
+def decode_row(text: str) -> Row:
+    """Tagged JSON text back to the row, Decimals and dates exact."""
+    value: Row = json.loads(text, object_hook=_hook)
+    return value
+
+
+@attrs.frozen
+class PageWrite:
+    """What one projection changed in one page, and the last notification id it covers."""
+
+    projection: str
+    upserts: dict[str, str]
+    deletes: frozenset[str]
+    tracking: Tracking
+
+
+class ReadModelRecorder(Protocol):
+    """A tracking recorder that also keeps read-model rows."""
+
+    def commit_pages(self, writes: Sequence[PageWrite]) -> None:
+        """Write every projection's rows and tracking record in one transaction."""
+
+    def load_rows(self, projection: str) -> list[tuple[str, str]]:
+        """Every (key, json) row of one projection."""
+
+    def load_row(self, projection: str, key: str) -> str | None:
+        """One row's json, or None."""
+
+    def reset(self, projection: str, tracking_name: str) -> None:
+        """Forget one projection's rows and position (to rebuild from an empty start)."""
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        """The last notification id applied (library method)."""
+
+
+class SQLiteReadModelRecorder(SQLiteTrackingRecorder):
+    """eventsourcing's SQLite tracking recorder with a read-model rows table."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        """The tracking table plus the rows table."""
+        statements = super().construct_create_table_statements()
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {ROWS_TABLE} ("
+            "projection TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, "
+            "PRIMARY KEY (projection, key)) WITHOUT ROWID"
+        )
+        return statements
+
+    def commit_pages(self, writes: Sequence[PageWrite]) -> None:
+        """Rows and tracking records of a page, one transaction."""
+        with self.datastore.transaction(commit=True) as c:
+            for w in writes:
+                self._write(c, w)
+
+    def _write(self, c: SQLiteCursor, w: PageWrite) -> None:
+        if w.upserts:
+            c.executemany(
+                f"INSERT INTO {ROWS_TABLE} (projection, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value",
+                [(w.projection, k, v) for k, v in w.upserts.items()],
+            )
+        if w.deletes:
+            c.executemany(
+                f"DELETE FROM {ROWS_TABLE} WHERE projection = ? AND key = ?",
+                [(w.projection, k) for k in w.deletes],
+            )
+        self._insert_tracking(c, w.tracking)
+
+    def load_rows(self, projection: str) -> list[tuple[str, str]]:
+        """Every row of one projection."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT key, value FROM {ROWS_TABLE} WHERE projection = ?", (projection,))
+            return [(r[0], r[1]) for r in c.fetchall()]
+
+    def load_row(self, projection: str, key: str) -> str | None:
+        """One row's json, or None."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT value FROM {ROWS_TABLE} WHERE projection = ? AND key = ?",
+                (projection, key),
+            )
+            found = c.fetchone()
+            return None if found is None else str(found[0])
+
+    def reset(self, projection: str, tracking_name: str) -> None:
+        """Drop one projection's rows and position together."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"DELETE FROM {ROWS_TABLE} WHERE projection = ?", (projection,))
+            c.execute("DELETE FROM tracking WHERE application_name = ?", (tracking_name,))
+
+
+def _postgres_recorder_class() -> type[TrackingRecorder]:
+    from eventsourcing.postgres import PostgresTrackingRecorder
+    from psycopg.sql import SQL, Identifier
+
+    class PostgresReadModelRecorder(PostgresTrackingRecorder):
+        """eventsourcing's PostgreSQL tracking recorder with a read-model rows table."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.rows_table = SQL("{0}.{1}").format(
+                Identifier(self.datastore.schema), Identifier(ROWS_TABLE)
+            )
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0} (projection text NOT NULL, "
+                    "key text NOT NULL, value text NOT NULL, PRIMARY KEY (projection, key))"
+                ).format(self.rows_table)
+            )
+
+        def commit_pages(self, writes: Sequence[PageWrite]) -> None:
+            with self.datastore.transaction(commit=True) as curs:
+                for w in writes:
+                    if w.upserts:
+                        curs.executemany(
+                            SQL(
+                                "INSERT INTO {0} (projection, key, value) VALUES (%s, %s, %s) "
+                                "ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value"
+                            ).format(self.rows_table),
+                            [(w.projection, k, v) for k, v in w.upserts.items()],
+                        )
+                    if w.deletes:
+                        curs.executemany(
+                            SQL("DELETE FROM {0} WHERE projection = %s AND key = %s").format(
+                                self.rows_table
+                            ),
+                            [(w.projection, k) for k in w.deletes],
+                        )
+                    self._insert_tracking(curs, w.tracking)
+
+        def load_rows(self, projection: str) -> list[tuple[str, str]]:
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(
+                    SQL("SELECT key, value FROM {0} WHERE projection = %s").format(self.rows_table),
+                    (projection,),
+                )
+                return [(r["key"], r["value"]) for r in curs.fetchall()]
+
+        def load_row(self, projection: str, key: str) -> str | None:
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(
+                    SQL("SELECT value FROM {0} WHERE projection = %s AND key = %s").format(
+                        self.rows_table
+                    ),
+                    (projection, key),
+                )
+                found = curs.fetchone()
+                return None if found is None else str(found["value"])
+
+        def reset(self, projection: str, tracking_name: str) -> None:
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(
+                    SQL("DELETE FROM {0} WHERE projection = %s").format(self.rows_table),
+                    (projection,),
+                )
+                curs.execute(
+                    SQL("DELETE FROM {0}.{1} WHERE application_name = %s").format(
+                        Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
+                    ),
+                    (tracking_name,),
+                )
+
+    return PostgresReadModelRecorder
+
+
+class MemoryReadModelRecorder(POPOTrackingRecorder):
+    """eventsourcing's in-memory tracking recorder with read-model rows (tests, scratch)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[str, dict[str, str]] = {}
+        self._lock = threading.Lock()
+
+    def commit_pages(self, writes: Sequence[PageWrite]) -> None:
+        """All or nothing: tracking is checked first, then rows and positions change."""
+        with self._database_lock:
+            for w in writes:
+                self._assert_tracking_uniqueness(w.tracking)
+            for w in writes:
+                rows = self._rows.setdefault(w.projection, {})
+                rows.update(w.upserts)
+                for k in w.deletes:
+                    rows.pop(k, None)
+                self._insert_tracking(w.tracking)
+
+    def load_rows(self, projection: str) -> list[tuple[str, str]]:
+        """Every row of one projection."""
+        with self._database_lock:
+            return list(self._rows.get(projection, {}).items())
+
+    def load_row(self, projection: str, key: str) -> str | None:
+        """One row's json, or None."""
+        with self._database_lock:
+            return self._rows.get(projection, {}).get(key)
+
+    def reset(self, projection: str, tracking_name: str) -> None:
+        """Drop one projection's rows and position."""
+        with self._database_lock:
+            self._rows.pop(projection, None)
+            self._max_tracking_ids[tracking_name] = None
+
+
+class ProjectionStore:
+    """Read models and their positions, in memory, a SQLite file or a PostgreSQL schema."""
+
+    def __init__(self, recorder: ReadModelRecorder, closer: Any = None, url: str = "") -> None:
+        self.recorder = recorder
+        self.url = url
+        self._closer = closer
+
+    @classmethod
+    def open(cls, url: str) -> ProjectionStore:
+        """Open the store named by a q2c storage URL (``memory:``, ``sqlite:///``, ``postgresql://``)."""
+        env = env_for_url(url)
+        module = env["PERSISTENCE_MODULE"]
+        if module == "eventsourcing.popo":
+            return cls(MemoryReadModelRecorder(), url=url)
+        ensure_postgres_schema(env)
+        env = {**env, "CREATE_TABLE": "true"}
+        factory = InfrastructureFactory.construct(env)
+        if module == "eventsourcing.sqlite":
+            recorder: Any = factory.tracking_recorder(SQLiteReadModelRecorder)
+        else:
+            recorder = factory.tracking_recorder(_postgres_recorder_class())
+        return cls(recorder, closer=factory, url=url)
+
+    @classmethod
+    def memory(cls) -> ProjectionStore:
+        """A scratch store in memory."""
+        return cls(MemoryReadModelRecorder(), url="memory:")
+
+    def position(self, tracking_name: str) -> int:
+        """The last notification id applied under that name (0 when none)."""
+        return self.recorder.max_tracking_id(tracking_name) or 0
+
+    def load(self, projection: str) -> dict[str, Row]:
+        """Every row of a projection, decoded."""
+        return {k: decode_row(v) for k, v in self.recorder.load_rows(projection)}
+
+    def commit(self, writes: Iterable[PageWrite]) -> None:
+        """Rows and tracking records, one transaction."""
+        batch = list(writes)
+        if batch:
+            self.recorder.commit_pages(batch)
+
+    def reset(self, projection: str, tracking_name: str) -> None:
+        """Empty one projection (rows and position)."""
+        self.recorder.reset(projection, tracking_name)
+
+    def close(self) -> None:
+        """Release connections."""
+        if self._closer is not None:
+            self._closer.close()

@@ -1,0 +1,370 @@
+"""Unbilled revenue: work and expenses done but neither invoiced nor covered, and contract periods
+due but not billed. Work logged without authorization is kept apart, as leakage risk."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from q2c_core.domain.money import Money
+from q2c_core.projections._contracts import (
+    apply_contract_event,
+    billing_periods,
+    due_on,
+    estimated_charge,
+    is_billed,
+    new_contract_row,
+)
+from q2c_core.projections._facts import (
+    CONTRACT,
+    P_END,
+    P_START,
+    SOURCE,
+    allowance_draws,
+    apply_allowance_event,
+    compact_lines,
+    new_allowance_row,
+)
+from q2c_core.projections.base import Projection, age_bucket, handles
+
+
+@attrs.frozen
+class UnbilledItem:
+    """One thing that should be billed and is not yet."""
+
+    kind: str  # work, expense, allowance_overage, fixed_price, contract_period
+    customer_id: str
+    request_id: str
+    contract_id: str
+    account_manager: str
+    item_id: str
+    description: str
+    since: date
+    amount: Money
+    hours: Decimal
+    age_bucket: str
+    authorized: bool = True
+
+
+@attrs.frozen
+class UnbilledTotals:
+    """Unbilled amounts grouped one way, per currency (key, currency) -> amount."""
+
+    by: str
+    totals: dict[tuple[str, str], Money]
+
+
+class UnbilledRevenue(Projection):
+    """Everything billable that is not billed yet, and the leakage risk next to it."""
+
+    name = "unbilled_revenue"
+
+    # -- requests ---------------------------------------------------------------------------
+
+    @handles("EnhancementRequest.Requested")
+    def _requested(self, e: Any) -> None:
+        self.put(
+            f"req:{e.originator_id.hex}",
+            {
+                "customer": e.customer_id.hex,
+                "manager": e.account_manager,
+                "contract": e.contract_id.hex if e.contract_id else "",
+                "title": e.title,
+                "currency": "",
+                "fixed": None,
+                "allowance": "",
+                "items": [],
+            },
+        )
+
+    @handles("EnhancementRequest.Estimated")
+    def _estimated(self, e: Any) -> None:
+        row = self._req(e)
+        row["currency"] = e.estimate.total.currency
+        row["fixed"] = e.estimate.fixed_price.amount if e.estimate.fixed_price else None
+        self.put(f"req:{e.originator_id.hex}", row)
+
+    @handles("EnhancementRequest.CoveredByAllowance")
+    def _covered(self, e: Any) -> None:
+        row = self._req(e)
+        row["allowance"] = e.allowance_id.hex
+        self.put(f"req:{e.originator_id.hex}", row)
+
+    @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
+    def _work(self, e: Any) -> None:
+        x = e.entry
+        rid = e.originator_id.hex
+        authorized = type(e).__name__ == "WorkLogged"
+        if not x.billable:
+            return
+        self.put(
+            f"item:{rid}|{x.entry_id}",
+            {
+                "kind": "work",
+                "date": x.work_date,
+                "what": f"{x.worker} {x.work_date}",
+                "hours": x.hours,
+                "amount": x.value.amount,
+                "currency": x.rate.currency,
+                "authorized": authorized,
+                "billed": False,
+            },
+        )
+        row = self._req(e)
+        row["items"].append(x.entry_id)
+        self.put(f"req:{rid}", row)
+
+    @handles("EnhancementRequest.ExpenseLogged")
+    def _expense(self, e: Any) -> None:
+        x = e.expense
+        if not x.billable:
+            return
+        rid = e.originator_id.hex
+        self.put(
+            f"item:{rid}|{x.expense_id}",
+            {
+                "kind": "expense",
+                "date": x.incurred_on,
+                "what": x.description,
+                "hours": Decimal(0),
+                "amount": x.amount.amount,
+                "currency": x.amount.currency,
+                "authorized": True,
+                "billed": False,
+            },
+        )
+        row = self._req(e)
+        row["items"].append(x.expense_id)
+        self.put(f"req:{rid}", row)
+
+    @handles("EnhancementRequest.WorkInvoiced", "EnhancementRequest.WorkReleased")
+    def _billed(self, e: Any) -> None:
+        billed = type(e).__name__ == "WorkInvoiced"
+        rid = e.originator_id.hex
+        for item_id in e.item_ids:
+            key = f"item:{rid}|{item_id}"
+            item = self.get(key)
+            if item is not None:
+                item["billed"] = billed
+                self.put(key, item)
+
+    def _req(self, e: Any) -> dict[str, Any]:
+        row = self.get(f"req:{e.originator_id.hex}")
+        assert row is not None, f"request {e.originator_id} seen before it was requested"
+        return row
+
+    # -- allowances ---------------------------------------------------------------------------
+
+    @handles("PrepaidAllowance.Granted")
+    def _granted(self, e: Any) -> None:
+        self.put(
+            f"alw:{e.originator_id.hex}",
+            new_allowance_row(e.customer_id.hex, e.unit.name, e.quantity, e.currency),
+        )
+
+    @handles(
+        "PrepaidAllowance.WorkCharged",
+        "PrepaidAllowance.OverageBilled",
+        "PrepaidAllowance.OverageReleased",
+        "PrepaidAllowance.ToppedUp",
+        "PrepaidAllowance.Expired",
+        "PrepaidAllowance.RolledOver",
+    )
+    def _allowance(self, e: Any) -> None:
+        key = f"alw:{e.originator_id.hex}"
+        row = self.get(key)
+        assert row is not None
+        apply_allowance_event(row, e)
+        self.put(key, row)
+
+    # -- contracts ----------------------------------------------------------------------------
+
+    @handles("Contract.ContractSigned")
+    def _signed(self, e: Any) -> None:
+        self.put(f"con:{e.originator_id.hex}", new_contract_row(e))
+
+    @handles(
+        "Contract.Activated",
+        "Contract.Suspended",
+        "Contract.Reactivated",
+        "Contract.Renewed",
+        "Contract.Terminated",
+        "Contract.Expired",
+        "Contract.SubContractAdded",
+        "Contract.SubContractRemoved",
+        "Contract.SubContractRepriced",
+        "Contract.SubContractReassignedAway",
+        "Contract.SubContractReassignedHere",
+    )
+    def _contract(self, e: Any) -> None:
+        key = f"con:{e.originator_id.hex}"
+        row = self.get(key)
+        assert row is not None
+        apply_contract_event(row, e)
+        self.put(key, row)
+
+    @handles("Contract.PeriodBilled")
+    def _period_billed(self, e: Any) -> None:
+        """The contract-billing issue's own record of a billed period (when it exists)."""
+        key = f"con:{e.originator_id.hex}"
+        row = self.get(key)
+        period = getattr(e, "period", None)
+        if row is None or period is None:
+            return
+        invoice = getattr(e, "invoice_id", None)
+        row["billed"].append([period.start, period.end, invoice.hex if invoice else "event"])
+        self.put(key, row)
+
+    @handles("Invoice.Drafted")
+    def _drafted(self, e: Any) -> None:
+        periods: dict[str, list[list[Any]]] = defaultdict(list)
+        for line in compact_lines(e.lines):
+            if line[SOURCE] == "CONTRACT_PERIOD" and line[CONTRACT] and line[P_START]:
+                periods[line[CONTRACT]].append([line[P_START], line[P_END]])
+        if not periods or e.kind.name == "CREDIT_NOTE":
+            return
+        inv = e.originator_id.hex
+        for contract, spans in periods.items():
+            key = f"con:{contract}"
+            row = self.get(key)
+            if row is None:
+                continue
+            for start, end in spans:
+                row["billed"].append([start, end, inv])
+            self.put(key, row)
+        self.put(f"invc:{inv}", {"contracts": sorted(periods)})
+
+    @handles("Invoice.Voided")
+    def _voided(self, e: Any) -> None:
+        inv = e.originator_id.hex
+        marker = self.get(f"invc:{inv}")
+        if marker is None:
+            return
+        for contract in marker["contracts"]:
+            key = f"con:{contract}"
+            row = self.get(key)
+            if row is not None:
+                row["billed"] = [b for b in row["billed"] if b[2] != inv]
+                self.put(key, row)
+        self.delete(f"invc:{inv}")
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def items(self, as_of: date, *, include_unauthorized: bool = True) -> list[UnbilledItem]:
+        """Every unbilled item as of a date (work, expenses, overage, contract periods)."""
+        rows = self.rows()
+        result: list[UnbilledItem] = []
+        for key, req in rows.items():
+            if not key.startswith("req:"):
+                continue
+            rid = key[4:]
+            allowance = rows.get(f"alw:{req['allowance']}") if req["allowance"] else None
+            draws = allowance_draws(allowance) if allowance else {}
+            fixed_items: list[UnbilledItem] = []
+            for item_id in req["items"]:
+                item = rows.get(f"item:{rid}|{item_id}")
+                if item is None or item["billed"]:
+                    continue
+                if not include_unauthorized and not item["authorized"]:
+                    continue
+                currency = item["currency"]
+                kind = item["kind"]
+                amount = Money(item["amount"], currency)
+                hours = item["hours"]
+                if kind == "work" and allowance is not None and item_id in draws:
+                    billed = allowance["billed"].get(item_id, Decimal(0))
+                    open_overage = draws[item_id][1] - billed
+                    if open_overage <= 0:
+                        continue
+                    charge = allowance["charges"][item_id]
+                    if allowance["unit"] == "MONEY":
+                        amount = Money(open_overage, currency)
+                        hours = hours * open_overage / charge[1]
+                    else:
+                        amount = Money(charge[2] * open_overage, currency).rounded()
+                        hours = open_overage
+                    kind = "allowance_overage"
+                entry = UnbilledItem(
+                    kind=kind,
+                    customer_id=req["customer"],
+                    request_id=rid,
+                    contract_id=req["contract"],
+                    account_manager=req["manager"],
+                    item_id=item_id,
+                    description=f"{req['title']}: {item['what']}",
+                    since=item["date"],
+                    amount=amount,
+                    hours=hours,
+                    age_bucket=age_bucket((as_of - item["date"]).days),
+                    authorized=item["authorized"],
+                )
+                if kind == "work" and req["fixed"] is not None and item["authorized"]:
+                    fixed_items.append(entry)
+                else:
+                    result.append(entry)
+            if fixed_items:
+                first = min(fixed_items, key=lambda i: i.since)
+                result.append(
+                    attrs.evolve(
+                        first,
+                        kind="fixed_price",
+                        item_id=",".join(i.item_id for i in fixed_items),
+                        description=f"{req['title']} (fixed price)",
+                        amount=Money(req["fixed"], first.amount.currency),
+                        hours=sum((i.hours for i in fixed_items), Decimal(0)),
+                    )
+                )
+        for key, con in rows.items():
+            if not key.startswith("con:") or con["status"] not in ("ACTIVE", "SUSPENDED"):
+                continue
+            for period in billing_periods(con):
+                due = due_on(con, period)
+                if due > as_of or is_billed(con, period):
+                    continue
+                result.append(
+                    UnbilledItem(
+                        kind="contract_period",
+                        customer_id=con["customer"],
+                        request_id="",
+                        contract_id=key[4:],
+                        account_manager=con["manager"],
+                        item_id=str(period),
+                        description=f"contract {con['number']} period {period} (estimated)",
+                        since=due,
+                        amount=estimated_charge(con, period),
+                        hours=Decimal(0),
+                        age_bucket=age_bucket((as_of - due).days),
+                    )
+                )
+        result.sort(key=lambda i: (i.customer_id, i.since, i.request_id, i.item_id))
+        return result
+
+    def leakage_risk(self, as_of: date) -> list[UnbilledItem]:
+        """Work logged on requests nobody authorized: to be covered by a PO or written off."""
+        return [i for i in self.items(as_of) if not i.authorized]
+
+    def totals(self, as_of: date, by: str) -> UnbilledTotals:
+        """Authorized unbilled amounts by customer, request, contract, account_manager or age."""
+        field = {
+            "customer": "customer_id",
+            "request": "request_id",
+            "contract": "contract_id",
+            "account_manager": "account_manager",
+            "age": "age_bucket",
+        }[by]
+        totals: dict[tuple[str, str], Money] = {}
+        for item in self.items(as_of):
+            if not item.authorized:
+                continue
+            k = (str(getattr(item, field)), item.amount.currency)
+            totals[k] = totals.get(k, Money.zero(item.amount.currency)) + item.amount
+        return UnbilledTotals(by, totals)
+
+    def customer_total(self, customer_id: str, currency: str, as_of: date) -> Money:
+        """Authorized unbilled amount of one customer, in one currency."""
+        found = self.totals(as_of, "customer").totals.get((customer_id, currency))
+        return found if found is not None else Money.zero(currency)
