@@ -1,0 +1,76 @@
+"""The seller's branding: name, addresses, bank details, logo, colours, footer and language."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from q2c_core.domain.errors import InvalidValue
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _colour(_: Any, attribute: Any, value: str) -> None:
+    if not _COLOUR.match(value):
+        raise InvalidValue("must be a colour like #1f4e79", field=attribute.name, value=value)
+
+
+def _lines(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(line.strip() for line in value.splitlines() if line.strip())
+    return tuple(str(v) for v in value)
+
+
+@attrs.frozen
+class Branding:
+    """How the seller's documents look and what they say about the seller.
+
+    ``payment_instructions`` may use ``{amount}``, ``{reference}``, ``{due_date}``, ``{iban}``,
+    ``{bic}`` and ``{bank}``; when empty, the language's standard sentence is used.
+    """
+
+    company_name: str = "Your Company"
+    address: tuple[str, ...] = attrs.field(default=(), converter=_lines)
+    tax_id: str = ""
+    email: str = ""
+    phone: str = ""
+    website: str = ""
+    iban: str = ""
+    bic: str = ""
+    bank: str = ""
+    logo: str = ""
+    primary_colour: str = attrs.field(default="#1f4e79", validator=_colour)
+    accent_colour: str = attrs.field(default="#eef3f8", validator=_colour)
+    footer: str = ""
+    language: str = "en"
+    payment_instructions: str = ""
+
+    @classmethod
+    def load(cls, path: str | Path) -> Branding:
+        """Read branding from a TOML or JSON file (keys as the field names)."""
+        p = Path(path)
+        text = p.read_text(encoding="utf-8")
+        data: dict[str, Any] = (
+            json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
+        )
+        known = {f.name for f in attrs.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InvalidValue(
+                f"unknown branding keys: {', '.join(unknown)}", field="branding", value=str(p)
+            )
+        logo = data.get("logo")
+        if logo and not str(logo).startswith(("http://", "https://", "data:")):
+            # a relative logo path is relative to the branding file
+            data["logo"] = str((p.parent / str(logo)).resolve())
+        return cls(**data)
+
+    def colour_rgb(self, which: str = "primary") -> tuple[int, int, int]:
+        """A colour as an (r, g, b) tuple for PDF drawing."""
+        value = self.primary_colour if which == "primary" else self.accent_colour
+        return (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))

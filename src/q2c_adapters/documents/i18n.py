@@ -1,0 +1,199 @@
+"""Labels, numbers and dates in the document's language (English, German, French)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.money import Money, minor_units
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "invoice": "Invoice",
+        "deposit": "Deposit invoice",
+        "credit_note": "Credit note",
+        "draft": "DRAFT - not a valid invoice",
+        "number": "Number",
+        "issued_on": "Date",
+        "due_date": "Due date",
+        "po": "Your order",
+        "customer_tax_id": "Your VAT ID",
+        "our_tax_id": "VAT ID",
+        "bill_to": "Bill to",
+        "credits": "Credits invoice",
+        "line": "#",
+        "description": "Description",
+        "quantity": "Qty",
+        "unit_price": "Unit price",
+        "tax_rate": "Tax",
+        "amount": "Amount",
+        "net": "Net total",
+        "tax_category": "Tax category",
+        "taxable": "Taxable amount",
+        "tax": "Tax",
+        "total": "Total",
+        "paid": "Paid",
+        "credited": "Credited",
+        "amount_due": "Amount due",
+        "tax_summary": "Tax per category",
+        "payment": "Payment",
+        "pay_by_transfer": (
+            "Please transfer {amount} by {due_date} to {iban}{bic_part}, quoting {reference}."
+        ),
+        "pay_credit_note": "This credit of {amount} reduces what you owe; {reference}.",
+        "nothing_due": "Nothing is due: thank you for your payment.",
+        "details": "Details",
+        "time_entries": "Time entries",
+        "date": "Date",
+        "worker": "Worker",
+        "hours": "Hours",
+        "note": "Note",
+        "request": "Request",
+        "contract_periods": "Contract periods",
+        "contract": "Contract",
+        "item": "Item",
+        "period": "Period",
+        "share": "Share",
+        "page": "Page {page} of {pages}",
+    },
+    "de": {
+        "invoice": "Rechnung",
+        "deposit": "Anzahlungsrechnung",
+        "credit_note": "Gutschrift",
+        "draft": "ENTWURF - keine gültige Rechnung",
+        "number": "Nummer",
+        "issued_on": "Datum",
+        "due_date": "Fällig am",
+        "po": "Ihre Bestellung",
+        "customer_tax_id": "Ihre USt-IdNr.",
+        "our_tax_id": "USt-IdNr.",
+        "bill_to": "Rechnungsempfänger",
+        "credits": "Gutschrift zu Rechnung",
+        "line": "Pos.",
+        "description": "Beschreibung",
+        "quantity": "Menge",
+        "unit_price": "Einzelpreis",
+        "tax_rate": "USt.",
+        "amount": "Betrag",
+        "net": "Nettosumme",
+        "tax_category": "Steuerkategorie",
+        "taxable": "Bemessungsgrundlage",
+        "tax": "USt.",
+        "total": "Gesamtbetrag",
+        "paid": "Bezahlt",
+        "credited": "Gutgeschrieben",
+        "amount_due": "Offener Betrag",
+        "tax_summary": "Steuer je Kategorie",
+        "payment": "Zahlung",
+        "pay_by_transfer": (
+            "Bitte überweisen Sie {amount} bis {due_date} auf {iban}{bic_part} "
+            "mit dem Verwendungszweck {reference}."
+        ),
+        "pay_credit_note": "Diese Gutschrift über {amount} mindert Ihre Schuld; {reference}.",
+        "nothing_due": "Es ist nichts offen: vielen Dank für Ihre Zahlung.",
+        "details": "Einzelnachweis",
+        "time_entries": "Zeiteinträge",
+        "date": "Datum",
+        "worker": "Mitarbeiter",
+        "hours": "Stunden",
+        "note": "Notiz",
+        "request": "Auftrag",
+        "contract_periods": "Vertragszeiträume",
+        "contract": "Vertrag",
+        "item": "Position",
+        "period": "Zeitraum",
+        "share": "Anteil",
+        "page": "Seite {page} von {pages}",
+    },
+    "fr": {
+        "invoice": "Facture",
+        "deposit": "Facture d'acompte",
+        "credit_note": "Avoir",
+        "draft": "BROUILLON - facture non valable",
+        "number": "Numéro",
+        "issued_on": "Date",
+        "due_date": "Échéance",
+        "po": "Votre commande",
+        "customer_tax_id": "Votre n° TVA",
+        "our_tax_id": "N° TVA",
+        "bill_to": "Facturé à",
+        "credits": "Avoir sur la facture",
+        "line": "N°",
+        "description": "Désignation",
+        "quantity": "Qté",
+        "unit_price": "Prix unitaire",
+        "tax_rate": "TVA",
+        "amount": "Montant",
+        "net": "Total HT",
+        "tax_category": "Catégorie de TVA",
+        "taxable": "Base imposable",
+        "tax": "TVA",
+        "total": "Total TTC",
+        "paid": "Payé",
+        "credited": "Crédité",
+        "amount_due": "Reste à payer",
+        "tax_summary": "TVA par catégorie",
+        "payment": "Paiement",
+        "pay_by_transfer": (
+            "Merci de virer {amount} avant le {due_date} sur {iban}{bic_part}, "
+            "en indiquant {reference}."
+        ),
+        "pay_credit_note": "Cet avoir de {amount} réduit votre dû ; {reference}.",
+        "nothing_due": "Rien n'est dû : merci pour votre paiement.",
+        "details": "Détail",
+        "time_entries": "Temps passé",
+        "date": "Date",
+        "worker": "Intervenant",
+        "hours": "Heures",
+        "note": "Note",
+        "request": "Demande",
+        "contract_periods": "Périodes du contrat",
+        "contract": "Contrat",
+        "item": "Élément",
+        "period": "Période",
+        "share": "Part",
+        "page": "Page {page} sur {pages}",
+    },
+}
+
+# (thousands separator, decimal separator)
+_SEPARATORS = {"en": (",", "."), "de": (".", ","), "fr": ("\u202f", ",")}
+
+
+def labels(language: str) -> dict[str, str]:
+    """The labels of a language; an unknown language is refused."""
+    try:
+        return LABELS[language]
+    except KeyError:
+        known = ", ".join(sorted(LABELS))
+        raise InvalidValue(f"must be one of {known}", field="language", value=language) from None
+
+
+def format_decimal(value: Decimal, language: str, places: int | None = None) -> str:
+    """A number with the language's separators (``1,234.50`` / ``1.234,50``)."""
+    thousands, decimal = _SEPARATORS.get(language, _SEPARATORS["en"])
+    text = f"{value.normalize():,f}" if places is None else f"{value:,.{places}f}"
+    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", thousands)
+
+
+def format_money(money: Money, language: str) -> str:
+    """An amount rounded to its currency, with separators, then the ISO code (``1,190.00 EUR``)."""
+    places = minor_units(money.currency)
+    return f"{format_decimal(money.rounded().amount, language, places)} {money.currency}"
+
+
+def format_date(day: date | None, language: str) -> str:
+    """A date as the language writes it (ISO in English, day first in German and French)."""
+    if day is None:
+        return ""
+    if language == "de":
+        return day.strftime("%d.%m.%Y")
+    if language == "fr":
+        return day.strftime("%d/%m/%Y")
+    return day.isoformat()
+
+
+def format_percent(rate: Decimal, language: str) -> str:
+    """A tax rate as ``19 %`` / ``7.5 %``."""
+    return f"{format_decimal(rate, language)} %"

@@ -1,0 +1,257 @@
+"""What an invoice document shows, gathered once from the application and formatted.
+
+The HTML templates and the PDF layout both render this model, so the two always show the same
+numbers: the invoice's own rounded line nets, tax per category and totals, never recomputed here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+import attrs
+
+from q2c_adapters.documents.branding import Branding
+from q2c_adapters.documents.i18n import (
+    format_date,
+    format_decimal,
+    format_money,
+    format_percent,
+    labels,
+)
+from q2c_core.domain.enhancement_request import EnhancementRequest
+from q2c_core.domain.errors import NotFound
+from q2c_core.domain.invoice import InvoiceKind
+from q2c_core.domain.invoice_lines import SourceKind
+from q2c_core.domain.money import Money
+from q2c_core.domain.tax import TaxCategory, TaxRate
+
+if TYPE_CHECKING:
+    from q2c_core.application import QuoteToCash
+
+
+@attrs.frozen
+class DocumentLine:
+    """One invoice line, formatted."""
+
+    line_id: str
+    description: str
+    quantity: str
+    unit_price: str
+    tax_rate: str
+    amount: str
+
+
+@attrs.frozen
+class DocumentTax:
+    """Tax of one category, formatted."""
+
+    category: str
+    taxable: str
+    tax: str
+
+
+@attrs.frozen
+class TimeEntryDetail:
+    """A time entry an invoice line bills."""
+
+    line_id: str
+    request: str
+    work_date: str
+    worker: str
+    hours: str
+    note: str
+
+
+@attrs.frozen
+class ContractPeriodDetail:
+    """A (part of a) contract period an invoice line bills."""
+
+    line_id: str
+    contract: str
+    item: str
+    period: str
+    share: str
+
+
+@attrs.frozen
+class InvoiceDocument:
+    """Everything an invoice or credit note document shows, already formatted."""
+
+    language: str
+    labels: dict[str, str]
+    branding: Branding
+    title: str
+    is_draft: bool
+    is_credit_note: bool
+    number: str
+    issued_on: str
+    due_date: str
+    purchase_order: str
+    credits_number: str
+    customer_name: str
+    customer_address: tuple[str, ...]
+    customer_tax_id: str
+    currency: str
+    lines: tuple[DocumentLine, ...]
+    taxes: tuple[DocumentTax, ...]
+    net: str
+    tax: str
+    total: str
+    paid: str
+    credited: str
+    amount_due: str
+    has_payments: bool
+    payment_text: str
+    note: str
+    time_entries: tuple[TimeEntryDetail, ...]
+    contract_periods: tuple[ContractPeriodDetail, ...]
+
+
+def tax_label(rate: TaxRate, language: str) -> str:
+    """``S 19 %`` for a standard rate, the category code alone otherwise (``AE``, ``E``...)."""
+    if rate.category is TaxCategory.STANDARD:
+        return f"{rate.category.code} {format_percent(rate.rate, language)}"
+    return rate.category.code
+
+
+def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
+    """Gather one invoice or credit note, with its customer, details and payment text."""
+    lang = branding.language
+    text = labels(lang)
+    invoice = app.invoice(invoice_id)
+    customer = app.customer(invoice.customer_id)
+    cur = invoice.currency
+
+    def money(m: Money) -> str:
+        return format_money(m, lang)
+
+    is_credit = invoice.kind is InvoiceKind.CREDIT_NOTE
+    title = text[
+        {
+            InvoiceKind.STANDARD: "invoice",
+            InvoiceKind.DEPOSIT: "deposit",
+            InvoiceKind.CREDIT_NOTE: "credit_note",
+        }[invoice.kind]
+    ]
+    lines = tuple(
+        DocumentLine(
+            line_id=line.line_id,
+            description=line.description,
+            quantity=format_decimal(line.quantity, lang),
+            unit_price=money(line.unit_price),
+            tax_rate=tax_label(line.tax, lang),
+            amount=money(line.net),
+        )
+        for line in invoice.lines
+    )
+    taxes = tuple(
+        DocumentTax(tax_label(s.tax_rate, lang), money(s.taxable), money(s.tax))
+        for s in invoice.tax_subtotals
+    )
+    time_entries: list[TimeEntryDetail] = []
+    periods: list[ContractPeriodDetail] = []
+    requests: dict[UUID, EnhancementRequest] = {}
+    for line in invoice.lines:
+        source = line.source
+        if source is None:
+            continue
+        if source.request_id is not None and source.time_entry_ids:
+            request = requests.get(source.request_id)
+            if request is None:
+                try:
+                    request = app.request(source.request_id)
+                except NotFound:
+                    continue
+                requests[source.request_id] = request
+            wanted = set(source.time_entry_ids)
+            for work in request.work:
+                e = work.entry
+                if e.entry_id in wanted:
+                    time_entries.append(
+                        TimeEntryDetail(
+                            line_id=line.line_id,
+                            request=request.title,
+                            work_date=format_date(e.work_date, lang),
+                            worker=e.worker,
+                            hours=format_decimal(e.hours, lang),
+                            note=e.note,
+                        )
+                    )
+        if source.kind is SourceKind.CONTRACT_PERIOD or (
+            source.contract_id is not None and source.period is not None
+        ):
+            contract_label, item = "", source.sub_contract_id or ""
+            if source.contract_id is not None:
+                try:
+                    contract = app.contract(source.contract_id)
+                    contract_label = contract.number
+                    sub = contract.sub_contracts.get(source.sub_contract_id or "")
+                    if sub is not None:
+                        item = f"{sub.sub_id} {sub.description}"
+                except NotFound:
+                    pass
+            period = ""
+            if source.period is not None:
+                last = source.period.end - timedelta(days=1)
+                period = f"{format_date(source.period.start, lang)} – {format_date(last, lang)}"
+            share = format_decimal(source.fraction, lang, 4) if source.fraction is not None else ""
+            periods.append(ContractPeriodDetail(line.line_id, contract_label, item, period, share))
+    credits_number = ""
+    if invoice.credits_invoice_id is not None:
+        try:
+            credits_number = app.invoice(invoice.credits_invoice_id).number or ""
+        except NotFound:
+            credits_number = ""
+    reference = invoice.number or ""
+    due = invoice.outstanding
+    if is_credit:
+        payment_text = text["pay_credit_note"].format(
+            amount=money(invoice.total), reference=f"{text['credits']} {credits_number}"
+        )
+    elif not due.is_positive() and invoice.is_issued:
+        payment_text = text["nothing_due"]
+    else:
+        amount_due = due if invoice.is_issued else invoice.total
+        values = {
+            "amount": money(amount_due),
+            "reference": reference or "-",
+            "due_date": format_date(invoice.due_date, lang) or "-",
+            "iban": branding.iban or "-",
+            "bic": branding.bic,
+            "bank": branding.bank,
+            "bic_part": f" (BIC {branding.bic})" if branding.bic else "",
+        }
+        template = branding.payment_instructions or text["pay_by_transfer"]
+        payment_text = template.format(**values)
+    return InvoiceDocument(
+        language=lang,
+        labels=text,
+        branding=branding,
+        title=title,
+        is_draft=not invoice.is_issued,
+        is_credit_note=is_credit,
+        number=invoice.number or "",
+        issued_on=format_date(invoice.issued_on or invoice.drafted_on, lang),
+        due_date=format_date(invoice.due_date, lang),
+        purchase_order=invoice.purchase_order_number or "",
+        credits_number=credits_number,
+        customer_name=customer.name,
+        customer_address=tuple(x.strip() for x in customer.address.splitlines() if x.strip()),
+        customer_tax_id=customer.tax_id,
+        currency=cur,
+        lines=lines,
+        taxes=taxes,
+        net=money(invoice.net),
+        tax=money(invoice.tax),
+        total=money(invoice.total),
+        paid=money(invoice.paid),
+        credited=money(invoice.credited),
+        amount_due=money(invoice.outstanding if invoice.is_issued else invoice.total),
+        has_payments=invoice.paid.is_positive() or invoice.credited.is_positive(),
+        payment_text=payment_text,
+        note=invoice.note,
+        time_entries=tuple(time_entries),
+        contract_periods=tuple(periods),
+    )

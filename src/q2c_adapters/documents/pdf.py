@@ -1,0 +1,257 @@
+"""Branded PDF invoices and credit notes with fpdf2 (pure Python: ``pip install`` is enough).
+
+The text face is DejaVu Sans, shipped in ``fonts/`` (Bitstream Vera licence, see fonts/LICENSE),
+so names and symbols outside Latin-1 print as they are. Every page repeats the letterhead and the
+table headings and ends with "Page n of N"; the detail section lists the time entries and
+contract periods the lines bill.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from q2c_adapters.documents.branding import Branding
+from q2c_adapters.documents.model import InvoiceDocument, build_document
+
+if TYPE_CHECKING:
+    from q2c_core.application import QuoteToCash
+
+FONTS = Path(__file__).parent / "fonts"
+FONT = "DejaVu"
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg"}
+
+
+class _InvoicePDF(FPDF):
+    """An A4 page with the seller's letterhead on top and the page number at the bottom."""
+
+    def __init__(self, doc: InvoiceDocument) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.doc = doc
+        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_margins(18, 18, 18)
+        self.set_auto_page_break(auto=True, margin=22)
+        self.alias_nb_pages()
+        self.set_title(f"{doc.title} {doc.number}".strip())
+        self.set_author(doc.branding.company_name)
+        self.set_creator("q2c")
+
+    def header(self) -> None:
+        b = self.doc.branding
+        top = self.get_y()
+        logo = Path(b.logo) if b.logo and not b.logo.startswith(("http", "data:")) else None
+        if logo is not None and logo.suffix.lower() in _IMAGE_SUFFIXES and logo.is_file():
+            self.image(str(logo), x=self.l_margin, y=top, h=14)
+        self.set_font(FONT, "B", 13)
+        self.set_text_color(*b.colour_rgb())
+        self.cell(0, 7, b.company_name, align="R", new_x="LMARGIN", new_y="NEXT")
+        self.set_font(FONT, "", 8)
+        self.set_text_color(80, 80, 80)
+        contact = [*b.address, b.email, b.phone, b.website]
+        self.cell(
+            0, 4, " · ".join(x for x in contact if x), align="R", new_x="LMARGIN", new_y="NEXT"
+        )
+        self.set_y(max(self.get_y(), top + 15))
+        self.set_draw_color(*b.colour_rgb())
+        self.set_line_width(0.8)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.ln(4)
+        self.set_text_color(0, 0, 0)
+
+    def footer(self) -> None:
+        b = self.doc.branding
+        self.set_y(-16)
+        self.set_font(FONT, "", 7)
+        self.set_text_color(90, 90, 90)
+        bank = " · ".join(
+            x for x in (b.company_name, f"IBAN {b.iban}" if b.iban else "", b.bic, b.tax_id) if x
+        )
+        self.cell(0, 4, b.footer or bank, align="L", new_x="LMARGIN", new_y="NEXT")
+        if b.footer:
+            self.cell(0, 4, bank, align="L")
+        page = self.doc.labels["page"].format(page=self.page_no(), pages="{nb}")
+        self.set_xy(self.l_margin, -12)
+        self.cell(0, 4, page, align="R")
+
+
+def _heading_style(doc: InvoiceDocument) -> FontFace:
+    return FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=doc.branding.colour_rgb())
+
+
+def _table(
+    pdf: _InvoicePDF,
+    doc: InvoiceDocument,
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    align: Sequence[str],
+    size: float = 8.5,
+) -> None:
+    pdf.set_font(FONT, "", size)
+    options: dict[str, Any] = {
+        "col_widths": tuple(widths),
+        "text_align": tuple(align),
+        "headings_style": _heading_style(doc),
+        "line_height": size * 0.55,
+        "padding": 1,
+        "borders_layout": "HORIZONTAL_LINES",
+        "width": pdf.epw,
+    }
+    with pdf.table(**options) as table:
+        for values in rows:
+            row = table.row()
+            for value in values:
+                row.cell(value)
+
+
+def _section(pdf: _InvoicePDF, doc: InvoiceDocument, title: str) -> None:
+    pdf.ln(3)
+    if pdf.get_y() > pdf.h - 50:
+        pdf.add_page()
+    pdf.set_font(FONT, "B", 11)
+    pdf.set_text_color(*doc.branding.colour_rgb())
+    pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+
+
+def _pair(pdf: _InvoicePDF, label: str, value: str, bold: bool = False) -> None:
+    pdf.set_font(FONT, "B" if bold else "", 9.5 if bold else 9)
+    width = 60
+    pdf.set_x(pdf.w - pdf.r_margin - width - 40)
+    pdf.cell(60, 5.5, label, align="L")
+    pdf.cell(40, 5.5, value, align="R", new_x="LMARGIN", new_y="NEXT")
+
+
+def render_document_pdf(doc: InvoiceDocument) -> bytes:
+    """Lay out a gathered document as a PDF."""
+    t = doc.labels
+    pdf = _InvoicePDF(doc)
+    pdf.add_page()
+
+    # parties and meta
+    top = pdf.get_y()
+    pdf.set_font(FONT, "", 8)
+    pdf.set_text_color(90, 90, 90)
+    pdf.cell(90, 4.5, t["bill_to"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(90, 5, doc.customer_name, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 9)
+    for line in doc.customer_address:
+        pdf.cell(90, 4.5, line, new_x="LMARGIN", new_y="NEXT")
+    if doc.customer_tax_id:
+        pdf.cell(
+            90, 4.5, f"{t['customer_tax_id']}: {doc.customer_tax_id}", new_x="LMARGIN", new_y="NEXT"
+        )
+    left_bottom = pdf.get_y()
+    meta = [
+        (t["number"], doc.number),
+        (t["issued_on"], doc.issued_on),
+        (t["due_date"], "" if doc.is_credit_note else doc.due_date),
+        (t["po"], doc.purchase_order),
+        (t["credits"], doc.credits_number),
+    ]
+    pdf.set_y(top)
+    for label, value in meta:
+        if value:
+            pdf.set_x(pdf.w - pdf.r_margin - 80)
+            pdf.set_font(FONT, "", 9)
+            pdf.cell(40, 4.5, label)
+            pdf.set_font(FONT, "B", 9)
+            pdf.cell(40, 4.5, value, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 4)
+
+    pdf.set_font(FONT, "B", 16)
+    pdf.set_text_color(*doc.branding.colour_rgb())
+    pdf.cell(0, 9, f"{doc.title} {doc.number}".strip(), new_x="LMARGIN", new_y="NEXT")
+    if doc.is_draft:
+        pdf.set_font(FONT, "B", 10)
+        pdf.set_text_color(176, 0, 32)
+        pdf.cell(0, 6, t["draft"], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(2)
+
+    # lines
+    rows = [
+        [t["line"], t["description"], t["quantity"], t["unit_price"], t["tax_rate"], t["amount"]]
+    ]
+    rows += [
+        [x.line_id, x.description, x.quantity, x.unit_price, x.tax_rate, x.amount]
+        for x in doc.lines
+    ]
+    _table(pdf, doc, rows, (10, 74, 16, 28, 18, 28), ("L", "L", "R", "R", "L", "R"))
+
+    # totals
+    pdf.ln(2)
+    if pdf.get_y() > pdf.h - 60:
+        pdf.add_page()
+    _pair(pdf, t["net"], doc.net)
+    for tax in doc.taxes:
+        _pair(pdf, f"{t['tax']} {tax.category}", tax.tax)
+    _pair(pdf, t["total"], doc.total, bold=True)
+    if doc.has_payments:
+        _pair(pdf, t["paid"], doc.paid)
+        _pair(pdf, t["credited"], doc.credited)
+        _pair(pdf, t["amount_due"], doc.amount_due, bold=True)
+
+    # tax per category
+    _section(pdf, doc, t["tax_summary"])
+    tax_rows = [[t["tax_category"], t["taxable"], t["tax"]]]
+    tax_rows += [[x.category, x.taxable, x.tax] for x in doc.taxes]
+    _table(pdf, doc, tax_rows, (60, 57, 57), ("L", "R", "R"))
+
+    # payment instructions
+    _section(pdf, doc, t["payment"])
+    pdf.set_font(FONT, "", 9)
+    pdf.set_fill_color(*doc.branding.colour_rgb("accent"))
+    text = doc.payment_text + (f"\n{doc.branding.bank}" if doc.branding.bank else "")
+    pdf.multi_cell(0, 5, text, fill=True, new_x="LMARGIN", new_y="NEXT")
+    if doc.note:
+        pdf.ln(2)
+        pdf.multi_cell(0, 5, doc.note, new_x="LMARGIN", new_y="NEXT")
+
+    # details
+    if doc.time_entries or doc.contract_periods:
+        _section(pdf, doc, t["details"])
+    if doc.time_entries:
+        pdf.set_font(FONT, "B", 9.5)
+        pdf.cell(0, 6, t["time_entries"], new_x="LMARGIN", new_y="NEXT")
+        entry_rows = [[t["line"], t["request"], t["date"], t["worker"], t["hours"], t["note"]]]
+        entry_rows += [
+            [e.line_id, e.request, e.work_date, e.worker, e.hours, e.note] for e in doc.time_entries
+        ]
+        _table(pdf, doc, entry_rows, (10, 40, 22, 26, 18, 58), ("L", "L", "L", "L", "R", "L"), 8)
+    if doc.contract_periods:
+        pdf.ln(2)
+        pdf.set_font(FONT, "B", 9.5)
+        pdf.cell(0, 6, t["contract_periods"], new_x="LMARGIN", new_y="NEXT")
+        period_rows = [[t["line"], t["contract"], t["item"], t["period"], t["share"]]]
+        period_rows += [
+            [p.line_id, p.contract, p.item, p.period, p.share] for p in doc.contract_periods
+        ]
+        _table(pdf, doc, period_rows, (10, 28, 62, 52, 22), ("L", "L", "L", "L", "R"), 8)
+    return bytes(pdf.output())
+
+
+def render_pdf(app: QuoteToCash, invoice_id: UUID, branding: Branding | None = None) -> bytes:
+    """An invoice or credit note as PDF bytes."""
+    return render_document_pdf(build_document(app, invoice_id, branding or Branding()))
+
+
+class PdfInvoiceRenderer:
+    """The ``DocumentRenderer`` port for PDF."""
+
+    media_type = "application/pdf"
+
+    def __init__(self, app: QuoteToCash, branding: Branding | None = None) -> None:
+        self.app = app
+        self.branding = branding or Branding()
+
+    def render(self, invoice_id: UUID) -> bytes:
+        """The PDF's bytes."""
+        return render_pdf(self.app, invoice_id, self.branding)

@@ -1,0 +1,263 @@
+"""Branded invoice documents: HTML from overridable templates, PDF read back with pypdf."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+import pypdf
+import pytest
+from PIL import Image
+
+from q2c_adapters.documents import (
+    Branding,
+    HtmlInvoiceRenderer,
+    PdfInvoiceRenderer,
+    render_html,
+    render_pdf,
+)
+from q2c_core import (
+    BillingFrequency,
+    CreditDisposition,
+    InvalidValue,
+    InvoiceLine,
+    LineSource,
+    Money,
+    Period,
+    PricePoint,
+    QuoteToCash,
+    SourceKind,
+    SubContract,
+    SubContractKind,
+    TaxCategory,
+    TaxRate,
+    TimeEntry,
+)
+from q2c_core.ports import DocumentRenderer
+
+A = "alice"
+EUR = "EUR"
+BRAND = Branding(
+    company_name="Q2C Services GmbH",
+    address="Werkstr. 5\n20095 Hamburg",
+    iban="DE89370400440532013000",
+    bic="COBADEFFXXX",
+    tax_id="DE999999999",
+    footer="Geschäftsführerin: Eva Example · Preise in €",
+)
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    assert data.startswith(b"%PDF-")
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+def approve_and_issue(app: QuoteToCash, invoice: UUID, on: date) -> str:
+    app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+    return app.issue_invoice(invoice, issued_on=on, actor="bea")
+
+
+def big_invoice(app: QuoteToCash, entries: int = 90) -> tuple[UUID, UUID]:
+    c = app.register_customer(
+        "Müller & Söhne GmbH",
+        EUR,
+        account_manager="mia",
+        actor=A,
+        tax_rate=TaxRate.standard(19),
+        address="Hauptstr. 1\n10115 Berlin",
+        tax_id="DE123456789",
+    )
+    r = app.open_request(c, "CSV export", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(r, hours=400, rate=Money.of("100", EUR), actor=A)
+    app.send_quote(r, sent_on=date(2024, 3, 2), actor=A)
+    app.receive_purchase_order(
+        r, number="PO-77", amount=Money.of("40000", EUR), received_on=date(2024, 3, 3), actor=A
+    )
+    app.authorize_work(r, authorized_on=date(2024, 3, 4), actor=A)
+    for i in range(entries):
+        entry = TimeEntry(
+            f"t{i}", "bob", date(2024, 3, 5), Decimal("1.5"), Money.of("100", EUR), note=f"step {i}"
+        )
+        app.log_work(r, entry, actor="bob")
+    app.complete_request(r, completed_on=date(2024, 3, 7), actor=A)
+    invoice = app.draft_request_invoice(r, drafted_on=date(2024, 3, 8), actor="billy")
+    approve_and_issue(app, invoice, date(2024, 3, 9))
+    return c, invoice
+
+
+def test_a_long_invoice_prints_on_numbered_pages_with_its_totals(app: QuoteToCash) -> None:
+    _, invoice = big_invoice(app)
+    inv = app.invoice(invoice)
+    assert inv.total == Money.of("16065.00", EUR)  # 90 x 150.00 net + 19 % tax once
+    pages = pdf_pages(render_pdf(app, invoice, BRAND))
+    n = len(pages)
+    assert n >= 3
+    for i, text in enumerate(pages, start=1):
+        assert f"Page {i} of {n}" in text
+        assert "Q2C Services GmbH" in text  # letterhead on every page
+        assert "Description" in text or "Date" in text  # table headings repeat
+    everything = "\n".join(pages)
+    assert "Invoice INV-000001" in pages[0]
+    assert "Müller & Söhne GmbH" in pages[0] and "PO-77" in pages[0]
+    for line in inv.lines:
+        assert re.search(rf"\b{line.line_id}\b", everything)
+    assert "Net total 13,500.00 EUR" in everything
+    assert "Tax S 19 % 2,565.00 EUR" in everything
+    assert "Total 16,065.00 EUR" in everything
+    # tax per category table, payment instructions with the amount due and the bank account
+    assert "S 19 % 13,500.00 EUR 2,565.00 EUR" in everything
+    assert "Please transfer 16,065.00 EUR by 2024-04-08 to DE89370400440532013000" in " ".join(
+        everything.split()
+    )
+    # the detail section: every time entry, with its date, worker, hours and note
+    assert "Time entries" in everything
+    assert everything.count("2024-03-05 bob 1.5 step") == 90
+    assert "Preise in €" in everything  # DejaVu prints what Latin-1 cannot
+
+
+def test_tax_is_shown_per_category_as_the_invoice_computes_it(app: QuoteToCash) -> None:
+    """Known answer: three lines of 0.10 at 25 % give 0.08 tax on the category, not 0.09."""
+    c = app.register_customer("Tiny AB", "EUR", account_manager="mia", actor=A)
+    src = LineSource(SourceKind.MANUAL, note="known answer")
+    lines = [
+        InvoiceLine(
+            f"L{i}", f"Item {i}", Decimal(1), Money.of("0.10", EUR), TaxRate.standard(25), src
+        )
+        for i in (1, 2, 3)
+    ]
+    lines.append(
+        InvoiceLine(
+            "L4",
+            "Reverse-charged service",
+            Decimal(2),
+            Money.of("50", EUR),
+            TaxRate.none(TaxCategory.REVERSE_CHARGE),
+            src,
+        )
+    )
+    invoice = app.draft_invoice(c, lines, drafted_on=date(2024, 5, 1), actor="billy")
+    approve_and_issue(app, invoice, date(2024, 5, 2))
+    text = "\n".join(pdf_pages(render_pdf(app, invoice)))
+    assert "S 25 % 0.30 EUR 0.08 EUR" in text
+    assert "AE 100.00 EUR 0.00 EUR" in text
+    assert "Total 100.38 EUR" in text
+    html = render_html(app, invoice)
+    assert "0.08 EUR" in html and "0.09 EUR" not in html
+
+
+def test_a_credit_note_names_the_invoice_it_credits(app: QuoteToCash) -> None:
+    _, invoice = big_invoice(app, entries=3)
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L2"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="goodwill",
+        drafted_on=date(2024, 3, 20),
+        actor="billy",
+    )
+    approve_and_issue(app, note, date(2024, 3, 21))
+    pages = pdf_pages(render_pdf(app, note, BRAND))
+    text = " ".join("\n".join(pages).split())
+    assert "Credit note CN-000001" in text
+    assert "Credits invoice INV-000001" in text
+    assert "178.50 EUR" in text  # 150.00 + 19 %
+    assert "Page 1 of 1" in text
+    # the original invoice now shows what was credited and what is still due
+    original = " ".join("\n".join(pdf_pages(render_pdf(app, invoice, BRAND))).split())
+    assert "Credited 178.50 EUR" in original and "Amount due 357.00 EUR" in original
+
+
+def test_contract_periods_are_listed_in_the_details(app: QuoteToCash) -> None:
+    c = app.register_customer("Acme", EUR, account_manager="mia", actor=A)
+    k = app.sign_contract(
+        c,
+        number="MC-1",
+        term=Period(date(2024, 1, 1), date(2025, 1, 1)),
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=date(2024, 1, 1),
+        actor=A,
+        sub_contracts=[
+            SubContract(
+                "s1",
+                "ERP licence",
+                SubContractKind.LICENCE,
+                date(2024, 1, 1),
+                [PricePoint(date(2024, 1, 1), Money.of(1200, EUR))],
+            )
+        ],
+    )
+    line = InvoiceLine(
+        "L1",
+        "ERP licence, January",
+        Decimal(1),
+        Money.of("100", EUR),
+        TaxRate.standard(0),
+        LineSource(
+            SourceKind.CONTRACT_PERIOD,
+            contract_id=k,
+            sub_contract_id="s1",
+            period=Period(date(2024, 1, 1), date(2024, 2, 1)),
+            fraction=Decimal("0.0847"),
+        ),
+    )
+    invoice = app.draft_invoice(c, [line], drafted_on=date(2024, 1, 1), actor="billy")
+    html = render_html(app, invoice, BRAND)
+    assert "Contract periods" in html and "MC-1" in html and "s1 ERP licence" in html
+    assert "2024-01-01 – 2024-01-31" in html
+    text = "\n".join(pdf_pages(render_pdf(app, invoice, BRAND)))
+    assert "MC-1 s1 ERP licence 2024-01-01 – 2024-01-31 0.0847" in text
+    # not issued yet: it says so, in both
+    assert "DRAFT" in text and "DRAFT" in html
+
+
+def test_html_speaks_german_with_a_user_template_logo_and_colours(
+    app: QuoteToCash, tmp_path: Path
+) -> None:
+    _, invoice = big_invoice(app, entries=2)
+    Image.new("RGB", (40, 20), (170, 51, 0)).save(tmp_path / "logo.png")
+    (tmp_path / "brand.toml").write_text(
+        'company_name = "Q2C Services GmbH"\nlogo = "logo.png"\nprimary_colour = "#aa3300"\n'
+        'language = "de"\niban = "DE89370400440532013000"\n'
+    )
+    brand = Branding.load(tmp_path / "brand.toml")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "invoice.html").write_text(
+        '{% extends "q2c/invoice.html" %}'
+        "{% block footer %}<footer>Custom footer for {{ doc.customer_name }}</footer>"
+        "{% endblock %}"
+    )
+    html = HtmlInvoiceRenderer(app, brand, templates).render(invoice).decode()
+    assert "Rechnung INV-000001" in html
+    assert "Gesamtbetrag" in html and "357,00 EUR" in html  # German separators
+    assert "Zeiteinträge" in html
+    assert "--primary: #aa3300" in html
+    assert "data:image/png;base64," in html
+    assert "Custom footer for Müller &amp; Söhne GmbH" in html  # escaped
+    pdf = PdfInvoiceRenderer(app, brand).render(invoice)
+    text = "\n".join(pdf_pages(pdf))
+    assert "Rechnung INV-000001" in text and "Seite 1 von 1" in text
+    assert "Gesamtbetrag 357,00 EUR" in text
+
+
+def test_renderers_fit_the_port_and_branding_refuses_bad_values(app: QuoteToCash) -> None:
+    assert isinstance(HtmlInvoiceRenderer(app), DocumentRenderer)
+    assert isinstance(PdfInvoiceRenderer(app), DocumentRenderer)
+    with pytest.raises(InvalidValue) as caught:
+        Branding(primary_colour="red;} body{display:none")
+    assert caught.value.field == "primary_colour"
+    _, invoice = big_invoice(app, entries=1)
+    with pytest.raises(InvalidValue) as unknown:
+        render_html(app, invoice, Branding(language="xx"))
+    assert unknown.value.field == "language"
+
+
+def test_french_labels(app: QuoteToCash) -> None:
+    _, invoice = big_invoice(app, entries=1)
+    html = render_html(app, invoice, Branding(language="fr"))
+    assert "Facture INV-000001" in html and "Total TTC" in html
