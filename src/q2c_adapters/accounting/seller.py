@@ -1,0 +1,147 @@
+"""Who sends the invoice and who receives it, as e-invoicing needs them.
+
+q2c's ``Customer`` holds name, country, VAT id and address; e-invoices also need electronic
+addresses (PEPPOL endpoints) and the seller's bank account. ``SellerProfile`` is configured once;
+``BuyerParty`` is built from a customer, with an explicit endpoint or one derived from the VAT id.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+from q2c_core.domain.customer import Customer
+from q2c_core.domain.errors import InvalidValue
+
+# PEPPOL Electronic Address Scheme codes for VAT numbers, by country (EAS code list).
+VAT_SCHEMES: dict[str, str] = {
+    "AD": "9922", "AL": "9923", "AT": "9914", "BA": "9924", "BE": "9925", "BG": "9926",
+    "CH": "9927", "CY": "9928", "CZ": "9929", "DE": "9930", "EE": "9931", "ES": "9920",
+    "FR": "9957", "GB": "9932", "GR": "9933", "HR": "9934", "HU": "9910", "IE": "9935",
+    "IT": "0211", "LI": "9936", "LT": "9937", "LU": "9938", "LV": "9939", "MC": "9940",
+    "ME": "9941", "MK": "9942", "MT": "9943", "NL": "9944", "PL": "9945", "PT": "9946",
+    "RO": "9947", "RS": "9948", "SI": "9949", "SK": "9950", "SM": "9951", "TR": "9952",
+    "VA": "9953",
+}  # fmt: skip
+
+
+def _country(value: str, field: str) -> None:
+    if not re.fullmatch(r"[A-Z]{2}", value):
+        raise InvalidValue("must be an ISO 3166-1 alpha-2 code like BE", field=field, value=value)
+
+
+def iban_valid(iban: str) -> bool:
+    """ISO 13616 check: country, check digits, and the mod-97 remainder of 1."""
+    compact = iban.replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", compact):
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4])
+    return int(digits) % 97 == 1
+
+
+@attrs.frozen
+class Endpoint:
+    """A PEPPOL electronic address: EAS scheme code and identifier."""
+
+    scheme: str
+    identifier: str
+
+    def __attrs_post_init__(self) -> None:
+        if not re.fullmatch(r"\d{4}", self.scheme):
+            raise InvalidValue("must be a 4-digit EAS code", field="endpoint.scheme")
+        if not self.identifier.strip():
+            raise InvalidValue("must not be empty", field="endpoint.identifier")
+
+    @classmethod
+    def from_vat(cls, vat_id: str, country: str, field: str = "endpoint") -> Endpoint:
+        """The VAT-number endpoint of a country (``BE0123456749`` -> 9925)."""
+        if country not in VAT_SCHEMES or not vat_id.strip():
+            raise InvalidValue(
+                f"no VAT-based PEPPOL scheme for {country!r} with VAT id {vat_id!r}; "
+                "give the endpoint explicitly",
+                field=field,
+            )
+        return cls(VAT_SCHEMES[country], vat_id.replace(" ", ""))
+
+
+@attrs.frozen
+class SellerProfile:
+    """The seller on every e-invoice: legal identity, address, VAT id and bank account."""
+
+    legal_name: str
+    registration_id: str
+    vat_id: str
+    street: str
+    city: str
+    postal_code: str
+    country: str
+    iban: str
+    bic: str = ""
+    trading_name: str = ""
+    endpoint: Endpoint | None = None
+    email: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("legal_name", "registration_id", "street", "city", "postal_code"):
+            if not str(getattr(self, name)).strip():
+                raise InvalidValue("must not be empty", field=f"seller.{name}")
+        _country(self.country, "seller.country")
+        if self.vat_id and not self.vat_id[:2].isalpha():
+            raise InvalidValue(
+                "must start with the ISO country prefix (BR-CO-09)",
+                field="seller.vat_id",
+                value=self.vat_id,
+            )
+        if not iban_valid(self.iban):
+            raise InvalidValue("is not a valid IBAN", field="seller.iban", value=self.iban)
+        if self.bic and not re.fullmatch(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?", self.bic):
+            raise InvalidValue("is not a valid BIC", field="seller.bic", value=self.bic)
+        if self.endpoint is None:
+            object.__setattr__(
+                self, "endpoint", Endpoint.from_vat(self.vat_id, self.country, "seller.endpoint")
+            )
+
+    @property
+    def name(self) -> str:
+        """The name shown on documents."""
+        return self.trading_name or self.legal_name
+
+    @property
+    def electronic_address(self) -> Endpoint:
+        """The seller's PEPPOL endpoint."""
+        assert self.endpoint is not None
+        return self.endpoint
+
+
+@attrs.frozen
+class BuyerParty:
+    """The buyer on an e-invoice."""
+
+    name: str
+    country: str
+    endpoint: Endpoint
+    address: str = ""
+    vat_id: str = ""
+    reference: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.name.strip():
+            raise InvalidValue("must not be empty", field="buyer.name")
+        _country(self.country, "buyer.country")
+
+    @classmethod
+    def from_customer(
+        cls, customer: Customer, *, endpoint: Endpoint | None = None, reference: str = ""
+    ) -> BuyerParty:
+        """The customer as buyer; without an endpoint, its VAT id's PEPPOL address is used."""
+        country = customer.country.strip().upper()
+        _country(country, "customer.country")
+        return cls(
+            name=customer.name,
+            country=country,
+            endpoint=endpoint or Endpoint.from_vat(customer.tax_id, country, "buyer.endpoint"),
+            address=customer.address,
+            vat_id=customer.tax_id.replace(" ", ""),
+            reference=reference,
+        )

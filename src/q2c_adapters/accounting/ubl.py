@@ -1,0 +1,347 @@
+"""UBL 2.1 invoices and credit notes following PEPPOL BIS Billing 3.0, built with lxml.
+
+Amounts are q2c's own, never recomputed: line nets rounded once per line, tax rounded once per
+category (three lines of 0.10 at 25 % carry 0.08 tax, not 0.09), totals as the invoice states
+them. A standard or deposit invoice becomes ``Invoice`` (type 380 / 386); a credit note becomes
+``CreditNote`` (381) with a ``BillingReference`` to the invoice it credits.
+
+What EN 16931 forbids is refused with a typed error before any XML is written: an unissued
+invoice, a currency with more than two decimals, a standard rate of 0 %, "outside the scope of
+VAT" mixed with other categories, reverse charge or intra-community supply without the buyer's
+VAT id.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from lxml import etree
+
+from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile
+from q2c_core.app_base import BaseApp
+from q2c_core.domain.customer import Customer
+from q2c_core.domain.errors import InvalidTransition, InvalidValue
+from q2c_core.domain.invoice import Invoice, InvoiceKind
+from q2c_core.domain.invoice_lines import InvoiceLine
+from q2c_core.domain.money import Money, minor_units
+from q2c_core.domain.tax import TaxCategory, TaxRate
+
+CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+NS_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+MEDIA_TYPE = "application/xml"
+
+INVOICE_TYPE_CODES = {InvoiceKind.STANDARD: "380", InvoiceKind.DEPOSIT: "386"}
+CREDIT_NOTE_TYPE_CODE = "381"
+EXEMPTION_REASONS: dict[TaxCategory, str] = {
+    TaxCategory.EXEMPT: "Exempt from VAT",
+    TaxCategory.REVERSE_CHARGE: "Reverse charge: VAT to be accounted for by the buyer",
+    TaxCategory.INTRA_COMMUNITY: "Intra-community supply, exempt from VAT",
+    TaxCategory.EXPORT: "Export outside the EU, exempt from VAT",
+    TaxCategory.OUTSIDE_SCOPE: "Not subject to VAT",
+}
+R120_TOLERANCE = Decimal("0.02")
+NEEDS_BUYER_VAT = (TaxCategory.REVERSE_CHARGE, TaxCategory.INTRA_COMMUNITY)
+
+
+class _Builder:
+    """Appends UBL elements in schema order."""
+
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+        self.places = minor_units(currency)
+
+    def cbc(self, parent: Any, tag: str, text: str, **attrib: str) -> Any:
+        el = etree.SubElement(parent, f"{{{CBC}}}{tag}", attrib)
+        el.text = text
+        return el
+
+    def cac(self, parent: Any, name: str) -> Any:
+        return etree.SubElement(parent, f"{{{CAC}}}{name}")
+
+    def amount(self, parent: Any, name: str, money: Money) -> Any:
+        if money.currency != self.currency:
+            raise InvalidValue(
+                f"{name} is in {money.currency}, the document in {self.currency}", field=name
+            )
+        return self.cbc(parent, name, f"{money.amount:.{self.places}f}", currencyID=self.currency)
+
+    def tax_category(self, parent: Any, name: str, rate: TaxRate, *, reason: bool) -> None:
+        category = self.cac(parent, name)
+        self.cbc(category, "ID", rate.category.code)
+        if rate.category is not TaxCategory.OUTSIDE_SCOPE:
+            self.cbc(category, "Percent", _decimal(rate.rate))
+        if reason and rate.category in EXEMPTION_REASONS:
+            self.cbc(category, "TaxExemptionReason", EXEMPTION_REASONS[rate.category])
+        self.cbc(self.cac(category, "TaxScheme"), "ID", "VAT")
+
+
+def _decimal(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text if text not in ("-0", "") else "0"
+
+
+def _party(
+    b: _Builder,
+    parent: Any,
+    *,
+    endpoint: Endpoint,
+    name: str,
+    street: str,
+    city: str,
+    postal_code: str,
+    country: str,
+    vat_id: str,
+    legal_name: str,
+    registration_id: str,
+    email: str = "",
+) -> None:
+    party = b.cac(parent, "Party")
+    b.cbc(party, "EndpointID", endpoint.identifier, schemeID=endpoint.scheme)
+    b.cbc(b.cac(party, "PartyName"), "Name", name)
+    address = b.cac(party, "PostalAddress")
+    if street:
+        b.cbc(address, "StreetName", street)
+    if city:
+        b.cbc(address, "CityName", city)
+    if postal_code:
+        b.cbc(address, "PostalZone", postal_code)
+    b.cbc(b.cac(address, "Country"), "IdentificationCode", country)
+    if vat_id:
+        scheme = b.cac(party, "PartyTaxScheme")
+        b.cbc(scheme, "CompanyID", vat_id)
+        b.cbc(b.cac(scheme, "TaxScheme"), "ID", "VAT")
+    legal = b.cac(party, "PartyLegalEntity")
+    b.cbc(legal, "RegistrationName", legal_name)
+    if registration_id:
+        b.cbc(legal, "CompanyID", registration_id)
+    if email:
+        b.cbc(b.cac(party, "Contact"), "ElectronicMail", email)
+
+
+def _check(invoice: Invoice, buyer: BuyerParty) -> list[TaxCategory]:
+    if not invoice.is_issued or invoice.number is None or invoice.issued_on is None:
+        raise InvalidTransition(
+            "only an issued invoice becomes an e-invoice",
+            field="status",
+            aggregate_id=invoice.id,
+            value=invoice.status,
+        )
+    if minor_units(invoice.currency) > 2:
+        raise InvalidValue(
+            "EN 16931 amounts have at most two decimals",
+            field="currency",
+            aggregate_id=invoice.id,
+            value=invoice.currency,
+        )
+    categories = list(dict.fromkeys(line.tax.category for line in invoice.lines))
+    for line in invoice.lines:
+        if line.tax.category is TaxCategory.STANDARD and line.tax.rate == 0:
+            raise InvalidValue(
+                f"line {line.line_id}: a standard rate must be above 0 % (BR-S-05); "
+                "use zero-rated (Z) or exempt (E)",
+                field="lines.tax",
+                aggregate_id=invoice.id,
+            )
+    if TaxCategory.OUTSIDE_SCOPE in categories and len(categories) > 1:
+        raise InvalidValue(
+            "an invoice outside the scope of VAT (O) carries no other category (BR-O-11)",
+            field="lines.tax",
+            aggregate_id=invoice.id,
+        )
+    if any(c in NEEDS_BUYER_VAT for c in categories) and not buyer.vat_id:
+        raise InvalidValue(
+            "reverse charge and intra-community supply need the buyer's VAT id",
+            field="buyer.vat_id",
+            aggregate_id=invoice.id,
+        )
+    return categories
+
+
+def ubl_document(
+    invoice: Invoice,
+    *,
+    seller: SellerProfile,
+    buyer: BuyerParty,
+    credited: Invoice | None = None,
+) -> bytes:
+    """The invoice or credit note as a UBL 2.1 / PEPPOL BIS 3 document (UTF-8 XML bytes).
+
+    ``credited`` is the invoice a credit note credits (its number and date are referenced).
+    """
+    categories = _check(invoice, buyer)
+    credit = invoice.kind is InvoiceKind.CREDIT_NOTE
+    if credit and (credited is None or credited.id != invoice.credits_invoice_id):
+        raise InvalidValue(
+            "a credit note needs the invoice it credits",
+            field="credited",
+            aggregate_id=invoice.id,
+        )
+    assert invoice.number is not None and invoice.issued_on is not None
+    outside = categories == [TaxCategory.OUTSIDE_SCOPE]
+    b = _Builder(invoice.currency)
+    ns = NS_CREDIT_NOTE if credit else NS_INVOICE
+    nsmap: Any = {None: ns, "cac": CAC, "cbc": CBC}
+    root = etree.Element(f"{{{ns}}}{'CreditNote' if credit else 'Invoice'}", nsmap=nsmap)
+    b.cbc(root, "CustomizationID", CUSTOMIZATION_ID)
+    b.cbc(root, "ProfileID", PROFILE_ID)
+    b.cbc(root, "ID", invoice.number)
+    b.cbc(root, "IssueDate", invoice.issued_on.isoformat())
+    if credit:
+        b.cbc(root, "CreditNoteTypeCode", CREDIT_NOTE_TYPE_CODE)
+    else:
+        if invoice.due_date is not None:
+            b.cbc(root, "DueDate", invoice.due_date.isoformat())
+        b.cbc(root, "InvoiceTypeCode", INVOICE_TYPE_CODES[invoice.kind])
+    if invoice.note.strip():
+        b.cbc(root, "Note", invoice.note)
+    b.cbc(root, "DocumentCurrencyCode", invoice.currency)
+    b.cbc(
+        root, "BuyerReference", invoice.purchase_order_number or buyer.reference or invoice.number
+    )
+    if invoice.purchase_order_number:
+        b.cbc(b.cac(root, "OrderReference"), "ID", invoice.purchase_order_number)
+    if credit:
+        assert credited is not None and credited.number is not None
+        ref = b.cac(b.cac(root, "BillingReference"), "InvoiceDocumentReference")
+        b.cbc(ref, "ID", credited.number)
+        if credited.issued_on is not None:
+            b.cbc(ref, "IssueDate", credited.issued_on.isoformat())
+    _party(
+        b,
+        b.cac(root, "AccountingSupplierParty"),
+        endpoint=seller.electronic_address,
+        name=seller.name,
+        street=seller.street,
+        city=seller.city,
+        postal_code=seller.postal_code,
+        country=seller.country,
+        vat_id="" if outside else seller.vat_id,
+        legal_name=seller.legal_name,
+        registration_id=seller.registration_id,
+        email=seller.email,
+    )
+    _party(
+        b,
+        b.cac(root, "AccountingCustomerParty"),
+        endpoint=buyer.endpoint,
+        name=buyer.name,
+        street=buyer.address,
+        city="",
+        postal_code="",
+        country=buyer.country,
+        vat_id="" if outside else buyer.vat_id,
+        legal_name=buyer.name,
+        registration_id="",
+    )
+    if TaxCategory.INTRA_COMMUNITY in categories:
+        delivery = b.cac(root, "Delivery")
+        b.cbc(delivery, "ActualDeliveryDate", invoice.issued_on.isoformat())
+        address = b.cac(b.cac(delivery, "DeliveryLocation"), "Address")
+        b.cbc(b.cac(address, "Country"), "IdentificationCode", buyer.country)
+    if not credit:
+        means = b.cac(root, "PaymentMeans")
+        b.cbc(means, "PaymentMeansCode", "30", name="Credit transfer")
+        b.cbc(means, "PaymentID", invoice.number)
+        account = b.cac(means, "PayeeFinancialAccount")
+        b.cbc(account, "ID", seller.iban.replace(" ", ""))
+        b.cbc(account, "Name", seller.legal_name)
+        if seller.bic:
+            b.cbc(b.cac(account, "FinancialInstitutionBranch"), "ID", seller.bic)
+        b.cbc(
+            b.cac(root, "PaymentTerms"),
+            "Note",
+            f"Payment within {invoice.payment_terms_days} days, by "
+            f"{invoice.due_date.isoformat() if invoice.due_date else invoice.issued_on}",
+        )
+    tax_total = b.cac(root, "TaxTotal")
+    b.amount(tax_total, "TaxAmount", invoice.tax)
+    for sub in invoice.tax_subtotals:
+        el = b.cac(tax_total, "TaxSubtotal")
+        b.amount(el, "TaxableAmount", sub.taxable)
+        b.amount(el, "TaxAmount", sub.tax)
+        b.tax_category(el, "TaxCategory", sub.tax_rate, reason=True)
+    totals = b.cac(root, "LegalMonetaryTotal")
+    b.amount(totals, "LineExtensionAmount", invoice.net)
+    b.amount(totals, "TaxExclusiveAmount", invoice.net)
+    b.amount(totals, "TaxInclusiveAmount", invoice.total)
+    b.amount(totals, "PayableAmount", invoice.total)
+    for line in invoice.lines:
+        _line(b, root, line, credit)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def _unit_code(line: InvoiceLine) -> str:
+    source = line.source
+    if source is not None and source.time_entry_ids and source.hours == abs(line.quantity):
+        return "HUR"
+    return "C62"
+
+
+def _line(b: _Builder, root: Any, line: InvoiceLine, credit: bool) -> None:
+    el = b.cac(root, "CreditNoteLine" if credit else "InvoiceLine")
+    b.cbc(el, "ID", line.line_id)
+    quantity, price = line.quantity, line.unit_price
+    if price.is_negative():  # BR-27: the item price is never negative; the sign goes on quantity
+        quantity, price = -quantity, -price
+    b.cbc(
+        el,
+        "CreditedQuantity" if credit else "InvoicedQuantity",
+        _decimal(quantity),
+        unitCode=_unit_code(line),
+    )
+    b.amount(el, "LineExtensionAmount", line.net)
+    period = line.source.period if line.source is not None else None
+    if period is not None and period.days > 0:
+        span = b.cac(el, "InvoicePeriod")
+        b.cbc(span, "StartDate", period.start.isoformat())
+        b.cbc(span, "EndDate", (period.end - timedelta(days=1)).isoformat())
+    item = b.cac(el, "Item")
+    b.cbc(item, "Name", line.description[:200])
+    b.tax_category(item, "ClassifiedTaxCategory", line.tax, reason=False)
+    price_el = b.cac(el, "Price")
+    if abs(quantity * price.amount - line.net.amount) <= R120_TOLERANCE:
+        b.cbc(price_el, "PriceAmount", _decimal(price.amount), currencyID=b.currency)
+    else:
+        # Rounding the line to a currency without cents (JPY) can move it further from
+        # quantity x price than PEPPOL-EN16931-R120 tolerates. State the rounded net as the price
+        # of the whole quantity (BT-149 base quantity), so the document carries q2c's exact amount.
+        b.cbc(price_el, "PriceAmount", _decimal(abs(line.net.amount)), currencyID=b.currency)
+        b.cbc(price_el, "BaseQuantity", _decimal(abs(quantity)), unitCode=_unit_code(line))
+
+
+class UblRenderer:
+    """A ``DocumentRenderer`` for UBL: reads the invoice (and what it credits) from the app."""
+
+    media_type = MEDIA_TYPE
+
+    def __init__(
+        self,
+        app: BaseApp,
+        seller: SellerProfile,
+        *,
+        buyer_endpoints: dict[UUID, Endpoint] | None = None,
+    ) -> None:
+        self.app = app
+        self.seller = seller
+        self.buyer_endpoints = dict(buyer_endpoints or {})
+
+    def render(self, invoice_id: UUID) -> bytes:
+        """The UBL document of an issued invoice or credit note."""
+        invoice = self.app._get(Invoice, invoice_id)
+        customer = self.app._get(Customer, invoice.customer_id)
+        buyer = BuyerParty.from_customer(
+            customer, endpoint=self.buyer_endpoints.get(invoice.customer_id)
+        )
+        credited = (
+            self.app._get(Invoice, invoice.credits_invoice_id)
+            if invoice.credits_invoice_id is not None
+            else None
+        )
+        return ubl_document(invoice, seller=self.seller, buyer=buyer, credited=credited)
