@@ -1,32 +1,143 @@
 """Contract billing runs: each period of each maintenance contract billed exactly once.
 
 Also home of the maintenance-contract commands (sign, activate, sub-contract changes...).
+
+A run reads every contract's state in one scan of the notification log, decides per contract what
+is due (evergreen renewals, corrections of billed periods, new periods), and saves the contract
+together with the invoices and credit notes it drafted, many contracts per ``save``. A period is
+recorded as billed on the contract in the same transaction as its invoice, so a second run, or a
+rerun after a crash, bills nothing twice and misses nothing. The preview runs the same decisions
+on the same state and saves nothing, so it shows exactly what the run posts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
 import attrs
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, CanMutateAggregate
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from q2c_core.app_base import BaseApp
+from q2c_core.domain.billing import (
+    PastDuePolicy,
+    charge_period,
+    correct_period,
+    due_periods,
+    renewal_end,
+)
+from q2c_core.domain.billing_records import BilledSlice, period_key
 from q2c_core.domain.contract import (
     BillingFrequency,
     BillingTiming,
     Contract,
+    ContractStatus,
     DayCount,
     PeriodAlignment,
     PricePoint,
     SubContract,
 )
 from q2c_core.domain.customer import Customer
-from q2c_core.domain.errors import RuleViolated
+from q2c_core.domain.errors import InvalidValue, NotFound, RuleViolated
+from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind
+from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, to_decimal
 from q2c_core.domain.values import Period
+
+Progress = Callable[[int, int], None]
+
+_BILLED_STATUSES = (
+    ContractStatus.ACTIVE,
+    ContractStatus.SUSPENDED,
+    ContractStatus.TERMINATED,
+    ContractStatus.EXPIRED,
+)
+_FRACTION_QUANTUM = Decimal("1e-10")
+
+
+@attrs.frozen
+class BillingDraft:
+    """One document of a billing run: a period invoice, a correction invoice or a credit note.
+
+    ``preview_billing`` returns these without ids; ``run_billing`` returns them with the id of
+    the invoice it drafted. The lines are exactly those of the drafted invoice.
+    """
+
+    contract_id: UUID
+    contract_number: str
+    customer_id: UUID
+    kind: InvoiceKind
+    period: Period | None
+    credits_invoice_id: UUID | None
+    lines: tuple[InvoiceLine, ...]
+    invoice_id: UUID | None = None
+
+    @property
+    def net(self) -> Money:
+        """Sum of the lines' rounded nets."""
+        result = Money.zero(self.lines[0].unit_price.currency)
+        for line in self.lines:
+            result = result + line.net
+        return result
+
+
+@attrs.frozen
+class PostedDocument:
+    """A document a billing run drafted, without its lines (load it by ``invoice_id``)."""
+
+    invoice_id: UUID
+    contract_id: UUID
+    kind: InvoiceKind
+    period: Period | None
+    credits_invoice_id: UUID | None
+    net: Money
+    line_count: int
+
+
+@attrs.frozen
+class BillingRunResult:
+    """What a billing run did: documents drafted, contracts renewed, events written.
+
+    Documents are kept without their lines so a run over 100,000 contracts stays small in
+    memory; ``preview_billing`` shows lines, and each invoice holds them.
+    """
+
+    as_of: date
+    contracts: int
+    documents: tuple[PostedDocument, ...]
+    renewed: tuple[UUID, ...]
+    events_written: int
+    saves: int
+
+    @property
+    def invoice_ids(self) -> list[UUID]:
+        """Ids of every invoice and credit note drafted, in order."""
+        return [d.invoice_id for d in self.documents]
+
+
+@attrs.frozen
+class ExpiringContract:
+    """A contract whose term ends soon, for its account manager."""
+
+    contract_id: UUID
+    number: str
+    customer_id: UUID
+    account_manager: str
+    term_end: date
+    days_left: int
+    auto_renew: bool
+    annual_value: Money
+
+
+@attrs.frozen
+class _ContractPlan:
+    changed: tuple[Aggregate, ...]
+    drafts: tuple[BillingDraft, ...]
+    renewed: bool
 
 
 class ContractBilling(BaseApp):
@@ -51,9 +162,19 @@ class ContractBilling(BaseApp):
         alignment: PeriodAlignment = PeriodAlignment.ANNIVERSARY,
         day_count: DayCount = DayCount.ACTUAL,
         auto_renew: bool = False,
+        renewal_uplift_percent: Decimal | int | str | None = None,
         sub_contracts: Sequence[SubContract] = (),
     ) -> UUID:
-        """Sign a master maintenance contract, optionally with its first sub-contracts."""
+        """Sign a master maintenance contract, optionally with its first sub-contracts.
+
+        An ``auto_renew`` (evergreen) contract is renewed by the billing run when its term ends,
+        by the signed term's length, with ``renewal_uplift_percent`` applied to its prices.
+        """
+        uplift = (
+            None
+            if renewal_uplift_percent is None
+            else to_decimal(renewal_uplift_percent, "renewal_uplift_percent")
+        )
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self._load_customer(customer_id)
@@ -72,6 +193,7 @@ class ContractBilling(BaseApp):
                 account_manager=customer.account_manager,
                 tax_rate=customer.tax_rate,
                 payment_terms_days=customer.payment_terms_days,
+                renewal_uplift_percent=uplift,
             )
             for sub in sub_contracts:
                 contract.add_sub_contract(sub, actor)
@@ -186,3 +308,464 @@ class ContractBilling(BaseApp):
             return None, [source, target]
 
         self._atomically(step)
+
+    # -- reading contracts in bulk -----------------------------------------------------------
+
+    def _contract_topics(self) -> list[str]:
+        return [
+            get_topic(v)
+            for v in vars(Contract).values()
+            if isinstance(v, type) and issubclass(v, Aggregate.Event)
+        ]
+
+    def _load_contracts(self, page_size: int = 5000) -> dict[UUID, Contract]:
+        """Every contract's current state, from one scan of the notification log.
+
+        Events are decoded and applied in log order, exactly as the repository would replay
+        them, but without one query per contract.
+        """
+        contracts: dict[UUID, Contract] = {}
+        topics = self._contract_topics()
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=page_size, topics=topics)
+            if not page:
+                return contracts
+            for notification in page:
+                domain_event = self.mapper.to_domain_event(notification)
+                assert isinstance(domain_event, CanMutateAggregate)
+                aggregate_id = UUID(str(domain_event.originator_id))
+                contract = domain_event.mutate(contracts.get(aggregate_id))
+                assert isinstance(contract, Contract)
+                contracts[aggregate_id] = contract
+            start = page[-1].id + 1
+
+    def all_contracts(self) -> list[Contract]:
+        """Every master contract, in signing order."""
+        return list(self._load_contracts().values())
+
+    def contracts_expiring_within(self, days: int, as_of: date) -> list[ExpiringContract]:
+        """Live contracts whose term ends within ``days`` days after ``as_of``, soonest first."""
+        if days < 0:
+            raise InvalidValue("must not be negative", field="days", value=days)
+        found = []
+        for c in self._load_contracts().values():
+            if c.status not in (
+                ContractStatus.SIGNED,
+                ContractStatus.ACTIVE,
+                ContractStatus.SUSPENDED,
+            ):
+                continue
+            left = (c.term.end - as_of).days
+            if 0 <= left <= days:
+                found.append(
+                    ExpiringContract(
+                        contract_id=c.id,
+                        number=c.number,
+                        customer_id=c.customer_id,
+                        account_manager=c.account_manager,
+                        term_end=c.term.end,
+                        days_left=left,
+                        auto_renew=c.auto_renew,
+                        annual_value=c.annual_value(max(c.term.start, c.term.end - _ONE_DAY)),
+                    )
+                )
+        return sorted(found, key=lambda e: (e.term_end, e.number))
+
+    # -- the billing run -------------------------------------------------------------------------
+
+    def preview_billing(self, as_of: date, *, actor: str = "preview") -> list[BillingDraft]:
+        """Exactly the documents and lines ``run_billing(as_of)`` would post now; saves nothing."""
+        drafts: list[BillingDraft] = []
+        for contract in self._load_contracts().values():
+            plan = self._plan_contract(contract, as_of, actor)
+            drafts.extend(attrs.evolve(d, invoice_id=None) for d in plan.drafts)
+        return drafts
+
+    def run_billing(
+        self,
+        as_of: date,
+        *,
+        actor: str,
+        progress: Progress | None = None,
+        batch_size: int = 500,
+    ) -> BillingRunResult:
+        """Bill every contract up to ``as_of``: renew evergreens, correct, bill due periods.
+
+        One invoice per contract and period, one line per sub-contract slice. Each contract is
+        saved with the documents drafted for it in the same transaction, ``batch_size``
+        contracts per save; ``progress(done, total)`` is called after each save. A contract
+        changed by someone else meanwhile is planned again alone on its fresh state.
+        """
+        if batch_size < 1:
+            raise InvalidValue("must be at least 1", field="batch_size", value=batch_size)
+        contracts = list(self._load_contracts().values())
+        contracts.reverse()  # popped from the end, so each batch's state is freed once saved
+        total = len(contracts)
+        documents: list[PostedDocument] = []
+        renewed: list[UUID] = []
+        events = saves = done = 0
+        if progress is not None:
+            progress(0, total)
+        while contracts:
+            batch = [contracts.pop() for _ in range(min(batch_size, len(contracts)))]
+            changed: list[Aggregate] = []
+            plans: list[_ContractPlan] = []
+            for contract in batch:
+                plan = self._plan_contract(contract, as_of, actor)
+                changed.extend(plan.changed)
+                plans.append(plan)
+            if changed:
+                try:
+                    events += len(self.save(*changed))
+                    saves += 1
+                except IntegrityError:
+                    plans = []
+                    for contract in batch:
+                        plan, written = self._bill_one_fresh(contract.id, as_of, actor)
+                        plans.append(plan)
+                        events += written
+                        saves += 1 if written else 0
+            for contract, plan in zip(batch, plans, strict=True):
+                documents.extend(_posted(d) for d in plan.drafts)
+                if plan.renewed:
+                    renewed.append(contract.id)
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
+        return BillingRunResult(as_of, total, tuple(documents), tuple(renewed), events, saves)
+
+    def _bill_one_fresh(
+        self, contract_id: UUID, as_of: date, actor: str
+    ) -> tuple[_ContractPlan, int]:
+        written = [0]
+
+        def step() -> tuple[_ContractPlan, list[Aggregate]]:
+            plan = self._plan_contract(self.contract(contract_id), as_of, actor)
+            written[0] = sum(len(a.pending_events) for a in plan.changed)
+            return plan, list(plan.changed)
+
+        plan = self._atomically(step)
+        return plan, written[0]
+
+    def _plan_contract(self, contract: Contract, as_of: date, actor: str) -> _ContractPlan:
+        """Decide and apply, on the in-memory contract, everything due for it on ``as_of``."""
+        if contract.status not in _BILLED_STATUSES:
+            return _ContractPlan((), (), False)
+        renewed = False
+        while (
+            contract.auto_renew
+            and contract.status in (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
+            and contract.term.end <= as_of
+        ):
+            new_end = renewal_end(contract.term, contract.renewal_months, contract.renewal_days)
+            contract.renew(new_end, contract.term.end, actor, contract.renewal_uplift_percent)
+            renewed = True
+        new: list[Invoice] = []
+        drafts: list[BillingDraft] = []
+        if contract.billed and contract.revision != contract.reconciled_revision:
+            self._correct(contract, as_of, actor, new, drafts)
+        subs = list(contract.sub_contracts.values())
+        basis = contract.version
+        for period in due_periods(
+            contract.term, contract.frequency, contract.alignment, contract.timing, as_of
+        ):
+            if period_key(period) in contract.billed:
+                continue
+            slices = charge_period(
+                subs,
+                period,
+                contract.term,
+                contract.frequency,
+                contract.day_count,
+                contract.currency,
+            )
+            if not slices:
+                continue
+            lines = [
+                self._line(contract, f"L{n}", s, period, SourceKind.CONTRACT_PERIOD, None, "")
+                for n, s in enumerate(slices, start=1)
+            ]
+            invoice = self._contract_invoice(
+                contract,
+                InvoiceKind.STANDARD,
+                lines,
+                as_of,
+                actor,
+                f"Maintenance contract {contract.number}, period {period}",
+                None,
+            )
+            contract.record_period_billed(period, invoice.id, basis, as_of, actor)
+            new.append(invoice)
+            drafts.append(self._draft(contract, invoice, period))
+        changed: tuple[Aggregate, ...] = ()
+        if new or renewed or contract.pending_events:
+            changed = (contract, *new)
+        return _ContractPlan(changed, tuple(drafts), renewed)
+
+    def _correct(
+        self,
+        contract: Contract,
+        as_of: date,
+        actor: str,
+        new: list[Invoice],
+        drafts: list[BillingDraft],
+    ) -> None:
+        """Credit or bill exactly the days of billed periods that the history changed since."""
+        subs = list(contract.sub_contracts.values())
+        basis = contract.version
+        credits: dict[UUID, list[tuple[Period, BilledSlice]]] = {}
+        charges: list[tuple[Period, BilledSlice]] = []
+        updates: list[tuple[Period, UUID]] = []
+        history: dict[int, Contract] = {}
+        for billed in contract.billed.values():
+            fresh = charge_period(
+                subs,
+                billed.period,
+                contract.term,
+                contract.frequency,
+                contract.day_count,
+                contract.currency,
+            )
+            then = history.get(billed.basis_version)
+            if then is None:
+                then = self._contract_at(contract.id, billed.basis_version)
+                history[billed.basis_version] = then
+            before = charge_period(
+                list(then.sub_contracts.values()),
+                billed.period,
+                then.term,
+                then.frequency,
+                then.day_count,
+                then.currency,
+            )
+            if fresh == before:
+                continue
+            correction = correct_period(
+                before,
+                fresh,
+                billed.period,
+                contract.frequency,
+                contract.day_count,
+                contract.currency,
+            )
+            credits.setdefault(billed.invoice_id, []).extend(
+                (billed.period, s) for s in correction.credits
+            )
+            charges.extend((billed.period, s) for s in correction.charges)
+            updates.append((billed.period, billed.invoice_id))
+        if not updates:
+            return
+        documents: dict[UUID, list[UUID]] = {}
+        for original_id, items in credits.items():
+            if not items:
+                continue
+            lines = [
+                self._line(
+                    contract,
+                    f"C{n}",
+                    s,
+                    period,
+                    SourceKind.CREDIT,
+                    original_id,
+                    "correction: these days no longer apply at this price",
+                )
+                for n, (period, s) in enumerate(items, start=1)
+            ]
+            note = self._contract_invoice(
+                contract,
+                InvoiceKind.CREDIT_NOTE,
+                lines,
+                as_of,
+                actor,
+                f"Correction of maintenance contract {contract.number}",
+                original_id,
+            )
+            new.append(note)
+            drafts.append(self._draft(contract, note, None))
+            documents.setdefault(original_id, []).append(note.id)
+        if charges:
+            lines = [
+                self._line(
+                    contract,
+                    f"A{n}",
+                    s,
+                    period,
+                    SourceKind.CONTRACT_PERIOD,
+                    None,
+                    "correction: days now due at this price",
+                )
+                for n, (period, s) in enumerate(charges, start=1)
+            ]
+            extra = self._contract_invoice(
+                contract,
+                InvoiceKind.STANDARD,
+                lines,
+                as_of,
+                actor,
+                f"Correction of maintenance contract {contract.number}",
+                None,
+            )
+            new.append(extra)
+            drafts.append(self._draft(contract, extra, None))
+            charged_periods = {period_key(p) for p, _ in charges}
+        else:
+            charged_periods = set()
+        for period, original_id in updates:
+            ids = [
+                note_id
+                for note_id in documents.get(original_id, [])
+                if any(period_key(p) == period_key(period) for p, _ in credits[original_id])
+            ]
+            if period_key(period) in charged_periods:
+                ids.append(new[-1].id)
+            contract.record_period_corrected(period, basis, ids, as_of, actor)
+
+    def _contract_at(self, contract_id: UUID, version: int) -> Contract:
+        """The contract as it was at a version (what a billed period's basis billed)."""
+        contract: Aggregate = self.repository.get(contract_id, version=version)
+        assert isinstance(contract, Contract)
+        return contract
+
+    def _line(
+        self,
+        contract: Contract,
+        line_id: str,
+        s: BilledSlice,
+        period: Period,
+        kind: SourceKind,
+        credits_invoice_id: UUID | None,
+        note: str,
+    ) -> InvoiceLine:
+        sub = contract.sub_contracts.get(s.sub_id)
+        name = sub.description if sub is not None else s.sub_id
+        fraction = (Decimal(s.days) / Decimal(s.period_days)).quantize(_FRACTION_QUANTUM)
+        return InvoiceLine(
+            line_id=line_id,
+            description=(
+                f"{contract.number} / {name} [{s.sub_id}]: {s.period}, {s.days}/{s.period_days} "
+                f"days of period {period} at {s.annual_price} a year"
+            ),
+            quantity=Decimal(1),
+            unit_price=s.amount,
+            tax=contract.tax_rate,
+            source=LineSource(
+                kind,
+                contract_id=contract.id,
+                sub_contract_id=s.sub_id,
+                period=s.period,
+                fraction=fraction,
+                invoice_id=credits_invoice_id,
+                note=note,
+            ),
+            revenue_kind=RevenueKind.MAINTENANCE,
+            price_reason=None if s.amount.is_positive() else "no charge for these days",
+        )
+
+    def _contract_invoice(
+        self,
+        contract: Contract,
+        kind: InvoiceKind,
+        lines: list[InvoiceLine],
+        as_of: date,
+        actor: str,
+        note: str,
+        credits_invoice_id: UUID | None,
+    ) -> Invoice:
+        credit = kind is InvoiceKind.CREDIT_NOTE
+        return Invoice(
+            customer_id=contract.customer_id,
+            kind=kind,
+            currency=contract.currency,
+            lines=lines,
+            drafted_on=as_of,
+            actor=actor,
+            approval_policy=self.approval_policy,
+            payment_terms_days=0 if credit else contract.payment_terms_days,
+            account_manager=contract.account_manager,
+            credits_invoice_id=credits_invoice_id,
+            credit_disposition=CreditDisposition.WRITTEN_OFF if credit else None,
+            note=note,
+        )
+
+    @staticmethod
+    def _draft(contract: Contract, invoice: Invoice, period: Period | None) -> BillingDraft:
+        return BillingDraft(
+            contract_id=contract.id,
+            contract_number=contract.number,
+            customer_id=contract.customer_id,
+            kind=invoice.kind,
+            period=period,
+            credits_invoice_id=invoice.credits_invoice_id,
+            lines=tuple(invoice.lines),
+            invoice_id=invoice.id,
+        )
+
+    # -- customers' contract invoices and the past-due policy ----------------------------------
+
+    def _customer_invoice_ids(self, customer: Customer) -> list[UUID]:
+        """The customer's own invoices plus those billing runs drafted on its contracts.
+
+        Billing runs do not touch the Customer aggregate (100,000 contracts would mean 100,000
+        customer saves); the ids are recorded on each contract instead. Drafting order is
+        restored from the invoices' creation times.
+        """
+        ids = list(customer.invoice_ids)
+        seen = set(ids)
+        extra: list[UUID] = []
+        for contract_id in customer.contract_ids:
+            try:
+                contract = self.contract(contract_id)
+            except NotFound:
+                continue
+            for document_id in contract.documents:
+                if document_id not in seen:
+                    seen.add(document_id)
+                    extra.append(document_id)
+        if not extra:
+            return ids
+        created = {i: self._get(Invoice, i).created_on for i in ids + extra}
+        return sorted(ids + extra, key=lambda i: created[i])
+
+    def apply_past_due_policy(
+        self, policy: PastDuePolicy, as_of: date, *, actor: str
+    ) -> list[UUID]:
+        """Suspend active contracts with an invoice ``policy.days`` or more past due and unpaid.
+
+        The only automatic way a contract is suspended, and only when this command is given;
+        the reason names the invoices, their due dates and what is unpaid. Billing late never
+        suspends anything: past due counts from each invoice's own due date.
+        """
+        suspended: list[UUID] = []
+        for contract in self._load_contracts().values():
+            if contract.status is not ContractStatus.ACTIVE or not contract.documents:
+                continue
+            open_items = []
+            for invoice_id in contract.documents:
+                invoice = self._get(Invoice, invoice_id)
+                if invoice.kind is InvoiceKind.CREDIT_NOTE or invoice.due_date is None:
+                    continue
+                if invoice.is_issued:
+                    open_items.append((invoice.number or "", invoice.due_date, invoice.outstanding))
+            reason = policy.reason(open_items, as_of)
+            if reason is None:
+                continue
+            self.suspend_contract(contract.id, effective=as_of, reason=reason, actor=actor)
+            suspended.append(contract.id)
+        return suspended
+
+
+_ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)
+
+
+def _posted(draft: BillingDraft) -> PostedDocument:
+    assert draft.invoice_id is not None
+    return PostedDocument(
+        invoice_id=draft.invoice_id,
+        contract_id=draft.contract_id,
+        kind=draft.kind,
+        period=draft.period,
+        credits_invoice_id=draft.credits_invoice_id,
+        net=draft.net,
+        line_count=len(draft.lines),
+    )

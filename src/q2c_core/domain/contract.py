@@ -6,6 +6,7 @@ billing run can compute every period's charge, prorated, from the history alone.
 
 from __future__ import annotations
 
+import calendar
 import enum
 from collections.abc import Iterable
 from datetime import date
@@ -15,6 +16,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from q2c_core.domain.billing_records import BilledPeriod, period_key
 from q2c_core.domain.errors import (
     CurrencyMismatch,
     DuplicateEntry,
@@ -169,6 +171,7 @@ class Contract(Aggregate):
         account_manager: str = "",
         tax_rate: TaxRate | None = None,
         payment_terms_days: int = 30,
+        renewal_uplift_percent: Decimal | None = None,
     ) -> None:
         if not number.strip():
             raise InvalidValue("must not be empty", field="number")
@@ -193,6 +196,17 @@ class Contract(Aggregate):
             StatusChange(ContractStatus.SIGNED, signed_on, "signed", actor)
         ]
         self.sub_contracts: dict[str, SubContract] = {}
+        # evergreen renewal: by the signed term's own length, with an optional uplift
+        self.renewal_uplift_percent = renewal_uplift_percent
+        self.renewal_months = _whole_months(term)
+        self.renewal_days = term.days
+        # billing: periods billed (by period key), documents drafted by billing runs, and a
+        # revision counter of billing-relevant changes so a run re-checks billed periods only
+        # when something changed since it last looked
+        self.billed: dict[str, BilledPeriod] = {}
+        self.documents: list[UUID] = []
+        self.revision = 0
+        self.reconciled_revision = 0
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -311,6 +325,7 @@ class Contract(Aggregate):
                     sub, prices=(*sub.prices, PricePoint(old_end, price))
                 )
         self.term = Period(self.term.start, new_end)
+        self.revision += 1
 
     @event("Terminated")
     def terminate(self, effective: date, reason: str, actor: str) -> None:
@@ -321,6 +336,7 @@ class Contract(Aggregate):
         self._end_subs(effective)
         self.term = Period(self.term.start, max(self.term.start, min(self.term.end, effective)))
         self._change(ContractStatus.TERMINATED, effective, reason, actor)
+        self.revision += 1
 
     @event("Expired")
     def expire(self, effective: date, actor: str) -> None:
@@ -332,6 +348,7 @@ class Contract(Aggregate):
             )
         self._end_subs(self.term.end)
         self._change(ContractStatus.EXPIRED, effective, "term ended", actor)
+        self.revision += 1
 
     def _end_subs(self, day: date) -> None:
         for sub_id, sub in list(self.sub_contracts.items()):
@@ -359,6 +376,7 @@ class Contract(Aggregate):
         for p in sub_contract.prices:
             self._check_price(p.annual_price)
         self.sub_contracts[sub_contract.sub_id] = sub_contract
+        self.revision += 1
 
     @event("SubContractRemoved")
     def remove_sub_contract(self, sub_id: str, effective_to: date, actor: str) -> None:
@@ -374,6 +392,7 @@ class Contract(Aggregate):
                 f"already ends on {sub.effective_to}", field="effective_to", aggregate_id=self.id
             )
         self.sub_contracts[sub_id] = attrs.evolve(sub, effective_to=effective_to)
+        self.revision += 1
 
     @event("SubContractRepriced")
     def reprice_sub_contract(
@@ -392,6 +411,7 @@ class Contract(Aggregate):
         self.sub_contracts[sub_id] = attrs.evolve(
             sub, prices=(*sub.prices, PricePoint(effective, annual_price))
         )
+        self.revision += 1
 
     @event("SubContractReassignedAway")
     def reassign_away(self, sub_id: str, to_contract_id: UUID, effective: date, actor: str) -> None:
@@ -410,6 +430,7 @@ class Contract(Aggregate):
             self.sub_contracts[sub_id] = attrs.evolve(
                 sub, effective_to=effective, reassigned_to=to_contract_id
             )
+        self.revision += 1
 
     @event("SubContractReassignedHere")
     def reassign_here(self, sub_contract: SubContract, from_contract_id: UUID, actor: str) -> None:
@@ -428,3 +449,81 @@ class Contract(Aggregate):
         self.sub_contracts[sub_contract.sub_id] = attrs.evolve(
             sub_contract, reassigned_from=from_contract_id, reassigned_to=None
         )
+        self.revision += 1
+
+    # -- billing records -------------------------------------------------------------------------
+
+    def billed_period(self, period: Period) -> BilledPeriod | None:
+        """What was billed for a full billing period, or None when it was not billed yet."""
+        return self.billed.get(period_key(period))
+
+    @event("PeriodBilled")
+    def record_period_billed(
+        self,
+        period: Period,
+        invoice_id: UUID,
+        basis_version: int,
+        billed_on: date,
+        actor: str,
+    ) -> None:
+        """A billing run drafted the invoice of one period; recorded in the same save as it.
+
+        ``basis_version`` is the version whose state the invoice billed (the version before this
+        event, once the run's renewals are applied).
+        """
+        key = period_key(period)
+        if key in self.billed:
+            raise DuplicateEntry(
+                f"period {period} is already billed by invoice {self.billed[key].invoice_id}",
+                field="period",
+                aggregate_id=self.id,
+                value=period,
+            )
+        self._check_basis(basis_version)
+        self.billed[key] = BilledPeriod(period, invoice_id, basis_version)
+        self.documents.append(invoice_id)
+        self.reconciled_revision = self.revision
+
+    @event("PeriodCorrected")
+    def record_period_corrected(
+        self,
+        period: Period,
+        basis_version: int,
+        document_ids: list[UUID],
+        corrected_on: date,
+        actor: str,
+    ) -> None:
+        """Credit notes and/or extra lines brought a billed period in line with the history."""
+        key = period_key(period)
+        if key not in self.billed:
+            raise InvalidValue(
+                f"period {period} was never billed", field="period", aggregate_id=self.id
+            )
+        self._check_basis(basis_version)
+        self.billed[key] = attrs.evolve(self.billed[key], basis_version=basis_version)
+        for document_id in document_ids:
+            if document_id not in self.documents:
+                self.documents.append(document_id)
+        self.reconciled_revision = self.revision
+
+    def _check_basis(self, basis_version: int) -> None:
+        if not 1 <= basis_version <= self.version:
+            raise InvalidValue(
+                f"must be a version this contract has reached ({self.version})",
+                field="basis_version",
+                aggregate_id=self.id,
+                value=basis_version,
+            )
+
+
+def _whole_months(term: Period) -> int | None:
+    months = (term.end.year - term.start.year) * 12 + term.end.month - term.start.month
+    for m in (months - 1, months, months + 1):
+        if m <= 0:
+            continue
+        index = term.start.year * 12 + term.start.month - 1 + m
+        year, month = divmod(index, 12)
+        last = calendar.monthrange(year, month + 1)[1]
+        if date(year, month + 1, min(term.start.day, last)) == term.end:
+            return m
+    return None

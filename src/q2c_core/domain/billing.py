@@ -1,0 +1,396 @@
+"""Contract billing math: billing periods, proration by day count, charges that add up.
+
+Pure functions of a contract's settings and sub-contracts. The billing run calls them, a preview
+calls them, and tests call them directly, so the three always agree.
+
+Rules:
+
+- Periods are monthly, quarterly or annual, aligned to the contract's anniversary (its term start,
+  each period starting on that day of the month, or the month's last day when it is shorter) or to
+  calendar months (January, April, July, October for quarters; January for years). A term that
+  does not fill a period bills the days it covers, prorated.
+- In advance: a period is due once its first billable day is on or before ``as_of``. In arrears:
+  once it has ended, i.e. its (exclusive) end is on or before ``as_of``.
+- The charge of a full period is ``annual price x months / 12``; part of a period is prorated by
+  days of the part / days of the period, both counted under the contract's day-count convention
+  (ACTUAL days by default, or 30E/360).
+- Per sub-contract and period the rounded slices always add up to the rounded charge of all its
+  days: the whole is rounded once and split with ``split_by_weights`` (largest remainder, ties to
+  the earliest slice), so splitting a period never bills more or less than the whole.
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from q2c_core.domain.billing_records import BilledSlice
+from q2c_core.domain.contract import (
+    BillingFrequency,
+    BillingTiming,
+    DayCount,
+    PeriodAlignment,
+    SubContract,
+)
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.money import Money, split_by_weights
+from q2c_core.domain.values import Period
+
+# -- periods -------------------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the last day of that month when it is shorter."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def whole_months(period: Period) -> int | None:
+    """How many whole months the period lasts from its start day, or None when it is not whole."""
+    months = (period.end.year - period.start.year) * 12 + period.end.month - period.start.month
+    for m in (months - 1, months, months + 1):
+        if m > 0 and add_months(period.start, m) == period.end:
+            return m
+    return None
+
+
+def _first_anchor(term: Period, frequency: BillingFrequency, alignment: PeriodAlignment) -> date:
+    if alignment is PeriodAlignment.ANNIVERSARY:
+        return term.start
+    months = frequency.months
+    month = (term.start.month - 1) // months * months + 1
+    return date(term.start.year, month, 1)
+
+
+def billing_periods(
+    term: Period,
+    frequency: BillingFrequency,
+    alignment: PeriodAlignment,
+    until: date | None = None,
+) -> list[Period]:
+    """Every full billing period that shares at least one day with the term, in order.
+
+    Anniversary periods are computed from the anchor each time (never month by month), so a
+    contract starting on the 31st bills Jan 31, Feb 29, Mar 31...: no period drifts.
+    """
+    anchor = _first_anchor(term, frequency, alignment)
+    months = frequency.months
+    periods: list[Period] = []
+    k = 0
+    start = anchor
+    last = term.end if until is None else min(term.end, date.fromordinal(until.toordinal() + 1))
+    while start < last:
+        end = add_months(anchor, (k + 1) * months)
+        if end > term.start:
+            periods.append(Period(start, end))
+        k += 1
+        start = end
+    return periods
+
+
+def billing_period_containing(
+    day: date, term: Period, frequency: BillingFrequency, alignment: PeriodAlignment
+) -> Period:
+    """The full billing period (of the contract's grid) that contains a day."""
+    anchor = _first_anchor(term, frequency, alignment)
+    months = frequency.months
+    k = ((day.year - anchor.year) * 12 + day.month - anchor.month) // months - 1
+    while True:
+        start, end = add_months(anchor, k * months), add_months(anchor, (k + 1) * months)
+        if start <= day < end:
+            return Period(start, end)
+        k += 1 if day >= end else -1
+
+
+def due_periods(
+    term: Period,
+    frequency: BillingFrequency,
+    alignment: PeriodAlignment,
+    timing: BillingTiming,
+    as_of: date,
+) -> list[Period]:
+    """Full periods that are due to be billed on ``as_of`` (see the module rules)."""
+    due: list[Period] = []
+    for period in billing_periods(term, frequency, alignment, until=as_of):
+        covered = period.intersection(term)
+        if covered is None:
+            continue
+        first_due = covered.start if timing is BillingTiming.IN_ADVANCE else covered.end
+        if first_due <= as_of:
+            due.append(period)
+    return due
+
+
+# -- day count and proration ------------------------------------------------------------------
+
+
+def _days_360(day: date) -> int:
+    return day.year * 360 + day.month * 30 + min(day.day, 30)
+
+
+def day_count(period: Period, convention: DayCount) -> int:
+    """Days in a half-open period under a convention: actual days, or 30E/360 days.
+
+    30E/360 counts every month as 30 days (day 31 counts as 30); it is additive, so the days of
+    adjacent periods add up to the days of their union.
+    """
+    if convention is DayCount.ACTUAL:
+        return period.days
+    return _days_360(period.end) - _days_360(period.start)
+
+
+def period_charge(annual_price: Money, frequency: BillingFrequency) -> Decimal:
+    """The exact (unrounded) charge of one full period: annual price x months / 12."""
+    return annual_price.amount * frequency.months / 12
+
+
+def prorated_charge(
+    annual_price: Money,
+    frequency: BillingFrequency,
+    part_days: int,
+    period_days: int,
+) -> Decimal:
+    """The exact charge of ``part_days`` out of a period of ``period_days`` (same convention)."""
+    if period_days <= 0:
+        raise InvalidValue("must be at least one day", field="period_days", value=period_days)
+    if part_days < 0 or part_days > period_days:
+        raise InvalidValue("must be within the period", field="part_days", value=part_days)
+    return annual_price.amount * frequency.months * part_days / (12 * period_days)
+
+
+def round_parts(exact: Sequence[Decimal], currency: str) -> list[Money]:
+    """Round the sum of exact parts once, then split it back so the rounded parts add up.
+
+    The remainder of rounding goes by largest remainder, ties to the earliest part. Parts are
+    expected to share one sign (charges, or credits); all-zero parts give zeros.
+    """
+    if not exact:
+        return []
+    if len(exact) == 1:
+        return [Money(exact[0], currency).rounded()]
+    whole = Money(sum(exact, Decimal(0)), currency).rounded()
+    weights = [abs(e) for e in exact]
+    if sum(weights, Decimal(0)) == 0:
+        zero = Money.zero(currency)
+        return [zero if i else whole for i in range(len(exact))]
+    return split_by_weights(whole, weights)
+
+
+# -- slices of a sub-contract in a period -----------------------------------------------------
+
+
+def covered_days(sub: SubContract, period: Period, term: Period) -> Period | None:
+    """The days of the period the sub-contract is covered and the contract in term."""
+    span = period.intersection(term)
+    if span is None:
+        return None
+    end = sub.effective_to if sub.effective_to is not None else span.end
+    return span.intersection(Period(sub.effective_from, max(end, sub.effective_from)))
+
+
+def price_runs(sub: SubContract, days: Period) -> list[tuple[Period, Money]]:
+    """Split covered days at each price change: runs of days at one annual price, in order."""
+    cuts = sorted({p.effective for p in sub.prices if days.start < p.effective < days.end})
+    bounds = [days.start, *cuts, days.end]
+    runs: list[tuple[Period, Money]] = []
+    for start, end in itertools.pairwise(bounds):
+        price = sub.price_on(start)
+        if runs and runs[-1][1] == price:
+            runs[-1] = (Period(runs[-1][0].start, end), price)
+        else:
+            runs.append((Period(start, end), price))
+    return runs
+
+
+def charge_period(
+    subs: Iterable[SubContract],
+    period: Period,
+    term: Period,
+    frequency: BillingFrequency,
+    convention: DayCount,
+    currency: str,
+) -> list[BilledSlice]:
+    """What a full billing period charges: one slice per sub-contract and run of days at one price.
+
+    Per sub-contract the rounded slices add up to its whole rounded charge for the period. Slices
+    with no days under the convention (possible with 30E/360 on a 31st) are left out: they carry
+    no charge.
+    """
+    period_days = day_count(period, convention)
+    result: list[BilledSlice] = []
+    for sub in subs:
+        days = covered_days(sub, period, term)
+        if days is None:
+            continue
+        runs = [
+            (p, price, day_count(p, convention))
+            for p, price in price_runs(sub, days)
+            if day_count(p, convention) > 0
+        ]
+        if not runs:
+            continue
+        exact = [prorated_charge(price, frequency, n, period_days) for _, price, n in runs]
+        amounts = round_parts(exact, currency)
+        result.extend(
+            BilledSlice(sub.sub_id, p, price, n, period_days, amount)
+            for (p, price, n), amount in zip(runs, amounts, strict=True)
+        )
+    return result
+
+
+def slices_total(slices: Iterable[BilledSlice], currency: str) -> Money:
+    """Sum of the rounded amounts of slices."""
+    result = Money.zero(currency)
+    for s in slices:
+        result = result + s.amount
+    return result
+
+
+# -- corrections ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Correction:
+    """What to credit and what to bill so a billed period matches the contract's history again.
+
+    ``credits`` are days billed before that no longer apply (or at another price); ``charges`` are
+    days now due that were not billed (or at another price). Amounts are positive. Billed before
+    - credits + charges = the period's charge from today's history, to the cent.
+    """
+
+    credits: tuple[BilledSlice, ...]
+    charges: tuple[BilledSlice, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to credit and nothing to bill."""
+        return not self.credits and not self.charges
+
+
+def _price_on(slices: Sequence[BilledSlice], day: date) -> Money | None:
+    for s in slices:
+        if s.period.start <= day < s.period.end:
+            return s.annual_price
+    return None
+
+
+def _changed_runs(
+    old: Sequence[BilledSlice], new: Sequence[BilledSlice]
+) -> list[tuple[Period, Money | None, Money | None]]:
+    bounds = sorted({d for s in (*old, *new) for d in (s.period.start, s.period.end)})
+    runs: list[tuple[Period, Money | None, Money | None]] = []
+    for start, end in itertools.pairwise(bounds):
+        before, now = _price_on(old, start), _price_on(new, start)
+        if before == now:
+            continue
+        if runs and runs[-1][0].end == start and runs[-1][1:] == (before, now):
+            runs[-1] = (Period(runs[-1][0].start, end), before, now)
+        else:
+            runs.append((Period(start, end), before, now))
+    return runs
+
+
+def correct_period(
+    billed: Sequence[BilledSlice],
+    fresh: Sequence[BilledSlice],
+    period: Period,
+    frequency: BillingFrequency,
+    convention: DayCount,
+    currency: str,
+) -> Correction:
+    """Compare what a period billed with what it charges today; credit and bill the difference.
+
+    Only the days whose price changed (a sub-contract removed, added or re-priced retroactively)
+    get a line. Per sub-contract: credits are rounded once, and the charges take the rest, so
+    billed - credits + charges equals the fresh rounded charge exactly.
+    """
+    period_days = day_count(period, convention)
+    credits: list[BilledSlice] = []
+    charges: list[BilledSlice] = []
+    sub_ids = list(dict.fromkeys([s.sub_id for s in billed] + [s.sub_id for s in fresh]))
+    for sub_id in sub_ids:
+        old = [s for s in billed if s.sub_id == sub_id]
+        new = [s for s in fresh if s.sub_id == sub_id]
+        runs = _changed_runs(old, new)
+        if not runs:
+            continue
+        credit_runs = [(p, b, day_count(p, convention)) for p, b, _ in runs if b is not None]
+        charge_runs = [(p, n, day_count(p, convention)) for p, _, n in runs if n is not None]
+        credit_exact = [prorated_charge(b, frequency, d, period_days) for _, b, d in credit_runs]
+        charge_exact = [prorated_charge(n, frequency, d, period_days) for _, n, d in charge_runs]
+        before = slices_total(old, currency).amount
+        target = slices_total(new, currency).amount
+        credit = Money(sum(credit_exact, Decimal(0)), currency).rounded().amount
+        charge = target - before + credit
+        if charge < 0 or not charge_runs:
+            credit, charge = credit - charge, Decimal(0)
+        if credit < 0 or not credit_runs:
+            credit, charge = Decimal(0), charge - credit
+        credit_parts = _split(credit, credit_exact, currency)
+        charge_parts = _split(charge, charge_exact, currency)
+        credits.extend(
+            BilledSlice(sub_id, p, price, d, period_days, amount)
+            for (p, price, d), amount in zip(credit_runs, credit_parts, strict=True)
+            if not amount.is_zero()
+        )
+        charges.extend(
+            BilledSlice(sub_id, p, price, d, period_days, amount)
+            for (p, price, d), amount in zip(charge_runs, charge_parts, strict=True)
+            if not amount.is_zero()
+        )
+    return Correction(tuple(credits), tuple(charges))
+
+
+def _split(whole: Decimal, weights: Sequence[Decimal], currency: str) -> list[Money]:
+    if not weights:
+        return []
+    money = Money(whole, currency)
+    if sum(weights, Decimal(0)) == 0:
+        return [money if i == 0 else Money.zero(currency) for i in range(len(weights))]
+    return split_by_weights(money, weights)
+
+
+# -- renewal and past-due policy --------------------------------------------------------------
+
+
+def renewal_end(term: Period, renewal_months: int | None, renewal_days: int) -> date:
+    """The new end of an evergreen term renewed once by its own length."""
+    if renewal_months is not None:
+        return add_months(term.end, renewal_months)
+    return date.fromordinal(term.end.toordinal() + renewal_days)
+
+
+@attrs.frozen
+class PastDuePolicy:
+    """Suspend a contract only when one of its invoices is ``days`` or more past due and unpaid."""
+
+    days: int
+
+    def __attrs_post_init__(self) -> None:
+        if self.days < 1:
+            raise InvalidValue("must be at least one day", field="days", value=self.days)
+
+    def reason(self, invoices: Iterable[tuple[str, date, Money]], as_of: date) -> str | None:
+        """Why the policy suspends, given (number, due date, outstanding) of issued invoices.
+
+        None when no invoice is ``days`` past due with money outstanding on ``as_of``.
+        """
+        late = [
+            (number, due, owed)
+            for number, due, owed in invoices
+            if owed.is_positive() and (as_of - due).days >= self.days
+        ]
+        if not late:
+            return None
+        parts = ", ".join(
+            f"{number} due {due.isoformat()} ({(as_of - due).days} days, {owed} unpaid)"
+            for number, due, owed in sorted(late, key=lambda x: (x[1], x[0]))
+        )
+        return f"past-due policy ({self.days} days): {parts}"

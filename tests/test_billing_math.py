@@ -1,0 +1,327 @@
+"""The pure contract-billing rules: periods, day counts, proration, rounding, corrections."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from q2c_core.domain.billing import (
+    PastDuePolicy,
+    add_months,
+    billing_period_containing,
+    billing_periods,
+    charge_period,
+    correct_period,
+    day_count,
+    due_periods,
+    period_charge,
+    renewal_end,
+    round_parts,
+    slices_total,
+    whole_months,
+)
+from q2c_core.domain.contract import (
+    BillingFrequency,
+    BillingTiming,
+    DayCount,
+    PeriodAlignment,
+    PricePoint,
+    SubContract,
+    SubContractKind,
+)
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.money import Money
+from q2c_core.domain.values import Period
+
+EUR = "EUR"
+FREQS = list(BillingFrequency)
+ALIGNS = list(PeriodAlignment)
+CONVENTIONS = list(DayCount)
+FAST = settings(max_examples=60, deadline=None)
+
+
+def eur(x: str | int) -> Money:
+    return Money.of(x, EUR)
+
+
+def sub(
+    sub_id: str = "S1",
+    start: date = date(2024, 1, 1),
+    price: str = "1200",
+    end: date | None = None,
+    more: tuple[PricePoint, ...] = (),
+) -> SubContract:
+    return SubContract(
+        sub_id,
+        f"sub {sub_id}",
+        SubContractKind.PRODUCT,
+        start,
+        [PricePoint(start, eur(price)), *more],
+        effective_to=end,
+    )
+
+
+days_st = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
+
+
+# -- periods -------------------------------------------------------------------------------------
+
+
+def test_add_months_clamps_to_the_month_end_without_drifting() -> None:
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2024, 1, 31), 2) == date(2024, 3, 31)
+    assert add_months(date(2023, 11, 30), 3) == date(2024, 2, 29)
+    assert add_months(date(2024, 5, 15), -5) == date(2023, 12, 15)
+
+
+def test_anniversary_periods_on_the_31st_follow_the_anchor() -> None:
+    term = Period(date(2024, 1, 31), date(2024, 5, 31))
+    periods = billing_periods(term, BillingFrequency.MONTHLY, PeriodAlignment.ANNIVERSARY)
+    assert [p.start for p in periods] == [
+        date(2024, 1, 31),
+        date(2024, 2, 29),
+        date(2024, 3, 31),
+        date(2024, 4, 30),
+    ]
+    assert periods[-1].end == date(2024, 5, 31)
+
+
+def test_calendar_quarters_start_in_january_april_july_october() -> None:
+    term = Period(date(2024, 2, 15), date(2025, 2, 15))
+    periods = billing_periods(term, BillingFrequency.QUARTERLY, PeriodAlignment.CALENDAR)
+    assert periods[0] == Period(date(2024, 1, 1), date(2024, 4, 1))
+    assert periods[-1] == Period(date(2025, 1, 1), date(2025, 4, 1))
+    assert {p.start.month for p in periods} == {1, 4, 7, 10}
+
+
+def test_annual_calendar_and_containing_period() -> None:
+    term = Period(date(2024, 7, 1), date(2026, 7, 1))
+    periods = billing_periods(term, BillingFrequency.ANNUAL, PeriodAlignment.CALENDAR)
+    assert [p.start.year for p in periods] == [2024, 2025, 2026]
+    assert billing_period_containing(
+        date(2025, 3, 3), term, BillingFrequency.ANNUAL, PeriodAlignment.CALENDAR
+    ) == Period(date(2025, 1, 1), date(2026, 1, 1))
+
+
+@FAST
+@given(
+    start=days_st,
+    length=st.integers(min_value=1, max_value=900),
+    freq=st.sampled_from(FREQS),
+    align=st.sampled_from(ALIGNS),
+)
+def test_periods_tile_the_term(
+    start: date, length: int, freq: BillingFrequency, align: PeriodAlignment
+) -> None:
+    """Billing periods follow each other without gap or overlap and cover every day of the term;
+    each lasts exactly the frequency's months."""
+    term = Period(start, start + timedelta(days=length))
+    periods = billing_periods(term, freq, align)
+    assert periods[0].start <= term.start and periods[-1].end >= term.end
+    for a, b in itertools.pairwise(periods):
+        assert a.end == b.start
+    for p in periods:
+        assert p.overlaps(term)
+        assert whole_months(p) == freq.months or align is PeriodAlignment.ANNIVERSARY
+    for day in (term.start, term.end - timedelta(days=1)):
+        assert billing_period_containing(day, term, freq, align) in periods
+
+
+def test_in_advance_bills_a_period_once_it_starts_in_arrears_once_it_ends() -> None:
+    term = Period(date(2024, 1, 1), date(2025, 1, 1))
+    args = (term, BillingFrequency.MONTHLY, PeriodAlignment.CALENDAR)
+    advance = due_periods(*args, BillingTiming.IN_ADVANCE, date(2024, 3, 1))
+    arrears = due_periods(*args, BillingTiming.IN_ARREARS, date(2024, 3, 1))
+    assert [p.start.month for p in advance] == [1, 2, 3]
+    assert [p.start.month for p in arrears] == [1, 2]
+    assert due_periods(*args, BillingTiming.IN_ADVANCE, date(2023, 12, 31)) == []
+
+
+# -- day count and proration -------------------------------------------------------------------
+
+
+def test_day_counts() -> None:
+    feb = Period(date(2024, 2, 1), date(2024, 3, 1))
+    assert day_count(feb, DayCount.ACTUAL) == 29
+    assert day_count(feb, DayCount.THIRTY_360) == 30
+    assert day_count(Period(date(2024, 1, 1), date(2025, 1, 1)), DayCount.THIRTY_360) == 360
+    assert day_count(Period(date(2024, 1, 30), date(2024, 1, 31)), DayCount.THIRTY_360) == 0
+
+
+@FAST
+@given(a=days_st, b=days_st, c=days_st, convention=st.sampled_from(CONVENTIONS))
+def test_day_counts_add_up(a: date, b: date, c: date, convention: DayCount) -> None:
+    """Days of [a, b) plus days of [b, c) are the days of [a, c), under either convention."""
+    a, b, c = sorted((a, b, c))
+    whole = day_count(Period(a, c), convention)
+    assert day_count(Period(a, b), convention) + day_count(Period(b, c), convention) == whole
+
+
+def test_period_charge_is_the_annual_share() -> None:
+    assert period_charge(eur(1200), BillingFrequency.MONTHLY) == Decimal(100)
+    assert period_charge(eur(1000), BillingFrequency.QUARTERLY) == Decimal(250)
+
+
+@FAST
+@given(
+    exact=st.lists(
+        st.decimals(min_value=0, max_value=10**6, places=6, allow_nan=False),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_rounded_parts_add_up_to_the_rounded_whole(exact: list[Decimal]) -> None:
+    """Rounding the parts never loses or creates a cent: they sum to the rounded whole."""
+    parts = round_parts(exact, EUR)
+    whole = Money(sum(exact, Decimal(0)), EUR).rounded()
+    assert sum((p.amount for p in parts), Decimal(0)) == whole.amount
+    assert all(p.is_rounded() for p in parts)
+
+
+@FAST
+@given(
+    price=st.integers(min_value=0, max_value=10**6),
+    cuts=st.lists(st.integers(min_value=1, max_value=90), max_size=6, unique=True),
+    freq=st.sampled_from(FREQS),
+    convention=st.sampled_from(CONVENTIONS),
+    start=days_st,
+)
+def test_splitting_a_period_bills_exactly_the_whole(
+    price: int, cuts: list[int], freq: BillingFrequency, convention: DayCount, start: date
+) -> None:
+    """However a period is cut into sub-periods (price points that change nothing but the split,
+    or prices that differ by a cent), the rounded slices of one sub-contract add up to the
+    rounded charge of the whole period computed at once: never a cent more or less."""
+    period = Period(start, add_months(start, freq.months))
+    term = Period(start, add_months(start, 12))
+    points = tuple(
+        PricePoint(start + timedelta(days=c), Money.of(price + (i % 2) * Decimal("0.01"), EUR))
+        for i, c in enumerate(sorted(cuts))
+        if start + timedelta(days=c) < period.end
+    )
+    s = sub(start=start, price=str(price), more=points)
+    slices = charge_period([s], period, term, freq, convention, EUR)
+    exact = sum(
+        (s2.annual_price.amount * freq.months * s2.days / (12 * s2.period_days) for s2 in slices),
+        Decimal(0),
+    )
+    assert slices_total(slices, EUR) == Money(exact, EUR).rounded()
+    assert sum(s2.days for s2 in slices) <= day_count(period, convention)
+    if not points:
+        assert slices_total(slices, EUR) == Money(period_charge(eur(price), freq), EUR).rounded()
+
+
+def test_a_sub_contract_added_mid_month_is_prorated_by_actual_days() -> None:
+    period = Period(date(2024, 1, 1), date(2024, 2, 1))
+    s = sub(start=date(2024, 1, 10), price="1000")
+    [line] = charge_period(
+        [s],
+        period,
+        Period(date(2024, 1, 1), date(2025, 1, 1)),
+        BillingFrequency.MONTHLY,
+        DayCount.ACTUAL,
+        EUR,
+    )
+    assert (line.days, line.period_days) == (22, 31)
+    assert line.amount == eur("59.14")  # 1000 / 12 * 22 / 31 = 59.139...
+
+
+def test_thirty_360_prorates_by_thirty_day_months() -> None:
+    period = Period(date(2024, 2, 1), date(2024, 3, 1))
+    s = sub(start=date(2024, 2, 16), price="1200")
+    [line] = charge_period(
+        [s],
+        period,
+        Period(date(2024, 1, 1), date(2025, 1, 1)),
+        BillingFrequency.MONTHLY,
+        DayCount.THIRTY_360,
+        EUR,
+    )
+    assert (line.days, line.period_days) == (15, 30)
+    assert line.amount == eur("50.00")
+
+
+# -- corrections ------------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    old_from=st.integers(min_value=0, max_value=40),
+    old_to=st.integers(min_value=1, max_value=95),
+    new_from=st.integers(min_value=0, max_value=40),
+    new_to=st.integers(min_value=1, max_value=95),
+    old_price=st.integers(min_value=0, max_value=100_000),
+    new_price=st.integers(min_value=0, max_value=100_000),
+    reprice_at=st.integers(min_value=1, max_value=89),
+    freq=st.sampled_from(FREQS),
+    convention=st.sampled_from(CONVENTIONS),
+)
+def test_corrections_bill_exactly_the_difference(
+    old_from: int,
+    old_to: int,
+    new_from: int,
+    new_to: int,
+    old_price: int,
+    new_price: int,
+    reprice_at: int,
+    freq: BillingFrequency,
+    convention: DayCount,
+) -> None:
+    """What was billed, less the credits, plus the extra charges, is exactly what today's history
+    charges for the period; and every credited or charged day is a day whose price changed."""
+    start = date(2024, 1, 1)
+    period = Period(start, add_months(start, freq.months))
+    term = Period(start, add_months(start, 12))
+
+    def make(a: int, b: int, price: int, reprice: bool) -> SubContract:
+        begin = start + timedelta(days=a)
+        end = begin + timedelta(days=max(1, b))
+        more = (PricePoint(start + timedelta(days=reprice_at), eur(new_price)),) if reprice else ()
+        return sub(start=begin, price=str(price), end=end, more=more)
+
+    before = charge_period(
+        [make(old_from, old_to, old_price, False)], period, term, freq, convention, EUR
+    )
+    fresh = charge_period(
+        [make(new_from, new_to, old_price, True)], period, term, freq, convention, EUR
+    )
+    fix = correct_period(before, fresh, period, freq, convention, EUR)
+    credited = sum((c.amount.amount for c in fix.credits), Decimal(0))
+    charged = sum((c.amount.amount for c in fix.charges), Decimal(0))
+    assert slices_total(before, EUR).amount - credited + charged == slices_total(fresh, EUR).amount
+    assert all(c.amount.is_positive() for c in (*fix.credits, *fix.charges))
+
+    def price_on(slices: list, day: date) -> Money | None:  # type: ignore[type-arg]
+        return next((s.annual_price for s in slices if day in s.period), None)
+
+    for c in (*fix.credits, *fix.charges):
+        for day in c.period.each_day():
+            assert price_on(before, day) != price_on(fresh, day)
+    if before == fresh:
+        assert fix.is_empty
+
+
+# -- renewal and past-due policy ----------------------------------------------------------------
+
+
+def test_renewal_end_by_months_or_days() -> None:
+    term = Period(date(2024, 1, 31), date(2025, 1, 31))
+    assert renewal_end(term, 12, term.days) == date(2026, 1, 31)
+    assert renewal_end(Period(date(2024, 1, 1), date(2024, 3, 15)), None, 74) == date(2024, 5, 28)
+
+
+def test_past_due_policy_counts_from_the_due_date_and_needs_money_owed() -> None:
+    policy = PastDuePolicy(days=30)
+    due = date(2024, 3, 1)
+    assert policy.reason([("INV-1", due, eur(10))], date(2024, 3, 30)) is None
+    reason = policy.reason([("INV-1", due, eur(10))], date(2024, 3, 31))
+    assert reason is not None and "INV-1" in reason and "30 days" in reason
+    assert policy.reason([("INV-1", due, eur(0))], date(2025, 1, 1)) is None
+    with pytest.raises(InvalidValue) as e:
+        PastDuePolicy(days=0)
+    assert e.value.field == "days"
