@@ -1,0 +1,140 @@
+"""``q2c invoice render``: an invoice or credit note as PDF, HTML or UBL (PEPPOL BIS 3.0) XML.
+
+``register(app)`` adds the ``invoice`` command group with its ``render`` command to the main CLI;
+``add_render_command(group)`` adds ``render`` to an existing group instead.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+
+from q2c_adapters.documents.branding import Branding
+from q2c_adapters.documents.html import render_html
+from q2c_adapters.documents.pdf import render_pdf
+from q2c_core.application import QuoteToCash
+from q2c_core.domain.errors import NotFound, Q2CError
+
+
+class DocumentFormat(enum.Enum):
+    """The document kinds ``render`` writes."""
+
+    PDF = "pdf"
+    HTML = "html"
+    UBL = "ubl"
+
+    @property
+    def suffix(self) -> str:
+        """The file name extension."""
+        return {"pdf": ".pdf", "html": ".html", "ubl": ".xml"}[self.value]
+
+
+def find_invoice(app: QuoteToCash, ref: str) -> UUID:
+    """An invoice by id, or by its number (``INV-000042``, ``CN-000003``)."""
+    try:
+        invoice_id = UUID(ref)
+    except ValueError:
+        pass
+    else:
+        app.invoice(invoice_id)
+        return invoice_id
+    for customer in app.customers():
+        for invoice_id in customer.invoice_ids:
+            if app.invoice(invoice_id).number == ref:
+                return invoice_id
+    raise NotFound(f"no invoice or credit note numbered {ref!r}", field="invoice", value=ref)
+
+
+def _read_table(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    return data
+
+
+def render_ubl(app: QuoteToCash, invoice_id: UUID, seller_file: Path | None) -> bytes:
+    """The UBL document, by part A's generator (``q2c_adapters.accounting.ubl``)."""
+    if seller_file is None:
+        raise typer.BadParameter("UBL needs the seller: --seller FILE (TOML or JSON)")
+    from q2c_adapters.accounting.seller import SellerProfile
+    from q2c_adapters.accounting.ubl import UblRenderer
+
+    seller = SellerProfile(**_read_table(seller_file))
+    return UblRenderer(app, seller).render(invoice_id)
+
+
+def render_command(
+    invoice: Annotated[str, typer.Argument(help="Invoice id or number, e.g. INV-000042.")],
+    url: Annotated[
+        str,
+        typer.Option("--url", envvar="Q2C_URL", help="Storage URL, e.g. sqlite:///billing.db."),
+    ],
+    fmt: Annotated[
+        DocumentFormat, typer.Option("--format", "-f", help="pdf, html or ubl.")
+    ] = DocumentFormat.PDF,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Output file; '-' for stdout; default <number>.<ext>."),
+    ] = None,
+    branding: Annotated[
+        Path | None, typer.Option(help="Branding file (TOML or JSON): logo, colours, footer...")
+    ] = None,
+    templates: Annotated[
+        Path | None,
+        typer.Option("--templates", help="Directory of HTML templates overriding q2c's."),
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="Language: en, de or fr.")] = None,
+    seller: Annotated[
+        Path | None, typer.Option(help="Seller profile for UBL (TOML or JSON).")
+    ] = None,
+) -> None:
+    """Render an invoice or credit note as PDF, HTML or UBL XML."""
+    app = QuoteToCash.open(url)
+    try:
+        invoice_id = find_invoice(app, invoice)
+        brand = Branding.load(branding) if branding else Branding()
+        if lang:
+            brand = Branding(**{**_branding_fields(brand), "language": lang})
+        if fmt is DocumentFormat.PDF:
+            data = render_pdf(app, invoice_id, brand)
+        elif fmt is DocumentFormat.HTML:
+            data = render_html(app, invoice_id, brand, templates).encode()
+        else:
+            data = render_ubl(app, invoice_id, seller)
+        if out is not None and str(out) == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            return
+        number = app.invoice(invoice_id).number or f"draft-{invoice_id}"
+        target = out or Path(f"{number}{fmt.suffix}")
+        target.write_bytes(data)
+        typer.echo(f"{target} ({len(data)} bytes)", err=True)
+    except Q2CError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        app.close()
+
+
+def _branding_fields(brand: Branding) -> dict[str, Any]:
+    import attrs
+
+    return attrs.asdict(brand, recurse=False)
+
+
+def add_render_command(group: typer.Typer) -> None:
+    """Add ``render`` to an existing ``invoice`` command group."""
+    group.command("render")(render_command)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``invoice`` group (with ``render``) to the main q2c CLI."""
+    group = typer.Typer(help="Invoices and credit notes.", no_args_is_help=True)
+    add_render_command(group)
+    app.add_typer(group, name="invoice")

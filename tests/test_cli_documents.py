@@ -1,0 +1,165 @@
+"""``q2c invoice render``: PDF, HTML and UBL from an invoice stored in a real SQLite file."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+import pypdf
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from q2c_adapters.cli_documents import register
+from q2c_core import InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
+
+A = "alice"
+
+
+def cli() -> typer.Typer:
+    root = typer.Typer()
+
+    @root.callback()
+    def main() -> None:
+        """q2c (test root)."""
+
+    register(root)
+    return root
+
+
+def make_invoice(url: str) -> UUID:
+    app = QuoteToCash.open(url)
+    try:
+        c = app.register_customer(
+            "Acme GmbH",
+            "EUR",
+            account_manager="mia",
+            actor=A,
+            tax_rate=TaxRate.standard(19),
+            country="DE",
+            tax_id="DE123456788",
+            address="Hauptstr. 1\n10115 Berlin",
+        )
+        line = InvoiceLine(
+            "L1",
+            "Consulting",
+            Decimal(3),
+            Money.of("100", "EUR"),
+            TaxRate.standard(19),
+            LineSource(SourceKind.MANUAL, note="test"),
+        )
+        invoice = app.draft_invoice(c, [line], drafted_on=date(2024, 5, 1), actor="billy")
+        app.approve_invoice(invoice, role="billing", approved_on=date(2024, 5, 1), actor="bea")
+        app.approve_invoice(
+            invoice, role="account_manager", approved_on=date(2024, 5, 1), actor="mia"
+        )
+        app.issue_invoice(invoice, issued_on=date(2024, 5, 2), actor="bea")
+        return invoice
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> tuple[str, UUID]:
+    url = f"sqlite:///{tmp_path / 'billing.db'}"
+    return url, make_invoice(url)
+
+
+def test_render_pdf_to_a_file_by_number(db: tuple[str, UUID], tmp_path: Path) -> None:
+    url, _ = db
+    out = tmp_path / "out.pdf"
+    result = CliRunner().invoke(
+        cli(),
+        ["invoice", "render", "INV-000001", "--url", url, "--format", "pdf", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(out.read_bytes())).pages)
+    assert "Invoice INV-000001" in text and "Total 357.00 EUR" in text and "Page 1 of 1" in text
+
+
+def test_render_html_to_stdout_by_id_in_german(db: tuple[str, UUID], tmp_path: Path) -> None:
+    url, invoice = db
+    brand = tmp_path / "brand.json"
+    brand.write_text('{"company_name": "Q2C Services", "footer": "Danke!"}')
+    result = CliRunner().invoke(
+        cli(),
+        [
+            "invoice",
+            "render",
+            str(invoice),
+            "--url",
+            url,
+            "-f",
+            "html",
+            "-o",
+            "-",
+            "--branding",
+            str(brand),
+            "--lang",
+            "de",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Rechnung INV-000001" in result.stdout
+    assert "357,00 EUR" in result.stdout and "Danke!" in result.stdout
+
+
+def test_default_file_name_is_the_invoice_number(
+    db: tuple[str, UUID], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = db
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli(), ["invoice", "render", "INV-000001", "--url", url])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "INV-000001.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_an_unknown_invoice_is_a_clear_error(db: tuple[str, UUID]) -> None:
+    url, _ = db
+    result = CliRunner().invoke(cli(), ["invoice", "render", "INV-999999", "--url", url])
+    assert result.exit_code == 1
+    assert "no invoice or credit note numbered 'INV-999999'" in result.output
+
+
+def test_render_ubl_with_part_a_generator(db: tuple[str, UUID], tmp_path: Path) -> None:
+    pytest.importorskip(
+        "q2c_adapters.accounting.ubl", reason="the UBL generator (issue 5 part A) is not here"
+    )
+    from lxml import etree
+
+    url, _ = db
+    seller = tmp_path / "seller.toml"
+    seller.write_text(
+        'legal_name = "Q2C Services GmbH"\nregistration_id = "HRB 12345"\n'
+        'vat_id = "DE999999999"\nstreet = "Werkstr. 5"\ncity = "Hamburg"\n'
+        'postal_code = "20095"\ncountry = "DE"\niban = "DE89370400440532013000"\n'
+    )
+    out = tmp_path / "inv.xml"
+    result = CliRunner().invoke(
+        cli(),
+        [
+            "invoice",
+            "render",
+            "INV-000001",
+            "--url",
+            url,
+            "-f",
+            "ubl",
+            "--seller",
+            str(seller),
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    root = etree.fromstring(out.read_bytes())
+    cbc = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
+    assert root.findtext(f"{cbc}ID") == "INV-000001"
+    assert "357.00" in out.read_text()
+    missing = CliRunner().invoke(
+        cli(), ["invoice", "render", "INV-000001", "--url", url, "-f", "ubl"]
+    )
+    assert missing.exit_code != 0 and "--seller" in missing.output
