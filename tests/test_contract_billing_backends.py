@@ -1,0 +1,152 @@
+"""Contract billing runs behave the same in memory, on a real SQLite file and on real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from q2c_core import (
+    BillingFrequency,
+    InvoiceKind,
+    Money,
+    Period,
+    PricePoint,
+    QuoteToCash,
+    SubContract,
+    SubContractKind,
+)
+from q2c_core.domain.contract import Contract
+
+A = "alice"
+YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
+
+
+def sub(sub_id: str, start: date = date(2024, 1, 1), price: int = 1200) -> SubContract:
+    return SubContract(
+        sub_id,
+        f"Product {sub_id}",
+        SubContractKind.PRODUCT,
+        start,
+        [PricePoint(start, Money.of(price, "EUR"))],
+    )
+
+
+def setup(app: QuoteToCash, contracts: int) -> tuple[UUID, list[UUID]]:
+    cust = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    ids = []
+    for i in range(contracts):
+        cid = app.sign_contract(
+            cust,
+            number=f"MC-{i}",
+            term=YEAR,
+            frequency=BillingFrequency.MONTHLY,
+            signed_on=YEAR.start,
+            actor=A,
+            sub_contracts=[sub("S1"), sub("S2", date(2024, 1, 5 + i), 600 + i)],
+        )
+        app.activate_contract(cid, effective=YEAR.start, actor=A)
+        ids.append(cid)
+    return cust, ids
+
+
+def net_days(app: QuoteToCash, cust: UUID) -> Counter[tuple[UUID | None, str | None, date]]:
+    days: Counter[tuple[UUID | None, str | None, date]] = Counter()
+    for inv in app.invoices(cust):
+        sign = -1 if inv.kind is InvoiceKind.CREDIT_NOTE else 1
+        for line in inv.lines:
+            assert line.source is not None and line.source.period is not None
+            for day in line.source.period.each_day():
+                days[(line.source.contract_id, line.source.sub_contract_id, day)] += sign
+    return days
+
+
+def test_preview_equals_posted_and_a_reopened_app_bills_nothing_twice(
+    app_factory: Callable[[], QuoteToCash],
+) -> None:
+    app = app_factory()
+    cust, ids = setup(app, 4)
+    preview = app.preview_billing(date(2024, 3, 1))
+    result = app.run_billing(date(2024, 3, 1), actor="run", batch_size=3)
+    assert len(result.documents) == len(preview) == 12
+    for shown, doc in zip(preview, result.documents, strict=True):
+        assert shown.lines == tuple(app.invoice(doc.invoice_id).lines)
+    before = app.recorder.max_notification_id()
+    in_memory = app.env.get("PERSISTENCE_MODULE", "").endswith("popo")
+    again = app if in_memory else app_factory()  # a new instance reads the stored state only
+    assert again.run_billing(date(2024, 3, 1), actor="run").documents == ()
+    assert again.recorder.max_notification_id() == before
+    days = net_days(again, cust)
+    assert set(days.values()) == {1}
+    for cid in ids:
+        assert len(again.contract(cid).billed) == 3
+
+
+def test_crash_part_way_then_rerun(app_factory: Callable[[], QuoteToCash]) -> None:
+    app = app_factory()
+    cust, ids = setup(app, 5)
+    real_save = app.save
+    calls = [0]
+
+    def failing_save(*aggregates: Any, **kw: Any) -> Any:
+        calls[0] += 1
+        if calls[0] > 1:
+            raise RuntimeError("power cut")
+        return real_save(*aggregates, **kw)
+
+    app.save = failing_save  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        app.run_billing(date(2024, 2, 1), actor="run", batch_size=2)
+    app.save = real_save  # type: ignore[method-assign]
+    assert sum(1 for c in ids if app.contract(c).billed) == 2
+    app.run_billing(date(2024, 2, 1), actor="run", batch_size=2)
+    days = net_days(app, cust)
+    for cid in ids:
+        for day in Period(date(2024, 1, 1), date(2024, 3, 1)).each_day():
+            assert days[(cid, "S1", day)] == 1
+    assert len(app.invoices(cust)) == 10
+
+
+def test_a_contract_changed_during_the_run_is_billed_on_its_fresh_state(
+    app_factory: Callable[[], QuoteToCash],
+) -> None:
+    app = app_factory()
+    cust, ids = setup(app, 3)
+    real_load = app._load_contracts
+
+    def load_then_someone_adds(page_size: int = 5000) -> dict[UUID, Contract]:
+        loaded = real_load(page_size)
+        app.add_sub_contract(ids[1], sub("LATE", date(2024, 1, 20), 3100), actor="bob")
+        return loaded
+
+    app._load_contracts = load_then_someone_adds  # type: ignore[method-assign]
+    result = app.run_billing(date(2024, 1, 1), actor="run")
+    assert len(result.documents) == 3
+    jan = next(d for d in result.documents if d.contract_id == ids[1])
+    subs = [ln.source.sub_contract_id for ln in app.invoice(jan.invoice_id).lines if ln.source]
+    assert subs == ["S1", "S2", "LATE"]
+    assert set(net_days(app, cust).values()) == {1}
+
+
+def test_retroactive_removal_is_credited_on_every_backend(
+    app_factory: Callable[[], QuoteToCash],
+) -> None:
+    app = app_factory()
+    cust, ids = setup(app, 1)
+    [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    for role, who in (("billing", "bea"), ("account_manager", "mia")):
+        app.approve_invoice(jan, role=role, approved_on=date(2024, 1, 2), actor=who)
+    app.issue_invoice(jan, issued_on=date(2024, 1, 2), actor="bea")
+    app.remove_sub_contract(ids[0], "S1", effective_to=date(2024, 1, 16), actor=A)
+    result = app.run_billing(date(2024, 1, 1), actor="run")
+    [note] = result.documents
+    assert note.kind is InvoiceKind.CREDIT_NOTE and note.credits_invoice_id == jan
+    days = net_days(app, cust)
+    assert days[(ids[0], "S1", date(2024, 1, 15))] == 1
+    assert days[(ids[0], "S1", date(2024, 1, 16))] == 0
+    assert app.invoice(jan).is_issued and len(app.invoice(jan).lines) == 2
+    assert app.run_billing(date(2024, 1, 1), actor="run").documents == ()
