@@ -1,0 +1,237 @@
+"""CSV and JSON exports of invoices (with their lines) and payments (with their allocations).
+
+For spreadsheets and BI tools: amounts are exact decimal strings with the currency's decimals
+(never floats), dates are ISO 8601, and ids are UUID strings. CSV has one row per invoice line /
+per allocation, repeating the document's own columns; JSON nests them. Text cells that a
+spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) are prefixed with ``'``.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from q2c_core.application import QuoteToCash
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.invoice import Invoice
+from q2c_core.domain.invoice_lines import InvoiceLine
+from q2c_core.domain.money import Money, minor_units
+from q2c_core.domain.payment import Payment, PaymentAllocation
+
+FORMATS = ("csv", "json")
+SUBJECTS = ("invoices", "payments")
+
+INVOICE_COLUMNS = [
+    "invoice_id", "number", "kind", "status", "customer_id", "customer", "currency",
+    "drafted_on", "issued_on", "due_date", "purchase_order", "credits_invoice_id",
+    "credits_invoice_number", "credit_disposition", "net", "tax", "total", "credited", "paid",
+    "outstanding",
+]  # fmt: skip
+LINE_COLUMNS = [
+    "line_id", "description", "quantity", "unit_price", "net", "tax_category", "tax_rate",
+    "revenue_kind", "source_kind", "request_id", "contract_id", "sub_contract_id",
+    "period_start", "period_end", "time_entry_ids", "hours", "price_reason",
+]  # fmt: skip
+PAYMENT_COLUMNS = [
+    "payment_id", "customer_id", "customer", "currency", "amount", "received_on", "reference",
+    "allocated", "unallocated", "bounced_on", "bounce_reason",
+]  # fmt: skip
+ALLOCATION_COLUMNS = [
+    "allocation_id", "invoice_id", "invoice_number", "amount", "allocated_on", "live",
+    "reversed_reason",
+]  # fmt: skip
+
+
+def _amount(money: Money) -> str:
+    return f"{money.amount:.{minor_units(money.currency)}f}"
+
+
+def _plain(value: object) -> Any:
+    """JSON- and CSV-ready scalar: str for Decimal, UUID, date, Enum; None stays None."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Money):
+        return _amount(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, UUID | date):
+        return str(value) if isinstance(value, UUID) else value.isoformat()
+    if isinstance(value, enum.Enum):
+        return _plain(value.value)
+    raise InvalidValue(f"cannot export a {type(value).__name__}", field="export", value=value)
+
+
+def _line_record(line: InvoiceLine) -> dict[str, Any]:
+    source = line.source
+    period = source.period if source is not None else None
+    return {
+        "line_id": line.line_id,
+        "description": line.description,
+        "quantity": _plain(line.quantity),
+        "unit_price": _plain(line.unit_price.amount),
+        "net": _amount(line.net),
+        "tax_category": line.tax.category.code,
+        "tax_rate": _plain(line.tax.rate),
+        "revenue_kind": line.revenue_kind.value,
+        "source_kind": source.kind.value if source else None,
+        "request_id": _plain(source.request_id) if source else None,
+        "contract_id": _plain(source.contract_id) if source else None,
+        "sub_contract_id": source.sub_contract_id if source else None,
+        "period_start": _plain(period.start) if period else None,
+        "period_end": _plain(period.end) if period else None,
+        "time_entry_ids": " ".join(source.time_entry_ids) if source else "",
+        "hours": _plain(source.hours) if source else None,
+        "price_reason": line.price_reason,
+    }
+
+
+def invoice_record(invoice: Invoice, customer: str, numbers: dict[UUID, str]) -> dict[str, Any]:
+    """One invoice with its tax subtotals and lines, as plain JSON-ready values."""
+    credits = invoice.credits_invoice_id
+    return {
+        "invoice_id": str(invoice.id),
+        "number": invoice.number,
+        "kind": invoice.kind.value,
+        "status": invoice.status.value,
+        "customer_id": str(invoice.customer_id),
+        "customer": customer,
+        "currency": invoice.currency,
+        "drafted_on": _plain(invoice.drafted_on),
+        "issued_on": _plain(invoice.issued_on),
+        "due_date": _plain(invoice.due_date),
+        "purchase_order": invoice.purchase_order_number,
+        "credits_invoice_id": _plain(credits),
+        "credits_invoice_number": numbers.get(credits) if credits else None,
+        "credit_disposition": _plain(invoice.credit_disposition),
+        "net": _amount(invoice.net),
+        "tax": _amount(invoice.tax),
+        "total": _amount(invoice.total),
+        "credited": _amount(invoice.credited),
+        "paid": _amount(invoice.paid),
+        "outstanding": _amount(invoice.outstanding),
+        "tax_subtotals": [
+            {
+                "category": s.tax_rate.category.code,
+                "rate": _plain(s.tax_rate.rate),
+                "taxable": _amount(s.taxable),
+                "tax": _amount(s.tax),
+            }
+            for s in invoice.tax_subtotals
+        ],
+        "lines": [_line_record(line) for line in invoice.lines],
+    }
+
+
+def _allocation_record(a: PaymentAllocation, numbers: dict[UUID, str]) -> dict[str, Any]:
+    return {
+        "allocation_id": a.allocation_id,
+        "invoice_id": str(a.invoice_id),
+        "invoice_number": numbers.get(a.invoice_id),
+        "amount": _amount(a.amount),
+        "allocated_on": _plain(a.allocated_on),
+        "live": a.is_live,
+        "reversed_reason": a.reversed_reason,
+    }
+
+
+def payment_record(payment: Payment, customer: str, numbers: dict[UUID, str]) -> dict[str, Any]:
+    """One payment with its allocations (reversed ones included, marked not live)."""
+    return {
+        "payment_id": str(payment.id),
+        "customer_id": str(payment.customer_id),
+        "customer": customer,
+        "currency": payment.amount.currency,
+        "amount": _amount(payment.amount),
+        "received_on": _plain(payment.received_on),
+        "reference": payment.reference,
+        "allocated": _amount(payment.allocated),
+        "unallocated": _amount(payment.unallocated),
+        "bounced_on": _plain(payment.bounced_on),
+        "bounce_reason": payment.bounce_reason,
+        "allocations": [_allocation_record(a, numbers) for a in payment.allocations],
+    }
+
+
+def _customers(app: QuoteToCash, customer_id: UUID | None) -> list[tuple[UUID, str]]:
+    if customer_id is not None:
+        return [(customer_id, app.customer(customer_id).name)]
+    return [(c.id, c.name) for c in app.customers()]
+
+
+def invoice_records(app: QuoteToCash, customer_id: UUID | None = None) -> list[dict[str, Any]]:
+    """Every invoice and credit note (of one customer, or all), drafting order per customer."""
+    result: list[dict[str, Any]] = []
+    for cid, name in _customers(app, customer_id):
+        invoices = app.invoices(cid)
+        numbers = {i.id: i.number for i in invoices if i.number}
+        result += [invoice_record(i, name, numbers) for i in invoices]
+    return result
+
+
+def payment_records(app: QuoteToCash, customer_id: UUID | None = None) -> list[dict[str, Any]]:
+    """Every payment (of one customer, or all) with its allocations."""
+    result: list[dict[str, Any]] = []
+    for cid, name in _customers(app, customer_id):
+        numbers = {i.id: i.number for i in app.invoices(cid) if i.number}
+        result += [payment_record(p, name, numbers) for p in app.payments(cid)]
+    return result
+
+
+def _safe(value: Any) -> Any:
+    """Keep spreadsheets from running a text cell as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            Decimal(value)
+        except ArithmeticError:
+            return "'" + value
+    return value
+
+
+def _csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else _safe(row.get(k)) for k in columns})
+    return out.getvalue()
+
+
+def invoices_csv(app: QuoteToCash, customer_id: UUID | None = None) -> str:
+    """One row per invoice line, the invoice's columns repeated, line columns prefixed line_."""
+    columns = INVOICE_COLUMNS + [f"line_{c}" for c in LINE_COLUMNS]
+    rows = (
+        {**record, **{f"line_{k}": v for k, v in line.items()}}
+        for record in invoice_records(app, customer_id)
+        for line in record["lines"]
+    )
+    return _csv(columns, rows)
+
+
+def payments_csv(app: QuoteToCash, customer_id: UUID | None = None) -> str:
+    """One row per allocation (one row with empty allocation columns for an unallocated
+    payment), allocation columns prefixed allocation_."""
+    columns = PAYMENT_COLUMNS + [f"allocation_{c}" for c in ALLOCATION_COLUMNS]
+    rows: list[dict[str, Any]] = []
+    for record in payment_records(app, customer_id):
+        allocations = record["allocations"] or [{}]
+        rows += [{**record, **{f"allocation_{k}": v for k, v in a.items()}} for a in allocations]
+    return _csv(columns, rows)
+
+
+def export(app: QuoteToCash, subject: str, fmt: str, *, customer_id: UUID | None = None) -> str:
+    """``invoices`` or ``payments`` as ``csv`` or ``json`` text."""
+    if subject not in SUBJECTS:
+        raise InvalidValue(f"must be one of {', '.join(SUBJECTS)}", field="subject", value=subject)
+    if fmt not in FORMATS:
+        raise InvalidValue(f"must be one of {', '.join(FORMATS)}", field="format", value=fmt)
+    if fmt == "csv":
+        return (invoices_csv if subject == "invoices" else payments_csv)(app, customer_id)
+    records = (invoice_records if subject == "invoices" else payment_records)(app, customer_id)
+    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
