@@ -261,3 +261,12 @@ def test_french_labels(app: QuoteToCash) -> None:
     _, invoice = big_invoice(app, entries=1)
     html = render_html(app, invoice, Branding(language="fr"))
     assert "Facture INV-000001" in html and "Total TTC" in html
+
+
+def test_a_missing_logo_is_named(app: QuoteToCash, tmp_path: Path) -> None:
+    _, invoice = big_invoice(app, entries=1)
+    brand = Branding(logo=str(tmp_path / "nope.png"))
+    for render in (render_html, render_pdf):
+        with pytest.raises(InvalidValue) as caught:
+            render(app, invoice, brand)
+        assert caught.value.field == "logo"

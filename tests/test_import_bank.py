@@ -278,3 +278,21 @@ def test_a_match_never_allocates_more_than_the_credit_or_an_invoice_owes(
         assert {i for i, _ in match.allocations} <= {i.invoice_id for i in named_items}
     if match.matched_by is MatchedBy.AMOUNT:
         assert allocated == Money(amount, EUR)
+
+
+def test_a_csv_with_a_credit_debit_column(app: QuoteToCash) -> None:
+    ids = build(app)
+    text = (
+        "date,amount,direction,currency,remittance,name\n"
+        "2024-04-02,595.00,C,EUR,INV-000002,Acme GmbH\n"
+        "2024-04-02,595.00,D,EUR,INV-000002,Acme GmbH\n"
+        "2024-04-02,1.00,?,EUR,x,Acme GmbH\n"
+    )
+    with pytest.raises(ImportRejected) as caught:
+        importer(app).import_bytes(text.encode(), "dir.csv", actor="bank-sync")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(4, "direction")]
+    report = importer(app).import_bytes(
+        text.rsplit("\n", 2)[0].encode() + b"\n", "dir.csv", actor="bank-sync"
+    )
+    assert (report.recorded, report.ignored) == (1, 1)
+    assert app.invoice(ids["INV-000002"]).outstanding.is_zero()

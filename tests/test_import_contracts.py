@@ -132,3 +132,30 @@ def test_a_sub_contract_outside_the_term_is_a_row_error(app: QuoteToCash, tmp_pa
     with pytest.raises(ImportRejected) as caught:
         ContractImporter(app).import_file(f, actor="crm-sync")
     assert [(p.line, p.field) for p in caught.value.problems] == [(2, "effective_from")]
+
+
+def test_a_later_export_ends_a_sub_contract_and_activates_a_contract(
+    app: QuoteToCash, tmp_path: Path
+) -> None:
+    _, globex = customers(app)
+    imp = ContractImporter(app)
+    imp.import_file(DATA / "crm_contracts.csv", actor="crm-sync")
+    (mc200_id,) = app.customer(globex).contract_ids
+    header = (DATA / "crm_contracts.csv").read_text().splitlines()[0]
+    later = tmp_path / "later.csv"
+    later.write_text(
+        header + "\n"
+        "MC-200;Globex SA;EUR;2024-07-01;2025-06-30;quarterly;2024-06-20;active;HW;"
+        "Server maintenance;product;;2025-03-31;2400,00\n"
+    )
+    report = imp.import_file(later, actor="crm-sync")
+    assert report.recorded == 1
+    mc200 = app.contract(mc200_id)
+    assert mc200.status is ContractStatus.ACTIVE
+    assert mc200.sub_contracts["HW"].effective_to == date(2025, 4, 1)
+    # an export cannot extend what was ended
+    longer = tmp_path / "longer.csv"
+    longer.write_text(later.read_text().replace("2025-03-31", "2025-05-31"))
+    with pytest.raises(ImportRejected) as caught:
+        imp.import_file(longer, actor="crm-sync")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "effective_to")]

@@ -9,6 +9,8 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from q2c_adapters.importers.time_entries import TimeEntryImporter, read_time_entries_csv
 from q2c_core import AllowanceUnit, Money, Period, QuoteToCash, TaxRate
@@ -190,3 +192,66 @@ def test_entry_ids_are_derived_from_the_rows_not_the_file() -> None:
     assert own[0].entry_id == "psa:77"
     semi, _ = read_time_entries_csv("worker;date;hours;request\nbob;05.03.2024;1,5;T\n")
     assert semi[0].hours == Decimal("1.5") and semi[0].work_date == date(2024, 3, 5)
+
+
+def test_an_edited_entry_is_refused_not_imported_again(app: QuoteToCash, tmp_path: Path) -> None:
+    ids = build(app)
+    r = ids["TKT-101"]
+    f = tmp_path / "a.csv"
+    f.write_text(f"id,worker,date,hours,request\n77,bob,2024-03-05,4,{r}\n")
+    TimeEntryImporter(app).import_file(f, actor="importer")
+    f.write_text(f"id,worker,date,hours,request\n77,bob,2024-03-05,3,{r}\n")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        TimeEntryImporter(app).import_file(f, actor="importer")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (2, "entry_id")
+    assert "already recorded" in problem.rule
+    assert app.recorder.max_notification_id() == before
+
+
+def test_importers_fit_the_importer_port(app: QuoteToCash) -> None:
+    from q2c_adapters.importers import BankStatementImporter, ContractImporter
+    from q2c_core.ports import Importer
+
+    for importer_ in (TimeEntryImporter(app), ContractImporter(app), BankStatementImporter(app)):
+        assert isinstance(importer_, Importer)
+
+
+_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["bob", "carol", "dave"]),
+        st.integers(min_value=1, max_value=28),
+        st.sampled_from(["0.5", "1", "2.25", "8"]),
+        st.sampled_from(["TKT-101", "TKT-102"]),
+    ),
+    min_size=1,
+    max_size=12,
+    unique=True,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=_rows, data=st.data())
+def test_overlapping_exports_record_every_distinct_entry_exactly_once(
+    rows: list[tuple[str, int, str, str]], data: st.DataObject
+) -> None:
+    """However exports overlap (week 1, then weeks 1-2...), each distinct entry is recorded once:
+    the hours recorded equal the hours of the distinct rows, on the request each row names."""
+    app = QuoteToCash.open("memory:")
+    try:
+        ids = build(app)
+        cut = data.draw(st.integers(min_value=0, max_value=len(rows)))
+        start = data.draw(st.integers(min_value=0, max_value=cut))
+        imp = importer(app, ids)
+        header = "worker,date,hours,ticket,billable,notes,rate\n"
+        for n, part in enumerate((rows[:cut], rows[start:], rows)):
+            text = header + "".join(
+                f"{w},2024-03-{d:02d},{h},{t},yes,,100\n" for w, d, h, t in part
+            )
+            imp.import_bytes(text.encode(), f"export-{n}.csv", actor="importer")
+        for ticket in ("TKT-101", "TKT-102"):
+            expected = sum((Decimal(h) for _, _, h, t in rows if t == ticket), Decimal(0))
+            assert app.request(ids[ticket]).logged_hours == expected
+    finally:
+        app.close()

@@ -22,6 +22,7 @@ from q2c_core.domain.contract import Contract, ContractStatus, PricePoint, SubCo
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import EnhancementRequest, RequestStatus, TimeEntry
 from q2c_core.domain.errors import (
+    DuplicateEntry,
     InvalidTransition,
     InvalidValue,
     NotFound,
@@ -139,6 +140,7 @@ class ImportCommands(BaseApp):
                 try:
                     request = self._request_for(row, ticket_map, requests)
                     if row.entry_id in request.item_ids():
+                        self._check_same_entry(request, row)
                         skipped += 1
                         continue
                     entry = TimeEntry(
@@ -197,6 +199,25 @@ class ImportCommands(BaseApp):
             return batch.report(already_imported=False), changed
 
         return self._atomically(step)
+
+    @staticmethod
+    def _check_same_entry(request: EnhancementRequest, row: TimeEntryRow) -> None:
+        """An entry id seen before must carry the same work: a changed entry is not re-imported."""
+        recorded = request.entry(row.entry_id)
+        if (recorded.worker, recorded.work_date, recorded.hours, recorded.billable) != (
+            row.worker,
+            row.work_date,
+            row.hours,
+            row.billable,
+        ):
+            raise DuplicateEntry(
+                f"entry {row.entry_id!r} is already recorded as {recorded.worker} "
+                f"{recorded.work_date} {recorded.hours} h (billable: {recorded.billable}); "
+                "a correction needs a new entry, not an edited one",
+                field="entry_id",
+                aggregate_id=request.id,
+                value=row.entry_id,
+            )
 
     def _request_for(
         self,
@@ -305,7 +326,23 @@ class ImportCommands(BaseApp):
                                 aggregate_id=contract.id,
                                 value=sub.sub_id,
                             )
-                        skipped += 1
+                        if sub.effective_to == existing.effective_to:
+                            skipped += 1
+                            continue
+                        if sub.effective_to is None or (
+                            existing.effective_to is not None
+                            and sub.effective_to > existing.effective_to
+                        ):
+                            raise RuleViolated(
+                                f"sub-contract {sub.sub_id!r} already ends on "
+                                f"{existing.effective_to}; an import cannot extend it",
+                                field="effective_to",
+                                aggregate_id=contract.id,
+                                value=sub.sub_id,
+                            )
+                        # the CRM now ends it: removed from that day
+                        contract.remove_sub_contract(sub.sub_id, sub.effective_to, actor)
+                        recorded += 1
                         continue
                     contract.add_sub_contract(
                         SubContract(
@@ -362,6 +399,8 @@ class ImportCommands(BaseApp):
                     aggregate_id=contract.id,
                     value=row.number,
                 )
+            if row.activated_on is not None and contract.status is ContractStatus.SIGNED:
+                contract.activate(row.activated_on, actor)
             return contract, False
         contract = Contract(
             customer_id=customer.id,
@@ -665,4 +704,3 @@ class ImportCommands(BaseApp):
         self._update(
             BankCredit, credit_id, lambda c: c.return_to_sender(returned_on, reason, actor)
         )
-

@@ -20,6 +20,7 @@ from jinja2 import (
 
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.model import InvoiceDocument, build_document
+from q2c_core.domain.errors import InvalidValue
 
 if TYPE_CHECKING:
     from q2c_core.application import QuoteToCash
@@ -48,6 +49,8 @@ def logo_source(logo: str) -> str:
     if not logo or logo.startswith(("http://", "https://", "data:")):
         return logo
     path = Path(logo)
+    if not path.is_file():
+        raise InvalidValue("no such logo file", field="logo", value=logo)
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return f"data:{media};base64,{base64.b64encode(path.read_bytes()).decode()}"
 

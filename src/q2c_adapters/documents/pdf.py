@@ -18,6 +18,7 @@ from fpdf.fonts import FontFace
 
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.model import InvoiceDocument, build_document
+from q2c_core.domain.errors import InvalidValue
 
 if TYPE_CHECKING:
     from q2c_core.application import QuoteToCash
@@ -46,7 +47,11 @@ class _InvoicePDF(FPDF):
         b = self.doc.branding
         top = self.get_y()
         logo = Path(b.logo) if b.logo and not b.logo.startswith(("http", "data:")) else None
-        if logo is not None and logo.suffix.lower() in _IMAGE_SUFFIXES and logo.is_file():
+        if logo is not None:
+            if not logo.is_file() or logo.suffix.lower() not in _IMAGE_SUFFIXES:
+                raise InvalidValue(
+                    "needs an existing PNG, JPEG, GIF or SVG file", field="logo", value=b.logo
+                )
             self.image(str(logo), x=self.l_margin, y=top, h=14)
         self.set_font(FONT, "B", 13)
         self.set_text_color(*b.colour_rgb())

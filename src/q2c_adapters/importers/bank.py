@@ -9,9 +9,10 @@ line, and the card number is never stored nor echoed back.
 
 CSV columns (case-insensitive; aliases in brackets): ``date`` [booking_date, booked_on,
 value_date], ``amount`` (credits positive, debits negative) or ``credit`` / ``debit`` columns,
-``currency`` [ccy], optional ``reference`` [bank_reference, transaction_id], ``remittance``
-[purpose, description, details, text], ``name`` [counterparty, debtor, payer], ``iban``
-[counterparty_iban, debtor_iban, account_number], ``account`` [own_account].
+``currency`` [ccy], optional ``direction`` [credit_debit, type, soll_haben] (C/D, CRDT/DBIT,
+H/S: the sign of an always-positive amount), ``reference`` [bank_reference, transaction_id],
+``remittance`` [purpose, description, details, text], ``name`` [counterparty, debtor, payer],
+``iban`` [counterparty_iban, debtor_iban, account_number], ``account`` [own_account].
 """
 
 from __future__ import annotations
@@ -211,7 +212,10 @@ ALIASES = {
     "name": ("counterparty", "debtor", "payer", "counterparty_name", "auftraggeber"),
     "iban": ("counterparty_iban", "debtor_iban", "account_number"),
     "account": ("own_account", "our_account", "account_iban"),
+    "direction": ("credit_debit", "cdt_dbt", "cdtdbtind", "type", "soll_haben", "sens"),
 }
+_CREDIT = {"C", "CR", "CRDT", "CREDIT", "H", "HABEN", "CREDITO"}
+_DEBIT = {"D", "DR", "DBIT", "DEBIT", "S", "SOLL", "DEBITO"}
 REQUIRED = ("date", "currency")
 
 
@@ -234,6 +238,11 @@ def read_bank_csv(text: str) -> tuple[list[BankCreditRow], list[RowProblem], int
                 amount = -abs(parse_decimal(raw.get("debit"), "debit"))
             else:
                 raise CellError("give an amount, or a credit or debit", field="amount")
+            direction = raw.get("direction").strip().upper()
+            if direction in _DEBIT:
+                amount = -abs(amount)
+            elif direction and direction not in _CREDIT:
+                raise CellError("must say credit or debit (C/D, CRDT/DBIT, H/S)", field="direction")
             if amount <= 0:
                 ignored += 1
                 continue
