@@ -307,7 +307,8 @@ def test_revenue_by_kind_tax_deposits_maintenance_and_write_offs() -> None:
         if isinstance(e, data.Transaction) and e.narration.startswith("Recognise maintenance")
     ]
     assert len(months) == 12
-    assert months[0].date == date(2024, 1, 1)
+    assert months[0].date == date(2024, 1, 31)
+    assert months[-1].date == date(2024, 12, 31)
     january = next(p for p in months[0].postings if p.account == "Income:Maintenance")
     assert january.units.number == Decimal("-101.64")  # 1200 * 31/366, largest remainder
     assert totals["Assets:Bank"] == Decimal("2000.00") + Decimal("1250.00") + Decimal("700.00")
@@ -326,6 +327,53 @@ def test_replay_gives_the_same_ledger(tmp_path: object) -> None:
     again.close()
 
 
+def test_rebillable_credit_of_maintenance_reverses_deferred_and_recognised_revenue() -> None:
+    """Crediting a maintenance line mid-year reverses the months already recognised on the
+    credit note's date and the later months as they come: by the end nothing is left."""
+    app = QuoteToCash.open("memory:")
+    vat = TaxRate.standard(21)
+    c = app.register_customer("Maint", "EUR", account_manager="mia", actor="a", tax_rate=vat)
+    year = Period(date(2024, 1, 1), date(2025, 1, 1))
+    line = manual_line(
+        "L1",
+        "1000",
+        vat,
+        RevenueKind.MAINTENANCE,
+        LineSource(SourceKind.CONTRACT_PERIOD, period=year),
+    )
+    inv = app.draft_invoice(c, [line], drafted_on=date(2024, 1, 1), actor="b")
+    issue(app, inv, date(2024, 1, 1))
+    note = app.draft_credit_note(
+        inv, line_ids=["L1"], disposition=CreditDisposition.REBILLABLE, reason="cancelled",
+        drafted_on=date(2024, 4, 15), actor="b",
+    )  # fmt: skip
+    issue(app, note, date(2024, 4, 15))
+    entries = load_ok(export_ledger(app))
+    totals = _account_totals(entries)
+    assert totals["Income:Maintenance"] == Decimal("0.00")
+    assert totals["Liabilities:DeferredRevenue:Maintenance"] == Decimal("0.00")
+    reversals = [
+        e for e in entries
+        if isinstance(e, data.Transaction) and e.narration.startswith("Reverse recognised")
+    ]  # fmt: skip
+    assert len(reversals) == 12
+    assert [r.date for r in reversals[:3]] == [date(2024, 4, 15)] * 3  # Jan-Mar caught up
+    assert reversals[3].date == date(2024, 4, 30)
+    recognised_by_april = sum(
+        (
+            p.units.number
+            for e in entries
+            if isinstance(e, data.Transaction)
+            and e.narration.startswith("Recognise")
+            and e.date < date(2024, 4, 15)
+            for p in e.postings
+            if p.account == "Income:Maintenance"
+        ),
+        Decimal(0),
+    )
+    assert recognised_by_april == Decimal("-248.63")  # Jan-Mar: 84.70 + 79.23 + 84.70
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     amounts=st.lists(
@@ -335,12 +383,20 @@ def test_replay_gives_the_same_ledger(tmp_path: object) -> None:
     ),
     paid=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9000"), places=2),
     rate=st.sampled_from(["0", "6", "21", "25"]),
+    then=st.sampled_from(["nothing", "reverse", "bounce", "credit"]),
+    disposition=st.sampled_from(list(CreditDisposition)),
 )
 def test_receivables_match_for_random_invoices_and_payments(
-    amounts: list[Decimal], paid: Decimal, rate: str
+    amounts: list[Decimal],
+    paid: Decimal,
+    rate: str,
+    then: str,
+    disposition: CreditDisposition,
 ) -> None:
-    """Whatever invoices are issued and however a payment is spread over them, the ledger
-    receivable equals q2c's open total and the ledger credit equals q2c's customer credit."""
+    """Whatever invoices are issued, however a payment is spread over them, and whether an
+    allocation is then reversed, the payment bounces or an invoice is credited (re-billable or
+    written off), the ledger receivable equals q2c's open total and the ledger credit equals
+    q2c's customer credit."""
     app = QuoteToCash.open("memory:")
     tax = TaxRate.standard(rate)
     c = app.register_customer("Rand", "EUR", account_manager="mia", actor="a", tax_rate=tax)
@@ -353,5 +409,21 @@ def test_receivables_match_for_random_invoices_and_payments(
         c, Money.of(paid, "EUR"), received_on=date(2024, 2, 1), reference="r", actor="a"
     )
     app.allocate_payment(p, allocated_on=date(2024, 2, 1), actor="a")
+    payment = app.payment(p)
+    if then == "reverse" and payment.allocations:
+        first = payment.allocations[0]
+        app.reverse_allocation(p, first.allocation_id, reason="mistake", actor="a")
+    elif then == "bounce":
+        app.bounce_payment(p, bounced_on=date(2024, 2, 5), reason="returned", actor="a")
+    elif then == "credit":
+        target = app.invoices(c)[0]
+        for a in app.payment(p).live_allocations():
+            if a.invoice_id == target.id:
+                app.reverse_allocation(p, a.allocation_id, reason="credit", actor="a")
+        note = app.draft_credit_note(
+            target.id, line_ids=["L1"], disposition=disposition, reason="r",
+            drafted_on=date(2024, 2, 6), actor="b",
+        )  # fmt: skip
+        issue(app, note, date(2024, 2, 6))
     text = export_ledger(app)
     load_ok(text + balance_assertions(app, [c], text))

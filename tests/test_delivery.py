@@ -244,3 +244,24 @@ def test_bad_delivery_settings_are_refused() -> None:
     with pytest.raises(InvalidValue) as batch_error:
         Delivery(app, sink, name="x", batch_size=0)
     assert batch_error.value.field == "batch_size"
+
+
+def test_an_event_that_cannot_be_decoded_is_parked(tmp_path: Path) -> None:
+    """A stored event whose topic no longer resolves is parked as poison; the rest go on."""
+    from uuid import uuid4
+
+    from eventsourcing.persistence import StoredEvent
+
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'billing.db'}")
+    books = build_books(app)
+    app.recorder.insert_events(
+        [StoredEvent(uuid4(), 1, "q2c_core.domain.gone:Gone.Happened", b"{}")]
+    )
+    journal = BeancountJournal(app, str(tmp_path / "books.beancount"))
+    delivery = Delivery(app, journal, name="bc")
+    report = delivery.run()
+    assert report.caught_up and report.parked == 1
+    (parked,) = delivery.parked()
+    assert parked.reason.startswith("cannot decode:")
+    assert parked.topic == "q2c_core.domain.gone:Gone.Happened"
+    assert_books_agree(app, journal.read(), [books.acme, books.globex])

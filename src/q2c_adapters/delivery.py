@@ -332,7 +332,13 @@ class Delivery:
             for notification in page:
                 key = f"{notification.originator_id}:{notification.originator_version}"
                 try:
-                    event = self.app.mapper.to_domain_event(notification)
+                    try:
+                        event = self.app.mapper.to_domain_event(notification)
+                    except Exception as error:
+                        # an event this code cannot read will never become readable by waiting
+                        raise PoisonEvent(
+                            f"cannot decode: {type(error).__name__}: {error}"
+                        ) from error
                     self.sink.deliver(key, event)
                 except PoisonEvent as poison:
                     self.store.advance(

@@ -280,7 +280,8 @@ class LedgerBook:
     def _recognitions(
         self, event: Any, invoice: Invoice, links: Sequence[str], payee: str, sign: int
     ) -> list[Transaction]:
-        """Maintenance is earned day by day over its period, recognised once a month.
+        """Maintenance is earned day by day over its period and recognised on the last day of
+        each month (or of the period), split by days so the months add up to the line.
 
         A credit note reverses the months already recognised on its own issue date, and the
         later months as they come.
@@ -299,7 +300,8 @@ class LedgerBook:
             for piece, part in zip(slices, parts, strict=True):
                 if part.is_zero():
                     continue
-                day = max(piece.start, invoice.issued_on) if sign < 0 else piece.start
+                earned = piece.end - timedelta(days=1)  # a month is recognised on its last day
+                day = max(earned, invoice.issued_on) if sign < 0 else earned
                 meta = (
                     *self._invoice_meta(event, invoice),
                     ("line_id", line.line_id),
