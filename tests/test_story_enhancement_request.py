@@ -198,3 +198,25 @@ def test_estimate_can_be_revised_before_the_quote_and_fixed_price_is_billed_once
     assert line.net == eur("450.00")
     assert line.source is not None and line.source.time_entry_ids == ("t1", "t2")
     assert app.request(request).status is RequestStatus.INVOICED
+
+
+def test_work_imported_after_the_invoice_reopens_the_request_for_billing(
+    app: QuoteToCash,
+) -> None:
+    _, request = quoted_request(app)
+    app.receive_purchase_order(
+        request, number="PO-1", amount=eur(1000), received_on=date(2024, 3, 3), actor="billy"
+    )
+    app.authorize_work(request, authorized_on=date(2024, 3, 4), actor=A)
+    app.log_work(request, entry("t1", 5, "2"), actor="bob")
+    app.complete_request(request, completed_on=date(2024, 3, 7), actor=A)
+    app.draft_request_invoice(request, drafted_on=date(2024, 3, 8), actor="billy")
+    assert app.request(request).status is RequestStatus.INVOICED
+    # a late timesheet from the PSA: recorded, flagged, and visible as unbilled, not hidden
+    assert app.import_work(request, entry("late", 6, "1"), source="psa.csv", actor="import")
+    r = app.request(request)
+    assert r.status is RequestStatus.COMPLETED
+    assert app.unbilled_work(request) == eur(100)
+    late = app.invoice(app.draft_request_invoice(request, drafted_on=date(2024, 3, 9), actor="b"))
+    assert [ln.source.time_entry_ids for ln in late.lines if ln.source] == [("late",)]
+    assert app.request(request).status is RequestStatus.INVOICED

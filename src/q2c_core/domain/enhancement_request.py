@@ -358,9 +358,15 @@ class EnhancementRequest(Aggregate):
 
     @event("UnauthorizedWorkRecorded")
     def record_unauthorized_work(self, entry: TimeEntry, source: str, actor: str) -> None:
-        """Keep work imported from outside for an unauthorized request: flagged, never dropped."""
+        """Keep work imported from outside for an unauthorized request: flagged, never dropped.
+
+        Work that turns up after the request was invoiced re-opens it for billing (it goes back
+        to completed), so the late hours show as unbilled instead of hiding behind "invoiced".
+        """
         self._check_new_item_id(entry.entry_id)
         self.work.append(LoggedWork(entry, authorized=False, source=source))
+        if entry.billable and self.status is RequestStatus.INVOICED:
+            self.status = RequestStatus.COMPLETED
 
     @event("ExpenseLogged")
     def log_expense(self, expense: Expense, actor: str) -> None:

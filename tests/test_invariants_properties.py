@@ -1,0 +1,267 @@
+"""Property tests for the invariants of DESIGN.md, each stated in words in its docstring.
+
+(Money and split_by_weights, tax per category and oldest-first allocation have their own
+properties in test_money.py, test_tax.py and test_allocation.py; the stateful test drives them all
+together through the application.)
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from q2c_core import (
+    ApprovalPolicy,
+    CreditDisposition,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    LineSource,
+    Money,
+    OverAllocation,
+    Payment,
+    QuoteToCash,
+    SourceKind,
+    TaxCategory,
+    TaxRate,
+)
+from q2c_core.domain.money import total
+from q2c_core.domain.prepaid_allowance import Charge, draw_in_work_date_order
+
+FAST = settings(max_examples=60, deadline=None)
+SLOW = settings(max_examples=25, deadline=None)
+D = date(2024, 3, 1)
+EUR = "EUR"
+
+quantities = st.decimals(min_value=Decimal("0.25"), max_value=Decimal("12"), places=2)
+charges = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=60), quantities, st.booleans()),
+    max_size=12,
+)
+rates = st.sampled_from(
+    [
+        TaxRate.standard(21),
+        TaxRate.standard(25),
+        TaxRate.standard(9),
+        TaxRate.none(TaxCategory.EXEMPT),
+    ]
+)
+line_specs = st.lists(
+    st.tuples(
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999"), places=3),
+        st.decimals(min_value=Decimal("0.5"), max_value=Decimal("20"), places=2),
+        rates,
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def make_charges(specs: list[tuple[int, Decimal, bool]]) -> tuple[list[Charge], dict[str, Decimal]]:
+    request = uuid4()
+    result = [
+        Charge(f"e{n:02d}", request, D + timedelta(days=day), q, Money.of(100, EUR))
+        for n, (day, q, _) in enumerate(specs)
+    ]
+    return result, {}
+
+
+@FAST
+@given(st.decimals(min_value=0, max_value=40, places=2), charges, st.randoms())
+def test_allowance_consumed_never_exceeds_granted_and_adds_up(
+    granted: Decimal, specs: list[tuple[int, Decimal, bool]], rnd: object
+) -> None:
+    """Allowance consumed <= granted; for every charge covered + overage = quantity (so consumed
+    + overage = everything charged); the draw does not depend on the order entries arrived in;
+    and work is covered by work date: if any later-dated work is covered, all earlier work is
+    fully covered."""
+    items, _ = make_charges(specs)
+    draws = draw_in_work_date_order(granted, items, {})
+    consumed = sum((d.covered for d in draws.values()), Decimal(0))
+    overage = sum((d.overage for d in draws.values()), Decimal(0))
+    assert consumed <= granted
+    assert consumed + overage == sum((c.quantity for c in items), Decimal(0))
+    for c in items:
+        d = draws[c.entry_id]
+        assert d.covered >= 0 and d.overage >= 0 and d.covered + d.overage == c.quantity
+    shuffled = list(items)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert draw_in_work_date_order(granted, shuffled, {}) == draws
+    order = sorted(items, key=lambda c: (c.work_date, c.entry_id))
+    for i, later in enumerate(order):
+        if draws[later.entry_id].covered > 0:
+            for earlier in order[:i]:
+                assert draws[earlier.entry_id].overage == 0
+
+
+@FAST
+@given(st.decimals(min_value=0, max_value=40, places=2), charges)
+def test_billed_overage_is_never_pulled_back_into_cover(
+    granted: Decimal, specs: list[tuple[int, Decimal, bool]]
+) -> None:
+    """Overage already invoiced stays overage whatever comes later (a top-up, back-dated work),
+    and the allowance still never covers more than granted."""
+    items, _ = make_charges(specs)
+    first = draw_in_work_date_order(granted, items, {})
+    billed = {
+        c.entry_id: first[c.entry_id].overage
+        for c, (_, _, bill) in zip(items, specs, strict=True)
+        if bill and first[c.entry_id].overage > 0
+    }
+    topped_up = draw_in_work_date_order(granted + 10, items, billed)
+    for entry_id, quantity in billed.items():
+        assert topped_up[entry_id].overage >= quantity
+    assert sum((d.covered for d in topped_up.values()), Decimal(0)) <= granted + 10
+
+
+def invoice_of(specs: list[tuple[Decimal, Decimal, TaxRate]]) -> Invoice:
+    lines = [
+        InvoiceLine(f"L{n}", "item", q, Money(p, EUR), r, LineSource(SourceKind.MANUAL, note="x"))
+        for n, (p, q, r) in enumerate(specs, start=1)
+    ]
+    return Invoice(
+        customer_id=uuid4(),
+        kind=InvoiceKind.STANDARD,
+        currency=EUR,
+        lines=lines,
+        drafted_on=D,
+        actor="billy",
+        approval_policy=ApprovalPolicy(),
+    )
+
+
+@FAST
+@given(line_specs)
+def test_invoice_total_is_the_sum_of_its_lines_after_rounding(
+    specs: list[tuple[Decimal, Decimal, TaxRate]],
+) -> None:
+    """An invoice's total is exactly the sum of its rounded line nets plus the tax of each
+    category rounded once; every figure is in whole cents."""
+    inv = invoice_of(specs)
+    assert inv.net == total(((ln.unit_price * ln.quantity).rounded() for ln in inv.lines), EUR)
+    assert inv.total == inv.net + total((s.tax for s in inv.tax_subtotals), EUR)
+    assert inv.total.is_rounded() and inv.net.is_rounded() and inv.tax.is_rounded()
+
+
+@FAST
+@given(
+    line_specs,
+    st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=3),
+            st.decimals(min_value=Decimal("0.01"), max_value=5000, places=2),
+        ),
+        max_size=8,
+    ),
+)
+def test_payments_applied_never_exceed_total_minus_credits(
+    specs: list[tuple[Decimal, Decimal, TaxRate]], attempts: list[tuple[int, Decimal]]
+) -> None:
+    """Whatever payments and credits are tried on an issued invoice, what is applied never
+    exceeds total - credits: an attempt beyond what is outstanding is refused."""
+    inv = invoice_of(specs)
+    inv.approve("billing", D, {}, "bea")
+    inv.approve("account_manager", D, {}, "mia")
+    inv.issue("INV", "INV-000001", D, "bea")
+    for n, (kind, amount) in enumerate(attempts):
+        money = Money(amount, EUR)
+        try:
+            if kind == 3:
+                inv.apply_credit(uuid4(), money, [], D, "billy")
+            else:
+                inv.apply_payment(f"a{n}", uuid4(), money, D, "bob")
+        except OverAllocation:
+            assert money > inv.total - inv.credited - inv.paid
+        assert inv.paid + inv.credited <= inv.total
+        assert inv.outstanding == inv.total - inv.credited - inv.paid
+        assert not inv.outstanding.is_negative()
+
+
+@FAST
+@given(
+    st.decimals(min_value=Decimal("0.01"), max_value=5000, places=2),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["allocate", "reverse", "bounce"]),
+            st.decimals(min_value=Decimal("0.01"), max_value=3000, places=2),
+            st.integers(min_value=0, max_value=10),
+        ),
+        max_size=12,
+    ),
+)
+def test_a_payments_allocations_never_exceed_its_amount(
+    amount: Decimal, steps: list[tuple[str, Decimal, int]]
+) -> None:
+    """A payment's live allocations never add up to more than its amount; its unallocated
+    remainder (the customer's credit) is exactly amount - live allocations, and nothing once it
+    bounced; reversed allocations are kept, never deleted."""
+    payment = Payment(uuid4(), Money(amount, EUR), D, "ref", "bob")
+    made = 0
+    for kind, value, pick in steps:
+        try:
+            if kind == "allocate":
+                payment.allocate(f"a{made}", uuid4(), Money(value, EUR), D, "bob")
+                made += 1
+            elif kind == "reverse" and payment.allocations:
+                target = payment.allocations[pick % len(payment.allocations)]
+                payment.reverse_allocation(target.allocation_id, "undo", "bob")
+            elif kind == "bounce":
+                payment.bounce(D, "returned", "bob")
+        except OverAllocation:
+            assert Money(value, EUR) > payment.unallocated
+        except Exception as e:  # other refusals are typed q2c errors
+            assert type(e).__module__ == "q2c_core.domain.errors"
+        assert len(payment.allocations) == made
+        assert payment.allocated <= payment.amount
+        if payment.is_bounced:
+            assert payment.unallocated == Money.zero(EUR) and payment.live_allocations() == []
+        else:
+            assert payment.unallocated == payment.amount - payment.allocated
+
+
+@SLOW
+@given(line_specs, st.randoms(), st.integers(min_value=1, max_value=4))
+def test_credit_notes_never_drift_from_the_invoice(
+    specs: list[tuple[Decimal, Decimal, TaxRate]], rnd: object, parts: int
+) -> None:
+    """Crediting an invoice's lines in any grouping and order credits, in the end, exactly the
+    invoice's total, tax included, and no credit note is refused for a rounding cent."""
+    app = QuoteToCash.open("memory:")
+    cust = app.register_customer("Acme", EUR, account_manager="mia", actor="a")
+    inv = invoice_of(specs)
+    invoice = app.draft_invoice(cust, list(inv.lines), drafted_on=D, actor="billy")
+    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    line_ids = [ln.line_id for ln in inv.lines]
+    rnd.shuffle(line_ids)  # type: ignore[attr-defined]
+    groups = [line_ids[i::parts] for i in range(parts) if line_ids[i::parts]]
+    for group in groups:
+        note = app.draft_credit_note(
+            invoice,
+            line_ids=group,
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="x",
+            drafted_on=D,
+            actor="billy",
+        )
+        app.approve_invoice(note, role="billing", approved_on=D, actor="bea")
+        app.approve_invoice(note, role="account_manager", approved_on=D, actor="mia")
+        app.issue_invoice(note, issued_on=D, actor="bea")
+    after = app.invoice(invoice)
+    assert after.credited == after.total
+    assert after.outstanding == Money.zero(EUR)
+    app.close()
+
+
+@pytest.mark.parametrize("value", [0.1, float("nan"), float("inf")])
+def test_money_is_never_a_float(value: float) -> None:
+    """Money is Decimal with a currency, never float (see test_money for the property)."""
+    with pytest.raises(Exception) as refused:
+        Money.of(value, EUR)  # type: ignore[arg-type]
+    assert type(refused.value).__name__ == "InvalidValue"
