@@ -8,6 +8,16 @@ from typing import Any
 
 from eventsourcing.domain import DomainEvent
 
+from q2c_core.domain.billing import charge_period, due_periods, slices_total
+from q2c_core.domain.contract import (
+    BillingFrequency,
+    BillingTiming,
+    DayCount,
+    PeriodAlignment,
+    PricePoint,
+    SubContract,
+    SubContractKind,
+)
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period
 from q2c_core.projections.store import Row
@@ -27,53 +37,51 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def billing_periods(row: Row) -> list[Period]:
-    """The contract's billing periods over its term (anniversary or calendar aligned)."""
-    start, end, months = row["start"], row["end"], row["months"]
-    periods: list[Period] = []
-    cursor = start
-    if row["alignment"] == "CALENDAR":
-        first = date(start.year, 1, 1)
-        while first <= start:
-            first = add_months(first, months)
-        if first > start and first < end:
-            periods.append(Period(start, first))
-            cursor = first
-    guard = 0
-    while cursor < end and guard < 10_000:
-        nxt = min(add_months(cursor, months), end)
-        periods.append(Period(cursor, nxt))
-        cursor = nxt
-        guard += 1
-    return periods
+def _subs(row: Row) -> list[SubContract]:
+    subs = []
+    for sub_id, (start, end, prices) in sorted(row["subs"].items()):
+        subs.append(
+            SubContract(
+                sub_id,
+                sub_id,
+                SubContractKind.SERVICE,
+                start,
+                [PricePoint(eff, Money(price, row["currency"])) for eff, price in prices],
+                effective_to=end,
+            )
+        )
+    return subs
 
 
-def due_on(row: Row, period: Period) -> date:
-    """In advance: due on the first day; in arrears: on the day after the period."""
-    return period.start if row["timing"] == "IN_ADVANCE" else period.end
-
-
-def estimated_charge(row: Row, period: Period) -> Money:
-    """The period's charge estimated from annual prices by actual days (for follow-up only)."""
-    currency = row["currency"]
-    result = Money.zero(currency)
-    for sub in row["subs"].values():
-        start, end, prices = sub[0], sub[1], sub[2]
-        covered = Period(start, end) if end is not None else Period(start, max(start, period.end))
-        overlap = covered.intersection(period)
-        if overlap is None:
+def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
+    """Billing periods due by ``as_of`` (the billing run's own rule) not billed yet, with the
+    day they fell due and their charge (the billing run's own proration)."""
+    term = Period(row["start"], row["end"])
+    frequency = BillingFrequency[row["frequency"]]
+    alignment = PeriodAlignment[row["alignment"]]
+    timing = BillingTiming[row["timing"]]
+    subs = _subs(row)
+    result = []
+    for period in due_periods(term, frequency, alignment, timing, as_of):
+        if is_billed(row, period):
             continue
-        annual = prices[0][1]
-        for effective, price in prices:
-            if effective <= overlap.start:
-                annual = price
-        result = result + Money(annual * overlap.days / 365, currency)
-    return result.rounded()
+        covered = period.intersection(term)
+        assert covered is not None
+        due = covered.start if timing is BillingTiming.IN_ADVANCE else covered.end
+        slices = charge_period(
+            subs, period, term, frequency, DayCount[row["day_count"]], row["currency"]
+        )
+        result.append((period, due, slices_total(slices, row["currency"])))
+    return result
 
 
 def is_billed(row: Row, period: Period) -> bool:
     """A line of a live invoice (or a period-billed event) covers part of the period."""
     return any(start < period.end and period.start < end for start, end, _ in row["billed"])
+
+
+def _prices(sub: SubContract) -> list[list[Any]]:
+    return [[p.effective, p.annual_price.amount] for p in sub.prices]
 
 
 def new_contract_row(event: DomainEvent) -> Row:
@@ -86,11 +94,19 @@ def new_contract_row(event: DomainEvent) -> Row:
         "currency": e.currency,
         "start": e.term.start,
         "end": e.term.end,
-        "months": e.frequency.months,
+        "frequency": e.frequency.name,
+        "day_count": e.day_count.name,
         "timing": e.timing.name,
         "alignment": e.alignment.name,
         "status": "SIGNED",
-        "subs": {},
+        "subs": {
+            s.sub_id: [
+                s.effective_from,
+                s.effective_to,
+                [[p.effective, p.annual_price.amount] for p in s.prices],
+            ]
+            for s in (getattr(e, "sub_contracts", None) or ())
+        },
         "billed": [],
     }
 
@@ -102,11 +118,7 @@ def apply_contract_event(row: Row, event: DomainEvent) -> None:
     subs: dict[str, list[Any]] = row["subs"]
     if name in ("SubContractAdded", "SubContractReassignedHere"):
         s = e.sub_contract
-        subs[s.sub_id] = [
-            s.effective_from,
-            s.effective_to,
-            [[p.effective, p.annual_price.amount] for p in s.prices],
-        ]
+        subs[s.sub_id] = [s.effective_from, s.effective_to, _prices(s)]
     elif name == "SubContractRemoved":
         subs[e.sub_id][1] = e.effective_to
     elif name == "SubContractRepriced":

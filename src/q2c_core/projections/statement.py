@@ -80,16 +80,14 @@ class CustomerStatement(InvoiceLedger):
             },
         )
 
-    @handles("Customer.InvoiceDraftedFor")
-    def _invoice_for(self, e: Any) -> None:
-        self._index(e, "invoices", e.invoice_id.hex)
+    @handles("Invoice.Drafted")
+    def _drafted_for(self, e: Any) -> None:
+        """Index by the invoice's own customer: billing runs draft without touching the customer."""
+        self._inv_drafted(e)
+        self._index(e.customer_id.hex, "invoices", e.originator_id.hex)
 
-    @handles("Customer.PaymentReceivedFrom")
-    def _payment_from(self, e: Any) -> None:
-        self._index(e, "payments", e.payment_id.hex)
-
-    def _index(self, e: Any, field: str, value: str) -> None:
-        key = f"cust:{e.originator_id.hex}"
+    def _index(self, customer: str, field: str, value: str) -> None:
+        key = f"cust:{customer}"
         row = self.get(key)
         assert row is not None
         row[field].append(value)
@@ -109,6 +107,7 @@ class CustomerStatement(InvoiceLedger):
                 "bounced_on": None,
             },
         )
+        self._index(e.customer_id.hex, "payments", e.originator_id.hex)
 
     def _pay(self, e: Any) -> dict[str, Any]:
         row = self.get(f"pay:{e.originator_id.hex}")

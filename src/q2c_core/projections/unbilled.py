@@ -13,10 +13,7 @@ import attrs
 from q2c_core.domain.money import Money
 from q2c_core.projections._contracts import (
     apply_contract_event,
-    billing_periods,
-    due_on,
-    estimated_charge,
-    is_billed,
+    due_unbilled,
     new_contract_row,
 )
 from q2c_core.projections._facts import (
@@ -209,15 +206,17 @@ class UnbilledRevenue(Projection):
 
     @handles("Contract.PeriodBilled")
     def _period_billed(self, e: Any) -> None:
-        """The contract-billing issue's own record of a billed period (when it exists)."""
+        """A billing run billed a whole period (recorded with the invoice it drafted)."""
         key = f"con:{e.originator_id.hex}"
         row = self.get(key)
-        period = getattr(e, "period", None)
-        if row is None or period is None:
+        if row is None:
             return
-        invoice = getattr(e, "invoice_id", None)
-        row["billed"].append([period.start, period.end, invoice.hex if invoice else "event"])
+        row["billed"].append([e.period.start, e.period.end, e.invoice_id.hex])
         self.put(key, row)
+        marker = self.get(f"invc:{e.invoice_id.hex}") or {"contracts": []}
+        if e.originator_id.hex not in marker["contracts"]:
+            marker["contracts"].append(e.originator_id.hex)
+        self.put(f"invc:{e.invoice_id.hex}", marker)
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any) -> None:
@@ -236,7 +235,9 @@ class UnbilledRevenue(Projection):
             for start, end in spans:
                 row["billed"].append([start, end, inv])
             self.put(key, row)
-        self.put(f"invc:{inv}", {"contracts": sorted(periods)})
+        marker = self.get(f"invc:{inv}") or {"contracts": []}
+        marker["contracts"] = sorted(set(marker["contracts"]) | set(periods))
+        self.put(f"invc:{inv}", marker)
 
     @handles("Invoice.Voided")
     def _voided(self, e: Any) -> None:
@@ -321,10 +322,7 @@ class UnbilledRevenue(Projection):
         for key, con in rows.items():
             if not key.startswith("con:") or con["status"] not in ("ACTIVE", "SUSPENDED"):
                 continue
-            for period in billing_periods(con):
-                due = due_on(con, period)
-                if due > as_of or is_billed(con, period):
-                    continue
+            for period, due, charge in due_unbilled(con, as_of):
                 result.append(
                     UnbilledItem(
                         kind="contract_period",
@@ -333,9 +331,9 @@ class UnbilledRevenue(Projection):
                         contract_id=key[4:],
                         account_manager=con["manager"],
                         item_id=str(period),
-                        description=f"contract {con['number']} period {period} (estimated)",
+                        description=f"contract {con['number']} period {period}",
                         since=due,
-                        amount=estimated_charge(con, period),
+                        amount=charge,
                         hours=Decimal(0),
                         age_bucket=age_bucket((as_of - due).days),
                     )

@@ -1,0 +1,312 @@
+"""Known answers of every projection on one story, and of the revenue and aging rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from test_projections_story import eur, issue, story
+
+from q2c_core import (
+    InvoiceLine,
+    LineSource,
+    Money,
+    Period,
+    QuoteToCash,
+    RevenueKind,
+    SourceKind,
+    TaxRate,
+)
+from q2c_core.projections import (
+    AwaitingPurchaseOrder,
+    CommissionPlan,
+    CommissionRate,
+    Commissions,
+    CustomerStatement,
+    Kpis,
+    PrepaidCreditUsage,
+    ReceivablesAging,
+    RevenueSchedule,
+    ReviewMeeting,
+    UnbilledRevenue,
+    age_bucket,
+    all_projections,
+    catch_up,
+    ratable_by_month,
+    rebuild,
+)
+
+JUNE = date(2024, 6, 1)
+
+
+@pytest.fixture
+def world() -> tuple[QuoteToCash, dict]:  # type: ignore[type-arg]
+    app = QuoteToCash.open("memory:")
+    ids = story(app)
+    projections = all_projections()
+    catch_up(app, projections)
+    return app, {"ids": ids, **{type(p).__name__: p for p in projections}}
+
+
+def test_ratable_maintenance_12000_known_answer() -> None:
+    """12,000.00 for 2024-03-15..2025-03-14 by day: each month on the running total, sum exact."""
+    months = ratable_by_month(eur("12000.00"), Period(date(2024, 3, 15), date(2025, 3, 15)))
+    assert len(months) == 13
+    assert months[0] == (date(2024, 3, 1), eur("558.90"))  # 17 days: 558.904...
+    assert months[1] == (date(2024, 4, 1), eur("986.31"))  # 1545.21 (47 days) - 558.90
+    assert months[-1][0] == date(2025, 3, 1)
+    assert sum((m.amount for _, m in months), Decimal(0)) == Decimal("12000.00")
+    assert all(m.is_rounded() for _, m in months)
+
+
+def test_revenue_schedule_projection_recognises_ratably_and_defers_the_rest() -> None:
+    """A maintenance line is earned by day; deferred = invoiced - recognised, as of any date."""
+    app = QuoteToCash.open("memory:")
+    c = app.register_customer("Beta", "EUR", account_manager="max", actor="a")
+    line = InvoiceLine(
+        "L1",
+        "annual maintenance",
+        Decimal(1),
+        eur("12000.00"),
+        TaxRate.standard(0),
+        LineSource(SourceKind.CONTRACT_PERIOD, period=Period(date(2024, 3, 15), date(2025, 3, 15))),
+        RevenueKind.MAINTENANCE,
+    )
+    inv = app.draft_invoice(c, [line], drafted_on=date(2024, 3, 15), actor="billy")
+    issue(app, inv, date(2024, 3, 15))
+    schedule = RevenueSchedule()
+    catch_up(app, [schedule])
+    # 292 days of 365 served by the end of 2024: exactly 9,600.00
+    assert schedule.recognised(date(2024, 12, 31)) == {"EUR": eur("9600.00")}
+    assert schedule.deferred(date(2024, 12, 31)) == {"EUR": eur("2400.00")}
+    assert schedule.deferred(date(2024, 3, 14)) == {}  # not invoiced yet
+    months = schedule.by_month(date(2024, 3, 1), 13)
+    assert [m.amount for m in months][:2] == [eur("558.90"), eur("986.31")]
+    assert sum((m.amount.amount for m in months), Decimal(0)) == Decimal("12000.00")
+    forecast = schedule.forecast(date(2024, 12, 31), 12)
+    assert forecast[0].month == date(2025, 1, 1)
+    assert sum((m.amount.amount for m in forecast), Decimal(0)) == Decimal("2400.00")
+
+
+@pytest.mark.parametrize(
+    ("days", "bucket"),
+    [
+        (-5, "current"),
+        (0, "current"),
+        (1, "1-30"),
+        (30, "1-30"),
+        (31, "31-60"),
+        (60, "31-60"),
+        (61, "61-90"),
+        (90, "61-90"),
+        (91, "90+"),
+        (400, "90+"),
+    ],
+)
+def test_age_bucket_edges(days: int, bucket: str) -> None:
+    """Buckets by days past due: current, 1-30, 31-60, 61-90, 90+."""
+    assert age_bucket(days) == bucket
+
+
+@pytest.mark.parametrize(
+    ("on", "bucket", "days"),
+    [
+        (date(2024, 1, 31), "current", 0),
+        (date(2024, 2, 20), "1-30", 20),
+        (date(2024, 3, 15), "31-60", 44),
+        (date(2024, 4, 20), "61-90", 80),
+        (JUNE, "90+", 122),
+    ],
+)
+def test_receivables_aging_known_answers(world, on: date, bucket: str, days: int) -> None:  # type: ignore[no-untyped-def]
+    """The contract invoice (363.00, due 2024-01-31) is owed again after its payment bounced."""
+    _, w = world
+    aging: ReceivablesAging = w["ReceivablesAging"]
+    (row,) = aging.aging(on)
+    assert row.buckets[bucket] == eur("363.00")
+    assert row.total == eur("363.00")
+    (open_invoice,) = aging.open_invoices(on)
+    assert open_invoice.days_past_due == days
+    assert [i.number for i in aging.past_due(on)] == ([] if days == 0 else [open_invoice.number])
+
+
+def test_commissions_on_collected_revenue_and_reversed_on_bounce(world) -> None:  # type: ignore[no-untyped-def]
+    """5 % of the 1,000.00 enhancement collected; the 2 % on maintenance reversed by the bounce."""
+    _, w = world
+    com: Commissions = w["Commissions"]
+    feb = com.statement("mia", Period(date(2024, 2, 1), date(2024, 3, 1)))
+    assert [(c.commission, c.reversal) for c in feb.lines] == [
+        (eur("6.00"), False),
+        (eur("-6.00"), True),
+    ]
+    assert feb.totals == {"EUR": eur("0.00")}
+    april = com.statement("mia", Period(date(2024, 4, 1), date(2024, 5, 1)))
+    (line,) = april.lines
+    assert line.collected == eur("1000.00")  # the tax part of the 1,210.00 earns nothing
+    assert line.rate == Decimal("0.05")
+    assert april.totals == {"EUR": eur("50.00")}
+    assert com.balances() == {("mia", "EUR"): eur("50.00")}
+
+
+def test_commission_rates_per_manager_with_effective_dates() -> None:
+    """The manager's own rate in force on the allocation date applies, else the "*" rate."""
+    from q2c_core.domain.invoice_lines import RevenueKind as K
+
+    plan = CommissionPlan(
+        [
+            CommissionRate("*", K.ENHANCEMENT, Decimal("0.05")),
+            CommissionRate("mia", K.ENHANCEMENT, Decimal("0.08"), date(2024, 1, 1)),
+            CommissionRate("mia", K.ENHANCEMENT, Decimal("0.10"), date(2024, 4, 15)),
+        ]
+    )
+    assert plan.rate_for("mia", K.ENHANCEMENT, date(2024, 4, 14)) == Decimal("0.08")
+    assert plan.rate_for("mia", K.ENHANCEMENT, date(2024, 4, 15)) == Decimal("0.10")
+    assert plan.rate_for("max", K.ENHANCEMENT, date(2024, 4, 15)) == Decimal("0.05")
+    assert plan.rate_for("mia", K.MAINTENANCE, date(2024, 4, 15)) == Decimal(0)
+    app = QuoteToCash.open("memory:")
+    story(app)
+    com = Commissions(plan=plan)
+    catch_up(app, [com])
+    assert com.balances() == {("mia", "EUR"): eur("100.00")}  # 10 % of 1,000.00 on 2024-04-20
+
+
+def test_commission_reversed_when_an_allocation_is_undone(world) -> None:  # type: ignore[no-untyped-def]
+    """Reversing the allocation reverses exactly the commission it earned."""
+    app, w = world
+    com: Commissions = w["Commissions"]
+    p = w["ids"]["payment"]
+    allocation = app.payment(p).allocations[0].allocation_id
+    app.reverse_allocation(p, allocation, reason="wrong invoice", actor="alice")
+    catch_up(app, [com])
+    assert com.balances() == {("mia", "EUR"): eur("0.00")}
+    assert [c.commission for c in com.lines() if c.reversal][-1] == eur("-50.00")
+
+
+def test_unbilled_revenue_known_answers(world) -> None:  # type: ignore[no-untyped-def]
+    """Unbilled work, allowance overage (drawn by work date) and a contract quarter due."""
+    _, w = world
+    ids = w["ids"]
+    unbilled: UnbilledRevenue = w["UnbilledRevenue"]
+    items = {(i.kind, i.item_id): i for i in unbilled.items(JUNE)}
+    assert items[("work", "u1")].amount == eur("300.00")
+    assert items[("work", "u1")].age_bucket == "31-60"
+    overage = items[("allowance_overage", "v1")]  # v2 (back-dated) drew first: v1 is 2 h over
+    assert (overage.hours, overage.amount) == (Decimal(2), eur("200.00"))
+    period = items[("contract_period", "2024-04-01..2024-06-30")]
+    assert period.amount == eur("300.00")  # a full quarter of 1,200.00 a year
+    assert ("contract_period", "2024-01-01..2024-03-31") not in items  # billed
+    assert ("contract_period", "2024-07-01..2024-09-30") not in items  # not due yet
+    (leak,) = unbilled.leakage_risk(JUNE)
+    assert (leak.item_id, leak.amount, leak.authorized) == ("x1", eur("200.00"), False)
+    customer = ids["customer"].hex
+    assert unbilled.customer_total(customer, "EUR", JUNE) == eur("800.00")
+    by_manager = unbilled.totals(JUNE, "account_manager").totals
+    assert by_manager == {("mia", "EUR"): eur("800.00")}
+    by_request = unbilled.totals(JUNE, "request").totals
+    assert by_request[(ids["request2"].hex, "EUR")] == eur("300.00")
+    by_contract = unbilled.totals(JUNE, "contract").totals
+    assert by_contract[(ids["contract"].hex, "EUR")] == eur("300.00")
+
+
+def test_invoicing_moves_work_out_of_unbilled(world) -> None:  # type: ignore[no-untyped-def]
+    """Invoicing takes work (and overage) off the unbilled list; voiding puts it back."""
+    app, w = world
+    ids = w["ids"]
+    unbilled: UnbilledRevenue = w["UnbilledRevenue"]
+    inv = app.draft_request_invoice(ids["request2"], drafted_on=JUNE, actor="billy")
+    inv5 = app.draft_request_invoice(ids["request5"], drafted_on=JUNE, actor="billy")
+    catch_up(app, [unbilled])
+    kinds = {i.kind for i in unbilled.items(JUNE)}
+    assert kinds == {"contract_period", "work"}  # only the unauthorized x1 work is left
+    assert [i.item_id for i in unbilled.items(JUNE) if i.kind == "work"] == ["x1"]
+    app.void_invoice(inv, reason="wrong", actor="bea")
+    app.void_invoice(inv5, reason="wrong", actor="bea")
+    catch_up(app, [unbilled])
+    assert unbilled.customer_total(ids["customer"].hex, "EUR", JUNE) == eur("800.00")
+
+
+def test_prepaid_usage_statement_kpis_review_awaiting(world) -> None:  # type: ignore[no-untyped-def]
+    """Allowance usage, the customer statement, time KPIs, the review and the PO follow-up."""
+    _, w = world
+    ids = w["ids"]
+    prepaid: PrepaidCreditUsage = w["PrepaidCreditUsage"]
+    (u,) = prepaid.usage(date(2024, 12, 10))
+    assert (u.granted, u.drawn, u.remaining, u.overage, u.overage_billed) == (
+        Decimal(5),
+        Decimal(5),
+        Decimal(0),
+        Decimal(2),
+        Decimal(0),
+    )
+    assert not u.expiring_soon  # nothing left to expire
+    statement: CustomerStatement = w["CustomerStatement"]
+    s = statement.statement(ids["customer"].hex)
+    assert (s.invoiced, s.paid, s.open, s.credit) == (
+        eur("1573.00"),
+        eur("1210.00"),
+        eur("363.00"),
+        eur("0"),
+    )
+    assert [p.bounced_on for p in s.payments] == [date(2024, 2, 15), None]
+    assert [i.number for i in s.open_invoices] == [s.invoices[0].number]
+    kpis: Kpis = w["Kpis"]
+    times = {(t.worker, t.customer_id): t for t in kpis.time_entered_vs_invoiced()}
+    bob = times[("bob", ids["customer"].hex)]
+    assert (bob.entered, bob.invoiced) == (Decimal(19), Decimal(10))
+    march = kpis.utilisation(Period(date(2024, 3, 1), date(2024, 4, 1)))
+    assert [(x.worker, x.logged, x.available) for x in march] == [
+        ("bob", Decimal(17), Decimal(168))
+    ]
+    assert march[0].utilisation_percent == Decimal("10.1")
+    assert kpis.billable_hours_percent() == Decimal("100.0")
+    review: ReviewMeeting = w["ReviewMeeting"]
+    titles = {r.title: r for r in review.items(JUNE)}
+    assert set(titles) == {"Reports", "Hotfix", "Mobile app", "Tweak"}  # Export is billed, paid
+    assert titles["Reports"].has_po and not titles["Hotfix"].has_po
+    assert titles["Reports"].on_schedule is False  # due 2024-04-28, not completed by June
+    assert titles["Tweak"].covered_by_allowance
+    assert titles["Tweak"].over_estimate is False
+    awaiting: AwaitingPurchaseOrder = w["AwaitingPurchaseOrder"]
+    (q,) = awaiting.awaiting(JUNE)
+    assert (q.title, q.age_days, q.estimate) == ("Mobile app", 60, eur("4000.00"))
+    areas = {a.product_area: a for a in awaiting.history_by_area()}
+    assert areas["mobile"].open == 1 and areas["api"].won == 1
+
+
+def test_every_projection_equals_its_rebuild(world) -> None:  # type: ignore[no-untyped-def]
+    """Incremental (followed as the story happened) equals rebuilt from an empty start."""
+    app, w = world
+    live = [v for v in w.values() if hasattr(v, "rows")]
+    assert len(live) == 9
+    again = all_projections()
+    rebuild(app, again)
+    by_name = {p.name: p for p in again}
+    for p in live:
+        assert p.rows() == by_name[p.name].rows()
+    assert Money.of(1, "EUR") == eur(1)
+
+
+def test_contract_periods_due_match_the_billing_run_and_go_once_billed(world) -> None:  # type: ignore[no-untyped-def]
+    """Due-but-unbilled periods are exactly what the billing run would bill; billed, they go."""
+    app, w = world
+    ids = w["ids"]
+    unbilled: UnbilledRevenue = w["UnbilledRevenue"]
+    on = date(2024, 7, 1)
+    due = {i.item_id: i.amount for i in unbilled.items(on) if i.kind == "contract_period"}
+    preview = {
+        str(d.period): d.net
+        for d in app.preview_billing(on)
+        if d.contract_id == ids["contract"] and d.period is not None
+    }
+    assert (
+        due
+        == preview
+        == {
+            "2024-04-01..2024-06-30": eur("300.00"),
+            "2024-07-01..2024-09-30": eur("300.00"),
+        }
+    )
+    app.run_billing(on, actor="billy")
+    catch_up(app, [unbilled])
+    assert [i for i in unbilled.items(on) if i.kind == "contract_period"] == []
