@@ -1,0 +1,175 @@
+"""Crashes: a follower stopped between its read-model write and the next page, or before its
+commit, or killed with SIGKILL mid-run, resumes where it stopped and counts nothing twice or
+lost -- with the application and the read models on SQLite, on PostgreSQL, and mixed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
+from eventsourcing.persistence import IntegrityError
+from test_projections_story import eur, story
+
+from q2c_core import QuoteToCash
+from q2c_core.projections import (
+    Commissions,
+    Follower,
+    ProjectionStore,
+    all_projections,
+    rebuild,
+)
+
+HERE = Path(__file__).resolve().parent
+
+
+class Stop(Exception):
+    """The simulated crash."""
+
+
+@pytest.fixture(params=["sqlite", "postgres", "sqlite-app-postgres-store"])
+def urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(application URL, projection store URL) on real SQLite files and real PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'q2c.db'}"
+        yield url, url
+        return
+    require_postgres()
+    schema = new_pg_schema()
+    try:
+        if request.param == "postgres":
+            yield pg_url(schema), pg_url(schema)
+        else:
+            yield f"sqlite:///{tmp_path / 'q2c.db'}", pg_url(schema)
+    finally:
+        drop_pg_schema(schema)
+
+
+def history(url: str) -> QuoteToCash:
+    app = QuoteToCash.open(url)
+    story(app)
+    return app
+
+
+def rebuilt_rows(app: QuoteToCash) -> dict[str, dict]:  # type: ignore[type-arg]
+    fresh = all_projections()
+    rebuild(app, fresh)
+    return {p.name: p.rows() for p in fresh}
+
+
+def live_rows(store: ProjectionStore) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {p.name: p.rows() for p in all_projections(store)}
+
+
+def test_stop_after_a_page_commit_then_resume(urls: tuple[str, str]) -> None:
+    """Stopped right after a page's rows and tracking were committed: resume, nothing twice."""
+    app_url, store_url = urls
+    app = history(app_url)
+    store = ProjectionStore.open(store_url)
+    follower = Follower(app, all_projections(store), page_size=7)
+    pages = []
+
+    def crash(last_id: int) -> None:
+        pages.append(last_id)
+        if len(pages) == 3:
+            raise Stop
+
+    follower.after_commit = crash
+    with pytest.raises(Stop):
+        follower.run()
+    positions = {p.name: store.position(p.tracking_name) for p in follower.projections}
+    assert set(positions.values()) == {pages[-1]}  # every projection stopped at the same page
+    # a new process would build new objects: only the store remembers
+    resumed = all_projections(store)
+    Follower(app, resumed, page_size=7).run()
+    assert live_rows(store) == rebuilt_rows(app)
+    com = next(p for p in resumed if isinstance(p, Commissions))
+    assert com.balances() == {("mia", "EUR"): eur("50.00")}
+    store.close()
+    app.close()
+
+
+def test_crash_before_the_commit_loses_the_page_and_redoes_it(urls: tuple[str, str]) -> None:
+    """A crash after applying a page in memory but before its commit: that page is redone once."""
+    app_url, store_url = urls
+    app = history(app_url)
+    store = ProjectionStore.open(store_url)
+    follower = Follower(app, all_projections(store), page_size=11)
+    seen = []
+
+    def crash(last_id: int) -> None:
+        seen.append(last_id)
+        if len(seen) == 4:
+            raise Stop
+
+    follower.before_commit = crash
+    with pytest.raises(Stop):
+        follower.run()
+    assert {store.position(p.tracking_name) for p in follower.projections} == {seen[2]}
+    Follower(app, all_projections(store), page_size=11).run()
+    assert live_rows(store) == rebuilt_rows(app)
+    store.close()
+    app.close()
+
+
+def test_a_second_follower_racing_on_the_same_store_is_refused(urls: tuple[str, str]) -> None:
+    """Two followers from the same position: the tracking record refuses the second commit."""
+    app_url, store_url = urls
+    app = history(app_url)
+    store = ProjectionStore.open(store_url)
+    first = Follower(app, all_projections(store), page_size=9)
+    second = Follower(app, all_projections(store), page_size=9)
+    # the second has read its position and applied its page when the first commits the same page
+    second.before_commit = lambda last_id: first.run(max_pages=1) and None
+    with pytest.raises(IntegrityError):
+        second.run(max_pages=1)
+    # (the first follower's page stands; the second one's identical page was refused)
+    positions = {store.position(p.tracking_name) for p in first.projections}
+    assert len(positions) == 1 and positions.pop() > 0
+    Follower(app, all_projections(store), page_size=9).run()
+    assert live_rows(store) == rebuilt_rows(app)
+    store.close()
+    app.close()
+
+
+CHILD = """
+import sys, time
+sys.path.insert(0, {tests!r})
+from q2c_core import QuoteToCash
+from q2c_core.projections import Follower, ProjectionStore, all_projections
+app = QuoteToCash.open({app_url!r})
+store = ProjectionStore.open({store_url!r})
+follower = Follower(app, all_projections(store), page_size=3)
+follower.after_commit = lambda last_id: time.sleep(0.15)
+follower.run()
+print("finished")
+"""
+
+
+def test_sigkill_mid_run_then_restart(urls: tuple[str, str]) -> None:
+    """A process running the follower is killed with SIGKILL; a restart finishes the job exactly."""
+    app_url, store_url = urls
+    app = history(app_url)
+    head = app.recorder.max_notification_id()
+    code = CHILD.format(tests=str(HERE), app_url=app_url, store_url=store_url)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    store = ProjectionStore.open(store_url)
+    name = all_projections(store)[0].tracking_name
+    deadline = time.monotonic() + 60
+    while store.position(name) < 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL
+    stopped_at = store.position(name)
+    assert 10 <= stopped_at < head  # killed part way
+    Follower(app, all_projections(store), page_size=3).run()
+    assert live_rows(store) == rebuilt_rows(app)
+    store.close()
+    app.close()
