@@ -296,3 +296,30 @@ def test_a_csv_with_a_credit_debit_column(app: QuoteToCash) -> None:
     )
     assert (report.recorded, report.ignored) == (1, 1)
     assert app.invoice(ids["INV-000002"]).outstanding.is_zero()
+
+
+def test_remittance_finds_numbers_of_any_series() -> None:
+    known = ["INV2024-000001", "CN-7", "INV-000001"]
+    assert invoice_numbers_in("re INV2024 000001 and cn 7", known) == ["INV2024-000001", "CN-7"]
+    assert invoice_numbers_in("INV-000001-2 INV-0000011", known) == ["INV-000001"]
+    assert invoice_numbers_in("ref INV  000001", known) == []  # two spaces: two words
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(min_value=1, max_value=999_999),
+    sep=st.sampled_from(["", " ", "-", "/", "."]),
+    lower=st.booleans(),
+    words=st.lists(st.sampled_from(["paid", "thanks", "re:", "Rechnung", "order 55"]), max_size=3),
+)
+def test_a_known_number_is_found_however_it_is_written(
+    n: int, sep: str, lower: bool, words: list[str]
+) -> None:
+    """The number, spelt with any single separator and in any case, amid other words, is found;
+    a longer number that merely starts with it is not."""
+    number = f"INV-{n:06d}"
+    written = f"INV{sep}{n:06d}"
+    written = written.lower() if lower else written
+    text = " ".join([*words, written, *words])
+    assert invoice_numbers_in(text, [number]) == [number]
+    assert invoice_numbers_in(f"INV-{n:06d}7", [number]) == []

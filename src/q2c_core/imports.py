@@ -42,7 +42,7 @@ from q2c_core.domain.invoice import Invoice, InvoiceKind
 from q2c_core.domain.money import Money
 from q2c_core.domain.payment import Payment
 from q2c_core.domain.prepaid_allowance import AllowanceUnit, Charge, PrepaidAllowance
-from q2c_core.domain.remittance import invoice_numbers_in, match_credit
+from q2c_core.domain.remittance import InvoiceNumberIndex, match_credit
 from q2c_core.domain.values import Period
 
 
@@ -464,6 +464,7 @@ class ImportCommands(BaseApp):
                     invoices[invoice_id] = invoice
                     if invoice.number and invoice.kind is not InvoiceKind.CREDIT_NOTE:
                         by_number[invoice.number] = invoice
+            numbers = InvoiceNumberIndex(by_number)
             changed: dict[UUID, Aggregate] = {}
             batch_id = source.import_id
             recorded = skipped = suspended = 0
@@ -474,7 +475,7 @@ class ImportCommands(BaseApp):
                         skipped += 1
                         continue
                     credit = row.credit
-                    named = [by_number[n] for n in invoice_numbers_in(credit.remittance, by_number)]
+                    named = [by_number[n] for n in numbers.find(credit.remittance)]
                     named_customers = {i.customer_id for i in named}
                     customer_id: UUID | None = None
                     reason: SuspenseReason | None = None
@@ -522,15 +523,20 @@ class ImportCommands(BaseApp):
                         if i.customer_id == customer_id and i.currency == currency
                     ]
                     named_ids = {i.id for i in named}
-                    other_items = [
-                        open_item(invoices[i])
-                        for i in customer.invoice_ids
-                        if i in invoices
-                        and i not in named_ids
-                        and invoices[i].is_issued
-                        and invoices[i].kind is not InvoiceKind.CREDIT_NOTE
-                        and invoices[i].currency == currency
-                    ]
+                    # the amount decides only when the remittance names none of its invoices
+                    other_items = (
+                        []
+                        if named_items
+                        else [
+                            open_item(invoices[i])
+                            for i in customer.invoice_ids
+                            if i in invoices
+                            and i not in named_ids
+                            and invoices[i].is_issued
+                            and invoices[i].kind is not InvoiceKind.CREDIT_NOTE
+                            and invoices[i].currency == currency
+                        ]
+                    )
                     match = match_credit(credit.amount, named_items, other_items)
                     for n, (invoice_id, amount) in enumerate(match.allocations, start=1):
                         allocation_id = _allocation_id(row.credit_key, n)

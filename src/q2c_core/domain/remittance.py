@@ -17,12 +17,52 @@ import attrs
 from q2c_core.domain.allocation import OpenItem
 from q2c_core.domain.money import Money, total
 
-_TOKEN = re.compile(r"[A-Za-z]+[\s/_.-]?\d+")
-
 
 def normalize_number(number: str) -> str:
     """An invoice number as banks mangle it: upper case, letters and digits only."""
     return re.sub(r"[^0-9A-Z]", "", number.upper())
+
+
+_RUN = re.compile(r"[0-9A-Za-z]+")
+_JOINERS = frozenset(" /_.-")
+_MAX_RUNS = 4
+
+
+class InvoiceNumberIndex:
+    """Known invoice numbers by their normalized form, built once for many remittance texts."""
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self._by_norm = {normalize_number(n): n for n in known}
+
+    def find(self, text: str) -> list[str]:
+        """The known invoice numbers the text mentions, in the order mentioned, each once.
+
+        A number may be split by single spaces, slashes, dots, dashes or underscores
+        ("INV 2024-000042"); it is matched whole, never as the start of a longer run of digits
+        or letters, and the longest known number starting at a place wins.
+        """
+        runs = list(_RUN.finditer(text))
+        found: list[str] = []
+        i = 0
+        while i < len(runs):
+            joined = ""
+            best: tuple[int, str] | None = None
+            for k in range(i, min(i + _MAX_RUNS, len(runs))):
+                if k > i:
+                    gap = text[runs[k - 1].end() : runs[k].start()]
+                    if len(gap) != 1 or gap not in _JOINERS:
+                        break
+                joined += runs[k].group().upper()
+                number = self._by_norm.get(joined)
+                if number is not None:
+                    best = (k, number)
+            if best is None:
+                i += 1
+                continue
+            if best[1] not in found:
+                found.append(best[1])
+            i = best[0] + 1
+        return found
 
 
 def invoice_numbers_in(text: str, known: Iterable[str]) -> list[str]:
@@ -31,13 +71,7 @@ def invoice_numbers_in(text: str, known: Iterable[str]) -> list[str]:
     Spacing and punctuation inside a number are ignored ("inv 000042", "INV-000042" and
     "INV000042" all name INV-000042); a number is matched whole, never as part of a longer one.
     """
-    by_norm = {normalize_number(n): n for n in known}
-    found: list[str] = []
-    for match in _TOKEN.finditer(text):
-        number = by_norm.get(normalize_number(match.group()))
-        if number is not None and number not in found:
-            found.append(number)
-    return found
+    return InvoiceNumberIndex(known).find(text)
 
 
 class MatchedBy(enum.Enum):
