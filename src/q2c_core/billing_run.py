@@ -12,6 +12,7 @@ on the same state and saves nothing, so it shows exactly what the run posts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -194,9 +195,8 @@ class ContractBilling(BaseApp):
                 tax_rate=customer.tax_rate,
                 payment_terms_days=customer.payment_terms_days,
                 renewal_uplift_percent=uplift,
+                sub_contracts=list(sub_contracts),
             )
-            for sub in sub_contracts:
-                contract.add_sub_contract(sub, actor)
             customer.add_contract(contract.id)
             return contract.id, [contract, customer]
 
@@ -639,12 +639,13 @@ class ContractBilling(BaseApp):
     ) -> InvoiceLine:
         sub = contract.sub_contracts.get(s.sub_id)
         name = sub.description if sub is not None else s.sub_id
-        fraction = (Decimal(s.days) / Decimal(s.period_days)).quantize(_FRACTION_QUANTUM)
+        fraction = _fraction(s.days, s.period_days)
         return InvoiceLine(
             line_id=line_id,
             description=(
-                f"{contract.number} / {name} [{s.sub_id}]: {s.period}, {s.days}/{s.period_days} "
-                f"days of period {period} at {s.annual_price} a year"
+                f"{contract.number} / {name} [{s.sub_id}]: {_text(s.period)}, "
+                f"{s.days}/{s.period_days} days of period {_text(period)} "
+                f"at {_text(s.annual_price)} a year"
             ),
             quantity=Decimal(1),
             unit_price=s.amount,
@@ -756,6 +757,18 @@ class ContractBilling(BaseApp):
 
 
 _ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fraction(days: int, period_days: int) -> Decimal:
+    """The proration fraction shown on a line, to ten decimals."""
+    return (Decimal(days) / Decimal(period_days)).quantize(_FRACTION_QUANTUM)
+
+
+@functools.lru_cache(maxsize=4096)
+def _text(value: Period | Money) -> str:
+    """How periods and prices read on a line (cached: a run writes the same ones many times)."""
+    return str(value)
 
 
 def _posted(draft: BillingDraft) -> PostedDocument:

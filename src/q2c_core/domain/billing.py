@@ -22,6 +22,7 @@ Rules:
 from __future__ import annotations
 
 import calendar
+import functools
 import itertools
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -225,7 +226,19 @@ def charge_period(
     """
     period_days = day_count(period, convention)
     result: list[BilledSlice] = []
+    whole_in_term = term.start <= period.start and period.end <= term.end
     for sub in subs:
+        if (
+            whole_in_term
+            and len(sub.prices) == 1
+            and sub.effective_from <= period.start
+            and (sub.effective_to is None or sub.effective_to >= period.end)
+        ):
+            # the common case: covered all period long at one price
+            price = sub.prices[0].annual_price
+            amount = _full_period_amount(price, frequency)
+            result.append(BilledSlice(sub.sub_id, period, price, period_days, period_days, amount))
+            continue
         days = covered_days(sub, period, term)
         if days is None:
             continue
@@ -245,6 +258,11 @@ def charge_period(
     return result
 
 
+@functools.lru_cache(maxsize=4096)
+def _full_period_amount(price: Money, frequency: BillingFrequency) -> Money:
+    return Money(period_charge(price, frequency), price.currency).rounded()
+
+
 def slices_total(slices: Iterable[BilledSlice], currency: str) -> Money:
     """Sum of the rounded amounts of slices."""
     result = Money.zero(currency)
@@ -261,8 +279,9 @@ class Correction:
     """What to credit and what to bill so a billed period matches the contract's history again.
 
     ``credits`` are days billed before that no longer apply (or at another price); ``charges`` are
-    days now due that were not billed (or at another price). Amounts are positive. Billed before
-    - credits + charges = the period's charge from today's history, to the cent.
+    days now due that were not billed (or at another price). Amounts are never negative; a
+    zero amount is kept (days that were or become free) so the documents name every changed day.
+    Billed before - credits + charges = the period's charge from today's history, to the cent.
     """
 
     credits: tuple[BilledSlice, ...]
@@ -338,12 +357,10 @@ def correct_period(
         credits.extend(
             BilledSlice(sub_id, p, price, d, period_days, amount)
             for (p, price, d), amount in zip(credit_runs, credit_parts, strict=True)
-            if not amount.is_zero()
         )
         charges.extend(
             BilledSlice(sub_id, p, price, d, period_days, amount)
             for (p, price, d), amount in zip(charge_runs, charge_parts, strict=True)
-            if not amount.is_zero()
         )
     return Correction(tuple(credits), tuple(charges))
 

@@ -172,7 +172,9 @@ class Contract(Aggregate):
         tax_rate: TaxRate | None = None,
         payment_terms_days: int = 30,
         renewal_uplift_percent: Decimal | None = None,
+        sub_contracts: list[SubContract] | None = None,
     ) -> None:
+        """Sign the contract, with the sub-contracts signed with it (one fact, one event)."""
         if not number.strip():
             raise InvalidValue("must not be empty", field="number")
         if term.days <= 0:
@@ -196,6 +198,9 @@ class Contract(Aggregate):
             StatusChange(ContractStatus.SIGNED, signed_on, "signed", actor)
         ]
         self.sub_contracts: dict[str, SubContract] = {}
+        for sub in sub_contracts or ():
+            self._check_new_sub(sub)
+            self.sub_contracts[sub.sub_id] = sub
         # evergreen renewal: by the signed term's own length, with an optional uplift
         self.renewal_uplift_percent = renewal_uplift_percent
         self.renewal_months = _whole_months(term)
@@ -239,6 +244,18 @@ class Contract(Aggregate):
                 aggregate_id=self.id,
                 value=day,
             )
+
+    def _check_new_sub(self, sub_contract: SubContract) -> None:
+        if sub_contract.sub_id in self.sub_contracts:
+            raise DuplicateEntry(
+                f"sub-contract {sub_contract.sub_id!r} exists",
+                field="sub_id",
+                aggregate_id=self.id,
+                value=sub_contract.sub_id,
+            )
+        self._check_in_term(sub_contract.effective_from, "effective_from")
+        for p in sub_contract.prices:
+            self._check_price(p.annual_price)
 
     def _check_price(self, price: Money) -> None:
         if price.currency != self.currency:
@@ -365,16 +382,7 @@ class Contract(Aggregate):
     def add_sub_contract(self, sub_contract: SubContract, actor: str) -> None:
         """Add a product, licence or site from its effective date."""
         self._require(*_LIVE, doing="add a sub-contract")
-        if sub_contract.sub_id in self.sub_contracts:
-            raise DuplicateEntry(
-                f"sub-contract {sub_contract.sub_id!r} exists",
-                field="sub_id",
-                aggregate_id=self.id,
-                value=sub_contract.sub_id,
-            )
-        self._check_in_term(sub_contract.effective_from, "effective_from")
-        for p in sub_contract.prices:
-            self._check_price(p.annual_price)
+        self._check_new_sub(sub_contract)
         self.sub_contracts[sub_contract.sub_id] = sub_contract
         self.revision += 1
 

@@ -1,0 +1,239 @@
+"""Benchmark: a month-end contract billing run over N master contracts x 5 sub-contracts.
+
+Usage (project venv):
+    .venv/bin/python benchmarks/billing_run.py                      # the full set, writes JSON
+    .venv/bin/python benchmarks/billing_run.py generate URL N       # (used internally)
+    .venv/bin/python benchmarks/billing_run.py run URL N            # (used internally)
+
+The full set runs the eventsourcing floor (``/work/shared/bench/es_floor.py``, SQLite) in the
+same benchmark run, then for each size generates the contracts into a fresh store (fast: big
+batched saves, not timed) and times one month-end ``run_billing`` in a fresh process, so the peak
+RSS is the run's own. A tenth of the contracts have a sub-contract change in the middle of the
+billed month. Half the contracts bill monthly in arrears (January, run on 1 February), half
+monthly in advance (February, run on 1 February): one invoice per contract.
+Results go to ``benchmarks/results/billing_run.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from q2c_core import (
+    BillingFrequency,
+    BillingTiming,
+    Contract,
+    Customer,
+    Money,
+    Period,
+    PeriodAlignment,
+    PricePoint,
+    QuoteToCash,
+    SubContract,
+    SubContractKind,
+    TaxRate,
+)
+
+HERE = Path(__file__).resolve().parent
+FLOOR = Path("/work/shared/bench/es_floor.py")
+PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+AS_OF = date(2025, 2, 1)
+ACTOR = "bench"
+
+
+def generate(url: str, n: int, batch: int = 1000) -> dict[str, Any]:
+    """Sign, fill and activate N contracts (5 sub-contracts each) with big batched saves."""
+    app = QuoteToCash.open(url)
+    t0 = time.perf_counter()
+    pending: list[Aggregate] = []
+    customer: Customer | None = None
+    events = 0
+    for i in range(n):
+        if i % 10 == 0:
+            customer = Customer(
+                name=f"Customer {i // 10}",
+                currency="EUR",
+                account_manager=f"am{i % 7}",
+                actor=ACTOR,
+                tax_rate=TaxRate.standard(21),
+            )
+            pending.append(customer)
+        assert customer is not None
+        advance = i % 2 == 0
+        start = date(2025, 2, 1) if advance else date(2025, 1, 1)
+        term = Period(start, date(start.year + 1, start.month, 1))
+        contract = Contract(
+            customer_id=customer.id,
+            number=f"MC-{i:07d}",
+            currency="EUR",
+            term=term,
+            frequency=BillingFrequency.MONTHLY,
+            signed_on=start,
+            actor=ACTOR,
+            timing=BillingTiming.IN_ADVANCE if advance else BillingTiming.IN_ARREARS,
+            alignment=PeriodAlignment.CALENDAR,
+            account_manager=customer.account_manager,
+            tax_rate=customer.tax_rate,
+            sub_contracts=[
+                SubContract(
+                    f"S{j + 1}",
+                    f"Product {j + 1} maintenance",
+                    SubContractKind.PRODUCT,
+                    start,
+                    [PricePoint(start, Money.of(600 + 120 * j + i % 97, "EUR"))],
+                )
+                for j in range(5)
+            ],
+        )
+        contract.activate(start, ACTOR)
+        if i % 10 == 3:  # a tenth: changes in the middle of the billed month
+            mid = date(start.year, start.month, 11 + i % 13)
+            contract.reprice_sub_contract("S1", mid, Money.of(2000, "EUR"), ACTOR)
+            contract.remove_sub_contract("S2", mid, ACTOR)
+            contract.add_sub_contract(
+                SubContract(
+                    "S6",
+                    "Extra site",
+                    SubContractKind.SITE,
+                    mid,
+                    [PricePoint(mid, Money.of(900, "EUR"))],
+                ),
+                ACTOR,
+            )
+        customer.add_contract(contract.id)
+        pending.append(contract)
+        if len(pending) >= batch:
+            events += len(app.save(*pending))
+            pending = []
+    if pending:
+        events += len(app.save(*pending))
+    seconds = time.perf_counter() - t0
+    app.close()
+    return {"n": n, "generate_seconds": round(seconds, 2), "events": events}
+
+
+def run(url: str, n: int, batch_size: int) -> dict[str, Any]:
+    """Time one month-end billing run in this process; report its own peak RSS."""
+    app = QuoteToCash.open(url)
+    before = app.recorder.max_notification_id() or 0
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    t_load = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if done == 0:
+            t_load[0] = time.perf_counter() - t0
+
+    result = app.run_billing(AS_OF, actor=ACTOR, progress=progress, batch_size=batch_size)
+    seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    after = app.recorder.max_notification_id() or 0
+    invoices = len(result.invoice_ids)
+    assert invoices == n, (invoices, n)
+    again = app.run_billing(AS_OF, actor=ACTOR, batch_size=batch_size)
+    assert not again.documents, "a second run billed something"
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    app.close()
+    return {
+        "n": n,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "load_seconds": round(t_load[0], 2),
+        "machine_load_avg_1m": round(os.getloadavg()[0], 2),
+        "invoices": invoices,
+        "invoices_per_s": round(invoices / seconds),
+        "events_written": after - before,
+        "events_per_s": round((after - before) / seconds),
+        "saves": result.saves,
+        "batch_size": batch_size,
+        "peak_rss_mb": round(rss_kb / 1024),
+        "second_run_documents": len(again.documents),
+    }
+
+
+def floor() -> dict[str, Any]:
+    out = Path(tempfile.mkdtemp(prefix="b3floor_")) / "floor.json"
+    subprocess.run(
+        [sys.executable, str(FLOOR), "sqlite", "3", f"--out={out}"],
+        check=True,
+        capture_output=True,
+        cwd=out.parent,
+    )
+    med = json.loads(out.read_text())["medians"]
+    return {"a2_save_101evt_batch_evt_per_s": round(med["a2_save_101evt_batch_evt_per_s"])}
+
+
+def _child(*args: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, *args], check=True, capture_output=True, text=True
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def measure(backend: str, n: int, batch_size: int, tmp: str) -> dict[str, Any]:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp}/billing_{n}.db"
+    else:
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        url = f"{PG_DSN}?schema={schema}"
+    gen = _child("generate", url, str(n))
+    res = _child("run", url, str(n), str(batch_size))
+    if backend == "sqlite":
+        Path(url[len("sqlite:///") :]).unlink(missing_ok=True)
+    else:
+        import psycopg
+
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    return {"backend": backend, **gen, **res}
+
+
+def main() -> None:
+    sizes = [("sqlite", 10_000), ("sqlite", 30_000), ("sqlite", 100_000), ("postgres", 10_000)]
+    if len(sys.argv) > 1 and sys.argv[1] == "--quick":
+        sizes = [("sqlite", 2_000), ("sqlite", 10_000)]
+    batch_size = 1000
+    tmp = tempfile.mkdtemp(prefix="b3bench_")
+    fl = floor()
+    print("floor", fl, flush=True)
+    rows = []
+    for backend, n in sizes:
+        row = measure(backend, n, batch_size, tmp)
+        row["events_ratio_to_floor_a2"] = round(
+            row["events_per_s"] / fl["a2_save_101evt_batch_evt_per_s"], 3
+        )
+        print(row, flush=True)
+        rows.append(row)
+    result = {
+        "benchmark": "month-end run_billing, N master contracts x 5 sub-contracts",
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "as_of": AS_OF.isoformat(),
+        "floor_sqlite": fl,
+        "targets": {"n": 100_000, "seconds": 60, "peak_rss_mb": 1024, "events_ratio": 0.5},
+        "runs": rows,
+    }
+    out = HERE / "results" / "billing_run.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "generate":
+        print(json.dumps(generate(sys.argv[2], int(sys.argv[3]))))
+    elif len(sys.argv) > 1 and sys.argv[1] == "run":
+        print(json.dumps(run(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+    else:
+        main()
