@@ -13,6 +13,7 @@ from q2c_core import (
     ApprovalPolicy,
     ApprovalRefused,
     CreditDisposition,
+    DuplicateEntry,
     InvalidTransition,
     InvoiceKind,
     InvoiceLine,
@@ -23,6 +24,7 @@ from q2c_core import (
     OverAllocation,
     QuoteToCash,
     RequestStatus,
+    RuleViolated,
     SourceKind,
     TaxRate,
     TimeEntry,
@@ -164,7 +166,6 @@ def test_approval_checks_the_lines(app: QuoteToCash) -> None:
         (no_source, "no source"),
         (zero_price, "zero or negative amount without a reason"),
         (too_many_hours, "invoices 9 hours but only 4 were logged"),
-        (never_logged, "never logged"),
     ]:
         invoice = app.draft_invoice(cust, [bad], drafted_on=D, actor="billy")
         before = app.recorder.max_notification_id()
@@ -173,6 +174,12 @@ def test_approval_checks_the_lines(app: QuoteToCash) -> None:
         assert words in str(refused.value)
         assert refused.value.field == "lines" and refused.value.aggregate_id == invoice
         assert app.recorder.max_notification_id() == before
+    # a line billing a time entry that was never logged is refused as soon as it is drafted
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.draft_invoice(cust, [never_logged], drafted_on=D, actor="billy")
+    assert refused.value.value == "nope"
+    assert app.recorder.max_notification_id() == before
     # a zero price with a reason is fine
     ok = app.draft_invoice(
         cust, [manual("L1", "0", price_reason="goodwill")], drafted_on=D, actor="billy"
@@ -404,3 +411,32 @@ def test_due_date_follows_payment_terms(app: QuoteToCash) -> None:
     approve(app, invoice)
     app.issue_invoice(invoice, issued_on=date(2024, 1, 31), actor="bea")
     assert app.invoice(invoice).due_date == date(2024, 1, 31) + timedelta(days=45)
+
+
+def test_a_hand_made_invoice_holds_the_time_entries_it_bills(app: QuoteToCash) -> None:
+    """Lines drafted by hand that bill time entries mark them billed, like a request invoice:
+    they cannot be billed twice, and voiding the invoice releases them."""
+    cust = customer(app)
+    request = worked_request(app, cust)
+    work = InvoiceLine(
+        "L1",
+        "agreed hours",
+        Decimal(4),
+        eur(100),
+        TaxRate.standard(21),
+        LineSource(SourceKind.WORK, request_id=request, time_entry_ids=("t1",), hours=4),
+    )
+    by_hand = app.draft_invoice(cust, [work], drafted_on=D, actor="billy")
+    assert app.request(request).billed == {"t1": by_hand.hex}
+    assert app.unbilled_work(request) == eur(550)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(DuplicateEntry):
+        app.draft_invoice(cust, [work], drafted_on=D, actor="billy")
+    assert app.recorder.max_notification_id() == before
+    rest = app.invoice(app.draft_request_invoice(request, drafted_on=D, actor="billy"))
+    assert [ln.source.time_entry_ids for ln in rest.lines if ln.source] == [("t2",)]
+    assert app.request(request).status is RequestStatus.INVOICED
+    app.void_invoice(by_hand, reason="duplicate", actor="billy")
+    assert app.request(request).billed == {"t2": rest.id.hex}
+    assert app.request(request).status is RequestStatus.COMPLETED
+    assert app.unbilled_work(request) == eur(400)

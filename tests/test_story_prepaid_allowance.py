@@ -18,6 +18,7 @@ from q2c_core import (
     Period,
     QuoteToCash,
     RequestStatus,
+    SourceKind,
     TimeEntry,
 )
 
@@ -105,10 +106,14 @@ def test_expiry_forfeits_what_is_left_and_stops_draws(app: QuoteToCash) -> None:
     assert (a.consumed, a.forfeited, a.remaining) == (2, 3, 0)
     before = app.recorder.max_notification_id()
     with pytest.raises(InvalidTransition):
-        app.log_work(request, entry("t2", date(2024, 12, 1), "1"), actor="bob")
-    with pytest.raises(InvalidTransition):
         app.top_up_allowance(allowance, 1, topped_up_on=date(2025, 1, 2), reason="x", actor=A)
     assert app.recorder.max_notification_id() == before
+    # work logged after the expiry draws nothing: it is billed at its rate, never lost
+    app.log_work(request, entry("t2", date(2024, 12, 1), "1"), actor="bob")
+    assert app.allowance(allowance).charged == 2
+    assert app.unbilled_work(request) == eur(100)
+    buckets = {b.entry_id: b for b in app.work_buckets(request)}
+    assert (buckets["t2"].unbilled, buckets["t2"].covered) == (1, 0)
 
 
 def test_roll_over_carries_what_is_left_into_the_next_period(app: QuoteToCash) -> None:
@@ -139,14 +144,17 @@ def test_roll_over_carries_what_is_left_into_the_next_period(app: QuoteToCash) -
     assert app.customer_summary(customer).prepaid_hours_left == 12
 
 
-def test_work_outside_the_period_is_refused(app: QuoteToCash) -> None:
-    _, _, request = covered_request(app)
-    before = app.recorder.max_notification_id()
-    with pytest.raises(AllowanceExhausted) as refused:
-        app.log_work(request, entry("t1", date(2025, 2, 1), "1"), actor="bob")
-    assert refused.value.field == "work_date"
-    assert app.recorder.max_notification_id() == before
-    assert app.request(request).work == []
+def test_work_outside_the_period_is_billed_not_drawn_nor_lost(app: QuoteToCash) -> None:
+    _, allowance, request = covered_request(app)
+    app.log_work(request, entry("t1", date(2025, 2, 1), "1"), actor="bob")
+    assert app.import_work(request, entry("t2", date(2023, 12, 1), "2"), source="psa", actor="i")
+    a = app.allowance(allowance)
+    assert a.charges == [] and a.remaining == 5
+    assert app.unbilled_work(request) == eur(300)
+    app.complete_request(request, completed_on=date(2025, 2, 2), actor=A)
+    invoice = app.invoice(app.draft_request_invoice(request, drafted_on=date(2025, 2, 3), actor=A))
+    assert invoice.net == eur(300)
+    assert all(ln.source and ln.source.kind is SourceKind.WORK for ln in invoice.lines)
 
 
 def test_money_allowance_is_drawn_in_money(app: QuoteToCash) -> None:

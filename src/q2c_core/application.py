@@ -292,14 +292,26 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         def step() -> tuple[None, list[Aggregate]]:
             request = self.request(request_id)
             request.log_work(entry, actor)
-            changed: list[Aggregate] = [request]
-            if request.allowance_id is not None and entry.billable:
-                allowance = self.allowance(request.allowance_id)
-                allowance.charge_work(self._charge(allowance, request_id, entry), actor)
-                changed.append(allowance)
-            return None, changed
+            return None, [request, *self._draw_allowance(request, entry, actor)]
 
         self._atomically(step)
+
+    def _draw_allowance(
+        self, request: EnhancementRequest, entry: TimeEntry, actor: str
+    ) -> list[Aggregate]:
+        """Charge billable work on an allowance-covered request against the allowance.
+
+        Work the allowance cannot take (dated outside its period, or after it expired or rolled
+        over) is not refused: it stays on the request as ordinary billable work, so a late or
+        out-of-period timesheet is billed instead of lost.
+        """
+        if request.allowance_id is None or not entry.billable:
+            return []
+        allowance = self.allowance(request.allowance_id)
+        if not allowance.can_draw(entry.work_date):
+            return []
+        allowance.charge_work(self._charge(allowance, request.id, entry), actor)
+        return [allowance]
 
     @staticmethod
     def _charge(allowance: PrepaidAllowance, request_id: UUID, entry: TimeEntry) -> Charge:
@@ -321,12 +333,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 return False, []
             if request.status is RequestStatus.AUTHORIZED:
                 request.log_work(entry, actor)
-                changed: list[Aggregate] = [request]
-                if request.allowance_id is not None and entry.billable:
-                    allowance = self.allowance(request.allowance_id)
-                    allowance.charge_work(self._charge(allowance, request_id, entry), actor)
-                    changed.append(allowance)
-                return True, changed
+                return True, [request, *self._draw_allowance(request, entry, actor)]
             request.record_unauthorized_work(entry, source, actor)
             return True, [request]
 
@@ -474,9 +481,71 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 note=note,
             )
             customer.add_invoice(invoice.id)
-            return invoice.id, [invoice, customer]
+            billed = self._record_billing(invoice, actor)
+            return invoice.id, [invoice, customer, *billed]
 
         return self._atomically(step)
+
+    def _record_billing(self, invoice: Invoice, actor: str) -> list[Aggregate]:
+        """Mark the work, expenses and overage an invoice's lines bill as billed by it.
+
+        So a hand-made invoice that bills time entries holds them like a request invoice does:
+        they cannot be billed a second time, and voiding the invoice releases them.
+        """
+        items: dict[UUID, list[str]] = {}
+        overage: dict[UUID, dict[str, Decimal]] = {}
+        allowances: dict[UUID, PrepaidAllowance] = {}
+        for line in invoice.lines:
+            source = line.source
+            if source is None:
+                continue
+            if source.kind is SourceKind.ALLOWANCE_OVERAGE and source.allowance_id is not None:
+                allowance = allowances.get(source.allowance_id) or self.allowance(
+                    source.allowance_id
+                )
+                allowances[allowance.id] = allowance
+                for entry_id in source.time_entry_ids[:1]:
+                    per = overage.setdefault(allowance.id, {})
+                    per[entry_id] = per.get(entry_id, Decimal(0)) + _overage_quantity(
+                        allowance, line
+                    )
+            elif source.request_id is not None and source.kind in (
+                SourceKind.WORK,
+                SourceKind.EXPENSE,
+            ):
+                ids = items.setdefault(source.request_id, [])
+                ids += [*source.time_entry_ids, *([source.expense_id] if source.expense_id else [])]
+        changed: list[Aggregate] = []
+        for request_id, item_ids in items.items():
+            request = self.request(request_id)
+            if request.customer_id != invoice.customer_id:
+                raise RuleViolated(
+                    "the request belongs to another customer",
+                    field="lines",
+                    aggregate_id=invoice.id,
+                    value=request_id,
+                )
+            request.record_invoiced(
+                invoice.id, item_ids, self._all_billed_after(request, item_ids), actor
+            )
+            changed.append(request)
+        for allowance_id, quantities in overage.items():
+            allowances[allowance_id].bill_overage(invoice.id, quantities, actor)
+            changed.append(allowances[allowance_id])
+        return changed
+
+    def _all_billed_after(self, request: EnhancementRequest, item_ids: list[str]) -> bool:
+        """Whether nothing billable is left unbilled on the request once these items are."""
+        charged: set[str] = set()
+        if request.allowance_id is not None:
+            charged = {c.entry_id for c in self.allowance(request.allowance_id).charges}
+        left = [
+            e.entry_id
+            for e in request.unbilled_entries()
+            if e.entry_id not in charged and e.entry_id not in item_ids
+        ]
+        left += [x.expense_id for x in request.unbilled_expenses() if x.expense_id not in item_ids]
+        return not left
 
     @_names_target
     def draft_request_invoice(self, request_id: UUID, *, drafted_on: date, actor: str) -> UUID:

@@ -167,6 +167,13 @@ class PrepaidAllowance(Aggregate):
                 result[entry_id] = open_overage
         return result
 
+    def can_draw(self, work_date: date) -> bool:
+        """Whether work done on that day can draw: the allowance is open and the day in its period.
+
+        Work the allowance cannot take is not refused by the request: it is billable as usual.
+        """
+        return self.status is AllowanceStatus.OPEN and work_date in self.period
+
     def charge_for(self, entry_id: str) -> Charge:
         """The charge of one time entry."""
         for charge in self.charges:
