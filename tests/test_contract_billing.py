@@ -22,6 +22,7 @@ from q2c_core import (
     BillingTiming,
     ContractStatus,
     DayCount,
+    InvalidTransition,
     InvalidValue,
     InvoiceKind,
     InvoiceStatus,
@@ -30,6 +31,7 @@ from q2c_core import (
     PeriodAlignment,
     PricePoint,
     QuoteToCash,
+    RuleViolated,
     SourceKind,
     SubContract,
     SubContractKind,
@@ -336,7 +338,7 @@ def test_termination_credits_the_days_billed_in_advance_after_it(app: QuoteToCas
 # -- preview == posted -----------------------------------------------------------------------------
 
 change_st = st.tuples(
-    st.sampled_from(["add", "remove", "reprice", "run"]),
+    st.sampled_from(["add", "remove", "reprice", "run", "terminate"]),
     st.integers(min_value=0, max_value=300),
     st.integers(min_value=0, max_value=5000),
 )
@@ -397,6 +399,9 @@ def test_preview_equals_posted_for_random_histories(
                 )
             elif kind == "run":
                 app.run_billing(day, actor="run")
+            elif kind == "terminate" and c.term.start < day < c.term.end:
+                app.terminate_contract(cid, effective=day, reason="left", actor=A)
+                break
         as_of = start + timedelta(days=run_offset)
         preview = app.preview_billing(as_of)
         posted = app.run_billing(as_of, actor="run")
@@ -536,3 +541,24 @@ def test_a_paid_invoice_never_triggers_the_policy(app: QuoteToCash) -> None:
     app.allocate_payment(pay, allocated_on=date(2024, 1, 5), actor=A)
     assert app.apply_past_due_policy(PastDuePolicy(1), date(2024, 12, 1), actor="ops") == []
     assert app.contract(cid).status is ContractStatus.ACTIVE
+
+
+def test_a_voided_period_invoice_gives_its_period_back(app: QuoteToCash) -> None:
+    cust = customer(app)
+    cid = contract(app, cust)
+    [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    with pytest.raises(InvalidTransition):
+        app.release_voided_contract_invoice(jan, actor="bea")  # still a draft
+    app.void_invoice(jan, reason="wrong address", actor="bea")
+    released = app.release_voided_contract_invoice(jan, actor="bea")
+    assert released == [Period(date(2024, 1, 1), date(2024, 2, 1))]
+    assert app.contract(cid).billed == {}
+    [again] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    assert again != jan and app.invoice(again).net == eur(150)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated):
+        app.contract(cid).release_period(
+            Period(date(2024, 1, 1), date(2024, 2, 1)), jan, "again", "bea"
+        )
+    assert app.release_voided_contract_invoice(jan, actor="bea") == []
+    assert app.recorder.max_notification_id() == before

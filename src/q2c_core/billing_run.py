@@ -43,8 +43,8 @@ from q2c_core.domain.contract import (
     SubContract,
 )
 from q2c_core.domain.customer import Customer
-from q2c_core.domain.errors import InvalidValue, NotFound, RuleViolated
-from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind
+from q2c_core.domain.errors import InvalidTransition, InvalidValue, NotFound, RuleViolated
+from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind, InvoiceStatus
 from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, to_decimal
 from q2c_core.domain.values import Period
@@ -701,6 +701,51 @@ class ContractBilling(BaseApp):
             lines=tuple(invoice.lines),
             invoice_id=invoice.id,
         )
+
+    def release_voided_contract_invoice(self, invoice_id: UUID, *, actor: str) -> list[Period]:
+        """A voided billing-run invoice gives its periods back, so the next run bills them again.
+
+        ``void_invoice`` should call this in its own transaction (see ``_release_periods``);
+        until it does, call it after voiding. Returns the periods released.
+        """
+
+        def step() -> tuple[list[Period], list[Aggregate]]:
+            invoice = self._get(Invoice, invoice_id)
+            changed, released = self._release_periods(invoice, actor)
+            return released, changed
+
+        return self._atomically(step)
+
+    def _release_periods(
+        self, invoice: Invoice, actor: str
+    ) -> tuple[list[Aggregate], list[Period]]:
+        """Contracts whose periods this voided invoice billed, with those periods released."""
+        if invoice.status is not InvoiceStatus.VOIDED:
+            raise InvalidTransition(
+                "only a voided invoice gives its contract periods back",
+                field="status",
+                aggregate_id=invoice.id,
+                value=invoice.status,
+            )
+        contract_ids = list(
+            dict.fromkeys(
+                ln.source.contract_id
+                for ln in invoice.lines
+                if ln.source is not None and ln.source.contract_id is not None
+            )
+        )
+        changed: list[Aggregate] = []
+        released: list[Period] = []
+        reason = f"invoice voided: {invoice.void_reason}"
+        for contract_id in contract_ids:
+            contract = self.contract(contract_id)
+            periods = [b.period for b in contract.billed.values() if b.invoice_id == invoice.id]
+            for period in periods:
+                contract.release_period(period, invoice.id, reason, actor)
+            if periods:
+                released.extend(periods)
+                changed.append(contract)
+        return changed, released
 
     # -- customers' contract invoices and the past-due policy ----------------------------------
 

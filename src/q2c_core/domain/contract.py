@@ -514,6 +514,23 @@ class Contract(Aggregate):
                 self.documents.append(document_id)
         self.reconciled_revision = self.revision
 
+    @event("PeriodReleased")
+    def release_period(self, period: Period, invoice_id: UUID, reason: str, actor: str) -> None:
+        """The invoice of a billed period was voided before issue: the period is due again."""
+        key = period_key(period)
+        billed = self.billed.get(key)
+        if billed is None or billed.invoice_id != invoice_id:
+            raise RuleViolated(
+                f"period {period} is not billed by invoice {invoice_id}",
+                field="invoice_id",
+                aggregate_id=self.id,
+                value=invoice_id,
+            )
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        del self.billed[key]
+        self.revision += 1
+
     def _check_basis(self, basis_version: int) -> None:
         if not 1 <= basis_version <= self.version:
             raise InvalidValue(
