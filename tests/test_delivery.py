@@ -157,10 +157,13 @@ def test_backend_down_loses_nothing_and_resumes_after_restart(tmp_path: Path) ->
     reopened.close()
 
 
-@pytest.mark.parametrize("die_on", [1, 7, 25])
-def test_redelivery_after_a_crash_books_nothing_twice(tmp_path: Path, die_on: int) -> None:
-    """The process dies after the journal booked an event but before the position was recorded;
-    the next run delivers that event again and the journal, keyed by event id, skips it."""
+@pytest.mark.parametrize(("die_on", "every"), [(1, 1), (7, 1), (25, 1), (1, 10), (3, 10)])
+def test_redelivery_after_a_crash_books_nothing_twice(
+    tmp_path: Path, die_on: int, every: int
+) -> None:
+    """The process dies after the journal booked events but before the position was recorded
+    (at once, or with a checkpoint every 10 events); the next run delivers them again and the
+    journal, keyed by event id, skips them."""
     url = f"sqlite:///{tmp_path / 'billing.db'}"
     path = str(tmp_path / "books.beancount")
     app = QuoteToCash.open(url)
@@ -169,8 +172,10 @@ def test_redelivery_after_a_crash_books_nothing_twice(tmp_path: Path, die_on: in
     assert isinstance(store, SQLiteDeliveryStore)
     crashing = DiesAfterBooking(store, die_on)
     with pytest.raises(SystemExit):
-        Delivery(app, BeancountJournal(app, path), name="bc", store=crashing).run()
-    assert store.position(f"{app.name}->bc") == die_on - 1
+        Delivery(
+            app, BeancountJournal(app, path), name="bc", store=crashing, checkpoint_every=every
+        ).run()
+    assert store.position(f"{app.name}->bc") == (die_on - 1) * every
     # restart: fresh journal object reads back what the file holds
     report = Delivery(app, BeancountJournal(app, path), name="bc").run()
     assert report.caught_up

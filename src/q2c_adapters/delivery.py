@@ -281,6 +281,9 @@ class Delivery:
     """Follows an application's notification log into an accounting sink.
 
     ``name`` identifies this delivery's position and parked list (one per sink).
+    ``checkpoint_every`` records the position after that many delivered events (and always
+    before parking, stopping or returning): 1 redelivers at most one event after a crash; more
+    is faster and redelivers more, which the sink's idempotency key absorbs.
     """
 
     def __init__(
@@ -291,6 +294,7 @@ class Delivery:
         name: str,
         store: DeliveryStore | None = None,
         batch_size: int = 200,
+        checkpoint_every: int = 1,
     ) -> None:
         if not name.strip():
             raise InvalidValue("must not be empty", field="name")
@@ -301,6 +305,11 @@ class Delivery:
         self.name = f"{app.name}->{name}"
         self.store: DeliveryStore = store if store is not None else store_for_app(app)
         self.batch_size = batch_size
+        if checkpoint_every < 1:
+            raise InvalidValue(
+                "must be at least 1", field="checkpoint_every", value=checkpoint_every
+            )
+        self.checkpoint_every = checkpoint_every
 
     @property
     def position(self) -> int:
@@ -320,6 +329,14 @@ class Delivery:
         sink fails (then the position stays on the failing event and the error is reported)."""
         delivered = parked = 0
         position = self.position
+        unrecorded = 0
+
+        def checkpoint() -> None:
+            nonlocal unrecorded
+            if unrecorded:
+                self.store.advance(self.name, position, None)
+                unrecorded = 0
+
         while limit is None or delivered + parked < limit:
             want = (
                 self.batch_size
@@ -352,8 +369,10 @@ class Delivery:
                             datetime.now(UTC).isoformat(),
                         ),
                     )
+                    unrecorded = 0
                     parked += 1
                 except Exception as error:
+                    checkpoint()
                     return DeliveryReport(
                         delivered,
                         parked,
@@ -363,9 +382,12 @@ class Delivery:
                         error=f"{type(error).__name__}: {error}",
                     )
                 else:
-                    self.store.advance(self.name, notification.id, None)
                     delivered += 1
+                    unrecorded += 1
                 position = notification.id
+                if unrecorded >= self.checkpoint_every:
+                    checkpoint()
+        checkpoint()
         return DeliveryReport(delivered, parked, position, lag=self._lag(position))
 
     def _lag(self, position: int) -> int:
