@@ -25,12 +25,15 @@ from q2c_core import (
     AllowanceUnit,
     CreditDisposition,
     InvoiceKind,
+    InvoiceLine,
     InvoiceStatus,
+    LineSource,
     Money,
     Period,
     Q2CError,
     QuoteToCash,
     RequestStatus,
+    SourceKind,
     TaxRate,
     TimeEntry,
 )
@@ -211,6 +214,28 @@ class QuoteToCashMachine(RuleBasedStateMachine):
         self.app.approve_invoice(invoice, role="account_manager", approved_on=START, actor="mia")
         self.app.issue_invoice(invoice, issued_on=START + timedelta(days=day), actor="bea")
         return invoice
+
+    @rule(target=invoices, request=requests)
+    def draft_by_hand(self, request: UUID) -> Any:
+        """A hand-made invoice that bills the request's first unbilled entry by its id."""
+        unbilled = self.app.request(request).unbilled_entries()
+        if not unbilled:
+            return multiple()
+        e = unbilled[0]
+        line = InvoiceLine(
+            "L1",
+            "agreed work",
+            e.hours,
+            e.rate,
+            TaxRate.standard(21),
+            LineSource(
+                SourceKind.WORK, request_id=request, time_entry_ids=(e.entry_id,), hours=e.hours
+            ),
+        )
+        invoice = self.attempt(
+            lambda: self.app.draft_invoice(self.customer, [line], drafted_on=START, actor="billy")
+        )
+        return multiple() if invoice is None else invoice
 
     @rule(invoice=invoices, who=st.sampled_from(["bea", "mia", "billy"]))
     def approve(self, invoice: UUID, who: str) -> None:

@@ -13,6 +13,7 @@ from q2c_core import (
     AllowanceExhausted,
     AllowanceStatus,
     AllowanceUnit,
+    DuplicateEntry,
     InvalidTransition,
     Money,
     Period,
@@ -171,3 +172,20 @@ def test_money_allowance_is_drawn_in_money(app: QuoteToCash) -> None:
     (bucket_t1,) = [b for b in app.work_buckets(request) if b.entry_id == "t1"]
     assert bucket_t1.unbilled + bucket_t1.covered + bucket_t1.invoiced == 3
     assert bucket_t1.unbilled == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=DuplicateEntry,
+    reason="known bug, reported: allowance charges are keyed by entry id alone, so two requests "
+    "covered by one allowance cannot both log an entry with the same id",
+)
+def test_two_requests_on_one_allowance_may_reuse_entry_ids(app: QuoteToCash) -> None:
+    customer, allowance, first = covered_request(app)
+    second = app.open_request(customer, "Other", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(second, hours=2, rate=eur(100), actor=A)
+    app.cover_request_by_allowance(second, allowance, actor=A)
+    app.authorize_work(second, authorized_on=date(2024, 3, 4), actor=A)
+    app.log_work(first, entry("t1", date(2024, 3, 5), "1"), actor="bob")
+    app.log_work(second, entry("t1", date(2024, 3, 6), "1"), actor="bob")
+    assert app.allowance(allowance).consumed == 2
