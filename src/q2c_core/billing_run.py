@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 import attrs
@@ -79,11 +79,17 @@ class BillingDraft:
 
     @property
     def net(self) -> Money:
-        """Sum of the lines' rounded nets."""
-        result = Money.zero(self.lines[0].unit_price.currency)
-        for line in self.lines:
-            result = result + line.net
-        return result
+        """Sum of the lines' nets, each rounded half up as ``InvoiceLine.net`` rounds it."""
+        currency = self.lines[0].unit_price.currency
+        quantum = Money.zero(currency).quantum
+        amount = sum(
+            (
+                (line.unit_price.amount * line.quantity).quantize(quantum, rounding=ROUND_HALF_UP)
+                for line in self.lines
+            ),
+            Decimal(0),
+        )
+        return Money(amount, currency)
 
 
 @attrs.frozen
