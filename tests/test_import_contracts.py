@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
@@ -159,3 +160,18 @@ def test_a_later_export_ends_a_sub_contract_and_activates_a_contract(
     with pytest.raises(ImportRejected) as caught:
         imp.import_file(longer, actor="crm-sync")
     assert [(p.line, p.field) for p in caught.value.problems] == [(2, "effective_to")]
+
+
+def test_an_evergreen_contract_keeps_its_renewal_uplift(app: QuoteToCash, tmp_path: Path) -> None:
+    customers(app)
+    f = tmp_path / "evergreen.csv"
+    f.write_text(
+        "contract,customer,currency,term_start,term_end,frequency,evergreen,uplift_percent\n"
+        "MC-7,Acme GmbH,EUR,2024-01-01,2024-12-31,annual,yes,3.5%\n"
+    )
+    ContractImporter(app).import_file(f, actor="crm-sync")
+    (acme,) = [c for c in app.customers() if c.name == "Acme GmbH"]
+    contract = app.contract(acme.contract_ids[0])
+    assert contract.auto_renew
+    assert contract.renewal_uplift_percent == Decimal("3.5")
+    assert contract.signed_on == date(2024, 1, 1)  # no signed_on column: the term's start

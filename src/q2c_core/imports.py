@@ -417,6 +417,7 @@ class ImportCommands(BaseApp):
             account_manager=customer.account_manager,
             tax_rate=customer.tax_rate,
             payment_terms_days=customer.payment_terms_days,
+            renewal_uplift_percent=row.renewal_uplift_percent,
         )
         if row.activated_on is not None and contract.status is ContractStatus.SIGNED:
             contract.activate(row.activated_on, actor)

@@ -9,7 +9,8 @@ One row per sub-contract, the master contract's columns repeated on each (a row 
   (inclusive, as CRMs write it); ``frequency`` (monthly, quarterly, annual), ``signed_on``
   [signed, signature_date] (default: term start);
 - optional ``timing`` (in_advance, in_arrears), ``alignment`` (anniversary, calendar),
-  ``day_count`` (actual, 30/360), ``auto_renew`` (yes/no), ``activated_on`` [active_from]
+  ``day_count`` (actual, 30/360), ``auto_renew`` [evergreen] (yes/no), ``renewal_uplift``
+  [uplift_percent] (percent added at each automatic renewal), ``activated_on`` [active_from]
   or ``status`` = active (activated on the term start);
 - sub-contract: ``sub_id`` [item_id, line_id], ``description`` [item, product], ``kind`` [type]
   (product, licence, site, service), ``effective_from`` [item_start] (default: term start),
@@ -61,7 +62,8 @@ ALIASES = {
     "timing": ("billing_timing",),
     "alignment": ("period_alignment",),
     "day_count": ("daycount", "proration"),
-    "auto_renew": ("autorenew", "auto_renewal"),
+    "auto_renew": ("autorenew", "auto_renewal", "evergreen"),
+    "renewal_uplift": ("uplift", "uplift_percent", "renewal_uplift_percent"),
     "activated_on": ("active_from", "activation_date"),
     "status": ("contract_status",),
     "sub_id": ("item_id", "line_id", "sub_contract_id", "sub_contract"),
@@ -160,6 +162,7 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
                     ),
                 )
             signed_text = raw.get("signed_on")
+            uplift = raw.get("renewal_uplift").rstrip("%").strip()
             rows.append(
                 ContractRow(
                     line=raw.line,
@@ -180,6 +183,9 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
                     auto_renew=parse_bool(raw.get("auto_renew"), "auto_renew", False),
                     activated_on=activated_on,
                     sub=sub,
+                    renewal_uplift_percent=(
+                        parse_decimal(uplift, "renewal_uplift") if uplift else None
+                    ),
                 )
             )
         except Q2CError as e:

@@ -75,6 +75,7 @@ class ContractRow:
     auto_renew: bool = False
     activated_on: date | None = None
     sub: SubContractRow | None = None
+    renewal_uplift_percent: Decimal | None = None
 
     def master_terms(self) -> tuple[object, ...]:
         """The master-contract columns, to compare rows of the same contract."""
@@ -90,6 +91,7 @@ class ContractRow:
             self.day_count,
             self.auto_renew,
             self.activated_on,
+            self.renewal_uplift_percent,
         )
 
 
