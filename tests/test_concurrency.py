@@ -150,3 +150,35 @@ def test_one_retry_absorbs_one_clash(shared_url: str) -> None:
     assert other.invoice(invoices[2]).number == "INV-000002"
     clerk.close()
     other.close()
+
+
+def test_allocation_saves_payment_and_invoice_together_or_not_at_all(shared_url: str) -> None:
+    """When the invoice side of an allocation clashes, the payment side is not recorded either:
+    the payment and the invoices it pays are one transaction."""
+    clerk = QuoteToCash.open(shared_url, max_retries=1)
+    other = QuoteToCash.open(shared_url)
+    customer = clerk.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+    (invoice,) = approved_invoices(clerk, customer, 1)
+    clerk.issue_invoice(invoice, issued_on=D, actor="bea")  # 10.00 EUR outstanding
+    mine = clerk.receive_payment(
+        customer, Money.of(4, "EUR"), received_on=D, reference="a", actor="a"
+    )
+    theirs = other.receive_payment(
+        customer, Money.of(3, "EUR"), received_on=D, reference="b", actor="a"
+    )
+    real_save = clerk.save
+
+    def save_after_a_rival(*aggregates: Any, **kwargs: Any) -> Any:
+        other.allocate_payment(theirs, [(invoice, Money.of(3, "EUR"))], allocated_on=D, actor="a")
+        return real_save(*aggregates, **kwargs)
+
+    clerk.save = save_after_a_rival  # type: ignore[method-assign]
+    with pytest.raises(ConcurrencyConflict):
+        clerk.allocate_payment(mine, [(invoice, Money.of(4, "EUR"))], allocated_on=D, actor="a")
+    assert other.payment(mine).allocations == []  # the payment alone would have saved fine
+    assert other.invoice(invoice).paid == Money.of(3, "EUR")
+    clerk.save = real_save  # type: ignore[method-assign]
+    clerk.allocate_payment(mine, [(invoice, Money.of(4, "EUR"))], allocated_on=D, actor="a")
+    assert other.invoice(invoice).paid == Money.of(7, "EUR")
+    clerk.close()
+    other.close()
