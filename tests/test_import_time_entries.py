@@ -255,3 +255,33 @@ def test_overlapping_exports_record_every_distinct_entry_exactly_once(
             assert app.request(ids[ticket]).logged_hours == expected
     finally:
         app.close()
+
+
+def test_two_processes_importing_the_same_file_record_it_once(
+    app_factory: Callable[[], QuoteToCash], backend_url: str
+) -> None:
+    """Two applications on one database race to import the same export: one records it, the
+    other finds the batch (its save clashes, it retries and sees the file imported)."""
+    if backend_url == "memory:":
+        pytest.skip("two applications share a database only on SQLite and PostgreSQL")
+    import threading
+
+    first, second = app_factory(), app_factory()
+    ids = build(first)
+    data = (DATA / "psa_time_entries.csv").read_bytes()
+    barrier = threading.Barrier(2)
+    reports = []
+
+    def run(app: QuoteToCash) -> None:
+        imp = importer(app, ids)
+        barrier.wait()
+        reports.append(imp.import_bytes(data, "psa_time_entries.csv", actor="importer"))
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(r.already_imported for r in reports) == [False, True]
+    assert len(first.request(ids["TKT-101"]).work) == 3
+    assert len(second.request(ids["TKT-102"]).work) == 1
