@@ -270,3 +270,27 @@ def test_an_event_that_cannot_be_decoded_is_parked(tmp_path: Path) -> None:
     assert parked.reason.startswith("cannot decode:")
     assert parked.topic == "q2c_core.domain.gone:Gone.Happened"
     assert_books_agree(app, journal.read(), [books.acme, books.globex])
+
+
+def test_separate_postgres_store_for_a_sqlite_app(tmp_path: Path) -> None:
+    """The position and parked list can live in PostgreSQL while the app runs on SQLite."""
+    from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
+
+    require_postgres()
+    schema = new_pg_schema()
+    try:
+        app = QuoteToCash.open(f"sqlite:///{tmp_path / 'billing.db'}")
+        build_books(app)
+        bounced = set(event_ids_with_topic(app, "Payment.PaymentBounced"))
+        journal = BeancountJournal(app, str(tmp_path / "books.beancount"))
+        report = Delivery(
+            app, Rejecting(journal, bounced), name="bc", store=open_store(pg_url(schema))
+        ).run()
+        assert report.caught_up and report.parked == 1
+        again = open_store(pg_url(schema))
+        assert again.position(f"{app.name}->bc") == app.recorder.max_notification_id()
+        assert [p.event_id for p in again.parked(f"{app.name}->bc")] == sorted(bounced)
+        again.unpark(f"{app.name}->bc", sorted(bounced)[0])
+        assert again.parked(f"{app.name}->bc") == []
+    finally:
+        drop_pg_schema(schema)

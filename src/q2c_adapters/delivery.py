@@ -27,9 +27,7 @@ from typing import Any, Protocol
 import attrs
 from eventsourcing.persistence import Tracking
 from eventsourcing.popo import POPOTrackingRecorder
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
-from psycopg.sql import SQL, Identifier
 
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.errors import InvalidValue
@@ -133,70 +131,86 @@ class SQLiteDeliveryStore(SQLiteTrackingRecorder):
             )
 
 
-class PostgresDeliveryStore(PostgresTrackingRecorder):
-    """Tracking position plus a ``parked_events`` table, in a PostgreSQL schema."""
+def postgres_store_class() -> type[Any]:
+    """The PostgreSQL delivery store class, imported only when PostgreSQL is used (the
+    ``postgres`` extra is optional)."""
+    global _POSTGRES_STORE
+    if _POSTGRES_STORE is not None:
+        return _POSTGRES_STORE
+    from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+    from psycopg.sql import SQL, Identifier
 
-    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, tracking_table_name="q2c_delivery_tracking", **kwargs)
-        self._parked = SQL("{0}.{1}").format(
-            Identifier(self.datastore.schema), Identifier("q2c_parked_events")
-        )
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0} (application_name text, notification_id bigint, "
-                "event_id text, topic text, reason text, parked_at text, "
-                "PRIMARY KEY (application_name, event_id))"
-            ).format(self._parked)
-        )
+    class PostgresDeliveryStore(PostgresTrackingRecorder):
+        """Tracking position plus a ``parked_events`` table, in a PostgreSQL schema."""
 
-    def position(self, name: str) -> int:
-        """The last notification id handled."""
-        return self.max_tracking_id(name) or 0
+        def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+            super().__init__(datastore, tracking_table_name="q2c_delivery_tracking", **kwargs)
+            self._parked = SQL("{0}.{1}").format(
+                Identifier(self.datastore.schema), Identifier("q2c_parked_events")
+            )
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {0} (application_name text, "
+                    "notification_id bigint, event_id text, topic text, reason text, "
+                    "parked_at text, "
+                    "PRIMARY KEY (application_name, event_id))"
+                ).format(self._parked)
+            )
 
-    def advance(self, name: str, notification_id: int, parked: ParkedEvent | None) -> None:
-        """Record the position (and the parked event) in one transaction."""
-        with self.datastore.transaction(commit=True) as curs:
-            if parked is not None:
+        def position(self, name: str) -> int:
+            """The last notification id handled."""
+            return self.max_tracking_id(name) or 0
+
+        def advance(self, name: str, notification_id: int, parked: ParkedEvent | None) -> None:
+            """Record the position (and the parked event) in one transaction."""
+            with self.datastore.transaction(commit=True) as curs:
+                if parked is not None:
+                    curs.execute(
+                        SQL(
+                            "INSERT INTO {0} VALUES (%s, %s, %s, %s, %s, %s) "
+                            "ON CONFLICT (application_name, event_id) DO UPDATE SET "
+                            "reason = EXCLUDED.reason, parked_at = EXCLUDED.parked_at"
+                        ).format(self._parked),
+                        (name, *attrs.astuple(parked)),
+                    )
+                self._insert_tracking(curs, Tracking(name, notification_id))
+
+        def parked(self, name: str) -> list[ParkedEvent]:
+            """Parked events, oldest first."""
+            with self.datastore.transaction(commit=False) as curs:
                 curs.execute(
                     SQL(
-                        "INSERT INTO {0} VALUES (%s, %s, %s, %s, %s, %s) "
-                        "ON CONFLICT (application_name, event_id) DO UPDATE SET "
-                        "reason = EXCLUDED.reason, parked_at = EXCLUDED.parked_at"
+                        "SELECT " + _PARKED_COLUMNS + " FROM {0} WHERE application_name = %s "
+                        "ORDER BY notification_id"
                     ).format(self._parked),
-                    (name, *attrs.astuple(parked)),
+                    (name,),
                 )
-            self._insert_tracking(curs, Tracking(name, notification_id))
+                return [
+                    ParkedEvent(
+                        int(r["notification_id"]),
+                        r["event_id"],
+                        r["topic"],
+                        r["reason"],
+                        r["parked_at"],
+                    )
+                    for r in curs.fetchall()
+                ]
 
-    def parked(self, name: str) -> list[ParkedEvent]:
-        """Parked events, oldest first."""
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                SQL(
-                    "SELECT " + _PARKED_COLUMNS + " FROM {0} WHERE application_name = %s "
-                    "ORDER BY notification_id"
-                ).format(self._parked),
-                (name,),
-            )
-            return [
-                ParkedEvent(
-                    int(r["notification_id"]),
-                    r["event_id"],
-                    r["topic"],
-                    r["reason"],
-                    r["parked_at"],
+        def unpark(self, name: str, event_id: str) -> None:
+            """Forget a parked event."""
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(
+                    SQL("DELETE FROM {0} WHERE application_name = %s AND event_id = %s").format(
+                        self._parked
+                    ),
+                    (name, event_id),
                 )
-                for r in curs.fetchall()
-            ]
 
-    def unpark(self, name: str, event_id: str) -> None:
-        """Forget a parked event."""
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                SQL("DELETE FROM {0} WHERE application_name = %s AND event_id = %s").format(
-                    self._parked
-                ),
-                (name, event_id),
-            )
+    _POSTGRES_STORE = PostgresDeliveryStore
+    return PostgresDeliveryStore
+
+
+_POSTGRES_STORE: type[Any] | None = None
 
 
 class MemoryDeliveryStore(POPOTrackingRecorder):
@@ -239,29 +253,32 @@ def store_for_app(app: BaseApp) -> DeliveryStore:
     """A delivery store in the application's own database (same SQLite file or PG schema)."""
     recorder: Any = app.recorder
     datastore = getattr(recorder, "datastore", None)
-    store: SQLiteDeliveryStore | PostgresDeliveryStore
+    store: Any
     if isinstance(datastore, SQLiteDatastore):
         store = SQLiteDeliveryStore(datastore)
-    elif isinstance(datastore, PostgresDatastore):
-        store = PostgresDeliveryStore(datastore)
+    elif type(datastore).__name__ == "PostgresDatastore":
+        store = postgres_store_class()(datastore)
     else:
         if app not in _MEMORY_STORES:
             _MEMORY_STORES[app] = MemoryDeliveryStore()
         return _MEMORY_STORES[app]
     store.create_table()
-    return store
+    result: DeliveryStore = store
+    return result
 
 
 def open_store(url: str) -> DeliveryStore:
     """A delivery store of its own, at a storage URL (``sqlite:///...``, ``postgresql://...``)."""
     env = env_for_url(url)
     module = env["PERSISTENCE_MODULE"]
-    store: SQLiteDeliveryStore | PostgresDeliveryStore
+    store: Any
     if module == "eventsourcing.sqlite":
         store = SQLiteDeliveryStore(SQLiteDatastore(env["SQLITE_DBNAME"]))
     elif module == "eventsourcing.postgres":
+        from eventsourcing.postgres import PostgresDatastore
+
         ensure_postgres_schema(env)
-        store = PostgresDeliveryStore(
+        store = postgres_store_class()(
             PostgresDatastore(
                 dbname=env["POSTGRES_DBNAME"],
                 host=env["POSTGRES_HOST"],
@@ -274,7 +291,8 @@ def open_store(url: str) -> DeliveryStore:
     else:
         return MemoryDeliveryStore()
     store.create_table()
-    return store
+    result: DeliveryStore = store
+    return result
 
 
 class Delivery:
