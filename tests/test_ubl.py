@@ -361,3 +361,17 @@ def test_yen_line_rounded_beyond_the_tolerance_states_price_per_base_quantity(
     assert text(doc, "cac:InvoiceLine/cac:Price/cbc:BaseQuantity") == ["2.11"]
     assert text(doc, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["1"]
     assert_conforms(validator.validate(doc))
+
+
+def test_missing_shared_file_fails_under_ci_and_skips_otherwise(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The rule for ../shared/ files: a clear failure under CI=true, a skip with reason else."""
+    missing = tmp_path / "nowhere" / "PEPPOL-EN16931-UBL.xslt"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true: needs .*nowhere"):
+        require_shared(missing)
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="it is missing"):
+        require_shared(missing)
+    require_shared(tmp_path)  # present: nothing happens
