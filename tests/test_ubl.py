@@ -369,7 +369,7 @@ def test_missing_shared_file_fails_under_ci_and_skips_otherwise(
     """The rule for ../shared/ files: a clear failure under CI=true, a skip with reason else."""
     missing = tmp_path / "nowhere" / "PEPPOL-EN16931-UBL.xslt"
     monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match="CI=true: needs .*nowhere"):
+    with pytest.raises(pytest.fail.Exception, match=r"CI=true: needs .*nowhere"):
         require_shared(missing)
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="it is missing"):
