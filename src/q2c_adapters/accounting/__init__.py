@@ -1,1 +1,46 @@
-"""Accounting adapters: Beancount ledger, UBL 2.1 / PEPPOL BIS 3 e-invoices, CSV/JSON exports."""
+"""Accounting adapters: Beancount ledger, UBL 2.1 / PEPPOL BIS 3 e-invoices, CSV/JSON exports.
+
+``PeppolValidator`` needs ``saxonche`` (imported when a validator is built, not before).
+"""
+
+from q2c_adapters.accounting.beancount_ledger import (
+    BeancountJournal,
+    LedgerBook,
+    Transaction,
+    event_id,
+    export_ledger,
+    ledger_transactions,
+)
+from q2c_adapters.accounting.exports import (
+    export,
+    invoice_records,
+    invoices_csv,
+    payment_records,
+    payments_csv,
+)
+from q2c_adapters.accounting.peppol_validation import Finding, PeppolValidator, ValidationResult
+from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile, iban_valid
+from q2c_adapters.accounting.ubl import UblRenderer, ubl_document
+
+__all__ = [
+    "BeancountJournal",
+    "BuyerParty",
+    "Endpoint",
+    "Finding",
+    "LedgerBook",
+    "PeppolValidator",
+    "SellerProfile",
+    "Transaction",
+    "UblRenderer",
+    "ValidationResult",
+    "event_id",
+    "export",
+    "export_ledger",
+    "iban_valid",
+    "invoice_records",
+    "invoices_csv",
+    "ledger_transactions",
+    "payment_records",
+    "payments_csv",
+    "ubl_document",
+]
