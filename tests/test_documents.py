@@ -270,3 +270,14 @@ def test_a_missing_logo_is_named(app: QuoteToCash, tmp_path: Path) -> None:
         with pytest.raises(InvalidValue) as caught:
             render(app, invoice, brand)
         assert caught.value.field == "logo"
+
+
+def test_payment_instructions_follow_the_branding(app: QuoteToCash) -> None:
+    _, invoice = big_invoice(app, entries=1)
+    plain = render_html(app, invoice)
+    assert "Please pay 178.50 EUR by 2024-04-08, quoting INV-000001." in plain
+    custom = Branding(
+        iban="DE89370400440532013000", payment_instructions="Pay {amount} to {iban} ref {reference}"
+    )
+    text = "\n".join(pdf_pages(render_pdf(app, invoice, custom)))
+    assert "Pay 178.50 EUR to DE89370400440532013000 ref INV-000001" in text

@@ -41,6 +41,7 @@ LABELS: dict[str, dict[str, str]] = {
         "pay_by_transfer": (
             "Please transfer {amount} by {due_date} to {iban}{bic_part}, quoting {reference}."
         ),
+        "pay_without_account": "Please pay {amount} by {due_date}, quoting {reference}.",
         "pay_credit_note": "This credit of {amount} reduces what you owe; {reference}.",
         "nothing_due": "Nothing is due: thank you for your payment.",
         "details": "Details",
@@ -90,6 +91,9 @@ LABELS: dict[str, dict[str, str]] = {
             "Bitte überweisen Sie {amount} bis {due_date} auf {iban}{bic_part} "
             "mit dem Verwendungszweck {reference}."
         ),
+        "pay_without_account": (
+            "Bitte zahlen Sie {amount} bis {due_date} unter Angabe von {reference}."
+        ),
         "pay_credit_note": "Diese Gutschrift über {amount} mindert Ihre Schuld; {reference}.",
         "nothing_due": "Es ist nichts offen: vielen Dank für Ihre Zahlung.",
         "details": "Einzelnachweis",
@@ -138,6 +142,9 @@ LABELS: dict[str, dict[str, str]] = {
         "pay_by_transfer": (
             "Merci de virer {amount} avant le {due_date} sur {iban}{bic_part}, "
             "en indiquant {reference}."
+        ),
+        "pay_without_account": (
+            "Merci de régler {amount} avant le {due_date}, en indiquant {reference}."
         ),
         "pay_credit_note": "Cet avoir de {amount} réduit votre dû ; {reference}.",
         "nothing_due": "Rien n'est dû : merci pour votre paiement.",

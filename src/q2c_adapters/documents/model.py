@@ -223,7 +223,10 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
             "bank": branding.bank,
             "bic_part": f" (BIC {branding.bic})" if branding.bic else "",
         }
-        template = branding.payment_instructions or text["pay_by_transfer"]
+        template = (
+            branding.payment_instructions
+            or text["pay_by_transfer" if branding.iban else "pay_without_account"]
+        )
         payment_text = template.format(**values)
     return InvoiceDocument(
         language=lang,
