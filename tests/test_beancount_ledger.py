@@ -374,6 +374,28 @@ def test_rebillable_credit_of_maintenance_reverses_deferred_and_recognised_reven
     assert recognised_by_april == Decimal("-248.63")  # Jan-Mar: 84.70 + 79.23 + 84.70
 
 
+def test_maintenance_billed_in_arrears_is_recognised_on_the_issue_date() -> None:
+    """A quarter billed after it ended is earned already: its three months are recognised on
+    the invoice's issue date, never before the receivable exists."""
+    app = QuoteToCash.open("memory:")
+    vat = TaxRate.standard(21)
+    c = app.register_customer("Late", "EUR", account_manager="mia", actor="a", tax_rate=vat)
+    quarter = Period(date(2023, 10, 1), date(2024, 1, 1))
+    source = LineSource(SourceKind.CONTRACT_PERIOD, period=quarter)
+    inv = app.draft_invoice(
+        c, [manual_line("L1", "300", vat, RevenueKind.MAINTENANCE, source)],
+        drafted_on=date(2024, 1, 5), actor="b",
+    )  # fmt: skip
+    issue(app, inv, date(2024, 1, 5))
+    entries = load_ok(export_ledger(app))
+    months = [
+        e for e in entries
+        if isinstance(e, data.Transaction) and e.narration.startswith("Recognise maintenance")
+    ]  # fmt: skip
+    assert [m.date for m in months] == [date(2024, 1, 5)] * 3
+    assert _account_totals(entries)["Income:Maintenance"] == Decimal("-300.00")
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     amounts=st.lists(

@@ -201,7 +201,8 @@ class LedgerBook:
     def transactions(self, event: DomainEventProtocol[UUID]) -> list[Transaction]:
         """The transactions one event books (none for events that move no money)."""
         handler = self._handlers().get(type(event).__qualname__)
-        return [] if handler is None else handler(event)
+        booked = [] if handler is None else handler(event)
+        return [t for t in booked if t.postings]  # a zero-total document moves nothing
 
     def _handlers(self) -> dict[str, Callable[[Any], list[Transaction]]]:
         return {
@@ -283,8 +284,8 @@ class LedgerBook:
         """Maintenance is earned day by day over its period and recognised on the last day of
         each month (or of the period), split by days so the months add up to the line.
 
-        A credit note reverses the months already recognised on its own issue date, and the
-        later months as they come.
+        Months already past when the document is issued (billing in arrears, or a credit note
+        reversing recognised months) are booked on its issue date, the later ones as they come.
         """
         assert invoice.issued_on is not None and invoice.number is not None
         result: list[Transaction] = []
@@ -301,7 +302,7 @@ class LedgerBook:
                 if part.is_zero():
                     continue
                 earned = piece.end - timedelta(days=1)  # a month is recognised on its last day
-                day = max(earned, invoice.issued_on) if sign < 0 else earned
+                day = max(earned, invoice.issued_on)  # months already past: caught up on issue
                 meta = (
                     *self._invoice_meta(event, invoice),
                     ("line_id", line.line_id),
