@@ -71,9 +71,11 @@ from q2c_core.domain.prepaid_allowance import (
 )
 from q2c_core.domain.tax import TaxCategory, TaxRate, TaxSubtotal, tax_subtotals
 from q2c_core.domain.values import Period, hours, named_id, new_id
+from q2c_core.ports import AccountingSink, DocumentRenderer, Importer, PoisonEvent
 from q2c_core.storage import env_for_url
 
 __all__ = [
+    "AccountingSink",
     "Allocation",
     "AllowanceExhausted",
     "AllowanceStatus",
@@ -92,11 +94,13 @@ __all__ = [
     "Customer",
     "CustomerSummary",
     "DayCount",
+    "DocumentRenderer",
     "Draw",
     "DuplicateEntry",
     "EnhancementRequest",
     "Estimate",
     "Expense",
+    "Importer",
     "InvalidTransition",
     "InvalidValue",
     "Invoice",
@@ -114,6 +118,7 @@ __all__ = [
     "PaymentAllocation",
     "Period",
     "PeriodAlignment",
+    "PoisonEvent",
     "PrepaidAllowance",
     "PricePoint",
     "PurchaseOrder",
