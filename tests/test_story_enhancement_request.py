@@ -220,3 +220,27 @@ def test_work_imported_after_the_invoice_reopens_the_request_for_billing(
     late = app.invoice(app.draft_request_invoice(request, drafted_on=date(2024, 3, 9), actor="b"))
     assert [ln.source.time_entry_ids for ln in late.lines if ln.source] == [("late",)]
     assert app.request(request).status is RequestStatus.INVOICED
+
+
+def test_a_fixed_price_is_billed_once_even_when_late_hours_arrive(app: QuoteToCash) -> None:
+    customer = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    request = app.open_request(customer, "Logo", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(request, fixed_price=eur(500), actor=A)
+    app.send_quote(request, sent_on=date(2024, 3, 2), actor=A)
+    app.receive_purchase_order(
+        request, number="PO-3", amount=eur(500), received_on=date(2024, 3, 3), actor=A
+    )
+    app.authorize_work(request, authorized_on=date(2024, 3, 4), actor=A)
+    app.log_work(request, entry("t1", 5, "3"), actor="bob")
+    app.complete_request(request, completed_on=date(2024, 3, 7), actor=A)
+    app.draft_request_invoice(request, drafted_on=date(2024, 3, 8), actor="billy")
+    assert app.import_work(request, entry("late", 6, "1"), source="psa.csv", actor="import")
+    r = app.request(request)
+    assert r.status is RequestStatus.INVOICED and r.fixed_price_billed
+    assert app.unbilled_work(request) == eur(0)  # the fixed price is not owed twice
+    late = {b.entry_id: b for b in app.work_buckets(request)}["late"]
+    assert late.unbilled == 1  # but the late hours stay visible for follow-up
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidTransition):
+        app.draft_request_invoice(request, drafted_on=date(2024, 3, 9), actor="billy")
+    assert app.recorder.max_notification_id() == before

@@ -600,7 +600,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     )
             direct = [e for e in request.unbilled_entries() if e.entry_id not in charged]
             fixed = request.estimate.is_fixed_price
-            if fixed and direct and request.status is RequestStatus.COMPLETED:
+            if (
+                fixed
+                and direct
+                and request.status is RequestStatus.COMPLETED
+                and not request.fixed_price_billed
+            ):
                 assert request.estimate.fixed_price is not None
                 lines.append(
                     InvoiceLine(
@@ -1205,7 +1210,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             direct = [e for e in request.unbilled_entries() if e.entry_id not in charged]
             if direct and request.estimate.fixed_price is not None:
                 result = result - total((e.value for e in direct), currency)
-                result = result + request.estimate.fixed_price
+                if not request.fixed_price_billed:
+                    result = result + request.estimate.fixed_price
         return result
 
     def customer_summary(self, customer_id: UUID, as_of: date | None = None) -> CustomerSummary:

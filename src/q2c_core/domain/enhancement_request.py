@@ -239,6 +239,13 @@ class EnhancementRequest(Aggregate):
         """All hours recorded on the request, authorized or not."""
         return sum((w.entry.hours for w in self.work), Decimal(0))
 
+    @property
+    def fixed_price_billed(self) -> bool:
+        """A fixed-price request whose price a live invoice bills (with the entries it covers)."""
+        if self.estimate is None or not self.estimate.is_fixed_price:
+            return False
+        return any(w.entry.entry_id in self.billed for w in self.work)
+
     def unbilled_entries(self) -> list[TimeEntry]:
         """Billable time entries that no invoice bills yet (unauthorized ones included)."""
         return [
@@ -360,12 +367,14 @@ class EnhancementRequest(Aggregate):
     def record_unauthorized_work(self, entry: TimeEntry, source: str, actor: str) -> None:
         """Keep work imported from outside for an unauthorized request: flagged, never dropped.
 
-        Work that turns up after the request was invoiced re-opens it for billing (it goes back
-        to completed), so the late hours show as unbilled instead of hiding behind "invoiced".
+        Work that turns up after an hourly request was invoiced re-opens it for billing (it goes
+        back to completed), so the late hours are billed instead of hiding behind "invoiced". A
+        fixed price is billed once: late hours on it stay visible as unbilled hours, to follow up.
         """
         self._check_new_item_id(entry.entry_id)
         self.work.append(LoggedWork(entry, authorized=False, source=source))
-        if entry.billable and self.status is RequestStatus.INVOICED:
+        hourly = self.estimate is not None and not self.estimate.is_fixed_price
+        if entry.billable and hourly and self.status is RequestStatus.INVOICED:
             self.status = RequestStatus.COMPLETED
 
     @event("ExpenseLogged")
