@@ -6,6 +6,7 @@ an auditor can replay the history to the same numbers. Start with ``QuoteToCash.
 
 from q2c_core.application import CustomerSummary, QuoteToCash, WorkBuckets
 from q2c_core.domain.allocation import Allocation, OpenItem, allocate_payment
+from q2c_core.domain.bank_credit import BankCredit, CreditStatus, StatementCredit, SuspenseReason
 from q2c_core.domain.cards import contains_card_number, luhn_valid
 from q2c_core.domain.contract import (
     BillingFrequency,
@@ -44,6 +45,15 @@ from q2c_core.domain.errors import (
     RuleViolated,
     WorkNotAuthorized,
 )
+from q2c_core.domain.import_batch import (
+    ImportBatch,
+    ImportKind,
+    ImportRejected,
+    ImportReport,
+    ImportSource,
+    RowProblem,
+)
+from q2c_core.domain.import_rows import BankCreditRow, ContractRow, SubContractRow, TimeEntryRow
 from q2c_core.domain.invoice import (
     ApprovalPolicy,
     CreditDisposition,
@@ -69,6 +79,14 @@ from q2c_core.domain.prepaid_allowance import (
     PrepaidAllowance,
     draw_in_work_date_order,
 )
+from q2c_core.domain.remittance import (
+    CreditMatch,
+    InvoiceNumberIndex,
+    MatchedBy,
+    invoice_numbers_in,
+    match_credit,
+    normalize_number,
+)
 from q2c_core.domain.tax import TaxCategory, TaxRate, TaxSubtotal, tax_subtotals
 from q2c_core.domain.values import Period, hours, named_id, new_id
 from q2c_core.ports import AccountingSink, DocumentRenderer, Importer, PoisonEvent
@@ -82,14 +100,19 @@ __all__ = [
     "AllowanceUnit",
     "ApprovalPolicy",
     "ApprovalRefused",
+    "BankCredit",
+    "BankCreditRow",
     "BillingFrequency",
     "BillingTiming",
     "CardNumberRefused",
     "Charge",
     "ConcurrencyConflict",
     "Contract",
+    "ContractRow",
     "ContractStatus",
     "CreditDisposition",
+    "CreditMatch",
+    "CreditStatus",
     "CurrencyMismatch",
     "Customer",
     "CustomerSummary",
@@ -100,6 +123,11 @@ __all__ = [
     "EnhancementRequest",
     "Estimate",
     "Expense",
+    "ImportBatch",
+    "ImportKind",
+    "ImportRejected",
+    "ImportReport",
+    "ImportSource",
     "Importer",
     "InvalidTransition",
     "InvalidValue",
@@ -107,9 +135,11 @@ __all__ = [
     "InvoiceKind",
     "InvoiceLine",
     "InvoiceLinesRejected",
+    "InvoiceNumberIndex",
     "InvoiceNumberSeries",
     "InvoiceStatus",
     "LineSource",
+    "MatchedBy",
     "Money",
     "NotFound",
     "OpenItem",
@@ -127,14 +157,19 @@ __all__ = [
     "QuoteToCash",
     "RequestStatus",
     "RevenueKind",
+    "RowProblem",
     "RuleViolated",
     "SourceKind",
+    "StatementCredit",
     "SubContract",
     "SubContractKind",
+    "SubContractRow",
+    "SuspenseReason",
     "TaxCategory",
     "TaxRate",
     "TaxSubtotal",
     "TimeEntry",
+    "TimeEntryRow",
     "WorkBuckets",
     "WorkNotAuthorized",
     "allocate_payment",
@@ -143,10 +178,13 @@ __all__ = [
     "draw_in_work_date_order",
     "env_for_url",
     "hours",
+    "invoice_numbers_in",
     "luhn_valid",
+    "match_credit",
     "minor_units",
     "named_id",
     "new_id",
+    "normalize_number",
     "split_by_weights",
     "tax_subtotals",
 ]
