@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import attrs
 from eventsourcing.domain import DomainEvent
 
 from q2c_core.domain.invoice_lines import InvoiceLine
-from q2c_core.domain.money import Money
+from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.prepaid_allowance import Charge, draw_in_work_date_order
 from q2c_core.domain.tax import TaxCategory, TaxRate, tax_subtotals
 from q2c_core.projections.store import Row
 
 ZERO = Decimal(0)
+
+
+def _net(line: InvoiceLine) -> Decimal:
+    """The line's net, rounded half up to the currency (``InvoiceLine.net``, without Money)."""
+    price = line.unit_price
+    return (price.amount * line.quantity).quantize(_quantum(price.currency), rounding=ROUND_HALF_UP)
+
+
+_QUANTA: dict[str, Decimal] = {}
+
+
+def _quantum(currency: str) -> Decimal:
+    try:
+        return _QUANTA[currency]
+    except KeyError:
+        _QUANTA[currency] = Decimal(1).scaleb(-minor_units(currency))
+        return _QUANTA[currency]
 
 
 def compact_lines(lines: Iterable[InvoiceLine]) -> list[list[Any]]:
@@ -23,23 +41,67 @@ def compact_lines(lines: Iterable[InvoiceLine]) -> list[list[Any]]:
     result: list[list[Any]] = []
     for line in lines:
         s = line.source
+        if s is None:
+            result.append(
+                [
+                    line.line_id,
+                    line.revenue_kind.name,
+                    _net(line),
+                    line.tax.category.name,
+                    line.tax.rate,
+                    "",
+                    "",
+                    "",
+                    None,
+                    None,
+                    None,
+                    [],
+                ]
+            )
+            continue
+        period = s.period
         result.append(
             [
                 line.line_id,
                 line.revenue_kind.name,
-                line.net.amount,
+                _net(line),
                 line.tax.category.name,
                 line.tax.rate,
-                s.kind.name if s is not None else "",
-                s.request_id.hex if s is not None and s.request_id is not None else "",
-                s.contract_id.hex if s is not None and s.contract_id is not None else "",
-                s.period.start if s is not None and s.period is not None else None,
-                s.period.end if s is not None and s.period is not None else None,
-                s.hours if s is not None and s.hours is not None else None,
-                list(s.time_entry_ids) if s is not None else [],
+                s.kind.name,
+                s.request_id.hex if s.request_id is not None else "",
+                s.contract_id.hex if s.contract_id is not None else "",
+                period.start if period is not None else None,
+                period.end if period is not None else None,
+                s.hours,
+                list(s.time_entry_ids),
             ]
         )
     return result
+
+
+@attrs.frozen
+class InvoiceFacts:
+    """An invoice event's lines in compact form, with the invoice's tax and total."""
+
+    lines: list[list[Any]]
+    tax: Decimal
+    total: Decimal
+    fixed_tax: bool
+
+
+def invoice_facts(event: Any) -> InvoiceFacts:
+    """Compact lines, tax and total of a ``Drafted``/``LinesAdded`` event, computed once per
+    event however many projections ask (cached on the event object)."""
+    cached: InvoiceFacts | None = event.__dict__.get("_q2c_facts")
+    if cached is not None:
+        return cached
+    lines = compact_lines(event.lines)
+    currency = getattr(event, "currency", None) or event.lines[0].unit_price.currency
+    fixed = getattr(event, "fixed_tax", None)
+    tax = sum((s.tax.amount for s in fixed), ZERO) if fixed else lines_tax(lines, currency)
+    facts = InvoiceFacts(lines, tax, sum((x[NET] for x in lines), ZERO) + tax, bool(fixed))
+    event.__dict__["_q2c_facts"] = facts
+    return facts
 
 
 LINE_ID, KIND, NET, TAX_CAT, TAX_RATE, SOURCE, REQUEST, CONTRACT, P_START, P_END, HOURS, ENTRIES = (

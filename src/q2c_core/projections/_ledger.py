@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from q2c_core.projections._facts import compact_lines, lines_total
+from q2c_core.projections._facts import compact_lines, invoice_facts, lines_total
 from q2c_core.projections.base import Projection, handles
 from q2c_core.projections.store import Row
 
@@ -16,20 +16,21 @@ class InvoiceLedger(Projection):
 
     @handles("Invoice.Drafted")
     def _inv_drafted(self, e: Any) -> None:
+        facts = invoice_facts(e)
         self.put(
             f"inv:{e.originator_id.hex}",
             {
                 "customer": e.customer_id.hex,
                 "kind": e.kind.name,
                 "currency": e.currency,
-                "lines": compact_lines(e.lines),
+                "lines": facts.lines,
                 "terms": e.payment_terms_days,
                 "drafted_on": e.drafted_on,
                 "status": "DRAFT",
                 "number": "",
                 "issued_on": None,
                 "due": None,
-                "total": Decimal(0),
+                "total": facts.total,
                 "paid": {},
                 "credited": Decimal(0),
                 "noticed_on": None,
@@ -46,6 +47,7 @@ class InvoiceLedger(Projection):
     def _inv_lines(self, e: Any) -> None:
         row = self._inv(e)
         row["lines"] = row["lines"] + compact_lines(e.lines)
+        row["total"] = lines_total(row["lines"], row["currency"])  # (tax is never fixed here)
         self.put(f"inv:{e.originator_id.hex}", row)
 
     @handles("Invoice.Voided")
@@ -62,7 +64,6 @@ class InvoiceLedger(Projection):
         row["number"] = e.number
         row["issued_on"] = e.issued_on
         row["due"] = e.issued_on + timedelta(days=row["terms"])
-        row["total"] = lines_total(row["lines"], row["currency"])
         row["lines"] = []  # issued: the total never changes again
         self.put(f"inv:{e.originator_id.hex}", row)
 

@@ -85,7 +85,7 @@ class Projection:
 
     name: ClassVar[str] = ""
     handlers: ClassVar[dict[str, str]] = {}
-    cache_limit: ClassVar[int] = 200_000
+    cache_limit: ClassVar[int] = 25_000
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -99,6 +99,7 @@ class Projection:
     def __init__(self, store: ProjectionStore | None = None) -> None:
         self.store = store if store is not None else ProjectionStore.memory()
         self._cache: dict[str, Row | None] = {}
+        self._older: dict[str, Row | None] = {}  # the previous generation of the cache
         self._dirty: set[str] = set()
         self._complete = False  # True when the cache holds every row (no store look-ups)
         self._bound: dict[str, Callable[[DomainEvent], None]] = {
@@ -141,7 +142,12 @@ class Projection:
             return self._cache[key]
         except KeyError:
             pass
-        row: Row | None = None
+        try:
+            row = self._cache[key] = self._older[key]
+            return row
+        except KeyError:
+            pass
+        row = None
         if not self._complete:
             text = self.store.recorder.load_row(self.name, key)
             row = decode_row(text) if text is not None else None
@@ -172,14 +178,17 @@ class Projection:
         return upserts, frozenset(deletes)
 
     def after_commit(self) -> None:
-        """Keep memory bounded: drop the cache once it holds too many rows."""
+        """Keep memory bounded: two generations of cached rows; the older one is dropped when
+        the young one is full, so recently used rows stay and memory stays flat."""
         if len(self._cache) > self.cache_limit:
-            self._cache.clear()
+            self._older = self._cache
+            self._cache = {}
             self._complete = False
 
     def forget_cache(self) -> None:
         """Drop uncommitted changes and cached rows (after a failed or raced commit)."""
         self._cache.clear()
+        self._older = {}
         self._dirty.clear()
         self._complete = False
 

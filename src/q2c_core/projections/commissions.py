@@ -20,7 +20,14 @@ import attrs
 from q2c_core.domain.invoice_lines import RevenueKind
 from q2c_core.domain.money import Money, split_by_weights
 from q2c_core.domain.values import Period
-from q2c_core.projections._facts import KIND, NET, compact_lines, lines_tax
+from q2c_core.projections._facts import (
+    KIND,
+    NET,
+    TAX_CAT,
+    TAX_RATE,
+    compact_lines,
+    invoice_facts,
+)
 from q2c_core.projections.base import Projection, handles
 
 
@@ -123,17 +130,27 @@ class Commissions(Projection):
         if not manager:
             customer = self.get(f"cust:{e.customer_id.hex}")
             manager = customer["manager"] if customer else ""
-        self.put(
-            f"inv:{e.originator_id.hex}",
-            {"manager": manager, "currency": e.currency, "lines": compact_lines(e.lines)},
-        )
+        facts = invoice_facts(e)
+        row = {"manager": manager, "currency": e.currency, "by_kind": {}, "bases": {}}
+        _add_lines(row, facts.lines)
+        row["tax"] = facts.tax
+        self.put(f"inv:{e.originator_id.hex}", row)
 
     @handles("Invoice.LinesAdded")
     def _lines_added(self, e: Any) -> None:
         key = f"inv:{e.originator_id.hex}"
         row = self.get(key)
         if row is not None:
-            row["lines"] = row["lines"] + compact_lines(e.lines)
+            _add_lines(row, compact_lines(e.lines))
+            row["tax"] = sum(
+                (
+                    Money(base * Decimal(rate_key.split("|")[1]) / 100, row["currency"])
+                    .rounded()
+                    .amount
+                    for rate_key, base in row["bases"].items()
+                ),
+                Decimal(0),
+            )
             self.put(key, row)
 
     @handles("Payment.PaymentReceived")
@@ -146,12 +163,9 @@ class Commissions(Projection):
         inv = self.get(f"inv:{e.invoice_id.hex}")
         entries: list[list[Any]] = []
         if inv is not None:
-            currency = inv["currency"]
-            by_kind: dict[str, Decimal] = {}
-            for line in inv["lines"]:
-                by_kind[line[KIND]] = by_kind.get(line[KIND], Decimal(0)) + line[NET]
+            by_kind: dict[str, Decimal] = inv["by_kind"]
             kinds = sorted(k for k, v in by_kind.items() if v > 0)
-            tax = lines_tax(inv["lines"], currency)
+            tax = inv["tax"]
             weights = [by_kind[k] for k in kinds] + [tax if tax > 0 else Decimal(0)]
             if any(w > 0 for w in weights):
                 parts = split_by_weights(e.amount, weights)
@@ -245,3 +259,11 @@ class Commissions(Projection):
             k = (c.manager, c.commission.currency)
             result[k] = result.get(k, Money.zero(k[1])) + c.commission
         return result
+
+
+def _add_lines(row: dict[str, Any], lines: list[list[Any]]) -> None:
+    """Net per revenue kind, and taxable base per tax category and rate."""
+    for line in lines:
+        row["by_kind"][line[KIND]] = row["by_kind"].get(line[KIND], Decimal(0)) + line[NET]
+        rate_key = f"{line[TAX_CAT]}|{line[TAX_RATE]}"
+        row["bases"][rate_key] = row["bases"].get(rate_key, Decimal(0)) + line[NET]

@@ -19,6 +19,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from q2c_core.projections.base import Projection
+from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.store import PageWrite
 
 Progress = Callable[[int, int], None]
@@ -34,11 +35,13 @@ class Follower:
         *,
         page_size: int = 2000,
         as_of: datetime | None = None,
+        trusted_decoding: bool = True,
     ) -> None:
         self.app = app
         self.projections = list(projections)
         self.page_size = page_size
         self.as_of = _utc(as_of) if as_of is not None else None
+        self.decoder = TrustedDecoder(app) if trusted_decoding else _MapperDecoder(app)
         self.after_commit: Callable[[int], None] | None = None
         self.before_commit: Callable[[int], None] | None = None
         topics: set[str] = set()
@@ -55,9 +58,10 @@ class Follower:
         positions = {id(p): p.store.position(p.tracking_name) for p in self.projections}
         start = min(positions.values(), default=0) + 1
         head = self.app.recorder.max_notification_id() or 0
-        to_domain_event = self.app.mapper.to_domain_event
+        to_domain_event = self.decoder.decode
         applied = 0
         pages = 0
+        dispatch: dict[str, list[tuple[Projection, Callable[[Any], None]]]] = {}
         while True:
             page = self.app.recorder.select_notifications(
                 start=start, limit=self.page_size, topics=self.topics
@@ -70,11 +74,15 @@ class Follower:
                 if self.as_of is not None and event.timestamp > self.as_of:
                     continue
                 qualname = type(event).__qualname__
-                for p in self.projections:
+                try:
+                    targets = dispatch[qualname]
+                except KeyError:
+                    targets = dispatch[qualname] = [
+                        (p, h) for p in self.projections if (h := p.handler_for(qualname))
+                    ]
+                for p, handler in targets:
                     if n.id > positions[id(p)]:
-                        handler = p.handler_for(qualname)
-                        if handler is not None:
-                            handler(event)
+                        handler(event)
                 applied += 1
             writes: list[PageWrite] = []
             for p in self.projections:
@@ -115,6 +123,13 @@ class Follower:
             for p in self.projections:
                 p.forget_cache()
             raise
+
+
+class _MapperDecoder:
+    """The application's own mapper (slower: re-validates every value)."""
+
+    def __init__(self, app: Application[Any]) -> None:
+        self.decode = app.mapper.to_domain_event
 
 
 def _utc(moment: datetime) -> datetime:

@@ -18,8 +18,19 @@ import attrs
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period
 from q2c_core.projections._contracts import add_months
-from q2c_core.projections._facts import KIND, NET, P_END, P_START, REQUEST, compact_lines
+from q2c_core.projections._facts import compact_lines, invoice_facts
 from q2c_core.projections.base import Projection, handles
+
+# a revenue line in a row: [line id, revenue kind, net, request hex, period start, period end]
+KIND, NET, REQUEST, P_START, P_END = 1, 2, 3, 4, 5
+
+
+def _slim(lines: list[list[Any]]) -> list[list[Any]]:
+    from q2c_core.projections import _facts as f
+
+    return [
+        [x[f.LINE_ID], x[f.KIND], x[f.NET], x[f.REQUEST], x[f.P_START], x[f.P_END]] for x in lines
+    ]
 
 
 def recognised_through(amount: Money, period: Period, through: date) -> Money:
@@ -98,7 +109,7 @@ class RevenueSchedule(Projection):
             {
                 "kind": e.kind.name,
                 "currency": e.currency,
-                "lines": compact_lines(e.lines),
+                "lines": _slim(invoice_facts(e).lines),
                 "issued_on": None,
             },
         )
@@ -108,7 +119,7 @@ class RevenueSchedule(Projection):
         key = f"inv:{e.originator_id.hex}"
         row = self.get(key)
         assert row is not None
-        row["lines"] = row["lines"] + compact_lines(e.lines)
+        row["lines"] = row["lines"] + _slim(compact_lines(e.lines))
         self.put(key, row)
 
     @handles("Invoice.Voided")

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from q2c_core.domain.money import Money
-from q2c_core.projections._facts import NET, REQUEST, compact_lines, lines_total
+from q2c_core.projections._facts import NET, REQUEST, invoice_facts
 from q2c_core.projections._requests import RequestBook
 from q2c_core.projections.base import handles
 
@@ -45,7 +45,8 @@ class ReviewMeeting(RequestBook):
     def _drafted(self, e: Any) -> None:
         if e.kind.name == "CREDIT_NOTE":
             return
-        lines = compact_lines(e.lines)
+        facts = invoice_facts(e)
+        lines = facts.lines
         per_request: dict[str, Decimal] = {}
         for line in lines:
             if line[REQUEST]:
@@ -56,7 +57,7 @@ class ReviewMeeting(RequestBook):
             f"inv:{e.originator_id.hex}",
             {
                 "requests": per_request,
-                "total": lines_total(lines, e.currency),
+                "total": facts.total,
                 "paid": {},
                 "voided": False,
             },

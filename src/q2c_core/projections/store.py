@@ -60,7 +60,10 @@ def _hook(obj: dict[str, Any]) -> Any:
 
 def encode_row(row: Row) -> str:
     """A row as tagged JSON text."""
-    return json.dumps(row, default=_default, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(row)
+
+
+_ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"))
 
 
 def decode_row(text: str) -> Row:

@@ -23,7 +23,7 @@ from q2c_core.projections._facts import (
     SOURCE,
     allowance_draws,
     apply_allowance_event,
-    compact_lines,
+    invoice_facts,
     new_allowance_row,
 )
 from q2c_core.projections.base import Projection, age_bucket, handles
@@ -221,7 +221,7 @@ class UnbilledRevenue(Projection):
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any) -> None:
         periods: dict[str, list[list[Any]]] = defaultdict(list)
-        for line in compact_lines(e.lines):
+        for line in invoice_facts(e).lines:
             if line[SOURCE] == "CONTRACT_PERIOD" and line[CONTRACT] and line[P_START]:
                 periods[line[CONTRACT]].append([line[P_START], line[P_END]])
         if not periods or e.kind.name == "CREDIT_NOTE":
