@@ -1,0 +1,43 @@
+"""print_reports: the per-customer summary, commissions and the key reports, from projections."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from rich.console import Console
+from test_projections_story import story
+
+from q2c_adapters.reports import KEY_REPORTS, REPORTS, print_reports, report_table
+from q2c_core import QuoteToCash
+from q2c_core.projections import Commissions
+
+
+def test_print_reports_shows_the_summary_and_commissions() -> None:
+    app = QuoteToCash.open("memory:")
+    story(app)
+    out = io.StringIO()
+    used = print_reports(app, Console(file=out, width=250), as_of=date(2024, 6, 1))
+    text = out.getvalue()
+    assert "Customers on 2024-06-01" in text
+    # Acme: invoiced 1,573.00, paid 1,210.00, open 363.00, unbilled 800.00
+    for figure in ("1573.00 EUR", "1210.00 EUR", "363.00 EUR", "800.00 EUR"):
+        assert figure in text
+    assert "Commission statements" in text and "50.00 EUR" in text
+    assert "Leakage risk" in text and "Receivables aging" in text
+    assert any(isinstance(p, Commissions) for p in used)
+    app.close()
+
+
+def test_every_report_builds_from_the_same_projections() -> None:
+    app = QuoteToCash.open("memory:")
+    story(app)
+    projections = print_reports(app, Console(file=io.StringIO()), as_of=date(2024, 6, 1))
+    for name in REPORTS:
+        table = report_table(name, projections, date(2024, 6, 1))
+        assert all(len(row) == len(table.columns) for row in table.rows), name
+    summary = report_table("customers", projections, date(2024, 6, 1))
+    (acme,) = summary.rows
+    assert acme[0] == "Acme" and str(acme[-1]) == "0"  # the 5 prepaid hours are all drawn
+    assert set(KEY_REPORTS) <= set(REPORTS)
+    app.close()
