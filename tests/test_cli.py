@@ -206,3 +206,15 @@ def test_update_brings_the_live_store_to_the_head(world) -> None:  # type: ignor
     assert catch_up(app, [aging]) == 0  # nothing left to apply
     store.close()
     app.close()
+
+
+def test_main_wires_the_other_command_modules() -> None:
+    """invoice render and export come from their own modules' register(app)."""
+    from q2c_adapters.cli import _register_extensions
+
+    _register_extensions()
+    _register_extensions()  # idempotent
+    out = runner.invoke(cli, ["--help"])
+    assert out.exit_code == 0
+    for command in ("replay", "history", "report", "explain", "invoice", "export"):
+        assert command in out.output

@@ -327,8 +327,14 @@ def explain(
     application.close()
 
 
+_extended: list[str] = []
+
+
 def _register_extensions() -> None:
     """Commands other modules add (invoice rendering, accounting exports), when installed."""
+    if _extended:
+        return
+    _extended.append("done")
     for module_name in ("q2c_adapters.cli_documents", "q2c_adapters.cli_accounting"):
         try:
             module = importlib.import_module(module_name)
