@@ -310,3 +310,19 @@ def test_contract_periods_due_match_the_billing_run_and_go_once_billed(world) ->
     app.run_billing(on, actor="billy")
     catch_up(app, [unbilled])
     assert [i for i in unbilled.items(on) if i.kind == "contract_period"] == []
+
+
+def test_a_voided_period_invoice_makes_the_period_due_again(world) -> None:  # type: ignore[no-untyped-def]
+    """Voiding a billing run's draft gives the period back (PeriodReleased): unbilled again."""
+    app, w = world
+    ids = w["ids"]
+    unbilled: UnbilledRevenue = w["UnbilledRevenue"]
+    on = date(2024, 4, 2)
+    (q2,) = app.run_billing(on, actor="billy").invoice_ids
+    catch_up(app, [unbilled])
+    assert [i for i in unbilled.items(on) if i.kind == "contract_period"] == []
+    app.void_invoice(q2, reason="wrong address", actor="bea")
+    catch_up(app, [unbilled])
+    due = [(i.item_id, i.amount) for i in unbilled.items(on) if i.kind == "contract_period"]
+    assert due == [("2024-04-01..2024-06-30", eur("300.00"))]
+    assert ids["contract"].hex in unbilled.totals(on, "contract").totals.__repr__()

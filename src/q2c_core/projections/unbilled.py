@@ -218,6 +218,21 @@ class UnbilledRevenue(Projection):
             marker["contracts"].append(e.originator_id.hex)
         self.put(f"invc:{e.invoice_id.hex}", marker)
 
+    @handles("Contract.PeriodReleased")
+    def _period_released(self, e: Any) -> None:
+        """The invoice of a billed period was voided: the period is due again."""
+        key = f"con:{e.originator_id.hex}"
+        row = self.get(key)
+        if row is None:
+            return
+        inv = e.invoice_id.hex
+        row["billed"] = [
+            b
+            for b in row["billed"]
+            if not (b[2] == inv and b[0] == e.period.start and b[1] == e.period.end)
+        ]
+        self.put(key, row)
+
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any) -> None:
         periods: dict[str, list[list[Any]]] = defaultdict(list)
