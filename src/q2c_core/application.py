@@ -1205,8 +1205,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 result = result + e.value
         for x in request.unbilled_expenses():
             result = result + x.amount
-        if request.estimate and request.estimate.is_fixed_price and request.work:
-            # a fixed price is what will be billed, whatever the hours are worth
+        billable_now = request.status in (RequestStatus.AUTHORIZED, RequestStatus.COMPLETED)
+        if request.estimate and request.estimate.is_fixed_price and request.work and billable_now:
+            # once a PO covers it, a fixed price is what will be billed, whatever the hours are
+            # worth; before that, work done is worth its hours (leakage risk, not a price)
             direct = [e for e in request.unbilled_entries() if e.entry_id not in charged]
             if direct and request.estimate.fixed_price is not None:
                 result = result - total((e.value for e in direct), currency)
