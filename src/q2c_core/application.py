@@ -1205,7 +1205,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 result = result + e.value
         for x in request.unbilled_expenses():
             result = result + x.amount
-        billable_now = request.status in (RequestStatus.AUTHORIZED, RequestStatus.COMPLETED)
+        billable_now = request.status in (
+            RequestStatus.AUTHORIZED,
+            RequestStatus.COMPLETED,
+            RequestStatus.INVOICED,
+        )
         if request.estimate and request.estimate.is_fixed_price and request.work and billable_now:
             # once a PO covers it, a fixed price is what will be billed, whatever the hours are
             # worth; before that, work done is worth its hours (leakage risk, not a price)
