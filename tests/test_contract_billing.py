@@ -562,3 +562,20 @@ def test_a_voided_period_invoice_gives_its_period_back(app: QuoteToCash) -> None
         )
     assert app.release_voided_contract_invoice(jan, actor="bea") == []
     assert app.recorder.max_notification_id() == before
+
+
+def test_the_run_gives_the_garbage_collector_back_even_when_it_fails(app: QuoteToCash) -> None:
+    import gc
+
+    cust = customer(app)
+    contract(app, cust)
+    app.run_billing(date(2024, 1, 1), actor="run")
+    assert gc.isenabled()
+
+    def broken(*aggregates: Any, **kw: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    app.save = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        app.run_billing(date(2024, 2, 1), actor="run")
+    assert gc.isenabled()

@@ -12,8 +12,10 @@ on the same state and saves nothing, so it shows exactly what the run posts.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
@@ -330,6 +332,10 @@ class ContractBilling(BaseApp):
         Events are decoded and applied in log order, exactly as the repository would replay
         them, but without one query per contract.
         """
+        with _bulk():
+            return self._scan_contracts(page_size)
+
+    def _scan_contracts(self, page_size: int) -> dict[UUID, Contract]:
         contracts: dict[UUID, Contract] = {}
         topics = self._contract_topics()
         start = 1
@@ -383,9 +389,10 @@ class ContractBilling(BaseApp):
     def preview_billing(self, as_of: date, *, actor: str = "preview") -> list[BillingDraft]:
         """Exactly the documents and lines ``run_billing(as_of)`` would post now; saves nothing."""
         drafts: list[BillingDraft] = []
-        for contract in self._load_contracts().values():
-            plan = self._plan_contract(contract, as_of, actor)
-            drafts.extend(attrs.evolve(d, invoice_id=None) for d in plan.drafts)
+        with _bulk():
+            for contract in self._load_contracts().values():
+                plan = self._plan_contract(contract, as_of, actor)
+                drafts.extend(attrs.evolve(d, invoice_id=None) for d in plan.drafts)
         return drafts
 
     def run_billing(
@@ -405,6 +412,12 @@ class ContractBilling(BaseApp):
         """
         if batch_size < 1:
             raise InvalidValue("must be at least 1", field="batch_size", value=batch_size)
+        with _bulk():
+            return self._run(as_of, actor, progress, batch_size)
+
+    def _run(
+        self, as_of: date, actor: str, progress: Progress | None, batch_size: int
+    ) -> BillingRunResult:
         contracts = list(self._load_contracts().values())
         contracts.reverse()  # popped from the end, so each batch's state is freed once saved
         total = len(contracts)
@@ -808,6 +821,23 @@ class ContractBilling(BaseApp):
 
 
 _ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)
+
+
+@contextlib.contextmanager
+def _bulk() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a run holds 100,000 contracts in memory.
+
+    Each automatic collection would walk every live object, again and again as the states pile
+    up (40% of the load time at 30,000 contracts). Nothing a run builds is freed only by the
+    cyclic collector, and reference counting still frees everything else at once.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @functools.lru_cache(maxsize=4096)
