@@ -85,7 +85,7 @@ class Projection:
 
     name: ClassVar[str] = ""
     handlers: ClassVar[dict[str, str]] = {}
-    cache_limit: ClassVar[int] = 25_000
+    cache_limit: ClassVar[int] = 8_000
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
