@@ -409,6 +409,9 @@ class ContractBilling(BaseApp):
         saved with the documents drafted for it in the same transaction, ``batch_size``
         contracts per save; ``progress(done, total)`` is called after each save. A contract
         changed by someone else meanwhile is planned again alone on its fresh state.
+
+        Keep ``batch_size`` well under 1,000 on PostgreSQL: with eventsourcing 9.5.6 one save of
+        1,000 contracts (2,000 events, about 13 MB) hung on this machine; 700 did not.
         """
         if batch_size < 1:
             raise InvalidValue("must be at least 1", field="batch_size", value=batch_size)
