@@ -173,3 +173,28 @@ def test_sigkill_mid_run_then_restart(urls: tuple[str, str]) -> None:
     assert live_rows(store) == rebuilt_rows(app)
     store.close()
     app.close()
+
+
+def test_the_same_follower_carries_on_after_a_crash(urls: tuple[str, str]) -> None:
+    """The crashed follower object itself is run again: it kept nothing uncommitted in memory."""
+    app_url, store_url = urls
+    app = history(app_url)
+    store = ProjectionStore.open(store_url)
+    follower = Follower(app, all_projections(store), page_size=13)
+    calls = []
+
+    def crash(last_id: int) -> None:
+        calls.append(last_id)
+        if len(calls) == 2:
+            raise Stop
+
+    follower.before_commit = crash
+    with pytest.raises(Stop):
+        follower.run()
+    follower.before_commit = None
+    follower.run()
+    assert live_rows(store) == rebuilt_rows(app)
+    com = next(p for p in follower.projections if isinstance(p, Commissions))
+    assert com.balances() == {("mia", "EUR"): eur("50.00")}
+    store.close()
+    app.close()

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 
 from q2c_core.projections.base import Projection
 from q2c_core.projections.decoding import TrustedDecoder
@@ -58,7 +58,6 @@ class Follower:
         positions = {id(p): p.store.position(p.tracking_name) for p in self.projections}
         start = min(positions.values(), default=0) + 1
         head = self.app.recorder.max_notification_id() or 0
-        to_domain_event = self.decoder.decode
         applied = 0
         pages = 0
         dispatch: dict[str, list[tuple[Projection, Callable[[Any], None]]]] = {}
@@ -69,32 +68,25 @@ class Follower:
             if not page:
                 break
             last_id = page[-1].id
-            for n in page:
-                event: Any = to_domain_event(n)
-                if self.as_of is not None and event.timestamp > self.as_of:
-                    continue
-                qualname = type(event).__qualname__
-                try:
-                    targets = dispatch[qualname]
-                except KeyError:
-                    targets = dispatch[qualname] = [
-                        (p, h) for p in self.projections if (h := p.handler_for(qualname))
-                    ]
-                for p, handler in targets:
-                    if n.id > positions[id(p)]:
-                        handler(event)
-                applied += 1
-            writes: list[PageWrite] = []
-            for p in self.projections:
-                if last_id > positions[id(p)]:
-                    upserts, deletes = p.take_changes()
-                    writes.append(
-                        PageWrite(p.name, upserts, deletes, Tracking(p.tracking_name, last_id))
-                    )
-            if self.before_commit is not None:
-                self.before_commit(last_id)
+            try:
+                applied += self._apply_page(page, positions, dispatch)
+                writes: list[PageWrite] = []
+                for p in self.projections:
+                    if last_id > positions[id(p)]:
+                        upserts, deletes = p.take_changes()
+                        writes.append(
+                            PageWrite(p.name, upserts, deletes, Tracking(p.tracking_name, last_id))
+                        )
+                if self.before_commit is not None:
+                    self.before_commit(last_id)
+                if writes:
+                    self._commit(writes)
+            except BaseException:
+                # nothing of an uncommitted page may linger in memory to be committed later
+                for p in self.projections:
+                    p.forget_cache()
+                raise
             if writes:
-                self._commit(writes)
                 for p in self.projections:
                     positions[id(p)] = max(positions[id(p)], last_id)
                     p.after_commit()
@@ -108,21 +100,43 @@ class Follower:
                 break
         return applied
 
+    def _apply_page(
+        self,
+        page: Sequence[Any],
+        positions: dict[int, int],
+        dispatch: dict[str, list[tuple[Projection, Callable[[Any], None]]]],
+    ) -> int:
+        """Decode and apply one page in memory; returns how many events were applied."""
+        decode = self.decoder.decode
+        applied = 0
+        for n in page:
+            event: Any = decode(n)
+            if self.as_of is not None and event.timestamp > self.as_of:
+                continue
+            qualname = type(event).__qualname__
+            try:
+                targets = dispatch[qualname]
+            except KeyError:
+                targets = dispatch[qualname] = [
+                    (p, h) for p in self.projections if (h := p.handler_for(qualname))
+                ]
+            for p, handler in targets:
+                if n.id > positions[id(p)]:
+                    handler(event)
+            applied += 1
+        return applied
+
     def _commit(self, writes: list[PageWrite]) -> None:
         store = self.projections[0].store
         stores = {id(p.store) for p in self.projections}
-        try:
-            if len(stores) == 1:
-                store.commit(writes)
-            else:
-                by_name = {p.name: p for p in self.projections}
-                for w in writes:
-                    by_name[w.projection].store.commit([w])
-        except IntegrityError:
-            # another follower got there first: nothing of this page is kept; reload and go on
-            for p in self.projections:
-                p.forget_cache()
-            raise
+        # (on IntegrityError another follower got there first: nothing of this page is kept,
+        # and run() drops the cache so the rows are read again from the store)
+        if len(stores) == 1:
+            store.commit(writes)
+        else:
+            by_name = {p.name: p for p in self.projections}
+            for w in writes:
+                by_name[w.projection].store.commit([w])
 
 
 class _MapperDecoder:
