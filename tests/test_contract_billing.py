@@ -549,10 +549,9 @@ def test_a_voided_period_invoice_gives_its_period_back(app: QuoteToCash) -> None
     [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
     with pytest.raises(InvalidTransition):
         app.release_voided_contract_invoice(jan, actor="bea")  # still a draft
-    app.void_invoice(jan, reason="wrong address", actor="bea")
-    released = app.release_voided_contract_invoice(jan, actor="bea")
-    assert released == [Period(date(2024, 1, 1), date(2024, 2, 1))]
+    app.void_invoice(jan, reason="wrong address", actor="bea")  # gives the period back itself
     assert app.contract(cid).billed == {}
+    assert app.release_voided_contract_invoice(jan, actor="bea") == []  # nothing left to give
     [again] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
     assert again != jan and app.invoice(again).net == eur(150)
     before = app.recorder.max_notification_id()

@@ -5,8 +5,19 @@ an auditor can replay the history to the same numbers. Start with ``QuoteToCash.
 """
 
 from q2c_core.application import CustomerSummary, QuoteToCash, WorkBuckets
+from q2c_core.billing_run import BillingDraft, BillingRunResult, ExpiringContract, PostedDocument
 from q2c_core.domain.allocation import Allocation, OpenItem, allocate_payment
 from q2c_core.domain.bank_credit import BankCredit, CreditStatus, StatementCredit, SuspenseReason
+from q2c_core.domain.billing import (
+    Correction,
+    PastDuePolicy,
+    billing_periods,
+    charge_period,
+    correct_period,
+    day_count,
+    due_periods,
+)
+from q2c_core.domain.billing_records import BilledPeriod, BilledSlice
 from q2c_core.domain.cards import contains_card_number, luhn_valid
 from q2c_core.domain.contract import (
     BillingFrequency,
@@ -102,7 +113,11 @@ __all__ = [
     "ApprovalRefused",
     "BankCredit",
     "BankCreditRow",
+    "BilledPeriod",
+    "BilledSlice",
+    "BillingDraft",
     "BillingFrequency",
+    "BillingRunResult",
     "BillingTiming",
     "CardNumberRefused",
     "Charge",
@@ -110,6 +125,7 @@ __all__ = [
     "Contract",
     "ContractRow",
     "ContractStatus",
+    "Correction",
     "CreditDisposition",
     "CreditMatch",
     "CreditStatus",
@@ -123,6 +139,7 @@ __all__ = [
     "EnhancementRequest",
     "Estimate",
     "Expense",
+    "ExpiringContract",
     "ImportBatch",
     "ImportKind",
     "ImportRejected",
@@ -144,11 +161,13 @@ __all__ = [
     "NotFound",
     "OpenItem",
     "OverAllocation",
+    "PastDuePolicy",
     "Payment",
     "PaymentAllocation",
     "Period",
     "PeriodAlignment",
     "PoisonEvent",
+    "PostedDocument",
     "PrepaidAllowance",
     "PricePoint",
     "PurchaseOrder",
@@ -173,9 +192,14 @@ __all__ = [
     "WorkBuckets",
     "WorkNotAuthorized",
     "allocate_payment",
+    "billing_periods",
+    "charge_period",
     "check_lines",
     "contains_card_number",
+    "correct_period",
+    "day_count",
     "draw_in_work_date_order",
+    "due_periods",
     "env_for_url",
     "hours",
     "invoice_numbers_in",

@@ -865,6 +865,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             invoice = self.invoice(invoice_id)
             invoice.void(reason, actor)
             changed: list[Aggregate] = [invoice]
+            # contract periods a billing-run invoice billed are due again
+            contracts, _periods = self._release_periods(invoice, actor)
+            changed.extend(contracts)
             by_request: dict[UUID, list[str]] = {}
             overage: dict[UUID, dict[str, Decimal]] = {}
             for line in invoice.lines:

@@ -727,8 +727,8 @@ class ContractBilling(BaseApp):
     def release_voided_contract_invoice(self, invoice_id: UUID, *, actor: str) -> list[Period]:
         """A voided billing-run invoice gives its periods back, so the next run bills them again.
 
-        ``void_invoice`` should call this in its own transaction (see ``_release_periods``);
-        until it does, call it after voiding. Returns the periods released.
+        ``void_invoice`` already does this in its own transaction; this command is for invoices
+        voided before that (it releases whatever is still held). Returns the periods released.
         """
 
         def step() -> tuple[list[Period], list[Aggregate]]:
