@@ -21,14 +21,10 @@ from uuid import UUID
 from q2c_core import (
     AllowanceUnit,
     BillingFrequency,
-    InvoiceLine,
-    LineSource,
     Money,
     Period,
     PricePoint,
     QuoteToCash,
-    RevenueKind,
-    SourceKind,
     SubContract,
     SubContractKind,
     TaxRate,
@@ -60,42 +56,26 @@ def northwind(app: QuoteToCash) -> None:
         country="NL", tax_id="NL123456789B01", address="Keizersgracht 1, Amsterdam",
     )
     contract = app.sign_contract(
-        nw, number="MC-2026-001", term=Period(date(2026, 1, 1), date(2027, 1, 1)),
-        frequency=BillingFrequency.MONTHLY, signed_on=date(2025, 12, 15), actor=MANAGER,
+        nw, number="MC-2026-001", term=Period(date(2026, 3, 1), date(2027, 3, 1)),
+        frequency=BillingFrequency.MONTHLY, signed_on=date(2026, 2, 15), actor=MANAGER,
         sub_contracts=[
             SubContract("erp", "ERP licence maintenance", SubContractKind.LICENCE,
-                        date(2026, 1, 1), [PricePoint(date(2026, 1, 1), eur("12000"))]),
+                        date(2026, 3, 1), [PricePoint(date(2026, 3, 1), eur("12000"))]),
             SubContract("ams", "Site Amsterdam support", SubContractKind.SITE,
-                        date(2026, 1, 1), [PricePoint(date(2026, 1, 1), eur("2400"))]),
+                        date(2026, 3, 1), [PricePoint(date(2026, 3, 1), eur("2400"))]),
         ],
     )
-    app.activate_contract(contract, effective=date(2026, 1, 1), actor=MANAGER)
-    # a third site joins mid-March: its first month is prorated by day
+    app.activate_contract(contract, effective=date(2026, 3, 1), actor=MANAGER)
+    # month-start billing run: one invoice per contract and period, a line per sub-contract
+    [maintenance] = app.run_billing(date(2026, 3, 1), actor=BILLING).invoice_ids
+    approve_and_issue(app, maintenance, date(2026, 3, 2))
+    # a third site joins mid-March, after March was billed: the next run bills exactly its days
     app.add_sub_contract(
         contract,
         SubContract("rtm", "Site Rotterdam support", SubContractKind.SITE, date(2026, 3, 16),
                     [PricePoint(date(2026, 3, 16), eur("2400"))]),
         actor=MANAGER,
     )
-    march = Period(date(2026, 3, 1), date(2026, 4, 1))
-    c = app.contract(contract)
-    lines = []
-    for sub in c.sub_contracts.values():
-        served = march.intersection(Period(sub.effective_from, sub.effective_to or c.term.end))
-        if served is None:
-            continue
-        fraction = Decimal(served.days) / Decimal(march.days)
-        lines.append(InvoiceLine(
-            line_id=f"L{len(lines) + 1}",
-            description=f"{sub.description}, {served}",
-            quantity=(fraction / 12).quantize(Decimal("0.000001")),
-            unit_price=sub.price_on(served.start), tax=VAT,
-            source=LineSource(SourceKind.CONTRACT_PERIOD, contract_id=contract,
-                              sub_contract_id=sub.sub_id, period=served, fraction=fraction),
-            revenue_kind=RevenueKind.MAINTENANCE,
-        ))
-    maintenance = app.draft_invoice(nw, lines, drafted_on=date(2026, 3, 1), actor=PM)
-    approve_and_issue(app, maintenance, date(2026, 3, 2))
 
     sso = app.open_request(nw, "Single sign-on for the ERP", requested_on=date(2026, 3, 2),
                            actor=PM, contract_id=contract, product_area="security")
@@ -111,10 +91,14 @@ def northwind(app: QuoteToCash) -> None:
     enhancement = app.draft_request_invoice(sso, drafted_on=date(2026, 3, 13), actor=PM)
     approve_and_issue(app, enhancement, date(2026, 3, 13))
 
-    owed = sum((i.outstanding.amount for i in app.open_invoices(nw)), Decimal(0))
-    payment = app.receive_payment(nw, eur(str(owed)), received_on=date(2026, 3, 27),
+    # one bank transfer pays both March invoices, allocated oldest due first
+    owed = app.invoice(maintenance).total + app.invoice(enhancement).total
+    payment = app.receive_payment(nw, owed, received_on=date(2026, 3, 27),
                                   reference="Northwind March invoices", actor=BILLING)
     app.allocate_payment(payment, allocated_on=date(2026, 3, 27), actor=BILLING)
+    # the month-end run bills the Rotterdam days (16-31 March): extra lines, never a rewrite
+    for invoice_id in app.run_billing(date(2026, 3, 31), actor=BILLING).invoice_ids:
+        approve_and_issue(app, invoice_id, date(2026, 3, 31))
 
 
 def contoso(app: QuoteToCash) -> None:
