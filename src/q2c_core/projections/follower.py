@@ -155,7 +155,7 @@ def rebuild(
     projections: Sequence[Projection],
     *,
     as_of: datetime | None = None,
-    page_size: int = 20_000,
+    page_size: int = 10_000,
     progress: Progress | None = None,
 ) -> int:
     """Empty the projections and build them again from the first event (up to ``as_of``)."""
