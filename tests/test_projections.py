@@ -326,3 +326,37 @@ def test_a_voided_period_invoice_makes_the_period_due_again(world) -> None:  # t
     due = [(i.item_id, i.amount) for i in unbilled.items(on) if i.kind == "contract_period"]
     assert due == [("2024-04-01..2024-06-30", eur("300.00"))]
     assert ids["contract"].hex in unbilled.totals(on, "contract").totals.__repr__()
+
+
+def test_fixed_price_work_is_billed_once_at_its_price() -> None:
+    """A fixed-price request is unbilled at its price once a PO covers it, and late hours on a
+    request whose price is invoiced add nothing (as ``QuoteToCash.unbilled_work`` says)."""
+    from test_projections_story import work
+
+    app = QuoteToCash.open("memory:")
+    c = app.register_customer("Gamma", "EUR", account_manager="ana", actor="a")
+    r = app.open_request(c, "Portal", requested_on=date(2024, 5, 1), actor="a")
+    app.estimate_request(r, fixed_price=eur("5000.00"), actor="a")
+    app.send_quote(r, sent_on=date(2024, 5, 1), actor="a")
+    app.receive_purchase_order(
+        r, number="PO-9", amount=eur("5000.00"), received_on=date(2024, 5, 2), actor="a"
+    )
+    app.authorize_work(r, authorized_on=date(2024, 5, 2), actor="a")
+    app.log_work(r, work("f1", date(2024, 5, 3), "7"), actor="bob")
+    app.log_work(r, work("f2", date(2024, 5, 4), "9"), actor="bob")
+    unbilled = UnbilledRevenue()
+
+    def total() -> Money:
+        catch_up(app, [unbilled])
+        return unbilled.totals(JUNE, "request").totals.get((r.hex, "EUR"), eur(0))
+
+    assert total() == eur("5000.00") == app.unbilled_work(r)
+    (item,) = unbilled.items(JUNE)
+    assert (item.kind, item.item_id, item.hours) == ("fixed_price", "f1,f2", Decimal(16))
+    app.complete_request(r, completed_on=date(2024, 5, 10), actor="a")
+    inv = app.draft_request_invoice(r, drafted_on=date(2024, 5, 10), actor="billy")
+    assert total() == eur(0) == app.unbilled_work(r)
+    app.import_work(r, work("f3", date(2024, 5, 11), "2"), source="csv", actor="import")
+    assert total() == eur(0)  # late hours: the price is already invoiced
+    app.void_invoice(inv, reason="wrong", actor="bea")
+    assert total() == eur("5000.00") == app.unbilled_work(r)

@@ -75,6 +75,7 @@ class UnbilledRevenue(Projection):
                 "fixed": None,
                 "allowance": "",
                 "items": [],
+                "open": False,
             },
         )
 
@@ -83,6 +84,13 @@ class UnbilledRevenue(Projection):
         row = self._req(e)
         row["currency"] = e.estimate.total.currency
         row["fixed"] = e.estimate.fixed_price.amount if e.estimate.fixed_price else None
+        self.put(f"req:{e.originator_id.hex}", row)
+
+    @handles("EnhancementRequest.WorkAuthorized", "EnhancementRequest.Cancelled")
+    def _opened(self, e: Any) -> None:
+        """Authorized (until cancelled): a fixed price, not the hours, is what will be billed."""
+        row = self._req(e)
+        row["open"] = type(e).__name__ == "WorkAuthorized"
         self.put(f"req:{e.originator_id.hex}", row)
 
     @handles("EnhancementRequest.CoveredByAllowance")
@@ -281,9 +289,13 @@ class UnbilledRevenue(Projection):
             allowance = rows.get(f"alw:{req['allowance']}") if req["allowance"] else None
             draws = allowance_draws(allowance) if allowance else {}
             fixed_items: list[UnbilledItem] = []
+            fixed_billed = False
             for item_id in req["items"]:
                 item = rows.get(f"item:{rid}|{item_id}")
-                if item is None or item["billed"]:
+                if item is None:
+                    continue
+                if item["billed"]:
+                    fixed_billed = fixed_billed or item["kind"] == "work"
                     continue
                 if not include_unauthorized and not item["authorized"]:
                     continue
@@ -318,11 +330,18 @@ class UnbilledRevenue(Projection):
                     age_bucket=age_bucket((as_of - item["date"]).days),
                     authorized=item["authorized"],
                 )
-                if kind == "work" and req["fixed"] is not None and item["authorized"]:
+                if (
+                    kind == "work"
+                    and req["fixed"] is not None
+                    and req.get("open", False)
+                    and item["authorized"]
+                ):
                     fixed_items.append(entry)
                 else:
                     result.append(entry)
-            if fixed_items:
+            if fixed_items and not fixed_billed:
+                # once a PO covers it, the fixed price is billed once, whatever the hours;
+                # late hours on a request whose price is already invoiced add nothing
                 first = min(fixed_items, key=lambda i: i.since)
                 result.append(
                     attrs.evolve(
