@@ -218,3 +218,70 @@ def test_main_wires_the_other_command_modules() -> None:
     assert out.exit_code == 0
     for command in ("replay", "history", "report", "explain", "invoice", "export"):
         assert command in out.output
+
+
+def test_commission_plan_option_and_a_store_built_with_another_plan(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A plan from a JSON file drives the commissions; a live store built with another plan is
+    refused (exit 2) rather than silently extended; a rebuild uses the plan given."""
+    url, _ = world
+    plan = tmp_path / "plan.json"
+    plan.write_text(
+        json.dumps(
+            [
+                {"manager": "*", "revenue_kind": "enhancement", "rate": "0.05"},
+                {
+                    "manager": "mia",
+                    "revenue_kind": "enhancement",
+                    "rate": "0.10",
+                    "effective_from": "2024-04-01",
+                },
+            ]
+        )
+    )
+    built = runner.invoke(cli, ["update", "--url", url])  # default plan
+    assert built.exit_code == 0, built.output
+    other = runner.invoke(
+        cli,
+        [
+            "report",
+            "commissions",
+            "--url",
+            url,
+            "--commission-plan",
+            str(plan),
+            "--format",
+            "json",
+            "--on",
+            "2024-06-01",
+        ],
+    )
+    assert other.exit_code == 2
+    replay = runner.invoke(cli, ["replay", "--url", url, "--commission-plan", str(plan)])
+    assert replay.exit_code == 2  # the live store says it was built with the default plan
+    as_of = datetime.now(UTC).isoformat()
+    rebuilt = runner.invoke(
+        cli,
+        [
+            "report",
+            "commissions",
+            "--url",
+            url,
+            "--commission-plan",
+            str(plan),
+            "--as-of",
+            as_of,
+            "--format",
+            "json",
+            "--on",
+            "2024-06-01",
+        ],
+    )
+    assert rebuilt.exit_code == 0, rebuilt.output
+    amounts = sorted(r["commission"]["amount"] for r in json.loads(rebuilt.stdout)["rows"])
+    assert amounts == ["100.00"]  # 10 % of 1,000.00; no maintenance rate in this plan
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"rate": 1}]')
+    refused = runner.invoke(
+        cli, ["report", "commissions", "--url", url, "--commission-plan", str(bad)]
+    )
+    assert refused.exit_code != 0

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -31,7 +32,17 @@ from rich.table import Table
 
 from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
-from q2c_core.projections import Projection, all_projections, catch_up, rebuild
+from q2c_core.domain.errors import RuleViolated
+from q2c_core.domain.invoice_lines import RevenueKind
+from q2c_core.projections import (
+    DEFAULT_PLAN,
+    CommissionPlan,
+    CommissionRate,
+    Projection,
+    all_projections,
+    catch_up,
+    rebuild,
+)
 from q2c_core.projections.store import ProjectionStore
 
 app = typer.Typer(help="q2c: the auditor's tools over the event history.", no_args_is_help=True)
@@ -43,10 +54,37 @@ StoreOption = Annotated[
     str | None,
     typer.Option("--store", help="projection store URL (default: the application's database)"),
 ]
+PlanOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--commission-plan",
+        help="JSON list of {manager, revenue_kind, rate, effective_from} (default: 5 % on "
+        "enhancements, 2 % on maintenance, for every manager)",
+    ),
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="use only events recorded up to this time (ISO 8601, UTC)"),
 ]
+
+
+def load_plan(path: Path | None) -> CommissionPlan:
+    """A commission plan from a JSON file, or the default plan."""
+    if path is None:
+        return DEFAULT_PLAN
+    try:
+        entries = json.loads(path.read_text())
+        return CommissionPlan(
+            CommissionRate(
+                str(e.get("manager", "*")),
+                RevenueKind[str(e["revenue_kind"]).upper()],
+                Decimal(str(e["rate"])),
+                date.fromisoformat(e["effective_from"]) if e.get("effective_from") else date.min,
+            )
+            for e in entries
+        )
+    except (OSError, ValueError, KeyError, TypeError, ArithmeticError) as e:
+        raise typer.BadParameter(f"{path} is not a commission plan: {e}") from None
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -78,6 +116,15 @@ def progress_bar(label: str) -> Iterator[Any]:
             bar.update(task, completed=position, total=max(head, position))
 
         yield update
+
+
+def _catch_up(application: QuoteToCash, projections: Sequence[Projection], **kwargs: Any) -> int:
+    """Bring live projections up to date; settings that differ from the store's are an error."""
+    try:
+        return catch_up(application, projections, **kwargs)
+    except RuleViolated as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
 
 
 def _open(url: str) -> QuoteToCash:
@@ -131,7 +178,12 @@ def compare(rebuilt: Sequence[Projection], live: Sequence[Projection]) -> int:
 
 
 @app.command()
-def replay(url: UrlOption, as_of: AsOfOption = None, store: StoreOption = None) -> None:
+def replay(
+    url: UrlOption,
+    as_of: AsOfOption = None,
+    store: StoreOption = None,
+    commission_plan: PlanOption = None,
+) -> None:
     """Rebuild every projection from an empty start into a scratch store and compare.
 
     Without --as-of the rebuild is compared with the live projections (brought up to date
@@ -140,20 +192,21 @@ def replay(url: UrlOption, as_of: AsOfOption = None, store: StoreOption = None) 
     by page, as a live follower would have built it up to then).
     """
     application = _open(url)
+    plan = load_plan(commission_plan)
     moment = parse_timestamp(as_of) if as_of else None
     with tempfile.TemporaryDirectory(prefix="q2c-replay-") as tmp:
         scratch = _scratch_store(tmp)
-        rebuilt = all_projections(scratch)
+        rebuilt = all_projections(scratch, plan=plan)
         with progress_bar("rebuilding from events") as update:
             rebuild(application, rebuilt, as_of=moment, progress=update)
         if moment is None:
             live_store = _live_store(url, store)
-            live = all_projections(live_store)
+            live = all_projections(live_store, plan=plan)
             with progress_bar("bringing live projections up to date") as update:
-                catch_up(application, live, progress=update)
+                _catch_up(application, live, progress=update)
         else:
             live_store = ProjectionStore.open(f"sqlite:///{Path(tmp) / 'incremental.db'}")
-            live = all_projections(live_store)
+            live = all_projections(live_store, plan=plan)
             with progress_bar("incremental rebuild as of the same time") as update:
                 rebuild(application, live, as_of=moment, page_size=97, progress=update)
         differences = compare(rebuilt, live)
@@ -167,13 +220,13 @@ def replay(url: UrlOption, as_of: AsOfOption = None, store: StoreOption = None) 
 
 
 @app.command()
-def update(url: UrlOption, store: StoreOption = None) -> None:
+def update(url: UrlOption, store: StoreOption = None, commission_plan: PlanOption = None) -> None:
     """Bring the live projections up to date with the event history."""
     application = _open(url)
     live_store = _live_store(url, store)
-    projections = all_projections(live_store)
+    projections = all_projections(live_store, plan=load_plan(commission_plan))
     with progress_bar("following the notification log") as bar:
-        applied = catch_up(application, projections, progress=bar)
+        applied = _catch_up(application, projections, progress=bar)
     console.print(f"applied {applied} events")
     for p in projections:
         console.print(f"{p.name}: at notification {live_store.position(p.tracking_name)}")
@@ -228,17 +281,17 @@ def history(aggregate_id: str, url: UrlOption) -> None:
 
 
 def _projections_for(
-    url: str, store: str | None, as_of: datetime | None, tmp: str
+    url: str, store: str | None, as_of: datetime | None, tmp: str, plan: CommissionPlan
 ) -> tuple[list[Projection], ProjectionStore]:
     application = _open(url)
     if as_of is None:
         target = _live_store(url, store)
-        projections = all_projections(target)
+        projections = all_projections(target, plan=plan)
         with progress_bar("bringing projections up to date") as bar:
-            catch_up(application, projections, progress=bar)
+            _catch_up(application, projections, progress=bar)
     else:
         target = _scratch_store(tmp)
-        projections = all_projections(target)
+        projections = all_projections(target, plan=plan)
         with progress_bar("rebuilding as of the given time") as bar:
             rebuild(application, projections, as_of=as_of, progress=bar)
     application.close()
@@ -255,6 +308,7 @@ def report(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
     store: StoreOption = None,
+    commission_plan: PlanOption = None,
 ) -> None:
     """Print any projection as a table, CSV or JSON."""
     if name not in REPORTS:
@@ -264,7 +318,7 @@ def report(
     moment = parse_timestamp(as_of) if as_of else None
     day = date.fromisoformat(on) if on else (moment.date() if moment else datetime.now(UTC).date())
     with tempfile.TemporaryDirectory(prefix="q2c-report-") as tmp:
-        projections, target = _projections_for(url, store, moment, tmp)
+        projections, target = _projections_for(url, store, moment, tmp, load_plan(commission_plan))
         table = report_table(name, projections, day)
         target.close()
     if fmt == "table":
@@ -291,15 +345,16 @@ def explain(
     row: Annotated[str, typer.Argument(help="row key, e.g. inv:<invoice id hex>")],
     url: UrlOption,
     store: StoreOption = None,
+    commission_plan: PlanOption = None,
 ) -> None:
     """List the events behind one row of a projection (the facts its numbers come from)."""
     application = _open(url)
     target = _live_store(url, store)
-    projections = {p.name: p for p in all_projections(target)}
+    projections = {p.name: p for p in all_projections(target, plan=load_plan(commission_plan))}
     if name not in projections:
         raise typer.BadParameter(f"no projection {name!r}; choose one of {', '.join(projections)}")
     projection = projections[name]
-    catch_up(application, list(projections.values()))
+    _catch_up(application, list(projections.values()))
     value = projection.get(row)
     if value is None:
         err.print(f"{name} has no row {row!r}")

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 
+from q2c_core.domain.errors import RuleViolated
 from q2c_core.projections.store import ProjectionStore, Row, decode_row, encode_row
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -121,6 +122,24 @@ class Projection:
     def config(self) -> dict[str, Any]:
         """Settings that change what the rows hold (a rebuild must use the same)."""
         return {}
+
+    CONFIG_KEY: ClassVar[str] = "__config__"
+
+    def check_config(self) -> None:
+        """Refuse to extend rows built with other settings (e.g. another commission plan)."""
+        wanted = self.config()
+        if not wanted:
+            return
+        stored = self.get(self.CONFIG_KEY)
+        if stored is None:
+            self.put(self.CONFIG_KEY, {"config": wanted})
+        elif stored["config"] != wanted:
+            raise RuleViolated(
+                f"projection {self.name} was built with other settings ({stored['config']}); "
+                "rebuild it from events with the settings wanted",
+                field="config",
+                value=wanted,
+            )
 
     # -- applying events ------------------------------------------------------------------------
 

@@ -56,6 +56,8 @@ class Follower:
     def run(self, *, max_pages: int | None = None, progress: Progress | None = None) -> int:
         """Apply every new notification; returns how many events were applied."""
         positions = {id(p): p.store.position(p.tracking_name) for p in self.projections}
+        for p in self.projections:
+            p.check_config()
         start = min(positions.values(), default=0) + 1
         head = self.app.recorder.max_notification_id() or 0
         applied = 0
