@@ -28,6 +28,8 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/commands.py
+	$(BIN)/python benchmarks/billing_run.py
+	$(BIN)/python benchmarks/replay.py all
 
 clean:
 	rm -rf $(VENV) demo.db

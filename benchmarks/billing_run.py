@@ -47,7 +47,7 @@ from q2c_core import (
 )
 
 HERE = Path(__file__).resolve().parent
-FLOOR = Path("/work/shared/bench/es_floor.py")
+FLOOR = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "es_floor.py"
 PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 AS_OF = date(2025, 2, 1)
 ACTOR = "bench"

@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+FLOOR = HERE.parent.parent / "shared" / "bench" / "es_floor.py"
 ROOT = HERE.parent
 
 
@@ -332,7 +333,13 @@ def run_floor() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "es_floor_sqlite.json"
         subprocess.run(
-            [sys.executable, "/work/shared/bench/es_floor.py", "sqlite", "3", f"--out={out}"],
+            [
+                sys.executable,
+                str(HERE.parent.parent / "shared" / "bench" / "es_floor.py"),
+                "sqlite",
+                "3",
+                f"--out={out}",
+            ],
             check=True,
             capture_output=True,
             cwd=tmp,
