@@ -13,11 +13,15 @@ from the stored events.
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
+from rich.console import Console
+
+from q2c_adapters.reports import print_reports as print_projection_reports
 from q2c_core import (
     AllowanceUnit,
     BillingFrequency,
@@ -30,6 +34,7 @@ from q2c_core import (
     TaxRate,
     TimeEntry,
 )
+from q2c_core.projections import ProjectionStore, all_projections, catch_up
 
 BILLING = "bea.billing"
 MANAGER = "mia.manager"
@@ -144,23 +149,17 @@ def run_month(app: QuoteToCash) -> None:
     fabrikam(app)
 
 
-def print_reports(app: QuoteToCash, as_of: date) -> None:
-    """Per customer: invoiced, paid, open, unbilled work, prepaid hours left."""
-    header = f"{'customer':<20}{'invoiced':>14}{'paid':>14}{'open':>14}{'unbilled':>14}" \
-             f"{'prepaid h':>11}"
-    print(f"Quote-to-cash as of {as_of}")
-    print(header)
-    print("-" * len(header))
-    for customer in app.customers():
-        s = app.customer_summary(customer.id, as_of)
-        print(f"{s.name:<20}{s.invoiced!s:>14}{s.paid!s:>14}{s.open!s:>14}"
-              f"{s.unbilled_work!s:>14}{s.prepaid_hours_left:>11}")
-    try:
-        from q2c_adapters.reports import print_reports as print_projection_reports
-    except ImportError:
-        return
-    print()
-    print_projection_reports(app, as_of=as_of)
+def print_reports(app: QuoteToCash, url: str, as_of: date) -> None:
+    """Bring the read models (kept in the same SQLite file) up to date, then print them.
+
+    The follower resumes from its tracked position: on a second run it finds nothing new.
+    """
+    store = ProjectionStore.open(url)
+    projections = all_projections(store)
+    applied = catch_up(app, projections)
+    print(f"Projections caught up: {applied} new events applied.\n")
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    print_projection_reports(app, console=console, as_of=as_of, projections=projections)
 
 
 def main() -> None:
@@ -177,7 +176,7 @@ def main() -> None:
             run_month(app)
             print(f"Recorded the month in {args.db}: "
                   f"{app.recorder.max_notification_id()} events.\n")
-        print_reports(app, as_of=date(2026, 3, 31))
+        print_reports(app, url, as_of=date(2026, 3, 31))
     finally:
         app.close()
 
