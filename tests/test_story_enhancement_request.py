@@ -244,3 +244,47 @@ def test_a_fixed_price_is_billed_once_even_when_late_hours_arrive(app: QuoteToCa
     with pytest.raises(InvalidTransition):
         app.draft_request_invoice(request, drafted_on=date(2024, 3, 9), actor="billy")
     assert app.recorder.max_notification_id() == before
+
+
+def test_a_fixed_price_with_no_time_logged_is_still_billed_once(app: QuoteToCash) -> None:
+    """A packaged job nobody booked hours on must not fall out of billing."""
+    from q2c_core import CreditDisposition
+
+    customer = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    request = app.open_request(customer, "Setup", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(request, fixed_price=eur(800), actor=A)
+    app.send_quote(request, sent_on=date(2024, 3, 2), actor=A)
+    app.receive_purchase_order(
+        request, number="PO-9", amount=eur(800), received_on=date(2024, 3, 3), actor=A
+    )
+    app.authorize_work(request, authorized_on=date(2024, 3, 4), actor=A)
+    assert app.unbilled_work(request) == eur(0)  # not started: nothing is owed yet
+    app.complete_request(request, completed_on=date(2024, 3, 7), actor=A)
+    assert app.unbilled_work(request) == eur(800)  # done: the price is owed
+
+    first = app.draft_request_invoice(request, drafted_on=date(2024, 3, 8), actor="billy")
+    [line] = app.invoice(first).lines
+    assert line.net == eur(800) and line.source is not None and line.source.fixed_price
+    assert app.request(request).status is RequestStatus.INVOICED
+    assert app.unbilled_work(request) == eur(0)
+
+    app.void_invoice(first, reason="wrong PO on it", actor="billy")  # the price is owed again
+    assert app.request(request).status is RequestStatus.COMPLETED
+    assert app.unbilled_work(request) == eur(800)
+    again = app.draft_request_invoice(request, drafted_on=date(2024, 3, 9), actor="billy")
+    for role, who in (("billing", "bea"), ("account_manager", "mia")):
+        app.approve_invoice(again, role=role, approved_on=date(2024, 3, 9), actor=who)
+    app.issue_invoice(again, issued_on=date(2024, 3, 9), actor="bea")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidTransition):  # billed once: nothing left to draft
+        app.draft_request_invoice(request, drafted_on=date(2024, 3, 10), actor="billy")
+    assert app.recorder.max_notification_id() == before
+
+    note = app.draft_credit_note(
+        again, line_ids=["L1"], disposition=CreditDisposition.REBILLABLE,
+        reason="price agreed twice", drafted_on=date(2024, 3, 11), actor="billy",
+    )
+    for role, who in (("billing", "bea"), ("account_manager", "mia")):
+        app.approve_invoice(note, role=role, approved_on=date(2024, 3, 11), actor=who)
+    app.issue_invoice(note, issued_on=date(2024, 3, 11), actor="bea")
+    assert app.unbilled_work(request) == eur(800)  # credited as re-billable: owed again

@@ -22,6 +22,7 @@ from q2c_core.billing_run import ContractBilling
 from q2c_core.domain.allocation import OpenItem, allocate_payment
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import (
+    FIXED_PRICE_ITEM,
     EnhancementRequest,
     Estimate,
     Expense,
@@ -602,7 +603,6 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             fixed = request.estimate.is_fixed_price
             if (
                 fixed
-                and direct
                 and request.status is RequestStatus.COMPLETED
                 and not request.fixed_price_billed
             ):
@@ -618,12 +618,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                             SourceKind.WORK,
                             request_id=request_id,
                             time_entry_ids=tuple(e.entry_id for e in direct),
-                            hours=sum((e.hours for e in direct), Decimal(0)),
+                            hours=sum((e.hours for e in direct), Decimal(0)) if direct else None,
+                            fixed_price=True,
                         ),
                         revenue_kind=RevenueKind.ENHANCEMENT,
                     )
                 )
-                billed_items += [e.entry_id for e in direct]
+                billed_items += [e.entry_id for e in direct] + [FIXED_PRICE_ITEM]
             elif not fixed:
                 for entry in direct:
                     lines.append(
@@ -848,7 +849,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         actor,
                     )
                 continue
-            items = list(source.time_entry_ids) + ([source.expense_id] if source.expense_id else [])
+            items = _billed_items(source)
             if not items:
                 continue
             if note.credit_disposition is CreditDisposition.REBILLABLE:
@@ -887,10 +888,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     SourceKind.WORK,
                     SourceKind.EXPENSE,
                 ):
-                    items = list(source.time_entry_ids)
-                    if source.expense_id:
-                        items.append(source.expense_id)
-                    by_request.setdefault(source.request_id, []).extend(items)
+                    by_request.setdefault(source.request_id, []).extend(_billed_items(source))
             for request_id, items in by_request.items():
                 request = self.request(request_id)
                 request.release_work(invoice_id, items, f"invoice voided: {reason}", actor)
@@ -1213,14 +1211,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             RequestStatus.COMPLETED,
             RequestStatus.INVOICED,
         )
-        if request.estimate and request.estimate.is_fixed_price and request.work and billable_now:
+        fixed_price = request.estimate.fixed_price if request.estimate else None
+        if fixed_price is not None and billable_now:
             # once a PO covers it, a fixed price is what will be billed, whatever the hours are
             # worth; before that, work done is worth its hours (leakage risk, not a price)
             direct = [e for e in request.unbilled_entries() if e.entry_id not in charged]
-            if direct and request.estimate.fixed_price is not None:
-                result = result - total((e.value for e in direct), currency)
-                if not request.fixed_price_billed:
-                    result = result + request.estimate.fixed_price
+            result = result - total((e.value for e in direct), currency)
+            started = bool(request.work) or request.status is not RequestStatus.AUTHORIZED
+            if started and not request.fixed_price_billed:
+                result = result + fixed_price
         return result
 
     def customer_summary(self, customer_id: UUID, as_of: date | None = None) -> CustomerSummary:
@@ -1312,6 +1311,16 @@ def _hours_in_buckets(hours: Decimal, quantities: list[Decimal]) -> list[Decimal
         result[i] = hours * quantities[i] / whole
     result[filled[-1]] = hours - sum(result, Decimal(0))
     return result
+
+
+def _billed_items(source: LineSource) -> list[str]:
+    """The request items a line bills: its time entries, its expense, the fixed price."""
+    items = list(source.time_entry_ids)
+    if source.expense_id:
+        items.append(source.expense_id)
+    if source.fixed_price:
+        items.append(FIXED_PRICE_ITEM)
+    return items
 
 
 def _overage_quantity(allowance: PrepaidAllowance, line: InvoiceLine) -> Decimal:

@@ -151,6 +151,9 @@ class LoggedWork:
 
 
 _OPEN_FOR_WORK = (RequestStatus.AUTHORIZED,)
+
+# The item a fixed price is billed as, so a price is billed once even when no time was logged.
+FIXED_PRICE_ITEM = "fixed-price"
 _CANCELLABLE = (
     RequestStatus.REQUESTED,
     RequestStatus.ESTIMATED,
@@ -226,8 +229,11 @@ class EnhancementRequest(Aggregate):
         return self.estimate.total.currency if self.estimate else None
 
     def item_ids(self) -> set[str]:
-        """Ids of every time entry and expense on the request."""
-        return {w.entry.entry_id for w in self.work} | {e.expense_id for e in self.expenses}
+        """Ids of every billable item on the request: time entries, expenses, the fixed price."""
+        ids = {w.entry.entry_id for w in self.work} | {e.expense_id for e in self.expenses}
+        if self.estimate is not None and self.estimate.is_fixed_price:
+            ids.add(FIXED_PRICE_ITEM)
+        return ids
 
     @property
     def is_covered_by_allowance(self) -> bool:
@@ -241,10 +247,13 @@ class EnhancementRequest(Aggregate):
 
     @property
     def fixed_price_billed(self) -> bool:
-        """A fixed-price request whose price a live invoice bills (with the entries it covers)."""
+        """A fixed-price request whose price a live invoice bills (or billed, then credited)."""
         if self.estimate is None or not self.estimate.is_fixed_price:
             return False
-        return any(w.entry.entry_id in self.billed for w in self.work)
+        # the marker item; older histories billed the price through its entries only
+        return FIXED_PRICE_ITEM in self.billed or any(
+            w.entry.entry_id in self.billed for w in self.work
+        )
 
     def unbilled_entries(self) -> list[TimeEntry]:
         """Billable time entries that no invoice bills yet (unauthorized ones included)."""

@@ -63,6 +63,7 @@ class LineSource:
     invoice_id: UUID | None = None
     line_id: str | None = None
     note: str = ""
+    fixed_price: bool = False
 
 
 def _quantity(value: object) -> Decimal:
