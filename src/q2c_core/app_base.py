@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from q2c_core.domain.contract import Contract
 from q2c_core.domain.customer import Customer
-from q2c_core.domain.errors import ConcurrencyConflict, NotFound
+from q2c_core.domain.errors import ConcurrencyConflict, NotFound, Q2CError
 from q2c_core.domain.invoice import ApprovalPolicy
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.prepaid_allowance import PrepaidAllowance
@@ -82,9 +82,19 @@ class BaseApp(Application[UUID]):
         """Run a command step and save what it changed in one transaction, retrying clashes.
 
         ``step`` loads fresh aggregates each time, so a retry decides again on current state.
+        A step that reads several aggregates can see one before and one after another writer's
+        transaction; when it refuses while the log moved under it, it decides again on fresh
+        state before the refusal stands.
         """
-        for _ in range(self.max_retries):
-            result, changed = step()
+        for attempt in range(self.max_retries):
+            head = self.recorder.max_notification_id()
+            try:
+                result, changed = step()
+            except Q2CError:
+                moved = self.recorder.max_notification_id() != head
+                if moved and attempt + 1 < self.max_retries:
+                    continue
+                raise
             try:
                 self.save(*changed)
             except IntegrityError:
