@@ -1,0 +1,33 @@
+"""`make demo` keeps working: the month is recorded once, and a second run replays it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+DEMO = Path(__file__).resolve().parent.parent / "examples" / "month_at_an_it_vendor.py"
+
+
+def run_demo(db: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, str(DEMO), "--db", str(db)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    return done.stdout
+
+
+def test_the_demo_records_the_month_once_and_prints_the_same_reports_again(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "demo.db"
+    first = run_demo(db)
+    assert "Recorded the month" in first
+    # Northwind: March maintenance + SSO invoice paid by one transfer; Rotterdam days still open
+    assert "3906.16 EUR" in first and "3781.25 EUR" in first and "124.91 EUR" in first
+    assert "Commission" in first and "Leakage risk" in first
+    second = run_demo(db)
+    assert "already holds the month" in second
+    assert "0 new events applied" in second
+    # the reports after the banner lines are identical: replay gives the same numbers
+    assert first.split("\n", 3)[3] == second.split("\n", 3)[3]
