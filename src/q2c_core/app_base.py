@@ -14,12 +14,14 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
+from q2c_core.domain.allocation import OpenItem
 from q2c_core.domain.contract import Contract
 from q2c_core.domain.customer import Customer
+from q2c_core.domain.enhancement_request import EnhancementRequest, TimeEntry
 from q2c_core.domain.errors import ConcurrencyConflict, NotFound, Q2CError
-from q2c_core.domain.invoice import ApprovalPolicy
+from q2c_core.domain.invoice import ApprovalPolicy, Invoice
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
-from q2c_core.domain.prepaid_allowance import PrepaidAllowance
+from q2c_core.domain.prepaid_allowance import AllowanceUnit, Charge, PrepaidAllowance
 from q2c_core.domain.transcoding import register_transcodings
 from q2c_core.storage import ensure_postgres_schema, env_for_url
 
@@ -119,6 +121,50 @@ class BaseApp(Application[UUID]):
     def _customer_invoice_ids(self, customer: Customer) -> list[UUID]:
         """Ids of every invoice and credit note of a customer, in drafting order."""
         return list(customer.invoice_ids)
+
+    def _open_items(self, customer: Customer, currency: str) -> list[OpenItem]:
+        """The customer's issued invoices in ``currency`` with money outstanding.
+
+        The one list every allocation works from (oldest-first allocation, bank matching), so
+        billing-run invoices, which the contract rather than the customer lists, are never left
+        out.
+        """
+        items = []
+        for invoice_id in self._customer_invoice_ids(customer):
+            i = self._get(Invoice, invoice_id)
+            if i.outstanding.is_positive() and i.currency == currency:
+                items.append(
+                    OpenItem(i.id, i.number or "", i.due_date or i.drafted_on, i.outstanding)
+                )
+        return items
+
+    def _draw_allowance(
+        self,
+        request: EnhancementRequest,
+        entry: TimeEntry,
+        actor: str,
+        loaded: dict[UUID, PrepaidAllowance] | None = None,
+    ) -> list[Aggregate]:
+        """Charge billable work on an allowance-covered request against the allowance.
+
+        Work the allowance cannot take (dated outside its period, or after it expired or rolled
+        over) is not refused: it stays on the request as ordinary billable work, so a late or
+        out-of-period timesheet is billed instead of lost. ``loaded`` keeps allowances already
+        changed in this step, so several entries draw on one instance.
+        """
+        if request.allowance_id is None or not entry.billable:
+            return []
+        loaded = {} if loaded is None else loaded
+        allowance = loaded.get(request.allowance_id) or self._get(
+            PrepaidAllowance, request.allowance_id
+        )
+        loaded[allowance.id] = allowance
+        if not allowance.can_draw(entry.work_date):
+            return []
+        quantity = entry.hours if allowance.unit is AllowanceUnit.HOURS else entry.value.amount
+        charge = Charge(entry.entry_id, request.id, entry.work_date, quantity, entry.rate)
+        allowance.charge_work(charge, actor)
+        return [allowance]
 
     def _created_ids(self, cls: type[Aggregate], created_event: str) -> Iterator[UUID]:
         """Ids of every aggregate of a class, by scanning its creation events."""

@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate
 
 from q2c_core.app_base import BaseApp
 from q2c_core.billing_run import ContractBilling
-from q2c_core.domain.allocation import OpenItem, allocate_payment
+from q2c_core.domain.allocation import allocate_payment
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import (
     FIXED_PRICE_ITEM,
@@ -32,6 +32,7 @@ from q2c_core.domain.enhancement_request import (
 )
 from q2c_core.domain.errors import (
     CurrencyMismatch,
+    DuplicateEntry,
     InvalidTransition,
     InvalidValue,
     NotFound,
@@ -57,7 +58,6 @@ from q2c_core.domain.payment import Payment
 from q2c_core.domain.prepaid_allowance import (
     AllowanceStatus,
     AllowanceUnit,
-    Charge,
     PrepaidAllowance,
 )
 from q2c_core.domain.tax import TaxRate, TaxSubtotal
@@ -296,28 +296,6 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             return None, [request, *self._draw_allowance(request, entry, actor)]
 
         self._atomically(step)
-
-    def _draw_allowance(
-        self, request: EnhancementRequest, entry: TimeEntry, actor: str
-    ) -> list[Aggregate]:
-        """Charge billable work on an allowance-covered request against the allowance.
-
-        Work the allowance cannot take (dated outside its period, or after it expired or rolled
-        over) is not refused: it stays on the request as ordinary billable work, so a late or
-        out-of-period timesheet is billed instead of lost.
-        """
-        if request.allowance_id is None or not entry.billable:
-            return []
-        allowance = self.allowance(request.allowance_id)
-        if not allowance.can_draw(entry.work_date):
-            return []
-        allowance.charge_work(self._charge(allowance, request.id, entry), actor)
-        return [allowance]
-
-    @staticmethod
-    def _charge(allowance: PrepaidAllowance, request_id: UUID, entry: TimeEntry) -> Charge:
-        quantity = entry.hours if allowance.unit is AllowanceUnit.HOURS else entry.value.amount
-        return Charge(entry.entry_id, request_id, entry.work_date, quantity, entry.rate)
 
     @_names_target
     def import_work(self, request_id: UUID, entry: TimeEntry, *, source: str, actor: str) -> bool:
@@ -708,6 +686,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         request_id: UUID | None = None,
     ) -> UUID:
         """Draft a down-payment invoice (net amount); it is deducted later on the final invoice."""
+        if not amount.is_positive():
+            raise InvalidValue("a deposit must be more than zero", field="amount", value=amount)
         customer = self.customer(customer_id)
         line = InvoiceLine(
             line_id="L1",
@@ -927,6 +907,21 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
             if not reason.strip():
                 raise InvalidValue("must say why", field="reason", aggregate_id=invoice_id)
+            if len(set(line_ids)) != len(line_ids):
+                raise DuplicateEntry(
+                    "a credit note names each line once",
+                    field="line_ids",
+                    aggregate_id=invoice_id,
+                    value=list(line_ids),
+                )
+            if original.deducted_by is not None:
+                raise RuleViolated(
+                    f"this deposit is deducted on invoice {original.deducted_by}: credit that "
+                    "deduction, or void the final invoice first",
+                    field="deducted_by",
+                    aggregate_id=invoice_id,
+                    value=original.deducted_by,
+                )
             by_id = {line.line_id: line for line in original.lines}
             already = original.credited_line_ids()
             lines: list[InvoiceLine] = []
@@ -1061,11 +1056,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
             if explicit is None:
                 customer = self.customer(payment.customer_id)
-                items = [
-                    OpenItem(i.id, i.number or "", i.due_date or i.drafted_on, i.outstanding)
-                    for i in self._invoices(customer)
-                    if i.outstanding.is_positive() and i.currency == payment.amount.currency
-                ]
+                items = self._open_items(customer, payment.amount.currency)
                 plan = [
                     (a.invoice_id, a.amount) for a in allocate_payment(payment.unallocated, items)
                 ]

@@ -41,7 +41,7 @@ from q2c_core.domain.import_rows import BankCreditRow, ContractRow, TimeEntryRow
 from q2c_core.domain.invoice import Invoice, InvoiceKind
 from q2c_core.domain.money import Money
 from q2c_core.domain.payment import Payment
-from q2c_core.domain.prepaid_allowance import AllowanceUnit, Charge, PrepaidAllowance
+from q2c_core.domain.prepaid_allowance import PrepaidAllowance
 from q2c_core.domain.remittance import InvoiceNumberIndex, match_credit
 from q2c_core.domain.values import Period
 
@@ -154,26 +154,7 @@ class ImportCommands(BaseApp):
                     )
                     if request.status is RequestStatus.AUTHORIZED:
                         request.log_work(entry, actor)
-                        if request.allowance_id is not None and entry.billable:
-                            allowance = allowances.get(request.allowance_id) or self._get(
-                                PrepaidAllowance, request.allowance_id
-                            )
-                            allowances[allowance.id] = allowance
-                            quantity = (
-                                entry.hours
-                                if allowance.unit is AllowanceUnit.HOURS
-                                else entry.value.amount
-                            )
-                            allowance.charge_work(
-                                Charge(
-                                    entry.entry_id,
-                                    request.id,
-                                    entry.work_date,
-                                    quantity,
-                                    entry.rate,
-                                ),
-                                actor,
-                            )
+                        self._draw_allowance(request, entry, actor, allowances)
                     else:
                         request.record_unauthorized_work(entry, f"psa:{source.file_name}", actor)
                     recorded += 1
@@ -460,7 +441,7 @@ class ImportCommands(BaseApp):
             invoices: dict[UUID, Invoice] = {}
             by_number: dict[str, Invoice] = {}
             for c in customers:
-                for invoice_id in c.invoice_ids:
+                for invoice_id in self._customer_invoice_ids(c):
                     invoice = self._get(Invoice, invoice_id)
                     invoices[invoice_id] = invoice
                     if invoice.number and invoice.kind is not InvoiceKind.CREDIT_NOTE:
@@ -530,7 +511,7 @@ class ImportCommands(BaseApp):
                         if named_items
                         else [
                             open_item(invoices[i])
-                            for i in customer.invoice_ids
+                            for i in self._customer_invoice_ids(customer)
                             if i in invoices
                             and i not in named_ids
                             and invoices[i].is_issued
@@ -670,15 +651,7 @@ class ImportCommands(BaseApp):
                 )
             if plan is None:
                 customer = self._get(Customer, owner)
-                items = []
-                for invoice_id in customer.invoice_ids:
-                    i = self._get(Invoice, invoice_id)
-                    if i.outstanding.is_positive() and i.currency == payment.amount.currency:
-                        items.append(
-                            OpenItem(
-                                i.id, i.number or "", i.due_date or i.drafted_on, i.outstanding
-                            )
-                        )
+                items = self._open_items(customer, payment.amount.currency)
                 todo = [
                     (a.invoice_id, a.amount) for a in allocate_payment(payment.unallocated, items)
                 ]
