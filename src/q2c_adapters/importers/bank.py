@@ -112,6 +112,7 @@ def _remittance(tx: etree._Element | None) -> str:
 
 def read_camt053(data: bytes) -> tuple[list[BankCreditRow], list[RowProblem], int]:
     """Parse a camt.053 statement: its booked credits, problems by line, and entries ignored."""
+    seen: dict[str, int] = {}
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
@@ -182,15 +183,19 @@ def read_camt053(data: bytes) -> tuple[list[BankCreditRow], list[RowProblem], in
                         elif entry_ref:
                             key = f"camt:{account}:{entry_ref}:{n}"
                         else:
-                            key = _hash_key(
+                            # no reference at all: identical credits in one statement stay
+                            # apart by their occurrence (as in the CSV reader), never merged
+                            content = _hash_key(
                                 account,
                                 booked_on.isoformat(),
                                 str(amount),
                                 ccy,
                                 credit.remittance,
                                 credit.debtor_account,
-                                str(n),
                             )
+                            occurrence = seen.get(content, 0)
+                            seen[content] = occurrence + 1
+                            key = f"{content}:{occurrence}"
                         rows.append(BankCreditRow(tx_line, key, credit))
                     except Q2CError as e:
                         problems.append(RowProblem(tx_line, e.field or "TxDtls", e.rule))

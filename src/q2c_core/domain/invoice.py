@@ -425,8 +425,23 @@ class Invoice(Aggregate):
         self._require(InvoiceStatus.ISSUED, doing="credit")
         if self.kind is InvoiceKind.CREDIT_NOTE:
             raise self._refuse("a credit note cannot be credited")
+        if self.deducted_by is not None:
+            raise RuleViolated(
+                f"this deposit is deducted on invoice {self.deducted_by}: credit that deduction, "
+                "or void the final invoice first",
+                field="deducted_by",
+                aggregate_id=self.id,
+                value=self.deducted_by,
+            )
         own = {line.line_id for line in self.lines}
         already = self.credited_line_ids()
+        if len(set(line_ids)) != len(line_ids):
+            raise DuplicateEntry(
+                "a credit note names each line once",
+                field="line_ids",
+                aggregate_id=self.id,
+                value=line_ids,
+            )
         for line_id in line_ids:
             if line_id not in own:
                 raise RuleViolated(
@@ -458,6 +473,13 @@ class Invoice(Aggregate):
         if self.kind is not InvoiceKind.DEPOSIT:
             raise self._refuse("only a deposit invoice can be deducted", field="kind")
         self._require(InvoiceStatus.ISSUED, doing="deduct a deposit")
+        if self.credits:
+            raise RuleViolated(
+                "a credited deposit cannot be deducted as well",
+                field="credits",
+                aggregate_id=self.id,
+                value=[c.credit_note_id for c in self.credits],
+            )
         if self.deducted_by is not None:
             raise DuplicateEntry(
                 f"deposit already deducted on invoice {self.deducted_by}",

@@ -68,6 +68,11 @@ def minor_units(currency: str) -> int:
         ) from None
 
 
+# Amounts and quantities stay below 10**15: far beyond anything billed, and small enough that
+# rounding to a minor unit always fits Decimal's 28 digits.
+MAX_MAGNITUDE = 15
+
+
 def to_decimal(value: Any, field: str = "amount") -> Decimal:
     """Turn str/int/Decimal into a finite Decimal; refuse float, bool, NaN and infinity."""
     if isinstance(value, bool | float):
@@ -85,6 +90,10 @@ def to_decimal(value: Any, field: str = "amount") -> Decimal:
         )
     if not result.is_finite():
         raise InvalidValue("must be finite (no NaN, no infinity)", field=field, value=value)
+    if result and result.adjusted() >= MAX_MAGNITUDE:
+        raise InvalidValue(
+            f"is out of range (magnitude 1e{result.adjusted()})", field=field, value=value
+        )
     return result
 
 
