@@ -269,6 +269,99 @@ def test_retroactive_reassignment_is_corrected_on_both_contracts(app: QuoteToCas
         assert days[(b, "MOVE", day)] == (1 if day >= date(2024, 2, 10) else 0)
 
 
+def _sub_billed(app: QuoteToCash, cust: UUID, sub_id: str, period: Period) -> Decimal:
+    """Net billed for one sub-contract's days inside one period, over all contracts."""
+    total = Decimal(0)
+    for inv in app.invoices(cust):
+        sign = -1 if inv.kind is InvoiceKind.CREDIT_NOTE else 1
+        for line in inv.lines:
+            src = line.source
+            assert src is not None and src.period is not None
+            if src.sub_contract_id == sub_id and src.period.start in period:
+                total += sign * line.net.amount
+    return total
+
+
+def test_a_mid_period_move_bills_the_whole_period_to_the_cent(app: QuoteToCash) -> None:
+    """100 a year, moved on 2 February: 0.29 + 8.04, not 0.29 + 8.05, against 8.33."""
+    cust = customer(app)
+    a = contract(app, cust, number="MC-A", subs=(sub("MOVE", price=100),))
+    b = contract(app, cust, number="MC-B", subs=(sub("S9"),))
+    app.reassign_sub_contract(a, "MOVE", b, effective=date(2024, 2, 2), actor=A)
+    app.run_billing(date(2024, 2, 1), actor="run")
+    feb = Period(date(2024, 2, 1), date(2024, 3, 1))
+    assert _sub_billed(app, cust, "MOVE", feb) == Decimal("8.33")
+    assert _sub_billed(app, cust, "MOVE", Period(date(2024, 1, 1), date(2024, 2, 1))) == Decimal(
+        "8.33"
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    price=st.integers(min_value=0, max_value=100_000).map(lambda c: Decimal(c) / 100),
+    new_price=st.none()
+    | st.integers(min_value=0, max_value=100_000).map(lambda c: Decimal(c) / 100),
+    move=st.integers(min_value=1, max_value=330),
+    reprice=st.integers(min_value=1, max_value=330),
+    second=st.none() | st.integers(min_value=0, max_value=40),
+    frequency=st.sampled_from(list(BillingFrequency)),
+    day_count=st.sampled_from(list(DayCount)),
+    run_between=st.booleans(),
+)
+def test_a_moved_sub_contract_bills_each_period_as_one_contract_would(
+    price: Decimal,
+    new_price: Decimal | None,
+    move: int,
+    reprice: int,
+    second: int | None,
+    frequency: BillingFrequency,
+    day_count: DayCount,
+    run_between: bool,
+) -> None:
+    """Whatever the prices and move dates (even a second move in the same period), the
+    contracts' amounts for each period add up exactly to what one contract bills for it; and
+    the preview still equals what is posted."""
+    one = QuoteToCash.open("memory:")
+    two = QuoteToCash.open("memory:")
+    try:
+        settings_kw: dict[str, Any] = {"frequency": frequency, "day_count": day_count}
+        solo_cust = customer(one)
+        solo = contract(one, solo_cust, subs=(sub("MOVE", price=str(price)),), **settings_kw)
+        cust = customer(two)
+        a = contract(two, cust, number="MC-A", subs=(sub("MOVE", price=str(price)),), **settings_kw)
+        b = contract(two, cust, number="MC-B", subs=(sub("S9"),), **settings_kw)
+        c = contract(two, cust, number="MC-C", subs=(sub("S8"),), **settings_kw)
+        moved_on = YEAR.start + timedelta(days=move)
+        if new_price is not None:
+            on = YEAR.start + timedelta(days=reprice)
+            one.reprice_sub_contract(
+                solo, "MOVE", effective=on, annual_price=eur(str(new_price)), actor=A
+            )
+            two.reprice_sub_contract(
+                a, "MOVE", effective=on, annual_price=eur(str(new_price)), actor=A
+            )
+        if run_between:
+            two.run_billing(moved_on - timedelta(days=1), actor="run")
+        two.reassign_sub_contract(a, "MOVE", b, effective=moved_on, actor=A)
+        if second is not None:
+            two.reassign_sub_contract(
+                b, "MOVE", c, effective=moved_on + timedelta(days=second + 1), actor=A
+            )
+        as_of = moved_on + timedelta(days=70)
+        preview = two.preview_billing(as_of)
+        posted = two.run_billing(as_of, actor="run")
+        assert [d.lines for d in preview] == [
+            tuple(two.invoice(d.invoice_id).lines) for d in posted.documents
+        ]
+        one.run_billing(as_of, actor="run")
+        for billed in one.contract(solo).billed.values():
+            whole = _sub_billed(one, solo_cust, "MOVE", billed.period)
+            assert _sub_billed(two, cust, "MOVE", billed.period) == whole, billed.period
+    finally:
+        one.close()
+        two.close()
+
+
 # -- corrections -----------------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from eventsourcing.utils import get_topic
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.billing import (
     PastDuePolicy,
+    billing_period_containing,
     charge_period,
     correct_period,
     due_periods,
@@ -40,6 +41,7 @@ from q2c_core.domain.contract import (
     Contract,
     ContractStatus,
     DayCount,
+    MovedFrom,
     PeriodAlignment,
     PricePoint,
     SubContract,
@@ -306,10 +308,23 @@ class ContractBilling(BaseApp):
                     f"no sub-contract {sub_id!r}", field="sub_id", aggregate_id=from_contract_id
                 )
             later = tuple(p for p in sub.prices if p.effective > effective)
+            carried = None
+            if effective > sub.effective_from:
+                # the source keeps its days before the move; the target bills the remainder
+                carried = MovedFrom(
+                    sub=attrs.evolve(sub, effective_to=effective, reassigned_to=to_contract_id),
+                    period=billing_period_containing(
+                        effective, source.term, source.frequency, source.alignment
+                    ),
+                    term=source.term,
+                    frequency=source.frequency,
+                    day_count=source.day_count,
+                )
             moved = attrs.evolve(
                 sub,
                 effective_from=effective,
                 prices=(PricePoint(effective, sub.price_on(effective)), *later),
+                moved_from=carried,
             )
             source.reassign_away(sub_id, to_contract_id, effective, actor)
             target.reassign_here(moved, from_contract_id, actor)

@@ -17,6 +17,10 @@ Rules:
 - Per sub-contract and period the rounded slices always add up to the rounded charge of all its
   days: the whole is rounded once and split with ``split_by_weights`` (largest remainder, ties to
   the earliest slice), so splitting a period never bills more or less than the whole.
+- A sub-contract re-assigned to another contract mid-period: the source contract charges its own
+  days as above; the receiving contract charges the running-total remainder, the whole period
+  (both contracts' days, rounded once) less what the source charges, so the two add up to what
+  one contract would have charged (``SubContract.moved_from`` carries the source's side).
 """
 
 from __future__ import annotations
@@ -250,12 +254,85 @@ def charge_period(
         if not runs:
             continue
         exact = [prorated_charge(price, frequency, n, period_days) for _, price, n in runs]
-        amounts = round_parts(exact, currency)
+        carried = _carried(sub, period, frequency, convention, currency)
+        if carried is None:
+            amounts = round_parts(exact, currency)
+        else:
+            prior_runs, prior_total = carried
+            whole = _runs_total(
+                [*prior_runs, *((p, price) for p, price, _ in runs)],
+                frequency,
+                convention,
+                period_days,
+                currency,
+            )
+            amounts = _split((whole - prior_total).amount, exact, currency)
         result.extend(
             BilledSlice(sub.sub_id, p, price, n, period_days, amount)
             for (p, price, n), amount in zip(runs, amounts, strict=True)
         )
     return result
+
+
+def _carried(
+    sub: SubContract,
+    period: Period,
+    frequency: BillingFrequency,
+    convention: DayCount,
+    currency: str,
+) -> tuple[list[tuple[Period, Money]], Money] | None:
+    """For a sub-contract moved here in this period: the sources' runs of days and charges.
+
+    None when it was not moved here, or the source billed another period or by other rules
+    (then each contract rounds its own days). The runs include those of earlier moves in the
+    same period, so a chain of moves still adds up to the whole.
+    """
+    moved = sub.moved_from
+    if (
+        moved is None
+        or moved.period != period
+        or moved.frequency is not frequency
+        or moved.day_count is not convention
+    ):
+        return None
+    prior = moved.sub
+    runs: list[tuple[Period, Money]] = []
+    total = Money.zero(currency)
+    earlier = _carried(prior, period, frequency, convention, currency)
+    if earlier is not None:
+        runs.extend(earlier[0])
+        total = earlier[1]
+    days = covered_days(prior, period, moved.term)
+    if days is not None:
+        runs.extend(price_runs(prior, days))
+    charged = charge_period([prior], period, moved.term, frequency, convention, currency)
+    return runs, total + slices_total(charged, currency)
+
+
+def _runs_total(
+    runs: Iterable[tuple[Period, Money]],
+    frequency: BillingFrequency,
+    convention: DayCount,
+    period_days: int,
+    currency: str,
+) -> Money:
+    """The rounded charge of runs of days, adjacent runs at one price merged first.
+
+    Merging first makes the runs those one contract would have had for the same days, so the
+    total equals that contract's charge exactly.
+    """
+    merged: list[tuple[Period, Money]] = []
+    for p, price in sorted(runs, key=lambda r: r[0].start):
+        if merged and merged[-1][0].end == p.start and merged[-1][1] == price:
+            merged[-1] = (Period(merged[-1][0].start, p.end), price)
+        else:
+            merged.append((p, price))
+    exact = [
+        prorated_charge(price, frequency, day_count(p, convention), period_days)
+        for p, price in merged
+        if day_count(p, convention) > 0
+    ]
+    return Money(sum(exact, Decimal(0)), currency).rounded()
 
 
 @functools.lru_cache(maxsize=4096)

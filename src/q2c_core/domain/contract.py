@@ -106,6 +106,7 @@ class SubContract:
     effective_to: date | None = None
     reassigned_from: UUID | None = None
     reassigned_to: UUID | None = None
+    moved_from: MovedFrom | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.sub_id.strip():
@@ -136,6 +137,27 @@ class SubContract:
     def is_active_on(self, day: date) -> bool:
         """Covered on that day."""
         return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
+
+
+@attrs.frozen
+class MovedFrom:
+    """What a re-assigned sub-contract's source contract charges in the period of the move.
+
+    Carried on the sub-contract the receiving contract takes over, so the receiving contract bills
+    the running-total remainder of that period: the whole period's charge, rounded once, less
+    what the source contract charges for its own days (``billing.charge_period``). Both halves
+    then add up to the single-contract charge, to the cent. ``sub`` is the sub-contract as it
+    ends on the source contract (possibly itself moved there within the same period), ``period``
+    the source's billing period that contains the move day, and ``term``, ``frequency`` and
+    ``day_count`` the source contract's; the rule applies only when the receiving contract bills
+    that same period under the same frequency and day count.
+    """
+
+    sub: SubContract
+    period: Period
+    term: Period
+    frequency: BillingFrequency
+    day_count: DayCount
 
 
 @attrs.frozen
