@@ -44,19 +44,15 @@ def world(url: str) -> Iterator[tuple[str, dict]]:  # type: ignore[type-arg]
     yield url, ids
 
 
-def test_replay_matches_then_finds_a_tampered_row(world) -> None:  # type: ignore[no-untyped-def]
-    """Replay rebuilds everything and agrees; a live row changed behind its back is reported."""
-    url, ids = world
-    result = runner.invoke(cli, ["replay", "--url", url])
-    assert result.exit_code == 0, result.output
-    assert "replay matches" in result.output
-    assert "OK   receivables_aging" in result.output
-    # tamper with the live read model: the contract invoice suddenly looks paid
+def _tamper(url: str, ids: dict) -> tuple[str, str, str]:  # type: ignore[type-arg]
+    """Make the contract invoice look credited in the live aging read model, behind the
+    follower's back: returns the row key and the field's true and tampered values."""
     store = ProjectionStore.open(url)
     aging = ReceivablesAging(store)
     key = f"inv:{ids['contract_invoice'].hex}"
     row = aging.get(key)
     assert row is not None
+    before = row["credited"]
     row["credited"] = row["total"]
     with_tracking = store.recorder  # tamper behind the follower's back, in SQL
     if url.startswith("sqlite"):
@@ -76,10 +72,48 @@ def test_replay_matches_then_finds_a_tampered_row(world) -> None:  # type: ignor
                 (encode_row(row), aging.name, key),
             )
     store.close()
+    return key, str(before), str(row["credited"])
+
+
+def test_replay_matches_then_finds_a_tampered_row(world) -> None:  # type: ignore[no-untyped-def]
+    """Replay rebuilds everything and agrees; a live row changed behind its back is reported,
+    with the differing field and both values."""
+    url, ids = world
+    result = runner.invoke(cli, ["replay", "--url", url])
+    assert result.exit_code == 0, result.output
+    assert "replay matches" in result.output
+    assert "OK   receivables_aging" in result.output
+    key, true, tampered = _tamper(url, ids)
     result = runner.invoke(cli, ["replay", "--url", url])
     assert result.exit_code == 1
     assert "DIFF receivables_aging: 1 rows differ" in result.output
     assert key in result.output
+    assert f"credited: {tampered} → {true}" in result.output
+
+
+def test_replay_as_of_after_the_last_event_compares_with_the_live_store(world) -> None:  # type: ignore[no-untyped-def]
+    """--as-of at or after the last recorded event is the live store's own time: a tampered
+    live row is found there too, exit 1, and the differing field is named."""
+    url, ids = world
+    app = QuoteToCash.open(url)
+    head = app.recorder.max_notification_id()
+    last = app.mapper.to_domain_event(  # type: ignore[attr-defined]
+        app.recorder.select_notifications(start=head, limit=1)[0]
+    ).timestamp
+    app.close()
+    for moment in ("2030-01-01T00:00:00", last.isoformat()):
+        result = runner.invoke(cli, ["replay", "--url", url, "--as-of", moment])
+        assert result.exit_code == 0, result.output
+        assert "compared with the live store" in result.output
+        assert "replay matches: every projection equals its rebuild" in result.output
+    key, true, tampered = _tamper(url, ids)
+    for moment in ("2030-01-01T00:00:00", last.isoformat()):
+        result = runner.invoke(cli, ["replay", "--url", url, "--as-of", moment])
+        assert result.exit_code == 1, result.output
+        assert "DIFF receivables_aging: 1 rows differ" in result.output
+        assert key in result.output
+        assert f"credited: {tampered} → {true}" in result.output
+        assert "replay matches" not in result.output
 
 
 def test_replay_as_of_a_past_time(world) -> None:  # type: ignore[no-untyped-def]
@@ -92,6 +126,9 @@ def test_replay_as_of_a_past_time(world) -> None:  # type: ignore[no-untyped-def
     result = runner.invoke(cli, ["replay", "--url", url, "--as-of", moment.isoformat()])
     assert result.exit_code == 0, result.output
     assert "replay matches" in result.output
+    # the live store holds later events: the output says what was compared instead
+    assert "the live store holds later events" in result.output
+    assert "page-by-page" in result.output and "one-pass" in result.output
 
 
 def test_history_prints_every_event_when_who_what(world) -> None:  # type: ignore[no-untyped-def]

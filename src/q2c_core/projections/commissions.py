@@ -3,6 +3,19 @@
 Each allocation is split over the invoice's revenue kinds in proportion to their net amounts
 (tax is its own, never eligible, part) with ``split_by_weights``, so the parts add back to the
 allocation. Commission = rate x collected eligible revenue, rounded once per allocation and kind.
+
+Negative revenue on an invoice (a deducted deposit, a discount line of another kind) reduces the
+invoice's positive revenue kinds in proportion to their nets, so the money collected on a final
+invoice that deducts a deposit is weighted by the revenue it really carries (its net of the
+deposit) against the tax that was computed on that same net.
+
+Deposit money is never commissioned as "deposit": it counts as the revenue it pays for. Money
+collected on a deposit invoice earns commission once the deposit is deducted on a final invoice
+and that final invoice is issued (a deduction on a draft can still be released by a void): it is
+split over the final invoice's positive revenue kinds in proportion to their nets, at the rate in
+force on the later of the allocation date and the final invoice's issue date, and the line is
+dated that day. So deposit + final, all paid, earn rate x the job's whole revenue. Undoing the
+deposit allocation (or the payment bouncing) reverses it on that day, like any other commission.
 The rate comes from a plan: per account manager (or "*" for everyone) and revenue kind, with
 effective dates; the rate in force on the allocation date applies. An allocation that is undone,
 or a payment that bounces, reverses exactly the commission it earned, on the day it happened.
@@ -29,6 +42,7 @@ from q2c_core.projections._facts import (
     invoice_facts,
 )
 from q2c_core.projections.base import Projection, handles
+from q2c_core.projections.store import Row
 
 
 @attrs.frozen
@@ -115,8 +129,10 @@ class Commissions(Projection):
         self.plan = plan
 
     def config(self) -> dict[str, Any]:
-        """The plan: a rebuild must use the same one."""
-        return {"plan": self.plan.describe()}
+        """The plan: a rebuild must use the same one. ``rows`` is the row layout's version:
+        2 follows issue dates and deposit deductions, so a store built by version 1 (which
+        missed those events) is refused until it is rebuilt from events."""
+        return {"plan": self.plan.describe(), "rows": 2}
 
     @handles("Customer.CustomerRegistered")
     def _customer(self, e: Any) -> None:
@@ -153,6 +169,25 @@ class Commissions(Projection):
             )
             self.put(key, row)
 
+    @handles("Invoice.Issued")
+    def _issued(self, e: Any) -> None:
+        key = f"inv:{e.originator_id.hex}"
+        row = self.get(key)
+        if row is not None:
+            row["issued_on"] = e.issued_on
+            self.put(key, row)
+
+    @handles("Invoice.DepositDeducted")
+    def _deposit_deducted(self, e: Any) -> None:
+        self.put(f"dep:{e.originator_id.hex}", {"final": e.final_invoice_id.hex})
+
+    @handles("Invoice.DepositDeductionReleased")
+    def _deposit_released(self, e: Any) -> None:
+        key = f"dep:{e.originator_id.hex}"
+        row = self.get(key)
+        if row is not None and row["final"] == e.final_invoice_id.hex:
+            self.delete(key)
+
     @handles("Payment.PaymentReceived")
     def _received(self, e: Any) -> None:
         self.put(f"pay:{e.originator_id.hex}", {"allocs": []})
@@ -162,14 +197,19 @@ class Commissions(Projection):
         pay = e.originator_id.hex
         inv = self.get(f"inv:{e.invoice_id.hex}")
         entries: list[list[Any]] = []
+        deposit = Decimal(0)
         if inv is not None:
-            by_kind: dict[str, Decimal] = inv["by_kind"]
-            kinds = sorted(k for k, v in by_kind.items() if v > 0)
+            by_kind = _net_kinds(inv["by_kind"], e.amount.currency)
+            kinds = sorted(by_kind)
             tax = inv["tax"]
             weights = [by_kind[k] for k in kinds] + [tax if tax > 0 else Decimal(0)]
             if any(w > 0 for w in weights):
                 parts = split_by_weights(e.amount, weights)
                 for kind, part in zip(kinds, parts, strict=False):
+                    if kind == RevenueKind.DEPOSIT.name:
+                        # Commissioned as the revenue it pays for, once deducted (see lines()).
+                        deposit += part.amount
+                        continue
                     rate = self.plan.rate_for(inv["manager"], RevenueKind[kind], e.allocated_on)
                     if rate == 0 or part.is_zero():
                         continue
@@ -182,6 +222,7 @@ class Commissions(Projection):
                 "on": e.allocated_on,
                 "currency": e.amount.currency,
                 "entries": entries,
+                "deposit": deposit,
                 "reversed_on": None,
             },
         )
@@ -231,16 +272,51 @@ class Commissions(Projection):
                 )
                 result.append(line)
                 if row["reversed_on"] is not None:
-                    result.append(
-                        attrs.evolve(
-                            line,
-                            on=row["reversed_on"],
-                            collected=-line.collected,
-                            commission=-line.commission,
-                            reversal=True,
-                        )
-                    )
+                    result.append(_reversal(line, row["reversed_on"]))
+            result.extend(self._deposit_lines(pay, allocation_id, row))
         result.sort(key=lambda c: (c.manager, c.on, c.payment_id, c.allocation_id, c.reversal))
+        return result
+
+    def _deposit_lines(self, pay: str, allocation_id: str, row: Row) -> list[CommissionLine]:
+        """Money collected on a deposit invoice, as the revenue of the issued final invoice that
+        deducted it: earned on the later of collection and the final's issue, at that day's rate;
+        reversed when the allocation is undone (never earned if undone before)."""
+        collected: Decimal = row.get("deposit", Decimal(0))
+        if collected <= 0:
+            return []
+        link = self.get(f"dep:{row['invoice']}")
+        final = self.get(f"inv:{link['final']}") if link is not None else None
+        if final is None or final.get("issued_on") is None:
+            return []
+        on: date = max(row["on"], final["issued_on"])
+        reversed_on: date | None = row["reversed_on"]
+        if reversed_on is not None and reversed_on < on:
+            return []
+        currency = row["currency"]
+        kinds = sorted(k for k, v in final["by_kind"].items() if v > 0 and k != "DEPOSIT")
+        if not kinds:
+            return []
+        parts = split_by_weights(Money(collected, currency), [final["by_kind"][k] for k in kinds])
+        result: list[CommissionLine] = []
+        for kind, part in zip(kinds, parts, strict=True):
+            rate = self.plan.rate_for(final["manager"], RevenueKind[kind], on)
+            if rate == 0 or part.is_zero():
+                continue
+            line = CommissionLine(
+                manager=final["manager"],
+                on=on,
+                payment_id=pay,
+                allocation_id=allocation_id,
+                invoice_id=row["invoice"],
+                revenue_kind=kind.lower(),
+                collected=part,
+                rate=rate,
+                commission=(part * rate).rounded(),
+                reversal=False,
+            )
+            result.append(line)
+            if reversed_on is not None:
+                result.append(_reversal(line, reversed_on))
         return result
 
     def statement(self, manager: str, period: Period) -> CommissionStatement:
@@ -267,3 +343,23 @@ def _add_lines(row: dict[str, Any], lines: list[list[Any]]) -> None:
         row["by_kind"][line[KIND]] = row["by_kind"].get(line[KIND], Decimal(0)) + line[NET]
         rate_key = f"{line[TAX_CAT]}|{line[TAX_RATE]}"
         row["bases"][rate_key] = row["bases"].get(rate_key, Decimal(0)) + line[NET]
+
+
+def _reversal(line: CommissionLine, on: date) -> CommissionLine:
+    return attrs.evolve(
+        line, on=on, collected=-line.collected, commission=-line.commission, reversal=True
+    )
+
+
+def _net_kinds(by_kind: dict[str, Decimal], currency: str) -> dict[str, Decimal]:
+    """Positive net per revenue kind after the negative kinds (a deducted deposit, a discount)
+    are taken off the positive ones in proportion to their nets; parts add back exactly."""
+    positive = sorted(k for k, v in by_kind.items() if v > 0)
+    negative = -sum((v for v in by_kind.values() if v < 0), Decimal(0))
+    total = sum((by_kind[k] for k in positive), Decimal(0))
+    if not positive or negative == 0:
+        return {k: by_kind[k] for k in positive}
+    if negative >= total:
+        return {}
+    cuts = split_by_weights(Money(negative, currency), [by_kind[k] for k in positive])
+    return {k: by_kind[k] - cut.amount for k, cut in zip(positive, cuts, strict=True)}

@@ -2,6 +2,12 @@
 enhancements when the work is completed, expenses and other items when invoiced; deposits are
 customer advances, not revenue. Deferred revenue = invoiced - recognised, as of any date.
 
+A credit note's maintenance line that names its service period (a termination, a removal, a
+reprice) un-earns exactly those days, ratably, with the sign reversed: the days of its period
+already served on the credit's issue date are reversed on that date (a cumulative catch-up), and
+the later days are reversed day by day as they pass, so they simply never get recognised. Before
+its issue date a credit changes nothing. Other credit-note lines are reversed when issued.
+
 Ratable amounts are computed on the running total: recognised through day D is the line amount
 times the days served through D over the days of the period, rounded half up; a month's share is
 the difference of two running totals, so the months add up to the line amount exactly.
@@ -10,7 +16,7 @@ the difference of two running totals, so the months add up to the line amount ex
 from __future__ import annotations
 
 from datetime import date, timedelta
-from itertools import pairwise
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -35,12 +41,17 @@ def _slim(lines: list[list[Any]]) -> list[list[Any]]:
 
 def recognised_through(amount: Money, period: Period, through: date) -> Money:
     """Of a ratable amount, what is recognised by the end of day ``through`` (running total)."""
+    return Money(_exact_through(amount.amount, period, through), amount.currency).rounded()
+
+
+def _exact_through(amount: Decimal, period: Period, through: date) -> Decimal:
+    """The unrounded running total of a ratable amount by the end of day ``through``."""
     if through < period.start:
-        return Money.zero(amount.currency)
+        return Decimal(0)
     if through >= period.end - timedelta(days=1):
         return amount
     served = (through - period.start).days + 1
-    return Money(amount.amount * served / period.days, amount.currency).rounded()
+    return amount * served / period.days
 
 
 def month_start(day: date) -> date:
@@ -70,18 +81,27 @@ class RecognitionLine:
     line_id: str
     revenue_kind: str
     amount: Money
-    rule: str  # ratable, at_completion, at_issue
+    rule: str  # ratable, ratable_reversal, at_completion, at_issue
     invoiced_on: date
     period: Period | None
-    recognised_on: date | None  # for point-in-time rules (None: not yet earned)
+    # point-in-time rules: when earned (None: not yet); ratable_reversal: from when it applies
+    recognised_on: date | None
 
     def recognised(self, through: date) -> Money:
-        """What of this line is recognised by the end of ``through``."""
+        """What of this line is recognised by the end of ``through`` (rounded)."""
+        return Money(self.exact(through), self.amount.currency).rounded()
+
+    def exact(self, through: date) -> Decimal:
+        """What of this line is recognised by the end of ``through``, unrounded: the schedule
+        sums lines unrounded and rounds once per currency, so a credit that un-earns days
+        ratably never drifts a cent against the line it credits."""
         if self.period is not None:
-            return recognised_through(self.amount, self.period, through)
+            if self.recognised_on is not None and through < self.recognised_on:
+                return Decimal(0)
+            return _exact_through(self.amount.amount, self.period, through)
         if self.recognised_on is not None and self.recognised_on <= through:
-            return self.amount
-        return Money.zero(self.amount.currency)
+            return self.amount.amount
+        return Decimal(0)
 
 
 @attrs.frozen
@@ -153,8 +173,10 @@ class RevenueSchedule(Projection):
                 period: Period | None = None
                 on: date | None = issued
                 rule = "at_issue"
-                if kind == "MAINTENANCE" and line[P_START] is not None and sign > 0:
-                    period, on, rule = Period(line[P_START], line[P_END]), None, "ratable"
+                if kind == "MAINTENANCE" and line[P_START] is not None:
+                    period = Period(line[P_START], line[P_END])
+                    # a credit un-earns its days ratably, applying from its issue date
+                    on, rule = (None, "ratable") if sign > 0 else (issued, "ratable_reversal")
                 elif kind == "ENHANCEMENT" and line[REQUEST] and sign > 0:
                     req = rows.get(f"req:{line[REQUEST]}")
                     rule = "at_completion"
@@ -168,46 +190,45 @@ class RevenueSchedule(Projection):
         return result
 
     def recognised(self, through: date) -> dict[str, Money]:
-        """Revenue recognised by the end of a day, per currency."""
-        totals: dict[str, Money] = {}
-        for line in self.recognition_lines():
-            cur = line.amount.currency
-            totals[cur] = totals.get(cur, Money.zero(cur)) + line.recognised(through)
-        return totals
+        """Revenue recognised by the end of a day, per currency (rounded once per currency)."""
+        return _recognised(self.recognition_lines(), through)
 
     def deferred(self, as_of: date) -> dict[str, Money]:
         """Invoiced by the end of ``as_of`` but not yet earned, per currency."""
-        totals: dict[str, Money] = {}
+        totals: dict[str, Decimal] = {}
         for line in self.recognition_lines():
             if line.invoiced_on > as_of:
                 continue
             cur = line.amount.currency
-            left = line.amount - line.recognised(as_of)
-            totals[cur] = totals.get(cur, Money.zero(cur)) + left
-        return totals
+            totals[cur] = totals.get(cur, Decimal(0)) + line.amount.amount - line.exact(as_of)
+        return {cur: Money(v, cur).rounded() for cur, v in totals.items()}
 
     def by_month(self, first_month: date, months: int) -> list[MonthRevenue]:
         """Revenue recognised in each of ``months`` calendar months from ``first_month``."""
         start = month_start(first_month)
         edges = [add_months(start, i) for i in range(months + 1)]
-        totals: dict[tuple[date, str], Money] = {}
-        currencies: set[str] = set()
-        for line in self.recognition_lines():
-            cur = line.amount.currency
-            currencies.add(cur)
-            before = line.recognised(edges[0] - timedelta(days=1))
-            for month, nxt in pairwise(edges):
-                now = line.recognised(nxt - timedelta(days=1))
-                share = now - before
-                before = now
-                k = (month, cur)
-                totals[k] = totals[k] + share if k in totals else share
+        lines = self.recognition_lines()
+        currencies = sorted({line.amount.currency for line in lines})
+        running = [_recognised(lines, edge - timedelta(days=1)) for edge in edges]
         return [
-            MonthRevenue(month, cur, totals.get((month, cur), Money.zero(cur)))
-            for month in edges[:-1]
-            for cur in sorted(currencies)
+            MonthRevenue(
+                month,
+                cur,
+                running[i + 1].get(cur, Money.zero(cur)) - running[i].get(cur, Money.zero(cur)),
+            )
+            for i, month in enumerate(edges[:-1])
+            for cur in currencies
         ]
 
     def forecast(self, as_of: date, months: int = 12) -> list[MonthRevenue]:
         """Revenue to be recognised in the next months from what is already invoiced."""
         return self.by_month(add_months(month_start(as_of), 1), months)
+
+
+def _recognised(lines: list[RecognitionLine], through: date) -> dict[str, Money]:
+    """Running total per currency: lines summed unrounded, rounded once per currency."""
+    totals: dict[str, Decimal] = {}
+    for line in lines:
+        cur = line.amount.currency
+        totals[cur] = totals.get(cur, Decimal(0)) + line.exact(through)
+    return {cur: Money(v, cur).rounded() for cur, v in totals.items()}

@@ -1,0 +1,136 @@
+"""Known-answer tests for the review fixes: commissions on deducted deposits (F5) and revenue
+recognition of maintenance credit notes (F6)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from test_story_invoice import D, approve, customer, eur, manual
+
+from q2c_core import BillingFrequency, QuoteToCash, RevenueKind
+from q2c_core.projections import Commissions, catch_up, rebuild
+
+
+def _deposit_job(app: QuoteToCash, *, pay_deposit_on: date | None) -> tuple[UUID, UUID]:
+    c = customer(app)
+    dep = app.draft_deposit_invoice(
+        c, eur(1000), description="Deposit for project", drafted_on=D, actor="billy"
+    )
+    approve(app, dep)
+    app.issue_invoice(dep, issued_on=D, actor="bea")
+    if pay_deposit_on is not None:
+        p = app.receive_payment(
+            c, app.invoice(dep).total, received_on=pay_deposit_on, reference="dep", actor="bea"
+        )
+        app.allocate_payment(p, allocated_on=pay_deposit_on, actor="bea")
+    fin = app.draft_invoice(
+        c, [manual("L1", "3000", revenue_kind=RevenueKind.ENHANCEMENT)], drafted_on=D, actor="billy"
+    )
+    app.deduct_deposit(fin, dep, actor="billy")
+    approve(app, fin)
+    app.issue_invoice(fin, issued_on=date(2024, 4, 2), actor="bea")
+    return dep, fin
+
+
+def test_deposit_and_final_invoice_all_paid_earn_commission_on_the_whole_job() -> None:
+    app = QuoteToCash.open("memory:")
+    dep, fin = _deposit_job(app, pay_deposit_on=date(2024, 3, 10))
+    assert app.invoice(fin).total == eur("2420.00")  # 3,000 - 1,000 deposit + 21 % of 2,000
+    c = app.invoice(fin).customer_id
+    p = app.receive_payment(
+        c, eur("2420.00"), received_on=date(2024, 4, 20), reference="fin", actor="bea"
+    )
+    app.allocate_payment(p, allocated_on=date(2024, 4, 20), actor="bea")
+    cm = Commissions()
+    catch_up(app, [cm])
+    got = [(x.on, x.invoice_id, x.revenue_kind, x.collected, x.commission) for x in cm.lines()]
+    assert got == [
+        # the deposit's 1,000 counts as enhancement revenue once the final deducting it is issued
+        (date(2024, 4, 2), dep.hex, "enhancement", eur("1000.00"), eur("50.00")),
+        # the final invoice: 2,000 of enhancement revenue net of the deposit (+ 420 tax)
+        (date(2024, 4, 20), fin.hex, "enhancement", eur("2000.00"), eur("100.00")),
+    ]
+    assert cm.balances() == {("mia", "EUR"): eur("150.00")}  # 5 % x 3,000
+    fresh = Commissions()
+    rebuild(app, [fresh])
+    assert fresh.lines() == cm.lines()
+
+
+def test_deposit_paid_after_the_final_invoice_earns_on_its_own_allocation_date() -> None:
+    app = QuoteToCash.open("memory:")
+    _, fin = _deposit_job(app, pay_deposit_on=None)
+    c = app.invoice(fin).customer_id
+    cm = Commissions()
+    catch_up(app, [cm])
+    assert cm.lines() == []
+    p = app.receive_payment(
+        c, eur("3630.00"), received_on=date(2024, 5, 1), reference="all", actor="bea"
+    )
+    app.allocate_payment(p, allocated_on=date(2024, 5, 1), actor="bea")
+    catch_up(app, [cm])
+    assert {x.on for x in cm.lines()} == {date(2024, 5, 1)}
+    assert cm.balances() == {("mia", "EUR"): eur("150.00")}
+    app.bounce_payment(p, bounced_on=date(2024, 5, 9), reason="returned", actor="bea")
+    catch_up(app, [cm])
+    assert cm.balances() == {("mia", "EUR"): eur("0.00")}
+    assert sum((x.commission.amount for x in cm.lines() if x.reversal), Decimal(0)) == Decimal(-150)
+
+
+def test_termination_credit_un_earns_its_days_ratably_never_below_zero() -> None:
+    from test_contract_billing import A, contract, issue, sub
+    from test_contract_billing import customer as contract_customer
+
+    from q2c_core.projections import RevenueSchedule
+
+    app = QuoteToCash.open("memory:")
+    c = contract_customer(app)
+    cid = contract(app, c, subs=(sub("S1", price=12000),), frequency=BillingFrequency.ANNUAL)
+    r = app.run_billing(date(2024, 1, 1), actor=A)
+    issue(app, r.documents[0].invoice_id, date(2024, 1, 1))
+    app.terminate_contract(cid, effective=date(2024, 7, 1), reason="customer left", actor=A)
+    r2 = app.run_billing(date(2024, 3, 1), actor=A)
+    assert [(d.kind.name, d.net) for d in r2.documents] == [("CREDIT_NOTE", eur("6032.79"))]
+    issue(app, r2.documents[0].invoice_id, date(2024, 3, 1))
+    rs = RevenueSchedule()
+    catch_up(app, [rs])
+    # Jan-Mar: 91 of 366 days of 12,000 = 2,983.61; the credited Jul-Dec days are not served yet
+    assert rs.recognised(date(2024, 3, 31)) == {"EUR": eur("2983.61")}
+    # invoiced 12,000 - credited 6,032.79 - recognised 2,983.61: Apr-Jun still to earn
+    assert rs.deferred(date(2024, 3, 31)) == {"EUR": eur("2983.60")}
+    # through June: 182 of 366 days; after the end: exactly what is left invoiced
+    assert rs.recognised(date(2024, 6, 30)) == {"EUR": eur("5967.21")}
+    assert rs.recognised(date(2024, 9, 30)) == {"EUR": eur("5967.21")}
+    assert rs.recognised(date(2024, 12, 31)) == {"EUR": eur("5967.21")}
+    assert rs.deferred(date(2024, 12, 31)) == {"EUR": eur("0.00")}
+    months = {m.month: m.amount for m in rs.by_month(date(2024, 1, 1), 12)}
+    assert all(a.amount >= 0 for a in months.values())
+    assert months[date(2024, 8, 1)] == eur("0.00")
+    assert sum((a.amount for a in months.values()), Decimal(0)) == Decimal("5967.21")
+    rule = [x.rule for x in rs.recognition_lines() if x.amount.amount < 0]
+    assert rule == ["ratable_reversal"]
+
+
+def test_credit_issued_after_the_days_it_credits_reverses_them_at_issue() -> None:
+    from test_contract_billing import A, contract, issue, sub
+    from test_contract_billing import customer as contract_customer
+
+    from q2c_core.projections import RevenueSchedule
+
+    app = QuoteToCash.open("memory:")
+    c = contract_customer(app)
+    cid = contract(app, c, subs=(sub("S1", price=12000),), frequency=BillingFrequency.ANNUAL)
+    r = app.run_billing(date(2024, 1, 1), actor=A)
+    issue(app, r.documents[0].invoice_id, date(2024, 1, 1))
+    # retroactive: terminated from 2024-07-01, credited only on 2024-10-01
+    app.terminate_contract(cid, effective=date(2024, 7, 1), reason="customer left", actor=A)
+    r2 = app.run_billing(date(2024, 10, 1), actor=A)
+    issue(app, r2.documents[0].invoice_id, date(2024, 10, 1))
+    rs = RevenueSchedule()
+    catch_up(app, [rs])
+    assert rs.recognised(date(2024, 9, 30)) == {"EUR": eur("8983.61")}  # 274/366, as booked then
+    # on the credit's issue date Jul 1 - Oct 1 (93 days) are reversed at once
+    assert rs.recognised(date(2024, 10, 1)) == {"EUR": eur("5967.21")}
+    assert rs.recognised(date(2024, 12, 31)) == {"EUR": eur("5967.21")}
+    assert rs.deferred(date(2024, 12, 31)) == {"EUR": eur("0.00")}
