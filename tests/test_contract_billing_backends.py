@@ -150,3 +150,36 @@ def test_retroactive_removal_is_credited_on_every_backend(
     assert days[(ids[0], "S1", date(2024, 1, 16))] == 0
     assert app.invoice(jan).is_issued and len(app.invoice(jan).lines) == 2
     assert app.run_billing(date(2024, 1, 1), actor="run").documents == ()
+
+
+def test_a_voided_correction_is_redrafted_on_every_backend(
+    app_factory: Callable[[], QuoteToCash],
+) -> None:
+    """Voiding a correction's credit note voids its extra-lines invoice too and rolls the
+    period back; a reopened app (stored state only) drafts the same pair again, once."""
+    app = app_factory()
+    cust, ids = setup(app, 1)
+    app.run_billing(date(2024, 1, 1), actor="run")
+    app.reprice_sub_contract(
+        ids[0], "S1", effective=date(2024, 1, 11), annual_price=Money.of(2400, "EUR"), actor=A
+    )
+    pair = app.run_billing(date(2024, 1, 15), actor="run").documents
+    note = next(d for d in pair if d.kind is InvoiceKind.CREDIT_NOTE)
+    app.void_invoice(note.invoice_id, reason="typo", actor="bea")
+    in_memory = app.env.get("PERSISTENCE_MODULE", "").endswith("popo")
+    again = app if in_memory else app_factory()
+    redrafted = again.run_billing(date(2024, 1, 20), actor="run").documents
+    assert [(d.kind, d.net) for d in redrafted] == [(d.kind, d.net) for d in pair]
+    assert again.run_billing(date(2024, 1, 20), actor="run").documents == ()
+    live: Counter[tuple[UUID | None, str | None, date]] = Counter()
+    for inv in again.invoices(cust):
+        if inv.status.name == "VOIDED":
+            continue
+        sign = -1 if inv.kind is InvoiceKind.CREDIT_NOTE else 1
+        for line in inv.lines:
+            assert line.source is not None and line.source.period is not None
+            for day in line.source.period.each_day():
+                live[(line.source.contract_id, line.source.sub_contract_id, day)] += sign
+    assert {
+        live[(ids[0], "S1", day)] for day in Period(date(2024, 1, 1), date(2024, 2, 1)).each_day()
+    } == {1}

@@ -34,7 +34,7 @@ from q2c_core.domain.billing import (
     due_periods,
     renewal_end,
 )
-from q2c_core.domain.billing_records import BilledSlice, period_key
+from q2c_core.domain.billing_records import BilledSlice, CorrectionsOutstanding, period_key
 from q2c_core.domain.contract import (
     BillingFrequency,
     BillingTiming,
@@ -756,7 +756,18 @@ class ContractBilling(BaseApp):
     def _release_periods(
         self, invoice: Invoice, actor: str
     ) -> tuple[list[Aggregate], list[Period]]:
-        """Contracts whose periods this voided invoice billed, with those periods released."""
+        """Contracts whose periods this voided invoice billed or corrected, given back.
+
+        A voided period invoice releases its periods (they are billed again in full), but only
+        once every correction of those periods is voided too: otherwise the re-billed period and
+        the standing corrections would bill days twice, so ``CorrectionsOutstanding`` names
+        them. A voided correction document rolls its periods' basis back to before that
+        correction, so the next run bills or credits exactly those days again; the other
+        documents of the same correction (the credit note and the extra-lines invoice of one
+        run) are voided with it in the same save, and a later correction of the same period
+        must be voided first. Returns the aggregates to save (contracts and any sibling
+        documents voided) and the periods given back.
+        """
         if invoice.status is not InvoiceStatus.VOIDED:
             raise InvalidTransition(
                 "only a voided invoice gives its contract periods back",
@@ -772,17 +783,97 @@ class ContractBilling(BaseApp):
             )
         )
         changed: list[Aggregate] = []
+        siblings: dict[UUID, Invoice] = {}
         released: list[Period] = []
         reason = f"invoice voided: {invoice.void_reason}"
         for contract_id in contract_ids:
             contract = self.contract(contract_id)
-            periods = [b.period for b in contract.billed.values() if b.invoice_id == invoice.id]
-            for period in periods:
-                contract.release_period(period, invoice.id, reason, actor)
-            if periods:
-                released.extend(periods)
+            periods = [b for b in contract.billed.values() if b.invoice_id == invoice.id]
+            for billed in periods:
+                live = self._live(
+                    d for c in billed.corrections for d in c.document_ids if d != invoice.id
+                )
+                if live:
+                    raise CorrectionsOutstanding(
+                        f"period {billed.period} has corrections that stand: void them first "
+                        f"({', '.join(str(i) for i in live)})",
+                        aggregate_id=invoice.id,
+                        corrections=live,
+                    )
+                contract.release_period(billed.period, invoice.id, reason, actor)
+                released.append(billed.period)
+            corrected = self._release_corrections(contract, invoice, reason, actor, siblings)
+            released.extend(corrected)
+            if periods or corrected:
                 changed.append(contract)
+        changed.extend(siblings.values())
         return changed, released
+
+    def _live(self, document_ids: Iterator[UUID] | list[UUID]) -> list[UUID]:
+        """The documents among these that are not voided, in order, once each."""
+        return [
+            d
+            for d in dict.fromkeys(document_ids)
+            if self._get(Invoice, d).status is not InvoiceStatus.VOIDED
+        ]
+
+    def _release_corrections(
+        self,
+        contract: Contract,
+        invoice: Invoice,
+        reason: str,
+        actor: str,
+        siblings: dict[UUID, Invoice],
+    ) -> list[Period]:
+        """Roll back the corrections a voided document belongs to, voiding their siblings."""
+        documents = {invoice.id}
+        steps: dict[str, int] = {}
+        grew = True
+        while grew:  # a run's extra-lines invoice links the corrections of several periods
+            grew = False
+            for key, billed in contract.billed.items():
+                for i, step in enumerate(billed.corrections):
+                    if documents & set(step.document_ids) and steps.get(key, -1) < i:
+                        steps[key] = i
+                        documents |= set(step.document_ids)
+                        grew = True
+        if not steps:
+            return []
+        for key, index in steps.items():
+            billed = contract.billed[key]
+            later = self._live(
+                d
+                for c in billed.corrections[index + 1 :]
+                for d in c.document_ids
+                if d not in documents
+            )
+            if later:
+                raise CorrectionsOutstanding(
+                    f"period {billed.period} was corrected again since: void the later "
+                    f"correction first ({', '.join(str(i) for i in later)})",
+                    aggregate_id=invoice.id,
+                    corrections=later,
+                )
+        for document_id in sorted(documents - {invoice.id} - set(siblings)):
+            sibling = self._get(Invoice, document_id)
+            if sibling.status is InvoiceStatus.VOIDED:
+                continue
+            if sibling.status not in (InvoiceStatus.DRAFT, InvoiceStatus.APPROVED):
+                raise CorrectionsOutstanding(
+                    f"document {document_id} of the same correction is {sibling.status.value}: "
+                    "a correction's documents stand or fall together, credit it instead",
+                    aggregate_id=invoice.id,
+                    corrections=[document_id],
+                )
+            sibling.void(f"voided with {invoice.number or invoice.id}: {reason}", actor)
+            siblings[document_id] = sibling
+        released = []
+        for key, index in steps.items():
+            billed = contract.billed[key]
+            step = billed.corrections[index]
+            contract.release_correction(billed.period, list(step.document_ids), reason, actor)
+            released.append(billed.period)
+        return released
 
     # -- customers' contract invoices and the past-due policy ----------------------------------
 

@@ -5,14 +5,20 @@ contract records, per billing period, the invoice that billed it and the contrac
 state was billed (its *basis*). The next run recomputes the slices billed on that basis, compares
 them with what today's history charges, and bills or credits exactly the days that differ; after a
 correction the basis moves to the version it was corrected at.
+
+Each correction is kept on the period with the basis it started from and the documents it drafted
+(a credit note and/or an extra-lines invoice), so voiding a correction's documents rolls the basis
+back to before that correction and the next run bills or credits exactly those days again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from uuid import UUID
 
 import attrs
 
+from q2c_core.domain.errors import RuleViolated
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period
 
@@ -33,17 +39,60 @@ class BilledSlice:
     amount: Money
 
 
+def _ids(value: Iterable[UUID]) -> tuple[UUID, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class BilledCorrection:
+    """One correction of a billed period: the basis it corrected from and to, and its documents.
+
+    The documents (credit note, extra-lines invoice) together bring what was billed on
+    ``from_basis`` to what ``to_basis`` charges; they stand or fall together.
+    """
+
+    from_basis: int
+    to_basis: int
+    document_ids: tuple[UUID, ...] = attrs.field(converter=_ids)
+
+
+def _corrections(value: Iterable[BilledCorrection]) -> tuple[BilledCorrection, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class BilledPeriod:
     """One billing period of a contract, the invoice that billed it, and the version billed.
 
     ``basis_version`` is the contract version whose state the invoice and any later corrections
     add up to: ``charge_period`` on the contract at that version gives the slices billed so far.
+    ``corrections`` are the corrections since the invoice, oldest first.
     """
 
     period: Period
     invoice_id: UUID
     basis_version: int
+    corrections: tuple[BilledCorrection, ...] = attrs.field(default=(), converter=_corrections)
+
+    def correction_of(self, document_id: UUID) -> int | None:
+        """Index of the latest correction that drafted a document, or None."""
+        for i in range(len(self.corrections) - 1, -1, -1):
+            if document_id in self.corrections[i].document_ids:
+                return i
+        return None
+
+
+class CorrectionsOutstanding(RuleViolated):
+    """A billing-run document cannot be voided while later corrections of its period stand.
+
+    ``value`` (and ``corrections``) names the correction documents to void (or credit) first.
+    """
+
+    def __init__(self, rule: str, *, aggregate_id: UUID, corrections: Iterable[UUID]) -> None:
+        self.corrections = tuple(corrections)
+        super().__init__(
+            rule, field="invoice_id", aggregate_id=aggregate_id, value=self.corrections
+        )
 
 
 def period_key(period: Period) -> str:

@@ -16,7 +16,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
-from q2c_core.domain.billing_records import BilledPeriod, period_key
+from q2c_core.domain.billing_records import BilledCorrection, BilledPeriod, period_key
 from q2c_core.domain.errors import (
     CurrencyMismatch,
     DuplicateEntry,
@@ -530,7 +530,11 @@ class Contract(Aggregate):
                 f"period {period} was never billed", field="period", aggregate_id=self.id
             )
         self._check_basis(basis_version)
-        self.billed[key] = attrs.evolve(self.billed[key], basis_version=basis_version)
+        billed = self.billed[key]
+        step = BilledCorrection(billed.basis_version, basis_version, tuple(document_ids))
+        self.billed[key] = attrs.evolve(
+            billed, basis_version=basis_version, corrections=(*billed.corrections, step)
+        )
         for document_id in document_ids:
             if document_id not in self.documents:
                 self.documents.append(document_id)
@@ -551,6 +555,42 @@ class Contract(Aggregate):
         if not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
         del self.billed[key]
+        self.revision += 1
+
+    @event("PeriodCorrectionReleased")
+    def release_correction(
+        self, period: Period, document_ids: list[UUID], reason: str, actor: str
+    ) -> None:
+        """A correction's documents were voided: the period's basis rolls back to before it.
+
+        The next run then bills or credits exactly the days that correction did. Only the
+        latest correction with documents can be released (later ones built on it).
+        """
+        key = period_key(period)
+        billed = self.billed.get(key)
+        index = (
+            None if billed is None or not document_ids else billed.correction_of(document_ids[0])
+        )
+        if billed is None or index is None:
+            raise RuleViolated(
+                f"period {period} has no correction by {document_ids}",
+                field="document_ids",
+                aggregate_id=self.id,
+                value=document_ids,
+            )
+        if set(billed.corrections[index].document_ids) != set(document_ids):
+            raise RuleViolated(
+                "a correction's documents are released together",
+                field="document_ids",
+                aggregate_id=self.id,
+                value=document_ids,
+            )
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        step = billed.corrections[index]
+        self.billed[key] = attrs.evolve(
+            billed, basis_version=step.from_basis, corrections=billed.corrections[:index]
+        )
         self.revision += 1
 
     def _check_basis(self, basis_version: int) -> None:
