@@ -17,7 +17,12 @@ from q2c_core.domain.billing import (
     day_count,
     due_periods,
 )
-from q2c_core.domain.billing_records import BilledPeriod, BilledSlice
+from q2c_core.domain.billing_records import (
+    BilledCorrection,
+    BilledPeriod,
+    BilledSlice,
+    CorrectionsOutstanding,
+)
 from q2c_core.domain.cards import contains_card_number, luhn_valid
 from q2c_core.domain.contract import (
     BillingFrequency,
@@ -25,6 +30,7 @@ from q2c_core.domain.contract import (
     Contract,
     ContractStatus,
     DayCount,
+    MovedFrom,
     PeriodAlignment,
     PricePoint,
     SubContract,
@@ -132,6 +138,7 @@ __all__ = [
     "AwaitingPurchaseOrder",
     "BankCredit",
     "BankCreditRow",
+    "BilledCorrection",
     "BilledPeriod",
     "BilledSlice",
     "BillingDraft",
@@ -148,6 +155,7 @@ __all__ = [
     "ContractRow",
     "ContractStatus",
     "Correction",
+    "CorrectionsOutstanding",
     "CreditDisposition",
     "CreditMatch",
     "CreditStatus",
@@ -183,6 +191,7 @@ __all__ = [
     "LineSource",
     "MatchedBy",
     "Money",
+    "MovedFrom",
     "NotFound",
     "OpenItem",
     "OverAllocation",
