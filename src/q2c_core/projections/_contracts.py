@@ -1,18 +1,26 @@
-"""A contract's billing schedule as the read side sees it: periods, and which are billed."""
+"""A contract's billing schedule as the read side sees it: periods, and which are billed.
+
+Per billed period the row also keeps the contract state its invoice (and corrections since)
+billed, its *basis*, so a changed history (or a voided correction) shows what the next run will
+bill or credit. States are kept once each in ``row["states"]``, a new copy only after a change.
+"""
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from eventsourcing.domain import DomainEvent
 
-from q2c_core.domain.billing import charge_period, due_periods, slices_total
+from q2c_core.domain.billing import charge_period, correct_period, due_periods, slices_total
+from q2c_core.domain.billing_records import period_key
 from q2c_core.domain.contract import (
     BillingFrequency,
     BillingTiming,
     DayCount,
+    MovedFrom,
     PeriodAlignment,
     PricePoint,
     SubContract,
@@ -37,20 +45,51 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def _subs(row: Row) -> list[SubContract]:
-    subs = []
-    for sub_id, (start, end, prices) in sorted(row["subs"].items()):
-        subs.append(
-            SubContract(
-                sub_id,
-                sub_id,
-                SubContractKind.SERVICE,
-                start,
-                [PricePoint(eff, Money(price, row["currency"])) for eff, price in prices],
-                effective_to=end,
-            )
-        )
-    return subs
+def _sub(sub_id: str, data: list[Any], currency: str) -> SubContract:
+    """A sub-contract from its row form ``[from, to, prices(, moved_from)]``."""
+    moved = data[3] if len(data) > 3 else None
+    return SubContract(
+        sub_id,
+        sub_id,
+        SubContractKind.SERVICE,
+        data[0],
+        [PricePoint(eff, Money(price, currency)) for eff, price in data[2]],
+        effective_to=data[1],
+        moved_from=_moved_from(moved, currency) if moved is not None else None,
+    )
+
+
+def _moved_from(data: dict[str, Any], currency: str) -> MovedFrom:
+    sub_id, sub = data["sub"]
+    return MovedFrom(
+        _sub(sub_id, sub, currency),
+        Period(*data["period"]),
+        Period(*data["term"]),
+        BillingFrequency[data["frequency"]],
+        DayCount[data["day_count"]],
+    )
+
+
+def _moved_row(moved: MovedFrom | None) -> dict[str, Any] | None:
+    """``SubContract.moved_from`` in row form (the source's side of the period of a move)."""
+    if moved is None:
+        return None
+    return {
+        "sub": [moved.sub.sub_id, _sub_row(moved.sub)],
+        "period": [moved.period.start, moved.period.end],
+        "term": [moved.term.start, moved.term.end],
+        "frequency": moved.frequency.name,
+        "day_count": moved.day_count.name,
+    }
+
+
+def _sub_row(sub: SubContract) -> list[Any]:
+    return [sub.effective_from, sub.effective_to, _prices(sub), _moved_row(sub.moved_from)]
+
+
+def _subs(row: Row, subs: dict[str, list[Any]] | None = None) -> list[SubContract]:
+    found = row["subs"] if subs is None else subs
+    return [_sub(sub_id, data, row["currency"]) for sub_id, data in sorted(found.items())]
 
 
 def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
@@ -73,6 +112,91 @@ def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
         )
         result.append((period, due, slices_total(slices, row["currency"])))
     return result
+
+
+def pending_corrections(row: Row) -> list[tuple[Period, Money]]:
+    """Billed periods whose history changed since their basis, with the net the next run bills.
+
+    The basis is the contract's state the period's invoice (and corrections since) added up to,
+    kept on the row when the run recorded it; a voided correction rolls it back. The amount is
+    what ``correct_period`` bills less what it credits, comparing ``charge_period`` on that
+    basis with ``charge_period`` on today's state (the billing run's own comparison); negative
+    when a credit note is due.
+    """
+    frequency = BillingFrequency[row["frequency"]]
+    convention = DayCount[row["day_count"]]
+    currency = row["currency"]
+    term = Period(row["start"], row["end"])
+    subs = _subs(row)
+    result = []
+    for entry in row.get("bases", {}).values():
+        period = Period(*entry["period"])
+        state = row["states"][entry["steps"][-1][0]]
+        before = charge_period(
+            _subs(row, state["subs"]),
+            period,
+            Period(state["start"], state["end"]),
+            frequency,
+            convention,
+            currency,
+        )
+        fresh = charge_period(subs, period, term, frequency, convention, currency)
+        if fresh == before:
+            continue
+        correction = correct_period(before, fresh, period, frequency, convention, currency)
+        if correction.is_empty:
+            continue
+        net = slices_total(correction.charges, currency) - slices_total(
+            correction.credits, currency
+        )
+        result.append((period, net))
+    result.sort(key=lambda item: item[0].start)
+    return result
+
+
+def _state(row: Row) -> int:
+    """Index of the contract's current charge state in ``row["states"]`` (kept once each)."""
+    states: list[Row] = row.setdefault("states", [])
+    if row.get("changed", True) or not states:
+        states.append(
+            {"subs": copy.deepcopy(row["subs"]), "start": row["start"], "end": row["end"]}
+        )
+        row["changed"] = False
+    return len(states) - 1
+
+
+def record_basis(row: Row, period: Period) -> None:
+    """A run billed the period on the contract's current state (``PeriodBilled``).
+
+    The run records the event right after planning on the version it names as the basis, with
+    no change to the sub-contracts or term in between, so the current state is that basis.
+    """
+    bases = row.setdefault("bases", {})
+    bases[period_key(period)] = {"period": [period.start, period.end], "steps": [[_state(row), []]]}
+
+
+def record_correction(row: Row, period: Period, document_ids: list[str]) -> None:
+    """A run corrected the period to the contract's current state (``PeriodCorrected``)."""
+    entry = row.setdefault("bases", {}).get(period_key(period))
+    if entry is not None:
+        entry["steps"].append([_state(row), document_ids])
+
+
+def release_basis(row: Row, period: Period) -> None:
+    """The period's invoice was voided: it is due again in full (``PeriodReleased``)."""
+    row.setdefault("bases", {}).pop(period_key(period), None)
+
+
+def release_correction(row: Row, period: Period, document_ids: list[str]) -> None:
+    """A correction's documents were voided: the basis rolls back to before it."""
+    entry = row.setdefault("bases", {}).get(period_key(period))
+    if entry is None or not document_ids:
+        return
+    steps = entry["steps"]
+    for i in range(len(steps) - 1, 0, -1):
+        if document_ids[0] in steps[i][1]:
+            entry["steps"] = steps[:i]
+            return
 
 
 def is_billed(row: Row, period: Period) -> bool:
@@ -99,15 +223,9 @@ def new_contract_row(event: DomainEvent) -> Row:
         "timing": e.timing.name,
         "alignment": e.alignment.name,
         "status": "SIGNED",
-        "subs": {
-            s.sub_id: [
-                s.effective_from,
-                s.effective_to,
-                [[p.effective, p.annual_price.amount] for p in s.prices],
-            ]
-            for s in (getattr(e, "sub_contracts", None) or ())
-        },
+        "subs": {s.sub_id: _sub_row(s) for s in (getattr(e, "sub_contracts", None) or ())},
         "billed": [],
+        "bases": {},
     }
 
 
@@ -116,9 +234,9 @@ def apply_contract_event(row: Row, event: DomainEvent) -> None:
     e: Any = event
     name = type(event).__name__
     subs: dict[str, list[Any]] = row["subs"]
+    row["changed"] = True  # the next recorded basis takes a fresh copy of the state
     if name in ("SubContractAdded", "SubContractReassignedHere"):
-        s = e.sub_contract
-        subs[s.sub_id] = [s.effective_from, s.effective_to, _prices(s)]
+        subs[e.sub_contract.sub_id] = _sub_row(e.sub_contract)
     elif name == "SubContractRemoved":
         subs[e.sub_id][1] = e.effective_to
     elif name == "SubContractRepriced":

@@ -15,6 +15,11 @@ from q2c_core.projections._contracts import (
     apply_contract_event,
     due_unbilled,
     new_contract_row,
+    pending_corrections,
+    record_basis,
+    record_correction,
+    release_basis,
+    release_correction,
 )
 from q2c_core.projections._facts import (
     CONTRACT,
@@ -28,12 +33,14 @@ from q2c_core.projections._facts import (
 )
 from q2c_core.projections.base import Projection, age_bucket, handles
 
+_CORRECTED = ("ACTIVE", "SUSPENDED", "TERMINATED")  # the statuses a billing run corrects
+
 
 @attrs.frozen
 class UnbilledItem:
     """One thing that should be billed and is not yet."""
 
-    kind: str  # work, expense, allowance_overage, fixed_price, contract_period
+    kind: str  # work, expense, allowance_overage, fixed_price, contract_period, contract_correction
     customer_id: str
     request_id: str
     contract_id: str
@@ -220,6 +227,7 @@ class UnbilledRevenue(Projection):
         if row is None:
             return
         row["billed"].append([e.period.start, e.period.end, e.invoice_id.hex])
+        record_basis(row, e.period)
         self.put(key, row)
         marker = self.get(f"invc:{e.invoice_id.hex}") or {"contracts": []}
         if e.originator_id.hex not in marker["contracts"]:
@@ -239,6 +247,21 @@ class UnbilledRevenue(Projection):
             for b in row["billed"]
             if not (b[2] == inv and b[0] == e.period.start and b[1] == e.period.end)
         ]
+        release_basis(row, e.period)
+        self.put(key, row)
+
+    @handles("Contract.PeriodCorrected", "Contract.PeriodCorrectionReleased")
+    def _period_corrected(self, e: Any) -> None:
+        """A run corrected a billed period, or that correction's documents were voided."""
+        key = f"con:{e.originator_id.hex}"
+        row = self.get(key)
+        if row is None:
+            return
+        ids = [d.hex for d in e.document_ids]
+        if type(e).__name__ == "PeriodCorrected":
+            record_correction(row, e.period, ids)
+        else:
+            release_correction(row, e.period, ids)
         self.put(key, row)
 
     @handles("Invoice.Drafted")
@@ -370,6 +393,27 @@ class UnbilledRevenue(Projection):
                         amount=charge,
                         hours=Decimal(0),
                         age_bucket=age_bucket((as_of - due).days),
+                    )
+                )
+        for key, con in rows.items():
+            if not key.startswith("con:") or con["status"] not in _CORRECTED:
+                continue
+            for period, amount in pending_corrections(con):
+                # the next run credits or bills these days of a billed period (its history
+                # changed since, or a correction of it was voided); due now, like the run
+                result.append(
+                    UnbilledItem(
+                        kind="contract_correction",
+                        customer_id=con["customer"],
+                        request_id="",
+                        contract_id=key[4:],
+                        account_manager=con["manager"],
+                        item_id=str(period),
+                        description=f"contract {con['number']} correction of period {period}",
+                        since=as_of,
+                        amount=amount,
+                        hours=Decimal(0),
+                        age_bucket=age_bucket(0),
                     )
                 )
         result.sort(key=lambda i: (i.customer_id, i.since, i.request_id, i.item_id))
