@@ -66,7 +66,8 @@ class TrustedDecoder:
             elif isinstance(kind, type) and issubclass(kind, enum.Enum):
                 builders[name] = kind.__getitem__
             elif isinstance(kind, type) and attrs.has(kind):
-                builders[name] = _trusted_attrs(kind, transcoding.decode)
+                trusted = getattr(transcoding, "decode_trusted", None)
+                builders[name] = trusted or _trusted_attrs(kind, transcoding.decode)
             else:
                 builders[name] = transcoding.decode
         self.builders = builders
