@@ -194,6 +194,7 @@ def _codec(kind: Any) -> tuple[type[Any], tuple[Any, Any, Any]] | None:
 
 
 _NATIVE = (str, int, bool)
+_MISSING: Any = object()
 
 
 class _Field:
@@ -257,7 +258,6 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
     fields = [_Field(f) for f in attrs.fields(cls)]
     plain_names = [f.name for f in attrs.fields(cls)]
     compact = _compact().get(cls)
-    by_name = {f.name: f for f in fields}
     all_init = all(f.init for f in attrs.fields(cls))
     # trusting skips converters: only when every converted field is one read here exactly
     trustable = all(
@@ -304,23 +304,16 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
                 out[f.name] = value
         return out
 
-    def read(data: dict[str, Any], trusted: bool) -> dict[str, Any]:
-        """Field values by attribute name, omitted fields left out."""
-        values: dict[str, Any] = {}
-        for key, raw in data.items():
-            f = by_name[key]
-            mode = f.mode
-            if raw is None or mode == "native":
-                values[key] = raw
-            elif mode == "codec":
-                values[key] = f.codec[2 if trusted else 1](raw)
-            elif mode == "tuple":
-                values[key] = tuple(map(f.codec[2 if trusted else 1], raw) if f.codec else raw)
-            elif mode == "attrs" and type(raw) is f.kind:
-                values[key] = raw
-            else:
-                values[key] = converter.structure(raw, f.type)
-        return values
+    modes = {"native": 0, "codec": 1, "tuple": 2, "attrs": 3, "other": 4}
+    plan: list[tuple[str, int, Any, Any, Any, Any]] = [
+        (f.name, modes[f.mode], f.codec[2] if f.codec else None, f.default, f.kind, f.type)
+        for f in fields
+    ]
+
+    checked: dict[str, tuple[str, int, Any, Any, Any]] = {
+        f.name: (f.alias, modes[f.mode], f.codec[1] if f.codec else None, f.kind, f.type)
+        for f in fields
+    }
 
     class AttrsCompact(Transcoding):
         type = cls
@@ -343,23 +336,54 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
             return [{name: getattr(obj, name) for name in plain_names}]
 
         def decode(self, data: Any) -> Any:
-            if isinstance(data, str) and compact is not None:
+            if type(data) is str and compact is not None:
                 return compact[1](data)
-            if isinstance(data, list):
+            if type(data) is list:
                 return converter.structure(data[0], cls)
-            values = read(data, trusted=False)
-            return cls(**{by_name[k].alias: v for k, v in values.items()})
+            kwargs: dict[str, Any] = {}
+            for key, raw in data.items():
+                alias, mode, parse, kind, declared = checked[key]
+                if raw is None or mode == 0:
+                    kwargs[alias] = raw
+                elif mode == 1:
+                    kwargs[alias] = parse(raw)
+                elif mode == 2:
+                    kwargs[alias] = tuple(map(parse, raw)) if parse else tuple(raw)
+                elif mode == 3 and type(raw) is kind:
+                    kwargs[alias] = raw
+                else:
+                    kwargs[alias] = converter.structure(raw, declared)
+            return cls(**kwargs)
 
         def decode_trusted(self, data: Any) -> Any:
             """The same value, built without running converters and validators again."""
-            if isinstance(data, str) and compact is not None:
+            if type(data) is str and compact is not None:
                 return compact[2](data)
-            if not trustable or isinstance(data, list) or data.keys() - by_name.keys():
+            if not trustable or type(data) is not dict:
                 return self.decode(data)
-            values = read(data, trusted=True)
             obj = new(cls)
-            for f in fields:
-                setattr_(obj, f.name, values.get(f.name, f.default))
+            get = data.get
+            seen = 0
+            for name, mode, parse, default, kind, declared in plan:
+                raw = get(name, _MISSING)
+                if raw is _MISSING:
+                    if default is attrs.NOTHING:
+                        return self.decode(data)
+                    setattr_(obj, name, default)
+                    continue
+                seen += 1
+                if raw is None or mode == 0:
+                    setattr_(obj, name, raw)
+                elif mode == 1:
+                    setattr_(obj, name, parse(raw))
+                elif mode == 2:
+                    setattr_(obj, name, tuple(map(parse, raw)) if parse else tuple(raw))
+                elif mode == 3 and type(raw) is kind:
+                    setattr_(obj, name, raw)
+                else:
+                    setattr_(obj, name, converter.structure(raw, declared))
+            if seen != len(data):  # a field this class does not have: let decode refuse it
+                return self.decode(data)
             return obj
 
     return AttrsCompact()
