@@ -197,6 +197,15 @@ _NATIVE = (str, int, bool)
 _MISSING: Any = object()
 
 
+def _items(raw: Any, kind: Any, declared: Any) -> tuple[Any, ...]:
+    """A stored list of plain or already decoded items as the declared tuple."""
+    items = tuple(raw)
+    for item in items:
+        if type(item) is not kind:
+            return converter.structure(raw, declared)
+    return items
+
+
 class _Field:
     """How one attrs field is written and read in the compact form."""
 
@@ -235,7 +244,10 @@ class _Field:
                     found = _codec(targs[0])
                     if found is not None:
                         self.mode, (self.kind, self.codec) = "tuple", found
-                    elif targs[0] in _NATIVE:
+                    elif targs[0] in _NATIVE or (
+                        isinstance(targs[0], type) and attrs.has(targs[0])
+                    ):
+                        # items stored as they are (attrs items wrapped, read back by the hook)
                         self.mode, self.kind, self.codec = "tuple", targs[0], None
 
     def is_default(self, value: Any) -> bool:
@@ -348,7 +360,7 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
                 elif mode == 1:
                     kwargs[alias] = parse(raw)
                 elif mode == 2:
-                    kwargs[alias] = tuple(map(parse, raw)) if parse else tuple(raw)
+                    kwargs[alias] = tuple(map(parse, raw)) if parse else _items(raw, kind, declared)
                 elif mode == 3 and type(raw) is kind:
                     kwargs[alias] = raw
                 else:
@@ -377,7 +389,9 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
                 elif mode == 1:
                     setattr_(obj, name, parse(raw))
                 elif mode == 2:
-                    setattr_(obj, name, tuple(map(parse, raw)) if parse else tuple(raw))
+                    setattr_(
+                        obj, name, tuple(map(parse, raw)) if parse else _items(raw, kind, declared)
+                    )
                 elif mode == 3 and type(raw) is kind:
                     setattr_(obj, name, raw)
                 else:
