@@ -112,7 +112,9 @@ def _period_str(obj: Any) -> str:
 
 
 def _tax_rate_str(obj: Any) -> str:
-    if type(obj.rate) is not Decimal or not isinstance(obj.category, enum.Enum):
+    from q2c_core.domain.tax import TaxCategory
+
+    if type(obj.rate) is not Decimal or type(obj.category) is not TaxCategory:
         raise TypeError("not a plain TaxRate")
     return f"{obj.category.name} {obj.rate}"
 
