@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import enum
 import importlib
+import json
+import operator
 import pkgutil
+import types
+import typing
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -85,21 +89,320 @@ def enum_transcoding(cls: type[enum.Enum]) -> Transcoding:
     return EnumByName()
 
 
-def attrs_transcoding(cls: type[Any]) -> Transcoding:
-    """A transcoding that stores an attrs value as a dict of its fields (recursively)."""
+# ---------------------------------------------------------------------------------------------
+# Compact forms. A value whose type a field declares is stored inline as a short string (a
+# Decimal as "12.50", a UUID as hex, a date as ISO, an enum member by name, Money as
+# "12.50 EUR", a Period as "2025-01-01/2025-02-01", a TaxRate as "STANDARD 21"), with no
+# {"_type_", "_data_"} wrapper: the declared type says how to read it back. Fields left at their
+# default (None, "", (), an enum default) are not written. Anything that does not match its
+# declared type exactly is stored in the plain form (every field, values wrapped), inside a
+# one-element list, and read back through cattrs as before.
 
-    class AttrsAsDict(Transcoding):
+
+def _money_str(obj: Any) -> str:
+    if type(obj.amount) is not Decimal or type(obj.currency) is not str or " " in obj.currency:
+        raise TypeError("not a plain Money")
+    return f"{obj.amount} {obj.currency}"
+
+
+def _period_str(obj: Any) -> str:
+    if type(obj.start) is not date or type(obj.end) is not date:
+        raise TypeError("not a plain Period")
+    return f"{obj.start.isoformat()}/{obj.end.isoformat()}"
+
+
+def _tax_rate_str(obj: Any) -> str:
+    from q2c_core.domain.tax import TaxCategory
+
+    if type(obj.rate) is not Decimal or type(obj.category) is not TaxCategory:
+        raise TypeError("not a plain TaxRate")
+    return f"{obj.category.name} {obj.rate}"
+
+
+def _compact_types() -> dict[type[Any], tuple[Any, Any, Any]]:
+    """type -> (encode to str, decode from str validating, decode from str trusting)."""
+    from q2c_core.domain.money import Money
+    from q2c_core.domain.tax import TaxCategory, TaxRate
+    from q2c_core.domain.values import Period
+
+    new = object.__new__
+    setattr_ = object.__setattr__
+
+    def money(s: str) -> Money:
+        amount, currency = s.split(" ")
+        return Money(Decimal(amount), currency)
+
+    def money_trusted(s: str) -> Money:
+        amount, currency = s.split(" ")
+        m = new(Money)
+        setattr_(m, "amount", Decimal(amount))
+        setattr_(m, "currency", currency)
+        return m
+
+    def period(s: str) -> Period:
+        start, end = s.split("/")
+        return Period(date.fromisoformat(start), date.fromisoformat(end))
+
+    def period_trusted(s: str) -> Period:
+        start, end = s.split("/")
+        p = new(Period)
+        setattr_(p, "start", date.fromisoformat(start))
+        setattr_(p, "end", date.fromisoformat(end))
+        return p
+
+    def tax_rate(s: str) -> TaxRate:
+        category, rate = s.split(" ")
+        return TaxRate(TaxCategory[category], Decimal(rate))
+
+    def tax_rate_trusted(s: str) -> TaxRate:
+        category, rate = s.split(" ")
+        t = new(TaxRate)
+        setattr_(t, "category", TaxCategory[category])
+        setattr_(t, "rate", Decimal(rate))
+        return t
+
+    return {
+        Decimal: (str, Decimal, Decimal),
+        UUID: (lambda u: u.hex, UUID, UUID),
+        date: (date.isoformat, date.fromisoformat, date.fromisoformat),
+        datetime: (datetime.isoformat, datetime.fromisoformat, datetime.fromisoformat),
+        Money: (_money_str, money, money_trusted),
+        Period: (_period_str, period, period_trusted),
+        TaxRate: (_tax_rate_str, tax_rate, tax_rate_trusted),
+    }
+
+
+_COMPACT: dict[type[Any], tuple[Any, Any, Any]] = {}
+
+
+def _compact() -> dict[type[Any], tuple[Any, Any, Any]]:
+    if not _COMPACT:
+        _COMPACT.update(_compact_types())
+    return _COMPACT
+
+
+def _enum_codec(cls: type[enum.Enum]) -> tuple[Any, Any, Any]:
+    return (lambda e: e.name), cls.__getitem__, cls.__getitem__
+
+
+def _codec(kind: Any) -> tuple[type[Any], tuple[Any, Any, Any]] | None:
+    """The inline string codec of a declared type, if it has one."""
+    if not isinstance(kind, type):
+        return None
+    if issubclass(kind, enum.Enum):
+        return kind, _enum_codec(kind)
+    found = _compact().get(kind)
+    return (kind, found) if found is not None else None
+
+
+_NATIVE = (str, int, bool)
+_MISSING: Any = object()
+
+
+def _items(raw: Any, kind: Any, declared: Any) -> tuple[Any, ...]:
+    """A stored list of plain or already decoded items as the declared tuple."""
+    items = tuple(raw)
+    for item in items:
+        if type(item) is not kind:
+            return converter.structure(raw, declared)
+    return items
+
+
+class _Field:
+    """How one attrs field is written and read in the compact form."""
+
+    __slots__ = ("alias", "codec", "default", "kind", "mode", "name", "omit_default", "type")
+
+    def __init__(self, f: Any) -> None:
+        self.name: str = f.name
+        self.alias: str = f.alias
+        self.type: Any = f.type
+        self.default: Any = f.default
+        self.omit_default = f.default is not attrs.NOTHING and not isinstance(
+            f.default,
+            attrs.Factory,  # type: ignore[arg-type]
+        )
+        args = typing.get_args(f.type)
+        origin = typing.get_origin(f.type)
+        optional = origin in (typing.Union, types.UnionType) and type(None) in args
+        inner = [a for a in args if a is not type(None)] if optional else [f.type]
+        self.kind: Any = None
+        self.codec: Any = None
+        # mode: "codec" (inline str), "tuple" (tuple of inline str), "native" (str/int/bool),
+        # "attrs" (a nested attrs value, wrapped), "other" (left to cattrs)
+        self.mode = "other"
+        if len(inner) == 1:
+            one = inner[0]
+            found = _codec(one)
+            if found is not None:
+                self.mode, (self.kind, self.codec) = "codec", found
+            elif one in _NATIVE:
+                self.mode, self.kind = "native", one
+            elif isinstance(one, type) and attrs.has(one):
+                self.mode, self.kind = "attrs", one
+            elif typing.get_origin(one) is tuple and not optional:
+                targs = typing.get_args(one)
+                if len(targs) == 2 and targs[1] is Ellipsis:
+                    found = _codec(targs[0])
+                    if found is not None:
+                        self.mode, (self.kind, self.codec) = "tuple", found
+                    elif targs[0] in _NATIVE or (
+                        isinstance(targs[0], type) and attrs.has(targs[0])
+                    ):
+                        # items stored as they are (attrs items wrapped, read back by the hook)
+                        self.mode, self.kind, self.codec = "tuple", targs[0], None
+
+    def is_default(self, value: Any) -> bool:
+        if not self.omit_default:
+            return False
+        default = self.default
+        if value is default:
+            return True
+        kind = type(value)
+        if kind is not type(default):
+            return False
+        if kind in _NATIVE:
+            return bool(value == default)
+        return kind is tuple and value == () and default == ()
+
+
+def attrs_transcoding(cls: type[Any]) -> Transcoding:
+    """A transcoding that stores an attrs value compactly (see above), or as a dict of fields."""
+    attrs.resolve_types(cls)
+    fields = [_Field(f) for f in attrs.fields(cls)]
+    plain_names = [f.name for f in attrs.fields(cls)]
+    compact = _compact().get(cls)
+    all_init = all(f.init for f in attrs.fields(cls))
+    # trusting skips converters: only when every converted field is one read here exactly
+    trustable = all(
+        f.converter is None or g.mode in ("codec", "tuple", "native")
+        for f, g in zip(attrs.fields(cls), fields, strict=True)
+    )
+    new = object.__new__
+    setattr_ = object.__setattr__
+
+    def encode_fields(obj: Any) -> Any:
+        out: dict[str, Any] = {}
+        for f in fields:
+            value = getattr(obj, f.name)
+            if value is None:
+                if f.omit_default and f.default is None:
+                    continue
+                out[f.name] = None
+                continue
+            mode = f.mode
+            if mode == "codec":
+                if type(value) is not f.kind:
+                    return None
+                out[f.name] = f.codec[0](value)
+                continue
+            if f.is_default(value):
+                continue
+            if mode == "native":
+                if type(value) is not f.kind:
+                    return None
+                out[f.name] = value
+            elif mode == "tuple":
+                if type(value) is not tuple:
+                    return None
+                kind = f.kind
+                for item in value:
+                    if type(item) is not kind:
+                        return None
+                out[f.name] = [f.codec[0](x) for x in value] if f.codec else list(value)
+            elif mode == "attrs":
+                if type(value) is not f.kind:
+                    return None
+                out[f.name] = value
+            else:
+                out[f.name] = value
+        return out
+
+    modes = {"native": 0, "codec": 1, "tuple": 2, "attrs": 3, "other": 4}
+    plan: list[tuple[str, int, Any, Any, Any, Any]] = [
+        (f.name, modes[f.mode], f.codec[2] if f.codec else None, f.default, f.kind, f.type)
+        for f in fields
+    ]
+
+    checked: dict[str, tuple[str, int, Any, Any, Any]] = {
+        f.name: (f.alias, modes[f.mode], f.codec[1] if f.codec else None, f.kind, f.type)
+        for f in fields
+    }
+
+    class AttrsCompact(Transcoding):
         type = cls
         name = f"q2c.{cls.__name__}"
 
-        def encode(self, obj: Any) -> dict[str, Any]:
-            # shallow: nested registered values encode themselves via their own transcoding
-            return {f.name: getattr(obj, f.name) for f in attrs.fields(cls)}
+        def encode(self, obj: Any) -> Any:
+            if compact is not None and type(obj) is cls:
+                try:
+                    return compact[0](obj)
+                except TypeError:
+                    pass
+            elif all_init:
+                try:
+                    found = encode_fields(obj)
+                except TypeError:
+                    found = None
+                if found is not None:
+                    return found
+            # the plain form: every field, each value wrapped by the transcoder
+            return [{name: getattr(obj, name) for name in plain_names}]
 
-        def decode(self, data: dict[str, Any]) -> Any:
-            return converter.structure(data, cls)
+        def decode(self, data: Any) -> Any:
+            if type(data) is str and compact is not None:
+                return compact[1](data)
+            if type(data) is list:
+                return converter.structure(data[0], cls)
+            kwargs: dict[str, Any] = {}
+            for key, raw in data.items():
+                alias, mode, parse, kind, declared = checked[key]
+                if raw is None or mode == 0:
+                    kwargs[alias] = raw
+                elif mode == 1:
+                    kwargs[alias] = parse(raw)
+                elif mode == 2:
+                    kwargs[alias] = tuple(map(parse, raw)) if parse else _items(raw, kind, declared)
+                elif mode == 3 and type(raw) is kind:
+                    kwargs[alias] = raw
+                else:
+                    kwargs[alias] = converter.structure(raw, declared)
+            return cls(**kwargs)
 
-    return AttrsAsDict()
+        def decode_trusted(self, data: Any) -> Any:
+            """The same value, built without running converters and validators again."""
+            if type(data) is str and compact is not None:
+                return compact[2](data)
+            if not trustable or type(data) is not dict:
+                return self.decode(data)
+            obj = new(cls)
+            get = data.get
+            seen = 0
+            for name, mode, parse, default, kind, declared in plan:
+                raw = get(name, _MISSING)
+                if raw is _MISSING:
+                    if default is attrs.NOTHING:
+                        return self.decode(data)
+                    setattr_(obj, name, default)
+                    continue
+                seen += 1
+                if raw is None or mode == 0:
+                    setattr_(obj, name, raw)
+                elif mode == 1:
+                    setattr_(obj, name, parse(raw))
+                elif mode == 2:
+                    setattr_(
+                        obj, name, tuple(map(parse, raw)) if parse else _items(raw, kind, declared)
+                    )
+                elif mode == 3 and type(raw) is kind:
+                    setattr_(obj, name, raw)
+                else:
+                    setattr_(obj, name, converter.structure(raw, declared))
+            if seen != len(data):  # a field this class does not have: let decode refuse it
+                return self.decode(data)
+            return obj
+
+    return AttrsCompact()
 
 
 def _domain_modules() -> list[Any]:
@@ -122,6 +425,63 @@ def transcodings() -> list[Transcoding]:
             elif attrs.has(obj):
                 found[obj.__qualname__] = attrs_transcoding(obj)
     return [DateAsISO(), *found.values()]
+
+
+_FAST_DECODERS: dict[str, Any] = {
+    "uuid_hex": UUID,
+    "decimal_str": Decimal,
+    "datetime_iso": datetime.fromisoformat,
+    "date_iso": date.fromisoformat,
+}
+_FAST_ENCODERS: dict[str, Any] = {
+    "uuid_hex": operator.attrgetter("hex"),
+    "decimal_str": str,
+    "datetime_iso": datetime.isoformat,
+    "date_iso": date.isoformat,
+}
+
+
+class Q2CJSONTranscoder(JSONTranscoder):
+    """eventsourcing's JSON transcoder, same stored form, with shorter paths per value.
+
+    Each registered transcoding is looked up once per value (by exact type when writing, by name
+    when reading) and the standard ones (UUID, Decimal, datetime, date) call their parsers and
+    formatters directly.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._by_type: dict[type, tuple[str, Any]] = {}
+        self._by_name: dict[str, Any] = {}
+        self.encoder = json.JSONEncoder(
+            default=self._encode_fast, separators=(",", ":"), ensure_ascii=False
+        )
+        self.decoder = json.JSONDecoder(object_hook=self._decode_fast)
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        name = transcoding.name
+        self._by_type[transcoding.type] = (
+            name,
+            _FAST_ENCODERS.get(name, transcoding.encode),
+        )
+        self._by_name[name] = _FAST_DECODERS.get(name, transcoding.decode)
+
+    def _encode_fast(self, o: Any) -> dict[str, Any]:
+        try:
+            name, encode = self._by_type[type(o)]
+        except KeyError:
+            return self._encode_obj(o)  # raises eventsourcing's own error
+        return {"_type_": name, "_data_": encode(o)}
+
+    def _decode_fast(self, d: dict[str, Any]) -> Any:
+        if len(d) == 2 and "_type_" in d and "_data_" in d:
+            try:
+                decode = self._by_name[d["_type_"]]
+            except (KeyError, TypeError):
+                return self._decode_obj(d)  # raises eventsourcing's own error
+            return decode(d["_data_"])
+        return d
 
 
 def register_transcodings(transcoder: JSONTranscoder) -> None:

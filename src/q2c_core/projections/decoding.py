@@ -3,8 +3,10 @@
 The application's mapper rebuilds every value through cattrs and the attrs validators, which is
 right when a command is about to act on it and slow for a replay of a million events that were
 all validated when they were recorded. ``TrustedDecoder`` reads the same stored state with the
-same transcoding names, and builds attrs values without re-validating them (list fields that a
-converter turns into tuples are still converted). Anything it does not recognise exactly (an
+same transcoding names, and builds attrs values without re-validating them: q2c's own attrs
+transcodings read their compact form with ``decode_trusted`` (see ``q2c_core.domain.transcoding``),
+any other attrs transcoding is read field by field (list fields that a converter turns into tuples
+are still converted). Anything it does not recognise exactly (an
 unknown transcoding, an attrs value whose stored fields differ from the class's, an event class
 with upcasting) goes through the application's own transcoding, so the result is the same event.
 """
@@ -66,7 +68,8 @@ class TrustedDecoder:
             elif isinstance(kind, type) and issubclass(kind, enum.Enum):
                 builders[name] = kind.__getitem__
             elif isinstance(kind, type) and attrs.has(kind):
-                builders[name] = _trusted_attrs(kind, transcoding.decode)
+                trusted = getattr(transcoding, "decode_trusted", None)
+                builders[name] = trusted or _trusted_attrs(kind, transcoding.decode)
             else:
                 builders[name] = transcoding.decode
         self.builders = builders
