@@ -160,14 +160,11 @@ class ImportCommands(BaseApp):
                     recorded += 1
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
-            if found:
-                raise ImportRejected(source.file_name, found)
-            batch = ImportBatch(
-                file_sha256=source.file_sha256,
-                kind=source.kind,
-                file_name=source.file_name,
-                imported_on=imported_on,
-                actor=actor,
+            batch = _close_batch(
+                source,
+                found,
+                imported_on,
+                actor,
                 rows=len(rows),
                 recorded=recorded,
                 skipped=skipped,
@@ -339,14 +336,11 @@ class ImportCommands(BaseApp):
                     recorded += 1
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
-            if found:
-                raise ImportRejected(source.file_name, found)
-            batch = ImportBatch(
-                file_sha256=source.file_sha256,
-                kind=source.kind,
-                file_name=source.file_name,
-                imported_on=imported_on,
-                actor=actor,
+            batch = _close_batch(
+                source,
+                found,
+                imported_on,
+                actor,
                 rows=len(rows),
                 recorded=recorded,
                 skipped=skipped,
@@ -546,14 +540,11 @@ class ImportCommands(BaseApp):
                     changed[bank_credit.id] = bank_credit
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
-            if found:
-                raise ImportRejected(source.file_name, found)
-            batch = ImportBatch(
-                file_sha256=source.file_sha256,
-                kind=source.kind,
-                file_name=source.file_name,
-                imported_on=imported_on,
-                actor=actor,
+            batch = _close_batch(
+                source,
+                found,
+                imported_on,
+                actor,
                 rows=len(rows) + ignored,
                 recorded=recorded,
                 skipped=skipped,
@@ -684,3 +675,32 @@ class ImportCommands(BaseApp):
         self._update(
             BankCredit, credit_id, lambda c: c.return_to_sender(returned_on, reason, actor)
         )
+
+
+def _close_batch(
+    source: ImportSource,
+    found: list[RowProblem],
+    imported_on: date,
+    actor: str,
+    *,
+    rows: int,
+    recorded: int,
+    skipped: int,
+    suspended: int = 0,
+    ignored: int = 0,
+) -> ImportBatch:
+    """All or nothing: any row problem rejects the file; otherwise the batch that records it."""
+    if found:
+        raise ImportRejected(source.file_name, found)
+    return ImportBatch(
+        file_sha256=source.file_sha256,
+        kind=source.kind,
+        file_name=source.file_name,
+        imported_on=imported_on,
+        actor=actor,
+        rows=rows,
+        recorded=recorded,
+        skipped=skipped,
+        suspended=suspended,
+        ignored=ignored,
+    )
