@@ -11,8 +11,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource
+
+if TYPE_CHECKING:
+    from q2c_core.application import QuoteToCash
 
 
 class CellError(InvalidValue):
@@ -28,6 +33,39 @@ def read_bytes(path: str | Path) -> tuple[bytes, str]:
     """A file's bytes and its name."""
     p = Path(path)
     return p.read_bytes(), p.name
+
+
+class FileImporter:
+    """What every importer shares: read a file, and skip it when its content was imported before.
+
+    A subclass says what the file holds (``kind``) and how to record it (``_record``), which
+    reads every row and hands them to the application's all-or-nothing import command.
+    """
+
+    kind: ImportKind
+    app: QuoteToCash
+    today: date | None
+
+    def import_file(self, path: str | Path, *, actor: str) -> ImportReport:
+        """Import one file; raises ImportRejected (nothing recorded) on any bad row."""
+        data, name = read_bytes(path)
+        return self.import_bytes(data, name, actor=actor)
+
+    def import_bytes(self, data: bytes, file_name: str, *, actor: str) -> ImportReport:
+        """Import a file given as bytes; the same content a second time records nothing."""
+        source = ImportSource(file_digest(data), file_name, self.kind)
+        batch = self.app.import_batch(source.file_sha256)
+        if batch is not None:
+            return batch.report(already_imported=True)
+        return self._record(source, data, actor)
+
+    @property
+    def imported_on(self) -> date:
+        """The business date imports are recorded on (today unless the importer was given one)."""
+        return self.today or date.today()
+
+    def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
+        raise NotImplementedError
 
 
 def decode_text(data: bytes) -> str:

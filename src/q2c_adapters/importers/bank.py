@@ -21,7 +21,6 @@ import hashlib
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -29,11 +28,10 @@ from lxml import etree
 
 from q2c_adapters.importers._files import (
     CellError,
+    FileImporter,
     decode_text,
-    file_digest,
     parse_date,
     parse_decimal,
-    read_bytes,
     read_csv,
 )
 from q2c_core.domain.bank_credit import StatementCredit
@@ -285,7 +283,7 @@ def read_bank_csv(text: str) -> tuple[list[BankCreditRow], list[RowProblem], int
     return rows, problems, ignored
 
 
-class BankStatementImporter:
+class BankStatementImporter(FileImporter):
     """Imports camt.053 or CSV bank statements into a QuoteToCash application.
 
     ``accounts`` maps debtor IBANs to customer ids, for payers whose name is not the customer's.
@@ -304,17 +302,8 @@ class BankStatementImporter:
         self.accounts = dict(accounts or {})
         self.today = today
 
-    def import_file(self, path: str | Path, *, actor: str) -> ImportReport:
-        """Import one statement (XML by content, else CSV); raises ImportRejected on bad rows."""
-        data, name = read_bytes(path)
-        return self.import_bytes(data, name, actor=actor)
-
-    def import_bytes(self, data: bytes, file_name: str, *, actor: str) -> ImportReport:
-        """Import a statement given as bytes."""
-        source = ImportSource(file_digest(data), file_name, self.kind)
-        batch = self.app.import_batch(source.file_sha256)
-        if batch is not None:
-            return batch.report(already_imported=True)
+    def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
+        """A statement is camt.053 XML by its content, CSV otherwise."""
         if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             rows, problems, ignored = read_camt053(data)
         else:
@@ -322,7 +311,7 @@ class BankStatementImporter:
         return self.app.import_bank_credits(
             source,
             rows,
-            imported_on=self.today or date.today(),
+            imported_on=self.imported_on,
             actor=actor,
             accounts=self.accounts,
             ignored=ignored,

@@ -21,17 +21,15 @@ One row per sub-contract, the master contract's columns repeated on each (a row 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from q2c_adapters.importers._files import (
     CellError,
+    FileImporter,
     decode_text,
-    file_digest,
     parse_bool,
     parse_date,
     parse_decimal,
-    read_bytes,
     read_csv,
 )
 from q2c_core.domain.contract import (
@@ -193,7 +191,7 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
     return rows, problems
 
 
-class ContractImporter:
+class ContractImporter(FileImporter):
     """Imports CRM contract exports into a QuoteToCash application (``Importer`` port)."""
 
     kind = ImportKind.CONTRACTS
@@ -202,18 +200,8 @@ class ContractImporter:
         self.app = app
         self.today = today
 
-    def import_file(self, path: str | Path, *, actor: str) -> ImportReport:
-        """Import one export file; raises ImportRejected (nothing recorded) on any bad row."""
-        data, name = read_bytes(path)
-        return self.import_bytes(data, name, actor=actor)
-
-    def import_bytes(self, data: bytes, file_name: str, *, actor: str) -> ImportReport:
-        """Import an export given as bytes."""
-        source = ImportSource(file_digest(data), file_name, self.kind)
-        batch = self.app.import_batch(source.file_sha256)
-        if batch is not None:
-            return batch.report(already_imported=True)
+    def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
         rows, problems = read_contracts_csv(decode_text(data))
         return self.app.import_contracts(
-            source, rows, imported_on=self.today or date.today(), actor=actor, problems=problems
+            source, rows, imported_on=self.imported_on, actor=actor, problems=problems
         )

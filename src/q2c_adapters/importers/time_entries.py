@@ -17,17 +17,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from q2c_adapters.importers._files import (
+    FileImporter,
     decode_text,
-    file_digest,
     parse_bool,
     parse_date,
     parse_decimal,
-    read_bytes,
     read_csv,
 )
 from q2c_core.domain.errors import Q2CError
@@ -100,7 +98,7 @@ def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProble
     return rows, problems
 
 
-class TimeEntryImporter:
+class TimeEntryImporter(FileImporter):
     """Imports PSA time-entry exports into a QuoteToCash application (``Importer`` port)."""
 
     kind = ImportKind.TIME_ENTRIES
@@ -116,22 +114,12 @@ class TimeEntryImporter:
         self.tickets = dict(tickets or {})
         self.today = today
 
-    def import_file(self, path: str | Path, *, actor: str) -> ImportReport:
-        """Import one export file; raises ImportRejected (nothing recorded) on any bad row."""
-        data, name = read_bytes(path)
-        return self.import_bytes(data, name, actor=actor)
-
-    def import_bytes(self, data: bytes, file_name: str, *, actor: str) -> ImportReport:
-        """Import an export given as bytes."""
-        source = ImportSource(file_digest(data), file_name, self.kind)
-        batch = self.app.import_batch(source.file_sha256)
-        if batch is not None:
-            return batch.report(already_imported=True)
+    def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
         rows, problems = read_time_entries_csv(decode_text(data))
         return self.app.import_time_entries(
             source,
             rows,
-            imported_on=self.today or date.today(),
+            imported_on=self.imported_on,
             actor=actor,
             tickets=self.tickets,
             problems=problems,
