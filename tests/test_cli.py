@@ -322,3 +322,24 @@ def test_commission_plan_option_and_a_store_built_with_another_plan(world, tmp_p
         cli, ["report", "commissions", "--url", url, "--commission-plan", str(bad)]
     )
     assert refused.exit_code != 0
+
+
+def test_a_mistyped_database_path_is_an_error_not_an_empty_report(tmp_path: Path) -> None:
+    """Reading commands never create an empty database: the auditor learns the path is wrong."""
+    from typer.testing import CliRunner
+
+    from q2c_adapters.cli import _register_extensions
+    from q2c_adapters.cli import app as cli_app
+
+    _register_extensions()  # what main() does: adds the invoice and export commands once
+    missing = tmp_path / "nope.db"
+    runner = CliRunner()
+    for args in (
+        ["report", "customers", "--url", f"sqlite:///{missing}"],
+        ["history", "00000000-0000-0000-0000-000000000000", "--url", f"sqlite:///{missing}"],
+        ["export", "beancount", "--url", f"sqlite:///{missing}"],
+    ):
+        result = runner.invoke(cli_app, args)
+        assert result.exit_code == 2, args
+        assert "no q2c database" in result.output
+    assert not missing.exists()

@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from q2c_adapters.cli_support import open_app
 from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import RuleViolated
@@ -128,7 +129,7 @@ def _catch_up(application: QuoteToCash, projections: Sequence[Projection], **kwa
 
 
 def _open(url: str) -> QuoteToCash:
-    return QuoteToCash.open(url)
+    return open_app(url)
 
 
 def _live_store(url: str, store: str | None) -> ProjectionStore:

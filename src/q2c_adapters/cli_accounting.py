@@ -12,8 +12,8 @@ import typer
 
 from q2c_adapters.accounting.beancount_ledger import export_ledger
 from q2c_adapters.accounting.exports import FORMATS, export
+from q2c_adapters.cli_support import open_app
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.errors import Q2CError
 
 UrlOption = Annotated[
     str, typer.Option("--url", help="Storage URL: sqlite:///billing.db, postgresql://...")
@@ -33,11 +33,7 @@ def _emit(text: str, out: Path | None) -> None:
 
 
 def _open(url: str) -> QuoteToCash:
-    try:
-        return QuoteToCash.open(url)
-    except Q2CError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+    return open_app(url)
 
 
 def export_beancount(

@@ -16,6 +16,7 @@ from uuid import UUID
 
 import typer
 
+from q2c_adapters.cli_support import open_app
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.html import render_html
 from q2c_adapters.documents.pdf import render_pdf
@@ -95,7 +96,7 @@ def render_command(
     ] = None,
 ) -> None:
     """Render an invoice or credit note as PDF, HTML or UBL XML."""
-    app = QuoteToCash.open(url)
+    app = open_app(url)
     try:
         invoice_id = find_invoice(app, invoice)
         brand = Branding.load(branding) if branding else Branding()
