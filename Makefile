@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.q2c-installed
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[postgres,adapters,dev]"
+	$(BIN)/python -m pip install -q -e ".[fast,postgres,adapters,dev]"
 	@touch $(STAMP)
 
 demo: $(STAMP)

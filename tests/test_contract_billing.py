@@ -208,19 +208,20 @@ def test_bad_batch_size_is_refused_and_records_nothing(app: QuoteToCash) -> None
 def test_a_crash_part_way_then_a_rerun_bills_everything_exactly_once(app: QuoteToCash) -> None:
     cust = customer(app)
     ids = [contract(app, cust, number=f"MC-{i}") for i in range(10)]
-    real_save = app.save
+    recorder: Any = app.recorder
+    real_insert = recorder.insert_events
     calls = [0]
 
-    def failing_save(*aggregates: Any, **kw: Any) -> Any:
+    def failing_insert(*args: Any, **kw: Any) -> Any:  # the store fails on the third batch
         calls[0] += 1
         if calls[0] > 2:
             raise RuntimeError("disk full")
-        return real_save(*aggregates, **kw)
+        return real_insert(*args, **kw)
 
-    app.save = failing_save  # type: ignore[method-assign]
+    recorder.insert_events = failing_insert
     with pytest.raises(RuntimeError):
         app.run_billing(date(2024, 2, 1), actor="run", batch_size=3)
-    app.save = real_save  # type: ignore[method-assign]
+    recorder.insert_events = real_insert
     half = [c for c in ids if app.contract(c).billed]
     assert len(half) == 6  # two batches of three were saved, with their invoices
     app.run_billing(date(2024, 2, 1), actor="run", batch_size=3)
@@ -664,10 +665,11 @@ def test_the_run_gives_the_garbage_collector_back_even_when_it_fails(app: QuoteT
     app.run_billing(date(2024, 1, 1), actor="run")
     assert gc.isenabled()
 
-    def broken(*aggregates: Any, **kw: Any) -> Any:
+    def broken(*args: Any, **kw: Any) -> Any:
         raise RuntimeError("disk full")
 
-    app.save = broken  # type: ignore[method-assign]
+    recorder: Any = app.recorder
+    recorder.insert_events = broken
     with pytest.raises(RuntimeError):
         app.run_billing(date(2024, 2, 1), actor="run")
     assert gc.isenabled()

@@ -89,19 +89,20 @@ def test_preview_equals_posted_and_a_reopened_app_bills_nothing_twice(
 def test_crash_part_way_then_rerun(app_factory: Callable[[], QuoteToCash]) -> None:
     app = app_factory()
     cust, ids = setup(app, 5)
-    real_save = app.save
+    recorder: Any = app.recorder
+    real_insert = recorder.insert_events
     calls = [0]
 
-    def failing_save(*aggregates: Any, **kw: Any) -> Any:
+    def failing_insert(*args: Any, **kw: Any) -> Any:  # the power goes on the second batch
         calls[0] += 1
         if calls[0] > 1:
             raise RuntimeError("power cut")
-        return real_save(*aggregates, **kw)
+        return real_insert(*args, **kw)
 
-    app.save = failing_save  # type: ignore[method-assign]
+    recorder.insert_events = failing_insert
     with pytest.raises(RuntimeError):
         app.run_billing(date(2024, 2, 1), actor="run", batch_size=2)
-    app.save = real_save  # type: ignore[method-assign]
+    recorder.insert_events = real_insert
     assert sum(1 for c in ids if app.contract(c).billed) == 2
     app.run_billing(date(2024, 2, 1), actor="run", batch_size=2)
     days = net_days(app, cust)
@@ -118,8 +119,8 @@ def test_a_contract_changed_during_the_run_is_billed_on_its_fresh_state(
     cust, ids = setup(app, 3)
     real_load = app._load_contracts
 
-    def load_then_someone_adds(page_size: int = 5000) -> dict[UUID, Contract]:
-        loaded = real_load(page_size)
+    def load_then_someone_adds(page_size: int = 5000, **kw: Any) -> dict[UUID, Contract]:
+        loaded = real_load(page_size, **kw)
         app.add_sub_contract(ids[1], sub("LATE", date(2024, 1, 20), 3100), actor="bob")
         return loaded
 

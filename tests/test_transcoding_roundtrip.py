@@ -285,3 +285,45 @@ def test_snapshots_round_trip_for_contract_allowance_and_customer(
     finally:
         if backend == "postgres":
             drop_pg_schema(schema)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=values, extra=st.dictionaries(names, st.none() | st.booleans() | st.integers()))
+def test_the_fast_writer_writes_the_bytes_of_the_general_encoder(
+    value: Any, extra: dict[str, Any]
+) -> None:
+    """q2c's JSON-ready writing path, with orjson and with the standard library alone, gives
+    exactly the bytes eventsourcing's own encoder gives with the same transcodings, and the
+    reader gets the value back."""
+    from q2c_core.domain import transcoding
+
+    transcoder: Any = QuoteToCash.open("memory:").mapper.transcoder
+    state = {"value": value, "values": [value, value], "extra": extra}
+    general = transcoder.encoder.encode(state).encode("utf8")
+    assert transcoder.encode(state) == general
+    kept = transcoding._orjson
+    transcoding._orjson = None
+    try:
+        assert transcoder.encode(state) == general
+    finally:
+        transcoding._orjson = kept
+    back = transcoder.decode(general)["value"]
+    assert back == value and type(back) is type(value)
+
+
+def test_values_off_the_fast_path_are_written_by_the_general_encoder() -> None:
+    """A float, a key that is not a string, or a str subclass fall back to the general
+    encoder and come back as it writes them; an unregistered type is refused as before."""
+    import enum
+
+    from eventsourcing.persistence import TranscodingNotRegisteredError
+
+    class Colour(enum.StrEnum):
+        RED = "red"
+
+    transcoder: Any = QuoteToCash.open("memory:").mapper.transcoder
+    for state in ({"x": 1.5}, {"x": {1: "a"}}, {"x": Colour.RED}):
+        assert transcoder.encode(state) == transcoder.encoder.encode(state).encode("utf8")
+    assert transcoder.decode(transcoder.encode({"x": Colour.RED})) == {"x": "red"}
+    with pytest.raises(TranscodingNotRegisteredError):
+        transcoder.encode({"x": object()})

@@ -8,6 +8,7 @@ one cattrs converter so nested values, tuples and optionals come back as the typ
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import json
 import operator
@@ -25,6 +26,18 @@ from cattrs.gen import make_dict_structure_fn
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 import q2c_core.domain
+
+
+def _optional_orjson() -> Any:
+    """orjson when installed: an optional speed-up, the standard library writes the same bytes."""
+    try:
+        return importlib.import_module("orjson")
+    except ImportError:  # pragma: no cover - exercised where orjson is not installed
+        return None
+
+
+_orjson: Any = _optional_orjson()
+
 
 converter = cattrs.Converter()
 
@@ -112,11 +125,16 @@ def _period_str(obj: Any) -> str:
 
 
 def _tax_rate_str(obj: Any) -> str:
-    from q2c_core.domain.tax import TaxCategory
-
-    if type(obj.rate) is not Decimal or type(obj.category) is not TaxCategory:
+    if type(obj.rate) is not Decimal or type(obj.category) is not _tax_category():
         raise TypeError("not a plain TaxRate")
     return f"{obj.category.name} {obj.rate}"
+
+
+@functools.cache
+def _tax_category() -> type[Any]:
+    from q2c_core.domain.tax import TaxCategory
+
+    return TaxCategory
 
 
 def _compact_types() -> dict[type[Any], tuple[Any, Any, Any]]:
@@ -266,6 +284,61 @@ class _Field:
         return kind is tuple and value == () and default == ()
 
 
+def _native_fields_function(cls: type[Any], fields: list[_Field]) -> Any:
+    """Compile ``encode_fields`` for one class into straight-line code that also writes each
+    nested value in its stored form (``native``); None when a value is off the compact form.
+
+    The generated code makes exactly the decisions of ``encode_fields``, field by field.
+    """
+    env: dict[str, Any] = {"_NATIVE_TUPLE": tuple}
+    lines = ["def native_fields(obj, native):", "    out = {}"]
+    for i, f in enumerate(fields):
+        key = repr(f.name)
+        kind, codec, default = f"K{i}", f"C{i}", f"D{i}"
+        env[kind], env[default] = f.kind, f.default
+        env[codec] = f.codec[0] if f.codec else None
+        lines.append(f"    v = obj.{f.name}")
+        lines.append("    if v is None:")
+        if f.omit_default and f.default is None:
+            lines.append("        pass")
+        else:
+            lines.append(f"        out[{key}] = None")
+        lines.append("    else:")
+        body: list[str] = []
+        if f.mode == "codec":
+            body += [f"if type(v) is not {kind}: return None", f"out[{key}] = {codec}(v)"]
+        else:
+            if f.mode == "native":
+                body += [f"if type(v) is not {kind}: return None", f"out[{key}] = v"]
+            elif f.mode == "tuple":
+                body += [
+                    "if type(v) is not _NATIVE_TUPLE: return None",
+                    "for x in v:",
+                    f"    if type(x) is not {kind}: return None",
+                ]
+                item = f"{codec}(x)" if f.codec else "native(x)"
+                body.append(f"out[{key}] = [{item} for x in v]")
+            elif f.mode == "attrs":
+                body += [f"if type(v) is not {kind}: return None", f"out[{key}] = native(v)"]
+            else:
+                body.append(f"out[{key}] = native(v)")
+            if f.omit_default:
+                default_kind = type(f.default)
+                env[f"T{i}"] = default_kind
+                if default_kind in _NATIVE:
+                    test = f"v is {default} or (type(v) is T{i} and v == {default})"
+                elif default_kind is tuple and f.default == ():
+                    test = f"v is {default} or (type(v) is _NATIVE_TUPLE and v == ())"
+                else:
+                    test = f"v is {default}"
+                body = [f"if not ({test}):", *("    " + b for b in body)]
+        lines += ["        " + b for b in body]
+    lines.append("    return out")
+    source = "\n".join(lines)
+    exec(compile(source, f"<q2c native fields of {cls.__qualname__}>", "exec"), env)
+    return env["native_fields"]
+
+
 def attrs_transcoding(cls: type[Any]) -> Transcoding:
     """A transcoding that stores an attrs value compactly (see above), or as a dict of fields."""
     attrs.resolve_types(cls)
@@ -329,9 +402,27 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
         for f in fields
     }
 
+    native_fields = _native_fields_function(cls, fields)
+
     class AttrsCompact(Transcoding):
         type = cls
         name = f"q2c.{cls.__name__}"
+
+        def encode_native(self, obj: Any, native: Any) -> Any:
+            """``encode``'s result with every nested value in its stored, JSON-ready form."""
+            if compact is not None and type(obj) is cls:
+                try:
+                    return compact[0](obj)
+                except TypeError:
+                    pass
+            elif all_init:
+                try:
+                    found = native_fields(obj, native)
+                except TypeError:
+                    found = None
+                if found is not None:
+                    return found
+            return native(self.encode(obj))
 
         def encode(self, obj: Any) -> Any:
             if compact is not None and type(obj) is cls:
@@ -441,31 +532,84 @@ _FAST_ENCODERS: dict[str, Any] = {
 }
 
 
+class _NotPlain(Exception):
+    """A value the JSON-ready path does not handle: the general encoder takes the whole."""
+
+
 class Q2CJSONTranscoder(JSONTranscoder):
     """eventsourcing's JSON transcoder, same stored form, with shorter paths per value.
 
-    Each registered transcoding is looked up once per value (by exact type when writing, by name
-    when reading) and the standard ones (UUID, Decimal, datetime, date) call their parsers and
-    formatters directly.
+    Writing first turns the object into its stored form of plain JSON values (each registered
+    transcoding looked up once by exact type, q2c's attrs values written field by field), then
+    serialises that with ``orjson`` when it is installed, else with the standard library's C
+    encoder: the same bytes either way. Anything off that path (a float, a subclass, a key
+    that is not a string, an unregistered type) goes through eventsourcing's own encoder.
+    Reading looks each transcoding up by name, and the standard ones (UUID, Decimal, datetime,
+    date) call their parsers directly.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._by_type: dict[type, tuple[str, Any]] = {}
         self._by_name: dict[str, Any] = {}
+        self._natives: dict[type, Any] = {}
         self.encoder = json.JSONEncoder(
             default=self._encode_fast, separators=(",", ":"), ensure_ascii=False
         )
         self.decoder = json.JSONDecoder(object_hook=self._decode_fast)
+        self._plain = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
         name = transcoding.name
-        self._by_type[transcoding.type] = (
-            name,
-            _FAST_ENCODERS.get(name, transcoding.encode),
-        )
+        encode = _FAST_ENCODERS.get(name, transcoding.encode)
+        self._by_type[transcoding.type] = (name, encode)
         self._by_name[name] = _FAST_DECODERS.get(name, transcoding.decode)
+        self._natives[transcoding.type] = self._tagger(name, transcoding, encode)
+
+    def _tagger(self, name: str, transcoding: Transcoding, encode: Any) -> Any:
+        native = self._native
+        encode_native = getattr(transcoding, "encode_native", None)
+        if encode_native is not None:
+            return lambda o: {"_type_": name, "_data_": encode_native(o, native)}
+        if name in _FAST_ENCODERS:  # returns a str
+            return lambda o: {"_type_": name, "_data_": encode(o)}
+        return lambda o: {"_type_": name, "_data_": native(encode(o))}
+
+    def _native(self, o: Any) -> Any:
+        kind = type(o)
+        if kind is str or kind is int or kind is bool or o is None:
+            return o
+        if kind is dict:
+            out = {}
+            native = self._native
+            for key, value in o.items():
+                if type(key) is not str:
+                    raise _NotPlain
+                out[key] = native(value)
+            return out
+        if kind is list or kind is tuple:
+            native = self._native
+            return [native(value) for value in o]
+        try:
+            tag = self._natives[kind]
+        except KeyError:
+            raise _NotPlain from None
+        return tag(o)
+
+    def encode(self, obj: Any) -> bytes:
+        """The stored form of ``obj`` as UTF-8 JSON."""
+        try:
+            plain = self._native(obj)
+        except _NotPlain:
+            return super().encode(obj)
+        if _orjson is not None:
+            try:
+                encoded: bytes = _orjson.dumps(plain)
+                return encoded
+            except TypeError:  # e.g. an int beyond 64 bits: the standard encoder takes it
+                pass
+        return self._plain.encode(plain).encode("utf8")
 
     def _encode_fast(self, o: Any) -> dict[str, Any]:
         try:
