@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -19,8 +20,10 @@ from q2c_core import (
     QuoteToCash,
     SubContract,
     SubContractKind,
+    billing_run,
 )
 from q2c_core.domain.contract import Contract
+from q2c_core.domain.errors import InvalidValue
 
 A = "alice"
 YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
@@ -184,3 +187,77 @@ def test_a_voided_correction_is_redrafted_on_every_backend(
     assert {
         live[(ids[0], "S1", day)] for day in Period(date(2024, 1, 1), date(2024, 2, 1)).each_day()
     } == {1}
+
+
+def test_several_workers_bill_what_one_would_exactly_once(
+    app_factory: Callable[[], QuoteToCash],
+) -> None:
+    """Two worker processes bill disjoint shares: together they post the documents one process
+    would (the preview), in the same order, every day once; progress reaches the whole; a second
+    parallel run bills nothing. In memory, several workers are refused: no other process can
+    open that store."""
+    app = app_factory()
+    if not _shared(app):
+        with pytest.raises(InvalidValue) as refused:
+            app.run_billing(date(2024, 3, 1), actor="run", workers=2)
+        assert refused.value.field == "workers"
+        return
+    cust, _ = setup(app, 7)
+    preview = app.preview_billing(date(2024, 3, 1))
+    before = app.recorder.max_notification_id() or 0
+    seen: list[tuple[int, int]] = []
+    result = app.run_billing(
+        date(2024, 3, 1),
+        actor="run",
+        batch_size=2,
+        workers=2,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert result.contracts == 7 and len(result.documents) == len(preview) == 21
+    assert [d.contract_id for d in result.documents] == [p.contract_id for p in preview]
+    for shown, doc in zip(preview, result.documents, strict=True):
+        assert shown.lines == tuple(app.invoice(doc.invoice_id).lines)
+    assert seen[0] == (0, 7) and seen[-1] == (7, 7)
+    assert result.events_written == (app.recorder.max_notification_id() or 0) - before
+    assert app.run_billing(date(2024, 3, 1), actor="run", workers=2).documents == ()
+    assert set(net_days(app, cust).values()) == {1}
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(),
+    reason="the fault is planted in the parent's memory, which only forked workers share",
+)
+def test_a_failing_worker_leaves_the_other_share_billed_and_a_rerun_completes(
+    app_factory: Callable[[], QuoteToCash], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker whose share fails part-way makes the run raise its error once every share has
+    stopped; what was saved stays saved (each contract with its invoices), and a rerun bills
+    exactly what is missing: every day once."""
+    app = app_factory()
+    if not _shared(app):
+        pytest.skip("several workers need a store that other processes can open")
+    cust, ids = setup(app, 6)
+    real = billing_run.charge_period
+
+    def meter_broken_for_contract_3(subs: Any, *args: Any) -> Any:
+        subs = list(subs)
+        if any(s.effective_from == date(2024, 1, 8) for s in subs):  # contract MC-3's S2
+            raise RuntimeError("price meter broken")
+        return real(subs, *args)
+
+    monkeypatch.setattr(billing_run, "charge_period", meter_broken_for_contract_3)
+    with pytest.raises(RuntimeError, match="price meter broken"):
+        app.run_billing(date(2024, 3, 1), actor="run", batch_size=1, workers=2)
+    mine = next(s for s in ((0, 2), (1, 2)) if billing_run._share_of(ids[3], s))
+    for n, cid in enumerate(ids):
+        same_share = billing_run._share_of(cid, mine)
+        # the other share billed everything; this one stopped at MC-3, one contract a save
+        assert bool(app.contract(cid).billed) == (not same_share or n < 3)
+    monkeypatch.setattr(billing_run, "charge_period", real)
+    app.run_billing(date(2024, 3, 1), actor="run")
+    assert all(len(app.contract(c).billed) == 3 for c in ids)
+    assert set(net_days(app, cust).values()) == {1}
+
+
+def _shared(app: QuoteToCash) -> bool:
+    return dict(app.env).get("PERSISTENCE_MODULE") != "eventsourcing.popo"

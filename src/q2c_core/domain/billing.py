@@ -26,7 +26,6 @@ Rules:
 from __future__ import annotations
 
 import calendar
-import functools
 import itertools
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -335,9 +334,20 @@ def _runs_total(
     return Money(sum(exact, Decimal(0)), currency).rounded()
 
 
-@functools.lru_cache(maxsize=4096)
+_FULL_PERIOD_AMOUNTS: dict[tuple[Decimal, str, BillingFrequency], Money] = {}
+
+
 def _full_period_amount(price: Money, frequency: BillingFrequency) -> Money:
-    return Money(period_charge(price, frequency), price.currency).rounded()
+    """One full period's rounded charge; remembered, as a run bills the same prices again and
+    again (Money is immutable, so sharing one value is safe)."""
+    key = (price.amount, price.currency, frequency)
+    found = _FULL_PERIOD_AMOUNTS.get(key)
+    if found is None:
+        if len(_FULL_PERIOD_AMOUNTS) >= 65536:
+            _FULL_PERIOD_AMOUNTS.clear()
+        found = Money(period_charge(price, frequency), price.currency).rounded()
+        _FULL_PERIOD_AMOUNTS[key] = found
+    return found
 
 
 def slices_total(slices: Iterable[BilledSlice], currency: str) -> Money:

@@ -586,7 +586,10 @@ class Q2CJSONTranscoder(JSONTranscoder):
             for key, value in o.items():
                 if type(key) is not str:
                     raise _NotPlain
-                out[key] = native(value)
+                k = type(value)
+                out[key] = value if k is str or k is int or k is bool or value is None else (
+                    native(value)
+                )
             return out
         if kind is list or kind is tuple:
             native = self._native
