@@ -343,3 +343,58 @@ def test_a_mistyped_database_path_is_an_error_not_an_empty_report(tmp_path: Path
         assert result.exit_code == 2, args
         assert "no q2c database" in result.output
     assert not missing.exists()
+
+
+def test_bill_previews_then_drafts_each_due_period_once(url: str) -> None:
+    """`q2c bill --preview` shows what is due and saves nothing; `q2c bill --workers 2` drafts
+    it in two processes; a second run finds nothing due; a bad date is a usage error."""
+    from datetime import date as day
+
+    from q2c_core import (
+        BillingFrequency,
+        Money,
+        Period,
+        PricePoint,
+        SubContract,
+        SubContractKind,
+    )
+
+    app = QuoteToCash.open(url)
+    cust = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+    for n in range(3):
+        cid = app.sign_contract(
+            cust,
+            number=f"MC-{n}",
+            term=Period(day(2024, 1, 1), day(2025, 1, 1)),
+            frequency=BillingFrequency.MONTHLY,
+            signed_on=day(2024, 1, 1),
+            actor="a",
+            sub_contracts=[
+                SubContract(
+                    "S1",
+                    "Support",
+                    SubContractKind.PRODUCT,
+                    day(2024, 1, 1),
+                    [PricePoint(day(2024, 1, 1), Money.of(1200, "EUR"))],
+                )
+            ],
+        )
+        app.activate_contract(cid, effective=day(2024, 1, 1), actor="a")
+    head = app.recorder.max_notification_id()
+    app.close()
+    args = ["bill", "--url", url, "--as-of", "2024-02-01", "--actor", "billing"]
+    shown = runner.invoke(cli, [*args, "--preview"])
+    assert shown.exit_code == 0, shown.output
+    assert "Preview" in shown.output and "standard" in shown.output
+    assert "6" in shown.output and "600.00 EUR" in shown.output  # 3 contracts x 2 months x 100
+    again = QuoteToCash.open(url)
+    assert again.recorder.max_notification_id() == head  # the preview saved nothing
+    again.close()
+    posted = runner.invoke(cli, [*args, "--workers", "2"])
+    assert posted.exit_code == 0, posted.output
+    assert "600.00 EUR" in posted.output and "3 contracts" in posted.output
+    assert "12 events" in posted.output  # each invoice and its PeriodBilled
+    second = runner.invoke(cli, args)
+    assert second.exit_code == 0 and "nothing is due" in second.output
+    bad = runner.invoke(cli, ["bill", "--url", url, "--as-of", "1 Feb", "--actor", "b"])
+    assert bad.exit_code == 2

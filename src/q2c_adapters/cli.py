@@ -5,6 +5,7 @@
     q2c report  NAME --url URL [--as-of TIMESTAMP] [--on DATE] [--format table|csv|json]
     q2c explain NAME ROW --url URL
     q2c update  --url URL [--store URL]
+    q2c bill    --url URL --as-of DATE --actor NAME [--workers N] [--preview]
 
 Read models live in the projection store (by default the application's own database: the
 ``q2c_projection_rows`` and ``tracking`` tables next to the events).
@@ -33,7 +34,7 @@ from rich.table import Table
 from q2c_adapters.cli_support import open_app
 from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.errors import RuleViolated
+from q2c_core.domain.errors import Q2CError, RuleViolated
 from q2c_core.domain.invoice_lines import RevenueKind
 from q2c_core.projections import (
     DEFAULT_PLAN,
@@ -317,6 +318,73 @@ def update(url: UrlOption, store: StoreOption = None, commission_plan: PlanOptio
         console.print(f"{p.name}: at notification {live_store.position(p.tracking_name)}")
     live_store.close()
     application.close()
+
+
+AsOfDate = Annotated[
+    str, typer.Option("--as-of", help="bill what is due on this date (YYYY-MM-DD)")
+]
+ActorOption = Annotated[str, typer.Option("--actor", help="who runs the billing (on every event)")]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        help="processes billing shares of the contracts at once (SQLite file or PostgreSQL)",
+    ),
+]
+BatchOption = Annotated[int, typer.Option("--batch-size", help="contracts saved per transaction")]
+PreviewOption = Annotated[
+    bool, typer.Option("--preview", help="show what a run would draft now; save nothing")
+]
+
+
+@app.command()
+def bill(
+    url: UrlOption,
+    as_of: AsOfDate,
+    actor: ActorOption,
+    workers: WorkersOption = 1,
+    batch_size: BatchOption = 500,
+    preview: PreviewOption = False,
+) -> None:
+    """The contract billing run: every due period of every contract drafted exactly once."""
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError:
+        raise typer.BadParameter(f"{as_of!r} is not an ISO date", param_hint="--as-of") from None
+    application = _open(url)
+    try:
+        if preview:
+            drafts = application.preview_billing(day, actor=actor)
+            summary = [(d.kind.value, d.net) for d in drafts]
+            posted = None
+        else:
+            with progress_bar("billing contracts") as bar:
+                result = application.run_billing(
+                    day, actor=actor, progress=bar, batch_size=batch_size, workers=workers
+                )
+            summary = [(d.kind.value, d.net) for d in result.documents]
+            posted = result
+    except Q2CError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        application.close()
+    table = Table(title=f"{'Preview of the' if preview else 'The'} billing run on {day}")
+    for column in ("document", "count", "net"):
+        table.add_column(column, justify="left" if column == "document" else "right")
+    totals: dict[tuple[str, str], list[Any]] = {}
+    for kind, net in summary:
+        entry = totals.setdefault((kind, net.currency), [0, Decimal(0)])
+        entry[0] += 1
+        entry[1] += net.amount
+    for (kind, currency), (count, amount) in sorted(totals.items()):
+        table.add_row(kind, str(count), f"{amount:,.2f} {currency}")
+    console.print(table if totals else "nothing is due: every period up to this date is billed")
+    if posted is not None:
+        console.print(
+            f"{posted.contracts} contracts, {len(posted.renewed)} renewed, "
+            f"{posted.events_written} events in {posted.saves} saves"
+        )
 
 
 def _describe(event: Any) -> str:
