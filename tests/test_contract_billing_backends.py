@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -253,6 +255,36 @@ def test_a_failing_worker_leaves_the_other_share_billed_and_a_rerun_completes(
         same_share = billing_run._share_of(cid, mine)
         # the other share billed everything; this one stopped at MC-3, one contract a save
         assert bool(app.contract(cid).billed) == (not same_share or n < 3)
+    monkeypatch.setattr(billing_run, "charge_period", real)
+    app.run_billing(date(2024, 3, 1), actor="run")
+    assert all(len(app.contract(c).billed) == 3 for c in ids)
+    assert set(net_days(app, cust).values()) == {1}
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(),
+    reason="the fault is planted in the parent's memory, which only forked workers share",
+)
+def test_a_worker_killed_mid_run_is_reported_and_a_rerun_completes(
+    app_factory: Callable[[], QuoteToCash], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker process killed outright (SIGKILL, no goodbye) is noticed: the run raises once
+    the other share has stopped, naming the worker, and a rerun bills every day exactly once."""
+    app = app_factory()
+    if not _shared(app):
+        pytest.skip("several workers need a store that other processes can open")
+    cust, ids = setup(app, 6)
+    real = billing_run.charge_period
+
+    def killed_at_contract_3(subs: Any, *args: Any) -> Any:
+        subs = list(subs)
+        if any(s.effective_from == date(2024, 1, 8) for s in subs):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(subs, *args)
+
+    monkeypatch.setattr(billing_run, "charge_period", killed_at_contract_3)
+    with pytest.raises(RuntimeError, match=r"billing worker \d stopped \(exit code -9\)"):
+        app.run_billing(date(2024, 3, 1), actor="run", batch_size=1, workers=2)
     monkeypatch.setattr(billing_run, "charge_period", real)
     app.run_billing(date(2024, 3, 1), actor="run")
     assert all(len(app.contract(c).billed) == 3 for c in ids)

@@ -534,32 +534,30 @@ class ContractBilling(BaseApp):
         results: dict[int, _ShareResult] = {}
         failures: dict[int, BaseException] = {}
         started = False
-        while len(results) + len(failures) < workers:
-            try:
-                kind, k, *payload = queue.get(timeout=0.5)
-            except Empty:
-                for k, process in enumerate(processes):
-                    if k not in results and k not in failures and not process.is_alive():
-                        with contextlib.suppress(Empty):  # its last words may still arrive
-                            kind, j, *payload = queue.get(timeout=0.5)
-                            _take(kind, j, payload, done, totals, results, failures)
-                        if k not in results and k not in failures:
-                            failures[k] = RuntimeError(
-                                f"billing worker {k} stopped (exit code {process.exitcode}) "
-                                "without a result; its finished batches are saved, rerun the "
-                                "billing to bill the rest"
-                            )
-                continue
-            _take(kind, k, payload, done, totals, results, failures)
-            if progress is not None and all(t is not None for t in totals):
-                total = sum(t or 0 for t in totals)
-                if not started:
-                    progress(0, total)
-                    started = True
-                if kind == "progress":
-                    progress(sum(done), total)
-        for process in processes:
-            process.join()
+        try:
+            while len(results) + len(failures) < workers:
+                try:
+                    kind, k, *payload = queue.get(timeout=0.5)
+                except Empty:
+                    self._settle_stopped(processes, queue, done, totals, results, failures)
+                    continue
+                _take(kind, k, payload, done, totals, results, failures)
+                if progress is not None and all(t is not None for t in totals):
+                    total = sum(t or 0 for t in totals)
+                    if not started:
+                        progress(0, total)
+                        started = True
+                    if kind == "progress":
+                        progress(sum(done), total)
+        except BaseException:
+            # the caller gave up (an error in progress, an interrupt): stop the workers; what
+            # they saved stays saved, an unfinished transaction is rolled back by the store
+            for process in processes:
+                process.terminate()
+            raise
+        finally:
+            for process in processes:
+                process.join()
         if failures:
             raise failures[min(failures)]
         ordered = sorted(
@@ -574,6 +572,34 @@ class ContractBilling(BaseApp):
             sum(r.events_written for r in results.values()),
             sum(r.saves for r in results.values()),
         )
+
+    @staticmethod
+    def _settle_stopped(
+        processes: list[Any],
+        queue: Any,
+        done: list[int],
+        totals: list[int | None],
+        results: dict[int, _ShareResult],
+        failures: dict[int, BaseException],
+    ) -> None:
+        """Read what stopped workers left in the queue; one that left no result failed."""
+        stopped = [
+            k
+            for k, process in enumerate(processes)
+            if k not in results and k not in failures and not process.is_alive()
+        ]
+        if not stopped:
+            return
+        with contextlib.suppress(Empty):  # a stopped worker has flushed all it sent
+            while True:
+                kind, j, *payload = queue.get(timeout=0.2)
+                _take(kind, j, payload, done, totals, results, failures)
+        for k in stopped:
+            if k not in results and k not in failures:
+                failures[k] = RuntimeError(
+                    f"billing worker {k} stopped (exit code {processes[k].exitcode}) without a "
+                    "result; its finished batches are saved, rerun the billing to bill the rest"
+                )
 
     def _run(
         self,
