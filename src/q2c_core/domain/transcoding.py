@@ -339,6 +339,61 @@ def _native_fields_function(cls: type[Any], fields: list[_Field]) -> Any:
     return env["native_fields"]
 
 
+def _trusted_builder(cls: type[Any], plan: list[tuple[str, int, Any, Any, Any, Any]]) -> Any:
+    """Compile the trusted reading of one class's compact form into straight-line code.
+
+    ``build(data, fallback)`` sets every field from ``data`` as stored (or its default when
+    left out), parsing inline strings, and hands anything unexpected (a required field
+    missing, a field the class does not have) to ``fallback``, the validating decoder.
+    """
+    env: dict[str, Any] = {
+        "_new": object.__new__,
+        "_set": object.__setattr__,
+        "_cls": cls,
+        "_M": _MISSING,
+        "_items": _items,
+        "_structure": converter.structure,
+        "_tuple": tuple,
+        "_map": map,
+        "_type": type,
+        "_len": len,
+    }
+    lines = ["def build(data, fallback):", "    obj = _new(_cls)", "    get = data.get"]
+    lines.append("    n = 0")
+    for i, (name, mode, parse, default, kind, declared) in enumerate(plan):
+        env[f"P{i}"], env[f"D{i}"], env[f"K{i}"], env[f"T{i}"] = parse, default, kind, declared
+        key = repr(name)
+        if mode == 0:
+            value = "raw"
+        elif mode == 1:
+            value = f"P{i}(raw)"
+        elif mode == 2:
+            value = f"_tuple(_map(P{i}, raw))" if parse else f"_items(raw, K{i}, T{i})"
+        elif mode == 3:
+            value = f"raw if _type(raw) is K{i} else _structure(raw, T{i})"
+        else:
+            value = f"_structure(raw, T{i})"
+        lines.append(f"    raw = get({key}, _M)")
+        lines.append("    if raw is _M:")
+        if default is attrs.NOTHING:
+            lines.append("        return fallback(data)")
+        else:
+            lines.append(f"        _set(obj, {key}, D{i})")
+        lines += [
+            "    else:",
+            "        n += 1",
+            f"        _set(obj, {key}, None if raw is None else ({value}))",
+        ]
+    lines += [
+        "    if n != _len(data):  # a field this class does not have: let the decoder refuse it",
+        "        return fallback(data)",
+        "    return obj",
+    ]
+    source = "\n".join(lines)
+    exec(compile(source, f"<q2c trusted reading of {cls.__qualname__}>", "exec"), env)
+    return env["build"]
+
+
 def attrs_transcoding(cls: type[Any]) -> Transcoding:
     """A transcoding that stores an attrs value compactly (see above), or as a dict of fields."""
     attrs.resolve_types(cls)
@@ -351,9 +406,6 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
         f.converter is None or g.mode in ("codec", "tuple", "native")
         for f, g in zip(attrs.fields(cls), fields, strict=True)
     )
-    new = object.__new__
-    setattr_ = object.__setattr__
-
     def encode_fields(obj: Any) -> Any:
         out: dict[str, Any] = {}
         for f in fields:
@@ -403,6 +455,8 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
     }
 
     native_fields = _native_fields_function(cls, fields)
+
+    build_trusted = _trusted_builder(cls, plan)
 
     class AttrsCompact(Transcoding):
         type = cls
@@ -466,32 +520,7 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
                 return compact[2](data)
             if not trustable or type(data) is not dict:
                 return self.decode(data)
-            obj = new(cls)
-            get = data.get
-            seen = 0
-            for name, mode, parse, default, kind, declared in plan:
-                raw = get(name, _MISSING)
-                if raw is _MISSING:
-                    if default is attrs.NOTHING:
-                        return self.decode(data)
-                    setattr_(obj, name, default)
-                    continue
-                seen += 1
-                if raw is None or mode == 0:
-                    setattr_(obj, name, raw)
-                elif mode == 1:
-                    setattr_(obj, name, parse(raw))
-                elif mode == 2:
-                    setattr_(
-                        obj, name, tuple(map(parse, raw)) if parse else _items(raw, kind, declared)
-                    )
-                elif mode == 3 and type(raw) is kind:
-                    setattr_(obj, name, raw)
-                else:
-                    setattr_(obj, name, converter.structure(raw, declared))
-            if seen != len(data):  # a field this class does not have: let decode refuse it
-                return self.decode(data)
-            return obj
+            return build_trusted(data, self.decode)
 
     return AttrsCompact()
 
