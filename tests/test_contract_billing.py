@@ -673,3 +673,19 @@ def test_the_run_gives_the_garbage_collector_back_even_when_it_fails(app: QuoteT
     with pytest.raises(RuntimeError):
         app.run_billing(date(2024, 2, 1), actor="run")
     assert gc.isenabled()
+
+
+def test_several_workers_are_refused_where_no_other_process_can_open_the_store() -> None:
+    """Memory and in-memory SQLite live inside one process: asking for workers there is a
+    typed refusal naming the field, and nothing is billed; zero workers is refused too."""
+    for url in ("memory:", "sqlite:///:memory:"):
+        app = QuoteToCash.open(url)
+        cust = customer(app)
+        contract(app, cust)
+        head = app.recorder.max_notification_id()
+        for workers in (0, 2):
+            with pytest.raises(InvalidValue) as refused:
+                app.run_billing(date(2024, 2, 1), actor="run", workers=workers)
+            assert refused.value.field == "workers"
+        assert app.recorder.max_notification_id() == head
+        app.close()

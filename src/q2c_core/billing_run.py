@@ -414,7 +414,7 @@ class ContractBilling(BaseApp):
             if not page:
                 return contracts
             for notification in page:
-                if share is not None and _share_of(notification.originator_id, share) is False:
+                if share is not None and not _share_of(notification.originator_id, share):
                     continue
                 domain_event = decode(notification)
                 assert isinstance(domain_event, CanMutateAggregate)
@@ -502,7 +502,7 @@ class ContractBilling(BaseApp):
         if workers == 1:
             with _bulk():
                 return self._run(as_of, actor, progress, batch_size, None)
-        if not _shared_storage(dict(self.env)):
+        if not _shared_storage(self.env.get):
             raise InvalidValue(
                 "several workers need storage that other processes can open "
                 "(a SQLite file or PostgreSQL), not memory",
@@ -1198,13 +1198,17 @@ def _share_of(originator_id: UUID | str, share: tuple[int, int]) -> bool:
     return value % share[1] == share[0]
 
 
-def _shared_storage(env: dict[str, str]) -> bool:
-    """Whether another process can open the same store (not memory, not in-memory SQLite)."""
-    module = env.get("PERSISTENCE_MODULE", "")
+def _shared_storage(setting: Callable[[str], str | None]) -> bool:
+    """Whether another process can open the same store (not memory, not in-memory SQLite).
+
+    ``setting`` reads the application's settings (``app.env.get``, which also finds them
+    prefixed with the application's name).
+    """
+    module = setting("PERSISTENCE_MODULE") or ""
     if module == "eventsourcing.postgres":
         return True
     if module == "eventsourcing.sqlite":
-        name = env.get("SQLITE_DBNAME", "")
+        name = setting("SQLITE_DBNAME") or ""
         return bool(name) and ":memory:" not in name and "mode=memory" not in name
     return False
 
