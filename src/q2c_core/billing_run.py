@@ -418,7 +418,9 @@ class ContractBilling(BaseApp):
                     continue
                 domain_event = decode(notification)
                 assert isinstance(domain_event, CanMutateAggregate)
-                aggregate_id = UUID(str(domain_event.originator_id))
+                aggregate_id = domain_event.originator_id
+                if type(aggregate_id) is not UUID:
+                    aggregate_id = UUID(str(aggregate_id))
                 known = contracts.get(aggregate_id)
                 if known is None:
                     positions[aggregate_id] = notification.id
