@@ -291,7 +291,7 @@ def _native_fields_function(cls: type[Any], fields: list[_Field]) -> Any:
     The generated code makes exactly the decisions of ``encode_fields``, field by field.
     """
     env: dict[str, Any] = {"_NATIVE_TUPLE": tuple}
-    lines = ["def native_fields(obj, native):", "    out = {}"]
+    lines = ["def native_fields(obj, native, natives):", "    out = {}"]
     for i, f in enumerate(fields):
         key = repr(f.name)
         kind, codec, default = f"K{i}", f"C{i}", f"D{i}"
@@ -316,10 +316,13 @@ def _native_fields_function(cls: type[Any], fields: list[_Field]) -> Any:
                     "for x in v:",
                     f"    if type(x) is not {kind}: return None",
                 ]
-                item = f"{codec}(x)" if f.codec else "native(x)"
+                item = f"{codec}(x)" if f.codec else f"natives.get(K{i}, native)(x)"
                 body.append(f"out[{key}] = [{item} for x in v]")
             elif f.mode == "attrs":
-                body += [f"if type(v) is not {kind}: return None", f"out[{key}] = native(v)"]
+                body += [
+                    f"if type(v) is not {kind}: return None",
+                    f"out[{key}] = natives.get({kind}, native)(v)",  # its own writer, directly
+                ]
             else:
                 body.append(f"out[{key}] = native(v)")
             if f.omit_default:
@@ -462,7 +465,7 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
         type = cls
         name = f"q2c.{cls.__name__}"
 
-        def encode_native(self, obj: Any, native: Any) -> Any:
+        def encode_native(self, obj: Any, native: Any, natives: dict[Any, Any]) -> Any:
             """``encode``'s result with every nested value in its stored, JSON-ready form."""
             if compact is not None and type(obj) is cls:
                 try:
@@ -471,7 +474,7 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
                     pass
             elif all_init:
                 try:
-                    found = native_fields(obj, native)
+                    found = native_fields(obj, native, natives)
                 except TypeError:
                     found = None
                 if found is not None:
@@ -597,10 +600,10 @@ class Q2CJSONTranscoder(JSONTranscoder):
         self._natives[transcoding.type] = self._tagger(name, transcoding, encode)
 
     def _tagger(self, name: str, transcoding: Transcoding, encode: Any) -> Any:
-        native = self._native
+        native, natives = self._native, self._natives
         encode_native = getattr(transcoding, "encode_native", None)
         if encode_native is not None:
-            return lambda o: {"_type_": name, "_data_": encode_native(o, native)}
+            return lambda o: {"_type_": name, "_data_": encode_native(o, native, natives)}
         if name in _FAST_ENCODERS:  # returns a str
             return lambda o: {"_type_": name, "_data_": encode(o)}
         return lambda o: {"_type_": name, "_data_": native(encode(o))}
