@@ -190,6 +190,7 @@ def _compact_types() -> dict[type[Any], tuple[Any, Any, Any]]:
     }
 
 
+
 _COMPACT: dict[type[Any], tuple[Any, Any, Any]] = {}
 
 
@@ -200,7 +201,8 @@ def _compact() -> dict[type[Any], tuple[Any, Any, Any]]:
 
 
 def _enum_codec(cls: type[enum.Enum]) -> tuple[Any, Any, Any]:
-    return (lambda e: e.name), cls.__getitem__, cls.__getitem__
+    # ``_name_`` is the member's name without the ``name`` property's Python-level lookup
+    return operator.attrgetter("_name_"), cls.__getitem__, cls.__getitem__
 
 
 def _codec(kind: Any) -> tuple[type[Any], tuple[Any, Any, Any]] | None:
