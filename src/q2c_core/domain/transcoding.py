@@ -190,7 +190,6 @@ def _compact_types() -> dict[type[Any], tuple[Any, Any, Any]]:
     }
 
 
-
 _COMPACT: dict[type[Any], tuple[Any, Any, Any]] = {}
 
 
