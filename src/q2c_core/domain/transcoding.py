@@ -410,6 +410,7 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
         f.converter is None or g.mode in ("codec", "tuple", "native")
         for f, g in zip(attrs.fields(cls), fields, strict=True)
     )
+
     def encode_fields(obj: Any) -> Any:
         out: dict[str, Any] = {}
         for f in fields:
@@ -620,8 +621,8 @@ class Q2CJSONTranscoder(JSONTranscoder):
                 if type(key) is not str:
                     raise _NotPlain
                 k = type(value)
-                out[key] = value if k is str or k is int or k is bool or value is None else (
-                    native(value)
+                out[key] = (
+                    value if k is str or k is int or k is bool or value is None else native(value)
                 )
             return out
         if kind is list or kind is tuple:
