@@ -710,7 +710,7 @@ class ContractBilling(BaseApp):
             self._correct(contract, as_of, actor, new, drafts)
         subs = list(contract.sub_contracts.values())
         basis = contract.version
-        for period in due_periods(
+        for period in _due_periods(
             contract.term, contract.frequency, contract.alignment, contract.timing, as_of
         ):
             if period_key(period) in contract.billed:
@@ -735,7 +735,7 @@ class ContractBilling(BaseApp):
                 lines,
                 as_of,
                 actor,
-                f"Maintenance contract {contract.number}, period {period}",
+                f"Maintenance contract {contract.number}, period {_text(period)}",
                 None,
             )
             contract.record_period_billed(period, invoice.id, basis, as_of, actor)
@@ -1178,6 +1178,27 @@ def _text(value: Period | Money) -> str:
         if len(_TEXTS) >= 4096:
             _TEXTS.clear()
         found = _TEXTS[key] = str(value)
+    return found
+
+
+_DUE: dict[tuple[object, ...], tuple[Period, ...]] = {}
+
+
+def _due_periods(
+    term: Period,
+    frequency: BillingFrequency,
+    alignment: PeriodAlignment,
+    timing: BillingTiming,
+    as_of: date,
+) -> tuple[Period, ...]:
+    """``due_periods``, remembered: a run asks the same few questions for many contracts
+    (contracts sharing a term), and the answer is a pure function of them."""
+    key = (term.start, term.end, frequency, alignment, timing, as_of)
+    found = _DUE.get(key)
+    if found is None:
+        if len(_DUE) >= 4096:
+            _DUE.clear()
+        found = _DUE[key] = tuple(due_periods(term, frequency, alignment, timing, as_of))
     return found
 
 
