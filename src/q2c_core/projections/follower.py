@@ -11,7 +11,9 @@ loses nothing. A second follower racing on the same store is refused by the trac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,6 +57,10 @@ class Follower:
 
     def run(self, *, max_pages: int | None = None, progress: Progress | None = None) -> int:
         """Apply every new notification; returns how many events were applied."""
+        with _collections_paused():
+            return self._run(max_pages, progress)
+
+    def _run(self, max_pages: int | None, progress: Progress | None) -> int:
         positions = {id(p): p.store.position(p.tracking_name) for p in self.projections}
         for p in self.projections:
             p.check_config()
@@ -146,6 +152,21 @@ class _MapperDecoder:
 
     def __init__(self, app: Application[Any]) -> None:
         self.decode = app.mapper.to_domain_event
+
+
+@contextmanager
+def _collections_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the follower runs: reading, decoding and applying
+    events and encoding rows make no reference cycles, yet allocate enough objects to trigger
+    collections all the time, each walking the page and the cached rows (a sixth of a rebuild's
+    time). The previous setting is restored afterwards, when a collection can run as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _utc(moment: datetime) -> datetime:
