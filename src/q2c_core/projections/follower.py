@@ -116,10 +116,14 @@ class Follower:
     ) -> int:
         """Decode and apply one page in memory; returns how many events were applied."""
         decode = self.decoder.decode
+        as_of = self.as_of
         applied = 0
+        # when every projection is behind the whole page (a rebuild, a catch-up in step), no
+        # event needs its id checked against each projection's position
+        behind = all(positions[id(p)] < page[0].id for p in self.projections)
         for n in page:
             event: Any = decode(n)
-            if self.as_of is not None and event.timestamp > self.as_of:
+            if as_of is not None and event.timestamp > as_of:
                 continue
             qualname = type(event).__qualname__
             try:
@@ -128,9 +132,13 @@ class Follower:
                 targets = dispatch[qualname] = [
                     (p, h) for p in self.projections if (h := p.handler_for(qualname))
                 ]
-            for p, handler in targets:
-                if n.id > positions[id(p)]:
+            if behind:
+                for _, handler in targets:
                     handler(event)
+            else:
+                for p, handler in targets:
+                    if n.id > positions[id(p)]:
+                        handler(event)
             applied += 1
         return applied
 

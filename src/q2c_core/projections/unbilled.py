@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
@@ -26,6 +26,7 @@ from q2c_core.projections._facts import (
     P_END,
     P_START,
     SOURCE,
+    currency_quantum,
     allowance_draws,
     apply_allowance_event,
     invoice_facts,
@@ -120,7 +121,9 @@ class UnbilledRevenue(Projection):
                 "date": x.work_date,
                 "what": f"{x.worker} {x.work_date}",
                 "hours": x.hours,
-                "amount": x.value.amount,
+                "amount": (x.rate.amount * x.hours).quantize(
+                    currency_quantum(x.rate.currency), rounding=ROUND_HALF_UP
+                ),  # x.value.amount, without building Money twice
                 "currency": x.rate.currency,
                 "authorized": authorized,
                 "billed": False,
