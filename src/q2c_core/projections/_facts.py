@@ -21,7 +21,9 @@ ZERO = Decimal(0)
 def _net(line: InvoiceLine) -> Decimal:
     """The line's net, rounded half up to the currency (``InvoiceLine.net``, without Money)."""
     price = line.unit_price
-    return (price.amount * line.quantity).quantize(currency_quantum(price.currency), rounding=ROUND_HALF_UP)
+    return (price.amount * line.quantity).quantize(
+        currency_quantum(price.currency), rounding=ROUND_HALF_UP
+    )
 
 
 _QUANTA: dict[str, Decimal] = {}

@@ -27,14 +27,15 @@ from typing import Any
 from uuid import UUID
 
 import attrs
+from eventsourcing.application import Application
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.utils import resolve_topic
 
+_fast_loads: Callable[[bytes | str], Any] | None
 try:  # optional: q2c_core depends only on eventsourcing, attrs and cattrs
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - exercised where orjson is not installed
     _fast_loads = None
-from eventsourcing.application import Application
-from eventsourcing.persistence import Notification, StoredEvent
-from eventsourcing.utils import resolve_topic
 
 
 def _trusted_attrs(cls: type[Any], fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:

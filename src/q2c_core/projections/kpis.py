@@ -80,7 +80,9 @@ class Kpis(Projection):
     def _enter(self, key: str, entered: Decimal, billable: Decimal) -> None:
         row = self.get(key)
         if row is None:
-            self.put(key, {"entered": ZERO + entered, "billable": ZERO + billable, "invoiced": ZERO})
+            self.put(
+                key, {"entered": ZERO + entered, "billable": ZERO + billable, "invoiced": ZERO}
+            )
         else:
             row["entered"] += entered
             row["billable"] += billable

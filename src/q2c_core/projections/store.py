@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -29,6 +29,7 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
 from q2c_core.storage import ensure_postgres_schema, env_for_url
 
+_fast_dumps: Callable[..., bytes] | None
 try:  # optional speed-up, see the module's docstring
     from orjson import OPT_PASSTHROUGH_DATETIME as _FAST_OPTIONS
     from orjson import dumps as _fast_dumps

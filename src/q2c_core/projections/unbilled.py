@@ -26,9 +26,9 @@ from q2c_core.projections._facts import (
     P_END,
     P_START,
     SOURCE,
-    currency_quantum,
     allowance_draws,
     apply_allowance_event,
+    currency_quantum,
     invoice_facts,
     new_allowance_row,
 )
