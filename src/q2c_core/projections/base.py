@@ -80,6 +80,8 @@ def working_days(start: date, end: date) -> int:
 
 ZERO = Decimal(0)
 
+_ABSENT: Any = object()  # not cached (None is cached too: a row known not to exist)
+
 
 class KeyFilter:
     """Keys a projection may have stored (a Bloom filter: no false negatives).
@@ -194,15 +196,14 @@ class Projection:
 
     def get(self, key: str) -> Row | None:
         """One row (a live dict: change it, then ``put`` it), or None."""
-        try:
-            return self._cache[key]
-        except KeyError:
-            pass
-        try:
-            row = self._cache[key] = self._older[key]
+        cache = self._cache
+        row = cache.get(key, _ABSENT)
+        if row is not _ABSENT:
             return row
-        except KeyError:
-            pass
+        row = self._older.get(key, _ABSENT)
+        if row is not _ABSENT:
+            cache[key] = row
+            return row
         row = None
         known = self._known
         if not self._complete and (known is None or key in known):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
@@ -39,6 +39,7 @@ from q2c_core.projections._facts import (
     TAX_CAT,
     TAX_RATE,
     compact_lines,
+    currency_quantum,
     invoice_facts,
 )
 from q2c_core.projections.base import Projection, handles
@@ -222,8 +223,11 @@ class Commissions(Projection):
                     rate = self._rate(inv["manager"], RevenueKind[kind], e.allocated_on)
                     if rate == 0 or part.is_zero():
                         continue
-                    commission = (part * rate).rounded()
-                    entries.append([inv["manager"], kind, part.amount, rate, commission.amount])
+                    # (part * rate).rounded(), on the plain amount
+                    commission = (part.amount * rate).quantize(
+                        currency_quantum(part.currency), rounding=ROUND_HALF_UP
+                    )
+                    entries.append([inv["manager"], kind, part.amount, rate, commission])
         self.put(
             f"alloc:{pay}|{e.allocation_id}",
             {

@@ -103,7 +103,12 @@ class Kpis(Projection):
         for item_id in e.item_ids:
             entry = self.get(f"e:{rid}|{item_id}")
             if entry is not None:  # expenses have no hours
-                self._add(f"wc:{entry['worker']}|{customer}", invoiced=sign * entry["hours"])
+                key = f"wc:{entry['worker']}|{customer}"
+                row = self.get(key)
+                if row is None:
+                    row = {"entered": ZERO, "billable": ZERO, "invoiced": ZERO}
+                row["invoiced"] += sign * entry["hours"]
+                self.put(key, row)
 
     @handles("PrepaidAllowance.Granted")
     def _granted(self, e: Any) -> None:
