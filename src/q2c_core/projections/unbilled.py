@@ -32,6 +32,7 @@ from q2c_core.projections._facts import (
     invoice_facts,
     new_allowance_row,
 )
+from q2c_core.projections._requests import estimate_total
 from q2c_core.projections.base import Projection, age_bucket, handles
 
 _CORRECTED = ("ACTIVE", "SUSPENDED", "TERMINATED")  # the statuses a billing run corrects
@@ -90,7 +91,7 @@ class UnbilledRevenue(Projection):
     @handles("EnhancementRequest.Estimated")
     def _estimated(self, e: Any) -> None:
         row = self._req(e)
-        row["currency"] = e.estimate.total.currency
+        row["currency"] = estimate_total(e).currency
         row["fixed"] = e.estimate.fixed_price.amount if e.estimate.fixed_price else None
         self.put(f"req:{e.originator_id.hex}", row)
 
