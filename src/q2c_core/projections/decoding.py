@@ -96,12 +96,17 @@ class TrustedDecoder:
             self.classes[topic] = cls if usable else None
             return self.classes[topic]
 
+    def decode_state(self, raw: bytes | str) -> dict[str, Any]:
+        """Stored state (JSON text) to its values, as the transcoder's ``decode`` gives them."""
+        state: dict[str, Any] = self._convert(_loads(raw))
+        return state
+
     def decode(self, n: Notification | StoredEvent) -> Any:
         """The domain event of a stored notification."""
         cls = self._class(n.topic) if self.plain else None
         if cls is None:
             return self.mapper.to_domain_event(n)
-        state: dict[str, Any] = self._convert(_loads(n.state))
+        state = self.decode_state(n.state)
         if "class_version" in state:
             return self.mapper.to_domain_event(n)
         originator_id = n.originator_id
