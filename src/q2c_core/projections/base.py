@@ -80,7 +80,7 @@ def working_days(start: date, end: date) -> int:
 
 ZERO = Decimal(0)
 
-_ABSENT: Any = object()  # not cached (None is cached too: a row known not to exist)
+_ABSENT: Row = {}  # (by identity) not cached; None is cached too: a row known not to exist
 
 
 class KeyFilter:
