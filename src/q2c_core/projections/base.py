@@ -123,7 +123,7 @@ class Projection:
 
     name: ClassVar[str] = ""
     handlers: ClassVar[dict[str, str]] = {}
-    cache_limit: ClassVar[int] = 8_000
+    cache_limit: ClassVar[int] = 4_000
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -186,10 +186,14 @@ def rebuild(
     projections: Sequence[Projection],
     *,
     as_of: datetime | None = None,
-    page_size: int = 10_000,
+    page_size: int = 25_000,
     progress: Progress | None = None,
 ) -> int:
-    """Empty the projections and build them again from the first event (up to ``as_of``)."""
+    """Empty the projections and build them again from the first event (up to ``as_of``).
+
+    Pages are larger than a catch-up's: each commit writes rows all over the rows table's
+    index, so fewer, larger commits write much less (memory grows with the page, not with
+    the history)."""
     for p in projections:
         p.start_empty()
     return Follower(app, projections, page_size=page_size, as_of=as_of).run(progress=progress)
