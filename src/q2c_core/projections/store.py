@@ -169,13 +169,19 @@ class SQLiteReadModelRecorder(SQLiteTrackingRecorder):
             return [(r[0], r[1]) for r in c.fetchall()]
 
     def load_row(self, projection: str, key: str) -> str | None:
-        """One row's json, or None."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT value FROM {ROWS_TABLE} WHERE projection = ? AND key = ?",
-                (projection, key),
-            )
-            found = c.fetchone()
+        """One row's json, or None.
+
+        One statement on a connection in autocommit mode (its own read transaction, so it
+        reads one committed state): without the BEGIN and ROLLBACK around it a look-up takes
+        half the time, and a rebuild looks rows up by the ten thousand."""
+        with self.datastore.get_connection(commit=False) as conn:
+            c = conn.cursor()
+            with c:  # (closed after, so no read transaction stays open)
+                c.execute(
+                    f"SELECT value FROM {ROWS_TABLE} WHERE projection = ? AND key = ?",
+                    (projection, key),
+                )
+                found = c.fetchone()
             return None if found is None else str(found[0])
 
     def reset(self, projection: str, tracking_name: str) -> None:
