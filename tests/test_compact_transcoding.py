@@ -37,7 +37,7 @@ def back(value: Any) -> Any:
 
 
 def trusted_back(value: Any) -> Any:
-    return TRUSTED._json.decode(TRANSCODER.encode({"v": value}).decode())["v"]
+    return TRUSTED.decode_state(TRANSCODER.encode({"v": value}))["v"]
 
 
 def test_hot_values_are_short_readable_strings() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from q2c_core.domain.money import Money
 from q2c_core.projections.base import Projection, handles
 from q2c_core.projections.store import Row
 
@@ -18,6 +19,15 @@ STATUS_BY_EVENT = {
     "Declined": "declined",
     "Cancelled": "cancelled",
 }
+
+
+def estimate_total(event: Any) -> Money:
+    """``event.estimate.total`` of an ``Estimated`` event, computed once per event however many
+    projections ask (cached on the event object, like the invoice facts)."""
+    cached: Money | None = event.__dict__.get("_q2c_estimate_total")
+    if cached is None:
+        cached = event.__dict__["_q2c_estimate_total"] = event.estimate.total
+    return cached
 
 
 class RequestBook(Projection):
@@ -70,7 +80,7 @@ class RequestBook(Projection):
         name = type(e).__name__
         row["status"] = STATUS_BY_EVENT[name]
         if name == "Estimated":
-            total = e.estimate.total
+            total = estimate_total(e)
             row["est_hours"] = e.estimate.hours
             row["est_total"] = total.amount
             row["currency"] = total.currency

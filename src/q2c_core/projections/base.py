@@ -80,13 +80,50 @@ def working_days(start: date, end: date) -> int:
 
 ZERO = Decimal(0)
 
+_ABSENT: Row = {}  # (by identity) not cached; None is cached too: a row known not to exist
+
+
+class KeyFilter:
+    """Keys a projection may have stored (a Bloom filter: no false negatives).
+
+    After a rebuild from an empty start the store holds only rows this projection wrote, so a
+    key the filter has never seen is not in the store and looking it up (a query per miss, and
+    most misses are rows seen for the first time) can be skipped. A false positive only costs
+    the query it would have cost anyway. Two bit positions per key from ``hash(key)``; the
+    filter's size is fixed (1 MiB), so memory stays flat however long the history.
+    """
+
+    BITS: ClassVar[int] = 1 << 23
+
+    def __init__(self) -> None:
+        self._bits = bytearray(self.BITS >> 3)
+
+    def add_all(self, keys: Iterator[str] | set[str] | dict[str, Any]) -> None:
+        """Remember keys that are (or may be) stored."""
+        bits = self._bits
+        mask = self.BITS - 1
+        for key in keys:
+            h = hash(key)
+            a = h & mask
+            b = (h >> 32) & mask
+            bits[a >> 3] |= 1 << (a & 7)
+            bits[b >> 3] |= 1 << (b & 7)
+
+    def __contains__(self, key: str) -> bool:
+        h = hash(key)
+        mask = self.BITS - 1
+        a = h & mask
+        b = (h >> 32) & mask
+        bits = self._bits
+        return bool(bits[a >> 3] & (1 << (a & 7))) and bool(bits[b >> 3] & (1 << (b & 7)))
+
 
 class Projection:
     """A read model built only from events, with a typed query API in each subclass."""
 
     name: ClassVar[str] = ""
     handlers: ClassVar[dict[str, str]] = {}
-    cache_limit: ClassVar[int] = 8_000
+    cache_limit: ClassVar[int] = 4_000
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -103,6 +140,8 @@ class Projection:
         self._older: dict[str, Row | None] = {}  # the previous generation of the cache
         self._dirty: set[str] = set()
         self._complete = False  # True when the cache holds every row (no store look-ups)
+        # after a rebuild from an empty start: every key the store may hold (else None)
+        self._known: KeyFilter | None = None
         self._bound: dict[str, Callable[[DomainEvent], None]] = {
             event_name: getattr(self, attr) for event_name, attr in self.handlers.items()
         }
@@ -157,17 +196,17 @@ class Projection:
 
     def get(self, key: str) -> Row | None:
         """One row (a live dict: change it, then ``put`` it), or None."""
-        try:
-            return self._cache[key]
-        except KeyError:
-            pass
-        try:
-            row = self._cache[key] = self._older[key]
+        cache = self._cache
+        row = cache.get(key, _ABSENT)
+        if row is not _ABSENT:
             return row
-        except KeyError:
-            pass
+        row = self._older.get(key, _ABSENT)
+        if row is not _ABSENT:
+            cache[key] = row
+            return row
         row = None
-        if not self._complete:
+        known = self._known
+        if not self._complete and (known is None or key in known):
             text = self.store.recorder.load_row(self.name, key)
             row = decode_row(text) if text is not None else None
         self._cache[key] = row
@@ -193,6 +232,8 @@ class Projection:
                 deletes.add(key)
             else:
                 upserts[key] = encode_row(row)
+        if self._known is not None:
+            self._known.add_all(upserts)
         self._dirty.clear()
         return upserts, frozenset(deletes)
 
@@ -210,12 +251,14 @@ class Projection:
         self._older = {}
         self._dirty.clear()
         self._complete = False
+        self._known = None  # another writer may have stored rows this one never saw
 
     def start_empty(self) -> None:
         """Empty rows and position, to rebuild from an empty start."""
         self.store.reset(self.name, self.tracking_name)
         self.forget_cache()
         self._complete = True
+        self._known = KeyFilter()
 
     def rows(self) -> dict[str, Row]:
         """Every committed row (the query API reads these)."""

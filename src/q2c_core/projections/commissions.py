@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
@@ -39,6 +39,7 @@ from q2c_core.projections._facts import (
     TAX_CAT,
     TAX_RATE,
     compact_lines,
+    currency_quantum,
     invoice_facts,
 )
 from q2c_core.projections.base import Projection, handles
@@ -127,6 +128,15 @@ class Commissions(Projection):
     def __init__(self, store: Any = None, plan: CommissionPlan = DEFAULT_PLAN) -> None:
         super().__init__(store)
         self.plan = plan
+        self._rates: dict[tuple[str, RevenueKind, date], Decimal] = {}
+
+    def _rate(self, manager: str, kind: RevenueKind, on: date) -> Decimal:
+        """``plan.rate_for``, remembered (the plan never changes)."""
+        try:
+            return self._rates[manager, kind, on]
+        except KeyError:
+            rate = self._rates[manager, kind, on] = self.plan.rate_for(manager, kind, on)
+            return rate
 
     def config(self) -> dict[str, Any]:
         """The plan: a rebuild must use the same one. ``rows`` is the row layout's version:
@@ -210,11 +220,14 @@ class Commissions(Projection):
                         # Commissioned as the revenue it pays for, once deducted (see lines()).
                         deposit += part.amount
                         continue
-                    rate = self.plan.rate_for(inv["manager"], RevenueKind[kind], e.allocated_on)
+                    rate = self._rate(inv["manager"], RevenueKind[kind], e.allocated_on)
                     if rate == 0 or part.is_zero():
                         continue
-                    commission = (part * rate).rounded()
-                    entries.append([inv["manager"], kind, part.amount, rate, commission.amount])
+                    # (part * rate).rounded(), on the plain amount
+                    commission = (part.amount * rate).quantize(
+                        currency_quantum(part.currency), rounding=ROUND_HALF_UP
+                    )
+                    entries.append([inv["manager"], kind, part.amount, rate, commission])
         self.put(
             f"alloc:{pay}|{e.allocation_id}",
             {
@@ -299,7 +312,7 @@ class Commissions(Projection):
         parts = split_by_weights(Money(collected, currency), [final["by_kind"][k] for k in kinds])
         result: list[CommissionLine] = []
         for kind, part in zip(kinds, parts, strict=True):
-            rate = self.plan.rate_for(final["manager"], RevenueKind[kind], on)
+            rate = self._rate(final["manager"], RevenueKind[kind], on)
             if rate == 0 or part.is_zero():
                 continue
             line = CommissionLine(

@@ -9,6 +9,11 @@ any other attrs transcoding is read field by field (list fields that a converter
 are still converted). Anything it does not recognise exactly (an
 unknown transcoding, an attrs value whose stored fields differ from the class's, an event class
 with upcasting) goes through the application's own transcoding, so the result is the same event.
+
+The JSON text is parsed without an ``object_hook`` (by ``orjson`` when it is installed, an
+optional speed-up, else by the standard library's C parser) and the tagged
+``{"_type_": ..., "_data_": ...}`` values are then converted bottom-up, the same values the
+transcoder's hook gives.
 """
 
 from __future__ import annotations
@@ -25,6 +30,12 @@ import attrs
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.utils import resolve_topic
+
+_fast_loads: Callable[[bytes | str], Any] | None
+try:  # optional: q2c_core depends only on eventsourcing, attrs and cattrs
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - exercised where orjson is not installed
+    _fast_loads = None
 
 
 def _trusted_attrs(cls: type[Any], fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -73,17 +84,8 @@ class TrustedDecoder:
             else:
                 builders[name] = transcoding.decode
         self.builders = builders
-        self._json = json.JSONDecoder(object_hook=self._hook)
+        self._convert = _converter(builders)
         self.classes: dict[str, type[Any] | None] = {}
-
-    def _hook(self, d: dict[str, Any]) -> Any:
-        if len(d) == 2:
-            try:
-                return self.builders[d["_type_"]](d["_data_"])
-            except KeyError:
-                if "_type_" in d and "_data_" in d:
-                    raise
-        return d
 
     def _class(self, topic: str) -> type[Any] | None:
         try:
@@ -94,15 +96,17 @@ class TrustedDecoder:
             self.classes[topic] = cls if usable else None
             return self.classes[topic]
 
+    def decode_state(self, raw: bytes | str) -> dict[str, Any]:
+        """Stored state (JSON text) to its values, as the transcoder's ``decode`` gives them."""
+        state: dict[str, Any] = self._convert(_loads(raw))
+        return state
+
     def decode(self, n: Notification | StoredEvent) -> Any:
         """The domain event of a stored notification."""
         cls = self._class(n.topic) if self.plain else None
         if cls is None:
             return self.mapper.to_domain_event(n)
-        raw = n.state
-        state: dict[str, Any] = self._json.decode(
-            raw.decode("utf8") if isinstance(raw, bytes | bytearray) else raw
-        )
+        state = self.decode_state(n.state)
         if "class_version" in state:
             return self.mapper.to_domain_event(n)
         originator_id = n.originator_id
@@ -113,3 +117,42 @@ class TrustedDecoder:
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return event
+
+
+def _std_loads(raw: bytes | str) -> Any:
+    return json.loads(raw.decode("utf8") if isinstance(raw, bytes | bytearray) else raw)
+
+
+def _loads(raw: bytes | str) -> Any:
+    """Parse JSON text (bytes or str) into plain Python values."""
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(raw)
+        except ValueError:  # e.g. a lone surrogate escape, which the stdlib parser accepts
+            pass
+    return _std_loads(raw)
+
+
+def _converter(builders: dict[str, Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """Turn parsed JSON into the transcoder's values: every dict that is exactly
+    ``{"_type_", "_data_"}`` becomes its transcoding's value, innermost first (what the
+    transcoder's ``object_hook`` does); lists and other dicts are converted in place."""
+
+    def convert(value: Any) -> Any:
+        if type(value) is dict:
+            if len(value) == 2 and "_type_" in value and "_data_" in value:
+                data = value["_data_"]
+                if type(data) is dict or type(data) is list:
+                    data = convert(data)
+                return builders[value["_type_"]](data)
+            for key, item in value.items():
+                if type(item) is dict or type(item) is list:
+                    value[key] = convert(item)
+            return value
+        if type(value) is list:
+            for i, item in enumerate(value):
+                if type(item) is dict or type(item) is list:
+                    value[i] = convert(item)
+        return value
+
+    return convert

@@ -71,9 +71,22 @@ class Kpis(Projection):
         req = self.get(f"req:{rid}")
         customer = req["customer"] if req else ""
         billable = x.hours if x.billable else ZERO
-        self.put(f"e:{rid}|{x.entry_id}", {"worker": x.worker, "hours": x.hours})
-        self._add(f"wc:{x.worker}|{customer}", entered=x.hours, billable=billable)
-        self._add(f"wd:{x.worker}|{x.work_date.isoformat()}", entered=x.hours, billable=billable)
+        worker = x.worker
+        hours = x.hours
+        self.put(f"e:{rid}|{x.entry_id}", {"worker": worker, "hours": hours})
+        self._enter(f"wc:{worker}|{customer}", hours, billable)
+        self._enter(f"wd:{worker}|{x.work_date.isoformat()}", hours, billable)
+
+    def _enter(self, key: str, entered: Decimal, billable: Decimal) -> None:
+        row = self.get(key)
+        if row is None:
+            self.put(
+                key, {"entered": ZERO + entered, "billable": ZERO + billable, "invoiced": ZERO}
+            )
+        else:
+            row["entered"] += entered
+            row["billable"] += billable
+            self.put(key, row)
 
     def _add(self, key: str, **amounts: Decimal) -> None:
         row = self.get(key) or {"entered": ZERO, "billable": ZERO, "invoiced": ZERO}
@@ -90,7 +103,12 @@ class Kpis(Projection):
         for item_id in e.item_ids:
             entry = self.get(f"e:{rid}|{item_id}")
             if entry is not None:  # expenses have no hours
-                self._add(f"wc:{entry['worker']}|{customer}", invoiced=sign * entry["hours"])
+                key = f"wc:{entry['worker']}|{customer}"
+                row = self.get(key)
+                if row is None:
+                    row = {"entered": ZERO, "billable": ZERO, "invoiced": ZERO}
+                row["invoiced"] += sign * entry["hours"]
+                self.put(key, row)
 
     @handles("PrepaidAllowance.Granted")
     def _granted(self, e: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
@@ -28,9 +28,11 @@ from q2c_core.projections._facts import (
     SOURCE,
     allowance_draws,
     apply_allowance_event,
+    currency_quantum,
     invoice_facts,
     new_allowance_row,
 )
+from q2c_core.projections._requests import estimate_total
 from q2c_core.projections.base import Projection, age_bucket, handles
 
 _CORRECTED = ("ACTIVE", "SUSPENDED", "TERMINATED")  # the statuses a billing run corrects
@@ -89,7 +91,7 @@ class UnbilledRevenue(Projection):
     @handles("EnhancementRequest.Estimated")
     def _estimated(self, e: Any) -> None:
         row = self._req(e)
-        row["currency"] = e.estimate.total.currency
+        row["currency"] = estimate_total(e).currency
         row["fixed"] = e.estimate.fixed_price.amount if e.estimate.fixed_price else None
         self.put(f"req:{e.originator_id.hex}", row)
 
@@ -120,7 +122,9 @@ class UnbilledRevenue(Projection):
                 "date": x.work_date,
                 "what": f"{x.worker} {x.work_date}",
                 "hours": x.hours,
-                "amount": x.value.amount,
+                "amount": (x.rate.amount * x.hours).quantize(
+                    currency_quantum(x.rate.currency), rounding=ROUND_HALF_UP
+                ),  # x.value.amount, without building Money twice
                 "currency": x.rate.currency,
                 "authorized": authorized,
                 "billed": False,
