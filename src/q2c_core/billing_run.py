@@ -519,7 +519,10 @@ class ContractBilling(BaseApp):
         methods = multiprocessing.get_all_start_methods()
         context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         queue: Any = context.Queue()
-        spec = _AppSpec(type(self), dict(self.env), self.approval_policy, self.max_retries)
+        # the tables exist (this application made them); workers creating them again at once
+        # race on PostgreSQL's catalogue ("tuple concurrently updated")
+        env = {**dict(self.env), "CREATE_TABLE": "false"}
+        spec = _AppSpec(type(self), env, self.approval_policy, self.max_retries)
         processes = [
             context.Process(
                 target=_bill_share,
