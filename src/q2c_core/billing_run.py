@@ -637,6 +637,9 @@ class ContractBilling(BaseApp):
             progress(0, total)
         while contracts:
             batch = [contracts.pop() for _ in range(min(batch_size, len(contracts)))]
+            # planned and saved in id order: each contract's events, and its invoices' (new ids
+            # are time-ordered), then land next to each other in the store's index
+            batch.sort(key=_id_int)
             changed: list[Aggregate] = []
             plans: list[_ContractPlan] = []
             for contract in batch:
@@ -662,6 +665,8 @@ class ContractBilling(BaseApp):
             done += len(batch)
             if progress is not None:
                 progress(done, total)
+        documents.sort(key=_first)  # back in log order (stable: a contract's own order kept)
+        renewed.sort(key=_first)
         return _ShareResult(total, documents, renewed, events, saves)
 
     def _save_batch(self, aggregates: list[Aggregate]) -> int:
@@ -1216,6 +1221,14 @@ def _posted(draft: BillingDraft) -> PostedDocument:
         net=draft.net,
         line_count=len(draft.lines),
     )
+
+
+def _id_int(contract: Contract) -> int:
+    return contract.id.int
+
+
+def _first(item: tuple[int, Any]) -> int:
+    return item[0]
 
 
 def _share_of(originator_id: UUID | str, share: tuple[int, int]) -> bool:

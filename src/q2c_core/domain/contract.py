@@ -26,7 +26,7 @@ from q2c_core.domain.errors import (
 )
 from q2c_core.domain.money import Money
 from q2c_core.domain.tax import TaxRate
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, TimeOrderedIds
 
 
 class BillingFrequency(enum.Enum):
@@ -173,7 +173,7 @@ class StatusChange:
 _LIVE = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 
 
-class Contract(Aggregate):
+class Contract(TimeOrderedIds, Aggregate):
     """A master maintenance contract with its sub-contracts."""
 
     @event("ContractSigned")

@@ -26,6 +26,7 @@ from q2c_core.domain.errors import (
     WorkNotAuthorized,
 )
 from q2c_core.domain.money import Money, to_decimal
+from q2c_core.domain.values import TimeOrderedIds
 
 
 class RequestStatus(enum.Enum):
@@ -164,7 +165,7 @@ _CANCELLABLE = (
 )
 
 
-class EnhancementRequest(Aggregate):
+class EnhancementRequest(TimeOrderedIds, Aggregate):
     """A client's request for an enhancement, gated by a PO or a prepaid allowance."""
 
     @event("Requested")

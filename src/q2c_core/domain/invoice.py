@@ -33,6 +33,7 @@ from q2c_core.domain.invoice_lines import (
 )
 from q2c_core.domain.money import Money, total
 from q2c_core.domain.tax import TaxSubtotal
+from q2c_core.domain.values import TimeOrderedIds
 
 
 class InvoiceKind(enum.Enum):
@@ -109,7 +110,7 @@ class AppliedCredit:
     line_ids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
 
-class Invoice(Aggregate):
+class Invoice(TimeOrderedIds, Aggregate):
     """An invoice from draft to paid, or a credit note."""
 
     @event("Drafted")

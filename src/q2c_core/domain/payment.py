@@ -22,6 +22,7 @@ from q2c_core.domain.errors import (
     RuleViolated,
 )
 from q2c_core.domain.money import Money, total
+from q2c_core.domain.values import TimeOrderedIds
 
 
 @attrs.frozen
@@ -40,7 +41,7 @@ class PaymentAllocation:
         return self.reversed_reason is None
 
 
-class Payment(Aggregate):
+class Payment(TimeOrderedIds, Aggregate):
     """Money received from a customer."""
 
     @event("PaymentReceived")

@@ -24,7 +24,7 @@ from q2c_core.domain.errors import (
     RuleViolated,
 )
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, TimeOrderedIds
 
 
 class AllowanceUnit(enum.Enum):
@@ -82,7 +82,7 @@ def draw_in_work_date_order(
     return result
 
 
-class PrepaidAllowance(Aggregate):
+class PrepaidAllowance(TimeOrderedIds, Aggregate):
     """Hours or money granted for a period, drawn by work, with overage billed."""
 
     @event("Granted")
