@@ -62,7 +62,7 @@ from q2c_core.domain.invoice import (
     InvoiceStatus,
 )
 from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
-from q2c_core.domain.money import Money, to_decimal
+from q2c_core.domain.money import Money, currency_quantum, to_decimal
 from q2c_core.domain.values import Period
 from q2c_core.projections.decoding import TrustedDecoder
 
@@ -192,7 +192,7 @@ class _AppSpec:
 @attrs.frozen
 class _ContractPlan:
     changed: tuple[Aggregate, ...]
-    drafts: tuple[BillingDraft, ...]
+    documents: tuple[tuple[Invoice, Period | None], ...]  # drafted, with the period billed
     renewed: bool
 
 
@@ -469,7 +469,7 @@ class ContractBilling(BaseApp):
         with _bulk():
             for contract in self._load_contracts().values():
                 plan = self._plan_contract(contract, as_of, actor)
-                drafts.extend(attrs.evolve(d, invoice_id=None) for d in plan.drafts)
+                drafts.extend(_draft(contract, i, period) for i, period in plan.documents)
         return drafts
 
     def run_billing(
@@ -659,7 +659,7 @@ class ContractBilling(BaseApp):
                         saves += 1 if written else 0
             for contract, plan in zip(batch, plans, strict=True):
                 key = order[contract.id]
-                documents.extend((key, _posted(d)) for d in plan.drafts)
+                documents.extend((key, _posted(contract, i, p)) for i, p in plan.documents)
                 if plan.renewed:
                     renewed.append((key, contract.id))
             done += len(batch)
@@ -713,9 +713,9 @@ class ContractBilling(BaseApp):
             contract.renew(new_end, contract.term.end, actor, contract.renewal_uplift_percent)
             renewed = True
         new: list[Invoice] = []
-        drafts: list[BillingDraft] = []
+        documents: list[tuple[Invoice, Period | None]] = []
         if contract.billed and contract.revision != contract.reconciled_revision:
-            self._correct(contract, as_of, actor, new, drafts)
+            self._correct(contract, as_of, actor, new, documents)
         subs = list(contract.sub_contracts.values())
         basis = contract.version
         for period in _due_periods(
@@ -733,10 +733,7 @@ class ContractBilling(BaseApp):
             )
             if not slices:
                 continue
-            lines = [
-                self._line(contract, f"L{n}", s, period, SourceKind.CONTRACT_PERIOD, None, "")
-                for n, s in enumerate(slices, start=1)
-            ]
+            lines = _period_lines(contract, period, slices)
             invoice = self._contract_invoice(
                 contract,
                 InvoiceKind.STANDARD,
@@ -748,11 +745,11 @@ class ContractBilling(BaseApp):
             )
             contract.record_period_billed(period, invoice.id, basis, as_of, actor)
             new.append(invoice)
-            drafts.append(self._draft(contract, invoice, period))
+            documents.append((invoice, period))
         changed: tuple[Aggregate, ...] = ()
         if new or renewed or contract.pending_events:
             changed = (contract, *new)
-        return _ContractPlan(changed, tuple(drafts), renewed)
+        return _ContractPlan(changed, tuple(documents), renewed)
 
     def _correct(
         self,
@@ -760,7 +757,7 @@ class ContractBilling(BaseApp):
         as_of: date,
         actor: str,
         new: list[Invoice],
-        drafts: list[BillingDraft],
+        drafted: list[tuple[Invoice, Period | None]],
     ) -> None:
         """Credit or bill exactly the days of billed periods that the history changed since."""
         subs = list(contract.sub_contracts.values())
@@ -833,7 +830,7 @@ class ContractBilling(BaseApp):
                 original_id,
             )
             new.append(note)
-            drafts.append(self._draft(contract, note, None))
+            drafted.append((note, None))
             documents.setdefault(original_id, []).append(note.id)
         if charges:
             lines = [
@@ -858,7 +855,7 @@ class ContractBilling(BaseApp):
                 None,
             )
             new.append(extra)
-            drafts.append(self._draft(contract, extra, None))
+            drafted.append((extra, None))
             charged_periods = {period_key(p) for p, _ in charges}
         else:
             charged_periods = set()
@@ -938,19 +935,6 @@ class ContractBilling(BaseApp):
             credits_invoice_id=credits_invoice_id,
             credit_disposition=CreditDisposition.WRITTEN_OFF if credit else None,
             note=note,
-        )
-
-    @staticmethod
-    def _draft(contract: Contract, invoice: Invoice, period: Period | None) -> BillingDraft:
-        return BillingDraft(
-            contract_id=contract.id,
-            contract_number=contract.number,
-            customer_id=contract.customer_id,
-            kind=invoice.kind,
-            period=period,
-            credits_invoice_id=invoice.credits_invoice_id,
-            lines=tuple(invoice.lines),
-            invoice_id=invoice.id,
         )
 
     def release_voided_contract_invoice(self, invoice_id: UUID, *, actor: str) -> list[Period]:
@@ -1189,7 +1173,7 @@ def _text(value: Period | Money) -> str:
     return found
 
 
-_DUE: dict[tuple[object, ...], tuple[Period, ...]] = {}
+_DUE: dict[tuple[object, ...], tuple[Period, ...]] = {}  # keyed by plain values, hashed in C
 
 
 def _due_periods(
@@ -1201,7 +1185,7 @@ def _due_periods(
 ) -> tuple[Period, ...]:
     """``due_periods``, remembered: a run asks the same few questions for many contracts
     (contracts sharing a term), and the answer is a pure function of them."""
-    key = (term.start, term.end, frequency, alignment, timing, as_of)
+    key = (term.start, term.end, frequency._name_, alignment._name_, timing._name_, as_of)
     found = _DUE.get(key)
     if found is None:
         if len(_DUE) >= 4096:
@@ -1210,16 +1194,83 @@ def _due_periods(
     return found
 
 
-def _posted(draft: BillingDraft) -> PostedDocument:
-    assert draft.invoice_id is not None
+_LINE_IDS = tuple(f"L{n}" for n in range(1, 65))
+
+
+def _period_lines(
+    contract: Contract, period: Period, slices: list[BilledSlice]
+) -> list[InvoiceLine]:
+    """The lines of one period's invoice, one per slice (``ContractBilling._line``'s lines for
+    a period invoice, with what every line shares looked up once)."""
+    number = contract.number
+    subs = contract.sub_contracts
+    tax = contract.tax_rate
+    contract_id = contract.id
+    period_text = _text(period)
+    kind = SourceKind.CONTRACT_PERIOD
+    maintenance = RevenueKind.MAINTENANCE
+    lines = []
+    for n, s in enumerate(slices):
+        sub_id = s.sub_id
+        sub = subs.get(sub_id)
+        days, period_days, amount = s.days, s.period_days, s.amount
+        slice_period = s.period
+        slice_text = period_text if slice_period is period else _text(slice_period)
+        lines.append(
+            InvoiceLine(
+                _LINE_IDS[n] if n < 64 else f"L{n + 1}",
+                f"{number} / {sub.description if sub is not None else sub_id} [{sub_id}]: "
+                f"{slice_text}, {days}/{period_days} days of period {period_text} "
+                f"at {_text(s.annual_price)} a year",
+                _ONE,
+                amount,
+                tax,
+                LineSource(
+                    kind,
+                    None,
+                    (),
+                    None,
+                    None,
+                    contract_id,
+                    sub_id,
+                    slice_period,
+                    _fraction(days, period_days),
+                ),
+                maintenance,
+                None if amount.amount > 0 else "no charge for these days",
+            )
+        )
+    return lines
+
+
+def _draft(contract: Contract, invoice: Invoice, period: Period | None) -> BillingDraft:
+    """A document of a preview: what the run would draft, without an id."""
+    return BillingDraft(
+        contract_id=contract.id,
+        contract_number=contract.number,
+        customer_id=contract.customer_id,
+        kind=invoice.kind,
+        period=period,
+        credits_invoice_id=invoice.credits_invoice_id,
+        lines=tuple(invoice.lines),
+    )
+
+
+def _posted(contract: Contract, invoice: Invoice, period: Period | None) -> PostedDocument:
+    """A document of a run: what it drafted, without the lines."""
+    lines = invoice.lines
+    quantum = currency_quantum(invoice.currency)
+    net = Decimal(0)
+    for line in lines:  # as ``InvoiceLine.net`` rounds each line, without building Money
+        net += (line.unit_price.amount * line.quantity).quantize(quantum, rounding=ROUND_HALF_UP)
     return PostedDocument(
-        invoice_id=draft.invoice_id,
-        contract_id=draft.contract_id,
-        kind=draft.kind,
-        period=draft.period,
-        credits_invoice_id=draft.credits_invoice_id,
-        net=draft.net,
-        line_count=len(draft.lines),
+        invoice_id=invoice.id,
+        contract_id=contract.id,
+        kind=invoice.kind,
+        period=period,
+        credits_invoice_id=invoice.credits_invoice_id,
+        net=Money(net, invoice.currency),
+        line_count=len(lines),
     )
 
 

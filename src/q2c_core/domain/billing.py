@@ -229,17 +229,23 @@ def charge_period(
     """
     period_days = day_count(period, convention)
     result: list[BilledSlice] = []
-    whole_in_term = term.start <= period.start and period.end <= term.end
+    first, end = period.start, period.end
+    whole_in_term = term.start <= first and end <= term.end
+    months = frequency.months
     for sub in subs:
+        until = sub.effective_to
         if (
             whole_in_term
             and len(sub.prices) == 1
-            and sub.effective_from <= period.start
-            and (sub.effective_to is None or sub.effective_to >= period.end)
+            and sub.effective_from <= first
+            and (until is None or until >= end)
         ):
             # the common case: covered all period long at one price
             price = sub.prices[0].annual_price
-            amount = _full_period_amount(price, frequency)
+            key = (price.amount, price.currency, months)
+            amount = _FULL_PERIOD_AMOUNTS.get(key)
+            if amount is None:
+                amount = _full_period_amount(price, frequency)
             result.append(BilledSlice(sub.sub_id, period, price, period_days, period_days, amount))
             continue
         days = covered_days(sub, period, term)
@@ -334,13 +340,14 @@ def _runs_total(
     return Money(sum(exact, Decimal(0)), currency).rounded()
 
 
-_FULL_PERIOD_AMOUNTS: dict[tuple[Decimal, str, BillingFrequency], Money] = {}
+_FULL_PERIOD_AMOUNTS: dict[tuple[Decimal, str, int], Money] = {}
 
 
 def _full_period_amount(price: Money, frequency: BillingFrequency) -> Money:
     """One full period's rounded charge; remembered, as a run bills the same prices again and
-    again (Money is immutable, so sharing one value is safe)."""
-    key = (price.amount, price.currency, frequency)
+    again (Money is immutable, so sharing one value is safe). Keyed by plain values, which
+    hash in C (an enum member's hash runs Python code)."""
+    key = (price.amount, price.currency, frequency.months)
     found = _FULL_PERIOD_AMOUNTS.get(key)
     if found is None:
         if len(_FULL_PERIOD_AMOUNTS) >= 65536:

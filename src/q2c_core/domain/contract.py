@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import functools
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -24,7 +25,7 @@ from q2c_core.domain.errors import (
     InvalidValue,
     RuleViolated,
 )
-from q2c_core.domain.money import Money
+from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.tax import TaxRate
 from q2c_core.domain.values import Period, TimeOrderedIds
 
@@ -39,7 +40,7 @@ class BillingFrequency(enum.Enum):
     @property
     def months(self) -> int:
         """Months in one billing period."""
-        return int(self.value)
+        return int(self._value_)
 
 
 class BillingTiming(enum.Enum):
@@ -201,7 +202,7 @@ class Contract(TimeOrderedIds, Aggregate):
             raise InvalidValue("must not be empty", field="number")
         if term.days <= 0:
             raise InvalidValue("must last at least a day", field="term", value=term)
-        Money.zero(currency)
+        minor_units(currency)  # an ISO 4217 code, or InvalidValue
         self.customer_id = customer_id
         self.number = number
         self.currency = currency
@@ -225,7 +226,7 @@ class Contract(TimeOrderedIds, Aggregate):
             self.sub_contracts[sub.sub_id] = sub
         # evergreen renewal: by the signed term's own length, with an optional uplift
         self.renewal_uplift_percent = renewal_uplift_percent
-        self.renewal_months = _whole_months(term)
+        self.renewal_months = _whole_months(term.start, term.end)
         self.renewal_days = term.days
         # billing: periods billed (by period key), documents drafted by billing runs, and a
         # revision counter of billing-relevant changes so a run re-checks billed periods only
@@ -603,14 +604,17 @@ class Contract(TimeOrderedIds, Aggregate):
             )
 
 
-def _whole_months(term: Period) -> int | None:
-    months = (term.end.year - term.start.year) * 12 + term.end.month - term.start.month
+@functools.lru_cache(maxsize=4096)
+def _whole_months(start: date, end: date) -> int | None:
+    """How many whole months from ``start`` to ``end``, or None (remembered: replaying 100,000
+    contracts asks it for the same few terms)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
     for m in (months - 1, months, months + 1):
         if m <= 0:
             continue
-        index = term.start.year * 12 + term.start.month - 1 + m
+        index = start.year * 12 + start.month - 1 + m
         year, month = divmod(index, 12)
         last = calendar.monthrange(year, month + 1)[1]
-        if date(year, month + 1, min(term.start.day, last)) == term.end:
+        if date(year, month + 1, min(start.day, last)) == end:
             return m
     return None

@@ -31,7 +31,7 @@ from q2c_core.domain.invoice_lines import (
     lines_net,
     lines_tax,
 )
-from q2c_core.domain.money import Money, total
+from q2c_core.domain.money import Money, minor_units, total
 from q2c_core.domain.tax import TaxSubtotal
 from q2c_core.domain.values import TimeOrderedIds
 
@@ -143,7 +143,7 @@ class Invoice(TimeOrderedIds, Aggregate):
                 "a credit note says whether the work is re-billable or written off",
                 field="credit_disposition",
             )
-        Money.zero(currency)
+        minor_units(currency)  # an ISO 4217 code, or InvalidValue
         self.customer_id = customer_id
         self.kind = kind
         self.currency = currency

@@ -68,6 +68,17 @@ def minor_units(currency: str) -> int:
         ) from None
 
 
+_QUANTA: dict[str, Decimal] = {}
+
+
+def currency_quantum(currency: str) -> Decimal:
+    """The currency's minor unit as a Decimal exponent (0.01 for EUR), remembered per code."""
+    found = _QUANTA.get(currency)
+    if found is None:
+        found = _QUANTA[currency] = Decimal(1).scaleb(-minor_units(currency))
+    return found
+
+
 # Amounts and quantities stay below 10**15: far beyond anything billed, and small enough that
 # rounding to a minor unit always fits Decimal's 28 digits.
 MAX_MAGNITUDE = 15
@@ -75,9 +86,11 @@ MAX_MAGNITUDE = 15
 
 def to_decimal(value: Any, field: str = "amount") -> Decimal:
     """Turn str/int/Decimal into a finite Decimal; refuse float, bool, NaN and infinity."""
-    if isinstance(value, bool | float):
+    if type(value) is Decimal:  # the usual case, checked first: no subclass, no float
+        result = value
+    elif isinstance(value, bool | float):
         raise InvalidValue("must be a Decimal, int or str, never a float", field=field, value=value)
-    if isinstance(value, Decimal):
+    elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, int | str):
         try:
@@ -121,7 +134,7 @@ class Money:
     @property
     def quantum(self) -> Decimal:
         """The currency's minor unit as a Decimal exponent (0.01 for EUR)."""
-        return Decimal(1).scaleb(-minor_units(self.currency))
+        return currency_quantum(self.currency)
 
     def rounded(self) -> Money:
         """Round half up to the currency's minor unit."""

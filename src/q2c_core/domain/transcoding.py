@@ -127,7 +127,7 @@ def _period_str(obj: Any) -> str:
 def _tax_rate_str(obj: Any) -> str:
     if type(obj.rate) is not Decimal or type(obj.category) is not _tax_category():
         raise TypeError("not a plain TaxRate")
-    return f"{obj.category.name} {obj.rate}"
+    return f"{obj.category._name_} {obj.rate}"
 
 
 @functools.cache
@@ -289,10 +289,13 @@ def _native_fields_function(cls: type[Any], fields: list[_Field]) -> Any:
     """Compile ``encode_fields`` for one class into straight-line code that also writes each
     nested value in its stored form (``native``); None when a value is off the compact form.
 
-    The generated code makes exactly the decisions of ``encode_fields``, field by field.
+    The generated code makes exactly the decisions of ``encode_fields``, field by field. A
+    nested attrs value whose class has such a writer too (``inline``: class -> (transcoding
+    name, writer)) is written by it in place, tagged as its transcoding tags it; any other, or
+    one its writer declines, goes through the transcoder (``natives``), which writes the same.
     """
-    env: dict[str, Any] = {"_NATIVE_TUPLE": tuple}
-    lines = ["def native_fields(obj, native, natives):", "    out = {}"]
+    env: dict[str, Any] = {"_NATIVE_TUPLE": tuple, "_nested": _nested}
+    lines = ["def native_fields(obj, native, natives, inline):", "    out = {}"]
     for i, f in enumerate(fields):
         key = repr(f.name)
         kind, codec, default = f"K{i}", f"C{i}", f"D{i}"
@@ -317,12 +320,14 @@ def _native_fields_function(cls: type[Any], fields: list[_Field]) -> Any:
                     "for x in v:",
                     f"    if type(x) is not {kind}: return None",
                 ]
-                item = f"{codec}(x)" if f.codec else f"natives.get(K{i}, native)(x)"
+                item = (
+                    f"{codec}(x)" if f.codec else f"_nested(x, {kind}, native, natives, inline)"
+                )
                 body.append(f"out[{key}] = [{item} for x in v]")
             elif f.mode == "attrs":
                 body += [
                     f"if type(v) is not {kind}: return None",
-                    f"out[{key}] = natives.get({kind}, native)(v)",  # its own writer, directly
+                    f"out[{key}] = _nested(v, {kind}, native, natives, inline)",
                 ]
             else:
                 body.append(f"out[{key}] = native(v)")
@@ -341,6 +346,19 @@ def _native_fields_function(cls: type[Any], fields: list[_Field]) -> Any:
     source = "\n".join(lines)
     exec(compile(source, f"<q2c native fields of {cls.__qualname__}>", "exec"), env)
     return env["native_fields"]
+
+
+def _nested(value: Any, kind: type[Any], native: Any, natives: Any, inline: Any) -> Any:
+    """A nested attrs value in its stored form: by its class's own writer when it has one."""
+    found = inline.get(kind)
+    if found is not None:
+        try:
+            inner = found[1](value, native, natives, inline)
+        except TypeError:
+            inner = None
+        if inner is not None:
+            return {"_type_": found[0], "_data_": inner}
+    return natives.get(kind, native)(value)
 
 
 def _trusted_builder(cls: type[Any], plan: list[tuple[str, int, Any, Any, Any, Any]]) -> Any:
@@ -467,7 +485,9 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
         type = cls
         name = f"q2c.{cls.__name__}"
 
-        def encode_native(self, obj: Any, native: Any, natives: dict[Any, Any]) -> Any:
+        def encode_native(
+            self, obj: Any, native: Any, natives: dict[Any, Any], inline: dict[Any, Any]
+        ) -> Any:
             """``encode``'s result with every nested value in its stored, JSON-ready form."""
             if compact is not None and type(obj) is cls:
                 try:
@@ -476,7 +496,7 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
                     pass
             elif all_init:
                 try:
-                    found = native_fields(obj, native, natives)
+                    found = native_fields(obj, native, natives, inline)
                 except TypeError:
                     found = None
                 if found is not None:
@@ -527,7 +547,10 @@ def attrs_transcoding(cls: type[Any]) -> Transcoding:
                 return self.decode(data)
             return build_trusted(data, self.decode)
 
-    return AttrsCompact()
+    transcoding = AttrsCompact()
+    # the compiled writer, for transcoders that write nested values in place (``_nested``)
+    transcoding.native_fields = native_fields if all_init and compact is None else None  # type: ignore[attr-defined]
+    return transcoding
 
 
 def _domain_modules() -> list[Any]:
@@ -587,6 +610,7 @@ class Q2CJSONTranscoder(JSONTranscoder):
         self._by_type: dict[type, tuple[str, Any]] = {}
         self._by_name: dict[str, Any] = {}
         self._natives: dict[type, Any] = {}
+        self._inline: dict[type, tuple[str, Any]] = {}  # attrs classes with a compiled writer
         self.encoder = json.JSONEncoder(
             default=self._encode_fast, separators=(",", ":"), ensure_ascii=False
         )
@@ -600,12 +624,17 @@ class Q2CJSONTranscoder(JSONTranscoder):
         self._by_type[transcoding.type] = (name, encode)
         self._by_name[name] = _FAST_DECODERS.get(name, transcoding.decode)
         self._natives[transcoding.type] = self._tagger(name, transcoding, encode)
+        writer = getattr(transcoding, "native_fields", None)
+        if writer is not None:
+            self._inline[transcoding.type] = (name, writer)
+        else:
+            self._inline.pop(transcoding.type, None)
 
     def _tagger(self, name: str, transcoding: Transcoding, encode: Any) -> Any:
-        native, natives = self._native, self._natives
+        native, natives, inline = self._native, self._natives, self._inline
         encode_native = getattr(transcoding, "encode_native", None)
         if encode_native is not None:
-            return lambda o: {"_type_": name, "_data_": encode_native(o, native, natives)}
+            return lambda o: {"_type_": name, "_data_": encode_native(o, native, natives, inline)}
         if name in _FAST_ENCODERS:  # returns a str
             return lambda o: {"_type_": name, "_data_": encode(o)}
         return lambda o: {"_type_": name, "_data_": native(encode(o))}

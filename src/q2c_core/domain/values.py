@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
 
 import attrs
 
@@ -18,6 +18,8 @@ from q2c_core.domain.money import to_decimal
 Q2C_NAMESPACE = uuid5(NAMESPACE_URL, "https://q2c.invalid/ids")
 
 
+_new_object = object.__new__
+_set_attribute = object.__setattr__
 _last_id_time = [0, 0]  # (unix milliseconds, counter) of the last id made in this process
 
 
@@ -39,7 +41,12 @@ def new_id() -> UUID:
             now, counter = now + 1, 0
     _last_id_time[0], _last_id_time[1] = now, counter
     rand = int.from_bytes(os.urandom(8), "big") & 0x3FFF_FFFF_FFFF_FFFF
-    return UUID(int=(now << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand)
+    value = (now << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand
+    # what UUID(int=value) builds, without its Python-level argument checks
+    uid = _new_object(UUID)
+    _set_attribute(uid, "int", value)
+    _set_attribute(uid, "is_safe", SafeUUID.unknown)
+    return uid
 
 
 class TimeOrderedIds:
