@@ -238,9 +238,8 @@ def main() -> None:
     ]
     if len(sys.argv) > 1 and sys.argv[1] == "--quick":
         sizes = [("sqlite", 2_000, (1, 2)), ("sqlite", 10_000, (1, 2))]
-    # PostgreSQL: a single save of 1,000 contracts (2,000 events, ~13 MB) hung with
-    # eventsourcing 9.5.6's insert function on this machine; 700 did not. SQLite takes 1,000.
-    batch_sizes = {"sqlite": 1000, "postgres": 500}
+    # (PostgreSQL took 500 until q2c's recorder stopped saving in pipeline mode, which hung)
+    batch_sizes = {"sqlite": 1000, "postgres": 1000}
     tmp = tempfile.mkdtemp(prefix="b3bench_")
     before = floor()
     print("floor before", before, flush=True)

@@ -40,6 +40,8 @@ def env_for_url(url: str) -> dict[str, str]:
             "POSTGRES_PORT": str(parsed.port or 5432),
             "POSTGRES_USER": unquote(parsed.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+            # the library's recorder, saving without pipeline mode (see the module)
+            "APPLICATION_RECORDER_TOPIC": "q2c_core.postgres_recorder:PostgresEventRecorder",
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
