@@ -122,14 +122,14 @@ def test_a_contract_changed_during_the_run_is_billed_on_its_fresh_state(
 ) -> None:
     app = app_factory()
     cust, ids = setup(app, 3)
-    real_load = app._load_contracts
+    real_load = app._load_batch
 
-    def load_then_someone_adds(page_size: int = 5000, **kw: Any) -> dict[UUID, Contract]:
-        loaded = real_load(page_size, **kw)
+    def load_then_someone_adds(*args: Any) -> list[Contract]:
+        loaded = real_load(*args)
         app.add_sub_contract(ids[1], sub("LATE", date(2024, 1, 20), 3100), actor="bob")
         return loaded
 
-    app._load_contracts = load_then_someone_adds  # type: ignore[method-assign]
+    app._load_batch = load_then_someone_adds  # type: ignore[method-assign]
     result = app.run_billing(date(2024, 1, 1), actor="run")
     assert len(result.documents) == 3
     jan = next(d for d in result.documents if d.contract_id == ids[1])

@@ -27,8 +27,8 @@ from uuid import UUID
 
 import attrs
 from eventsourcing.application import ProcessingEvent
-from eventsourcing.domain import Aggregate, CanMutateAggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
 from q2c_core.app_base import BaseApp
@@ -64,6 +64,7 @@ from q2c_core.domain.invoice import (
 from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, currency_quantum, to_decimal
 from q2c_core.domain.values import Period
+from q2c_core.event_batches import EventBatches
 from q2c_core.projections.decoding import TrustedDecoder
 
 Progress = Callable[[int, int], None]
@@ -379,55 +380,78 @@ class ContractBilling(BaseApp):
 
     # -- reading contracts in bulk -----------------------------------------------------------
 
-    def _contract_topics(self) -> list[str]:
-        return [
-            get_topic(v)
-            for v in vars(Contract).values()
-            if isinstance(v, type) and issubclass(v, Aggregate.Event)
-        ]
-
     def _load_contracts(
         self,
         page_size: int = 5000,
         share: tuple[int, int] | None = None,
         positions: dict[UUID, int] | None = None,
     ) -> dict[UUID, Contract]:
-        """Every contract's current state, from one scan of the notification log.
+        """Every contract's current state, in signing order (``_contract_batches``, all kept).
 
-        Events are decoded and applied in log order, exactly as the repository would replay
-        them, but without one query per contract. ``share=(k, n)`` keeps only the contracts
-        whose id falls in share ``k`` of ``n`` (decided before decoding, from the id alone).
-        ``positions`` receives each contract's first position in the log.
+        ``share=(k, n)`` keeps only the contracts whose id falls in share ``k`` of ``n``;
+        ``positions`` receives each contract's position in the log (its signing).
         """
-        with _bulk():
-            return self._scan_contracts(page_size, share, {} if positions is None else positions)
-
-    def _scan_contracts(
-        self, page_size: int, share: tuple[int, int] | None, positions: dict[UUID, int]
-    ) -> dict[UUID, Contract]:
         contracts: dict[UUID, Contract] = {}
-        topics = self._contract_topics()
-        decode = TrustedDecoder(self).decode  # recorded events were validated when recorded
+        with _bulk():
+            for batch in self._contract_batches(page_size, share, positions):
+                for contract in batch:
+                    contracts[contract.id] = contract
+        return contracts
+
+    def _signed_contracts(self, share: tuple[int, int] | None) -> list[tuple[int, UUID]]:
+        """(log position, id) of every contract, in signing order: its ``ContractSigned``
+        notification, the first event of every contract (nothing is decoded)."""
+        topics = [get_topic(vars(Contract)["ContractSigned"])]
+        signed: list[tuple[int, UUID]] = []
         start = 1
         while True:
-            page = self.recorder.select_notifications(start=start, limit=page_size, topics=topics)
+            page = self.recorder.select_notifications(start=start, limit=20_000, topics=topics)
             if not page:
-                return contracts
-            for notification in page:
-                if share is not None and not _share_of(notification.originator_id, share):
-                    continue
-                domain_event = decode(notification)
-                assert isinstance(domain_event, CanMutateAggregate)
-                aggregate_id = domain_event.originator_id
-                if type(aggregate_id) is not UUID:
-                    aggregate_id = UUID(str(aggregate_id))
-                known = contracts.get(aggregate_id)
-                if known is None:
-                    positions[aggregate_id] = notification.id
-                contract = domain_event.mutate(known)
-                assert isinstance(contract, Contract)
-                contracts[aggregate_id] = contract
+                return signed
+            for n in page:
+                contract_id = n.originator_id
+                if type(contract_id) is not UUID:
+                    contract_id = UUID(str(contract_id))
+                if share is None or _share_of(contract_id, share):
+                    signed.append((n.id, contract_id))
             start = page[-1].id + 1
+
+    def _contract_batches(
+        self,
+        batch_size: int,
+        share: tuple[int, int] | None = None,
+        positions: dict[UUID, int] | None = None,
+    ) -> Iterator[list[Contract]]:
+        """Every contract's current state, ``batch_size`` contracts at a time, in signing order.
+
+        Each batch's events are read in one query (``EventBatches``) and applied in version
+        order, exactly as the repository would replay them: memory holds one batch, however
+        many contracts there are. A contract signed after the list was read is left out.
+        """
+        signed = self._signed_contracts(share)
+        if positions is not None:
+            positions.update((contract_id, position) for position, contract_id in signed)
+        reader = EventBatches(self.recorder)
+        decode = TrustedDecoder(self).decode  # recorded events were validated when recorded
+        for k in range(0, len(signed), batch_size):
+            yield self._load_batch(reader, decode, [c for _, c in signed[k : k + batch_size]])
+
+    def _load_batch(
+        self, reader: EventBatches, decode: Callable[[Any], Any], ids: list[UUID]
+    ) -> list[Contract]:
+        """The contracts with these ids, as of now, in the order given."""
+        found = reader.events_of(ids)
+        contracts: list[Contract] = []
+        for contract_id in ids:
+            aggregate: Any = None
+            for originator_id, version, topic, state in found.get(contract_id, ()):
+                aggregate = decode(StoredEvent(originator_id, version, topic, state)).mutate(
+                    aggregate
+                )
+            if aggregate is not None:
+                assert isinstance(aggregate, Contract)
+                contracts.append(aggregate)
+        return contracts
 
     def all_contracts(self) -> list[Contract]:
         """Every master contract, in signing order."""
@@ -621,22 +645,21 @@ class ContractBilling(BaseApp):
         batch_size: int,
         share: tuple[int, int] | None,
     ) -> _ShareResult:
-        order: dict[UUID, int] = {}
-        loaded = self._load_contracts(share=share, positions=order)
-        contracts = list(loaded.values())
-        del loaded
-        contracts.reverse()  # popped from the end, so each batch's state is freed once saved
-        total = len(contracts)
+        signed = self._signed_contracts(share)
+        total = len(signed)
+        reader = EventBatches(self.recorder)
+        decode = TrustedDecoder(self).decode  # recorded events were validated when recorded
         documents: list[tuple[int, PostedDocument]] = []
         renewed: list[tuple[int, UUID]] = []
         events = saves = done = 0
         if progress is not None:
             progress(0, total)
-        while contracts:
-            batch = [contracts.pop() for _ in range(min(batch_size, len(contracts)))]
+        for k in range(0, total, batch_size):
             # planned and saved in id order: each contract's events, and its invoices' (new ids
             # are time-ordered), then land next to each other in the store's index
-            batch.sort(key=_id_int)
+            chunk = sorted(signed[k : k + batch_size], key=_second)
+            order = {contract_id: position for position, contract_id in chunk}
+            batch = self._load_batch(reader, decode, [contract_id for _, contract_id in chunk])
             changed: list[Aggregate] = []
             plans: list[_ContractPlan] = []
             for contract in batch:
@@ -659,7 +682,7 @@ class ContractBilling(BaseApp):
                 documents.extend((key, _posted(contract, i, p)) for i, p in plan.documents)
                 if plan.renewed:
                     renewed.append((key, contract.id))
-            done += len(batch)
+            done += len(chunk)
             if progress is not None:
                 progress(done, total)
         documents.sort(key=_first)  # back in log order (stable: a contract's own order kept)
@@ -1271,8 +1294,8 @@ def _posted(contract: Contract, invoice: Invoice, period: Period | None) -> Post
     )
 
 
-def _id_int(contract: Contract) -> int:
-    return contract.id.int
+def _second(item: tuple[int, UUID]) -> int:
+    return item[1].int
 
 
 def _first(item: tuple[int, Any]) -> int:

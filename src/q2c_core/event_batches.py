@@ -1,0 +1,117 @@
+"""Reading the events of many aggregates at once: one query per batch of ids.
+
+A billing run loads its contracts a thousand at a time. eventsourcing's ``select_events`` reads
+one aggregate per call (a query, and on SQLite a transaction, each), so ``EventBatches`` runs the
+same query for a whole batch of ids on eventsourcing's SQLite and PostgreSQL application
+recorders (same table, same rows, ordered by aggregate and version) and returns each aggregate's
+events as plain tuples ``(originator_id, originator_version, topic, state)``. Any other recorder
+(the in-memory one, a subclass that reads differently) is asked aggregate by aggregate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import AggregateRecorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+# (originator id as given, originator version, topic, state)
+RawEvent = tuple[UUID, int, str, bytes]
+
+_SQLITE_CHUNK = 900  # ids per statement: under SQLite's oldest limit of 999 parameters
+
+
+class EventBatches:
+    """Every event of a batch of aggregates, one query per batch (see the module)."""
+
+    def __init__(self, recorder: AggregateRecorder) -> None:
+        self.recorder = recorder
+        kind = type(recorder)
+        self._select = self._generic
+        if (
+            isinstance(recorder, SQLiteAggregateRecorder)
+            and kind.select_events is SQLiteAggregateRecorder.select_events
+        ):
+            self._select = self._sqlite
+        else:
+            postgres = _postgres_recorder_class()
+            if (
+                postgres is not None
+                and isinstance(recorder, postgres)
+                and kind.select_events is postgres.select_events
+            ):
+                self._select = self._postgres
+
+    @property
+    def batched(self) -> bool:
+        """Whether a batch is one query (else the library's method, aggregate by aggregate)."""
+        return self._select != self._generic
+
+    def events_of(self, ids: Sequence[UUID]) -> dict[UUID, list[RawEvent]]:
+        """Each aggregate's events in version order; aggregates without events are left out."""
+        found: dict[UUID, list[RawEvent]] = {}
+        for row in self._select(ids):
+            events = found.get(row[0])
+            if events is None:
+                found[row[0]] = [row]
+            else:
+                events.append(row)
+        return found
+
+    # -- per backend ------------------------------------------------------------------------
+
+    def _generic(self, ids: Sequence[UUID]) -> list[RawEvent]:
+        rows: list[RawEvent] = []
+        for aggregate_id in ids:
+            rows.extend(
+                (aggregate_id, s.originator_version, s.topic, s.state)
+                for s in self.recorder.select_events(aggregate_id)
+            )
+        return rows
+
+    def _sqlite(self, ids: Sequence[UUID]) -> list[RawEvent]:
+        recorder: Any = self.recorder
+        by_hex = {i.hex: i for i in ids}
+        hexes = list(by_hex)
+        rows: list[RawEvent] = []
+        with recorder.datastore.transaction(commit=False) as c:
+            cursor = c.sqlite_cursor
+            cursor.row_factory = None  # plain tuples (the connection's factory builds Rows)
+            for k in range(0, len(hexes), _SQLITE_CHUNK):
+                chunk = hexes[k : k + _SQLITE_CHUNK]
+                cursor.execute(
+                    "SELECT originator_id, originator_version, topic, state "
+                    f"FROM {recorder.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                rows.extend((by_hex[i], v, t, s) for i, v, t, s in cursor.fetchall())
+        return rows
+
+    def _postgres(self, ids: Sequence[UUID]) -> list[RawEvent]:
+        from psycopg.rows import tuple_row
+        from psycopg.sql import SQL, Identifier
+
+        recorder: Any = self.recorder
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {0}.{1} "
+            "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with (
+            recorder.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as curs,
+        ):
+            curs.execute(statement, (list(ids),), prepare=True)
+            rows: list[RawEvent] = curs.fetchall()
+            return rows
+
+
+def _postgres_recorder_class() -> type[Any] | None:
+    try:
+        from eventsourcing.postgres import PostgresAggregateRecorder
+    except ImportError:  # pragma: no cover - the postgres extra is not installed
+        return None
+    return PostgresAggregateRecorder

@@ -1,0 +1,49 @@
+"""EventBatches reads the events of many aggregates in one query: the same events, in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from q2c_core import Customer, QuoteToCash, new_id
+from q2c_core.event_batches import EventBatches
+
+
+def test_each_aggregates_events_are_the_ones_select_events_gives_in_version_order(
+    app_factory: Callable[[], QuoteToCash], backend_url: str
+) -> None:
+    app = app_factory()
+    customers = [Customer(f"C{i}", "EUR", "mia", "bea") for i in range(950)]  # > one SQLite chunk
+    for i, customer in enumerate(customers):
+        for _ in range(i % 3):
+            customer.add_contract(new_id())
+    app.save(*customers)
+    customers[7].add_contract(new_id())  # a later save: its events are still read in order
+    app.save(customers[7])
+    reader = EventBatches(app.recorder)
+    assert reader.batched == (backend_url != "memory:")
+    missing = new_id()
+    ids = [c.id for c in reversed(customers)] + [missing]
+    found = reader.events_of(ids)
+    assert missing not in found
+    for customer in customers:
+        expected = [
+            (customer.id, s.originator_version, s.topic, bytes(s.state))
+            for s in app.recorder.select_events(customer.id)
+        ]
+        got = [(i, v, t, bytes(s)) for i, v, t, s in found[customer.id]]
+        assert got == expected
+        assert [v for _, v, _, _ in got] == list(range(1, len(got) + 1))
+    assert len(found[customers[7].id]) == 1 + 7 % 3 + 1
+
+
+def test_the_run_reads_contracts_a_batch_at_a_time(
+    app_factory: Callable[[], QuoteToCash],
+) -> None:
+    from tests.test_contract_billing_backends import setup
+
+    app = app_factory()
+    _, ids = setup(app, 5)
+    batches = [[c.id for c in batch] for batch in app._contract_batches(2)]
+    assert batches == [ids[:2], ids[2:4], ids[4:]]
+    assert app.run_billing(date(2024, 1, 1), actor="run", batch_size=2).saves == 3
