@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
-from q2c_core import Customer, QuoteToCash, new_id
+import attrs
+
+from q2c_core import Customer, Money, QuoteToCash, new_id
 from q2c_core.event_batches import EventBatches
 
 
@@ -47,3 +50,39 @@ def test_the_run_reads_contracts_a_batch_at_a_time(
     batches = [[c.id for c in batch] for batch in app._contract_batches(2)]
     assert batches == [ids[:2], ids[2:4], ids[4:]]
     assert app.run_billing(date(2024, 1, 1), actor="run", batch_size=2).saves == 3
+
+
+def test_contracts_are_loaded_from_their_latest_snapshot_and_the_events_after_it(
+    app_factory: Callable[[], QuoteToCash],
+) -> None:
+    """A long history costs its last events only: snapshot (every 50 events) + what follows."""
+    from tests.test_contract_billing_backends import setup
+
+    app = app_factory()
+    _, [contract_id] = setup(app, 1)
+    for day in range(1, 31):  # 60 more events: versions 3..62, a snapshot at 50
+        for sub_id in ("S1", "S2"):
+            app.reprice_sub_contract(
+                contract_id,
+                sub_id,
+                effective=date(2024, 1, day) if sub_id == "S1" else date(2024, 3, day),
+                annual_price=Money.of(1200 + day, "EUR"),
+                actor="bob",
+            )
+    assert app.snapshots is not None
+    assert [s.originator_version for s in app.snapshots.recorder.select_events(contract_id)] == [
+        50
+    ]
+    readers = app._readers()
+    decoded: list[int] = []
+
+    def counting(stored: Any) -> Any:
+        decoded.append(stored.originator_version)
+        return readers.decode(stored)
+
+    [loaded] = app._load_batch(attrs.evolve(readers, decode=counting), [contract_id])
+    assert decoded == [50, *range(51, 63)]  # the snapshot, then the events after it
+    replayed = app.contract(contract_id)
+    assert loaded.version == replayed.version == 62
+    assert loaded.sub_contracts == replayed.sub_contracts
+    assert loaded.billed == replayed.billed and loaded.history == replayed.history
