@@ -15,10 +15,10 @@ class InvoiceLedger(Projection):
     """Invoice rows ``inv:<id>``; subclasses add their own rows and queries."""
 
     @handles("Invoice.Drafted")
-    def _inv_drafted(self, e: Any) -> None:
+    def _inv_drafted(self, e: Any, oid: str) -> None:
         facts = invoice_facts(e)
         self.put(
-            f"inv:{e.originator_id.hex}",
+            f"inv:{oid}",
             {
                 "customer": e.customer_id.hex,
                 "kind": e.kind.name,
@@ -38,58 +38,48 @@ class InvoiceLedger(Projection):
             },
         )
 
-    def _inv(self, e: Any) -> Row:
-        row = self.get(f"inv:{e.originator_id.hex}")
-        assert row is not None, f"invoice {e.originator_id} seen before it was drafted"
+    def _inv(self, oid: str) -> Row:
+        row = self.touch(f"inv:{oid}")
+        assert row is not None, f"invoice {oid} seen before it was drafted"
         return row
 
     @handles("Invoice.LinesAdded")
-    def _inv_lines(self, e: Any) -> None:
-        row = self._inv(e)
+    def _inv_lines(self, e: Any, oid: str) -> None:
+        row = self._inv(oid)
         row["lines"] = row["lines"] + compact_lines(e.lines)
         row["total"] = lines_total(row["lines"], row["currency"])  # (tax is never fixed here)
-        self.put(f"inv:{e.originator_id.hex}", row)
 
     @handles("Invoice.Voided")
-    def _inv_voided(self, e: Any) -> None:
-        row = self._inv(e)
+    def _inv_voided(self, e: Any, oid: str) -> None:
+        row = self._inv(oid)
         row["status"] = "VOIDED"
         row["lines"] = []
-        self.put(f"inv:{e.originator_id.hex}", row)
 
     @handles("Invoice.Issued")
-    def _inv_issued(self, e: Any) -> None:
-        row = self._inv(e)
+    def _inv_issued(self, e: Any, oid: str) -> None:
+        row = self._inv(oid)
         row["status"] = "ISSUED"
         row["number"] = e.number
         row["issued_on"] = e.issued_on
         row["due"] = e.issued_on + timedelta(days=row["terms"])
         row["lines"] = []  # issued: the total never changes again
-        self.put(f"inv:{e.originator_id.hex}", row)
 
     @handles("Invoice.PaymentApplied")
-    def _inv_paid(self, e: Any) -> None:
-        row = self._inv(e)
+    def _inv_paid(self, e: Any, oid: str) -> None:
+        row = self._inv(oid)
         row["paid"][e.allocation_id] = [e.amount.amount, e.applied_on, e.payment_id.hex]
-        self.put(f"inv:{e.originator_id.hex}", row)
 
     @handles("Invoice.PaymentUnapplied")
-    def _inv_unpaid(self, e: Any) -> None:
-        row = self._inv(e)
-        row["paid"].pop(e.allocation_id, None)
-        self.put(f"inv:{e.originator_id.hex}", row)
+    def _inv_unpaid(self, e: Any, oid: str) -> None:
+        self._inv(oid)["paid"].pop(e.allocation_id, None)
 
     @handles("Invoice.Credited")
-    def _inv_credited(self, e: Any) -> None:
-        row = self._inv(e)
-        row["credited"] += e.amount.amount
-        self.put(f"inv:{e.originator_id.hex}", row)
+    def _inv_credited(self, e: Any, oid: str) -> None:
+        self._inv(oid)["credited"] += e.amount.amount
 
     @handles("Invoice.PastDueNoticed")
-    def _inv_noticed(self, e: Any) -> None:
-        row = self._inv(e)
-        row["noticed_on"] = e.as_of
-        self.put(f"inv:{e.originator_id.hex}", row)
+    def _inv_noticed(self, e: Any, oid: str) -> None:
+        self._inv(oid)["noticed_on"] = e.as_of
 
 
 def paid(row: Row) -> Decimal:

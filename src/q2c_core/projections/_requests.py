@@ -34,9 +34,9 @@ class RequestBook(Projection):
     """Request rows ``req:<id>``: status, estimate, PO, dates, hours."""
 
     @handles("EnhancementRequest.Requested")
-    def _req_requested(self, e: Any) -> None:
+    def _req_requested(self, e: Any, oid: str) -> None:
         self.put(
-            f"req:{e.originator_id.hex}",
+            f"req:{oid}",
             {
                 "customer": e.customer_id.hex,
                 "title": e.title,
@@ -60,9 +60,9 @@ class RequestBook(Projection):
             },
         )
 
-    def _req(self, e: Any) -> Row:
-        row = self.get(f"req:{e.originator_id.hex}")
-        assert row is not None, f"request {e.originator_id} seen before it was requested"
+    def _req(self, oid: str) -> Row:
+        row = self.touch(f"req:{oid}")
+        assert row is not None, f"request {oid} seen before it was requested"
         return row
 
     @handles(
@@ -75,53 +75,47 @@ class RequestBook(Projection):
         "EnhancementRequest.Declined",
         "EnhancementRequest.Cancelled",
     )
-    def _req_status(self, e: Any) -> None:
-        row = self._req(e)
+    def _req_status(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
         name = type(e).__name__
         row["status"] = STATUS_BY_EVENT[name]
-        if name == "Estimated":
+        if name == "QuoteSent":
+            row["quoted_on"] = e.sent_on
+        elif name == "Estimated":
             total = estimate_total(e)
             row["est_hours"] = e.estimate.hours
             row["est_total"] = total.amount
             row["currency"] = total.currency
-        elif name == "QuoteSent":
-            row["quoted_on"] = e.sent_on
-        elif name == "PurchaseOrderReceived":
-            row["po"] = e.purchase_order.number
-        elif name == "CoveredByAllowance":
-            row["allowance"] = e.allowance_id.hex
         elif name == "WorkAuthorized":
             row["authorized_on"] = e.authorized_on
             row["due_on"] = e.due_on
+        elif name == "PurchaseOrderReceived":
+            row["po"] = e.purchase_order.number
         elif name == "Completed":
             row["completed_on"] = e.completed_on
-        self.put(f"req:{e.originator_id.hex}", row)
+        elif name == "CoveredByAllowance":
+            row["allowance"] = e.allowance_id.hex
 
     @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
-    def _req_work(self, e: Any) -> None:
-        row = self._req(e)
+    def _req_work(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
         row["hours"] += e.entry.hours
         row["items"] += 1
-        self.put(f"req:{e.originator_id.hex}", row)
 
     @handles("EnhancementRequest.ExpenseLogged")
-    def _req_expense(self, e: Any) -> None:
-        row = self._req(e)
-        row["items"] += 1
-        self.put(f"req:{e.originator_id.hex}", row)
+    def _req_expense(self, e: Any, oid: str) -> None:
+        self._req(oid)["items"] += 1
 
     @handles("EnhancementRequest.WorkInvoiced")
-    def _req_invoiced(self, e: Any) -> None:
-        row = self._req(e)
+    def _req_invoiced(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
         row["billed_items"] += len(e.item_ids)
         if e.all_billed and row["status"] == "completed":
             row["status"] = "invoiced"
-        self.put(f"req:{e.originator_id.hex}", row)
 
     @handles("EnhancementRequest.WorkReleased")
-    def _req_released(self, e: Any) -> None:
-        row = self._req(e)
+    def _req_released(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
         row["billed_items"] -= len(e.item_ids)
         if row["status"] == "invoiced":
             row["status"] = "completed"
-        self.put(f"req:{e.originator_id.hex}", row)

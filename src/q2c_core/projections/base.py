@@ -20,6 +20,10 @@ from q2c_core.projections.store import ProjectionStore, Row, decode_row, encode_
 
 F = TypeVar("F", bound=Callable[..., None])
 
+# A bound handler: ``handler(event, oid)``, ``oid`` the event's originator id as row keys write
+# it (``row_key_id``), given by the decoder so no handler formats a UUID again.
+Handler = Callable[[Any, str], None]
+
 # Where each aggregate class lives, to turn "Invoice.Drafted" into a notification topic.
 AGGREGATE_MODULES: dict[str, str] = {
     "Customer": "q2c_core.domain.customer",
@@ -65,6 +69,11 @@ def handles(*names: str) -> Callable[[F], F]:
 def hexid(value: UUID | None) -> str:
     """A UUID as 32 hex digits ('' for none): the form ids take in row keys."""
     return value.hex if value is not None else ""
+
+
+def row_key_id(value: UUID | str) -> str:
+    """An originator id as row keys write it: 32 hex digits for a UUID, else its text."""
+    return value.hex if isinstance(value, UUID) else str(value)
 
 
 def working_days(start: date, end: date) -> int:
@@ -142,7 +151,7 @@ class Projection:
         self._complete = False  # True when the cache holds every row (no store look-ups)
         # after a rebuild from an empty start: every key the store may hold (else None)
         self._known: KeyFilter | None = None
-        self._bound: dict[str, Callable[[DomainEvent], None]] = {
+        self._bound: dict[str, Handler] = {
             event_name: getattr(self, attr) for event_name, attr in self.handlers.items()
         }
 
@@ -186,10 +195,10 @@ class Projection:
         """Apply one event, when this projection handles it."""
         handler = self._bound.get(type(event).__qualname__)
         if handler is not None:
-            handler(event)
+            handler(event, row_key_id(event.originator_id))
 
-    def handler_for(self, qualname: str) -> Callable[[DomainEvent], None] | None:
-        """The bound handler of an event class, or None."""
+    def handler_for(self, qualname: str) -> Handler | None:
+        """The bound handler of an event class (``handler(event, oid)``), or None."""
         return self._bound.get(qualname)
 
     # -- rows -----------------------------------------------------------------------------------
@@ -216,6 +225,15 @@ class Projection:
         """Record a new or changed row."""
         self._cache[key] = row
         self._dirty.add(key)
+
+    def touch(self, key: str) -> Row | None:
+        """The row to change in place (``get`` and ``put`` in one step), or None."""
+        row = self._cache.get(key, _ABSENT)
+        if row is _ABSENT:
+            row = self.get(key)
+        if row is not None:
+            self._dirty.add(key)
+        return row
 
     def delete(self, key: str) -> None:
         """Remove a row."""

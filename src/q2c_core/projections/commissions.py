@@ -145,11 +145,11 @@ class Commissions(Projection):
         return {"plan": self.plan.describe(), "rows": 2}
 
     @handles("Customer.CustomerRegistered")
-    def _customer(self, e: Any) -> None:
-        self.put(f"cust:{e.originator_id.hex}", {"manager": e.account_manager})
+    def _customer(self, e: Any, oid: str) -> None:
+        self.put(f"cust:{oid}", {"manager": e.account_manager})
 
     @handles("Invoice.Drafted")
-    def _drafted(self, e: Any) -> None:
+    def _drafted(self, e: Any, oid: str) -> None:
         if e.kind.name == "CREDIT_NOTE":
             return
         manager = e.account_manager
@@ -160,12 +160,11 @@ class Commissions(Projection):
         row = {"manager": manager, "currency": e.currency, "by_kind": {}, "bases": {}}
         _add_lines(row, facts.lines)
         row["tax"] = facts.tax
-        self.put(f"inv:{e.originator_id.hex}", row)
+        self.put(f"inv:{oid}", row)
 
     @handles("Invoice.LinesAdded")
-    def _lines_added(self, e: Any) -> None:
-        key = f"inv:{e.originator_id.hex}"
-        row = self.get(key)
+    def _lines_added(self, e: Any, oid: str) -> None:
+        row = self.touch(f"inv:{oid}")
         if row is not None:
             _add_lines(row, compact_lines(e.lines))
             row["tax"] = sum(
@@ -177,34 +176,30 @@ class Commissions(Projection):
                 ),
                 Decimal(0),
             )
-            self.put(key, row)
 
     @handles("Invoice.Issued")
-    def _issued(self, e: Any) -> None:
-        key = f"inv:{e.originator_id.hex}"
-        row = self.get(key)
+    def _issued(self, e: Any, oid: str) -> None:
+        row = self.touch(f"inv:{oid}")
         if row is not None:
             row["issued_on"] = e.issued_on
-            self.put(key, row)
 
     @handles("Invoice.DepositDeducted")
-    def _deposit_deducted(self, e: Any) -> None:
-        self.put(f"dep:{e.originator_id.hex}", {"final": e.final_invoice_id.hex})
+    def _deposit_deducted(self, e: Any, oid: str) -> None:
+        self.put(f"dep:{oid}", {"final": e.final_invoice_id.hex})
 
     @handles("Invoice.DepositDeductionReleased")
-    def _deposit_released(self, e: Any) -> None:
-        key = f"dep:{e.originator_id.hex}"
+    def _deposit_released(self, e: Any, oid: str) -> None:
+        key = f"dep:{oid}"
         row = self.get(key)
         if row is not None and row["final"] == e.final_invoice_id.hex:
             self.delete(key)
 
     @handles("Payment.PaymentReceived")
-    def _received(self, e: Any) -> None:
-        self.put(f"pay:{e.originator_id.hex}", {"allocs": []})
+    def _received(self, e: Any, oid: str) -> None:
+        self.put(f"pay:{oid}", {"allocs": []})
 
     @handles("Payment.PaymentAllocated")
-    def _allocated(self, e: Any) -> None:
-        pay = e.originator_id.hex
+    def _allocated(self, e: Any, oid: str) -> None:
         inv = self.get(f"inv:{e.invoice_id.hex}")
         entries: list[list[Any]] = []
         deposit = Decimal(0)
@@ -229,7 +224,7 @@ class Commissions(Projection):
                     )
                     entries.append([inv["manager"], kind, part.amount, rate, commission])
         self.put(
-            f"alloc:{pay}|{e.allocation_id}",
+            f"alloc:{oid}|{e.allocation_id}",
             {
                 "invoice": e.invoice_id.hex,
                 "on": e.allocated_on,
@@ -239,21 +234,19 @@ class Commissions(Projection):
                 "reversed_on": None,
             },
         )
-        p = self.get(f"pay:{pay}")
+        p = self.touch(f"pay:{oid}")
         if p is not None:
             p["allocs"].append(e.allocation_id)
-            self.put(f"pay:{pay}", p)
 
     @handles("Payment.AllocationReversed")
-    def _reversed(self, e: Any) -> None:
-        self._reverse(e.originator_id.hex, e.allocation_id, e.timestamp.date())
+    def _reversed(self, e: Any, oid: str) -> None:
+        self._reverse(oid, e.allocation_id, e.timestamp.date())
 
     @handles("Payment.PaymentBounced")
-    def _bounced(self, e: Any) -> None:
-        pay = e.originator_id.hex
-        p = self.get(f"pay:{pay}")
+    def _bounced(self, e: Any, oid: str) -> None:
+        p = self.get(f"pay:{oid}")
         for allocation_id in p["allocs"] if p else []:
-            self._reverse(pay, allocation_id, e.bounced_on)
+            self._reverse(oid, allocation_id, e.bounced_on)
 
     def _reverse(self, pay: str, allocation_id: str, on: date) -> None:
         key = f"alloc:{pay}|{allocation_id}"

@@ -1,8 +1,9 @@
 """A pull-based follower: pages of the notification log applied to projections, exactly once.
 
 eventsourcing 9.5's ``ProjectionRunner`` needs a recorder that can ``subscribe``, and its SQLite
-recorder cannot, so the follower pulls ``select_notifications(start, limit, topics=...)`` pages,
-decodes them with the application's mapper, applies them, and commits each projection's changed
+recorder cannot, so the follower pulls ``select_notifications(start, limit, topics=...)`` pages
+(through ``NotificationReader``, the same rows as plain tuples), decodes them as the
+application's mapper does, applies them, and commits each projection's changed
 rows together with a library ``Tracking`` record of the page's last notification id in ONE
 transaction. A crash before the commit loses the page's work (it is redone); a crash after it
 loses nothing. A second follower racing on the same store is refused by the tracking table's
@@ -20,8 +21,9 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 
-from q2c_core.projections.base import Projection
+from q2c_core.projections.base import Handler, Projection, row_key_id
 from q2c_core.projections.decoding import TrustedDecoder
+from q2c_core.projections.reader import NotificationReader, RawNotification
 from q2c_core.projections.store import PageWrite
 
 Progress = Callable[[int, int], None]
@@ -43,6 +45,7 @@ class Follower:
         self.projections = list(projections)
         self.page_size = page_size
         self.as_of = _utc(as_of) if as_of is not None else None
+        self.reader = NotificationReader(app.recorder)
         self.decoder = TrustedDecoder(app) if trusted_decoding else _MapperDecoder(app)
         self.after_commit: Callable[[int], None] | None = None
         self.before_commit: Callable[[int], None] | None = None
@@ -68,14 +71,12 @@ class Follower:
         head = self.app.recorder.max_notification_id() or 0
         applied = 0
         pages = 0
-        dispatch: dict[str, list[tuple[Projection, Callable[[Any], None]]]] = {}
+        dispatch: dict[str, list[tuple[Projection, Handler]]] = {}
         while True:
-            page = self.app.recorder.select_notifications(
-                start=start, limit=self.page_size, topics=self.topics
-            )
+            page = self.reader.select(start, self.page_size, topics=self.topics)
             if not page:
                 break
-            last_id = page[-1].id
+            last_id = page[-1][0]
             try:
                 applied += self._apply_page(page, positions, dispatch)
                 writes: list[PageWrite] = []
@@ -110,19 +111,20 @@ class Follower:
 
     def _apply_page(
         self,
-        page: Sequence[Any],
+        page: Sequence[RawNotification],
         positions: dict[int, int],
-        dispatch: dict[str, list[tuple[Projection, Callable[[Any], None]]]],
+        dispatch: dict[str, list[tuple[Projection, Handler]]],
     ) -> int:
         """Decode and apply one page in memory; returns how many events were applied."""
-        decode = self.decoder.decode
+        decode = self.decoder.decode_row
+        as_notification = self.reader.as_notification
         as_of = self.as_of
         applied = 0
         # when every projection is behind the whole page (a rebuild, a catch-up in step), no
         # event needs its id checked against each projection's position
-        behind = all(positions[id(p)] < page[0].id for p in self.projections)
-        for n in page:
-            event: Any = decode(n)
+        behind = all(positions[id(p)] < page[0][0] for p in self.projections)
+        for row in page:
+            event, oid = decode(row, as_notification)
             if as_of is not None and event.timestamp > as_of:
                 continue
             qualname = type(event).__qualname__
@@ -134,11 +136,12 @@ class Follower:
                 ]
             if behind:
                 for _, handler in targets:
-                    handler(event)
+                    handler(event, oid)
             else:
+                nid = row[0]
                 for p, handler in targets:
-                    if n.id > positions[id(p)]:
-                        handler(event)
+                    if nid > positions[id(p)]:
+                        handler(event, oid)
             applied += 1
         return applied
 
@@ -159,7 +162,14 @@ class _MapperDecoder:
     """The application's own mapper (slower: re-validates every value)."""
 
     def __init__(self, app: Application[Any]) -> None:
-        self.decode = app.mapper.to_domain_event
+        self.mapper = app.mapper
+
+    def decode_row(
+        self, row: RawNotification, as_notification: Callable[[RawNotification], Any]
+    ) -> tuple[Any, str]:
+        """The mapper's event of a reader's row, and its originator id in row-key form."""
+        event = self.mapper.to_domain_event(as_notification(row))
+        return event, row_key_id(event.originator_id)
 
 
 @contextmanager
