@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -152,6 +153,10 @@ class TrustedDecoder:
         for reader in self.readers.values():
             reader.bind(tagged, self._convert)
         self.classes: dict[str, type[Any] | None] = {}
+        self.templates: dict[str, list[_Template]] = {}
+        # templated topics whose class reads stored text ids as UUIDs: (class, templates)
+        self._fast: dict[str, tuple[type[Any], list[_Template]]] = {}
+        self._tries: dict[str, int] = {}
         self._id_convert: dict[type[Any], bool] = {}
         self._ids: dict[str, tuple[UUID, str]] = {}
 
@@ -169,12 +174,69 @@ class TrustedDecoder:
         state: dict[str, Any] = self._convert(_loads(raw))
         return state
 
+    def _state(self, topic: str, raw: Any) -> dict[str, Any]:
+        """A stored state's values: by one of the topic's templates when the text fits one,
+        else by the general path (which learns a template from the first few texts)."""
+        templates = self.templates.get(topic)
+        if templates is not None:
+            kind = type(raw)
+            text = raw if kind is str else None
+            if kind is bytes:
+                try:
+                    text = raw.decode()
+                except UnicodeDecodeError:
+                    text = None
+            if text is not None:
+                for template in templates:
+                    found = template.match(text)
+                    if found is not None:
+                        state: dict[str, Any] = template.build(found.groups())
+                        return state
+        tries = self._tries.get(topic, 0)
+        if tries < _Templates.MAX_TRIES and (templates is None or len(templates) < _Templates.MAX):
+            self._tries[topic] = tries + 1
+            learned = self._learn(raw)
+            if learned is not None:
+                self.templates.setdefault(topic, []).append(learned)
+                cls = self._class(topic)
+                if cls is not None and self._converts_text_ids(cls):
+                    self._fast[topic] = (cls, self.templates[topic])
+        state = self._convert(_loads(raw))
+        return state
+
+    def _learn(self, raw: Any) -> _Template | None:
+        """A template of this stored text's shape, checked on the text itself against the
+        general path (None when the shape has something templates do not read)."""
+        if isinstance(raw, bytes):
+            try:
+                text = raw.decode()
+            except UnicodeDecodeError:
+                return None
+        elif isinstance(raw, str):
+            text = raw
+        else:
+            return None
+        try:
+            template = _Templates(self).write(_loads(raw))
+        except _NoTemplate:
+            return None
+        found = template.match(text)
+        if found is None:
+            return None
+        try:
+            built = template.build(found.groups())
+        except Exception:
+            return None
+        if not _same_values(built, self._convert(_loads(raw))):
+            return None  # (never expected: the general path is the reference)
+        return template
+
     def decode(self, n: Notification | StoredEvent) -> Any:
         """The domain event of a stored notification."""
         cls = self._class(n.topic) if self.plain else None
         if cls is None:
             return self.mapper.to_domain_event(n)
-        state = self.decode_state(n.state)
+        state = self._state(n.topic, n.state)
         if "class_version" in state:
             return self.mapper.to_domain_event(n)
         state["originator_id"] = self._originator(cls, n.originator_id)[0]
@@ -188,9 +250,30 @@ class TrustedDecoder:
         write it (32 hex digits for a UUID). ``fallback`` gives the library's Notification of
         the row, for what only the mapper reads."""
         topic = row[3]
+        raw = row[4]
+        fast = self._fast.get(topic)
+        if fast is not None and type(raw) is bytes and type(row[1]) is str:
+            # (the common case, inline: a templated topic, a stored text id to make a UUID of)
+            try:
+                text = raw.decode()
+            except UnicodeDecodeError:
+                text = ""
+            for template in fast[1]:
+                found = template.match(text)
+                if found is not None:
+                    state = template.build(found.groups())
+                    ids = self._ids
+                    pair = ids.get(row[1])
+                    if pair is None:
+                        pair = self._originator(fast[0], row[1])
+                    state["originator_id"] = pair[0]
+                    state["originator_version"] = row[2]
+                    event = _new(fast[0])
+                    _set(event, "__dict__", state)
+                    return event, pair[1]
         cls = self._class(topic) if self.plain else None
         if cls is not None:
-            state = self._convert(_loads(row[4]))
+            state = self._state(topic, raw)
             if "class_version" not in state:
                 oid, key = self._originator(cls, row[1])
                 state["originator_id"] = oid
@@ -202,17 +285,19 @@ class TrustedDecoder:
         oid = event.originator_id
         return event, oid.hex if isinstance(oid, UUID) else str(oid)
 
+    def _converts_text_ids(self, cls: type[Any]) -> bool:
+        """What the mapper does with a stored text id: UUID() it when the event's is one."""
+        convert = self._id_convert.get(cls)
+        if convert is None:
+            finder: Any = find_id_convertor
+            convert = self._id_convert[cls] = finder(cls, str) is str_to_uuid_convertor
+        return convert
+
     def _originator(self, cls: type[Any], stored: Any) -> tuple[Any, str]:
         """The event's originator id, as the mapper converts it, and its row-key form."""
         kind = type(stored)
         if kind is str:
-            convert = self._id_convert.get(cls)
-            if convert is None:
-                # what the mapper does with a stored text id: UUID() it when the event's is one
-                finder: Any = find_id_convertor
-                convert = finder(cls, str) is str_to_uuid_convertor
-                self._id_convert[cls] = convert
-            if convert:
+            if self._converts_text_ids(cls):
                 ids = self._ids
                 found: tuple[UUID, str] | None = ids.get(stored)
                 if found is None:
@@ -302,7 +387,7 @@ def _compiled_reader(
     """A reader of one attrs class's compact dict form (see ``_ShapeReader``), or None when
     some field needs the transcoding's own reading always."""
     attrs.resolve_types(cls)
-    plan: dict[str, tuple[int, Any, str, Any, Any]] = {}
+    plan: dict[str, tuple[int, Any, str, Any]] = {}
     for i, f in enumerate(attrs.fields(cls)):
         found = _field_plan(f, by_type)
         if found is None:
@@ -311,10 +396,33 @@ def _compiled_reader(
             return None  # the transcoding re-validates such a class: so must we
         if isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
             return None
-        slot = getattr(cls, f.name, None)  # a slotted class's member descriptor, set directly
-        setter = slot.__set__ if isinstance(slot, types.MemberDescriptorType) else None
-        plan[f.name] = (i, f.default, *found, setter)
-    return _ShapeReader(cls, plan, trusted)
+        plan[f.name] = (i, f.default, *found)
+    return _ShapeReader(cls, plan, trusted, _twin(cls))
+
+
+def _twin(cls: type[Any]) -> type[Any] | None:
+    """A subclass that adds nothing but plain attribute setting, to build a frozen attrs value
+    with ordinary (fast) attribute stores, then turn it into ``cls`` by ``__class__``
+    assignment: the same object layout, so the result is a plain ``cls`` instance. None when
+    Python refuses that for this class (then fields are set with ``object.__setattr__``)."""
+    try:
+        twin = type(
+            f"{cls.__name__}Builder",
+            (cls,),
+            {
+                "__slots__": (),
+                "__setattr__": object.__setattr__,
+                "__delattr__": object.__delattr__,
+                "__module__": __name__,
+            },
+        )
+        probe: Any = _new(twin)
+        for f in attrs.fields(cls):
+            setattr(probe, f.name, None)
+        probe.__class__ = cls
+    except TypeError:
+        return None
+    return twin if type(probe) is cls else None
 
 
 class _ShapeReader:
@@ -335,10 +443,12 @@ class _ShapeReader:
     def __init__(
         self,
         cls: type[Any],
-        plan: dict[str, tuple[int, Any, str, Any, Any]],
+        plan: dict[str, tuple[int, Any, str, Any]],
         trusted: Callable[[Any], Any],
+        twin: type[Any] | None,
     ) -> None:
         self.cls = cls
+        self.twin = twin
         self.plan = plan
         self.trusted = trusted
         self.shapes: dict[tuple[str, ...], Callable[[Any], Any]] = {}
@@ -386,12 +496,13 @@ class _ShapeReader:
             "general": self.general,
             "tagged": self.tagged,
         }
-        lines = ["def read(data):", "    obj = _new(_cls)"]
+        twin = self.twin
+        env["_twin"] = twin
+        lines = ["def read(data):", "    obj = _new(_twin)" if twin else "    obj = _new(_cls)"]
 
-        def assign(i: int, name: str, value: str, setter: Any) -> str:
-            if setter is not None:
-                env[f"S{i}"] = setter
-                return f"    S{i}(obj, {value})"
+        def assign(name: str, value: str) -> str:
+            if twin is not None:
+                return f"    obj.{name} = {value}"
             return f"    _set(obj, {name!r}, {value})"
 
         def is_tagged(var: str) -> str:
@@ -401,7 +512,7 @@ class _ShapeReader:
             )
 
         for name in shape:
-            i, _, mode, detail, setter = plan[name]
+            i, _, mode, detail = plan[name]
             env[f"X{i}"] = detail
             lines += [f"    raw = data[{name!r}]", "    if raw is not None:"]
             if mode == "native":  # set as stored
@@ -452,17 +563,265 @@ class _ShapeReader:
                     f"        if _type(raw) is not X{i}:",
                     "            return general(data)",
                 ]
-            lines.append(assign(i, name, "raw", setter))
-        for name, (i, default, _, _, setter) in plan.items():
+            lines.append(assign(name, "raw"))
+        for name, (i, default, _, _) in plan.items():
             if name not in shape:
                 env[f"D{i}"] = default
-                lines.append(assign(i, name, f"D{i}", setter))
+                lines.append(assign(name, f"D{i}"))
+        if twin is not None:
+            lines.append("    obj.__class__ = _cls")
         lines.append("    return obj")
         source = "\n".join(lines)
         label = f"<q2c cached reading of {self.cls.__qualname__} {shape}>"
         exec(compile(source, label, "exec"), env)
         read: Callable[[Any], Any] = env["read"]
         return read
+
+
+# -- templates ------------------------------------------------------------------------------
+#
+# A topic's stored states are written by one encoder, so they come in a few exact shapes: the
+# same keys in the same order, the same tags, only the texts and numbers differ. A template is
+# one such shape as a regular expression (with a group per text or number) and a function,
+# compiled from the shape, that builds the state's values from the groups exactly as the
+# general path does (the same caches, readers and builders; attrs values set field by field
+# as their compiled readers do). A text that does not fit (another shape, a string with an
+# escape, a float, whitespace...) takes the general path. Each template is checked against the
+# general path on the text it was learned from before it is used.
+
+_STR = r'[^"\\\x00-\x1f]*'  # a JSON string's content without escapes: the text itself
+_INT = r"-?(?:0|[1-9][0-9]*)"  # a JSON integer, as JSON writes it
+_STRS = rf'(?:"{_STR}"(?:,"{_STR}")*)?'  # the items of a list of such strings
+_find_strings = re.compile(rf'"({_STR})"').findall
+
+
+class _NoTemplate(Exception):
+    """The shape has something templates do not read: the general path reads it always."""
+
+
+class _Template:
+    """One stored shape: ``match(text)`` (a full match, or None) and ``build(groups)``."""
+
+    __slots__ = ("build", "match")
+
+    def __init__(self, match: Callable[[str], Any], build: Callable[[tuple[Any, ...]], Any]):
+        self.match = match
+        self.build = build
+
+
+class _Templates:
+    """Writes the template of one parsed (not yet converted) stored state."""
+
+    MAX = 4  # templates per topic
+    MAX_TRIES = 16  # texts per topic a template is learned from, at most
+
+    def __init__(self, decoder: TrustedDecoder) -> None:
+        self.decoder = decoder
+        self.pattern: list[str] = []
+        self.lines: list[str] = []
+        self.env: dict[str, Any] = {
+            "_new": _new,
+            "_set": _set,
+            "_int": int,
+            "_tuple": tuple,
+            "_strings": _find_strings,
+        }
+        self.groups = 0
+
+    def write(self, state: Any) -> _Template:
+        if type(state) is not dict or "class_version" in state:
+            raise _NoTemplate
+        items = []
+        self.pattern.append(r"\{")
+        for n, (key, value) in enumerate(state.items()):
+            self.literal(("," if n else "") + _json(key) + ":")
+            items.append(f"{key!r}: {self.value(value)}")
+        self.pattern.append(r"\}")
+        body = [*self.lines, "return {" + ", ".join(items) + "}"]
+        source = "def build(g):\n" + "\n".join("    " + line for line in body)
+        env = self.env
+        exec(compile(source, "<q2c stored state template>", "exec"), env)
+        regex = re.compile("".join(self.pattern))
+        return _Template(regex.fullmatch, env["build"])
+
+    def literal(self, text: str) -> None:
+        self.pattern.append(re.escape(text))
+
+    def group(self, pattern: str) -> str:
+        self.pattern.append(f"({pattern})")
+        self.groups += 1
+        return f"g[{self.groups - 1}]"
+
+    def name(self, prefix: str, value: Any) -> str:
+        key = f"{prefix}{len(self.env)}"
+        self.env[key] = value
+        return key
+
+    def string(self) -> str:
+        self.literal('"')
+        found = self.group(_STR)
+        self.literal('"')
+        return found
+
+    def value(self, value: Any) -> str:
+        """The expression of one value as the general path converts it."""
+        if value is None:
+            self.literal("null")
+            return "None"
+        if value is True or value is False:
+            return f"({self.group('true|false')} == 'true')"
+        kind = type(value)
+        if kind is str:
+            return self.string()
+        if kind is int:
+            return f"_int({self.group(_INT)})"
+        if kind is list:
+            if all(type(v) is str for v in value):  # (stays a list of texts)
+                self.literal("[")
+                found = self.group(_STRS)
+                self.literal("]")
+                return f"_strings({found})"
+            items = []
+            self.literal("[")
+            for n, item in enumerate(value):
+                if n:
+                    self.literal(",")
+                if not _is_tagged(item):
+                    raise _NoTemplate
+                items.append(self.tagged(item))
+            self.literal("]")
+            return "[" + ", ".join(items) + "]"
+        if _is_tagged(value):
+            return self.tagged(value)
+        raise _NoTemplate  # a plain dict, a float...
+
+    def tagged(self, value: dict[str, Any]) -> str:
+        """``{"_type_": name, "_data_": data}``: the value of its transcoding."""
+        name, data = value["_type_"], value["_data_"]
+        if type(name) is not str or name not in self.decoder.builders:
+            raise _NoTemplate
+        self.literal('{"_type_":' + _json(name) + ',"_data_":')
+        if type(data) is str:
+            found = self.string()
+            cache = self.decoder.strings.get(name)
+            if cache is not None:
+                expr = f"{self.name('C', cache)}[{found}]"
+            else:
+                expr = f"{self.name('B', self.decoder.builders[name])}({found})"
+        elif type(data) is dict:
+            reader = self.decoder.readers.get(name)
+            if reader is None:
+                raise _NoTemplate
+            expr = self.attrs(reader, data)
+        else:
+            raise _NoTemplate
+        self.literal("}")
+        return expr
+
+    def attrs(self, reader: _ShapeReader, data: dict[str, Any]) -> str:
+        """An attrs value in its compact dict form, read as its compiled reader reads this
+        shape (a shape the reader hands to the general path is not templated)."""
+        plan = reader.plan
+        if any(key not in plan for key in data) or any(
+            default is attrs.NOTHING and name not in data
+            for name, (_, default, *_rest) in plan.items()
+        ):
+            raise _NoTemplate
+        var = self.name("o", None)
+        twin = reader.twin
+        if twin is not None:
+            self.lines.append(f"{var} = _new({self.name('W', twin)})")
+        else:
+            self.lines.append(f"{var} = _new({self.name('K', reader.cls)})")
+
+        def assign(field: str, expr: str) -> None:
+            if twin is not None:
+                self.lines.append(f"{var}.{field} = {expr}")
+            else:
+                self.lines.append(f"_set({var}, {field!r}, {expr})")
+
+        self.literal("{")
+        for n, (key, raw) in enumerate(data.items()):
+            self.literal(("," if n else "") + _json(key) + ":")
+            _, _, mode, detail = plan[key]
+            if raw is None:
+                self.literal("null")
+                assign(key, "None")
+                continue
+            if mode == "native":
+                if type(raw) is not detail:
+                    raise _NoTemplate
+                assign(key, self.value(raw))
+            elif mode == "codec":
+                if type(raw) is not str:
+                    raise _NoTemplate
+                assign(key, f"{self.name('X', detail)}[{self.string()}]")
+            elif mode == "codecs" or (mode == "items" and detail is str):
+                if type(raw) is not list or not all(type(x) is str for x in raw):
+                    raise _NoTemplate
+                self.literal("[")
+                found = self.group(_STRS)
+                self.literal("]")
+                if mode == "codecs":
+                    cache = self.name("X", detail)
+                    assign(key, f"_tuple([{cache}[x] for x in _strings({found})])")
+                else:
+                    assign(key, f"_tuple(_strings({found}))")
+            elif mode == "objects":
+                if type(raw) is not list:
+                    raise _NoTemplate
+                items = []
+                self.literal("[")
+                for i, item in enumerate(raw):
+                    if i:
+                        self.literal(",")
+                    items.append(self.nested(item, detail))
+                self.literal("]")
+                assign(key, "_tuple([" + "".join(f"{x}, " for x in items) + "])")
+            elif mode == "attrs":
+                assign(key, self.nested(raw, detail))
+            else:
+                raise _NoTemplate
+        self.literal("}")
+        for name, (_i, default, _, _) in plan.items():
+            if name not in data:
+                assign(name, self.name("D", default))
+        if twin is not None:
+            self.lines.append(f"{var}.__class__ = {self.name('K', reader.cls)}")
+        return var
+
+    def nested(self, value: Any, kind: type[Any]) -> str:
+        """A nested attrs value, stored tagged, that must be of the declared class."""
+        if not _is_tagged(value) or type(value["_data_"]) is not dict:
+            raise _NoTemplate
+        reader = self.decoder.readers.get(value["_type_"])
+        if reader is None or reader.cls is not kind:
+            raise _NoTemplate
+        return self.tagged(value)
+
+
+def _json(text: str) -> str:
+    """A key or tag as the encoders write it (non-ASCII as it is)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _is_tagged(value: Any) -> bool:
+    return type(value) is dict and len(value) == 2 and "_type_" in value and "_data_" in value
+
+
+def _same_values(a: Any, b: Any) -> bool:
+    """Equal, of the same types, with the same reprs (Decimal exponents), value for value."""
+    if type(a) is not type(b) or a != b or repr(a) != repr(b):
+        return False
+    if type(a) is dict:
+        return all(_same_values(a[k], b[k]) for k in a) and list(a) == list(b)
+    if type(a) in (list, tuple):
+        return all(_same_values(x, y) for x, y in zip(a, b, strict=True))
+    if attrs.has(type(a)):
+        return all(
+            _same_values(getattr(a, f.name), getattr(b, f.name)) for f in attrs.fields(type(a))
+        )
+    return True
 
 
 def _std_loads(raw: bytes | str) -> Any:
