@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from q2c_core.domain.money import Money
-from q2c_core.projections.base import Projection, handles
+from q2c_core.projections.base import Projection, handles, uuid_hex
 from q2c_core.projections.store import Row
 
 STATUS_BY_EVENT = {
@@ -36,9 +36,9 @@ class RequestBook(Projection):
     @handles("EnhancementRequest.Requested")
     def _req_requested(self, e: Any, oid: str) -> None:
         self.put(
-            f"req:{oid}",
+            "req:" + oid,
             {
-                "customer": e.customer_id.hex,
+                "customer": uuid_hex(e.customer_id.int),
                 "title": e.title,
                 "manager": e.account_manager,
                 "area": e.product_area or "(none)",
@@ -61,40 +61,53 @@ class RequestBook(Projection):
         )
 
     def _req(self, oid: str) -> Row:
-        row = self.touch(f"req:{oid}")
+        row = self.touch("req:" + oid)
         assert row is not None, f"request {oid} seen before it was requested"
         return row
 
-    @handles(
-        "EnhancementRequest.Estimated",
-        "EnhancementRequest.QuoteSent",
-        "EnhancementRequest.PurchaseOrderReceived",
-        "EnhancementRequest.CoveredByAllowance",
-        "EnhancementRequest.WorkAuthorized",
-        "EnhancementRequest.Completed",
-        "EnhancementRequest.Declined",
-        "EnhancementRequest.Cancelled",
-    )
-    def _req_status(self, e: Any, oid: str) -> None:
+    @handles("EnhancementRequest.Estimated")
+    def _req_estimated(self, e: Any, oid: str) -> None:
         row = self._req(oid)
-        name = type(e).__name__
-        row["status"] = STATUS_BY_EVENT[name]
-        if name == "QuoteSent":
-            row["quoted_on"] = e.sent_on
-        elif name == "Estimated":
-            total = estimate_total(e)
-            row["est_hours"] = e.estimate.hours
-            row["est_total"] = total.amount
-            row["currency"] = total.currency
-        elif name == "WorkAuthorized":
-            row["authorized_on"] = e.authorized_on
-            row["due_on"] = e.due_on
-        elif name == "PurchaseOrderReceived":
-            row["po"] = e.purchase_order.number
-        elif name == "Completed":
-            row["completed_on"] = e.completed_on
-        elif name == "CoveredByAllowance":
-            row["allowance"] = e.allowance_id.hex
+        row["status"] = "estimated"
+        total = estimate_total(e)
+        row["est_hours"] = e.estimate.hours
+        row["est_total"] = total.amount
+        row["currency"] = total.currency
+
+    @handles("EnhancementRequest.QuoteSent")
+    def _req_quoted(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
+        row["status"] = "quoted"
+        row["quoted_on"] = e.sent_on
+
+    @handles("EnhancementRequest.PurchaseOrderReceived")
+    def _req_po(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
+        row["status"] = "po_received"
+        row["po"] = e.purchase_order.number
+
+    @handles("EnhancementRequest.CoveredByAllowance")
+    def _req_covered(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
+        row["status"] = "covered_by_allowance"
+        row["allowance"] = uuid_hex(e.allowance_id.int)
+
+    @handles("EnhancementRequest.WorkAuthorized")
+    def _req_authorized(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
+        row["status"] = "authorized"
+        row["authorized_on"] = e.authorized_on
+        row["due_on"] = e.due_on
+
+    @handles("EnhancementRequest.Completed")
+    def _req_completed(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
+        row["status"] = "completed"
+        row["completed_on"] = e.completed_on
+
+    @handles("EnhancementRequest.Declined", "EnhancementRequest.Cancelled")
+    def _req_closed(self, e: Any, oid: str) -> None:
+        self._req(oid)["status"] = STATUS_BY_EVENT[type(e).__name__]
 
     @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
     def _req_work(self, e: Any, oid: str) -> None:
