@@ -59,6 +59,7 @@ class Kpis(Projection):
     """Time KPIs per worker and customer."""
 
     name = "kpis"
+    replay_cost = 5.0
 
     @handles("EnhancementRequest.Requested")
     def _requested(self, e: Any, oid: str) -> None:

@@ -37,6 +37,7 @@ class PrepaidCreditUsage(Projection):
     """Every prepaid allowance and how it is being used."""
 
     name = "prepaid_credit_usage"
+    replay_cost = 0.2
 
     @handles("PrepaidAllowance.Granted")
     def _granted(self, e: Any, oid: str) -> None:

@@ -40,6 +40,7 @@ class ReviewMeeting(RequestBook):
     """Open work for the regular review."""
 
     name = "review_meeting"
+    replay_cost = 2.5
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:

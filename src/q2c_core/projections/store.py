@@ -311,14 +311,17 @@ class ProjectionStore:
         self._closer = closer
 
     @classmethod
-    def open(cls, url: str) -> ProjectionStore:
-        """Open the store named by a q2c storage URL (``memory:``, ``sqlite:///``, ``postgresql://``)."""
+    def open(cls, url: str, *, create_tables: bool = True) -> ProjectionStore:
+        """Open the store named by a q2c storage URL (``memory:``, ``sqlite:///``,
+        ``postgresql://``); ``create_tables=False`` when they exist (several processes creating
+        them at once race on PostgreSQL's catalogue)."""
         env = env_for_url(url)
         module = env["PERSISTENCE_MODULE"]
         if module == "eventsourcing.popo":
             return cls(MemoryReadModelRecorder(), url=url)
-        ensure_postgres_schema(env)
-        env = {**env, "CREATE_TABLE": "true"}
+        if create_tables:
+            ensure_postgres_schema(env)
+        env = {**env, "CREATE_TABLE": "true" if create_tables else "false"}
         factory = InfrastructureFactory.construct(env)
         if module == "eventsourcing.sqlite":
             recorder: Any = factory.tracking_recorder(SQLiteReadModelRecorder)
