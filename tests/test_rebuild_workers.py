@@ -157,3 +157,23 @@ def test_a_failed_worker_is_reported_and_catch_up_finishes_its_part(
     assert fine.rows()["n"]["n"] == requested  # and a catch-up counts each request once
     store.close()
     app.close()
+
+
+def test_a_new_sqlite_store_has_larger_pages_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    import sqlite3
+
+    from q2c_core.projections.store import SQLITE_PAGE_SIZE
+
+    def page_size(path: Path) -> int:
+        with sqlite3.connect(path) as c:
+            return int(c.execute("PRAGMA page_size").fetchone()[0])
+
+    ProjectionStore.open(f"sqlite:///{tmp_path / 'new.db'}").close()
+    assert page_size(tmp_path / "new.db") == SQLITE_PAGE_SIZE
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'app.db'}")  # (made by eventsourcing)
+    story(app)
+    store = ProjectionStore.open(f"sqlite:///{tmp_path / 'app.db'}")
+    assert page_size(tmp_path / "app.db") == 4096
+    rebuild(app, all_projections(store))
+    store.close()
+    app.close()
