@@ -138,8 +138,9 @@ class Projection:
     name: ClassVar[str] = ""
     handlers: ClassVar[dict[str, str]] = {}
     cache_limit: ClassVar[int] = 4_000
-    # what rebuilding it costs, relative to the others (measured on the demo's business mix):
-    # ``rebuild(..., workers=n)`` balances its shares by it
+    # what rebuilding it costs, relative to the others: its handlers and the rows it writes,
+    # as a percentage of a one-process rebuild of the demo's business mix (sampled with
+    # py-spy); ``rebuild(..., workers=n)`` balances its shares by it
     replay_cost: ClassVar[float] = 1.0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -124,7 +124,7 @@ class Commissions(Projection):
     """Commission per account manager, derived from payment allocations: always current."""
 
     name = "commissions"
-    replay_cost = 3.0
+    replay_cost = 5.8
 
     def __init__(self, store: Any = None, plan: CommissionPlan = DEFAULT_PLAN) -> None:
         super().__init__(store)

@@ -62,8 +62,9 @@ _new = object.__new__
 _set = object.__setattr__
 _SAFE_UNKNOWN = SafeUUID.unknown
 
-# entries per cache before it is emptied: enough for every id and amount of a page's aggregates
-CACHE_LIMIT = 1 << 15
+# entries per cache before it is emptied: enough for the ids and amounts of the aggregates
+# whose events are near each other in the log (a few MB per cache at most)
+CACHE_LIMIT = 1 << 13
 
 
 def uuid_of(text: str) -> UUID:

@@ -59,7 +59,7 @@ class Kpis(Projection):
     """Time KPIs per worker and customer."""
 
     name = "kpis"
-    replay_cost = 5.0
+    replay_cost = 14.0
 
     @handles("EnhancementRequest.Requested")
     def _requested(self, e: Any, oid: str) -> None:

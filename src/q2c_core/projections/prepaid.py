@@ -37,7 +37,7 @@ class PrepaidCreditUsage(Projection):
     """Every prepaid allowance and how it is being used."""
 
     name = "prepaid_credit_usage"
-    replay_cost = 0.2
+    replay_cost = 0.45
 
     @handles("PrepaidAllowance.Granted")
     def _granted(self, e: Any, oid: str) -> None:

@@ -117,7 +117,7 @@ class RevenueSchedule(Projection):
     """What is invoiced, what is earned, what is deferred; by month, and 12 months ahead."""
 
     name = "revenue_schedule"
-    replay_cost = 1.0
+    replay_cost = 2.5
 
     @handles("EnhancementRequest.Completed")
     def _completed(self, e: Any, oid: str) -> None:

@@ -40,7 +40,7 @@ class ReviewMeeting(RequestBook):
     """Open work for the regular review."""
 
     name = "review_meeting"
-    replay_cost = 2.5
+    replay_cost = 4.2
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:

@@ -66,7 +66,7 @@ class CustomerStatement(InvoiceLedger):
     """Per customer: invoices, payments, credit."""
 
     name = "customer_statement"
-    replay_cost = 1.5
+    replay_cost = 3.1
 
     @handles("Customer.CustomerRegistered")
     def _registered(self, e: Any, oid: str) -> None:

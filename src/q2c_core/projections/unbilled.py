@@ -68,7 +68,7 @@ class UnbilledRevenue(Projection):
     """Everything billable that is not billed yet, and the leakage risk next to it."""
 
     name = "unbilled_revenue"
-    replay_cost = 6.0
+    replay_cost = 14.0
 
     # -- requests ---------------------------------------------------------------------------
 
