@@ -138,6 +138,7 @@ class Projection:
     name: ClassVar[str] = ""
     handlers: ClassVar[dict[str, str]] = {}
     cache_limit: ClassVar[int] = 4_000
+    cache_generations: ClassVar[int] = 2
     # what rebuilding it costs, relative to the others: its handlers and the rows it writes,
     # as a percentage of a one-process rebuild of the demo's business mix (sampled with
     # py-spy); ``rebuild(..., workers=n)`` balances its shares by it
@@ -155,7 +156,8 @@ class Projection:
     def __init__(self, store: ProjectionStore | None = None) -> None:
         self.store = store if store is not None else ProjectionStore.memory()
         self._cache: dict[str, Row | None] = {}
-        self._older: dict[str, Row | None] = {}  # the previous generation of the cache
+        # older generations of the cache, the most recent first (``cache_generations`` in all)
+        self._older: list[dict[str, Row | None]] = []
         self._dirty: set[str] = set()
         self._complete = False  # True when the cache holds every row (no store look-ups)
         # after a rebuild from an empty start: every key the store may hold (else None)
@@ -218,10 +220,11 @@ class Projection:
         row = cache.get(key, _ABSENT)
         if row is not _ABSENT:
             return row
-        row = self._older.get(key, _ABSENT)
-        if row is not _ABSENT:
-            cache[key] = row
-            return row
+        for older in self._older:
+            row = older.get(key, _ABSENT)
+            if row is not _ABSENT:
+                cache[key] = row
+                return row
         row = None
         known = self._known
         if not self._complete and (known is None or key in known):
@@ -266,17 +269,19 @@ class Projection:
         return upserts, frozenset(deletes)
 
     def after_commit(self) -> None:
-        """Keep memory bounded: two generations of cached rows; the older one is dropped when
-        the young one is full, so recently used rows stay and memory stays flat."""
+        """Keep memory bounded: ``cache_generations`` generations of cached rows; the oldest
+        is dropped when the young one is full, so recently used rows stay (a row read from an
+        older generation moves to the young one) and memory stays flat."""
         if len(self._cache) > self.cache_limit:
-            self._older = self._cache
+            self._older.insert(0, self._cache)
+            del self._older[self.cache_generations - 1 :]
             self._cache = {}
             self._complete = False
 
     def forget_cache(self) -> None:
         """Drop uncommitted changes and cached rows (after a failed or raced commit)."""
         self._cache.clear()
-        self._older = {}
+        self._older = []
         self._dirty.clear()
         self._complete = False
         self._known = None  # another writer may have stored rows this one never saw

@@ -705,7 +705,9 @@ class _Templates:
         if type(data) is str:
             found = self.string()
             cache = self.decoder.strings.get(name)
-            if cache is not None:
+            if isinstance(cache, _Passthrough):  # (its parser, called directly)
+                expr = f"{self.name('P', cache.parse)}({found})"
+            elif cache is not None:
                 expr = f"{self.name('C', cache)}[{found}]"
             else:
                 expr = f"{self.name('B', self.decoder.builders[name])}({found})"
@@ -756,7 +758,10 @@ class _Templates:
             elif mode == "codec":
                 if type(raw) is not str:
                     raise _NoTemplate
-                assign(key, f"{self.name('X', detail)}[{self.string()}]")
+                if isinstance(detail, _Passthrough):
+                    assign(key, f"{self.name('P', detail.parse)}({self.string()})")
+                else:
+                    assign(key, f"{self.name('X', detail)}[{self.string()}]")
             elif mode == "codecs" or (mode == "items" and detail is str):
                 if type(raw) is not list or not all(type(x) is str for x in raw):
                     raise _NoTemplate

@@ -91,6 +91,9 @@ class Follower:
             last_id = page[-1][0]
             try:
                 applied += self._apply_page(page, positions, dispatch)
+                # (the page's rows are applied: memory holds one page of them at a time, and
+                # not while its changes are encoded)
+                del page
                 writes: list[PageWrite] = []
                 for p in self.projections:
                     if last_id > positions[id(p)]:
@@ -100,14 +103,16 @@ class Follower:
                         )
                 if self.before_commit is not None:
                     self.before_commit(last_id)
+                committed = bool(writes)
                 if writes:
                     self._commit(writes)
+                del writes  # (nor the encoded rows once they are written)
             except BaseException:
                 # nothing of an uncommitted page may linger in memory to be committed later
                 for p in self.projections:
                     p.forget_cache()
                 raise
-            if writes:
+            if committed:
                 for p in self.projections:
                     positions[id(p)] = max(positions[id(p)], last_id)
                     p.after_commit()

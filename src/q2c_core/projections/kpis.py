@@ -60,6 +60,9 @@ class Kpis(Projection):
 
     name = "kpis"
     replay_cost = 14.0
+    # its worker/customer and worker/day totals come back long after (customers registered
+    # months apart share working days): small rows, kept for a few pages more
+    cache_generations = 4
 
     @handles("EnhancementRequest.Requested")
     def _requested(self, e: Any, oid: str) -> None:
