@@ -79,18 +79,24 @@ def uuid_of(text: str) -> UUID:
 
 
 class _Cache(dict[str, Any]):
-    """Parsed values by their stored string; emptied when full."""
+    """Parsed values by their stored string, in two generations: when the cache is full its
+    entries become the older generation (the previous one is dropped), and an entry found
+    there comes back; so memory stays bounded and values in use stay."""
 
-    __slots__ = ("parse",)
+    __slots__ = ("older", "parse")
 
     def __init__(self, parse: Callable[[str], Any]) -> None:
         super().__init__()
         self.parse = parse
+        self.older: dict[str, Any] = {}
 
     def __missing__(self, text: str) -> Any:
-        value = self.parse(text)
+        value = self.older.get(text, _MISSING) if type(text) is str else _MISSING
+        if value is _MISSING:
+            value = self.parse(text)
         if type(text) is str:  # (anything else is parsed, never kept)
             if len(self) >= CACHE_LIMIT:
+                self.older = dict(self)
                 self.clear()
             self[text] = value
         return value
@@ -160,6 +166,7 @@ class TrustedDecoder:
         self._tries: dict[str, int] = {}
         self._id_convert: dict[type[Any], bool] = {}
         self._ids: dict[str, tuple[UUID, str]] = {}
+        self._ids_older: dict[str, tuple[UUID, str]] = {}
 
     def _class(self, topic: str) -> type[Any] | None:
         try:
@@ -302,10 +309,14 @@ class TrustedDecoder:
                 ids = self._ids
                 found: tuple[UUID, str] | None = ids.get(stored)
                 if found is None:
-                    u = uuid_of(stored)
-                    if len(ids) >= CACHE_LIMIT:
-                        ids.clear()
-                    found = ids[stored] = (u, u.hex)
+                    found = self._ids_older.get(stored)
+                    if found is None:
+                        u = uuid_of(stored)
+                        found = (u, u.hex)
+                    if len(ids) >= CACHE_LIMIT:  # (two generations, as in _Cache)
+                        self._ids_older = ids
+                        self._ids = ids = {}
+                    ids[stored] = found
                 return found
             return stored, stored
         if isinstance(stored, UUID):
