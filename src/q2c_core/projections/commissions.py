@@ -25,13 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
 
 from q2c_core.domain.invoice_lines import RevenueKind
-from q2c_core.domain.money import Money, split_by_weights
+from q2c_core.domain.money import MAX_MAGNITUDE, Money, split_by_weights
 from q2c_core.domain.values import Period
 from q2c_core.projections._facts import (
     KIND,
@@ -210,20 +210,21 @@ class Commissions(Projection):
             tax = inv["tax"]
             weights = [by_kind[k] for k in kinds] + [tax if tax > 0 else Decimal(0)]
             if any(w > 0 for w in weights):
-                parts = split_by_weights(e.amount, weights)
+                currency = e.amount.currency
+                parts = split_amounts(e.amount.amount, currency, weights)
                 for kind, part in zip(kinds, parts, strict=False):
                     if kind == RevenueKind.DEPOSIT.name:
                         # Commissioned as the revenue it pays for, once deducted (see lines()).
-                        deposit += part.amount
+                        deposit += part
                         continue
                     rate = self._rate(inv["manager"], RevenueKind[kind], e.allocated_on)
-                    if rate == 0 or part.is_zero():
+                    if rate == 0 or part == 0:
                         continue
                     # (part * rate).rounded(), on the plain amount
-                    commission = (part.amount * rate).quantize(
-                        currency_quantum(part.currency), rounding=ROUND_HALF_UP
+                    commission = (part * rate).quantize(
+                        currency_quantum(currency), rounding=ROUND_HALF_UP
                     )
-                    entries.append([inv["manager"], kind, part.amount, rate, commission])
+                    entries.append([inv["manager"], kind, part, rate, commission])
         self.put(
             f"alloc:{oid}|{e.allocation_id}",
             {
@@ -356,6 +357,32 @@ def _reversal(line: CommissionLine, on: date) -> CommissionLine:
     return attrs.evolve(
         line, on=on, collected=-line.collected, commission=-line.commission, reversal=True
     )
+
+
+def split_amounts(amount: Decimal, currency: str, weights: list[Decimal]) -> list[Decimal]:
+    """``[m.amount for m in split_by_weights(Money(amount, currency), weights)]`` on plain
+    Decimals (the same largest-remainder rule, without building and checking Money per part:
+    a replay splits every allocation); anything unusual goes to the domain's own function."""
+    quantum = currency_quantum(currency)
+    whole = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    weight_sum = sum(weights, Decimal(0))
+    if (
+        not weights
+        or weight_sum == 0
+        or any(w < 0 for w in weights)
+        or not whole.is_finite()
+        or (whole and whole.adjusted() >= MAX_MAGNITUDE)
+    ):
+        return [m.amount for m in split_by_weights(Money(amount, currency), weights)]
+    sign = -1 if whole < 0 else 1
+    magnitude = abs(whole)
+    exact = [magnitude * w / weight_sum for w in weights]
+    floors = [x.quantize(quantum, rounding=ROUND_DOWN) for x in exact]
+    left = int(((magnitude - sum(floors, Decimal(0))) / quantum).to_integral_value())
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += quantum
+    return [sign * f for f in floors]
 
 
 def _net_kinds(by_kind: dict[str, Decimal], currency: str) -> dict[str, Decimal]:
