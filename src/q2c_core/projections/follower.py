@@ -397,6 +397,9 @@ def _share_worker(
         app = app_class(env=env)
         stores: dict[str, ProjectionStore] = {}
         for p in share:
+            # (the parent's store stays referenced, so its connections are never closed (or
+            # even finalized) from here: the worker ends with os._exit)
+            _INHERITED.append(p.store)
             url = p.store.url
             if url not in stores:
                 stores[url] = ProjectionStore.open(url, create_tables=False)
@@ -410,6 +413,9 @@ def _share_worker(
         queue.put(("done", k, result))
     except BaseException as error:
         queue.put(("failed", k, _portable(error)))
+
+
+_INHERITED: list[Any] = []  # a forked worker's copies of the parent's stores
 
 
 def _portable(error: BaseException) -> BaseException:
