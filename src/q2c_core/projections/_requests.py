@@ -61,8 +61,12 @@ class RequestBook(Projection):
         )
 
     def _req(self, oid: str) -> Row:
-        row = self.touch("req:" + oid)
-        assert row is not None, f"request {oid} seen before it was requested"
+        key = "req:" + oid
+        row = self._cache.get(key)  # (``touch`` inline: most request events come here)
+        if row is None:
+            row = self.get(key)
+            assert row is not None, f"request {oid} seen before it was requested"
+        self._dirty.add(key)
         return row
 
     @handles("EnhancementRequest.Estimated")

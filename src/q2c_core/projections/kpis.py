@@ -81,14 +81,19 @@ class Kpis(Projection):
         self._enter(f"wd:{worker}|{x.work_date.isoformat()}", hours, billable)
 
     def _enter(self, key: str, entered: Decimal, billable: Decimal) -> None:
-        row = self.touch(key)
+        row = self._cache.get(key)  # (``touch`` inline: two per time entry)
         if row is None:
-            self.put(
-                key, {"entered": ZERO + entered, "billable": ZERO + billable, "invoiced": ZERO}
-            )
+            row = self.get(key)
+        if row is None:
+            self._cache[key] = {
+                "entered": ZERO + entered,
+                "billable": ZERO + billable,
+                "invoiced": ZERO,
+            }
         else:
             row["entered"] += entered
             row["billable"] += billable
+        self._dirty.add(key)
 
     def _add(self, key: str, **amounts: Decimal) -> None:
         row = self.get(key) or {"entered": ZERO, "billable": ZERO, "invoiced": ZERO}

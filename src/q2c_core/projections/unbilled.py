@@ -156,8 +156,12 @@ class UnbilledRevenue(Projection):
                 item["billed"] = billed
 
     def _req(self, oid: str) -> dict[str, Any]:
-        row = self.touch(f"req:{oid}")
-        assert row is not None, f"request {oid} seen before it was requested"
+        key = "req:" + oid
+        row = self._cache.get(key)  # (``touch`` inline)
+        if row is None:
+            row = self.get(key)
+            assert row is not None, f"request {oid} seen before it was requested"
+        self._dirty.add(key)
         return row
 
     # -- allowances ---------------------------------------------------------------------------
