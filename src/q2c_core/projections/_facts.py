@@ -13,6 +13,7 @@ from q2c_core.domain.invoice_lines import InvoiceLine
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.prepaid_allowance import Charge, draw_in_work_date_order
 from q2c_core.domain.tax import TaxCategory, TaxRate, tax_subtotals
+from q2c_core.projections.base import uuid_hex
 from q2c_core.projections.store import Row
 
 ZERO = Decimal(0)
@@ -194,7 +195,12 @@ def apply_allowance_event(row: dict[str, Any], event: DomainEvent) -> None:
     name = type(event).__name__
     if name == "WorkCharged":
         c = e.charge
-        row["charges"][c.entry_id] = [c.work_date, c.quantity, c.rate.amount, c.request_id.hex]
+        row["charges"][c.entry_id] = [
+            c.work_date,
+            c.quantity,
+            c.rate.amount,
+            uuid_hex(c.request_id.int),
+        ]
     elif name == "OverageBilled":
         for entry_id, q in e.quantities.items():
             row["billed"][entry_id] = row["billed"].get(entry_id, Decimal(0)) + q

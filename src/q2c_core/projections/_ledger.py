@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from q2c_core.projections._facts import compact_lines, invoice_facts, lines_total
-from q2c_core.projections.base import Projection, handles
+from q2c_core.projections.base import Projection, handles, uuid_hex
 from q2c_core.projections.store import Row
 
 
@@ -20,7 +20,7 @@ class InvoiceLedger(Projection):
         self.put(
             f"inv:{oid}",
             {
-                "customer": e.customer_id.hex,
+                "customer": uuid_hex(e.customer_id.int),
                 "kind": e.kind.name,
                 "currency": e.currency,
                 "lines": facts.lines,
@@ -34,7 +34,9 @@ class InvoiceLedger(Projection):
                 "paid": {},
                 "credited": Decimal(0),
                 "noticed_on": None,
-                "credits_invoice": e.credits_invoice_id.hex if e.credits_invoice_id else "",
+                "credits_invoice": uuid_hex(e.credits_invoice_id.int)
+                if e.credits_invoice_id
+                else "",
             },
         )
 
@@ -67,7 +69,7 @@ class InvoiceLedger(Projection):
     @handles("Invoice.PaymentApplied")
     def _inv_paid(self, e: Any, oid: str) -> None:
         row = self._inv(oid)
-        row["paid"][e.allocation_id] = [e.amount.amount, e.applied_on, e.payment_id.hex]
+        row["paid"][e.allocation_id] = [e.amount.amount, e.applied_on, uuid_hex(e.payment_id.int)]
 
     @handles("Invoice.PaymentUnapplied")
     def _inv_unpaid(self, e: Any, oid: str) -> None:

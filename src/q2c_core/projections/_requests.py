@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from q2c_core.domain.money import Money
+from q2c_core.domain.money import MAX_MAGNITUDE, Money
+from q2c_core.projections._facts import currency_quantum
 from q2c_core.projections.base import Projection, handles, uuid_hex
 from q2c_core.projections.store import Row
 
@@ -26,8 +27,35 @@ def estimate_total(event: Any) -> Money:
     projections ask (cached on the event object, like the invoice facts)."""
     cached: Money | None = event.__dict__.get("_q2c_estimate_total")
     if cached is None:
-        cached = event.__dict__["_q2c_estimate_total"] = event.estimate.total
+        cached = event.__dict__["_q2c_estimate_total"] = plain_total(event.estimate)
     return cached
+
+
+def plain_total(estimate: Any) -> Money:
+    """``estimate.total`` (the fixed price, or rate x hours, rounded half up to the currency)
+    on plain Decimals, the Money built once without its checks; anything the checks would
+    refuse (an amount out of range) goes to ``estimate.total`` itself, which refuses it."""
+    fixed = estimate.fixed_price
+    if fixed is not None:
+        amount, currency = fixed.amount, fixed.currency
+    else:
+        rate, hours = estimate.rate, estimate.hours
+        if rate is None or type(hours) is not Decimal:
+            return estimate.total  # type: ignore[no-any-return]
+        amount, currency = rate.amount * hours, rate.currency
+    if not amount.is_finite() or (amount and amount.adjusted() >= MAX_MAGNITUDE):
+        return estimate.total  # type: ignore[no-any-return]
+    rounded = amount.quantize(currency_quantum(currency), rounding=ROUND_HALF_UP)
+    if rounded and rounded.adjusted() >= MAX_MAGNITUDE:
+        return estimate.total  # type: ignore[no-any-return]
+    total: Money = _new(Money)
+    _set(total, "amount", rounded)
+    _set(total, "currency", currency)
+    return total
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 class RequestBook(Projection):

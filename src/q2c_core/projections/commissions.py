@@ -42,7 +42,7 @@ from q2c_core.projections._facts import (
     currency_quantum,
     invoice_facts,
 )
-from q2c_core.projections.base import Projection, handles
+from q2c_core.projections.base import Projection, handles, uuid_hex
 from q2c_core.projections.store import Row
 
 
@@ -155,7 +155,7 @@ class Commissions(Projection):
             return
         manager = e.account_manager
         if not manager:
-            customer = self.get(f"cust:{e.customer_id.hex}")
+            customer = self.get(f"cust:{uuid_hex(e.customer_id.int)}")
             manager = customer["manager"] if customer else ""
         facts = invoice_facts(e)
         row = {"manager": manager, "currency": e.currency, "by_kind": {}, "bases": {}}
@@ -186,13 +186,13 @@ class Commissions(Projection):
 
     @handles("Invoice.DepositDeducted")
     def _deposit_deducted(self, e: Any, oid: str) -> None:
-        self.put(f"dep:{oid}", {"final": e.final_invoice_id.hex})
+        self.put(f"dep:{oid}", {"final": uuid_hex(e.final_invoice_id.int)})
 
     @handles("Invoice.DepositDeductionReleased")
     def _deposit_released(self, e: Any, oid: str) -> None:
         key = f"dep:{oid}"
         row = self.get(key)
-        if row is not None and row["final"] == e.final_invoice_id.hex:
+        if row is not None and row["final"] == uuid_hex(e.final_invoice_id.int):
             self.delete(key)
 
     @handles("Payment.PaymentReceived")
@@ -201,7 +201,7 @@ class Commissions(Projection):
 
     @handles("Payment.PaymentAllocated")
     def _allocated(self, e: Any, oid: str) -> None:
-        inv = self.get(f"inv:{e.invoice_id.hex}")
+        inv = self.get(f"inv:{uuid_hex(e.invoice_id.int)}")
         entries: list[list[Any]] = []
         deposit = Decimal(0)
         if inv is not None:
@@ -228,7 +228,7 @@ class Commissions(Projection):
         self.put(
             f"alloc:{oid}|{e.allocation_id}",
             {
-                "invoice": e.invoice_id.hex,
+                "invoice": uuid_hex(e.invoice_id.int),
                 "on": e.allocated_on,
                 "currency": e.amount.currency,
                 "entries": entries,

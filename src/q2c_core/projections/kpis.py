@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from q2c_core.domain.values import Period
-from q2c_core.projections.base import Projection, handles, working_days
+from q2c_core.projections.base import Projection, handles, uuid_hex, working_days
 
 ZERO = Decimal(0)
 
@@ -66,7 +66,7 @@ class Kpis(Projection):
 
     @handles("EnhancementRequest.Requested")
     def _requested(self, e: Any, oid: str) -> None:
-        self.put(f"req:{oid}", {"customer": e.customer_id.hex})
+        self.put(f"req:{oid}", {"customer": uuid_hex(e.customer_id.int)})
 
     @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
     def _work(self, e: Any, oid: str) -> None:
@@ -125,7 +125,7 @@ class Kpis(Projection):
         row = self.touch(f"alw:{oid}")
         assert row is not None
         c = e.charge
-        row["charges"][c.entry_id] = [c.request_id.hex, c.quantity]
+        row["charges"][c.entry_id] = [uuid_hex(c.request_id.int), c.quantity]
 
     @handles("PrepaidAllowance.OverageBilled", "PrepaidAllowance.OverageReleased")
     def _overage(self, e: Any, oid: str) -> None:

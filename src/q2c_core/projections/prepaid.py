@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from q2c_core.projections._facts import allowance_draws, apply_allowance_event, new_allowance_row
-from q2c_core.projections.base import Projection, handles
+from q2c_core.projections.base import Projection, handles, uuid_hex
 
 
 @attrs.frozen
@@ -41,7 +41,7 @@ class PrepaidCreditUsage(Projection):
 
     @handles("PrepaidAllowance.Granted")
     def _granted(self, e: Any, oid: str) -> None:
-        row = new_allowance_row(e.customer_id.hex, e.unit.name, e.quantity, e.currency)
+        row = new_allowance_row(uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency)
         row["start"] = e.period.start
         row["end"] = e.period.end
         row["topped_up"] = Decimal(0)

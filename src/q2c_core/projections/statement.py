@@ -10,7 +10,7 @@ import attrs
 
 from q2c_core.domain.money import Money
 from q2c_core.projections._ledger import InvoiceLedger, outstanding, paid
-from q2c_core.projections.base import handles
+from q2c_core.projections.base import handles, uuid_hex
 
 
 @attrs.frozen
@@ -85,7 +85,7 @@ class CustomerStatement(InvoiceLedger):
     def _drafted_for(self, e: Any, oid: str) -> None:
         """Index by the invoice's own customer: billing runs draft without touching the customer."""
         self._inv_drafted(e, oid)
-        self._index(e.customer_id.hex, "invoices", oid)
+        self._index(uuid_hex(e.customer_id.int), "invoices", oid)
 
     def _index(self, customer: str, field: str, value: str) -> None:
         row = self.touch(f"cust:{customer}")
@@ -97,7 +97,7 @@ class CustomerStatement(InvoiceLedger):
         self.put(
             f"pay:{oid}",
             {
-                "customer": e.customer_id.hex,
+                "customer": uuid_hex(e.customer_id.int),
                 "amount": e.amount.amount,
                 "currency": e.amount.currency,
                 "received_on": e.received_on,
@@ -106,7 +106,7 @@ class CustomerStatement(InvoiceLedger):
                 "bounced_on": None,
             },
         )
-        self._index(e.customer_id.hex, "payments", oid)
+        self._index(uuid_hex(e.customer_id.int), "payments", oid)
 
     def _pay(self, oid: str) -> dict[str, Any]:
         row = self.touch(f"pay:{oid}")
@@ -116,7 +116,7 @@ class CustomerStatement(InvoiceLedger):
     @handles("Payment.PaymentAllocated")
     def _allocated(self, e: Any, oid: str) -> None:
         self._pay(oid)["allocs"][e.allocation_id] = [
-            e.invoice_id.hex,
+            uuid_hex(e.invoice_id.int),
             e.amount.amount,
             e.allocated_on,
         ]

@@ -33,7 +33,7 @@ from q2c_core.projections._facts import (
     new_allowance_row,
 )
 from q2c_core.projections._requests import estimate_total
-from q2c_core.projections.base import Projection, age_bucket, handles
+from q2c_core.projections.base import Projection, age_bucket, handles, uuid_hex
 
 _CORRECTED = ("ACTIVE", "SUSPENDED", "TERMINATED")  # the statuses a billing run corrects
 
@@ -77,9 +77,9 @@ class UnbilledRevenue(Projection):
         self.put(
             f"req:{oid}",
             {
-                "customer": e.customer_id.hex,
+                "customer": uuid_hex(e.customer_id.int),
                 "manager": e.account_manager,
-                "contract": e.contract_id.hex if e.contract_id else "",
+                "contract": uuid_hex(e.contract_id.int) if e.contract_id else "",
                 "title": e.title,
                 "currency": "",
                 "fixed": None,
@@ -102,7 +102,7 @@ class UnbilledRevenue(Projection):
 
     @handles("EnhancementRequest.CoveredByAllowance")
     def _covered(self, e: Any, oid: str) -> None:
-        self._req(oid)["allowance"] = e.allowance_id.hex
+        self._req(oid)["allowance"] = uuid_hex(e.allowance_id.int)
 
     @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
     def _work(self, e: Any, oid: str) -> None:
@@ -170,7 +170,7 @@ class UnbilledRevenue(Projection):
     def _granted(self, e: Any, oid: str) -> None:
         self.put(
             f"alw:{oid}",
-            new_allowance_row(e.customer_id.hex, e.unit.name, e.quantity, e.currency),
+            new_allowance_row(uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency),
         )
 
     @handles(
@@ -216,12 +216,12 @@ class UnbilledRevenue(Projection):
         row = self.touch(f"con:{oid}")
         if row is None:
             return
-        row["billed"].append([e.period.start, e.period.end, e.invoice_id.hex])
+        row["billed"].append([e.period.start, e.period.end, uuid_hex(e.invoice_id.int)])
         record_basis(row, e.period)
-        marker = self.get(f"invc:{e.invoice_id.hex}") or {"contracts": []}
+        marker = self.get(f"invc:{uuid_hex(e.invoice_id.int)}") or {"contracts": []}
         if oid not in marker["contracts"]:
             marker["contracts"].append(oid)
-        self.put(f"invc:{e.invoice_id.hex}", marker)
+        self.put(f"invc:{uuid_hex(e.invoice_id.int)}", marker)
 
     @handles("Contract.PeriodReleased")
     def _period_released(self, e: Any, oid: str) -> None:
@@ -229,7 +229,7 @@ class UnbilledRevenue(Projection):
         row = self.touch(f"con:{oid}")
         if row is None:
             return
-        inv = e.invoice_id.hex
+        inv = uuid_hex(e.invoice_id.int)
         row["billed"] = [
             b
             for b in row["billed"]
@@ -243,7 +243,7 @@ class UnbilledRevenue(Projection):
         row = self.touch(f"con:{oid}")
         if row is None:
             return
-        ids = [d.hex for d in e.document_ids]
+        ids = [uuid_hex(d.int) for d in e.document_ids]
         if type(e).__name__ == "PeriodCorrected":
             record_correction(row, e.period, ids)
         else:
