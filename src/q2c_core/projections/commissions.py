@@ -120,6 +120,9 @@ class CommissionStatement:
     totals: dict[str, Money]
 
 
+_DEPOSIT = RevenueKind.DEPOSIT.name
+
+
 class Commissions(Projection):
     """Commission per account manager, derived from payment allocations: always current."""
 
@@ -129,14 +132,15 @@ class Commissions(Projection):
     def __init__(self, store: Any = None, plan: CommissionPlan = DEFAULT_PLAN) -> None:
         super().__init__(store)
         self.plan = plan
-        self._rates: dict[tuple[str, RevenueKind, date], Decimal] = {}
+        self._rates: dict[tuple[str, str, date], Decimal] = {}
 
-    def _rate(self, manager: str, kind: RevenueKind, on: date) -> Decimal:
-        """``plan.rate_for``, remembered (the plan never changes)."""
+    def _rate(self, manager: str, kind: str, on: date) -> Decimal:
+        """``plan.rate_for`` of a revenue kind's name, remembered (the plan never changes)."""
         try:
             return self._rates[manager, kind, on]
         except KeyError:
-            rate = self._rates[manager, kind, on] = self.plan.rate_for(manager, kind, on)
+            rate = self.plan.rate_for(manager, RevenueKind[kind], on)
+            self._rates[manager, kind, on] = rate
             return rate
 
     def config(self) -> dict[str, Any]:
@@ -213,11 +217,11 @@ class Commissions(Projection):
                 currency = e.amount.currency
                 parts = split_amounts(e.amount.amount, currency, weights)
                 for kind, part in zip(kinds, parts, strict=False):
-                    if kind == RevenueKind.DEPOSIT.name:
+                    if kind == _DEPOSIT:
                         # Commissioned as the revenue it pays for, once deducted (see lines()).
                         deposit += part
                         continue
-                    rate = self._rate(inv["manager"], RevenueKind[kind], e.allocated_on)
+                    rate = self._rate(inv["manager"], kind, e.allocated_on)
                     if rate == 0 or part == 0:
                         continue
                     # (part * rate).rounded(), on the plain amount
@@ -307,7 +311,7 @@ class Commissions(Projection):
         parts = split_by_weights(Money(collected, currency), [final["by_kind"][k] for k in kinds])
         result: list[CommissionLine] = []
         for kind, part in zip(kinds, parts, strict=True):
-            rate = self._rate(final["manager"], RevenueKind[kind], on)
+            rate = self._rate(final["manager"], kind, on)
             if rate == 0 or part.is_zero():
                 continue
             line = CommissionLine(
