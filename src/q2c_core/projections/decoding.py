@@ -8,22 +8,33 @@ recognise exactly (an unknown transcoding, an attrs value whose stored fields di
 class's, an event class with upcasting, a cipher or compressor) goes through the application's
 own transcoding, so the result is the same event.
 
-The JSON text is parsed without an ``object_hook`` (by ``orjson`` when it is installed, an
-optional speed-up, else by the standard library's C parser) and the tagged
-``{"_type_": ..., "_data_": ...}`` values are then converted bottom-up, the same values the
-transcoder's hook gives. Three things make that cheap on a long history:
+Four things make that cheap on a long history:
 
+* Templates. A topic's stored states come in a few exact shapes (the same keys in the same
+  order, the same tags; only texts and numbers differ). The first texts of a topic teach the
+  decoder a template per shape: one regular expression with a group per text or number, and a
+  function compiled from the shape that builds the state's values from the groups as the
+  general path does. A template is checked against the general path on the text it was
+  learned from, and a text that does not fit any template (an escape in a string, a float,
+  whitespace, another shape) takes the general path. Most events are read this way, without
+  parsing JSON into dicts first.
+* The general path parses the JSON text without an ``object_hook`` (by ``orjson`` when it is
+  installed, an optional speed-up, else by the standard library's C parser) and converts the
+  tagged ``{"_type_": ..., "_data_": ...}`` values innermost first, the values the
+  transcoder's hook gives.
 * Immutable values written as a short string (ids, amounts, dates, enum members, and q2c's
   compact ``Money``, ``Period`` and ``TaxRate``) repeat a lot: each is parsed once and kept in a
-  bounded cache (emptied when full, so memory stays flat), and the same object is handed out
+  bounded cache of two generations (so memory stays flat), and the same object is handed out
   again. They are immutable (UUID, Decimal, date, enum members, frozen attrs classes), so
   sharing them changes nothing.
-* q2c's attrs values in their compact dict form are built by a reader compiled per class
-  (straight-line code, fields set without validators, as the transcoding's own trusted reading
-  does), whose inline strings go through the same caches; anything else about the value hands
-  it to the transcoding's ``decode_trusted``.
-* ``decode_row`` reads the plain tuples of ``NotificationReader`` and gives the originator id's
-  32 hex digits with the event, so projections key their rows without formatting UUIDs.
+* q2c's attrs values in their compact dict form are read by code compiled per class and stored
+  shape (fields set without converters or validators, as the transcoding's own trusted reading
+  does), through a subclass that only adds plain attribute setting, turned into the class
+  itself by ``__class__`` assignment (the same layout); anything unexpected about the value
+  hands it to the transcoding's ``decode_trusted``.
+
+``decode_row`` reads the plain tuples of ``NotificationReader`` and gives the originator id's
+32 hex digits with the event, so projections key their rows without formatting UUIDs.
 """
 
 from __future__ import annotations
