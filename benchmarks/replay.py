@@ -2,12 +2,16 @@
 
 Usage:
   python benchmarks/replay.py generate DB_PATH EVENTS       # build a SQLite history (batched)
-  python benchmarks/replay.py rebuild DB_PATH               # rebuild all projections, print figures
-  python benchmarks/replay.py all [SMALL BIG]   # two sizes + es_floor -> results/replay.json
+  python benchmarks/replay.py rebuild DB_PATH [--workers=N] [--page-size=P]   # print figures
+  python benchmarks/replay.py all [SMALL BIG]   # two sizes, one process and two, + es_floor
+                                                # -> results/replay.json
 
 Generation builds aggregates directly and saves them in large batches (one transaction each),
 which is what makes a million events feasible; the rebuild reads them like any history.
-The rebuild runs in a fresh process per size so peak memory (ru_maxrss) is its own.
+The rebuild runs in a fresh process per size and worker count so peak memory (ru_maxrss) is its
+own; with two workers (this process and one forked worker, the projections split between them)
+it is the sum of both processes' peaks. Events applied are counted once each (a topic read by
+both workers is counted once); log notifications/s is given besides.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 FLOOR = HERE.parent.parent / "shared" / "bench" / "es_floor.py"
@@ -261,67 +266,82 @@ def generate(db_path: str, target_events: int) -> int:
     return written
 
 
-def rebuild_figures(db_path: str) -> dict[str, float]:
-    """Rebuild every projection from an empty start into a scratch SQLite store."""
+def rebuild_figures(db_path: str, workers: int = 1, page_size: int = 25_000) -> dict[str, Any]:
+    """Rebuild every projection from an empty start into a scratch SQLite store.
+
+    With ``workers`` > 1 the projections are split over that many processes (this one and
+    forked workers); peak memory is then the sum of every process's peak RSS."""
     from q2c_core import QuoteToCash
     from q2c_core.projections import all_projections, rebuild
+    from q2c_core.projections.follower import split_projections
     from q2c_core.projections.store import ProjectionStore
 
     app = QuoteToCash.open(f"sqlite:///{db_path}")
     store_path = db_path + ".projections.db"
-    if os.path.exists(store_path):
-        os.remove(store_path)
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(store_path + suffix):
+            os.remove(store_path + suffix)
     store = ProjectionStore.open(f"sqlite:///{store_path}")
     projections = all_projections(store)
     events = app.recorder.max_notification_id() or 0
     t = time.perf_counter()
-    applied = rebuild(app, projections)
+    applied = rebuild(app, projections, workers=workers, page_size=page_size)
     dt = time.perf_counter() - t
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # (one worker process at most here: RUSAGE_CHILDREN's peak is that worker's)
+    assert workers <= 2
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if workers > 1 else 0
     store.close()
     app.close()
     return {
+        "workers": workers,
+        "shares": [[p.name for p in share] for share in split_projections(projections, workers)],
+        "page_size": page_size,
         "events_in_log": events,
         "events_applied": applied,
         "seconds": round(dt, 2),
         "events_per_s": round(applied / dt),
         "log_notifications_per_s": round(events / dt),
-        "peak_rss_mb": round(rss_mb, 1),
+        "peak_rss_mb": round(own_mb + worker_mb, 1),
+        "peak_rss_mb_per_process": [round(own_mb, 1), round(worker_mb, 1)][:workers],
     }
 
 
 def decode_ceiling(db_path: str, sample: int = 200_000) -> dict[str, float]:
-    """How fast the log can be read, and read + decoded, before any projection work."""
+    """How fast the log can be read, and read + decoded, before any projection work: with the
+    read side's reader and decoder, and (for reference) the library's select and mapper."""
     from q2c_core import QuoteToCash
     from q2c_core.projections import all_projections
     from q2c_core.projections.decoding import TrustedDecoder
+    from q2c_core.projections.reader import NotificationReader
 
     app = QuoteToCash.open(f"sqlite:///{db_path}")
     topics = sorted({t for p in all_projections() for t in p.topics()})
+    reader = NotificationReader(app.recorder)
     decoder = TrustedDecoder(app)
     figures: dict[str, float] = {}
-    for label, decode in (("scan_only", None), ("scan_trusted_decode", decoder.decode)):
+    for label, decode in (("read_only", False), ("read_and_decode", True)):
         t = time.perf_counter()
         n, start = 0, 1
         while n < sample:
-            page = app.recorder.select_notifications(start=start, limit=10_000, topics=topics)
+            page = reader.select(start, 25_000, topics=topics)
             if not page:
                 break
-            if decode is not None:
-                for x in page:
-                    decode(x)
+            if decode:
+                for row in page:
+                    decoder.decode_row(row, reader.as_notification)
             n += len(page)
-            start = page[-1].id + 1
+            start = page[-1][0] + 1
         figures[f"{label}_evt_per_s"] = round(n / (time.perf_counter() - t))
     t = time.perf_counter()
     n, start = 0, 1
     while n < sample // 4:
-        page = app.recorder.select_notifications(start=start, limit=10_000, topics=topics)
-        for x in page:
+        notifications = app.recorder.select_notifications(start=start, limit=10_000, topics=topics)
+        for x in notifications:
             app.mapper.to_domain_event(x)
-        n += len(page)
-        start = page[-1].id + 1
-    figures["scan_mapper_decode_evt_per_s"] = round(n / (time.perf_counter() - t))
+        n += len(notifications)
+        start = notifications[-1].id + 1
+    figures["library_select_and_mapper_evt_per_s"] = round(n / (time.perf_counter() - t))
     app.close()
     return figures
 
@@ -348,8 +368,21 @@ def run_floor() -> dict[str, float]:
     return medians
 
 
+def _run_rebuild(db: str, workers: int) -> dict[str, Any]:
+    """One rebuild in a fresh process (so peak memory is its own)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "rebuild", db, f"--workers={workers}"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return figures
+
+
 def main() -> None:
-    args = sys.argv[1:]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    options = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
     if not args:
         print(__doc__)
         return
@@ -357,11 +390,14 @@ def main() -> None:
         n = generate(args[1], int(args[2]))
         print(json.dumps({"generated_events": n}))
     elif args[0] == "rebuild":
-        print(json.dumps(rebuild_figures(args[1])))
+        workers = int(options.get("workers", "1"))
+        page_size = int(options.get("page-size", "25000"))
+        print(json.dumps(rebuild_figures(args[1], workers, page_size)))
     elif args[0] == "all":
         sizes = [int(a) for a in args[1:3]] or [250_000, 1_000_000]
-        results: dict[str, object] = {}
+        results: dict[str, Any] = {}
         runs = []
+        load_at_start = os.getloadavg()[0]
         floor_before = run_floor()["c2_scan_decoded_evt_per_s"]
         for size in sizes:
             db = f"/tmp/q2c_replay_{size}.db"
@@ -369,30 +405,35 @@ def main() -> None:
                 t = time.perf_counter()
                 subprocess.run([sys.executable, __file__, "generate", db, str(size)], check=True)
                 print(f"generated {size} in {time.perf_counter() - t:.0f}s", flush=True)
-            out = subprocess.run(
-                [sys.executable, __file__, "rebuild", db],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            figures = json.loads(out.strip().splitlines()[-1])
-            figures["target_events"] = size
-            runs.append(figures)
-            print(figures, flush=True)
+            for workers in (1, 2):
+                figures = _run_rebuild(db, workers)
+                figures["target_events"] = size
+                runs.append(figures)
+                print(figures, flush=True)
         ceiling = decode_ceiling(f"/tmp/q2c_replay_{sizes[-1]}.db")
         print(ceiling, flush=True)
         floor_after = run_floor()["c2_scan_decoded_evt_per_s"]
         c2 = (floor_before + floor_after) / 2
+        for figures in runs:
+            figures["ratio_to_floor_c2"] = round(float(figures["events_per_s"]) / c2, 3)
         results["runs"] = runs
         results["floor_c2_scan_decoded_evt_per_s"] = {
             "before": round(floor_before),
             "after": round(floor_after),
             "mean": round(c2),
         }
-        results["ratio_to_floor_c2"] = [round(float(r["events_per_s"] or 0) / c2, 3) for r in runs]
+        results["ratio_to_floor_c2"] = {
+            f"{r['target_events']}_workers_{r['workers']}": r["ratio_to_floor_c2"] for r in runs
+        }
         results["read_and_decode_only"] = ceiling
-        results["machine"] = {"cores": os.cpu_count(), "load_avg_1m_at_end": os.getloadavg()[0]}
-        results["target"] = "events/s >= 0.5x floor c2 (aim 1x); peak RSS <= 300 MB, flat"
+        results["machine"] = {
+            "cores": os.cpu_count(),
+            "load_avg_1m_at_start": round(load_at_start, 2),
+            "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
+        }
+        results["target"] = (
+            "events/s >= 0.5x floor c2 (aim 1x); peak RSS <= 300 MB (summed over processes), flat"
+        )
         (HERE / "results" / "replay.json").write_text(json.dumps(results, indent=1))
         print(json.dumps(results, indent=1))
 

@@ -148,3 +148,61 @@ def test_collections_resume_after_a_run(tmp_path: Path) -> None:
     finally:
         gc.enable()
     app.close()
+
+
+@given(
+    st.decimals(min_value=-(10**9), max_value=10**9, places=4, allow_nan=False),
+    st.sampled_from(["EUR", "JPY", "KWD"]),
+    st.lists(st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False), max_size=5),
+)
+def test_split_amounts_is_split_by_weights(
+    amount: Decimal, cur: str, weights: list[Decimal]
+) -> None:
+    """The commissions' plain-Decimal split gives the domain's split, part for part (or the
+    domain's refusal)."""
+    from q2c_core.domain.errors import Q2CError
+    from q2c_core.domain.money import Money, split_by_weights
+    from q2c_core.projections.commissions import split_amounts
+
+    try:
+        expected = [m.amount for m in split_by_weights(Money(amount, cur), weights)]
+    except Q2CError as error:
+        with pytest.raises(type(error)):
+            split_amounts(amount, cur, weights)
+        return
+    got = split_amounts(amount, cur, weights)
+    assert got == expected
+    assert [str(x) for x in got] == [str(x) for x in expected]
+
+
+@given(
+    st.one_of(st.none(), st.decimals(min_value="0.01", max_value=10**6, places=2)),
+    st.one_of(st.none(), st.decimals(min_value="0.0001", max_value=10**9, places=4)),
+    st.sampled_from(["EUR", "JPY", "KWD", "BHD"]),
+    st.booleans(),
+)
+def test_plain_total_is_the_estimates_total(
+    hours: Decimal | None, price: Decimal | None, cur: str, fixed: bool
+) -> None:
+    """The request projections' estimate total on plain Decimals is ``Estimate.total``: equal,
+    the same exponent, or the same refusal."""
+    from q2c_core import Estimate, Money
+    from q2c_core.domain.errors import Q2CError
+    from q2c_core.projections._requests import plain_total
+
+    try:
+        if fixed:
+            estimate = Estimate(fixed_price=Money(price or Decimal(1), cur))
+        else:
+            estimate = Estimate(hours=hours or Decimal(1), rate=Money(price or Decimal(1), cur))
+    except Q2CError:
+        return
+    try:
+        expected = estimate.total
+    except Q2CError as error:
+        with pytest.raises(type(error)):
+            plain_total(estimate)
+        return
+    got = plain_total(estimate)
+    assert got == expected and type(got) is type(expected)
+    assert repr(got) == repr(expected)

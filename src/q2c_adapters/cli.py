@@ -1,6 +1,6 @@
 """The auditor's command line: replay, history, report, explain.
 
-    q2c replay  --url URL [--as-of TIMESTAMP] [--store URL]
+    q2c replay  --url URL [--as-of TIMESTAMP] [--store URL] [--workers N]
     q2c history AGGREGATE_ID --url URL
     q2c report  NAME --url URL [--as-of TIMESTAMP] [--on DATE] [--format table|csv|json]
     q2c explain NAME ROW --url URL
@@ -235,12 +235,22 @@ def _position_time(application: QuoteToCash) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+ReplayWorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        help="processes rebuilding shares of the projections at once (SQLite file or PostgreSQL)",
+    ),
+]
+
+
 @app.command()
 def replay(
     url: UrlOption,
     as_of: AsOfOption = None,
     store: StoreOption = None,
     commission_plan: PlanOption = None,
+    workers: ReplayWorkersOption = 1,
 ) -> None:
     """Rebuild every projection from an empty start into a scratch store and compare.
 
@@ -251,7 +261,8 @@ def replay(
     With an earlier --as-of the live store holds later events and cannot be compared: the
     one-pass rebuild as of that time is compared with an incremental one (small pages,
     committed and resumed page by page, as a live follower would have built it up to then),
-    and the output says so.
+    and the output says so. --workers 2 rebuilds two shares of the projections in two
+    processes at once (the same rows; a SQLite file or PostgreSQL).
     """
     application = _open(url)
     plan = load_plan(commission_plan)
@@ -281,7 +292,11 @@ def replay(
         scratch = _scratch_store(tmp)
         rebuilt = all_projections(scratch, plan=plan)
         with progress_bar("rebuilding from events") as update:
-            rebuild(application, rebuilt, as_of=moment, progress=update)
+            try:
+                rebuild(application, rebuilt, as_of=moment, progress=update, workers=workers)
+            except Q2CError as error:
+                err.print(f"[red]{error}[/red]")
+                raise typer.Exit(2) from None
         if not against_live:
             live_store.close()
             live_store = ProjectionStore.open(f"sqlite:///{Path(tmp) / 'incremental.db'}")

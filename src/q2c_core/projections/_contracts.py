@@ -28,6 +28,7 @@ from q2c_core.domain.contract import (
 )
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period
+from q2c_core.projections.base import uuid_hex
 from q2c_core.projections.store import Row
 
 ZERO = Decimal(0)
@@ -212,7 +213,7 @@ def new_contract_row(event: DomainEvent) -> Row:
     """The contract facts the schedule needs, from its signing event."""
     e: Any = event
     return {
-        "customer": e.customer_id.hex,
+        "customer": uuid_hex(e.customer_id.int),
         "manager": e.account_manager,
         "number": e.number,
         "currency": e.currency,

@@ -13,17 +13,10 @@ from q2c_core.domain.invoice_lines import InvoiceLine
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.prepaid_allowance import Charge, draw_in_work_date_order
 from q2c_core.domain.tax import TaxCategory, TaxRate, tax_subtotals
+from q2c_core.projections.base import uuid_hex
 from q2c_core.projections.store import Row
 
 ZERO = Decimal(0)
-
-
-def _net(line: InvoiceLine) -> Decimal:
-    """The line's net, rounded half up to the currency (``InvoiceLine.net``, without Money)."""
-    price = line.unit_price
-    return (price.amount * line.quantity).quantize(
-        currency_quantum(price.currency), rounding=ROUND_HALF_UP
-    )
 
 
 _QUANTA: dict[str, Decimal] = {}
@@ -40,18 +33,28 @@ def currency_quantum(currency: str) -> Decimal:
 
 def compact_lines(lines: Iterable[InvoiceLine]) -> list[list[Any]]:
     """Lines as [line_id, revenue kind, net, tax category, tax rate, source kind,
-    request hex, contract hex, period start, period end, hours, time entry ids]."""
+    request hex, contract hex, period start, period end, hours, time entry ids].
+
+    (Enum members by ``_name_`` and UUIDs by ``int``: the same text as ``.name`` and ``.hex``,
+    without their Python-level properties, for a replay's many invoices.)"""
     result: list[list[Any]] = []
+    append = result.append
+    quanta = _QUANTA
     for line in lines:
+        price = line.unit_price
+        quantum = quanta.get(price.currency) or currency_quantum(price.currency)
+        # ``InvoiceLine.net``, without Money
+        net = (price.amount * line.quantity).quantize(quantum, rounding=ROUND_HALF_UP)
+        tax = line.tax
         s = line.source
         if s is None:
-            result.append(
+            append(
                 [
                     line.line_id,
-                    line.revenue_kind.name,
-                    _net(line),
-                    line.tax.category.name,
-                    line.tax.rate,
+                    line.revenue_kind._name_,
+                    net,
+                    tax.category._name_,
+                    tax.rate,
                     "",
                     "",
                     "",
@@ -63,16 +66,18 @@ def compact_lines(lines: Iterable[InvoiceLine]) -> list[list[Any]]:
             )
             continue
         period = s.period
-        result.append(
+        request = s.request_id
+        contract = s.contract_id
+        append(
             [
                 line.line_id,
-                line.revenue_kind.name,
-                _net(line),
-                line.tax.category.name,
-                line.tax.rate,
-                s.kind.name,
-                s.request_id.hex if s.request_id is not None else "",
-                s.contract_id.hex if s.contract_id is not None else "",
+                line.revenue_kind._name_,
+                net,
+                tax.category._name_,
+                tax.rate,
+                s.kind._name_,
+                _hex(request.int) if request is not None else "",
+                _hex(contract.int) if contract is not None else "",
                 period.start if period is not None else None,
                 period.end if period is not None else None,
                 s.hours,
@@ -80,6 +85,9 @@ def compact_lines(lines: Iterable[InvoiceLine]) -> list[list[Any]]:
             ]
         )
     return result
+
+
+_hex = "%032x".__mod__  # a UUID's ``int`` as its ``hex``
 
 
 @attrs.frozen
@@ -187,7 +195,12 @@ def apply_allowance_event(row: dict[str, Any], event: DomainEvent) -> None:
     name = type(event).__name__
     if name == "WorkCharged":
         c = e.charge
-        row["charges"][c.entry_id] = [c.work_date, c.quantity, c.rate.amount, c.request_id.hex]
+        row["charges"][c.entry_id] = [
+            c.work_date,
+            c.quantity,
+            c.rate.amount,
+            uuid_hex(c.request_id.int),
+        ]
     elif name == "OverageBilled":
         for entry_id, q in e.quantities.items():
             row["billed"][entry_id] = row["billed"].get(entry_id, Decimal(0)) + q

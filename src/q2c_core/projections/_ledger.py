@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from q2c_core.projections._facts import compact_lines, invoice_facts, lines_total
-from q2c_core.projections.base import Projection, handles
+from q2c_core.projections.base import Projection, handles, uuid_hex
 from q2c_core.projections.store import Row
 
 
@@ -15,12 +15,12 @@ class InvoiceLedger(Projection):
     """Invoice rows ``inv:<id>``; subclasses add their own rows and queries."""
 
     @handles("Invoice.Drafted")
-    def _inv_drafted(self, e: Any) -> None:
+    def _inv_drafted(self, e: Any, oid: str) -> None:
         facts = invoice_facts(e)
         self.put(
-            f"inv:{e.originator_id.hex}",
+            f"inv:{oid}",
             {
-                "customer": e.customer_id.hex,
+                "customer": uuid_hex(e.customer_id.int),
                 "kind": e.kind.name,
                 "currency": e.currency,
                 "lines": facts.lines,
@@ -34,62 +34,54 @@ class InvoiceLedger(Projection):
                 "paid": {},
                 "credited": Decimal(0),
                 "noticed_on": None,
-                "credits_invoice": e.credits_invoice_id.hex if e.credits_invoice_id else "",
+                "credits_invoice": uuid_hex(e.credits_invoice_id.int)
+                if e.credits_invoice_id
+                else "",
             },
         )
 
-    def _inv(self, e: Any) -> Row:
-        row = self.get(f"inv:{e.originator_id.hex}")
-        assert row is not None, f"invoice {e.originator_id} seen before it was drafted"
+    def _inv(self, oid: str) -> Row:
+        row = self.touch(f"inv:{oid}")
+        assert row is not None, f"invoice {oid} seen before it was drafted"
         return row
 
     @handles("Invoice.LinesAdded")
-    def _inv_lines(self, e: Any) -> None:
-        row = self._inv(e)
+    def _inv_lines(self, e: Any, oid: str) -> None:
+        row = self._inv(oid)
         row["lines"] = row["lines"] + compact_lines(e.lines)
         row["total"] = lines_total(row["lines"], row["currency"])  # (tax is never fixed here)
-        self.put(f"inv:{e.originator_id.hex}", row)
 
     @handles("Invoice.Voided")
-    def _inv_voided(self, e: Any) -> None:
-        row = self._inv(e)
+    def _inv_voided(self, e: Any, oid: str) -> None:
+        row = self._inv(oid)
         row["status"] = "VOIDED"
         row["lines"] = []
-        self.put(f"inv:{e.originator_id.hex}", row)
 
     @handles("Invoice.Issued")
-    def _inv_issued(self, e: Any) -> None:
-        row = self._inv(e)
+    def _inv_issued(self, e: Any, oid: str) -> None:
+        row = self._inv(oid)
         row["status"] = "ISSUED"
         row["number"] = e.number
         row["issued_on"] = e.issued_on
         row["due"] = e.issued_on + timedelta(days=row["terms"])
         row["lines"] = []  # issued: the total never changes again
-        self.put(f"inv:{e.originator_id.hex}", row)
 
     @handles("Invoice.PaymentApplied")
-    def _inv_paid(self, e: Any) -> None:
-        row = self._inv(e)
-        row["paid"][e.allocation_id] = [e.amount.amount, e.applied_on, e.payment_id.hex]
-        self.put(f"inv:{e.originator_id.hex}", row)
+    def _inv_paid(self, e: Any, oid: str) -> None:
+        row = self._inv(oid)
+        row["paid"][e.allocation_id] = [e.amount.amount, e.applied_on, uuid_hex(e.payment_id.int)]
 
     @handles("Invoice.PaymentUnapplied")
-    def _inv_unpaid(self, e: Any) -> None:
-        row = self._inv(e)
-        row["paid"].pop(e.allocation_id, None)
-        self.put(f"inv:{e.originator_id.hex}", row)
+    def _inv_unpaid(self, e: Any, oid: str) -> None:
+        self._inv(oid)["paid"].pop(e.allocation_id, None)
 
     @handles("Invoice.Credited")
-    def _inv_credited(self, e: Any) -> None:
-        row = self._inv(e)
-        row["credited"] += e.amount.amount
-        self.put(f"inv:{e.originator_id.hex}", row)
+    def _inv_credited(self, e: Any, oid: str) -> None:
+        self._inv(oid)["credited"] += e.amount.amount
 
     @handles("Invoice.PastDueNoticed")
-    def _inv_noticed(self, e: Any) -> None:
-        row = self._inv(e)
-        row["noticed_on"] = e.as_of
-        self.put(f"inv:{e.originator_id.hex}", row)
+    def _inv_noticed(self, e: Any, oid: str) -> None:
+        self._inv(oid)["noticed_on"] = e.as_of
 
 
 def paid(row: Row) -> Decimal:

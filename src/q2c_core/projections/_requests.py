@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from q2c_core.domain.money import Money
-from q2c_core.projections.base import Projection, handles
+from q2c_core.domain.money import MAX_MAGNITUDE, Money
+from q2c_core.projections._facts import currency_quantum
+from q2c_core.projections.base import Projection, handles, uuid_hex
 from q2c_core.projections.store import Row
 
 STATUS_BY_EVENT = {
@@ -26,19 +27,46 @@ def estimate_total(event: Any) -> Money:
     projections ask (cached on the event object, like the invoice facts)."""
     cached: Money | None = event.__dict__.get("_q2c_estimate_total")
     if cached is None:
-        cached = event.__dict__["_q2c_estimate_total"] = event.estimate.total
+        cached = event.__dict__["_q2c_estimate_total"] = plain_total(event.estimate)
     return cached
+
+
+def plain_total(estimate: Any) -> Money:
+    """``estimate.total`` (the fixed price, or rate x hours, rounded half up to the currency)
+    on plain Decimals, the Money built once without its checks; anything the checks would
+    refuse (an amount out of range) goes to ``estimate.total`` itself, which refuses it."""
+    fixed = estimate.fixed_price
+    if fixed is not None:
+        amount, currency = fixed.amount, fixed.currency
+    else:
+        rate, hours = estimate.rate, estimate.hours
+        if rate is None or type(hours) is not Decimal:
+            return estimate.total  # type: ignore[no-any-return]
+        amount, currency = rate.amount * hours, rate.currency
+    if not amount.is_finite() or (amount and amount.adjusted() >= MAX_MAGNITUDE):
+        return estimate.total  # type: ignore[no-any-return]
+    rounded = amount.quantize(currency_quantum(currency), rounding=ROUND_HALF_UP)
+    if rounded and rounded.adjusted() >= MAX_MAGNITUDE:
+        return estimate.total  # type: ignore[no-any-return]
+    total: Money = _new(Money)
+    _set(total, "amount", rounded)
+    _set(total, "currency", currency)
+    return total
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 class RequestBook(Projection):
     """Request rows ``req:<id>``: status, estimate, PO, dates, hours."""
 
     @handles("EnhancementRequest.Requested")
-    def _req_requested(self, e: Any) -> None:
+    def _req_requested(self, e: Any, oid: str) -> None:
         self.put(
-            f"req:{e.originator_id.hex}",
+            "req:" + oid,
             {
-                "customer": e.customer_id.hex,
+                "customer": uuid_hex(e.customer_id.int),
                 "title": e.title,
                 "manager": e.account_manager,
                 "area": e.product_area or "(none)",
@@ -60,68 +88,79 @@ class RequestBook(Projection):
             },
         )
 
-    def _req(self, e: Any) -> Row:
-        row = self.get(f"req:{e.originator_id.hex}")
-        assert row is not None, f"request {e.originator_id} seen before it was requested"
+    def _req(self, oid: str) -> Row:
+        key = "req:" + oid
+        row = self._cache.get(key)  # (``touch`` inline: most request events come here)
+        if row is None:
+            row = self.get(key)
+            assert row is not None, f"request {oid} seen before it was requested"
+        self._dirty.add(key)
         return row
 
-    @handles(
-        "EnhancementRequest.Estimated",
-        "EnhancementRequest.QuoteSent",
-        "EnhancementRequest.PurchaseOrderReceived",
-        "EnhancementRequest.CoveredByAllowance",
-        "EnhancementRequest.WorkAuthorized",
-        "EnhancementRequest.Completed",
-        "EnhancementRequest.Declined",
-        "EnhancementRequest.Cancelled",
-    )
-    def _req_status(self, e: Any) -> None:
-        row = self._req(e)
-        name = type(e).__name__
-        row["status"] = STATUS_BY_EVENT[name]
-        if name == "Estimated":
-            total = estimate_total(e)
-            row["est_hours"] = e.estimate.hours
-            row["est_total"] = total.amount
-            row["currency"] = total.currency
-        elif name == "QuoteSent":
-            row["quoted_on"] = e.sent_on
-        elif name == "PurchaseOrderReceived":
-            row["po"] = e.purchase_order.number
-        elif name == "CoveredByAllowance":
-            row["allowance"] = e.allowance_id.hex
-        elif name == "WorkAuthorized":
-            row["authorized_on"] = e.authorized_on
-            row["due_on"] = e.due_on
-        elif name == "Completed":
-            row["completed_on"] = e.completed_on
-        self.put(f"req:{e.originator_id.hex}", row)
+    @handles("EnhancementRequest.Estimated")
+    def _req_estimated(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
+        row["status"] = "estimated"
+        total = estimate_total(e)
+        row["est_hours"] = e.estimate.hours
+        row["est_total"] = total.amount
+        row["currency"] = total.currency
+
+    @handles("EnhancementRequest.QuoteSent")
+    def _req_quoted(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
+        row["status"] = "quoted"
+        row["quoted_on"] = e.sent_on
+
+    @handles("EnhancementRequest.PurchaseOrderReceived")
+    def _req_po(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
+        row["status"] = "po_received"
+        row["po"] = e.purchase_order.number
+
+    @handles("EnhancementRequest.CoveredByAllowance")
+    def _req_covered(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
+        row["status"] = "covered_by_allowance"
+        row["allowance"] = uuid_hex(e.allowance_id.int)
+
+    @handles("EnhancementRequest.WorkAuthorized")
+    def _req_authorized(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
+        row["status"] = "authorized"
+        row["authorized_on"] = e.authorized_on
+        row["due_on"] = e.due_on
+
+    @handles("EnhancementRequest.Completed")
+    def _req_completed(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
+        row["status"] = "completed"
+        row["completed_on"] = e.completed_on
+
+    @handles("EnhancementRequest.Declined", "EnhancementRequest.Cancelled")
+    def _req_closed(self, e: Any, oid: str) -> None:
+        self._req(oid)["status"] = STATUS_BY_EVENT[type(e).__name__]
 
     @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
-    def _req_work(self, e: Any) -> None:
-        row = self._req(e)
+    def _req_work(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
         row["hours"] += e.entry.hours
         row["items"] += 1
-        self.put(f"req:{e.originator_id.hex}", row)
 
     @handles("EnhancementRequest.ExpenseLogged")
-    def _req_expense(self, e: Any) -> None:
-        row = self._req(e)
-        row["items"] += 1
-        self.put(f"req:{e.originator_id.hex}", row)
+    def _req_expense(self, e: Any, oid: str) -> None:
+        self._req(oid)["items"] += 1
 
     @handles("EnhancementRequest.WorkInvoiced")
-    def _req_invoiced(self, e: Any) -> None:
-        row = self._req(e)
+    def _req_invoiced(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
         row["billed_items"] += len(e.item_ids)
         if e.all_billed and row["status"] == "completed":
             row["status"] = "invoiced"
-        self.put(f"req:{e.originator_id.hex}", row)
 
     @handles("EnhancementRequest.WorkReleased")
-    def _req_released(self, e: Any) -> None:
-        row = self._req(e)
+    def _req_released(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
         row["billed_items"] -= len(e.item_ids)
         if row["status"] == "invoiced":
             row["status"] = "completed"
-        self.put(f"req:{e.originator_id.hex}", row)

@@ -46,6 +46,7 @@ class AwaitingPurchaseOrder(RequestBook):
     """Follow-up list of quotes without a PO, and the request history for product planning."""
 
     name = "awaiting_purchase_order"
+    replay_cost = 3.1
 
     def awaiting(self, as_of: date) -> list[AwaitingQuote]:
         """Quoted requests with no PO and no allowance, oldest quote first."""

@@ -20,6 +20,10 @@ from q2c_core.projections.store import ProjectionStore, Row, decode_row, encode_
 
 F = TypeVar("F", bound=Callable[..., None])
 
+# A bound handler: ``handler(event, oid)``, ``oid`` the event's originator id as row keys write
+# it (``row_key_id``), given by the decoder so no handler formats a UUID again.
+Handler = Callable[[Any, str], None]
+
 # Where each aggregate class lives, to turn "Invoice.Drafted" into a notification topic.
 AGGREGATE_MODULES: dict[str, str] = {
     "Customer": "q2c_core.domain.customer",
@@ -67,6 +71,16 @@ def hexid(value: UUID | None) -> str:
     return value.hex if value is not None else ""
 
 
+# a UUID's ``int`` as its ``hex`` (``uuid_hex(u.int) == u.hex``), without the Python-level
+# property: a replay formats ids by the hundred thousand
+uuid_hex = "%032x".__mod__
+
+
+def row_key_id(value: UUID | str) -> str:
+    """An originator id as row keys write it: 32 hex digits for a UUID, else its text."""
+    return value.hex if isinstance(value, UUID) else str(value)
+
+
 def working_days(start: date, end: date) -> int:
     """Monday-to-Friday days in [start, end)."""
     days = 0
@@ -89,7 +103,9 @@ class KeyFilter:
     After a rebuild from an empty start the store holds only rows this projection wrote, so a
     key the filter has never seen is not in the store and looking it up (a query per miss, and
     most misses are rows seen for the first time) can be skipped. A false positive only costs
-    the query it would have cost anyway. Two bit positions per key from ``hash(key)``; the
+    the query it would have cost anyway. One bit per key, from ``hash(key)`` (keys' hashes are
+    cached by Python, and a rebuild adds every row it writes: one position is half the work
+    of two, and at a million rows per projection still leaves 96 % of misses skipped); the
     filter's size is fixed (1 MiB), so memory stays flat however long the history.
     """
 
@@ -102,20 +118,17 @@ class KeyFilter:
         """Remember keys that are (or may be) stored."""
         bits = self._bits
         mask = self.BITS - 1
-        for key in keys:
-            h = hash(key)
+        bit = _BIT
+        for h in map(hash, keys):
             a = h & mask
-            b = (h >> 32) & mask
-            bits[a >> 3] |= 1 << (a & 7)
-            bits[b >> 3] |= 1 << (b & 7)
+            bits[a >> 3] |= bit[a & 7]
 
     def __contains__(self, key: str) -> bool:
-        h = hash(key)
-        mask = self.BITS - 1
-        a = h & mask
-        b = (h >> 32) & mask
-        bits = self._bits
-        return bool(bits[a >> 3] & (1 << (a & 7))) and bool(bits[b >> 3] & (1 << (b & 7)))
+        a = hash(key) & (self.BITS - 1)
+        return bool(self._bits[a >> 3] & _BIT[a & 7])
+
+
+_BIT = tuple(1 << i for i in range(8))
 
 
 class Projection:
@@ -124,6 +137,11 @@ class Projection:
     name: ClassVar[str] = ""
     handlers: ClassVar[dict[str, str]] = {}
     cache_limit: ClassVar[int] = 4_000
+    cache_generations: ClassVar[int] = 2
+    # what rebuilding it costs, relative to the others: its handlers and the rows it writes,
+    # as a percentage of a one-process rebuild of the demo's business mix (sampled with
+    # py-spy); ``rebuild(..., workers=n)`` balances its shares by it
+    replay_cost: ClassVar[float] = 1.0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -137,12 +155,13 @@ class Projection:
     def __init__(self, store: ProjectionStore | None = None) -> None:
         self.store = store if store is not None else ProjectionStore.memory()
         self._cache: dict[str, Row | None] = {}
-        self._older: dict[str, Row | None] = {}  # the previous generation of the cache
+        # older generations of the cache, the most recent first (``cache_generations`` in all)
+        self._older: list[dict[str, Row | None]] = []
         self._dirty: set[str] = set()
         self._complete = False  # True when the cache holds every row (no store look-ups)
         # after a rebuild from an empty start: every key the store may hold (else None)
         self._known: KeyFilter | None = None
-        self._bound: dict[str, Callable[[DomainEvent], None]] = {
+        self._bound: dict[str, Handler] = {
             event_name: getattr(self, attr) for event_name, attr in self.handlers.items()
         }
 
@@ -186,10 +205,10 @@ class Projection:
         """Apply one event, when this projection handles it."""
         handler = self._bound.get(type(event).__qualname__)
         if handler is not None:
-            handler(event)
+            handler(event, row_key_id(event.originator_id))
 
-    def handler_for(self, qualname: str) -> Callable[[DomainEvent], None] | None:
-        """The bound handler of an event class, or None."""
+    def handler_for(self, qualname: str) -> Handler | None:
+        """The bound handler of an event class (``handler(event, oid)``), or None."""
         return self._bound.get(qualname)
 
     # -- rows -----------------------------------------------------------------------------------
@@ -200,10 +219,11 @@ class Projection:
         row = cache.get(key, _ABSENT)
         if row is not _ABSENT:
             return row
-        row = self._older.get(key, _ABSENT)
-        if row is not _ABSENT:
-            cache[key] = row
-            return row
+        for older in self._older:
+            row = older.get(key, _ABSENT)
+            if row is not _ABSENT:
+                cache[key] = row
+                return row
         row = None
         known = self._known
         if not self._complete and (known is None or key in known):
@@ -216,6 +236,16 @@ class Projection:
         """Record a new or changed row."""
         self._cache[key] = row
         self._dirty.add(key)
+
+    def touch(self, key: str) -> Row | None:
+        """The row to change in place (``get`` and ``put`` in one step), or None."""
+        row = self._cache.get(key)
+        if row is None:
+            row = self.get(key)
+            if row is None:
+                return None
+        self._dirty.add(key)
+        return row
 
     def delete(self, key: str) -> None:
         """Remove a row."""
@@ -238,17 +268,19 @@ class Projection:
         return upserts, frozenset(deletes)
 
     def after_commit(self) -> None:
-        """Keep memory bounded: two generations of cached rows; the older one is dropped when
-        the young one is full, so recently used rows stay and memory stays flat."""
+        """Keep memory bounded: ``cache_generations`` generations of cached rows; the oldest
+        is dropped when the young one is full, so recently used rows stay (a row read from an
+        older generation moves to the young one) and memory stays flat."""
         if len(self._cache) > self.cache_limit:
-            self._older = self._cache
+            self._older.insert(0, self._cache)
+            del self._older[self.cache_generations - 1 :]
             self._cache = {}
             self._complete = False
 
     def forget_cache(self) -> None:
         """Drop uncommitted changes and cached rows (after a failed or raced commit)."""
         self._cache.clear()
-        self._older = {}
+        self._older = []
         self._dirty.clear()
         self._complete = False
         self._known = None  # another writer may have stored rows this one never saw

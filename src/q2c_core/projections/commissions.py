@@ -25,13 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
 
 from q2c_core.domain.invoice_lines import RevenueKind
-from q2c_core.domain.money import Money, split_by_weights
+from q2c_core.domain.money import MAX_MAGNITUDE, Money, split_by_weights
 from q2c_core.domain.values import Period
 from q2c_core.projections._facts import (
     KIND,
@@ -42,7 +42,7 @@ from q2c_core.projections._facts import (
     currency_quantum,
     invoice_facts,
 )
-from q2c_core.projections.base import Projection, handles
+from q2c_core.projections.base import Projection, handles, uuid_hex
 from q2c_core.projections.store import Row
 
 
@@ -120,22 +120,27 @@ class CommissionStatement:
     totals: dict[str, Money]
 
 
+_DEPOSIT = RevenueKind.DEPOSIT.name
+
+
 class Commissions(Projection):
     """Commission per account manager, derived from payment allocations: always current."""
 
     name = "commissions"
+    replay_cost = 5.8
 
     def __init__(self, store: Any = None, plan: CommissionPlan = DEFAULT_PLAN) -> None:
         super().__init__(store)
         self.plan = plan
-        self._rates: dict[tuple[str, RevenueKind, date], Decimal] = {}
+        self._rates: dict[tuple[str, str, date], Decimal] = {}
 
-    def _rate(self, manager: str, kind: RevenueKind, on: date) -> Decimal:
-        """``plan.rate_for``, remembered (the plan never changes)."""
+    def _rate(self, manager: str, kind: str, on: date) -> Decimal:
+        """``plan.rate_for`` of a revenue kind's name, remembered (the plan never changes)."""
         try:
             return self._rates[manager, kind, on]
         except KeyError:
-            rate = self._rates[manager, kind, on] = self.plan.rate_for(manager, kind, on)
+            rate = self.plan.rate_for(manager, RevenueKind[kind], on)
+            self._rates[manager, kind, on] = rate
             return rate
 
     def config(self) -> dict[str, Any]:
@@ -145,27 +150,26 @@ class Commissions(Projection):
         return {"plan": self.plan.describe(), "rows": 2}
 
     @handles("Customer.CustomerRegistered")
-    def _customer(self, e: Any) -> None:
-        self.put(f"cust:{e.originator_id.hex}", {"manager": e.account_manager})
+    def _customer(self, e: Any, oid: str) -> None:
+        self.put(f"cust:{oid}", {"manager": e.account_manager})
 
     @handles("Invoice.Drafted")
-    def _drafted(self, e: Any) -> None:
+    def _drafted(self, e: Any, oid: str) -> None:
         if e.kind.name == "CREDIT_NOTE":
             return
         manager = e.account_manager
         if not manager:
-            customer = self.get(f"cust:{e.customer_id.hex}")
+            customer = self.get(f"cust:{uuid_hex(e.customer_id.int)}")
             manager = customer["manager"] if customer else ""
         facts = invoice_facts(e)
         row = {"manager": manager, "currency": e.currency, "by_kind": {}, "bases": {}}
         _add_lines(row, facts.lines)
         row["tax"] = facts.tax
-        self.put(f"inv:{e.originator_id.hex}", row)
+        self.put(f"inv:{oid}", row)
 
     @handles("Invoice.LinesAdded")
-    def _lines_added(self, e: Any) -> None:
-        key = f"inv:{e.originator_id.hex}"
-        row = self.get(key)
+    def _lines_added(self, e: Any, oid: str) -> None:
+        row = self.touch(f"inv:{oid}")
         if row is not None:
             _add_lines(row, compact_lines(e.lines))
             row["tax"] = sum(
@@ -177,35 +181,31 @@ class Commissions(Projection):
                 ),
                 Decimal(0),
             )
-            self.put(key, row)
 
     @handles("Invoice.Issued")
-    def _issued(self, e: Any) -> None:
-        key = f"inv:{e.originator_id.hex}"
-        row = self.get(key)
+    def _issued(self, e: Any, oid: str) -> None:
+        row = self.touch(f"inv:{oid}")
         if row is not None:
             row["issued_on"] = e.issued_on
-            self.put(key, row)
 
     @handles("Invoice.DepositDeducted")
-    def _deposit_deducted(self, e: Any) -> None:
-        self.put(f"dep:{e.originator_id.hex}", {"final": e.final_invoice_id.hex})
+    def _deposit_deducted(self, e: Any, oid: str) -> None:
+        self.put(f"dep:{oid}", {"final": uuid_hex(e.final_invoice_id.int)})
 
     @handles("Invoice.DepositDeductionReleased")
-    def _deposit_released(self, e: Any) -> None:
-        key = f"dep:{e.originator_id.hex}"
+    def _deposit_released(self, e: Any, oid: str) -> None:
+        key = f"dep:{oid}"
         row = self.get(key)
-        if row is not None and row["final"] == e.final_invoice_id.hex:
+        if row is not None and row["final"] == uuid_hex(e.final_invoice_id.int):
             self.delete(key)
 
     @handles("Payment.PaymentReceived")
-    def _received(self, e: Any) -> None:
-        self.put(f"pay:{e.originator_id.hex}", {"allocs": []})
+    def _received(self, e: Any, oid: str) -> None:
+        self.put(f"pay:{oid}", {"allocs": []})
 
     @handles("Payment.PaymentAllocated")
-    def _allocated(self, e: Any) -> None:
-        pay = e.originator_id.hex
-        inv = self.get(f"inv:{e.invoice_id.hex}")
+    def _allocated(self, e: Any, oid: str) -> None:
+        inv = self.get(f"inv:{uuid_hex(e.invoice_id.int)}")
         entries: list[list[Any]] = []
         deposit = Decimal(0)
         if inv is not None:
@@ -214,24 +214,25 @@ class Commissions(Projection):
             tax = inv["tax"]
             weights = [by_kind[k] for k in kinds] + [tax if tax > 0 else Decimal(0)]
             if any(w > 0 for w in weights):
-                parts = split_by_weights(e.amount, weights)
+                currency = e.amount.currency
+                parts = split_amounts(e.amount.amount, currency, weights)
                 for kind, part in zip(kinds, parts, strict=False):
-                    if kind == RevenueKind.DEPOSIT.name:
+                    if kind == _DEPOSIT:
                         # Commissioned as the revenue it pays for, once deducted (see lines()).
-                        deposit += part.amount
+                        deposit += part
                         continue
-                    rate = self._rate(inv["manager"], RevenueKind[kind], e.allocated_on)
-                    if rate == 0 or part.is_zero():
+                    rate = self._rate(inv["manager"], kind, e.allocated_on)
+                    if rate == 0 or part == 0:
                         continue
                     # (part * rate).rounded(), on the plain amount
-                    commission = (part.amount * rate).quantize(
-                        currency_quantum(part.currency), rounding=ROUND_HALF_UP
+                    commission = (part * rate).quantize(
+                        currency_quantum(currency), rounding=ROUND_HALF_UP
                     )
-                    entries.append([inv["manager"], kind, part.amount, rate, commission])
+                    entries.append([inv["manager"], kind, part, rate, commission])
         self.put(
-            f"alloc:{pay}|{e.allocation_id}",
+            f"alloc:{oid}|{e.allocation_id}",
             {
-                "invoice": e.invoice_id.hex,
+                "invoice": uuid_hex(e.invoice_id.int),
                 "on": e.allocated_on,
                 "currency": e.amount.currency,
                 "entries": entries,
@@ -239,21 +240,19 @@ class Commissions(Projection):
                 "reversed_on": None,
             },
         )
-        p = self.get(f"pay:{pay}")
+        p = self.touch(f"pay:{oid}")
         if p is not None:
             p["allocs"].append(e.allocation_id)
-            self.put(f"pay:{pay}", p)
 
     @handles("Payment.AllocationReversed")
-    def _reversed(self, e: Any) -> None:
-        self._reverse(e.originator_id.hex, e.allocation_id, e.timestamp.date())
+    def _reversed(self, e: Any, oid: str) -> None:
+        self._reverse(oid, e.allocation_id, e.timestamp.date())
 
     @handles("Payment.PaymentBounced")
-    def _bounced(self, e: Any) -> None:
-        pay = e.originator_id.hex
-        p = self.get(f"pay:{pay}")
+    def _bounced(self, e: Any, oid: str) -> None:
+        p = self.get(f"pay:{oid}")
         for allocation_id in p["allocs"] if p else []:
-            self._reverse(pay, allocation_id, e.bounced_on)
+            self._reverse(oid, allocation_id, e.bounced_on)
 
     def _reverse(self, pay: str, allocation_id: str, on: date) -> None:
         key = f"alloc:{pay}|{allocation_id}"
@@ -312,7 +311,7 @@ class Commissions(Projection):
         parts = split_by_weights(Money(collected, currency), [final["by_kind"][k] for k in kinds])
         result: list[CommissionLine] = []
         for kind, part in zip(kinds, parts, strict=True):
-            rate = self._rate(final["manager"], RevenueKind[kind], on)
+            rate = self._rate(final["manager"], kind, on)
             if rate == 0 or part.is_zero():
                 continue
             line = CommissionLine(
@@ -362,6 +361,32 @@ def _reversal(line: CommissionLine, on: date) -> CommissionLine:
     return attrs.evolve(
         line, on=on, collected=-line.collected, commission=-line.commission, reversal=True
     )
+
+
+def split_amounts(amount: Decimal, currency: str, weights: list[Decimal]) -> list[Decimal]:
+    """``[m.amount for m in split_by_weights(Money(amount, currency), weights)]`` on plain
+    Decimals (the same largest-remainder rule, without building and checking Money per part:
+    a replay splits every allocation); anything unusual goes to the domain's own function."""
+    quantum = currency_quantum(currency)
+    whole = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    weight_sum = sum(weights, Decimal(0))
+    if (
+        not weights
+        or weight_sum == 0
+        or any(w < 0 for w in weights)
+        or not whole.is_finite()
+        or (whole and whole.adjusted() >= MAX_MAGNITUDE)
+    ):
+        return [m.amount for m in split_by_weights(Money(amount, currency), weights)]
+    sign = -1 if whole < 0 else 1
+    magnitude = abs(whole)
+    exact = [magnitude * w / weight_sum for w in weights]
+    floors = [x.quantize(quantum, rounding=ROUND_DOWN) for x in exact]
+    left = int(((magnitude - sum(floors, Decimal(0))) / quantum).to_integral_value())
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += quantum
+    return [sign * f for f in floors]
 
 
 def _net_kinds(by_kind: dict[str, Decimal], currency: str) -> dict[str, Decimal]:

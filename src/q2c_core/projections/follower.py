@@ -1,8 +1,9 @@
 """A pull-based follower: pages of the notification log applied to projections, exactly once.
 
 eventsourcing 9.5's ``ProjectionRunner`` needs a recorder that can ``subscribe``, and its SQLite
-recorder cannot, so the follower pulls ``select_notifications(start, limit, topics=...)`` pages,
-decodes them with the application's mapper, applies them, and commits each projection's changed
+recorder cannot, so the follower pulls ``select_notifications(start, limit, topics=...)`` pages
+(through ``NotificationReader``, the same rows as plain tuples), decodes them as the
+application's mapper does, applies them, and commits each projection's changed
 rows together with a library ``Tracking`` record of the page's last notification id in ONE
 transaction. A crash before the commit loses the page's work (it is redone); a crash after it
 loses nothing. A second follower racing on the same store is refused by the tracking table's
@@ -11,18 +12,28 @@ loses nothing. A second follower racing on the same store is refused by the trac
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import multiprocessing
+import pickle
+import resource
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from queue import Empty
 from typing import Any
 
+import attrs
 from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 
-from q2c_core.projections.base import Projection
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.projections.base import Projection, row_key_id
 from q2c_core.projections.decoding import TrustedDecoder
-from q2c_core.projections.store import PageWrite
+from q2c_core.projections.reader import NotificationReader, RawNotification
+from q2c_core.projections.store import PageWrite, ProjectionStore
+from q2c_core.storage import env_for_url
 
 Progress = Callable[[int, int], None]
 
@@ -43,9 +54,13 @@ class Follower:
         self.projections = list(projections)
         self.page_size = page_size
         self.as_of = _utc(as_of) if as_of is not None else None
+        self.reader = NotificationReader(app.recorder)
         self.decoder = TrustedDecoder(app) if trusted_decoding else _MapperDecoder(app)
         self.after_commit: Callable[[int], None] | None = None
         self.before_commit: Callable[[int], None] | None = None
+        # events applied per topic since this follower was made (several followers splitting
+        # the projections add up the events they applied without counting one twice)
+        self.applied_by_topic: dict[str, int] = {}
         topics: set[str] = set()
         for p in self.projections:
             topics.update(p.topics())
@@ -68,16 +83,17 @@ class Follower:
         head = self.app.recorder.max_notification_id() or 0
         applied = 0
         pages = 0
-        dispatch: dict[str, list[tuple[Projection, Callable[[Any], None]]]] = {}
+        dispatch: dict[str, _Route] = {}
         while True:
-            page = self.app.recorder.select_notifications(
-                start=start, limit=self.page_size, topics=self.topics
-            )
+            page = self.reader.select(start, self.page_size, topics=self.topics)
             if not page:
                 break
-            last_id = page[-1].id
+            last_id = page[-1][0]
             try:
                 applied += self._apply_page(page, positions, dispatch)
+                # (the page's rows are applied: memory holds one page of them at a time, and
+                # not while its changes are encoded)
+                del page
                 writes: list[PageWrite] = []
                 for p in self.projections:
                     if last_id > positions[id(p)]:
@@ -87,14 +103,16 @@ class Follower:
                         )
                 if self.before_commit is not None:
                     self.before_commit(last_id)
+                committed = bool(writes)
                 if writes:
                     self._commit(writes)
+                del writes  # (nor the encoded rows once they are written)
             except BaseException:
                 # nothing of an uncommitted page may linger in memory to be committed later
                 for p in self.projections:
                     p.forget_cache()
                 raise
-            if writes:
+            if committed:
                 for p in self.projections:
                     positions[id(p)] = max(positions[id(p)], last_id)
                     p.after_commit()
@@ -106,39 +124,40 @@ class Follower:
                 progress(last_id, head)
             if max_pages is not None and pages >= max_pages:
                 break
+        for topic, route in dispatch.items():
+            self.applied_by_topic[topic] = self.applied_by_topic.get(topic, 0) + route.applied
         return applied
 
     def _apply_page(
         self,
-        page: Sequence[Any],
+        page: Sequence[RawNotification],
         positions: dict[int, int],
-        dispatch: dict[str, list[tuple[Projection, Callable[[Any], None]]]],
+        dispatch: dict[str, _Route],
     ) -> int:
         """Decode and apply one page in memory; returns how many events were applied."""
-        decode = self.decoder.decode
+        decode = self.decoder.decode_row
+        as_notification = self.reader.as_notification
         as_of = self.as_of
         applied = 0
         # when every projection is behind the whole page (a rebuild, a catch-up in step), no
         # event needs its id checked against each projection's position
-        behind = all(positions[id(p)] < page[0].id for p in self.projections)
-        for n in page:
-            event: Any = decode(n)
+        behind = all(positions[id(p)] < page[0][0] for p in self.projections)
+        for row in page:
+            event, oid = decode(row, as_notification)
             if as_of is not None and event.timestamp > as_of:
                 continue
-            qualname = type(event).__qualname__
-            try:
-                targets = dispatch[qualname]
-            except KeyError:
-                targets = dispatch[qualname] = [
-                    (p, h) for p in self.projections if (h := p.handler_for(qualname))
-                ]
+            route = dispatch.get(row[3])
+            if route is None:
+                route = dispatch[row[3]] = _Route(self.projections, type(event).__qualname__)
             if behind:
-                for _, handler in targets:
-                    handler(event)
+                for handler in route.handlers:
+                    handler(event, oid)
             else:
-                for p, handler in targets:
-                    if n.id > positions[id(p)]:
-                        handler(event)
+                nid = row[0]
+                for p, handler in route.targets:
+                    if nid > positions[id(p)]:
+                        handler(event, oid)
+            route.applied += 1
             applied += 1
         return applied
 
@@ -155,11 +174,30 @@ class Follower:
                 by_name[w.projection].store.commit([w])
 
 
+class _Route:
+    """Where the events of one topic go: each projection's handler (in order), and how many
+    were applied (reset per run)."""
+
+    __slots__ = ("applied", "handlers", "targets")
+
+    def __init__(self, projections: Sequence[Projection], qualname: str) -> None:
+        self.targets = [(p, h) for p in projections if (h := p.handler_for(qualname))]
+        self.handlers = [h for _, h in self.targets]
+        self.applied = 0
+
+
 class _MapperDecoder:
     """The application's own mapper (slower: re-validates every value)."""
 
     def __init__(self, app: Application[Any]) -> None:
-        self.decode = app.mapper.to_domain_event
+        self.mapper = app.mapper
+
+    def decode_row(
+        self, row: RawNotification, as_notification: Callable[[RawNotification], Any]
+    ) -> tuple[Any, str]:
+        """The mapper's event of a reader's row, and its originator id in row-key form."""
+        event = self.mapper.to_domain_event(as_notification(row))
+        return event, row_key_id(event.originator_id)
 
 
 @contextmanager
@@ -188,15 +226,206 @@ def rebuild(
     as_of: datetime | None = None,
     page_size: int = 25_000,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> int:
-    """Empty the projections and build them again from the first event (up to ``as_of``).
+    """Empty the projections and build them again from the first event (up to ``as_of``);
+    returns how many events were applied.
 
     Pages are larger than a catch-up's: each commit writes rows all over the rows table's
     index, so fewer, larger commits write much less (memory grows with the page, not with
-    the history)."""
+    the history).
+
+    ``workers`` > 1 splits the projections into that many shares (see ``replay_cost``) and
+    rebuilds each share in its own process at once, the first in this one: each projection
+    has its own tracking record, so each is rebuilt exactly as alone, page by page, crash-safe
+    on its own (a rerun of ``catch_up`` finishes what a failed share left). It needs an
+    application and stores that other processes can open (a SQLite file or PostgreSQL), and
+    the ``fork`` start method; ``progress`` follows this process's share.
+    """
+    if workers < 1:
+        raise InvalidValue("must be at least 1", field="workers", value=workers)
+    shares = split_projections(projections, workers)
+    if len(shares) <= 1:
+        return _rebuild_share(app, projections, as_of, page_size, progress).applied
+    _check_shareable(app, projections)
+    return _rebuild_in_processes(app, shares, as_of, page_size, progress)
+
+
+def split_projections(projections: Sequence[Projection], shares: int) -> list[list[Projection]]:
+    """The projections in at most ``shares`` groups of about equal ``replay_cost``, heaviest
+    first, each projection with the lightest group so far (a group that reads the same events
+    decodes them again, so fewer, balanced groups are best)."""
+    groups: list[list[Projection]] = [[] for _ in range(min(shares, len(projections)))]
+    costs = [0.0] * len(groups)
+    for p in sorted(projections, key=lambda p: -p.replay_cost):
+        k = costs.index(min(costs))
+        groups[k].append(p)
+        costs[k] += p.replay_cost
+    return [g for g in groups if g]
+
+
+@attrs.frozen
+class ShareResult:
+    """What one share of a rebuild did: events applied (in all and per topic), peak memory."""
+
+    applied: int
+    applied_by_topic: dict[str, int]
+    peak_rss_kb: int
+
+
+def _rebuild_share(
+    app: Application[Any],
+    projections: Sequence[Projection],
+    as_of: datetime | None,
+    page_size: int,
+    progress: Progress | None,
+) -> ShareResult:
     for p in projections:
         p.start_empty()
-    return Follower(app, projections, page_size=page_size, as_of=as_of).run(progress=progress)
+    follower = Follower(app, projections, page_size=page_size, as_of=as_of)
+    applied = follower.run(progress=progress)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return ShareResult(applied, dict(follower.applied_by_topic), peak)
+
+
+def _check_shareable(app: Application[Any], projections: Sequence[Projection]) -> None:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        raise InvalidValue(
+            "several workers need the fork start method", field="workers", value="fork"
+        )
+    if not shared_storage(app.env.get):
+        raise InvalidValue(
+            "several workers need an application that other processes can open "
+            "(a SQLite file or PostgreSQL), not memory",
+            field="workers",
+        )
+    for p in projections:
+        if not p.store.url or not shared_storage(env_for_url(p.store.url).get):
+            raise InvalidValue(
+                f"several workers need stores that other processes can open; {p.name}'s is "
+                f"{p.store.url or 'unnamed'}",
+                field="workers",
+            )
+
+
+def shared_storage(setting: Callable[[str], str | None]) -> bool:
+    """Whether another process can open the same storage (not memory, not in-memory SQLite);
+    ``setting`` reads its settings (``app.env.get``, or ``env_for_url(url).get``)."""
+    module = setting("PERSISTENCE_MODULE") or ""
+    if module == "eventsourcing.postgres":
+        return True
+    if module == "eventsourcing.sqlite":
+        name = setting("SQLITE_DBNAME") or ""
+        return bool(name) and ":memory:" not in name and "mode=memory" not in name
+    return False
+
+
+def _rebuild_in_processes(
+    app: Application[Any],
+    shares: list[list[Projection]],
+    as_of: datetime | None,
+    page_size: int,
+    progress: Progress | None,
+) -> int:
+    context: Any = multiprocessing.get_context("fork")
+    queue: Any = context.Queue()
+    # the tables exist (this process made them); workers creating them again at once race on
+    # PostgreSQL's catalogue
+    env = {**dict(app.env), "CREATE_TABLE": "false"}
+    processes = [
+        context.Process(
+            target=_share_worker,
+            args=(type(app), env, share, as_of, page_size, k, queue),
+            name=f"q2c-rebuild-{k}",
+            daemon=True,
+        )
+        for k, share in enumerate(shares[1:], start=1)
+    ]
+    for process in processes:
+        process.start()
+    results: dict[int, ShareResult] = {}
+    failures: dict[int, BaseException] = {}
+    try:
+        results[0] = _rebuild_share(app, shares[0], as_of, page_size, progress)
+        while len(results) + len(failures) < len(shares):
+            try:
+                kind, k, payload = queue.get(timeout=0.5)
+            except Empty:
+                for k, process in enumerate(processes, start=1):
+                    if k not in results and k not in failures and not process.is_alive():
+                        with contextlib.suppress(Empty):  # (what it sent before it stopped)
+                            kind, j, payload = queue.get(timeout=0.5)
+                            (results if kind == "done" else failures)[j] = payload
+                        if k not in results and k not in failures:
+                            failures[k] = RuntimeError(
+                                f"rebuild worker {k} stopped (exit code {process.exitcode}) "
+                                "without a result; its committed pages stand, catch_up "
+                                "finishes its projections"
+                            )
+                continue
+            (results if kind == "done" else failures)[k] = payload
+    except BaseException:
+        # this share failed or the caller gave up: stop the others (what they committed
+        # stands, an unfinished transaction is rolled back by the store)
+        for process in processes:
+            process.terminate()
+        raise
+    finally:
+        for process in processes:
+            process.join()
+    if failures:
+        raise failures[min(failures)]
+    by_topic: dict[str, int] = {}
+    for result in results.values():
+        for topic, n in result.applied_by_topic.items():
+            by_topic[topic] = max(by_topic.get(topic, 0), n)
+    return sum(by_topic.values())
+
+
+def _share_worker(
+    app_class: type[Application[Any]],
+    env: dict[str, str],
+    share: list[Projection],
+    as_of: datetime | None,
+    page_size: int,
+    k: int,
+    queue: Any,
+) -> None:
+    """A forked worker: the application and the stores opened afresh (the parent's
+    connections are never used here), then one share rebuilt."""
+    try:
+        app = app_class(env=env)
+        stores: dict[str, ProjectionStore] = {}
+        for p in share:
+            # (the parent's store stays referenced, so its connections are never closed (or
+            # even finalized) from here: the worker ends with os._exit)
+            _INHERITED.append(p.store)
+            url = p.store.url
+            if url not in stores:
+                stores[url] = ProjectionStore.open(url, create_tables=False)
+            p.store = stores[url]
+        try:
+            result = _rebuild_share(app, share, as_of, page_size, None)
+        finally:
+            for store in stores.values():
+                store.close()
+            app.close()
+        queue.put(("done", k, result))
+    except BaseException as error:
+        queue.put(("failed", k, _portable(error)))
+
+
+_INHERITED: list[Any] = []  # a forked worker's copies of the parent's stores
+
+
+def _portable(error: BaseException) -> BaseException:
+    """The error itself when it survives pickling, else its traceback as text."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        text = "".join(traceback.format_exception(error))
+        return RuntimeError(f"rebuild worker failed: {text}")
+    return error
 
 
 def catch_up(

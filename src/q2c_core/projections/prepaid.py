@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from q2c_core.projections._facts import allowance_draws, apply_allowance_event, new_allowance_row
-from q2c_core.projections.base import Projection, handles
+from q2c_core.projections.base import Projection, handles, uuid_hex
 
 
 @attrs.frozen
@@ -37,14 +37,15 @@ class PrepaidCreditUsage(Projection):
     """Every prepaid allowance and how it is being used."""
 
     name = "prepaid_credit_usage"
+    replay_cost = 0.45
 
     @handles("PrepaidAllowance.Granted")
-    def _granted(self, e: Any) -> None:
-        row = new_allowance_row(e.customer_id.hex, e.unit.name, e.quantity, e.currency)
+    def _granted(self, e: Any, oid: str) -> None:
+        row = new_allowance_row(uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency)
         row["start"] = e.period.start
         row["end"] = e.period.end
         row["topped_up"] = Decimal(0)
-        self.put(f"alw:{e.originator_id.hex}", row)
+        self.put(f"alw:{oid}", row)
 
     @handles(
         "PrepaidAllowance.WorkCharged",
@@ -54,14 +55,12 @@ class PrepaidCreditUsage(Projection):
         "PrepaidAllowance.Expired",
         "PrepaidAllowance.RolledOver",
     )
-    def _changed(self, e: Any) -> None:
-        key = f"alw:{e.originator_id.hex}"
-        row = self.get(key)
+    def _changed(self, e: Any, oid: str) -> None:
+        row = self.touch(f"alw:{oid}")
         assert row is not None
         apply_allowance_event(row, e)
         if type(e).__name__ == "ToppedUp":
             row["topped_up"] += e.quantity
-        self.put(key, row)
 
     def usage(self, as_of: date, *, expiring_within_days: int = 30) -> list[AllowanceUsage]:
         """Every allowance; ``expiring_soon`` when it ends within the window with some left."""

@@ -48,6 +48,7 @@ class ReceivablesAging(InvoiceLedger):
     """Who owes what, and for how long past the due date."""
 
     name = "receivables_aging"
+    replay_cost = 1.9
 
     def open_invoices(self, as_of: date) -> list[OpenInvoice]:
         """Issued invoices with something outstanding, oldest due first."""

@@ -117,15 +117,16 @@ class RevenueSchedule(Projection):
     """What is invoiced, what is earned, what is deferred; by month, and 12 months ahead."""
 
     name = "revenue_schedule"
+    replay_cost = 2.5
 
     @handles("EnhancementRequest.Completed")
-    def _completed(self, e: Any) -> None:
-        self.put(f"req:{e.originator_id.hex}", {"completed_on": e.completed_on})
+    def _completed(self, e: Any, oid: str) -> None:
+        self.put(f"req:{oid}", {"completed_on": e.completed_on})
 
     @handles("Invoice.Drafted")
-    def _drafted(self, e: Any) -> None:
+    def _drafted(self, e: Any, oid: str) -> None:
         self.put(
-            f"inv:{e.originator_id.hex}",
+            f"inv:{oid}",
             {
                 "kind": e.kind.name,
                 "currency": e.currency,
@@ -135,24 +136,20 @@ class RevenueSchedule(Projection):
         )
 
     @handles("Invoice.LinesAdded")
-    def _lines(self, e: Any) -> None:
-        key = f"inv:{e.originator_id.hex}"
-        row = self.get(key)
+    def _lines(self, e: Any, oid: str) -> None:
+        row = self.touch(f"inv:{oid}")
         assert row is not None
         row["lines"] = row["lines"] + _slim(compact_lines(e.lines))
-        self.put(key, row)
 
     @handles("Invoice.Voided")
-    def _voided(self, e: Any) -> None:
-        self.delete(f"inv:{e.originator_id.hex}")
+    def _voided(self, e: Any, oid: str) -> None:
+        self.delete(f"inv:{oid}")
 
     @handles("Invoice.Issued")
-    def _issued(self, e: Any) -> None:
-        key = f"inv:{e.originator_id.hex}"
-        row = self.get(key)
+    def _issued(self, e: Any, oid: str) -> None:
+        row = self.touch(f"inv:{oid}")
         assert row is not None
         row["issued_on"] = e.issued_on
-        self.put(key, row)
 
     # -- queries ------------------------------------------------------------------------------
 

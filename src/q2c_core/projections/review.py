@@ -40,21 +40,21 @@ class ReviewMeeting(RequestBook):
     """Open work for the regular review."""
 
     name = "review_meeting"
+    replay_cost = 4.2
 
     @handles("Invoice.Drafted")
-    def _drafted(self, e: Any) -> None:
+    def _drafted(self, e: Any, oid: str) -> None:
         if e.kind.name == "CREDIT_NOTE":
             return
         facts = invoice_facts(e)
-        lines = facts.lines
         per_request: dict[str, Decimal] = {}
-        for line in lines:
+        for line in facts.lines:
             if line[REQUEST]:
                 per_request[line[REQUEST]] = per_request.get(line[REQUEST], Decimal(0)) + line[NET]
         if not per_request:
             return
         self.put(
-            f"inv:{e.originator_id.hex}",
+            f"inv:{oid}",
             {
                 "requests": per_request,
                 "total": facts.total,
@@ -64,22 +64,20 @@ class ReviewMeeting(RequestBook):
         )
 
     @handles("Invoice.Voided")
-    def _voided(self, e: Any) -> None:
-        key = f"inv:{e.originator_id.hex}"
+    def _voided(self, e: Any, oid: str) -> None:
+        key = f"inv:{oid}"
         if self.get(key) is not None:
             self.delete(key)
 
     @handles("Invoice.PaymentApplied", "Invoice.PaymentUnapplied")
-    def _payment(self, e: Any) -> None:
-        key = f"inv:{e.originator_id.hex}"
-        row = self.get(key)
+    def _payment(self, e: Any, oid: str) -> None:
+        row = self.touch(f"inv:{oid}")
         if row is None:
             return
         if type(e).__name__ == "PaymentApplied":
             row["paid"][e.allocation_id] = e.amount.amount
         else:
             row["paid"].pop(e.allocation_id, None)
-        self.put(key, row)
 
     def items(self, as_of: date) -> list[ReviewItem]:
         """Every request still in play: not declined or cancelled, and not invoiced and paid."""

@@ -10,7 +10,7 @@ import attrs
 
 from q2c_core.domain.money import Money
 from q2c_core.projections._ledger import InvoiceLedger, outstanding, paid
-from q2c_core.projections.base import handles
+from q2c_core.projections.base import handles, uuid_hex
 
 
 @attrs.frozen
@@ -66,11 +66,12 @@ class CustomerStatement(InvoiceLedger):
     """Per customer: invoices, payments, credit."""
 
     name = "customer_statement"
+    replay_cost = 3.1
 
     @handles("Customer.CustomerRegistered")
-    def _registered(self, e: Any) -> None:
+    def _registered(self, e: Any, oid: str) -> None:
         self.put(
-            f"cust:{e.originator_id.hex}",
+            f"cust:{oid}",
             {
                 "name": e.name,
                 "currency": e.currency,
@@ -81,24 +82,22 @@ class CustomerStatement(InvoiceLedger):
         )
 
     @handles("Invoice.Drafted")
-    def _drafted_for(self, e: Any) -> None:
+    def _drafted_for(self, e: Any, oid: str) -> None:
         """Index by the invoice's own customer: billing runs draft without touching the customer."""
-        self._inv_drafted(e)
-        self._index(e.customer_id.hex, "invoices", e.originator_id.hex)
+        self._inv_drafted(e, oid)
+        self._index(uuid_hex(e.customer_id.int), "invoices", oid)
 
     def _index(self, customer: str, field: str, value: str) -> None:
-        key = f"cust:{customer}"
-        row = self.get(key)
+        row = self.touch(f"cust:{customer}")
         assert row is not None
         row[field].append(value)
-        self.put(key, row)
 
     @handles("Payment.PaymentReceived")
-    def _received(self, e: Any) -> None:
+    def _received(self, e: Any, oid: str) -> None:
         self.put(
-            f"pay:{e.originator_id.hex}",
+            f"pay:{oid}",
             {
-                "customer": e.customer_id.hex,
+                "customer": uuid_hex(e.customer_id.int),
                 "amount": e.amount.amount,
                 "currency": e.amount.currency,
                 "received_on": e.received_on,
@@ -107,31 +106,30 @@ class CustomerStatement(InvoiceLedger):
                 "bounced_on": None,
             },
         )
-        self._index(e.customer_id.hex, "payments", e.originator_id.hex)
+        self._index(uuid_hex(e.customer_id.int), "payments", oid)
 
-    def _pay(self, e: Any) -> dict[str, Any]:
-        row = self.get(f"pay:{e.originator_id.hex}")
+    def _pay(self, oid: str) -> dict[str, Any]:
+        row = self.touch(f"pay:{oid}")
         assert row is not None
         return row
 
     @handles("Payment.PaymentAllocated")
-    def _allocated(self, e: Any) -> None:
-        row = self._pay(e)
-        row["allocs"][e.allocation_id] = [e.invoice_id.hex, e.amount.amount, e.allocated_on]
-        self.put(f"pay:{e.originator_id.hex}", row)
+    def _allocated(self, e: Any, oid: str) -> None:
+        self._pay(oid)["allocs"][e.allocation_id] = [
+            uuid_hex(e.invoice_id.int),
+            e.amount.amount,
+            e.allocated_on,
+        ]
 
     @handles("Payment.AllocationReversed")
-    def _reversed(self, e: Any) -> None:
-        row = self._pay(e)
-        row["allocs"].pop(e.allocation_id, None)
-        self.put(f"pay:{e.originator_id.hex}", row)
+    def _reversed(self, e: Any, oid: str) -> None:
+        self._pay(oid)["allocs"].pop(e.allocation_id, None)
 
     @handles("Payment.PaymentBounced")
-    def _bounced(self, e: Any) -> None:
-        row = self._pay(e)
+    def _bounced(self, e: Any, oid: str) -> None:
+        row = self._pay(oid)
         row["allocs"] = {}
         row["bounced_on"] = e.bounced_on
-        self.put(f"pay:{e.originator_id.hex}", row)
 
     # -- queries ------------------------------------------------------------------------------
 

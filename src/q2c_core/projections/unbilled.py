@@ -33,7 +33,7 @@ from q2c_core.projections._facts import (
     new_allowance_row,
 )
 from q2c_core.projections._requests import estimate_total
-from q2c_core.projections.base import Projection, age_bucket, handles
+from q2c_core.projections.base import Projection, age_bucket, handles, uuid_hex
 
 _CORRECTED = ("ACTIVE", "SUSPENDED", "TERMINATED")  # the statuses a billing run corrects
 
@@ -68,17 +68,18 @@ class UnbilledRevenue(Projection):
     """Everything billable that is not billed yet, and the leakage risk next to it."""
 
     name = "unbilled_revenue"
+    replay_cost = 14.0
 
     # -- requests ---------------------------------------------------------------------------
 
     @handles("EnhancementRequest.Requested")
-    def _requested(self, e: Any) -> None:
+    def _requested(self, e: Any, oid: str) -> None:
         self.put(
-            f"req:{e.originator_id.hex}",
+            f"req:{oid}",
             {
-                "customer": e.customer_id.hex,
+                "customer": uuid_hex(e.customer_id.int),
                 "manager": e.account_manager,
-                "contract": e.contract_id.hex if e.contract_id else "",
+                "contract": uuid_hex(e.contract_id.int) if e.contract_id else "",
                 "title": e.title,
                 "currency": "",
                 "fixed": None,
@@ -89,59 +90,50 @@ class UnbilledRevenue(Projection):
         )
 
     @handles("EnhancementRequest.Estimated")
-    def _estimated(self, e: Any) -> None:
-        row = self._req(e)
+    def _estimated(self, e: Any, oid: str) -> None:
+        row = self._req(oid)
         row["currency"] = estimate_total(e).currency
         row["fixed"] = e.estimate.fixed_price.amount if e.estimate.fixed_price else None
-        self.put(f"req:{e.originator_id.hex}", row)
 
     @handles("EnhancementRequest.WorkAuthorized", "EnhancementRequest.Cancelled")
-    def _opened(self, e: Any) -> None:
+    def _opened(self, e: Any, oid: str) -> None:
         """Authorized (until cancelled): a fixed price, not the hours, is what will be billed."""
-        row = self._req(e)
-        row["open"] = type(e).__name__ == "WorkAuthorized"
-        self.put(f"req:{e.originator_id.hex}", row)
+        self._req(oid)["open"] = type(e).__name__ == "WorkAuthorized"
 
     @handles("EnhancementRequest.CoveredByAllowance")
-    def _covered(self, e: Any) -> None:
-        row = self._req(e)
-        row["allowance"] = e.allowance_id.hex
-        self.put(f"req:{e.originator_id.hex}", row)
+    def _covered(self, e: Any, oid: str) -> None:
+        self._req(oid)["allowance"] = uuid_hex(e.allowance_id.int)
 
     @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
-    def _work(self, e: Any) -> None:
+    def _work(self, e: Any, oid: str) -> None:
         x = e.entry
-        rid = e.originator_id.hex
-        authorized = type(e).__name__ == "WorkLogged"
         if not x.billable:
             return
+        rate = x.rate
         self.put(
-            f"item:{rid}|{x.entry_id}",
+            f"item:{oid}|{x.entry_id}",
             {
                 "kind": "work",
                 "date": x.work_date,
                 "what": f"{x.worker} {x.work_date}",
                 "hours": x.hours,
-                "amount": (x.rate.amount * x.hours).quantize(
-                    currency_quantum(x.rate.currency), rounding=ROUND_HALF_UP
+                "amount": (rate.amount * x.hours).quantize(
+                    currency_quantum(rate.currency), rounding=ROUND_HALF_UP
                 ),  # x.value.amount, without building Money twice
-                "currency": x.rate.currency,
-                "authorized": authorized,
+                "currency": rate.currency,
+                "authorized": type(e).__name__ == "WorkLogged",
                 "billed": False,
             },
         )
-        row = self._req(e)
-        row["items"].append(x.entry_id)
-        self.put(f"req:{rid}", row)
+        self._req(oid)["items"].append(x.entry_id)
 
     @handles("EnhancementRequest.ExpenseLogged")
-    def _expense(self, e: Any) -> None:
+    def _expense(self, e: Any, oid: str) -> None:
         x = e.expense
         if not x.billable:
             return
-        rid = e.originator_id.hex
         self.put(
-            f"item:{rid}|{x.expense_id}",
+            f"item:{oid}|{x.expense_id}",
             {
                 "kind": "expense",
                 "date": x.incurred_on,
@@ -153,33 +145,32 @@ class UnbilledRevenue(Projection):
                 "billed": False,
             },
         )
-        row = self._req(e)
-        row["items"].append(x.expense_id)
-        self.put(f"req:{rid}", row)
+        self._req(oid)["items"].append(x.expense_id)
 
     @handles("EnhancementRequest.WorkInvoiced", "EnhancementRequest.WorkReleased")
-    def _billed(self, e: Any) -> None:
+    def _billed(self, e: Any, oid: str) -> None:
         billed = type(e).__name__ == "WorkInvoiced"
-        rid = e.originator_id.hex
         for item_id in e.item_ids:
-            key = f"item:{rid}|{item_id}"
-            item = self.get(key)
+            item = self.touch(f"item:{oid}|{item_id}")
             if item is not None:
                 item["billed"] = billed
-                self.put(key, item)
 
-    def _req(self, e: Any) -> dict[str, Any]:
-        row = self.get(f"req:{e.originator_id.hex}")
-        assert row is not None, f"request {e.originator_id} seen before it was requested"
+    def _req(self, oid: str) -> dict[str, Any]:
+        key = "req:" + oid
+        row = self._cache.get(key)  # (``touch`` inline)
+        if row is None:
+            row = self.get(key)
+            assert row is not None, f"request {oid} seen before it was requested"
+        self._dirty.add(key)
         return row
 
     # -- allowances ---------------------------------------------------------------------------
 
     @handles("PrepaidAllowance.Granted")
-    def _granted(self, e: Any) -> None:
+    def _granted(self, e: Any, oid: str) -> None:
         self.put(
-            f"alw:{e.originator_id.hex}",
-            new_allowance_row(e.customer_id.hex, e.unit.name, e.quantity, e.currency),
+            f"alw:{oid}",
+            new_allowance_row(uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency),
         )
 
     @handles(
@@ -190,18 +181,16 @@ class UnbilledRevenue(Projection):
         "PrepaidAllowance.Expired",
         "PrepaidAllowance.RolledOver",
     )
-    def _allowance(self, e: Any) -> None:
-        key = f"alw:{e.originator_id.hex}"
-        row = self.get(key)
+    def _allowance(self, e: Any, oid: str) -> None:
+        row = self.touch(f"alw:{oid}")
         assert row is not None
         apply_allowance_event(row, e)
-        self.put(key, row)
 
     # -- contracts ----------------------------------------------------------------------------
 
     @handles("Contract.ContractSigned")
-    def _signed(self, e: Any) -> None:
-        self.put(f"con:{e.originator_id.hex}", new_contract_row(e))
+    def _signed(self, e: Any, oid: str) -> None:
+        self.put(f"con:{oid}", new_contract_row(e))
 
     @handles(
         "Contract.Activated",
@@ -216,92 +205,78 @@ class UnbilledRevenue(Projection):
         "Contract.SubContractReassignedAway",
         "Contract.SubContractReassignedHere",
     )
-    def _contract(self, e: Any) -> None:
-        key = f"con:{e.originator_id.hex}"
-        row = self.get(key)
+    def _contract(self, e: Any, oid: str) -> None:
+        row = self.touch(f"con:{oid}")
         assert row is not None
         apply_contract_event(row, e)
-        self.put(key, row)
 
     @handles("Contract.PeriodBilled")
-    def _period_billed(self, e: Any) -> None:
+    def _period_billed(self, e: Any, oid: str) -> None:
         """A billing run billed a whole period (recorded with the invoice it drafted)."""
-        key = f"con:{e.originator_id.hex}"
-        row = self.get(key)
+        row = self.touch(f"con:{oid}")
         if row is None:
             return
-        row["billed"].append([e.period.start, e.period.end, e.invoice_id.hex])
+        row["billed"].append([e.period.start, e.period.end, uuid_hex(e.invoice_id.int)])
         record_basis(row, e.period)
-        self.put(key, row)
-        marker = self.get(f"invc:{e.invoice_id.hex}") or {"contracts": []}
-        if e.originator_id.hex not in marker["contracts"]:
-            marker["contracts"].append(e.originator_id.hex)
-        self.put(f"invc:{e.invoice_id.hex}", marker)
+        marker = self.get(f"invc:{uuid_hex(e.invoice_id.int)}") or {"contracts": []}
+        if oid not in marker["contracts"]:
+            marker["contracts"].append(oid)
+        self.put(f"invc:{uuid_hex(e.invoice_id.int)}", marker)
 
     @handles("Contract.PeriodReleased")
-    def _period_released(self, e: Any) -> None:
+    def _period_released(self, e: Any, oid: str) -> None:
         """The invoice of a billed period was voided: the period is due again."""
-        key = f"con:{e.originator_id.hex}"
-        row = self.get(key)
+        row = self.touch(f"con:{oid}")
         if row is None:
             return
-        inv = e.invoice_id.hex
+        inv = uuid_hex(e.invoice_id.int)
         row["billed"] = [
             b
             for b in row["billed"]
             if not (b[2] == inv and b[0] == e.period.start and b[1] == e.period.end)
         ]
         release_basis(row, e.period)
-        self.put(key, row)
 
     @handles("Contract.PeriodCorrected", "Contract.PeriodCorrectionReleased")
-    def _period_corrected(self, e: Any) -> None:
+    def _period_corrected(self, e: Any, oid: str) -> None:
         """A run corrected a billed period, or that correction's documents were voided."""
-        key = f"con:{e.originator_id.hex}"
-        row = self.get(key)
+        row = self.touch(f"con:{oid}")
         if row is None:
             return
-        ids = [d.hex for d in e.document_ids]
+        ids = [uuid_hex(d.int) for d in e.document_ids]
         if type(e).__name__ == "PeriodCorrected":
             record_correction(row, e.period, ids)
         else:
             release_correction(row, e.period, ids)
-        self.put(key, row)
 
     @handles("Invoice.Drafted")
-    def _drafted(self, e: Any) -> None:
+    def _drafted(self, e: Any, oid: str) -> None:
         periods: dict[str, list[list[Any]]] = defaultdict(list)
         for line in invoice_facts(e).lines:
             if line[SOURCE] == "CONTRACT_PERIOD" and line[CONTRACT] and line[P_START]:
                 periods[line[CONTRACT]].append([line[P_START], line[P_END]])
         if not periods or e.kind.name == "CREDIT_NOTE":
             return
-        inv = e.originator_id.hex
         for contract, spans in periods.items():
-            key = f"con:{contract}"
-            row = self.get(key)
+            row = self.touch(f"con:{contract}")
             if row is None:
                 continue
             for start, end in spans:
-                row["billed"].append([start, end, inv])
-            self.put(key, row)
-        marker = self.get(f"invc:{inv}") or {"contracts": []}
+                row["billed"].append([start, end, oid])
+        marker = self.get(f"invc:{oid}") or {"contracts": []}
         marker["contracts"] = sorted(set(marker["contracts"]) | set(periods))
-        self.put(f"invc:{inv}", marker)
+        self.put(f"invc:{oid}", marker)
 
     @handles("Invoice.Voided")
-    def _voided(self, e: Any) -> None:
-        inv = e.originator_id.hex
-        marker = self.get(f"invc:{inv}")
+    def _voided(self, e: Any, oid: str) -> None:
+        marker = self.get(f"invc:{oid}")
         if marker is None:
             return
         for contract in marker["contracts"]:
-            key = f"con:{contract}"
-            row = self.get(key)
+            row = self.touch(f"con:{contract}")
             if row is not None:
-                row["billed"] = [b for b in row["billed"] if b[2] != inv]
-                self.put(key, row)
-        self.delete(f"invc:{inv}")
+                row["billed"] = [b for b in row["billed"] if b[2] != oid]
+        self.delete(f"invc:{oid}")
 
     # -- queries ------------------------------------------------------------------------------
 

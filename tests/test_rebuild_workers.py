@@ -1,0 +1,179 @@
+"""A rebuild split over worker processes builds exactly the rows one process builds, on SQLite
+files and PostgreSQL; a failed or killed worker is reported, and a catch-up finishes its part."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
+from test_projections_story import story
+
+from q2c_core import InvalidValue, QuoteToCash
+from q2c_core.projections import (
+    Projection,
+    ProjectionStore,
+    all_projections,
+    catch_up,
+    handles,
+    rebuild,
+)
+from q2c_core.projections.follower import split_projections
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(application URL, projection store URL) that other processes can open."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'q2c.db'}", f"sqlite:///{tmp_path / 'rows.db'}"
+        return
+    require_postgres()
+    schema = new_pg_schema()
+    try:
+        yield pg_url(schema), pg_url(schema)
+    finally:
+        drop_pg_schema(schema)
+
+
+def rows_of(projections: list[Projection]) -> dict[str, dict[str, Any]]:
+    return {p.name: p.rows() for p in projections}
+
+
+def test_two_workers_build_what_one_process_builds(urls: tuple[str, str]) -> None:
+    app_url, store_url = urls
+    app = QuoteToCash.open(app_url)
+    story(app)
+    alone = all_projections()
+    expected = rebuild(app, alone)
+    store = ProjectionStore.open(store_url)
+    shared = all_projections(store)
+    pages: list[int] = []
+    applied = rebuild(app, shared, workers=2, page_size=7, progress=lambda d, t: pages.append(d))
+    assert applied == expected > 40
+    assert pages  # this process's share reports its progress
+    head = app.recorder.max_notification_id()
+    assert {store.position(p.tracking_name) for p in shared} == {head}
+    # a fresh process's view: the store alone
+    assert rows_of(all_projections(store)) == rows_of(alone)
+    assert catch_up(app, all_projections(store)) == 0
+    store.close()
+    app.close()
+
+
+def test_two_workers_as_of_a_moment(urls: tuple[str, str]) -> None:
+    app_url, store_url = urls
+    app = QuoteToCash.open(app_url)
+    story(app)
+    middle = app.recorder.select_notifications(start=30, limit=1)[0]
+    moment: datetime = app.mapper.to_domain_event(middle).timestamp
+    alone = all_projections()
+    expected = rebuild(app, alone, as_of=moment)
+    store = ProjectionStore.open(store_url)
+    shared = all_projections(store)
+    assert rebuild(app, shared, as_of=moment, workers=3) == expected
+    assert rows_of(all_projections(store)) == rows_of(alone)
+    store.close()
+    app.close()
+
+
+def test_workers_need_storage_other_processes_can_open(tmp_path: Path) -> None:
+    app = QuoteToCash.open("memory:")
+    story(app)
+    with pytest.raises(InvalidValue):
+        rebuild(app, all_projections(), workers=2)
+    file_app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    story(file_app)
+    with pytest.raises(InvalidValue):
+        rebuild(file_app, all_projections(), workers=2)  # (the rows in memory)
+    with pytest.raises(InvalidValue):
+        rebuild(file_app, all_projections(), workers=0)
+    assert rebuild(file_app, all_projections(), workers=1) > 0
+    app.close()
+    file_app.close()
+
+
+def test_shares_are_disjoint_complete_and_balanced() -> None:
+    projections = all_projections()
+    for n in range(1, 12):
+        shares = split_projections(projections, n)
+        assert len(shares) == min(n, len(projections))
+        names = [p.name for share in shares for p in share]
+        assert sorted(names) == sorted(p.name for p in projections)
+        costs = [sum(p.replay_cost for p in share) for share in shares]
+        heaviest = max(p.replay_cost for p in projections)
+        assert max(costs) - min(costs) <= heaviest
+
+
+class Heavy(Projection):
+    """Counts requests; first in the split (this process's share)."""
+
+    name = "test_heavy"
+    replay_cost: ClassVar[float] = 100.0
+
+    @handles("EnhancementRequest.Requested")
+    def _requested(self, e: Any, oid: str) -> None:
+        self.put("n", {"n": (self.get("n") or {"n": 0})["n"] + 1})
+
+
+class Failing(Projection):
+    """Fails on the third request (the other share: a worker process)."""
+
+    name = "test_failing"
+    replay_cost: ClassVar[float] = 1.0
+    how: ClassVar[str] = "raise"
+
+    @handles("EnhancementRequest.Requested")
+    def _requested(self, e: Any, oid: str) -> None:
+        n = (self.get("n") or {"n": 0})["n"] + 1
+        if n == 3 and self.how == "raise":
+            raise ValueError("a handler failed")
+        if n == 3 and self.how == "die":
+            os._exit(9)  # a worker dying without a word
+        self.put("n", {"n": n})
+
+
+@pytest.mark.parametrize("how", ["raise", "die"])
+def test_a_failed_worker_is_reported_and_catch_up_finishes_its_part(
+    tmp_path: Path, how: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    story(app)
+    store = ProjectionStore.open(f"sqlite:///{tmp_path / 'rows.db'}")
+    monkeypatch.setattr(Failing, "how", how)
+    projections: list[Projection] = [Heavy(store), Failing(store)]
+    expected_error = ValueError if how == "raise" else RuntimeError
+    with pytest.raises(expected_error):
+        rebuild(app, projections, workers=2, page_size=2)
+    requested = Heavy(store).rows()["n"]["n"]  # this process's share finished
+    assert requested >= 3
+    monkeypatch.setattr(Failing, "how", "never")
+    fine = Failing(store)
+    assert store.position(fine.tracking_name) > 0  # its pages before the failure stand
+    catch_up(app, [fine], page_size=2)
+    assert fine.rows()["n"]["n"] == requested  # and a catch-up counts each request once
+    store.close()
+    app.close()
+
+
+def test_a_new_sqlite_store_has_larger_pages_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    import sqlite3
+
+    from q2c_core.projections.store import SQLITE_PAGE_SIZE
+
+    def page_size(path: Path) -> int:
+        with sqlite3.connect(path) as c:
+            return int(c.execute("PRAGMA page_size").fetchone()[0])
+
+    ProjectionStore.open(f"sqlite:///{tmp_path / 'new.db'}").close()
+    assert page_size(tmp_path / "new.db") == SQLITE_PAGE_SIZE
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'app.db'}")  # (made by eventsourcing)
+    story(app)
+    store = ProjectionStore.open(f"sqlite:///{tmp_path / 'app.db'}")
+    assert page_size(tmp_path / "app.db") == 4096
+    rebuild(app, all_projections(store))
+    store.close()
+    app.close()
