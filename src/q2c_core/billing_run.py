@@ -28,7 +28,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification
 from eventsourcing.utils import get_topic
 
 from q2c_core.app_base import BaseApp
@@ -66,6 +66,7 @@ from q2c_core.domain.money import Money, currency_quantum, to_decimal
 from q2c_core.domain.values import Period
 from q2c_core.event_batches import EventBatches
 from q2c_core.projections.decoding import TrustedDecoder
+from q2c_core.projections.reader import RawNotification
 
 Progress = Callable[[int, int], None]
 
@@ -196,7 +197,7 @@ class _Readers:
 
     events: EventBatches
     snapshots: EventBatches | None
-    decode: Callable[[Any], Any]
+    decode: Callable[[RawNotification, Callable[[RawNotification], Any]], tuple[Any, str]]
 
 
 @attrs.frozen
@@ -461,12 +462,12 @@ class ContractBilling(BaseApp):
             taken = snapshots.get(contract_id)
             if taken:
                 originator_id, after, topic, state = taken[-1]
-                snapshot = decode(StoredEvent(originator_id, after, topic, state))
+                snapshot = decode((0, originator_id, after, topic, state), _as_notification)[0]
                 aggregate = snapshot.mutate(None)
             for originator_id, version, topic, state in found.get(contract_id, ()):
                 if version > after:
-                    event = decode(StoredEvent(originator_id, version, topic, state))
-                    aggregate = event.mutate(aggregate)
+                    row = (0, originator_id, version, topic, state)
+                    aggregate = decode(row, _as_notification)[0].mutate(aggregate)
             if aggregate is not None:
                 assert isinstance(aggregate, Contract)
                 contracts.append(aggregate)
@@ -477,7 +478,7 @@ class ContractBilling(BaseApp):
         return _Readers(
             EventBatches(self.recorder),
             None if snapshots is None else EventBatches(snapshots.recorder),
-            TrustedDecoder(self).decode,  # recorded events were validated when recorded
+            TrustedDecoder(self).decode_row,  # recorded events were validated when recorded
         )
 
     def all_contracts(self) -> list[Contract]:
@@ -1317,6 +1318,18 @@ def _posted(contract: Contract, invoice: Invoice, period: Period | None) -> Post
         credits_invoice_id=invoice.credits_invoice_id,
         net=Money(net, invoice.currency),
         line_count=len(lines),
+    )
+
+
+def _as_notification(row: RawNotification) -> Notification:
+    """The library's notification of a row (for what only the application's mapper reads)."""
+    originator_id = row[1] if isinstance(row[1], UUID) else UUID(str(row[1]))
+    return Notification(
+        id=row[0],
+        originator_id=originator_id,
+        originator_version=row[2],
+        topic=row[3],
+        state=bytes(row[4]),
     )
 
 

@@ -4,7 +4,8 @@ A billing run loads its contracts a thousand at a time. eventsourcing's ``select
 one aggregate per call (a query, and on SQLite a transaction, each), so ``EventBatches`` runs the
 same query for a whole batch of ids on eventsourcing's SQLite and PostgreSQL application
 recorders (same table, same rows, ordered by aggregate and version) and returns each aggregate's
-events as plain tuples ``(originator_id, originator_version, topic, state)``. Any other recorder
+events as plain tuples ``(originator_id, originator_version, topic, state)``, the originator id
+as the database gives it (32 hex digits on SQLite, a UUID on PostgreSQL). Any other recorder
 (the in-memory one, a subclass that reads differently) is asked aggregate by aggregate.
 """
 
@@ -17,8 +18,8 @@ from uuid import UUID
 from eventsourcing.persistence import AggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 
-# (originator id as given, originator version, topic, state)
-RawEvent = tuple[UUID, int, str, bytes]
+# (originator id as stored, originator version, topic, state)
+RawEvent = tuple[Any, int, str, bytes]
 
 _SQLITE_CHUNK = 900  # ids per statement: under SQLite's oldest limit of 999 parameters
 
@@ -30,11 +31,13 @@ class EventBatches:
         self.recorder = recorder
         kind = type(recorder)
         self._select = self._generic
+        self._hex_ids = False  # whether rows carry the id as the 32 hex digits SQLite keeps
         if (
             isinstance(recorder, SQLiteAggregateRecorder)
             and kind.select_events is SQLiteAggregateRecorder.select_events
         ):
             self._select = self._sqlite
+            self._hex_ids = True
         else:
             postgres = _postgres_recorder_class()
             if (
@@ -50,12 +53,15 @@ class EventBatches:
         return self._select != self._generic
 
     def events_of(self, ids: Sequence[UUID]) -> dict[UUID, list[RawEvent]]:
-        """Each aggregate's events in version order; aggregates without events are left out."""
+        """Each aggregate's events in version order, by the ids asked for; aggregates without
+        events are left out."""
+        by_stored: dict[Any, UUID] = {i.hex: i for i in ids} if self._hex_ids else {}
         found: dict[UUID, list[RawEvent]] = {}
         for row in self._select(ids):
-            events = found.get(row[0])
+            key = by_stored[row[0]] if by_stored else row[0]
+            events = found.get(key)
             if events is None:
-                found[row[0]] = [row]
+                found[key] = [row]
             else:
                 events.append(row)
         return found
@@ -73,8 +79,7 @@ class EventBatches:
 
     def _sqlite(self, ids: Sequence[UUID]) -> list[RawEvent]:
         recorder: Any = self.recorder
-        by_hex = {i.hex: i for i in ids}
-        hexes = list(by_hex)
+        hexes = list(dict.fromkeys(i.hex for i in ids))
         rows: list[RawEvent] = []
         with recorder.datastore.transaction(commit=False) as c:
             cursor = c.sqlite_cursor
@@ -88,7 +93,7 @@ class EventBatches:
                     "ORDER BY originator_id, originator_version",
                     chunk,
                 )
-                rows.extend((by_hex[i], v, t, s) for i, v, t, s in cursor.fetchall())
+                rows.extend(cursor.fetchall())
         return rows
 
     def _postgres(self, ids: Sequence[UUID]) -> list[RawEvent]:

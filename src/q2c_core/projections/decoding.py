@@ -415,8 +415,10 @@ def _compiled_reader(
         found = _field_plan(f, by_type)
         if found is None:
             return None
-        if f.converter is not None and found[0] in ("attrs", "objects"):
+        if f.converter is not None and found[0] == "attrs":
             return None  # the transcoding re-validates such a class: so must we
+        # (a converter on a tuple field, e.g. SubContract.prices, only makes the tuple, which
+        # the reader makes too: the transcoding's own trusted reading skips it the same way)
         if isinstance(f.default, attrs.Factory):  # type: ignore[arg-type]
             return None
         plan[f.name] = (i, f.default, *found)
