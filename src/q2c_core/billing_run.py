@@ -16,12 +16,9 @@ import contextlib
 import functools
 import gc
 import multiprocessing
-import pickle
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from queue import Empty
 from typing import Any
 from uuid import UUID
 
@@ -67,6 +64,7 @@ from q2c_core.domain.values import Period
 from q2c_core.event_batches import EventBatches
 from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import RawNotification
+from q2c_core.workers import gather, portable, shared_storage
 
 Progress = Callable[[int, int], None]
 
@@ -553,7 +551,7 @@ class ContractBilling(BaseApp):
         if workers == 1:
             with _bulk():
                 return self._run(as_of, actor, progress, batch_size, None)
-        if not _shared_storage(self.env.get):
+        if not shared_storage(self.env.get):
             raise InvalidValue(
                 "several workers need storage that other processes can open "
                 "(a SQLite file or PostgreSQL), not memory",
@@ -585,35 +583,24 @@ class ContractBilling(BaseApp):
             process.start()
         done = [0] * workers
         totals: list[int | None] = [None] * workers
-        results: dict[int, _ShareResult] = {}
-        failures: dict[int, BaseException] = {}
-        started = False
-        try:
-            while len(results) + len(failures) < workers:
-                try:
-                    kind, k, *payload = queue.get(timeout=0.5)
-                except Empty:
-                    self._settle_stopped(processes, queue, done, totals, results, failures)
-                    continue
-                _take(kind, k, payload, done, totals, results, failures)
-                if progress is not None and all(t is not None for t in totals):
-                    total = sum(t or 0 for t in totals)
-                    if not started:
-                        progress(0, total)
-                        started = True
-                    if kind == "progress":
-                        progress(sum(done), total)
-        except BaseException:
-            # the caller gave up (an error in progress, an interrupt): stop the workers; what
-            # they saved stays saved, an unfinished transaction is rolled back by the store
-            for process in processes:
-                process.terminate()
-            raise
-        finally:
-            for process in processes:
-                process.join()
-        if failures:
-            raise failures[min(failures)]
+        started = [False]
+
+        def on_progress(k: int, payload: tuple[int, int]) -> None:
+            done[k], totals[k] = payload
+            if progress is not None and all(t is not None for t in totals):
+                total = sum(t or 0 for t in totals)
+                if not started[0]:
+                    progress(0, total)
+                    started[0] = True
+                progress(sum(done), total)
+
+        results: dict[int, _ShareResult] = gather(
+            processes,
+            queue,
+            what="billing worker",
+            hint="its finished batches are saved, rerun the billing to bill the rest",
+            on_progress=on_progress,
+        )
         ordered = sorted(
             (item for r in results.values() for item in r.documents), key=lambda i: i[0]
         )
@@ -626,34 +613,6 @@ class ContractBilling(BaseApp):
             sum(r.events_written for r in results.values()),
             sum(r.saves for r in results.values()),
         )
-
-    @staticmethod
-    def _settle_stopped(
-        processes: list[Any],
-        queue: Any,
-        done: list[int],
-        totals: list[int | None],
-        results: dict[int, _ShareResult],
-        failures: dict[int, BaseException],
-    ) -> None:
-        """Read what stopped workers left in the queue; one that left no result failed."""
-        stopped = [
-            k
-            for k, process in enumerate(processes)
-            if k not in results and k not in failures and not process.is_alive()
-        ]
-        if not stopped:
-            return
-        with contextlib.suppress(Empty):  # a stopped worker has flushed all it sent
-            while True:
-                kind, j, *payload = queue.get(timeout=0.2)
-                _take(kind, j, payload, done, totals, results, failures)
-        for k in stopped:
-            if k not in results and k not in failures:
-                failures[k] = RuntimeError(
-                    f"billing worker {k} stopped (exit code {processes[k].exitcode}) without a "
-                    "result; its finished batches are saved, rerun the billing to bill the rest"
-                )
 
     def _run(
         self,
@@ -1347,49 +1306,6 @@ def _share_of(originator_id: UUID | str, share: tuple[int, int]) -> bool:
     return value % share[1] == share[0]
 
 
-def _shared_storage(setting: Callable[[str], str | None]) -> bool:
-    """Whether another process can open the same store (not memory, not in-memory SQLite).
-
-    ``setting`` reads the application's settings (``app.env.get``, which also finds them
-    prefixed with the application's name).
-    """
-    module = setting("PERSISTENCE_MODULE") or ""
-    if module == "eventsourcing.postgres":
-        return True
-    if module == "eventsourcing.sqlite":
-        name = setting("SQLITE_DBNAME") or ""
-        return bool(name) and ":memory:" not in name and "mode=memory" not in name
-    return False
-
-
-def _take(
-    kind: str,
-    k: int,
-    payload: list[Any],
-    done: list[int],
-    totals: list[int | None],
-    results: dict[int, _ShareResult],
-    failures: dict[int, BaseException],
-) -> None:
-    """Record one message from a worker."""
-    if kind == "progress":
-        done[k], totals[k] = payload
-    elif kind == "done":
-        results[k] = payload[0]
-    else:
-        failures[k] = payload[0]
-
-
-def _portable(error: BaseException) -> BaseException:
-    """The error itself when it survives pickling, else its traceback as text."""
-    try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:
-        text = "".join(traceback.format_exception(error))
-        return RuntimeError(f"billing worker failed: {text}")
-    return error
-
-
 def _bill_share(
     spec: _AppSpec,
     as_of: date,
@@ -1405,10 +1321,10 @@ def _bill_share(
         try:
             with _bulk():
                 result = app._run_share(
-                    as_of, actor, lambda d, t: queue.put(("progress", k, d, t)), batch_size, share
+                    as_of, actor, lambda d, t: queue.put(("progress", k, (d, t))), batch_size, share
                 )
         finally:
             app.close()
         queue.put(("done", k, result))
     except BaseException as error:
-        queue.put(("failed", k, _portable(error)))
+        queue.put(("failed", k, portable(error, "billing worker")))

@@ -12,16 +12,12 @@ loses nothing. A second follower racing on the same store is refused by the trac
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import multiprocessing
-import pickle
 import resource
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from queue import Empty
 from typing import Any
 
 import attrs
@@ -34,6 +30,7 @@ from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import NotificationReader, RawNotification
 from q2c_core.projections.store import PageWrite, ProjectionStore
 from q2c_core.storage import env_for_url
+from q2c_core.workers import gather, portable, shared_storage
 
 Progress = Callable[[int, int], None]
 
@@ -308,18 +305,6 @@ def _check_shareable(app: Application[Any], projections: Sequence[Projection]) -
             )
 
 
-def shared_storage(setting: Callable[[str], str | None]) -> bool:
-    """Whether another process can open the same storage (not memory, not in-memory SQLite);
-    ``setting`` reads its settings (``app.env.get``, or ``env_for_url(url).get``)."""
-    module = setting("PERSISTENCE_MODULE") or ""
-    if module == "eventsourcing.postgres":
-        return True
-    if module == "eventsourcing.sqlite":
-        name = setting("SQLITE_DBNAME") or ""
-        return bool(name) and ":memory:" not in name and "mode=memory" not in name
-    return False
-
-
 def _rebuild_in_processes(
     app: Application[Any],
     shares: list[list[Projection]],
@@ -343,38 +328,23 @@ def _rebuild_in_processes(
     ]
     for process in processes:
         process.start()
-    results: dict[int, ShareResult] = {}
-    failures: dict[int, BaseException] = {}
     try:
-        results[0] = _rebuild_share(app, shares[0], as_of, page_size, progress)
-        while len(results) + len(failures) < len(shares):
-            try:
-                kind, k, payload = queue.get(timeout=0.5)
-            except Empty:
-                for k, process in enumerate(processes, start=1):
-                    if k not in results and k not in failures and not process.is_alive():
-                        with contextlib.suppress(Empty):  # (what it sent before it stopped)
-                            kind, j, payload = queue.get(timeout=0.5)
-                            (results if kind == "done" else failures)[j] = payload
-                        if k not in results and k not in failures:
-                            failures[k] = RuntimeError(
-                                f"rebuild worker {k} stopped (exit code {process.exitcode}) "
-                                "without a result; its committed pages stand, catch_up "
-                                "finishes its projections"
-                            )
-                continue
-            (results if kind == "done" else failures)[k] = payload
+        mine = _rebuild_share(app, shares[0], as_of, page_size, progress)
     except BaseException:
         # this share failed or the caller gave up: stop the others (what they committed
         # stands, an unfinished transaction is rolled back by the store)
         for process in processes:
             process.terminate()
-        raise
-    finally:
-        for process in processes:
             process.join()
-    if failures:
-        raise failures[min(failures)]
+        raise
+    results: dict[int, ShareResult] = gather(
+        processes,
+        queue,
+        what="rebuild worker",
+        hint="its committed pages stand, catch_up finishes its projections",
+        first=1,
+    )
+    results[0] = mine
     by_topic: dict[str, int] = {}
     for result in results.values():
         for topic, n in result.applied_by_topic.items():
@@ -412,20 +382,10 @@ def _share_worker(
             app.close()
         queue.put(("done", k, result))
     except BaseException as error:
-        queue.put(("failed", k, _portable(error)))
+        queue.put(("failed", k, portable(error, "rebuild worker")))
 
 
 _INHERITED: list[Any] = []  # a forked worker's copies of the parent's stores
-
-
-def _portable(error: BaseException) -> BaseException:
-    """The error itself when it survives pickling, else its traceback as text."""
-    try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:
-        text = "".join(traceback.format_exception(error))
-        return RuntimeError(f"rebuild worker failed: {text}")
-    return error
 
 
 def catch_up(
