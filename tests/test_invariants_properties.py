@@ -63,9 +63,10 @@ line_specs = st.lists(
 
 
 def make_charges(specs: list[tuple[int, Decimal, bool]]) -> tuple[list[Charge], dict[str, Decimal]]:
-    request = uuid4()
+    """Charges of two requests whose entry ids repeat across them (e00 of each, e01...)."""
+    requests = (uuid4(), uuid4())
     result = [
-        Charge(f"e{n:02d}", request, D + timedelta(days=day), q, Money.of(100, EUR))
+        Charge(f"e{n // 2:02d}", requests[n % 2], D + timedelta(days=day), q, Money.of(100, EUR))
         for n, (day, q, _) in enumerate(specs)
     ]
     return result, {}
@@ -86,17 +87,18 @@ def test_allowance_consumed_never_exceeds_granted_and_adds_up(
     overage = sum((d.overage for d in draws.values()), Decimal(0))
     assert consumed <= granted
     assert consumed + overage == sum((c.quantity for c in items), Decimal(0))
+    assert len(draws) == len(items)  # one draw per charge, entry ids shared by two requests
     for c in items:
-        d = draws[c.entry_id]
+        d = draws[c.key]
         assert d.covered >= 0 and d.overage >= 0 and d.covered + d.overage == c.quantity
     shuffled = list(items)
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
     assert draw_in_work_date_order(granted, shuffled, {}) == draws
-    order = sorted(items, key=lambda c: (c.work_date, c.entry_id))
+    order = sorted(items, key=lambda c: (c.work_date, c.entry_id, c.request_id.int))
     for i, later in enumerate(order):
-        if draws[later.entry_id].covered > 0:
+        if draws[later.key].covered > 0:
             for earlier in order[:i]:
-                assert draws[earlier.entry_id].overage == 0
+                assert draws[earlier.key].overage == 0
 
 
 @FAST
@@ -109,13 +111,13 @@ def test_billed_overage_is_never_pulled_back_into_cover(
     items, _ = make_charges(specs)
     first = draw_in_work_date_order(granted, items, {})
     billed = {
-        c.entry_id: first[c.entry_id].overage
+        c.key: first[c.key].overage
         for c, (_, _, bill) in zip(items, specs, strict=True)
-        if bill and first[c.entry_id].overage > 0
+        if bill and first[c.key].overage > 0
     }
     topped_up = draw_in_work_date_order(granted + 10, items, billed)
-    for entry_id, quantity in billed.items():
-        assert topped_up[entry_id].overage >= quantity
+    for key, quantity in billed.items():
+        assert topped_up[key].overage >= quantity
     assert sum((d.covered for d in topped_up.values()), Decimal(0)) <= granted + 10
 
 

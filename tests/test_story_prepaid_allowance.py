@@ -13,6 +13,7 @@ from q2c_core import (
     AllowanceExhausted,
     AllowanceStatus,
     AllowanceUnit,
+    Draw,
     DuplicateEntry,
     InvalidTransition,
     Money,
@@ -21,6 +22,7 @@ from q2c_core import (
     RequestStatus,
     SourceKind,
     TimeEntry,
+    charge_key,
 )
 
 A = "alice"
@@ -57,9 +59,10 @@ def test_back_dated_work_draws_before_later_work(app: QuoteToCash) -> None:
     assert a.consumed == 4 and a.remaining == 1
     # the timesheet for earlier work arrives later: it draws first
     app.log_work(request, entry("early", date(2024, 3, 5), "3"), actor="bob")
-    draws = app.allowance(allowance).draws()
-    assert draws["early"].covered == 3 and draws["early"].overage == 0
-    assert draws["late"].covered == 2 and draws["late"].overage == 2
+    draws = app.allowance(allowance).draws()  # by charge key: the request and the entry
+    early, late = draws[charge_key(request, "early")], draws[charge_key(request, "late")]
+    assert early.covered == 3 and early.overage == 0
+    assert late.covered == 2 and late.overage == 2
     a = app.allowance(allowance)
     assert (a.granted, a.consumed, a.overage, a.remaining) == (5, 5, 2, 0)
     buckets = {b.entry_id: b for b in app.work_buckets(request)}
@@ -76,7 +79,7 @@ def test_overage_is_billed_and_stays_billed(app: QuoteToCash) -> None:
     (line,) = invoice.lines
     assert line.quantity == 2 and line.net == eur("200.00")
     assert line.source is not None and line.source.allowance_id == allowance
-    assert app.allowance(allowance).billed_overage == {"t1": Decimal(2)}
+    assert app.allowance(allowance).billed_overage == {charge_key(request, "t1"): Decimal(2)}
     (bucket,) = app.work_buckets(request)
     assert (bucket.unbilled, bucket.covered, bucket.invoiced) == (0, 5, 2)
     assert app.request(request).status is RequestStatus.INVOICED
@@ -164,7 +167,7 @@ def test_money_allowance_is_drawn_in_money(app: QuoteToCash) -> None:
     app.log_work(request, entry("t2", date(2024, 3, 9), "2", rate="120"), actor="bob")
     a = app.allowance(allowance)
     assert a.consumed == 500 and a.overage == 100
-    assert a.draws()["t2"].covered == 240
+    assert a.draws()[charge_key(request, "t2")].covered == 240
     assert app.unbilled_work(request) == eur(100)
     app.complete_request(request, completed_on=date(2024, 3, 11), actor=A)
     invoice = app.invoice(app.draft_request_invoice(request, drafted_on=date(2024, 3, 12), actor=A))
@@ -174,18 +177,58 @@ def test_money_allowance_is_drawn_in_money(app: QuoteToCash) -> None:
     assert bucket_t1.unbilled == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DuplicateEntry,
-    reason="known bug, reported: allowance charges are keyed by entry id alone, so two requests "
-    "covered by one allowance cannot both log an entry with the same id",
-)
 def test_two_requests_on_one_allowance_may_reuse_entry_ids(app: QuoteToCash) -> None:
+    """Entry ids are unique within a request: two requests on one allowance may both log a
+    "t1", and each is drawn, billed as overage and released on its own."""
     customer, allowance, first = covered_request(app)
     second = app.open_request(customer, "Other", requested_on=date(2024, 3, 1), actor=A)
     app.estimate_request(second, hours=2, rate=eur(100), actor=A)
     app.cover_request_by_allowance(second, allowance, actor=A)
     app.authorize_work(second, authorized_on=date(2024, 3, 4), actor=A)
-    app.log_work(first, entry("t1", date(2024, 3, 5), "1"), actor="bob")
-    app.log_work(second, entry("t1", date(2024, 3, 6), "1"), actor="bob")
-    assert app.allowance(allowance).consumed == 2
+    app.log_work(first, entry("t1", date(2024, 3, 5), "4"), actor="bob")
+    app.log_work(second, entry("t1", date(2024, 3, 6), "3"), actor="bob")
+    a = app.allowance(allowance)
+    assert (a.granted, a.charged, a.consumed, a.overage) == (5, 7, 5, 2)
+    draws = a.draws()
+    assert draws[charge_key(first, "t1")] == Draw(Decimal(4), Decimal(0))  # earlier work first
+    assert draws[charge_key(second, "t1")] == Draw(Decimal(1), Decimal(2))
+    with pytest.raises(DuplicateEntry):  # the same entry of the same request, twice
+        app.log_work(second, entry("t1", date(2024, 3, 7), "1"), actor="bob")
+    assert app.unbilled_work(first) == eur(0) and app.unbilled_work(second) == eur(200)
+    app.complete_request(second, completed_on=date(2024, 3, 8), actor=A)
+    invoice = app.draft_request_invoice(second, drafted_on=date(2024, 3, 9), actor=A)
+    (line,) = app.invoice(invoice).lines
+    assert line.quantity == 2 and line.source is not None and line.source.request_id == second
+    assert app.allowance(allowance).billed_overage == {charge_key(second, "t1"): Decimal(2)}
+    assert app.unbilled_work(second) == eur(0)
+    app.void_invoice(invoice, reason="wrong month", actor=A)
+    assert app.allowance(allowance).billed_overage == {}
+    assert app.unbilled_work(second) == eur(200) and app.unbilled_work(first) == eur(0)
+
+
+def test_the_reports_tell_two_requests_entries_of_one_id_apart(app: QuoteToCash) -> None:
+    """The read side follows the same keys: unbilled overage per request, usage, invoiced
+    hours per worker."""
+    from q2c_core.projections import Kpis, PrepaidCreditUsage, UnbilledRevenue, catch_up
+
+    customer, allowance, first = covered_request(app)
+    second = app.open_request(customer, "Other", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(second, hours=2, rate=eur(100), actor=A)
+    app.cover_request_by_allowance(second, allowance, actor=A)
+    app.authorize_work(second, authorized_on=date(2024, 3, 4), actor=A)
+    app.log_work(first, entry("t1", date(2024, 3, 5), "4"), actor="bob")
+    app.log_work(second, entry("t1", date(2024, 3, 6), "3"), actor="bob")
+    unbilled, usage, kpis = UnbilledRevenue(), PrepaidCreditUsage(), Kpis()
+    catch_up(app, [unbilled, usage, kpis])
+    items = [i for i in unbilled.items(date(2024, 3, 31)) if i.kind == "allowance_overage"]
+    assert [(i.request_id, i.item_id, i.amount) for i in items] == [(second.hex, "t1", eur(200))]
+    (use,) = usage.usage(date(2024, 3, 31))
+    assert (use.granted, use.drawn, use.overage, use.overage_billed) == (5, 5, 2, 0)
+    app.complete_request(second, completed_on=date(2024, 3, 8), actor=A)
+    app.draft_request_invoice(second, drafted_on=date(2024, 3, 9), actor=A)
+    catch_up(app, [unbilled, usage, kpis])
+    assert not [i for i in unbilled.items(date(2024, 3, 31)) if i.kind == "allowance_overage"]
+    (use,) = usage.usage(date(2024, 3, 31))
+    assert use.overage_billed == 2
+    (bob,) = kpis.time_entered_vs_invoiced()
+    assert (bob.entered, bob.invoiced) == (7, 2)

@@ -94,6 +94,7 @@ from q2c_core.domain.prepaid_allowance import (
     Charge,
     Draw,
     PrepaidAllowance,
+    charge_key,
     draw_in_work_date_order,
 )
 from q2c_core.domain.remittance import (
@@ -235,6 +236,7 @@ __all__ = [
     "allocate_payment",
     "billing_periods",
     "catch_up",
+    "charge_key",
     "charge_period",
     "check_lines",
     "contains_card_number",

@@ -59,6 +59,7 @@ from q2c_core.domain.prepaid_allowance import (
     AllowanceStatus,
     AllowanceUnit,
     PrepaidAllowance,
+    charge_key,
 )
 from q2c_core.domain.tax import TaxRate, TaxSubtotal
 from q2c_core.domain.values import Period
@@ -485,9 +486,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 allowances[allowance.id] = allowance
                 for entry_id in source.time_entry_ids[:1]:
                     per = overage.setdefault(allowance.id, {})
-                    per[entry_id] = per.get(entry_id, Decimal(0)) + _overage_quantity(
-                        allowance, line
-                    )
+                    key = _overage_key(allowance, source.request_id, entry_id, invoice.id)
+                    per[key] = per.get(key, Decimal(0)) + _overage_quantity(allowance, line)
             elif source.request_id is not None and source.kind in (
                 SourceKind.WORK,
                 SourceKind.EXPENSE,
@@ -517,7 +517,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         """Whether nothing billable is left unbilled on the request once these items are."""
         charged: set[str] = set()
         if request.allowance_id is not None:
-            charged = {c.entry_id for c in self.allowance(request.allowance_id).charges}
+            charged = {
+                c.entry_id
+                for c in self.allowance(request.allowance_id).charges
+                if c.request_id == request.id
+            }
         left = [
             e.entry_id
             for e in request.unbilled_entries()
@@ -553,11 +557,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 charged = {c.entry_id for c in allowance.charges if c.request_id == request_id}
                 open_overage = allowance.unbilled_overage()
                 for entry_id in sorted(charged):
-                    if entry_id not in open_overage:
+                    key = charge_key(request_id, entry_id)
+                    if key not in open_overage:
                         continue
                     entry = request.entry(entry_id)
-                    quantity = open_overage[entry_id]
-                    overage[entry_id] = quantity
+                    quantity = open_overage[key]
+                    overage[key] = quantity
                     money_unit = allowance.unit is AllowanceUnit.MONEY
                     lines.append(
                         InvoiceLine(
@@ -822,9 +827,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
                 allowances[source.allowance_id] = allowance
                 if note.credit_disposition is CreditDisposition.REBILLABLE:
+                    key = _overage_key(
+                        allowance, source.request_id, source.time_entry_ids[0], note.id
+                    )
                     allowance.release_overage(
                         original.id,
-                        {source.time_entry_ids[0]: _overage_quantity(allowance, line)},
+                        {key: _overage_quantity(allowance, line)},
                         f"credit note {note.number}",
                         actor,
                     )
@@ -863,7 +871,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 elif source.kind is SourceKind.ALLOWANCE_OVERAGE and source.allowance_id:
                     allowance = self.allowance(source.allowance_id)
                     per = overage.setdefault(source.allowance_id, {})
-                    per[source.time_entry_ids[0]] = _overage_quantity(allowance, line)
+                    key = _overage_key(
+                        allowance, source.request_id, source.time_entry_ids[0], invoice_id
+                    )
+                    per[key] = _overage_quantity(allowance, line)
                 elif source.request_id is not None and source.kind in (
                     SourceKind.WORK,
                     SourceKind.EXPENSE,
@@ -1161,9 +1172,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             e = w.entry
             if not e.billable:
                 continue
-            if allowance is not None and e.entry_id in draws:
-                draw = draws[e.entry_id]
-                billed_q = allowance.billed_overage.get(e.entry_id, Decimal(0))
+            key = charge_key(request_id, e.entry_id)
+            if allowance is not None and key in draws:
+                draw = draws[key]
+                billed_q = allowance.billed_overage.get(key, Decimal(0))
                 covered, invoiced, unbilled = _hours_in_buckets(
                     e.hours, [draw.covered, billed_q, draw.overage - billed_q]
                 )
@@ -1183,9 +1195,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         charged: set[str] = set()
         if request.allowance_id is not None:
             allowance = self.allowance(request.allowance_id)
-            charged = {c.entry_id for c in allowance.charges}
-            for entry_id, quantity in allowance.unbilled_overage().items():
-                charge = allowance.charge_for(entry_id)
+            charged = {c.entry_id for c in allowance.charges if c.request_id == request_id}
+            for key, quantity in allowance.unbilled_overage().items():
+                charge = allowance.charge_for(key)
                 if charge.request_id != request_id:
                     continue
                 if allowance.unit is AllowanceUnit.MONEY:
@@ -1312,6 +1324,25 @@ def _billed_items(source: LineSource) -> list[str]:
     if source.fixed_price:
         items.append(FIXED_PRICE_ITEM)
     return items
+
+
+def _overage_key(
+    allowance: PrepaidAllowance, request_id: UUID | None, entry_id: str, invoice_id: UUID
+) -> str:
+    """The allowance's charge key of an overage line's entry. A line that does not name its
+    request names an entry charged once on the allowance, or it is refused."""
+    if request_id is not None:
+        return charge_key(request_id, entry_id)
+    keys = [c.key for c in allowance.charges if c.entry_id == entry_id]
+    if len(keys) != 1:
+        raise RuleViolated(
+            f"an overage line for entry {entry_id!r} must name its request: the allowance "
+            f"has {len(keys)} charges with that entry id",
+            field="lines",
+            aggregate_id=invoice_id,
+            value=entry_id,
+        )
+    return keys[0]
 
 
 def _overage_quantity(allowance: PrepaidAllowance, line: InvoiceLine) -> Decimal:

@@ -42,6 +42,16 @@ class AllowanceStatus(enum.Enum):
     ROLLED_OVER = "rolled_over"
 
 
+def charge_key(request_id: UUID | str, entry_id: str) -> str:
+    """How an allowance names one charge: its request's id (32 hex digits) and the entry's id.
+
+    Entry ids are unique within a request only: two requests covered by one allowance may both
+    log an entry "t1", and each is charged, drawn and billed on its own.
+    """
+    hex_id = request_id.hex if isinstance(request_id, UUID) else request_id
+    return f"{hex_id}:{entry_id}"
+
+
 @attrs.frozen
 class Charge:
     """One time entry charged against the allowance, in the allowance's unit."""
@@ -51,6 +61,11 @@ class Charge:
     work_date: date
     quantity: Decimal
     rate: Money
+
+    @property
+    def key(self) -> str:
+        """The allowance's name for this charge (``charge_key``)."""
+        return charge_key(self.request_id, self.entry_id)
 
 
 @attrs.frozen
@@ -66,7 +81,8 @@ def draw_in_work_date_order(
     charges: Sequence[Charge],
     billed_overage: Mapping[str, Decimal],
 ) -> dict[str, Draw]:
-    """Cover charges in work-date order (then entry id) until the granted quantity runs out.
+    """Cover charges in work-date order (then entry id, then request) until the granted quantity
+    runs out; results and ``billed_overage`` are by charge key (``charge_key``).
 
     Overage that was already invoiced stays overage (it is not pulled back into cover), so an
     issued invoice is never contradicted; the rest is drawn oldest work first.
@@ -74,11 +90,12 @@ def draw_in_work_date_order(
     """
     left = granted
     result: dict[str, Draw] = {}
-    for charge in sorted(charges, key=lambda c: (c.work_date, c.entry_id)):
-        fixed = min(billed_overage.get(charge.entry_id, Decimal(0)), charge.quantity)
+    for charge in sorted(charges, key=lambda c: (c.work_date, c.entry_id, c.request_id.int)):
+        key = charge.key
+        fixed = min(billed_overage.get(key, Decimal(0)), charge.quantity)
         covered = max(Decimal(0), min(charge.quantity - fixed, left))
         left -= covered
-        result[charge.entry_id] = Draw(covered, charge.quantity - covered)
+        result[key] = Draw(covered, charge.quantity - covered)
     return result
 
 
@@ -132,7 +149,7 @@ class PrepaidAllowance(TimeOrderedIds, Aggregate):
     # -- derived ---------------------------------------------------------------------------------
 
     def draws(self) -> dict[str, Draw]:
-        """Cover and overage of every charge, by entry id."""
+        """Cover and overage of every charge, by charge key."""
         cap = self.granted if self.cover_cap is None else self.cover_cap
         return draw_in_work_date_order(cap, self.charges, self.billed_overage)
 
@@ -159,12 +176,12 @@ class PrepaidAllowance(TimeOrderedIds, Aggregate):
         return self.granted - self.consumed
 
     def unbilled_overage(self) -> dict[str, Decimal]:
-        """Overage not yet invoiced, by entry id."""
+        """Overage not yet invoiced, by charge key."""
         result: dict[str, Decimal] = {}
-        for entry_id, draw in self.draws().items():
-            open_overage = draw.overage - self.billed_overage.get(entry_id, Decimal(0))
+        for key, draw in self.draws().items():
+            open_overage = draw.overage - self.billed_overage.get(key, Decimal(0))
             if open_overage > 0:
-                result[entry_id] = open_overage
+                result[key] = open_overage
         return result
 
     def can_draw(self, work_date: date) -> bool:
@@ -174,16 +191,16 @@ class PrepaidAllowance(TimeOrderedIds, Aggregate):
         """
         return self.status is AllowanceStatus.OPEN and work_date in self.period
 
-    def charge_for(self, entry_id: str) -> Charge:
-        """The charge of one time entry."""
+    def charge_for(self, key: str) -> Charge:
+        """The charge of one time entry, by its charge key (``charge_key``)."""
         for charge in self.charges:
-            if charge.entry_id == entry_id:
+            if charge.key == key:
                 return charge
         raise RuleViolated(
-            f"no charge for entry {entry_id!r}",
+            f"no charge {key!r}",
             field="entry_id",
             aggregate_id=self.id,
-            value=entry_id,
+            value=key,
         )
 
     # -- commands --------------------------------------------------------------------------------
@@ -205,9 +222,10 @@ class PrepaidAllowance(TimeOrderedIds, Aggregate):
                 field="rate",
                 aggregate_id=self.id,
             )
-        if any(c.entry_id == charge.entry_id for c in self.charges):
+        key = charge.key
+        if any(c.key == key for c in self.charges):
             raise DuplicateEntry(
-                f"entry {charge.entry_id!r} is already charged",
+                f"entry {charge.entry_id!r} of request {charge.request_id} is already charged",
                 field="entry_id",
                 aggregate_id=self.id,
                 value=charge.entry_id,
@@ -218,37 +236,39 @@ class PrepaidAllowance(TimeOrderedIds, Aggregate):
 
     @event("OverageBilled")
     def bill_overage(self, invoice_id: UUID, quantities: dict[str, Decimal], actor: str) -> None:
-        """An invoice bills this overage; it stays overage from now on."""
+        """An invoice bills this overage (quantities by charge key); it stays overage from now
+        on."""
         open_overage = self.unbilled_overage()
-        for entry_id, quantity in quantities.items():
-            if quantity <= 0 or quantity > open_overage.get(entry_id, Decimal(0)):
+        for key, quantity in quantities.items():
+            if quantity <= 0 or quantity > open_overage.get(key, Decimal(0)):
                 raise RuleViolated(
-                    f"entry {entry_id!r} has {open_overage.get(entry_id, Decimal(0))} unbilled "
+                    f"charge {key!r} has {open_overage.get(key, Decimal(0))} unbilled "
                     f"overage, not {quantity}",
                     field="quantities",
                     aggregate_id=self.id,
                     value=quantity,
                 )
-        for entry_id, quantity in quantities.items():
-            self.billed_overage[entry_id] = self.billed_overage.get(entry_id, Decimal(0)) + quantity
+        for key, quantity in quantities.items():
+            self.billed_overage[key] = self.billed_overage.get(key, Decimal(0)) + quantity
 
     @event("OverageReleased")
     def release_overage(
         self, invoice_id: UUID, quantities: dict[str, Decimal], reason: str, actor: str
     ) -> None:
-        """Overage billed by a voided invoice, or credited as re-billable, is unbilled again."""
-        for entry_id, quantity in quantities.items():
-            if quantity > self.billed_overage.get(entry_id, Decimal(0)):
+        """Overage billed by a voided invoice, or credited as re-billable, is unbilled again
+        (quantities by charge key)."""
+        for key, quantity in quantities.items():
+            if quantity > self.billed_overage.get(key, Decimal(0)):
                 raise RuleViolated(
-                    f"entry {entry_id!r} has less billed overage than {quantity}",
+                    f"charge {key!r} has less billed overage than {quantity}",
                     field="quantities",
                     aggregate_id=self.id,
                     value=quantity,
                 )
-        for entry_id, quantity in quantities.items():
-            self.billed_overage[entry_id] -= quantity
-            if self.billed_overage[entry_id] == 0:
-                del self.billed_overage[entry_id]
+        for key, quantity in quantities.items():
+            self.billed_overage[key] -= quantity
+            if self.billed_overage[key] == 0:
+                del self.billed_overage[key]
 
     @event("ToppedUp")
     def top_up(self, quantity: Decimal, topped_up_on: date, reason: str, actor: str) -> None:

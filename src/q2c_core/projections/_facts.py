@@ -11,7 +11,7 @@ from eventsourcing.domain import DomainEvent
 
 from q2c_core.domain.invoice_lines import InvoiceLine
 from q2c_core.domain.money import Money, minor_units
-from q2c_core.domain.prepaid_allowance import Charge, draw_in_work_date_order
+from q2c_core.domain.prepaid_allowance import Charge, charge_key, draw_in_work_date_order
 from q2c_core.domain.tax import TaxCategory, TaxRate, tax_subtotals
 from q2c_core.projections.base import uuid_hex
 from q2c_core.projections.store import Row
@@ -177,12 +177,12 @@ def new_allowance_row(customer: str, unit: str, granted: Decimal, currency: str)
 
 
 def allowance_draws(row: Row) -> dict[str, tuple[Decimal, Decimal]]:
-    """(covered, overage) per entry id, drawn in work-date order (the aggregate's own rule)."""
+    """(covered, overage) per charge key, drawn in work-date order (the aggregate's own rule)."""
     from uuid import UUID
 
     charges = [
-        Charge(entry_id, UUID(c[3]), c[0], c[1], Money(c[2], row["currency"]))
-        for entry_id, c in row["charges"].items()
+        Charge(key.split(":", 1)[1], UUID(c[3]), c[0], c[1], Money(c[2], row["currency"]))
+        for key, c in row["charges"].items()
     ]
     cap = row["granted"] if row["cap"] is None else row["cap"]
     draws = draw_in_work_date_order(cap, charges, row["billed"])
@@ -195,20 +195,20 @@ def apply_allowance_event(row: dict[str, Any], event: DomainEvent) -> None:
     name = type(event).__name__
     if name == "WorkCharged":
         c = e.charge
-        row["charges"][c.entry_id] = [
+        row["charges"][charge_key(uuid_hex(c.request_id.int), c.entry_id)] = [
             c.work_date,
             c.quantity,
             c.rate.amount,
             uuid_hex(c.request_id.int),
         ]
-    elif name == "OverageBilled":
-        for entry_id, q in e.quantities.items():
-            row["billed"][entry_id] = row["billed"].get(entry_id, Decimal(0)) + q
+    elif name == "OverageBilled":  # (quantities by charge key)
+        for key, q in e.quantities.items():
+            row["billed"][key] = row["billed"].get(key, Decimal(0)) + q
     elif name == "OverageReleased":
-        for entry_id, q in e.quantities.items():
-            row["billed"][entry_id] -= q
-            if row["billed"][entry_id] == 0:
-                del row["billed"][entry_id]
+        for key, q in e.quantities.items():
+            row["billed"][key] -= q
+            if row["billed"][key] == 0:
+                del row["billed"][key]
     elif name == "ToppedUp":
         row["granted"] += e.quantity
     elif name in ("Expired", "RolledOver"):

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from q2c_core.domain.prepaid_allowance import charge_key
 from q2c_core.domain.values import Period
 from q2c_core.projections.base import Projection, handles, uuid_hex, working_days
 
@@ -125,7 +126,8 @@ class Kpis(Projection):
         row = self.touch(f"alw:{oid}")
         assert row is not None
         c = e.charge
-        row["charges"][c.entry_id] = [uuid_hex(c.request_id.int), c.quantity]
+        rid = uuid_hex(c.request_id.int)
+        row["charges"][charge_key(rid, c.entry_id)] = [rid, c.quantity]
 
     @handles("PrepaidAllowance.OverageBilled", "PrepaidAllowance.OverageReleased")
     def _overage(self, e: Any, oid: str) -> None:
@@ -133,9 +135,9 @@ class Kpis(Projection):
         row = self.get(f"alw:{oid}")
         if row is None:
             return
-        for entry_id, quantity in e.quantities.items():
-            rid, charged = row["charges"][entry_id]
-            entry = self.get(f"e:{rid}|{entry_id}")
+        for key, quantity in e.quantities.items():  # (by charge key: request and entry)
+            rid, charged = row["charges"][key]
+            entry = self.get(f"e:{rid}|{key.split(':', 1)[1]}")
             req = self.get(f"req:{rid}")
             if entry is None or req is None:
                 continue

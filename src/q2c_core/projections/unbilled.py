@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from q2c_core.domain.money import Money
+from q2c_core.domain.prepaid_allowance import charge_key
 from q2c_core.projections._contracts import (
     apply_contract_event,
     due_unbilled,
@@ -305,12 +306,13 @@ class UnbilledRevenue(Projection):
                 kind = item["kind"]
                 amount = Money(item["amount"], currency)
                 hours = item["hours"]
-                if kind == "work" and allowance is not None and item_id in draws:
-                    billed = allowance["billed"].get(item_id, Decimal(0))
-                    open_overage = draws[item_id][1] - billed
+                key = charge_key(rid, item_id)
+                if kind == "work" and allowance is not None and key in draws:
+                    billed = allowance["billed"].get(key, Decimal(0))
+                    open_overage = draws[key][1] - billed
                     if open_overage <= 0:
                         continue
-                    charge = allowance["charges"][item_id]
+                    charge = allowance["charges"][key]
                     if allowance["unit"] == "MONEY":
                         amount = Money(open_overage, currency)
                         hours = hours * open_overage / charge[1]
