@@ -62,3 +62,21 @@ def test_saves_of_1500_contracts_and_of_their_invoices_return() -> None:
         drop_pg_schema(schema)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "billed 9000" in done.stdout
+
+
+def test_applications_on_postgres_use_q2cs_recorder_however_opened() -> None:
+    from q2c_core import QuoteToCash
+    from q2c_core.postgres_recorder import PostgresEventRecorder
+    from q2c_core.storage import ensure_postgres_schema
+
+    require_postgres()
+    schema = new_pg_schema()
+    env = env_for_url(pg_url(schema))
+    del env["APPLICATION_RECORDER_TOPIC"]
+    ensure_postgres_schema(env)
+    try:
+        app = QuoteToCash(env)  # built from settings, not opened by URL
+        assert type(app.recorder) is PostgresEventRecorder
+        app.close()
+    finally:
+        drop_pg_schema(schema)

@@ -232,3 +232,35 @@ def test_the_reports_tell_two_requests_entries_of_one_id_apart(app: QuoteToCash)
     assert use.overage_billed == 2
     (bob,) = kpis.time_entered_vs_invoiced()
     assert (bob.entered, bob.invoiced) == (7, 2)
+
+
+def test_voiding_an_invoice_gives_back_every_overage_line_of_an_entry(app: QuoteToCash) -> None:
+    """A hand-made invoice may bill one entry's overage on two lines: the void gives both back."""
+    from q2c_core import InvoiceLine, LineSource, RevenueKind, TaxRate
+
+    customer, allowance, request = covered_request(app)
+    app.log_work(request, entry("t1", date(2024, 3, 10), "7"), actor="bob")
+
+    def line(n: int) -> InvoiceLine:
+        source = LineSource(
+            SourceKind.ALLOWANCE_OVERAGE,
+            request_id=request,
+            time_entry_ids=("t1",),
+            hours=Decimal(1),
+            allowance_id=allowance,
+        )
+        return InvoiceLine(
+            f"L{n}",
+            "overage",
+            Decimal(1),
+            eur(100),
+            TaxRate.standard(21),
+            source,
+            RevenueKind.ENHANCEMENT,
+        )
+
+    invoice = app.draft_invoice(customer, [line(1), line(2)], drafted_on=date(2024, 3, 12), actor=A)
+    assert app.allowance(allowance).billed_overage == {charge_key(request, "t1"): Decimal(2)}
+    app.void_invoice(invoice, reason="two lines for one entry", actor=A)
+    assert app.allowance(allowance).billed_overage == {}
+    assert app.allowance(allowance).unbilled_overage() == {charge_key(request, "t1"): Decimal(2)}

@@ -12,7 +12,13 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    JSONTranscoder,
+    Transcoder,
+)
+from eventsourcing.utils import Environment
 
 from q2c_core.domain.allocation import OpenItem
 from q2c_core.domain.contract import Contract
@@ -23,7 +29,7 @@ from q2c_core.domain.invoice import ApprovalPolicy, Invoice
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.prepaid_allowance import AllowanceUnit, Charge, PrepaidAllowance
 from q2c_core.domain.transcoding import Q2CJSONTranscoder, register_transcodings
-from q2c_core.storage import ensure_postgres_schema, env_for_url
+from q2c_core.storage import POSTGRES_RECORDER_TOPIC, ensure_postgres_schema, env_for_url
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -58,6 +64,15 @@ class BaseApp(Application[UUID]):
         env = env_for_url(url)
         ensure_postgres_schema(env)
         return cls(env, **kwargs)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        """eventsourcing's factory; on PostgreSQL with q2c's recorder unless the environment
+        names another (``q2c_core.postgres_recorder``: saves without pipeline mode)."""
+        if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres" and not env.get(
+            "APPLICATION_RECORDER_TOPIC"
+        ):
+            env["APPLICATION_RECORDER_TOPIC"] = POSTGRES_RECORDER_TOPIC
+        return super().construct_factory(env)
 
     def construct_transcoder(self) -> Transcoder:
         """q2c's JSON transcoder (the same stored form as eventsourcing's, read and written

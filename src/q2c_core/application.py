@@ -874,7 +874,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     key = _overage_key(
                         allowance, source.request_id, source.time_entry_ids[0], invoice_id
                     )
-                    per[key] = _overage_quantity(allowance, line)
+                    per[key] = per.get(key, Decimal(0)) + _overage_quantity(allowance, line)
                 elif source.request_id is not None and source.kind in (
                     SourceKind.WORK,
                     SourceKind.EXPENSE,

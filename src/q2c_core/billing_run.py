@@ -2,9 +2,10 @@
 
 Also home of the maintenance-contract commands (sign, activate, sub-contract changes...).
 
-A run reads every contract's state in one scan of the notification log, decides per contract what
-is due (evergreen renewals, corrections of billed periods, new periods), and saves the contract
-together with the invoices and credit notes it drafted, many contracts per ``save``. A period is
+A run reads its contracts a batch at a time (each from its latest snapshot and the events after
+it), decides per contract what is due (evergreen renewals, corrections of billed periods, new
+periods), and saves the contract together with the invoices and credit notes it drafted, a batch
+of contracts per transaction. A period is
 recorded as billed on the contract in the same transaction as its invoice, so a second run, or a
 rerun after a crash, bills nothing twice and misses nothing. The preview runs the same decisions
 on the same state and saves nothing, so it shows exactly what the run posts.
@@ -82,8 +83,8 @@ _ONE = Decimal(1)
 class BillingDraft:
     """One document of a billing run: a period invoice, a correction invoice or a credit note.
 
-    ``preview_billing`` returns these without ids; ``run_billing`` returns them with the id of
-    the invoice it drafted. The lines are exactly those of the drafted invoice.
+    ``preview_billing`` returns these; ``run_billing`` drafts exactly these invoices, with these
+    lines, and returns them as ``PostedDocument``s (with their ids, without the lines).
     """
 
     contract_id: UUID
@@ -93,7 +94,6 @@ class BillingDraft:
     period: Period | None
     credits_invoice_id: UUID | None
     lines: tuple[InvoiceLine, ...]
-    invoice_id: UUID | None = None
 
     @property
     def net(self) -> Money:

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import AggregateRecorder
+from eventsourcing.persistence import AggregateRecorder, InterfaceError, OperationalError
 from eventsourcing.sqlite import SQLiteAggregateRecorder
+from eventsourcing.utils import retry
 
 # (originator id as stored, originator version, topic, state)
 RawEvent = tuple[Any, int, str, bytes]
@@ -96,6 +97,7 @@ class EventBatches:
                 rows.extend(cursor.fetchall())
         return rows
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's
     def _postgres(self, ids: Sequence[UUID]) -> list[RawEvent]:
         from psycopg.rows import tuple_row
         from psycopg.sql import SQL, Identifier

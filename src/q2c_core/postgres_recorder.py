@@ -9,8 +9,11 @@ of the pipeline with nothing in flight on the socket, the client for its results
 recorder sends the same statements in the same transaction one after another: two round trips
 more per save, and no hang (``tests/test_postgres_large_saves.py``).
 
-``q2c_core.storage.env_for_url`` names it for every ``postgresql://`` URL (eventsourcing reads
-``APPLICATION_RECORDER_TOPIC``); importing this module needs psycopg (the ``postgres`` extra).
+q2c's applications use it on PostgreSQL unless the environment names another recorder
+(eventsourcing reads ``APPLICATION_RECORDER_TOPIC``); importing this module needs psycopg (the
+``postgres`` extra). It always takes the table lock: the library's optional database function
+(``POSTGRES_ENABLE_DB_FUNCTIONS``) inserts without it, so notification ids could commit out of
+order under concurrent writers and a follower could skip an event; that option is not used.
 """
 
 from __future__ import annotations

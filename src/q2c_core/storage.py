@@ -11,6 +11,9 @@ from uuid import uuid4
 
 from q2c_core.domain.errors import InvalidValue
 
+# q2c's PostgreSQL recorder: eventsourcing's, saving without pipeline mode (see the module)
+POSTGRES_RECORDER_TOPIC = "q2c_core.postgres_recorder:PostgresEventRecorder"
+
 
 def env_for_url(url: str) -> dict[str, str]:
     """The eventsourcing environment settings for a storage URL."""
@@ -41,7 +44,7 @@ def env_for_url(url: str) -> dict[str, str]:
             "POSTGRES_USER": unquote(parsed.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
             # the library's recorder, saving without pipeline mode (see the module)
-            "APPLICATION_RECORDER_TOPIC": "q2c_core.postgres_recorder:PostgresEventRecorder",
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]

@@ -7,9 +7,11 @@ work, so a late timesheet never leaves earlier work uncovered while later work u
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -50,6 +52,21 @@ def charge_key(request_id: UUID | str, entry_id: str) -> str:
     """
     hex_id = request_id.hex if isinstance(request_id, UUID) else request_id
     return f"{hex_id}:{entry_id}"
+
+
+_CHARGE_KEY = re.compile(r"[0-9a-f]{32}:")
+
+
+def resolve_charge_key(key: str, charge_keys: Iterable[str]) -> str:
+    """A key as events recorded before charges were keyed by request wrote it (the entry id
+    alone, unique on the allowance then) as the charge key it meant; a charge key as it is.
+
+    Recorded events never change, so a replay reads the old keys this way.
+    """
+    if _CHARGE_KEY.match(key):
+        return key
+    found = [k for k in charge_keys if k[33:] == key]
+    return found[0] if len(found) == 1 else key
 
 
 @attrs.frozen
@@ -184,6 +201,21 @@ class PrepaidAllowance(TimeOrderedIds, Aggregate):
                 result[key] = open_overage
         return result
 
+    def _current_keys(self, quantities: dict[str, Decimal]) -> dict[str, Decimal]:
+        keys = [c.key for c in self.charges]
+        return {resolve_charge_key(k, keys): q for k, q in quantities.items()}
+
+    # snapshots taken before charges were keyed by request hold billed overage by entry id
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot's billed overage by entry id, as charge keys."""
+        keys = [c.key for c in state["charges"]]
+        state["billed_overage"] = {
+            resolve_charge_key(k, keys): q for k, q in state["billed_overage"].items()
+        }
+
     def can_draw(self, work_date: date) -> bool:
         """Whether work done on that day can draw: the allowance is open and the day in its period.
 
@@ -193,8 +225,9 @@ class PrepaidAllowance(TimeOrderedIds, Aggregate):
 
     def charge_for(self, key: str) -> Charge:
         """The charge of one time entry, by its charge key (``charge_key``)."""
+        hex_id, entry_id = key[:32], key[33:]
         for charge in self.charges:
-            if charge.key == key:
+            if charge.entry_id == entry_id and charge.request_id.hex == hex_id:
                 return charge
         raise RuleViolated(
             f"no charge {key!r}",
@@ -222,8 +255,8 @@ class PrepaidAllowance(TimeOrderedIds, Aggregate):
                 field="rate",
                 aggregate_id=self.id,
             )
-        key = charge.key
-        if any(c.key == key for c in self.charges):
+        entry_id, request_id = charge.entry_id, charge.request_id
+        if any(c.entry_id == entry_id and c.request_id == request_id for c in self.charges):
             raise DuplicateEntry(
                 f"entry {charge.entry_id!r} of request {charge.request_id} is already charged",
                 field="entry_id",
@@ -238,6 +271,7 @@ class PrepaidAllowance(TimeOrderedIds, Aggregate):
     def bill_overage(self, invoice_id: UUID, quantities: dict[str, Decimal], actor: str) -> None:
         """An invoice bills this overage (quantities by charge key); it stays overage from now
         on."""
+        quantities = self._current_keys(quantities)
         open_overage = self.unbilled_overage()
         for key, quantity in quantities.items():
             if quantity <= 0 or quantity > open_overage.get(key, Decimal(0)):
@@ -257,6 +291,7 @@ class PrepaidAllowance(TimeOrderedIds, Aggregate):
     ) -> None:
         """Overage billed by a voided invoice, or credited as re-billable, is unbilled again
         (quantities by charge key)."""
+        quantities = self._current_keys(quantities)
         for key, quantity in quantities.items():
             if quantity > self.billed_overage.get(key, Decimal(0)):
                 raise RuleViolated(

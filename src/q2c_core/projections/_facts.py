@@ -11,7 +11,12 @@ from eventsourcing.domain import DomainEvent
 
 from q2c_core.domain.invoice_lines import InvoiceLine
 from q2c_core.domain.money import Money, minor_units
-from q2c_core.domain.prepaid_allowance import Charge, charge_key, draw_in_work_date_order
+from q2c_core.domain.prepaid_allowance import (
+    Charge,
+    charge_key,
+    draw_in_work_date_order,
+    resolve_charge_key,
+)
 from q2c_core.domain.tax import TaxCategory, TaxRate, tax_subtotals
 from q2c_core.projections.base import uuid_hex
 from q2c_core.projections.store import Row
@@ -201,11 +206,13 @@ def apply_allowance_event(row: dict[str, Any], event: DomainEvent) -> None:
             c.rate.amount,
             uuid_hex(c.request_id.int),
         ]
-    elif name == "OverageBilled":  # (quantities by charge key)
-        for key, q in e.quantities.items():
+    elif name == "OverageBilled":  # (quantities by charge key; older events by entry id)
+        for k, q in e.quantities.items():
+            key = resolve_charge_key(k, row["charges"])
             row["billed"][key] = row["billed"].get(key, Decimal(0)) + q
     elif name == "OverageReleased":
-        for key, q in e.quantities.items():
+        for k, q in e.quantities.items():
+            key = resolve_charge_key(k, row["charges"])
             row["billed"][key] -= q
             if row["billed"][key] == 0:
                 del row["billed"][key]

@@ -57,7 +57,11 @@ def topic_of(name: str) -> str:
 
 
 def handles(*names: str) -> Callable[[F], F]:
-    """Mark a method as the handler of these events ("Invoice.Drafted", ...)."""
+    """Mark a method as the handler of these events ("Invoice.Drafted", ...).
+
+    A handler is called as ``handler(event, oid)``: ``oid`` is the event's originator id as row
+    keys write it (32 hex digits for a UUID), given so handlers need not format UUIDs.
+    """
 
     def mark(fn: F) -> F:
         fn.__q2c_handles__ = names  # type: ignore[attr-defined]
@@ -184,11 +188,19 @@ class Projection:
     CONFIG_KEY: ClassVar[str] = "__config__"
 
     def check_config(self) -> None:
-        """Refuse to extend rows built with other settings (e.g. another commission plan)."""
+        """Refuse to extend rows built with other settings (e.g. another commission plan), or
+        by a q2c that recorded none (rows that followed events without settings)."""
         wanted = self.config()
         if not wanted:
             return
         stored = self.get(self.CONFIG_KEY)
+        if stored is None and self.store.position(self.tracking_name) > 0:
+            raise RuleViolated(
+                f"projection {self.name} was built without settings by an older q2c; "
+                "rebuild it from events",
+                field="config",
+                value=wanted,
+            )
         if stored is None:
             self.put(self.CONFIG_KEY, {"config": wanted})
         elif stored["config"] != wanted:

@@ -860,9 +860,17 @@ def _std_loads(raw: bytes | str) -> Any:
     return json.loads(raw)
 
 
+# a number of 19 digits or more after a key or in a list: it may not fit 64 bits, which orjson
+# reads as a float where the standard library (and the mapper) keeps the int
+_LONG_NUMBER = re.compile(r"[:,\[]-?[0-9]{19}")
+_LONG_NUMBER_BYTES = re.compile(rb"[:,\[]-?[0-9]{19}")
+
+
 def _loads(raw: bytes | str) -> Any:
     """Parse JSON text (bytes or str) into plain Python values."""
-    if _fast_loads is not None:
+    if _fast_loads is not None and not (
+        _LONG_NUMBER.search(raw) if isinstance(raw, str) else _LONG_NUMBER_BYTES.search(raw)
+    ):
         try:
             return _fast_loads(raw)
         except ValueError:  # e.g. a lone surrogate escape, which the stdlib parser accepts

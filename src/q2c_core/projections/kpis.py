@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from q2c_core.domain.prepaid_allowance import charge_key
+from q2c_core.domain.prepaid_allowance import charge_key, resolve_charge_key
 from q2c_core.domain.values import Period
 from q2c_core.projections.base import Projection, handles, uuid_hex, working_days
 
@@ -60,6 +60,11 @@ class Kpis(Projection):
     """Time KPIs per worker and customer."""
 
     name = "kpis"
+
+    def config(self) -> dict[str, Any]:
+        """The row layout's version: 2 keys allowance charges by request and entry, so a store
+        built by version 1 (by entry id) is refused until it is rebuilt from events."""
+        return {"rows": 2}
     replay_cost = 14.0
     # its worker/customer and worker/day totals come back long after (customers registered
     # months apart share working days): small rows, kept for a few pages more
@@ -135,7 +140,8 @@ class Kpis(Projection):
         row = self.get(f"alw:{oid}")
         if row is None:
             return
-        for key, quantity in e.quantities.items():  # (by charge key: request and entry)
+        for k, quantity in e.quantities.items():  # (by charge key; older events by entry id)
+            key = resolve_charge_key(k, row["charges"])
             rid, charged = row["charges"][key]
             entry = self.get(f"e:{rid}|{key.split(':', 1)[1]}")
             req = self.get(f"req:{rid}")

@@ -37,6 +37,11 @@ class PrepaidCreditUsage(Projection):
     """Every prepaid allowance and how it is being used."""
 
     name = "prepaid_credit_usage"
+
+    def config(self) -> dict[str, Any]:
+        """The row layout's version: 2 keys allowance charges by request and entry, so a store
+        built by version 1 (by entry id) is refused until it is rebuilt from events."""
+        return {"rows": 2}
     replay_cost = 0.45
 
     @handles("PrepaidAllowance.Granted")

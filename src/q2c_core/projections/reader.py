@@ -20,8 +20,14 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InterfaceError,
+    Notification,
+    OperationalError,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import retry
 
 # (notification id, originator id as stored, originator version, topic, state)
 RawNotification = tuple[int, Any, int, str, Any]
@@ -132,6 +138,7 @@ class NotificationReader:
             rows: list[RawNotification] = cursor.fetchall()
             return rows
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's
     def _postgres(
         self,
         start: int | None,

@@ -69,6 +69,11 @@ class UnbilledRevenue(Projection):
     """Everything billable that is not billed yet, and the leakage risk next to it."""
 
     name = "unbilled_revenue"
+
+    def config(self) -> dict[str, Any]:
+        """The row layout's version: 2 keys allowance charges by request and entry, so a store
+        built by version 1 (by entry id) is refused until it is rebuilt from events."""
+        return {"rows": 2}
     replay_cost = 14.0
 
     # -- requests ---------------------------------------------------------------------------
