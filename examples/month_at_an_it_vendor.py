@@ -29,12 +29,13 @@ from q2c_core import (
     Period,
     PricePoint,
     QuoteToCash,
+    RuleViolated,
     SubContract,
     SubContractKind,
     TaxRate,
     TimeEntry,
 )
-from q2c_core.projections import ProjectionStore, all_projections, catch_up
+from q2c_core.projections import ProjectionStore, all_projections, catch_up, rebuild
 
 BILLING = "bea.billing"
 MANAGER = "mia.manager"
@@ -152,12 +153,18 @@ def run_month(app: QuoteToCash) -> None:
 def print_reports(app: QuoteToCash, url: str, as_of: date) -> None:
     """Bring the read models (kept in the same SQLite file) up to date, then print them.
 
-    The follower resumes from its tracked position: on a second run it finds nothing new.
+    The follower resumes from its tracked position: on a second run it finds nothing new. Read
+    models an older q2c built in the same file are refused, and then rebuilt from the events.
     """
     store = ProjectionStore.open(url)
     projections = all_projections(store)
-    applied = catch_up(app, projections)
-    print(f"Projections caught up: {applied} new events applied.\n")
+    try:
+        applied = catch_up(app, projections)
+        print(f"Projections caught up: {applied} new events applied.\n")
+    except RuleViolated as refused:
+        print(f"{refused}: rebuilding the read models from the events.")
+        applied = rebuild(app, projections)
+        print(f"Projections rebuilt: {applied} events applied.\n")
     console = Console(width=None if sys.stdout.isatty() else 140)
     print_projection_reports(app, console=console, as_of=as_of, projections=projections)
 
