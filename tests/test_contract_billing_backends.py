@@ -217,6 +217,9 @@ def test_several_workers_bill_what_one_would_exactly_once(
     )
     assert result.contracts == 7 and len(result.documents) == len(preview) == 21
     assert [d.contract_id for d in result.documents] == [p.contract_id for p in preview]
+    assert [(d.kind, d.period, d.net, d.line_count) for d in result.documents] == [
+        (p.kind, p.period, p.net, len(p.lines)) for p in preview
+    ]
     for shown, doc in zip(preview, result.documents, strict=True):
         assert shown.lines == tuple(app.invoice(doc.invoice_id).lines)
     assert seen[0] == (0, 7) and seen[-1] == (7, 7)

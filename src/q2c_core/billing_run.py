@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import heapq
 import multiprocessing
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -76,6 +78,7 @@ _BILLED_STATUSES = (
     ContractStatus.EXPIRED,
 )
 _FRACTION_QUANTUM = Decimal("1e-10")
+_KINDS = tuple(InvoiceKind)
 _ONE = Decimal(1)
 
 
@@ -160,23 +163,105 @@ class ExpiringContract:
 
 @attrs.frozen
 class _ShareResult:
-    """What one share of a run did; documents and renewals keyed by log position."""
+    """What one share of a run did; documents and renewals keyed by log position, in log
+    order. A worker sends its documents ``packed`` (``for_parent``)."""
 
     contracts: int
     documents: list[tuple[int, PostedDocument]]
     renewed: list[tuple[int, UUID]]
     events_written: int
     saves: int
+    packed: _PackedDocuments | None = None
 
     def result(self, as_of: date) -> BillingRunResult:
         return BillingRunResult(
             as_of,
             self.contracts,
-            tuple(d for _, d in self.documents),
+            tuple(d for _, d in self.posted()),
             tuple(c for _, c in self.renewed),
             self.events_written,
             self.saves,
         )
+
+    def posted(self) -> Iterator[tuple[int, PostedDocument]]:
+        """The documents with their log positions, in log order."""
+        if self.packed is not None:
+            return self.packed.unpack()
+        return iter(self.documents)
+
+    def for_parent(self) -> _ShareResult:
+        """The same result with its documents packed into columns."""
+        return attrs.evolve(self, documents=[], packed=_PackedDocuments.pack(self.documents))
+
+
+@attrs.frozen
+class _PackedDocuments:
+    """A share's documents as columns, as a worker sends them to the parent.
+
+    Pickling 50,000 ``PostedDocument``s costs a worker a second and the parent as much again
+    to read back, while both workers are busy: ids travel as one bytes object per column,
+    periods and currencies once each, and the parent builds the documents from the columns.
+    """
+
+    positions: array[int]
+    invoice_ids: bytes
+    contract_ids: bytes
+    kinds: array[int]  # index into ``_KINDS``
+    periods: list[Period | None]  # distinct periods, indexed by ``period_index``
+    period_index: array[int]
+    credits: dict[int, UUID]  # by row, only documents that credit another
+    nets: list[str]
+    currencies: list[str]  # distinct currencies, indexed by ``currency_index``
+    currency_index: array[int]
+    line_counts: array[int]
+
+    @classmethod
+    def pack(cls, documents: list[tuple[int, PostedDocument]]) -> _PackedDocuments:
+        """The columns of ``documents`` (in their order)."""
+        periods: dict[Period | None, int] = {}
+        currencies: dict[str, int] = {}
+        period_index = array(
+            "l", [periods.setdefault(d.period, len(periods)) for _, d in documents]
+        )
+        currency_index = array(
+            "l", [currencies.setdefault(d.net.currency, len(currencies)) for _, d in documents]
+        )
+        return cls(
+            positions=array("q", [position for position, _ in documents]),
+            invoice_ids=b"".join([d.invoice_id.bytes for _, d in documents]),
+            contract_ids=b"".join([d.contract_id.bytes for _, d in documents]),
+            kinds=array("l", [_KINDS.index(d.kind) for _, d in documents]),
+            periods=list(periods),
+            period_index=period_index,
+            credits={
+                row: d.credits_invoice_id
+                for row, (_, d) in enumerate(documents)
+                if d.credits_invoice_id is not None
+            },
+            nets=[str(d.net.amount) for _, d in documents],
+            currencies=list(currencies),
+            currency_index=currency_index,
+            line_counts=array("l", [d.line_count for _, d in documents]),
+        )
+
+    def unpack(self) -> Iterator[tuple[int, PostedDocument]]:
+        """The documents again, with their log positions, in their order."""
+        ids, contracts, credits = self.invoice_ids, self.contract_ids, self.credits
+        periods, currencies = self.periods, self.currencies
+        for row, position in enumerate(self.positions):
+            at = 16 * row
+            yield (
+                position,
+                PostedDocument(
+                    invoice_id=UUID(bytes=ids[at : at + 16]),
+                    contract_id=UUID(bytes=contracts[at : at + 16]),
+                    kind=_KINDS[self.kinds[row]],
+                    period=periods[self.period_index[row]],
+                    credits_invoice_id=credits.get(row),
+                    net=Money(Decimal(self.nets[row]), currencies[self.currency_index[row]]),
+                    line_count=self.line_counts[row],
+                ),
+            )
 
 
 @attrs.frozen
@@ -601,17 +686,16 @@ class ContractBilling(BaseApp):
             hint="its finished batches are saved, rerun the billing to bill the rest",
             on_progress=on_progress,
         )
-        ordered = sorted(
-            (item for r in results.values() for item in r.documents), key=lambda i: i[0]
-        )
-        renewed = sorted((item for r in results.values() for item in r.renewed), key=lambda i: i[0])
+        shares = [results[k] for k in sorted(results)]
+        ordered = heapq.merge(*(r.posted() for r in shares), key=_first)  # each in log order
+        renewed = sorted((item for r in shares for item in r.renewed), key=_first)
         return BillingRunResult(
             as_of,
-            sum(r.contracts for r in results.values()),
+            sum(r.contracts for r in shares),
             tuple(d for _, d in ordered),
             tuple(c for _, c in renewed),
-            sum(r.events_written for r in results.values()),
-            sum(r.saves for r in results.values()),
+            sum(r.events_written for r in shares),
+            sum(r.saves for r in shares),
         )
 
     def _run(
@@ -1325,6 +1409,6 @@ def _bill_share(
                 )
         finally:
             app.close()
-        queue.put(("done", k, result))
+        queue.put(("done", k, result.for_parent()))
     except BaseException as error:
         queue.put(("failed", k, portable(error, "billing worker")))
