@@ -602,9 +602,10 @@ class ContractBilling(BaseApp):
         """Exactly the documents and lines ``run_billing(as_of)`` would post now; saves nothing."""
         drafts: list[BillingDraft] = []
         with _bulk():
-            for contract in self._load_contracts().values():
-                plan = self._plan_contract(contract, as_of, actor)
-                drafts.extend(_draft(contract, i, period) for i, period in plan.documents)
+            for batch in self._contract_batches(5000):  # one batch of states in memory at once
+                for contract in batch:
+                    plan = self._plan_contract(contract, as_of, actor)
+                    drafts.extend(_draft(contract, i, period) for i, period in plan.documents)
         return drafts
 
     def run_billing(
