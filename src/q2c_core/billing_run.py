@@ -473,23 +473,11 @@ class ContractBilling(BaseApp):
 
     # -- reading contracts in bulk -----------------------------------------------------------
 
-    def _load_contracts(
-        self,
-        page_size: int = 5000,
-        share: tuple[int, int] | None = None,
-        positions: dict[UUID, int] | None = None,
-    ) -> dict[UUID, Contract]:
-        """Every contract's current state, in signing order (``_contract_batches``, all kept).
-
-        ``share=(k, n)`` keeps only the contracts whose id falls in share ``k`` of ``n``;
-        ``positions`` receives each contract's position in the log (its signing).
-        """
-        contracts: dict[UUID, Contract] = {}
-        with _bulk():
-            for batch in self._contract_batches(page_size, share, positions):
-                for contract in batch:
-                    contracts[contract.id] = contract
-        return contracts
+    def _each_contract(self) -> Iterator[Contract]:
+        """Every contract's current state, in signing order, read 5,000 at a time
+        (``_contract_batches``): callers that keep them all pause the collector (``_bulk``)."""
+        for batch in self._contract_batches(5000):
+            yield from batch
 
     def _signed_contracts(self, share: tuple[int, int] | None) -> list[tuple[int, UUID]]:
         """(log position, id) of every contract, in signing order: its ``ContractSigned``
@@ -509,21 +497,14 @@ class ContractBilling(BaseApp):
                     signed.append((n.id, contract_id))
             start = page[-1].id + 1
 
-    def _contract_batches(
-        self,
-        batch_size: int,
-        share: tuple[int, int] | None = None,
-        positions: dict[UUID, int] | None = None,
-    ) -> Iterator[list[Contract]]:
+    def _contract_batches(self, batch_size: int) -> Iterator[list[Contract]]:
         """Every contract's current state, ``batch_size`` contracts at a time, in signing order.
 
         Each batch's events are read in one query (``EventBatches``) and applied in version
         order, exactly as the repository would replay them: memory holds one batch, however
         many contracts there are. A contract signed after the list was read is left out.
         """
-        signed = self._signed_contracts(share)
-        if positions is not None:
-            positions.update((contract_id, position) for position, contract_id in signed)
+        signed = self._signed_contracts(None)
         readers = self._readers()
         for k in range(0, len(signed), batch_size):
             yield self._load_batch(readers, [c for _, c in signed[k : k + batch_size]])
@@ -566,14 +547,15 @@ class ContractBilling(BaseApp):
 
     def all_contracts(self) -> list[Contract]:
         """Every master contract, in signing order."""
-        return list(self._load_contracts().values())
+        with _bulk():
+            return list(self._each_contract())
 
     def contracts_expiring_within(self, days: int, as_of: date) -> list[ExpiringContract]:
         """Live contracts whose term ends within ``days`` days after ``as_of``, soonest first."""
         if days < 0:
             raise InvalidValue("must not be negative", field="days", value=days)
         found = []
-        for c in self._load_contracts().values():
+        for c in self._each_contract():
             if c.status not in (
                 ContractStatus.SIGNED,
                 ContractStatus.ACTIVE,
@@ -602,10 +584,9 @@ class ContractBilling(BaseApp):
         """Exactly the documents and lines ``run_billing(as_of)`` would post now; saves nothing."""
         drafts: list[BillingDraft] = []
         with _bulk():
-            for batch in self._contract_batches(5000):  # one batch of states in memory at once
-                for contract in batch:
-                    plan = self._plan_contract(contract, as_of, actor)
-                    drafts.extend(_draft(contract, i, period) for i, period in plan.documents)
+            for contract in self._each_contract():
+                plan = self._plan_contract(contract, as_of, actor)
+                drafts.extend(_draft(contract, i, period) for i, period in plan.documents)
         return drafts
 
     def run_billing(
@@ -1200,7 +1181,7 @@ class ContractBilling(BaseApp):
         suspends anything: past due counts from each invoice's own due date.
         """
         suspended: list[UUID] = []
-        for contract in self._load_contracts().values():
+        for contract in self._each_contract():
             if contract.status is not ContractStatus.ACTIVE or not contract.documents:
                 continue
             open_items = []
