@@ -39,8 +39,9 @@ def one_cycle(app: QuoteToCash, customer: Any, n: int) -> None:
     r = app.open_request(customer, f"Enhancement {n}", requested_on=day, actor="pm")
     app.estimate_request(r, hours=10, rate=eur, actor="pm")
     app.send_quote(r, sent_on=day, actor="billing")
-    app.receive_purchase_order(r, number=f"PO-{n}", amount=Money.of("1200", "EUR"),
-                               received_on=day, actor="billing")
+    app.receive_purchase_order(
+        r, number=f"PO-{n}", amount=Money.of("1200", "EUR"), received_on=day, actor="billing"
+    )
     app.authorize_work(r, authorized_on=day, actor="pm")
     for k in range(3):
         app.log_work(r, TimeEntry(f"{n}-{k}", "dev", day, Decimal("3"), eur), actor="dev")
@@ -50,8 +51,7 @@ def one_cycle(app: QuoteToCash, customer: Any, n: int) -> None:
     app.approve_invoice(inv, role="account_manager", approved_on=day, actor="am")
     app.issue_invoice(inv, issued_on=day, actor="billing")
     total = app.invoice(inv).total
-    p = app.receive_payment(customer, total, received_on=day, reference=f"pay {n}",
-                            actor="billing")
+    p = app.receive_payment(customer, total, received_on=day, reference=f"pay {n}", actor="billing")
     app.allocate_payment(p, [(inv, total)], allocated_on=day, actor="billing")
 
 
@@ -59,8 +59,13 @@ def measure(url: str, cycles: int) -> dict[str, float]:
     """Run ``cycles`` full cycles on one store and report rates."""
     app = QuoteToCash.open(url)
     customers = [
-        app.register_customer(f"Customer {i}", "EUR", account_manager="am", actor="billing",
-                              tax_rate=TaxRate.standard(21))
+        app.register_customer(
+            f"Customer {i}",
+            "EUR",
+            account_manager="am",
+            actor="billing",
+            tax_rate=TaxRate.standard(21),
+        )
         for i in range(10)
     ]
     start_events = app.recorder.max_notification_id() or 0
@@ -87,8 +92,12 @@ def run_floor(repeats: int) -> dict[str, Any] | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "floor.json"
-        subprocess.run([sys.executable, str(FLOOR), "sqlite", str(repeats), f"--out={out}"],
-                       check=True, cwd=tmp, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, str(FLOOR), "sqlite", str(repeats), f"--out={out}"],
+            check=True,
+            cwd=tmp,
+            stdout=subprocess.DEVNULL,
+        )
         data: dict[str, Any] = json.loads(out.read_text())
         return data
 

@@ -58,17 +58,37 @@ def approve_and_issue(app: QuoteToCash, invoice_id: UUID, on: date) -> str:
 def northwind(app: QuoteToCash) -> None:
     """Maintenance contract + an enhancement through the PO gate; one payment for both."""
     nw = app.register_customer(
-        "Northwind Traders", "EUR", account_manager=MANAGER, actor=BILLING, tax_rate=VAT,
-        country="NL", tax_id="NL123456789B01", address="Keizersgracht 1, Amsterdam",
+        "Northwind Traders",
+        "EUR",
+        account_manager=MANAGER,
+        actor=BILLING,
+        tax_rate=VAT,
+        country="NL",
+        tax_id="NL123456789B01",
+        address="Keizersgracht 1, Amsterdam",
     )
     contract = app.sign_contract(
-        nw, number="MC-2026-001", term=Period(date(2026, 3, 1), date(2027, 3, 1)),
-        frequency=BillingFrequency.MONTHLY, signed_on=date(2026, 2, 15), actor=MANAGER,
+        nw,
+        number="MC-2026-001",
+        term=Period(date(2026, 3, 1), date(2027, 3, 1)),
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=date(2026, 2, 15),
+        actor=MANAGER,
         sub_contracts=[
-            SubContract("erp", "ERP licence maintenance", SubContractKind.LICENCE,
-                        date(2026, 3, 1), [PricePoint(date(2026, 3, 1), eur("12000"))]),
-            SubContract("ams", "Site Amsterdam support", SubContractKind.SITE,
-                        date(2026, 3, 1), [PricePoint(date(2026, 3, 1), eur("2400"))]),
+            SubContract(
+                "erp",
+                "ERP licence maintenance",
+                SubContractKind.LICENCE,
+                date(2026, 3, 1),
+                [PricePoint(date(2026, 3, 1), eur("12000"))],
+            ),
+            SubContract(
+                "ams",
+                "Site Amsterdam support",
+                SubContractKind.SITE,
+                date(2026, 3, 1),
+                [PricePoint(date(2026, 3, 1), eur("2400"))],
+            ),
         ],
     )
     app.activate_contract(contract, effective=date(2026, 3, 1), actor=MANAGER)
@@ -78,29 +98,45 @@ def northwind(app: QuoteToCash) -> None:
     # a third site joins mid-March, after March was billed: the next run bills exactly its days
     app.add_sub_contract(
         contract,
-        SubContract("rtm", "Site Rotterdam support", SubContractKind.SITE, date(2026, 3, 16),
-                    [PricePoint(date(2026, 3, 16), eur("2400"))]),
+        SubContract(
+            "rtm",
+            "Site Rotterdam support",
+            SubContractKind.SITE,
+            date(2026, 3, 16),
+            [PricePoint(date(2026, 3, 16), eur("2400"))],
+        ),
         actor=MANAGER,
     )
 
-    sso = app.open_request(nw, "Single sign-on for the ERP", requested_on=date(2026, 3, 2),
-                           actor=PM, contract_id=contract, product_area="security")
+    sso = app.open_request(
+        nw,
+        "Single sign-on for the ERP",
+        requested_on=date(2026, 3, 2),
+        actor=PM,
+        contract_id=contract,
+        product_area="security",
+    )
     app.estimate_request(sso, hours=16, rate=eur("110"), actor=PM)
     app.send_quote(sso, sent_on=date(2026, 3, 3), actor=BILLING)
-    app.receive_purchase_order(sso, number="PO-NW-7781", amount=eur("1760"),
-                               received_on=date(2026, 3, 5), actor=BILLING)
+    app.receive_purchase_order(
+        sso, number="PO-NW-7781", amount=eur("1760"), received_on=date(2026, 3, 5), actor=BILLING
+    )
     app.authorize_work(sso, authorized_on=date(2026, 3, 5), due_on=date(2026, 3, 20), actor=PM)
     for n, (day, hours) in enumerate([(9, "6"), (10, "6"), (12, "5.5")], start=1):
-        app.log_work(sso, TimeEntry(f"nw-sso-{n}", "dev.dana", date(2026, 3, day),
-                                    Decimal(hours), eur("110")), actor="dev.dana")
+        app.log_work(
+            sso,
+            TimeEntry(f"nw-sso-{n}", "dev.dana", date(2026, 3, day), Decimal(hours), eur("110")),
+            actor="dev.dana",
+        )
     app.complete_request(sso, completed_on=date(2026, 3, 12), actor=PM)
     enhancement = app.draft_request_invoice(sso, drafted_on=date(2026, 3, 13), actor=PM)
     approve_and_issue(app, enhancement, date(2026, 3, 13))
 
     # one bank transfer pays both March invoices, allocated oldest due first
     owed = app.invoice(maintenance).total + app.invoice(enhancement).total
-    payment = app.receive_payment(nw, owed, received_on=date(2026, 3, 27),
-                                  reference="Northwind March invoices", actor=BILLING)
+    payment = app.receive_payment(
+        nw, owed, received_on=date(2026, 3, 27), reference="Northwind March invoices", actor=BILLING
+    )
     app.allocate_payment(payment, allocated_on=date(2026, 3, 27), actor=BILLING)
     # the month-end run bills the Rotterdam days (16-31 March): extra lines, never a rewrite
     for invoice_id in app.run_billing(date(2026, 3, 31), actor=BILLING).invoice_ids:
@@ -109,21 +145,44 @@ def northwind(app: QuoteToCash) -> None:
 
 def contoso(app: QuoteToCash) -> None:
     """Prepaid hours cover an enhancement; the hours beyond the allowance are invoiced."""
-    co = app.register_customer("Contoso Ltd", "EUR", account_manager="max.manager",
-                               actor=BILLING, tax_rate=VAT, country="BE")
-    hours = app.grant_allowance(co, unit=AllowanceUnit.HOURS, quantity=20,
-                                period=Period(date(2026, 1, 1), date(2027, 1, 1)),
-                                granted_on=date(2026, 1, 1), actor=BILLING)
-    dash = app.open_request(co, "Sales dashboard tweaks", requested_on=date(2026, 3, 3),
-                            actor=PM, product_area="reporting")
+    co = app.register_customer(
+        "Contoso Ltd",
+        "EUR",
+        account_manager="max.manager",
+        actor=BILLING,
+        tax_rate=VAT,
+        country="BE",
+    )
+    hours = app.grant_allowance(
+        co,
+        unit=AllowanceUnit.HOURS,
+        quantity=20,
+        period=Period(date(2026, 1, 1), date(2027, 1, 1)),
+        granted_on=date(2026, 1, 1),
+        actor=BILLING,
+    )
+    dash = app.open_request(
+        co,
+        "Sales dashboard tweaks",
+        requested_on=date(2026, 3, 3),
+        actor=PM,
+        product_area="reporting",
+    )
     app.estimate_request(dash, hours=20, rate=eur("95"), actor=PM)
     app.cover_request_by_allowance(dash, hours, actor=BILLING)
     app.authorize_work(dash, authorized_on=date(2026, 3, 4), due_on=date(2026, 3, 31), actor=PM)
     # the timesheet for the 5th arrives last; it still draws first (work-date order)
-    for entry_id, day, h in [("co-1", 10, "8"), ("co-2", 11, "8"), ("co-3", 12, "6"),
-                             ("co-0", 5, "4")]:
-        app.log_work(dash, TimeEntry(entry_id, "dev.omar", date(2026, 3, day), Decimal(h),
-                                     eur("95")), actor="dev.omar")
+    for entry_id, day, h in [
+        ("co-1", 10, "8"),
+        ("co-2", 11, "8"),
+        ("co-3", 12, "6"),
+        ("co-0", 5, "4"),
+    ]:
+        app.log_work(
+            dash,
+            TimeEntry(entry_id, "dev.omar", date(2026, 3, day), Decimal(h), eur("95")),
+            actor="dev.omar",
+        )
     app.complete_request(dash, completed_on=date(2026, 3, 12), actor=PM)
     overage = app.draft_request_invoice(dash, drafted_on=date(2026, 3, 13), actor=PM)
     approve_and_issue(app, overage, date(2026, 3, 13))
@@ -131,16 +190,31 @@ def contoso(app: QuoteToCash) -> None:
 
 def fabrikam(app: QuoteToCash) -> None:
     """A quote waits for its PO, and time was booked on it anyway: flagged, not dropped."""
-    fa = app.register_customer("Fabrikam GmbH", "EUR", account_manager=MANAGER, actor=BILLING,
-                               tax_rate=TaxRate.standard(19), country="DE")
-    migration = app.open_request(fa, "Data migration from legacy CRM",
-                                 requested_on=date(2026, 3, 9), actor=PM,
-                                 product_area="integration")
+    fa = app.register_customer(
+        "Fabrikam GmbH",
+        "EUR",
+        account_manager=MANAGER,
+        actor=BILLING,
+        tax_rate=TaxRate.standard(19),
+        country="DE",
+    )
+    migration = app.open_request(
+        fa,
+        "Data migration from legacy CRM",
+        requested_on=date(2026, 3, 9),
+        actor=PM,
+        product_area="integration",
+    )
     app.estimate_request(migration, fixed_price=eur("4800"), actor=PM)
     app.send_quote(migration, sent_on=date(2026, 3, 10), actor=BILLING)
-    app.import_work(migration, TimeEntry("psa-4471", "dev.dana", date(2026, 3, 16),
-                                         Decimal("3"), eur("110"), note="kick-off"),
-                    source="psa-export-2026-03.csv", actor="psa-import")
+    app.import_work(
+        migration,
+        TimeEntry(
+            "psa-4471", "dev.dana", date(2026, 3, 16), Decimal("3"), eur("110"), note="kick-off"
+        ),
+        source="psa-export-2026-03.csv",
+        actor="psa-import",
+    )
 
 
 def run_month(app: QuoteToCash) -> None:
@@ -181,8 +255,9 @@ def main() -> None:
             print(f"{args.db} already holds the month: replaying it from the stored events.\n")
         else:
             run_month(app)
-            print(f"Recorded the month in {args.db}: "
-                  f"{app.recorder.max_notification_id()} events.\n")
+            print(
+                f"Recorded the month in {args.db}: {app.recorder.max_notification_id()} events.\n"
+            )
         print_reports(app, url, as_of=date(2026, 3, 31))
     finally:
         app.close()

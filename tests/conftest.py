@@ -43,7 +43,9 @@ def _try_start_pg() -> None:
     for version in sorted(os.listdir("/etc/postgresql")):
         subprocess.run(
             ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
-            check=False, capture_output=True, timeout=60,
+            check=False,
+            capture_output=True,
+            timeout=60,
         )
 
 

@@ -12,7 +12,10 @@ DEMO = Path(__file__).resolve().parent.parent / "examples" / "month_at_an_it_ven
 def run_demo(db: Path) -> str:
     done = subprocess.run(
         [sys.executable, str(DEMO), "--db", str(db)],
-        capture_output=True, text=True, timeout=300, check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     return done.stdout
 

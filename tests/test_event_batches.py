@@ -72,9 +72,7 @@ def test_contracts_are_loaded_from_their_latest_snapshot_and_the_events_after_it
                 actor="bob",
             )
     assert app.snapshots is not None
-    assert [s.originator_version for s in app.snapshots.recorder.select_events(contract_id)] == [
-        50
-    ]
+    assert [s.originator_version for s in app.snapshots.recorder.select_events(contract_id)] == [50]
     readers = app._readers()
     decoded: list[int] = []
 

@@ -69,8 +69,9 @@ def test_oldest_first_allocation_sees_billing_run_invoices(app: QuoteToCash) -> 
     billing.contract(app, cust, subs=(billing.sub("S1"),))
     [jan] = app.run_billing(date(2024, 1, 1), actor=A).invoice_ids
     billing.issue(app, jan, date(2024, 1, 1))
-    pay = app.receive_payment(cust, app.invoice(jan).total, received_on=date(2024, 1, 9),
-                              reference="January", actor=A)
+    pay = app.receive_payment(
+        cust, app.invoice(jan).total, received_on=date(2024, 1, 9), reference="January", actor=A
+    )
     app.allocate_payment(pay, allocated_on=date(2024, 1, 9), actor=A)
     assert app.invoice(jan).outstanding.is_zero()
     assert app.customer_credit(cust).is_zero()
@@ -79,18 +80,25 @@ def test_oldest_first_allocation_sees_billing_run_invoices(app: QuoteToCash) -> 
 def issued_invoice(app: QuoteToCash, lines: list[tuple[str, str]]) -> tuple[object, object]:
     from q2c_core import InvoiceLine, LineSource, RevenueKind, SourceKind
 
-    cust = app.register_customer("Acme", "EUR", account_manager="mia", actor=A,
-                                 tax_rate=TaxRate.standard(21))
+    cust = app.register_customer(
+        "Acme", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
+    )
     invoice = app.draft_invoice(
         cust,
         [
-            InvoiceLine(line_id=lid, description=f"item {lid}", quantity=Decimal(1),
-                        unit_price=eur(amount), tax=TaxRate.standard(21),
-                        source=LineSource(SourceKind.MANUAL, note="agreed"),
-                        revenue_kind=RevenueKind.OTHER)
+            InvoiceLine(
+                line_id=lid,
+                description=f"item {lid}",
+                quantity=Decimal(1),
+                unit_price=eur(amount),
+                tax=TaxRate.standard(21),
+                source=LineSource(SourceKind.MANUAL, note="agreed"),
+                revenue_kind=RevenueKind.OTHER,
+            )
             for lid, amount in lines
         ],
-        drafted_on=date(2024, 3, 1), actor="pete",
+        drafted_on=date(2024, 3, 1),
+        actor="pete",
     )
     billing.issue(app, invoice, date(2024, 3, 1))
     return cust, invoice
@@ -101,8 +109,12 @@ def test_a_credit_note_names_each_line_once(app: QuoteToCash) -> None:
     before = app.recorder.max_notification_id()
     with pytest.raises(DuplicateEntry) as refused:
         app.draft_credit_note(
-            invoice, line_ids=["L1", "L1", "L1"], disposition=CreditDisposition.WRITTEN_OFF,
-            reason="typo", drafted_on=date(2024, 3, 2), actor="pete",
+            invoice,
+            line_ids=["L1", "L1", "L1"],
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="typo",
+            drafted_on=date(2024, 3, 2),
+            actor="pete",
         )
     assert refused.value.field == "line_ids"
     assert app.recorder.max_notification_id() == before
@@ -110,10 +122,12 @@ def test_a_credit_note_names_each_line_once(app: QuoteToCash) -> None:
 
 
 def test_a_deposit_is_deducted_or_credited_never_both(app: QuoteToCash) -> None:
-    cust = app.register_customer("Acme", "EUR", account_manager="mia", actor=A,
-                                 tax_rate=TaxRate.standard(21))
-    deposit = app.draft_deposit_invoice(cust, eur(1000), description="Deposit", actor="pete",
-                                        drafted_on=date(2024, 3, 1))
+    cust = app.register_customer(
+        "Acme", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
+    )
+    deposit = app.draft_deposit_invoice(
+        cust, eur(1000), description="Deposit", actor="pete", drafted_on=date(2024, 3, 1)
+    )
     billing.issue(app, deposit, date(2024, 3, 1))
     _, final = issued_invoice(app, [("L1", "3000")])  # another customer: only to have lines
     final = app.draft_invoice(
@@ -123,19 +137,28 @@ def test_a_deposit_is_deducted_or_credited_never_both(app: QuoteToCash) -> None:
     before = app.recorder.max_notification_id()
     with pytest.raises(RuleViolated) as refused:
         app.draft_credit_note(
-            deposit, line_ids=["L1"], disposition=CreditDisposition.WRITTEN_OFF,
-            reason="double", drafted_on=date(2024, 3, 6), actor="pete",
+            deposit,
+            line_ids=["L1"],
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="double",
+            drafted_on=date(2024, 3, 6),
+            actor="pete",
         )
     assert refused.value.field == "deducted_by"
     assert app.recorder.max_notification_id() == before
 
     # and the other way round: a credited deposit cannot be deducted
-    other = app.draft_deposit_invoice(cust, eur(500), description="Deposit 2", actor="pete",
-                                      drafted_on=date(2024, 3, 1))
+    other = app.draft_deposit_invoice(
+        cust, eur(500), description="Deposit 2", actor="pete", drafted_on=date(2024, 3, 1)
+    )
     billing.issue(app, other, date(2024, 3, 1))
     note = app.draft_credit_note(
-        other, line_ids=["L1"], disposition=CreditDisposition.WRITTEN_OFF,
-        reason="project cancelled", drafted_on=date(2024, 3, 6), actor="pete",
+        other,
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="project cancelled",
+        drafted_on=date(2024, 3, 6),
+        actor="pete",
     )
     billing.issue(app, note, date(2024, 3, 6))
     second = app.draft_invoice(
@@ -189,6 +212,7 @@ def test_absurd_amounts_and_empty_deposits_are_typed_refusals(app: QuoteToCash) 
     cust = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
     before = app.recorder.max_notification_id()
     with pytest.raises(InvalidValue):
-        app.draft_deposit_invoice(cust, eur(0), description="Deposit", actor="pete",
-                                  drafted_on=date(2024, 3, 1))
+        app.draft_deposit_invoice(
+            cust, eur(0), description="Deposit", actor="pete", drafted_on=date(2024, 3, 1)
+        )
     assert app.recorder.max_notification_id() == before

@@ -281,8 +281,12 @@ def test_a_fixed_price_with_no_time_logged_is_still_billed_once(app: QuoteToCash
     assert app.recorder.max_notification_id() == before
 
     note = app.draft_credit_note(
-        again, line_ids=["L1"], disposition=CreditDisposition.REBILLABLE,
-        reason="price agreed twice", drafted_on=date(2024, 3, 11), actor="billy",
+        again,
+        line_ids=["L1"],
+        disposition=CreditDisposition.REBILLABLE,
+        reason="price agreed twice",
+        drafted_on=date(2024, 3, 11),
+        actor="billy",
     )
     for role, who in (("billing", "bea"), ("account_manager", "mia")):
         app.approve_invoice(note, role=role, approved_on=date(2024, 3, 11), actor=who)

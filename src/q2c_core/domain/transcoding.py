@@ -320,9 +320,7 @@ def _native_fields_function(cls: type[Any], fields: list[_Field]) -> Any:
                     "for x in v:",
                     f"    if type(x) is not {kind}: return None",
                 ]
-                item = (
-                    f"{codec}(x)" if f.codec else f"_nested(x, {kind}, native, natives, inline)"
-                )
+                item = f"{codec}(x)" if f.codec else f"_nested(x, {kind}, native, natives, inline)"
                 body.append(f"out[{key}] = [{item} for x in v]")
             elif f.mode == "attrs":
                 body += [

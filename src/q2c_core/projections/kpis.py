@@ -65,6 +65,7 @@ class Kpis(Projection):
         """The row layout's version: 2 keys allowance charges by request and entry, so a store
         built by version 1 (by entry id) is refused until it is rebuilt from events."""
         return {"rows": 2}
+
     replay_cost = 14.0
     # its worker/customer and worker/day totals come back long after (customers registered
     # months apart share working days): small rows, kept for a few pages more

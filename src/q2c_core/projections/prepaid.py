@@ -42,6 +42,7 @@ class PrepaidCreditUsage(Projection):
         """The row layout's version: 2 keys allowance charges by request and entry, so a store
         built by version 1 (by entry id) is refused until it is rebuilt from events."""
         return {"rows": 2}
+
     replay_cost = 0.45
 
     @handles("PrepaidAllowance.Granted")

@@ -74,6 +74,7 @@ class UnbilledRevenue(Projection):
         """The row layout's version: 2 keys allowance charges by request and entry, so a store
         built by version 1 (by entry id) is refused until it is rebuilt from events."""
         return {"rows": 2}
+
     replay_cost = 14.0
 
     # -- requests ---------------------------------------------------------------------------
