@@ -86,3 +86,26 @@ def test_contracts_are_loaded_from_their_latest_snapshot_and_the_events_after_it
     assert loaded.version == replayed.version == 62
     assert loaded.sub_contracts == replayed.sub_contracts
     assert loaded.billed == replayed.billed and loaded.history == replayed.history
+
+
+def test_a_customers_invoices_are_read_in_bulk_as_one_by_one(
+    app_factory: Callable[[], QuoteToCash],
+) -> None:
+    """Oldest-first allocation reads every invoice of the customer, billing-run ones included:
+    read in bulk (one query per batch of ids), each invoice equals the repository's, in
+    drafting order; ids of nothing or of another type are left out."""
+    from tests.test_contract_billing_backends import setup
+
+    app = app_factory()
+    cust, contract_ids = setup(app, 3)
+    app.run_billing(date(2024, 2, 1), actor="run")
+    customer = app.customer(cust)
+    one_by_one = [app.invoice(i) for i in app._customer_invoice_ids(customer)]
+    in_bulk = app._customer_invoices(customer)
+    assert len(in_bulk) == 6  # three contracts, January and February
+    assert [vars(i) for i in in_bulk] == [vars(i) for i in one_by_one]
+    assert [i.created_on for i in in_bulk] == sorted(i.created_on for i in in_bulk)
+    ids = [in_bulk[0].id, new_id(), contract_ids[0], in_bulk[1].id]
+    assert [i.id for i in app._get_many(type(in_bulk[0]), ids)] == [in_bulk[0].id, in_bulk[1].id]
+    [contract] = app._get_many(type(app.contract(contract_ids[0])), [contract_ids[0]])
+    assert vars(contract) == vars(app.contract(contract_ids[0]))

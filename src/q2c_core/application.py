@@ -1131,7 +1131,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     # -- queries ---------------------------------------------------------------------------------
 
     def _invoices(self, customer: Customer) -> list[Invoice]:
-        return [self.invoice(i) for i in self._customer_invoice_ids(customer)]
+        return self._customer_invoices(customer)
 
     def invoices(self, customer_id: UUID) -> list[Invoice]:
         """Every invoice and credit note of a customer, in drafting order."""

@@ -20,7 +20,7 @@ import heapq
 import multiprocessing
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
@@ -28,10 +28,10 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
-from q2c_core.app_base import BaseApp
+from q2c_core.app_base import BaseApp, _Readers
 from q2c_core.domain.billing import (
     PastDuePolicy,
     billing_period_containing,
@@ -53,7 +53,7 @@ from q2c_core.domain.contract import (
     SubContract,
 )
 from q2c_core.domain.customer import Customer
-from q2c_core.domain.errors import InvalidTransition, InvalidValue, NotFound, RuleViolated
+from q2c_core.domain.errors import InvalidTransition, InvalidValue, RuleViolated
 from q2c_core.domain.invoice import (
     ApprovalPolicy,
     CreditDisposition,
@@ -64,9 +64,6 @@ from q2c_core.domain.invoice import (
 from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, currency_quantum, to_decimal
 from q2c_core.domain.values import Period
-from q2c_core.event_batches import EventBatches
-from q2c_core.projections.decoding import TrustedDecoder
-from q2c_core.projections.reader import RawNotification
 from q2c_core.workers import gather, portable, shared_storage
 
 Progress = Callable[[int, int], None]
@@ -272,15 +269,6 @@ class _AppSpec:
     env: dict[str, str]
     approval_policy: ApprovalPolicy
     max_retries: int
-
-
-@attrs.frozen
-class _Readers:
-    """How a run reads contracts: events and snapshots a batch at a time, trusted decoding."""
-
-    events: EventBatches
-    snapshots: EventBatches | None
-    decode: Callable[[RawNotification, Callable[[RawNotification], Any]], tuple[Any, str]]
 
 
 @attrs.frozen
@@ -505,45 +493,15 @@ class ContractBilling(BaseApp):
         many contracts there are. A contract signed after the list was read is left out.
         """
         signed = self._signed_contracts(None)
-        readers = self._readers()
+        readers = self._readers(trusted=True)
         for k in range(0, len(signed), batch_size):
             yield self._load_batch(readers, [c for _, c in signed[k : k + batch_size]])
 
     def _load_batch(self, readers: _Readers, ids: list[UUID]) -> list[Contract]:
-        """The contracts with these ids, as of now, in the order given.
-
-        Each contract starts from its latest snapshot when it has one (taken every 50 events),
-        and only its events after the snapshot are decoded and applied: a month-end run costs
-        the same after ten years of monthly billing as after one.
-        """
-        snapshots = readers.snapshots.events_of(ids) if readers.snapshots is not None else {}
-        found = readers.events.events_of(ids)
-        decode = readers.decode
-        contracts: list[Contract] = []
-        for contract_id in ids:
-            aggregate: Any = None
-            after = 0
-            taken = snapshots.get(contract_id)
-            if taken:
-                originator_id, after, topic, state = taken[-1]
-                snapshot = decode((0, originator_id, after, topic, state), _as_notification)[0]
-                aggregate = snapshot.mutate(None)
-            for originator_id, version, topic, state in found.get(contract_id, ()):
-                if version > after:
-                    row = (0, originator_id, version, topic, state)
-                    aggregate = decode(row, _as_notification)[0].mutate(aggregate)
-            if aggregate is not None:
-                assert isinstance(aggregate, Contract)
-                contracts.append(aggregate)
-        return contracts
-
-    def _readers(self) -> _Readers:
-        snapshots = self.snapshots
-        return _Readers(
-            EventBatches(self.recorder),
-            None if snapshots is None else EventBatches(snapshots.recorder),
-            TrustedDecoder(self).decode_row,  # recorded events were validated when recorded
-        )
+        """The contracts with these ids, as of now, in the order given (``_get_many``: from
+        their latest snapshots, so a month-end run costs the same after ten years of monthly
+        billing as after one)."""
+        return self._get_many(Contract, ids, readers)
 
     def all_contracts(self) -> list[Contract]:
         """Every master contract, in signing order."""
@@ -700,7 +658,7 @@ class ContractBilling(BaseApp):
     ) -> _ShareResult:
         signed = self._signed_contracts(share)
         total = len(signed)
-        readers = self._readers()
+        readers = self._readers(trusted=True)
         documents: list[tuple[int, PostedDocument]] = []
         renewed: list[tuple[int, UUID]] = []
         events = saves = done = 0
@@ -1148,7 +1106,12 @@ class ContractBilling(BaseApp):
     # -- customers' contract invoices and the past-due policy ----------------------------------
 
     def _customer_invoice_ids(self, customer: Customer) -> list[UUID]:
-        """The customer's own invoices plus those billing runs drafted on its contracts.
+        """Ids of every invoice and credit note of a customer, in drafting order."""
+        return [i.id for i in self._customer_invoices(customer)]
+
+    def _customer_invoices(self, customer: Customer) -> list[Invoice]:
+        """The customer's own invoices plus those billing runs drafted on its contracts, in
+        drafting order, read in bulk (one query per 900 contracts, then per 900 invoices).
 
         Billing runs do not touch the Customer aggregate (100,000 contracts would mean 100,000
         customer saves); the ids are recorded on each contract instead. Drafting order is
@@ -1156,20 +1119,15 @@ class ContractBilling(BaseApp):
         """
         ids = list(customer.invoice_ids)
         seen = set(ids)
-        extra: list[UUID] = []
-        for contract_id in customer.contract_ids:
-            try:
-                contract = self.contract(contract_id)
-            except NotFound:
-                continue
+        for contract in self._get_many(Contract, list(customer.contract_ids)):
             for document_id in contract.documents:
                 if document_id not in seen:
                     seen.add(document_id)
-                    extra.append(document_id)
-        if not extra:
-            return ids
-        created = {i: self._get(Invoice, i).created_on for i in ids + extra}
-        return sorted(ids + extra, key=lambda i: created[i])
+                    ids.append(document_id)
+        invoices = self._get_many(Invoice, ids)
+        if len(ids) > len(customer.invoice_ids):
+            invoices.sort(key=_created_on)  # stable: the customer's own order where equal
+        return invoices
 
     def apply_past_due_policy(
         self, policy: PastDuePolicy, as_of: date, *, actor: str
@@ -1346,16 +1304,8 @@ def _posted(contract: Contract, invoice: Invoice, period: Period | None) -> Post
     )
 
 
-def _as_notification(row: RawNotification) -> Notification:
-    """The library's notification of a row (for what only the application's mapper reads)."""
-    originator_id = row[1] if isinstance(row[1], UUID) else UUID(str(row[1]))
-    return Notification(
-        id=row[0],
-        originator_id=originator_id,
-        originator_version=row[2],
-        topic=row[3],
-        state=bytes(row[4]),
-    )
+def _created_on(invoice: Invoice) -> datetime:
+    return invoice.created_on
 
 
 def _second(item: tuple[int, UUID]) -> int:

@@ -433,11 +433,13 @@ class ImportCommands(BaseApp):
             customers = self._all_customers()
             by_id = {c.id: c for c in customers}
             invoices: dict[UUID, Invoice] = {}
+            invoice_ids: dict[UUID, list[UUID]] = {}  # by customer, in drafting order
             by_number: dict[str, Invoice] = {}
             for c in customers:
-                for invoice_id in self._customer_invoice_ids(c):
-                    invoice = self._get(Invoice, invoice_id)
-                    invoices[invoice_id] = invoice
+                own = self._customer_invoices(c)
+                invoice_ids[c.id] = [invoice.id for invoice in own]
+                for invoice in own:
+                    invoices[invoice.id] = invoice
                     if invoice.number and invoice.kind is not InvoiceKind.CREDIT_NOTE:
                         by_number[invoice.number] = invoice
             numbers = InvoiceNumberIndex(by_number)
@@ -505,7 +507,7 @@ class ImportCommands(BaseApp):
                         if named_items
                         else [
                             open_item(invoices[i])
-                            for i in self._customer_invoice_ids(customer)
+                            for i in invoice_ids.get(customer.id, ())
                             if i in invoices
                             and i not in named_ids
                             and invoices[i].is_issued
