@@ -64,6 +64,8 @@ from q2c_core.domain.invoice import (
 from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, currency_quantum, to_decimal
 from q2c_core.domain.values import Period
+from q2c_core.projections.decoding import uuid_of
+from q2c_core.projections.reader import NotificationReader
 from q2c_core.workers import gather, portable, shared_storage
 
 Progress = Callable[[int, int], None]
@@ -469,21 +471,22 @@ class ContractBilling(BaseApp):
 
     def _signed_contracts(self, share: tuple[int, int] | None) -> list[tuple[int, UUID]]:
         """(log position, id) of every contract, in signing order: its ``ContractSigned``
-        notification, the first event of every contract (nothing is decoded)."""
+        notification, the first event of every contract (read as plain rows, not decoded)."""
         topics = [get_topic(vars(Contract)["ContractSigned"])]
+        reader = NotificationReader(self.recorder)
         signed: list[tuple[int, UUID]] = []
         start = 1
         while True:
-            page = self.recorder.select_notifications(start=start, limit=20_000, topics=topics)
+            page = reader.select(start, 20_000, topics=topics)
             if not page:
                 return signed
-            for n in page:
-                contract_id = n.originator_id
+            for row in page:
+                contract_id = row[1]
                 if type(contract_id) is not UUID:
-                    contract_id = UUID(str(contract_id))
+                    contract_id = uuid_of(str(contract_id))
                 if share is None or _share_of(contract_id, share):
-                    signed.append((n.id, contract_id))
-            start = page[-1].id + 1
+                    signed.append((row[0], contract_id))
+            start = page[-1][0] + 1
 
     def _contract_batches(self, batch_size: int) -> Iterator[list[Contract]]:
         """Every contract's current state, ``batch_size`` contracts at a time, in signing order.
@@ -1316,10 +1319,9 @@ def _first(item: tuple[int, Any]) -> int:
     return item[0]
 
 
-def _share_of(originator_id: UUID | str, share: tuple[int, int]) -> bool:
+def _share_of(contract_id: UUID, share: tuple[int, int]) -> bool:
     """Whether a contract belongs to share ``k`` of ``n`` of a parallel run, by its id alone."""
-    value = originator_id.int if isinstance(originator_id, UUID) else UUID(str(originator_id)).int
-    return value % share[1] == share[0]
+    return contract_id.int % share[1] == share[0]
 
 
 def _bill_share(
