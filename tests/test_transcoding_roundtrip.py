@@ -287,6 +287,83 @@ def test_snapshots_round_trip_for_contract_allowance_and_customer(
             drop_pg_schema(schema)
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_invoice_snapshots_give_the_state_its_events_give(backend: str, tmp_path: Path) -> None:
+    """Invoices snapshot every 4 events (after issue, then every few payments), so a customer's
+    invoices load from their snapshots: an invoice with lines of two tax rates, two approvals,
+    payments applied and one reversed, and a credit note read from its snapshot equals the one
+    replayed from every event."""
+    if backend == "postgres":
+        require_postgres()
+        schema = new_pg_schema()
+        url = pg_url(schema)
+    else:
+        url = f"sqlite:///{tmp_path / 'snap.db'}"
+    try:
+        app = QuoteToCash.open(url)
+        on = date(2024, 1, 1)
+        cust = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+
+        def line(line_id: str, net: str, rate: str) -> InvoiceLine:
+            source = LineSource(SourceKind.MANUAL, note="agreed")
+            return InvoiceLine(
+                line_id,
+                f"item {line_id}",
+                Decimal(1),
+                Money.of(net, "EUR"),
+                TaxRate.standard(rate),
+                source,
+            )
+
+        invoice = app.draft_invoice(
+            cust,
+            [line("L1", "100.10", "20"), line("L2", "50", "7.7")],
+            drafted_on=on,
+            actor="billy",
+        )
+        app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
+        app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+        app.issue_invoice(invoice, issued_on=on, actor="bea")
+        payments = []
+        for k in range(3):
+            payment = app.receive_payment(
+                cust, Money.of("10.01", "EUR"), received_on=on, reference=f"p{k}", actor="a"
+            )
+            payments.append((payment, app.allocate_payment(payment, allocated_on=on, actor="a")))
+        payment, [allocation] = payments[0]
+        app.reverse_allocation(payment, allocation, reason="wrong invoice", actor="a")
+        note = app.draft_credit_note(
+            invoice,
+            line_ids=["L2"],
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="goodwill",
+            drafted_on=on,
+            actor="billy",
+        )
+        app.approve_invoice(note, role="billing", approved_on=on, actor="bea")
+        app.approve_invoice(note, role="account_manager", approved_on=on, actor="mia")
+        app.issue_invoice(note, issued_on=on, actor="bea")
+        app.close()
+        reopened = QuoteToCash.open(url)
+        for aggregate_id in (invoice, note):
+            assert reopened.snapshots is not None
+            taken = [s.originator_version for s in reopened.snapshots.get(aggregate_id)]
+            assert taken and all(v % 4 == 0 for v in taken)
+            from_snapshot = reopened.repository.get(aggregate_id)
+            assert from_snapshot.version > 4 or aggregate_id == note
+            assert comparable(from_snapshot) == comparable(replayed(reopened, aggregate_id))
+        assert (
+            reopened.invoice(invoice).outstanding
+            == reopened.invoice(invoice).total
+            - Money.of("20.02", "EUR")
+            - reopened.invoice(note).total
+        )
+        reopened.close()
+    finally:
+        if backend == "postgres":
+            drop_pg_schema(schema)
+
+
 @settings(max_examples=150, deadline=None)
 @given(value=values, extra=st.dictionaries(names, st.none() | st.booleans() | st.integers()))
 def test_the_fast_writer_writes_the_bytes_of_the_general_encoder(
