@@ -100,9 +100,11 @@ def test_a_customers_invoices_are_read_in_bulk_as_one_by_one(
     cust, contract_ids = setup(app, 3)
     app.run_billing(date(2024, 2, 1), actor="run")
     customer = app.customer(cust)
-    one_by_one = [app.invoice(i) for i in app._customer_invoice_ids(customer)]
     in_bulk = app._customer_invoices(customer)
+    drafted = {d for c in contract_ids for d in app.contract(c).documents}
     assert len(in_bulk) == 6  # three contracts, January and February
+    assert {i.id for i in in_bulk} == drafted | set(customer.invoice_ids)
+    one_by_one = [app.invoice(i.id) for i in in_bulk]
     assert [vars(i) for i in in_bulk] == [vars(i) for i in one_by_one]
     assert [i.created_on for i in in_bulk] == sorted(i.created_on for i in in_bulk)
     ids = [in_bulk[0].id, new_id(), contract_ids[0], in_bulk[1].id]

@@ -207,13 +207,9 @@ class BaseApp(Application[UUID]):
 
         self._atomically(step)
 
-    def _customer_invoice_ids(self, customer: Customer) -> list[UUID]:
-        """Ids of every invoice and credit note of a customer, in drafting order."""
-        return list(customer.invoice_ids)
-
     def _customer_invoices(self, customer: Customer) -> list[Invoice]:
         """Every invoice and credit note of a customer, in drafting order, read in bulk."""
-        return self._get_many(Invoice, self._customer_invoice_ids(customer))
+        return self._get_many(Invoice, list(customer.invoice_ids))
 
     def _open_items(self, customer: Customer, currency: str) -> list[OpenItem]:
         """The customer's issued invoices in ``currency`` with money outstanding.

@@ -1108,10 +1108,6 @@ class ContractBilling(BaseApp):
 
     # -- customers' contract invoices and the past-due policy ----------------------------------
 
-    def _customer_invoice_ids(self, customer: Customer) -> list[UUID]:
-        """Ids of every invoice and credit note of a customer, in drafting order."""
-        return [i.id for i in self._customer_invoices(customer)]
-
     def _customer_invoices(self, customer: Customer) -> list[Invoice]:
         """The customer's own invoices plus those billing runs drafted on its contracts, in
         drafting order, read in bulk (one query per 900 contracts, then per 900 invoices).
