@@ -74,6 +74,21 @@ def store_url(
             drop_pg_schema(schema)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store of its own for one test, to close and reopen: a SQLite file or a PostgreSQL
+    schema (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'snap.db'}"
+    else:
+        require_postgres()
+        schema = new_pg_schema()
+        try:
+            yield pg_url(schema)
+        finally:
+            drop_pg_schema(schema)
+
+
 @pytest.fixture(scope="module")
 def writer_reader(store_url: str) -> Iterator[tuple[QuoteToCash, QuoteToCash]]:
     writer = QuoteToCash.open(store_url)
@@ -208,160 +223,132 @@ def comparable(aggregate: Aggregate) -> dict[str, Any]:
     return {k: v for k, v in vars(aggregate).items() if k not in ("_pending_events",)}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_snapshots_round_trip_for_contract_allowance_and_customer(
-    backend: str, tmp_path: Path
-) -> None:
+def test_snapshots_round_trip_for_contract_allowance_and_customer(empty_store: str) -> None:
     """Contract, PrepaidAllowance and Customer snapshot every 50 events; reading one back from its
     snapshot gives exactly the state that replaying every event gives."""
-    if backend == "postgres":
-        require_postgres()
-        schema = new_pg_schema()
-        url = pg_url(schema)
-    else:
-        url = f"sqlite:///{tmp_path / 'snap.db'}"
-    try:
-        app = QuoteToCash.open(url)
-        start = date(2024, 1, 1)
-        cust = app.register_customer(
-            "Acme", "EUR", account_manager="mia", actor="a", tax_rate=TaxRate.standard("20.5")
-        )
-        contract = app.sign_contract(
-            cust,
-            number="MC-1",
-            term=Period(start, date(2025, 1, 1)),
-            frequency=BillingFrequency.MONTHLY,
-            signed_on=start,
-            actor="a",
-            sub_contracts=[
-                SubContract(
-                    "s1",
-                    "ERP",
-                    SubContractKind.LICENCE,
-                    start,
-                    [PricePoint(start, Money.of("1200.10", "EUR"))],
-                )
-            ],
-        )
-        allowance = app.grant_allowance(
-            cust,
-            unit=AllowanceUnit.HOURS,
-            quantity="10.5",
-            period=Period(start, date(2025, 1, 1)),
-            granted_on=start,
-            actor="a",
-        )
-        for i in range(55):
-            app.reprice_sub_contract(
-                contract,
+    app = QuoteToCash.open(empty_store)
+    start = date(2024, 1, 1)
+    cust = app.register_customer(
+        "Acme", "EUR", account_manager="mia", actor="a", tax_rate=TaxRate.standard("20.5")
+    )
+    contract = app.sign_contract(
+        cust,
+        number="MC-1",
+        term=Period(start, date(2025, 1, 1)),
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=start,
+        actor="a",
+        sub_contracts=[
+            SubContract(
                 "s1",
-                effective=start + timedelta(days=i),
-                annual_price=Money.of(f"{1200 + i}.5", "EUR"),
-                actor="a",
+                "ERP",
+                SubContractKind.LICENCE,
+                start,
+                [PricePoint(start, Money.of("1200.10", "EUR"))],
             )
-            app.top_up_allowance(
-                allowance, "0.25", topped_up_on=start, reason=f"top-up {i}", actor="a"
-            )
-            app.receive_payment(
-                cust,
-                Money.of(f"{i + 1}.01", "EUR"),
-                received_on=start,
-                reference=f"r{i}",
-                actor="a",
-            )
-        app.close()
-        reopened = QuoteToCash.open(url)
-        for aggregate_id in (contract, allowance, cust):
-            snapshots = list(reopened.snapshots.get(aggregate_id)) if reopened.snapshots else []
-            assert snapshots, f"no snapshot of {aggregate_id}"
-            from_snapshot = reopened.repository.get(aggregate_id)
-            assert comparable(from_snapshot) == comparable(replayed(reopened, aggregate_id))
-        assert reopened.allowance(allowance).granted == Decimal("24.25")
-        assert reopened.contract(contract).sub_contracts["s1"].price_on(
-            date(2024, 3, 1)
-        ) == Money.of("1254.5", "EUR")
-        assert len(reopened.customer(cust).payment_ids) == 55
-        reopened.close()
-    finally:
-        if backend == "postgres":
-            drop_pg_schema(schema)
+        ],
+    )
+    allowance = app.grant_allowance(
+        cust,
+        unit=AllowanceUnit.HOURS,
+        quantity="10.5",
+        period=Period(start, date(2025, 1, 1)),
+        granted_on=start,
+        actor="a",
+    )
+    for i in range(55):
+        app.reprice_sub_contract(
+            contract,
+            "s1",
+            effective=start + timedelta(days=i),
+            annual_price=Money.of(f"{1200 + i}.5", "EUR"),
+            actor="a",
+        )
+        app.top_up_allowance(allowance, "0.25", topped_up_on=start, reason=f"top-up {i}", actor="a")
+        app.receive_payment(
+            cust,
+            Money.of(f"{i + 1}.01", "EUR"),
+            received_on=start,
+            reference=f"r{i}",
+            actor="a",
+        )
+    app.close()
+    reopened = QuoteToCash.open(empty_store)
+    for aggregate_id in (contract, allowance, cust):
+        snapshots = list(reopened.snapshots.get(aggregate_id)) if reopened.snapshots else []
+        assert snapshots, f"no snapshot of {aggregate_id}"
+        from_snapshot = reopened.repository.get(aggregate_id)
+        assert comparable(from_snapshot) == comparable(replayed(reopened, aggregate_id))
+    assert reopened.allowance(allowance).granted == Decimal("24.25")
+    assert reopened.contract(contract).sub_contracts["s1"].price_on(date(2024, 3, 1)) == Money.of(
+        "1254.5", "EUR"
+    )
+    assert len(reopened.customer(cust).payment_ids) == 55
+    reopened.close()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_invoice_snapshots_give_the_state_its_events_give(backend: str, tmp_path: Path) -> None:
+def test_invoice_snapshots_give_the_state_its_events_give(empty_store: str) -> None:
     """Invoices snapshot every 4 events (after issue, then every few payments), so a customer's
     invoices load from their snapshots: an invoice with lines of two tax rates, two approvals,
     payments applied and one reversed, and a credit note read from its snapshot equals the one
     replayed from every event."""
-    if backend == "postgres":
-        require_postgres()
-        schema = new_pg_schema()
-        url = pg_url(schema)
-    else:
-        url = f"sqlite:///{tmp_path / 'snap.db'}"
-    try:
-        app = QuoteToCash.open(url)
-        on = date(2024, 1, 1)
-        cust = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+    app = QuoteToCash.open(empty_store)
+    on = date(2024, 1, 1)
+    cust = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
 
-        def line(line_id: str, net: str, rate: str) -> InvoiceLine:
-            source = LineSource(SourceKind.MANUAL, note="agreed")
-            return InvoiceLine(
-                line_id,
-                f"item {line_id}",
-                Decimal(1),
-                Money.of(net, "EUR"),
-                TaxRate.standard(rate),
-                source,
-            )
+    def line(line_id: str, net: str, rate: str) -> InvoiceLine:
+        source = LineSource(SourceKind.MANUAL, note="agreed")
+        return InvoiceLine(
+            line_id,
+            f"item {line_id}",
+            Decimal(1),
+            Money.of(net, "EUR"),
+            TaxRate.standard(rate),
+            source,
+        )
 
-        invoice = app.draft_invoice(
-            cust,
-            [line("L1", "100.10", "20"), line("L2", "50", "7.7")],
-            drafted_on=on,
-            actor="billy",
+    invoice = app.draft_invoice(
+        cust,
+        [line("L1", "100.10", "20"), line("L2", "50", "7.7")],
+        drafted_on=on,
+        actor="billy",
+    )
+    app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+    app.issue_invoice(invoice, issued_on=on, actor="bea")
+    payments = []
+    for k in range(3):
+        payment = app.receive_payment(
+            cust, Money.of("10.01", "EUR"), received_on=on, reference=f"p{k}", actor="a"
         )
-        app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
-        app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
-        app.issue_invoice(invoice, issued_on=on, actor="bea")
-        payments = []
-        for k in range(3):
-            payment = app.receive_payment(
-                cust, Money.of("10.01", "EUR"), received_on=on, reference=f"p{k}", actor="a"
-            )
-            payments.append((payment, app.allocate_payment(payment, allocated_on=on, actor="a")))
-        payment, [allocation] = payments[0]
-        app.reverse_allocation(payment, allocation, reason="wrong invoice", actor="a")
-        note = app.draft_credit_note(
-            invoice,
-            line_ids=["L2"],
-            disposition=CreditDisposition.WRITTEN_OFF,
-            reason="goodwill",
-            drafted_on=on,
-            actor="billy",
-        )
-        app.approve_invoice(note, role="billing", approved_on=on, actor="bea")
-        app.approve_invoice(note, role="account_manager", approved_on=on, actor="mia")
-        app.issue_invoice(note, issued_on=on, actor="bea")
-        app.close()
-        reopened = QuoteToCash.open(url)
-        for aggregate_id in (invoice, note):
-            assert reopened.snapshots is not None
-            taken = [s.originator_version for s in reopened.snapshots.get(aggregate_id)]
-            assert taken and all(v % 4 == 0 for v in taken)
-            from_snapshot = reopened.repository.get(aggregate_id)
-            assert from_snapshot.version > 4 or aggregate_id == note
-            assert comparable(from_snapshot) == comparable(replayed(reopened, aggregate_id))
-        assert (
-            reopened.invoice(invoice).outstanding
-            == reopened.invoice(invoice).total
-            - Money.of("20.02", "EUR")
-            - reopened.invoice(note).total
-        )
-        reopened.close()
-    finally:
-        if backend == "postgres":
-            drop_pg_schema(schema)
+        payments.append((payment, app.allocate_payment(payment, allocated_on=on, actor="a")))
+    payment, [allocation] = payments[0]
+    app.reverse_allocation(payment, allocation, reason="wrong invoice", actor="a")
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L2"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="goodwill",
+        drafted_on=on,
+        actor="billy",
+    )
+    app.approve_invoice(note, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(note, role="account_manager", approved_on=on, actor="mia")
+    app.issue_invoice(note, issued_on=on, actor="bea")
+    app.close()
+    reopened = QuoteToCash.open(empty_store)
+    for aggregate_id in (invoice, note):
+        assert reopened.snapshots is not None
+        taken = [s.originator_version for s in reopened.snapshots.get(aggregate_id)]
+        assert taken and all(v % 4 == 0 for v in taken)
+        from_snapshot = reopened.repository.get(aggregate_id)
+        assert from_snapshot.version > 4 or aggregate_id == note
+        assert comparable(from_snapshot) == comparable(replayed(reopened, aggregate_id))
+    assert (
+        reopened.invoice(invoice).outstanding
+        == reopened.invoice(invoice).total - Money.of("20.02", "EUR") - reopened.invoice(note).total
+    )
+    reopened.close()
 
 
 @settings(max_examples=150, deadline=None)
