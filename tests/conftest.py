@@ -7,6 +7,7 @@ with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -95,13 +96,14 @@ def pg_url(schema: str) -> str:
 BACKENDS = ["memory", "sqlite", "postgres"]
 
 
-@pytest.fixture(params=BACKENDS)
-def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A storage URL for each backend: in memory, a real SQLite file, the real PostgreSQL."""
-    if request.param == "memory":
+@contextlib.contextmanager
+def storage_url(backend: str, directory: Path) -> Iterator[str]:
+    """A new, empty store's URL: in memory, a real SQLite file in ``directory``, or a schema of
+    the real PostgreSQL (dropped afterwards)."""
+    if backend == "memory":
         yield "memory:"
-    elif request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'billing.db'}"
+    elif backend == "sqlite":
+        yield f"sqlite:///{directory / 'q2c.db'}"
     else:
         require_postgres()
         schema = new_pg_schema()
@@ -109,6 +111,21 @@ def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
             yield pg_url(schema)
         finally:
             drop_pg_schema(schema)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A storage URL for each backend: in memory, a real SQLite file, the real PostgreSQL."""
+    with storage_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store that several application instances (or a closed and reopened one) share: a real
+    SQLite file or a PostgreSQL schema."""
+    with storage_url(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,15 +4,12 @@ command that keeps clashing gives up with ConcurrencyConflict, having recorded n
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
-from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
 
 from q2c_core import (
     ConcurrencyConflict,
@@ -26,20 +23,6 @@ from q2c_core import (
 
 D = date(2024, 3, 1)
 PER_THREAD = 8
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store two application instances share: a real SQLite file or PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shared.db'}"
-    else:
-        require_postgres()
-        schema = new_pg_schema()
-        try:
-            yield pg_url(schema)
-        finally:
-            drop_pg_schema(schema)
 
 
 def approved_invoices(app: QuoteToCash, customer: UUID, count: int) -> list[UUID]:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
-from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
+from conftest import storage_url
 from eventsourcing.domain import Aggregate, event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -63,30 +62,8 @@ class Box(Aggregate):
 def store_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('rt') / 'roundtrip.db'}"
-    else:
-        require_postgres()
-        schema = new_pg_schema()
-        try:
-            yield pg_url(schema)
-        finally:
-            drop_pg_schema(schema)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A store of its own for one test, to close and reopen: a SQLite file or a PostgreSQL
-    schema (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'snap.db'}"
-    else:
-        require_postgres()
-        schema = new_pg_schema()
-        try:
-            yield pg_url(schema)
-        finally:
-            drop_pg_schema(schema)
+    with storage_url(request.param, tmp_path_factory.mktemp("rt")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -223,10 +200,10 @@ def comparable(aggregate: Aggregate) -> dict[str, Any]:
     return {k: v for k, v in vars(aggregate).items() if k not in ("_pending_events",)}
 
 
-def test_snapshots_round_trip_for_contract_allowance_and_customer(empty_store: str) -> None:
+def test_snapshots_round_trip_for_contract_allowance_and_customer(shared_url: str) -> None:
     """Contract, PrepaidAllowance and Customer snapshot every 50 events; reading one back from its
     snapshot gives exactly the state that replaying every event gives."""
-    app = QuoteToCash.open(empty_store)
+    app = QuoteToCash.open(shared_url)
     start = date(2024, 1, 1)
     cust = app.register_customer(
         "Acme", "EUR", account_manager="mia", actor="a", tax_rate=TaxRate.standard("20.5")
@@ -273,7 +250,7 @@ def test_snapshots_round_trip_for_contract_allowance_and_customer(empty_store: s
             actor="a",
         )
     app.close()
-    reopened = QuoteToCash.open(empty_store)
+    reopened = QuoteToCash.open(shared_url)
     for aggregate_id in (contract, allowance, cust):
         snapshots = list(reopened.snapshots.get(aggregate_id)) if reopened.snapshots else []
         assert snapshots, f"no snapshot of {aggregate_id}"
@@ -287,12 +264,12 @@ def test_snapshots_round_trip_for_contract_allowance_and_customer(empty_store: s
     reopened.close()
 
 
-def test_invoice_snapshots_give_the_state_its_events_give(empty_store: str) -> None:
+def test_invoice_snapshots_give_the_state_its_events_give(shared_url: str) -> None:
     """Invoices snapshot every 4 events (after issue, then every few payments), so a customer's
     invoices load from their snapshots: an invoice with lines of two tax rates, two approvals,
     payments applied and one reversed, and a credit note read from its snapshot equals the one
     replayed from every event."""
-    app = QuoteToCash.open(empty_store)
+    app = QuoteToCash.open(shared_url)
     on = date(2024, 1, 1)
     cust = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
 
@@ -336,7 +313,7 @@ def test_invoice_snapshots_give_the_state_its_events_give(empty_store: str) -> N
     app.approve_invoice(note, role="account_manager", approved_on=on, actor="mia")
     app.issue_invoice(note, issued_on=on, actor="bea")
     app.close()
-    reopened = QuoteToCash.open(empty_store)
+    reopened = QuoteToCash.open(shared_url)
     for aggregate_id in (invoice, note):
         assert reopened.snapshots is not None
         taken = [s.originator_version for s in reopened.snapshots.get(aggregate_id)]
