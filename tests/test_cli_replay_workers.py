@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from test_projections_story import story
 from typer.testing import CliRunner
 
@@ -14,22 +15,24 @@ from q2c_core import QuoteToCash
 runner = CliRunner(env={"COLUMNS": "400"})
 
 
-def test_replay_with_two_workers_matches(tmp_path: Path) -> None:
+@pytest.fixture
+def story_url(tmp_path: Path) -> str:
+    """A SQLite file holding the projections' story."""
     url = f"sqlite:///{tmp_path / 'q2c.db'}"
     app = QuoteToCash.open(url)
     story(app)
     app.close()
-    result = runner.invoke(cli, ["replay", "--url", url, "--workers", "2"])
+    return url
+
+
+def test_replay_with_two_workers_matches(story_url: str) -> None:
+    result = runner.invoke(cli, ["replay", "--url", story_url, "--workers", "2"])
     assert result.exit_code == 0, result.output
     assert "replay matches" in result.output
     assert "OK   receivables_aging" in result.output
 
 
-def test_replay_workers_must_be_one_or_more(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'q2c.db'}"
-    app = QuoteToCash.open(url)
-    story(app)
-    app.close()
-    result = runner.invoke(cli, ["replay", "--url", url, "--workers", "0"])
+def test_replay_workers_must_be_one_or_more(story_url: str) -> None:
+    result = runner.invoke(cli, ["replay", "--url", story_url, "--workers", "0"])
     assert result.exit_code == 2
     assert "at least 1" in result.output

@@ -177,9 +177,9 @@ def test_money_allowance_is_drawn_in_money(app: QuoteToCash) -> None:
     assert bucket_t1.unbilled == 0
 
 
-def test_two_requests_on_one_allowance_may_reuse_entry_ids(app: QuoteToCash) -> None:
-    """Entry ids are unique within a request: two requests on one allowance may both log a
-    "t1", and each is drawn, billed as overage and released on its own."""
+def two_requests_log_t1(app: QuoteToCash) -> tuple[UUID, UUID, UUID]:
+    """Two requests covered by one 5-hour allowance each log an entry "t1" (4 h, then 3 h);
+    returns (allowance, first request, second request)."""
     customer, allowance, first = covered_request(app)
     second = app.open_request(customer, "Other", requested_on=date(2024, 3, 1), actor=A)
     app.estimate_request(second, hours=2, rate=eur(100), actor=A)
@@ -187,6 +187,13 @@ def test_two_requests_on_one_allowance_may_reuse_entry_ids(app: QuoteToCash) -> 
     app.authorize_work(second, authorized_on=date(2024, 3, 4), actor=A)
     app.log_work(first, entry("t1", date(2024, 3, 5), "4"), actor="bob")
     app.log_work(second, entry("t1", date(2024, 3, 6), "3"), actor="bob")
+    return allowance, first, second
+
+
+def test_two_requests_on_one_allowance_may_reuse_entry_ids(app: QuoteToCash) -> None:
+    """Entry ids are unique within a request: two requests on one allowance may both log a
+    "t1", and each is drawn, billed as overage and released on its own."""
+    allowance, first, second = two_requests_log_t1(app)
     a = app.allowance(allowance)
     assert (a.granted, a.charged, a.consumed, a.overage) == (5, 7, 5, 2)
     draws = a.draws()
@@ -211,13 +218,7 @@ def test_the_reports_tell_two_requests_entries_of_one_id_apart(app: QuoteToCash)
     hours per worker."""
     from q2c_core.projections import Kpis, PrepaidCreditUsage, UnbilledRevenue, catch_up
 
-    customer, allowance, first = covered_request(app)
-    second = app.open_request(customer, "Other", requested_on=date(2024, 3, 1), actor=A)
-    app.estimate_request(second, hours=2, rate=eur(100), actor=A)
-    app.cover_request_by_allowance(second, allowance, actor=A)
-    app.authorize_work(second, authorized_on=date(2024, 3, 4), actor=A)
-    app.log_work(first, entry("t1", date(2024, 3, 5), "4"), actor="bob")
-    app.log_work(second, entry("t1", date(2024, 3, 6), "3"), actor="bob")
+    _, _, second = two_requests_log_t1(app)
     unbilled, usage, kpis = UnbilledRevenue(), PrepaidCreditUsage(), Kpis()
     catch_up(app, [unbilled, usage, kpis])
     items = [i for i in unbilled.items(date(2024, 3, 31)) if i.kind == "allowance_overage"]

@@ -284,15 +284,18 @@ def test_invoice_snapshots_give_the_state_its_events_give(shared_url: str) -> No
             source,
         )
 
+    def approve_and_issue(document: UUID) -> None:
+        app.approve_invoice(document, role="billing", approved_on=on, actor="bea")
+        app.approve_invoice(document, role="account_manager", approved_on=on, actor="mia")
+        app.issue_invoice(document, issued_on=on, actor="bea")
+
     invoice = app.draft_invoice(
         cust,
         [line("L1", "100.10", "20"), line("L2", "50", "7.7")],
         drafted_on=on,
         actor="billy",
     )
-    app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
-    app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
-    app.issue_invoice(invoice, issued_on=on, actor="bea")
+    approve_and_issue(invoice)
     payments = []
     for k in range(3):
         payment = app.receive_payment(
@@ -309,9 +312,7 @@ def test_invoice_snapshots_give_the_state_its_events_give(shared_url: str) -> No
         drafted_on=on,
         actor="billy",
     )
-    app.approve_invoice(note, role="billing", approved_on=on, actor="bea")
-    app.approve_invoice(note, role="account_manager", approved_on=on, actor="mia")
-    app.issue_invoice(note, issued_on=on, actor="bea")
+    approve_and_issue(note)
     app.close()
     reopened = QuoteToCash.open(shared_url)
     for aggregate_id in (invoice, note):
