@@ -16,7 +16,6 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import AggregateRecorder, InterfaceError, OperationalError
-from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import retry
 
 # (originator id as stored, originator version, topic, state)
@@ -30,23 +29,14 @@ class EventBatches:
 
     def __init__(self, recorder: AggregateRecorder) -> None:
         self.recorder = recorder
-        kind = type(recorder)
         self._select = self._generic
         self._hex_ids = False  # whether rows carry the id as the 32 hex digits SQLite keeps
-        if (
-            isinstance(recorder, SQLiteAggregateRecorder)
-            and kind.select_events is SQLiteAggregateRecorder.select_events
-        ):
+        backend = library_statement(recorder, "select_events")
+        if backend == "sqlite":
             self._select = self._sqlite
             self._hex_ids = True
-        else:
-            postgres = _postgres_recorder_class()
-            if (
-                postgres is not None
-                and isinstance(recorder, postgres)
-                and kind.select_events is postgres.select_events
-            ):
-                self._select = self._postgres
+        elif backend == "postgres":
+            self._select = self._postgres
 
     @property
     def batched(self) -> bool:
@@ -116,9 +106,14 @@ class EventBatches:
             return rows
 
 
-def _postgres_recorder_class() -> type[Any] | None:
-    try:
-        from eventsourcing.postgres import PostgresAggregateRecorder
-    except ImportError:  # pragma: no cover - the postgres extra is not installed
-        return None
-    return PostgresAggregateRecorder
+def library_statement(recorder: object, method: str) -> str | None:
+    """``"sqlite"`` or ``"postgres"`` when ``recorder`` runs eventsourcing's own ``method`` of
+    that backend (so its table and statement are known and q2c may run the same statement
+    differently), else None: another recorder, or a subclass that reads its own way."""
+    for klass in type(recorder).__mro__:
+        if method in vars(klass):
+            return _LIBRARY_MODULES.get(klass.__module__)
+    return None
+
+
+_LIBRARY_MODULES = {"eventsourcing.sqlite": "sqlite", "eventsourcing.postgres": "postgres"}

@@ -26,8 +26,9 @@ from eventsourcing.persistence import (
     Notification,
     OperationalError,
 )
-from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import retry
+
+from q2c_core.event_batches import library_statement
 
 # (notification id, originator id as stored, originator version, topic, state)
 RawNotification = tuple[int, Any, int, str, Any]
@@ -41,21 +42,13 @@ class NotificationReader:
         self._select = self._generic
         # what the library's Notification holds for a stored text id (SQLite's convert)
         self._uuid_ids = False
-        kind = type(recorder)
-        if (
-            isinstance(recorder, SQLiteApplicationRecorder)
-            and kind.select_notifications is SQLiteApplicationRecorder.select_notifications
-        ):
+        backend = library_statement(recorder, "select_notifications")
+        if backend == "sqlite":
             self._select = self._sqlite
-            self._uuid_ids = recorder.datastore.originator_id_type == "uuid"
-        else:
-            postgres = _postgres_recorder_class()
-            if (
-                postgres is not None
-                and isinstance(recorder, postgres)
-                and kind.select_notifications is postgres.select_notifications
-            ):
-                self._select = self._postgres
+            sqlite: Any = recorder  # eventsourcing's SQLite recorder: it has a datastore
+            self._uuid_ids = sqlite.datastore.originator_id_type == "uuid"
+        elif backend == "postgres":
+            self._select = self._postgres
 
     @property
     def fast(self) -> bool:
@@ -178,11 +171,3 @@ class NotificationReader:
             curs.execute(statement, params, prepare=True)
             rows: list[RawNotification] = curs.fetchall()
             return rows
-
-
-def _postgres_recorder_class() -> type[Any] | None:
-    try:
-        from eventsourcing.postgres import PostgresApplicationRecorder
-    except ImportError:  # pragma: no cover - the postgres extra is not installed
-        return None
-    return PostgresApplicationRecorder
