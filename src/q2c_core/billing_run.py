@@ -22,6 +22,7 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from multiprocessing.connection import Connection
 from typing import Any
 from uuid import UUID
 
@@ -64,9 +65,9 @@ from q2c_core.domain.invoice import (
 from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, currency_quantum, to_decimal
 from q2c_core.domain.values import Period
-from q2c_core.projections.decoding import uuid_of
+from q2c_core.projections.decoding import uuid_of, uuids_of
 from q2c_core.projections.reader import NotificationReader
-from q2c_core.workers import gather, portable, shared_storage
+from q2c_core.workers import gather, portable, shared_storage, start
 
 Progress = Callable[[int, int], None]
 
@@ -245,22 +246,42 @@ class _PackedDocuments:
 
     def unpack(self) -> Iterator[tuple[int, PostedDocument]]:
         """The documents again, with their log positions, in their order."""
-        ids, contracts, credits = self.invoice_ids, self.contract_ids, self.credits
-        periods, currencies = self.periods, self.currencies
-        for row, position in enumerate(self.positions):
-            at = 16 * row
-            yield (
-                position,
-                PostedDocument(
-                    invoice_id=UUID(bytes=ids[at : at + 16]),
-                    contract_id=UUID(bytes=contracts[at : at + 16]),
-                    kind=_KINDS[self.kinds[row]],
-                    period=periods[self.period_index[row]],
-                    credits_invoice_id=credits.get(row),
-                    net=Money(Decimal(self.nets[row]), currencies[self.currency_index[row]]),
-                    line_count=self.line_counts[row],
-                ),
+        periods, currencies, credits = self.periods, self.currencies, self.credits
+        nets: dict[tuple[str, int], Money] = {}  # equal nets share one (immutable) Money
+        rows = zip(
+            self.positions,
+            uuids_of(self.invoice_ids),
+            uuids_of(self.contract_ids),
+            self.kinds,
+            self.period_index,
+            self.nets,
+            self.currency_index,
+            self.line_counts,
+            strict=True,
+        )
+        for row, (
+            position,
+            invoice_id,
+            contract_id,
+            kind,
+            period,
+            net,
+            currency,
+            lines,
+        ) in enumerate(rows):
+            money = nets.get((net, currency))
+            if money is None:
+                money = nets[net, currency] = Money(Decimal(net), currencies[currency])
+            document = PostedDocument(
+                invoice_id,
+                contract_id,
+                _KINDS[kind],
+                periods[period],
+                credits.get(row),
+                money,
+                lines,
             )
+            yield position, document
 
 
 @attrs.frozen
@@ -469,7 +490,7 @@ class ContractBilling(BaseApp):
         for batch in self._contract_batches(5000):
             yield from batch
 
-    def _signed_contracts(self, share: tuple[int, int] | None) -> list[tuple[int, UUID]]:
+    def _signed_contracts(self) -> list[tuple[int, UUID]]:
         """(log position, id) of every contract, in signing order: its ``ContractSigned``
         notification, the first event of every contract (read as plain rows, not decoded)."""
         topics = [get_topic(vars(Contract)["ContractSigned"])]
@@ -484,8 +505,7 @@ class ContractBilling(BaseApp):
                 contract_id = row[1]
                 if type(contract_id) is not UUID:
                     contract_id = uuid_of(str(contract_id))
-                if share is None or _share_of(contract_id, share):
-                    signed.append((row[0], contract_id))
+                signed.append((row[0], contract_id))
             start = page[-1][0] + 1
 
     def _contract_batches(self, batch_size: int) -> Iterator[list[Contract]]:
@@ -495,7 +515,7 @@ class ContractBilling(BaseApp):
         order, exactly as the repository would replay them: memory holds one batch, however
         many contracts there are. A contract signed after the list was read is left out.
         """
-        signed = self._signed_contracts(None)
+        signed = self._signed_contracts()
         readers = self._readers(trusted=True)
         for k in range(0, len(signed), batch_size):
             yield self._load_batch(readers, [c for _, c in signed[k : k + batch_size]])
@@ -578,7 +598,9 @@ class ContractBilling(BaseApp):
             raise InvalidValue("must be at least 1", field="workers", value=workers)
         if workers == 1:
             with _bulk():
-                return self._run(as_of, actor, progress, batch_size, None)
+                return self._run_share(
+                    as_of, actor, progress, batch_size, self._signed_contracts()
+                ).result(as_of)
         if not shared_storage(self.env.get):
             raise InvalidValue(
                 "several workers need storage that other processes can open "
@@ -593,63 +615,48 @@ class ContractBilling(BaseApp):
     ) -> BillingRunResult:
         methods = multiprocessing.get_all_start_methods()
         context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        queue: Any = context.Queue()
         # the tables exist (this application made them); workers creating them again at once
         # race on PostgreSQL's catalogue ("tuple concurrently updated")
         env = {**dict(self.env), "CREATE_TABLE": "false"}
         spec = _AppSpec(type(self), env, self.approval_policy, self.max_retries)
-        processes = [
-            context.Process(
-                target=_bill_share,
-                args=(spec, as_of, actor, batch_size, (k, workers), queue),
-                name=f"q2c-billing-{k}",
-                daemon=True,
-            )
-            for k in range(workers)
-        ]
-        for process in processes:
-            process.start()
+        # read once here, not once in every worker (each would read every contract's row)
+        shares: list[list[tuple[int, UUID]]] = [[] for _ in range(workers)]
+        for item in self._signed_contracts():
+            shares[_share_of(item[1], workers)].append(item)
+        total = sum(len(share) for share in shares)
+        processes, receivers = start(
+            context,
+            _bill_share,
+            [(spec, as_of, actor, batch_size, k, shares[k]) for k in range(workers)],
+            "q2c-billing",
+        )
         done = [0] * workers
-        totals: list[int | None] = [None] * workers
-        started = [False]
+        if progress is not None:
+            progress(0, total)
 
         def on_progress(k: int, payload: tuple[int, int]) -> None:
-            done[k], totals[k] = payload
-            if progress is not None and all(t is not None for t in totals):
-                total = sum(t or 0 for t in totals)
-                if not started[0]:
-                    progress(0, total)
-                    started[0] = True
+            done[k] = payload[0]
+            if progress is not None:
                 progress(sum(done), total)
 
         results: dict[int, _ShareResult] = gather(
             processes,
-            queue,
+            receivers,
             what="billing worker",
             hint="its finished batches are saved, rerun the billing to bill the rest",
             on_progress=on_progress,
         )
-        shares = [results[k] for k in sorted(results)]
-        ordered = heapq.merge(*(r.posted() for r in shares), key=_first)  # each in log order
-        renewed = sorted((item for r in shares for item in r.renewed), key=_first)
+        finished = [results[k] for k in sorted(results)]
+        ordered = heapq.merge(*(r.posted() for r in finished), key=_first)  # each in log order
+        renewed = sorted((item for r in finished for item in r.renewed), key=_first)
         return BillingRunResult(
             as_of,
-            sum(r.contracts for r in shares),
+            sum(r.contracts for r in finished),
             tuple(d for _, d in ordered),
             tuple(c for _, c in renewed),
-            sum(r.events_written for r in shares),
-            sum(r.saves for r in shares),
+            sum(r.events_written for r in finished),
+            sum(r.saves for r in finished),
         )
-
-    def _run(
-        self,
-        as_of: date,
-        actor: str,
-        progress: Progress | None,
-        batch_size: int,
-        share: tuple[int, int] | None,
-    ) -> BillingRunResult:
-        return self._run_share(as_of, actor, progress, batch_size, share).result(as_of)
 
     def _run_share(
         self,
@@ -657,9 +664,9 @@ class ContractBilling(BaseApp):
         actor: str,
         progress: Progress | None,
         batch_size: int,
-        share: tuple[int, int] | None,
+        signed: list[tuple[int, UUID]],
     ) -> _ShareResult:
-        signed = self._signed_contracts(share)
+        """Bill the contracts ``signed`` lists ((log position, id), in signing order)."""
         total = len(signed)
         readers = self._readers(trusted=True)
         documents: list[tuple[int, PostedDocument]] = []
@@ -1315,9 +1322,9 @@ def _first(item: tuple[int, Any]) -> int:
     return item[0]
 
 
-def _share_of(contract_id: UUID, share: tuple[int, int]) -> bool:
-    """Whether a contract belongs to share ``k`` of ``n`` of a parallel run, by its id alone."""
-    return contract_id.int % share[1] == share[0]
+def _share_of(contract_id: UUID, workers: int) -> int:
+    """Which worker of a parallel run bills a contract, by its id alone."""
+    return contract_id.int % workers
 
 
 def _bill_share(
@@ -1325,20 +1332,24 @@ def _bill_share(
     as_of: date,
     actor: str,
     batch_size: int,
-    share: tuple[int, int],
-    queue: Any,
+    k: int,
+    signed: list[tuple[int, UUID]],
+    report: Connection,
 ) -> None:
-    """A worker process: open the application afresh and bill one share of the contracts."""
-    k = share[0]
+    """A worker process: open the application afresh and bill its share of the contracts."""
     try:
         app = spec.cls(spec.env, approval_policy=spec.approval_policy, max_retries=spec.max_retries)
         try:
             with _bulk():
                 result = app._run_share(
-                    as_of, actor, lambda d, t: queue.put(("progress", k, (d, t))), batch_size, share
+                    as_of,
+                    actor,
+                    lambda d, t: report.send(("progress", k, (d, t))),
+                    batch_size,
+                    signed,
                 )
         finally:
             app.close()
-        queue.put(("done", k, result.for_parent()))
+        report.send(("done", k, result.for_parent()))
     except BaseException as error:
-        queue.put(("failed", k, portable(error, "billing worker")))
+        report.send(("failed", k, portable(error, "billing worker")))

@@ -1,19 +1,23 @@
 """Worker processes for the long jobs (billing runs, rebuilds): start, hear back, fail loudly.
 
 A job that splits its work into shares forks one process per share. Each worker reports on a
-queue: ``("progress", k, payload)`` as it goes, then ``("done", k, result)`` or ``("failed", k,
-error)``. ``gather`` waits for every worker; one that stops without a word (killed, out of
-memory) is a failure too, and when the caller gives up (an exception, an interrupt) every worker
-is stopped. What the workers saved stays saved: each saves in its own transactions.
+pipe of its own (``start``): ``("progress", k, payload)`` as it goes, then ``("done", k,
+result)`` or ``("failed", k, error)``. ``gather`` waits for every worker; one that stops without
+a word (killed, out of memory) is a failure too, and when the caller gives up (an exception, an
+interrupt) every worker is stopped. What the workers saved stays saved: each saves in its own
+transactions.
+
+Not one queue for all: a ``multiprocessing.Queue`` is written under a lock shared by every
+process, and a worker killed while its queue thread held it would leave the others unable to
+report, or even to exit, and the job waiting for them forever.
 """
 
 from __future__ import annotations
 
-import contextlib
 import pickle
 import traceback
 from collections.abc import Callable, Sequence
-from queue import Empty
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 
@@ -39,9 +43,48 @@ def portable(error: BaseException, what: str) -> BaseException:
     return error
 
 
+def start(
+    context: Any,
+    target: Callable[..., None],
+    args: Sequence[tuple[Any, ...]],
+    name: str,
+    first: int = 0,
+) -> tuple[list[Any], list[Connection]]:
+    """Start one process per ``args``, each running ``target(*args[i], report)``, where
+    ``report`` is the sending end of that worker's pipe (``report.send((kind, k, payload))``);
+    returns the processes and the receiving ends, for ``gather``.
+
+    Each pipe is made just before its process starts and the parent's sending end closed just
+    after, so only that worker holds it: when the worker stops, its pipe reads as closed.
+    """
+    processes: list[Any] = []
+    receivers: list[Connection] = []
+    try:
+        for i, worker_args in enumerate(args):
+            receiver, sender = context.Pipe(duplex=False)
+            receivers.append(receiver)
+            process = context.Process(
+                target=target,
+                args=(*worker_args, sender),
+                name=f"{name}-{first + i}",
+                daemon=True,
+            )
+            process.start()
+            sender.close()
+            processes.append(process)
+    except BaseException:
+        for process in processes:
+            process.terminate()
+            process.join()
+        for receiver in receivers:
+            receiver.close()
+        raise
+    return processes, receivers
+
+
 def gather(
     processes: Sequence[Any],
-    queue: Any,
+    receivers: Sequence[Connection],
     *,
     what: str,
     hint: str,
@@ -58,6 +101,7 @@ def gather(
     results: dict[int, Any] = {}
     failures: dict[int, BaseException] = {}
     expected = {first + i for i in range(len(processes))}
+    listening = {first + i: receiver for i, receiver in enumerate(receivers)}
 
     def take(kind: str, k: int, payload: Any) -> None:
         if kind == "done":
@@ -67,34 +111,32 @@ def gather(
         elif on_progress is not None:
             on_progress(k, payload)
 
+    def stopped(k: int) -> None:
+        listening.pop(k).close()
+        if k not in results and k not in failures:
+            process = processes[k - first]
+            process.join()  # its pipe is closed: it has stopped, or is stopping
+            failures[k] = RuntimeError(
+                f"{what} {k} stopped (exit code {process.exitcode}) without a result; {hint}"
+            )
+
     try:
         while expected - results.keys() - failures.keys():
-            try:
-                take(*queue.get(timeout=0.5))
-            except Empty:
-                stopped = [
-                    first + i
-                    for i, process in enumerate(processes)
-                    if first + i not in results
-                    and first + i not in failures
-                    and not process.is_alive()
-                ]
-                if not stopped:
-                    continue
-                with contextlib.suppress(Empty):  # what they sent before they stopped
-                    while True:
-                        take(*queue.get(timeout=0.2))
-                for k in stopped:
-                    if k not in results and k not in failures:
-                        code = processes[k - first].exitcode
-                        failures[k] = RuntimeError(
-                            f"{what} {k} stopped (exit code {code}) without a result; {hint}"
-                        )
+            for ready in wait(list(listening.values())):
+                k = next(k for k, r in listening.items() if r is ready)
+                try:
+                    message = listening[k].recv()
+                except (EOFError, OSError):  # closed, perhaps part-way through a message
+                    stopped(k)
+                else:
+                    take(*message)
     except BaseException:
         for process in processes:
             process.terminate()
         raise
     finally:
+        for receiver in listening.values():
+            receiver.close()
         for process in processes:
             process.join()
     if failures:

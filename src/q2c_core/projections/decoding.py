@@ -89,6 +89,19 @@ def uuid_of(text: str) -> UUID:
     return u
 
 
+def uuids_of(data: bytes) -> list[UUID]:
+    """The UUIDs whose 16 bytes each follow one another in ``data`` (``UUID(bytes=...)``
+    for each, without the constructor's Python-level checks)."""
+    out = []
+    from_bytes = int.from_bytes
+    for at in range(0, len(data), 16):
+        u = _new(UUID)
+        _set(u, "int", from_bytes(data[at : at + 16]))
+        _set(u, "is_safe", _SAFE_UNKNOWN)
+        out.append(u)
+    return out
+
+
 class _Cache(dict[str, Any]):
     """Parsed values by their stored string, in two generations: when the cache is full its
     entries become the older generation (the previous one is dropped), and an entry found

@@ -18,6 +18,7 @@ import resource
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from typing import Any
 
 import attrs
@@ -30,7 +31,7 @@ from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import NotificationReader, RawNotification
 from q2c_core.projections.store import PageWrite, ProjectionStore
 from q2c_core.storage import env_for_url
-from q2c_core.workers import gather, portable, shared_storage
+from q2c_core.workers import gather, portable, shared_storage, start
 
 Progress = Callable[[int, int], None]
 
@@ -313,21 +314,19 @@ def _rebuild_in_processes(
     progress: Progress | None,
 ) -> int:
     context: Any = multiprocessing.get_context("fork")
-    queue: Any = context.Queue()
     # the tables exist (this process made them); workers creating them again at once race on
     # PostgreSQL's catalogue
     env = {**dict(app.env), "CREATE_TABLE": "false"}
-    processes = [
-        context.Process(
-            target=_share_worker,
-            args=(type(app), env, share, as_of, page_size, k, queue),
-            name=f"q2c-rebuild-{k}",
-            daemon=True,
-        )
-        for k, share in enumerate(shares[1:], start=1)
-    ]
-    for process in processes:
-        process.start()
+    processes, receivers = start(
+        context,
+        _share_worker,
+        [
+            (type(app), env, share, as_of, page_size, k)
+            for k, share in enumerate(shares[1:], start=1)
+        ],
+        "q2c-rebuild",
+        first=1,
+    )
     try:
         mine = _rebuild_share(app, shares[0], as_of, page_size, progress)
     except BaseException:
@@ -336,10 +335,12 @@ def _rebuild_in_processes(
         for process in processes:
             process.terminate()
             process.join()
+        for receiver in receivers:
+            receiver.close()
         raise
     results: dict[int, ShareResult] = gather(
         processes,
-        queue,
+        receivers,
         what="rebuild worker",
         hint="its committed pages stand, catch_up finishes its projections",
         first=1,
@@ -359,7 +360,7 @@ def _share_worker(
     as_of: datetime | None,
     page_size: int,
     k: int,
-    queue: Any,
+    report: Connection,
 ) -> None:
     """A forked worker: the application and the stores opened afresh (the parent's
     connections are never used here), then one share rebuilt."""
@@ -380,9 +381,9 @@ def _share_worker(
             for store in stores.values():
                 store.close()
             app.close()
-        queue.put(("done", k, result))
+        report.send(("done", k, result))
     except BaseException as error:
-        queue.put(("failed", k, portable(error, "rebuild worker")))
+        report.send(("failed", k, portable(error, "rebuild worker")))
 
 
 _INHERITED: list[Any] = []  # a forked worker's copies of the parent's stores
