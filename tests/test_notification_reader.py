@@ -73,6 +73,11 @@ def test_reader_returns_what_select_notifications_returns(
     assert [reader.as_notification(r) for r in rows] == list(expected)
     for row, n in zip(rows, expected, strict=True):
         assert type(reader.as_notification(row).originator_id) is type(n.originator_id)
+    # without the states: the same rows, positions, ids and topics, each state left unread
+    stateless = reader.select(
+        start, limit, stop, topics, inclusive_of_start=inclusive, with_state=False
+    )
+    assert stateless == [(*row[:4], None) for row in rows]
 
 
 def test_sqlite_and_postgres_use_their_own_statement(history: QuoteToCash) -> None:

@@ -498,7 +498,7 @@ class ContractBilling(BaseApp):
         signed: list[tuple[int, UUID]] = []
         start = 1
         while True:
-            page = reader.select(start, 20_000, topics=topics)
+            page = reader.select(start, 20_000, topics=topics, with_state=False)
             if not page:
                 return signed
             for row in page:

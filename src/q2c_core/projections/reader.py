@@ -63,9 +63,12 @@ class NotificationReader:
         topics: Sequence[str] = (),
         *,
         inclusive_of_start: bool = True,
+        with_state: bool = True,
     ) -> list[RawNotification]:
-        """The notifications ``select_notifications`` would return, as tuples."""
-        return self._select(start, limit, stop, topics, inclusive_of_start)
+        """The notifications ``select_notifications`` would return, as tuples; with
+        ``with_state=False`` each row's state is None, not read (for callers that need only
+        which aggregates and positions: the states are most of what a page reads)."""
+        return self._select(start, limit, stop, topics, inclusive_of_start, with_state)
 
     def as_notification(self, row: RawNotification) -> Notification:
         """The library's ``Notification`` of a row, as ``select_notifications`` gives it."""
@@ -91,11 +94,15 @@ class NotificationReader:
         stop: int | None,
         topics: Sequence[str],
         inclusive_of_start: bool,
+        with_state: bool,
     ) -> list[RawNotification]:
         page = self.recorder.select_notifications(
             start, limit, stop, topics, inclusive_of_start=inclusive_of_start
         )
-        return [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in page]
+        return [
+            (n.id, n.originator_id, n.originator_version, n.topic, n.state if with_state else None)
+            for n in page
+        ]
 
     def _sqlite(
         self,
@@ -104,6 +111,7 @@ class NotificationReader:
         stop: int | None,
         topics: Sequence[str],
         inclusive_of_start: bool,
+        with_state: bool,
     ) -> list[RawNotification]:
         # the library's statement (eventsourcing.sqlite), with the columns named
         recorder: Any = self.recorder
@@ -121,7 +129,7 @@ class NotificationReader:
         params.append(limit)
         where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
         statement = (
-            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"SELECT rowid, originator_id, originator_version, topic, {_state(with_state)} "
             f"FROM {recorder.events_table_name} {where}ORDER BY rowid LIMIT ?"
         )
         with recorder.datastore.transaction(commit=False) as c:
@@ -139,6 +147,7 @@ class NotificationReader:
         stop: int | None,
         topics: Sequence[str],
         inclusive_of_start: bool,
+        with_state: bool,
     ) -> list[RawNotification]:
         # the library's statement (eventsourcing.postgres), with the columns named
         from psycopg.rows import tuple_row
@@ -159,7 +168,9 @@ class NotificationReader:
             clauses.append(SQL("topic = ANY(%s)"))
         params.append(limit)
         statement = SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state FROM {0}.{1}"
+            "SELECT notification_id, originator_id, originator_version, topic, "
+            + _state(with_state)
+            + " FROM {0}.{1}"
         ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
         if clauses:
             statement += SQL(" WHERE ") + SQL(" AND ").join(clauses)
@@ -171,3 +182,8 @@ class NotificationReader:
             curs.execute(statement, params, prepare=True)
             rows: list[RawNotification] = curs.fetchall()
             return rows
+
+
+def _state(with_state: bool) -> str:
+    """The state column of a select, or NULL in its place."""
+    return "state" if with_state else "NULL"
