@@ -496,9 +496,9 @@ class ContractBilling(BaseApp):
         topics = [get_topic(vars(Contract)["ContractSigned"])]
         reader = NotificationReader(self.recorder)
         signed: list[tuple[int, UUID]] = []
-        start = 1
+        first = 1
         while True:
-            page = reader.select(start, 20_000, topics=topics, with_state=False)
+            page = reader.select(first, 20_000, topics=topics, with_state=False)
             if not page:
                 return signed
             for row in page:
@@ -506,7 +506,7 @@ class ContractBilling(BaseApp):
                 if type(contract_id) is not UUID:
                     contract_id = uuid_of(str(contract_id))
                 signed.append((row[0], contract_id))
-            start = page[-1][0] + 1
+            first = page[-1][0] + 1
 
     def _contract_batches(self, batch_size: int) -> Iterator[list[Contract]]:
         """Every contract's current state, ``batch_size`` contracts at a time, in signing order.
