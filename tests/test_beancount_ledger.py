@@ -150,7 +150,10 @@ def build_books(app: QuoteToCash) -> Books:
     )  # fmt: skip
     live = [al for al in app.payment(pay).allocations if al.invoice_id == request_invoice]
     for allocation in live:
-        app.reverse_allocation(pay, allocation.allocation_id, reason="credit first", actor=a)
+        app.reverse_allocation(
+            pay, allocation.allocation_id, reason="credit first", actor=a,
+            reversed_on=date(2024, 4, 2),
+        )  # fmt: skip
     issue(app, note, date(2024, 4, 3))
     write_off = app.draft_credit_note(
         maintenance_invoice, line_ids=["L1"], disposition=CreditDisposition.WRITTEN_OFF,
@@ -158,7 +161,10 @@ def build_books(app: QuoteToCash) -> Books:
     )  # fmt: skip
     for allocation in app.payment(pay).live_allocations():
         if allocation.invoice_id == maintenance_invoice:
-            app.reverse_allocation(pay, allocation.allocation_id, reason="write-off", actor=a)
+            app.reverse_allocation(
+                pay, allocation.allocation_id, reason="write-off", actor=a,
+                reversed_on=date(2024, 6, 1),
+            )  # fmt: skip
     issue(app, write_off, date(2024, 6, 2))
 
     g1 = app.receive_payment(
@@ -256,6 +262,9 @@ def test_transactions_link_invoices_and_carry_event_customer_contract_po() -> No
     assert f"Invoice {number}" in narrations
     assert any(n.startswith("Credit note") for n in narrations)
     assert any(n.startswith("Payment allocated to") for n in narrations)
+    # an allocation reversed is booked on the reversal's business day, not when it was recorded
+    (reversal,) = [t for t in linked if t.narration.startswith("Allocation reversed on")]
+    assert reversal.date == date(2024, 4, 2)
     invoice_txn = next(t for t in linked if t.narration == f"Invoice {number}")
     assert invoice_txn.meta["po"] == "PO-77"
     assert invoice_txn.meta["customer"] == "Acme Corp."

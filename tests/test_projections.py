@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+import sqlite3
+from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from beancount import loader
+from beancount.core import data
 from test_projections_story import eur, issue, story
 
+from q2c_adapters.accounting.beancount_ledger import export_ledger
 from q2c_core import (
     InvoiceLine,
     LineSource,
@@ -172,15 +178,70 @@ def test_commission_rates_per_manager_with_effective_dates() -> None:
 
 
 def test_commission_reversed_when_an_allocation_is_undone(world) -> None:  # type: ignore[no-untyped-def]
-    """Reversing the allocation reverses exactly the commission it earned."""
+    """Reversing the allocation reverses exactly the commission it earned, in the statement of
+    the reversal's business day (June), while April keeps what was earned then."""
     app, w = world
     com: Commissions = w["Commissions"]
     p = w["ids"]["payment"]
     allocation = app.payment(p).allocations[0].allocation_id
-    app.reverse_allocation(p, allocation, reason="wrong invoice", actor="alice")
+    app.reverse_allocation(
+        p, allocation, reason="wrong invoice", actor="alice", reversed_on=date(2024, 6, 3)
+    )
     catch_up(app, [com])
     assert com.balances() == {("mia", "EUR"): eur("0.00")}
     assert [c.commission for c in com.lines() if c.reversal][-1] == eur("-50.00")
+    april = com.statement("mia", Period(date(2024, 4, 1), date(2024, 5, 1)))
+    june = com.statement("mia", Period(date(2024, 6, 1), date(2024, 7, 1)))
+    assert april.totals == {"EUR": eur("50.00")}
+    assert [(c.commission, c.reversal) for c in june.lines] == [(eur("-50.00"), True)]
+
+
+def test_a_reversal_recorded_before_q2c_kept_its_day_is_dated_when_recorded(
+    tmp_path: Path,
+) -> None:
+    """History written before reversals carried a business day still replays: the payment
+    rebuilds with the allocation reversed (no day), and the commission comes back on the day
+    the reversal was recorded, as it always did."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    app = QuoteToCash.open(url)
+    ids = story(app)
+    p = ids["payment"]
+    allocation = app.payment(p).allocations[0].allocation_id
+    app.reverse_allocation(
+        p, allocation, reason="wrong invoice", actor="alice", reversed_on=date(2024, 6, 3)
+    )
+    app.close()
+    # make the stored AllocationReversed what an older q2c wrote: no reversed_on at all
+    db = sqlite3.connect(tmp_path / "old.db")
+    ((rowid, state),) = db.execute(
+        "SELECT rowid, state FROM stored_events WHERE topic LIKE '%Payment.AllocationReversed'"
+    ).fetchall()
+    old = json.loads(state)
+    del old["reversed_on"]
+    stored = json.dumps(old, separators=(",", ":")).encode()
+    db.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (stored, rowid))
+    db.commit()
+    db.close()
+    recorded_on = datetime.fromisoformat(old["timestamp"]["_data_"]).date()
+
+    app = QuoteToCash.open(url)
+    (reversed_allocation,) = [a for a in app.payment(p).allocations if not a.is_live]
+    assert reversed_allocation.reversed_reason == "wrong invoice"
+    assert reversed_allocation.reversed_on is None
+    com = Commissions()
+    catch_up(app, [com])
+    (reversal,) = [c for c in com.lines() if c.reversal and c.commission == eur("-50.00")]
+    assert reversal.on == recorded_on
+    # and the ledger books it that day, checked by Beancount itself
+    entries, errors, _ = loader.load_string(export_ledger(app))
+    assert errors == [], [e.message for e in errors]
+    (booked,) = [
+        e
+        for e in entries
+        if isinstance(e, data.Transaction) and e.narration.startswith("Allocation reversed on")
+    ]
+    assert booked.date == recorded_on
+    app.close()
 
 
 def test_unbilled_revenue_known_answers(world) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from q2c_core import (
     CardNumberRefused,
     CurrencyMismatch,
     InvalidTransition,
+    InvalidValue,
     InvoiceLine,
     LineSource,
     Money,
@@ -137,10 +138,20 @@ def test_reversal_is_an_event_not_a_deletion(
     (allocation,) = app.allocate_payment(
         payment, [(january, eur(200))], allocated_on=date(2024, 4, 1), actor=A
     )
-    app.reverse_allocation(payment, allocation, reason="wrong invoice", actor=A)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:  # a reversal before the allocation's day
+        app.reverse_allocation(
+            payment, allocation, reason="typo", actor=A, reversed_on=date(2024, 3, 31)
+        )
+    assert refused.value.field == "reversed_on" and refused.value.aggregate_id == payment
+    assert app.recorder.max_notification_id() == before  # nothing recorded
+    app.reverse_allocation(
+        payment, allocation, reason="wrong invoice", actor=A, reversed_on=date(2024, 4, 2)
+    )
     p = app.payment(payment)
     (kept,) = p.allocations
     assert kept.allocation_id == allocation and kept.reversed_reason == "wrong invoice"
+    assert kept.reversed_on == date(2024, 4, 2)
     assert p.unallocated == eur(200)
     assert app.invoice(january).outstanding == eur(200)
     events = [type(e).__name__ for e in app.repository.event_store.get(payment)]
@@ -162,6 +173,7 @@ def test_bounced_payment_reverses_allocations_and_reopens_invoices(
     app.bounce_payment(payment, bounced_on=date(2024, 4, 5), reason="insufficient funds", actor=A)
     p = app.payment(payment)
     assert p.is_bounced and p.live_allocations() == [] and len(p.allocations) == 3
+    assert {a.reversed_on for a in p.allocations} == {p.bounced_on}  # reversed by the bounce
     assert p.unallocated == eur(0)
     assert app.customer_credit(cust) == eur(0)
     assert [app.invoice(i).outstanding for i in invoices] == [eur(300), eur(200), eur(500)]

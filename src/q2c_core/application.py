@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID, uuid4
@@ -1095,14 +1095,26 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     @_names_target
     def reverse_allocation(
-        self, payment_id: UUID, allocation_id: str, *, reason: str, actor: str
+        self,
+        payment_id: UUID,
+        allocation_id: str,
+        *,
+        reason: str,
+        actor: str,
+        reversed_on: date | None = None,
     ) -> None:
-        """Undo one allocation by a reversing event; the money becomes customer credit."""
+        """Undo one allocation by a reversing event; the money becomes customer credit.
+
+        ``reversed_on`` is the business day of the reversal, the day commissions are taken
+        back and the ledger books it; not before the allocation's day. When not given: today
+        (UTC), or the allocation's day if that is later."""
+        today = datetime.now(UTC).date()
 
         def step() -> tuple[None, list[Aggregate]]:
             payment = self.payment(payment_id)
             allocation = payment.allocation(allocation_id)
-            payment.reverse_allocation(allocation_id, reason, actor)
+            day = reversed_on if reversed_on is not None else max(today, allocation.allocated_on)
+            payment.reverse_allocation(allocation_id, reason, actor, day)
             invoice = self.invoice(allocation.invoice_id)
             invoice.unapply_payment(allocation_id, reason, actor)
             return None, [payment, invoice]

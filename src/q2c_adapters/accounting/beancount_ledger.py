@@ -393,8 +393,8 @@ class LedgerBook:
     def _reversed(self, event: Any) -> list[Transaction]:
         payment = self._at(Payment, event.originator_id, event.originator_version)
         allocation = payment.allocation(event.allocation_id)
-        # The reversal carries no business date; the day it was recorded is the best there is.
-        day = event.timestamp.date()
+        # its business day (reversals recorded before q2c kept it: the day they were recorded)
+        day = getattr(event, "reversed_on", None) or event.timestamp.date()
         return [self._allocation_txn(event, payment, allocation, day, "Allocation reversed on", -1)]
 
     def _bounced(self, event: Any) -> list[Transaction]:

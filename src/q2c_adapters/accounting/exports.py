@@ -45,7 +45,7 @@ PAYMENT_COLUMNS = [
 ]  # fmt: skip
 ALLOCATION_COLUMNS = [
     "allocation_id", "invoice_id", "invoice_number", "amount", "allocated_on", "live",
-    "reversed_reason",
+    "reversed_reason", "reversed_on",
 ]  # fmt: skip
 
 
@@ -138,6 +138,7 @@ def _allocation_record(a: PaymentAllocation, numbers: dict[UUID, str]) -> dict[s
         "allocated_on": _plain(a.allocated_on),
         "live": a.is_live,
         "reversed_reason": a.reversed_reason,
+        "reversed_on": _plain(a.reversed_on),
     }
 
 

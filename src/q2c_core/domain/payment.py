@@ -34,6 +34,9 @@ class PaymentAllocation:
     amount: Money
     allocated_on: date
     reversed_reason: str | None = None
+    # the business day of the reversal (None while live, and for reversals recorded before
+    # q2c kept it: their day is when they were recorded)
+    reversed_on: date | None = None
 
     @property
     def is_live(self) -> bool:
@@ -138,8 +141,12 @@ class Payment(TimeOrderedIds, Aggregate):
         self.allocations.append(PaymentAllocation(allocation_id, invoice_id, amount, allocated_on))
 
     @event("AllocationReversed")
-    def reverse_allocation(self, allocation_id: str, reason: str, actor: str) -> None:
-        """Undo one allocation; the money becomes customer credit again."""
+    def reverse_allocation(
+        self, allocation_id: str, reason: str, actor: str, reversed_on: date | None = None
+    ) -> None:
+        """Undo one allocation on a business day; the money becomes customer credit again.
+
+        ``reversed_on`` is None only in reversals recorded before q2c kept the day."""
         current = self.allocation(allocation_id)
         if not current.is_live:
             raise InvalidTransition(
@@ -149,8 +156,17 @@ class Payment(TimeOrderedIds, Aggregate):
             )
         if not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        if reversed_on is not None and reversed_on < current.allocated_on:
+            raise InvalidValue(
+                f"must not be before the allocation ({current.allocated_on})",
+                field="reversed_on",
+                aggregate_id=self.id,
+                value=reversed_on,
+            )
         self.allocations = [
-            attrs.evolve(a, reversed_reason=reason) if a.allocation_id == allocation_id else a
+            attrs.evolve(a, reversed_reason=reason, reversed_on=reversed_on)
+            if a.allocation_id == allocation_id
+            else a
             for a in self.allocations
         ]
 
@@ -160,7 +176,9 @@ class Payment(TimeOrderedIds, Aggregate):
         if self.is_bounced:
             raise InvalidTransition("already bounced", field="status", aggregate_id=self.id)
         self.allocations = [
-            attrs.evolve(a, reversed_reason=f"bounced: {reason}") if a.is_live else a
+            attrs.evolve(a, reversed_reason=f"bounced: {reason}", reversed_on=bounced_on)
+            if a.is_live
+            else a
             for a in self.allocations
         ]
         self.bounced_on = bounced_on

@@ -246,7 +246,8 @@ class Commissions(Projection):
 
     @handles("Payment.AllocationReversed")
     def _reversed(self, e: Any, oid: str) -> None:
-        self._reverse(oid, e.allocation_id, e.timestamp.date())
+        # the reversal's business day; reversals recorded before q2c kept it: their record day
+        self._reverse(oid, e.allocation_id, getattr(e, "reversed_on", None) or e.timestamp.date())
 
     @handles("Payment.PaymentBounced")
     def _bounced(self, e: Any, oid: str) -> None:
