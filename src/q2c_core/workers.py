@@ -73,13 +73,19 @@ def start(
             sender.close()
             processes.append(process)
     except BaseException:
-        for process in processes:
-            process.terminate()
-            process.join()
-        for receiver in receivers:
-            receiver.close()
+        stop(processes, receivers)
         raise
     return processes, receivers
+
+
+def stop(processes: Sequence[Any], receivers: Sequence[Connection]) -> None:
+    """Stop every worker now (what each committed stands) and close the parent's pipe ends."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
+    for receiver in receivers:
+        receiver.close()
 
 
 def gather(

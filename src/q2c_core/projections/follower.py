@@ -31,7 +31,7 @@ from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import NotificationReader, RawNotification
 from q2c_core.projections.store import PageWrite, ProjectionStore
 from q2c_core.storage import env_for_url
-from q2c_core.workers import gather, portable, shared_storage, start
+from q2c_core.workers import gather, portable, shared_storage, start, stop
 
 Progress = Callable[[int, int], None]
 
@@ -332,11 +332,7 @@ def _rebuild_in_processes(
     except BaseException:
         # this share failed or the caller gave up: stop the others (what they committed
         # stands, an unfinished transaction is rolled back by the store)
-        for process in processes:
-            process.terminate()
-            process.join()
-        for receiver in receivers:
-            receiver.close()
+        stop(processes, receivers)
         raise
     results: dict[int, ShareResult] = gather(
         processes,
