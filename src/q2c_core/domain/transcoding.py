@@ -643,18 +643,24 @@ class Q2CJSONTranscoder(JSONTranscoder):
             return o
         if kind is dict:
             out = {}
-            native = self._native
+            native, tags = self._native, self._natives
             for key, value in o.items():
                 if type(key) is not str:
                     raise _NotPlain
                 k = type(value)
-                out[key] = (
-                    value if k is str or k is int or k is bool or value is None else native(value)
-                )
+                if k is str or k is int or k is bool or value is None:
+                    out[key] = value
+                else:  # a registered type tagged at once, anything else by the general path
+                    tag = tags.get(k)
+                    out[key] = native(value) if tag is None else tag(value)
             return out
         if kind is list or kind is tuple:
-            native = self._native
-            return [native(value) for value in o]
+            native, tags = self._native, self._natives
+            items = []
+            for value in o:
+                tag = tags.get(type(value))
+                items.append(native(value) if tag is None else tag(value))
+            return items
         try:
             tag = self._natives[kind]
         except KeyError:
