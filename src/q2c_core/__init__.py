@@ -87,7 +87,7 @@ from q2c_core.domain.invoice_lines import (
 )
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.money import Money, minor_units, split_by_weights
-from q2c_core.domain.payment import Payment, PaymentAllocation
+from q2c_core.domain.payment import Payment, PaymentAllocation, reversal_day
 from q2c_core.domain.prepaid_allowance import (
     AllowanceStatus,
     AllowanceUnit,
@@ -254,6 +254,7 @@ __all__ = [
     "new_id",
     "normalize_number",
     "rebuild",
+    "reversal_day",
     "split_by_weights",
     "tax_subtotals",
 ]

@@ -36,7 +36,7 @@ from q2c_core.domain.errors import Q2CError
 from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind
 from q2c_core.domain.money import Money, minor_units, split_by_weights
-from q2c_core.domain.payment import Payment, PaymentAllocation
+from q2c_core.domain.payment import Payment, PaymentAllocation, reversal_day
 from q2c_core.domain.tax import TaxRate
 from q2c_core.domain.values import Period
 from q2c_core.ports import PoisonEvent
@@ -393,8 +393,7 @@ class LedgerBook:
     def _reversed(self, event: Any) -> list[Transaction]:
         payment = self._at(Payment, event.originator_id, event.originator_version)
         allocation = payment.allocation(event.allocation_id)
-        # its business day (reversals recorded before q2c kept it: the day they were recorded)
-        day = getattr(event, "reversed_on", None) or event.timestamp.date()
+        day = reversal_day(event)
         return [self._allocation_txn(event, payment, allocation, day, "Allocation reversed on", -1)]
 
     def _bounced(self, event: Any) -> list[Transaction]:

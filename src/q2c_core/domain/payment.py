@@ -7,6 +7,7 @@ payment reverses all its live allocations, which re-opens the invoices.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -42,6 +43,13 @@ class PaymentAllocation:
     def is_live(self) -> bool:
         """Not reversed."""
         return self.reversed_reason is None
+
+
+def reversal_day(event: Any) -> date:
+    """The business day of an ``AllocationReversed`` event; one recorded before reversals
+    carried it (no ``reversed_on``) is dated by when it was recorded, as q2c always dated it."""
+    day: date | None = getattr(event, "reversed_on", None)
+    return day if day is not None else event.timestamp.date()
 
 
 class Payment(TimeOrderedIds, Aggregate):

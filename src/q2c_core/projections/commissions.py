@@ -32,6 +32,7 @@ import attrs
 
 from q2c_core.domain.invoice_lines import RevenueKind
 from q2c_core.domain.money import MAX_MAGNITUDE, Money, split_by_weights
+from q2c_core.domain.payment import reversal_day
 from q2c_core.domain.values import Period
 from q2c_core.projections._facts import (
     KIND,
@@ -246,8 +247,7 @@ class Commissions(Projection):
 
     @handles("Payment.AllocationReversed")
     def _reversed(self, e: Any, oid: str) -> None:
-        # the reversal's business day; reversals recorded before q2c kept it: their record day
-        self._reverse(oid, e.allocation_id, getattr(e, "reversed_on", None) or e.timestamp.date())
+        self._reverse(oid, e.allocation_id, reversal_day(e))
 
     @handles("Payment.PaymentBounced")
     def _bounced(self, e: Any, oid: str) -> None:
