@@ -137,8 +137,7 @@ def gather(
                 else:
                     take(*message)
     except BaseException:
-        for process in processes:
-            process.terminate()
+        stop(processes, list(listening.values()))
         raise
     finally:
         for receiver in listening.values():
