@@ -1145,21 +1145,29 @@ class ContractBilling(BaseApp):
         suspends anything: past due counts from each invoice's own due date.
         """
         suspended: list[UUID] = []
-        for contract in self._each_contract():
-            if contract.status is not ContractStatus.ACTIVE or not contract.documents:
-                continue
-            open_items = []
-            for invoice_id in contract.documents:
-                invoice = self._get(Invoice, invoice_id)
-                if invoice.kind is InvoiceKind.CREDIT_NOTE or invoice.due_date is None:
+        readers = self._readers(trusted=True)
+        for batch in self._contract_batches(1000):
+            # a batch's invoices in one query (``_get_many``), not one ``get`` per invoice
+            active = [c for c in batch if c.status is ContractStatus.ACTIVE and c.documents]
+            invoices = {
+                i.id: i
+                for i in self._get_many(Invoice, [d for c in active for d in c.documents], readers)
+            }
+            for contract in active:
+                open_items = []
+                for invoice_id in contract.documents:
+                    invoice = invoices.get(invoice_id) or self._get(Invoice, invoice_id)
+                    if invoice.kind is InvoiceKind.CREDIT_NOTE or invoice.due_date is None:
+                        continue
+                    if invoice.is_issued:
+                        open_items.append(
+                            (invoice.number or "", invoice.due_date, invoice.outstanding)
+                        )
+                reason = policy.reason(open_items, as_of)
+                if reason is None:
                     continue
-                if invoice.is_issued:
-                    open_items.append((invoice.number or "", invoice.due_date, invoice.outstanding))
-            reason = policy.reason(open_items, as_of)
-            if reason is None:
-                continue
-            self.suspend_contract(contract.id, effective=as_of, reason=reason, actor=actor)
-            suspended.append(contract.id)
+                self.suspend_contract(contract.id, effective=as_of, reason=reason, actor=actor)
+                suspended.append(contract.id)
         return suspended
 
 
