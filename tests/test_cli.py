@@ -233,6 +233,57 @@ def test_explain_lists_the_events_behind_a_row(world) -> None:  # type: ignore[n
     assert unknown.exit_code == 1
 
 
+def test_explain_finds_the_time_entries_behind_a_workers_hours(world) -> None:  # type: ignore[no-untyped-def]
+    """A KPI row has no aggregate id of its own to look up: explain replays the projection
+    and lists exactly the events that wrote the row, from every request bob worked on."""
+    url, ids = world
+    key = f"wc:bob|{ids['customer'].hex}"
+    out = runner.invoke(cli, ["explain", "kpis", key, "--url", url], terminal_width=250)
+    assert out.exit_code == 0, out.output
+    assert '"entered": "19"' in out.output and '"invoiced": "10"' in out.output
+    for entry in ("'t1'", "'t2'", "'v1'", "'v2'", "'x1'"):
+        assert entry in out.output  # 4 + 6 + 4 + 3 + 2 hours = 19
+    assert "'u1'" not in out.output  # cy's hours are another row
+    assert out.output.count("EnhancementRequest.WorkLogged") == 4
+    assert "EnhancementRequest.UnauthorizedWorkRecorded" in out.output
+    assert "EnhancementRequest.WorkInvoiced" in out.output  # the 10 invoiced hours
+    for request in ("request", "request3", "request5"):
+        assert ids[request].hex in out.output
+    assert ids["request2"].hex not in out.output
+
+
+def test_explain_as_of_lists_only_what_was_recorded_by_then(world) -> None:  # type: ignore[no-untyped-def]
+    url, ids = world
+    app = QuoteToCash.open(url)
+    drafted = app.mapper.to_domain_event(  # type: ignore[attr-defined]
+        app.recorder.select_events(ids["contract_invoice"], limit=1)[0]
+    ).timestamp
+    app.close()
+    key = f"inv:{ids['contract_invoice'].hex}"
+    out = runner.invoke(
+        cli,
+        ["explain", "receivables_aging", key, "--url", url, "--as-of", drafted.isoformat()],
+        terminal_width=250,
+    )
+    assert out.exit_code == 0, out.output
+    assert "Invoice.Drafted" in out.output
+    assert "Invoice.Issued" not in out.output and "Invoice.PaymentApplied" not in out.output
+
+
+def test_rows_lists_the_keys_explain_takes(world) -> None:  # type: ignore[no-untyped-def]
+    url, ids = world
+    out = runner.invoke(cli, ["rows", "kpis", "--url", url, "--prefix", "wc:"], terminal_width=250)
+    assert out.exit_code == 0, out.output
+    assert "kpis: 2 rows" in out.output
+    assert f"wc:bob|{ids['customer'].hex}" in out.output
+    assert f"wc:cy|{ids['customer'].hex}" in out.output
+    assert "__config__" not in out.output
+    few = runner.invoke(cli, ["rows", "commissions", "--url", url, "--limit", "1"])
+    assert few.exit_code == 0 and "more rows" in few.output
+    unknown = runner.invoke(cli, ["rows", "nope", "--url", url])
+    assert unknown.exit_code == 2
+
+
 def test_update_brings_the_live_store_to_the_head(world) -> None:  # type: ignore[no-untyped-def]
     url, _ = world
     out = runner.invoke(cli, ["update", "--url", url])

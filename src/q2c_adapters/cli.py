@@ -1,9 +1,10 @@
-"""The auditor's command line: replay, history, report, explain.
+"""The auditor's command line: replay, history, report, rows, explain.
 
     q2c replay  --url URL [--as-of TIMESTAMP] [--store URL] [--workers N]
     q2c history AGGREGATE_ID --url URL
     q2c report  NAME --url URL [--as-of TIMESTAMP] [--on DATE] [--format table|csv|json]
-    q2c explain NAME ROW --url URL
+    q2c rows    NAME --url URL [--prefix TEXT] [--limit N]
+    q2c explain NAME ROW --url URL [--as-of TIMESTAMP]
     q2c update  --url URL [--store URL]
     q2c bill    --url URL --as-of DATE --actor NAME [--workers N] [--preview]
 
@@ -43,6 +44,7 @@ from q2c_core.projections import (
     Projection,
     all_projections,
     catch_up,
+    events_behind,
     rebuild,
 )
 from q2c_core.projections.store import ProjectionStore
@@ -510,44 +512,85 @@ def report(
 @app.command()
 def explain(
     name: Annotated[str, typer.Argument(help="projection name, e.g. receivables_aging")],
-    row: Annotated[str, typer.Argument(help="row key, e.g. inv:<invoice id hex>")],
+    row: Annotated[str, typer.Argument(help="row key, e.g. inv:<invoice id hex> (see q2c rows)")],
     url: UrlOption,
+    as_of: AsOfOption = None,
     store: StoreOption = None,
     commission_plan: PlanOption = None,
 ) -> None:
-    """List the events behind one row of a projection (the facts its numbers come from)."""
+    """List the events behind one row of a projection (the facts its numbers come from).
+
+    The projection is rebuilt from an empty start into a scratch store, and every event whose
+    handler wrote that row is listed, in log order: who recorded it, when, and what it says.
+    """
+    moment = parse_timestamp(as_of) if as_of else None
+    plan = load_plan(commission_plan)
     application = _open(url)
-    target = _live_store(url, store)
-    projections = {p.name: p for p in all_projections(target, plan=load_plan(commission_plan))}
-    if name not in projections:
-        raise typer.BadParameter(f"no projection {name!r}; choose one of {', '.join(projections)}")
-    projection = projections[name]
-    _catch_up(application, list(projections.values()))
-    value = projection.get(row)
-    if value is None:
-        err.print(f"{name} has no row {row!r}")
-        target.close()
+    try:
+        with tempfile.TemporaryDirectory(prefix="q2c-explain-") as tmp:
+            scratch = _scratch_store(tmp)
+            fresh = {p.name: p for p in all_projections(scratch, plan=plan)}
+            if name not in fresh:
+                raise typer.BadParameter(
+                    f"no projection {name!r}; choose one of {', '.join(fresh)}"
+                )
+            projection = fresh[name]
+            with progress_bar(f"replaying {name}") as bar:
+                events = events_behind(application, projection, row, as_of=moment, progress=bar)
+            value = projection.get(row)
+            scratch.close()
+    finally:
         application.close()
+    if value is None and not events:
+        err.print(f"{name} has no row {row!r}" + (f" as of {as_of}" if as_of else ""))
         raise typer.Exit(1)
     console.print(f"[bold]{name}[/bold] row [bold]{row}[/bold]: {_short(value)}")
-    handled = set(projection.handlers)
-    table = Table("notification", "recorded", "who", "event", "aggregate", "details")
-    for uid in projection.sources(row):
-        for stored in application.recorder.select_events(uid):
-            event: Any = application.mapper.to_domain_event(stored)
-            if type(event).__qualname__ not in handled:
-                continue
-            table.add_row(
-                str(event.originator_version),
-                event.timestamp.isoformat(timespec="seconds"),
-                str(getattr(event, "actor", "")),
-                type(event).__qualname__,
-                uid.hex,
-                _describe(event),
-            )
+    table = Table("recorded", "who", "event", "aggregate", "version", "details")
+    for event in events:
+        table.add_row(
+            event.timestamp.isoformat(timespec="seconds"),
+            str(getattr(event, "actor", "")),
+            type(event).__qualname__,
+            event.originator_id.hex,
+            str(event.originator_version),
+            _describe(event),
+        )
     console.print(table)
-    target.close()
-    application.close()
+
+
+@app.command()
+def rows(
+    name: Annotated[str, typer.Argument(help="projection name, e.g. kpis")],
+    url: UrlOption,
+    prefix: Annotated[str, typer.Option("--prefix", help="only keys starting with this")] = "",
+    limit: Annotated[int, typer.Option("--limit", help="at most this many rows")] = 200,
+    store: StoreOption = None,
+    commission_plan: PlanOption = None,
+) -> None:
+    """List a projection's row keys (what ``q2c explain`` takes) with each row's values."""
+    application = _open(url)
+    target = _live_store(url, store)
+    try:
+        projections = {p.name: p for p in all_projections(target, plan=load_plan(commission_plan))}
+        if name not in projections:
+            raise typer.BadParameter(
+                f"no projection {name!r}; choose one of {', '.join(projections)}"
+            )
+        _catch_up(application, list(projections.values()))
+        found = sorted(
+            (key, value)
+            for key, value in projections[name].rows_with_prefix(prefix)
+            if key != Projection.CONFIG_KEY
+        )
+    finally:
+        target.close()
+        application.close()
+    table = Table("row", "values", title=f"{name}: {len(found)} rows")
+    for key, value in found[: max(limit, 0)]:
+        table.add_row(key, _short(value))
+    console.print(table)
+    if len(found) > limit:
+        err.print(f"… and {len(found) - limit} more rows (--limit, --prefix)")
 
 
 _extended: list[str] = []

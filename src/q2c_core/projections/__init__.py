@@ -17,6 +17,7 @@ from q2c_core.projections.commissions import (
     Commissions,
     CommissionStatement,
 )
+from q2c_core.projections.explain import events_behind
 from q2c_core.projections.follower import Follower, catch_up, rebuild
 from q2c_core.projections.kpis import Kpis, Utilisation, WorkerCustomerTime
 from q2c_core.projections.prepaid import AllowanceUsage, PrepaidCreditUsage
@@ -103,6 +104,7 @@ __all__ = [
     "age_bucket",
     "all_projections",
     "catch_up",
+    "events_behind",
     "handles",
     "ratable_by_month",
     "rebuild",

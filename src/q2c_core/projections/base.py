@@ -322,20 +322,3 @@ class Projection:
         for key, row in self.rows().items():
             if key.startswith(prefix):
                 yield key, row
-
-    def sources(self, key: str) -> list[UUID]:
-        """Aggregates whose events are behind one row (for ``q2c explain``)."""
-        ids: list[UUID] = []
-        for part in key.split(":")[1:]:
-            for piece in part.split("|"):
-                if len(piece) == 32:
-                    try:
-                        ids.append(UUID(piece))
-                    except ValueError:
-                        continue
-        row = self.get(key) or {}
-        for ref in row.get("refs", []):
-            uid = UUID(ref) if isinstance(ref, str) else ref
-            if uid not in ids:
-                ids.append(uid)
-        return ids
