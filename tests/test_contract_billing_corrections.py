@@ -273,3 +273,46 @@ def test_any_voids_of_run_documents_leave_every_day_billed_once(
             assert count == 0 or any(day in p for p in periods)
     finally:
         app.close()
+
+
+def test_a_paid_period_credited_retroactively_frees_the_payment_for_the_next_invoice(
+    app: QuoteToCash,
+) -> None:
+    """January is billed, issued and paid; then S1 is found to have ended on 16 January. The
+    run drafts a credit note for exactly 16 days. It cannot be issued while the payment still
+    covers the invoice in full (nothing is outstanding to credit): the payment's allocation is
+    reversed first, the credit note issued, and the freed money stays on the payment, on account,
+    to be allocated to February's invoice."""
+    from q2c_core import OverAllocation
+
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1", price=1200),))
+    [jan] = app.run_billing(date(2024, 1, 31), actor="run").invoice_ids  # in advance: January
+    issue(app, jan, date(2024, 1, 1))
+    total = app.invoice(jan).total
+    pay = app.receive_payment(cust, total, received_on=date(2024, 1, 5), reference="r", actor=A)
+    app.allocate_payment(pay, allocated_on=date(2024, 1, 5), actor=A)
+    assert app.invoice(jan).outstanding.is_zero()
+    app.remove_sub_contract(cid, "S1", effective_to=date(2024, 1, 16), actor=A)
+    run = app.run_billing(date(2024, 1, 31), actor="run")
+    [note] = [d for d in run.documents if d.kind is InvoiceKind.CREDIT_NOTE]
+    assert note.net == eur("51.61")  # 100.00 x 16/31 days: 16 January to 31 January
+    with pytest.raises(OverAllocation) as refused:
+        issue(app, note.invoice_id, date(2024, 2, 1))
+    assert refused.value.field == "amount"
+    assert app.invoice(note.invoice_id).status is InvoiceStatus.APPROVED  # the issue: not recorded
+    [allocation] = app.payment(pay).allocations
+    app.reverse_allocation(
+        pay,
+        allocation.allocation_id,
+        reason="credit note due",
+        actor=A,
+        reversed_on=date(2024, 2, 1),
+    )
+    app.issue_invoice(note.invoice_id, issued_on=date(2024, 2, 1), actor="bea")  # approved
+    assert app.invoice(jan).outstanding == total - app.invoice(note.invoice_id).total
+    app.allocate_payment(
+        pay, [(jan, app.invoice(jan).outstanding)], allocated_on=date(2024, 2, 1), actor=A
+    )
+    assert app.invoice(jan).outstanding.is_zero()
+    assert app.payment(pay).unallocated == app.invoice(note.invoice_id).total  # on account
