@@ -33,7 +33,9 @@ class Stop(Exception):
     """The simulated crash."""
 
 
-@pytest.fixture(params=["sqlite", "postgres", "sqlite-app-postgres-store"])
+@pytest.fixture(
+    params=["sqlite", "postgres", "sqlite-app-postgres-store", "postgres-app-sqlite-store"]
+)
 def urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(application URL, projection store URL) on real SQLite files and real PostgreSQL."""
     if request.param == "sqlite":
@@ -45,8 +47,10 @@ def urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, 
     try:
         if request.param == "postgres":
             yield pg_url(schema), pg_url(schema)
-        else:
+        elif request.param == "sqlite-app-postgres-store":
             yield f"sqlite:///{tmp_path / 'q2c.db'}", pg_url(schema)
+        else:
+            yield pg_url(schema), f"sqlite:///{tmp_path / 'projections.db'}"
     finally:
         drop_pg_schema(schema)
 
