@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
@@ -214,6 +215,32 @@ def test_report_as_of_uses_only_earlier_events(world) -> None:  # type: ignore[n
     )
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["rows"] == []
+
+
+def test_report_as_of_a_moment_in_the_middle_of_the_history(world) -> None:  # type: ignore[no-untyped-def]
+    """As of the moment the first invoice was issued, the aging shows that invoice open (its
+    payment and the contract invoice were recorded later); today's report shows the contract
+    invoice whose payment bounced, and not the paid one."""
+    url, ids = world
+    app = QuoteToCash.open(url)
+    issued = next(
+        app.mapper.to_domain_event(s)  # type: ignore[attr-defined]
+        for s in app.recorder.select_events(ids["invoice"])
+        if s.topic.endswith("Invoice.Issued")
+    ).timestamp
+    app.close()
+
+    def aging(*extra: str) -> dict[str, Any]:
+        args = ["report", "aging", "--url", url, "--on", "2024-06-01", "--format", "json"]
+        out = runner.invoke(cli, [*args, *extra])
+        assert out.exit_code == 0, out.output
+        [total] = [r for r in json.loads(out.stdout)["rows"] if r["customer"] == "TOTAL"]
+        return {k: v["amount"] for k, v in total.items() if isinstance(v, dict)}
+
+    then = aging("--as-of", issued.isoformat())
+    assert then["total"] == "1210.00" and then["31-60"] == "1210.00"  # due 7 April
+    now = aging()
+    assert now["total"] == "363.00" and now["90+"] == "363.00"  # due 31 January, bounced
 
 
 def test_explain_lists_the_events_behind_a_row(world) -> None:  # type: ignore[no-untyped-def]
