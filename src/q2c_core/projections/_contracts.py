@@ -3,6 +3,11 @@
 Per billed period the row also keeps the contract state its invoice (and corrections since)
 billed, its *basis*, so a changed history (or a voided correction) shows what the next run will
 bill or credit. States are kept once each in ``row["states"]``, a new copy only after a change.
+
+An evergreen (``auto_renew``) contract whose term has ended by a query's date is read as the
+billing run would bill it on that date: renewed by its signed term's length, with its uplift,
+as often as the run would renew it (``as_billed_on``); the stored row is left as it is, since
+only the run's ``Renewed`` events renew it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,14 @@ from typing import Any
 
 from eventsourcing.domain import DomainEvent
 
-from q2c_core.domain.billing import charge_period, correct_period, due_periods, slices_total
+from q2c_core.domain.billing import (
+    charge_period,
+    correct_period,
+    due_periods,
+    renewal_end,
+    slices_total,
+    whole_months,
+)
 from q2c_core.domain.billing_records import period_key
 from q2c_core.domain.contract import (
     BillingFrequency,
@@ -111,8 +123,31 @@ def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
         slices = charge_period(
             subs, period, term, frequency, DayCount[row["day_count"]], row["currency"]
         )
+        if not slices:
+            continue  # no sub-contract covered: the run drafts no invoice for it
         result.append((period, due, slices_total(slices, row["currency"])))
     return result
+
+
+def as_billed_on(row: Row, as_of: date) -> Row:
+    """The row as the billing run on ``as_of`` bills it: an evergreen contract (live, its term
+    ended by then) renewed by its signed term's length with its uplift, as often as the run
+    renews it (``renewal_end``, the run's own rule); any other row as it is.
+
+    A renewed copy shares the billed periods and bases with the stored row, which it leaves
+    unchanged.
+    """
+    if not (
+        row.get("auto_renew") and row["status"] in ("ACTIVE", "SUSPENDED") and row["end"] <= as_of
+    ):
+        return row
+    renewed = {**row, "subs": copy.deepcopy(row["subs"])}
+    term = Period(renewed["start"], renewed["end"])
+    while term.end <= as_of:
+        new_end = renewal_end(term, renewed["renew_months"], renewed["renew_days"])
+        renew(renewed, new_end, renewed["uplift"], {})
+        term = Period(renewed["start"], renewed["end"])
+    return renewed
 
 
 def pending_corrections(row: Row) -> list[tuple[Period, Money]]:
@@ -224,10 +259,37 @@ def new_contract_row(event: DomainEvent) -> Row:
         "timing": e.timing.name,
         "alignment": e.alignment.name,
         "status": "SIGNED",
+        # evergreen renewal, as the aggregate keeps it: by the signed term's own length
+        "auto_renew": bool(getattr(e, "auto_renew", False)),
+        "renew_months": whole_months(e.term),
+        "renew_days": e.term.days,
+        "uplift": getattr(e, "renewal_uplift_percent", None),
         "subs": {s.sub_id: _sub_row(s) for s in (getattr(e, "sub_contracts", None) or ())},
         "billed": [],
         "bases": {},
     }
+
+
+def renew(
+    row: Row, new_end: date, uplift_percent: Decimal | None, new_prices: dict[str, Decimal]
+) -> None:
+    """Extend the term to ``new_end`` (``Contract.renew``'s rule): each sub-contract still
+    covered after the old end gets its new price, or its price on the old end raised by the
+    uplift and rounded, from the old end on."""
+    old_end = row["end"]
+    for sub_id, sub in row["subs"].items():
+        if sub[1] is not None and sub[1] <= old_end:
+            continue
+        price = new_prices.get(sub_id)
+        if price is None and uplift_percent is not None:
+            current = sub[2][0][1]
+            for effective, p in sub[2]:
+                if effective <= old_end:
+                    current = p
+            price = Money(current * (1 + uplift_percent / 100), row["currency"]).rounded().amount
+        if price is not None:
+            sub[2].append([old_end, price])
+    row["end"] = new_end
 
 
 def apply_contract_event(row: Row, event: DomainEvent) -> None:
@@ -252,22 +314,9 @@ def apply_contract_event(row: Row, event: DomainEvent) -> None:
     elif name == "Suspended":
         row["status"] = "SUSPENDED"
     elif name == "Renewed":
-        old_end = row["end"]
-        new_prices = {k: v.amount for k, v in (e.new_prices or {}).items()}
-        for sub_id, sub in subs.items():
-            if sub[1] is not None and sub[1] <= old_end:
-                continue
-            price = new_prices.get(sub_id)
-            if price is None and e.uplift_percent is not None:
-                current = sub[2][0][1]
-                for effective, p in sub[2]:
-                    if effective <= old_end:
-                        current = p
-                price = Money(current * (1 + e.uplift_percent / 100), row["currency"])
-                price = price.rounded().amount
-            if price is not None:
-                sub[2].append([old_end, price])
-        row["end"] = e.new_end
+        renew(
+            row, e.new_end, e.uplift_percent, {k: v.amount for k, v in (e.new_prices or {}).items()}
+        )
     elif name in ("Terminated", "Expired"):
         day = e.effective if name == "Terminated" else row["end"]
         for sub_id in list(subs):

@@ -14,6 +14,7 @@ from q2c_core.domain.money import Money
 from q2c_core.domain.prepaid_allowance import charge_key
 from q2c_core.projections._contracts import (
     apply_contract_event,
+    as_billed_on,
     due_unbilled,
     new_contract_row,
     pending_corrections,
@@ -36,7 +37,9 @@ from q2c_core.projections._facts import (
 from q2c_core.projections._requests import estimate_total
 from q2c_core.projections.base import Projection, age_bucket, handles, uuid_hex
 
-_CORRECTED = ("ACTIVE", "SUSPENDED", "TERMINATED")  # the statuses a billing run corrects
+# the statuses whose contracts a billing run bills and corrects (``billing_run._BILLED_STATUSES``):
+# a terminated or expired contract is still billed, and corrected, up to its end
+_BILLED = ("ACTIVE", "SUSPENDED", "TERMINATED", "EXPIRED")
 
 
 @attrs.frozen
@@ -72,8 +75,9 @@ class UnbilledRevenue(Projection):
 
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keys allowance charges by request and entry, so a store
-        built by version 1 (by entry id) is refused until it is rebuilt from events."""
-        return {"rows": 2}
+        built by version 1 (by entry id) is refused until it is rebuilt from events; 3 keeps a
+        contract's evergreen renewal (``auto_renew``, its length and uplift) on its row."""
+        return {"rows": 3}
 
     replay_cost = 14.0
 
@@ -363,16 +367,19 @@ class UnbilledRevenue(Projection):
                         hours=sum((i.hours for i in fixed_items), Decimal(0)),
                     )
                 )
-        for key, con in rows.items():
-            if not key.startswith("con:") or con["status"] not in ("ACTIVE", "SUSPENDED"):
-                continue
+        contracts = [
+            (key[4:], as_billed_on(con, as_of))
+            for key, con in rows.items()
+            if key.startswith("con:") and con["status"] in _BILLED
+        ]
+        for contract_id, con in contracts:
             for period, due, charge in due_unbilled(con, as_of):
                 result.append(
                     UnbilledItem(
                         kind="contract_period",
                         customer_id=con["customer"],
                         request_id="",
-                        contract_id=key[4:],
+                        contract_id=contract_id,
                         account_manager=con["manager"],
                         item_id=str(period),
                         description=f"contract {con['number']} period {period}",
@@ -382,9 +389,7 @@ class UnbilledRevenue(Projection):
                         age_bucket=age_bucket((as_of - due).days),
                     )
                 )
-        for key, con in rows.items():
-            if not key.startswith("con:") or con["status"] not in _CORRECTED:
-                continue
+        for contract_id, con in contracts:
             for period, amount in pending_corrections(con):
                 # the next run credits or bills these days of a billed period (its history
                 # changed since, or a correction of it was voided); due now, like the run
@@ -393,7 +398,7 @@ class UnbilledRevenue(Projection):
                         kind="contract_correction",
                         customer_id=con["customer"],
                         request_id="",
-                        contract_id=key[4:],
+                        contract_id=contract_id,
                         account_manager=con["manager"],
                         item_id=str(period),
                         description=f"contract {con['number']} correction of period {period}",
