@@ -116,23 +116,30 @@ def test_age_bucket_edges(days: int, bucket: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("on", "bucket", "days"),
+    ("on", "bucket", "days", "work"),
     [
-        (date(2024, 1, 31), "current", 0),
-        (date(2024, 2, 20), "1-30", 20),
-        (date(2024, 3, 15), "31-60", 44),
-        (date(2024, 4, 20), "61-90", 80),
-        (JUNE, "90+", 122),
+        (date(2024, 1, 31), "current", 0, "0"),
+        (date(2024, 2, 20), "1-30", 20, "0"),
+        (date(2024, 3, 15), "31-60", 44, "1210.00"),
+        (date(2024, 4, 20), "61-90", 80, "0"),
+        (JUNE, "90+", 122, "0"),
     ],
 )
-def test_receivables_aging_known_answers(world, on: date, bucket: str, days: int) -> None:  # type: ignore[no-untyped-def]
-    """The contract invoice (363.00, due 2024-01-31) is owed again after its payment bounced."""
+def test_receivables_aging_known_answers(  # type: ignore[no-untyped-def]
+    world, on: date, bucket: str, days: int, work: str
+) -> None:
+    """The contract invoice (363.00, due 2024-01-31) is owed again after its payment bounced.
+    The work invoice (1,210.00, issued 8 March, due 7 April, paid 20 April) is owed, current,
+    on 15 March."""
     _, w = world
     aging: ReceivablesAging = w["ReceivablesAging"]
     (row,) = aging.aging(on)
     assert row.buckets[bucket] == eur("363.00")
-    assert row.total == eur("363.00")
-    (open_invoice,) = aging.open_invoices(on)
+    assert row.total == eur("363.00") + eur(work)
+    contract_invoice = w["ids"]["contract_invoice"].hex
+    (open_invoice,) = [i for i in aging.open_invoices(on) if i.invoice_id == contract_invoice]
+    others = [(i.bucket, i.outstanding) for i in aging.open_invoices(on) if i != open_invoice]
+    assert others == ([("current", eur(work))] if work != "0" else [])
     assert open_invoice.days_past_due == days
     assert [i.number for i in aging.past_due(on)] == ([] if days == 0 else [open_invoice.number])
 

@@ -51,13 +51,16 @@ class ReceivablesAging(InvoiceLedger):
     replay_cost = 1.9
 
     def open_invoices(self, as_of: date) -> list[OpenInvoice]:
-        """Issued invoices with something outstanding, oldest due first."""
+        """Invoices issued by ``as_of`` with something outstanding that day, oldest due first:
+        payments applied and credits given after it do not count yet, and a payment taken back
+        off (reversed, bounced) by then no longer does."""
         result = []
         for key, row in self.rows_with_prefix("inv:"):
-            owed = outstanding(row)
-            if owed <= 0 or row["issued_on"] is None or row["issued_on"] > as_of:
+            owed = outstanding(row, as_of)
+            if owed <= 0:
                 continue
             days = days_past_due(row, as_of)
+            noticed: date | None = row["noticed_on"]
             result.append(
                 OpenInvoice(
                     invoice_id=key[4:],
@@ -69,7 +72,7 @@ class ReceivablesAging(InvoiceLedger):
                     outstanding=Money(owed, row["currency"]),
                     days_past_due=days,
                     bucket=age_bucket(days),
-                    noticed_on=row["noticed_on"],
+                    noticed_on=noticed if noticed is not None and noticed <= as_of else None,
                 )
             )
         result.sort(key=lambda i: (i.due_date, i.number))

@@ -9,7 +9,8 @@ from typing import Any
 import attrs
 
 from q2c_core.domain.money import Money
-from q2c_core.projections._ledger import InvoiceLedger, outstanding, paid
+from q2c_core.domain.payment import reversal_day
+from q2c_core.projections._ledger import InvoiceLedger, credited, is_issued, outstanding, paid
 from q2c_core.projections.base import handles, uuid_hex
 
 
@@ -63,10 +64,20 @@ class Statement:
 
 
 class CustomerStatement(InvoiceLedger):
-    """Per customer: invoices, payments, credit."""
+    """Per customer: invoices, payments, credit; today or as of a past day.
+
+    A payment row's ``allocs`` maps each allocation to ``[invoice, amount, allocated_on]``
+    while it is live and ``[invoice, amount, allocated_on, reversed_on]`` once reversed or
+    bounced (a reversal recorded before q2c kept its day: the day it was recorded)."""
 
     name = "customer_statement"
     replay_cost = 3.1
+
+    def config(self) -> dict[str, Any]:
+        """The row layout's version: 2 keeps the day of every payment applied, un-applied and
+        credited, and reversed allocations with their day (version 1 dropped them), so a store
+        built by version 1 is refused until it is rebuilt from events."""
+        return {"rows": 2}
 
     @handles("Customer.CustomerRegistered")
     def _registered(self, e: Any, oid: str) -> None:
@@ -123,13 +134,27 @@ class CustomerStatement(InvoiceLedger):
 
     @handles("Payment.AllocationReversed")
     def _reversed(self, e: Any, oid: str) -> None:
-        self._pay(oid)["allocs"].pop(e.allocation_id, None)
+        alloc = self._pay(oid)["allocs"].get(e.allocation_id)
+        if alloc is not None and len(alloc) == 3:
+            alloc.append(reversal_day(e))
 
     @handles("Payment.PaymentBounced")
     def _bounced(self, e: Any, oid: str) -> None:
         row = self._pay(oid)
-        row["allocs"] = {}
+        for alloc in row["allocs"].values():
+            if len(alloc) == 3:
+                alloc.append(e.bounced_on)
         row["bounced_on"] = e.bounced_on
+
+    def _unapplied_day(self, payment: str, allocation_id: str) -> date | None:
+        """The day the payment's own row says the allocation was reversed (its row is written
+        first: the payment's event comes right before the invoice's in the log)."""
+        row = self.get(f"pay:{payment}")
+        alloc = row["allocs"].get(allocation_id) if row is not None else None
+        if alloc is None or len(alloc) < 4:
+            return None
+        day: date = alloc[3]
+        return day
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -139,8 +164,11 @@ class CustomerStatement(InvoiceLedger):
             ((k[5:], r["name"]) for k, r in self.rows_with_prefix("cust:")), key=lambda c: c[1]
         )
 
-    def statement(self, customer_id: str) -> Statement:
-        """The statement of one customer (amounts in the customer's currency)."""
+    def statement(self, customer_id: str, as_of: date | None = None) -> Statement:
+        """The statement of one customer (amounts in the customer's currency).
+
+        As of a day: only invoices issued and payments received by then, with what was paid,
+        allocated, credited and bounced on or before it; without one, everything recorded."""
         rows = self.rows()
         cust = rows[f"cust:{customer_id}"]
         cur = cust["currency"]
@@ -148,10 +176,11 @@ class CustomerStatement(InvoiceLedger):
         invoiced = paid_total = open_total = Decimal(0)
         for inv_id in cust["invoices"]:
             row = rows.get(f"inv:{inv_id}")
-            if row is None or row["status"] != "ISSUED" or row["currency"] != cur:
+            if row is None or not is_issued(row, as_of) or row["currency"] != cur:
                 continue
             sign = -1 if row["kind"] == "CREDIT_NOTE" else 1
-            owed = outstanding(row)
+            owed = outstanding(row, as_of)
+            settled = paid(row, as_of)
             invoices.append(
                 StatementInvoice(
                     invoice_id=inv_id,
@@ -160,22 +189,25 @@ class CustomerStatement(InvoiceLedger):
                     issued_on=row["issued_on"],
                     due_date=row["due"],
                     total=Money(sign * row["total"], cur),
-                    paid=Money(paid(row), cur),
-                    credited=Money(row["credited"], cur),
+                    paid=Money(settled, cur),
+                    credited=Money(credited(row, as_of), cur),
                     outstanding=Money(owed, cur),
                 )
             )
             invoiced += sign * row["total"]
-            paid_total += paid(row)
+            paid_total += settled
             open_total += owed
         payments = []
         credit = Decimal(0)
         for pay_id in cust["payments"]:
             p = rows.get(f"pay:{pay_id}")
-            if p is None:
+            if p is None or (as_of is not None and p["received_on"] > as_of):
                 continue
-            allocated = sum((a[1] for a in p["allocs"].values()), Decimal(0))
-            left = Decimal(0) if p["bounced_on"] else p["amount"] - allocated
+            allocated = sum((a[1] for a in p["allocs"].values() if _live(a, as_of)), Decimal(0))
+            bounced_on: date | None = p["bounced_on"]
+            if bounced_on is not None and as_of is not None and bounced_on > as_of:
+                bounced_on = None
+            left = Decimal(0) if bounced_on else p["amount"] - allocated
             if p["currency"] == cur:
                 credit += left
             payments.append(
@@ -186,7 +218,7 @@ class CustomerStatement(InvoiceLedger):
                     amount=Money(p["amount"], p["currency"]),
                     allocated=Money(allocated, p["currency"]),
                     unallocated=Money(left, p["currency"]),
-                    bounced_on=p["bounced_on"],
+                    bounced_on=bounced_on,
                 )
             )
         invoices.sort(key=lambda i: (i.issued_on, i.number))
@@ -203,3 +235,11 @@ class CustomerStatement(InvoiceLedger):
             open=Money(open_total, cur),
             credit=Money(credit, cur),
         )
+
+
+def _live(alloc: list[Any], as_of: date | None) -> bool:
+    """An allocation counts: not reversed (as of a day: made by then, not reversed by then)."""
+    if as_of is None:
+        return len(alloc) == 3
+    made: date = alloc[2]
+    return made <= as_of and (len(alloc) == 3 or alloc[3] > as_of)
