@@ -1,0 +1,415 @@
+"""The revenue forecast a finance person reads: what issued invoices will still earn
+(``scheduled``) and what signed contracts commit to that is not issued yet (``contracted``),
+month by month, so a monthly or quarterly maintenance contract does not vanish from the
+forecast after the period billed today."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import attrs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_projections_story import issue
+
+from q2c_core import (
+    BillingFrequency,
+    BillingTiming,
+    DayCount,
+    Money,
+    Period,
+    PeriodAlignment,
+    PricePoint,
+    Q2CError,
+    QuoteToCash,
+    SubContract,
+    SubContractKind,
+    billing_periods,
+    charge_period,
+)
+from q2c_core.projections import Follower, ProjectionStore, RevenueSchedule, catch_up, rebuild
+from q2c_core.projections.revenue import MonthForecast
+
+A = "alice"
+YEAR_2024 = Period(date(2024, 1, 1), date(2025, 1, 1))
+
+
+def eur(amount: str | int) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def sub(sub_id: str, price: str, start: date = date(2024, 1, 1)) -> SubContract:
+    return SubContract(
+        sub_id,
+        f"{sub_id} maintenance",
+        SubContractKind.LICENCE,
+        start,
+        [PricePoint(start, eur(price))],
+    )
+
+
+def signed(
+    app: QuoteToCash,
+    *subs: SubContract,
+    term: Period = YEAR_2024,
+    frequency: BillingFrequency = BillingFrequency.MONTHLY,
+    **options: object,
+) -> UUID:
+    """A customer signs a maintenance contract and it is activated on its first day."""
+    customer = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    contract = app.sign_contract(
+        customer,
+        number="MC-1",
+        term=term,
+        frequency=frequency,
+        signed_on=term.start - timedelta(days=14),
+        actor=A,
+        sub_contracts=list(subs),
+        **options,  # type: ignore[arg-type]
+    )
+    app.activate_contract(contract, effective=term.start, actor=A)
+    return contract
+
+
+def bill(app: QuoteToCash, as_of: date, *, issue_them: bool = True) -> list[UUID]:
+    """The billing run as of a day; its invoices approved and issued that day (or left drafted)."""
+    drafted = app.run_billing(as_of, actor="billy").invoice_ids
+    if issue_them:
+        for invoice in drafted:
+            issue(app, invoice, as_of)
+    return drafted
+
+
+def schedule(app: QuoteToCash) -> RevenueSchedule:
+    projection = RevenueSchedule()
+    catch_up(app, [projection])
+    return projection
+
+
+def by_month(months: list[MonthForecast]) -> dict[date, MonthForecast]:
+    return {m.month: m for m in months}
+
+
+def total(months: list[MonthForecast]) -> Money:
+    result = eur(0)
+    for m in months:
+        assert m.amount == m.scheduled + m.contracted
+        result = result + m.amount
+    return result
+
+
+# -- known answers ---------------------------------------------------------------------------
+
+
+def test_a_monthly_contract_keeps_showing_its_months_after_the_one_billed() -> None:
+    """12,000.00 a year billed monthly from 2024-01-01; January invoiced and issued. On
+    2024-01-15 the forecast shows February to December at 1,000.00 each (contracted, none of
+    it invoiced yet) and nothing after the term; with January's 1,000.00 the year is exactly
+    12,000.00."""
+    app = QuoteToCash.open("memory:")
+    signed(app, sub("erp", "8000.00"), sub("crm", "4000.00"))
+    bill(app, date(2024, 1, 1))
+    rs = schedule(app)
+
+    forecast = rs.forecast(date(2024, 1, 15))
+    assert [m.month for m in forecast] == [date(2024, m, 1) for m in range(2, 13)] + [
+        date(2025, 1, 1)
+    ]
+    for m in forecast[:-1]:
+        assert (m.scheduled, m.contracted, m.amount) == (eur(0), eur("1000.00"), eur("1000.00"))
+    assert forecast[-1].amount == eur(0)  # the term ends on 2024-12-31
+    january = rs.by_month(date(2024, 1, 1), 1)[0].amount
+    assert january == eur("1000.00")
+    assert january + total(forecast) == eur("12000.00")
+
+    # the whole year seen from January: scheduled (issued) and contracted side by side
+    year = by_month(rs.outlook(date(2024, 1, 1), 12))
+    assert (year[date(2024, 1, 1)].scheduled, year[date(2024, 1, 1)].contracted) == (
+        eur("1000.00"),
+        eur(0),
+    )
+    assert total(list(year.values())) == eur("12000.00")
+
+
+def test_billing_moves_a_month_from_contracted_to_scheduled_without_counting_it_twice() -> None:
+    """February issued, March drafted but not issued yet: each month still counts once."""
+    app = QuoteToCash.open("memory:")
+    signed(app, sub("erp", "12000.00"))
+    bill(app, date(2024, 1, 1))
+    bill(app, date(2024, 2, 1))
+    bill(app, date(2024, 3, 1), issue_them=False)
+    year = by_month(schedule(app).outlook(date(2024, 1, 1), 12))
+    assert (year[date(2024, 2, 1)].scheduled, year[date(2024, 2, 1)].contracted) == (
+        eur("1000.00"),
+        eur(0),
+    )
+    # the draft will be earned once issued: it stays contracted, at the draft's own amount
+    assert (year[date(2024, 3, 1)].scheduled, year[date(2024, 3, 1)].contracted) == (
+        eur(0),
+        eur("1000.00"),
+    )
+    assert all(m.amount == eur("1000.00") for m in year.values())
+    assert total(list(year.values())) == eur("12000.00")
+
+
+def test_a_quarterly_contract_mid_month_is_spread_by_day() -> None:
+    """12,000.00 a year billed quarterly from 2024-03-15 (the issue's known answer): each
+    quarter's 3,000.00 is earned by day over its own days; months sum to 12,000.00 exactly."""
+    app = QuoteToCash.open("memory:")
+    term = Period(date(2024, 3, 15), date(2025, 3, 15))
+    signed(app, sub("erp", "12000.00", term.start), term=term, frequency=BillingFrequency.QUARTERLY)
+    bill(app, date(2024, 3, 15))  # the first quarter, 2024-03-15..2024-06-14 (92 days)
+    months = schedule(app).outlook(date(2024, 3, 1), 13)
+    seen = by_month(months)
+    # March: 17 of 92 days, 554.347... ; April on the running total: 1532.61 - 554.35
+    assert seen[date(2024, 3, 1)].scheduled == eur("554.35")
+    assert seen[date(2024, 4, 1)].scheduled == eur("978.26")
+    # June: the last 14 days of the issued quarter, and 16 of 92 days of the next, not billed
+    assert seen[date(2024, 6, 1)].scheduled == eur("456.52")  # 3000.00 - 2543.48
+    assert seen[date(2024, 6, 1)].contracted == eur("521.74")  # 3000 x 16 / 92
+    assert seen[date(2025, 3, 1)].scheduled == eur(0)
+    assert total(months) == eur("12000.00")
+
+
+def test_a_sub_contract_removed_mid_term_lowers_the_later_months() -> None:
+    """The CRM licence (6,000.00 a year) ends on 2024-06-16: June counts its 15 days, July on
+    only the ERP licence."""
+    app = QuoteToCash.open("memory:")
+    contract = signed(app, sub("erp", "6000.00"), sub("crm", "6000.00"))
+    bill(app, date(2024, 1, 1))
+    app.remove_sub_contract(contract, "crm", effective_to=date(2024, 6, 16), actor=A)
+    months = schedule(app).forecast(date(2024, 1, 15))
+    seen = by_month(months)
+    assert seen[date(2024, 5, 1)].contracted == eur("1000.00")
+    assert seen[date(2024, 6, 1)].contracted == eur("750.00")  # 500 + 500 x 15/30
+    assert seen[date(2024, 7, 1)].contracted == eur("500.00")
+    assert seen[date(2024, 12, 1)].contracted == eur("500.00")
+    # January 1,000.00 + Feb-May 4,000.00 + June 750.00 + Jul-Dec 3,000.00
+    assert total(months) == eur("7750.00")
+
+
+def test_a_terminated_contract_contributes_nothing_after_its_end() -> None:
+    """Terminated with effect from 2024-09-16: September counts 15 of its 30 days, then nothing."""
+    app = QuoteToCash.open("memory:")
+    contract = signed(app, sub("erp", "12000.00"))
+    bill(app, date(2024, 1, 1))
+    app.terminate_contract(contract, effective=date(2024, 9, 16), reason="moved away", actor=A)
+    seen = by_month(schedule(app).forecast(date(2024, 1, 15)))
+    assert seen[date(2024, 8, 1)].contracted == eur("1000.00")
+    assert seen[date(2024, 9, 1)].contracted == eur("500.00")
+    for month in (date(2024, 10, 1), date(2024, 11, 1), date(2024, 12, 1), date(2025, 1, 1)):
+        assert seen[month].amount == eur(0)
+
+
+def test_an_evergreen_contract_keeps_contributing_after_its_term() -> None:
+    """Auto-renewing with a 10 % uplift: from 2025 each month at the renewal price, 1,100.00;
+    the same contract without auto-renewal stops at the term's end."""
+    app = QuoteToCash.open("memory:")
+    signed(app, sub("erp", "12000.00"), auto_renew=True, renewal_uplift_percent=10)
+    bill(app, date(2024, 1, 1))
+    months = schedule(app).forecast(date(2024, 12, 15))
+    assert months[0].month == date(2025, 1, 1)
+    assert all(m.contracted == eur("1100.00") for m in months)
+    assert total(months) == eur("13200.00")
+
+    # the billing run renews it as forecast: January 2025 is billed at 1,100.00
+    bill(app, date(2025, 1, 1))
+    assert schedule(app).by_month(date(2025, 1, 1), 1)[0].amount == eur("1100.00")
+
+    plain = QuoteToCash.open("memory:")
+    signed(plain, sub("erp", "12000.00"))
+    bill(plain, date(2024, 1, 1))
+    assert total(schedule(plain).forecast(date(2024, 12, 15))) == eur(0)
+
+
+def test_an_evergreen_contract_without_uplift_renews_at_its_price() -> None:
+    """No uplift: the renewed term continues at the price in force at the term's end."""
+    app = QuoteToCash.open("memory:")
+    signed(app, sub("erp", "12000.00"), auto_renew=True)
+    months = schedule(app).forecast(date(2024, 11, 15), 3)
+    assert [m.contracted for m in months] == [eur("1000.00")] * 3
+
+
+def test_the_forecast_keeps_currencies_apart() -> None:
+    """A CHF contract forecasts in CHF next to a EUR one, never summed."""
+    app = QuoteToCash.open("memory:")
+    signed(app, sub("erp", "12000.00"))
+    customer = app.register_customer("Helvetia", "CHF", account_manager="mia", actor=A)
+    start = date(2024, 1, 1)
+    chf = SubContract(
+        "x", "x", SubContractKind.SITE, start, [PricePoint(start, Money.of(600, "CHF"))]
+    )
+    app.sign_contract(
+        customer,
+        number="MC-2",
+        term=YEAR_2024,
+        frequency=BillingFrequency.ANNUAL,
+        signed_on=start,
+        actor=A,
+        sub_contracts=[chf],
+    )
+    months = schedule(app).forecast(date(2024, 1, 15), 1)
+    assert [(m.currency, m.contracted) for m in months] == [
+        ("CHF", Money.of("47.54", "CHF")),  # February: 98.36 (60/366 of 600) - 50.82 (31/366)
+        ("EUR", eur("1000.00")),
+    ]
+
+
+# -- the invariant -----------------------------------------------------------------------------
+
+DAY0 = date(2024, 1, 1)
+
+
+@attrs.frozen
+class Terms:
+    """A contract's terms and what happens to it: billing runs (issued or only drafted) and
+    changes, each some days after the term's start."""
+
+    term: Period
+    subs: tuple[SubContract, ...]
+    frequency: BillingFrequency
+    timing: BillingTiming
+    alignment: PeriodAlignment
+    day_count: DayCount
+    steps: tuple[tuple[int, str, int], ...]
+
+
+@st.composite
+def contract_terms(draw: st.DrawFn) -> Terms:
+    start = DAY0 + timedelta(days=draw(st.integers(0, 60)))
+    length = draw(st.integers(20, 500))
+    subs = []
+    for k in range(draw(st.integers(1, 3))):
+        begin = start + timedelta(days=draw(st.integers(0, length - 1)) if k else 0)
+        subs.append(sub(f"s{k}", str(Decimal(draw(st.integers(0, 5_000_000))) / 100), begin))
+    step = st.tuples(
+        st.integers(0, length + 40),
+        st.sampled_from(["bill", "draft", "remove", "reprice", "add", "terminate"]),
+        st.integers(0, 5_000_000),
+    )
+    return Terms(
+        Period(start, start + timedelta(days=length)),
+        tuple(subs),
+        draw(st.sampled_from(list(BillingFrequency))),
+        draw(st.sampled_from(list(BillingTiming))),
+        draw(st.sampled_from(list(PeriodAlignment))),
+        draw(st.sampled_from(list(DayCount))),
+        tuple(sorted(draw(st.lists(step, max_size=6)))),
+    )
+
+
+def contract_value(app: QuoteToCash, contract: UUID) -> Money:
+    """What the contract's whole term charges under its final terms (the billing run's math)."""
+    c = app.contract(contract)
+    result = eur(0)
+    for period in billing_periods(c.term, c.frequency, c.alignment):
+        for s in charge_period(
+            list(c.sub_contracts.values()), period, c.term, c.frequency, c.day_count, c.currency
+        ):
+            result = result + s.amount
+    return result
+
+
+def happen(app: QuoteToCash, contract: UUID, day: date, what: str, n: int) -> None:
+    """One step of the contract's life; a refused one (e.g. outside the term) records nothing."""
+    try:
+        if what in ("bill", "draft"):
+            bill(app, day, issue_them=what == "bill")
+        elif what == "remove":
+            app.remove_sub_contract(contract, f"s{n % 3}", effective_to=day, actor=A)
+        elif what == "reprice":
+            price = eur(str(Decimal(n) / 100))
+            app.reprice_sub_contract(
+                contract, f"s{n % 3}", effective=day, annual_price=price, actor=A
+            )
+        elif what == "add":
+            app.add_sub_contract(contract, sub(f"n{n}", str(Decimal(n) / 100), day), actor=A)
+        else:
+            app.terminate_contract(contract, effective=day, reason="ended", actor=A)
+    except Q2CError:
+        pass
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(terms=contract_terms(), page=st.integers(1, 7))
+def test_scheduled_plus_contracted_over_the_service_period_is_the_contract_value(
+    terms: Terms, page: int
+) -> None:
+    """Whatever the terms, and however much of the term is billed, issued, only drafted or
+    changed: over the months of the service period, scheduled + contracted adds up to exactly
+    what the contract charges for its term (the billing run's charge of every period). Each
+    day is counted once, from an invoice or from the contract, never both and never neither.
+    (A final billing run, drafted only, first brings billed periods in line with changes made
+    after they were billed: until then the forecast shows what was billed, by design.)
+
+    And the projection followed in small pages equals the one rebuilt from an empty start.
+    """
+    app = QuoteToCash.open("memory:")
+    term = terms.term
+    contract = signed(
+        app,
+        *terms.subs,
+        term=term,
+        frequency=terms.frequency,
+        timing=terms.timing,
+        alignment=terms.alignment,
+        day_count=terms.day_count,
+    )
+    store = ProjectionStore.memory()
+    today = term.start
+    for offset, what, n in terms.steps:
+        today = term.start + timedelta(days=offset)
+        happen(app, contract, today, what, n)
+        Follower(app, [RevenueSchedule(store)], page_size=page).run()
+    bill(app, today, issue_them=False)  # corrections of changed periods, drafted only
+    live = RevenueSchedule(store)
+    Follower(app, [live], page_size=page).run()
+    rebuilt = RevenueSchedule()
+    rebuild(app, [rebuilt])
+    assert live.rows() == rebuilt.rows()
+
+    last = max(term.end, today + timedelta(days=1))
+    first = date(term.start.year, term.start.month, 1)
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    outlook = rebuilt.outlook(first, months)
+    assert {m.currency for m in outlook} <= {"EUR"}
+    assert total(outlook) == contract_value(app, contract)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    terms=contract_terms(),
+    uplift=st.none() | st.integers(-20, 30),
+    horizon=st.integers(1, 40),
+)
+def test_an_evergreen_forecast_is_what_the_billing_run_then_bills(
+    terms: Terms, uplift: int | None, horizon: int
+) -> None:
+    """The forecast's assumption about an evergreen contract is the billing run's own rule:
+    the months forecast before any billing equal, month by month, the same months once the
+    billing run has renewed the contract and drafted every period up to the horizon."""
+    app = QuoteToCash.open("memory:")
+    term = terms.term
+    signed(
+        app,
+        *terms.subs,
+        term=term,
+        frequency=terms.frequency,
+        timing=BillingTiming.IN_ADVANCE,
+        alignment=terms.alignment,
+        day_count=terms.day_count,
+        auto_renew=True,
+        renewal_uplift_percent=uplift,
+    )
+    first = date(term.start.year, term.start.month, 1)
+    before = schedule(app).outlook(first, horizon)
+    end = before[-1].month
+    bill(
+        app,
+        date(end.year + end.month // 12, end.month % 12 + 1, 1) - timedelta(days=1),
+        issue_them=False,
+    )
+    after = schedule(app).outlook(first, horizon)
+    assert [(m.month, m.amount) for m in after] == [(m.month, m.amount) for m in before]
