@@ -390,13 +390,16 @@ def _revenue(projections: Sequence[Projection], on: date) -> ReportTable:
     p: RevenueSchedule = _get(projections, RevenueSchedule)
     rows: list[tuple[Any, ...]] = []
     for cur, amount in sorted(p.recognised(on).items()):
-        rows.append(("recognised to date", cur, amount))
+        rows.append(("recognised to date", cur, amount, None, None))
     for cur, amount in sorted(p.deferred(on).items()):
-        rows.append(("deferred revenue", cur, amount))
+        rows.append(("deferred revenue", cur, amount, None, None))
+    # each forecast month split: scheduled from issued invoices, contracted not yet issued
     for m in p.forecast(on, 12):
-        rows.append((f"forecast {m.month:%Y-%m}", m.currency, m.amount))
+        rows.append((f"forecast {m.month:%Y-%m}", m.currency, m.amount, m.scheduled, m.contracted))
     return ReportTable(
-        f"Revenue (ASC 606 / IFRS 15) on {on}", ("line", "currency", "amount"), tuple(rows)
+        f"Revenue (ASC 606 / IFRS 15) on {on}",
+        ("line", "currency", "amount", "scheduled", "contracted"),
+        tuple(rows),
     )
 
 
