@@ -243,6 +243,33 @@ def test_report_as_of_a_moment_in_the_middle_of_the_history(world) -> None:  # t
     assert now["total"] == "363.00" and now["90+"] == "363.00"  # due 31 January, bounced
 
 
+def test_statements_and_customers_reports_are_on_the_day_asked(world) -> None:  # type: ignore[no-untyped-def]
+    """The work invoice (1,210.00, paid 20 April) is open on the statement of 10 April and
+    settled on that of 1 June; the customers report's paid column follows the same day."""
+    url, _ = world
+
+    def report(name: str, on: str) -> list[dict[str, Any]]:
+        out = runner.invoke(cli, ["report", name, "--url", url, "--on", on, "--format", "json"])
+        assert out.exit_code == 0, out.output
+        rows: list[dict[str, Any]] = json.loads(out.stdout)["rows"]
+        return rows
+
+    def work_invoice(on: str) -> str:
+        [row] = [
+            r
+            for r in report("statements", on)
+            if r["type"] == "invoice" and r["amount"]["amount"] == "1210.00"
+        ]
+        return str(row["open / unallocated"]["amount"])
+
+    assert work_invoice("2024-04-10") == "1210.00"
+    assert work_invoice("2024-06-01") == "0.00"
+    [april] = report("customers", "2024-04-10")
+    [june] = report("customers", "2024-06-01")
+    assert april["paid"]["amount"] == "0.00"  # the contract invoice's payment bounced
+    assert june["paid"]["amount"] == "1210.00"
+
+
 def test_explain_lists_the_events_behind_a_row(world) -> None:  # type: ignore[no-untyped-def]
     url, ids = world
     key = f"inv:{ids['contract_invoice'].hex}"

@@ -102,7 +102,7 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
             hours_left[u.customer_id] = hours_left.get(u.customer_id, Decimal(0)) + u.remaining
     rows = []
     for customer_id, name in statements.customers():
-        s = statements.statement(customer_id)
+        s = statements.statement(customer_id, on)
         cur = s.currency
         rows.append(
             (
@@ -442,14 +442,14 @@ def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
     p: CustomerStatement = _get(projections, CustomerStatement)
     rows: list[tuple[Any, ...]] = []
     for customer_id, name in p.customers():
-        s = p.statement(customer_id)
+        s = p.statement(customer_id, on)
         for i in s.invoices:
             rows.append((name, "invoice", i.number, i.issued_on, i.total, i.outstanding))
         for pay in s.payments:
             state = f"bounced {pay.bounced_on}" if pay.bounced_on else pay.reference
             rows.append((name, "payment", state, pay.received_on, pay.amount, pay.unallocated))
     return ReportTable(
-        "Customer statements",
+        f"Customer statements on {on}",
         ("customer", "type", "number / reference", "date", "amount", "open / unallocated"),
         tuple(rows),
     )
