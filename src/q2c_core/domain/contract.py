@@ -130,6 +130,22 @@ class SubContract:
                 current = p.annual_price
         return current
 
+    def renewed(
+        self, old_end: date, new_price: Money | None, uplift_percent: Decimal | None
+    ) -> SubContract:
+        """This sub-contract once its contract's term is renewed at ``old_end``: priced from
+        then on at ``new_price``, or at its price on ``old_end`` raised by ``uplift_percent``
+        and rounded; unchanged when it ended by then or neither is given. One rule for the
+        aggregate and for the read side that foresees renewals."""
+        if self.effective_to is not None and self.effective_to <= old_end:
+            return self
+        price = new_price
+        if price is None and uplift_percent is not None:
+            price = (self.price_on(old_end) * (1 + uplift_percent / 100)).rounded()
+        if price is None:
+            return self
+        return attrs.evolve(self, prices=(*self.prices, PricePoint(old_end, price)))
+
     @property
     def active_period(self) -> Period | None:
         """The days it is covered, when it has an end; open-ended otherwise."""
@@ -355,15 +371,7 @@ class Contract(TimeOrderedIds, Aggregate):
             self._sub(sub_id)
             self._check_price(given)
         for sub_id, sub in list(self.sub_contracts.items()):
-            if sub.effective_to is not None and sub.effective_to <= old_end:
-                continue
-            price = prices.get(sub_id)
-            if price is None and uplift_percent is not None:
-                price = (sub.price_on(old_end) * (1 + uplift_percent / 100)).rounded()
-            if price is not None:
-                self.sub_contracts[sub_id] = attrs.evolve(
-                    sub, prices=(*sub.prices, PricePoint(old_end, price))
-                )
+            self.sub_contracts[sub_id] = sub.renewed(old_end, prices.get(sub_id), uplift_percent)
         self.term = Period(self.term.start, new_end)
         self.revision += 1
 

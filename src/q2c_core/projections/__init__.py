@@ -23,6 +23,7 @@ from q2c_core.projections.kpis import Kpis, Utilisation, WorkerCustomerTime
 from q2c_core.projections.prepaid import AllowanceUsage, PrepaidCreditUsage
 from q2c_core.projections.receivables import AgingRow, OpenInvoice, ReceivablesAging
 from q2c_core.projections.revenue import (
+    MonthForecast,
     MonthRevenue,
     RecognitionLine,
     RevenueSchedule,
@@ -83,6 +84,7 @@ __all__ = [
     "CustomerStatement",
     "Follower",
     "Kpis",
+    "MonthForecast",
     "MonthRevenue",
     "OpenInvoice",
     "PrepaidCreditUsage",

@@ -52,7 +52,6 @@ from q2c_core.domain.contract import (
     BillingFrequency,
     DayCount,
     PeriodAlignment,
-    PricePoint,
     SubContract,
 )
 from q2c_core.domain.money import Money
@@ -452,18 +451,7 @@ def contract_terms(row: dict[str, Any], until: date) -> tuple[Period, list[SubCo
         term = Period(term.start, renewal_end(term, row["renew_months"], row["renew_days"]))
         if uplift is None:
             continue
-        subs = [
-            s
-            if s.effective_to is not None and s.effective_to <= old_end
-            else attrs.evolve(
-                s,
-                prices=(
-                    *s.prices,
-                    PricePoint(old_end, (s.price_on(old_end) * (1 + uplift / 100)).rounded()),
-                ),
-            )
-            for s in subs
-        ]
+        subs = [s.renewed(old_end, None, uplift) for s in subs]
     return term, subs
 
 
