@@ -271,24 +271,18 @@ def new_contract_row(event: DomainEvent) -> Row:
 
 
 def renew(
-    row: Row, new_end: date, uplift_percent: Decimal | None, new_prices: dict[str, Decimal]
+    row: Row, new_end: date, uplift_percent: Decimal | None, new_prices: dict[str, Money]
 ) -> None:
-    """Extend the term to ``new_end`` (``Contract.renew``'s rule): each sub-contract still
-    covered after the old end gets its new price, or its price on the old end raised by the
-    uplift and rounded, from the old end on."""
+    """Extend the term to ``new_end``: each sub-contract priced from the old end on as
+    ``SubContract.renewed`` prices it (the aggregate's own rule)."""
     old_end = row["end"]
-    for sub_id, sub in row["subs"].items():
-        if sub[1] is not None and sub[1] <= old_end:
-            continue
-        price = new_prices.get(sub_id)
-        if price is None and uplift_percent is not None:
-            current = sub[2][0][1]
-            for effective, p in sub[2]:
-                if effective <= old_end:
-                    current = p
-            price = Money(current * (1 + uplift_percent / 100), row["currency"]).rounded().amount
-        if price is not None:
-            sub[2].append([old_end, price])
+    currency = row["currency"]
+    for sub_id, data in row["subs"].items():
+        sub = _sub(sub_id, data, currency)
+        after = sub.renewed(old_end, new_prices.get(sub_id), uplift_percent)
+        if after is not sub:
+            point = after.prices[-1]
+            data[2].append([point.effective, point.annual_price.amount])
     row["end"] = new_end
 
 
@@ -314,9 +308,7 @@ def apply_contract_event(row: Row, event: DomainEvent) -> None:
     elif name == "Suspended":
         row["status"] = "SUSPENDED"
     elif name == "Renewed":
-        renew(
-            row, e.new_end, e.uplift_percent, {k: v.amount for k, v in (e.new_prices or {}).items()}
-        )
+        renew(row, e.new_end, e.uplift_percent, e.new_prices or {})
     elif name in ("Terminated", "Expired"):
         day = e.effective if name == "Terminated" else row["end"]
         for sub_id in list(subs):
