@@ -226,14 +226,21 @@ def compare(rebuilt: Sequence[Projection], live: Sequence[Projection], live_labe
 
 
 def _position_time(application: QuoteToCash) -> datetime | None:
-    """The recording time of the last recorded event (None: nothing recorded)."""
+    """When the last recorded events were recorded, at the earliest: the latest creation time
+    among the last 1,000 (None: nothing recorded). Not only the last event's own: one save
+    can record an event created earlier after one created later (a billing run records a
+    contract's PeriodBilled, then the invoice drafted just before it), and a rebuild as of a
+    time stops at the first event created after it."""
     head = application.recorder.max_notification_id()
     if not head:
         return None
-    last = application.recorder.select_notifications(start=head, limit=1)
-    if not last:
+    tail = application.recorder.select_notifications(start=max(1, head - 999), limit=1000)
+    if not tail:
         return None
-    moment: datetime = application.mapper.to_domain_event(last[0]).timestamp  # type: ignore[attr-defined]
+    moment: datetime = max(
+        application.mapper.to_domain_event(n).timestamp  # type: ignore[attr-defined]
+        for n in tail
+    )
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

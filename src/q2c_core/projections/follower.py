@@ -88,7 +88,12 @@ class Follower:
                 break
             last_id = page[-1][0]
             try:
-                applied += self._apply_page(page, positions, dispatch)
+                done, cut = self._apply_page(page, positions, dispatch)
+                applied += done
+                if cut is not None:  # recorded after as_of, and so is everything after it
+                    if cut == 0:
+                        break
+                    last_id = page[cut - 1][0]
                 # (the page's rows are applied: memory holds one page of them at a time, and
                 # not while its changes are encoded)
                 del page
@@ -122,6 +127,8 @@ class Follower:
                 progress(last_id, head)
             if max_pages is not None and pages >= max_pages:
                 break
+            if cut is not None:
+                break
         for topic, route in dispatch.items():
             self.applied_by_topic[topic] = self.applied_by_topic.get(topic, 0) + route.applied
         return applied
@@ -131,8 +138,15 @@ class Follower:
         page: Sequence[RawNotification],
         positions: dict[int, int],
         dispatch: dict[str, _Route],
-    ) -> int:
-        """Decode and apply one page in memory; returns how many events were applied."""
+    ) -> tuple[int, int | None]:
+        """Decode and apply one page in memory; returns how many events were applied, and
+        the index of the first event created after ``as_of`` (None: no such event).
+
+        As of a time, the log is cut at its first event created after it: a transaction
+        commits after every event in it was created, and the log is in commit order, so that
+        event and every one after it were recorded after the time. (Skipping only the events
+        created after it would keep an earlier-created event saved in the same transaction as
+        a later one, e.g. a billing run's invoice saved after its contract's PeriodBilled.)"""
         decode = self.decoder.decode_row
         as_notification = self.reader.as_notification
         as_of = self.as_of
@@ -140,10 +154,10 @@ class Follower:
         # when every projection is behind the whole page (a rebuild, a catch-up in step), no
         # event needs its id checked against each projection's position
         behind = all(positions[id(p)] < page[0][0] for p in self.projections)
-        for row in page:
+        for index, row in enumerate(page):
             event, oid = decode(row, as_notification)
             if as_of is not None and event.timestamp > as_of:
-                continue
+                return applied, index
             route = dispatch.get(row[3])
             if route is None:
                 route = dispatch[row[3]] = _Route(self.projections, type(event).__qualname__)
@@ -157,7 +171,7 @@ class Follower:
                         handler(event, oid)
             route.applied += 1
             applied += 1
-        return applied
+        return applied, None
 
     def _commit(self, writes: list[PageWrite]) -> None:
         store = self.projections[0].store
