@@ -47,7 +47,7 @@ from typing import Any
 
 import attrs
 
-from q2c_core.domain.billing import billing_periods, charge_period, renewal_end, whole_months
+from q2c_core.domain.billing import billing_periods, charge_period, renewal_end
 from q2c_core.domain.contract import (
     BillingFrequency,
     DayCount,
@@ -242,12 +242,7 @@ class RevenueSchedule(Projection):
         row = new_contract_row(e)
         for unused in ("billed", "bases", "manager", "timing"):
             row.pop(unused, None)
-        row["auto_renew"] = e.auto_renew
-        row["uplift"] = e.renewal_uplift_percent
-        # an evergreen term renews by the signed term's length (the aggregate's own rule)
-        row["renew_months"] = whole_months(e.term)
-        row["renew_days"] = e.term.days
-        self.put(f"con:{oid}", row)
+        self.put(f"con:{oid}", row)  # (its evergreen renewal too: new_contract_row keeps it)
 
     @handles(
         "Contract.Activated",
