@@ -46,6 +46,22 @@ from q2c_core.projections.store import Row
 ZERO = Decimal(0)
 
 
+# the events that change a contract's term, status or sub-contracts (``apply_contract_event``)
+CONTRACT_CHANGES = (
+    "Contract.Activated",
+    "Contract.Suspended",
+    "Contract.Reactivated",
+    "Contract.Renewed",
+    "Contract.Terminated",
+    "Contract.Expired",
+    "Contract.SubContractAdded",
+    "Contract.SubContractRemoved",
+    "Contract.SubContractRepriced",
+    "Contract.SubContractReassignedAway",
+    "Contract.SubContractReassignedHere",
+)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later (clamped to the month's last day)."""
     month0 = day.month - 1 + months
@@ -100,7 +116,9 @@ def _sub_row(sub: SubContract) -> list[Any]:
     return [sub.effective_from, sub.effective_to, _prices(sub), _moved_row(sub.moved_from)]
 
 
-def _subs(row: Row, subs: dict[str, list[Any]] | None = None) -> list[SubContract]:
+def sub_contracts_of(row: Row, subs: dict[str, list[Any]] | None = None) -> list[SubContract]:
+    """A contract row's sub-contracts (or those of a kept basis, ``subs``), as the domain's
+    values, in sub-contract id order."""
     found = row["subs"] if subs is None else subs
     return [_sub(sub_id, data, row["currency"]) for sub_id, data in sorted(found.items())]
 
@@ -112,7 +130,7 @@ def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
     frequency = BillingFrequency[row["frequency"]]
     alignment = PeriodAlignment[row["alignment"]]
     timing = BillingTiming[row["timing"]]
-    subs = _subs(row)
+    subs = sub_contracts_of(row)
     result = []
     for period in due_periods(term, frequency, alignment, timing, as_of):
         if is_billed(row, period):
@@ -163,13 +181,13 @@ def pending_corrections(row: Row) -> list[tuple[Period, Money]]:
     convention = DayCount[row["day_count"]]
     currency = row["currency"]
     term = Period(row["start"], row["end"])
-    subs = _subs(row)
+    subs = sub_contracts_of(row)
     result = []
     for entry in row.get("bases", {}).values():
         period = Period(*entry["period"])
         state = row["states"][entry["steps"][-1][0]]
         before = charge_period(
-            _subs(row, state["subs"]),
+            sub_contracts_of(row, state["subs"]),
             period,
             Period(state["start"], state["end"]),
             frequency,

@@ -57,10 +57,11 @@ from q2c_core.domain.contract import (
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period
 from q2c_core.projections._contracts import (
-    _subs,
+    CONTRACT_CHANGES,
     add_months,
     apply_contract_event,
     new_contract_row,
+    sub_contracts_of,
 )
 from q2c_core.projections._facts import compact_lines, invoice_facts
 from q2c_core.projections.base import Projection, handles
@@ -244,19 +245,7 @@ class RevenueSchedule(Projection):
             row.pop(unused, None)
         self.put(f"con:{oid}", row)  # (its evergreen renewal too: new_contract_row keeps it)
 
-    @handles(
-        "Contract.Activated",
-        "Contract.Suspended",
-        "Contract.Reactivated",
-        "Contract.Renewed",
-        "Contract.Terminated",
-        "Contract.Expired",
-        "Contract.SubContractAdded",
-        "Contract.SubContractRemoved",
-        "Contract.SubContractRepriced",
-        "Contract.SubContractReassignedAway",
-        "Contract.SubContractReassignedHere",
-    )
+    @handles(*CONTRACT_CHANGES)
     def _contract(self, e: Any, oid: str) -> None:
         row = self.touch(f"con:{oid}")
         assert row is not None
@@ -437,7 +426,7 @@ def contract_terms(row: dict[str, Any], until: date) -> tuple[Period, list[SubCo
     the contract's renewal uplift), so the forecast continues at the renewal price.
     """
     term = Period(row["start"], row["end"])
-    subs = _subs(row)
+    subs = sub_contracts_of(row)
     if not row.get("auto_renew") or row["status"] not in _LIVE:
         return term, subs
     uplift: Decimal | None = row.get("uplift")

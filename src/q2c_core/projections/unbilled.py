@@ -13,6 +13,7 @@ import attrs
 from q2c_core.domain.money import Money
 from q2c_core.domain.prepaid_allowance import charge_key
 from q2c_core.projections._contracts import (
+    CONTRACT_CHANGES,
     apply_contract_event,
     as_billed_on,
     due_unbilled,
@@ -203,19 +204,7 @@ class UnbilledRevenue(Projection):
     def _signed(self, e: Any, oid: str) -> None:
         self.put(f"con:{oid}", new_contract_row(e))
 
-    @handles(
-        "Contract.Activated",
-        "Contract.Suspended",
-        "Contract.Reactivated",
-        "Contract.Renewed",
-        "Contract.Terminated",
-        "Contract.Expired",
-        "Contract.SubContractAdded",
-        "Contract.SubContractRemoved",
-        "Contract.SubContractRepriced",
-        "Contract.SubContractReassignedAway",
-        "Contract.SubContractReassignedHere",
-    )
+    @handles(*CONTRACT_CHANGES)
     def _contract(self, e: Any, oid: str) -> None:
         row = self.touch(f"con:{oid}")
         assert row is not None
