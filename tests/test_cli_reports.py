@@ -8,8 +8,15 @@ from datetime import date
 from rich.console import Console
 from test_projections_story import story
 
-from q2c_adapters.reports import KEY_REPORTS, REPORTS, print_reports, report_table
-from q2c_core import QuoteToCash
+from q2c_adapters.reports import (
+    KEY_REPORTS,
+    REPORTS,
+    ReportTable,
+    print_reports,
+    report_table,
+    rich_table,
+)
+from q2c_core import Money, QuoteToCash
 from q2c_core.projections import Commissions
 
 
@@ -41,3 +48,16 @@ def test_every_report_builds_from_the_same_projections() -> None:
     assert acme[0] == "Acme" and str(acme[-1]) == "0"  # the 5 prepaid hours are all drawn
     assert set(KEY_REPORTS) <= set(REPORTS)
     app.close()
+
+
+def test_a_column_is_right_aligned_by_its_first_filled_cell() -> None:
+    """The revenue report leaves its scheduled/contracted cells empty on the first rows: the
+    amounts below are still right-aligned, the labels left."""
+    table = rich_table(
+        ReportTable(
+            "t",
+            ("line", "scheduled"),
+            (("recognised", ""), ("forecast", Money.of("1.00", "EUR"))),
+        )
+    )
+    assert [c.justify for c in table.columns] == ["left", "right"]

@@ -491,9 +491,10 @@ def report_table(name: str, projections: Sequence[Projection], on: date) -> Repo
 def rich_table(report: ReportTable) -> Table:
     """A report as a rich table (amounts right-aligned)."""
     table = Table(title=report.title, title_justify="left")
-    sample = report.rows[0] if report.rows else ()
     for i, column in enumerate(report.columns):
-        numeric = i < len(sample) and isinstance(sample[i], Money | Decimal | int)
+        # a column is numeric by its first filled cell (a row may leave it empty)
+        sample = next((r[i] for r in report.rows if i < len(r) and r[i] not in (None, "")), None)
+        numeric = isinstance(sample, Money | Decimal | int)
         table.add_column(column, justify="right" if numeric else "left")
     for row in report.rows:
         table.add_row(*(cell(v) for v in row))
