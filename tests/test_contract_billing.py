@@ -690,3 +690,36 @@ def test_several_workers_are_refused_where_no_other_process_can_open_the_store()
             assert refused.value.field == "workers"
         assert app.recorder.max_notification_id() == head
         app.close()
+
+
+def test_the_policy_reads_invoices_a_group_at_a_time_and_misses_none(
+    app: QuoteToCash, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With room for only three invoices at a time, contracts of two invoices each are read
+    one group after another: the two with an unpaid invoice are suspended, the paid one not."""
+    import q2c_core.billing_run as billing_run
+
+    monkeypatch.setattr(billing_run, "_PAST_DUE_DOCUMENTS", 3)
+    cust = customer(app)
+    ids = [contract(app, cust, number=f"MC-{n}") for n in range(3)]
+    run = app.run_billing(date(2024, 2, 1), actor="run")  # January and February, each
+    assert len(run.invoice_ids) == 6
+    for d in run.documents:
+        issue(app, d.invoice_id, date(2024, 2, 1))
+    paid = [d.invoice_id for d in run.documents if d.contract_id == ids[1]]
+    for invoice_id in paid:
+        pay = app.receive_payment(
+            cust,
+            app.invoice(invoice_id).total,
+            received_on=date(2024, 2, 5),
+            reference="r",
+            actor=A,
+        )
+        app.allocate_payment(
+            pay,
+            [(invoice_id, app.invoice(invoice_id).total)],
+            allocated_on=date(2024, 2, 5),
+            actor=A,
+        )
+    found = app.apply_past_due_policy(PastDuePolicy(30), date(2024, 4, 1), actor="ops")
+    assert found == [ids[0], ids[2]]

@@ -1147,31 +1147,52 @@ class ContractBilling(BaseApp):
         suspended: list[UUID] = []
         readers = self._readers(trusted=True)
         for batch in self._contract_batches(1000):
-            # a batch's invoices in one query (``_get_many``), not one ``get`` per invoice
             active = [c for c in batch if c.status is ContractStatus.ACTIVE and c.documents]
-            invoices = {
-                i.id: i
-                for i in self._get_many(Invoice, [d for c in active for d in c.documents], readers)
-            }
-            for contract in active:
-                open_items = []
-                for invoice_id in contract.documents:
-                    invoice = invoices.get(invoice_id) or self._get(Invoice, invoice_id)
-                    if invoice.kind is InvoiceKind.CREDIT_NOTE or invoice.due_date is None:
+            for group in _by_documents(active, _PAST_DUE_DOCUMENTS):
+                # a group's invoices in one query (``_get_many``), not one ``get`` per invoice;
+                # memory holds one group's, however long the contracts have been billed
+                ids = [d for c in group for d in c.documents]
+                invoices = {i.id: i for i in self._get_many(Invoice, ids, readers)}
+                for contract in group:
+                    reason = policy.reason(_open_items(contract, invoices, self._get), as_of)
+                    if reason is None:
                         continue
-                    if invoice.is_issued:
-                        open_items.append(
-                            (invoice.number or "", invoice.due_date, invoice.outstanding)
-                        )
-                reason = policy.reason(open_items, as_of)
-                if reason is None:
-                    continue
-                self.suspend_contract(contract.id, effective=as_of, reason=reason, actor=actor)
-                suspended.append(contract.id)
+                    self.suspend_contract(contract.id, effective=as_of, reason=reason, actor=actor)
+                    suspended.append(contract.id)
         return suspended
 
 
 _ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)
+_PAST_DUE_DOCUMENTS = 5000  # invoices the past-due policy reads at once
+
+
+def _by_documents(contracts: list[Contract], most: int) -> Iterator[list[Contract]]:
+    """The contracts in groups of at most ``most`` documents (a contract with more: alone)."""
+    group: list[Contract] = []
+    count = 0
+    for contract in contracts:
+        n = len(contract.documents)
+        if group and count + n > most:
+            yield group
+            group, count = [], 0
+        group.append(contract)
+        count += n
+    if group:
+        yield group
+
+
+def _open_items(
+    contract: Contract, invoices: dict[UUID, Invoice], get: Callable[[type[Invoice], UUID], Invoice]
+) -> list[tuple[str, date, Money]]:
+    """(number, due date, outstanding) of a contract's issued invoices (credit notes aside)."""
+    items = []
+    for invoice_id in contract.documents:
+        invoice = invoices.get(invoice_id) or get(Invoice, invoice_id)
+        if invoice.kind is InvoiceKind.CREDIT_NOTE or invoice.due_date is None:
+            continue
+        if invoice.is_issued:
+            items.append((invoice.number or "", invoice.due_date, invoice.outstanding))
+    return items
 
 
 @contextlib.contextmanager
