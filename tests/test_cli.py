@@ -93,15 +93,10 @@ def test_replay_matches_then_finds_a_tampered_row(world) -> None:  # type: ignor
 
 
 def test_replay_as_of_after_the_last_event_compares_with_the_live_store(world) -> None:  # type: ignore[no-untyped-def]
-    """--as-of at or after the last recorded event is the live store's own time: a tampered
+    """--as-of at or after the last save was recorded is the live store's own time: a tampered
     live row is found there too, exit 1, and the differing field is named."""
     url, ids = world
-    app = QuoteToCash.open(url)
-    head = app.recorder.max_notification_id()
-    last = app.mapper.to_domain_event(  # type: ignore[attr-defined]
-        app.recorder.select_notifications(start=head, limit=1)[0]
-    ).timestamp
-    app.close()
+    last = datetime.now(UTC)  # after every save of the story was recorded
     for moment in ("2030-01-01T00:00:00", last.isoformat()):
         result = runner.invoke(cli, ["replay", "--url", url, "--as-of", moment])
         assert result.exit_code == 0, result.output
@@ -128,7 +123,7 @@ def test_replay_as_of_a_past_time(world) -> None:  # type: ignore[no-untyped-def
     assert result.exit_code == 0, result.output
     assert "replay matches" in result.output
     # the live store holds later events: the output says what was compared instead
-    assert "the live store holds later events" in result.output
+    assert "the live store holds them" in result.output
     assert "page-by-page" in result.output and "one-pass" in result.output
 
 
@@ -218,15 +213,13 @@ def test_report_as_of_uses_only_earlier_events(world) -> None:  # type: ignore[n
 
 
 def test_report_as_of_a_moment_in_the_middle_of_the_history(world) -> None:  # type: ignore[no-untyped-def]
-    """As of the moment the first invoice was issued, the aging shows that invoice open (its
-    payment and the contract invoice were recorded later); today's report shows the contract
-    invoice whose payment bounced, and not the paid one."""
+    """As of the moment the first payment was received (its save not recorded yet), the aging
+    shows both issued invoices open; today's report shows only the contract invoice, whose
+    payment bounced."""
     url, ids = world
     app = QuoteToCash.open(url)
-    issued = next(
-        app.mapper.to_domain_event(s)  # type: ignore[attr-defined]
-        for s in app.recorder.select_events(ids["invoice"])
-        if s.topic.endswith("Invoice.Issued")
+    received = app.mapper.to_domain_event(  # type: ignore[attr-defined]
+        app.recorder.select_events(ids["payment"], limit=1)[0]
     ).timestamp
     app.close()
 
@@ -237,10 +230,12 @@ def test_report_as_of_a_moment_in_the_middle_of_the_history(world) -> None:  # t
         [total] = [r for r in json.loads(out.stdout)["rows"] if r["customer"] == "TOTAL"]
         return {k: v["amount"] for k, v in total.items() if isinstance(v, dict)}
 
-    then = aging("--as-of", issued.isoformat())
-    assert then["total"] == "1210.00" and then["31-60"] == "1210.00"  # due 7 April
+    then = aging("--as-of", received.isoformat())
+    assert then["31-60"] == "1210.00"  # the work invoice, due 7 April
+    assert then["90+"] == "363.00"  # the contract invoice, due 31 January
+    assert then["total"] == "1573.00"
     now = aging()
-    assert now["total"] == "363.00" and now["90+"] == "363.00"  # due 31 January, bounced
+    assert now["total"] == "363.00" and now["90+"] == "363.00"  # paid; bounced
 
 
 def test_statements_and_customers_reports_are_on_the_day_asked(world) -> None:  # type: ignore[no-untyped-def]
@@ -307,16 +302,20 @@ def test_explain_finds_the_time_entries_behind_a_workers_hours(world) -> None:  
 
 
 def test_explain_as_of_lists_only_what_was_recorded_by_then(world) -> None:  # type: ignore[no-untyped-def]
+    """As of the first approval's time, the billing run's save (the draft) was recorded and the
+    approval's own save was not yet: the row shows the draft alone."""
     url, ids = world
     app = QuoteToCash.open(url)
-    drafted = app.mapper.to_domain_event(  # type: ignore[attr-defined]
-        app.recorder.select_events(ids["contract_invoice"], limit=1)[0]
+    approved = next(
+        app.mapper.to_domain_event(s)  # type: ignore[attr-defined]
+        for s in app.recorder.select_events(ids["contract_invoice"])
+        if s.topic.endswith("Invoice.Approved")
     ).timestamp
     app.close()
     key = f"inv:{ids['contract_invoice'].hex}"
     out = runner.invoke(
         cli,
-        ["explain", "receivables_aging", key, "--url", url, "--as-of", drafted.isoformat()],
+        ["explain", "receivables_aging", key, "--url", url, "--as-of", approved.isoformat()],
         terminal_width=250,
     )
     assert out.exit_code == 0, out.output

@@ -48,6 +48,7 @@ from q2c_core.projections import (
     rebuild,
 )
 from q2c_core.projections.store import ProjectionStore
+from q2c_core.recorded_saves import position_as_of
 
 app = typer.Typer(help="q2c: the auditor's tools over the event history.", no_args_is_help=True)
 console = Console()
@@ -225,25 +226,6 @@ def compare(rebuilt: Sequence[Projection], live: Sequence[Projection], live_labe
     return total
 
 
-def _position_time(application: QuoteToCash) -> datetime | None:
-    """When the last recorded events were recorded, at the earliest: the latest creation time
-    among the last 1,000 (None: nothing recorded). Not only the last event's own: one save
-    can record an event created earlier after one created later (a billing run records a
-    contract's PeriodBilled, then the invoice drafted just before it), and a rebuild as of a
-    time stops at the first event created after it."""
-    head = application.recorder.max_notification_id()
-    if not head:
-        return None
-    tail = application.recorder.select_notifications(start=max(1, head - 999), limit=1000)
-    if not tail:
-        return None
-    moment: datetime = max(
-        application.mapper.to_domain_event(n).timestamp  # type: ignore[attr-defined]
-        for n in tail
-    )
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 ReplayWorkersOption = Annotated[
     int,
     typer.Option(
@@ -281,21 +263,22 @@ def replay(
         live = all_projections(live_store, plan=plan)
         with progress_bar("bringing live projections up to date") as update:
             _catch_up(application, live, progress=update)
-        position_time = _position_time(application)
-        against_live = moment is None or position_time is None or moment >= position_time
+        head = application.recorder.max_notification_id() or 0
+        until = position_as_of(application, moment) if moment is not None else head
+        against_live = until >= head
         if moment is not None:
-            last = position_time.isoformat() if position_time is not None else "(no events)"
             if against_live:
                 console.print(
-                    f"as of {moment.isoformat()}: at or after the last recorded event "
-                    f"({last}), so the rebuild is compared with the live store",
+                    f"as of {moment.isoformat()}: every event (to #{head}) was recorded by "
+                    "then, so the rebuild is compared with the live store",
                     markup=False,
                 )
             else:
                 console.print(
-                    f"as of {moment.isoformat()}: the live store holds later events (last "
-                    f"recorded {last}), so it is NOT compared; comparing a page-by-page "
-                    f"rebuild with a one-pass rebuild as of {moment.isoformat()} instead",
+                    f"as of {moment.isoformat()}: events #{until + 1} to #{head} were recorded "
+                    "later and the live store holds them, so it is NOT compared; comparing a "
+                    f"page-by-page rebuild with a one-pass rebuild as of {moment.isoformat()} "
+                    "instead",
                     markup=False,
                 )
         scratch = _scratch_store(tmp)

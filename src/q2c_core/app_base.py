@@ -34,7 +34,12 @@ from q2c_core.domain.transcoding import Q2CJSONTranscoder, register_transcodings
 from q2c_core.event_batches import EventBatches
 from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import RawNotification
-from q2c_core.storage import POSTGRES_RECORDER_TOPIC, ensure_postgres_schema, env_for_url
+from q2c_core.storage import (
+    POSTGRES_RECORDER_TOPIC,
+    SQLITE_RECORDER_TOPIC,
+    ensure_postgres_schema,
+    env_for_url,
+)
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
@@ -84,12 +89,15 @@ class BaseApp(Application[UUID]):
         return cls(env, **kwargs)
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
-        """eventsourcing's factory; on PostgreSQL with q2c's recorder unless the environment
-        names another (``q2c_core.postgres_recorder``: saves without pipeline mode)."""
-        if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres" and not env.get(
-            "APPLICATION_RECORDER_TOPIC"
-        ):
-            env["APPLICATION_RECORDER_TOPIC"] = POSTGRES_RECORDER_TOPIC
+        """eventsourcing's factory; on PostgreSQL and SQLite with q2c's recorders unless the
+        environment names another (``q2c_core.postgres_recorder``: saves without pipeline mode;
+        both keep a row per save, ``q2c_core.recorded_saves``)."""
+        ours = {
+            "eventsourcing.postgres": POSTGRES_RECORDER_TOPIC,
+            "eventsourcing.sqlite": SQLITE_RECORDER_TOPIC,
+        }.get(str(env.get("PERSISTENCE_MODULE")))
+        if ours is not None and not env.get("APPLICATION_RECORDER_TOPIC"):
+            env["APPLICATION_RECORDER_TOPIC"] = ours
         return super().construct_factory(env)
 
     def construct_transcoder(self) -> Transcoder:

@@ -19,15 +19,34 @@ order under concurrent writers and a follower could skip an event; that option i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
+from psycopg.sql import SQL, Identifier
+
+from q2c_core.recorded_saves import SAVES_SUFFIX, now
 
 
 class PostgresEventRecorder(PostgresApplicationRecorder):
-    """The library's recorder, with inserts sent statement by statement (see the module)."""
+    """The library's recorder, with inserts sent statement by statement (see the module); each
+    save also records its notification ids and time (``recorded_saves``)."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.saves_table = SQL("{0}.{1}").format(
+            Identifier(datastore.schema), Identifier(events_table_name + SAVES_SUFFIX)
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0} (last_id bigint PRIMARY KEY, "
+                "first_id bigint NOT NULL, recorded_at timestamptz NOT NULL)"
+            ).format(self.saves_table)
+        )
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's
     def insert_events(
@@ -44,4 +63,27 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
                 return None
             # the lock, the notify and the insert, as the library's pipelined save sends them
             self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            if ids:  # (in the save's transaction, while it holds the table lock)
+                curs.execute(
+                    SQL("INSERT INTO {0} VALUES (%s, %s, %s)").format(self.saves_table),
+                    (ids[-1], ids[0], now()),
+                )
+            return ids
+
+    def saves_recorded_by(self, moment: datetime) -> tuple[int | None, int | None]:
+        """(first id of the earliest save kept, last id of the latest save recorded by then)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(SQL("SELECT MIN(first_id) AS v FROM {0}").format(self.saves_table))
+            earliest = curs.fetchone()
+            curs.execute(
+                SQL("SELECT MAX(last_id) AS v FROM {0} WHERE recorded_at <= %s").format(
+                    self.saves_table
+                ),
+                (moment,),
+            )
+            last = curs.fetchone()
+        return (
+            earliest["v"] if earliest is not None else None,
+            last["v"] if last is not None else None,
+        )

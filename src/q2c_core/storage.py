@@ -13,6 +13,8 @@ from q2c_core.domain.errors import InvalidValue
 
 # q2c's PostgreSQL recorder: eventsourcing's, saving without pipeline mode (see the module)
 POSTGRES_RECORDER_TOPIC = "q2c_core.postgres_recorder:PostgresEventRecorder"
+# q2c's SQLite recorder: eventsourcing's, keeping a row per save (``recorded_saves``)
+SQLITE_RECORDER_TOPIC = "q2c_core.sqlite_recorder:SQLiteEventRecorder"
 
 
 def env_for_url(url: str) -> dict[str, str]:

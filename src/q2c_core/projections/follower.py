@@ -30,6 +30,7 @@ from q2c_core.projections.base import Projection, row_key_id
 from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import NotificationReader, RawNotification
 from q2c_core.projections.store import PageWrite, ProjectionStore
+from q2c_core.recorded_saves import position_as_of
 from q2c_core.storage import env_for_url
 from q2c_core.workers import gather, portable, shared_storage, start, stop
 
@@ -47,11 +48,16 @@ class Follower:
         page_size: int = 2000,
         as_of: datetime | None = None,
         trusted_decoding: bool = True,
+        until: int | None = None,
     ) -> None:
         self.app = app
         self.projections = list(projections)
         self.page_size = page_size
         self.as_of = _utc(as_of) if as_of is not None else None
+        # the last notification to apply: as of a recording time, the last one recorded by
+        # then, found once in the whole log (``position_as_of``: whole saves, the same cut for
+        # every follower whatever topics it reads)
+        self.until = until
         self.reader = NotificationReader(app.recorder)
         self.decoder = TrustedDecoder(app) if trusted_decoding else _MapperDecoder(app)
         self.after_commit: Callable[[int], None] | None = None
@@ -82,18 +88,18 @@ class Follower:
         applied = 0
         pages = 0
         dispatch: dict[str, _Route] = {}
+        if self.until is None and self.as_of is not None:
+            self.until = position_as_of(self.app, self.as_of)
+        until = self.until
         while True:
-            page = self.reader.select(start, self.page_size, topics=self.topics)
+            if until is not None and start > until:
+                break
+            page = self.reader.select(start, self.page_size, stop=until, topics=self.topics)
             if not page:
                 break
             last_id = page[-1][0]
             try:
-                done, cut = self._apply_page(page, positions, dispatch)
-                applied += done
-                if cut is not None:  # recorded after as_of, and so is everything after it
-                    if cut == 0:
-                        break
-                    last_id = page[cut - 1][0]
+                applied += self._apply_page(page, positions, dispatch)
                 # (the page's rows are applied: memory holds one page of them at a time, and
                 # not while its changes are encoded)
                 del page
@@ -127,8 +133,6 @@ class Follower:
                 progress(last_id, head)
             if max_pages is not None and pages >= max_pages:
                 break
-            if cut is not None:
-                break
         for topic, route in dispatch.items():
             self.applied_by_topic[topic] = self.applied_by_topic.get(topic, 0) + route.applied
         return applied
@@ -138,26 +142,16 @@ class Follower:
         page: Sequence[RawNotification],
         positions: dict[int, int],
         dispatch: dict[str, _Route],
-    ) -> tuple[int, int | None]:
-        """Decode and apply one page in memory; returns how many events were applied, and
-        the index of the first event created after ``as_of`` (None: no such event).
-
-        As of a time, the log is cut at its first event created after it: a transaction
-        commits after every event in it was created, and the log is in commit order, so that
-        event and every one after it were recorded after the time. (Skipping only the events
-        created after it would keep an earlier-created event saved in the same transaction as
-        a later one, e.g. a billing run's invoice saved after its contract's PeriodBilled.)"""
+    ) -> int:
+        """Decode and apply one page in memory; returns how many events were applied."""
         decode = self.decoder.decode_row
         as_notification = self.reader.as_notification
-        as_of = self.as_of
         applied = 0
         # when every projection is behind the whole page (a rebuild, a catch-up in step), no
         # event needs its id checked against each projection's position
         behind = all(positions[id(p)] < page[0][0] for p in self.projections)
-        for index, row in enumerate(page):
+        for row in page:
             event, oid = decode(row, as_notification)
-            if as_of is not None and event.timestamp > as_of:
-                return applied, index
             route = dispatch.get(row[3])
             if route is None:
                 route = dispatch[row[3]] = _Route(self.projections, type(event).__qualname__)
@@ -171,7 +165,7 @@ class Follower:
                         handler(event, oid)
             route.applied += 1
             applied += 1
-        return applied, None
+        return applied
 
     def _commit(self, writes: list[PageWrite]) -> None:
         store = self.projections[0].store
@@ -257,10 +251,13 @@ def rebuild(
     if workers < 1:
         raise InvalidValue("must be at least 1", field="workers", value=workers)
     shares = split_projections(projections, workers)
+    # as of a recording time: the last notification recorded by then, found once for every
+    # share (``position_as_of``)
+    until = position_as_of(app, _utc(as_of)) if as_of is not None else None
     if len(shares) <= 1:
-        return _rebuild_share(app, projections, as_of, page_size, progress).applied
+        return _rebuild_share(app, projections, until, page_size, progress).applied
     _check_shareable(app, projections)
-    return _rebuild_in_processes(app, shares, as_of, page_size, progress)
+    return _rebuild_in_processes(app, shares, until, page_size, progress)
 
 
 def split_projections(projections: Sequence[Projection], shares: int) -> list[list[Projection]]:
@@ -288,13 +285,13 @@ class ShareResult:
 def _rebuild_share(
     app: Application[Any],
     projections: Sequence[Projection],
-    as_of: datetime | None,
+    until: int | None,
     page_size: int,
     progress: Progress | None,
 ) -> ShareResult:
     for p in projections:
         p.start_empty()
-    follower = Follower(app, projections, page_size=page_size, as_of=as_of)
+    follower = Follower(app, projections, page_size=page_size, until=until)
     applied = follower.run(progress=progress)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return ShareResult(applied, dict(follower.applied_by_topic), peak)
@@ -323,7 +320,7 @@ def _check_shareable(app: Application[Any], projections: Sequence[Projection]) -
 def _rebuild_in_processes(
     app: Application[Any],
     shares: list[list[Projection]],
-    as_of: datetime | None,
+    until: int | None,
     page_size: int,
     progress: Progress | None,
 ) -> int:
@@ -335,14 +332,14 @@ def _rebuild_in_processes(
         context,
         _share_worker,
         [
-            (type(app), env, share, as_of, page_size, k)
+            (type(app), env, share, until, page_size, k)
             for k, share in enumerate(shares[1:], start=1)
         ],
         "q2c-rebuild",
         first=1,
     )
     try:
-        mine = _rebuild_share(app, shares[0], as_of, page_size, progress)
+        mine = _rebuild_share(app, shares[0], until, page_size, progress)
     except BaseException:
         # this share failed or the caller gave up: stop the others (what they committed
         # stands, an unfinished transaction is rolled back by the store)
@@ -367,7 +364,7 @@ def _share_worker(
     app_class: type[Application[Any]],
     env: dict[str, str],
     share: list[Projection],
-    as_of: datetime | None,
+    until: int | None,
     page_size: int,
     k: int,
     report: Connection,
@@ -386,7 +383,7 @@ def _share_worker(
                 stores[url] = ProjectionStore.open(url, create_tables=False)
             p.store = stores[url]
         try:
-            result = _rebuild_share(app, share, as_of, page_size, None)
+            result = _rebuild_share(app, share, until, page_size, None)
         finally:
             for store in stores.values():
                 store.close()

@@ -1,0 +1,52 @@
+"""eventsourcing's SQLite application recorder, keeping a row per save (``recorded_saves``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from q2c_core.recorded_saves import SAVES_SUFFIX, now, recorded_text
+
+
+class SQLiteEventRecorder(SQLiteApplicationRecorder):
+    """The library's recorder; each save also records its notification ids and time."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        # (named before the library's constructor builds the create statements)
+        self.saves_table_name = events_table_name + SAVES_SUFFIX
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        """The events table, and the saves table beside it."""
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {self.saves_table_name} ("
+            "last_id INTEGER PRIMARY KEY, first_id INTEGER NOT NULL, recorded_at TEXT NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        if ids:  # (in the save's transaction, under SQLite's one-writer lock)
+            c.execute(
+                f"INSERT INTO {self.saves_table_name} VALUES (?, ?, ?)",
+                (ids[-1], ids[0], recorded_text(now())),
+            )
+        return ids
+
+    def saves_recorded_by(self, moment: datetime) -> tuple[int | None, int | None]:
+        """(first id of the earliest save kept, last id of the latest save recorded by then)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT MIN(first_id) FROM {self.saves_table_name}")
+            earliest = c.fetchone()[0]
+            c.execute(
+                f"SELECT MAX(last_id) FROM {self.saves_table_name} WHERE recorded_at <= ?",
+                (recorded_text(moment),),
+            )
+            last = c.fetchone()[0]
+        return earliest, last
