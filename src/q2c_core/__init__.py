@@ -126,6 +126,8 @@ from q2c_core.projections import (
     catch_up,
     rebuild,
 )
+from q2c_core.recorded_saves import RecordsSaves, position_as_of
+from q2c_core.sqlite_recorder import SQLiteEventRecorder
 from q2c_core.storage import env_for_url
 
 __all__ = [
@@ -212,12 +214,14 @@ __all__ = [
     "Q2CError",
     "QuoteToCash",
     "ReceivablesAging",
+    "RecordsSaves",
     "RequestStatus",
     "RevenueKind",
     "RevenueSchedule",
     "ReviewMeeting",
     "RowProblem",
     "RuleViolated",
+    "SQLiteEventRecorder",
     "SourceKind",
     "StatementCredit",
     "SubContract",
@@ -253,6 +257,7 @@ __all__ = [
     "named_id",
     "new_id",
     "normalize_number",
+    "position_as_of",
     "rebuild",
     "reversal_day",
     "split_by_weights",
