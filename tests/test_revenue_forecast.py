@@ -154,6 +154,23 @@ def test_billing_moves_a_month_from_contracted_to_scheduled_without_counting_it_
     assert total(list(year.values())) == eur("12000.00")
 
 
+def test_ten_years_of_billed_months_before_the_window_leave_its_months_alone() -> None:
+    """A ten-year contract at 1,200.00 a year, billed monthly up to June 2024 (114 invoices,
+    left drafted: each counts at its own amount in its own month). Seen from mid-June 2024,
+    July to December 2024 show 100.00 each and 2025 nothing: what was drafted for the years
+    before the window changes no month of it."""
+    app = QuoteToCash.open("memory:")
+    term = Period(date(2015, 1, 1), date(2025, 1, 1))
+    signed(app, sub("erp", "1200.00", start=term.start), term=term)
+    assert len(bill(app, date(2024, 6, 1), issue_them=False)) == 114
+    months = by_month(schedule(app).forecast(date(2024, 6, 15)))
+    for m in range(7, 13):
+        assert months[date(2024, m, 1)].contracted == eur("100.00")
+    for m in range(1, 6):
+        assert months[date(2025, m, 1)].amount == eur(0)
+    assert total(list(months.values())) == eur("600.00")
+
+
 def test_a_quarterly_contract_mid_month_is_spread_by_day() -> None:
     """12,000.00 a year billed quarterly from 2024-03-15 (the issue's known answer): each
     quarter's 3,000.00 is earned by day over its own days; months sum to 12,000.00 exactly."""

@@ -254,9 +254,10 @@ class RevenueSchedule(Projection):
 
     # -- queries ------------------------------------------------------------------------------
 
-    def recognition_lines(self) -> list[RecognitionLine]:
-        """Every issued line that is revenue, with its recognition rule."""
-        rows = self.rows()
+    def recognition_lines(self, rows: dict[str, Any] | None = None) -> list[RecognitionLine]:
+        """Every issued line that is revenue, with its recognition rule (from ``rows`` when a
+        query has read them already)."""
+        rows = self.rows() if rows is None else rows
         result = []
         for key, row in rows.items():
             if not key.startswith("inv:") or row["issued_on"] is None:
@@ -301,11 +302,13 @@ class RevenueSchedule(Projection):
             totals[cur] = totals.get(cur, Decimal(0)) + line.amount.amount - line.exact(as_of)
         return {cur: Money(v, cur).rounded() for cur, v in totals.items()}
 
-    def by_month(self, first_month: date, months: int) -> list[MonthRevenue]:
+    def by_month(
+        self, first_month: date, months: int, rows: dict[str, Any] | None = None
+    ) -> list[MonthRevenue]:
         """Revenue recognised in each of ``months`` calendar months from ``first_month``."""
         start = month_start(first_month)
         edges = [add_months(start, i) for i in range(months + 1)]
-        lines = self.recognition_lines()
+        lines = self.recognition_lines(rows)
         currencies = sorted({line.amount.currency for line in lines})
         running = [_recognised(lines, edge - timedelta(days=1)) for edge in edges]
         return [
@@ -324,9 +327,9 @@ class RevenueSchedule(Projection):
         invoiced yet count too: they are due, and will be earned once billed."""
         start = month_start(first_month)
         edges = [add_months(start, i) for i in range(months + 1)]
-        scheduled = self.by_month(start, months)
-        rows = self.rows()
-        contracted = _running_totals(self._contracted(rows, edges[-1]), edges)
+        rows = self.rows()  # (read once for both parts)
+        scheduled = self.by_month(start, months, rows)
+        contracted = _running_totals(self._contracted(rows, edges[0], edges[-1]), edges)
         currencies = sorted({m.currency for m in scheduled} | set(contracted))
         found = {(m.month, m.currency): m.amount for m in scheduled}
         result = []
@@ -351,8 +354,11 @@ class RevenueSchedule(Projection):
         monthly or quarterly contract still shows its revenue after the period billed today."""
         return self.outlook(add_months(month_start(as_of), 1), months)
 
-    def _contracted(self, rows: dict[str, Any], until: date) -> list[Piece]:
-        """Ratable pieces of contracted revenue not issued yet, for days before ``until``.
+    def _contracted(self, rows: dict[str, Any], since: date, until: date) -> list[Piece]:
+        """Ratable pieces of contracted revenue not issued yet, for days before ``until`` in
+        billing periods that end after ``since`` (one earlier would add the same to every
+        running total of the window: only the periods the window touches are charged, so a
+        query costs the same after ten years of monthly billing as after one).
 
         Drafted, not yet issued contract lines count at their own amounts; the days no live
         contract invoice line covers count at the contract's live terms (module notes).
@@ -372,12 +378,12 @@ class RevenueSchedule(Projection):
                 if row["issued_on"] is None and line[KIND] == "MAINTENANCE":
                     amount = -line[NET] if credit else line[NET]
                     span = Period(line[P_START], line[P_END])
-                    if span.days > 0:
+                    if span.days > 0 and span.end > since:
                         pieces.append((row["currency"], amount, span))
         for key, row in rows.items():
             if key.startswith("con:"):
                 spans = sorted(covered.get(key[4:], ()))
-                pieces.extend(_uncovered_pieces(row, spans, until))
+                pieces.extend(_uncovered_pieces(row, spans, since, until))
         return pieces
 
 
@@ -440,10 +446,11 @@ def contract_terms(row: dict[str, Any], until: date) -> tuple[Period, list[SubCo
 
 
 def _uncovered_pieces(
-    row: dict[str, Any], covered: list[tuple[date, date]], until: date
+    row: dict[str, Any], covered: list[tuple[date, date]], since: date, until: date
 ) -> list[Piece]:
     """The contract's charges (the billing run's slices) for the days before ``until`` that no
-    contract invoice line covers; ``covered`` sorted by start."""
+    contract invoice line covers, in billing periods ending after ``since``; ``covered``
+    sorted by start."""
     term, subs = contract_terms(row, until)
     if not subs or until <= term.start:
         return []
@@ -455,7 +462,7 @@ def _uncovered_pieces(
         term, frequency, PeriodAlignment[row["alignment"]], until=until - timedelta(days=1)
     )
     for period in periods:
-        if covered and _covers(covered, period):
+        if period.end <= since or (covered and _covers(covered, period)):
             continue
         for s in charge_period(subs, period, term, frequency, convention, currency):
             days = s.period.days
