@@ -174,3 +174,33 @@ def test_replay_as_of_the_last_events_own_time_reports_no_difference(url: str) -
     out = runner.invoke(cli, ["replay", "--url", url, "--as-of", now, "--workers", "2"])
     assert out.exit_code == 0, out.output
     assert "every projection equals its rebuild from events" in out.output  # against live
+
+
+def test_a_store_made_before_the_saves_table_still_saves_and_cuts(url: str) -> None:
+    """A history written by eventsourcing's own recorder (no saves table), opened by q2c with
+    CREATE_TABLE off, as a deployment that manages its tables does: saving still works and
+    starts keeping saves; as of a time before them the old events are cut by creation time,
+    as of now by the saves."""
+    from q2c_core import env_for_url
+    from q2c_core.storage import ensure_postgres_schema
+
+    ensure_postgres_schema(env_for_url(url))
+    library = {
+        "sqlite": "eventsourcing.sqlite:SQLiteApplicationRecorder",
+        "postgresql": "eventsourcing.postgres:PostgresApplicationRecorder",
+    }[url.split(":", 1)[0]]
+    old = QuoteToCash({**env_for_url(url), "APPLICATION_RECORDER_TOPIC": library})
+    cust = customer(old)
+    contract(old, cust, subs=(sub("S1"),))
+    signed = old.recorder.max_notification_id() or 0
+    between = datetime.now(UTC)
+    old.close()
+    app = QuoteToCash({**env_for_url(url), "CREATE_TABLE": "false"})
+    assert app.recorder.saves_recorded_by(datetime.now(UTC)) == (None, None)  # type: ignore[attr-defined]
+    assert position_as_of(app, between) == signed  # by the events' own times
+    app.run_billing(date(2024, 1, 31), actor="run")
+    head = app.recorder.max_notification_id() or 0
+    assert app.recorder.saves_recorded_by(datetime.now(UTC)) == (signed + 1, head)  # type: ignore[attr-defined]
+    assert position_as_of(app, between) == signed
+    assert position_as_of(app, datetime.now(UTC)) == head
+    app.close()

@@ -41,12 +41,13 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         self.saves_table = SQL("{0}.{1}").format(
             Identifier(datastore.schema), Identifier(events_table_name + SAVES_SUFFIX)
         )
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0} (last_id bigint PRIMARY KEY, "
-                "first_id bigint NOT NULL, recorded_at timestamptz NOT NULL)"
-            ).format(self.saves_table)
-        )
+        self.saves_table_text = f'"{datastore.schema}"."{events_table_name}{SAVES_SUFFIX}"'
+        self.create_saves_statement = SQL(
+            "CREATE TABLE IF NOT EXISTS {0} (last_id bigint PRIMARY KEY, "
+            "first_id bigint NOT NULL, recorded_at timestamptz NOT NULL)"
+        ).format(self.saves_table)
+        self.sql_create_statements.append(self.create_saves_statement)
+        self.saves_ready = False  # the saves table is known to exist
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's
     def insert_events(
@@ -65,6 +66,9 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             self._insert_stored_events(curs, stored_events, **kwargs)
             ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
             if ids:  # (in the save's transaction, while it holds the table lock)
+                if not self.saves_ready:  # a schema made before the table, CREATE_TABLE off
+                    curs.execute(self.create_saves_statement)  # (writers wait on the lock)
+                    self.saves_ready = True
                 curs.execute(
                     SQL("INSERT INTO {0} VALUES (%s, %s, %s)").format(self.saves_table),
                     (ids[-1], ids[0], now()),
@@ -74,6 +78,10 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
     def saves_recorded_by(self, moment: datetime) -> tuple[int | None, int | None]:
         """(first id of the earliest save kept, last id of the latest save recorded by then)."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute("SELECT to_regclass(%s) AS v", (self.saves_table_text,))
+            found = curs.fetchone()
+            if found is None or found["v"] is None:  # nothing saved since the schema was made
+                return None, None
             curs.execute(SQL("SELECT MIN(first_id) AS v FROM {0}").format(self.saves_table))
             earliest = curs.fetchone()
             curs.execute(

@@ -18,21 +18,27 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         # (named before the library's constructor builds the create statements)
         self.saves_table_name = events_table_name + SAVES_SUFFIX
+        self.saves_ready = False  # the saves table is known to exist
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
         """The events table, and the saves table beside it."""
-        return [
-            *super().construct_create_table_statements(),
+        return [*super().construct_create_table_statements(), self._create_saves_statement()]
+
+    def _create_saves_statement(self) -> str:
+        return (
             f"CREATE TABLE IF NOT EXISTS {self.saves_table_name} ("
-            "last_id INTEGER PRIMARY KEY, first_id INTEGER NOT NULL, recorded_at TEXT NOT NULL)",
-        ]
+            "last_id INTEGER PRIMARY KEY, first_id INTEGER NOT NULL, recorded_at TEXT NOT NULL)"
+        )
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         if ids:  # (in the save's transaction, under SQLite's one-writer lock)
+            if not self.saves_ready:  # a file made before the table, opened with CREATE_TABLE off
+                c.execute(self._create_saves_statement())
+                self.saves_ready = True
             c.execute(
                 f"INSERT INTO {self.saves_table_name} VALUES (?, ?, ?)",
                 (ids[-1], ids[0], recorded_text(now())),
@@ -42,6 +48,12 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
     def saves_recorded_by(self, moment: datetime) -> tuple[int | None, int | None]:
         """(first id of the earliest save kept, last id of the latest save recorded by then)."""
         with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (self.saves_table_name,),
+            )
+            if c.fetchone() is None:  # nothing saved since the file was made before it
+                return None, None
             c.execute(f"SELECT MIN(first_id) FROM {self.saves_table_name}")
             earliest = c.fetchone()[0]
             c.execute(
