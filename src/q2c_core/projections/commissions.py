@@ -146,9 +146,10 @@ class Commissions(Projection):
 
     def config(self) -> dict[str, Any]:
         """The plan: a rebuild must use the same one. ``rows`` is the row layout's version:
-        2 follows issue dates and deposit deductions, so a store built by version 1 (which
-        missed those events) is refused until it is rebuilt from events."""
-        return {"plan": self.plan.describe(), "rows": 2}
+        2 follows issue dates and deposit deductions, 3 takes credited lines off what later
+        payments of an invoice are split over, so a store built by an earlier version is
+        refused until it is rebuilt from events."""
+        return {"plan": self.plan.describe(), "rows": 3}
 
     @handles("Customer.CustomerRegistered")
     def _customer(self, e: Any, oid: str) -> None:
@@ -157,6 +158,12 @@ class Commissions(Projection):
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
         if e.kind.name == "CREDIT_NOTE":
+            # what it takes off its invoice per revenue kind, once issued (``_credited``)
+            note: dict[str, Any] = {"by_kind": {}, "bases": {}}
+            facts = invoice_facts(e)
+            _add_lines(note, facts.lines)
+            note["tax"] = facts.tax
+            self.put(f"cn:{oid}", note)
             return
         manager = e.account_manager
         if not manager:
@@ -188,6 +195,19 @@ class Commissions(Projection):
         row = self.touch(f"inv:{oid}")
         if row is not None:
             row["issued_on"] = e.issued_on
+
+    @handles("Invoice.Credited")
+    def _credited(self, e: Any, oid: str) -> None:
+        """A credit note was applied: what is still to be paid no longer includes its lines,
+        so payments from now on are split over the revenue kinds left (a payment after the
+        enhancement lines were credited earns no enhancement commission)."""
+        note = self.get(f"cn:{uuid_hex(e.credit_note_id.int)}")
+        row = self.touch(f"inv:{oid}")
+        if note is None or row is None:
+            return
+        for kind, net in note["by_kind"].items():
+            row["by_kind"][kind] = row["by_kind"].get(kind, Decimal(0)) - net
+        row["tax"] = max(row["tax"] - note["tax"], Decimal(0))
 
     @handles("Invoice.DepositDeducted")
     def _deposit_deducted(self, e: Any, oid: str) -> None:
