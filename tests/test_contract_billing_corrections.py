@@ -275,15 +275,15 @@ def test_any_voids_of_run_documents_leave_every_day_billed_once(
         app.close()
 
 
-def test_a_paid_period_credited_retroactively_frees_the_payment_for_the_next_invoice(
+def test_a_paid_period_credited_retroactively_leaves_the_money_as_customer_credit(
     app: QuoteToCash,
 ) -> None:
     """January is billed, issued and paid; then S1 is found to have ended on 16 January. The
-    run drafts a credit note for exactly 16 days. It cannot be issued while the payment still
-    covers the invoice in full (nothing is outstanding to credit): the payment's allocation is
-    reversed first, the credit note issued, and the freed money stays on the payment, on account,
-    to be allocated to February's invoice."""
-    from q2c_core import OverAllocation
+    run drafts a credit note for exactly 16 days, and it is issued like any other: the
+    payment gives those 16 days' money back and keeps it as customer credit, which then pays
+    February. Read models rebuilt from the events agree with the ones followed live, and the
+    account manager's commission is taken back on exactly the credited money."""
+    from q2c_core.projections import Commissions, all_projections, catch_up, rebuild
 
     cust = customer(app)
     cid = contract(app, cust, subs=(sub("S1", price=1200),))
@@ -292,27 +292,31 @@ def test_a_paid_period_credited_retroactively_frees_the_payment_for_the_next_inv
     total = app.invoice(jan).total
     pay = app.receive_payment(cust, total, received_on=date(2024, 1, 5), reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=date(2024, 1, 5), actor=A)
-    assert app.invoice(jan).outstanding.is_zero()
+    live = all_projections()
+    catch_up(app, live)
     app.remove_sub_contract(cid, "S1", effective_to=date(2024, 1, 16), actor=A)
     run = app.run_billing(date(2024, 1, 31), actor="run")
     [note] = [d for d in run.documents if d.kind is InvoiceKind.CREDIT_NOTE]
     assert note.net == eur("51.61")  # 100.00 x 16/31 days: 16 January to 31 January
-    with pytest.raises(OverAllocation) as refused:
-        issue(app, note.invoice_id, date(2024, 2, 1))
-    assert refused.value.field == "amount"
-    assert app.invoice(note.invoice_id).status is InvoiceStatus.APPROVED  # the issue: not recorded
-    [allocation] = app.payment(pay).allocations
-    app.reverse_allocation(
-        pay,
-        allocation.allocation_id,
-        reason="credit note due",
-        actor=A,
-        reversed_on=date(2024, 2, 1),
-    )
-    app.issue_invoice(note.invoice_id, issued_on=date(2024, 2, 1), actor="bea")  # approved
-    assert app.invoice(jan).outstanding == total - app.invoice(note.invoice_id).total
-    app.allocate_payment(
-        pay, [(jan, app.invoice(jan).outstanding)], allocated_on=date(2024, 2, 1), actor=A
-    )
+    issue(app, note.invoice_id, date(2024, 2, 1))
+    credited = app.invoice(note.invoice_id).total
     assert app.invoice(jan).outstanding.is_zero()
-    assert app.payment(pay).unallocated == app.invoice(note.invoice_id).total  # on account
+    assert app.invoice(jan).paid == total - credited
+    assert app.payment(pay).unallocated == credited  # customer credit
+    [reversed_one] = [a for a in app.payment(pay).allocations if not a.is_live]
+    assert reversed_one.reversed_on == date(2024, 2, 1)
+    # February is billed (S1 gone: nothing) -- the credit pays a new invoice instead
+    app.add_sub_contract(cid, sub("S2", start=date(2024, 2, 1), price=600), actor=A)
+    [feb] = app.run_billing(date(2024, 2, 29), actor="run").invoice_ids
+    issue(app, feb, date(2024, 2, 1))
+    app.allocate_payment(pay, allocated_on=date(2024, 2, 2), actor=A)
+    assert app.invoice(feb).outstanding.is_zero()  # 50.00, paid from the 51.61 credit
+    assert app.payment(pay).unallocated == credited - app.invoice(feb).total
+    catch_up(app, live)
+    rebuilt = all_projections()
+    rebuild(app, rebuilt)
+    assert {p.name: p.rows() for p in rebuilt} == {p.name: p.rows() for p in live}
+    [commissions] = [p for p in rebuilt if isinstance(p, Commissions)]
+    collected = sum((line.collected.amount for line in commissions.lines()), Decimal(0))
+    nets = [app.invoice(i).net.amount for i in (jan, note.invoice_id, feb)]
+    assert collected == nets[0] - nets[1] + nets[2]  # commission on the money kept

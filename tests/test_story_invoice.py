@@ -8,6 +8,8 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from q2c_core import (
     ApprovalPolicy,
@@ -21,7 +23,6 @@ from q2c_core import (
     InvoiceStatus,
     LineSource,
     Money,
-    OverAllocation,
     QuoteToCash,
     RequestStatus,
     RuleViolated,
@@ -378,15 +379,17 @@ def test_credit_notes_for_every_line_one_by_one_add_up_to_the_invoice(app: Quote
     assert inv.outstanding == eur(0)
 
 
-def test_credit_note_over_a_paid_invoice_is_refused_until_payments_are_unapplied(
+def test_credit_note_over_a_paid_invoice_leaves_the_money_as_customer_credit(
     app: QuoteToCash,
 ) -> None:
+    """The invoice was paid in full, then credited in full: the payment's allocation is
+    reversed on the note's day and the 121.00 stays with the customer as credit."""
     cust = customer(app)
     invoice = app.draft_invoice(cust, [manual("L1", "100")], drafted_on=D, actor="billy")
     approve(app, invoice)
     app.issue_invoice(invoice, issued_on=D, actor="bea")
     payment = app.receive_payment(cust, eur(121), received_on=D, reference="INV-000001", actor=A)
-    (allocation,) = app.allocate_payment(payment, allocated_on=D, actor=A)
+    app.allocate_payment(payment, allocated_on=D, actor=A)
     note = app.draft_credit_note(
         invoice,
         line_ids=["L1"],
@@ -396,12 +399,58 @@ def test_credit_note_over_a_paid_invoice_is_refused_until_payments_are_unapplied
         actor="billy",
     )
     approve(app, note)
-    before = app.recorder.max_notification_id()
-    with pytest.raises(OverAllocation):
-        app.issue_invoice(note, issued_on=D, actor="bea")
-    assert app.recorder.max_notification_id() == before
-    app.reverse_allocation(payment, allocation, reason="credit first", actor=A)
-    assert app.issue_invoice(note, issued_on=D, actor="bea") == "CN-000001"
+    later = D + timedelta(days=3)
+    assert app.issue_invoice(note, issued_on=later, actor="bea") == "CN-000001"
+    inv = app.invoice(invoice)
+    assert (inv.paid, inv.credited, inv.outstanding) == (eur(0), eur(121), eur(0))
+    assert app.customer_credit(cust) == eur(121)
+    [allocation] = app.payment(payment).allocations
+    assert not allocation.is_live and allocation.reversed_on == later
+    assert allocation.reversed_reason is not None and "CN-000001" in allocation.reversed_reason
+
+
+def test_a_partly_credited_invoice_paid_twice_gives_back_the_newest_money_first(
+    app: QuoteToCash,
+) -> None:
+    """121.00 paid as 72.60 then 48.40; a credit note of 84.70 (70.00 + tax) takes the newest
+    payment back whole and 36.30 of the first: the invoice keeps 36.30 paid and the rest is
+    credited, each payment holds what it gave back as customer credit; a second note for the
+    rest takes back the last of it."""
+    cust = customer(app)
+    lines = [manual("L1", "70"), manual("L2", "30")]
+    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    first = app.receive_payment(cust, eur("72.60"), received_on=D, reference="a", actor=A)
+    app.allocate_payment(first, allocated_on=D, actor=A)
+    second = app.receive_payment(cust, eur("48.40"), received_on=D, reference="b", actor=A)
+    app.allocate_payment(second, allocated_on=D, actor=A)
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="licence returned",
+        drafted_on=D,
+        actor="billy",
+    )
+    approve(app, note)
+    app.issue_invoice(note, issued_on=D, actor="bea")
+    inv = app.invoice(invoice)
+    assert (inv.paid, inv.credited, inv.outstanding) == (eur("36.30"), eur("84.70"), eur(0))
+    assert app.payment(second).unallocated == eur("48.40")
+    assert app.payment(first).unallocated == eur("36.30")
+    assert app.customer_credit(cust) == eur("84.70")
+    again = app.draft_credit_note(
+        invoice,
+        line_ids=["L2"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="and the rest",
+        drafted_on=D,
+        actor="billy",
+    )
+    approve(app, again)
+    app.issue_invoice(again, issued_on=D, actor="bea")  # the last 36.30 comes back too
+    assert app.invoice(invoice).paid == eur(0)
     assert app.customer_credit(cust) == eur(121)
 
 
@@ -440,3 +489,54 @@ def test_a_hand_made_invoice_holds_the_time_entries_it_bills(app: QuoteToCash) -
     assert app.request(request).billed == {"t2": rest.id.hex}
     assert app.request(request).status is RequestStatus.COMPLETED
     assert app.unbilled_work(request) == eur(400)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    prices=st.lists(st.integers(1, 500), min_size=1, max_size=4),
+    payments=st.lists(st.integers(1, 300), min_size=0, max_size=4),
+    credited=st.data(),
+)
+def test_a_credit_note_always_fits_and_no_money_appears_or_vanishes(
+    prices: list[int], payments: list[int], credited: st.DataObject
+) -> None:
+    """Invariant: however an invoice was paid (any payments, each allocated oldest first up to
+    what is owed), a credit note for any of its lines is issued; afterwards paid + credited is
+    at most the total, and every payment's amount is exactly what it still pays plus the
+    customer credit it holds: the customer's credit grew by what the note credited beyond what
+    was still owed."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    lines = [manual(f"L{n}", str(p)) for n, p in enumerate(prices, start=1)]
+    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    paid_ids = []
+    for n, amount in enumerate(payments):
+        pay = app.receive_payment(cust, eur(amount), received_on=D, reference=f"p{n}", actor=A)
+        paid_ids.append(pay)
+        if app.invoice(invoice).outstanding.is_positive():
+            app.allocate_payment(pay, allocated_on=D, actor=A)
+    chosen = credited.draw(
+        st.lists(st.sampled_from([line.line_id for line in lines]), min_size=1, unique=True)
+    )
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=chosen,
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="credit",
+        drafted_on=D,
+        actor="billy",
+    )
+    approve(app, note)
+    owed = app.invoice(invoice).outstanding
+    credit_before = app.customer_credit(cust)
+    app.issue_invoice(note, issued_on=D, actor="bea")
+    inv, total = app.invoice(invoice), app.invoice(note).total
+    assert inv.paid + inv.credited <= inv.total
+    assert inv.outstanding == max(owed - total, Money.zero("EUR"))
+    for pay_id in paid_ids:
+        p = app.payment(pay_id)
+        assert p.amount == p.allocated + p.unallocated
+    grew = app.customer_credit(cust) - credit_before
+    assert grew == max(total - owed, Money.zero("EUR"))

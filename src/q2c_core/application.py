@@ -811,8 +811,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         assert note.credits_invoice_id is not None
         original = self.invoice(note.credits_invoice_id)
         line_ids = [ln.source.line_id for ln in note.lines if ln.source and ln.source.line_id]
+        # (the payments' reversals are saved before the invoice's un-applications)
+        changed: list[Aggregate] = self._refund_to_credit(original, note, on, actor)
         original.apply_credit(note.id, note.total, line_ids, on, actor)
-        changed: list[Aggregate] = [original]
+        changed.append(original)
         requests: dict[UUID, EnhancementRequest] = {}
         allowances: dict[UUID, PrepaidAllowance] = {}
         for line in note.lines:
@@ -845,6 +847,37 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             else:
                 request.write_off_work(note.id, items, actor)
         return changed + list(requests.values()) + list(allowances.values())
+
+    def _refund_to_credit(
+        self, original: Invoice, note: Invoice, on: date, actor: str
+    ) -> list[Aggregate]:
+        """A credit note for more than is still owed (the invoice was paid, then part of it
+        credited, e.g. a sub-contract ended retroactively): the invoice's payments give the
+        difference back, and it stays on them as customer credit, to allocate or refund.
+
+        Newest allocation first, each reversed on the note's day (not before it was made) and
+        what the invoice still needs of the last one allocated to it again: commissions are
+        taken back on exactly the money credited. Nothing changes when the note fits."""
+        short = note.total - original.outstanding
+        payments: dict[UUID, Payment] = {}
+        reason = f"credit note {note.number} credits {original.number or original.id} paid"
+        for applied in reversed(list(original.payments)):
+            if not short.is_positive():
+                break
+            payment = payments.get(applied.payment_id) or self.payment(applied.payment_id)
+            payments[payment.id] = payment
+            day = max(on, applied.applied_on)
+            payment.reverse_allocation(applied.allocation_id, reason, actor, day)
+            original.unapply_payment(applied.allocation_id, reason, actor)
+            if applied.amount > short:
+                kept = applied.amount - short
+                allocation_id = uuid4().hex
+                payment.allocate(allocation_id, original.id, kept, day, actor)
+                original.apply_payment(allocation_id, payment.id, kept, day, actor)
+                short = Money.zero(short.currency)
+            else:
+                short = short - applied.amount
+        return list(payments.values())
 
     @_names_target
     def void_invoice(self, invoice_id: UUID, *, reason: str, actor: str) -> None:
