@@ -3,12 +3,23 @@ on the revenue kinds still owed, at the rates of the plan."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from test_story_invoice import A, D, approve, customer, eur, manual
 
 from q2c_core import CreditDisposition, QuoteToCash, RevenueKind
-from q2c_core.projections import Commissions, all_projections, catch_up, rebuild
+from q2c_core.projections import (
+    CommissionPlan,
+    CommissionRate,
+    Commissions,
+    all_projections,
+    catch_up,
+    rebuild,
+)
 
 
 def test_a_payment_after_the_enhancement_was_credited_earns_only_maintenance() -> None:
@@ -49,3 +60,112 @@ def test_a_payment_after_the_enhancement_was_credited_earns_only_maintenance() -
     rebuilt = [p for p in all_projections() if p.name == live.name]
     rebuild(app, rebuilt)
     assert rebuilt[0].rows() == live.rows()
+
+
+def _paid_then_credited(
+    app: QuoteToCash,
+    kinds: tuple[RevenueKind, RevenueKind],
+    credited: str,
+    paid_on: date,
+    credited_on: date,
+) -> None:
+    """L1 700.00 and L2 300.00 (21 % tax), paid in full on ``paid_on``; line ``credited``
+    credited on ``credited_on`` (the payment gives that money back as customer credit)."""
+    cust = customer(app)
+    lines = [
+        manual("L1", "700", revenue_kind=kinds[0]),
+        manual("L2", "300", revenue_kind=kinds[1]),
+    ]
+    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    pay = app.receive_payment(cust, eur("1210.00"), received_on=paid_on, reference="r", actor=A)
+    app.allocate_payment(pay, allocated_on=paid_on, actor=A)
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=[credited],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="credited",
+        drafted_on=credited_on,
+        actor="billy",
+    )
+    approve(app, note)
+    app.issue_invoice(note, issued_on=credited_on, actor="bea")
+    assert app.invoice(invoice).outstanding.is_zero()
+
+
+def _net_by_kind(projection: Commissions) -> dict[str, Decimal]:
+    net: dict[str, Decimal] = {}
+    for line in projection.lines():
+        net[line.revenue_kind] = net.get(line.revenue_kind, Decimal(0)) + line.commission.amount
+    return net
+
+
+def test_crediting_a_paid_invoice_takes_back_commission_at_the_rate_it_was_earned() -> None:
+    """Enhancement at 5 % until 31 May and 10 % from 1 June. 1,000.00 of enhancement paid in
+    March earns 50.00; 300.00 of it credited on 10 June takes back 15.00, at March's rate: 35.00
+    net (not 70.00, which re-earning the kept 700.00 at June's 10 % would give)."""
+    plan = CommissionPlan(
+        [
+            CommissionRate("*", RevenueKind.ENHANCEMENT, Decimal("0.05")),
+            CommissionRate("*", RevenueKind.ENHANCEMENT, Decimal("0.10"), date(2024, 6, 1)),
+        ]
+    )
+    app = QuoteToCash.open("memory:")
+    kinds = (RevenueKind.ENHANCEMENT, RevenueKind.ENHANCEMENT)
+    _paid_then_credited(app, kinds, "L2", date(2024, 3, 10), date(2024, 6, 10))
+    live = Commissions(plan=plan)
+    catch_up(app, [live])
+    assert _net_by_kind(live) == {"enhancement": Decimal("35.00")}
+    june = [line for line in live.lines() if line.on == date(2024, 6, 10)]
+    assert sum((line.commission.amount for line in june), Decimal(0)) == Decimal("-15.00")
+
+
+def test_crediting_the_enhancement_of_a_paid_invoice_leaves_only_maintenance_commission() -> None:
+    """Enhancement 700.00 (5 %) and maintenance 300.00 (2 %) paid in full, then the enhancement
+    credited: 35.00 of enhancement commission is taken back whole, the 6.00 on maintenance
+    stays (the money the invoice keeps is split over what is still owed: maintenance and its
+    tax)."""
+    app = QuoteToCash.open("memory:")
+    kinds = (RevenueKind.ENHANCEMENT, RevenueKind.MAINTENANCE)
+    _paid_then_credited(app, kinds, "L1", date(2024, 3, 10), date(2024, 3, 20))
+    live = Commissions()
+    catch_up(app, [live])
+    assert _net_by_kind(live) == {"enhancement": Decimal("0.00"), "maintenance": Decimal("6.00")}
+    rebuilt = [p for p in all_projections() if p.name == live.name]
+    rebuild(app, rebuilt)
+    assert rebuilt[0].rows() == live.rows()
+
+
+def test_payments_applied_before_q2c_kept_collected_on_still_replay(tmp_path: Path) -> None:
+    """History written before ``PaymentApplied`` carried ``collected_on``: the invoice and the
+    read models rebuild from it, and commission is earned on the day the money was applied."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    app = QuoteToCash.open(url)
+    cust = customer(app)
+    line = manual("L1", "100", revenue_kind=RevenueKind.ENHANCEMENT)
+    invoice = app.draft_invoice(cust, [line], drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    pay = app.receive_payment(cust, eur("121.00"), received_on=D, reference="r", actor=A)
+    app.allocate_payment(pay, allocated_on=D, actor=A)
+    app.close()
+    db = sqlite3.connect(tmp_path / "old.db")
+    ((rowid, state),) = db.execute(
+        "SELECT rowid, state FROM stored_events WHERE topic LIKE '%Invoice.PaymentApplied'"
+    ).fetchall()
+    old = json.loads(state)
+    del old["collected_on"]  # what an older q2c wrote
+    db.execute(
+        "UPDATE stored_events SET state = ? WHERE rowid = ?",
+        (json.dumps(old, separators=(",", ":")).encode(), rowid),
+    )
+    db.commit()
+    db.close()
+    app = QuoteToCash.open(url)
+    assert app.invoice(invoice).outstanding.is_zero()
+    live = Commissions()
+    catch_up(app, [live])
+    [earned] = live.lines()
+    assert (earned.on, earned.commission) == (D, eur("5.00"))  # 100.00 x 5 %
+    app.close()

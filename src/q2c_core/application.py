@@ -812,9 +812,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         original = self.invoice(note.credits_invoice_id)
         line_ids = [ln.source.line_id for ln in note.lines if ln.source and ln.source.line_id]
         # (the payments' reversals are saved before the invoice's un-applications)
-        changed: list[Aggregate] = self._refund_to_credit(original, note, on, actor)
+        payments, kept = self._give_back(original, note, on, actor)
         original.apply_credit(note.id, note.total, line_ids, on, actor)
-        changed.append(original)
+        # what the invoice still needs of the money given back, applied again after the credit
+        # (so read models split it over the revenue kinds left), as collected on its first day
+        for payment, amount, day, collected_on in kept:
+            allocation_id = uuid4().hex
+            payment.allocate(allocation_id, original.id, amount, day, actor)
+            original.apply_payment(
+                allocation_id, payment.id, amount, day, actor, collected_on=collected_on
+            )
+        changed: list[Aggregate] = [*payments, original]
         requests: dict[UUID, EnhancementRequest] = {}
         allowances: dict[UUID, PrepaidAllowance] = {}
         for line in note.lines:
@@ -848,18 +856,20 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 request.write_off_work(note.id, items, actor)
         return changed + list(requests.values()) + list(allowances.values())
 
-    def _refund_to_credit(
+    def _give_back(
         self, original: Invoice, note: Invoice, on: date, actor: str
-    ) -> list[Aggregate]:
+    ) -> tuple[list[Payment], list[tuple[Payment, Money, date, date]]]:
         """A credit note for more than is still owed (the invoice was paid, then part of it
         credited, e.g. a sub-contract ended retroactively): the invoice's payments give the
         difference back, and it stays on them as customer credit, to allocate or refund.
 
-        Newest allocation first, each reversed on the note's day (not before it was made) and
-        what the invoice still needs of the last one allocated to it again: commissions are
-        taken back on exactly the money credited. Nothing changes when the note fits."""
+        Newest allocation first, each reversed on the note's day (not before it was made);
+        returns the payments changed and, for the last one, what the invoice still needs of it
+        (payment, amount, day, the day it was first collected), to apply again once the note
+        is applied. Nothing changes when the note fits."""
         short = note.total - original.outstanding
         payments: dict[UUID, Payment] = {}
+        kept: list[tuple[Payment, Money, date, date]] = []
         reason = f"credit note {note.number} credits {original.number or original.id} paid"
         for applied in reversed(list(original.payments)):
             if not short.is_positive():
@@ -870,14 +880,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             payment.reverse_allocation(applied.allocation_id, reason, actor, day)
             original.unapply_payment(applied.allocation_id, reason, actor)
             if applied.amount > short:
-                kept = applied.amount - short
-                allocation_id = uuid4().hex
-                payment.allocate(allocation_id, original.id, kept, day, actor)
-                original.apply_payment(allocation_id, payment.id, kept, day, actor)
+                kept.append((payment, applied.amount - short, day, applied.applied_on))
                 short = Money.zero(short.currency)
             else:
                 short = short - applied.amount
-        return list(payments.values())
+        return list(payments.values()), kept
 
     @_names_target
     def void_invoice(self, invoice_id: UUID, *, reason: str, actor: str) -> None:

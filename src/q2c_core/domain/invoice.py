@@ -366,9 +366,27 @@ class Invoice(TimeOrderedIds, Aggregate):
 
     @event("PaymentApplied")
     def apply_payment(
-        self, allocation_id: str, payment_id: UUID, amount: Money, applied_on: date, actor: str
+        self,
+        allocation_id: str,
+        payment_id: UUID,
+        amount: Money,
+        applied_on: date,
+        actor: str,
+        collected_on: date | None = None,
     ) -> None:
-        """Apply part of a payment; never more than is outstanding."""
+        """Apply part of a payment; never more than is outstanding.
+
+        ``collected_on`` is the day the money was first collected when it is applied again
+        (what an invoice keeps of a payment that a credit note gave back): commissions are
+        earned at that day's rate, not again at today's. None in applications recorded before
+        q2c kept it, and for money applied the first time."""
+        if collected_on is not None and collected_on > applied_on:
+            raise InvalidValue(
+                "must not be after the day it is applied",
+                field="collected_on",
+                aggregate_id=self.id,
+                value=collected_on,
+            )
         if self.kind is InvoiceKind.CREDIT_NOTE:
             raise self._refuse("a credit note is not paid")
         self._require(InvoiceStatus.ISSUED, doing="apply a payment")

@@ -147,9 +147,10 @@ class Commissions(Projection):
     def config(self) -> dict[str, Any]:
         """The plan: a rebuild must use the same one. ``rows`` is the row layout's version:
         2 follows issue dates and deposit deductions, 3 takes credited lines off what later
-        payments of an invoice are split over, so a store built by an earlier version is
-        refused until it is rebuilt from events."""
-        return {"plan": self.plan.describe(), "rows": 3}
+        payments of an invoice are split over, 4 splits money when the invoice records it
+        (after a credit applied in the same save) at the rate of the day it was collected, so
+        a store built by an earlier version is refused until it is rebuilt from events."""
+        return {"plan": self.plan.describe(), "rows": 4}
 
     @handles("Customer.CustomerRegistered")
     def _customer(self, e: Any, oid: str) -> None:
@@ -224,9 +225,12 @@ class Commissions(Projection):
     def _received(self, e: Any, oid: str) -> None:
         self.put(f"pay:{oid}", {"allocs": []})
 
-    @handles("Payment.PaymentAllocated")
+    @handles("Invoice.PaymentApplied")
     def _allocated(self, e: Any, oid: str) -> None:
-        inv = self.get(f"inv:{uuid_hex(e.invoice_id.int)}")
+        """Money collected on an invoice (recorded with the payment's own allocation): split
+        over the revenue kinds still owed, at the rates of the day it was collected."""
+        inv = self.get(f"inv:{oid}")
+        collected_on = getattr(e, "collected_on", None) or e.applied_on
         entries: list[list[Any]] = []
         deposit = Decimal(0)
         if inv is not None:
@@ -242,7 +246,7 @@ class Commissions(Projection):
                         # Commissioned as the revenue it pays for, once deducted (see lines()).
                         deposit += part
                         continue
-                    rate = self._rate(inv["manager"], kind, e.allocated_on)
+                    rate = self._rate(inv["manager"], kind, collected_on)
                     if rate == 0 or part == 0:
                         continue
                     # (part * rate).rounded(), on the plain amount
@@ -250,18 +254,19 @@ class Commissions(Projection):
                         currency_quantum(currency), rounding=ROUND_HALF_UP
                     )
                     entries.append([inv["manager"], kind, part, rate, commission])
+        payment = uuid_hex(e.payment_id.int)
         self.put(
-            f"alloc:{oid}|{e.allocation_id}",
+            f"alloc:{payment}|{e.allocation_id}",
             {
-                "invoice": uuid_hex(e.invoice_id.int),
-                "on": e.allocated_on,
+                "invoice": oid,
+                "on": e.applied_on,
                 "currency": e.amount.currency,
                 "entries": entries,
                 "deposit": deposit,
                 "reversed_on": None,
             },
         )
-        p = self.touch(f"pay:{oid}")
+        p = self.touch(f"pay:{payment}")
         if p is not None:
             p["allocs"].append(e.allocation_id)
 
