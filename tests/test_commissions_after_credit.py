@@ -11,7 +11,7 @@ from pathlib import Path
 
 from test_story_invoice import A, D, approve, customer, eur, manual
 
-from q2c_core import CreditDisposition, QuoteToCash, RevenueKind
+from q2c_core import CreditDisposition, Money, QuoteToCash, RevenueKind
 from q2c_core.projections import (
     CommissionPlan,
     CommissionRate,
@@ -169,3 +169,119 @@ def test_payments_applied_before_q2c_kept_collected_on_still_replay(tmp_path: Pa
     [earned] = live.lines()
     assert (earned.on, earned.commission) == (D, eur("5.00"))  # 100.00 x 5 %
     app.close()
+
+
+def test_a_second_credit_note_takes_back_commission_at_the_first_collection_rate() -> None:
+    """Enhancement 5 % until 31 March, 10 % from 1 April. 1,000.00 paid on 10 March; 100.00
+    credited on 10 April, then 200.00 on 10 June: the 700.00 kept is still March money, so the
+    net commission is 35.00 (the kept part remembers its first collection day across notes)."""
+    plan = CommissionPlan(
+        [
+            CommissionRate("*", RevenueKind.ENHANCEMENT, Decimal("0.05")),
+            CommissionRate("*", RevenueKind.ENHANCEMENT, Decimal("0.10"), date(2024, 4, 1)),
+        ]
+    )
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    lines = [
+        manual(f"L{n}", price, revenue_kind=RevenueKind.ENHANCEMENT)
+        for n, price in ((1, "700"), (2, "200"), (3, "100"))
+    ]
+    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    paid_on = date(2024, 3, 10)
+    pay = app.receive_payment(cust, eur("1210.00"), received_on=paid_on, reference="r", actor=A)
+    app.allocate_payment(pay, allocated_on=paid_on, actor=A)
+    for line_id, on in (("L3", date(2024, 4, 10)), ("L2", date(2024, 6, 10))):
+        note = app.draft_credit_note(
+            invoice,
+            line_ids=[line_id],
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="credited",
+            drafted_on=on,
+            actor="billy",
+        )
+        approve(app, note)
+        app.issue_invoice(note, issued_on=on, actor="bea")
+    [kept] = app.invoice(invoice).payments
+    assert (kept.amount, kept.collected_on) == (eur("847.00"), paid_on)
+    live = Commissions(plan=plan)
+    catch_up(app, [live])
+    assert live.balances() == {("mia", "EUR"): eur("35.00")}
+
+
+def test_a_bounce_after_a_bank_import_takes_its_commission_back() -> None:
+    """Two transfers in one statement pay one invoice (the import saves the invoice before the
+    second payment): when the second bounces, its commission is reversed."""
+    from q2c_adapters.importers.bank import BankStatementImporter
+
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    line = manual("L1", "1000", revenue_kind=RevenueKind.ENHANCEMENT)
+    invoice = app.draft_invoice(cust, [line], drafted_on=D, actor="billy")
+    approve(app, invoice)
+    number = app.issue_invoice(invoice, issued_on=D, actor="bea")
+    name = app.customer(cust).name
+    csv = (
+        "date,amount,currency,remittance,name,reference\n"
+        f"2024-04-02,600.00,EUR,{number} part 1,{name},T-1\n"
+        f"2024-04-02,610.00,EUR,{number} part 2,{name},T-2\n"
+    )
+    BankStatementImporter(app, today=date(2024, 4, 2)).import_bytes(
+        csv.encode(), "statement.csv", actor="bank"
+    )
+    assert app.invoice(invoice).outstanding.is_zero()
+    [second] = [p for p in app.payments(cust) if p.reference == "T-2"]
+    app.bounce_payment(second.id, bounced_on=date(2024, 4, 10), reason="returned", actor=A)
+    live = Commissions()
+    catch_up(app, [live])
+    assert live.balances() == {("mia", "EUR"): eur("24.79")}  # 495.87 x 5 % of the first
+    assert [c.commission for c in live.lines() if c.reversal] == [eur("-25.21")]
+
+
+def test_a_credit_on_a_final_invoice_never_changes_a_closed_months_deposit_commission() -> None:
+    """A 300.00 deposit is deducted on a final invoice (enhancement 700.00, maintenance 300.00)
+    issued and paid in March; in June the maintenance line is credited. March's commission
+    lines, the deposit's included, stay exactly as they were (its statement was closed); the
+    credit shows as June's reversals. The deposit stays commissioned as the final invoice was
+    issued, so the manager's total keeps the deposit's maintenance share (noted as a limit)."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    deposit = app.draft_deposit_invoice(
+        cust, eur(300), description="deposit", drafted_on=D, actor="billy"
+    )
+    approve(app, deposit)
+    app.issue_invoice(deposit, issued_on=D, actor="bea")
+    first = app.receive_payment(cust, eur("363.00"), received_on=D, reference="d", actor=A)
+    app.allocate_payment(first, allocated_on=D, actor=A)
+    lines = [
+        manual("L1", "700", revenue_kind=RevenueKind.ENHANCEMENT),
+        manual("L2", "300", revenue_kind=RevenueKind.MAINTENANCE),
+    ]
+    final = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    app.deduct_deposit(final, deposit, actor="billy")
+    approve(app, final)
+    app.issue_invoice(final, issued_on=date(2024, 3, 10), actor="bea")
+    rest = app.receive_payment(
+        cust, app.invoice(final).total, received_on=date(2024, 3, 12), reference="f", actor=A
+    )
+    app.allocate_payment(rest, allocated_on=date(2024, 3, 12), actor=A)
+
+    def march() -> list[tuple[date, str, Money]]:
+        live = Commissions()
+        catch_up(app, [live])
+        return [(c.on, c.revenue_kind, c.commission) for c in live.lines() if c.on.month == 3]
+
+    before = march()
+    note = app.draft_credit_note(
+        final,
+        line_ids=["L2"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="maintenance dropped",
+        drafted_on=date(2024, 6, 10),
+        actor="billy",
+    )
+    approve(app, note)
+    app.issue_invoice(note, issued_on=date(2024, 6, 10), actor="bea")
+    assert march() == before

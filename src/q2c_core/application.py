@@ -880,7 +880,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             payment.reverse_allocation(applied.allocation_id, reason, actor, day)
             original.unapply_payment(applied.allocation_id, reason, actor)
             if applied.amount > short:
-                kept.append((payment, applied.amount - short, day, applied.applied_on))
+                first = applied.collected_on or applied.applied_on
+                kept.append((payment, applied.amount - short, day, first))
                 short = Money.zero(short.currency)
             else:
                 short = short - applied.amount

@@ -98,6 +98,7 @@ class AppliedPayment:
     payment_id: UUID
     amount: Money
     applied_on: date
+    collected_on: date | None = None  # money applied again: the day it was first collected
 
 
 @attrs.frozen
@@ -412,7 +413,9 @@ class Invoice(TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=allocation_id,
             )
-        self.payments.append(AppliedPayment(allocation_id, payment_id, amount, applied_on))
+        self.payments.append(
+            AppliedPayment(allocation_id, payment_id, amount, applied_on, collected_on)
+        )
 
     @event("PaymentUnapplied")
     def unapply_payment(self, allocation_id: str, reason: str, actor: str) -> None:

@@ -206,6 +206,9 @@ class Commissions(Projection):
         row = self.touch(f"inv:{oid}")
         if note is None or row is None:
             return
+        # (a deposit it deducted stays commissioned as the invoice was issued: months already
+        # closed never change)
+        row.setdefault("issued_kinds", dict(row["by_kind"]))
         for kind, net in note["by_kind"].items():
             row["by_kind"][kind] = row["by_kind"].get(kind, Decimal(0)) - net
         row["tax"] = max(row["tax"] - note["tax"], Decimal(0))
@@ -223,7 +226,9 @@ class Commissions(Projection):
 
     @handles("Payment.PaymentReceived")
     def _received(self, e: Any, oid: str) -> None:
-        self.put(f"pay:{oid}", {"allocs": []})
+        # (a bank import may save the invoices a new payment pays before the payment itself)
+        if self.get(f"pay:{oid}") is None:
+            self.put(f"pay:{oid}", {"allocs": []})
 
     @handles("Invoice.PaymentApplied")
     def _allocated(self, e: Any, oid: str) -> None:
@@ -267,7 +272,9 @@ class Commissions(Projection):
             },
         )
         p = self.touch(f"pay:{payment}")
-        if p is not None:
+        if p is None:  # applied before the payment's own events were recorded (a bank import)
+            self.put(f"pay:{payment}", {"allocs": [e.allocation_id]})
+        else:
             p["allocs"].append(e.allocation_id)
 
     @handles("Payment.AllocationReversed")
@@ -331,10 +338,11 @@ class Commissions(Projection):
         if reversed_on is not None and reversed_on < on:
             return []
         currency = row["currency"]
-        kinds = sorted(k for k, v in final["by_kind"].items() if v > 0 and k != "DEPOSIT")
+        issued: dict[str, Decimal] = final.get("issued_kinds") or final["by_kind"]
+        kinds = sorted(k for k, v in issued.items() if v > 0 and k != "DEPOSIT")
         if not kinds:
             return []
-        parts = split_by_weights(Money(collected, currency), [final["by_kind"][k] for k in kinds])
+        parts = split_by_weights(Money(collected, currency), [issued[k] for k in kinds])
         result: list[CommissionLine] = []
         for kind, part in zip(kinds, parts, strict=True):
             rate = self._rate(final["manager"], kind, on)
