@@ -11,13 +11,11 @@ after T.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
 from test_contract_billing import A, contract, customer, eur, issue, sub
 from typer.testing import CliRunner
 
@@ -27,17 +25,10 @@ from q2c_core.projections import Follower, ProjectionStore, all_projections, reb
 from q2c_core.recorded_saves import RecordsSaves, position_as_of
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'q2c.db'}"
-        return
-    require_postgres()
-    schema = new_pg_schema()
-    try:
-        yield pg_url(schema)
-    finally:
-        drop_pg_schema(schema)
+@pytest.fixture
+def url(shared_url: str) -> str:
+    """A real SQLite file or a PostgreSQL schema (conftest's ``shared_url``)."""
+    return shared_url
 
 
 def _events(app: QuoteToCash, after: int = 0) -> list[Any]:

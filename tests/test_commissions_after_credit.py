@@ -8,6 +8,7 @@ import sqlite3
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from uuid import UUID
 
 from test_story_invoice import A, D, approve, customer, eur, manual
 
@@ -20,6 +21,20 @@ from q2c_core.projections import (
     catch_up,
     rebuild,
 )
+
+
+def credit(app: QuoteToCash, invoice: UUID, line_ids: list[str], on: date, reason: str) -> None:
+    """Credit these lines of an issued invoice (written off), approved and issued on ``on``."""
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=line_ids,
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason=reason,
+        drafted_on=on,
+        actor="billy",
+    )
+    approve(app, note)
+    app.issue_invoice(note, issued_on=on, actor="bea")
 
 
 def test_a_payment_after_the_enhancement_was_credited_earns_only_maintenance() -> None:
@@ -37,16 +52,7 @@ def test_a_payment_after_the_enhancement_was_credited_earns_only_maintenance() -
     invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
     approve(app, invoice)
     app.issue_invoice(invoice, issued_on=D, actor="bea")
-    note = app.draft_credit_note(
-        invoice,
-        line_ids=["L1"],
-        disposition=CreditDisposition.WRITTEN_OFF,
-        reason="not delivered",
-        drafted_on=D,
-        actor="billy",
-    )
-    approve(app, note)
-    app.issue_invoice(note, issued_on=D, actor="bea")
+    credit(app, invoice, ["L1"], D, "not delivered")
     assert app.invoice(invoice).outstanding == eur("363.00")
     pay = app.receive_payment(cust, eur("363.00"), received_on=D, reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=D, actor=A)
@@ -81,16 +87,7 @@ def _paid_then_credited(
     app.issue_invoice(invoice, issued_on=D, actor="bea")
     pay = app.receive_payment(cust, eur("1210.00"), received_on=paid_on, reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=paid_on, actor=A)
-    note = app.draft_credit_note(
-        invoice,
-        line_ids=[credited],
-        disposition=CreditDisposition.WRITTEN_OFF,
-        reason="credited",
-        drafted_on=credited_on,
-        actor="billy",
-    )
-    approve(app, note)
-    app.issue_invoice(note, issued_on=credited_on, actor="bea")
+    credit(app, invoice, [credited], credited_on, "credited")
     assert app.invoice(invoice).outstanding.is_zero()
 
 
@@ -194,16 +191,7 @@ def test_a_second_credit_note_takes_back_commission_at_the_first_collection_rate
     pay = app.receive_payment(cust, eur("1210.00"), received_on=paid_on, reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=paid_on, actor=A)
     for line_id, on in (("L3", date(2024, 4, 10)), ("L2", date(2024, 6, 10))):
-        note = app.draft_credit_note(
-            invoice,
-            line_ids=[line_id],
-            disposition=CreditDisposition.WRITTEN_OFF,
-            reason="credited",
-            drafted_on=on,
-            actor="billy",
-        )
-        approve(app, note)
-        app.issue_invoice(note, issued_on=on, actor="bea")
+        credit(app, invoice, [line_id], on, "credited")
     [kept] = app.invoice(invoice).payments
     assert (kept.amount, kept.collected_on) == (eur("847.00"), paid_on)
     live = Commissions(plan=plan)
@@ -274,14 +262,5 @@ def test_a_credit_on_a_final_invoice_never_changes_a_closed_months_deposit_commi
         return [(c.on, c.revenue_kind, c.commission) for c in live.lines() if c.on.month == 3]
 
     before = march()
-    note = app.draft_credit_note(
-        final,
-        line_ids=["L2"],
-        disposition=CreditDisposition.WRITTEN_OFF,
-        reason="maintenance dropped",
-        drafted_on=date(2024, 6, 10),
-        actor="billy",
-    )
-    approve(app, note)
-    app.issue_invoice(note, issued_on=date(2024, 6, 10), actor="bea")
+    credit(app, final, ["L2"], date(2024, 6, 10), "maintenance dropped")
     assert march() == before
