@@ -8,11 +8,10 @@ import sqlite3
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from uuid import UUID
 
-from test_story_invoice import A, D, approve, customer, eur, manual
+from test_story_invoice import A, D, approve, credit, customer, eur, manual
 
-from q2c_core import CreditDisposition, Money, QuoteToCash, RevenueKind
+from q2c_core import Money, QuoteToCash, RevenueKind
 from q2c_core.projections import (
     CommissionPlan,
     CommissionRate,
@@ -21,20 +20,6 @@ from q2c_core.projections import (
     catch_up,
     rebuild,
 )
-
-
-def credit(app: QuoteToCash, invoice: UUID, line_ids: list[str], on: date, reason: str) -> None:
-    """Credit these lines of an issued invoice (written off), approved and issued on ``on``."""
-    note = app.draft_credit_note(
-        invoice,
-        line_ids=line_ids,
-        disposition=CreditDisposition.WRITTEN_OFF,
-        reason=reason,
-        drafted_on=on,
-        actor="billy",
-    )
-    approve(app, note)
-    app.issue_invoice(note, issued_on=on, actor="bea")
 
 
 def test_a_payment_after_the_enhancement_was_credited_earns_only_maintenance() -> None:

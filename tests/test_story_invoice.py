@@ -73,6 +73,20 @@ def approve(app: QuoteToCash, invoice: UUID) -> None:
     app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
 
 
+def credit(app: QuoteToCash, invoice: UUID, line_ids: list[str], on: date, reason: str) -> None:
+    """Credit these lines of an issued invoice (written off), approved and issued on ``on``."""
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=line_ids,
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason=reason,
+        drafted_on=on,
+        actor="billy",
+    )
+    approve(app, note)
+    app.issue_invoice(note, issued_on=on, actor="bea")
+
+
 def manual(line_id: str, price: str, **kw: object) -> InvoiceLine:
     return InvoiceLine(
         line_id=line_id,
@@ -425,31 +439,13 @@ def test_a_partly_credited_invoice_paid_twice_gives_back_the_newest_money_first(
     app.allocate_payment(first, allocated_on=D, actor=A)
     second = app.receive_payment(cust, eur("48.40"), received_on=D, reference="b", actor=A)
     app.allocate_payment(second, allocated_on=D, actor=A)
-    note = app.draft_credit_note(
-        invoice,
-        line_ids=["L1"],
-        disposition=CreditDisposition.WRITTEN_OFF,
-        reason="licence returned",
-        drafted_on=D,
-        actor="billy",
-    )
-    approve(app, note)
-    app.issue_invoice(note, issued_on=D, actor="bea")
+    credit(app, invoice, ["L1"], D, "licence returned")
     inv = app.invoice(invoice)
     assert (inv.paid, inv.credited, inv.outstanding) == (eur("36.30"), eur("84.70"), eur(0))
     assert app.payment(second).unallocated == eur("48.40")
     assert app.payment(first).unallocated == eur("36.30")
     assert app.customer_credit(cust) == eur("84.70")
-    again = app.draft_credit_note(
-        invoice,
-        line_ids=["L2"],
-        disposition=CreditDisposition.WRITTEN_OFF,
-        reason="and the rest",
-        drafted_on=D,
-        actor="billy",
-    )
-    approve(app, again)
-    app.issue_invoice(again, issued_on=D, actor="bea")  # the last 36.30 comes back too
+    credit(app, invoice, ["L2"], D, "and the rest")  # the last 36.30 comes back too
     assert app.invoice(invoice).paid == eur(0)
     assert app.customer_credit(cust) == eur(121)
 
