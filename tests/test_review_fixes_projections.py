@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from test_story_invoice import D, approve, customer, eur, manual
+from test_story_invoice import D, approve, credit, customer, eur, manual
 
-from q2c_core import BillingFrequency, QuoteToCash, RevenueKind
+from q2c_core import BillingFrequency, QuoteToCash, RevenueKind, TimeEntry
 from q2c_core.projections import Commissions, catch_up, rebuild
 
 
@@ -134,3 +134,58 @@ def test_credit_issued_after_the_days_it_credits_reverses_them_at_issue() -> Non
     assert rs.recognised(date(2024, 10, 1)) == {"EUR": eur("5967.21")}
     assert rs.recognised(date(2024, 12, 31)) == {"EUR": eur("5967.21")}
     assert rs.deferred(date(2024, 12, 31)) == {"EUR": eur("0.00")}
+
+
+def _work_in_progress_invoiced(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """Hourly work (L1 4 h, L2 5.5 h at 100) invoiced on 2024-03-31 before it is completed;
+    L1 credited as written off on 2024-04-10."""
+    c = customer(app)
+    r = app.open_request(c, "Export", requested_on=date(2024, 3, 1), actor="pete")
+    app.estimate_request(r, hours=10, rate=eur(100), actor="pete")
+    app.send_quote(r, sent_on=date(2024, 3, 2), actor="pete")
+    app.receive_purchase_order(
+        r, number="PO-1", amount=eur(1000), received_on=date(2024, 3, 3), actor="pete"
+    )
+    app.authorize_work(r, authorized_on=date(2024, 3, 4), actor="pete")
+    for n, hours in ((1, "4"), (2, "5.5")):
+        entry = TimeEntry(f"t{n}", "bob", date(2024, 3, 4 + n), Decimal(hours), eur(100))
+        app.log_work(r, entry, actor="bob")
+    inv = app.draft_request_invoice(r, drafted_on=date(2024, 3, 31), actor="billy")
+    approve(app, inv)
+    app.issue_invoice(inv, issued_on=date(2024, 3, 31), actor="bea")
+    credit(app, inv, ["L1"], date(2024, 4, 10), "goodwill")
+    return r, inv
+
+
+def test_credit_of_work_not_yet_completed_is_un_earned_when_the_work_is_completed() -> None:
+    from q2c_core.projections import RevenueSchedule
+
+    app = QuoteToCash.open("memory:")
+    r, _ = _work_in_progress_invoiced(app)
+    app.complete_request(r, completed_on=date(2024, 5, 2), actor="pete")
+    rs = RevenueSchedule()
+    catch_up(app, [rs])
+    months = {m.month: m.amount for m in rs.by_month(date(2024, 3, 1), 3)}
+    # nothing is earned before completion, not even a negative credit; May earns what is left
+    assert months == {
+        date(2024, 3, 1): eur("0.00"),
+        date(2024, 4, 1): eur("0.00"),
+        date(2024, 5, 1): eur("550.00"),
+    }
+    assert rs.deferred(date(2024, 4, 30)) == {"EUR": eur("550.00")}
+    assert rs.deferred(date(2024, 5, 31)) == {"EUR": eur("0.00")}
+
+
+def test_credit_of_work_never_completed_recognises_nothing() -> None:
+    from q2c_core.projections import RevenueSchedule
+
+    app = QuoteToCash.open("memory:")
+    r, inv = _work_in_progress_invoiced(app)
+    # the rest is credited too and the request is cancelled: nothing was ever earned
+    credit(app, inv, ["L2"], date(2024, 4, 11), "customer stopped")
+    app.cancel_request(r, reason="customer stopped", actor="pete")
+    rs = RevenueSchedule()
+    catch_up(app, [rs])
+    assert rs.recognised(date(2024, 12, 31)) == {"EUR": eur("0.00")}
+    assert rs.deferred(date(2024, 12, 31)) == {"EUR": eur("0.00")}
+    assert all(m.amount == eur("0.00") for m in rs.by_month(date(2024, 3, 1), 3))

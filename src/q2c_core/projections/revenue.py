@@ -6,7 +6,10 @@ A credit note's maintenance line that names its service period (a termination, a
 reprice) un-earns exactly those days, ratably, with the sign reversed: the days of its period
 already served on the credit's issue date are reversed on that date (a cumulative catch-up), and
 the later days are reversed day by day as they pass, so they simply never get recognised. Before
-its issue date a credit changes nothing. Other credit-note lines are reversed when issued.
+its issue date a credit changes nothing. A credit of enhancement work follows the rule of the line
+it credits: un-earned when the work is completed, or on its own issue date if that is later, so
+crediting work never completed (a cancelled request) recognises nothing either way. Other
+credit-note lines are reversed when issued.
 
 Ratable amounts are computed on the running total: recognised through day D is the line amount
 times the days served through D over the days of the period, rounded half up; a month's share is
@@ -276,7 +279,9 @@ class RevenueSchedule(Projection):
                     period = Period(line[P_START], line[P_END])
                     # a credit un-earns its days ratably, applying from its issue date
                     on, rule = (None, "ratable") if sign > 0 else (issued, "ratable_reversal")
-                elif kind == "ENHANCEMENT" and line[REQUEST] and sign > 0:
+                elif kind == "ENHANCEMENT" and line[REQUEST]:
+                    # earned when the work is completed; a credit of it un-earns it by the same
+                    # rule, so crediting work not completed yet never makes revenue negative
                     req = rows.get(f"req:{line[REQUEST]}")
                     rule = "at_completion"
                     on = max(req["completed_on"], issued) if req else None
