@@ -69,6 +69,13 @@ def test_str_shows_the_rounded_amount_and_currency() -> None:
     assert str(Money.of("1234.5", "JPY")) == "1,235 JPY"
 
 
+def test_a_rounded_zero_is_never_shown_negative() -> None:
+    """A deferred balance of -0.001 is nothing owed either way: it reads 0.00, not -0.00."""
+    assert str(Money.of("-0.001", "EUR")) == "0.00 EUR"
+    assert str(Money.of("-0.004", "EUR").rounded().amount) == "0.00"
+    assert str(Money.of("-0.005", "EUR").rounded()) == "-0.01 EUR"
+
+
 def test_total_of_nothing_is_zero_of_the_currency() -> None:
     assert total([], "USD") == Money.zero("USD")
     with pytest.raises(CurrencyMismatch):

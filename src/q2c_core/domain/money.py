@@ -137,8 +137,9 @@ class Money:
         return currency_quantum(self.currency)
 
     def rounded(self) -> Money:
-        """Round half up to the currency's minor unit."""
-        return Money(self.amount.quantize(self.quantum, rounding=ROUND_HALF_UP), self.currency)
+        """Round half up to the currency's minor unit (a zero is never shown as -0.00)."""
+        amount = self.amount.quantize(self.quantum, rounding=ROUND_HALF_UP)
+        return Money(amount if amount else abs(amount), self.currency)
 
     def is_rounded(self) -> bool:
         """Whether the amount is already a whole number of minor units."""
