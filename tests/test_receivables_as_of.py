@@ -269,6 +269,46 @@ def test_the_customer_statement_as_of_a_past_day() -> None:
     assert statements.statement(customer, date(2024, 6, 1)) == now
 
 
+def test_a_statement_shows_an_invoice_in_a_second_currency_with_its_own_totals() -> None:
+    """Beta (a EUR customer) also owes a USD invoice, half paid: the statement lists both
+    invoices and the USD payment, totals each currency apart, and the customers report gives
+    Beta one row per currency; nothing is ever added across currencies."""
+    from q2c_adapters.reports import report_table
+    from q2c_core.projections import StatementBalance, all_projections
+
+    app = QuoteToCash.open("memory:")
+    c, _ = customer_with_invoice(app, "100")
+    usd = InvoiceLine(
+        "L1", "licence", Decimal(1), Money.of(500, "USD"), TaxRate.standard(0),
+        LineSource(SourceKind.MANUAL, note="agreed"),
+    )  # fmt: skip
+    inv = app.draft_invoice(c, [usd], drafted_on=MAY_1, actor="billy", currency="USD")
+    issue(app, inv, MAY_1)
+    pay = app.receive_payment(
+        c, Money.of(200, "USD"), received_on=APRIL_10 + timedelta(days=30), reference="w", actor=A
+    )
+    app.allocate_payment(pay, [(inv, Money.of(200, "USD"))], allocated_on=MAY_1, actor=A)
+    projections = all_projections()
+    catch_up(app, projections)
+    (statements,) = [p for p in projections if isinstance(p, CustomerStatement)]
+    s = statements.statement(c.hex)
+    assert [(i.number, i.outstanding) for i in s.invoices] == [
+        ("INV-000001", eur("100.00")),
+        ("INV-000002", Money.of("300.00", "USD")),
+    ]
+    assert (s.invoiced, s.paid, s.open) == (eur("100.00"), eur("0"), eur("100.00"))
+    usd_money = [Money.of(v, "USD") for v in ("500.00", "200.00", "300.00", "0")]
+    assert s.balances == (
+        StatementBalance("EUR", eur("100.00"), eur("0"), eur("100.00"), eur("0")),
+        StatementBalance("USD", *usd_money),
+    )
+    rows = report_table("customers", projections, date(2024, 6, 15)).rows
+    assert [(r[0], r[3], r[4]) for r in rows] == [
+        ("Beta", eur("100.00"), eur("100.00")),  # open, past due (due 31 May)
+        ("Beta", Money.of("300.00", "USD"), Money.of("300.00", "USD")),
+    ]
+
+
 def test_a_restart_between_the_reversal_and_the_invoice_keeps_the_day(tmp_path: Path) -> None:
     """The payment's reversal and the invoice's un-application are two events: a follower
     stopped between them (one event a page, a new projection each page) still dates the

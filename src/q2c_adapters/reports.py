@@ -29,6 +29,7 @@ from q2c_core.projections import (
     ReceivablesAging,
     RevenueSchedule,
     ReviewMeeting,
+    StatementBalance,
     UnbilledRevenue,
     all_projections,
     rebuild,
@@ -91,10 +92,10 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
     unbilled: UnbilledRevenue = _get(projections, UnbilledRevenue)
     prepaid: PrepaidCreditUsage = _get(projections, PrepaidCreditUsage)
     aging: ReceivablesAging = _get(projections, ReceivablesAging)
-    past_due: dict[str, Money] = {}
+    past_due: dict[tuple[str, str], Money] = {}
     for inv in aging.past_due(on):
-        current = past_due.get(inv.customer_id, Money.zero(inv.outstanding.currency))
-        past_due[inv.customer_id] = current + inv.outstanding
+        key = (inv.customer_id, inv.outstanding.currency)
+        past_due[key] = past_due.get(key, Money.zero(key[1])) + inv.outstanding
     unbilled_totals = unbilled.totals(on, "customer").totals
     hours_left: dict[str, Decimal] = {}
     for u in prepaid.usage(on):
@@ -103,19 +104,23 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
     rows = []
     for customer_id, name in statements.customers():
         s = statements.statement(customer_id, on)
-        cur = s.currency
-        rows.append(
-            (
-                name,
-                s.invoiced,
-                s.paid,
-                s.open,
-                past_due.get(customer_id, Money.zero(cur)),
-                s.credit,
-                unbilled_totals.get((customer_id, cur), Money.zero(cur)),
-                hours_left.get(customer_id, Decimal(0)),
+        # one row per currency (the customer's own first): amounts in two are never added
+        balances = {b.currency: b for b in s.balances}
+        unbilled_in = {c for (k, c) in unbilled_totals if k == customer_id} - set(balances)
+        for n, cur in enumerate([*balances, *sorted(unbilled_in)]):
+            b = balances.get(cur) or StatementBalance(cur, *[Money.zero(cur)] * 4)
+            rows.append(
+                (
+                    name,
+                    b.invoiced,
+                    b.paid,
+                    b.open,
+                    past_due.get((customer_id, cur), Money.zero(cur)),
+                    b.credit,
+                    unbilled_totals.get((customer_id, cur), Money.zero(cur)),
+                    hours_left.get(customer_id, Decimal(0)) if n == 0 else Decimal(0),
+                )
             )
-        )
     return ReportTable(
         f"Customers on {on}",
         (

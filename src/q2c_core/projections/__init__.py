@@ -34,6 +34,7 @@ from q2c_core.projections.review import ReviewItem, ReviewMeeting
 from q2c_core.projections.statement import (
     CustomerStatement,
     Statement,
+    StatementBalance,
     StatementInvoice,
     StatementPayment,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "ReviewItem",
     "ReviewMeeting",
     "Statement",
+    "StatementBalance",
     "StatementInvoice",
     "StatementPayment",
     "UnbilledItem",

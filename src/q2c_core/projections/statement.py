@@ -43,8 +43,24 @@ class StatementPayment:
 
 
 @attrs.frozen
+class StatementBalance:
+    """A customer's totals in one currency: money in two currencies is never added up."""
+
+    currency: str
+    invoiced: Money
+    paid: Money
+    open: Money
+    credit: Money
+
+
+@attrs.frozen
 class Statement:
-    """One customer's statement."""
+    """One customer's statement.
+
+    ``invoices`` and ``payments`` list every currency, each amount in its own; ``balances``
+    holds the totals per currency, the customer's own currency first (always there), then any
+    other a document or payment was in. ``invoiced``, ``paid``, ``open`` and ``credit`` are
+    the customer's own currency's totals."""
 
     customer_id: str
     name: str
@@ -56,6 +72,7 @@ class Statement:
     paid: Money
     open: Money
     credit: Money
+    balances: tuple[StatementBalance, ...]
 
     @property
     def open_invoices(self) -> tuple[StatementInvoice, ...]:
@@ -165,19 +182,21 @@ class CustomerStatement(InvoiceLedger):
         )
 
     def statement(self, customer_id: str, as_of: date | None = None) -> Statement:
-        """The statement of one customer (amounts in the customer's currency).
+        """The statement of one customer (totals per currency: see ``Statement``).
 
         As of a day: only invoices issued and payments received by then, with what was paid,
         allocated, credited and bounced on or before it; without one, everything recorded."""
         rows = self.rows()
         cust = rows[f"cust:{customer_id}"]
         cur = cust["currency"]
+        # per currency: [invoiced, paid, open, credit]
+        sums: dict[str, list[Decimal]] = {cur: [Decimal(0)] * 4}
         invoices = []
-        invoiced = paid_total = open_total = Decimal(0)
         for inv_id in cust["invoices"]:
             row = rows.get(f"inv:{inv_id}")
-            if row is None or not is_issued(row, as_of) or row["currency"] != cur:
+            if row is None or not is_issued(row, as_of):
                 continue
+            money = row["currency"]
             sign = -1 if row["kind"] == "CREDIT_NOTE" else 1
             owed = outstanding(row, as_of)
             settled = paid(row, as_of)
@@ -188,17 +207,17 @@ class CustomerStatement(InvoiceLedger):
                     kind=row["kind"].lower(),
                     issued_on=row["issued_on"],
                     due_date=row["due"],
-                    total=Money(sign * row["total"], cur),
-                    paid=Money(settled, cur),
-                    credited=Money(credited(row, as_of), cur),
-                    outstanding=Money(owed, cur),
+                    total=Money(sign * row["total"], money),
+                    paid=Money(settled, money),
+                    credited=Money(credited(row, as_of), money),
+                    outstanding=Money(owed, money),
                 )
             )
-            invoiced += sign * row["total"]
-            paid_total += settled
-            open_total += owed
+            totals = sums.setdefault(money, [Decimal(0)] * 4)
+            totals[0] += sign * row["total"]
+            totals[1] += settled
+            totals[2] += owed
         payments = []
-        credit = Decimal(0)
         for pay_id in cust["payments"]:
             p = rows.get(f"pay:{pay_id}")
             if p is None or (as_of is not None and p["received_on"] > as_of):
@@ -208,8 +227,7 @@ class CustomerStatement(InvoiceLedger):
             if bounced_on is not None and as_of is not None and bounced_on > as_of:
                 bounced_on = None
             left = Decimal(0) if bounced_on else p["amount"] - allocated
-            if p["currency"] == cur:
-                credit += left
+            sums.setdefault(p["currency"], [Decimal(0)] * 4)[3] += left
             payments.append(
                 StatementPayment(
                     payment_id=pay_id,
@@ -223,6 +241,11 @@ class CustomerStatement(InvoiceLedger):
             )
         invoices.sort(key=lambda i: (i.issued_on, i.number))
         payments.sort(key=lambda p: (p.received_on, p.payment_id))
+        balances = tuple(
+            StatementBalance(money, *(Money(v, money) for v in sums[money]))
+            for money in [cur, *sorted(set(sums) - {cur})]
+        )
+        own = balances[0]
         return Statement(
             customer_id=customer_id,
             name=cust["name"],
@@ -230,10 +253,11 @@ class CustomerStatement(InvoiceLedger):
             account_manager=cust["manager"],
             invoices=tuple(invoices),
             payments=tuple(payments),
-            invoiced=Money(invoiced, cur),
-            paid=Money(paid_total, cur),
-            open=Money(open_total, cur),
-            credit=Money(credit, cur),
+            invoiced=own.invoiced,
+            paid=own.paid,
+            open=own.open,
+            credit=own.credit,
+            balances=balances,
         )
 
 
