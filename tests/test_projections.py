@@ -15,6 +15,7 @@ from test_projections_story import eur, issue, story
 
 from q2c_adapters.accounting.beancount_ledger import export_ledger
 from q2c_core import (
+    AllowanceUnit,
     InvoiceLine,
     LineSource,
     Money,
@@ -428,3 +429,28 @@ def test_fixed_price_work_is_billed_once_at_its_price() -> None:
     assert total() == eur(0)  # late hours: the price is already invoiced
     app.void_invoice(inv, reason="wrong", actor="bea")
     assert total() == eur("5000.00") == app.unbilled_work(r)
+
+
+def test_an_allowance_is_expiring_soon_up_to_its_last_day_not_after() -> None:
+    """Hours granted for March (period 1 Mar - 1 Apr, the end day excluded): with a 10-day
+    window it is flagged from 21 March (last day 31 March within 10 days) through 31 March,
+    and no longer on 1 April, the first day it does not cover."""
+    app = QuoteToCash.open("memory:")
+    c = app.register_customer("Acme", "EUR", account_manager="mia", actor="bea")
+    app.grant_allowance(
+        c,
+        unit=AllowanceUnit.HOURS,
+        quantity=10,
+        period=Period(date(2024, 3, 1), date(2024, 4, 1)),
+        granted_on=date(2024, 3, 1),
+        actor="bea",
+    )
+    prepaid = PrepaidCreditUsage()
+    catch_up(app, [prepaid])
+
+    def soon(day: date) -> bool:
+        (u,) = prepaid.usage(day, expiring_within_days=10)
+        return u.expiring_soon
+
+    assert [soon(date(2024, 3, d)) for d in (20, 21, 31)] == [False, True, True]
+    assert not soon(date(2024, 4, 1))

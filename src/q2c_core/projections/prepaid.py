@@ -69,7 +69,8 @@ class PrepaidCreditUsage(Projection):
             row["topped_up"] += e.quantity
 
     def usage(self, as_of: date, *, expiring_within_days: int = 30) -> list[AllowanceUsage]:
-        """Every allowance; ``expiring_soon`` when it ends within the window with some left."""
+        """Every allowance; ``expiring_soon`` when its last day (the day before its period's
+        exclusive end) falls within ``expiring_within_days`` of ``as_of`` with some left."""
         result = []
         for key, row in self.rows_with_prefix("alw:"):
             draws = allowance_draws(row)
@@ -80,7 +81,7 @@ class PrepaidCreditUsage(Projection):
             soon = (
                 is_open
                 and remaining > 0
-                and as_of <= row["end"] <= as_of + timedelta(days=expiring_within_days)
+                and as_of < row["end"] <= as_of + timedelta(days=expiring_within_days + 1)
             )
             result.append(
                 AllowanceUsage(
