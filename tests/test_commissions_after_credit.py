@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from uuid import UUID
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_story_invoice import A, D, approve, credit, customer, eur, manual
 
 from q2c_core import Money, QuoteToCash, RevenueKind
@@ -249,3 +252,101 @@ def test_a_credit_on_a_final_invoice_never_changes_a_closed_months_deposit_commi
     before = march()
     credit(app, final, ["L2"], date(2024, 6, 10), "maintenance dropped")
     assert march() == before
+
+
+APRIL_1, APRIL_10 = date(2024, 4, 1), date(2024, 4, 10)
+
+
+def test_money_paid_before_a_credit_that_fits_earns_only_on_what_it_pays_for() -> None:
+    """Enhancement 1,000.00 (5 %) and maintenance 1,000.00 (2 %), 21 % tax: 2,420.00. The
+    customer pays 1,210.00 on 1 April (earning 25.00 + 10.00 on the split as drafted); on
+    10 April the enhancement is credited (1,210.00), which the 1,210.00 still owed absorbs, so
+    no money is given back. The money paid now pays for the maintenance alone: on 10 April the
+    35.00 is reversed and 20.00 earned on 1,000.00 of maintenance, 20.00 net, exactly what
+    paying after the credit earns."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    lines = [
+        manual("L1", "1000", revenue_kind=RevenueKind.ENHANCEMENT),
+        manual("L2", "1000", revenue_kind=RevenueKind.MAINTENANCE),
+    ]
+    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    pay = app.receive_payment(cust, eur("1210.00"), received_on=APRIL_1, reference="r", actor=A)
+    app.allocate_payment(pay, allocated_on=APRIL_1, actor=A)
+    credit(app, invoice, ["L1"], APRIL_10, "not delivered")
+    assert app.invoice(invoice).outstanding.is_zero() and app.customer_credit(cust).is_zero()
+    live = Commissions()
+    catch_up(app, [live])
+    assert [(x.on, x.revenue_kind, x.commission.amount) for x in live.lines()] == [
+        (APRIL_1, "enhancement", Decimal("25.00")),
+        (APRIL_1, "maintenance", Decimal("10.00")),
+        (APRIL_10, "maintenance", Decimal("20.00")),
+        (APRIL_10, "enhancement", Decimal("-25.00")),
+        (APRIL_10, "maintenance", Decimal("-10.00")),
+    ]
+    assert _net_by_kind(live) == {"enhancement": Decimal("0.00"), "maintenance": Decimal("20.00")}
+    # a bounce later takes back what the money earns now, not what it first earned
+    app.bounce_payment(pay, bounced_on=date(2024, 5, 2), reason="NSF", actor=A)
+    catch_up(app, [live])
+    assert sum((x.commission.amount for x in live.lines()), Decimal(0)) == Decimal("0.00")
+    may = [(x.revenue_kind, x.commission.amount) for x in live.lines() if x.on.month == 5]
+    assert may == [("maintenance", Decimal("-20.00"))]
+    rebuilt = [p for p in all_projections() if p.name == live.name]
+    rebuild(app, rebuilt)
+    assert rebuilt[0].rows() == live.rows()
+
+
+def _two_line_invoice(app: QuoteToCash, enhancement: Decimal, maintenance: Decimal) -> UUID:
+    """An issued invoice for the customer: L1 enhancement, L2 maintenance (21 % tax)."""
+    cust = customer(app)
+    lines = [
+        manual("L1", str(enhancement), revenue_kind=RevenueKind.ENHANCEMENT),
+        manual("L2", str(maintenance), revenue_kind=RevenueKind.MAINTENANCE),
+    ]
+    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    return invoice
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    enhancement=st.integers(min_value=1, max_value=500_000),
+    maintenance=st.integers(min_value=1, max_value=500_000),
+    credited=st.sampled_from(["L1", "L2"]),
+    paid_first=st.booleans(),
+)
+def test_commission_does_not_depend_on_paying_before_or_after_a_credit(
+    enhancement: int, maintenance: int, credited: str, paid_first: bool
+) -> None:
+    """Invariant: money that pays what an invoice bills after a credit note earns the same
+    commission whether it was paid before the credit (and re-split when the credit came) or
+    after it: commission follows what the money finally pays for, here rate x the net of the
+    line left, and nothing on the credited one."""
+    nets = (Decimal(enhancement) / 100, Decimal(maintenance) / 100)
+    twin = QuoteToCash.open("memory:")  # (what is left to pay once the line is credited)
+    twin_invoice = _two_line_invoice(twin, *nets)
+    credit(twin, twin_invoice, [credited], APRIL_10, "credited")
+    kept = twin.invoice(twin_invoice).outstanding
+    app = QuoteToCash.open("memory:")
+    invoice = _two_line_invoice(app, *nets)
+    cust = app.invoice(invoice).customer_id
+    pay = app.receive_payment(cust, kept, received_on=APRIL_1, reference="r", actor=A)
+    if paid_first:
+        app.allocate_payment(pay, allocated_on=APRIL_1, actor=A)
+    credit(app, invoice, [credited], APRIL_10, "credited")
+    if not paid_first:
+        app.allocate_payment(pay, allocated_on=APRIL_10, actor=A)
+    assert app.invoice(invoice).outstanding.is_zero()
+    live = Commissions()
+    catch_up(app, [live])
+    net = _net_by_kind(live)
+    kind, rate, left = (
+        ("maintenance", Decimal("0.02"), nets[1])
+        if credited == "L1"
+        else ("enhancement", Decimal("0.05"), nets[0])
+    )
+    assert net.pop(kind) == (left * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert all(v == 0 for v in net.values())

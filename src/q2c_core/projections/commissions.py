@@ -16,6 +16,11 @@ split over the final invoice's positive revenue kinds in proportion to their net
 force on the later of the allocation date and the final invoice's issue date, and the line is
 dated that day. So deposit + final, all paid, earn rate x the job's whole revenue. Undoing the
 deposit allocation (or the payment bouncing) reverses it on that day, like any other commission.
+A credit note changes what money already collected on its invoice pays for: on the credit's
+day each live allocation's commission is reversed and the same money is split again over the
+revenue kinds the invoice still bills (and their tax), at the rates of the day the money was
+collected. So paying before or after a credit earns the same; a deposit invoice's money is not
+re-split (it is commissioned through its final invoice).
 The rate comes from a plan: per account manager (or "*" for everyone) and revenue kind, with
 effective dates; the rate in force on the allocation date applies. An allocation that is undone,
 or a payment that bounces, reverses exactly the commission it earned, on the day it happened.
@@ -149,8 +154,9 @@ class Commissions(Projection):
         2 follows issue dates and deposit deductions, 3 takes credited lines off what later
         payments of an invoice are split over, 4 splits money when the invoice records it
         (after a credit applied in the same save) at the rate of the day it was collected, so
-        a store built by an earlier version is refused until it is rebuilt from events."""
-        return {"plan": self.plan.describe(), "rows": 4}
+        a store built by an earlier version is refused until it is rebuilt from events; 5
+        re-splits money already collected when a credit note changes what it pays for."""
+        return {"plan": self.plan.describe(), "rows": 5}
 
     @handles("Customer.CustomerRegistered")
     def _customer(self, e: Any, oid: str) -> None:
@@ -212,6 +218,17 @@ class Commissions(Projection):
         for kind, net in note["by_kind"].items():
             row["by_kind"][kind] = row["by_kind"].get(kind, Decimal(0)) - net
         row["tax"] = max(row["tax"] - note["tax"], Decimal(0))
+        if _DEPOSIT in row["by_kind"]:
+            return  # (a deposit invoice's money is commissioned through its final invoice)
+        # Money already collected now pays for what is left of the invoice: re-split it on
+        # the credit's day, at the rates of the day it was collected.
+        for key in row.get("allocs", ()):
+            alloc = self.get(f"alloc:{key}")
+            if alloc is None or alloc["reversed_on"] is not None:
+                continue
+            entries, _ = self._split(row, alloc["amount"], alloc["currency"], alloc["collected_on"])
+            alloc["resplits"].append([e.credited_on, entries])
+            self.put(f"alloc:{key}", alloc)
 
     @handles("Invoice.DepositDeducted")
     def _deposit_deducted(self, e: Any, oid: str) -> None:
@@ -234,39 +251,25 @@ class Commissions(Projection):
     def _allocated(self, e: Any, oid: str) -> None:
         """Money collected on an invoice (recorded with the payment's own allocation): split
         over the revenue kinds still owed, at the rates of the day it was collected."""
-        inv = self.get(f"inv:{oid}")
+        inv = self.touch(f"inv:{oid}")
         collected_on = getattr(e, "collected_on", None) or e.applied_on
         entries: list[list[Any]] = []
         deposit = Decimal(0)
-        if inv is not None:
-            by_kind = _net_kinds(inv["by_kind"], e.amount.currency)
-            kinds = sorted(by_kind)
-            tax = inv["tax"]
-            weights = [by_kind[k] for k in kinds] + [tax if tax > 0 else Decimal(0)]
-            if any(w > 0 for w in weights):
-                currency = e.amount.currency
-                parts = split_amounts(e.amount.amount, currency, weights)
-                for kind, part in zip(kinds, parts, strict=False):
-                    if kind == _DEPOSIT:
-                        # Commissioned as the revenue it pays for, once deducted (see lines()).
-                        deposit += part
-                        continue
-                    rate = self._rate(inv["manager"], kind, collected_on)
-                    if rate == 0 or part == 0:
-                        continue
-                    # (part * rate).rounded(), on the plain amount
-                    commission = (part * rate).quantize(
-                        currency_quantum(currency), rounding=ROUND_HALF_UP
-                    )
-                    entries.append([inv["manager"], kind, part, rate, commission])
         payment = uuid_hex(e.payment_id.int)
+        key = f"{payment}|{e.allocation_id}"
+        if inv is not None:
+            entries, deposit = self._split(inv, e.amount.amount, e.amount.currency, collected_on)
+            inv.setdefault("allocs", []).append(key)
         self.put(
-            f"alloc:{payment}|{e.allocation_id}",
+            f"alloc:{key}",
             {
                 "invoice": oid,
                 "on": e.applied_on,
+                "collected_on": collected_on,
                 "currency": e.amount.currency,
+                "amount": e.amount.amount,
                 "entries": entries,
+                "resplits": [],
                 "deposit": deposit,
                 "reversed_on": None,
             },
@@ -276,6 +279,34 @@ class Commissions(Projection):
             self.put(f"pay:{payment}", {"allocs": [e.allocation_id]})
         else:
             p["allocs"].append(e.allocation_id)
+
+    def _split(
+        self, inv: Row, amount: Decimal, currency: str, collected_on: date
+    ) -> tuple[list[list[Any]], Decimal]:
+        """Commission entries ``[manager, kind, collected, rate, commission]`` of money on an
+        invoice, split over the revenue kinds it still owes and its tax, at the rates of the
+        day the money was collected; and the part that pays a deposit."""
+        entries: list[list[Any]] = []
+        deposit = Decimal(0)
+        by_kind = _net_kinds(inv["by_kind"], currency)
+        kinds = sorted(by_kind)
+        tax = inv["tax"]
+        weights = [by_kind[k] for k in kinds] + [tax if tax > 0 else Decimal(0)]
+        if not any(w > 0 for w in weights):
+            return entries, deposit
+        parts = split_amounts(amount, currency, weights)
+        for kind, part in zip(kinds, parts, strict=False):
+            if kind == _DEPOSIT:
+                # Commissioned as the revenue it pays for, once deducted (see lines()).
+                deposit += part
+                continue
+            rate = self._rate(inv["manager"], kind, collected_on)
+            if rate == 0 or part == 0:
+                continue
+            # (part * rate).rounded(), on the plain amount
+            commission = (part * rate).quantize(currency_quantum(currency), rounding=ROUND_HALF_UP)
+            entries.append([inv["manager"], kind, part, rate, commission])
+        return entries, deposit
 
     @handles("Payment.AllocationReversed")
     def _reversed(self, e: Any, oid: str) -> None:
@@ -302,22 +333,31 @@ class Commissions(Projection):
         for key, row in self.rows_with_prefix("alloc:"):
             pay, allocation_id = key[6:].split("|", 1)
             currency = row["currency"]
-            for manager, kind, base, rate, commission in row["entries"]:
-                line = CommissionLine(
-                    manager=manager,
-                    on=row["on"],
-                    payment_id=pay,
-                    allocation_id=allocation_id,
-                    invoice_id=row["invoice"],
-                    revenue_kind=kind.lower(),
-                    collected=Money(base, currency),
-                    rate=rate,
-                    commission=Money(commission, currency),
-                    reversal=False,
-                )
-                result.append(line)
-                if row["reversed_on"] is not None:
-                    result.append(_reversal(line, row["reversed_on"]))
+            reversed_on: date | None = row["reversed_on"]
+            stages: list[list[Any]] = [[row["on"], row["entries"]], *row["resplits"]]
+            if len(stages) > 1 and stages[-1][0] == reversed_on:
+                stages.pop()  # (re-split and undone the same day: nothing to show)
+            before: list[CommissionLine] = []
+            for day, entries in stages:
+                result.extend(_reversal(line, day) for line in before)
+                before = [
+                    CommissionLine(
+                        manager=manager,
+                        on=day,
+                        payment_id=pay,
+                        allocation_id=allocation_id,
+                        invoice_id=row["invoice"],
+                        revenue_kind=kind.lower(),
+                        collected=Money(base, currency),
+                        rate=rate,
+                        commission=Money(commission, currency),
+                        reversal=False,
+                    )
+                    for manager, kind, base, rate, commission in entries
+                ]
+                result.extend(before)
+            if reversed_on is not None:
+                result.extend(_reversal(line, reversed_on) for line in before)
             result.extend(self._deposit_lines(pay, allocation_id, row))
         result.sort(key=lambda c: (c.manager, c.on, c.payment_id, c.allocation_id, c.reversal))
         return result
