@@ -454,3 +454,13 @@ def test_an_allowance_is_expiring_soon_up_to_its_last_day_not_after() -> None:
 
     assert [soon(date(2024, 3, d)) for d in (20, 21, 31)] == [False, True, True]
     assert not soon(date(2024, 4, 1))
+
+
+def test_kpi_percentages_round_half_up_like_every_figure() -> None:
+    """1 billable hour of 16 is 6.25 %: shown 6.3 (half up), never 6.2; nothing of nothing
+    is 0."""
+    from q2c_core.projections.kpis import percent
+
+    assert percent(Decimal(1), Decimal(16)) == Decimal("6.3")
+    assert percent(Decimal(3), Decimal(16)) == Decimal("18.8")
+    assert percent(Decimal(0), Decimal(0)) == Decimal(0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
@@ -13,6 +13,14 @@ from q2c_core.domain.values import Period
 from q2c_core.projections.base import Projection, handles, uuid_hex, working_days
 
 ZERO = Decimal(0)
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal:
+    """``part`` of ``whole`` as a percentage to one decimal, half up as every figure in q2c
+    (6.25 % reads 6.3, not the 6.2 of Decimal's default); 0 of nothing."""
+    if not whole:
+        return ZERO
+    return (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @attrs.frozen
@@ -28,9 +36,7 @@ class WorkerCustomerTime:
     @property
     def billable_percent(self) -> Decimal:
         """Billable hours as a percentage of all hours entered."""
-        return (
-            (self.billable * 100 / self.entered).quantize(Decimal("0.1")) if self.entered else ZERO
-        )
+        return percent(self.billable, self.entered)
 
 
 @attrs.frozen
@@ -46,14 +52,12 @@ class Utilisation:
     @property
     def utilisation_percent(self) -> Decimal:
         """Logged / available, as a percentage."""
-        if not self.available:
-            return ZERO
-        return (self.logged * 100 / self.available).quantize(Decimal("0.1"))
+        return percent(self.logged, self.available)
 
     @property
     def billable_percent(self) -> Decimal:
         """Billable / logged, as a percentage."""
-        return (self.billable * 100 / self.logged).quantize(Decimal("0.1")) if self.logged else ZERO
+        return percent(self.billable, self.logged)
 
 
 class Kpis(Projection):
@@ -190,4 +194,4 @@ class Kpis(Projection):
         for _, row in self.rows_with_prefix("wc:"):
             entered += row["entered"]
             billable += row["billable"]
-        return (billable * 100 / entered).quantize(Decimal("0.1")) if entered else ZERO
+        return percent(billable, entered)
