@@ -59,7 +59,18 @@ _set = object.__setattr__
 
 
 class RequestBook(Projection):
-    """Request rows ``req:<id>``: status, estimate, PO, dates, hours."""
+    """Request rows ``req:<id>``: status, estimate, PO, dates, hours.
+
+    The status follows the aggregate's own transitions, late work included: billable work
+    recorded on an invoiced request estimated by the hour sends it back to completed (its late
+    hours are still to bill); on a fixed price, or not billable, it stays invoiced.
+    """
+
+    def config(self) -> dict[str, Any]:
+        """The row layout's version: 2 keeps whether the estimate is by the hour and re-opens
+        an invoiced hourly request when late work arrives (version 1 kept it invoiced), so a
+        store built by version 1 is refused until it is rebuilt from events."""
+        return {"rows": 2}
 
     @handles("EnhancementRequest.Requested")
     def _req_requested(self, e: Any, oid: str) -> None:
@@ -76,6 +87,7 @@ class RequestBook(Projection):
                 "allowance": "",
                 "est_hours": None,
                 "est_total": None,
+                "hourly": False,
                 "currency": "",
                 "quoted_on": None,
                 "authorized_on": None,
@@ -104,6 +116,7 @@ class RequestBook(Projection):
         total = estimate_total(e)
         row["est_hours"] = e.estimate.hours
         row["est_total"] = total.amount
+        row["hourly"] = e.estimate.fixed_price is None
         row["currency"] = total.currency
 
     @handles("EnhancementRequest.QuoteSent")
@@ -141,11 +154,21 @@ class RequestBook(Projection):
     def _req_closed(self, e: Any, oid: str) -> None:
         self._req(oid)["status"] = STATUS_BY_EVENT[type(e).__name__]
 
-    @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
+    @handles("EnhancementRequest.WorkLogged")
     def _req_work(self, e: Any, oid: str) -> None:
         row = self._req(oid)
         row["hours"] += e.entry.hours
         row["items"] += 1
+
+    @handles("EnhancementRequest.UnauthorizedWorkRecorded")
+    def _req_unauthorized_work(self, e: Any, oid: str) -> None:
+        """Work from outside, authorized or not; billable late hours on an invoiced hourly
+        request re-open it for billing (``EnhancementRequest.record_unauthorized_work``)."""
+        row = self._req(oid)
+        row["hours"] += e.entry.hours
+        row["items"] += 1
+        if e.entry.billable and row["hourly"] and row["status"] == "invoiced":
+            row["status"] = "completed"
 
     @handles("EnhancementRequest.ExpenseLogged")
     def _req_expense(self, e: Any, oid: str) -> None:

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
 
 from q2c_core.domain.money import Money
-from q2c_core.projections._facts import NET, REQUEST, invoice_facts
+from q2c_core.projections._facts import (
+    HUNDRED,
+    KIND,
+    NET,
+    REQUEST,
+    SOURCE,
+    TAX_CAT,
+    TAX_RATE,
+    compact_lines,
+    currency_quantum,
+    invoice_facts,
+)
 from q2c_core.projections._requests import RequestBook
-from q2c_core.projections.base import handles
+from q2c_core.projections.base import handles, uuid_hex
+from q2c_core.projections.store import Row
 
 CLOSED = ("declined", "cancelled")
+ZERO = Decimal(0)
+# lines that move a deposit (the advance, its deduction, credits of either): not the work's revenue
+_DEPOSIT_SOURCES = ("DEPOSIT", "DEPOSIT_DEDUCTION")
 
 
 @attrs.frozen
@@ -36,38 +51,154 @@ class ReviewItem:
     paid: Money
 
 
+def _work_by_request(lines: list[list[Any]]) -> dict[str, Decimal]:
+    """Net per request of the lines that bill a request's work (deposit lines left out)."""
+    per_request: dict[str, Decimal] = {}
+    for line in lines:
+        rid = line[REQUEST]
+        if rid and line[KIND] != "DEPOSIT" and line[SOURCE] not in _DEPOSIT_SOURCES:
+            per_request[rid] = per_request.get(rid, ZERO) + line[NET]
+    return per_request
+
+
+def _bases_tax(bases: list[list[Any]], currency: str) -> Decimal:
+    """Tax of ``[category, rate, net]`` bases, each rounded half up once (``lines_tax``)."""
+    quantum = currency_quantum(currency)
+    return sum(
+        (
+            (net * (rate / HUNDRED)).quantize(quantum, rounding=ROUND_HALF_UP)
+            for _, rate, net in bases
+        ),
+        ZERO,
+    )
+
+
+def _add_bases(bases: list[list[Any]], lines: list[list[Any]]) -> None:
+    """Sum lines' nets into their tax base (category and rate), in first-appearance order."""
+    for line in lines:
+        for base in bases:
+            if base[0] == line[TAX_CAT] and base[1] == line[TAX_RATE]:
+                base[2] += line[NET]
+                break
+        else:
+            bases.append([line[TAX_CAT], line[TAX_RATE], ZERO + line[NET]])
+
+
 class ReviewMeeting(RequestBook):
-    """Open work for the regular review."""
+    """Open work for the regular review.
+
+    *Invoiced* is the net revenue billed for the request's work: its lines on live (drafted or
+    issued, not voided) invoices, less the lines issued credit notes took back (written off or
+    re-billable alike; re-billable work shows as completed again until it is billed anew). A
+    deposit is an advance, not revenue: neither the deposit invoice nor the final invoice's
+    deduction of it counts as invoiced, so a request billed 3,000.00 with a 1,000.00 deposit
+    deducted is invoiced 3,000.00, not 4,000.00 or 2,000.00.
+
+    *Paid* is how much of that revenue is collected, in the same net terms: each invoice's
+    money is shared over what it bills in proportion to net, as
+    ``collected x request net / what the invoice asks for``, where *collected* is the payments
+    applied to the invoice plus those applied to every deposit it deducts (the deposit money is
+    applied to the work through the deduction), and *what it asks for* is its total less its
+    credit notes plus those deposits' totals (collected is capped at it). A final invoice of
+    2,420.00 (3,000.00 + tax - 1,210.00 deposit) paid, with its deposit paid, is 3,630.00 of
+    3,630.00 collected: the request is paid 3,000.00. Deposit money not (yet) deducted on an
+    invoice of the request counts for nothing here.
+
+    A request leaves the agenda once it is invoiced (the domain's status: all its work billed),
+    at least one live invoice bills it, and it is paid in full (an invoice wholly written off
+    leaves nothing to collect).
+
+    Rows: ``inv:<id>`` for every invoice that bills a request's work when drafted and for every
+    deposit invoice (a final invoice may deduct it); ``cn:<id>`` for a credit note's per-request
+    nets until it is applied; and the request rows of :class:`RequestBook`.
+    """
 
     name = "review_meeting"
     replay_cost = 4.2
 
+    def config(self) -> dict[str, Any]:
+        """The row layout's version: 2 nets credit notes and deposit deductions out of what is
+        invoiced, counts deposit money applied through a deduction as paid, and re-opens an
+        hourly request late work arrives for (version 1 ignored all three), so a store built by
+        version 1 is refused until it is rebuilt from events."""
+        return {"rows": 2}
+
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
-        if e.kind.name == "CREDIT_NOTE":
-            return
+        kind = e.kind.name
         facts = invoice_facts(e)
-        per_request: dict[str, Decimal] = {}
-        for line in facts.lines:
-            if line[REQUEST]:
-                per_request[line[REQUEST]] = per_request.get(line[REQUEST], Decimal(0)) + line[NET]
-        if not per_request:
+        per_request = _work_by_request(facts.lines)
+        if kind == "CREDIT_NOTE":
+            # what it takes off its invoice's requests, once issued (``_credited``)
+            if per_request:
+                self.put(f"cn:{oid}", {"requests": per_request})
             return
+        if not per_request and kind != "DEPOSIT":
+            return
+        bases: list[list[Any]] = []
+        _add_bases(bases, facts.lines)
         self.put(
             f"inv:{oid}",
             {
+                "kind": kind,
+                "currency": e.currency,
                 "requests": per_request,
+                "bases": bases,
                 "total": facts.total,
+                "credited": ZERO,
                 "paid": {},
-                "voided": False,
+                "deducted_by": "",
             },
         )
 
+    @handles("Invoice.LinesAdded")
+    def _lines_added(self, e: Any, oid: str) -> None:
+        """Lines added to a draft (q2c adds them to deduct a deposit): the total is taxed again
+        on the whole (tax is rounded per category, never per line), and any request's work the
+        lines bill is invoiced too. (An invoice that billed no request when drafted has no row:
+        q2c never adds a request's work to one.)"""
+        row = self.touch(f"inv:{oid}")
+        if row is None:
+            return
+        lines = compact_lines(e.lines)
+        for rid, net in _work_by_request(lines).items():
+            row["requests"][rid] = row["requests"].get(rid, ZERO) + net
+        _add_bases(row["bases"], lines)
+        net_total = sum((base[2] for base in row["bases"]), ZERO)
+        row["total"] = net_total + _bases_tax(row["bases"], row["currency"])
+
+    @handles("Invoice.Credited")
+    def _credited(self, e: Any, oid: str) -> None:
+        """An issued credit note took lines back: its requests are invoiced that much less, and
+        the invoice asks for its total less the note's."""
+        note_key = f"cn:{uuid_hex(e.credit_note_id.int)}"
+        note = self.get(note_key)
+        if note is not None:
+            self.delete(note_key)
+        row = self.touch(f"inv:{oid}")
+        if row is None:
+            return
+        row["credited"] += e.amount.amount
+        for rid, net in (note["requests"] if note is not None else {}).items():
+            row["requests"][rid] = row["requests"].get(rid, ZERO) - net
+
+    @handles("Invoice.DepositDeducted")
+    def _deposit_deducted(self, e: Any, oid: str) -> None:
+        row = self.touch(f"inv:{oid}")
+        if row is not None:
+            row["deducted_by"] = uuid_hex(e.final_invoice_id.int)
+
+    @handles("Invoice.DepositDeductionReleased")
+    def _deposit_released(self, e: Any, oid: str) -> None:
+        row = self.touch(f"inv:{oid}")
+        if row is not None and row["deducted_by"] == uuid_hex(e.final_invoice_id.int):
+            row["deducted_by"] = ""
+
     @handles("Invoice.Voided")
     def _voided(self, e: Any, oid: str) -> None:
-        key = f"inv:{oid}"
-        if self.get(key) is not None:
-            self.delete(key)
+        for key in (f"inv:{oid}", f"cn:{oid}"):
+            if self.get(key) is not None:
+                self.delete(key)
 
     @handles("Invoice.PaymentApplied", "Invoice.PaymentUnapplied")
     def _payment(self, e: Any, oid: str) -> None:
@@ -79,33 +210,42 @@ class ReviewMeeting(RequestBook):
         else:
             row["paid"].pop(e.allocation_id, None)
 
-    def items(self, as_of: date) -> list[ReviewItem]:
-        """Every request still in play: not declined or cancelled, and not invoiced and paid."""
-        rows = self.rows()
+    def _billed(self, rows: dict[str, Row]) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        """Net invoiced and net collected per request (the rules of the class docstring)."""
+        deducted: dict[str, list[Row]] = {}
+        for key, inv in rows.items():
+            if key.startswith("inv:") and inv["deducted_by"]:
+                deducted.setdefault(inv["deducted_by"], []).append(inv)
         invoiced: dict[str, Decimal] = {}
         paid: dict[str, Decimal] = {}
         for key, inv in rows.items():
-            if not key.startswith("inv:"):
+            if not key.startswith("inv:") or not inv["requests"]:
                 continue
-            paid_total = sum(inv["paid"].values(), Decimal(0))
+            collected = sum(inv["paid"].values(), ZERO)
+            asked = inv["total"] - inv["credited"]
+            for deposit in deducted.get(key[4:], ()):
+                collected += sum(deposit["paid"].values(), ZERO)
+                asked += deposit["total"] - deposit["credited"]
+            collected = min(collected, asked)
             for rid, net in inv["requests"].items():
-                invoiced[rid] = invoiced.get(rid, Decimal(0)) + net
-                if inv["total"] > 0:
-                    share = paid_total * net / inv["total"]
-                    paid[rid] = paid.get(rid, Decimal(0)) + share
+                invoiced[rid] = invoiced.get(rid, ZERO) + net
+                if asked > 0:
+                    paid[rid] = paid.get(rid, ZERO) + collected * net / asked
+        return invoiced, paid
+
+    def items(self, as_of: date) -> list[ReviewItem]:
+        """Every request still in play: not declined or cancelled, and not invoiced and paid."""
+        rows = self.rows()
+        invoiced, paid = self._billed(rows)
         result = []
         for key, req in rows.items():
             if not key.startswith("req:") or req["status"] in CLOSED:
                 continue
             rid = key[4:]
             cur = req["currency"] or "EUR"
-            inv_amount = Money(invoiced.get(rid, Decimal(0)), cur)
-            paid_amount = Money(paid.get(rid, Decimal(0)), cur).rounded()
-            if (
-                req["status"] == "invoiced"
-                and inv_amount.is_positive()
-                and (paid_amount >= inv_amount)
-            ):
+            inv_amount = Money(invoiced.get(rid, ZERO), cur)
+            paid_amount = Money(paid.get(rid, ZERO), cur).rounded()
+            if req["status"] == "invoiced" and rid in invoiced and paid_amount >= inv_amount:
                 continue
             due = req["due_on"]
             done = req["completed_on"]

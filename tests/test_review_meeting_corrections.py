@@ -1,0 +1,320 @@
+"""The review meeting after credit notes, late hours and deposits: what a request is invoiced
+(net revenue billed for its work) and paid (how much of it is collected), and when it leaves
+the agenda, as the domain tells it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from test_story_invoice import A, approve, customer, eur
+
+from q2c_core import (
+    CreditDisposition,
+    InvoiceStatus,
+    Money,
+    QuoteToCash,
+    RequestStatus,
+    TimeEntry,
+)
+from q2c_core.projections import (
+    AwaitingPurchaseOrder,
+    ReviewItem,
+    ReviewMeeting,
+    catch_up,
+    rebuild,
+)
+
+ON = date(2024, 3, 31)
+
+
+class Meeting:
+    """The review meeting followed as the story happens, and rebuilt from scratch at the end."""
+
+    def __init__(self, app: QuoteToCash) -> None:
+        self.app = app
+        self.live = [ReviewMeeting(), AwaitingPurchaseOrder()]
+
+    def agenda(self) -> dict[str, ReviewItem]:
+        """Requests on the agenda by title, after following what happened since last time."""
+        catch_up(self.app, self.live, page_size=7)
+        review = self.live[0]
+        assert isinstance(review, ReviewMeeting)
+        return {item.title: item for item in review.items(ON)}
+
+    def figures(self, title: str) -> tuple[str, Money, Money, Decimal]:
+        """(status, invoiced, paid, hours) of one request on the agenda."""
+        item = self.agenda()[title]
+        return item.status, item.invoiced, item.paid, item.actual_hours
+
+    def equals_its_rebuild(self) -> None:
+        """Followed event by event, the rows are those of a rebuild from an empty start."""
+        catch_up(self.app, self.live, page_size=7)
+        again = [ReviewMeeting(), AwaitingPurchaseOrder()]
+        rebuild(self.app, again)
+        for live, rebuilt in zip(self.live, again, strict=True):
+            assert live.rows() == rebuilt.rows(), live.name
+
+
+def hourly_request(
+    app: QuoteToCash, cust: UUID, title: str, hours: tuple[int, ...], *, complete: bool = True
+) -> UUID:
+    """A request quoted at 100.00 an hour, PO received, authorized, the hours logged."""
+    request = app.open_request(cust, title, requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(request, hours=sum(hours), rate=eur(100), actor=A)
+    app.send_quote(request, sent_on=date(2024, 3, 1), actor=A)
+    app.receive_purchase_order(
+        request,
+        number=f"PO-{title}",
+        amount=eur(100 * sum(hours)),
+        received_on=date(2024, 3, 2),
+        actor=A,
+    )
+    app.authorize_work(request, authorized_on=date(2024, 3, 2), actor=A)
+    for n, h in enumerate(hours, start=1):
+        entry = TimeEntry(f"t{n}", "bob", date(2024, 3, 2 + n), Decimal(h), eur(100))
+        app.log_work(request, entry, actor="bob")
+    if complete:
+        app.complete_request(request, completed_on=date(2024, 3, 10), actor=A)
+    return request
+
+
+def issue(app: QuoteToCash, invoice: UUID, on: date) -> None:
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=on, actor="bea")
+
+
+def bill(app: QuoteToCash, request: UUID, on: date) -> UUID:
+    """Invoice the request's unbilled work, approved and issued."""
+    invoice = app.draft_request_invoice(request, drafted_on=on, actor="billy")
+    issue(app, invoice, on)
+    return invoice
+
+
+def pay(app: QuoteToCash, invoice: UUID, amount: Money, on: date) -> None:
+    cust = app.invoice(invoice).customer_id
+    payment = app.receive_payment(cust, amount, received_on=on, reference="bank", actor=A)
+    app.allocate_payment(payment, [(invoice, amount)], allocated_on=on, actor=A)
+
+
+def credit(
+    app: QuoteToCash, invoice: UUID, lines: list[str], disposition: CreditDisposition
+) -> UUID:
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=lines,
+        disposition=disposition,
+        reason="not delivered",
+        drafted_on=date(2024, 3, 15),
+        actor="billy",
+    )
+    issue(app, note, date(2024, 3, 15))
+    return note
+
+
+# -- credit notes ---------------------------------------------------------------------------------
+
+
+def test_a_line_written_off_and_the_rest_paid_takes_the_request_off_the_agenda() -> None:
+    """Ten hours billed at 100.00 (1,210.00 with 21 % tax); the first day's 4 hours (400.00)
+    are credited, written off (484.00); the customer pays the 726.00 left. The request was
+    invoiced 600.00 net and 600.00 of it is paid: done, off the agenda."""
+    app = QuoteToCash.open("memory:")
+    meeting = Meeting(app)
+    request = hourly_request(app, customer(app), "Export", (4, 6))
+    invoice = bill(app, request, date(2024, 3, 12))
+    assert app.invoice(invoice).total == eur("1210.00")
+    assert meeting.figures("Export") == ("invoiced", eur("1000.00"), eur("0.00"), Decimal(10))
+
+    credit(app, invoice, ["L1"], CreditDisposition.WRITTEN_OFF)
+    assert app.invoice(invoice).outstanding == eur("726.00")
+    assert meeting.figures("Export") == ("invoiced", eur("600.00"), eur("0.00"), Decimal(10))
+
+    pay(app, invoice, eur("726.00"), date(2024, 3, 20))
+    assert app.invoice(invoice).is_settled()
+    assert app.request(request).status is RequestStatus.INVOICED
+    assert "Export" not in meeting.agenda()
+    meeting.equals_its_rebuild()
+
+
+def test_a_line_written_off_after_payment_leaves_the_request_paid_for_what_it_kept() -> None:
+    """Paid 1,210.00 in full, then 4 hours written off: 484.00 goes back to the customer as
+    credit, the invoice keeps 726.00 of the money. Invoiced 600.00, paid 600.00: off, until a
+    late hour re-opens it and shows those figures."""
+    app = QuoteToCash.open("memory:")
+    meeting = Meeting(app)
+    request = hourly_request(app, customer(app), "Export", (4, 6))
+    invoice = bill(app, request, date(2024, 3, 12))
+    pay(app, invoice, eur("1210.00"), date(2024, 3, 14))
+    assert "Export" not in meeting.agenda()
+
+    credit(app, invoice, ["L1"], CreditDisposition.WRITTEN_OFF)
+    assert app.invoice(invoice).paid == eur("726.00")
+    assert "Export" not in meeting.agenda()
+    # an hour turns up late: back on the agenda, showing what was kept of the first invoice
+    late = TimeEntry("late", "bob", date(2024, 3, 9), Decimal(1), eur(100))
+    app.import_work(request, late, source="psa.csv", actor="import")
+    assert meeting.figures("Export") == ("completed", eur("600.00"), eur("600.00"), Decimal(11))
+    meeting.equals_its_rebuild()
+
+
+def test_a_wholly_written_off_invoice_leaves_nothing_to_collect() -> None:
+    """Every line credited for good: the request stays invoiced (the domain's rule), invoiced
+    0.00 and nothing to chase, so it is off the agenda."""
+    app = QuoteToCash.open("memory:")
+    meeting = Meeting(app)
+    request = hourly_request(app, customer(app), "Export", (4, 6))
+    invoice = bill(app, request, date(2024, 3, 12))
+    credit(app, invoice, ["L1", "L2"], CreditDisposition.WRITTEN_OFF)
+    assert app.invoice(invoice).is_settled()
+    assert app.request(request).status is RequestStatus.INVOICED
+    assert "Export" not in meeting.agenda()
+    meeting.equals_its_rebuild()
+
+
+def test_work_credited_as_rebillable_is_back_on_the_agenda_until_billed_again_and_paid() -> None:
+    """4 hours credited re-billable: the request is completed again with 600.00 invoiced and
+    paid; billed again (484.00) and paid, it is invoiced 1,000.00, paid 1,000.00: off."""
+    app = QuoteToCash.open("memory:")
+    meeting = Meeting(app)
+    request = hourly_request(app, customer(app), "Export", (4, 6))
+    invoice = bill(app, request, date(2024, 3, 12))
+    credit(app, invoice, ["L1"], CreditDisposition.REBILLABLE)
+    pay(app, invoice, eur("726.00"), date(2024, 3, 20))
+    assert meeting.figures("Export") == ("completed", eur("600.00"), eur("600.00"), Decimal(10))
+
+    again = bill(app, request, date(2024, 3, 21))
+    assert app.invoice(again).total == eur("484.00")
+    assert meeting.figures("Export") == ("invoiced", eur("1000.00"), eur("600.00"), Decimal(10))
+    pay(app, again, eur("484.00"), date(2024, 3, 25))
+    assert "Export" not in meeting.agenda()
+    meeting.equals_its_rebuild()
+
+
+# -- late hours -----------------------------------------------------------------------------------
+
+
+def test_late_hours_on_a_paid_hourly_request_put_it_back_on_the_agenda_until_billed() -> None:
+    """4 hours billed (484.00) and paid; then a PSA export brings 3 more hours. The domain
+    re-opens the request (completed, 300.00 unbilled): the meeting lists it as completed with
+    7 hours, 400.00 invoiced and paid. Billed (363.00) and paid, it is off again."""
+    app = QuoteToCash.open("memory:")
+    meeting = Meeting(app)
+    request = hourly_request(app, customer(app), "Export", (4,))
+    invoice = bill(app, request, date(2024, 3, 12))
+    pay(app, invoice, eur("484.00"), date(2024, 3, 14))
+    assert "Export" not in meeting.agenda()
+
+    late = TimeEntry("late", "bob", date(2024, 3, 9), Decimal(3), eur(100))
+    assert app.import_work(request, late, source="psa.csv", actor="import")
+    assert app.request(request).status is RequestStatus.COMPLETED
+    assert app.unbilled_work(request) == eur("300.00")
+    assert meeting.figures("Export") == ("completed", eur("400.00"), eur("400.00"), Decimal(7))
+
+    late_invoice = bill(app, request, date(2024, 3, 16))
+    assert app.invoice(late_invoice).total == eur("363.00")
+    assert meeting.figures("Export") == ("invoiced", eur("700.00"), eur("400.00"), Decimal(7))
+    pay(app, late_invoice, eur("363.00"), date(2024, 3, 20))
+    assert "Export" not in meeting.agenda()
+    meeting.equals_its_rebuild()
+
+
+def test_late_hours_that_bill_nothing_leave_the_request_invoiced() -> None:
+    """The domain re-opens only an hourly request, and only for billable hours: late hours on
+    a fixed price (billed once) or not billable leave it invoiced, paid, off the agenda."""
+    app = QuoteToCash.open("memory:")
+    meeting = Meeting(app)
+    cust = customer(app)
+    fixed = app.open_request(cust, "Logo", requested_on=date(2024, 3, 1), actor=A)
+    # a fixed price may carry the hours it expects: still billed once
+    app.estimate_request(fixed, hours=5, fixed_price=eur(500), actor=A)
+    app.send_quote(fixed, sent_on=date(2024, 3, 1), actor=A)
+    app.receive_purchase_order(
+        fixed, number="PO-L", amount=eur(500), received_on=date(2024, 3, 2), actor=A
+    )
+    app.authorize_work(fixed, authorized_on=date(2024, 3, 2), actor=A)
+    app.log_work(fixed, TimeEntry("t1", "bob", date(2024, 3, 3), 5, eur(100)), actor="bob")
+    app.complete_request(fixed, completed_on=date(2024, 3, 10), actor=A)
+    logo = bill(app, fixed, date(2024, 3, 12))
+    pay(app, logo, eur("605.00"), date(2024, 3, 14))
+    hourly = hourly_request(app, cust, "Export", (4,))
+    export = bill(app, hourly, date(2024, 3, 12))
+    pay(app, export, eur("484.00"), date(2024, 3, 14))
+
+    app.import_work(
+        fixed, TimeEntry("late", "bob", date(2024, 3, 9), 2, eur(100)), source="psa", actor="i"
+    )
+    unpaid_time = TimeEntry("late", "bob", date(2024, 3, 9), 2, eur(100), billable=False)
+    app.import_work(hourly, unpaid_time, source="psa", actor="i")
+    assert app.request(fixed).status is RequestStatus.INVOICED
+    assert app.request(hourly).status is RequestStatus.INVOICED
+    assert meeting.agenda() == {}
+    meeting.equals_its_rebuild()
+
+
+# -- deposits -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("linked", [True, False], ids=["deposit-of-the-request", "deposit"])
+def test_a_deposit_deducted_on_the_final_invoice_counts_once_and_as_paid(linked: bool) -> None:
+    """A 30-hour job: a deposit of 1,000.00 (1,210.00 with tax) is billed and paid first. The
+    final invoice bills the 3,000.00 of work less the deposit: 2,420.00. While the work goes on
+    nothing is invoiced for it (a deposit is an advance); once the final invoice is issued the
+    request is invoiced 3,000.00 of which the deposit's 1,000.00 is paid; with the final paid
+    it is paid 3,000.00 and off the agenda."""
+    app = QuoteToCash.open("memory:")
+    meeting = Meeting(app)
+    cust = customer(app)
+    request = hourly_request(app, cust, "Portal", (15, 15), complete=False)
+    deposit = app.draft_deposit_invoice(
+        cust,
+        eur(1000),
+        description="Deposit for the portal",
+        drafted_on=date(2024, 3, 4),
+        actor="billy",
+        request_id=request if linked else None,
+    )
+    issue(app, deposit, date(2024, 3, 4))
+    pay(app, deposit, eur("1210.00"), date(2024, 3, 6))
+    assert meeting.figures("Portal") == ("authorized", eur("0"), eur("0.00"), Decimal(30))
+
+    app.complete_request(request, completed_on=date(2024, 3, 20), actor=A)
+    final = app.draft_request_invoice(request, drafted_on=date(2024, 3, 21), actor="billy")
+    app.deduct_deposit(final, deposit, actor="billy")
+    issue(app, final, date(2024, 3, 21))
+    assert app.invoice(final).total == eur("2420.00")
+    assert meeting.figures("Portal") == ("invoiced", eur("3000.00"), eur("1000.00"), Decimal(30))
+
+    pay(app, final, eur("2420.00"), date(2024, 3, 25))
+    assert app.invoice(deposit).is_settled() and app.invoice(final).is_settled()
+    assert "Portal" not in meeting.agenda()
+    meeting.equals_its_rebuild()
+
+
+def test_a_voided_final_invoice_gives_the_deposit_back_to_the_next_one() -> None:
+    """The first final invoice is voided before it is issued: the request is completed, nothing
+    invoiced; the deposit is deducted on the next final invoice, which is paid: off."""
+    app = QuoteToCash.open("memory:")
+    meeting = Meeting(app)
+    cust = customer(app)
+    request = hourly_request(app, cust, "Portal", (15, 15))
+    deposit = app.draft_deposit_invoice(
+        cust, eur(1000), description="Deposit", drafted_on=date(2024, 3, 4), actor="billy"
+    )
+    issue(app, deposit, date(2024, 3, 4))
+    pay(app, deposit, eur("1210.00"), date(2024, 3, 6))
+    wrong = app.draft_request_invoice(request, drafted_on=date(2024, 3, 21), actor="billy")
+    app.deduct_deposit(wrong, deposit, actor="billy")
+    assert meeting.figures("Portal") == ("invoiced", eur("3000.00"), eur("1000.00"), Decimal(30))
+    app.void_invoice(wrong, reason="wrong rate", actor="billy")
+    assert app.invoice(wrong).status is InvoiceStatus.VOIDED
+    assert meeting.figures("Portal") == ("completed", eur("0"), eur("0.00"), Decimal(30))
+
+    final = app.draft_request_invoice(request, drafted_on=date(2024, 3, 22), actor="billy")
+    app.deduct_deposit(final, deposit, actor="billy")
+    issue(app, final, date(2024, 3, 22))
+    pay(app, final, eur("2420.00"), date(2024, 3, 25))
+    assert "Portal" not in meeting.agenda()
+    meeting.equals_its_rebuild()
