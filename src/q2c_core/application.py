@@ -492,8 +492,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 SourceKind.WORK,
                 SourceKind.EXPENSE,
             ):
-                ids = items.setdefault(source.request_id, [])
-                ids += [*source.time_entry_ids, *([source.expense_id] if source.expense_id else [])]
+                # (the fixed price too: a voided or credited line gives back what it held)
+                items.setdefault(source.request_id, []).extend(_billed_items(source))
         changed: list[Aggregate] = []
         for request_id, item_ids in items.items():
             request = self.request(request_id)
@@ -528,6 +528,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if e.entry_id not in charged and e.entry_id not in item_ids
         ]
         left += [x.expense_id for x in request.unbilled_expenses() if x.expense_id not in item_ids]
+        fixed = request.estimate is not None and request.estimate.is_fixed_price
+        if fixed and not request.fixed_price_billed and FIXED_PRICE_ITEM not in item_ids:
+            # a completed fixed-price request is invoiced only once its price is billed
+            left.append(FIXED_PRICE_ITEM)
         return not left
 
     @_names_target
@@ -825,6 +829,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         changed: list[Aggregate] = [*payments, original]
         requests: dict[UUID, EnhancementRequest] = {}
         allowances: dict[UUID, PrepaidAllowance] = {}
+        overage_requests: list[UUID] = []
+        rebillable = note.credit_disposition is CreditDisposition.REBILLABLE
+        why = f"credit note {note.number}"
         for line in note.lines:
             source = line.source
             if source is None or source.request_id is None:
@@ -836,24 +843,25 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     source.allowance_id
                 )
                 allowances[source.allowance_id] = allowance
-                if note.credit_disposition is CreditDisposition.REBILLABLE:
+                if rebillable:
                     key = _overage_key(
                         allowance, source.request_id, source.time_entry_ids[0], note.id
                     )
                     allowance.release_overage(
-                        original.id,
-                        {key: _overage_quantity(allowance, line)},
-                        f"credit note {note.number}",
-                        actor,
+                        original.id, {key: _overage_quantity(allowance, line)}, why, actor
                     )
+                    overage_requests.append(source.request_id)
                 continue
             items = _billed_items(source)
             if not items:
                 continue
-            if note.credit_disposition is CreditDisposition.REBILLABLE:
-                request.release_work(original.id, items, f"credit note {note.number}", actor)
+            if rebillable:
+                request.release_work(original.id, items, why, actor)
             else:
                 request.write_off_work(note.id, items, actor)
+        for request_id in dict.fromkeys(overage_requests):
+            # overage credited as re-billable: the request is billable again, as for its work
+            requests[request_id].release_overage(original.id, why, actor)
         return changed + list(requests.values()) + list(allowances.values())
 
     def _give_back(
@@ -900,6 +908,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             changed.extend(contracts)
             by_request: dict[UUID, list[str]] = {}
             overage: dict[UUID, dict[str, Decimal]] = {}
+            overage_requests: set[UUID] = set()
             for line in invoice.lines:
                 source = line.source
                 if source is None:
@@ -916,20 +925,26 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         allowance, source.request_id, source.time_entry_ids[0], invoice_id
                     )
                     per[key] = per.get(key, Decimal(0)) + _overage_quantity(allowance, line)
+                    overage_requests.add(source.request_id or allowance.charge_for(key).request_id)
                 elif source.request_id is not None and source.kind in (
                     SourceKind.WORK,
                     SourceKind.EXPENSE,
                 ):
                     by_request.setdefault(source.request_id, []).extend(_billed_items(source))
+            why = f"invoice voided: {reason}"
+            requests: dict[UUID, EnhancementRequest] = {}
             for request_id, items in by_request.items():
-                request = self.request(request_id)
-                request.release_work(invoice_id, items, f"invoice voided: {reason}", actor)
-                changed.append(request)
+                request = requests[request_id] = self.request(request_id)
+                request.release_work(invoice_id, items, why, actor)
+            for request_id in sorted(overage_requests):
+                # an invoice of the overage alone left the request invoiced: billable again
+                request = requests.get(request_id) or self.request(request_id)
+                requests[request_id] = request
+                request.release_overage(invoice_id, why, actor)
+            changed.extend(requests.values())
             for allowance_id, quantities in overage.items():
                 allowance = self.allowance(allowance_id)
-                allowance.release_overage(
-                    invoice_id, quantities, f"invoice voided: {reason}", actor
-                )
+                allowance.release_overage(invoice_id, quantities, why, actor)
                 changed.append(allowance)
             return None, changed
 

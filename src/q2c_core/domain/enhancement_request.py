@@ -440,7 +440,11 @@ class EnhancementRequest(TimeOrderedIds, Aggregate):
 
     @event("WorkReleased")
     def release_work(self, invoice_id: UUID, item_ids: list[str], reason: str, actor: str) -> None:
-        """Items billed by a voided invoice, or credited as re-billable, are unbilled again."""
+        """Items billed by a voided invoice, or credited as re-billable, are unbilled again.
+
+        No items when what comes back is allowance overage (billed on the allowance, not here):
+        the release still makes an invoiced request billable again (``release_overage``).
+        """
         for item_id in item_ids:
             if self.billed.get(item_id) != invoice_id.hex:
                 raise RuleViolated(
@@ -453,6 +457,14 @@ class EnhancementRequest(TimeOrderedIds, Aggregate):
             del self.billed[item_id]
         if self.status is RequestStatus.INVOICED:
             self.status = RequestStatus.COMPLETED
+
+    def release_overage(self, invoice_id: UUID, reason: str, actor: str) -> None:
+        """The request's allowance overage that an invoice billed is unbilled again (the invoice
+        voided, or credited as re-billable): an invoiced request is billable again, exactly as
+        when its own work is released, so the overage can be invoiced once more. Nothing is
+        recorded when the request was not invoiced: it is billable as it stands."""
+        if self.status is RequestStatus.INVOICED:
+            self.release_work(invoice_id, [], reason, actor)
 
     @event("WorkWrittenOff")
     def write_off_work(self, credit_note_id: UUID, item_ids: list[str], actor: str) -> None:
