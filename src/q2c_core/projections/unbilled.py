@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from q2c_core.domain.enhancement_request import FIXED_PRICE_ITEM
 from q2c_core.domain.money import Money
 from q2c_core.domain.prepaid_allowance import charge_key
 from q2c_core.projections._contracts import (
@@ -77,8 +78,10 @@ class UnbilledRevenue(Projection):
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keys allowance charges by request and entry, so a store
         built by version 1 (by entry id) is refused until it is rebuilt from events; 3 keeps a
-        contract's evergreen renewal (``auto_renew``, its length and uplift) on its row."""
-        return {"rows": 3}
+        contract's evergreen renewal (``auto_renew``, its length and uplift) on its row; 4 keeps
+        on a request's row when its work started and whether its fixed price is billed, so a
+        fixed price is unbilled even with no billable time logged."""
+        return {"rows": 4}
 
     replay_cost = 14.0
 
@@ -98,6 +101,10 @@ class UnbilledRevenue(Projection):
                 "allowance": "",
                 "items": [],
                 "open": False,
+                # the first day of work, or the completion: from then a fixed price is unbilled
+                "started": None,
+                # whether a live invoice bills the fixed price itself (its marker item)
+                "price_billed": False,
             },
         )
 
@@ -116,9 +123,17 @@ class UnbilledRevenue(Projection):
     def _covered(self, e: Any, oid: str) -> None:
         self._req(oid)["allowance"] = uuid_hex(e.allowance_id.int)
 
+    @handles("EnhancementRequest.Completed")
+    def _completed(self, e: Any, oid: str) -> None:
+        """Completed: a fixed price is unbilled now even if no time was ever logged."""
+        self._start(self._req(oid), e.completed_on)
+
     @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
     def _work(self, e: Any, oid: str) -> None:
+        """Billable time is an item; any time, billable or not, starts a fixed price."""
         x = e.entry
+        req = self._req(oid)
+        self._start(req, x.work_date)
         if not x.billable:
             return
         rate = x.rate
@@ -137,7 +152,7 @@ class UnbilledRevenue(Projection):
                 "billed": False,
             },
         )
-        self._req(oid)["items"].append(x.entry_id)
+        req["items"].append(x.entry_id)
 
     @handles("EnhancementRequest.ExpenseLogged")
     def _expense(self, e: Any, oid: str) -> None:
@@ -163,9 +178,18 @@ class UnbilledRevenue(Projection):
     def _billed(self, e: Any, oid: str) -> None:
         billed = type(e).__name__ == "WorkInvoiced"
         for item_id in e.item_ids:
+            if item_id == FIXED_PRICE_ITEM:
+                self._req(oid)["price_billed"] = billed
+                continue
             item = self.touch(f"item:{oid}|{item_id}")
             if item is not None:
                 item["billed"] = billed
+
+    @staticmethod
+    def _start(req: dict[str, Any], day: date) -> None:
+        """Keep the earliest day the request's work started (or it was completed)."""
+        if req["started"] is None or day < req["started"]:
+            req["started"] = day
 
     def _req(self, oid: str) -> dict[str, Any]:
         key = "req:" + oid
@@ -291,7 +315,7 @@ class UnbilledRevenue(Projection):
             allowance = rows.get(f"alw:{req['allowance']}") if req["allowance"] else None
             draws = allowance_draws(allowance) if allowance else {}
             fixed_items: list[UnbilledItem] = []
-            fixed_billed = False
+            fixed_billed = req["price_billed"]
             for item_id in req["items"]:
                 item = rows.get(f"item:{rid}|{item_id}")
                 if item is None:
@@ -342,18 +366,30 @@ class UnbilledRevenue(Projection):
                     fixed_items.append(entry)
                 else:
                     result.append(entry)
-            if fixed_items and not fixed_billed:
-                # once a PO covers it, the fixed price is billed once, whatever the hours;
+            started = req["started"]
+            if (
+                req["fixed"] is not None
+                and req["open"]
+                and started is not None
+                and not fixed_billed
+            ):
+                # ``QuoteToCash.unbilled_work``: once authorized, a fixed price is unbilled from
+                # the first time logged (billable or not) or the completion, whatever the hours;
                 # late hours on a request whose price is already invoiced add nothing
-                first = min(fixed_items, key=lambda i: i.since)
+                since: date = started
                 result.append(
-                    attrs.evolve(
-                        first,
+                    UnbilledItem(
                         kind="fixed_price",
-                        item_id=",".join(i.item_id for i in fixed_items),
+                        customer_id=req["customer"],
+                        request_id=rid,
+                        contract_id=req["contract"],
+                        account_manager=req["manager"],
+                        item_id=",".join(i.item_id for i in fixed_items) or FIXED_PRICE_ITEM,
                         description=f"{req['title']} (fixed price)",
-                        amount=Money(req["fixed"], first.amount.currency),
+                        since=since,
+                        amount=Money(req["fixed"], req["currency"]),
                         hours=sum((i.hours for i in fixed_items), Decimal(0)),
+                        age_bucket=age_bucket((as_of - since).days),
                     )
                 )
         contracts = [

@@ -1,0 +1,275 @@
+"""A fixed price is what the customer owes once the work is under way, however the time was
+logged: UnbilledRevenue must show it with no billable hours behind it, as the domain does."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from test_projections_story import eur, issue, work
+
+from q2c_core import (
+    AllowanceUnit,
+    CreditDisposition,
+    InvoiceLine,
+    LineSource,
+    Money,
+    Period,
+    QuoteToCash,
+    RequestStatus,
+    RevenueKind,
+    SourceKind,
+    TaxRate,
+    TimeEntry,
+)
+from q2c_core.projections import UnbilledRevenue, catch_up, rebuild
+
+A = "alice"
+MARCH_END = date(2024, 3, 31)
+
+
+def fixed_request(app: QuoteToCash, customer: UUID, title: str, price: str = "5000.00") -> UUID:
+    """A fixed-price request quoted, covered by a PO and authorized on 1 March."""
+    on = date(2024, 3, 1)
+    r = app.open_request(customer, title, requested_on=on, actor=A)
+    app.estimate_request(r, fixed_price=eur(price), actor=A)
+    app.send_quote(r, sent_on=on, actor=A)
+    app.receive_purchase_order(r, number=f"PO-{title}", amount=eur(price), received_on=on, actor=A)
+    app.authorize_work(r, authorized_on=on, actor=A)
+    return r
+
+
+def internal(entry_id: str, day: date, hours: str) -> TimeEntry:
+    """Time the customer does not pay by the hour (logged for capacity, not billing)."""
+    return TimeEntry(entry_id, "bob", day, Decimal(hours), eur(100), billable=False)
+
+
+def followed(app: QuoteToCash, unbilled: UnbilledRevenue) -> UnbilledRevenue:
+    """Catch up incrementally, and check a rebuild from an empty start agrees row for row."""
+    catch_up(app, [unbilled])
+    again = UnbilledRevenue()
+    rebuild(app, [again])
+    assert unbilled.rows() == again.rows()
+    return unbilled
+
+
+def by(unbilled: UnbilledRevenue, what: str, key: str, on: date = MARCH_END) -> Money:
+    """One authorized unbilled total, in euros."""
+    return unbilled.totals(on, what).totals.get((key, "EUR"), eur(0))
+
+
+def test_three_completed_fixed_prices_are_unbilled_whatever_time_was_logged(
+    app: QuoteToCash,
+) -> None:
+    """Three 5,000.00 projects done in March: one logged only internal time, one no time at all,
+    one billable time. The customer owes 15,000.00 for them, and each leaves the list once its
+    invoice bills the price (and comes back when that invoice is voided)."""
+    c = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    internal_only = fixed_request(app, c, "Internal time only")
+    app.log_work(internal_only, internal("i1", date(2024, 3, 5), "10"), actor="bob")
+    no_time = fixed_request(app, c, "No time logged")
+    billable = fixed_request(app, c, "Billable time")
+    app.log_work(billable, work("b1", date(2024, 3, 6), "10"), actor="bob")
+    for r in (internal_only, no_time, billable):
+        app.complete_request(r, completed_on=date(2024, 3, 20), actor=A)
+    unbilled = followed(app, UnbilledRevenue())
+
+    items = {i.request_id: i for i in unbilled.items(MARCH_END)}
+    assert {r: (i.kind, i.amount) for r, i in items.items()} == {
+        r.hex: ("fixed_price", eur("5000.00")) for r in (internal_only, no_time, billable)
+    }
+    # the price is unbilled from the first day of work, or the completion when none was logged
+    assert (items[internal_only.hex].since, items[internal_only.hex].hours) == (
+        date(2024, 3, 5),
+        Decimal(0),
+    )
+    assert (items[no_time.hex].since, items[no_time.hex].item_id) == (
+        date(2024, 3, 20),
+        "fixed-price",
+    )
+    assert (items[billable.hex].item_id, items[billable.hex].hours) == ("b1", Decimal(10))
+    assert unbilled.customer_total(c.hex, "EUR", MARCH_END) == eur("15000.00")
+    assert app.customer_summary(c).unbilled_work == eur("15000.00")
+    for r in (internal_only, no_time, billable):
+        assert by(unbilled, "request", r.hex) == app.unbilled_work(r) == eur("5000.00")
+    assert by(unbilled, "account_manager", "mia") == eur("15000.00")
+    assert unbilled.totals(MARCH_END, "age").totals == {("1-30", "EUR"): eur("15000.00")}
+    assert unbilled.totals(date(2024, 4, 10), "age").totals == {
+        ("31-60", "EUR"): eur("10000.00"),  # since 5 and 6 March: 36 and 35 days
+        ("1-30", "EUR"): eur("5000.00"),  # since the completion on 20 March: 21 days
+    }
+    assert unbilled.leakage_risk(MARCH_END) == []
+
+    # invoicing the no-time project bills its price: 10,000.00 left
+    invoice = app.draft_request_invoice(no_time, drafted_on=MARCH_END, actor="bea")
+    assert app.invoice(invoice).net == eur("5000.00")
+    followed(app, unbilled)
+    assert unbilled.customer_total(c.hex, "EUR", MARCH_END) == eur("10000.00")
+    assert app.customer_summary(c).unbilled_work == eur("10000.00")
+    assert by(unbilled, "request", no_time.hex) == app.unbilled_work(no_time) == eur(0)
+
+    # a wrong invoice voided: the price is owed again, and billed again
+    app.void_invoice(invoice, reason="wrong PO number", actor="bea")
+    followed(app, unbilled)
+    assert unbilled.customer_total(c.hex, "EUR", MARCH_END) == eur("15000.00")
+    assert by(unbilled, "request", no_time.hex) == app.unbilled_work(no_time) == eur("5000.00")
+    for r in (internal_only, no_time, billable):
+        app.draft_request_invoice(r, drafted_on=MARCH_END, actor="bea")
+        assert app.request(r).status is RequestStatus.INVOICED
+    followed(app, unbilled)
+    assert unbilled.items(MARCH_END) == []
+    assert app.customer_summary(c).unbilled_work == eur(0)
+
+
+def test_a_fixed_price_is_unbilled_once_work_starts_not_at_authorization(
+    app: QuoteToCash,
+) -> None:
+    """Authorized but untouched, nothing is owed yet; the first hour, even an internal one,
+    makes the 8,000.00 price owed; cancelled, the price is not owed and billable time counts
+    at its hours again (as ``QuoteToCash.unbilled_work`` says at every step)."""
+    c = app.register_customer("Beta", "EUR", account_manager="max", actor=A)
+    r = fixed_request(app, c, "Portal", price="8000.00")
+    unbilled = followed(app, UnbilledRevenue())
+    assert unbilled.items(MARCH_END) == [] and app.unbilled_work(r) == eur(0)
+
+    app.log_work(r, internal("i1", date(2024, 3, 4), "3"), actor="bob")
+    followed(app, unbilled)
+    assert by(unbilled, "request", r.hex) == app.unbilled_work(r) == eur("8000.00")
+    assert by(unbilled, "account_manager", "max") == eur("8000.00")
+
+    app.log_work(r, work("b1", date(2024, 3, 7), "2"), actor="bob")
+    followed(app, unbilled)
+    (item,) = unbilled.items(MARCH_END)
+    assert (item.kind, item.item_id, item.hours, item.since) == (
+        "fixed_price",
+        "b1",
+        Decimal(2),
+        date(2024, 3, 4),
+    )
+    assert item.amount == app.unbilled_work(r) == eur("8000.00")
+
+    app.cancel_request(r, reason="customer stopped the project", actor=A)
+    followed(app, unbilled)
+    (item,) = unbilled.items(MARCH_END)
+    assert (item.kind, item.item_id, item.amount) == ("work", "b1", eur("200.00"))
+    assert by(unbilled, "request", r.hex) == app.unbilled_work(r) == eur("200.00")
+
+
+def test_a_fixed_price_credited_rebillable_is_unbilled_again(app: QuoteToCash) -> None:
+    """An issued 3,000.00 fixed-price invoice for a project with no time logged, credited as
+    re-billable: the price is owed again and can be billed again; credited for good, it is not."""
+    c = app.register_customer("Gamma", "EUR", account_manager="ana", actor=A)
+    r = fixed_request(app, c, "Migration", price="3000.00")
+    app.complete_request(r, completed_on=date(2024, 3, 15), actor=A)
+    invoice = app.draft_request_invoice(r, drafted_on=date(2024, 3, 16), actor="bea")
+    issue(app, invoice, date(2024, 3, 16))
+    unbilled = followed(app, UnbilledRevenue())
+    assert unbilled.items(MARCH_END) == [] and app.unbilled_work(r) == eur(0)
+
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L1"],
+        disposition=CreditDisposition.REBILLABLE,
+        reason="billed before acceptance",
+        drafted_on=date(2024, 3, 18),
+        actor="bea",
+    )
+    issue(app, note, date(2024, 3, 18))
+    followed(app, unbilled)
+    assert by(unbilled, "request", r.hex) == app.unbilled_work(r) == eur("3000.00")
+    assert app.request(r).status is RequestStatus.COMPLETED
+
+    again = app.draft_request_invoice(r, drafted_on=date(2024, 3, 25), actor="bea")
+    issue(app, again, date(2024, 3, 25))
+    note = app.draft_credit_note(
+        again,
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="goodwill",
+        drafted_on=date(2024, 3, 28),
+        actor="bea",
+    )
+    issue(app, note, date(2024, 3, 28))
+    followed(app, unbilled)
+    assert unbilled.items(MARCH_END) == [] and app.unbilled_work(r) == eur(0)
+
+
+def test_a_hand_made_fixed_price_line_holds_the_price_until_voided(app: QuoteToCash) -> None:
+    """Billing typed the 2,500.00 fixed price on a hand-made invoice: that bills the price (the
+    request is invoiced, nothing unbilled); voiding it makes the price owed again, not an error."""
+    c = app.register_customer("Delta", "EUR", account_manager="mia", actor=A)
+    r = fixed_request(app, c, "Report", price="2500.00")
+    app.complete_request(r, completed_on=date(2024, 3, 10), actor=A)
+    line = InvoiceLine(
+        "L1",
+        "Report (fixed price)",
+        Decimal(1),
+        eur("2500.00"),
+        TaxRate.standard(21),
+        LineSource(SourceKind.WORK, request_id=r, fixed_price=True),
+        RevenueKind.ENHANCEMENT,
+    )
+    invoice = app.draft_invoice(c, [line], drafted_on=date(2024, 3, 12), actor="bea")
+    assert app.request(r).status is RequestStatus.INVOICED
+    unbilled = followed(app, UnbilledRevenue())
+    assert unbilled.items(MARCH_END) == [] and app.unbilled_work(r) == eur(0)
+
+    app.void_invoice(invoice, reason="typed by hand by mistake", actor="bea")
+    assert app.request(r).status is RequestStatus.COMPLETED
+    followed(app, unbilled)
+    assert by(unbilled, "request", r.hex) == app.unbilled_work(r) == eur("2500.00")
+
+
+def test_an_expense_invoiced_alone_leaves_the_fixed_price_to_bill(app: QuoteToCash) -> None:
+    """A hand-made invoice re-bills a 120.00 travel expense of a completed fixed-price project:
+    the 4,000.00 price is still owed, so the request is not invoiced and can still be billed."""
+    from q2c_core import Expense
+
+    c = app.register_customer("Eta", "EUR", account_manager="mia", actor=A)
+    r = fixed_request(app, c, "Rollout", price="4000.00")
+    app.log_expense(r, Expense("x1", "train", eur("120.00"), date(2024, 3, 3)), actor="bob")
+    app.complete_request(r, completed_on=date(2024, 3, 10), actor=A)
+    line = InvoiceLine(
+        "L1",
+        "train",
+        Decimal(1),
+        eur("120.00"),
+        TaxRate.standard(21),
+        LineSource(SourceKind.EXPENSE, request_id=r, expense_id="x1"),
+        RevenueKind.EXPENSE,
+    )
+    app.draft_invoice(c, [line], drafted_on=date(2024, 3, 12), actor="bea")
+    assert app.request(r).status is RequestStatus.COMPLETED
+    unbilled = followed(app, UnbilledRevenue())
+    assert by(unbilled, "request", r.hex) == app.unbilled_work(r) == eur("4000.00")
+    invoice = app.draft_request_invoice(r, drafted_on=date(2024, 3, 20), actor="bea")
+    assert app.invoice(invoice).net == eur("4000.00")
+
+
+def test_an_allowance_covered_fixed_price_is_owed_with_its_overage(app: QuoteToCash) -> None:
+    """A 1,000.00 fixed price covered by a 5-hour allowance, 7 hours logged: the domain bills
+    the price and the 2 hours beyond the allowance (200.00); the projection says the same."""
+    c = app.register_customer("Zeta", "EUR", account_manager="mia", actor=A)
+    allowance = app.grant_allowance(
+        c,
+        unit=AllowanceUnit.HOURS,
+        quantity=5,
+        period=Period(date(2024, 1, 1), date(2025, 1, 1)),
+        granted_on=date(2024, 1, 1),
+        actor=A,
+    )
+    r = app.open_request(c, "Tweak", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(r, fixed_price=eur("1000.00"), actor=A)
+    app.cover_request_by_allowance(r, allowance, actor=A)
+    app.authorize_work(r, authorized_on=date(2024, 3, 1), actor=A)
+    app.log_work(r, work("t1", date(2024, 3, 10), "7"), actor="bob")
+    app.complete_request(r, completed_on=date(2024, 3, 12), actor=A)
+    unbilled = followed(app, UnbilledRevenue())
+    kinds = {i.kind: i.amount for i in unbilled.items(MARCH_END)}
+    assert kinds == {"fixed_price": eur("1000.00"), "allowance_overage": eur("200.00")}
+    assert by(unbilled, "request", r.hex) == app.unbilled_work(r) == eur("1200.00")
+    invoice = app.draft_request_invoice(r, drafted_on=MARCH_END, actor="bea")
+    assert app.invoice(invoice).net == eur("1200.00")
+    followed(app, unbilled)
+    assert unbilled.items(MARCH_END) == [] and app.unbilled_work(r) == eur(0)
