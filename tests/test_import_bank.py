@@ -323,3 +323,150 @@ def test_a_known_number_is_found_however_it_is_written(
     text = " ".join([*words, written, *words])
     assert invoice_numbers_in(text, [number]) == [number]
     assert invoice_numbers_in(f"INV-{n:06d}7", [number]) == []
+
+
+STATEMENT = "Buchungstag;Betrag;Währung;Verwendungszweck;Auftraggeber;IBAN;Ref\n"
+
+
+def test_two_credits_under_one_reference_refuse_the_statement(
+    app_factory: Callable[[], QuoteToCash], backend_url: str
+) -> None:
+    """The bank reused reference B-1 for two transfers: neither is taken for the other, the file
+    is refused naming the second line and the reference, and nothing is booked."""
+    app = app_factory()
+    build(app)
+    text = STATEMENT + (
+        "02.04.2024;100,00;EUR;hello;ACME GMBH;DE02100100109307118603;B-1\n"
+        "02.04.2024;50,00;EUR;other;Initech;;B-1\n"
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        importer(app).import_bytes(text.encode(), "s.csv", actor="bank-sync")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (3, "reference")
+    assert "'B-1'" in problem.rule and "line 2" in problem.rule
+    assert app.recorder.max_notification_id() == before
+    assert app.bank_credits() == []
+
+    # the very same credit twice in one file is one credit, booked once
+    same = STATEMENT + 2 * "02.04.2024;595,00;EUR;INV-000002;ACME GMBH;;B-1\n"
+    report = importer(app).import_bytes(same.encode(), "same.csv", actor="bank-sync")
+    assert (report.recorded, report.skipped) == (1, 1)
+    if backend_url != "memory:":
+        other = app_factory()
+        assert [c.credit.amount for c in other.bank_credits()] == [Money.of("595.00", EUR)]
+
+
+def test_a_later_statement_reusing_a_booked_reference_for_another_credit_is_refused(
+    app_factory: Callable[[], QuoteToCash], backend_url: str
+) -> None:
+    """Monday's statement booked B-1; Tuesday's carries B-1 again for another amount. Re-reading
+    the same credit is skipped; a different one under its reference is refused, not dropped."""
+    app = app_factory()
+    ids = build(app)
+    monday = STATEMENT + "02.04.2024;595,00;EUR;INV-000002;ACME GMBH;;B-1\n"
+    importer(app).import_bytes(monday.encode(), "monday.csv", actor="bank-sync")
+    if backend_url != "memory:":
+        app = app_factory()  # the booked credit as read back from the database
+
+    tuesday = STATEMENT + (
+        "03.04.2024;238,00;EUR;INV-000003;ACME GMBH;;B-2\n"
+        "02.04.2024;590,00;EUR;INV-000002;ACME GMBH;;B-1\n"
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        importer(app).import_bytes(tuesday.encode(), "tuesday.csv", actor="bank-sync")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (3, "reference")
+    assert "'B-1'" in problem.rule and "already booked" in problem.rule
+    assert app.recorder.max_notification_id() == before
+    assert not app.invoice(ids["INV-000003"]).outstanding.is_zero()
+
+    overlap = STATEMENT + (
+        "03.04.2024;238,00;EUR;INV-000003;ACME GMBH;;B-2\n"
+        "02.04.2024;595,00;EUR;INV-000002;ACME GMBH;;B-1\n"
+    )
+    report = importer(app).import_bytes(overlap.encode(), "overlap.csv", actor="bank-sync")
+    assert (report.recorded, report.skipped) == (1, 1)
+    assert app.invoice(ids["INV-000003"]).outstanding.is_zero()
+    assert len(app.bank_credits()) == 2
+
+
+@pytest.mark.parametrize("column", ["Betrag", "credit"])
+def test_an_absurd_amount_is_refused_by_its_own_column(app: QuoteToCash, column: str) -> None:
+    build(app)
+    text = f"date;{column};currency;reference\n2024-04-02;1e20;EUR;B-1\n2024-04-02;5,00;XXX;B-2\n"
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        importer(app).import_bytes(text.encode(), "big.csv", actor="bank-sync")
+    field = "amount" if column == "Betrag" else "credit"
+    assert [(p.line, p.field) for p in caught.value.problems] == [(2, field), (3, "currency")]
+    assert "out of range" in caught.value.problems[0].rule
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_point_in_a_decimal_comma_statement_separates_thousands(app: QuoteToCash) -> None:
+    """The bank writes 1.785,00 and 99,00: its 1.000 is a thousand euros, and 2.5 is an error."""
+    ids = build(app)
+    rows = (
+        "02.04.2024;1.785,00;EUR;INV-000001 INV-000002;ACME GMBH;;B-1\n"
+        "03.04.2024;1.000;EUR;advance;ACME GMBH;;B-2\n"
+        "03.04.2024;99,00;EUR;order 5521;Initech LLC;;B-3\n"
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        importer(app).import_bytes(
+            (STATEMENT + rows + "03.04.2024;2.5;EUR;x;ACME GMBH;;B-4\n").encode(),
+            "s.csv",
+            actor="bank-sync",
+        )
+    assert [(p.line, p.field) for p in caught.value.problems] == [(5, "amount")]
+    assert "'.'" in caught.value.problems[0].rule
+    assert app.recorder.max_notification_id() == before
+
+    importer(app).import_bytes((STATEMENT + rows).encode(), "s.csv", actor="bank-sync")
+    (advance,) = [c for c in app.bank_credits() if c.credit.bank_reference == "B-2"]
+    assert advance.credit.amount == Money.of("1000.00", EUR)
+    assert app.customer_credit(ids["acme"]) == Money.of("1000.00", EUR)
+
+
+def test_csv_amounts_that_show_no_decimal_mark_are_read_by_the_file() -> None:
+    rows, problems, _ = read_bank_csv(
+        'date,amount,currency,reference\n2024-04-02,"1,000",EUR,a\n2024-04-02,12.50,EUR,b\n'
+    )
+    assert problems == [] and [r.credit.amount.amount for r in rows] == [1000, Decimal("12.5")]
+    _, ambiguous, _ = read_bank_csv("date;amount;currency;reference\n2024-04-02;1.000;EUR;a\n")
+    assert [(p.line, p.field) for p in ambiguous] == [(2, "amount")]
+    assert "ambiguous" in ambiguous[0].rule
+
+
+@pytest.mark.parametrize("day", ["02.04.0024", "2099-04-02"])
+def test_a_booking_date_in_an_implausible_year_refuses_the_statement(
+    app_factory: Callable[[], QuoteToCash], day: str
+) -> None:
+    app = app_factory()
+    build(app)
+    text = STATEMENT + (
+        "02.04.2024;595,00;EUR;INV-000002;ACME GMBH;;B-1\n"
+        f"{day};238,00;EUR;INV-000003;ACME GMBH;;B-2\n"
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        importer(app).import_bytes(text.encode(), "s.csv", actor="bank-sync")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(3, "date")]
+    assert "implausible year" in caught.value.problems[0].rule
+    assert app.recorder.max_notification_id() == before
+    assert app.bank_credits() == []
+
+
+def test_a_camt_booking_date_in_an_implausible_year_names_its_entry() -> None:
+    text = (DATA / "camt053_statement.xml").read_text()
+    good = "<BookgDt><Dt>2024-04-02</Dt></BookgDt>"
+    bad = text.replace(good, good.replace("2024", "2099"), 1)
+    _, problems, _ = read_camt053(bad.encode(), today=date(2024, 4, 2))
+    (problem,) = problems
+    lines = bad.splitlines()
+    year_2099 = next(n for n, t in enumerate(lines, 1) if "2099-04-02" in t)
+    entry = max(n for n, t in enumerate(lines, 1) if "<Ntry>" in t and n < year_2099)
+    assert (problem.line, problem.field) == (entry, "BookgDt")
+    assert "implausible year 2099" in problem.rule

@@ -175,3 +175,112 @@ def test_an_evergreen_contract_keeps_its_renewal_uplift(app: QuoteToCash, tmp_pa
     assert contract.auto_renew
     assert contract.renewal_uplift_percent == Decimal("3.5")
     assert contract.signed_on == date(2024, 1, 1)  # no signed_on column: the term's start
+
+
+HEADER = (
+    "contract_number;customer;currency;term_start;term_end;frequency;signed_on;status;"
+    "sub_id;description;kind;effective_from;effective_to;annual_price\n"
+)
+
+
+def test_a_customer_signs_two_new_contracts_in_one_export(
+    app_factory: Callable[[], QuoteToCash], backend_url: str
+) -> None:
+    """Globex signs server and software maintenance the same day: the CRM exports both."""
+    app = app_factory()
+    _, globex = customers(app)
+    text = HEADER + (
+        "MC-200;Globex SA;EUR;2024-07-01;2025-06-30;quarterly;2024-06-20;active;HW;"
+        "Server maintenance;product;;;2400,00\n"
+        "MC-201;Globex SA;EUR;2024-07-01;2025-06-30;monthly;2024-06-20;active;SW;"
+        "Software maintenance;licence;;;1200,00\n"
+    )
+    imp = ContractImporter(app, today=date(2024, 7, 1))
+    report = imp.import_bytes(text.encode(), "globex.csv", actor="crm-sync")
+    assert (report.rows, report.recorded, report.skipped) == (2, 4, 0)
+    contracts = [app.contract(i) for i in app.customer(globex).contract_ids]
+    assert [c.number for c in contracts] == ["MC-200", "MC-201"]
+    assert all(c.status is ContractStatus.ACTIVE for c in contracts)
+    assert [set(c.sub_contracts) for c in contracts] == [{"HW"}, {"SW"}]
+    if backend_url != "memory:":
+        other = app_factory()
+        assert len(other.customer(globex).contract_ids) == 2
+
+
+def test_one_contract_number_for_two_customers_then_a_bad_row_names_that_row(
+    app_factory: Callable[[], QuoteToCash], backend_url: str
+) -> None:
+    """MC-100 is a number at Acme and at Globex; a later row with other terms is the only error,
+    reported as such, and nothing of the file is recorded."""
+    app = app_factory()
+    acme, globex = customers(app)
+    rows = (
+        "MC-100;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;active;;;;;;\n"
+        "MC-100;Globex SA;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;active;;;;;;\n"
+        "MC-300;Acme GmbH;EUR;2024-01-01;2024-12-31;annual;2023-12-15;;;;;;;\n"
+    )
+    bad = "MC-100;Acme GmbH;EUR;2024-01-01;2024-12-31;quarterly;2023-12-15;active;;;;;;\n"
+    imp = ContractImporter(app, today=date(2024, 1, 2))
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        imp.import_bytes((HEADER + rows + bad).encode(), "two.csv", actor="crm-sync")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (5, "contract")
+    assert "line 2" in problem.rule
+    assert app.recorder.max_notification_id() == before
+    assert all(not c.contract_ids for c in app.customers())
+
+    report = imp.import_bytes((HEADER + rows).encode(), "two.csv", actor="crm-sync")
+    assert report.recorded == 3
+    numbers = {
+        who: [app.contract(i).number for i in app.customer(who).contract_ids]
+        for who in (acme, globex)
+    }
+    assert numbers == {acme: ["MC-100", "MC-300"], globex: ["MC-100"]}
+
+
+@pytest.mark.parametrize("status", ["zombie", "Aktiv", "signed"])
+def test_a_contract_status_the_export_does_not_document_is_refused(
+    app_factory: Callable[[], QuoteToCash], backend_url: str, status: str
+) -> None:
+    """Only ``active`` (or nothing) may stand in the status column: a contract is never
+    imported silently not activated because its status was spelt otherwise."""
+    app = app_factory()
+    customers(app)
+    text = HEADER + (
+        "MC-100;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;ACTIVE;;;;;;\n"
+        f"MC-101;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;{status};;;;;;\n"
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        ContractImporter(app).import_bytes(text.encode(), "status.csv", actor="crm-sync")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(3, "status")]
+    assert "active" in caught.value.problems[0].rule
+    assert app.recorder.max_notification_id() == before
+    assert all(not c.contract_ids for c in app.customers())
+
+
+def test_a_point_in_a_decimal_comma_export_separates_thousands(app: QuoteToCash) -> None:
+    """The CRM writes 600,00: its 1.200 is one thousand two hundred, and its 2.5 is an error."""
+    acme, _ = customers(app)
+    rows = (
+        "MC-100;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;active;ERP;ERP;licence;;;"
+        "1.200\n"
+        "MC-100;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;active;SITE;Site;site;;;"
+        "600,00\n"
+    )
+    imp = ContractImporter(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        imp.import_bytes(
+            (HEADER + rows + rows.replace("1.200", "2.5").replace("ERP;ERP", "X;X")).encode(),
+            "prices.csv",
+            actor="crm-sync",
+        )
+    assert [(p.line, p.field) for p in caught.value.problems] == [(4, "annual_price")]
+    assert app.recorder.max_notification_id() == before
+
+    imp.import_bytes((HEADER + rows).encode(), "prices.csv", actor="crm-sync")
+    (contract_id,) = app.customer(acme).contract_ids
+    erp = app.contract(contract_id).sub_contracts["ERP"]
+    assert erp.price_on(date(2024, 6, 1)) == Money.of("1200.00", "EUR")

@@ -285,3 +285,33 @@ def test_two_processes_importing_the_same_file_record_it_once(
     assert sorted(r.already_imported for r in reports) == [False, True]
     assert len(first.request(ids["TKT-101"]).work) == 3
     assert len(second.request(ids["TKT-102"]).work) == 1
+
+
+def test_a_point_in_a_decimal_comma_export_is_never_a_decimal_point(app: QuoteToCash) -> None:
+    """The PSA writes 5,5 hours: a row saying 2.5 hours is refused, not read some other way,
+    and so is a work date typed in the year 0024; nothing of the file is recorded."""
+    ids = build(app)
+    text = (
+        "worker;date;hours;ticket;billable;notes\n"
+        "bob;2024-03-05;5,5;TKT-101;yes;export screen\n"
+        "bob;2024-03-06;0,5;TKT-101;yes;review\n"
+        "bob;2024-03-07;2.5;TKT-101;yes;tests\n"
+        "bob;0024-03-08;1;TKT-101;yes;typo year\n"
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        importer(app, ids).import_bytes(text.encode(), "psa.csv", actor="importer")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(4, "hours"), (5, "date")]
+    assert "','" in caught.value.problems[0].rule
+    assert "implausible year" in caught.value.problems[1].rule
+    assert app.recorder.max_notification_id() == before
+    assert app.request(ids["TKT-101"]).work == []
+
+
+def test_hours_that_show_no_decimal_mark_are_read_by_the_file() -> None:
+    rows, problems = read_time_entries_csv(
+        'worker,date,hours,ticket,rate\nbob,2024-03-05,1.5,T,"1,000"\n'
+    )
+    assert problems == [] and (rows[0].hours, rows[0].rate) == (Decimal("1.5"), Decimal(1000))
+    _, ambiguous = read_time_entries_csv("worker,date,hours,ticket\nbob,2024-03-05,1.250,T\n")
+    assert [(p.line, p.field) for p in ambiguous] == [(2, "hours")]

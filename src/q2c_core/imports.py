@@ -67,12 +67,11 @@ class ImportCommands(BaseApp):
         except NotFound:
             return None
 
-    def _exists(self, cls: type[Aggregate], aggregate_id: UUID) -> bool:
+    def _booked_credit(self, credit_id: UUID) -> BankCredit | None:
         try:
-            self._get(cls, aggregate_id)
+            return self._get(BankCredit, credit_id)
         except NotFound:
-            return False
-        return True
+            return None
 
     def _check_kind(self, source: ImportSource, kind: ImportKind) -> None:
         if source.kind is not kind:
@@ -276,7 +275,8 @@ class ImportCommands(BaseApp):
                     key = (customer.id, row.number.strip())
                     contract = contracts.get(key)
                     if contract is None:
-                        contract, new = self._contract_for(customer, row, actor)
+                        batch_contracts = {c.id: c for c in contracts.values()}
+                        contract, new = self._contract_for(customer, row, actor, batch_contracts)
                         contracts[key] = contract
                         first_row[key] = row
                         if new:
@@ -355,12 +355,22 @@ class ImportCommands(BaseApp):
         return self._atomically(step)
 
     def _contract_for(
-        self, customer: Customer, row: ContractRow, actor: str
+        self,
+        customer: Customer,
+        row: ContractRow,
+        actor: str,
+        batch: Mapping[UUID, Contract],
     ) -> tuple[Contract, bool]:
-        """The customer's contract with the row's number, or a new one signed from the row."""
+        """The customer's contract with the row's number, or a new one signed from the row.
+
+        ``batch`` holds the contracts this import already signed or loaded: the customer lists a
+        contract signed earlier in the same file, which is not saved yet.
+        """
         term = Period(row.term_start, row.term_end)
         for contract_id in customer.contract_ids:
-            contract = self._get(Contract, contract_id)
+            contract = (
+                batch[contract_id] if contract_id in batch else self._get(Contract, contract_id)
+            )
             if contract.number != row.number.strip():
                 continue
             if (
@@ -418,7 +428,9 @@ class ImportCommands(BaseApp):
         known customer becomes a payment, allocated to the invoices the remittance names or whose
         amount it fits; a payment that fits none is kept as customer credit and waits in suspense,
         as does a credit whose customer is unknown (no payment then). A credit already booked from
-        an earlier (overlapping) statement is skipped. ``ignored`` counts rows the reader skipped
+        an earlier (overlapping) statement, or listed twice, is skipped when it is the same credit
+        (same date, amount and remittance); another credit under the same key (a reused bank
+        reference) is a row error, never dropped. ``ignored`` counts rows the reader skipped
         (debits), for the report.
         """
         self._check_kind(source, ImportKind.BANK_STATEMENT)
@@ -446,10 +458,19 @@ class ImportCommands(BaseApp):
             changed: dict[UUID, Aggregate] = {}
             batch_id = source.import_id
             recorded = skipped = suspended = 0
+            in_file: dict[UUID, BankCreditRow] = {}  # each credit's first row in this file
             for row in rows:
                 try:
                     credit_id = BankCredit.create_id(row.credit_key)
-                    if credit_id in changed or self._exists(BankCredit, credit_id):
+                    earlier = in_file.get(credit_id)
+                    if earlier is not None:
+                        _check_same_credit(row, earlier.credit, f"on line {earlier.line}")
+                        skipped += 1
+                        continue
+                    in_file[credit_id] = row
+                    booked = self._booked_credit(credit_id)
+                    if booked is not None:
+                        _check_same_credit(row, booked.credit, "already booked")
                         skipped += 1
                         continue
                     credit = row.credit
@@ -677,6 +698,31 @@ class ImportCommands(BaseApp):
         self._update(
             BankCredit, credit_id, lambda c: c.return_to_sender(returned_on, reason, actor)
         )
+
+
+def _credit_content(credit: StatementCredit) -> tuple[object, ...]:
+    """What makes two sightings of a credit the same credit: date, amount (with its currency)
+    and remittance text (spacing aside). Debtor details are left out: statement formats report
+    them differently for the same credit."""
+    return (credit.booked_on, credit.amount, " ".join(credit.remittance.split()))
+
+
+def _describe(credit: StatementCredit) -> str:
+    return f"{credit.booked_on} {credit.amount} {credit.remittance.strip()!r}"
+
+
+def _check_same_credit(row: BankCreditRow, seen: StatementCredit, where: str) -> None:
+    """A credit key seen before must carry the same credit: then the row is a re-import, skipped.
+    Another credit under the same key (a reused reference) is refused, never dropped."""
+    if _credit_content(row.credit) == _credit_content(seen):
+        return
+    reference = row.credit.bank_reference or row.credit_key
+    raise DuplicateEntry(
+        f"credit {reference!r} ({_describe(row.credit)}) has the same reference as the credit "
+        f"{where} ({_describe(seen)}); one reference cannot name two credits",
+        field="reference",
+        value=reference,
+    )
 
 
 def _close_batch(

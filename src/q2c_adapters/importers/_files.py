@@ -7,7 +7,8 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -133,16 +134,75 @@ def read_csv(
     return missing, rows()
 
 
-def parse_decimal(text: str, field: str) -> Decimal:
-    """A decimal number as exports write it: ``1234.5``, ``1,5``, ``1.234,56`` or ``1,234.56``."""
-    s = text.strip().replace(" ", "").replace("\u00a0", "").replace("'", "")
-    if "," in s and "." in s:
-        if s.rfind(",") > s.rfind("."):
-            s = s.replace(".", "").replace(",", ".")
-        else:
-            s = s.replace(",", "")
-    elif "," in s:
-        s = s.replace(",", ".")
+_NOT_DIGITS = re.compile(r"[^0-9]")
+
+
+def _mark_shown(number: str) -> str | None:
+    """The decimal mark a written number shows (``,`` or ``.``), None when it shows none.
+
+    ``1.234,56``, ``1,5`` and ``1.000.000`` show theirs; ``1.000`` or ``1,000`` (one separator,
+    three digits after it, one to three before) could be one or one thousand, and show none.
+    """
+    body = number.lstrip("+-")
+    if "," in body and "." in body:
+        return "," if body.rfind(",") > body.rfind(".") else "."
+    sep = "," if "," in body else "." if "." in body else ""
+    if not sep:
+        return None
+    other = "." if sep == "," else ","
+    if body.count(sep) > 1:
+        return other  # 1.000.000: thousands separators
+    whole, _, decimals = body.partition(sep)
+    grouping = len(decimals) == 3 and 1 <= len(whole) <= 3 and whole[0] != "0"
+    if grouping and not _NOT_DIGITS.search(whole + decimals):
+        return None
+    return sep
+
+
+def _clean_number(text: str) -> str:
+    return text.strip().replace(" ", "").replace("\u00a0", "").replace("'", "")
+
+
+def decimal_mark(cells: Iterable[str]) -> str | None:
+    """The decimal mark a file's numbers show, ``,`` or ``.``: the one most of them show (then
+    a number showing the other is refused), None when none shows one or as many show each."""
+    shown = Counter(_mark_shown(_clean_number(c)) for c in cells if c.strip())
+    commas, points = shown[","], shown["."]
+    if commas == points:
+        return None
+    return "," if commas > points else "."
+
+
+def parse_decimal(text: str, field: str, mark: str | None = None) -> Decimal:
+    """A decimal number as exports write it: ``1234.5``, ``1,5``, ``1.234,56`` or ``1,234.56``.
+
+    ``mark`` is the file's decimal mark (see ``decimal_mark``): the other sign may then only
+    separate thousands (``1.000`` is one thousand in a file that writes ``99,50``). Without it a
+    number must show its own mark: ``1.000`` alone could be one or one thousand, and is refused.
+    """
+    s = _clean_number(text)
+    if mark is None:
+        mark = _mark_shown(s)
+        if mark is None and ("," in s or "." in s):
+            raise CellError(
+                "is ambiguous: one or one thousand? write the decimals (1.000,00 or 1,000.00) "
+                "or no thousands separator",
+                field=field,
+                value=text,
+            )
+    if mark is not None:
+        group = "." if mark == "," else ","
+        if group in s:
+            grouped = rf"[+-]?[1-9]\d{{0,2}}(?:{re.escape(group)}\d{{3}})+(?:{re.escape(mark)}\d*)?"
+            if not re.fullmatch(grouped, s):
+                raise CellError(
+                    f"has a misplaced {group!r}: this file writes decimals with {mark!r}, "
+                    f"and {group!r} only between groups of three digits",
+                    field=field,
+                    value=text,
+                )
+            s = s.replace(group, "")
+        s = s.replace(mark, ".")
     try:
         value = Decimal(s)
     except InvalidOperation:
@@ -152,18 +212,34 @@ def parse_decimal(text: str, field: str) -> Decimal:
     return value
 
 
+EARLIEST_YEAR = 1900
+
+
 def parse_date(text: str, field: str) -> date:
-    """A date as ISO ``2024-03-05``, ``05.03.2024`` or ``05/03/2024`` (day first)."""
+    """A date as ISO ``2024-03-05``, ``05.03.2024`` or ``05/03/2024`` (day first).
+
+    A year before 1900 (``0024`` for 2024) is a typing error, refused.
+    """
     s = text.strip()
+    day: date | None = None
     for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y%m%d"):
         try:
-            return datetime.strptime(s, fmt).date()
+            day = datetime.strptime(s, fmt).date()
+            break
         except ValueError:
             continue
-    try:
-        return datetime.fromisoformat(s).date()
-    except ValueError:
-        raise CellError("is not a date", field=field, value=text) from None
+    if day is None:
+        try:
+            day = datetime.fromisoformat(s).date()
+        except ValueError:
+            raise CellError("is not a date", field=field, value=text) from None
+    if day.year < EARLIEST_YEAR:
+        raise CellError(
+            f"has an implausible year {day.year}: no date before {EARLIEST_YEAR}",
+            field=field,
+            value=text,
+        )
+    return day
 
 
 _TRUE = {"1", "true", "yes", "y", "x", "ja", "oui", "billable"}

@@ -2,7 +2,9 @@
 
 Only booked credits become payments; debits, pending entries and reversals are counted as
 ignored. Each credit gets a key that names it across statements (the bank's own transaction
-reference, else a hash of its details), so overlapping statements book each credit once.
+reference, else a hash of its details), so overlapping statements book each credit once. A
+reference that comes again with another date, amount or remittance (in the same file or against a
+credit already booked) is refused, naming the line: it is never taken for the credit booked.
 
 A credit whose text carries a payment-card number is a row error: the file is refused, naming the
 line, and the card number is never stored nor echoed back.
@@ -12,14 +14,17 @@ value_date], ``amount`` (credits positive, debits negative) or ``credit`` / ``de
 ``currency`` [ccy], optional ``direction`` [credit_debit, type, soll_haben] (C/D, CRDT/DBIT,
 H/S: the sign of an always-positive amount), ``reference`` [bank_reference, transaction_id],
 ``remittance`` [purpose, description, details, text], ``name`` [counterparty, debtor, payer],
-``iban`` [counterparty_iban, debtor_iban, account_number], ``account`` [own_account].
+``iban`` [counterparty_iban, debtor_iban, account_number], ``account`` [own_account]. The file's
+decimal mark is read from its amounts: in a file that writes ``99,50`` a ``.`` only separates
+thousands (``1.000`` is one thousand); a booking date before 1900 or over a year after the import
+date is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -29,6 +34,7 @@ from lxml import etree
 from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
+    decimal_mark,
     decode_text,
     parse_date,
     parse_decimal,
@@ -48,11 +54,34 @@ def _hash_key(*parts: str) -> str:
     return "h:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
-def _money(amount: Decimal, currency: str, field: str) -> Money:
+def _money(amount: Decimal, currency: str, field: str, currency_field: str = "") -> Money:
+    """The credit's money; an error names ``field`` (the amount's column), or ``currency_field``
+    when it is the currency that is wrong and it has a column of its own."""
     try:
         return Money(amount, currency.strip().upper())
     except Q2CError as e:
-        raise CellError(e.rule, field=field, value=currency) from None
+        wrong = currency if e.field == "currency" else amount
+        if e.field == "currency" and currency_field:
+            raise CellError(e.rule, field=currency_field, value=wrong) from None
+        raise CellError(e.rule, field=field, value=wrong) from None
+
+
+# A statement books what happened: a booking date more than this after the import is a typo.
+LATEST_BOOKING_AFTER = timedelta(days=366)
+
+
+def _booking_date(text: str, field: str, today: date | None) -> date:
+    """A credit's booking date, refused when it lies implausibly far in the future."""
+    booked_on = parse_date(text, field)
+    latest = (today or date.today()) + LATEST_BOOKING_AFTER
+    if booked_on > latest:
+        raise CellError(
+            f"has an implausible year {booked_on.year}: a booking date after {latest} is "
+            "not in a bank statement",
+            field=field,
+            value=text,
+        )
+    return booked_on
 
 
 # -- camt.053 ------------------------------------------------------------------------------------
@@ -77,11 +106,11 @@ def _line(element: etree._Element | None) -> int:
     return line if isinstance(line, int) else 0
 
 
-def _camt_date(element: etree._Element | None) -> date:
+def _camt_date(element: etree._Element | None, today: date | None) -> date:
     text = _text(element, "{*}Dt") or _text(element, "{*}DtTm")[:10]
     if not text:
         raise CellError("the entry has no booking date", field="BookgDt")
-    return parse_date(text, "BookgDt")
+    return _booking_date(text, "BookgDt", today)
 
 
 def _camt_amount(element: etree._Element | None, field: str) -> tuple[Decimal, str]:
@@ -90,7 +119,7 @@ def _camt_amount(element: etree._Element | None, field: str) -> tuple[Decimal, s
     currency = element.get("Ccy", "")
     if not currency:
         raise CellError("has no Ccy attribute", field=field)
-    return parse_decimal(element.text or "", field), currency
+    return parse_decimal(element.text or "", field, "."), currency  # an XML decimal
 
 
 def _party_name(tx: etree._Element | None, role: str) -> str:
@@ -108,8 +137,13 @@ def _remittance(tx: etree._Element | None) -> str:
     return " ".join(parts)
 
 
-def read_camt053(data: bytes) -> tuple[list[BankCreditRow], list[RowProblem], int]:
-    """Parse a camt.053 statement: its booked credits, problems by line, and entries ignored."""
+def read_camt053(
+    data: bytes, *, today: date | None = None
+) -> tuple[list[BankCreditRow], list[RowProblem], int]:
+    """Parse a camt.053 statement: its booked credits, problems by line, and entries ignored.
+
+    ``today`` (default: the real today) bounds plausible booking dates.
+    """
     seen: dict[str, int] = {}
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
@@ -139,7 +173,7 @@ def read_camt053(data: bytes) -> tuple[list[BankCreditRow], list[RowProblem], in
                 if indicator != "CRDT" or status != "BOOK" or reversal:
                     ignored += 1
                     continue
-                booked_on = _camt_date(entry.find("{*}BookgDt"))
+                booked_on = _camt_date(entry.find("{*}BookgDt"), today)
                 entry_amount, entry_ccy = _camt_amount(entry.find("{*}Amt"), "Amt")
                 entry_ref = _text(entry, "{*}AcctSvcrRef") or _text(entry, "{*}NtryRef")
                 txs = entry.findall("{*}NtryDtls/{*}TxDtls")
@@ -222,8 +256,18 @@ _DEBIT = {"D", "DR", "DBIT", "DEBIT", "S", "SOLL", "DEBITO"}
 REQUIRED = ("date", "currency")
 
 
-def read_bank_csv(text: str) -> tuple[list[BankCreditRow], list[RowProblem], int]:
-    """Parse a CSV bank statement: its credits, problems by line, and debit rows ignored."""
+AMOUNT_COLUMNS = ("amount", "credit", "debit")
+
+
+def read_bank_csv(
+    text: str, *, today: date | None = None
+) -> tuple[list[BankCreditRow], list[RowProblem], int]:
+    """Parse a CSV bank statement: its credits, problems by line, and debit rows ignored.
+
+    The file's decimal mark is read from its amounts (``1.785,00`` shows a comma): a ``.`` in a
+    decimal-comma file only separates thousands. ``today`` (default: the real today) bounds
+    plausible booking dates.
+    """
     missing, reader = read_csv(text, ALIASES, REQUIRED)
     rows: list[BankCreditRow] = []
     problems = [RowProblem(1, c, "column is missing") for c in missing]
@@ -231,16 +275,16 @@ def read_bank_csv(text: str) -> tuple[list[BankCreditRow], list[RowProblem], int
         return rows, problems, 0
     ignored = 0
     seen: dict[str, int] = {}
-    for raw in reader:
+    raws = list(reader)
+    mark = decimal_mark(raw.get(c) for raw in raws for c in AMOUNT_COLUMNS)
+    for raw in raws:
+        column = next((c for c in AMOUNT_COLUMNS if raw.get(c)), "")
         try:
-            if raw.get("amount"):
-                amount = parse_decimal(raw.get("amount"), "amount")
-            elif raw.get("credit"):
-                amount = parse_decimal(raw.get("credit"), "credit")
-            elif raw.get("debit"):
-                amount = -abs(parse_decimal(raw.get("debit"), "debit"))
-            else:
+            if not column:
                 raise CellError("give an amount, or a credit or debit", field="amount")
+            amount = parse_decimal(raw.get(column), column, mark)
+            if column == "debit":
+                amount = -abs(amount)
             direction = raw.get("direction").strip().upper()
             if direction in _DEBIT:
                 amount = -abs(amount)
@@ -249,13 +293,13 @@ def read_bank_csv(text: str) -> tuple[list[BankCreditRow], list[RowProblem], int
             if amount <= 0:
                 ignored += 1
                 continue
-            booked_on = parse_date(raw.required("date"), "date")
+            booked_on = _booking_date(raw.required("date"), "date", today)
             currency = raw.required("currency")
             account = raw.get("account").replace(" ", "").upper()
             reference = raw.get("reference")
             credit = StatementCredit(
                 booked_on=booked_on,
-                amount=_money(amount, currency, "currency"),
+                amount=_money(amount, currency, column, "currency"),
                 bank_reference=reference,
                 remittance=raw.get("remittance"),
                 debtor_name=raw.get("name"),
@@ -279,7 +323,9 @@ def read_bank_csv(text: str) -> tuple[list[BankCreditRow], list[RowProblem], int
                 key = f"{content}:{n}"
             rows.append(BankCreditRow(raw.line, key, credit))
         except Q2CError as e:
-            problems.append(RowProblem(raw.line, e.field or "row", e.rule))
+            # the credit's amount is refused by the column the file wrote it in
+            field = column if e.field == "amount" and column else e.field or "row"
+            problems.append(RowProblem(raw.line, field, e.rule))
     return rows, problems, ignored
 
 
@@ -305,9 +351,9 @@ class BankStatementImporter(FileImporter):
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
         """A statement is camt.053 XML by its content, CSV otherwise."""
         if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-            rows, problems, ignored = read_camt053(data)
+            rows, problems, ignored = read_camt053(data, today=self.imported_on)
         else:
-            rows, problems, ignored = read_bank_csv(decode_text(data))
+            rows, problems, ignored = read_bank_csv(decode_text(data), today=self.imported_on)
         return self.app.import_bank_credits(
             source,
             rows,

@@ -11,11 +11,15 @@ One row per sub-contract, the master contract's columns repeated on each (a row 
 - optional ``timing`` (in_advance, in_arrears), ``alignment`` (anniversary, calendar),
   ``day_count`` (actual, 30/360), ``auto_renew`` [evergreen] (yes/no), ``renewal_uplift``
   [uplift_percent] (percent added at each automatic renewal), ``activated_on`` [active_from]
-  or ``status`` = active (activated on the term start);
+  or ``status`` = active (activated on the term start; an empty status leaves the contract
+  signed, any other status is refused);
 - sub-contract: ``sub_id`` [item_id, line_id], ``description`` [item, product], ``kind`` [type]
   (product, licence, site, service), ``effective_from`` [item_start] (default: term start),
   ``effective_to`` [item_end] (last day covered, inclusive; empty: open-ended),
   ``annual_price`` [price, yearly_price].
+
+The file's decimal mark is read from its prices: in a file that writes ``1200,00`` a ``.`` only
+separates thousands.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import TYPE_CHECKING, TypeVar
 from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
+    decimal_mark,
     decode_text,
     parse_bool,
     parse_date,
@@ -106,6 +111,22 @@ _KIND = {
 }
 
 
+NUMBER_COLUMNS = ("annual_price", "renewal_uplift")
+ACTIVE = "active"
+
+
+def _activated_by_status(text: str, field: str) -> bool:
+    """The ``status`` column: ``active`` (any case) or empty; anything else is refused."""
+    status = text.strip().lower()
+    if status and status != ACTIVE:
+        raise CellError(
+            f"must be {ACTIVE!r} or empty (use activated_on for another activation date)",
+            field=field,
+            value=text,
+        )
+    return status == ACTIVE
+
+
 def _choice(table: dict[str, T], text: str, field: str, default: T | None = None) -> T:
     key = text.strip().lower().replace(" ", "_").replace("-", "_")
     if not key and default is not None:
@@ -129,18 +150,20 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
         return [], [RowProblem(1, c, "column is missing") for c in missing]
     rows: list[ContractRow] = []
     problems: list[RowProblem] = []
-    for raw in reader:
+    raws = list(reader)
+    mark = decimal_mark(raw.get(c).rstrip("%").strip() for raw in raws for c in NUMBER_COLUMNS)
+    for raw in raws:
         try:
             term_start = parse_date(raw.required("term_start"), "term_start")
             term_end = _day_after(parse_date(raw.required("term_end"), "term_end"))
             currency = raw.get("currency").upper() or None
             activated_text = raw.get("activated_on")
             activated_on = parse_date(activated_text, "activated_on") if activated_text else None
-            if activated_on is None and raw.get("status").lower() == "active":
+            if _activated_by_status(raw.get("status"), "status") and activated_on is None:
                 activated_on = term_start
             sub: SubContractRow | None = None
             if raw.get("sub_id"):
-                price = parse_decimal(raw.required("annual_price"), "annual_price")
+                price = parse_decimal(raw.required("annual_price"), "annual_price", mark)
                 if currency is None:
                     raise CellError(
                         "give the contract's currency with sub-contract prices", field="currency"
@@ -182,7 +205,7 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
                     activated_on=activated_on,
                     sub=sub,
                     renewal_uplift_percent=(
-                        parse_decimal(uplift, "renewal_uplift") if uplift else None
+                        parse_decimal(uplift, "renewal_uplift", mark) if uplift else None
                     ),
                 )
             )

@@ -9,7 +9,8 @@ reference, request_id, ticket_ref] (a q2c request id, or a ticket reference mapp
 
 An entry's id is ``psa:<entry_id>`` when the export gives one, else derived from the row's content
 (and how many identical rows came before it), so re-importing the same entries, even in another
-file, records nothing twice.
+file, records nothing twice. The file's decimal mark is read from its hours and rates: in a file
+that writes ``5,5`` a ``.`` only separates thousands.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from uuid import UUID
 
 from q2c_adapters.importers._files import (
     FileImporter,
+    decimal_mark,
     decode_text,
     parse_bool,
     parse_date,
@@ -47,6 +49,7 @@ ALIASES = {
     "entry_id": ("id", "entry", "time_entry_id"),
 }
 REQUIRED = ("worker", "date", "hours", "request")
+NUMBER_COLUMNS = ("hours", "rate")
 
 
 def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProblem]]:
@@ -57,16 +60,18 @@ def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProble
     rows: list[TimeEntryRow] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
-    for raw in reader:
+    raws = list(reader)
+    mark = decimal_mark(raw.get(c) for raw in raws for c in NUMBER_COLUMNS)
+    for raw in raws:
         try:
             worker = raw.required("worker")
             work_date = parse_date(raw.required("date"), "date")
-            hours = parse_decimal(raw.required("hours"), "hours")
+            hours = parse_decimal(raw.required("hours"), "hours", mark)
             ref = raw.required("request")
             billable = parse_bool(raw.get("billable"), "billable", True)
             note = raw.get("notes")
             rate_text = raw.get("rate")
-            rate = parse_decimal(rate_text, "rate") if rate_text else None
+            rate = parse_decimal(rate_text, "rate", mark) if rate_text else None
             currency = raw.get("currency").upper() or None
             given = raw.get("entry_id")
             if given:
