@@ -14,6 +14,11 @@ Rules:
 - The charge of a full period is ``annual price x months / 12``; part of a period is prorated by
   days of the part / days of the period, both counted under the contract's day-count convention
   (ACTUAL days by default, or 30E/360).
+- The annual price on a day is that of the sub-contract's price point with the latest effective
+  date on or before it (of two on one date, the one recorded last): ``SubContract.price_on``,
+  never the order the points were recorded in.
+- An evergreen term renews by its signed term's length on the grid of its original start
+  (``renewal_end``): a term from the 31st keeps ending on the 31st, or the month's last day.
 - Per sub-contract and period the rounded slices always add up to the rounded charge of all its
   days: the whole is rounded once and split with ``split_by_weights`` (largest remainder, ties to
   the earliest slice), so splitting a period never bills more or less than the whole.
@@ -40,6 +45,7 @@ from q2c_core.domain.contract import (
     DayCount,
     PeriodAlignment,
     SubContract,
+    next_term_end,
 )
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.money import Money, split_by_weights
@@ -472,10 +478,14 @@ def _split(whole: Decimal, weights: Sequence[Decimal], currency: str) -> list[Mo
 
 
 def renewal_end(term: Period, renewal_months: int | None, renewal_days: int) -> date:
-    """The new end of an evergreen term renewed once by its own length."""
-    if renewal_months is not None:
-        return add_months(term.end, renewal_months)
-    return date.fromordinal(term.end.toordinal() + renewal_days)
+    """The new end of an evergreen term renewed once by its signed term's length.
+
+    On the grid of the original term start (``term.start``): a whole-month term lands on
+    ``add_months(term.start, k x months)``, never on a day a shorter month clamped it to
+    before (``contract.next_term_end``, the rule ``Contract.renew_through`` renews by, so the
+    aggregate, the billing run and the read side renew alike).
+    """
+    return next_term_end(term, renewal_months, renewal_days)
 
 
 @attrs.frozen

@@ -123,27 +123,51 @@ class SubContract:
                 raise InvalidValue("must not be negative", field="annual_price", value=self.sub_id)
 
     def price_on(self, day: date) -> Money:
-        """The annual price in force on a day."""
-        current = self.prices[0].annual_price
-        for p in self.prices:
-            if p.effective <= day:
-                current = p.annual_price
-        return current
+        """The annual price in force on a day: the price point with the latest effective date
+        on or before it, of two on one date the one recorded last. The order the points were
+        recorded in never matters otherwise (a step-up agreed for June stays in force from June
+        when a March price is recorded after it). Before the earliest point, that point's price.
+        """
+        prices = self.prices
+        if len(prices) == 1:
+            return prices[0].annual_price
+        found: PricePoint | None = None
+        for p in prices:
+            if p.effective <= day and (found is None or p.effective >= found.effective):
+                found = p
+        if found is None:
+            return self.price_on(min(p.effective for p in prices))
+        return found.annual_price
 
     def renewed(
         self, old_end: date, new_price: Money | None, uplift_percent: Decimal | None
     ) -> SubContract:
-        """This sub-contract once its contract's term is renewed at ``old_end``: priced from
-        then on at ``new_price``, or at its price on ``old_end`` raised by ``uplift_percent``
-        and rounded; unchanged when it ended by then or neither is given. One rule for the
-        aggregate and for the read side that foresees renewals."""
+        """This sub-contract once its contract's term is renewed at ``old_end`` (the first day
+        of the new term). One rule for the aggregate and for the read side that foresees
+        renewals:
+
+        - ``new_price`` (a price agreed in the renewal) applies from the new term's first day,
+          or from the sub-contract's own start when that is later;
+        - ``uplift_percent`` raises the price in force on the old term's last day, rounded, from
+          the new term's first day, and only for a sub-contract covered on that last day: one
+          that starts in the new term was priced for it, and a price point already recorded for
+          the new term's first day is kept as agreed (never uplifted again);
+        - price points recorded for later dates stay in force from their dates;
+        - unchanged when it ends by ``old_end``, or neither is given.
+
+        A new point is always appended last (the read side relies on it).
+        """
         if self.effective_to is not None and self.effective_to <= old_end:
             return self
-        price = new_price
-        if price is None and uplift_percent is not None:
-            price = (self.price_on(old_end) * (1 + uplift_percent / 100)).rounded()
-        if price is None:
+        if new_price is not None:
+            start = max(old_end, self.effective_from)
+            return attrs.evolve(self, prices=(*self.prices, PricePoint(start, new_price)))
+        if uplift_percent is None:
             return self
+        last_day = date.fromordinal(old_end.toordinal() - 1)
+        if self.effective_from > last_day or any(p.effective == old_end for p in self.prices):
+            return self
+        price = (self.price_on(last_day) * (1 + uplift_percent / 100)).rounded()
         return attrs.evolve(self, prices=(*self.prices, PricePoint(old_end, price)))
 
     @property
@@ -188,6 +212,8 @@ class StatusChange:
 
 
 _LIVE = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
+# the statuses in which the billing run renews an evergreen (auto-renew) contract
+_RENEWED = (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 
 
 class Contract(TimeOrderedIds, Aggregate):
@@ -275,8 +301,17 @@ class Contract(TimeOrderedIds, Aggregate):
         self.status = status
         self.history.append(StatusChange(status, effective, reason, actor))
 
+    @property
+    def renews_automatically(self) -> bool:
+        """An evergreen contract the billing run renews when its term ends: auto-renew, and
+        active or suspended (not signed only, terminated or expired)."""
+        return self.auto_renew and self.status in _RENEWED
+
     def _check_in_term(self, day: date, field: str) -> None:
-        if not (self.term.start <= day <= self.term.end):
+        # an evergreen term that ends before the day counts as renewed through it: the billing
+        # run renews it before it bills that day, whether it ran already or not
+        after_end = day > self.term.end and not self.renews_automatically
+        if day < self.term.start or after_end:
             raise InvalidValue(
                 f"{day} is outside the term {self.term}",
                 field=field,
@@ -375,9 +410,37 @@ class Contract(TimeOrderedIds, Aggregate):
         self.term = Period(self.term.start, new_end)
         self.revision += 1
 
-    @event("Terminated")
+    def renew_through(self, day: date, actor: str) -> bool:
+        """Renew an evergreen contract whose term ends on or before ``day`` as the billing run
+        does: by its signed term's length on its own grid (``next_term_end``), effective on the
+        old end, with its renewal uplift, one ``Renewed`` event per renewal, until ``day`` is
+        in the term. True when it renewed; a contract that does not renew automatically is left
+        as it is."""
+        renewed = False
+        while self.renews_automatically and self.term.end <= day:
+            new_end = next_term_end(self.term, self.renewal_months, self.renewal_days)
+            self.renew(new_end, self.term.end, actor, self.renewal_uplift_percent)
+            renewed = True
+        return renewed
+
     def terminate(self, effective: date, reason: str, actor: str) -> None:
-        """End the contract early; sub-contracts end with it."""
+        """End the contract early; sub-contracts end with it.
+
+        An evergreen term that ends before ``effective`` counts as renewed (``renew_through``,
+        recorded first, as the billing run would have renewed it), so the days up to
+        ``effective`` stay billable whether or not a run came first. Any other term is cut at
+        ``effective``, never extended.
+        """
+        self._require(*_LIVE, doing="terminate")
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
+        self._terminated(effective, reason, actor)
+
+    @event("Terminated")
+    def _terminated(self, effective: date, reason: str, actor: str) -> None:
+        """The ``Terminated`` event (``terminate``): sub-contracts end at ``effective``, and the
+        term with them when it would run on."""
         self._require(*_LIVE, doing="terminate")
         if not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
@@ -610,6 +673,30 @@ class Contract(TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=basis_version,
             )
+
+
+def next_term_end(term: Period, renewal_months: int | None, renewal_days: int) -> date:
+    """The new end of an evergreen term renewed once by its signed term's length.
+
+    Whole-month terms stay on the grid of the original term start (``term.start``, which no
+    renewal changes): the k-th renewal of a term of m months ends on the start's day of the
+    month ``(k + 1) * m`` months on, or on that month's last day when it is shorter, never on a
+    day carried over from a shorter month (a 6-month term from Aug 31 ends Feb 28, then Aug 31,
+    not Aug 28). A term whose end is off that grid (renewed by hand to another day) is extended
+    from its end; other terms by their length in days.
+    """
+    if renewal_months is not None:
+        elapsed = _whole_months(term.start, term.end)
+        if elapsed is not None:
+            return _add_months(term.start, elapsed + renewal_months)
+        return _add_months(term.end, renewal_months)
+    return date.fromordinal(term.end.toordinal() + renewal_days)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 @functools.lru_cache(maxsize=4096)
