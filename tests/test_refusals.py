@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -195,7 +195,130 @@ class Case:
 
 
 W = World
+CARD = "4111 1111 1111 1111"  # a test card number: passes the Luhn check
+
 CASES = [
+    # facts of the wrong type are refused before an event exists (``check_facts``)
+    Case(
+        "payment without a day",
+        lambda w: w.app.receive_payment(
+            w.customer,
+            eur(5),
+            received_on=None,
+            reference="x",
+            actor=A,  # type: ignore[arg-type]
+        ),
+        InvalidValue,
+        "received_on",
+        None,
+    ),
+    Case(
+        "payment dated by text",
+        lambda w: w.app.receive_payment(
+            w.customer,
+            eur(5),
+            received_on="2024-03-20",
+            reference="x",
+            actor=A,  # type: ignore[arg-type]
+        ),
+        InvalidValue,
+        "received_on",
+        None,
+    ),
+    Case(
+        "request dated by a number",
+        lambda w: w.app.open_request(
+            w.customer,
+            "x",
+            requested_on=20240301,
+            actor=A,  # type: ignore[arg-type]
+        ),
+        InvalidValue,
+        "requested_on",
+        None,
+    ),
+    Case(
+        "quote sent at a datetime, not on a day",
+        lambda w: w.app.send_quote(w.requested, sent_on=datetime(2024, 3, 2, 9, 30), actor=A),
+        InvalidValue,
+        "sent_on",
+        lambda w: w.requested,
+    ),
+    Case(
+        "invoice issued on a text day",
+        lambda w: w.app.issue_invoice(w.draft, issued_on="2024-03-10", actor=A),  # type: ignore[arg-type]
+        InvalidValue,
+        "issued_on",
+        None,
+    ),
+    Case(
+        "time entry dated by text",
+        lambda w: w.app.log_work(
+            w.authorized,
+            TimeEntry("t9", "bob", "2024-03-05", Decimal(1), eur(100)),  # type: ignore[arg-type]
+            actor="bob",
+        ),
+        InvalidValue,
+        "entry.work_date",
+        lambda w: w.authorized,
+    ),
+    Case(
+        "anonymous actor",
+        lambda w: w.app.register_customer("X", "EUR", account_manager="m", actor=" "),
+        InvalidValue,
+        "actor",
+        None,
+    ),
+    Case(
+        "no actor at all",
+        lambda w: w.app.complete_request(
+            w.authorized,
+            completed_on=D,
+            actor=None,  # type: ignore[arg-type]
+        ),
+        InvalidValue,
+        "actor",
+        lambda w: w.authorized,
+    ),
+    # card numbers never reach the log through free text
+    Case(
+        "card number in a customer's address",
+        lambda w: w.app.register_customer(
+            "X", "EUR", account_manager="m", actor=A, address=f"pay with {CARD}"
+        ),
+        CardNumberRefused,
+        "address",
+        None,
+    ),
+    Case(
+        "card number in a request's description",
+        lambda w: w.app.open_request(
+            w.customer, "x", requested_on=D, actor=A, description=f"card {CARD}"
+        ),
+        CardNumberRefused,
+        "description",
+        None,
+    ),
+    Case(
+        "card number in an expense",
+        lambda w: w.app.log_expense(
+            w.authorized, Expense("e9", f"taxi, card {CARD}", eur(20), D), actor="bob"
+        ),
+        CardNumberRefused,
+        "expense.description",
+        lambda w: w.authorized,
+    ),
+    Case(
+        "card number in a time entry's notes",
+        lambda w: w.app.log_work(
+            w.authorized,
+            TimeEntry("t9", "bob", D, Decimal(1), eur(100), note=f"card {CARD}"),
+            actor="bob",
+        ),
+        CardNumberRefused,
+        "entry.note",
+        lambda w: w.authorized,
+    ),
     # customers
     Case(
         "customer without a name",

@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.errors import InvalidTransition, InvalidValue
+from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import named_id
 
@@ -65,7 +66,7 @@ class StatementCredit:
         refuse_card_numbers("debtor_name", self.debtor_name)
 
 
-class BankCredit(Aggregate):
+class BankCredit(ChecksFacts, Aggregate):
     """A credit from a bank statement, matched to a payment or waiting in suspense."""
 
     @staticmethod

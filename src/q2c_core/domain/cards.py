@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from uuid import UUID
 
 from q2c_core.domain.errors import CardNumberRefused
 
@@ -31,9 +32,11 @@ def contains_card_number(text: str) -> bool:
     return False
 
 
-def refuse_card_numbers(field: str, text: str | None) -> None:
+def refuse_card_numbers(field: str, text: str | None, aggregate_id: UUID | None = None) -> None:
     """Raise CardNumberRefused when the text looks like it carries a card number."""
     if text and contains_card_number(text):
         raise CardNumberRefused(
-            "looks like a payment-card number; card numbers are never stored", field=field
+            "looks like a payment-card number; card numbers are never stored",
+            field=field,
+            aggregate_id=aggregate_id,
         )

@@ -25,6 +25,7 @@ from q2c_core.domain.errors import (
     InvalidValue,
     RuleViolated,
 )
+from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.tax import TaxRate
 from q2c_core.domain.values import Period, TimeOrderedIds
@@ -216,7 +217,7 @@ _LIVE = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 _RENEWED = (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 
 
-class Contract(TimeOrderedIds, Aggregate):
+class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     """A master maintenance contract with its sub-contracts."""
 
     @event("ContractSigned")

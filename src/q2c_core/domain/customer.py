@@ -8,12 +8,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money
 from q2c_core.domain.tax import TaxRate
 from q2c_core.domain.values import TimeOrderedIds
 
 
-class Customer(TimeOrderedIds, Aggregate):
+class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     """A customer, its billing defaults, and the index of its requests, invoices and payments."""
 
     @event("CustomerRegistered")

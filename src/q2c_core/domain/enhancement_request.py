@@ -25,6 +25,7 @@ from q2c_core.domain.errors import (
     RuleViolated,
     WorkNotAuthorized,
 )
+from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money, to_decimal
 from q2c_core.domain.values import TimeOrderedIds
 
@@ -165,7 +166,7 @@ _CANCELLABLE = (
 )
 
 
-class EnhancementRequest(TimeOrderedIds, Aggregate):
+class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     """A client's request for an enhancement, gated by a PO or a prepaid allowance."""
 
     @event("Requested")

@@ -18,6 +18,7 @@ import attrs
 from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.values import named_id
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -99,7 +100,7 @@ class ImportReport:
     ignored: int = 0
 
 
-class ImportBatch(Aggregate):
+class ImportBatch(ChecksFacts, Aggregate):
     """The record that one file was imported, with what it brought in."""
 
     @staticmethod

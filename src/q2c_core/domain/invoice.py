@@ -25,6 +25,7 @@ from q2c_core.domain.errors import (
     OverAllocation,
     RuleViolated,
 )
+from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.invoice_lines import (
     InvoiceLine,
     check_lines,
@@ -111,7 +112,7 @@ class AppliedCredit:
     line_ids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
 
-class Invoice(TimeOrderedIds, Aggregate):
+class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     """An invoice from draft to paid, or a credit note."""
 
     @event("Drafted")

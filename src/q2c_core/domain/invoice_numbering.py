@@ -12,10 +12,11 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.values import named_id
 
 
-class InvoiceNumberSeries(Aggregate):
+class InvoiceNumberSeries(ChecksFacts, Aggregate):
     """A numbering series such as ``INV`` or ``CN``."""
 
     @staticmethod

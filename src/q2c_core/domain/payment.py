@@ -22,6 +22,7 @@ from q2c_core.domain.errors import (
     OverAllocation,
     RuleViolated,
 )
+from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money, total
 from q2c_core.domain.values import TimeOrderedIds
 
@@ -52,7 +53,7 @@ def reversal_day(event: Any) -> date:
     return day if day is not None else event.timestamp.date()
 
 
-class Payment(TimeOrderedIds, Aggregate):
+class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     """Money received from a customer."""
 
     @event("PaymentReceived")

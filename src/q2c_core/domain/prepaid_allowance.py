@@ -25,6 +25,7 @@ from q2c_core.domain.errors import (
     InvalidValue,
     RuleViolated,
 )
+from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period, TimeOrderedIds
 
@@ -116,7 +117,7 @@ def draw_in_work_date_order(
     return result
 
 
-class PrepaidAllowance(TimeOrderedIds, Aggregate):
+class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
     """Hours or money granted for a period, drawn by work, with overage billed."""
 
     @event("Granted")

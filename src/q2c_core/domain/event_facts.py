@@ -1,0 +1,145 @@
+"""Every new event's facts are checked against the types its command declares, before the event
+exists: an event is forever, so a date given as text, a missing day or an anonymous actor
+recorded once would break every replay and report after it. Free text is checked for card
+numbers, which are never stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+from uuid import UUID
+
+import attrs
+
+from q2c_core.domain.cards import refuse_card_numbers
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.money import Money
+
+# the declared types checked (as the annotations spell them), and what a value must be
+_KINDS: dict[str, tuple[type, ...]] = {
+    "date": (date,),
+    "UUID": (UUID,),
+    "Money": (Money,),
+    "Decimal": (Decimal,),
+    "str": (str,),
+}
+_WORDS = {date: "a date", UUID: "a UUID", Money: "Money", Decimal: "a Decimal", str: "text"}
+
+# free text a person types, where a card number could be pasted (in events and their values)
+FREE_TEXT = frozenset({"description", "notes", "note", "address", "reason", "title", "name"})
+
+# per event or value class: (field, accepted types, None allowed, free text)
+_Check = tuple[str, tuple[type, ...], bool, bool]
+_checks: dict[type, tuple[_Check, ...]] = {}
+_SKIPPED = ("originator_id", "originator_version", "timestamp")
+
+
+def _checks_of(klass: type) -> tuple[_Check, ...]:
+    """What to check of an event class's facts, or of an attrs value's fields (from the types
+    they declare; other types are values whose own fields are checked in turn)."""
+    found = _checks.get(klass)
+    if found is None:
+        annotations: dict[str, Any] = {}
+        if attrs.has(klass):
+            annotations = {f.name: f.type for f in attrs.fields(klass)}
+        else:
+            for base in reversed(klass.__mro__):
+                annotations.update(getattr(base, "__annotations__", {}))
+        checks = []
+        for field, declared in annotations.items():
+            if field in _SKIPPED:
+                continue
+            parts = _spelled(declared)
+            optional = "None" in parts
+            parts = [p for p in parts if p != "None"]
+            if len(parts) == 1 and parts[0] in _KINDS:
+                checks.append((field, _KINDS[parts[0]], optional, field in FREE_TEXT))
+            else:
+                checks.append((field, (), True, False))  # (a value: its fields are checked)
+        found = _checks[klass] = tuple(checks)
+    return found
+
+
+def _spelled(declared: Any) -> list[str]:
+    """A declared type's alternatives by name: "date | None" -> ["date", "None"], whether the
+    annotation is still text or already resolved to types (attrs and cattrs resolve them)."""
+    if isinstance(declared, str):
+        return [part.strip() for part in declared.split("|")]
+    if declared is None or declared is type(None):
+        return ["None"]
+    args = get_args(declared)
+    if args and get_origin(declared) in (Union, UnionType):
+        return [name for arg in args for name in _spelled(arg)]
+    return [getattr(declared, "__name__", repr(declared))]
+
+
+def check_facts(
+    event_class: type, facts: dict[str, Any], aggregate_id: UUID | None = None, where: str = ""
+) -> None:
+    """Refuse (``InvalidValue`` naming the field) a fact of the wrong type, a required one
+    missing, a datetime where a business day is meant, a blank actor, or a card number in
+    free text; in the event's facts and in the fields of the values they hold."""
+    for field, kinds, optional, free in _checks_of(event_class):
+        if field not in facts:
+            continue
+        value = facts[field]
+        name = f"{where}{field}"
+        if not kinds:
+            _check_value(value, name, aggregate_id)
+            continue
+        if value is None:
+            if optional:
+                continue
+            raise InvalidValue(
+                f"must be {_WORDS[kinds[0]]}, not None",
+                field=name,
+                value=value,
+                aggregate_id=aggregate_id,
+            )
+        if not isinstance(value, kinds) or (kinds[0] is date and isinstance(value, datetime)):
+            what = "a date (a business day, not a datetime)" if kinds[0] is date else None
+            raise InvalidValue(
+                f"must be {what or _WORDS[kinds[0]]}, not {type(value).__name__}",
+                field=name,
+                value=value,
+                aggregate_id=aggregate_id,
+            )
+        if kinds[0] is str:
+            text: str = facts[field]
+            if field == "actor" and not text.strip():
+                raise InvalidValue(
+                    "must name who did it", field=name, value=text, aggregate_id=aggregate_id
+                )
+            if free:
+                refuse_card_numbers(name, text, aggregate_id)
+
+
+def _check_value(value: Any, field: str, aggregate_id: UUID | None) -> None:
+    """The fields of an attrs value (a time entry, an invoice line), also in lists of them."""
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_value(item, field, aggregate_id)
+    elif attrs.has(type(value)) and not isinstance(value, Money):
+        check_facts(type(value), _fields(value), aggregate_id, f"{field}.")
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    return {f.name: getattr(value, f.name) for f in attrs.fields(type(value))}
+
+
+class ChecksFacts:
+    """Aggregates mixing this in check every new event's facts (``check_facts``) before the
+    event is made; events replayed from the store are not checked again."""
+
+    @classmethod
+    def _create(cls, event_class: type, **kwargs: Any) -> Any:
+        check_facts(event_class, kwargs)
+        return super()._create(event_class, **kwargs)  # type: ignore[misc]
+
+    def trigger_event(self, event_class: type, **kwargs: Any) -> None:
+        """Check the facts, then let eventsourcing make and apply the event."""
+        check_facts(event_class, kwargs, getattr(self, "id", None))
+        super().trigger_event(event_class, **kwargs)  # type: ignore[misc]
