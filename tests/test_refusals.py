@@ -819,6 +819,22 @@ CASES = [
         None,
     ),
     Case(
+        "evergreen contract whose uplift would cut prices below zero",
+        lambda w: w.app.sign_contract(
+            w.customer,
+            number="MC-9",
+            term=YEAR,
+            frequency=BillingFrequency.MONTHLY,
+            signed_on=D,
+            actor=A,
+            auto_renew=True,
+            renewal_uplift_percent=-150,
+        ),
+        InvalidValue,
+        "renewal_uplift_percent",
+        None,
+    ),
+    Case(
         "activate an active contract",
         lambda w: w.app.activate_contract(w.contract, effective=D, actor=A),
         InvalidTransition,

@@ -245,6 +245,13 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             raise InvalidValue("must not be empty", field="number")
         if term.days <= 0:
             raise InvalidValue("must last at least a day", field="term", value=term)
+        if renewal_uplift_percent is not None and renewal_uplift_percent < -100:
+            # refused when signed, not years later when the run renews it (``renew``'s rule)
+            raise InvalidValue(
+                "cannot cut a price below zero",
+                field="renewal_uplift_percent",
+                value=renewal_uplift_percent,
+            )
         minor_units(currency)  # an ISO 4217 code, or InvalidValue
         self.customer_id = customer_id
         self.number = number
