@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
 from test_projections_story import story
 from typer.testing import CliRunner
@@ -502,3 +503,338 @@ def test_bill_previews_then_drafts_each_due_period_once(url: str) -> None:
     assert second.exit_code == 0 and "nothing is due" in second.output
     bad = runner.invoke(cli, ["bill", "--url", url, "--as-of", "1 Feb", "--actor", "b"])
     assert bad.exit_code == 2
+
+
+# -- the fixes of the CLI review -----------------------------------------------------------------
+
+
+def _extended_cli() -> Any:
+    """The q2c app with the invoice and export commands, as main() builds it."""
+    from q2c_adapters.cli import _register_extensions
+
+    _register_extensions()
+    return cli
+
+
+def _clean_exit(result: Any, code: int = 2) -> str:
+    """The output of a command that stopped on purpose (no traceback), with ``code``."""
+    assert result.exit_code == code, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return str(result.output)
+
+
+def test_invoice_render_finds_an_invoice_the_billing_run_drafted(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Billing-run invoices are listed on the contract, not the customer: render finds them by
+    number as well as request invoices."""
+    url, ids = world
+    app = QuoteToCash.open(url)
+    contract_number = app.invoice(ids["contract_invoice"]).number
+    request_number = app.invoice(ids["invoice"]).number
+    app.close()
+    assert contract_number and request_number
+    for number in (contract_number, request_number):
+        out = tmp_path / f"{number}.html"
+        result = runner.invoke(
+            _extended_cli(),
+            ["invoice", "render", number, "--url", url, "-f", "html", "-o", str(out)],
+        )
+        assert result.exit_code == 0, result.output
+        assert number in out.read_text()
+
+
+def test_every_date_option_refuses_bad_input_cleanly(tmp_path: Path) -> None:
+    """--on, --as-of (report, replay, explain) and bill's --as-of: a usage error, exit 2, no
+    traceback (the dates are read before the database is opened)."""
+    url = f"sqlite:///{tmp_path / 'none.db'}"
+    for args in (
+        ["report", "aging", "--url", url, "--on", "garbage"],
+        ["report", "aging", "--url", url, "--on", "2024-02-30"],
+        ["report", "aging", "--url", url, "--as-of", "garbage"],
+        ["replay", "--url", url, "--as-of", "garbage"],
+        ["explain", "kpis", "x", "--url", url, "--as-of", "garbage"],
+        ["bill", "--url", url, "--as-of", "garbage", "--actor", "a"],
+    ):
+        output = _clean_exit(runner.invoke(cli, args))
+        assert "is not an ISO date" in output, args
+        assert "garbage" in output or "2024-02-30" in output
+
+
+def test_a_date_alone_in_any_iso_form_means_the_end_of_that_day() -> None:
+    from q2c_adapters.cli import parse_date, parse_timestamp
+
+    end = datetime(2026, 12, 3, 23, 59, 59, 999999, tzinfo=UTC)
+    for text in ("2026-12-03", "20261203", "2026-W49-4", "2026W494", "2026-337", "2026337"):
+        assert parse_timestamp(text) == end, text
+        assert parse_date(text, "--on") == end.date(), text
+    assert parse_timestamp("20261203T1000") == datetime(2026, 12, 3, 10, tzinfo=UTC)
+    assert parse_timestamp("2026-12-03T10:00+01:00").hour == 10
+    for bad in ("2026-367", "2026-12", "garbage"):
+        with pytest.raises(typer.BadParameter, match="is not an ISO date"):
+            parse_timestamp(bad)
+
+
+def test_report_as_of_a_basic_iso_date_includes_that_whole_day(world) -> None:  # type: ignore[no-untyped-def]
+    """--as-of 20261203 is the same moment as --as-of 2026-12-03: the end of that day."""
+    url, _ = world
+    today = datetime.now(UTC).date()
+
+    def customers(as_of: str) -> list[dict[str, Any]]:
+        args = ["report", "customers", "--url", url, "--as-of", as_of, "--format", "json"]
+        out = runner.invoke(cli, [*args, "--on", "2024-06-01"])
+        assert out.exit_code == 0, out.output
+        rows: list[dict[str, Any]] = json.loads(out.stdout)["rows"]
+        return rows
+
+    extended = customers(today.isoformat())
+    assert extended  # Acme, recorded today
+    assert customers(today.strftime("%Y%m%d")) == extended
+    assert customers(today.strftime("%G-W%V-%u")) == extended
+
+
+def test_commission_lines_name_every_column(world) -> None:  # type: ignore[no-untyped-def]
+    url, _ = world
+    args = ["report", "commissions", "--url", url, "--on", "2024-06-01"]
+    as_json = runner.invoke(cli, [*args, "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    rows = json.loads(as_json.stdout)["rows"]
+    assert rows and all("" not in r for r in rows)
+    assert sorted(r["entry"] for r in rows) == ["accrual", "accrual", "reversal"]
+    as_csv = runner.invoke(cli, [*args, "--format", "csv"])
+    header = next(csv.reader(io.StringIO(as_csv.stdout)))
+    assert header[-1] == "entry" and all(header)
+
+
+def test_rows_refuses_a_negative_limit(world) -> None:  # type: ignore[no-untyped-def]
+    url, _ = world
+    output = _clean_exit(runner.invoke(cli, ["rows", "kpis", "--url", url, "--limit", "-1"]))
+    assert "--limit" in output
+    none = runner.invoke(cli, ["rows", "kpis", "--url", url, "--limit", "0"])
+    assert none.exit_code == 0 and "more rows" in none.output
+
+
+def _write_row(url: str, projection: str, key: str, row: dict[str, Any]) -> None:
+    """Write one stored row behind the follower's back (an older q2c's layout, a bug)."""
+    store = ProjectionStore.open(url)
+    recorder: Any = store.recorder
+    upsert = (
+        "INSERT INTO {0} (projection, key, value) VALUES ({1}, {1}, {1}) "
+        "ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value"
+    )
+    values = (projection, key, encode_row(row))
+    if url.startswith("sqlite"):
+        with recorder.datastore.transaction(commit=True) as c:
+            c.execute(upsert.format("q2c_projection_rows", "?"), values)
+    else:
+        from psycopg.sql import SQL
+
+        with recorder.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL(upsert.format("{0}", "%s")).format(recorder.rows_table), values)
+    store.close()
+
+
+def _live_state(url: str, name: str) -> tuple[int, dict[str, Any]]:
+    store = ProjectionStore.open(url)
+    try:
+        return store.position(f"q2c.projection.{name}"), store.load(name)
+    finally:
+        store.close()
+
+
+def test_rebuild_replaces_a_refused_read_model_from_events(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """After an upgrade changes a projection's rows (its stored layout version is older),
+    update, report and rows refuse it and name `q2c rebuild`; a crash during the rebuild
+    leaves the old read model; `q2c rebuild` replaces it with the one rebuilt from events, at
+    the head (kept when the live store was there, moved when events came later), and leaves
+    the other projections alone."""
+    url, ids = world
+    assert runner.invoke(cli, ["update", "--url", url]).exit_code == 0
+    key = f"inv:{ids['contract_invoice'].hex}"
+    _, aging_before = _live_state(url, "receivables_aging")
+    _write_row(url, "kpis", "__config__", {"config": {"rows": 1}})  # an older layout
+    _write_row(url, "kpis", "worker:nobody", {"made": "up"})  # (a key that stays unknown)
+    position, old_rows = _live_state(url, "kpis")
+    assert "worker:nobody" in old_rows
+    app = QuoteToCash.open(url)
+    head = app.recorder.max_notification_id()
+    app.close()
+    assert position == head  # the story's last events are ones the projections read
+    for args in (
+        ["update", "--url", url],
+        ["report", "kpis", "--url", url],
+        ["rows", "kpis", "--url", url],
+        ["replay", "--url", url],
+    ):
+        output = _clean_exit(runner.invoke(cli, args))
+        assert "rebuild it from events" in output
+        assert "q2c rebuild --url" in output and "--projection kpis" in output, output
+        assert "--projection commissions" not in output  # only what is refused
+
+    # a crash after the scratch rebuild, before the live rows are replaced: nothing changed
+    import q2c_adapters.cli as cli_module
+
+    real = cli_module.rebuild
+
+    def crash(*args: Any, **kwargs: Any) -> int:
+        real(*args, **kwargs)
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(cli_module, "rebuild", crash)
+    crashed = runner.invoke(cli, ["rebuild", "--url", url, "--projection", "kpis"])
+    assert isinstance(crashed.exception, RuntimeError)
+    assert _live_state(url, "kpis") == (position, old_rows)
+    monkeypatch.setattr(cli_module, "rebuild", real)
+
+    done = runner.invoke(cli, ["rebuild", "--url", url, "--projection", "kpis"])
+    assert done.exit_code == 0, done.output
+    assert "kpis: rebuilt" in done.output and "receivables_aging" not in done.output
+    new_position, new_rows = _live_state(url, "kpis")
+    assert new_position == head  # the live store was at the head: so is the rebuild
+    assert new_rows["__config__"] != {"config": {"rows": 1}}
+    assert "worker:nobody" not in new_rows
+    assert _live_state(url, "receivables_aging")[1] == aging_before
+    assert runner.invoke(cli, ["report", "kpis", "--url", url]).exit_code == 0
+    replay = runner.invoke(cli, ["replay", "--url", url])
+    assert replay.exit_code == 0, replay.output
+
+    # events recorded after the live position: the rebuild moves every projection to the head
+    app = QuoteToCash.open(url)
+    app.register_customer("Later", "EUR", account_manager="mia", actor="a")
+    head = app.recorder.max_notification_id()
+    app.close()
+    _write_row(url, "receivables_aging", key, {"tampered": True})
+    everything = runner.invoke(cli, ["rebuild", "--url", url])
+    assert everything.exit_code == 0, everything.output
+    assert everything.output.count(": rebuilt,") == 9
+    for name in ("kpis", "receivables_aging", "customer_statement"):
+        assert _live_state(url, name)[0] == head, name
+    assert _live_state(url, "receivables_aging")[1][key] == aging_before[key]
+    assert runner.invoke(cli, ["replay", "--url", url]).exit_code == 0
+    unknown = runner.invoke(cli, ["rebuild", "--url", url, "--projection", "nope"])
+    assert "no projection 'nope'" in _clean_exit(unknown)
+
+
+def test_rebuild_with_another_commission_plan(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A live store built with the default plan refuses another plan, naming the rebuild
+    with that plan; after it, the live report uses the new plan."""
+    url, _ = world
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps([{"manager": "*", "revenue_kind": "enhancement", "rate": "0.10"}]))
+    assert runner.invoke(cli, ["update", "--url", url]).exit_code == 0
+    args = ["report", "commissions", "--url", url, "--commission-plan", str(plan)]
+    refused = _clean_exit(runner.invoke(cli, [*args, "--format", "json"]))
+    assert f"--commission-plan {plan}" in refused and "--projection commissions" in refused
+    rebuilt = runner.invoke(
+        cli, ["rebuild", "--url", url, "--commission-plan", str(plan), "-p", "commissions"]
+    )
+    assert rebuilt.exit_code == 0, rebuilt.output
+    out = runner.invoke(cli, [*args, "--format", "json", "--on", "2024-06-01"])
+    assert out.exit_code == 0, out.output
+    amounts = sorted(r["commission"]["amount"] for r in json.loads(out.stdout)["rows"])
+    assert amounts == ["100.00"]
+
+
+def _commands(url: str) -> list[list[str]]:
+    """Every command that opens the application at ``url``."""
+    at = ["--url", url]
+    return [
+        ["report", "aging", *at],
+        ["rows", "kpis", *at],
+        ["explain", "kpis", "x", *at],
+        ["history", "0" * 32, *at],
+        ["replay", *at],
+        ["update", *at],
+        ["rebuild", *at],
+        ["bill", *at, "--as-of", "2024-01-01", "--actor", "a"],
+        ["export", "beancount", *at],
+        ["export", "invoices", *at],
+        ["invoice", "render", "INV-000001", *at],
+    ]
+
+
+def test_a_sqlite_file_without_q2c_history_is_refused_and_left_alone(tmp_path: Path) -> None:
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE notes (x TEXT)")
+    connection.close()
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    for path in (other, empty):
+        for args in _commands(f"sqlite:///{path}"):
+            output = _clean_exit(runner.invoke(_extended_cli(), args))
+            assert "holds no q2c history" in output, (args, output)
+    tables = sqlite3.connect(other).execute("SELECT name FROM sqlite_master").fetchall()
+    assert tables == [("notes",)]
+    assert empty.stat().st_size == 0
+
+
+def _pg_schema_exists(schema: str) -> bool:
+    import psycopg
+    from conftest import PG_DSN
+
+    with psycopg.connect(PG_DSN.split("?")[0]) as conn:
+        found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+        return found.fetchone() is not None
+
+
+def _pg_tables(schema: str) -> list[str]:
+    import psycopg
+    from conftest import PG_DSN
+
+    with psycopg.connect(PG_DSN.split("?")[0]) as conn:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (schema,),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+
+def test_a_postgres_schema_without_q2c_history_is_refused_and_left_alone() -> None:
+    """A mistyped ?schema= is not created, and an existing schema (or database) without q2c's
+    tables gets none: every command says it holds no q2c history and exits 2."""
+    import psycopg
+    from conftest import PG_DSN
+
+    require_postgres()
+    typo = new_pg_schema()
+    for args in _commands(pg_url(typo)):
+        output = _clean_exit(runner.invoke(_extended_cli(), args))
+        assert "holds no q2c history" in output and f"no schema '{typo}'" in output, args
+    assert not _pg_schema_exists(typo)
+    empty = new_pg_schema()
+    with psycopg.connect(PG_DSN.split("?")[0], autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{empty}"')
+    try:
+        for args in _commands(pg_url(empty)):
+            output = _clean_exit(runner.invoke(_extended_cli(), args))
+            assert "holds no q2c history (no quotetocash_events table)" in output, args
+        assert _pg_tables(empty) == []
+    finally:
+        drop_pg_schema(empty)
+
+
+def test_postgres_connection_failures_are_quick_one_line_errors(world) -> None:  # type: ignore[no-untyped-def]
+    """A database that is not there, or a port nobody listens on: one line, exit 2, in
+    seconds (not eventsourcing's 30-second retries and a traceback). A --store that cannot be
+    reached is reported the same way."""
+    import time as clock
+    from urllib.parse import urlsplit, urlunsplit
+
+    from conftest import PG_DSN
+
+    require_postgres()
+    url, _ = world
+    dsn = urlsplit(PG_DSN)
+    netloc = f"{dsn.username or 'postgres'}@{dsn.hostname}"
+    wrong_db = urlunsplit((dsn.scheme, f"{netloc}:{dsn.port or 5432}", "/q2c_no_such_db", "", ""))
+    wrong_port = urlunsplit((dsn.scheme, f"{netloc}:1", dsn.path, "", ""))
+    for target in (wrong_db, wrong_port):
+        started = clock.monotonic()
+        output = _clean_exit(runner.invoke(cli, ["report", "aging", "--url", target]))
+        assert clock.monotonic() - started < 15
+        assert "cannot connect to PostgreSQL" in output
+        assert len(output.strip().splitlines()) == 1, output
+    stored = runner.invoke(cli, ["report", "aging", "--url", url, "--store", wrong_port])
+    assert "cannot connect to PostgreSQL" in _clean_exit(stored)

@@ -69,3 +69,20 @@ def test_bad_url_exits_with_the_rule(tmp_path: Path) -> None:
     result = CliRunner().invoke(_cli(), ["export", "beancount", "--url", "mysql://x/y"])
     assert result.exit_code == 2
     assert "must start with memory:, sqlite:/// or postgresql://" in result.output
+
+
+def test_an_out_file_that_cannot_be_written_is_a_one_line_error(tmp_path: Path) -> None:
+    """--out in a folder that is not there (or a folder itself): exit 2, one line, no
+    traceback, for the ledger and the exports alike."""
+    url = _books(tmp_path)
+    for args in (
+        ["export", "beancount", "--url", url, "--out", str(tmp_path / "no" / "b.beancount")],
+        ["export", "invoices", "--url", url, "--out", str(tmp_path / "no" / "i.csv")],
+        ["export", "payments", "--url", url, "--out", str(tmp_path)],
+    ):
+        result = CliRunner().invoke(_cli(), args)
+        assert result.exit_code == 2, result.output
+        assert isinstance(result.exception, SystemExit)
+        [line] = result.output.strip().splitlines()
+        assert line.startswith("error: --out ")
+    assert not (tmp_path / "no").exists()

@@ -6,6 +6,7 @@ import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pypdf
@@ -163,3 +164,65 @@ def test_render_ubl_with_part_a_generator(db: tuple[str, UUID], tmp_path: Path) 
         cli(), ["invoice", "render", "INV-000001", "--url", url, "-f", "ubl"]
     )
     assert missing.exit_code != 0 and "--seller" in missing.output
+
+
+def _refused(result: Any, *words: str) -> None:
+    """A clean one-line error (exit 2), no traceback, naming ``words``."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+def test_file_mistakes_are_one_line_errors(db: tuple[str, UUID], tmp_path: Path) -> None:
+    """A branding, seller or templates file that is not there or not right, and an output
+    folder that is not there: exit 2 with what is wrong, nothing written."""
+    url, _ = db
+    render = ["invoice", "render", "INV-000001", "--url", url]
+    missing = tmp_path / "nope" / "brand.toml"
+    _refused(
+        CliRunner().invoke(cli(), [*render, "--branding", str(missing)]),
+        "--branding",
+        "No such file",
+    )
+    bad_toml = tmp_path / "brand.toml"
+    bad_toml.write_text("company_name = \n")
+    _refused(CliRunner().invoke(cli(), [*render, "--branding", str(bad_toml)]), "--branding")
+    unknown = tmp_path / "brand.json"
+    unknown.write_text('{"colour": "red"}')
+    _refused(
+        CliRunner().invoke(cli(), [*render, "--branding", str(unknown)]),
+        "unknown branding keys: colour",
+    )
+    _refused(
+        CliRunner().invoke(cli(), [*render, "-o", str(tmp_path / "no" / "x.pdf")]),
+        "--out",
+        "no folder",
+    )
+    _refused(CliRunner().invoke(cli(), [*render, "-o", str(tmp_path)]), "--out")
+    _refused(
+        CliRunner().invoke(cli(), [*render, "-f", "html", "--templates", str(tmp_path / "t")]),
+        "--templates",
+    )
+    seller = tmp_path / "seller.toml"
+    seller.write_text('legal_name = "Q2C"\nshoe_size = 44\n')
+    _refused(
+        CliRunner().invoke(cli(), [*render, "-f", "ubl", "--seller", str(seller)]),
+        "--seller",
+        "unknown seller keys: shoe_size",
+    )
+    seller.write_text('legal_name = "Q2C"\n')
+    _refused(
+        CliRunner().invoke(cli(), [*render, "-f", "ubl", "--seller", str(seller)]),
+        "--seller",
+        "missing",
+    )
+    _refused(
+        CliRunner().invoke(cli(), [*render, "-f", "ubl", "--seller", str(tmp_path / "s.toml")]),
+        "--seller",
+        "No such file",
+    )
+    assert not [p for p in tmp_path.iterdir() if p.suffix in (".pdf", ".html", ".xml")]

@@ -6,33 +6,41 @@
     q2c rows    NAME --url URL [--prefix TEXT] [--limit N]
     q2c explain NAME ROW --url URL [--as-of TIMESTAMP]
     q2c update  --url URL [--store URL]
+    q2c rebuild --url URL [--projection NAME ...] [--store URL] [--workers N]
     q2c bill    --url URL --as-of DATE --actor NAME [--workers N] [--preview]
 
 Read models live in the projection store (by default the application's own database: the
-``q2c_projection_rows`` and ``tracking`` tables next to the events).
+``q2c_projection_rows`` and ``tracking`` tables next to the events). No command creates the
+application's database, schema or event tables (``cli_support.open_app``): a URL that holds no
+q2c history is an error. The projection store's tables are created where they are missing.
 """
 
 from __future__ import annotations
 
+import calendar
 import csv
 import importlib
 import json
+import re
+import shlex
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import typer
+from eventsourcing.persistence import IntegrityError, Tracking
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from q2c_adapters.cli_support import open_app
+from q2c_adapters.cli_support import check_store, fail, one_line, open_app
 from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import Q2CError, RuleViolated
@@ -41,13 +49,14 @@ from q2c_core.projections import (
     DEFAULT_PLAN,
     CommissionPlan,
     CommissionRate,
+    Follower,
     Projection,
     all_projections,
     catch_up,
     events_behind,
     rebuild,
 )
-from q2c_core.projections.store import ProjectionStore
+from q2c_core.projections.store import PageWrite, ProjectionStore
 from q2c_core.recorded_saves import position_as_of
 
 app = typer.Typer(help="q2c: the auditor's tools over the event history.", no_args_is_help=True)
@@ -92,15 +101,46 @@ def load_plan(path: Path | None) -> CommissionPlan:
         raise typer.BadParameter(f"{path} is not a commission plan: {e}") from None
 
 
-def parse_timestamp(text: str) -> datetime:
-    """An ISO date or date-time; naive values are UTC; a bare date means the end of that day."""
+_ORDINAL_DATE = re.compile(r"(\d{4})-?(\d{3})")
+
+
+def iso_date(text: str) -> date:
+    """An ISO 8601 calendar, week or ordinal date in extended or basic form (2026-12-03,
+    20261203, 2026-W49-4, 2026W494, 2026-337, 2026337); ValueError for anything else."""
+    ordinal = _ORDINAL_DATE.fullmatch(text)
+    if ordinal is None:
+        return date.fromisoformat(text)
+    year, day = int(ordinal[1]), int(ordinal[2])
+    if not 1 <= day <= (366 if calendar.isleap(year) else 365):
+        raise ValueError(f"no day {day} in {year}")
+    return date(year, 1, 1) + timedelta(days=day - 1)
+
+
+def parse_date(text: str, option: str) -> date:
+    """A business date given to ``option`` (any ISO 8601 date form); a usage error (exit 2)
+    otherwise."""
     try:
-        if len(text) == 10:
-            moment = datetime.fromisoformat(text + "T23:59:59.999999")
-        else:
-            moment = datetime.fromisoformat(text)
+        return iso_date(text.strip())
     except ValueError:
-        raise typer.BadParameter(f"{text!r} is not an ISO date or timestamp") from None
+        raise typer.BadParameter(f"{text!r} is not an ISO date", param_hint=option) from None
+
+
+def parse_timestamp(text: str, option: str = "--as-of") -> datetime:
+    """An ISO date or date-time; naive values are UTC; a date alone, in any ISO 8601 form,
+    means the end of that day. A usage error (exit 2) otherwise."""
+    text = text.strip()
+    try:
+        day = iso_date(text)
+    except ValueError:
+        pass
+    else:
+        return datetime.combine(day, time.max, tzinfo=UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not an ISO date or timestamp", param_hint=option
+        ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
@@ -123,12 +163,49 @@ def progress_bar(label: str) -> Iterator[Any]:
         yield update
 
 
-def _catch_up(application: QuoteToCash, projections: Sequence[Projection], **kwargs: Any) -> int:
-    """Bring live projections up to date; settings that differ from the store's are an error."""
+def rebuild_command_line(
+    url: str, store: str | None, plan: Path | None, names: Sequence[str]
+) -> str:
+    """The ``q2c rebuild`` command that rebuilds these projections with these settings."""
+    words = ["q2c", "rebuild", "--url", url]
+    if store:
+        words += ["--store", store]
+    if plan is not None:
+        words += ["--commission-plan", str(plan)]
+    for name in names:
+        words += ["--projection", name]
+    return shlex.join(words)
+
+
+def _refused(projections: Sequence[Projection]) -> list[str]:
+    """The projections whose stored rows were built with other settings or another row
+    layout (``Projection.check_config``); nothing is written."""
+    names = []
+    for p in projections:
+        try:
+            p.check_config()
+        except RuleViolated:
+            names.append(p.name)
+        finally:
+            p.forget_cache()  # (check_config records the settings of a new store: not now)
+    return names
+
+
+def _catch_up(
+    application: QuoteToCash,
+    projections: Sequence[Projection],
+    rebuild_with: tuple[str, str | None, Path | None],
+    **kwargs: Any,
+) -> int:
+    """Bring live projections up to date; rows built with other settings or by an older row
+    layout are refused (exit 2), naming the ``q2c rebuild`` command that rebuilds them
+    (``rebuild_with``: the URL, store and commission plan given)."""
     try:
         return catch_up(application, projections, **kwargs)
     except RuleViolated as e:
-        err.print(f"[red]{e}[/red]")
+        err.print(Text(str(e), style="red"))
+        command = rebuild_command_line(*rebuild_with, _refused(projections))
+        err.print(f"to rebuild from events: {command}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -137,7 +214,14 @@ def _open(url: str) -> QuoteToCash:
 
 
 def _live_store(url: str, store: str | None) -> ProjectionStore:
-    return ProjectionStore.open(store or url)
+    """The live projection store: ``--store``, or the application's database (whose history
+    ``open_app`` checked). Its tables are created when missing."""
+    if store is not None:
+        check_store(store)
+    try:
+        return ProjectionStore.open(store or url)
+    except Exception as error:  # (a server gone, a file that cannot be written...)
+        fail(f"cannot open the projection store: {one_line(error)}")
 
 
 def _scratch_store(directory: str) -> ProjectionStore:
@@ -255,14 +339,14 @@ def replay(
     and the output says so. --workers 2 rebuilds two shares of the projections in two
     processes at once (the same rows; a SQLite file or PostgreSQL).
     """
-    application = _open(url)
     plan = load_plan(commission_plan)
     moment = parse_timestamp(as_of) if as_of else None
+    application = _open(url)
     with tempfile.TemporaryDirectory(prefix="q2c-replay-") as tmp:
         live_store = _live_store(url, store)
         live = all_projections(live_store, plan=plan)
         with progress_bar("bringing live projections up to date") as update:
-            _catch_up(application, live, progress=update)
+            _catch_up(application, live, (url, store, commission_plan), progress=update)
         head = application.recorder.max_notification_id() or 0
         until = position_as_of(application, moment) if moment is not None else head
         against_live = until >= head
@@ -315,16 +399,138 @@ def replay(
 @app.command()
 def update(url: UrlOption, store: StoreOption = None, commission_plan: PlanOption = None) -> None:
     """Bring the live projections up to date with the event history."""
+    plan = load_plan(commission_plan)
     application = _open(url)
     live_store = _live_store(url, store)
-    projections = all_projections(live_store, plan=load_plan(commission_plan))
+    projections = all_projections(live_store, plan=plan)
     with progress_bar("following the notification log") as bar:
-        applied = _catch_up(application, projections, progress=bar)
+        applied = _catch_up(application, projections, (url, store, commission_plan), progress=bar)
     console.print(f"applied {applied} events")
     for p in projections:
         console.print(f"{p.name}: at notification {live_store.position(p.tracking_name)}")
     live_store.close()
     application.close()
+
+
+ProjectionNamesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--projection",
+        "-p",
+        help="a projection to rebuild, e.g. commissions; repeat for several (default: all)",
+    ),
+]
+
+
+def replace_live_rows(
+    live_store: ProjectionStore,
+    projection: str,
+    tracking_name: str,
+    rows: dict[str, str],
+    position: int,
+) -> tuple[int, int]:
+    """Make a projection's live rows exactly ``rows`` (encoded, as the store keeps them) at
+    notification ``position``, in ONE transaction of the store: a crash leaves the old read
+    model or the new one. Returns (rows written, rows deleted).
+
+    Rows that changed are written, rows the new read model lacks deleted, and the position
+    moved forward together with them. When the live position already is ``position`` (the
+    usual case: the live rows followed every event, but in a layout or with settings that are
+    refused), the position stays; the transaction then carries a throwaway tracking record
+    (``ProjectionStore.commit`` writes one with every page), removed right after.
+    """
+    current = live_store.position(tracking_name)
+    if current > position:
+        raise RuleViolated(
+            f"the live {projection} is at notification {current}, past the last event "
+            f"({position}): is the store that of this application?",
+            field="store",
+        )
+    old = dict(live_store.recorder.load_rows(projection))
+    upserts = {k: v for k, v in rows.items() if old.get(k) != v}
+    deletes = frozenset(old.keys() - rows.keys())
+    if current < position:
+        tracking = Tracking(tracking_name, position)
+        live_store.commit([PageWrite(projection, upserts, deletes, tracking)])
+    elif upserts or deletes:
+        marker = f"q2c.rebuild.{uuid4().hex}"
+        live_store.commit([PageWrite(projection, upserts, deletes, Tracking(marker, position))])
+        live_store.reset(marker, marker)  # (no rows are kept under that name)
+        if live_store.position(tracking_name) != position:
+            # another follower moved it meanwhile: its events are not in these rows
+            raise IntegrityError(f"{tracking_name} moved on while its rows were replaced")
+    return len(upserts), len(deletes)
+
+
+@app.command("rebuild")
+def rebuild_live(
+    url: UrlOption,
+    projection: ProjectionNamesOption = None,
+    store: StoreOption = None,
+    commission_plan: PlanOption = None,
+    workers: ReplayWorkersOption = 1,
+) -> None:
+    """Rebuild live projections from events: after an upgrade changed how a projection keeps
+    its rows (``update``, ``report``, ``rows`` and ``replay`` then refuse it), or to use
+    another commission plan.
+
+    The projections are rebuilt from an empty start into a scratch store, up to the last
+    recorded event; then each one's rows and position replace the live ones in one
+    transaction of the live store, so a crash leaves either the old read model or the new
+    one, and the old one can be read until it is replaced. --workers 2 rebuilds two shares
+    of the projections in two processes at once (a SQLite file or PostgreSQL).
+    """
+    plan = load_plan(commission_plan)
+    known = [p.name for p in all_projections(plan=plan)]
+    names = list(dict.fromkeys(projection or known))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise typer.BadParameter(
+            f"no projection {', '.join(map(repr, unknown))}; choose from {', '.join(known)}",
+            param_hint="--projection",
+        )
+    application = _open(url)
+    live_store = _live_store(url, store)
+    try:
+        with tempfile.TemporaryDirectory(prefix="q2c-rebuild-") as tmp:
+            scratch = _scratch_store(tmp)
+            fresh = [p for p in all_projections(scratch, plan=plan) if p.name in names]
+            try:
+                with progress_bar("rebuilding from events") as bar:
+                    rebuild(application, fresh, progress=bar, workers=workers)
+                # events recorded meanwhile: the scratch rows then hold every event up to
+                # exactly this one, the position they replace the live rows at
+                head = application.recorder.max_notification_id() or 0
+                Follower(application, fresh, until=head).run()
+                with progress_bar("replacing the live read models") as bar:
+                    done: list[tuple[str, int, int, int]] = []
+                    for k, p in enumerate(fresh):
+                        rows = dict(scratch.recorder.load_rows(p.name))
+                        written, deleted = replace_live_rows(
+                            live_store, p.name, p.tracking_name, rows, head
+                        )
+                        count = sum(1 for key in rows if key != Projection.CONFIG_KEY)
+                        done.append((p.name, count, written, deleted))
+                        bar(k + 1, len(fresh))
+            except IntegrityError:
+                fail(
+                    "the live store moved on while rebuilding (another q2c followed events "
+                    "into it): run q2c rebuild again"
+                )
+            except Q2CError as error:
+                fail(str(error))
+            finally:
+                scratch.close()
+    finally:
+        live_store.close()
+        application.close()
+    for name, count, written, deleted in done:
+        console.print(
+            f"{name}: rebuilt, {count} rows at notification {head} "
+            f"({written} written, {deleted} removed)",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 AsOfDate = Annotated[
@@ -353,11 +559,12 @@ def bill(
     batch_size: BatchOption = 500,
     preview: PreviewOption = False,
 ) -> None:
-    """The contract billing run: every due period of every contract drafted exactly once."""
-    try:
-        day = date.fromisoformat(as_of)
-    except ValueError:
-        raise typer.BadParameter(f"{as_of!r} is not an ISO date", param_hint="--as-of") from None
+    """The contract billing run: every due period of every contract drafted exactly once.
+
+    Like every command, it needs a database that holds q2c's history (it bills the contracts
+    recorded there): it never creates one.
+    """
+    day = parse_date(as_of, "--as-of")
     application = _open(url)
     try:
         if preview:
@@ -441,14 +648,19 @@ def history(aggregate_id: str, url: UrlOption) -> None:
 
 
 def _projections_for(
-    url: str, store: str | None, as_of: datetime | None, tmp: str, plan: CommissionPlan
+    url: str,
+    store: str | None,
+    as_of: datetime | None,
+    tmp: str,
+    plan: CommissionPlan,
+    plan_file: Path | None,
 ) -> tuple[list[Projection], ProjectionStore]:
     application = _open(url)
     if as_of is None:
         target = _live_store(url, store)
         projections = all_projections(target, plan=plan)
         with progress_bar("bringing projections up to date") as bar:
-            _catch_up(application, projections, progress=bar)
+            _catch_up(application, projections, (url, store, plan_file), progress=bar)
     else:
         target = _scratch_store(tmp)
         projections = all_projections(target, plan=plan)
@@ -476,9 +688,11 @@ def report(
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter("--format is table, csv or json")
     moment = parse_timestamp(as_of) if as_of else None
-    day = date.fromisoformat(on) if on else (moment.date() if moment else datetime.now(UTC).date())
+    today = moment.date() if moment else datetime.now(UTC).date()
+    day = parse_date(on, "--on") if on else today
+    plan = load_plan(commission_plan)
     with tempfile.TemporaryDirectory(prefix="q2c-report-") as tmp:
-        projections, target = _projections_for(url, store, moment, tmp, load_plan(commission_plan))
+        projections, target = _projections_for(url, store, moment, tmp, plan, commission_plan)
         table = report_table(name, projections, day)
         target.close()
     if fmt == "table":
@@ -553,20 +767,21 @@ def rows(
     name: Annotated[str, typer.Argument(help="projection name, e.g. kpis")],
     url: UrlOption,
     prefix: Annotated[str, typer.Option("--prefix", help="only keys starting with this")] = "",
-    limit: Annotated[int, typer.Option("--limit", help="at most this many rows")] = 200,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="at most this many rows")] = 200,
     store: StoreOption = None,
     commission_plan: PlanOption = None,
 ) -> None:
     """List a projection's row keys (what ``q2c explain`` takes) with each row's values."""
+    plan = load_plan(commission_plan)
     application = _open(url)
     target = _live_store(url, store)
     try:
-        projections = {p.name: p for p in all_projections(target, plan=load_plan(commission_plan))}
+        projections = {p.name: p for p in all_projections(target, plan=plan)}
         if name not in projections:
             raise typer.BadParameter(
                 f"no projection {name!r}; choose one of {', '.join(projections)}"
             )
-        _catch_up(application, list(projections.values()))
+        _catch_up(application, list(projections.values()), (url, store, commission_plan))
         found = sorted(
             (key, value)
             for key, value in projections[name].rows_with_prefix(prefix)
@@ -576,7 +791,7 @@ def rows(
         target.close()
         application.close()
     table = Table("row", "values", title=f"{name}: {len(found)} rows")
-    for key, value in found[: max(limit, 0)]:
+    for key, value in found[:limit]:
         table.add_row(key, _short(value))
     console.print(table)
     if len(found) > limit:

@@ -12,7 +12,7 @@ import typer
 
 from q2c_adapters.accounting.beancount_ledger import export_ledger
 from q2c_adapters.accounting.exports import FORMATS, export
-from q2c_adapters.cli_support import open_app
+from q2c_adapters.cli_support import fail, one_line, open_app
 from q2c_core.application import QuoteToCash
 
 UrlOption = Annotated[
@@ -24,12 +24,21 @@ OutOption = Annotated[
 FormatOption = Annotated[str, typer.Option("--format", help="csv or json")]
 
 
+def _check_out(out: Path | None) -> None:
+    """Refuse an --out whose folder is not there before the work is done (exit 2)."""
+    if out is not None and not out.parent.is_dir():
+        fail(f"--out {out}: no folder {out.parent}")
+
+
 def _emit(text: str, out: Path | None) -> None:
     if out is None:
         typer.echo(text, nl=False)
-    else:
+        return
+    try:
         out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}", err=True)
+    except OSError as error:
+        fail(f"--out {out}: {one_line(error)}")
+    typer.echo(f"wrote {out}", err=True)
 
 
 def _open(url: str) -> QuoteToCash:
@@ -45,6 +54,7 @@ def export_beancount(
     title: Annotated[str, typer.Option("--title", help="The ledger's title option.")] = "q2c",
 ) -> None:
     """Write the Beancount ledger built from the event log (same events, same text)."""
+    _check_out(out)
     app = _open(url)
     try:
         text = export_ledger(app, title=title)
@@ -65,6 +75,7 @@ def _export(subject: str, url: str, fmt: str, out: Path | None) -> None:
     if fmt not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
+    _check_out(out)
     app = _open(url)
     try:
         text = export(app, subject, fmt)

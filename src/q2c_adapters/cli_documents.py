@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
+import attrs
 import typer
 
-from q2c_adapters.cli_support import open_app
+from q2c_adapters.cli_support import fail, one_line, open_app
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.html import render_html
 from q2c_adapters.documents.pdf import render_pdf
@@ -38,7 +39,12 @@ class DocumentFormat(enum.Enum):
 
 
 def find_invoice(app: QuoteToCash, ref: str) -> UUID:
-    """An invoice by id, or by its number (``INV-000042``, ``CN-000003``)."""
+    """An invoice by id, or by its number (``INV-000042``, ``CN-000003``).
+
+    By number, every customer's invoices and credit notes are searched as
+    ``QuoteToCash.invoices`` lists them: those the customer lists and those billing runs
+    drafted on its contracts (which the contract lists, not the customer).
+    """
     try:
         invoice_id = UUID(ref)
     except ValueError:
@@ -47,27 +53,63 @@ def find_invoice(app: QuoteToCash, ref: str) -> UUID:
         app.invoice(invoice_id)
         return invoice_id
     for customer in app.customers():
-        for invoice_id in customer.invoice_ids:
-            if app.invoice(invoice_id).number == ref:
-                return invoice_id
+        for invoice in app.invoices(customer.id):
+            if invoice.number == ref:
+                return invoice.id
     raise NotFound(f"no invoice or credit note numbered {ref!r}", field="invoice", value=ref)
 
 
 def _read_table(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not a table of settings")
     return data
+
+
+def load_branding(path: Path | None, lang: str | None) -> Branding:
+    """The branding of ``--branding`` (q2c's own without one), in ``--lang``; a file that
+    cannot be read or holds unknown keys exits 2."""
+    try:
+        brand = Branding.load(path) if path is not None else Branding()
+    except (OSError, ValueError, TypeError, Q2CError) as error:
+        fail(f"--branding {path}: {one_line(error)}")
+    if lang:
+        try:
+            brand = Branding(**{**_branding_fields(brand), "language": lang})
+        except (ValueError, TypeError, Q2CError) as error:
+            fail(f"--lang {lang}: {one_line(error)}")
+    return brand
+
+
+def load_seller(path: Path) -> Any:
+    """The seller profile of ``--seller`` (TOML or JSON, keys as ``SellerProfile``'s
+    fields); a file that cannot be read, unknown or missing keys, or bad values exit 2."""
+    from q2c_adapters.accounting.seller import Endpoint, SellerProfile
+
+    try:
+        data = _read_table(path)
+        known = {f.name for f in attrs.fields(SellerProfile)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown seller keys: {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+            )
+        endpoint = data.get("endpoint")
+        if isinstance(endpoint, dict):
+            data["endpoint"] = Endpoint(**endpoint)
+        return SellerProfile(**data)
+    except (OSError, ValueError, TypeError, Q2CError) as error:
+        fail(f"--seller {path}: {one_line(error)}")
 
 
 def render_ubl(app: QuoteToCash, invoice_id: UUID, seller_file: Path | None) -> bytes:
     """The UBL document, by part A's generator (``q2c_adapters.accounting.ubl``)."""
     if seller_file is None:
         raise typer.BadParameter("UBL needs the seller: --seller FILE (TOML or JSON)")
-    from q2c_adapters.accounting.seller import SellerProfile
     from q2c_adapters.accounting.ubl import UblRenderer
 
-    seller = SellerProfile(**_read_table(seller_file))
-    return UblRenderer(app, seller).render(invoice_id)
+    return UblRenderer(app, load_seller(seller_file)).render(invoice_id)
 
 
 def render_command(
@@ -95,13 +137,19 @@ def render_command(
         Path | None, typer.Option(help="Seller profile for UBL (TOML or JSON).")
     ] = None,
 ) -> None:
-    """Render an invoice or credit note as PDF, HTML or UBL XML."""
+    """Render an invoice or credit note as PDF, HTML or UBL XML.
+
+    A file that cannot be read (--branding, --seller, --templates) or written (--out) is an
+    error (exit 2); an invoice that is not there, exit 1.
+    """
+    if templates is not None and not templates.is_dir():
+        fail(f"--templates {templates}: no such folder")
+    if out is not None and str(out) != "-" and not out.parent.is_dir():
+        fail(f"--out {out}: no folder {out.parent}")
+    brand = load_branding(branding, lang)
     app = open_app(url)
     try:
         invoice_id = find_invoice(app, invoice)
-        brand = Branding.load(branding) if branding else Branding()
-        if lang:
-            brand = Branding(**{**_branding_fields(brand), "language": lang})
         if fmt is DocumentFormat.PDF:
             data = render_pdf(app, invoice_id, brand)
         elif fmt is DocumentFormat.HTML:
@@ -114,7 +162,10 @@ def render_command(
             return
         number = app.invoice(invoice_id).number or f"draft-{invoice_id}"
         target = out or Path(f"{number}{fmt.suffix}")
-        target.write_bytes(data)
+        try:
+            target.write_bytes(data)
+        except OSError as error:
+            fail(f"--out {target}: {one_line(error)}")
         typer.echo(f"{target} ({len(data)} bytes)", err=True)
     except Q2CError as e:
         typer.echo(f"error: {e}", err=True)
@@ -124,8 +175,6 @@ def render_command(
 
 
 def _branding_fields(brand: Branding) -> dict[str, Any]:
-    import attrs
-
     return attrs.asdict(brand, recurse=False)
 
 

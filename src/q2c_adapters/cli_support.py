@@ -1,8 +1,11 @@
-"""What every q2c command shares: opening the application an auditor points it at."""
+"""What every q2c command shares: opening the application an auditor points it at, and
+reporting a mistake as one line (``error: ...``) with exit code 2 rather than a traceback."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
@@ -10,20 +13,151 @@ from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import Q2CError
 from q2c_core.storage import env_for_url
 
+if TYPE_CHECKING:
+    import psycopg
+
+# how long a command waits for PostgreSQL to answer before it says it cannot connect
+CONNECT_TIMEOUT_SECONDS = 5
+# the table q2c's events are recorded in (eventsourcing names it after the application)
+SQLITE_EVENTS_TABLE = "stored_events"
+POSTGRES_EVENTS_TABLE = f"{QuoteToCash.name.lower()}_events"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print ``error: message`` on standard error and exit (2: a usage or storage mistake)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def one_line(error: BaseException) -> str:
+    """An exception's message on one line (psycopg's span several)."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
 
 def open_app(url: str) -> QuoteToCash:
-    """Open the application at ``url``; a bad URL or a SQLite file that is not there exits 2.
+    """Open the application at ``url`` when it holds q2c's history; otherwise exit 2.
 
-    Reading commands never create an empty database by mistake: a mistyped path is an error,
-    not an empty report.
+    No command creates an application database, a schema or the event tables: a mistyped
+    path, database or schema is an error, not an empty report. A SQLite file that is not
+    there, or holds no q2c events table, and a PostgreSQL database or schema without one, are
+    refused ("holds no q2c history"); a PostgreSQL server that does not answer within
+    ``CONNECT_TIMEOUT_SECONDS`` is reported in one line.
     """
     try:
         env = env_for_url(url)
     except Q2CError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
-    dbname = env.get("SQLITE_DBNAME", "")
-    if dbname and "mode=memory" not in dbname and not Path(dbname).exists():
-        typer.echo(f"error: no q2c database at {dbname}", err=True)
-        raise typer.Exit(2)
-    return QuoteToCash.open(url)
+    module = env.get("PERSISTENCE_MODULE")
+    if module == "eventsourcing.sqlite":
+        _require_sqlite_history(env.get("SQLITE_DBNAME", ""))
+    elif module == "eventsourcing.postgres":
+        _require_postgres_history(env)
+    try:
+        return QuoteToCash.open(url)
+    except Exception as error:  # the storage refused (server gone, file unreadable...)
+        fail(f"cannot open {describe_url(env)}: {one_line(error)}")
+
+
+def check_store(url: str) -> None:
+    """A projection store URL (``--store``) that can be opened: a valid URL, a SQLite file
+    whose folder exists, a PostgreSQL server that answers. The store itself (its schema and
+    tables) may be new: read models are built there."""
+    try:
+        env = env_for_url(url)
+    except Q2CError as error:
+        fail(f"--store: {error}")
+    module = env.get("PERSISTENCE_MODULE")
+    if module == "eventsourcing.sqlite":
+        dbname = env.get("SQLITE_DBNAME", "")
+        if dbname and "mode=memory" not in dbname and not Path(dbname).parent.is_dir():
+            fail(f"--store: no folder {Path(dbname).parent} for the projection store {dbname}")
+    elif module == "eventsourcing.postgres":
+        _connect(env).close()
+
+
+def describe_url(env: dict[str, str]) -> str:
+    """Where a storage URL points, without its password."""
+    if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        schema = env.get("POSTGRES_SCHEMA") or "public"
+        return (
+            f"PostgreSQL database {env['POSTGRES_DBNAME']!r} (schema {schema!r}) at "
+            f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
+        )
+    if env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
+        return f"SQLite database {env.get('SQLITE_DBNAME', '')}"
+    return "the in-memory store"
+
+
+def _require_sqlite_history(dbname: str) -> None:
+    if not dbname or "mode=memory" in dbname:
+        return
+    path = Path(dbname)
+    if not path.exists():
+        fail(f"no q2c database at {dbname}")
+    try:
+        # mode=rw never creates the file; only sqlite_master is read (a read-only connection
+        # would leave a WAL database's -wal and -shm files behind)
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
+        try:
+            found = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (SQLITE_EVENTS_TABLE,),
+            ).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        fail(f"{dbname} is not a q2c database: {one_line(error)}")
+    if found is None:
+        fail(f"{dbname} holds no q2c history (no {SQLITE_EVENTS_TABLE} table): check the URL")
+
+
+def _connect(env: dict[str, str]) -> psycopg.Connection[Any]:
+    """A psycopg connection to the URL's database, or exit 2 with why not (quickly)."""
+    import psycopg
+
+    try:
+        return psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=int(env["POSTGRES_PORT"]),
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            autocommit=True,
+        )
+    except (psycopg.Error, OSError) as error:
+        where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
+        fail(
+            f"cannot connect to PostgreSQL database {env['POSTGRES_DBNAME']!r} at {where}: "
+            f"{one_line(error)}"
+        )
+
+
+def _require_postgres_history(env: dict[str, str]) -> None:
+    import psycopg
+
+    schema = env.get("POSTGRES_SCHEMA", "").strip() or "public"
+    connection = _connect(env)
+    try:
+        with connection:
+            has_schema = connection.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+            ).fetchone()
+            has_events = connection.execute(
+                "SELECT 1 FROM information_schema.tables "
+                "WHERE table_schema = %s AND table_name = %s",
+                (schema, POSTGRES_EVENTS_TABLE),
+            ).fetchone()
+    except psycopg.Error as error:
+        fail(f"cannot read {describe_url(env)}: {one_line(error)}")
+    if has_schema is None:
+        fail(f"{describe_url(env)} holds no q2c history: there is no schema {schema!r}")
+    if has_events is None:
+        fail(
+            f"{describe_url(env)} holds no q2c history (no {POSTGRES_EVENTS_TABLE} table): "
+            "check the URL"
+        )

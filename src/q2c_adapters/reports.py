@@ -235,14 +235,14 @@ def _commissions(projections: Sequence[Projection], on: date) -> ReportTable:
             c.collected,
             c.rate,
             c.commission,
-            "reversal" if c.reversal else "",
+            "reversal" if c.reversal else "accrual",
         )
         for c in p.lines()
         if c.on <= on
     )
     return ReportTable(
         f"Commission lines to {on}",
-        ("manager", "date", "revenue kind", "invoice", "collected", "rate", "commission", ""),
+        ("manager", "date", "revenue kind", "invoice", "collected", "rate", "commission", "entry"),
         rows,
     )
 
