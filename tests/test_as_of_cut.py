@@ -86,7 +86,7 @@ def test_an_allocation_is_never_half_in(url: str) -> None:
     cust = customer(app)
     contract(app, cust, subs=(sub("S1"),))
     [inv] = app.run_billing(date(2024, 1, 31), actor="run").invoice_ids
-    issue(app, inv, date(2024, 1, 1))
+    issue(app, inv, date(2024, 1, 31))
     pay = app.receive_payment(
         cust, eur("100.00"), received_on=date(2024, 1, 5), reference="r", actor=A
     )

@@ -13,7 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from q2c_adapters.importers.time_entries import TimeEntryImporter, read_time_entries_csv
-from q2c_core import AllowanceUnit, Money, Period, QuoteToCash, TaxRate
+from q2c_core import (
+    AllowanceUnit,
+    Money,
+    Period,
+    QuoteToCash,
+    TaxRate,
+    TimeEntry,
+    WorkNotAuthorized,
+)
 from q2c_core.domain.import_batch import ImportRejected
 
 DATA = Path(__file__).parent / "data"
@@ -315,3 +323,35 @@ def test_hours_that_show_no_decimal_mark_are_read_by_the_file() -> None:
     assert problems == [] and (rows[0].hours, rows[0].rate) == (Decimal("1.5"), Decimal(1000))
     _, ambiguous = read_time_entries_csv("worker,date,hours,ticket\nbob,2024-03-05,1.250,T\n")
     assert [(p.line, p.field) for p in ambiguous] == [(2, "hours")]
+
+
+def test_work_done_before_the_day_it_was_authorized_is_kept_as_leakage(
+    app: QuoteToCash, tmp_path: Path
+) -> None:
+    """TKT-101 was authorized on 4 March; the PSA export has 2 hours on 1 March. They are not
+    lost nor refused: recorded as unauthorized work (a leakage risk to follow up), while the
+    5 March hours are logged as authorized. Logging the 1 March hours by hand is refused."""
+    ids = build(app)
+    f = tmp_path / "early.csv"
+    f.write_text(
+        "worker,date,hours,request,billable,notes\n"
+        "bob,2024-03-01,2,TKT-101,yes,started early\n"
+        "bob,2024-03-05,1,TKT-101,yes,on time\n"
+    )
+    report = importer(app, ids).import_file(f, actor="importer")
+    assert report.recorded == 2
+    work = app.request(ids["TKT-101"]).work
+    assert [(w.entry.work_date, w.authorized) for w in work] == [
+        (date(2024, 3, 1), False),
+        (date(2024, 3, 5), True),
+    ]
+    assert work[0].source == "psa:early.csv"
+    before = app.recorder.max_notification_id()
+    with pytest.raises(WorkNotAuthorized) as refused:
+        app.log_work(
+            ids["TKT-101"],
+            TimeEntry("early-2", "bob", date(2024, 3, 2), Decimal(1), Money.of("100", "EUR")),
+            actor="bob",
+        )
+    assert refused.value.field == "entry.work_date"
+    assert app.recorder.max_notification_id() == before

@@ -280,6 +280,59 @@ CASES = [
         "actor",
         lambda w: w.authorized,
     ),
+    # business days in order: nothing is done before what it follows (``DAY_ORDER``)
+    Case(
+        "quote sent before the request came in",
+        lambda w: w.app.send_quote(w.quoted, sent_on=date(2024, 2, 28), actor=A),
+        RuleViolated,
+        "sent_on",
+        lambda w: w.quoted,
+    ),
+    Case(
+        "work logged for a day before it was authorized",
+        lambda w: w.app.log_work(
+            w.authorized,
+            TimeEntry("t8", "bob", date(2024, 3, 3), Decimal(1), eur(100)),
+            actor="bob",
+        ),
+        WorkNotAuthorized,
+        "entry.work_date",
+        lambda w: w.authorized,
+    ),
+    Case(
+        "invoice approved before it was drafted",
+        lambda w: w.app.approve_invoice(
+            w.draft, role="billing", approved_on=date(2024, 3, 1), actor="c"
+        ),
+        RuleViolated,
+        "approved_on",
+        lambda w: w.draft,
+    ),
+    Case(
+        "invoice issued before it was drafted",
+        lambda w: w.app.issue_invoice(w.draft, issued_on=date(2024, 3, 1), actor=A),
+        RuleViolated,
+        "issued_on",
+        lambda w: w.draft,
+    ),
+    Case(
+        "payment allocated before the money arrived",
+        lambda w: w.app.allocate_payment(
+            w.payment, [(w.issued, eur(10))], allocated_on=date(2024, 3, 1), actor=A
+        ),
+        RuleViolated,
+        "allocated_on",
+        lambda w: w.payment,
+    ),
+    Case(
+        "payment bounced before the money arrived",
+        lambda w: w.app.bounce_payment(
+            w.payment, bounced_on=date(2024, 3, 1), reason="returned", actor=A
+        ),
+        RuleViolated,
+        "bounced_on",
+        lambda w: w.payment,
+    ),
     # card numbers never reach the log through free text
     Case(
         "card number in a customer's address",

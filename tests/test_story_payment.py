@@ -212,6 +212,17 @@ def test_payment_in_another_currency_is_not_mixed(
             payment, [(january, Money.of(100, "USD"))], allocated_on=date(2024, 4, 1), actor=A
         )
     assert app.customer_credit(cust) == eur(0)
+    # the dollars are not lost from view: the customer has business in two currencies, and
+    # its credit and summary are given per currency, never added together
+    assert app.customer_currencies(cust) == ["EUR", "USD"]
+    assert app.customer_credit(cust, "USD") == Money.of(100, "USD")
+    dollars = app.customer_summary(cust, currency="USD")
+    assert (dollars.currency, dollars.credit, dollars.open) == (
+        "USD",
+        Money.of(100, "USD"),
+        Money.of(0, "USD"),
+    )
+    assert app.customer_summary(cust).credit == eur(0)
 
 
 def test_invoice_of_another_customer_is_refused(

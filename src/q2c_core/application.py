@@ -302,16 +302,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def import_work(self, request_id: UUID, entry: TimeEntry, *, source: str, actor: str) -> bool:
         """Record work that arrives from outside (a PSA export). Never drops it.
 
-        On an authorized request it is logged as usual; otherwise it is recorded as unauthorized
-        work, flagged for follow-up. An entry id already recorded is skipped (returns False), so
-        importing the same file twice records nothing twice.
+        On an authorized request, done on or after the day it was authorized, it is logged as
+        usual; otherwise it is recorded as unauthorized work, flagged for follow-up. An entry id
+        already recorded is skipped (returns False), so importing the same file twice records
+        nothing twice.
         """
 
         def step() -> tuple[bool, list[Aggregate]]:
             request = self.request(request_id)
             if entry.entry_id in request.item_ids():
                 return False, []
-            if request.status is RequestStatus.AUTHORIZED:
+            if request.takes_work_on(entry.work_date):
                 request.log_work(entry, actor)
                 return True, [request, *self._draw_allowance(request, entry, actor)]
             request.record_unauthorized_work(entry, source, actor)
@@ -1216,17 +1217,24 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         """Every payment of a customer."""
         return [self.payment(p) for p in self.customer(customer_id).payment_ids]
 
-    def customer_credit(self, customer_id: UUID) -> Money:
-        """Money received and not allocated to any invoice."""
+    def customer_credit(self, customer_id: UUID, currency: str | None = None) -> Money:
+        """Money received and not allocated to any invoice, in one currency: the customer's
+        own, or ``currency`` (money in two currencies is never added up; ``customer_currencies``
+        lists those a customer has business in)."""
         customer = self.customer(customer_id)
+        cur = currency or customer.currency
         return total(
-            (
-                p.unallocated
-                for p in self.payments(customer_id)
-                if p.amount.currency == customer.currency
-            ),
-            customer.currency,
+            (p.unallocated for p in self.payments(customer_id) if p.amount.currency == cur),
+            cur,
         )
+
+    def customer_currencies(self, customer_id: UUID) -> list[str]:
+        """The currencies a customer has invoices, payments or requests in, its own first."""
+        customer = self.customer(customer_id)
+        found = {i.currency for i in self._invoices(customer)}
+        found |= {p.amount.currency for p in self.payments(customer_id)}
+        found |= {c for c in (self.request(r).currency for r in customer.request_ids) if c}
+        return [customer.currency, *sorted(found - {customer.currency})]
 
     def work_buckets(self, request_id: UUID) -> list[WorkBuckets]:
         """For each billable time entry: hours unbilled, covered by allowance, invoiced."""
@@ -1293,10 +1301,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 result = result + fixed_price
         return result
 
-    def customer_summary(self, customer_id: UUID, as_of: date | None = None) -> CustomerSummary:
-        """Invoiced, paid, open, credit, unbilled work and prepaid hours left for a customer."""
+    def customer_summary(
+        self, customer_id: UUID, as_of: date | None = None, currency: str | None = None
+    ) -> CustomerSummary:
+        """Invoiced, paid, open, credit, unbilled work and prepaid hours left for a customer, in
+        one currency: the customer's own, or ``currency`` (see ``customer_currencies``)."""
         customer = self.customer(customer_id)
-        cur = customer.currency
+        cur = currency or customer.currency
         invoices = [i for i in self._invoices(customer) if i.is_issued and i.currency == cur]
         invoiced = total(
             (-i.total if i.kind is InvoiceKind.CREDIT_NOTE else i.total for i in invoices), cur
@@ -1329,7 +1340,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             invoiced=invoiced,
             paid=paid,
             open=open_,
-            credit=self.customer_credit(customer_id),
+            credit=self.customer_credit(customer_id, cur),
             unbilled_work=unbilled,
             prepaid_hours_left=hours_left,
             past_due=past_due,

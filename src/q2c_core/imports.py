@@ -20,7 +20,7 @@ from q2c_core.domain.allocation import OpenItem, allocate_payment
 from q2c_core.domain.bank_credit import BankCredit, StatementCredit, SuspenseReason
 from q2c_core.domain.contract import Contract, ContractStatus, PricePoint, SubContract
 from q2c_core.domain.customer import Customer
-from q2c_core.domain.enhancement_request import EnhancementRequest, RequestStatus, TimeEntry
+from q2c_core.domain.enhancement_request import EnhancementRequest, TimeEntry
 from q2c_core.domain.errors import (
     DuplicateEntry,
     InvalidTransition,
@@ -151,7 +151,7 @@ class ImportCommands(BaseApp):
                         billable=row.billable,
                         note=row.note,
                     )
-                    if request.status is RequestStatus.AUTHORIZED:
+                    if request.takes_work_on(entry.work_date):
                         request.log_work(entry, actor)
                         self._draw_allowance(request, entry, actor, allowances)
                     else:

@@ -8,9 +8,10 @@ that was never authorized is still recorded, flagged, so it shows up as leakage 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
@@ -25,7 +26,7 @@ from q2c_core.domain.errors import (
     RuleViolated,
     WorkNotAuthorized,
 )
-from q2c_core.domain.event_facts import ChecksFacts
+from q2c_core.domain.event_facts import ChecksFacts, NotBefore
 from q2c_core.domain.money import Money, to_decimal
 from q2c_core.domain.values import TimeOrderedIds
 
@@ -168,6 +169,25 @@ _CANCELLABLE = (
 
 class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     """A client's request for an enhancement, gated by a PO or a prepaid allowance."""
+
+    DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
+        "QuoteSent": (NotBefore("sent_on", "requested_on", "the request"),),
+        "PurchaseOrderReceived": (
+            NotBefore("purchase_order.received_on", "requested_on", "the request"),
+        ),
+        "WorkAuthorized": (
+            NotBefore("authorized_on", "requested_on", "the request"),
+            NotBefore("authorized_on", "purchase_order.received_on", "the PO arrived"),
+        ),
+        # the PO gate holds for days too: work done before it was authorized is leakage, kept
+        # by ``record_unauthorized_work`` (imports do), never logged as authorized
+        "WorkLogged": (
+            NotBefore(
+                "entry.work_date", "authorized_on", "the work was authorized", WorkNotAuthorized
+            ),
+        ),
+        "Completed": (NotBefore("completed_on", "authorized_on", "the work was authorized"),),
+    }
 
     @event("Requested")
     def __init__(
@@ -359,6 +379,13 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self.status = RequestStatus.AUTHORIZED
 
     # -- work --------------------------------------------------------------------------------
+
+    def takes_work_on(self, day: date) -> bool:
+        """Whether work done on ``day`` can be logged as authorized (else it is recorded as
+        unauthorized work, a leakage risk to follow up)."""
+        return self.status in _OPEN_FOR_WORK and (
+            self.authorized_on is None or day >= self.authorized_on
+        )
 
     @event("WorkLogged")
     def log_work(self, entry: TimeEntry, actor: str) -> None:

@@ -6,16 +6,17 @@ numbers, which are never stored.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, ClassVar, Union, get_args, get_origin
 from uuid import UUID
 
 import attrs
 
 from q2c_core.domain.cards import refuse_card_numbers
-from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.errors import InvalidValue, RuleViolated
 from q2c_core.domain.money import Money
 
 # the declared types checked (as the annotations spell them), and what a value must be
@@ -130,9 +131,36 @@ def _fields(value: Any) -> dict[str, Any]:
     return {f.name: getattr(value, f.name) for f in attrs.fields(type(value))}
 
 
+@attrs.frozen
+class NotBefore:
+    """A business day of a new event that may not come before a day its aggregate already
+    holds (an invoice issued before it was drafted, money allocated before it arrived).
+
+    ``fact`` and ``known`` are dotted paths into the event's facts and the aggregate's state; a
+    rule whose known day is not set yet does not apply."""
+
+    fact: str
+    known: str
+    what: str  # the known day in words, for the refusal
+    error: type[RuleViolated] = RuleViolated
+
+
+def _path(root: Any, path: str) -> Any:
+    value = root
+    for i, name in enumerate(path.split(".")):
+        if value is None:
+            return None
+        value = value.get(name) if i == 0 and isinstance(value, dict) else getattr(value, name)
+    return value
+
+
 class ChecksFacts:
-    """Aggregates mixing this in check every new event's facts (``check_facts``) before the
-    event is made; events replayed from the store are not checked again."""
+    """Aggregates mixing this in check every new event's facts (``check_facts``) and the order
+    of its business days (``DAY_ORDER``: event name -> rules) before the event is made. Events
+    replayed from the store are not checked again, so a rule added later never stops a history
+    recorded before it from loading."""
+
+    DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {}
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
@@ -141,5 +169,15 @@ class ChecksFacts:
 
     def trigger_event(self, event_class: type, **kwargs: Any) -> None:
         """Check the facts, then let eventsourcing make and apply the event."""
-        check_facts(event_class, kwargs, getattr(self, "id", None))
+        aggregate_id = getattr(self, "id", None)
+        check_facts(event_class, kwargs, aggregate_id)
+        for rule in self.DAY_ORDER.get(event_class.__name__, ()):
+            day, known = _path(kwargs, rule.fact), _path(self, rule.known)
+            if day is not None and known is not None and day < known:
+                raise rule.error(
+                    f"{day} is before {rule.what} ({known})",
+                    field=rule.fact,
+                    aggregate_id=aggregate_id,
+                    value=day,
+                )
         super().trigger_event(event_class, **kwargs)  # type: ignore[misc]

@@ -7,9 +7,10 @@ recorded: payments applied or un-applied, credit notes that name the exact lines
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import ClassVar
 from uuid import UUID
 
 import attrs
@@ -25,7 +26,7 @@ from q2c_core.domain.errors import (
     OverAllocation,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import ChecksFacts
+from q2c_core.domain.event_facts import ChecksFacts, NotBefore
 from q2c_core.domain.invoice_lines import (
     InvoiceLine,
     check_lines,
@@ -114,6 +115,11 @@ class AppliedCredit:
 
 class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     """An invoice from draft to paid, or a credit note."""
+
+    DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
+        "Approved": (NotBefore("approved_on", "drafted_on", "the invoice was drafted"),),
+        "Issued": (NotBefore("issued_on", "drafted_on", "the invoice was drafted"),),
+    }
 
     @event("Drafted")
     def __init__(

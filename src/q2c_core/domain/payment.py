@@ -6,8 +6,9 @@ payment reverses all its live allocations, which re-opens the invoices.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
@@ -22,7 +23,7 @@ from q2c_core.domain.errors import (
     OverAllocation,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import ChecksFacts
+from q2c_core.domain.event_facts import ChecksFacts, NotBefore
 from q2c_core.domain.money import Money, total
 from q2c_core.domain.values import TimeOrderedIds
 
@@ -55,6 +56,11 @@ def reversal_day(event: Any) -> date:
 
 class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     """Money received from a customer."""
+
+    DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
+        "PaymentAllocated": (NotBefore("allocated_on", "received_on", "the money arrived"),),
+        "PaymentBounced": (NotBefore("bounced_on", "received_on", "the money arrived"),),
+    }
 
     @event("PaymentReceived")
     def __init__(
