@@ -838,3 +838,38 @@ def test_postgres_connection_failures_are_quick_one_line_errors(world) -> None: 
         assert len(output.strip().splitlines()) == 1, output
     stored = runner.invoke(cli, ["report", "aging", "--url", url, "--store", wrong_port])
     assert "cannot connect to PostgreSQL" in _clean_exit(stored)
+
+
+def test_replay_finds_a_live_read_model_that_skipped_events(world) -> None:  # type: ignore[no-untyped-def]
+    """A live read model whose position is past the log's last event (a store built from
+    another database, or a tracking row tampered with) would skip the events recorded next:
+    replay reports it even though its rows are still equal."""
+    url, _ = world
+    store = ProjectionStore.open(url)
+    aging = ReceivablesAging(store)
+    catch_up(QuoteToCash.open(url), [aging])
+    head = store.position(aging.tracking_name)
+    recorder = store.recorder
+    if url.startswith("sqlite"):
+        with recorder.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+            c.execute(
+                "UPDATE tracking SET notification_id = ? WHERE application_name = ?",
+                (head + 50, aging.tracking_name),
+            )
+    else:
+        from psycopg.sql import SQL, Identifier
+
+        schema = Identifier(recorder.datastore.schema)  # type: ignore[attr-defined]
+        table = Identifier(recorder.tracking_table_name)  # type: ignore[attr-defined]
+        with recorder.datastore.transaction(commit=True) as curs:  # type: ignore[attr-defined]
+            curs.execute(
+                SQL("UPDATE {0}.{1} SET notification_id = %s WHERE application_name = %s").format(
+                    schema, table
+                ),
+                (head + 50, aging.tracking_name),
+            )
+    store.close()
+    result = runner.invoke(cli, ["replay", "--url", url])
+    assert result.exit_code == 1, result.output
+    assert f"receivables_aging: the live read model's position is #{head + 50}" in result.output
+    assert f"the event log's last is #{head}" in result.output

@@ -285,13 +285,29 @@ def _short(row: dict[str, Any] | None) -> str:
     return text if len(text) < 160 else text[:157] + "..."
 
 
-def compare(rebuilt: Sequence[Projection], live: Sequence[Projection], live_label: str) -> int:
+def compare(
+    rebuilt: Sequence[Projection],
+    live: Sequence[Projection],
+    live_label: str,
+    head: int | None = None,
+) -> int:
     """Print the differences between two sets of projections; returns how many rows differ.
-    Each differing row is printed with its differing fields: ``name: live -> rebuilt``."""
+    Each differing row is printed with its differing fields: ``name: live -> rebuilt``. With
+    the log's ``head``, a live projection whose position is not the head is a difference too:
+    caught up, it must have followed every event (a position past the head skips events
+    recorded later, as a store built from another database would)."""
     total = 0
     by_name = {p.name: p for p in live}
     for p in rebuilt:
         other = by_name[p.name]
+        position = other.store.position(other.tracking_name)
+        if head is not None and position != head:
+            total += 1
+            console.print(
+                f"[red]DIFF[/red] {p.name}: the live read model's position is #{position}, "
+                f"the event log's last is #{head}",
+                markup=True,
+            )
         differences = diff_rows(p.rows(), other.rows())
         total += len(differences)
         if not differences:
@@ -379,7 +395,11 @@ def replay(
             live = all_projections(live_store, plan=plan)
             with progress_bar("incremental rebuild as of the same time") as update:
                 rebuild(application, live, as_of=moment, page_size=97, progress=update)
-        differences = compare(rebuilt, live, "live" if against_live else "page-by-page")
+        differences = (
+            compare(rebuilt, live, "live", head)
+            if against_live
+            else compare(rebuilt, live, "page-by-page")
+        )
         scratch.close()
         live_store.close()
     application.close()
