@@ -464,3 +464,29 @@ def test_kpi_percentages_round_half_up_like_every_figure() -> None:
     assert percent(Decimal(1), Decimal(16)) == Decimal("6.3")
     assert percent(Decimal(3), Decimal(16)) == Decimal("18.8")
     assert percent(Decimal(0), Decimal(0)) == Decimal(0)
+
+
+def test_unbilled_as_of_a_day_holds_only_work_done_by_then() -> None:
+    """Hours logged on 5 and 20 March: on 10 March only the 5 March hours were unbilled (5 days
+    old: 1-30), never work not done yet with a negative age."""
+    from q2c_core import TimeEntry
+
+    app = QuoteToCash.open("memory:")
+    c = app.register_customer("Acme", "EUR", account_manager="mia", actor="bea")
+    r = app.open_request(c, "Export", requested_on=date(2024, 3, 1), actor="pete")
+    app.estimate_request(r, hours=10, rate=eur("100"), actor="pete")
+    app.send_quote(r, sent_on=date(2024, 3, 2), actor="bea")
+    app.receive_purchase_order(
+        r, number="PO-1", amount=eur("1000"), received_on=date(2024, 3, 3), actor="bea"
+    )
+    app.authorize_work(r, authorized_on=date(2024, 3, 4), actor="pete")
+    for entry_id, day in (("t1", 5), ("t2", 20)):
+        entry = TimeEntry(entry_id, "dana", date(2024, 3, day), Decimal(2), eur("100"))
+        app.log_work(r, entry, actor="dana")
+    unbilled = UnbilledRevenue()
+    catch_up(app, [unbilled])
+    march_10 = unbilled.items(date(2024, 3, 10))
+    assert [(i.item_id, i.amount, i.age_bucket) for i in march_10] == [
+        ("t1", eur("200.00"), "1-30")
+    ]
+    assert unbilled.customer_total(c.hex, "EUR", date(2024, 3, 31)) == eur("400.00")

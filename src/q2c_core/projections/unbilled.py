@@ -305,7 +305,10 @@ class UnbilledRevenue(Projection):
     # -- queries ------------------------------------------------------------------------------
 
     def items(self, as_of: date, *, include_unauthorized: bool = True) -> list[UnbilledItem]:
-        """Every unbilled item as of a date (work, expenses, overage, contract periods)."""
+        """Every unbilled item as of a date (work, expenses, overage, contract periods): work
+        and expenses dated on or before it, aged from their dates, and contract periods due by
+        then. Invoicing is counted as it is recorded now; for the state as it was recorded at a
+        past moment, rebuild the projection as of that moment (``rebuild(..., as_of=...)``)."""
         rows = self.rows()
         result: list[UnbilledItem] = []
         for key, req in rows.items():
@@ -325,6 +328,8 @@ class UnbilledRevenue(Projection):
                     continue
                 if not include_unauthorized and not item["authorized"]:
                     continue
+                if item["date"] > as_of:
+                    continue  # (done after the day asked about)
                 currency = item["currency"]
                 kind = item["kind"]
                 amount = Money(item["amount"], currency)
@@ -371,6 +376,7 @@ class UnbilledRevenue(Projection):
                 req["fixed"] is not None
                 and req["open"]
                 and started is not None
+                and started <= as_of
                 and not fixed_billed
             ):
                 # ``QuoteToCash.unbilled_work``: once authorized, a fixed price is unbilled from
