@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 import pytest
@@ -18,7 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_contract_billing import A, billed_days, contract, customer, eur, issue, sub
 
-from q2c_core import BillingFrequency, InvoiceKind, InvoiceStatus, Period, QuoteToCash
+from q2c_core import (
+    BillingFrequency,
+    InvoiceKind,
+    InvoiceStatus,
+    Period,
+    PostedDocument,
+    QuoteToCash,
+    TaxRate,
+)
+from q2c_core.domain.billing import PastDuePolicy, charge_period, slices_total
 from q2c_core.domain.billing_records import CorrectionsOutstanding
 
 JAN = Period(date(2024, 1, 1), date(2024, 2, 1))
@@ -320,3 +329,309 @@ def test_a_paid_period_credited_retroactively_leaves_the_money_as_customer_credi
     collected = sum((line.collected.amount for line in commissions.lines()), Decimal(0))
     nets = [app.invoice(i).net.amount for i in (jan, note.invoice_id, feb)]
     assert collected == nets[0] - nets[1] + nets[2]  # commission on the money kept
+
+
+# -- each credit note credits the document that billed its days, with the tax it owes back ----
+
+
+def vat_customer(app: QuoteToCash, rate: int = 21) -> UUID:
+    """A customer whose contracts bill VAT at ``rate`` percent."""
+    return app.register_customer(
+        "Acme", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(rate)
+    )
+
+
+def run_and_issue(app: QuoteToCash, on: date) -> list[PostedDocument]:
+    """A billing run on ``on`` whose documents are all issued the same day, invoices first."""
+    documents = list(app.run_billing(on, actor="run").documents)
+    for d in sorted(documents, key=lambda d: d.kind is InvoiceKind.CREDIT_NOTE):
+        issue(app, d.invoice_id, on)
+    return documents
+
+
+def issue_drafts(app: QuoteToCash, cust: UUID, on: date) -> None:
+    """Issue every draft of the customer, invoices before credit notes."""
+    drafts = [i for i in app.invoices(cust) if i.status is InvoiceStatus.DRAFT]
+    for draft in sorted(drafts, key=lambda i: i.kind is InvoiceKind.CREDIT_NOTE):
+        issue(app, draft.id, on)
+
+
+def amounts(app: QuoteToCash, document: PostedDocument) -> tuple[str, str]:
+    """(net, tax) of a drafted document, as the customer reads them."""
+    invoice = app.invoice(document.invoice_id)
+    return str(invoice.net.amount), str(invoice.tax.amount)
+
+
+def test_a_month_credited_in_steps_gives_back_exactly_the_tax_it_billed(
+    app: QuoteToCash,
+) -> None:
+    """January is billed at 850 a year with 21 % VAT: 70.83 and 14.87 tax. S1 is found to
+    have ended on 31 January, then on 20 January, then the contract never started. Each credit
+    note takes its tax as a running total over the invoice's notes, so the three give back
+    exactly the 14.87 billed (0.48 + 5.28 + 9.11), the last one fits what is still owed, and
+    the invoice is settled to the cent."""
+    cust = vat_customer(app)
+    cid = contract(app, cust, subs=(sub("S1", price=850),))
+    [jan] = run_and_issue(app, date(2024, 1, 1))
+    assert amounts(app, jan) == ("70.83", "14.87")
+    app.remove_sub_contract(cid, "S1", effective_to=date(2024, 1, 31), actor=A)
+    [n1] = run_and_issue(app, date(2024, 1, 2))
+    app.remove_sub_contract(cid, "S1", effective_to=date(2024, 1, 20), actor=A)
+    [n2] = run_and_issue(app, date(2024, 1, 3))
+    app.terminate_contract(cid, effective=date(2024, 1, 1), reason="never started", actor=A)
+    [n3] = app.run_billing(date(2024, 1, 4), actor="run").documents
+    assert [amounts(app, n) for n in (n1, n2, n3)] == [
+        ("2.28", "0.48"),
+        ("25.14", "5.28"),
+        ("43.41", "9.11"),
+    ]
+    assert (
+        app.invoice(jan.invoice_id).outstanding == eur("52.52") == app.invoice(n3.invoice_id).total
+    )
+    issue(app, n3.invoice_id, date(2024, 1, 4))
+    assert app.invoice(jan.invoice_id).outstanding.is_zero()
+    assert app.customer_summary(cust).open.is_zero()
+
+
+def test_a_month_credited_day_by_day_down_to_nothing_leaves_no_cent_to_chase(
+    app: QuoteToCash,
+) -> None:
+    """At 1,002 a year January bills 83.50 and 17.54 VAT (17.535 rounded up). S1 is ended on
+    31 January, 20 January, 2 January, then the contract is terminated from 1 January: four
+    credit notes whose tax adds up to the 17.54 billed, so nothing is left owed and the
+    past-due policy, months later, has no reason to suspend the contract."""
+    cust = vat_customer(app)
+    cid = contract(
+        app, cust, subs=(sub("S1", price=1002), sub("S2", start=date(2024, 2, 1), price=1200))
+    )
+    [jan] = run_and_issue(app, date(2024, 1, 1))
+    assert amounts(app, jan) == ("83.50", "17.54")
+    notes = []
+    for k, end in enumerate((31, 20, 2)):
+        app.remove_sub_contract(cid, "S1", effective_to=date(2024, 1, end), actor=A)
+        notes += run_and_issue(app, date(2024, 1, 2 + k))
+    app.terminate_contract(cid, effective=date(2024, 1, 1), reason="never started", actor=A)
+    notes += run_and_issue(app, date(2024, 1, 5))
+    assert [amounts(app, n) for n in notes] == [
+        ("2.69", "0.56"),
+        ("29.63", "6.23"),
+        ("48.49", "10.18"),
+        ("2.69", "0.57"),
+    ]
+    assert all(n.credits_invoice_id == jan.invoice_id for n in notes)
+    assert app.invoice(jan.invoice_id).outstanding.is_zero()
+    assert app.apply_past_due_policy(PastDuePolicy(30), date(2024, 3, 15), actor="policy") == []
+
+
+def test_termination_after_a_retroactive_price_rise_credits_the_extra_invoice(
+    app: QuoteToCash,
+) -> None:
+    """S1 at 1,200 a year: January is billed 100.00 and issued. The price is raised to 2,400
+    from 1 January: the next run credits the 100.00 on the January invoice and bills 200.00
+    on an extra-lines invoice, both issued. Then the customer leaves on 10 January: the 22
+    days from 10 January were billed by the extra invoice, so the termination credit note
+    (141.94) credits that invoice, is issued, and the customer owes exactly 9 days at
+    2,400 a year: 58.06."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1", price=1200),))
+    [jan] = run_and_issue(app, date(2024, 1, 1))
+    app.reprice_sub_contract(cid, "S1", effective=date(2024, 1, 1), annual_price=eur(2400), actor=A)
+    rise, extra = run_and_issue(app, date(2024, 1, 5))
+    assert (rise.kind, rise.net, rise.credits_invoice_id) == (
+        InvoiceKind.CREDIT_NOTE,
+        eur(100),
+        jan.invoice_id,
+    )
+    assert (extra.kind, extra.net) == (InvoiceKind.STANDARD, eur(200))
+    app.terminate_contract(cid, effective=date(2024, 1, 10), reason="customer left", actor=A)
+    [note] = run_and_issue(app, date(2024, 1, 12))
+    assert note.net == eur("141.94") and note.credits_invoice_id == extra.invoice_id
+    [line] = app.invoice(note.invoice_id).lines
+    assert line.source is not None and line.source.period == Period(
+        date(2024, 1, 10), date(2024, 2, 1)
+    )
+    assert app.invoice(jan.invoice_id).outstanding.is_zero()
+    assert app.invoice(extra.invoice_id).outstanding == eur("58.06")
+    assert app.customer_summary(cust).open == eur("58.06")
+    assert app.run_billing(date(2024, 1, 13), actor="run").documents == ()
+
+
+def test_a_sub_contract_added_then_removed_again_is_credited_on_its_own_invoice(
+    app: QuoteToCash,
+) -> None:
+    """January bills S1 (100.00). S2 at 2,400 a year is added from 1 January: an extra-lines
+    invoice of 200.00, issued. S2 turns out to have lasted one day: the credit note of 193.55
+    credits the extra invoice (the January invoice never billed S2), and the customer owes
+    100.00 for S1 and 6.45 for S2's one day."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1", price=1200),))
+    [jan] = run_and_issue(app, date(2024, 1, 2))
+    app.add_sub_contract(cid, sub("S2", price=2400), actor=A)
+    [extra] = run_and_issue(app, date(2024, 1, 6))
+    assert extra.net == eur(200)
+    app.remove_sub_contract(cid, "S2", effective_to=date(2024, 1, 2), actor=A)
+    [note] = run_and_issue(app, date(2024, 1, 10))
+    assert note.net == eur("193.55") and note.credits_invoice_id == extra.invoice_id
+    assert app.invoice(jan.invoice_id).outstanding == eur(100)
+    assert app.invoice(extra.invoice_id).outstanding == eur("6.45")
+    assert app.customer_summary(cust).open == eur("106.45")
+    assert live_days(app, cust, cid, "S2") == {0, 1}
+
+
+def test_days_billed_by_two_corrections_are_credited_on_each(app: QuoteToCash) -> None:
+    """S1 at 1,200 a year, January billed 100.00. The price is raised to 2,400 from 15
+    January (54.84 credited, 109.68 billed on a first extra invoice), then from 1 January
+    (45.16 credited, 90.32 billed on a second). Then the contract is terminated from 1
+    January: one run drafts two credit notes, 90.32 on the second extra invoice and 109.68 on
+    the first, each exactly what its invoice billed; all issued, nothing is owed."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1", price=1200),))
+    [jan] = run_and_issue(app, date(2024, 1, 1))
+    app.reprice_sub_contract(
+        cid, "S1", effective=date(2024, 1, 15), annual_price=eur(2400), actor=A
+    )
+    first = run_and_issue(app, date(2024, 1, 2))
+    app.reprice_sub_contract(cid, "S1", effective=date(2024, 1, 1), annual_price=eur(2400), actor=A)
+    second = run_and_issue(app, date(2024, 1, 3))
+    assert [d.net for d in first] == [eur("54.84"), eur("109.68")]
+    assert [d.net for d in second] == [eur("45.16"), eur("90.32")]
+    app.terminate_contract(cid, effective=date(2024, 1, 1), reason="never started", actor=A)
+    preview = app.preview_billing(date(2024, 1, 4))
+    notes = run_and_issue(app, date(2024, 1, 4))
+    assert [d.lines for d in preview] == [tuple(app.invoice(n.invoice_id).lines) for n in notes]
+    assert [(n.net, n.credits_invoice_id) for n in notes] == [
+        (eur("90.32"), second[1].invoice_id),
+        (eur("109.68"), first[1].invoice_id),
+    ]
+    assert app.invoice(jan.invoice_id).outstanding.is_zero()
+    assert app.customer_summary(cust).open.is_zero()
+    assert live_days(app, cust, cid, "S1") == {0}
+
+
+def test_corrections_credit_their_own_invoices_on_a_shared_store(shared_url: str) -> None:
+    """The price-rise-then-termination story on SQLite and PostgreSQL: the termination credit
+    note credits the extra invoice and is issued; an application opened afresh on the same
+    store finds nothing left to bill or credit."""
+    app = QuoteToCash.open(shared_url)
+    try:
+        cust = vat_customer(app)
+        cid = contract(app, cust, subs=(sub("S1", price=1200),))
+        [jan] = run_and_issue(app, date(2024, 1, 1))
+        app.reprice_sub_contract(
+            cid, "S1", effective=date(2024, 1, 1), annual_price=eur(2400), actor=A
+        )
+        _, extra = run_and_issue(app, date(2024, 1, 5))
+        app.terminate_contract(cid, effective=date(2024, 1, 10), reason="left", actor=A)
+        preview = app.preview_billing(date(2024, 1, 12))
+        [note] = run_and_issue(app, date(2024, 1, 12))
+        assert [d.lines for d in preview] == [tuple(app.invoice(note.invoice_id).lines)]
+        assert note.credits_invoice_id == extra.invoice_id
+        assert amounts(app, note) == ("141.94", "29.81")
+        assert app.invoice(jan.invoice_id).outstanding.is_zero()
+        assert app.customer_summary(cust).open == eur("70.25")  # 58.06 + 12.19 VAT
+    finally:
+        app.close()
+    again = QuoteToCash.open(shared_url)
+    try:
+        assert again.preview_billing(date(2024, 1, 31)) == []
+        assert again.run_billing(date(2024, 1, 31), actor="run").documents == ()
+        assert again.customer_summary(cust).open == eur("70.25")
+    finally:
+        again.close()
+
+
+change_st = st.tuples(
+    st.sampled_from(["reprice", "reprice", "remove", "add"]),
+    st.integers(min_value=0, max_value=89),
+    st.sampled_from(["850", "1002", "999.99", "33.33", "1200", "2400", "12.34", "0"]),
+    st.booleans(),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    changes=st.lists(change_st, min_size=1, max_size=6),
+    frequency=st.sampled_from([BillingFrequency.MONTHLY, BillingFrequency.QUARTERLY]),
+    rate=st.sampled_from([21, 19, 7]),
+    ends=st.integers(min_value=0, max_value=89),
+)
+def test_any_retroactive_changes_give_notes_that_can_all_be_issued(
+    changes: list[tuple[str, int, str, bool]], frequency: BillingFrequency, rate: int, ends: int
+) -> None:
+    """The first period is billed, then re-priced, shortened and added to retroactively, each
+    change followed by a run after which the drafts are (mostly) issued, and finally the
+    contract is terminated inside the period. Every credit note any run drafts can be issued;
+    no invoice is credited more than it billed; what stays on each invoice carries the tax of
+    what stays billed (to the cent once it is all credited, within the one cent the invoice's
+    own rounding leaves otherwise); and the customer is billed, net, exactly what the final
+    history charges."""
+    app = QuoteToCash.open("memory:")
+    try:
+        cust = vat_customer(app, rate)
+        cid = contract(
+            app, cust, subs=(sub("S1", price=1002), sub("S2", price="999.99")), frequency=frequency
+        )
+        start = date(2024, 1, 1)
+        day = start
+        run_and_issue(app, day)
+        for n, (kind, offset, price, issue_now) in enumerate(changes):
+            when = start + timedelta(
+                days=offset % (31 if frequency is BillingFrequency.MONTHLY else 91)
+            )
+            live = [s for s in app.contract(cid).sub_contracts.values() if s.is_active_on(when)]
+            if kind == "reprice" and live:
+                app.reprice_sub_contract(
+                    cid,
+                    live[n % len(live)].sub_id,
+                    effective=when,
+                    annual_price=eur(price),
+                    actor=A,
+                )
+            elif kind == "remove" and live:
+                app.remove_sub_contract(
+                    cid, live[n % len(live)].sub_id, effective_to=when + timedelta(days=1), actor=A
+                )
+            elif kind == "add":
+                app.add_sub_contract(cid, sub(f"N{n}", start=when, price=price), actor=A)
+            day += timedelta(days=1)
+            app.run_billing(day, actor="run")
+            if issue_now:
+                issue_drafts(app, cust, day)
+        app.terminate_contract(
+            cid, effective=start + timedelta(days=ends % 28), reason="x", actor=A
+        )
+        day += timedelta(days=1)
+        preview = app.preview_billing(day)
+        posted = app.run_billing(day, actor="run")
+        assert [d.lines for d in preview] == [
+            tuple(app.invoice(d.invoice_id).lines) for d in posted.documents
+        ]
+        issue_drafts(app, cust, day)  # OverAllocation would fail the test
+        invoices = app.invoices(cust)
+        for inv in invoices:
+            if inv.kind is InvoiceKind.CREDIT_NOTE:
+                continue
+            notes = [n for n in invoices if n.credits_invoice_id == inv.id]
+            net_left = inv.net.amount - sum((n.net.amount for n in notes), Decimal(0))
+            tax_left = inv.tax.amount - sum((n.tax.amount for n in notes), Decimal(0))
+            assert net_left >= 0 and inv.outstanding.amount >= 0
+            owed = (net_left * rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            assert abs(tax_left - owed) <= Decimal("0.01")
+            if net_left == 0:
+                assert tax_left == 0
+        c = app.contract(cid)
+        charged = sum(
+            (
+                slices_total(
+                    charge_period(
+                        c.sub_contracts.values(), b.period, c.term, c.frequency, c.day_count, "EUR"
+                    ),
+                    "EUR",
+                ).amount
+                for b in c.billed.values()
+            ),
+            Decimal(0),
+        )
+        assert net(app, cust) == charged
+    finally:
+        app.close()

@@ -34,14 +34,22 @@ from eventsourcing.utils import get_topic
 
 from q2c_core.app_base import BaseApp, _Readers
 from q2c_core.domain.billing import (
+    Correction,
     PastDuePolicy,
     billing_period_containing,
     charge_period,
     correct_period,
+    day_count,
     due_periods,
+    prorated_charge,
     renewal_end,
 )
-from q2c_core.domain.billing_records import BilledSlice, CorrectionsOutstanding, period_key
+from q2c_core.domain.billing_records import (
+    BilledPeriod,
+    BilledSlice,
+    CorrectionsOutstanding,
+    period_key,
+)
 from q2c_core.domain.contract import (
     BillingFrequency,
     BillingTiming,
@@ -63,7 +71,8 @@ from q2c_core.domain.invoice import (
     InvoiceStatus,
 )
 from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
-from q2c_core.domain.money import Money, currency_quantum, to_decimal
+from q2c_core.domain.money import Money, currency_quantum, split_by_weights, to_decimal
+from q2c_core.domain.tax import TaxSubtotal
 from q2c_core.domain.values import Period
 from q2c_core.projections.decoding import uuid_of, uuids_of
 from q2c_core.projections.reader import NotificationReader
@@ -799,13 +808,22 @@ class ContractBilling(BaseApp):
         new: list[Invoice],
         drafted: list[tuple[Invoice, Period | None]],
     ) -> None:
-        """Credit or bill exactly the days of billed periods that the history changed since."""
+        """Credit or bill exactly the days of billed periods that the history changed since.
+
+        Each day credited is credited against the document that bills it now: the period
+        invoice, or the extra-lines invoice of an earlier correction (``_Holdings``), so every
+        credit note credits only what its invoice billed and can be issued. A credit note's tax
+        is a running total over the live credit notes of the invoice it credits
+        (``credit_note_tax``), so crediting a period in steps never drifts by a cent.
+        """
         subs = list(contract.sub_contracts.values())
         basis = contract.version
         credits: dict[UUID, list[tuple[Period, BilledSlice]]] = {}
+        credited: dict[str, list[UUID]] = {}  # by period key: the invoices credited for it
         charges: list[tuple[Period, BilledSlice]] = []
-        updates: list[tuple[Period, UUID]] = []
+        updates: list[Period] = []
         history: dict[int, Contract] = {}
+        loaded: dict[UUID, Invoice] = {}
         for billed in contract.billed.values():
             fresh = charge_period(
                 subs,
@@ -837,41 +855,54 @@ class ContractBilling(BaseApp):
                 contract.day_count,
                 contract.currency,
             )
-            credits.setdefault(billed.invoice_id, []).extend(
-                (billed.period, s) for s in correction.credits
-            )
-            charges.extend((billed.period, s) for s in correction.charges)
-            updates.append((billed.period, billed.invoice_id))
+            charged: Sequence[BilledSlice] = correction.charges
+            if correction.credits:
+                # each day credited against the document billing it now: the period invoice,
+                # or the extra-lines invoice of an earlier correction
+                holdings = self._holdings(contract, billed, loaded)
+                parts, charged = holdings.credit(correction, contract.frequency, contract.day_count)
+                holders = credited.setdefault(period_key(billed.period), [])
+                for holder, s in parts:
+                    credits.setdefault(holder, []).append((billed.period, s))
+                    if holder not in holders:
+                        holders.append(holder)
+            charges.extend((billed.period, s) for s in charged)
+            updates.append(billed.period)
         if not updates:
             return
-        documents: dict[UUID, list[UUID]] = {}
-        for original_id, items in credits.items():
-            if not items:
-                continue
-            lines = [
-                self._line(
+        notes: dict[UUID, UUID] = {}  # credited invoice -> its credit note
+        if credits:
+            # imported here: the application module imports this one
+            from q2c_core.application import credit_note_tax
+
+            for original_id, items in credits.items():
+                lines = [
+                    self._line(
+                        contract,
+                        f"C{n}",
+                        s,
+                        period,
+                        SourceKind.CREDIT,
+                        original_id,
+                        "correction: these days no longer apply at this price",
+                    )
+                    for n, (period, s) in enumerate(items, start=1)
+                ]
+                earlier = self._credit_notes_of(contract, original_id, loaded)
+                note = self._contract_invoice(
                     contract,
-                    f"C{n}",
-                    s,
-                    period,
-                    SourceKind.CREDIT,
+                    InvoiceKind.CREDIT_NOTE,
+                    lines,
+                    as_of,
+                    actor,
+                    f"Correction of maintenance contract {contract.number}",
                     original_id,
-                    "correction: these days no longer apply at this price",
+                    credit_note_tax(lines, earlier, contract.currency),
                 )
-                for n, (period, s) in enumerate(items, start=1)
-            ]
-            note = self._contract_invoice(
-                contract,
-                InvoiceKind.CREDIT_NOTE,
-                lines,
-                as_of,
-                actor,
-                f"Correction of maintenance contract {contract.number}",
-                original_id,
-            )
-            new.append(note)
-            drafted.append((note, None))
-            documents.setdefault(original_id, []).append(note.id)
+                new.append(note)
+                drafted.append((note, None))
+                notes[original_id] = note.id
+        extra: Invoice | None = None
         if charges:
             lines = [
                 self._line(
@@ -896,18 +927,75 @@ class ContractBilling(BaseApp):
             )
             new.append(extra)
             drafted.append((extra, None))
-            charged_periods = {period_key(p) for p, _ in charges}
-        else:
-            charged_periods = set()
-        for period, original_id in updates:
-            ids = [
-                note_id
-                for note_id in documents.get(original_id, [])
-                if any(period_key(p) == period_key(period) for p, _ in credits[original_id])
-            ]
-            if period_key(period) in charged_periods:
-                ids.append(new[-1].id)
+        charged_periods = {period_key(p) for p, _ in charges}
+        for period in updates:
+            key = period_key(period)
+            ids = [notes[holder] for holder in credited.get(key, ())]
+            if extra is not None and key in charged_periods:
+                ids.append(extra.id)
             contract.record_period_corrected(period, basis, ids, as_of, actor)
+
+    def _documents(self, ids: Sequence[UUID], loaded: dict[UUID, Invoice]) -> list[Invoice]:
+        """The documents with these ids, once each, in order (read once per contract plan)."""
+        wanted = list(dict.fromkeys(ids))
+        missing = [i for i in wanted if i not in loaded]
+        if missing:
+            for invoice in self._get_many(Invoice, missing):
+                loaded[invoice.id] = invoice
+        return [loaded[i] for i in wanted if i in loaded]
+
+    def _holdings(
+        self, contract: Contract, billed: BilledPeriod, loaded: dict[UUID, Invoice]
+    ) -> _Holdings:
+        """Which live document bills each day of a corrected period now, from their lines: the
+        period invoice and the extra-lines invoices bill days, credit notes take them back."""
+        period = billed.period
+        holdings = _Holdings(billed.invoice_id)
+        ids = [billed.invoice_id, *(d for c in billed.corrections for d in c.document_ids)]
+        for document in self._documents(ids, loaded):
+            if document.status is InvoiceStatus.VOIDED:
+                continue
+            if document.kind is InvoiceKind.CREDIT_NOTE:
+                if document.credits_invoice_id is None:
+                    continue
+                holder, sign = document.credits_invoice_id, -1
+            else:
+                holder, sign = document.id, 1
+            for line in document.lines:
+                src = line.source
+                if (
+                    src is None
+                    or src.contract_id != contract.id
+                    or src.sub_contract_id is None
+                    or src.period is None
+                    or src.period.start < period.start
+                    or src.period.end > period.end
+                ):
+                    continue
+                holdings.add(holder, src.sub_contract_id, src.period, sign, line.net.amount)
+        return holdings
+
+    def _credit_notes_of(
+        self, contract: Contract, invoice_id: UUID, loaded: dict[UUID, Invoice]
+    ) -> list[Invoice]:
+        """The live credit notes of an invoice: those billing runs drafted for the periods it
+        bills (drafts too), and any other issued against it."""
+        ids: list[UUID] = []
+        for billed in contract.billed.values():
+            steps = billed.corrections
+            if steps and (
+                billed.invoice_id == invoice_id or any(invoice_id in c.document_ids for c in steps)
+            ):
+                ids.extend(d for c in steps for d in c.document_ids)
+        for invoice in self._documents([invoice_id], loaded):
+            ids.extend(c.credit_note_id for c in invoice.credits)
+        return [
+            n
+            for n in self._documents(ids, loaded)
+            if n.kind is InvoiceKind.CREDIT_NOTE
+            and n.credits_invoice_id == invoice_id
+            and n.status is not InvoiceStatus.VOIDED
+        ]
 
     def _contract_at(self, contract_id: UUID, version: int) -> Contract:
         """The contract as it was at a version (what a billed period's basis billed)."""
@@ -960,6 +1048,7 @@ class ContractBilling(BaseApp):
         actor: str,
         note: str,
         credits_invoice_id: UUID | None,
+        fixed_tax: list[TaxSubtotal] | None = None,
     ) -> Invoice:
         credit = kind is InvoiceKind.CREDIT_NOTE
         return Invoice(
@@ -975,6 +1064,7 @@ class ContractBilling(BaseApp):
             credits_invoice_id=credits_invoice_id,
             credit_disposition=CreditDisposition.WRITTEN_OFF if credit else None,
             note=note,
+            fixed_tax=fixed_tax,
         )
 
     def release_voided_contract_invoice(self, invoice_id: UUID, *, actor: str) -> list[Period]:
@@ -1306,6 +1396,257 @@ def _period_lines(
             )
         )
     return lines
+
+
+@attrs.define
+class _Holdings:
+    """Which live document bills each day of one corrected billing period, per sub-contract.
+
+    Built from the lines of the period's documents (``ContractBilling._holdings``): an invoice
+    line adds its days and amount to that invoice, a credit note's line takes them off the
+    invoice it credits. A correction credits each day against the document that bills it, or
+    ``fallback`` (the period invoice) for a day none bills (a document voided behind the run's
+    back), and never more than that document holds: so every credit note can be issued.
+    """
+
+    fallback: UUID
+    days: dict[tuple[str, date], dict[UUID, int]] = attrs.field(factory=dict)
+    money: dict[tuple[UUID, str], Decimal] = attrs.field(factory=dict)
+
+    def add(self, holder: UUID, sub_id: str, period: Period, sign: int, amount: Decimal) -> None:
+        """A document bills (``sign`` 1) or credits (-1) these days of a sub-contract."""
+        days = self.days
+        for day in period.each_day():
+            counts = days.setdefault((sub_id, day), {})
+            counts[holder] = counts.get(holder, 0) + sign
+        key = (holder, sub_id)
+        self.money[key] = self.money.get(key, Decimal(0)) + sign * amount
+
+    def holder(self, sub_id: str, day: date) -> UUID:
+        """The document billing this day of the sub-contract now (the latest, if several)."""
+        found = self.fallback
+        for holder, count in self.days.get((sub_id, day), {}).items():
+            if count > 0:
+                found = holder
+        return found
+
+    def strays(self, sub_id: str, but: set[UUID]) -> dict[UUID, Decimal]:
+        """Other documents holding money for the sub-contract in this period, with the money:
+        first those that bill none of its days any more (a cent rounding left behind)."""
+        billing = {
+            h
+            for (s, _), counts in self.days.items()
+            if s == sub_id
+            for h, n in counts.items()
+            if n > 0
+        }
+        held = [
+            (h, m) for (h, s), m in self.money.items() if s == sub_id and m > 0 and h not in but
+        ]
+        return dict(sorted(held, key=lambda item: item[0] in billing))
+
+    def keeps_days(self, holder: UUID, sub_id: str, given_up: set[date]) -> bool:
+        """Whether the document still bills days of the sub-contract besides ``given_up``."""
+        return any(
+            s == sub_id and day not in given_up and counts.get(holder, 0) > 0
+            for (s, day), counts in self.days.items()
+        )
+
+    def runs(self, s: BilledSlice) -> list[tuple[Period, UUID]]:
+        """The slice's days in runs billed by one document, in order."""
+        runs: list[tuple[Period, UUID]] = []
+        for day in s.period.each_day():
+            holder = self.holder(s.sub_id, day)
+            if runs and runs[-1][1] == holder:
+                runs[-1] = (Period(runs[-1][0].start, day + _ONE_DAY), holder)
+            else:
+                runs.append((Period(day, day + _ONE_DAY), holder))
+        return runs
+
+    def credit(
+        self, correction: Correction, frequency: BillingFrequency, convention: DayCount
+    ) -> tuple[list[tuple[UUID, BilledSlice]], list[BilledSlice]]:
+        """A correction's credits split by the documents billing their days, each part with the
+        document it credits, and its charges; the holdings move on past the credits.
+
+        Per sub-contract the credits add up to what ``correct_period`` credits, shared so that
+        a document giving up every day of the sub-contract it bills gives up exactly the money
+        it holds for them, the others by their days' exact charge, none more than it holds
+        (``_fit``). When every document gives up all its days of a sub-contract that the
+        correction also charges again, the credit is exactly what they hold and the charge
+        takes the difference, so what stays billed is still what the history charges.
+        """
+        parts: list[tuple[UUID, BilledSlice]] = []
+        charges = list(correction.charges)
+        for sub_id in dict.fromkeys(s.sub_id for s in correction.credits):
+            slices = [s for s in correction.credits if s.sub_id == sub_id]
+            pieces = [(s, run, holder) for s in slices for run, holder in self.runs(s)]
+            holders = list(dict.fromkeys(h for _, _, h in pieces))
+            caps = [max(self.money.get((h, sub_id), Decimal(0)), Decimal(0)) for h in holders]
+            given_up = {day for s in slices for day in s.period.each_day()}
+            drained = [not self.keeps_days(h, sub_id, given_up) for h in holders]
+            billed = sum((s.amount.amount for s in slices), Decimal(0))
+            whole = billed
+            charged = [k for k, g in enumerate(charges) if g.sub_id == sub_id]
+            if all(drained) and charged:
+                change = sum(caps, Decimal(0)) - whole  # the charge takes what the credit moves
+                if sum((charges[k].amount.amount for k in charged), Decimal(0)) + change >= 0:
+                    _shift(charges, charged, change)
+                    whole += change
+            if len(holders) == 1 and whole == billed <= caps[0]:
+                found = [(holders[0], s) for s in slices]  # as ``correct_period`` split them
+            else:
+                found = self._share(pieces, holders, caps, drained, whole, frequency, convention)
+            for holder, part in found:
+                self.add(holder, sub_id, part.period, -1, part.amount.amount)
+            parts.extend(found)
+        return parts, charges
+
+    def _share(
+        self,
+        pieces: list[tuple[BilledSlice, Period, UUID]],
+        holders: list[UUID],
+        caps: list[Decimal],
+        drained: list[bool],
+        whole: Decimal,
+        frequency: BillingFrequency,
+        convention: DayCount,
+    ) -> list[tuple[UUID, BilledSlice]]:
+        """One sub-contract's credit of ``whole`` over its pieces (days billed by one document)."""
+        currency = pieces[0][0].amount.currency
+        counted = [day_count(run, convention) for _, run, _ in pieces]
+        exact = [
+            prorated_charge(s.annual_price, frequency, n, s.period_days)
+            for (s, _, _), n in zip(pieces, counted, strict=True)
+        ]
+        ideal = [cap if d else Decimal(0) for cap, d in zip(caps, drained, strict=True)]
+        rest = whole - sum(ideal, Decimal(0))
+        others = [i for i, d in enumerate(drained) if not d]
+        if others and rest > 0:
+            weights = [
+                sum(
+                    (e for (_, _, h), e in zip(pieces, exact, strict=True) if h == holders[i]),
+                    Decimal(0),
+                )
+                for i in others
+            ]
+            for i, share in zip(others, _shares(rest, weights, currency), strict=True):
+                ideal[i] = share
+        amounts = [Decimal(0)] * len(pieces)
+        over: dict[UUID, Decimal] = {}
+        for holder, share, cap in zip(holders, _fit(ideal, caps, whole), caps, strict=True):
+            mine = [k for k, (_, _, h) in enumerate(pieces) if h == holder]
+            for k, amount in zip(
+                mine, _shares(share, [exact[k] for k in mine], currency), strict=True
+            ):
+                amounts[k] = amount
+            if share > cap:
+                over[holder] = share - cap
+        rows = [(h, s, run, amounts[k]) for k, (s, run, h) in enumerate(pieces)]
+        if over:
+            rows = self._spill(rows, over)
+        return [
+            (
+                h,
+                BilledSlice(
+                    s.sub_id,
+                    run,
+                    s.annual_price,
+                    day_count(run, convention),
+                    s.period_days,
+                    Money(amount, currency),
+                ),
+            )
+            for h, s, run, amount in rows
+        ]
+
+    def _spill(
+        self, rows: list[tuple[UUID, BilledSlice, Period, Decimal]], over: dict[UUID, Decimal]
+    ) -> list[tuple[UUID, BilledSlice, Period, Decimal]]:
+        """Move what is credited beyond what a document holds to other documents holding money
+        of the same sub-contract (``strays``: the cent rounding left there), with a piece of
+        the credited days: a whole piece, or its last day."""
+        rows = list(rows)
+        sub_id = rows[0][1].sub_id
+        for holder, excess in over.items():
+            strays = self.strays(sub_id, set(over))
+            for h, _, _, amount in rows:  # less what this correction credits them already
+                if h in strays:
+                    strays[h] -= amount
+            for k in range(len(rows) - 1, -1, -1):
+                h, s, run, amount = rows[k]
+                if excess <= 0:
+                    break
+                if h != holder or amount <= 0:
+                    continue
+                whole = next((o for o, m in strays.items() if m >= amount), None)
+                if whole is not None and (amount <= excess or run.days == 1):
+                    rows[k] = (whole, s, run, amount)
+                    strays[whole] -= amount
+                    excess -= amount
+                    continue
+                other = next((o for o, m in strays.items() if m > 0), None)
+                if other is None or run.days == 1:
+                    continue
+                take = min(excess, strays[other], amount)
+                last = Period(run.end - _ONE_DAY, run.end)
+                rows[k] = (h, s, Period(run.start, last.start), amount - take)
+                rows.insert(k + 1, (other, s, last, take))
+                strays[other] -= take
+                excess -= take
+        return rows
+
+
+def _shift(charges: list[BilledSlice], indexes: list[int], change: Decimal) -> None:
+    """Add ``change`` to these charges: a rise on the last, a cut from the last back."""
+    if change > 0:
+        last = indexes[-1]
+        charges[last] = attrs.evolve(
+            charges[last],
+            amount=charges[last].amount + Money(change, charges[last].amount.currency),
+        )
+        return
+    for k in reversed(indexes):
+        if change == 0:
+            return
+        amount = charges[k].amount.amount
+        take = min(amount, -change)
+        charges[k] = attrs.evolve(
+            charges[k], amount=Money(amount - take, charges[k].amount.currency)
+        )
+        change += take
+
+
+def _shares(whole: Decimal, weights: list[Decimal], currency: str) -> list[Decimal]:
+    """``whole`` split by weights, rounded parts adding up to it (all to the first part when
+    there is one part or no weight)."""
+    if len(weights) == 1 or sum(weights, Decimal(0)) == 0:
+        return [whole if i == 0 else Decimal(0) for i in range(len(weights))]
+    return [m.amount for m in split_by_weights(Money(whole, currency), weights)]
+
+
+def _fit(ideal: list[Decimal], caps: list[Decimal], whole: Decimal) -> list[Decimal]:
+    """Shares as close to ``ideal`` as ``caps`` allow, adding up to ``whole``.
+
+    Each share is kept between zero and its cap; what is missing goes to the earliest shares
+    with room left, what is too much comes off the latest; what cannot fit stays on the last.
+    """
+    shares = [min(max(x, Decimal(0)), cap) for x, cap in zip(ideal, caps, strict=True)]
+    left = whole - sum(shares, Decimal(0))
+    if left > 0:
+        for i in range(len(shares)):
+            take = min(caps[i] - shares[i], left)
+            if take > 0:
+                shares[i] += take
+                left -= take
+    elif left < 0:
+        for i in reversed(range(len(shares))):
+            take = min(shares[i], -left)
+            if take > 0:
+                shares[i] -= take
+                left += take
+    shares[-1] += left
+    return shares
 
 
 def _draft(contract: Contract, invoice: Invoice, period: Period | None) -> BillingDraft:

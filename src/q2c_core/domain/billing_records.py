@@ -7,8 +7,13 @@ them with what today's history charges, and bills or credits exactly the days th
 correction the basis moves to the version it was corrected at.
 
 Each correction is kept on the period with the basis it started from and the documents it drafted
-(a credit note and/or an extra-lines invoice), so voiding a correction's documents rolls the basis
+(credit notes and/or an extra-lines invoice), so voiding a correction's documents rolls the basis
 back to before that correction and the next run bills or credits exactly those days again.
+
+Which document bills which day is not recorded here: the documents' lines name their sub-contract
+and days, so a run reads them from the period invoice and its corrections' documents, and credits
+each day against the document that bills it now (the period invoice, or an earlier correction's
+extra-lines invoice), one credit note per invoice credited.
 """
 
 from __future__ import annotations
@@ -47,8 +52,9 @@ def _ids(value: Iterable[UUID]) -> tuple[UUID, ...]:
 class BilledCorrection:
     """One correction of a billed period: the basis it corrected from and to, and its documents.
 
-    The documents (credit note, extra-lines invoice) together bring what was billed on
-    ``from_basis`` to what ``to_basis`` charges; they stand or fall together.
+    The documents (credit notes, one per invoice credited, and an extra-lines invoice) together
+    bring what was billed on ``from_basis`` to what ``to_basis`` charges; they stand or fall
+    together.
     """
 
     from_basis: int
