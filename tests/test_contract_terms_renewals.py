@@ -347,3 +347,30 @@ def test_only_a_live_evergreen_term_counts_as_renewed(app: QuoteToCash) -> None:
     assert app.contract(fixed).term.end == date(2025, 1, 1)
     app.run_billing(date(2025, 6, 1), actor="run")
     assert net_billed(app, cust) == Decimal("1200.00")
+
+
+def test_a_sub_contract_moved_out_of_a_lapsed_evergreen_term_bills_january_to_the_cent(
+    app: QuoteToCash,
+) -> None:
+    """S1 (1,000.00 a year: 83.33 a month) moves on 20 January 2025 from an evergreen contract
+    whose term ended on 1 January, before any run renewed it, to a fixed one: the source is
+    renewed up to the move first, as the run would have, so the two contracts together bill
+    January's 83.33 exactly, split by days (19 before the move, 12 after)."""
+    cust = app.register_customer("Acme", EUR, account_manager="mia", actor=A)
+    evergreen = signed(app, cust, "MC-A", subs=(sub("S1", price=1000),), auto_renew=True)
+    fixed = signed(
+        app, cust, "MC-B", subs=(sub("X"),), term=Period(date(2024, 1, 1), date(2026, 1, 1))
+    )
+    app.reassign_sub_contract(evergreen, "S1", fixed, effective=date(2025, 1, 20), actor=A)
+    assert app.contract(evergreen).term.end == date(2026, 1, 1)  # renewed up to the move
+    app.run_billing(date(2025, 1, 31), actor="run")
+    january = [
+        (p, n)
+        for _, s, p, n in lines(app, cust)
+        if s == "S1" and p.start.year == 2025 and p.start.month == 1
+    ]
+    assert sum((n for _, n in january), Decimal(0)) == Decimal("83.33")
+    assert sorted((p.start, p.end) for p, _ in january) == [
+        (date(2025, 1, 1), date(2025, 1, 20)),
+        (date(2025, 1, 20), date(2025, 2, 1)),
+    ]

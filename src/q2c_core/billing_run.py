@@ -461,6 +461,9 @@ class ContractBilling(BaseApp):
                     field="to_contract_id",
                     aggregate_id=from_contract_id,
                 )
+            # a lapsed evergreen term counts as renewed up to the move, as the run would renew
+            # it: the remainder the target bills is carried on the renewed term and prices
+            source.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
             sub = source.sub_contracts.get(sub_id)
             if sub is None:
                 raise RuleViolated(
