@@ -600,6 +600,24 @@ def test_contracts_expiring_within_days(app: QuoteToCash) -> None:
         app.contracts_expiring_within(-1, as_of=date(2024, 12, 1))
 
 
+def test_a_contract_whose_term_ended_unrenewed_is_listed_first(app: QuoteToCash) -> None:
+    """On 10 January 2025 MC-LAPSED (ended 1 January, still active: neither renewed nor
+    expired) heads the list, 9 days overdue; the evergreen MC-EVER counts by the term the run
+    renews it to (to 1 January 2026), so a 30-day window leaves it out and a year takes it."""
+    cust = customer(app)
+    lapsed = contract(app, cust, number="MC-LAPSED")
+    ever = contract(app, cust, number="MC-EVER", auto_renew=True)
+    found = app.contracts_expiring_within(30, as_of=date(2025, 1, 10))
+    assert [(e.contract_id, e.days_left, e.term_end) for e in found] == [
+        (lapsed, -9, date(2025, 1, 1))
+    ]
+    whole_year = app.contracts_expiring_within(365, as_of=date(2025, 1, 10))
+    assert [(e.contract_id, e.term_end) for e in whole_year] == [
+        (lapsed, date(2025, 1, 1)),
+        (ever, date(2026, 1, 1)),
+    ]
+
+
 # -- suspension only on purpose ------------------------------------------------------------------
 
 

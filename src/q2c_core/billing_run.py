@@ -60,6 +60,7 @@ from q2c_core.domain.contract import (
     PeriodAlignment,
     PricePoint,
     SubContract,
+    next_term_end,
 )
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.errors import InvalidTransition, InvalidValue, RuleViolated
@@ -158,7 +159,9 @@ class BillingRunResult:
 
 @attrs.frozen
 class ExpiringContract:
-    """A contract whose term ends soon, for its account manager."""
+    """A contract whose term ends soon, for its account manager. ``days_left`` is negative for
+    a contract whose term has ended but which is still live: neither renewed nor expired (an
+    evergreen one shows the end of the term the run will renew it to)."""
 
     contract_id: UUID
     number: str
@@ -544,7 +547,10 @@ class ContractBilling(BaseApp):
             return list(self._each_contract())
 
     def contracts_expiring_within(self, days: int, as_of: date) -> list[ExpiringContract]:
-        """Live contracts whose term ends within ``days`` days after ``as_of``, soonest first."""
+        """Live contracts whose term ends within ``days`` days after ``as_of``, soonest first,
+        and those whose term already ended while they are still live, neither renewed nor
+        expired (negative ``days_left``): the ones most in need of the account manager. An
+        evergreen contract the billing run renews counts by the term it renews to."""
         if days < 0:
             raise InvalidValue("must not be negative", field="days", value=days)
         found = []
@@ -555,15 +561,18 @@ class ContractBilling(BaseApp):
                 ContractStatus.SUSPENDED,
             ):
                 continue
-            left = (c.term.end - as_of).days
-            if 0 <= left <= days:
+            term = c.term
+            while c.renews_automatically and term.end <= as_of:
+                term = Period(term.start, next_term_end(term, c.renewal_months, c.renewal_days))
+            left = (term.end - as_of).days
+            if left <= days:
                 found.append(
                     ExpiringContract(
                         contract_id=c.id,
                         number=c.number,
                         customer_id=c.customer_id,
                         account_manager=c.account_manager,
-                        term_end=c.term.end,
+                        term_end=term.end,
                         days_left=left,
                         auto_renew=c.auto_renew,
                         annual_value=c.annual_value(max(c.term.start, c.term.end - _ONE_DAY)),
