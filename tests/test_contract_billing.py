@@ -71,6 +71,7 @@ def contract(
     number: str = "MC-1",
     subs: tuple[SubContract, ...] = (),
     term: Period = YEAR,
+    activate: bool = True,
     **kw: Any,
 ) -> UUID:
     kw.setdefault("frequency", BillingFrequency.MONTHLY)
@@ -83,7 +84,8 @@ def contract(
         sub_contracts=subs or (sub("S1"), sub("S2", price=600)),
         **kw,
     )
-    app.activate_contract(cid, effective=term.start, actor=A)
+    if activate:
+        app.activate_contract(cid, effective=term.start, actor=A)
     return cid
 
 

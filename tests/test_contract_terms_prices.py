@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_contract_billing import EUR, YEAR, A, contract, eur, sub
 
 from q2c_core import (
     BillingFrequency,
     InvoiceKind,
     Money,
-    Period,
     PricePoint,
     QuoteToCash,
     SubContract,
@@ -31,47 +30,16 @@ from q2c_core import (
 from q2c_core.domain.billing import billing_period_containing, charge_period
 from q2c_core.domain.contract import DayCount, PeriodAlignment
 
-A = "alice"
-EUR = "EUR"
-YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
-
-
-def eur(x: str | int) -> Money:
-    return Money.of(x, EUR)
-
-
-def sub(sub_id: str, start: date = date(2024, 1, 1), price: str | int = 1200) -> SubContract:
-    return SubContract(
-        sub_id, f"Product {sub_id}", SubContractKind.PRODUCT, start, [PricePoint(start, eur(price))]
-    )
-
-
-@pytest.fixture
-def app() -> Iterator[QuoteToCash]:
-    application = QuoteToCash.open("memory:")
-    yield application
-    application.close()
-
 
 def signed(
     app: QuoteToCash,
     cust: UUID,
     number: str = "MC-1",
     subs: tuple[SubContract, ...] = (),
-    **kw: object,
+    **kw: Any,
 ) -> UUID:
-    kw.setdefault("frequency", BillingFrequency.MONTHLY)
-    cid = app.sign_contract(
-        cust,
-        number=number,
-        term=YEAR,
-        signed_on=YEAR.start,
-        actor=A,
-        sub_contracts=subs or (sub("S1"),),
-        **kw,  # type: ignore[arg-type]
-    )
-    app.activate_contract(cid, effective=YEAR.start, actor=A)
-    return cid
+    """An active monthly contract for 2024, with S1 at 1,200 a year unless told otherwise."""
+    return contract(app, cust, number, subs or (sub("S1"),), **kw)
 
 
 def monthly_bills(app: QuoteToCash, cust: UUID, sub_id: str) -> dict[date, Decimal]:

@@ -6,15 +6,16 @@ A sub-contract at 1,200 a year bills 100.00 a month; a 10 % uplift makes it 110.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_contract_billing import EUR, YEAR, A, contract, eur, sub
 from test_unbilled_contract_lifecycle import unbilled_periods
 
 from q2c_core import (
@@ -22,37 +23,13 @@ from q2c_core import (
     ContractStatus,
     InvalidValue,
     InvoiceKind,
-    Money,
     Period,
-    PricePoint,
     QuoteToCash,
     SubContract,
-    SubContractKind,
 )
 from q2c_core.domain.billing import add_months, billing_periods, renewal_end, whole_months
 from q2c_core.domain.contract import PeriodAlignment
 from q2c_core.projections import UnbilledRevenue
-
-A = "alice"
-EUR = "EUR"
-YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
-
-
-def eur(x: str | int) -> Money:
-    return Money.of(x, EUR)
-
-
-def sub(sub_id: str, start: date = date(2024, 1, 1), price: str | int = 1200) -> SubContract:
-    return SubContract(
-        sub_id, f"Product {sub_id}", SubContractKind.PRODUCT, start, [PricePoint(start, eur(price))]
-    )
-
-
-@pytest.fixture
-def app() -> Iterator[QuoteToCash]:
-    application = QuoteToCash.open("memory:")
-    yield application
-    application.close()
 
 
 def signed(
@@ -62,21 +39,10 @@ def signed(
     subs: tuple[SubContract, ...] = (),
     term: Period = YEAR,
     activate: bool = True,
-    **kw: object,
+    **kw: Any,
 ) -> UUID:
-    kw.setdefault("frequency", BillingFrequency.MONTHLY)
-    cid = app.sign_contract(
-        cust,
-        number=number,
-        term=term,
-        signed_on=term.start,
-        actor=A,
-        sub_contracts=subs or (sub("S1", start=term.start),),
-        **kw,  # type: ignore[arg-type]
-    )
-    if activate:
-        app.activate_contract(cid, effective=term.start, actor=A)
-    return cid
+    """A monthly contract (active unless told), S1 at 1,200 a year from the term's start."""
+    return contract(app, cust, number, subs or (sub("S1", start=term.start),), term, activate, **kw)
 
 
 def lines(app: QuoteToCash, cust: UUID) -> list[tuple[InvoiceKind, str, Period, Decimal]]:
