@@ -73,21 +73,26 @@ def unbilled_overage(app: QuoteToCash, request: UUID) -> Money:
     return sum((i.amount for i in items), eur(0))
 
 
+def credit_overage(app: QuoteToCash, invoice: UUID, disposition: CreditDisposition) -> None:
+    """Issue the overage invoice and credit its line on 2 April."""
+    issue(app, invoice, MARCH_END)
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L1"],
+        disposition=disposition,
+        reason="hours disputed",
+        drafted_on=date(2024, 4, 2),
+        actor="bea",
+    )
+    issue(app, note, date(2024, 4, 2))
+
+
 def undo(app: QuoteToCash, how: str, invoice: UUID) -> None:
     """Void the draft, or issue it and credit its overage line as re-billable."""
     if how == "void":
         app.void_invoice(invoice, reason="sent to the wrong contact", actor="bea")
         return
-    issue(app, invoice, MARCH_END)
-    note = app.draft_credit_note(
-        invoice,
-        line_ids=["L1"],
-        disposition=CreditDisposition.REBILLABLE,
-        reason="hours disputed, to re-bill",
-        drafted_on=date(2024, 4, 2),
-        actor="bea",
-    )
-    issue(app, note, date(2024, 4, 2))
+    credit_overage(app, invoice, CreditDisposition.REBILLABLE)
 
 
 @pytest.mark.parametrize("how", ["void", "credit"])
@@ -165,16 +170,7 @@ def test_the_release_is_one_save_and_every_projection_follows_it(
 def test_overage_credited_for_good_stays_invoiced(app: QuoteToCash) -> None:
     """Credited as written off, the hour is not owed again: the request stays invoiced."""
     _, _, r, invoice = overage_invoice(app)
-    issue(app, invoice, MARCH_END)
-    note = app.draft_credit_note(
-        invoice,
-        line_ids=["L1"],
-        disposition=CreditDisposition.WRITTEN_OFF,
-        reason="goodwill",
-        drafted_on=date(2024, 4, 2),
-        actor="bea",
-    )
-    issue(app, note, date(2024, 4, 2))
+    credit_overage(app, invoice, CreditDisposition.WRITTEN_OFF)
     assert app.request(r).status is RequestStatus.INVOICED
     assert app.unbilled_work(r) == eur(0)
     assert unbilled_overage(app, r) == eur(0)

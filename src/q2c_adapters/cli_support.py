@@ -11,7 +11,7 @@ import typer
 
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import Q2CError
-from q2c_core.storage import env_for_url
+from q2c_core.storage import env_for_url, postgres_connect
 
 if TYPE_CHECKING:
     import psycopg
@@ -120,15 +120,7 @@ def _connect(env: dict[str, str]) -> psycopg.Connection[Any]:
     import psycopg
 
     try:
-        return psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=int(env["POSTGRES_PORT"]),
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            autocommit=True,
-        )
+        return postgres_connect(env, connect_timeout=CONNECT_TIMEOUT_SECONDS)
     except (psycopg.Error, OSError) as error:
         where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
         fail(

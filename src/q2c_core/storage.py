@@ -6,10 +6,14 @@ embedded default; ``postgresql://user[:password]@host[:port]/db[?schema=name]`` 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import uuid4
 
 from q2c_core.domain.errors import InvalidValue
+
+if TYPE_CHECKING:
+    import psycopg
 
 # q2c's PostgreSQL recorder: eventsourcing's, saving without pipeline mode (see the module)
 POSTGRES_RECORDER_TOPIC = "q2c_core.postgres_recorder:PostgresEventRecorder"
@@ -56,20 +60,28 @@ def env_for_url(url: str) -> dict[str, str]:
     )
 
 
-def ensure_postgres_schema(env: dict[str, str]) -> None:
-    """Create the configured PostgreSQL schema when it does not exist yet."""
-    schema = env.get("POSTGRES_SCHEMA")
-    if not schema or env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
-        return
+def postgres_connect(env: dict[str, str], **options: Any) -> psycopg.Connection[Any]:
+    """A psycopg connection (autocommit) to the database of ``env_for_url``'s settings;
+    ``options`` go to ``psycopg.connect`` (e.g. ``connect_timeout``)."""
     import psycopg
-    from psycopg import sql
 
-    with psycopg.connect(
+    return psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
         port=int(env["POSTGRES_PORT"]),
         user=env["POSTGRES_USER"],
         password=env["POSTGRES_PASSWORD"] or None,
         autocommit=True,
-    ) as conn:
+        **options,
+    )
+
+
+def ensure_postgres_schema(env: dict[str, str]) -> None:
+    """Create the configured PostgreSQL schema when it does not exist yet."""
+    schema = env.get("POSTGRES_SCHEMA")
+    if not schema or env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        return
+    from psycopg import sql
+
+    with postgres_connect(env) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
