@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+import attrs
 import pytest
 
 from q2c_core import (
@@ -360,6 +361,18 @@ CASES = [
         CardNumberRefused,
         "expense.description",
         lambda w: w.authorized,
+    ),
+    Case(
+        "card number in a hand-made invoice line",
+        lambda w: w.app.draft_invoice(
+            w.customer,
+            [attrs.evolve(line("L7"), description=f"paid by {CARD}")],
+            drafted_on=D,
+            actor="billy",
+        ),
+        CardNumberRefused,
+        "lines.L7.description",
+        None,
     ),
     Case(
         "card number in a time entry's notes",

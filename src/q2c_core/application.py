@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate
 from q2c_core.app_base import BaseApp
 from q2c_core.billing_run import ContractBilling
 from q2c_core.domain.allocation import allocate_payment
+from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import (
     FIXED_PRICE_ITEM,
@@ -445,6 +446,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         note: str = "",
     ) -> UUID:
         """Draft an invoice from lines the caller built (contract periods, manual items)."""
+        for line in lines:  # (typed by people: a card number pasted in is never stored)
+            refuse_card_numbers(f"lines.{line.line_id}.description", line.description)
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)

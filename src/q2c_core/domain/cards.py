@@ -24,8 +24,14 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+# a quick first look: a card needs 13 or more characters of digits, spaces and dashes in a row
+_LONG_RUN = re.compile(r"\d[\d -]{11,}\d")
+
+
 def contains_card_number(text: str) -> bool:
     """Whether the text holds a Luhn-valid run of 13 to 19 digits (spaces or dashes allowed)."""
+    if _LONG_RUN.search(text) is None:
+        return False
     for match in _CANDIDATE.finditer(text):
         if luhn_valid(re.sub(r"[ -]", "", match.group())):
             return True

@@ -26,7 +26,7 @@ from q2c_core.domain.errors import (
     RuleViolated,
     WorkNotAuthorized,
 )
-from q2c_core.domain.event_facts import ChecksFacts, NotBefore
+from q2c_core.domain.event_facts import ChecksFacts, NotBefore, checked_value
 from q2c_core.domain.money import Money, to_decimal
 from q2c_core.domain.values import TimeOrderedIds
 
@@ -87,6 +87,7 @@ class Estimate:
         return (self.rate * self.hours).rounded()
 
 
+@checked_value
 @attrs.frozen
 class PurchaseOrder:
     """The customer's PO that covers the quoted work."""
@@ -103,6 +104,7 @@ class PurchaseOrder:
             raise InvalidValue("must be more than zero", field="po.amount", value=self.amount)
 
 
+@checked_value
 @attrs.frozen
 class TimeEntry:
     """Hours one worker spent on one day."""
@@ -129,6 +131,7 @@ class TimeEntry:
         return (self.rate * self.hours).rounded()
 
 
+@checked_value
 @attrs.frozen
 class Expense:
     """A cost incurred for the request, re-billed when billable."""

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from types import UnionType
-from typing import Any, ClassVar, Union, get_args, get_origin
+from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin
 from uuid import UUID
 
 import attrs
@@ -31,6 +31,8 @@ _WORDS = {date: "a date", UUID: "a UUID", Money: "Money", Decimal: "a Decimal", 
 
 # free text a person types, where a card number could be pasted (in events and their values)
 FREE_TEXT = frozenset({"description", "notes", "note", "address", "reason", "title", "name"})
+
+T = TypeVar("T")
 
 # per event or value class: (field, accepted types, None allowed, free text)
 _Check = tuple[str, tuple[type, ...], bool, bool]
@@ -77,58 +79,78 @@ def _spelled(declared: Any) -> list[str]:
     return [getattr(declared, "__name__", repr(declared))]
 
 
-def check_facts(
-    event_class: type, facts: dict[str, Any], aggregate_id: UUID | None = None, where: str = ""
-) -> None:
+def check_facts(event_class: type, facts: dict[str, Any], aggregate_id: UUID | None = None) -> None:
     """Refuse (``InvalidValue`` naming the field) a fact of the wrong type, a required one
     missing, a datetime where a business day is meant, a blank actor, or a card number in
-    free text; in the event's facts and in the fields of the values they hold."""
+    free text; in the event's facts and in the values of ``checked_value`` classes they hold
+    (a time entry, an expense, a PO), also in lists of them."""
     for field, kinds, optional, free in _checks_of(event_class):
-        if field not in facts:
-            continue
-        value = facts[field]
-        name = f"{where}{field}"
-        if not kinds:
-            _check_value(value, name, aggregate_id)
-            continue
-        if value is None:
-            if optional:
-                continue
+        if field in facts:
+            value = facts[field]
+            if kinds:
+                _check_one(field, value, kinds, optional, free, aggregate_id)
+            elif value is not None:
+                _check_value(value, field, aggregate_id)
+
+
+def _check_one(
+    name: str,
+    value: Any,
+    kinds: tuple[type, ...],
+    optional: bool,
+    free: bool,
+    aggregate_id: UUID | None,
+) -> None:
+    if value is None:
+        if optional:
+            return
+        raise InvalidValue(
+            f"must be {_WORDS[kinds[0]]}, not None",
+            field=name,
+            value=value,
+            aggregate_id=aggregate_id,
+        )
+    if not isinstance(value, kinds) or (kinds[0] is date and isinstance(value, datetime)):
+        what = "a date (a business day, not a datetime)" if kinds[0] is date else None
+        raise InvalidValue(
+            f"must be {what or _WORDS[kinds[0]]}, not {type(value).__name__}",
+            field=name,
+            value=value,
+            aggregate_id=aggregate_id,
+        )
+    if kinds[0] is str:
+        text = str(value)
+        if name == "actor" and not text.strip():
             raise InvalidValue(
-                f"must be {_WORDS[kinds[0]]}, not None",
-                field=name,
-                value=value,
-                aggregate_id=aggregate_id,
+                "must name who did it", field=name, value=text, aggregate_id=aggregate_id
             )
-        if not isinstance(value, kinds) or (kinds[0] is date and isinstance(value, datetime)):
-            what = "a date (a business day, not a datetime)" if kinds[0] is date else None
-            raise InvalidValue(
-                f"must be {what or _WORDS[kinds[0]]}, not {type(value).__name__}",
-                field=name,
-                value=value,
-                aggregate_id=aggregate_id,
-            )
-        if kinds[0] is str:
-            text: str = facts[field]
-            if field == "actor" and not text.strip():
-                raise InvalidValue(
-                    "must name who did it", field=name, value=text, aggregate_id=aggregate_id
-                )
-            if free:
-                refuse_card_numbers(name, text, aggregate_id)
+        if free:
+            refuse_card_numbers(name, text, aggregate_id)
+
+
+# values whose fields are checked like an event's facts: those people fill in by hand
+_CHECKED_VALUES: dict[type, tuple[_Check, ...]] = {}
+
+
+def checked_value(klass: type[T]) -> type[T]:
+    """Class decorator (over ``attrs.frozen``): events holding this value check its fields
+    too (dates, text, free text), as they check their own facts."""
+    _CHECKED_VALUES[klass] = _checks_of(klass)
+    return klass
 
 
 def _check_value(value: Any, field: str, aggregate_id: UUID | None) -> None:
-    """The fields of an attrs value (a time entry, an invoice line), also in lists of them."""
-    if isinstance(value, list | tuple):
-        for item in value:
-            _check_value(item, field, aggregate_id)
-    elif attrs.has(type(value)) and not isinstance(value, Money):
-        check_facts(type(value), _fields(value), aggregate_id, f"{field}.")
-
-
-def _fields(value: Any) -> dict[str, Any]:
-    return {f.name: getattr(value, f.name) for f in attrs.fields(type(value))}
+    kind = type(value)
+    if kind is list or kind is tuple:
+        if value and type(value[0]) in _CHECKED_VALUES:
+            for item in value:
+                _check_value(item, field, aggregate_id)
+        return
+    checks = _CHECKED_VALUES.get(kind)
+    for name, kinds, optional, free in checks or ():
+        if kinds:
+            inner = getattr(value, name)
+            _check_one(f"{field}.{name}", inner, kinds, optional, free, aggregate_id)
 
 
 @attrs.frozen
