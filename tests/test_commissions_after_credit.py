@@ -350,3 +350,42 @@ def test_commission_does_not_depend_on_paying_before_or_after_a_credit(
     )
     assert net.pop(kind) == (left * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert all(v == 0 for v in net.values())
+
+
+def test_a_credit_that_fits_on_a_final_invoice_re_splits_the_money_paid_on_it() -> None:
+    """A 1,000.00 deposit (paid) is deducted on a final invoice of enhancement 2,000.00 and
+    maintenance 1,000.00 (2,420.00 to pay). 1,000.00 is paid on it, then the maintenance is
+    credited (1,210.00, which the 1,420.00 still owed absorbs). The 1,000.00 now pays the
+    enhancement alone: 1,000 x 1,000/1,210 = 826.45 of it, 41.32 commission at 5 %, and its
+    maintenance commission is taken back whole. (The deposit's own lines stay as issued.)"""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    dep = app.draft_deposit_invoice(
+        cust, eur(1000), description="Deposit", drafted_on=D, actor="billy"
+    )
+    approve(app, dep)
+    app.issue_invoice(dep, issued_on=D, actor="bea")
+    deposit = app.receive_payment(
+        cust, app.invoice(dep).total, received_on=D, reference="dep", actor=A
+    )
+    app.allocate_payment(deposit, allocated_on=D, actor=A)
+    lines = [
+        manual("L1", "2000", revenue_kind=RevenueKind.ENHANCEMENT),
+        manual("L2", "1000", revenue_kind=RevenueKind.MAINTENANCE),
+    ]
+    final = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    app.deduct_deposit(final, dep, actor="billy")
+    approve(app, final)
+    app.issue_invoice(final, issued_on=APRIL_1, actor="bea")
+    pay = app.receive_payment(cust, eur("1000.00"), received_on=APRIL_1, reference="f", actor=A)
+    app.allocate_payment(pay, [(final, eur("1000.00"))], allocated_on=APRIL_1, actor=A)
+    credit(app, final, ["L2"], APRIL_10, "maintenance not delivered")
+    assert app.invoice(final).outstanding == eur("210.00")
+    live = Commissions()
+    catch_up(app, [live])
+    on_final = {}
+    for line in live.lines():
+        if line.payment_id == pay.hex:
+            kind = line.revenue_kind
+            on_final[kind] = on_final.get(kind, Decimal(0)) + line.commission.amount
+    assert on_final == {"enhancement": Decimal("41.32"), "maintenance": Decimal("0.00")}

@@ -20,11 +20,13 @@ from test_contract_billing import A, billed_days, contract, customer, eur, issue
 
 from q2c_core import (
     BillingFrequency,
+    CreditDisposition,
     InvoiceKind,
     InvoiceStatus,
     Period,
     PostedDocument,
     QuoteToCash,
+    RuleViolated,
     TaxRate,
 )
 from q2c_core.domain.billing import PastDuePolicy, charge_period, slices_total
@@ -635,3 +637,40 @@ def test_any_retroactive_changes_give_notes_that_can_all_be_issued(
         assert net(app, cust) == charged
     finally:
         app.close()
+
+
+def test_a_contract_period_is_credited_by_the_run_not_by_hand(app: QuoteToCash) -> None:
+    """January is billed and issued. Crediting its S1 line by hand is refused (the run would
+    credit the same days again when the contract changes); removing S1 from 17 January makes
+    the run credit exactly 15 days, once. Nothing is recorded by the refusal."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1", price=1200),))
+    [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    issue(app, jan, date(2024, 1, 1))
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.draft_credit_note(
+            jan,
+            line_ids=["L1"],
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="S1 ended",
+            drafted_on=date(2024, 1, 20),
+            actor=A,
+        )
+    assert refused.value.field == "line_ids" and "billing run" in refused.value.rule
+    assert app.recorder.max_notification_id() == before
+    app.remove_sub_contract(cid, "S1", effective_to=date(2024, 1, 17), actor=A)
+    [note] = app.run_billing(date(2024, 1, 20), actor="run").documents
+    assert (note.kind, note.net) == (InvoiceKind.CREDIT_NOTE, eur("48.39"))  # 100 x 15/31
+
+
+def test_a_contract_number_that_looks_like_a_card_number_bills_as_any_other(
+    app: QuoteToCash,
+) -> None:
+    """MC-2024-0000007-01 has 13 digits that pass the card checksum; the run writes the
+    number into each invoice's note, which is q2c's own text, not a person's: January is
+    billed all the same."""
+    cust = customer(app)
+    contract(app, cust, number="MC-2024-0000007-01", subs=(sub("S1", price=1200),))
+    [draft] = app.run_billing(date(2024, 1, 1), actor="run").documents
+    assert draft.net == eur("100.00")

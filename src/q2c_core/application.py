@@ -448,6 +448,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         """Draft an invoice from lines the caller built (contract periods, manual items)."""
         for line in lines:  # (typed by people: a card number pasted in is never stored)
             refuse_card_numbers(f"lines.{line.line_id}.description", line.description)
+        refuse_card_numbers("note", note)
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
@@ -978,6 +979,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
             if not reason.strip():
                 raise InvalidValue("must say why", field="reason", aggregate_id=invoice_id)
+            refuse_card_numbers("reason", reason, invoice_id)
             if len(set(line_ids)) != len(line_ids):
                 raise DuplicateEntry(
                     "a credit note names each line once",
@@ -1012,6 +1014,21 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         value=line_id,
                     )
                 line = by_id[line_id]
+                run_line = line.source
+                if (
+                    run_line is not None
+                    and run_line.kind is SourceKind.CONTRACT_PERIOD
+                    and run_line.sub_contract_id is not None
+                ):
+                    # the run's corrections credit exactly the days of a sub-contract that a
+                    # contract change takes back; a hand-made credit of them would be twice
+                    raise RuleViolated(
+                        f"line {line_id} bills a contract period: change the contract "
+                        "(remove, re-price or terminate) and the billing run credits the days",
+                        field="line_ids",
+                        aggregate_id=invoice_id,
+                        value=line_id,
+                    )
                 src = line.source or LineSource(SourceKind.MANUAL)
                 lines.append(
                     attrs.evolve(

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -220,6 +221,18 @@ _RENEWED = (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     """A master maintenance contract with its sub-contracts."""
 
+    @classmethod
+    def _create(cls, event_class: type, **kwargs: Any) -> Any:
+        """A new contract's renewal uplift is refused when signed, not years later when the
+        run renews it (``renew``'s rule); checked for new contracts only, so a history signed
+        before this rule still loads."""
+        uplift = kwargs.get("renewal_uplift_percent")
+        if isinstance(uplift, Decimal) and uplift < -100:
+            raise InvalidValue(
+                "cannot cut a price below zero", field="renewal_uplift_percent", value=uplift
+            )
+        return super()._create(event_class, **kwargs)
+
     @event("ContractSigned")
     def __init__(
         self,
@@ -245,13 +258,6 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             raise InvalidValue("must not be empty", field="number")
         if term.days <= 0:
             raise InvalidValue("must last at least a day", field="term", value=term)
-        if renewal_uplift_percent is not None and renewal_uplift_percent < -100:
-            # refused when signed, not years later when the run renews it (``renew``'s rule)
-            raise InvalidValue(
-                "cannot cut a price below zero",
-                field="renewal_uplift_percent",
-                value=renewal_uplift_percent,
-            )
         minor_units(currency)  # an ISO 4217 code, or InvalidValue
         self.customer_id = customer_id
         self.number = number

@@ -218,7 +218,7 @@ class Commissions(Projection):
         for kind, net in note["by_kind"].items():
             row["by_kind"][kind] = row["by_kind"].get(kind, Decimal(0)) - net
         row["tax"] = max(row["tax"] - note["tax"], Decimal(0))
-        if _DEPOSIT in row["by_kind"]:
+        if row["by_kind"].get(_DEPOSIT, Decimal(0)) > 0:
             return  # (a deposit invoice's money is commissioned through its final invoice)
         # Money already collected now pays for what is left of the invoice: re-split it on
         # the credit's day, at the rates of the day it was collected.
