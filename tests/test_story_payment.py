@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 
 from q2c_core import (
+    BillingFrequency,
     CardNumberRefused,
     CurrencyMismatch,
     InvalidTransition,
@@ -18,6 +19,7 @@ from q2c_core import (
     LineSource,
     Money,
     OverAllocation,
+    Period,
     QuoteToCash,
     RuleViolated,
     SourceKind,
@@ -223,6 +225,17 @@ def test_payment_in_another_currency_is_not_mixed(
         Money.of(0, "USD"),
     )
     assert app.customer_summary(cust).credit == eur(0)
+    # a contract signed in pounds counts before any invoice of it
+    app.sign_contract(
+        cust,
+        number="MC-GBP",
+        term=Period(date(2024, 1, 1), date(2025, 1, 1)),
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=date(2024, 1, 1),
+        actor=A,
+        currency="GBP",
+    )
+    assert app.customer_currencies(cust) == ["EUR", "GBP", "USD"]
 
 
 def test_invoice_of_another_customer_is_refused(

@@ -1249,11 +1249,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         )
 
     def customer_currencies(self, customer_id: UUID) -> list[str]:
-        """The currencies a customer has invoices, payments or requests in, its own first."""
+        """The currencies a customer has invoices, payments, requests or contracts in, its own
+        first."""
         customer = self.customer(customer_id)
         found = {i.currency for i in self._invoices(customer)}
         found |= {p.amount.currency for p in self.payments(customer_id)}
         found |= {c for c in (self.request(r).currency for r in customer.request_ids) if c}
+        found |= {self.contract(c).currency for c in customer.contract_ids}
         return [customer.currency, *sorted(found - {customer.currency})]
 
     def work_buckets(self, request_id: UUID) -> list[WorkBuckets]:
