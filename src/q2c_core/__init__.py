@@ -62,6 +62,7 @@ from q2c_core.domain.errors import (
     RuleViolated,
     WorkNotAuthorized,
 )
+from q2c_core.domain.event_facts import ChecksFacts, NotBefore, check_facts, checked_value
 from q2c_core.domain.import_batch import (
     ImportBatch,
     ImportKind,
@@ -128,7 +129,7 @@ from q2c_core.projections import (
 )
 from q2c_core.recorded_saves import RecordsSaves, position_as_of
 from q2c_core.sqlite_recorder import SQLiteEventRecorder
-from q2c_core.storage import env_for_url
+from q2c_core.storage import env_for_url, postgres_connect
 
 __all__ = [
     "AccountingSink",
@@ -150,6 +151,7 @@ __all__ = [
     "BillingTiming",
     "CardNumberRefused",
     "Charge",
+    "ChecksFacts",
     "CommissionPlan",
     "CommissionRate",
     "Commissions",
@@ -195,6 +197,7 @@ __all__ = [
     "MatchedBy",
     "Money",
     "MovedFrom",
+    "NotBefore",
     "NotFound",
     "OpenItem",
     "OverAllocation",
@@ -242,7 +245,9 @@ __all__ = [
     "catch_up",
     "charge_key",
     "charge_period",
+    "check_facts",
     "check_lines",
+    "checked_value",
     "contains_card_number",
     "correct_period",
     "day_count",
@@ -258,6 +263,7 @@ __all__ = [
     "new_id",
     "normalize_number",
     "position_as_of",
+    "postgres_connect",
     "rebuild",
     "reversal_day",
     "split_by_weights",
