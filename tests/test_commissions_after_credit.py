@@ -25,6 +25,19 @@ from q2c_core.projections import (
 )
 
 
+def _two_line_invoice(app: QuoteToCash, enhancement: Decimal, maintenance: Decimal) -> UUID:
+    """An issued invoice for the customer: L1 enhancement, L2 maintenance (21 % tax)."""
+    cust = customer(app)
+    lines = [
+        manual("L1", str(enhancement), revenue_kind=RevenueKind.ENHANCEMENT),
+        manual("L2", str(maintenance), revenue_kind=RevenueKind.MAINTENANCE),
+    ]
+    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    return invoice
+
+
 def test_a_payment_after_the_enhancement_was_credited_earns_only_maintenance() -> None:
     """Invoice: enhancement 700.00 and maintenance 300.00, 21 % tax (1,210.00). The
     enhancement line is credited (847.00) before any payment; the customer pays the 363.00
@@ -32,14 +45,8 @@ def test_a_payment_after_the_enhancement_was_credited_earns_only_maintenance() -
     (before, the payment was split over both kinds as drafted: 1.80 on 90.00 of maintenance
     and 10.50 on 210.00 of enhancement that was never collected)."""
     app = QuoteToCash.open("memory:")
-    cust = customer(app)
-    lines = [
-        manual("L1", "700", revenue_kind=RevenueKind.ENHANCEMENT),
-        manual("L2", "300", revenue_kind=RevenueKind.MAINTENANCE),
-    ]
-    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
-    approve(app, invoice)
-    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    invoice = _two_line_invoice(app, Decimal(700), Decimal(300))
+    cust = app.invoice(invoice).customer_id
     credit(app, invoice, ["L1"], D, "not delivered")
     assert app.invoice(invoice).outstanding == eur("363.00")
     pay = app.receive_payment(cust, eur("363.00"), received_on=D, reference="r", actor=A)
@@ -265,14 +272,8 @@ def test_money_paid_before_a_credit_that_fits_earns_only_on_what_it_pays_for() -
     35.00 is reversed and 20.00 earned on 1,000.00 of maintenance, 20.00 net, exactly what
     paying after the credit earns."""
     app = QuoteToCash.open("memory:")
-    cust = customer(app)
-    lines = [
-        manual("L1", "1000", revenue_kind=RevenueKind.ENHANCEMENT),
-        manual("L2", "1000", revenue_kind=RevenueKind.MAINTENANCE),
-    ]
-    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
-    approve(app, invoice)
-    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    invoice = _two_line_invoice(app, Decimal(1000), Decimal(1000))
+    cust = app.invoice(invoice).customer_id
     pay = app.receive_payment(cust, eur("1210.00"), received_on=APRIL_1, reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=APRIL_1, actor=A)
     credit(app, invoice, ["L1"], APRIL_10, "not delivered")
@@ -296,19 +297,6 @@ def test_money_paid_before_a_credit_that_fits_earns_only_on_what_it_pays_for() -
     rebuilt = [p for p in all_projections() if p.name == live.name]
     rebuild(app, rebuilt)
     assert rebuilt[0].rows() == live.rows()
-
-
-def _two_line_invoice(app: QuoteToCash, enhancement: Decimal, maintenance: Decimal) -> UUID:
-    """An issued invoice for the customer: L1 enhancement, L2 maintenance (21 % tax)."""
-    cust = customer(app)
-    lines = [
-        manual("L1", str(enhancement), revenue_kind=RevenueKind.ENHANCEMENT),
-        manual("L2", str(maintenance), revenue_kind=RevenueKind.MAINTENANCE),
-    ]
-    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
-    approve(app, invoice)
-    app.issue_invoice(invoice, issued_on=D, actor="bea")
-    return invoice
 
 
 @settings(max_examples=30, deadline=None)
