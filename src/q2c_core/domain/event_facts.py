@@ -85,10 +85,11 @@ def check_facts(
     aggregate_id: UUID | None = None,
     not_scanned: frozenset[str] = frozenset(),
 ) -> None:
-    """Refuse (``InvalidValue`` naming the field) a fact of the wrong type, a required one
-    missing, a datetime where a business day is meant, a blank actor, or a card number in
-    free text; in the event's facts and in the values of ``checked_value`` classes they hold
-    (a time entry, an expense, a PO), also in lists of them."""
+    """Refuse (``InvalidValue`` naming the field) a fact of the wrong type (a Decimal fact takes
+    no int: commands convert first), None where a fact is required, a datetime where a business
+    day is meant, a blank actor, or a card number in free text (``not_scanned``: text q2c
+    writes itself); in the event's facts and in the values of ``checked_value`` classes they
+    hold (a time entry, an expense, a PO), also in lists of them."""
     for field, kinds, optional, free in _checks_of(event_class):
         if field in facts:
             value = facts[field]
