@@ -42,7 +42,6 @@ from q2c_core.domain.billing import (
     day_count,
     due_periods,
     prorated_charge,
-    renewal_end,
 )
 from q2c_core.domain.billing_records import (
     BilledPeriod,
@@ -60,7 +59,6 @@ from q2c_core.domain.contract import (
     PeriodAlignment,
     PricePoint,
     SubContract,
-    next_term_end,
 )
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.errors import InvalidTransition, InvalidValue, RuleViolated
@@ -561,9 +559,7 @@ class ContractBilling(BaseApp):
                 ContractStatus.SUSPENDED,
             ):
                 continue
-            term = c.term
-            while c.renews_automatically and term.end <= as_of:
-                term = Period(term.start, next_term_end(term, c.renewal_months, c.renewal_days))
+            term = c.term_renewed_through(as_of)
             left = (term.end - as_of).days
             if left <= days:
                 found.append(
@@ -764,15 +760,7 @@ class ContractBilling(BaseApp):
         """Decide and apply, on the in-memory contract, everything due for it on ``as_of``."""
         if contract.status not in _BILLED_STATUSES:
             return _ContractPlan((), (), False)
-        renewed = False
-        while (
-            contract.auto_renew
-            and contract.status in (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
-            and contract.term.end <= as_of
-        ):
-            new_end = renewal_end(contract.term, contract.renewal_months, contract.renewal_days)
-            contract.renew(new_end, contract.term.end, actor, contract.renewal_uplift_percent)
-            renewed = True
+        renewed = contract.renew_through(as_of, actor)
         new: list[Invoice] = []
         documents: list[tuple[Invoice, Period | None]] = []
         if contract.billed and contract.revision != contract.reconciled_revision:

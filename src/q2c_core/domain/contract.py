@@ -424,6 +424,13 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.term = Period(self.term.start, new_end)
         self.revision += 1
 
+    def term_renewed_through(self, day: date) -> Period:
+        """The term as ``renew_through(day)`` would leave it, without renewing anything."""
+        term = self.term
+        while self.renews_automatically and term.end <= day:
+            term = Period(term.start, next_term_end(term, self.renewal_months, self.renewal_days))
+        return term
+
     def renew_through(self, day: date, actor: str) -> bool:
         """Renew an evergreen contract whose term ends on or before ``day`` as the billing run
         does: by its signed term's length on its own grid (``next_term_end``), effective on the
