@@ -223,6 +223,30 @@ def test_a_bounce_after_a_bank_import_takes_its_commission_back() -> None:
     assert [c.commission for c in live.lines() if c.reversal] == [eur("-25.21")]
 
 
+def _deposit_deducted_on_final(
+    app: QuoteToCash, deposit: int, nets: tuple[str, str], issued_on: date
+) -> tuple[UUID, UUID]:
+    """A deposit invoiced and paid in full on D, deducted on a final invoice of enhancement
+    ``nets[0]`` and maintenance ``nets[1]`` issued on ``issued_on``: (customer, final)."""
+    cust = customer(app)
+    dep = app.draft_deposit_invoice(
+        cust, eur(deposit), description="deposit", drafted_on=D, actor="billy"
+    )
+    approve(app, dep)
+    app.issue_invoice(dep, issued_on=D, actor="bea")
+    paid = app.receive_payment(cust, app.invoice(dep).total, received_on=D, reference="d", actor=A)
+    app.allocate_payment(paid, allocated_on=D, actor=A)
+    lines = [
+        manual("L1", nets[0], revenue_kind=RevenueKind.ENHANCEMENT),
+        manual("L2", nets[1], revenue_kind=RevenueKind.MAINTENANCE),
+    ]
+    final = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    app.deduct_deposit(final, dep, actor="billy")
+    approve(app, final)
+    app.issue_invoice(final, issued_on=issued_on, actor="bea")
+    return cust, final
+
+
 def test_a_credit_on_a_final_invoice_never_changes_a_closed_months_deposit_commission() -> None:
     """A 300.00 deposit is deducted on a final invoice (enhancement 700.00, maintenance 300.00)
     issued and paid in March; in June the maintenance line is credited. March's commission
@@ -230,22 +254,7 @@ def test_a_credit_on_a_final_invoice_never_changes_a_closed_months_deposit_commi
     credit shows as June's reversals. The deposit stays commissioned as the final invoice was
     issued, so the manager's total keeps the deposit's maintenance share (noted as a limit)."""
     app = QuoteToCash.open("memory:")
-    cust = customer(app)
-    deposit = app.draft_deposit_invoice(
-        cust, eur(300), description="deposit", drafted_on=D, actor="billy"
-    )
-    approve(app, deposit)
-    app.issue_invoice(deposit, issued_on=D, actor="bea")
-    first = app.receive_payment(cust, eur("363.00"), received_on=D, reference="d", actor=A)
-    app.allocate_payment(first, allocated_on=D, actor=A)
-    lines = [
-        manual("L1", "700", revenue_kind=RevenueKind.ENHANCEMENT),
-        manual("L2", "300", revenue_kind=RevenueKind.MAINTENANCE),
-    ]
-    final = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
-    app.deduct_deposit(final, deposit, actor="billy")
-    approve(app, final)
-    app.issue_invoice(final, issued_on=date(2024, 3, 10), actor="bea")
+    cust, final = _deposit_deducted_on_final(app, 300, ("700", "300"), date(2024, 3, 10))
     rest = app.receive_payment(
         cust, app.invoice(final).total, received_on=date(2024, 3, 12), reference="f", actor=A
     )
@@ -347,24 +356,7 @@ def test_a_credit_that_fits_on_a_final_invoice_re_splits_the_money_paid_on_it() 
     enhancement alone: 1,000 x 1,000/1,210 = 826.45 of it, 41.32 commission at 5 %, and its
     maintenance commission is taken back whole. (The deposit's own lines stay as issued.)"""
     app = QuoteToCash.open("memory:")
-    cust = customer(app)
-    dep = app.draft_deposit_invoice(
-        cust, eur(1000), description="Deposit", drafted_on=D, actor="billy"
-    )
-    approve(app, dep)
-    app.issue_invoice(dep, issued_on=D, actor="bea")
-    deposit = app.receive_payment(
-        cust, app.invoice(dep).total, received_on=D, reference="dep", actor=A
-    )
-    app.allocate_payment(deposit, allocated_on=D, actor=A)
-    lines = [
-        manual("L1", "2000", revenue_kind=RevenueKind.ENHANCEMENT),
-        manual("L2", "1000", revenue_kind=RevenueKind.MAINTENANCE),
-    ]
-    final = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
-    app.deduct_deposit(final, dep, actor="billy")
-    approve(app, final)
-    app.issue_invoice(final, issued_on=APRIL_1, actor="bea")
+    cust, final = _deposit_deducted_on_final(app, 1000, ("2000", "1000"), APRIL_1)
     pay = app.receive_payment(cust, eur("1000.00"), received_on=APRIL_1, reference="f", actor=A)
     app.allocate_payment(pay, [(final, eur("1000.00"))], allocated_on=APRIL_1, actor=A)
     credit(app, final, ["L2"], APRIL_10, "maintenance not delivered")

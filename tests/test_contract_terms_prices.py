@@ -42,6 +42,18 @@ def signed(
     return contract(app, cust, number, subs or (sub("S1"),), **kw)
 
 
+# S1 at 1,200 a year, 2,400 from March and 3,600 from June: what January to July bill
+MARCH_AND_JUNE_STEPS = {
+    date(2024, 1, 1): Decimal("100.00"),
+    date(2024, 2, 1): Decimal("100.00"),
+    date(2024, 3, 1): Decimal("200.00"),
+    date(2024, 4, 1): Decimal("200.00"),
+    date(2024, 5, 1): Decimal("200.00"),
+    date(2024, 6, 1): Decimal("300.00"),
+    date(2024, 7, 1): Decimal("300.00"),
+}
+
+
 def monthly_bills(app: QuoteToCash, cust: UUID, sub_id: str) -> dict[date, Decimal]:
     """Net billed per billing-period start for one sub-contract (credits subtracted)."""
     found: dict[date, Decimal] = {}
@@ -68,15 +80,7 @@ def test_a_june_step_up_survives_a_march_price_recorded_after_it(app: QuoteToCas
     app.reprice_sub_contract(cid, "S1", effective=date(2024, 6, 1), annual_price=eur(3600), actor=A)
     app.reprice_sub_contract(cid, "S1", effective=date(2024, 3, 1), annual_price=eur(2400), actor=A)
     app.run_billing(date(2024, 7, 1), actor="run")
-    assert monthly_bills(app, cust, "S1") == {
-        date(2024, 1, 1): Decimal("100.00"),
-        date(2024, 2, 1): Decimal("100.00"),
-        date(2024, 3, 1): Decimal("200.00"),
-        date(2024, 4, 1): Decimal("200.00"),
-        date(2024, 5, 1): Decimal("200.00"),
-        date(2024, 6, 1): Decimal("300.00"),
-        date(2024, 7, 1): Decimal("300.00"),
-    }
+    assert monthly_bills(app, cust, "S1") == MARCH_AND_JUNE_STEPS
     s1 = app.contract(cid).sub_contracts["S1"]
     assert s1.price_on(date(2024, 5, 31)) == eur(2400)
     assert s1.price_on(date(2024, 12, 31)) == eur(3600)
@@ -106,15 +110,7 @@ def test_a_moved_sub_contract_keeps_the_step_up_on_both_contracts(app: QuoteToCa
     for day in (date(2024, 4, 1), date(2024, 6, 1), date(2024, 7, 15)):
         assert source.price_on(day) == target.price_on(day)
     app.run_billing(date(2024, 7, 1), actor="run")
-    assert monthly_bills(app, cust, "S1") == {
-        date(2024, 1, 1): Decimal("100.00"),
-        date(2024, 2, 1): Decimal("100.00"),
-        date(2024, 3, 1): Decimal("200.00"),
-        date(2024, 4, 1): Decimal("200.00"),
-        date(2024, 5, 1): Decimal("200.00"),
-        date(2024, 6, 1): Decimal("300.00"),
-        date(2024, 7, 1): Decimal("300.00"),
-    }
+    assert monthly_bills(app, cust, "S1") == MARCH_AND_JUNE_STEPS
 
 
 def test_a_renewal_uplift_keeps_a_price_scheduled_after_the_old_end(app: QuoteToCash) -> None:
