@@ -217,7 +217,7 @@ def _live_counts(app: QuoteToCash, cust: UUID) -> Counter[tuple[UUID | None, str
 
 
 step_st = st.tuples(
-    st.sampled_from(["add", "remove", "reprice", "run", "void", "void"]),
+    st.sampled_from(["add", "remove", "extend", "reprice", "run", "void", "void"]),
     st.integers(min_value=0, max_value=200),
     st.integers(min_value=0, max_value=5000),
 )
@@ -228,7 +228,8 @@ step_st = st.tuples(
 def test_any_voids_of_run_documents_leave_every_day_billed_once(
     steps: list[tuple[str, int, int]], frequency: BillingFrequency
 ) -> None:
-    """Sub-contracts added, removed, re-priced, runs, and voids of any draft the runs drafted
+    """Sub-contracts added, removed, extended again, re-priced, runs, and voids of any draft the
+    runs drafted
     (refused ones change nothing): after a final run every covered day of every billed period is
     billed net exactly once by the documents that stand, and the preview equals what is posted."""
     app = QuoteToCash.open("memory:")
@@ -251,6 +252,8 @@ def test_any_voids_of_run_documents_leave_every_day_billed_once(
                 app.reprice_sub_contract(
                     cid, live[-1].sub_id, effective=day, annual_price=eur(value), actor=A
                 )
+            elif kind == "extend":
+                _extend_one(app, cid, value)
             elif kind == "run":
                 app.run_billing(day, actor="run")
             elif kind == "void":
@@ -542,8 +545,18 @@ def test_corrections_credit_their_own_invoices_on_a_shared_store(shared_url: str
         again.close()
 
 
+def _extend_one(app: QuoteToCash, cid: UUID, value: int) -> None:
+    """Extend one of the contract's ended sub-contracts, open-ended or by some days."""
+    ended = [s for s in app.contract(cid).sub_contracts.values() if s.effective_to is not None]
+    if ended:
+        s = ended[value % len(ended)]
+        assert s.effective_to is not None
+        end = None if value % 2 else s.effective_to + timedelta(days=1 + value % 40)
+        app.extend_sub_contract(cid, s.sub_id, effective_to=end, actor=A)
+
+
 change_st = st.tuples(
-    st.sampled_from(["reprice", "reprice", "remove", "add"]),
+    st.sampled_from(["reprice", "reprice", "remove", "add", "extend"]),
     st.integers(min_value=0, max_value=89),
     st.sampled_from(["850", "1002", "999.99", "33.33", "1200", "2400", "12.34", "0"]),
     st.booleans(),
@@ -560,7 +573,8 @@ change_st = st.tuples(
 def test_any_retroactive_changes_give_notes_that_can_all_be_issued(
     changes: list[tuple[str, int, str, bool]], frequency: BillingFrequency, rate: int, ends: int
 ) -> None:
-    """The first period is billed, then re-priced, shortened and added to retroactively, each
+    """The first period is billed, then re-priced, shortened, lengthened again and added to
+    retroactively, each
     change followed by a run after which the drafts are (mostly) issued, and finally the
     contract is terminated inside the period. Every credit note any run drafts can be issued;
     no invoice is credited more than it billed; what stays on each invoice carries the tax of
@@ -595,6 +609,8 @@ def test_any_retroactive_changes_give_notes_that_can_all_be_issued(
                 )
             elif kind == "add":
                 app.add_sub_contract(cid, sub(f"N{n}", start=when, price=price), actor=A)
+            elif kind == "extend":
+                _extend_one(app, cid, offset)
             day += timedelta(days=1)
             app.run_billing(day, actor="run")
             if issue_now:

@@ -151,7 +151,8 @@ class Driver:
             pass  # a refused command records nothing; the history stays valid
 
     def contract_op(self, op: int, i: int, amount: int, day: date) -> None:
-        """Maintenance contracts: sign (fixed term or evergreen), change sub-contracts, bill,
+        """Maintenance contracts: sign (fixed term or evergreen), change sub-contracts (add,
+        remove, extend again, re-price, move), bill,
         suspend and reactivate, renew, terminate, expire. Terms are short (17 days to a year)
         and runs bill ahead of the commands' days, so renewals, partial periods and corrections
         come up."""
@@ -190,6 +191,12 @@ class Driver:
         if op == 15:
             on = max(c.term.start, min(day, c.term.end - timedelta(days=1)))
             app.add_sub_contract(cid, self.sub(f"S{n}", on, amount), actor="a")
+        elif op == 16 and amount % 2 and self.ended(c):
+            sub = self.ended(c)[amount % len(self.ended(c))]  # a removal undone, or a later end
+            end = max(day, sub.effective_to or day) + timedelta(days=amount)
+            app.extend_sub_contract(
+                cid, sub.sub_id, effective_to=None if amount % 4 == 1 else end, actor="a"
+            )
         elif op == 16:
             sub = c.sub_contracts[subs[amount % len(subs)]]
             end = max(day, sub.effective_from) + timedelta(days=amount)
@@ -228,6 +235,11 @@ class Driver:
             if target is not None and subs:
                 sub_id = subs[amount % len(subs)]
                 app.reassign_sub_contract(cid, sub_id, target, effective=day, actor="a")
+
+    @staticmethod
+    def ended(c: Any) -> list[SubContract]:
+        """A contract's sub-contracts that have an end."""
+        return [s for s in c.sub_contracts.values() if s.effective_to is not None]
 
     def toggle_suspension(self, contract_id: Any, day: date) -> None:
         """Suspend a live contract, or lift its suspension."""

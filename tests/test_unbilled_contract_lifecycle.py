@@ -117,6 +117,32 @@ def test_terminating_a_month_billed_in_advance_shows_the_credit_due(app: QuoteTo
     assert unbilled.items(on) == []
 
 
+def test_a_removal_undone_shows_the_days_due_again(app: QuoteToCash) -> None:
+    """March billed in advance (150.00); S2 (50.00 a month) removed from 15 March by mistake,
+    the run credits its 17 days (27.42), then the removal is undone: the same 27.42 is due
+    again, and once the run has billed it nothing is left."""
+    cust = customer(app)
+    cid = contract(app, cust)
+    app.run_billing(date(2024, 3, 1), actor="run")
+    app.remove_sub_contract(cid, "S2", effective_to=date(2024, 3, 15), actor=A)
+    unbilled = UnbilledRevenue()
+    on = date(2024, 3, 20)
+    assert unbilled_periods(app, unbilled, on) == {}
+    [credit] = [i for i in unbilled.items(on) if i.kind == "contract_correction"]
+    assert credit.amount == eur("-27.42")  # 17/31 of 50.00
+    app.run_billing(on, actor="run")
+    app.extend_sub_contract(cid, "S2", effective_to=None, actor=A)
+    assert unbilled_periods(app, unbilled, on) == {}
+    [due] = [i for i in unbilled.items(on) if i.kind == "contract_correction"]
+    assert due.amount == eur("27.42")
+    app.run_billing(on, actor="run")
+    catch_up(app, [unbilled])
+    assert unbilled.items(on) == []
+    assert unbilled_periods(app, unbilled, date(2024, 4, 1)) == {
+        (cid.hex, "2024-04-01..2024-04-30"): eur("150.00")
+    }
+
+
 def test_an_expired_contract_is_billed_and_corrected_up_to_its_end(app: QuoteToCash) -> None:
     """A half-year contract billed quarterly in advance: the first quarter is billed, then S1's
     price is raised back to 1 February, and the term runs out on 1 July before the next run.

@@ -432,6 +432,15 @@ class ContractBilling(BaseApp):
             Contract, contract_id, lambda c: c.remove_sub_contract(sub_id, effective_to, actor)
         )
 
+    def extend_sub_contract(
+        self, contract_id: UUID, sub_id: str, *, effective_to: date | None, actor: str
+    ) -> None:
+        """Cover a sub-contract to a later end (None: open-ended again), e.g. to undo a removal
+        recorded by mistake; the next run bills the days it covers again."""
+        self._update(
+            Contract, contract_id, lambda c: c.extend_sub_contract(sub_id, effective_to, actor)
+        )
+
     def reprice_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective: date, annual_price: Money, actor: str
     ) -> None:

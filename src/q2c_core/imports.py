@@ -249,8 +249,10 @@ class ImportCommands(BaseApp):
         """Record a CRM export's contracts and sub-contracts, all or nothing, never twice.
 
         A contract is found by its customer and number; a new one is signed (and activated when
-        the row gives an activation date). A sub-contract already on its contract is skipped; a
-        new one is added. Rows of one contract must agree, and must agree with what is recorded.
+        the row gives an activation date). A sub-contract already on its contract is skipped
+        when the row says what is recorded, removed or extended when only its end date differs
+        (other terms are refused); a new one is added. Rows of one contract must agree, and must
+        agree with what is recorded.
         """
         self._check_kind(source, ImportKind.CONTRACTS)
         read_problems = list(problems)
@@ -311,15 +313,11 @@ class ImportCommands(BaseApp):
                             existing.effective_to is not None
                             and sub.effective_to > existing.effective_to
                         ):
-                            raise RuleViolated(
-                                f"sub-contract {sub.sub_id!r} already ends on "
-                                f"{existing.effective_to}; an import cannot extend it",
-                                field="effective_to",
-                                aggregate_id=contract.id,
-                                value=sub.sub_id,
-                            )
-                        # the CRM now ends it: removed from that day
-                        contract.remove_sub_contract(sub.sub_id, sub.effective_to, actor)
+                            # the CRM now covers it longer (an end recorded by mistake)
+                            contract.extend_sub_contract(sub.sub_id, sub.effective_to, actor)
+                        else:
+                            # the CRM now ends it: removed from that day
+                            contract.remove_sub_contract(sub.sub_id, sub.effective_to, actor)
                         recorded += 1
                         continue
                     contract.add_sub_contract(

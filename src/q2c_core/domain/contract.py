@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import enum
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -221,6 +221,10 @@ _RENEWED = (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     """A master maintenance contract with its sub-contracts."""
 
+    # the first day of each renewed term, in order (``extend_sub_contract``'s rule). A class
+    # default as well: a snapshot taken before it was kept reads as "no renewal known"
+    renewed_on: Sequence[date] = ()
+
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
         """A new contract's renewal uplift is refused when signed, not years later when the
@@ -422,6 +426,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         for sub_id, sub in list(self.sub_contracts.items()):
             self.sub_contracts[sub_id] = sub.renewed(old_end, prices.get(sub_id), uplift_percent)
         self.term = Period(self.term.start, new_end)
+        self.renewed_on = [*self.renewed_on, old_end]
         self.revision += 1
 
     def term_renewed_through(self, day: date) -> Period:
@@ -513,6 +518,53 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         if sub.effective_to is not None and effective_to > sub.effective_to:
             raise InvalidValue(
                 f"already ends on {sub.effective_to}", field="effective_to", aggregate_id=self.id
+            )
+        self.sub_contracts[sub_id] = attrs.evolve(sub, effective_to=effective_to)
+        self.revision += 1
+
+    @event("SubContractExtended")
+    def extend_sub_contract(self, sub_id: str, effective_to: date | None, actor: str) -> None:
+        """Cover a sub-contract longer than its recorded end (to a later end, or open-ended):
+        a removal recorded by mistake, or a renewed licence, is undone by an event, and the next
+        billing run bills exactly the days it now covers again.
+
+        Refused for a sub-contract that moved to another master contract (it is covered there),
+        and for one that ended before the term was renewed: the renewal did not price it for
+        the new term, so it comes back as a new sub-contract with its price.
+        """
+        self._require(*_LIVE, doing="extend a sub-contract")
+        sub = self._sub(sub_id)
+        if sub.reassigned_to is not None:
+            raise RuleViolated(
+                f"sub-contract {sub_id!r} moved to contract {sub.reassigned_to} on "
+                f"{sub.effective_to}; it is covered there",
+                field="sub_id",
+                aggregate_id=self.id,
+                value=sub_id,
+            )
+        end = sub.effective_to
+        if end is None:
+            raise InvalidValue(
+                f"sub-contract {sub_id!r} has no end to extend",
+                field="effective_to",
+                aggregate_id=self.id,
+                value=effective_to,
+            )
+        if effective_to is not None and effective_to <= end:
+            raise InvalidValue(
+                f"must be after its current end {end}",
+                field="effective_to",
+                aggregate_id=self.id,
+                value=effective_to,
+            )
+        missed = [day for day in self.renewed_on if day >= end]
+        if missed:
+            raise RuleViolated(
+                f"sub-contract {sub_id!r} ended on {end}, before the term was renewed on "
+                f"{missed[0]}: add it again as a new sub-contract with its renewed price",
+                field="effective_to",
+                aggregate_id=self.id,
+                value=effective_to,
             )
         self.sub_contracts[sub_id] = attrs.evolve(sub, effective_to=effective_to)
         self.revision += 1

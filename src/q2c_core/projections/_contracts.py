@@ -56,6 +56,7 @@ CONTRACT_CHANGES = (
     "Contract.Expired",
     "Contract.SubContractAdded",
     "Contract.SubContractRemoved",
+    "Contract.SubContractExtended",
     "Contract.SubContractRepriced",
     "Contract.SubContractReassignedAway",
     "Contract.SubContractReassignedHere",
@@ -312,7 +313,7 @@ def apply_contract_event(row: Row, event: DomainEvent) -> None:
     row["changed"] = True  # the next recorded basis takes a fresh copy of the state
     if name in ("SubContractAdded", "SubContractReassignedHere"):
         subs[e.sub_contract.sub_id] = _sub_row(e.sub_contract)
-    elif name == "SubContractRemoved":
+    elif name == "SubContractRemoved" or name == "SubContractExtended":
         subs[e.sub_id][1] = e.effective_to
     elif name == "SubContractRepriced":
         subs[e.sub_id][2].append([e.effective, e.annual_price.amount])

@@ -1,0 +1,174 @@
+"""A sub-contract removed by mistake is covered again by an event, and billed for exactly the
+days it covers again: no day twice, none lost, nothing rewritten."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from test_contract_billing import (
+    YEAR,
+    A,
+    billed_amount,
+    billed_days,
+    contract,
+    customer,
+    eur,
+    issue,
+    sub,
+)
+
+from q2c_core import (
+    ContractStatus,
+    InvalidTransition,
+    InvalidValue,
+    InvoiceKind,
+    Period,
+    Q2CError,
+    QuoteToCash,
+    RuleViolated,
+)
+from q2c_core.projections import all_projections, catch_up, rebuild
+
+JAN = Period(date(2024, 1, 1), date(2024, 2, 1))
+FEB = Period(date(2024, 2, 1), date(2024, 3, 1))
+
+
+@pytest.fixture
+def app() -> Iterator[QuoteToCash]:
+    application = QuoteToCash.open("memory:")
+    yield application
+    application.close()
+
+
+def test_a_removal_recorded_by_mistake_is_undone_and_billed_again_for_exactly_its_days(
+    app: QuoteToCash,
+) -> None:
+    cust = customer(app)
+    cid = contract(app, cust)  # S1 1,200 + S2 600 a year: 150.00 a month
+    [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    issue(app, jan, date(2024, 1, 2))
+    app.remove_sub_contract(cid, "S2", effective_to=date(2024, 1, 17), actor=A)
+    [note] = app.run_billing(date(2024, 1, 20), actor="run").documents
+    assert note.kind is InvoiceKind.CREDIT_NOTE  # 15 of 31 days of S2 credited
+    # the account manager notices: the customer never cancelled S2
+    app.extend_sub_contract(cid, "S2", effective_to=None, actor="mia")
+    assert app.contract(cid).sub_contracts["S2"].effective_to is None
+    preview = app.preview_billing(date(2024, 1, 21))
+    [extra] = app.run_billing(date(2024, 1, 21), actor="run").documents
+    assert [d.lines for d in preview] == [tuple(app.invoice(extra.invoice_id).lines)]
+    assert extra.kind is InvoiceKind.STANDARD and extra.net == note.net
+    [line] = app.invoice(extra.invoice_id).lines
+    assert line.source is not None and line.source.sub_contract_id == "S2"
+    assert line.source.period == Period(date(2024, 1, 17), date(2024, 2, 1))
+    assert billed_amount(app, cust) == eur(150).amount  # January, once
+    days = billed_days(app, cust)
+    assert {days[(cid, s, d)] for s in ("S1", "S2") for d in JAN.each_day()} == {1}
+    assert app.run_billing(date(2024, 1, 22), actor="run").documents == ()
+    [feb] = app.run_billing(date(2024, 2, 1), actor="run").documents
+    assert feb.period == FEB and feb.net == eur(150)
+
+
+def test_a_later_end_bills_the_days_up_to_it(app: QuoteToCash) -> None:
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1", price=3100),))
+    app.remove_sub_contract(cid, "S1", effective_to=date(2024, 1, 11), actor=A)
+    app.extend_sub_contract(cid, "S1", effective_to=date(2024, 1, 21), actor=A)
+    [jan] = app.run_billing(date(2024, 1, 1), actor="run").documents
+    [line] = app.invoice(jan.invoice_id).lines
+    assert line.source is not None
+    assert line.source.period == Period(date(2024, 1, 1), date(2024, 1, 21))
+    assert app.run_billing(date(2024, 2, 1), actor="run").documents == ()  # ended
+
+
+def test_an_extension_the_rules_refuse_records_nothing(app: QuoteToCash) -> None:
+    cust = customer(app)
+    cid = contract(app, cust)
+    other = contract(app, cust, number="MC-2", subs=(sub("T1"),))
+    app.reassign_sub_contract(cid, "S1", other, effective=date(2024, 3, 1), actor=A)
+    app.remove_sub_contract(cid, "S2", effective_to=date(2024, 6, 1), actor=A)
+    before = app.recorder.max_notification_id()
+    cases: list[tuple[str, date | None, type[Q2CError], str]] = [
+        ("S1", None, RuleViolated, "sub_id"),  # it moved: covered on MC-2 now
+        ("S2", date(2024, 6, 1), InvalidValue, "effective_to"),  # not later
+        ("S2", date(2024, 5, 1), InvalidValue, "effective_to"),  # earlier: that is a removal
+        ("S9", None, RuleViolated, "sub_id"),
+    ]
+    for sub_id, end, error, field in cases:
+        with pytest.raises(error) as e:
+            app.extend_sub_contract(cid, sub_id, effective_to=end, actor=A)
+        assert e.value.field == field, (sub_id, end)
+    with pytest.raises(InvalidValue) as open_ended:
+        app.extend_sub_contract(other, "T1", effective_to=None, actor=A)
+    assert open_ended.value.field == "effective_to"
+    app.terminate_contract(other, effective=date(2024, 7, 1), reason="left", actor=A)
+    mark = app.recorder.max_notification_id()
+    with pytest.raises(InvalidTransition):
+        app.extend_sub_contract(other, "T1", effective_to=None, actor=A)
+    assert app.recorder.max_notification_id() == mark
+    assert before is not None and mark == before + 1  # only the termination was recorded
+    assert app.contract(cid).sub_contracts["S2"].effective_to == date(2024, 6, 1)
+
+
+def test_a_sub_contract_that_ended_before_a_renewal_comes_back_as_a_new_one(
+    app: QuoteToCash,
+) -> None:
+    """The renewal's uplift never priced it for the new term: extending it would bill the new
+    term at the old price, so the rule refuses and says what to do."""
+    cust = customer(app)
+    cid = contract(app, cust)
+    app.remove_sub_contract(cid, "S2", effective_to=YEAR.end, actor=A)
+    app.renew_contract(cid, new_end=date(2026, 1, 1), effective=YEAR.end, actor=A, uplift_percent=5)
+    assert app.contract(cid).sub_contracts["S1"].price_on(YEAR.end) == eur(1260)
+    with pytest.raises(RuleViolated, match="new sub-contract") as e:
+        app.extend_sub_contract(cid, "S2", effective_to=None, actor=A)
+    assert e.value.field == "effective_to"
+    # the rule holds for a contract read back from its snapshot
+    app.take_snapshot(cid)
+    assert app.snapshots is not None and list(app.snapshots.get(cid))
+    reloaded = app.contract(cid)
+    assert list(reloaded.renewed_on) == [YEAR.end]
+    with pytest.raises(RuleViolated):
+        reloaded.extend_sub_contract("S2", None, A)
+    # one that ended inside the renewed term can be extended
+    app.remove_sub_contract(cid, "S1", effective_to=date(2025, 3, 1), actor=A)
+    app.extend_sub_contract(cid, "S1", effective_to=None, actor=A)
+    assert app.contract(cid).status is ContractStatus.ACTIVE
+    assert app.contract(cid).sub_contracts["S1"].effective_to is None
+
+
+def test_an_extension_reads_back_from_storage_and_replays_into_the_same_reports(
+    shared_url: str,
+) -> None:
+    """On a SQLite file and on PostgreSQL: the extension event, and the renewal rule kept in a
+    snapshot, read back in a new application; read models followed step by step equal a
+    rebuild from the start."""
+    app = QuoteToCash.open(shared_url)
+    followed = all_projections()
+    cust = customer(app)
+    cid = contract(app, cust)
+    app.run_billing(date(2024, 1, 1), actor="run")
+    catch_up(app, followed)
+    app.remove_sub_contract(cid, "S2", effective_to=date(2024, 1, 17), actor=A)
+    app.run_billing(date(2024, 1, 20), actor="run")
+    catch_up(app, followed)
+    app.extend_sub_contract(cid, "S2", effective_to=None, actor="mia")
+    app.remove_sub_contract(cid, "S1", effective_to=YEAR.end, actor=A)
+    app.renew_contract(cid, new_end=date(2026, 1, 1), effective=YEAR.end, actor=A)
+    app.take_snapshot(cid)
+    catch_up(app, followed)
+    app.close()
+    again = QuoteToCash.open(shared_url)
+    stored = again.contract(cid)
+    assert stored.sub_contracts["S2"].effective_to is None
+    assert list(stored.renewed_on) == [YEAR.end]
+    with pytest.raises(RuleViolated):
+        again.extend_sub_contract(cid, "S1", effective_to=None, actor=A)
+    [extra] = again.run_billing(date(2024, 1, 21), actor="run").documents
+    assert extra.net == eur("24.19")  # S2's 15 days of January again (15/31 of 50.00)
+    catch_up(again, followed)
+    rebuilt = all_projections()
+    rebuild(again, rebuilt)
+    assert {p.name: p.rows() for p in followed} == {p.name: p.rows() for p in rebuilt}
+    again.close()
