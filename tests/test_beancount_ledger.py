@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import attrs
+import pytest
 from beancount import loader
 from beancount.core import data
 from hypothesis import given, settings
@@ -28,16 +30,22 @@ from q2c_adapters.accounting.beancount_ledger import (
 from q2c_core import (
     BillingFrequency,
     CreditDisposition,
+    InvoiceKind,
     InvoiceLine,
     LineSource,
     Money,
     Period,
+    PricePoint,
     QuoteToCash,
     RevenueKind,
     SourceKind,
+    SubContract,
+    SubContractKind,
     TaxRate,
     TimeEntry,
+    billing_run,
 )
+from q2c_core.projections import RevenueSchedule, catch_up
 
 
 @attrs.frozen
@@ -458,3 +466,50 @@ def test_receivables_match_for_random_invoices_and_payments(
         issue(app, note, date(2024, 2, 6))
     text = export_ledger(app)
     load_ok(text + balance_assertions(app, [c], text))
+
+
+def _run_correction_ledger(monkeypatch: pytest.MonkeyPatch | None) -> tuple[dict[str, Any], Any]:
+    """A quarter at 1,200 a year billed by the run (300.00), the contract ended on 1 February:
+    the run's credit note gives back February and March (197.80). Returns the ledger's account
+    totals and the revenue schedule. With ``monkeypatch``, the run records its credit note as
+    WRITTEN_OFF, as q2c did before CORRECTED existed (an older history)."""
+    if monkeypatch is not None:
+        monkeypatch.setattr(billing_run, "_RUN_CREDIT_DISPOSITION", CreditDisposition.WRITTEN_OFF)
+    app = QuoteToCash.open("memory:")
+    c = app.register_customer("Quarterly", "EUR", account_manager="mia", actor="a")
+    q1 = Period(date(2024, 1, 1), date(2024, 4, 1))
+    cid = app.sign_contract(
+        c, number="MC-Q", term=Period(date(2024, 1, 1), date(2025, 1, 1)),
+        frequency=BillingFrequency.QUARTERLY, signed_on=date(2024, 1, 1), actor="a",
+        sub_contracts=[SubContract("S1", "Support", SubContractKind.SERVICE, date(2024, 1, 1),
+                                   [PricePoint(date(2024, 1, 1), Money.of(1200, "EUR"))])],
+    )  # fmt: skip
+    app.activate_contract(cid, effective=date(2024, 1, 1), actor="a")
+    [inv] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    issue(app, inv, date(2024, 1, 2))
+    app.terminate_contract(cid, effective=date(2024, 2, 1), reason="left", actor="a")
+    [note] = app.run_billing(date(2024, 2, 5), actor="run").documents
+    assert note.kind is InvoiceKind.CREDIT_NOTE and note.net == Money.of("197.80", "EUR")
+    expected = CreditDisposition.WRITTEN_OFF if monkeypatch else CreditDisposition.CORRECTED
+    assert app.invoice(note.invoice_id).credit_disposition is expected
+    issue(app, note.invoice_id, date(2024, 2, 5))
+    schedule = RevenueSchedule()
+    catch_up(app, [schedule])
+    totals = _account_totals(load_ok(export_ledger(app)))
+    assert q1.days == 91
+    return totals, schedule
+
+
+@pytest.mark.parametrize("older_history", [False, True])
+def test_a_billing_run_correction_reverses_revenue_and_is_no_write_off(
+    older_history: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The days after the contract ended were never served: their revenue is reversed (the
+    ledger's maintenance income equals the revenue schedule's 102.20), no write-off expense is
+    booked, and deferred revenue ends at zero. A history recorded before the run marked its
+    notes CORRECTED (they read WRITTEN_OFF) books the same."""
+    totals, schedule = _run_correction_ledger(monkeypatch if older_history else None)
+    assert not any(account.startswith("Expenses:WriteOffs") for account in totals)
+    assert totals["Income:Maintenance"] == Decimal("-102.20")
+    assert totals["Liabilities:DeferredRevenue:Maintenance"] == Decimal("0.00")
+    assert schedule.recognised(date(2024, 12, 31)) == {"EUR": Money.of("102.20", "EUR")}

@@ -1071,7 +1071,7 @@ class ContractBilling(BaseApp):
             payment_terms_days=0 if credit else contract.payment_terms_days,
             account_manager=contract.account_manager,
             credits_invoice_id=credits_invoice_id,
-            credit_disposition=CreditDisposition.WRITTEN_OFF if credit else None,
+            credit_disposition=_RUN_CREDIT_DISPOSITION if credit else None,
             note=note,
             fixed_tax=fixed_tax,
         )
@@ -1357,6 +1357,9 @@ def _due_periods(
         found = _DUE[key] = tuple(due_periods(term, frequency, alignment, timing, as_of))
     return found
 
+
+# the run's credit notes: the credited days' charge no longer applies, revenue is reversed
+_RUN_CREDIT_DISPOSITION = CreditDisposition.CORRECTED
 
 _LINE_IDS = tuple(f"L{n}" for n in range(1, 65))
 

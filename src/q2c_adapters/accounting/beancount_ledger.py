@@ -6,7 +6,9 @@ Each booking event becomes one or more balanced transactions:
   (maintenance goes to deferred revenue and is recognised month by month over its period; a
   deposit is a customer deposit liability until it is deducted on the final invoice);
 - an issued credit note: the reverse, linked to the invoice it credits; when the work is written
-  off, the net goes to a write-off expense instead of reversing revenue;
+  off, the net goes to a write-off expense instead of reversing revenue (a billing run's
+  correction is never a write-off: the days it credits were not served at that price, so their
+  revenue is reversed, also where an older history recorded it as written off);
 - a payment received: bank against customer credit; an allocation moves customer credit onto the
   invoice's receivable; a reversed allocation or a bounce moves it back (and a bounce returns the
   money to the bank).
@@ -34,7 +36,7 @@ from q2c_core.domain.contract import Contract
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.errors import Q2CError
 from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind
-from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind
+from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, minor_units, split_by_weights
 from q2c_core.domain.payment import Payment, PaymentAllocation, reversal_day
 from q2c_core.domain.tax import TaxRate
@@ -55,6 +57,20 @@ REVENUE_ACCOUNTS: dict[RevenueKind, str] = {
 WRITE_OFF_ACCOUNTS: dict[RevenueKind, str] = {
     kind: f"Expenses:WriteOffs:{kind.value.capitalize()}" for kind in RevenueKind
 }
+
+
+def _run_correction(line: InvoiceLine) -> bool:
+    """A line of a billing run's correction credit note: it credits contract days (which
+    sub-contract, which days) that no longer apply at the price billed. (A credit note drafted
+    by hand names the line it credits, ``line_id``; the run's name days, not lines.)"""
+    source = line.source
+    return (
+        source is not None
+        and source.kind is SourceKind.CREDIT
+        and source.contract_id is not None
+        and source.sub_contract_id is not None
+        and source.line_id is None
+    )
 
 
 def event_id(event: DomainEventProtocol[UUID]) -> str:
@@ -246,7 +262,11 @@ class LedgerBook:
         self._numbers[invoice.id] = invoice.number
         credit = invoice.kind is InvoiceKind.CREDIT_NOTE
         sign = -1 if credit else 1
-        written_off = credit and invoice.credit_disposition is CreditDisposition.WRITTEN_OFF
+        written_off = (
+            credit
+            and invoice.credit_disposition is CreditDisposition.WRITTEN_OFF
+            and not all(_run_correction(line) for line in invoice.lines)
+        )
         links = [_link(invoice.number)]
         if credit:
             assert invoice.credits_invoice_id is not None

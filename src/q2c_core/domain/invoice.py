@@ -56,10 +56,18 @@ class InvoiceStatus(enum.Enum):
 
 
 class CreditDisposition(enum.Enum):
-    """What happens to the work a credit note reverses."""
+    """What happens to what a credit note reverses.
+
+    REBILLABLE: the work can be billed again. WRITTEN_OFF: the work was done and is given up,
+    a cost (the ledger books a write-off expense). CORRECTED: the charge no longer applies (a
+    contract changed retroactively, a wrong price), so the revenue is reversed; nothing is
+    billed again. The billing run's correction credit notes are CORRECTED (before this value
+    existed they were recorded as WRITTEN_OFF; the ledger reads those as corrections too).
+    """
 
     REBILLABLE = "rebillable"
     WRITTEN_OFF = "written_off"
+    CORRECTED = "corrected"
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
