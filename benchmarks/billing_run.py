@@ -121,7 +121,7 @@ def generate(url: str, n: int, batch: int = 1000) -> dict[str, Any]:
                 ),
                 ACTOR,
             )
-        customer.add_contract(contract.id)
+        customer.add_contract(contract.id, ACTOR)
         pending.append(contract)
         if len(pending) >= batch:
             events += len(app.save(*pending))

@@ -100,7 +100,7 @@ def generate(db_path: str, target_events: int) -> int:
             "gen",
             eur,
         )
-        customer.add_allowance(allowance.id)
+        customer.add_allowance(allowance.id, "gen")
         contract = Contract(
             customer.id,
             f"MC-{c_index}",
@@ -123,7 +123,7 @@ def generate(db_path: str, target_events: int) -> int:
                 "gen",
             )
         contract.activate(day0, "gen")
-        customer.add_contract(contract.id)
+        customer.add_contract(contract.id, "gen")
         # the first quarter of the contract, billed
         q_end = day0 + timedelta(days=91)
         cinv = Invoice(
@@ -156,7 +156,7 @@ def generate(db_path: str, target_events: int) -> int:
         cinv.approve("account_manager", day0, {}, manager)
         number += 1
         cinv.issue("INV", f"INV-{number:07d}", day0, "bea")
-        customer.add_invoice(cinv.id)
+        customer.add_invoice(cinv.id, "gen")
         pending += [customer, allowance, contract, cinv]
         for r in range(8):
             day = day0 + timedelta(days=3 * r)
@@ -168,7 +168,7 @@ def generate(db_path: str, target_events: int) -> int:
                 "pm",
                 product_area=areas[(c_index + r) % len(areas)],
             )
-            customer.add_request(req.id)
+            customer.add_request(req.id, "gen")
             req.estimate_work(Estimate(hours=Decimal(8), rate=rate), "pm")
             req.send_quote(day, "billy")
             pending.append(req)
@@ -242,7 +242,7 @@ def generate(db_path: str, target_events: int) -> int:
                 account_manager=manager,
             )
             req.record_invoiced(inv.id, [e.entry_id for e in entries] + ["x1"], True, "billy")
-            customer.add_invoice(inv.id)
+            customer.add_invoice(inv.id, "gen")
             inv.approve("billing", inv_day, {e.entry_id: e.hours for e in entries}, "bea")
             inv.approve("account_manager", inv_day, {e.entry_id: e.hours for e in entries}, manager)
             number += 1
@@ -252,7 +252,7 @@ def generate(db_path: str, target_events: int) -> int:
                 continue  # issued, not paid: receivables aging
             pay_day = inv_day + timedelta(days=20 + r)
             pay = Payment(customer.id, inv.total, pay_day, f"INV-{number:07d}", "bank")
-            customer.add_payment(pay.id)
+            customer.add_payment(pay.id, "gen")
             alloc_id = f"{pay.id.hex[:8]}-1"
             pay.allocate(alloc_id, inv.id, inv.total, pay_day, "bank")
             inv.apply_payment(alloc_id, pay.id, inv.total, pay_day, "bank")

@@ -34,3 +34,23 @@ def test_the_demo_records_the_month_once_and_prints_the_same_reports_again(
     assert "0 new events applied" in second
     # the reports after the banner lines are identical: replay gives the same numbers
     assert first.split("\n", 3)[3] == second.split("\n", 3)[3]
+
+
+def test_every_event_of_the_month_names_who_did_it(tmp_path: Path) -> None:
+    """DESIGN: every event carries who did it, also the index entries on a customer and the
+    gapless numbers assigned to invoices."""
+    from q2c_core import QuoteToCash
+
+    db = tmp_path / "demo.db"
+    run_demo(db)
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    try:
+        nameless = {
+            type(event).__qualname__
+            for n in app.recorder.select_notifications(start=1, limit=1_000_000)
+            for event in [app.mapper.to_domain_event(n)]
+            if not str(getattr(event, "actor", "") or "").strip()
+        }
+    finally:
+        app.close()
+    assert nameless == set()

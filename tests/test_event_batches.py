@@ -20,9 +20,9 @@ def test_each_aggregates_events_are_the_ones_select_events_gives_in_version_orde
     customers = [Customer(f"C{i}", "EUR", "mia", "bea") for i in range(950)]  # > one SQLite chunk
     for i, customer in enumerate(customers):
         for _ in range(i % 3):
-            customer.add_contract(new_id())
+            customer.add_contract(new_id(), "alice")
     app.save(*customers)
-    customers[7].add_contract(new_id())  # a later save: its events are still read in order
+    customers[7].add_contract(new_id(), "alice")  # a later save: its events are still read in order
     app.save(customers[7])
     reader = EventBatches(app.recorder)
     assert reader.batched == (backend_url != "memory:")

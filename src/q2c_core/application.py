@@ -190,7 +190,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 product_area=product_area,
                 description=description,
             )
-            customer.add_request(request.id)
+            customer.add_request(request.id, actor)
             return request.id, [request, customer]
 
         return self._atomically(step)
@@ -360,7 +360,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 currency=currency or customer.currency,
                 contract_id=contract_id,
             )
-            customer.add_allowance(allowance.id)
+            customer.add_allowance(allowance.id, actor)
             return allowance.id, [allowance, customer]
 
         return self._atomically(step)
@@ -421,7 +421,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 rolled_over_from=old.id,
             )
             old.roll_over(new.id, carried, rolled_over_on, actor)
-            customer.add_allowance(new.id)
+            customer.add_allowance(new.id, actor)
             return new.id, [old, new, customer]
 
         return self._atomically(step)
@@ -465,7 +465,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 purchase_order_number=purchase_order_number,
                 note=note,
             )
-            customer.add_invoice(invoice.id)
+            customer.add_invoice(invoice.id, actor)
             billed = self._record_billing(invoice, actor)
             return invoice.id, [invoice, customer, *billed]
 
@@ -683,7 +683,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if allowance is not None and overage:
                 allowance.bill_overage(invoice_id, overage, actor)
                 changed.append(allowance)
-            customer.add_invoice(invoice_id)
+            customer.add_invoice(invoice_id, actor)
             return invoice_id, changed
 
         return self._atomically(step)
@@ -798,10 +798,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             invoice = self.invoice(invoice_id)
             name, prefix = SERIES_BY_KIND[invoice.kind]
             name = series or name
-            seq = self._series(name, prefix if series is None else f"{name}-")
+            seq = self._series(name, prefix if series is None else f"{name}-", actor)
             number = seq.next_number
             invoice.issue(name, number, issued_on, actor)
-            seq.assign(invoice_id, number)
+            seq.assign(invoice_id, number, actor)
             changed: list[Aggregate] = [invoice, seq]
             if invoice.kind is InvoiceKind.CREDIT_NOTE:
                 changed += self._apply_credit_note(invoice, issued_on, actor)
@@ -809,12 +809,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         return self._atomically(step)
 
-    def _series(self, name: str, prefix: str) -> InvoiceNumberSeries:
+    def _series(self, name: str, prefix: str, actor: str) -> InvoiceNumberSeries:
         series_id = InvoiceNumberSeries.create_id(name)
         try:
             return self._get(InvoiceNumberSeries, series_id)
         except NotFound:
-            return InvoiceNumberSeries(name=name, prefix=prefix)
+            return InvoiceNumberSeries(name=name, prefix=prefix, actor=actor)
 
     def _apply_credit_note(self, note: Invoice, on: date, actor: str) -> list[Aggregate]:
         assert note.credits_invoice_id is not None
@@ -1069,7 +1069,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 note=reason,
                 fixed_tax=credit_note_tax(lines, earlier, original.currency),
             )
-            customer.add_invoice(note.id)
+            customer.add_invoice(note.id, actor)
             return note.id, [note, customer]
 
         return self._atomically(step)
@@ -1109,7 +1109,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 actor=actor,
                 note=note,
             )
-            customer.add_payment(payment.id)
+            customer.add_payment(payment.id, actor)
             return payment.id, [payment, customer]
 
         return self._atomically(step)

@@ -367,7 +367,7 @@ class ContractBilling(BaseApp):
                 renewal_uplift_percent=uplift,
                 sub_contracts=list(sub_contracts),
             )
-            customer.add_contract(contract.id)
+            customer.add_contract(contract.id, actor)
             return contract.id, [contract, customer]
 
         return self._atomically(step)

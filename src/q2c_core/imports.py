@@ -282,7 +282,7 @@ class ImportCommands(BaseApp):
                         contracts[key] = contract
                         first_row[key] = row
                         if new:
-                            customer.add_contract(contract.id)
+                            customer.add_contract(contract.id, actor)
                             touched[customer.id] = customer
                             recorded += 1
                     elif first_row[key].master_terms() != row.master_terms():
@@ -504,7 +504,7 @@ class ImportCommands(BaseApp):
                         actor=actor,
                         note=credit.remittance,
                     )
-                    customer.add_payment(payment.id)
+                    customer.add_payment(payment.id, actor)
                     changed[customer.id] = customer
                     changed[payment.id] = payment
 
@@ -648,7 +648,7 @@ class ImportCommands(BaseApp):
                     actor=actor,
                     note=credit.credit.remittance,
                 )
-                customer.add_payment(payment.id)
+                customer.add_payment(payment.id, actor)
                 changed += [customer, payment]
             else:
                 payment = self._get(Payment, credit.payment_id)

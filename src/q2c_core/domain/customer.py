@@ -15,7 +15,10 @@ from q2c_core.domain.values import TimeOrderedIds
 
 
 class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
-    """A customer, its billing defaults, and the index of its requests, invoices and payments."""
+    """A customer, its billing defaults, and the index of its requests, invoices and payments.
+
+    Each index entry records who made the document it lists (``actor``; empty in histories
+    recorded before it was kept, which still load)."""
 
     @event("CustomerRegistered")
     def __init__(
@@ -50,26 +53,26 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         self.allowance_ids: list[UUID] = []
 
     @event("RequestOpened")
-    def add_request(self, request_id: UUID) -> None:
+    def add_request(self, request_id: UUID, actor: str = "") -> None:
         """A request was opened for this customer."""
         self.request_ids.append(request_id)
 
     @event("InvoiceDraftedFor")
-    def add_invoice(self, invoice_id: UUID) -> None:
+    def add_invoice(self, invoice_id: UUID, actor: str = "") -> None:
         """An invoice or credit note was drafted for this customer."""
         self.invoice_ids.append(invoice_id)
 
     @event("PaymentReceivedFrom")
-    def add_payment(self, payment_id: UUID) -> None:
+    def add_payment(self, payment_id: UUID, actor: str = "") -> None:
         """A payment came in from this customer."""
         self.payment_ids.append(payment_id)
 
     @event("ContractSignedWith")
-    def add_contract(self, contract_id: UUID) -> None:
+    def add_contract(self, contract_id: UUID, actor: str = "") -> None:
         """A maintenance contract was signed with this customer."""
         self.contract_ids.append(contract_id)
 
     @event("AllowanceGrantedTo")
-    def add_allowance(self, allowance_id: UUID) -> None:
+    def add_allowance(self, allowance_id: UUID, actor: str = "") -> None:
         """A prepaid allowance was granted to this customer."""
         self.allowance_ids.append(allowance_id)

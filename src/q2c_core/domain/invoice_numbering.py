@@ -25,7 +25,7 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
         return named_id("invoice-number-series", name)
 
     @event("SeriesOpened")
-    def __init__(self, name: str, prefix: str, width: int = 6) -> None:
+    def __init__(self, name: str, prefix: str, width: int = 6, actor: str = "") -> None:
         if not name.strip():
             raise InvalidValue("must not be empty", field="series")
         self.name = name
@@ -44,8 +44,9 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
         return self.format(self.last_number + 1)
 
     @event("NumberAssigned")
-    def assign(self, invoice_id: UUID, number: str) -> None:
-        """Consume the next number for an invoice being issued."""
+    def assign(self, invoice_id: UUID, number: str, actor: str = "") -> None:
+        """Consume the next number for an invoice being issued, by whoever issues it (``actor``;
+        empty in histories recorded before it was kept)."""
         if number != self.next_number:
             raise InvalidValue(
                 f"the next number is {self.next_number}, not {number}",
