@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from beancount import loader
 from beancount.core import data
@@ -339,6 +340,9 @@ def test_prepaid_usage_statement_kpis_review_awaiting(world) -> None:  # type: i
     awaiting: AwaitingPurchaseOrder = w["AwaitingPurchaseOrder"]
     (q,) = awaiting.awaiting(JUNE)
     assert (q.title, q.age_days, q.estimate) == ("Mobile app", 60, eur("4000.00"))
+    # on a day before the quote went out it is not awaiting anything (no negative age)
+    assert awaiting.awaiting(q.quoted_on) == [attrs.evolve(q, age_days=0)]
+    assert awaiting.awaiting(q.quoted_on - timedelta(days=1)) == []
     areas = {a.product_area: a for a in awaiting.history_by_area()}
     assert areas["mobile"].open == 1 and areas["api"].won == 1
 

@@ -49,10 +49,14 @@ class AwaitingPurchaseOrder(RequestBook):
     replay_cost = 3.1
 
     def awaiting(self, as_of: date) -> list[AwaitingQuote]:
-        """Quoted requests with no PO and no allowance, oldest quote first."""
+        """Quoted requests with no PO and no allowance, oldest quote first; ``as_of`` is the day
+        ages are counted to (a quote sent after it is not listed: it was not out yet). Whether a
+        quote is answered is as recorded: the events of a decline or an allowance cover carry no
+        business date to go back to."""
         result = []
         for key, req in self.rows_with_prefix("req:"):
-            if req["status"] != "quoted" or req["quoted_on"] is None:
+            quoted_on = req["quoted_on"]
+            if req["status"] != "quoted" or quoted_on is None or quoted_on > as_of:
                 continue
             result.append(
                 AwaitingQuote(
