@@ -47,6 +47,7 @@ def test_invoice_csv_has_one_row_per_line_and_adds_up(
     assert note["kind"] == "credit_note" and note["credit_disposition"] == "rebillable"
     maint = next(r for r in rows if r["invoice_id"] == str(books.maintenance_invoice))
     assert (maint["line_period_start"], maint["line_period_end"]) == ("2024-01-01", "2025-01-01")
+    assert maint["line_period_last_day"] == "2024-12-31"  # as the invoice prints it
     assert maint["line_contract_id"] == str(books.contract)
 
 

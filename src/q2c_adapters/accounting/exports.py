@@ -4,6 +4,10 @@ For spreadsheets and BI tools: amounts are exact decimal strings with the curren
 (never floats), dates are ISO 8601, and ids are UUID strings. CSV has one row per invoice line /
 per allocation, repeating the document's own columns; JSON nests them. Text cells that a
 spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) are prefixed with ``'``.
+
+A line's period is given as ``period_start`` (its first day), ``period_end`` (the first day
+after it: January is 2024-01-01 to 2024-02-01, so its days are ``period_end - period_start``)
+and ``period_last_day`` (2024-01-31, as invoices, PDFs and e-invoices print it).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import enum
 import io
 import json
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -37,7 +41,7 @@ INVOICE_COLUMNS = [
 LINE_COLUMNS = [
     "line_id", "description", "quantity", "unit_price", "net", "tax_category", "tax_rate",
     "revenue_kind", "source_kind", "request_id", "contract_id", "sub_contract_id",
-    "period_start", "period_end", "time_entry_ids", "hours", "price_reason",
+    "period_start", "period_end", "period_last_day", "time_entry_ids", "hours", "price_reason",
 ]  # fmt: skip
 PAYMENT_COLUMNS = [
     "payment_id", "customer_id", "customer", "currency", "amount", "received_on", "reference",
@@ -86,6 +90,7 @@ def _line_record(line: InvoiceLine) -> dict[str, Any]:
         "sub_contract_id": source.sub_contract_id if source else None,
         "period_start": _plain(period.start) if period else None,
         "period_end": _plain(period.end) if period else None,
+        "period_last_day": _plain(period.end - timedelta(days=1)) if period else None,
         "time_entry_ids": " ".join(source.time_entry_ids) if source else "",
         "hours": _plain(source.hours) if source else None,
         "price_reason": line.price_reason,
