@@ -24,14 +24,20 @@ from q2c_adapters.accounting.peppol_validation import PeppolValidator, Validatio
 from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile, iban_valid
 from q2c_adapters.accounting.ubl import CAC, CBC, UblRenderer, ubl_document
 from q2c_core import (
+    BillingFrequency,
     CreditDisposition,
     InvalidTransition,
     InvalidValue,
+    InvoiceKind,
     InvoiceLine,
     LineSource,
     Money,
+    Period,
+    PricePoint,
     QuoteToCash,
     SourceKind,
+    SubContract,
+    SubContractKind,
     TaxCategory,
     TaxRate,
 )
@@ -375,3 +381,79 @@ def test_missing_shared_file_fails_under_ci_and_skips_otherwise(
     with pytest.raises(pytest.skip.Exception, match="it is missing"):
         require_shared(missing)
     require_shared(tmp_path)  # present: nothing happens
+
+
+def test_long_contract_lines_keep_their_whole_text(validator: PeppolValidator) -> None:
+    """A billing-run line's text names the contract, the sub-contract and its id, the days and
+    the annual price; for a site listing its racks it runs to thousands of characters. The item
+    name (BT-153) stays short and is cut between words, the item description (BT-154) carries the
+    whole text and the seller's item id (BT-155) the sub-contract, in the invoice and in the
+    credit note the run drafts when the contract ends. Both conform."""
+    app = QuoteToCash.open("memory:")
+    c = app.register_customer(
+        "Acme", "EUR", account_manager="mia", actor="a", tax_rate=TaxRate.standard(21),
+        country="BE", tax_id="BE0123456749", address="Rue Haute 1",
+    )  # fmt: skip
+    year = Period(date(2024, 1, 1), date(2025, 1, 1))
+    joined = date(2024, 1, 15)
+    racks = ", ".join(f"server rack R{k:03d} (serial SN-{k:06d})" for k in range(55))
+    site = SubContract(
+        "SITE-BRU-0042", f"Brussels site: {racks}", SubContractKind.SITE, joined,
+        [PricePoint(joined, Money.of(1200, "EUR"))],
+    )  # fmt: skip
+    printer = SubContract(
+        "P-7", "Printer", SubContractKind.PRODUCT, year.start,
+        [PricePoint(year.start, Money.of(120, "EUR"))],
+    )  # fmt: skip
+    contract = app.sign_contract(
+        c, number="MC-2024-ACME-001", term=year, frequency=BillingFrequency.MONTHLY,
+        signed_on=year.start, actor="a", sub_contracts=[site, printer],
+    )  # fmt: skip
+    app.activate_contract(contract, effective=year.start, actor="a")
+    [invoice] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    issue(app, invoice, date(2024, 1, 2))
+    app.terminate_contract(contract, effective=date(2024, 1, 25), reason="left", actor="a")
+    [note] = app.run_billing(date(2024, 1, 25), actor="run").invoice_ids
+    issue(app, note, date(2024, 1, 25))
+    assert app.invoice(note).kind is InvoiceKind.CREDIT_NOTE
+
+    renderer = UblRenderer(app, SELLER)
+    for invoice_id, tag in ((invoice, "cac:InvoiceLine"), (note, "cac:CreditNoteLine")):
+        doc = renderer.render(invoice_id)
+        assert_conforms(validator.validate(doc))
+        lines = {
+            ln.source.sub_contract_id if ln.source else None: ln
+            for ln in app.invoice(invoice_id).lines
+        }
+        assert set(lines) == {"SITE-BRU-0042", "P-7"}
+        root = etree.fromstring(doc)
+        for el in root.xpath(tag, namespaces=NS):
+            (sub_id,) = el.xpath(
+                "cac:Item/cac:SellersItemIdentification/cbc:ID/text()", namespaces=NS
+            )
+            line = lines[str(sub_id)]
+            item = el.find(f"{{{CAC}}}Item")
+            children = [etree.QName(child).localname for child in item]
+            names = el.xpath("cac:Item/cbc:Name/text()", namespaces=NS)
+            descriptions = el.xpath("cac:Item/cbc:Description/text()", namespaces=NS)
+            if sub_id == "P-7":
+                assert names == [line.description] and descriptions == []
+                assert children == ["Name", "SellersItemIdentification", "ClassifiedTaxCategory"]
+                continue
+            assert len(line.description) > 2000
+            assert descriptions == [line.description]  # nothing lost
+            assert children == [
+                "Description", "Name", "SellersItemIdentification", "ClassifiedTaxCategory",
+            ]  # fmt: skip
+            (name,) = names
+            assert len(name) <= 200 and name.endswith("…")
+            kept = name[:-1]
+            assert line.description.startswith(kept) and len(kept) > 150
+            assert not line.description[len(kept)].isalnum()  # cut between words
+        full = doc.decode()
+        assert "[SITE-BRU-0042]" in full and "at 1,200.00 EUR a year" in full
+        assert f"SN-{54:06d}" in full
+    invoice_doc = renderer.render(invoice).decode()
+    assert "2024-01-15..2024-01-31, 17/31 days of period 2024-01-01..2024-01-31" in invoice_doc
+    note_doc = renderer.render(note).decode()
+    assert "2024-01-25..2024-01-31, 7/31 days" in note_doc

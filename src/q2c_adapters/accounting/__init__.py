@@ -20,7 +20,7 @@ from q2c_adapters.accounting.exports import (
 )
 from q2c_adapters.accounting.peppol_validation import Finding, PeppolValidator, ValidationResult
 from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile, iban_valid
-from q2c_adapters.accounting.ubl import UblRenderer, ubl_document
+from q2c_adapters.accounting.ubl import UblRenderer, item_name, ubl_document
 
 __all__ = [
     "BeancountJournal",
@@ -39,6 +39,7 @@ __all__ = [
     "iban_valid",
     "invoice_records",
     "invoices_csv",
+    "item_name",
     "ledger_transactions",
     "payment_records",
     "payments_csv",

@@ -48,6 +48,7 @@ EXEMPTION_REASONS: dict[TaxCategory, str] = {
 }
 R120_TOLERANCE = Decimal("0.02")
 NEEDS_BUYER_VAT = (TaxCategory.REVERSE_CHARGE, TaxCategory.INTRA_COMMUNITY)
+NAME_LENGTH = 200  # an item name (BT-153) longer than this is cut short; BT-154 keeps it all
 
 
 class _Builder:
@@ -284,6 +285,22 @@ def _unit_code(line: InvoiceLine) -> str:
     return "C62"
 
 
+def item_name(text: str) -> str:
+    """The item name (BT-153) of a line's text: the text itself when it is at most
+    ``NAME_LENGTH`` characters, else its start cut at a word boundary, ending in "…".
+
+    A longer text goes whole into the item description (BT-154) beside this name.
+    """
+    if len(text) <= NAME_LENGTH:
+        return text
+    head = text[: NAME_LENGTH - 1]
+    if not text[NAME_LENGTH - 1].isspace():
+        words = head.rsplit(None, 1)
+        if len(words) == 2 and len(words[0]) >= NAME_LENGTH // 2:
+            head = words[0]  # drop the word the limit cuts into
+    return head.rstrip(" \t\r\n,;:/-–([{") + "…"
+
+
 def _line(b: _Builder, root: Any, line: InvoiceLine, credit: bool) -> None:
     el = b.cac(root, "CreditNoteLine" if credit else "InvoiceLine")
     b.cbc(el, "ID", line.line_id)
@@ -302,8 +319,14 @@ def _line(b: _Builder, root: Any, line: InvoiceLine, credit: bool) -> None:
         span = b.cac(el, "InvoicePeriod")
         b.cbc(span, "StartDate", period.start.isoformat())
         b.cbc(span, "EndDate", (period.end - timedelta(days=1)).isoformat())
-    item = b.cac(el, "Item")
-    b.cbc(item, "Name", line.description[:200])
+    item = b.cac(el, "Item")  # UBL order: Description, Name, SellersItemIdentification, ...
+    name = item_name(line.description)
+    if name != line.description:
+        b.cbc(item, "Description", line.description)  # BT-154: the whole text, nothing lost
+    b.cbc(item, "Name", name)
+    sub_contract_id = line.source.sub_contract_id if line.source is not None else None
+    if sub_contract_id:
+        b.cbc(b.cac(item, "SellersItemIdentification"), "ID", sub_contract_id)  # BT-155
     b.tax_category(item, "ClassifiedTaxCategory", line.tax, reason=False)
     price_el = b.cac(el, "Price")
     if abs(quantity * price.amount - line.net.amount) <= R120_TOLERANCE:
