@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from datetime import date
 from decimal import Decimal
@@ -281,3 +282,123 @@ def test_payment_instructions_follow_the_branding(app: QuoteToCash) -> None:
     )
     text = "\n".join(pdf_pages(render_pdf(app, invoice, custom)))
     assert "Pay 178.50 EUR to DE89370400440532013000 ref INV-000001" in text
+
+
+def racks(chars: int) -> str:
+    """A site's description listing numbered racks, at least ``chars`` characters long."""
+    text, k = "Brussels site:", 0
+    while len(text) < chars:
+        text += f" server rack R{k:04d} (serial SN-{k:06d}),"
+        k += 1
+    return text
+
+
+def page_runs(page: pypdf.PageObject) -> list[tuple[float, float, str]]:
+    """Each run of text on a page as (x, y, text) in points from the bottom left corner."""
+    runs: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            runs.append((x, y, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def in_order(words: list[str], text: str) -> bool:
+    """Every one of ``words`` occurs among the whitespace-separated words of ``text``, in order."""
+    found = iter(text.split())
+    return all(any(token == word for token in found) for word in words)
+
+
+@pytest.mark.parametrize("chars", [2500, 10000])
+def test_a_line_with_a_very_long_description_prints_all_of_it(app: QuoteToCash, chars: int) -> None:
+    """A table row cannot span pages in fpdf2: a billing-run line for a site whose description
+    lists its racks (2,500 or 10,000 characters, far more than a page of the 74 mm column) once
+    made rendering fail. Its text now runs on over the following rows and pages: every word is
+    printed, in order, in the lines table and in the contract period details, and the totals
+    follow it."""
+    c = app.register_customer(
+        "Acme", EUR, account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
+    )
+    year = Period(date(2024, 1, 1), date(2025, 1, 1))
+    site = SubContract(
+        "SITE-1",
+        racks(chars),
+        SubContractKind.SITE,
+        year.start,
+        [PricePoint(year.start, Money.of(1200, EUR))],
+    )
+    k = app.sign_contract(
+        c, number="MC-1", term=year, frequency=BillingFrequency.MONTHLY, signed_on=year.start,
+        actor=A, sub_contracts=[site],
+    )  # fmt: skip
+    app.activate_contract(k, effective=year.start, actor=A)
+    [invoice] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    approve_and_issue(app, invoice, date(2024, 1, 2))
+    (line,) = app.invoice(invoice).lines
+    assert len(line.description) > chars
+    assert line.description.endswith(
+        "31/31 days of period 2024-01-01..2024-01-31 at 1,200.00 EUR a year"
+    )
+
+    data = render_pdf(app, invoice, BRAND)
+    pages = pdf_pages(data)
+    n = len(pages)
+    assert n >= (3 if chars > 5000 else 2)
+    mm = 72 / 25.4
+    for page in pypdf.PdfReader(io.BytesIO(data)).pages:
+        # nothing overlaps: no two runs share a column closer than a line apart, and the body
+        # stops above the bottom margin (22 mm), clear of the footer (below 16 mm)
+        by_column: dict[int, list[float]] = {}
+        for x, y, _ in page_runs(page):
+            by_column.setdefault(round(x), []).append(y)
+            assert y < 16 * mm or y > 22 * mm
+        for ys in by_column.values():
+            ys.sort()
+            assert all(b - a > 3.5 * mm for a, b in itertools.pairwise(ys))
+    for i, text in enumerate(pages, start=1):
+        assert f"Page {i} of {n}" in text
+        assert "Q2C Services GmbH" in text
+    everything = "\n".join(pages)
+    lines_table, _, after = everything.partition("Net total")
+    assert in_order(line.description.split(), lines_table)
+    assert " ".join(after.split()).startswith("100.00 EUR Tax S 21 % 21.00 EUR Total 121.00 EUR")
+    details = after.partition("Contract periods")[2]
+    assert in_order(f"SITE-1 {site.description}".split(), details)
+    assert "L1 MC-1 SITE-1 Brussels site: server rack R0000 2024-01-01 – 2024-01-31 1.0000" in (
+        " ".join(details.split())
+    )
+    # the first row still carries the line's quantity, price, tax and amount beside the text
+    first = " ".join(lines_table.split())
+    assert (
+        "L1 MC-1 / Brussels site: server rack R0000 (serial 1 100.00 EUR S 21 % 100.00 EUR" in first
+    )
+
+
+def test_a_long_time_entry_note_runs_on_in_the_details(app: QuoteToCash) -> None:
+    """The detail tables split long cells the same way: a time entry's long note prints whole,
+    next to its date, worker and hours, and the next entry follows it."""
+    customer = app.register_customer("Tiny AB", EUR, account_manager="mia", actor=A)
+    note = " ".join(f"checked-item-{k:04d}" for k in range(400))
+    r = app.open_request(customer, "Audit", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(r, hours=10, rate=Money.of("100", EUR), actor=A)
+    app.send_quote(r, sent_on=date(2024, 3, 2), actor=A)
+    app.receive_purchase_order(
+        r, number="PO-1", amount=Money.of("1000", EUR), received_on=date(2024, 3, 3), actor=A
+    )
+    app.authorize_work(r, authorized_on=date(2024, 3, 4), actor=A)
+    for i, text in enumerate([note, "short one"]):
+        entry = TimeEntry(
+            f"t{i}", "bob", date(2024, 3, 5), Decimal("2"), Money.of("100", EUR), note=text
+        )
+        app.log_work(r, entry, actor="bob")
+    app.complete_request(r, completed_on=date(2024, 3, 7), actor=A)
+    invoice = app.draft_request_invoice(r, drafted_on=date(2024, 3, 8), actor="billy")
+    approve_and_issue(app, invoice, date(2024, 3, 9))
+    everything = "\n".join(pdf_pages(render_pdf(app, invoice, BRAND)))
+    details = everything.partition("Time entries")[2]
+    assert in_order(["2024-03-05", "bob", "2", *note.split(), "2024-03-05", "short"], details)
+    assert f"Total {app.invoice(invoice).total.amount:,.2f} EUR" in everything

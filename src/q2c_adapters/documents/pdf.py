@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from fpdf import FPDF
+from fpdf.enums import CellBordersLayout
 from fpdf.fonts import FontFace
+from fpdf.util import Padding
 
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.model import InvoiceDocument, build_document
@@ -26,6 +28,10 @@ if TYPE_CHECKING:
 FONTS = Path(__file__).parent / "fonts"
 FONT = "DejaVu"
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg"}
+_PADDING = 1
+# An fpdf2 table row never spans pages: a row with a cell longer than this many lines is printed
+# as one table row per line, joined seamlessly, so it breaks across pages like running text.
+_MAX_ROW_LINES = 10
 
 
 class _InvoicePDF(FPDF):
@@ -89,6 +95,49 @@ def _heading_style(doc: InvoiceDocument) -> FontFace:
     return FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=doc.branding.colour_rgb())
 
 
+def _wrapped(pdf: _InvoicePDF, text: str, width: float, line_height: float) -> list[str]:
+    """The lines a table cell of ``width`` breaks ``text`` into (in the current font)."""
+    lines = pdf.multi_cell(
+        w=width,
+        h=line_height,
+        text=text,
+        max_line_height=line_height,
+        padding=_PADDING,
+        dry_run=True,
+        output="LINES",
+    )
+    assert isinstance(lines, list)
+    return [str(line) for line in lines] or [""]
+
+
+def _split_rows(
+    pdf: _InvoicePDF,
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    line_height: float,
+) -> list[list[list[str]]]:
+    """Each body row as the parts it prints in: itself, or one part per line when it runs long.
+
+    An fpdf2 table row cannot span pages, so a row with a cell that wraps to more than
+    ``_MAX_ROW_LINES`` lines becomes one part per printed line: part k carries line k of every
+    cell (blank where a cell has fewer lines). The lines are the ones the full cell prints, so
+    nothing is lost or re-flowed.
+    """
+    scale = pdf.epw / sum(widths)
+    out: list[list[list[str]]] = []
+    for values in rows:
+        cells = [
+            _wrapped(pdf, value, width * scale, line_height)
+            for value, width in zip(values, widths, strict=True)
+        ]
+        parts = max(len(c) for c in cells)
+        if parts <= _MAX_ROW_LINES:
+            out.append([list(values)])
+        else:
+            out.append([[c[k] if k < len(c) else "" for c in cells] for k in range(parts)])
+    return out
+
+
 def _table(
     pdf: _InvoicePDF,
     doc: InvoiceDocument,
@@ -97,21 +146,49 @@ def _table(
     align: Sequence[str],
     size: float = 8.5,
 ) -> None:
+    """A table whose first row holds the headings (repeated on every page it runs over).
+
+    A row split into parts (see ``_split_rows``) prints like one tall row: no rule and no padding
+    between its parts, so where a page ends the row simply continues on the next one.
+    """
     pdf.set_font(FONT, "", size)
+    line_height = size * 0.55
     options: dict[str, Any] = {
         "col_widths": tuple(widths),
         "text_align": tuple(align),
         "headings_style": _heading_style(doc),
-        "line_height": size * 0.55,
-        "padding": 1,
+        "line_height": line_height,
+        "padding": _PADDING,
         "borders_layout": "HORIZONTAL_LINES",
         "width": pdf.epw,
     }
+    body = _split_rows(pdf, rows[1:], widths, line_height)
     with pdf.table(**options) as table:
-        for values in rows:
-            row = table.row()
-            for value in values:
-                row.cell(value)
+        heading = table.row()
+        for value in rows[0]:
+            heading.cell(value)
+        for n, parts in enumerate(body):
+            last_row = n == len(body) - 1
+            for k, values in enumerate(parts):
+                row = table.row()
+                if len(parts) == 1:
+                    for value in values:
+                        row.cell(value)
+                    continue
+                first, last = k == 0, k == len(parts) - 1
+                border = CellBordersLayout.NONE
+                if first:
+                    border |= CellBordersLayout.TOP
+                if last and not last_row:
+                    border |= CellBordersLayout.BOTTOM
+                padding = Padding(
+                    top=_PADDING if first else 0,
+                    right=_PADDING,
+                    bottom=_PADDING if last else 0,
+                    left=_PADDING,
+                )
+                for value in values:
+                    row.cell(value, border=border, padding=padding)
 
 
 def _section(pdf: _InvoicePDF, doc: InvoiceDocument, title: str) -> None:
