@@ -6,11 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
+import attrs
 import pytest
 import typer
 from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
@@ -18,7 +22,8 @@ from test_projections_story import story
 from typer.testing import CliRunner
 
 from q2c_adapters.cli import app as cli
-from q2c_core import QuoteToCash
+from q2c_adapters.cli import fact, wrap_items
+from q2c_core import BillingFrequency, Money, Period, QuoteToCash, TimeEntry
 from q2c_core.projections import ProjectionStore, ReceivablesAging, catch_up
 from q2c_core.projections.store import encode_row
 
@@ -290,10 +295,10 @@ def test_explain_finds_the_time_entries_behind_a_workers_hours(world) -> None:  
     key = f"wc:bob|{ids['customer'].hex}"
     out = runner.invoke(cli, ["explain", "kpis", key, "--url", url], terminal_width=250)
     assert out.exit_code == 0, out.output
-    assert '"entered": "19"' in out.output and '"invoiced": "10"' in out.output
-    for entry in ("'t1'", "'t2'", "'v1'", "'v2'", "'x1'"):
-        assert entry in out.output  # 4 + 6 + 4 + 3 + 2 hours = 19
-    assert "'u1'" not in out.output  # cy's hours are another row
+    assert "entered=19\n" in out.output and "invoiced=10\n" in out.output
+    for entry in ("t1", "t2", "v1", "v2", "x1"):
+        assert f"entry_id={entry}," in out.output  # 4 + 6 + 4 + 3 + 2 hours = 19
+    assert "entry_id=u1," not in out.output  # cy's hours are another row
     assert out.output.count("EnhancementRequest.WorkLogged") == 4
     assert "EnhancementRequest.UnauthorizedWorkRecorded" in out.output
     assert "EnhancementRequest.WorkInvoiced" in out.output  # the 10 invoiced hours
@@ -336,6 +341,127 @@ def test_rows_lists_the_keys_explain_takes(world) -> None:  # type: ignore[no-un
     assert few.exit_code == 0 and "more rows" in few.output
     unknown = runner.invoke(cli, ["rows", "nope", "--url", url])
     assert unknown.exit_code == 2
+
+
+narrow = CliRunner(env={"COLUMNS": "80"})  # what a pipe gets: no wide terminal
+REPRS = ("Decimal(", "UUID(", "datetime.", "Money(", "TimeEntry(", "Charge(", "...", "_q2c_facts")
+
+
+def test_rows_keys_are_whole_when_piped_and_explain_takes_them(world) -> None:  # type: ignore[no-untyped-def]
+    """Piped (80 columns), ``q2c rows`` prints every key whole, never shortened with an
+    ellipsis: a key copied from its output is one ``q2c explain`` accepts."""
+    url, ids = world
+    for name, pattern in (("kpis", r"wc:[^\s│]+"), ("commissions", r"alloc:[^\s│]+")):
+        out = narrow.invoke(cli, ["rows", name, "--url", url])
+        assert out.exit_code == 0, out.output
+        assert "…" not in out.output
+        keys = re.findall(pattern, out.output)
+        assert keys, out.output
+        if name == "kpis":
+            assert sorted(keys) == [f"wc:{w}|{ids['customer'].hex}" for w in ("bob", "cy")]
+        for key in keys:
+            explained = narrow.invoke(cli, ["explain", name, key, "--url", url])
+            assert explained.exit_code == 0, explained.output
+            assert f"{name} row {key}" in explained.output
+
+
+def test_history_shows_every_fact_whole_and_readable(world) -> None:  # type: ignore[no-untyped-def]
+    """Piped (80 columns), history prints each fact whole, as an auditor reads it: a time
+    entry's hours and rate, money as amount and currency, ISO days, periods by their first and
+    last day, enums by name, ids as hex (an issued invoice's with its number), an invoice
+    draft's total; no Python reprs, no internal fields, nothing cut."""
+    url, ids = world
+    app = QuoteToCash.open(url)
+    number = app.invoice(ids["contract_invoice"]).number
+    app.close()
+    expected = {
+        "request": (
+            "EnhancementRequest.WorkLogged",
+            "entry: entry_id=t1,",
+            "work_date=2024-03-05,",
+            "hours=4,",
+            "rate=100.00 EUR",
+            "amount=1000.00 EUR",  # the purchase order
+            "requested_on=2024-03-01",
+            f"customer_id={ids['customer'].hex}",
+        ),
+        "invoice": (
+            "total=1210.00 EUR (net 1000.00 EUR + tax 210.00 EUR)",
+            "lines:",
+            "unit_price=100.00 EUR",
+            "kind=WORK",
+            "roles=[billing, account_manager]",
+            "amount=1210.00 EUR",  # the payment applied
+        ),
+        "contract": (
+            "term=2024-01-01..2024-12-31",
+            "frequency=QUARTERLY",
+            "annual_price=1200.00 EUR",
+            "period=2024-01-01..2024-03-31",
+            f"invoice_id={number} ({ids['contract_invoice'].hex})",
+        ),
+        "allowance": (
+            "period=2024-01-01..2024-12-31",
+            "unit=HOURS",
+            "quantity=5",
+            "PrepaidAllowance.WorkCharged",
+            f"request_id={ids['request5'].hex},",
+        ),
+    }
+    for aggregate, facts in expected.items():
+        out = narrow.invoke(cli, ["history", ids[aggregate].hex, "--url", url])
+        assert out.exit_code == 0, out.output
+        for text in facts:
+            assert text in out.output, (aggregate, text, out.output)
+        for text in REPRS:
+            assert text not in out.output, (aggregate, text, out.output)
+        assert "billable=" not in out.output and "note=" not in out.output  # the defaults
+
+
+def test_explain_shows_the_whole_row_and_readable_events(world) -> None:  # type: ignore[no-untyped-def]
+    """Piped (80 columns), explain prints the row whole (its total and payments, which a
+    160-character cut hid) and each event's facts readable (an invoice draft's total, not the
+    projections' internal cache of it)."""
+    url, ids = world
+    key = f"inv:{ids['invoice'].hex}"
+    out = narrow.invoke(cli, ["explain", "receivables_aging", key, "--url", url])
+    assert out.exit_code == 0, out.output
+    for text in (
+        f"receivables_aging row {key}",
+        "    total=1210.00\n",
+        "    paid={",
+        "issued_on=2024-03-08",
+        "total=1210.00 EUR (net 1000.00 EUR + tax 210.00 EUR)",
+        f"payment_id={ids['payment'].hex}",
+    ):
+        assert text in out.output, (text, out.output)
+    for text in (*REPRS, "InvoiceFacts"):
+        assert text not in out.output, (text, out.output)
+
+
+def test_a_fact_is_printed_whole_and_plain() -> None:
+    """Money as amount and currency (exact when it has more digits), plain digits, ISO days,
+    periods by first..last day, enums by name, ids as hex (an invoice's with its number),
+    attrs values by their non-default fields, lists and dicts element by element."""
+    entry = TimeEntry("t9", "bob", date(2024, 3, 5), Decimal("7.50"), Money.of("12.5", "EUR"))
+    assert fact(entry) == (
+        "(entry_id=t9, worker=bob, work_date=2024-03-05, hours=7.50, rate=12.50 EUR)"
+    )
+    assert "billable=no" in fact(attrs.evolve(entry, billable=False))
+    assert fact(Money.of("0.125", "EUR")) == "0.125 EUR"
+    assert fact(Decimal("1E+1")) == "10" and fact(Decimal("0.05")) == "0.05"
+    assert fact(Period(date(2026, 1, 1), date(2027, 1, 1))) == "2026-01-01..2026-12-31"
+    assert fact(BillingFrequency.MONTHLY) == "MONTHLY"
+    assert fact(datetime(2026, 3, 1, 9, 30, tzinfo=UTC)) == "2026-03-01T09:30:00+00:00"
+    uid = UUID(int=7)
+    numbers = {uid: "INV-000007"}.get
+    assert fact(uid) == uid.hex
+    assert fact([uid], "document_ids", numbers) == f"[INV-000007 ({uid.hex})]"
+    assert fact(uid, "customer_id", numbers) == uid.hex
+    assert fact({"r:d2": Decimal("4")}) == "{r:d2: 4}"
+    assert fact("two\nlines") == "two\\nlines"
+    assert wrap_items("a=1, b=22 EUR, c=3", 10) == ["a=1,", "b=22 EUR,", "c=3"]
+    assert wrap_items(f"x={'y' * 30}, z=1", 10) == [f"x={'y' * 30},", "z=1"]
 
 
 def test_update_brings_the_live_store_to_the_head(world) -> None:  # type: ignore[no-untyped-def]

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import calendar
 import csv
+import enum
 import importlib
 import json
 import re
 import shlex
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
+import attrs
 import typer
 from eventsourcing.persistence import IntegrityError, Tracking
 from rich.console import Console
@@ -44,7 +46,9 @@ from q2c_adapters.cli_support import check_store, fail, one_line, open_app
 from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import Q2CError, RuleViolated
-from q2c_core.domain.invoice_lines import RevenueKind
+from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, lines_net, lines_tax
+from q2c_core.domain.money import Money, total
+from q2c_core.domain.values import Period
 from q2c_core.projections import (
     DEFAULT_PLAN,
     CommissionPlan,
@@ -276,13 +280,6 @@ def _text(value: Any) -> str:
     else:
         text = str(value)
     return text if len(text) < 200 else text[:197] + "..."
-
-
-def _short(row: dict[str, Any] | None) -> str:
-    if row is None:
-        return "(missing)"
-    text = json.dumps(row, default=str, sort_keys=True)
-    return text if len(text) < 160 else text[:157] + "..."
 
 
 def compare(
@@ -621,31 +618,211 @@ def bill(
         )
 
 
-def _describe(event: Any) -> str:
-    skip = {"originator_id", "originator_version", "timestamp", "actor", "originator_topic"}
-    parts = []
-    for key, value in vars(event).items():
-        if key in skip:
+# -- facts as an auditor reads them (history, explain, rows) -------------------------------------
+
+_META = frozenset({"originator_id", "originator_version", "timestamp", "actor", "originator_topic"})
+# fields that name an invoice or a credit note: shown by number once it is issued
+_DOCUMENT_FIELD = re.compile(r"(invoice|credit_note|document)_ids?$")
+_ESCAPES = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+InvoiceNumbers = Callable[[UUID], str | None]
+
+
+def fact(value: Any, name: str = "", numbers: InvoiceNumbers | None = None) -> str:
+    """One recorded value as an auditor reads it, whole: Money as ``12.50 EUR``, Decimals as
+    plain digits, dates ISO, periods as their first..last day, enums by name, UUIDs as hex
+    (an issued invoice's as its number too, when ``numbers`` knows it and the field ``name``
+    names an invoice), attrs values as ``(field=value, ...)`` without defaults, ``None`` or
+    internal fields, lists and dicts element by element."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Money):
+        exact = value.rounded()
+        return f"{(exact if exact.amount == value.amount else value).amount:f} {value.currency}"
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, date):  # (a datetime too)
+        return value.isoformat()
+    if isinstance(value, Period):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, UUID):
+        number = numbers(value) if numbers is not None and _DOCUMENT_FIELD.search(name) else None
+        return f"{number} ({value.hex})" if number else value.hex
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if attrs.has(type(value)):
+        return f"({_pairs(value, numbers)})"
+    if isinstance(value, Mapping):
+        items = (f"{fact(k, name, numbers)}: {fact(v, name, numbers)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, set | frozenset):
+        return "[" + ", ".join(sorted(fact(x, name, numbers) for x in value)) + "]"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(fact(x, name, numbers) for x in value) + "]"
+    return str(value)
+
+
+def _pairs(value: Any, numbers: InvoiceNumbers | None) -> str:
+    """An attrs value's fields as ``name=value`` pairs, leaving out internal fields, ``None``
+    and values equal to the field's default (unless every field has its default); an invoice
+    line's net amount is added."""
+    pairs, defaults = [], []
+    for field in attrs.fields(type(value)):
+        item = getattr(value, field.name)
+        if field.name.startswith("_") or item is None:
             continue
-        text = str(value)
-        parts.append(f"{key}={text if len(text) <= 60 else text[:57] + '...'}")
-    return ", ".join(parts)
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = attrs.NOTHING if default.takes_self else default.factory()
+        pair = f"{field.name}={fact(item, field.name, numbers)}"
+        if default is not attrs.NOTHING and type(item) is type(default) and item == default:
+            defaults.append(pair)
+        else:
+            pairs.append(pair)
+    pairs = pairs or defaults  # (a value that is all defaults, e.g. the default policy)
+    if isinstance(value, InvoiceLine):
+        pairs.append(f"net={fact(value.net)}")
+    return ", ".join(pairs)
 
 
-def _history_rows(application: QuoteToCash, aggregate_id: UUID) -> list[tuple[str, ...]]:
-    rows: list[tuple[str, ...]] = []
+def _document_total(event: Any) -> str | None:
+    """What an event's invoice lines come to (a draft's total; the lines added to one)."""
+    lines = getattr(event, "lines", None)
+    if not isinstance(lines, list) or not lines:
+        return None
+    if not all(isinstance(line, InvoiceLine) for line in lines):
+        return None
+    try:
+        currency = getattr(event, "currency", None) or lines[0].unit_price.currency
+        net = lines_net(lines, currency)
+        fixed = getattr(event, "fixed_tax", None)
+        tax = total((s.tax for s in (fixed or lines_tax(lines, currency))), currency)
+    except Q2CError:
+        return None
+    label = "total" if type(event).__name__ == "Drafted" else "lines_total"
+    return f"{label}={fact(net + tax)} (net {fact(net)} + tax {fact(tax)})"
+
+
+def describe_event(event: Any, numbers: InvoiceNumbers | None = None) -> list[str]:
+    """The facts one event records, one field a line (``name=value``; an attrs value as
+    ``name: field=value, ...``; a list of them as ``name:`` then a ``  - ...`` line each), and
+    an invoice draft's total. Who and when (actor, timestamp), ids and versions, empty text
+    and internal fields (``_...``) are left out; nothing is cut."""
+    lines = []
+    for name, value in vars(event).items():
+        if name in _META or name.startswith("_") or value is None:
+            continue
+        if isinstance(value, str) and not value:
+            continue
+        if _is_record(value):
+            lines.append(f"{name}: {_pairs(value, numbers)}")
+        elif isinstance(value, list | tuple) and value and all(_is_record(x) for x in value):
+            lines.append(f"{name}:")
+            lines.extend(f"  - {_pairs(x, numbers)}" for x in value)
+        else:
+            lines.append(f"{name}={fact(value, name, numbers)}")
+    document_total = _document_total(event)
+    if document_total is not None:
+        lines.append(document_total)
+    return lines
+
+
+def _is_record(value: Any) -> bool:
+    """An attrs value shown by its fields (not Money or a period, which print as one value)."""
+    return attrs.has(type(value)) and not isinstance(value, Money | Period)
+
+
+def row_facts(row: Mapping[str, Any]) -> list[str]:
+    """A projection row's fields as ``name=value``, by name, each value whole."""
+    return [f"{key}={fact(value, key)}" for key, value in sorted(row.items())]
+
+
+def invoice_numbers(application: QuoteToCash, as_of: datetime | None = None) -> InvoiceNumbers:
+    """Look up an invoice's number (``None`` while it is not issued, or was not yet as of
+    ``as_of``, or the id is not an invoice's), each id read once."""
+    known: dict[UUID, str | None] = {}
+
+    def number(invoice_id: UUID) -> str | None:
+        if invoice_id not in known:
+            known[invoice_id] = None
+            for stored in application.recorder.select_events(invoice_id):
+                if stored.topic.endswith("Invoice.Issued"):
+                    issued: Any = application.mapper.to_domain_event(stored)
+                    if as_of is None or issued.timestamp <= as_of:
+                        known[invoice_id] = str(issued.number)
+                    break
+        return known[invoice_id]
+
+    return number
+
+
+def wrap_items(text: str, width: int, sep: str = ", ") -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken only between the items
+    ``sep`` separates (so an amount and its currency, a date or an id stay whole); an item
+    longer than a line gets a line of its own."""
+    tail = sep.rstrip()
+    gap = sep[len(tail) :]
+    parts = text.split(sep)
+    lines: list[str] = []
+    current = ""
+    for i, part in enumerate(parts):
+        piece = part + (tail if i < len(parts) - 1 else "")
+        if current and len(current) + len(gap) + len(piece) > width:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current}{gap}{piece}" if current else piece
+    lines.append(current)
+    return lines
+
+
+def _print_wrapped(text: str, margin: int) -> None:
+    """One fact at ``margin``, wrapped between items, continuation lines indented two more;
+    nothing is cut or broken (an item longer than a line is printed whole on its own line:
+    a terminal wraps it, a pipe keeps it, so an id can be copied)."""
+    width = max(console.width - margin - 2, 20)
+    for k, line in enumerate(wrap_items(text, width)):
+        indent = " " * (margin + (2 if k else 0))
+        console.print(Text(indent + line), soft_wrap=True)
+
+
+def _print_facts(lines: Sequence[str], indent: int = 4) -> None:
+    """Detail lines under a heading, indented (a line's own leading spaces add to it)."""
+    for line in lines:
+        text = line.lstrip(" ")
+        _print_wrapped(text, indent + len(line) - len(text))
+
+
+def _heading(text: str) -> None:
+    """A heading on one line whatever the width (a terminal wraps it; a pipe keeps it whole),
+    so a row key or an id in it can be copied."""
+    console.print(Text(text, style="bold"), soft_wrap=True)
+
+
+def _history_rows(application: QuoteToCash, aggregate_id: UUID) -> list[tuple[str, list[str]]]:
+    """Each event of one aggregate: its heading (version, recorded, who, what) and facts."""
+    numbers = invoice_numbers(application)
+    rows: list[tuple[str, list[str]]] = []
     for stored in application.recorder.select_events(aggregate_id):
         event: Any = application.mapper.to_domain_event(stored)
-        rows.append(
+        heading = "  ".join(
             (
-                str(event.originator_version),
+                f"v{event.originator_version}",
                 event.timestamp.isoformat(timespec="seconds"),
-                str(getattr(event, "actor", "")),
+                _who(event),
                 type(event).__qualname__,
-                _describe(event),
             )
         )
+        rows.append((heading, describe_event(event, numbers)))
     return rows
+
+
+def _who(event: Any) -> str:
+    return str(getattr(event, "actor", "") or "(no actor)")
 
 
 @app.command()
@@ -656,15 +833,18 @@ def history(aggregate_id: str, url: UrlOption) -> None:
     except ValueError:
         raise typer.BadParameter(f"{aggregate_id!r} is not an aggregate id") from None
     application = _open(url)
-    rows = _history_rows(application, uid)
-    application.close()
+    try:
+        rows = _history_rows(application, uid)
+    finally:
+        application.close()
     if not rows:
         err.print(f"no events for {uid}")
         raise typer.Exit(1)
-    table = Table("version", "recorded", "who", "what", "details", title=f"History of {uid}")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    count = f"{len(rows)} event{'' if len(rows) == 1 else 's'}"
+    console.print(Text(f"History of {uid}: {count}"), soft_wrap=True)
+    for heading, facts in rows:
+        _heading(heading)
+        _print_facts(facts)
 
 
 def _projections_for(
@@ -763,23 +943,33 @@ def explain(
                 events = events_behind(application, projection, row, as_of=moment, progress=bar)
             value = projection.get(row)
             scratch.close()
+            numbers = invoice_numbers(application, moment)
+            described = [
+                (
+                    "  ".join(
+                        (
+                            event.timestamp.isoformat(timespec="seconds"),
+                            _who(event),
+                            type(event).__qualname__,
+                            f"{event.originator_id.hex} v{event.originator_version}",
+                        )
+                    ),
+                    describe_event(event, numbers),
+                )
+                for event in events
+            ]
     finally:
         application.close()
     if value is None and not events:
         err.print(f"{name} has no row {row!r}" + (f" as of {as_of}" if as_of else ""))
         raise typer.Exit(1)
-    console.print(f"[bold]{name}[/bold] row [bold]{row}[/bold]: {_short(value)}")
-    table = Table("recorded", "who", "event", "aggregate", "version", "details")
-    for event in events:
-        table.add_row(
-            event.timestamp.isoformat(timespec="seconds"),
-            str(getattr(event, "actor", "")),
-            type(event).__qualname__,
-            event.originator_id.hex,
-            str(event.originator_version),
-            _describe(event),
-        )
-    console.print(table)
+    _heading(f"{name} row {row}")
+    _print_facts(row_facts(value) if value is not None else ["(missing)"])
+    count = f"{len(described)} event{'' if len(described) == 1 else 's'}"
+    console.print(Text(f"{count} behind it:"), soft_wrap=True)
+    for heading, facts in described:
+        _heading(heading)
+        _print_facts(facts)
 
 
 @app.command()
@@ -810,10 +1000,12 @@ def rows(
     finally:
         target.close()
         application.close()
-    table = Table("row", "values", title=f"{name}: {len(found)} rows")
+    # each key whole on its own line (never shortened to the console's width: it is what
+    # ``q2c explain`` takes), its values indented under it
+    console.print(Text(f"{name}: {len(found)} rows"), soft_wrap=True)
     for key, value in found[:limit]:
-        table.add_row(key, _short(value))
-    console.print(table)
+        console.print(Text(key), soft_wrap=True)
+        _print_facts([", ".join(row_facts(value))])
     if len(found) > limit:
         err.print(f"… and {len(found) - limit} more rows (--limit, --prefix)")
 
