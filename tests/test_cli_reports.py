@@ -16,7 +16,7 @@ from q2c_adapters.reports import (
     report_table,
     rich_table,
 )
-from q2c_core import Money, QuoteToCash
+from q2c_core import Money, Period, QuoteToCash
 from q2c_core.projections import Commissions
 
 
@@ -61,3 +61,17 @@ def test_a_column_is_right_aligned_by_its_first_filled_cell() -> None:
         )
     )
     assert [c.justify for c in table.columns] == ["left", "right"]
+
+
+def test_prepaid_prints_an_allowance_period_by_its_first_and_last_day() -> None:
+    """The allowance for calendar 2024 is 2024-01-01..2024-12-31, as history and the other
+    reports print a period, not its exclusive end (2025-01-01)."""
+    app = QuoteToCash.open("memory:")
+    story(app)
+    projections = print_reports(app, Console(file=io.StringIO()), as_of=date(2024, 6, 1))
+    table = report_table("prepaid", projections, date(2024, 6, 1))
+    (row,) = table.rows
+    period = row[table.columns.index("period")]
+    assert period == "2024-01-01..2024-12-31"
+    assert period == str(Period(date(2024, 1, 1), date(2025, 1, 1)))
+    app.close()

@@ -194,7 +194,7 @@ def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
             names.get(u.customer_id, u.customer_id),
             u.allowance_id,
             u.unit,
-            f"{u.period_start}..{u.period_end}",
+            str(Period(u.period_start, u.period_end)),  # first..last day, as elsewhere
             u.granted,
             u.drawn,
             u.remaining,
