@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from decimal import Decimal
 
 from rich.console import Console
 from test_projections_story import story
@@ -17,7 +18,7 @@ from q2c_adapters.reports import (
     rich_table,
 )
 from q2c_core import Money, Period, QuoteToCash
-from q2c_core.projections import Commissions
+from q2c_core.projections import Commissions, UnbilledRevenue
 
 
 def test_print_reports_shows_the_summary_and_commissions() -> None:
@@ -75,3 +76,24 @@ def test_prepaid_prints_an_allowance_period_by_its_first_and_last_day() -> None:
     assert period == "2024-01-01..2024-12-31"
     assert period == str(Period(date(2024, 1, 1), date(2025, 1, 1)))
     app.close()
+
+
+def test_the_customers_report_and_the_customer_summary_tell_the_same_unbilled_story() -> None:
+    """The report's "unbilled" is what can be invoiced now (authorized work and contract
+    periods due), its "leakage risk" the work logged without authorization; the application's
+    ``unbilled_work`` is the requests' work of both: it equals unbilled + leakage risk less
+    the contract items, to the cent."""
+    app = QuoteToCash.open("memory:")
+    story(app)
+    on = date(2024, 6, 1)
+    projections = print_reports(app, Console(file=io.StringIO()), as_of=on)
+    table = report_table("customers", projections, on)
+    (row,) = table.rows
+    unbilled, leakage = (row[table.columns.index(c)] for c in ("unbilled", "leakage risk"))
+    assert isinstance(unbilled, Money) and isinstance(leakage, Money)
+    assert leakage.is_positive()  # the imported hours nobody authorized
+    items = next(p for p in projections if isinstance(p, UnbilledRevenue)).items(on)
+    contracts = sum((i.amount.amount for i in items if i.kind.startswith("contract")), Decimal(0))
+    (customer,) = app.customers()
+    summary = app.customer_summary(customer.id, on)
+    assert summary.unbilled_work.amount == unbilled.amount + leakage.amount - contracts

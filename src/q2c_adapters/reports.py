@@ -87,7 +87,14 @@ def _names(projections: Sequence[Projection]) -> dict[str, str]:
 
 
 def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable:
-    """Per customer: invoiced, paid, open, past due, credit, unbilled work, prepaid hours left."""
+    """Per customer: invoiced, paid, open, past due, credit, unbilled, leakage risk, prepaid
+    hours left.
+
+    "unbilled" is what can be invoiced now (``UnbilledRevenue``'s authorized items: work and
+    expenses not invoiced nor covered, and contract periods and corrections due); "leakage
+    risk" is work logged without authorization. ``QuoteToCash.customer_summary``'s
+    ``unbilled_work`` counts the requests' work of both, and no contracts.
+    """
     statements: CustomerStatement = _get(projections, CustomerStatement)
     unbilled: UnbilledRevenue = _get(projections, UnbilledRevenue)
     prepaid: PrepaidCreditUsage = _get(projections, PrepaidCreditUsage)
@@ -97,6 +104,10 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
         key = (inv.customer_id, inv.outstanding.currency)
         past_due[key] = past_due.get(key, Money.zero(key[1])) + inv.outstanding
     unbilled_totals = unbilled.totals(on, "customer").totals
+    leakage: dict[tuple[str, str], Money] = {}
+    for item in unbilled.leakage_risk(on):
+        key = (item.customer_id, item.amount.currency)
+        leakage[key] = leakage.get(key, Money.zero(key[1])) + item.amount
     hours_left: dict[str, Decimal] = {}
     for u in prepaid.usage(on):
         if u.unit == "hours":
@@ -106,7 +117,9 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
         s = statements.statement(customer_id, on)
         # one row per currency (the customer's own first): amounts in two are never added
         balances = {b.currency: b for b in s.balances}
-        unbilled_in = {c for (k, c) in unbilled_totals if k == customer_id} - set(balances)
+        unbilled_in = {c for (k, c) in [*unbilled_totals, *leakage] if k == customer_id} - set(
+            balances
+        )
         for n, cur in enumerate([*balances, *sorted(unbilled_in)]):
             b = balances.get(cur) or StatementBalance(cur, *[Money.zero(cur)] * 4)
             rows.append(
@@ -118,6 +131,7 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
                     past_due.get((customer_id, cur), Money.zero(cur)),
                     b.credit,
                     unbilled_totals.get((customer_id, cur), Money.zero(cur)),
+                    leakage.get((customer_id, cur), Money.zero(cur)),
                     hours_left.get(customer_id, Decimal(0)) if n == 0 else Decimal(0),
                 )
             )
@@ -130,7 +144,8 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
             "open",
             "past due",
             "credit",
-            "unbilled work",
+            "unbilled",
+            "leakage risk",
             "prepaid hours left",
         ),
         tuple(rows),

@@ -95,7 +95,13 @@ SERIES_BY_KIND = {
 
 @attrs.frozen
 class CustomerSummary:
-    """What the review of one customer needs: invoiced, paid, open, unbilled, prepaid left."""
+    """What the review of one customer needs: invoiced, paid, open, unbilled, prepaid left.
+
+    ``unbilled_work`` is the value of the customer's requests' work and expenses not yet
+    invoiced nor covered by an allowance, work logged without authorization included (the
+    leakage risk); contract periods due are not in it (``UnbilledRevenue`` and the
+    ``customers`` report list those, and the leakage risk apart).
+    """
 
     customer_id: UUID
     name: str
