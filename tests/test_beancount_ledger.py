@@ -423,7 +423,7 @@ def test_maintenance_billed_in_arrears_is_recognised_on_the_issue_date() -> None
     paid=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9000"), places=2),
     rate=st.sampled_from(["0", "6", "21", "25"]),
     then=st.sampled_from(["nothing", "reverse", "bounce", "credit"]),
-    disposition=st.sampled_from(list(CreditDisposition)),
+    disposition=st.sampled_from([CreditDisposition.REBILLABLE, CreditDisposition.WRITTEN_OFF]),
 )
 def test_receivables_match_for_random_invoices_and_payments(
     amounts: list[Decimal],

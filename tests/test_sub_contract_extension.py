@@ -21,6 +21,7 @@ from test_contract_billing import (
 
 from q2c_core import (
     ContractStatus,
+    CreditDisposition,
     InvalidTransition,
     InvalidValue,
     InvoiceKind,
@@ -121,7 +122,7 @@ def test_a_sub_contract_that_ended_before_a_renewal_comes_back_as_a_new_one(
     app.remove_sub_contract(cid, "S2", effective_to=YEAR.end, actor=A)
     app.renew_contract(cid, new_end=date(2026, 1, 1), effective=YEAR.end, actor=A, uplift_percent=5)
     assert app.contract(cid).sub_contracts["S1"].price_on(YEAR.end) == eur(1260)
-    with pytest.raises(RuleViolated, match="new sub-contract") as e:
+    with pytest.raises(RuleViolated, match="under a new id") as e:
         app.extend_sub_contract(cid, "S2", effective_to=None, actor=A)
     assert e.value.field == "effective_to"
     # the rule holds for a contract read back from its snapshot
@@ -155,7 +156,7 @@ def test_an_extension_reads_back_from_storage_and_replays_into_the_same_reports(
     catch_up(app, followed)
     app.extend_sub_contract(cid, "S2", effective_to=None, actor="mia")
     app.remove_sub_contract(cid, "S1", effective_to=YEAR.end, actor=A)
-    app.renew_contract(cid, new_end=date(2026, 1, 1), effective=YEAR.end, actor=A)
+    app.renew_contract(cid, new_end=date(2026, 1, 1), effective=YEAR.end, actor=A, uplift_percent=3)
     app.take_snapshot(cid)
     catch_up(app, followed)
     app.close()
@@ -172,3 +173,67 @@ def test_an_extension_reads_back_from_storage_and_replays_into_the_same_reports(
     rebuild(again, rebuilt)
     assert {p.name: p.rows() for p in followed} == {p.name: p.rows() for p in rebuilt}
     again.close()
+
+
+def test_a_sub_contract_priced_by_the_renewal_is_extended_after_a_back_dated_removal(
+    app: QuoteToCash,
+) -> None:
+    """The term was renewed with 5 % while S2 was covered (600 -> 630 from 2025); S2 is then
+    removed back-dated to December by mistake. The renewal did price it for the new term, so
+    the removal is undone and 2025 bills at 630."""
+    cust = customer(app)
+    cid = contract(app, cust)
+    app.renew_contract(cid, new_end=date(2026, 1, 1), effective=YEAR.end, actor=A, uplift_percent=5)
+    app.remove_sub_contract(cid, "S2", effective_to=date(2024, 12, 1), actor=A)
+    app.extend_sub_contract(cid, "S2", effective_to=None, actor=A)
+    s2 = app.contract(cid).sub_contracts["S2"]
+    assert s2.effective_to is None and s2.price_on(YEAR.end) == eur(630)
+
+
+def test_a_contract_from_a_snapshot_older_than_the_rule_learns_its_renewals_from_events(
+    shared_url: str,
+) -> None:
+    """A snapshot stored before ``renewed_on`` existed has none: the application reads the
+    renewals from the contract's events, so the rule holds as for any other contract."""
+    app = QuoteToCash.open(shared_url)
+    try:
+        cust = customer(app)
+        cid = contract(app, cust)
+        app.remove_sub_contract(cid, "S2", effective_to=YEAR.end, actor=A)
+        app.renew_contract(
+            cid, new_end=date(2026, 1, 1), effective=YEAR.end, actor=A, uplift_percent=5
+        )
+        old = app.contract(cid)
+        del old.__dict__["renewed_on"]  # as the older code snapshotted it
+        assert app.snapshots is not None
+        app.snapshots.put([type(old).Snapshot.take(old)])  # type: ignore[attr-defined]
+        loaded = app.contract(cid)
+        assert loaded.renewed_on is None
+        before = app.recorder.max_notification_id()
+        with pytest.raises(RuleViolated, match="uplift on 2025-01-01"):
+            app.extend_sub_contract(cid, "S2", effective_to=None, actor=A)
+        assert app.recorder.max_notification_id() == before
+        app.remove_sub_contract(cid, "S1", effective_to=date(2025, 6, 1), actor=A)
+        app.extend_sub_contract(cid, "S1", effective_to=None, actor=A)
+        assert app.contract(cid).sub_contracts["S1"].effective_to is None
+    finally:
+        app.close()
+
+
+def test_the_runs_disposition_is_refused_on_a_credit_note_by_hand(app: QuoteToCash) -> None:
+    cust = customer(app)
+    contract(app, cust)
+    [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    issue(app, jan, date(2024, 1, 2))
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as e:
+        app.draft_credit_note(
+            jan,
+            line_ids=["L1"],
+            disposition=CreditDisposition.CORRECTED,
+            reason="goodwill",
+            drafted_on=date(2024, 1, 3),
+            actor=A,
+        )
+    assert e.value.field == "disposition"
+    assert app.recorder.max_notification_id() == before

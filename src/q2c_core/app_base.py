@@ -23,7 +23,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment
 
 from q2c_core.domain.allocation import OpenItem
-from q2c_core.domain.contract import Contract
+from q2c_core.domain.contract import Contract, renewals_with_uplift
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import EnhancementRequest, TimeEntry
 from q2c_core.domain.errors import ConcurrencyConflict, NotFound, Q2CError
@@ -114,6 +114,14 @@ class BaseApp(Application[UUID]):
         """eventsourcing's own transcodings plus q2c's values, enums and dates."""
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
+
+    def know_renewals(self, contract: Contract) -> None:
+        """Give a contract read from a snapshot older than ``Contract.renewed_on`` its renewals,
+        from its events (the rule of ``extend_sub_contract`` needs them)."""
+        if contract.renewed_on is None:
+            contract.renewed_on = renewals_with_uplift(
+                self.events.get(contract.id, lte=contract.version)
+            )
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
         """Load an aggregate of a known type, or raise NotFound."""

@@ -986,6 +986,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if not reason.strip():
                 raise InvalidValue("must say why", field="reason", aggregate_id=invoice_id)
             refuse_card_numbers("reason", reason, invoice_id)
+            if disposition is CreditDisposition.CORRECTED:
+                raise InvalidValue(
+                    "is the billing run's, for the contract days it corrects; a credit note "
+                    "drafted by hand makes the work rebillable or writes it off",
+                    field="disposition",
+                    aggregate_id=invoice_id,
+                    value=disposition,
+                )
             if len(set(line_ids)) != len(line_ids):
                 raise DuplicateEntry(
                     "a credit note names each line once",

@@ -437,9 +437,12 @@ class ContractBilling(BaseApp):
     ) -> None:
         """Cover a sub-contract to a later end (None: open-ended again), e.g. to undo a removal
         recorded by mistake; the next run bills the days it covers again."""
-        self._update(
-            Contract, contract_id, lambda c: c.extend_sub_contract(sub_id, effective_to, actor)
-        )
+
+        def extend(c: Contract) -> None:
+            self.know_renewals(c)
+            c.extend_sub_contract(sub_id, effective_to, actor)
+
+        self._update(Contract, contract_id, extend)
 
     def reprice_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective: date, annual_price: Money, actor: str

@@ -314,6 +314,7 @@ class ImportCommands(BaseApp):
                             and sub.effective_to > existing.effective_to
                         ):
                             # the CRM now covers it longer (an end recorded by mistake)
+                            self.know_renewals(contract)
                             contract.extend_sub_contract(sub.sub_id, sub.effective_to, actor)
                         else:
                             # the CRM now ends it: removed from that day

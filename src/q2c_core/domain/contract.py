@@ -221,9 +221,10 @@ _RENEWED = (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     """A master maintenance contract with its sub-contracts."""
 
-    # the first day of each renewed term, in order (``extend_sub_contract``'s rule). A class
-    # default as well: a snapshot taken before it was kept reads as "no renewal known"
-    renewed_on: Sequence[date] = ()
+    # the first day of each term renewed with an uplift, in order (``extend_sub_contract``'s
+    # rule); None when not known: a snapshot taken before it was kept (the application reads
+    # it from the contract's events then, ``renewals_with_uplift``)
+    renewed_on: Sequence[date] | None = None
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
@@ -295,6 +296,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.documents: list[UUID] = []
         self.revision = 0
         self.reconciled_revision = 0
+        self.renewed_on = []
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -426,7 +428,8 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         for sub_id, sub in list(self.sub_contracts.items()):
             self.sub_contracts[sub_id] = sub.renewed(old_end, prices.get(sub_id), uplift_percent)
         self.term = Period(self.term.start, new_end)
-        self.renewed_on = [*self.renewed_on, old_end]
+        if uplift_percent is not None and self.renewed_on is not None:
+            self.renewed_on = [*self.renewed_on, old_end]
         self.revision += 1
 
     def term_renewed_through(self, day: date) -> Period:
@@ -529,8 +532,9 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         billing run bills exactly the days it now covers again.
 
         Refused for a sub-contract that moved to another master contract (it is covered there),
-        and for one that ended before the term was renewed: the renewal did not price it for
-        the new term, so it comes back as a new sub-contract with its price.
+        and for one that ended before the term was renewed with an uplift that did not price
+        it for the new term (extending it would bill the new term at the old price): it comes
+        back as a new sub-contract (another id) with its price.
         """
         self._require(*_LIVE, doing="extend a sub-contract")
         sub = self._sub(sub_id)
@@ -557,11 +561,20 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=effective_to,
             )
-        missed = [day for day in self.renewed_on if day >= end]
+        # a renewal's uplift prices every sub-contract covered on the old term's last day from
+        # the new term's first day; one that ended before got no price for the new term. (Not
+        # known, None, only when read from a snapshot older than the rule: the application's
+        # commands read the renewals from the events first (``know_renewals``), and replaying
+        # an extension already recorded decides nothing again.)
+        missed = [
+            day
+            for day in self.renewed_on or ()
+            if day >= end and not any(p.effective == day for p in sub.prices)
+        ]
         if missed:
             raise RuleViolated(
-                f"sub-contract {sub_id!r} ended on {end}, before the term was renewed on "
-                f"{missed[0]}: add it again as a new sub-contract with its renewed price",
+                f"sub-contract {sub_id!r} ended on {end}, before the term was renewed with an "
+                f"uplift on {missed[0]}: add it again under a new id with its renewed price",
                 field="effective_to",
                 aggregate_id=self.id,
                 value=effective_to,
@@ -746,6 +759,22 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=basis_version,
             )
+
+
+def renewals_with_uplift(events: Iterable[Any]) -> list[date]:
+    """The first day of each term a contract was renewed into with an uplift, from its events
+    in order (``Contract.renewed_on`` for a contract read from a snapshot that predates it)."""
+    days: list[date] = []
+    end: date | None = None
+    for e in events:
+        name = type(e).__name__
+        if name == "ContractSigned":
+            end = e.term.end
+        elif name == "Renewed":
+            if e.uplift_percent is not None and end is not None:
+                days.append(end)
+            end = e.new_end
+    return days
 
 
 def next_term_end(term: Period, renewal_months: int | None, renewal_days: int) -> date:

@@ -60,9 +60,10 @@ class CreditDisposition(enum.Enum):
 
     REBILLABLE: the work can be billed again. WRITTEN_OFF: the work was done and is given up,
     a cost (the ledger books a write-off expense). CORRECTED: the charge no longer applies (a
-    contract changed retroactively, a wrong price), so the revenue is reversed; nothing is
-    billed again. The billing run's correction credit notes are CORRECTED (before this value
-    existed they were recorded as WRITTEN_OFF; the ledger reads those as corrections too).
+    contract changed retroactively), so the revenue is reversed; nothing is billed again.
+    CORRECTED is the billing run's alone, on the credit notes of its corrections (before this
+    value existed they were recorded as WRITTEN_OFF; the ledger reads those as corrections
+    too); ``draft_credit_note`` refuses it.
     """
 
     REBILLABLE = "rebillable"
