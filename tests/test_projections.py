@@ -199,6 +199,10 @@ def test_commission_reversed_when_an_allocation_is_undone(world) -> None:  # typ
     catch_up(app, [com])
     assert com.balances() == {("mia", "EUR"): eur("0.00")}
     assert [c.commission for c in com.lines() if c.reversal][-1] == eur("-50.00")
+    # to date by business day: earned on 20 April, reversed on 3 June; nothing before April
+    assert com.balances(date(2024, 6, 2)) == {("mia", "EUR"): eur("50.00")}
+    assert com.balances(date(2024, 6, 3)) == {("mia", "EUR"): eur("0.00")}
+    assert com.balances(date(2024, 1, 31)) == {}
     april = com.statement("mia", Period(date(2024, 4, 1), date(2024, 5, 1)))
     june = com.statement("mia", Period(date(2024, 6, 1), date(2024, 7, 1)))
     assert april.totals == {"EUR": eur("50.00")}

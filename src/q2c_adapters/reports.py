@@ -271,7 +271,7 @@ def _commission_statement(projections: Sequence[Projection], on: date) -> Report
         st = p.statement(manager, period)
         for _cur, amount in sorted(st.totals.items()):
             rows.append((manager, str(period), len(st.lines), amount))
-    balances = p.balances()
+    balances = p.balances(on)
     rows += [(m, "to date", "", amount) for (m, _), amount in sorted(balances.items())]
     return ReportTable(
         f"Commission statements ({period} and to date)",

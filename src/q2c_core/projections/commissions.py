@@ -414,10 +414,13 @@ class Commissions(Projection):
             totals[cur] = totals.get(cur, Money.zero(cur)) + c.commission
         return CommissionStatement(manager, period, lines, totals)
 
-    def balances(self) -> dict[tuple[str, str], Money]:
-        """Net commission to date per (manager, currency)."""
+    def balances(self, as_of: date | None = None) -> dict[tuple[str, str], Money]:
+        """Net commission per (manager, currency): of every line, or of the lines dated up to
+        ``as_of`` (money collected, and reversals, by then)."""
         result: dict[tuple[str, str], Money] = {}
         for c in self.lines():
+            if as_of is not None and c.on > as_of:
+                continue
             k = (c.manager, c.commission.currency)
             result[k] = result.get(k, Money.zero(k[1])) + c.commission
         return result
