@@ -728,7 +728,9 @@ def test_commission_lines_name_every_column(world) -> None:  # type: ignore[no-u
     assert sorted(r["entry"] for r in rows) == ["accrual", "accrual", "reversal"]
     as_csv = runner.invoke(cli, [*args, "--format", "csv"])
     header = next(csv.reader(io.StringIO(as_csv.stdout)))
-    assert header[-1] == "entry" and all(header)
+    assert header[-2:] == ["entry", "invoice id"] and all(header)
+    # the invoice by its number, its id beside it for explain
+    assert all(r["invoice"].startswith("INV-") and len(r["invoice id"]) == 32 for r in rows)
 
 
 def test_rows_refuses_a_negative_limit(world) -> None:  # type: ignore[no-untyped-def]

@@ -97,3 +97,14 @@ def test_the_customers_report_and_the_customer_summary_tell_the_same_unbilled_st
     (customer,) = app.customers()
     summary = app.customer_summary(customer.id, on)
     assert summary.unbilled_work.amount == unbilled.amount + leakage.amount - contracts
+
+
+def test_leakage_names_the_request_by_its_title_with_its_id_beside() -> None:
+    app = QuoteToCash.open("memory:")
+    story(app)
+    on = date(2024, 6, 1)
+    projections = print_reports(app, Console(file=io.StringIO()), as_of=on)
+    table = report_table("leakage", projections, on)
+    (row,) = table.rows
+    assert row[table.columns.index("request")] == "Hotfix"
+    assert len(str(row[table.columns.index("request id")])) == 32

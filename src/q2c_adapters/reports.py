@@ -86,6 +86,22 @@ def _names(projections: Sequence[Projection]) -> dict[str, str]:
     return dict(statements.customers())
 
 
+def _invoice_numbers(projections: Sequence[Projection]) -> dict[str, str]:
+    """Invoice id (hex) -> its number, for the invoices issued so far."""
+    statements: CustomerStatement = _get(projections, CustomerStatement)
+    return {
+        key[4:]: row["number"]
+        for key, row in statements.rows_with_prefix("inv:")
+        if row.get("number")
+    }
+
+
+def _request_titles(projections: Sequence[Projection]) -> dict[str, str]:
+    """Request id (hex) -> its title."""
+    book: AwaitingPurchaseOrder = _get(projections, AwaitingPurchaseOrder)
+    return {key[4:]: row["title"] for key, row in book.rows_with_prefix("req:")}
+
+
 def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable:
     """Per customer: invoiced, paid, open, past due, credit, unbilled, leakage risk, prepaid
     hours left.
@@ -190,13 +206,21 @@ def _unbilled_by(by: str) -> Callable[[Sequence[Projection], date], ReportTable]
 def _leakage(projections: Sequence[Projection], on: date) -> ReportTable:
     p: UnbilledRevenue = _get(projections, UnbilledRevenue)
     names = _names(projections)
+    titles = _request_titles(projections)
     rows = tuple(
-        (names.get(i.customer_id, i.customer_id), i.request_id, i.description, i.hours, i.amount)
+        (
+            names.get(i.customer_id, i.customer_id),
+            titles.get(i.request_id, i.request_id),
+            i.description,
+            i.hours,
+            i.amount,
+            i.request_id,
+        )
         for i in p.leakage_risk(on)
     )
     return ReportTable(
         "Leakage risk: work logged without authorization",
-        ("customer", "request", "item", "hours", "value"),
+        ("customer", "request", "item", "hours", "value", "request id"),
         rows,
     )
 
@@ -241,23 +265,35 @@ def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
 
 def _commissions(projections: Sequence[Projection], on: date) -> ReportTable:
     p: Commissions = _get(projections, Commissions)
+    numbers = _invoice_numbers(projections)
     rows = tuple(
         (
             c.manager,
             c.on,
             c.revenue_kind,
-            c.invoice_id,
+            numbers.get(c.invoice_id, c.invoice_id),
             c.collected,
             c.rate,
             c.commission,
             "reversal" if c.reversal else "accrual",
+            c.invoice_id,
         )
         for c in p.lines()
         if c.on <= on
     )
     return ReportTable(
         f"Commission lines to {on}",
-        ("manager", "date", "revenue kind", "invoice", "collected", "rate", "commission", "entry"),
+        (
+            "manager",
+            "date",
+            "revenue kind",
+            "invoice",
+            "collected",
+            "rate",
+            "commission",
+            "entry",
+            "invoice id",
+        ),
         rows,
     )
 
