@@ -122,13 +122,19 @@ def test_crash_before_the_commit_loses_the_page_and_redoes_it(urls: tuple[str, s
     app.close()
 
 
-def test_a_second_follower_racing_on_the_same_store_is_refused(urls: tuple[str, str]) -> None:
-    """Two followers from the same position: the tracking record refuses the second commit."""
+def test_a_second_follower_racing_on_the_same_store_is_refused_then_reads_again(
+    urls: tuple[str, str],
+) -> None:
+    """Two followers from the same position: the first commits the page the second has
+    applied. The second's commit is refused (nothing of it written); with no retry left it
+    raises, else it reads the rows again from the new position and goes on. Either way the
+    rows equal a rebuild: nothing counted twice, nothing lost."""
     app_url, store_url = urls
     app = history(app_url)
     store = ProjectionStore.open(store_url)
     first = Follower(app, all_projections(store), page_size=9)
     second = Follower(app, all_projections(store), page_size=9)
+    second.RACE_RETRIES = 0
     # the second has read its position and applied its page when the first commits the same page
     second.before_commit = lambda last_id: first.run(max_pages=1) and None
     with pytest.raises(IntegrityError):
@@ -136,7 +142,17 @@ def test_a_second_follower_racing_on_the_same_store_is_refused(urls: tuple[str, 
     # (the first follower's page stands; the second one's identical page was refused)
     positions = {store.position(p.tracking_name) for p in first.projections}
     assert len(positions) == 1 and positions.pop() > 0
-    Follower(app, all_projections(store), page_size=9).run()
+    third = Follower(app, all_projections(store), page_size=9)
+    raced: list[int] = []
+
+    def race_once(last_id: int) -> None:
+        if not raced:
+            raced.append(last_id)
+            first.run(max_pages=2)
+
+    third.before_commit = race_once
+    third.run()
+    assert raced
     assert live_rows(store) == rebuilt_rows(app)
     store.close()
     app.close()
@@ -200,5 +216,47 @@ def test_the_same_follower_carries_on_after_a_crash(urls: tuple[str, str]) -> No
     assert live_rows(store) == rebuilt_rows(app)
     com = next(p for p in follower.projections if isinstance(p, Commissions))
     assert com.balances() == {("mia", "EUR"): eur("50.00")}
+    store.close()
+    app.close()
+
+
+def _issue_manual_invoice(app: QuoteToCash, amount: str) -> None:
+    """A one-line invoice issued for the story's first customer (its number series' events
+    are the log's last: no projection reads them)."""
+    from datetime import date
+
+    from q2c_core import InvoiceLine, LineSource, SourceKind, TaxRate
+
+    (customer, *_) = app.customers()
+    day = date(2024, 7, 1)
+    line = InvoiceLine(
+        "L1", "support", 1, eur(amount), TaxRate.standard(0), LineSource(SourceKind.MANUAL)
+    )
+    invoice = app.draft_invoice(customer.id, [line], drafted_on=day, actor="b")
+    app.approve_invoice(invoice, role="billing", approved_on=day, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=day, actor="mia")
+    app.issue_invoice(invoice, issued_on=day, actor="bea")
+
+
+def test_an_embedded_follower_and_another_on_the_same_store_count_everything_once(
+    urls: tuple[str, str],
+) -> None:
+    """A long-lived embedded follower keeps its projections (and their cached rows) between
+    catch-ups; meanwhile another follower (``q2c update``) moves the same store on. The
+    embedded one then reads the rows again instead of applying new events to stale ones: the
+    rows equal a rebuild. At the end of the log every position is the log's last notification,
+    also when the last events are ones no projection reads (so replay sees no false lag)."""
+    app_url, store_url = urls
+    app = history(app_url)
+    store = ProjectionStore.open(store_url)
+    embedded = all_projections(store)
+    Follower(app, embedded).run()
+    _issue_manual_invoice(app, "200")
+    Follower(app, all_projections(store)).run()  # someone else's update
+    _issue_manual_invoice(app, "400")
+    Follower(app, embedded).run()
+    assert live_rows(store) == rebuilt_rows(app)
+    head = app.recorder.max_notification_id()
+    assert {store.position(p.tracking_name) for p in embedded} == {head}
     store.close()
     app.close()

@@ -165,6 +165,9 @@ class Projection:
         self._complete = False  # True when the cache holds every row (no store look-ups)
         # after a rebuild from an empty start: every key the store may hold (else None)
         self._known: KeyFilter | None = None
+        # the stored position the cached rows were read at or written up to (None: unknown);
+        # a follower that finds the store elsewhere (another follower moved it) drops the cache
+        self.synced_at: int | None = None
         self._bound: dict[str, Handler] = {
             event_name: getattr(self, attr) for event_name, attr in self.handlers.items()
         }
@@ -296,6 +299,7 @@ class Projection:
         self._dirty.clear()
         self._complete = False
         self._known = None  # another writer may have stored rows this one never saw
+        self.synced_at = None
 
     def start_empty(self) -> None:
         """Empty rows and position, to rebuild from an empty start."""
@@ -303,6 +307,7 @@ class Projection:
         self.forget_cache()
         self._complete = True
         self._known = KeyFilter()
+        self.synced_at = 0
 
     def rows(self) -> dict[str, Row]:
         """Every committed row (the query API reads these)."""

@@ -6,8 +6,12 @@ recorder cannot, so the follower pulls ``select_notifications(start, limit, topi
 application's mapper does, applies them, and commits each projection's changed
 rows together with a library ``Tracking`` record of the page's last notification id in ONE
 transaction. A crash before the commit loses the page's work (it is redone); a crash after it
-loses nothing. A second follower racing on the same store is refused by the tracking table's
-"greater than" rule, and reloads.
+loses nothing. Another follower of the same store (an embedded one and ``q2c update``, two
+processes) is safe: a page commits only while the stored position is still the one its rows
+were read at (``PageWrite.expected``), otherwise nothing of it is written and the follower
+reads the rows again from the new position and goes on; cached rows are dropped whenever the
+store's position is not where this follower left it. At the end of the log a projection's
+position moves to the last notification even when the last events are none it reads.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 
 import attrs
 from eventsourcing.application import Application
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.projections.base import Projection, row_key_id
@@ -74,32 +78,54 @@ class Follower:
         """Last notification id applied, per projection."""
         return {p.name: p.store.position(p.tracking_name) for p in self.projections}
 
-    def run(self, *, max_pages: int | None = None, progress: Progress | None = None) -> int:
-        """Apply every new notification; returns how many events were applied."""
-        with _collections_paused():
-            return self._run(max_pages, progress)
+    RACE_RETRIES: int = 5
 
-    def _run(self, max_pages: int | None, progress: Progress | None) -> int:
+    def run(self, *, max_pages: int | None = None, progress: Progress | None = None) -> int:
+        """Apply every new notification; returns how many events were applied.
+
+        When another follower commits to the same store first, this one starts again from the
+        stored positions (up to ``RACE_RETRIES`` times, then the ``IntegrityError`` is raised).
+        """
+        applied = [0]
+        with _collections_paused():
+            for attempt in range(self.RACE_RETRIES + 1):
+                try:
+                    self._run(max_pages, progress, applied)
+                    break
+                except IntegrityError:
+                    if attempt == self.RACE_RETRIES:
+                        raise
+        return applied[0]
+
+    def _run(self, max_pages: int | None, progress: Progress | None, counted: list[int]) -> None:
         positions = {id(p): p.store.position(p.tracking_name) for p in self.projections}
+        for p in self.projections:
+            if p.synced_at != positions[id(p)]:
+                p.forget_cache()  # rows cached at another position are stale
+                p.synced_at = positions[id(p)]
         for p in self.projections:
             p.check_config()
         start = min(positions.values(), default=0) + 1
+        # every notification up to the head is committed (ids commit in order), so once no
+        # page is left the positions can move to it
         head = self.app.recorder.max_notification_id() or 0
-        applied = 0
         pages = 0
         dispatch: dict[str, _Route] = {}
         if self.until is None and self.as_of is not None:
             self.until = position_as_of(self.app, self.as_of)
         until = self.until
+        at_end = False
         while True:
             if until is not None and start > until:
+                at_end = True
                 break
             page = self.reader.select(start, self.page_size, stop=until, topics=self.topics)
             if not page:
+                at_end = True
                 break
             last_id = page[-1][0]
             try:
-                applied += self._apply_page(page, positions, dispatch)
+                in_page = self._apply_page(page, positions, dispatch)
                 # (the page's rows are applied: memory holds one page of them at a time, and
                 # not while its changes are encoded)
                 del page
@@ -108,7 +134,13 @@ class Follower:
                     if last_id > positions[id(p)]:
                         upserts, deletes = p.take_changes()
                         writes.append(
-                            PageWrite(p.name, upserts, deletes, Tracking(p.tracking_name, last_id))
+                            PageWrite(
+                                p.name,
+                                upserts,
+                                deletes,
+                                Tracking(p.tracking_name, last_id),
+                                expected=positions[id(p)],
+                            )
                         )
                 if self.before_commit is not None:
                     self.before_commit(last_id)
@@ -121,9 +153,11 @@ class Follower:
                 for p in self.projections:
                     p.forget_cache()
                 raise
+            counted[0] += in_page
             if committed:
                 for p in self.projections:
                     positions[id(p)] = max(positions[id(p)], last_id)
+                    p.synced_at = positions[id(p)]
                     p.after_commit()
             if self.after_commit is not None:
                 self.after_commit(last_id)
@@ -133,9 +167,31 @@ class Follower:
                 progress(last_id, head)
             if max_pages is not None and pages >= max_pages:
                 break
+        if at_end:
+            self._track_to(min(head, until) if until is not None else head, positions)
         for topic, route in dispatch.items():
             self.applied_by_topic[topic] = self.applied_by_topic.get(topic, 0) + route.applied
-        return applied
+
+    def _track_to(self, last: int, positions: dict[int, int]) -> None:
+        """Move positions behind ``last`` to it: the log has nothing they read up to there
+        (the last page ended before it), so their rows are complete as of ``last``."""
+        writes = [
+            PageWrite(
+                p.name,
+                {},
+                frozenset(),
+                Tracking(p.tracking_name, last),
+                expected=positions[id(p)],
+            )
+            for p in self.projections
+            if positions[id(p)] < last
+        ]
+        if writes:
+            self._commit(writes)
+            for p in self.projections:
+                if positions[id(p)] < last:
+                    positions[id(p)] = last
+                    p.synced_at = last
 
     def _apply_page(
         self,

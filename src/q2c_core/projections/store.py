@@ -25,7 +25,12 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    IntegrityError,
+    Tracking,
+    TrackingRecorder,
+)
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
@@ -104,12 +109,26 @@ def decode_row(text: str) -> Row:
 
 @attrs.frozen
 class PageWrite:
-    """What one projection changed in one page, and the last notification id it covers."""
+    """What one projection changed in one page, and the last notification id it covers.
+
+    ``expected``: the position the page's rows were read at. When given, the commit is
+    refused (``IntegrityError``, nothing written) unless the stored position is still that one:
+    another follower of the same store that committed in between made the rows read stale, and
+    a position that only had to be "greater" would let their changes be lost or counted twice.
+    """
 
     projection: str
     upserts: dict[str, str]
     deletes: frozenset[str]
     tracking: Tracking
+    expected: int | None = None
+
+
+def _moved_on(w: PageWrite) -> IntegrityError:
+    return IntegrityError(
+        f"{w.tracking.application_name} is no longer at notification {w.expected}: another "
+        "follower committed first"
+    )
 
 
 class ReadModelRecorder(Protocol):
@@ -164,6 +183,10 @@ class SQLiteReadModelRecorder(SQLiteTrackingRecorder):
                 self._write(c, w)
 
     def _write(self, c: SQLiteCursor, w: PageWrite) -> None:
+        checked = w.expected is not None and self.datastore.single_row_tracking
+        if checked:
+            # first, so the transaction takes the write lock before anything is written
+            self._move_tracking(c, w)
         if w.upserts:
             # in key order: consecutive rows then land on the same pages of the key index, so
             # a page is read once per commit rather than once per row (a million-row store
@@ -178,7 +201,27 @@ class SQLiteReadModelRecorder(SQLiteTrackingRecorder):
                 f"DELETE FROM {ROWS_TABLE} WHERE projection = ? AND key = ?",
                 [(w.projection, k) for k in w.deletes],
             )
-        self._insert_tracking(c, w.tracking)
+        if not checked:
+            self._insert_tracking(c, w.tracking)
+
+    def _move_tracking(self, c: SQLiteCursor, w: PageWrite) -> None:
+        """The tracking record from ``w.expected`` to the page's last id, or IntegrityError."""
+        name, new = w.tracking.application_name, w.tracking.notification_id
+        if w.expected:
+            c.execute(
+                "UPDATE tracking SET notification_id = ? "
+                "WHERE application_name = ? AND notification_id = ?",
+                (new, name, w.expected),
+            )
+            if c.sqlite_cursor.rowcount != 1:
+                raise _moved_on(w)
+            return
+        c.execute(
+            "INSERT INTO tracking VALUES (?, ?) ON CONFLICT (application_name) DO NOTHING",
+            (name, new),
+        )
+        if c.sqlite_cursor.rowcount != 1:
+            raise _moved_on(w)
 
     def load_rows(self, projection: str) -> list[tuple[str, str]]:
         """Every row of one projection."""
@@ -231,6 +274,9 @@ def _postgres_recorder_class() -> type[TrackingRecorder]:
         def commit_pages(self, writes: Sequence[PageWrite]) -> None:
             with self.datastore.transaction(commit=True) as curs:
                 for w in writes:
+                    checked = w.expected is not None and self.datastore.single_row_tracking
+                    if checked:
+                        self._move_tracking(curs, w)
                     if w.upserts:
                         curs.executemany(
                             SQL(
@@ -246,7 +292,36 @@ def _postgres_recorder_class() -> type[TrackingRecorder]:
                             ),
                             [(w.projection, k) for k in w.deletes],
                         )
-                    self._insert_tracking(curs, w.tracking)
+                    if not checked:
+                        self._insert_tracking(curs, w.tracking)
+
+        def _move_tracking(self, curs: Any, w: PageWrite) -> None:
+            """The tracking record from ``w.expected`` to the page's last id (the row lock
+            makes a racing follower wait, then find the position moved), or IntegrityError."""
+            table = SQL("{0}.{1}").format(
+                Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
+            )
+            name, new = w.tracking.application_name, w.tracking.notification_id
+            if w.expected:
+                curs.execute(
+                    SQL(
+                        "UPDATE {0} SET notification_id = %s "
+                        "WHERE application_name = %s AND notification_id = %s"
+                    ).format(table),
+                    (new, name, w.expected),
+                )
+                if curs.rowcount != 1:
+                    raise _moved_on(w)
+                return
+            curs.execute(
+                SQL(
+                    "INSERT INTO {0} (application_name, notification_id) VALUES (%s, %s) "
+                    "ON CONFLICT DO NOTHING"
+                ).format(table),
+                (name, new),
+            )
+            if curs.rowcount != 1:
+                raise _moved_on(w)
 
         def load_rows(self, projection: str) -> list[tuple[str, str]]:
             with self.datastore.transaction(commit=False) as curs:
@@ -295,6 +370,9 @@ class MemoryReadModelRecorder(POPOTrackingRecorder):
         """All or nothing: tracking is checked first, then rows and positions change."""
         with self._database_lock:
             for w in writes:
+                at = self._max_tracking_ids[w.tracking.application_name] or 0
+                if w.expected is not None and at != w.expected:
+                    raise _moved_on(w)
                 self._assert_tracking_uniqueness(w.tracking)
             for w in writes:
                 rows = self._rows.setdefault(w.projection, {})
