@@ -149,7 +149,7 @@ def test_a_reprice_correction_stands_or_falls_as_one(app: QuoteToCash) -> None:
     assert app.invoice(extra.invoice_id).status is InvoiceStatus.VOIDED
     # no id in the sibling's reason (its digits could pass for a card number and be refused)
     assert app.invoice(extra.invoice_id).void_reason == (
-        "voided with the other document of its correction: typo"
+        "voided with the other document of its correction: invoice voided: typo"
     )
     assert net(app, cust) == Decimal(100)
     again = app.run_billing(date(2024, 1, 20), actor="run").documents
