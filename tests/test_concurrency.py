@@ -165,3 +165,47 @@ def test_allocation_saves_payment_and_invoice_together_or_not_at_all(shared_url:
     assert other.invoice(invoice).paid == Money.of(7, "EUR")
     clerk.close()
     other.close()
+
+
+def _open_at_once(url: str, barrier: Any, results: Any) -> None:
+    """A process that opens the application (and a read-model store) when all are ready."""
+    from q2c_core.projections import ProjectionStore
+
+    barrier.wait()
+    try:
+        QuoteToCash.open(url).close()
+        ProjectionStore.open(url).close()
+        results.put("ok")
+    except BaseException as error:
+        results.put(f"{type(error).__name__}: {error}")
+
+
+def test_processes_opening_one_postgres_schema_at_once_all_succeed(tmp_path: Any) -> None:
+    """Web workers or two cron jobs starting together: each opens the application on the same
+    PostgreSQL schema; table creation is serialized, so none fails (the library's CREATE OR
+    REPLACE FUNCTION raced: "tuple concurrently updated")."""
+    import multiprocessing
+
+    from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
+
+    require_postgres()
+    schema = new_pg_schema()
+    try:
+        url = pg_url(schema)
+        QuoteToCash.open(url).close()  # the schema and tables exist, as in production
+        context = multiprocessing.get_context("fork")
+        outcomes = []
+        for _ in range(4):
+            barrier, results = context.Barrier(6), context.Queue()
+            processes = [
+                context.Process(target=_open_at_once, args=(url, barrier, results))
+                for _ in range(6)
+            ]
+            for p in processes:
+                p.start()
+            outcomes += [results.get(timeout=60) for _ in processes]
+            for p in processes:
+                p.join(timeout=60)
+        assert set(outcomes) == {"ok"}, [o for o in outcomes if o != "ok"]
+    finally:
+        drop_pg_schema(schema)

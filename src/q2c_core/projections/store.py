@@ -271,6 +271,13 @@ def _postgres_recorder_class() -> type[TrackingRecorder]:
                 ).format(self.rows_table)
             )
 
+        def _create_table(self, curs: Any) -> None:
+            """The tables, one process at a time (as the event recorder creates its own)."""
+            from q2c_core.postgres_recorder import lock_table_creation
+
+            lock_table_creation(curs)
+            super()._create_table(curs)
+
         def commit_pages(self, writes: Sequence[PageWrite]) -> None:
             with self.datastore.transaction(commit=True) as curs:
                 for w in writes:
