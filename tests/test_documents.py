@@ -21,6 +21,7 @@ from q2c_adapters.documents import (
     render_html,
     render_pdf,
 )
+from q2c_adapters.documents.i18n import contract_line_text
 from q2c_core import (
     BillingFrequency,
     CreditDisposition,
@@ -402,3 +403,46 @@ def test_a_long_time_entry_note_runs_on_in_the_details(app: QuoteToCash) -> None
     details = everything.partition("Time entries")[2]
     assert in_order(["2024-03-05", "bob", "2", *note.split(), "2024-03-05", "short"], details)
     assert f"Total {app.invoice(invoice).total.amount:,.2f} EUR" in everything
+
+
+def test_a_contract_line_reads_in_the_documents_language(app: QuoteToCash) -> None:
+    """The run writes a contract line in English; a German or French invoice prints its dates,
+    days and annual price as that language writes them (no 12,855.60 beside 7.049,84 EUR)."""
+    c = app.register_customer("Acme", EUR, account_manager="mia", actor=A)
+    start = date(2024, 1, 15)
+    k = app.sign_contract(
+        c,
+        number="MC-7",
+        term=Period(date(2024, 1, 1), date(2025, 1, 1)),
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=date(2024, 1, 1),
+        actor=A,
+        sub_contracts=[
+            SubContract(
+                "S1",
+                "ERP licence",
+                SubContractKind.LICENCE,
+                start,
+                [PricePoint(start, Money.of("12855.60", EUR))],
+            )
+        ],
+    )
+    app.activate_contract(k, effective=date(2024, 1, 1), actor=A)
+    [invoice] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    english = app.invoice(invoice).lines[0].description
+    assert english == (
+        "MC-7 / ERP licence [S1]: 2024-01-15..2024-01-31, 17/31 days of period "
+        "2024-01-01..2024-01-31 at 12,855.60 EUR a year"
+    )
+    assert english in render_html(app, invoice, BRAND)
+    german = render_html(app, invoice, Branding(language="de"))
+    assert (
+        "MC-7 / ERP licence [S1]: 15.01.2024 – 31.01.2024, 17/31 Tage des "
+        "Abrechnungszeitraums 01.01.2024 – 31.01.2024 zu 12.855,60 EUR pro Jahr"
+    ) in german
+    assert "12,855.60" not in german
+    french = " ".join(
+        "\n".join(pdf_pages(render_pdf(app, invoice, Branding(language="fr")))).split()
+    )
+    assert "17/31 jours de la période 01/01/2024 – 31/01/2024 à 12 855,60 EUR par an" in french
+    assert contract_line_text("Support, March", "de") == "Support, March"

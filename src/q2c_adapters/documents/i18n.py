@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -204,3 +205,45 @@ def format_date(day: date | None, language: str) -> str:
 def format_percent(rate: Decimal, language: str) -> str:
     """A tax rate as ``19 %`` / ``7.5 %``."""
     return f"{format_decimal(rate, language)} %"
+
+
+# how a billing run writes a contract line (billing_run's ``_period_lines`` / ``_line``):
+# "MC-1 / Support [S1]: 2024-01-15..2024-01-31, 17/31 days of period 2024-01-01..2024-01-31
+# at 1,200.00 EUR a year"
+_DAY = r"\d{4}-\d{2}-\d{2}"
+_CONTRACT_LINE = re.compile(
+    rf"(?P<head>.+) \[(?P<sub>[^\[\]]+)\]: (?P<slice>{_DAY}\.\.{_DAY}), "
+    rf"(?P<days>\d+)/(?P<of>\d+) days of period (?P<period>{_DAY}\.\.{_DAY}) "
+    r"at (?P<price>[\d,]+\.\d+) (?P<currency>[A-Z]{3}) a year",
+    re.DOTALL,
+)
+_CONTRACT_LINE_TEXT = {
+    "de": "{head} [{sub}]: {slice}, {days}/{of} Tage des Abrechnungszeitraums {period} "
+    "zu {price} pro Jahr",
+    "fr": "{head} [{sub}] : {slice}, {days}/{of} jours de la période {period} à {price} par an",
+}
+
+
+def _period_text(text: str, language: str) -> str:
+    first, last = (date.fromisoformat(day) for day in text.split(".."))
+    return f"{format_date(first, language)} \u2013 {format_date(last, language)}"
+
+
+def contract_line_text(text: str, language: str) -> str:
+    """A billing-run contract line's text in the document's language: its dates, days and
+    annual price as the language writes them (the run records it in English). Text of any
+    other form is returned as it is."""
+    template = _CONTRACT_LINE_TEXT.get(language)
+    found = _CONTRACT_LINE.fullmatch(text) if template is not None else None
+    if template is None or found is None:
+        return text
+    price = Money(Decimal(found["price"].replace(",", "")), found["currency"])
+    return template.format(
+        head=found["head"],
+        sub=found["sub"],
+        slice=_period_text(found["slice"], language),
+        days=found["days"],
+        of=found["of"],
+        period=_period_text(found["period"], language),
+        price=format_money(price, language),
+    )

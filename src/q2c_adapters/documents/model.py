@@ -14,6 +14,7 @@ import attrs
 
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.i18n import (
+    contract_line_text,
     format_date,
     format_decimal,
     format_money,
@@ -138,7 +139,11 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
     lines = tuple(
         DocumentLine(
             line_id=line.line_id,
-            description=line.description,
+            description=(
+                contract_line_text(line.description, lang)
+                if line.source is not None and line.source.sub_contract_id is not None
+                else line.description
+            ),
             quantity=format_decimal(line.quantity, lang),
             unit_price=money(line.unit_price),
             tax_rate=tax_label(line.tax, lang),
