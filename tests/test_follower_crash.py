@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
@@ -258,5 +259,28 @@ def test_an_embedded_follower_and_another_on_the_same_store_count_everything_onc
     assert live_rows(store) == rebuilt_rows(app)
     head = app.recorder.max_notification_id()
     assert {store.position(p.tracking_name) for p in embedded} == {head}
+    store.close()
+    app.close()
+
+
+def test_a_projection_with_nothing_to_read_keeps_its_settings_at_the_head(
+    urls: tuple[str, str],
+) -> None:
+    """A log with no event the review meeting reads (a customer registered, nothing else):
+    the follower moves its position to the head with its settings row, so the next update
+    accepts it (it once moved the position alone and then refused the projection forever)."""
+    app_url, store_url = urls
+    app = QuoteToCash.open(app_url)
+    app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+    store = ProjectionStore.open(store_url)
+
+    def review_meeting() -> list[Any]:
+        return [p for p in all_projections(store) if p.name == "review_meeting"]
+
+    Follower(app, review_meeting()).run()
+    Follower(app, review_meeting()).run()  # the next update: accepted
+    (p,) = review_meeting()
+    assert store.position(p.tracking_name) == app.recorder.max_notification_id()
+    assert p.CONFIG_KEY in dict(store.recorder.load_rows(p.name))
     store.close()
     app.close()

@@ -32,7 +32,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.ports import AccountingSink, PoisonEvent
-from q2c_core.storage import ensure_postgres_schema, env_for_url
+from q2c_core.storage import creating_tables, ensure_postgres_schema, env_for_url
 
 
 @attrs.frozen
@@ -290,7 +290,8 @@ def open_store(url: str) -> DeliveryStore:
         )
     else:
         return MemoryDeliveryStore()
-    store.create_table()
+    with creating_tables(env):  # (the schema first; one process at a time on PostgreSQL)
+        store.create_table()
     result: DeliveryStore = store
     return result
 

@@ -37,7 +37,7 @@ from q2c_core.projections.reader import RawNotification
 from q2c_core.storage import (
     POSTGRES_RECORDER_TOPIC,
     SQLITE_RECORDER_TOPIC,
-    ensure_postgres_schema,
+    creating_tables,
     env_for_url,
 )
 
@@ -85,8 +85,8 @@ class BaseApp(Application[UUID]):
     def open(cls: type[B], url: str, **kwargs: Any) -> B:
         """Open the application on ``memory:``, ``sqlite:///file.db`` or ``postgresql://...``."""
         env = env_for_url(url)
-        ensure_postgres_schema(env)
-        return cls(env, **kwargs)
+        with creating_tables(env):  # (several processes opening one database at once)
+            return cls(env, **kwargs)
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
         """eventsourcing's factory; on PostgreSQL and SQLite with q2c's recorders unless the

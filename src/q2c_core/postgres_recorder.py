@@ -29,16 +29,6 @@ from psycopg.sql import SQL, Identifier
 
 from q2c_core.recorded_saves import SAVES_SUFFIX, now
 
-# an advisory lock taken while tables are created: several processes opening one schema at
-# once (web workers, two cron jobs) would otherwise race on the library's CREATE OR REPLACE
-# FUNCTION ("tuple concurrently updated"); one creates, the others wait and find it done
-CREATE_TABLES_LOCK = 0x71326320
-
-
-def lock_table_creation(curs: Any) -> None:
-    """Serialize table creation in this database for the rest of the transaction."""
-    curs.execute(SQL("SELECT pg_advisory_xact_lock(%s)"), (CREATE_TABLES_LOCK,))
-
 
 class PostgresEventRecorder(PostgresApplicationRecorder):
     """The library's recorder, with inserts sent statement by statement (see the module); each
@@ -58,11 +48,6 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         ).format(self.saves_table)
         self.sql_create_statements.append(self.create_saves_statement)
         self.saves_ready = False  # the saves table is known to exist
-
-    def _create_table(self, curs: Any) -> None:
-        """The library's tables, one process at a time (``lock_table_creation``)."""
-        lock_table_creation(curs)
-        super()._create_table(curs)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's
     def insert_events(

@@ -6,6 +6,8 @@ embedded default; ``postgresql://user[:password]@host[:port]/db[?schema=name]`` 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import uuid4
@@ -78,10 +80,35 @@ def postgres_connect(env: dict[str, str], **options: Any) -> psycopg.Connection[
 
 def ensure_postgres_schema(env: dict[str, str]) -> None:
     """Create the configured PostgreSQL schema when it does not exist yet."""
-    schema = env.get("POSTGRES_SCHEMA")
-    if not schema or env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+    with creating_tables(env):
+        pass
+
+
+# a PostgreSQL advisory lock held while a schema and its tables are created: several processes
+# opening one database at once (web workers, two cron jobs) would otherwise race on the
+# catalogue (the library's CREATE OR REPLACE FUNCTION: "tuple concurrently updated", its
+# tracking table's migration record, CREATE SCHEMA): one creates, the others wait, then find
+# everything there
+CREATE_TABLES_LOCK = 0x71326320
+
+
+@contextlib.contextmanager
+def creating_tables(env: dict[str, str]) -> Iterator[None]:
+    """Around opening an application or a store that creates its tables: on PostgreSQL, one
+    process at a time (``CREATE_TABLES_LOCK``), with the configured schema created first."""
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        yield
         return
     from psycopg import sql
 
     with postgres_connect(env) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        conn.execute("SELECT pg_advisory_lock(%s)", (CREATE_TABLES_LOCK,))
+        try:
+            schema = env.get("POSTGRES_SCHEMA")
+            if schema:
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+                )
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (CREATE_TABLES_LOCK,))

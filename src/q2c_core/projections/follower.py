@@ -178,8 +178,7 @@ class Follower:
         writes = [
             PageWrite(
                 p.name,
-                {},
-                frozenset(),
+                *p.take_changes(),  # (its settings row, when this is its first position)
                 Tracking(p.tracking_name, last),
                 expected=positions[id(p)],
             )

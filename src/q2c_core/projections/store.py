@@ -14,6 +14,7 @@ standard library's encoder, which takes over for anything orjson does not write 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -34,7 +35,7 @@ from eventsourcing.persistence import (
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from q2c_core.storage import ensure_postgres_schema, env_for_url
+from q2c_core.storage import creating_tables, env_for_url
 
 _fast_dumps: Callable[..., bytes] | None
 try:  # optional speed-up, see the module's docstring
@@ -115,6 +116,8 @@ class PageWrite:
     refused (``IntegrityError``, nothing written) unless the stored position is still that one:
     another follower of the same store that committed in between made the rows read stale, and
     a position that only had to be "greater" would let their changes be lost or counted twice.
+    (On a store with the library's multi-row tracking table, which q2c never creates, the
+    check is not made: there, only one follower may write at a time.)
     """
 
     projection: str
@@ -270,13 +273,6 @@ def _postgres_recorder_class() -> type[TrackingRecorder]:
                     "key text NOT NULL, value text NOT NULL, PRIMARY KEY (projection, key))"
                 ).format(self.rows_table)
             )
-
-        def _create_table(self, curs: Any) -> None:
-            """The tables, one process at a time (as the event recorder creates its own)."""
-            from q2c_core.postgres_recorder import lock_table_creation
-
-            lock_table_creation(curs)
-            super()._create_table(curs)
 
         def commit_pages(self, writes: Sequence[PageWrite]) -> None:
             with self.datastore.transaction(commit=True) as curs:
@@ -442,16 +438,15 @@ class ProjectionStore:
         module = env["PERSISTENCE_MODULE"]
         if module == "eventsourcing.popo":
             return cls(MemoryReadModelRecorder(), url=url)
-        if create_tables:
-            ensure_postgres_schema(env)
         env = {**env, "CREATE_TABLE": "true" if create_tables else "false"}
         if module == "eventsourcing.sqlite" and create_tables:
             _new_sqlite_file(env.get("SQLITE_DBNAME", ""))
-        factory = InfrastructureFactory.construct(env)
-        if module == "eventsourcing.sqlite":
-            recorder: Any = factory.tracking_recorder(SQLiteReadModelRecorder)
-        else:
-            recorder = factory.tracking_recorder(_postgres_recorder_class())
+        with creating_tables(env) if create_tables else contextlib.nullcontext():
+            factory = InfrastructureFactory.construct(env)
+            if module == "eventsourcing.sqlite":
+                recorder: Any = factory.tracking_recorder(SQLiteReadModelRecorder)
+            else:
+                recorder = factory.tracking_recorder(_postgres_recorder_class())
         return cls(recorder, closer=factory, url=url)
 
     @classmethod
