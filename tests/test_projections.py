@@ -498,3 +498,31 @@ def test_unbilled_as_of_a_day_holds_only_work_done_by_then() -> None:
         ("t1", eur("200.00"), "1-30")
     ]
     assert unbilled.customer_total(c.hex, "EUR", date(2024, 3, 31)) == eur("400.00")
+
+
+def test_explain_lists_the_events_a_number_is_computed_from(world) -> None:  # type: ignore[no-untyped-def]
+    """An unbilled item of work on a prepaid request shows as overage because of the
+    allowance's draws: those events are behind the number too, not only the work logged. An
+    invoice's aging follows its payment's reversal day: the payment's reversal is listed."""
+    from q2c_core.projections import ReceivablesAging, UnbilledRevenue
+    from q2c_core.projections.base import row_key_id
+    from q2c_core.projections.explain import events_behind
+
+    app, w = world
+    r5 = w["ids"]["request5"]
+    events = events_behind(app, UnbilledRevenue(), f"item:{row_key_id(r5)}|v1")
+    kinds = [type(e).__qualname__ for e in events]
+    assert "EnhancementRequest.WorkLogged" in kinds
+    assert kinds.count("PrepaidAllowance.WorkCharged") == 2  # v2 drawn first, then v1
+    p = w["ids"]["payment"]
+    (allocation,) = app.payment(p).allocations
+    app.reverse_allocation(
+        p, allocation.allocation_id, reason="wrong invoice", actor="alice",
+        reversed_on=date(2024, 6, 3),
+    )  # fmt: skip
+    events = events_behind(app, ReceivablesAging(), f"inv:{row_key_id(allocation.invoice_id)}")
+    kinds = [type(e).__qualname__ for e in events]
+    assert "Payment.AllocationReversed" in kinds and "Invoice.PaymentUnapplied" in kinds
+    assert all(
+        e.originator_id in (allocation.invoice_id, p) for e in events
+    )  # nothing of another invoice

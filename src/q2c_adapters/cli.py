@@ -925,7 +925,8 @@ def explain(
     """List the events behind one row of a projection (the facts its numbers come from).
 
     The projection is rebuilt from an empty start into a scratch store, and every event whose
-    handler wrote that row is listed, in log order: who recorded it, when, and what it says.
+    handler wrote that row, or a row its numbers are computed from (an allowance's draws, a
+    payment's reversal days), is listed in log order: who recorded it, when, and what it says.
     """
     moment = parse_timestamp(as_of) if as_of else None
     plan = load_plan(commission_plan)

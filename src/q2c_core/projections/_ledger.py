@@ -111,6 +111,13 @@ class InvoiceLedger(Projection):
     def _note_bounce(self, e: Any, oid: str) -> None:
         self._reversals(oid)["bounced_on"] = e.bounced_on
 
+    def related_rows(self, key: str, row: Row) -> list[str]:
+        """An invoice's payments' reversal days (``rev:<payment>``): when its money was taken
+        back off comes from the payment's reversal or bounce."""
+        if not key.startswith("inv:"):
+            return []
+        return sorted({f"rev:{entry[2]}" for entry in row.get("paid", {}).values()})
+
     def _reversals(self, payment: str) -> Row:
         key = f"rev:{payment}"
         row = self.touch(key)

@@ -214,6 +214,11 @@ class Projection:
                 value=wanted,
             )
 
+    def related_rows(self, key: str, row: Row) -> list[str]:
+        """Other rows the numbers of row ``key`` are computed from (its queries combine them):
+        ``explain`` lists their events too. None by default."""
+        return []
+
     # -- applying events ------------------------------------------------------------------------
 
     def apply(self, event: DomainEvent) -> None:

@@ -21,15 +21,15 @@ from q2c_core.projections.follower import Follower, Progress
 
 
 class _Watched(set[str]):
-    """A projection's set of changed row keys that notes when one key is added."""
+    """A projection's set of changed row keys that notes when one of some keys is added."""
 
-    def __init__(self, key: str, noted: Callable[[], None]) -> None:
+    def __init__(self, keys: set[str], noted: Callable[[], None]) -> None:
         super().__init__()
-        self.key = key
+        self.keys = keys
         self.noted = noted
 
     def add(self, element: str) -> None:
-        if element == self.key:
+        if element in self.keys:
             self.noted()
         super().add(element)
 
@@ -43,13 +43,42 @@ def events_behind(
     progress: Progress | None = None,
     page_size: int = 25_000,
 ) -> list[DomainEvent]:
-    """The events whose handlers wrote row ``key`` of ``projection``, in log order, found by
-    rebuilding ``projection`` from an empty start (up to ``as_of``, a recording time).
+    """The events whose handlers wrote row ``key`` of ``projection``, or a row its numbers are
+    computed from (``Projection.related_rows``: an allowance's draws behind an unbilled item,
+    the reversal days behind an invoice's payments), in log order, found by rebuilding
+    ``projection`` from an empty start (up to ``as_of``, a recording time).
 
-    ``projection`` is emptied and rebuilt: give a fresh one on a scratch store, never the live
-    one. Every write of a row goes through the projection's set of changed keys, so an event is
-    listed exactly when its handler changed, created or deleted that row.
+    ``projection`` is emptied and rebuilt (twice when the row has related rows): give a fresh
+    one on a scratch store, never the live one. Every write of a row goes through the
+    projection's set of changed keys, so an event is listed exactly when its handler changed,
+    created or deleted one of those rows.
     """
+    found = _events_writing(app, projection, {key}, as_of, progress, page_size)
+    row = projection.get(key)
+    related = set(projection.related_rows(key, row)) - {key} if row is not None else set()
+    if not related:
+        return found
+    both = _events_writing(app, projection, {key, *related}, as_of, progress, page_size)
+    # a related row is shared (one payment's reversal days serve all its invoices): an event of
+    # a kind that wrote the row asked about, but from another aggregate (another invoice taking
+    # its payment off), is that other row's story, not this one's
+    own: dict[str, set[Any]] = {}
+    for event in found:
+        own.setdefault(type(event).__qualname__, set()).add(event.originator_id)
+    return [
+        e for e in both if (ids := own.get(type(e).__qualname__)) is None or e.originator_id in ids
+    ]
+
+
+def _events_writing(
+    app: Application[Any],
+    projection: Projection,
+    keys: set[str],
+    as_of: datetime | None,
+    progress: Progress | None,
+    page_size: int,
+) -> list[DomainEvent]:
+    """Rebuild ``projection`` and list the events whose handlers wrote any of ``keys``."""
     found: list[DomainEvent] = []
     current: list[DomainEvent | None] = [None]
 
@@ -69,7 +98,12 @@ def events_behind(
         return run
 
     projection.start_empty()
-    projection._dirty = _Watched(key, noted)
-    projection._bound = {name: traced(h) for name, h in projection._bound.items()}
-    Follower(app, [projection], page_size=page_size, as_of=as_of).run(progress=progress)
+    projection._dirty = _Watched(keys, noted)
+    bound = projection._bound
+    projection._bound = {name: traced(h) for name, h in bound.items()}
+    try:
+        Follower(app, [projection], page_size=page_size, as_of=as_of).run(progress=progress)
+    finally:
+        projection._bound = bound
+        projection._dirty = set(projection._dirty)
     return found

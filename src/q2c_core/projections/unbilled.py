@@ -38,6 +38,7 @@ from q2c_core.projections._facts import (
 )
 from q2c_core.projections._requests import estimate_total
 from q2c_core.projections.base import Projection, age_bucket, handles, uuid_hex
+from q2c_core.projections.store import Row
 
 # the statuses whose contracts a billing run bills and corrects (``billing_run._BILLED_STATUSES``):
 # a terminated or expired contract is still billed, and corrected, up to its end
@@ -301,6 +302,18 @@ class UnbilledRevenue(Projection):
             if row is not None:
                 row["billed"] = [b for b in row["billed"] if b[2] != oid]
         self.delete(f"invc:{oid}")
+
+    def related_rows(self, key: str, row: Row) -> list[str]:
+        """An item of work is shown with its request's terms (``req:``) and, on a request an
+        allowance covers, the allowance's draws and overage billed (``alw:``)."""
+        if not key.startswith("item:"):
+            return []
+        request_id = key[5:].split("|", 1)[0]
+        request = self.get(f"req:{request_id}")
+        related = [f"req:{request_id}"]
+        if request is not None and request.get("allowance"):
+            related.append(f"alw:{request['allowance']}")
+        return related
 
     # -- queries ------------------------------------------------------------------------------
 
