@@ -108,3 +108,33 @@ def test_leakage_names_the_request_by_its_title_with_its_id_beside() -> None:
     (row,) = table.rows
     assert row[table.columns.index("request")] == "Hotfix"
     assert len(str(row[table.columns.index("request id")])) == 32
+
+
+def test_item_reports_give_the_row_that_explain_takes() -> None:
+    """Every row of the unbilled, review, awaiting-PO and past-due reports names the
+    projection row its numbers come from, and that row exists in the projection."""
+    app = QuoteToCash.open("memory:")
+    story(app)
+    on = date(2024, 6, 1)
+    projections = print_reports(app, Console(file=io.StringIO()), as_of=on)
+    by_name = {p.name: p for p in projections}
+    checked = 0
+    for report in ("unbilled", "review", "awaiting-po", "past-due"):
+        table = report_table(report, projections, on)
+        (column,) = [c for c in table.columns if c.startswith("row (")]
+        projection = by_name[column[5:-1]]
+        for row in table.rows:
+            key = row[table.columns.index(column)]
+            assert projection.get(str(key)) is not None, (report, key)
+            checked += 1
+    assert checked >= 4
+
+
+def test_a_bounced_payment_keeps_its_reference_on_the_statement() -> None:
+    app = QuoteToCash.open("memory:")
+    story(app)
+    on = date(2024, 6, 1)
+    projections = print_reports(app, Console(file=io.StringIO()), as_of=on)
+    table = report_table("statements", projections, on)
+    bounced = [r[2] for r in table.rows if "bounced" in str(r[2])]
+    assert bounced and all(not str(text).startswith("bounced") for text in bounced)

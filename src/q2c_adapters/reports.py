@@ -30,6 +30,7 @@ from q2c_core.projections import (
     RevenueSchedule,
     ReviewMeeting,
     StatementBalance,
+    UnbilledItem,
     UnbilledRevenue,
     all_projections,
     rebuild,
@@ -168,6 +169,15 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
     )
 
 
+def _unbilled_row(item: UnbilledItem) -> str:
+    """The ``unbilled_revenue`` row an unbilled item comes from (for ``q2c explain``)."""
+    if item.kind.startswith("contract"):
+        return f"con:{item.contract_id}"
+    if item.kind == "fixed_price":
+        return f"req:{item.request_id}"
+    return f"item:{item.request_id}|{item.item_id}"
+
+
 def _unbilled(projections: Sequence[Projection], on: date) -> ReportTable:
     p: UnbilledRevenue = _get(projections, UnbilledRevenue)
     names = _names(projections)
@@ -182,12 +192,24 @@ def _unbilled(projections: Sequence[Projection], on: date) -> ReportTable:
             i.hours,
             i.amount,
             "yes" if i.authorized else "NO - leakage risk",
+            _unbilled_row(i),
         )
         for i in p.items(on)
     )
     return ReportTable(
         f"Unbilled revenue on {on}",
-        ("customer", "kind", "item", "manager", "since", "age", "hours", "amount", "authorized"),
+        (
+            "customer",
+            "kind",
+            "item",
+            "manager",
+            "since",
+            "age",
+            "hours",
+            "amount",
+            "authorized",
+            "row (unbilled_revenue)",
+        ),
         rows,
     )
 
@@ -331,6 +353,7 @@ def _review(projections: Sequence[Projection], on: date) -> ReportTable:
             r.actual_hours,
             r.invoiced,
             r.paid,
+            f"req:{r.request_id}",
         )
         for r in p.items(on)
     )
@@ -347,6 +370,7 @@ def _review(projections: Sequence[Projection], on: date) -> ReportTable:
             "actual hours",
             "invoiced",
             "paid",
+            "row (review_meeting)",
         ),
         rows,
     )
@@ -364,12 +388,22 @@ def _awaiting(projections: Sequence[Projection], on: date) -> ReportTable:
             q.quoted_on,
             q.age_days,
             q.estimate,
+            f"req:{q.request_id}",
         )
         for q in p.awaiting(on)
     )
     return ReportTable(
         f"Quotes awaiting a purchase order on {on}",
-        ("customer", "request", "manager", "area", "quoted", "age (days)", "estimate"),
+        (
+            "customer",
+            "request",
+            "manager",
+            "area",
+            "quoted",
+            "age (days)",
+            "estimate",
+            "row (awaiting_purchase_order)",
+        ),
         rows,
     )
 
@@ -432,12 +466,21 @@ def _past_due(projections: Sequence[Projection], on: date) -> ReportTable:
             i.days_past_due,
             i.outstanding,
             i.noticed_on,
+            f"inv:{i.invoice_id}",
         )
         for i in p.past_due(on)
     )
     return ReportTable(
         f"Past due on {on}: follow up",
-        ("customer", "invoice", "due", "days past due", "outstanding", "noticed"),
+        (
+            "customer",
+            "invoice",
+            "due",
+            "days past due",
+            "outstanding",
+            "noticed",
+            "row (receivables_aging)",
+        ),
         rows,
     )
 
@@ -502,7 +545,9 @@ def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
         for i in s.invoices:
             rows.append((name, "invoice", i.number, i.issued_on, i.total, i.outstanding))
         for pay in s.payments:
-            state = f"bounced {pay.bounced_on}" if pay.bounced_on else pay.reference
+            state = (
+                f"{pay.reference} (bounced {pay.bounced_on})" if pay.bounced_on else pay.reference
+            )
             rows.append((name, "payment", state, pay.received_on, pay.amount, pay.unallocated))
     return ReportTable(
         f"Customer statements on {on}",
