@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from rich.console import Console
 from test_projections_story import story
 
@@ -18,7 +20,7 @@ from q2c_adapters.reports import (
     rich_table,
 )
 from q2c_core import Money, Period, QuoteToCash
-from q2c_core.projections import Commissions, UnbilledRevenue
+from q2c_core.projections import Commissions, Projection, UnbilledRevenue
 
 
 def test_print_reports_shows_the_summary_and_commissions() -> None:
@@ -34,6 +36,18 @@ def test_print_reports_shows_the_summary_and_commissions() -> None:
     assert "Commission statements" in text and "50.00 EUR" in text
     assert "Leakage risk" in text and "Receivables aging" in text
     assert any(isinstance(p, Commissions) for p in used)
+    app.close()
+
+
+ON = date(2024, 6, 1)
+
+
+@pytest.fixture
+def reported() -> Iterator[tuple[QuoteToCash, list[Projection]]]:
+    """The story recorded, and every report's projections followed up to 1 June 2024."""
+    app = QuoteToCash.open("memory:")
+    story(app)
+    yield app, list(print_reports(app, Console(file=io.StringIO()), as_of=ON))
     app.close()
 
 
@@ -78,49 +92,46 @@ def test_prepaid_prints_an_allowance_period_by_its_first_and_last_day() -> None:
     app.close()
 
 
-def test_the_customers_report_and_the_customer_summary_tell_the_same_unbilled_story() -> None:
+def test_the_customers_report_and_the_customer_summary_tell_the_same_unbilled_story(
+    reported: tuple[QuoteToCash, list[Projection]],
+) -> None:
     """The report's "unbilled" is what can be invoiced now (authorized work and contract
     periods due), its "leakage risk" the work logged without authorization; the application's
     ``unbilled_work`` is the requests' work of both: it equals unbilled + leakage risk less
     the contract items, to the cent."""
-    app = QuoteToCash.open("memory:")
-    story(app)
-    on = date(2024, 6, 1)
-    projections = print_reports(app, Console(file=io.StringIO()), as_of=on)
-    table = report_table("customers", projections, on)
+    app, projections = reported
+    table = report_table("customers", projections, ON)
     (row,) = table.rows
     unbilled, leakage = (row[table.columns.index(c)] for c in ("unbilled", "leakage risk"))
     assert isinstance(unbilled, Money) and isinstance(leakage, Money)
     assert leakage.is_positive()  # the imported hours nobody authorized
-    items = next(p for p in projections if isinstance(p, UnbilledRevenue)).items(on)
+    items = next(p for p in projections if isinstance(p, UnbilledRevenue)).items(ON)
     contracts = sum((i.amount.amount for i in items if i.kind.startswith("contract")), Decimal(0))
     (customer,) = app.customers()
-    summary = app.customer_summary(customer.id, on)
+    summary = app.customer_summary(customer.id, ON)
     assert summary.unbilled_work.amount == unbilled.amount + leakage.amount - contracts
 
 
-def test_leakage_names_the_request_by_its_title_with_its_id_beside() -> None:
-    app = QuoteToCash.open("memory:")
-    story(app)
-    on = date(2024, 6, 1)
-    projections = print_reports(app, Console(file=io.StringIO()), as_of=on)
-    table = report_table("leakage", projections, on)
+def test_leakage_names_the_request_by_its_title_with_its_id_beside(
+    reported: tuple[QuoteToCash, list[Projection]],
+) -> None:
+    _, projections = reported
+    table = report_table("leakage", projections, ON)
     (row,) = table.rows
     assert row[table.columns.index("request")] == "Hotfix"
     assert len(str(row[table.columns.index("request id")])) == 32
 
 
-def test_item_reports_give_the_row_that_explain_takes() -> None:
+def test_item_reports_give_the_row_that_explain_takes(
+    reported: tuple[QuoteToCash, list[Projection]],
+) -> None:
     """Every row of the unbilled, review, awaiting-PO and past-due reports names the
     projection row its numbers come from, and that row exists in the projection."""
-    app = QuoteToCash.open("memory:")
-    story(app)
-    on = date(2024, 6, 1)
-    projections = print_reports(app, Console(file=io.StringIO()), as_of=on)
+    _, projections = reported
     by_name = {p.name: p for p in projections}
     checked = 0
     for report in ("unbilled", "review", "awaiting-po", "past-due"):
-        table = report_table(report, projections, on)
+        table = report_table(report, projections, ON)
         (column,) = [c for c in table.columns if c.startswith("row (")]
         projection = by_name[column[5:-1]]
         for row in table.rows:
@@ -130,11 +141,10 @@ def test_item_reports_give_the_row_that_explain_takes() -> None:
     assert checked >= 4
 
 
-def test_a_bounced_payment_keeps_its_reference_on_the_statement() -> None:
-    app = QuoteToCash.open("memory:")
-    story(app)
-    on = date(2024, 6, 1)
-    projections = print_reports(app, Console(file=io.StringIO()), as_of=on)
-    table = report_table("statements", projections, on)
+def test_a_bounced_payment_keeps_its_reference_on_the_statement(
+    reported: tuple[QuoteToCash, list[Projection]],
+) -> None:
+    _, projections = reported
+    table = report_table("statements", projections, ON)
     bounced = [r[2] for r in table.rows if "bounced" in str(r[2])]
     assert bounced and all(not str(text).startswith("bounced") for text in bounced)
