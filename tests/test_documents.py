@@ -174,25 +174,34 @@ def test_a_credit_note_names_the_invoice_it_credits(app: QuoteToCash) -> None:
     assert "Credited 178.50 EUR" in original and "Amount due 357.00 EUR" in original
 
 
-def test_contract_periods_are_listed_in_the_details(app: QuoteToCash) -> None:
+def erp_licence_contract(
+    app: QuoteToCash, number: str, sub_id: str, start: date, annual_price: str
+) -> tuple[UUID, UUID]:
+    """Acme signs a monthly contract for 2024 with one ERP licence from ``start``:
+    (customer, contract)."""
     c = app.register_customer("Acme", EUR, account_manager="mia", actor=A)
     k = app.sign_contract(
         c,
-        number="MC-1",
+        number=number,
         term=Period(date(2024, 1, 1), date(2025, 1, 1)),
         frequency=BillingFrequency.MONTHLY,
         signed_on=date(2024, 1, 1),
         actor=A,
         sub_contracts=[
             SubContract(
-                "s1",
+                sub_id,
                 "ERP licence",
                 SubContractKind.LICENCE,
-                date(2024, 1, 1),
-                [PricePoint(date(2024, 1, 1), Money.of(1200, EUR))],
+                start,
+                [PricePoint(start, Money.of(annual_price, EUR))],
             )
         ],
     )
+    return c, k
+
+
+def test_contract_periods_are_listed_in_the_details(app: QuoteToCash) -> None:
+    c, k = erp_licence_contract(app, "MC-1", "s1", date(2024, 1, 1), "1200")
     line = InvoiceLine(
         "L1",
         "ERP licence, January",
@@ -408,25 +417,7 @@ def test_a_long_time_entry_note_runs_on_in_the_details(app: QuoteToCash) -> None
 def test_a_contract_line_reads_in_the_documents_language(app: QuoteToCash) -> None:
     """The run writes a contract line in English; a German or French invoice prints its dates,
     days and annual price as that language writes them (no 12,855.60 beside 7.049,84 EUR)."""
-    c = app.register_customer("Acme", EUR, account_manager="mia", actor=A)
-    start = date(2024, 1, 15)
-    k = app.sign_contract(
-        c,
-        number="MC-7",
-        term=Period(date(2024, 1, 1), date(2025, 1, 1)),
-        frequency=BillingFrequency.MONTHLY,
-        signed_on=date(2024, 1, 1),
-        actor=A,
-        sub_contracts=[
-            SubContract(
-                "S1",
-                "ERP licence",
-                SubContractKind.LICENCE,
-                start,
-                [PricePoint(start, Money.of("12855.60", EUR))],
-            )
-        ],
-    )
+    _, k = erp_licence_contract(app, "MC-7", "S1", date(2024, 1, 15), "12855.60")
     app.activate_contract(k, effective=date(2024, 1, 1), actor=A)
     [invoice] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
     english = app.invoice(invoice).lines[0].description
