@@ -148,3 +148,16 @@ def test_a_bounced_payment_keeps_its_reference_on_the_statement(
     table = report_table("statements", projections, ON)
     bounced = [r[2] for r in table.rows if "bounced" in str(r[2])]
     assert bounced and all(not str(text).startswith("bounced") for text in bounced)
+
+
+def test_a_row_key_prints_whole_in_a_narrow_table(
+    reported: tuple[QuoteToCash, list[Projection]],
+) -> None:
+    """At 80 columns the other cells wrap; the key to paste into q2c explain never does."""
+    _, projections = reported
+    table = report_table("review", projections, ON)
+    keys = [str(r[-1]) for r in table.rows]
+    out = io.StringIO()
+    Console(file=out, width=80).print(rich_table(table))
+    printed = out.getvalue()
+    assert keys and all(key in printed for key in keys)

@@ -437,3 +437,11 @@ def test_a_contract_line_reads_in_the_documents_language(app: QuoteToCash) -> No
     )
     assert "17/31 jours de la période 01/01/2024 – 31/01/2024 à 12 855,60 EUR par an" in french
     assert contract_line_text("Support, March", "de") == "Support, March"
+
+
+def test_a_contract_line_in_a_currency_without_cents_reads_in_german_too() -> None:
+    text = (
+        "MC-9 / Licence [S1]: 2024-01-01..2024-01-31, 31/31 days of period "
+        "2024-01-01..2024-01-31 at 1,200 JPY a year"
+    )
+    assert contract_line_text(text, "de").endswith("zu 1.200 JPY pro Jahr")

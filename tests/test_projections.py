@@ -526,3 +526,30 @@ def test_explain_lists_the_events_a_number_is_computed_from(world) -> None:  # t
     assert all(
         e.originator_id in (allocation.invoice_id, p) for e in events
     )  # nothing of another invoice
+
+
+def test_explain_leaves_out_what_concerns_another_invoice_on_a_shared_payment() -> None:
+    """One payment split over invoices A and B, B's allocation reversed: A's explanation lists
+    A's own payment and nothing of B (the reversal row is the payment's, shared by both)."""
+    from q2c_core.projections import ReceivablesAging
+    from q2c_core.projections.base import row_key_id
+    from q2c_core.projections.explain import events_behind
+
+    app = QuoteToCash.open("memory:")
+    ids = story(app)
+    a, b = ids["invoice"], ids["contract_invoice"]
+    first = ids["payment"]
+    (earlier,) = app.payment(first).allocations
+    app.reverse_allocation(
+        first, earlier.allocation_id, reason="r", actor="a", reversed_on=date(2024, 5, 1)
+    )
+    p = app.receive_payment(
+        ids["customer"], eur("200.00"), received_on=date(2024, 5, 1), reference="X", actor="a"
+    )
+    _, to_b = app.allocate_payment(
+        p, [(a, eur("100.00")), (b, eur("100.00"))], allocated_on=date(2024, 5, 2), actor="a"
+    )
+    app.reverse_allocation(p, to_b, reason="wrong invoice", actor="a", reversed_on=date(2024, 5, 3))
+    events = events_behind(app, ReceivablesAging(), f"inv:{row_key_id(a)}")
+    assert all(getattr(e, "allocation_id", None) != to_b for e in events)
+    assert [type(e).__qualname__ for e in events].count("Payment.AllocationReversed") == 1

@@ -596,6 +596,11 @@ def rich_table(report: ReportTable) -> Table:
         # a column is numeric by its first filled cell (a row may leave it empty)
         sample = next((r[i] for r in report.rows if i < len(r) and r[i] not in (None, "")), None)
         numeric = isinstance(sample, Money | Decimal | int)
+        if column.startswith("row (") or column.endswith(" id"):
+            # a key to paste into q2c explain: whole, on one line, whatever the width
+            widest = max((len(cell(r[i])) for r in report.rows if i < len(r)), default=0)
+            table.add_column(column, no_wrap=True, min_width=widest)
+            continue
         table.add_column(column, justify="right" if numeric else "left")
     for row in report.rows:
         table.add_row(*(cell(v) for v in row))

@@ -214,7 +214,7 @@ _DAY = r"\d{4}-\d{2}-\d{2}"
 _CONTRACT_LINE = re.compile(
     rf"(?P<head>.+) \[(?P<sub>[^\[\]]+)\]: (?P<slice>{_DAY}\.\.{_DAY}), "
     rf"(?P<days>\d+)/(?P<of>\d+) days of period (?P<period>{_DAY}\.\.{_DAY}) "
-    r"at (?P<price>[\d,]+\.\d+) (?P<currency>[A-Z]{3}) a year",
+    r"at (?P<price>[\d,]+(?:\.\d+)?) (?P<currency>[A-Z]{3}) a year",
     re.DOTALL,
 )
 _CONTRACT_LINE_TEXT = {

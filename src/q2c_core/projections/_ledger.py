@@ -118,6 +118,12 @@ class InvoiceLedger(Projection):
             return []
         return sorted({f"rev:{entry[2]}" for entry in row.get("paid", {}).values()})
 
+    def relates_to(self, key: str, row: Row, event: Any) -> bool:
+        """A payment's reversal concerns the invoice only when it takes back one of the
+        invoice's own allocations (a bounce takes back all of them)."""
+        allocation = getattr(event, "allocation_id", None)
+        return allocation is None or allocation in row.get("paid", {})
+
     def _reversals(self, payment: str) -> Row:
         key = f"rev:{payment}"
         row = self.touch(key)

@@ -219,6 +219,11 @@ class Projection:
         ``explain`` lists their events too. None by default."""
         return []
 
+    def relates_to(self, key: str, row: Row, event: Any) -> bool:
+        """Whether an event that wrote one of ``related_rows`` concerns row ``key`` (a related
+        row may be shared with other rows). Yes by default."""
+        return True
+
     # -- applying events ------------------------------------------------------------------------
 
     def apply(self, event: DomainEvent) -> None:

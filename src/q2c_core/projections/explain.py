@@ -55,19 +55,28 @@ def events_behind(
     """
     found = _events_writing(app, projection, {key}, as_of, progress, page_size)
     row = projection.get(key)
-    related = set(projection.related_rows(key, row)) - {key} if row is not None else set()
+    if row is None:
+        return found
+    related = set(projection.related_rows(key, row)) - {key}
     if not related:
         return found
     both = _events_writing(app, projection, {key, *related}, as_of, progress, page_size)
     # a related row is shared (one payment's reversal days serve all its invoices): an event of
     # a kind that wrote the row asked about, but from another aggregate (another invoice taking
-    # its payment off), is that other row's story, not this one's
+    # its payment off), is that other row's story, not this one's; and the projection says
+    # which of the others concern this row (``relates_to``)
+    mine = {(e.originator_id, e.originator_version) for e in found}
     own: dict[str, set[Any]] = {}
     for event in found:
         own.setdefault(type(event).__qualname__, set()).add(event.originator_id)
-    return [
-        e for e in both if (ids := own.get(type(e).__qualname__)) is None or e.originator_id in ids
-    ]
+
+    def concerns(e: DomainEvent) -> bool:
+        if (e.originator_id, e.originator_version) in mine:
+            return True
+        ids = own.get(type(e).__qualname__)
+        return (ids is None or e.originator_id in ids) and projection.relates_to(key, row, e)
+
+    return [e for e in both if concerns(e)]
 
 
 def _events_writing(

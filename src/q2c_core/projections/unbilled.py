@@ -304,16 +304,14 @@ class UnbilledRevenue(Projection):
         self.delete(f"invc:{oid}")
 
     def related_rows(self, key: str, row: Row) -> list[str]:
-        """An item of work is shown with its request's terms (``req:``) and, on a request an
-        allowance covers, the allowance's draws and overage billed (``alw:``)."""
+        """An item of work on a request an allowance covers is shown net of the allowance's
+        draws and overage billed (``alw:``): the draws in work-date order decide it."""
         if not key.startswith("item:"):
             return []
-        request_id = key[5:].split("|", 1)[0]
-        request = self.get(f"req:{request_id}")
-        related = [f"req:{request_id}"]
-        if request is not None and request.get("allowance"):
-            related.append(f"alw:{request['allowance']}")
-        return related
+        request = self.get(f"req:{key[5:].split('|', 1)[0]}")
+        if request is None or not request.get("allowance"):
+            return []
+        return [f"alw:{request['allowance']}"]
 
     # -- queries ------------------------------------------------------------------------------
 
