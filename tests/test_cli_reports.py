@@ -161,3 +161,15 @@ def test_a_row_key_prints_whole_in_a_narrow_table(
     Console(file=out, width=80).print(rich_table(table))
     printed = out.getvalue()
     assert keys and all(key in printed for key in keys)
+
+
+def test_the_overview_leaves_the_keys_out(
+    reported: tuple[QuoteToCash, list[Projection]],
+) -> None:
+    """The demo's overview is for people: the review report reads without its key column."""
+    _, projections = reported
+    table = report_table("review", projections, ON)
+    out = io.StringIO()
+    Console(file=out, width=200).print(rich_table(table, keys=False))
+    assert "row (review_meeting)" not in out.getvalue() and "req:" not in out.getvalue()
+    assert table.rows[0][1] in out.getvalue()  # the request's title is still there

@@ -589,21 +589,28 @@ def report_table(name: str, projections: Sequence[Projection], on: date) -> Repo
     return build(projections, on)
 
 
-def rich_table(report: ReportTable) -> Table:
-    """A report as a rich table (amounts right-aligned)."""
+def _is_key(column: str) -> bool:
+    return column.startswith("row (") or column.endswith(" id")
+
+
+def rich_table(report: ReportTable, *, keys: bool = True) -> Table:
+    """A report as a rich table (amounts right-aligned); ``keys=False`` leaves out the
+    columns that only give keys for ``q2c explain`` (an overview for people, as the demo's)."""
     table = Table(title=report.title, title_justify="left")
-    for i, column in enumerate(report.columns):
+    shown = [i for i, c in enumerate(report.columns) if keys or not _is_key(c)]
+    for i in shown:
+        column = report.columns[i]
         # a column is numeric by its first filled cell (a row may leave it empty)
         sample = next((r[i] for r in report.rows if i < len(r) and r[i] not in (None, "")), None)
         numeric = isinstance(sample, Money | Decimal | int)
-        if column.startswith("row (") or column.endswith(" id"):
+        if _is_key(column):
             # a key to paste into q2c explain: whole, on one line, whatever the width
             widest = max((len(cell(r[i])) for r in report.rows if i < len(r)), default=0)
             table.add_column(column, no_wrap=True, min_width=widest)
             continue
         table.add_column(column, justify="right" if numeric else "left")
     for row in report.rows:
-        table.add_row(*(cell(v) for v in row))
+        table.add_row(*(cell(row[i]) for i in shown if i < len(row)))
     return table
 
 
@@ -647,5 +654,5 @@ def print_reports(
         projections = all_projections()
         rebuild(app, projections, as_of=recorded)
     for name in KEY_REPORTS:
-        console.print(rich_table(report_table(name, projections, on)))
+        console.print(rich_table(report_table(name, projections, on), keys=False))
     return list(projections)
