@@ -21,6 +21,7 @@ from test_contract_billing import A, billed_days, contract, customer, eur, issue
 from q2c_core import (
     BillingFrequency,
     CreditDisposition,
+    InvalidValue,
     InvoiceKind,
     InvoiceStatus,
     Period,
@@ -661,23 +662,29 @@ def test_any_retroactive_changes_give_notes_that_can_all_be_issued(
 
 def test_a_contract_period_is_credited_by_the_run_not_by_hand(app: QuoteToCash) -> None:
     """January is billed and issued. Crediting its S1 line by hand is refused (the run would
-    credit the same days again when the contract changes); removing S1 from 17 January makes
-    the run credit exactly 15 days, once. Nothing is recorded by the refusal."""
+    credit the same days again when the contract changes), and so is claiming the run's own
+    disposition (CORRECTED) by hand; removing S1 from 17 January makes the run credit exactly
+    15 days, once. Nothing is recorded by the refusals."""
     cust = customer(app)
     cid = contract(app, cust, subs=(sub("S1", price=1200),))
     [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
     issue(app, jan, date(2024, 1, 1))
     before = app.recorder.max_notification_id()
-    with pytest.raises(RuleViolated) as refused:
-        app.draft_credit_note(
-            jan,
-            line_ids=["L1"],
-            disposition=CreditDisposition.WRITTEN_OFF,
-            reason="S1 ended",
-            drafted_on=date(2024, 1, 20),
-            actor=A,
-        )
-    assert refused.value.field == "line_ids" and "billing run" in refused.value.rule
+    for disposition, error, field in (
+        (CreditDisposition.WRITTEN_OFF, RuleViolated, "line_ids"),
+        (CreditDisposition.CORRECTED, InvalidValue, "disposition"),
+    ):
+        with pytest.raises(error) as refused:
+            app.draft_credit_note(
+                jan,
+                line_ids=["L1"],
+                disposition=disposition,
+                reason="S1 ended",
+                drafted_on=date(2024, 1, 20),
+                actor=A,
+            )
+        assert refused.value.field == field  # type: ignore[attr-defined]
+        assert "billing run" in str(refused.value)
     assert app.recorder.max_notification_id() == before
     app.remove_sub_contract(cid, "S1", effective_to=date(2024, 1, 17), actor=A)
     [note] = app.run_billing(date(2024, 1, 20), actor="run").documents

@@ -21,7 +21,6 @@ from test_contract_billing import (
 
 from q2c_core import (
     ContractStatus,
-    CreditDisposition,
     InvalidTransition,
     InvalidValue,
     InvoiceKind,
@@ -218,22 +217,3 @@ def test_a_contract_from_a_snapshot_older_than_the_rule_learns_its_renewals_from
         assert app.contract(cid).sub_contracts["S1"].effective_to is None
     finally:
         app.close()
-
-
-def test_the_runs_disposition_is_refused_on_a_credit_note_by_hand(app: QuoteToCash) -> None:
-    cust = customer(app)
-    contract(app, cust)
-    [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
-    issue(app, jan, date(2024, 1, 2))
-    before = app.recorder.max_notification_id()
-    with pytest.raises(InvalidValue) as e:
-        app.draft_credit_note(
-            jan,
-            line_ids=["L1"],
-            disposition=CreditDisposition.CORRECTED,
-            reason="goodwill",
-            drafted_on=date(2024, 1, 3),
-            actor=A,
-        )
-    assert e.value.field == "disposition"
-    assert app.recorder.max_notification_id() == before
