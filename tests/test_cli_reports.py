@@ -78,6 +78,23 @@ def test_a_column_is_right_aligned_by_its_first_filled_cell() -> None:
     assert [c.justify for c in table.columns] == ["left", "right"]
 
 
+def test_an_empty_report_says_so_under_a_title_on_one_line() -> None:
+    """Nothing unbilled is news too: the table says "nothing to show" rather than printing a
+    bare header, and a two-column table keeps its long title on one line."""
+    title = "Unbilled revenue by account_manager on 2026-03-31"
+    out = io.StringIO()
+    Console(file=out, width=120).print(
+        rich_table(ReportTable(title, ("account_manager", "amount"), ()))
+    )
+    lines = out.getvalue().splitlines()
+    assert lines[0].strip() == title
+    assert lines[-1].strip() == "nothing to show"
+    out = io.StringIO()
+    filled = ReportTable(title, ("account_manager", "amount"), (("mia", Money.of("1.00", "EUR")),))
+    Console(file=out, width=120).print(rich_table(filled))
+    assert "nothing to show" not in out.getvalue()
+
+
 def test_prepaid_prints_an_allowance_period_by_its_first_and_last_day() -> None:
     """The allowance for calendar 2024 is 2024-01-01..2024-12-31, as history and the other
     reports print a period, not its exclusive end (2025-01-01)."""

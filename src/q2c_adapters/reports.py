@@ -596,7 +596,14 @@ def _is_key(column: str) -> bool:
 def rich_table(report: ReportTable, *, keys: bool = True) -> Table:
     """A report as a rich table (amounts right-aligned); ``keys=False`` leaves out the
     columns that only give keys for ``q2c explain`` (an overview for people, as the demo's)."""
-    table = Table(title=report.title, title_justify="left")
+    # (as wide as its title, so a narrow table's title reads on one line; an empty one says so)
+    table = Table(
+        title=report.title,
+        title_justify="left",
+        min_width=len(report.title),
+        caption=None if report.rows else "nothing to show",
+        caption_justify="left",
+    )
     shown = [i for i, c in enumerate(report.columns) if keys or not _is_key(c)]
     for i in shown:
         column = report.columns[i]
