@@ -1,9 +1,10 @@
 """A month at an IT vendor: the story q2c exists for, on an embedded SQLite file.
 
 Three customers. Northwind has a maintenance contract and an enhancement that went through the PO
-gate; one bank transfer pays both of its invoices. Contoso's enhancement is covered by prepaid
-hours, and the hours beyond the allowance are invoiced. Fabrikam's request is stuck without a PO,
-and someone already booked time on it: recorded, flagged, not lost.
+gate; one bank transfer pays both of its invoices, and a second enhancement is still in progress
+at month end (worked, not yet invoiced: unbilled revenue). Contoso's enhancement is covered by
+prepaid hours, and the hours beyond the allowance are invoiced. Fabrikam's request is stuck
+without a PO, and someone already booked time on it: recorded, flagged, not lost.
 
 Run it with ``make demo`` (or ``python examples/month_at_an_it_vendor.py --db demo.db``). Running
 it again on the same file finds the month already recorded and prints the same reports, replayed
@@ -138,6 +139,31 @@ def northwind(app: QuoteToCash) -> None:
         nw, owed, received_on=date(2026, 3, 27), reference="Northwind March invoices", actor=BILLING
     )
     app.allocate_payment(payment, allocated_on=date(2026, 3, 27), actor=BILLING)
+    # work in progress at month end: logged, not yet invoiced, and on the unbilled report
+    export = app.open_request(
+        nw,
+        "Month-end report export to the data warehouse",
+        requested_on=date(2026, 3, 18),
+        actor=PM,
+        contract_id=contract,
+        product_area="reporting",
+    )
+    app.estimate_request(export, hours=10, rate=eur("110"), actor=PM)
+    app.send_quote(export, sent_on=date(2026, 3, 19), actor=BILLING)
+    app.receive_purchase_order(
+        export,
+        number="PO-NW-7802",
+        amount=eur("1100"),
+        received_on=date(2026, 3, 23),
+        actor=BILLING,
+    )
+    app.authorize_work(export, authorized_on=date(2026, 3, 23), due_on=date(2026, 4, 10), actor=PM)
+    for n, (day, hours) in enumerate([(25, "3"), (26, "1.5")], start=1):
+        app.log_work(
+            export,
+            TimeEntry(f"nw-export-{n}", "dev.dana", date(2026, 3, day), Decimal(hours), eur("110")),
+            actor="dev.dana",
+        )
     # the month-end run bills the Rotterdam days (16-31 March): extra lines, never a rewrite
     for invoice_id in app.run_billing(date(2026, 3, 31), actor=BILLING).invoice_ids:
         approve_and_issue(app, invoice_id, date(2026, 3, 31))

@@ -29,6 +29,11 @@ def test_the_demo_records_the_month_once_and_prints_the_same_reports_again(
     # Northwind: March maintenance + SSO invoice paid by one transfer; Rotterdam days still open
     assert "3906.16 EUR" in first and "3781.25 EUR" in first and "124.91 EUR" in first
     assert "Commission" in first and "Leakage risk" in first
+    # the export enhancement is worked (4.5 h at 110.00) and not yet invoiced: unbilled
+    unbilled = next(line for line in first.splitlines() if "Northwind Traders" in line)
+    assert "495.00 EUR" in unbilled
+    # one transfer paid two invoices on one day: their commission lines in invoice order
+    assert first.index("INV-000001 │ 1200.00") < first.index("INV-000002 │ 1925.00")
     second = run_demo(db)
     assert "already holds the month" in second
     assert "0 new events applied" in second

@@ -270,7 +270,7 @@ def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
         f"Prepaid credit usage on {on}",
         (
             "customer",
-            "allowance",
+            "allowance id",
             "unit",
             "period",
             "granted",
@@ -300,7 +300,17 @@ def _commissions(projections: Sequence[Projection], on: date) -> ReportTable:
             "reversal" if c.reversal else "accrual",
             c.invoice_id,
         )
-        for c in p.lines()
+        # (the same order on every run: by invoice number within a day, not by random ids)
+        for c in sorted(
+            p.lines(),
+            key=lambda c: (
+                c.manager,
+                c.on,
+                str(numbers.get(c.invoice_id, c.invoice_id)),
+                str(c.revenue_kind),
+                c.reversal,
+            ),
+        )
         if c.on <= on
     )
     return ReportTable(
