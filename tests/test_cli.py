@@ -23,8 +23,16 @@ from typer.testing import CliRunner
 
 from q2c_adapters.cli import app as cli
 from q2c_adapters.cli import fact, wrap_items
-from q2c_core import BillingFrequency, Money, Period, QuoteToCash, TimeEntry
-from q2c_core.projections import ProjectionStore, ReceivablesAging, catch_up
+from q2c_core import (
+    BillingFrequency,
+    InvalidValue,
+    Money,
+    Period,
+    QuoteToCash,
+    RevenueKind,
+    TimeEntry,
+)
+from q2c_core.projections import CommissionRate, ProjectionStore, ReceivablesAging, catch_up
 from q2c_core.projections.store import encode_row
 
 runner = CliRunner(env={"COLUMNS": "400"})
@@ -684,6 +692,45 @@ def test_every_date_option_refuses_bad_input_cleanly(tmp_path: Path) -> None:
         output = _clean_exit(runner.invoke(cli, args))
         assert "is not an ISO date" in output, args
         assert "garbage" in output or "2024-02-30" in output
+
+
+def test_dates_beyond_what_the_reports_reckon_with_are_refused_cleanly(tmp_path: Path) -> None:
+    """Valid ISO dates at the ends of the calendar (year 1 with an offset, 9999-12-31) would
+    overflow a forecast or an aging: refused up front, with the range, exit 2."""
+    url = f"sqlite:///{tmp_path / 'none.db'}"
+    for args in (
+        ["report", "aging", "--url", url, "--as-of", "0001-01-01T00:00:00+01:00"],
+        ["replay", "--url", url, "--as-of", "0001-01-01T00:00:00+01:00"],
+        ["report", "revenue", "--url", url, "--on", "9999-12-31"],
+        ["report", "unbilled", "--url", url, "--on", "0999-12-31"],
+        ["bill", "--url", url, "--as-of", "9000-01-01", "--actor", "a"],
+    ):
+        output = _clean_exit(runner.invoke(cli, args))
+        assert "out of range: years 1000 to 8999" in output, args
+
+
+def test_a_commission_plan_of_the_wrong_shape_or_rate_is_a_usage_error(tmp_path: Path) -> None:
+    """A plan file that is not a list of rates, or whose rate is not a fraction from 0 to 1
+    (NaN, negative, 5 meant as 5 %), is refused before anything is read or written."""
+    url = f"sqlite:///{tmp_path / 'none.db'}"
+    plans = {
+        '{"manager": "*", "revenue_kind": "enhancement", "rate": 0.05}': "JSON list",
+        '[{"revenue_kind": "enhancement", "rate": "NaN"}]': "rate: must be a Decimal fraction",
+        '[{"revenue_kind": "enhancement", "rate": -0.05}]': "rate: must be a Decimal fraction",
+        '[{"revenue_kind": "enhancement", "rate": 5}]': "rate: must be a Decimal fraction",
+        '[{"revenue_kind": "enhancement"}]': "no 'rate'",
+        '[{"revenue_kind": "enhancement", "rate": 0.05, "effective_from": 2024}]': "plan",
+    }
+    for text, reason in plans.items():
+        plan = tmp_path / "plan.json"
+        plan.write_text(text)
+        args = ["report", "commissions", "--url", url, "--commission-plan", str(plan)]
+        output = _clean_exit(runner.invoke(cli, args))
+        assert "is not a commission plan" in output and reason in output, (text, output)
+    with pytest.raises(InvalidValue, match="rate"):
+        CommissionRate("*", RevenueKind.ENHANCEMENT, Decimal("1.01"))
+    with pytest.raises(InvalidValue, match="manager"):
+        CommissionRate("", RevenueKind.ENHANCEMENT, Decimal("0.01"))
 
 
 def test_a_date_alone_in_any_iso_form_means_the_end_of_that_day() -> None:

@@ -92,16 +92,21 @@ def load_plan(path: Path | None) -> CommissionPlan:
         return DEFAULT_PLAN
     try:
         entries = json.loads(path.read_text())
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ValueError("a JSON list of {manager, revenue_kind, rate, effective_from}")
         return CommissionPlan(
             CommissionRate(
                 str(e.get("manager", "*")),
                 RevenueKind[str(e["revenue_kind"]).upper()],
                 Decimal(str(e["rate"])),
-                date.fromisoformat(e["effective_from"]) if e.get("effective_from") else date.min,
+                iso_date(e["effective_from"]) if e.get("effective_from") else date.min,
             )
             for e in entries
         )
-    except (OSError, ValueError, KeyError, TypeError, ArithmeticError) as e:
+    except KeyError as e:
+        raise typer.BadParameter(f"{path} is not a commission plan: no {e}") from None
+    except (OSError, ValueError, TypeError, ArithmeticError) as e:
+        # (InvalidValue is a ValueError: a rate out of 0..1, NaN, no manager)
         raise typer.BadParameter(f"{path} is not a commission plan: {e}") from None
 
 
@@ -120,24 +125,39 @@ def iso_date(text: str) -> date:
     return date(year, 1, 1) + timedelta(days=day - 1)
 
 
+# dates the reports can reckon with: they count months and days forward (a twelve-month
+# forecast) and back (aging), which Python's dates cannot do at the ends of years 1 and 9999
+FIRST_YEAR, LAST_YEAR = 1000, 8999
+
+
+def _in_range(day: date, text: str, option: str) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise typer.BadParameter(
+            f"{text!r} is out of range: years {FIRST_YEAR} to {LAST_YEAR}", param_hint=option
+        )
+
+
 def parse_date(text: str, option: str) -> date:
-    """A business date given to ``option`` (any ISO 8601 date form); a usage error (exit 2)
-    otherwise."""
+    """A business date given to ``option`` (any ISO 8601 date form, years 1000 to 8999); a
+    usage error (exit 2) otherwise."""
     try:
-        return iso_date(text.strip())
+        day = iso_date(text.strip())
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not an ISO date", param_hint=option) from None
+    _in_range(day, text, option)
+    return day
 
 
 def parse_timestamp(text: str, option: str = "--as-of") -> datetime:
-    """An ISO date or date-time; naive values are UTC; a date alone, in any ISO 8601 form,
-    means the end of that day. A usage error (exit 2) otherwise."""
+    """An ISO date or date-time (years 1000 to 8999); naive values are UTC; a date alone, in
+    any ISO 8601 form, means the end of that day. A usage error (exit 2) otherwise."""
     text = text.strip()
     try:
         day = iso_date(text)
     except ValueError:
         pass
     else:
+        _in_range(day, text, option)
         return datetime.combine(day, time.max, tzinfo=UTC)
     try:
         moment = datetime.fromisoformat(text)
@@ -145,6 +165,7 @@ def parse_timestamp(text: str, option: str = "--as-of") -> datetime:
         raise typer.BadParameter(
             f"{text!r} is not an ISO date or timestamp", param_hint=option
         ) from None
+    _in_range(moment.date(), text, option)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import attrs
 
+from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice_lines import RevenueKind
 from q2c_core.domain.money import MAX_MAGNITUDE, Money, split_by_weights
 from q2c_core.domain.payment import reversal_day
@@ -54,12 +55,28 @@ from q2c_core.projections.store import Row
 
 @attrs.frozen
 class CommissionRate:
-    """A rate (0.05 = 5 %) for one manager ("*" = any) and revenue kind, from a date on."""
+    """A rate (0.05 = 5 %) for one manager ("*" = any) and revenue kind, from a date on.
+
+    The rate is a fraction from 0 to 1 (``InvalidValue`` otherwise): a plan read from a file
+    with 5 for 5 %, a negative or a NaN rate would pay nonsense on every collected euro."""
 
     manager: str
     revenue_kind: RevenueKind
     rate: Decimal
     effective_from: date = date.min
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.manager, str) or not self.manager:
+            raise InvalidValue("must name a manager, or '*' for any", field="manager")
+        if not isinstance(self.revenue_kind, RevenueKind):
+            raise InvalidValue("must be a RevenueKind", field="revenue_kind")
+        rate = self.rate
+        if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 <= rate <= 1:
+            raise InvalidValue(
+                "must be a Decimal fraction from 0 to 1 (0.05 for 5 %)", field="rate", value=rate
+            )
+        if not isinstance(self.effective_from, date):
+            raise InvalidValue("must be a date", field="effective_from")
 
 
 def _rates(value: Iterable[CommissionRate]) -> tuple[CommissionRate, ...]:
