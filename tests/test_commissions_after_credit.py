@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_story_invoice import A, D, approve, credit, customer, eur, manual
 
-from q2c_core import Money, QuoteToCash, RevenueKind
+from q2c_core import Money, Period, QuoteToCash, RevenueKind
 from q2c_core.projections import (
     CommissionPlan,
     CommissionRate,
@@ -369,3 +369,41 @@ def test_a_credit_that_fits_on_a_final_invoice_re_splits_the_money_paid_on_it() 
             kind = line.revenue_kind
             on_final[kind] = on_final.get(kind, Decimal(0)) + line.commission.amount
     assert on_final == {"enhancement": Decimal("41.32"), "maintenance": Decimal("0.00")}
+
+
+def test_an_allocation_undone_before_a_later_credit_note_takes_back_what_it_earned_then() -> None:
+    """1,000.00 of enhancement and 1,000.00 of maintenance (21 % tax) paid on 8 March; the
+    enhancement line credited on 1 April; then, recorded afterwards, the allocation is undone
+    as of 20 March (a back-dated reversal), and in a second story the payment bounces as of 20
+    March. The money was off the invoice before the credit note re-split it: March's accruals
+    are reversed on 20 March exactly, nothing happens on 1 April, and March nets to zero
+    (before, 20 March reversed the April split that did not yet exist, March kept a part of
+    its commission and April took it back)."""
+    for undo in ("reverse", "bounce"):
+        app = QuoteToCash.open("memory:")
+        invoice = _two_line_invoice(app, Decimal(1000), Decimal(1000))
+        cust = app.invoice(invoice).customer_id
+        pay = app.receive_payment(cust, eur("1210.00"), received_on=D, reference="r", actor=A)
+        [allocation] = app.allocate_payment(pay, allocated_on=D, actor=A)
+        credit(app, invoice, ["L1"], date(2024, 4, 1), "not delivered")
+        if undo == "reverse":
+            app.reverse_allocation(
+                pay, allocation, reason="wrong invoice", actor=A, reversed_on=date(2024, 3, 20)
+            )
+        else:
+            app.bounce_payment(pay, bounced_on=date(2024, 3, 20), reason="R01", actor=A)
+
+        live = Commissions()
+        catch_up(app, [live])
+        accruals = sorted(
+            (c.revenue_kind, c.commission.amount) for c in live.lines() if not c.reversal
+        )
+        reversals = sorted(
+            (c.revenue_kind, -c.commission.amount) for c in live.lines() if c.reversal
+        )
+        assert {c.on for c in live.lines()} == {D, date(2024, 3, 20)}, undo
+        assert [k for k, _ in accruals] == ["enhancement", "maintenance"], undo
+        assert accruals == reversals, undo
+        march = live.statement("mia", Period(date(2024, 3, 1), date(2024, 4, 1)))
+        assert march.totals["EUR"].is_zero(), undo
+        assert live.balances(date(2024, 4, 30)) == {("mia", "EUR"): eur("0.00")}, undo

@@ -352,8 +352,11 @@ class Commissions(Projection):
             currency = row["currency"]
             reversed_on: date | None = row["reversed_on"]
             stages: list[list[Any]] = [[row["on"], row["entries"]], *row["resplits"]]
-            if len(stages) > 1 and stages[-1][0] == reversed_on:
-                stages.pop()  # (re-split and undone the same day: nothing to show)
+            if reversed_on is not None:
+                # a re-split (a credit note) on or after the day the allocation was undone
+                # found no money of it on the invoice: only the split in force that day is
+                # reversed, whatever order the two were recorded in (a back-dated reversal)
+                stages = [stages[0], *(s for s in stages[1:] if s[0] < reversed_on)]
             before: list[CommissionLine] = []
             for day, entries in stages:
                 result.extend(_reversal(line, day) for line in before)
