@@ -97,6 +97,38 @@ def test_revenue_schedule_projection_recognises_ratably_and_defers_the_rest() ->
     assert sum((m.amount.amount for m in forecast), Decimal(0)) == Decimal("2400.00")
 
 
+def test_service_invoiced_late_is_earned_as_served_and_shown_as_a_contract_asset() -> None:
+    """12,000.00 of maintenance for 2024, invoiced only on 1 June. On 31 March the 91 days
+    served are earned (2,983.61) although nothing is invoiced: that is a contract asset, not
+    negative deferred revenue. On every day: deferred = invoiced by then - (recognised -
+    contract assets)."""
+    app = QuoteToCash.open("memory:")
+    c = app.register_customer("Beta", "EUR", account_manager="max", actor="a")
+    line = InvoiceLine(
+        "L1",
+        "maintenance 2024",
+        Decimal(1),
+        eur("12000.00"),
+        TaxRate.standard(0),
+        LineSource(SourceKind.CONTRACT_PERIOD, period=Period(date(2024, 1, 1), date(2025, 1, 1))),
+        RevenueKind.MAINTENANCE,
+    )
+    inv = app.draft_invoice(c, [line], drafted_on=date(2024, 6, 1), actor="billy")
+    issue(app, inv, date(2024, 6, 1))
+    schedule = RevenueSchedule()
+    catch_up(app, [schedule])
+    assert schedule.recognised(date(2024, 3, 31)) == {"EUR": eur("2983.61")}
+    assert schedule.contract_assets(date(2024, 3, 31)) == {"EUR": eur("2983.61")}
+    assert schedule.deferred(date(2024, 3, 31)) == {}
+    assert schedule.contract_assets(date(2024, 6, 1)) == {}
+    for day in (date(2024, 1, 1), date(2024, 5, 31), date(2024, 6, 1), date(2024, 12, 31)):
+        invoiced = Decimal("12000.00") if day >= date(2024, 6, 1) else Decimal(0)
+        recognised = schedule.recognised(day).get("EUR", eur("0")).amount
+        assets = schedule.contract_assets(day).get("EUR", eur("0")).amount
+        deferred = schedule.deferred(day).get("EUR", eur("0")).amount
+        assert deferred == invoiced - (recognised - assets), day
+
+
 @pytest.mark.parametrize(
     ("days", "bucket"),
     [

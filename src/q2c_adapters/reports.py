@@ -502,6 +502,9 @@ def _revenue(projections: Sequence[Projection], on: date) -> ReportTable:
         rows.append(("recognised to date", cur, amount, None, None))
     for cur, amount in sorted(p.deferred(on).items()):
         rows.append(("deferred revenue", cur, amount, None, None))
+    # earned on service invoiced only later (in arrears, a late invoice): in "recognised"
+    for cur, amount in sorted(p.contract_assets(on).items()):
+        rows.append(("contract asset (invoiced later)", cur, amount, None, None))
     # each forecast month split: scheduled from issued invoices, contracted not yet issued
     for m in p.forecast(on, 12):
         rows.append((f"forecast {m.month:%Y-%m}", m.currency, m.amount, m.scheduled, m.contracted))

@@ -1,6 +1,8 @@
 """Revenue recognition (ASC 606 / IFRS 15): maintenance ratably by day over its service period,
 enhancements when the work is completed, expenses and other items when invoiced; deposits are
-customer advances, not revenue. Deferred revenue = invoiced - recognised, as of any date.
+customer advances, not revenue. Deferred revenue = invoiced - recognised, as of any date, on the
+lines invoiced by then; service earned before its line was invoiced (billing in arrears, a late
+invoice) is a contract asset on that day (``contract_assets``), not negative deferred revenue.
 
 A credit note's maintenance line that names its service period (a termination, a removal, a
 reprice) un-earns exactly those days, ratably, with the sign reversed: the days of its period
@@ -296,6 +298,21 @@ class RevenueSchedule(Projection):
     def recognised(self, through: date) -> dict[str, Money]:
         """Revenue recognised by the end of a day, per currency (rounded once per currency)."""
         return _recognised(self.recognition_lines(), through)
+
+    def contract_assets(self, as_of: date) -> dict[str, Money]:
+        """Earned by the end of ``as_of`` on lines invoiced only later, per currency: service
+        delivered before it was billed (maintenance billed in arrears, a late invoice), which
+        ASC 606 / IFRS 15 call a contract asset. Only ratable lines can have one (the other
+        rules earn nothing before the issue date), so on any day:
+        deferred = invoiced by then - (recognised - contract assets)."""
+        totals: dict[str, Decimal] = {}
+        for line in self.recognition_lines():
+            if line.invoiced_on > as_of:
+                earned = line.exact(as_of)
+                if earned:
+                    cur = line.amount.currency
+                    totals[cur] = totals.get(cur, Decimal(0)) + earned
+        return {cur: Money(v, cur).rounded() for cur, v in totals.items()}
 
     def deferred(self, as_of: date) -> dict[str, Money]:
         """Invoiced by the end of ``as_of`` but not yet earned, per currency."""
