@@ -530,7 +530,7 @@ def _kpis(projections: Sequence[Projection], on: date) -> ReportTable:
         for t in p.time_entered_vs_invoiced()
     )
     return ReportTable(
-        f"Time entered vs invoiced (billable hours {p.billable_hours_percent()} %)",
+        f"Time entered vs invoiced, as recorded (billable hours {p.billable_hours_percent()} %)",
         ("worker", "customer", "entered", "billable", "invoiced", "billable %"),
         rows,
     )
