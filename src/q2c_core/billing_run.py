@@ -86,6 +86,20 @@ _BILLED_STATUSES = (
     ContractStatus.EXPIRED,
 )
 _FRACTION_QUANTUM = Decimal("1e-10")
+
+
+def _check_run_day(as_of: Any, actor: Any) -> None:
+    """A run's business day and who runs it, checked before anything is read or written."""
+    if not isinstance(as_of, date) or isinstance(as_of, datetime):
+        raise InvalidValue(
+            f"must be a date (a business day), not {type(as_of).__name__}",
+            field="as_of",
+            value=as_of,
+        )
+    if not isinstance(actor, str) or not actor.strip():
+        raise InvalidValue("must name who runs it", field="actor", value=actor)
+
+
 _KINDS = tuple(InvoiceKind)
 _ONE = Decimal(1)
 
@@ -592,6 +606,7 @@ class ContractBilling(BaseApp):
 
     def preview_billing(self, as_of: date, *, actor: str = "preview") -> list[BillingDraft]:
         """Exactly the documents and lines ``run_billing(as_of)`` would post now; saves nothing."""
+        _check_run_day(as_of, actor)
         drafts: list[BillingDraft] = []
         with _bulk():
             for contract in self._each_contract():
@@ -621,6 +636,7 @@ class ContractBilling(BaseApp):
         that fails leaves the others billed and a rerun bills exactly what is missing; the
         first failure is raised once every share has stopped.
         """
+        _check_run_day(as_of, actor)
         if batch_size < 1:
             raise InvalidValue("must be at least 1", field="batch_size", value=batch_size)
         if workers < 1:
@@ -770,7 +786,7 @@ class ContractBilling(BaseApp):
 
     def _plan_contract(self, contract: Contract, as_of: date, actor: str) -> _ContractPlan:
         """Decide and apply, on the in-memory contract, everything due for it on ``as_of``."""
-        if contract.status not in _BILLED_STATUSES:
+        if contract.status not in _BILLED_STATUSES or not contract.was_activated:
             return _ContractPlan((), (), False)
         renewed = contract.renew_through(as_of, actor)
         new: list[Invoice] = []

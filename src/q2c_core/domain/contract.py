@@ -10,7 +10,7 @@ import calendar
 import enum
 import functools
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -26,7 +26,7 @@ from q2c_core.domain.errors import (
     InvalidValue,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import ChecksFacts
+from q2c_core.domain.event_facts import ChecksFacts, checked_value
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.tax import TaxRate
 from q2c_core.domain.values import Period, TimeOrderedIds
@@ -85,6 +85,16 @@ class SubContractKind(enum.Enum):
     SERVICE = "service"
 
 
+def _business_day(value: Any, field: str, sub_id: str = "") -> None:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidValue(
+            f"must be a date (a business day), not {type(value).__name__}",
+            field=field,
+            value=sub_id or value,
+        )
+
+
+@checked_value
 @attrs.frozen
 class PricePoint:
     """An annual price that applies from a date on."""
@@ -92,11 +102,18 @@ class PricePoint:
     effective: date
     annual_price: Money
 
+    def __attrs_post_init__(self) -> None:
+        # (a datetime here would be recorded, then break every billing run of its contract)
+        _business_day(self.effective, "effective")
+        if not isinstance(self.annual_price, Money):
+            raise InvalidValue("must be Money", field="annual_price", value=self.annual_price)
+
 
 def _price_points(value: Iterable[PricePoint]) -> tuple[PricePoint, ...]:
     return tuple(value)
 
 
+@checked_value
 @attrs.frozen
 class SubContract:
     """One maintained product, licence or site, with its price history and dates."""
@@ -112,10 +129,17 @@ class SubContract:
     moved_from: MovedFrom | None = None
 
     def __attrs_post_init__(self) -> None:
-        if not self.sub_id.strip():
-            raise InvalidValue("must not be empty", field="sub_id")
+        if not isinstance(self.sub_id, str) or not self.sub_id.strip():
+            raise InvalidValue("must be text, not empty", field="sub_id", value=self.sub_id)
+        if not isinstance(self.kind, SubContractKind):
+            raise InvalidValue("must be a SubContractKind", field="kind", value=self.sub_id)
+        _business_day(self.effective_from, "effective_from", self.sub_id)
+        if self.effective_to is not None:
+            _business_day(self.effective_to, "effective_to", self.sub_id)
         if not self.prices:
             raise InvalidValue("needs a price", field="prices", value=self.sub_id)
+        if not all(isinstance(p, PricePoint) for p in self.prices):
+            raise InvalidValue("must be PricePoints", field="prices", value=self.sub_id)
         if self.effective_to is not None and self.effective_to <= self.effective_from:
             raise InvalidValue(
                 "must be after effective_from", field="effective_to", value=self.sub_id
@@ -322,6 +346,26 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.history.append(StatusChange(status, effective, reason, actor))
 
     @property
+    def was_activated(self) -> bool:
+        """Whether the service ever started: only then is the contract billed, also once it
+        is terminated or expired (one ended before it was activated bills nothing)."""
+        return any(h.status is ContractStatus.ACTIVE for h in self.history)
+
+    def _check_not_moved(self, sub: SubContract, doing: str) -> None:
+        """A sub-contract that moved to another master contract stays as it was here: the
+        receiving contract bills the rest of the move's period as the whole period's charge
+        less this contract's part, worked out when it moved (``MovedFrom``), and another move,
+        re-price or shorter end here would bill days twice or drift that remainder."""
+        if sub.reassigned_to is not None:
+            raise RuleViolated(
+                f"cannot {doing} sub-contract {sub.sub_id!r}: it moved to contract "
+                f"{sub.reassigned_to} on {sub.effective_to}",
+                field="sub_id",
+                aggregate_id=self.id,
+                value=sub.sub_id,
+            )
+
+    @property
     def renews_automatically(self) -> bool:
         """An evergreen contract the billing run renews when its term ends: auto-renew, and
         active or suspended (not signed only, terminated or expired)."""
@@ -463,6 +507,16 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self._require(*_LIVE, doing="terminate")
         if not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        for sub in self.sub_contracts.values():
+            # (its days here up to the move are part of the move's carried remainder)
+            if sub.reassigned_to is not None and sub.effective_to and sub.effective_to > effective:
+                raise RuleViolated(
+                    f"sub-contract {sub.sub_id!r} was served here until it moved to contract "
+                    f"{sub.reassigned_to} on {sub.effective_to}: terminate on or after that day",
+                    field="effective",
+                    aggregate_id=self.id,
+                    value=effective,
+                )
         self.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
         self._terminated(effective, reason, actor)
 
@@ -509,9 +563,16 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.sub_contracts[sub_contract.sub_id] = sub_contract
         self.revision += 1
 
-    @event("SubContractRemoved")
     def remove_sub_contract(self, sub_id: str, effective_to: date, actor: str) -> None:
-        """End a sub-contract; the end day is the first day no longer covered."""
+        """End a sub-contract; the end day is the first day no longer covered. Refused for one
+        that moved to another master contract (``_check_not_moved``)."""
+        self._require(*_LIVE, doing="remove a sub-contract")
+        self._check_not_moved(self._sub(sub_id), "remove")
+        self._removed(sub_id, effective_to, actor)
+
+    @event("SubContractRemoved")
+    def _removed(self, sub_id: str, effective_to: date, actor: str) -> None:
+        """The ``SubContractRemoved`` event (``remove_sub_contract``)."""
         self._require(*_LIVE, doing="remove a sub-contract")
         sub = self._sub(sub_id)
         if effective_to <= sub.effective_from:
@@ -582,11 +643,18 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.sub_contracts[sub_id] = attrs.evolve(sub, effective_to=effective_to)
         self.revision += 1
 
-    @event("SubContractRepriced")
     def reprice_sub_contract(
         self, sub_id: str, effective: date, annual_price: Money, actor: str
     ) -> None:
-        """A new annual price from a date on."""
+        """A new annual price from a date on. Refused for a sub-contract that moved to another
+        master contract (``_check_not_moved``): re-price it there."""
+        self._require(*_LIVE, doing="re-price a sub-contract")
+        self._check_not_moved(self._sub(sub_id), "re-price")
+        self._repriced(sub_id, effective, annual_price, actor)
+
+    @event("SubContractRepriced")
+    def _repriced(self, sub_id: str, effective: date, annual_price: Money, actor: str) -> None:
+        """The ``SubContractRepriced`` event (``reprice_sub_contract``)."""
         self._require(*_LIVE, doing="re-price a sub-contract")
         sub = self._sub(sub_id)
         self._check_price(annual_price)
@@ -601,9 +669,20 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         )
         self.revision += 1
 
-    @event("SubContractReassignedAway")
     def reassign_away(self, sub_id: str, to_contract_id: UUID, effective: date, actor: str) -> None:
-        """End a sub-contract here because it moves to another master contract that same day."""
+        """End a sub-contract here because it moves to another master contract that same day.
+        Refused for one that moved already (``_check_not_moved``: it would be billed by two
+        contracts) and on a day outside the term."""
+        self._require(*_LIVE, doing="re-assign a sub-contract")
+        self._check_not_moved(self._sub(sub_id), "re-assign")
+        self._check_in_term(effective, "effective")
+        self._reassigned_away(sub_id, to_contract_id, effective, actor)
+
+    @event("SubContractReassignedAway")
+    def _reassigned_away(
+        self, sub_id: str, to_contract_id: UUID, effective: date, actor: str
+    ) -> None:
+        """The ``SubContractReassignedAway`` event (``reassign_away``)."""
         self._require(*_LIVE, doing="re-assign a sub-contract")
         sub = self._sub(sub_id)
         if not sub.is_active_on(effective) and effective != sub.effective_from:

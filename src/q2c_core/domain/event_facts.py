@@ -155,9 +155,12 @@ def _check_value(value: Any, field: str, aggregate_id: UUID | None) -> None:
         return
     checks = _CHECKED_VALUES.get(kind)
     for name, kinds, optional, free in checks or ():
+        inner = getattr(value, name)
         if kinds:
-            inner = getattr(value, name)
             _check_one(f"{field}.{name}", inner, kinds, optional, free, aggregate_id)
+        elif inner is not None:
+            # a checked value inside a checked value (a sub-contract's price points)
+            _check_value(inner, f"{field}.{name}", aggregate_id)
 
 
 @attrs.frozen

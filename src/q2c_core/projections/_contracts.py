@@ -278,6 +278,7 @@ def new_contract_row(event: DomainEvent) -> Row:
         "timing": e.timing.name,
         "alignment": e.alignment.name,
         "status": "SIGNED",
+        "activated": False,  # (rows without it were written before the rule: see was_activated)
         # evergreen renewal, as the aggregate keeps it: by the signed term's own length
         "auto_renew": bool(getattr(e, "auto_renew", False)),
         "renew_months": whole_months(e.term),
@@ -305,6 +306,13 @@ def renew(
     row["end"] = new_end
 
 
+def was_activated(row: Row) -> bool:
+    """Whether the contract's service ever started (``Contract.was_activated``): the billing
+    run bills only such contracts, also once terminated or expired. A row stored before the
+    flag existed counts as activated, as the run billed it then."""
+    return bool(row.get("activated", True))
+
+
 def apply_contract_event(row: Row, event: DomainEvent) -> None:
     """Follow the contract's term, status and sub-contracts (same rules as the aggregate)."""
     e: Any = event
@@ -324,6 +332,7 @@ def apply_contract_event(row: Row, event: DomainEvent) -> None:
             subs[e.sub_id][1] = e.effective
     elif name == "Activated" or name == "Reactivated":
         row["status"] = "ACTIVE"
+        row["activated"] = True
     elif name == "Suspended":
         row["status"] = "SUSPENDED"
     elif name == "Renewed":

@@ -34,12 +34,13 @@ The forecast shows two figures per month, so a reader sees what is firm and what
 Assumptions, stated because a forecast is only as good as them: a contract counts up to its
 term's end; a signed contract that is not activated yet, and a suspended one, count (the
 billing run bills suspended contracts; suspension is a collection measure, not the end of
-the service). An evergreen (auto-renew) contract still live continues past its term's end
-as the billing run would renew it: by its signed term's length each time, prices going up by
-its renewal uplift (if any) at each renewal. A terminated or expired contract counts only the
-unbilled days before its end. Days a contract invoice covers are told apart by contract and
-day, not by sub-contract: a billed period changed afterwards (its correction not yet drafted)
-is shown at what was billed until the billing run corrects it.
+the service), but one terminated or expired before it was ever activated counts nothing (the
+billing run never bills it). An evergreen (auto-renew) contract still live continues past its
+term's end as the billing run would renew it: by its signed term's length each time, prices
+going up by its renewal uplift (if any) at each renewal. A terminated or expired contract
+counts only the unbilled days before its end. Days a contract invoice covers are told apart by
+contract and day, not by sub-contract: a billed period changed afterwards (its correction not
+yet drafted) is shown at what was billed until the billing run corrects it.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ from q2c_core.projections._contracts import (
     apply_contract_event,
     new_contract_row,
     sub_contracts_of,
+    was_activated,
 )
 from q2c_core.projections._facts import compact_lines, invoice_facts
 from q2c_core.projections.base import Projection, handles
@@ -404,6 +406,8 @@ class RevenueSchedule(Projection):
                         pieces.append((row["currency"], amount, span))
         for key, row in rows.items():
             if key.startswith("con:"):
+                if row["status"] in ("TERMINATED", "EXPIRED") and not was_activated(row):
+                    continue  # ended before its service started: never billed
                 spans = sorted(covered.get(key[4:], ()))
                 pieces.extend(_uncovered_pieces(row, spans, since, until))
         return pieces

@@ -24,6 +24,7 @@ from q2c_core.projections._contracts import (
     record_correction,
     release_basis,
     release_correction,
+    was_activated,
 )
 from q2c_core.projections._facts import (
     CONTRACT,
@@ -41,7 +42,8 @@ from q2c_core.projections.base import Projection, age_bucket, handles, uuid_hex
 from q2c_core.projections.store import Row
 
 # the statuses whose contracts a billing run bills and corrects (``billing_run._BILLED_STATUSES``):
-# a terminated or expired contract is still billed, and corrected, up to its end
+# a terminated or expired contract is still billed, and corrected, up to its end (when it was
+# ever activated: ``was_activated``)
 _BILLED = ("ACTIVE", "SUSPENDED", "TERMINATED", "EXPIRED")
 
 
@@ -412,7 +414,7 @@ class UnbilledRevenue(Projection):
         contracts = [
             (key[4:], as_billed_on(con, as_of))
             for key, con in rows.items()
-            if key.startswith("con:") and con["status"] in _BILLED
+            if key.startswith("con:") and con["status"] in _BILLED and was_activated(con)
         ]
         for contract_id, con in contracts:
             for period, due, charge in due_unbilled(con, as_of):

@@ -1,0 +1,157 @@
+"""What a contract refuses so that no day is billed twice and no run ever breaks on it: a
+sub-contract that moved away stays as it was where it left, a contract never activated is never
+billed, and dates are business days (a datetime recorded once would stop every billing run)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from test_contract_billing import A, billed_days, contract, customer, eur, sub
+
+from q2c_core import (
+    CardNumberRefused,
+    InvalidValue,
+    PricePoint,
+    QuoteToCash,
+    RuleViolated,
+    SubContract,
+    SubContractKind,
+)
+from q2c_core.projections import RevenueSchedule, UnbilledRevenue, catch_up
+
+
+@pytest.fixture
+def app() -> Iterator[QuoteToCash]:
+    application = QuoteToCash.open("memory:")
+    yield application
+    application.close()
+
+
+def test_a_sub_contract_that_moved_away_is_changed_only_where_it_is_now(
+    app: QuoteToCash,
+) -> None:
+    """S1 moves from MC-1 to MC-2 on 1 June. Moving it from MC-1 again (to MC-3, on 1 May)
+    would have MC-2 and MC-3 both bill it; re-pricing or shortening it on MC-1 (a removal, or
+    terminating MC-1 before the move) would leave MC-2's share of June (the month's charge less
+    MC-1's part, worked out at the move) off by a cent. Each is refused naming the
+    sub-contract, and nothing is recorded."""
+    cust = customer(app)
+    mc1 = contract(app, cust)
+    mc2 = contract(app, cust, number="MC-2", subs=(sub("T1"),))
+    mc3 = contract(app, cust, number="MC-3", subs=(sub("U1"),))
+    app.reassign_sub_contract(mc1, "S1", mc2, effective=date(2024, 6, 1), actor=A)
+    before = app.recorder.max_notification_id()
+    refusals: list[Any] = [
+        lambda: app.reassign_sub_contract(mc1, "S1", mc3, effective=date(2024, 5, 1), actor=A),
+        lambda: app.reprice_sub_contract(
+            mc1, "S1", effective=date(2024, 1, 5), annual_price=eur(850), actor=A
+        ),
+        lambda: app.remove_sub_contract(mc1, "S1", effective_to=date(2024, 3, 1), actor=A),
+        # ending MC-1 before the move would end S1 there early too
+        lambda: app.terminate_contract(mc1, effective=date(2024, 5, 1), reason="x", actor=A),
+    ]
+    for refused in refusals:
+        with pytest.raises(RuleViolated, match="moved to contract") as e:
+            refused()
+        assert "'S1'" in str(e.value) and e.value.field in ("sub_id", "effective")
+    assert app.recorder.max_notification_id() == before
+    # where it is now, it is changed as usual
+    app.reprice_sub_contract(mc2, "S1", effective=date(2024, 9, 1), annual_price=eur(1500), actor=A)
+    app.run_billing(date(2024, 12, 1), actor="run")
+    days = billed_days(app, cust)
+    s1 = [(c, d) for (c, s, d) in days if s == "S1" and days[(c, s, d)]]
+    # billed monthly in advance through December: every day of 2024 once, by one contract
+    assert len(s1) == len({d for _, d in s1}) == 366
+    assert {days[(c, "S1", d)] for c, d in s1} == {1}
+    assert {c for c, d in s1 if d >= date(2024, 6, 1)} == {mc2}
+
+
+def test_a_sub_contract_moves_only_within_its_contracts_term(app: QuoteToCash) -> None:
+    cust = customer(app)
+    mc1 = contract(app, cust)
+    mc2 = contract(app, cust, number="MC-2", subs=(sub("T1"),))
+    with pytest.raises(InvalidValue, match="outside the term") as e:
+        app.reassign_sub_contract(mc1, "S1", mc2, effective=date(2025, 2, 1), actor=A)
+    assert e.value.field == "effective"
+
+
+def test_a_contract_ended_before_it_was_ever_activated_is_never_billed(
+    app: QuoteToCash,
+) -> None:
+    """Signed, never activated, then terminated (or left to expire): the service never
+    started, so no run bills it, and neither the unbilled report nor the revenue forecast
+    waits for money from it. One activated and then terminated is billed up to its end."""
+    cust = customer(app)
+    never = contract(app, cust, activate=False)
+    app.terminate_contract(never, effective=date(2024, 6, 1), reason="never started", actor=A)
+    lapsed = contract(app, cust, number="MC-2", activate=False)
+    app.expire_contract(lapsed, effective=date(2025, 1, 1), actor=A)
+    served = contract(app, cust, number="MC-3")
+    app.terminate_contract(served, effective=date(2024, 3, 1), reason="moved on", actor=A)
+    preview = app.preview_billing(date(2025, 1, 1))
+    result = app.run_billing(date(2025, 1, 1), actor="run")
+    assert [d.lines for d in preview] == [
+        tuple(app.invoice(d.invoice_id).lines) for d in result.documents
+    ]
+    assert {d.contract_id for d in result.documents} == {served}
+    assert [str(d.period) for d in result.documents] == [
+        "2024-01-01..2024-01-31",
+        "2024-02-01..2024-02-29",
+    ]
+    unbilled, revenue = UnbilledRevenue(), RevenueSchedule()
+    catch_up(app, [unbilled, revenue])
+    assert [i for i in unbilled.items(date(2025, 1, 1)) if i.kind == "contract_period"] == []
+    # contracted: only MC-3's two drafted invoices (not issued yet), in January and February
+    outlook = revenue.outlook(date(2024, 1, 1), 12)
+    assert sum((m.contracted.amount for m in outlook), eur(0).amount) == sum(
+        (d.net.amount for d in result.documents), eur(0).amount
+    )
+    assert all(m.contracted.is_zero() for m in outlook if m.month >= date(2024, 3, 1))
+
+
+def test_dates_of_a_sub_contract_are_business_days_and_its_text_is_scanned(
+    app: QuoteToCash,
+) -> None:
+    """A datetime price date used to be recorded, then every run of the contract (and every
+    rerun) stopped on a TypeError comparing it with a day; now it is refused where it is made,
+    naming the field. A card number typed into a sub-contract's description is refused as in
+    any free text, and a run's own day must be a date."""
+    at_nine = datetime(2024, 3, 15, 9)
+    with pytest.raises(InvalidValue) as price_day:
+        PricePoint(at_nine, eur(1200))
+    assert price_day.value.field == "effective"
+    with pytest.raises(InvalidValue) as start:
+        SubContract(
+            "S9",
+            "x",
+            SubContractKind.PRODUCT,
+            at_nine,
+            [PricePoint(date(2024, 3, 15), eur(1200))],
+        )
+    assert start.value.field == "effective_from"
+    with pytest.raises(InvalidValue) as kind:
+        SubContract("S9", "x", "product", date(2024, 1, 1), [PricePoint(date(2024, 1, 1), eur(1))])  # type: ignore[arg-type]
+    assert kind.value.field == "kind"
+    cust = customer(app)
+    cid = contract(app, cust)
+    before = app.recorder.max_notification_id()
+    carded = SubContract(
+        "S9",
+        "licence 4111 1111 1111 1111",
+        SubContractKind.LICENCE,
+        date(2024, 2, 1),
+        [PricePoint(date(2024, 2, 1), eur(100))],
+    )
+    with pytest.raises(CardNumberRefused) as card:
+        app.add_sub_contract(cid, carded, actor=A)
+    assert card.value.field == "sub_contract.description"
+    for day in (at_nine, "2024-03-01", None):
+        with pytest.raises(InvalidValue) as run_day:
+            app.run_billing(day, actor="run")  # type: ignore[arg-type]
+        assert run_day.value.field == "as_of"
+        with pytest.raises(InvalidValue):
+            app.preview_billing(day)  # type: ignore[arg-type]
+    assert app.recorder.max_notification_id() == before
