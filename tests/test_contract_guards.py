@@ -12,8 +12,10 @@ import pytest
 from test_contract_billing import A, billed_days, contract, customer, eur, sub
 
 from q2c_core import (
+    BillingFrequency,
     CardNumberRefused,
     InvalidValue,
+    Period,
     PricePoint,
     QuoteToCash,
     RuleViolated,
@@ -155,3 +157,55 @@ def test_dates_of_a_sub_contract_are_business_days_and_its_text_is_scanned(
         with pytest.raises(InvalidValue):
             app.preview_billing(day)  # type: ignore[arg-type]
     assert app.recorder.max_notification_id() == before
+
+
+def test_a_contract_signed_with_settings_of_the_wrong_type_is_refused(app: QuoteToCash) -> None:
+    """Every run reads a contract's settings: "monthly" as text would stop every billing run of
+    every contract for good, "actual" as text would prorate by 30/360 without a word, a term
+    of datetimes would break every comparison with a day. Each is refused naming the setting,
+    and nothing is recorded; the good contract signed before still bills."""
+    cust = customer(app)
+    good = contract(app, cust)
+    before = app.recorder.max_notification_id()
+    term = Period(date(2024, 1, 1), date(2025, 1, 1))
+    cases: dict[str, Any] = {
+        "frequency": "monthly",
+        "timing": "in_advance",
+        "alignment": "calendar",
+        "day_count": "actual",
+        "auto_renew": "yes",
+    }
+    for setting, value in cases.items():
+        settings: dict[str, Any] = {"frequency": BillingFrequency.MONTHLY, setting: value}
+        with pytest.raises(InvalidValue) as e:
+            app.sign_contract(
+                cust, number="MC-9", term=term, signed_on=term.start, actor=A, **settings
+            )
+        assert e.value.field == setting
+    at_noon = Period(datetime(2024, 1, 1, 12), datetime(2025, 1, 1))
+    with pytest.raises(InvalidValue, match="not a datetime") as dated:
+        app.sign_contract(
+            cust,
+            number="MC-9",
+            term=at_noon,
+            frequency=BillingFrequency.MONTHLY,
+            signed_on=term.start,
+            actor=A,
+        )
+    assert dated.value.field == "term.start"
+    with pytest.raises(InvalidValue, match="both be dates"):
+        Period(date(2024, 1, 1), datetime(2025, 1, 1))
+    with pytest.raises(InvalidValue) as subs:
+        app.sign_contract(
+            cust,
+            number="MC-9",
+            term=term,
+            frequency=BillingFrequency.MONTHLY,
+            signed_on=term.start,
+            actor=A,
+            sub_contracts="S1",  # type: ignore[arg-type]
+        )
+    assert subs.value.field == "sub_contracts"
+    assert app.recorder.max_notification_id() == before
+    [jan] = app.run_billing(date(2024, 1, 1), actor="run").documents
+    assert jan.contract_id == good

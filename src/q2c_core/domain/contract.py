@@ -237,6 +237,39 @@ class StatusChange:
     actor: str
 
 
+# a contract's settings and what each must be: every billing run reads them, so one recorded
+# as text ("monthly") would stop every run for good, or ("actual") prorate by the wrong rule
+_SETTINGS: dict[str, type] = {
+    "term": Period,
+    "frequency": BillingFrequency,
+    "timing": BillingTiming,
+    "alignment": PeriodAlignment,
+    "day_count": DayCount,
+    "auto_renew": bool,
+    "payment_terms_days": int,
+}
+
+
+def _check_settings(facts: dict[str, Any]) -> None:
+    """Refuse a new contract's setting of the wrong type, naming it (before anything exists)."""
+    for name, kind in _SETTINGS.items():
+        value = facts.get(name)
+        if name not in facts or (value is None and name not in ("term", "frequency")):
+            continue
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise InvalidValue(
+                f"must be {kind.__name__}, not {type(value).__name__}", field=name, value=value
+            )
+    days = facts.get("payment_terms_days")
+    if isinstance(days, int) and days < 0:
+        raise InvalidValue("must not be negative", field="payment_terms_days", value=days)
+    subs = facts.get("sub_contracts")
+    if subs is not None and (
+        not isinstance(subs, list | tuple) or not all(isinstance(x, SubContract) for x in subs)
+    ):
+        raise InvalidValue("must be a list of SubContracts", field="sub_contracts")
+
+
 _LIVE = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 # the statuses in which the billing run renews an evergreen (auto-renew) contract
 _RENEWED = (ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
@@ -260,6 +293,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             raise InvalidValue(
                 "cannot cut a price below zero", field="renewal_uplift_percent", value=uplift
             )
+        _check_settings(kwargs)
         return super()._create(event_class, **kwargs)
 
     @event("ContractSigned")

@@ -18,6 +18,7 @@ import attrs
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.errors import InvalidValue, RuleViolated
 from q2c_core.domain.money import Money
+from q2c_core.domain.values import Period
 
 # the declared types checked (as the annotations spell them), and what a value must be
 _KINDS: dict[str, tuple[type, ...]] = {
@@ -217,3 +218,8 @@ class ChecksFacts:
                     value=day,
                 )
         super().trigger_event(event_class, **kwargs)  # type: ignore[misc]
+
+
+# a period in an event (a contract's term, an allowance's period, a billed period) holds
+# business days: a datetime in one would break every comparison with a day once recorded
+checked_value(Period)

@@ -87,7 +87,13 @@ class Period:
     end: date = attrs.field(converter=_to_date)
 
     def __attrs_post_init__(self) -> None:
-        if self.end < self.start:
+        try:
+            backwards = self.end < self.start
+        except TypeError:  # a date and a datetime: no order between them
+            raise InvalidValue(
+                "start and end must both be dates", field="period", value=(self.start, self.end)
+            ) from None
+        if backwards:
             raise InvalidValue(
                 "end must not be before start", field="period", value=(self.start, self.end)
             )
