@@ -277,6 +277,10 @@ class Projection:
         self._cache[key] = None
         self._dirty.add(key)
 
+    def has_changes(self) -> bool:
+        """Whether rows were changed since the last ``take_changes``."""
+        return bool(self._dirty)
+
     def take_changes(self) -> tuple[dict[str, str], frozenset[str]]:
         """Rows changed since the last page, encoded, and keys deleted."""
         upserts: dict[str, str] = {}

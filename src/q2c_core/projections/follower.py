@@ -174,23 +174,26 @@ class Follower:
 
     def _track_to(self, last: int, positions: dict[int, int]) -> None:
         """Move positions behind ``last`` to it: the log has nothing they read up to there
-        (the last page ended before it), so their rows are complete as of ``last``."""
+        (the last page ended before it), so their rows are complete as of ``last``. A
+        projection with changes not yet written (its settings row, when nothing was there to
+        apply: a rebuild as of a time before the first event) writes them with its position,
+        so the store holds what memory holds."""
         writes = [
             PageWrite(
                 p.name,
                 *p.take_changes(),  # (its settings row, when this is its first position)
-                Tracking(p.tracking_name, last),
+                Tracking(p.tracking_name, max(last, positions[id(p)])),
                 expected=positions[id(p)],
             )
             for p in self.projections
-            if positions[id(p)] < last
+            if positions[id(p)] < last or p.has_changes()
         ]
         if writes:
             self._commit(writes)
             for p in self.projections:
                 if positions[id(p)] < last:
                     positions[id(p)] = last
-                    p.synced_at = last
+                p.synced_at = positions[id(p)]
 
     def _apply_page(
         self,
