@@ -15,8 +15,10 @@ from q2c_core import (
     BillingFrequency,
     CardNumberRefused,
     InvalidValue,
+    PastDuePolicy,
     Period,
     PricePoint,
+    Q2CError,
     QuoteToCash,
     RuleViolated,
     SubContract,
@@ -209,3 +211,48 @@ def test_a_contract_signed_with_settings_of_the_wrong_type_is_refused(app: Quote
     assert app.recorder.max_notification_id() == before
     [jan] = app.run_billing(date(2024, 1, 1), actor="run").documents
     assert jan.contract_id == good
+
+
+def test_the_billing_commands_refuse_inputs_of_the_wrong_kind_naming_the_field(
+    app: QuoteToCash,
+) -> None:
+    """Each refusal is a q2c error naming the field (not a TypeError or AttributeError from
+    deep inside), and nothing is recorded."""
+    cust = customer(app)
+    cid = contract(app, cust)
+    other = contract(app, cust, number="MC-2", subs=(sub("T1"),))
+    before = app.recorder.max_notification_id()
+    calls: dict[str, Any] = {
+        "days": lambda: app.contracts_expiring_within(2.5, date(2024, 6, 1)),  # type: ignore[arg-type]
+        "as_of": lambda: app.contracts_expiring_within(30, "2024-06-01"),  # type: ignore[arg-type]
+        "policy": lambda: app.apply_past_due_policy(30, date(2024, 6, 1), actor=A),  # type: ignore[arg-type]
+        "batch_size": lambda: app.run_billing(date(2024, 1, 1), actor="r", batch_size="10"),  # type: ignore[arg-type]
+        "workers": lambda: app.run_billing(date(2024, 1, 1), actor="r", workers=1.5),  # type: ignore[arg-type]
+        "progress": lambda: app.run_billing(date(2024, 1, 1), actor="r", progress=5),  # type: ignore[arg-type]
+        "effective": lambda: app.reassign_sub_contract(
+            cid,
+            "S1",
+            other,
+            effective="2024-03-01",  # type: ignore[arg-type]
+            actor=A,
+        ),
+        "new_prices": lambda: app.renew_contract(
+            cid,
+            new_end=date(2026, 1, 1),
+            effective=date(2025, 1, 1),
+            actor=A,
+            new_prices={"S1": "5"},  # type: ignore[dict-item]
+        ),
+        "sub_contract": lambda: app.add_sub_contract(cid, "S9", actor=A),  # type: ignore[arg-type]
+    }
+    for field, call in calls.items():
+        with pytest.raises(Q2CError) as e:
+            call()
+        assert e.value.field == field, (field, e.value)
+    with pytest.raises(InvalidValue) as policy:
+        PastDuePolicy(2.5)  # type: ignore[arg-type]
+    assert policy.value.field == "days"
+    with pytest.raises(InvalidValue) as prices:
+        SubContract("S9", "x", SubContractKind.PRODUCT, date(2024, 1, 1), None)  # type: ignore[arg-type]
+    assert prices.value.field == "prices"
+    assert app.recorder.max_notification_id() == before

@@ -72,7 +72,7 @@ from q2c_core.domain.invoice import (
 from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, currency_quantum, split_by_weights, to_decimal
 from q2c_core.domain.tax import TaxSubtotal
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, require_day
 from q2c_core.projections.decoding import uuid_of, uuids_of
 from q2c_core.projections.reader import NotificationReader
 from q2c_core.workers import gather, portable, shared_storage, start
@@ -90,12 +90,7 @@ _FRACTION_QUANTUM = Decimal("1e-10")
 
 def _check_run_day(as_of: Any, actor: Any) -> None:
     """A run's business day and who runs it, checked before anything is read or written."""
-    if not isinstance(as_of, date) or isinstance(as_of, datetime):
-        raise InvalidValue(
-            f"must be a date (a business day), not {type(as_of).__name__}",
-            field="as_of",
-            value=as_of,
-        )
+    require_day(as_of, "as_of")
     if not isinstance(actor, str) or not actor.strip():
         raise InvalidValue("must name who runs it", field="actor", value=actor)
 
@@ -416,8 +411,18 @@ class ContractBilling(BaseApp):
         uplift_percent: Decimal | int | str | None = None,
         new_prices: dict[str, Money] | None = None,
     ) -> None:
-        """Extend the term with a price uplift (percentage) or new prices."""
+        """Extend the term with a price uplift (percentage) or new prices (annual, by
+        sub-contract id)."""
         uplift = None if uplift_percent is None else to_decimal(uplift_percent, "uplift_percent")
+        if new_prices is not None and (
+            not isinstance(new_prices, dict)
+            or not all(isinstance(k, str) and isinstance(v, Money) for k, v in new_prices.items())
+        ):
+            raise InvalidValue(
+                "must map sub-contract ids to annual prices (Money)",
+                field="new_prices",
+                aggregate_id=contract_id,
+            )
         self._update(
             Contract,
             contract_id,
@@ -436,6 +441,12 @@ class ContractBilling(BaseApp):
 
     def add_sub_contract(self, contract_id: UUID, sub: SubContract, *, actor: str) -> None:
         """Add a product, licence or site."""
+        if not isinstance(sub, SubContract):
+            raise InvalidValue(
+                f"must be a SubContract, not {type(sub).__name__}",
+                field="sub_contract",
+                aggregate_id=contract_id,
+            )
         self._update(Contract, contract_id, lambda c: c.add_sub_contract(sub, actor))
 
     def remove_sub_contract(
@@ -478,6 +489,7 @@ class ContractBilling(BaseApp):
         actor: str,
     ) -> None:
         """Move a sub-contract to another master contract on one date: no day twice, none lost."""
+        require_day(effective, "effective")
 
         def step() -> tuple[None, list[Aggregate]]:
             source = self.contract(from_contract_id)
@@ -575,8 +587,11 @@ class ContractBilling(BaseApp):
         and those whose term already ended while they are still live, neither renewed nor
         expired (negative ``days_left``): the ones most in need of the account manager. An
         evergreen contract the billing run renews counts by the term it renews to."""
-        if days < 0:
-            raise InvalidValue("must not be negative", field="days", value=days)
+        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+            raise InvalidValue(
+                "must be a whole number of days, 0 or more", field="days", value=days
+            )
+        require_day(as_of, "as_of")
         found = []
         for c in self._each_contract():
             if c.status not in (
@@ -637,10 +652,11 @@ class ContractBilling(BaseApp):
         first failure is raised once every share has stopped.
         """
         _check_run_day(as_of, actor)
-        if batch_size < 1:
-            raise InvalidValue("must be at least 1", field="batch_size", value=batch_size)
-        if workers < 1:
-            raise InvalidValue("must be at least 1", field="workers", value=workers)
+        for name, count in (("batch_size", batch_size), ("workers", workers)):
+            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                raise InvalidValue("must be a whole number, at least 1", field=name, value=count)
+        if progress is not None and not callable(progress):
+            raise InvalidValue("must be callable as progress(done, total)", field="progress")
         if workers == 1:
             with _bulk():
                 return self._run_share(
@@ -1264,6 +1280,11 @@ class ContractBilling(BaseApp):
         the reason names the invoices, their due dates and what is unpaid. Billing late never
         suspends anything: past due counts from each invoice's own due date.
         """
+        if not isinstance(policy, PastDuePolicy):
+            raise InvalidValue(
+                f"must be a PastDuePolicy, not {type(policy).__name__}", field="policy"
+            )
+        _check_run_day(as_of, actor)
         suspended: list[UUID] = []
         readers = self._readers(trusted=True)
         for batch in self._contract_batches(1000):

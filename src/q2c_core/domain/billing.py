@@ -495,8 +495,11 @@ class PastDuePolicy:
     days: int
 
     def __attrs_post_init__(self) -> None:
-        if self.days < 1:
-            raise InvalidValue("must be at least one day", field="days", value=self.days)
+        days = self.days
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            raise InvalidValue(
+                "must be a whole number of days, at least 1", field="days", value=days
+            )
 
     def reason(self, invoices: Iterable[tuple[str, date, Money]], as_of: date) -> str | None:
         """Why the policy suspends, given (number, due date, outstanding) of issued invoices.

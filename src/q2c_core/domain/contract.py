@@ -110,6 +110,8 @@ class PricePoint:
 
 
 def _price_points(value: Iterable[PricePoint]) -> tuple[PricePoint, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidValue("must be a list of PricePoints", field="prices", value=value)
     return tuple(value)
 
 

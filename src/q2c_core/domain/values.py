@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
@@ -66,6 +66,16 @@ def named_id(kind: str, key: str) -> UUID:
 def hours(value: Decimal | int | str, field: str = "hours") -> Decimal:
     """Hours (or any quantity) as an exact Decimal; floats are refused."""
     return to_decimal(value, field)
+
+
+def require_day(value: Any, field: str) -> date:
+    """A business day given to a command or query, or ``InvalidValue`` naming the field: text,
+    None or a datetime (a time of day) would be compared with days and fail, or be wrong."""
+    if type(value) is date or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    raise InvalidValue(
+        f"must be a date (a business day), not {type(value).__name__}", field=field, value=value
+    )
 
 
 def _to_date(value: Any) -> date:

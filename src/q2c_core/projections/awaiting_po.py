@@ -9,6 +9,7 @@ import attrs
 
 from q2c_core.domain.money import Money
 from q2c_core.projections._requests import RequestBook
+from q2c_core.projections.base import check_day
 
 WON = ("po_received", "covered_by_allowance", "authorized", "completed", "invoiced")
 
@@ -53,6 +54,7 @@ class AwaitingPurchaseOrder(RequestBook):
         ages are counted to (a quote sent after it is not listed: it was not out yet). Whether a
         quote is answered is as recorded: the events of a decline or an allowance cover carry no
         business date to go back to."""
+        check_day(as_of)
         result = []
         for key, req in self.rows_with_prefix("req:"):
             quoted_on = req["quoted_on"]

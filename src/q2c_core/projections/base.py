@@ -15,7 +15,8 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 
-from q2c_core.domain.errors import RuleViolated
+from q2c_core.domain.errors import InvalidValue, RuleViolated
+from q2c_core.domain.values import require_day
 from q2c_core.projections.store import ProjectionStore, Row, decode_row, encode_row
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -83,6 +84,37 @@ uuid_hex = "%032x".__mod__
 def row_key_id(value: UUID | str) -> str:
     """An originator id as row keys write it: 32 hex digits for a UUID, else its text."""
     return value.hex if isinstance(value, UUID) else str(value)
+
+
+def check_day(value: Any, field: str = "as_of", *, optional: bool = False) -> None:
+    """A query's business day: a date (``InvalidValue`` naming the field for text, a datetime
+    or None, which would compare wrongly or not at all)."""
+    if value is None and optional:
+        return
+    require_day(value, field)
+
+
+def check_period(value: Any, field: str = "period") -> None:
+    """A query's period: a ``Period`` (a tuple of two days is not one)."""
+    from q2c_core.domain.values import Period
+
+    if not isinstance(value, Period):
+        raise InvalidValue(
+            f"must be a Period, not {type(value).__name__}", field=field, value=value
+        )
+
+
+def id_key(value: UUID | str, field: str) -> str:
+    """An id a caller gives a query (the UUID the application returned, its text with dashes,
+    or the 32 hex digits the reports print) as row keys write it."""
+    if isinstance(value, UUID):
+        return value.hex
+    if isinstance(value, str):
+        try:
+            return UUID(value).hex
+        except ValueError:
+            return value
+    raise InvalidValue("must be a UUID or its text", field=field, value=value)
 
 
 def working_days(start: date, end: date) -> int:

@@ -49,7 +49,7 @@ from q2c_core.projections._facts import (
     currency_quantum,
     invoice_facts,
 )
-from q2c_core.projections.base import Projection, handles, uuid_hex
+from q2c_core.projections.base import Projection, check_day, check_period, handles, uuid_hex
 from q2c_core.projections.store import Row
 
 
@@ -427,6 +427,7 @@ class Commissions(Projection):
 
     def statement(self, manager: str, period: Period) -> CommissionStatement:
         """One manager's commission lines dated in the period, with totals per currency."""
+        check_period(period)
         lines = tuple(c for c in self.lines() if c.manager == manager and c.on in period)
         totals: dict[str, Money] = {}
         for c in lines:
@@ -437,6 +438,7 @@ class Commissions(Projection):
     def balances(self, as_of: date | None = None) -> dict[tuple[str, str], Money]:
         """Net commission per (manager, currency): of every line, or of the lines dated up to
         ``as_of`` (money collected, and reversals, by then)."""
+        check_day(as_of, optional=True)
         result: dict[tuple[str, str], Money] = {}
         for c in self.lines():
             if as_of is not None and c.on > as_of:

@@ -8,9 +8,10 @@ from typing import Any
 
 import attrs
 
+from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.prepaid_allowance import charge_key, resolve_charge_key
 from q2c_core.domain.values import Period
-from q2c_core.projections.base import Projection, handles, uuid_hex, working_days
+from q2c_core.projections.base import Projection, check_period, handles, uuid_hex, working_days
 
 ZERO = Decimal(0)
 
@@ -174,6 +175,11 @@ class Kpis(Projection):
         self, period: Period, *, hours_per_day: Decimal = Decimal(8)
     ) -> list[Utilisation]:
         """Per worker: hours logged in the period over working days x hours per day."""
+        check_period(period)
+        if not isinstance(hours_per_day, Decimal | int) or not 0 < hours_per_day <= 24:
+            raise InvalidValue(
+                "must be more than 0 and at most 24", field="hours_per_day", value=hours_per_day
+            )
         available = hours_per_day * working_days(period.start, period.end)
         per_worker: dict[str, list[Decimal]] = {}
         for key, row in self.rows_with_prefix("wd:"):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import attrs
 
+from q2c_core.domain.errors import InvalidValue
 from q2c_core.projections._facts import allowance_draws, apply_allowance_event, new_allowance_row
-from q2c_core.projections.base import Projection, handles, uuid_hex
+from q2c_core.projections.base import Projection, check_day, handles, id_key, uuid_hex
 
 
 @attrs.frozen
@@ -71,6 +73,13 @@ class PrepaidCreditUsage(Projection):
     def usage(self, as_of: date, *, expiring_within_days: int = 30) -> list[AllowanceUsage]:
         """Every allowance; ``expiring_soon`` when its last day (the day before its period's
         exclusive end) falls within ``expiring_within_days`` of ``as_of`` with some left."""
+        check_day(as_of)
+        if not isinstance(expiring_within_days, int) or expiring_within_days < 0:
+            raise InvalidValue(
+                "must be a whole number of days, 0 or more",
+                field="expiring_within_days",
+                value=expiring_within_days,
+            )
         result = []
         for key, row in self.rows_with_prefix("alw:"):
             draws = allowance_draws(row)
@@ -105,13 +114,14 @@ class PrepaidCreditUsage(Projection):
         result.sort(key=lambda u: (u.customer_id, u.period_start, u.allowance_id))
         return result
 
-    def hours_left(self, customer_id: str) -> Decimal:
-        """Prepaid hours still open for one customer."""
+    def hours_left(self, customer_id: UUID | str) -> Decimal:
+        """Prepaid hours still open for one customer (its id as a UUID or text)."""
+        key = id_key(customer_id, "customer_id")
         return sum(
             (
                 u.remaining
                 for u in self.usage(date.min)
-                if u.customer_id == customer_id and u.unit == "hours"
+                if u.customer_id == key and u.unit == "hours"
             ),
             Decimal(0),
         )

@@ -8,7 +8,7 @@ import attrs
 
 from q2c_core.domain.money import Money
 from q2c_core.projections._ledger import InvoiceLedger, days_past_due, outstanding
-from q2c_core.projections.base import AGE_BUCKETS, age_bucket
+from q2c_core.projections.base import AGE_BUCKETS, age_bucket, check_day
 
 
 @attrs.frozen
@@ -54,6 +54,7 @@ class ReceivablesAging(InvoiceLedger):
         """Invoices issued by ``as_of`` with something outstanding that day, oldest due first:
         payments applied and credits given after it do not count yet, and a payment taken back
         off (reversed, bounced) by then no longer does."""
+        check_day(as_of)
         result = []
         for key, row in self.rows_with_prefix("inv:"):
             owed = outstanding(row, as_of)
@@ -80,6 +81,7 @@ class ReceivablesAging(InvoiceLedger):
 
     def aging(self, as_of: date) -> list[AgingRow]:
         """Outstanding per customer and currency in the five buckets."""
+        check_day(as_of)
         table: dict[tuple[str, str], dict[str, Money]] = {}
         for inv in self.open_invoices(as_of):
             cur = inv.outstanding.currency
@@ -91,6 +93,7 @@ class ReceivablesAging(InvoiceLedger):
 
     def totals(self, as_of: date) -> list[AgingRow]:
         """Everyone's outstanding per bucket, one row per currency."""
+        check_day(as_of)
         table: dict[str, dict[str, Money]] = {}
         for row in self.aging(as_of):
             buckets = table.setdefault(
@@ -102,5 +105,6 @@ class ReceivablesAging(InvoiceLedger):
 
     def past_due(self, as_of: date) -> list[OpenInvoice]:
         """The follow-up list: owed and past the due date, most overdue first."""
+        check_day(as_of)
         found = [i for i in self.open_invoices(as_of) if i.days_past_due > 0]
         return sorted(found, key=lambda i: (-i.days_past_due, i.number))

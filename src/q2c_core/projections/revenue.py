@@ -60,6 +60,7 @@ from q2c_core.domain.contract import (
     PeriodAlignment,
     SubContract,
 )
+from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period
 from q2c_core.projections._contracts import (
@@ -71,7 +72,7 @@ from q2c_core.projections._contracts import (
     was_activated,
 )
 from q2c_core.projections._facts import compact_lines, invoice_facts
-from q2c_core.projections.base import Projection, handles
+from q2c_core.projections.base import Projection, check_day, handles
 
 # a revenue line in a row: [line id, revenue kind, net, request hex, period start, period end,
 # contract hex (of a line billing or crediting a contract's service period, else "")]
@@ -299,6 +300,7 @@ class RevenueSchedule(Projection):
 
     def recognised(self, through: date) -> dict[str, Money]:
         """Revenue recognised by the end of a day, per currency (rounded once per currency)."""
+        check_day(through, "through")
         return _recognised(self.recognition_lines(), through)
 
     def contract_assets(self, as_of: date) -> dict[str, Money]:
@@ -307,6 +309,7 @@ class RevenueSchedule(Projection):
         ASC 606 / IFRS 15 call a contract asset. Only ratable lines can have one (the other
         rules earn nothing before the issue date), so on any day:
         deferred = invoiced by then - (recognised - contract assets)."""
+        check_day(as_of)
         totals: dict[str, Decimal] = {}
         for line in self.recognition_lines():
             if line.invoiced_on > as_of:
@@ -318,6 +321,7 @@ class RevenueSchedule(Projection):
 
     def deferred(self, as_of: date) -> dict[str, Money]:
         """Invoiced by the end of ``as_of`` but not yet earned, per currency."""
+        check_day(as_of)
         totals: dict[str, Decimal] = {}
         for line in self.recognition_lines():
             if line.invoiced_on > as_of:
@@ -349,6 +353,11 @@ class RevenueSchedule(Projection):
         """Scheduled and contracted revenue in each of ``months`` calendar months from
         ``first_month`` (see the module's notes). Contracted days before today that are not
         invoiced yet count too: they are due, and will be earned once billed."""
+        check_day(first_month, "first_month")
+        if not isinstance(months, int) or isinstance(months, bool) or months < 0:
+            raise InvalidValue(
+                "must be a whole number of months, 0 or more", field="months", value=months
+            )
         start = month_start(first_month)
         edges = [add_months(start, i) for i in range(months + 1)]
         rows = self.rows()  # (read once for both parts)
@@ -376,6 +385,7 @@ class RevenueSchedule(Projection):
         """Revenue expected in each of the next ``months`` months after ``as_of``'s month:
         scheduled from issued invoices plus contracted and not yet issued (``outlook``), so a
         monthly or quarterly contract still shows its revenue after the period billed today."""
+        check_day(as_of)
         return self.outlook(add_months(month_start(as_of), 1), months)
 
     def _contracted(self, rows: dict[str, Any], since: date, until: date) -> list[Piece]:

@@ -22,7 +22,7 @@ from q2c_core.projections._facts import (
     invoice_facts,
 )
 from q2c_core.projections._requests import RequestBook
-from q2c_core.projections.base import handles, uuid_hex
+from q2c_core.projections.base import check_day, handles, uuid_hex
 from q2c_core.projections.store import Row
 
 CLOSED = ("declined", "cancelled")
@@ -235,6 +235,7 @@ class ReviewMeeting(RequestBook):
 
     def items(self, as_of: date) -> list[ReviewItem]:
         """Every request still in play: not declined or cancelled, and not invoiced and paid."""
+        check_day(as_of)
         rows = self.rows()
         invoiced, paid = self._billed(rows)
         result = []

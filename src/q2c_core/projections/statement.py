@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import attrs
 
+from q2c_core.domain.errors import NotFound
 from q2c_core.domain.money import Money
 from q2c_core.domain.payment import reversal_day
 from q2c_core.projections._ledger import InvoiceLedger, credited, is_issued, outstanding, paid
-from q2c_core.projections.base import handles, uuid_hex
+from q2c_core.projections.base import check_day, handles, id_key, uuid_hex
 
 
 @attrs.frozen
@@ -181,13 +183,20 @@ class CustomerStatement(InvoiceLedger):
             ((k[5:], r["name"]) for k, r in self.rows_with_prefix("cust:")), key=lambda c: c[1]
         )
 
-    def statement(self, customer_id: str, as_of: date | None = None) -> Statement:
-        """The statement of one customer (totals per currency: see ``Statement``).
+    def statement(self, customer_id: UUID | str, as_of: date | None = None) -> Statement:
+        """The statement of one customer, its id as a UUID or text (totals per currency: see
+        ``Statement``); ``NotFound`` for a customer it never saw.
 
         As of a day: only invoices issued and payments received by then, with what was paid,
         allocated, credited and bounced on or before it; without one, everything recorded."""
+        check_day(as_of, optional=True)
         rows = self.rows()
-        cust = rows[f"cust:{customer_id}"]
+        customer_id = id_key(customer_id, "customer_id")
+        cust = rows.get(f"cust:{customer_id}")
+        if cust is None:
+            raise NotFound(
+                "no such customer in the statements", field="customer_id", value=customer_id
+            )
         cur = cust["currency"]
         # per currency: [invoiced, paid, open, credit]
         sums: dict[str, list[Decimal]] = {cur: [Decimal(0)] * 4}

@@ -7,10 +7,12 @@ from collections import defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from uuid import UUID
 
 import attrs
 
 from q2c_core.domain.enhancement_request import FIXED_PRICE_ITEM
+from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.money import Money
 from q2c_core.domain.prepaid_allowance import charge_key
 from q2c_core.projections._contracts import (
@@ -38,13 +40,23 @@ from q2c_core.projections._facts import (
     new_allowance_row,
 )
 from q2c_core.projections._requests import estimate_total
-from q2c_core.projections.base import Projection, age_bucket, handles, uuid_hex
+from q2c_core.projections.base import Projection, age_bucket, check_day, handles, id_key, uuid_hex
 from q2c_core.projections.store import Row
 
 # the statuses whose contracts a billing run bills and corrects (``billing_run._BILLED_STATUSES``):
 # a terminated or expired contract is still billed, and corrected, up to its end (when it was
 # ever activated: ``was_activated``)
 _BILLED = ("ACTIVE", "SUSPENDED", "TERMINATED", "EXPIRED")
+
+
+# what unbilled amounts can be totalled by, and the item field each reads
+_TOTALS_BY = {
+    "customer": "customer_id",
+    "request": "request_id",
+    "contract": "contract_id",
+    "account_manager": "account_manager",
+    "age": "age_bucket",
+}
 
 
 @attrs.frozen
@@ -322,6 +334,7 @@ class UnbilledRevenue(Projection):
         and expenses dated on or before it, aged from their dates, and contract periods due by
         then. Invoicing is counted as it is recorded now; for the state as it was recorded at a
         past moment, rebuild the projection as of that moment (``rebuild(..., as_of=...)``)."""
+        check_day(as_of)
         rows = self.rows()
         result: list[UnbilledItem] = []
         for key, req in rows.items():
@@ -457,17 +470,15 @@ class UnbilledRevenue(Projection):
 
     def leakage_risk(self, as_of: date) -> list[UnbilledItem]:
         """Work logged on requests nobody authorized: to be covered by a PO or written off."""
+        check_day(as_of)
         return [i for i in self.items(as_of) if not i.authorized]
 
     def totals(self, as_of: date, by: str) -> UnbilledTotals:
         """Authorized unbilled amounts by customer, request, contract, account_manager or age."""
-        field = {
-            "customer": "customer_id",
-            "request": "request_id",
-            "contract": "contract_id",
-            "account_manager": "account_manager",
-            "age": "age_bucket",
-        }[by]
+        check_day(as_of)
+        field = _TOTALS_BY.get(by)
+        if field is None:
+            raise InvalidValue(f"must be one of {', '.join(_TOTALS_BY)}", field="by", value=by)
         totals: dict[tuple[str, str], Money] = {}
         for item in self.items(as_of):
             if not item.authorized:
@@ -476,7 +487,10 @@ class UnbilledRevenue(Projection):
             totals[k] = totals.get(k, Money.zero(item.amount.currency)) + item.amount
         return UnbilledTotals(by, totals)
 
-    def customer_total(self, customer_id: str, currency: str, as_of: date) -> Money:
-        """Authorized unbilled amount of one customer, in one currency."""
-        found = self.totals(as_of, "customer").totals.get((customer_id, currency))
+    def customer_total(self, customer_id: UUID | str, currency: str, as_of: date) -> Money:
+        """Authorized unbilled amount of one customer (its id as a UUID or text), in one
+        currency."""
+        check_day(as_of)
+        key = id_key(customer_id, "customer_id")
+        found = self.totals(as_of, "customer").totals.get((key, currency))
         return found if found is not None else Money.zero(currency)
