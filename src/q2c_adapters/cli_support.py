@@ -56,6 +56,11 @@ def open_app(url: str) -> QuoteToCash:
         _require_sqlite_history(env.get("SQLITE_DBNAME", ""))
     elif module == "eventsourcing.postgres":
         _require_postgres_history(env)
+    else:  # memory: lives and dies with one process, so a new one holds no history
+        fail(
+            f"{url} holds no q2c history (memory lasts one process): give a sqlite:/// or "
+            "postgresql:// URL"
+        )
     try:
         return QuoteToCash.open(url)
     except Exception as error:  # the storage refused (server gone, file unreadable...)
@@ -94,7 +99,7 @@ def describe_url(env: dict[str, str]) -> str:
 
 def _require_sqlite_history(dbname: str) -> None:
     if not dbname or "mode=memory" in dbname:
-        return
+        fail("an in-memory SQLite database holds no q2c history (it lasts one process)")
     path = Path(dbname)
     if not path.exists():
         fail(f"no q2c database at {dbname}")

@@ -60,6 +60,7 @@ from q2c_core.domain.errors import (
     PurchaseOrderBelowEstimate,
     Q2CError,
     RuleViolated,
+    StorageUnavailable,
     WorkNotAuthorized,
 )
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore, check_facts, checked_value
@@ -227,6 +228,7 @@ __all__ = [
     "SQLiteEventRecorder",
     "SourceKind",
     "StatementCredit",
+    "StorageUnavailable",
     "SubContract",
     "SubContractKind",
     "SubContractRow",

@@ -39,6 +39,7 @@ from q2c_core.storage import (
     SQLITE_RECORDER_TOPIC,
     creating_tables,
     env_for_url,
+    opening,
 )
 
 A = TypeVar("A", bound=Aggregate)
@@ -85,7 +86,7 @@ class BaseApp(Application[UUID]):
     def open(cls: type[B], url: str, **kwargs: Any) -> B:
         """Open the application on ``memory:``, ``sqlite:///file.db`` or ``postgresql://...``."""
         env = env_for_url(url)
-        with creating_tables(env):  # (several processes opening one database at once)
+        with opening(url), creating_tables(env):  # (several processes opening one database)
             return cls(env, **kwargs)
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import uuid4
 
-from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.errors import InvalidValue, Q2CError, StorageUnavailable
 
 if TYPE_CHECKING:
     import psycopg
@@ -56,17 +56,55 @@ def env_for_url(url: str) -> dict[str, str]:
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
+        # how long to wait for the server (seconds): one that never answers is an error, not
+        # a hang; ``?connect_timeout=N`` in the URL changes it
+        timeout = query.get("connect_timeout", [str(CONNECT_TIMEOUT)])[0]
+        if not timeout.isdigit() or int(timeout) < 1:
+            raise InvalidValue(
+                "connect_timeout must be a whole number of seconds", field="url", value=url
+            )
+        env["POSTGRES_CONNECT_TIMEOUT"] = timeout
         return env
     raise InvalidValue(
         "must start with memory:, sqlite:/// or postgresql://", field="url", value=url
     )
 
 
+# seconds to wait for a PostgreSQL server before giving up (``?connect_timeout=`` in a URL)
+CONNECT_TIMEOUT = 30
+
+
+def redacted(url: str) -> str:
+    """A storage URL fit for an error message: its password replaced by ***."""
+    parsed = urlparse(url)
+    if parsed.password:
+        return url.replace(f":{parsed.password}@", ":***@", 1)
+    return url
+
+
+@contextlib.contextmanager
+def opening(url: str) -> Iterator[None]:
+    """Around opening storage: a driver's error (server gone, database or directory missing)
+    becomes ``StorageUnavailable`` naming the URL; q2c's own errors pass through."""
+    try:
+        yield
+    except Q2CError:
+        raise
+    except Exception as error:  # psycopg, sqlite3, eventsourcing's persistence errors, OSError
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise StorageUnavailable(
+            f"cannot open {redacted(url)}: {first}", field="url", value=redacted(url)
+        ) from error
+
+
 def postgres_connect(env: dict[str, str], **options: Any) -> psycopg.Connection[Any]:
     """A psycopg connection (autocommit) to the database of ``env_for_url``'s settings;
-    ``options`` go to ``psycopg.connect`` (e.g. ``connect_timeout``)."""
+    ``options`` go to ``psycopg.connect`` (e.g. ``connect_timeout``, by default the URL's)."""
     import psycopg
 
+    options.setdefault(
+        "connect_timeout", int(env.get("POSTGRES_CONNECT_TIMEOUT") or CONNECT_TIMEOUT)
+    )
     return psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],

@@ -103,3 +103,8 @@ class NotFound(Q2CError, LookupError):
 
 class ConcurrencyConflict(Q2CError):
     """Another writer kept changing the same aggregates; the command gave up after its retries."""
+
+
+class StorageUnavailable(Q2CError):
+    """The storage a URL names cannot be opened: a server that does not answer or refuses, a
+    database or a directory that does not exist. The driver's error is chained as the cause."""

@@ -35,7 +35,7 @@ from eventsourcing.persistence import (
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from q2c_core.storage import creating_tables, env_for_url
+from q2c_core.storage import creating_tables, env_for_url, opening
 
 _fast_dumps: Callable[..., bytes] | None
 try:  # optional speed-up, see the module's docstring
@@ -439,14 +439,15 @@ class ProjectionStore:
         if module == "eventsourcing.popo":
             return cls(MemoryReadModelRecorder(), url=url)
         env = {**env, "CREATE_TABLE": "true" if create_tables else "false"}
-        if module == "eventsourcing.sqlite" and create_tables:
-            _new_sqlite_file(env.get("SQLITE_DBNAME", ""))
-        with creating_tables(env) if create_tables else contextlib.nullcontext():
-            factory = InfrastructureFactory.construct(env)
-            if module == "eventsourcing.sqlite":
-                recorder: Any = factory.tracking_recorder(SQLiteReadModelRecorder)
-            else:
-                recorder = factory.tracking_recorder(_postgres_recorder_class())
+        with opening(url):
+            if module == "eventsourcing.sqlite" and create_tables:
+                _new_sqlite_file(env.get("SQLITE_DBNAME", ""))
+            with creating_tables(env) if create_tables else contextlib.nullcontext():
+                factory = InfrastructureFactory.construct(env)
+                if module == "eventsourcing.sqlite":
+                    recorder: Any = factory.tracking_recorder(SQLiteReadModelRecorder)
+                else:
+                    recorder = factory.tracking_recorder(_postgres_recorder_class())
         return cls(recorder, closer=factory, url=url)
 
     @classmethod
