@@ -296,3 +296,47 @@ def test_a_worker_killed_mid_run_is_reported_and_a_rerun_completes(
 
 def _shared(app: QuoteToCash) -> bool:
     return dict(app.env).get("PERSISTENCE_MODULE") != "eventsourcing.popo"
+
+
+def _overlapping_run(url: str, start: Any, results: Any) -> None:
+    """One of two billing runs started at the same moment (as two cron jobs overlapping)."""
+    app = QuoteToCash.open(url)
+    try:
+        start.wait()
+        result = app.run_billing(date(2024, 3, 1), actor=f"run-{os.getpid()}", batch_size=1)
+        results.put(("ok", len(result.documents)))
+    except Exception as error:  # reported to the test, which fails on it
+        results.put(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        app.close()
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="the runs are forked processes"
+)
+def test_two_runs_started_at_once_bill_every_period_once(
+    app_factory: Callable[[], QuoteToCash], backend_url: str
+) -> None:
+    """Two month-end runs on one database at the same moment (a cron job overlapping a manual
+    run), saving one contract at a time: each contract and period is billed by one of them,
+    never both; neither fails; together they post what one run would (the preview)."""
+    app = app_factory()
+    if not _shared(app):
+        pytest.skip("a memory store cannot be opened by another process")
+    cust, _ = setup(app, 20)
+    expected = app.preview_billing(date(2024, 3, 1))
+    context: Any = multiprocessing.get_context("fork")
+    start, results = context.Event(), context.Queue()
+    runs = [
+        context.Process(target=_overlapping_run, args=(backend_url, start, results)) for _ in "ab"
+    ]
+    for run in runs:
+        run.start()
+    start.set()
+    outcomes = [results.get(timeout=120) for _ in runs]
+    for run in runs:
+        run.join(timeout=60)
+    assert all(kind == "ok" for kind, _ in outcomes), outcomes
+    assert sum(count for _, count in outcomes) == len(expected) == 60
+    assert set(net_days(app, cust).values()) == {1}
+    assert app.run_billing(date(2024, 3, 1), actor="run").documents == ()
