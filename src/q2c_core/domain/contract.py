@@ -635,14 +635,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         """
         self._require(*_LIVE, doing="extend a sub-contract")
         sub = self._sub(sub_id)
-        if sub.reassigned_to is not None:
-            raise RuleViolated(
-                f"sub-contract {sub_id!r} moved to contract {sub.reassigned_to} on "
-                f"{sub.effective_to}; it is covered there",
-                field="sub_id",
-                aggregate_id=self.id,
-                value=sub_id,
-            )
+        self._check_not_moved(sub, "extend")
         end = sub.effective_to
         if end is None:
             raise InvalidValue(
