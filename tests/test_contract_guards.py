@@ -170,44 +170,29 @@ def test_a_contract_signed_with_settings_of_the_wrong_type_is_refused(app: Quote
     good = contract(app, cust)
     before = app.recorder.max_notification_id()
     term = Period(date(2024, 1, 1), date(2025, 1, 1))
+
+    def refused(**settings: Any) -> InvalidValue:
+        """Sign MC-9 monthly for 2024 with these settings; the refusal."""
+        given = {"term": term, "frequency": BillingFrequency.MONTHLY, **settings}
+        with pytest.raises(InvalidValue) as e:
+            app.sign_contract(cust, number="MC-9", signed_on=term.start, actor=A, **given)
+        return e.value
+
     cases: dict[str, Any] = {
         "frequency": "monthly",
         "timing": "in_advance",
         "alignment": "calendar",
         "day_count": "actual",
         "auto_renew": "yes",
+        "sub_contracts": "S1",
     }
     for setting, value in cases.items():
-        settings: dict[str, Any] = {"frequency": BillingFrequency.MONTHLY, setting: value}
-        with pytest.raises(InvalidValue) as e:
-            app.sign_contract(
-                cust, number="MC-9", term=term, signed_on=term.start, actor=A, **settings
-            )
-        assert e.value.field == setting
+        assert refused(**{setting: value}).field == setting
     at_noon = Period(datetime(2024, 1, 1, 12), datetime(2025, 1, 1))
-    with pytest.raises(InvalidValue, match="not a datetime") as dated:
-        app.sign_contract(
-            cust,
-            number="MC-9",
-            term=at_noon,
-            frequency=BillingFrequency.MONTHLY,
-            signed_on=term.start,
-            actor=A,
-        )
-    assert dated.value.field == "term.start"
+    dated = refused(term=at_noon)
+    assert dated.field == "term.start" and "not a datetime" in str(dated)
     with pytest.raises(InvalidValue, match="both be dates"):
         Period(date(2024, 1, 1), datetime(2025, 1, 1))
-    with pytest.raises(InvalidValue) as subs:
-        app.sign_contract(
-            cust,
-            number="MC-9",
-            term=term,
-            frequency=BillingFrequency.MONTHLY,
-            signed_on=term.start,
-            actor=A,
-            sub_contracts="S1",  # type: ignore[arg-type]
-        )
-    assert subs.value.field == "sub_contracts"
     assert app.recorder.max_notification_id() == before
     [jan] = app.run_billing(date(2024, 1, 1), actor="run").documents
     assert jan.contract_id == good

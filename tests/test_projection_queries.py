@@ -22,6 +22,7 @@ from q2c_core.projections import (
     RevenueSchedule,
     ReviewMeeting,
     UnbilledRevenue,
+    all_projections,
     catch_up,
 )
 
@@ -32,20 +33,9 @@ ON = date(2024, 6, 1)
 def followed() -> tuple[dict[str, UUID], dict[type, Any]]:
     app = QuoteToCash.open("memory:")
     ids = story(app)
-    kinds = (
-        AwaitingPurchaseOrder,
-        Commissions,
-        CustomerStatement,
-        Kpis,
-        PrepaidCreditUsage,
-        ReceivablesAging,
-        RevenueSchedule,
-        ReviewMeeting,
-        UnbilledRevenue,
-    )
-    projections = {kind: kind() for kind in kinds}
-    catch_up(app, list(projections.values()))
-    return ids, projections
+    projections = all_projections()
+    catch_up(app, projections)
+    return ids, {type(p): p for p in projections}
 
 
 def test_a_customer_is_found_by_its_uuid_its_text_or_its_hex(

@@ -68,23 +68,32 @@ def test_ratable_maintenance_12000_known_answer() -> None:
     assert all(m.is_rounded() for _, m in months)
 
 
-def test_revenue_schedule_projection_recognises_ratably_and_defers_the_rest() -> None:
-    """A maintenance line is earned by day; deferred = invoiced - recognised, as of any date."""
+def _maintenance_scheduled(service: Period, issued_on: date) -> RevenueSchedule:
+    """The revenue schedule of one 12,000.00 maintenance line for ``service``, invoiced (drafted
+    and issued) on ``issued_on``."""
     app = QuoteToCash.open("memory:")
     c = app.register_customer("Beta", "EUR", account_manager="max", actor="a")
     line = InvoiceLine(
         "L1",
-        "annual maintenance",
+        "maintenance",
         Decimal(1),
         eur("12000.00"),
         TaxRate.standard(0),
-        LineSource(SourceKind.CONTRACT_PERIOD, period=Period(date(2024, 3, 15), date(2025, 3, 15))),
+        LineSource(SourceKind.CONTRACT_PERIOD, period=service),
         RevenueKind.MAINTENANCE,
     )
-    inv = app.draft_invoice(c, [line], drafted_on=date(2024, 3, 15), actor="billy")
-    issue(app, inv, date(2024, 3, 15))
+    inv = app.draft_invoice(c, [line], drafted_on=issued_on, actor="billy")
+    issue(app, inv, issued_on)
     schedule = RevenueSchedule()
     catch_up(app, [schedule])
+    return schedule
+
+
+def test_revenue_schedule_projection_recognises_ratably_and_defers_the_rest() -> None:
+    """A maintenance line is earned by day; deferred = invoiced - recognised, as of any date."""
+    schedule = _maintenance_scheduled(
+        Period(date(2024, 3, 15), date(2025, 3, 15)), date(2024, 3, 15)
+    )
     # 292 days of 365 served by the end of 2024: exactly 9,600.00
     assert schedule.recognised(date(2024, 12, 31)) == {"EUR": eur("9600.00")}
     assert schedule.deferred(date(2024, 12, 31)) == {"EUR": eur("2400.00")}
@@ -102,21 +111,7 @@ def test_service_invoiced_late_is_earned_as_served_and_shown_as_a_contract_asset
     served are earned (2,983.61) although nothing is invoiced: that is a contract asset, not
     negative deferred revenue. On every day: deferred = invoiced by then - (recognised -
     contract assets)."""
-    app = QuoteToCash.open("memory:")
-    c = app.register_customer("Beta", "EUR", account_manager="max", actor="a")
-    line = InvoiceLine(
-        "L1",
-        "maintenance 2024",
-        Decimal(1),
-        eur("12000.00"),
-        TaxRate.standard(0),
-        LineSource(SourceKind.CONTRACT_PERIOD, period=Period(date(2024, 1, 1), date(2025, 1, 1))),
-        RevenueKind.MAINTENANCE,
-    )
-    inv = app.draft_invoice(c, [line], drafted_on=date(2024, 6, 1), actor="billy")
-    issue(app, inv, date(2024, 6, 1))
-    schedule = RevenueSchedule()
-    catch_up(app, [schedule])
+    schedule = _maintenance_scheduled(Period(date(2024, 1, 1), date(2025, 1, 1)), date(2024, 6, 1))
     assert schedule.recognised(date(2024, 3, 31)) == {"EUR": eur("2983.61")}
     assert schedule.contract_assets(date(2024, 3, 31)) == {"EUR": eur("2983.61")}
     assert schedule.deferred(date(2024, 3, 31)) == {}
