@@ -10,7 +10,7 @@ import calendar
 import enum
 import functools
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -29,7 +29,7 @@ from q2c_core.domain.errors import (
 from q2c_core.domain.event_facts import ChecksFacts, checked_value
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.tax import TaxRate
-from q2c_core.domain.values import Period, TimeOrderedIds
+from q2c_core.domain.values import Period, TimeOrderedIds, require_day
 
 
 class BillingFrequency(enum.Enum):
@@ -85,15 +85,6 @@ class SubContractKind(enum.Enum):
     SERVICE = "service"
 
 
-def _business_day(value: Any, field: str, sub_id: str = "") -> None:
-    if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidValue(
-            f"must be a date (a business day), not {type(value).__name__}",
-            field=field,
-            value=sub_id or value,
-        )
-
-
 @checked_value
 @attrs.frozen
 class PricePoint:
@@ -104,7 +95,7 @@ class PricePoint:
 
     def __attrs_post_init__(self) -> None:
         # (a datetime here would be recorded, then break every billing run of its contract)
-        _business_day(self.effective, "effective")
+        require_day(self.effective, "effective")
         if not isinstance(self.annual_price, Money):
             raise InvalidValue("must be Money", field="annual_price", value=self.annual_price)
 
@@ -135,9 +126,9 @@ class SubContract:
             raise InvalidValue("must be text, not empty", field="sub_id", value=self.sub_id)
         if not isinstance(self.kind, SubContractKind):
             raise InvalidValue("must be a SubContractKind", field="kind", value=self.sub_id)
-        _business_day(self.effective_from, "effective_from", self.sub_id)
+        require_day(self.effective_from, "effective_from")
         if self.effective_to is not None:
-            _business_day(self.effective_to, "effective_to", self.sub_id)
+            require_day(self.effective_to, "effective_to")
         if not self.prices:
             raise InvalidValue("needs a price", field="prices", value=self.sub_id)
         if not all(isinstance(p, PricePoint) for p in self.prices):
