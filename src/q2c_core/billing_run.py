@@ -72,7 +72,7 @@ from q2c_core.domain.invoice import (
 from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, currency_quantum, split_by_weights, to_decimal
 from q2c_core.domain.tax import TaxSubtotal
-from q2c_core.domain.values import Period, require_day
+from q2c_core.domain.values import Period, require_day, require_whole
 from q2c_core.projections.decoding import uuid_of, uuids_of
 from q2c_core.projections.reader import NotificationReader
 from q2c_core.workers import gather, portable, shared_storage, start
@@ -587,10 +587,7 @@ class ContractBilling(BaseApp):
         and those whose term already ended while they are still live, neither renewed nor
         expired (negative ``days_left``): the ones most in need of the account manager. An
         evergreen contract the billing run renews counts by the term it renews to."""
-        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
-            raise InvalidValue(
-                "must be a whole number of days, 0 or more", field="days", value=days
-            )
+        require_whole(days, "days")
         require_day(as_of, "as_of")
         found = []
         for c in self._each_contract():
@@ -652,9 +649,8 @@ class ContractBilling(BaseApp):
         first failure is raised once every share has stopped.
         """
         _check_run_day(as_of, actor)
-        for name, count in (("batch_size", batch_size), ("workers", workers)):
-            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-                raise InvalidValue("must be a whole number, at least 1", field=name, value=count)
+        require_whole(batch_size, "batch_size", 1)
+        require_whole(workers, "workers", 1)
         if progress is not None and not callable(progress):
             raise InvalidValue("must be callable as progress(done, total)", field="progress")
         if workers == 1:

@@ -49,7 +49,7 @@ from q2c_core.domain.contract import (
 )
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.money import Money, split_by_weights
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, require_whole
 
 # -- periods -------------------------------------------------------------------------------------
 
@@ -495,11 +495,7 @@ class PastDuePolicy:
     days: int
 
     def __attrs_post_init__(self) -> None:
-        days = self.days
-        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-            raise InvalidValue(
-                "must be a whole number of days, at least 1", field="days", value=days
-            )
+        require_whole(self.days, "days", 1)
 
     def reason(self, invoices: Iterable[tuple[str, date, Money]], as_of: date) -> str | None:
         """Why the policy suspends, given (number, due date, outstanding) of issued invoices.

@@ -78,6 +78,14 @@ def require_day(value: Any, field: str) -> date:
     )
 
 
+def require_whole(value: Any, field: str, at_least: int = 0) -> int:
+    """A count given to a command or query (days, months, workers), or ``InvalidValue``
+    naming the field: a fraction, text or a bool is no count."""
+    if type(value) is int and value >= at_least:
+        return value
+    raise InvalidValue(f"must be a whole number, at least {at_least}", field=field, value=value)
+
+
 def _to_date(value: Any) -> date:
     if isinstance(value, date):
         return value

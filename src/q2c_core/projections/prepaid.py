@@ -9,7 +9,7 @@ from uuid import UUID
 
 import attrs
 
-from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.values import require_whole
 from q2c_core.projections._facts import allowance_draws, apply_allowance_event, new_allowance_row
 from q2c_core.projections.base import Projection, check_day, handles, id_key, uuid_hex
 
@@ -74,12 +74,7 @@ class PrepaidCreditUsage(Projection):
         """Every allowance; ``expiring_soon`` when its last day (the day before its period's
         exclusive end) falls within ``expiring_within_days`` of ``as_of`` with some left."""
         check_day(as_of)
-        if not isinstance(expiring_within_days, int) or expiring_within_days < 0:
-            raise InvalidValue(
-                "must be a whole number of days, 0 or more",
-                field="expiring_within_days",
-                value=expiring_within_days,
-            )
+        require_whole(expiring_within_days, "expiring_within_days")
         result = []
         for key, row in self.rows_with_prefix("alw:"):
             draws = allowance_draws(row)

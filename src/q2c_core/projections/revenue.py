@@ -60,9 +60,8 @@ from q2c_core.domain.contract import (
     PeriodAlignment,
     SubContract,
 )
-from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, require_whole
 from q2c_core.projections._contracts import (
     CONTRACT_CHANGES,
     add_months,
@@ -354,10 +353,7 @@ class RevenueSchedule(Projection):
         ``first_month`` (see the module's notes). Contracted days before today that are not
         invoiced yet count too: they are due, and will be earned once billed."""
         check_day(first_month, "first_month")
-        if not isinstance(months, int) or isinstance(months, bool) or months < 0:
-            raise InvalidValue(
-                "must be a whole number of months, 0 or more", field="months", value=months
-            )
+        require_whole(months, "months")
         start = month_start(first_month)
         edges = [add_months(start, i) for i in range(months + 1)]
         rows = self.rows()  # (read once for both parts)
