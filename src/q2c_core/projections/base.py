@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEvent
 
 from q2c_core.domain.errors import InvalidValue, RuleViolated
-from q2c_core.domain.values import require_day
+from q2c_core.domain.values import Period, require_day
 from q2c_core.projections.store import ProjectionStore, Row, decode_row, encode_row
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -96,8 +96,6 @@ def check_day(value: Any, field: str = "as_of", *, optional: bool = False) -> No
 
 def check_period(value: Any, field: str = "period") -> None:
     """A query's period: a ``Period`` (a tuple of two days is not one)."""
-    from q2c_core.domain.values import Period
-
     if not isinstance(value, Period):
         raise InvalidValue(
             f"must be a Period, not {type(value).__name__}", field=field, value=value

@@ -39,7 +39,7 @@ from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice_lines import RevenueKind
 from q2c_core.domain.money import MAX_MAGNITUDE, Money, split_by_weights
 from q2c_core.domain.payment import reversal_day
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, require_day
 from q2c_core.projections._facts import (
     KIND,
     NET,
@@ -75,8 +75,7 @@ class CommissionRate:
             raise InvalidValue(
                 "must be a Decimal fraction from 0 to 1 (0.05 for 5 %)", field="rate", value=rate
             )
-        if not isinstance(self.effective_from, date):
-            raise InvalidValue("must be a date", field="effective_from")
+        require_day(self.effective_from, "effective_from")
 
 
 def _rates(value: Iterable[CommissionRate]) -> tuple[CommissionRate, ...]:
