@@ -14,6 +14,7 @@ from test_contract_billing import A, billed_days, contract, customer, eur, sub
 from q2c_core import (
     BillingFrequency,
     CardNumberRefused,
+    DuplicateEntry,
     InvalidValue,
     PastDuePolicy,
     Period,
@@ -241,3 +242,17 @@ def test_the_billing_commands_refuse_inputs_of_the_wrong_kind_naming_the_field(
         SubContract("S9", "x", SubContractKind.PRODUCT, date(2024, 1, 1), None)  # type: ignore[arg-type]
     assert prices.value.field == "prices"
     assert app.recorder.max_notification_id() == before
+
+
+def test_a_customer_has_one_contract_of_each_number(app: QuoteToCash) -> None:
+    """Imports find a contract by its customer and number, and documents print the number: a
+    second MC-1 for the same customer is refused (naming the one it has), nothing recorded;
+    another customer's MC-1 is its own."""
+    acme, beta = customer(app), customer(app, "Beta")
+    first = contract(app, acme)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(DuplicateEntry) as twice:
+        contract(app, acme, number=" MC-1 ")
+    assert twice.value.field == "number" and twice.value.aggregate_id == first
+    assert app.recorder.max_notification_id() == before
+    assert contract(app, beta) != first

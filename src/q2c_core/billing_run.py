@@ -61,7 +61,7 @@ from q2c_core.domain.contract import (
     SubContract,
 )
 from q2c_core.domain.customer import Customer
-from q2c_core.domain.errors import InvalidTransition, InvalidValue, RuleViolated
+from q2c_core.domain.errors import DuplicateEntry, InvalidTransition, InvalidValue, RuleViolated
 from q2c_core.domain.invoice import (
     ApprovalPolicy,
     CreditDisposition,
@@ -358,6 +358,16 @@ class ContractBilling(BaseApp):
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self._load_customer(customer_id)
+            # a customer's contract numbers are its contracts' names (imports find a contract
+            # by customer and number, documents and reports print it): one each
+            for signed in self._get_many(Contract, customer.contract_ids):
+                if signed.number.strip() == number.strip():
+                    raise DuplicateEntry(
+                        f"the customer already has contract {signed.number}",
+                        field="number",
+                        aggregate_id=signed.id,
+                        value=number,
+                    )
             contract = Contract(
                 customer_id=customer_id,
                 number=number,
