@@ -219,8 +219,12 @@ class SQLiteReadModelRecorder(SQLiteTrackingRecorder):
             if c.sqlite_cursor.rowcount != 1:
                 raise _moved_on(w)
             return
+        # expected nothing yet: no record, or one at 0 (a projection whose settings were stored
+        # before the log held anything for it); a record further on means another follower
+        # got there first
         c.execute(
-            "INSERT INTO tracking VALUES (?, ?) ON CONFLICT (application_name) DO NOTHING",
+            "INSERT INTO tracking VALUES (?, ?) ON CONFLICT (application_name) DO UPDATE "
+            "SET notification_id = excluded.notification_id WHERE tracking.notification_id = 0",
             (name, new),
         )
         if c.sqlite_cursor.rowcount != 1:
@@ -316,10 +320,12 @@ def _postgres_recorder_class() -> type[TrackingRecorder]:
                 if curs.rowcount != 1:
                     raise _moved_on(w)
                 return
+            # (no record yet, or one at 0: as on SQLite)
             curs.execute(
                 SQL(
-                    "INSERT INTO {0} (application_name, notification_id) VALUES (%s, %s) "
-                    "ON CONFLICT DO NOTHING"
+                    "INSERT INTO {0} AS t (application_name, notification_id) VALUES (%s, %s) "
+                    "ON CONFLICT (application_name) DO UPDATE "
+                    "SET notification_id = EXCLUDED.notification_id WHERE t.notification_id = 0"
                 ).format(table),
                 (name, new),
             )
