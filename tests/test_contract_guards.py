@@ -121,28 +121,46 @@ def test_dates_of_a_sub_contract_are_business_days_and_its_text_is_scanned(
     app: QuoteToCash,
 ) -> None:
     """A datetime price date used to be recorded, then every run of the contract (and every
-    rerun) stopped on a TypeError comparing it with a day; now it is refused where it is made,
-    naming the field. A card number typed into a sub-contract's description is refused as in
-    any free text, and a run's own day must be a date."""
+    rerun) stopped on a TypeError comparing it with a day; now a sub-contract given to a
+    command is refused naming the field (at signing and when added), and nothing is recorded.
+    A card number typed into a sub-contract's description is refused as in any free text, and
+    a run's own day must be a date."""
     at_nine = datetime(2024, 3, 15, 9)
-    with pytest.raises(InvalidValue) as price_day:
-        PricePoint(at_nine, eur(1200))
-    assert price_day.value.field == "effective"
-    with pytest.raises(InvalidValue) as start:
-        SubContract(
+    day = date(2024, 3, 15)
+    bad = {
+        "sub_contract.prices.effective": SubContract(
+            "S9", "x", SubContractKind.PRODUCT, day, [PricePoint(at_nine, eur(1200))]
+        ),
+        "sub_contract.effective_from": SubContract(
+            "S9", "x", SubContractKind.PRODUCT, at_nine, [PricePoint(day, eur(1200))]
+        ),
+        "sub_contract.kind": SubContract("S9", "x", "product", day, [PricePoint(day, eur(1))]),  # type: ignore[arg-type]
+        "sub_contract.prices.annual_price": SubContract(
             "S9",
             "x",
             SubContractKind.PRODUCT,
-            at_nine,
-            [PricePoint(date(2024, 3, 15), eur(1200))],
-        )
-    assert start.value.field == "effective_from"
-    with pytest.raises(InvalidValue) as kind:
-        SubContract("S9", "x", "product", date(2024, 1, 1), [PricePoint(date(2024, 1, 1), eur(1))])  # type: ignore[arg-type]
-    assert kind.value.field == "kind"
+            day,
+            [PricePoint(day, "1200")],  # type: ignore[arg-type]
+        ),
+    }
     cust = customer(app)
     cid = contract(app, cust)
     before = app.recorder.max_notification_id()
+    for field, given in bad.items():
+        with pytest.raises(InvalidValue) as added:
+            app.add_sub_contract(cid, given, actor=A)
+        assert added.value.field == field
+        with pytest.raises(InvalidValue) as signed:
+            app.sign_contract(
+                cust,
+                number="MC-9",
+                term=Period(date(2024, 1, 1), date(2025, 1, 1)),
+                frequency=BillingFrequency.MONTHLY,
+                signed_on=date(2024, 1, 1),
+                actor=A,
+                sub_contracts=[given],
+            )
+        assert signed.value.field == field.replace("sub_contract", "sub_contracts")
     carded = SubContract(
         "S9",
         "licence 4111 1111 1111 1111",

@@ -35,6 +35,7 @@ from q2c_core.domain.contract import (
     PricePoint,
     SubContract,
     SubContractKind,
+    check_sub_contract,
 )
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import (
@@ -108,7 +109,7 @@ from q2c_core.domain.remittance import (
     normalize_number,
 )
 from q2c_core.domain.tax import TaxCategory, TaxRate, TaxSubtotal, tax_subtotals
-from q2c_core.domain.values import Period, hours, named_id, new_id
+from q2c_core.domain.values import Period, hours, named_id, new_id, require_day, require_whole
 from q2c_core.ports import AccountingSink, DocumentRenderer, Importer, PoisonEvent
 from q2c_core.projections import (
     AwaitingPurchaseOrder,
@@ -249,6 +250,7 @@ __all__ = [
     "charge_period",
     "check_facts",
     "check_lines",
+    "check_sub_contract",
     "checked_value",
     "contains_card_number",
     "correct_period",
@@ -267,6 +269,8 @@ __all__ = [
     "position_as_of",
     "postgres_connect",
     "rebuild",
+    "require_day",
+    "require_whole",
     "reversal_day",
     "split_by_weights",
     "tax_subtotals",

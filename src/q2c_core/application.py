@@ -63,7 +63,7 @@ from q2c_core.domain.prepaid_allowance import (
     charge_key,
 )
 from q2c_core.domain.tax import TaxRate, TaxSubtotal
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, require_whole
 from q2c_core.imports import ImportCommands
 
 P = ParamSpec("P")
@@ -145,6 +145,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         address: str = "",
     ) -> UUID:
         """Register a customer with its billing defaults."""
+        require_whole(payment_terms_days, "payment_terms_days")
         customer = Customer(
             name=name,
             currency=currency,

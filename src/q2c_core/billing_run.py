@@ -59,6 +59,7 @@ from q2c_core.domain.contract import (
     PeriodAlignment,
     PricePoint,
     SubContract,
+    check_sub_contract,
 )
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.errors import DuplicateEntry, InvalidTransition, InvalidValue, RuleViolated
@@ -451,12 +452,7 @@ class ContractBilling(BaseApp):
 
     def add_sub_contract(self, contract_id: UUID, sub: SubContract, *, actor: str) -> None:
         """Add a product, licence or site."""
-        if not isinstance(sub, SubContract):
-            raise InvalidValue(
-                f"must be a SubContract, not {type(sub).__name__}",
-                field="sub_contract",
-                aggregate_id=contract_id,
-            )
+        check_sub_contract(sub)
         self._update(Contract, contract_id, lambda c: c.add_sub_contract(sub, actor))
 
     def remove_sub_contract(

@@ -93,12 +93,6 @@ class PricePoint:
     effective: date
     annual_price: Money
 
-    def __attrs_post_init__(self) -> None:
-        # (a datetime here would be recorded, then break every billing run of its contract)
-        require_day(self.effective, "effective")
-        if not isinstance(self.annual_price, Money):
-            raise InvalidValue("must be Money", field="annual_price", value=self.annual_price)
-
 
 def _price_points(value: Iterable[PricePoint]) -> tuple[PricePoint, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
@@ -122,23 +116,18 @@ class SubContract:
     moved_from: MovedFrom | None = None
 
     def __attrs_post_init__(self) -> None:
+        # (these run when a stored sub-contract is read back too: the checks of a new one's
+        # types are made on the way in, ``check_sub_contract``, so old histories still load)
         if not isinstance(self.sub_id, str) or not self.sub_id.strip():
             raise InvalidValue("must be text, not empty", field="sub_id", value=self.sub_id)
-        if not isinstance(self.kind, SubContractKind):
-            raise InvalidValue("must be a SubContractKind", field="kind", value=self.sub_id)
-        require_day(self.effective_from, "effective_from")
-        if self.effective_to is not None:
-            require_day(self.effective_to, "effective_to")
         if not self.prices:
             raise InvalidValue("needs a price", field="prices", value=self.sub_id)
-        if not all(isinstance(p, PricePoint) for p in self.prices):
-            raise InvalidValue("must be PricePoints", field="prices", value=self.sub_id)
         if self.effective_to is not None and self.effective_to <= self.effective_from:
             raise InvalidValue(
                 "must be after effective_from", field="effective_to", value=self.sub_id
             )
         for p in self.prices:
-            if p.annual_price.is_negative():
+            if isinstance(p.annual_price, Money) and p.annual_price.is_negative():
                 raise InvalidValue("must not be negative", field="annual_price", value=self.sub_id)
 
     def price_on(self, day: date) -> Money:
@@ -232,6 +221,7 @@ class StatusChange:
 
 # a contract's settings and what each must be: every billing run reads them, so one recorded
 # as text ("monthly") would stop every run for good, or ("actual") prorate by the wrong rule
+# (its payment terms come from its customer, checked when the customer is registered)
 _SETTINGS: dict[str, type] = {
     "term": Period,
     "frequency": BillingFrequency,
@@ -239,8 +229,29 @@ _SETTINGS: dict[str, type] = {
     "alignment": PeriodAlignment,
     "day_count": DayCount,
     "auto_renew": bool,
-    "payment_terms_days": int,
 }
+
+
+def check_sub_contract(sub: Any, field: str = "sub_contract") -> None:
+    """A sub-contract given to a command, or ``InvalidValue`` naming the field: its kind a
+    ``SubContractKind``, its days business days, its prices ``PricePoint``s of ``Money`` (a
+    datetime price date was recorded once and broke every later billing run of its contract).
+    Checked on the way in only, so a history recorded before these checks still loads."""
+    if not isinstance(sub, SubContract):
+        raise InvalidValue(f"must be a SubContract, not {type(sub).__name__}", field=field)
+    if not isinstance(sub.kind, SubContractKind):
+        raise InvalidValue("must be a SubContractKind", field=f"{field}.kind", value=sub.kind)
+    require_day(sub.effective_from, f"{field}.effective_from")
+    if sub.effective_to is not None:
+        require_day(sub.effective_to, f"{field}.effective_to")
+    for point in sub.prices:
+        if not isinstance(point, PricePoint):
+            raise InvalidValue("must be PricePoints", field=f"{field}.prices", value=point)
+        require_day(point.effective, f"{field}.prices.effective")
+        if not isinstance(point.annual_price, Money):
+            raise InvalidValue(
+                "must be Money", field=f"{field}.prices.annual_price", value=point.annual_price
+            )
 
 
 def _check_settings(facts: dict[str, Any]) -> None:
@@ -249,18 +260,16 @@ def _check_settings(facts: dict[str, Any]) -> None:
         value = facts.get(name)
         if name not in facts or (value is None and name not in ("term", "frequency")):
             continue
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if not isinstance(value, kind):
             raise InvalidValue(
                 f"must be {kind.__name__}, not {type(value).__name__}", field=name, value=value
             )
-    days = facts.get("payment_terms_days")
-    if isinstance(days, int) and days < 0:
-        raise InvalidValue("must not be negative", field="payment_terms_days", value=days)
     subs = facts.get("sub_contracts")
-    if subs is not None and (
-        not isinstance(subs, list | tuple) or not all(isinstance(x, SubContract) for x in subs)
-    ):
-        raise InvalidValue("must be a list of SubContracts", field="sub_contracts")
+    if subs is not None:
+        if not isinstance(subs, list | tuple):
+            raise InvalidValue("must be a list of SubContracts", field="sub_contracts")
+        for sub in subs:
+            check_sub_contract(sub, "sub_contracts")
 
 
 _LIVE = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
