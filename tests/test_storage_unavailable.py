@@ -82,3 +82,21 @@ def test_the_command_line_refuses_a_memory_url() -> None:
         result = runner.invoke(cli, ["report", "aging", "--url", url])
         assert result.exit_code == 2, result.output
         assert "holds no q2c history" in result.output
+
+
+def test_the_operators_connect_timeout_stands_unless_the_url_gives_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A URL without ?connect_timeout= leaves POSTGRES_CONNECT_TIMEOUT to the environment (a
+    deployment's own setting); one with it sets it for that store."""
+    from q2c_core.storage import env_for_url
+
+    assert "POSTGRES_CONNECT_TIMEOUT" not in env_for_url("postgresql://u@h/db")
+    assert env_for_url("postgresql://u@h/db?connect_timeout=7")["POSTGRES_CONNECT_TIMEOUT"] == "7"
+
+
+def test_a_programming_mistake_keeps_its_own_type() -> None:
+    """Only the storage's own failures become StorageUnavailable: a wrong keyword is a
+    TypeError, as Python says."""
+    with pytest.raises(TypeError):
+        QuoteToCash.open("memory:", max_retrys=3)

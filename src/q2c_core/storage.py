@@ -7,12 +7,15 @@ embedded default; ``postgresql://user[:password]@host[:port]/db[?schema=name]`` 
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
+import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import uuid4
 
-from q2c_core.domain.errors import InvalidValue, Q2CError, StorageUnavailable
+from q2c_core.domain.errors import InvalidValue, StorageUnavailable
 
 if TYPE_CHECKING:
     import psycopg
@@ -56,14 +59,15 @@ def env_for_url(url: str) -> dict[str, str]:
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
-        # how long to wait for the server (seconds): one that never answers is an error, not
-        # a hang; ``?connect_timeout=N`` in the URL changes it
-        timeout = query.get("connect_timeout", [str(CONNECT_TIMEOUT)])[0]
-        if not timeout.isdigit() or int(timeout) < 1:
-            raise InvalidValue(
-                "connect_timeout must be a whole number of seconds", field="url", value=url
-            )
-        env["POSTGRES_CONNECT_TIMEOUT"] = timeout
+        # how long to wait for the server (seconds), when the URL says: otherwise the
+        # environment's POSTGRES_CONNECT_TIMEOUT, or CONNECT_TIMEOUT (``postgres_connect``)
+        if "connect_timeout" in query:
+            timeout = query["connect_timeout"][0]
+            if not timeout.isdigit() or int(timeout) < 1:
+                raise InvalidValue(
+                    "connect_timeout must be a whole number of seconds", field="url", value=url
+                )
+            env["POSTGRES_CONNECT_TIMEOUT"] = timeout
         return env
     raise InvalidValue(
         "must start with memory:, sqlite:/// or postgresql://", field="url", value=url
@@ -82,15 +86,28 @@ def redacted(url: str) -> str:
     return url
 
 
+@functools.cache
+def _storage_errors() -> tuple[type[BaseException], ...]:
+    """The errors of the drivers and of eventsourcing's persistence layer (not q2c's own, nor a
+    programming mistake such as a wrong keyword, which keep their type)."""
+    from eventsourcing.persistence import PersistenceError
+
+    errors: list[type[BaseException]] = [PersistenceError, sqlite3.Error, OSError]
+    with contextlib.suppress(ImportError):
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        errors += [psycopg.Error, PoolTimeout]
+    return tuple(errors)
+
+
 @contextlib.contextmanager
 def opening(url: str) -> Iterator[None]:
     """Around opening storage: a driver's error (server gone, database or directory missing)
     becomes ``StorageUnavailable`` naming the URL; q2c's own errors pass through."""
     try:
         yield
-    except Q2CError:
-        raise
-    except Exception as error:  # psycopg, sqlite3, eventsourcing's persistence errors, OSError
+    except _storage_errors() as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise StorageUnavailable(
             f"cannot open {redacted(url)}: {first}", field="url", value=redacted(url)
@@ -102,9 +119,9 @@ def postgres_connect(env: dict[str, str], **options: Any) -> psycopg.Connection[
     ``options`` go to ``psycopg.connect`` (e.g. ``connect_timeout``, by default the URL's)."""
     import psycopg
 
-    options.setdefault(
-        "connect_timeout", int(env.get("POSTGRES_CONNECT_TIMEOUT") or CONNECT_TIMEOUT)
-    )
+    # (a server that never answers is an error after this long, not a hang)
+    timeout = env.get("POSTGRES_CONNECT_TIMEOUT") or os.environ.get("POSTGRES_CONNECT_TIMEOUT")
+    options.setdefault("connect_timeout", int(timeout or CONNECT_TIMEOUT))
     return psycopg.connect(
         dbname=env["POSTGRES_DBNAME"],
         host=env["POSTGRES_HOST"],
