@@ -12,6 +12,8 @@ import attrs
 import pytest
 from beancount import loader
 from beancount.core import data
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_projections_story import eur, issue, story
 
 from q2c_adapters.accounting.beancount_ledger import export_ledger
@@ -122,6 +124,59 @@ def test_service_invoiced_late_is_earned_as_served_and_shown_as_a_contract_asset
         assets = schedule.contract_assets(day).get("EUR", eur("0")).amount
         deferred = schedule.deferred(day).get("EUR", eur("0")).amount
         assert deferred == invoiced - (recognised - assets), day
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.integers(1, 1_000_000),  # cents
+            st.integers(0, 400),  # service start, days into 2024
+            st.integers(1, 400),  # service days
+            st.integers(0, 500),  # issued, days into 2024
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    day=st.integers(-5, 900),
+)
+def test_deferred_revenue_and_contract_assets_reconcile_to_the_cent(
+    lines: list[tuple[int, int, int, int]], day: int
+) -> None:
+    """Invariant: on any day, deferred revenue = invoiced by then - (recognised - contract
+    assets), exactly, however the lines' service periods and issue dates fall; and with every
+    line invoiced by then there is no contract asset, not even a cent of rounding."""
+    app = QuoteToCash.open("memory:")
+    c = app.register_customer("Beta", "EUR", account_manager="max", actor="a")
+    start = date(2024, 1, 1)
+    invoiced_on: list[tuple[date, Decimal]] = []
+    for n, (cents, first, days, issued) in enumerate(lines):
+        amount = Decimal(cents) / 100
+        service = Period(start + timedelta(first), start + timedelta(first + days))
+        line = InvoiceLine(
+            f"L{n}",
+            "maintenance",
+            Decimal(1),
+            eur(str(amount)),
+            TaxRate.standard(0),
+            LineSource(SourceKind.CONTRACT_PERIOD, period=service),
+            RevenueKind.MAINTENANCE,
+        )
+        on = start + timedelta(issued)
+        issue(app, app.draft_invoice(c, [line], drafted_on=on, actor="billy"), on)
+        invoiced_on.append((on, amount))
+    schedule = RevenueSchedule()
+    catch_up(app, [schedule])
+    when = start + timedelta(day)
+    zero = eur("0")
+    invoiced = sum((a for on, a in invoiced_on if on <= when), Decimal(0))
+    recognised = schedule.recognised(when).get("EUR", zero).amount
+    assets = schedule.contract_assets(when).get("EUR", zero).amount
+    deferred = schedule.deferred(when).get("EUR", zero).amount
+    assert deferred == invoiced - (recognised - assets)
+    assert assets >= 0  # (no credit notes here: service is never billed ahead of itself)
+    if all(on <= when for on, _ in invoiced_on):
+        assert assets == 0  # everything is invoiced: nothing is earned ahead of its invoice
 
 
 @pytest.mark.parametrize(

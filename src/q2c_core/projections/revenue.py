@@ -306,28 +306,31 @@ class RevenueSchedule(Projection):
         """Earned by the end of ``as_of`` on lines invoiced only later, per currency: service
         delivered before it was billed (maintenance billed in arrears, a late invoice), which
         ASC 606 / IFRS 15 call a contract asset. Only ratable lines can have one (the other
-        rules earn nothing before the issue date), so on any day:
-        deferred = invoiced by then - (recognised - contract assets)."""
+        rules earn nothing before the issue date). It is what is recognised less what is
+        recognised on the lines invoiced by then, each rounded once, so on any day, to the
+        cent: deferred = invoiced by then - (recognised - contract assets)."""
         check_day(as_of)
-        totals: dict[str, Decimal] = {}
-        for line in self.recognition_lines():
-            if line.invoiced_on > as_of:
-                earned = line.exact(as_of)
-                if earned:
-                    cur = line.amount.currency
-                    totals[cur] = totals.get(cur, Decimal(0)) + earned
-        return {cur: Money(v, cur).rounded() for cur, v in totals.items()}
+        lines = self.recognition_lines()
+        everything = _recognised(lines, as_of)
+        billed = _recognised([x for x in lines if x.invoiced_on <= as_of], as_of)
+        result = {}
+        for cur, earned in everything.items():
+            asset = earned - billed.get(cur, Money.zero(cur))
+            if not asset.is_zero():
+                result[cur] = asset
+        return result
 
     def deferred(self, as_of: date) -> dict[str, Money]:
-        """Invoiced by the end of ``as_of`` but not yet earned, per currency."""
+        """Invoiced by the end of ``as_of`` but not yet earned, per currency: the amounts
+        invoiced less what is recognised on them (rounded once per currency)."""
         check_day(as_of)
+        invoiced = [x for x in self.recognition_lines() if x.invoiced_on <= as_of]
+        earned = _recognised(invoiced, as_of)
         totals: dict[str, Decimal] = {}
-        for line in self.recognition_lines():
-            if line.invoiced_on > as_of:
-                continue
+        for line in invoiced:
             cur = line.amount.currency
-            totals[cur] = totals.get(cur, Decimal(0)) + line.amount.amount - line.exact(as_of)
-        return {cur: Money(v, cur).rounded() for cur, v in totals.items()}
+            totals[cur] = totals.get(cur, Decimal(0)) + line.amount.amount
+        return {cur: Money(v, cur) - earned[cur] for cur, v in totals.items()}
 
     def by_month(
         self, first_month: date, months: int, rows: dict[str, Any] | None = None
