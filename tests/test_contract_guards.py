@@ -4,8 +4,11 @@ billed, and dates are business days (a datetime recorded once would stop every b
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +17,7 @@ from test_contract_billing import A, billed_days, contract, customer, eur, sub
 from q2c_core import (
     BillingFrequency,
     CardNumberRefused,
+    ContractStatus,
     DuplicateEntry,
     InvalidValue,
     PastDuePolicy,
@@ -25,7 +29,13 @@ from q2c_core import (
     SubContract,
     SubContractKind,
 )
-from q2c_core.projections import RevenueSchedule, UnbilledRevenue, catch_up
+from q2c_core.projections import (
+    RevenueSchedule,
+    UnbilledRevenue,
+    all_projections,
+    catch_up,
+    rebuild,
+)
 
 
 @pytest.fixture
@@ -274,3 +284,37 @@ def test_a_customer_has_one_contract_of_each_number(app: QuoteToCash) -> None:
     assert twice.value.field == "number" and twice.value.aggregate_id == first
     assert app.recorder.max_notification_id() == before
     assert contract(app, beta) != first
+
+
+def test_a_history_recorded_before_the_checks_still_loads(tmp_path: Path) -> None:
+    """Events are forever: a sub-contract recorded before price dates were checked, with a
+    datetime price date (written here into the stored event as the old code wrote it), still
+    loads, can be terminated, and its projections rebuild; only new input is checked."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    app = QuoteToCash.open(url)
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1"),))
+    transcoder: Any = app.mapper.transcoder
+    old_point = json.loads(
+        transcoder.encode({"p": PricePoint(datetime(2024, 1, 1, 9), eur(1200))}).decode()
+    )["p"]
+    app.close()
+    db = sqlite3.connect(tmp_path / "old.db")
+    topic = "q2c_core.domain.contract:Contract.ContractSigned"
+    (state,) = db.execute("SELECT state FROM stored_events WHERE topic = ?", (topic,)).fetchone()
+    signed = json.loads(state)
+    signed["sub_contracts"][0]["_data_"]["prices"] = [old_point]
+    db.execute(
+        "UPDATE stored_events SET state = ? WHERE topic = ?",
+        (json.dumps(signed, separators=(",", ":")).encode(), topic),
+    )
+    db.commit()
+    db.close()
+    reopened = QuoteToCash.open(url)
+    [point] = reopened.contract(cid).sub_contracts["S1"].prices
+    assert point.effective == datetime(2024, 1, 1, 9)  # as recorded, read back
+    reopened.terminate_contract(cid, effective=date(2024, 6, 1), reason="left", actor=A)
+    assert reopened.contract(cid).status is ContractStatus.TERMINATED
+    projections = all_projections()
+    assert rebuild(reopened, projections) > 0
+    reopened.close()
