@@ -8,13 +8,16 @@ with the reason.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,3 +152,22 @@ def app() -> Iterator[QuoteToCash]:
     application = QuoteToCash.open("memory:")
     yield application
     application.close()
+
+
+def rewrite_stored_event(
+    db_path: Path, topic_ending: str, change: Callable[[dict[str, Any]], None]
+) -> None:
+    """Change the one stored event whose topic ends so, in a closed SQLite file, as an older
+    q2c wrote it: how a test keeps a history recorded before a rule or a field existed."""
+    db = sqlite3.connect(db_path)
+    try:
+        ((rowid, state),) = db.execute(
+            "SELECT rowid, state FROM stored_events WHERE topic LIKE ?", (f"%{topic_ending}",)
+        ).fetchall()
+        facts = json.loads(state)
+        change(facts)
+        stored = json.dumps(facts, separators=(",", ":")).encode()
+        db.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (stored, rowid))
+        db.commit()
+    finally:
+        db.close()

@@ -3,13 +3,12 @@ on the revenue kinds still owed, at the rates of the plan."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from uuid import UUID
 
+from conftest import rewrite_stored_event
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_story_invoice import A, D, approve, credit, customer, eur, manual
@@ -142,18 +141,10 @@ def test_payments_applied_before_q2c_kept_collected_on_still_replay(tmp_path: Pa
     pay = app.receive_payment(cust, eur("121.00"), received_on=D, reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=D, actor=A)
     app.close()
-    db = sqlite3.connect(tmp_path / "old.db")
-    ((rowid, state),) = db.execute(
-        "SELECT rowid, state FROM stored_events WHERE topic LIKE '%Invoice.PaymentApplied'"
-    ).fetchall()
-    old = json.loads(state)
-    del old["collected_on"]  # what an older q2c wrote
-    db.execute(
-        "UPDATE stored_events SET state = ? WHERE rowid = ?",
-        (json.dumps(old, separators=(",", ":")).encode(), rowid),
+    # what an older q2c wrote: no collected_on
+    rewrite_stored_event(
+        tmp_path / "old.db", "Invoice.PaymentApplied", lambda e: e.pop("collected_on")
     )
-    db.commit()
-    db.close()
     app = QuoteToCash.open(url)
     assert app.invoice(invoice).outstanding.is_zero()
     live = Commissions()

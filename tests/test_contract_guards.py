@@ -5,13 +5,13 @@ billed, and dates are business days (a datetime recorded once would stop every b
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import rewrite_stored_event
 from test_contract_billing import A, billed_days, contract, customer, eur, sub
 
 from q2c_core import (
@@ -299,17 +299,11 @@ def test_a_history_recorded_before_the_checks_still_loads(tmp_path: Path) -> Non
         transcoder.encode({"p": PricePoint(datetime(2024, 1, 1, 9), eur(1200))}).decode()
     )["p"]
     app.close()
-    db = sqlite3.connect(tmp_path / "old.db")
-    topic = "q2c_core.domain.contract:Contract.ContractSigned"
-    (state,) = db.execute("SELECT state FROM stored_events WHERE topic = ?", (topic,)).fetchone()
-    signed = json.loads(state)
-    signed["sub_contracts"][0]["_data_"]["prices"] = [old_point]
-    db.execute(
-        "UPDATE stored_events SET state = ? WHERE topic = ?",
-        (json.dumps(signed, separators=(",", ":")).encode(), topic),
-    )
-    db.commit()
-    db.close()
+
+    def old_price(signed: dict[str, Any]) -> None:
+        signed["sub_contracts"][0]["_data_"]["prices"] = [old_point]
+
+    rewrite_stored_event(tmp_path / "old.db", "Contract.ContractSigned", old_price)
     reopened = QuoteToCash.open(url)
     [point] = reopened.contract(cid).sub_contracts["S1"].prices
     assert point.effective == datetime(2024, 1, 1, 9)  # as recorded, read back

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 from beancount import loader
 from beancount.core import data
+from conftest import rewrite_stored_event
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_projections_story import eur, issue, story
@@ -307,16 +307,13 @@ def test_a_reversal_recorded_before_q2c_kept_its_day_is_dated_when_recorded(
     )
     app.close()
     # make the stored AllocationReversed what an older q2c wrote: no reversed_on at all
-    db = sqlite3.connect(tmp_path / "old.db")
-    ((rowid, state),) = db.execute(
-        "SELECT rowid, state FROM stored_events WHERE topic LIKE '%Payment.AllocationReversed'"
-    ).fetchall()
-    old = json.loads(state)
-    del old["reversed_on"]
-    stored = json.dumps(old, separators=(",", ":")).encode()
-    db.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (stored, rowid))
-    db.commit()
-    db.close()
+    old: dict[str, Any] = {}
+
+    def without_reversed_on(facts: dict[str, Any]) -> None:
+        del facts["reversed_on"]
+        old.update(facts)
+
+    rewrite_stored_event(tmp_path / "old.db", "Payment.AllocationReversed", without_reversed_on)
     recorded_on = datetime.fromisoformat(old["timestamp"]["_data_"]).date()
 
     app = QuoteToCash.open(url)
