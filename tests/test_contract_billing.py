@@ -522,6 +522,10 @@ def test_preview_equals_posted_for_random_histories(
         for (_, _, day), count in days.items():
             assert count == 0 or any(day in p for p in periods)
         for p in periods:
+            if c.correction_waits(p, as_of):
+                # in arrears, a billed period not yet over on the run's day (a run dated
+                # before an earlier one) is corrected once its days are served
+                continue
             for s in c.sub_contracts.values():
                 for day in p.each_day():
                     if s.price_on(day).is_zero():

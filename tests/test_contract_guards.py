@@ -16,10 +16,12 @@ from test_contract_billing import A, billed_days, contract, customer, eur, sub
 
 from q2c_core import (
     BillingFrequency,
+    BillingTiming,
     CardNumberRefused,
     ContractStatus,
     DuplicateEntry,
     InvalidValue,
+    InvoiceKind,
     PastDuePolicy,
     Period,
     PricePoint,
@@ -312,3 +314,80 @@ def test_a_history_recorded_before_the_checks_still_loads(tmp_path: Path) -> Non
     projections = all_projections()
     assert rebuild(reopened, projections) > 0
     reopened.close()
+
+
+def test_in_arrears_days_a_renewal_adds_to_a_billed_period_are_billed_after_it(
+    app: QuoteToCash,
+) -> None:
+    """In arrears, S1 and S2 until 15 June: June's first 14 days are billed on 16 June, once
+    the term has ended. The contract is renewed on 17 June; the days it adds to June (15-30
+    June) are billed after June, on 1 July, like every day in arrears, not at once. S3, added
+    back for May in the same run of 17 June, is billed then (May is over), and that record
+    does not make the runs forget June. Each day is billed once in all."""
+    cust = customer(app)
+    cid = contract(
+        app,
+        cust,
+        subs=(sub("S1"), sub("S2", price=600)),
+        term=Period(date(2024, 1, 1), date(2024, 6, 15)),
+        timing=BillingTiming.IN_ARREARS,
+    )
+    [*_, june] = app.run_billing(date(2024, 6, 16), actor="run").documents
+    assert june.period == Period(date(2024, 6, 1), date(2024, 7, 1))
+    app.renew_contract(cid, new_end=date(2025, 1, 1), effective=date(2024, 6, 15), actor=A)
+    may_only = sub("S3", start=date(2024, 5, 1), price=310, effective_to=date(2024, 6, 1))
+    app.add_sub_contract(cid, may_only, actor=A)
+    [may] = app.run_billing(date(2024, 6, 17), actor="run").documents
+    assert [ln.source.sub_contract_id for ln in _lines(app, may)] == ["S3"]
+    assert app.preview_billing(date(2024, 6, 30)) == []
+    unbilled = UnbilledRevenue()
+    catch_up(app, [unbilled])
+    assert [i for i in unbilled.items(date(2024, 6, 30)) if i.contract_id] == []
+    due = [i.kind for i in unbilled.items(date(2024, 7, 1)) if i.contract_id]
+    assert due == ["contract_correction"]
+    [extra] = app.run_billing(date(2024, 7, 1), actor="run").documents
+    assert extra.kind is InvoiceKind.STANDARD
+    assert [(ln.source.sub_contract_id, ln.source.period) for ln in _lines(app, extra)] == [
+        ("S1", Period(date(2024, 6, 15), date(2024, 7, 1))),
+        ("S2", Period(date(2024, 6, 15), date(2024, 7, 1))),
+    ]
+    assert app.run_billing(date(2024, 7, 2), actor="run").documents == ()
+    days = billed_days(app, cust)
+    half_year = list(Period(date(2024, 1, 1), date(2024, 7, 1)).each_day())
+    assert {days[(cid, s, d)] for s in ("S1", "S2") for d in half_year} == {1}
+    may_days = [d for d in half_year if days[(cid, "S3", d)]]
+    assert (may_days[0], may_days[-1], len(may_days)) == (date(2024, 5, 1), date(2024, 5, 31), 31)
+
+
+def test_in_arrears_a_credit_is_never_kept_waiting(app: QuoteToCash) -> None:
+    """The same early-billed June, renewed, and S2 removed back to 16 May: June's correction
+    credits S2's June days, so it is made whole on the next run (the renewal's days for S1
+    with it), never held back while another contract may already bill those days."""
+    cust = customer(app)
+    cid = contract(
+        app,
+        cust,
+        subs=(sub("S1"), sub("S2", price=600)),
+        term=Period(date(2024, 1, 1), date(2024, 6, 15)),
+        timing=BillingTiming.IN_ARREARS,
+    )
+    app.run_billing(date(2024, 6, 16), actor="run")
+    app.renew_contract(cid, new_end=date(2025, 1, 1), effective=date(2024, 6, 15), actor=A)
+    app.remove_sub_contract(cid, "S2", effective_to=date(2024, 5, 16), actor=A)
+    documents = app.run_billing(date(2024, 6, 17), actor="run").documents
+    credited = {
+        (ln.source.sub_contract_id, ln.source.period)
+        for d in documents
+        if d.kind is InvoiceKind.CREDIT_NOTE
+        for ln in _lines(app, d)
+    }
+    assert ("S2", Period(date(2024, 6, 1), date(2024, 6, 15))) in credited
+    assert app.run_billing(date(2024, 7, 1), actor="run").documents == ()
+    days = billed_days(app, cust)
+    assert [
+        d for d in Period(date(2024, 1, 1), date(2024, 7, 1)).each_day() if days[(cid, "S2", d)]
+    ][-1] == date(2024, 5, 15)
+
+
+def _lines(app: QuoteToCash, document: Any) -> list[Any]:
+    return [ln for ln in app.invoice(document.invoice_id).lines if ln.source is not None]

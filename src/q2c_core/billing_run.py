@@ -809,7 +809,10 @@ class ContractBilling(BaseApp):
         renewed = contract.renew_through(as_of, actor)
         new: list[Invoice] = []
         documents: list[tuple[Invoice, Period | None]] = []
-        if contract.billed and contract.revision != contract.reconciled_revision:
+        if contract.billed and (
+            contract.revision != contract.reconciled_revision
+            or contract.arrears_correction_due(as_of)
+        ):
             self._correct(contract, as_of, actor, new, documents)
         subs = list(contract.sub_contracts.values())
         basis = contract.version
@@ -901,6 +904,8 @@ class ContractBilling(BaseApp):
                 contract.day_count,
                 contract.currency,
             )
+            if not correction.credits and contract.correction_waits(billed.period, as_of):
+                continue  # (days to bill in arrears: once they are served; credits never wait)
             charged: Sequence[BilledSlice] = correction.charges
             if correction.credits:
                 # each day credited against the document billing it now: the period invoice,

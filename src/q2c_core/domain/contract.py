@@ -284,6 +284,10 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # rule); None when not known: a snapshot taken before it was kept (the application reads
     # it from the contract's events then, ``renewals_with_uplift``)
     renewed_on: Sequence[date] | None = None
+    # by period key: the day a billed period's covered days ran to when it was billed or last
+    # corrected (a period billed in arrears when the term ended in its middle runs to the
+    # term's end); None in a snapshot taken before it was kept: then no correction waits
+    billed_through: dict[str, date] | None = None
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
@@ -357,6 +361,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.revision = 0
         self.reconciled_revision = 0
         self.renewed_on = []
+        self.billed_through = {}
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -777,6 +782,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         self._check_basis(basis_version)
         self.billed[key] = BilledPeriod(period, invoice_id, basis_version)
+        self._billed_through(key, period)
         self.documents.append(invoice_id)
         self.reconciled_revision = self.revision
 
@@ -801,6 +807,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.billed[key] = attrs.evolve(
             billed, basis_version=basis_version, corrections=(*billed.corrections, step)
         )
+        self._billed_through(key, period)
         for document_id in document_ids:
             if document_id not in self.documents:
                 self.documents.append(document_id)
@@ -821,6 +828,8 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         if not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
         del self.billed[key]
+        if self.billed_through is not None:
+            self.billed_through.pop(key, None)
         self.revision += 1
 
     @event("PeriodCorrectionReleased")
@@ -857,7 +866,36 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.billed[key] = attrs.evolve(
             billed, basis_version=step.from_basis, corrections=billed.corrections[:index]
         )
+        if self.billed_through is not None:
+            self.billed_through.pop(key, None)  # (not known: the revision makes a run look)
         self.revision += 1
+
+    def _billed_through(self, key: str, period: Period) -> None:
+        if self.billed_through is not None:
+            self.billed_through[key] = covered_end(period, self.term)
+
+    def correction_waits(self, period: Period, as_of: date) -> bool:
+        """In arrears, a correction that only bills days a renewal added to a billed period
+        (billed early, when the term ended in its middle) waits until the period's days are
+        all served: they are billed after the period, as every day in arrears is. (One that
+        credits days never waits: the run makes it whole at once.)"""
+        if self.timing is not BillingTiming.IN_ARREARS or not self.billed_through:
+            return False
+        through = self.billed_through.get(period_key(period))
+        end = covered_end(period, self.term)
+        return through is not None and through < end and end > as_of
+
+    def arrears_correction_due(self, as_of: date) -> bool:
+        """Whether a billed period's covered days grew since it was billed (a waiting
+        correction, ``correction_waits``) and have all been served by ``as_of``: the run
+        corrects it then, whatever else it recorded for the contract meanwhile."""
+        if self.timing is not BillingTiming.IN_ARREARS or not self.billed_through:
+            return False
+        for key, through in self.billed_through.items():
+            billed = self.billed.get(key)
+            if billed is not None and through < covered_end(billed.period, self.term) <= as_of:
+                return True
+        return False
 
     def _check_basis(self, basis_version: int) -> None:
         if not 1 <= basis_version <= self.version:
@@ -867,6 +905,12 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=basis_version,
             )
+
+
+def covered_end(period: Period, term: Period) -> date:
+    """The day after the last day of a billing period the term covers (the period's end, or
+    the term's when the term ends in the middle of the period)."""
+    return max(period.start, min(period.end, term.end))
 
 
 def renewals_with_uplift(events: Iterable[Any]) -> list[date]:

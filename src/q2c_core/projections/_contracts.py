@@ -37,6 +37,7 @@ from q2c_core.domain.contract import (
     PricePoint,
     SubContract,
     SubContractKind,
+    covered_end,
 )
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period
@@ -169,8 +170,10 @@ def as_billed_on(row: Row, as_of: date) -> Row:
     return renewed
 
 
-def pending_corrections(row: Row) -> list[tuple[Period, Money]]:
-    """Billed periods whose history changed since their basis, with the net the next run bills.
+def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
+    """Billed periods whose history changed since their basis, with the net the run of
+    ``as_of`` bills (in arrears, days to bill once the period's covered days are served:
+    ``Contract.correction_waits``).
 
     The basis is the contract's state the period's invoice (and corrections since) added up to,
     kept on the row when the run recorded it; a voided correction rolls it back. The amount is
@@ -184,13 +187,15 @@ def pending_corrections(row: Row) -> list[tuple[Period, Money]]:
     term = Period(row["start"], row["end"])
     subs = sub_contracts_of(row)
     result = []
+    arrears = row["timing"] == "IN_ARREARS"
     for entry in row.get("bases", {}).values():
         period = Period(*entry["period"])
         state = row["states"][entry["steps"][-1][0]]
+        basis_term = Period(state["start"], state["end"])
         before = charge_period(
             sub_contracts_of(row, state["subs"]),
             period,
-            Period(state["start"], state["end"]),
+            basis_term,
             frequency,
             convention,
             currency,
@@ -201,6 +206,9 @@ def pending_corrections(row: Row) -> list[tuple[Period, Money]]:
         correction = correct_period(before, fresh, period, frequency, convention, currency)
         if correction.is_empty:
             continue
+        end = covered_end(period, term)
+        if arrears and not correction.credits and covered_end(period, basis_term) < end > as_of:
+            continue  # (days a renewal added, in arrears, wait until served: ``correction_waits``)
         net = slices_total(correction.charges, currency) - slices_total(
             correction.credits, currency
         )

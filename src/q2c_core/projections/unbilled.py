@@ -447,7 +447,7 @@ class UnbilledRevenue(Projection):
                     )
                 )
         for contract_id, con in contracts:
-            for period, amount in pending_corrections(con):
+            for period, amount in pending_corrections(con, as_of):
                 # the next run credits or bills these days of a billed period (its history
                 # changed since, or a correction of it was voided); due now, like the run
                 result.append(
