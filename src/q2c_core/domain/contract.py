@@ -284,9 +284,9 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # rule); None when not known: a snapshot taken before it was kept (the application reads
     # it from the contract's events then, ``renewals_with_uplift``)
     renewed_on: Sequence[date] | None = None
-    # by period key: the day a billed period's covered days ran to when it was billed or last
-    # corrected (a period billed in arrears when the term ended in its middle runs to the
-    # term's end); None in a snapshot taken before it was kept: then no correction waits
+    # by period key, for billed periods the term ended in the middle of: the day their
+    # covered days ran to when billed or last corrected (the term's end); None in a snapshot
+    # taken before it was kept: then no correction waits (``correction_waits``)
     billed_through: dict[str, date] | None = None
 
     @classmethod
@@ -871,8 +871,14 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.revision += 1
 
     def _billed_through(self, key: str, period: Period) -> None:
+        # only periods billed before their end (the term ended in their middle) are kept:
+        # the few whose days a renewal can add to, so a run looks at them alone
         if self.billed_through is not None:
-            self.billed_through[key] = covered_end(period, self.term)
+            end = covered_end(period, self.term)
+            if end < period.end:
+                self.billed_through[key] = end
+            else:
+                self.billed_through.pop(key, None)
 
     def correction_waits(self, period: Period, as_of: date) -> bool:
         """In arrears, a correction that only bills days a renewal added to a billed period
