@@ -207,8 +207,9 @@ def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
         if correction.is_empty:
             continue
         end = covered_end(period, term)
-        if arrears and not correction.credits and covered_end(period, basis_term) < end > as_of:
-            continue  # (days a renewal added, in arrears, wait until served: ``correction_waits``)
+        added = covered_end(period, basis_term) < end  # (days a renewal added to the period)
+        if arrears and added and end > as_of and not correction.credits:
+            continue  # (in arrears they wait until served: ``Contract.correction_waits``)
         net = slices_total(correction.charges, currency) - slices_total(
             correction.credits, currency
         )
