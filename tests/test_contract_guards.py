@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from conftest import rewrite_stored_event
@@ -324,17 +325,7 @@ def test_in_arrears_days_a_renewal_adds_to_a_billed_period_are_billed_after_it(
     June) are billed after June, on 1 July, like every day in arrears, not at once. S3, added
     back for May in the same run of 17 June, is billed then (May is over), and that record
     does not make the runs forget June. Each day is billed once in all."""
-    cust = customer(app)
-    cid = contract(
-        app,
-        cust,
-        subs=(sub("S1"), sub("S2", price=600)),
-        term=Period(date(2024, 1, 1), date(2024, 6, 15)),
-        timing=BillingTiming.IN_ARREARS,
-    )
-    [*_, june] = app.run_billing(date(2024, 6, 16), actor="run").documents
-    assert june.period == Period(date(2024, 6, 1), date(2024, 7, 1))
-    app.renew_contract(cid, new_end=date(2025, 1, 1), effective=date(2024, 6, 15), actor=A)
+    cust, cid = _june_billed_early_then_renewed(app)
     may_only = sub("S3", start=date(2024, 5, 1), price=310, effective_to=date(2024, 6, 1))
     app.add_sub_contract(cid, may_only, actor=A)
     [may] = app.run_billing(date(2024, 6, 17), actor="run").documents
@@ -363,16 +354,7 @@ def test_in_arrears_a_credit_is_never_kept_waiting(app: QuoteToCash) -> None:
     """The same early-billed June, renewed, and S2 removed back to 16 May: June's correction
     credits S2's June days, so it is made whole on the next run (the renewal's days for S1
     with it), never held back while another contract may already bill those days."""
-    cust = customer(app)
-    cid = contract(
-        app,
-        cust,
-        subs=(sub("S1"), sub("S2", price=600)),
-        term=Period(date(2024, 1, 1), date(2024, 6, 15)),
-        timing=BillingTiming.IN_ARREARS,
-    )
-    app.run_billing(date(2024, 6, 16), actor="run")
-    app.renew_contract(cid, new_end=date(2025, 1, 1), effective=date(2024, 6, 15), actor=A)
+    cust, cid = _june_billed_early_then_renewed(app)
     app.remove_sub_contract(cid, "S2", effective_to=date(2024, 5, 16), actor=A)
     documents = app.run_billing(date(2024, 6, 17), actor="run").documents
     credited = {
@@ -387,6 +369,23 @@ def test_in_arrears_a_credit_is_never_kept_waiting(app: QuoteToCash) -> None:
     assert [
         d for d in Period(date(2024, 1, 1), date(2024, 7, 1)).each_day() if days[(cid, "S2", d)]
     ][-1] == date(2024, 5, 15)
+
+
+def _june_billed_early_then_renewed(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """In arrears, S1 (1,200 a year) and S2 (600) until 15 June: June's first 14 days billed on
+    16 June, once the term ended; the contract renewed to the end of the year on 17 June."""
+    cust = customer(app)
+    cid = contract(
+        app,
+        cust,
+        subs=(sub("S1"), sub("S2", price=600)),
+        term=Period(date(2024, 1, 1), date(2024, 6, 15)),
+        timing=BillingTiming.IN_ARREARS,
+    )
+    [*_, june] = app.run_billing(date(2024, 6, 16), actor="run").documents
+    assert june.period == Period(date(2024, 6, 1), date(2024, 7, 1))
+    app.renew_contract(cid, new_end=date(2025, 1, 1), effective=date(2024, 6, 15), actor=A)
+    return cust, cid
 
 
 def _lines(app: QuoteToCash, document: Any) -> list[Any]:
