@@ -23,6 +23,7 @@ from q2c_core import (
     DuplicateEntry,
     InvalidValue,
     InvoiceKind,
+    InvoiceStatus,
     PastDuePolicy,
     Period,
     PricePoint,
@@ -390,3 +391,53 @@ def _june_billed_early_then_renewed(app: QuoteToCash) -> tuple[UUID, UUID]:
 
 def _lines(app: QuoteToCash, document: Any) -> list[Any]:
     return [ln for ln in app.invoice(document.invoice_id).lines if ln.source is not None]
+
+
+def test_in_arrears_a_voided_correction_rolls_back_to_a_basis_that_still_waits(
+    app: QuoteToCash,
+) -> None:
+    """June billed early (the term ended on 15 June); S3 added from 1 June and billed for 1-14
+    June; then the contract renewed (15-30 June wait); then S3's correction is voided. The
+    correction made again bills S3's June days and the renewal's together, and still not
+    before 1 July (the basis it rolls back to ran to 15 June too), as the unbilled report
+    says."""
+    cust = customer(app)
+    term = Period(date(2024, 1, 1), date(2024, 6, 15))
+    cid = contract(app, cust, term=term, timing=BillingTiming.IN_ARREARS)
+    app.run_billing(date(2024, 6, 16), actor="run")
+    app.add_sub_contract(cid, sub("S3", start=date(2024, 6, 1), price=2400), actor=A)
+    [s3] = app.run_billing(date(2024, 6, 16), actor="run").documents
+    app.renew_contract(cid, new_end=date(2025, 1, 1), effective=date(2024, 6, 15), actor=A)
+    assert app.run_billing(date(2024, 6, 17), actor="run").documents == ()
+    app.void_invoice(s3.invoice_id, reason="sent to the wrong address", actor=A)
+    assert app.preview_billing(date(2024, 6, 30)) == []
+    unbilled = UnbilledRevenue()
+    catch_up(app, [unbilled])
+    assert [i for i in unbilled.items(date(2024, 6, 30)) if i.kind == "contract_correction"] == []
+    [redone] = app.run_billing(date(2024, 7, 1), actor="run").documents
+    assert {ln.source.sub_contract_id for ln in _lines(app, redone)} == {"S1", "S2", "S3"}
+    live = [i for i in app.invoices(cust) if i.status is not InvoiceStatus.VOIDED]
+    june = Period(date(2024, 6, 1), date(2024, 7, 1))
+    for name in ("S1", "S2", "S3"):
+        spans = [
+            ln.source.period
+            for i in live
+            for ln in i.lines
+            if ln.source and ln.source.sub_contract_id == name and ln.source.period.overlaps(june)
+        ]
+        assert sum(p.days for p in spans) == 30, name  # June once, in live invoices
+
+
+def test_in_arrears_added_days_with_nothing_to_bill_are_looked_at_once(app: QuoteToCash) -> None:
+    """June billed early, then renewed, but no sub-contract covers the days the renewal adds
+    to June (both ended with the old term): on 1 July the run finds nothing to bill for them,
+    records so, and later runs no longer look back at June."""
+    cust = customer(app)
+    term = Period(date(2024, 1, 1), date(2024, 6, 15))
+    ended = tuple(sub(s, price=p, effective_to=term.end) for s, p in (("S1", 1200), ("S2", 600)))
+    cid = contract(app, cust, subs=ended, term=term, timing=BillingTiming.IN_ARREARS)
+    app.run_billing(date(2024, 6, 16), actor="run")
+    app.renew_contract(cid, new_end=date(2025, 1, 1), effective=date(2024, 6, 15), actor=A)
+    assert app.contract(cid).arrears_correction_due(date(2024, 7, 1))
+    assert app.run_billing(date(2024, 7, 1), actor="run").documents == ()
+    assert not app.contract(cid).arrears_correction_due(date(2024, 8, 1))

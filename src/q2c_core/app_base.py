@@ -7,7 +7,7 @@ together, so each concept keeps its own module while every command shares one wa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import attrs
@@ -123,6 +123,16 @@ class BaseApp(Application[UUID]):
             contract.renewed_on = renewals_with_uplift(
                 self.events.get(contract.id, lte=contract.version)
             )
+
+    def know_billed_through(self, contract: Contract) -> None:
+        """Give a contract read from a snapshot older than ``Contract.billed_through`` the days
+        its early-billed periods ran to, from its events (the arrears rule of
+        ``Contract.correction_waits`` needs them); the next snapshot keeps them."""
+        if contract.billed_through is None:
+            replayed: Any = None
+            for domain_event in self.events.get(contract.id, lte=contract.version):
+                replayed = cast(Any, domain_event).mutate(replayed)
+            contract.billed_through = replayed.billed_through if replayed is not None else {}
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
         """Load an aggregate of a known type, or raise NotFound."""

@@ -809,6 +809,8 @@ class ContractBilling(BaseApp):
         renewed = contract.renew_through(as_of, actor)
         new: list[Invoice] = []
         documents: list[tuple[Invoice, Period | None]] = []
+        if contract.billed_through is None and contract.billed:
+            self.know_billed_through(contract)
         if contract.billed and (
             contract.revision != contract.reconciled_revision
             or contract.arrears_correction_due(as_of)
@@ -895,6 +897,8 @@ class ContractBilling(BaseApp):
                 then.currency,
             )
             if fresh == before:
+                if contract.added_days_served(billed.period, as_of):
+                    updates.append(billed.period)  # (nothing to bill for them: said once)
                 continue
             correction = correct_period(
                 before,

@@ -284,10 +284,11 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # rule); None when not known: a snapshot taken before it was kept (the application reads
     # it from the contract's events then, ``renewals_with_uplift``)
     renewed_on: Sequence[date] | None = None
-    # by period key, for billed periods the term ended in the middle of: the day their
-    # covered days ran to when billed or last corrected (the term's end); None in a snapshot
-    # taken before it was kept: then no correction waits (``correction_waits``)
-    billed_through: dict[str, date] | None = None
+    # by period key, for periods billed before their end (the term ended in their middle):
+    # the day their covered days ran to when billed, then after each correction (one entry
+    # per basis, so a voided correction rolls back with its basis); None in a snapshot taken
+    # before it was kept (the application reads it from the events then)
+    billed_through: dict[str, list[date]] | None = None
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
@@ -782,7 +783,9 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         self._check_basis(basis_version)
         self.billed[key] = BilledPeriod(period, invoice_id, basis_version)
-        self._billed_through(key, period)
+        end = covered_end(period, self.term)
+        if self.billed_through is not None and end < period.end:
+            self.billed_through[key] = [end]
         self.documents.append(invoice_id)
         self.reconciled_revision = self.revision
 
@@ -807,7 +810,8 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.billed[key] = attrs.evolve(
             billed, basis_version=basis_version, corrections=(*billed.corrections, step)
         )
-        self._billed_through(key, period)
+        if self.billed_through is not None and key in self.billed_through:
+            self.billed_through[key].append(covered_end(period, self.term))
         for document_id in document_ids:
             if document_id not in self.documents:
                 self.documents.append(document_id)
@@ -866,42 +870,42 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.billed[key] = attrs.evolve(
             billed, basis_version=step.from_basis, corrections=billed.corrections[:index]
         )
-        if self.billed_through is not None:
-            self.billed_through.pop(key, None)  # (not known: the revision makes a run look)
+        if self.billed_through is not None and key in self.billed_through:
+            # (one entry for the invoice, one per correction: back to the basis kept)
+            del self.billed_through[key][index + 1 :]
         self.revision += 1
 
-    def _billed_through(self, key: str, period: Period) -> None:
-        # only periods billed before their end (the term ended in their middle) are kept:
-        # the few whose days a renewal can add to, so a run looks at them alone
-        if self.billed_through is not None:
-            end = covered_end(period, self.term)
-            if end < period.end:
-                self.billed_through[key] = end
-            else:
-                self.billed_through.pop(key, None)
+    def _through(self, period: Period) -> date | None:
+        """The day a period billed early ran to at its basis (None: not billed early)."""
+        if self.timing is not BillingTiming.IN_ARREARS or not self.billed_through:
+            return None
+        through = self.billed_through.get(period_key(period))
+        return through[-1] if through else None
 
     def correction_waits(self, period: Period, as_of: date) -> bool:
         """In arrears, a correction that only bills days a renewal added to a billed period
         (billed early, when the term ended in its middle) waits until the period's days are
         all served: they are billed after the period, as every day in arrears is. (One that
         credits days never waits: the run makes it whole at once.)"""
-        if self.timing is not BillingTiming.IN_ARREARS or not self.billed_through:
-            return False
-        through = self.billed_through.get(period_key(period))
-        end = covered_end(period, self.term)
-        return through is not None and through < end and end > as_of
+        through = self._through(period)
+        return through is not None and through < covered_end(period, self.term) > as_of
+
+    def added_days_served(self, period: Period, as_of: date) -> bool:
+        """Whether days a renewal added to a period billed early are all served by ``as_of``:
+        the run then corrects the period (records it, if only to say nothing was to bill, so
+        it looks once: ``arrears_correction_due``)."""
+        through = self._through(period)
+        return through is not None and through < covered_end(period, self.term) <= as_of
 
     def arrears_correction_due(self, as_of: date) -> bool:
-        """Whether a billed period's covered days grew since it was billed (a waiting
-        correction, ``correction_waits``) and have all been served by ``as_of``: the run
-        corrects it then, whatever else it recorded for the contract meanwhile."""
-        if self.timing is not BillingTiming.IN_ARREARS or not self.billed_through:
-            return False
-        for key, through in self.billed_through.items():
-            billed = self.billed.get(key)
-            if billed is not None and through < covered_end(billed.period, self.term) <= as_of:
-                return True
-        return False
+        """Whether a billed period waited for its added days (``correction_waits``) and they
+        are served by ``as_of``: the run looks at it then, whatever else it recorded for the
+        contract meanwhile."""
+        return any(
+            self.added_days_served(billed.period, as_of)
+            for key, billed in self.billed.items()
+            if key in (self.billed_through or ())
+        )
 
     def _check_basis(self, basis_version: int) -> None:
         if not 1 <= basis_version <= self.version:
