@@ -901,10 +901,12 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         """Whether a billed period waited for its added days (``correction_waits``) and they
         are served by ``as_of``: the run looks at it then, whatever else it recorded for the
         contract meanwhile."""
+        if self.timing is not BillingTiming.IN_ARREARS or not self.billed_through:
+            return False  # (the common case, at once: no period was billed early)
         return any(
-            self.added_days_served(billed.period, as_of)
-            for key, billed in self.billed.items()
-            if key in (self.billed_through or ())
+            self.added_days_served(self.billed[key].period, as_of)
+            for key in self.billed_through
+            if key in self.billed
         )
 
     def _check_basis(self, basis_version: int) -> None:
