@@ -5,7 +5,6 @@ billed, and dates are business days (a datetime recorded once would stop every b
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -40,13 +39,6 @@ from q2c_core.projections import (
     catch_up,
     rebuild,
 )
-
-
-@pytest.fixture
-def app() -> Iterator[QuoteToCash]:
-    application = QuoteToCash.open("memory:")
-    yield application
-    application.close()
 
 
 def test_a_sub_contract_that_moved_away_is_changed_only_where_it_is_now(
