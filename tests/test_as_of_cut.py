@@ -88,11 +88,11 @@ def test_an_allocation_is_never_half_in(url: str) -> None:
     [inv] = app.run_billing(date(2024, 1, 31), actor="run").invoice_ids
     issue(app, inv, date(2024, 1, 31))
     pay = app.receive_payment(
-        cust, eur("100.00"), received_on=date(2024, 1, 5), reference="r", actor=A
+        cust, eur("100.00"), received_on=date(2024, 2, 5), reference="r", actor=A
     )
     before = _followed(app)
     received = app.recorder.max_notification_id() or 0
-    app.allocate_payment(pay, [(inv, eur("100.00"))], allocated_on=date(2024, 1, 5), actor=A)
+    app.allocate_payment(pay, [(inv, eur("100.00"))], allocated_on=date(2024, 2, 5), actor=A)
     for event in _events(app, received):
         assert _as_of(app, event.timestamp) == before, type(event).__qualname__
     assert _as_of(app, datetime.now(UTC)) == _followed(app)

@@ -22,6 +22,7 @@ from q2c_core import (
     Money,
     OpenItem,
     QuoteToCash,
+    RuleViolated,
     SourceKind,
     TaxRate,
 )
@@ -161,6 +162,47 @@ def test_a_person_resolves_the_suspense_list(app: QuoteToCash) -> None:
     assert app.bank_suspense() == []
     with pytest.raises(InvalidTransition):
         app.resolve_bank_credit(advance.id, allocations=[], resolved_on=date(2024, 4, 6), actor="x")
+
+
+def test_money_booked_before_an_invoice_was_issued_waits_as_the_customer_s_credit(
+    app: QuoteToCash, tmp_path: Path
+) -> None:
+    """A transfer booked on 2 April naming an invoice issued on 10 April pays it neither then
+    nor, by its amount, another invoice: it is Acme's credit until someone allocates it on or
+    after the 10th."""
+    ids = build(app)
+    later = issue(app, ids["acme"], "100", TaxRate.standard(0), date(2024, 4, 10))
+    number = app.invoice(later).number
+    statement = tmp_path / "advance.csv"
+    statement.write_text(
+        "date,amount,currency,remittance,name,reference\n"
+        f"2024-04-02,238.00,EUR,{number},Acme GmbH,ADV-1\n"
+    )
+    report = importer(app).import_file(statement, actor="bank-sync")
+    assert (report.recorded, report.suspended) == (0, 1)
+    (parked,) = app.bank_suspense()
+    assert parked.customer_id == ids["acme"]
+    assert parked.suspense_reason is SuspenseReason.NO_INVOICE
+    # 238.00 is what INV-000003 owes, but the remittance named the April invoice
+    assert app.invoice(ids["INV-000003"]).outstanding == Money.of("238.00", EUR)
+    assert app.customer_credit(ids["acme"]) == Money.of("238.00", EUR)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.resolve_bank_credit(
+            parked.id,
+            allocations=[(later, Money.of("100.00", EUR))],
+            resolved_on=date(2024, 4, 5),
+            actor="bea",
+        )
+    assert (refused.value.field, refused.value.aggregate_id) == ("resolved_on", later)
+    assert app.recorder.max_notification_id() == before
+    app.resolve_bank_credit(
+        parked.id,
+        allocations=[(later, Money.of("100.00", EUR))],
+        resolved_on=date(2024, 4, 10),
+        actor="bea",
+    )
+    assert app.invoice(later).is_settled()
 
 
 def test_an_unidentifiable_credit_can_be_returned_to_its_sender(app: QuoteToCash) -> None:

@@ -86,6 +86,7 @@ class World:
     draft: UUID
     issued: UUID
     payment: UUID
+    early_payment: UUID
     bounced: UUID
     big_payment: UUID
     unsourced: UUID
@@ -143,6 +144,9 @@ def build(app: QuoteToCash) -> World:
     approve(app, issued)
     app.issue_invoice(issued, issued_on=D, actor="bea")
     payment = app.receive_payment(cust, eur(50), received_on=D, reference="transfer", actor=A)
+    early = app.receive_payment(
+        cust, eur(50), received_on=date(2024, 3, 1), reference="prepaid", actor=A
+    )
     bounced = app.receive_payment(cust, eur(50), received_on=D, reference="transfer", actor=A)
     app.bounce_payment(bounced, bounced_on=D, reason="returned", actor=A)
     big = app.receive_payment(cust, eur(500), received_on=D, reference="transfer", actor=A)
@@ -179,6 +183,7 @@ def build(app: QuoteToCash) -> World:
         draft,
         issued,
         payment,
+        early,
         bounced,
         big,
         unsourced,
@@ -324,6 +329,29 @@ CASES = [
         RuleViolated,
         "allocated_on",
         lambda w: w.payment,
+    ),
+    Case(
+        "payment allocated before the invoice was issued",
+        lambda w: w.app.allocate_payment(
+            w.early_payment, [(w.issued, eur(10))], allocated_on=date(2024, 3, 5), actor=A
+        ),
+        RuleViolated,
+        "allocated_on",
+        lambda w: w.issued,
+    ),
+    Case(
+        "credit note drafted before the invoice was issued",
+        lambda w: w.app.draft_credit_note(
+            w.issued,
+            line_ids=["L1"],
+            disposition=CreditDisposition.REBILLABLE,
+            reason="x",
+            drafted_on=date(2024, 3, 5),
+            actor=A,
+        ),
+        RuleViolated,
+        "drafted_on",
+        lambda w: w.issued,
     ),
     Case(
         "payment bounced before the money arrived",

@@ -43,6 +43,9 @@ EUR = "EUR"
 START = date(2024, 1, 1)
 YEAR = Period(START, date(2025, 1, 1))
 A = "alice"
+# money and credit notes meet an invoice from its issue day on (issued on a random day of the
+# year): payments are allocated and bounced on the year's last day, notes dated on the issue day
+SETTLED = START + timedelta(days=364)
 
 days = st.integers(min_value=0, max_value=364)
 hour_amounts = st.sampled_from(["0.5", "1", "1.25", "2", "3.5", "4", "7.75", "8"])
@@ -269,13 +272,14 @@ class QuoteToCashMachine(RuleBasedStateMachine):
         lines = [ln.line_id for ln in self.app.invoice(invoice).lines]
         chosen = [ln for n, ln in enumerate(lines) if pick >> (n % 3) & 1] or lines[:1]
         disposition = CreditDisposition.REBILLABLE if rebill else CreditDisposition.WRITTEN_OFF
+        on = self.app.invoice(invoice).issued_on or START
         note = self.attempt(
             lambda: self.app.draft_credit_note(
                 invoice,
                 line_ids=chosen,
                 disposition=disposition,
                 reason="dispute",
-                drafted_on=START,
+                drafted_on=on,
                 actor="billy",
             )
         )
@@ -298,17 +302,18 @@ class QuoteToCashMachine(RuleBasedStateMachine):
         if not open_lines:
             return multiple()
         disposition = CreditDisposition.REBILLABLE if rebill else CreditDisposition.WRITTEN_OFF
+        on = original.issued_on or START
         note = self.app.draft_credit_note(
             invoice,
             line_ids=open_lines[:1],
             disposition=disposition,
             reason="dispute",
-            drafted_on=START,
+            drafted_on=on,
             actor="billy",
         )
         for role, who in (("billing", "bea"), ("account_manager", "mia")):
-            self.app.approve_invoice(note, role=role, approved_on=START, actor=who)
-        self.attempt(lambda: self.app.issue_invoice(note, issued_on=START, actor="bea"))
+            self.app.approve_invoice(note, role=role, approved_on=on, actor=who)
+        self.attempt(lambda: self.app.issue_invoice(note, issued_on=on, actor="bea"))
         return note
 
     # -- payments -------------------------------------------------------------------------------
@@ -323,18 +328,18 @@ class QuoteToCashMachine(RuleBasedStateMachine):
     def receive_and_allocate(self, amount: str) -> UUID:
         """A payment that is allocated oldest-first at once (keeps the walk productive)."""
         payment = self.receive_payment(amount)
-        self.app.allocate_payment(payment, allocated_on=START, actor=A)
+        self.app.allocate_payment(payment, allocated_on=SETTLED, actor=A)
         return payment
 
     @rule(payment=payments)
     def allocate_oldest_first(self, payment: UUID) -> None:
-        self.attempt(lambda: self.app.allocate_payment(payment, allocated_on=START, actor=A))
+        self.attempt(lambda: self.app.allocate_payment(payment, allocated_on=SETTLED, actor=A))
 
     @rule(payment=payments, invoice=invoices, amount=money_amounts)
     def allocate_explicitly(self, payment: UUID, invoice: UUID, amount: str) -> None:
         self.attempt(
             lambda: self.app.allocate_payment(
-                payment, [(invoice, eur(amount))], allocated_on=START, actor=A
+                payment, [(invoice, eur(amount))], allocated_on=SETTLED, actor=A
             )
         )
 
@@ -350,7 +355,7 @@ class QuoteToCashMachine(RuleBasedStateMachine):
     @rule(payment=payments)
     def bounce(self, payment: UUID) -> None:
         self.attempt(
-            lambda: self.app.bounce_payment(payment, bounced_on=START, reason="returned", actor=A)
+            lambda: self.app.bounce_payment(payment, bounced_on=SETTLED, reason="returned", actor=A)
         )
 
     # -- allowance ------------------------------------------------------------------------------

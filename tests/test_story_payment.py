@@ -12,6 +12,7 @@ import pytest
 from q2c_core import (
     BillingFrequency,
     CardNumberRefused,
+    CreditDisposition,
     CurrencyMismatch,
     InvalidTransition,
     InvalidValue,
@@ -105,6 +106,39 @@ def test_explicit_allocation_and_remainder_as_credit(
     app.allocate_payment(payment, allocated_on=date(2024, 4, 2), actor=A)
     assert app.invoice(january).is_settled()
     assert app.customer_credit(cust) == eur(0)
+
+
+def test_money_allocated_on_a_day_pays_only_invoices_issued_by_then(
+    app: QuoteToCash, three_invoices: tuple[UUID, list[UUID]]
+) -> None:
+    """A payment received in advance waits as credit: allocated oldest first on 15 February,
+    it pays January's and February's invoices, not March's, which did not exist yet; a credit
+    note cannot be dated before the invoice it credits either."""
+    cust, (march, january, february) = three_invoices
+    payment = app.receive_payment(
+        cust, eur(900), received_on=date(2024, 1, 1), reference="advance", actor=A
+    )
+    app.allocate_payment(payment, allocated_on=date(2024, 2, 15), actor=A)
+    assert app.invoice(january).is_settled() and app.invoice(february).is_settled()
+    assert app.invoice(march).outstanding == eur(300)
+    assert app.customer_credit(cust) == eur(200)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.allocate_payment(payment, [(march, eur(200))], allocated_on=date(2024, 2, 20), actor=A)
+    assert (refused.value.field, refused.value.aggregate_id) == ("allocated_on", march)
+    with pytest.raises(RuleViolated) as refused:
+        app.draft_credit_note(
+            march,
+            line_ids=["L1"],
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="goodwill",
+            drafted_on=date(2024, 2, 28),
+            actor=A,
+        )
+    assert refused.value.field == "drafted_on"
+    assert app.recorder.max_notification_id() == before
+    app.allocate_payment(payment, allocated_on=date(2024, 3, 1), actor=A)
+    assert app.invoice(march).outstanding == eur(100)
 
 
 def test_over_allocation_is_refused(

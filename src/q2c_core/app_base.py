@@ -7,6 +7,7 @@ together, so each concept keeps its own module while every command shares one wa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -26,7 +27,7 @@ from q2c_core.domain.allocation import OpenItem
 from q2c_core.domain.contract import Contract, renewals_with_uplift
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import EnhancementRequest, TimeEntry
-from q2c_core.domain.errors import ConcurrencyConflict, NotFound, Q2CError
+from q2c_core.domain.errors import ConcurrencyConflict, NotFound, Q2CError, RuleViolated
 from q2c_core.domain.invoice import ApprovalPolicy, Invoice
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.prepaid_allowance import AllowanceUnit, Charge, PrepaidAllowance
@@ -238,20 +239,33 @@ class BaseApp(Application[UUID]):
         """Every invoice and credit note of a customer, in drafting order, read in bulk."""
         return self._get_many(Invoice, list(customer.invoice_ids))
 
-    def _open_items(self, customer: Customer, currency: str) -> list[OpenItem]:
-        """The customer's issued invoices in ``currency`` with money outstanding.
+    def _open_items(self, customer: Customer, currency: str, on: date) -> list[OpenItem]:
+        """The customer's invoices in ``currency`` issued by ``on`` with money outstanding.
 
         The one list every allocation works from (oldest-first allocation, bank matching), so
         billing-run invoices, which the contract rather than the customer lists, are never left
-        out.
+        out. Money allocated on a day pays only invoices issued by then.
         """
         items = []
         for i in self._customer_invoices(customer):
-            if i.outstanding.is_positive() and i.currency == currency:
+            issued = i.issued_on is not None and i.issued_on <= on
+            if issued and i.outstanding.is_positive() and i.currency == currency:
                 items.append(
                     OpenItem(i.id, i.number or "", i.due_date or i.drafted_on, i.outstanding)
                 )
         return items
+
+    @staticmethod
+    def _check_issued_by(invoice: Invoice, day: date, field: str) -> None:
+        """Money meets an invoice from the day it is issued (``Invoice.DAY_ORDER`` holds the
+        same rule; this names the command's own field)."""
+        if invoice.issued_on is not None and day < invoice.issued_on:
+            raise RuleViolated(
+                f"{day} is before invoice {invoice.number} was issued ({invoice.issued_on})",
+                field=field,
+                aggregate_id=invoice.id,
+                value=day,
+            )
 
     def _draw_allowance(
         self,

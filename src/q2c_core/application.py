@@ -63,7 +63,7 @@ from q2c_core.domain.prepaid_allowance import (
     charge_key,
 )
 from q2c_core.domain.tax import TaxRate, TaxSubtotal
-from q2c_core.domain.values import Period, require_whole
+from q2c_core.domain.values import Period, require_day, require_whole
 from q2c_core.imports import ImportCommands
 
 P = ParamSpec("P")
@@ -987,6 +987,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if not reason.strip():
                 raise InvalidValue("must say why", field="reason", aggregate_id=invoice_id)
             refuse_card_numbers("reason", reason, invoice_id)
+            require_day(drafted_on, "drafted_on")
+            if original.issued_on is not None and drafted_on < original.issued_on:
+                raise RuleViolated(
+                    f"{drafted_on} is before the invoice was issued ({original.issued_on})",
+                    field="drafted_on",
+                    aggregate_id=invoice_id,
+                    value=drafted_on,
+                )
             if disposition is CreditDisposition.CORRECTED:
                 raise InvalidValue(
                     "is the billing run's, for the contract days it corrects; a credit note "
@@ -1159,7 +1167,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
             if explicit is None:
                 customer = self.customer(payment.customer_id)
-                items = self._open_items(customer, payment.amount.currency)
+                items = self._open_items(customer, payment.amount.currency, allocated_on)
                 plan = [
                     (a.invoice_id, a.amount) for a in allocate_payment(payment.unallocated, items)
                 ]
@@ -1179,6 +1187,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     )
                 allocation_id = uuid4().hex
                 payment.allocate(allocation_id, invoice_id, amount, allocated_on, actor)
+                self._check_issued_by(invoice, allocated_on, "allocated_on")
                 invoice.apply_payment(allocation_id, payment_id, amount, allocated_on, actor)
                 ids.append(allocation_id)
             return ids, [payment, *invoices.values()]

@@ -515,22 +515,25 @@ class ImportCommands(BaseApp):
                         )
 
                     currency = credit.amount.currency
+                    # money booked on a day pays only invoices issued by then: one issued
+                    # later is left to allocate from the customer's credit once it is
+                    named_here = [
+                        i for i in named if i.customer_id == customer_id and i.currency == currency
+                    ]
                     named_items = [
-                        open_item(i)
-                        for i in named
-                        if i.customer_id == customer_id and i.currency == currency
+                        open_item(i) for i in named_here if _issued_by(i, credit.booked_on)
                     ]
                     named_ids = {i.id for i in named}
                     # the amount decides only when the remittance names none of its invoices
                     other_items = (
                         []
-                        if named_items
+                        if named_here
                         else [
                             open_item(invoices[i])
                             for i in invoice_ids.get(customer.id, ())
                             if i in invoices
                             and i not in named_ids
-                            and invoices[i].is_issued
+                            and _issued_by(invoices[i], credit.booked_on)
                             and invoices[i].kind is not InvoiceKind.CREDIT_NOTE
                             and invoices[i].currency == currency
                         ]
@@ -664,7 +667,7 @@ class ImportCommands(BaseApp):
                 )
             if plan is None:
                 customer = self._get(Customer, owner)
-                items = self._open_items(customer, payment.amount.currency)
+                items = self._open_items(customer, payment.amount.currency, resolved_on)
                 todo = [
                     (a.invoice_id, a.amount) for a in allocate_payment(payment.unallocated, items)
                 ]
@@ -684,6 +687,7 @@ class ImportCommands(BaseApp):
                 invoices[invoice_id] = invoice
                 allocation_id = _allocation_id(credit.credit_key, n)
                 payment.allocate(allocation_id, invoice_id, amount, resolved_on, actor)
+                self._check_issued_by(invoice, resolved_on, "resolved_on")
                 invoice.apply_payment(allocation_id, payment.id, amount, resolved_on, actor)
             credit.resolve(owner, payment.id, tuple(invoices), resolved_on, note, actor)
             return payment.id, [*changed, *invoices.values()]
@@ -751,3 +755,8 @@ def _close_batch(
         suspended=suspended,
         ignored=ignored,
     )
+
+
+def _issued_by(invoice: Invoice, day: date) -> bool:
+    """Whether the invoice was issued on or before the day (money can pay it from then)."""
+    return invoice.issued_on is not None and invoice.issued_on <= day

@@ -129,6 +129,11 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
         "Approved": (NotBefore("approved_on", "drafted_on", "the invoice was drafted"),),
         "Issued": (NotBefore("issued_on", "drafted_on", "the invoice was drafted"),),
+        # money and credit meet an invoice from the day it is issued: a statement as of an
+        # earlier day would show the money neither as paid nor as credit, the credit as a
+        # negative balance
+        "PaymentApplied": (NotBefore("applied_on", "issued_on", "the invoice was issued"),),
+        "Credited": (NotBefore("credited_on", "issued_on", "the invoice was issued"),),
     }
 
     @event("Drafted")
