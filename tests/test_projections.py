@@ -632,3 +632,33 @@ def test_explain_leaves_out_what_concerns_another_invoice_on_a_shared_payment() 
     events = events_behind(app, ReceivablesAging(), f"inv:{row_key_id(a)}")
     assert all(getattr(e, "allocation_id", None) != to_b for e in events)
     assert [type(e).__qualname__ for e in events].count("Payment.AllocationReversed") == 1
+
+
+def test_explain_lists_the_invoice_behind_a_commission_and_a_review_row() -> None:
+    """A commission line is split over its invoice's revenue kinds, tax and manager, and a
+    request's invoiced and paid columns come from the invoices billing it: their explanations
+    list the invoice's drafting, its issue and the money applied, and nothing of another
+    allocation on the same invoice."""
+    from q2c_core.projections.base import row_key_id
+    from q2c_core.projections.explain import events_behind
+
+    app = QuoteToCash.open("memory:")
+    ids = story(app)
+    inv, r = ids["invoice"], ids["request"]
+    (paid,) = app.payment(ids["payment"]).allocations
+    commissions = Commissions()
+    key = f"alloc:{row_key_id(ids['payment'])}|{paid.allocation_id}"
+    events = events_behind(app, commissions, key)
+    kinds = {(type(e).__qualname__, e.originator_id) for e in events}
+    assert {("Invoice.Drafted", inv), ("Invoice.Issued", inv)} <= kinds
+    assert ("Invoice.PaymentApplied", inv) in kinds
+    assert all(
+        getattr(e, "allocation_id", paid.allocation_id) == paid.allocation_id for e in events
+    )
+
+    events = events_behind(app, ReviewMeeting(), f"req:{row_key_id(r)}")
+    kinds = {(type(e).__qualname__, e.originator_id) for e in events}
+    assert ("EnhancementRequest.WorkLogged", r) in kinds
+    assert {("Invoice.Drafted", inv), ("Invoice.PaymentApplied", inv)} <= kinds
+    assert all(e.originator_id in (r, inv) for e in events)  # no other invoice's
+    app.close()

@@ -324,6 +324,19 @@ class Commissions(Projection):
             entries.append([inv["manager"], kind, part, rate, commission])
         return entries, deposit
 
+    def related_rows(self, key: str, row: Row) -> list[str]:
+        """An allocation's commission is split over its invoice's revenue kinds, tax and
+        account manager (``inv:<invoice>``): ``explain`` lists the invoice's events too."""
+        if not key.startswith("alloc:"):
+            return []
+        return [f"inv:{row['invoice']}"]
+
+    def relates_to(self, key: str, row: Row, event: Any) -> bool:
+        """Of the invoice's events, money applied or taken off concerns only its own
+        allocation; its lines, issue and credits concern every allocation on it."""
+        allocation = getattr(event, "allocation_id", None)
+        return allocation is None or key.endswith(f"|{allocation}")
+
     @handles("Payment.AllocationReversed")
     def _reversed(self, e: Any, oid: str) -> None:
         self._reverse(oid, e.allocation_id, reversal_day(e))

@@ -210,6 +210,21 @@ class ReviewMeeting(RequestBook):
         else:
             row["paid"].pop(e.allocation_id, None)
 
+    def related_rows(self, key: str, row: Row) -> list[str]:
+        """A request's invoiced and paid columns come from the invoices that bill its work
+        (``inv:`` rows) and the deposits deducted on them: ``explain`` lists their events."""
+        if not key.startswith("req:"):
+            return []
+        rid = key[4:]
+        rows = self.rows()
+        billing = {k for k, inv in rows.items() if k.startswith("inv:") and rid in inv["requests"]}
+        deposits = {
+            k
+            for k, inv in rows.items()
+            if k.startswith("inv:") and f"inv:{inv['deducted_by']}" in billing
+        }
+        return sorted(billing | deposits)
+
     def _billed(self, rows: dict[str, Row]) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
         """Net invoiced and net collected per request (the rules of the class docstring)."""
         deducted: dict[str, list[Row]] = {}
