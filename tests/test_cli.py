@@ -8,7 +8,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ from q2c_core import (
     QuoteToCash,
     RevenueKind,
     TimeEntry,
+    position_as_of,
+    recorded_times,
 )
 from q2c_core.projections import CommissionRate, ProjectionStore, ReceivablesAging, catch_up
 from q2c_core.projections.store import encode_row
@@ -150,6 +152,34 @@ def test_history_prints_every_event_when_who_what(world) -> None:  # type: ignor
     assert "billy" in result.output and "bea" in result.output
     missing = runner.invoke(cli, ["history", "0" * 32, "--url", url])
     assert missing.exit_code == 1
+
+
+def test_history_shows_when_each_event_was_recorded_the_as_of_that_includes_it(world) -> None:  # type: ignore[no-untyped-def]
+    """An auditor copies the time ``history`` shows for an event into ``--as-of``: that is the
+    save's recording time, so the view as of it holds the event, and a microsecond earlier
+    does not (creation times come before recording and would leave it out)."""
+    url, ids = world
+    app = QuoteToCash.open(url)
+    invoice = ids["invoice"]
+    times = recorded_times(app, invoice)
+    events = [app.mapper.to_domain_event(s) for s in app.recorder.select_events(invoice)]  # type: ignore[attr-defined]
+    assert set(times) == {e.originator_version for e in events}
+    applied = next(e for e in events if type(e).__qualname__ == "Invoice.PaymentApplied")
+    at = times[applied.originator_version]
+    assert at >= applied.timestamp
+    notification = next(
+        n.id
+        for n in app.recorder.select_notifications(1, 10_000)
+        if n.originator_id == invoice and n.originator_version == applied.originator_version
+    )
+    assert position_as_of(app, at) >= notification
+    assert position_as_of(app, at - timedelta(microseconds=1)) < notification
+    app.close()
+    out = runner.invoke(cli, ["history", invoice.hex, "--url", url], terminal_width=200)
+    assert out.exit_code == 0, out.output
+    line = next(x for x in out.output.splitlines() if "Invoice.PaymentApplied" in x)
+    assert at.isoformat(timespec="microseconds") in line
+    assert "(created)" not in out.output
 
 
 def test_report_in_three_formats(world) -> None:  # type: ignore[no-untyped-def]

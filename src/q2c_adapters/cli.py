@@ -61,7 +61,7 @@ from q2c_core.projections import (
     rebuild,
 )
 from q2c_core.projections.store import PageWrite, ProjectionStore
-from q2c_core.recorded_saves import position_as_of
+from q2c_core.recorded_saves import position_as_of, recorded_times
 
 app = typer.Typer(help="q2c: the auditor's tools over the event history.", no_args_is_help=True)
 console = Console()
@@ -827,19 +827,29 @@ def _heading(text: str) -> None:
 def _history_rows(application: QuoteToCash, aggregate_id: UUID) -> list[tuple[str, list[str]]]:
     """Each event of one aggregate: its heading (version, recorded, who, what) and facts."""
     numbers = invoice_numbers(application)
+    times = recorded_times(application, aggregate_id)
     rows: list[tuple[str, list[str]]] = []
     for stored in application.recorder.select_events(aggregate_id):
         event: Any = application.mapper.to_domain_event(stored)
         heading = "  ".join(
             (
                 f"v{event.originator_version}",
-                event.timestamp.isoformat(timespec="seconds"),
+                _when(event, times),
                 _who(event),
                 type(event).__qualname__,
             )
         )
         rows.append((heading, describe_event(event, numbers)))
     return rows
+
+
+def _when(event: Any, times: dict[int, datetime]) -> str:
+    """When an event was recorded (its save's time: ``--as-of`` that time includes it), to the
+    microsecond; where no save time was kept, when it was created, marked so."""
+    recorded = times.get(event.originator_version)
+    if recorded is not None:
+        return recorded.isoformat(timespec="microseconds")
+    return f"{event.timestamp.isoformat(timespec='microseconds')} (created)"
 
 
 def _who(event: Any) -> str:
@@ -966,11 +976,15 @@ def explain(
             value = projection.get(row)
             scratch.close()
             numbers = invoice_numbers(application, moment)
+            times: dict[UUID, dict[int, datetime]] = {}
+            for event in events:
+                if event.originator_id not in times:
+                    times[event.originator_id] = recorded_times(application, event.originator_id)
             described = [
                 (
                     "  ".join(
                         (
-                            event.timestamp.isoformat(timespec="seconds"),
+                            _when(event, times[event.originator_id]),
                             _who(event),
                             type(event).__qualname__,
                             f"{event.originator_id.hex} v{event.originator_version}",

@@ -129,7 +129,7 @@ from q2c_core.projections import (
     catch_up,
     rebuild,
 )
-from q2c_core.recorded_saves import RecordsSaves, position_as_of
+from q2c_core.recorded_saves import RecordsSaves, position_as_of, recorded_times
 from q2c_core.sqlite_recorder import SQLiteEventRecorder
 from q2c_core.storage import env_for_url, postgres_connect
 
@@ -269,6 +269,7 @@ __all__ = [
     "position_as_of",
     "postgres_connect",
     "rebuild",
+    "recorded_times",
     "require_day",
     "require_whole",
     "reversal_day",

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -95,3 +96,32 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             earliest["v"] if earliest is not None else None,
             last["v"] if last is not None else None,
         )
+
+    def recorded_times(self, originator_id: UUID) -> dict[int, datetime]:
+        """When each event of one aggregate was recorded (its save's time), by version; events
+        recorded before q2c kept save times are left out."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute("SELECT to_regclass(%s) AS v", (self.saves_table_text,))
+            found = curs.fetchone()
+            if found is None or found["v"] is None:
+                return {}
+            # the save holding an event is the first whose last id is not below the event's
+            curs.execute(
+                SQL(
+                    "SELECT e.originator_version AS version, e.notification_id AS id, "
+                    "s.first_id AS first_id, s.recorded_at AS recorded_at "
+                    "FROM {0}.{1} e LEFT JOIN {2} s ON s.last_id = "
+                    "(SELECT MIN(last_id) FROM {2} WHERE last_id >= e.notification_id) "
+                    "WHERE e.originator_id = %s"
+                ).format(
+                    Identifier(self.datastore.schema),
+                    Identifier(self.events_table_name),
+                    self.saves_table,
+                ),
+                (originator_id,),
+            )
+            return {
+                row["version"]: row["recorded_at"]
+                for row in curs.fetchall()
+                if row["first_id"] is not None and row["first_id"] <= row["id"]
+            }

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
 
 SAVES_SUFFIX = "_saves"
 
@@ -40,6 +41,20 @@ class RecordsSaves(Protocol):
         """(first notification id of the earliest save kept, last notification id of the
         latest save recorded at or before ``moment``); None where there is none."""
         ...
+
+    def recorded_times(self, originator_id: UUID) -> dict[int, datetime]:
+        """When each event of one aggregate was recorded, by version (see the module)."""
+        ...
+
+
+def recorded_times(app: Any, originator_id: UUID) -> dict[int, datetime]:
+    """When each event of one aggregate was recorded (its save's time, UTC), by version: the
+    time to give ``--as-of`` for a view that includes the event. Empty where the recorder keeps
+    no save times (in memory, or events recorded before q2c kept them)."""
+    recorder = app.recorder
+    if not isinstance(recorder, RecordsSaves):
+        return {}
+    return {v: t.astimezone(UTC) for v, t in recorder.recorded_times(originator_id).items()}
 
 
 def position_as_of(app: Any, moment: datetime) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
@@ -62,3 +63,27 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
             )
             last = c.fetchone()[0]
         return earliest, last
+
+    def recorded_times(self, originator_id: UUID) -> dict[int, datetime]:
+        """When each event of one aggregate was recorded (its save's time), by version; events
+        recorded before q2c kept save times are left out."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (self.saves_table_name,),
+            )
+            if c.fetchone() is None:
+                return {}
+            # the save holding an event is the first whose last id is not below the event's
+            c.execute(
+                f"SELECT e.originator_version, e.rowid, s.first_id, s.recorded_at "
+                f"FROM {self.events_table_name} e LEFT JOIN {self.saves_table_name} s "
+                f"ON s.last_id = (SELECT MIN(last_id) FROM {self.saves_table_name} "
+                "WHERE last_id >= e.rowid) WHERE e.originator_id = ?",
+                (originator_id.hex,),
+            )
+            return {
+                version: datetime.fromisoformat(recorded_at)
+                for version, rowid, first_id, recorded_at in c.fetchall()
+                if first_id is not None and first_id <= rowid
+            }
