@@ -265,3 +265,35 @@ def test_voiding_an_invoice_gives_back_every_overage_line_of_an_entry(app: Quote
     app.void_invoice(invoice, reason="two lines for one entry", actor=A)
     assert app.allowance(allowance).billed_overage == {}
     assert app.allowance(allowance).unbilled_overage() == {charge_key(request, "t1"): Decimal(2)}
+
+
+def test_free_work_on_a_money_allowance_is_logged_and_draws_nothing(app: QuoteToCash) -> None:
+    """An hour at rate 0 (a warranty fix) on a request a money allowance covers is logged like
+    on any other request; the allowance, counted in money, has nothing to draw."""
+    _, allowance, request = covered_request(app, AllowanceUnit.MONEY, "100")
+    app.log_work(request, entry("w1", date(2024, 3, 5), "1", rate="0"), actor="bob")
+    app.log_work(request, entry("w2", date(2024, 3, 6), "0.5"), actor="bob")
+    assert [w.entry.entry_id for w in app.request(request).work] == ["w1", "w2"]
+    assert [c.entry_id for c in app.allowance(allowance).charges] == ["w2"]
+    assert app.allowance(allowance).remaining == Decimal("50.00")
+
+
+def test_overage_billed_then_released_leaves_the_kpi_hours_exact(app: QuoteToCash) -> None:
+    """Two hours at 87.50 against a 75.00 money allowance: 100.00 of overage, 1.142857... of
+    the hours, invoiced; then nine hours more, all overage, invoiced on a second invoice. The
+    first invoice voided, the KPIs' invoiced hours are exactly the nine, as the request's own
+    work buckets say (not 8.999...997: an inexact share added to a total and taken off again)."""
+    from q2c_core.projections import Kpis, rebuild
+
+    _, _, request = covered_request(app, AllowanceUnit.MONEY, "75")
+    app.log_work(request, entry("o1", date(2024, 3, 5), "2", rate="87.50"), actor="bob")
+    first = app.draft_request_invoice(request, drafted_on=date(2024, 3, 7), actor="billy")
+    app.log_work(request, entry("o2", date(2024, 3, 8), "9"), actor="bob")
+    app.draft_request_invoice(request, drafted_on=date(2024, 3, 9), actor="billy")
+    app.void_invoice(first, reason="wrong", actor="billy")
+    kpis = Kpis()
+    rebuild(app, [kpis])
+    (bob,) = kpis.time_entered_vs_invoiced()
+    buckets = app.work_buckets(request)
+    assert sum((b.invoiced for b in buckets), Decimal(0)) == Decimal(9)
+    assert bob.invoiced == Decimal(9)

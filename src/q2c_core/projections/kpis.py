@@ -67,9 +67,11 @@ class Kpis(Projection):
     name = "kpis"
 
     def config(self) -> dict[str, Any]:
-        """The row layout's version: 2 keys allowance charges by request and entry, so a store
-        built by version 1 (by entry id) is refused until it is rebuilt from events."""
-        return {"rows": 2}
+        """The row layout's version: 2 keys allowance charges by request and entry; 3 keeps the
+        hours of money-allowance overage billed per charge (``overage``) beside the summed
+        hours, so billing and releasing it leaves no division dust. A store built by an earlier
+        version is refused until it is rebuilt from events."""
+        return {"rows": 3}
 
     replay_cost = 14.0
     # its worker/customer and worker/day totals come back long after (customers registered
@@ -107,12 +109,6 @@ class Kpis(Projection):
             row["billable"] += billable
         self._dirty.add(key)
 
-    def _add(self, key: str, **amounts: Decimal) -> None:
-        row = self.get(key) or {"entered": ZERO, "billable": ZERO, "invoiced": ZERO}
-        for field, amount in amounts.items():
-            row[field] += amount
-        self.put(key, row)
-
     @handles("EnhancementRequest.WorkInvoiced", "EnhancementRequest.WorkReleased")
     def _invoiced(self, e: Any, oid: str) -> None:
         sign = 1 if type(e).__name__ == "WorkInvoiced" else -1
@@ -146,6 +142,7 @@ class Kpis(Projection):
         row = self.get(f"alw:{oid}")
         if row is None:
             return
+        billed = row.setdefault("billed", {})
         for k, quantity in e.quantities.items():  # (by charge key; older events by entry id)
             key = resolve_charge_key(k, row["charges"])
             rid, charged = row["charges"][key]
@@ -153,8 +150,29 @@ class Kpis(Projection):
             req = self.get(f"req:{rid}")
             if entry is None or req is None:
                 continue
-            hours = quantity if row["unit"] == "HOURS" else entry["hours"] * quantity / charged
-            self._add(f"wc:{entry['worker']}|{req['customer']}", invoiced=sign * hours)
+            # the hours follow the charge's billed quantity (exact in the allowance's unit),
+            # worked out afresh each time: a money share of an entry's hours is not exact, and
+            # adding then taking it off a total would leave dust
+            total = billed.get(key, ZERO) + sign * quantity
+            if total:
+                billed[key] = total
+            else:
+                billed.pop(key, None)
+            if row["unit"] == "HOURS":
+                hours = total
+            elif total == charged:
+                hours = entry["hours"]
+            else:
+                hours = entry["hours"] * total / charged
+            wc = f"wc:{entry['worker']}|{req['customer']}"
+            totals = self.get(wc) or {"entered": ZERO, "billable": ZERO, "invoiced": ZERO}
+            overage = totals.setdefault("overage", {})
+            if hours:
+                overage[f"{oid}|{key}"] = hours
+            else:
+                overage.pop(f"{oid}|{key}", None)
+            self.put(wc, totals)
+        self.put(f"alw:{oid}", row)
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -165,7 +183,11 @@ class Kpis(Projection):
             worker, customer = key[3:].split("|", 1)
             result.append(
                 WorkerCustomerTime(
-                    worker, customer, row["entered"], row["billable"], row["invoiced"]
+                    worker,
+                    customer,
+                    row["entered"],
+                    row["billable"],
+                    row["invoiced"] + sum(row.get("overage", {}).values(), ZERO),
                 )
             )
         result.sort(key=lambda t: (t.worker, t.customer_id))
