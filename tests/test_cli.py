@@ -326,6 +326,29 @@ def test_explain_lists_the_events_behind_a_row(world) -> None:  # type: ignore[n
     assert unknown.exit_code == 1
 
 
+def test_explain_takes_a_report_s_name_and_the_id_it_prints(world) -> None:  # type: ignore[no-untyped-def]
+    """An auditor reading the prepaid or aging report asks about the id it shows, under the
+    report's name: the one row keyed by that id is explained; an id several rows name is a
+    usage error that lists them."""
+    url, ids = world
+    out = runner.invoke(
+        cli, ["explain", "prepaid", str(ids["allowance"]), "--url", url], terminal_width=200
+    )
+    assert out.exit_code == 0, out.output
+    assert f"prepaid_credit_usage row alw:{ids['allowance'].hex}" in out.output
+    assert "PrepaidAllowance.Granted" in out.output
+    out = runner.invoke(cli, ["explain", "aging", ids["invoice"].hex, "--url", url])
+    assert out.exit_code == 0, out.output
+    assert "Invoice.PaymentApplied" in out.output
+    several = runner.invoke(cli, ["explain", "commissions", ids["payment"].hex, "--url", url])
+    assert several.exit_code == 2
+    assert f"pay:{ids['payment'].hex}" in several.output
+    assert f"alloc:{ids['payment'].hex}|" in several.output
+    for args in (["customers", "inv:x"], ["aging", "not-an-id"]):
+        refused = runner.invoke(cli, ["explain", *args, "--url", url])
+        assert refused.exit_code == 2, refused.output
+
+
 def test_explain_finds_the_time_entries_behind_a_workers_hours(world) -> None:  # type: ignore[no-untyped-def]
     """A KPI row has no aggregate id of its own to look up: explain replays the projection
     and lists exactly the events that wrote the row, from every request bob worked on."""

@@ -944,10 +944,69 @@ def report(
         sys.stdout.write("\n")
 
 
+# the projection behind each report, for ``explain`` and ``rows`` given a report's name
+# ("customers" draws on several: name the projection)
+REPORT_PROJECTIONS = {
+    "unbilled": "unbilled_revenue",
+    "unbilled-by-customer": "unbilled_revenue",
+    "unbilled-by-request": "unbilled_revenue",
+    "unbilled-by-contract": "unbilled_revenue",
+    "unbilled-by-manager": "unbilled_revenue",
+    "unbilled-by-age": "unbilled_revenue",
+    "leakage": "unbilled_revenue",
+    "prepaid": "prepaid_credit_usage",
+    "commissions": "commissions",
+    "commission-statements": "commissions",
+    "review": "review_meeting",
+    "awaiting-po": "awaiting_purchase_order",
+    "product-areas": "awaiting_purchase_order",
+    "aging": "receivables_aging",
+    "past-due": "receivables_aging",
+    "revenue": "revenue_schedule",
+    "kpis": "kpis",
+    "utilisation": "kpis",
+    "statements": "customer_statement",
+}
+
+
+def _projection_named(name: str, projections: dict[str, Any]) -> str:
+    """A projection's name, given it or the name of a report it serves."""
+    name = REPORT_PROJECTIONS.get(name, name)
+    if name not in projections:
+        raise typer.BadParameter(
+            f"no projection {name!r}; choose one of {', '.join(projections)} "
+            f"(or a report's name but customers)"
+        )
+    return name
+
+
+def _row_of_id(name: str, projection: Projection, given: str) -> str:
+    """The row key holding an id a report printed (a UUID or its hex): the one row whose key
+    names it, or a usage error listing the rows that do."""
+    try:
+        wanted = UUID(given.strip()).hex
+    except ValueError:
+        raise typer.BadParameter(
+            f"{given!r} is neither a row key (prefix:...) nor an id; see q2c rows {name}"
+        ) from None
+    keys = sorted(k for k, _ in projection.rows_with_prefix("") if wanted in k)
+    if len(keys) == 1:
+        return keys[0]
+    if not keys:
+        raise typer.BadParameter(f"no row of {name} names {wanted}; see q2c rows {name}")
+    shown = "\n  ".join(keys[:10]) + ("\n  ..." if len(keys) > 10 else "")
+    raise typer.BadParameter(f"{len(keys)} rows of {name} name {wanted}; give one:\n  {shown}")
+
+
 @app.command()
 def explain(
-    name: Annotated[str, typer.Argument(help="projection name, e.g. receivables_aging")],
-    row: Annotated[str, typer.Argument(help="row key, e.g. inv:<invoice id hex> (see q2c rows)")],
+    name: Annotated[
+        str, typer.Argument(help="projection or report name, e.g. receivables_aging or aging")
+    ],
+    row: Annotated[
+        str,
+        typer.Argument(help="row key, e.g. inv:<invoice id hex> (see q2c rows), or an id"),
+    ],
     url: UrlOption,
     as_of: AsOfOption = None,
     store: StoreOption = None,
@@ -966,11 +1025,12 @@ def explain(
         with tempfile.TemporaryDirectory(prefix="q2c-explain-") as tmp:
             scratch = _scratch_store(tmp)
             fresh = {p.name: p for p in all_projections(scratch, plan=plan)}
-            if name not in fresh:
-                raise typer.BadParameter(
-                    f"no projection {name!r}; choose one of {', '.join(fresh)}"
-                )
+            name = _projection_named(name, fresh)
             projection = fresh[name]
+            if ":" not in row:  # an id as a report prints it: the one row keyed by it
+                with progress_bar(f"replaying {name}") as bar:
+                    Follower(application, [projection], as_of=moment).run(progress=bar)
+                row = _row_of_id(name, projection, row)
             with progress_bar(f"replaying {name}") as bar:
                 events = events_behind(application, projection, row, as_of=moment, progress=bar)
             value = projection.get(row)
@@ -1023,10 +1083,7 @@ def rows(
     target = _live_store(url, store)
     try:
         projections = {p.name: p for p in all_projections(target, plan=plan)}
-        if name not in projections:
-            raise typer.BadParameter(
-                f"no projection {name!r}; choose one of {', '.join(projections)}"
-            )
+        name = _projection_named(name, projections)
         _catch_up(application, list(projections.values()), (url, store, commission_plan))
         found = sorted(
             (key, value)
