@@ -773,7 +773,12 @@ def invoice_numbers(application: QuoteToCash, as_of: datetime | None = None) -> 
             for stored in application.recorder.select_events(invoice_id):
                 if stored.topic.endswith("Invoice.Issued"):
                     issued: Any = application.mapper.to_domain_event(stored)
-                    if as_of is None or issued.timestamp <= as_of:
+                    # as of a moment: issued by a save recorded by then (as --as-of cuts)
+                    when = issued.timestamp
+                    if as_of is not None:
+                        times = recorded_times(application, invoice_id)
+                        when = times.get(issued.originator_version, when)
+                    if as_of is None or when <= as_of:
                         known[invoice_id] = str(issued.number)
                     break
         return known[invoice_id]
