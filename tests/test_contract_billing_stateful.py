@@ -1,10 +1,12 @@
 """A stateful hypothesis story of contract billing: two master contracts of one customer, with
-sub-contracts added, removed, re-priced and moved between them, renewals, terminations, runs
-forwards and backdated, documents issued and voided, in any order.
+sub-contracts added, removed, extended, re-priced and moved between them, renewals,
+suspensions, terminations, expiries, runs forwards and backdated, documents issued and voided, in
+any order; and a third contract signed but never activated.
 
 After every run, whatever came before:
 - the preview just before it showed exactly what it posted, and a second run posts nothing;
-- no day of a sub-contract is billed twice, on one contract or across both;
+- no day of a sub-contract is billed twice, on one contract or across both, and the contract
+  never activated is never billed;
 - every period due by the run's day is billed (one with nothing to charge records nothing): each
   day a sub-contract is covered in term once, every other day not at all (except the days a rule
   knowingly leaves out, named below);
@@ -145,6 +147,16 @@ class ContractBillingMachine(RuleBasedStateMachine):
             )
             self.app.activate_contract(cid, effective=start, actor=A)
             self.contracts.append(cid)
+        # signed, never activated: never billed, whatever happens around it
+        self.dormant = self.app.sign_contract(
+            self.customer,
+            number="MC-dormant",
+            term=Period(START, START + timedelta(days=365)),
+            frequency=BillingFrequency.MONTHLY,
+            signed_on=START,
+            actor=A,
+            sub_contracts=(self._new_sub(START, 1200),),
+        )
 
     @rule(pick=st.integers(0, 1), offset=offsets, price=prices)
     def add_a_sub_contract(self, pick: int, offset: int, price: int) -> None:
@@ -208,6 +220,33 @@ class ContractBillingMachine(RuleBasedStateMachine):
         day = self.today + timedelta(days=offset)
         self._refused_records_nothing(
             lambda: self.app.terminate_contract(contract.id, effective=day, reason="left", actor=A)
+        )
+
+    @rule(pick=st.integers(0, 1), which=st.integers(0, 9), offset=offsets, open_ended=st.booleans())
+    def extend_a_sub_contract(self, pick: int, which: int, offset: int, open_ended: bool) -> None:
+        contract = self._contract(pick)
+        sub_id = self._sub_id(contract, which)
+        if sub_id is not None:
+            end = None if open_ended else self.today + timedelta(days=offset)
+            self._refused_records_nothing(
+                lambda: self.app.extend_sub_contract(contract.id, sub_id, effective_to=end, actor=A)
+            )
+
+    @rule(pick=st.integers(0, 1), suspend=st.booleans())
+    def suspend_or_reactivate(self, pick: int, suspend: bool) -> None:
+        """Suspension stops the service, not the billing (only a termination does that)."""
+        contract = self._contract(pick)
+        change = self.app.suspend_contract if suspend else self.app.reactivate_contract
+        self._refused_records_nothing(
+            lambda: change(contract.id, effective=self.today, reason="asked", actor=A)
+        )
+
+    @rule(pick=st.integers(0, 1), late=st.integers(min_value=0, max_value=30))
+    def expire_a_contract(self, pick: int, late: int) -> None:
+        contract = self._contract(pick)
+        day = contract.term.end + timedelta(days=late)
+        self._refused_records_nothing(
+            lambda: self.app.expire_contract(contract.id, effective=day, actor=A)
         )
 
     @precondition(lambda self: self.documents)
@@ -294,6 +333,7 @@ class ContractBillingMachine(RuleBasedStateMachine):
         # never twice, never credited below nothing: on one contract or across both
         assert set(per_contract.values()) <= {0, 1}, per_contract.most_common(3)
         assert set(per_sub.values()) <= {0, 1}, per_sub.most_common(3)
+        assert all(cid != self.dormant for _, cid, *_ in lines)
         for cid in self.contracts:
             c = self.app.contract(cid)
             billed = [b.period for b in c.billed.values()]
