@@ -110,7 +110,10 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
     "unbilled" is what can be invoiced now (``UnbilledRevenue``'s authorized items: work and
     expenses not invoiced nor covered, and contract periods and corrections due); "leakage
     risk" is work logged without authorization. ``QuoteToCash.customer_summary``'s
-    ``unbilled_work`` counts the requests' work of both, and no contracts.
+    ``unbilled_work`` counts the requests' work of both, and no contracts; except on a
+    fixed-price request a PO covers, where it counts the price still to bill and no hours,
+    while this report keeps hours logged without authorization there as leakage risk until the
+    price is invoiced, and any logged after it.
     """
     statements: CustomerStatement = _get(projections, CustomerStatement)
     unbilled: UnbilledRevenue = _get(projections, UnbilledRevenue)
