@@ -691,6 +691,31 @@ def test_a_contract_period_is_credited_by_the_run_not_by_hand(app: QuoteToCash) 
     assert (note.kind, note.net) == (InvoiceKind.CREDIT_NOTE, eur("48.39"))  # 100 x 15/31
 
 
+def test_a_backdated_run_dates_its_credit_note_on_the_credited_invoice_s_issue_day(
+    app: QuoteToCash,
+) -> None:
+    """January is billed on the 1st and issued on the 25th. S1 is removed from the 17th and a
+    run dated the 20th (backdated) credits those days: its note is dated the 25th, the first
+    day a credit can meet the invoice, and is issued that day. Issuing a note on a day before
+    its invoice was issued is refused, naming the note and its issued_on."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1", price=1200), sub("S2", price=600)))
+    [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    issue(app, jan, date(2024, 1, 25))
+    app.remove_sub_contract(cid, "S1", effective_to=date(2024, 1, 17), actor=A)
+    [note] = app.run_billing(date(2024, 1, 20), actor="run").documents
+    assert app.invoice(note.invoice_id).drafted_on == date(2024, 1, 25)
+    for role, who in (("billing", "bea"), ("account_manager", "mia")):
+        app.approve_invoice(note.invoice_id, role=role, approved_on=date(2024, 1, 25), actor=who)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.issue_invoice(note.invoice_id, issued_on=date(2024, 1, 24), actor="bea")
+    assert (refused.value.field, refused.value.aggregate_id) == ("issued_on", note.invoice_id)
+    assert app.recorder.max_notification_id() == before
+    app.issue_invoice(note.invoice_id, issued_on=date(2024, 1, 25), actor="bea")
+    assert app.invoice(jan).outstanding == eur("101.61")  # 150.00 less 15/31 of 100.00
+
+
 def test_a_contract_number_that_looks_like_a_card_number_bills_as_any_other(
     app: QuoteToCash,
 ) -> None:

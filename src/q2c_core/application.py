@@ -826,6 +826,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def _apply_credit_note(self, note: Invoice, on: date, actor: str) -> list[Aggregate]:
         assert note.credits_invoice_id is not None
         original = self.invoice(note.credits_invoice_id)
+        if original.issued_on is not None and on < original.issued_on:
+            raise RuleViolated(
+                f"{on} is before invoice {original.number}, which it credits, was issued "
+                f"({original.issued_on})",
+                field="issued_on",
+                aggregate_id=note.id,
+                value=on,
+            )
         line_ids = [ln.source.line_id for ln in note.lines if ln.source and ln.source.line_id]
         # (the payments' reversals are saved before the invoice's un-applications)
         payments, kept = self._give_back(original, note, on, actor)

@@ -944,11 +944,16 @@ class ContractBilling(BaseApp):
                     for n, (period, s) in enumerate(items, start=1)
                 ]
                 earlier = self._credit_notes_of(contract, original_id, loaded)
+                # a credit meets an invoice from its issue day (``Invoice.DAY_ORDER``): a run
+                # dated before it (a backdated run) dates the note on that day, so it can be
+                # issued from the day it is drafted
+                (original,) = self._documents([original_id], loaded)
+                issued_on = original.issued_on
                 note = self._contract_invoice(
                     contract,
                     InvoiceKind.CREDIT_NOTE,
                     lines,
-                    as_of,
+                    as_of if issued_on is None else max(as_of, issued_on),
                     actor,
                     f"Correction of maintenance contract {contract.number}",
                     original_id,
