@@ -267,15 +267,25 @@ def test_voiding_an_invoice_gives_back_every_overage_line_of_an_entry(app: Quote
     assert app.allowance(allowance).unbilled_overage() == {charge_key(request, "t1"): Decimal(2)}
 
 
-def test_free_work_on_a_money_allowance_is_logged_and_draws_nothing(app: QuoteToCash) -> None:
-    """An hour at rate 0 (a warranty fix) on a request a money allowance covers is logged like
-    on any other request; the allowance, counted in money, has nothing to draw."""
+def test_free_work_on_a_money_allowance_is_covered_and_the_overage_still_billed(
+    app: QuoteToCash,
+) -> None:
+    """An hour at rate 0 (a warranty fix) on a request a 100.00 money allowance covers is
+    charged at nothing, and three hours at 100 leave 200.00 of overage: the invoice bills that
+    overage alone, with no 0.00 line to refuse at approval."""
     _, allowance, request = covered_request(app, AllowanceUnit.MONEY, "100")
     app.log_work(request, entry("w1", date(2024, 3, 5), "1", rate="0"), actor="bob")
-    app.log_work(request, entry("w2", date(2024, 3, 6), "0.5"), actor="bob")
-    assert [w.entry.entry_id for w in app.request(request).work] == ["w1", "w2"]
-    assert [c.entry_id for c in app.allowance(allowance).charges] == ["w2"]
-    assert app.allowance(allowance).remaining == Decimal("50.00")
+    app.log_work(request, entry("w2", date(2024, 3, 6), "3"), actor="bob")
+    assert app.allowance(allowance).draws()[charge_key(request, "w1")] == Draw(
+        Decimal(0), Decimal(0)
+    )
+    assert app.allowance(allowance).overage == Decimal("200.00")
+    invoice = app.draft_request_invoice(request, drafted_on=date(2024, 3, 7), actor="billy")
+    assert [line.net for line in app.invoice(invoice).lines] == [eur("200.00")]
+    for role, who in (("billing", "bea"), ("account_manager", "mia")):
+        app.approve_invoice(invoice, role=role, approved_on=date(2024, 3, 7), actor=who)
+    app.issue_invoice(invoice, issued_on=date(2024, 3, 7), actor="bea")
+    assert app.unbilled_work(request).is_zero()
 
 
 def test_overage_billed_then_released_leaves_the_kpi_hours_exact(app: QuoteToCash) -> None:

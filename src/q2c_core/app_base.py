@@ -291,8 +291,6 @@ class BaseApp(Application[UUID]):
         if not allowance.can_draw(entry.work_date):
             return []
         quantity = entry.hours if allowance.unit is AllowanceUnit.HOURS else entry.value.amount
-        if quantity == 0:
-            return []  # (free work on a money allowance draws nothing: it is billed at nothing)
         charge = Charge(entry.entry_id, request.id, entry.work_date, quantity, entry.rate)
         allowance.charge_work(charge, actor)
         return [allowance]

@@ -264,8 +264,9 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=charge.entry_id,
             )
-        if charge.quantity <= 0:
-            raise InvalidValue("must be more than zero", field="quantity", value=charge.quantity)
+        # (free work on a money allowance is charged at nothing: covered, never overage)
+        if charge.quantity < 0:
+            raise InvalidValue("must not be negative", field="quantity", value=charge.quantity)
         self.charges.append(charge)
 
     @event("OverageBilled")
