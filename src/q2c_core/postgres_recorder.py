@@ -106,12 +106,13 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             if found is None or found["v"] is None:
                 return {}
             # the save holding an event is the first whose last id is not below the event's
+            # (a lateral lookup by the key, whatever the planner's statistics say)
             curs.execute(
                 SQL(
                     "SELECT e.originator_version AS version, e.notification_id AS id, "
                     "s.first_id AS first_id, s.recorded_at AS recorded_at "
-                    "FROM {0}.{1} e LEFT JOIN {2} s ON s.last_id = "
-                    "(SELECT MIN(last_id) FROM {2} WHERE last_id >= e.notification_id) "
+                    "FROM {0}.{1} e LEFT JOIN LATERAL (SELECT first_id, recorded_at FROM {2} "
+                    "WHERE last_id >= e.notification_id ORDER BY last_id LIMIT 1) s ON true "
                     "WHERE e.originator_id = %s"
                 ).format(
                     Identifier(self.datastore.schema),
