@@ -84,16 +84,25 @@ class Follower:
         """Apply every new notification; returns how many events were applied.
 
         When another follower commits to the same store first, this one starts again from the
-        stored positions (up to ``RACE_RETRIES`` times, then the ``IntegrityError`` is raised).
+        stored positions. Two followers catching up side by side collide page after page, each
+        time after the other moved on, so that is never counted against it; only a collision
+        with no position moved since the last try is, and after ``RACE_RETRIES`` of those in a
+        row the ``IntegrityError`` is raised.
         """
         applied = [0]
+        stuck = 0
         with _collections_paused():
-            for attempt in range(self.RACE_RETRIES + 1):
+            while True:
+                before = self.positions()
                 try:
                     self._run(max_pages, progress, applied)
                     break
                 except IntegrityError:
-                    if attempt == self.RACE_RETRIES:
+                    if self.positions() != before:
+                        stuck = 0  # someone committed: the log is that much shorter
+                        continue
+                    stuck += 1
+                    if stuck > self.RACE_RETRIES:
                         raise
         return applied[0]
 
