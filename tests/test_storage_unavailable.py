@@ -4,19 +4,35 @@ history outside the process that made it."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from conftest import PG_DSN, require_postgres
 from typer.testing import CliRunner
 
 from q2c_adapters.cli import app as cli
-from q2c_core import InvalidValue, ProjectionStore, QuoteToCash, StorageUnavailable
+from q2c_core import (
+    BillingFrequency,
+    InvalidValue,
+    Money,
+    Period,
+    PricePoint,
+    ProjectionStore,
+    QuoteToCash,
+    StorageUnavailable,
+    SubContract,
+    SubContractKind,
+)
 
 OPENERS: list[Callable[[str], Any]] = [QuoteToCash.open, ProjectionStore.open]
 
@@ -100,3 +116,128 @@ def test_a_programming_mistake_keeps_its_own_type() -> None:
     TypeError, as Python says."""
     with pytest.raises(TypeError):
         QuoteToCash.open("memory:", max_retrys=3)
+
+
+@pytest.mark.parametrize("opener", OPENERS)
+@pytest.mark.parametrize(
+    "tail", [":notaport/test", ":99999/test", "/test?schema=MixedCase", "/test?schema=with-dash"]
+)
+def test_a_bad_port_or_schema_name_is_refused_before_anything_is_made(
+    opener: Callable[[str], Any], tail: str
+) -> None:
+    """A port that is no number, or a schema name PostgreSQL would fold or misread (q2c used
+    to create the schema, then fail on its first table), is refused as a typed error naming the
+    URL, without its password, before any connection; the command line says so in one line."""
+    url = f"postgresql://postgres:secret@127.0.0.1{tail}"
+    with pytest.raises(InvalidValue) as refused:
+        opener(url)
+    assert refused.value.field == "url" and "secret" not in str(refused.value.value)
+    result = CliRunner().invoke(cli, ["report", "aging", "--url", url])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error:") and "Traceback" not in result.output
+
+
+class CuttingProxy:
+    """A TCP relay to the PostgreSQL server that cuts every connection once the server has
+    sent ``limit`` bytes through it: the server lost in the middle of a command, for real (a
+    real server, real sockets closed under the driver)."""
+
+    def __init__(self, host: str, port: int, limit: int) -> None:
+        self.target = (host, port)
+        self.limit = limit
+        self.sent = 0
+        self.cut = threading.Event()
+        self.sockets: list[socket.socket] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.cut.is_set():
+            try:
+                client = self.listener.accept()[0]
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            self.sockets += [client, server]
+            threading.Thread(target=self._pipe, args=(client, server, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client, True), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, counted: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+                if counted:
+                    self.sent += len(data)
+                    if self.sent > self.limit:
+                        self.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.cut.set()
+        for s in [self.listener, *self.sockets]:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+
+
+def test_a_server_lost_in_the_middle_of_a_command_is_a_one_line_error() -> None:
+    """``q2c update`` reading a long history through a connection that dies half-way: one line
+    on standard error and exit code 2 (``replay`` keeps 1 for "the read models differ"), no
+    traceback; what it committed stands, and run again on a sound connection it goes on and
+    the read models equal a rebuild."""
+    require_postgres()
+    from conftest import drop_pg_schema, new_pg_schema, pg_url
+
+    schema = new_pg_schema()
+    direct = pg_url(schema)
+    try:
+        app = QuoteToCash.open(direct)
+        customer = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+        year = Period(date(2024, 1, 1), date(2025, 1, 1))
+        for n in range(80):
+            subs = [
+                SubContract(
+                    f"S{k}",
+                    f"Licence {k} of a long description to make the history weigh",
+                    SubContractKind.LICENCE,
+                    year.start,
+                    [PricePoint(year.start, Money.of(1200 + k, "EUR"))],
+                )
+                for k in range(5)
+            ]
+            contract = app.sign_contract(
+                customer,
+                number=f"MC-{n}",
+                term=year,
+                frequency=BillingFrequency.MONTHLY,
+                signed_on=year.start,
+                actor="a",
+                sub_contracts=subs,
+            )
+            app.activate_contract(contract, effective=year.start, actor="a")
+        app.run_billing(date(2024, 3, 1), actor="run")
+        app.close()
+        parsed = urlparse(direct)
+        proxy = CuttingProxy(parsed.hostname or "127.0.0.1", parsed.port or 5432, 300_000)
+        via = direct.replace(f"{parsed.hostname}:{parsed.port or 5432}", f"127.0.0.1:{proxy.port}")
+        q2c = [sys.executable, "-m", "q2c_adapters.cli"]
+        # (the library waits this long for a connection, on each of its retries, once the
+        # server is gone: 30 s unless the URL or the deployment says otherwise)
+        via += "&connect_timeout=2"
+        lost = subprocess.run(
+            [*q2c, "update", "--url", via], capture_output=True, text=True, timeout=300
+        )
+        proxy.close()
+        assert proxy.sent > proxy.limit  # (the connection was cut, not finished)
+        assert lost.returncode == 2, lost.stderr
+        assert "Traceback" not in lost.stderr
+        [said] = [line for line in lost.stderr.splitlines() if line.strip()]
+        assert said.startswith("error: storage failed, the command stopped: "), lost.stderr
+        again = subprocess.run([*q2c, "update", "--url", direct], capture_output=True, text=True)
+        assert again.returncode == 0, again.stderr
+        replay = subprocess.run([*q2c, "replay", "--url", direct], capture_output=True, text=True)
+        assert replay.returncode == 0, replay.stdout + replay.stderr
+    finally:
+        drop_pg_schema(schema)

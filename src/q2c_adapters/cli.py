@@ -62,6 +62,7 @@ from q2c_core.projections import (
 )
 from q2c_core.projections.store import PageWrite, ProjectionStore
 from q2c_core.recorded_saves import position_as_of, recorded_times
+from q2c_core.storage import storage_errors
 
 app = typer.Typer(help="q2c: the auditor's tools over the event history.", no_args_is_help=True)
 console = Console()
@@ -1127,9 +1128,19 @@ def _register_extensions() -> None:
 
 
 def main() -> None:
-    """Entry point of the ``q2c`` command."""
+    """Entry point of the ``q2c`` command.
+
+    Storage failing in the middle of a command (the server lost, the disk full) is a one-line
+    error with exit code 2, as when it cannot be opened: not a traceback, and not 1, which
+    ``replay`` keeps for "the read models differ". Every save is whole, and a follower commits
+    its rows with its position, so what was committed before stands and a rerun goes on.
+    """
     _register_extensions()
-    app()
+    try:
+        app()
+    except storage_errors() as error:
+        typer.echo(f"error: storage failed, the command stopped: {one_line(error)}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

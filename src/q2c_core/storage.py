@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,9 @@ POSTGRES_RECORDER_TOPIC = "q2c_core.postgres_recorder:PostgresEventRecorder"
 SQLITE_RECORDER_TOPIC = "q2c_core.sqlite_recorder:SQLiteEventRecorder"
 
 
+_PLAIN_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
 def env_for_url(url: str) -> dict[str, str]:
     """The eventsourcing environment settings for a storage URL."""
     if url in ("memory:", "memory://", "popo:"):
@@ -34,7 +38,9 @@ def env_for_url(url: str) -> dict[str, str]:
     if parsed.scheme == "sqlite":
         # SQLAlchemy's convention: sqlite:///relative.db, sqlite:////absolute/path.db
         if not url.startswith("sqlite:///"):
-            raise InvalidValue("a SQLite URL is sqlite:///path/to/file.db", field="url", value=url)
+            raise InvalidValue(
+                "a SQLite URL is sqlite:///path/to/file.db", field="url", value=redacted(url)
+            )
         path = unquote(url[len("sqlite:///") :].split("?", 1)[0])
         if path in ("", ":memory:"):
             return {
@@ -46,31 +52,49 @@ def env_for_url(url: str) -> dict[str, str]:
         query = parse_qs(parsed.query)
         dbname = parsed.path.lstrip("/")
         if not dbname:
-            raise InvalidValue("must name a database", field="url", value=url)
+            raise InvalidValue("must name a database", field="url", value=redacted(url))
+        try:
+            port = parsed.port or 5432
+        except ValueError:
+            raise InvalidValue(
+                "the port must be a number from 1 to 65535", field="url", value=redacted(url)
+            ) from None
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(dbname),
             "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parsed.port or 5432),
+            "POSTGRES_PORT": str(port),
             "POSTGRES_USER": unquote(parsed.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
             # the library's recorder, saving without pipeline mode (see the module)
             "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
         if "schema" in query:
-            env["POSTGRES_SCHEMA"] = query["schema"][0]
+            schema = query["schema"][0]
+            # eventsourcing names its tables and types in the schema unquoted in places, so
+            # PostgreSQL would fold or misread any other name (after q2c created the schema)
+            if not _PLAIN_SCHEMA.fullmatch(schema):
+                raise InvalidValue(
+                    "the schema must be lower-case letters, digits and _ (not first a digit), "
+                    "at most 63 characters",
+                    field="url",
+                    value=redacted(url),
+                )
+            env["POSTGRES_SCHEMA"] = schema
         # how long to wait for the server (seconds), when the URL says: otherwise the
         # environment's POSTGRES_CONNECT_TIMEOUT, or CONNECT_TIMEOUT (``postgres_connect``)
         if "connect_timeout" in query:
             timeout = query["connect_timeout"][0]
             if not timeout.isdigit() or int(timeout) < 1:
                 raise InvalidValue(
-                    "connect_timeout must be a whole number of seconds", field="url", value=url
+                    "connect_timeout must be a whole number of seconds",
+                    field="url",
+                    value=redacted(url),
                 )
             env["POSTGRES_CONNECT_TIMEOUT"] = timeout
         return env
     raise InvalidValue(
-        "must start with memory:, sqlite:/// or postgresql://", field="url", value=url
+        "must start with memory:, sqlite:/// or postgresql://", field="url", value=redacted(url)
     )
 
 
@@ -87,7 +111,7 @@ def redacted(url: str) -> str:
 
 
 @functools.cache
-def _storage_errors() -> tuple[type[BaseException], ...]:
+def storage_errors() -> tuple[type[BaseException], ...]:
     """The errors of the drivers and of eventsourcing's persistence layer (not q2c's own, nor a
     programming mistake such as a wrong keyword, which keep their type)."""
     from eventsourcing.persistence import PersistenceError
@@ -107,7 +131,7 @@ def opening(url: str) -> Iterator[None]:
     becomes ``StorageUnavailable`` naming the URL; q2c's own errors pass through."""
     try:
         yield
-    except _storage_errors() as error:
+    except storage_errors() as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise StorageUnavailable(
             f"cannot open {redacted(url)}: {first}", field="url", value=redacted(url)
