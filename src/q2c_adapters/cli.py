@@ -1015,12 +1015,12 @@ def explain(
     ],
     url: UrlOption,
     as_of: AsOfOption = None,
-    store: StoreOption = None,
     commission_plan: PlanOption = None,
 ) -> None:
     """List the events behind one row of a projection (the facts its numbers come from).
 
-    The projection is rebuilt from an empty start into a scratch store, and every event whose
+    The projection is rebuilt from an empty start into a scratch store (so no live store is
+    named or read), and every event whose
     handler wrote that row, or a row its numbers are computed from (an allowance's draws, a
     payment's reversal days), is listed in log order: who recorded it, when, and what it says.
     """
