@@ -189,3 +189,20 @@ def test_credit_of_work_never_completed_recognises_nothing() -> None:
     assert rs.recognised(date(2024, 12, 31)) == {"EUR": eur("0.00")}
     assert rs.deferred(date(2024, 12, 31)) == {"EUR": eur("0.00")}
     assert all(m.amount == eur("0.00") for m in rs.by_month(date(2024, 3, 1), 3))
+
+
+def test_explain_of_money_on_a_deposit_lists_the_final_invoice_behind_its_commission() -> None:
+    """Money collected on a deposit is commissioned as the revenue of the final invoice that
+    deducts it: explaining that allocation lists the final invoice's lines and issue too."""
+    from q2c_core.projections.base import row_key_id
+    from q2c_core.projections.explain import events_behind
+
+    app = QuoteToCash.open("memory:")
+    dep, fin = _deposit_job(app, pay_deposit_on=date(2024, 3, 20))
+    (paid,) = app.invoice(dep).payments
+    key = f"alloc:{row_key_id(paid.payment_id)}|{paid.allocation_id}"
+    events = events_behind(app, Commissions(), key)
+    kinds = {(type(e).__qualname__, e.originator_id) for e in events}
+    assert {("Invoice.Drafted", fin), ("Invoice.Issued", fin)} <= kinds
+    assert ("Invoice.DepositDeducted", dep) in kinds
+    app.close()

@@ -326,10 +326,16 @@ class Commissions(Projection):
 
     def related_rows(self, key: str, row: Row) -> list[str]:
         """An allocation's commission is split over its invoice's revenue kinds, tax and
-        account manager (``inv:<invoice>``): ``explain`` lists the invoice's events too."""
+        account manager (``inv:<invoice>``), and money on a deposit over its final invoice's
+        (``dep:``, then that invoice's row): ``explain`` lists their events too."""
         if not key.startswith("alloc:"):
             return []
-        return [f"inv:{row['invoice']}"]
+        related = [f"inv:{row['invoice']}"]
+        # money on a deposit is commissioned as the revenue of the final invoice deducting it
+        link = self.get(f"dep:{row['invoice']}")
+        if link is not None:
+            related += [f"dep:{row['invoice']}", f"inv:{link['final']}"]
+        return related
 
     def relates_to(self, key: str, row: Row, event: Any) -> bool:
         """Of the invoice's events, money applied or taken off concerns only its own
