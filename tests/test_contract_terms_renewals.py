@@ -340,3 +340,77 @@ def test_a_sub_contract_moved_out_of_a_lapsed_evergreen_term_bills_january_to_th
         (date(2025, 1, 1), date(2025, 1, 20)),
         (date(2025, 1, 20), date(2025, 2, 1)),
     ]
+
+
+# -- the lifecycle around renewals ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("run_first", [False, True])
+def test_a_lapsed_evergreen_contract_expires_only_on_its_renewed_term_s_end(
+    app: QuoteToCash, run_first: bool
+) -> None:
+    """An evergreen 2024 contract, its term lapsed, asked to expire on 1 June 2025: whether a
+    run renewed it first or not, the term counts as renewed to 2026 and the expiry is refused
+    (it used to expire it on the spot when no run came first, and January to May 2025 were
+    never billed); on its renewed end it expires, and every month to then is billed."""
+    from test_contract_billing import customer
+
+    cust = customer(app)
+    cid = signed(app, cust, auto_renew=True)
+    if run_first:
+        app.run_billing(date(2025, 1, 1), actor="run")
+    with pytest.raises(InvalidValue) as refused:
+        app.expire_contract(cid, effective=date(2025, 6, 1), actor=A)
+    assert "2026-01-01" in str(refused.value)
+    app.expire_contract(cid, effective=date(2026, 1, 1), actor=A)
+    assert app.contract(cid).status is ContractStatus.EXPIRED
+    app.run_billing(date(2026, 2, 1), actor="run")
+    assert net_billed(app, cust) == Decimal("2400.00")  # 24 months at 100.00
+
+
+def test_an_expiring_evergreen_contract_shows_its_renewed_value_before_the_run_too(
+    app: QuoteToCash,
+) -> None:
+    """Listed on 15 December 2025, a 10 %-uplift evergreen contract signed for 2024 shows the
+    2025 term's value, 1,320.00, whether or not a run has renewed it yet."""
+    from test_contract_billing import customer
+
+    cust = customer(app)
+    signed(app, cust, auto_renew=True, renewal_uplift_percent=10)
+    day = date(2025, 12, 15)
+    (before,) = app.contracts_expiring_within(30, day)
+    app.run_billing(date(2025, 1, 1), actor="run")
+    (after,) = app.contracts_expiring_within(30, day)
+    assert before == after
+    assert (before.term_end, before.annual_value) == (date(2026, 1, 1), eur("1320.00"))
+
+
+def test_status_changes_keep_business_order_and_the_policy_respects_a_later_one(
+    app: QuoteToCash,
+) -> None:
+    """Activated on 1 January: a suspension dated before it, or a reactivation dated before
+    the suspension, is refused (nothing recorded); a reactivation says why. A past-due
+    policy applied as of a day before a recorded reactivation leaves that reactivation the
+    last word rather than suspending the contract again behind it."""
+    from test_contract_billing import customer, issue
+
+    from q2c_core import PastDuePolicy, RuleViolated
+
+    cust = customer(app)
+    cid = signed(app, cust)
+    [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    issue(app, jan, date(2024, 1, 1))
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.suspend_contract(cid, effective=date(2023, 12, 1), reason="late", actor=A)
+    assert refused.value.field == "effective"
+    app.suspend_contract(cid, effective=date(2024, 3, 1), reason="asked", actor=A)
+    for when, why in ((date(2024, 2, 1), "paid"), (date(2024, 4, 1), " ")):
+        with pytest.raises((RuleViolated, InvalidValue)):
+            app.reactivate_contract(cid, effective=when, reason=why, actor=A)
+    assert app.recorder.max_notification_id() == before + 1
+    app.reactivate_contract(cid, effective=date(2024, 4, 1), reason="paid up", actor=A)
+    policy = PastDuePolicy(days=30)
+    assert app.apply_past_due_policy(policy, date(2024, 3, 15), actor="collections") == []
+    assert app.contract(cid).status is ContractStatus.ACTIVE
+    assert app.apply_past_due_policy(policy, date(2024, 4, 15), actor="collections") == [cid]

@@ -603,7 +603,10 @@ class ContractBilling(BaseApp):
                 ContractStatus.SUSPENDED,
             ):
                 continue
-            term = c.term_renewed_through(as_of)
+            # an evergreen term that ran out counts as renewed, with its uplift, as the next
+            # run will renew it (on this copy, never saved): the value is the renewed term's
+            c.renew_through(as_of, "expiring")
+            term = c.term
             left = (term.end - as_of).days
             if left <= days:
                 found.append(
@@ -615,7 +618,7 @@ class ContractBilling(BaseApp):
                         term_end=term.end,
                         days_left=left,
                         auto_renew=c.auto_renew,
-                        annual_value=c.annual_value(max(c.term.start, c.term.end - _ONE_DAY)),
+                        annual_value=c.annual_value(max(term.start, term.end - _ONE_DAY)),
                     )
                 )
         return sorted(found, key=lambda e: (e.term_end, e.number))
@@ -1304,7 +1307,14 @@ class ContractBilling(BaseApp):
         suspended: list[UUID] = []
         readers = self._readers(trusted=True)
         for batch in self._contract_batches(1000):
-            active = [c for c in batch if c.status is ContractStatus.ACTIVE and c.documents]
+            # (a contract whose status changed after the policy's day: that change stands)
+            active = [
+                c
+                for c in batch
+                if c.status is ContractStatus.ACTIVE
+                and c.documents
+                and (c.status_since is None or c.status_since <= as_of)
+            ]
             for group in _by_documents(active, _PAST_DUE_DOCUMENTS):
                 # a group's invoices in one query (``_get_many``), not one ``get`` per invoice;
                 # memory holds one group's, however long the contracts have been billed

@@ -9,10 +9,10 @@ from __future__ import annotations
 import calendar
 import enum
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
@@ -26,7 +26,7 @@ from q2c_core.domain.errors import (
     InvalidValue,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import ChecksFacts, checked_value
+from q2c_core.domain.event_facts import ChecksFacts, NotBefore, checked_value
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.tax import TaxRate
 from q2c_core.domain.values import Period, TimeOrderedIds, require_day
@@ -290,6 +290,14 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # before it was kept (the application reads it from the events then)
     billed_through: dict[str, list[date]] | None = None
 
+    # a status changes in business order: activated, suspended or reactivated no earlier than
+    # the change before it (a suspension dated before a later reactivation would read as the
+    # last word). Terminations may be dated back: the run credits the days after them.
+    DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
+        name: (NotBefore("effective", "status_since", "the last status change"),)
+        for name in ("Activated", "Suspended", "Reactivated")
+    }
+
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
         """A new contract's renewal uplift is refused when signed, not years later when the
@@ -388,6 +396,11 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.history.append(StatusChange(status, effective, reason, actor))
 
     @property
+    def status_since(self) -> date | None:
+        """The day the current status took effect (the last change's)."""
+        return self.history[-1].effective if self.history else None
+
+    @property
     def was_activated(self) -> bool:
         """Whether the service ever started: only then is the contract billed, also once it
         is terminated or expired (one ended before it was activated bills nothing)."""
@@ -472,9 +485,15 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
         self._change(ContractStatus.SUSPENDED, effective, reason, actor)
 
-    @event("Reactivated")
     def reactivate(self, effective: date, reason: str, actor: str) -> None:
-        """Lift a suspension."""
+        """Lift a suspension, saying why (as a suspension says why)."""
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self._reactivated(effective, reason, actor)
+
+    @event("Reactivated")
+    def _reactivated(self, effective: date, reason: str, actor: str) -> None:
+        """The ``Reactivated`` event (``reactivate``)."""
         self._require(ContractStatus.SUSPENDED, doing="reactivate")
         self._change(ContractStatus.ACTIVE, effective, reason, actor)
 
@@ -574,9 +593,18 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self._change(ContractStatus.TERMINATED, effective, reason, actor)
         self.revision += 1
 
-    @event("Expired")
     def expire(self, effective: date, actor: str) -> None:
-        """The term ran out without renewal."""
+        """The term ran out without renewal. An evergreen term that ended before ``effective``
+        counts as renewed up to it first (``renew_through``, as the billing run would have
+        renewed it, and as ``terminate`` does), so its days stay billed whether or not a run
+        came first; it expires only on its renewed term's end (to end it sooner, terminate)."""
+        self._require(*_LIVE, doing="expire")
+        self.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
+        self._expired(effective, actor)
+
+    @event("Expired")
+    def _expired(self, effective: date, actor: str) -> None:
+        """The ``Expired`` event (``expire``)."""
         self._require(*_LIVE, doing="expire")
         if effective < self.term.end:
             raise InvalidValue(
