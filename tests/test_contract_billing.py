@@ -747,3 +747,23 @@ def test_the_policy_reads_invoices_a_group_at_a_time_and_misses_none(
         )
     found = app.apply_past_due_policy(PastDuePolicy(30), date(2024, 4, 1), actor="ops")
     assert found == [ids[0], ids[2]]
+
+
+def test_a_day_past_what_the_calendar_can_reckon_from_is_refused(app: QuoteToCash) -> None:
+    """Renewing evergreen terms and laying out periods after the day must stay within year
+    9999: a run, a preview, the policy or the expiring list dated later is a typed refusal
+    naming as_of, not a bare ValueError from the calendar, and nothing is recorded."""
+    cust = customer(app)
+    contract(app, cust, auto_renew=True)
+    before = app.recorder.max_notification_id()
+    late = date(9999, 6, 1)
+    for attempt in (
+        lambda: app.preview_billing(late),
+        lambda: app.run_billing(late, actor="run"),
+        lambda: app.apply_past_due_policy(PastDuePolicy(days=30), late, actor="run"),
+        lambda: app.contracts_expiring_within(30, late),
+    ):
+        with pytest.raises(InvalidValue) as refused:
+            attempt()
+        assert refused.value.field == "as_of"
+    assert app.recorder.max_notification_id() == before

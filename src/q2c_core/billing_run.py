@@ -91,9 +91,21 @@ _FRACTION_QUANTUM = Decimal("1e-10")
 
 def _check_run_day(as_of: Any, actor: Any) -> None:
     """A run's business day and who runs it, checked before anything is read or written."""
-    require_day(as_of, "as_of")
+    _check_reckonable(as_of)
     if not isinstance(actor, str) or not actor.strip():
         raise InvalidValue("must name who runs it", field="actor", value=actor)
+
+
+# the last day a run or a query can reckon from: renewals and periods run a few years past it
+_LAST_DAY = date(8999, 12, 31)
+
+
+def _check_reckonable(as_of: Any) -> None:
+    """A business day the billing rules can reckon from: renewing evergreen terms and laying
+    out periods past ``as_of`` must stay within the calendar (year 9999)."""
+    require_day(as_of, "as_of")
+    if as_of > _LAST_DAY:
+        raise InvalidValue(f"must be on or before {_LAST_DAY}", field="as_of", value=as_of)
 
 
 _KINDS = tuple(InvoiceKind)
@@ -594,7 +606,7 @@ class ContractBilling(BaseApp):
         expired (negative ``days_left``): the ones most in need of the account manager. An
         evergreen contract the billing run renews counts by the term it renews to."""
         require_whole(days, "days")
-        require_day(as_of, "as_of")
+        _check_reckonable(as_of)
         found = []
         for c in self._each_contract():
             if c.status not in (
