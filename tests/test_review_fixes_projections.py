@@ -9,7 +9,7 @@ from uuid import UUID
 
 from test_story_invoice import D, approve, credit, customer, eur, manual
 
-from q2c_core import BillingFrequency, QuoteToCash, RevenueKind, TimeEntry
+from q2c_core import BillingFrequency, Money, QuoteToCash, RevenueKind, TimeEntry
 from q2c_core.projections import Commissions, catch_up, rebuild
 
 
@@ -205,4 +205,34 @@ def test_explain_of_money_on_a_deposit_lists_the_final_invoice_behind_its_commis
     kinds = {(type(e).__qualname__, e.originator_id) for e in events}
     assert {("Invoice.Drafted", fin), ("Invoice.Issued", fin)} <= kinds
     assert ("Invoice.DepositDeducted", dep) in kinds
+    app.close()
+
+
+def test_an_invoice_paid_in_parts_collects_each_kind_s_net_to_the_cent() -> None:
+    """100.00 of enhancement and 100.00 of maintenance at 21 % tax (242.00), paid 80.67, 80.67
+    and 80.66: each payment is split on the running total collected, so the three together
+    collect exactly 100.00 of each kind (split one by one they made 100.01 and 99.99)."""
+    app = QuoteToCash.open("memory:")
+    c = customer(app)
+    inv = app.draft_invoice(
+        c,
+        [
+            manual("L1", "100", revenue_kind=RevenueKind.ENHANCEMENT),
+            manual("L2", "100", revenue_kind=RevenueKind.MAINTENANCE),
+        ],
+        drafted_on=D,
+        actor="billy",
+    )
+    approve(app, inv)
+    app.issue_invoice(inv, issued_on=D, actor="bea")
+    for n, amount in enumerate(("80.67", "80.67", "80.66"), start=1):
+        p = app.receive_payment(c, eur(amount), received_on=D, reference=f"part {n}", actor="bea")
+        app.allocate_payment(p, allocated_on=D, actor="bea")
+    assert app.invoice(inv).outstanding.is_zero()
+    cm = Commissions()
+    catch_up(app, [cm])
+    collected: dict[str, Money] = {}
+    for line in cm.lines():
+        collected[line.revenue_kind] = collected.get(line.revenue_kind, eur(0)) + line.collected
+    assert collected == {"enhancement": eur("100.00"), "maintenance": eur("100.00")}
     app.close()

@@ -171,8 +171,9 @@ class Commissions(Projection):
         payments of an invoice are split over, 4 splits money when the invoice records it
         (after a credit applied in the same save) at the rate of the day it was collected, so
         a store built by an earlier version is refused until it is rebuilt from events; 5
-        re-splits money already collected when a credit note changes what it pays for."""
-        return {"plan": self.plan.describe(), "rows": 5}
+        re-splits money already collected when a credit note changes what it pays for; 6
+        splits each allocation on the invoice's running total of money collected."""
+        return {"plan": self.plan.describe(), "rows": 6}
 
     @handles("Customer.CustomerRegistered")
     def _customer(self, e: Any, oid: str) -> None:
@@ -238,11 +239,15 @@ class Commissions(Projection):
             return  # (a deposit invoice's money is commissioned through its final invoice)
         # Money already collected now pays for what is left of the invoice: re-split it on
         # the credit's day, at the rates of the day it was collected.
+        before = Decimal(0)
         for key in row.get("allocs", ()):
             alloc = self.get(f"alloc:{key}")
             if alloc is None or alloc["reversed_on"] is not None:
                 continue
-            entries, _ = self._split(row, alloc["amount"], alloc["currency"], alloc["collected_on"])
+            entries, _ = self._split(
+                row, alloc["amount"], alloc["currency"], alloc["collected_on"], before
+            )
+            before += alloc["amount"]
             alloc["resplits"].append([e.credited_on, entries])
             self.put(f"alloc:{key}", alloc)
 
@@ -274,7 +279,14 @@ class Commissions(Projection):
         payment = uuid_hex(e.payment_id.int)
         key = f"{payment}|{e.allocation_id}"
         if inv is not None:
-            entries, deposit = self._split(inv, e.amount.amount, e.amount.currency, collected_on)
+            before = Decimal(0)  # what the invoice's live allocations collected already
+            for earlier in inv.get("allocs", ()):
+                alloc = self.get(f"alloc:{earlier}")
+                if alloc is not None and alloc["reversed_on"] is None:
+                    before += alloc["amount"]
+            entries, deposit = self._split(
+                inv, e.amount.amount, e.amount.currency, collected_on, before
+            )
             inv.setdefault("allocs", []).append(key)
         self.put(
             f"alloc:{key}",
@@ -297,11 +309,21 @@ class Commissions(Projection):
             p["allocs"].append(e.allocation_id)
 
     def _split(
-        self, inv: Row, amount: Decimal, currency: str, collected_on: date
+        self,
+        inv: Row,
+        amount: Decimal,
+        currency: str,
+        collected_on: date,
+        before: Decimal = Decimal(0),
     ) -> tuple[list[list[Any]], Decimal]:
         """Commission entries ``[manager, kind, collected, rate, commission]`` of money on an
         invoice, split over the revenue kinds it still owes and its tax, at the rates of the
-        day the money was collected; and the part that pays a deposit."""
+        day the money was collected; and the part that pays a deposit.
+
+        Split on the running total (``before``: what the invoice's live allocations collected
+        already): each kind's part is its share of everything collected less its share of what
+        came before, so an invoice paid in parts collects each kind's net to the cent (three
+        payments of 80.67, 80.67 and 80.66 collected 100.01 and 99.99 of two kinds of 100.00)."""
         entries: list[list[Any]] = []
         deposit = Decimal(0)
         by_kind = _net_kinds(inv["by_kind"], currency)
@@ -310,7 +332,10 @@ class Commissions(Projection):
         weights = [by_kind[k] for k in kinds] + [tax if tax > 0 else Decimal(0)]
         if not any(w > 0 for w in weights):
             return entries, deposit
-        parts = split_amounts(amount, currency, weights)
+        parts = split_amounts(before + amount, currency, weights)
+        if before:
+            prior = split_amounts(before, currency, weights)
+            parts = [p - q for p, q in zip(parts, prior, strict=True)]
         for kind, part in zip(kinds, parts, strict=False):
             if kind == _DEPOSIT:
                 # Commissioned as the revenue it pays for, once deducted (see lines()).
