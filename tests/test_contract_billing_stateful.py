@@ -252,9 +252,14 @@ class ContractBillingMachine(RuleBasedStateMachine):
     @rule(which=st.integers(0, 99))
     def issue_a_document(self, which: int) -> None:
         """Any draft a run made can be approved and issued today (every run is dated today
-        or earlier, and a credit note no earlier than the invoice it credits)."""
+        or earlier, and a credit note no earlier than the invoice it credits), once the
+        invoice a credit note credits is issued itself."""
         invoice_id = self.documents[which % len(self.documents)]
-        if self.app.invoice(invoice_id).status is not InvoiceStatus.DRAFT:
+        document = self.app.invoice(invoice_id)
+        if document.status is not InvoiceStatus.DRAFT:
+            return
+        credited = document.credits_invoice_id
+        if credited is not None and self.app.invoice(credited).status is not InvoiceStatus.ISSUED:
             return
         on = self.today
         self.app.approve_invoice(invoice_id, role="billing", approved_on=on, actor="bea")
