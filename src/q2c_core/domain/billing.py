@@ -497,16 +497,23 @@ class PastDuePolicy:
     def __attrs_post_init__(self) -> None:
         require_whole(self.days, "days", 1)
 
+    def late(
+        self, invoices: Iterable[tuple[str, date, Money]], as_of: date
+    ) -> list[tuple[str, date, Money]]:
+        """The invoices (number, due date, outstanding) ``days`` or more past due on ``as_of``
+        with money outstanding."""
+        return [
+            (number, due, owed)
+            for number, due, owed in invoices
+            if owed.is_positive() and (as_of - due).days >= self.days
+        ]
+
     def reason(self, invoices: Iterable[tuple[str, date, Money]], as_of: date) -> str | None:
         """Why the policy suspends, given (number, due date, outstanding) of issued invoices.
 
         None when no invoice is ``days`` past due with money outstanding on ``as_of``.
         """
-        late = [
-            (number, due, owed)
-            for number, due, owed in invoices
-            if owed.is_positive() and (as_of - due).days >= self.days
-        ]
+        late = self.late(invoices, as_of)
         if not late:
             return None
         parts = ", ".join(
