@@ -30,6 +30,8 @@ from q2c_core.domain.enhancement_request import EnhancementRequest, TimeEntry
 from q2c_core.domain.errors import ConcurrencyConflict, NotFound, Q2CError, RuleViolated
 from q2c_core.domain.invoice import ApprovalPolicy, Invoice
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
+from q2c_core.domain.money import Money, total
+from q2c_core.domain.payment import Payment
 from q2c_core.domain.prepaid_allowance import AllowanceUnit, Charge, PrepaidAllowance
 from q2c_core.domain.transcoding import Q2CJSONTranscoder, register_transcodings
 from q2c_core.event_batches import EventBatches
@@ -248,12 +250,27 @@ class BaseApp(Application[UUID]):
         """
         items = []
         for i in self._customer_invoices(customer):
-            issued = i.issued_on is not None and i.issued_on <= on
-            if issued and i.outstanding.is_positive() and i.currency == currency:
+            if i.issued_by(on) and i.outstanding.is_positive() and i.currency == currency:
                 items.append(
                     OpenItem(i.id, i.number or "", i.due_date or i.drafted_on, i.outstanding)
                 )
         return items
+
+    def _unallocated(
+        self, customer_id: UUID, currency: str, received_by: date | None = None
+    ) -> Money:
+        """The customer's money in ``currency`` not allocated to any invoice (received by a
+        day, when given): its credit."""
+        customer = self._get(Customer, customer_id)
+        return total(
+            (
+                p.unallocated
+                for p in self._get_many(Payment, customer.payment_ids)
+                if p.amount.currency == currency
+                and (received_by is None or p.received_on <= received_by)
+            ),
+            currency,
+        )
 
     @staticmethod
     def _check_issued_by(invoice: Invoice, day: date, field: str) -> None:

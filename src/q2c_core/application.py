@@ -995,14 +995,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if not reason.strip():
                 raise InvalidValue("must say why", field="reason", aggregate_id=invoice_id)
             refuse_card_numbers("reason", reason, invoice_id)
-            require_day(drafted_on, "drafted_on")
-            if original.issued_on is not None and drafted_on < original.issued_on:
-                raise RuleViolated(
-                    f"{drafted_on} is before the invoice was issued ({original.issued_on})",
-                    field="drafted_on",
-                    aggregate_id=invoice_id,
-                    value=drafted_on,
-                )
+            self._check_issued_by(original, require_day(drafted_on, "drafted_on"), "drafted_on")
             if disposition is CreditDisposition.CORRECTED:
                 raise InvalidValue(
                     "is the billing run's, for the contract days it corrects; a credit note "
@@ -1274,11 +1267,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         own, or ``currency`` (money in two currencies is never added up; ``customer_currencies``
         lists those a customer has business in)."""
         customer = self.customer(customer_id)
-        cur = currency or customer.currency
-        return total(
-            (p.unallocated for p in self.payments(customer_id) if p.amount.currency == cur),
-            cur,
-        )
+        return self._unallocated(customer_id, currency or customer.currency)
 
     def customer_currencies(self, customer_id: UUID) -> list[str]:
         """The currencies a customer has invoices, payments, requests or contracts in, its own

@@ -72,7 +72,6 @@ from q2c_core.domain.invoice import (
 )
 from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, currency_quantum, split_by_weights, to_decimal
-from q2c_core.domain.payment import Payment
 from q2c_core.domain.tax import TaxSubtotal
 from q2c_core.domain.values import Period, require_day, require_whole
 from q2c_core.projections.decoding import uuid_of, uuids_of
@@ -1341,25 +1340,14 @@ class ContractBilling(BaseApp):
                     # money the customer sent by then and nobody allocated yet covers it: the
                     # invoices are paid in all but the bookkeeping, so no suspension
                     owed = sum((o.amount for _, _, o in late), Decimal(0))
-                    if self._unallocated(contract.customer_id, contract.currency, as_of) >= owed:
+                    credit = self._unallocated(contract.customer_id, contract.currency, as_of)
+                    if credit.amount >= owed:
                         continue
                     reason = policy.reason(items, as_of)
                     assert reason is not None
                     self.suspend_contract(contract.id, effective=as_of, reason=reason, actor=actor)
                     suspended.append(contract.id)
         return suspended
-
-    def _unallocated(self, customer_id: UUID, currency: str, as_of: date) -> Decimal:
-        """The customer's money in ``currency`` received by ``as_of`` and not allocated."""
-        customer = self._get(Customer, customer_id)
-        return sum(
-            (
-                p.unallocated.amount
-                for p in self._get_many(Payment, customer.payment_ids)
-                if p.amount.currency == currency and p.received_on <= as_of
-            ),
-            Decimal(0),
-        )
 
 
 _ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)

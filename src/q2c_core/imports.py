@@ -521,7 +521,7 @@ class ImportCommands(BaseApp):
                         i for i in named if i.customer_id == customer_id and i.currency == currency
                     ]
                     named_items = [
-                        open_item(i) for i in named_here if _issued_by(i, credit.booked_on)
+                        open_item(i) for i in named_here if i.issued_by(credit.booked_on)
                     ]
                     named_ids = {i.id for i in named}
                     # the amount decides only when the remittance names none of its invoices
@@ -533,7 +533,7 @@ class ImportCommands(BaseApp):
                             for i in invoice_ids.get(customer.id, ())
                             if i in invoices
                             and i not in named_ids
-                            and _issued_by(invoices[i], credit.booked_on)
+                            and invoices[i].issued_by(credit.booked_on)
                             and invoices[i].kind is not InvoiceKind.CREDIT_NOTE
                             and invoices[i].currency == currency
                         ]
@@ -755,8 +755,3 @@ def _close_batch(
         suspended=suspended,
         ignored=ignored,
     )
-
-
-def _issued_by(invoice: Invoice, day: date) -> bool:
-    """Whether the invoice was issued on or before the day (money can pay it from then)."""
-    return invoice.issued_on is not None and invoice.issued_on <= day

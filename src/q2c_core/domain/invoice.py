@@ -282,6 +282,10 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         """Issued invoices carry a number and can no longer change."""
         return self.status is InvoiceStatus.ISSUED
 
+    def issued_by(self, day: date) -> bool:
+        """Whether it was issued on or before ``day``: money and credit meet it from then."""
+        return self.issued_on is not None and self.issued_on <= day
+
     def is_settled(self) -> bool:
         """Issued and nothing outstanding."""
         return self.is_issued and not self.outstanding.is_positive()
