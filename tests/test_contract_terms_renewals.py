@@ -397,8 +397,20 @@ def test_status_changes_keep_business_order_and_the_policy_respects_a_later_one(
     from q2c_core import PastDuePolicy, RuleViolated
 
     cust = customer(app)
+    late_signer = app.sign_contract(
+        cust,
+        number="MC-0",
+        term=YEAR,
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=date(2024, 1, 15),
+        actor=A,
+        sub_contracts=(sub("S9"),),
+    )
+    # (signed on the 15th for a term from the 1st: activated from the 1st all the same)
+    app.activate_contract(late_signer, effective=date(2024, 1, 1), actor=A)
+    app.terminate_contract(late_signer, effective=date(2024, 1, 2), reason="test", actor=A)
     cid = signed(app, cust)
-    [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    [_, jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
     issue(app, jan, date(2024, 1, 1))
     before = app.recorder.max_notification_id()
     with pytest.raises(RuleViolated) as refused:

@@ -290,12 +290,13 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # before it was kept (the application reads it from the events then)
     billed_through: dict[str, list[date]] | None = None
 
-    # a status changes in business order: activated, suspended or reactivated no earlier than
-    # the change before it (a suspension dated before a later reactivation would read as the
-    # last word). Terminations may be dated back: the run credits the days after them.
+    # a suspension or reactivation no earlier than the change before it (a suspension dated
+    # before a later reactivation would read as the last word). An activation may come before
+    # the signing day (signed on the 15th for a term from the 1st), and a termination may be
+    # dated back (the run credits the days after it).
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
         name: (NotBefore("effective", "status_since", "the last status change"),)
-        for name in ("Activated", "Suspended", "Reactivated")
+        for name in ("Suspended", "Reactivated")
     }
 
     @classmethod
