@@ -681,6 +681,24 @@ def test_money_received_but_not_yet_allocated_keeps_the_contract_active(
     assert app.contract(cid).status is ContractStatus.ACTIVE
 
 
+def test_money_not_yet_allocated_covers_one_contract_s_late_invoice_not_two(
+    app: QuoteToCash,
+) -> None:
+    """Two contracts of one customer each have a year's invoice 30 days late; the customer
+    sent enough for one: the policy counts that money once, and suspends the other."""
+    cust = customer(app)
+    first = contract(app, cust, number="MC-1", frequency=BillingFrequency.ANNUAL)
+    second = contract(app, cust, number="MC-2", frequency=BillingFrequency.ANNUAL)
+    invoices = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    for inv in invoices:
+        issue(app, inv, date(2024, 1, 1))
+    one = app.invoice(invoices[0]).total
+    app.receive_payment(cust, one, received_on=date(2024, 1, 20), reference="r", actor=A)
+    suspended = app.apply_past_due_policy(PastDuePolicy(days=30), date(2024, 3, 1), actor="ops")
+    assert suspended == [second]
+    assert app.contract(first).status is ContractStatus.ACTIVE
+
+
 def test_a_voided_period_invoice_gives_its_period_back(app: QuoteToCash) -> None:
     cust = customer(app)
     cid = contract(app, cust)

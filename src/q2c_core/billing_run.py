@@ -1317,6 +1317,9 @@ class ContractBilling(BaseApp):
             )
         _check_run_day(as_of, actor)
         suspended: list[UUID] = []
+        # per customer and currency: money received by ``as_of``, not allocated, not yet
+        # counted against an earlier contract's late invoices (it covers each once)
+        credit: dict[tuple[UUID, str], Decimal] = {}
         readers = self._readers(trusted=True)
         for batch in self._contract_batches(1000):
             # (a contract whose status changed after the policy's day: that change stands)
@@ -1340,8 +1343,11 @@ class ContractBilling(BaseApp):
                     # money the customer sent by then and nobody allocated yet covers it: the
                     # invoices are paid in all but the bookkeeping, so no suspension
                     owed = sum((o.amount for _, _, o in late), Decimal(0))
-                    credit = self._unallocated(contract.customer_id, contract.currency, as_of)
-                    if credit.amount >= owed:
+                    key = (contract.customer_id, contract.currency)
+                    if key not in credit:
+                        credit[key] = self._unallocated(*key, as_of).amount
+                    if credit[key] >= owed:
+                        credit[key] -= owed
                         continue
                     reason = policy.reason(items, as_of)
                     assert reason is not None
