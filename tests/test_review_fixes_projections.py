@@ -236,3 +236,32 @@ def test_an_invoice_paid_in_parts_collects_each_kind_s_net_to_the_cent() -> None
         collected[line.revenue_kind] = collected.get(line.revenue_kind, eur(0)) + line.collected
     assert collected == {"enhancement": eur("100.00"), "maintenance": eur("100.00")}
     app.close()
+
+
+def test_a_tiny_payment_after_another_never_collects_a_negative_share() -> None:
+    """10.00 of enhancement and 1.00 of maintenance (13.31 with tax), paid 0.20 then 0.01:
+    on the running total the second payment would take a cent of maintenance back (largest
+    remainders are not monotone); it is split on its own instead, every part at least zero."""
+    from q2c_core.projections.commissions import CommissionPlan, CommissionRate
+
+    app = QuoteToCash.open("memory:")
+    c = customer(app)
+    inv = app.draft_invoice(
+        c,
+        [
+            manual("L1", "10", revenue_kind=RevenueKind.ENHANCEMENT),
+            manual("L2", "1", revenue_kind=RevenueKind.MAINTENANCE),
+        ],
+        drafted_on=D,
+        actor="billy",
+    )
+    approve(app, inv)
+    app.issue_invoice(inv, issued_on=D, actor="bea")
+    for n, amount in enumerate(("0.20", "0.01"), start=1):
+        p = app.receive_payment(c, eur(amount), received_on=D, reference=f"part {n}", actor="bea")
+        app.allocate_payment(p, allocated_on=D, actor="bea")
+    plan = CommissionPlan([CommissionRate("*", k, Decimal("0.5")) for k in RevenueKind])
+    cm = Commissions(plan=plan)
+    catch_up(app, [cm])
+    assert cm.lines() and all(not x.collected.is_negative() for x in cm.lines())
+    app.close()

@@ -336,6 +336,10 @@ class Commissions(Projection):
         if before:
             prior = split_amounts(before, currency, weights)
             parts = [p - q for p, q in zip(parts, prior, strict=True)]
+            if any(p < 0 for p in parts):
+                # (largest remainders are not monotone: a tiny payment after another can take
+                # a cent back from a kind; such a payment is split on its own instead)
+                parts = split_amounts(amount, currency, weights)
         for kind, part in zip(kinds, parts, strict=False):
             if kind == _DEPOSIT:
                 # Commissioned as the revenue it pays for, once deducted (see lines()).
