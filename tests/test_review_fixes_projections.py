@@ -208,26 +208,35 @@ def test_explain_of_money_on_a_deposit_lists_the_final_invoice_behind_its_commis
     app.close()
 
 
-def test_an_invoice_paid_in_parts_collects_each_kind_s_net_to_the_cent() -> None:
-    """100.00 of enhancement and 100.00 of maintenance at 21 % tax (242.00), paid 80.67, 80.67
-    and 80.66: each payment is split on the running total collected, so the three together
-    collect exactly 100.00 of each kind (split one by one they made 100.01 and 99.99)."""
+def _paid_in_parts(
+    enhancement: str, maintenance: str, parts: tuple[str, ...]
+) -> tuple[QuoteToCash, UUID]:
+    """An issued invoice of enhancement and maintenance at 21 % tax, paid in ``parts``, each
+    allocated as it arrives: the application and the invoice."""
     app = QuoteToCash.open("memory:")
     c = customer(app)
     inv = app.draft_invoice(
         c,
         [
-            manual("L1", "100", revenue_kind=RevenueKind.ENHANCEMENT),
-            manual("L2", "100", revenue_kind=RevenueKind.MAINTENANCE),
+            manual("L1", enhancement, revenue_kind=RevenueKind.ENHANCEMENT),
+            manual("L2", maintenance, revenue_kind=RevenueKind.MAINTENANCE),
         ],
         drafted_on=D,
         actor="billy",
     )
     approve(app, inv)
     app.issue_invoice(inv, issued_on=D, actor="bea")
-    for n, amount in enumerate(("80.67", "80.67", "80.66"), start=1):
+    for n, amount in enumerate(parts, start=1):
         p = app.receive_payment(c, eur(amount), received_on=D, reference=f"part {n}", actor="bea")
         app.allocate_payment(p, allocated_on=D, actor="bea")
+    return app, inv
+
+
+def test_an_invoice_paid_in_parts_collects_each_kind_s_net_to_the_cent() -> None:
+    """100.00 of enhancement and 100.00 of maintenance at 21 % tax (242.00), paid 80.67, 80.67
+    and 80.66: each payment is split on the running total collected, so the three together
+    collect exactly 100.00 of each kind (split one by one they made 100.01 and 99.99)."""
+    app, inv = _paid_in_parts("100", "100", ("80.67", "80.67", "80.66"))
     assert app.invoice(inv).outstanding.is_zero()
     cm = Commissions()
     catch_up(app, [cm])
@@ -244,22 +253,7 @@ def test_a_tiny_payment_after_another_never_collects_a_negative_share() -> None:
     remainders are not monotone); it is split on its own instead, every part at least zero."""
     from q2c_core.projections.commissions import CommissionPlan, CommissionRate
 
-    app = QuoteToCash.open("memory:")
-    c = customer(app)
-    inv = app.draft_invoice(
-        c,
-        [
-            manual("L1", "10", revenue_kind=RevenueKind.ENHANCEMENT),
-            manual("L2", "1", revenue_kind=RevenueKind.MAINTENANCE),
-        ],
-        drafted_on=D,
-        actor="billy",
-    )
-    approve(app, inv)
-    app.issue_invoice(inv, issued_on=D, actor="bea")
-    for n, amount in enumerate(("0.20", "0.01"), start=1):
-        p = app.receive_payment(c, eur(amount), received_on=D, reference=f"part {n}", actor="bea")
-        app.allocate_payment(p, allocated_on=D, actor="bea")
+    app, _ = _paid_in_parts("10", "1", ("0.20", "0.01"))
     plan = CommissionPlan([CommissionRate("*", k, Decimal("0.5")) for k in RevenueKind])
     cm = Commissions(plan=plan)
     catch_up(app, [cm])
