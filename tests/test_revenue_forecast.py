@@ -10,7 +10,7 @@ from decimal import Decimal
 from uuid import UUID
 
 import attrs
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_projections_story import issue
 
@@ -30,7 +30,7 @@ from q2c_core import (
     charge_period,
 )
 from q2c_core.projections import Follower, ProjectionStore, RevenueSchedule, catch_up, rebuild
-from q2c_core.projections.revenue import MonthForecast
+from q2c_core.projections.revenue import MonthForecast, ratable_by_month, recognised_through
 
 A = "alice"
 YEAR_2024 = Period(date(2024, 1, 1), date(2025, 1, 1))
@@ -430,3 +430,98 @@ def test_an_evergreen_forecast_is_what_the_billing_run_then_bills(
     )
     after = schedule(app).outlook(first, horizon)
     assert [(m.month, m.amount) for m in after] == [(m.month, m.amount) for m in before]
+
+
+# -- 30E/360 contracts ------------------------------------------------------------------------
+
+
+def test_a_30_360_contract_terminated_early_earns_its_served_months_and_never_goes_negative() -> (
+    None
+):
+    """12,000.00 a year on 30E/360, billed annually in advance and issued on 2024-01-01, ended
+    on 2024-02-01: the run credits February to December, 11,000.00 (330 of 360 days). Every
+    month counts 30 days on both the invoice line and its credit, so January earns exactly
+    1,000.00 and every later month nets to nothing; deferred revenue is never negative."""
+    app = QuoteToCash.open("memory:")
+    cid = signed(
+        app,
+        sub("erp", "12000.00"),
+        frequency=BillingFrequency.ANNUAL,
+        day_count=DayCount.THIRTY_360,
+    )
+    bill(app, date(2024, 1, 1))
+    app.terminate_contract(cid, effective=date(2024, 2, 1), reason="left", actor=A)
+    credits = bill(app, date(2024, 1, 15))
+    assert len(credits) == 1
+    rs = schedule(app)
+
+    months = {m.month: m.amount for m in rs.by_month(date(2024, 1, 1), 12)}
+    assert months[date(2024, 1, 1)] == eur("1000.00")
+    assert all(months[date(2024, m, 1)] == eur(0) for m in range(2, 13))
+    day = date(2024, 1, 1)
+    while day < date(2025, 1, 1):
+        assert rs.deferred(day)["EUR"] >= eur(0), day
+        day += timedelta(days=1)
+    assert rs.deferred(date(2024, 12, 31)) == {"EUR": eur(0)}
+
+
+def test_a_30_360_month_counts_thirty_days_whatever_its_length() -> None:
+    """On 30E/360 a line earns by the contract's days: the days to February's last day count
+    up to 30, and the 30th of a 31-day month earns nothing (the 31st earns the month's 30th)."""
+    line = eur("300.00")
+    feb = Period(date(2024, 2, 1), date(2024, 3, 1))
+    assert recognised_through(line, feb, date(2024, 2, 14), DayCount.THIRTY_360) == eur("140.00")
+    assert recognised_through(line, feb, date(2024, 2, 28), DayCount.THIRTY_360) == eur("280.00")
+    assert recognised_through(line, feb, date(2024, 2, 29), DayCount.THIRTY_360) == eur("300.00")
+    jan = Period(date(2024, 1, 1), date(2024, 2, 1))
+    assert recognised_through(line, jan, date(2024, 1, 29), DayCount.THIRTY_360) == eur("290.00")
+    assert recognised_through(line, jan, date(2024, 1, 30), DayCount.THIRTY_360) == eur("290.00")
+    assert recognised_through(line, jan, date(2024, 1, 30)) == eur("290.32")
+    # a period 30E/360 counts as no days at all (a 30th alone) is earned on its last day
+    only_30th = Period(date(2024, 1, 30), date(2024, 1, 31))
+    assert recognised_through(line, only_30th, date(2024, 1, 29), DayCount.THIRTY_360) == eur(0)
+    assert recognised_through(line, only_30th, date(2024, 1, 30), DayCount.THIRTY_360) == line
+    assert ratable_by_month(eur("12000.00"), YEAR_2024, DayCount.THIRTY_360) == [
+        (date(2024, m, 1), eur("1000.00")) for m in range(1, 13)
+    ]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(terms=contract_terms())
+@example(  # an annual 30E/360 year billed in advance, ended after its first month
+    terms=Terms(
+        YEAR_2024,
+        (sub("s0", "12000.00"),),
+        BillingFrequency.ANNUAL,
+        BillingTiming.IN_ADVANCE,
+        PeriodAlignment.ANNIVERSARY,
+        DayCount.THIRTY_360,
+        ((0, "bill", 0), (31, "terminate", 0), (40, "bill", 0)),
+    )
+)
+def test_deferred_revenue_of_a_contract_is_never_negative(terms: Terms) -> None:
+    """Whatever the terms and day count, and whatever is removed, re-priced, added or
+    terminated after billing, with every document issued when drafted: on no day is deferred
+    revenue negative. A credit un-earns its days at the rate the line it credits earned them
+    (both by the contract's day count), so it never takes back more than is still deferred."""
+    app = QuoteToCash.open("memory:")
+    term = terms.term
+    contract = signed(
+        app,
+        *terms.subs,
+        term=term,
+        frequency=terms.frequency,
+        timing=terms.timing,
+        alignment=terms.alignment,
+        day_count=terms.day_count,
+    )
+    today = term.start
+    for offset, what, n in terms.steps:
+        today = term.start + timedelta(days=offset)
+        happen(app, contract, today, "bill" if what == "draft" else what, n)
+    bill(app, today)
+    rs = schedule(app)
+    day = term.start
+    while day <= max(term.end, today) + timedelta(days=31):
+        assert rs.deferred(day).get("EUR", eur(0)) >= eur(0), day
+        day += timedelta(days=5)

@@ -15,6 +15,7 @@ from q2c_core.domain.billing import (
     charge_period,
     correct_period,
     day_count,
+    days_between,
     due_periods,
 )
 from q2c_core.domain.billing_records import (
@@ -255,6 +256,7 @@ __all__ = [
     "contains_card_number",
     "correct_period",
     "day_count",
+    "days_between",
     "draw_in_work_date_order",
     "due_periods",
     "env_for_url",

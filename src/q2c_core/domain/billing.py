@@ -151,9 +151,15 @@ def day_count(period: Period, convention: DayCount) -> int:
     30E/360 counts every month as 30 days (day 31 counts as 30); it is additive, so the days of
     adjacent periods add up to the days of their union.
     """
+    return days_between(period.start, period.end, convention)
+
+
+def days_between(start: date, end: date, convention: DayCount) -> int:
+    """``day_count`` of [start, end) without building a ``Period`` (recognition asks this for
+    every line on every day it reports)."""
     if convention is DayCount.ACTUAL:
-        return period.days
-    return _days_360(period.end) - _days_360(period.start)
+        return (end - start).days
+    return _days_360(end) - _days_360(start)
 
 
 def period_charge(annual_price: Money, frequency: BillingFrequency) -> Decimal:

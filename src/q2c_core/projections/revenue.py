@@ -15,7 +15,11 @@ credit-note lines are reversed when issued.
 
 Ratable amounts are computed on the running total: recognised through day D is the line amount
 times the days served through D over the days of the period, rounded half up; a month's share is
-the difference of two running totals, so the months add up to the line amount exactly.
+the difference of two running totals, so the months add up to the line amount exactly. Days are
+counted as the line's contract counts them (``DayCount``): actual days, or 30E/360 days for a
+contract billed by 30E/360, whose every month then earns the same. The billing run prorates a
+credit by the same count, so a credit un-earns its days at the rate its line earned them, and
+deferred revenue never goes below zero.
 
 The forecast shows two figures per month, so a reader sees what is firm and what is expected:
 
@@ -53,7 +57,13 @@ from typing import Any
 
 import attrs
 
-from q2c_core.domain.billing import billing_periods, charge_period, renewal_end
+from q2c_core.domain.billing import (
+    billing_periods,
+    charge_period,
+    day_count,
+    days_between,
+    renewal_end,
+)
 from q2c_core.domain.contract import (
     BillingFrequency,
     DayCount,
@@ -83,8 +93,9 @@ _CONTRACT_SOURCES = ("CONTRACT_PERIOD", "CREDIT")
 # statuses of a contract still running: an evergreen one of these is renewed by the billing run
 _LIVE = ("SIGNED", "ACTIVE", "SUSPENDED")
 
-# a ratable piece of contracted revenue: (currency, exact amount, the days it is spread over)
-Piece = tuple[str, Decimal, Period]
+# a ratable piece of contracted revenue: (currency, exact amount, the days it is spread over,
+# how they are counted)
+Piece = tuple[str, Decimal, Period, DayCount]
 
 
 def _slim(lines: list[list[Any]]) -> list[list[Any]]:
@@ -104,19 +115,28 @@ def _slim(lines: list[list[Any]]) -> list[list[Any]]:
     ]
 
 
-def recognised_through(amount: Money, period: Period, through: date) -> Money:
-    """Of a ratable amount, what is recognised by the end of day ``through`` (running total)."""
-    return Money(_exact_through(amount.amount, period, through), amount.currency).rounded()
+def recognised_through(
+    amount: Money, period: Period, through: date, convention: DayCount = DayCount.ACTUAL
+) -> Money:
+    """Of a ratable amount, what is recognised by the end of day ``through`` (running total),
+    the days counted by ``convention`` (a contract's own day count)."""
+    return Money(
+        _exact_through(amount.amount, period, through, convention), amount.currency
+    ).rounded()
 
 
-def _exact_through(amount: Decimal, period: Period, through: date) -> Decimal:
+def _exact_through(
+    amount: Decimal, period: Period, through: date, convention: DayCount = DayCount.ACTUAL
+) -> Decimal:
     """The unrounded running total of a ratable amount by the end of day ``through``."""
     if through < period.start:
         return Decimal(0)
     if through >= period.end - timedelta(days=1):
         return amount
-    served = (through - period.start).days + 1
-    return amount * served / period.days
+    served = days_between(period.start, through + timedelta(days=1), convention)
+    # (30E/360 counts a period of only a 31st as no days: it is earned on its last day)
+    days = days_between(period.start, period.end, convention)
+    return amount * served / days if days else Decimal(0)
 
 
 def month_start(day: date) -> date:
@@ -124,14 +144,17 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def ratable_by_month(amount: Money, period: Period) -> list[tuple[date, Money]]:
-    """Each calendar month's share of a ratable amount (first day of month, share)."""
+def ratable_by_month(
+    amount: Money, period: Period, convention: DayCount = DayCount.ACTUAL
+) -> list[tuple[date, Money]]:
+    """Each calendar month's share of a ratable amount (first day of month, share), the days
+    counted by ``convention``."""
     result = []
     month = month_start(period.start)
     before = Money.zero(amount.currency)
     while month < period.end:
         last_day = add_months(month, 1) - timedelta(days=1)
-        cumulative = recognised_through(amount, period, last_day)
+        cumulative = recognised_through(amount, period, last_day, convention)
         result.append((month, cumulative - before))
         before = cumulative
         month = add_months(month, 1)
@@ -151,6 +174,9 @@ class RecognitionLine:
     period: Period | None
     # point-in-time rules: when earned (None: not yet); ratable_reversal: from when it applies
     recognised_on: date | None
+    # how a ratable line counts its days: its contract's day count (a credit un-earns its days
+    # at the rate the line it credits earned them)
+    day_count: DayCount = DayCount.ACTUAL
 
     def recognised(self, through: date) -> Money:
         """What of this line is recognised by the end of ``through`` (rounded)."""
@@ -163,7 +189,7 @@ class RecognitionLine:
         if self.period is not None:
             if self.recognised_on is not None and through < self.recognised_on:
                 return Decimal(0)
-            return _exact_through(self.amount.amount, self.period, through)
+            return _exact_through(self.amount.amount, self.period, through, self.day_count)
         if self.recognised_on is not None and self.recognised_on <= through:
             return self.amount.amount
         return Decimal(0)
@@ -279,8 +305,10 @@ class RevenueSchedule(Projection):
                 period: Period | None = None
                 on: date | None = issued
                 rule = "at_issue"
+                convention = DayCount.ACTUAL
                 if kind == "MAINTENANCE" and line[P_START] is not None:
                     period = Period(line[P_START], line[P_END])
+                    convention = _convention(rows, line[CONTRACT])
                     # a credit un-earns its days ratably, applying from its issue date
                     on, rule = (None, "ratable") if sign > 0 else (issued, "ratable_reversal")
                 elif kind == "ENHANCEMENT" and line[REQUEST]:
@@ -291,7 +319,7 @@ class RevenueSchedule(Projection):
                     on = max(req["completed_on"], issued) if req else None
                 result.append(
                     RecognitionLine(
-                        key[4:], line[0], kind.lower(), amount, rule, issued, period, on
+                        key[4:], line[0], kind.lower(), amount, rule, issued, period, on, convention
                     )
                 )
         result.sort(key=lambda r: (r.invoiced_on, r.invoice_id, r.line_id))
@@ -412,7 +440,7 @@ class RevenueSchedule(Projection):
                     amount = -line[NET] if credit else line[NET]
                     span = Period(line[P_START], line[P_END])
                     if span.days > 0 and span.end > since:
-                        pieces.append((row["currency"], amount, span))
+                        pieces.append((row["currency"], amount, span, _convention(rows, contract)))
         for key, row in rows.items():
             if key.startswith("con:"):
                 if row["status"] in ("TERMINATED", "EXPIRED") and not was_activated(row):
@@ -438,7 +466,7 @@ def _running_totals(pieces: Iterable[Piece], edges: list[date]) -> dict[str, lis
     zero = Decimal(0)
     partial: dict[str, list[Decimal]] = {}
     full: dict[str, list[Decimal]] = {}  # a piece's whole amount, from the first edge at its end
-    for cur, amount, span in pieces:
+    for cur, amount, span, convention in pieces:
         if cur not in partial:
             partial[cur] = [zero] * len(edges)
             full[cur] = [zero] * (len(edges) + 1)
@@ -446,8 +474,10 @@ def _running_totals(pieces: Iterable[Piece], edges: list[date]) -> dict[str, lis
         done = bisect_left(edges, span.end)  # edges at or after the end: the whole amount
         full[cur][done] += amount
         sums = partial[cur]
+        days = days_between(span.start, span.end, convention)
         for i in range(first, done):
-            sums[i] += amount * (edges[i] - span.start).days / span.days
+            if days:  # (else earned on its last day: ``full`` has it)
+                sums[i] += amount * days_between(span.start, edges[i], convention) / days
     result: dict[str, list[Decimal]] = {}
     for cur, sums in partial.items():
         carried = zero
@@ -500,13 +530,20 @@ def _uncovered_pieces(
         if period.end <= since or (covered and _covers(covered, period)):
             continue
         for s in charge_period(subs, period, term, frequency, convention, currency):
-            days = s.period.days
+            days = day_count(s.period, convention)
             for span in _uncovered(s.period, covered):
                 amount = s.amount.amount
-                if span.days != days:
-                    amount = amount * span.days / days
-                pieces.append((currency, amount, span))
+                if span != s.period:
+                    amount = amount * day_count(span, convention) / days if days else Decimal(0)
+                pieces.append((currency, amount, span, convention))
     return pieces
+
+
+def _convention(rows: dict[str, Any], contract: str) -> DayCount:
+    """How a contract line counts its days: its contract's day count (actual days for a line
+    of no contract, or of one this read model has not seen)."""
+    row = rows.get(f"con:{contract}") if contract else None
+    return DayCount[row["day_count"]] if row else DayCount.ACTUAL
 
 
 def _covers(covered: list[tuple[date, date]], period: Period) -> bool:
