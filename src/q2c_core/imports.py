@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -179,18 +179,24 @@ class ImportCommands(BaseApp):
 
     @staticmethod
     def _check_same_entry(request: EnhancementRequest, row: TimeEntryRow) -> None:
-        """An entry id seen before must carry the same work: a changed entry is not re-imported."""
+        """An entry id seen before must carry the same work, and the same rate when the file
+        gives one (without one, the request's rate applied, which may have changed since): a
+        changed entry is not re-imported, and not skipped either."""
         recorded = request.entry(row.entry_id)
-        if (recorded.worker, recorded.work_date, recorded.hours, recorded.billable) != (
-            row.worker,
-            row.work_date,
-            row.hours,
-            row.billable,
-        ):
+        rate_changed = row.rate is not None and (
+            recorded.rate.amount != row.rate
+            or (row.currency is not None and recorded.rate.currency != row.currency)
+        )
+        if rate_changed or (
+            recorded.worker,
+            recorded.work_date,
+            recorded.hours,
+            recorded.billable,
+        ) != (row.worker, row.work_date, row.hours, row.billable):
             raise DuplicateEntry(
                 f"entry {row.entry_id!r} is already recorded as {recorded.worker} "
-                f"{recorded.work_date} {recorded.hours} h (billable: {recorded.billable}); "
-                "a correction needs a new entry, not an edited one",
+                f"{recorded.work_date} {recorded.hours} h at {recorded.rate} (billable: "
+                f"{recorded.billable}); a correction needs a new entry, not an edited one",
                 field="entry_id",
                 aggregate_id=request.id,
                 value=row.entry_id,
@@ -372,14 +378,13 @@ class ImportCommands(BaseApp):
             )
             if contract.number != row.number.strip():
                 continue
-            if (
-                contract.term.start != term.start
-                or contract.frequency is not row.frequency
-                or (row.currency is not None and contract.currency != row.currency)
-            ):
+            differing = _terms_differing(contract, row)
+            if differing:
                 raise RuleViolated(
-                    f"contract {row.number} is recorded with another term, frequency or currency",
-                    field="contract",
+                    f"contract {row.number} is recorded with another "
+                    + ", ".join(differing)
+                    + " (a recorded contract changes by command: renew, terminate...)",
+                    field=differing[0],
                     aggregate_id=contract.id,
                     value=row.number,
                 )
@@ -443,6 +448,7 @@ class ImportCommands(BaseApp):
             found = list(read_problems)
             customers = self._all_customers()
             by_id = {c.id: c for c in customers}
+            _check_accounts(by_account, by_id)
             invoices: dict[UUID, Invoice] = {}
             invoice_ids: dict[UUID, list[UUID]] = {}  # by customer, in drafting order
             by_number: dict[str, Invoice] = {}
@@ -755,3 +761,34 @@ def _close_batch(
         suspended=suspended,
         ignored=ignored,
     )
+
+
+def _terms_differing(contract: Contract, row: ContractRow) -> list[str]:
+    """The master-contract columns of a row that disagree with the recorded contract, so a
+    changed CRM export is refused rather than skipped as already imported. The term may end
+    where it was signed to end or where renewals have taken it since."""
+    signed_end = contract.term.start + timedelta(days=contract.renewal_days)
+    checks = (
+        ("term_start", contract.term.start == row.term_start),
+        ("term_end", row.term_end in (signed_end, contract.term.end)),
+        ("frequency", contract.frequency is row.frequency),
+        ("currency", row.currency is None or contract.currency == row.currency),
+        ("signed_on", contract.signed_on == row.signed_on),
+        ("timing", contract.timing is row.timing),
+        ("alignment", contract.alignment is row.alignment),
+        ("day_count", contract.day_count is row.day_count),
+        ("auto_renew", contract.auto_renew == row.auto_renew),
+        ("renewal_uplift", contract.renewal_uplift_percent == row.renewal_uplift_percent),
+    )
+    return [name for name, same in checks if not same]
+
+
+def _check_accounts(by_account: Mapping[str, UUID], customers: Mapping[UUID, Customer]) -> None:
+    """Every account of the map names a customer (a typo'd or foreign id is refused up front)."""
+    for account, customer_id in by_account.items():
+        if customer_id not in customers:
+            raise InvalidValue(
+                f"account {account} names {customer_id}, which is no customer",
+                field="accounts",
+                value=account,
+            )

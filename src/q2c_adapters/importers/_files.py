@@ -84,11 +84,19 @@ def _key(header: str) -> str:
 
 
 class CsvRow:
-    """One CSV data row: its line number and its cells by canonical column name."""
+    """One CSV data row: its line number and its cells by canonical column name.
 
-    def __init__(self, line: int, cells: Mapping[str, str]) -> None:
+    A row with more filled cells than the header has columns cannot be read: a number written
+    with an unquoted separator (``1,785.00`` or ``7,5`` in a comma-separated file) spills into
+    the next cell, and reading the cells by position would take 1.00 for 1,785.00. A required
+    cell of such a row is a ``CellError`` naming ``cells`` (every importer requires one), so the
+    importer reports the row.
+    """
+
+    def __init__(self, line: int, cells: Mapping[str, str], overflow: int = 0) -> None:
         self.line = line
         self.cells = dict(cells)
+        self.overflow = overflow  # filled cells beyond the header's columns
 
     def get(self, column: str, default: str = "") -> str:
         """The stripped cell, or ``default`` when the column is missing or empty."""
@@ -97,6 +105,13 @@ class CsvRow:
 
     def required(self, column: str) -> str:
         """The stripped cell; empty is an error naming the column."""
+        if self.overflow:
+            width = len(self.cells)
+            raise CellError(
+                f"the row has {width + self.overflow} cells, the header {width} columns: "
+                "quote a value that holds the separator",
+                field="cells",
+            )
         value = self.get(column)
         if not value:
             raise CellError("must not be empty", field=column)
@@ -129,7 +144,9 @@ def read_csv(
         for cells in reader:
             if not any(c.strip() for c in cells):
                 continue
-            yield CsvRow(reader.line_num, dict(zip(columns, cells, strict=False)))
+            # (empty cells after the last column are a trailing separator, not a value)
+            overflow = sum(1 for c in cells[len(columns) :] if c.strip())
+            yield CsvRow(reader.line_num, dict(zip(columns, cells, strict=False)), overflow)
 
     return missing, rows()
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -78,7 +79,7 @@ def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProble
                 entry_id = f"psa:{given}"
             else:
                 content = "\x1f".join(
-                    [worker, work_date.isoformat(), str(hours), ref, str(billable), note]
+                    [worker, work_date.isoformat(), _hours_key(hours), ref, str(billable), note]
                 )
                 n = seen.get(content, 0)
                 seen[content] = n + 1
@@ -129,3 +130,14 @@ class TimeEntryImporter(FileImporter):
             tickets=self.tickets,
             problems=problems,
         )
+
+
+_CENTS = Decimal("0.01")
+
+
+def _hours_key(hours: Decimal) -> str:
+    """Hours as an entry's identity reads them, however the file writes them: ``8``, ``8.0`` and
+    ``8.00`` are one entry (a re-saved export must not record its entries again). Two decimals,
+    the usual form (so entries imported before keep their ids), or every decimal there is."""
+    cents = hours.quantize(_CENTS)
+    return format(cents if cents == hours else hours.normalize(), "f")
