@@ -1,6 +1,6 @@
 """What an import must never do quietly: read a number split by an unquoted separator, record a
 re-saved export twice, skip an entry or a contract whose terms changed, or stop on a bare
-``KeyError``.
+``KeyError``; and a payment bounced before the money was allocated is refused like a reversal.
 """
 
 from __future__ import annotations
@@ -16,8 +16,14 @@ from q2c_adapters.importers.bank import read_bank_csv
 from q2c_adapters.importers.time_entries import read_time_entries_csv
 from q2c_core import (
     InvalidValue,
+    InvoiceLine,
+    LineSource,
     Money,
     QuoteToCash,
+    RevenueKind,
+    RuleViolated,
+    SourceKind,
+    TaxRate,
 )
 from q2c_core.domain.import_batch import ImportRejected
 
@@ -185,3 +191,45 @@ def test_a_bank_account_mapped_to_no_customer_is_a_typed_error_naming_the_accoun
     assert refused.value.field == "accounts"
     assert "DE02100100109307118603" in str(refused.value)
     assert app.recorder.max_notification_id() == before
+
+
+# -- a bounce dated before the allocation it reverses -------------------------------------------
+
+
+def test_a_payment_cannot_bounce_before_the_day_its_money_was_allocated() -> None:
+    """Allocated on 20 March, the payment cannot be recorded as bounced on 10 March: the
+    commission statement showed the reversal on the 10th and the commission on the 20th. As
+    with ``reverse_allocation``, the bounce is refused, naming ``bounced_on``; reversing the
+    allocation first, then bouncing on the bank's day, is the way to record a late return."""
+    app = QuoteToCash.open("memory:")
+    customer = acme(app)
+    line = InvoiceLine(
+        line_id="L1",
+        description="Services",
+        quantity=Decimal(1),
+        unit_price=eur("100"),
+        tax=TaxRate.standard(0),
+        source=LineSource(SourceKind.MANUAL, note="test"),
+        revenue_kind=RevenueKind.ENHANCEMENT,
+    )
+    invoice = app.draft_invoice(customer, [line], drafted_on=date(2024, 3, 1), actor=A)
+    app.approve_invoice(invoice, role="billing", approved_on=date(2024, 3, 1), actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=date(2024, 3, 1), actor="mia")
+    app.issue_invoice(invoice, issued_on=date(2024, 3, 1), actor="bea")
+    payment = app.receive_payment(
+        customer, eur("100"), received_on=date(2024, 3, 5), reference="x", actor=A
+    )
+    (allocation,) = app.allocate_payment(payment, allocated_on=date(2024, 3, 20), actor=A)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.bounce_payment(payment, bounced_on=date(2024, 3, 10), reason="returned", actor=A)
+    assert refused.value.field == "bounced_on"
+    assert app.recorder.max_notification_id() == before
+    assert app.invoice(invoice).outstanding == eur("0")
+
+    app.reverse_allocation(
+        payment, allocation, reason="returned", actor=A, reversed_on=date(2024, 3, 20)
+    )
+    app.bounce_payment(payment, bounced_on=date(2024, 3, 10), reason="returned", actor=A)
+    assert app.payment(payment).is_bounced
+    assert app.invoice(invoice).outstanding == eur("100")

@@ -185,9 +185,26 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
             for a in self.allocations
         ]
 
-    @event("PaymentBounced")
     def bounce(self, bounced_on: date, reason: str, actor: str) -> None:
-        """The bank returned the money: every live allocation is reversed."""
+        """The bank returned the money: every live allocation is reversed on ``bounced_on``,
+        which therefore is not before any of them (a return learnt of after the money was
+        allocated later: reverse that allocation first, then record the bounce on its day)."""
+        if self.is_bounced:
+            raise InvalidTransition("already bounced", field="status", aggregate_id=self.id)
+        for a in self.live_allocations():
+            if bounced_on < a.allocated_on:
+                raise RuleViolated(
+                    f"must not be before allocation {a.allocation_id} ({a.allocated_on}), "
+                    "which it reverses",
+                    field="bounced_on",
+                    aggregate_id=self.id,
+                    value=bounced_on,
+                )
+        self._bounced(bounced_on, reason, actor)
+
+    @event("PaymentBounced")
+    def _bounced(self, bounced_on: date, reason: str, actor: str) -> None:
+        """The ``PaymentBounced`` event (``bounce``)."""
         if self.is_bounced:
             raise InvalidTransition("already bounced", field="status", aggregate_id=self.id)
         self.allocations = [
