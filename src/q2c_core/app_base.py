@@ -120,12 +120,13 @@ class BaseApp(Application[UUID]):
         register_transcodings(transcoder)
 
     def know_renewals(self, contract: Contract) -> None:
-        """Give a contract read from a snapshot older than ``Contract.renewed_on`` its renewals,
-        from its events (the rule of ``extend_sub_contract`` needs them)."""
-        if contract.renewed_on is None:
-            contract.renewed_on = renewals_with_uplift(
-                self.events.get(contract.id, lte=contract.version)
-            )
+        """Give a contract read from a snapshot older than ``Contract.renewed_on`` or
+        ``renewal_uplifts`` its renewals, from its events (the rules of adding, extending and
+        re-pricing a sub-contract need them)."""
+        if contract.renewed_on is None or contract.renewal_uplifts is None:
+            found = renewals_with_uplift(self.events.get(contract.id, lte=contract.version))
+            contract.renewed_on = [day for day, _ in found]
+            contract.renewal_uplifts = [uplift for _, uplift in found]
 
     def know_billed_through(self, contract: Contract) -> None:
         """Give a contract read from a snapshot older than ``Contract.billed_through`` the days

@@ -465,7 +465,12 @@ class ContractBilling(BaseApp):
     def add_sub_contract(self, contract_id: UUID, sub: SubContract, *, actor: str) -> None:
         """Add a product, licence or site."""
         check_sub_contract(sub)
-        self._update(Contract, contract_id, lambda c: c.add_sub_contract(sub, actor))
+
+        def add(c: Contract) -> None:
+            self.know_renewals(c)
+            c.add_sub_contract(sub, actor)
+
+        self._update(Contract, contract_id, add)
 
     def remove_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective_to: date, actor: str
@@ -490,12 +495,14 @@ class ContractBilling(BaseApp):
     def reprice_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective: date, annual_price: Money, actor: str
     ) -> None:
-        """A new annual price from a date on."""
-        self._update(
-            Contract,
-            contract_id,
-            lambda c: c.reprice_sub_contract(sub_id, effective, annual_price, actor),
-        )
+        """A new annual price from a date on (carried into terms renewed since with an uplift,
+        as ``Contract.reprice_sub_contract`` says)."""
+
+        def reprice(c: Contract) -> None:
+            self.know_renewals(c)
+            c.reprice_sub_contract(sub_id, effective, annual_price, actor)
+
+        self._update(Contract, contract_id, reprice)
 
     def reassign_sub_contract(
         self,

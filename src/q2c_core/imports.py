@@ -327,6 +327,7 @@ class ImportCommands(BaseApp):
                             contract.remove_sub_contract(sub.sub_id, sub.effective_to, actor)
                         recorded += 1
                         continue
+                    self.know_renewals(contract)
                     contract.add_sub_contract(
                         SubContract(
                             sub_id=sub.sub_id,

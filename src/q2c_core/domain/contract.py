@@ -284,6 +284,9 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # rule); None when not known: a snapshot taken before it was kept (the application reads
     # it from the contract's events then, ``renewals_with_uplift``)
     renewed_on: Sequence[date] | None = None
+    # each of those renewals' uplift percentage, in the same order (None when not known, as
+    # ``renewed_on``): a price recorded later for days before a renewal goes up by it too
+    renewal_uplifts: Sequence[Decimal] | None = None
     # by period key, for periods billed before their end (the term ended in their middle):
     # the day their covered days ran to when billed, then after each correction (one entry
     # per basis, so a voided correction rolls back with its basis); None in a snapshot taken
@@ -371,6 +374,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.revision = 0
         self.reconciled_revision = 0
         self.renewed_on = []
+        self.renewal_uplifts = []
         self.billed_through = {}
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -536,6 +540,8 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.term = Period(self.term.start, new_end)
         if uplift_percent is not None and self.renewed_on is not None:
             self.renewed_on = [*self.renewed_on, old_end]
+        if uplift_percent is not None and self.renewal_uplifts is not None:
+            self.renewal_uplifts = [*self.renewal_uplifts, uplift_percent]
         self.revision += 1
 
     def term_renewed_through(self, day: date) -> Period:
@@ -626,9 +632,20 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
 
     # -- sub-contracts ---------------------------------------------------------------------------
 
-    @event("SubContractAdded")
     def add_sub_contract(self, sub_contract: SubContract, actor: str) -> None:
-        """Add a product, licence or site from its effective date."""
+        """Add a product, licence or site from its effective date. One added with days before
+        a renewal that raised prices by a percentage is priced for the renewed term as that
+        renewal would have priced it (``SubContract.renewed``), as if recorded before it: the
+        event records the sub-contract with those prices."""
+        self._require(*_LIVE, doing="add a sub-contract")
+        self._check_new_sub(sub_contract)
+        for day, uplift in self.uplift_renewals():
+            sub_contract = sub_contract.renewed(day, None, uplift)
+        self._added(sub_contract, actor)
+
+    @event("SubContractAdded")
+    def _added(self, sub_contract: SubContract, actor: str) -> None:
+        """The ``SubContractAdded`` event (``add_sub_contract``)."""
         self._require(*_LIVE, doing="add a sub-contract")
         self._check_new_sub(sub_contract)
         self.sub_contracts[sub_contract.sub_id] = sub_contract
@@ -713,12 +730,34 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         """A new annual price from a date on. Refused for a sub-contract that moved to another
         master contract (``_check_not_moved``): re-price it there."""
         self._require(*_LIVE, doing="re-price a sub-contract")
-        self._check_not_moved(self._sub(sub_id), "re-price")
-        self._repriced(sub_id, effective, annual_price, actor)
+        sub = self._sub(sub_id)
+        self._check_not_moved(sub, "re-price")
+        renewed = _renewed_prices(sub, effective, annual_price, self.uplift_renewals())
+        self._repriced(sub_id, effective, annual_price, actor, renewed)
+
+    def uplift_renewals(self) -> list[tuple[date, Decimal]]:
+        """The first day of each term renewed with an uplift, and its percentage, in order
+        (the application makes them known first, ``know_renewals``)."""
+        if self.renewed_on is None or self.renewal_uplifts is None:
+            raise RuleViolated(
+                "its renewals are not known (read from an old snapshot): know_renewals first",
+                field="renewed_on",
+                aggregate_id=self.id,
+            )
+        return list(zip(self.renewed_on, self.renewal_uplifts, strict=True))
 
     @event("SubContractRepriced")
-    def _repriced(self, sub_id: str, effective: date, annual_price: Money, actor: str) -> None:
-        """The ``SubContractRepriced`` event (``reprice_sub_contract``)."""
+    def _repriced(
+        self,
+        sub_id: str,
+        effective: date,
+        annual_price: Money,
+        actor: str,
+        renewed_prices: Sequence[PricePoint] = (),
+    ) -> None:
+        """The ``SubContractRepriced`` event (``reprice_sub_contract``); ``renewed_prices``, the
+        renewed terms' prices the new price carries into (none in events recorded before q2c
+        carried a re-price across renewals)."""
         self._require(*_LIVE, doing="re-price a sub-contract")
         sub = self._sub(sub_id)
         self._check_price(annual_price)
@@ -729,7 +768,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 f"must not be before {sub.effective_from}", field="effective", aggregate_id=self.id
             )
         self.sub_contracts[sub_id] = attrs.evolve(
-            sub, prices=(*sub.prices, PricePoint(effective, annual_price))
+            sub, prices=(*sub.prices, PricePoint(effective, annual_price), *renewed_prices)
         )
         self.revision += 1
 
@@ -948,16 +987,45 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             )
 
 
+def _renewed_prices(
+    sub: SubContract, effective: date, price: Money, renewals: Sequence[tuple[date, Decimal]]
+) -> list[PricePoint]:
+    """The prices a re-price from ``effective`` carries into the terms renewed after it: each
+    renewal's uplift priced the sub-contract from the price in force on the old term's last
+    day, so a new price for days before a renewal, recorded after it, is uplifted as the
+    renewal would have uplifted it had it been recorded first. A renewal's price that was not
+    its uplift (a price agreed for the new term, recorded for its first day) stands, as does a
+    price in force from a day between the two."""
+    result: list[PricePoint] = []
+    after = attrs.evolve(sub, prices=(*sub.prices, PricePoint(effective, price)))
+    for day, uplift in renewals:
+        if day <= effective or (sub.effective_to is not None and sub.effective_to <= day):
+            continue
+        last_day = date.fromordinal(day.toordinal() - 1)
+        at_day = [p for p in sub.prices if p.effective == day]
+        if not at_day:
+            continue  # the renewal did not price it (it did not run into the new term)
+        uplifted = (sub.price_on(last_day) * (1 + uplift / 100)).rounded()
+        if at_day[-1].annual_price != uplifted:
+            continue  # a price agreed for the new term: it stands
+        new = (after.price_on(last_day) * (1 + uplift / 100)).rounded()
+        if new != uplifted:
+            result.append(PricePoint(day, new))
+            after = attrs.evolve(after, prices=(*after.prices, PricePoint(day, new)))
+    return result
+
+
 def covered_end(period: Period, term: Period) -> date:
     """The day after the last day of a billing period the term covers (the period's end, or
     the term's when the term ends in the middle of the period)."""
     return max(period.start, min(period.end, term.end))
 
 
-def renewals_with_uplift(events: Iterable[Any]) -> list[date]:
-    """The first day of each term a contract was renewed into with an uplift, from its events
-    in order (``Contract.renewed_on`` for a contract read from a snapshot that predates it)."""
-    days: list[date] = []
+def renewals_with_uplift(events: Iterable[Any]) -> list[tuple[date, Decimal]]:
+    """The first day of each term a contract was renewed into with an uplift, and the uplift,
+    from its events in order (``Contract.renewed_on`` and ``renewal_uplifts`` for a contract
+    read from a snapshot that predates them)."""
+    found: list[tuple[date, Decimal]] = []
     end: date | None = None
     for e in events:
         name = type(e).__name__
@@ -965,9 +1033,9 @@ def renewals_with_uplift(events: Iterable[Any]) -> list[date]:
             end = e.term.end
         elif name == "Renewed":
             if e.uplift_percent is not None and end is not None:
-                days.append(end)
+                found.append((end, e.uplift_percent))
             end = e.new_end
-    return days
+    return found
 
 
 def next_term_end(term: Period, renewal_months: int | None, renewal_days: int) -> date:

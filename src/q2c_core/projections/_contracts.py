@@ -333,7 +333,12 @@ def apply_contract_event(row: Row, event: DomainEvent) -> None:
     elif name == "SubContractRemoved" or name == "SubContractExtended":
         subs[e.sub_id][1] = e.effective_to
     elif name == "SubContractRepriced":
-        subs[e.sub_id][2].append([e.effective, e.annual_price.amount])
+        prices = subs[e.sub_id][2]
+        prices.append([e.effective, e.annual_price.amount])
+        # (the prices it carries into terms renewed with an uplift before it was recorded)
+        prices.extend(
+            [p.effective, p.annual_price.amount] for p in getattr(e, "renewed_prices", ())
+        )
     elif name == "SubContractReassignedAway":
         if subs[e.sub_id][0] == e.effective:
             del subs[e.sub_id]
