@@ -1,8 +1,10 @@
 """Bank statements: ISO 20022 camt.053 (any version 001.02 to 001.13) and CSV.
 
 Only booked credits become payments; debits, pending entries and reversals are counted as
-ignored. Each credit gets a key that names it across statements (the bank's own transaction
-reference, else a hash of its details), so overlapping statements book each credit once. A
+ignored. Each credit gets a key that names it across statements, so overlapping statements book
+each credit once: the bank's own reference for it (camt.053: the transaction's AcctSvcrRef, else
+the entry's with the transaction's place in the entry), else a hash of its details. The payer's
+EndToEndId never names a credit: payers reuse it (an invoice number on every transfer). A
 reference that comes again with another date, amount or remittance (in the same file or against a
 credit already booked) is refused, naming the line: it is never taken for the credit booked.
 
@@ -137,6 +139,15 @@ def _remittance(tx: etree._Element | None) -> str:
     return " ".join(parts)
 
 
+def _tx_reference(tx: etree._Element | None) -> str:
+    """The bank's own reference for a transaction (its AcctSvcrRef), "" when it gave none.
+
+    Never the EndToEndId: the payer chooses it (often the invoice number, on every transfer),
+    so it names no one credit."""
+    reference = _text(tx, "{*}Refs/{*}AcctSvcrRef")
+    return "" if reference == "NOTPROVIDED" else reference
+
+
 def read_camt053(
     data: bytes, *, today: date | None = None
 ) -> tuple[list[BankCreditRow], list[RowProblem], int]:
@@ -175,7 +186,10 @@ def read_camt053(
                     continue
                 booked_on = _camt_date(entry.find("{*}BookgDt"), today)
                 entry_amount, entry_ccy = _camt_amount(entry.find("{*}Amt"), "Amt")
-                entry_ref = _text(entry, "{*}AcctSvcrRef") or _text(entry, "{*}NtryRef")
+                # the bank's own reference for the entry; NtryRef (a number within the
+                # statement, as some banks fill it) only shows where the bank gave none
+                entry_ref = _text(entry, "{*}AcctSvcrRef")
+                shown_ref = entry_ref or _text(entry, "{*}NtryRef")
                 txs = entry.findall("{*}NtryDtls/{*}TxDtls")
                 if len(txs) <= 1:
                     tx = txs[0] if txs else None
@@ -192,15 +206,12 @@ def read_camt053(
                         raise CellError(
                             "the transactions do not add up to the entry amount", field="Amt"
                         )
+                tx_refs = [_tx_reference(tx) for tx, _, _ in amounts]
                 for n, (tx, amount, ccy) in enumerate(amounts):
                     tx_line = _line(tx) or line
                     try:
-                        tx_ref = _text(tx, "{*}Refs/{*}AcctSvcrRef") or _text(
-                            tx, "{*}Refs/{*}EndToEndId"
-                        )
-                        if tx_ref == "NOTPROVIDED":
-                            tx_ref = ""
-                        reference = tx_ref or entry_ref
+                        tx_ref = tx_refs[n]
+                        reference = tx_ref or shown_ref
                         credit = StatementCredit(
                             booked_on=booked_on,
                             amount=_money(amount, ccy, "Amt"),
@@ -210,10 +221,12 @@ def read_camt053(
                             debtor_account=_text(tx, "{*}RltdPties/{*}DbtrAcct/{*}Id/{*}IBAN"),
                             account=account,
                         )
-                        if tx_ref:
+                        if tx_ref and tx_refs.count(tx_ref) == 1:
                             key = f"camt:{account}:{tx_ref}"
-                        elif entry_ref:
-                            key = f"camt:{account}:{entry_ref}:{n}"
+                        elif tx_ref or entry_ref:
+                            # a reference the bank repeats on each transaction of the entry
+                            # names the entry: its transactions stay apart by their place in it
+                            key = f"camt:{account}:{tx_ref or entry_ref}:{n}"
                         else:
                             # no reference at all: identical credits in one statement stay
                             # apart by their occurrence (as in the CSV reader), never merged
