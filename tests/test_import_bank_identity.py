@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from q2c_adapters.importers.bank import BankStatementImporter, read_camt053
+from q2c_adapters.importers.bank import BankStatementImporter, read_bank_csv, read_camt053
 from q2c_core import InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
 
 EUR = "EUR"
@@ -155,3 +155,48 @@ def test_transactions_of_a_batch_entry_are_named_by_the_entry_and_their_place_in
     report = bank(app).import_bytes(again, "april-again.xml", actor="bank-sync")
     assert (report.recorded, report.skipped, report.suspended) == (0, 4, 0)
     assert len(app.payments(acme)) == 4
+
+
+def test_a_credit_without_a_bank_reference_is_one_credit_however_its_amount_is_written(
+    app: QuoteToCash,
+) -> None:
+    """The bank gives no transaction reference. Its 1-2 April export writes 250.00, the 2-3 April
+    export (another profile, or the file saved again from a spreadsheet) writes 250: the same
+    advance payment, booked once."""
+    acme, _ = acme_owes_100(app)
+    header = "date,amount,currency,remittance,name\n"
+    first = header + "2024-04-02,250.00,EUR,advance payment,Acme GmbH\n"
+    second = header + (
+        "2024-04-02,250,EUR,advance payment,Acme GmbH\n2024-04-03,10.00,EUR,other,Acme GmbH\n"
+    )
+    bank(app).import_bytes(first.encode(), "apr-1-2.csv", actor="bank-sync")
+    report = bank(app).import_bytes(second.encode(), "apr-2-3.csv", actor="bank-sync")
+    assert (report.rows, report.skipped, report.suspended) == (2, 1, 1)
+    assert [p.amount for p in app.payments(acme)] == [
+        Money.of("250.00", EUR),
+        Money.of("10.00", EUR),
+    ]
+    assert app.customer_credit(acme) == Money.of("260.00", EUR)
+
+    # camt.053 too: an entry with no reference at all, its amount written 250.00 or 250
+    report = bank(app).import_bytes(
+        statement(credit("2024-04-04", "250.00")), "apr-4.xml", actor="bank-sync"
+    )
+    assert (report.recorded, report.skipped) == (1, 0)
+    report = bank(app).import_bytes(
+        statement(credit("2024-04-04", "250")), "apr-4-again.xml", actor="bank-sync"
+    )
+    assert (report.recorded, report.skipped) == (0, 1)
+    assert len(app.payments(acme)) == 3
+
+
+def test_a_statement_written_with_two_decimals_keeps_the_keys_it_had() -> None:
+    """Credits already booked from files with two decimals are found again under their keys."""
+    keys = {
+        amount: read_bank_csv(
+            f"date,amount,currency,remittance,name\n2024-04-02,{amount},EUR,advance payment,"
+            "Acme GmbH\n"
+        )[0][0].credit_key
+        for amount in ("250.00", "250.0", "250")
+    }
+    assert set(keys.values()) == {"h:27688316b96ba7cf329f3e76f9fb32ae:0"}

@@ -3,7 +3,8 @@
 Only booked credits become payments; debits, pending entries and reversals are counted as
 ignored. Each credit gets a key that names it across statements, so overlapping statements book
 each credit once: the bank's own reference for it (camt.053: the transaction's AcctSvcrRef, else
-the entry's with the transaction's place in the entry), else a hash of its details. The payer's
+the entry's with the transaction's place in the entry), else a hash of its details (the amount
+in the currency's minor units, however the file writes it: ``250`` is ``250.00``). The payer's
 EndToEndId never names a credit: payers reuse it (an invoice number on every transfer). A
 reference that comes again with another date, amount or remittance (in the same file or against a
 credit already booked) is refused, naming the line: it is never taken for the credit booked.
@@ -54,6 +55,13 @@ if TYPE_CHECKING:
 
 def _hash_key(*parts: str) -> str:
     return "h:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _amount_key(amount: Money) -> str:
+    """An amount as a credit's key hashes it: in the currency's minor units, however the file
+    wrote it (``250``, ``250.0`` and ``250.00`` EUR are all ``250.00``, the form a statement
+    written with two decimals always had)."""
+    return str(amount.rounded().amount)
 
 
 def _money(amount: Decimal, currency: str, field: str, currency_field: str = "") -> Money:
@@ -233,7 +241,7 @@ def read_camt053(
                             content = _hash_key(
                                 account,
                                 booked_on.isoformat(),
-                                str(amount),
+                                _amount_key(credit.amount),
                                 ccy,
                                 credit.remittance,
                                 credit.debtor_account,
@@ -325,7 +333,7 @@ def read_bank_csv(
                 content = _hash_key(
                     account,
                     booked_on.isoformat(),
-                    str(credit.amount.amount),
+                    _amount_key(credit.amount),
                     credit.amount.currency,
                     credit.remittance,
                     credit.debtor_name,
