@@ -525,3 +525,34 @@ def test_deferred_revenue_of_a_contract_is_never_negative(terms: Terms) -> None:
     while day <= max(term.end, today) + timedelta(days=31):
         assert rs.deferred(day).get("EUR", eur(0)) >= eur(0), day
         day += timedelta(days=5)
+
+
+# -- a sub-contract moved to another contract -------------------------------------------------
+
+
+def test_a_moved_sub_contract_counts_once_before_the_run_credits_its_old_contract() -> None:
+    """ERP, 12,000.00 a year, billed for all of 2024 on MC-1 (annual, issued in January), moves
+    to MC-2 (monthly) on 1 July. Until the next billing run credits MC-1 and bills MC-2, MC-1's
+    issued line still covers July to December, so MC-2 does not count those days again: 2024
+    adds up to the 12,000.00 billed, not 18,000.00. The run then credits MC-1 184 of 366 days
+    (6,032.79) and MC-2 bills 1,000.00 a month, six months: 11,967.21."""
+    app = QuoteToCash.open("memory:")
+    old = signed(app, sub("erp", "12000.00"), frequency=BillingFrequency.ANNUAL)
+    customer = app.contract(old).customer_id
+    new = app.sign_contract(
+        customer,
+        number="MC-2",
+        term=YEAR_2024,
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=date(2023, 12, 15),
+        actor=A,
+    )
+    app.activate_contract(new, effective=date(2024, 1, 1), actor=A)
+    bill(app, date(2024, 1, 1))
+    app.reassign_sub_contract(old, "erp", new, effective=date(2024, 7, 1), actor=A)
+
+    before_run = schedule(app).outlook(date(2024, 1, 1), 12)
+    assert total(before_run) == eur("12000.00")
+    bill(app, date(2024, 7, 1), issue_them=False)
+    after_run = schedule(app).outlook(date(2024, 1, 1), 12)
+    assert total(after_run) == eur("12000.00") - eur("6032.79") + eur("6000.00")

@@ -44,13 +44,15 @@ term's end as the billing run would renew it: by its signed term's length each t
 going up by its renewal uplift (if any) at each renewal. A terminated or expired contract
 counts only the unbilled days before its end. Days a contract invoice covers are told apart by
 contract and day, not by sub-contract: a billed period changed afterwards (its correction not
-yet drafted) is shown at what was billed until the billing run corrects it.
+yet drafted) is shown at what was billed until the billing run corrects it. So is a sub-contract
+moved to another contract: the days its old contract's lines still bill it for (no credit note
+drafted yet) count there, and not on the contract it moved to as well.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -70,6 +72,7 @@ from q2c_core.domain.contract import (
     PeriodAlignment,
     SubContract,
 )
+from q2c_core.domain.invoice_lines import InvoiceLine
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period, require_whole
 from q2c_core.projections._contracts import (
@@ -84,8 +87,9 @@ from q2c_core.projections._facts import compact_lines, invoice_facts
 from q2c_core.projections.base import Projection, check_day, handles
 
 # a revenue line in a row: [line id, revenue kind, net, request hex, period start, period end,
-# contract hex (of a line billing or crediting a contract's service period, else "")]
-KIND, NET, REQUEST, P_START, P_END, CONTRACT = 1, 2, 3, 4, 5, 6
+# contract hex and sub-contract id (of a line billing or crediting a contract's service period,
+# else "")]
+KIND, NET, REQUEST, P_START, P_END, CONTRACT, SUB = 1, 2, 3, 4, 5, 6, 7
 
 # lines that bill (or, on a credit note, credit) a contract's service period
 _CONTRACT_SOURCES = ("CONTRACT_PERIOD", "CREDIT")
@@ -98,21 +102,28 @@ _LIVE = ("SIGNED", "ACTIVE", "SUSPENDED")
 Piece = tuple[str, Decimal, Period, DayCount]
 
 
-def _slim(lines: list[list[Any]]) -> list[list[Any]]:
+def _slim(lines: list[list[Any]], originals: Sequence[InvoiceLine]) -> list[list[Any]]:
+    """The revenue columns of compact lines (``originals``, the event's lines, name the
+    sub-contract a contract line bills)."""
     from q2c_core.projections import _facts as f
 
-    return [
-        [
-            x[f.LINE_ID],
-            x[f.KIND],
-            x[f.NET],
-            x[f.REQUEST],
-            x[f.P_START],
-            x[f.P_END],
-            x[f.CONTRACT] if x[f.SOURCE] in _CONTRACT_SOURCES and x[f.P_START] else "",
-        ]
-        for x in lines
-    ]
+    result = []
+    for x, line in zip(lines, originals, strict=True):
+        of_contract = x[f.SOURCE] in _CONTRACT_SOURCES and x[f.P_START]
+        sub = line.source.sub_contract_id if of_contract and line.source else None
+        result.append(
+            [
+                x[f.LINE_ID],
+                x[f.KIND],
+                x[f.NET],
+                x[f.REQUEST],
+                x[f.P_START],
+                x[f.P_END],
+                x[f.CONTRACT] if of_contract else "",
+                sub or "",
+            ]
+        )
+    return result
 
 
 def recognised_through(
@@ -234,8 +245,10 @@ class RevenueSchedule(Projection):
 
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keeps each line's contract and follows contracts (for
-        the contracted forecast), so a store built by version 1 is refused until rebuilt."""
-        return {"rows": 2}
+        the contracted forecast), 3 each contract line's sub-contract and where a contract's
+        sub-contracts moved in from, so a store built by an older one is refused until
+        rebuilt."""
+        return {"rows": 3}
 
     @handles("EnhancementRequest.Completed")
     def _completed(self, e: Any, oid: str) -> None:
@@ -248,7 +261,7 @@ class RevenueSchedule(Projection):
             {
                 "kind": e.kind.name,
                 "currency": e.currency,
-                "lines": _slim(invoice_facts(e).lines),
+                "lines": _slim(invoice_facts(e).lines, e.lines),
                 "issued_on": None,
             },
         )
@@ -257,7 +270,7 @@ class RevenueSchedule(Projection):
     def _lines(self, e: Any, oid: str) -> None:
         row = self.touch(f"inv:{oid}")
         assert row is not None
-        row["lines"] = row["lines"] + _slim(compact_lines(e.lines))
+        row["lines"] = row["lines"] + _slim(compact_lines(e.lines), e.lines)
 
     @handles("Invoice.Voided")
     def _voided(self, e: Any, oid: str) -> None:
@@ -284,6 +297,13 @@ class RevenueSchedule(Projection):
         assert row is not None
         apply_contract_event(row, e)
         row.pop("changed", None)  # (billing bases' bookkeeping, not kept here)
+        if type(e).__name__ == "SubContractReassignedHere":
+            # where it came from: that contract's lines for it may cover its days until the
+            # billing run credits them there (``_contracted``)
+            row["moved_in"] = {
+                **row.get("moved_in", {}),
+                e.sub_contract.sub_id: e.from_contract_id.hex,
+            }
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -425,6 +445,10 @@ class RevenueSchedule(Projection):
         contract invoice line covers count at the contract's live terms (module notes).
         """
         covered: dict[str, list[tuple[date, date]]] = {}
+        # days each contract's lines bill, and its credit notes credit, each sub-contract for
+        # (for sub-contracts moved away: ``_moved_in_covered``)
+        by_sub: dict[tuple[str, str], list[tuple[date, date]]] = {}
+        credited: dict[tuple[str, str], list[tuple[date, date]]] = {}
         pieces: list[Piece] = []
         for key, row in rows.items():
             if not key.startswith("inv:"):
@@ -434,6 +458,11 @@ class RevenueSchedule(Projection):
                 contract = line[CONTRACT]
                 if not contract:
                     continue
+                if line[SUB]:
+                    billed = (line[P_START], line[P_END])
+                    (credited if credit else by_sub).setdefault((contract, line[SUB]), []).append(
+                        billed
+                    )
                 if not credit:
                     covered.setdefault(contract, []).append((line[P_START], line[P_END]))
                 if row["issued_on"] is None and line[KIND] == "MAINTENANCE":
@@ -446,7 +475,8 @@ class RevenueSchedule(Projection):
                 if row["status"] in ("TERMINATED", "EXPIRED") and not was_activated(row):
                     continue  # ended before its service started: never billed
                 spans = sorted(covered.get(key[4:], ()))
-                pieces.extend(_uncovered_pieces(row, spans, since, until))
+                moved = _moved_in_covered(rows, row, by_sub, credited)
+                pieces.extend(_uncovered_pieces(row, spans, since, until, moved))
         return pieces
 
 
@@ -510,12 +540,42 @@ def contract_terms(row: dict[str, Any], until: date) -> tuple[Period, list[SubCo
     return term, subs
 
 
+def _moved_in_covered(
+    rows: dict[str, Any],
+    row: dict[str, Any],
+    by_sub: dict[tuple[str, str], list[tuple[date, date]]],
+    credited: dict[tuple[str, str], list[tuple[date, date]]],
+) -> dict[str, list[tuple[date, date]]]:
+    """For each sub-contract moved into a contract, the days lines of the contracts it came
+    from (and theirs before them) bill it for and no credit note of theirs credits: until the
+    billing run credits them there, those lines still count its days, so the new contract does
+    not count them again."""
+    result: dict[str, list[tuple[date, date]]] = {}
+    for sub_id, source in row.get("moved_in", {}).items():
+        spans: list[tuple[date, date]] = []
+        seen: set[str] = set()
+        while source and source not in seen:
+            seen.add(source)
+            taken_back = sorted(credited.get((source, sub_id), ()))
+            for start, end in by_sub.get((source, sub_id), ()):
+                spans.extend((p.start, p.end) for p in _uncovered(Period(start, end), taken_back))
+            source = rows.get(f"con:{source}", {}).get("moved_in", {}).get(sub_id)
+        if spans:
+            result[sub_id] = spans
+    return result
+
+
 def _uncovered_pieces(
-    row: dict[str, Any], covered: list[tuple[date, date]], since: date, until: date
+    row: dict[str, Any],
+    covered: list[tuple[date, date]],
+    since: date,
+    until: date,
+    moved_in: dict[str, list[tuple[date, date]]] | None = None,
 ) -> list[Piece]:
     """The contract's charges (the billing run's slices) for the days before ``until`` that no
     contract invoice line covers, in billing periods ending after ``since``; ``covered``
-    sorted by start."""
+    sorted by start. A sub-contract moved in is also covered by ``moved_in``'s days for it
+    (``_moved_in_covered``)."""
     term, subs = contract_terms(row, until)
     if not subs or until <= term.start:
         return []
@@ -531,7 +591,10 @@ def _uncovered_pieces(
             continue
         for s in charge_period(subs, period, term, frequency, convention, currency):
             days = day_count(s.period, convention)
-            for span in _uncovered(s.period, covered):
+            spans = covered
+            if moved_in and s.sub_id in moved_in:
+                spans = sorted(covered + moved_in[s.sub_id])
+            for span in _uncovered(s.period, spans):
                 amount = s.amount.amount
                 if span != s.period:
                     amount = amount * day_count(span, convention) / days if days else Decimal(0)
