@@ -8,7 +8,8 @@ them. A standard or deposit invoice becomes ``Invoice`` (type 380 / 386); a cred
 What EN 16931 forbids is refused with a typed error before any XML is written: an unissued
 invoice, a currency with more than two decimals, a standard rate of 0 %, "outside the scope of
 VAT" mixed with other categories, reverse charge or intra-community supply without the buyer's
-VAT id.
+VAT id, any category but O without the seller's VAT id (q2c states no tax representative), a
+buyer's VAT id without its country prefix (BR-CO-09; the prefix is never guessed).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from uuid import UUID
 
 from lxml import etree
 
-from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile
+from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile, has_vat_prefix
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.errors import InvalidTransition, InvalidValue
@@ -48,6 +49,16 @@ EXEMPTION_REASONS: dict[TaxCategory, str] = {
 }
 R120_TOLERANCE = Decimal("0.02")
 NEEDS_BUYER_VAT = (TaxCategory.REVERSE_CHARGE, TaxCategory.INTRA_COMMUNITY)
+# The rule by which each category but O needs the seller's VAT id (BT-31) or a tax
+# representative's (BT-63); q2c writes neither the representative nor a tax registration id.
+NEEDS_SELLER_VAT: dict[TaxCategory, str] = {
+    TaxCategory.STANDARD: "BR-S-02",
+    TaxCategory.ZERO_RATED: "BR-Z-02",
+    TaxCategory.EXEMPT: "BR-E-02",
+    TaxCategory.REVERSE_CHARGE: "BR-AE-02",
+    TaxCategory.INTRA_COMMUNITY: "BR-IC-02",
+    TaxCategory.EXPORT: "BR-G-02",
+}
 NAME_LENGTH = 200  # an item name (BT-153) longer than this is cut short; BT-154 keeps it all
 
 
@@ -126,7 +137,7 @@ def _party(
         b.cbc(b.cac(party, "Contact"), "ElectronicMail", email)
 
 
-def _check(invoice: Invoice, buyer: BuyerParty) -> list[TaxCategory]:
+def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[TaxCategory]:
     if not invoice.is_issued or invoice.number is None or invoice.issued_on is None:
         raise InvalidTransition(
             "only an issued invoice becomes an e-invoice",
@@ -162,6 +173,23 @@ def _check(invoice: Invoice, buyer: BuyerParty) -> list[TaxCategory]:
             field="buyer.vat_id",
             aggregate_id=invoice.id,
         )
+    needs_seller_vat = [c for c in categories if c in NEEDS_SELLER_VAT]
+    if needs_seller_vat and not seller.vat_id:
+        rules = ", ".join(f"{c.code} ({NEEDS_SELLER_VAT[c]})" for c in needs_seller_vat)
+        raise InvalidValue(
+            f"the seller's VAT id is needed by {rules}; only an invoice not subject to VAT (O) "
+            "goes without it",
+            field="seller.vat_id",
+            aggregate_id=invoice.id,
+        )
+    if needs_seller_vat and buyer.vat_id and not has_vat_prefix(buyer.vat_id):
+        raise InvalidValue(
+            "must start with its country prefix, e.g. BE0123456749 (BR-CO-09); the prefix is "
+            "not guessed from the customer's country",
+            field="buyer.vat_id",
+            aggregate_id=invoice.id,
+            value=buyer.vat_id,
+        )
     return categories
 
 
@@ -176,7 +204,7 @@ def ubl_document(
 
     ``credited`` is the invoice a credit note credits (its number and date are referenced).
     """
-    categories = _check(invoice, buyer)
+    categories = _check(invoice, seller, buyer)
     credit = invoice.kind is InvoiceKind.CREDIT_NOTE
     if credit and (credited is None or credited.id != invoice.credits_invoice_id):
         raise InvalidValue(
