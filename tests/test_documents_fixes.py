@@ -1,5 +1,6 @@
 """Documents a reviewer found wrong: e-invoices that break EN 16931 although they promise to refuse
-first, and what the seller and buyer VAT ids must look like on them.
+first (the seller's and the buyer's VAT ids), and an issued invoice with a control character in
+its text that could never become an e-invoice.
 
 Every UBL document here passes the official XSD and the EN 16931 and PEPPOL rules (Saxon-HE,
 zero fatal assertions); what would break them is refused with a typed error naming the field and
@@ -8,18 +9,25 @@ the rule, before any XML is written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 from uuid import UUID
 
 import pytest
 from test_beancount_ledger import issue, manual_line
+from test_cli_documents import cli
+from test_documents import pdf_pages
 from test_ubl import CONFORMANCE, SELLER, assert_conforms, require_shared, text
+from typer.testing import CliRunner
 
 from q2c_adapters.accounting.peppol_validation import PeppolValidator
 from q2c_adapters.accounting.seller import Endpoint, SellerProfile
 from q2c_adapters.accounting.ubl import UblRenderer
-from q2c_core import InvalidValue, QuoteToCash, TaxCategory, TaxRate
+from q2c_adapters.documents import render_html, render_pdf
+from q2c_core import InvalidValue, Money, QuoteToCash, TaxCategory, TaxRate, TimeEntry
 
 V21 = TaxRate.standard(21)
 
@@ -136,3 +144,90 @@ def test_a_seller_without_a_vat_id_issues_e_invoices_only_outside_the_scope_of_v
     doc = renderer.render(issued(app, customer, TaxRate.none(TaxCategory.OUTSIDE_SCOPE)))
     assert text(doc, "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme") == []
     assert_conforms(validator.validate(doc))
+
+
+def spreadsheet_invoice(url: str) -> UUID:
+    """A request whose title, time-entry note and customer were pasted from a spreadsheet, with
+    a vertical tab, a form feed, a NUL and a unit separator in them, billed and issued."""
+    app = QuoteToCash.open(url)
+    try:
+        c = app.register_customer(
+            "Acme\x0cBV", "EUR", account_manager="mia", actor="a", tax_rate=V21, country="NL",
+            tax_id="NL123456789B01", address="Kade\x0b2\n1011 AB Amsterdam",
+        )  # fmt: skip
+        r = app.open_request(c, "Migration\x0bphase 2", requested_on=date(2024, 3, 1), actor="p")
+        app.estimate_request(r, hours=10, rate=Money.of("100", "EUR"), actor="p")
+        app.send_quote(r, sent_on=date(2024, 3, 2), actor="bea")
+        app.receive_purchase_order(
+            r, number="PO\x1f77", amount=Money.of("1000", "EUR"), received_on=date(2024, 3, 3),
+            actor="bea",
+        )  # fmt: skip
+        app.authorize_work(r, authorized_on=date(2024, 3, 3), actor="p")
+        entry = TimeEntry(
+            "t1", "dana", date(2024, 3, 4), Decimal(2), Money.of("100", "EUR"), note="cut\x00over"
+        )
+        app.log_work(r, entry, actor="dana")
+        invoice = app.draft_request_invoice(r, drafted_on=date(2024, 3, 5), actor="p")
+        issue(app, invoice, date(2024, 3, 5))
+        return invoice
+    finally:
+        app.close()
+
+
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def test_control_characters_pasted_into_an_issued_invoice_are_spaces_in_every_document(
+    validator: PeppolValidator, tmp_path: Path
+) -> None:
+    """An issued invoice can no longer change, so what XML 1.0 cannot carry becomes a space
+    instead of stopping the e-invoice (lxml refused the vertical tab with a bare ValueError).
+    The UBL conforms, and the HTML and the PDF read the same words: 'Migration phase 2', not
+    'Migrationphase 2' (the PDF dropped the character, the HTML kept it)."""
+    url = f"sqlite:///{tmp_path / 'billing.db'}"
+    invoice = spreadsheet_invoice(url)
+    app = QuoteToCash.open(url)
+    try:
+        doc = UblRenderer(app, SELLER).render(invoice)
+        html = render_html(app, invoice)
+        pdf = "\n".join(pdf_pages(render_pdf(app, invoice)))
+    finally:
+        app.close()
+    assert_conforms(validator.validate(doc))
+    assert text(doc, "cac:InvoiceLine/cac:Item/cbc:Name")[0].startswith("Migration phase 2")
+    assert text(doc, "cac:OrderReference/cbc:ID") == ["PO 77"]
+    assert text(doc, "cac:AccountingCustomerParty/cac:Party/cac:PartyName/cbc:Name") == ["Acme BV"]
+    for words in ("Migration phase 2", "Acme BV", "PO 77", "cut over"):
+        assert words in html, words
+        assert words in pdf, words
+    assert "<div>Kade 2</div>" in html and "Kade 2" in pdf
+    assert not CONTROL.search(html) and not CONTROL.search(pdf)
+
+
+def test_the_cli_renders_such_an_invoice_in_every_format(
+    validator: PeppolValidator, tmp_path: Path
+) -> None:
+    """Through ``q2c invoice render``: UBL, PDF and HTML all exit 0 (UBL was exit 1 with a
+    traceback), and the UBL file conforms."""
+    url = f"sqlite:///{tmp_path / 'billing.db'}"
+    spreadsheet_invoice(url)
+    seller = tmp_path / "seller.toml"
+    seller.write_text(
+        'legal_name = "Q2C Services BV"\nregistration_id = "0123456749"\n'
+        'vat_id = "BE0123456749"\nstreet = "Main 1"\ncity = "Gent"\npostal_code = "9000"\n'
+        'country = "BE"\niban = "BE71 0961 2345 6769"\n'
+    )
+    for fmt in ("ubl", "pdf", "html"):
+        out = tmp_path / f"out.{fmt}"
+        result = CliRunner().invoke(
+            cli(),
+            ["invoice", "render", "INV-000001", "--url", url, "-f", fmt, "--seller", str(seller),
+             "-o", str(out)],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert result.exception is None
+    ubl = (tmp_path / "out.ubl").read_bytes()
+    assert_conforms(validator.validate(ubl))
+    assert b"Migration phase 2" in ubl
+    assert "Migration phase 2" in "\n".join(pdf_pages((tmp_path / "out.pdf").read_bytes()))
+    assert "Migration phase 2" in (tmp_path / "out.html").read_text()

@@ -10,10 +10,16 @@ invoice, a currency with more than two decimals, a standard rate of 0 %, "outsid
 VAT" mixed with other categories, reverse charge or intra-community supply without the buyer's
 VAT id, any category but O without the seller's VAT id (q2c states no tax representative), a
 buyer's VAT id without its country prefix (BR-CO-09; the prefix is never guessed).
+
+What XML 1.0 cannot carry is not refused: a character it does not allow (a control character
+such as the vertical tab a spreadsheet pastes, a lone surrogate; see ``xml_text``) becomes a
+space, so every issued invoice, which can no longer change, renders. The HTML and PDF documents
+show the same text.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -60,6 +66,16 @@ NEEDS_SELLER_VAT: dict[TaxCategory, str] = {
     TaxCategory.EXPORT: "BR-G-02",
 }
 NAME_LENGTH = 200  # an item name (BT-153) longer than this is cut short; BT-154 keeps it all
+# XML 1.0's Char production: tab, line feed, carriage return and U+0020 on, less the surrogates,
+# U+FFFE and U+FFFF. Everything else cannot be written into an XML document at all.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with each character XML 1.0 does not allow replaced by a space: the C0 control
+    characters other than tab, line feed and carriage return (``"Migration\x0b phase 2"`` ->
+    ``"Migration  phase 2"``), lone surrogates, U+FFFE and U+FFFF. Other text is unchanged."""
+    return _NOT_XML.sub(" ", text)
 
 
 class _Builder:
@@ -70,8 +86,9 @@ class _Builder:
         self.places = minor_units(currency)
 
     def cbc(self, parent: Any, tag: str, text: str, **attrib: str) -> Any:
+        attrib = {name: xml_text(value) for name, value in attrib.items()}
         el = etree.SubElement(parent, f"{{{CBC}}}{tag}", attrib)
-        el.text = text
+        el.text = xml_text(text)
         return el
 
     def cac(self, parent: Any, name: str) -> Any:

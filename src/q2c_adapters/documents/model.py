@@ -2,16 +2,19 @@
 
 The HTML templates and the PDF layout both render this model, so the two always show the same
 numbers: the invoice's own rounded line nets, tax per category and totals, never recomputed here.
+Both also show the same text as the UBL e-invoice: a character XML 1.0 does not allow (a control
+character pasted from a spreadsheet) is a space in all three (see ``ubl.xml_text``).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 import attrs
 
+from q2c_adapters.accounting.ubl import xml_text
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.i18n import (
     contract_line_text,
@@ -115,6 +118,22 @@ def tax_label(rate: TaxRate, language: str) -> str:
     if rate.category is TaxCategory.STANDARD:
         return f"{rate.category.code} {format_percent(rate.rate, language)}"
     return rate.category.code
+
+
+def _xml_texts(value: Any) -> Any:
+    """``value`` with ``xml_text`` applied to each of its texts, in tuples and in the document's
+    rows too; the labels and the branding (q2c's and the user's settings) are left as they are."""
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, tuple):
+        return tuple(_xml_texts(x) for x in value)
+    if attrs.has(type(value)) and not isinstance(value, Branding):
+        fields = attrs.fields(type(value))
+        return attrs.evolve(
+            value,
+            **{f.name: _xml_texts(getattr(value, f.name)) for f in fields if f.name != "labels"},
+        )
+    return value
 
 
 def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
@@ -233,7 +252,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
             or text["pay_by_transfer" if branding.iban else "pay_without_account"]
         )
         payment_text = template.format(**values)
-    return InvoiceDocument(
+    document = InvoiceDocument(
         language=lang,
         labels=text,
         branding=branding,
@@ -246,7 +265,9 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         purchase_order=invoice.purchase_order_number or "",
         credits_number=credits_number,
         customer_name=customer.name,
-        customer_address=tuple(x.strip() for x in customer.address.splitlines() if x.strip()),
+        customer_address=tuple(
+            x.strip() for x in xml_text(customer.address).splitlines() if x.strip()
+        ),
         customer_tax_id=customer.tax_id,
         currency=cur,
         lines=lines,
@@ -263,3 +284,4 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         time_entries=tuple(time_entries),
         contract_periods=tuple(periods),
     )
+    return cast(InvoiceDocument, _xml_texts(document))
