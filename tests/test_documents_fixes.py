@@ -1,6 +1,6 @@
 """Documents a reviewer found wrong: e-invoices that break EN 16931 although they promise to refuse
-first (the seller's and the buyer's VAT ids), and an issued invoice with a control character in
-its text that could never become an e-invoice.
+first (the seller's and the buyer's VAT ids), an issued invoice with a control character in its
+text that could never become an e-invoice, and unit prices below a cent printed as cents.
 
 Every UBL document here passes the official XSD and the EN 16931 and PEPPOL rules (Saxon-HE,
 zero fatal assertions); what would break them is refused with a typed error naming the field and
@@ -26,8 +26,18 @@ from typer.testing import CliRunner
 from q2c_adapters.accounting.peppol_validation import PeppolValidator
 from q2c_adapters.accounting.seller import Endpoint, SellerProfile
 from q2c_adapters.accounting.ubl import UblRenderer
-from q2c_adapters.documents import render_html, render_pdf
-from q2c_core import InvalidValue, Money, QuoteToCash, TaxCategory, TaxRate, TimeEntry
+from q2c_adapters.documents import Branding, render_html, render_pdf
+from q2c_core import (
+    InvalidValue,
+    InvoiceLine,
+    LineSource,
+    Money,
+    QuoteToCash,
+    SourceKind,
+    TaxCategory,
+    TaxRate,
+    TimeEntry,
+)
 
 V21 = TaxRate.standard(21)
 
@@ -231,3 +241,60 @@ def test_the_cli_renders_such_an_invoice_in_every_format(
     assert b"Migration phase 2" in ubl
     assert "Migration phase 2" in "\n".join(pdf_pages((tmp_path / "out.pdf").read_bytes()))
     assert "Migration phase 2" in (tmp_path / "out.html").read_text()
+
+
+def priced_line(
+    line_id: str, quantity: str, price: str, currency: str = "EUR", rate: TaxRate = V21
+) -> InvoiceLine:
+    return InvoiceLine(
+        line_id=line_id, description=f"API calls {line_id}", quantity=Decimal(quantity),
+        unit_price=Money.of(price, currency), tax=rate,
+        source=LineSource(SourceKind.MANUAL, note="usage"), price_reason="metered",
+    )  # fmt: skip
+
+
+def words(html_or_pdf_text: str) -> str:
+    """The words a reader sees, one space apart (HTML tags dropped)."""
+    return " ".join(re.sub("<[^>]+>", " ", html_or_pdf_text).split())
+
+
+def pdf_words(data: bytes) -> str:
+    return words("\n".join(pdf_pages(data)))
+
+
+def test_a_unit_price_below_a_cent_prints_with_all_its_decimals() -> None:
+    """12,000 API calls at 0.0125 EUR are 150.00 EUR. The PDF and the HTML printed the unit
+    price as 0.01 EUR (12,000 x 0.01 is 120.00) while the UBL said 0.0125: the unit price now
+    shows its own decimals, a whole price still its cents, and amounts and totals stay rounded
+    to the cent. In German too."""
+    app = QuoteToCash.open("memory:")
+    c = belgian_customer(app, "BE0123456749")
+    invoice = app.draft_invoice(
+        c, [priced_line("L1", "12000", "0.0125"), priced_line("L2", "3", "100")],
+        drafted_on=date(2024, 5, 1), actor="billy",
+    )  # fmt: skip
+    issue(app, invoice, date(2024, 5, 2))
+    for shown in (words(render_html(app, invoice)), pdf_words(render_pdf(app, invoice))):
+        assert "L1 API calls L1 12,000 0.0125 EUR S 21 % 150.00 EUR" in shown
+        assert "L2 API calls L2 3 100.00 EUR S 21 % 300.00 EUR" in shown
+        assert "Net total 450.00 EUR" in shown and "Total 544.50 EUR" in shown
+        assert "0.01 EUR" not in shown
+    german = pdf_words(render_pdf(app, invoice, Branding(language="de")))
+    assert "12.000 0,0125 EUR S 21 % 150,00 EUR" in german
+
+
+def test_a_yen_price_below_one_yen_is_not_printed_as_nothing() -> None:
+    """1,000 x 0.5 JPY are 500 JPY: the unit price prints as 0.5 JPY, not 0 JPY, and the
+    amount, tax and total in whole yen."""
+    app = QuoteToCash.open("memory:")
+    c = app.register_customer(
+        "Tokyo KK", "JPY", account_manager="mia", actor="a", tax_rate=TaxRate.standard(10),
+        country="JP", address="1-1 Chiyoda",
+    )  # fmt: skip
+    line = priced_line("L1", "1000", "0.5", "JPY", TaxRate.standard(10))
+    invoice = app.draft_invoice(c, [line], drafted_on=date(2024, 5, 1), actor="billy")
+    issue(app, invoice, date(2024, 5, 2))
+    for shown in (words(render_html(app, invoice)), pdf_words(render_pdf(app, invoice))):
+        assert "1,000 0.5 JPY S 10 % 500 JPY" in shown
+        assert "Total 550 JPY" in shown
+        assert not re.search(r"(?<![\d.,])0 JPY", shown)

@@ -191,6 +191,15 @@ def format_money(money: Money, language: str) -> str:
     return f"{format_decimal(money.rounded().amount, language, places)} {money.currency}"
 
 
+def format_price(price: Money, language: str) -> str:
+    """A unit price with all its decimals, at least its currency's (``0.0125 EUR``, ``100.00
+    EUR``, ``0.5 JPY``): rounding it to cents would print 12,000 x 0.01 EUR beside 150.00 EUR."""
+    exponent = price.amount.normalize().as_tuple().exponent
+    places = max(minor_units(price.currency), -exponent if isinstance(exponent, int) else 0)
+    amount = price.amount if price.amount else abs(price.amount)  # never -0.00
+    return f"{format_decimal(amount, language, places)} {price.currency}"
+
+
 def format_date(day: date | None, language: str) -> str:
     """A date as the language writes it (ISO in English, day first in German and French)."""
     if day is None:

@@ -1,7 +1,8 @@
 """What an invoice document shows, gathered once from the application and formatted.
 
 The HTML templates and the PDF layout both render this model, so the two always show the same
-numbers: the invoice's own rounded line nets, tax per category and totals, never recomputed here.
+numbers: the invoice's own rounded line nets, tax per category and totals, never recomputed here;
+a unit price shows all its decimals (``format_price``), as the invoice bills it.
 Both also show the same text as the UBL e-invoice: a character XML 1.0 does not allow (a control
 character pasted from a spreadsheet) is a space in all three (see ``ubl.xml_text``).
 """
@@ -22,6 +23,7 @@ from q2c_adapters.documents.i18n import (
     format_decimal,
     format_money,
     format_percent,
+    format_price,
     labels,
 )
 from q2c_core.domain.enhancement_request import EnhancementRequest
@@ -164,7 +166,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
                 else line.description
             ),
             quantity=format_decimal(line.quantity, lang),
-            unit_price=money(line.unit_price),
+            unit_price=format_price(line.unit_price, lang),
             tax_rate=tax_label(line.tax, lang),
             amount=money(line.net),
         )
