@@ -1,6 +1,7 @@
 """Documents a reviewer found wrong: e-invoices that break EN 16931 although they promise to refuse
 first (the seller's and the buyer's VAT ids), an issued invoice with a control character in its
-text that could never become an e-invoice, and unit prices below a cent printed as cents.
+text that could never become an e-invoice, unit prices below a cent printed as cents, and a
+buyer without a VAT id the CLI could not address.
 
 Every UBL document here passes the official XSD and the EN 16931 and PEPPOL rules (Saxon-HE,
 zero fatal assertions); what would break them is refused with a typed error naming the field and
@@ -17,10 +18,11 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
+from lxml import etree
 from test_beancount_ledger import issue, manual_line
 from test_cli_documents import cli
 from test_documents import pdf_pages
-from test_ubl import CONFORMANCE, SELLER, assert_conforms, require_shared, text
+from test_ubl import CONFORMANCE, NS, SELLER, assert_conforms, require_shared, text
 from typer.testing import CliRunner
 
 from q2c_adapters.accounting.peppol_validation import PeppolValidator
@@ -298,3 +300,47 @@ def test_a_yen_price_below_one_yen_is_not_printed_as_nothing() -> None:
         assert "1,000 0.5 JPY S 10 % 500 JPY" in shown
         assert "Total 550 JPY" in shown
         assert not re.search(r"(?<![\d.,])0 JPY", shown)
+
+
+def test_the_cli_addresses_a_buyer_without_a_vat_id_by_its_peppol_endpoint(
+    validator: PeppolValidator, tmp_path: Path
+) -> None:
+    """A Dutch school has no VAT id, so its PEPPOL address cannot come from one: without
+    --buyer-endpoint the UBL is refused naming buyer.endpoint and the option (exit 1); with
+    --buyer-endpoint 0088:7300010000001 (its GLN) the e-invoice is addressed there and conforms.
+    An endpoint that is not SCHEME:ID or whose scheme is no EAS code is a one-line error, exit 2."""
+    url = f"sqlite:///{tmp_path / 'billing.db'}"
+    app = QuoteToCash.open(url)
+    try:
+        school = app.register_customer(
+            "De School", "EUR", account_manager="mia", actor="a", tax_rate=V21, country="NL",
+            address="Schoolstraat 1",
+        )  # fmt: skip
+        issued(app, school)
+    finally:
+        app.close()
+    seller = tmp_path / "seller.toml"
+    seller.write_text(
+        'legal_name = "Q2C Services BV"\nregistration_id = "0123456749"\n'
+        'vat_id = "BE0123456749"\nstreet = "Main 1"\ncity = "Gent"\npostal_code = "9000"\n'
+        'country = "BE"\niban = "BE71 0961 2345 6769"\n'
+    )
+    out = tmp_path / "inv.xml"
+    render = ["invoice", "render", "INV-000001", "--url", url, "-f", "ubl", "--seller", str(seller)]
+    refused = CliRunner().invoke(cli(), [*render, "-o", str(out)])
+    assert refused.exit_code == 1 and "buyer.endpoint" in refused.output
+    assert "--buyer-endpoint SCHEME:ID" in refused.output and not out.exists()
+    given = CliRunner().invoke(
+        cli(), [*render, "-o", str(out), "--buyer-endpoint", "0088:7300010000001"]
+    )
+    assert given.exit_code == 0, given.output
+    doc = out.read_bytes()
+    endpoint = "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID"
+    assert text(doc, endpoint) == ["7300010000001"]
+    assert etree.fromstring(doc).xpath(f"{endpoint}/@schemeID", namespaces=NS) == ["0088"]
+    assert_conforms(validator.validate(doc))
+    for wrong, why in (("7300010000001", "SCHEME:ID"), ("88:7300010000001", "EAS code")):
+        result = CliRunner().invoke(cli(), [*render, "--buyer-endpoint", wrong])
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        (line,) = result.output.strip().splitlines()
+        assert line.startswith(f"error: --buyer-endpoint {wrong}:") and why in line

@@ -11,7 +11,7 @@ import json
 import sys
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import attrs
@@ -23,6 +23,9 @@ from q2c_adapters.documents.html import render_html
 from q2c_adapters.documents.pdf import render_pdf
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import NotFound, Q2CError
+
+if TYPE_CHECKING:
+    from q2c_adapters.accounting.seller import Endpoint
 
 
 class DocumentFormat(enum.Enum):
@@ -103,13 +106,33 @@ def load_seller(path: Path) -> Any:
         fail(f"--seller {path}: {one_line(error)}")
 
 
-def render_ubl(app: QuoteToCash, invoice_id: UUID, seller_file: Path | None) -> bytes:
-    """The UBL document, by part A's generator (``q2c_adapters.accounting.ubl``)."""
+def parse_endpoint(text: str | None) -> Endpoint | None:
+    """The buyer's PEPPOL address of ``--buyer-endpoint SCHEME:ID`` (``0088:7300010000001``);
+    another form or a scheme that is no 4-digit EAS code exits 2."""
+    if text is None:
+        return None
+    from q2c_adapters.accounting.seller import Endpoint
+
+    scheme, colon, identifier = text.partition(":")
+    try:
+        if not colon:
+            raise ValueError("must be SCHEME:ID, e.g. 0088:7300010000001")
+        return Endpoint(scheme.strip(), identifier.strip())
+    except (ValueError, Q2CError) as error:
+        fail(f"--buyer-endpoint {text}: {one_line(error)}")
+
+
+def render_ubl(
+    app: QuoteToCash, invoice_id: UUID, seller_file: Path | None, buyer: Endpoint | None = None
+) -> bytes:
+    """The UBL document, by part A's generator (``q2c_adapters.accounting.ubl``), addressed to
+    the ``buyer`` endpoint (without one, to the buyer's VAT id)."""
     if seller_file is None:
         raise typer.BadParameter("UBL needs the seller: --seller FILE (TOML or JSON)")
     from q2c_adapters.accounting.ubl import UblRenderer
 
-    return UblRenderer(app, load_seller(seller_file)).render(invoice_id)
+    endpoints = {app.invoice(invoice_id).customer_id: buyer} if buyer is not None else {}
+    return UblRenderer(app, load_seller(seller_file), buyer_endpoints=endpoints).render(invoice_id)
 
 
 def render_command(
@@ -136,6 +159,13 @@ def render_command(
     seller: Annotated[
         Path | None, typer.Option(help="Seller profile for UBL (TOML or JSON).")
     ] = None,
+    buyer_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="The buyer's PEPPOL address for UBL as SCHEME:ID, e.g. 0088:7300010000001 "
+            "(default: the one of its VAT id)."
+        ),
+    ] = None,
 ) -> None:
     """Render an invoice or credit note as PDF, HTML or UBL XML.
 
@@ -147,6 +177,7 @@ def render_command(
     if out is not None and str(out) != "-" and not out.parent.is_dir():
         fail(f"--out {out}: no folder {out.parent}")
     brand = load_branding(branding, lang)
+    endpoint = parse_endpoint(buyer_endpoint)
     app = open_app(url)
     try:
         invoice_id = find_invoice(app, invoice)
@@ -155,7 +186,7 @@ def render_command(
         elif fmt is DocumentFormat.HTML:
             data = render_html(app, invoice_id, brand, templates).encode()
         else:
-            data = render_ubl(app, invoice_id, seller)
+            data = render_ubl(app, invoice_id, seller, endpoint)
         if out is not None and str(out) == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
@@ -168,7 +199,8 @@ def render_command(
             fail(f"--out {target}: {one_line(error)}")
         typer.echo(f"{target} ({len(data)} bytes)", err=True)
     except Q2CError as e:
-        typer.echo(f"error: {e}", err=True)
+        hint = " (--buyer-endpoint SCHEME:ID)" if e.field == "buyer.endpoint" else ""
+        typer.echo(f"error: {e}{hint}", err=True)
         raise typer.Exit(1) from None
     finally:
         app.close()
