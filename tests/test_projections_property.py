@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ from q2c_core import (
     BillingFrequency,
     BillingTiming,
     ContractStatus,
+    Money,
     Period,
     PeriodAlignment,
     PricePoint,
@@ -38,6 +40,7 @@ from q2c_core import (
 from q2c_core.domain.billing import add_months
 from q2c_core.projections import (
     Follower,
+    PrepaidCreditUsage,
     ProjectionStore,
     UnbilledRevenue,
     all_projections,
@@ -45,9 +48,10 @@ from q2c_core.projections import (
 )
 
 OPS = st.lists(
-    st.tuples(st.integers(0, 22), st.integers(0, 7), st.integers(1, 9)), min_size=5, max_size=45
+    st.tuples(st.integers(0, 23), st.integers(0, 7), st.integers(1, 9)), min_size=5, max_size=45
 )
 DAY0 = date(2024, 1, 1)
+ALLOWANCE_DAYS = 10
 FREQUENCIES = (BillingFrequency.MONTHLY, BillingFrequency.QUARTERLY, BillingFrequency.ANNUAL)
 
 
@@ -79,7 +83,8 @@ class Driver:
                     c,
                     unit=AllowanceUnit.HOURS,
                     quantity=amount,
-                    period=Period(DAY0, DAY0 + timedelta(days=365)),
+                    # a month: later work is drawn on the allowances it is rolled over into
+                    period=Period(DAY0, DAY0 + timedelta(days=ALLOWANCE_DAYS)),
                     granted_on=DAY0,
                     actor="a",
                 )
@@ -92,6 +97,10 @@ class Driver:
                 app.estimate_request(r, hours=amount, rate=eur(100), actor="a")
                 app.send_quote(r, sent_on=day, actor="a")
                 self.requests.append(r)
+                if amount % 3 == 0:  # prepaid: covered by the customer's newest allowance
+                    al = app.customer(c).allowance_ids[-1]
+                    app.cover_request_by_allowance(r, al, actor="a")
+                    app.authorize_work(r, authorized_on=day, actor="a")
             elif op == 2:
                 r = self.pick(self.requests, i)
                 app.receive_purchase_order(
@@ -101,7 +110,7 @@ class Driver:
             elif op == 3:
                 r = self.pick(self.requests, i)
                 req = app.request(r)
-                al = app.customer(req.customer_id).allowance_ids[0]
+                al = app.customer(req.customer_id).allowance_ids[-1]
                 app.cover_request_by_allowance(r, al, actor="a")
                 app.authorize_work(r, authorized_on=day, actor="a")
             elif op in (0, 4, 5):
@@ -145,10 +154,28 @@ class Driver:
             elif op == 13:
                 inv = self.pick(self.invoices, i)
                 issue(app, inv, day)
+            elif op == 23:
+                self.roll_over(i, amount, day)
             elif op >= 14:
                 self.contract_op(op, i, amount, day)
         except (Q2CError, AssertionError, IndexError, TypeError):
             pass  # a refused command records nothing; the history stays valid
+
+    def roll_over(self, i: int, amount: int, day: date) -> None:
+        """Roll a customer's newest allowance over into the next month's: all that is left, or
+        part of it, plus an extra grant; work logged ahead in that month draws on it."""
+        app = self.app
+        latest = app.customer(self.pick(self.customers, i)).allowance_ids[-1]
+        a = app.allowance(latest)
+        end = a.period.end
+        app.roll_over_allowance(
+            latest,
+            new_period=Period(end, end + timedelta(days=ALLOWANCE_DAYS)),
+            rolled_over_on=day,
+            actor="a",
+            quantity=None if amount % 2 else min(a.remaining, amount),
+            extra=amount % 3,
+        )
 
     def contract_op(self, op: int, i: int, amount: int, day: date) -> None:
         """Maintenance contracts: sign (fixed term or evergreen), change sub-contracts (add,
@@ -286,6 +313,19 @@ def test_incremental_projections_equal_rebuilt_ones(
     for on in (DAY0 + timedelta(days=len(ops)), DAY0 + timedelta(days=len(ops) + 40 * every)):
         # preview and projection agree period by period (``unbilled_periods`` asserts it)
         unbilled_periods(app, unbilled, on)
+    # and the read side says what the aggregates say: each request's unbilled work and overage
+    # (on the allowance covering it or one it was rolled over into), each allowance's draws
+    later = DAY0 + timedelta(days=3650)
+    owed: dict[str, Money] = {}
+    for item in unbilled.items(later):
+        if item.request_id:
+            owed[item.request_id] = owed.get(item.request_id, eur(0)) + item.amount
+    for r in driver.requests:
+        assert owed.get(r.hex, eur(0)) == app.unbilled_work(r), r
+    [usage] = [p for p in rebuilt if isinstance(p, PrepaidCreditUsage)]
+    for u in usage.usage(later):
+        a = app.allowance(UUID(u.allowance_id))
+        assert (u.drawn, u.remaining, u.overage) == (a.consumed, a.remaining, a.overage)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -294,24 +294,64 @@ class BaseApp(Application[UUID]):
     ) -> list[Aggregate]:
         """Charge billable work on an allowance-covered request against the allowance.
 
-        Work the allowance cannot take (dated outside its period, or after it expired or rolled
-        over) is not refused: it stays on the request as ordinary billable work, so a late or
-        out-of-period timesheet is billed instead of lost. ``loaded`` keeps allowances already
-        changed in this step, so several entries draw on one instance.
+        Work dated after the covering allowance's period, once what was left of it was rolled
+        over, draws on the allowance it was rolled over into (and on, down the roll-overs:
+        ``PrepaidAllowance.passes_on``), so the hours carried into the next period cover the
+        next period's work. Work no allowance can take (dated outside their periods, or after
+        one expired, or in the period of one that was rolled over) is not refused: it stays on
+        the request as ordinary billable work, so a late or out-of-period timesheet is billed
+        instead of lost. ``loaded`` keeps allowances already read or changed in this step, so
+        several entries draw on one instance.
         """
         if request.allowance_id is None or not entry.billable:
             return []
-        loaded = {} if loaded is None else loaded
-        allowance = loaded.get(request.allowance_id) or self._get(
-            PrepaidAllowance, request.allowance_id
-        )
-        loaded[allowance.id] = allowance
-        if not allowance.can_draw(entry.work_date):
+        allowance = self._allowance_drawn_on(request, entry.work_date, loaded)
+        if allowance is None:
             return []
-        quantity = entry.hours if allowance.unit is AllowanceUnit.HOURS else entry.value.amount
-        charge = Charge(entry.entry_id, request.id, entry.work_date, quantity, entry.rate)
-        allowance.charge_work(charge, actor)
+        allowance.charge_work(allowance_charge(request, entry, allowance), actor)
         return [allowance]
+
+    def _allowance_drawn_on(
+        self,
+        request: EnhancementRequest,
+        work_date: date,
+        loaded: dict[UUID, PrepaidAllowance] | None = None,
+    ) -> PrepaidAllowance | None:
+        """The allowance that draws the request's work done on a day (``_draw_allowance``), or
+        None when none can."""
+        if request.allowance_id is None:
+            return None
+        loaded = {} if loaded is None else loaded
+        allowance = self._loaded_allowance(request.allowance_id, loaded)
+        while not allowance.can_draw(work_date):
+            successor = allowance.passes_on(work_date)
+            if successor is None:
+                return None
+            allowance = self._loaded_allowance(successor, loaded)
+        return allowance
+
+    def _loaded_allowance(
+        self, allowance_id: UUID, loaded: dict[UUID, PrepaidAllowance]
+    ) -> PrepaidAllowance:
+        """An allowance as this step has it (``loaded``), read once."""
+        allowance = loaded.get(allowance_id) or self._get(PrepaidAllowance, allowance_id)
+        loaded[allowance_id] = allowance
+        return allowance
+
+    def _allowance_chain(
+        self, request: EnhancementRequest, loaded: dict[UUID, PrepaidAllowance] | None = None
+    ) -> list[PrepaidAllowance]:
+        """The allowance covering a request and those it was rolled over into, in that order:
+        the allowances the request's work may be charged on (``_draw_allowance``). Empty when
+        no allowance covers the request."""
+        loaded = {} if loaded is None else loaded
+        chain: list[PrepaidAllowance] = []
+        next_id = request.allowance_id
+        while next_id is not None:
+            allowance = self._loaded_allowance(next_id, loaded)
+            chain.append(allowance)
+            next_id = allowance.rolled_over_to
+        return chain
 
     def _created_ids(self, cls: type[Aggregate], created_event: str) -> Iterator[UUID]:
         """Ids of every aggregate of a class, by scanning its creation events."""
@@ -324,6 +364,14 @@ class BaseApp(Application[UUID]):
             for n in page:
                 yield UUID(str(n.originator_id))
             start = page[-1].id + 1
+
+
+def allowance_charge(
+    request: EnhancementRequest, entry: TimeEntry, allowance: PrepaidAllowance
+) -> Charge:
+    """A time entry of a request as the allowance charges it: hours, or their value in money."""
+    quantity = entry.hours if allowance.unit is AllowanceUnit.HOURS else entry.value.amount
+    return Charge(entry.entry_id, request.id, entry.work_date, quantity, entry.rate)
 
 
 def _as_notification(row: RawNotification) -> Notification:

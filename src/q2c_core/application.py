@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 import attrs
 from eventsourcing.domain import Aggregate
 
-from q2c_core.app_base import BaseApp
+from q2c_core.app_base import BaseApp, allowance_charge
 from q2c_core.billing_run import ContractBilling
 from q2c_core.domain.allocation import allocate_payment
 from q2c_core.domain.cards import refuse_card_numbers
@@ -410,7 +410,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         quantity: Decimal | int | str | None = None,
         extra: Decimal | int | str = 0,
     ) -> UUID:
-        """Carry what is left (or part of it) into a new allowance, plus any extra grant."""
+        """Carry what is left (or part of it) into a new allowance, plus any extra grant.
+
+        The requests the old allowance covers go on drawing on the new one: their work dated
+        after the old period draws on it (``_draw_allowance``), and so does work they logged
+        ahead of the roll-over, dated in the new period and not billed yet."""
 
         def step() -> tuple[UUID, list[Aggregate]]:
             old = self.allowance(allowance_id)
@@ -429,9 +433,33 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             )
             old.roll_over(new.id, carried, rolled_over_on, actor)
             customer.add_allowance(new.id, actor)
+            self._draw_work_logged_ahead(old, new, customer, actor)
             return new.id, [old, new, customer]
 
         return self._atomically(step)
+
+    def _draw_work_logged_ahead(
+        self, old: PrepaidAllowance, new: PrepaidAllowance, customer: Customer, actor: str
+    ) -> None:
+        """Authorized work logged before ``old`` was rolled over into ``new``, dated in the new
+        period and not yet billed, is drawn on ``new`` now, as if the roll-over had come first:
+        when the year's carry-over is recorded late, January's work still uses it. Work an
+        invoice (or a draft) already bills at its rate stays billed as it is."""
+        loaded = {old.id: old, new.id: new}
+        for request in self._get_many(EnhancementRequest, list(customer.request_ids)):
+            if request.allowance_id is None:
+                continue
+            charged = _charged_entries(request, self._allowance_chain(request, loaded))
+            for w in request.work:
+                e = w.entry
+                if (
+                    w.authorized
+                    and e.billable
+                    and e.entry_id not in request.billed
+                    and e.entry_id not in charged
+                    and self._allowance_drawn_on(request, e.work_date, loaded) is new
+                ):
+                    new.charge_work(allowance_charge(request, e, new), actor)
 
     # -- invoices --------------------------------------------------------------------------------
 
@@ -527,13 +555,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     def _all_billed_after(self, request: EnhancementRequest, item_ids: list[str]) -> bool:
         """Whether nothing billable is left unbilled on the request once these items are."""
-        charged: set[str] = set()
-        if request.allowance_id is not None:
-            charged = {
-                c.entry_id
-                for c in self.allowance(request.allowance_id).charges
-                if c.request_id == request.id
-            }
+        charged = _charged_entries(request, self._allowance_chain(request))
         left = [
             e.entry_id
             for e in request.unbilled_entries()
@@ -565,20 +587,20 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             tax = customer.tax_rate
             lines: list[InvoiceLine] = []
             billed_items: list[str] = []
-            allowance: PrepaidAllowance | None = None
-            overage: dict[str, Decimal] = {}
-            charged: set[str] = set()
-            if request.allowance_id is not None:
-                allowance = self.allowance(request.allowance_id)
-                charged = {c.entry_id for c in allowance.charges if c.request_id == request_id}
+            # the covering allowance and those it was rolled over into: each bills the overage
+            # of the work it was charged
+            allowances = self._allowance_chain(request)
+            overage: dict[UUID, dict[str, Decimal]] = {}
+            charged = _charged_entries(request, allowances)
+            for allowance in allowances:
                 open_overage = allowance.unbilled_overage()
-                for entry_id in sorted(charged):
+                for entry_id in sorted(_charged_entries(request, [allowance])):
                     key = charge_key(request_id, entry_id)
                     if key not in open_overage:
                         continue
                     entry = request.entry(entry_id)
                     quantity = open_overage[key]
-                    overage[key] = quantity
+                    overage.setdefault(allowance.id, {})[key] = quantity
                     money_unit = allowance.unit is AllowanceUnit.MONEY
                     lines.append(
                         InvoiceLine(
@@ -687,9 +709,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             ]
             all_billed = not left_after and (not fixed or request.status is RequestStatus.COMPLETED)
             request.record_invoiced(invoice_id, billed_items, all_billed, actor)
-            if allowance is not None and overage:
-                allowance.bill_overage(invoice_id, overage, actor)
-                changed.append(allowance)
+            for allowance in allowances:
+                if allowance.id in overage:
+                    allowance.bill_overage(invoice_id, overage[allowance.id], actor)
+                    changed.append(allowance)
             customer.add_invoice(invoice_id, actor)
             return invoice_id, changed
 
@@ -1282,18 +1305,20 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def work_buckets(self, request_id: UUID) -> list[WorkBuckets]:
         """For each billable time entry: hours unbilled, covered by allowance, invoiced."""
         request = self.request(request_id)
-        allowance = (
-            self.allowance(request.allowance_id) if request.allowance_id is not None else None
-        )
-        draws = allowance.draws() if allowance else {}
+        # each charge on the allowance that drew it (the covering one, or one it rolled over to)
+        draws = {
+            key: (allowance, draw)
+            for allowance in self._allowance_chain(request)
+            for key, draw in allowance.draws().items()
+        }
         result = []
         for w in request.work:
             e = w.entry
             if not e.billable:
                 continue
             key = charge_key(request_id, e.entry_id)
-            if allowance is not None and key in draws:
-                draw = draws[key]
+            if key in draws:
+                allowance, draw = draws[key]
                 billed_q = allowance.billed_overage.get(key, Decimal(0))
                 covered, invoiced, unbilled = _hours_in_buckets(
                     e.hours, [draw.covered, billed_q, draw.overage - billed_q]
@@ -1311,10 +1336,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         request = self.request(request_id)
         currency = request.currency or self.customer(request.customer_id).currency
         result = Money.zero(currency)
-        charged: set[str] = set()
-        if request.allowance_id is not None:
-            allowance = self.allowance(request.allowance_id)
-            charged = {c.entry_id for c in allowance.charges if c.request_id == request_id}
+        allowances = self._allowance_chain(request)
+        charged = _charged_entries(request, allowances)
+        for allowance in allowances:
             for key, quantity in allowance.unbilled_overage().items():
                 charge = allowance.charge_for(key)
                 if charge.request_id != request_id:
@@ -1446,6 +1470,13 @@ def _billed_items(source: LineSource) -> list[str]:
     if source.fixed_price:
         items.append(FIXED_PRICE_ITEM)
     return items
+
+
+def _charged_entries(
+    request: EnhancementRequest, allowances: Sequence[PrepaidAllowance]
+) -> set[str]:
+    """Ids of the request's time entries charged on these allowances."""
+    return {c.entry_id for a in allowances for c in a.charges if c.request_id == request.id}
 
 
 def _overage_key(

@@ -224,6 +224,15 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
         """
         return self.status is AllowanceStatus.OPEN and work_date in self.period
 
+    def passes_on(self, work_date: date) -> UUID | None:
+        """The allowance that takes work done on a day after this one's period, once what was
+        left here was rolled over into it (that one draws it, or passes it on in turn); None
+        otherwise. Work dated in this allowance's own period stays with it: covered while it is
+        open, ordinary billable work once it is closed."""
+        if self.rolled_over_to is not None and work_date >= self.period.end:
+            return self.rolled_over_to
+        return None
+
     def charge_for(self, key: str) -> Charge:
         """The charge of one time entry, by its charge key (``charge_key``)."""
         hex_id, entry_id = key[:32], key[33:]

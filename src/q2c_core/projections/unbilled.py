@@ -95,8 +95,10 @@ class UnbilledRevenue(Projection):
         built by version 1 (by entry id) is refused until it is rebuilt from events; 3 keeps a
         contract's evergreen renewal (``auto_renew``, its length and uplift) on its row; 4 keeps
         on a request's row when its work started and whether its fixed price is billed, so a
-        fixed price is unbilled even with no billable time logged."""
-        return {"rows": 4}
+        fixed price is unbilled even with no billable time logged; 5 keeps on an allowance's
+        row the allowance it was rolled over into (``next``), whose draws a covered request's
+        later work follows."""
+        return {"rows": 5}
 
     replay_cost = 14.0
 
@@ -219,10 +221,9 @@ class UnbilledRevenue(Projection):
 
     @handles("PrepaidAllowance.Granted")
     def _granted(self, e: Any, oid: str) -> None:
-        self.put(
-            f"alw:{oid}",
-            new_allowance_row(uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency),
-        )
+        row = new_allowance_row(uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency)
+        row["next"] = ""  # the allowance it is rolled over into, once it is
+        self.put(f"alw:{oid}", row)
 
     @handles(
         "PrepaidAllowance.WorkCharged",
@@ -236,6 +237,21 @@ class UnbilledRevenue(Projection):
         row = self.touch(f"alw:{oid}")
         assert row is not None
         apply_allowance_event(row, e)
+        if type(e).__name__ == "RolledOver":
+            row["next"] = uuid_hex(e.to_allowance_id.int)
+
+    def _allowance_chain(self, first: str, rows: dict[str, Row] | None = None) -> list[str]:
+        """The row keys of a request's covering allowance and of those it was rolled over into,
+        in that order (``QuoteToCash._allowance_chain``): its work is charged on one of them."""
+        chain: list[str] = []
+        key = f"alw:{first}" if first else ""
+        while key and key not in chain:
+            row = rows.get(key) if rows is not None else self.get(key)
+            if row is None:
+                break
+            chain.append(key)
+            key = f"alw:{row['next']}" if row.get("next") else ""
+        return chain
 
     # -- contracts ----------------------------------------------------------------------------
 
@@ -325,7 +341,7 @@ class UnbilledRevenue(Projection):
         request = self.get(f"req:{key[5:].split('|', 1)[0]}")
         if request is None or not request.get("allowance"):
             return []
-        return [f"alw:{request['allowance']}"]
+        return self._allowance_chain(request["allowance"])
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -337,12 +353,19 @@ class UnbilledRevenue(Projection):
         check_day(as_of)
         rows = self.rows()
         result: list[UnbilledItem] = []
+        drawn: dict[str, dict[str, tuple[Decimal, Decimal]]] = {}  # by allowance row key
         for key, req in rows.items():
             if not key.startswith("req:"):
                 continue
             rid = key[4:]
-            allowance = rows.get(f"alw:{req['allowance']}") if req["allowance"] else None
-            draws = allowance_draws(allowance) if allowance else {}
+            # each charge with the allowance that drew it: the covering one, or one it was
+            # rolled over into
+            charged_on: dict[str, tuple[Row, tuple[Decimal, Decimal]]] = {}
+            for alw_key in self._allowance_chain(req["allowance"], rows):
+                if alw_key not in drawn:
+                    drawn[alw_key] = allowance_draws(rows[alw_key])
+                for charged, draw in drawn[alw_key].items():
+                    charged_on[charged] = (rows[alw_key], draw)
             fixed_items: list[UnbilledItem] = []
             fixed_billed = req["price_billed"]
             for item_id in req["items"]:
@@ -361,9 +384,10 @@ class UnbilledRevenue(Projection):
                 amount = Money(item["amount"], currency)
                 hours = item["hours"]
                 key = charge_key(rid, item_id)
-                if kind == "work" and allowance is not None and key in draws:
+                if kind == "work" and key in charged_on:
+                    allowance, draw = charged_on[key]
                     billed = allowance["billed"].get(key, Decimal(0))
-                    open_overage = draws[key][1] - billed
+                    open_overage = draw[1] - billed
                     if open_overage <= 0:
                         continue
                     charge = allowance["charges"][key]

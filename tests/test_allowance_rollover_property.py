@@ -1,0 +1,148 @@
+"""Property: prepaid allowances rolled over again and again, three requests covered by the first
+one, work dated across the periods (logged before and after each roll-over), overage invoiced,
+voided, topped up and expired. Whatever the history:
+
+- every billable hour is in exactly one bucket (unbilled, covered, invoiced), and an allowance
+  never covers more than it was granted;
+- ``UnbilledRevenue`` says what ``unbilled_work`` says, request by request, and
+  ``PrepaidCreditUsage`` what each allowance says;
+- the read models followed in small pages equal those rebuilt from an empty start.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_projections_story import eur, issue, work
+
+from q2c_core import AllowanceUnit, Money, Period, Q2CError, QuoteToCash
+from q2c_core.projections import (
+    Follower,
+    PrepaidCreditUsage,
+    ProjectionStore,
+    UnbilledRevenue,
+    all_projections,
+    rebuild,
+)
+
+DAY0 = date(2024, 1, 1)
+DAYS = 10  # each allowance's period
+LATER = DAY0 + timedelta(days=3650)
+OPS = st.lists(
+    st.tuples(st.integers(0, 9), st.integers(0, 2), st.integers(0, 39)), min_size=3, max_size=40
+)
+
+
+class Prepaid:
+    """One customer, a 10-day allowance rolled over period after period, three requests."""
+
+    def __init__(self, app: QuoteToCash, unit: AllowanceUnit) -> None:
+        self.app = app
+        self.customer = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+        quantity = 8 if unit is AllowanceUnit.HOURS else 800
+        first = app.grant_allowance(
+            self.customer,
+            unit=unit,
+            quantity=quantity,
+            period=Period(DAY0, DAY0 + timedelta(days=DAYS)),
+            granted_on=DAY0,
+            actor="a",
+        )
+        self.requests = []
+        for n in range(3):
+            r = app.open_request(self.customer, f"R{n}", requested_on=DAY0, actor="a")
+            app.estimate_request(r, hours=10, rate=eur(100), actor="a")
+            app.cover_request_by_allowance(r, first, actor="a")
+            app.authorize_work(r, authorized_on=DAY0, actor="a")
+            self.requests.append(r)
+        self.invoices: list[UUID] = []
+        self.n = 0
+
+    def newest(self) -> UUID:
+        return self.app.customer(self.customer).allowance_ids[-1]
+
+    def run(self, op: int, i: int, k: int) -> None:
+        app = self.app
+        self.n += 1
+        day = DAY0 + timedelta(days=k)
+        r = self.requests[i]
+        try:
+            if op <= 3:
+                hours = str(1 + (k + op) % 5)
+                app.log_work(r, work(f"e{self.n}", day, hours, worker=f"w{i}"), actor="w")
+            elif op == 4:
+                a = app.allowance(self.newest())
+                end = a.period.end
+                app.roll_over_allowance(
+                    a.id,
+                    new_period=Period(end, end + timedelta(days=DAYS)),
+                    rolled_over_on=max(day, end),
+                    actor="a",
+                    quantity=None if k % 2 else min(a.remaining, Decimal(k % 4)),
+                    extra=k % 3,
+                )
+            elif op == 5:
+                invoice = app.draft_request_invoice(r, drafted_on=LATER, actor="billy")
+                self.invoices.append(invoice)
+                if k % 2:
+                    issue(app, invoice, LATER)
+            elif op == 6 and self.invoices:
+                app.void_invoice(self.invoices[k % len(self.invoices)], reason="x", actor="a")
+            elif op == 7:
+                app.top_up_allowance(self.newest(), 2, topped_up_on=day, reason="more", actor="a")
+            elif op == 8:
+                a = app.allowance(self.newest())
+                app.expire_allowance(a.id, expired_on=max(day, a.period.end), actor="a")
+            elif op == 9:
+                app.complete_request(r, completed_on=max(day, DAY0), actor="a")
+        except Q2CError:
+            pass  # refused: nothing recorded
+
+
+def check(app: QuoteToCash, prepaid: Prepaid, live: list[Any]) -> None:
+    """Buckets, allowances, read side against aggregates, followed against rebuilt."""
+    for r in prepaid.requests:
+        for b in app.work_buckets(r):
+            assert min(b.unbilled, b.covered, b.invoiced) >= 0, b
+            assert b.unbilled + b.covered + b.invoiced == b.hours, b
+    for allowance_id in app.customer(prepaid.customer).allowance_ids:
+        a = app.allowance(allowance_id)
+        assert 0 <= a.consumed <= a.granted
+        assert a.consumed + a.overage == a.charged
+    rebuilt = all_projections()
+    rebuild(app, rebuilt)
+    for a, b in zip(live, rebuilt, strict=True):
+        assert a.rows() == b.rows(), a.name
+    [unbilled] = [p for p in rebuilt if isinstance(p, UnbilledRevenue)]
+    owed: dict[str, Money] = {}
+    for item in unbilled.items(LATER):
+        owed[item.request_id] = owed.get(item.request_id, eur(0)) + item.amount
+    for r in prepaid.requests:
+        assert owed.get(r.hex, eur(0)) == app.unbilled_work(r), r
+    [usage] = [p for p in rebuilt if isinstance(p, PrepaidCreditUsage)]
+    for u in usage.usage(LATER):
+        a = app.allowance(UUID(u.allowance_id))
+        assert (u.drawn, u.remaining, u.overage) == (a.consumed, a.remaining, a.overage)
+        assert u.overage_billed == sum(a.billed_overage.values(), Decimal(0))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=OPS, money=st.booleans(), every=st.integers(1, 5), page=st.integers(1, 30))
+def test_work_across_rolled_over_allowances_is_in_one_bucket_and_reported_alike(
+    ops: list[tuple[int, int, int]], money: bool, every: int, page: int
+) -> None:
+    app = QuoteToCash.open("memory:")
+    prepaid = Prepaid(app, AllowanceUnit.MONEY if money else AllowanceUnit.HOURS)
+    store = ProjectionStore.memory()
+    for n, op in enumerate(ops):
+        prepaid.run(*op)
+        if n % every == 0:
+            Follower(app, all_projections(store), page_size=page).run()
+    live = all_projections(store)
+    Follower(app, live, page_size=page).run()
+    check(app, prepaid, live)
