@@ -1,12 +1,13 @@
 """Property: prepaid allowances rolled over again and again, three requests covered by the first
-one, work dated across the periods (logged before and after each roll-over), overage invoiced,
-voided, topped up and expired. Whatever the history:
+one, work dated across the periods (logged before and after each roll-over), expenses, overage
+invoiced, voided, topped up and expired. Whatever the history:
 
 - every billable hour is in exactly one bucket (unbilled, covered, invoiced), and an allowance
   never covers more than it was granted;
 - ``UnbilledRevenue`` says what ``unbilled_work`` says, request by request, and
   ``PrepaidCreditUsage`` what each allowance says;
-- the read models followed in small pages equal those rebuilt from an empty start.
+- the read models followed in small pages equal those rebuilt from an empty start;
+- whatever a request owes, its invoice command bills, even once it is invoiced.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_projections_story import eur, issue, work
 
-from q2c_core import AllowanceUnit, Money, Period, Q2CError, QuoteToCash
+from q2c_core import AllowanceUnit, Expense, Money, Period, Q2CError, QuoteToCash
 from q2c_core.projections import (
     Follower,
     PrepaidCreditUsage,
@@ -34,7 +35,7 @@ DAY0 = date(2024, 1, 1)
 DAYS = 10  # each allowance's period
 LATER = DAY0 + timedelta(days=3650)
 OPS = st.lists(
-    st.tuples(st.integers(0, 9), st.integers(0, 2), st.integers(0, 39)), min_size=3, max_size=40
+    st.tuples(st.integers(0, 10), st.integers(0, 2), st.integers(0, 39)), min_size=3, max_size=40
 )
 
 
@@ -100,6 +101,9 @@ class Prepaid:
                 app.expire_allowance(a.id, expired_on=max(day, a.period.end), actor="a")
             elif op == 9:
                 app.complete_request(r, completed_on=max(day, DAY0), actor="a")
+            elif op == 10:  # something billable beside covered hours: the request is invoiced
+                expense = Expense(f"x{self.n}", "travel", eur(50), day)
+                app.log_expense(r, expense, actor="w")
         except Q2CError:
             pass  # refused: nothing recorded
 
@@ -129,9 +133,28 @@ def check(app: QuoteToCash, prepaid: Prepaid, live: list[Any]) -> None:
         a = app.allowance(UUID(u.allowance_id))
         assert (u.drawn, u.remaining, u.overage) == (a.consumed, a.remaining, a.overage)
         assert u.overage_billed == sum(a.billed_overage.values(), Decimal(0))
+    # nothing owed falls out of billing: the request's invoice command bills it, invoiced or not
+    for r in prepaid.requests:
+        if app.unbilled_work(r).is_positive():
+            app.draft_request_invoice(r, drafted_on=LATER, actor="billy")
+        assert app.unbilled_work(r) == eur(0), r
+
+
+# R0's hour of day 5 is covered and its travel invoiced; R1's 9 hours of days 0 and 1, logged
+# after, draw first: R0's hour is owed though R0 is invoiced
+INVOICED_THEN_OWED = [(0, 0, 5), (10, 0, 5), (9, 0, 5), (5, 0, 5), (3, 1, 0), (3, 1, 1)]
+
+# R0's work of day 12 logged ahead of the first roll-over, R1's of day 15 after it, R0's of day 25
+# ahead of the second (1 hour carried): each drawn on the allowance of its period, R0 then
+# invoiced its hour beyond it
+ROLLED_TWICE = [(0, 0, 12), (4, 0, 1), (3, 1, 15), (1, 0, 25), (4, 0, 4), (9, 0, 26), (5, 0, 27)]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(ops=INVOICED_THEN_OWED, money=False, every=1, page=3)
+@example(ops=INVOICED_THEN_OWED, money=True, every=2, page=30)
+@example(ops=ROLLED_TWICE, money=False, every=1, page=2)
+@example(ops=ROLLED_TWICE, money=True, every=3, page=30)
 @given(ops=OPS, money=st.booleans(), every=st.integers(1, 5), page=st.integers(1, 30))
 def test_work_across_rolled_over_allowances_is_in_one_bucket_and_reported_alike(
     ops: list[tuple[int, int, int]], money: bool, every: int, page: int

@@ -570,11 +570,27 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     @_names_target
     def draft_request_invoice(self, request_id: UUID, *, drafted_on: date, actor: str) -> UUID:
-        """Draft an invoice for everything billable and not yet billed on a request."""
+        """Draft an invoice for everything billable and not yet billed on a request.
+
+        An invoiced request is billed its allowance overage that arose since: covered hours
+        become overage when back-dated work on another request the allowance covers draws
+        first (draws follow the work date), or billed overage of earlier work is released.
+        That money is owed, so it is billed on an invoice of its own; the request stays
+        invoiced, all its own items being billed.
+        """
 
         def step() -> tuple[UUID, list[Aggregate]]:
             request = self.request(request_id)
-            if request.status not in (RequestStatus.AUTHORIZED, RequestStatus.COMPLETED):
+            # the covering allowance and those it was rolled over into: each bills the overage
+            # of the work it was charged
+            allowances = self._allowance_chain(request)
+            owed_overage = request.status is RequestStatus.INVOICED and any(
+                charge_key(request_id, entry_id) in allowance.unbilled_overage()
+                for allowance in allowances
+                for entry_id in _charged_entries(request, [allowance])
+            )
+            billable = (RequestStatus.AUTHORIZED, RequestStatus.COMPLETED)
+            if request.status not in billable and not owed_overage:
                 raise InvalidTransition(
                     f"cannot invoice a request that is {request.status.value}",
                     field="status",
@@ -587,9 +603,6 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             tax = customer.tax_rate
             lines: list[InvoiceLine] = []
             billed_items: list[str] = []
-            # the covering allowance and those it was rolled over into: each bills the overage
-            # of the work it was charged
-            allowances = self._allowance_chain(request)
             overage: dict[UUID, dict[str, Decimal]] = {}
             charged = _charged_entries(request, allowances)
             for allowance in allowances:
