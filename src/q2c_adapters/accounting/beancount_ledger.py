@@ -21,7 +21,11 @@ function of the event log.
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,7 +38,7 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.contract import Contract
 from q2c_core.domain.customer import Customer
-from q2c_core.domain.errors import Q2CError
+from q2c_core.domain.errors import InvalidValue, Q2CError
 from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, minor_units, split_by_weights
@@ -485,8 +489,15 @@ def export_ledger(app: BaseApp, *, title: str = "q2c") -> str:
 
 
 JOURNAL_OPEN_DATE = date(1970, 1, 1)
+JOURNAL_FORMAT = '; q2c journal: every event\'s block ends with a "; q2c booked <event id>" line\n'
 _EVENT_ID = re.compile(r'^\s+event_id: "([^"]+)"', re.MULTILINE)
 _OPEN = re.compile(r"^\d{4}-\d{2}-\d{2} open (\S+)", re.MULTILINE)
+# the end of what is written for good: the format line, or the end marker of an event's block
+_COMPLETE = re.compile(rb"^; q2c (?:journal: [^\n]*|booked \S+)\n", re.MULTILINE)
+
+
+def _block_end(event_id: str) -> str:
+    return f"; q2c booked {event_id}\n"
 
 
 class BeancountJournal:
@@ -497,23 +508,100 @@ class BeancountJournal:
     (``PoisonEvent``); a file that cannot be written is "down" (the ``OSError`` propagates and the
     delivery retries later). Accounts are opened on first use, dated 1970-01-01 because events can
     arrive with earlier business dates than those already booked.
+
+    An event's block (its ``open`` directives and transactions) is written whole or not at all:
+    it ends with a ``; q2c booked <event id>`` line and is synced to disk before the event counts
+    as booked; a write that fails (disk full) is cut back to where it started. Text after the last
+    complete block, which only a write cut short by a crash leaves, is cut off when the journal
+    is opened (with a ``RuntimeWarning``; ``discarded`` holds it) and those events are booked
+    again. A journal written before blocks had an end line is read as it is, and refused
+    (``InvalidValue`` naming ``path``) if it stops in the middle of a line.
     """
 
     def __init__(self, app: BaseApp, path: str, *, title: str = "q2c") -> None:
         self.book = LedgerBook(app)
         self.path = path
+        self.title = title
+        self.discarded = ""
+        self.booked: set[str] = set()
+        self.opened: set[str] = set()
+        self._size = 0
+        self._load()
+
+    def _load(self) -> None:
+        """Read back what the file holds for good, cutting off an unfinished block."""
         try:
-            with open(path, encoding="utf-8") as f:
+            with open(self.path, "rb") as f:
                 existing = f.read()
         except FileNotFoundError:
-            existing = ""
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(f'option "title" "{_quote(title)}"\n')
-        self.booked: set[str] = set(_EVENT_ID.findall(existing))
-        self.opened: set[str] = set(_OPEN.findall(existing))
+            existing = b""
+        ends = [m.end() for m in _COMPLETE.finditer(existing)]
+        if ends:
+            complete = existing[: ends[-1]]
+            unfinished = existing[ends[-1] :]
+            if unfinished.strip():
+                self._cut(len(complete), unfinished)
+            else:
+                complete = existing
+            self._size = len(complete)
+        elif existing.strip():
+            if not existing.endswith(b"\n"):
+                raise InvalidValue(
+                    f"the journal stops in the middle of a line (a write cut short, at byte "
+                    f"{len(existing)}): cut it back to its last complete transaction",
+                    field="path",
+                    value=self.path,
+                )
+            complete = existing  # written before blocks had an end line: taken as it is
+            self._size = len(existing)
+            self._append(JOURNAL_FORMAT.encode("utf-8"))
+        else:
+            complete = b""
+            self._size = len(existing)
+            self._append(f'option "title" "{_quote(self.title)}"\n{JOURNAL_FORMAT}'.encode())
+        text = complete.decode("utf-8")
+        self.booked = set(_EVENT_ID.findall(text))
+        self.opened = set(_OPEN.findall(text))
+
+    def _cut(self, size: int, unfinished: bytes) -> None:
+        os.truncate(self.path, size)
+        self.discarded = unfinished.decode("utf-8", errors="replace")
+        warnings.warn(
+            f"{self.path}: cut off {len(unfinished)} bytes after the last complete block "
+            f"(at byte {size}), an unfinished write; their events are booked again",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+    def _append(self, data: bytes) -> None:
+        """Append ``data`` whole and sync it, or leave the file as it was and raise."""
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.path, flags, 0o666)
+        try:
+            start = os.lseek(fd, 0, os.SEEK_END)
+            try:
+                view = memoryview(data)
+                while view:
+                    written = os.write(fd, view)
+                    if written <= 0:
+                        raise OSError(errno.EIO, "nothing written", self.path)
+                    view = view[written:]
+                os.fsync(fd)
+            except BaseException:
+                # (if even this fails, the next delivery finds the file longer than it left
+                # it and cuts the unfinished block off then)
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, start)
+                    os.fsync(fd)
+                raise
+        finally:
+            os.close(fd)
+        self._size = start + len(data)
 
     def deliver(self, event_id: str, event: DomainEventProtocol[UUID]) -> None:
         """Append the event's transactions unless this event id is already in the file."""
+        if os.path.getsize(self.path) != self._size:
+            self._load()  # an earlier write was not cut back, or another journal wrote
         if event_id in self.booked:
             return
         try:
@@ -528,9 +616,7 @@ class BeancountJournal:
         new_accounts = sorted({p.account for t in transactions for p in t.postings} - self.opened)
         text = "".join(f"\n{JOURNAL_OPEN_DATE.isoformat()} open {a}\n" for a in new_accounts)
         text += "".join("\n" + t.render() for t in transactions)
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
+        self._append((text + _block_end(event_id)).encode("utf-8"))
         self.opened.update(new_accounts)
         self.booked.add(event_id)
 

@@ -1,0 +1,242 @@
+"""The Beancount journal and ledger where a review found them wrong.
+
+- A journal whose disk fills up in the middle of an event's block: the delivery stops ("sink
+  down"), and whether it is retried by the same journal or after a restart, every transaction is
+  booked once. The disk filling up is real: a child process (so the test run itself keeps its
+  limits) sets the file-size limit just above the journal's size while the journal books a
+  maintenance invoice, and the kernel refuses the rest of the write. A crash that leaves half a
+  block on disk (the process killed during the write) is the file as such a crash leaves it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from beancount.core import data
+from test_beancount_ledger import balance_assertions, issue, load_ok, manual_line
+from test_delivery import booked_ids, expected_ids
+
+import q2c_adapters
+from q2c_adapters.accounting.beancount_ledger import BeancountJournal
+from q2c_adapters.delivery import Delivery, MemoryDeliveryStore
+from q2c_core import (
+    BillingFrequency,
+    InvalidValue,
+    LineSource,
+    Money,
+    Period,
+    QuoteToCash,
+    RevenueKind,
+    SourceKind,
+    TaxRate,
+)
+
+
+def brasserie_year(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """A customer with a non-ASCII name billed a year of maintenance (twelve monthly
+    recognitions: one long block in the journal), who pays it with one transfer. Returns the
+    customer and the invoice."""
+    vat = TaxRate.standard(21)
+    zoe = app.register_customer(
+        "Brasserie Zoë", "EUR", account_manager="mia", actor="a", tax_rate=vat
+    )
+    year = Period(date(2024, 1, 1), date(2025, 1, 1))
+    contract = app.sign_contract(
+        zoe, number="MC-Z", term=year, frequency=BillingFrequency.ANNUAL,
+        signed_on=date(2024, 1, 1), actor="a",
+    )  # fmt: skip
+    source = LineSource(SourceKind.CONTRACT_PERIOD, contract_id=contract, period=year)
+    invoice = app.draft_invoice(
+        zoe, [manual_line("L1", "1200", vat, RevenueKind.MAINTENANCE, source)],
+        drafted_on=date(2024, 1, 2), actor="billy",
+    )  # fmt: skip
+    issue(app, invoice, date(2024, 1, 2))  # 1,200.00 + 252.00
+    paid = app.receive_payment(
+        zoe, Money.of("1452", "EUR"), received_on=date(2024, 2, 1), reference="Z", actor="a"
+    )
+    app.allocate_payment(paid, allocated_on=date(2024, 2, 1), actor="a")
+    return zoe, invoice
+
+
+def issued_event(app: QuoteToCash, invoice: UUID) -> str:
+    """The id of the event that issued the invoice."""
+    notes = app.recorder.select_notifications(start=1, limit=10_000)
+    [found] = [
+        f"{n.originator_id}:{n.originator_version}"
+        for n in notes
+        if n.originator_id == invoice and n.topic.endswith("Invoice.Issued")
+    ]
+    return found
+
+
+def assert_journal_complete(app: QuoteToCash, text: str, customer: UUID) -> None:
+    """Every transaction a full export books is in the journal once, each event's block (after
+    the format line) is closed, and Beancount's balance checks confirm q2c's receivable and
+    customer credit."""
+    assert sorted(booked_ids(text)) == sorted(expected_ids(app))
+    entries = load_ok(text + balance_assertions(app, [customer], text))
+    months = [
+        e
+        for e in entries
+        if isinstance(e, data.Transaction) and e.narration.startswith("Recognise maintenance")
+    ]
+    assert len(months) == 12
+    blocks = text[text.index("; q2c journal: ") :]
+    assert blocks.count("\n; q2c booked ") == len({*booked_ids(blocks)})
+
+
+DISK_FILLS_UP = """
+import json, os, resource, signal, sys
+from q2c_adapters.accounting.beancount_ledger import BeancountJournal
+from q2c_adapters.delivery import Delivery
+from q2c_core import QuoteToCash
+
+url, path, target, then = sys.argv[1:5]
+
+class DiskFillsUp:
+    def __init__(self, journal):
+        self.journal = journal
+        self.full = True
+
+    def deliver(self, event_id, event):
+        if event_id != target or not self.full:
+            return self.journal.deliver(event_id, event)
+        self.full = False
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (os.path.getsize(path) + 1500, hard))
+        try:
+            self.journal.deliver(event_id, event)
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+app = QuoteToCash.open(url)
+sink = DiskFillsUp(BeancountJournal(app, path))
+first = Delivery(app, sink, name="ledger").run()
+result = {"error": first.error, "stopped": first.stopped_at, "size": os.path.getsize(path)}
+if then == "retry":
+    second = Delivery(app, sink, name="ledger").run()
+    result["retried"] = second.caught_up
+print(json.dumps(result))
+"""
+
+
+@pytest.mark.parametrize("then", ["retry", "restart"])
+def test_a_disk_full_in_the_middle_of_a_block_books_every_transaction_once(
+    tmp_path: Path, then: str
+) -> None:
+    """The disk fills up while the journal writes the maintenance invoice's thirteen
+    transactions: the delivery stops there and the journal is left as it was before that event
+    (it loads, and holds nothing of it). Retried by the same journal once there is room, or by
+    a new one after a restart, the invoice is booked once, with all twelve months."""
+    pytest.importorskip("resource")
+    url = f"sqlite:///{tmp_path / 'billing.db'}"
+    path = tmp_path / "books.beancount"
+    app = QuoteToCash.open(url)
+    zoe, invoice = brasserie_year(app)
+    target = issued_event(app, invoice)
+    app.close()
+    src = str(Path(q2c_adapters.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    child = subprocess.run(
+        [sys.executable, "-c", DISK_FILLS_UP, url, str(path), target, then],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert child.returncode == 0, child.stderr
+    result = json.loads(child.stdout)
+    assert result["error"].startswith("OSError: [Errno 27]")  # File too large
+    app = QuoteToCash.open(url)
+    if then == "retry":
+        assert result["retried"] is True
+    else:
+        left = path.read_text(encoding="utf-8")
+        assert result["size"] == len(left.encode("utf-8"))
+        assert target not in booked_ids(left) and "Zoë" not in left
+        load_ok(left)
+        report = Delivery(app, BeancountJournal(app, str(path)), name="ledger").run()
+        assert report.caught_up and report.delivered > 0
+    assert_journal_complete(app, path.read_text(encoding="utf-8"), zoe)
+    app.close()
+
+
+@pytest.mark.parametrize(
+    "kept", ["first-line", "inside-name", "all-but-end-line", "inside-end-line"]
+)
+def test_a_block_cut_short_by_a_crash_is_cut_off_and_booked_again(
+    tmp_path: Path, kept: str
+) -> None:
+    """The process dies while the journal writes the maintenance invoice's block, before the
+    delivery records its position: the file ends with part of the block (cut anywhere, even
+    inside the "ë" of the customer's name or of the block's end line). The journal opened again
+    cuts that part off, loudly, and the delivery from its recorded position books the event
+    whole."""
+    app = QuoteToCash.open("memory:")
+    zoe, invoice = brasserie_year(app)
+    target = issued_event(app, invoice)
+    path = tmp_path / "books.beancount"
+    journal = BeancountJournal(app, str(path))
+    before = MemoryDeliveryStore()
+    delivery = Delivery(app, journal, name="ledger", store=before)
+    while True:
+        [nxt] = app.recorder.select_notifications(start=delivery.position + 1, limit=1)
+        if f"{nxt.originator_id}:{nxt.originator_version}" == target:
+            break
+        delivery.run(limit=1)
+    good = path.read_bytes()
+    journal.deliver(target, app.mapper.to_domain_event(nxt))  # the block the crash cut short
+    block = path.read_bytes()[len(good) :]
+    if kept == "first-line":
+        cut = 20
+    elif kept == "inside-name":
+        cut = block.index("ë".encode()) + 1
+    elif kept == "all-but-end-line":
+        cut = block.rindex(b"; q2c booked")
+    else:
+        cut = len(block) - 1
+    path.write_bytes(good + block[:cut])
+
+    with pytest.warns(RuntimeWarning, match="unfinished write"):
+        reopened = BeancountJournal(app, str(path))
+    assert reopened.discarded.startswith("\n")
+    assert path.read_bytes() == good
+    report = Delivery(app, reopened, name="ledger", store=before).run()
+    assert report.caught_up
+    assert_journal_complete(app, path.read_text(encoding="utf-8"), zoe)
+
+
+def test_a_journal_written_before_blocks_had_an_end_line_is_continued(tmp_path: Path) -> None:
+    """A journal an earlier q2c wrote (no end lines) is taken as it is: what it booked is not
+    booked again, and the events after it are booked in closed blocks. One that stops in the
+    middle of a line is refused, naming the path."""
+    app = QuoteToCash.open("memory:")
+    zoe, _ = brasserie_year(app)
+    path = tmp_path / "old.beancount"
+    journal = BeancountJournal(app, str(path))
+    Delivery(app, journal, name="ledger", store=MemoryDeliveryStore()).run(limit=12)
+    old = "".join(
+        line
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not line.startswith("; q2c ")
+    )
+    assert "Invoice INV-000001" in old
+    path.write_text(old, encoding="utf-8")
+    report = Delivery(
+        app, BeancountJournal(app, str(path)), name="ledger", store=MemoryDeliveryStore()
+    ).run()
+    assert report.caught_up
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(old)
+    assert_journal_complete(app, text, zoe)
+
+    path.write_text(old[:-5], encoding="utf-8")
+    with pytest.raises(InvalidValue) as refused:
+        BeancountJournal(app, str(path))
+    assert refused.value.field == "path" and refused.value.value == str(path)
+    assert "middle of a line" in refused.value.rule
