@@ -6,6 +6,8 @@
   limits) sets the file-size limit just above the journal's size while the journal books a
   maintenance invoice, and the kernel refuses the rest of the write. A crash that leaves half a
   block on disk (the process killed during the write) is the file as such a crash leaves it.
+- A deposit credited, whatever the disposition, gives the deposit back (it is the customer's
+  money, never revenue to write off); crediting the deduction on a final invoice holds it again.
 """
 
 from __future__ import annotations
@@ -14,21 +16,30 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
 import pytest
+from beancount import loader
 from beancount.core import data
 from test_beancount_ledger import balance_assertions, issue, load_ok, manual_line
 from test_delivery import booked_ids, expected_ids
 
 import q2c_adapters
-from q2c_adapters.accounting.beancount_ledger import BeancountJournal
+from q2c_adapters.accounting.beancount_ledger import (
+    BeancountJournal,
+    LedgerBook,
+    export_ledger,
+    ledger_transactions,
+)
 from q2c_adapters.delivery import Delivery, MemoryDeliveryStore
 from q2c_core import (
     BillingFrequency,
+    CreditDisposition,
     InvalidValue,
+    InvoiceKind,
     LineSource,
     Money,
     Period,
@@ -94,7 +105,12 @@ def assert_journal_complete(app: QuoteToCash, text: str, customer: UUID) -> None
 
 DISK_FILLS_UP = """
 import json, os, resource, signal, sys
-from q2c_adapters.accounting.beancount_ledger import BeancountJournal
+from q2c_adapters.accounting.beancount_ledger import (
+    BeancountJournal,
+    LedgerBook,
+    export_ledger,
+    ledger_transactions,
+)
 from q2c_adapters.delivery import Delivery
 from q2c_core import QuoteToCash
 
@@ -240,3 +256,115 @@ def test_a_journal_written_before_blocks_had_an_end_line_is_continued(tmp_path: 
         BeancountJournal(app, str(path))
     assert refused.value.field == "path" and refused.value.value == str(path)
     assert "middle of a line" in refused.value.rule
+
+
+def deposit_held(app: QuoteToCash, customer: UUID) -> Money:
+    """What q2c holds of the customer's deposits (net of tax), from its own invoices: the lines
+    of issued deposit invoices no credit note gave back, less the deductions on issued final
+    invoices no credit note took back."""
+    held = Money.zero("EUR")
+    for invoice in app.invoices(customer):
+        if not invoice.is_issued or invoice.kind is InvoiceKind.CREDIT_NOTE:
+            continue
+        credited = invoice.credited_line_ids()
+        for line in invoice.lines:
+            if line.revenue_kind is RevenueKind.DEPOSIT and line.line_id not in credited:
+                held = held + line.net  # a deduction line is negative
+    return held
+
+
+def assert_ledger_agrees(app: QuoteToCash, customer: UUID) -> dict[str, Decimal]:
+    """The exported ledger loads, and Beancount's balance checks confirm q2c's receivable,
+    customer credit and deposits held (to four decimals, so a cent off fails). Returns the
+    account totals."""
+    text = export_ledger(app)
+    entries, _, _ = loader.load_string(text)
+    day = max(e.date for e in entries) + timedelta(days=1)
+    held = deposit_held(app, customer).amount
+    deposits = f"{day} balance {LedgerBook(app).deposits(customer)} {-held:.4f} EUR\n"
+    entries = load_ok(text + balance_assertions(app, [customer], text) + deposits)
+    totals: dict[str, Decimal] = {}
+    for e in entries:
+        if isinstance(e, data.Transaction):
+            for p in e.postings:
+                assert p.units is not None and p.units.number is not None
+                totals[p.account] = totals.get(p.account, Decimal(0)) + p.units.number
+    return totals
+
+
+def paid_deposit(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """A customer invoiced a 1,000.00 deposit (+ 210.00 VAT) for a project, paid in full."""
+    vat = TaxRate.standard(21)
+    c = app.register_customer("Bistro", "EUR", account_manager="mia", actor="a", tax_rate=vat)
+    deposit = app.draft_deposit_invoice(
+        c, Money.of("1000", "EUR"), description="Down payment", drafted_on=date(2024, 3, 1),
+        actor="billy",
+    )  # fmt: skip
+    issue(app, deposit, date(2024, 3, 1))
+    paid = app.receive_payment(
+        c, Money.of("1210", "EUR"), received_on=date(2024, 3, 5), reference="DEP", actor="a"
+    )
+    app.allocate_payment(paid, allocated_on=date(2024, 3, 5), actor="a")
+    return c, deposit
+
+
+@pytest.mark.parametrize(
+    "disposition", [CreditDisposition.WRITTEN_OFF, CreditDisposition.REBILLABLE]
+)
+def test_a_credited_deposit_is_given_back_whatever_the_disposition(
+    disposition: CreditDisposition,
+) -> None:
+    """The project is cancelled and the paid deposit invoice credited (written off, or
+    re-billable): the deposit liability is released, the money waits as the customer's credit
+    (1,210.00 in the bank, 1,210.00 owed back, nothing more), and nothing is a write-off
+    expense, since a deposit was never revenue."""
+    app = QuoteToCash.open("memory:")
+    c, deposit = paid_deposit(app)
+    note = app.draft_credit_note(
+        deposit, line_ids=["L1"], disposition=disposition, reason="project cancelled",
+        drafted_on=date(2024, 4, 1), actor="billy",
+    )  # fmt: skip
+    issue(app, note, date(2024, 4, 1))
+    assert app.customer_credit(c) == Money.of("1210", "EUR")
+    assert app.invoice(deposit).outstanding.is_zero()
+    assert deposit_held(app, c).is_zero()
+    totals = assert_ledger_agrees(app, c)
+    assert not any(account.startswith("Expenses:") for account in totals)
+    assert totals["Assets:Bank"] == Decimal("1210.00")
+    assert totals["Liabilities:TaxPayable:S-21"] == Decimal("0.00")
+    [booked] = [t for t in ledger_transactions(app) if dict(t.meta).get("disposition")]
+    assert dict(booked.meta)["disposition"] == disposition.value
+    assert "written off" not in booked.narration  # nothing was
+
+
+@pytest.mark.parametrize(
+    "disposition", [CreditDisposition.WRITTEN_OFF, CreditDisposition.REBILLABLE]
+)
+def test_crediting_the_deduction_of_a_deposit_holds_the_deposit_again(
+    disposition: CreditDisposition,
+) -> None:
+    """The final invoice (3,000.00) deducts the paid deposit (less 1,000.00); then that
+    deduction line is credited: the customer owes the final invoice whole (3,630.00) and the
+    deposit is held for them again (1,000.00), not booked as a negative write-off expense."""
+    app = QuoteToCash.open("memory:")
+    c, deposit = paid_deposit(app)
+    vat = TaxRate.standard(21)
+    final = app.draft_invoice(
+        c, [manual_line("L1", "3000", vat, RevenueKind.ENHANCEMENT)],
+        drafted_on=date(2024, 4, 1), actor="billy",
+    )  # fmt: skip
+    app.deduct_deposit(final, deposit, actor="billy")
+    issue(app, final, date(2024, 4, 2))  # 2,000.00 + 420.00
+    [deduction] = [ln for ln in app.invoice(final).lines if ln.revenue_kind is RevenueKind.DEPOSIT]
+    note = app.draft_credit_note(
+        final, line_ids=[deduction.line_id], disposition=disposition,
+        reason="deposit kept for the next phase", drafted_on=date(2024, 4, 3), actor="billy",
+    )  # fmt: skip
+    issue(app, note, date(2024, 4, 3))
+    assert app.invoice(final).outstanding == Money.of("3630", "EUR")
+    assert app.customer_credit(c).is_zero()
+    assert deposit_held(app, c) == Money.of("1000", "EUR")
+    totals = assert_ledger_agrees(app, c)
+    assert not any(account.startswith("Expenses:") for account in totals)
+    assert totals["Income:Enhancement"] == Decimal("-3000.00")
+    assert totals["Liabilities:TaxPayable:S-21"] == Decimal("-840.00")  # 210.00 + 630.00

@@ -8,7 +8,9 @@ Each booking event becomes one or more balanced transactions:
 - an issued credit note: the reverse, linked to the invoice it credits; when the work is written
   off, the net goes to a write-off expense instead of reversing revenue (a billing run's
   correction is never a write-off: the days it credits were not served at that price, so their
-  revenue is reversed, also where an older history recorded it as written off);
+  revenue is reversed, also where an older history recorded it as written off; a deposit line is
+  never one either: its credit gives the deposit back, or holds it again when it credits the
+  deduction on a final invoice);
 - a payment received: bank against customer credit; an allocation moves customer credit onto the
   invoice's receivable; a reversed allocation or a bounce moves it back (and a bounce returns the
   money to the bank).
@@ -59,7 +61,9 @@ REVENUE_ACCOUNTS: dict[RevenueKind, str] = {
     RevenueKind.OTHER: "Income:Other",
 }
 WRITE_OFF_ACCOUNTS: dict[RevenueKind, str] = {
-    kind: f"Expenses:WriteOffs:{kind.value.capitalize()}" for kind in RevenueKind
+    kind: f"Expenses:WriteOffs:{kind.value.capitalize()}"
+    for kind in RevenueKind
+    if kind is not RevenueKind.DEPOSIT  # a deposit is the customer's money, never revenue
 }
 
 
@@ -75,6 +79,12 @@ def _run_correction(line: InvoiceLine) -> bool:
         and source.sub_contract_id is not None
         and source.line_id is None
     )
+
+
+def _can_write_off(line: InvoiceLine) -> bool:
+    """A credited line whose net a written-off credit note books as an expense: not a run's
+    correction, and not a deposit (the customer's money, never revenue)."""
+    return not _run_correction(line) and line.revenue_kind is not RevenueKind.DEPOSIT
 
 
 def event_id(event: DomainEventProtocol[UUID]) -> str:
@@ -254,10 +264,14 @@ class LedgerBook:
         return meta
 
     def _revenue_account(self, invoice: Invoice, line: InvoiceLine, written_off: bool) -> str:
-        if written_off:
-            return WRITE_OFF_ACCOUNTS[line.revenue_kind]
+        """Where a line's net goes. A deposit line is never revenue, so never written off: on a
+        deposit invoice it is the customer's deposit, which crediting the invoice (whatever the
+        disposition: the project may be cancelled) gives back; on a final invoice it deducts
+        the deposit, which crediting that line holds for the customer again."""
         if line.revenue_kind is RevenueKind.DEPOSIT:
             return self.deposits(invoice.customer_id)
+        if written_off:
+            return WRITE_OFF_ACCOUNTS[line.revenue_kind]
         return REVENUE_ACCOUNTS[line.revenue_kind]
 
     def _issued(self, event: Any) -> list[Transaction]:
@@ -269,7 +283,7 @@ class LedgerBook:
         written_off = (
             credit
             and invoice.credit_disposition is CreditDisposition.WRITTEN_OFF
-            and not all(_run_correction(line) for line in invoice.lines)
+            and any(_can_write_off(line) for line in invoice.lines)
         )
         links = [_link(invoice.number)]
         if credit:
