@@ -8,6 +8,7 @@
   block on disk (the process killed during the write) is the file as such a crash leaves it.
 - A deposit credited, whatever the disposition, gives the deposit back (it is the customer's
   money, never revenue to write off); crediting the deduction on a final invoice holds it again.
+- One payment over many invoices is booked without rebuilding the payment for each allocation.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -275,13 +278,14 @@ def deposit_held(app: QuoteToCash, customer: UUID) -> Money:
 
 def assert_ledger_agrees(app: QuoteToCash, customer: UUID) -> dict[str, Decimal]:
     """The exported ledger loads, and Beancount's balance checks confirm q2c's receivable,
-    customer credit and deposits held (to four decimals, so a cent off fails). Returns the
-    account totals."""
+    customer credit and deposits held (when it had any; to four decimals, so a cent off
+    fails). Returns the account totals."""
     text = export_ledger(app)
     entries, _, _ = loader.load_string(text)
     day = max(e.date for e in entries) + timedelta(days=1)
     held = deposit_held(app, customer).amount
-    deposits = f"{day} balance {LedgerBook(app).deposits(customer)} {-held:.4f} EUR\n"
+    account = LedgerBook(app).deposits(customer)
+    deposits = f"{day} balance {account} {-held:.4f} EUR\n" if account in text or held else ""
     entries = load_ok(text + balance_assertions(app, [customer], text) + deposits)
     totals: dict[str, Decimal] = {}
     for e in entries:
@@ -368,3 +372,54 @@ def test_crediting_the_deduction_of_a_deposit_holds_the_deposit_again(
     assert not any(account.startswith("Expenses:") for account in totals)
     assert totals["Income:Enhancement"] == Decimal("-3000.00")
     assert totals["Liabilities:TaxPayable:S-21"] == Decimal("-840.00")  # 210.00 + 630.00
+
+
+def test_one_payment_over_many_invoices_is_booked_reading_each_event_about_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Design problem 3: one transfer pays 300 invoices; one allocation is then reversed and the
+    payment bounces. The ledger books 300 allocations, the reversal and 299 allocations taken
+    off by the bounce, and agrees with q2c. Building it reads fewer stored events than the log
+    holds: the payment is not rebuilt from its first event for each allocation (that read
+    46,000 events here; 400 invoices took over 8 s, 800 a minute or more)."""
+    app = QuoteToCash.open("memory:")
+    vat = TaxRate.standard(21)
+    c = app.register_customer("Bulk", "EUR", account_manager="mia", actor="a", tax_rate=vat)
+    for _ in range(300):
+        invoice = app.draft_invoice(
+            c, [manual_line("L1", "100", vat)], drafted_on=date(2024, 1, 1), actor="billy"
+        )
+        issue(app, invoice, date(2024, 1, 1))
+    paid = app.receive_payment(
+        c, Money.of(121 * 300, "EUR"), received_on=date(2024, 2, 1), reference="bulk", actor="a"
+    )
+    allocations = app.allocate_payment(paid, allocated_on=date(2024, 2, 1), actor="a")
+    assert len(allocations) == 300
+    app.reverse_allocation(
+        paid, allocations[150], reason="wrong invoice", actor="a", reversed_on=date(2024, 2, 2)
+    )
+    app.bounce_payment(paid, bounced_on=date(2024, 2, 5), reason="returned", actor="a")
+
+    store = app.repository.event_store
+    read = 0
+    get = store.get
+
+    def counting(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        nonlocal read
+        for stored in get(*args, **kwargs):
+            read += 1
+            yield stored
+
+    monkeypatch.setattr(store, "get", counting)
+    transactions = ledger_transactions(app)
+    monkeypatch.undo()
+    assert 0 < read < (app.recorder.max_notification_id() or 0)  # 2,706 in the log
+
+    narrations = [t.narration for t in transactions]
+    allocated = [n for n in narrations if n.startswith("Payment allocated to")]
+    assert len(allocated) == len(set(allocated)) == 300
+    assert sum(n.startswith("Allocation reversed on") for n in narrations) == 1
+    assert sum(n.startswith("Bounced payment taken off") for n in narrations) == 299
+    assert app.customer_summary(c).open == Money.of(121 * 300, "EUR")
+    totals = assert_ledger_agrees(app, c)
+    assert totals["Assets:Bank"] == Decimal("0.00")

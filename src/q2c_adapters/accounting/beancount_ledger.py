@@ -28,6 +28,7 @@ import errno
 import os
 import re
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -35,6 +36,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
+from eventsourcing.application import project_aggregate
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 
 from q2c_core.app_base import BaseApp
@@ -183,17 +185,43 @@ def _merge(postings: Iterable[Posting]) -> tuple[Posting, ...]:
 class LedgerBook:
     """Turns q2c events into Beancount transactions, reading aggregates at the event's version."""
 
+    REPLAYED = 1024  # aggregates kept at the version last read, most recently read first
+
     def __init__(self, app: BaseApp) -> None:
         self.app = app
         self._customers: dict[UUID, str] = {}
         self._numbers: dict[UUID, str] = {}
         self._contracts: dict[UUID, str] = {}
+        self._replayed: OrderedDict[UUID, Aggregate] = OrderedDict()
 
     # -- lookups ---------------------------------------------------------------------------------
 
     def _at(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
-        aggregate: Aggregate = self.app.repository.get(aggregate_id, version=version)
+        """The aggregate now, or at ``version``. (An aggregate read at a version is valid until
+        the next read of it: the same object is brought forward.)"""
+        aggregate: Aggregate
+        if version is None:
+            aggregate = self.app.repository.get(aggregate_id)
+        else:
+            aggregate = self._replay(aggregate_id, version)
         assert isinstance(aggregate, cls), f"{aggregate_id} is not a {cls.__name__}"
+        return aggregate
+
+    def _replay(self, aggregate_id: UUID, version: int) -> Aggregate:
+        """The aggregate at ``version``. Events are booked in log order, so an aggregate is
+        next read at a later version: it is brought forward from the version last read by the
+        events in between, not rebuilt from its first event each time (a payment allocated
+        over n invoices took n rebuilds of up to n events, each checking all its allocations)."""
+        kept = self._replayed.pop(aggregate_id, None)
+        if kept is not None and kept.version <= version:
+            newer = self.app.repository.event_store.get(aggregate_id, gt=kept.version, lte=version)
+            aggregate = project_aggregate(kept, newer)
+            assert aggregate is not None
+        else:
+            aggregate = self.app.repository.get(aggregate_id, version=version)
+        self._replayed[aggregate_id] = aggregate
+        if len(self._replayed) > self.REPLAYED:
+            self._replayed.popitem(last=False)
         return aggregate
 
     def _customer(self, customer_id: UUID) -> str:
@@ -420,8 +448,13 @@ class LedgerBook:
         )
 
     def _allocated(self, event: Any) -> list[Transaction]:
-        payment = self._at(Payment, event.originator_id, event.originator_version)
-        allocation = payment.allocation(event.allocation_id)
+        # the event says what it allocates; the payment, read at any version, says whose it is
+        # (so n allocations of one payment replay none of its allocations)
+        kept = self._replayed.get(event.originator_id)
+        payment = kept if isinstance(kept, Payment) else self._at(Payment, event.originator_id, 1)
+        allocation = PaymentAllocation(
+            event.allocation_id, event.invoice_id, event.amount, event.allocated_on
+        )
         return [
             self._allocation_txn(
                 event, payment, allocation, allocation.allocated_on, "Payment allocated to", 1
