@@ -29,6 +29,7 @@ from q2c_core.domain.errors import (
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore
 from q2c_core.domain.invoice_lines import (
     InvoiceLine,
+    check_billed_hours,
     check_lines,
     lines_net,
     lines_tax,
@@ -128,7 +129,10 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     NOT_SCANNED = frozenset({"note"})  # (the run writes it; draft_invoice scans a person's)
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
         "Approved": (NotBefore("approved_on", "drafted_on", "the invoice was drafted"),),
-        "Issued": (NotBefore("issued_on", "drafted_on", "the invoice was drafted"),),
+        "Issued": (
+            NotBefore("issued_on", "drafted_on", "the invoice was drafted"),
+            NotBefore("issued_on", "approved_through", "the invoice was approved"),
+        ),
         # money and credit meet an invoice from the day it is issued: a statement as of an
         # earlier day would show the money neither as paid nor as credit, the credit as a
         # negative balance
@@ -303,6 +307,11 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         """Roles that have signed off."""
         return [a.role for a in self.approvals]
 
+    @property
+    def approved_through(self) -> date | None:
+        """The day of the latest sign-off (None before any): it is issued no earlier."""
+        return max((a.approved_on for a in self.approvals), default=None)
+
     def _refuse(self, rule: str, field: str = "status") -> InvalidTransition:
         return InvalidTransition(rule, field=field, aggregate_id=self.id, value=self.status)
 
@@ -322,11 +331,45 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         self.approvals = []
         self.status = InvoiceStatus.DRAFT
 
-    @event("Approved")
     def approve(
         self, role: str, approved_on: date, logged_hours: dict[str, Decimal], actor: str
     ) -> None:
-        """Sign off for one role, after the line checks pass against the hours logged."""
+        """Sign off for one role, after the line checks pass against the hours logged.
+
+        One person, one role: names are compared as people write them (``Billy `` is
+        ``billy``). An hourly line bills no more hours than were logged, and says so in its
+        quantity (a line stating 4 hours that bills 40 is refused). These rules are checked
+        when approving; ``Approved`` events recorded before them replay as they were.
+        """
+        self._require(InvoiceStatus.DRAFT, doing="approve")
+        person = _person(actor)
+        if any(_person(a.actor) == person for a in self.approvals):
+            raise ApprovalRefused(
+                f"{actor} has already approved for another role; one person, one role",
+                field="actor",
+                aggregate_id=self.id,
+                value=actor,
+            )
+        remaining = [r for r in self.approval_policy.roles if r not in self.approved_roles()]
+        approvers = {_person(a.actor) for a in self.approvals} | {person}
+        if remaining == [role] and approvers == {_person(self.drafted_by)}:
+            raise ApprovalRefused(
+                f"{actor} drafted this invoice and cannot be its only approver",
+                field="actor",
+                aggregate_id=self.id,
+                value=actor,
+            )
+        problems = check_lines(self.lines, logged_hours)
+        problems += check_billed_hours(self.lines, logged_hours)
+        if problems:
+            raise InvoiceLinesRejected(problems, aggregate_id=self.id)
+        self._approved(role, approved_on, logged_hours, actor)
+
+    @event("Approved")
+    def _approved(
+        self, role: str, approved_on: date, logged_hours: dict[str, Decimal], actor: str
+    ) -> None:
+        """The ``Approved`` event (``approve``)."""
         self._require(InvoiceStatus.DRAFT, doing="approve")
         policy = self.approval_policy
         if role not in policy.roles:
@@ -552,3 +595,8 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         if not self.is_past_due(as_of):
             raise self._refuse(f"is not past due on {as_of}", field="due_date")
         self.past_due_noticed_on = as_of
+
+
+def _person(actor: str) -> str:
+    """Who an actor's name means, as people write names (case and surrounding spaces aside)."""
+    return actor.strip().casefold()

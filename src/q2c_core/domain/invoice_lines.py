@@ -9,6 +9,7 @@ from uuid import UUID
 
 import attrs
 
+from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.money import Money, to_decimal, total
 from q2c_core.domain.tax import TaxRate, TaxSubtotal, tax_subtotals
@@ -46,9 +47,48 @@ def _optional_hours(value: object) -> Decimal | None:
     return None if value is None else to_decimal(value, "hours")
 
 
+def _refuse_type(field: str, value: object, what: str, line_id: object = None) -> None:
+    raise InvalidValue(
+        f"must be {what}, not {type(value).__name__}",
+        field=field,
+        value=line_id if line_id is not None else value,
+    )
+
+
+def _check_types(
+    value: object, checks: tuple[tuple[str, type | tuple[type, ...], str], ...], line_id: object
+) -> None:
+    """Each named field of ``value`` of its type (``None`` allowed where the type lists it)."""
+    for name, kinds, what in checks:
+        field = getattr(value, name)
+        if not isinstance(field, kinds):
+            _refuse_type(name, field, what, line_id)
+
+
+_UUID_OR_NONE = (UUID, type(None))
+_STR_OR_NONE = (str, type(None))
+_SOURCE_TYPES: tuple[tuple[str, type | tuple[type, ...], str], ...] = (
+    ("kind", SourceKind, "a SourceKind"),
+    ("request_id", _UUID_OR_NONE, "a UUID or None"),
+    ("expense_id", _STR_OR_NONE, "text or None"),
+    ("contract_id", _UUID_OR_NONE, "a UUID or None"),
+    ("sub_contract_id", _STR_OR_NONE, "text or None"),
+    ("period", (Period, type(None)), "a Period or None"),
+    ("fraction", (Decimal, type(None)), "a Decimal or None"),
+    ("allowance_id", _UUID_OR_NONE, "a UUID or None"),
+    ("invoice_id", _UUID_OR_NONE, "a UUID or None"),
+    ("line_id", _STR_OR_NONE, "text or None"),
+    ("note", str, "text"),
+    ("fixed_price", bool, "True or False"),
+)
+
+
 @attrs.frozen
 class LineSource:
-    """The exact business fact a line bills: time entries, an expense, a contract period..."""
+    """The exact business fact a line bills: time entries, an expense, a contract period...
+
+    Its fields are checked when it is made (a stored line that cannot be read back would make
+    its invoice, and every query over its customer's invoices, fail for good)."""
 
     kind: SourceKind
     request_id: UUID | None = None
@@ -65,14 +105,34 @@ class LineSource:
     note: str = ""
     fixed_price: bool = False
 
+    def __attrs_post_init__(self) -> None:
+        _check_types(self, _SOURCE_TYPES, None)
+        for entry_id in self.time_entry_ids:
+            if not isinstance(entry_id, str):
+                _refuse_type("time_entry_ids", entry_id, "text")
+        if self.note:
+            refuse_card_numbers("note", self.note)
+
 
 def _quantity(value: object) -> Decimal:
     return to_decimal(value, "quantity")
 
 
+_LINE_TYPES: tuple[tuple[str, type | tuple[type, ...], str], ...] = (
+    ("line_id", str, "text"),
+    ("description", str, "text"),
+    ("unit_price", Money, "Money"),
+    ("tax", TaxRate, "a TaxRate"),
+    ("source", (LineSource, type(None)), "a LineSource or None"),
+    ("revenue_kind", RevenueKind, "a RevenueKind"),
+    ("price_reason", _STR_OR_NONE, "text or None"),
+)
+
+
 @attrs.frozen
 class InvoiceLine:
-    """One billed item. Its net amount is rounded once, here."""
+    """One billed item. Its net amount is rounded once, here. Its fields are checked when it is
+    made, as ``LineSource``'s are; a card number pasted into its text is refused."""
 
     line_id: str
     description: str
@@ -84,10 +144,13 @@ class InvoiceLine:
     price_reason: str | None = None
 
     def __attrs_post_init__(self) -> None:
+        _check_types(self, _LINE_TYPES, self.line_id if isinstance(self.line_id, str) else None)
         if not self.line_id.strip():
             raise InvalidValue("must not be empty", field="line_id")
         if not self.description.strip():
             raise InvalidValue("must not be empty", field="description", value=self.line_id)
+        if self.price_reason:
+            refuse_card_numbers("price_reason", self.price_reason)
 
     @property
     def net(self) -> Money:
@@ -147,4 +210,29 @@ def check_lines(lines: Sequence[InvoiceLine], logged_hours: Mapping[str, Decimal
                 problems.append(
                     f"{where} invoices {line.source.hours} hours but only {logged} were logged"
                 )
+    return problems
+
+
+def check_billed_hours(
+    lines: Sequence[InvoiceLine], logged_hours: Mapping[str, Decimal]
+) -> list[str]:
+    """Approval's check of hourly work: a line billing time entries by the hour (work, not at
+    a fixed price) bills them in its quantity, which is no more than the hours logged, and a
+    stated ``hours`` agrees with it. ``check_lines`` compared only the stated hours, so a line
+    stating the 4 hours logged could bill 40."""
+    problems: list[str] = []
+    for line in lines:
+        source = line.source
+        if source is None or source.kind is not SourceKind.WORK or source.fixed_price:
+            continue
+        if not source.time_entry_ids:
+            continue
+        where = f"line {line.line_id}"
+        if source.hours is not None and source.hours != line.quantity:
+            problems.append(f"{where} states {source.hours} hours but bills {line.quantity}")
+        if source.hours == line.quantity:
+            continue  # (``check_lines`` compares the stated hours with those logged)
+        logged = sum((logged_hours.get(e, Decimal(0)) for e in source.time_entry_ids), Decimal(0))
+        if line.quantity > logged:
+            problems.append(f"{where} bills {line.quantity} hours but only {logged} were logged")
     return problems
