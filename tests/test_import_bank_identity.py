@@ -3,7 +3,8 @@
 A payer chooses the EndToEndId of its transfers and often writes the invoice number in it, on
 every transfer; the bank gives each booking its own reference (AcctSvcrRef). A credit is known
 by the bank's reference, so two transfers quoting one invoice are two payments, and the same
-statement downloaded again books nothing twice.
+statement downloaded again books nothing twice. When the bank takes a credit back (a camt.053
+reversal), it names the credit by that reference: its payment bounces, once.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+import pytest
+
 from q2c_adapters.importers.bank import BankStatementImporter, read_bank_csv, read_camt053
 from q2c_core import InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
+from q2c_core.domain.bank_credit import CreditStatus
+from q2c_core.domain.import_batch import ImportRejected
 
 EUR = "EUR"
 IBAN = "DE89370400440532013000"
@@ -200,3 +205,228 @@ def test_a_statement_written_with_two_decimals_keeps_the_keys_it_had() -> None:
         for amount in ("250.00", "250.0", "250")
     }
     assert set(keys.values()) == {"h:27688316b96ba7cf329f3e76f9fb32ae:0"}
+
+
+# -- the bank takes a credit back ------------------------------------------------------------
+
+
+def reversal(day: str, amount: str, *, ref: str, reverses: str, why: str = "AM04") -> str:
+    """A booked reversal (DBIT, RvslInd) by which the bank takes back credit ``reverses``."""
+    return f"""
+      <Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>true</RvslInd>
+        <Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt><AcctSvcrRef>{ref}</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>RRTN</SubFmlyCd></Fmly></Domn>
+        </BkTxCd>
+        <NtryDtls><TxDtls>
+          <Refs><AcctSvcrRef>{reverses}</AcctSvcrRef><EndToEndId>INV-000001</EndToEndId></Refs>
+          <RtrInf><Rsn><Cd>{why}</Cd></Rsn></RtrInf>
+          <RmtInf><Ustrd>INV-000001</Ustrd></RmtInf>
+        </TxDtls></NtryDtls>
+      </Ntry>"""
+
+
+RENT = """
+      <Ntry><Amt Ccy="EUR">1200.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><Dt>2024-04-09</Dt></BookgDt><AcctSvcrRef>RENT-4</AcctSvcrRef></Ntry>"""
+
+
+def line_of(document: bytes, text: str) -> int:
+    """The line of the TxDtls that holds ``text``."""
+    lines = document.decode().splitlines()
+    found = next(n for n, t in enumerate(lines, 1) if text in t)
+    return max(n for n, t in enumerate(lines, 1) if "<TxDtls>" in t and n < found)
+
+
+def test_the_bank_taking_a_credit_back_bounces_its_payment_and_reopens_the_invoice(
+    app_factory: Callable[[], QuoteToCash], backend_url: str
+) -> None:
+    """Acme's transfer TX-1 paid INV-000001 on 2 April. On 9 April Acme's bank recalls it
+    (AM04, insufficient funds): our bank books a reversal naming TX-1. The payment bounces
+    that day, the invoice is open again, and no later statement listing the reversal again
+    bounces it twice."""
+    app = app_factory()
+    acme, invoice = acme_owes_100(app)
+    paid = statement(credit("2024-04-02", "100.00", tx(ref="TX-1"), ref="E-1"))
+    bank(app).import_bytes(paid, "apr02.xml", actor="bank-sync")
+    assert app.invoice(invoice).is_settled()
+
+    taken_back = statement(reversal("2024-04-09", "100.00", ref="TX-1-R", reverses="TX-1"), RENT)
+    report = bank(app).import_bytes(taken_back, "apr09.xml", actor="bank-sync")
+    assert (report.rows, report.recorded, report.skipped, report.ignored) == (2, 1, 0, 1)
+    if backend_url != "memory:":
+        app = app_factory()  # what the store kept
+    (payment,) = app.payments(acme)
+    assert payment.is_bounced and payment.bounced_on == date(2024, 4, 9)
+    assert payment.bounce_reason is not None
+    assert "TX-1-R" in payment.bounce_reason and "AM04" in payment.bounce_reason
+    assert app.invoice(invoice).outstanding == Money.of("100.00", EUR)
+    assert app.customer_credit(acme) == Money.of("0.00", EUR)
+
+    # the same statement downloaded again, and a later one that lists the reversal again
+    again = statement(
+        reversal("2024-04-09", "100.00", ref="TX-1-R", reverses="TX-1"), RENT, message="MSG-2"
+    )
+    report = bank(app).import_bytes(again, "apr09-again.xml", actor="bank-sync")
+    assert (report.rows, report.recorded, report.skipped) == (2, 0, 1)
+    assert bank(app).import_bytes(taken_back, "apr09.xml", actor="bank-sync").already_imported
+    assert app.payment(payment.id).bounced_on == date(2024, 4, 9)
+    assert app.invoice(invoice).outstanding == Money.of("100.00", EUR)
+
+
+def test_a_credit_and_its_reversal_in_one_statement(app: QuoteToCash) -> None:
+    """The bank books TX-5 and takes it back the same week; one statement lists both. The
+    credit is booked and its payment bounced, all in one transaction."""
+    acme, invoice = acme_owes_100(app)
+    week = statement(
+        credit("2024-04-02", "100.00", tx(ref="TX-5"), ref="E-5"),
+        reversal("2024-04-04", "100.00", ref="TX-5-R", reverses="TX-5"),
+    )
+    report = bank(app).import_bytes(week, "week.xml", actor="bank-sync")
+    assert (report.rows, report.recorded, report.skipped) == (2, 2, 0)
+    (payment,) = app.payments(acme)
+    assert payment.is_bounced and payment.bounced_on == date(2024, 4, 4)
+    assert app.invoice(invoice).outstanding == Money.of("100.00", EUR)
+
+
+def test_a_reversed_credit_still_in_suspense_goes_back_to_its_sender(app: QuoteToCash) -> None:
+    """An unknown payer's 99.00 waits in suspense (no customer, no payment); the bank takes it
+    back, naming the entry E-9 it booked it under: it leaves the suspense list, returned."""
+    acme_owes_100(app)
+    unknown = """
+        <TxDtls><RltdPties><Dbtr><Nm>Initech LLC</Nm></Dbtr></RltdPties>
+          <RmtInf><Ustrd>order 5521</Ustrd></RmtInf></TxDtls>"""
+    bank(app).import_bytes(
+        statement(credit("2024-04-02", "99.00", unknown, ref="E-9")), "apr02.xml", actor="bank"
+    )
+    (parked,) = app.bank_suspense()
+    report = bank(app).import_bytes(
+        statement(reversal("2024-04-05", "99.00", ref="E-9-R", reverses="E-9")),
+        "apr05.xml",
+        actor="bank",
+    )
+    assert (report.recorded, report.skipped) == (1, 0)
+    assert app.bank_suspense() == []
+    returned = app.bank_credit(parked.id)
+    assert returned.status is CreditStatus.RETURNED and returned.resolved_on == date(2024, 4, 5)
+
+
+@pytest.mark.parametrize(
+    ("taken_back", "field", "says"),
+    [
+        (reversal("2024-04-09", "100.00", ref="R-1", reverses="TX-404"), "AcctSvcrRef", "TX-404"),
+        (reversal("2024-04-09", "40.00", ref="R-1", reverses="TX-1"), "Amt", "whole credit"),
+        (reversal("2024-04-01", "100.00", ref="R-1", reverses="TX-1"), "BookgDt", "before"),
+    ],
+)
+def test_a_reversal_that_names_no_booked_credit_refuses_the_statement(
+    app: QuoteToCash, taken_back: str, field: str, says: str
+) -> None:
+    """A reversal naming a credit never booked, taking back only part of one, or dated before
+    it, is never dropped: the statement is refused naming its line, and nothing of it is
+    recorded (not the new credit it also lists)."""
+    acme, invoice = acme_owes_100(app)
+    paid = statement(credit("2024-04-02", "100.00", tx(ref="TX-1"), ref="E-1"))
+    bank(app).import_bytes(paid, "apr02.xml", actor="bank-sync")
+    document = statement(credit("2024-04-09", "30.00", tx(ref="TX-2"), ref="E-2"), taken_back)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        bank(app).import_bytes(document, "apr09.xml", actor="bank-sync")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (line_of(document, "<RtrInf>"), field)
+    assert says in problem.rule
+    assert app.recorder.max_notification_id() == before
+    assert not app.payments(acme)[0].is_bounced and len(app.payments(acme)) == 1
+    assert app.invoice(invoice).is_settled()
+
+
+def test_a_reversal_naming_a_batch_entry_not_one_of_its_credits_refuses_the_statement(
+    app: QuoteToCash,
+) -> None:
+    """E-7 booked two 50.00 transfers; a reversal naming E-7 does not say which it takes back."""
+    acme, _ = acme_owes_100(app)
+    batch = statement(credit("2024-04-02", "100.00", tx("50.00"), tx("50.00"), ref="E-7"))
+    bank(app).import_bytes(batch, "apr02.xml", actor="bank-sync")
+    document = statement(reversal("2024-04-09", "50.00", ref="E-7-R", reverses="E-7"))
+    with pytest.raises(ImportRejected) as caught:
+        bank(app).import_bytes(document, "apr09.xml", actor="bank-sync")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (line_of(document, "<RtrInf>"), "AcctSvcrRef")
+    assert "'E-7'" in problem.rule and "several credits" in problem.rule
+    assert not any(p.is_bounced for p in app.payments(acme))
+
+
+def test_a_statement_refused_for_another_row_bounces_nothing(app: QuoteToCash) -> None:
+    """All or nothing: a statement whose reversal would bounce TX-1 but that also lists a
+    credit with a card number in its text is refused whole; TX-1's payment stands."""
+    acme, invoice = acme_owes_100(app)
+    paid = statement(credit("2024-04-02", "100.00", tx(ref="TX-1"), ref="E-1"))
+    bank(app).import_bytes(paid, "apr02.xml", actor="bank-sync")
+    carded = """
+        <TxDtls><Refs><AcctSvcrRef>TX-2</AcctSvcrRef></Refs>
+          <RmtInf><Ustrd>card 4111111111111111</Ustrd></RmtInf></TxDtls>"""
+    document = statement(
+        reversal("2024-04-09", "100.00", ref="TX-1-R", reverses="TX-1"),
+        credit("2024-04-09", "30.00", carded, ref="E-2"),
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        bank(app).import_bytes(document, "apr09.xml", actor="bank-sync")
+    assert [p.field for p in caught.value.problems] == ["remittance"]
+    assert app.recorder.max_notification_id() == before
+    assert not app.payments(acme)[0].is_bounced
+    assert app.invoice(invoice).is_settled()
+
+
+def test_a_reversal_with_a_credit_the_core_refuses_records_nothing(app: QuoteToCash) -> None:
+    """All or nothing inside the import command too: the reversal of TX-1 is applied to the
+    statement's aggregates, but TX-3 comes again with another day and amount (a reused
+    reference): the statement is refused naming TX-3's line; TX-1's payment stands."""
+    acme, invoice = acme_owes_100(app)
+    paid = statement(
+        credit("2024-04-02", "100.00", tx(ref="TX-1"), ref="E-1"),
+        credit("2024-04-02", "30.00", tx(ref="TX-3"), ref="E-3"),
+    )
+    bank(app).import_bytes(paid, "apr02.xml", actor="bank-sync")
+    document = statement(
+        reversal("2024-04-09", "100.00", ref="TX-1-R", reverses="TX-1"),
+        credit("2024-04-09", "35.00", tx(ref="TX-3"), ref="E-4"),
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        bank(app).import_bytes(document, "apr09.xml", actor="bank-sync")
+    (problem,) = caught.value.problems
+    assert problem.field == "reference" and "TX-3" in problem.rule
+    lines = document.decode().splitlines()
+    assert problem.line == next(n for n, t in enumerate(lines, 1) if "TX-3</AcctSvcrRef>" in t)
+    assert app.recorder.max_notification_id() == before
+    assert not any(p.is_bounced for p in app.payments(acme))
+    assert app.invoice(invoice).is_settled()
+
+
+def test_a_reversal_before_the_money_was_allocated_refuses_the_statement(
+    app: QuoteToCash,
+) -> None:
+    """Acme's 50.00 advance (TX-1) waited as its credit until it was allocated to INV-000001
+    on 10 April; a reversal dated 9 April cannot bounce it (the payment refuses a bounce
+    before an allocation it reverses): the statement is refused naming the reversal's line."""
+    acme, invoice = acme_owes_100(app)
+    advance = """
+        <TxDtls><Refs><AcctSvcrRef>TX-1</AcctSvcrRef></Refs>
+          <RltdPties><Dbtr><Nm>Acme GmbH</Nm></Dbtr></RltdPties>
+          <RmtInf><Ustrd>advance payment</Ustrd></RmtInf></TxDtls>"""
+    paid = statement(credit("2024-04-02", "50.00", advance, ref="E-1"))
+    bank(app).import_bytes(paid, "apr02.xml", actor="bank-sync")
+    (payment,) = app.payments(acme)
+    app.allocate_payment(payment.id, allocated_on=date(2024, 4, 10), actor="bea")
+    document = statement(
+        reversal("2024-04-09", "50.00", ref="TX-1-R", reverses="TX-1"),
+        credit("2024-04-09", "30.00", tx(ref="TX-2"), ref="E-2"),
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        bank(app).import_bytes(document, "apr09.xml", actor="bank-sync")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (line_of(document, "<RtrInf>"), "bounced_on")
+    assert app.recorder.max_notification_id() == before
+    assert not app.payment(payment.id).is_bounced and len(app.payments(acme)) == 1
+    assert app.invoice(invoice).outstanding == Money.of("50.00", EUR)

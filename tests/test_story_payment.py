@@ -222,6 +222,23 @@ def test_bounced_payment_reverses_allocations_and_reopens_invoices(
     assert app.recorder.max_notification_id() == before
 
 
+def test_a_bounce_reopens_an_invoice_the_payment_paid_in_two_allocations(
+    app: QuoteToCash, three_invoices: tuple[UUID, list[UUID]]
+) -> None:
+    """The payment paid March's invoice in two parts: the bounce reverses both on one invoice (it
+    gave up as a conflict with itself, loading the invoice once per allocation)."""
+    cust, (march, *_) = three_invoices
+    payment = app.receive_payment(
+        cust, eur(300), received_on=date(2024, 4, 1), reference="x", actor=A
+    )
+    for part in (eur(100), eur(200)):
+        app.allocate_payment(payment, [(march, part)], allocated_on=date(2024, 4, 1), actor=A)
+    assert app.invoice(march).outstanding == eur(0)
+    app.bounce_payment(payment, bounced_on=date(2024, 4, 5), reason="recalled", actor=A)
+    assert app.payment(payment).live_allocations() == []
+    assert app.invoice(march).outstanding == eur(300)
+
+
 @pytest.mark.parametrize("field", ["reference", "note"])
 def test_card_numbers_are_never_stored(app: QuoteToCash, field: str) -> None:
     cust = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)

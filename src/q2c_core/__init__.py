@@ -74,7 +74,13 @@ from q2c_core.domain.import_batch import (
     ImportSource,
     RowProblem,
 )
-from q2c_core.domain.import_rows import BankCreditRow, ContractRow, SubContractRow, TimeEntryRow
+from q2c_core.domain.import_rows import (
+    BankCreditRow,
+    BankReversalRow,
+    ContractRow,
+    SubContractRow,
+    TimeEntryRow,
+)
 from q2c_core.domain.invoice import (
     ApprovalPolicy,
     CreditDisposition,
@@ -145,6 +151,7 @@ __all__ = [
     "AwaitingPurchaseOrder",
     "BankCredit",
     "BankCreditRow",
+    "BankReversalRow",
     "BilledCorrection",
     "BilledPeriod",
     "BilledSlice",

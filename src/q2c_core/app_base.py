@@ -285,6 +285,30 @@ class BaseApp(Application[UUID]):
                 value=day,
             )
 
+    def _bounce(
+        self,
+        payment: Payment,
+        bounced_on: date,
+        reason: str,
+        actor: str,
+        loaded: dict[UUID, Invoice] | None = None,
+    ) -> list[Invoice]:
+        """The bank returned a loaded payment: it bounces, its live allocations reversed, and
+        the invoices they paid re-open; returns those invoices, each once.
+
+        ``loaded`` keeps invoices already loaded or changed in this step, so an invoice the
+        payment paid twice (or that the step changed before) is one instance.
+        """
+        loaded = {} if loaded is None else loaded
+        live = payment.live_allocations()
+        payment.bounce(bounced_on, reason, actor)
+        reopened: dict[UUID, Invoice] = {}
+        for allocation in live:
+            invoice = loaded.get(allocation.invoice_id) or self._get(Invoice, allocation.invoice_id)
+            loaded[invoice.id] = reopened[invoice.id] = invoice
+            invoice.unapply_payment(allocation.allocation_id, f"bounced: {reason}", actor)
+        return list(reopened.values())
+
     def _draw_allowance(
         self,
         request: EnhancementRequest,

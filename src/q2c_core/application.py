@@ -1267,14 +1267,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[None, list[Aggregate]]:
             payment = self.payment(payment_id)
-            live = payment.live_allocations()
-            payment.bounce(bounced_on, reason, actor)
-            changed: list[Aggregate] = [payment]
-            for allocation in live:
-                invoice = self.invoice(allocation.invoice_id)
-                invoice.unapply_payment(allocation.allocation_id, f"bounced: {reason}", actor)
-                changed.append(invoice)
-            return None, changed
+            return None, [payment, *self._bounce(payment, bounced_on, reason, actor)]
 
         self._atomically(step)
 

@@ -37,7 +37,12 @@ from q2c_core.domain.import_batch import (
     ImportSource,
     RowProblem,
 )
-from q2c_core.domain.import_rows import BankCreditRow, ContractRow, TimeEntryRow
+from q2c_core.domain.import_rows import (
+    BankCreditRow,
+    BankReversalRow,
+    ContractRow,
+    TimeEntryRow,
+)
 from q2c_core.domain.invoice import Invoice, InvoiceKind
 from q2c_core.domain.money import Money
 from q2c_core.domain.payment import Payment
@@ -425,8 +430,10 @@ class ImportCommands(BaseApp):
         accounts: Mapping[str, UUID] | None = None,
         ignored: int = 0,
         problems: Iterable[RowProblem] = (),
+        reversals: Sequence[BankReversalRow] = (),
     ) -> ImportReport:
-        """Book a statement's credits as payments matched to invoices, all or nothing, never twice.
+        """Book a statement's credits as payments matched to invoices, and take back the credits
+        its ``reversals`` name, all or nothing, never twice.
 
         The customer is found from the invoices the remittance names, else from the debtor's
         account in ``accounts`` (IBAN -> customer id), else from the debtor's name. A credit for a
@@ -437,6 +444,14 @@ class ImportCommands(BaseApp):
         (same date, amount and remittance); another credit under the same key (a reused bank
         reference) is a row error, never dropped. ``ignored`` counts rows the reader skipped
         (debits), for the report.
+
+        A reversal (the bank took a credit's money back) bounces the payment of the credit it
+        names, re-opening the invoices it paid, or returns a credit still in suspense with no
+        payment to its sender; the credit may be one this statement books. A reversal applied is
+        counted as recorded; one an earlier statement applied (the payment bounced, the credit
+        returned), as skipped, so it never takes money back twice. A reversal that names no
+        booked credit, several credits (a batch entry), another amount than the credit's, or a
+        day before it was booked, or whose bounce the payment refuses, is a row error.
         """
         self._check_kind(source, ImportKind.BANK_STATEMENT)
         read_problems = list(problems)
@@ -572,12 +587,21 @@ class ImportCommands(BaseApp):
                     changed[bank_credit.id] = bank_credit
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
+            # after the credits: a reversal may take back a credit this statement books
+            for reversal in reversals:
+                try:
+                    if self._take_back(reversal, in_file, changed, invoices, actor):
+                        recorded += 1
+                    else:
+                        skipped += 1
+                except Q2CError as e:
+                    found.append(_problem(reversal.line, e))
             batch = _close_batch(
                 source,
                 found,
                 imported_on,
                 actor,
-                rows=len(rows) + ignored,
+                rows=len(rows) + len(reversals) + ignored,
                 recorded=recorded,
                 skipped=skipped,
                 suspended=suspended,
@@ -586,6 +610,90 @@ class ImportCommands(BaseApp):
             return batch.report(already_imported=False), [batch, *changed.values()]
 
         return self._atomically(step)
+
+    def _take_back(
+        self,
+        reversal: BankReversalRow,
+        in_file: Mapping[UUID, BankCreditRow],
+        changed: dict[UUID, Aggregate],
+        invoices: dict[UUID, Invoice],
+        actor: str,
+    ) -> bool:
+        """Apply a reversal to the step's aggregates (``changed``, ``invoices``): bounce the
+        payment of the credit it names, or return a credit still in suspense with none. False
+        when an earlier statement did (or the credit's row in this statement was refused: so is
+        the statement)."""
+        credit = self._reversed_credit(reversal, in_file, changed)
+        if credit is None:
+            return False
+        if credit.payment_id is None:
+            if not credit.is_suspended:
+                return False  # returned to its sender already
+            credit.return_to_sender(reversal.reversed_on, reversal.reason, actor)
+            changed[credit.id] = credit
+            return True
+        kept = changed.get(credit.payment_id)
+        payment = kept if isinstance(kept, Payment) else self._get(Payment, credit.payment_id)
+        if payment.is_bounced:
+            return False
+        reopened = self._bounce(payment, reversal.reversed_on, reversal.reason, actor, invoices)
+        changed[payment.id] = payment
+        changed.update((invoice.id, invoice) for invoice in reopened)
+        return True
+
+    def _reversed_credit(
+        self,
+        reversal: BankReversalRow,
+        in_file: Mapping[UUID, BankCreditRow],
+        changed: Mapping[UUID, Aggregate],
+    ) -> BankCredit | None:
+        """The credit a reversal takes back, booked before or by this statement: the one credit
+        its keys name, the whole of it, booked by the day of the reversal. None when it is a
+        credit of this statement whose row (in ``in_file``) was refused."""
+        reference = reversal.reference
+        if not reversal.credit_keys:
+            raise RuleViolated(
+                "must name the credit it takes back by the bank's reference for it",
+                field=reversal.reference_field,
+            )
+        named: dict[UUID, tuple[StatementCredit, BankCredit | None]] = {}
+        for key in reversal.credit_keys:
+            credit_id = BankCredit.create_id(key)
+            kept = changed.get(credit_id)
+            booked = kept if isinstance(kept, BankCredit) else self._booked_credit(credit_id)
+            if booked is not None:
+                named[credit_id] = (booked.credit, booked)
+            elif credit_id in in_file:
+                named[credit_id] = (in_file[credit_id].credit, None)
+        if not named:
+            raise RuleViolated(
+                f"takes back credit {reference!r}, which no imported statement booked: import "
+                "the statement that booked it first",
+                field=reversal.reference_field,
+                value=reference,
+            )
+        if len(named) > 1:
+            raise RuleViolated(
+                f"names {reference!r}, under which several credits are booked (an entry of "
+                "several credits), not the one it takes back",
+                field=reversal.reference_field,
+                value=reference,
+            )
+        ((credit, booked),) = named.values()
+        if credit.amount != reversal.amount:
+            raise RuleViolated(
+                f"takes back {reversal.amount} of credit {reference!r} ({credit.booked_on} "
+                f"{credit.amount}): only a whole credit is bounced",
+                field=reversal.amount_field,
+                value=reversal.amount,
+            )
+        if reversal.reversed_on < credit.booked_on:
+            raise RuleViolated(
+                f"takes back credit {reference!r} before it was booked ({credit.booked_on})",
+                field=reversal.date_field,
+                value=reversal.reversed_on,
+            )
+        return booked
 
     @staticmethod
     def _customer_of_debtor(

@@ -1,13 +1,20 @@
 """Bank statements: ISO 20022 camt.053 (any version 001.02 to 001.13) and CSV.
 
-Only booked credits become payments; debits, pending entries and reversals are counted as
-ignored. Each credit gets a key that names it across statements, so overlapping statements book
-each credit once: the bank's own reference for it (camt.053: the transaction's AcctSvcrRef, else
-the entry's with the transaction's place in the entry), else a hash of its details (the amount
-in the currency's minor units, however the file writes it: ``250`` is ``250.00``). The payer's
+Only booked credits become payments; debits and pending entries are counted as ignored. Each
+credit gets a key that names it across statements, so overlapping statements book each credit
+once: the bank's own reference for it (camt.053: the transaction's AcctSvcrRef, else the entry's
+with the transaction's place in the entry), else a hash of its details (the amount in the
+currency's minor units, however the file writes it: ``250`` is ``250.00``). The payer's
 EndToEndId never names a credit: payers reuse it (an invoice number on every transfer). A
 reference that comes again with another date, amount or remittance (in the same file or against a
 credit already booked) is refused, naming the line: it is never taken for the credit booked.
+
+A booked camt.053 reversal of a credit (a DBIT entry with RvslInd: the bank took the money back)
+names the credit by the bank's reference in its TxDtls/Refs; the reader makes it a
+``BankReversalRow`` with the keys that credit may be booked under. ``import_bank_credits`` bounces
+that credit's payment (or returns a credit still in suspense without one) in the same
+transaction as the rest of the statement, once however many statements list it; a reversal that
+names no booked credit, several, or only part of one, is a row error.
 
 A credit whose text carries a payment-card number is a row error: the file is refused, naming the
 line, and the card number is never stored nor echoed back.
@@ -32,6 +39,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+import attrs
 from lxml import etree
 
 from q2c_adapters.importers._files import (
@@ -46,7 +54,7 @@ from q2c_adapters.importers._files import (
 from q2c_core.domain.bank_credit import StatementCredit
 from q2c_core.domain.errors import Q2CError
 from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource, RowProblem
-from q2c_core.domain.import_rows import BankCreditRow
+from q2c_core.domain.import_rows import BankCreditRow, BankReversalRow
 from q2c_core.domain.money import Money
 
 if TYPE_CHECKING:
@@ -156,10 +164,68 @@ def _tx_reference(tx: etree._Element | None) -> str:
     return "" if reference == "NOTPROVIDED" else reference
 
 
+@attrs.frozen
+class CamtStatement:
+    """What a camt.053 statement brings: booked credits, reversals of credits, problems by line,
+    and the number of entries ignored (other debits, pending entries)."""
+
+    rows: list[BankCreditRow]
+    reversals: list[BankReversalRow]
+    problems: list[RowProblem]
+    ignored: int
+
+
 def read_camt053(
     data: bytes, *, today: date | None = None
 ) -> tuple[list[BankCreditRow], list[RowProblem], int]:
-    """Parse a camt.053 statement: its booked credits, problems by line, and entries ignored.
+    """Parse a camt.053 statement: its booked credits, problems by line, and entries ignored
+    (reversals of credits among them: ``read_camt053_statement`` returns those).
+
+    ``today`` (default: the real today) bounds plausible booking dates.
+    """
+    read = read_camt053_statement(data, today=today)
+    return read.rows, read.problems, read.ignored + len(read.reversals)
+
+
+def _reversal(
+    tx: etree._Element | None,
+    line: int,
+    account: str,
+    entry_ref: str,
+    reversed_on: date,
+    amount: Money,
+) -> BankReversalRow:
+    """The reversal of the credit a transaction of a reversal entry names by the bank's
+    reference R (its TxDtls/Refs/AcctSvcrRef).
+
+    The credit R names is booked under the key of a transaction with its own reference R, or
+    under R's first place (``:0``) when R is an entry's reference (a single transaction without
+    a reference of its own). A credit also booked under R's second place (``:1``) means R names
+    an entry of several credits: the core refuses a reversal whose keys name more than one.
+    """
+    reference = _tx_reference(tx)
+    base = f"camt:{account}:{reference}"
+    keys = (base, f"{base}:0", f"{base}:1") if reference else ()
+    why = [f"reversed by the bank in {entry_ref}" if entry_ref else "reversed by the bank"]
+    code = _text(tx, "{*}RtrInf/{*}Rsn/{*}Cd") or _text(tx, "{*}RtrInf/{*}Rsn/{*}Prtry")
+    if code:
+        why.append(f"reason {code}")
+    return BankReversalRow(
+        line=line,
+        reversed_on=reversed_on,
+        amount=amount,
+        reference=reference,
+        credit_keys=keys,
+        reason=", ".join(why),
+        reference_field="AcctSvcrRef",
+        amount_field="Amt",
+        date_field="BookgDt",
+    )
+
+
+def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtStatement:
+    """Parse a camt.053 statement: its booked credits, the booked reversals of credits, problems
+    by line, and entries ignored.
 
     ``today`` (default: the real today) bounds plausible booking dates.
     """
@@ -167,14 +233,17 @@ def read_camt053(
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
+    rows: list[BankCreditRow] = []
+    reversals: list[BankReversalRow] = []
+    problems: list[RowProblem] = []
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
-        return [], [RowProblem(e.lineno or 1, "xml", f"not well-formed XML: {e.msg}")], 0
+        problems.append(RowProblem(e.lineno or 1, "xml", f"not well-formed XML: {e.msg}"))
+        return CamtStatement(rows, reversals, problems, 0)
     if not root.tag.startswith("{urn:iso:std:iso:20022:tech:xsd:camt.053."):
-        return [], [RowProblem(_line(root) or 1, "xml", "not a camt.053 document")], 0
-    rows: list[BankCreditRow] = []
-    problems: list[RowProblem] = []
+        problems.append(RowProblem(_line(root) or 1, "xml", "not a camt.053 document"))
+        return CamtStatement(rows, reversals, problems, 0)
     ignored = 0
     statements = root.findall("{*}BkToCstmrStmt/{*}Stmt")
     if not statements:
@@ -186,10 +255,12 @@ def read_camt053(
             try:
                 indicator = _text(entry, "{*}CdtDbtInd")
                 status = _text(entry, "{*}Sts") or _text(entry, "{*}Sts/{*}Cd")
+                # DBIT with RvslInd takes back a credit; CRDT with it undoes a debit of ours
+                # (not a customer's money: ignored, as debits are)
                 reversal = _text(entry, "{*}RvslInd").lower() == "true"
                 if indicator not in ("CRDT", "DBIT"):
                     raise CellError("must be CRDT or DBIT", field="CdtDbtInd", value=indicator)
-                if indicator != "CRDT" or status != "BOOK" or reversal:
+                if status != "BOOK" or (indicator == "DBIT") != reversal:
                     ignored += 1
                     continue
                 booked_on = _camt_date(entry.find("{*}BookgDt"), today)
@@ -218,6 +289,12 @@ def read_camt053(
                 for n, (tx, amount, ccy) in enumerate(amounts):
                     tx_line = _line(tx) or line
                     try:
+                        if reversal:
+                            money = _money(amount, ccy, "Amt")
+                            reversals.append(
+                                _reversal(tx, tx_line, account, entry_ref, booked_on, money)
+                            )
+                            continue
                         tx_ref = tx_refs[n]
                         reference = tx_ref or shown_ref
                         credit = StatementCredit(
@@ -254,7 +331,7 @@ def read_camt053(
                         problems.append(RowProblem(tx_line, e.field or "TxDtls", e.rule))
             except Q2CError as e:
                 problems.append(RowProblem(line, e.field or "Ntry", e.rule))
-    return rows, problems, ignored
+    return CamtStatement(rows, reversals, problems, ignored)
 
 
 # -- CSV -----------------------------------------------------------------------------------------
@@ -354,6 +431,8 @@ class BankStatementImporter(FileImporter):
     """Imports camt.053 or CSV bank statements into a QuoteToCash application.
 
     ``accounts`` maps debtor IBANs to customer ids, for payers whose name is not the customer's.
+    A camt.053 reversal that bounces (or returns) the credit it names counts as recorded; one
+    an earlier statement already applied, as skipped.
     """
 
     kind = ImportKind.BANK_STATEMENT
@@ -371,13 +450,17 @@ class BankStatementImporter(FileImporter):
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
         """A statement is camt.053 XML by its content, CSV otherwise."""
+        reversals: list[BankReversalRow] = []
         if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-            rows, problems, ignored = read_camt053(data, today=self.imported_on)
+            read = read_camt053_statement(data, today=self.imported_on)
+            rows, problems, ignored = read.rows, read.problems, read.ignored
+            reversals = read.reversals
         else:
             rows, problems, ignored = read_bank_csv(decode_text(data), today=self.imported_on)
         return self.app.import_bank_credits(
             source,
             rows,
+            reversals=reversals,
             imported_on=self.imported_on,
             actor=actor,
             accounts=self.accounts,

@@ -102,3 +102,27 @@ class BankCreditRow:
     line: int
     credit_key: str
     credit: StatementCredit
+
+
+@attrs.frozen
+class BankReversalRow:
+    """A booked reversal of a credit in a bank statement: the bank took its money back.
+
+    It names the credit by the bank's own ``reference`` for it (never the payer's), and
+    ``credit_keys`` are every key the credit that reference names may be booked under (the
+    reader knows its keys): exactly one of them must name a booked credit, of the reversal's
+    ``amount``, booked by ``reversed_on``. None is a credit never booked; two are several
+    credits under one reference (the transactions of a batch entry), not the one taken back.
+    ``reason`` says why, for the bounce. The ``*_field`` attributes are the statement's own
+    names of the reference, the amount and the booking date, for the problems of the row.
+    """
+
+    line: int
+    reversed_on: date
+    amount: Money
+    reference: str
+    credit_keys: tuple[str, ...]
+    reason: str
+    reference_field: str = "reference"
+    amount_field: str = "amount"
+    date_field: str = "date"
