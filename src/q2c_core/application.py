@@ -783,6 +783,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     field="kind",
                     aggregate_id=invoice_id,
                 )
+            if deposit.deducted_by is not None:
+                raise DuplicateEntry(
+                    self._deducted(deposit),
+                    field="deducted_by",
+                    aggregate_id=deposit_invoice_id,
+                    value=deposit.deducted_by,
+                )
             deposit.deduct_deposit(invoice_id, actor)
             start = len(final.lines)
             lines = [
@@ -804,6 +811,29 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             return None, [final, deposit]
 
         self._atomically(step)
+
+    def _deducted(self, deposit: Invoice) -> str:
+        """Why a deducted deposit can be neither deducted again nor credited, and what holds it
+        again: crediting its deduction line on the issued final invoice, or voiding the final
+        invoice while it is not issued."""
+        assert deposit.deducted_by is not None
+        final = self.invoice(deposit.deducted_by)
+        if not final.is_issued:
+            return (
+                f"this deposit is deducted on invoice {final.id}, {final.status.value}: void "
+                "that invoice first"
+            )
+        lines = [
+            line.line_id
+            for line in final.lines
+            if line.source is not None
+            and line.source.kind is SourceKind.DEPOSIT_DEDUCTION
+            and line.source.invoice_id == deposit.id
+        ]
+        return (
+            f"this deposit is deducted on invoice {final.number}: credit its deduction "
+            f"({', '.join(lines)}) there first, which holds the deposit again"
+        )
 
     def _logged_hours(self, invoice: Invoice) -> dict[str, Decimal]:
         requests: dict[UUID, EnhancementRequest] = {}
@@ -883,6 +913,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 allocation_id, payment.id, amount, day, actor, collected_on=collected_on
             )
         changed: list[Aggregate] = [*payments, original]
+        changed += self._release_deducted_deposits(original, line_ids, on, actor)
         requests: dict[UUID, EnhancementRequest] = {}
         allowances: dict[UUID, PrepaidAllowance] = {}
         overage_requests: list[UUID] = []
@@ -919,6 +950,28 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             # overage credited as re-billable: the request is billable again, as for its work
             requests[request_id].release_overage(original.id, why, actor)
         return changed + list(requests.values()) + list(allowances.values())
+
+    def _release_deducted_deposits(
+        self, final: Invoice, line_ids: list[str], on: date, actor: str
+    ) -> list[Invoice]:
+        """Deposits whose deduction lines on ``final`` a credit note credits are held again
+        (as when a final invoice is voided): the customer owes the final invoice without them,
+        and each deposit can be deducted on a corrected final invoice, or credited."""
+        credited = set(line_ids)
+        released: list[Invoice] = []
+        for line in final.lines:
+            source = line.source
+            if (
+                line.line_id in credited
+                and source is not None
+                and source.kind is SourceKind.DEPOSIT_DEDUCTION
+                and source.invoice_id is not None
+            ):
+                deposit = self.invoice(source.invoice_id)
+                if deposit.deducted_by == final.id:
+                    deposit.release_deposit(final.id, actor, released_on=on)
+                    released.append(deposit)
+        return released
 
     def _give_back(
         self, original: Invoice, note: Invoice, on: date, actor: str
@@ -1049,8 +1102,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
             if original.deducted_by is not None:
                 raise RuleViolated(
-                    f"this deposit is deducted on invoice {original.deducted_by}: credit that "
-                    "deduction, or void the final invoice first",
+                    self._deducted(original),
                     field="deducted_by",
                     aggregate_id=invoice_id,
                     value=original.deducted_by,

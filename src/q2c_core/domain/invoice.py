@@ -518,8 +518,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             raise self._refuse("a credit note cannot be credited")
         if self.deducted_by is not None:
             raise RuleViolated(
-                f"this deposit is deducted on invoice {self.deducted_by}: credit that deduction, "
-                "or void the final invoice first",
+                f"this deposit is deducted on invoice {self.deducted_by}: credit its deduction "
+                "line there (that holds the deposit again), or void that invoice if it is "
+                "not issued",
                 field="deducted_by",
                 aggregate_id=self.id,
                 value=self.deducted_by,
@@ -581,8 +582,13 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         self.deducted_by = final_invoice_id
 
     @event("DepositDeductionReleased")
-    def release_deposit(self, final_invoice_id: UUID, actor: str) -> None:
-        """The final invoice that deducted this deposit was voided."""
+    def release_deposit(
+        self, final_invoice_id: UUID, actor: str, released_on: date | None = None
+    ) -> None:
+        """The deposit is held again, to deduct on another final invoice or to credit: the
+        final invoice that deducted it was voided, or a credit note issued on ``released_on``
+        credited its deduction line. (None for a void, which has no business day, and in
+        releases recorded before q2c kept it.)"""
         if self.deducted_by != final_invoice_id:
             raise RuleViolated(
                 f"not deducted by {final_invoice_id}", field="deducted_by", aggregate_id=self.id

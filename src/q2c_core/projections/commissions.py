@@ -16,6 +16,9 @@ split over the final invoice's positive revenue kinds in proportion to their net
 force on the later of the allocation date and the final invoice's issue date, and the line is
 dated that day. So deposit + final, all paid, earn rate x the job's whole revenue. Undoing the
 deposit allocation (or the payment bouncing) reverses it on that day, like any other commission.
+A credit note that credits the deduction holds the deposit again: what its money earned through
+that final invoice is reversed on the note's day, and it earns again through the next final
+invoice that deducts it, once that one is issued.
 A credit note changes what money already collected on its invoice pays for: on the credit's
 day each live allocation's commission is reversed and the same money is split again over the
 revenue kinds the invoice still bills (and their tax), at the rates of the day the money was
@@ -253,13 +256,30 @@ class Commissions(Projection):
 
     @handles("Invoice.DepositDeducted")
     def _deposit_deducted(self, e: Any, oid: str) -> None:
-        self.put(f"dep:{oid}", {"final": uuid_hex(e.final_invoice_id.int)})
+        """``dep:<deposit>``: the final invoice deducting it now, and the issued final invoices
+        that deducted it until a credit note of the deduction released it, with that day.
+        (Rows written before releases had a day have no ``released``.)"""
+        key = f"dep:{oid}"
+        released = (self.get(key) or {}).get("released", [])
+        self.put(key, {"final": uuid_hex(e.final_invoice_id.int), "released": released})
 
     @handles("Invoice.DepositDeductionReleased")
     def _deposit_released(self, e: Any, oid: str) -> None:
+        """Released by a void (the final invoice was never issued: nothing was earned through
+        it), or by a credit note of the deduction on its day (earned until then)."""
         key = f"dep:{oid}"
         row = self.get(key)
-        if row is not None and row["final"] == uuid_hex(e.final_invoice_id.int):
+        final = uuid_hex(e.final_invoice_id.int)
+        if row is None or row["final"] != final:
+            return
+        released: list[list[Any]] = list(row.get("released", []))
+        released_on = getattr(e, "released_on", None)
+        invoice = self.get(f"inv:{final}")
+        if released_on is not None and invoice is not None and invoice.get("issued_on"):
+            released.append([final, released_on])
+        if released:
+            self.put(key, {"final": "", "released": released})
+        else:
             self.delete(key)
 
     @handles("Payment.PaymentReceived")
@@ -363,7 +383,8 @@ class Commissions(Projection):
         # money on a deposit is commissioned as the revenue of the final invoice deducting it
         link = self.get(f"dep:{row['invoice']}")
         if link is not None:
-            related += [f"dep:{row['invoice']}", f"inv:{link['final']}"]
+            related.append(f"dep:{row['invoice']}")
+            related += [f"inv:{final}" for final, _ in _deposit_spans(link)]
         return related
 
     def relates_to(self, key: str, row: Row, event: Any) -> bool:
@@ -430,18 +451,35 @@ class Commissions(Projection):
         return result
 
     def _deposit_lines(self, pay: str, allocation_id: str, row: Row) -> list[CommissionLine]:
-        """Money collected on a deposit invoice, as the revenue of the issued final invoice that
-        deducted it: earned on the later of collection and the final's issue, at that day's rate;
-        reversed when the allocation is undone (never earned if undone before)."""
+        """Money collected on a deposit invoice, as the revenue of each issued final invoice
+        that deducted it: earned on the later of collection and the final's issue, at that day's
+        rate; reversed when the allocation is undone or a credit note of the deduction holds
+        the deposit again, whichever comes first (never earned if that was before)."""
         collected: Decimal = row.get("deposit", Decimal(0))
-        if collected <= 0:
-            return []
         link = self.get(f"dep:{row['invoice']}")
-        final = self.get(f"inv:{link['final']}") if link is not None else None
+        if collected <= 0 or link is None:
+            return []
+        result: list[CommissionLine] = []
+        for final_id, released_on in _deposit_spans(link):
+            ends = [d for d in (row["reversed_on"], released_on) if d is not None]
+            result += self._deposit_span(pay, allocation_id, row, collected, final_id, ends)
+        return result
+
+    def _deposit_span(
+        self,
+        pay: str,
+        allocation_id: str,
+        row: Row,
+        collected: Decimal,
+        final_id: str,
+        ends: list[date],
+    ) -> list[CommissionLine]:
+        """The deposit's money as one final invoice's revenue, until the first of ``ends``."""
+        final = self.get(f"inv:{final_id}")
         if final is None or final.get("issued_on") is None:
             return []
         on: date = max(row["on"], final["issued_on"])
-        reversed_on: date | None = row["reversed_on"]
+        reversed_on: date | None = min(ends, default=None)
         if reversed_on is not None and reversed_on < on:
             return []
         currency = row["currency"]
@@ -501,6 +539,15 @@ def _add_lines(row: dict[str, Any], lines: list[list[Any]]) -> None:
         row["by_kind"][line[KIND]] = row["by_kind"].get(line[KIND], Decimal(0)) + line[NET]
         rate_key = f"{line[TAX_CAT]}|{line[TAX_RATE]}"
         row["bases"][rate_key] = row["bases"].get(rate_key, Decimal(0)) + line[NET]
+
+
+def _deposit_spans(link: Row) -> list[tuple[str, date | None]]:
+    """The final invoices a deposit was deducted on (a ``dep:`` row), each with the day a credit
+    note of its deduction released the deposit, the one deducting it now last (None)."""
+    spans: list[tuple[str, date | None]] = [(f, d) for f, d in link.get("released", ())]
+    if link["final"]:
+        spans.append((link["final"], None))
+    return spans
 
 
 def _reversal(line: CommissionLine, on: date) -> CommissionLine:
