@@ -1,7 +1,8 @@
 """Credit notes and deposits: a deposit deducted on a final invoice is held again when a credit
 note credits that deduction (the whole final invoice, or the deduction line alone), so it can be
 deducted on the corrected final invoice or credited, and q2c's figures, the commissions and the
-books agree on where it is."""
+books agree on where it is. A line is in one live credit note at a time, so the notes' tax adds
+up to the invoice's whatever notes were drafted, voided and issued."""
 
 from __future__ import annotations
 
@@ -9,16 +10,22 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+import attrs
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from test_beancount_ledger_fixes import assert_ledger_agrees, deposit_held, paid_deposit
 from test_story_invoice import D, approve, customer, eur, manual
 
 from q2c_core import (
     CreditDisposition,
     DuplicateEntry,
+    Money,
+    Q2CError,
     QuoteToCash,
     RevenueKind,
     RuleViolated,
+    TaxRate,
 )
 from q2c_core.domain.money import total
 from q2c_core.projections import Commissions, ReviewMeeting, all_projections, catch_up, rebuild
@@ -231,3 +238,122 @@ def test_the_books_hold_the_deposit_where_q2c_does(whole: bool) -> None:
     assert totals["Income:Enhancement"] == Decimal("-5500.00")
     written_off = Decimal("3000.00") if whole else Decimal(0)
     assert totals.get("Expenses:WriteOffs:Enhancement", Decimal(0)) == written_off
+
+
+# -- credit-note tax: one live note per line --------------------------------------------------
+
+
+def test_a_line_in_a_credit_note_not_yet_issued_is_not_credited_twice() -> None:
+    """A credit note for L1 is drafted; a colleague drafts another one for L1 before the first
+    is issued: refused, naming the line and the note (which took the line's tax already, so
+    both together would credit it twice), and nothing is recorded. Once that note is voided,
+    L1 can be credited again."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    invoice = app.draft_invoice(
+        cust, [manual("L1", "100"), manual("L2", "50")], drafted_on=D, actor="billy"
+    )
+    issue(app, invoice)
+
+    def draft(line_ids: list[str]) -> UUID:
+        return app.draft_credit_note(
+            invoice,
+            line_ids=line_ids,
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="goodwill",
+            drafted_on=D,
+            actor="billy",
+        )
+
+    first = draft(["L1"])
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        draft(["L2", "L1"])
+    assert refused.value.field == "line_ids" and refused.value.value == "L1"
+    assert f"line L1 is in credit note {first}, draft" in refused.value.rule
+    assert app.recorder.max_notification_id() == before
+    app.void_invoice(first, reason="drafted twice", actor="billy")
+    issue(app, draft(["L2", "L1"]))
+    assert app.invoice(invoice).outstanding.is_zero()
+
+
+RATES = [TaxRate.standard(25), TaxRate.standard(21), TaxRate.standard("7.7")]
+PRICES = ["0.10", "0.01", "0.05", "0.15", "0.33", "1.10", "12.34"]
+STEPS = st.lists(
+    st.tuples(st.sampled_from(["draft", "void", "issue"]), st.integers(0, 15)), max_size=10
+)
+LINES = st.lists(st.tuples(st.sampled_from(PRICES), st.sampled_from(RATES)), min_size=1, max_size=4)
+
+
+@example(  # the reviewer's: two drafts for L1, the first voided (notes' tax 0.07 of 0.08)
+    lines=[("0.10", TaxRate.standard(25))] * 3,
+    steps=[("draft", 1), ("draft", 2), ("draft", 4), ("draft", 1), ("void", 0)],
+)
+@settings(max_examples=150, deadline=None)
+@given(lines=LINES, steps=STEPS)
+def test_fully_credited_by_issued_notes_the_notes_tax_is_the_invoices(
+    lines: list[tuple[str, TaxRate]], steps: list[tuple[str, int]]
+) -> None:
+    """Whatever credit notes of an invoice's lines are drafted, voided and issued, in any order
+    (a step q2c refuses records nothing), once every line is credited by issued notes the
+    notes' tax is the invoice's, category by category, and nothing is outstanding."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    invoice = app.draft_invoice(
+        cust,
+        [
+            attrs.evolve(manual(f"L{n}", price), tax=rate)
+            for n, (price, rate) in enumerate(lines, start=1)
+        ],
+        drafted_on=D,
+        actor="billy",
+    )
+    issue(app, invoice)
+    ids = [line.line_id for line in app.invoice(invoice).lines]
+    drafts: list[UUID] = []
+    issued: list[UUID] = []
+
+    def draft(line_ids: list[str]) -> None:
+        drafts.append(
+            app.draft_credit_note(
+                invoice,
+                line_ids=line_ids,
+                disposition=CreditDisposition.WRITTEN_OFF,
+                reason="credited",
+                drafted_on=D,
+                actor="billy",
+            )
+        )
+
+    def issue_draft(note: UUID) -> None:
+        issue(app, note)
+        drafts.remove(note)
+        issued.append(note)
+
+    for action, k in steps:
+        before = app.recorder.max_notification_id()
+        try:
+            if action == "draft":
+                draft([i for n, i in enumerate(ids) if k >> n & 1] or [ids[k % len(ids)]])
+            elif drafts and action == "void":
+                note = drafts[k % len(drafts)]
+                app.void_invoice(note, reason="not needed", actor="billy")
+                drafts.remove(note)
+            elif drafts:
+                issue_draft(drafts[k % len(drafts)])
+        except Q2CError:
+            assert app.recorder.max_notification_id() == before
+    for note in list(drafts):
+        issue_draft(note)
+    left = [i for i in ids if i not in app.invoice(invoice).credited_line_ids()]
+    if left:
+        draft(left)
+        issue_draft(drafts[0])
+    original = app.invoice(invoice)
+    assert sorted(original.credited_line_ids()) == sorted(ids)
+    notes_tax: dict[TaxRate, Money] = {}
+    for note in issued:
+        for s in app.invoice(note).tax_subtotals:
+            notes_tax[s.tax_rate] = notes_tax.get(s.tax_rate, Money.zero("EUR")) + s.tax
+    assert notes_tax == {s.tax_rate: s.tax for s in original.tax_subtotals}
+    assert original.outstanding.is_zero() and original.is_settled()

@@ -287,7 +287,8 @@ class QuoteToCashMachine(RuleBasedStateMachine):
 
     @rule(target=invoices, invoice=invoices, rebill=st.booleans(), pay_back=st.booleans())
     def credit_and_issue(self, invoice: UUID, rebill: bool, pay_back: bool) -> Any:
-        """Credit the first uncredited line of an issued invoice and issue the note, after
+        """Credit the first uncredited line of an issued invoice (not in a note drafted and not
+        issued yet: a line is in one live note at a time) and issue the note, after
         un-applying payments when it asks (keeps the walk productive)."""
         original = self.app.invoice(invoice)
         if not original.is_issued or original.kind is InvoiceKind.CREDIT_NOTE:
@@ -297,8 +298,14 @@ class QuoteToCashMachine(RuleBasedStateMachine):
                 self.app.reverse_allocation(
                     applied.payment_id, applied.allocation_id, reason="credit", actor=A
                 )
-        credited = original.credited_line_ids()
-        open_lines = [ln.line_id for ln in original.lines if ln.line_id not in credited]
+        taken = set(original.credited_line_ids())
+        for other in self.app.invoices(original.customer_id):
+            if other.credits_invoice_id == invoice and other.status in (
+                InvoiceStatus.DRAFT,
+                InvoiceStatus.APPROVED,
+            ):
+                taken |= {ln.source.line_id for ln in other.lines if ln.source}
+        open_lines = [ln.line_id for ln in original.lines if ln.line_id not in taken]
         if not open_lines:
             return multiple()
         disposition = CreditDisposition.REBILLABLE if rebill else CreditDisposition.WRITTEN_OFF

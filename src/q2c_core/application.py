@@ -1109,6 +1109,21 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
             by_id = {line.line_id: line for line in original.lines}
             already = original.credited_line_ids()
+            customer = self.customer(original.customer_id)
+            earlier = [
+                i
+                for i in self._invoices(customer)
+                if i.credits_invoice_id == original.id and i.status is not InvoiceStatus.VOIDED
+            ]
+            # a line in a note not issued yet is not drafted again: that note's tax counted it
+            # (``credit_note_tax``), so a second one would take its tax twice
+            pending = {
+                ln.source.line_id: n
+                for n in earlier
+                if not n.is_issued
+                for ln in n.lines
+                if ln.source is not None and ln.source.line_id
+            }
             lines: list[InvoiceLine] = []
             for n, line_id in enumerate(line_ids, start=1):
                 if line_id not in by_id:
@@ -1121,6 +1136,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 if line_id in already:
                     raise RuleViolated(
                         f"line {line_id} is already credited",
+                        field="line_ids",
+                        aggregate_id=invoice_id,
+                        value=line_id,
+                    )
+                if line_id in pending:
+                    other = pending[line_id]
+                    raise RuleViolated(
+                        f"line {line_id} is in credit note {other.id}, "
+                        f"{other.status.value}: issue that note, or void it first",
                         field="line_ids",
                         aggregate_id=invoice_id,
                         value=line_id,
@@ -1159,12 +1183,6 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
             if not lines:
                 raise InvalidValue("name at least one line", field="line_ids")
-            customer = self.customer(original.customer_id)
-            earlier = [
-                i
-                for i in self._invoices(customer)
-                if i.credits_invoice_id == original.id and i.status is not InvoiceStatus.VOIDED
-            ]
             note = Invoice(
                 customer_id=original.customer_id,
                 kind=InvoiceKind.CREDIT_NOTE,
@@ -1489,7 +1507,9 @@ def credit_note_tax(
     once on the credited base; this note takes that minus what the earlier notes took. So
     crediting an invoice line by line never drifts: when every line is credited, the notes' tax
     is exactly the invoice's tax (three lines of 0.10 at 25 % credited one by one give
-    0.03 + 0.02 + 0.03, not 3 x 0.03 against an invoice tax of 0.08).
+    0.03 + 0.02 + 0.03, not 3 x 0.03 against an invoice tax of 0.08). That needs each line in
+    one live note at a time (``draft_credit_note`` refuses a line in a note not yet issued):
+    a note drafted after a voided one takes up what the voided one took.
     """
     result: list[TaxSubtotal] = []
     for subtotal in lines_tax(lines, currency):
