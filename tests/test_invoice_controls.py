@@ -15,6 +15,7 @@ from q2c_core import (
     ApprovalPolicy,
     ApprovalRefused,
     CardNumberRefused,
+    CreditDisposition,
     InvalidValue,
     InvoiceLine,
     InvoiceLinesRejected,
@@ -152,3 +153,63 @@ def test_an_invoice_is_not_issued_before_its_last_approval() -> None:
     assert refused.value.field == "issued_on"
     assert app.recorder.max_notification_id() == before
     assert app.issue_invoice(invoice, issued_on=later, actor="bea") == "INV-000001"
+
+
+def test_a_disposition_or_a_deposit_of_the_wrong_type_is_refused_naming_it() -> None:
+    """``disposition="corrected"`` slipped past the refusal of CORRECTED (it only matched the
+    enum) and was stored as text; a deposit of a bare Decimal failed with an AttributeError."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    invoice = app.draft_invoice(cust, [line()], drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    before = app.recorder.max_notification_id()
+    for wrong in ("corrected", "rebillable"):
+        with pytest.raises(InvalidValue) as refused:
+            app.draft_credit_note(
+                invoice,
+                line_ids=["L1"],
+                disposition=wrong,  # type: ignore[arg-type]
+                reason="wrong",
+                drafted_on=D,
+                actor="billy",
+            )
+        assert refused.value.field == "disposition"
+    with pytest.raises(InvalidValue) as refused:
+        app.draft_credit_note(
+            invoice,
+            line_ids="L1",
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="wrong",
+            drafted_on=D,
+            actor="billy",
+        )
+    assert refused.value.field == "line_ids"
+    with pytest.raises(InvalidValue) as refused:
+        app.draft_deposit_invoice(
+            cust,
+            Decimal("300"),  # type: ignore[arg-type]
+            description="deposit",
+            drafted_on=D,
+            actor="billy",
+        )
+    assert refused.value.field == "amount"
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_control_character_pasted_into_text_is_refused_where_it_is_typed() -> None:
+    """A vertical tab pasted from a spreadsheet into a request's title was recorded, billed
+    and issued; the e-invoice could then only show it as a space. It is refused where it is
+    typed, naming the field; tabs and line breaks are text."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:
+        app.open_request(cust, "Export\x0bto CSV", requested_on=D, actor="bea")
+    assert refused.value.field == "title"
+    with pytest.raises(InvalidValue) as refused:
+        line(description="Consulting\x0b")
+    assert refused.value.field == "description"
+    assert app.recorder.max_notification_id() == before
+    app.open_request(cust, "Export\tto CSV", requested_on=D, actor="bea")
+    line(description="Consulting,\nthree days")

@@ -743,6 +743,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         request_id: UUID | None = None,
     ) -> UUID:
         """Draft a down-payment invoice (net amount); it is deducted later on the final invoice."""
+        if not isinstance(amount, Money):
+            raise InvalidValue(
+                f"must be Money, not {type(amount).__name__}", field="amount", value=amount
+            )
         if not amount.is_positive():
             raise InvalidValue("a deposit must be more than zero", field="amount", value=amount)
         customer = self.customer(customer_id)
@@ -1085,6 +1089,20 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 raise InvalidValue("must say why", field="reason", aggregate_id=invoice_id)
             refuse_card_numbers("reason", reason, invoice_id)
             self._check_issued_by(original, require_day(drafted_on, "drafted_on"), "drafted_on")
+            if not isinstance(disposition, CreditDisposition):
+                raise InvalidValue(
+                    f"must be a CreditDisposition, not {type(disposition).__name__}",
+                    field="disposition",
+                    aggregate_id=invoice_id,
+                    value=disposition,
+                )
+            if isinstance(line_ids, str):
+                raise InvalidValue(
+                    "must be a list of line ids, not one text",
+                    field="line_ids",
+                    aggregate_id=invoice_id,
+                    value=line_ids,
+                )
             if disposition is CreditDisposition.CORRECTED:
                 raise InvalidValue(
                     "is the billing run's, for the contract days it corrects; a credit note "

@@ -6,6 +6,7 @@ numbers, which are never stored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -80,6 +81,24 @@ def _spelled(declared: Any) -> list[str]:
     return [getattr(declared, "__name__", repr(declared))]
 
 
+# characters no document can show (XML 1.0 forbids them; a PDF drops them): a vertical tab
+# pasted from a spreadsheet. Tabs and line breaks are text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def refuse_control_characters(field: str, text: str, aggregate_id: UUID | None = None) -> None:
+    """Refuse (``InvalidValue`` naming the field) free text holding a control character, so
+    every invoice and e-invoice can show what was recorded."""
+    found = _CONTROL.search(text)
+    if found is not None:
+        raise InvalidValue(
+            f"must not hold control characters ({found.group()!r} at {found.start()})",
+            field=field,
+            value=text,
+            aggregate_id=aggregate_id,
+        )
+
+
 def check_facts(
     event_class: type,
     facts: dict[str, Any],
@@ -134,6 +153,7 @@ def _check_one(
             )
         if free:
             refuse_card_numbers(name, text, aggregate_id)
+            refuse_control_characters(name, text, aggregate_id)
 
 
 # values whose fields are checked like an event's facts: those people fill in by hand

@@ -11,6 +11,7 @@ import attrs
 
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.event_facts import refuse_control_characters
 from q2c_core.domain.money import Money, to_decimal, total
 from q2c_core.domain.tax import TaxRate, TaxSubtotal, tax_subtotals
 from q2c_core.domain.values import Period
@@ -112,6 +113,7 @@ class LineSource:
                 _refuse_type("time_entry_ids", entry_id, "text")
         if self.note:
             refuse_card_numbers("note", self.note)
+            refuse_control_characters("note", self.note)
 
 
 def _quantity(value: object) -> Decimal:
@@ -149,8 +151,10 @@ class InvoiceLine:
             raise InvalidValue("must not be empty", field="line_id")
         if not self.description.strip():
             raise InvalidValue("must not be empty", field="description", value=self.line_id)
+        refuse_control_characters("description", self.description)
         if self.price_reason:
             refuse_card_numbers("price_reason", self.price_reason)
+            refuse_control_characters("price_reason", self.price_reason)
 
     @property
     def net(self) -> Money:
