@@ -6,6 +6,8 @@ together, so each concept keeps its own module while every command shares one wa
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any, TypeVar, cast
@@ -49,6 +51,10 @@ A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
 B = TypeVar("B", bound="BaseApp")
 
+# the random pauses between retries (``BaseApp._atomically``), drawn from the operating system:
+# processes forked from one parent would otherwise pause alike and clash again
+_JITTER = random.SystemRandom()
+
 
 @attrs.frozen
 class _Readers:
@@ -73,13 +79,22 @@ class BaseApp(Application[UUID]):
         # replay with it: allocations read every invoice of the customer from this snapshot
         Invoice: 4,
     }
+    # A command that lost a race (another writer saved one of its aggregates first: every
+    # issue takes the next number of the one invoice number series) decides again on fresh
+    # state, after a random pause up to a limit that doubles from ``retry_first_pause`` to
+    # ``retry_max_pause`` seconds, so the writers spread out instead of clashing again. It
+    # gives up with ConcurrencyConflict, having recorded nothing, after ``max_retries`` attempts
+    # or once ``retry_time_limit`` seconds have passed. The first attempt never waits.
+    retry_first_pause = 0.002
+    retry_max_pause = 0.1
+    retry_time_limit = 10.0
 
     def __init__(
         self,
         env: dict[str, str] | None = None,
         *,
         approval_policy: ApprovalPolicy | None = None,
-        max_retries: int = 5,
+        max_retries: int = 50,
     ) -> None:
         super().__init__(env)
         self.approval_policy = approval_policy or ApprovalPolicy()
@@ -204,29 +219,49 @@ class BaseApp(Application[UUID]):
         """Run a command step and save what it changed in one transaction, retrying clashes.
 
         ``step`` loads fresh aggregates each time, so a retry decides again on current state.
-        A step that reads several aggregates can see one before and one after another writer's
-        transaction; when it refuses while the log moved under it, it decides again on fresh
-        state before the refusal stands.
+        A save that lost a version race is retried after a random pause (the class's
+        ``retry_*`` settings), at most ``max_retries`` attempts in all and not past
+        ``retry_time_limit`` seconds; a clash leaves nothing recorded, so giving up is
+        ``ConcurrencyConflict`` with nothing half-written. A step that reads several aggregates
+        can see one before and one after another writer's transaction; when it refuses while
+        the log moved under it, it decides again at once on fresh state before the refusal
+        stands.
         """
-        for attempt in range(self.max_retries):
+        started: float | None = None
+        clashes = 0
+        attempt = 0
+        while attempt < self.max_retries:
+            attempt += 1
             head = self.recorder.max_notification_id()
             try:
                 result, changed = step()
             except Q2CError:
                 moved = self.recorder.max_notification_id() != head
-                if moved and attempt + 1 < self.max_retries:
+                if moved and attempt < self.max_retries:
                     continue
                 raise
             try:
                 self.save(*changed)
             except IntegrityError:
+                clashes += 1
+                if started is None:
+                    started = time.monotonic()
+                pause = self._retry_pause(clashes)
+                if time.monotonic() - started + pause > self.retry_time_limit:
+                    break
+                time.sleep(pause)
                 continue
             return result
         raise ConcurrencyConflict(
-            f"gave up after {self.max_retries} attempts: other writers kept changing the same "
-            "aggregates",
+            f"gave up after {attempt} attempts: other writers kept changing the same aggregates",
             field="version",
         )
+
+    def _retry_pause(self, clashes: int) -> float:
+        """Seconds to wait after a command's ``clashes``-th lost race: at random up to a limit
+        doubling from ``retry_first_pause`` to ``retry_max_pause`` ("full jitter")."""
+        limit = min(self.retry_max_pause, self.retry_first_pause * 2 ** min(clashes - 1, 30))
+        return _JITTER.uniform(0.0, limit)
 
     def _update(self, cls: type[A], aggregate_id: UUID, change: Callable[[A], None]) -> None:
         """Load one aggregate, apply one command, save atomically."""
