@@ -45,7 +45,7 @@ from rich.text import Text
 from q2c_adapters.cli_support import check_store, fail, one_line, open_app
 from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.errors import Q2CError, RuleViolated
+from q2c_core.domain.errors import Q2CError, RuleViolated, StorageUnavailable
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, lines_net, lines_tax
 from q2c_core.domain.money import Money, total
 from q2c_core.domain.values import Period
@@ -617,6 +617,8 @@ def bill(
                 )
             summary = [(d.kind.value, d.net) for d in result.documents]
             posted = result
+    except StorageUnavailable as error:  # (another writer held the store): one line
+        fail(one_line(error))
     except Q2CError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None

@@ -1,16 +1,28 @@
-"""eventsourcing's SQLite application recorder, keeping a row per save (``recorded_saves``)."""
+"""eventsourcing's SQLite application recorder, keeping a row per save (``recorded_saves``); a
+save that cannot get the file's write lock in time is ``StorageUnavailable`` saying the store
+is busy."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.persistence import ConnectionUnavailableError, OperationalError, StoredEvent
+from eventsourcing.sqlite import (
+    SQLITE3_DEFAULT_LOCK_TIMEOUT,
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteDatastore,
+)
 
+from q2c_core.domain.errors import StorageUnavailable
 from q2c_core.recorded_saves import SAVES_SUFFIX, now, recorded_text
+
+# SQLite's primary result codes of a lock another connection holds (SQLITE_BUSY, SQLITE_LOCKED)
+_BUSY_CODES = (5, 6)
 
 
 class SQLiteEventRecorder(SQLiteApplicationRecorder):
@@ -21,6 +33,35 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
         self.saves_table_name = events_table_name + SAVES_SUFFIX
         self.saves_ready = False  # the saves table is known to exist
         super().__init__(datastore, events_table_name)
+        # a writer of this process waits for another thread's write as long as for another
+        # process's (the library's pool gives up after 5 s whatever the lock timeout)
+        pool = datastore.pool
+        pool.pool_timeout = max(pool.pool_timeout, float(self.lock_timeout))
+
+    @property
+    def lock_timeout(self) -> int:
+        """Seconds a write waits for another writer to release the file (the URL's
+        ``?lock_timeout=``, else SQLITE_LOCK_TIMEOUT, else the library's 5)."""
+        return self.datastore.pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Record events in one transaction (the library's); another writer holding the file's
+        lock past the lock timeout is ``StorageUnavailable``, the save rolled back whole."""
+        try:
+            return super().insert_events(stored_events, **kwargs)
+        except OperationalError as error:
+            if not _locked(error):
+                raise
+            name = self.datastore.pool.db_name
+            raise StorageUnavailable(
+                f"the SQLite database {name} is busy: another writer held it locked for more "
+                f"than {self.lock_timeout} s, so nothing was recorded; try again, or let writes "
+                "wait longer with ?lock_timeout=seconds in the URL",
+                field="url",
+                value=f"sqlite:///{name}",
+            ) from error
 
     def construct_create_table_statements(self) -> list[str]:
         """The events table, and the saves table beside it."""
@@ -87,3 +128,17 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
                 for version, rowid, first_id, recorded_at in c.fetchall()
                 if first_id is not None and first_id <= rowid
             }
+
+
+def _locked(error: OperationalError) -> bool:
+    """Whether a save failed because another writer held the lock: SQLite's busy timeout ran
+    out (another connection), or the pool's wait for this process's writer did."""
+    if isinstance(error, ConnectionUnavailableError):
+        return True
+    cause = error.__cause__
+    if not isinstance(cause, sqlite3.OperationalError):
+        return False
+    code = getattr(cause, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _BUSY_CODES
+    return "locked" in str(cause)

@@ -1,7 +1,8 @@
 """Storage by URL, mapped onto eventsourcing's own persistence modules.
 
-``memory:`` keeps events in process (tests, previews); ``sqlite:///path/billing.db`` is the
-embedded default; ``postgresql://user[:password]@host[:port]/db[?schema=name]`` scales out.
+``memory:`` keeps events in process (tests, previews); ``sqlite:///path/billing.db`` (with
+``?lock_timeout=seconds``, how long a write waits for another writer's lock) is the embedded
+default; ``postgresql://user[:password]@host[:port]/db[?schema=name]`` scales out.
 """
 
 from __future__ import annotations
@@ -43,11 +44,18 @@ def env_for_url(url: str) -> dict[str, str]:
             )
         path = unquote(url[len("sqlite:///") :].split("?", 1)[0])
         if path in ("", ":memory:"):
-            return {
+            env = {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": f"file:q2c-{uuid4().hex}?mode=memory&cache=shared",
             }
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
+        else:
+            env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
+        # how long a write waits for another writer to release the file (seconds), when the
+        # URL says: otherwise the environment's SQLITE_LOCK_TIMEOUT, or the library's 5
+        lock_timeout = parse_qs(parsed.query, keep_blank_values=True).get("lock_timeout")
+        if lock_timeout is not None:
+            env["SQLITE_LOCK_TIMEOUT"] = _whole_seconds(lock_timeout[0], "lock_timeout", url)
+        return env
     if parsed.scheme in ("postgresql", "postgres"):
         query = parse_qs(parsed.query)
         dbname = parsed.path.lstrip("/")
@@ -84,18 +92,29 @@ def env_for_url(url: str) -> dict[str, str]:
         # how long to wait for the server (seconds), when the URL says: otherwise the
         # environment's POSTGRES_CONNECT_TIMEOUT, or CONNECT_TIMEOUT (``postgres_connect``)
         if "connect_timeout" in query:
-            timeout = query["connect_timeout"][0]
-            if not timeout.isdigit() or int(timeout) < 1:
-                raise InvalidValue(
-                    "connect_timeout must be a whole number of seconds",
-                    field="url",
-                    value=redacted(url),
-                )
-            env["POSTGRES_CONNECT_TIMEOUT"] = timeout
+            env["POSTGRES_CONNECT_TIMEOUT"] = _whole_seconds(
+                query["connect_timeout"][0], "connect_timeout", url
+            )
         return env
     raise InvalidValue(
         "must start with memory:, sqlite:/// or postgresql://", field="url", value=redacted(url)
     )
+
+
+# the longest a URL may make a connection or a write wait (seconds): a day
+LONGEST_WAIT = 86_400
+
+
+def _whole_seconds(given: str, parameter: str, url: str) -> str:
+    """A URL parameter's number of seconds (a whole number from 1 to ``LONGEST_WAIT``), or
+    InvalidValue naming the parameter."""
+    if not (given.isascii() and given.isdigit()) or not 1 <= int(given) <= LONGEST_WAIT:
+        raise InvalidValue(
+            f"{parameter} must be a whole number of seconds from 1 to {LONGEST_WAIT}",
+            field="url",
+            value=redacted(url),
+        )
+    return str(int(given))
 
 
 # seconds to wait for a PostgreSQL server before giving up (``?connect_timeout=`` in a URL)
