@@ -878,11 +878,44 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             seq = self._series(name, prefix if series is None else f"{name}-", actor)
             number = seq.next_number
             invoice.issue(name, number, issued_on, actor)
-            seq.assign(invoice_id, number, actor)
+            seq.assign(invoice_id, number, actor, issued_on)
             changed: list[Aggregate] = [invoice, seq]
             if invoice.kind is InvoiceKind.CREDIT_NOTE:
                 changed += self._apply_credit_note(invoice, issued_on, actor)
             return number, changed
+
+        return self._atomically(step)
+
+    def open_number_series(
+        self,
+        name: str,
+        *,
+        prefix: str,
+        actor: str,
+        in_date_order: bool = False,
+        width: int = 6,
+    ) -> UUID:
+        """Open a numbering series before its first issue, to choose its prefix, its width and
+        whether its numbers must follow the issue days (``in_date_order``: an invoice is then
+        not issued on a day before the series' last issue). ``INV`` and ``CN`` open by themselves
+        on their first issue otherwise, not in date order."""
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidValue("must be text, not empty", field="name", value=name)
+        if not isinstance(in_date_order, bool):
+            raise InvalidValue("must be True or False", field="in_date_order", value=in_date_order)
+        if not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= 12:
+            raise InvalidValue("must be a whole number from 1 to 12", field="width", value=width)
+
+        def step() -> tuple[UUID, list[Aggregate]]:
+            series_id = InvoiceNumberSeries.create_id(name)
+            try:
+                self._get(InvoiceNumberSeries, series_id)
+            except NotFound:
+                series = InvoiceNumberSeries(
+                    name=name, prefix=prefix, width=width, actor=actor, in_date_order=in_date_order
+                )
+                return series.id, [series]
+            raise DuplicateEntry(f"series {name!r} is open already", field="name", value=name)
 
         return self._atomically(step)
 

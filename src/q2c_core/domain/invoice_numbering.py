@@ -1,23 +1,36 @@
 """Gapless invoice numbers: one sequence per series, assigned in the same transaction as the issue.
 
 The series is an aggregate; two issuers racing for the same number make the second save fail on
-the series' version, so it retries with the next number. No gap, no duplicate.
+the series' version, so it retries with the next number. No gap, no duplicate. A series opened
+``in_date_order`` also keeps its numbers in the order of the issue days: an invoice is not issued
+on a day before the series' last issue (as many VAT regimes require).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.errors import InvalidValue
-from q2c_core.domain.event_facts import ChecksFacts
+from q2c_core.domain.event_facts import ChecksFacts, NotBefore
 from q2c_core.domain.values import named_id
 
 
 class InvoiceNumberSeries(ChecksFacts, Aggregate):
     """A numbering series such as ``INV`` or ``CN``."""
+
+    DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
+        "NumberAssigned": (
+            NotBefore("issued_on", "issued_through", "the series' last number was issued"),
+        ),
+    }
+    # (class defaults: series opened, and snapshots taken, before q2c kept these)
+    in_date_order: bool = False
+    last_issued_on: date | None = None
 
     @staticmethod
     def create_id(name: str, **_: Any) -> UUID:
@@ -25,14 +38,28 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
         return named_id("invoice-number-series", name)
 
     @event("SeriesOpened")
-    def __init__(self, name: str, prefix: str, width: int = 6, actor: str = "") -> None:
+    def __init__(
+        self,
+        name: str,
+        prefix: str,
+        width: int = 6,
+        actor: str = "",
+        in_date_order: bool = False,
+    ) -> None:
         if not name.strip():
             raise InvalidValue("must not be empty", field="series")
         self.name = name
         self.prefix = prefix
         self.width = width
+        self.in_date_order = in_date_order
         self.last_number = 0
         self.last_invoice_id: UUID | None = None
+
+    @property
+    def issued_through(self) -> date | None:
+        """The day no number may be issued before: the last issue's, in a series kept in date
+        order (None otherwise)."""
+        return self.last_issued_on if self.in_date_order else None
 
     def format(self, n: int) -> str:
         """The printed number, e.g. INV-000042."""
@@ -44,9 +71,11 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
         return self.format(self.last_number + 1)
 
     @event("NumberAssigned")
-    def assign(self, invoice_id: UUID, number: str, actor: str = "") -> None:
-        """Consume the next number for an invoice being issued, by whoever issues it (``actor``;
-        empty in histories recorded before it was kept)."""
+    def assign(
+        self, invoice_id: UUID, number: str, actor: str = "", issued_on: date | None = None
+    ) -> None:
+        """Consume the next number for an invoice being issued on ``issued_on``, by whoever
+        issues it (``actor``; both empty in histories recorded before they were kept)."""
         if number != self.next_number:
             raise InvalidValue(
                 f"the next number is {self.next_number}, not {number}",
@@ -56,3 +85,5 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
             )
         self.last_number += 1
         self.last_invoice_id = invoice_id
+        if issued_on is not None:
+            self.last_issued_on = issued_on
