@@ -14,15 +14,18 @@ from q2c_core import Money, Payment, Q2CError, QuoteToCash
 
 DAY = date(2024, 3, 1)
 
-STEP = st.tuples(st.sampled_from(["allocate", "reverse", "bounce"]), st.integers(1, 5_000))
+STEP = st.tuples(
+    st.sampled_from(["allocate", "reverse", "refund", "bounce"]), st.integers(1, 5_000)
+)
 
 
 @settings(max_examples=80, deadline=None)
 @given(steps=st.lists(STEP, max_size=25))
 def test_the_kept_sum_is_the_sum_of_the_live_allocations(steps: list[tuple[str, int]]) -> None:
-    """Whatever is allocated, reversed or bounced: ``allocated`` is the sum of the live
-    allocations, ``unallocated`` the rest (nothing once bounced), and a payment read from a
-    snapshot taken before the sum was kept (no sum) gives the same figures."""
+    """Whatever is allocated, reversed, refunded or bounced: ``allocated`` is the sum of the
+    live allocations, ``refunded`` that of the refunds, ``unallocated`` the rest (minus the
+    refunds once bounced: the customer owes them), and a payment read from a snapshot taken
+    before the sums were kept (no sums) gives the same figures."""
     payment = Payment(
         customer_id=uuid4(),
         amount=Money.of("100.00", "EUR"),
@@ -38,18 +41,23 @@ def test_the_kept_sum_is_the_sum_of_the_live_allocations(steps: list[tuple[str, 
                 payment.allocate(f"a{n}", uuid4(), amount, DAY, "a")
             elif what == "reverse" and live:
                 payment.reverse_allocation(live[cents % len(live)].allocation_id, "r", "a", DAY)
+            elif what == "refund":
+                payment.refund(f"r{n}", Money(Decimal(cents) / 100, "EUR"), DAY, "out", "a")
             elif what == "bounce":
                 payment.bounce(DAY, "returned", "a")
         except Q2CError as refused:  # (over-allocation, bounced, nothing to reverse)
             assert refused.field, refused
         expected = sum((a.amount.amount for a in payment.live_allocations()), Decimal(0))
+        refunded = sum((r.amount.amount for r in payment.refunds), Decimal(0))
         assert payment.allocated.amount == expected
-        rest = Decimal(0) if payment.is_bounced else Decimal("100.00") - expected
+        assert payment.refunded.amount == refunded
+        rest = -refunded if payment.is_bounced else Decimal("100.00") - expected - refunded
         assert payment.unallocated.amount == rest
-        assert payment.unallocated.amount >= 0
-    payment.allocated_amount = None  # as read from an older snapshot
+        assert payment.unallocated.amount >= 0 or payment.is_bounced
+    payment.allocated_amount = payment.refunded_amount = None  # as read from an older snapshot
     expected = sum((a.amount.amount for a in payment.live_allocations()), Decimal(0))
     assert payment.allocated.amount == expected
+    assert payment.refunded.amount == sum((r.amount.amount for r in payment.refunds), Decimal(0))
 
 
 def test_one_payment_over_many_invoices_reads_back_with_its_sum() -> None:

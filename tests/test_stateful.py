@@ -365,6 +365,15 @@ class QuoteToCashMachine(RuleBasedStateMachine):
             lambda: self.app.bounce_payment(payment, bounced_on=SETTLED, reason="returned", actor=A)
         )
 
+    @rule(amount=money_amounts)
+    def refund_credit(self, amount: str) -> None:
+        """Pay customer credit back, oldest payment first (refused beyond the credit)."""
+        self.attempt(
+            lambda: self.app.refund_customer_credit(
+                self.customer, eur(amount), refunded_on=SETTLED, reference="refund", actor=A
+            )
+        )
+
     # -- allowance ------------------------------------------------------------------------------
 
     @rule(quantity=st.sampled_from(["1", "2.5", "4"]))
@@ -449,15 +458,20 @@ class QuoteToCashMachine(RuleBasedStateMachine):
 
     @invariant()
     def payments_and_invoices_agree(self) -> None:
-        """A payment's allocations <= its amount; customer credit = the unallocated remainder;
-        each live allocation is applied on its invoice and nothing else is."""
+        """A payment's allocations + refunds <= its amount; customer credit = the unallocated
+        remainder (negative only by what was refunded of a payment that bounced since: the
+        customer owes it); each live allocation is applied on its invoice and nothing else is."""
         if not hasattr(self, "customer"):
             return
         payments = self.app.payments(self.customer)
         live: dict[str, tuple[UUID, Money]] = {}
         for p in payments:
-            assert p.allocated <= p.amount
-            assert not p.unallocated.is_negative()
+            assert p.allocated + p.refunded <= p.amount
+            if p.is_bounced:
+                assert p.unallocated == -p.refunded
+            else:
+                assert p.unallocated == p.amount - p.allocated - p.refunded
+                assert not p.unallocated.is_negative()
             for a in p.live_allocations():
                 live[a.allocation_id] = (a.invoice_id, a.amount)
         applied = {

@@ -97,7 +97,7 @@ from q2c_core.domain.invoice_lines import (
 )
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.money import Money, minor_units, split_by_weights
-from q2c_core.domain.payment import Payment, PaymentAllocation, reversal_day
+from q2c_core.domain.payment import Payment, PaymentAllocation, PaymentRefund, reversal_day
 from q2c_core.domain.prepaid_allowance import (
     AllowanceStatus,
     AllowanceUnit,
@@ -214,6 +214,7 @@ __all__ = [
     "PastDuePolicy",
     "Payment",
     "PaymentAllocation",
+    "PaymentRefund",
     "Period",
     "PeriodAlignment",
     "PoisonEvent",

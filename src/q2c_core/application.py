@@ -37,6 +37,7 @@ from q2c_core.domain.errors import (
     InvalidTransition,
     InvalidValue,
     NotFound,
+    OverAllocation,
     Q2CError,
     RuleViolated,
 )
@@ -1391,6 +1392,83 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             return None, [payment, *self._bounce(payment, bounced_on, reason, actor)]
 
         self._atomically(step)
+
+    @_names_target
+    def refund_customer_credit(
+        self,
+        customer_id: UUID,
+        amount: Money,
+        *,
+        refunded_on: date,
+        reference: str,
+        actor: str,
+        currency: str | None = None,
+    ) -> list[str]:
+        """Pay customer credit back to the customer: ``amount`` is taken from the unallocated
+        money of the customer's payments in its currency received by ``refunded_on``, oldest
+        payment first (``Payment.refundable``), one ``CreditRefunded`` event per payment
+        touched, all saved in one transaction; returns the refund ids.
+
+        Refused, recording nothing (``OverAllocation`` naming ``amount``), for more than the
+        customer's credit in that currency: the money refundable then, less what the customer
+        owes of payments that bounced after part of them was refunded. ``currency`` defaults
+        to the amount's (given, it must be the amount's)."""
+        if not isinstance(amount, Money):
+            raise InvalidValue(
+                f"must be Money, not {type(amount).__name__}", field="amount", value=amount
+            )
+        cur = amount.currency if currency is None else currency
+        if cur != amount.currency:
+            raise CurrencyMismatch(
+                f"refund in {amount.currency}, credit asked for in {cur}",
+                field="amount",
+                value=amount,
+            )
+        if not amount.is_positive() or not amount.is_rounded():
+            raise InvalidValue(
+                "must be more than zero, in whole minor units", field="amount", value=amount
+            )
+        day = require_day(refunded_on, "refunded_on")
+        refuse_card_numbers("reference", reference)
+
+        def step() -> tuple[list[str], list[Aggregate]]:
+            customer = self.customer(customer_id)
+            payments = [
+                p for p in self._get_many(Payment, customer.payment_ids) if p.amount.currency == cur
+            ]
+            # oldest first: by the day the money arrived, then as the customer received them
+            received = sorted(
+                (p for p in payments if p.received_on <= day), key=lambda p: p.received_on
+            )
+            parts = [(p, p.refundable(day)) for p in received]
+            owed = total((p.unallocated for p in payments if p.unallocated.is_negative()), cur)
+            available = total((part for _, part in parts), cur) + owed
+            if amount > available:
+                there = available if available.is_positive() else Money.zero(cur)
+                raise OverAllocation(
+                    f"{amount} is more than the {there} of customer credit in {cur} that can "
+                    f"be refunded on {day} (money received by then, not allocated)",
+                    field="amount",
+                    aggregate_id=customer_id,
+                    value=amount,
+                )
+            left = amount
+            ids: list[str] = []
+            touched: list[Aggregate] = []
+            for payment, part in parts:
+                if not left.is_positive():
+                    break
+                if not part.is_positive():
+                    continue
+                taken = left.min(part)
+                refund_id = uuid4().hex
+                payment.refund(refund_id, taken, day, reference, actor)
+                ids.append(refund_id)
+                touched.append(payment)
+                left = left - taken
+            return ids, touched
+
+        return self._atomically(step)
 
     # -- queries ---------------------------------------------------------------------------------
 

@@ -1,12 +1,17 @@
-"""Payments: received once, allocated across many invoices, the rest kept as customer credit.
+"""Payments: received once, allocated across many invoices, the rest kept as customer credit,
+which can be paid back to the customer (refunded).
 
 Allocations are never deleted: an allocation is undone by a reversing event, and a bounced
-payment reverses all its live allocations, which re-opens the invoices.
+payment reverses all its live allocations, which re-opens the invoices. A refund is never undone:
+the money left the bank. A payment that bounces after part of it was refunded leaves the customer
+owing what was refunded (the bank took back the whole payment, part of which had already been
+paid out): its ``unallocated`` is then minus the refunds, a debt that nets against the
+customer's other credit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -26,7 +31,7 @@ from q2c_core.domain.errors import (
 )
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import TimeOrderedIds
+from q2c_core.domain.values import TimeOrderedIds, require_day
 
 
 @attrs.frozen
@@ -48,6 +53,16 @@ class PaymentAllocation:
         return self.reversed_reason is None
 
 
+@attrs.frozen
+class PaymentRefund:
+    """Part of a payment's unallocated money paid back to the customer; never undone."""
+
+    refund_id: str
+    amount: Money
+    refunded_on: date
+    reference: str = ""
+
+
 def reversal_day(event: Any) -> date:
     """The business day of an ``AllocationReversed`` event; one recorded before reversals
     carried it (no ``reversed_on``) is dated by when it was recorded, as q2c always dated it."""
@@ -62,10 +77,15 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     # thousand invoices summed its allocations again at each of them (quadratic to replay);
     # None in a snapshot taken before it was kept (summed once when first asked)
     allocated_amount: Decimal | None = None
+    # the refunds, and their sum kept as they are made; a snapshot taken before payments were
+    # refunded has neither (no refunds; the sum is added up once when first asked)
+    refunds: Sequence[PaymentRefund] = ()
+    refunded_amount: Decimal | None = None
 
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
         "PaymentAllocated": (NotBefore("allocated_on", "received_on", "the money arrived"),),
         "PaymentBounced": (NotBefore("bounced_on", "received_on", "the money arrived"),),
+        "CreditRefunded": (NotBefore("refunded_on", "received_on", "the money arrived"),),
     }
 
     @event("PaymentReceived")
@@ -91,6 +111,8 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         self.note = note
         self.allocations: list[PaymentAllocation] = []
         self.allocated_amount = Decimal(0)
+        self.refunds: Sequence[PaymentRefund] = []
+        self.refunded_amount = Decimal(0)
         self.bounced_on: date | None = None
         self.bounce_reason: str | None = None
 
@@ -116,11 +138,57 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         return self.allocated_amount
 
     @property
+    def refunded(self) -> Money:
+        """Sum of the refunds: money of this payment paid back to the customer."""
+        return Money(self._refunded_sum(), self.amount.currency)
+
+    def _refunded_sum(self) -> Decimal:
+        if self.refunded_amount is None:
+            self.refunded_amount = sum((r.amount.amount for r in self.refunds), Decimal(0))
+        return self.refunded_amount
+
+    @property
     def unallocated(self) -> Money:
-        """Customer credit held from this payment (nothing once it bounced)."""
+        """Customer credit held from this payment: its amount less what is allocated and what
+        was refunded. Once it bounced the bank has taken the whole amount back, so what was
+        refunded of it is owed by the customer: minus the refunds (nothing without refunds)."""
         if self.is_bounced:
-            return Money.zero(self.amount.currency)
-        return self.amount - self.allocated
+            return Money(-self._refunded_sum(), self.amount.currency)
+        left = self.amount.amount - self._allocated_sum() - self._refunded_sum()
+        return Money(left, self.amount.currency)
+
+    @property
+    def owed_back(self) -> Money:
+        """What the customer owes of this payment: the refunds, once it bounced (the bank took
+        back money part of which had already been paid out); otherwise nothing."""
+        if self.is_bounced:
+            return self.refunded
+        return Money.zero(self.amount.currency)
+
+    def refundable(self, on: date) -> Money:
+        """What may be refunded on a day: money unallocated on that day and on every day since
+        (an allocation reversed later held the money until its reversal, so refunding it on an
+        earlier day would leave those days with less than nothing). Nothing once it bounced,
+        or before the money arrived."""
+        zero = Money.zero(self.amount.currency)
+        if self.is_bounced or on < self.received_on:
+            return zero
+        changes: dict[date, Decimal] = {}  # day -> change of what is unallocated that day
+        for a in self.allocations:
+            if not a.is_live and (a.reversed_on is None or a.reversed_on <= on):
+                continue  # given back by then (an undated old reversal: long ago)
+            made = max(a.allocated_on, on)
+            changes[made] = changes.get(made, Decimal(0)) - a.amount.amount
+            if a.reversed_on is not None:
+                changes[a.reversed_on] = changes.get(a.reversed_on, Decimal(0)) + a.amount.amount
+        for r in self.refunds:
+            made = max(r.refunded_on, on)
+            changes[made] = changes.get(made, Decimal(0)) - r.amount.amount
+        left = lowest = self.amount.amount
+        for day in sorted(changes):
+            left += changes[day]
+            lowest = min(lowest, left)
+        return Money(max(lowest, Decimal(0)), self.amount.currency)
 
     def allocation(self, allocation_id: str) -> PaymentAllocation:
         """One allocation by id."""
@@ -201,10 +269,83 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
             for a in self.allocations
         ]
 
+    def refund(
+        self, refund_id: str, amount: Money, refunded_on: date, reference: str, actor: str
+    ) -> None:
+        """Pay part of the unallocated money back to the customer on a business day: no more
+        than was unallocated that day and every day since (``refundable``; ``OverAllocation``
+        naming ``amount``), never on a bounced payment, not before the money arrived."""
+        self._check_refund(amount)
+        if require_day(refunded_on, "refunded_on") >= self.received_on:
+            refundable = self.refundable(refunded_on)
+            if amount.currency == refundable.currency and amount > refundable:
+                raise OverAllocation(
+                    f"{amount} is more than the {refundable} unallocated on {refunded_on} and "
+                    "every day since",
+                    field="amount",
+                    aggregate_id=self.id,
+                    value=amount,
+                )
+        self._credit_refunded(refund_id, amount, refunded_on, reference, actor)
+
+    def _check_refund(self, amount: Money) -> None:
+        if self.is_bounced:
+            raise InvalidTransition(
+                "a bounced payment cannot be refunded", field="status", aggregate_id=self.id
+            )
+        if not isinstance(amount, Money):
+            raise InvalidValue(
+                f"must be Money, not {type(amount).__name__}",
+                field="amount",
+                aggregate_id=self.id,
+                value=amount,
+            )
+        if amount.currency != self.amount.currency:
+            raise CurrencyMismatch(
+                f"refund in {amount.currency}, payment in {self.amount.currency}",
+                field="amount",
+                aggregate_id=self.id,
+            )
+        if not amount.is_positive() or not amount.is_rounded():
+            raise InvalidValue(
+                "must be more than zero, in whole minor units",
+                field="amount",
+                aggregate_id=self.id,
+                value=amount,
+            )
+        if amount > self.unallocated:
+            raise OverAllocation(
+                f"{amount} is more than the {self.unallocated} unallocated",
+                field="amount",
+                aggregate_id=self.id,
+                value=amount,
+            )
+
+    @event("CreditRefunded")
+    def _credit_refunded(
+        self, refund_id: str, amount: Money, refunded_on: date, reference: str, actor: str
+    ) -> None:
+        """The ``CreditRefunded`` event (``refund``): part of the customer credit this payment
+        holds was paid back to the customer."""
+        self._check_refund(amount)
+        refuse_card_numbers("reference", reference, self.id)
+        if any(r.refund_id == refund_id for r in self.refunds):
+            raise DuplicateEntry(
+                f"refund {refund_id} exists", field="refund_id", aggregate_id=self.id
+            )
+        self.refunded_amount = self._refunded_sum() + amount.amount
+        # (a list from the start; the class's empty tuple in a snapshot without refunds)
+        refunds = self.refunds if isinstance(self.refunds, list) else list(self.refunds)
+        refunds.append(PaymentRefund(refund_id, amount, refunded_on, reference))
+        self.refunds = refunds
+
     def bounce(self, bounced_on: date, reason: str, actor: str) -> None:
         """The bank returned the money: every live allocation is reversed on ``bounced_on``,
         which therefore is not before any of them (a return learnt of after the money was
-        allocated later: reverse that allocation first, then record the bounce on its day)."""
+        allocated later: reverse that allocation first, then record the bounce on its day).
+
+        Refunds stand (the money left the bank): what was refunded of a payment that bounces
+        is owed by the customer (``owed_back``), shown as negative credit."""
         if self.is_bounced:
             raise InvalidTransition("already bounced", field="status", aggregate_id=self.id)
         for a in self.live_allocations():
