@@ -1,4 +1,5 @@
-"""Property tests over random histories of requests, invoices, payments, allowances and
+"""Property tests over random histories of requests, invoices, payments (allocated, reversed,
+refunded, bounced), allowances and
 maintenance contracts (signed, evergreen, sub-contracts added, removed, re-priced and re-assigned,
 billed by runs, suspended, renewed, terminated, expired):
 
@@ -39,6 +40,7 @@ from q2c_core import (
 )
 from q2c_core.domain.billing import add_months
 from q2c_core.projections import (
+    CustomerStatement,
     Follower,
     PrepaidCreditUsage,
     ProjectionStore,
@@ -48,7 +50,7 @@ from q2c_core.projections import (
 )
 
 OPS = st.lists(
-    st.tuples(st.integers(0, 23), st.integers(0, 7), st.integers(1, 9)), min_size=5, max_size=45
+    st.tuples(st.integers(0, 24), st.integers(0, 7), st.integers(1, 9)), min_size=5, max_size=45
 )
 DAY0 = date(2024, 1, 1)
 ALLOWANCE_DAYS = 10
@@ -156,6 +158,11 @@ class Driver:
                 issue(app, inv, day)
             elif op == 23:
                 self.roll_over(i, amount, day)
+            elif op == 24:
+                c = self.pick(self.customers, i)
+                app.refund_customer_credit(
+                    c, eur(40 * amount), refunded_on=day, reference=f"OUT{n}", actor="bea"
+                )
             elif op >= 14:
                 self.contract_op(op, i, amount, day)
         except (Q2CError, AssertionError, IndexError, TypeError):
@@ -322,6 +329,19 @@ def test_incremental_projections_equal_rebuilt_ones(
             owed[item.request_id] = owed.get(item.request_id, eur(0)) + item.amount
     for r in driver.requests:
         assert owed.get(r.hex, eur(0)) == app.unbilled_work(r), r
+    # each customer's credit, and each payment's, on the statement is the aggregates' (after
+    # refunds, and bounces of refunded payments)
+    [statements] = [p for p in rebuilt if isinstance(p, CustomerStatement)]
+    for c in driver.customers:
+        s = statements.statement(c)
+        assert s.credit == app.customer_credit(c), c
+        for p in s.payments:
+            payment = app.payment(UUID(p.payment_id))
+            assert (p.allocated, p.refunded, p.unallocated) == (
+                payment.allocated,
+                payment.refunded,
+                payment.unallocated,
+            )
     [usage] = [p for p in rebuilt if isinstance(p, PrepaidCreditUsage)]
     for u in usage.usage(later):
         a = app.allowance(UUID(u.allowance_id))

@@ -565,6 +565,9 @@ def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
                 f"{pay.reference} (bounced {pay.bounced_on})" if pay.bounced_on else pay.reference
             )
             rows.append((name, "payment", state, pay.received_on, pay.amount, pay.unallocated))
+            for r in pay.refunds:  # credit paid back to the customer
+                text = f"{r.reference} (of {pay.reference})" if r.reference else pay.reference
+                rows.append((name, "refund", text, r.refunded_on, r.amount, None))
     return ReportTable(
         f"Customer statements on {on}",
         ("customer", "type", "number / reference", "date", "amount", "open / unallocated"),

@@ -37,6 +37,7 @@ from q2c_core.projections.statement import (
     StatementBalance,
     StatementInvoice,
     StatementPayment,
+    StatementRefund,
 )
 from q2c_core.projections.store import ProjectionStore
 from q2c_core.projections.unbilled import UnbilledItem, UnbilledRevenue, UnbilledTotals
@@ -100,6 +101,7 @@ __all__ = [
     "StatementBalance",
     "StatementInvoice",
     "StatementPayment",
+    "StatementRefund",
     "UnbilledItem",
     "UnbilledRevenue",
     "UnbilledTotals",

@@ -32,8 +32,22 @@ class StatementInvoice:
 
 
 @attrs.frozen
+class StatementRefund:
+    """Customer credit of a payment paid back to the customer."""
+
+    refund_id: str
+    refunded_on: date
+    reference: str
+    amount: Money
+
+
+@attrs.frozen
 class StatementPayment:
-    """A payment, where it went, and whether it bounced."""
+    """A payment, where it went, what of it was refunded, and whether it bounced.
+
+    ``unallocated`` is the credit it holds: amount less allocated and refunded; once bounced,
+    minus what was refunded of it (the customer owes that: the bank took the whole payment
+    back)."""
 
     payment_id: str
     received_on: date
@@ -42,6 +56,8 @@ class StatementPayment:
     allocated: Money
     unallocated: Money
     bounced_on: date | None
+    refunded: Money
+    refunds: tuple[StatementRefund, ...] = ()
 
 
 @attrs.frozen
@@ -87,16 +103,18 @@ class CustomerStatement(InvoiceLedger):
 
     A payment row's ``allocs`` maps each allocation to ``[invoice, amount, allocated_on]``
     while it is live and ``[invoice, amount, allocated_on, reversed_on]`` once reversed or
-    bounced (a reversal recorded before q2c kept its day: the day it was recorded)."""
+    bounced (a reversal recorded before q2c kept its day: the day it was recorded); its
+    ``refunds`` list ``[refund_id, amount, refunded_on, reference]``."""
 
     name = "customer_statement"
     replay_cost = 3.1
 
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keeps the day of every payment applied, un-applied and
-        credited, and reversed allocations with their day (version 1 dropped them), so a store
-        built by version 1 is refused until it is rebuilt from events."""
-        return {"rows": 2}
+        credited, and reversed allocations with their day (version 1 dropped them); 3 keeps a
+        payment's refunds (version 2 had none: its credit counted refunded money). A store
+        built by an older version is refused until it is rebuilt from events."""
+        return {"rows": 3}
 
     @handles("Customer.CustomerRegistered")
     def _registered(self, e: Any, oid: str) -> None:
@@ -133,6 +151,7 @@ class CustomerStatement(InvoiceLedger):
                 "received_on": e.received_on,
                 "reference": e.reference,
                 "allocs": {},
+                "refunds": [],
                 "bounced_on": None,
             },
         )
@@ -156,6 +175,10 @@ class CustomerStatement(InvoiceLedger):
         alloc = self._pay(oid)["allocs"].get(e.allocation_id)
         if alloc is not None and len(alloc) == 3:
             alloc.append(reversal_day(e))
+
+    @handles("Payment.CreditRefunded")
+    def _refunded(self, e: Any, oid: str) -> None:
+        self._pay(oid)["refunds"].append([e.refund_id, e.amount.amount, e.refunded_on, e.reference])
 
     @handles("Payment.PaymentBounced")
     def _bounced(self, e: Any, oid: str) -> None:
@@ -232,20 +255,30 @@ class CustomerStatement(InvoiceLedger):
             if p is None or (as_of is not None and p["received_on"] > as_of):
                 continue
             allocated = sum((a[1] for a in p["allocs"].values() if _live(a, as_of)), Decimal(0))
+            money = p["currency"]
+            refunds = tuple(
+                StatementRefund(refund_id, day, reference, Money(amount, money))
+                for refund_id, amount, day, reference in p["refunds"]
+                if as_of is None or day <= as_of
+            )
+            refunded = sum((r.amount.amount for r in refunds), Decimal(0))
             bounced_on: date | None = p["bounced_on"]
             if bounced_on is not None and as_of is not None and bounced_on > as_of:
                 bounced_on = None
-            left = Decimal(0) if bounced_on else p["amount"] - allocated
-            sums.setdefault(p["currency"], [Decimal(0)] * 4)[3] += left
+            # (bounced: the bank took it all back, and what was refunded of it is owed)
+            left = -refunded if bounced_on else p["amount"] - allocated - refunded
+            sums.setdefault(money, [Decimal(0)] * 4)[3] += left
             payments.append(
                 StatementPayment(
                     payment_id=pay_id,
                     received_on=p["received_on"],
                     reference=p["reference"],
-                    amount=Money(p["amount"], p["currency"]),
-                    allocated=Money(allocated, p["currency"]),
-                    unallocated=Money(left, p["currency"]),
+                    amount=Money(p["amount"], money),
+                    allocated=Money(allocated, money),
+                    unallocated=Money(left, money),
                     bounced_on=bounced_on,
+                    refunded=Money(refunded, money),
+                    refunds=refunds,
                 )
             )
         invoices.sort(key=lambda i: (i.issued_on, i.number))
