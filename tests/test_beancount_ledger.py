@@ -424,6 +424,7 @@ def test_maintenance_billed_in_arrears_is_recognised_on_the_issue_date() -> None
     rate=st.sampled_from(["0", "6", "21", "25"]),
     then=st.sampled_from(["nothing", "reverse", "bounce", "credit"]),
     disposition=st.sampled_from([CreditDisposition.REBILLABLE, CreditDisposition.WRITTEN_OFF]),
+    refunded=st.integers(0, 4),
 )
 def test_receivables_match_for_random_invoices_and_payments(
     amounts: list[Decimal],
@@ -431,11 +432,13 @@ def test_receivables_match_for_random_invoices_and_payments(
     rate: str,
     then: str,
     disposition: CreditDisposition,
+    refunded: int,
 ) -> None:
-    """Whatever invoices are issued, however a payment is spread over them, and whether an
-    allocation is then reversed, the payment bounces or an invoice is credited (re-billable or
-    written off), the ledger receivable equals q2c's open total and the ledger credit equals
-    q2c's customer credit."""
+    """Whatever invoices are issued, however a payment is spread over them, whether part or
+    all of the credit left is refunded, and whether an allocation is then reversed, the
+    payment bounces or an invoice is credited (re-billable or written off), the ledger
+    receivable equals q2c's open total and the ledger credit equals q2c's customer credit
+    (negative when a refunded payment bounced: the customer owes the refund)."""
     app = QuoteToCash.open("memory:")
     tax = TaxRate.standard(rate)
     c = app.register_customer("Rand", "EUR", account_manager="mia", actor="a", tax_rate=tax)
@@ -448,6 +451,11 @@ def test_receivables_match_for_random_invoices_and_payments(
         c, Money.of(paid, "EUR"), received_on=date(2024, 2, 1), reference="r", actor="a"
     )
     app.allocate_payment(p, allocated_on=date(2024, 2, 1), actor="a")
+    part = (app.customer_credit(c) * (Decimal(refunded) / 4)).rounded()
+    if part.is_positive():
+        app.refund_customer_credit(
+            c, part, refunded_on=date(2024, 2, 3), reference="out", actor="a"
+        )
     payment = app.payment(p)
     if then == "reverse" and payment.allocations:
         first = payment.allocations[0]

@@ -13,7 +13,9 @@ Each booking event becomes one or more balanced transactions:
   deduction on a final invoice);
 - a payment received: bank against customer credit; an allocation moves customer credit onto the
   invoice's receivable; a reversed allocation or a bounce moves it back (and a bounce returns the
-  money to the bank).
+  money to the bank); a refund pays customer credit back out of the bank. A payment that bounces
+  after part of it was refunded leaves the customer's credit account with a debit balance of
+  what was refunded: the customer owes it (q2c's credit is negative by as much).
 
 Every transaction is linked (``^``) by the invoice numbers it concerns and carries the event id
 (``originator_id:version``), the customer, the contracts and the purchase order as metadata. The
@@ -269,6 +271,7 @@ class LedgerBook:
             "Payment.PaymentAllocated": self._allocated,
             "Payment.AllocationReversed": self._reversed,
             "Payment.PaymentBounced": self._bounced,
+            "Payment.CreditRefunded": self._refunded,
         }
 
     def _invoice_meta(self, event: Any, invoice: Invoice) -> list[tuple[str, str]]:
@@ -467,6 +470,28 @@ class LedgerBook:
         day = reversal_day(event)
         return [self._allocation_txn(event, payment, allocation, day, "Allocation reversed on", -1)]
 
+    def _refunded(self, event: Any) -> list[Transaction]:
+        """Customer credit paid back: out of the bank on the refund's day. (The event says
+        what and when; the payment, read at any version, whose.)"""
+        kept = self._replayed.get(event.originator_id)
+        payment = kept if isinstance(kept, Payment) else self._at(Payment, event.originator_id, 1)
+        meta = [*self._payment_meta(event, payment), ("refund_id", event.refund_id)]
+        if event.reference:
+            meta.append(("reference", event.reference))
+        return [
+            Transaction(
+                event.refunded_on,
+                self._customer(payment.customer_id),
+                "Customer credit refunded",
+                (self._payment_link(payment.id),),
+                tuple(meta),
+                (
+                    Posting(self.customer_credit(payment.customer_id), event.amount),
+                    Posting(BANK, -event.amount),
+                ),
+            )
+        ]
+
     def _bounced(self, event: Any) -> list[Transaction]:
         before = self._at(Payment, event.originator_id, event.originator_version - 1)
         day: date = event.bounced_on
@@ -474,13 +499,16 @@ class LedgerBook:
             self._allocation_txn(event, before, a, day, "Bounced payment taken off", -1)
             for a in before.live_allocations()
         ]
+        meta = self._payment_meta(event, before)
+        if before.refunded.is_positive():  # paid out of money the bank took back: owed now
+            meta.append(("owed_back", str(before.refunded)))
         booked.append(
             Transaction(
                 day,
                 self._customer(before.customer_id),
                 f"Payment bounced: {event.reason}",
                 (self._payment_link(before.id),),
-                tuple(self._payment_meta(event, before)),
+                tuple(meta),
                 (
                     Posting(self.customer_credit(before.customer_id), before.amount),
                     Posting(BANK, -before.amount),

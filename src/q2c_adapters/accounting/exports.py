@@ -1,8 +1,9 @@
-"""CSV and JSON exports of invoices (with their lines) and payments (with their allocations).
+"""CSV and JSON exports of invoices (with their lines) and payments (with their allocations and
+refunds).
 
 For spreadsheets and BI tools: amounts are exact decimal strings with the currency's decimals
 (never floats), dates are ISO 8601, and ids are UUID strings. CSV has one row per invoice line /
-per allocation, repeating the document's own columns; JSON nests them. Text cells that a
+per allocation or refund, repeating the document's own columns; JSON nests them. Text cells that a
 spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) are prefixed with ``'``.
 
 A line's period is given as ``period_start`` (its first day), ``period_end`` (the first day
@@ -27,7 +28,7 @@ from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice import Invoice
 from q2c_core.domain.invoice_lines import InvoiceLine
 from q2c_core.domain.money import Money, minor_units
-from q2c_core.domain.payment import Payment, PaymentAllocation
+from q2c_core.domain.payment import Payment, PaymentAllocation, PaymentRefund
 
 FORMATS = ("csv", "json")
 SUBJECTS = ("invoices", "payments")
@@ -45,12 +46,13 @@ LINE_COLUMNS = [
 ]  # fmt: skip
 PAYMENT_COLUMNS = [
     "payment_id", "customer_id", "customer", "currency", "amount", "received_on", "reference",
-    "allocated", "unallocated", "bounced_on", "bounce_reason",
+    "allocated", "refunded", "unallocated", "bounced_on", "bounce_reason",
 ]  # fmt: skip
 ALLOCATION_COLUMNS = [
     "allocation_id", "invoice_id", "invoice_number", "amount", "allocated_on", "live",
     "reversed_reason", "reversed_on",
 ]  # fmt: skip
+REFUND_COLUMNS = ["refund_id", "amount", "refunded_on", "reference"]
 
 
 def _amount(money: Money) -> str:
@@ -147,8 +149,20 @@ def _allocation_record(a: PaymentAllocation, numbers: dict[UUID, str]) -> dict[s
     }
 
 
+def _refund_record(r: PaymentRefund) -> dict[str, Any]:
+    return {
+        "refund_id": r.refund_id,
+        "amount": _amount(r.amount),
+        "refunded_on": _plain(r.refunded_on),
+        "reference": r.reference,
+    }
+
+
 def payment_record(payment: Payment, customer: str, numbers: dict[UUID, str]) -> dict[str, Any]:
-    """One payment with its allocations (reversed ones included, marked not live)."""
+    """One payment with its allocations (reversed ones included, marked not live) and refunds.
+
+    ``unallocated`` is its credit: amount - allocated - refunded; once bounced, minus what was
+    refunded (the customer owes it)."""
     return {
         "payment_id": str(payment.id),
         "customer_id": str(payment.customer_id),
@@ -158,10 +172,12 @@ def payment_record(payment: Payment, customer: str, numbers: dict[UUID, str]) ->
         "received_on": _plain(payment.received_on),
         "reference": payment.reference,
         "allocated": _amount(payment.allocated),
+        "refunded": _amount(payment.refunded),
         "unallocated": _amount(payment.unallocated),
         "bounced_on": _plain(payment.bounced_on),
         "bounce_reason": payment.bounce_reason,
         "allocations": [_allocation_record(a, numbers) for a in payment.allocations],
+        "refunds": [_refund_record(r) for r in payment.refunds],
     }
 
 
@@ -221,13 +237,19 @@ def invoices_csv(app: QuoteToCash, customer_id: UUID | None = None) -> str:
 
 
 def payments_csv(app: QuoteToCash, customer_id: UUID | None = None) -> str:
-    """One row per allocation (one row with empty allocation columns for an unallocated
-    payment), allocation columns prefixed allocation_."""
-    columns = PAYMENT_COLUMNS + [f"allocation_{c}" for c in ALLOCATION_COLUMNS]
+    """One row per allocation, then one per refund (one row with empty allocation and refund
+    columns for a payment with neither), allocation columns prefixed allocation_, refund
+    columns refund_."""
+    columns = (
+        PAYMENT_COLUMNS
+        + [f"allocation_{c}" for c in ALLOCATION_COLUMNS]
+        + [f"refund_{c}" for c in REFUND_COLUMNS]
+    )
     rows: list[dict[str, Any]] = []
     for record in payment_records(app, customer_id):
-        allocations = record["allocations"] or [{}]
-        rows += [{**record, **{f"allocation_{k}": v for k, v in a.items()}} for a in allocations]
+        parts = [{f"allocation_{k}": v for k, v in a.items()} for a in record["allocations"]]
+        parts += [{f"refund_{k}": v for k, v in r.items()} for r in record["refunds"]]
+        rows += [{**record, **part} for part in parts or [{}]]
     return _csv(columns, rows)
 
 
