@@ -141,3 +141,28 @@ def test_the_defaults_allow_many_attempts_in_a_bounded_time() -> None:
     app = QuoteToCash.open("memory:")
     assert app.max_retries >= 30
     app.close()
+
+
+def test_a_refusal_while_others_write_is_decided_again_only_a_few_times(
+    shared_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command refused while another writer moved the log decides again on fresh state, in
+    case the refusal came from a half-seen change; but a refusal that stands (a bad row) is
+    not redone fifty times (max_retries counts lost races): three runs of the step at most."""
+    from q2c_core import InvalidValue
+
+    app = QuoteToCash.open(shared_url)
+    other = QuoteToCash.open(shared_url)
+    runs = 0
+
+    def step() -> tuple[None, list[Any]]:
+        nonlocal runs
+        runs += 1
+        other.register_customer(f"Rival {runs}", "EUR", account_manager="mia", actor="a")
+        raise InvalidValue("a bad row", field="amount")
+
+    with pytest.raises(InvalidValue):
+        app._atomically(step)
+    assert runs == 1 + BaseApp.refusal_rechecks == 3
+    app.close()
+    other.close()

@@ -88,6 +88,9 @@ class BaseApp(Application[UUID]):
     retry_first_pause = 0.002
     retry_max_pause = 0.1
     retry_time_limit = 10.0
+    # a refusal made while other writers moved the log is decided again on fresh state, at
+    # once, this many times at most (a bad import row is not re-read fifty times)
+    refusal_rechecks = 2
 
     def __init__(
         self,
@@ -225,10 +228,10 @@ class BaseApp(Application[UUID]):
         ``ConcurrencyConflict`` with nothing half-written. A step that reads several aggregates
         can see one before and one after another writer's transaction; when it refuses while
         the log moved under it, it decides again at once on fresh state before the refusal
-        stands.
+        stands (``refusal_rechecks`` times at most).
         """
         started: float | None = None
-        clashes = 0
+        clashes = rechecks = 0
         attempt = 0
         while attempt < self.max_retries:
             attempt += 1
@@ -237,7 +240,8 @@ class BaseApp(Application[UUID]):
                 result, changed = step()
             except Q2CError:
                 moved = self.recorder.max_notification_id() != head
-                if moved and attempt < self.max_retries:
+                if moved and rechecks < self.refusal_rechecks and attempt < self.max_retries:
+                    rechecks += 1
                     continue
                 raise
             try:
