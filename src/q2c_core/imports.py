@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from uuid import UUID
 
+import attrs
 from eventsourcing.domain import Aggregate
 
 from q2c_core.app_base import BaseApp
@@ -143,8 +144,10 @@ class ImportCommands(BaseApp):
             for row in rows:
                 try:
                     request = self._request_for(row, ticket_map, requests)
-                    if row.entry_id in request.item_ids():
-                        self._check_same_entry(request, row)
+                    known = request.item_ids()
+                    seen_as = next((i for i in (row.entry_id, *row.former_ids) if i in known), None)
+                    if seen_as is not None:
+                        self._check_same_entry(request, attrs.evolve(row, entry_id=seen_as))
                         skipped += 1
                         continue
                     entry = TimeEntry(
@@ -494,6 +497,9 @@ class ImportCommands(BaseApp):
                         _check_same_credit(row, booked.credit, "already booked")
                         skipped += 1
                         continue
+                    if self._booked_before_as(row):
+                        skipped += 1
+                        continue
                     credit = row.credit
                     named = [by_number[n] for n in numbers.find(credit.remittance)]
                     named_customers = {i.customer_id for i in named}
@@ -641,6 +647,16 @@ class ImportCommands(BaseApp):
         changed.update((invoice.id, invoice) for invoice in reopened)
         return True
 
+    def _booked_before_as(self, row: BankCreditRow) -> bool:
+        """Whether an earlier version of the reader booked this very credit under another key
+        (``former_keys``): same day, amount and remittance. A different credit under such a key
+        is another credit (payers reuse the EndToEndId those keys were made of)."""
+        for key in row.former_keys:
+            booked = self._booked_credit(BankCredit.create_id(key))
+            if booked is not None and _credit_content(row.credit) == _credit_content(booked.credit):
+                return True
+        return False
+
     def _reversed_credit(
         self,
         reversal: BankReversalRow,
@@ -657,14 +673,17 @@ class ImportCommands(BaseApp):
                 field=reversal.reference_field,
             )
         named: dict[UUID, tuple[StatementCredit, BankCredit | None]] = {}
-        for key in reversal.credit_keys:
-            credit_id = BankCredit.create_id(key)
-            kept = changed.get(credit_id)
-            booked = kept if isinstance(kept, BankCredit) else self._booked_credit(credit_id)
-            if booked is not None:
-                named[credit_id] = (booked.credit, booked)
-            elif credit_id in in_file:
-                named[credit_id] = (in_file[credit_id].credit, None)
+        for keys in (reversal.credit_keys, reversal.former_keys):
+            for key in keys:
+                credit_id = BankCredit.create_id(key)
+                kept = changed.get(credit_id)
+                booked = kept if isinstance(kept, BankCredit) else self._booked_credit(credit_id)
+                if booked is not None:
+                    named[credit_id] = (booked.credit, booked)
+                elif credit_id in in_file:
+                    named[credit_id] = (in_file[credit_id].credit, None)
+            if named:
+                break  # (the keys of earlier versions only when the current ones name none)
         if not named:
             raise RuleViolated(
                 f"takes back credit {reference!r}, which no imported statement booked: import "

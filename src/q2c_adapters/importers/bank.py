@@ -220,7 +220,18 @@ def _reversal(
         reference_field="AcctSvcrRef",
         amount_field="Amt",
         date_field="BookgDt",
+        former_keys=_former_reversal_keys(tx, account),
     )
+
+
+def _former_reversal_keys(tx: etree._Element | None, account: str) -> tuple[str, ...]:
+    """Keys a credit booked by earlier versions of this reader may have: the payer's
+    EndToEndId (when the credit carried no bank reference of its own), as the reversal repeats
+    it."""
+    end_to_end = _text(tx, "{*}Refs/{*}EndToEndId")
+    if not end_to_end or end_to_end == "NOTPROVIDED":
+        return ()
+    return (f"camt:{account}:{end_to_end}",)
 
 
 def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtStatement:
@@ -326,12 +337,54 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             occurrence = seen.get(content, 0)
                             seen[content] = occurrence + 1
                             key = f"{content}:{occurrence}"
-                        rows.append(BankCreditRow(tx_line, key, credit))
+                        former = _former_camt_key(entry, tx, account, n, amount, credit, seen)
+                        rows.append(
+                            BankCreditRow(tx_line, key, credit, (former,) if former != key else ())
+                        )
                     except Q2CError as e:
                         problems.append(RowProblem(tx_line, e.field or "TxDtls", e.rule))
             except Q2CError as e:
                 problems.append(RowProblem(line, e.field or "Ntry", e.rule))
     return CamtStatement(rows, reversals, problems, ignored)
+
+
+def _former_camt_key(
+    entry: etree._Element,
+    tx: etree._Element | None,
+    account: str,
+    n: int,
+    amount: Decimal,
+    credit: StatementCredit,
+    seen: dict[str, int],
+) -> str:
+    """The key earlier versions of this reader gave a camt.053 credit (the payer's EndToEndId
+    when the bank gave no reference of its own, the entry's NtryRef, the amount as written), so
+    a credit booked before is known again: the importer skips it when it is the same credit."""
+    tx_ref = _text(tx, "{*}Refs/{*}AcctSvcrRef") or _text(tx, "{*}Refs/{*}EndToEndId")
+    if tx_ref == "NOTPROVIDED":
+        tx_ref = ""
+    entry_ref = _text(entry, "{*}AcctSvcrRef") or _text(entry, "{*}NtryRef")
+    if tx_ref:
+        return f"camt:{account}:{tx_ref}"
+    if entry_ref:
+        return f"camt:{account}:{entry_ref}:{n}"
+    content = _hash_key(
+        account,
+        credit.booked_on.isoformat(),
+        str(amount),
+        credit.amount.currency,
+        credit.remittance,
+        credit.debtor_account,
+    )
+    new_content = _hash_key(
+        account,
+        credit.booked_on.isoformat(),
+        _amount_key(credit.amount),
+        credit.amount.currency,
+        credit.remittance,
+        credit.debtor_account,
+    )
+    return f"{content}:{seen.get(new_content, 1) - 1}"
 
 
 # -- CSV -----------------------------------------------------------------------------------------
@@ -404,6 +457,7 @@ def read_bank_csv(
                 debtor_account=raw.get("iban").replace(" ", "").upper(),
                 account=account,
             )
+            former_keys: tuple[str, ...] = ()
             if reference:
                 key = f"csv:{account}:{reference}"
             else:
@@ -419,7 +473,18 @@ def read_bank_csv(
                 n = seen.get(content, 0)
                 seen[content] = n + 1
                 key = f"{content}:{n}"
-            rows.append(BankCreditRow(raw.line, key, credit))
+                # earlier versions hashed the amount as written (250, not 250.00)
+                former = _hash_key(
+                    account,
+                    booked_on.isoformat(),
+                    str(credit.amount.amount),
+                    credit.amount.currency,
+                    credit.remittance,
+                    credit.debtor_name,
+                    credit.debtor_account,
+                )
+                former_keys = (f"{former}:{n}",) if former != content else ()
+            rows.append(BankCreditRow(raw.line, key, credit, former_keys if not reference else ()))
         except Q2CError as e:
             # the credit's amount is refused by the column the file wrote it in
             field = column if e.field == "amount" and column else e.field or "row"

@@ -75,16 +75,20 @@ def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProble
             rate = parse_decimal(rate_text, "rate", mark) if rate_text else None
             currency = raw.get("currency").upper() or None
             given = raw.get("entry_id")
+            former_ids: tuple[str, ...] = ()
             if given:
                 entry_id = f"psa:{given}"
             else:
-                content = "\x1f".join(
-                    [worker, work_date.isoformat(), _hours_key(hours), ref, str(billable), note]
-                )
+                parts = [worker, work_date.isoformat(), _hours_key(hours), ref, str(billable), note]
+                content = "\x1f".join(parts)
                 n = seen.get(content, 0)
                 seen[content] = n + 1
-                digest = hashlib.sha256(f"{content}\x1e{n}".encode()).hexdigest()[:24]
-                entry_id = f"psa:{digest}"
+                entry_id = _content_id(content, n)
+                # the id earlier versions gave it, hashing the hours as written (8, not 8.00):
+                # the same work, so an export imported before is not recorded again
+                if str(hours) != parts[2]:
+                    parts[2] = str(hours)
+                    former_ids = (_content_id("\x1f".join(parts), n),)
             rows.append(
                 TimeEntryRow(
                     line=raw.line,
@@ -97,6 +101,7 @@ def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProble
                     note=note,
                     rate=rate,
                     currency=currency,
+                    former_ids=former_ids,
                 )
             )
         except Q2CError as e:
@@ -141,3 +146,8 @@ def _hours_key(hours: Decimal) -> str:
     the usual form (so entries imported before keep their ids), or every decimal there is."""
     cents = hours.quantize(_CENTS)
     return format(cents if cents == hours else hours.normalize(), "f")
+
+
+def _content_id(content: str, occurrence: int) -> str:
+    """An entry's id from its content and how many identical rows came before it."""
+    return "psa:" + hashlib.sha256(f"{content}\x1e{occurrence}".encode()).hexdigest()[:24]

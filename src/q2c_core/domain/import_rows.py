@@ -40,6 +40,8 @@ class TimeEntryRow:
     note: str = ""
     rate: Decimal | None = None
     currency: str | None = None
+    # ids this entry was imported under by earlier versions of the reader (the same work)
+    former_ids: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -102,6 +104,8 @@ class BankCreditRow:
     line: int
     credit_key: str
     credit: StatementCredit
+    # keys this credit was booked under by earlier versions of the reader (the same credit)
+    former_keys: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -126,3 +130,6 @@ class BankReversalRow:
     reference_field: str = "reference"
     amount_field: str = "amount"
     date_field: str = "date"
+    # keys earlier versions of the reader may have booked that credit under (the payer's
+    # EndToEndId the reversal repeats), asked only when ``credit_keys`` name no credit
+    former_keys: tuple[str, ...] = ()
