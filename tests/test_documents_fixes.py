@@ -166,8 +166,13 @@ def spreadsheet_invoice(url: str, monkeypatch: pytest.MonkeyPatch) -> UUID:
     q2c now refuses control characters where free text is typed; such a history was recorded
     before it did (the refusal is switched off here to write one), and a reference or a PO
     number is not free text. Documents must render what was recorded."""
-    for module in (event_facts, invoice_lines):
-        monkeypatch.setattr(module, "refuse_control_characters", lambda *_, **__: None)
+    with monkeypatch.context() as patched:
+        for module in (event_facts, invoice_lines):
+            patched.setattr(module, "refuse_control_characters", lambda *_, **__: None)
+        return _write_spreadsheet_invoice(url)
+
+
+def _write_spreadsheet_invoice(url: str) -> UUID:
     app = QuoteToCash.open(url)
     try:
         c = app.register_customer(

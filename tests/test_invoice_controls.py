@@ -6,6 +6,7 @@ and a card number pasted where nobody looked for one."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +26,9 @@ from q2c_core import (
     RuleViolated,
     SourceKind,
     TaxRate,
+    TimeEntry,
 )
+from q2c_core.domain import event_facts, invoice_lines
 
 CARD = "4111 1111 1111 1111"
 
@@ -82,12 +85,19 @@ def test_a_source_of_the_wrong_type_is_refused_too(field: str, wrong: object) ->
 
 
 def test_a_card_number_in_a_line_s_note_or_price_reason_is_never_stored() -> None:
-    with pytest.raises(CardNumberRefused) as refused:
-        line(source=LineSource(SourceKind.MANUAL, note=f"paid by card {CARD}"))
-    assert refused.value.field == "note"
-    with pytest.raises(CardNumberRefused) as refused:
-        line(unit_price=eur(0), price_reason=f"goodwill, card {CARD}")
-    assert refused.value.field == "price_reason"
+    """``draft_invoice`` scanned only a line's description: a card number in its source's note
+    or its price reason was stored. Refused, naming the text, nothing recorded."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    before = app.recorder.max_notification_id()
+    for bad, field in (
+        (line(source=LineSource(SourceKind.MANUAL, note=f"paid by card {CARD}")), "note"),
+        (line(unit_price=eur(0), price_reason=f"goodwill, card {CARD}"), "price_reason"),
+    ):
+        with pytest.raises(CardNumberRefused) as refused:
+            app.draft_invoice(cust, [bad], drafted_on=D, actor="billy")
+        assert refused.value.field == f"lines.L1.{field}"
+    assert app.recorder.max_notification_id() == before
 
 
 def test_an_hourly_line_bills_no_more_hours_than_were_logged_whatever_it_states() -> None:
@@ -208,8 +218,41 @@ def test_a_control_character_pasted_into_text_is_refused_where_it_is_typed() -> 
         app.open_request(cust, "Export\x0bto CSV", requested_on=D, actor="bea")
     assert refused.value.field == "title"
     with pytest.raises(InvalidValue) as refused:
-        line(description="Consulting\x0b")
-    assert refused.value.field == "description"
-    assert app.recorder.max_notification_id() == before
+        app.draft_invoice(cust, [line(description="Consulting\x0b")], drafted_on=D, actor="b")
+    assert refused.value.field == "lines.L1.description"
+    with pytest.raises(InvalidValue) as refused:  # (a worker's name ends up on the invoice)
+        app.log_work(
+            worked_request(app, cust),
+            TimeEntry("t9", "dana\x0bsmith", D, Decimal(2), eur(100)),
+            actor="dana",
+        )
+    assert refused.value.field == "entry.worker"
+    assert app.recorder.max_notification_id() > before  # (only the request's own story)
     app.open_request(cust, "Export\tto CSV", requested_on=D, actor="bea")
-    line(description="Consulting,\nthree days")
+    app.draft_invoice(cust, [line(description="Consulting,\nthree days")], drafted_on=D, actor="b")
+
+
+def test_a_history_recorded_before_these_rules_still_reads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line whose text holds a control character or a card number, recorded when q2c still
+    took them, is read back (the rules apply where text comes in, not when a stored line is
+    read): its invoice and its customer's summary load, in a new process's view."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with monkeypatch.context() as patched:
+        for module in (event_facts, invoice_lines):
+            patched.setattr(module, "refuse_control_characters", lambda *_, **__: None)
+            patched.setattr(module, "refuse_card_numbers", lambda *_, **__: None)
+        app = QuoteToCash.open(url)
+        cust = customer(app)
+        invoice = app.draft_invoice(
+            cust,
+            [line(description="Migration\x0bphase 2", price_reason=f"card {CARD}")],
+            drafted_on=D,
+            actor="billy",
+        )
+        app.close()
+    again = QuoteToCash.open(url)
+    assert again.invoice(invoice).lines[0].description == "Migration\x0bphase 2"
+    assert again.customer_summary(cust) is not None
+    again.close()

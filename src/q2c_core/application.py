@@ -52,6 +52,7 @@ from q2c_core.domain.invoice_lines import (
     LineSource,
     RevenueKind,
     SourceKind,
+    check_typed_line,
     lines_tax,
 )
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
@@ -483,7 +484,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     ) -> UUID:
         """Draft an invoice from lines the caller built (contract periods, manual items)."""
         for line in lines:  # (typed by people: a card number pasted in is never stored)
-            refuse_card_numbers(f"lines.{line.line_id}.description", line.description)
+            check_typed_line(line)
         refuse_card_numbers("note", note)
 
         def step() -> tuple[UUID, list[Aggregate]]:
@@ -586,9 +587,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             # of the work it was charged
             allowances = self._allowance_chain(request)
             owed_overage = request.status is RequestStatus.INVOICED and any(
-                charge_key(request_id, entry_id) in allowance.unbilled_overage()
-                for allowance in allowances
-                for entry_id in _charged_entries(request, [allowance])
+                _owes_overage(request, allowance) for allowance in allowances
             )
             billable = (RequestStatus.AUTHORIZED, RequestStatus.COMPLETED)
             if request.status not in billable and not owed_overage:
@@ -1684,6 +1683,16 @@ def _charged_entries(
 ) -> set[str]:
     """Ids of the request's time entries charged on these allowances."""
     return {c.entry_id for a in allowances for c in a.charges if c.request_id == request.id}
+
+
+def _owes_overage(request: EnhancementRequest, allowance: PrepaidAllowance) -> bool:
+    """Whether work of the request charged on the allowance has overage not invoiced yet (the
+    allowance's open overage worked out once, not once per entry)."""
+    open_overage = allowance.unbilled_overage()
+    return any(
+        charge_key(request.id, entry_id) in open_overage
+        for entry_id in _charged_entries(request, [allowance])
+    )
 
 
 def _overage_key(

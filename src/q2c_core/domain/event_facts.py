@@ -107,15 +107,16 @@ def check_facts(
 ) -> None:
     """Refuse (``InvalidValue`` naming the field) a fact of the wrong type (a Decimal fact takes
     no int: commands convert first), None where a fact is required, a datetime where a business
-    day is meant, a blank actor, or a card number in free text (``not_scanned``: text q2c
-    writes itself); in the event's facts and in the values of ``checked_value`` classes they
-    hold (a time entry, an expense, a PO), also in lists of them."""
+    day is meant, a blank actor, a card number in free text, or a control character in any text
+    (``not_scanned``: text q2c writes itself); in the event's facts and in the values of
+    ``checked_value`` classes they hold (a time entry, an expense, a PO), also in lists of them.
+    """
     for field, kinds, optional, free in _checks_of(event_class):
         if field in facts:
             value = facts[field]
             if kinds:
-                scan = free and field not in not_scanned
-                _check_one(field, value, kinds, optional, scan, aggregate_id)
+                typed = field not in not_scanned
+                _check_one(field, value, kinds, optional, free and typed, aggregate_id, typed)
             elif value is not None:
                 _check_value(value, field, aggregate_id)
 
@@ -127,6 +128,7 @@ def _check_one(
     optional: bool,
     free: bool,
     aggregate_id: UUID | None,
+    typed: bool = True,
 ) -> None:
     if value is None:
         if optional:
@@ -153,6 +155,7 @@ def _check_one(
             )
         if free:
             refuse_card_numbers(name, text, aggregate_id)
+        if typed:  # (any text: a worker's name or a contract number ends up on an invoice)
             refuse_control_characters(name, text, aggregate_id)
 
 

@@ -88,8 +88,10 @@ _SOURCE_TYPES: tuple[tuple[str, type | tuple[type, ...], str], ...] = (
 class LineSource:
     """The exact business fact a line bills: time entries, an expense, a contract period...
 
-    Its fields are checked when it is made (a stored line that cannot be read back would make
-    its invoice, and every query over its customer's invoices, fail for good)."""
+    Its fields' types are checked when it is made (a stored line that cannot be read back would
+    make its invoice, and every query over its customer's invoices, fail for good). Only types:
+    this runs when a stored line is read back too, so rules on its text are checked where text
+    is typed (``check_typed_line``), and old histories still load."""
 
     kind: SourceKind
     request_id: UUID | None = None
@@ -111,9 +113,6 @@ class LineSource:
         for entry_id in self.time_entry_ids:
             if not isinstance(entry_id, str):
                 _refuse_type("time_entry_ids", entry_id, "text")
-        if self.note:
-            refuse_card_numbers("note", self.note)
-            refuse_control_characters("note", self.note)
 
 
 def _quantity(value: object) -> Decimal:
@@ -133,8 +132,8 @@ _LINE_TYPES: tuple[tuple[str, type | tuple[type, ...], str], ...] = (
 
 @attrs.frozen
 class InvoiceLine:
-    """One billed item. Its net amount is rounded once, here. Its fields are checked when it is
-    made, as ``LineSource``'s are; a card number pasted into its text is refused."""
+    """One billed item. Its net amount is rounded once, here. Its fields' types are checked when
+    it is made, as ``LineSource``'s are."""
 
     line_id: str
     description: str
@@ -151,15 +150,27 @@ class InvoiceLine:
             raise InvalidValue("must not be empty", field="line_id")
         if not self.description.strip():
             raise InvalidValue("must not be empty", field="description", value=self.line_id)
-        refuse_control_characters("description", self.description)
-        if self.price_reason:
-            refuse_card_numbers("price_reason", self.price_reason)
-            refuse_control_characters("price_reason", self.price_reason)
 
     @property
     def net(self) -> Money:
         """Quantity times unit price, rounded half up to the currency."""
         return (self.unit_price * self.quantity).rounded()
+
+
+def check_typed_line(line: InvoiceLine, field: str = "lines") -> None:
+    """Refuse a line a person typed whose text holds a card number or a control character,
+    naming the text (``field``.line id.text): checked when such lines come in, not when a
+    stored line is read back."""
+    texts = (
+        ("description", line.description),
+        ("price_reason", line.price_reason or ""),
+        ("note", line.source.note if line.source else ""),
+    )
+    for name, text in texts:
+        if text:
+            where = f"{field}.{line.line_id}.{name}"
+            refuse_card_numbers(where, text)
+            refuse_control_characters(where, text)
 
 
 def lines_net(lines: Sequence[InvoiceLine], currency: str) -> Money:
