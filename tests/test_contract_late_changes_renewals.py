@@ -106,6 +106,48 @@ def test_a_price_agreed_for_the_renewed_term_stands() -> None:
     assert price(app, cid, "S1", date(2025, 3, 1)) == eur(1500)
 
 
+def test_a_price_agreed_for_the_renewed_term_stands_even_when_it_equals_the_uplift() -> None:
+    """1,320 agreed for 2025 is also what 10 % on 1,200 gives: it was still taken for the
+    uplift and followed a later December price to 1,584 when the renewal came before the
+    agreement. The contract remembers which renewal prices its uplift set, so in every order
+    2025 stays at the 1,320 agreed."""
+    orders = {
+        "agree, december, renew": ("agree", "december", "renew"),
+        "agree, renew, december": ("agree", "renew", "december"),
+        "renew, agree, december": ("renew", "agree", "december"),
+    }
+    for steps in orders.values():
+        app = QuoteToCash.open("memory:")
+        cid = contract(app, customer(app))
+        for step in steps:
+            if step == "renew":
+                renew(app, cid)
+            elif step == "agree":
+                app.reprice_sub_contract(
+                    cid, "S1", effective=RENEWAL_2025, annual_price=eur(1320), actor=A
+                )
+            else:
+                app.reprice_sub_contract(
+                    cid, "S1", effective=date(2024, 12, 1), annual_price=eur(1440), actor=A
+                )
+        assert price(app, cid, "S1", date(2025, 3, 1)) == eur(1320), steps
+
+
+def test_a_contract_read_from_an_older_snapshot_learns_which_prices_its_uplifts_set() -> None:
+    """A snapshot taken before contracts kept it has no record of which renewal prices the
+    uplifts set: the application replays the contract's events for it before a re-price."""
+    app = QuoteToCash.open("memory:")
+    cid = contract(app, customer(app))
+    renew(app, cid)
+    app.reprice_sub_contract(cid, "S1", effective=RENEWAL_2025, annual_price=eur(1500), actor=A)
+    known = app.contract(cid).uplifted_on
+    assert known == {"S1": [], "S2": [RENEWAL_2025]}
+    old = app.contract(cid)
+    old.uplifted_on = None  # as read from such a snapshot
+    app.know_renewals(old)
+    assert old.uplifted_on == known
+
+
 def test_a_price_from_a_day_between_stands_too() -> None:
     """S1 went to 1,300 from October 2024 (uplifted to 1,430 for 2025); a new price for March
     2024 recorded after the renewal changes March to September only."""
@@ -141,7 +183,7 @@ def test_the_read_side_follows_the_renewed_prices() -> None:
 
 DAYS_2024 = st.integers(0, 365).map(lambda n: date(2024, 1, 1).toordinal() + n)
 CHANGE = st.tuples(
-    st.sampled_from(["reprice", "add"]),
+    st.sampled_from(["reprice", "add", "agree"]),
     st.sampled_from(["S1", "S2", "S3"]),
     DAYS_2024.map(date.fromordinal),
     st.integers(100, 900_000),
@@ -156,9 +198,10 @@ CHANGE = st.tuples(
 def test_prices_do_not_depend_on_whether_changes_came_before_the_renewals(
     changes: list[tuple[str, str, date, int]], uplifts: tuple[int, int]
 ) -> None:
-    """Re-prices and back-dated sub-contracts dated in 2024, and two renewals with uplifts
-    (into 2025 and 2026): recorded before the renewals or after them, in the same order among
-    themselves, every sub-contract has the same price on every day of 2024 to 2026."""
+    """Re-prices and back-dated sub-contracts dated in 2024, prices agreed for a renewed term's
+    first day, and two renewals with uplifts (into 2025 and 2026): recorded before the renewals
+    or after them, in the same order among themselves, every sub-contract has the same price on
+    every day of 2024 to 2026."""
     apps = []
     for changes_first in (True, False):
         app = QuoteToCash.open("memory:")
@@ -175,6 +218,12 @@ def test_prices_do_not_depend_on_whether_changes_came_before_the_renewals(
             known = sub_id in app.contract(cid).sub_contracts
             if what == "add" and not known:
                 app.add_sub_contract(cid, sub(sub_id, start=day, price=cents // 100), actor=A)
+            elif what == "agree" and known:
+                # a price agreed for a renewed term's first day (possibly the uplift's amount)
+                renewal = RENEWAL_2025 if cents % 2 else RENEWAL_2026
+                app.reprice_sub_contract(
+                    cid, sub_id, effective=renewal, annual_price=amount, actor=A
+                )
             elif known and day >= app.contract(cid).sub_contracts[sub_id].effective_from:
                 app.reprice_sub_contract(cid, sub_id, effective=day, annual_price=amount, actor=A)
         if changes_first:

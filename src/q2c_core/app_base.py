@@ -145,6 +145,13 @@ class BaseApp(Application[UUID]):
             found = renewals_with_uplift(self.events.get(contract.id, lte=contract.version))
             contract.renewed_on = [day for day, _ in found]
             contract.renewal_uplifts = [uplift for _, uplift in found]
+        if contract.uplifted_on is None:
+            # which renewal prices the uplifts set: the contract's events replayed from its
+            # first (what a snapshot older than ``uplifted_on`` did not keep)
+            replayed: Any = None
+            for e in self.events.get(contract.id, lte=contract.version):
+                replayed = cast(Any, e).mutate(replayed)
+            contract.uplifted_on = replayed.uplifted_on if replayed is not None else {}
 
     def know_billed_through(self, contract: Contract) -> None:
         """Give a contract read from a snapshot older than ``Contract.billed_through`` the days

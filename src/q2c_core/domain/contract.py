@@ -287,6 +287,10 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # each of those renewals' uplift percentage, in the same order (None when not known, as
     # ``renewed_on``): a price recorded later for days before a renewal goes up by it too
     renewal_uplifts: Sequence[Decimal] | None = None
+    # by sub-contract, the renewal days whose price its renewal's uplift set (not a price agreed
+    # for the new term): only those follow a later re-price of the days before (None when not
+    # known: a snapshot taken before it was kept; the application replays the events then)
+    uplifted_on: dict[str, list[date]] | None = None
     # by period key, for periods billed before their end (the term ended in their middle):
     # the day their covered days ran to when billed, then after each correction (one entry
     # per basis, so a voided correction rolls back with its basis); None in a snapshot taken
@@ -375,6 +379,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.reconciled_revision = 0
         self.renewed_on = []
         self.renewal_uplifts = []
+        self.uplifted_on = {}
         self.billed_through = {}
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -536,7 +541,10 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             self._sub(sub_id)
             self._check_price(given)
         for sub_id, sub in list(self.sub_contracts.items()):
-            self.sub_contracts[sub_id] = sub.renewed(old_end, prices.get(sub_id), uplift_percent)
+            renewed = sub.renewed(old_end, prices.get(sub_id), uplift_percent)
+            self.sub_contracts[sub_id] = renewed
+            if uplift_percent is not None and renewed is not sub:
+                self._mark_uplifted(sub_id, [old_end])
         self.term = Period(self.term.start, new_end)
         if uplift_percent is not None and self.renewed_on is not None:
             self.renewed_on = [*self.renewed_on, old_end]
@@ -639,17 +647,31 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         event records the sub-contract with those prices."""
         self._require(*_LIVE, doing="add a sub-contract")
         self._check_new_sub(sub_contract)
+        uplifted: list[date] = []
         for day, uplift in self.uplift_renewals():
-            sub_contract = sub_contract.renewed(day, None, uplift)
-        self._added(sub_contract, actor)
+            renewed = sub_contract.renewed(day, None, uplift)
+            if renewed is not sub_contract:
+                uplifted.append(day)
+            sub_contract = renewed
+        self._added(sub_contract, actor, uplifted)
 
     @event("SubContractAdded")
-    def _added(self, sub_contract: SubContract, actor: str) -> None:
-        """The ``SubContractAdded`` event (``add_sub_contract``)."""
+    def _added(
+        self, sub_contract: SubContract, actor: str, uplifted_on: Sequence[date] = ()
+    ) -> None:
+        """The ``SubContractAdded`` event (``add_sub_contract``); ``uplifted_on``, the renewal
+        days whose price is the renewal's uplift of its price (none in events recorded before
+        q2c kept them)."""
         self._require(*_LIVE, doing="add a sub-contract")
         self._check_new_sub(sub_contract)
         self.sub_contracts[sub_contract.sub_id] = sub_contract
+        self._mark_uplifted(sub_contract.sub_id, uplifted_on)
         self.revision += 1
+
+    def _mark_uplifted(self, sub_id: str, days: Iterable[date]) -> None:
+        if self.uplifted_on is not None:
+            known = self.uplifted_on.setdefault(sub_id, [])
+            known.extend(day for day in days if day not in known)
 
     def remove_sub_contract(self, sub_id: str, effective_to: date, actor: str) -> None:
         """End a sub-contract; the end day is the first day no longer covered. Refused for one
@@ -732,7 +754,15 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self._require(*_LIVE, doing="re-price a sub-contract")
         sub = self._sub(sub_id)
         self._check_not_moved(sub, "re-price")
-        renewed = _renewed_prices(sub, effective, annual_price, self.uplift_renewals())
+        if self.uplifted_on is None:
+            raise RuleViolated(
+                "its renewals' prices are not known (read from an old snapshot): know_renewals "
+                "first",
+                field="uplifted_on",
+                aggregate_id=self.id,
+            )
+        uplifted = self.uplifted_on.get(sub_id, [])
+        renewed = _renewed_prices(sub, effective, annual_price, self.uplift_renewals(), uplifted)
         self._repriced(sub_id, effective, annual_price, actor, renewed)
 
     def uplift_renewals(self) -> list[tuple[date, Decimal]]:
@@ -770,6 +800,10 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.sub_contracts[sub_id] = attrs.evolve(
             sub, prices=(*sub.prices, PricePoint(effective, annual_price), *renewed_prices)
         )
+        if self.uplifted_on is not None and effective in self.uplifted_on.get(sub_id, ()):
+            # a price agreed for a renewed term's first day: no longer the uplift's
+            self.uplifted_on[sub_id].remove(effective)
+        self._mark_uplifted(sub_id, [p.effective for p in renewed_prices])
         self.revision += 1
 
     def reassign_away(self, sub_id: str, to_contract_id: UUID, effective: date, actor: str) -> None:
@@ -988,28 +1022,29 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
 
 
 def _renewed_prices(
-    sub: SubContract, effective: date, price: Money, renewals: Sequence[tuple[date, Decimal]]
+    sub: SubContract,
+    effective: date,
+    price: Money,
+    renewals: Sequence[tuple[date, Decimal]],
+    uplifted: Sequence[date],
 ) -> list[PricePoint]:
     """The prices a re-price from ``effective`` carries into the terms renewed after it: each
     renewal's uplift priced the sub-contract from the price in force on the old term's last
     day, so a new price for days before a renewal, recorded after it, is uplifted as the
-    renewal would have uplifted it had it been recorded first. A renewal's price that was not
-    its uplift (a price agreed for the new term, recorded for its first day) stands, as does a
-    price in force from a day between the two."""
+    renewal would have uplifted it had it been recorded first. Only renewal days whose price
+    the uplift set (``uplifted``) follow: a price agreed for the new term, recorded for its
+    first day, stands, whatever its amount, as does a price in force from a day between."""
     result: list[PricePoint] = []
     after = attrs.evolve(sub, prices=(*sub.prices, PricePoint(effective, price)))
     for day, uplift in renewals:
-        if day <= effective or (sub.effective_to is not None and sub.effective_to <= day):
+        if day <= effective or day not in uplifted:
+            continue
+        if sub.effective_to is not None and sub.effective_to <= day:
             continue
         last_day = date.fromordinal(day.toordinal() - 1)
-        at_day = [p for p in sub.prices if p.effective == day]
-        if not at_day:
-            continue  # the renewal did not price it (it did not run into the new term)
-        uplifted = (sub.price_on(last_day) * (1 + uplift / 100)).rounded()
-        if at_day[-1].annual_price != uplifted:
-            continue  # a price agreed for the new term: it stands
+        current = sub.price_on(day)
         new = (after.price_on(last_day) * (1 + uplift / 100)).rounded()
-        if new != uplifted:
+        if new != current:
             result.append(PricePoint(day, new))
             after = attrs.evolve(after, prices=(*after.prices, PricePoint(day, new)))
     return result
