@@ -988,6 +988,26 @@ def _projection_named(name: str, projections: dict[str, Any]) -> str:
     return name
 
 
+def _invoice_named(application: QuoteToCash, given: str) -> str:
+    """An invoice's id for the number reports print (``INV-000042``); anything else as given."""
+    if not re.fullmatch(r"[A-Za-z][\w/.-]*-?\d+", given.strip()) or _is_uuid(given):
+        return given
+    from q2c_adapters.cli_documents import find_invoice
+
+    try:
+        return find_invoice(application, given.strip()).hex
+    except Q2CError:
+        return given
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def _row_of_id(name: str, projection: Projection, given: str) -> str:
     """The row key holding an id a report printed (a UUID or its hex): the one row whose key
     names it, or a usage error listing the rows that do."""
@@ -1013,7 +1033,9 @@ def explain(
     ],
     row: Annotated[
         str,
-        typer.Argument(help="row key, e.g. inv:<invoice id hex> (see q2c rows), or an id"),
+        typer.Argument(
+            help="row key, e.g. inv:<invoice id hex> (see q2c rows), an id or an invoice number"
+        ),
     ],
     url: UrlOption,
     as_of: AsOfOption = None,
@@ -1036,6 +1058,7 @@ def explain(
             name = _projection_named(name, fresh)
             projection = fresh[name]
             if ":" not in row:  # an id as a report prints it: the one row keyed by it
+                row = _invoice_named(application, row)
                 with progress_bar(f"replaying {name}") as bar:
                     Follower(application, [projection], as_of=moment).run(progress=bar)
                 row = _row_of_id(name, projection, row)

@@ -87,7 +87,10 @@ def load_branding(path: Path | None, lang: str | None) -> Branding:
 
 def load_seller(path: Path) -> Any:
     """The seller profile of ``--seller`` (TOML or JSON, keys as ``SellerProfile``'s
-    fields); a file that cannot be read, unknown or missing keys, or bad values exit 2."""
+    fields: ``legal_name``, ``registration_id``, ``street``, ``city``, ``postal_code``,
+    ``country`` and ``iban`` required; ``vat_id`` empty or left out for a seller without one,
+    who then needs an ``endpoint``, "SCHEME:ID" or a table of ``scheme`` and ``identifier``);
+    a file that cannot be read, unknown or missing keys, or bad values exit 2."""
     from q2c_adapters.accounting.seller import Endpoint, SellerProfile
 
     try:
@@ -101,6 +104,14 @@ def load_seller(path: Path) -> Any:
         endpoint = data.get("endpoint")
         if isinstance(endpoint, dict):
             data["endpoint"] = Endpoint(**endpoint)
+        elif isinstance(endpoint, str):
+            scheme, colon, identifier = endpoint.partition(":")
+            if not colon:
+                raise ValueError("endpoint must be SCHEME:ID, e.g. 0088:7300010000001")
+            data["endpoint"] = Endpoint(scheme.strip(), identifier.strip())
+        elif endpoint is not None:
+            raise ValueError("endpoint must be SCHEME:ID or a table of scheme and identifier")
+        data.setdefault("vat_id", "")
         return SellerProfile(**data)
     except (OSError, ValueError, TypeError, Q2CError) as error:
         fail(f"--seller {path}: {one_line(error)}")

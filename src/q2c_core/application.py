@@ -41,6 +41,7 @@ from q2c_core.domain.errors import (
     Q2CError,
     RuleViolated,
 )
+from q2c_core.domain.event_facts import refuse_control_characters
 from q2c_core.domain.invoice import (
     CreditDisposition,
     Invoice,
@@ -486,6 +487,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         for line in lines:  # (typed by people: a card number pasted in is never stored)
             check_typed_line(line)
         refuse_card_numbers("note", note)
+        refuse_control_characters("note", note)
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
@@ -1592,7 +1594,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             (
                 self.unbilled_work(r)
                 for r in customer.request_ids
-                if (self.request(r).currency or cur) == cur
+                if (self.request(r).currency or customer.currency) == cur
             ),
             cur,
         )
