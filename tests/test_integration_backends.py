@@ -81,7 +81,9 @@ def run_story(app: QuoteToCash) -> dict[str, Any]:
     )
     allocations = app.allocate_payment(payment, allocated_on=date(2024, 4, 1), actor=A)
     first = app.payment(payment).allocations[0].allocation_id
-    app.reverse_allocation(payment, first, reason="credit first", actor=A)
+    app.reverse_allocation(
+        payment, first, reason="credit first", actor=A, reversed_on=date(2024, 4, 2)
+    )
     note = app.draft_credit_note(
         inv1,
         line_ids=["L1"],

@@ -261,7 +261,7 @@ def test_a_payment_that_bounces_after_a_refund_leaves_the_customer_owing_the_ref
     assert app.customer_summary(cust).credit == eur(-50)
     with pytest.raises(OverAllocation):
         app.refund_customer_credit(
-            cust, eur(1), refunded_on=date(2024, 2, 20), reference="r", actor="bea"
+            cust, eur(1), refunded_on=date(2024, 2, 20), reference="r2", actor="bea"
         )
     with pytest.raises(InvalidTransition) as bounced:
         app.payment(pay).refund("x", eur(1), date(2024, 2, 20), "r", "bea")

@@ -303,18 +303,16 @@ class BaseApp(Application[UUID]):
                 )
         return items
 
-    def _unallocated(
-        self, customer_id: UUID, currency: str, received_by: date | None = None
-    ) -> Money:
-        """The customer's money in ``currency`` not allocated to any invoice (received by a
-        day, when given): its credit."""
+    def _unallocated(self, customer_id: UUID, currency: str, as_of: date | None = None) -> Money:
+        """The customer's money in ``currency`` not allocated to any invoice: its credit now,
+        or at the end of ``as_of`` when given (``Payment.unallocated_on``: allocations,
+        reversals, refunds and bounces dated later do not count)."""
         customer = self._get(Customer, customer_id)
         return total(
             (
-                p.unallocated
+                p.unallocated if as_of is None else p.unallocated_on(as_of)
                 for p in self._get_many(Payment, customer.payment_ids)
                 if p.amount.currency == currency
-                and (received_by is None or p.received_on <= received_by)
             ),
             currency,
         )

@@ -1413,7 +1413,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         Refused, recording nothing (``OverAllocation`` naming ``amount``), for more than the
         customer's credit in that currency: the money refundable then, less what the customer
         owes of payments that bounced after part of them was refunded. ``currency`` defaults
-        to the amount's (given, it must be the amount's)."""
+        to the amount's (given, it must be the amount's). A ``reference`` names one refund: the
+        same instruction given again returns the ids it made, and another refund under that
+        reference is ``DuplicateEntry``."""
         if not isinstance(amount, Money):
             raise InvalidValue(
                 f"must be Money, not {type(amount).__name__}", field="amount", value=amount
@@ -1437,6 +1439,21 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             payments = [
                 p for p in self._get_many(Payment, customer.payment_ids) if p.amount.currency == cur
             ]
+            if reference.strip():
+                # one reference names one refund: the same instruction again (a retry) returns
+                # what it did; another refund under it is refused, never paid twice
+                earlier = [r for p in payments for r in p.refunds if r.reference == reference]
+                if earlier:
+                    done = total((r.amount for r in earlier), cur)
+                    if done == amount and all(r.refunded_on == day for r in earlier):
+                        return [r.refund_id for r in earlier], []
+                    raise DuplicateEntry(
+                        f"refund {reference!r} was made already ({done} on "
+                        f"{earlier[0].refunded_on}); one reference names one refund",
+                        field="reference",
+                        aggregate_id=customer_id,
+                        value=reference,
+                    )
             # oldest first: by the day the money arrived, then as the customer received them
             received = sorted(
                 (p for p in payments if p.received_on <= day), key=lambda p: p.received_on

@@ -81,6 +81,10 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     # refunded has neither (no refunds; the sum is added up once when first asked)
     refunds: Sequence[PaymentRefund] = ()
     refunded_amount: Decimal | None = None
+    # the latest business day an allocation, a reversal or a refund of this payment is dated
+    # (None in an older snapshot: worked out once when first asked): an allocation dated
+    # before it is checked against every day since
+    latest_on: date | None = None
 
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
         "PaymentAllocated": (NotBefore("allocated_on", "received_on", "the money arrived"),),
@@ -113,6 +117,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         self.allocated_amount = Decimal(0)
         self.refunds: Sequence[PaymentRefund] = []
         self.refunded_amount = Decimal(0)
+        self.latest_on = received_on
         self.bounced_on: date | None = None
         self.bounce_reason: str | None = None
 
@@ -202,11 +207,70 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
             value=allocation_id,
         )
 
-    @event("PaymentAllocated")
+    def _latest_day(self) -> date:
+        if self.latest_on is None:
+            days = [self.received_on]
+            days += [a.allocated_on for a in self.allocations]
+            days += [a.reversed_on for a in self.allocations if a.reversed_on is not None]
+            days += [r.refunded_on for r in self.refunds]
+            self.latest_on = max(days)
+        return self.latest_on
+
+    def _moved(self, day: date | None) -> None:
+        if day is not None:
+            self.latest_on = max(self._latest_day(), day)
+
+    def unallocated_on(self, day: date) -> Money:
+        """The customer credit this payment held at the end of a business day: received by
+        then, less what was allocated and not yet given back, and what was refunded, by then
+        (minus the refunds once it had bounced). An undated old reversal counts as long ago."""
+        zero = Money.zero(self.amount.currency)
+        if day < self.received_on:
+            return zero
+        refunded = sum((r.amount.amount for r in self.refunds if r.refunded_on <= day), Decimal(0))
+        if self.bounced_on is not None and self.bounced_on <= day:
+            return Money(-refunded, self.amount.currency)
+        allocated = sum(
+            (
+                a.amount.amount
+                for a in self.allocations
+                if a.allocated_on <= day
+                and (a.is_live or (a.reversed_on is not None and a.reversed_on > day))
+            ),
+            Decimal(0),
+        )
+        return Money(self.amount.amount - allocated - refunded, self.amount.currency)
+
     def allocate(
         self, allocation_id: str, invoice_id: UUID, amount: Money, allocated_on: date, actor: str
     ) -> None:
-        """Apply part of the payment to one invoice; never more than is unallocated."""
+        """Apply part of the payment to one invoice; never more than is unallocated, and, for
+        an allocation dated before the payment's latest change, never more than was
+        unallocated on its day and every day since (money allocated or refunded later, or
+        given back only later, was not there to allocate)."""
+        if (
+            not self.is_bounced
+            and isinstance(amount, Money)
+            and amount.currency == self.amount.currency
+            and isinstance(allocated_on, date)
+            and self.received_on <= allocated_on < self._latest_day()
+        ):
+            available = self.refundable(allocated_on)
+            if amount > available:
+                raise OverAllocation(
+                    f"{amount} is more than the {available} unallocated on {allocated_on} and "
+                    "every day since",
+                    field="amount",
+                    aggregate_id=self.id,
+                    value=amount,
+                )
+        self._allocated(allocation_id, invoice_id, amount, allocated_on, actor)
+
+    @event("PaymentAllocated")
+    def _allocated(
+        self, allocation_id: str, invoice_id: UUID, amount: Money, allocated_on: date, actor: str
+    ) -> None:
+        """The ``PaymentAllocated`` event (``allocate``)."""
         if self.is_bounced:
             raise InvalidTransition(
                 "a bounced payment cannot be allocated", field="status", aggregate_id=self.id
@@ -237,6 +301,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         self.allocated_amount = self._allocated_sum() + amount.amount
         self.allocations.append(PaymentAllocation(allocation_id, invoice_id, amount, allocated_on))
+        self._moved(allocated_on)
 
     @event("AllocationReversed")
     def reverse_allocation(
@@ -262,6 +327,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=reversed_on,
             )
         self.allocated_amount = self._allocated_sum() - current.amount.amount
+        self._moved(reversed_on)
         self.allocations = [
             attrs.evolve(a, reversed_reason=reason, reversed_on=reversed_on)
             if a.allocation_id == allocation_id
@@ -338,6 +404,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         refunds = self.refunds if isinstance(self.refunds, list) else list(self.refunds)
         refunds.append(PaymentRefund(refund_id, amount, refunded_on, reference))
         self.refunds = refunds
+        self._moved(refunded_on)
 
     def bounce(self, bounced_on: date, reason: str, actor: str) -> None:
         """The bank returned the money: every live allocation is reversed on ``bounced_on``,

@@ -1,0 +1,95 @@
+"""A payment's money on each business day: an allocation dated back may only take money that
+was there on its day and every day since, and the past-due policy counts the credit a customer
+had on the policy's day, not what is left today."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from test_contract_billing import A, contract, customer, eur
+from test_invoice_controls import line
+
+from q2c_core import OverAllocation, PastDuePolicy, QuoteToCash
+
+
+def issued(app: QuoteToCash, cust: object, on: date) -> object:
+    invoice = app.draft_invoice(cust, [line(unit_price=eur(50))], drafted_on=on, actor="billy")
+    app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+    app.issue_invoice(invoice, issued_on=on, actor="bea")
+    return invoice
+
+
+def test_an_allocation_dated_back_takes_only_money_there_on_its_day_and_since() -> None:
+    """100 arrived on 1 January; 50 went to invoice B on the 5th, the other 50 back to the
+    customer on the 10th; B's allocation was undone on the 20th. Allocating 50 to invoice C as
+    of the 3rd was accepted: from the 5th to the 20th the payment then held -50. Refused,
+    naming amount, nothing recorded; as of the 20th the 50 given back is there to allocate."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    b, c = issued(app, cust, date(2024, 1, 1)), issued(app, cust, date(2024, 1, 2))
+    paid = app.receive_payment(
+        cust, eur(100), received_on=date(2024, 1, 1), reference="in", actor=A
+    )
+    (to_b,) = app.allocate_payment(paid, [(b, eur(50))], allocated_on=date(2024, 1, 5), actor=A)
+    app.refund_customer_credit(cust, eur(50), refunded_on=date(2024, 1, 10), reference="O", actor=A)
+    app.reverse_allocation(paid, to_b, reason="wrong", actor=A, reversed_on=date(2024, 1, 20))
+    before = app.recorder.max_notification_id()
+    with pytest.raises(OverAllocation) as refused:
+        app.allocate_payment(paid, [(c, eur(50))], allocated_on=date(2024, 1, 3), actor=A)
+    assert refused.value.field == "amount"
+    assert app.recorder.max_notification_id() == before
+    app.allocate_payment(paid, [(c, eur(50))], allocated_on=date(2024, 1, 20), actor=A)
+    payment = app.payment(paid)
+    for day, held in ((date(2024, 1, 4), 100), (date(2024, 1, 12), 0), (date(2024, 1, 20), 0)):
+        assert payment.unallocated_on(day).amount == Decimal(held), day
+
+
+def test_the_past_due_policy_counts_the_credit_of_its_day() -> None:
+    """300 arrived on 20 January and stayed unallocated: on 15 March it covers the late
+    invoices, so the contract is not suspended, even when the 300 was refunded later (1 April).
+    It had counted what was left today."""
+    for refunded_later in (False, True):
+        app = QuoteToCash.open("memory:")
+        cust = customer(app)
+        contract(app, cust)
+        for invoice in app.run_billing(date(2024, 1, 1), actor="billing").invoice_ids:
+            app.approve_invoice(invoice, role="billing", approved_on=date(2024, 1, 1), actor="bea")
+            app.approve_invoice(
+                invoice, role="account_manager", approved_on=date(2024, 1, 1), actor="mia"
+            )
+            app.issue_invoice(invoice, issued_on=date(2024, 1, 1), actor="bea")
+        app.receive_payment(cust, eur(300), received_on=date(2024, 1, 20), reference="x", actor=A)
+        if refunded_later:
+            app.refund_customer_credit(
+                cust, eur(300), refunded_on=date(2024, 4, 1), reference="out", actor=A
+            )
+        suspended = app.apply_past_due_policy(PastDuePolicy(30), date(2024, 3, 15), actor="ops")
+        assert suspended == [], refunded_later
+
+
+def test_a_refund_instruction_given_twice_pays_once() -> None:
+    """SEPA-OUT-77 sent twice (a retry after a timeout) paid 400 twice. The same instruction
+    again returns the refund it made; another amount under that reference is refused."""
+    from q2c_core import DuplicateEntry
+
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    app.receive_payment(cust, eur(1000), received_on=date(2024, 1, 2), reference="in", actor=A)
+    first = app.refund_customer_credit(
+        cust, eur(400), refunded_on=date(2024, 2, 1), reference="SEPA-OUT-77", actor=A
+    )
+    again = app.refund_customer_credit(
+        cust, eur(400), refunded_on=date(2024, 2, 1), reference="SEPA-OUT-77", actor=A
+    )
+    assert again == first
+    assert app.customer_credit(cust) == eur(600)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(DuplicateEntry) as refused:
+        app.refund_customer_credit(
+            cust, eur(100), refunded_on=date(2024, 2, 2), reference="SEPA-OUT-77", actor=A
+        )
+    assert refused.value.field == "reference"
+    assert app.recorder.max_notification_id() == before
