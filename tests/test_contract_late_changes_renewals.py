@@ -238,3 +238,38 @@ def test_prices_do_not_depend_on_whether_changes_came_before_the_renewals(
         while day < days.end:
             assert s.price_on(day) == subs_b[sub_id].price_on(day), (sub_id, day)
             day = date.fromordinal(day.toordinal() + 7)
+
+
+def test_a_sub_contract_moved_back_dated_into_a_renewed_contract_is_uplifted_there() -> None:
+    """S1 moves on 1 December 2024 from a two-year contract into an evergreen one that the run
+    renewed into 2025 with 10 %. Recorded after that renewal, the move left S1 at 1,200 on the
+    new contract; recorded before, it was 1,320. Now 1,320 either way, as billed."""
+    for move_late in (False, True):
+        app = QuoteToCash.open("memory:")
+        cust = customer(app)
+        two_years = Period(date(2024, 1, 1), date(2026, 1, 1))
+        source = contract(app, cust, "MC-A", (sub("S1"),), two_years)
+        target = contract(
+            app,
+            cust,
+            "MC-B",
+            (sub("S2", price=600),),
+            auto_renew=True,
+            renewal_uplift_percent=Decimal(10),
+        )
+
+        def move(app: QuoteToCash = app, source: UUID = source, target: UUID = target) -> None:
+            app.reassign_sub_contract(source, "S1", target, effective=date(2024, 12, 1), actor=A)
+
+        if not move_late:
+            move()
+        app.run_billing(date(2025, 1, 1), actor="billy")  # renews MC-B into 2025
+        if move_late:
+            move()
+        assert price(app, target, "S1", date(2025, 6, 1)) == eur(1320), move_late
+        (february,) = [
+            d
+            for d in app.preview_billing(date(2025, 2, 1))
+            if d.contract_id == target and d.period and d.period.start == date(2025, 2, 1)
+        ]
+        assert eur("110.00") in [line.net for line in february.lines], move_late

@@ -553,6 +553,7 @@ class ContractBilling(BaseApp):
                 moved_from=carried,
             )
             source.reassign_away(sub_id, to_contract_id, effective, actor)
+            self.know_renewals(target)
             target.reassign_here(moved, from_contract_id, actor)
             return None, [source, target]
 

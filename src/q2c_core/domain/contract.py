@@ -836,9 +836,30 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         self.revision += 1
 
-    @event("SubContractReassignedHere")
     def reassign_here(self, sub_contract: SubContract, from_contract_id: UUID, actor: str) -> None:
-        """Start a sub-contract moved from another master contract, on the day it ended there."""
+        """Start a sub-contract moved from another master contract, on the day it ended there.
+        Moved in with days before a renewal of this contract that raised prices by a
+        percentage, it is priced for the renewed term as that renewal would have priced it
+        had the move been recorded first (as ``add_sub_contract`` does)."""
+        self._require(*_LIVE, doing="take over a sub-contract")
+        uplifted: list[date] = []
+        for day, uplift in self.uplift_renewals():
+            renewed = sub_contract.renewed(day, None, uplift)
+            if renewed is not sub_contract:
+                uplifted.append(day)
+            sub_contract = renewed
+        self._reassigned_here(sub_contract, from_contract_id, actor, uplifted)
+
+    @event("SubContractReassignedHere")
+    def _reassigned_here(
+        self,
+        sub_contract: SubContract,
+        from_contract_id: UUID,
+        actor: str,
+        uplifted_on: Sequence[date] = (),
+    ) -> None:
+        """The ``SubContractReassignedHere`` event (``reassign_here``); ``uplifted_on`` as in
+        ``SubContractAdded``."""
         self._require(*_LIVE, doing="take over a sub-contract")
         if sub_contract.sub_id in self.sub_contracts:
             raise DuplicateEntry(
@@ -853,6 +874,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.sub_contracts[sub_contract.sub_id] = attrs.evolve(
             sub_contract, reassigned_from=from_contract_id, reassigned_to=None
         )
+        self._mark_uplifted(sub_contract.sub_id, uplifted_on)
         self.revision += 1
 
     # -- billing records -------------------------------------------------------------------------
