@@ -271,30 +271,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         self, allocation_id: str, invoice_id: UUID, amount: Money, allocated_on: date, actor: str
     ) -> None:
         """The ``PaymentAllocated`` event (``allocate``)."""
-        if self.is_bounced:
-            raise InvalidTransition(
-                "a bounced payment cannot be allocated", field="status", aggregate_id=self.id
-            )
-        if amount.currency != self.amount.currency:
-            raise CurrencyMismatch(
-                f"allocation in {amount.currency}, payment in {self.amount.currency}",
-                field="amount",
-                aggregate_id=self.id,
-            )
-        if not amount.is_positive() or not amount.is_rounded():
-            raise InvalidValue(
-                "must be more than zero, in whole minor units",
-                field="amount",
-                aggregate_id=self.id,
-                value=amount,
-            )
-        if amount > self.unallocated:
-            raise OverAllocation(
-                f"{amount} is more than the {self.unallocated} unallocated",
-                field="amount",
-                aggregate_id=self.id,
-                value=amount,
-            )
+        self._check_paid_out(amount, "allocation")
         if any(a.allocation_id == allocation_id for a in self.allocations):
             raise DuplicateEntry(
                 f"allocation {allocation_id} exists", field="allocation_id", aggregate_id=self.id
@@ -341,7 +318,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         """Pay part of the unallocated money back to the customer on a business day: no more
         than was unallocated that day and every day since (``refundable``; ``OverAllocation``
         naming ``amount``), never on a bounced payment, not before the money arrived."""
-        self._check_refund(amount)
+        self._check_paid_out(amount, "refund")
         if require_day(refunded_on, "refunded_on") >= self.received_on:
             refundable = self.refundable(refunded_on)
             if amount.currency == refundable.currency and amount > refundable:
@@ -354,10 +331,14 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
                 )
         self._credit_refunded(refund_id, amount, refunded_on, reference, actor)
 
-    def _check_refund(self, amount: Money) -> None:
+    def _check_paid_out(self, amount: Money, what: str) -> None:
+        """The rules money taken from this payment keeps, allocated or refunded (``what``):
+        not from a bounced payment, in its currency, more than zero in whole minor units, and
+        no more than is unallocated."""
+        done = {"allocation": "allocated", "refund": "refunded"}[what]
         if self.is_bounced:
             raise InvalidTransition(
-                "a bounced payment cannot be refunded", field="status", aggregate_id=self.id
+                f"a bounced payment cannot be {done}", field="status", aggregate_id=self.id
             )
         if not isinstance(amount, Money):
             raise InvalidValue(
@@ -368,7 +349,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         if amount.currency != self.amount.currency:
             raise CurrencyMismatch(
-                f"refund in {amount.currency}, payment in {self.amount.currency}",
+                f"{what} in {amount.currency}, payment in {self.amount.currency}",
                 field="amount",
                 aggregate_id=self.id,
             )
@@ -393,7 +374,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     ) -> None:
         """The ``CreditRefunded`` event (``refund``): part of the customer credit this payment
         holds was paid back to the customer."""
-        self._check_refund(amount)
+        self._check_paid_out(amount, "refund")
         refuse_card_numbers("reference", reference, self.id)
         if any(r.refund_id == refund_id for r in self.refunds):
             raise DuplicateEntry(
