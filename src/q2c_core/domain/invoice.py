@@ -337,39 +337,11 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         """Sign off for one role, after the line checks pass against the hours logged.
 
         One person, one role: names are compared as people write them (``Billy `` is
-        ``billy``). An hourly line bills no more hours than were logged, and says so in its
-        quantity (a line stating 4 hours that bills 40 is refused). These rules are checked
-        when approving; ``Approved`` events recorded before them replay as they were.
+        ``billy``), and the drafter is never the only approver. An hourly line bills no more
+        hours than were logged, and says so in its quantity (a line stating 4 hours that bills
+        40 is refused). The rules are checked here, when approving: ``Approved`` events
+        recorded before some of them existed replay as they were.
         """
-        self._require(InvoiceStatus.DRAFT, doing="approve")
-        person = _person(actor)
-        if any(_person(a.actor) == person for a in self.approvals):
-            raise ApprovalRefused(
-                f"{actor} has already approved for another role; one person, one role",
-                field="actor",
-                aggregate_id=self.id,
-                value=actor,
-            )
-        remaining = [r for r in self.approval_policy.roles if r not in self.approved_roles()]
-        approvers = {_person(a.actor) for a in self.approvals} | {person}
-        if remaining == [role] and approvers == {_person(self.drafted_by)}:
-            raise ApprovalRefused(
-                f"{actor} drafted this invoice and cannot be its only approver",
-                field="actor",
-                aggregate_id=self.id,
-                value=actor,
-            )
-        problems = check_lines(self.lines, logged_hours)
-        problems += check_billed_hours(self.lines, logged_hours)
-        if problems:
-            raise InvoiceLinesRejected(problems, aggregate_id=self.id)
-        self._approved(role, approved_on, logged_hours, actor)
-
-    @event("Approved")
-    def _approved(
-        self, role: str, approved_on: date, logged_hours: dict[str, Decimal], actor: str
-    ) -> None:
-        """The ``Approved`` event (``approve``)."""
         self._require(InvoiceStatus.DRAFT, doing="approve")
         policy = self.approval_policy
         if role not in policy.roles:
@@ -386,7 +358,8 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=role,
             )
-        if any(a.actor == actor for a in self.approvals):
+        person = _person(actor)
+        if any(_person(a.actor) == person for a in self.approvals):
             raise ApprovalRefused(
                 f"{actor} has already approved for another role; one person, one role",
                 field="actor",
@@ -394,8 +367,8 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=actor,
             )
         remaining = [r for r in policy.roles if r not in self.approved_roles() and r != role]
-        approvers = {a.actor for a in self.approvals} | {actor}
-        if not remaining and approvers == {self.drafted_by}:
+        approvers = {_person(a.actor) for a in self.approvals} | {person}
+        if not remaining and approvers == {_person(self.drafted_by)}:
             raise ApprovalRefused(
                 f"{actor} drafted this invoice and cannot be its only approver",
                 field="actor",
@@ -403,14 +376,23 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=actor,
             )
         problems = check_lines(self.lines, logged_hours)
+        problems += check_billed_hours(self.lines, logged_hours)
         if problems:
             raise InvoiceLinesRejected(problems, aggregate_id=self.id)
         if self.kind is not InvoiceKind.CREDIT_NOTE and self.total.is_negative():
             raise InvoiceLinesRejected(
                 ["the total is negative: issue a credit note instead"], aggregate_id=self.id
             )
+        self._approved(role, approved_on, logged_hours, actor)
+
+    @event("Approved")
+    def _approved(
+        self, role: str, approved_on: date, logged_hours: dict[str, Decimal], actor: str
+    ) -> None:
+        """The ``Approved`` event (``approve``, which holds the rules)."""
+        self._require(InvoiceStatus.DRAFT, doing="approve")
         self.approvals.append(Approval(role, actor, approved_on))
-        if not remaining:
+        if all(r in self.approved_roles() for r in self.approval_policy.roles):
             self.status = InvoiceStatus.APPROVED
 
     @event("Voided")
