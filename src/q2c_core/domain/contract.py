@@ -647,12 +647,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         event records the sub-contract with those prices."""
         self._require(*_LIVE, doing="add a sub-contract")
         self._check_new_sub(sub_contract)
-        uplifted: list[date] = []
-        for day, uplift in self.uplift_renewals():
-            renewed = sub_contract.renewed(day, None, uplift)
-            if renewed is not sub_contract:
-                uplifted.append(day)
-            sub_contract = renewed
+        sub_contract, uplifted = self._priced_for_renewals(sub_contract)
         self._added(sub_contract, actor, uplifted)
 
     @event("SubContractAdded")
@@ -667,6 +662,18 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.sub_contracts[sub_contract.sub_id] = sub_contract
         self._mark_uplifted(sub_contract.sub_id, uplifted_on)
         self.revision += 1
+
+    def _priced_for_renewals(self, sub: SubContract) -> tuple[SubContract, list[date]]:
+        """A sub-contract joining with days before this contract's uplift renewals, priced as
+        each renewal priced those it found (``SubContract.renewed``), and the renewal days
+        whose price that set."""
+        uplifted: list[date] = []
+        for day, uplift in self.uplift_renewals():
+            renewed = sub.renewed(day, None, uplift)
+            if renewed is not sub:
+                uplifted.append(day)
+            sub = renewed
+        return sub, uplifted
 
     def _mark_uplifted(self, sub_id: str, days: Iterable[date]) -> None:
         if self.uplifted_on is not None:
@@ -842,12 +849,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         percentage, it is priced for the renewed term as that renewal would have priced it
         had the move been recorded first (as ``add_sub_contract`` does)."""
         self._require(*_LIVE, doing="take over a sub-contract")
-        uplifted: list[date] = []
-        for day, uplift in self.uplift_renewals():
-            renewed = sub_contract.renewed(day, None, uplift)
-            if renewed is not sub_contract:
-                uplifted.append(day)
-            sub_contract = renewed
+        sub_contract, uplifted = self._priced_for_renewals(sub_contract)
         self._reassigned_here(sub_contract, from_contract_id, actor, uplifted)
 
     @event("SubContractReassignedHere")

@@ -255,15 +255,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
             and isinstance(allocated_on, date)
             and self.received_on <= allocated_on < self._latest_day()
         ):
-            available = self.refundable(allocated_on)
-            if amount > available:
-                raise OverAllocation(
-                    f"{amount} is more than the {available} unallocated on {allocated_on} and "
-                    "every day since",
-                    field="amount",
-                    aggregate_id=self.id,
-                    value=amount,
-                )
+            self._check_there_since(amount, allocated_on)
         self._allocated(allocation_id, invoice_id, amount, allocated_on, actor)
 
     @event("PaymentAllocated")
@@ -320,16 +312,20 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         naming ``amount``), never on a bounced payment, not before the money arrived."""
         self._check_paid_out(amount, "refund")
         if require_day(refunded_on, "refunded_on") >= self.received_on:
-            refundable = self.refundable(refunded_on)
-            if amount.currency == refundable.currency and amount > refundable:
-                raise OverAllocation(
-                    f"{amount} is more than the {refundable} unallocated on {refunded_on} and "
-                    "every day since",
-                    field="amount",
-                    aggregate_id=self.id,
-                    value=amount,
-                )
+            self._check_there_since(amount, refunded_on)
         self._credit_refunded(refund_id, amount, refunded_on, reference, actor)
+
+    def _check_there_since(self, amount: Money, day: date) -> None:
+        """Money taken on a past day was there on that day and every day since
+        (``refundable``), or ``OverAllocation`` naming ``amount``."""
+        available = self.refundable(day)
+        if amount > available:
+            raise OverAllocation(
+                f"{amount} is more than the {available} unallocated on {day} and every day since",
+                field="amount",
+                aggregate_id=self.id,
+                value=amount,
+            )
 
     def _check_paid_out(self, amount: Money, what: str) -> None:
         """The rules money taken from this payment keeps, allocated or refunded (``what``):
