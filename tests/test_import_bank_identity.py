@@ -430,3 +430,25 @@ def test_a_reversal_before_the_money_was_allocated_refuses_the_statement(
     assert app.recorder.max_notification_id() == before
     assert not app.payment(payment.id).is_bounced and len(app.payments(acme)) == 1
     assert app.invoice(invoice).outstanding == Money.of("50.00", EUR)
+
+
+def test_a_suspended_credit_whose_payment_bounces_leaves_the_suspense_list(
+    app: QuoteToCash,
+) -> None:
+    """Acme sends 70.00 that fits no invoice: a payment kept as credit, waiting in suspense for
+    a person. The bank then takes it back: nothing is left to assign, so it leaves the list
+    (it stayed there, and resolving it would only have been refused)."""
+    acme_owes_100(app)
+    unnamed = """
+        <TxDtls><Refs><AcctSvcrRef>TX-7</AcctSvcrRef></Refs>
+          <RltdPties><Dbtr><Nm>Acme GmbH</Nm></Dbtr></RltdPties>
+          <RmtInf><Ustrd>thanks</Ustrd></RmtInf>
+        </TxDtls>"""
+    odd = statement(credit("2024-04-02", "70.00", unnamed))
+    bank(app).import_bytes(odd, "apr02.xml", actor="bank-sync")
+    (waiting,) = app.bank_suspense()
+    assert waiting.payment_id is not None
+    back = statement(reversal("2024-04-05", "70.00", ref="TX-7-R", reverses="TX-7"), message="M2")
+    bank(app).import_bytes(back, "apr05.xml", actor="bank-sync")
+    assert app.payment(waiting.payment_id).is_bounced
+    assert app.bank_suspense() == []

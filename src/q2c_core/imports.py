@@ -738,8 +738,12 @@ class ImportCommands(BaseApp):
         return [self.bank_credit(i) for i in self._created_ids(BankCredit, "BankCreditBooked")]
 
     def bank_suspense(self) -> list[BankCredit]:
-        """Credits waiting for a person: unknown customer, no invoice found, or ambiguous."""
-        return [c for c in self.bank_credits() if c.is_suspended]
+        """Credits waiting for a person: unknown customer, no invoice found, or ambiguous; not
+        one whose payment the bank has since taken back (bounced: nothing is left to assign)."""
+        waiting = [c for c in self.bank_credits() if c.is_suspended]
+        paid = {c.payment_id for c in waiting if c.payment_id is not None}
+        bounced = {p.id for p in self._get_many(Payment, list(paid)) if p.is_bounced}
+        return [c for c in waiting if c.payment_id not in bounced]
 
     def resolve_bank_credit(
         self,
