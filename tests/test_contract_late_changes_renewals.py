@@ -273,3 +273,21 @@ def test_a_sub_contract_moved_back_dated_into_a_renewed_contract_is_uplifted_the
             if d.contract_id == target and d.period and d.period.start == date(2025, 2, 1)
         ]
         assert eur("110.00") in [line.net for line in february.lines], move_late
+
+
+def test_a_sub_contract_added_by_an_older_version_keeps_its_uplift_known() -> None:
+    """An older version recorded SubContractAdded without the renewal days its uplift priced:
+    read back, they are told from the prices (the day's price is the uplift of the day
+    before's), so a later December price still carries into 2025 (1,440 -> 1,584)."""
+    app = QuoteToCash.open("memory:")
+    cid = contract(app, customer(app))
+    renew(app, cid)
+    old = app.contract(cid)
+    priced = sub("S3", start=date(2024, 6, 1)).renewed(RENEWAL_2025, None, Decimal(10))
+    old._added(priced, A)  # (the event as such a version recorded it: no uplifted_on)
+    app.save(old)
+    assert app.contract(cid).uplifted_on["S3"] == [RENEWAL_2025]
+    app.reprice_sub_contract(
+        cid, "S3", effective=date(2024, 12, 1), annual_price=eur(1440), actor=A
+    )
+    assert price(app, cid, "S3", date(2025, 6, 1)) == eur(1584)

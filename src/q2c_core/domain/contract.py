@@ -652,15 +652,15 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
 
     @event("SubContractAdded")
     def _added(
-        self, sub_contract: SubContract, actor: str, uplifted_on: Sequence[date] = ()
+        self, sub_contract: SubContract, actor: str, uplifted_on: Sequence[date] | None = None
     ) -> None:
         """The ``SubContractAdded`` event (``add_sub_contract``); ``uplifted_on``, the renewal
-        days whose price is the renewal's uplift of its price (none in events recorded before
-        q2c kept them)."""
+        days whose price is the renewal's uplift of its price (None in events recorded before
+        q2c kept them: ``_uplifted_days`` reads them from the prices)."""
         self._require(*_LIVE, doing="add a sub-contract")
         self._check_new_sub(sub_contract)
         self.sub_contracts[sub_contract.sub_id] = sub_contract
-        self._mark_uplifted(sub_contract.sub_id, uplifted_on)
+        self._mark_uplifted(sub_contract.sub_id, self._uplifted_days(sub_contract, uplifted_on))
         self.revision += 1
 
     def _priced_for_renewals(self, sub: SubContract) -> tuple[SubContract, list[date]]:
@@ -674,6 +674,22 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 uplifted.append(day)
             sub = renewed
         return sub, uplifted
+
+    def _uplifted_days(self, sub: SubContract, recorded: Sequence[date] | None) -> list[date]:
+        """The renewal days whose price the uplift set on a joining sub-contract: as its event
+        recorded them, or, in an event recorded before they were (None), the renewal days whose
+        price is the uplift of the day before's, as the rule then read them."""
+        if recorded is not None:
+            return list(recorded)
+        days = []
+        for day, uplift in zip(self.renewed_on or (), self.renewal_uplifts or (), strict=False):
+            at_day = [p for p in sub.prices if p.effective == day]
+            if not at_day or sub.effective_from >= day:
+                continue
+            before = sub.price_on(date.fromordinal(day.toordinal() - 1))
+            if at_day[-1].annual_price == (before * (1 + uplift / 100)).rounded():
+                days.append(day)
+        return days
 
     def _mark_uplifted(self, sub_id: str, days: Iterable[date]) -> None:
         if self.uplifted_on is not None:
@@ -858,7 +874,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         sub_contract: SubContract,
         from_contract_id: UUID,
         actor: str,
-        uplifted_on: Sequence[date] = (),
+        uplifted_on: Sequence[date] | None = None,
     ) -> None:
         """The ``SubContractReassignedHere`` event (``reassign_here``); ``uplifted_on`` as in
         ``SubContractAdded``."""
@@ -876,7 +892,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.sub_contracts[sub_contract.sub_id] = attrs.evolve(
             sub_contract, reassigned_from=from_contract_id, reassigned_to=None
         )
-        self._mark_uplifted(sub_contract.sub_id, uplifted_on)
+        self._mark_uplifted(sub_contract.sub_id, self._uplifted_days(sub_contract, uplifted_on))
         self.revision += 1
 
     # -- billing records -------------------------------------------------------------------------
