@@ -93,3 +93,30 @@ def test_a_refund_instruction_given_twice_pays_once() -> None:
         )
     assert refused.value.field == "reference"
     assert app.recorder.max_notification_id() == before
+
+
+def test_the_past_due_policy_counts_money_once_whenever_it_was_allocated() -> None:
+    """Two monthly invoices of 150.00 are past due on 15 March; the customer sent 150.00 on 20
+    January. Allocated to January's invoice on 10 March or only on 1 April, the 150.00 covers
+    one invoice, not both: the contract is suspended either way (allocated later, it counted
+    both as credit and as payment of January)."""
+    for allocated_on in (date(2024, 3, 10), date(2024, 4, 1)):
+        app = QuoteToCash.open("memory:")
+        cust = customer(app)
+        contract(app, cust)
+        invoices = []
+        for day in (date(2024, 1, 1), date(2024, 2, 1)):
+            for invoice in app.run_billing(day, actor="billing").invoice_ids:
+                app.approve_invoice(invoice, role="billing", approved_on=day, actor="bea")
+                app.approve_invoice(invoice, role="account_manager", approved_on=day, actor="mia")
+                app.issue_invoice(invoice, issued_on=day, actor="bea")
+                invoices.append(invoice)
+        january = app.invoice(invoices[0])
+        paid = app.receive_payment(
+            cust, january.total, received_on=date(2024, 1, 20), reference="x", actor=A
+        )
+        app.allocate_payment(
+            paid, [(january.id, january.total)], allocated_on=allocated_on, actor=A
+        )
+        suspended = app.apply_past_due_policy(PastDuePolicy(10), date(2024, 3, 15), actor="ops")
+        assert len(suspended) == 1, allocated_on

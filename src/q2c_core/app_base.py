@@ -10,6 +10,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -303,19 +304,33 @@ class BaseApp(Application[UUID]):
                 )
         return items
 
-    def _unallocated(self, customer_id: UUID, currency: str, as_of: date | None = None) -> Money:
-        """The customer's money in ``currency`` not allocated to any invoice: its credit now,
-        or at the end of ``as_of`` when given (``Payment.unallocated_on``: allocations,
-        reversals, refunds and bounces dated later do not count)."""
+    def _unallocated(self, customer_id: UUID, currency: str) -> Money:
+        """The customer's money in ``currency`` not allocated to any invoice: its credit."""
         customer = self._get(Customer, customer_id)
         return total(
             (
-                p.unallocated if as_of is None else p.unallocated_on(as_of)
+                p.unallocated
                 for p in self._get_many(Payment, customer.payment_ids)
                 if p.amount.currency == currency
             ),
             currency,
         )
+
+    def _money_on(
+        self, customer_id: UUID, currency: str, day: date
+    ) -> tuple[Decimal, dict[UUID, Decimal]]:
+        """A customer's money in ``currency`` at the end of a business day: its credit
+        (``Payment.unallocated_on``) and what its allocations then in force paid each invoice."""
+        customer = self._get(Customer, customer_id)
+        credit = Decimal(0)
+        paid: dict[UUID, Decimal] = {}
+        for payment in self._get_many(Payment, customer.payment_ids):
+            if payment.amount.currency != currency:
+                continue
+            credit += payment.unallocated_on(day).amount
+            for a in payment.allocations_on(day):
+                paid[a.invoice_id] = paid.get(a.invoice_id, Decimal(0)) + a.amount.amount
+        return credit, paid
 
     @staticmethod
     def _check_issued_by(invoice: Invoice, day: date, field: str) -> None:

@@ -1329,7 +1329,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 customer = self.customer(payment.customer_id)
                 items = self._open_items(customer, payment.amount.currency, allocated_on)
                 plan = [
-                    (a.invoice_id, a.amount) for a in allocate_payment(payment.unallocated, items)
+                    (a.invoice_id, a.amount)
+                    for a in allocate_payment(payment.available_on(allocated_on), items)
                 ]
             else:
                 plan = explicit

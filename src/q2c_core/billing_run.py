@@ -1325,9 +1325,11 @@ class ContractBilling(BaseApp):
             )
         _check_run_day(as_of, actor)
         suspended: list[UUID] = []
-        # per customer and currency: money received by ``as_of``, not allocated, not yet
-        # counted against an earlier contract's late invoices (it covers each once)
+        # per customer and currency, both as they stood at the end of ``as_of``: the money
+        # received and not allocated, not yet counted against an earlier contract's late
+        # invoices (it covers each once), and what each invoice had been paid
         credit: dict[tuple[UUID, str], Decimal] = {}
+        paid: dict[tuple[UUID, str], dict[UUID, Decimal]] = {}
         readers = self._readers(trusted=True)
         for batch in self._contract_batches(1000):
             # (a contract whose status changed after the policy's day: that change stands)
@@ -1344,16 +1346,16 @@ class ContractBilling(BaseApp):
                 ids = [d for c in group for d in c.documents]
                 invoices = {i.id: i for i in self._get_many(Invoice, ids, readers)}
                 for contract in group:
-                    items = _open_items(contract, invoices, self._get)
+                    key = (contract.customer_id, contract.currency)
+                    if key not in credit:
+                        credit[key], paid[key] = self._money_on(*key, as_of)
+                    items = _open_items(contract, invoices, self._get, paid[key], as_of)
                     late = policy.late(items, as_of)
                     if not late:
                         continue
                     # money the customer sent by then and nobody allocated yet covers it: the
                     # invoices are paid in all but the bookkeeping, so no suspension
                     owed = sum((o.amount for _, _, o in late), Decimal(0))
-                    key = (contract.customer_id, contract.currency)
-                    if key not in credit:
-                        credit[key] = self._unallocated(*key, as_of).amount
                     if credit[key] >= owed:
                         credit[key] -= owed
                         continue
@@ -1384,16 +1386,28 @@ def _by_documents(contracts: list[Contract], most: int) -> Iterator[list[Contrac
 
 
 def _open_items(
-    contract: Contract, invoices: dict[UUID, Invoice], get: Callable[[type[Invoice], UUID], Invoice]
+    contract: Contract,
+    invoices: dict[UUID, Invoice],
+    get: Callable[[type[Invoice], UUID], Invoice],
+    paid: dict[UUID, Decimal],
+    as_of: date,
 ) -> list[tuple[str, date, Money]]:
-    """(number, due date, outstanding) of a contract's issued invoices (credit notes aside)."""
+    """(number, due date, outstanding at the end of ``as_of``) of a contract's invoices issued
+    by then (credit notes aside): the total less the credit notes applied by then and what
+    ``paid`` says its allocations in force then came to."""
     items = []
     for invoice_id in contract.documents:
         invoice = invoices.get(invoice_id) or get(Invoice, invoice_id)
         if invoice.kind is InvoiceKind.CREDIT_NOTE or invoice.due_date is None:
             continue
-        if invoice.is_issued:
-            items.append((invoice.number or "", invoice.due_date, invoice.outstanding))
+        if invoice.is_issued and invoice.issued_by(as_of):
+            credited = sum(
+                (c.amount.amount for c in invoice.credits if c.credited_on <= as_of), Decimal(0)
+            )
+            open_then = invoice.total.amount - credited - paid.get(invoice_id, Decimal(0))
+            items.append(
+                (invoice.number or "", invoice.due_date, Money(open_then, invoice.currency))
+            )
     return items
 
 

@@ -807,7 +807,8 @@ class ImportCommands(BaseApp):
                 customer = self._get(Customer, owner)
                 items = self._open_items(customer, payment.amount.currency, resolved_on)
                 todo = [
-                    (a.invoice_id, a.amount) for a in allocate_payment(payment.unallocated, items)
+                    (a.invoice_id, a.amount)
+                    for a in allocate_payment(payment.available_on(resolved_on), items)
                 ]
             else:
                 todo = plan

@@ -230,16 +230,18 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         refunded = sum((r.amount.amount for r in self.refunds if r.refunded_on <= day), Decimal(0))
         if self.bounced_on is not None and self.bounced_on <= day:
             return Money(-refunded, self.amount.currency)
-        allocated = sum(
-            (
-                a.amount.amount
-                for a in self.allocations
-                if a.allocated_on <= day
-                and (a.is_live or (a.reversed_on is not None and a.reversed_on > day))
-            ),
-            Decimal(0),
-        )
+        allocated = sum((a.amount.amount for a in self.allocations_on(day)), Decimal(0))
         return Money(self.amount.amount - allocated - refunded, self.amount.currency)
+
+    def allocations_on(self, day: date) -> list[PaymentAllocation]:
+        """The allocations in force at the end of a business day: made by then and not given
+        back by then (an undated old reversal counts as long ago)."""
+        return [
+            a
+            for a in self.allocations
+            if a.allocated_on <= day
+            and (a.is_live or (a.reversed_on is not None and a.reversed_on > day))
+        ]
 
     def allocate(
         self, allocation_id: str, invoice_id: UUID, amount: Money, allocated_on: date, actor: str
@@ -311,9 +313,18 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         than was unallocated that day and every day since (``refundable``; ``OverAllocation``
         naming ``amount``), never on a bounced payment, not before the money arrived."""
         self._check_paid_out(amount, "refund")
+        refuse_card_numbers("reference", reference, self.id)
         if require_day(refunded_on, "refunded_on") >= self.received_on:
             self._check_there_since(amount, refunded_on)
         self._credit_refunded(refund_id, amount, refunded_on, reference, actor)
+
+    def available_on(self, day: date) -> Money:
+        """What an allocation dated ``day`` may take: what is unallocated, and, for a day
+        before the payment's latest change, no more than was there on that day and every
+        day since (``refundable``)."""
+        if self.is_bounced or day < self.received_on or day >= self._latest_day():
+            return self.unallocated
+        return min(self.unallocated, self.refundable(day))
 
     def _check_there_since(self, amount: Money, day: date) -> None:
         """Money taken on a past day was there on that day and every day since
@@ -369,9 +380,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         self, refund_id: str, amount: Money, refunded_on: date, reference: str, actor: str
     ) -> None:
         """The ``CreditRefunded`` event (``refund``): part of the customer credit this payment
-        holds was paid back to the customer."""
-        self._check_paid_out(amount, "refund")
-        refuse_card_numbers("reference", reference, self.id)
+        holds was paid back to the customer (``refund`` holds the rules: the body replays)."""
         if any(r.refund_id == refund_id for r in self.refunds):
             raise DuplicateEntry(
                 f"refund {refund_id} exists", field="refund_id", aggregate_id=self.id
