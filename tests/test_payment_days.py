@@ -120,3 +120,23 @@ def test_the_past_due_policy_counts_money_once_whenever_it_was_allocated() -> No
         )
         suspended = app.apply_past_due_policy(PastDuePolicy(10), date(2024, 3, 15), actor="ops")
         assert len(suspended) == 1, allocated_on
+
+
+def test_oldest_first_dated_back_allocates_what_was_there_then() -> None:
+    """121.00 arrived on 2 January; 60.50 was allocated by mistake on the 5th and undone
+    today. Allocating oldest first as of the 2nd was refused outright (it planned with the
+    121.00 free today); it now allocates the 60.50 that was there then and every day since."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    first, second = issued(app, cust, date(2024, 1, 1)), issued(app, cust, date(2024, 1, 1))
+    paid = app.receive_payment(
+        cust, eur("121.00"), received_on=date(2024, 1, 2), reference="in", actor=A
+    )
+    (wrong,) = app.allocate_payment(
+        paid, [(first, eur("60.50"))], allocated_on=date(2024, 1, 5), actor=A
+    )
+    app.reverse_allocation(paid, wrong, reason="wrong invoice", actor=A)  # (dated today)
+    made = app.allocate_payment(paid, allocated_on=date(2024, 1, 2), actor=A)
+    assert len(made) == 1
+    assert app.payment(paid).allocated == eur("60.50")
+    assert app.invoice(first).outstanding.is_zero() != app.invoice(second).outstanding.is_zero()
