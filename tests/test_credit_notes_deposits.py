@@ -66,6 +66,18 @@ def deposit_and_final(app: QuoteToCash) -> tuple[UUID, UUID, UUID]:
     return cust, deposit, final
 
 
+def write_off_deposit(app: QuoteToCash, deposit: UUID) -> UUID:
+    """Draft a credit note writing off the deposit's line (the project was cancelled)."""
+    return app.draft_credit_note(
+        deposit,
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="project cancelled",
+        drafted_on=D,
+        actor="billy",
+    )
+
+
 def test_crediting_a_final_invoice_holds_its_deposit_for_the_corrected_one() -> None:
     """The final invoice was wrong and is credited whole (work and deduction): the deposit is
     held again, and the corrected final invoice (900.00 of work) deducts it. Acme is asked
@@ -120,28 +132,14 @@ def test_a_deducted_deposit_refused_says_what_holds_it_again() -> None:
     app.deduct_deposit(final, deposit, actor="billy")
     before = app.recorder.max_notification_id()
     with pytest.raises(RuleViolated) as refused:
-        app.draft_credit_note(
-            deposit,
-            line_ids=["L1"],
-            disposition=CreditDisposition.WRITTEN_OFF,
-            reason="project cancelled",
-            drafted_on=D,
-            actor="billy",
-        )
+        write_off_deposit(app, deposit)
     assert refused.value.field == "deducted_by" and refused.value.aggregate_id == deposit
     assert "draft: void that invoice first" in refused.value.rule
     number = issue(app, final)
     other = app.draft_invoice(cust, [manual("L1", "500")], drafted_on=D, actor="billy")
     before = app.recorder.max_notification_id()
     with pytest.raises(RuleViolated) as refused:
-        app.draft_credit_note(
-            deposit,
-            line_ids=["L1"],
-            disposition=CreditDisposition.WRITTEN_OFF,
-            reason="project cancelled",
-            drafted_on=D,
-            actor="billy",
-        )
+        write_off_deposit(app, deposit)
     assert f"deducted on invoice {number}: credit its deduction (L2) there" in refused.value.rule
     with pytest.raises(DuplicateEntry) as twice:
         app.deduct_deposit(other, deposit, actor="billy")

@@ -317,6 +317,19 @@ def contract_terms(draw: st.DrawFn) -> Terms:
     )
 
 
+def signed_on(app: QuoteToCash, terms: Terms, **changes: object) -> UUID:
+    """The contract of ``terms`` signed and activated (``changes`` override its settings)."""
+    settings: dict[str, object] = {
+        "term": terms.term,
+        "frequency": terms.frequency,
+        "timing": terms.timing,
+        "alignment": terms.alignment,
+        "day_count": terms.day_count,
+        **changes,
+    }
+    return signed(app, *terms.subs, **settings)  # type: ignore[arg-type]
+
+
 def contract_value(app: QuoteToCash, contract: UUID) -> Money:
     """What the contract's whole term charges under its final terms (the billing run's math)."""
     c = app.contract(contract)
@@ -365,15 +378,7 @@ def test_scheduled_plus_contracted_over_the_service_period_is_the_contract_value
     """
     app = QuoteToCash.open("memory:")
     term = terms.term
-    contract = signed(
-        app,
-        *terms.subs,
-        term=term,
-        frequency=terms.frequency,
-        timing=terms.timing,
-        alignment=terms.alignment,
-        day_count=terms.day_count,
-    )
+    contract = signed_on(app, terms)
     store = ProjectionStore.memory()
     today = term.start
     for offset, what, n in terms.steps:
@@ -409,16 +414,8 @@ def test_an_evergreen_forecast_is_what_the_billing_run_then_bills(
     billing run has renewed the contract and drafted every period up to the horizon."""
     app = QuoteToCash.open("memory:")
     term = terms.term
-    signed(
-        app,
-        *terms.subs,
-        term=term,
-        frequency=terms.frequency,
-        timing=BillingTiming.IN_ADVANCE,
-        alignment=terms.alignment,
-        day_count=terms.day_count,
-        auto_renew=True,
-        renewal_uplift_percent=uplift,
+    signed_on(
+        app, terms, timing=BillingTiming.IN_ADVANCE, auto_renew=True, renewal_uplift_percent=uplift
     )
     first = date(term.start.year, term.start.month, 1)
     before = schedule(app).outlook(first, horizon)
@@ -506,15 +503,7 @@ def test_deferred_revenue_of_a_contract_is_never_negative(terms: Terms) -> None:
     (both by the contract's day count), so it never takes back more than is still deferred."""
     app = QuoteToCash.open("memory:")
     term = terms.term
-    contract = signed(
-        app,
-        *terms.subs,
-        term=term,
-        frequency=terms.frequency,
-        timing=terms.timing,
-        alignment=terms.alignment,
-        day_count=terms.day_count,
-    )
+    contract = signed_on(app, terms)
     today = term.start
     for offset, what, n in terms.steps:
         today = term.start + timedelta(days=offset)
