@@ -70,7 +70,14 @@ from q2c_core.domain.invoice import (
     InvoiceKind,
     InvoiceStatus,
 )
-from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, RevenueKind, SourceKind
+from q2c_core.domain.invoice_lines import (
+    CORRECTION_CHARGE_NOTE,
+    CORRECTION_CREDIT_NOTE,
+    InvoiceLine,
+    LineSource,
+    RevenueKind,
+    SourceKind,
+)
 from q2c_core.domain.money import Money, currency_quantum, split_by_weights, to_decimal
 from q2c_core.domain.tax import TaxSubtotal
 from q2c_core.domain.values import Period, require_day, require_whole
@@ -962,7 +969,7 @@ class ContractBilling(BaseApp):
                         period,
                         SourceKind.CREDIT,
                         original_id,
-                        "correction: these days no longer apply at this price",
+                        CORRECTION_CREDIT_NOTE,
                     )
                     for n, (period, s) in enumerate(items, start=1)
                 ]
@@ -995,7 +1002,7 @@ class ContractBilling(BaseApp):
                     period,
                     SourceKind.CONTRACT_PERIOD,
                     None,
-                    "correction: days now due at this price",
+                    CORRECTION_CHARGE_NOTE,
                 )
                 for n, (period, s) in enumerate(charges, start=1)
             ]

@@ -30,6 +30,15 @@ class SourceKind(enum.Enum):
     MANUAL = "manual"
 
 
+# the notes a billing run's correction puts on its lines (``LineSource.note``): a credit of days
+# no longer billed at the price they were, and a charge of days billed again at their new price
+# or billed for the first time after their period was invoiced. Revenue recognition reads the
+# second: such a charge earns the days already served when it is issued, as its credit un-earns
+# them, so a correction never restates a month already reported.
+CORRECTION_CREDIT_NOTE = "correction: these days no longer apply at this price"
+CORRECTION_CHARGE_NOTE = "correction: days now due at this price"
+
+
 class RevenueKind(enum.Enum):
     """How the revenue is recognised and commissioned."""
 

@@ -8,7 +8,13 @@ A credit note's maintenance line that names its service period (a termination, a
 reprice) un-earns exactly those days, ratably, with the sign reversed: the days of its period
 already served on the credit's issue date are reversed on that date (a cumulative catch-up), and
 the later days are reversed day by day as they pass, so they simply never get recognised. Before
-its issue date a credit changes nothing. A credit of enhancement work follows the rule of the line
+its issue date a credit changes nothing. The billing run's correction charges (the days of a
+back-dated re-price billed again at the new price, a back-dated sub-contract billed for days of
+a period already invoiced) follow the same rule with the sign kept: the days already served are
+earned on the charge's issue date, the later days as they pass. So a correction is recognised
+when it is made, both its credit and its charge, and never restates a month already reported;
+an ordinary contract line issued late (billing in arrears) still earns its days on the days
+served (a contract asset until invoiced). A credit of enhancement work follows the rule of the line
 it credits: un-earned when the work is completed, or on its own issue date if that is later, so
 crediting work never completed (a cancelled request) recognises nothing either way. Other
 credit-note lines are reversed when issued.
@@ -72,7 +78,7 @@ from q2c_core.domain.contract import (
     PeriodAlignment,
     SubContract,
 )
-from q2c_core.domain.invoice_lines import InvoiceLine
+from q2c_core.domain.invoice_lines import CORRECTION_CHARGE_NOTE, InvoiceLine
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period, require_whole
 from q2c_core.projections._contracts import (
@@ -88,8 +94,8 @@ from q2c_core.projections.base import Projection, check_day, handles
 
 # a revenue line in a row: [line id, revenue kind, net, request hex, period start, period end,
 # contract hex and sub-contract id (of a line billing or crediting a contract's service period,
-# else "")]
-KIND, NET, REQUEST, P_START, P_END, CONTRACT, SUB = 1, 2, 3, 4, 5, 6, 7
+# else ""), whether it is a billing run's correction charge (earned from its issue day)]
+KIND, NET, REQUEST, P_START, P_END, CONTRACT, SUB, CATCH_UP = 1, 2, 3, 4, 5, 6, 7, 8
 
 # lines that bill (or, on a credit note, credit) a contract's service period
 _CONTRACT_SOURCES = ("CONTRACT_PERIOD", "CREDIT")
@@ -121,6 +127,7 @@ def _slim(lines: list[list[Any]], originals: Sequence[InvoiceLine]) -> list[list
                 x[f.P_END],
                 x[f.CONTRACT] if of_contract else "",
                 sub or "",
+                bool(of_contract and line.source and line.source.note == CORRECTION_CHARGE_NOTE),
             ]
         )
     return result
@@ -180,10 +187,11 @@ class RecognitionLine:
     line_id: str
     revenue_kind: str
     amount: Money
-    rule: str  # ratable, ratable_reversal, at_completion, at_issue
+    rule: str  # ratable, ratable_reversal, ratable_catch_up, at_completion, at_issue
     invoiced_on: date
     period: Period | None
-    # point-in-time rules: when earned (None: not yet); ratable_reversal: from when it applies
+    # point-in-time rules: when earned (None: not yet); ratable_reversal and ratable_catch_up:
+    # from when it applies
     recognised_on: date | None
     # how a ratable line counts its days: its contract's day count (a credit un-earns its days
     # at the rate the line it credits earned them)
@@ -246,9 +254,9 @@ class RevenueSchedule(Projection):
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keeps each line's contract and follows contracts (for
         the contracted forecast), 3 each contract line's sub-contract and where a contract's
-        sub-contracts moved in from, so a store built by an older one is refused until
-        rebuilt."""
-        return {"rows": 3}
+        sub-contracts moved in from, 4 whether a contract line is a correction's charge, so a
+        store built by an older one is refused until rebuilt."""
+        return {"rows": 4}
 
     @handles("EnhancementRequest.Completed")
     def _completed(self, e: Any, oid: str) -> None:
@@ -329,8 +337,14 @@ class RevenueSchedule(Projection):
                 if kind == "MAINTENANCE" and line[P_START] is not None:
                     period = Period(line[P_START], line[P_END])
                     convention = _convention(rows, line[CONTRACT])
-                    # a credit un-earns its days ratably, applying from its issue date
-                    on, rule = (None, "ratable") if sign > 0 else (issued, "ratable_reversal")
+                    # a credit un-earns its days ratably, applying from its issue date; a
+                    # correction's charge earns them by the same rule
+                    if sign < 0:
+                        on, rule = issued, "ratable_reversal"
+                    elif line[CATCH_UP]:
+                        on, rule = issued, "ratable_catch_up"
+                    else:
+                        on, rule = None, "ratable"
                 elif kind == "ENHANCEMENT" and line[REQUEST]:
                     # earned when the work is completed; a credit of it un-earns it by the same
                     # rule, so crediting work not completed yet never makes revenue negative
