@@ -15,6 +15,7 @@ from q2c_core.domain.enhancement_request import FIXED_PRICE_ITEM
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.money import Money
 from q2c_core.domain.prepaid_allowance import charge_key
+from q2c_core.projections._allowances import AllowanceChains, Draw, open_overage
 from q2c_core.projections._contracts import (
     CONTRACT_CHANGES,
     apply_contract_event,
@@ -33,14 +34,11 @@ from q2c_core.projections._facts import (
     P_END,
     P_START,
     SOURCE,
-    allowance_draws,
-    apply_allowance_event,
     currency_quantum,
     invoice_facts,
-    new_allowance_row,
 )
 from q2c_core.projections._requests import estimate_total
-from q2c_core.projections.base import Projection, age_bucket, check_day, handles, id_key, uuid_hex
+from q2c_core.projections.base import age_bucket, check_day, handles, id_key, uuid_hex
 from q2c_core.projections.store import Row
 
 # the statuses whose contracts a billing run bills and corrects (``billing_run._BILLED_STATUSES``):
@@ -85,8 +83,12 @@ class UnbilledTotals:
     totals: dict[tuple[str, str], Money]
 
 
-class UnbilledRevenue(Projection):
-    """Everything billable that is not billed yet, and the leakage risk next to it."""
+class UnbilledRevenue(AllowanceChains):
+    """Everything billable that is not billed yet, and the leakage risk next to it.
+
+    Rows: ``req:<id>`` and ``item:<request>|<item>`` for requests' work and expenses,
+    ``alw:<id>`` for the allowances covering them (:class:`AllowanceChains`), ``con:<id>``
+    for contracts and ``invc:<id>`` for the invoices that bill contract periods."""
 
     name = "unbilled_revenue"
 
@@ -217,42 +219,6 @@ class UnbilledRevenue(Projection):
         self._dirty.add(key)
         return row
 
-    # -- allowances ---------------------------------------------------------------------------
-
-    @handles("PrepaidAllowance.Granted")
-    def _granted(self, e: Any, oid: str) -> None:
-        row = new_allowance_row(uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency)
-        row["next"] = ""  # the allowance it is rolled over into, once it is
-        self.put(f"alw:{oid}", row)
-
-    @handles(
-        "PrepaidAllowance.WorkCharged",
-        "PrepaidAllowance.OverageBilled",
-        "PrepaidAllowance.OverageReleased",
-        "PrepaidAllowance.ToppedUp",
-        "PrepaidAllowance.Expired",
-        "PrepaidAllowance.RolledOver",
-    )
-    def _allowance(self, e: Any, oid: str) -> None:
-        row = self.touch(f"alw:{oid}")
-        assert row is not None
-        apply_allowance_event(row, e)
-        if type(e).__name__ == "RolledOver":
-            row["next"] = uuid_hex(e.to_allowance_id.int)
-
-    def _allowance_chain(self, first: str, rows: dict[str, Row] | None = None) -> list[str]:
-        """The row keys of a request's covering allowance and of those it was rolled over into,
-        in that order (``QuoteToCash._allowance_chain``): its work is charged on one of them."""
-        chain: list[str] = []
-        key = f"alw:{first}" if first else ""
-        while key and key not in chain:
-            row = rows.get(key) if rows is not None else self.get(key)
-            if row is None:
-                break
-            chain.append(key)
-            key = f"alw:{row['next']}" if row.get("next") else ""
-        return chain
-
     # -- contracts ----------------------------------------------------------------------------
 
     @handles("Contract.ContractSigned")
@@ -353,19 +319,14 @@ class UnbilledRevenue(Projection):
         check_day(as_of)
         rows = self.rows()
         result: list[UnbilledItem] = []
-        drawn: dict[str, dict[str, tuple[Decimal, Decimal]]] = {}  # by allowance row key
+        drawn: dict[str, dict[str, Draw]] = {}  # by allowance row key
         for key, req in rows.items():
             if not key.startswith("req:"):
                 continue
             rid = key[4:]
             # each charge with the allowance that drew it: the covering one, or one it was
             # rolled over into
-            charged_on: dict[str, tuple[Row, tuple[Decimal, Decimal]]] = {}
-            for alw_key in self._allowance_chain(req["allowance"], rows):
-                if alw_key not in drawn:
-                    drawn[alw_key] = allowance_draws(rows[alw_key])
-                for charged, draw in drawn[alw_key].items():
-                    charged_on[charged] = (rows[alw_key], draw)
+            charged_on = self._drawn_charges(req["allowance"], rows, drawn)
             fixed_items: list[UnbilledItem] = []
             fixed_billed = req["price_billed"]
             for item_id in req["items"]:
@@ -386,17 +347,14 @@ class UnbilledRevenue(Projection):
                 key = charge_key(rid, item_id)
                 if kind == "work" and key in charged_on:
                     allowance, draw = charged_on[key]
-                    billed = allowance["billed"].get(key, Decimal(0))
-                    open_overage = draw[1] - billed
-                    if open_overage <= 0:
+                    owed = open_overage(allowance, key, draw, currency)
+                    if owed is None:
                         continue
-                    charge = allowance["charges"][key]
+                    quantity, amount = owed
                     if allowance["unit"] == "MONEY":
-                        amount = Money(open_overage, currency)
-                        hours = hours * open_overage / charge[1]
+                        hours = hours * quantity / allowance["charges"][key][1]
                     else:
-                        amount = Money(charge[2] * open_overage, currency).rounded()
-                        hours = open_overage
+                        hours = quantity
                     kind = "allowance_overage"
                 entry = UnbilledItem(
                     kind=kind,

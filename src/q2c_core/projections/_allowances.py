@@ -1,0 +1,85 @@
+"""Prepaid allowances as the request reports follow them: each allowance's charges, draws and
+billed overage, and the allowance it was rolled over into, so a request's overage still owed
+reads the same in every report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from q2c_core.domain.money import Money
+from q2c_core.projections._facts import allowance_draws, apply_allowance_event, new_allowance_row
+from q2c_core.projections.base import Projection, handles, uuid_hex
+from q2c_core.projections.store import Row
+
+# (covered, overage) of one charge, as ``allowance_draws`` tells it
+Draw = tuple[Decimal, Decimal]
+
+
+class AllowanceChains(Projection):
+    """Allowance rows ``alw:<id>``: the allowance state of ``new_allowance_row`` and ``next``,
+    the allowance it was rolled over into (a covered request's later work is charged there)."""
+
+    @handles("PrepaidAllowance.Granted")
+    def _alw_granted(self, e: Any, oid: str) -> None:
+        row = new_allowance_row(uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency)
+        row["next"] = ""  # the allowance it is rolled over into, once it is
+        self.put(f"alw:{oid}", row)
+
+    @handles(
+        "PrepaidAllowance.WorkCharged",
+        "PrepaidAllowance.OverageBilled",
+        "PrepaidAllowance.OverageReleased",
+        "PrepaidAllowance.ToppedUp",
+        "PrepaidAllowance.Expired",
+        "PrepaidAllowance.RolledOver",
+    )
+    def _alw_changed(self, e: Any, oid: str) -> None:
+        row = self.touch(f"alw:{oid}")
+        assert row is not None
+        apply_allowance_event(row, e)
+        if type(e).__name__ == "RolledOver":
+            row["next"] = uuid_hex(e.to_allowance_id.int)
+
+    def _allowance_chain(self, first: str, rows: dict[str, Row] | None = None) -> list[str]:
+        """The row keys of a request's covering allowance and of those it was rolled over into,
+        in that order (``QuoteToCash._allowance_chain``): its work is charged on one of them."""
+        chain: list[str] = []
+        key = f"alw:{first}" if first else ""
+        while key and key not in chain:
+            row = rows.get(key) if rows is not None else self.get(key)
+            if row is None:
+                break
+            chain.append(key)
+            key = f"alw:{row['next']}" if row.get("next") else ""
+        return chain
+
+    def _drawn_charges(
+        self, first: str, rows: dict[str, Row], drawn: dict[str, dict[str, Draw]]
+    ) -> dict[str, tuple[Row, Draw]]:
+        """Every charge (by charge key) on the allowance ``first`` and those it was rolled over
+        into, with the allowance row that drew it and its draw; ``drawn`` keeps each
+        allowance's draws, worked out once however many requests share it."""
+        charged_on: dict[str, tuple[Row, Draw]] = {}
+        for alw_key in self._allowance_chain(first, rows):
+            if alw_key not in drawn:
+                drawn[alw_key] = allowance_draws(rows[alw_key])
+            for charged, draw in drawn[alw_key].items():
+                charged_on[charged] = (rows[alw_key], draw)
+        return charged_on
+
+
+def open_overage(
+    allowance: Row, key: str, draw: Draw, currency: str
+) -> tuple[Decimal, Money] | None:
+    """The overage of one charge not billed yet, as (quantity, amount), or None when there is
+    none: its draw's overage less what invoices bill of it. On a money allowance the quantity
+    is the amount; on an hours allowance the amount is the hours at the charge's rate, rounded
+    half up to the currency (``QuoteToCash.unbilled_work``)."""
+    quantity = draw[1] - allowance["billed"].get(key, Decimal(0))
+    if quantity <= 0:
+        return None
+    if allowance["unit"] == "MONEY":
+        return quantity, Money(quantity, currency)
+    rate = allowance["charges"][key][2]
+    return quantity, Money(rate * quantity, currency).rounded()
