@@ -10,9 +10,12 @@ from uuid import UUID
 
 import pytest
 from test_story_invoice import A, approve, customer, eur
+from test_story_shared_allowance_overage import YEAR, report, timesheet, unbilled_on
 
 from q2c_core import (
+    AllowanceUnit,
     CreditDisposition,
+    Expense,
     InvoiceStatus,
     Money,
     QuoteToCash,
@@ -317,4 +320,50 @@ def test_a_voided_final_invoice_gives_the_deposit_back_to_the_next_one() -> None
     issue(app, final, date(2024, 3, 22))
     pay(app, final, eur("2420.00"), date(2024, 3, 25))
     assert "Portal" not in meeting.agenda()
+    meeting.equals_its_rebuild()
+
+
+# -- allowance overage ----------------------------------------------------------------------------
+
+
+def test_hours_that_become_overage_after_payment_put_the_request_back_until_billed() -> None:
+    """Report A's 9 hours fit the 10 prepaid ones; its travel (50.00) is invoiced and paid:
+    off the agenda. Eve's 6 hours on Report B, done on 5 March, arrive late and draw first:
+    5 of Report A's hours are beyond the allowance, 500.00 owed. The meeting lists Report A
+    again (invoiced 50.00, paid 50.00, 500.00 of overage unbilled), as UnbilledRevenue shows
+    it, until that overage is billed and paid."""
+    app = QuoteToCash.open("memory:")
+    meeting = Meeting(app)
+    acme = customer(app)
+    ten_hours = app.grant_allowance(
+        acme, unit=AllowanceUnit.HOURS, quantity=10, period=YEAR, granted_on=YEAR.start, actor=A
+    )
+    report_a = report(app, acme, ten_hours, "Report A")
+    report_b = report(app, acme, ten_hours, "Report B")
+    app.log_work(report_a, timesheet("a1", "dana", date(2024, 3, 20), "9"), actor="dana")
+    app.log_expense(report_a, Expense("e1", "travel", eur(50), date(2024, 3, 20)), actor="dana")
+    app.complete_request(report_a, completed_on=date(2024, 3, 21), actor=A)
+    travel = bill(app, report_a, date(2024, 3, 21))
+    pay(app, travel, eur("60.50"), date(2024, 3, 22))
+    assert app.request(report_a).status is RequestStatus.INVOICED
+    assert "Report A" not in meeting.agenda()
+    assert meeting.agenda()["Report B"].unbilled_overage == eur(0)
+
+    app.log_work(report_b, timesheet("b1", "eve", date(2024, 3, 5), "6"), actor="eve")
+    assert app.request(report_a).status is RequestStatus.INVOICED
+    assert app.unbilled_work(report_a) == eur(500) == unbilled_on(app, report_a)
+    item = meeting.agenda()["Report A"]
+    assert (item.status, item.invoiced, item.paid) == ("invoiced", eur(50), eur(50))
+    assert item.unbilled_overage == eur(500)
+    # as of a day before Report A's hours were worked, nothing of them is owed yet
+    review = meeting.live[0]
+    assert isinstance(review, ReviewMeeting)
+    assert "Report A" not in {i.title for i in review.items(date(2024, 3, 19))}
+
+    overage = bill(app, report_a, date(2024, 3, 25))
+    assert app.invoice(overage).total == eur("605.00")
+    item = meeting.agenda()["Report A"]
+    assert (item.invoiced, item.paid, item.unbilled_overage) == (eur(550), eur(50), eur(0))
+    pay(app, overage, eur("605.00"), date(2024, 3, 28))
+    assert "Report A" not in meeting.agenda()
     meeting.equals_its_rebuild()

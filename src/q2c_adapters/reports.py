@@ -366,6 +366,7 @@ def _review(projections: Sequence[Projection], on: date) -> ReportTable:
             r.actual_hours,
             r.invoiced,
             r.paid,
+            r.unbilled_overage,
             f"req:{r.request_id}",
         )
         for r in p.items(on)
@@ -383,6 +384,7 @@ def _review(projections: Sequence[Projection], on: date) -> ReportTable:
             "actual hours",
             "invoiced",
             "paid",
+            "unbilled overage",
             "row (review_meeting)",
         ),
         rows,

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from q2c_core.domain.money import Money
+from q2c_core.projections._allowances import AllowanceChains, Draw, open_overage
 from q2c_core.projections._facts import (
     HUNDRED,
     KIND,
@@ -49,6 +50,9 @@ class ReviewItem:
     over_estimate: bool
     invoiced: Money
     paid: Money
+    # hours of the request beyond its prepaid allowance not invoiced yet (UnbilledRevenue's
+    # ``allowance_overage`` items of the request): owed, even on a request invoiced and paid
+    unbilled_overage: Money
 
 
 def _work_by_request(lines: list[list[Any]]) -> dict[str, Decimal]:
@@ -84,7 +88,7 @@ def _add_bases(bases: list[list[Any]], lines: list[list[Any]]) -> None:
             bases.append([line[TAX_CAT], line[TAX_RATE], ZERO + line[NET]])
 
 
-class ReviewMeeting(RequestBook):
+class ReviewMeeting(RequestBook, AllowanceChains):
     """Open work for the regular review.
 
     *Invoiced* is the net revenue billed for the request's work: its lines on live (drafted or
@@ -104,13 +108,20 @@ class ReviewMeeting(RequestBook):
     3,630.00 collected: the request is paid 3,000.00. Deposit money not (yet) deducted on an
     invoice of the request counts for nothing here.
 
+    *Unbilled overage* is what the request's hours beyond its prepaid allowance (the covering
+    one, or one it was rolled over into) are owed and not invoiced yet, worked on or before
+    the day asked about, as :class:`UnbilledRevenue` lists it: covered hours of a request
+    already invoiced become overage when back-dated work on another request the allowance
+    covers draws first, or when billed overage is given back.
+
     A request leaves the agenda once it is invoiced (the domain's status: all its work billed),
-    at least one live invoice bills it, and it is paid in full (an invoice wholly written off
-    leaves nothing to collect).
+    at least one live invoice bills it, it is paid in full (an invoice wholly written off
+    leaves nothing to collect), and no overage of it is left unbilled.
 
     Rows: ``inv:<id>`` for every invoice that bills a request's work when drafted and for every
     deposit invoice (a final invoice may deduct it); ``cn:<id>`` for a credit note's per-request
-    nets until it is applied; and the request rows of :class:`RequestBook`.
+    nets until it is applied; ``alw:<id>`` for the allowances (:class:`AllowanceChains`); and
+    the request rows of :class:`RequestBook`.
     """
 
     name = "review_meeting"
@@ -119,9 +130,10 @@ class ReviewMeeting(RequestBook):
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 nets credit notes and deposit deductions out of what is
         invoiced, counts deposit money applied through a deduction as paid, and re-opens an
-        hourly request late work arrives for (version 1 ignored all three), so a store built by
-        version 1 is refused until it is rebuilt from events."""
-        return {"rows": 2}
+        hourly request late work arrives for (version 1 ignored all three); 3 keeps the
+        allowances (``alw:`` rows) to tell a request's unbilled overage. A store built by an
+        older version is refused until it is rebuilt from events."""
+        return {"rows": 3}
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
@@ -212,18 +224,20 @@ class ReviewMeeting(RequestBook):
 
     def related_rows(self, key: str, row: Row) -> list[str]:
         """A request's invoiced and paid columns come from the invoices that bill its work
-        (``inv:`` rows) and the deposits deducted on them: ``explain`` lists their events."""
+        (``inv:`` rows) and the deposits deducted on them, its unbilled overage from its
+        allowances (``alw:`` rows): ``explain`` lists their events."""
         if not key.startswith("req:"):
             return []
         rid = key[4:]
         rows = self.rows()
+        allowances = set(self._allowance_chain(row["allowance"], rows))
         billing = {k for k, inv in rows.items() if k.startswith("inv:") and rid in inv["requests"]}
         deposits = {
             k
             for k, inv in rows.items()
             if k.startswith("inv:") and f"inv:{inv['deducted_by']}" in billing
         }
-        return sorted(billing | deposits)
+        return sorted(billing | deposits | allowances)
 
     def _billed(self, rows: dict[str, Row]) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
         """Net invoiced and net collected per request (the rules of the class docstring)."""
@@ -248,11 +262,34 @@ class ReviewMeeting(RequestBook):
                     paid[rid] = paid.get(rid, ZERO) + collected * net / asked
         return invoiced, paid
 
+    def _unbilled_overage(
+        self,
+        rid: str,
+        req: Row,
+        rows: dict[str, Row],
+        drawn: dict[str, dict[str, Draw]],
+        as_of: date,
+    ) -> Money:
+        """The request's overage not invoiced yet, of work done on or before ``as_of`` (what
+        :class:`UnbilledRevenue` lists as its ``allowance_overage`` items); ``drawn`` keeps
+        each allowance's draws across the requests it covers."""
+        owed = Money.zero(req["currency"] or "EUR")
+        for key, (allowance, draw) in self._drawn_charges(req["allowance"], rows, drawn).items():
+            charge = allowance["charges"][key]
+            if charge[3] != rid or charge[0] > as_of:
+                continue
+            found = open_overage(allowance, key, draw, owed.currency)
+            if found is not None:
+                owed = owed + found[1]
+        return owed
+
     def items(self, as_of: date) -> list[ReviewItem]:
-        """Every request still in play: not declined or cancelled, and not invoiced and paid."""
+        """Every request still in play: not declined or cancelled, and not invoiced and paid
+        with nothing of its overage left to bill."""
         check_day(as_of)
         rows = self.rows()
         invoiced, paid = self._billed(rows)
+        drawn: dict[str, dict[str, Draw]] = {}  # each allowance's draws, by row key
         result = []
         for key, req in rows.items():
             if not key.startswith("req:") or req["status"] in CLOSED:
@@ -261,7 +298,13 @@ class ReviewMeeting(RequestBook):
             cur = req["currency"] or "EUR"
             inv_amount = Money(invoiced.get(rid, ZERO), cur)
             paid_amount = Money(paid.get(rid, ZERO), cur).rounded()
-            if req["status"] == "invoiced" and rid in invoiced and paid_amount >= inv_amount:
+            overage = self._unbilled_overage(rid, req, rows, drawn, as_of)
+            if (
+                req["status"] == "invoiced"
+                and rid in invoiced
+                and paid_amount >= inv_amount
+                and not overage.amount
+            ):
                 continue
             due = req["due_on"]
             done = req["completed_on"]
@@ -283,6 +326,7 @@ class ReviewMeeting(RequestBook):
                     over_estimate=est is not None and req["hours"] > est,
                     invoiced=inv_amount,
                     paid=paid_amount,
+                    unbilled_overage=overage,
                 )
             )
         result.sort(key=lambda r: (r.customer_id, r.status, r.title, r.request_id))
