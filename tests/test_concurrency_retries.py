@@ -166,3 +166,31 @@ def test_a_refusal_while_others_write_is_decided_again_only_a_few_times(
     assert runs == 1 + BaseApp.refusal_rechecks == 3
     app.close()
     other.close()
+
+
+def test_a_snapshot_another_process_took_in_between_is_no_lost_race(
+    shared_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Just after the issue of an invoice commits its fourth event, another process snapshots
+    the invoice by hand, at that version, before this process's own snapshot of it. The issue
+    is recorded: it says its number, and is not decided again as if it had lost a race (the
+    invoice, issued by then, would be refused). One snapshot is kept."""
+    clerk = QuoteToCash.open(shared_url)
+    customer = clerk.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+    (invoice,) = approved_invoices(clerk, customer, 1)
+    other = QuoteToCash.open(shared_url)
+    record = clerk._record
+
+    def record_then_the_other_snapshots(processing: Any) -> Any:
+        recordings = record(processing)  # (committed)
+        other.take_snapshot(invoice)
+        return recordings
+
+    monkeypatch.setattr(clerk, "_record", record_then_the_other_snapshots)
+    assert clerk.issue_invoice(invoice, issued_on=D, actor="bea") == "INV-000001"
+    monkeypatch.undo()
+    assert clerk.snapshots is not None
+    assert [s.originator_version for s in clerk.snapshots.get(invoice)] == [4]
+    assert clerk.invoice(invoice).number == "INV-000001"
+    for app in (clerk, other):
+        app.close()

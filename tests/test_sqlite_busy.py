@@ -6,6 +6,7 @@ set by the URL's ?lock_timeout= (seconds), validated."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eventsourcing.persistence import OperationalError
@@ -94,6 +96,63 @@ def test_a_write_waits_for_a_lock_released_within_the_timeout(tmp_path: Path) ->
         started = time.monotonic()
         assert clerk.issue_invoice(invoice, issued_on=D, actor="bea") == "INV-000001"
         assert time.monotonic() - started >= 0.9
+    clerk.close()
+
+
+def test_a_snapshot_kept_out_by_another_writer_after_the_save_leaves_the_command_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issuing an invoice records its fourth event, on which q2c snapshots it. Another writer
+    takes the file's lock just after the issue's transaction commits, so the snapshot cannot be
+    written within the lock timeout. The issue is recorded and says its number: the snapshot,
+    only a shortcut for reading, is left out and logged, never an error. The invoice reads back
+    whole from its events, and once the writer is gone the next issue is snapshotted."""
+    db = tmp_path / "q2c.db"
+    clerk = QuoteToCash.open(f"sqlite:///{db}?lock_timeout=1")
+    customer = clerk.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+    invoice, later = approved_invoices(clerk, customer, 2)
+    assert clerk.snapshots is not None
+    record = clerk._record
+    with contextlib.ExitStack() as other_writer:
+
+        def record_then_another_writer_locks(processing: Any) -> Any:
+            recordings = record(processing)  # (committed)
+            other_writer.enter_context(write_locked(db))
+            return recordings
+
+        monkeypatch.setattr(clerk, "_record", record_then_another_writer_locks)
+        with caplog.at_level(logging.WARNING, logger="q2c_core"):
+            assert clerk.issue_invoice(invoice, issued_on=D, actor="bea") == "INV-000001"
+        monkeypatch.undo()
+    assert list(clerk.snapshots.get(invoice)) == []
+    [skipped] = [r for r in caplog.records if "snapshot" in r.getMessage()]
+    said = skipped.getMessage()
+    assert skipped.levelno == logging.WARNING and f"the snapshot of {invoice}" in said
+    assert f"the SQLite database {db} is busy" in said and "events are recorded" in said
+
+    reader = QuoteToCash.open(f"sqlite:///{db}")
+    assert reader.invoice(invoice).number == "INV-000001"
+    assert clerk.issue_invoice(later, issued_on=D, actor="bea") == "INV-000002"
+    assert [s.originator_version for s in clerk.snapshots.get(later)] == [4]
+    for app in (clerk, reader):
+        app.close()
+
+
+def test_a_snapshot_taken_by_hand_while_another_writer_holds_the_lock_is_storage_unavailable(
+    tmp_path: Path,
+) -> None:
+    """Asked for directly, a snapshot that cannot be written says the store is busy, as a save
+    does, with nothing written."""
+    db = tmp_path / "q2c.db"
+    clerk = QuoteToCash.open(f"sqlite:///{db}?lock_timeout=1")
+    customer = clerk.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+    (invoice,) = approved_invoices(clerk, customer, 1)
+    assert clerk.snapshots is not None
+    with write_locked(db), pytest.raises(StorageUnavailable) as busy:
+        clerk.take_snapshot(invoice)
+    assert f"the SQLite database {db} is busy" in str(busy.value)
+    assert busy.value.field == "url" and busy.value.value == f"sqlite:///{db}"
+    assert list(clerk.snapshots.get(invoice)) == []
     clerk.close()
 
 

@@ -6,6 +6,7 @@ together, so each concept keeps its own module while every command shares one wa
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -15,13 +16,21 @@ from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import attrs
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    ProjectorFunction,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
+    InterfaceError,
     JSONTranscoder,
     Notification,
+    OperationalError,
     Transcoder,
 )
 from eventsourcing.utils import Environment
@@ -30,7 +39,13 @@ from q2c_core.domain.allocation import OpenItem
 from q2c_core.domain.contract import Contract, renewals_with_uplift
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import EnhancementRequest, TimeEntry
-from q2c_core.domain.errors import ConcurrencyConflict, NotFound, Q2CError, RuleViolated
+from q2c_core.domain.errors import (
+    ConcurrencyConflict,
+    NotFound,
+    Q2CError,
+    RuleViolated,
+    StorageUnavailable,
+)
 from q2c_core.domain.invoice import ApprovalPolicy, Invoice
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.money import Money, total
@@ -40,6 +55,7 @@ from q2c_core.domain.transcoding import Q2CJSONTranscoder, register_transcodings
 from q2c_core.event_batches import EventBatches
 from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import RawNotification
+from q2c_core.sqlite_recorder import store_busy
 from q2c_core.storage import (
     POSTGRES_RECORDER_TOPIC,
     SQLITE_RECORDER_TOPIC,
@@ -51,6 +67,14 @@ from q2c_core.storage import (
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
 B = TypeVar("B", bound="BaseApp")
+
+_log = logging.getLogger(__name__)
+
+# what a snapshot taken after a save's transaction committed may fail with and be left out for:
+# the store busy or out of reach for now (another writer's lock, a connection lost), or a
+# snapshot of that version already there (one taken by hand in between). Anything else, a
+# programming mistake, is raised.
+_SNAPSHOT_SKIPPED = (StorageUnavailable, OperationalError, InterfaceError, IntegrityError)
 
 # the random pauses between retries (``BaseApp._atomically``), drawn from the operating system:
 # processes forked from one parent would otherwise pause alike and clash again
@@ -137,6 +161,46 @@ class BaseApp(Application[UUID]):
         """eventsourcing's own transcodings plus q2c's values, enums and dates."""
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
+
+    def take_snapshot(
+        self,
+        aggregate_id: UUID,
+        version: int | None = None,
+        projector_func: ProjectorFunction[Any, Any] = project_aggregate,
+    ) -> None:
+        """Snapshot an aggregate as recorded (eventsourcing's); on SQLite, another writer
+        holding the file's lock past the lock timeout is ``StorageUnavailable`` saying the
+        store is busy, the snapshot not written."""
+        try:
+            super().take_snapshot(aggregate_id, version, projector_func)
+        except OperationalError as error:
+            assert self.snapshots is not None  # (the library's take_snapshot checked it)
+            at = f" at version {version}" if version is not None else ""
+            what = f"the snapshot of {aggregate_id}{at} was not written"
+            busy = store_busy(self.snapshots.recorder, error, what)
+            if busy is None:
+                raise
+            raise busy from error
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot the saved aggregates whose version is on their interval (eventsourcing's,
+        which ``save`` calls once the save's transaction committed).
+
+        A snapshot is only a shortcut for reading, and the command's events are recorded by
+        now: a snapshot the store cannot take (``_SNAPSHOT_SKIPPED``: another writer holding
+        the SQLite file's lock past the lock timeout, a connection lost, or another process's
+        snapshot of that version taken in between) is left out, with the save's others still
+        due, and logged as a warning; the command succeeds, and ``_atomically`` never mistakes
+        it for a lost race and runs the command again. The aggregate reads from its previous
+        snapshot and the events after it until its next snapshot."""
+        try:
+            super()._take_snapshots(processing_event)
+        except _SNAPSHOT_SKIPPED as error:
+            _log.warning(
+                "a snapshot after a save was left out (the save's events are recorded; the "
+                "next snapshot on the aggregate's interval is taken as usual): %s",
+                error,
+            )
 
     def know_renewals(self, contract: Contract) -> None:
         """Give a contract read from a snapshot older than ``Contract.renewed_on`` or

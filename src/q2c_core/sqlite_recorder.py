@@ -1,6 +1,6 @@
 """eventsourcing's SQLite application recorder, keeping a row per save (``recorded_saves``); a
 save that cannot get the file's write lock in time is ``StorageUnavailable`` saying the store
-is busy."""
+is busy (``store_busy``, which a snapshot that cannot be written says too)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.persistence import ConnectionUnavailableError, OperationalError, StoredEvent
 from eventsourcing.sqlite import (
     SQLITE3_DEFAULT_LOCK_TIMEOUT,
+    SQLiteAggregateRecorder,
     SQLiteApplicationRecorder,
     SQLiteCursor,
     SQLiteDatastore,
@@ -52,16 +53,10 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
         try:
             return super().insert_events(stored_events, **kwargs)
         except OperationalError as error:
-            if not _locked(error):
+            busy = store_busy(self, error, "nothing was recorded")
+            if busy is None:
                 raise
-            name = self.datastore.pool.db_name
-            raise StorageUnavailable(
-                f"the SQLite database {name} is busy: another writer held it locked for more "
-                f"than {self.lock_timeout} s, so nothing was recorded; try again, or let writes "
-                "wait longer with ?lock_timeout=seconds in the URL",
-                field="url",
-                value=f"sqlite:///{name}",
-            ) from error
+            raise busy from error
 
     def construct_create_table_statements(self) -> list[str]:
         """The events table, and the saves table beside it."""
@@ -128,6 +123,25 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
                 for version, rowid, first_id, recorded_at in c.fetchall()
                 if first_id is not None and first_id <= rowid
             }
+
+
+def store_busy(
+    recorder: object, error: OperationalError, outcome: str
+) -> StorageUnavailable | None:
+    """``StorageUnavailable`` saying the SQLite file is busy when ``error`` is another writer
+    holding its lock past the lock timeout (``outcome`` says what was left unwritten), or None
+    for any other error, or a recorder not on SQLite."""
+    if not isinstance(recorder, SQLiteAggregateRecorder) or not _locked(error):
+        return None
+    pool = recorder.datastore.pool
+    name = pool.db_name
+    return StorageUnavailable(
+        f"the SQLite database {name} is busy: another writer held it locked for more than "
+        f"{pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT} s, so {outcome}; try again, or "
+        "let writes wait longer with ?lock_timeout=seconds in the URL",
+        field="url",
+        value=f"sqlite:///{name}",
+    )
 
 
 def _locked(error: OperationalError) -> bool:
