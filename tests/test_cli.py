@@ -965,6 +965,7 @@ def test_rebuild_with_another_commission_plan(world, tmp_path) -> None:  # type:
 def _commands(url: str) -> list[list[str]]:
     """Every command that opens the application at ``url``."""
     at = ["--url", url]
+    refund_by = ["--reference", "r", "--actor", "a"]
     return [
         ["report", "aging", *at],
         ["rows", "kpis", *at],
@@ -974,6 +975,7 @@ def _commands(url: str) -> list[list[str]]:
         ["update", *at],
         ["rebuild", *at],
         ["bill", *at, "--as-of", "2024-01-01", "--actor", "a"],
+        ["refund", "Acme", *at, "--amount", "1", "--on", "2024-01-01", *refund_by],
         ["export", "beancount", *at],
         ["export", "invoices", *at],
         ["invoice", "render", "INV-000001", *at],

@@ -8,6 +8,8 @@
     q2c update  --url URL [--store URL]
     q2c rebuild --url URL [--projection NAME ...] [--store URL] [--workers N]
     q2c bill    --url URL --as-of DATE --actor NAME [--workers N] [--preview]
+    q2c refund  CUSTOMER --url URL --amount AMOUNT [--currency CUR] --on DATE
+                --reference TEXT --actor NAME
 
 Read models live in the projection store (by default the application's own database: the
 ``q2c_projection_rows`` and ``tracking`` tables next to the events). No command creates the
@@ -42,12 +44,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from q2c_adapters.cli_support import check_store, fail, one_line, open_app
+from q2c_adapters.cli_support import check_store, fail, find_customer, one_line, open_app
 from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import Q2CError, RuleViolated, StorageUnavailable
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, lines_net, lines_tax
-from q2c_core.domain.money import Money, total
+from q2c_core.domain.money import Money, to_decimal, total
 from q2c_core.domain.values import Period
 from q2c_core.projections import (
     DEFAULT_PLAN,
@@ -640,6 +642,85 @@ def bill(
             f"{posted.contracts} contracts, {len(posted.renewed)} renewed, "
             f"{posted.events_written} events in {posted.saves} saves"
         )
+
+
+@app.command()
+def refund(
+    customer: Annotated[
+        str, typer.Argument(help="the customer's id, or its exact name (case aside)")
+    ],
+    url: UrlOption,
+    amount: Annotated[str, typer.Option("--amount", help="how much is paid back, e.g. 200.00")],
+    on: Annotated[str, typer.Option("--on", help="the business day it is paid back")],
+    reference: Annotated[
+        str,
+        typer.Option(
+            "--reference",
+            help="the bank transfer's reference: names the refund, so a rerun pays nothing twice",
+        ),
+    ],
+    actor: Annotated[str, typer.Option("--actor", help="who pays it back (on every event)")],
+    currency: Annotated[
+        str | None,
+        typer.Option("--currency", help="the credit's currency (default: the customer's own)"),
+    ] = None,
+) -> None:
+    """Pay customer credit back to the customer (``refund_customer_credit``).
+
+    The money is taken from the unallocated money of the customer's payments received by
+    --on, oldest payment first, all in one transaction. The reference names the refund: the
+    same command run again records nothing more and says so; another refund under that
+    reference, more than the customer's credit, or any other refusal records nothing and is
+    one line on standard error with exit code 2.
+    """
+    day = parse_date(on, "--on")
+    if not reference.strip():
+        raise typer.BadParameter(
+            "must name the refund (the bank transfer's reference), so it is paid once",
+            param_hint="--reference",
+        )
+    if not actor.strip():
+        raise typer.BadParameter("must say who pays the money back", param_hint="--actor")
+    try:
+        value = to_decimal(amount)
+        if currency is not None:
+            Money.zero(currency)
+    except Q2CError as error:
+        fail(one_line(error))
+    application = _open(url)
+    try:
+        customer_id = find_customer(application, customer)
+        name = application.customer(customer_id).name
+        money = Money.of(value, currency or application.customer(customer_id).currency)
+        # the refunds made under this reference before (a rerun of the same command)
+        earlier = {
+            r.refund_id
+            for p in application.payments(customer_id)
+            for r in p.refunds
+            if r.reference == reference
+        }
+        ids = application.refund_customer_credit(
+            customer_id, money, refunded_on=day, reference=reference, actor=actor
+        )
+        recorded = not set(ids) <= earlier
+        taken = {r.refund_id: (p, r) for p in application.payments(customer_id) for r in p.refunds}
+        left = application.customer_credit(customer_id, money.currency)
+    except Q2CError as error:
+        fail(one_line(error))
+    finally:
+        application.close()
+    parts = [taken[i] for i in ids]
+    count = f"{len(parts)} payment{'' if len(parts) == 1 else 's'}"
+    if recorded:
+        head = f"refunded {money} to {name} on {day} ({reference}), from {count}:"
+    else:
+        head = f"refund {reference} was recorded already ({money} to {name} on {day}): nothing new"
+    console.print(Text(head), soft_wrap=True)
+    for payment, part in parts:
+        received = f"{payment.reference} of {payment.received_on}" if payment.reference else ""
+        line = f"  {part.amount}  from payment {payment.id.hex} {received}".rstrip()
+        console.print(Text(f"{line}  refund {part.refund_id}"), soft_wrap=True)
+    console.print(Text(f"customer credit in {money.currency} left: {left}"), soft_wrap=True)
 
 
 # -- facts as an auditor reads them (history, explain, rows) -------------------------------------

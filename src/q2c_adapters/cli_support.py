@@ -6,11 +6,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from uuid import UUID
 
 import typer
 
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.errors import Q2CError
+from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated
 from q2c_core.storage import env_for_url, postgres_connect
 
 if TYPE_CHECKING:
@@ -65,6 +66,33 @@ def open_app(url: str) -> QuoteToCash:
         return QuoteToCash.open(url)
     except Exception as error:  # the storage refused (server gone, file unreadable...)
         fail(f"cannot open {describe_url(env)}: {one_line(error)}")
+
+
+def find_customer(app: QuoteToCash, ref: str) -> UUID:
+    """A customer by its id (with or without dashes) or by its exact name, case aside, as the
+    contract import takes it: ``NotFound`` naming ``customer`` when no customer has that id or
+    name, ``RuleViolated`` when several have the name (give the id then)."""
+    ref = ref.strip()
+    try:
+        customer_id = UUID(ref)
+    except ValueError:
+        pass
+    else:
+        try:
+            return app.customer(customer_id).id
+        except NotFound:
+            raise NotFound("no customer has this id", field="customer", value=ref) from None
+    found = [c.id for c in app.customers() if c.name.casefold() == ref.casefold()]
+    if not found:
+        raise NotFound(f"no customer has this id or name: {ref!r}", field="customer", value=ref)
+    if len(found) > 1:
+        ids = ", ".join(c.hex for c in found)
+        raise RuleViolated(
+            f"several customers are named {ref!r} ({ids}): give the id",
+            field="customer",
+            value=ref,
+        )
+    return found[0]
 
 
 def check_store(url: str) -> None:

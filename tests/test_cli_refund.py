@@ -1,0 +1,146 @@
+"""`q2c refund` on a real SQLite file: Bea pays Acme's credit back from the shell, once per
+bank reference however often the command is run, and a refund the credit does not cover, or
+any other mistake, is one line on standard error, exit code 2, and records nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from test_cli import _clean_exit, runner
+from test_contract_billing import customer
+from test_story_payment import issued
+
+from q2c_adapters.cli import app as cli
+from q2c_core import Money, PaymentRefund, QuoteToCash
+
+
+def eur(amount: str | int) -> Money:
+    return Money.of(amount, "EUR")
+
+
+@pytest.fixture
+def books(tmp_path: Path) -> tuple[str, UUID, UUID]:
+    """Acme paid 500.00 on 5 January for a 300.00 invoice: 200.00 of credit, on a SQLite file."""
+    url = f"sqlite:///{tmp_path / 'q2c.db'}"
+    app = QuoteToCash.open(url)
+    acme = customer(app)
+    issued(app, acme, "300", date(2024, 1, 1))
+    pay = app.receive_payment(
+        acme, eur(500), received_on=date(2024, 1, 5), reference="transfer 1", actor="alice"
+    )
+    app.allocate_payment(pay, allocated_on=date(2024, 1, 5), actor="alice")
+    app.close()
+    return url, acme, pay
+
+
+def refund(
+    url: str, who: str, amount: str, reference: str, *more: str, on: str = "2024-02-01"
+) -> list[str]:
+    """The arguments of ``q2c refund`` as Bea gives them."""
+    return [
+        "refund",
+        who,
+        "--url",
+        url,
+        "--amount",
+        amount,
+        "--on",
+        on,
+        "--reference",
+        reference,
+        "--actor",
+        "bea",
+        *more,
+    ]
+
+
+def recorded(url: str) -> int:
+    app = QuoteToCash.open(url)
+    try:
+        return app.recorder.max_notification_id() or 0
+    finally:
+        app.close()
+
+
+def refused(result: object) -> str:
+    """A refusal: exit 2, no traceback, nothing on standard output, one line on standard
+    error (``error: ...``); returns that line."""
+    _clean_exit(result)
+    assert result.stdout == ""  # type: ignore[attr-defined]
+    [line] = result.stderr.splitlines()  # type: ignore[attr-defined]
+    assert line.startswith("error: ")
+    return str(line)
+
+
+def test_bea_refunds_acme_s_credit_from_the_shell_once_per_reference(
+    books: tuple[str, UUID, UUID],
+) -> None:
+    """120.00 of Acme's 200.00 goes back by transfer OUT-1: one refund on the payment, 80.00
+    left. The same command again (a retry after a lost connection) pays nothing twice and
+    says so; another amount under OUT-1 is refused."""
+    url, acme, pay = books
+    done = runner.invoke(cli, refund(url, "acme", "120.00", "OUT-1"))
+    assert done.exit_code == 0, done.output
+    assert "refunded 120.00 EUR to Acme on 2024-02-01 (OUT-1), from 1 payment" in done.stdout
+    assert pay.hex in done.stdout and "80.00 EUR" in done.stdout
+    app = QuoteToCash.open(url)
+    [made] = app.payment(pay).refunds
+    assert made == PaymentRefund(made.refund_id, eur(120), date(2024, 2, 1), "OUT-1")
+    assert app.customer_credit(acme) == eur(80)
+    head = app.recorder.max_notification_id()
+    app.close()
+
+    again = runner.invoke(cli, refund(url, acme.hex, "120.00", "OUT-1"))
+    assert again.exit_code == 0, again.output
+    assert "refund OUT-1 was recorded already" in again.stdout
+    assert made.refund_id in again.stdout
+    assert recorded(url) == head
+
+    line = refused(runner.invoke(cli, refund(url, "Acme", "50.00", "OUT-1")))
+    assert "reference" in line and "one reference names one refund" in line
+    assert recorded(url) == head
+
+
+def test_a_refund_of_more_than_the_credit_is_refused_and_records_nothing(
+    books: tuple[str, UUID, UUID],
+) -> None:
+    url, acme, _ = books
+    head = recorded(url)
+    line = refused(runner.invoke(cli, refund(url, "Acme", "250.00", "OUT-2")))
+    assert "amount" in line and "250.00 EUR is more than the 200.00 EUR" in line
+    assert recorded(url) == head
+    app = QuoteToCash.open(url)
+    assert app.customer_credit(acme) == eur(200)
+    app.close()
+
+
+def test_mistakes_in_the_command_are_refused_and_record_nothing(
+    books: tuple[str, UUID, UUID],
+) -> None:
+    """An amount that is no number or not in whole cents, a currency the customer has no
+    credit in, an unknown customer, a name two customers share, a blank reference or a day
+    that is no date: exit 2, one line (or a usage message), nothing recorded."""
+    url, _, _ = books
+    app = QuoteToCash.open(url)
+    customer(app, "Twin")
+    customer(app, "twin")
+    app.close()
+    head = recorded(url)
+    for args, said in (
+        (refund(url, "Acme", "ten", "X"), "amount: is not a number"),
+        (refund(url, "Acme", "0.001", "X"), "whole minor units"),
+        (refund(url, "Acme", "10", "X", "--currency", "USD"), "0.00 USD of customer credit"),
+        (refund(url, "Acme", "10", "X", "--currency", "EURO"), "currency"),
+        (refund(url, "Initech", "10", "X"), "no customer has this id or name"),
+        (refund(url, "twin", "10", "X"), "several customers are named 'twin'"),
+    ):
+        assert said in refused(runner.invoke(cli, args)), args
+    for args, said in (
+        (refund(url, "Acme", "10", "  "), "--reference"),
+        (refund(url, "Acme", "10", "X", on="1 Feb"), "--on"),
+    ):
+        assert said in _clean_exit(runner.invoke(cli, args)), args
+    assert recorded(url) == head
