@@ -20,6 +20,7 @@ from rich.table import Table
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period
 from q2c_core.projections import (
+    AgingRow,
     AwaitingPurchaseOrder,
     Commissions,
     CustomerStatement,
@@ -27,6 +28,7 @@ from q2c_core.projections import (
     PrepaidCreditUsage,
     Projection,
     ReceivablesAging,
+    RefundOwed,
     RevenueSchedule,
     ReviewMeeting,
     StatementBalance,
@@ -35,6 +37,7 @@ from q2c_core.projections import (
     all_projections,
     rebuild,
 )
+from q2c_core.projections.receivables import INVOICES
 from q2c_core.projections.revenue import month_start
 
 
@@ -460,20 +463,34 @@ def _aging(projections: Sequence[Projection], on: date) -> ReportTable:
     p: ReceivablesAging = _get(projections, ReceivablesAging)
     names = _names(projections)
     rows = [
-        (names.get(r.customer_id, r.customer_id), *r.buckets.values(), r.total) for r in p.aging(on)
+        (_aging_label(names.get(r.customer_id, r.customer_id), r), *r.buckets.values(), r.total)
+        for r in p.aging(on)
     ]
     rows += [("TOTAL", *r.buckets.values(), r.total) for r in p.totals(on)]
     return ReportTable(
-        f"Receivables aging on {on} (days past due)",
+        f"Receivables aging on {on} (days past due; refunds owed back: since the bounce)",
         ("customer", "current", "1-30", "31-60", "61-90", "90+", "total"),
         tuple(rows),
     )
 
 
+def _aging_label(name: str, row: AgingRow) -> str:
+    """A customer's aging row: its invoices by its name, the refunds it owes back marked."""
+    return name if row.kind == INVOICES else f"{name} ({row.kind})"
+
+
+def _refund_owed_text(r: RefundOwed) -> str:
+    """A refund owed back as a follow-up list names it: its reference, and the payment."""
+    paid_from = f"of {r.payment_reference}, " if r.payment_reference else ""
+    return f"{r.reference or r.refund_id} ({paid_from}refunded {r.refunded_on})"
+
+
 def _past_due(projections: Sequence[Projection], on: date) -> ReportTable:
+    """Invoices past their due date and refunds owed back since before ``on`` (their payment
+    bounced), most overdue first, each with the row it comes from."""
     p: ReceivablesAging = _get(projections, ReceivablesAging)
     names = _names(projections)
-    rows = tuple(
+    items: list[tuple[Any, ...]] = [
         (
             names.get(i.customer_id, i.customer_id),
             i.number,
@@ -481,22 +498,38 @@ def _past_due(projections: Sequence[Projection], on: date) -> ReportTable:
             i.days_past_due,
             i.outstanding,
             i.noticed_on,
+            "invoice",
             f"inv:{i.invoice_id}",
         )
         for i in p.past_due(on)
-    )
+    ]
+    items += [
+        (
+            names.get(r.customer_id, r.customer_id),
+            _refund_owed_text(r),
+            r.owed_since,
+            r.days_past_due,
+            r.outstanding,
+            None,
+            "refund owed",
+            f"pay:{r.payment_id}",
+        )
+        for r in p.past_due_refunds(on)
+    ]
+    items.sort(key=lambda row: -row[3])  # (stable: invoices first among equals)
     return ReportTable(
         f"Past due on {on}: follow up",
         (
             "customer",
-            "invoice",
+            "invoice / refund",
             "due",
             "days past due",
             "outstanding",
             "noticed",
+            "type",
             "row (receivables_aging)",
         ),
-        rows,
+        tuple(items),
     )
 
 
@@ -570,6 +603,9 @@ def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
             for r in pay.refunds:  # credit paid back to the customer
                 text = f"{r.reference} (of {pay.reference})" if r.reference else pay.reference
                 rows.append((name, "refund", text, r.refunded_on, r.amount, None))
+        for owed in s.refunds_owed:  # refunded, then the payment bounced: owed back
+            text = f"{owed.reference or owed.refund_id} (of {owed.payment_reference}, bounced)"
+            rows.append((name, "refund owed", text, owed.owed_since, owed.amount, owed.outstanding))
     return ReportTable(
         f"Customer statements on {on}",
         ("customer", "type", "number / reference", "date", "amount", "open / unallocated"),

@@ -97,7 +97,13 @@ from q2c_core.domain.invoice_lines import (
 )
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.money import Money, minor_units, split_by_weights
-from q2c_core.domain.payment import Payment, PaymentAllocation, PaymentRefund, reversal_day
+from q2c_core.domain.payment import (
+    Payment,
+    PaymentAllocation,
+    PaymentRefund,
+    owed_back_left,
+    reversal_day,
+)
 from q2c_core.domain.prepaid_allowance import (
     AllowanceStatus,
     AllowanceUnit,
@@ -276,6 +282,7 @@ __all__ = [
     "named_id",
     "new_id",
     "normalize_number",
+    "owed_back_left",
     "position_as_of",
     "postgres_connect",
     "rebuild",

@@ -426,3 +426,28 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         self.allocated_amount = Decimal(0)
         self.bounced_on = bounced_on
         self.bounce_reason = reason
+
+
+def owed_back_left(owed: Sequence[Money], credit: Money) -> list[Money]:
+    """What is still owed of each refund a customer owes back (refunded from a payment that
+    bounced afterwards: ``Payment.owed_back``), given oldest first, in one currency.
+
+    ``credit`` is the customer's credit in that currency net of them (``customer_credit``:
+    negative while they are not covered). The customer's other money received and not
+    allocated nets against them, oldest first (q2c has no other way to settle them: money
+    the customer sends back and nobody allocates covers them), so what is left is owed on the
+    newest, and together it is the credit's shortfall: ``-credit`` when it is negative,
+    nothing otherwise."""
+    currency = credit.currency
+    short = max(-credit.amount, Decimal(0))
+    left: list[Money] = []
+    for amount in reversed(owed):
+        if amount.currency != currency:
+            raise CurrencyMismatch(
+                f"owed in {amount.currency}, credit in {currency}", field="owed", value=amount
+            )
+        part = min(amount.amount, short)
+        left.append(Money(part, currency))
+        short -= part
+    left.reverse()
+    return left

@@ -21,7 +21,7 @@ from q2c_core.projections.explain import events_behind
 from q2c_core.projections.follower import Follower, catch_up, rebuild
 from q2c_core.projections.kpis import Kpis, Utilisation, WorkerCustomerTime
 from q2c_core.projections.prepaid import AllowanceUsage, PrepaidCreditUsage
-from q2c_core.projections.receivables import AgingRow, OpenInvoice, ReceivablesAging
+from q2c_core.projections.receivables import AgingRow, OpenInvoice, ReceivablesAging, RefundOwed
 from q2c_core.projections.revenue import (
     MonthForecast,
     MonthRevenue,
@@ -38,6 +38,7 @@ from q2c_core.projections.statement import (
     StatementInvoice,
     StatementPayment,
     StatementRefund,
+    StatementRefundOwed,
 )
 from q2c_core.projections.store import ProjectionStore
 from q2c_core.projections.unbilled import UnbilledItem, UnbilledRevenue, UnbilledTotals
@@ -94,6 +95,7 @@ __all__ = [
     "ProjectionStore",
     "ReceivablesAging",
     "RecognitionLine",
+    "RefundOwed",
     "RevenueSchedule",
     "ReviewItem",
     "ReviewMeeting",
@@ -102,6 +104,7 @@ __all__ = [
     "StatementInvoice",
     "StatementPayment",
     "StatementRefund",
+    "StatementRefundOwed",
     "UnbilledItem",
     "UnbilledRevenue",
     "UnbilledTotals",

@@ -1,4 +1,5 @@
-"""Receivables aging (current, 1-30, 31-60, 61-90, 90+ days past due) and the past-due list."""
+"""Receivables aging (current, 1-30, 31-60, 61-90, 90+ days past due) and the past-due list:
+open invoices, and refunded money customers owe back because the payment it came from bounced."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from datetime import date
 import attrs
 
 from q2c_core.domain.money import Money
-from q2c_core.projections._ledger import InvoiceLedger, days_past_due, outstanding
+from q2c_core.projections._ledger import InvoiceLedger, days_past_due, outstanding, owed_back
 from q2c_core.projections.base import AGE_BUCKETS, age_bucket, check_day
+from q2c_core.projections.store import Row
+
+# the kinds of money owed an aging row counts
+INVOICES = "invoices"
+REFUNDS_OWED = "refunds owed"
 
 
 @attrs.frozen
@@ -28,12 +34,39 @@ class OpenInvoice:
 
 
 @attrs.frozen
+class RefundOwed:
+    """Money paid back to a customer out of a payment that then bounced: the bank took the
+    whole payment back, so the customer owes what was refunded of it.
+
+    It is owed from the day of the bounce (or of the refund, when the bank's day of the bounce
+    is earlier), ``owed_since``, and aged from that day; ``outstanding`` is what the customer's
+    other credit in that currency does not cover (money received and not allocated nets
+    against it, the oldest debt first)."""
+
+    payment_id: str
+    customer_id: str
+    payment_reference: str
+    refund_id: str
+    reference: str
+    refunded_on: date
+    bounced_on: date
+    owed_since: date
+    amount: Money
+    outstanding: Money
+    days_past_due: int
+    bucket: str
+
+
+@attrs.frozen
 class AgingRow:
-    """One customer's (or everyone's) outstanding amounts per bucket, in one currency."""
+    """One customer's (or everyone's) outstanding amounts per bucket, in one currency, of one
+    kind: ``"invoices"``, or ``"refunds owed"`` (``RefundOwed``); everyone's totals (customer
+    ``"*"``) are of both, kind ``"*"``."""
 
     customer_id: str
     currency: str
     buckets: dict[str, Money]
+    kind: str = INVOICES
 
     @property
     def total(self) -> Money:
@@ -45,10 +78,12 @@ class AgingRow:
 
 
 class ReceivablesAging(InvoiceLedger):
-    """Who owes what, and for how long past the due date."""
+    """Who owes what, and for how long past the due date: invoices, and refunds owed back.
+
+    Its rows are ``InvoiceLedger``'s (invoices and payments, version 3)."""
 
     name = "receivables_aging"
-    replay_cost = 1.9
+    replay_cost = 3.0
 
     def open_invoices(self, as_of: date) -> list[OpenInvoice]:
         """Invoices issued by ``as_of`` with something outstanding that day, oldest due first:
@@ -79,20 +114,59 @@ class ReceivablesAging(InvoiceLedger):
         result.sort(key=lambda i: (i.due_date, i.number))
         return result
 
-    def aging(self, as_of: date) -> list[AgingRow]:
-        """Outstanding per customer and currency in the five buckets."""
+    def refunds_owed(self, as_of: date) -> list[RefundOwed]:
+        """Refunds customers owe back on ``as_of`` with something outstanding that day (their
+        payment bounced by then), oldest owed first; each aged from the day it is owed since."""
         check_day(as_of)
-        table: dict[tuple[str, str], dict[str, Money]] = {}
-        for inv in self.open_invoices(as_of):
-            cur = inv.outstanding.currency
-            buckets = table.setdefault(
-                (inv.customer_id, cur), {b: Money.zero(cur) for b in AGE_BUCKETS}
-            )
-            buckets[inv.bucket] = buckets[inv.bucket] + inv.outstanding
-        return [AgingRow(c, cur, b) for (c, cur), b in sorted(table.items())]
+        by_customer: dict[str, list[tuple[str, Row]]] = {}
+        for key, row in self.rows_with_prefix("pay:"):
+            by_customer.setdefault(row["customer"], []).append((key[4:], row))
+        result = []
+        for customer, payments in by_customer.items():
+            for d in owed_back(payments, as_of):
+                if not d.left.is_positive():
+                    continue
+                days = (as_of - d.since).days
+                result.append(
+                    RefundOwed(
+                        payment_id=d.payment_id,
+                        customer_id=customer,
+                        payment_reference=d.payment["reference"],
+                        refund_id=d.refund_id,
+                        reference=d.reference,
+                        refunded_on=d.refunded_on,
+                        bounced_on=d.bounced_on,
+                        owed_since=d.since,
+                        amount=d.amount,
+                        outstanding=d.left,
+                        days_past_due=days,
+                        bucket=age_bucket(days),
+                    )
+                )
+        result.sort(key=lambda r: (r.owed_since, r.customer_id, r.payment_id, r.refund_id))
+        return result
+
+    def aging(self, as_of: date) -> list[AgingRow]:
+        """Outstanding per customer, currency and kind in the five buckets: a customer's open
+        invoices in one row, the refunds it owes back (``refunds_owed``) in another."""
+        check_day(as_of)
+        table: dict[tuple[str, str, str], dict[str, Money]] = {}
+        owed: list[tuple[str, str, Money]] = [
+            (i.customer_id, i.bucket, i.outstanding) for i in self.open_invoices(as_of)
+        ]
+        debts = [(r.customer_id, r.bucket, r.outstanding) for r in self.refunds_owed(as_of)]
+        for kind, items in ((INVOICES, owed), (REFUNDS_OWED, debts)):
+            for customer, bucket, amount in items:
+                cur = amount.currency
+                buckets = table.setdefault(
+                    (customer, cur, kind), {b: Money.zero(cur) for b in AGE_BUCKETS}
+                )
+                buckets[bucket] = buckets[bucket] + amount
+        return [AgingRow(c, cur, b, kind) for (c, cur, kind), b in sorted(table.items())]
 
     def totals(self, as_of: date) -> list[AgingRow]:
-        """Everyone's outstanding per bucket, one row per currency."""
+        """Everyone's outstanding per bucket, invoices and refunds owed together, one row per
+        currency."""
         check_day(as_of)
         table: dict[str, dict[str, Money]] = {}
         for row in self.aging(as_of):
@@ -101,10 +175,17 @@ class ReceivablesAging(InvoiceLedger):
             )
             for b, amount in row.buckets.items():
                 buckets[b] = buckets[b] + amount
-        return [AgingRow("*", cur, b) for cur, b in sorted(table.items())]
+        return [AgingRow("*", cur, b, "*") for cur, b in sorted(table.items())]
 
     def past_due(self, as_of: date) -> list[OpenInvoice]:
-        """The follow-up list: owed and past the due date, most overdue first."""
+        """The invoices on the follow-up list: owed and past the due date, most overdue first
+        (the refunds owed back past their day: ``past_due_refunds``)."""
         check_day(as_of)
         found = [i for i in self.open_invoices(as_of) if i.days_past_due > 0]
         return sorted(found, key=lambda i: (-i.days_past_due, i.number))
+
+    def past_due_refunds(self, as_of: date) -> list[RefundOwed]:
+        """The refunds owed back on the follow-up list: outstanding, and owed since before
+        ``as_of``, most overdue first."""
+        found = [r for r in self.refunds_owed(as_of) if r.days_past_due > 0]
+        return sorted(found, key=lambda r: (-r.days_past_due, r.reference, r.refund_id))

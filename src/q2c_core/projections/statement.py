@@ -11,8 +11,15 @@ import attrs
 
 from q2c_core.domain.errors import NotFound
 from q2c_core.domain.money import Money
-from q2c_core.domain.payment import reversal_day
-from q2c_core.projections._ledger import InvoiceLedger, credited, is_issued, outstanding, paid
+from q2c_core.projections._ledger import (
+    InvoiceLedger,
+    credited,
+    is_issued,
+    outstanding,
+    owed_back,
+    paid,
+    payment_on,
+)
 from q2c_core.projections.base import check_day, handles, id_key, uuid_hex
 
 
@@ -42,6 +49,25 @@ class StatementRefund:
 
 
 @attrs.frozen
+class StatementRefundOwed:
+    """Refunded money the customer owes back: the payment it was refunded from bounced
+    afterwards (the bank took the whole payment back). Owed since the bounce (or since the
+    refund, when the bank's day of the bounce is earlier); ``outstanding`` is what the
+    customer's other credit in that currency does not cover (money received and not allocated
+    nets against it, the oldest debt first)."""
+
+    payment_id: str
+    payment_reference: str
+    refund_id: str
+    reference: str
+    refunded_on: date
+    bounced_on: date
+    owed_since: date
+    amount: Money
+    outstanding: Money
+
+
+@attrs.frozen
 class StatementPayment:
     """A payment, where it went, what of it was refunded, and whether it bounced.
 
@@ -60,25 +86,38 @@ class StatementPayment:
     refunds: tuple[StatementRefund, ...] = ()
 
 
+def _zero(holder: Any) -> Money:
+    return Money.zero(holder.currency)
+
+
 @attrs.frozen
 class StatementBalance:
-    """A customer's totals in one currency: money in two currencies is never added up."""
+    """A customer's totals in one currency: money in two currencies is never added up.
+
+    ``credit`` is the customer's credit as the aggregates count it (``customer_credit``), net
+    of the refunds the customer owes back; ``owed_back`` is what of those refunds its credit
+    does not cover: ``-credit`` while the credit is negative, else nothing (it explains a
+    negative credit, it is not owed on top of it: what the customer owes in all is
+    ``open - credit``, that is ``open + owed_back`` when the credit is negative)."""
 
     currency: str
     invoiced: Money
     paid: Money
     open: Money
     credit: Money
+    owed_back: Money = attrs.field(default=attrs.Factory(_zero, takes_self=True))
 
 
 @attrs.frozen
 class Statement:
     """One customer's statement.
 
-    ``invoices`` and ``payments`` list every currency, each amount in its own; ``balances``
-    holds the totals per currency, the customer's own currency first (always there), then any
-    other a document or payment was in. ``invoiced``, ``paid``, ``open`` and ``credit`` are
-    the customer's own currency's totals."""
+    ``invoices`` and ``payments`` list every currency, each amount in its own, and
+    ``refunds_owed`` the refunds the customer owes back because their payment bounced (with
+    what of each is still outstanding); ``balances`` holds the totals per currency, the
+    customer's own currency first (always there), then any other a document or payment was
+    in. ``invoiced``, ``paid``, ``open``, ``credit`` and ``owed_back`` are the customer's own
+    currency's totals."""
 
     customer_id: str
     name: str
@@ -91,6 +130,8 @@ class Statement:
     open: Money
     credit: Money
     balances: tuple[StatementBalance, ...]
+    refunds_owed: tuple[StatementRefundOwed, ...] = ()
+    owed_back: Money = attrs.field(default=attrs.Factory(_zero, takes_self=True))
 
     @property
     def open_invoices(self) -> tuple[StatementInvoice, ...]:
@@ -99,12 +140,10 @@ class Statement:
 
 
 class CustomerStatement(InvoiceLedger):
-    """Per customer: invoices, payments, credit; today or as of a past day.
+    """Per customer: invoices, payments, credit, refunds owed back; today or as of a past day.
 
-    A payment row's ``allocs`` maps each allocation to ``[invoice, amount, allocated_on]``
-    while it is live and ``[invoice, amount, allocated_on, reversed_on]`` once reversed or
-    bounced (a reversal recorded before q2c kept its day: the day it was recorded); its
-    ``refunds`` list ``[refund_id, amount, refunded_on, reference]``."""
+    Invoice and payment rows as ``InvoiceLedger`` keeps them; a customer's row
+    ``cust:<id>`` lists its invoices and payments."""
 
     name = "customer_statement"
     replay_cost = 3.1
@@ -142,61 +181,8 @@ class CustomerStatement(InvoiceLedger):
 
     @handles("Payment.PaymentReceived")
     def _received(self, e: Any, oid: str) -> None:
-        self.put(
-            f"pay:{oid}",
-            {
-                "customer": uuid_hex(e.customer_id.int),
-                "amount": e.amount.amount,
-                "currency": e.amount.currency,
-                "received_on": e.received_on,
-                "reference": e.reference,
-                "allocs": {},
-                "refunds": [],
-                "bounced_on": None,
-            },
-        )
+        super()._received(e, oid)
         self._index(uuid_hex(e.customer_id.int), "payments", oid)
-
-    def _pay(self, oid: str) -> dict[str, Any]:
-        row = self.touch(f"pay:{oid}")
-        assert row is not None
-        return row
-
-    @handles("Payment.PaymentAllocated")
-    def _allocated(self, e: Any, oid: str) -> None:
-        self._pay(oid)["allocs"][e.allocation_id] = [
-            uuid_hex(e.invoice_id.int),
-            e.amount.amount,
-            e.allocated_on,
-        ]
-
-    @handles("Payment.AllocationReversed")
-    def _reversed(self, e: Any, oid: str) -> None:
-        alloc = self._pay(oid)["allocs"].get(e.allocation_id)
-        if alloc is not None and len(alloc) == 3:
-            alloc.append(reversal_day(e))
-
-    @handles("Payment.CreditRefunded")
-    def _refunded(self, e: Any, oid: str) -> None:
-        self._pay(oid)["refunds"].append([e.refund_id, e.amount.amount, e.refunded_on, e.reference])
-
-    @handles("Payment.PaymentBounced")
-    def _bounced(self, e: Any, oid: str) -> None:
-        row = self._pay(oid)
-        for alloc in row["allocs"].values():
-            if len(alloc) == 3:
-                alloc.append(e.bounced_on)
-        row["bounced_on"] = e.bounced_on
-
-    def _unapplied_day(self, payment: str, allocation_id: str) -> date | None:
-        """The day the payment's own row says the allocation was reversed (its row is written
-        first: the payment's event comes right before the invoice's in the log)."""
-        row = self.get(f"pay:{payment}")
-        alloc = row["allocs"].get(allocation_id) if row is not None else None
-        if alloc is None or len(alloc) < 4:
-            return None
-        day: date = alloc[3]
-        return day
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -250,41 +236,61 @@ class CustomerStatement(InvoiceLedger):
             totals[1] += settled
             totals[2] += owed
         payments = []
+        mine = []
         for pay_id in cust["payments"]:
             p = rows.get(f"pay:{pay_id}")
             if p is None or (as_of is not None and p["received_on"] > as_of):
                 continue
-            allocated = sum((a[1] for a in p["allocs"].values() if _live(a, as_of)), Decimal(0))
+            mine.append((pay_id, p))
             money = p["currency"]
+            figures = payment_on(p, as_of)
             refunds = tuple(
                 StatementRefund(refund_id, day, reference, Money(amount, money))
-                for refund_id, amount, day, reference in p["refunds"]
-                if as_of is None or day <= as_of
+                for refund_id, amount, day, reference in figures.refunds
             )
-            refunded = sum((r.amount.amount for r in refunds), Decimal(0))
-            bounced_on: date | None = p["bounced_on"]
-            if bounced_on is not None and as_of is not None and bounced_on > as_of:
-                bounced_on = None
-            # (bounced: the bank took it all back, and what was refunded of it is owed)
-            left = -refunded if bounced_on else p["amount"] - allocated - refunded
-            sums.setdefault(money, [Decimal(0)] * 4)[3] += left
+            sums.setdefault(money, [Decimal(0)] * 4)[3] += figures.credit
             payments.append(
                 StatementPayment(
                     payment_id=pay_id,
                     received_on=p["received_on"],
                     reference=p["reference"],
                     amount=Money(p["amount"], money),
-                    allocated=Money(allocated, money),
-                    unallocated=Money(left, money),
-                    bounced_on=bounced_on,
-                    refunded=Money(refunded, money),
+                    allocated=Money(figures.allocated, money),
+                    unallocated=Money(figures.credit, money),
+                    bounced_on=figures.bounced_on,
+                    refunded=Money(figures.refunded, money),
                     refunds=refunds,
                 )
             )
+        debts = tuple(
+            StatementRefundOwed(
+                payment_id=d.payment_id,
+                payment_reference=d.payment["reference"],
+                refund_id=d.refund_id,
+                reference=d.reference,
+                refunded_on=d.refunded_on,
+                bounced_on=d.bounced_on,
+                owed_since=d.since,
+                amount=d.amount,
+                outstanding=d.left,
+            )
+            for d in owed_back(mine, as_of)
+        )
         invoices.sort(key=lambda i: (i.issued_on, i.number))
         payments.sort(key=lambda p: (p.received_on, p.payment_id))
+        left: dict[str, Money] = {}
+        for debt in debts:
+            money = debt.outstanding.currency
+            left[money] = left.get(money, Money.zero(money)) + debt.outstanding
         balances = tuple(
-            StatementBalance(money, *(Money(v, money) for v in sums[money]))
+            StatementBalance(
+                money,
+                invoiced=Money(sums[money][0], money),
+                paid=Money(sums[money][1], money),
+                open=Money(sums[money][2], money),
+                credit=Money(sums[money][3], money),
+                owed_back=left.get(money, Money.zero(money)),
+            )
             for money in [cur, *sorted(set(sums) - {cur})]
         )
         own = balances[0]
@@ -300,12 +306,6 @@ class CustomerStatement(InvoiceLedger):
             open=own.open,
             credit=own.credit,
             balances=balances,
+            refunds_owed=debts,
+            owed_back=own.owed_back,
         )
-
-
-def _live(alloc: list[Any], as_of: date | None) -> bool:
-    """An allocation counts: not reversed (as of a day: made by then, not reversed by then)."""
-    if as_of is None:
-        return len(alloc) == 3
-    made: date = alloc[2]
-    return made <= as_of and (len(alloc) == 3 or alloc[3] > as_of)
