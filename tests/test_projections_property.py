@@ -44,6 +44,7 @@ from q2c_core.projections import (
     Follower,
     PrepaidCreditUsage,
     ProjectionStore,
+    ReceivablesAging,
     UnbilledRevenue,
     all_projections,
     rebuild,
@@ -330,11 +331,20 @@ def test_incremental_projections_equal_rebuilt_ones(
     for r in driver.requests:
         assert owed.get(r.hex, eur(0)) == app.unbilled_work(r), r
     # each customer's credit, and each payment's, on the statement is the aggregates' (after
-    # refunds, and bounces of refunded payments)
+    # refunds, and bounces of refunded payments); what of the refunds of bounced payments is
+    # owed back is the credit's shortfall, on the statement and in the aging alike
     [statements] = [p for p in rebuilt if isinstance(p, CustomerStatement)]
+    [aging] = [p for p in rebuilt if isinstance(p, ReceivablesAging)]
+    chased: dict[str, Money] = {}
+    for debt in aging.refunds_owed(later):
+        chased[debt.customer_id] = chased.get(debt.customer_id, eur(0)) + debt.outstanding
     for c in driver.customers:
         s = statements.statement(c)
         assert s.credit == app.customer_credit(c), c
+        shortfall = max(-app.customer_credit(c), eur(0))
+        assert s.owed_back == chased.get(c.hex, eur(0)) == shortfall, c
+        for debt in s.refunds_owed:
+            assert app.payment(UUID(debt.payment_id)).is_bounced, c
         for p in s.payments:
             payment = app.payment(UUID(p.payment_id))
             assert (p.allocated, p.refunded, p.unallocated) == (
