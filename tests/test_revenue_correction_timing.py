@@ -78,3 +78,90 @@ def test_correction_lines_earn_their_later_days_day_by_day() -> None:
     rules = {x.rule for x in rs.recognition_lines() if x.amount.amount > 0}
     assert "ratable_catch_up" in rules
 
+
+
+def test_a_sub_contract_added_after_its_quarter_was_billed_earns_on_the_days_served() -> None:
+    """Days a correction bills for the first time are ordinary service billed late: earned on
+    the days served (a contract asset until invoiced), as if they had been known when the
+    quarter was billed, whenever the run happens to bill them."""
+    late = QuoteToCash.open("memory:")
+    cid = contract(
+        late, customer(late), subs=(sub("S1", price=12000),), frequency=BillingFrequency.QUARTERLY
+    )
+    _bill_and_issue(late, date(2024, 1, 1))
+    late.add_sub_contract(cid, sub("S2", start=date(2024, 2, 10), price=3660), actor=A)
+    _bill_and_issue(late, date(2024, 3, 1))
+
+    known = QuoteToCash.open("memory:")
+    contract(
+        known,
+        customer(known),
+        subs=(sub("S1", price=12000), sub("S2", start=date(2024, 2, 10), price=3660)),
+        frequency=BillingFrequency.QUARTERLY,
+    )
+    _bill_and_issue(known, date(2024, 1, 1))
+    _bill_and_issue(known, date(2024, 3, 1))
+
+    assert _months(late) == _months(known)
+    assert _months(late)[date(2024, 2, 1)] == Decimal("1157.14")
+    rs = RevenueSchedule()
+    catch_up(late, [rs])
+    # S2's 20 February days (10 a day), earned before they were invoiced on 1 March
+    assert rs.contract_assets(date(2024, 2, 29)) == {"EUR": eur("201.10")}
+
+
+def test_days_a_late_renewal_adds_to_a_period_billed_in_arrears_earn_when_served() -> None:
+    """A contract billed in arrears is renewed after its term's last period was billed: the
+    days the renewal adds to that period are billed by a correction, and earned on the days
+    served, as an evergreen contract renewed in time earns them."""
+    from q2c_core import Period
+    from q2c_core.domain.contract import BillingTiming
+
+    app = QuoteToCash.open("memory:")
+    cid = contract(
+        app,
+        customer(app),
+        subs=(sub("S1", price=3660),),
+        term=Period(date(2024, 1, 1), date(2024, 2, 16)),
+        frequency=BillingFrequency.QUARTERLY,
+        timing=BillingTiming.IN_ARREARS,
+    )
+    _bill_and_issue(app, date(2024, 2, 16))
+    app.renew_contract(cid, new_end=date(2024, 12, 31), effective=date(2024, 2, 16), actor=A)
+    _bill_and_issue(app, date(2024, 4, 1))
+    months = _months(app)
+    assert months[date(2024, 3, 1)] == Decimal("311.70")  # 31 days at 10.055 a day
+    assert months[date(2024, 4, 1)] == Decimal("0.00")
+    rs = RevenueSchedule()
+    catch_up(app, [rs])
+    assert {x.rule for x in rs.recognition_lines()} == {"ratable"}
+
+
+def test_the_forecast_counts_a_drafted_re_price_where_it_will_be_earned() -> None:
+    """While a re-price's credit and re-billing are drafted, the forecast counts the days they
+    cover that are served already in the month they are drafted in, as they will be earned
+    once issued: May shows 4,000.00 (its own 2,000 and the catch-up) before and after."""
+    app = QuoteToCash.open("memory:")
+    cid = contract(app, customer(app), subs=(sub("S1", price=12000),))
+    for month in (1, 2, 3):
+        _bill_and_issue(app, date(2024, month, 1))
+    app.reprice_sub_contract(
+        cid, "S1", effective=date(2024, 2, 1), annual_price=eur(24000), actor=A
+    )
+    drafted = app.run_billing(date(2024, 5, 1), actor="run").invoice_ids
+    # April and May, a credit note for each of February and March, the re-billing of both
+    assert len(drafted) == 5
+
+    def may() -> Decimal:
+        rs = RevenueSchedule()
+        catch_up(app, [rs])
+        (month,) = rs.forecast(date(2024, 4, 30), 1)
+        return month.amount.amount
+
+    before = may()
+    for invoice_id in drafted:
+        issue(app, invoice_id, date(2024, 5, 1))
+    assert may() == before
+    # May (2,000), February and March billed again (4,000) less credited (2,000); April's own
+    # invoice, issued late, earns in April
+    assert before == Decimal("4000.00")

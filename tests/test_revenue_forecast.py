@@ -496,6 +496,18 @@ def test_a_30_360_month_counts_thirty_days_whatever_its_length() -> None:
         ((0, "bill", 0), (31, "terminate", 0), (40, "bill", 0)),
     )
 )
+@example(  # the credit of a removal takes a cent more than its days' share of the line (the
+    # days kept are rounded down): that cent is reversed on its issue day, not spread
+    terms=Terms(
+        Period(date(2024, 1, 1), date(2024, 5, 7)),
+        (sub("s0", "43.22"), sub("s1", "0")),
+        BillingFrequency.ANNUAL,
+        BillingTiming.IN_ADVANCE,
+        PeriodAlignment.ANNIVERSARY,
+        DayCount.ACTUAL,
+        ((0, "bill", 0), (102, "remove", 0)),
+    )
+)
 def test_deferred_revenue_of_a_contract_is_never_negative(terms: Terms) -> None:
     """Whatever the terms and day count, and whatever is removed, re-priced, added or
     terminated after billing, with every document issued when drafted: on no day is deferred

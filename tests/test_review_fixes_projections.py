@@ -95,10 +95,12 @@ def test_termination_credit_un_earns_its_days_ratably_never_below_zero() -> None
     issue(app, r2.documents[0].invoice_id, date(2024, 3, 1))
     rs = RevenueSchedule()
     catch_up(app, [rs])
-    # Jan-Mar: 91 of 366 days of 12,000 = 2,983.61; the credited Jul-Dec days are not served yet
-    assert rs.recognised(date(2024, 3, 31)) == {"EUR": eur("2983.61")}
-    # invoiced 12,000 - credited 6,032.79 - recognised 2,983.61: Apr-Jun still to earn
-    assert rs.deferred(date(2024, 3, 31)) == {"EUR": eur("2983.60")}
+    # Jan-Mar: 91 of 366 days of 12,000 = 2,983.6066; the credited Jul-Dec days are not served
+    # yet, but the credit (6,032.79) is 0.0031 more than their share of the line (184 of 366
+    # days: 6,032.7869), and that part is taken back on its issue day: 2,983.60
+    assert rs.recognised(date(2024, 3, 31)) == {"EUR": eur("2983.60")}
+    # invoiced 12,000 - credited 6,032.79 - recognised 2,983.60: Apr-Jun still to earn
+    assert rs.deferred(date(2024, 3, 31)) == {"EUR": eur("2983.61")}
     # through June: 182 of 366 days; after the end: exactly what is left invoiced
     assert rs.recognised(date(2024, 6, 30)) == {"EUR": eur("5967.21")}
     assert rs.recognised(date(2024, 9, 30)) == {"EUR": eur("5967.21")}

@@ -189,10 +189,12 @@ class BaseApp(Application[UUID]):
         A snapshot is only a shortcut for reading, and the command's events are recorded by
         now: a snapshot the store cannot take (``_SNAPSHOT_SKIPPED``: another writer holding
         the SQLite file's lock past the lock timeout, a connection lost, or another process's
-        snapshot of that version taken in between) is left out, with the save's others still
-        due, and logged as a warning; the command succeeds, and ``_atomically`` never mistakes
-        it for a lost race and runs the command again. The aggregate reads from its previous
-        snapshot and the events after it until its next snapshot."""
+        snapshot of that version taken in between) is left out, and so are the save's
+        snapshots still due after it (each would wait out the same lock again: a billing run's
+        batch holds hundreds), with a warning logged; the command succeeds, and
+        ``_atomically`` never mistakes it for a lost race and runs the command again. The
+        aggregate reads from its previous snapshot and the events after it until its next
+        snapshot."""
         try:
             super()._take_snapshots(processing_event)
         except _SNAPSHOT_SKIPPED as error:

@@ -20,7 +20,7 @@ import heapq
 import multiprocessing
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from multiprocessing.connection import Connection
 from typing import Any
@@ -73,6 +73,7 @@ from q2c_core.domain.invoice import (
 from q2c_core.domain.invoice_lines import (
     CORRECTION_CHARGE_NOTE,
     CORRECTION_CREDIT_NOTE,
+    CORRECTION_REBILL_NOTE,
     InvoiceLine,
     LineSource,
     RevenueKind,
@@ -901,7 +902,8 @@ class ContractBilling(BaseApp):
         basis = contract.version
         credits: dict[UUID, list[tuple[Period, BilledSlice]]] = {}
         credited: dict[str, list[UUID]] = {}  # by period key: the invoices credited for it
-        charges: list[tuple[Period, BilledSlice]] = []
+        # (each with whether the same correction credits its days: billed again at a new price)
+        charges: list[tuple[Period, BilledSlice, bool]] = []
         updates: list[Period] = []
         history: dict[int, Contract] = {}
         loaded: dict[UUID, Invoice] = {}
@@ -941,6 +943,7 @@ class ContractBilling(BaseApp):
             if not correction.credits and contract.correction_waits(billed.period, as_of):
                 continue  # (days to bill in arrears: once they are served; credits never wait)
             charged: Sequence[BilledSlice] = correction.charges
+            taken_back: list[BilledSlice] = []
             if correction.credits:
                 # each day credited against the document billing it now: the period invoice,
                 # or the extra-lines invoice of an earlier correction
@@ -949,9 +952,10 @@ class ContractBilling(BaseApp):
                 holders = credited.setdefault(period_key(billed.period), [])
                 for holder, s in parts:
                     credits.setdefault(holder, []).append((billed.period, s))
+                    taken_back.append(s)
                     if holder not in holders:
                         holders.append(holder)
-            charges.extend((billed.period, s) for s in charged)
+            charges.extend((billed.period, s, _billed_again(s, taken_back)) for s in charged)
             updates.append(billed.period)
         if not updates:
             return
@@ -1002,9 +1006,9 @@ class ContractBilling(BaseApp):
                     period,
                     SourceKind.CONTRACT_PERIOD,
                     None,
-                    CORRECTION_CHARGE_NOTE,
+                    CORRECTION_REBILL_NOTE if again else CORRECTION_CHARGE_NOTE,
                 )
-                for n, (period, s) in enumerate(charges, start=1)
+                for n, (period, s, again) in enumerate(charges, start=1)
             ]
             extra = self._contract_invoice(
                 contract,
@@ -1017,7 +1021,7 @@ class ContractBilling(BaseApp):
             )
             new.append(extra)
             drafted.append((extra, None))
-        charged_periods = {period_key(p) for p, _ in charges}
+        charged_periods = {period_key(p) for p, _, _ in charges}
         for period in updates:
             key = period_key(period)
             ids = [notes[holder] for holder in credited.get(key, ())]
@@ -1433,6 +1437,21 @@ def _bulk() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _billed_again(charge: BilledSlice, credited: list[BilledSlice]) -> bool:
+    """Whether every day of a correction's charge is a day the same correction credits for
+    the same sub-contract: the days billed again at a new price, not billed for the first time
+    (``CORRECTION_REBILL_NOTE``)."""
+    days = {
+        c.period.start + timedelta(days=i)
+        for c in credited
+        if c.sub_id == charge.sub_id
+        for i in range(c.period.days)
+    }
+    return all(
+        charge.period.start + timedelta(days=i) in days for i in range(charge.period.days)
+    )
 
 
 @functools.lru_cache(maxsize=4096)

@@ -31,11 +31,15 @@ class SourceKind(enum.Enum):
 
 
 # the notes a billing run's correction puts on its lines (``LineSource.note``): a credit of days
-# no longer billed at the price they were, and a charge of days billed again at their new price
-# or billed for the first time after their period was invoiced. Revenue recognition reads the
-# second: such a charge earns the days already served when it is issued, as its credit un-earns
-# them, so a correction never restates a month already reported.
+# no longer billed at the price they were; a charge of days the same correction credits, billed
+# again at their new price (a back-dated re-price); and a charge of days billed for the first
+# time after their period was invoiced (a sub-contract added, moved in or renewed into it).
+# Revenue recognition reads the re-billing: it earns the days already served when it is issued,
+# as its credit un-earns them, so a re-price never restates a month already reported; days billed
+# for the first time are earned on the days served, as any contract line. (Before re-billing had
+# its own note, both charges carried CORRECTION_CHARGE_NOTE.)
 CORRECTION_CREDIT_NOTE = "correction: these days no longer apply at this price"
+CORRECTION_REBILL_NOTE = "correction: days billed again at this price"
 CORRECTION_CHARGE_NOTE = "correction: days now due at this price"
 
 

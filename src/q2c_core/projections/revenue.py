@@ -8,13 +8,14 @@ A credit note's maintenance line that names its service period (a termination, a
 reprice) un-earns exactly those days, ratably, with the sign reversed: the days of its period
 already served on the credit's issue date are reversed on that date (a cumulative catch-up), and
 the later days are reversed day by day as they pass, so they simply never get recognised. Before
-its issue date a credit changes nothing. The billing run's correction charges (the days of a
-back-dated re-price billed again at the new price, a back-dated sub-contract billed for days of
-a period already invoiced) follow the same rule with the sign kept: the days already served are
-earned on the charge's issue date, the later days as they pass. So a correction is recognised
-when it is made, both its credit and its charge, and never restates a month already reported;
-an ordinary contract line issued late (billing in arrears) still earns its days on the days
-served (a contract asset until invoiced). A credit of enhancement work follows the rule of the line
+its issue date a credit changes nothing. A billing run's correction that bills again the days it
+credits (a back-dated re-price: the old price credited, the new one billed) follows the same
+rule with the sign kept: the days already served are earned on the charge's issue date, the
+later days as they pass, so a re-price is recognised when it is made, both its credit and its
+charge, and never restates a month already reported. Days a correction bills for the first
+time (a sub-contract added or moved in after its period was invoiced, days a renewal adds) and
+any contract line issued late (billing in arrears) earn their days on the days served (a
+contract asset until invoiced). A credit of enhancement work follows the rule of the line
 it credits: un-earned when the work is completed, or on its own issue date if that is later, so
 crediting work never completed (a cancelled request) recognises nothing either way. Other
 credit-note lines are reversed when issued.
@@ -78,7 +79,7 @@ from q2c_core.domain.contract import (
     PeriodAlignment,
     SubContract,
 )
-from q2c_core.domain.invoice_lines import CORRECTION_CHARGE_NOTE, InvoiceLine
+from q2c_core.domain.invoice_lines import CORRECTION_REBILL_NOTE, InvoiceLine
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period, require_whole
 from q2c_core.projections._contracts import (
@@ -94,8 +95,9 @@ from q2c_core.projections.base import Projection, check_day, handles
 
 # a revenue line in a row: [line id, revenue kind, net, request hex, period start, period end,
 # contract hex and sub-contract id (of a line billing or crediting a contract's service period,
-# else ""), whether it is a billing run's correction charge (earned from its issue day)]
-KIND, NET, REQUEST, P_START, P_END, CONTRACT, SUB, CATCH_UP = 1, 2, 3, 4, 5, 6, 7, 8
+# else ""), whether it bills again days a correction credits (earned from its issue day), and
+# the hex of the invoice a contract line's credit credits (else "")]
+KIND, NET, REQUEST, P_START, P_END, CONTRACT, SUB, CATCH_UP, CREDITS = 1, 2, 3, 4, 5, 6, 7, 8, 9
 
 # lines that bill (or, on a credit note, credit) a contract's service period
 _CONTRACT_SOURCES = ("CONTRACT_PERIOD", "CREDIT")
@@ -127,7 +129,10 @@ def _slim(lines: list[list[Any]], originals: Sequence[InvoiceLine]) -> list[list
                 x[f.P_END],
                 x[f.CONTRACT] if of_contract else "",
                 sub or "",
-                bool(of_contract and line.source and line.source.note == CORRECTION_CHARGE_NOTE),
+                bool(of_contract and line.source and line.source.note == CORRECTION_REBILL_NOTE),
+                line.source.invoice_id.hex
+                if of_contract and line.source and line.source.invoice_id
+                else "",
             ]
         )
     return result
@@ -196,6 +201,12 @@ class RecognitionLine:
     # how a ratable line counts its days: its contract's day count (a credit un-earns its days
     # at the rate the line it credits earned them)
     day_count: DayCount = DayCount.ACTUAL
+    # of a ratable reversal, the part taken back whole on its issue date rather than day by
+    # day: what the credit differs from its days' share of the lines it credits (the billing
+    # run rounds the days kept and the days credited separately, so a cent either way), so
+    # its days are un-earned exactly at the rate they were earned and deferred revenue never
+    # goes below zero
+    on_issue: Decimal = Decimal(0)
 
     def recognised(self, through: date) -> Money:
         """What of this line is recognised by the end of ``through`` (rounded)."""
@@ -208,7 +219,8 @@ class RecognitionLine:
         if self.period is not None:
             if self.recognised_on is not None and through < self.recognised_on:
                 return Decimal(0)
-            return _exact_through(self.amount.amount, self.period, through, self.day_count)
+            spread = self.amount.amount - self.on_issue
+            return self.on_issue + _exact_through(spread, self.period, through, self.day_count)
         if self.recognised_on is not None and self.recognised_on <= through:
             return self.amount.amount
         return Decimal(0)
@@ -270,6 +282,7 @@ class RevenueSchedule(Projection):
                 "kind": e.kind.name,
                 "currency": e.currency,
                 "lines": _slim(invoice_facts(e).lines, e.lines),
+                "drafted_on": e.drafted_on,
                 "issued_on": None,
             },
         )
@@ -320,6 +333,7 @@ class RevenueSchedule(Projection):
         query has read them already)."""
         rows = self.rows() if rows is None else rows
         result = []
+        billing = _contract_lines(rows)
         for key, row in rows.items():
             if not key.startswith("inv:") or row["issued_on"] is None:
                 continue
@@ -334,6 +348,7 @@ class RevenueSchedule(Projection):
                 on: date | None = issued
                 rule = "at_issue"
                 convention = DayCount.ACTUAL
+                on_issue = Decimal(0)
                 if kind == "MAINTENANCE" and line[P_START] is not None:
                     period = Period(line[P_START], line[P_END])
                     convention = _convention(rows, line[CONTRACT])
@@ -341,6 +356,9 @@ class RevenueSchedule(Projection):
                     # correction's charge earns them by the same rule
                     if sign < 0:
                         on, rule = issued, "ratable_reversal"
+                        share = _share_credited(billing, line, period, convention)
+                        if share is not None:
+                            on_issue = share - line[NET]
                     elif line[CATCH_UP]:
                         on, rule = issued, "ratable_catch_up"
                     else:
@@ -353,7 +371,16 @@ class RevenueSchedule(Projection):
                     on = max(req["completed_on"], issued) if req else None
                 result.append(
                     RecognitionLine(
-                        key[4:], line[0], kind.lower(), amount, rule, issued, period, on, convention
+                        key[4:],
+                        line[0],
+                        kind.lower(),
+                        amount,
+                        rule,
+                        issued,
+                        period,
+                        on,
+                        convention,
+                        on_issue,
                     )
                 )
         result.sort(key=lambda r: (r.invoiced_on, r.invoice_id, r.line_id))
@@ -482,8 +509,15 @@ class RevenueSchedule(Projection):
                 if row["issued_on"] is None and line[KIND] == "MAINTENANCE":
                     amount = -line[NET] if credit else line[NET]
                     span = Period(line[P_START], line[P_END])
-                    if span.days > 0 and span.end > since:
-                        pieces.append((row["currency"], amount, span, _convention(rows, contract)))
+                    convention = _convention(rows, contract)
+                    if credit or line[CATCH_UP]:
+                        # (credit and re-billing: the days served by its issue, expected no
+                        # earlier than it is drafted nor than the window, count on that day)
+                        pieces.extend(
+                            _caught_up(row["currency"], amount, span, convention, since, row)
+                        )
+                    elif span.days > 0 and span.end > since:
+                        pieces.append((row["currency"], amount, span, convention))
         for key, row in rows.items():
             if key.startswith("con:"):
                 if row["status"] in ("TERMINATED", "EXPIRED") and not was_activated(row):
@@ -492,6 +526,27 @@ class RevenueSchedule(Projection):
                 moved = _moved_in_covered(rows, row, by_sub, credited)
                 pieces.extend(_uncovered_pieces(row, spans, since, until, moved))
         return pieces
+
+
+def _caught_up(
+    currency: str,
+    amount: Decimal,
+    span: Period,
+    convention: DayCount,
+    since: date,
+    row: dict[str, Any],
+) -> list[Piece]:
+    """A drafted credit or re-billing line as the pieces it will be recognised in once issued:
+    the days served before it is expected to be (its draft day, or the window's first day if
+    later) at once on that day, the later days ratably."""
+    day = max(row["drafted_on"], since)
+    served = _exact_through(amount, span, day - timedelta(days=1), convention)
+    result: list[Piece] = []
+    if served:
+        result.append((currency, served, Period(day, day + timedelta(days=1)), DayCount.ACTUAL))
+    if span.end > day and amount != served:
+        result.append((currency, amount - served, Period(day, span.end), convention))
+    return result
 
 
 def _recognised(lines: list[RecognitionLine], through: date) -> dict[str, Money]:
@@ -614,6 +669,41 @@ def _uncovered_pieces(
                     amount = amount * day_count(span, convention) / days if days else Decimal(0)
                 pieces.append((currency, amount, span, convention))
     return pieces
+
+
+def _contract_lines(rows: dict[str, Any]) -> dict[tuple[str, str], list[list[Any]]]:
+    """The lines of invoices (not credit notes) that bill a contract's sub-contract, by invoice
+    hex and sub-contract id: what a contract credit's days were earned by."""
+    result: dict[tuple[str, str], list[list[Any]]] = {}
+    for key, row in rows.items():
+        if key.startswith("inv:") and row["kind"] != "CREDIT_NOTE":
+            for line in row["lines"]:
+                if line[SUB]:
+                    result.setdefault((key[4:], line[SUB]), []).append(line)
+    return result
+
+
+def _share_credited(
+    billing: dict[tuple[str, str], list[list[Any]]],
+    credit: list[Any],
+    period: Period,
+    convention: DayCount,
+) -> Decimal | None:
+    """The exact share of the lines a contract credit credits that its days earned (each
+    line's net times the days it shares with the credit over its own days), or None when
+    those lines do not bill every day of the credit (a credit note not made by the billing
+    run, an older history): such a credit un-earns at its own rate."""
+    share, days = Decimal(0), 0
+    for line in billing.get((credit[CREDITS], credit[SUB]), ()):
+        start, end = max(line[P_START], period.start), min(line[P_END], period.end)
+        if start >= end:
+            continue
+        own = days_between(line[P_START], line[P_END], convention)
+        if not own:
+            return None
+        share += line[NET] * days_between(start, end, convention) / own
+        days += (end - start).days
+    return share if days == period.days else None
 
 
 def _convention(rows: dict[str, Any], contract: str) -> DayCount:
