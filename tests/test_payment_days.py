@@ -4,8 +4,11 @@ had on the policy's day, not what is left today."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from test_contract_billing import A, contract, customer, eur
@@ -22,12 +25,10 @@ def issued(app: QuoteToCash, cust: object, on: date) -> object:
     return invoice
 
 
-def test_an_allocation_dated_back_takes_only_money_there_on_its_day_and_since() -> None:
+def given_back_later(app: QuoteToCash) -> tuple[object, object]:
     """100 arrived on 1 January; 50 went to invoice B on the 5th, the other 50 back to the
-    customer on the 10th; B's allocation was undone on the 20th. Allocating 50 to invoice C as
-    of the 3rd was accepted: from the 5th to the 20th the payment then held -50. Refused,
-    naming amount, nothing recorded; as of the 20th the 50 given back is there to allocate."""
-    app = QuoteToCash.open("memory:")
+    customer on the 10th; B's allocation was undone on the 20th. The payment, and invoice C
+    (issued on the 2nd) still to pay."""
     cust = customer(app)
     b, c = issued(app, cust, date(2024, 1, 1)), issued(app, cust, date(2024, 1, 2))
     paid = app.receive_payment(
@@ -36,6 +37,16 @@ def test_an_allocation_dated_back_takes_only_money_there_on_its_day_and_since() 
     (to_b,) = app.allocate_payment(paid, [(b, eur(50))], allocated_on=date(2024, 1, 5), actor=A)
     app.refund_customer_credit(cust, eur(50), refunded_on=date(2024, 1, 10), reference="O", actor=A)
     app.reverse_allocation(paid, to_b, reason="wrong", actor=A, reversed_on=date(2024, 1, 20))
+    return paid, c
+
+
+def test_an_allocation_dated_back_takes_only_money_there_on_its_day_and_since() -> None:
+    """100 arrived on 1 January; 50 went to invoice B on the 5th, the other 50 back to the
+    customer on the 10th; B's allocation was undone on the 20th. Allocating 50 to invoice C as
+    of the 3rd was accepted: from the 5th to the 20th the payment then held -50. Refused,
+    naming amount, nothing recorded; as of the 20th the 50 given back is there to allocate."""
+    app = QuoteToCash.open("memory:")
+    paid, c = given_back_later(app)
     before = app.recorder.max_notification_id()
     with pytest.raises(OverAllocation) as refused:
         app.allocate_payment(paid, [(c, eur(50))], allocated_on=date(2024, 1, 3), actor=A)
@@ -45,6 +56,44 @@ def test_an_allocation_dated_back_takes_only_money_there_on_its_day_and_since() 
     payment = app.payment(paid)
     for day, held in ((date(2024, 1, 4), 100), (date(2024, 1, 12), 0), (date(2024, 1, 20), 0)):
         assert payment.unallocated_on(day).amount == Decimal(held), day
+
+
+@pytest.mark.parametrize("taken", ["now", "before payments kept their credit by day"])
+def test_a_payment_read_from_its_snapshot_dates_allocations_back_as_its_events_do(
+    tmp_path: Path, taken: str
+) -> None:
+    """The same story, the payment then read from a snapshot. One taken now reads back its
+    credit by day as kept (-50 on the 5th, -50 on the 10th, +50 on the 20th); one taken before
+    payments kept it has neither ``credit_days`` nor ``credit_changes`` and works them out
+    when first asked. Either way 50 as of the 3rd is refused and 50 as of the 20th taken."""
+    db = tmp_path / "q2c.db"
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    paid, c = given_back_later(app)
+    app.take_snapshot(paid)
+    app.close()
+    if taken != "now":
+        with sqlite3.connect(db) as conn:
+            [(state,)] = conn.execute(
+                "SELECT state FROM stored_snapshots WHERE originator_id = ?", (paid.hex,)
+            ).fetchall()
+            facts = json.loads(bytes(state))
+            del facts["state"]["credit_days"], facts["state"]["credit_changes"]
+            conn.execute(
+                "UPDATE stored_snapshots SET state = ? WHERE originator_id = ?",
+                (json.dumps(facts, separators=(",", ":")).encode(), paid.hex),
+            )
+    again = QuoteToCash.open(f"sqlite:///{db}")
+    payment = again.payment(paid)
+    if taken == "now":
+        assert payment.credit_days == [date(2024, 1, 5), date(2024, 1, 10), date(2024, 1, 20)]
+        assert payment.credit_changes == [Decimal(-50), Decimal(-50), Decimal(50)]
+    else:
+        assert "credit_days" not in vars(payment) and "credit_changes" not in vars(payment)
+    with pytest.raises(OverAllocation):
+        again.allocate_payment(paid, [(c, eur(50))], allocated_on=date(2024, 1, 3), actor=A)
+    again.allocate_payment(paid, [(c, eur(50))], allocated_on=date(2024, 1, 20), actor=A)
+    assert again.payment(paid).unallocated == eur(0)
+    again.close()
 
 
 def test_the_past_due_policy_counts_the_credit_of_its_day() -> None:

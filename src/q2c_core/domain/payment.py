@@ -11,9 +11,12 @@ customer's other credit.
 
 from __future__ import annotations
 
+import operator
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from itertools import accumulate, islice
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -85,6 +88,13 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     # (None in an older snapshot: worked out once when first asked): an allocation dated
     # before it is checked against every day since
     latest_on: date | None = None
+    # the payment's credit by business day, kept as it changes: the days an allocation, its
+    # reversal, a refund or the bounce changed it, ascending (a day whose changes cancel out is
+    # left out), and the net change on each. An allocation dated back reads the days since its
+    # own from the end, not the whole history again (4,000 such allocations were quadratic).
+    # None in a snapshot taken before they were kept (worked out once when first asked)
+    credit_days: list[date] | None = None
+    credit_changes: list[Decimal] | None = None
 
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
         "PaymentAllocated": (NotBefore("allocated_on", "received_on", "the money arrived"),),
@@ -118,6 +128,8 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         self.refunds: Sequence[PaymentRefund] = []
         self.refunded_amount = Decimal(0)
         self.latest_on = received_on
+        self.credit_days = []
+        self.credit_changes = []
         self.bounced_on: date | None = None
         self.bounce_reason: str | None = None
 
@@ -178,21 +190,13 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         zero = Money.zero(self.amount.currency)
         if self.is_bounced or on < self.received_on:
             return zero
-        changes: dict[date, Decimal] = {}  # day -> change of what is unallocated that day
-        for a in self.allocations:
-            if not a.is_live and (a.reversed_on is None or a.reversed_on <= on):
-                continue  # given back by then (an undated old reversal: long ago)
-            made = max(a.allocated_on, on)
-            changes[made] = changes.get(made, Decimal(0)) - a.amount.amount
-            if a.reversed_on is not None:
-                changes[a.reversed_on] = changes.get(a.reversed_on, Decimal(0)) + a.amount.amount
-        for r in self.refunds:
-            made = max(r.refunded_on, on)
-            changes[made] = changes.get(made, Decimal(0)) - r.amount.amount
-        left = lowest = self.amount.amount
-        for day in sorted(changes):
-            left += changes[day]
-            lowest = min(lowest, left)
+        days, changes = self._credit_by_day()
+        since = len(days) - bisect_right(days, on)  # the changes after ``on``
+        # the credit now, then at the end of each day with a change after ``on``, latest first,
+        # down to the credit held on ``on`` itself (undoing each day's change in turn)
+        now = self.amount.amount - self._allocated_sum() - self._refunded_sum()
+        held = accumulate(islice(reversed(changes), since), operator.sub, initial=now)
+        lowest = min(self.amount.amount, min(held))
         return Money(max(lowest, Decimal(0)), self.amount.currency)
 
     def allocation(self, allocation_id: str) -> PaymentAllocation:
@@ -220,6 +224,39 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         if day is not None:
             self.latest_on = max(self._latest_day(), day)
 
+    def _credit_by_day(self) -> tuple[list[date], list[Decimal]]:
+        """``credit_days`` and ``credit_changes``, worked out from the allocations and refunds
+        for a payment read from a snapshot taken before they were kept."""
+        if self.credit_days is None or self.credit_changes is None:
+            changes: dict[date, Decimal] = {}
+            for a in self.allocations:
+                if a.is_live or a.reversed_on is not None:  # (an undated old reversal: never)
+                    changes[a.allocated_on] = (
+                        changes.get(a.allocated_on, Decimal(0)) - a.amount.amount
+                    )
+                if not a.is_live and a.reversed_on is not None:
+                    changes[a.reversed_on] = (
+                        changes.get(a.reversed_on, Decimal(0)) + a.amount.amount
+                    )
+            for r in self.refunds:
+                changes[r.refunded_on] = changes.get(r.refunded_on, Decimal(0)) - r.amount.amount
+            self.credit_days = sorted(day for day, change in changes.items() if change)
+            self.credit_changes = [changes[day] for day in self.credit_days]
+        return self.credit_days, self.credit_changes
+
+    def _credit_changed(self, day: date, change: Decimal) -> None:
+        """Keep ``credit_days`` and ``credit_changes``: the credit changed by ``change`` on
+        ``day``."""
+        days, changes = self._credit_by_day()
+        i = bisect_left(days, day)
+        if i < len(days) and days[i] == day:
+            changes[i] += change
+            if not changes[i]:
+                del days[i], changes[i]
+        elif change:
+            days.insert(i, day)
+            changes.insert(i, change)
+
     def unallocated_on(self, day: date) -> Money:
         """The customer credit this payment held at the end of a business day: received by
         then, less what was allocated and not yet given back, and what was refunded, by then
@@ -227,11 +264,14 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         zero = Money.zero(self.amount.currency)
         if day < self.received_on:
             return zero
-        refunded = sum((r.amount.amount for r in self.refunds if r.refunded_on <= day), Decimal(0))
         if self.bounced_on is not None and self.bounced_on <= day:
+            refunded = sum(
+                (r.amount.amount for r in self.refunds if r.refunded_on <= day), Decimal(0)
+            )
             return Money(-refunded, self.amount.currency)
-        allocated = sum((a.amount.amount for a in self.allocations_on(day)), Decimal(0))
-        return Money(self.amount.amount - allocated - refunded, self.amount.currency)
+        days, changes = self._credit_by_day()
+        made = sum(islice(changes, bisect_right(days, day)), Decimal(0))
+        return Money(self.amount.amount + made, self.amount.currency)
 
     def allocations_on(self, day: date) -> list[PaymentAllocation]:
         """The allocations in force at the end of a business day: made by then and not given
@@ -270,6 +310,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
             raise DuplicateEntry(
                 f"allocation {allocation_id} exists", field="allocation_id", aggregate_id=self.id
             )
+        self._credit_changed(allocated_on, -amount.amount)
         self.allocated_amount = self._allocated_sum() + amount.amount
         self.allocations.append(PaymentAllocation(allocation_id, invoice_id, amount, allocated_on))
         self._moved(allocated_on)
@@ -297,6 +338,9 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=reversed_on,
             )
+        # given back on its day; an undated old reversal was never in force (long ago)
+        back_on = current.allocated_on if reversed_on is None else reversed_on
+        self._credit_changed(back_on, current.amount.amount)
         self.allocated_amount = self._allocated_sum() - current.amount.amount
         self._moved(reversed_on)
         self.allocations = [
@@ -385,6 +429,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
             raise DuplicateEntry(
                 f"refund {refund_id} exists", field="refund_id", aggregate_id=self.id
             )
+        self._credit_changed(refunded_on, -amount.amount)
         self.refunded_amount = self._refunded_sum() + amount.amount
         # (a list from the start; the class's empty tuple in a snapshot without refunds)
         refunds = self.refunds if isinstance(self.refunds, list) else list(self.refunds)
@@ -417,6 +462,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         """The ``PaymentBounced`` event (``bounce``)."""
         if self.is_bounced:
             raise InvalidTransition("already bounced", field="status", aggregate_id=self.id)
+        self._credit_changed(bounced_on, self._allocated_sum())
         self.allocations = [
             attrs.evolve(a, reversed_reason=f"bounced: {reason}", reversed_on=bounced_on)
             if a.is_live
