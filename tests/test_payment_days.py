@@ -64,8 +64,9 @@ def test_a_payment_read_from_its_snapshot_dates_allocations_back_as_its_events_d
 ) -> None:
     """The same story, the payment then read from a snapshot. One taken now reads back its
     credit by day as kept (-50 on the 5th, -50 on the 10th, +50 on the 20th); one taken before
-    payments kept it has neither ``credit_days`` nor ``credit_changes`` and works them out
-    when first asked. Either way 50 as of the 3rd is refused and 50 as of the 20th taken."""
+    payments kept it has neither ``credit_days`` nor ``credit_changes`` (nor its allocations
+    by id, ``allocation_index``) and works them out when first asked. Either way 50 as of the
+    3rd is refused and 50 as of the 20th taken."""
     db = tmp_path / "q2c.db"
     app = QuoteToCash.open(f"sqlite:///{db}")
     paid, c = given_back_later(app)
@@ -77,7 +78,8 @@ def test_a_payment_read_from_its_snapshot_dates_allocations_back_as_its_events_d
                 "SELECT state FROM stored_snapshots WHERE originator_id = ?", (paid.hex,)
             ).fetchall()
             facts = json.loads(bytes(state))
-            del facts["state"]["credit_days"], facts["state"]["credit_changes"]
+            for kept_since in ("credit_days", "credit_changes", "allocation_index"):
+                del facts["state"][kept_since]
             conn.execute(
                 "UPDATE stored_snapshots SET state = ? WHERE originator_id = ?",
                 (json.dumps(facts, separators=(",", ":")).encode(), paid.hex),
@@ -89,10 +91,18 @@ def test_a_payment_read_from_its_snapshot_dates_allocations_back_as_its_events_d
         assert payment.credit_changes == [Decimal(-50), Decimal(-50), Decimal(50)]
     else:
         assert "credit_days" not in vars(payment) and "credit_changes" not in vars(payment)
+        assert "allocation_index" not in vars(payment)
+    first = payment.allocations[0]
+    assert payment.allocation(first.allocation_id) == first
     with pytest.raises(OverAllocation):
         again.allocate_payment(paid, [(c, eur(50))], allocated_on=date(2024, 1, 3), actor=A)
     again.allocate_payment(paid, [(c, eur(50))], allocated_on=date(2024, 1, 20), actor=A)
     assert again.payment(paid).unallocated == eur(0)
+    # the allocations by id, as kept or worked out: the last one found where it is
+    payment = again.payment(paid)
+    assert payment.allocation_index == {
+        a.allocation_id: i for i, a in enumerate(payment.allocations)
+    }
     again.close()
 
 

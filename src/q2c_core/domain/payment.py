@@ -95,6 +95,10 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     # None in a snapshot taken before they were kept (worked out once when first asked)
     credit_days: list[date] | None = None
     credit_changes: list[Decimal] | None = None
+    # where each allocation is in ``allocations``, by its id: finding one scanned them all, so
+    # a payment spread over thousands of invoices was quadratic to allocate and to replay.
+    # None in a snapshot taken before it was kept (worked out once when first asked)
+    allocation_index: dict[str, int] | None = None
 
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
         "PaymentAllocated": (NotBefore("allocated_on", "received_on", "the money arrived"),),
@@ -130,6 +134,7 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         self.latest_on = received_on
         self.credit_days = []
         self.credit_changes = []
+        self.allocation_index = {}
         self.bounced_on: date | None = None
         self.bounce_reason: str | None = None
 
@@ -199,11 +204,16 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         lowest = min(self.amount.amount, min(held))
         return Money(max(lowest, Decimal(0)), self.amount.currency)
 
+    def _allocation_index(self) -> dict[str, int]:
+        if self.allocation_index is None:
+            self.allocation_index = {a.allocation_id: i for i, a in enumerate(self.allocations)}
+        return self.allocation_index
+
     def allocation(self, allocation_id: str) -> PaymentAllocation:
         """One allocation by id."""
-        for a in self.allocations:
-            if a.allocation_id == allocation_id:
-                return a
+        index = self._allocation_index().get(allocation_id)
+        if index is not None:
+            return self.allocations[index]
         raise RuleViolated(
             f"no allocation {allocation_id}",
             field="allocation_id",
@@ -306,12 +316,14 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     ) -> None:
         """The ``PaymentAllocated`` event (``allocate``)."""
         self._check_paid_out(amount, "allocation")
-        if any(a.allocation_id == allocation_id for a in self.allocations):
+        index = self._allocation_index()
+        if allocation_id in index:
             raise DuplicateEntry(
                 f"allocation {allocation_id} exists", field="allocation_id", aggregate_id=self.id
             )
         self._credit_changed(allocated_on, -amount.amount)
         self.allocated_amount = self._allocated_sum() + amount.amount
+        index[allocation_id] = len(self.allocations)
         self.allocations.append(PaymentAllocation(allocation_id, invoice_id, amount, allocated_on))
         self._moved(allocated_on)
 
@@ -343,12 +355,9 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         self._credit_changed(back_on, current.amount.amount)
         self.allocated_amount = self._allocated_sum() - current.amount.amount
         self._moved(reversed_on)
-        self.allocations = [
-            attrs.evolve(a, reversed_reason=reason, reversed_on=reversed_on)
-            if a.allocation_id == allocation_id
-            else a
-            for a in self.allocations
-        ]
+        self.allocations[self._allocation_index()[allocation_id]] = attrs.evolve(
+            current, reversed_reason=reason, reversed_on=reversed_on
+        )
 
     def refund(
         self, refund_id: str, amount: Money, refunded_on: date, reference: str, actor: str
