@@ -599,7 +599,8 @@ def test_contracts_expiring_within_days(app: QuoteToCash) -> None:
     app.terminate_contract(gone, effective=date(2024, 6, 1), reason="left", actor=A)
     found = app.contracts_expiring_within(45, as_of=date(2024, 12, 1))
     assert [e.contract_id for e in found] == [soon]
-    assert found[0].days_left == 31 and found[0].account_manager == "mia"
+    # (its last day, 31 December, is 30 days after 1 December)
+    assert found[0].days_left == 30 and found[0].account_manager == "mia"
     assert found[0].annual_value == eur(1800)
     assert app.contracts_expiring_within(10, as_of=date(2024, 12, 1)) == []
     with pytest.raises(InvalidValue):
@@ -607,21 +608,70 @@ def test_contracts_expiring_within_days(app: QuoteToCash) -> None:
 
 
 def test_a_contract_whose_term_ended_unrenewed_is_listed_first(app: QuoteToCash) -> None:
-    """On 10 January 2025 MC-LAPSED (ended 1 January, still active: neither renewed nor
-    expired) heads the list, 9 days overdue; the evergreen MC-EVER counts by the term the run
-    renews it to (to 1 January 2026), so a 30-day window leaves it out and a year takes it."""
+    """On 10 January 2025 MC-LAPSED (its last day 31 December, still active: neither renewed
+    nor expired) heads the list, 10 days past its last day; the evergreen MC-EVER counts by
+    the term the run renews it to (to 1 January 2026), so a 30-day window leaves it out and a
+    year takes it."""
     cust = customer(app)
     lapsed = contract(app, cust, number="MC-LAPSED")
     ever = contract(app, cust, number="MC-EVER", auto_renew=True)
     found = app.contracts_expiring_within(30, as_of=date(2025, 1, 10))
     assert [(e.contract_id, e.days_left, e.term_end) for e in found] == [
-        (lapsed, -9, date(2025, 1, 1))
+        (lapsed, -10, date(2025, 1, 1))
     ]
     whole_year = app.contracts_expiring_within(365, as_of=date(2025, 1, 10))
     assert [(e.contract_id, e.term_end) for e in whole_year] == [
         (lapsed, date(2025, 1, 1)),
         (ever, date(2026, 1, 1)),
     ]
+
+
+def test_a_term_s_last_day_is_the_last_day_counted_as_left(app: QuoteToCash) -> None:
+    """MC-1's term runs through 31 December 2024 (it ends on 1 January, the first day it no
+    longer covers, as every billing period ends): December is its last month billed. Within
+    30 days of 1 December its last day is near (30 days left), as a prepaid allowance's would
+    be; on 31 December, its last day, 0 days are left and a window of 0 days lists it; on
+    1 January it has ended unrenewed, a day past its last (-1), not "0 days left"."""
+    cust = customer(app)
+    cid = contract(app, cust)
+    app.run_billing(date(2024, 12, 31), actor="run")
+    assert app.contract(cid).billed_period(Period(date(2024, 12, 1), date(2025, 1, 1)))
+
+    def listed(window: int, on: date) -> list[tuple[int, date]]:
+        return [(e.days_left, e.last_day) for e in app.contracts_expiring_within(window, on)]
+
+    assert listed(30, date(2024, 12, 1)) == [(30, date(2024, 12, 31))]
+    assert listed(29, date(2024, 12, 1)) == []
+    assert listed(0, date(2024, 12, 31)) == [(0, date(2024, 12, 31))]
+    assert listed(0, date(2025, 1, 1)) == [(-1, date(2024, 12, 31))]
+
+
+def test_a_contract_terminated_to_end_soon_is_listed_until_its_last_day(
+    app: QuoteToCash,
+) -> None:
+    """Notice was given on 1 November: MC-LEAVING (evergreen, 1,800 a year) is terminated
+    from 15 December, so its last day is 14 December and it will not renew. On 1 December its
+    account manager sees it coming, 13 days left, terminated; on 14 December 0 days are left;
+    from 15 December it is no longer listed: it ended on purpose, unlike a term that ran out
+    unrenewed. MC-GONE, terminated back in June, and MC-NEVER, terminated before it was ever
+    activated, are never listed."""
+    cust = customer(app)
+    leaving = contract(app, cust, number="MC-LEAVING", auto_renew=True)
+    app.terminate_contract(leaving, effective=date(2024, 12, 15), reason="notice", actor=A)
+    gone = contract(app, cust, number="MC-GONE")
+    app.terminate_contract(gone, effective=date(2024, 6, 1), reason="left", actor=A)
+    never = contract(app, cust, number="MC-NEVER", activate=False)
+    app.terminate_contract(never, effective=date(2024, 12, 20), reason="lost", actor=A)
+
+    def listed(on: date) -> list[tuple[str, int, ContractStatus, Money]]:
+        return [
+            (e.number, e.days_left, e.status, e.annual_value)
+            for e in app.contracts_expiring_within(30, on)
+        ]
+
+    assert listed(date(2024, 12, 1)) == [("MC-LEAVING", 13, ContractStatus.TERMINATED, eur(1800))]
+    assert listed(date(2024, 12, 14)) == [("MC-LEAVING", 0, ContractStatus.TERMINATED, eur(1800))]
+    assert listed(date(2024, 12, 15)) == []
 
 
 # -- suspension only on purpose ------------------------------------------------------------------

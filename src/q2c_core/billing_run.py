@@ -187,9 +187,17 @@ class BillingRunResult:
 
 @attrs.frozen
 class ExpiringContract:
-    """A contract whose term ends soon, for its account manager. ``days_left`` is negative for
-    a contract whose term has ended but which is still live: neither renewed nor expired (an
-    evergreen one shows the end of the term the run will renew it to)."""
+    """A contract whose term ends soon, for its account manager (``contracts_expiring_within``).
+
+    ``term_end`` is the term's end as q2c keeps every period: the first day it no longer covers
+    (the day an ``Expired`` takes effect, the first day a renewal bills); ``last_day`` is the last
+    day it covers and bills. ``days_left`` counts from the list's day to that last day: 0 on the
+    last day itself, negative once the term has ended (-1 on ``term_end``) while the contract is
+    still live, neither renewed nor expired. An evergreen one shows the end of the term the run
+    will renew it to. ``status`` says whether it will renew at all: a TERMINATED contract (its
+    notice given, its term cut to the termination day) never renews, whatever ``auto_renew``,
+    the setting it was signed with, says.
+    """
 
     contract_id: UUID
     number: str
@@ -199,6 +207,12 @@ class ExpiringContract:
     days_left: int
     auto_renew: bool
     annual_value: Money
+    status: ContractStatus
+
+    @property
+    def last_day(self) -> date:
+        """The last day the term covers (the day before ``term_end``)."""
+        return self.term_end - _ONE_DAY
 
 
 @attrs.frozen
@@ -617,15 +631,30 @@ class ContractBilling(BaseApp):
             return list(self._each_contract())
 
     def contracts_expiring_within(self, days: int, as_of: date) -> list[ExpiringContract]:
-        """Live contracts whose term ends within ``days`` days after ``as_of``, soonest first,
-        and those whose term already ended while they are still live, neither renewed nor
-        expired (negative ``days_left``): the ones most in need of the account manager. An
-        evergreen contract the billing run renews counts by the term it renews to."""
+        """Contracts whose term's last day falls within ``days`` days of ``as_of`` (``as_of``
+        itself included: 0 lists those whose last day is today), soonest first; the window is
+        the prepaid allowances' (``PrepaidCreditUsage.usage``), and the last day is the last
+        one the billing run bills (a term's end, as every period's, is the first day it does
+        not cover). Listed are:
+
+        - live contracts (signed, active, suspended), also those whose term already ended
+          while they are still live, neither renewed nor expired (negative ``days_left``): the
+          ones most in need of the account manager. An evergreen contract the billing run
+          renews counts by the term it renews to;
+        - terminated contracts whose term, cut to the termination day, still has days to run
+          (``days_left`` 0 or more): the notice is given and they will not renew, which is
+          what an account manager wants to see coming. Once their last day is past they are
+          left out, as expired contracts are (they ended on purpose), and so are those
+          terminated before they were ever activated (they never served).
+        """
         require_whole(days, "days")
         _check_reckonable(as_of)
         found = []
         for c in self._each_contract():
-            if c.status not in (
+            if c.status is ContractStatus.TERMINATED:
+                if c.term.end <= max(as_of, c.term.start) or not c.was_activated:
+                    continue  # (ended on purpose, or never served: nothing ends soon)
+            elif c.status not in (
                 ContractStatus.SIGNED,
                 ContractStatus.ACTIVE,
                 ContractStatus.SUSPENDED,
@@ -635,7 +664,7 @@ class ContractBilling(BaseApp):
             # run will renew it (on this copy, never saved): the value is the renewed term's
             c.renew_through(as_of, "expiring")
             term = c.term
-            left = (term.end - as_of).days
+            left = (term.end - _ONE_DAY - as_of).days
             if left <= days:
                 found.append(
                     ExpiringContract(
@@ -647,6 +676,7 @@ class ContractBilling(BaseApp):
                         days_left=left,
                         auto_renew=c.auto_renew,
                         annual_value=c.annual_value(max(term.start, term.end - _ONE_DAY)),
+                        status=c.status,
                     )
                 )
         return sorted(found, key=lambda e: (e.term_end, e.number))
