@@ -466,6 +466,65 @@ def test_termination_after_a_retroactive_price_rise_credits_the_extra_invoice(
     assert app.run_billing(date(2024, 1, 13), actor="run").documents == ()
 
 
+def test_a_free_pilot_month_charged_afterwards_is_billed_by_one_extra_invoice(
+    app: QuoteToCash,
+) -> None:
+    """S1 starts as a free pilot (0.00 a year): the run of 1 January drafts nothing for
+    January, which it records as covered (a 0.00 invoice would only take a number). The pilot
+    is charged after all, 1,200 a year from 1 January: the next run bills January's 31 days,
+    100.00, on one extra-lines invoice, with no 0.00 credit note for the free days it replaces.
+    The customer then leaves on 20 January: the 12 days from then are credited on that extra
+    invoice (38.71), and the customer owes 19 days: 61.29."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1", price=0),))
+    assert run_and_issue(app, date(2024, 1, 1)) == []
+    january = app.contract(cid).billed_period(JAN)
+    assert january is not None and january.invoice_id is None
+    app.reprice_sub_contract(cid, "S1", effective=date(2024, 1, 1), annual_price=eur(1200), actor=A)
+    [extra] = run_and_issue(app, date(2024, 1, 10))
+    assert (extra.kind, extra.period, extra.net) == (InvoiceKind.STANDARD, None, eur(100))
+    [line] = app.invoice(extra.invoice_id).lines
+    assert line.source is not None and line.source.period == JAN
+    app.terminate_contract(cid, effective=date(2024, 1, 20), reason="customer left", actor=A)
+    [note] = run_and_issue(app, date(2024, 1, 21))
+    assert (note.kind, note.net, note.credits_invoice_id) == (
+        InvoiceKind.CREDIT_NOTE,
+        eur("38.71"),
+        extra.invoice_id,
+    )
+    assert net(app, cust) == Decimal("61.29")
+    assert live_days(app, cust, cid, "S1") == {0, 1}
+    assert app.run_billing(date(2024, 3, 1), actor="run").documents == ()
+
+
+def test_a_month_made_free_afterwards_is_credited_with_no_0_00_invoice(
+    app: QuoteToCash,
+) -> None:
+    """January is billed 100.00 and issued; S1 is then made free from 1 January: the next run
+    credits the 100.00 and drafts no 0.00 invoice for the free days. February, free, is covered
+    with no document at all. Charged again from 15 January, the 17 days to 31 January (54.84)
+    and February (100.00) are billed on one extra-lines invoice, again with no 0.00 credit note
+    for the free days they replace."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1", price=1200),))
+    [jan] = run_and_issue(app, date(2024, 1, 1))
+    app.reprice_sub_contract(cid, "S1", effective=date(2024, 1, 1), annual_price=eur(0), actor=A)
+    [note] = run_and_issue(app, date(2024, 1, 5))
+    assert (note.kind, note.net, note.credits_invoice_id) == (
+        InvoiceKind.CREDIT_NOTE,
+        eur(100),
+        jan.invoice_id,
+    )
+    assert run_and_issue(app, date(2024, 2, 1)) == []
+    app.reprice_sub_contract(
+        cid, "S1", effective=date(2024, 1, 15), annual_price=eur(1200), actor=A
+    )
+    [extra] = run_and_issue(app, date(2024, 2, 2))
+    assert (extra.kind, extra.net) == (InvoiceKind.STANDARD, eur("154.84"))
+    assert net(app, cust) == Decimal("154.84")
+    assert app.run_billing(date(2024, 2, 3), actor="run").documents == ()
+
+
 def test_a_sub_contract_added_then_removed_again_is_credited_on_its_own_invoice(
     app: QuoteToCash,
 ) -> None:

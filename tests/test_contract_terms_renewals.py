@@ -342,6 +342,56 @@ def test_a_sub_contract_moved_out_of_a_lapsed_evergreen_term_bills_january_to_th
     ]
 
 
+# -- a free term ---------------------------------------------------------------------------------
+
+
+def test_a_goodwill_year_renewed_at_minus_100_percent_bills_nothing_and_takes_no_number(
+    app: QuoteToCash,
+) -> None:
+    """MC-1 (S1 at 1,200 a year, billed monthly) is renewed for 2025 at -100 %: a free year.
+    The run of 1 March 2025 bills January to December 2024 and drafts nothing for January to
+    March 2025, whose months it records as covered all the same: the preview showed exactly
+    that, the read side shows nothing unbilled, and a second run bills nothing. Priced again
+    for 2026 at 1,500, the run of 1 January 2026 bills January 2026 alone (the free months
+    since go by without a document), and issued it takes the number after December 2024's:
+    no number was spent on a 0.00 invoice."""
+    from test_contract_billing import customer, issue
+
+    cust = customer(app)
+    cid = signed(app, cust)
+    app.renew_contract(
+        cid, new_end=date(2026, 1, 1), effective=date(2024, 12, 1), actor=A, uplift_percent=-100
+    )
+    on = date(2025, 3, 1)
+    months_2024 = [Period(date(2024, m, 1), add_months(date(2024, m, 1), 1)) for m in range(1, 13)]
+    unbilled = UnbilledRevenue()
+    assert len(unbilled_periods(app, unbilled, on)) == 12  # (the projection equals the preview)
+    preview = app.preview_billing(on)
+    posted = app.run_billing(on, actor="run")
+    assert [d.period for d in preview] == [d.period for d in posted.documents] == months_2024
+    c = app.contract(cid)
+    for m in (1, 2, 3):
+        free = c.billed_period(Period(date(2025, m, 1), date(2025, m + 1, 1)))
+        assert free is not None and free.invoice_id is None  # covered, with no invoice
+    assert app.preview_billing(on) == [] and app.run_billing(on, actor="run").documents == ()
+    assert unbilled_periods(app, unbilled, on) == {}
+    numbers = [issue(app, d.invoice_id, on) for d in posted.documents]
+    assert numbers[-1] == "INV-000012"
+
+    app.renew_contract(
+        cid,
+        new_end=date(2027, 1, 1),
+        effective=date(2025, 12, 1),
+        actor=A,
+        new_prices={"S1": eur(1500)},
+    )
+    (january,) = app.run_billing(date(2026, 1, 1), actor="run").documents
+    assert january.period == Period(date(2026, 1, 1), date(2026, 2, 1))
+    assert january.net == eur("125.00")
+    assert issue(app, january.invoice_id, date(2026, 1, 2)) == "INV-000013"
+    assert net_billed(app, cust) == Decimal("1325.00")
+
+
 # -- the lifecycle around renewals ---------------------------------------------------------------
 
 

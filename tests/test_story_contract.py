@@ -202,6 +202,18 @@ def test_contract_refusals(app: QuoteToCash) -> None:
             actor=A,
             uplift_percent=-101,
         )
+    with pytest.raises(InvalidValue) as below_zero:
+        app.sign_contract(
+            cust,
+            number="MC-4",
+            term=TERM,
+            frequency=BillingFrequency.MONTHLY,
+            signed_on=date(2024, 1, 1),
+            actor=A,
+            auto_renew=True,
+            renewal_uplift_percent=-101,
+        )
+    assert below_zero.value.field == "renewal_uplift_percent"
     assert app.recorder.max_notification_id() == before
     assert app.contract(contract).status is ContractStatus.ACTIVE
     assert Decimal(0) == 0

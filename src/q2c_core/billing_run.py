@@ -9,6 +9,12 @@ of contracts per transaction. A period is
 recorded as billed on the contract in the same transaction as its invoice, so a second run, or a
 rerun after a crash, bills nothing twice and misses nothing. The preview runs the same decisions
 on the same state and saves nothing, so it shows exactly what the run posts.
+
+A document that would bill nothing is not drafted: a period whose every covered day is free (a
+renewal at -100 %, prices of 0.00) is recorded as billed with no invoice, and a correction
+whose charges are all 0.00 drafts no extra-lines invoice, so no invoice number goes to a 0.00
+invoice. A credit note is still drafted to take back days a document names, even at 0.00, so
+every day stays named by at most one live document.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import gc
 import heapq
 import multiprocessing
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from multiprocessing.connection import Connection
@@ -383,7 +389,8 @@ class ContractBilling(BaseApp):
         """Sign a master maintenance contract, optionally with its first sub-contracts.
 
         An ``auto_renew`` (evergreen) contract is renewed by the billing run when its term ends,
-        by the signed term's length, with ``renewal_uplift_percent`` applied to its prices.
+        by the signed term's length, with ``renewal_uplift_percent`` applied to its prices (at
+        -100 % the renewed terms are free and billed with no invoice; below it is refused).
         """
         uplift = (
             None
@@ -894,6 +901,13 @@ class ContractBilling(BaseApp):
             )
             if not slices:
                 continue
+            if _free(slices):
+                # every covered day is free (a renewal at -100 %, prices of 0.00): a 0.00
+                # invoice would bill nothing and take a number; the period is covered all the
+                # same, so no later run bills it, and a change that makes its days charge is
+                # billed by a correction (``BilledPeriod``)
+                contract.record_period_billed(period, None, basis, as_of, actor)
+                continue
             lines = _period_lines(contract, period, slices)
             invoice = self._contract_invoice(
                 contract,
@@ -926,12 +940,14 @@ class ContractBilling(BaseApp):
         invoice, or the extra-lines invoice of an earlier correction (``_Holdings``), so every
         credit note credits only what its invoice billed and can be issued. A credit note's tax
         is a running total over the live credit notes of the invoice it credits
-        (``credit_note_tax``), so crediting a period in steps never drifts by a cent.
+        (``credit_note_tax``), so crediting a period in steps never drifts by a cent. Charges
+        of 0.00 only draft no extra-lines invoice (the days are free, nothing to bill), and a
+        free day no document names is not credited (``_Holdings.credit``).
         """
         subs = list(contract.sub_contracts.values())
         basis = contract.version
-        credits: dict[UUID, list[tuple[Period, BilledSlice]]] = {}
-        credited: dict[str, list[UUID]] = {}  # by period key: the invoices credited for it
+        credits: dict[_Holder, list[tuple[Period, BilledSlice]]] = {}
+        credited: dict[str, list[_Holder]] = {}  # by period key: the invoices credited for it
         # (each with whether the same correction credits its days: billed again at a new price)
         charges: list[tuple[Period, BilledSlice, bool]] = []
         updates: list[Period] = []
@@ -995,6 +1011,15 @@ class ContractBilling(BaseApp):
             from q2c_core.application import credit_note_tax
 
             for original_id, items in credits.items():
+                if original_id is None:
+                    # (days of a period billed free of charge are billed by an extra-lines
+                    # invoice before they can be credited: ``_holdings`` found none)
+                    raise RuleViolated(
+                        f"contract {contract.number}: days to credit that no invoice bills",
+                        field="period",
+                        aggregate_id=contract.id,
+                        value=[str(period) for period, _ in items],
+                    )
                 lines = [
                     self._line(
                         contract,
@@ -1027,7 +1052,7 @@ class ContractBilling(BaseApp):
                 drafted.append((note, None))
                 notes[original_id] = note.id
         extra: Invoice | None = None
-        if charges:
+        if charges and not _free(s for _, s, _ in charges):  # (0.00 lines only: nothing to bill)
             lines = [
                 self._line(
                     contract,
@@ -1054,7 +1079,7 @@ class ContractBilling(BaseApp):
         charged_periods = {period_key(p) for p, _, _ in charges}
         for period in updates:
             key = period_key(period)
-            ids = [notes[holder] for holder in credited.get(key, ())]
+            ids = [notes[holder] for holder in credited.get(key, ()) if holder in notes]
             if extra is not None and key in charged_periods:
                 ids.append(extra.id)
             contract.record_period_corrected(period, basis, ids, as_of, actor)
@@ -1074,9 +1099,25 @@ class ContractBilling(BaseApp):
         """Which live document bills each day of a corrected period now, from their lines: the
         period invoice and the extra-lines invoices bill days, credit notes take them back."""
         period = billed.period
-        holdings = _Holdings(billed.invoice_id)
-        ids = [billed.invoice_id, *(d for c in billed.corrections for d in c.document_ids)]
-        for document in self._documents(ids, loaded):
+        ids = [d for c in billed.corrections for d in c.document_ids]
+        if billed.invoice_id is not None:
+            ids.insert(0, billed.invoice_id)
+        documents = self._documents(ids, loaded)
+        fallback = billed.invoice_id
+        if fallback is None:
+            # a period billed free of charge has no invoice: its first live extra-lines
+            # invoice stands in for it (the days its basis prices above 0.00 were billed by one)
+            fallback = next(
+                (
+                    d.id
+                    for d in documents
+                    if d.kind is not InvoiceKind.CREDIT_NOTE
+                    and d.status is not InvoiceStatus.VOIDED
+                ),
+                None,
+            )
+        holdings = _Holdings(fallback)
+        for document in documents:
             if document.status is InvoiceStatus.VOIDED:
                 continue
             if document.kind is InvoiceKind.CREDIT_NOTE:
@@ -1583,6 +1624,11 @@ def _period_lines(
     return lines
 
 
+# a document billing days of a corrected period, or None: a period billed free of charge
+# (no invoice) whose days no document bills
+_Holder = UUID | None
+
+
 @attrs.define
 class _Holdings:
     """Which live document bills each day of one corrected billing period, per sub-contract.
@@ -1591,14 +1637,16 @@ class _Holdings:
     line adds its days and amount to that invoice, a credit note's line takes them off the
     invoice it credits. A correction credits each day against the document that bills it, or
     ``fallback`` (the period invoice) for a day none bills (a document voided behind the run's
-    back), and never more than that document holds: so every credit note can be issued.
+    back), and never more than that document holds: so every credit note can be issued. A
+    period billed free of charge has no invoice: its first extra-lines invoice stands in, and
+    a free day none bills (the run drafts no 0.00 invoice) is not credited at all.
     """
 
-    fallback: UUID
-    days: dict[tuple[str, date], dict[UUID, int]] = attrs.field(factory=dict)
-    money: dict[tuple[UUID, str], Decimal] = attrs.field(factory=dict)
+    fallback: _Holder  # (None: a period billed free of charge, no document bills a day)
+    days: dict[tuple[str, date], dict[_Holder, int]] = attrs.field(factory=dict)
+    money: dict[tuple[_Holder, str], Decimal] = attrs.field(factory=dict)
 
-    def add(self, holder: UUID, sub_id: str, period: Period, sign: int, amount: Decimal) -> None:
+    def add(self, holder: _Holder, sub_id: str, period: Period, sign: int, amount: Decimal) -> None:
         """A document bills (``sign`` 1) or credits (-1) these days of a sub-contract."""
         days = self.days
         for day in period.each_day():
@@ -1607,7 +1655,7 @@ class _Holdings:
         key = (holder, sub_id)
         self.money[key] = self.money.get(key, Decimal(0)) + sign * amount
 
-    def holder(self, sub_id: str, day: date) -> UUID:
+    def holder(self, sub_id: str, day: date) -> _Holder:
         """The document billing this day of the sub-contract now (the latest, if several)."""
         found = self.fallback
         for holder, count in self.days.get((sub_id, day), {}).items():
@@ -1615,7 +1663,7 @@ class _Holdings:
                 found = holder
         return found
 
-    def strays(self, sub_id: str, but: set[UUID]) -> dict[UUID, Decimal]:
+    def strays(self, sub_id: str, but: set[_Holder]) -> dict[_Holder, Decimal]:
         """Other documents holding money for the sub-contract in this period, with the money:
         first those that bill none of its days any more (a cent rounding left behind)."""
         billing = {
@@ -1630,16 +1678,16 @@ class _Holdings:
         ]
         return dict(sorted(held, key=lambda item: item[0] in billing))
 
-    def keeps_days(self, holder: UUID, sub_id: str, given_up: set[date]) -> bool:
+    def keeps_days(self, holder: _Holder, sub_id: str, given_up: set[date]) -> bool:
         """Whether the document still bills days of the sub-contract besides ``given_up``."""
         return any(
             s == sub_id and day not in given_up and counts.get(holder, 0) > 0
             for (s, day), counts in self.days.items()
         )
 
-    def runs(self, s: BilledSlice) -> list[tuple[Period, UUID]]:
+    def runs(self, s: BilledSlice) -> list[tuple[Period, _Holder]]:
         """The slice's days in runs billed by one document, in order."""
-        runs: list[tuple[Period, UUID]] = []
+        runs: list[tuple[Period, _Holder]] = []
         for day in s.period.each_day():
             holder = self.holder(s.sub_id, day)
             if runs and runs[-1][1] == holder:
@@ -1650,7 +1698,7 @@ class _Holdings:
 
     def credit(
         self, correction: Correction, frequency: BillingFrequency, convention: DayCount
-    ) -> tuple[list[tuple[UUID, BilledSlice]], list[BilledSlice]]:
+    ) -> tuple[list[tuple[_Holder, BilledSlice]], list[BilledSlice]]:
         """A correction's credits split by the documents billing their days, each part with the
         document it credits, and its charges; the holdings move on past the credits.
 
@@ -1661,7 +1709,7 @@ class _Holdings:
         correction also charges again, the credit is exactly what they hold and the charge
         takes the difference, so what stays billed is still what the history charges.
         """
-        parts: list[tuple[UUID, BilledSlice]] = []
+        parts: list[tuple[_Holder, BilledSlice]] = []
         charges = list(correction.charges)
         for sub_id in dict.fromkeys(s.sub_id for s in correction.credits):
             slices = [s for s in correction.credits if s.sub_id == sub_id]
@@ -1682,21 +1730,40 @@ class _Holdings:
                 found = [(holders[0], s) for s in slices]  # as ``correct_period`` split them
             else:
                 found = self._share(pieces, holders, caps, drained, whole, frequency, convention)
-            for holder, part in found:
-                self.add(holder, sub_id, part.period, -1, part.amount.amount)
-            parts.extend(found)
+            for holder, found_part in found:
+                for part in self._named(holder, found_part, convention):
+                    self.add(holder, sub_id, part.period, -1, part.amount.amount)
+                    parts.append((holder, part))
         return parts, charges
+
+    def _named(self, holder: _Holder, part: BilledSlice, convention: DayCount) -> list[BilledSlice]:
+        """A credit of 0.00 cut to the days its document bills: days no document bills (free
+        days, which a run drafts no 0.00 invoice for) have nothing to credit and no line to
+        take back. A credit of money is kept whole."""
+        if part.amount.amount != 0:
+            return [part]
+        kept: list[BilledSlice] = []
+        for day in part.period.each_day():
+            if self.days.get((part.sub_id, day), {}).get(holder, 0) <= 0:
+                continue
+            if kept and kept[-1].period.end == day:
+                days = Period(kept[-1].period.start, day + _ONE_DAY)
+                kept[-1] = attrs.evolve(kept[-1], period=days, days=day_count(days, convention))
+            else:
+                days = Period(day, day + _ONE_DAY)
+                kept.append(attrs.evolve(part, period=days, days=day_count(days, convention)))
+        return kept
 
     def _share(
         self,
-        pieces: list[tuple[BilledSlice, Period, UUID]],
-        holders: list[UUID],
+        pieces: list[tuple[BilledSlice, Period, _Holder]],
+        holders: list[_Holder],
         caps: list[Decimal],
         drained: list[bool],
         whole: Decimal,
         frequency: BillingFrequency,
         convention: DayCount,
-    ) -> list[tuple[UUID, BilledSlice]]:
+    ) -> list[tuple[_Holder, BilledSlice]]:
         """One sub-contract's credit of ``whole`` over its pieces (days billed by one document)."""
         currency = pieces[0][0].amount.currency
         counted = [day_count(run, convention) for _, run, _ in pieces]
@@ -1718,7 +1785,7 @@ class _Holdings:
             for i, share in zip(others, _shares(rest, weights, currency), strict=True):
                 ideal[i] = share
         amounts = [Decimal(0)] * len(pieces)
-        over: dict[UUID, Decimal] = {}
+        over: dict[_Holder, Decimal] = {}
         for holder, share, cap in zip(holders, _fit(ideal, caps, whole), caps, strict=True):
             mine = [k for k, (_, _, h) in enumerate(pieces) if h == holder]
             for k, amount in zip(
@@ -1746,8 +1813,8 @@ class _Holdings:
         ]
 
     def _spill(
-        self, rows: list[tuple[UUID, BilledSlice, Period, Decimal]], over: dict[UUID, Decimal]
-    ) -> list[tuple[UUID, BilledSlice, Period, Decimal]]:
+        self, rows: list[tuple[_Holder, BilledSlice, Period, Decimal]], over: dict[_Holder, Decimal]
+    ) -> list[tuple[_Holder, BilledSlice, Period, Decimal]]:
         """Move what is credited beyond what a document holds to other documents holding money
         of the same sub-contract (``strays``: the cent rounding left there), with a piece of
         the credited days: a whole piece, or its last day."""
@@ -1832,6 +1899,12 @@ def _fit(ideal: list[Decimal], caps: list[Decimal], whole: Decimal) -> list[Deci
                 left += take
     shares[-1] += left
     return shares
+
+
+def _free(slices: Iterable[BilledSlice]) -> bool:
+    """Whether slices charge nothing at all (every amount 0.00): a document of them only would
+    bill nothing, so the run drafts none (and a period of them is billed free of charge)."""
+    return all(s.amount.amount == 0 for s in slices)
 
 
 def _draft(contract: Contract, invoice: Invoice, period: Period | None) -> BillingDraft:

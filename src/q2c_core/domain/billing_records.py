@@ -73,10 +73,15 @@ class BilledPeriod:
     ``basis_version`` is the contract version whose state the invoice and any later corrections
     add up to: ``charge_period`` on the contract at that version gives the slices billed so far.
     ``corrections`` are the corrections since the invoice, oldest first.
+
+    ``invoice_id`` is None for a period that charged nothing when it was billed (every covered
+    day free, e.g. after a renewal at -100 %): it is covered all the same, so no run bills it
+    again, but no invoice was drafted for it (a 0.00 invoice would only take an invoice number).
+    A later change that makes its days charge is billed by a correction's extra-lines invoice.
     """
 
     period: Period
-    invoice_id: UUID
+    invoice_id: UUID | None
     basis_version: int
     corrections: tuple[BilledCorrection, ...] = attrs.field(default=(), converter=_corrections)
 

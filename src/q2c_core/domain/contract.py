@@ -516,7 +516,12 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         uplift_percent: Decimal | None = None,
         new_prices: dict[str, Money] | None = None,
     ) -> None:
-        """Extend the term; prices from the old end go up by a percentage or to new prices."""
+        """Extend the term; prices from the old end go up by a percentage or to new prices.
+
+        An uplift of -100 % makes the new term free (a goodwill term: the billing run records
+        its periods billed with no invoice); below -100 % it would cut prices below zero and is
+        refused, as it is when a contract is signed with such a renewal uplift.
+        """
         self._require(ContractStatus.ACTIVE, ContractStatus.SUSPENDED, doing="renew")
         if new_end <= self.term.end:
             raise InvalidValue(
@@ -905,20 +910,24 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     def record_period_billed(
         self,
         period: Period,
-        invoice_id: UUID,
+        invoice_id: UUID | None,
         basis_version: int,
         billed_on: date,
         actor: str,
     ) -> None:
-        """A billing run drafted the invoice of one period; recorded in the same save as it.
+        """A billing run billed one period: it drafted the period's invoice, recorded in the
+        same save as it, or, when every covered day of the period charges nothing (``None``),
+        drafted no invoice and records the period as covered all the same (``BilledPeriod``).
 
         ``basis_version`` is the version whose state the invoice billed (the version before this
         event, once the run's renewals are applied).
         """
         key = period_key(period)
         if key in self.billed:
+            by = self.billed[key].invoice_id
             raise DuplicateEntry(
-                f"period {period} is already billed by invoice {self.billed[key].invoice_id}",
+                f"period {period} is already billed "
+                + (f"by invoice {by}" if by is not None else "(free of charge)"),
                 field="period",
                 aggregate_id=self.id,
                 value=period,
@@ -928,7 +937,8 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         end = covered_end(period, self.term)
         if self.billed_through is not None and end < period.end:
             self.billed_through[key] = [end]
-        self.documents.append(invoice_id)
+        if invoice_id is not None:
+            self.documents.append(invoice_id)
         self.reconciled_revision = self.revision
 
     @event("PeriodCorrected")

@@ -143,9 +143,12 @@ def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
         slices = charge_period(
             subs, period, term, frequency, DayCount[row["day_count"]], row["currency"]
         )
-        if not slices:
-            continue  # no sub-contract covered: the run drafts no invoice for it
-        result.append((period, due, slices_total(slices, row["currency"])))
+        charge = slices_total(slices, row["currency"])
+        if charge.is_zero():
+            # no sub-contract covered, or every covered day free: the run drafts no invoice
+            # for it (it records the period billed free of charge)
+            continue
+        result.append((period, due, charge))
     return result
 
 
@@ -179,7 +182,8 @@ def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
     kept on the row when the run recorded it; a voided correction rolls it back. The amount is
     what ``correct_period`` bills less what it credits, comparing ``charge_period`` on that
     basis with ``charge_period`` on today's state (the billing run's own comparison); negative
-    when a credit note is due.
+    when a credit note is due. A correction of free days only (every amount 0.00) is left out:
+    it has nothing to bill or credit.
     """
     frequency = BillingFrequency[row["frequency"]]
     convention = DayCount[row["day_count"]]
@@ -204,7 +208,8 @@ def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
         if fresh == before:
             continue
         correction = correct_period(before, fresh, period, frequency, convention, currency)
-        if correction.is_empty:
+        if all(s.amount.is_zero() for s in (*correction.credits, *correction.charges)):
+            # (nothing to credit or bill, only free days: the run drafts no invoice for them)
             continue
         end = covered_end(period, term)
         added = covered_end(period, basis_term) < end  # (days a renewal added to the period)

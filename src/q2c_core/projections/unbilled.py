@@ -233,9 +233,14 @@ class UnbilledRevenue(AllowanceChains):
 
     @handles("Contract.PeriodBilled")
     def _period_billed(self, e: Any, oid: str) -> None:
-        """A billing run billed a whole period (recorded with the invoice it drafted)."""
+        """A billing run billed a whole period (recorded with the invoice it drafted, or with
+        none when it charged nothing: covered all the same, with no invoice to void)."""
         row = self.touch(f"con:{oid}")
         if row is None:
+            return
+        if e.invoice_id is None:
+            row["billed"].append([e.period.start, e.period.end, ""])
+            record_basis(row, e.period)
             return
         row["billed"].append([e.period.start, e.period.end, uuid_hex(e.invoice_id.int)])
         record_basis(row, e.period)
