@@ -123,6 +123,27 @@ def test_a_contract_ended_before_it_was_ever_activated_is_never_billed(
     assert all(m.contracted.is_zero() for m in outlook if m.month >= date(2024, 3, 1))
 
 
+def test_a_contract_activated_after_its_term_began_is_billed_from_its_term_start(
+    app: QuoteToCash,
+) -> None:
+    """MC-1 is signed for 2024 but goes live (is activated) only on 15 March. Activation is
+    the gate, not the calendar: nothing is billed before it is recorded, and once it is, the
+    run bills the term as signed, January and February too, 100.00 a month each. The
+    activation day is kept in the contract's history; a customer who pays only from go-live
+    signs the term, or the sub-contracts, from that day."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1"),), activate=False)
+    assert app.run_billing(date(2024, 3, 1), actor="run").documents == ()
+    app.activate_contract(cid, effective=date(2024, 3, 15), actor=A)
+    assert app.contract(cid).status_since == date(2024, 3, 15)
+    posted = app.run_billing(date(2024, 3, 15), actor="run")
+    assert [(str(d.period), d.net) for d in posted.documents] == [
+        ("2024-01-01..2024-01-31", eur(100)),
+        ("2024-02-01..2024-02-29", eur(100)),
+        ("2024-03-01..2024-03-31", eur(100)),
+    ]
+
+
 def test_dates_of_a_sub_contract_are_business_days_and_its_text_is_scanned(
     app: QuoteToCash,
 ) -> None:

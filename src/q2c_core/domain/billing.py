@@ -11,6 +11,9 @@ Rules:
   does not fill a period bills the days it covers, prorated.
 - In advance: a period is due once its first billable day is on or before ``as_of``. In arrears:
   once it has ended, i.e. its (exclusive) end is on or before ``as_of``.
+- The days billed are the term's and the sub-contracts' (``covered_days``), whatever the
+  contract's status: activation only lets a contract be billed at all (``Contract.activate``),
+  from its term's start even when it went live later; suspension does not stop billing.
 - The charge of a full period is ``annual price x months / 12``; part of a period is prorated by
   days of the part / days of the period, both counted under the contract's day-count convention
   (ACTUAL days by default, or 30E/360).

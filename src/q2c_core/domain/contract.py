@@ -483,7 +483,13 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
 
     @event("Activated")
     def activate(self, effective: date, actor: str) -> None:
-        """Start the service."""
+        """Start the service (``effective``: the go-live day, kept in ``history``).
+
+        Activation lets the billing run bill the contract (``was_activated``); it does not move
+        what is billed: the run bills the term and the sub-contracts' own dates, from the
+        term's start even when the service went live later. A contract paid only from go-live
+        is signed with its term (or its sub-contracts) starting that day.
+        """
         self._require(ContractStatus.SIGNED, doing="activate")
         self._change(ContractStatus.ACTIVE, effective, "activated", actor)
 
