@@ -144,3 +144,43 @@ def test_mistakes_in_the_command_are_refused_and_record_nothing(
     ):
         assert said in _clean_exit(runner.invoke(cli, args)), args
     assert recorded(url) == head
+
+
+def test_one_reference_pays_out_once_whatever_customer_currency_or_spelling(
+    books: tuple[str, UUID, UUID],
+) -> None:
+    """OUT-7 pays Acme 100.00. The same bank reference given again under Acme's USD credit,
+    for Acme Ltd, or typed "out-7 " is another payout under a reference that names one refund:
+    refused, nothing recorded. The same instruction typed differently is a retry: it pays
+    nothing and names the refund made."""
+    url, acme, _ = books
+    app = QuoteToCash.open(url)
+    usd = app.receive_payment(
+        acme, Money.of(500, "USD"), received_on=date(2024, 1, 6), reference="usd", actor="alice"
+    )
+    ltd = customer(app, "Acme Ltd")
+    app.receive_payment(
+        ltd, eur(500), received_on=date(2024, 1, 6), reference="ltd", actor="alice"
+    )
+    app.close()
+    done = runner.invoke(cli, refund(url, "Acme", "100.00", "OUT-7"))
+    assert done.exit_code == 0, done.output
+    head = recorded(url)
+    for args in (
+        refund(url, "Acme", "100.00", "OUT-7", "--currency", "USD"),
+        refund(url, "Acme Ltd", "100.00", "OUT-7"),
+        refund(url, "Acme", "100.00", "OUT-7 ", on="2024-02-02"),
+        refund(url, "Acme", "50.00", "out-7"),
+    ):
+        line = refused(runner.invoke(cli, args))
+        assert "one reference names one refund" in line, args
+    assert recorded(url) == head
+    again = runner.invoke(cli, refund(url, "Acme", "100.00", " out-7"))
+    assert again.exit_code == 0, again.output
+    assert "was recorded already" in again.stdout
+    assert recorded(url) == head
+    app = QuoteToCash.open(url)
+    assert app.payment(usd).refunds == []
+    assert app.customer_credit(ltd) == eur(500)
+    assert app.customer_credit(acme) == eur(100)
+    app.close()

@@ -21,6 +21,7 @@ from q2c_core import (
     CardNumberRefused,
     CreditDisposition,
     CurrencyMismatch,
+    DuplicateEntry,
     InvalidTransition,
     InvalidValue,
     Money,
@@ -99,7 +100,8 @@ def test_a_credit_note_s_money_is_refunded_oldest_payment_first(app: QuoteToCash
     assert len(ids) == 2
     assert [(r.refund_id, r.amount) for r in app.payment(advance).refunds] == [(ids[0], eur(300))]
     assert [(r.refund_id, r.amount) for r in app.payment(rest).refunds] == [(ids[1], eur(100))]
-    assert app.recorder.max_notification_id() == before + 2
+    # a refund on each payment, and the instruction its reference names
+    assert app.recorder.max_notification_id() == before + 3
     assert app.customer_credit(cust) == eur(200)
     app.refund_customer_credit(
         cust, eur(50), refunded_on=date(2024, 3, 6), reference="refund 13", actor="bea"
@@ -112,8 +114,9 @@ def test_a_credit_note_s_money_is_refunded_oldest_payment_first(app: QuoteToCash
 def test_one_refund_over_several_payments_is_one_transaction(
     app: QuoteToCash, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Three payments of 100.00 refunded 250.00: three events in one save; when the third
-    payment refuses, the first two record nothing either."""
+    """Three payments of 100.00 refunded 250.00: three events in one save, with the
+    instruction its reference names; when the third payment refuses, the first two record
+    nothing either."""
     cust = customer(app)
     payments = [
         app.receive_payment(cust, eur(100), received_on=date(2024, 1, d), reference="r", actor=A)
@@ -141,7 +144,7 @@ def test_one_refund_over_several_payments_is_one_transaction(
         cust, eur(250), refunded_on=date(2024, 2, 1), reference="r", actor="bea"
     )
     assert [app.payment(p).unallocated for p in payments] == [eur(50), eur(0), eur(0)]
-    assert app.recorder.max_notification_id() == (before or 0) + 3
+    assert app.recorder.max_notification_id() == (before or 0) + 4
 
 
 def test_only_money_received_by_the_refund_day_is_refunded(app: QuoteToCash) -> None:
@@ -320,3 +323,41 @@ def test_a_payment_read_from_a_snapshot_older_than_refunds_is_refunded(tmp_path:
     assert p.refunded == eur(40) and p.unallocated == eur(0) and len(p.refunds) == 1
     assert again.invoice(invoice).is_settled()
     again.close()
+
+
+def test_a_refund_reference_names_one_refund_across_customers_and_currencies(
+    app: QuoteToCash,
+) -> None:
+    """Bank order OUT-7 paid Acme 100.00 on 1 February. Under Acme's USD credit, for another
+    customer, typed "out-7 " on another day, or for another amount, OUT-7 would be a second
+    payout: DuplicateEntry naming the reference, nothing recorded. The same instruction
+    however typed is a retry: the refund made."""
+    acme = customer(app)
+    app.receive_payment(acme, eur(500), received_on=date(2024, 1, 1), reference="a", actor=A)
+    app.receive_payment(
+        acme, Money.of(500, "USD"), received_on=date(2024, 1, 1), reference="u", actor=A
+    )
+    other = customer(app, "Initech")
+    app.receive_payment(other, eur(500), received_on=date(2024, 1, 1), reference="i", actor=A)
+    [made] = app.refund_customer_credit(
+        acme, eur(100), refunded_on=date(2024, 2, 1), reference="OUT-7", actor="bea"
+    )
+    head = app.recorder.max_notification_id()
+    for who, amount, reference, day in (
+        (acme, Money.of(100, "USD"), "OUT-7", 1),
+        (other, eur(100), "OUT-7", 1),
+        (acme, eur(100), "out-7 ", 2),
+        (acme, eur(50), "OUT-7", 1),
+    ):
+        with pytest.raises(DuplicateEntry) as refused:
+            app.refund_customer_credit(
+                who, amount, refunded_on=date(2024, 2, day), reference=reference, actor="bea"
+            )
+        assert refused.value.field == "reference"
+    assert app.recorder.max_notification_id() == head
+    again = app.refund_customer_credit(
+        acme, eur(100), refunded_on=date(2024, 2, 1), reference=" out-7", actor="bea"
+    )
+    assert again == [made]
+    assert app.recorder.max_notification_id() == head
+    assert app.customer_credit(other) == eur(500)

@@ -113,6 +113,7 @@ from q2c_core.domain.prepaid_allowance import (
     charge_key,
     draw_in_work_date_order,
 )
+from q2c_core.domain.refund_instruction import RefundInstruction, refund_reference_key
 from q2c_core.domain.remittance import (
     CreditMatch,
     InvoiceNumberIndex,
@@ -235,6 +236,7 @@ __all__ = [
     "QuoteToCash",
     "ReceivablesAging",
     "RecordsSaves",
+    "RefundInstruction",
     "RequestStatus",
     "RevenueKind",
     "RevenueSchedule",
@@ -287,6 +289,7 @@ __all__ = [
     "postgres_connect",
     "rebuild",
     "recorded_times",
+    "refund_reference_key",
     "require_day",
     "require_whole",
     "reversal_day",

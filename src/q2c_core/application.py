@@ -7,6 +7,7 @@ request it covers. A version clash is retried a few times, then raised as Concur
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -65,6 +66,7 @@ from q2c_core.domain.prepaid_allowance import (
     PrepaidAllowance,
     charge_key,
 )
+from q2c_core.domain.refund_instruction import RefundInstruction, refund_reference_key
 from q2c_core.domain.tax import TaxRate, TaxSubtotal
 from q2c_core.domain.values import Period, require_day, require_whole
 from q2c_core.imports import ImportCommands
@@ -1414,9 +1416,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         Refused, recording nothing (``OverAllocation`` naming ``amount``), for more than the
         customer's credit in that currency: the money refundable then, less what the customer
         owes of payments that bounced after part of them was refunded. ``currency`` defaults
-        to the amount's (given, it must be the amount's). A ``reference`` names one refund: the
-        same instruction given again returns the ids it made, and another refund under that
-        reference is ``DuplicateEntry``."""
+        to the amount's (given, it must be the amount's). A ``reference`` names one refund
+        across every customer and currency, however it is spaced or capitalised
+        (``RefundInstruction``, saved with the refund): the same instruction given again (same
+        customer, amount and day) returns the ids it made, and any other refund under that
+        reference is ``DuplicateEntry``, recording nothing."""
         if not isinstance(amount, Money):
             raise InvalidValue(
                 f"must be Money, not {type(amount).__name__}", field="amount", value=amount
@@ -1440,10 +1444,33 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             payments = [
                 p for p in self._get_many(Payment, customer.payment_ids) if p.amount.currency == cur
             ]
+            instruction: RefundInstruction | None = None
             if reference.strip():
                 # one reference names one refund: the same instruction again (a retry) returns
                 # what it did; another refund under it is refused, never paid twice
-                earlier = [r for p in payments for r in p.refunds if r.reference == reference]
+                with contextlib.suppress(NotFound):
+                    instruction = self._get(
+                        RefundInstruction, RefundInstruction.create_id(reference)
+                    )
+                if instruction is not None:
+                    if instruction.repeats(customer_id, amount, day):
+                        return list(instruction.refund_ids), []
+                    raise DuplicateEntry(
+                        f"refund {instruction.reference!r} was made already "
+                        f"({instruction.amount} on {instruction.refunded_on}); one reference "
+                        "names one refund",
+                        field="reference",
+                        aggregate_id=instruction.customer_id,
+                        value=reference,
+                    )
+                # (refunds made before references were kept across customers: this customer's)
+                key = refund_reference_key(reference)
+                earlier = [
+                    r
+                    for p in payments
+                    for r in p.refunds
+                    if refund_reference_key(r.reference) == key
+                ]
                 if earlier:
                     done = total((r.amount for r in earlier), cur)
                     if done == amount and all(r.refunded_on == day for r in earlier):
@@ -1485,6 +1512,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 ids.append(refund_id)
                 touched.append(payment)
                 left = left - taken
+            if reference.strip():
+                touched.append(
+                    RefundInstruction(
+                        reference=reference,
+                        customer_id=customer_id,
+                        amount=amount,
+                        refunded_on=day,
+                        refund_ids=ids,
+                        actor=actor,
+                    )
+                )
             return ids, touched
 
         return self._atomically(step)

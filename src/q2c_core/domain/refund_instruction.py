@@ -1,0 +1,63 @@
+"""One refund per bank reference, across every customer and currency.
+
+Money paid out cannot be taken back by a rerun: the reference on a refund instruction (the
+bank's payment order) names exactly one refund. Keeping that per customer and currency let the
+same reference pay out again under another customer, in another currency, or spelled with other
+capitals or spaces; an aggregate per reference, saved in the refund's own transaction, makes a
+second refund under it (or a concurrent one) clash instead.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.event_facts import ChecksFacts
+from q2c_core.domain.money import Money
+from q2c_core.domain.values import named_id
+
+
+def refund_reference_key(reference: str) -> str:
+    """The reference as the bank reads it: spaces collapsed, capitals ignored."""
+    return " ".join(reference.split()).casefold()
+
+
+class RefundInstruction(ChecksFacts, Aggregate):
+    """The refund a reference names: whose credit, how much, on which day, paid as which
+    refunds (``CreditRefunded`` on the payments it took the money from)."""
+
+    @staticmethod
+    def create_id(reference: str, **_: Any) -> UUID:
+        """One instruction per reference, however it is spelled (``refund_reference_key``)."""
+        return named_id("refund-instruction", refund_reference_key(reference))
+
+    @event("RefundInstructed")
+    def __init__(
+        self,
+        reference: str,
+        customer_id: UUID,
+        amount: Money,
+        refunded_on: date,
+        refund_ids: list[str],
+        actor: str,
+    ) -> None:
+        if not refund_reference_key(reference):
+            raise InvalidValue("must not be empty", field="reference")
+        self.reference = reference
+        self.customer_id = customer_id
+        self.amount = amount
+        self.refunded_on = refunded_on
+        self.refund_ids = list(refund_ids)
+
+    def repeats(self, customer_id: UUID, amount: Money, refunded_on: date) -> bool:
+        """Whether an instruction is this one given again (a retry): same customer, amount
+        (and so currency) and day."""
+        return (
+            self.customer_id == customer_id
+            and self.amount == amount
+            and self.refunded_on == refunded_on
+        )
