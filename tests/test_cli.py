@@ -192,7 +192,7 @@ def test_report_in_three_formats(world) -> None:  # type: ignore[no-untyped-def]
         cli, ["report", "aging", "--url", url, "--on", "2024-06-01", "--format", "csv"]
     )
     rows = list(csv.reader(io.StringIO(as_csv.stdout)))
-    assert rows[0] == ["customer", "current", "1-30", "31-60", "61-90", "90+", "total"]
+    assert rows[0] == ["customer", "current", "1-30", "31-60", "61-90", "90+", "total", "kind"]
     assert rows[1] == [
         "Acme",
         "0.00 EUR",
@@ -201,6 +201,7 @@ def test_report_in_three_formats(world) -> None:  # type: ignore[no-untyped-def]
         "0.00 EUR",
         "363.00 EUR",
         "363.00 EUR",
+        "invoices",
     ]
     as_json = runner.invoke(
         cli, ["report", "commissions", "--url", url, "--on", "2024-06-01", "--format", "json"]

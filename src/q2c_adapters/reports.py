@@ -20,7 +20,6 @@ from rich.table import Table
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period
 from q2c_core.projections import (
-    AgingRow,
     AwaitingPurchaseOrder,
     Commissions,
     CustomerStatement,
@@ -37,7 +36,6 @@ from q2c_core.projections import (
     all_projections,
     rebuild,
 )
-from q2c_core.projections.receivables import INVOICES
 from q2c_core.projections.revenue import month_start
 
 
@@ -462,21 +460,18 @@ def _areas(projections: Sequence[Projection], on: date) -> ReportTable:
 def _aging(projections: Sequence[Projection], on: date) -> ReportTable:
     p: ReceivablesAging = _get(projections, ReceivablesAging)
     names = _names(projections)
+    # (the row's kind in a column of its own, the customer's name as it is: an export grouped
+    # by customer keeps one customer, whose invoices and refunds owed back are told apart)
     rows = [
-        (_aging_label(names.get(r.customer_id, r.customer_id), r), *r.buckets.values(), r.total)
+        (names.get(r.customer_id, r.customer_id), *r.buckets.values(), r.total, r.kind)
         for r in p.aging(on)
     ]
-    rows += [("TOTAL", *r.buckets.values(), r.total) for r in p.totals(on)]
+    rows += [("TOTAL", *r.buckets.values(), r.total, "") for r in p.totals(on)]
     return ReportTable(
         f"Receivables aging on {on} (days past due; refunds owed back: since the bounce)",
-        ("customer", "current", "1-30", "31-60", "61-90", "90+", "total"),
+        ("customer", "current", "1-30", "31-60", "61-90", "90+", "total", "kind"),
         tuple(rows),
     )
-
-
-def _aging_label(name: str, row: AgingRow) -> str:
-    """A customer's aging row: its invoices by its name, the refunds it owes back marked."""
-    return name if row.kind == INVOICES else f"{name} ({row.kind})"
 
 
 def _refund_owed_text(r: RefundOwed) -> str:
