@@ -205,6 +205,11 @@ def test_the_aging_and_the_past_due_list_chase_the_refund_owed_from_the_bounce_d
         ("Acme", eur(120), "refunds owed"),
         ("TOTAL", eur(420), ""),
     ]
+    # the customers report and the summary chase the same: past due 420.00, credit -120.00
+    [acme] = report_table("customers", projections, april_20).rows
+    assert (acme[4], acme[5]) == (eur(420), eur(-120))
+    summary = app.customer_summary(cust, as_of=april_20)
+    assert (summary.past_due, summary.owed_back, summary.credit) == (eur(420), eur(120), eur(-120))
 
     app.receive_payment(
         cust, eur(120), received_on=date(2024, 4, 25), reference="paid back", actor=A

@@ -108,6 +108,9 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
     """Per customer: invoiced, paid, open, past due, credit, unbilled, leakage risk, prepaid
     hours left.
 
+    "past due" is what the past-due report chases: invoices past their due date and refunds
+    owed back after a bounce (which also make "credit" negative by as much).
+
     "unbilled" is what can be invoiced now (``UnbilledRevenue``'s authorized items: work and
     expenses not invoiced nor covered, and contract periods and corrections due); "leakage
     risk" is work logged without authorization. ``QuoteToCash.customer_summary``'s
@@ -121,9 +124,12 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
     prepaid: PrepaidCreditUsage = _get(projections, PrepaidCreditUsage)
     aging: ReceivablesAging = _get(projections, ReceivablesAging)
     past_due: dict[tuple[str, str], Money] = {}
-    for inv in aging.past_due(on):
-        key = (inv.customer_id, inv.outstanding.currency)
-        past_due[key] = past_due.get(key, Money.zero(key[1])) + inv.outstanding
+    # (invoices past their due date and refunds owed back: what the past-due list chases)
+    chased = [(i.customer_id, i.outstanding) for i in aging.past_due(on)]
+    chased += [(r.customer_id, r.outstanding) for r in aging.past_due_refunds(on)]
+    for customer_id, outstanding in chased:
+        key = (customer_id, outstanding.currency)
+        past_due[key] = past_due.get(key, Money.zero(key[1])) + outstanding
     unbilled_totals = unbilled.totals(on, "customer").totals
     leakage: dict[tuple[str, str], Money] = {}
     for item in unbilled.leakage_risk(on):

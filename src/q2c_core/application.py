@@ -105,7 +105,9 @@ class CustomerSummary:
     ``unbilled_work`` is the value of the customer's requests' work and expenses not yet
     invoiced nor covered by an allowance, work logged without authorization included (the
     leakage risk); contract periods due are not in it (``UnbilledRevenue`` and the
-    ``customers`` report list those, and the leakage risk apart).
+    ``customers`` report list those, and the leakage risk apart). ``past_due`` (given a day)
+    is what the past-due list chases: invoices past their due date, and refunds the customer
+    owes back after a bounce (``owed_back``, which ``credit`` is negative by).
     """
 
     customer_id: UUID
@@ -118,6 +120,7 @@ class CustomerSummary:
     unbilled_work: Money
     prepaid_hours_left: Decimal
     past_due: Money
+    owed_back: Money
 
 
 @attrs.frozen
@@ -1662,6 +1665,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             ),
             Decimal(0),
         )
+        credit = self.customer_credit(customer_id, cur)
+        # refunded money a bounce left owed: what makes the credit negative
+        owed_back = -credit if credit.is_negative() else Money.zero(cur)
         return CustomerSummary(
             customer_id=customer_id,
             name=customer.name,
@@ -1669,10 +1675,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             invoiced=invoiced,
             paid=paid,
             open=open_,
-            credit=self.customer_credit(customer_id, cur),
+            credit=credit,
             unbilled_work=unbilled,
             prepaid_hours_left=hours_left,
-            past_due=past_due,
+            past_due=past_due if as_of is None else past_due + owed_back,
+            owed_back=owed_back,
         )
 
     def draft_invoices(self, customer_id: UUID) -> list[Invoice]:
