@@ -390,3 +390,58 @@ def test_the_trusted_reading_builds_what_the_validating_reading_builds(value: An
         fast, checked = trusted.decode(s), app.mapper.to_domain_event(s)
         assert vars(fast) == vars(checked)
         assert repr(vars(fast)) == repr(vars(checked))
+
+
+def test_payment_snapshots_give_the_state_its_events_give(shared_url: str) -> None:
+    """A payment spread over many allocations snapshots every 50 events, so a command on it
+    reads the snapshot and the events after it, not its whole history: read back from its
+    snapshot (allocations, one reversed, a refund, its credit by day and its allocations by
+    id), it equals the payment replayed from every event, and takes the next allocation."""
+    app = QuoteToCash.open(shared_url)
+    on = date(2024, 1, 1)
+    cust = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+    invoice = app.draft_invoice(
+        cust,
+        [
+            InvoiceLine(
+                "L1",
+                "support",
+                Decimal(1),
+                Money.of("1000", "EUR"),
+                TaxRate.standard("0"),
+                LineSource(SourceKind.MANUAL, note="agreed"),
+            )
+        ],
+        drafted_on=on,
+        actor="billy",
+    )
+    app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+    app.issue_invoice(invoice, issued_on=on, actor="bea")
+    payment = app.receive_payment(
+        cust, Money.of("1000", "EUR"), received_on=on, reference="big", actor="a"
+    )
+    ids = []
+    for day in range(55):
+        ids += app.allocate_payment(
+            payment, [(invoice, Money.of("10", "EUR"))], allocated_on=on + timedelta(days=day),
+            actor="a",
+        )
+    app.reverse_allocation(payment, ids[3], reason="wrong", actor="a")
+    app.refund_customer_credit(
+        cust, Money.of("5", "EUR"), refunded_on=on + timedelta(days=60), reference="out", actor="a"
+    )
+    app.close()
+    reopened = QuoteToCash.open(shared_url)
+    assert reopened.snapshots is not None
+    assert [s.originator_version for s in reopened.snapshots.get(payment)] == [50]
+    from_snapshot = reopened.repository.get(payment)
+    assert comparable(from_snapshot) == comparable(replayed(reopened, payment))
+    assert reopened.payment(payment).unallocated == Money.of("455", "EUR")
+    reopened.allocate_payment(
+        payment, [(invoice, Money.of("10", "EUR"))], allocated_on=on + timedelta(days=70),
+        actor="a",
+    )
+    assert reopened.payment(payment).allocation(ids[3]).is_live is False
+    assert reopened.payment(payment).unallocated == Money.of("445", "EUR")
+    reopened.close()

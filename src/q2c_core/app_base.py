@@ -100,6 +100,9 @@ class BaseApp(Application[UUID]):
         PrepaidAllowance: 50,
         Customer: 50,
         InvoiceNumberSeries: 50,
+        # a payment spread over thousands of invoices: each command on it read its whole
+        # history again
+        Payment: 50,
         # an issued invoice has 4 events (drafted, two approvals, issued) whose rule checks
         # replay with it: allocations read every invoice of the customer from this snapshot
         Invoice: 4,
