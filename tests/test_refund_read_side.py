@@ -74,8 +74,7 @@ def test_the_statement_lists_the_refund_and_the_credit_left(app: QuoteToCash) ->
 
 
 def test_after_a_bounce_the_statement_shows_what_the_customer_owes(app: QuoteToCash) -> None:
-    cust, pay, _ = refunded_history(app)
-    app.bounce_payment(pay, bounced_on=date(2024, 3, 10), reason="returned", actor="bank")
+    cust, pay, _ = bounced_after_refund(app)
     s = statement_of(app).statement(cust)
     [p] = s.payments
     assert p.bounced_on == date(2024, 3, 10) and p.refunded == eur(120)
