@@ -209,3 +209,19 @@ def test_the_kept_credit_by_day_gives_what_replaying_the_history_gives(
     assert figures(payment) == expected
     if payment.credit_days is not None:  # worked out again (not when it bounced on arrival)
         assert (payment.credit_days, payment.credit_changes) == kept
+
+
+def test_a_bounce_is_the_latest_day_its_payment_moved() -> None:
+    """A bounce reverses the live allocations on its day: the payment's latest day is then the
+    bounce's, as a payment read from an older snapshot works it out from the reversals."""
+    app = QuoteToCash.open("memory:")
+    cust = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+    paid = app.receive_payment(
+        cust, Money.of(100, "EUR"), received_on=date(2024, 5, 1), reference="r", actor="a"
+    )
+    payment = app.payment(paid)
+    payment.allocate("a1", uuid4(), Money.of(60, "EUR"), date(2024, 5, 9), "a")
+    payment.bounce(date(2024, 5, 16), "returned", "bank")
+    kept = payment.latest_on
+    payment.latest_on = None  # (as read from a snapshot taken before it was kept)
+    assert kept == payment._latest_day() == date(2024, 5, 16)

@@ -471,6 +471,10 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         """The ``PaymentBounced`` event (``bounce``)."""
         if self.is_bounced:
             raise InvalidTransition("already bounced", field="status", aggregate_id=self.id)
+        if any(a.is_live for a in self.allocations):
+            # (the bounce reverses them on its day, as a payment read from an older snapshot
+            # works out its latest day from the allocations' reversal days)
+            self._moved(bounced_on)
         self._credit_changed(bounced_on, self._allocated_sum())
         self.allocations = [
             attrs.evolve(a, reversed_reason=f"bounced: {reason}", reversed_on=bounced_on)
