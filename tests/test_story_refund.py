@@ -100,8 +100,9 @@ def test_a_credit_note_s_money_is_refunded_oldest_payment_first(app: QuoteToCash
     assert len(ids) == 2
     assert [(r.refund_id, r.amount) for r in app.payment(advance).refunds] == [(ids[0], eur(300))]
     assert [(r.refund_id, r.amount) for r in app.payment(rest).refunds] == [(ids[1], eur(100))]
-    # a refund on each payment, and the instruction its reference names
-    assert app.recorder.max_notification_id() == before + 3
+    # a refund on each payment, the instruction its reference names, and (the store's first
+    # refund) the mark that refunds recorded before instructions were kept have theirs
+    assert app.recorder.max_notification_id() == before + 4
     assert app.customer_credit(cust) == eur(200)
     app.refund_customer_credit(
         cust, eur(50), refunded_on=date(2024, 3, 6), reference="refund 13", actor="bea"
@@ -144,7 +145,7 @@ def test_one_refund_over_several_payments_is_one_transaction(
         cust, eur(250), refunded_on=date(2024, 2, 1), reference="r", actor="bea"
     )
     assert [app.payment(p).unallocated for p in payments] == [eur(50), eur(0), eur(0)]
-    assert app.recorder.max_notification_id() == (before or 0) + 4
+    assert app.recorder.max_notification_id() == (before or 0) + 5  # (+ the store's mark)
 
 
 def test_only_money_received_by_the_refund_day_is_refunded(app: QuoteToCash) -> None:
@@ -361,3 +362,37 @@ def test_a_refund_reference_names_one_refund_across_customers_and_currencies(
     assert again == [made]
     assert app.recorder.max_notification_id() == head
     assert app.customer_credit(other) == eur(500)
+
+
+def test_refunds_recorded_before_references_were_kept_are_not_paid_again(
+    app: QuoteToCash,
+) -> None:
+    """SEPA-1 paid Acme 100.00 before q2c kept references across customers (a
+    ``CreditRefunded`` alone, as that version recorded it). The first refund after the upgrade
+    gives SEPA-1 its instruction: SEPA-1 for Initech is refused, and SEPA-1 for Acme again is
+    a retry that records nothing."""
+    acme = customer(app)
+    paid = app.receive_payment(acme, eur(500), received_on=date(2024, 1, 1), reference="a", actor=A)
+    other = customer(app, "Initech")
+    app.receive_payment(other, eur(500), received_on=date(2024, 1, 1), reference="i", actor=A)
+    payment = app.payment(paid)
+    payment.refund("old-1", eur(100), date(2024, 2, 1), "SEPA-1", "bea")  # (as before)
+    app.save(payment)
+    head = app.recorder.max_notification_id()
+    with pytest.raises(DuplicateEntry):
+        app.refund_customer_credit(
+            other, eur(100), refunded_on=date(2024, 2, 1), reference="sepa-1", actor="bea"
+        )
+    assert app.recorder.max_notification_id() == head
+    again = app.instruct_refund(
+        acme, eur(100), refunded_on=date(2024, 2, 1), reference="SEPA-1", actor="bea"
+    )
+    assert (again.refund_ids, again.recorded) == (["old-1"], False)
+    # the instruction and the mark are recorded, and no refund
+    assert app.recorder.max_notification_id() == (head or 0) + 2
+    assert app.customer_credit(acme) == eur(400) and app.customer_credit(other) == eur(500)
+    made = app.instruct_refund(
+        other, eur(100), refunded_on=date(2024, 2, 1), reference="SEPA-2", actor="bea"
+    )
+    assert made.recorded and len(made.refund_ids) == 1
+    assert app.recorder.max_notification_id() == (head or 0) + 4  # a refund, its instruction

@@ -50,7 +50,6 @@ from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import Q2CError, RuleViolated, StorageUnavailable
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, lines_net, lines_tax
 from q2c_core.domain.money import Money, to_decimal, total
-from q2c_core.domain.refund_instruction import refund_reference_key
 from q2c_core.domain.values import Period
 from q2c_core.projections import (
     DEFAULT_PLAN,
@@ -693,19 +692,12 @@ def refund(
         customer_id = find_customer(application, customer)
         name = application.customer(customer_id).name
         money = Money.of(value, currency or application.customer(customer_id).currency)
-        # the refunds made under this reference before (a rerun of the same command, however
-        # the reference is spaced or capitalised)
-        key = refund_reference_key(reference)
-        earlier = {
-            r.refund_id
-            for p in application.payments(customer_id)
-            for r in p.refunds
-            if refund_reference_key(r.reference) == key
-        }
-        ids = application.refund_customer_credit(
+        # (recorded False: the same instruction was recorded before, by this command run
+        # earlier or by another process a moment ago)
+        outcome = application.instruct_refund(
             customer_id, money, refunded_on=day, reference=reference, actor=actor
         )
-        recorded = not set(ids) <= earlier
+        ids, recorded = outcome.refund_ids, outcome.recorded
         taken = {r.refund_id: (p, r) for p in application.payments(customer_id) for r in p.refunds}
         left = application.customer_credit(customer_id, money.currency)
     except Q2CError as error:

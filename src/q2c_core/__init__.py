@@ -4,7 +4,7 @@ Every business fact is an immutable event, so nothing done for a client falls ou
 an auditor can replay the history to the same numbers. Start with ``QuoteToCash.open(url)``.
 """
 
-from q2c_core.application import CustomerSummary, QuoteToCash, WorkBuckets
+from q2c_core.application import CustomerSummary, QuoteToCash, RefundOutcome, WorkBuckets
 from q2c_core.billing_run import BillingDraft, BillingRunResult, ExpiringContract, PostedDocument
 from q2c_core.domain.allocation import Allocation, OpenItem, allocate_payment
 from q2c_core.domain.bank_credit import BankCredit, CreditStatus, StatementCredit, SuspenseReason
@@ -113,7 +113,11 @@ from q2c_core.domain.prepaid_allowance import (
     charge_key,
     draw_in_work_date_order,
 )
-from q2c_core.domain.refund_instruction import RefundInstruction, refund_reference_key
+from q2c_core.domain.refund_instruction import (
+    EarlierRefundsReferenced,
+    RefundInstruction,
+    refund_reference_key,
+)
 from q2c_core.domain.remittance import (
     CreditMatch,
     InvoiceNumberIndex,
@@ -189,6 +193,7 @@ __all__ = [
     "DocumentRenderer",
     "Draw",
     "DuplicateEntry",
+    "EarlierRefundsReferenced",
     "EnhancementRequest",
     "Estimate",
     "Expense",
@@ -237,6 +242,7 @@ __all__ = [
     "ReceivablesAging",
     "RecordsSaves",
     "RefundInstruction",
+    "RefundOutcome",
     "RequestStatus",
     "RevenueKind",
     "RevenueSchedule",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID, uuid4
@@ -59,14 +59,18 @@ from q2c_core.domain.invoice_lines import (
 )
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.money import Money, to_decimal, total
-from q2c_core.domain.payment import Payment
+from q2c_core.domain.payment import Payment, PaymentRefund
 from q2c_core.domain.prepaid_allowance import (
     AllowanceStatus,
     AllowanceUnit,
     PrepaidAllowance,
     charge_key,
 )
-from q2c_core.domain.refund_instruction import RefundInstruction, refund_reference_key
+from q2c_core.domain.refund_instruction import (
+    EarlierRefundsReferenced,
+    RefundInstruction,
+    refund_reference_key,
+)
 from q2c_core.domain.tax import TaxRate, TaxSubtotal
 from q2c_core.domain.values import Period, require_day, require_whole
 from q2c_core.imports import ImportCommands
@@ -107,7 +111,8 @@ class CustomerSummary:
     leakage risk); contract periods due are not in it (``UnbilledRevenue`` and the
     ``customers`` report list those, and the leakage risk apart). ``past_due`` (given a day)
     is what the past-due list chases: invoices past their due date, and refunds the customer
-    owes back after a bounce (``owed_back``, which ``credit`` is negative by).
+    owed back since before that day after a bounce. ``owed_back`` is what is owed back on
+    that day (today's without one), what the customer's credit is negative by.
     """
 
     customer_id: UUID
@@ -121,6 +126,16 @@ class CustomerSummary:
     prepaid_hours_left: Decimal
     past_due: Money
     owed_back: Money
+
+
+@attrs.frozen
+class RefundOutcome:
+    """What a refund instruction did (``QuoteToCash.instruct_refund``): the refunds its
+    reference names, and whether this call recorded them (False: the same instruction was
+    recorded before, by this or another process, and nothing was paid again)."""
+
+    refund_ids: list[str]
+    recorded: bool
 
 
 @attrs.frozen
@@ -1411,19 +1426,43 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         actor: str,
         currency: str | None = None,
     ) -> list[str]:
+        """Pay customer credit back to the customer; returns the refund ids (``instruct_refund``
+        says also whether this call recorded them)."""
+        return self.instruct_refund(
+            customer_id,
+            amount,
+            refunded_on=refunded_on,
+            reference=reference,
+            actor=actor,
+            currency=currency,
+        ).refund_ids
+
+    def instruct_refund(
+        self,
+        customer_id: UUID,
+        amount: Money,
+        *,
+        refunded_on: date,
+        reference: str,
+        actor: str,
+        currency: str | None = None,
+    ) -> RefundOutcome:
         """Pay customer credit back to the customer: ``amount`` is taken from the unallocated
         money of the customer's payments in its currency received by ``refunded_on``, oldest
         payment first (``Payment.refundable``), one ``CreditRefunded`` event per payment
-        touched, all saved in one transaction; returns the refund ids.
+        touched, all saved in one transaction.
 
         Refused, recording nothing (``OverAllocation`` naming ``amount``), for more than the
         customer's credit in that currency: the money refundable then, less what the customer
         owes of payments that bounced after part of them was refunded. ``currency`` defaults
         to the amount's (given, it must be the amount's). A ``reference`` names one refund
         across every customer and currency, however it is spaced or capitalised
-        (``RefundInstruction``, saved with the refund): the same instruction given again (same
-        customer, amount and day) returns the ids it made, and any other refund under that
-        reference is ``DuplicateEntry``, recording nothing."""
+        (``RefundInstruction``, saved with the refund; the refunds recorded before it was kept
+        get theirs with the first refund after, ``EarlierRefundsReferenced``): the same
+        instruction given again (same customer, amount and day) records nothing and names the
+        refunds made (``RefundOutcome.recorded`` False, also when another process made them a
+        moment before), and any other refund under that reference is ``DuplicateEntry``,
+        recording nothing."""
         if not isinstance(amount, Money):
             raise InvalidValue(
                 f"must be Money, not {type(amount).__name__}", field="amount", value=amount
@@ -1442,22 +1481,22 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         day = require_day(refunded_on, "refunded_on")
         refuse_card_numbers("reference", reference)
 
-        def step() -> tuple[list[str], list[Aggregate]]:
+        def step() -> tuple[RefundOutcome, list[Aggregate]]:
             customer = self.customer(customer_id)
-            payments = [
-                p for p in self._get_many(Payment, customer.payment_ids) if p.amount.currency == cur
-            ]
-            instruction: RefundInstruction | None = None
+            kept: list[Aggregate] = []
             if reference.strip():
-                # one reference names one refund: the same instruction again (a retry) returns
+                # one reference names one refund: the same instruction again (a retry) names
                 # what it did; another refund under it is refused, never paid twice
-                with contextlib.suppress(NotFound):
-                    instruction = self._get(
-                        RefundInstruction, RefundInstruction.create_id(reference)
-                    )
+                kept = self._earlier_refunds_referenced(actor)
+                instruction_id = RefundInstruction.create_id(reference)
+                earlier = [i for i in kept if isinstance(i, RefundInstruction)]
+                instruction = next((i for i in earlier if i.id == instruction_id), None)
+                if instruction is None:
+                    with contextlib.suppress(NotFound):
+                        instruction = self._get(RefundInstruction, instruction_id)
                 if instruction is not None:
                     if instruction.repeats(customer_id, amount, day):
-                        return list(instruction.refund_ids), []
+                        return RefundOutcome(list(instruction.refund_ids), False), kept
                     raise DuplicateEntry(
                         f"refund {instruction.reference!r} was made already "
                         f"({instruction.amount} on {instruction.refunded_on}); one reference "
@@ -1466,25 +1505,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         aggregate_id=instruction.customer_id,
                         value=reference,
                     )
-                # (refunds made before references were kept across customers: this customer's)
-                key = refund_reference_key(reference)
-                earlier = [
-                    r
-                    for p in payments
-                    for r in p.refunds
-                    if refund_reference_key(r.reference) == key
-                ]
-                if earlier:
-                    done = total((r.amount for r in earlier), cur)
-                    if done == amount and all(r.refunded_on == day for r in earlier):
-                        return [r.refund_id for r in earlier], []
-                    raise DuplicateEntry(
-                        f"refund {reference!r} was made already ({done} on "
-                        f"{earlier[0].refunded_on}); one reference names one refund",
-                        field="reference",
-                        aggregate_id=customer_id,
-                        value=reference,
-                    )
+            payments = [
+                p for p in self._get_many(Payment, customer.payment_ids) if p.amount.currency == cur
+            ]
             # oldest first: by the day the money arrived, then as the customer received them
             received = sorted(
                 (p for p in payments if p.received_on <= day), key=lambda p: p.received_on
@@ -1503,7 +1526,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
             left = amount
             ids: list[str] = []
-            touched: list[Aggregate] = []
+            touched: list[Aggregate] = [*kept]
             for payment, part in parts:
                 if not left.is_positive():
                     break
@@ -1526,9 +1549,46 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         actor=actor,
                     )
                 )
-            return ids, touched
+            return RefundOutcome(ids, True), touched
 
         return self._atomically(step)
+
+    def _earlier_refunds_referenced(self, actor: str) -> list[Aggregate]:
+        """The instructions of the refunds recorded before references were kept across
+        customers, and the mark that they are (``EarlierRefundsReferenced``), to save with the
+        first refund after the upgrade; nothing once they are. A reference used by several
+        earlier refunds names the earliest instruction under it (its refunds of one customer,
+        currency and day); the others stand as recorded."""
+        with contextlib.suppress(NotFound):
+            self._get(EarlierRefundsReferenced, EarlierRefundsReferenced.create_id())
+            return []
+        payment_ids = list(dict.fromkeys(self._created_ids(Payment, "CreditRefunded")))
+        found: dict[str, tuple[UUID, str, date, list[PaymentRefund]]] = {}
+        by_id = {p.id: p for p in self._get_many(Payment, payment_ids)}
+        for payment_id in payment_ids:  # (in the order their first refund was recorded)
+            payment = by_id[payment_id]
+            for r in payment.refunds:
+                key = refund_reference_key(r.reference)
+                if not key:
+                    continue
+                instruction = (payment.customer_id, r.amount.currency, r.refunded_on)
+                if key not in found:
+                    found[key] = (*instruction, [r])
+                elif found[key][:3] == instruction:
+                    found[key][3].append(r)
+        made: list[Aggregate] = [
+            RefundInstruction(
+                reference=refunds[0].reference,
+                customer_id=customer_id,
+                amount=total((r.amount for r in refunds), currency),
+                refunded_on=day,
+                refund_ids=[r.refund_id for r in refunds],
+                actor=actor,
+            )
+            for customer_id, currency, day, refunds in found.values()
+        ]
+        made.append(EarlierRefundsReferenced(references=len(found), actor=actor))
+        return made
 
     # -- queries ---------------------------------------------------------------------------------
 
@@ -1666,8 +1726,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             Decimal(0),
         )
         credit = self.customer_credit(customer_id, cur)
-        # refunded money a bounce left owed: what makes the credit negative
+        # refunded money a bounce left owed: what makes the credit negative (on ``as_of``)
         owed_back = -credit if credit.is_negative() else Money.zero(cur)
+        if as_of is not None:
+            # past due once owed since before the day, as the aging counts it (and what money
+            # received on the day covers, it covers)
+            on_day, _ = self._money_on(customer_id, cur, as_of)
+            before, _ = self._money_on(customer_id, cur, as_of - timedelta(days=1))
+            owed_back = Money(max(-on_day, Decimal(0)), cur)
+            past_due = past_due + Money(max(min(-before, -on_day), Decimal(0)), cur)
         return CustomerSummary(
             customer_id=customer_id,
             name=customer.name,
@@ -1678,7 +1745,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             credit=credit,
             unbilled_work=unbilled,
             prepaid_hours_left=hours_left,
-            past_due=past_due if as_of is None else past_due + owed_back,
+            past_due=past_due,
             owed_back=owed_back,
         )
 

@@ -61,3 +61,19 @@ class RefundInstruction(ChecksFacts, Aggregate):
             and self.amount == amount
             and self.refunded_on == refunded_on
         )
+
+
+class EarlierRefundsReferenced(ChecksFacts, Aggregate):
+    """The mark that the refunds recorded before references were kept across customers have
+    their instructions (``RefundInstruction``, one per reference, the earliest refund under
+    it): made once per store, with the first refund after the upgrade, so a reference used
+    then cannot pay out again under another customer or currency."""
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        """One per store."""
+        return named_id("earlier-refunds-referenced", "")
+
+    @event("EarlierRefundsReferenced")
+    def __init__(self, references: int, actor: str) -> None:
+        self.references = references
