@@ -165,3 +165,18 @@ def test_the_forecast_counts_a_drafted_re_price_where_it_will_be_earned() -> Non
     # May (2,000), February and March billed again (4,000) less credited (2,000); April's own
     # invoice, issued late, earns in April
     assert before == Decimal("4000.00")
+
+
+def test_a_free_month_priced_afterwards_changes_no_month_already_reported() -> None:
+    """S2 was free in January (no invoice: nothing billed), then on 15 February priced at
+    1,200.00 a year from 1 January: January billed again at the new price is a re-price, earned
+    on its issue day, as it is when another sub-contract made January's invoice."""
+    app = QuoteToCash.open("memory:")
+    cid = contract(app, customer(app), subs=(sub("S2", price=0),))
+    _bill_and_issue(app, date(2024, 1, 1))
+    assert _months(app).get(date(2024, 1, 1), Decimal(0)) == Decimal(0)
+    app.reprice_sub_contract(cid, "S2", effective=date(2024, 1, 1), annual_price=eur(1200), actor=A)
+    _bill_and_issue(app, date(2024, 2, 15))
+    months = _months(app)
+    assert months[date(2024, 1, 1)] == Decimal("0.00")
+    assert months[date(2024, 2, 1)] == Decimal("200.00")  # January's catch-up and February

@@ -989,7 +989,6 @@ class ContractBilling(BaseApp):
             if not correction.credits and contract.correction_waits(billed.period, as_of):
                 continue  # (days to bill in arrears: once they are served; credits never wait)
             charged: Sequence[BilledSlice] = correction.charges
-            taken_back: list[BilledSlice] = []
             if correction.credits:
                 # each day credited against the document billing it now: the period invoice,
                 # or the extra-lines invoice of an earlier correction
@@ -998,10 +997,13 @@ class ContractBilling(BaseApp):
                 holders = credited.setdefault(period_key(billed.period), [])
                 for holder, s in parts:
                     credits.setdefault(holder, []).append((billed.period, s))
-                    taken_back.append(s)
                     if holder not in holders:
                         holders.append(holder)
-            charges.extend((billed.period, s, _billed_again(s, taken_back)) for s in charged)
+            # (against every day the correction credits: a free period's days no document
+            # names are credited by nothing, yet billed again at their new price)
+            charges.extend(
+                (billed.period, s, _billed_again(s, correction.credits)) for s in charged
+            )
             updates.append(billed.period)
         if not updates:
             return
@@ -1510,7 +1512,7 @@ def _bulk() -> Iterator[None]:
             gc.enable()
 
 
-def _billed_again(charge: BilledSlice, credited: list[BilledSlice]) -> bool:
+def _billed_again(charge: BilledSlice, credited: Sequence[BilledSlice]) -> bool:
     """Whether every day of a correction's charge is a day the same correction credits for
     the same sub-contract: the days billed again at a new price, not billed for the first time
     (``CORRECTION_REBILL_NOTE``)."""
