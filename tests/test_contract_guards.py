@@ -144,6 +144,31 @@ def test_a_contract_activated_after_its_term_began_is_billed_from_its_term_start
     ]
 
 
+def test_a_contract_is_billed_once_its_go_live_day_has_come(app: QuoteToCash) -> None:
+    """MC-1 is activated on 10 February with go-live on 1 June. A run before June bills
+    nothing, the unbilled report shows nothing due, and the run on 1 June bills the term from
+    January. MC-2, activated the same way, is terminated on 1 March, before it ever went live:
+    it never bills, is never due, and is not listed as expiring."""
+    from q2c_core.projections import UnbilledRevenue, catch_up
+
+    cust = customer(app)
+    live = contract(app, cust, subs=(sub("S1"),), activate=False)
+    app.activate_contract(live, effective=date(2024, 6, 1), actor=A)
+    never = contract(app, cust, number="MC-2", subs=(sub("S1"),), activate=False)
+    app.activate_contract(never, effective=date(2024, 6, 1), actor=A)
+    app.terminate_contract(never, effective=date(2024, 3, 1), reason="never went live", actor=A)
+    unbilled = UnbilledRevenue()
+    catch_up(app, [unbilled])
+    assert [i for i in unbilled.items(date(2024, 5, 31)) if i.kind == "contract_period"] == []
+    assert app.preview_billing(date(2024, 5, 31)) == []
+    assert app.run_billing(date(2024, 5, 31), actor="run").documents == ()
+    assert [e.number for e in app.contracts_expiring_within(30, date(2024, 2, 15))] == []
+    due = [i for i in unbilled.items(date(2024, 6, 1)) if i.kind == "contract_period"]
+    posted = app.run_billing(date(2024, 6, 1), actor="run")
+    assert {d.contract_id for d in posted.documents} == {live}
+    assert len(posted.documents) == len(due) == 6  # January to June, MC-1 only
+
+
 def test_dates_of_a_sub_contract_are_business_days_and_its_text_is_scanned(
     app: QuoteToCash,
 ) -> None:

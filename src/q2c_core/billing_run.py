@@ -659,7 +659,8 @@ class ContractBilling(BaseApp):
         found = []
         for c in self._each_contract():
             if c.status is ContractStatus.TERMINATED:
-                if c.term.end <= max(as_of, c.term.start) or not c.was_activated:
+                never_served = c.activated_on is None or c.activated_on >= c.term.end
+                if c.term.end <= max(as_of, c.term.start) or never_served:
                     continue  # (ended on purpose, or never served: nothing ends soon)
             elif c.status not in (
                 ContractStatus.SIGNED,
@@ -872,7 +873,11 @@ class ContractBilling(BaseApp):
 
     def _plan_contract(self, contract: Contract, as_of: date, actor: str) -> _ContractPlan:
         """Decide and apply, on the in-memory contract, everything due for it on ``as_of``."""
-        if contract.status not in _BILLED_STATUSES or not contract.was_activated:
+        if contract.status not in _BILLED_STATUSES:
+            return _ContractPlan((), (), False)
+        if not contract.is_served_by(as_of) and not contract.billed:
+            # (not live yet, or terminated before it went live; what was billed before is
+            # still corrected)
             return _ContractPlan((), (), False)
         renewed = contract.renew_through(as_of, actor)
         new: list[Invoice] = []

@@ -412,9 +412,22 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
 
     @property
     def was_activated(self) -> bool:
-        """Whether the service ever started: only then is the contract billed, also once it
-        is terminated or expired (one ended before it was activated bills nothing)."""
+        """Whether an activation was recorded (``activated_on``; ``is_served_by`` says whether
+        its day has come)."""
         return any(h.status is ContractStatus.ACTIVE for h in self.history)
+
+    @property
+    def activated_on(self) -> date | None:
+        """The go-live day: the first activation's effective day (None: never activated)."""
+        return next((h.effective for h in self.history if h.status is ContractStatus.ACTIVE), None)
+
+    def is_served_by(self, day: date) -> bool:
+        """Whether the service has started by ``day``: only then is the contract billed, also
+        once it is terminated or expired. One activated with a go-live still to come is not
+        billed before that day, and one whose term ended (terminated) before its go-live was
+        never served and bills nothing."""
+        on = self.activated_on
+        return on is not None and on <= day and on < self.term.end
 
     def _check_not_moved(self, sub: SubContract, doing: str) -> None:
         """A sub-contract that moved to another master contract stays as it was here: the
@@ -485,10 +498,11 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     def activate(self, effective: date, actor: str) -> None:
         """Start the service (``effective``: the go-live day, kept in ``history``).
 
-        Activation lets the billing run bill the contract (``was_activated``); it does not move
-        what is billed: the run bills the term and the sub-contracts' own dates, from the
-        term's start even when the service went live later. A contract paid only from go-live
-        is signed with its term (or its sub-contracts) starting that day.
+        Activation lets the billing run bill the contract once the go-live day has come
+        (``is_served_by``); it does not move what is billed: the run bills the term and the
+        sub-contracts' own dates, from the term's start even when the service went live later.
+        A contract paid only from go-live is signed with its term (or its sub-contracts)
+        starting that day.
         """
         self._require(ContractStatus.SIGNED, doing="activate")
         self._change(ContractStatus.ACTIVE, effective, "activated", actor)

@@ -293,6 +293,7 @@ def new_contract_row(event: DomainEvent) -> Row:
         "alignment": e.alignment.name,
         "status": "SIGNED",
         "activated": False,  # (rows without it were written before the rule: see was_activated)
+        "activated_on": None,  # the go-live day (``served_by``)
         # evergreen renewal, as the aggregate keeps it: by the signed term's own length
         "auto_renew": bool(getattr(e, "auto_renew", False)),
         "renew_months": whole_months(e.term),
@@ -327,6 +328,24 @@ def was_activated(row: Row) -> bool:
     return bool(row.get("activated", True))
 
 
+def served_by(row: Row, day: date) -> bool:
+    """Whether the contract's service has started by ``day`` (``Contract.is_served_by``):
+    activated, its go-live day come, and before its term ended. A row stored before the
+    go-live day was kept counts by ``was_activated``."""
+    if "activated_on" not in row:
+        return was_activated(row)
+    on = row["activated_on"]
+    return on is not None and on <= day and on < row["end"]
+
+
+def never_served(row: Row) -> bool:
+    """Whether a contract ended (terminated before its go-live day) or was never activated:
+    the billing run never bills it."""
+    if "activated_on" not in row:
+        return not was_activated(row)
+    return row["activated_on"] is None or row["activated_on"] >= row["end"]
+
+
 def apply_contract_event(row: Row, event: DomainEvent) -> None:
     """Follow the contract's term, status and sub-contracts (same rules as the aggregate)."""
     e: Any = event
@@ -352,6 +371,8 @@ def apply_contract_event(row: Row, event: DomainEvent) -> None:
     elif name == "Activated" or name == "Reactivated":
         row["status"] = "ACTIVE"
         row["activated"] = True
+        if row.get("activated_on") is None:
+            row["activated_on"] = e.effective
     elif name == "Suspended":
         row["status"] = "SUSPENDED"
     elif name == "Renewed":

@@ -86,9 +86,9 @@ from q2c_core.projections._contracts import (
     CONTRACT_CHANGES,
     add_months,
     apply_contract_event,
+    never_served,
     new_contract_row,
     sub_contracts_of,
-    was_activated,
 )
 from q2c_core.projections._facts import compact_lines, invoice_facts
 from q2c_core.projections.base import Projection, check_day, handles
@@ -266,8 +266,9 @@ class RevenueSchedule(Projection):
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keeps each line's contract and follows contracts (for
         the contracted forecast), 3 each contract line's sub-contract and where a contract's
-        sub-contracts moved in from, 4 whether a contract line is a correction's charge, so a
-        store built by an older one is refused until rebuilt."""
+        sub-contracts moved in from, 4 whether a contract line is a correction's charge, what
+        a credit credits, when a document was drafted and a contract's go-live day, so a store
+        built by an older one is refused until rebuilt."""
         return {"rows": 4}
 
     @handles("EnhancementRequest.Completed")
@@ -520,7 +521,7 @@ class RevenueSchedule(Projection):
                         pieces.append((row["currency"], amount, span, convention))
         for key, row in rows.items():
             if key.startswith("con:"):
-                if row["status"] in ("TERMINATED", "EXPIRED") and not was_activated(row):
+                if row["status"] in ("TERMINATED", "EXPIRED") and never_served(row):
                     continue  # ended before its service started: never billed
                 spans = sorted(covered.get(key[4:], ()))
                 moved = _moved_in_covered(rows, row, by_sub, credited)

@@ -27,7 +27,7 @@ from q2c_core.projections._contracts import (
     record_correction,
     release_basis,
     release_correction,
-    was_activated,
+    served_by,
 )
 from q2c_core.projections._facts import (
     CONTRACT,
@@ -99,8 +99,9 @@ class UnbilledRevenue(AllowanceChains):
         on a request's row when its work started and whether its fixed price is billed, so a
         fixed price is unbilled even with no billable time logged; 5 keeps on an allowance's
         row the allowance it was rolled over into (``next``), whose draws a covered request's
-        later work follows."""
-        return {"rows": 5}
+        later work follows; 6 keeps a contract's go-live day (``activated_on``), before which
+        no period is due."""
+        return {"rows": 6}
 
     replay_cost = 14.0
 
@@ -414,7 +415,9 @@ class UnbilledRevenue(AllowanceChains):
         contracts = [
             (key[4:], as_billed_on(con, as_of))
             for key, con in rows.items()
-            if key.startswith("con:") and con["status"] in _BILLED and was_activated(con)
+            if key.startswith("con:")
+            and con["status"] in _BILLED
+            and (served_by(con, as_of) or con["billed"])
         ]
         for contract_id, con in contracts:
             for period, due, charge in due_unbilled(con, as_of):
