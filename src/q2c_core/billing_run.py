@@ -659,8 +659,7 @@ class ContractBilling(BaseApp):
         found = []
         for c in self._each_contract():
             if c.status is ContractStatus.TERMINATED:
-                never_served = c.activated_on is None or c.activated_on >= c.term.end
-                if c.term.end <= max(as_of, c.term.start) or never_served:
+                if c.term.end <= max(as_of, c.term.start) or c.never_served:
                     continue  # (ended on purpose, or never served: nothing ends soon)
             elif c.status not in (
                 ContractStatus.SIGNED,

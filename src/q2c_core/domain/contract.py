@@ -427,7 +427,14 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         billed before that day, and one whose term ended (terminated) before its go-live was
         never served and bills nothing."""
         on = self.activated_on
-        return on is not None and on <= day and on < self.term.end
+        return on is not None and on <= day and not self.never_served
+
+    @property
+    def never_served(self) -> bool:
+        """Whether the service never started: not activated, or its term ended (terminated)
+        before its go-live day."""
+        on = self.activated_on
+        return on is None or on >= self.term.end
 
     def _check_not_moved(self, sub: SubContract, doing: str) -> None:
         """A sub-contract that moved to another master contract stays as it was here: the
