@@ -281,3 +281,28 @@ def test_a_bounce_the_bank_dates_before_the_refund_is_owed_from_the_refund_s_day
     )
     [on_statement] = statement_of(app).statement(cust).refunds_owed
     assert on_statement.owed_since == date(2024, 2, 1)
+
+
+def test_a_refund_owed_is_past_due_again_once_the_money_that_covered_it_is_allocated(
+    app: QuoteToCash,
+) -> None:
+    """Acme owes the 120.00 back from the bounce on 10 March and sends 120.00 on 20 March,
+    which covers it while nobody allocates it; on 5 April that money pays a new invoice
+    (120.00, issued 1 April), so from then the refund is owed again, owed since 10 March: past
+    due. The summary of 5 April chases what the aging and the past-due list chase: the 300.00
+    invoice and the 120.00 (it counted the refund past due only if it was owed the day before
+    as well, and on 4 April it was covered)."""
+    cust, _, _ = bounced_after_refund(app)
+    back = app.receive_payment(
+        cust, eur(120), received_on=date(2024, 3, 20), reference="paid back", actor=A
+    )
+    later = issued(app, cust, "120", date(2024, 4, 1))
+    app.allocate_payment(back, [(later, eur(120))], allocated_on=date(2024, 4, 5), actor=A)
+    april_5 = date(2024, 4, 5)
+    aging = aging_of(app)
+    [owed] = aging.past_due_refunds(april_5)
+    assert (owed.owed_since, owed.outstanding) == (BOUNCED, eur(120))
+    summary = app.customer_summary(cust, as_of=april_5)
+    assert (summary.past_due, summary.owed_back) == (eur(420), eur(120))
+    # on 4 April the 120.00 received covered it: nothing owed back, the invoice past due
+    assert app.customer_summary(cust, as_of=date(2024, 4, 4)).past_due == eur(300)

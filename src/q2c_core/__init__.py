@@ -102,6 +102,7 @@ from q2c_core.domain.payment import (
     PaymentAllocation,
     PaymentRefund,
     owed_back_left,
+    refunds_past_due,
     reversal_day,
 )
 from q2c_core.domain.prepaid_allowance import (
@@ -296,6 +297,7 @@ __all__ = [
     "rebuild",
     "recorded_times",
     "refund_reference_key",
+    "refunds_past_due",
     "require_day",
     "require_whole",
     "reversal_day",

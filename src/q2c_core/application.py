@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID, uuid4
@@ -59,7 +59,7 @@ from q2c_core.domain.invoice_lines import (
 )
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.money import Money, to_decimal, total
-from q2c_core.domain.payment import Payment, PaymentRefund
+from q2c_core.domain.payment import Payment, PaymentRefund, refunds_past_due
 from q2c_core.domain.prepaid_allowance import (
     AllowanceStatus,
     AllowanceUnit,
@@ -1729,12 +1729,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         # refunded money a bounce left owed: what makes the credit negative (on ``as_of``)
         owed_back = -credit if credit.is_negative() else Money.zero(cur)
         if as_of is not None:
-            # past due once owed since before the day, as the aging counts it (and what money
-            # received on the day covers, it covers)
+            # past due once owed since before the day and not covered by the day's credit, as
+            # the aging counts it
             on_day, _ = self._money_on(customer_id, cur, as_of)
-            before, _ = self._money_on(customer_id, cur, as_of - timedelta(days=1))
             owed_back = Money(max(-on_day, Decimal(0)), cur)
-            past_due = past_due + Money(max(min(-before, -on_day), Decimal(0)), cur)
+            refunds_owed = [
+                debt
+                for p in self._get_many(Payment, customer.payment_ids)
+                if p.amount.currency == cur
+                for debt in p.refunds_owed_on(as_of)
+            ]
+            past_due = past_due + refunds_past_due(refunds_owed, Money(on_day, cur), as_of)
         return CustomerSummary(
             customer_id=customer_id,
             name=customer.name,

@@ -293,6 +293,19 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
             and (a.is_live or (a.reversed_on is not None and a.reversed_on > day))
         ]
 
+    def refunds_owed_on(self, day: date) -> list[tuple[date, Money]]:
+        """The refunds the customer owed back of this payment at the end of ``day`` (it had
+        bounced by then: ``owed_back``), each with the day it is owed since: the bounce, or the
+        refund when the bank dated the bounce earlier (the day the receivables aging ages it
+        from)."""
+        if self.bounced_on is None or self.bounced_on > day:
+            return []
+        return [
+            (max(self.bounced_on, r.refunded_on), r.amount)
+            for r in self.refunds
+            if r.refunded_on <= day
+        ]
+
     def allocate(
         self, allocation_id: str, invoice_id: UUID, amount: Money, allocated_on: date, actor: str
     ) -> None:
@@ -510,3 +523,20 @@ def owed_back_left(owed: Sequence[Money], credit: Money) -> list[Money]:
         short -= part
     left.reverse()
     return left
+
+
+def refunds_past_due(owed: Sequence[tuple[date, Money]], credit: Money, day: date) -> Money:
+    """What of the refunds a customer owed back at the end of ``day`` in one currency (each
+    with the day it is owed since: ``Payment.refunds_owed_on``) was past due that day: owed
+    since before it, and not covered by the customer's credit of that day (``credit``, net of
+    them). The credit covers the oldest first (``owed_back_left``), so a refund owed since the
+    day itself takes the shortfall first; the past-due list chases the rest."""
+    ordered = sorted(owed, key=lambda debt: debt[0])
+    left = owed_back_left([amount for _, amount in ordered], credit)
+    return Money(
+        sum(
+            (part.amount for (since, _), part in zip(ordered, left, strict=True) if since < day),
+            Decimal(0),
+        ),
+        credit.currency,
+    )
