@@ -209,12 +209,17 @@ def test_the_aging_and_the_past_due_list_chase_the_refund_owed_from_the_bounce_d
     assert (acme[4], acme[5]) == (eur(420), eur(-120))
     summary = app.customer_summary(cust, as_of=april_20)
     assert (summary.past_due, summary.owed_back, summary.credit) == (eur(420), eur(120), eur(-120))
-    # before the bounce nothing was owed back; on its day it is owed, not yet past due (the
-    # summary's invoices are as recorded: the 300.00 counts on both days)
+    # before the bounce the invoice was paid and nothing was owed back (80.00 credit); on its
+    # day the 300.00 is owed again, past due, and the 120.00 owed back, not yet past due
     before = app.customer_summary(cust, as_of=date(2024, 3, 9))
     on_the_day = app.customer_summary(cust, as_of=BOUNCED)
     assert (before.owed_back, on_the_day.owed_back) == (eur(0), eur(120))
-    assert before.past_due == on_the_day.past_due == eur(300)
+    assert (before.open, before.past_due, before.credit) == (eur(0), eur(0), eur(80))
+    assert (on_the_day.open, on_the_day.past_due, on_the_day.credit) == (
+        eur(300),
+        eur(300),
+        eur(-120),
+    )
 
     app.receive_payment(
         cust, eur(120), received_on=date(2024, 4, 25), reference="paid back", actor=A

@@ -106,13 +106,28 @@ SERIES_BY_KIND = {
 class CustomerSummary:
     """What the review of one customer needs: invoiced, paid, open, unbilled, prepaid left.
 
+    Given a day (``QuoteToCash.customer_summary(c, as_of=day)``), the money is as it stood at
+    the end of that day, as the customer statement and the receivables aging of that day show
+    it: ``invoiced`` the documents issued by then (credit notes negative), ``paid`` what the
+    allocations then in force paid them (an allocation reversed or bounced later still paid on
+    the day, one made later did not yet), ``open`` what they still owed after the credit notes
+    applied by then, ``credit`` the customer's unallocated money of that day. Without a day,
+    everything recorded, whatever its day.
+
+    ``unbilled_work`` and ``prepaid_hours_left`` are today's, as recorded, whatever the day:
+    work is marked billed when an invoice is drafted, and billable again by a void or a
+    credit note, in events that carry no business day of their own (``WorkInvoiced``,
+    ``WorkReleased``, ``OverageBilled``), so what was unbilled on a past day cannot be read
+    back, and the hours left are what the allowances hold now (the ``customers`` report's
+    prepaid hours left are too; its unbilled leaves out work dated after its day).
     ``unbilled_work`` is the value of the customer's requests' work and expenses not yet
     invoiced nor covered by an allowance, work logged without authorization included (the
     leakage risk); contract periods due are not in it (``UnbilledRevenue`` and the
     ``customers`` report list those, and the leakage risk apart). ``past_due`` (given a day)
     is what the past-due list chases: invoices past their due date, and refunds the customer
-    owed back since before that day after a bounce. ``owed_back`` is what is owed back on
-    that day (today's without one), what the customer's credit is negative by.
+    owed back since before that day after a bounce, what its credit that day does not cover.
+    ``owed_back`` is what is owed back on that day (today's without one), what the customer's
+    credit is negative by.
     """
 
     customer_id: UUID
@@ -1697,17 +1712,22 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         self, customer_id: UUID, as_of: date | None = None, currency: str | None = None
     ) -> CustomerSummary:
         """Invoiced, paid, open, credit, unbilled work and prepaid hours left for a customer, in
-        one currency: the customer's own, or ``currency`` (see ``customer_currencies``)."""
+        one currency: the customer's own, or ``currency`` (see ``customer_currencies``).
+
+        Without ``as_of``: everything recorded, whatever its day (and nothing past due). With
+        it, the money is read as it stood at the end of that business day, by the days the
+        customer statement and the receivables aging read it: documents issued by then,
+        allocations made and not yet taken back (reversed, bounced) by then, credit notes
+        applied by then, the credit and refunds owed back of that day. ``unbilled_work`` and
+        ``prepaid_hours_left`` are as recorded, whatever the day (see ``CustomerSummary``).
+        """
         customer = self.customer(customer_id)
         cur = currency or customer.currency
         invoices = [i for i in self._invoices(customer) if i.is_issued and i.currency == cur]
+        if as_of is not None:
+            invoices = [i for i in invoices if i.issued_by(as_of)]
         invoiced = total(
             (-i.total if i.kind is InvoiceKind.CREDIT_NOTE else i.total for i in invoices), cur
-        )
-        paid = total((i.paid for i in invoices), cur)
-        open_ = total((i.outstanding for i in invoices), cur)
-        past_due = total(
-            (i.outstanding for i in invoices if as_of is not None and i.is_past_due(as_of)), cur
         )
         unbilled = total(
             (
@@ -1725,21 +1745,38 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             ),
             Decimal(0),
         )
-        credit = self.customer_credit(customer_id, cur)
-        # refunded money a bounce left owed: what makes the credit negative (on ``as_of``)
-        owed_back = -credit if credit.is_negative() else Money.zero(cur)
-        if as_of is not None:
-            # past due once owed since before the day and not covered by the day's credit, as
-            # the aging counts it
-            on_day, _ = self._money_on(customer_id, cur, as_of)
+        if as_of is None:
+            paid = total((i.paid for i in invoices), cur)
+            open_ = total((i.outstanding for i in invoices), cur)
+            credit = self.customer_credit(customer_id, cur)
+            # refunded money a bounce left owed: what makes the credit negative
+            owed_back = -credit if credit.is_negative() else Money.zero(cur)
+            past_due = Money.zero(cur)
+        else:
+            on_day, paid_on_day = self._money_on(customer_id, cur, as_of)
+            paid_each = {i.id: Money(paid_on_day.get(i.id, Decimal(0)), cur) for i in invoices}
+            owed = [(i, i.outstanding_on(as_of, paid_each[i.id])) for i in invoices]
+            paid = total(paid_each.values(), cur)
+            open_ = total((amount for _, amount in owed), cur)
+            credit = Money(on_day, cur)
             owed_back = Money(max(-on_day, Decimal(0)), cur)
+            # what the past-due list chases on the day: invoices owed past their due date, and
+            # refunds owed back since before the day that the day's credit does not cover, as
+            # the aging counts them
             refunds_owed = [
                 debt
                 for p in self._get_many(Payment, customer.payment_ids)
                 if p.amount.currency == cur
                 for debt in p.refunds_owed_on(as_of)
             ]
-            past_due = past_due + refunds_past_due(refunds_owed, Money(on_day, cur), as_of)
+            past_due = total(
+                (
+                    amount
+                    for i, amount in owed
+                    if amount.is_positive() and i.due_date is not None and i.due_date < as_of
+                ),
+                cur,
+            ) + refunds_past_due(refunds_owed, credit, as_of)
         return CustomerSummary(
             customer_id=customer_id,
             name=customer.name,

@@ -290,6 +290,19 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         """Whether it was issued on or before ``day``: money and credit meet it from then."""
         return self.issued_on is not None and self.issued_on <= day
 
+    def credited_by(self, day: date) -> Money:
+        """Credit notes applied to it on or before ``day``."""
+        return total((c.amount for c in self.credits if c.credited_on <= day), self.currency)
+
+    def outstanding_on(self, day: date, paid: Money) -> Money:
+        """What the customer still owed on it at the end of ``day``: its total less the credit
+        notes applied by then and ``paid``, what the allocations then in force paid it
+        (``Payment.allocations_on``: the invoice forgets a payment once taken back off, the
+        payment keeps the day it was). Zero for a credit note, and before it was issued."""
+        if self.kind is InvoiceKind.CREDIT_NOTE or not self.issued_by(day):
+            return Money.zero(self.currency)
+        return self.total - self.credited_by(day) - paid
+
     def is_settled(self) -> bool:
         """Issued and nothing outstanding."""
         return self.is_issued and not self.outstanding.is_positive()
