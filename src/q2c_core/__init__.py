@@ -23,6 +23,7 @@ from q2c_core.domain.billing_records import (
     BilledPeriod,
     BilledSlice,
     CorrectionsOutstanding,
+    SupersededDays,
 )
 from q2c_core.domain.cards import contains_card_number, luhn_valid
 from q2c_core.domain.contract import (
@@ -257,6 +258,7 @@ __all__ = [
     "SubContract",
     "SubContractKind",
     "SubContractRow",
+    "SupersededDays",
     "SuspenseReason",
     "TaxCategory",
     "TaxRate",

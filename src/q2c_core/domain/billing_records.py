@@ -8,12 +8,17 @@ correction the basis moves to the version it was corrected at.
 
 Each correction is kept on the period with the basis it started from and the documents it drafted
 (credit notes and/or an extra-lines invoice), so voiding a correction's documents rolls the basis
-back to before that correction and the next run bills or credits exactly those days again.
+back to before that correction and the next run bills or credits exactly those days again. Days
+a correction takes back from an invoice that billed them at 0.00 only (a free sub-contract
+re-priced or removed afterwards) get no credit note, which would move no money and take a number
+of the credit-note series: the correction keeps them as ``SupersededDays`` instead, and they are
+given back with it.
 
 Which document bills which day is not recorded here: the documents' lines name their sub-contract
-and days, so a run reads them from the period invoice and its corrections' documents, and credits
-each day against the document that bills it now (the period invoice, or an earlier correction's
-extra-lines invoice), one credit note per invoice credited.
+and days, so a run reads them from the period invoice and its corrections' documents (less the
+days its corrections superseded), and credits each day against the document that bills it now
+(the period invoice, or an earlier correction's extra-lines invoice), one credit note per invoice
+credited.
 """
 
 from __future__ import annotations
@@ -49,17 +54,39 @@ def _ids(value: Iterable[UUID]) -> tuple[UUID, ...]:
 
 
 @attrs.frozen
+class SupersededDays:
+    """Days of a sub-contract that an invoice billed at 0.00, taken back by a correction with no
+    credit note: every line the correction would credit on that invoice is 0.00, so a credit
+    note would move no money and only take a number of the credit-note series.
+
+    The days are taken back all the same, as a credit note's line takes them back: the invoice
+    no longer names them (a re-billing names them now, or no document does, a free day), and
+    a later correction does not credit them again.
+    """
+
+    invoice_id: UUID
+    sub_id: str
+    period: Period
+
+
+def _superseded(value: Iterable[SupersededDays]) -> tuple[SupersededDays, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
 class BilledCorrection:
     """One correction of a billed period: the basis it corrected from and to, and its documents.
 
     The documents (credit notes, one per invoice credited, and an extra-lines invoice) together
     bring what was billed on ``from_basis`` to what ``to_basis`` charges; they stand or fall
-    together.
+    together. ``superseded`` are the days it took back from invoices that billed them at 0.00
+    only, with no credit note (``SupersededDays``): they fall with its documents.
     """
 
     from_basis: int
     to_basis: int
     document_ids: tuple[UUID, ...] = attrs.field(converter=_ids)
+    superseded: tuple[SupersededDays, ...] = attrs.field(default=(), converter=_superseded)
 
 
 def _corrections(value: Iterable[BilledCorrection]) -> tuple[BilledCorrection, ...]:

@@ -18,7 +18,12 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
-from q2c_core.domain.billing_records import BilledCorrection, BilledPeriod, period_key
+from q2c_core.domain.billing_records import (
+    BilledCorrection,
+    BilledPeriod,
+    SupersededDays,
+    period_key,
+)
 from q2c_core.domain.errors import (
     CurrencyMismatch,
     DuplicateEntry,
@@ -976,8 +981,14 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         document_ids: list[UUID],
         corrected_on: date,
         actor: str,
+        superseded: Sequence[SupersededDays] | None = None,
     ) -> None:
-        """Credit notes and/or extra lines brought a billed period in line with the history."""
+        """Credit notes and/or extra lines brought a billed period in line with the history.
+
+        ``superseded``: days the correction took back from documents of the period that billed
+        them at 0.00 only, with no credit note (``SupersededDays``; None when there are none,
+        as in events recorded before q2c took days back so).
+        """
         key = period_key(period)
         if key not in self.billed:
             raise InvalidValue(
@@ -985,7 +996,10 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         self._check_basis(basis_version)
         billed = self.billed[key]
-        step = BilledCorrection(billed.basis_version, basis_version, tuple(document_ids))
+        self._check_superseded(billed, superseded or (), document_ids)
+        step = BilledCorrection(
+            billed.basis_version, basis_version, tuple(document_ids), tuple(superseded or ())
+        )
         self.billed[key] = attrs.evolve(
             billed, basis_version=basis_version, corrections=(*billed.corrections, step)
         )
@@ -1087,6 +1101,37 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             for key in self.billed_through
             if key in self.billed
         )
+
+    def _check_superseded(
+        self, billed: BilledPeriod, superseded: Sequence[Any], document_ids: list[UUID]
+    ) -> None:
+        """Days superseded with no credit note are days of the period that one of its standing
+        documents (its invoice, an earlier correction's) names, not one this correction drafts."""
+        if not superseded:
+            return
+        earlier = {d for c in billed.corrections for d in c.document_ids}
+        if billed.invoice_id is not None:
+            earlier.add(billed.invoice_id)
+        for days in superseded:
+            if not isinstance(days, SupersededDays):
+                raise InvalidValue(
+                    "must be SupersededDays", field="superseded", aggregate_id=self.id, value=days
+                )
+            if days.invoice_id not in earlier or days.invoice_id in document_ids:
+                raise RuleViolated(
+                    f"invoice {days.invoice_id} is not a document of period {billed.period} "
+                    "before this correction",
+                    field="superseded",
+                    aggregate_id=self.id,
+                    value=days.invoice_id,
+                )
+            if billed.period.intersection(days.period) != days.period:
+                raise InvalidValue(
+                    f"must be days of period {billed.period}",
+                    field="superseded",
+                    aggregate_id=self.id,
+                    value=days.period,
+                )
 
     def _check_basis(self, basis_version: int) -> None:
         if not 1 <= basis_version <= self.version:
