@@ -1,28 +1,38 @@
 """A free sub-contract's 0.00 line taken back by a correction gets no 0.00 credit note.
 
 Acme's maintenance contract bills Support at 1,200 a year and a Pilot licence for nothing; the
-January invoice names both, the licence on a 0.00 line. The contract records the days of such a
-line a correction takes back with no credit note (``SupersededDays``), and only days a
-document of the period names.
+January invoice names both, the licence on a 0.00 line. When the licence is priced afterwards,
+back-dated, the run bills January's licence days again on an extra-lines invoice and drafts no
+credit note: one would move no money and take a number of the gap-free credit-note series. The
+contract records the 0.00 line's days as superseded in the same save, so each day stays named
+by one live document, the run drafts nothing twice, and voiding the re-billing bills the days
+again, still with no credit note.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import pytest
 from test_contract_billing import A, contract, customer, eur, issue, sub
+from test_contract_billing_corrections import named_days
 
+from q2c_adapters.cli import describe_event
 from q2c_core import (
     Contract,
     InvalidValue,
+    InvoiceKind,
     Period,
     QuoteToCash,
     RuleViolated,
     SupersededDays,
 )
+from q2c_core.domain.invoice_lines import CORRECTION_REBILL_NOTE
+from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
+from q2c_core.projections import RevenueSchedule, UnbilledRevenue, catch_up
 
 JAN = Period(date(2024, 1, 1), date(2024, 2, 1))
 
@@ -52,6 +62,119 @@ def acme_with_a_paid_january(app: QuoteToCash) -> tuple[UUID, UUID, UUID, UUID]:
     return cust, cid, jan, series
 
 
+def credit_notes_numbered(app: QuoteToCash, series: UUID) -> int:
+    found = app.repository.get(series)
+    assert isinstance(found, InvoiceNumberSeries)
+    return found.last_number
+
+
+def test_a_free_sub_contract_priced_back_dated_is_billed_again_with_no_credit_note(
+    app: QuoteToCash,
+) -> None:
+    cust, cid, jan, series = acme_with_a_paid_january(app)
+    # on 10 January the pilot licence turns out to cost 600 a year from the start
+    app.reprice_sub_contract(
+        cid, "PILOT", effective=date(2024, 1, 1), annual_price=eur(600), actor=A
+    )
+
+    [shown] = app.preview_billing(date(2024, 1, 10))
+    [rebilling] = app.run_billing(date(2024, 1, 10), actor="run").documents
+    assert (rebilling.kind, rebilling.net, rebilling.credits_invoice_id) == (
+        InvoiceKind.STANDARD,
+        eur(50),
+        None,
+    )
+    [line] = app.invoice(rebilling.invoice_id).lines
+    assert shown.lines == (line,)
+    assert line.source is not None
+    assert (line.source.sub_contract_id, line.source.period, line.source.note) == (
+        "PILOT",
+        JAN,
+        CORRECTION_REBILL_NOTE,
+    )
+    # the January invoice's 0.00 line is superseded on the contract, in the same save
+    january = app.contract(cid).billed_period(JAN)
+    assert january is not None
+    assert january.corrections[-1].document_ids == (rebilling.invoice_id,)
+    assert january.corrections[-1].superseded == (SupersededDays(jan, "PILOT", JAN),)
+    assert set(named_days(app, cust).values()) == {1}
+    assert app.preview_billing(date(2024, 1, 11)) == []
+    assert app.run_billing(date(2024, 1, 11), actor="run").documents == ()
+
+    # the re-billing was drafted in error: voided, the next run bills the days again
+    app.void_invoice(rebilling.invoice_id, reason="wrong contact", actor=A)
+    january = app.contract(cid).billed_period(JAN)
+    assert january is not None and (january.invoice_id, january.corrections) == (jan, ())
+    unbilled = UnbilledRevenue()
+    catch_up(app, [unbilled])
+    [pending] = [i for i in unbilled.items(date(2024, 1, 12)) if i.contract_id == cid.hex]
+    assert (pending.kind, pending.amount) == ("contract_correction", eur(50))
+    [again] = app.run_billing(date(2024, 1, 12), actor="run").documents
+    assert (again.kind, again.net) == (InvoiceKind.STANDARD, eur(50))
+    assert app.run_billing(date(2024, 1, 13), actor="run").documents == ()
+    assert set(named_days(app, cust).values()) == {1}
+    catch_up(app, [unbilled])
+    assert [i for i in unbilled.items(date(2024, 1, 13)) if i.contract_id == cid.hex] == []
+
+    issue(app, again.invoice_id, date(2024, 1, 13))
+    assert credit_notes_numbered(app, series) == 0
+    assert [i.kind for i in app.invoices(cust)].count(InvoiceKind.CREDIT_NOTE) == 0
+    revenue = RevenueSchedule()
+    catch_up(app, [revenue])
+    # Support earned day by day; the licence's January from the day its re-billing is issued
+    assert revenue.recognised(date(2024, 1, 12)) == {"EUR": eur("38.71")}  # 12/31 of 100.00
+    assert revenue.recognised(date(2024, 1, 13)) == {"EUR": eur("62.90")}  # 13/31 of 150.00
+    assert revenue.recognised(date(2024, 1, 31)) == {"EUR": eur(150)}
+
+
+def test_a_free_sub_contract_removed_back_dated_leaves_no_document_to_void(
+    app: QuoteToCash,
+) -> None:
+    """The licence turns out to have ended on 15 January: nothing to bill or credit in money,
+    so the run drafts nothing at all, records the 17 days as taken back from the January
+    invoice, and does not come back to them."""
+    cust, cid, jan, series = acme_with_a_paid_january(app)
+    app.remove_sub_contract(cid, "PILOT", effective_to=date(2024, 1, 15), actor=A)
+    assert app.preview_billing(date(2024, 1, 20)) == []
+    assert app.run_billing(date(2024, 1, 20), actor="run").documents == ()
+    january = app.contract(cid).billed_period(JAN)
+    assert january is not None and january.corrections[-1].document_ids == ()
+    assert january.corrections[-1].superseded == (
+        SupersededDays(jan, "PILOT", Period(date(2024, 1, 15), date(2024, 2, 1))),
+    )
+    assert app.run_billing(date(2024, 1, 21), actor="run").documents == ()
+    days = named_days(app, cust)
+    assert {days[(cid, "PILOT", day)] for day in JAN.each_day()} == {0, 1}
+    assert days[(cid, "PILOT", date(2024, 1, 15))] == 0
+    assert credit_notes_numbered(app, series) == 0
+
+
+def test_a_credit_of_money_still_takes_back_the_0_00_lines_with_it(app: QuoteToCash) -> None:
+    """Support and the licence both end on 20 January: the credit note of the January invoice
+    credits Support's 12 days (38.71) and names the licence's days on a 0.00 line beside them,
+    so one document says every day it takes back; nothing is superseded apart from it."""
+    _, cid, jan, series = acme_with_a_paid_january(app)
+    app.terminate_contract(cid, effective=date(2024, 1, 20), reason="customer left", actor=A)
+    [note] = app.run_billing(date(2024, 1, 21), actor="run").documents
+    assert (note.kind, note.net, note.credits_invoice_id) == (
+        InvoiceKind.CREDIT_NOTE,
+        eur("38.71"),
+        jan,
+    )
+    assert [
+        (ln.source.sub_contract_id, ln.net)
+        for ln in app.invoice(note.invoice_id).lines
+        if ln.source
+    ] == [
+        ("SUP", eur("38.71")),
+        ("PILOT", eur(0)),
+    ]
+    january = app.contract(cid).billed_period(JAN)
+    assert january is not None and january.corrections[-1].superseded == ()
+    issue(app, note.invoice_id, date(2024, 1, 21))
+    assert credit_notes_numbered(app, series) == 1
+
+
 def test_the_contract_refuses_superseded_days_no_document_of_the_period_names(
     app: QuoteToCash,
 ) -> None:
@@ -71,3 +194,46 @@ def test_the_contract_refuses_superseded_days_no_document_of_the_period_names(
         )
     assert refused_days.value.field == "superseded"
     assert contract_now.pending_events == []
+
+
+def test_the_audit_trail_names_the_superseded_line_s_invoice(app: QuoteToCash) -> None:
+    """q2c explain and q2c history show what a correction superseded, by invoice number."""
+    _, cid, jan, _ = acme_with_a_paid_january(app)
+    app.reprice_sub_contract(
+        cid, "PILOT", effective=date(2024, 1, 1), annual_price=eur(600), actor=A
+    )
+    app.run_billing(date(2024, 1, 10), actor="run")
+    events = app.repository.event_store.get(cid)
+    [corrected] = [e for e in events if type(e).__name__ == "PeriodCorrected"]
+    number = app.invoice(jan).number
+    described = describe_event(corrected, lambda i: number if i == jan else None)
+    assert "superseded:" in described
+    assert f"  - invoice_id={number} ({jan.hex}), sub_id=PILOT, period={JAN}" in described
+
+
+def test_superseded_days_read_back_from_the_store_and_a_snapshot(shared_url: str) -> None:
+    """What a correction superseded is read back the same by another process, from the events
+    and from a snapshot of the contract, on SQLite and PostgreSQL."""
+    app = QuoteToCash.open(shared_url)
+    try:
+        _, cid, jan, _ = acme_with_a_paid_january(app)
+        app.reprice_sub_contract(
+            cid, "PILOT", effective=date(2024, 1, 1), annual_price=eur(600), actor=A
+        )
+        app.run_billing(date(2024, 1, 10), actor="run")
+        app.take_snapshot(cid)
+    finally:
+        app.close()
+    reopened = QuoteToCash.open(shared_url)
+    try:
+        assert reopened.snapshots is not None and list(reopened.snapshots.get(cid))
+        from_snapshot = reopened.contract(cid).billed_period(JAN)
+        replayed: Any = None
+        for e in reopened.repository.event_store.get(cid):
+            replayed = e.mutate(replayed)
+        assert from_snapshot is not None
+        assert from_snapshot == replayed.billed_period(JAN)
+        assert from_snapshot.corrections[-1].superseded == (SupersededDays(jan, "PILOT", JAN),)
+        assert reopened.run_billing(date(2024, 1, 11), actor="run").documents == ()
+    finally:
+        reopened.close()

@@ -45,8 +45,8 @@ def unbilled_periods(
     Returns {(contract id hex, period): amount}, after asserting it equals the period invoices
     ``preview_billing(on)`` would post, and that the pending corrections equal the net of the
     preview's correction documents, contract by contract, where money is due either way (a
-    correction of free days alone bills nothing, and may draft a 0.00 credit note, or nothing,
-    depending on which documents name those days).
+    correction of free days alone bills nothing and drafts nothing, no 0.00 credit note
+    either; one that credits and bills the same money drafts documents netting to nothing).
     """
     catch_up(app, [unbilled])
     items = unbilled.items(on)

@@ -13,8 +13,12 @@ on the same state and saves nothing, so it shows exactly what the run posts.
 A document that would bill nothing is not drafted: a period whose every covered day is free (a
 renewal at -100 %, prices of 0.00) is recorded as billed with no invoice, and a correction
 whose charges are all 0.00 drafts no extra-lines invoice, so no invoice number goes to a 0.00
-invoice. A credit note is still drafted to take back days a document names, even at 0.00, so
-every day stays named by at most one live document.
+invoice. Nor does a correction draft a credit note whose every line would be 0.00 (days a free
+sub-contract's 0.00 line names, re-priced or removed afterwards): it records those days on the
+contract as superseded (``SupersededDays``), in the same save as its other documents, and falls
+with them, so no credit-note number goes to a note that moves no money and every day is still
+named by at most one live document. A credit note that takes back money takes back the 0.00
+lines of its invoice beside it, so one document names every day it reverses.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from q2c_core.domain.billing_records import (
     BilledPeriod,
     BilledSlice,
     CorrectionsOutstanding,
+    SupersededDays,
     period_key,
 )
 from q2c_core.domain.contract import (
@@ -945,8 +950,10 @@ class ContractBilling(BaseApp):
         credit note credits only what its invoice billed and can be issued. A credit note's tax
         is a running total over the live credit notes of the invoice it credits
         (``credit_note_tax``), so crediting a period in steps never drifts by a cent. Charges
-        of 0.00 only draft no extra-lines invoice (the days are free, nothing to bill), and a
-        free day no document names is not credited (``_Holdings.credit``).
+        of 0.00 only draft no extra-lines invoice (the days are free, nothing to bill), credits
+        of 0.00 only on an invoice draft no credit note (its days are recorded superseded on the
+        correction instead, ``SupersededDays``), and a free day no document names is not
+        credited (``_Holdings.credit``).
         """
         subs = list(contract.sub_contracts.values())
         basis = contract.version
@@ -1012,6 +1019,7 @@ class ContractBilling(BaseApp):
         if not updates:
             return
         notes: dict[UUID, UUID] = {}  # credited invoice -> its credit note
+        superseded: dict[str, list[SupersededDays]] = {}  # by period key
         if credits:
             # imported here: the application module imports this one
             from q2c_core.application import credit_note_tax
@@ -1026,6 +1034,15 @@ class ContractBilling(BaseApp):
                         aggregate_id=contract.id,
                         value=[str(period) for period, _ in items],
                     )
+                if _free(s for _, s in items):
+                    # only 0.00 lines to take back: a credit note would move no money and take
+                    # a number of the credit-note series, so the contract records the days as
+                    # superseded instead, with the rest of this correction (``SupersededDays``)
+                    for period, s in items:
+                        superseded.setdefault(period_key(period), []).append(
+                            SupersededDays(original_id, s.sub_id, s.period)
+                        )
+                    continue
                 lines = [
                     self._line(
                         contract,
@@ -1088,7 +1105,7 @@ class ContractBilling(BaseApp):
             ids = [notes[holder] for holder in credited.get(key, ()) if holder in notes]
             if extra is not None and key in charged_periods:
                 ids.append(extra.id)
-            contract.record_period_corrected(period, basis, ids, as_of, actor)
+            contract.record_period_corrected(period, basis, ids, as_of, actor, superseded.get(key))
 
     def _documents(self, ids: Sequence[UUID], loaded: dict[UUID, Invoice]) -> list[Invoice]:
         """The documents with these ids, once each, in order (read once per contract plan)."""
@@ -1103,7 +1120,8 @@ class ContractBilling(BaseApp):
         self, contract: Contract, billed: BilledPeriod, loaded: dict[UUID, Invoice]
     ) -> _Holdings:
         """Which live document bills each day of a corrected period now, from their lines: the
-        period invoice and the extra-lines invoices bill days, credit notes take them back."""
+        period invoice and the extra-lines invoices bill days, credit notes take them back, and
+        so do the days earlier corrections superseded with no credit note (``SupersededDays``)."""
         period = billed.period
         ids = [d for c in billed.corrections for d in c.document_ids]
         if billed.invoice_id is not None:
@@ -1144,6 +1162,12 @@ class ContractBilling(BaseApp):
                 ):
                     continue
                 holdings.add(holder, src.sub_contract_id, src.period, sign, line.net.amount)
+        live = {d.id for d in documents if d.status is not InvoiceStatus.VOIDED}
+        for step in billed.corrections:
+            for days in step.superseded:
+                # taken back from its invoice as a credit note's 0.00 line would take them
+                if days.invoice_id in live:
+                    holdings.add(days.invoice_id, days.sub_id, days.period, -1, Decimal(0))
         return holdings
 
     def _credit_notes_of(
@@ -1526,9 +1550,7 @@ def _billed_again(charge: BilledSlice, credited: Sequence[BilledSlice]) -> bool:
         if c.sub_id == charge.sub_id
         for i in range(c.period.days)
     }
-    return all(
-        charge.period.start + timedelta(days=i) in days for i in range(charge.period.days)
-    )
+    return all(charge.period.start + timedelta(days=i) in days for i in range(charge.period.days))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1643,9 +1665,11 @@ class _Holdings:
     line adds its days and amount to that invoice, a credit note's line takes them off the
     invoice it credits. A correction credits each day against the document that bills it, or
     ``fallback`` (the period invoice) for a day none bills (a document voided behind the run's
-    back), and never more than that document holds: so every credit note can be issued. A
-    period billed free of charge has no invoice: its first extra-lines invoice stands in, and
-    a free day none bills (the run drafts no 0.00 invoice) is not credited at all.
+    back), and never more than that document holds: so every credit note can be issued. Days
+    an earlier correction superseded with no credit note are taken off their invoice as a
+    credit note's 0.00 line would be. A period billed free of charge has no invoice: its first
+    extra-lines invoice stands in, and a free day none bills (the run drafts no 0.00 invoice)
+    is not credited at all.
     """
 
     fallback: _Holder  # (None: a period billed free of charge, no document bills a day)
@@ -1744,8 +1768,8 @@ class _Holdings:
 
     def _named(self, holder: _Holder, part: BilledSlice, convention: DayCount) -> list[BilledSlice]:
         """A credit of 0.00 cut to the days its document bills: days no document bills (free
-        days, which a run drafts no 0.00 invoice for) have nothing to credit and no line to
-        take back. A credit of money is kept whole."""
+        days, which a run drafts no 0.00 invoice for, or days already superseded) have nothing
+        to credit and no line to take back. A credit of money is kept whole."""
         if part.amount.amount != 0:
             return [part]
         kept: list[BilledSlice] = []
