@@ -45,7 +45,8 @@ from q2c_core import (
     TimeEntry,
     billing_run,
 )
-from q2c_core.projections import RevenueSchedule, catch_up
+from q2c_core.projections import ReceivablesAging, RevenueSchedule, catch_up
+from q2c_core.projections.receivables import REFUNDS_OWED
 
 
 @attrs.frozen
@@ -195,8 +196,15 @@ def build_books(app: QuoteToCash) -> Books:
     )  # fmt: skip
 
 
+def refunds_owed_account(app: QuoteToCash, customer_id: UUID) -> str:
+    """The customer's receivable of refunds owed back, next to its invoices' receivable."""
+    return f"Assets:RefundsOwed:{customer_component(customer_id, app.customer(customer_id).name)}"
+
+
 def balance_assertions(app: QuoteToCash, customers: list[UUID], text: str) -> str:
-    """Beancount ``balance`` directives stating q2c's own receivables and customer credit.
+    """Beancount ``balance`` directives stating q2c's own receivables and customer credit: the
+    credit account holds the credit while it is positive and never a debit balance; what the
+    credit is negative by (refunds owed back after a bounce) is on the refunds owed account.
 
     Amounts are written with four decimals: Beancount's balance tolerance is twice the precision
     of the stated amount, so "665.50 EUR" would let a one-cent difference pass.
@@ -211,7 +219,53 @@ def balance_assertions(app: QuoteToCash, customers: list[UUID], text: str) -> st
         assert open_total == summary.open.amount
         lines.append(f"{day} balance {book.receivable(customer_id)} {open_total:.4f} EUR")
         credit = app.customer_credit(customer_id).amount
-        lines.append(f"{day} balance {book.customer_credit(customer_id)} {-credit:.4f} EUR")
+        held = max(credit, Decimal(0))
+        lines.append(f"{day} balance {book.customer_credit(customer_id)} {-held:.4f} EUR")
+        owed = summary.owed_back.amount
+        assert owed == max(-credit, Decimal(0))
+        owed_account = refunds_owed_account(app, customer_id)
+        if owed or owed_account in text:
+            lines.append(f"{day} balance {owed_account} {owed:.4f} EUR")
+    return "\n" + "\n".join(lines) + "\n"
+
+
+def daily_credit_assertions(app: QuoteToCash, customers: list[UUID], text: str) -> str:
+    """Beancount ``balance`` directives for the end of every day the ledger books something
+    (balances change on no other day): each customer's credit account holds q2c's credit of
+    that day while it is positive, and nothing otherwise (a liability never has a debit
+    balance); its refunds owed account holds what the receivables aging counts as refunds
+    owed back that day (its ``refunds owed`` row), which is what the credit is negative by.
+    Before an account is opened, what it would hold is checked to be nothing."""
+    entries = load_ok(text)
+    opened = {e.account: e.date for e in entries if isinstance(e, data.Open)}
+    days = sorted({e.date for e in entries if isinstance(e, data.Transaction)})
+    aging = ReceivablesAging()
+    catch_up(app, [aging])
+    book = LedgerBook(app)
+    lines = []
+    for customer_id in customers:
+        currency = app.customer(customer_id).currency
+        payments = [p for p in app.payments(customer_id) if p.amount.currency == currency]
+        for day in days:
+            credit = sum((p.unallocated_on(day).amount for p in payments), Decimal(0))
+            owed = sum(
+                (
+                    row.total.amount
+                    for row in aging.aging(day)
+                    if row.customer_id == customer_id.hex
+                    and row.kind == REFUNDS_OWED
+                    and row.currency == currency
+                ),
+                Decimal(0),
+            )
+            assert owed == max(-credit, Decimal(0)), (day, owed, credit)
+            held = (book.customer_credit(customer_id), -max(credit, Decimal(0)))
+            for account, amount in (held, (refunds_owed_account(app, customer_id), owed)):
+                if account in opened and opened[account] <= day:
+                    end = day + timedelta(days=1)
+                    lines.append(f"{end} balance {account} {amount:.4f} {currency}")
+                else:
+                    assert amount == 0, (account, day, amount)
     return "\n" + "\n".join(lines) + "\n"
 
 
@@ -425,6 +479,12 @@ def test_maintenance_billed_in_arrears_is_recognised_on_the_issue_date() -> None
     then=st.sampled_from(["nothing", "reverse", "bounce", "credit"]),
     disposition=st.sampled_from([CreditDisposition.REBILLABLE, CreditDisposition.WRITTEN_OFF]),
     refunded=st.integers(0, 4),
+    again=st.none()
+    | st.tuples(
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("9000"), places=2),
+        st.sampled_from([date(2024, 2, 4), date(2024, 2, 8)]),
+        st.booleans(),
+    ),
 )
 def test_receivables_match_for_random_invoices_and_payments(
     amounts: list[Decimal],
@@ -433,12 +493,16 @@ def test_receivables_match_for_random_invoices_and_payments(
     then: str,
     disposition: CreditDisposition,
     refunded: int,
+    again: tuple[Decimal, date, bool] | None,
 ) -> None:
     """Whatever invoices are issued, however a payment is spread over them, whether part or
-    all of the credit left is refunded, and whether an allocation is then reversed, the
-    payment bounces or an invoice is credited (re-billable or written off), the ledger
-    receivable equals q2c's open total and the ledger credit equals q2c's customer credit
-    (negative when a refunded payment bounced: the customer owes the refund)."""
+    all of the credit left is refunded, whether an allocation is then reversed, the payment
+    bounces or an invoice is credited (re-billable or written off), and whether the customer
+    then pays again (received on the 4th, dated before a bounce recorded earlier, or on the
+    8th; allocated on the 8th or left as credit), the ledger receivable equals q2c's open
+    total. On every day, the ledger credit is q2c's customer credit while it is positive and
+    never a debit balance, and what the credit is negative by (the customer owes a refund
+    back) is on the refunds owed receivable, as the receivables aging counts it."""
     app = QuoteToCash.open("memory:")
     tax = TaxRate.standard(rate)
     c = app.register_customer("Rand", "EUR", account_manager="mia", actor="a", tax_rate=tax)
@@ -472,8 +536,15 @@ def test_receivables_match_for_random_invoices_and_payments(
             drafted_on=date(2024, 2, 6), actor="b",
         )  # fmt: skip
         issue(app, note, date(2024, 2, 6))
+    if again is not None:
+        amount, received_on, allocate = again
+        p2 = app.receive_payment(
+            c, Money.of(amount, "EUR"), received_on=received_on, reference="again", actor="a"
+        )
+        if allocate:
+            app.allocate_payment(p2, allocated_on=date(2024, 2, 8), actor="a")
     text = export_ledger(app)
-    load_ok(text + balance_assertions(app, [c], text))
+    load_ok(text + balance_assertions(app, [c], text) + daily_credit_assertions(app, [c], text))
 
 
 def _run_correction_ledger(monkeypatch: pytest.MonkeyPatch | None) -> tuple[dict[str, Any], Any]:

@@ -13,25 +13,31 @@ Each booking event becomes one or more balanced transactions:
   deduction on a final invoice);
 - a payment received: bank against customer credit; an allocation moves customer credit onto the
   invoice's receivable; a reversed allocation or a bounce moves it back (and a bounce returns the
-  money to the bank); a refund pays customer credit back out of the bank. A payment that bounces
-  after part of it was refunded leaves the customer's credit account with a debit balance of
-  what was refunded: the customer owes it (q2c's credit is negative by as much).
+  money to the bank); a refund pays customer credit back out of the bank;
+- refunds owed back: a payment that bounces after part of it was refunded leaves the customer
+  owing what was refunded (q2c's credit is negative by as much). Customer credit is a liability
+  and never holds a debit balance: on every day the credit is negative, what it is negative by
+  is on the customer's ``Assets:RefundsOwed`` receivable instead (what the receivables aging
+  counts in its ``refunds owed`` row), moved there on the day the credit goes below zero and
+  back on the day money the customer sends covers it.
 
 Every transaction is linked (``^``) by the invoice numbers it concerns and carries the event id
 (``originator_id:version``), the customer, the contracts and the purchase order as metadata. The
-aggregate state a booking needs is read at the event's own version, so the ledger is a pure
-function of the event log.
+aggregate state a booking needs is read at the event's own version, and what the book keeps
+across events (each customer's credit by day, for the refunds owed) comes from the events booked
+before, so the ledger is a pure function of the event log.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
 import os
 import re
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -56,6 +62,8 @@ from q2c_core.ports import PoisonEvent
 A = TypeVar("A", bound=Aggregate)
 
 BANK = "Assets:Bank"
+CUSTOMER_CREDIT = "Liabilities:CustomerCredit"
+REFUNDS_OWED = "Assets:RefundsOwed"
 DEFERRED_MAINTENANCE = "Liabilities:DeferredRevenue:Maintenance"
 MAINTENANCE_INCOME = "Income:Maintenance"
 REVENUE_ACCOUNTS: dict[RevenueKind, str] = {
@@ -184,8 +192,79 @@ def _merge(postings: Iterable[Posting]) -> tuple[Posting, ...]:
     )
 
 
+@attrs.define
+class _CreditDays:
+    """One customer's credit in one currency as a ledger booked it, by business day: on each
+    day it changed, the net change of the credit (money received less allocated, refunded or
+    taken back by a bounce) and of the refunds owed back held on the receivable.
+
+    ``checked`` is False when the days were read back from a ledger that may have been written
+    before refunds owed were moved (the first booking for the customer then looks at every day,
+    not only those from its own)."""
+
+    days: list[date] = attrs.field(factory=list)
+    credit: dict[date, Decimal] = attrs.field(factory=dict)
+    owed: dict[date, Decimal] = attrs.field(factory=dict)
+    credit_total: Decimal = Decimal(0)
+    owed_total: Decimal = Decimal(0)
+    checked: bool = True
+
+    def add(self, day: date, credit: Decimal, owed: Decimal) -> None:
+        """A change of the credit and of the refunds owed on ``day``."""
+        if day not in self.credit:
+            bisect.insort(self.days, day)
+            self.credit[day] = self.owed[day] = Decimal(0)
+        self.credit[day] += credit
+        self.owed[day] += owed
+        self.credit_total += credit
+        self.owed_total += owed
+
+
+def _owed_back_moves(
+    held: _CreditDays, changes: Mapping[date, Decimal]
+) -> list[tuple[date, Decimal]]:
+    """What to move onto the refunds owed receivable (negative: back to the customer's credit)
+    on which day, once the credit ``held`` changes by ``changes`` (by day), so that on every day
+    the receivable holds what the credit is negative by, and the credit account never a debit
+    balance. Days before the first change are left as they are (unless ``held`` is not
+    ``checked``); the rest are read from the latest back, so a change on the latest day reads
+    one day."""
+    if not changes:
+        return []
+    since = min(changes)
+    if not held.checked and held.days:
+        since = min(since, held.days[0])
+    start = bisect.bisect_left(held.days, since)
+    later = held.days[start:]
+    credit = held.credit_total - sum((held.credit[d] for d in later), Decimal(0))
+    owed = held.owed_total - sum((held.owed[d] for d in later), Decimal(0))
+    moves: list[tuple[date, Decimal]] = []
+    for day in sorted({*later, *changes}):
+        credit += held.credit.get(day, Decimal(0)) + changes.get(day, Decimal(0))
+        owed += held.owed.get(day, Decimal(0))
+        move = max(-credit, Decimal(0)) - owed
+        if move:
+            moves.append((day, move))
+            owed += move
+    return moves
+
+
+# the lines of a rendered ledger that say how a customer's credit changed: a transaction's
+# date, or a posting to customer credit or refunds owed
+_CREDIT_LINE = re.compile(
+    rf"^(?:(\d{{4}}-\d{{2}}-\d{{2}}) \*|  ((?:{CUSTOMER_CREDIT}|{REFUNDS_OWED}):(\S+))"
+    rf"  (-?[0-9.]+) ([A-Z]+)$)",
+    re.MULTILINE,
+)
+
+
 class LedgerBook:
-    """Turns q2c events into Beancount transactions, reading aggregates at the event's version."""
+    """Turns q2c events into Beancount transactions, reading aggregates at the event's version.
+
+    It keeps each customer's credit by day as booked so far (``_CreditDays``), so the refunds
+    owed a bounce leaves are moved off the credit account on the days the credit is negative:
+    events are booked in log order, each once (``transactions``; a journal takes in what it
+    booked before with ``recall``)."""
 
     REPLAYED = 1024  # aggregates kept at the version last read, most recently read first
 
@@ -195,6 +274,9 @@ class LedgerBook:
         self._numbers: dict[UUID, str] = {}
         self._contracts: dict[UUID, str] = {}
         self._replayed: OrderedDict[UUID, Aggregate] = OrderedDict()
+        # each customer's credit by day, by the account component and currency
+        self._credit_days: dict[tuple[str, str], _CreditDays] = {}
+        self._credit_owners: dict[str, UUID] = {}  # account component -> customer
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -249,7 +331,13 @@ class LedgerBook:
     def customer_credit(self, customer_id: UUID) -> str:
         """The customer's credit (unallocated money) account."""
         comp = customer_component(customer_id, self._customer(customer_id))
-        return f"Liabilities:CustomerCredit:{comp}"
+        self._credit_owners[comp] = customer_id
+        return f"{CUSTOMER_CREDIT}:{comp}"
+
+    def refunds_owed(self, customer_id: UUID) -> str:
+        """The customer's receivable of refunds owed back: what its credit is negative by."""
+        comp = customer_component(customer_id, self._customer(customer_id))
+        return f"{REFUNDS_OWED}:{comp}"
 
     def deposits(self, customer_id: UUID) -> str:
         """The customer's deposit (down-payment) liability account."""
@@ -258,11 +346,103 @@ class LedgerBook:
 
     # -- events ----------------------------------------------------------------------------------
 
-    def transactions(self, event: DomainEventProtocol[UUID]) -> list[Transaction]:
-        """The transactions one event books (none for events that move no money)."""
+    def transactions(
+        self, event: DomainEventProtocol[UUID], *, remember: bool = True
+    ) -> list[Transaction]:
+        """The transactions one event books (none for events that move no money), with the
+        refunds owed it moves on or off the customer's receivable. Unless ``remember`` is
+        False, the book counts them as booked (pass them to ``remember`` once they are)."""
         handler = self._handlers().get(type(event).__qualname__)
         booked = [] if handler is None else handler(event)
-        return [t for t in booked if t.postings]  # a zero-total document moves nothing
+        booked = [t for t in booked if t.postings]  # a zero-total document moves nothing
+        booked += self._owed_back(event, booked)
+        if remember:
+            self.remember(booked)
+        return booked
+
+    def remember(self, transactions: Iterable[Transaction]) -> None:
+        """Count the transactions as booked: each customer's credit changes by day."""
+        for txn in transactions:
+            for p in txn.postings:
+                held = self._credit_posting(txn.day, p.account, p.amount.amount, p.amount.currency)
+                if held is not None:  # its days are all right again (``_owed_back`` saw to it)
+                    held.checked = True
+
+    def recall(self, text: str) -> None:
+        """Take each customer's credit by day from a ledger's text (what a journal booked
+        before), in place of what the book kept. Read from a ledger that may not have moved
+        refunds owed, each customer's first booking looks at all its days."""
+        self._credit_days = {}
+        day = JOURNAL_OPEN_DATE
+        for m in _CREDIT_LINE.finditer(text):
+            if m.group(1) is not None:
+                day = date.fromisoformat(m.group(1))
+            else:
+                self._credit_posting(day, m.group(2), Decimal(m.group(4)), m.group(5))
+        for held in self._credit_days.values():
+            held.checked = False
+
+    def _credit_posting(
+        self, day: date, account: str, amount: Decimal, currency: str
+    ) -> _CreditDays | None:
+        """Count a posting to a customer's credit or refunds owed account, returning that
+        customer's days (None for any other account)."""
+        kind, _, comp = account.rpartition(":")
+        if kind == CUSTOMER_CREDIT:
+            credit, owed = -amount, Decimal(0)
+        elif kind == REFUNDS_OWED:  # the credit is what both accounts hold together
+            credit, owed = -amount, amount
+        else:
+            return None
+        held = self._credit_days.setdefault((comp, currency), _CreditDays())
+        held.add(day, credit, owed)
+        return held
+
+    def _owed_back(self, event: Any, booked: Sequence[Transaction]) -> list[Transaction]:
+        """The moves between a customer's credit and its refunds owed receivable that the
+        credit changes ``booked`` makes call for, on the days they call for them."""
+        changes: dict[tuple[str, str], dict[date, Decimal]] = {}
+        links: dict[tuple[str, str], list[str]] = {}
+        for txn in booked:
+            for p in txn.postings:
+                kind, _, comp = p.account.rpartition(":")
+                if kind != CUSTOMER_CREDIT:
+                    continue
+                key = (comp, p.amount.currency)
+                by_day = changes.setdefault(key, {})
+                by_day[txn.day] = by_day.get(txn.day, Decimal(0)) - p.amount.amount
+                links.setdefault(key, [])
+                links[key] += [link for link in txn.links if link not in links[key]]
+        result = []
+        for (comp, currency), by_day in changes.items():
+            held = self._credit_days.get((comp, currency), _CreditDays())
+            moves = _owed_back_moves(held, by_day)
+            if not moves:
+                continue
+            customer_id = self._credit_owners[comp]
+            name = self._customer(customer_id)
+            meta = (
+                ("event_id", event_id(event)),
+                ("customer", name),
+                ("customer_id", str(customer_id)),
+            )
+            for day, amount in moves:
+                narration = (
+                    "Refunds owed back moved to receivables"
+                    if amount > 0
+                    else "Refunds owed back covered by customer credit"
+                )
+                move = Money(amount, currency)
+                postings = (
+                    Posting(f"{CUSTOMER_CREDIT}:{comp}", -move),
+                    Posting(f"{REFUNDS_OWED}:{comp}", move),
+                )
+                result.append(
+                    Transaction(
+                        day, name, narration, tuple(links[(comp, currency)]), meta, postings
+                    )
+                )
+        return result
 
     def _handlers(self) -> dict[str, Callable[[Any], list[Transaction]]]:
         return {
@@ -578,7 +758,9 @@ def _block_end(event_id: str) -> str:
 class BeancountJournal:
     """An accounting sink that appends to a Beancount file, once per event id.
 
-    It reads back the event ids already in the file, so a redelivered event books nothing. An
+    It reads back the event ids already in the file, so a redelivered event books nothing, and
+    each customer's credit by day (``LedgerBook.recall``), so the refunds owed it moves after a
+    restart are those a full export moves; what it books counts only once written. An
     event whose booking cannot be built or does not balance is refused for good
     (``PoisonEvent``); a file that cannot be written is "down" (the ``OSError`` propagates and the
     delivery retries later). Accounts are opened on first use, dated 1970-01-01 because events can
@@ -637,6 +819,7 @@ class BeancountJournal:
         text = complete.decode("utf-8")
         self.booked = set(_EVENT_ID.findall(text))
         self.opened = set(_OPEN.findall(text))
+        self.book.recall(text)
 
     def _cut(self, size: int, unfinished: bytes) -> None:
         os.truncate(self.path, size)
@@ -680,7 +863,7 @@ class BeancountJournal:
         if event_id in self.booked:
             return
         try:
-            transactions = self.book.transactions(event)
+            transactions = self.book.transactions(event, remember=False)
         except (Q2CError, AssertionError, KeyError, ValueError) as error:
             raise PoisonEvent(f"cannot book {type(event).__qualname__}: {error}") from error
         if not transactions:
@@ -692,6 +875,7 @@ class BeancountJournal:
         text = "".join(f"\n{JOURNAL_OPEN_DATE.isoformat()} open {a}\n" for a in new_accounts)
         text += "".join("\n" + t.render() for t in transactions)
         self._append((text + _block_end(event_id)).encode("utf-8"))
+        self.book.remember(transactions)
         self.opened.update(new_accounts)
         self.booked.add(event_id)
 
