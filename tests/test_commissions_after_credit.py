@@ -344,8 +344,12 @@ def test_a_credit_that_fits_on_a_final_invoice_re_splits_the_money_paid_on_it() 
     """A 1,000.00 deposit (paid) is deducted on a final invoice of enhancement 2,000.00 and
     maintenance 1,000.00 (2,420.00 to pay). 1,000.00 is paid on it, then the maintenance is
     credited (1,210.00, which the 1,420.00 still owed absorbs). The 1,000.00 now pays the
-    enhancement alone: 1,000 x 1,000/1,210 = 826.45 of it, 41.32 commission at 5 %, and its
-    maintenance commission is taken back whole. (The deposit's own lines stay as issued.)"""
+    enhancement alone: 1,000 x 1,000/1,210 = 826.45 of it, and its maintenance is taken back
+    whole. (The deposit's own lines stay as issued: 666.67 of enhancement, 333.33 of
+    maintenance.) Commission is on the manager's running total per kind, so the figures to
+    check are hers: 5 % of 666.67 + 826.45 = 74.66 and 2 % of 333.33 = 6.67. (This payment's
+    own lines net 41.33, not 5 % of 826.45 = 41.32: the cent went to the running total, which
+    rounds the deposit's 33.335 and this money's 41.3225 once, not each on its own.)"""
     app = QuoteToCash.open("memory:")
     cust, final = _deposit_deducted_on_final(app, 1000, ("2000", "1000"), APRIL_1)
     pay = app.receive_payment(cust, eur("1000.00"), received_on=APRIL_1, reference="f", actor=A)
@@ -358,8 +362,9 @@ def test_a_credit_that_fits_on_a_final_invoice_re_splits_the_money_paid_on_it() 
     for line in live.lines():
         if line.payment_id == pay.hex:
             kind = line.revenue_kind
-            on_final[kind] = on_final.get(kind, Decimal(0)) + line.commission.amount
-    assert on_final == {"enhancement": Decimal("41.32"), "maintenance": Decimal("0.00")}
+            on_final[kind] = on_final.get(kind, Decimal(0)) + line.collected.amount
+    assert on_final == {"enhancement": Decimal("826.45"), "maintenance": Decimal("0.00")}
+    assert _net_by_kind(live) == {"enhancement": Decimal("74.66"), "maintenance": Decimal("6.67")}
 
 
 def test_an_allocation_undone_before_a_later_credit_note_takes_back_what_it_earned_then() -> None:

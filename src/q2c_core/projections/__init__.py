@@ -16,6 +16,7 @@ from q2c_core.projections.commissions import (
     CommissionRate,
     Commissions,
     CommissionStatement,
+    commission_on_running_total,
 )
 from q2c_core.projections.explain import events_behind
 from q2c_core.projections.follower import Follower, catch_up, rebuild
@@ -113,6 +114,7 @@ __all__ = [
     "age_bucket",
     "all_projections",
     "catch_up",
+    "commission_on_running_total",
     "events_behind",
     "handles",
     "ratable_by_month",
