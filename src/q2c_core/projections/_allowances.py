@@ -4,16 +4,22 @@ reads the same in every report."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from q2c_core.domain.money import Money
+from q2c_core.domain.prepaid_allowance import charge_key
 from q2c_core.projections._facts import allowance_draws, apply_allowance_event, new_allowance_row
 from q2c_core.projections.base import Projection, handles, uuid_hex
 from q2c_core.projections.store import Row
 
 # (covered, overage) of one charge, as ``allowance_draws`` tells it
 Draw = tuple[Decimal, Decimal]
+# what of one time entry's overage is owed: the allowance row that drew it, the quantity (hours,
+# or the amount on a money allowance) and its amount
+Owed = tuple[Row, Decimal, Money]
 
 
 class AllowanceChains(Projection):
@@ -67,6 +73,45 @@ class AllowanceChains(Projection):
             for charged, draw in drawn[alw_key].items():
                 charged_on[charged] = (rows[alw_key], draw)
         return charged_on
+
+    def _charged_work(
+        self,
+        rid: str,
+        entries: Iterable[tuple[str, bool]],
+        first: str,
+        rows: dict[str, Row],
+        drawn: dict[str, dict[str, Draw]],
+        as_of: date,
+        currency: str,
+    ) -> dict[str, Owed | None]:
+        """The request's time entries charged on the allowance ``first`` or those it was rolled
+        over into, by entry id, each with what of its overage is owed (None: nothing is).
+
+        ``entries`` are the request's billable time entries, each with whether an invoice bills
+        it (``items_billed``). Overage is owed of an entry worked on or before ``as_of`` that no
+        invoice bills: what its draw went beyond the allowance by, less what the allowance has
+        billed of it (``open_overage``). An entry an invoice bills as ordinary work (a hand-made
+        invoice's line names it) is billed whole at its rate, its hours beyond the allowance
+        with the rest: none of it is owed. :class:`UnbilledRevenue` lists what is owed as
+        ``allowance_overage`` items, and the review meeting adds it up per request.
+        """
+        result: dict[str, Owed | None] = {}
+        charged_on = self._drawn_charges(first, rows, drawn)
+        if not charged_on:  # (no allowance covers the request: ``entries`` is not read)
+            return result
+        for entry_id, billed in entries:
+            key = charge_key(rid, entry_id)
+            found = charged_on.get(key)
+            if found is None:
+                continue
+            allowance, draw = found
+            owed = None
+            if not billed and allowance["charges"][key][0] <= as_of:
+                open_ = open_overage(allowance, key, draw, currency)
+                if open_ is not None:
+                    owed = (allowance, *open_)
+            result[entry_id] = owed
+        return result
 
 
 def open_overage(

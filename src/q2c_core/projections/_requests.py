@@ -54,6 +54,15 @@ def plain_total(estimate: Any) -> Money:
     return total
 
 
+def items_billed(event: Any) -> tuple[bool, tuple[str, ...]]:
+    """What a request's ``WorkInvoiced`` or ``WorkReleased`` event says of the items it names
+    (time entries, expenses, the fixed price's ``FIXED_PRICE_ITEM``): whether an invoice bills
+    them from now on, or they are unbilled again (their invoice voided, or they were credited as
+    re-billable). Any invoice whose lines name them bills them: the request's own, or one made
+    by hand (``QuoteToCash.draft_invoice`` records it on the request all the same)."""
+    return type(event).__name__ == "WorkInvoiced", tuple(event.item_ids)
+
+
 _new = object.__new__
 _set = object.__setattr__
 

@@ -15,7 +15,7 @@ from q2c_core.domain.enhancement_request import FIXED_PRICE_ITEM
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.money import Money
 from q2c_core.domain.prepaid_allowance import charge_key
-from q2c_core.projections._allowances import AllowanceChains, Draw, open_overage
+from q2c_core.projections._allowances import AllowanceChains, Draw
 from q2c_core.projections._contracts import (
     CONTRACT_CHANGES,
     apply_contract_event,
@@ -37,7 +37,7 @@ from q2c_core.projections._facts import (
     currency_quantum,
     invoice_facts,
 )
-from q2c_core.projections._requests import estimate_total
+from q2c_core.projections._requests import estimate_total, items_billed
 from q2c_core.projections.base import age_bucket, check_day, handles, id_key, uuid_hex
 from q2c_core.projections.store import Row
 
@@ -196,8 +196,8 @@ class UnbilledRevenue(AllowanceChains):
 
     @handles("EnhancementRequest.WorkInvoiced", "EnhancementRequest.WorkReleased")
     def _billed(self, e: Any, oid: str) -> None:
-        billed = type(e).__name__ == "WorkInvoiced"
-        for item_id in e.item_ids:
+        billed, item_ids = items_billed(e)
+        for item_id in item_ids:
             if item_id == FIXED_PRICE_ITEM:
                 self._req(oid)["price_billed"] = billed
                 continue
@@ -330,15 +330,25 @@ class UnbilledRevenue(AllowanceChains):
             if not key.startswith("req:"):
                 continue
             rid = key[4:]
-            # each charge with the allowance that drew it: the covering one, or one it was
-            # rolled over into
-            charged_on = self._drawn_charges(req["allowance"], rows, drawn)
+            items = [
+                (item_id, item)
+                for item_id in req["items"]
+                if (item := rows.get(f"item:{rid}|{item_id}")) is not None
+            ]
+            # the work charged on the covering allowance or one it was rolled over into, and
+            # what of its overage is owed
+            charged = self._charged_work(
+                rid,
+                ((item_id, item["billed"]) for item_id, item in items),
+                req["allowance"],
+                rows,
+                drawn,
+                as_of,
+                req["currency"],
+            )
             fixed_items: list[UnbilledItem] = []
             fixed_billed = req["price_billed"]
-            for item_id in req["items"]:
-                item = rows.get(f"item:{rid}|{item_id}")
-                if item is None:
-                    continue
+            for item_id, item in items:
                 if item["billed"]:
                     fixed_billed = fixed_billed or item["kind"] == "work"
                     continue
@@ -350,15 +360,13 @@ class UnbilledRevenue(AllowanceChains):
                 kind = item["kind"]
                 amount = Money(item["amount"], currency)
                 hours = item["hours"]
-                key = charge_key(rid, item_id)
-                if kind == "work" and key in charged_on:
-                    allowance, draw = charged_on[key]
-                    owed = open_overage(allowance, key, draw, currency)
+                if kind == "work" and item_id in charged:
+                    owed = charged[item_id]
                     if owed is None:
                         continue
-                    quantity, amount = owed
+                    allowance, quantity, amount = owed
                     if allowance["unit"] == "MONEY":
-                        hours = hours * quantity / allowance["charges"][key][1]
+                        hours = hours * quantity / allowance["charges"][charge_key(rid, item_id)][1]
                     else:
                         hours = quantity
                     kind = "allowance_overage"
