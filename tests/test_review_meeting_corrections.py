@@ -16,10 +16,15 @@ from q2c_core import (
     AllowanceUnit,
     CreditDisposition,
     Expense,
+    InvoiceLine,
     InvoiceStatus,
+    LineSource,
     Money,
     QuoteToCash,
     RequestStatus,
+    RevenueKind,
+    SourceKind,
+    TaxRate,
     TimeEntry,
 )
 from q2c_core.projections import (
@@ -366,4 +371,48 @@ def test_hours_that_become_overage_after_payment_put_the_request_back_until_bill
     assert (item.invoiced, item.paid, item.unbilled_overage) == (eur(550), eur(50), eur(0))
     pay(app, overage, eur("605.00"), date(2024, 3, 28))
     assert "Report A" not in meeting.agenda()
+    meeting.equals_its_rebuild()
+
+
+def test_hours_beyond_the_allowance_billed_by_hand_as_ordinary_work_are_not_owed_again() -> None:
+    """Acme's 10 prepaid hours cover Report A's 8 hours of 10 March; Dana's 4 hours of 12 March
+    go 2 beyond them. Billy does not wait for the request's invoice: he bills the 12 March
+    timesheet by hand, all 4 hours at 100.00 as ordinary work (400.00 + tax), and Acme pays.
+    Those hours are billed, the 2 beyond the allowance with them, so nothing is owed:
+    UnbilledRevenue lists nothing and Report A leaves the agenda (it stayed there, 200.00 of
+    overage shown owed). Credited as re-billable, they are unbilled again, in both reports alike."""
+    app = QuoteToCash.open("memory:")
+    meeting = Meeting(app)
+    acme = customer(app)
+    ten_hours = app.grant_allowance(
+        acme, unit=AllowanceUnit.HOURS, quantity=10, period=YEAR, granted_on=YEAR.start, actor=A
+    )
+    report_a = report(app, acme, ten_hours, "Report A")
+    app.log_work(report_a, timesheet("a1", "dana", date(2024, 3, 10), "8"), actor="dana")
+    app.log_work(report_a, timesheet("a2", "dana", date(2024, 3, 12), "4"), actor="dana")
+    app.complete_request(report_a, completed_on=date(2024, 3, 13), actor=A)
+    assert meeting.agenda()["Report A"].unbilled_overage == eur(200)
+
+    by_hand = InvoiceLine(
+        line_id="L1",
+        description="Report A: Dana, 12 March",
+        quantity=Decimal(4),
+        unit_price=eur(100),
+        tax=TaxRate.standard(21),
+        source=LineSource(
+            SourceKind.WORK, request_id=report_a, time_entry_ids=("a2",), hours=Decimal(4)
+        ),
+        revenue_kind=RevenueKind.ENHANCEMENT,
+    )
+    invoice = app.draft_invoice(acme, [by_hand], drafted_on=date(2024, 3, 14), actor="billy")
+    issue(app, invoice, date(2024, 3, 14))
+    pay(app, invoice, eur("484.00"), date(2024, 3, 20))
+    assert app.request(report_a).status is RequestStatus.INVOICED
+    assert unbilled_on(app, report_a) == eur(0)
+    assert "Report A" not in meeting.agenda()
+
+    credit(app, invoice, ["L1"], CreditDisposition.REBILLABLE)
+    item = meeting.agenda()["Report A"]
+    assert (item.status, item.invoiced) == ("completed", eur(0))
+    assert item.unbilled_overage == eur(200) == unbilled_on(app, report_a)
     meeting.equals_its_rebuild()

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from q2c_core.domain.money import Money
-from q2c_core.projections._allowances import AllowanceChains, Draw, open_overage
+from q2c_core.projections._allowances import AllowanceChains, Draw
 from q2c_core.projections._facts import (
     HUNDRED,
     KIND,
@@ -22,7 +22,7 @@ from q2c_core.projections._facts import (
     currency_quantum,
     invoice_facts,
 )
-from q2c_core.projections._requests import RequestBook
+from q2c_core.projections._requests import RequestBook, items_billed
 from q2c_core.projections.base import check_day, handles, uuid_hex
 from q2c_core.projections.store import Row
 
@@ -110,9 +110,12 @@ class ReviewMeeting(RequestBook, AllowanceChains):
 
     *Unbilled overage* is what the request's hours beyond its prepaid allowance (the covering
     one, or one it was rolled over into) are owed and not invoiced yet, worked on or before
-    the day asked about, as :class:`UnbilledRevenue` lists it: covered hours of a request
-    already invoiced become overage when back-dated work on another request the allowance
-    covers draws first, or when billed overage is given back.
+    the day asked about, by the rules :class:`UnbilledRevenue` lists it by (one helper,
+    ``AllowanceChains._charged_work``): covered hours of a request already invoiced become
+    overage when back-dated work on another request the allowance covers draws first, or when
+    billed overage is given back; a time entry an invoice bills as ordinary work (a hand-made
+    invoice's line names it) is billed whole, its hours beyond the allowance with it, until
+    that invoice is voided or the entry credited as re-billable.
 
     A request leaves the agenda once it is invoiced (the domain's status: all its work billed),
     at least one live invoice bills it, it is paid in full (an invoice wholly written off
@@ -121,7 +124,8 @@ class ReviewMeeting(RequestBook, AllowanceChains):
     Rows: ``inv:<id>`` for every invoice that bills a request's work when drafted and for every
     deposit invoice (a final invoice may deduct it); ``cn:<id>`` for a credit note's per-request
     nets until it is applied; ``alw:<id>`` for the allowances (:class:`AllowanceChains`); and
-    the request rows of :class:`RequestBook`.
+    the request rows of :class:`RequestBook`, which here also keep the request's billable time
+    entries (``work``: entry id -> whether an invoice bills it).
     """
 
     name = "review_meeting"
@@ -131,9 +135,49 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         """The row layout's version: 2 nets credit notes and deposit deductions out of what is
         invoiced, counts deposit money applied through a deduction as paid, and re-opens an
         hourly request late work arrives for (version 1 ignored all three); 3 keeps the
-        allowances (``alw:`` rows) to tell a request's unbilled overage. A store built by an
-        older version is refused until it is rebuilt from events."""
-        return {"rows": 3}
+        allowances (``alw:`` rows) to tell a request's unbilled overage; 4 keeps a request's
+        billable time entries and whether an invoice bills each (``work``), so hours billed as
+        ordinary work are not owed as overage again. A store built by an older version is
+        refused until it is rebuilt from events."""
+        return {"rows": 4}
+
+    # -- a request's billable time entries, and whether an invoice bills each ----------------
+
+    @handles("EnhancementRequest.Requested")
+    def _req_requested(self, e: Any, oid: str) -> None:
+        super()._req_requested(e, oid)
+        self._req(oid)["work"] = {}
+
+    @handles("EnhancementRequest.WorkLogged")
+    def _req_work(self, e: Any, oid: str) -> None:
+        super()._req_work(e, oid)
+        if e.entry.billable:
+            self._req(oid)["work"][e.entry.entry_id] = False
+
+    @handles("EnhancementRequest.UnauthorizedWorkRecorded")
+    def _req_unauthorized_work(self, e: Any, oid: str) -> None:
+        super()._req_unauthorized_work(e, oid)
+        if e.entry.billable:
+            self._req(oid)["work"][e.entry.entry_id] = False
+
+    @handles("EnhancementRequest.WorkInvoiced")
+    def _req_invoiced(self, e: Any, oid: str) -> None:
+        super()._req_invoiced(e, oid)
+        self._work_billed(e, oid)
+
+    @handles("EnhancementRequest.WorkReleased")
+    def _req_released(self, e: Any, oid: str) -> None:
+        super()._req_released(e, oid)
+        self._work_billed(e, oid)
+
+    def _work_billed(self, e: Any, oid: str) -> None:
+        """The request's time entries an invoice bills from now on, or that are unbilled again
+        (``items_billed``, as :class:`UnbilledRevenue` follows them)."""
+        billed, item_ids = items_billed(e)
+        work = self._req(oid)["work"]
+        for item_id in item_ids:
+            if item_id in work:
+                work[item_id] = billed
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
@@ -274,13 +318,12 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         :class:`UnbilledRevenue` lists as its ``allowance_overage`` items); ``drawn`` keeps
         each allowance's draws across the requests it covers."""
         owed = Money.zero(req["currency"] or "EUR")
-        for key, (allowance, draw) in self._drawn_charges(req["allowance"], rows, drawn).items():
-            charge = allowance["charges"][key]
-            if charge[3] != rid or charge[0] > as_of:
-                continue
-            found = open_overage(allowance, key, draw, owed.currency)
+        charged = self._charged_work(
+            rid, req["work"].items(), req["allowance"], rows, drawn, as_of, owed.currency
+        )
+        for found in charged.values():
             if found is not None:
-                owed = owed + found[1]
+                owed = owed + found[2]
         return owed
 
     def items(self, as_of: date) -> list[ReviewItem]:
