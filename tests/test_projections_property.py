@@ -9,7 +9,9 @@ billed by runs, suspended, renewed, terminated, expired):
   exactly the events recorded up to T;
 - the contract periods ``UnbilledRevenue`` lists as due on a date are exactly the period invoices
   the billing run would post on that date (``preview_billing``), and its pending corrections add
-  up to the run's correction documents, contract by contract.
+  up to the run's correction documents, contract by contract;
+- the overage the review meeting shows owed for a request is the allowance overage
+  ``UnbilledRevenue`` lists for it, also when time entries are billed by hand.
 """
 
 from __future__ import annotations
@@ -29,12 +31,16 @@ from q2c_core import (
     BillingFrequency,
     BillingTiming,
     ContractStatus,
+    InvoiceLine,
+    LineSource,
     Money,
     Period,
     PeriodAlignment,
     PricePoint,
     Q2CError,
     QuoteToCash,
+    RevenueKind,
+    SourceKind,
     SubContract,
     SubContractKind,
 )
@@ -43,8 +49,10 @@ from q2c_core.projections import (
     CustomerStatement,
     Follower,
     PrepaidCreditUsage,
+    Projection,
     ProjectionStore,
     ReceivablesAging,
+    ReviewMeeting,
     UnbilledRevenue,
     all_projections,
     rebuild,
@@ -60,6 +68,8 @@ FREQUENCIES = (BillingFrequency.MONTHLY, BillingFrequency.QUARTERLY, BillingFreq
 
 class Driver:
     """Turns (op, index, amount) triples into commands; refused commands record nothing."""
+
+    allowance_days = ALLOWANCE_DAYS  # how long an allowance's period is
 
     def __init__(self, app: QuoteToCash) -> None:
         self.app = app
@@ -87,7 +97,7 @@ class Driver:
                     unit=AllowanceUnit.HOURS,
                     quantity=amount,
                     # a month: later work is drawn on the allowances it is rolled over into
-                    period=Period(DAY0, DAY0 + timedelta(days=ALLOWANCE_DAYS)),
+                    period=Period(DAY0, DAY0 + timedelta(days=self.allowance_days)),
                     granted_on=DAY0,
                     actor="a",
                 )
@@ -178,7 +188,7 @@ class Driver:
         end = a.period.end
         app.roll_over_allowance(
             latest,
-            new_period=Period(end, end + timedelta(days=ALLOWANCE_DAYS)),
+            new_period=Period(end, end + timedelta(days=self.allowance_days)),
             rolled_over_on=day,
             actor="a",
             quantity=None if amount % 2 else min(a.remaining, amount),
@@ -292,6 +302,85 @@ class Driver:
         )
 
 
+class ByHandDriver(Driver):
+    """The requests, allowances, invoices and payments of :class:`Driver`, and time entries
+    billed by hand (op 25): an invoice drafted with one line of ordinary work naming an
+    unbilled entry of a request, charged on an allowance or not; issued, or left a draft that
+    a later op may void. Allowances run for a year, and work (ops 4 and 5) is dated back no
+    further than its request's authorization, so most work on a covered request draws on an
+    allowance and goes beyond it sooner or later."""
+
+    allowance_days = 365
+
+    def run(self, op: int, i: int, amount: int) -> None:
+        if op not in (4, 5, 25):
+            super().run(op, i, amount)
+            return
+        self.n += 1
+        app, n, day = self.app, self.n, DAY0 + timedelta(days=self.n)
+        try:
+            if op != 25:
+                r = self.pick(self.requests, i)
+                since = app.request(r).authorized_on or day
+                worked = max(since, day - timedelta(days=amount))
+                app.log_work(r, work(f"e{n}", worked, str(amount), worker=f"w{i % 2}"), actor="w")
+                return
+            # a request with time entries no invoice bills yet
+            r = self.pick([r for r in self.requests if app.request(r).unbilled_entries()], i)
+            if r is None:
+                return
+            entries = app.request(r).unbilled_entries()
+            entry = entries[amount % len(entries)]
+            line = InvoiceLine(
+                line_id="L1",
+                description=f"{entry.worker} {entry.work_date}",
+                quantity=entry.hours,
+                unit_price=entry.rate,
+                tax=app.customer(app.request(r).customer_id).tax_rate,
+                source=LineSource(SourceKind.WORK, request_id=r, time_entry_ids=(entry.entry_id,)),
+                revenue_kind=RevenueKind.ENHANCEMENT,
+            )
+            customer = app.request(r).customer_id
+            inv = app.draft_invoice(customer, [line], drafted_on=day, actor="billy")
+            self.invoices.append(inv)
+            if amount > 1:
+                issue(app, inv, day)
+        except (Q2CError, AssertionError, IndexError, TypeError):
+            pass
+
+
+# requests (most covered by an allowance), work, allowances rolled over, invoices, payments,
+# and entries billed by hand (25)
+BY_HAND_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            (0, 1, 1, 2, 3, 3, 4, 4, 4, 5, 5, 5, 6, 7, 8, 9, 10, 11, 13, 23, 25, 25, 25)
+        ),
+        st.integers(0, 7),
+        st.integers(1, 9),
+    ),
+    min_size=10,
+    max_size=45,
+)
+
+
+def review_overage_is_unbilled(
+    projections: list[Projection], requests: list[Any], on: date
+) -> None:
+    """For every request, the overage the review meeting shows owed on ``on`` is the allowance
+    overage ``UnbilledRevenue`` lists for it (a request off the agenda owes none; the drivers
+    cancel no request, which would leave the agenda whatever it owes)."""
+    [review] = [p for p in projections if isinstance(p, ReviewMeeting)]
+    [unbilled] = [p for p in projections if isinstance(p, UnbilledRevenue)]
+    shown = {item.request_id: item.unbilled_overage for item in review.items(on)}
+    listed: dict[str, Money] = {}
+    for item in unbilled.items(on):
+        if item.kind == "allowance_overage":
+            listed[item.request_id] = listed.get(item.request_id, eur(0)) + item.amount
+    for r in requests:
+        assert shown.get(r.hex, eur(0)) == listed.get(r.hex, eur(0)), r
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=OPS, every=st.integers(1, 6), page=st.integers(1, 40))
 def test_incremental_projections_equal_rebuilt_ones(
@@ -330,6 +419,8 @@ def test_incremental_projections_equal_rebuilt_ones(
             owed[item.request_id] = owed.get(item.request_id, eur(0)) + item.amount
     for r in driver.requests:
         assert owed.get(r.hex, eur(0)) == app.unbilled_work(r), r
+    for on in (DAY0 + timedelta(days=len(ops) // 2), later):
+        review_overage_is_unbilled(rebuilt, driver.requests, on)
     # each customer's credit, and each payment's, on the statement is the aggregates' (after
     # refunds, and bounces of refunded payments); what of the refunds of bounced payments is
     # owed back is the credit's shortfall, on the statement and in the aging alike
@@ -390,3 +481,29 @@ def test_projection_as_of_t_equals_the_one_current_at_t(
     assert rebuild(app, as_of, as_of=t) == applied_at_t
     for a, b in zip(at_t, as_of, strict=True):
         assert a.rows() == b.rows(), a.name
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=BY_HAND_OPS, every=st.integers(1, 6))
+def test_the_review_meeting_owes_the_overage_unbilled_revenue_lists_with_work_billed_by_hand(
+    ops: list[tuple[int, int, int]], every: int
+) -> None:
+    """Time entries billed by hand as ordinary work, charged on an allowance or not, then
+    voided as drafts or left billed: request by request, the review meeting shows owed the
+    overage UnbilledRevenue lists, on any day; followed in small pages they hold what a
+    rebuild from an empty start holds."""
+    app = QuoteToCash.open("memory:")
+    driver = ByHandDriver(app)
+    store = ProjectionStore.memory()
+    for k, op in enumerate(ops):
+        driver.run(*op)
+        if k % every == 0:
+            Follower(app, [ReviewMeeting(store), UnbilledRevenue(store)], page_size=3).run()
+    live: list[Projection] = [ReviewMeeting(store), UnbilledRevenue(store)]
+    Follower(app, live, page_size=3).run()
+    rebuilt: list[Projection] = [ReviewMeeting(), UnbilledRevenue()]
+    rebuild(app, rebuilt)
+    for a, b in zip(live, rebuilt, strict=True):
+        assert a.rows() == b.rows(), a.name
+    for on in (DAY0 + timedelta(days=len(ops) // 2), DAY0 + timedelta(days=3650)):
+        review_overage_is_unbilled(rebuilt, driver.requests, on)
