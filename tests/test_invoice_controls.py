@@ -20,6 +20,7 @@ from q2c_core import (
     InvalidValue,
     InvoiceLine,
     InvoiceLinesRejected,
+    InvoiceStatus,
     LineSource,
     QuoteToCash,
     RevenueKind,
@@ -148,6 +149,29 @@ def test_one_person_approves_once_however_the_name_is_written() -> None:
     with pytest.raises(ApprovalRefused) as refused:
         alone.approve_invoice(invoice, role="billing", approved_on=D, actor="Billy ")
     assert "cannot be its only approver" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "same_person",
+    ["ｂｅａ", "bea\u200b", "\u200dBea", "b\u00adea", "\u3000bea\u00a0"],
+    ids=["full-width", "zero-width space", "zero-width joiner", "soft hyphen", "odd spaces"],
+)
+def test_one_person_approves_once_however_the_name_was_typed(same_person: str) -> None:
+    """Bea signed as billing; her name typed on a phone in full-width letters, or pasted from
+    a chat with an invisible character in it, was taken for another approver and the invoice
+    went out on her word alone."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    invoice = app.draft_invoice(cust, [line()], drafted_on=D, actor="billy")
+    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ApprovalRefused) as refused:
+        app.approve_invoice(invoice, role="account_manager", approved_on=D, actor=same_person)
+    assert refused.value.field == "actor"
+    assert app.recorder.max_notification_id() == before
+    # Béa is another person's name: an accent is not a typing accident
+    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="Béa")
+    assert app.invoice(invoice).status is InvoiceStatus.APPROVED
 
 
 def test_an_invoice_is_not_issued_before_its_last_approval() -> None:

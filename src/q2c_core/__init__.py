@@ -129,7 +129,15 @@ from q2c_core.domain.remittance import (
     normalize_number,
 )
 from q2c_core.domain.tax import TaxCategory, TaxRate, TaxSubtotal, tax_subtotals
-from q2c_core.domain.values import Period, hours, named_id, new_id, require_day, require_whole
+from q2c_core.domain.values import (
+    Period,
+    hours,
+    named_id,
+    new_id,
+    person_key,
+    require_day,
+    require_whole,
+)
 from q2c_core.ports import AccountingSink, DocumentRenderer, Importer, PoisonEvent
 from q2c_core.projections import (
     AwaitingPurchaseOrder,
@@ -294,6 +302,7 @@ __all__ = [
     "new_id",
     "normalize_number",
     "owed_back_left",
+    "person_key",
     "position_as_of",
     "postgres_connect",
     "rebuild",

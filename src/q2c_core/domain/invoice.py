@@ -36,7 +36,7 @@ from q2c_core.domain.invoice_lines import (
 )
 from q2c_core.domain.money import Money, minor_units, total
 from q2c_core.domain.tax import TaxSubtotal
-from q2c_core.domain.values import TimeOrderedIds
+from q2c_core.domain.values import TimeOrderedIds, person_key
 
 
 class InvoiceKind(enum.Enum):
@@ -349,8 +349,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     ) -> None:
         """Sign off for one role, after the line checks pass against the hours logged.
 
-        One person, one role: names are compared as people write them (``Billy `` is
-        ``billy``), and the drafter is never the only approver. An hourly line bills no more
+        One person, one role: names are compared as ``person_key`` reads them (``Billy `` is
+        ``billy``, and so is ``ｂｉｌｌｙ`` or ``billy`` with a zero-width space pasted in), and
+        the drafter is never the only approver. An hourly line bills no more
         hours than were logged, and says so in its quantity (a line stating 4 hours that bills
         40 is refused). The rules are checked here, when approving: ``Approved`` events
         recorded before some of them existed replay as they were.
@@ -371,8 +372,8 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=role,
             )
-        person = _person(actor)
-        if any(_person(a.actor) == person for a in self.approvals):
+        person = person_key(actor)
+        if any(person_key(a.actor) == person for a in self.approvals):
             raise ApprovalRefused(
                 f"{actor} has already approved for another role; one person, one role",
                 field="actor",
@@ -380,8 +381,8 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=actor,
             )
         remaining = [r for r in policy.roles if r not in self.approved_roles() and r != role]
-        approvers = {_person(a.actor) for a in self.approvals} | {person}
-        if not remaining and approvers == {_person(self.drafted_by)}:
+        approvers = {person_key(a.actor) for a in self.approvals} | {person}
+        if not remaining and approvers == {person_key(self.drafted_by)}:
             raise ApprovalRefused(
                 f"{actor} drafted this invoice and cannot be its only approver",
                 field="actor",
@@ -596,8 +597,3 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         if not self.is_past_due(as_of):
             raise self._refuse(f"is not past due on {as_of}", field="due_date")
         self.past_due_noticed_on = as_of
-
-
-def _person(actor: str) -> str:
-    """Who an actor's name means, as people write names (case and surrounding spaces aside)."""
-    return actor.strip().casefold()

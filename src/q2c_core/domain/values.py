@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -76,6 +77,16 @@ def require_day(value: Any, field: str) -> date:
     raise InvalidValue(
         f"must be a date (a business day), not {type(value).__name__}", field=field, value=value
     )
+
+
+def person_key(name: str) -> str:
+    """Who a person's name means, however it was typed: compatibility forms made plain (NFKC:
+    full-width ``ｂｅａ`` is ``bea``), invisible format characters dropped (a zero-width space
+    pasted with it), runs of spaces made one and the ends trimmed, and case folded (``Bea`` is
+    ``bea``). Accents and other scripts stay what they are: ``Béa`` is another name."""
+    plain = unicodedata.normalize("NFKC", name)
+    visible = "".join(ch for ch in plain if unicodedata.category(ch) != "Cf")
+    return " ".join(visible.split()).casefold()
 
 
 def require_whole(value: Any, field: str, at_least: int = 0) -> int:
