@@ -6,6 +6,8 @@ together, so each concept keeps its own module while every command shares one wa
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import random
 import time
@@ -52,6 +54,7 @@ from q2c_core.domain.money import Money, total
 from q2c_core.domain.payment import Payment
 from q2c_core.domain.prepaid_allowance import AllowanceUnit, Charge, PrepaidAllowance
 from q2c_core.domain.transcoding import Q2CJSONTranscoder, register_transcodings
+from q2c_core.domain.values import require_day
 from q2c_core.event_batches import EventBatches
 from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import RawNotification
@@ -91,6 +94,51 @@ class _Readers:
     decode: Callable[[RawNotification, Callable[[RawNotification], Any]], tuple[Any, Any]]
 
 
+# a parameter taking a business day: (name, position counting self, or None: keyword only,
+# None allowed)
+_DayParameter = tuple[str, int | None, bool]
+
+
+def _day_parameters(method: Callable[..., Any]) -> list[_DayParameter]:
+    """The parameters a method declares as ``date`` or ``date | None`` (as the annotations
+    spell them: q2c's modules postpone annotations)."""
+    found: list[_DayParameter] = []
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    for index, parameter in enumerate(inspect.signature(method).parameters.values()):
+        spelled = [part.strip() for part in str(parameter.annotation).split("|")]
+        if spelled[0] == "date" and set(spelled) <= {"date", "None"}:
+            at = index if parameter.kind in positional else None
+            found.append((parameter.name, at, "None" in spelled))
+    return found
+
+
+def _checking_days(method: Callable[..., R], days: list[_DayParameter]) -> Callable[..., R]:
+    """``method`` refusing, before it runs, a business day that is no date (``require_day``),
+    naming the aggregate given first."""
+
+    @functools.wraps(method)
+    def checked(*args: Any, **kwargs: Any) -> R:
+        for name, at, optional in days:
+            if name in kwargs:
+                value = kwargs[name]
+            elif at is not None and at < len(args):
+                value = args[at]
+            else:
+                continue  # (its default)
+            if value is not None or not optional:
+                try:
+                    require_day(value, name)
+                except Q2CError as error:
+                    # (named as ``_names_target`` names it: the aggregate the command was given)
+                    if len(args) > 1 and isinstance(args[1], UUID):
+                        error.naming(args[1])
+                    raise
+        return method(*args, **kwargs)
+
+    checked.__q2c_checks_days__ = True  # type: ignore[attr-defined]
+    return checked
+
+
 class BaseApp(Application[UUID]):
     """An eventsourcing Application with q2c's storage, transcodings and save discipline."""
 
@@ -119,6 +167,21 @@ class BaseApp(Application[UUID]):
     # a refusal made while other writers moved the log is decided again on fresh state, at
     # once, this many times at most (a bad import row is not re-read fifty times)
     refusal_rechecks = 2
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every public method a q2c application declares that takes a business day (a
+        parameter declared ``date`` or ``date | None``) refuses anything else before it runs,
+        text or a datetime with it: ``InvalidValue`` naming the parameter, nothing recorded (a
+        day given as text got as far as a comparison with a day and a bare TypeError)."""
+        super().__init_subclass__(**kwargs)
+        for name, member in list(cls.__dict__.items()):
+            if name.startswith("_") or not inspect.isfunction(member):
+                continue
+            if getattr(member, "__q2c_checks_days__", False):
+                continue
+            days = _day_parameters(member)
+            if days:
+                setattr(cls, name, _checking_days(member, days))
 
     def __init__(
         self,
