@@ -164,9 +164,14 @@ class QuoteToCashMachine(RuleBasedStateMachine):
         )
         self.attempt(lambda: self.app.import_work(request, entry, source="psa", actor="import"))
 
+    def done_on(self, request: UUID) -> date:
+        """The request's work is done once its last logged day is over (or on START)."""
+        return max(START, self.app.request(request).last_worked_on or START)
+
     @rule(request=requests)
     def complete(self, request: UUID) -> None:
-        self.attempt(lambda: self.app.complete_request(request, completed_on=START, actor=A))
+        day = self.done_on(request)
+        self.attempt(lambda: self.app.complete_request(request, completed_on=day, actor=A))
 
     @rule(
         target=requests,
@@ -193,7 +198,7 @@ class QuoteToCashMachine(RuleBasedStateMachine):
             )
             self.attempt(lambda entry=entry: app.log_work(request, entry, actor="bob"))
         if complete:
-            app.complete_request(request, completed_on=START, actor=A)
+            app.complete_request(request, completed_on=self.done_on(request), actor=A)
         return request
 
     # -- invoices -------------------------------------------------------------------------------

@@ -9,12 +9,14 @@ from uuid import UUID
 import pytest
 
 from q2c_core import (
+    EnhancementRequest,
     Expense,
     InvalidTransition,
     Money,
     PurchaseOrderBelowEstimate,
     QuoteToCash,
     RequestStatus,
+    RuleViolated,
     TimeEntry,
     WorkNotAuthorized,
 )
@@ -123,6 +125,65 @@ def test_work_is_not_authorized_without_a_po(app: QuoteToCash) -> None:
         app.log_work(request, entry("t1", 5, "2"), actor="bob")
     assert refused.value.aggregate_id == request
     assert app.recorder.max_notification_id() == before
+
+
+def test_a_request_s_days_follow_the_business_order(app: QuoteToCash) -> None:
+    """Accepted before, from the reviewer's walk: a PO received on the 1st for a quote sent on
+    the 2nd, work due the day before it was authorized, and a request completed on the 5th
+    with work logged for the 6th. Each is refused naming both days, and nothing is recorded."""
+    _, request = quoted_request(app)  # requested on the 1st, quote sent on the 2nd
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.receive_purchase_order(
+            request, number="PO-1", amount=eur(1000), received_on=date(2024, 3, 1), actor=A
+        )
+    assert refused.value.field == "purchase_order.received_on"
+    assert "2024-03-01 is before the quote was sent (2024-03-02)" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    app.receive_purchase_order(
+        request, number="PO-1", amount=eur(1000), received_on=date(2024, 3, 2), actor=A
+    )
+
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.authorize_work(
+            request, authorized_on=date(2024, 3, 4), due_on=date(2024, 3, 3), actor=A
+        )
+    assert refused.value.field == "due_on" and refused.value.aggregate_id == request
+    assert "2024-03-03 is before the work was authorized (2024-03-04)" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    app.authorize_work(request, authorized_on=date(2024, 3, 4), due_on=date(2024, 3, 4), actor=A)
+
+    app.log_work(request, entry("t1", 4, "2"), actor="bob")
+    app.log_work(request, entry("t2", 6, "2"), actor="bob")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.complete_request(request, completed_on=date(2024, 3, 5), actor=A)
+    assert refused.value.field == "completed_on"
+    assert "2024-03-05 is before the last day of work logged (2024-03-06)" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    app.complete_request(request, completed_on=date(2024, 3, 6), actor=A)
+    assert app.request(request).status is RequestStatus.COMPLETED
+
+
+def test_a_request_recorded_before_the_business_order_rules_still_reads_back(
+    app: QuoteToCash, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rules check new events only: a history that broke them reads back as recorded."""
+    with monkeypatch.context() as before_the_rules:
+        before_the_rules.setattr(EnhancementRequest, "DAY_ORDER", {})
+        _, request = quoted_request(app)
+        app.receive_purchase_order(
+            request, number="PO-1", amount=eur(1000), received_on=date(2024, 3, 1), actor=A
+        )
+        app.authorize_work(
+            request, authorized_on=date(2024, 3, 4), due_on=date(2024, 3, 3), actor=A
+        )
+        app.log_work(request, entry("t1", 6, "2"), actor="bob")
+        app.complete_request(request, completed_on=date(2024, 3, 5), actor=A)
+    r = app.request(request)
+    assert r.status is RequestStatus.COMPLETED
+    assert (r.due_on, r.completed_on) == (date(2024, 3, 3), date(2024, 3, 5))
 
 
 def test_imported_work_on_an_unauthorized_request_is_flagged_never_dropped(

@@ -177,10 +177,15 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         "QuoteSent": (NotBefore("sent_on", "requested_on", "the request"),),
         "PurchaseOrderReceived": (
             NotBefore("purchase_order.received_on", "requested_on", "the request"),
+            # a PO answers the quote: one dated before it is a mistyped day (or another PO)
+            NotBefore("purchase_order.received_on", "quote_sent_on", "the quote was sent"),
         ),
         "WorkAuthorized": (
             NotBefore("authorized_on", "requested_on", "the request"),
             NotBefore("authorized_on", "purchase_order.received_on", "the PO arrived"),
+            # the work is due no earlier than it may start (the review meeting judges "on
+            # schedule" by it)
+            NotBefore("due_on", "authorized_on", "the work was authorized", in_event=True),
         ),
         # the PO gate holds for days too: work done before it was authorized is leakage, kept
         # by ``record_unauthorized_work`` (imports do), never logged as authorized
@@ -189,7 +194,11 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 "entry.work_date", "authorized_on", "the work was authorized", WorkNotAuthorized
             ),
         ),
-        "Completed": (NotBefore("completed_on", "authorized_on", "the work was authorized"),),
+        "Completed": (
+            NotBefore("completed_on", "authorized_on", "the work was authorized"),
+            # the work is done once its last logged day is over
+            NotBefore("completed_on", "last_worked_on", "the last day of work logged"),
+        ),
     }
 
     @event("Requested")
@@ -264,6 +273,12 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     def is_covered_by_allowance(self) -> bool:
         """Whether a prepaid allowance, not a PO, covers the work."""
         return self.allowance_id is not None
+
+    @property
+    def last_worked_on(self) -> date | None:
+        """The latest day of work recorded on the request (authorized or not), None before any:
+        it is completed no earlier."""
+        return max((w.entry.work_date for w in self.work), default=None)
 
     @property
     def logged_hours(self) -> Decimal:

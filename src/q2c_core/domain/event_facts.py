@@ -192,13 +192,15 @@ class NotBefore:
     """A business day of a new event that may not come before a day its aggregate already
     holds (an invoice issued before it was drafted, money allocated before it arrived).
 
-    ``fact`` and ``known`` are dotted paths into the event's facts and the aggregate's state; a
-    rule whose known day is not set yet does not apply."""
+    ``fact`` and ``known`` are dotted paths into the event's facts and the aggregate's state
+    (``known`` into the event's facts too when ``in_event``: a due day not before the
+    authorization it comes with); a rule whose day or known day is not set does not apply."""
 
     fact: str
     known: str
     what: str  # the known day in words, for the refusal
     error: type[RuleViolated] = RuleViolated
+    in_event: bool = False
 
 
 def _path(root: Any, path: str) -> Any:
@@ -232,7 +234,10 @@ class ChecksFacts:
         aggregate_id = getattr(self, "id", None)
         check_facts(event_class, kwargs, aggregate_id, self.NOT_SCANNED)
         for rule in self.DAY_ORDER.get(event_class.__name__, ()):
-            day, known = _path(kwargs, rule.fact), _path(self, rule.known)
+            day, known = (
+                _path(kwargs, rule.fact),
+                _path(kwargs if rule.in_event else self, rule.known),
+            )
             if day is not None and known is not None and day < known:
                 raise rule.error(
                     f"{day} is before {rule.what} ({known})",
