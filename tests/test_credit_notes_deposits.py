@@ -19,8 +19,10 @@ from test_story_invoice import D, approve, customer, eur, manual
 
 from q2c_core import (
     CreditDisposition,
+    CurrencyMismatch,
     DuplicateEntry,
     Money,
+    OverAllocation,
     Q2CError,
     QuoteToCash,
     RevenueKind,
@@ -146,6 +148,47 @@ def test_a_deducted_deposit_refused_says_what_holds_it_again() -> None:
     assert twice.value.field == "deducted_by" and twice.value.aggregate_id == deposit
     assert f"deducted on invoice {number}: credit its deduction (L2)" in twice.value.rule
     assert app.recorder.max_notification_id() == before
+
+
+def test_a_deposit_larger_than_the_final_invoice_is_refused_naming_both_totals() -> None:
+    """From the reviewer's walk: a 5,000.00 deposit (6,050.00 with VAT) deducted on a final
+    invoice of 1,000.00 of work made the draft ask -4,840.00, which approval then refused, and
+    the deposit stayed deducted on a draft nobody could issue. The deduction is refused,
+    naming both totals; the deposit is deducted whole on a final invoice that covers it."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    deposit = app.draft_deposit_invoice(
+        cust, eur(5000), description="Deposit 50 %", drafted_on=D, actor="billy"
+    )
+    number = issue(app, deposit)
+    small = app.draft_invoice(cust, [manual("L1", "1000")], drafted_on=D, actor="billy")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(OverAllocation) as refused:
+        app.deduct_deposit(small, deposit, actor="billy")
+    assert refused.value.field == "deposit_invoice_id" and refused.value.aggregate_id == small
+    assert f"deposit invoice {number} (6,050.00 EUR)" in refused.value.rule
+    assert "this invoice's total (1,210.00 EUR)" in refused.value.rule
+    assert app.recorder.max_notification_id() == before
+    assert app.invoice(deposit).deducted_by is None
+    assert app.invoice(small).total == eur("1210.00")
+
+    # deposit in dollars, final invoice in euros: refused naming both currencies
+    dollars = app.draft_deposit_invoice(
+        cust, Money.of(100, "USD"), description="USD deposit", drafted_on=D, actor="billy"
+    )
+    issue(app, dollars)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(CurrencyMismatch) as mixed:
+        app.deduct_deposit(small, dollars, actor="billy")
+    assert mixed.value.field == "deposit_invoice_id" and "in USD" in mixed.value.rule
+    assert app.recorder.max_notification_id() == before
+
+    # the project's whole work on the final invoice: the deposit is deducted, 0.00 left to pay
+    final = app.draft_invoice(cust, [manual("L1", "5000")], drafted_on=D, actor="billy")
+    app.deduct_deposit(final, deposit, actor="billy")
+    issue(app, final)
+    assert app.invoice(final).total == eur("0.00")
+    assert app.invoice(deposit).deducted_by == final
 
 
 def test_deposit_money_earns_commission_through_the_final_invoice_that_deducts_it() -> None:

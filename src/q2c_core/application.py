@@ -56,6 +56,7 @@ from q2c_core.domain.invoice_lines import (
     SourceKind,
     check_typed_line,
     lines_tax,
+    lines_total,
 )
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.money import Money, to_decimal, total
@@ -807,7 +808,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     @_names_target
     def deduct_deposit(self, invoice_id: UUID, deposit_invoice_id: UUID, *, actor: str) -> None:
-        """Deduct an issued deposit invoice on a draft final invoice, line by line."""
+        """Deduct an issued deposit invoice on a draft final invoice, line by line.
+
+        A deposit is deducted whole, once: one larger than what the final invoice asks (a
+        5,000.00 deposit on a 1,000.00 final invoice) is refused with ``OverAllocation`` naming
+        both totals, as the invoice would ask a negative amount that approval refuses. Deduct
+        it on a final invoice of at least its amount (one with all the project's work), or
+        credit the deposit and deduct nothing. A deposit in another currency is refused
+        (``CurrencyMismatch``)."""
 
         def step() -> tuple[None, list[Aggregate]]:
             final = self.invoice(invoice_id)
@@ -848,6 +856,24 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
                 for i, line in enumerate(deposit.lines)
             ]
+            if deposit.currency != final.currency:
+                raise CurrencyMismatch(
+                    f"deposit invoice {deposit.number} is in {deposit.currency}, this invoice "
+                    f"in {final.currency}",
+                    field="deposit_invoice_id",
+                    aggregate_id=invoice_id,
+                    value=deposit_invoice_id,
+                )
+            left = lines_total([*final.lines, *lines], final.currency)
+            if left.is_negative():
+                raise OverAllocation(
+                    f"deposit invoice {deposit.number} ({deposit.total}) is more than this "
+                    f"invoice's total ({final.total}): it would ask {left}. Deduct it on a final "
+                    "invoice asking at least as much, or credit the deposit invoice",
+                    field="deposit_invoice_id",
+                    aggregate_id=invoice_id,
+                    value=deposit.total,
+                )
             final.add_lines(lines, actor)
             return None, [final, deposit]
 
