@@ -40,6 +40,7 @@ from q2c_core import (
     TaxRate,
     TimeEntry,
 )
+from q2c_core.domain import customer as customer_module
 from q2c_core.domain import event_facts, invoice_lines
 
 V21 = TaxRate.standard(21)
@@ -83,15 +84,18 @@ def test_a_buyer_vat_id_typed_in_small_letters_goes_out_in_capitals(
 
 
 def test_a_buyer_vat_id_without_its_country_prefix_is_refused_not_guessed(
-    validator: PeppolValidator,
+    validator: PeppolValidator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The customer's VAT id was typed as '0123456749'. Putting BE in front because the customer
-    is in Belgium would be a guess (a company's VAT registration need not be its address's
-    country, Greece's prefix is EL, digits alone may be a national tax number), and a wrong VAT
-    id passes every rule: the e-invoice is refused naming buyer.vat_id and BR-CO-09. An invoice
-    not subject to VAT carries no VAT id, so it still goes out."""
+    """The customer's VAT id was typed as '0123456749', before q2c refused that at registration
+    (test_customer_details). Putting BE in front because the customer is in Belgium would be a
+    guess (a company's VAT registration need not be its address's country, Greece's prefix is
+    EL, digits alone may be a national tax number), and a wrong VAT id passes every rule: the
+    e-invoice is refused naming buyer.vat_id and BR-CO-09. An invoice not subject to VAT
+    carries no VAT id, so it still goes out."""
     app = QuoteToCash.open("memory:")
-    customer = belgian_customer(app, "0123456749")
+    with monkeypatch.context() as before_the_check:
+        before_the_check.setattr(customer_module, "vat_id", lambda value, _: value)
+        customer = belgian_customer(app, "0123456749")
     renderer = UblRenderer(app, SELLER, buyer_endpoints={customer: Endpoint("0208", "0123456749")})
     with pytest.raises(InvalidValue) as refused:
         renderer.render(issued(app, customer))

@@ -39,7 +39,7 @@ from q2c_core.domain.contract import (
     SubContractKind,
     check_sub_contract,
 )
-from q2c_core.domain.customer import Customer
+from q2c_core.domain.customer import Customer, CustomerDetails
 from q2c_core.domain.enhancement_request import (
     EnhancementRequest,
     Estimate,
@@ -88,6 +88,7 @@ from q2c_core.domain.invoice import (
     Invoice,
     InvoiceKind,
     InvoiceStatus,
+    buyer_details,
 )
 from q2c_core.domain.invoice_lines import (
     InvoiceLine,
@@ -98,6 +99,7 @@ from q2c_core.domain.invoice_lines import (
 )
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.money import Money, minor_units, split_by_weights
+from q2c_core.domain.parties import country_code, vat_id
 from q2c_core.domain.payment import (
     Payment,
     PaymentAllocation,
@@ -197,6 +199,7 @@ __all__ = [
     "CreditStatus",
     "CurrencyMismatch",
     "Customer",
+    "CustomerDetails",
     "CustomerStatement",
     "CustomerSummary",
     "DayCount",
@@ -279,6 +282,7 @@ __all__ = [
     "all_projections",
     "allocate_payment",
     "billing_periods",
+    "buyer_details",
     "catch_up",
     "charge_key",
     "charge_period",
@@ -288,6 +292,7 @@ __all__ = [
     "checked_value",
     "contains_card_number",
     "correct_period",
+    "country_code",
     "day_count",
     "days_between",
     "draw_in_work_date_order",
@@ -314,4 +319,5 @@ __all__ = [
     "reversal_day",
     "split_by_weights",
     "tax_subtotals",
+    "vat_id",
 ]

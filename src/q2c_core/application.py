@@ -199,6 +199,30 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         self.save(customer)
         return customer.id
 
+    @_names_target
+    def correct_customer_details(
+        self,
+        customer_id: UUID,
+        *,
+        actor: str,
+        address: str | None = None,
+        country: str | None = None,
+        tax_id: str | None = None,
+    ) -> bool:
+        """Correct a customer's address, country or VAT id (``Customer.correct_details``: the
+        same checks as at registration; what is not given stays). Documents drafted or issued
+        from now on name the new details; issued ones keep theirs. Returns whether anything
+        was recorded (False: the customer had these details already)."""
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            customer = self.customer(customer_id)
+            corrected = customer.correct_details(
+                actor, address=address, country=country, tax_id=tax_id
+            )
+            return corrected, [customer]
+
+        return self._atomically(step)
+
     def customer(self, customer_id: UUID) -> Customer:
         """One customer."""
         return self._get(Customer, customer_id)
@@ -940,7 +964,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             name = series or name
             seq = self._series(name, prefix if series is None else f"{name}-", actor)
             number = seq.next_number
-            invoice.issue(name, number, issued_on, actor)
+            buyer = self.customer(invoice.customer_id).details
+            invoice.issue(name, number, issued_on, actor, buyer)
             seq.assign(invoice_id, number, actor, issued_on)
             changed: list[Aggregate] = [invoice, seq]
             if invoice.kind is InvoiceKind.CREDIT_NOTE:

@@ -11,8 +11,9 @@ import re
 
 import attrs
 
-from q2c_core.domain.customer import Customer
+from q2c_core.domain.customer import Customer, CustomerDetails
 from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.parties import country_code, has_vat_prefix, normal_vat_id
 
 # PEPPOL Electronic Address Scheme codes for VAT numbers, by country (EAS code list).
 VAT_SCHEMES: dict[str, str] = {
@@ -25,41 +26,17 @@ VAT_SCHEMES: dict[str, str] = {
     "VA": "9953",
 }  # fmt: skip
 
-# BR-CO-09: a VAT id (seller, tax representative, buyer) starts with one of these: ISO 3166-1
-# alpha-2, EL for Greece, XI for Northern Ireland, 1A for Kosovo (the EN 16931 rules' own list).
-VAT_PREFIXES = frozenset(
-    (
-        "1A AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO "
-        "BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK "
-        "DM DO DZ EC EE EG EH EL ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ "
-        "GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI "
-        "KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO "
-        "MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK "
-        "PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS "
-        "ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE "
-        "VG VI VN VU WF WS XI YE YT ZA ZM ZW"
-    ).split()
-)
 
-
-def normal_vat_id(text: str) -> str:
-    """A VAT id as an e-invoice carries it: no spaces, capitals (``be 0123 456 749`` ->
-    ``BE0123456749``). A missing country prefix is not guessed (see ``has_vat_prefix``)."""
-    return text.replace(" ", "").upper()
-
-
-def has_vat_prefix(value: str) -> bool:
-    """Whether a VAT id starts with a prefix BR-CO-09 accepts (``BE0123456749``, not
-    ``0123456749``). Its prefix is not added from the party's country: the address country need
-    not be where the party is registered for VAT (and Greece's prefix is EL), a digits-only id
-    may be a national tax number rather than a VAT id, and a wrong VAT id on an invoice passes
-    every rule."""
-    return value[:2] in VAT_PREFIXES
-
-
-def _country(value: str, field: str) -> None:
-    if not re.fullmatch(r"[A-Z]{2}", value):
-        raise InvalidValue("must be an ISO 3166-1 alpha-2 code like BE", field=field, value=value)
+def _country(value: str, field: str) -> str:
+    """The party's country code (``country_code``, q2c_core's one rule); an e-invoice needs one."""
+    code = country_code(value, field)
+    if not code:
+        raise InvalidValue(
+            "must be an ISO 3166-1 alpha-2 country code like BE, NL or GR (BR-CL-14)",
+            field=field,
+            value=value,
+        )
+    return code
 
 
 def iban_valid(iban: str) -> bool:
@@ -117,7 +94,7 @@ class SellerProfile:
         for name in ("legal_name", "registration_id", "street", "city", "postal_code"):
             if not str(getattr(self, name)).strip():
                 raise InvalidValue("must not be empty", field=f"seller.{name}")
-        _country(self.country, "seller.country")
+        object.__setattr__(self, "country", _country(self.country, "seller.country"))
         object.__setattr__(self, "vat_id", normal_vat_id(self.vat_id))
         if self.vat_id and not has_vat_prefix(self.vat_id):
             raise InvalidValue(
@@ -162,22 +139,30 @@ class BuyerParty:
     def __attrs_post_init__(self) -> None:
         if not self.name.strip():
             raise InvalidValue("must not be empty", field="buyer.name")
-        _country(self.country, "buyer.country")
+        object.__setattr__(self, "country", _country(self.country, "buyer.country"))
         object.__setattr__(self, "vat_id", normal_vat_id(self.vat_id))
 
     @classmethod
     def from_customer(
-        cls, customer: Customer, *, endpoint: Endpoint | None = None, reference: str = ""
+        cls,
+        customer: Customer,
+        *,
+        endpoint: Endpoint | None = None,
+        reference: str = "",
+        details: CustomerDetails | None = None,
     ) -> BuyerParty:
-        """The customer as buyer; without an endpoint, its VAT id's PEPPOL address is used."""
-        country = customer.country.strip().upper()
-        _country(country, "customer.country")
-        tax_id = normal_vat_id(customer.tax_id)
+        """The customer as buyer, with its details now or the ``details`` a document names
+        (``buyer_details``: as issued); without an endpoint, its VAT id's PEPPOL address is
+        used. A country or VAT id recorded before q2c checked them at registration is read as
+        typed (lower case aside), and refused here if an e-invoice cannot carry it."""
+        named = details or customer.details
+        country = _country(named.country, "customer.country")
+        tax_id = normal_vat_id(named.tax_id)
         return cls(
-            name=customer.name,
+            name=named.name,
             country=country,
             endpoint=endpoint or Endpoint.from_vat(tax_id, country, "buyer.endpoint"),
-            address=customer.address,
+            address=named.address,
             vat_id=tax_id,
             reference=reference,
         )

@@ -27,13 +27,14 @@ from uuid import UUID
 
 from lxml import etree
 
-from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile, has_vat_prefix
+from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.errors import InvalidTransition, InvalidValue
-from q2c_core.domain.invoice import Invoice, InvoiceKind
+from q2c_core.domain.invoice import Invoice, InvoiceKind, buyer_details
 from q2c_core.domain.invoice_lines import InvoiceLine
 from q2c_core.domain.money import Money, minor_units
+from q2c_core.domain.parties import has_vat_prefix
 from q2c_core.domain.tax import TaxCategory, TaxRate
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -405,7 +406,9 @@ class UblRenderer:
         invoice = self.app._get(Invoice, invoice_id)
         customer = self.app._get(Customer, invoice.customer_id)
         buyer = BuyerParty.from_customer(
-            customer, endpoint=self.buyer_endpoints.get(invoice.customer_id)
+            customer,
+            endpoint=self.buyer_endpoints.get(invoice.customer_id),
+            details=buyer_details(invoice, customer),
         )
         credited = (
             self.app._get(Invoice, invoice.credits_invoice_id)

@@ -28,7 +28,7 @@ from q2c_adapters.documents.i18n import (
 )
 from q2c_core.domain.enhancement_request import EnhancementRequest
 from q2c_core.domain.errors import NotFound
-from q2c_core.domain.invoice import InvoiceKind
+from q2c_core.domain.invoice import InvoiceKind, buyer_details
 from q2c_core.domain.invoice_lines import SourceKind
 from q2c_core.domain.money import Money
 from q2c_core.domain.tax import TaxCategory, TaxRate
@@ -139,11 +139,12 @@ def _xml_texts(value: Any) -> Any:
 
 
 def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
-    """Gather one invoice or credit note, with its customer, details and payment text."""
+    """Gather one invoice or credit note, with its customer (as issued: ``buyer_details``),
+    details and payment text."""
     lang = branding.language
     text = labels(lang)
     invoice = app.invoice(invoice_id)
-    customer = app.customer(invoice.customer_id)
+    customer = buyer_details(invoice, app.customer(invoice.customer_id))
     cur = invoice.currency
 
     def money(m: Money) -> str:

@@ -3,22 +3,60 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
+import attrs
 from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money
+from q2c_core.domain.parties import country_code, vat_id
 from q2c_core.domain.tax import TaxRate
 from q2c_core.domain.values import TimeOrderedIds
+
+
+@attrs.frozen
+class CustomerDetails:
+    """Who an invoice names as its buyer: the customer's name, address, country and VAT id.
+
+    An issued invoice keeps the details it was issued with (``Invoice.buyer``), whatever is
+    corrected later; a draft names the customer's details as they are (``buyer_details``)."""
+
+    name: str
+    address: str = ""
+    country: str = ""
+    tax_id: str = ""
+
+
+def _text(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue(f"must be text, not {type(value).__name__}", field=field, value=value)
+    return value
 
 
 class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     """A customer, its billing defaults, and the index of its requests, invoices and payments.
 
     Each index entry records who made the document it lists (``actor``; empty in histories
-    recorded before it was kept, which still load)."""
+    recorded before it was kept, which still load).
+
+    Its country and VAT id are what an e-invoice needs (``country_code``: ISO 3166-1 alpha-2;
+    ``vat_id``: with its country prefix), checked when typed, at registration and by
+    ``correct_details``, and recorded as an e-invoice carries them (``nl`` as ``NL``); a
+    customer registered before q2c checked them still loads, and is corrected by
+    ``correct_details``."""
+
+    @classmethod
+    def _create(cls, event_class: type, **kwargs: Any) -> Any:
+        """A new customer's country and VAT id are checked and written as an e-invoice carries
+        them; only new customers, so a history registered before this rule still loads."""
+        for field, rule in (("country", country_code), ("tax_id", vat_id)):
+            value = kwargs.get(field)
+            if isinstance(value, str):  # (anything else is refused as the wrong type)
+                kwargs[field] = rule(value, field)
+        return super()._create(event_class, **kwargs)
 
     @event("CustomerRegistered")
     def __init__(
@@ -46,11 +84,66 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         self.country = country
         self.tax_id = tax_id
         self.address = address
+        # the details as registered, kept by the first correction (None before any)
+        self.first_details: CustomerDetails | None = None
         self.request_ids: list[UUID] = []
         self.invoice_ids: list[UUID] = []
         self.payment_ids: list[UUID] = []
         self.contract_ids: list[UUID] = []
         self.allowance_ids: list[UUID] = []
+
+    @property
+    def details(self) -> CustomerDetails:
+        """What an invoice drafted or issued now names as its buyer."""
+        return CustomerDetails(self.name, self.address, self.country, self.tax_id)
+
+    @property
+    def registered_details(self) -> CustomerDetails:
+        """The details the customer was registered with (what an invoice issued before q2c
+        kept its buyer names: they could not be corrected then)."""
+        # (a snapshot taken before corrections existed has no first_details)
+        return getattr(self, "first_details", None) or self.details
+
+    def correct_details(
+        self,
+        actor: str,
+        *,
+        address: str | None = None,
+        country: str | None = None,
+        tax_id: str | None = None,
+    ) -> bool:
+        """Correct the customer's address, country or VAT id; what is not given stays.
+
+        The country and VAT id are checked as at registration (what an e-invoice needs), the
+        address as all text is (no card number, no control character). Invoices drafted or
+        issued from now on name the new details; those issued before keep theirs. Returns
+        whether anything changed: the same details again record nothing (a retry)."""
+        if address is None and country is None and tax_id is None:
+            raise InvalidValue(
+                "give the address, the country or the VAT id to correct",
+                field="details",
+                aggregate_id=self.id,
+            )
+        now = self.details
+        corrected = attrs.evolve(
+            now,
+            address=now.address if address is None else _text(address, "address"),
+            country=now.country if country is None else country_code(_text(country, "country")),
+            tax_id=now.tax_id if tax_id is None else vat_id(_text(tax_id, "tax_id")),
+        )
+        if corrected == now:
+            return False
+        self._details_corrected(corrected.address, corrected.country, corrected.tax_id, actor)
+        return True
+
+    @event("DetailsCorrected")
+    def _details_corrected(self, address: str, country: str, tax_id: str, actor: str) -> None:
+        """The ``DetailsCorrected`` event (``correct_details``, which holds the rules)."""
+        if getattr(self, "first_details", None) is None:
+            self.first_details = self.details
+        self.address = address
+        self.country = country
+        self.tax_id = tax_id
 
     @event("RequestOpened")
     def add_request(self, request_id: UUID, actor: str = "") -> None:

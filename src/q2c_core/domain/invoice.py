@@ -16,6 +16,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from q2c_core.domain.customer import Customer, CustomerDetails
 from q2c_core.domain.errors import (
     ApprovalRefused,
     CurrencyMismatch,
@@ -195,6 +196,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         self.deducted_by: UUID | None = None
         self.void_reason: str | None = None
         self.past_due_noticed_on: date | None = None
+        # the customer's details it was issued with (None before issue, and in invoices issued
+        # before q2c kept them: ``buyer_details``)
+        self.buyer: CustomerDetails | None = None
         self._add(lines)
         # tax per category fixed when drafted (a credit note's share of the original's tax)
         self.fixed_tax: list[TaxSubtotal] | None = None
@@ -419,9 +423,20 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         self.status = InvoiceStatus.VOIDED
 
     @event("Issued")
-    def issue(self, series: str, number: str, issued_on: date, actor: str) -> None:
-        """Issue with the next number of its series; the due date follows the payment terms."""
+    def issue(
+        self,
+        series: str,
+        number: str,
+        issued_on: date,
+        actor: str,
+        buyer: CustomerDetails | None = None,
+    ) -> None:
+        """Issue with the next number of its series; the due date follows the payment terms.
+
+        ``buyer``: the customer's details now, which the issued invoice names for good (None
+        in invoices issued before q2c kept them)."""
         self._require(InvoiceStatus.APPROVED, doing="issue")
+        self.buyer = buyer
         self.series = series
         self.number = number
         self.issued_on = issued_on
@@ -597,3 +612,13 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         if not self.is_past_due(as_of):
             raise self._refuse(f"is not past due on {as_of}", field="due_date")
         self.past_due_noticed_on = as_of
+
+
+def buyer_details(invoice: Invoice, customer: Customer) -> CustomerDetails:
+    """Who a document names as the buyer: an issued invoice or credit note the customer's
+    details it was issued with, whatever was corrected since (one issued before q2c kept them:
+    the details the customer was registered with, which could not be corrected then); a draft
+    the customer's details as they are now."""
+    if invoice.issued_on is None:
+        return customer.details
+    return getattr(invoice, "buyer", None) or customer.registered_details
