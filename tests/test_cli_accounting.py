@@ -61,7 +61,7 @@ def test_export_invoices_and_payments(tmp_path: Path) -> None:
     assert payments.exit_code == 0
     assert payments.stdout.splitlines()[0].startswith("payment_id,customer_id,")
     bad = runner.invoke(_cli(), ["export", "invoices", "--url", url, "--format", "xlsx"])
-    assert bad.exit_code == 2 and "--format must be one of csv, json" in bad.output
+    assert bad.exit_code == 2 and "error: --format: must be one of csv, json" in bad.output
 
 
 def test_bad_url_exits_with_the_rule(tmp_path: Path) -> None:

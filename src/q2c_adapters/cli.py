@@ -44,7 +44,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from q2c_adapters.cli_support import check_store, fail, find_customer, one_line, open_app
+from q2c_adapters.cli_support import (
+    OneLineRefusals,
+    check_store,
+    fail,
+    find_customer,
+    one_line,
+    open_app,
+)
 from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import Q2CError, RuleViolated, StorageUnavailable
@@ -66,7 +73,11 @@ from q2c_core.projections.store import PageWrite, ProjectionStore
 from q2c_core.recorded_saves import position_as_of, recorded_times
 from q2c_core.storage import storage_errors
 
-app = typer.Typer(help="q2c: the auditor's tools over the event history.", no_args_is_help=True)
+app = typer.Typer(
+    cls=OneLineRefusals,
+    help="q2c: the auditor's tools over the event history.",
+    no_args_is_help=True,
+)
 console = Console()
 err = Console(stderr=True)
 
@@ -107,10 +118,14 @@ def load_plan(path: Path | None) -> CommissionPlan:
             for e in entries
         )
     except KeyError as e:
-        raise typer.BadParameter(f"{path} is not a commission plan: no {e}") from None
+        raise typer.BadParameter(
+            f"{path} is not a commission plan: no {e}", param_hint="--commission-plan"
+        ) from None
     except (OSError, ValueError, TypeError, ArithmeticError) as e:
         # (InvalidValue is a ValueError: a rate out of 0..1, NaN, no manager)
-        raise typer.BadParameter(f"{path} is not a commission plan: {e}") from None
+        raise typer.BadParameter(
+            f"{path} is not a commission plan: {e}", param_hint="--commission-plan"
+        ) from None
 
 
 _ORDINAL_DATE = re.compile(r"(\d{4})-?(\d{3})")
@@ -172,9 +187,25 @@ def parse_timestamp(text: str, option: str = "--as-of") -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def require_text(text: str, option: str, rule: str) -> None:
+    """Text an option must give (an actor, a reference): a usage error (exit 2) when blank."""
+    if not text.strip():
+        raise typer.BadParameter(rule, param_hint=option)
+
+
+def at_least_one(number: int, option: str) -> None:
+    """A count an option gives (workers, a batch size): a usage error (exit 2) below 1."""
+    if number < 1:
+        raise typer.BadParameter(
+            f"must be a whole number, at least 1 (not {number})", param_hint=option
+        )
+
+
 @contextmanager
 def progress_bar(label: str) -> Iterator[Any]:
-    """A rich progress bar fed with (position, head) by the follower."""
+    """A rich progress bar fed with (position, head) by the follower, on a terminal only
+    (piped, a bar that is never drawn would still leave an empty line on standard error, before
+    a refusal's one line)."""
     with Progress(
         TextColumn(label),
         BarColumn(),
@@ -182,6 +213,7 @@ def progress_bar(label: str) -> Iterator[Any]:
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task(label, total=None)
 
@@ -378,6 +410,7 @@ def replay(
     """
     plan = load_plan(commission_plan)
     moment = parse_timestamp(as_of) if as_of else None
+    at_least_one(workers, "--workers")
     application = _open(url)
     with tempfile.TemporaryDirectory(prefix="q2c-replay-") as tmp:
         live_store = _live_store(url, store)
@@ -408,8 +441,7 @@ def replay(
             try:
                 rebuild(application, rebuilt, as_of=moment, progress=update, workers=workers)
             except Q2CError as error:
-                err.print(f"[red]{error}[/red]")
-                raise typer.Exit(2) from None
+                fail(one_line(error))
         if not against_live:
             live_store.close()
             live_store = ProjectionStore.open(f"sqlite:///{Path(tmp) / 'incremental.db'}")
@@ -522,6 +554,7 @@ def rebuild_live(
     of the projections in two processes at once (a SQLite file or PostgreSQL).
     """
     plan = load_plan(commission_plan)
+    at_least_one(workers, "--workers")
     known = [p.name for p in all_projections(plan=plan)]
     names = list(dict.fromkeys(projection or known))
     unknown = [n for n in names if n not in known]
@@ -606,6 +639,9 @@ def bill(
     recorded there): it never creates one.
     """
     day = parse_date(as_of, "--as-of")
+    require_text(actor, "--actor", "must say who runs the billing")
+    at_least_one(workers, "--workers")
+    at_least_one(batch_size, "--batch-size")
     application = _open(url)
     try:
         if preview:
@@ -622,8 +658,7 @@ def bill(
     except StorageUnavailable as error:  # (another writer held the store): one line
         fail(one_line(error))
     except Q2CError as error:
-        err.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
+        fail(one_line(error))
     finally:
         application.close()
     table = Table(title=f"{'Preview of the' if preview else 'The'} billing run on {day}")
@@ -674,13 +709,12 @@ def refund(
     one line on standard error with exit code 2.
     """
     day = parse_date(on, "--on")
-    if not reference.strip():
-        raise typer.BadParameter(
-            "must name the refund (the bank transfer's reference), so it is paid once",
-            param_hint="--reference",
-        )
-    if not actor.strip():
-        raise typer.BadParameter("must say who pays the money back", param_hint="--actor")
+    require_text(
+        reference,
+        "--reference",
+        "must name the refund (the bank transfer's reference), so it is paid once",
+    )
+    require_text(actor, "--actor", "must say who pays the money back")
     try:
         value = to_decimal(amount)
         if currency is not None:
@@ -946,7 +980,9 @@ def history(aggregate_id: str, url: UrlOption) -> None:
     try:
         uid = UUID(aggregate_id)
     except ValueError:
-        raise typer.BadParameter(f"{aggregate_id!r} is not an aggregate id") from None
+        raise typer.BadParameter(
+            f"{aggregate_id!r} is not an aggregate id", param_hint="AGGREGATE_ID"
+        ) from None
     application = _open(url)
     try:
         rows = _history_rows(application, uid)
@@ -999,9 +1035,11 @@ def report(
 ) -> None:
     """Print any projection as a table, CSV or JSON."""
     if name not in REPORTS:
-        raise typer.BadParameter(f"no report {name!r}; choose one of {', '.join(REPORTS)}")
+        raise typer.BadParameter(
+            f"no report {name!r}; choose one of {', '.join(REPORTS)}", param_hint="NAME"
+        )
     if fmt not in ("table", "csv", "json"):
-        raise typer.BadParameter("--format is table, csv or json")
+        raise typer.BadParameter(f"{fmt!r} is not table, csv or json", param_hint="--format")
     moment = parse_timestamp(as_of) if as_of else None
     today = moment.date() if moment else datetime.now(UTC).date()
     day = parse_date(on, "--on") if on else today
@@ -1059,7 +1097,8 @@ def _projection_named(name: str, projections: dict[str, Any]) -> str:
     if name not in projections:
         raise typer.BadParameter(
             f"no projection {name!r}; choose one of {', '.join(projections)} "
-            f"(or a report's name but customers)"
+            f"(or a report's name but customers)",
+            param_hint="NAME",
         )
     return name
 
@@ -1091,15 +1130,20 @@ def _row_of_id(name: str, projection: Projection, given: str) -> str:
         wanted = UUID(given.strip()).hex
     except ValueError:
         raise typer.BadParameter(
-            f"{given!r} is neither a row key (prefix:...) nor an id; see q2c rows {name}"
+            f"{given!r} is neither a row key (prefix:...) nor an id; see q2c rows {name}",
+            param_hint="ROW",
         ) from None
     keys = sorted(k for k, _ in projection.rows_with_prefix("") if wanted in k)
     if len(keys) == 1:
         return keys[0]
     if not keys:
-        raise typer.BadParameter(f"no row of {name} names {wanted}; see q2c rows {name}")
-    shown = "\n  ".join(keys[:10]) + ("\n  ..." if len(keys) > 10 else "")
-    raise typer.BadParameter(f"{len(keys)} rows of {name} name {wanted}; give one:\n  {shown}")
+        raise typer.BadParameter(
+            f"no row of {name} names {wanted}; see q2c rows {name}", param_hint="ROW"
+        )
+    shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+    raise typer.BadParameter(
+        f"{len(keys)} rows of {name} name {wanted}; give one: {shown}", param_hint="ROW"
+    )
 
 
 @app.command()

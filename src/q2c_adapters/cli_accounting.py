@@ -12,7 +12,7 @@ import typer
 
 from q2c_adapters.accounting.beancount_ledger import export_ledger
 from q2c_adapters.accounting.exports import FORMATS, export
-from q2c_adapters.cli_support import fail, one_line, open_app
+from q2c_adapters.cli_support import fail, one_line, open_app, refuse
 from q2c_core.application import QuoteToCash
 
 UrlOption = Annotated[
@@ -73,8 +73,7 @@ def export_beancount(
 
 def _export(subject: str, url: str, fmt: str, out: Path | None) -> None:
     if fmt not in FORMATS:
-        typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
-        raise typer.Exit(2)
+        refuse("--format", f"must be one of {', '.join(FORMATS)}, not {fmt!r}")
     _check_out(out)
     app = _open(url)
     try:

@@ -139,7 +139,9 @@ def render_ubl(
     """The UBL document, by part A's generator (``q2c_adapters.accounting.ubl``), addressed to
     the ``buyer`` endpoint (without one, to the buyer's VAT id)."""
     if seller_file is None:
-        raise typer.BadParameter("UBL needs the seller: --seller FILE (TOML or JSON)")
+        raise typer.BadParameter(
+            "UBL needs the seller's profile (a TOML or JSON file)", param_hint="--seller"
+        )
     from q2c_adapters.accounting.ubl import UblRenderer
 
     endpoints = {app.invoice(invoice_id).customer_id: buyer} if buyer is not None else {}

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
 import typer
+import typer.core
 
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated
@@ -28,6 +29,53 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``error: message`` on standard error and exit (2: a usage or storage mistake)."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def refuse(option: str, rule: str) -> NoReturn:
+    """Refuse the value given to ``option`` (``--on``, or an argument's name such as ``ROW``):
+    ``error: <option>: <rule>`` on one line, exit code 2."""
+    fail(f"{option}: {rule}")
+
+
+class OneLineRefusals(typer.core.TyperGroup):
+    """The q2c command group: a value an option or argument refuses is one line on standard
+    error, ``error: <option>: <rule>``, with exit code 2, like every other refusal (``refuse``),
+    not a usage box. That holds for the values the command line itself cannot read (``--workers
+    abc``, ``--limit -1``) and for ``typer.BadParameter`` a command raises (``parse_date``).
+    A command line of the wrong shape (an option missing or unknown) still gets the usage."""
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command, refusing a bad option or argument value in one line."""
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as error:
+            # (an option left out is a MissingParameter: the usage says what to give)
+            if any(c.__name__ == "MissingParameter" for c in type(error).__mro__):
+                raise
+            rule = error.message
+            # (the command line's parser says "Input should be...", "Value error, ...")
+            if rule.lower().startswith("value error, "):
+                rule = rule[len("value error, ") :]
+            if rule[1:2].islower():
+                rule = rule[0].lower() + rule[1:]
+            name = _parameter_named(error)
+            fail(f"{name}: {rule}" if name else rule)
+
+
+def _parameter_named(error: typer.BadParameter) -> str:
+    """The option (its long name) or argument (its name in capitals) a refusal is about."""
+    hint = error.param_hint
+    if isinstance(hint, str):
+        return hint
+    if hint:
+        return " / ".join(hint)
+    param = error.param
+    if param is None:
+        return ""
+    opts = [o for o in getattr(param, "opts", ()) if o.startswith("--")]
+    if getattr(param, "param_type_name", "") == "option" and opts:
+        return str(opts[0])
+    return str(param.name or "").upper()
 
 
 def one_line(error: BaseException) -> str:
