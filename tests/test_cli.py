@@ -154,6 +154,29 @@ def test_history_prints_every_event_when_who_what(world) -> None:  # type: ignor
     assert missing.exit_code == 1
 
 
+def test_history_takes_the_invoice_number_the_reports_print(world) -> None:  # type: ignore[no-untyped-def]
+    """The auditor reads INV-000001 on the aging report and asks for its history by that
+    number, as explain and invoice render take it: the same events as by the invoice's id. A
+    number no invoice has is one line naming the argument, exit 2."""
+    url, ids = world
+    app = QuoteToCash.open(url)
+    number = app.invoice(ids["invoice"]).number
+    app.close()
+    assert number
+    by_id = runner.invoke(cli, ["history", ids["invoice"].hex, "--url", url])
+    by_number = runner.invoke(cli, ["history", number, "--url", url])
+    assert by_number.exit_code == 0, by_number.output
+    assert f"History of {number} ({ids['invoice']}): " in by_number.output
+    assert by_number.output.splitlines()[1:] == by_id.output.splitlines()[1:]
+    unknown = runner.invoke(cli, ["history", "INV-999999", "--url", url])
+    _clean_exit(unknown)
+    assert unknown.stdout == ""
+    assert unknown.stderr == (
+        "error: AGGREGATE_ID: 'INV-999999' is neither an id nor the number of an invoice or "
+        "credit note\n"
+    )
+
+
 def test_history_shows_when_each_event_was_recorded_the_as_of_that_includes_it(world) -> None:  # type: ignore[no-untyped-def]
     """An auditor copies the time ``history`` shows for an event into ``--as-of``: that is the
     save's recording time, so the view as of it holds the event, and a microsecond earlier

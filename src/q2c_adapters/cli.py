@@ -1,7 +1,7 @@
 """The auditor's command line: replay, history, report, rows, explain.
 
     q2c replay  --url URL [--as-of TIMESTAMP] [--store URL] [--workers N]
-    q2c history AGGREGATE_ID --url URL
+    q2c history AGGREGATE_ID|INVOICE_NUMBER --url URL
     q2c report  NAME --url URL [--as-of TIMESTAMP] [--on DATE] [--format table|csv|json]
     q2c rows    NAME --url URL [--prefix TEXT] [--limit N]
     q2c explain NAME ROW --url URL [--as-of TIMESTAMP]
@@ -29,7 +29,7 @@ import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -49,12 +49,13 @@ from q2c_adapters.cli_support import (
     check_store,
     fail,
     find_customer,
+    find_reference,
     one_line,
     open_app,
 )
 from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.errors import Q2CError, RuleViolated, StorageUnavailable
+from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated, StorageUnavailable
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, lines_net, lines_tax
 from q2c_core.domain.money import Money, to_decimal, total
 from q2c_core.domain.values import Period
@@ -975,16 +976,25 @@ def _who(event: Any) -> str:
 
 
 @app.command()
-def history(aggregate_id: str, url: UrlOption) -> None:
-    """Every event of one aggregate: when, who, what."""
-    try:
-        uid = UUID(aggregate_id)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{aggregate_id!r} is not an aggregate id", param_hint="AGGREGATE_ID"
-        ) from None
+def history(
+    aggregate_id: Annotated[
+        str,
+        typer.Argument(
+            help="an aggregate's id, or an invoice or credit note number, e.g. INV-000042"
+        ),
+    ],
+    url: UrlOption,
+) -> None:
+    """Every event of one aggregate: when, who, what.
+
+    The aggregate is named as ``explain`` and ``invoice render`` take it: by its id, or an
+    invoice or credit note by its number."""
     application = _open(url)
     try:
+        try:
+            uid = find_reference(application, aggregate_id)
+        except NotFound as error:
+            raise typer.BadParameter(error.rule, param_hint="AGGREGATE_ID") from None
         rows = _history_rows(application, uid)
     finally:
         application.close()
@@ -992,10 +1002,20 @@ def history(aggregate_id: str, url: UrlOption) -> None:
         err.print(f"no events for {uid}")
         raise typer.Exit(1)
     count = f"{len(rows)} event{'' if len(rows) == 1 else 's'}"
-    console.print(Text(f"History of {uid}: {count}"), soft_wrap=True)
+    named = aggregate_id.strip()
+    of = f"{named} ({uid})" if not _names_id(named, uid) else str(uid)
+    console.print(Text(f"History of {of}: {count}"), soft_wrap=True)
     for heading, facts in rows:
         _heading(heading)
         _print_facts(facts)
+
+
+def _names_id(text: str, uid: UUID) -> bool:
+    """Whether ``text`` is the id itself (not a number that names it)."""
+    try:
+        return UUID(text) == uid
+    except ValueError:
+        return False
 
 
 def _projections_for(
@@ -1103,26 +1123,6 @@ def _projection_named(name: str, projections: dict[str, Any]) -> str:
     return name
 
 
-def _invoice_named(application: QuoteToCash, given: str) -> str:
-    """An invoice's id for the number reports print (``INV-000042``); anything else as given."""
-    if not re.fullmatch(r"[A-Za-z][\w/.-]*-?\d+", given.strip()) or _is_uuid(given):
-        return given
-    from q2c_adapters.cli_documents import find_invoice
-
-    try:
-        return find_invoice(application, given.strip()).hex
-    except Q2CError:
-        return given
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        UUID(text.strip())
-    except ValueError:
-        return False
-    return True
-
-
 def _row_of_id(name: str, projection: Projection, given: str) -> str:
     """The row key holding an id a report printed (a UUID or its hex): the one row whose key
     names it, or a usage error listing the rows that do."""
@@ -1178,7 +1178,9 @@ def explain(
             name = _projection_named(name, fresh)
             projection = fresh[name]
             if ":" not in row:  # an id as a report prints it: the one row keyed by it
-                row = _invoice_named(application, row)
+                # (an invoice number names the invoice's id; _row_of_id refuses the rest)
+                with suppress(NotFound):
+                    row = find_reference(application, row).hex
                 with progress_bar(f"replaying {name}") as bar:
                     Follower(application, [projection], as_of=moment).run(progress=bar)
                 row = _row_of_id(name, projection, row)

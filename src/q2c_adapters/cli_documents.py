@@ -17,12 +17,12 @@ from uuid import UUID
 import attrs
 import typer
 
-from q2c_adapters.cli_support import fail, one_line, open_app
+from q2c_adapters.cli_support import fail, find_invoice, one_line, open_app
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.html import render_html
 from q2c_adapters.documents.pdf import render_pdf
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.errors import NotFound, Q2CError
+from q2c_core.domain.errors import Q2CError
 
 if TYPE_CHECKING:
     from q2c_adapters.accounting.seller import Endpoint
@@ -39,27 +39,6 @@ class DocumentFormat(enum.Enum):
     def suffix(self) -> str:
         """The file name extension."""
         return {"pdf": ".pdf", "html": ".html", "ubl": ".xml"}[self.value]
-
-
-def find_invoice(app: QuoteToCash, ref: str) -> UUID:
-    """An invoice by id, or by its number (``INV-000042``, ``CN-000003``).
-
-    By number, every customer's invoices and credit notes are searched as
-    ``QuoteToCash.invoices`` lists them: those the customer lists and those billing runs
-    drafted on its contracts (which the contract lists, not the customer).
-    """
-    try:
-        invoice_id = UUID(ref)
-    except ValueError:
-        pass
-    else:
-        app.invoice(invoice_id)
-        return invoice_id
-    for customer in app.customers():
-        for invoice in app.invoices(customer.id):
-            if invoice.number == ref:
-                return invoice.id
-    raise NotFound(f"no invoice or credit note numbered {ref!r}", field="invoice", value=ref)
 
 
 def _read_table(path: Path) -> dict[str, Any]:

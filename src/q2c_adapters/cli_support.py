@@ -143,6 +143,48 @@ def find_customer(app: QuoteToCash, ref: str) -> UUID:
     return found[0]
 
 
+def find_invoice(app: QuoteToCash, ref: str) -> UUID:
+    """An invoice by id, or by its number (``INV-000042``, ``CN-000003``): ``NotFound`` naming
+    ``invoice`` when no invoice or credit note has it.
+
+    By number, every customer's invoices and credit notes are searched as
+    ``QuoteToCash.invoices`` lists them: those the customer lists and those billing runs
+    drafted on its contracts (which the contract lists, not the customer).
+    """
+    ref = ref.strip()
+    try:
+        invoice_id = UUID(ref)
+    except ValueError:
+        pass
+    else:
+        app.invoice(invoice_id)
+        return invoice_id
+    for customer in app.customers():
+        for invoice in app.invoices(customer.id):
+            if invoice.number == ref:
+                return invoice.id
+    raise NotFound(f"no invoice or credit note numbered {ref!r}", field="invoice", value=ref)
+
+
+def find_reference(app: QuoteToCash, ref: str) -> UUID:
+    """The id a reference printed by a report or a document names, as ``history``,
+    ``explain`` and ``invoice render`` take it: an id (with or without dashes) as it is, or an
+    invoice or credit note by its number (``INV-000042``). ``NotFound`` naming ``reference``
+    when it is neither."""
+    try:
+        return UUID(ref.strip())
+    except ValueError:
+        pass
+    try:
+        return find_invoice(app, ref)
+    except NotFound:
+        raise NotFound(
+            f"{ref.strip()!r} is neither an id nor the number of an invoice or credit note",
+            field="reference",
+            value=ref,
+        ) from None
+
+
 def check_store(url: str) -> None:
     """A projection store URL (``--store``) that can be opened: a valid URL, a SQLite file
     whose folder exists, a PostgreSQL server that answers. The store itself (its schema and
