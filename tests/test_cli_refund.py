@@ -130,7 +130,7 @@ def test_mistakes_in_the_command_are_refused_and_record_nothing(
     app.close()
     head = recorded(url)
     for args, said in (
-        (refund(url, "Acme", "ten", "X"), "amount: is not a number"),
+        (refund(url, "Acme", "ten", "X"), "--amount: 'ten' is not an amount"),
         (refund(url, "Acme", "0.001", "X"), "whole minor units"),
         (refund(url, "Acme", "10", "X", "--currency", "USD"), "0.00 USD of customer credit"),
         (refund(url, "Acme", "10", "X", "--currency", "EURO"), "currency"),
@@ -146,6 +146,32 @@ def test_mistakes_in_the_command_are_refused_and_record_nothing(
     assert recorded(url) == head
 
 
+def test_an_amount_is_given_in_plain_decimal_notation_and_whole_minor_units(
+    books: tuple[str, UUID, UUID],
+) -> None:
+    """Bea types 1e2 (meaning 100.00?), 1,000.00 or 20.000: each is refused in one line naming
+    --amount, nothing paid. Only digits, a sign and one decimal point, to the currency's minor
+    unit (2 decimals for EUR, none for JPY), are an amount; 120 is 120.00 EUR."""
+    url, acme, _ = books
+    head = recorded(url)
+    for amount in ("1e2", "1E2", "1,000.00", "1_000", "NaN", "Infinity", "0x10", "١٢", "1.2.3"):
+        line = refused(runner.invoke(cli, refund(url, "Acme", amount, "OUT-9")))
+        assert line.startswith(f"error: --amount: {amount!r} is not an amount in plain"), line
+    for amount, currency, said in (
+        ("20.000", "EUR", "20.000 has 3 decimals: EUR is paid in whole minor units, 2"),
+        ("10.5", "JPY", "10.5 has 1 decimal: JPY is paid in whole minor units, 0"),
+    ):
+        args = refund(url, "Acme", amount, "OUT-9", "--currency", currency)
+        assert refused(runner.invoke(cli, args)) == f"error: --amount: {said} decimals at most"
+    assert recorded(url) == head
+    done = runner.invoke(cli, refund(url, "Acme", " 120 ", "OUT-9"))
+    assert done.exit_code == 0, done.output
+    assert "refunded 120.00 EUR to Acme" in done.stdout
+    app = QuoteToCash.open(url)
+    assert app.customer_credit(acme) == eur(80)
+    app.close()
+
+
 def test_one_reference_pays_out_once_whatever_customer_currency_or_spelling(
     books: tuple[str, UUID, UUID],
 ) -> None:
@@ -159,9 +185,7 @@ def test_one_reference_pays_out_once_whatever_customer_currency_or_spelling(
         acme, Money.of(500, "USD"), received_on=date(2024, 1, 6), reference="usd", actor="alice"
     )
     ltd = customer(app, "Acme Ltd")
-    app.receive_payment(
-        ltd, eur(500), received_on=date(2024, 1, 6), reference="ltd", actor="alice"
-    )
+    app.receive_payment(ltd, eur(500), received_on=date(2024, 1, 6), reference="ltd", actor="alice")
     app.close()
     done = runner.invoke(cli, refund(url, "Acme", "100.00", "OUT-7"))
     assert done.exit_code == 0, done.output

@@ -57,7 +57,7 @@ from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated, StorageUnavailable
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, lines_net, lines_tax
-from q2c_core.domain.money import Money, to_decimal, total
+from q2c_core.domain.money import Money, minor_units, total
 from q2c_core.domain.values import Period
 from q2c_core.projections import (
     DEFAULT_PLAN,
@@ -186,6 +186,43 @@ def parse_timestamp(text: str, option: str = "--as-of") -> datetime:
         ) from None
     _in_range(moment.date(), text, option)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# an amount as people write it: digits, an optional sign, one decimal point (ASCII digits only:
+# Decimal would also read an exponent, NaN, separators and other scripts' digits)
+_PLAIN_AMOUNT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def parse_amount(text: str, option: str) -> Decimal:
+    """An amount given to a money option in plain decimal notation (``200``, ``200.00``,
+    ``-5.5``): digits, an optional sign and one decimal point. An exponent (``1e2``),
+    separators (``1,000.00``, ``1_000``), NaN or infinity are a usage error (exit 2)."""
+    plain = text.strip()
+    if not _PLAIN_AMOUNT.fullmatch(plain):
+        raise typer.BadParameter(
+            f"{text!r} is not an amount in plain decimal notation (digits, an optional sign "
+            "and one decimal point, e.g. 200.00)",
+            param_hint=option,
+        )
+    return Decimal(plain)
+
+
+def money_of(amount: Decimal, currency: str, option: str) -> Money:
+    """The amount ``option`` gave, as money of ``currency`` at its minor unit (``120`` is
+    120.00 EUR): more decimals than the currency's minor unit has (``0.001`` EUR, ``10.5``
+    JPY), or an amount out of range, is a usage error (exit 2)."""
+    decimals = max(-int(amount.as_tuple().exponent), 0)
+    allowed = minor_units(currency)
+    if decimals > allowed:
+        raise typer.BadParameter(
+            f"{amount} has {decimals} decimal{'' if decimals == 1 else 's'}: {currency} is "
+            f"paid in whole minor units, {allowed} decimals at most",
+            param_hint=option,
+        )
+    try:
+        return Money(amount, currency).rounded()
+    except Q2CError as error:  # (beyond any amount billed)
+        raise typer.BadParameter(error.rule, param_hint=option) from None
 
 
 def require_text(text: str, option: str, rule: str) -> None:
@@ -716,17 +753,17 @@ def refund(
         "must name the refund (the bank transfer's reference), so it is paid once",
     )
     require_text(actor, "--actor", "must say who pays the money back")
-    try:
-        value = to_decimal(amount)
-        if currency is not None:
-            Money.zero(currency)
-    except Q2CError as error:
-        fail(one_line(error))
+    value = parse_amount(amount, "--amount")
+    if currency is not None:
+        try:
+            minor_units(currency)
+        except Q2CError as error:
+            raise typer.BadParameter(error.rule, param_hint="--currency") from None
     application = _open(url)
     try:
         customer_id = find_customer(application, customer)
         name = application.customer(customer_id).name
-        money = Money.of(value, currency or application.customer(customer_id).currency)
+        money = money_of(value, currency or application.customer(customer_id).currency, "--amount")
         # (recorded False: the same instruction was recorded before, by this command run
         # earlier or by another process a moment ago)
         outcome = application.instruct_refund(
