@@ -9,18 +9,20 @@ from decimal import Decimal
 
 import pytest
 from rich.console import Console
-from test_projections_story import story
+from test_projections_story import issue, story
 
 from q2c_adapters.reports import (
     KEY_REPORTS,
     REPORTS,
     ReportTable,
+    cell,
+    json_value,
     print_reports,
     report_table,
     rich_table,
 )
-from q2c_core import Money, Period, QuoteToCash
-from q2c_core.projections import Commissions, Projection, UnbilledRevenue
+from q2c_core import AllowanceUnit, Money, Period, QuoteToCash, TimeEntry
+from q2c_core.projections import Commissions, Kpis, Projection, UnbilledRevenue
 
 
 def test_print_reports_shows_the_summary_and_commissions() -> None:
@@ -60,7 +62,7 @@ def test_every_report_builds_from_the_same_projections() -> None:
         assert all(len(row) == len(table.columns) for row in table.rows), name
     summary = report_table("customers", projections, date(2024, 6, 1))
     (acme,) = summary.rows
-    assert acme[0] == "Acme" and str(acme[-1]) == "0"  # the 5 prepaid hours are all drawn
+    assert acme[0] == "Acme" and str(acme[-1]) == "0.00"  # the 5 prepaid hours are all drawn
     assert set(KEY_REPORTS) <= set(REPORTS)
     app.close()
 
@@ -190,3 +192,59 @@ def test_the_overview_leaves_the_keys_out(
     Console(file=out, width=200).print(rich_table(table, keys=False))
     assert "row (review_meeting)" not in out.getvalue() and "req:" not in out.getvalue()
     assert table.rows[0][1] in out.getvalue()  # the request's title is still there
+
+
+def money_allowance_story(app: QuoteToCash) -> None:
+    """Acme prepays 1,000.00 EUR; Dana works 4, 5 and 2.5 hours at 95.00 on a request it
+    covers: 1,092.50 of work, so 92.50 of it (0.973684... of an hour) is overage, invoiced."""
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor="bea")
+    allowance = app.grant_allowance(
+        acme,
+        unit=AllowanceUnit.MONEY,
+        quantity="1000",
+        period=Period(date(2024, 1, 1), date(2025, 1, 1)),
+        granted_on=date(2024, 1, 1),
+        actor="bea",
+    )
+    request = app.open_request(acme, "Dashboards", requested_on=date(2024, 3, 1), actor="pete")
+    app.estimate_request(request, hours=12, rate=Money.of("95", "EUR"), actor="pete")
+    app.cover_request_by_allowance(request, allowance, actor="bea")
+    app.authorize_work(request, authorized_on=date(2024, 3, 1), actor="pete")
+    for n, hours in enumerate(("4", "5", "2.5")):
+        entry = TimeEntry(
+            f"t{n}", "dana", date(2024, 3, 4 + n), Decimal(hours), Money.of("95", "EUR")
+        )
+        app.log_work(request, entry, actor="dana")
+    app.complete_request(request, completed_on=date(2024, 3, 8), actor="pete")
+    invoice = app.draft_request_invoice(request, drafted_on=date(2024, 3, 8), actor="pete")
+    issue(app, invoice, date(2024, 3, 8))
+
+
+def test_reports_show_hours_to_the_hundredth_and_the_read_model_keeps_them_exact() -> None:
+    """The KPI report printed the overage hours a money allowance split off as
+    0.9736842105263157894736842105: every report shows hours to 2 decimals, half up (table,
+    CSV and JSON alike), whole hours too; the read model keeps the exact fraction."""
+    app = QuoteToCash.open("memory:")
+    money_allowance_story(app)
+    projections = print_reports(app, Console(file=io.StringIO()), as_of=ON)
+    kpis = next(p for p in projections if isinstance(p, Kpis))
+    (exact,) = kpis.time_entered_vs_invoiced()
+    assert exact.invoiced == Decimal("92.50") / Decimal("95.00")  # kept exact
+    table = report_table("kpis", projections, ON)
+    (row,) = table.rows
+    shown = dict(zip(table.columns, row, strict=True))
+    assert [cell(shown[c]) for c in ("entered", "billable", "invoiced")] == [
+        "11.50",
+        "11.50",
+        "0.97",
+    ]
+    assert json_value(shown["invoiced"]) == "0.97"
+    review = report_table("review", projections, ON)
+    (item,) = review.rows
+    hours = [item[review.columns.index(c)] for c in ("est. hours", "actual hours")]
+    assert [cell(h) for h in hours] == ["12.00", "11.50"]
+    areas = report_table("product-areas", projections, ON)
+    assert [cell(v) for v in areas.rows[0][-2:]] == ["12.00", "11.50"]
+    month = report_table("utilisation", projections, date(2024, 3, 31))
+    assert [cell(v) for v in month.rows[0][2:4]] == ["11.50", "168.00"]
+    app.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
@@ -70,6 +70,22 @@ def json_value(value: Any) -> Any:
     if isinstance(value, date | datetime):
         return value.isoformat()
     return value
+
+
+# hours (and other quantities) as reports show them: to the hundredth
+HOURS_SHOWN = Decimal("0.01")
+
+
+def shown_hours(hours: Decimal) -> Decimal:
+    """Hours as a report shows them (table, CSV and JSON alike): to 2 decimals, half up, a
+    zero never ``-0.00``. For display only: the read models keep hours exact (a money
+    allowance's split of an entry's hours is a fraction of many digits)."""
+    shown = hours.quantize(HOURS_SHOWN, rounding=ROUND_HALF_UP)
+    return shown if shown else abs(shown)
+
+
+def _hours_or_none(hours: Decimal | None) -> Decimal | None:
+    return None if hours is None else shown_hours(hours)
 
 
 def _by_type(projections: Sequence[Projection]) -> dict[type[Projection], Projection]:
@@ -159,7 +175,7 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
                     b.credit,
                     unbilled_totals.get((customer_id, cur), Money.zero(cur)),
                     leakage.get((customer_id, cur), Money.zero(cur)),
-                    hours_left.get(customer_id, Decimal(0)) if n == 0 else Decimal(0),
+                    shown_hours(hours_left.get(customer_id, Decimal(0)) if n == 0 else Decimal(0)),
                 )
             )
     return ReportTable(
@@ -199,7 +215,7 @@ def _unbilled(projections: Sequence[Projection], on: date) -> ReportTable:
             i.account_manager,
             i.since,
             i.age_bucket,
-            i.hours,
+            shown_hours(i.hours),
             i.amount,
             "yes" if i.authorized else "NO - leakage risk",
             _unbilled_row(i),
@@ -244,7 +260,7 @@ def _leakage(projections: Sequence[Projection], on: date) -> ReportTable:
             names.get(i.customer_id, i.customer_id),
             titles.get(i.request_id, i.request_id),
             i.description,
-            i.hours,
+            shown_hours(i.hours),
             i.amount,
             i.request_id,
         )
@@ -266,11 +282,10 @@ def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
             u.allowance_id,
             u.unit,
             str(Period(u.period_start, u.period_end)),  # first..last day, as elsewhere
-            u.granted,
-            u.drawn,
-            u.remaining,
-            u.overage,
-            u.overage_billed,
+            *(
+                shown_hours(q) if u.unit == "hours" else q
+                for q in (u.granted, u.drawn, u.remaining, u.overage, u.overage_billed)
+            ),
             u.status,
             u.expiring_soon,
         )
@@ -369,8 +384,8 @@ def _review(projections: Sequence[Projection], on: date) -> ReportTable:
             "PO" if r.has_po else ("allowance" if r.covered_by_allowance else "NO PO"),
             r.due_on,
             "on time" if r.on_schedule else "LATE",
-            r.estimated_hours,
-            r.actual_hours,
+            _hours_or_none(r.estimated_hours),
+            shown_hours(r.actual_hours),
             r.invoiced,
             r.paid,
             r.unbilled_overage,
@@ -441,8 +456,8 @@ def _areas(projections: Sequence[Projection], on: date) -> ReportTable:
             a.declined,
             a.cancelled,
             a.open,
-            a.estimated_hours,
-            a.actual_hours,
+            shown_hours(a.estimated_hours),
+            shown_hours(a.actual_hours),
         )
         for a in p.history_by_area()
     )
@@ -561,9 +576,9 @@ def _kpis(projections: Sequence[Projection], on: date) -> ReportTable:
         (
             t.worker,
             names.get(t.customer_id, t.customer_id),
-            t.entered,
-            t.billable,
-            t.invoiced,
+            shown_hours(t.entered),
+            shown_hours(t.billable),
+            shown_hours(t.invoiced),
             t.billable_percent,
         )
         for t in p.time_entered_vs_invoiced()
@@ -579,7 +594,14 @@ def _utilisation(projections: Sequence[Projection], on: date) -> ReportTable:
     p: Kpis = _get(projections, Kpis)
     period = Period(month_start(on), on + (date(2000, 1, 2) - date(2000, 1, 1)))
     rows = tuple(
-        (u.worker, str(period), u.logged, u.available, u.utilisation_percent, u.billable_percent)
+        (
+            u.worker,
+            str(period),
+            shown_hours(u.logged),
+            shown_hours(u.available),
+            u.utilisation_percent,
+            u.billable_percent,
+        )
         for u in p.utilisation(period)
     )
     return ReportTable(
