@@ -716,6 +716,39 @@ def test_bill_previews_then_drafts_each_due_period_once(url: str) -> None:
     assert bad.exit_code == 2
 
 
+def test_bill_shows_each_currency_at_its_minor_unit(tmp_path: Path) -> None:
+    """A Tokyo customer's contract bills 10000 JPY a month: the run's summary says 20000 JPY
+    for two months, as the reports write yen (no decimals), not 20,000.00 JPY."""
+    from q2c_core import PricePoint, SubContract, SubContractKind
+
+    url = f"sqlite:///{tmp_path / 'q2c.db'}"
+    app = QuoteToCash.open(url)
+    cust = app.register_customer("Kaisha", "JPY", account_manager="mia", actor="a")
+    contract = app.sign_contract(
+        cust,
+        number="MC-JP",
+        term=Period(date(2024, 1, 1), date(2025, 1, 1)),
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=date(2024, 1, 1),
+        actor="a",
+        sub_contracts=[
+            SubContract(
+                "S1",
+                "Support",
+                SubContractKind.PRODUCT,
+                date(2024, 1, 1),
+                [PricePoint(date(2024, 1, 1), Money.of(120000, "JPY"))],
+            )
+        ],
+    )
+    app.activate_contract(contract, effective=date(2024, 1, 1), actor="a")
+    app.close()
+    args = ["bill", "--url", url, "--as-of", "2024-02-01", "--actor", "billing", "--preview"]
+    shown = runner.invoke(cli, args)
+    assert shown.exit_code == 0, shown.output
+    assert "20000 JPY" in shown.output and ".00 JPY" not in shown.output
+
+
 # -- the fixes of the CLI review -----------------------------------------------------------------
 
 

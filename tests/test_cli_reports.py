@@ -22,7 +22,14 @@ from q2c_adapters.reports import (
     rich_table,
 )
 from q2c_core import AllowanceUnit, Money, Period, QuoteToCash, TimeEntry
-from q2c_core.projections import Commissions, Kpis, Projection, UnbilledRevenue
+from q2c_core.projections import (
+    Commissions,
+    CustomerStatement,
+    Kpis,
+    Projection,
+    ReceivablesAging,
+    UnbilledRevenue,
+)
 
 
 def test_print_reports_shows_the_summary_and_commissions() -> None:
@@ -247,4 +254,44 @@ def test_reports_show_hours_to_the_hundredth_and_the_read_model_keeps_them_exact
     assert [cell(v) for v in areas.rows[0][-2:]] == ["12.00", "11.50"]
     month = report_table("utilisation", projections, date(2024, 3, 31))
     assert [cell(v) for v in month.rows[0][2:4]] == ["11.50", "168.00"]
+    app.close()
+
+
+def test_reports_show_money_at_the_currency_s_minor_unit_everywhere() -> None:
+    """The prepaid report showed a money allowance as "granted 1000 / drawn 1000.00 /
+    remaining 0", and the statement's and aging's zeros were Money('0') beside '124.91': a
+    money allowance's quantities are money of its currency, and every amount a report or its
+    query holds is written to the minor unit (nothing rounded away: it already was)."""
+    app = QuoteToCash.open("memory:")
+    money_allowance_story(app)
+    projections = print_reports(app, Console(file=io.StringIO()), as_of=ON)
+    prepaid = report_table("prepaid", projections, ON)
+    (row,) = prepaid.rows
+    shown = dict(zip(prepaid.columns, row, strict=True))
+    quantities = ("granted", "drawn", "remaining", "overage", "overage billed")
+    assert [cell(shown[q]) for q in quantities] == [
+        "1000.00 EUR",
+        "1000.00 EUR",
+        "0.00 EUR",
+        "92.50 EUR",
+        "92.50 EUR",
+    ]
+    assert json_value(shown["remaining"]) == {"amount": "0.00", "currency": "EUR"}
+    for name in REPORTS:
+        for values in report_table(name, projections, ON).rows:
+            for value in values:
+                if isinstance(value, Money):
+                    assert value.amount.as_tuple().exponent == -2, (name, value)
+    statements = next(p for p in projections if isinstance(p, CustomerStatement))
+    (acme,) = app.customers()
+    (balance,) = statements.statement(acme.id, ON).balances
+    assert [str(m.amount) for m in (balance.invoiced, balance.paid, balance.credit)] == [
+        "92.50",  # the overage invoiced (no tax rate: none added)
+        "0.00",
+        "0.00",
+    ]
+    aging = next(p for p in projections if isinstance(p, ReceivablesAging))
+    for row_of_aging in [*aging.aging(ON), *aging.totals(ON)]:
+        amounts = [*row_of_aging.buckets.values(), row_of_aging.total]
+        assert all(m.amount.as_tuple().exponent == -2 for m in amounts), row_of_aging
     app.close()

@@ -53,7 +53,7 @@ from q2c_adapters.cli_support import (
     one_line,
     open_app,
 )
-from q2c_adapters.reports import REPORTS, json_value, report_table, rich_table
+from q2c_adapters.reports import REPORTS, cell, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated, StorageUnavailable
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, lines_net, lines_tax
@@ -708,7 +708,7 @@ def bill(
         entry[0] += 1
         entry[1] += net.amount
     for (kind, currency), (count, amount) in sorted(totals.items()):
-        table.add_row(kind, str(count), f"{amount:,.2f} {currency}")
+        table.add_row(kind, str(count), cell(Money(amount, currency)))  # (its minor unit)
     console.print(table if totals else "nothing is due: every period up to this date is billed")
     if posted is not None:
         console.print(
@@ -1108,8 +1108,6 @@ def report(
     if fmt == "table":
         console.print(rich_table(table))
     elif fmt == "csv":
-        from q2c_adapters.reports import cell
-
         writer = csv.writer(sys.stdout)
         writer.writerow(table.columns)
         for row in table.rows:

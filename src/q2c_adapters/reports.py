@@ -20,6 +20,7 @@ from rich.table import Table
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period
 from q2c_core.projections import (
+    AllowanceUsage,
     AwaitingPurchaseOrder,
     Commissions,
     CustomerStatement,
@@ -273,6 +274,15 @@ def _leakage(projections: Sequence[Projection], on: date) -> ReportTable:
     )
 
 
+def _allowance_quantity(usage: AllowanceUsage, quantity: Decimal) -> Money | Decimal:
+    """A quantity of an allowance as the report shows it: a money allowance's as money of its
+    currency (at its minor unit, as every amount: granted 1000.00 EUR, not 1000), hours to the
+    hundredth."""
+    if usage.unit == "money":
+        return Money(quantity, usage.currency)
+    return shown_hours(quantity)
+
+
 def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
     p: PrepaidCreditUsage = _get(projections, PrepaidCreditUsage)
     names = _names(projections)
@@ -283,7 +293,7 @@ def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
             u.unit,
             str(Period(u.period_start, u.period_end)),  # first..last day, as elsewhere
             *(
-                shown_hours(q) if u.unit == "hours" else q
+                _allowance_quantity(u, q)
                 for q in (u.granted, u.drawn, u.remaining, u.overage, u.overage_billed)
             ),
             u.status,
@@ -661,12 +671,20 @@ REPORTS: Mapping[str, Callable[[Sequence[Projection], date], ReportTable]] = {
 
 
 def report_table(name: str, projections: Sequence[Projection], on: date) -> ReportTable:
-    """Build one named report (see ``REPORTS``) from the projections."""
+    """Build one named report (see ``REPORTS``) from the projections, its money at each
+    currency's minor unit (``0.00 EUR``, never ``0``, next to ``124.91 EUR``), as the table,
+    CSV and JSON show it."""
     try:
         build = REPORTS[name]
     except KeyError:
         raise KeyError(f"no report {name!r}; choose one of {', '.join(REPORTS)}") from None
-    return build(projections, on)
+    table = build(projections, on)
+    rows = tuple(tuple(_at_minor_unit(value) for value in row) for row in table.rows)
+    return attrs.evolve(table, rows=rows)
+
+
+def _at_minor_unit(value: Any) -> Any:
+    return value.rounded() if isinstance(value, Money) else value
 
 
 def _is_key(column: str) -> bool:

@@ -71,7 +71,7 @@ class AgingRow:
     @property
     def total(self) -> Money:
         """All buckets together."""
-        result = Money.zero(self.currency)
+        result = Money.zero(self.currency).rounded()  # (0.00, not 0, when all are zero)
         for amount in self.buckets.values():
             result = result + amount
         return result
@@ -159,7 +159,7 @@ class ReceivablesAging(InvoiceLedger):
             for customer, bucket, amount in items:
                 cur = amount.currency
                 buckets = table.setdefault(
-                    (customer, cur, kind), {b: Money.zero(cur) for b in AGE_BUCKETS}
+                    (customer, cur, kind), {b: Money.zero(cur).rounded() for b in AGE_BUCKETS}
                 )
                 buckets[bucket] = buckets[bucket] + amount
         return [AgingRow(c, cur, b, kind) for (c, cur, kind), b in sorted(table.items())]
@@ -171,7 +171,7 @@ class ReceivablesAging(InvoiceLedger):
         table: dict[str, dict[str, Money]] = {}
         for row in self.aging(as_of):
             buckets = table.setdefault(
-                row.currency, {b: Money.zero(row.currency) for b in AGE_BUCKETS}
+                row.currency, {b: Money.zero(row.currency).rounded() for b in AGE_BUCKETS}
             )
             for b, amount in row.buckets.items():
                 buckets[b] = buckets[b] + amount

@@ -10,7 +10,7 @@ from uuid import UUID
 import attrs
 
 from q2c_core.domain.errors import NotFound
-from q2c_core.domain.money import Money
+from q2c_core.domain.money import Money, currency_quantum
 from q2c_core.projections._ledger import (
     InvoiceLedger,
     credited,
@@ -84,6 +84,12 @@ class StatementPayment:
     bounced_on: date | None
     refunded: Money
     refunds: tuple[StatementRefund, ...] = ()
+
+
+def _money(amount: Decimal, currency: str) -> Money:
+    """An amount the statement worked out, written to the currency's minor unit at least (no
+    zero as ``Money('0')`` next to ``'124.91'``): the same value, nothing rounded."""
+    return Money(amount + currency_quantum(currency) * 0, currency)
 
 
 def _zero(holder: Any) -> Money:
@@ -225,10 +231,10 @@ class CustomerStatement(InvoiceLedger):
                     kind=row["kind"].lower(),
                     issued_on=row["issued_on"],
                     due_date=row["due"],
-                    total=Money(sign * row["total"], money),
-                    paid=Money(settled, money),
-                    credited=Money(credited(row, as_of), money),
-                    outstanding=Money(owed, money),
+                    total=_money(sign * row["total"], money),
+                    paid=_money(settled, money),
+                    credited=_money(credited(row, as_of), money),
+                    outstanding=_money(owed, money),
                 )
             )
             totals = sums.setdefault(money, [Decimal(0)] * 4)
@@ -245,7 +251,7 @@ class CustomerStatement(InvoiceLedger):
             money = p["currency"]
             figures = payment_on(p, as_of)
             refunds = tuple(
-                StatementRefund(refund_id, day, reference, Money(amount, money))
+                StatementRefund(refund_id, day, reference, _money(amount, money))
                 for refund_id, amount, day, reference in figures.refunds
             )
             sums.setdefault(money, [Decimal(0)] * 4)[3] += figures.credit
@@ -254,11 +260,11 @@ class CustomerStatement(InvoiceLedger):
                     payment_id=pay_id,
                     received_on=p["received_on"],
                     reference=p["reference"],
-                    amount=Money(p["amount"], money),
-                    allocated=Money(figures.allocated, money),
-                    unallocated=Money(figures.credit, money),
+                    amount=_money(p["amount"], money),
+                    allocated=_money(figures.allocated, money),
+                    unallocated=_money(figures.credit, money),
                     bounced_on=figures.bounced_on,
-                    refunded=Money(figures.refunded, money),
+                    refunded=_money(figures.refunded, money),
                     refunds=refunds,
                 )
             )
@@ -281,15 +287,15 @@ class CustomerStatement(InvoiceLedger):
         left: dict[str, Money] = {}
         for debt in debts:
             money = debt.outstanding.currency
-            left[money] = left.get(money, Money.zero(money)) + debt.outstanding
+            left[money] = left.get(money, _money(Decimal(0), money)) + debt.outstanding
         balances = tuple(
             StatementBalance(
                 money,
-                invoiced=Money(sums[money][0], money),
-                paid=Money(sums[money][1], money),
-                open=Money(sums[money][2], money),
-                credit=Money(sums[money][3], money),
-                owed_back=left.get(money, Money.zero(money)),
+                invoiced=_money(sums[money][0], money),
+                paid=_money(sums[money][1], money),
+                open=_money(sums[money][2], money),
+                credit=_money(sums[money][3], money),
+                owed_back=left.get(money, _money(Decimal(0), money)),
             )
             for money in [cur, *sorted(set(sums) - {cur})]
         )
