@@ -258,15 +258,30 @@ def print_reports(app: QuoteToCash, url: str, as_of: date) -> None:
     """
     store = ProjectionStore.open(url)
     projections = all_projections(store)
+    head = app.recorder.max_notification_id() or 0
     try:
+        since = min(store.position(p.tracking_name) for p in projections)
         applied = catch_up(app, projections)
-        print(f"Projections caught up: {applied} new events applied.\n")
+        print(
+            f"Read models caught up: {applied} new events applied{_others(head - since, applied)}"
+        )
     except RuleViolated as refused:
         print(f"{refused}: rebuilding the read models from the events.")
         applied = rebuild(app, projections)
-        print(f"Projections rebuilt: {applied} events applied.\n")
+        print(f"Read models rebuilt: {applied} events applied{_others(head, applied)}")
     console = Console(width=None if sys.stdout.isatty() else 140)
     print_projection_reports(app, console=console, as_of=as_of, projections=projections)
+
+
+def _others(new: int, applied: int) -> str:
+    """What the count of events applied to the read models leaves out of the events recorded:
+    the kinds no report reads (approvals, invoice numbers, a customer's index entries)."""
+    if new <= applied:
+        return ".\n"
+    return (
+        f"; the other {new - applied} of the {new} new events (approvals, invoice numbers, "
+        "a customer's index entries) change no report.\n"
+    )
 
 
 def main() -> None:
@@ -282,7 +297,8 @@ def main() -> None:
         else:
             run_month(app)
             print(
-                f"Recorded the month in {args.db}: {app.recorder.max_notification_id()} events.\n"
+                f"Recorded the month in {args.db}: {app.recorder.max_notification_id()} events "
+                "(every fact, approvals and invoice numbers too).\n"
             )
         print_reports(app, url, as_of=date(2026, 3, 31))
     finally:

@@ -295,3 +295,29 @@ def test_reports_show_money_at_the_currency_s_minor_unit_everywhere() -> None:
         amounts = [*row_of_aging.buckets.values(), row_of_aging.total]
         assert all(m.amount.as_tuple().exponent == -2 for m in amounts), row_of_aging
     app.close()
+
+
+def test_a_table_leaves_out_forecast_months_with_nothing_forecast_unless_asked() -> None:
+    """Acme has no contract: its twelve forecast months are all 0.00, which the revenue table
+    printed row after row. The table for people leaves them out and says how many; asked for
+    every row (q2c report --all), it shows them; the report itself keeps them for CSV and
+    JSON, whose readers expect the whole twelve-month series."""
+    app = QuoteToCash.open("memory:")
+    money_allowance_story(app)
+    projections = print_reports(app, Console(file=io.StringIO()), as_of=ON)
+    revenue = report_table("revenue", projections, ON)
+    months = [i for i, row in enumerate(revenue.rows) if str(row[0]).startswith("forecast")]
+    assert len(months) == 12 and revenue.empty_rows == frozenset(months)
+
+    def printed(**options: bool) -> str:
+        out = io.StringIO()
+        Console(file=out, width=120).print(rich_table(revenue, **options))
+        return out.getvalue()
+
+    table = printed()
+    assert "forecast 2024-" not in table and "recognised to date" in table
+    assert "forecast months with nothing forecast left out: 12" in table
+    every = printed(every_row=True)
+    assert every.count("forecast 2024-") == 6 and "forecast 2025-06" in every
+    assert "left out" not in every
+    app.close()

@@ -26,6 +26,13 @@ def test_the_demo_records_the_month_once_and_prints_the_same_reports_again(
     db = tmp_path / "demo.db"
     first = run_demo(db)
     assert "Recorded the month" in first
+    # each number says what it counts: the events recorded, those the read models apply
+    assert ": 80 events (every fact, approvals and invoice numbers too)" in first
+    assert "58 new events applied; the other 22 of the 80 new events" in first
+    # the revenue table ends on the last month with something forecast, not a 0.00 row
+    revenue = first[first.index("Revenue (ASC 606") : first.index("Time entered vs invoiced")]
+    assert "forecast 2027-02" in revenue and "forecast 2027-03" not in revenue
+    assert "forecast months with nothing forecast left out: 1" in revenue
     # Northwind: March maintenance + SSO invoice paid by one transfer; Rotterdam days still open
     assert "3906.16 EUR" in first and "3781.25 EUR" in first and "124.91 EUR" in first
     assert "Commission" in first and "Leakage risk" in first

@@ -2,7 +2,7 @@
 
     q2c replay  --url URL [--as-of TIMESTAMP] [--store URL] [--workers N]
     q2c history AGGREGATE_ID|INVOICE_NUMBER --url URL
-    q2c report  NAME --url URL [--as-of TIMESTAMP] [--on DATE] [--format table|csv|json]
+    q2c report  NAME --url URL [--as-of TIMESTAMP] [--on DATE] [--format table|csv|json] [--all]
     q2c rows    NAME --url URL [--prefix TEXT] [--limit N]
     q2c explain NAME ROW --url URL [--as-of TIMESTAMP]
     q2c update  --url URL [--store URL]
@@ -1089,8 +1089,20 @@ def report(
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
     store: StoreOption = None,
     commission_plan: PlanOption = None,
+    every_row: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="in a table, also the rows that show nothing (forecast months with nothing "
+            "forecast); CSV and JSON always have every row",
+        ),
+    ] = False,
 ) -> None:
-    """Print any projection as a table, CSV or JSON."""
+    """Print any projection as a table, CSV or JSON.
+
+    A table leaves out the rows that only say there is nothing (the revenue report's forecast
+    months with nothing forecast) and says how many, unless --all; CSV and JSON, read by tools
+    that expect the whole series (twelve forecast months per currency), keep every row."""
     if name not in REPORTS:
         raise typer.BadParameter(
             f"no report {name!r}; choose one of {', '.join(REPORTS)}", param_hint="NAME"
@@ -1106,7 +1118,7 @@ def report(
         table = report_table(name, projections, day)
         target.close()
     if fmt == "table":
-        console.print(rich_table(table))
+        console.print(rich_table(table, every_row=every_row))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(table.columns)

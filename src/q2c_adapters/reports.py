@@ -42,11 +42,18 @@ from q2c_core.projections.revenue import month_start
 
 @attrs.frozen
 class ReportTable:
-    """A report as plain columns and rows of values (Money, Decimal, date, str...)."""
+    """A report as plain columns and rows of values (Money, Decimal, date, str...).
+
+    ``empty_rows`` are the rows that only say there is nothing (a forecast month with nothing
+    forecast), ``empty_rows_are`` what they are: a table for people leaves them out unless
+    asked (``rich_table(..., every_row=True)``, ``q2c report --all``) and says so; CSV and
+    JSON, for tools that read a whole series, keep every row."""
 
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
+    empty_rows: frozenset[int] = frozenset()
+    empty_rows_are: str = "rows with nothing to show"
 
 
 def cell(value: Any) -> str:
@@ -570,12 +577,17 @@ def _revenue(projections: Sequence[Projection], on: date) -> ReportTable:
     for cur, amount in sorted(p.contract_assets(on).items()):
         rows.append(("contract asset (invoiced later)", cur, amount, None, None))
     # each forecast month split: scheduled from issued invoices, contracted not yet issued
+    empty = set()
     for m in p.forecast(on, 12):
+        if all(x.rounded().is_zero() for x in (m.amount, m.scheduled, m.contracted)):
+            empty.add(len(rows))
         rows.append((f"forecast {m.month:%Y-%m}", m.currency, m.amount, m.scheduled, m.contracted))
     return ReportTable(
         f"Revenue (ASC 606 / IFRS 15) on {on}",
         ("line", "currency", "amount", "scheduled", "contracted"),
         tuple(rows),
+        empty_rows=frozenset(empty),
+        empty_rows_are="forecast months with nothing forecast",
     )
 
 
@@ -691,15 +703,22 @@ def _is_key(column: str) -> bool:
     return column.startswith("row (") or column.endswith(" id")
 
 
-def rich_table(report: ReportTable, *, keys: bool = True) -> Table:
+def rich_table(report: ReportTable, *, keys: bool = True, every_row: bool = False) -> Table:
     """A report as a rich table (amounts right-aligned); ``keys=False`` leaves out the
-    columns that only give keys for ``q2c explain`` (an overview for people, as the demo's)."""
+    columns that only give keys for ``q2c explain`` (an overview for people, as the demo's).
+    The report's empty rows (``ReportTable.empty_rows``) are left out, and the caption says
+    how many, unless ``every_row``."""
+    rows = [row for i, row in enumerate(report.rows) if every_row or i not in report.empty_rows]
+    left_out = len(report.rows) - len(rows)
+    caption = None if report.rows else "nothing to show"
+    if left_out:
+        caption = f"{report.empty_rows_are} left out: {left_out} (q2c report --all shows them)"
     # (as wide as its title, so a narrow table's title reads on one line; an empty one says so)
     table = Table(
         title=report.title,
         title_justify="left",
         min_width=len(report.title),
-        caption=None if report.rows else "nothing to show",
+        caption=caption,
         caption_justify="left",
     )
     shown = [i for i, c in enumerate(report.columns) if keys or not _is_key(c)]
@@ -714,7 +733,7 @@ def rich_table(report: ReportTable, *, keys: bool = True) -> Table:
             table.add_column(column, no_wrap=True, min_width=widest)
             continue
         table.add_column(column, justify="right" if numeric else "left")
-    for row in report.rows:
+    for row in rows:
         table.add_row(*(cell(row[i]) for i in shown if i < len(row)))
     return table
 
