@@ -153,6 +153,21 @@ def test_day_counts() -> None:
     assert day_count(Period(date(2024, 1, 30), date(2024, 1, 31)), DayCount.THIRTY_360) == 0
 
 
+def test_the_30_360_day_count_is_30e_360_the_eurobond_basis() -> None:
+    """``DayCount.THIRTY_360`` ("30/360" in a contract import) is 30E/360, as the README names
+    it: a 31st counts as the 30th at either end of a period, and February has no rule of its
+    own. The US 30/360 (bond basis) would keep an end on the 31st after a start before the
+    30th (76 days from 15 January to 31 March) and count from the end of February as from
+    the 30th, or at least keep the 31st (30 or 33 days from 28 February 2023 to 31 March)."""
+
+    def days(start: date, end: date) -> int:
+        return day_count(Period(start, end), DayCount.THIRTY_360)
+
+    assert days(date(2024, 1, 15), date(2024, 3, 31)) == 75
+    assert days(date(2023, 2, 28), date(2023, 3, 31)) == 32
+    assert days(date(2024, 1, 31), date(2024, 3, 31)) == 60
+
+
 @FAST
 @given(a=days_st, b=days_st, c=days_st, convention=st.sampled_from(CONVENTIONS))
 def test_day_counts_add_up(a: date, b: date, c: date, convention: DayCount) -> None:

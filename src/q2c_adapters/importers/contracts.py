@@ -9,10 +9,10 @@ One row per sub-contract, the master contract's columns repeated on each (a row 
   (inclusive, as CRMs write it); ``frequency`` (monthly, quarterly, annual), ``signed_on``
   [signed, signature_date] (default: term start);
 - optional ``timing`` (in_advance, in_arrears), ``alignment`` (anniversary, calendar),
-  ``day_count`` (actual, 30/360), ``auto_renew`` [evergreen] (yes/no), ``renewal_uplift``
-  [uplift_percent] (percent added at each automatic renewal), ``activated_on`` [active_from]
-  or ``status`` = active (activated on the term start; an empty status leaves the contract
-  signed, any other status is refused);
+  ``day_count`` (actual, 30/360: the 30E/360 Eurobond basis), ``auto_renew`` [evergreen]
+  (yes/no), ``renewal_uplift`` [uplift_percent] (percent added at each automatic renewal),
+  ``activated_on`` [active_from] or ``status`` = active (activated on the term start; an empty
+  status leaves the contract signed, any other status is refused);
 - sub-contract: ``sub_id`` [item_id, line_id], ``description`` [item, product], ``kind`` [type]
   (product, licence, site, service), ``effective_from`` [item_start] (default: term start),
   ``effective_to`` [item_end] (last day covered, inclusive; empty: open-ended),
