@@ -50,6 +50,7 @@ from q2c_core.domain.enhancement_request import (
 )
 from q2c_core.domain.errors import (
     AllowanceExhausted,
+    AlreadyBilled,
     ApprovalRefused,
     CardNumberRefused,
     ConcurrencyConflict,
@@ -169,6 +170,7 @@ __all__ = [
     "AllowanceExhausted",
     "AllowanceStatus",
     "AllowanceUnit",
+    "AlreadyBilled",
     "ApprovalPolicy",
     "ApprovalRefused",
     "AwaitingPurchaseOrder",

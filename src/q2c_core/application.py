@@ -33,6 +33,7 @@ from q2c_core.domain.enhancement_request import (
     TimeEntry,
 )
 from q2c_core.domain.errors import (
+    AlreadyBilled,
     CurrencyMismatch,
     DuplicateEntry,
     InvalidTransition,
@@ -573,33 +574,70 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def _record_billing(self, invoice: Invoice, actor: str) -> list[Aggregate]:
         """Mark the work, expenses and overage an invoice's lines bill as billed by it.
 
-        So a hand-made invoice that bills time entries holds them like a request invoice does:
-        they cannot be billed a second time, and voiding the invoice releases them.
+        A line naming a request's time entries, expense or fixed price bills them, whatever its
+        kind (a manual line naming t1 bills t1), so a hand-made invoice holds them as a request
+        invoice does: they cannot be billed a second time, and voiding the invoice releases
+        them. Only an allowance-overage line names an entry without billing it whole: it names
+        its allowance and the one entry whose overage it bills, and holds that overage there.
+        Refused, recording nothing (``AlreadyBilled``, naming the entry and where it is): a line
+        naming work a prepaid allowance was charged with (what the allowance covers is paid
+        for; its overage is billed by an overage line), an item a live invoice bills, or an
+        item two lines name.
         """
-        items: dict[UUID, list[str]] = {}
+        items: dict[UUID, dict[str, str]] = {}  # by request: each item and the line naming it
         overage: dict[UUID, dict[str, Decimal]] = {}
         allowances: dict[UUID, PrepaidAllowance] = {}
         for line in invoice.lines:
             source = line.source
             if source is None:
                 continue
-            if source.kind is SourceKind.ALLOWANCE_OVERAGE and source.allowance_id is not None:
-                allowance = allowances.get(source.allowance_id) or self.allowance(
-                    source.allowance_id
-                )
+            if source.kind is SourceKind.ALLOWANCE_OVERAGE:
+                allowance_id = _overage_allowance(line, invoice.id)
+                allowance = allowances.get(allowance_id) or self.allowance(allowance_id)
                 allowances[allowance.id] = allowance
-                for entry_id in source.time_entry_ids[:1]:
-                    per = overage.setdefault(allowance.id, {})
-                    key = _overage_key(allowance, source.request_id, entry_id, invoice.id)
-                    per[key] = per.get(key, Decimal(0)) + _overage_quantity(allowance, line)
-            elif source.request_id is not None and source.kind in (
-                SourceKind.WORK,
-                SourceKind.EXPENSE,
-            ):
-                # (the fixed price too: a voided or credited line gives back what it held)
-                items.setdefault(source.request_id, []).extend(_billed_items(source))
+                if allowance.customer_id != invoice.customer_id:
+                    raise RuleViolated(
+                        "the allowance belongs to another customer",
+                        field="lines",
+                        aggregate_id=invoice.id,
+                        value=allowance.id,
+                    )
+                entry_id = source.time_entry_ids[0]
+                per = overage.setdefault(allowance.id, {})
+                key = _overage_key(allowance, source.request_id, entry_id, invoice.id)
+                per[key] = per.get(key, Decimal(0)) + _overage_quantity(allowance, line)
+                continue
+            if source.allowance_id is not None:
+                raise InvalidValue(
+                    f"line {line.line_id} names an allowance: only an allowance-overage line does",
+                    field="lines",
+                    aggregate_id=invoice.id,
+                    value=line.line_id,
+                )
+            billed = _billed_items(source)
+            if not billed:
+                continue
+            if source.request_id is None:
+                raise InvalidValue(
+                    f"line {line.line_id} names what it bills (time entries, an expense, a fixed "
+                    "price) but not the request they belong to",
+                    field="lines",
+                    aggregate_id=invoice.id,
+                    value=line.line_id,
+                )
+            named = items.setdefault(source.request_id, {})
+            for item_id in billed:
+                if item_id in named:
+                    raise AlreadyBilled(
+                        f"line {line.line_id} names {item_id!r}, which line {named[item_id]} "
+                        "names too: one line bills it",
+                        field="lines",
+                        aggregate_id=invoice.id,
+                        value=item_id,
+                    )
+                named[item_id] = line.line_id
         changed: list[Aggregate] = []
-        for request_id, item_ids in items.items():
+        for request_id, named in items.items():
             request = self.request(request_id)
             if request.customer_id != invoice.customer_id:
                 raise RuleViolated(
@@ -608,6 +646,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     aggregate_id=invoice.id,
                     value=request_id,
                 )
+            self._refuse_billed_already(request, named)
+            item_ids = list(named)
             request.record_invoiced(
                 invoice.id, item_ids, self._all_billed_after(request, item_ids), actor
             )
@@ -616,6 +656,48 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             allowances[allowance_id].bill_overage(invoice.id, quantities, actor)
             changed.append(allowances[allowance_id])
         return changed
+
+    def _refuse_billed_already(self, request: EnhancementRequest, named: dict[str, str]) -> None:
+        """Refuse items of the request that lines name (item -> line id) and that are billed
+        already: work an allowance was charged with, or an item a live invoice bills."""
+        charged = {
+            charge.entry_id: (allowance, charge.key)
+            for allowance in self._allowance_chain(request)
+            for charge in allowance.charges
+            if charge.request_id == request.id
+        }
+        expenses = {x.expense_id for x in request.expenses}
+        for item_id, line_id in named.items():
+            what = (
+                "the fixed price"
+                if item_id == FIXED_PRICE_ITEM
+                else f"expense {item_id!r}"
+                if item_id in expenses
+                else f"time entry {item_id!r}"
+            )
+            where = f"line {line_id} names {what} of request {request.title!r}"
+            if item_id in charged:
+                allowance, key = charged[item_id]
+                draw = allowance.draws()[key]
+                unit = "hours" if allowance.unit is AllowanceUnit.HOURS else allowance.currency
+                raise AlreadyBilled(
+                    f"{where}, charged on prepaid allowance {allowance.id} ({draw.covered} "
+                    f"{unit} covered, {draw.overage} overage): what the allowance covers is "
+                    "paid for, and its overage is billed by an allowance-overage line "
+                    "(draft_request_invoice drafts it)",
+                    field="lines",
+                    aggregate_id=request.id,
+                    value=item_id,
+                )
+            if item_id in request.billed:
+                other = self.invoice(UUID(request.billed[item_id]))
+                raise AlreadyBilled(
+                    f"{where}, already billed by invoice {other.number or other.id} "
+                    f"({other.status.value})",
+                    field="lines",
+                    aggregate_id=request.id,
+                    value=item_id,
+                )
 
     def _all_billed_after(self, request: EnhancementRequest, item_ids: list[str]) -> bool:
         """Whether nothing billable is left unbilled on the request once these items are."""
@@ -1064,7 +1146,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     )
                     overage_requests.append(source.request_id)
                 continue
-            items = _billed_items(source)
+            items = _held_by(request, _billed_items(source), original.id)
             if not items:
                 continue
             if rebillable:
@@ -1160,16 +1242,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     )
                     per[key] = per.get(key, Decimal(0)) + _overage_quantity(allowance, line)
                     overage_requests.add(source.request_id or allowance.charge_for(key).request_id)
-                elif source.request_id is not None and source.kind in (
-                    SourceKind.WORK,
-                    SourceKind.EXPENSE,
-                ):
+                elif source.request_id is not None:
+                    # (whatever its kind: ``_record_billing`` held what the line names)
                     by_request.setdefault(source.request_id, []).extend(_billed_items(source))
             why = f"invoice voided: {reason}"
             requests: dict[UUID, EnhancementRequest] = {}
             for request_id, items in by_request.items():
                 request = requests[request_id] = self.request(request_id)
-                request.release_work(invoice_id, items, why, actor)
+                held = _held_by(request, items, invoice_id)
+                if held:
+                    request.release_work(invoice_id, held, why, actor)
             for request_id in sorted(overage_requests):
                 # an invoice of the overage alone left the request invoiced: billable again
                 request = requests.get(request_id) or self.request(request_id)
@@ -1903,6 +1985,13 @@ def _billed_items(source: LineSource) -> list[str]:
     return items
 
 
+def _held_by(request: EnhancementRequest, item_ids: list[str], invoice_id: UUID) -> list[str]:
+    """Those of the items that the request has billed by that invoice, each once: what voiding
+    or crediting its lines gives back. (A line of another kind than work or expense that named
+    items on an invoice drafted before such lines held them holds nothing.)"""
+    return [i for i in dict.fromkeys(item_ids) if request.billed.get(i) == invoice_id.hex]
+
+
 def _charged_entries(
     request: EnhancementRequest, allowances: Sequence[PrepaidAllowance]
 ) -> set[str]:
@@ -1937,6 +2026,23 @@ def _overage_key(
             value=entry_id,
         )
     return keys[0]
+
+
+def _overage_allowance(line: InvoiceLine, invoice_id: UUID) -> UUID:
+    """The allowance an allowance-overage line bills the overage of; refused unless the line
+    names it and exactly one time entry (and no expense): what it holds on the allowance, and
+    what voiding or crediting it gives back, is that entry's overage."""
+    source = line.source
+    assert source is not None
+    if source.allowance_id is None or len(source.time_entry_ids) != 1 or source.expense_id:
+        raise InvalidValue(
+            f"line {line.line_id}: an allowance-overage line names its allowance and the one "
+            "time entry whose overage it bills",
+            field="lines",
+            aggregate_id=invoice_id,
+            value=line.line_id,
+        )
+    return source.allowance_id
 
 
 def _overage_quantity(allowance: PrepaidAllowance, line: InvoiceLine) -> Decimal:

@@ -72,6 +72,11 @@ class DuplicateEntry(RuleViolated):
     """An id (time entry, expense, sub-contract, allocation) was recorded twice."""
 
 
+class AlreadyBilled(DuplicateEntry):
+    """An invoice line names a time entry, an expense or a fixed price that is billed already:
+    prepaid by an allowance that was charged with it, or on a live invoice (a draft too)."""
+
+
 class ApprovalRefused(RuleViolated):
     """An approval broke the approval policy (unknown role, same person twice, drafter alone)."""
 

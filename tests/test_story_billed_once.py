@@ -1,0 +1,240 @@
+"""Every logged hour is billed once: unbilled, covered by a prepaid allowance, or invoiced.
+
+A money reviewer billed the same work twice by hand: 8 hours a prepaid allowance covers were
+invoiced again (968.00) on a hand-made invoice, and a manual line naming a time entry left the
+entry unbilled for the request's own invoice to bill again (1,210.00 twice).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from q2c_core import (
+    AllowanceUnit,
+    AlreadyBilled,
+    InvalidValue,
+    InvoiceLine,
+    InvoiceStatus,
+    LineSource,
+    Money,
+    Period,
+    QuoteToCash,
+    RequestStatus,
+    RevenueKind,
+    SourceKind,
+    TaxRate,
+    TimeEntry,
+    WorkBuckets,
+    charge_key,
+)
+
+A = "bea"
+MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
+
+
+def day(n: int) -> date:
+    return date(2026, 3, n)
+
+
+def eur(amount: str) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def customer(app: QuoteToCash) -> UUID:
+    return app.register_customer(
+        "Acme", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
+    )
+
+
+def allowance(app: QuoteToCash, acme: UUID, unit: AllowanceUnit, quantity: str) -> UUID:
+    return app.grant_allowance(
+        acme, unit=unit, quantity=quantity, period=MARCH, granted_on=day(1), actor=A
+    )
+
+
+def covered_request(app: QuoteToCash, acme: UUID, prepaid: UUID) -> UUID:
+    request = app.open_request(acme, "Reports", requested_on=day(2), actor="pete")
+    app.estimate_request(request, hours=10, rate=eur("100"), actor="pete")
+    app.cover_request_by_allowance(request, prepaid, actor=A)
+    app.authorize_work(request, authorized_on=day(2), actor="pete")
+    return request
+
+
+def ordered_request(app: QuoteToCash, acme: UUID) -> UUID:
+    request = app.open_request(acme, "Export", requested_on=day(2), actor="pete")
+    app.estimate_request(request, hours=10, rate=eur("100"), actor="pete")
+    app.send_quote(request, sent_on=day(2), actor=A)
+    app.receive_purchase_order(
+        request, number="PO-1", amount=eur("1000"), received_on=day(2), actor=A
+    )
+    app.authorize_work(request, authorized_on=day(2), actor="pete")
+    return request
+
+
+def log(app: QuoteToCash, request: UUID, entry_id: str, on: int, hours: str, rate: str) -> None:
+    entry = TimeEntry(entry_id, "dana", day(on), Decimal(hours), eur(rate))
+    app.log_work(request, entry, actor="dana")
+
+
+def by_hand(request: UUID, entry_id: str, hours: str, kind: SourceKind) -> InvoiceLine:
+    """A line typed by a person that names a time entry of the request as its source."""
+    return InvoiceLine(
+        "L1",
+        f"{entry_id} by hand",
+        Decimal(hours),
+        eur("100"),
+        TaxRate.standard(21),
+        LineSource(kind, request_id=request, time_entry_ids=(entry_id,), hours=Decimal(hours)),
+        RevenueKind.ENHANCEMENT,
+    )
+
+
+def approve_and_issue(app: QuoteToCash, invoice: UUID, on: date) -> str:
+    app.approve_invoice(invoice, role="billing", approved_on=on, actor=A)
+    app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+    return app.issue_invoice(invoice, issued_on=on, actor=A)
+
+
+@pytest.mark.parametrize("kind", [SourceKind.WORK, SourceKind.MANUAL])
+def test_hours_a_prepaid_allowance_covers_are_not_invoiced_again_by_hand(
+    app: QuoteToCash, kind: SourceKind
+) -> None:
+    """8 hours of a 10-hour allowance are covered: a hand-made invoice billing them (a work
+    line, or a manual one naming the entry) is refused, naming the entry and the allowance, and
+    the 8 hours stay covered and uninvoiced. (It was issued for 968.00.)"""
+    acme = customer(app)
+    prepaid = allowance(app, acme, AllowanceUnit.HOURS, "10")
+    request = covered_request(app, acme, prepaid)
+    log(app, request, "t1", 3, "8", "100")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(AlreadyBilled) as refused:
+        app.draft_invoice(acme, [by_hand(request, "t1", "8", kind)], drafted_on=day(4), actor=A)
+    assert refused.value.value == "t1"
+    assert f"time entry 't1' of request 'Reports', charged on prepaid allowance {prepaid}" in str(
+        refused.value
+    )
+    assert "8 hours covered, 0 overage" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    assert app.invoices(acme) == []
+    assert app.work_buckets(request) == [WorkBuckets("t1", Decimal(8), Decimal(0), Decimal(8), 0)]
+    assert app.allowance(prepaid).consumed == 8
+
+
+def test_overage_beyond_the_allowance_is_billed_by_its_overage_line_not_by_hand(
+    app: QuoteToCash,
+) -> None:
+    """12 hours on a 10-hour allowance: 2 hours of overage. A hand-made work line for the entry
+    would bill all 12 (10 of them prepaid) and leave the 2 to bill again: it is refused, and the
+    request's invoice bills the 2 hours of overage, once."""
+    acme = customer(app)
+    prepaid = allowance(app, acme, AllowanceUnit.HOURS, "10")
+    request = covered_request(app, acme, prepaid)
+    log(app, request, "t1", 3, "12", "100")
+    with pytest.raises(AlreadyBilled, match="10 hours covered, 2 overage"):
+        app.draft_invoice(
+            acme, [by_hand(request, "t1", "12", SourceKind.WORK)], drafted_on=day(4), actor=A
+        )
+    invoice = app.invoice(app.draft_request_invoice(request, drafted_on=day(4), actor=A))
+    (line,) = invoice.lines
+    assert line.source is not None and line.source.kind is SourceKind.ALLOWANCE_OVERAGE
+    assert (line.quantity, line.net) == (2, eur("200.00"))
+    assert app.work_buckets(request) == [WorkBuckets("t1", Decimal(12), 0, 10, 2)]
+
+
+def test_a_manual_line_naming_a_time_entry_bills_it_once(app: QuoteToCash) -> None:
+    """A manual line naming time entry t1 (10 hours at 100) bills t1: the request, its only
+    work billed, is invoiced, and neither its own invoice nor another line by hand bills t1
+    again (it was billed 1,210.00 twice). Voided while a draft, the line gives t1 back."""
+    acme = customer(app)
+    request = ordered_request(app, acme)
+    log(app, request, "t1", 3, "10", "100")
+    app.complete_request(request, completed_on=day(4), actor="pete")
+    manual = by_hand(request, "t1", "10", SourceKind.MANUAL)
+    draft = app.draft_invoice(acme, [manual], drafted_on=day(4), actor=A)
+    assert app.request(request).billed == {"t1": draft.hex}
+    assert app.request(request).status is RequestStatus.INVOICED
+    assert app.unbilled_work(request) == eur("0")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(AlreadyBilled, match=f"already billed by invoice {draft} \\(draft\\)"):
+        app.draft_invoice(acme, [manual], drafted_on=day(4), actor=A)
+    with pytest.raises(Exception, match="cannot invoice a request that is invoiced"):
+        app.draft_request_invoice(request, drafted_on=day(5), actor=A)
+    assert app.recorder.max_notification_id() == before
+    app.void_invoice(draft, reason="typed by mistake", actor=A)
+    assert app.request(request).billed == {}
+    assert app.unbilled_work(request) == eur("1000.00")
+    invoice = app.draft_request_invoice(request, drafted_on=day(5), actor=A)
+    assert approve_and_issue(app, invoice, day(5)) == "INV-000001"
+    assert app.invoice(invoice).total == eur("1210.00")
+    with pytest.raises(AlreadyBilled, match="already billed by invoice INV-000001 \\(issued\\)"):
+        app.draft_invoice(acme, [manual], drafted_on=day(6), actor=A)
+    issued = [i for i in app.invoices(acme) if i.status is not InvoiceStatus.VOIDED]
+    assert [i.id for i in issued] == [invoice]
+
+
+def test_one_invoice_names_a_time_entry_on_one_line(app: QuoteToCash) -> None:
+    """A work line and a manual line on one invoice both naming t1 would bill it twice: the
+    draft is refused, naming both lines."""
+    acme = customer(app)
+    request = ordered_request(app, acme)
+    log(app, request, "t1", 3, "4", "100")
+    work = by_hand(request, "t1", "4", SourceKind.WORK)
+    manual = InvoiceLine(
+        "L2",
+        "t1 again",
+        Decimal(4),
+        eur("100"),
+        TaxRate.standard(21),
+        LineSource(SourceKind.MANUAL, request_id=request, time_entry_ids=("t1",)),
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(AlreadyBilled, match="line L2 names 't1', which line L1 names too"):
+        app.draft_invoice(acme, [work, manual], drafted_on=day(4), actor=A)
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_line_names_the_request_and_allowance_of_what_it_bills(app: QuoteToCash) -> None:
+    """A line naming a time entry but not its request, an overage line naming no allowance, and
+    a work line naming an allowance are refused when drafted: none could be told apart from
+    other work nor given back when voided."""
+    acme = customer(app)
+    prepaid = allowance(app, acme, AllowanceUnit.HOURS, "1")
+    request = covered_request(app, acme, prepaid)
+    log(app, request, "t1", 3, "2", "100")
+
+    def line(source: LineSource) -> InvoiceLine:
+        return InvoiceLine("L1", "hours", Decimal(1), eur("100"), TaxRate.standard(21), source)
+
+    no_request = LineSource(SourceKind.MANUAL, time_entry_ids=("t1",))
+    no_allowance = LineSource(
+        SourceKind.ALLOWANCE_OVERAGE, request_id=request, time_entry_ids=("t1",)
+    )
+    no_entry = LineSource(SourceKind.ALLOWANCE_OVERAGE, request_id=request, allowance_id=prepaid)
+    work_on_allowance = LineSource(
+        SourceKind.WORK, request_id=request, time_entry_ids=("t1",), allowance_id=prepaid
+    )
+    before = app.recorder.max_notification_id()
+    for source, words in [
+        (no_request, "but not the request they belong to"),
+        (no_allowance, "names its allowance and the one time entry"),
+        (no_entry, "names its allowance and the one time entry"),
+        (work_on_allowance, "only an allowance-overage line does"),
+    ]:
+        with pytest.raises(InvalidValue, match=words) as refused:
+            app.draft_invoice(acme, [line(source)], drafted_on=day(4), actor=A)
+        assert refused.value.field == "lines"
+    assert app.recorder.max_notification_id() == before
+    # the overage line naming both is drafted, and holds the hour of overage
+    overage = LineSource(
+        SourceKind.ALLOWANCE_OVERAGE,
+        request_id=request,
+        time_entry_ids=("t1",),
+        hours=Decimal(1),
+        allowance_id=prepaid,
+    )
+    app.draft_invoice(acme, [line(overage)], drafted_on=day(4), actor=A)
+    assert app.allowance(prepaid).billed_overage == {charge_key(request, "t1"): 1}
