@@ -2,7 +2,9 @@
 
 A money reviewer billed the same work twice by hand: 8 hours a prepaid allowance covers were
 invoiced again (968.00) on a hand-made invoice, and a manual line naming a time entry left the
-entry unbilled for the request's own invoice to bill again (1,210.00 twice).
+entry unbilled for the request's own invoice to bill again (1,210.00 twice). And 0.5 hours at
+33.33 beyond a money allowance were drafted as 0.50015 hours, an invoice approval refused for
+good: the 16.67 was never billed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from q2c_core import (
     AlreadyBilled,
     InvalidValue,
     InvoiceLine,
+    InvoiceLinesRejected,
     InvoiceStatus,
     LineSource,
     Money,
@@ -238,3 +241,70 @@ def test_a_line_names_the_request_and_allowance_of_what_it_bills(app: QuoteToCas
     )
     app.draft_invoice(acme, [line(overage)], drafted_on=day(4), actor=A)
     assert app.allowance(prepaid).billed_overage == {charge_key(request, "t1"): 1}
+
+
+def test_overage_on_a_money_allowance_bills_the_hours_logged_and_is_approved(
+    app: QuoteToCash,
+) -> None:
+    """A 10.00 money allowance is used up by an hour at 10; then 0.5 hours at 33.33 (16.67)
+    are all overage. The invoice bills 16.67 for the 0.5 hours logged (not 16.67 / 33.33 =
+    0.50015 hours, which approval refused for good) and is issued: nothing is left unbilled."""
+    acme = customer(app)
+    prepaid = allowance(app, acme, AllowanceUnit.MONEY, "10")
+    request = covered_request(app, acme, prepaid)
+    log(app, request, "t0", 2, "1", "10")
+    log(app, request, "t1", 3, "0.5", "33.33")
+    app.complete_request(request, completed_on=day(4), actor="pete")
+    invoice = app.draft_request_invoice(request, drafted_on=day(4), actor=A)
+    (line,) = app.invoice(invoice).lines
+    assert line.source is not None
+    assert (line.net, line.source.hours) == (eur("16.67"), Decimal("0.5"))
+    assert approve_and_issue(app, invoice, day(4)) == "INV-000001"
+    assert app.invoice(invoice).total == eur("20.17")
+    assert app.unbilled_work(request) == eur("0")
+    assert app.work_buckets(request)[1] == WorkBuckets("t1", Decimal("0.5"), 0, 0, Decimal("0.5"))
+
+
+def test_part_of_an_entry_beyond_a_money_allowance_bills_its_share_of_the_hours(
+    app: QuoteToCash,
+) -> None:
+    """10.00 left on a money allowance, 0.5 hours at 33.33 (16.67) logged: 10.00 covered, 6.67
+    of overage, billed to the cent for its share of the hours (0.2000...: 6.67 of 16.67 of the
+    0.5 hours), never more than were logged; approved and issued."""
+    acme = customer(app)
+    prepaid = allowance(app, acme, AllowanceUnit.MONEY, "10")
+    request = covered_request(app, acme, prepaid)
+    log(app, request, "t1", 3, "0.5", "33.33")
+    invoice = app.draft_request_invoice(request, drafted_on=day(4), actor=A)
+    (line,) = app.invoice(invoice).lines
+    assert line.source is not None and line.source.hours is not None
+    assert line.net == eur("6.67")
+    assert line.source.hours == Decimal("0.5") * Decimal("6.67") / Decimal("16.67")
+    assert line.source.hours < Decimal("0.5")
+    approve_and_issue(app, invoice, day(4))
+    assert app.unbilled_work(request) == eur("0")
+
+
+def test_approval_still_refuses_an_overage_line_stating_more_hours_than_were_logged(
+    app: QuoteToCash,
+) -> None:
+    """A hand-made overage line billing the 16.67 of overage of 0.5 hours logged, but stating
+    0.6 hours, is refused at approval as before."""
+    acme = customer(app)
+    prepaid = allowance(app, acme, AllowanceUnit.MONEY, "0")
+    request = covered_request(app, acme, prepaid)
+    log(app, request, "t1", 3, "0.5", "33.33")
+    source = LineSource(
+        SourceKind.ALLOWANCE_OVERAGE,
+        request_id=request,
+        time_entry_ids=("t1",),
+        hours=Decimal("0.6"),
+        allowance_id=prepaid,
+    )
+    line = InvoiceLine("L1", "overage", Decimal(1), eur("16.67"), TaxRate.standard(21), source)
+    invoice = app.draft_invoice(acme, [line], drafted_on=day(4), actor=A)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvoiceLinesRejected) as refused:
+        app.approve_invoice(invoice, role="billing", approved_on=day(4), actor=A)
+    assert "invoices 0.6 hours but only 0.5 were logged" in str(refused.value)
+    assert app.recorder.max_notification_id() == before

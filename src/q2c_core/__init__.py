@@ -117,6 +117,7 @@ from q2c_core.domain.prepaid_allowance import (
     PrepaidAllowance,
     charge_key,
     draw_in_work_date_order,
+    hours_of_overage,
 )
 from q2c_core.domain.refund_instruction import (
     EarlierRefundsReferenced,
@@ -301,6 +302,7 @@ __all__ = [
     "due_periods",
     "env_for_url",
     "hours",
+    "hours_of_overage",
     "invoice_numbers_in",
     "luhn_valid",
     "match_credit",

@@ -67,6 +67,7 @@ from q2c_core.domain.prepaid_allowance import (
     AllowanceUnit,
     PrepaidAllowance,
     charge_key,
+    hours_of_overage,
 )
 from q2c_core.domain.refund_instruction import (
     EarlierRefundsReferenced,
@@ -771,7 +772,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                                 SourceKind.ALLOWANCE_OVERAGE,
                                 request_id=request_id,
                                 time_entry_ids=(entry_id,),
-                                hours=(quantity / entry.rate.amount if money_unit else quantity),
+                                hours=(
+                                    hours_of_overage(
+                                        entry.hours, allowance.charge_for(key).quantity, quantity
+                                    )
+                                    if money_unit
+                                    else quantity
+                                ),
                                 allowance_id=allowance.id,
                             ),
                             revenue_kind=RevenueKind.ENHANCEMENT,

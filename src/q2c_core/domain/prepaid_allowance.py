@@ -94,6 +94,18 @@ class Draw:
     overage: Decimal
 
 
+def hours_of_overage(hours: Decimal, charged: Decimal, overage: Decimal) -> Decimal:
+    """The hours of a time entry that ``overage`` of its charge (``charged``, both in the
+    allowance's unit) bills: all of them for the whole charge, else their share, never more.
+
+    A money allowance is charged an entry's value rounded to the cent, so the overage over the
+    rate is not the hours: 0.5 hours at 33.33 are charged 16.67, and 16.67 / 33.33 is 0.50015
+    hours, more than were logged."""
+    if overage >= charged:
+        return hours
+    return min(hours, hours * overage / charged)
+
+
 def draw_in_work_date_order(
     granted: Decimal,
     charges: Sequence[Charge],
