@@ -308,3 +308,20 @@ def test_approval_still_refuses_an_overage_line_stating_more_hours_than_were_log
         app.approve_invoice(invoice, role="billing", approved_on=day(4), actor=A)
     assert "invoices 0.6 hours but only 0.5 were logged" in str(refused.value)
     assert app.recorder.max_notification_id() == before
+
+
+def test_free_work_on_a_money_allowance_is_covered_hours_and_all(app: QuoteToCash) -> None:
+    """An hour at rate 0 (a warranty fix) and a quarter hour at 0.01 (0.0025, charged 0.00)
+    on a request a money allowance covers are charged nothing, and the allowance covers them:
+    their hours are in the covered bucket (they were in none, neither unbilled nor covered nor
+    invoiced)."""
+    acme = customer(app)
+    prepaid = allowance(app, acme, AllowanceUnit.MONEY, "10")
+    request = covered_request(app, acme, prepaid)
+    log(app, request, "fix", 3, "1", "0")
+    log(app, request, "look", 3, "0.25", "0.01")
+    assert app.work_buckets(request) == [
+        WorkBuckets("fix", Decimal(1), 0, Decimal(1), 0),
+        WorkBuckets("look", Decimal("0.25"), 0, Decimal("0.25"), 0),
+    ]
+    assert app.unbilled_work(request) == eur("0")

@@ -1969,12 +1969,16 @@ def _hours_in_buckets(hours: Decimal, quantities: list[Decimal]) -> list[Decimal
 
     A bucket with nothing in it gets exactly zero hours, and the last non-empty bucket takes the
     remainder, so the buckets add up to the entry's hours exactly and none goes below zero (a
-    money allowance would otherwise leave division dust such as -3E-28 hours).
+    money allowance would otherwise leave division dust such as -3E-28 hours). When every
+    bucket is empty, the entry was charged nothing (free work, or work worth less than half a
+    cent, on a money allowance), which the allowance covers: the first bucket, the covered
+    one, takes the hours (they were in no bucket at all).
     """
     whole = sum(quantities, Decimal(0))
     result = [Decimal(0)] * len(quantities)
     filled = [i for i, q in enumerate(quantities) if q != 0]
     if not filled or whole == 0:
+        result[0] = hours
         return result
     for i in filled[:-1]:
         result[i] = hours * quantities[i] / whole
