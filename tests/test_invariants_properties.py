@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from q2c_core import (
+    AllowanceUnit,
+    AlreadyBilled,
     ApprovalPolicy,
     CreditDisposition,
     Invoice,
@@ -25,10 +27,12 @@ from q2c_core import (
     Money,
     OverAllocation,
     Payment,
+    Period,
     QuoteToCash,
     SourceKind,
     TaxCategory,
     TaxRate,
+    TimeEntry,
 )
 from q2c_core.domain.money import total
 from q2c_core.domain.prepaid_allowance import Charge, draw_in_work_date_order
@@ -36,6 +40,7 @@ from q2c_core.domain.prepaid_allowance import Charge, draw_in_work_date_order
 FAST = settings(max_examples=60, deadline=None)
 SLOW = settings(max_examples=25, deadline=None)
 D = date(2024, 3, 1)
+YEAR = Period(D, date(2025, 3, 1))
 EUR = "EUR"
 
 quantities = st.decimals(min_value=Decimal("0.25"), max_value=Decimal("12"), places=2)
@@ -267,3 +272,136 @@ def test_money_is_never_a_float(value: float) -> None:
     with pytest.raises(Exception) as refused:
         Money.of(value, EUR)  # type: ignore[arg-type]
     assert type(refused.value).__name__ == "InvalidValue"
+
+
+def covered_request(
+    app: QuoteToCash, unit: AllowanceUnit, granted: Decimal
+) -> tuple[UUID, UUID, UUID]:
+    """Acme's request covered by a prepaid allowance of the year: customer, allowance, request."""
+    acme = app.register_customer("Acme", EUR, account_manager="mia", actor="a")
+    prepaid = app.grant_allowance(
+        acme, unit=unit, quantity=granted, period=YEAR, granted_on=D, actor="a"
+    )
+    request = app.open_request(acme, "Reports", requested_on=D, actor="pete")
+    app.estimate_request(request, hours=10, rate=Money.of(100, EUR), actor="pete")
+    app.cover_request_by_allowance(request, prepaid, actor="a")
+    app.authorize_work(request, authorized_on=D, actor="pete")
+    return acme, prepaid, request
+
+
+odd_entries = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=60),
+        st.decimals(min_value=Decimal("0.25"), max_value=Decimal("8"), places=2),
+        st.decimals(min_value=Decimal("0.01"), max_value=Decimal("250"), places=2),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@SLOW
+@given(st.decimals(min_value=0, max_value=300, places=2), odd_entries)
+def test_overage_on_a_money_allowance_bills_no_more_hours_than_were_logged(
+    granted: Decimal, entries: list[tuple[int, Decimal, Decimal]]
+) -> None:
+    """Whatever the rates, work beyond a money allowance is invoiced to the cent, each entry's
+    overage line states no more hours than the entry logged, and the invoice is approved and
+    issued: afterwards nothing is left unbilled, and every logged hour is covered or invoiced,
+    the two adding up to the hours logged."""
+    app = QuoteToCash.open("memory:")
+    _, prepaid, request = covered_request(app, AllowanceUnit.MONEY, granted)
+    for n, (day, hours, rate) in enumerate(entries):
+        entry = TimeEntry(f"t{n}", "dana", D + timedelta(days=day), hours, Money(rate, EUR))
+        app.log_work(request, entry, actor="dana")
+    overage = app.allowance(prepaid).unbilled_overage()
+    if not overage:
+        assert app.unbilled_work(request).is_zero()
+        app.close()
+        return
+    invoice = app.draft_request_invoice(request, drafted_on=D, actor="billy")
+    logged = {w.entry.entry_id: w.entry.hours for w in app.request(request).work}
+    lines = app.invoice(invoice).lines
+    assert total((ln.net for ln in lines), EUR) == Money(sum(overage.values(), Decimal(0)), EUR)
+    for ln in lines:
+        assert ln.source is not None and ln.source.hours is not None
+        assert 0 < ln.source.hours <= logged[ln.source.time_entry_ids[0]]
+    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    assert app.unbilled_work(request).is_zero()
+    for b in app.work_buckets(request):
+        assert b.unbilled == 0 and b.covered + b.invoiced == b.hours
+    app.close()
+
+
+@SLOW
+@given(
+    st.decimals(min_value=0, max_value=12, places=2),
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=60),
+            st.decimals(min_value=Decimal("0.5"), max_value=Decimal("6"), places=1),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=4),
+            st.sampled_from([SourceKind.WORK, SourceKind.MANUAL, SourceKind.EXPENSE]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_a_hand_made_invoice_never_bills_covered_or_invoiced_work(
+    granted: Decimal,
+    entries: list[tuple[int, Decimal]],
+    attempts: list[tuple[int, SourceKind, bool]],
+) -> None:
+    """Every logged hour is in exactly one of unbilled, covered by the allowance, invoiced: a
+    hand-made line of any kind naming a time entry is drafted only when the entry is in none of
+    the other two (no allowance was charged with it, no live invoice bills it), and is refused
+    otherwise, recording nothing; what is drafted is then invoiced, once."""
+    app = QuoteToCash.open("memory:")
+    acme, prepaid, request = covered_request(app, AllowanceUnit.HOURS, granted)
+    ids = []
+    for n, (day, hours) in enumerate(entries):
+        # entries dated after the allowance's year are not drawn: billable as usual
+        when = D + timedelta(days=day * 7)
+        entry = TimeEntry(f"t{n}", "dana", when, hours, Money.of(100, EUR))
+        app.log_work(request, entry, actor="dana")
+        ids.append(f"t{n}")
+    for pick, kind, void in attempts:
+        entry_id = ids[pick % len(ids)]
+        r = app.request(request)
+        charged = any(c.entry_id == entry_id for c in app.allowance(prepaid).charges)
+        expected = not charged and entry_id not in r.billed
+        hours = r.entry(entry_id).hours
+        line = InvoiceLine(
+            "L1",
+            "by hand",
+            hours,
+            Money.of(100, EUR),
+            TaxRate.standard(21),
+            LineSource(kind, request_id=request, time_entry_ids=(entry_id,), hours=hours),
+        )
+        before = app.recorder.max_notification_id()
+        try:
+            invoice = app.draft_invoice(acme, [line], drafted_on=D, actor="billy")
+        except AlreadyBilled:
+            assert not expected
+            assert app.recorder.max_notification_id() == before
+            continue
+        assert expected
+        assert app.request(request).billed[entry_id] == invoice.hex
+        if void:
+            app.void_invoice(invoice, reason="typed by mistake", actor="billy")
+            assert entry_id not in app.request(request).billed
+    for b in app.work_buckets(request):
+        assert min(b.unbilled, b.covered, b.invoiced) >= 0
+        assert b.unbilled + b.covered + b.invoiced == b.hours
+        assert b.covered == 0 or b.invoiced == 0  # (an hours allowance: covered or overage)
+    app.close()

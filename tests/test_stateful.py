@@ -24,18 +24,22 @@ from hypothesis.stateful import (
 from q2c_core import (
     AllowanceUnit,
     CreditDisposition,
+    Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     LineSource,
     Money,
     Period,
+    PrepaidAllowance,
     Q2CError,
     QuoteToCash,
     RequestStatus,
+    RevenueKind,
     SourceKind,
     TaxRate,
     TimeEntry,
+    charge_key,
 )
 from q2c_core.domain.money import total
 
@@ -49,7 +53,9 @@ SETTLED = START + timedelta(days=364)
 
 days = st.integers(min_value=0, max_value=364)
 hour_amounts = st.sampled_from(["0.5", "1", "1.25", "2", "3.5", "4", "7.75", "8"])
-rates = st.sampled_from(["80", "99.99", "100", "120.50"])
+# odd rates too: a money allowance charges an entry its value rounded to the cent (0.5 hours
+# at 33.33 are 16.67), which is not its hours times the rate
+rates = st.sampled_from(["80", "99.99", "100", "120.50", "33.33", "0.07"])
 money_amounts = st.sampled_from(["10", "99.99", "121", "250.37", "500", "1000", "1234.56"])
 
 
@@ -58,7 +64,8 @@ def eur(amount: str) -> Money:
 
 
 class QuoteToCashMachine(RuleBasedStateMachine):
-    """Random commands against one customer, with a prepaid allowance and invoices flowing."""
+    """Random commands against one customer, with prepaid allowances of hours and of money and
+    invoices flowing."""
 
     requests = Bundle("requests")
     invoices = Bundle("invoices")
@@ -86,6 +93,17 @@ class QuoteToCashMachine(RuleBasedStateMachine):
             granted_on=START,
             actor=A,
         )
+        self.money_allowance = self.app.grant_allowance(
+            self.customer,
+            unit=AllowanceUnit.MONEY,
+            quantity="50",
+            period=YEAR,
+            granted_on=START,
+            actor=A,
+        )
+
+    def allowances(self) -> list[PrepaidAllowance]:
+        return [self.app.allowance(self.allowance), self.app.allowance(self.money_allowance)]
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -137,9 +155,10 @@ class QuoteToCashMachine(RuleBasedStateMachine):
             )
         )
 
-    @rule(request=requests)
-    def cover_by_allowance(self, request: UUID) -> None:
-        self.attempt(lambda: self.app.cover_request_by_allowance(request, self.allowance, actor=A))
+    @rule(request=requests, money=st.booleans())
+    def cover_by_allowance(self, request: UUID, money: bool) -> None:
+        allowance = self.money_allowance if money else self.allowance
+        self.attempt(lambda: self.app.cover_request_by_allowance(request, allowance, actor=A))
 
     @rule(request=requests)
     def authorize(self, request: UUID) -> None:
@@ -175,17 +194,22 @@ class QuoteToCashMachine(RuleBasedStateMachine):
 
     @rule(
         target=requests,
-        covered=st.booleans(),
+        covered=st.sampled_from(["", "hours", "money"]),
         entries=st.lists(st.tuples(days, hour_amounts), min_size=1, max_size=3),
         complete=st.booleans(),
+        rate=rates,
     )
-    def worked_request(self, covered: bool, entries: list[tuple[int, str]], complete: bool) -> UUID:
-        """A request taken along the happy path with work logged (keeps the walk productive)."""
+    def worked_request(
+        self, covered: str, entries: list[tuple[int, str]], complete: bool, rate: str
+    ) -> UUID:
+        """A request taken along the happy path with work logged (keeps the walk productive),
+        covered by no allowance, the hours one or the money one."""
         app = self.app
         request = app.open_request(self.customer, "worked", requested_on=START, actor=A)
         app.estimate_request(request, hours=5, rate=eur("100"), actor=A)
         if covered:
-            self.attempt(lambda: app.cover_request_by_allowance(request, self.allowance, actor=A))
+            allowance = self.money_allowance if covered == "money" else self.allowance
+            self.attempt(lambda: app.cover_request_by_allowance(request, allowance, actor=A))
         if app.request(request).status is RequestStatus.ESTIMATED:
             app.send_quote(request, sent_on=START, actor=A)
             app.receive_purchase_order(
@@ -194,7 +218,7 @@ class QuoteToCashMachine(RuleBasedStateMachine):
         app.authorize_work(request, authorized_on=START, actor=A)
         for day, hours in entries:
             entry = TimeEntry(
-                self.next_entry(), "bob", START + timedelta(days=day), Decimal(hours), eur("100")
+                self.next_entry(), "bob", START + timedelta(days=day), Decimal(hours), eur(rate)
             )
             self.attempt(lambda entry=entry: app.log_work(request, entry, actor="bob"))
         if complete:
@@ -243,6 +267,59 @@ class QuoteToCashMachine(RuleBasedStateMachine):
         invoice = self.attempt(
             lambda: self.app.draft_invoice(self.customer, [line], drafted_on=START, actor="billy")
         )
+        return multiple() if invoice is None else invoice
+
+    @rule(
+        target=invoices,
+        request=requests,
+        pick=st.integers(min_value=0, max_value=9),
+        kind=st.sampled_from(
+            [SourceKind.WORK, SourceKind.MANUAL, SourceKind.EXPENSE, SourceKind.ALLOWANCE_OVERAGE]
+        ),
+    )
+    def bill_any_entry_by_hand(self, request: UUID, pick: int, kind: SourceKind) -> Any:
+        """A hand-made invoice naming any logged entry of the request, whether unbilled, covered
+        by an allowance or invoiced, on a line of any kind. A line billing the entry whole is
+        drafted only when no allowance was charged with it and no live invoice bills it; an
+        overage line (naming the entry's allowance, or the hours one) only when the allowance
+        has that much of the entry's overage unbilled. Otherwise the draft is refused and
+        records nothing."""
+        work = self.app.request(request).work
+        if not work:
+            return multiple()
+        e = work[pick % len(work)].entry
+        key = charge_key(request, e.entry_id)
+        charged_on = [a for a in self.allowances() if key in {c.key for c in a.charges}]
+        if kind is SourceKind.ALLOWANCE_OVERAGE:
+            allowance = charged_on[0] if charged_on else self.app.allowance(self.allowance)
+            money = allowance.unit is AllowanceUnit.MONEY
+            quantity, price = (Decimal(1), e.value) if money else (e.hours, e.rate)
+            wanted = e.value.amount if money else e.hours
+            expected = bool(charged_on) and wanted <= allowance.unbilled_overage().get(key, 0)
+            allowance_id: UUID | None = allowance.id
+        else:
+            quantity, price = e.hours, e.rate
+            expected = not charged_on and e.entry_id not in self.app.request(request).billed
+            allowance_id = None
+        line = InvoiceLine(
+            "L1",
+            f"{e.entry_id} by hand",
+            quantity,
+            price,
+            TaxRate.standard(21),
+            LineSource(
+                kind,
+                request_id=request,
+                time_entry_ids=(e.entry_id,),
+                hours=e.hours,
+                allowance_id=allowance_id,
+            ),
+            RevenueKind.ENHANCEMENT,
+        )
+        invoice = self.attempt(
+            lambda: self.app.draft_invoice(self.customer, [line], drafted_on=START, actor="billy")
+        )
+        assert (invoice is not None) == expected, (kind, e, charged_on, invoice)
         return multiple() if invoice is None else invoice
 
     @rule(invoice=invoices, who=st.sampled_from(["bea", "mia", "billy"]))
@@ -427,17 +504,84 @@ class QuoteToCashMachine(RuleBasedStateMachine):
                     request.allowance_id is not None
                 )
 
+    def live_lines_naming(self) -> dict[tuple[UUID, str], list[tuple[Invoice, InvoiceLine]]]:
+        """The lines of live invoices (not voided, not credit notes) naming each time entry
+        (by request and entry id), but for lines credited as re-billable by an issued note."""
+        result: dict[tuple[UUID, str], list[tuple[Invoice, InvoiceLine]]] = {}
+        for inv in self.app.invoices(self.customer):
+            if inv.status is InvoiceStatus.VOIDED or inv.kind is InvoiceKind.CREDIT_NOTE:
+                continue
+            rebillable = {
+                line_id
+                for credit in inv.credits
+                if self.app.invoice(credit.credit_note_id).credit_disposition
+                is CreditDisposition.REBILLABLE
+                for line_id in credit.line_ids
+            }
+            for ln in inv.lines:
+                if ln.source is None or ln.source.request_id is None:
+                    continue
+                if ln.line_id in rebillable:
+                    continue
+                for entry_id in ln.source.time_entry_ids:
+                    result.setdefault((ln.source.request_id, entry_id), []).append((inv, ln))
+        return result
+
+    @invariant()
+    def no_logged_hour_is_billed_twice(self) -> None:
+        """The invoices say the same: every logged hour is unbilled, covered by an allowance or
+        invoiced, once. At most one live line bills a time entry whole, none when an allowance
+        was charged with it, and it is the one its request holds the entry billed by; the
+        overage lines naming an entry bill exactly the overage its allowance counts as billed
+        (hours, or money), no more than its overage, and state no more hours than were
+        logged."""
+        if not hasattr(self, "customer"):
+            return
+        naming = self.live_lines_naming()
+        charged = {c.key: a for a in self.allowances() for c in a.charges}
+        for request_id in self.app.customer(self.customer).request_ids:
+            request = self.app.request(request_id)
+            for w in request.work:
+                e = w.entry
+                key = charge_key(request_id, e.entry_id)
+                lines = naming.get((request_id, e.entry_id), [])
+                is_overage = [
+                    ln.source is not None and ln.source.kind is SourceKind.ALLOWANCE_OVERAGE
+                    for _, ln in lines
+                ]
+                whole = [x for x, o in zip(lines, is_overage, strict=True) if not o]
+                overage = [ln for (_, ln), o in zip(lines, is_overage, strict=True) if o]
+                assert len(whole) <= 1, whole
+                if whole:
+                    assert request.billed.get(e.entry_id) == whole[0][0].id.hex
+                else:
+                    assert e.entry_id not in request.billed
+                stated = sum((ln.source.hours or 0 for ln in overage if ln.source), Decimal(0))
+                assert stated <= e.hours, (e, stated)
+                if key not in charged:
+                    assert not overage
+                    continue
+                allowance = charged[key]
+                assert not whole, (e, "covered and invoiced")
+                money = allowance.unit is AllowanceUnit.MONEY
+                billed = sum(
+                    (ln.unit_price.amount if money else ln.quantity for ln in overage), Decimal(0)
+                )
+                assert billed == allowance.billed_overage.get(key, 0)
+                assert billed <= allowance.draws()[key].overage
+
     @invariant()
     def allowance_consumed_within_granted(self) -> None:
-        """Consumed <= granted; consumed + overage = charged; billed overage <= overage."""
+        """Consumed <= granted; consumed + overage = charged; billed overage <= overage (on the
+        allowance of hours and the one of money)."""
         if not hasattr(self, "allowance"):
             return
-        a = self.app.allowance(self.allowance)
-        assert 0 <= a.consumed <= a.granted
-        assert a.consumed + a.overage == a.charged
-        draws = a.draws()
-        for entry_id, billed in a.billed_overage.items():
-            assert 0 < billed <= draws[entry_id].overage
+        for a in self.allowances():
+            assert 0 <= a.consumed <= a.granted
+            assert a.consumed + a.overage == a.charged
+            draws = a.draws()
+            for entry_id, billed in a.billed_overage.items():
+                assert 0 < billed <= draws[entry_id].overage
 
     @invariant()
     def invoices_add_up_and_are_never_overpaid(self) -> None:
