@@ -14,6 +14,7 @@ from test_story_shared_allowance_overage import YEAR, report, timesheet, unbille
 
 from q2c_core import (
     AllowanceUnit,
+    AlreadyBilled,
     CreditDisposition,
     Expense,
     InvoiceLine,
@@ -374,10 +375,15 @@ def test_hours_that_become_overage_after_payment_put_the_request_back_until_bill
     meeting.equals_its_rebuild()
 
 
-def test_hours_beyond_the_allowance_billed_by_hand_as_ordinary_work_are_not_owed_again() -> None:
+def test_hours_beyond_the_allowance_billed_by_hand_as_ordinary_work_are_not_owed_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Acme's 10 prepaid hours cover Report A's 8 hours of 10 March; Dana's 4 hours of 12 March
     go 2 beyond them. Billy does not wait for the request's invoice: he bills the 12 March
     timesheet by hand, all 4 hours at 100.00 as ordinary work (400.00 + tax), and Acme pays.
+    (Drafting now refuses a line naming work an allowance was charged with, ``AlreadyBilled``;
+    stores recorded before that rule hold such invoices, so the story records one as they did,
+    with the refusal switched off for that one draft.)
     Those hours are billed, the 2 beyond the allowance with them, so nothing is owed:
     UnbilledRevenue lists nothing and Report A leaves the agenda (it stayed there, 200.00 of
     overage shown owed). Credited as re-billable, they are unbilled again, in both reports alike."""
@@ -404,7 +410,11 @@ def test_hours_beyond_the_allowance_billed_by_hand_as_ordinary_work_are_not_owed
         ),
         revenue_kind=RevenueKind.ENHANCEMENT,
     )
-    invoice = app.draft_invoice(acme, [by_hand], drafted_on=date(2024, 3, 14), actor="billy")
+    with pytest.raises(AlreadyBilled):
+        app.draft_invoice(acme, [by_hand], drafted_on=date(2024, 3, 14), actor="billy")
+    with monkeypatch.context() as before_the_rule:
+        before_the_rule.setattr(QuoteToCash, "_refuse_billed_already", lambda *_: None)
+        invoice = app.draft_invoice(acme, [by_hand], drafted_on=date(2024, 3, 14), actor="billy")
     issue(app, invoice, date(2024, 3, 14))
     pay(app, invoice, eur("484.00"), date(2024, 3, 20))
     assert app.request(report_a).status is RequestStatus.INVOICED
