@@ -79,7 +79,6 @@ def test_correction_lines_earn_their_later_days_day_by_day() -> None:
     assert "ratable_catch_up" in rules
 
 
-
 def test_a_sub_contract_added_after_its_quarter_was_billed_earns_on_the_days_served() -> None:
     """Days a correction bills for the first time are ordinary service billed late: earned on
     the days served (a contract asset until invoiced), as if they had been known when the

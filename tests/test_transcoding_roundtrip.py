@@ -424,7 +424,9 @@ def test_payment_snapshots_give_the_state_its_events_give(shared_url: str) -> No
     ids = []
     for day in range(55):
         ids += app.allocate_payment(
-            payment, [(invoice, Money.of("10", "EUR"))], allocated_on=on + timedelta(days=day),
+            payment,
+            [(invoice, Money.of("10", "EUR"))],
+            allocated_on=on + timedelta(days=day),
             actor="a",
         )
     app.reverse_allocation(payment, ids[3], reason="wrong", actor="a")
@@ -439,7 +441,9 @@ def test_payment_snapshots_give_the_state_its_events_give(shared_url: str) -> No
     assert comparable(from_snapshot) == comparable(replayed(reopened, payment))
     assert reopened.payment(payment).unallocated == Money.of("455", "EUR")
     reopened.allocate_payment(
-        payment, [(invoice, Money.of("10", "EUR"))], allocated_on=on + timedelta(days=70),
+        payment,
+        [(invoice, Money.of("10", "EUR"))],
+        allocated_on=on + timedelta(days=70),
         actor="a",
     )
     assert reopened.payment(payment).allocation(ids[3]).is_live is False
