@@ -70,3 +70,68 @@ def test_a_series_opens_once_and_with_sensible_settings() -> None:
             app.open_number_series(**settings)  # type: ignore[arg-type]
         assert refused.value.field == next(iter(wrong))
     assert app.recorder.max_notification_id() == before
+
+
+def test_a_series_whose_numbers_could_read_as_another_series_numbers_is_refused() -> None:
+    """Billing opens an EXPORT series for export customers. With the prefix INV- its first
+    invoice would be INV-000001 beside Acme's INV-000001, and the bank import and the command
+    line find an invoice by its number. Refused, naming the prefix, whether it is INV-'s as
+    typed, as a bank reads it (inv /, case and punctuation aside) or INV- with digits after it
+    (INV-2026-000001 reads as INV-2026000001, a number INV- reaches by counting on), and
+    whether or not INV was opened yet; nothing recorded. A prefix with a letter after INV- can
+    never read as an INV number: EXPORT opens with INV-E-."""
+    app = QuoteToCash.open("memory:")
+    before = app.recorder.max_notification_id()
+    for prefix in ("INV-", "inv /", "INV-2026-", "CN-"):
+        with pytest.raises(DuplicateEntry) as refused:
+            app.open_number_series("EXPORT", prefix=prefix, actor="alice")
+        assert refused.value.field == "prefix"
+    assert "could read as this series' numbers" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    app.open_number_series("EXPORT", prefix="INV-E-", actor="alice")
+    with pytest.raises(DuplicateEntry) as refused:
+        app.open_number_series("EXPORT-2", prefix="Inv-e", actor="alice")
+    assert refused.value.field == "prefix"
+    assert "'INV-E-'" in str(refused.value)
+
+
+def test_a_series_named_as_another_but_for_case_and_spaces_is_refused() -> None:
+    """'inv' beside INV reads as the same series to a person choosing one at issue."""
+    app = QuoteToCash.open("memory:")
+    with pytest.raises(DuplicateEntry) as refused:
+        app.open_number_series(" inv", prefix="I-", actor="alice")
+    assert refused.value.field == "name"
+    app.open_number_series("INV", prefix="I-", actor="alice")  # INV itself may choose its own
+    with pytest.raises(DuplicateEntry):
+        app.open_number_series("X", prefix="i/", actor="alice")
+
+
+def test_an_issue_into_a_series_never_opened_is_refused_but_inv_and_cn_open_by_themselves() -> None:
+    """Bea types series='inv' for INV: the invoice would have gone out as inv-000001, the
+    first number of a series nobody opened. Refused naming the series and suggesting INV,
+    nothing recorded, the invoice still approved; INV (and CN) open by themselves as ever."""
+    app = QuoteToCash.open("memory:")
+    invoice = drafted(app, JANUARY_10)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:
+        app.issue_invoice(invoice, issued_on=JANUARY_10, actor="bea", series="inv")
+    assert refused.value.field == "series"
+    assert "did you mean 'INV'?" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    assert app.invoice(invoice).number is None
+    assert app.issue_invoice(invoice, issued_on=JANUARY_10, actor="bea", series="INV") == (
+        "INV-000001"
+    )
+
+
+def test_a_series_a_store_opened_before_the_rules_still_issues_as_before() -> None:
+    """A store where an issue opened EXPORT with the prefix INV- before q2c checked series
+    (recorded here as it was recorded then) still loads, and issues its next numbers."""
+    from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
+
+    app = QuoteToCash.open("memory:")
+    app.save(InvoiceNumberSeries(name="EXPORT", prefix="INV-", actor="alice"))
+    invoice = drafted(app, JANUARY_10)
+    assert app.issue_invoice(invoice, issued_on=JANUARY_10, actor="bea", series="EXPORT") == (
+        "INV-000001"
+    )

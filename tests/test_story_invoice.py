@@ -225,6 +225,7 @@ def test_gapless_numbers_per_series(app: QuoteToCash) -> None:
     assert app.issue_invoice(note, issued_on=D, actor="bea") == "CN-000001"
     other = app.draft_invoice(cust, [manual("L1", "5")], drafted_on=D, actor="billy")
     approve(app, other)
+    app.open_number_series("EXP", prefix="EXP-", actor="bea")
     assert app.issue_invoice(other, issued_on=D, actor="bea", series="EXP") == "EXP-000001"
     fourth = app.draft_invoice(cust, [manual("L1", "5")], drafted_on=D, actor="billy")
     approve(app, fourth)

@@ -98,7 +98,7 @@ from q2c_core.domain.invoice_lines import (
     SourceKind,
     check_lines,
 )
-from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
+from q2c_core.domain.invoice_numbering import InvoiceNumberSeries, numbers_could_coincide
 from q2c_core.domain.money import Money, minor_units, split_by_weights
 from q2c_core.domain.parties import country_code, vat_id
 from q2c_core.domain.payment import (
@@ -310,6 +310,7 @@ __all__ = [
     "named_id",
     "new_id",
     "normalize_number",
+    "numbers_could_coincide",
     "owed_back_left",
     "person_key",
     "position_as_of",

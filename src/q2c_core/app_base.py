@@ -580,6 +580,19 @@ class BaseApp(Application[UUID]):
                 yield UUID(str(n.originator_id))
             start = page[-1].id + 1
 
+    def _created_events(self, cls: type[Aggregate], created_event: str) -> Iterator[Any]:
+        """The creation event of every aggregate of a class, in the order recorded: what each
+        was created with, without loading the aggregates (a customer's registered name)."""
+        topics = [f"{cls.__module__}:{cls.__qualname__}.{created_event}"]
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
+            if not page:
+                return
+            for n in page:
+                yield self.mapper.to_domain_event(n)
+            start = page[-1].id + 1
+
 
 def allowance_charge(
     request: EnhancementRequest, entry: TimeEntry, allowance: PrepaidAllowance

@@ -59,7 +59,7 @@ from q2c_core.domain.invoice_lines import (
     lines_tax,
     lines_total,
 )
-from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
+from q2c_core.domain.invoice_numbering import InvoiceNumberSeries, numbers_could_coincide
 from q2c_core.domain.money import Money, to_decimal, total
 from q2c_core.domain.payment import Payment, PaymentRefund, refunds_past_due
 from q2c_core.domain.prepaid_allowance import (
@@ -75,7 +75,7 @@ from q2c_core.domain.refund_instruction import (
     refund_reference_key,
 )
 from q2c_core.domain.tax import TaxRate, TaxSubtotal
-from q2c_core.domain.values import Period, require_day, require_whole
+from q2c_core.domain.values import Period, person_key, require_day, require_whole
 from q2c_core.imports import ImportCommands
 
 P = ParamSpec("P")
@@ -103,6 +103,8 @@ SERIES_BY_KIND = {
     InvoiceKind.DEPOSIT: ("INV", "INV-"),
     InvoiceKind.CREDIT_NOTE: ("CN", "CN-"),
 }
+# the series q2c opens by itself on their first issue, by name, with their prefix
+DEFAULT_SERIES = dict(SERIES_BY_KIND.values())
 
 
 @attrs.frozen
@@ -1045,13 +1047,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def issue_invoice(
         self, invoice_id: UUID, *, issued_on: date, actor: str, series: str | None = None
     ) -> str:
-        """Issue with the next gapless number of its series; returns the number."""
+        """Issue with the next gapless number of its series; returns the number.
+
+        The series is ``INV`` (``CN`` for a credit note), or ``series``: one opened by
+        ``open_number_series``, or ``INV`` or ``CN``, which open by themselves on their first
+        issue. Any other name is refused (``InvalidValue`` naming ``series``): a mistyped
+        ``inv`` would have opened a series of its own."""
 
         def step() -> tuple[str, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
-            name, prefix = SERIES_BY_KIND[invoice.kind]
-            name = series or name
-            seq = self._series(name, prefix if series is None else f"{name}-", actor)
+            name = series or SERIES_BY_KIND[invoice.kind][0]
+            seq = self._series(name, actor)
             number = seq.next_number
             buyer = self.customer(invoice.customer_id).details
             invoice.issue(name, number, issued_on, actor, buyer)
@@ -1075,33 +1081,82 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         """Open a numbering series before its first issue, to choose its prefix, its width and
         whether its numbers must follow the issue days (``in_date_order``: an invoice is then
         not issued on a day before the series' last issue). ``INV`` and ``CN`` open by themselves
-        on their first issue otherwise, not in date order."""
+        on their first issue otherwise, not in date order.
+
+        The bank import and the command line find an invoice by its number, so no two series
+        may print numbers that could read as one: a prefix that is another series' as a bank
+        reads it (case, spaces and punctuation aside), or another's followed by digits only
+        (``INV-2026-`` beside ``INV-``: ``numbers_could_coincide``), is refused
+        (``DuplicateEntry`` naming ``prefix``), ``INV-`` and ``CN-`` too while ``INV`` and
+        ``CN`` are not opened yet; so is a name that is another series' with other case or
+        spaces (naming ``name``)."""
         if not isinstance(name, str) or not name.strip():
             raise InvalidValue("must be text, not empty", field="name", value=name)
+        if not isinstance(prefix, str):
+            raise InvalidValue("must be text", field="prefix", value=prefix)
         if not isinstance(in_date_order, bool):
             raise InvalidValue("must be True or False", field="in_date_order", value=in_date_order)
         if not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= 12:
             raise InvalidValue("must be a whole number from 1 to 12", field="width", value=width)
 
         def step() -> tuple[UUID, list[Aggregate]]:
-            series_id = InvoiceNumberSeries.create_id(name)
             try:
-                self._get(InvoiceNumberSeries, series_id)
+                self._get(InvoiceNumberSeries, InvoiceNumberSeries.create_id(name))
             except NotFound:
-                series = InvoiceNumberSeries(
-                    name=name, prefix=prefix, width=width, actor=actor, in_date_order=in_date_order
-                )
-                return series.id, [series]
-            raise DuplicateEntry(f"series {name!r} is open already", field="name", value=name)
+                pass
+            else:
+                raise DuplicateEntry(f"series {name!r} is open already", field="name", value=name)
+            self._refuse_colliding_series(name, prefix)
+            series = InvoiceNumberSeries(
+                name=name, prefix=prefix, width=width, actor=actor, in_date_order=in_date_order
+            )
+            return series.id, [series]
 
         return self._atomically(step)
 
-    def _series(self, name: str, prefix: str, actor: str) -> InvoiceNumberSeries:
+    def _number_series(self) -> dict[str, str]:
+        """Every series by name, with its prefix: those opened, and ``INV`` and ``CN`` with the
+        prefix they open with by themselves while they are not opened yet."""
+        opened = self._created_events(InvoiceNumberSeries, "SeriesOpened")
+        return DEFAULT_SERIES | {e.name: e.prefix for e in opened}
+
+    def _refuse_colliding_series(self, name: str, prefix: str) -> None:
+        for other, other_prefix in self._number_series().items():
+            if other == name:  # (INV or CN, opened now with a prefix of one's choosing)
+                continue
+            if person_key(other) == person_key(name):
+                raise DuplicateEntry(
+                    f"series {other!r} has this name, case and spaces aside",
+                    field="name",
+                    value=name,
+                )
+            if numbers_could_coincide(prefix, other_prefix):
+                raise DuplicateEntry(
+                    f"numbers of series {other!r} (prefix {other_prefix!r}) could read as this "
+                    f"series' numbers, as a bank reads them: choose a prefix that is neither "
+                    f"{other_prefix!r} nor it followed by digits (case, spaces and punctuation "
+                    f"aside)",
+                    field="prefix",
+                    value=prefix,
+                )
+
+    def _series(self, name: str, actor: str) -> InvoiceNumberSeries:
+        """The series to issue in: one opened, or INV or CN, opened now with their prefix."""
         series_id = InvoiceNumberSeries.create_id(name)
         try:
             return self._get(InvoiceNumberSeries, series_id)
         except NotFound:
-            return InvoiceNumberSeries(name=name, prefix=prefix, actor=actor)
+            if name in DEFAULT_SERIES:
+                return InvoiceNumberSeries(name=name, prefix=DEFAULT_SERIES[name], actor=actor)
+        known = self._number_series()
+        alike = [n for n in known if person_key(n) == person_key(name)]
+        hint = f" (did you mean {alike[0]!r}?)" if alike else ""
+        raise InvalidValue(
+            f"no series {name!r} is open{hint}: open it first (open_number_series); the series "
+            f"are {', '.join(sorted(known))}",
+            field="series",
+            value=name,
+        )
 
     def _apply_credit_note(self, note: Invoice, on: date, actor: str) -> list[Aggregate]:
         assert note.credits_invoice_id is not None

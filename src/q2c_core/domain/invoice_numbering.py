@@ -4,10 +4,14 @@ The series is an aggregate; two issuers racing for the same number make the seco
 the series' version, so it retries with the next number. No gap, no duplicate. A series opened
 ``in_date_order`` also keeps its numbers in the order of the issue days: an invoice is not issued
 on a day before the series' last issue (as many VAT regimes require).
+
+Numbers name invoices outside q2c too (a bank's remittance text, the command line), so no two
+series may print numbers that could read as one (``numbers_could_coincide``).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, ClassVar
@@ -17,7 +21,29 @@ from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore
+from q2c_core.domain.remittance import normalize_number
 from q2c_core.domain.values import named_id
+
+
+def _prefix_key(prefix: str) -> str:
+    """A series prefix as a bank import reads the numbers it starts (``normalize_number``:
+    letters and digits only, case aside; full-width forms read as plain ones): ``INV-``,
+    ``inv `` and ``INV/`` are all ``INV``."""
+    return normalize_number(unicodedata.normalize("NFKC", prefix))
+
+
+def numbers_could_coincide(prefix: str, other: str) -> bool:
+    """Whether a number of a series with one prefix could read as a number of a series with
+    the other: the same prefix as a bank import reads it (``_prefix_key``), or one prefix is
+    the other followed by digits only (``INV-`` and ``INV-2026-``: INV-2026-000001 reads as
+    the 2,026,000,001st number of ``INV-``, INV-2026000001).
+
+    The width does not part them: a series counts on past it (INV-999999 is followed by
+    INV-1000000), and the bank import reads numbers without their separators. A prefix
+    followed by a letter never coincides (``INV-`` and ``INV-E-``)."""
+    a, b = _prefix_key(prefix), _prefix_key(other)
+    short, long = sorted((a, b), key=len)
+    return a == b or (long.startswith(short) and long[len(short) :].isdigit())
 
 
 class InvoiceNumberSeries(ChecksFacts, Aggregate):
