@@ -258,3 +258,22 @@ def test_the_summary_of_a_day_is_what_the_statement_and_the_aging_say_that_day(
     now = models[0].statement(cust)
     assert money(app.customer_summary(cust))[:3] == (now.invoiced, now.paid, now.open)
     app.close()
+
+
+def test_the_summary_writes_nothing_owed_as_0_00_beside_the_amounts_it_lists() -> None:
+    """Acme paid its 124.91 invoice in full: the review shows invoiced 124.91, paid 124.91,
+    and open, credit, unbilled work, past due and owed back as 0.00 EUR each, today and as of
+    the day of the payment, not a bare 0 beside the cents (the same values: 0.00 == 0)."""
+    app = QuoteToCash.open("memory:")
+    cust = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    inv = invoice(app, cust, date(2024, 5, 1), "124.91")
+    pay = app.receive_payment(
+        cust, eur("124.91"), received_on=date(2024, 5, 20), reference="x", actor=A
+    )
+    app.allocate_payment(pay, [(inv, eur("124.91"))], allocated_on=date(2024, 5, 20), actor=A)
+    for summary in (
+        app.customer_summary(cust),
+        app.customer_summary(cust, as_of=date(2024, 5, 20)),
+    ):
+        shown = [str(m.amount) for m in (*money(summary), summary.unbilled_work)]
+        assert shown == ["124.91", "124.91", "0.00", "0.00", "0.00", "0.00", "0.00"]

@@ -1915,6 +1915,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         allocations made and not yet taken back (reversed, bounced) by then, credit notes
         applied by then, the credit and refunds owed back of that day. ``unbilled_work`` and
         ``prepaid_hours_left`` are as recorded, whatever the day (see ``CustomerSummary``).
+        The money is written to the currency's minor unit at least (0.00 EUR, never a bare 0,
+        beside 124.91), the same values.
         """
         customer = self.customer(customer_id)
         cur = currency or customer.currency
@@ -1976,14 +1978,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             customer_id=customer_id,
             name=customer.name,
             currency=cur,
-            invoiced=invoiced,
-            paid=paid,
-            open=open_,
-            credit=credit,
-            unbilled_work=unbilled,
+            invoiced=invoiced.with_minor_digits(),
+            paid=paid.with_minor_digits(),
+            open=open_.with_minor_digits(),
+            credit=credit.with_minor_digits(),
+            unbilled_work=unbilled.with_minor_digits(),
             prepaid_hours_left=hours_left,
-            past_due=past_due,
-            owed_back=owed_back,
+            past_due=past_due.with_minor_digits(),
+            owed_back=owed_back.with_minor_digits(),
         )
 
     def draft_invoices(self, customer_id: UUID) -> list[Invoice]:

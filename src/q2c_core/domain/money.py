@@ -141,6 +141,11 @@ class Money:
         amount = self.amount.quantize(self.quantum, rounding=ROUND_HALF_UP)
         return Money(amount if amount else abs(amount), self.currency)
 
+    def with_minor_digits(self) -> Money:
+        """The same amount written with the currency's minor digits at least: ``0`` EUR as
+        ``0.00``, ``12.5`` as ``12.50`` (``0.125`` stays ``0.125``: nothing is rounded)."""
+        return Money(self.amount + self.quantum * 0, self.currency)
+
     def is_rounded(self) -> bool:
         """Whether the amount is already a whole number of minor units."""
         return self.amount == self.amount.quantize(self.quantum, rounding=ROUND_HALF_UP)
