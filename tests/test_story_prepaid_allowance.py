@@ -13,9 +13,11 @@ from q2c_core import (
     AllowanceExhausted,
     AllowanceStatus,
     AllowanceUnit,
+    CurrencyMismatch,
     Draw,
     DuplicateEntry,
     InvalidTransition,
+    InvalidValue,
     Money,
     Period,
     QuoteToCash,
@@ -24,6 +26,7 @@ from q2c_core import (
     TimeEntry,
     charge_key,
 )
+from q2c_core.domain import prepaid_allowance as allowance_module
 
 A = "alice"
 YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
@@ -307,3 +310,71 @@ def test_overage_billed_then_released_leaves_the_kpi_hours_exact(app: QuoteToCas
     buckets = app.work_buckets(request)
     assert sum((b.invoiced for b in buckets), Decimal(0)) == Decimal(9)
     assert bob.invoiced == Decimal(9)
+
+
+def test_money_is_granted_topped_up_and_rolled_over_in_whole_cents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Acme buys 1,000.00 EUR of prepaid work. A grant of 0.001 EUR, a top-up of 250.005 and a
+    roll-over with 0.001 extra are refused, each naming its quantity, nothing recorded: no
+    invoice or payment can draw or settle a tenth of a cent. Hours may be any fraction, and an
+    allowance granted before the rule (0.001 EUR) still loads."""
+    app = QuoteToCash.open("memory:")
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    on = date(2024, 1, 1)
+    money = app.grant_allowance(
+        acme, unit=AllowanceUnit.MONEY, quantity="1000.00", period=YEAR, granted_on=on, actor=A
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:
+        app.grant_allowance(
+            acme, unit=AllowanceUnit.MONEY, quantity="0.001", period=YEAR, granted_on=on, actor=A
+        )
+    assert refused.value.field == "quantity"
+    assert "whole minor units of EUR" in str(refused.value)
+    with pytest.raises(InvalidValue) as refused:
+        app.top_up_allowance(money, "250.005", topped_up_on=on, reason="more", actor=A)
+    assert refused.value.field == "quantity"
+    next_year = Period(date(2025, 1, 1), date(2026, 1, 1))
+    with pytest.raises(InvalidValue) as refused:
+        app.roll_over_allowance(
+            money, new_period=next_year, rolled_over_on=YEAR.end, extra="0.001", actor=A
+        )
+    assert refused.value.field == "extra"
+    assert app.recorder.max_notification_id() == before
+    app.top_up_allowance(money, "250.50", topped_up_on=on, reason="more", actor=A)
+    assert app.allowance(money).granted == Decimal("1250.50")
+    app.grant_allowance(
+        acme, unit=AllowanceUnit.HOURS, quantity="2.125", period=YEAR, granted_on=on, actor=A
+    )
+    with monkeypatch.context() as before_the_rule:
+        before_the_rule.setattr(allowance_module, "require_whole_minor_units", lambda *_: None)
+        old = app.grant_allowance(
+            acme, unit=AllowanceUnit.MONEY, quantity="0.001", period=YEAR, granted_on=on, actor=A
+        )
+    assert app.allowance(old).granted == Decimal("0.001")
+
+
+def test_an_allowance_in_another_currency_covers_the_customers_requests_in_it() -> None:
+    """Acme is billed in EUR, and its US subsidiary's work in USD, as requests, contracts and
+    invoices may be in another currency than the customer's. A USD money allowance is granted
+    and covers a USD request (not a EUR one); customer_currencies lists USD for it."""
+    app = QuoteToCash.open("memory:")
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    usd = app.grant_allowance(
+        acme,
+        unit=AllowanceUnit.MONEY,
+        quantity="500.00",
+        currency="USD",
+        period=YEAR,
+        granted_on=date(2024, 1, 1),
+        actor=A,
+    )
+    assert app.customer_currencies(acme) == ["EUR", "USD"]
+    us_work = app.open_request(acme, "US report", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(us_work, hours=2, rate=Money.of(120, "USD"), actor=A)
+    app.cover_request_by_allowance(us_work, usd, actor=A)
+    eu_work = app.open_request(acme, "EU report", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(eu_work, hours=2, rate=eur(100), actor=A)
+    with pytest.raises(CurrencyMismatch):
+        app.cover_request_by_allowance(eu_work, usd, actor=A)

@@ -68,6 +68,7 @@ from q2c_core.domain.prepaid_allowance import (
     PrepaidAllowance,
     charge_key,
     hours_of_overage,
+    require_whole_minor_units,
 )
 from q2c_core.domain.refund_instruction import (
     EarlierRefundsReferenced,
@@ -420,7 +421,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         contract_id: UUID | None = None,
         currency: str | None = None,
     ) -> UUID:
-        """Grant prepaid hours or money for a period."""
+        """Grant prepaid hours or money for a period.
+
+        Money is granted in whole minor units of the currency (0.001 EUR is refused, naming
+        ``quantity``). ``currency`` defaults to the customer's; another is granted as a
+        request, a contract or an invoice of the customer may be in another (it covers the
+        customer's requests in that currency, and ``customer_currencies`` lists it)."""
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
@@ -487,10 +493,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             old = self.allowance(allowance_id)
             customer = self.customer(old.customer_id)
             carried = old.remaining if quantity is None else to_decimal(quantity, "quantity")
+            more = to_decimal(extra, "extra")
+            if quantity is not None:
+                require_whole_minor_units(old.unit, carried, old.currency, "quantity")
+            require_whole_minor_units(old.unit, more, old.currency, "extra")
             new = PrepaidAllowance(
                 customer_id=old.customer_id,
                 unit=old.unit,
-                quantity=carried + to_decimal(extra, "extra"),
+                quantity=carried + more,
                 period=new_period,
                 granted_on=rolled_over_on,
                 actor=actor,
@@ -1828,13 +1838,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         return self._unallocated(customer_id, currency or customer.currency)
 
     def customer_currencies(self, customer_id: UUID) -> list[str]:
-        """The currencies a customer has invoices, payments, requests or contracts in, its own
-        first."""
+        """The currencies a customer has invoices, payments, requests, contracts or prepaid
+        allowances in, its own first."""
         customer = self.customer(customer_id)
         found = {i.currency for i in self._invoices(customer)}
         found |= {p.amount.currency for p in self.payments(customer_id)}
         found |= {c for c in (self.request(r).currency for r in customer.request_ids) if c}
         found |= {self.contract(c).currency for c in customer.contract_ids}
+        found |= {a.currency for a in self._get_many(PrepaidAllowance, customer.allowance_ids)}
         return [customer.currency, *sorted(found - {customer.currency})]
 
     def work_buckets(self, request_id: UUID) -> list[WorkBuckets]:

@@ -129,8 +129,41 @@ def draw_in_work_date_order(
     return result
 
 
+def require_whole_minor_units(
+    unit: AllowanceUnit, quantity: Decimal, currency: str, field: str = "quantity"
+) -> None:
+    """Refuse (``InvalidValue`` naming the field) money granted, topped up or carried finer than
+    the currency's minor unit (0.001 EUR): no invoice or payment can ever draw or settle it.
+    Hours may be any fraction."""
+    if unit is AllowanceUnit.MONEY and not Money(quantity, currency).is_rounded():
+        raise InvalidValue(
+            f"must be whole minor units of {currency} (a money allowance)",
+            field=field,
+            value=quantity,
+        )
+
+
 class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
-    """Hours or money granted for a period, drawn by work, with overage billed."""
+    """Hours or money granted for a period, drawn by work, with overage billed.
+
+    A money allowance is granted, topped up and rolled over in whole minor units of its
+    currency (``require_whole_minor_units``), checked on new events only: an allowance
+    granted before the check still loads. Its currency may be another than its customer's,
+    as a request's, a contract's or an invoice's may: it covers requests of its currency."""
+
+    @classmethod
+    def _create(cls, event_class: type, **kwargs: Any) -> Any:
+        """A new allowance's money is whole minor units of its currency; only new ones, so
+        a history granted before this rule still loads."""
+        unit, quantity, currency = (kwargs.get(k) for k in ("unit", "quantity", "currency"))
+        if (
+            isinstance(unit, AllowanceUnit)
+            and isinstance(quantity, Decimal)
+            and isinstance(currency, str)
+        ):
+            Money.zero(currency)  # (a currency q2c does not know is refused as such first)
+            require_whole_minor_units(unit, quantity, currency)
+        return super()._create(event_class, **kwargs)
 
     @event("Granted")
     def __init__(
@@ -328,9 +361,14 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
             if self.billed_overage[key] == 0:
                 del self.billed_overage[key]
 
-    @event("ToppedUp")
     def top_up(self, quantity: Decimal, topped_up_on: date, reason: str, actor: str) -> None:
-        """Add to the allowance (a new purchase of hours)."""
+        """Add to the allowance (a new purchase of hours, or of money in whole minor units)."""
+        require_whole_minor_units(self.unit, quantity, self.currency)
+        self._topped_up(quantity, topped_up_on, reason, actor)
+
+    @event("ToppedUp")
+    def _topped_up(self, quantity: Decimal, topped_up_on: date, reason: str, actor: str) -> None:
+        """The ``ToppedUp`` event (``top_up``, which checks money's minor units)."""
         self._require_open("top up")
         if quantity <= 0:
             raise InvalidValue("must be more than zero", field="quantity", value=quantity)
