@@ -125,8 +125,10 @@ def test_mistakes_in_the_command_are_refused_and_record_nothing(
     that is no date: exit 2, one line (or a usage message), nothing recorded."""
     url, _, _ = books
     app = QuoteToCash.open(url)
-    customer(app, "Twin")
-    customer(app, "twin")
+    for reference in ("T-1", "T-2"):  # (two customers of one name, told apart by reference)
+        app.register_customer(
+            "Twin", "EUR", account_manager="mia", actor="bea", reference=reference
+        )
     app.close()
     head = recorded(url)
     for args, said in (

@@ -40,9 +40,11 @@ def validator() -> Iterator[PeppolValidator]:
     yield PeppolValidator(CONFORMANCE)
 
 
-def register(app: QuoteToCash, country: str, tax_id: str, address: str = "Kade 2") -> UUID:
+def register(
+    app: QuoteToCash, country: str, tax_id: str, address: str = "Kade 2", name: str = "Buyer BV"
+) -> UUID:
     return app.register_customer(
-        "Buyer BV", "EUR", account_manager="mia", actor="bea", tax_rate=V21,
+        name, "EUR", account_manager="mia", actor="bea", tax_rate=V21,
         country=country, tax_id=tax_id, address=address,
     )  # fmt: skip
 
@@ -83,9 +85,9 @@ def test_a_country_and_vat_id_are_recorded_as_an_e_invoice_carries_them() -> Non
     app = QuoteToCash.open("memory:")
     dutch = app.customer(register(app, " nl ", "nl 1234 5678 9b01"))
     assert (dutch.country, dutch.tax_id) == ("NL", "NL123456789B01")
-    greek = app.customer(register(app, "GR", "EL094259216"))
+    greek = app.customer(register(app, "GR", "EL094259216", name="Agora AE"))
     assert (greek.country, greek.tax_id) == ("GR", "EL094259216")
-    private = app.customer(register(app, "", ""))
+    private = app.customer(register(app, "", "", name="Dana Private"))
     assert (private.country, private.tax_id) == ("", "")
 
 

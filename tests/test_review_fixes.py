@@ -77,11 +77,13 @@ def test_oldest_first_allocation_sees_billing_run_invoices(app: QuoteToCash) -> 
     assert app.customer_credit(cust).is_zero()
 
 
-def issued_invoice(app: QuoteToCash, lines: list[tuple[str, str]]) -> tuple[object, object]:
+def issued_invoice(
+    app: QuoteToCash, lines: list[tuple[str, str]], name: str = "Acme"
+) -> tuple[object, object]:
     from q2c_core import InvoiceLine, LineSource, RevenueKind, SourceKind
 
     cust = app.register_customer(
-        "Acme", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
+        name, "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
     )
     invoice = app.draft_invoice(
         cust,
@@ -129,7 +131,7 @@ def test_a_deposit_is_deducted_or_credited_never_both(app: QuoteToCash) -> None:
         cust, eur(1000), description="Deposit", actor="pete", drafted_on=date(2024, 3, 1)
     )
     billing.issue(app, deposit, date(2024, 3, 1))
-    _, final = issued_invoice(app, [("L1", "3000")])  # another customer: only to have lines
+    _, final = issued_invoice(app, [("L1", "3000")], "Beta")  # only to have lines
     final = app.draft_invoice(
         cust, list(app.invoice(final).lines), drafted_on=date(2024, 3, 5), actor="pete"
     )

@@ -32,8 +32,8 @@ def entry(entry_id: str, day: int, hours: str, rate: str = "100") -> TimeEntry:
     return TimeEntry(entry_id, "bob", date(2024, 3, day), Decimal(hours), eur(rate))
 
 
-def quoted_request(app: QuoteToCash, hours: int = 10) -> tuple[UUID, UUID]:
-    customer = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+def quoted_request(app: QuoteToCash, hours: int = 10, name: str = "Acme") -> tuple[UUID, UUID]:
+    customer = app.register_customer(name, "EUR", account_manager="mia", actor=A)
     request = app.open_request(
         customer, "Export to CSV", requested_on=date(2024, 3, 1), actor="pm-paul"
     )
@@ -222,7 +222,7 @@ def test_declined_and_cancelled_requests_take_no_more_work(app: QuoteToCash) -> 
     with pytest.raises(InvalidTransition):
         app.send_quote(declined, sent_on=date(2024, 3, 5), actor="billy")
 
-    _, cancelled = quoted_request(app)
+    _, cancelled = quoted_request(app, name="Beta")
     app.receive_purchase_order(
         cancelled, number="PO-9", amount=eur(1000), received_on=date(2024, 3, 3), actor="billy"
     )

@@ -148,9 +148,11 @@ def _issued(app: QuoteToCash, customer: UUID, lines: list[InvoiceLine]) -> UUID:
     return invoice
 
 
-def _customer(app: QuoteToCash, currency: str = "EUR", tax_id: str = "NL123456789B01") -> UUID:
+def _customer(
+    app: QuoteToCash, currency: str = "EUR", tax_id: str = "NL123456789B01", name: str = "Buyer BV"
+) -> UUID:
     return app.register_customer(
-        "Buyer BV", currency, account_manager="mia", actor="a", country="NL", tax_id=tax_id,
+        name, currency, account_manager="mia", actor="a", country="NL", tax_id=tax_id,
         address="Kade 2",
     )  # fmt: skip
 
@@ -235,7 +237,7 @@ def test_what_en16931_forbids_is_refused_before_any_xml() -> None:
     with pytest.raises(InvalidValue) as e3:
         renderer.render(mixed)
     assert e3.value.field == "lines.tax"
-    no_vat = _customer(app, tax_id="")
+    no_vat = _customer(app, tax_id="", name="Buyer without VAT id")
     reverse = _issued(
         app, no_vat, [manual_line("L1", "10", TaxRate.none(TaxCategory.REVERSE_CHARGE))]
     )
@@ -248,7 +250,7 @@ def test_what_en16931_forbids_is_refused_before_any_xml() -> None:
     with pytest.raises(InvalidValue) as e5:
         renderer.render(reverse)  # no VAT id and no endpoint given
     assert e5.value.field == "buyer.endpoint"
-    kwd = _customer(app, currency="KWD")
+    kwd = _customer(app, currency="KWD", name="Kuwait Buyer")
     dinar = InvoiceLine(
         line_id="L1", description="x", quantity=Decimal(1), unit_price=Money.of("1.250", "KWD"),
         tax=TaxRate.standard(5), source=LineSource(SourceKind.MANUAL),

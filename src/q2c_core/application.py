@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -170,6 +170,34 @@ class WorkBuckets:
     invoiced: Decimal
 
 
+def _registered_again(registered: Customer, again: Customer) -> UUID:
+    """The customer a reference names, registered again with the same details (a retry);
+    ``DuplicateEntry`` naming ``reference`` and the details that differ otherwise."""
+    then, now = registered.registered_details, again.details
+    differ = [
+        field
+        for field, before, given in (
+            ("name", then.name, now.name),
+            ("currency", registered.currency, again.currency),
+            ("account_manager", registered.account_manager, again.account_manager),
+            ("payment_terms_days", registered.payment_terms_days, again.payment_terms_days),
+            ("tax_rate", registered.tax_rate, again.tax_rate),
+            ("country", then.country, now.country),
+            ("tax_id", then.tax_id, now.tax_id),
+            ("address", then.address, now.address),
+        )
+        if before != given
+    ]
+    if differ:
+        raise DuplicateEntry(
+            f"customer {registered.id} ({registered.name!r}) was registered with this reference "
+            f"and another {', '.join(differ)}",
+            field="reference",
+            value=registered.reference,
+        )
+    return registered.id
+
+
 class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     """Requests, allowances, contracts, invoices and payments, event-sourced."""
 
@@ -187,22 +215,67 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         country: str = "",
         tax_id: str = "",
         address: str = "",
+        reference: str = "",
     ) -> UUID:
-        """Register a customer with its billing defaults."""
+        """Register a customer with its billing defaults; returns its id.
+
+        Without ``reference``, a customer whose name reads as another customer's (as
+        ``person_key`` reads names: case, spaces, full-width letters and invisible characters
+        aside) is refused (``DuplicateEntry`` naming ``name``): running the same setup twice
+        made two "Acme", and ``q2c`` commands could no longer find Acme by its name. Two
+        customers of one name (two companies of a group) are told apart by their
+        ``reference``, the key another system (an ERP) knows each by: a registration with a
+        reference is not compared by name. The same reference again with the same details
+        returns the customer registered with it and records nothing (a sync run again, or by
+        two processes at once), with other details it is refused (``DuplicateEntry`` naming
+        ``reference``; ``correct_customer_details`` corrects an address, country or VAT id).
+
+        A blank ``account_manager`` or ``reference`` is refused (``InvalidValue``)."""
         require_whole(payment_terms_days, "payment_terms_days")
-        customer = Customer(
-            name=name,
-            currency=currency,
-            account_manager=account_manager,
-            actor=actor,
-            payment_terms_days=payment_terms_days,
-            tax_rate=tax_rate,
-            country=country,
-            tax_id=tax_id,
-            address=address,
-        )
-        self.save(customer)
-        return customer.id
+        for field, text in (("name", name), ("reference", reference)):
+            if not isinstance(text, str):
+                raise InvalidValue("must be text", field=field, value=text)
+        key = reference.strip()
+        if reference and not key:
+            raise InvalidValue("must not be blank (leave it out)", field="reference")
+
+        def step() -> tuple[UUID, list[Aggregate]]:
+            customer = Customer(
+                name=name,
+                currency=currency,
+                account_manager=account_manager,
+                actor=actor,
+                payment_terms_days=payment_terms_days,
+                tax_rate=tax_rate,
+                country=country,
+                tax_id=tax_id,
+                address=address,
+                reference=key,
+            )
+            if key:
+                try:
+                    registered = self.customer(customer.id)
+                except NotFound:
+                    return customer.id, [customer]
+                return _registered_again(registered, customer), []
+            same = [c for c in self._registered_names() if person_key(c[1]) == person_key(name)]
+            if same:
+                other_id, other_name = same[0]
+                raise DuplicateEntry(
+                    f"customer {other_id} is named {other_name!r} already (names are compared "
+                    f"case, spaces and invisible characters aside): use it, or tell the two "
+                    f"apart by a reference (an ERP's key for each)",
+                    field="name",
+                    value=name,
+                )
+            return customer.id, [customer]
+
+        return self._atomically(step)
+
+    def _registered_names(self) -> Iterator[tuple[UUID, str]]:
+        """Every customer's id and name, from the registrations (a name is never changed)."""
+        for e in self._created_events(Customer, "CustomerRegistered"):
+            yield e.originator_id, e.name
 
     @_names_target
     def correct_customer_details(

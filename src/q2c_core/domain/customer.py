@@ -14,7 +14,7 @@ from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money
 from q2c_core.domain.parties import country_code, vat_id
 from q2c_core.domain.tax import TaxRate
-from q2c_core.domain.values import TimeOrderedIds
+from q2c_core.domain.values import TimeOrderedIds, named_id, new_id, person_key
 
 
 @attrs.frozen
@@ -46,16 +46,40 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     ``vat_id``: with its country prefix), checked when typed, at registration and by
     ``correct_details``, and recorded as an e-invoice carries them (``nl`` as ``NL``); a
     customer registered before q2c checked them still loads, and is corrected by
-    ``correct_details``."""
+    ``correct_details``.
+
+    A customer has an account manager, a person: a blank one is refused at registration
+    (customers registered before still load). A customer an ERP registers may carry the ERP's
+    key for it (``reference``): its id is then derived from it (``id_for_reference``), so
+    the same reference always names the same customer."""
+
+    # (class default: customers registered, and snapshots taken, before references were kept)
+    reference: str = ""
+
+    @staticmethod
+    def create_id(reference: str = "") -> UUID:
+        """A fresh time-ordered id, or the one ``reference`` names."""
+        return Customer.id_for_reference(reference) if reference else new_id()
+
+    @staticmethod
+    def id_for_reference(reference: str) -> UUID:
+        """The id of the customer registered with this reference (an ERP's customer key)."""
+        return named_id("customer-reference", reference)
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
         """A new customer's country and VAT id are checked and written as an e-invoice carries
-        them; only new customers, so a history registered before this rule still loads."""
+        them, and its name and account manager must name someone (not only spaces or
+        invisible characters); only new customers, so a history registered before these rules
+        still loads."""
         for field, rule in (("country", country_code), ("tax_id", vat_id)):
             value = kwargs.get(field)
             if isinstance(value, str):  # (anything else is refused as the wrong type)
                 kwargs[field] = rule(value, field)
+        for field in ("name", "account_manager"):
+            value = kwargs.get(field)
+            if isinstance(value, str) and not person_key(value):
+                raise InvalidValue("must not be empty", field=field, value=value)
         return super()._create(event_class, **kwargs)
 
     @event("CustomerRegistered")
@@ -70,6 +94,7 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         country: str = "",
         tax_id: str = "",
         address: str = "",
+        reference: str = "",
     ) -> None:
         if not name.strip():
             raise InvalidValue("must not be empty", field="name")
@@ -84,6 +109,7 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         self.country = country
         self.tax_id = tax_id
         self.address = address
+        self.reference = reference
         # the details as registered, kept by the first correction (None before any)
         self.first_details: CustomerDetails | None = None
         self.request_ids: list[UUID] = []
