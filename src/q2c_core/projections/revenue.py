@@ -26,7 +26,8 @@ the difference of two running totals, so the months add up to the line amount ex
 counted as the line's contract counts them (``DayCount``): actual days, or 30E/360 days for a
 contract billed by 30E/360, whose every month then earns the same. The billing run prorates a
 credit by the same count, so a credit un-earns its days at the rate its line earned them, and
-deferred revenue never goes below zero.
+deferred revenue never goes below zero. Running totals of several lines are summed exactly and
+rounded once per currency, so the order the lines are added in never moves a cent.
 
 The forecast shows two figures per month, so a reader sees what is firm and what is expected:
 
@@ -61,7 +62,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal
+from math import lcm
 from typing import Any
 
 import attrs
@@ -80,7 +82,7 @@ from q2c_core.domain.contract import (
     SubContract,
 )
 from q2c_core.domain.invoice_lines import CORRECTION_REBILL_NOTE, InvoiceLine
-from q2c_core.domain.money import Money
+from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.values import Period, require_whole
 from q2c_core.projections._contracts import (
     CONTRACT_CHANGES,
@@ -104,6 +106,9 @@ _CONTRACT_SOURCES = ("CONTRACT_PERIOD", "CREDIT")
 
 # statuses of a contract still running: an evergreen one of these is renewed by the billing run
 _LIVE = ("SIGNED", "ACTIVE", "SUSPENDED")
+
+# sums of running totals are exact: the terms' digits all fit, so no order of adding them rounds
+_EXACT = Context(prec=120)
 
 # a ratable piece of contracted revenue: (currency, exact amount, the days it is spread over,
 # how they are counted)
@@ -162,6 +167,86 @@ def _exact_through(
     return amount * served / days if days else Decimal(0)
 
 
+# an exact running total: constant + numerator / denominator (the Decimals exact, the
+# denominator a count of days), so sums of them never depend on the order they are added in
+Exact = tuple[Decimal, Decimal, int]
+_NOTHING: Exact = (Decimal(0), Decimal(0), 1)
+
+
+def _exact_parts_through(
+    amount: Decimal, period: Period, through: date, convention: DayCount
+) -> tuple[Decimal, int]:
+    """``_exact_through`` as an exact fraction: (numerator, denominator)."""
+    if through < period.start:
+        return Decimal(0), 1
+    if through >= period.end - timedelta(days=1):
+        return amount, 1
+    days = days_between(period.start, period.end, convention)
+    if not days:
+        return Decimal(0), 1
+    served = days_between(period.start, through + timedelta(days=1), convention)
+    return _EXACT.multiply(amount, Decimal(served)), days
+
+
+def _value(exact: Exact) -> Decimal:
+    """An exact running total as a Decimal (to the context's precision)."""
+    constant, numerator, denominator = exact
+    return constant + numerator / denominator if denominator != 1 else constant + numerator
+
+
+class _ExactSum:
+    """Running totals added up exactly, numerators by denominator, and rounded half up once,
+    as the exact rational they make."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self) -> None:
+        self.parts: dict[int, Decimal] = {}
+
+    def add(self, exact: Exact) -> None:
+        constant, numerator, denominator = exact
+        parts = self.parts
+        if constant:
+            parts[1] = _EXACT.add(parts.get(1, Decimal(0)), constant)
+        if numerator:
+            parts[denominator] = _EXACT.add(parts.get(denominator, Decimal(0)), numerator)
+
+    def rounded(self, currency: str) -> Money:
+        """The sum rounded half up (away from zero) to the currency's minor unit."""
+        parts = self.parts
+        if not parts:
+            return Money.zero(currency)
+        if len(parts) == 1 and 1 in parts:
+            return Money(parts[1], currency).rounded()  # (exact: quantized once)
+        common = lcm(*parts)
+        numerator = Decimal(0)
+        for denominator, value in parts.items():
+            numerator = _EXACT.add(numerator, _EXACT.multiply(value, common // denominator))
+        return _round_exact(numerator, common, currency)
+
+
+def _round_exact(numerator: Decimal, denominator: int, currency: str) -> Money:
+    """``numerator / denominator`` rounded half up (away from zero) to the currency's minor
+    unit, exactly, as ``Money.rounded`` rounds a Decimal."""
+    places = minor_units(currency)
+    sign, digits, exponent = numerator.as_tuple()
+    assert isinstance(exponent, int)
+    whole = int("".join(map(str, digits)) or "0")
+    shift = exponent + places  # numerator * 10**places = whole * 10**shift
+    top, bottom = (
+        (whole * 10**shift, denominator) if shift >= 0 else (whole, denominator * 10**-shift)
+    )
+    units = (2 * top + bottom) // (2 * bottom)
+    return Money(Decimal(-units if sign else units).scaleb(-places), currency).rounded()
+
+
+def _rounded(exact: Exact, currency: str) -> Money:
+    """One exact running total rounded half up."""
+    total = _ExactSum()
+    total.add(exact)
+    return total.rounded(currency)
+
+
 def month_start(day: date) -> date:
     """The first day of the day's month."""
     return day.replace(day=1)
@@ -210,20 +295,32 @@ class RecognitionLine:
 
     def recognised(self, through: date) -> Money:
         """What of this line is recognised by the end of ``through`` (rounded)."""
-        return Money(self.exact(through), self.amount.currency).rounded()
+        return _rounded(self.exact_parts(through), self.amount.currency)
 
     def exact(self, through: date) -> Decimal:
         """What of this line is recognised by the end of ``through``, unrounded: the schedule
         sums lines unrounded and rounds once per currency, so a credit that un-earns days
         ratably never drifts a cent against the line it credits."""
+        return _value(self.exact_parts(through))
+
+    def exact_parts(self, through: date) -> Exact:
+        """``exact`` as an exact fraction, (constant, numerator, denominator): summed so, the
+        lines' running totals give the same total added in any order."""
         if self.period is not None:
             if self.recognised_on is not None and through < self.recognised_on:
-                return Decimal(0)
-            spread = self.amount.amount - self.on_issue
-            return self.on_issue + _exact_through(spread, self.period, through, self.day_count)
+                return _NOTHING
+            return self._served_through(through)
         if self.recognised_on is not None and self.recognised_on <= through:
-            return self.amount.amount
-        return Decimal(0)
+            return (self.amount.amount, Decimal(0), 1)
+        return _NOTHING
+
+    def _served_through(self, through: date) -> Exact:
+        """Of a ratable line, the running total of its days served by the end of ``through``
+        (whether or not the line applies by then)."""
+        assert self.period is not None
+        spread = _EXACT.subtract(self.amount.amount, self.on_issue)
+        numerator, denominator = _exact_parts_through(spread, self.period, through, self.day_count)
+        return (self.on_issue, numerator, denominator)
 
 
 @attrs.frozen
@@ -551,12 +648,15 @@ def _caught_up(
 
 
 def _recognised(lines: list[RecognitionLine], through: date) -> dict[str, Money]:
-    """Running total per currency: lines summed unrounded, rounded once per currency."""
-    totals: dict[str, Decimal] = {}
+    """Running total per currency: lines summed unrounded (exactly), rounded once per
+    currency."""
+    totals: dict[str, _ExactSum] = {}
     for line in lines:
         cur = line.amount.currency
-        totals[cur] = totals.get(cur, Decimal(0)) + line.exact(through)
-    return {cur: Money(v, cur).rounded() for cur, v in totals.items()}
+        if cur not in totals:
+            totals[cur] = _ExactSum()
+        totals[cur].add(line.exact_parts(through))
+    return {cur: total.rounded(cur) for cur, total in totals.items()}
 
 
 def _running_totals(pieces: Iterable[Piece], edges: list[date]) -> dict[str, list[Decimal]]:
