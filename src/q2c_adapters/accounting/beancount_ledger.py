@@ -3,8 +3,9 @@
 Each booking event becomes one or more balanced transactions:
 
 - an issued invoice: receivable per customer against revenue by kind and tax payable per category
-  (maintenance goes to deferred revenue and is recognised month by month over its period; a
-  deposit is a customer deposit liability until it is deducted on the final invoice);
+  (maintenance goes to deferred revenue and is recognised month by month over its period, the
+  revenue schedule's rule; a deposit is a customer deposit liability until it is deducted on
+  the final invoice);
 - an issued credit note: the reverse, linked to the invoice it credits; when the work is written
   off, the net goes to a write-off expense instead of reversing revenue (a billing run's
   correction is never a write-off: the days it credits were not served at that price, so their
@@ -14,6 +15,12 @@ Each booking event becomes one or more balanced transactions:
 - a payment received: bank against customer credit; an allocation moves customer credit onto the
   invoice's receivable; a reversed allocation or a bounce moves it back (and a bounce returns the
   money to the bank); a refund pays customer credit back out of the bank;
+- revenue recognised to date: a line's month share is the difference of its running totals
+  (``RecognitionLine.steps``, the schedule's own), each rounded; on each month end and each
+  day a document is issued, per currency, what the schedule's once-rounded running total of
+  the lines invoiced by then differs from those shares by (days earned since the last month
+  share, in the middle of a month, and rounding) is booked as such (``RecognisedToDate``), so
+  on those days deferred revenue and income are the revenue report's to the cent;
 - refunds owed back: a payment that bounces after part of it was refunded leaves the customer
   owing what was refunded (q2c's credit is negative by as much). Customer credit is a liability
   and never holds a debit balance: on every day the credit is negative, what it is negative by
@@ -25,7 +32,9 @@ Every transaction is linked (``^``) by the invoice numbers it concerns and carri
 (``originator_id:version``), the customer, the contracts and the purchase order as metadata. The
 aggregate state a booking needs is read at the event's own version, and what the book keeps
 across events (each customer's credit by day, for the refunds owed) comes from the events booked
-before, so the ledger is a pure function of the event log.
+before, so the ledger is a pure function of the event log. What revenue is recognised on rests
+on every invoice issued before (the once-rounded totals): the book follows the log itself up to
+each event it books (a journal opened anew reads the log up to the first event it is given).
 """
 
 from __future__ import annotations
@@ -36,9 +45,9 @@ import errno
 import os
 import re
 import warnings
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
@@ -46,6 +55,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import project_aggregate
 from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.persistence import Notification
 
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.contract import Contract
@@ -53,11 +63,16 @@ from q2c_core.domain.customer import Customer
 from q2c_core.domain.errors import InvalidValue, Q2CError
 from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, SourceKind
-from q2c_core.domain.money import Money, minor_units, split_by_weights
+from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.payment import Payment, PaymentAllocation, reversal_day
 from q2c_core.domain.tax import TaxRate
-from q2c_core.domain.values import Period
 from q2c_core.ports import PoisonEvent
+from q2c_core.projections.revenue import (
+    RecognisedToDate,
+    RecognitionLine,
+    RecognitionStep,
+    RevenueSchedule,
+)
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -66,6 +81,9 @@ CUSTOMER_CREDIT = "Liabilities:CustomerCredit"
 REFUNDS_OWED = "Assets:RefundsOwed"
 DEFERRED_MAINTENANCE = "Liabilities:DeferredRevenue:Maintenance"
 MAINTENANCE_INCOME = "Income:Maintenance"
+# the transactions that bring maintenance recognised to date to the schedule's running total
+TO_DATE_PAYEE = "Revenue recognition"
+TO_DATE_NARRATION = "Maintenance to date: running total rounded once per currency"
 REVENUE_ACCOUNTS: dict[RevenueKind, str] = {
     RevenueKind.ENHANCEMENT: "Income:Enhancement",
     RevenueKind.MAINTENANCE: DEFERRED_MAINTENANCE,
@@ -169,18 +187,6 @@ def _link(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9\-_/.]", "-", text)
 
 
-def _month_slices(period: Period) -> list[Period]:
-    """The period cut at month boundaries."""
-    slices: list[Period] = []
-    start = period.start
-    while start < period.end:
-        nxt = (start.replace(day=1) + timedelta(days=32)).replace(day=1)
-        end = min(nxt, period.end)
-        slices.append(Period(start, end))
-        start = end
-    return slices
-
-
 def _merge(postings: Iterable[Posting]) -> tuple[Posting, ...]:
     """Add up postings to the same account and currency, keep first-seen order, drop zeros."""
     merged: dict[tuple[str, str], Money] = {}
@@ -249,6 +255,40 @@ def _owed_back_moves(
     return moves
 
 
+@attrs.define
+class _ToDateBooked:
+    """What a ledger booked in one currency to bring maintenance recognised to date to the
+    schedule's running total (``TO_DATE_NARRATION``), by business day: recognised (a credit to
+    income) positive."""
+
+    days: list[date] = attrs.field(factory=list)
+    by_day: dict[date, Decimal] = attrs.field(factory=dict)
+    total: Decimal = Decimal(0)
+
+    def add(self, day: date, amount: Decimal) -> None:
+        if day not in self.by_day:
+            bisect.insort(self.days, day)
+            self.by_day[day] = Decimal(0)
+        self.by_day[day] += amount
+        self.total += amount
+
+    def since(self, day: date) -> list[date]:
+        """The days booked on from ``day`` on."""
+        return self.days[bisect.bisect_left(self.days, day) :]
+
+    def before(self, day: date) -> Decimal:
+        """What was booked on the days before ``day`` (read from the latest back)."""
+        return self.total - sum((self.by_day[d] for d in self.since(day)), Decimal(0))
+
+
+# the transactions of a rendered ledger that bring maintenance recognised to date to the
+# schedule's running total: the day, and the posting to maintenance income
+_TO_DATE_LINE = re.compile(
+    rf'^(\d{{4}}-\d{{2}}-\d{{2}}) \* "[^"\n]*" "{re.escape(TO_DATE_NARRATION)}"[^\n]*\n'
+    rf"(?:  [^\n]*\n)*?  {MAINTENANCE_INCOME}  (-?[0-9.]+) ([A-Z]+)$",
+    re.MULTILINE,
+)
+
 # the lines of a rendered ledger that say how a customer's credit changed: a transaction's
 # date, or a posting to customer credit or refunds owed
 _CREDIT_LINE = re.compile(
@@ -264,9 +304,14 @@ class LedgerBook:
     It keeps each customer's credit by day as booked so far (``_CreditDays``), so the refunds
     owed a bounce leaves are moved off the credit account on the days the credit is negative:
     events are booked in log order, each once (``transactions``; a journal takes in what it
-    booked before with ``recall``)."""
+    booked before with ``recall``). It keeps as well what it booked to bring maintenance
+    recognised to date to the revenue schedule's running total on each day reconciled on
+    (``RecognisedToDate``): that total rests on every document issued before, which the book
+    learns from the log itself, up to each event it books, in the revenue schedule's own rows
+    (``RevenueSchedule.document_lines``)."""
 
     REPLAYED = 1024  # aggregates kept at the version last read, most recently read first
+    PAGE = 500  # notifications read from the log at once
 
     def __init__(self, app: BaseApp) -> None:
         self.app = app
@@ -277,6 +322,16 @@ class LedgerBook:
         # each customer's credit by day, by the account component and currency
         self._credit_days: dict[tuple[str, str], _CreditDays] = {}
         self._credit_owners: dict[str, UUID] = {}  # account component -> customer
+        # what the log says so far, up to the event booked: the revenue schedule's rows, the
+        # revenue lines of each document issued, the ratable ones and the days reconciled on
+        self._learned: dict[UUID | str, int] = {}  # aggregate -> the last version learned
+        self._position = 0  # the notification learned up to, reading the log
+        self._ahead: deque[Notification] = deque()
+        self._revenue: RevenueSchedule | None = None
+        self._documents: dict[UUID, list[RecognitionLine]] = {}
+        self._to_date = RecognisedToDate()
+        # what was booked to bring maintenance to date to the running total, by currency
+        self._to_date_booked: dict[str, _ToDateBooked] = {}
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -297,12 +352,15 @@ class LedgerBook:
         events in between, not rebuilt from its first event each time (a payment allocated
         over n invoices took n rebuilds of up to n events, each checking all its allocations)."""
         kept = self._replayed.pop(aggregate_id, None)
-        if kept is not None and kept.version <= version:
+        aggregate: Aggregate | None
+        if kept is not None and kept.version == version:
+            aggregate = kept  # (read a moment ago: learning the event, then booking it)
+        elif kept is not None and kept.version < version:
             newer = self.app.repository.event_store.get(aggregate_id, gt=kept.version, lte=version)
             aggregate = project_aggregate(kept, newer)
-            assert aggregate is not None
         else:
             aggregate = self.app.repository.get(aggregate_id, version=version)
+        assert aggregate is not None
         self._replayed[aggregate_id] = aggregate
         if len(self._replayed) > self.REPLAYED:
             self._replayed.popitem(last=False)
@@ -352,6 +410,7 @@ class LedgerBook:
         """The transactions one event books (none for events that move no money), with the
         refunds owed it moves on or off the customer's receivable. Unless ``remember`` is
         False, the book counts them as booked (pass them to ``remember`` once they are)."""
+        self._follow(event)
         handler = self._handlers().get(type(event).__qualname__)
         booked = [] if handler is None else handler(event)
         booked = [t for t in booked if t.postings]  # a zero-total document moves nothing
@@ -361,17 +420,22 @@ class LedgerBook:
         return booked
 
     def remember(self, transactions: Iterable[Transaction]) -> None:
-        """Count the transactions as booked: each customer's credit changes by day."""
+        """Count the transactions as booked: each customer's credit changes by day, and what
+        brought maintenance to date to the running total."""
         for txn in transactions:
+            to_date = txn.narration == TO_DATE_NARRATION
             for p in txn.postings:
+                if to_date and p.account == MAINTENANCE_INCOME:
+                    self._to_date_posting(txn.day, p.amount.amount, p.amount.currency)
                 held = self._credit_posting(txn.day, p.account, p.amount.amount, p.amount.currency)
                 if held is not None:  # its days are all right again (``_owed_back`` saw to it)
                     held.checked = True
 
     def recall(self, text: str) -> None:
-        """Take each customer's credit by day from a ledger's text (what a journal booked
-        before), in place of what the book kept. Read from a ledger that may not have moved
-        refunds owed, each customer's first booking looks at all its days."""
+        """Take each customer's credit by day, and what brought maintenance to date to the
+        running total, from a ledger's text (what a journal booked before), in place of what
+        the book kept. Read from a ledger that may not have moved refunds owed, each
+        customer's first booking looks at all its days."""
         self._credit_days = {}
         day = JOURNAL_OPEN_DATE
         for m in _CREDIT_LINE.finditer(text):
@@ -381,6 +445,69 @@ class LedgerBook:
                 self._credit_posting(day, m.group(2), Decimal(m.group(4)), m.group(5))
         for held in self._credit_days.values():
             held.checked = False
+        self._to_date_booked = {}
+        for m in _TO_DATE_LINE.finditer(text):
+            self._to_date_posting(date.fromisoformat(m.group(1)), Decimal(m.group(2)), m.group(3))
+
+    def _to_date_posting(self, day: date, amount: Decimal, currency: str) -> None:
+        """Count a posting to maintenance income that brought it to date (a credit: minus)."""
+        self._to_date_booked.setdefault(currency, _ToDateBooked()).add(day, -amount)
+
+    # -- what the log says so far ----------------------------------------------------------------
+
+    def _follow(self, event: DomainEventProtocol[UUID]) -> None:
+        """Learn every event of the log up to this one, this one included (once each). Events
+        are given in log order, so the next notification is usually this event's; a book given
+        a later event first (a journal opened anew, an event booked before and skipped) reads
+        the events in between from the log."""
+        oid, version = event.originator_id, event.originator_version
+        if self._learned.get(oid, 0) >= version:
+            return
+        while True:
+            if not self._ahead:
+                page = self.app.recorder.select_notifications(
+                    start=self._position + 1, limit=self.PAGE
+                )
+                if not page:
+                    self._learn(event)  # not in the log (as far as read): learned on its own
+                    return
+                self._ahead.extend(page)
+            note = self._ahead.popleft()
+            self._position = note.id
+            if note.originator_id == oid and note.originator_version == version:
+                self._learn(event)
+                return
+            if self._learned.get(note.originator_id, 0) >= note.originator_version:
+                continue
+            try:
+                earlier = self.app.mapper.to_domain_event(note)
+            except Exception:  # (one that cannot be decoded books nothing: it is parked)
+                continue
+            self._learn(earlier)
+
+    def _schedule(self) -> RevenueSchedule:
+        if self._revenue is None:
+            self._revenue = RevenueSchedule()
+            self._revenue.start_empty()
+        return self._revenue
+
+    def _learn(self, event: DomainEventProtocol[UUID]) -> None:
+        """What one event tells the revenue side: the schedule's rows, and for a document
+        issued its revenue lines (none for a note the books write off), the ratable ones and
+        its issue day for the running totals."""
+        self._learned[event.originator_id] = event.originator_version
+        schedule = self._schedule()
+        schedule.apply(event)  # type: ignore[arg-type]
+        if type(event).__qualname__ != "Invoice.Issued":
+            return
+        invoice = self._at(Invoice, event.originator_id, event.originator_version)
+        assert invoice.issued_on is not None
+        self._to_date.reconcile_on(invoice.issued_on)
+        lines = [] if self._written_off(invoice) else schedule.document_lines(invoice.id)
+        self._documents[invoice.id] = lines
+        for line in lines:
+            if line.period is not None:
+                self._to_date.add(line)
 
     def _credit_posting(
         self, day: date, account: str, amount: Decimal, currency: str
@@ -485,17 +612,24 @@ class LedgerBook:
             return WRITE_OFF_ACCOUNTS[line.revenue_kind]
         return REVENUE_ACCOUNTS[line.revenue_kind]
 
+    @staticmethod
+    def _written_off(invoice: Invoice) -> bool:
+        """A credit note whose lines the books write off as an expense (not a run's correction,
+        nor a deposit)."""
+        return (
+            invoice.kind is InvoiceKind.CREDIT_NOTE
+            and invoice.credit_disposition is CreditDisposition.WRITTEN_OFF
+            and any(_can_write_off(line) for line in invoice.lines)
+        )
+
     def _issued(self, event: Any) -> list[Transaction]:
         invoice = self._at(Invoice, event.originator_id, event.originator_version)
         assert invoice.number is not None and invoice.issued_on is not None
         self._numbers[invoice.id] = invoice.number
         credit = invoice.kind is InvoiceKind.CREDIT_NOTE
         sign = -1 if credit else 1
-        written_off = (
-            credit
-            and invoice.credit_disposition is CreditDisposition.WRITTEN_OFF
-            and any(_can_write_off(line) for line in invoice.lines)
-        )
+        written_off = self._written_off(invoice)
+        revenue = {line.line_id: line for line in self._documents.get(invoice.id, ())}
         links = [_link(invoice.number)]
         if credit:
             assert invoice.credits_invoice_id is not None
@@ -516,64 +650,111 @@ class LedgerBook:
         legs += [Posting(tax_account(s.tax_rate), s.tax * -sign) for s in invoice.tax_subtotals]
         payee = self._customer(invoice.customer_id)
         meta = self._invoice_meta(event, invoice)
+        document_meta = list(meta)
         if invoice.credit_disposition is not None:
-            meta.append(("disposition", invoice.credit_disposition.value))
+            document_meta.append(("disposition", invoice.credit_disposition.value))
         booked = [
             Transaction(
-                invoice.issued_on, payee, narration, tuple(links), tuple(meta), _merge(legs)
+                invoice.issued_on, payee, narration, tuple(links), tuple(document_meta),
+                _merge(legs),
             )
-        ]
-        if not written_off:
-            booked += self._recognitions(event, invoice, links, payee, sign)
+        ]  # fmt: skip
+        for line in revenue.values():
+            if line.revenue_kind == "maintenance":
+                booked += self._line_recognition(invoice, line, links, meta)
+        for currency in self._to_date.currencies:
+            booked += self._to_date_moves(invoice, currency, links, meta)
         return booked
 
-    def _recognitions(
-        self, event: Any, invoice: Invoice, links: Sequence[str], payee: str, sign: int
+    def _line_recognition(
+        self,
+        invoice: Invoice,
+        line: RecognitionLine,
+        links: Sequence[str],
+        meta: Sequence[tuple[str, str]],
     ) -> list[Transaction]:
-        """Maintenance is earned day by day over its period and recognised on the last day of
-        each month (or of the period), split by days so the months add up to the line.
-
-        Months already past when the document is issued (billing in arrears, or a credit note
-        reversing recognised months) are booked on its issue date, the later ones as they come.
-        """
-        assert invoice.issued_on is not None and invoice.number is not None
+        """A maintenance line's recognition, step by step (``RecognitionLine.steps``, the
+        revenue schedule's): month by month over its period, on each month's last day (or the
+        period's), the months already past when the document is issued (billing in arrears, a
+        credit note reversing recognised months) on its issue day. Each step's share is the
+        difference of the line's running totals, each rounded, so the shares add up to the
+        line."""
+        assert invoice.number is not None
+        credit = invoice.kind is InvoiceKind.CREDIT_NOTE
+        verb = "Reverse recognised" if credit else "Recognise"
+        payee = self._customer(invoice.customer_id)
+        currency = line.amount.currency
         result: list[Transaction] = []
-        for line in invoice.lines:
-            if line.revenue_kind is not RevenueKind.MAINTENANCE:
+        before = Money.zero(currency)
+        for i, step in enumerate(line.steps()):
+            to_date = step.to_date
+            part, before = to_date - before, to_date
+            if part.is_zero():
                 continue
-            period = line.source.period if line.source is not None else None
-            if period is None or period.days == 0:
-                slices = [Period(invoice.issued_on, invoice.issued_on + timedelta(days=1))]
-            else:
-                slices = _month_slices(period)
-            parts = split_by_weights(line.net, [Decimal(s.days) for s in slices])
-            for piece, part in zip(slices, parts, strict=True):
-                if part.is_zero():
-                    continue
-                earned = piece.end - timedelta(days=1)  # a month is recognised on its last day
-                day = max(earned, invoice.issued_on)  # months already past: caught up on issue
-                meta = (
-                    *self._invoice_meta(event, invoice),
-                    ("line_id", line.line_id),
-                    ("recognised", f"{piece.start.isoformat()}..{piece.end.isoformat()}"),
+            step_meta = (
+                *meta,
+                ("line_id", line.line_id),
+                ("recognised", f"{step.period.start.isoformat()}..{step.period.end.isoformat()}"),
+                ("line_to_date", str(to_date.amount)),
+            )
+            result.append(
+                Transaction(
+                    step.on,
+                    payee,
+                    f"{verb} maintenance {invoice.number} {line.line_id} {_days(line, i, step)}",
+                    tuple(links),
+                    step_meta,
+                    (Posting(DEFERRED_MAINTENANCE, part), Posting(MAINTENANCE_INCOME, -part)),
                 )
-                verb = "Reverse recognised" if sign < 0 else "Recognise"
-                result.append(
-                    Transaction(
-                        day,
-                        payee,
-                        f"{verb} maintenance {invoice.number} {line.line_id} "
-                        f"{piece.start.isoformat()}..{piece.end.isoformat()}",
-                        tuple(links),
-                        meta,
-                        _merge(
-                            [
-                                Posting(DEFERRED_MAINTENANCE, part * sign),
-                                Posting(MAINTENANCE_INCOME, part * -sign),
-                            ]
-                        ),
-                    )
+            )
+        return result
+
+    def _to_date_moves(
+        self,
+        invoice: Invoice,
+        currency: str,
+        links: Sequence[str],
+        meta: Sequence[tuple[str, str]],
+    ) -> list[Transaction]:
+        """On each day reconciled on from the document's issue day (month ends, days documents
+        are issued in any currency), what brings the maintenance the month shares recognise
+        to the revenue schedule's running total of the lines invoiced by then, rounded once
+        per currency (``RecognisedToDate``): service earned since the lines' last month
+        shares (in the middle of a month) and rounding. It books what that differs from what
+        was booked to date before (read from the latest back), so each day holds it once
+        whatever order documents come in. The document whose issue changed it is named."""
+        assert invoice.issued_on is not None
+        since = invoice.issued_on
+        booked = self._to_date_booked.get(currency, _ToDateBooked())
+        reconciled = set(self._to_date.days(currency, since))
+        to_date = booked.before(since)
+        result: list[Transaction] = []
+        for day in sorted({*reconciled, *booked.since(since)}):
+            to_date += booked.by_day.get(day, Decimal(0))
+            if day not in reconciled:
+                continue
+            wanted = self._to_date.on(currency, day)
+            move = wanted.adjustment.amount - to_date
+            if not move:
+                continue
+            to_date += move
+            amount = Money(move, currency)
+            move_meta = (
+                *meta,
+                ("currency", currency),
+                ("accrued_to_date", str(wanted.accrued.amount)),
+                ("rounding_to_date", str(wanted.rounding.amount)),
+            )
+            result.append(
+                Transaction(
+                    day,
+                    TO_DATE_PAYEE,
+                    TO_DATE_NARRATION,
+                    tuple(links),
+                    move_meta,
+                    (Posting(DEFERRED_MAINTENANCE, amount), Posting(MAINTENANCE_INCOME, -amount)),
                 )
+            )
         return result
 
     def _payment_link(self, payment_id: UUID) -> str:
@@ -696,6 +877,13 @@ class LedgerBook:
             )
         )
         return booked
+
+
+def _days(line: RecognitionLine, index: int, step: RecognitionStep) -> str:
+    """What a line's step recognises, as its narration says it."""
+    if index == 0 and line.on_issue:
+        return "on issue"  # a credit's difference from its days' share, taken back whole
+    return f"{step.period.start.isoformat()}..{step.period.end.isoformat()}"
 
 
 def ledger_header(transactions: Sequence[Transaction], *, title: str = "q2c") -> str:

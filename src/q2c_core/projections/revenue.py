@@ -29,6 +29,15 @@ credit by the same count, so a credit un-earns its days at the rate its line ear
 deferred revenue never goes below zero. Running totals of several lines are summed exactly and
 rounded once per currency, so the order the lines are added in never moves a cent.
 
+The books (the Beancount ledger) recognise each line by the same running total: a month's share
+is the difference of the line's running totals at the month's last day and the one before
+(``RecognitionLine.steps``), each rounded, booked on that day, or on the issue day for days
+served before it. The once-rounded total of the lines differs from their shares, each rounded,
+by a cent or so, and on a day in the middle of a month also by what the month's days so far
+earned: ``RecognisedToDate`` keeps, for each day the books are reconciled on (month ends, issue
+days), both differences, which the ledger books as such, so on those days the books hold the
+schedule's figures to the cent.
+
 The forecast shows two figures per month, so a reader sees what is firm and what is expected:
 
 * ``scheduled``: revenue from issued invoices (the rules above), as ``by_month`` reports it.
@@ -59,12 +68,13 @@ drafted yet) count there, and not on the contract it moved to as well.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Context, Decimal
 from math import lcm
 from typing import Any
+from uuid import UUID
 
 import attrs
 
@@ -81,6 +91,7 @@ from q2c_core.domain.contract import (
     PeriodAlignment,
     SubContract,
 )
+from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice_lines import CORRECTION_REBILL_NOTE, InvoiceLine
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.values import Period, require_whole
@@ -93,7 +104,7 @@ from q2c_core.projections._contracts import (
     sub_contracts_of,
 )
 from q2c_core.projections._facts import compact_lines, invoice_facts
-from q2c_core.projections.base import Projection, check_day, handles
+from q2c_core.projections.base import Projection, check_day, handles, id_key
 
 # a revenue line in a row: [line id, revenue kind, net, request hex, period start, period end,
 # contract hex and sub-contract id (of a line billing or crediting a contract's service period,
@@ -109,6 +120,9 @@ _LIVE = ("SIGNED", "ACTIVE", "SUSPENDED")
 
 # sums of running totals are exact: the terms' digits all fit, so no order of adding them rounds
 _EXACT = Context(prec=120)
+
+# a row getter: a projection's ``get``, or a ``rows`` dict's
+RowGetter = Callable[[str], dict[str, Any] | None]
 
 # a ratable piece of contracted revenue: (currency, exact amount, the days it is spread over,
 # how they are counted)
@@ -269,6 +283,31 @@ def ratable_by_month(
     return result
 
 
+def month_slices(period: Period) -> list[Period]:
+    """The period cut at month boundaries (an empty period is one empty slice)."""
+    slices: list[Period] = []
+    start = period.start
+    while start < period.end:
+        end = min(add_months(month_start(start), 1), period.end)
+        slices.append(Period(start, end))
+        start = end
+    return slices or [period]
+
+
+@attrs.frozen
+class RecognitionStep:
+    """One booking of a line's recognition: on day ``on`` the line's running total reaches
+    ``running`` (unrounded), the days of ``period`` now served (for a line earned at a point in
+    time, the day it is earned; for the part of a credit taken back whole on its issue day, an
+    empty period on that day)."""
+
+    on: date
+    period: Period
+    running: Decimal
+    # the running total rounded (exactly): what the books hold of the line after this step
+    to_date: Money
+
+
 @attrs.frozen
 class RecognitionLine:
     """How one invoice line's amount is recognised."""
@@ -321,6 +360,44 @@ class RecognitionLine:
         spread = _EXACT.subtract(self.amount.amount, self.on_issue)
         numerator, denominator = _exact_parts_through(spread, self.period, through, self.day_count)
         return (self.on_issue, numerator, denominator)
+
+    def steps(self) -> list[RecognitionStep]:
+        """When the books recognise this line, each step a running total (``exact``): a
+        ratable line month by month, on each month's last day in its period (and the period's
+        last day), a month served before the line applies (billed in arrears, or credited)
+        on the day it applies; what a credit takes back whole (``on_issue``) on its issue day;
+        a line earned at a point in time on that day (none while it is not known: work not
+        completed yet). A step's share is its running total rounded less the step's before."""
+        return [step for step, _ in self._steps()]
+
+    def _steps(self) -> list[tuple[RecognitionStep, Exact]]:
+        """The steps, each with its running total as an exact fraction."""
+        cur = self.amount.currency
+        start = self.recognised_on or self.invoiced_on
+        if self.period is None:
+            if self.recognised_on is None:
+                return []
+            day = self.recognised_on
+            whole: Exact = (self.amount.amount, Decimal(0), 1)
+            step = RecognitionStep(
+                day, Period(day, day + timedelta(days=1)), self.amount.amount, self.amount
+            )
+            return [(step, whole)]
+        result = []
+        if self.on_issue:
+            on_issue: Exact = (self.on_issue, Decimal(0), 1)
+            step = RecognitionStep(
+                start, Period(start, start), self.on_issue, _rounded(on_issue, cur)
+            )
+            result.append((step, on_issue))
+        for piece in month_slices(self.period):
+            through = piece.end - timedelta(days=1) if piece.days else piece.start
+            running = self._served_through(through)
+            step = RecognitionStep(
+                max(through, start), piece, _value(running), _rounded(running, cur)
+            )
+            result.append((step, running))
+        return result
 
 
 @attrs.frozen
@@ -431,58 +508,20 @@ class RevenueSchedule(Projection):
         query has read them already)."""
         rows = self.rows() if rows is None else rows
         result = []
-        billing = _contract_lines(rows)
         for key, row in rows.items():
-            if not key.startswith("inv:") or row["issued_on"] is None:
-                continue
-            sign = -1 if row["kind"] == "CREDIT_NOTE" else 1
-            issued: date = row["issued_on"]
-            for line in row["lines"]:
-                kind = line[KIND]
-                if kind == "DEPOSIT":
-                    continue
-                amount = Money(sign * line[NET], row["currency"])
-                period: Period | None = None
-                on: date | None = issued
-                rule = "at_issue"
-                convention = DayCount.ACTUAL
-                on_issue = Decimal(0)
-                if kind == "MAINTENANCE" and line[P_START] is not None:
-                    period = Period(line[P_START], line[P_END])
-                    convention = _convention(rows, line[CONTRACT])
-                    # a credit un-earns its days ratably, applying from its issue date; a
-                    # correction's charge earns them by the same rule
-                    if sign < 0:
-                        on, rule = issued, "ratable_reversal"
-                        share = _share_credited(billing, line, period, convention)
-                        if share is not None:
-                            on_issue = share - line[NET]
-                    elif line[CATCH_UP]:
-                        on, rule = issued, "ratable_catch_up"
-                    else:
-                        on, rule = None, "ratable"
-                elif kind == "ENHANCEMENT" and line[REQUEST]:
-                    # earned when the work is completed; a credit of it un-earns it by the same
-                    # rule, so crediting work not completed yet never makes revenue negative
-                    req = rows.get(f"req:{line[REQUEST]}")
-                    rule = "at_completion"
-                    on = max(req["completed_on"], issued) if req else None
-                result.append(
-                    RecognitionLine(
-                        key[4:],
-                        line[0],
-                        kind.lower(),
-                        amount,
-                        rule,
-                        issued,
-                        period,
-                        on,
-                        convention,
-                        on_issue,
-                    )
-                )
+            if key.startswith("inv:") and row["issued_on"] is not None:
+                result += _document_lines(key, row, rows.get)
         result.sort(key=lambda r: (r.invoiced_on, r.invoice_id, r.line_id))
         return result
+
+    def document_lines(self, invoice_id: UUID | str) -> list[RecognitionLine]:
+        """The lines of one issued document that are revenue, with their recognition rules as
+        they stand (none for a document not issued). The books follow them line by line."""
+        key = f"inv:{id_key(invoice_id, 'invoice_id')}"
+        row = self.get(key)
+        if row is None or row["issued_on"] is None:
+            return []
+        return _document_lines(key, row, self.get)
 
     def recognised(self, through: date) -> dict[str, Money]:
         """Revenue recognised by the end of a day, per currency (rounded once per currency)."""
@@ -607,7 +646,7 @@ class RevenueSchedule(Projection):
                 if row["issued_on"] is None and line[KIND] == "MAINTENANCE":
                     amount = -line[NET] if credit else line[NET]
                     span = Period(line[P_START], line[P_END])
-                    convention = _convention(rows, contract)
+                    convention = _convention(rows.get, contract)
                     if credit or line[CATCH_UP]:
                         # (credit and re-billing: the days served by its issue, expected no
                         # earlier than it is drafted nor than the window, count on that day)
@@ -624,6 +663,60 @@ class RevenueSchedule(Projection):
                 moved = _moved_in_covered(rows, row, by_sub, credited)
                 pieces.extend(_uncovered_pieces(row, spans, since, until, moved))
         return pieces
+
+
+def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[RecognitionLine]:
+    """The revenue lines of an issued document's row, each with its recognition rule; ``get``
+    reads the other rows they depend on (the request, the contract, the invoice a credit
+    credits)."""
+    result = []
+    sign = -1 if row["kind"] == "CREDIT_NOTE" else 1
+    issued: date = row["issued_on"]
+    for line in row["lines"]:
+        kind = line[KIND]
+        if kind == "DEPOSIT":
+            continue
+        amount = Money(sign * line[NET], row["currency"])
+        period: Period | None = None
+        on: date | None = issued
+        rule = "at_issue"
+        convention = DayCount.ACTUAL
+        on_issue = Decimal(0)
+        if kind == "MAINTENANCE" and line[P_START] is not None:
+            period = Period(line[P_START], line[P_END])
+            convention = _convention(get, line[CONTRACT])
+            # a credit un-earns its days ratably, applying from its issue date; a correction's
+            # charge earns them by the same rule
+            if sign < 0:
+                on, rule = issued, "ratable_reversal"
+                share = _share_credited(get, line, period, convention)
+                if share is not None:
+                    on_issue = share - line[NET]
+            elif line[CATCH_UP]:
+                on, rule = issued, "ratable_catch_up"
+            else:
+                on, rule = None, "ratable"
+        elif kind == "ENHANCEMENT" and line[REQUEST]:
+            # earned when the work is completed; a credit of it un-earns it by the same rule,
+            # so crediting work not completed yet never makes revenue negative
+            req = get(f"req:{line[REQUEST]}")
+            rule = "at_completion"
+            on = max(req["completed_on"], issued) if req else None
+        result.append(
+            RecognitionLine(
+                key[4:],
+                line[0],
+                kind.lower(),
+                amount,
+                rule,
+                issued,
+                period,
+                on,
+                convention,
+                on_issue,
+            )
+        )
+    return result
 
 
 def _caught_up(
@@ -657,6 +750,154 @@ def _recognised(lines: list[RecognitionLine], through: date) -> dict[str, Money]
             totals[cur] = _ExactSum()
         totals[cur].add(line.exact_parts(through))
     return {cur: total.rounded(cur) for cur, total in totals.items()}
+
+
+@attrs.frozen
+class ToDate:
+    """What the books' month shares of the lines invoiced by a day differ by, on that day, from
+    the revenue schedule's running total of those lines rounded once: ``accrued``, earned since
+    the lines' last month shares (on a day in the middle of a month), and ``rounding``, the
+    shares' running totals summed and rounded once less the shares each rounded."""
+
+    accrued: Money
+    rounding: Money
+
+    @property
+    def adjustment(self) -> Money:
+        """Both together: what the books add to the month shares to hold the schedule's
+        figure on that day."""
+        return self.accrued + self.rounding
+
+
+class _Ratable:
+    """A ratable line as ``RecognisedToDate`` follows it: from the day it is invoiced until
+    the day its last step is booked (from then on it is whole on both sides)."""
+
+    __slots__ = ("booked", "days", "line", "rounded", "since", "until")
+
+    def __init__(self, line: RecognitionLine) -> None:
+        steps = line._steps()
+        self.line = line
+        self.since = line.invoiced_on
+        self.until = max(steps[-1][0].on, self.since)
+        self.days = [step.on for step, _ in steps]
+        self.booked = [running for _, running in steps]
+        self.rounded = [step.to_date.amount for step, _ in steps]
+
+    def add_to(self, day: date, sums: list[Any]) -> None:
+        """Add to a day's sums the line's running total, its steps' booked by then, and
+        those steps' rounded."""
+        sums[0].add(self.line.exact_parts(day))
+        booked = bisect_right(self.days, day)
+        if booked:
+            sums[1].add(self.booked[booked - 1])
+            sums[2] += self.rounded[booked - 1]
+
+
+class _CurrencyToDate:
+    """One currency's ratable lines and, on each day the books are reconciled on, their sums
+    (running totals, booked running totals, booked shares), over the lines invoiced by then and
+    not yet whole (a whole line adds the same to the three and changes no difference)."""
+
+    def __init__(self) -> None:
+        self.lines: list[_Ratable] = []  # by the day invoiced
+        self.since: list[date] = []
+        self.longest = 0  # the most days a line is followed for
+        self.days: list[date] = []
+        self.sums: dict[date, list[Any]] = {}  # [_ExactSum, _ExactSum, Decimal]
+
+    def add(self, line: RecognitionLine, issue_days: list[date]) -> None:
+        followed = _Ratable(line)
+        if followed.until <= followed.since:
+            return  # whole on the day it is invoiced: every step booked on that day
+        for day in self.days[bisect_left(self.days, followed.since) :]:
+            if day >= followed.until:
+                break
+            followed.add_to(day, self.sums[day])
+        at = bisect_right(self.since, followed.since)
+        self.since.insert(at, followed.since)
+        self.lines.insert(at, followed)
+        self.longest = max(self.longest, (followed.until - followed.since).days)
+        # every month end it is followed through, and the first after (where it is whole), and
+        # every issue day while it is followed
+        month_end = add_months(month_start(followed.since), 1) - timedelta(days=1)
+        while True:
+            self.mark(month_end)
+            if month_end >= followed.until:
+                break
+            month_end = add_months(month_start(month_end), 2) - timedelta(days=1)
+        for day in issue_days[bisect_left(issue_days, followed.since) :]:
+            if day >= followed.until:
+                break
+            self.mark(day)
+
+    def mark(self, day: date) -> None:
+        if day in self.sums:
+            return
+        sums: list[Any] = [_ExactSum(), _ExactSum(), Decimal(0)]
+        first = bisect_left(self.since, day - timedelta(days=self.longest))
+        for followed in self.lines[first : bisect_right(self.since, day)]:
+            if day < followed.until:
+                followed.add_to(day, sums)
+        insort(self.days, day)
+        self.sums[day] = sums
+
+
+class RecognisedToDate:
+    """The ratable lines invoiced so far, and what the books add to their month shares
+    (``RecognitionLine.steps``, each rounded) on each day they are reconciled on, month ends
+    and the days documents are issued (in any currency), to hold there the revenue schedule's
+    running total rounded once per currency (``ToDate``). Lines and days come in any order
+    (an issue dated back); the sums are exact, so the figures are those the schedule gives
+    whatever the order."""
+
+    def __init__(self) -> None:
+        self._currencies: dict[str, _CurrencyToDate] = {}
+        self._issue_days: list[date] = []
+
+    @property
+    def currencies(self) -> list[str]:
+        """The currencies of the ratable lines so far."""
+        return sorted(self._currencies)
+
+    def add(self, line: RecognitionLine) -> None:
+        """An issued ratable line (one with a service period); the month ends it is earned
+        over become days to reconcile on."""
+        if line.period is None:
+            raise InvalidValue(
+                "only a line with a service period is ratable", field="line", value=line
+            )
+        currency = line.amount.currency
+        if currency not in self._currencies:
+            self._currencies[currency] = _CurrencyToDate()
+        self._currencies[currency].add(line, self._issue_days)
+
+    def reconcile_on(self, day: date) -> None:
+        """A day the books are reconciled on (a document issued that day), in every
+        currency."""
+        check_day(day, "day")
+        at = bisect_left(self._issue_days, day)
+        if at < len(self._issue_days) and self._issue_days[at] == day:
+            return
+        self._issue_days.insert(at, day)
+        for of in self._currencies.values():
+            of.mark(day)
+
+    def days(self, currency: str, since: date) -> list[date]:
+        """The days reconciled on in that currency from ``since`` on."""
+        of = self._currencies.get(currency)
+        return of.days[bisect_left(of.days, since) :] if of else []
+
+    def on(self, currency: str, day: date) -> ToDate:
+        """What the books add to the month shares on a day reconciled on (nothing on another
+        day)."""
+        of = self._currencies.get(currency)
+        sums = of.sums.get(day) if of else None
+        if sums is None:
+            return ToDate(Money.zero(currency), Money.zero(currency))
+        total = sums[0].rounded(currency)
+        booked = sums[1].rounded(currency)
+        return ToDate(total - booked, booked - Money(sums[2], currency))
 
 
 def _running_totals(pieces: Iterable[Piece], edges: list[date]) -> dict[str, list[Decimal]]:
@@ -772,30 +1013,20 @@ def _uncovered_pieces(
     return pieces
 
 
-def _contract_lines(rows: dict[str, Any]) -> dict[tuple[str, str], list[list[Any]]]:
-    """The lines of invoices (not credit notes) that bill a contract's sub-contract, by invoice
-    hex and sub-contract id: what a contract credit's days were earned by."""
-    result: dict[tuple[str, str], list[list[Any]]] = {}
-    for key, row in rows.items():
-        if key.startswith("inv:") and row["kind"] != "CREDIT_NOTE":
-            for line in row["lines"]:
-                if line[SUB]:
-                    result.setdefault((key[4:], line[SUB]), []).append(line)
-    return result
-
-
 def _share_credited(
-    billing: dict[tuple[str, str], list[list[Any]]],
-    credit: list[Any],
-    period: Period,
-    convention: DayCount,
+    get: RowGetter, credit: list[Any], period: Period, convention: DayCount
 ) -> Decimal | None:
     """The exact share of the lines a contract credit credits that its days earned (each
     line's net times the days it shares with the credit over its own days), or None when
     those lines do not bill every day of the credit (a credit note not made by the billing
-    run, an older history): such a credit un-earns at its own rate."""
+    run, an older history): such a credit un-earns at its own rate. The lines it credits are
+    those of the invoice it names (not a credit note) billing its sub-contract."""
+    credited = get(f"inv:{credit[CREDITS]}") if credit[CREDITS] and credit[SUB] else None
+    lines = credited["lines"] if credited and credited["kind"] != "CREDIT_NOTE" else ()
     share, days = Decimal(0), 0
-    for line in billing.get((credit[CREDITS], credit[SUB]), ()):
+    for line in lines:
+        if line[SUB] != credit[SUB]:
+            continue
         start, end = max(line[P_START], period.start), min(line[P_END], period.end)
         if start >= end:
             continue
@@ -807,10 +1038,10 @@ def _share_credited(
     return share if days == period.days else None
 
 
-def _convention(rows: dict[str, Any], contract: str) -> DayCount:
+def _convention(get: RowGetter, contract: str) -> DayCount:
     """How a contract line counts its days: its contract's day count (actual days for a line
     of no contract, or of one this read model has not seen)."""
-    row = rows.get(f"con:{contract}") if contract else None
+    row = get(f"con:{contract}") if contract else None
     return DayCount[row["day_count"]] if row else DayCount.ACTUAL
 
 
