@@ -55,6 +55,7 @@ from q2c_core import (
     SubContract,
     SubContractKind,
     TaxRate,
+    TimeEntry,
 )
 from q2c_core.projections import RevenueSchedule, catch_up
 
@@ -265,6 +266,63 @@ def test_the_running_total_is_rounded_as_the_exact_sum_of_the_lines() -> None:
     assert_books_agree_with_the_report(app, [acme], text)
 
 
+# -- enhancement work invoiced before it is completed ----------------------------------------
+
+
+def work_invoiced_before_completion(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """Acme's request: 4 hours at 100.00 logged and invoiced on 10 March, the request not
+    completed yet. Returns the customer and the request."""
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    req = app.open_request(acme, "Export", requested_on=date(2026, 3, 2), actor=A)
+    app.estimate_request(req, hours=10, rate=eur(100), actor=A)
+    app.send_quote(req, sent_on=date(2026, 3, 2), actor=A)
+    app.receive_purchase_order(
+        req, number="PO-1", amount=eur(1000), received_on=date(2026, 3, 2), actor=A
+    )
+    app.authorize_work(req, authorized_on=date(2026, 3, 2), actor=A)
+    app.log_work(req, TimeEntry("t1", "dana", date(2026, 3, 3), Decimal(4), eur(100)), actor="dana")
+    invoice = app.draft_request_invoice(req, drafted_on=date(2026, 3, 10), actor=A)
+    issue(app, invoice, date(2026, 3, 10))
+    return acme, req
+
+
+def test_work_invoiced_before_it_is_completed_is_deferred_until_completion() -> None:
+    """Work billed as it is logged, before the request is completed, is earned when the work
+    is completed (the report's rule): the books hold it as deferred enhancement revenue until
+    then, and recognise it on the completion day."""
+    app = QuoteToCash.open("memory:")
+    acme, req = work_invoiced_before_completion(app)
+    app.complete_request(req, completed_on=date(2026, 4, 8), actor=A)
+    text = export_ledger(app)
+    assert_books_agree_with_the_report(app, [acme], text)
+    entries = load_ok(text)
+    assert books_on(entries, date(2026, 3, 31))["EUR"] == (Decimal("400.00"), Decimal(0))
+    assert books_on(entries, date(2026, 4, 8))["EUR"] == (Decimal(0), Decimal("400.00"))
+
+
+def test_a_journal_that_booked_the_work_as_revenue_books_no_completion(tmp_path: Path) -> None:
+    """A journal written before work was deferred booked the invoice's 400.00 as revenue on
+    the issue day: the completion recognises nothing more there, so it is income once."""
+    app = QuoteToCash.open("memory:")
+    _, req = work_invoiced_before_completion(app)
+    path = tmp_path / "books.beancount"
+    store = MemoryDeliveryStore()
+    assert (
+        Delivery(app, BeancountJournal(app, str(path)), name="ledger", store=store).run().caught_up
+    )
+    older = path.read_text(encoding="utf-8").replace(
+        "Liabilities:DeferredRevenue:Enhancement", "Income:Enhancement"
+    )
+    path.write_text(older, encoding="utf-8")
+    app.complete_request(req, completed_on=date(2026, 4, 8), actor=A)
+    assert (
+        Delivery(app, BeancountJournal(app, str(path)), name="ledger", store=store).run().caught_up
+    )
+    text = path.read_text(encoding="utf-8")
+    assert "Recognise enhancement" not in text
+    assert books_on(load_ok(text), date(2026, 4, 30))["EUR"] == (Decimal(0), Decimal("400.00"))
+
+
 # -- the journal books what the export books ----------------------------------------------------
 
 
@@ -301,7 +359,8 @@ def test_a_journal_opened_again_after_every_event_books_the_export(tmp_path: Pat
 class Life:
     """A contract's customer, a customer billing in dollars, and what happens to them: billing
     runs (issued at once, or drafted and issued later, dated back), back-dated changes, one-off
-    maintenance invoices in either currency and their credit notes."""
+    maintenance invoices in either currency, work invoiced before its request is completed
+    (the completion dated back, maybe before the invoice), and credit notes of both."""
 
     def __init__(self, app: QuoteToCash, terms: Terms) -> None:
         self.app = app
@@ -310,7 +369,8 @@ class Life:
         self.contract = signed_on(app, terms)
         self.customer = app.contract(self.contract).customer_id
         self.umbrella = app.register_customer("Umbrella", "USD", account_manager="mia", actor=A)
-        self.credited: list[UUID] = []  # one-off maintenance invoices
+        self.credited: list[UUID] = []  # one-off maintenance and work invoices
+        self.requests: list[tuple[UUID, date]] = []  # not completed, and when authorized
 
     @property
     def customers(self) -> list[UUID]:
@@ -339,6 +399,13 @@ class Life:
                     actor=A,
                 )  # fmt: skip
                 issue(app, note, day)
+            elif what == "work":
+                self._work(day, n)
+            elif what == "complete":  # dated back, maybe before the work was invoiced
+                while self.requests:
+                    req, authorized = self.requests.pop()
+                    completed = max(authorized, day - timedelta(days=n % 15))
+                    app.complete_request(req, completed_on=completed, actor=A)
             elif what == "remove":
                 app.remove_sub_contract(
                     self.contract, self._sub(n), effective_to=self._back(day, n), actor=A
@@ -387,10 +454,28 @@ class Life:
         issue(self.app, invoice, day)
         self.credited.append(invoice)
 
+    def _work(self, day: date, n: int) -> None:
+        """Work billed as logged, before its request is completed."""
+        app = self.app
+        hours = 1 + n % 9
+        req = app.open_request(self.customer, f"Work {n}", requested_on=day, actor=A)
+        app.estimate_request(req, hours=hours, rate=eur(95), actor=A)
+        app.send_quote(req, sent_on=day, actor=A)
+        app.receive_purchase_order(
+            req, number=f"PO-{n}", amount=eur(95 * hours), received_on=day, actor=A
+        )
+        app.authorize_work(req, authorized_on=day, actor=A)
+        entry = TimeEntry(f"t{n}", "dana", day, Decimal(hours), eur(95))
+        app.log_work(req, entry, actor="dana")
+        invoice = app.draft_request_invoice(req, drafted_on=day, actor=A)
+        issue(app, invoice, day)
+        self.credited.append(invoice)
+        self.requests.append((req, day))
+
 
 STEPS = [
-    "bill", "bill", "bill", "draft", "draft", "issue", "one-off", "credit", "remove",
-    "reprice", "reprice", "add", "terminate",
+    "bill", "bill", "bill", "draft", "draft", "issue", "one-off", "credit", "work", "complete",
+    "remove", "reprice", "reprice", "add", "terminate",
 ]  # fmt: skip
 
 
@@ -442,11 +527,11 @@ def test_the_books_agree_with_the_report_on_every_reconciliation_day(
     terms: Terms, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Whatever the contract's terms and day count, and whatever is added, removed, re-priced
-    (back-dated) or terminated, billed, drafted and issued later (dated back), or billed and
-    credited by hand in two currencies: on every month end and every issue day the books hold
-    the report's deferred and recognised revenue in each currency, to the cent; Beancount
-    checks the ledger; and a journal delivered event by event books exactly the export's
-    transactions."""
+    (back-dated) or terminated, billed, drafted and issued later (dated back), billed or
+    credited by hand in two currencies, or invoiced before the work is completed: on every
+    month end and every issue day the books hold the report's deferred and recognised revenue
+    in each currency, to the cent; Beancount checks the ledger; and a journal delivered event
+    by event books exactly the export's transactions."""
     app = QuoteToCash.open("memory:")
     life = Life(app, terms)
     for offset, what, n in terms.steps:

@@ -3,8 +3,9 @@
 Each booking event becomes one or more balanced transactions:
 
 - an issued invoice: receivable per customer against revenue by kind and tax payable per category
-  (maintenance goes to deferred revenue and is recognised month by month over its period, the
-  revenue schedule's rule; a deposit is a customer deposit liability until it is deducted on
+  (maintenance goes to deferred revenue and is recognised month by month over its period, and
+  work invoiced before its request is completed is deferred until the completion day, the
+  revenue schedule's rules; a deposit is a customer deposit liability until it is deducted on
   the final invoice);
 - an issued credit note: the reverse, linked to the invoice it credits; when the work is written
   off, the net goes to a write-off expense instead of reversing revenue (a billing run's
@@ -81,11 +82,14 @@ CUSTOMER_CREDIT = "Liabilities:CustomerCredit"
 REFUNDS_OWED = "Assets:RefundsOwed"
 DEFERRED_MAINTENANCE = "Liabilities:DeferredRevenue:Maintenance"
 MAINTENANCE_INCOME = "Income:Maintenance"
+# work invoiced before its request is completed, until the completion day
+DEFERRED_ENHANCEMENT = "Liabilities:DeferredRevenue:Enhancement"
+ENHANCEMENT_INCOME = "Income:Enhancement"
 # the transactions that bring maintenance recognised to date to the schedule's running total
 TO_DATE_PAYEE = "Revenue recognition"
 TO_DATE_NARRATION = "Maintenance to date: running total rounded once per currency"
 REVENUE_ACCOUNTS: dict[RevenueKind, str] = {
-    RevenueKind.ENHANCEMENT: "Income:Enhancement",
+    RevenueKind.ENHANCEMENT: ENHANCEMENT_INCOME,
     RevenueKind.MAINTENANCE: DEFERRED_MAINTENANCE,
     RevenueKind.EXPENSE: "Income:RebilledExpenses",
     RevenueKind.OTHER: "Income:Other",
@@ -289,6 +293,10 @@ _TO_DATE_LINE = re.compile(
     re.MULTILINE,
 )
 
+# a transaction of a rendered ledger: its postings and metadata
+_TRANSACTION = re.compile(r"^\d{4}-\d{2}-\d{2} \*[^\n]*\n((?:  [^\n]*\n)*)", re.MULTILINE)
+_INVOICE_ID = re.compile(r'^  invoice_id: "([^"]+)"', re.MULTILINE)
+
 # the lines of a rendered ledger that say how a customer's credit changed: a transaction's
 # date, or a posting to customer credit or refunds owed
 _CREDIT_LINE = re.compile(
@@ -323,15 +331,20 @@ class LedgerBook:
         self._credit_days: dict[tuple[str, str], _CreditDays] = {}
         self._credit_owners: dict[str, UUID] = {}  # account component -> customer
         # what the log says so far, up to the event booked: the revenue schedule's rows, the
-        # revenue lines of each document issued, the ratable ones and the days reconciled on
+        # revenue lines of each document issued, the ratable ones and the days reconciled on,
+        # and the lines invoiced before their request was completed (by request hex)
         self._learned: dict[UUID | str, int] = {}  # aggregate -> the last version learned
         self._position = 0  # the notification learned up to, reading the log
         self._ahead: deque[Notification] = deque()
         self._revenue: RevenueSchedule | None = None
         self._documents: dict[UUID, list[RecognitionLine]] = {}
         self._to_date = RecognisedToDate()
+        self._awaiting: dict[str, list[RecognitionLine]] = {}
         # what was booked to bring maintenance to date to the running total, by currency
         self._to_date_booked: dict[str, _ToDateBooked] = {}
+        # the documents (ids) whose work was booked as deferred: their completion recognises
+        # it (a journal written before work was deferred booked it as revenue at once)
+        self._deferred_work: set[str] = set()
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -420,10 +433,13 @@ class LedgerBook:
         return booked
 
     def remember(self, transactions: Iterable[Transaction]) -> None:
-        """Count the transactions as booked: each customer's credit changes by day, and what
-        brought maintenance to date to the running total."""
+        """Count the transactions as booked: each customer's credit changes by day, what
+        brought maintenance to date to the running total, and the documents whose work was
+        deferred."""
         for txn in transactions:
             to_date = txn.narration == TO_DATE_NARRATION
+            if any(p.account == DEFERRED_ENHANCEMENT for p in txn.postings):
+                self._deferred_work.add(dict(txn.meta)["invoice_id"])
             for p in txn.postings:
                 if to_date and p.account == MAINTENANCE_INCOME:
                     self._to_date_posting(txn.day, p.amount.amount, p.amount.currency)
@@ -432,10 +448,10 @@ class LedgerBook:
                     held.checked = True
 
     def recall(self, text: str) -> None:
-        """Take each customer's credit by day, and what brought maintenance to date to the
-        running total, from a ledger's text (what a journal booked before), in place of what
-        the book kept. Read from a ledger that may not have moved refunds owed, each
-        customer's first booking looks at all its days."""
+        """Take each customer's credit by day, what brought maintenance to date to the
+        running total, and the documents whose work was deferred, from a ledger's text (what
+        a journal booked before), in place of what the book kept. Read from a ledger that may
+        not have moved refunds owed, each customer's first booking looks at all its days."""
         self._credit_days = {}
         day = JOURNAL_OPEN_DATE
         for m in _CREDIT_LINE.finditer(text):
@@ -448,6 +464,12 @@ class LedgerBook:
         self._to_date_booked = {}
         for m in _TO_DATE_LINE.finditer(text):
             self._to_date_posting(date.fromisoformat(m.group(1)), Decimal(m.group(2)), m.group(3))
+        self._deferred_work = {
+            found.group(1)
+            for m in _TRANSACTION.finditer(text)
+            if f"  {DEFERRED_ENHANCEMENT}  " in m.group(1)
+            and (found := _INVOICE_ID.search(m.group(1))) is not None
+        }
 
     def _to_date_posting(self, day: date, amount: Decimal, currency: str) -> None:
         """Count a posting to maintenance income that brought it to date (a credit: minus)."""
@@ -494,7 +516,7 @@ class LedgerBook:
     def _learn(self, event: DomainEventProtocol[UUID]) -> None:
         """What one event tells the revenue side: the schedule's rows, and for a document
         issued its revenue lines (none for a note the books write off), the ratable ones and
-        its issue day for the running totals."""
+        its issue day for the running totals, the lines waiting for their work's completion."""
         self._learned[event.originator_id] = event.originator_version
         schedule = self._schedule()
         schedule.apply(event)  # type: ignore[arg-type]
@@ -508,6 +530,8 @@ class LedgerBook:
         for line in lines:
             if line.period is not None:
                 self._to_date.add(line)
+            elif line.rule == "at_completion" and line.recognised_on is None:
+                self._awaiting.setdefault(line.request_id, []).append(line)
 
     def _credit_posting(
         self, day: date, account: str, amount: Decimal, currency: str
@@ -579,6 +603,7 @@ class LedgerBook:
             "Payment.AllocationReversed": self._reversed,
             "Payment.PaymentBounced": self._bounced,
             "Payment.CreditRefunded": self._refunded,
+            "EnhancementRequest.Completed": self._completed,
         }
 
     def _invoice_meta(self, event: Any, invoice: Invoice) -> list[tuple[str, str]]:
@@ -601,15 +626,24 @@ class LedgerBook:
             meta.append(("po", invoice.purchase_order_number))
         return meta
 
-    def _revenue_account(self, invoice: Invoice, line: InvoiceLine, written_off: bool) -> str:
+    def _revenue_account(
+        self,
+        invoice: Invoice,
+        line: InvoiceLine,
+        written_off: bool,
+        recognition: RecognitionLine | None,
+    ) -> str:
         """Where a line's net goes. A deposit line is never revenue, so never written off: on a
         deposit invoice it is the customer's deposit, which crediting the invoice (whatever the
         disposition: the project may be cancelled) gives back; on a final invoice it deducts
-        the deposit, which crediting that line holds for the customer again."""
+        the deposit, which crediting that line holds for the customer again. Work earned after
+        the issue day (its request not completed by then) is deferred until it is."""
         if line.revenue_kind is RevenueKind.DEPOSIT:
             return self.deposits(invoice.customer_id)
         if written_off:
             return WRITE_OFF_ACCOUNTS[line.revenue_kind]
+        if recognition is not None and recognition.rule == "at_completion":
+            return DEFERRED_ENHANCEMENT if _deferred(recognition) else ENHANCEMENT_INCOME
         return REVENUE_ACCOUNTS[line.revenue_kind]
 
     @staticmethod
@@ -644,7 +678,10 @@ class LedgerBook:
             narration = f"Invoice {invoice.number}"
         legs = [Posting(self.receivable(invoice.customer_id), invoice.total * sign)]
         legs += [
-            Posting(self._revenue_account(invoice, line, written_off), line.net * -sign)
+            Posting(
+                self._revenue_account(invoice, line, written_off, revenue.get(line.line_id)),
+                line.net * -sign,
+            )
             for line in invoice.lines
         ]
         legs += [Posting(tax_account(s.tax_rate), s.tax * -sign) for s in invoice.tax_subtotals]
@@ -660,7 +697,7 @@ class LedgerBook:
             )
         ]  # fmt: skip
         for line in revenue.values():
-            if line.revenue_kind == "maintenance":
+            if _deferred(line):
                 booked += self._line_recognition(invoice, line, links, meta)
         for currency in self._to_date.currencies:
             booked += self._to_date_moves(invoice, currency, links, meta)
@@ -673,12 +710,16 @@ class LedgerBook:
         links: Sequence[str],
         meta: Sequence[tuple[str, str]],
     ) -> list[Transaction]:
-        """A maintenance line's recognition, step by step (``RecognitionLine.steps``, the
-        revenue schedule's): month by month over its period, on each month's last day (or the
-        period's), the months already past when the document is issued (billing in arrears, a
-        credit note reversing recognised months) on its issue day. Each step's share is the
-        difference of the line's running totals, each rounded, so the shares add up to the
-        line."""
+        """A deferred line's recognition, step by step (``RecognitionLine.steps``, the revenue
+        schedule's): maintenance month by month over its period, on each month's last day (or
+        the period's), the months already past when the document is issued (billing in
+        arrears, a credit note reversing recognised months) on its issue day; work deferred
+        until its completion on that day. Each step's share is the difference of the line's
+        running totals, each rounded, so the shares add up to the line."""
+        if line.revenue_kind == "maintenance":
+            deferred, income, what = DEFERRED_MAINTENANCE, MAINTENANCE_INCOME, "maintenance"
+        else:
+            deferred, income, what = DEFERRED_ENHANCEMENT, ENHANCEMENT_INCOME, "enhancement"
         assert invoice.number is not None
         credit = invoice.kind is InvoiceKind.CREDIT_NOTE
         verb = "Reverse recognised" if credit else "Recognise"
@@ -701,13 +742,34 @@ class LedgerBook:
                 Transaction(
                     step.on,
                     payee,
-                    f"{verb} maintenance {invoice.number} {line.line_id} {_days(line, i, step)}",
+                    f"{verb} {what} {invoice.number} {line.line_id} {_days(line, i, step)}",
                     tuple(links),
                     step_meta,
-                    (Posting(DEFERRED_MAINTENANCE, part), Posting(MAINTENANCE_INCOME, -part)),
+                    (Posting(deferred, part), Posting(income, -part)),
                 )
             )
         return result
+
+    def _completed(self, event: Any) -> list[Transaction]:
+        """Work invoiced before its request was completed is earned on the completion day (or
+        on the document's issue day, if that is later): recognised then. (Not the work of a
+        document a journal booked as revenue at once, before work was deferred.)"""
+        booked = []
+        for line in self._awaiting.get(event.originator_id.hex, ()):
+            if str(UUID(line.invoice_id)) not in self._deferred_work:
+                continue
+            invoice = self._at(Invoice, UUID(line.invoice_id))
+            earned = max(event.completed_on, line.invoiced_on)
+            links = [_link(self._number(invoice.id))]
+            if invoice.credits_invoice_id is not None:
+                links.append(_link(self._number(invoice.credits_invoice_id)))
+            booked += self._line_recognition(
+                invoice,
+                attrs.evolve(line, recognised_on=earned),
+                links,
+                self._invoice_meta(event, invoice),
+            )
+        return booked
 
     def _to_date_moves(
         self,
@@ -879,10 +941,21 @@ class LedgerBook:
         return booked
 
 
+def _deferred(line: RecognitionLine) -> bool:
+    """Whether the books defer a revenue line when its document is issued: maintenance (until
+    its days are served), and work not earned on the issue day (its request completed later,
+    or not yet). The rest is revenue on the issue day."""
+    if line.revenue_kind == "maintenance":
+        return True
+    return line.rule == "at_completion" and line.recognised_on != line.invoiced_on
+
+
 def _days(line: RecognitionLine, index: int, step: RecognitionStep) -> str:
     """What a line's step recognises, as its narration says it."""
     if index == 0 and line.on_issue:
         return "on issue"  # a credit's difference from its days' share, taken back whole
+    if line.rule == "at_completion":
+        return "on completion"
     return f"{step.period.start.isoformat()}..{step.period.end.isoformat()}"
 
 

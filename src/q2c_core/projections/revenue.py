@@ -331,6 +331,8 @@ class RecognitionLine:
     # its days are un-earned exactly at the rate they were earned and deferred revenue never
     # goes below zero
     on_issue: Decimal = Decimal(0)
+    # the request (hex) whose completion earns an enhancement line ("" for any other line)
+    request_id: str = ""
 
     def recognised(self, through: date) -> Money:
         """What of this line is recognised by the end of ``through`` (rounded)."""
@@ -682,6 +684,7 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
         rule = "at_issue"
         convention = DayCount.ACTUAL
         on_issue = Decimal(0)
+        request = ""
         if kind == "MAINTENANCE" and line[P_START] is not None:
             period = Period(line[P_START], line[P_END])
             convention = _convention(get, line[CONTRACT])
@@ -702,6 +705,7 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
             req = get(f"req:{line[REQUEST]}")
             rule = "at_completion"
             on = max(req["completed_on"], issued) if req else None
+            request = line[REQUEST]
         result.append(
             RecognitionLine(
                 key[4:],
@@ -714,6 +718,7 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
                 on,
                 convention,
                 on_issue,
+                request,
             )
         )
     return result
