@@ -403,3 +403,76 @@ def test_an_allocation_undone_before_a_later_credit_note_takes_back_what_it_earn
         march = live.statement("mia", Period(date(2024, 3, 1), date(2024, 4, 1)))
         assert march.totals["EUR"].is_zero(), undo
         assert live.balances(date(2024, 4, 30)) == {("mia", "EUR"): eur("0.00")}, undo
+
+
+MARCH_10, MARCH_20 = date(2024, 3, 10), date(2024, 3, 20)
+
+
+def test_a_credit_dated_before_the_money_came_in_earns_nothing_before_the_money() -> None:
+    """Enhancement 100.00 (5 %) and maintenance 100.00 (2 %), 21 % tax: 242.00, issued on 8
+    March. The customer pays 121.00 on 20 March; afterwards the maintenance line is credited as
+    of 10 March (121.00, which the 121.00 still owed absorbs). The money pays the enhancement
+    and its tax alone, so Mia earns 5.00 on 20 March, the day it came in, and nothing before:
+    on 15 March she has earned nothing, and her statement of 1 to 19 March is empty (before,
+    the money was re-split on 10 March, ten days before it was collected: reversals of 2.50
+    and 1.00 and 5.00 earned, 1.50 on 15 March)."""
+    app = QuoteToCash.open("memory:")
+    invoice = _two_line_invoice(app, Decimal(100), Decimal(100))
+    cust = app.invoice(invoice).customer_id
+    pay = app.receive_payment(cust, eur("121.00"), received_on=MARCH_20, reference="r", actor=A)
+    app.allocate_payment(pay, allocated_on=MARCH_20, actor=A)
+    credit(app, invoice, ["L2"], MARCH_10, "maintenance not delivered")
+    assert app.invoice(invoice).outstanding.is_zero() and app.customer_credit(cust).is_zero()
+
+    live = Commissions()
+    catch_up(app, [live])
+    assert [(x.on, x.revenue_kind, x.collected, x.commission) for x in live.lines()] == [
+        (MARCH_20, "enhancement", eur("100.00"), eur("5.00"))
+    ]
+    assert live.balances(date(2024, 3, 15)).get(("mia", "EUR"), eur(0)) == eur("0.00")
+    assert live.statement("mia", Period(date(2024, 3, 1), MARCH_20)).lines == ()
+    assert live.balances(MARCH_20) == {("mia", "EUR"): eur("5.00")}
+    rebuilt = [p for p in all_projections() if p.name == live.name]
+    rebuild(app, rebuilt)
+    assert rebuilt[0].rows() == live.rows()
+
+
+def test_credit_notes_recorded_out_of_date_order_re_split_the_money_in_date_order() -> None:
+    """Enhancement 100.00 (L1) and maintenance 100.00 twice (L2, L3), 21 % tax: 363.00. The
+    customer pays 121.00 on 20 March: 33.33 of enhancement and 66.67 of maintenance, 1.67 +
+    1.33 = 3.00 for Mia. Then L2 is credited as of 25 March, and after that L1 as of 22 March
+    (both fit in what is still owed). From 22 March the money pays maintenance and its tax
+    alone: 100.00 of maintenance, 2.00, and it still does from 25 March. So Mia has 3.00 on 20
+    March and 2.00 on every day from 22 March, and never less than nothing of enhancement
+    (before, the 22 March re-split reversed the 25 March one before that was made: -16.67 of
+    enhancement collected and 1.50 from 22 to 24 March)."""
+    app = QuoteToCash.open("memory:")
+    cust = customer(app)
+    lines = [
+        manual("L1", "100", revenue_kind=RevenueKind.ENHANCEMENT),
+        manual("L2", "100", revenue_kind=RevenueKind.MAINTENANCE),
+        manual("L3", "100", revenue_kind=RevenueKind.MAINTENANCE),
+    ]
+    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    pay = app.receive_payment(cust, eur("121.00"), received_on=MARCH_20, reference="r", actor=A)
+    app.allocate_payment(pay, allocated_on=MARCH_20, actor=A)
+    credit(app, invoice, ["L2"], date(2024, 3, 25), "maintenance not needed")
+    credit(app, invoice, ["L1"], date(2024, 3, 22), "enhancement not delivered")
+    assert app.invoice(invoice).outstanding.is_zero() and app.customer_credit(cust).is_zero()
+
+    live = Commissions()
+    catch_up(app, [live])
+    assert live.balances(MARCH_20) == {("mia", "EUR"): eur("3.00")}
+    for day in range(22, 32):
+        assert live.balances(date(2024, 3, day)) == {("mia", "EUR"): eur("2.00")}, day
+        collected: dict[str, Decimal] = {}
+        for line in live.lines():
+            if line.on <= date(2024, 3, day):
+                kind = line.revenue_kind
+                collected[kind] = collected.get(kind, Decimal(0)) + line.collected.amount
+        assert collected == {"enhancement": Decimal("0.00"), "maintenance": Decimal("100.00")}
+    rebuilt = [p for p in all_projections() if p.name == live.name]
+    rebuild(app, rebuilt)
+    assert rebuilt[0].rows() == live.rows()

@@ -27,11 +27,15 @@ deposit allocation (or the payment bouncing) reverses it on that day, like any o
 A credit note that credits the deduction holds the deposit again: what its money earned through
 that final invoice is reversed on the note's day, and it earns again through the next final
 invoice that deducts it, once that one is issued.
-A credit note changes what money already collected on its invoice pays for: on the credit's
-day each live allocation's commission is reversed and the same money is split again over the
-revenue kinds the invoice still bills (and their tax), at the rates of the day the money was
-collected. So paying before or after a credit earns the same; a deposit invoice's money is not
-re-split (it is commissioned through its final invoice).
+A credit note changes what money collected on its invoice pays for, from the later of the
+note's day and the day the money was applied (a note dated before the money came in changes its
+split from the day it came in, never earlier: nothing is earned before it is collected): from
+then the allocation's commission is reversed and the same money is split again over the revenue
+kinds the invoice still bills (and their tax), at the rates of the day the money was collected.
+On every day an allocation's money pays for what the invoice billed that day, the notes dated by
+then taken off, whatever order the notes and the money were recorded in. So paying before or
+after a credit earns the same; a deposit invoice's money is not re-split (it is commissioned
+through its final invoice).
 The rate comes from a plan: per account manager (or "*" for everyone) and revenue kind, with
 effective dates; the rate in force on the allocation date applies. An allocation that is undone,
 or a payment that bounces, takes back the money it collected, on the day it happened, at the rate
@@ -189,8 +193,10 @@ class Commissions(Projection):
         a store built by an earlier version is refused until it is rebuilt from events; 5
         re-splits money already collected when a credit note changes what it pays for; 6
         splits each allocation on the invoice's running total of money collected; 7 keeps no
-        commission per allocation (it is worked out on the manager's running total)."""
-        return {"plan": self.plan.describe(), "rows": 7}
+        commission per allocation (it is worked out on the manager's running total); 8 keeps
+        each credit note's day on its invoice and re-splits money from the later of that day
+        and the day it was applied, in date order."""
+        return {"plan": self.plan.describe(), "rows": 8}
 
     @handles("Customer.CustomerRegistered")
     def _customer(self, e: Any, oid: str) -> None:
@@ -239,9 +245,11 @@ class Commissions(Projection):
 
     @handles("Invoice.Credited")
     def _credited(self, e: Any, oid: str) -> None:
-        """A credit note was applied: what is still to be paid no longer includes its lines,
-        so payments from now on are split over the revenue kinds left (a payment after the
-        enhancement lines were credited earns no enhancement commission)."""
+        """A credit note was applied: from its day on, the invoice no longer bills its lines,
+        so money collected by then, and money collected later, pays for the revenue kinds left
+        (a payment after the enhancement lines were credited earns no enhancement commission).
+        The invoice keeps each credit with its day; the money already on it is split again,
+        day by day (``_stages``), whatever order the notes were recorded in."""
         note = self.get(f"cn:{uuid_hex(e.credit_note_id.int)}")
         row = self.touch(f"inv:{oid}")
         if note is None or row is None:
@@ -249,24 +257,31 @@ class Commissions(Projection):
         # (a deposit it deducted stays commissioned as the invoice was issued: months already
         # closed never change)
         row.setdefault("issued_kinds", dict(row["by_kind"]))
+        row.setdefault("issued_tax", row["tax"])
+        row.setdefault("credits", []).append([e.credited_on, dict(note["by_kind"]), note["tax"]])
         for kind, net in note["by_kind"].items():
             row["by_kind"][kind] = row["by_kind"].get(kind, Decimal(0)) - net
         row["tax"] = max(row["tax"] - note["tax"], Decimal(0))
-        if row["by_kind"].get(_DEPOSIT, Decimal(0)) > 0:
+        if _is_deposit(row):
             return  # (a deposit invoice's money is commissioned through its final invoice)
-        # Money already collected now pays for what is left of the invoice: re-split it on
-        # the credit's day, at the rates of the day it was collected.
+        # Money already collected now pays for what is left of the invoice, from the later of
+        # the credit's day and the day it was applied, at the rates of the day it was
+        # collected. (An allocation undone after that day is split again too: until it was
+        # undone, its money paid for what the invoice billed then.)
         before = Decimal(0)
         for key in row.get("allocs", ()):
             alloc = self.get(f"alloc:{key}")
-            if alloc is None or alloc["reversed_on"] is not None:
+            if alloc is None:
                 continue
-            entries, _ = self._split(
-                row, alloc["amount"], alloc["currency"], alloc["collected_on"], before
-            )
-            before += alloc["amount"]
-            alloc["resplits"].append([e.credited_on, entries])
-            self.put(f"alloc:{key}", alloc)
+            live = alloc["reversed_on"] is None
+            since = max(e.credited_on, alloc["on"])
+            if live or since < alloc["reversed_on"]:
+                kept = [[alloc["on"], alloc["entries"]], *alloc["resplits"]]
+                stages, _ = self._stages(row, alloc, before, since, kept)
+                alloc["entries"], alloc["resplits"] = stages[0][1], stages[1:]
+                self.put(f"alloc:{key}", alloc)
+            if live:
+                before += alloc["amount"]
 
     @handles("Invoice.DepositDeducted")
     def _deposit_deducted(self, e: Any, oid: str) -> None:
@@ -308,42 +323,73 @@ class Commissions(Projection):
         over the revenue kinds still owed, at the rates of the day it was collected."""
         inv = self.touch(f"inv:{oid}")
         collected_on = getattr(e, "collected_on", None) or e.applied_on
-        entries: list[list[Any]] = []
-        deposit = Decimal(0)
         payment = uuid_hex(e.payment_id.int)
         key = f"{payment}|{e.allocation_id}"
+        before = Decimal(0)  # what the invoice's live allocations collected already
+        for earlier in inv.get("allocs", ()) if inv is not None else ():
+            alloc = self.get(f"alloc:{earlier}")
+            if alloc is not None and alloc["reversed_on"] is None:
+                before += alloc["amount"]
+        row = {
+            "invoice": oid,
+            "on": e.applied_on,
+            "collected_on": collected_on,
+            "currency": e.amount.currency,
+            "amount": e.amount.amount,
+            "entries": [],
+            "resplits": [],
+            "deposit": Decimal(0),
+            "reversed_on": None,
+        }
         if inv is not None:
-            before = Decimal(0)  # what the invoice's live allocations collected already
-            for earlier in inv.get("allocs", ()):
-                alloc = self.get(f"alloc:{earlier}")
-                if alloc is not None and alloc["reversed_on"] is None:
-                    before += alloc["amount"]
-            entries, deposit = self._split(
-                inv, e.amount.amount, e.amount.currency, collected_on, before
-            )
+            stages, row["deposit"] = self._stages(inv, row, before, e.applied_on, [])
+            row["entries"], row["resplits"] = stages[0][1], stages[1:]
             inv.setdefault("allocs", []).append(key)
-        self.put(
-            f"alloc:{key}",
-            {
-                "invoice": oid,
-                "on": e.applied_on,
-                "collected_on": collected_on,
-                "currency": e.amount.currency,
-                "amount": e.amount.amount,
-                "entries": entries,
-                "resplits": [],
-                "deposit": deposit,
-                "reversed_on": None,
-            },
-        )
+        self.put(f"alloc:{key}", row)
         p = self.touch(f"pay:{payment}")
         if p is None:  # applied before the payment's own events were recorded (a bank import)
             self.put(f"pay:{payment}", {"allocs": [e.allocation_id]})
         else:
             p["allocs"].append(e.allocation_id)
 
+    def _stages(
+        self,
+        inv: Row,
+        alloc: Row,
+        before: Decimal,
+        since: date,
+        kept: list[list[Any]],
+    ) -> tuple[list[list[Any]], Decimal]:
+        """An allocation's money split (``_split``) over what the invoice bills, day by day:
+        the stages ``[day, entries]`` of ``kept`` dated before ``since``, then the split of
+        ``since`` (what the invoice bills that day: the credit notes dated by then taken off)
+        and again on each later day a credit note is dated, when it changes the split; and the
+        part of the money that pays a deposit. A credit note dated before the money was applied
+        changes what it pays for from the day it was applied (``since`` is never earlier):
+        nothing is earned before it is collected. (A deposit invoice's money is split once, on
+        what it bills now: it is commissioned through its final invoice.)"""
+        amount, currency, collected_on = alloc["amount"], alloc["currency"], alloc["collected_on"]
+        if _is_deposit(inv):
+            entries, deposit = self._split(
+                _owed_on(inv, None), inv, amount, currency, collected_on, before
+            )
+            return [[since, entries]], deposit
+        stages = [stage for stage in kept if stage[0] < since]
+        later = sorted({c[0] for c in inv.get("credits", ()) if c[0] > since})
+        deposit = Decimal(0)
+        for day in [since, *later]:
+            entries, part = self._split(
+                _owed_on(inv, day), inv, amount, currency, collected_on, before
+            )
+            if day == since:
+                deposit = part
+            if not stages or entries != stages[-1][1]:
+                stages.append([day, entries])
+        return stages, deposit
+
     def _split(
         self,
+        owed: tuple[dict[str, Decimal], Decimal],
         inv: Row,
         amount: Decimal,
         currency: str,
@@ -351,8 +397,8 @@ class Commissions(Projection):
         before: Decimal = Decimal(0),
     ) -> tuple[list[list[Any]], Decimal]:
         """Commission entries ``[manager, kind, collected, rate]`` of money on an
-        invoice, split over the revenue kinds it still owes and its tax, at the rates of the
-        day the money was collected; and the part that pays a deposit.
+        invoice, split over ``owed`` (the net per revenue kind it bills and its tax), at the
+        rates of the day the money was collected; and the part that pays a deposit.
 
         Split on the running total (``before``: what the invoice's live allocations collected
         already): each kind's part is its share of everything collected less its share of what
@@ -360,9 +406,9 @@ class Commissions(Projection):
         payments of 80.67, 80.67 and 80.66 collected 100.01 and 99.99 of two kinds of 100.00)."""
         entries: list[list[Any]] = []
         deposit = Decimal(0)
-        by_kind = _net_kinds(inv["by_kind"], currency)
+        by_kind = _net_kinds(owed[0], currency)
         kinds = sorted(by_kind)
-        tax = inv["tax"]
+        tax = owed[1]
         weights = [by_kind[k] for k in kinds] + [tax if tax > 0 else Decimal(0)]
         if not any(w > 0 for w in weights):
             return entries, deposit
@@ -553,6 +599,30 @@ def _add_lines(row: dict[str, Any], lines: list[list[Any]]) -> None:
         row["by_kind"][line[KIND]] = row["by_kind"].get(line[KIND], Decimal(0)) + line[NET]
         rate_key = f"{line[TAX_CAT]}|{line[TAX_RATE]}"
         row["bases"][rate_key] = row["bases"].get(rate_key, Decimal(0)) + line[NET]
+
+
+def _is_deposit(inv: Row) -> bool:
+    """An invoice that still bills a deposit (its money is commissioned through the final
+    invoice that deducts it)."""
+    deposit: Decimal = inv["by_kind"].get(_DEPOSIT, Decimal(0))
+    return deposit > 0
+
+
+def _owed_on(inv: Row, day: date | None) -> tuple[dict[str, Decimal], Decimal]:
+    """The net per revenue kind an invoice bills at the end of ``day``, and its tax: as issued,
+    less the credit notes dated by then, in date order (``None``: less every one)."""
+    credits: list[list[Any]] = inv.get("credits", [])
+    if day is None or all(credited_on <= day for credited_on, _, _ in credits):
+        return inv["by_kind"], inv["tax"]
+    by_kind: dict[str, Decimal] = dict(inv["issued_kinds"])
+    tax: Decimal = inv["issued_tax"]
+    for credited_on, kinds, credited_tax in sorted(credits, key=lambda c: c[0]):
+        if credited_on > day:
+            break
+        for kind, net in kinds.items():
+            by_kind[kind] = by_kind.get(kind, Decimal(0)) - net
+        tax = max(tax - credited_tax, Decimal(0))
+    return by_kind, tax
 
 
 def _deposit_spans(link: Row) -> list[tuple[str, date | None]]:
