@@ -9,12 +9,22 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_story_invoice import A, approve, customer, eur, manual
+from test_story_invoice import A, approve, credit, customer, eur, manual
 
-from q2c_core import CurrencyMismatch, InvalidValue, Money, Period, QuoteToCash, RevenueKind
+from q2c_core import (
+    CurrencyMismatch,
+    InvalidValue,
+    Invoice,
+    Money,
+    Payment,
+    Period,
+    QuoteToCash,
+    RevenueKind,
+)
 from q2c_core.projections import (
     CommissionLine,
     CommissionPlan,
@@ -142,6 +152,7 @@ def test_accrued_is_always_rate_times_net_collected_rounded_once(
 
 
 START = date(2024, 3, 1)
+CENT = Decimal("0.01")
 APRIL = date(2024, 4, 1)
 RATE_CHANGE = CommissionPlan(
     [
@@ -180,6 +191,80 @@ payments = st.lists(
     min_size=1,
     max_size=8,
 )
+credit_notes = st.lists(
+    st.tuples(
+        st.integers(0, 2),  # which invoice
+        st.sampled_from([("L1",), ("L2",), ("L1", "L2")]),  # the lines it credits
+        st.integers(0, 60),  # dated so many days after 1 March: before or after the money
+        st.integers(0, 8),  # recorded before the payment of this index (after all: 8)
+    ),
+    max_size=4,
+)
+
+
+@attrs.frozen
+class _Billed:
+    """An invoice as the test reads it: net per revenue kind and tax as issued, and each
+    credit note applied to it (its day, what it takes off per kind and of the tax)."""
+
+    invoice_id: UUID
+    nets: dict[str, Decimal]
+    tax: Decimal
+    credits: list[tuple[date, dict[str, Decimal], Decimal]]
+
+
+def _nets(invoice: Invoice) -> dict[str, Decimal]:
+    nets: dict[str, Decimal] = {}
+    for line in invoice.lines:
+        kind = line.revenue_kind.name.lower()
+        nets[kind] = nets.get(kind, Decimal(0)) + line.net.amount
+    return nets
+
+
+def _billed(app: QuoteToCash, invoice_id: UUID) -> _Billed:
+    invoice = app.invoice(invoice_id)
+    credits = []
+    for applied in invoice.credits:
+        note = app.invoice(applied.credit_note_id)
+        credits.append((applied.credited_on, _nets(note), note.tax.amount))
+    return _Billed(invoice_id, _nets(invoice), invoice.tax.amount, credits)
+
+
+def _eligible_collected(
+    billed: list[_Billed],
+    payments: list[Payment],
+    first_collected: dict[str, date],
+    day: date,
+) -> dict[tuple[str, Decimal], tuple[Decimal, int]]:
+    """Per revenue kind and rate: the money collected by the end of ``day`` that pays eligible
+    revenue, worked out from the invoices and payments themselves. Each allocation in force
+    that day pays the invoice's lines as they stood that day (the credit notes dated by then
+    taken off) in proportion to their nets, and its tax, at the rate of the day the money was
+    first collected; with how many allocations there were (each may round a cent)."""
+    result: dict[tuple[str, Decimal], tuple[Decimal, int]] = {}
+    for invoice in billed:
+        nets, tax = dict(invoice.nets), invoice.tax
+        for credited_on, credited, credited_tax in invoice.credits:
+            if credited_on <= day:
+                for kind, net in credited.items():
+                    nets[kind] -= net
+                tax -= credited_tax
+        owed = sum(nets.values(), Decimal(0)) + tax
+        if owed <= 0:
+            continue  # (every line credited: the money was given back)
+        for pay in payments:
+            for allocation in pay.allocations_on(day):
+                if allocation.invoice_id != invoice.invoice_id:
+                    continue
+                collected_on = first_collected[allocation.allocation_id]
+                for kind, net in nets.items():
+                    if not net:
+                        continue
+                    rate = RATE_CHANGE.rate_for("mia", RevenueKind[kind.upper()], collected_on)
+                    amount, count = result.get((kind, rate), (Decimal(0), 0))
+                    share = allocation.amount.amount * net / owed
+                    result[kind, rate] = (amount + share, count + 1)
+    return result
 
 
 @settings(max_examples=25, deadline=None)
@@ -188,17 +273,27 @@ payments = st.lists(
         st.tuples(st.integers(1, 500_000), st.integers(0, 500_000)), min_size=3, max_size=3
     ),
     paid=payments,
+    credited=credit_notes,
 )
 def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every_day(
-    nets: list[tuple[int, int]], paid: list[tuple[int, int, int, str, int]]
+    nets: list[tuple[int, int]],
+    paid: list[tuple[int, int, int, str, int]],
+    credited: list[tuple[int, tuple[str, ...], int, int]],
 ) -> None:
     """Invariant, through the application: three invoices of enhancement and maintenance (in
     cents) are paid in parts on days in March and April (enhancement 5 %, then 7.5 % from 1
-    April; maintenance 2 %), some allocations undone and some payments bounced later (recorded
-    in any order of business days). For every rate and revenue kind, what Mia has accrued is
-    round_half_up(rate x net collected at it), to date and on every day lines were dated
-    (a reversal of March money goes back through March's 5 % total); the monthly statements
-    add up to that; and a rebuild from the events gives the same lines."""
+    April; maintenance 2 %), some allocations undone and some payments bounced later, and
+    lines credited by credit notes dated before or after the money came in (recorded in any
+    order of business days; a note for more than is owed gives money back).
+
+    On every day, the money Mia's lines count as collected, per revenue kind and rate, is the
+    money collected by that day that pays eligible revenue (each allocation in force paying
+    the invoice's lines as they stood that day, after the credit notes dated by then), to a
+    cent per allocation: so nothing is earned before the money came in, and no statement of
+    a past period counts money not yet collected then. And what Mia has accrued, per rate and
+    revenue kind, is round_half_up(rate x that net collected), to date and on every day (a
+    reversal of March money goes back through March's 5 % total); the monthly statements add
+    up to it; and a rebuild from the events gives the same lines."""
     app = QuoteToCash.open("memory:")
     cust = customer(app)
     invoices = []
@@ -213,7 +308,25 @@ def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every
         approve(app, invoice)
         app.issue_invoice(invoice, issued_on=START, actor="bea")
         invoices.append(invoice)
-    for n, (which, percent, after, undo, later) in enumerate(paid):
+    first_collected: dict[str, date] = {}  # allocation -> the day its money was collected
+
+    def credit_lines(which: int, line_ids: tuple[str, ...], after: int) -> None:
+        invoice = app.invoice(invoices[which])
+        billed = {line.line_id for line in invoice.lines}
+        if not set(line_ids) <= billed or set(line_ids) & set(invoice.credited_line_ids()):
+            return
+        credit(app, invoices[which], list(line_ids), START + timedelta(days=after), "credited")
+        for applied in app.invoice(invoices[which]).payments:  # money it gave back and kept
+            day = applied.collected_on or applied.applied_on
+            first_collected.setdefault(applied.allocation_id, day)
+
+    for n in range(len(paid) + 1):
+        for credited_invoice, line_ids, dated_after, position in credited:
+            if min(position, len(paid)) == n:
+                credit_lines(credited_invoice, line_ids, dated_after)
+        if n == len(paid):
+            break
+        which, percent, after, undo, later = paid[n]
         owed = app.invoice(invoices[which]).outstanding
         amount = (owed * (Decimal(percent) / 100)).rounded()
         if not amount.is_positive():
@@ -223,6 +336,7 @@ def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every
         [allocation] = app.allocate_payment(
             pay, [(invoices[which], amount)], allocated_on=on, actor=A
         )
+        first_collected[allocation] = on
         undone_on = on + timedelta(days=later)
         if undo == "reversed":
             app.reverse_allocation(pay, allocation, reason="wrong", actor=A, reversed_on=undone_on)
@@ -233,11 +347,21 @@ def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every
     catch_up(app, [live])
     lines = live.lines()
     assert _sum_per_rate(lines) == _accrued_per_rate(lines)
-    for day in sorted({line.on for line in lines}):
+    billed = [_billed(app, invoice) for invoice in invoices]
+    payments = app.payments(cust)
+    for day in (START + timedelta(days=n) for n in range(102)):
         to_date = [line for line in lines if line.on <= day]
+        counted: dict[tuple[str, Decimal], Decimal] = {}
+        for line in to_date:
+            key = (line.revenue_kind, line.rate)
+            counted[key] = counted.get(key, Decimal(0)) + line.collected.amount
+        eligible = _eligible_collected(billed, payments, first_collected, day)
+        for key in counted.keys() | eligible.keys():
+            money, allocations = eligible.get(key, (Decimal(0), 0))
+            assert abs(counted.get(key, Decimal(0)) - money) <= allocations * CENT, (day, key)
         assert _sum_per_rate(to_date) == _accrued_per_rate(to_date), day
         expected = sum(_accrued_per_rate(to_date).values(), Decimal(0))
-        assert live.balances(day) == {("mia", "EUR"): eur(expected)}, day
+        assert live.balances(day).get(("mia", "EUR"), eur(0)) == eur(expected), day
     months = [Period(date(2024, m, 1), date(2024, m + 1, 1)) for m in range(3, 8)]
     statements = [live.statement("mia", month).totals.get("EUR", eur(0)) for month in months]
     assert sum(statements, eur(0)) == live.balances().get(("mia", "EUR"), eur(0))
