@@ -275,12 +275,13 @@ def print_reports(app: QuoteToCash, url: str, as_of: date) -> None:
 
 def _others(new: int, applied: int) -> str:
     """What the count of events applied to the read models leaves out of the events recorded:
-    the kinds no report reads (approvals, invoice numbers, a customer's index entries)."""
+    the kinds no report reads (approvals, invoice numbers, a customer's index entries, the
+    names kept one customer each)."""
     if new <= applied:
         return ".\n"
     return (
         f"; the other {new - applied} of the {new} new events (approvals, invoice numbers, "
-        "a customer's index entries) change no report.\n"
+        "a customer's index entries, customer names) change no report.\n"
     )
 
 

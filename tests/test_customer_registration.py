@@ -3,12 +3,22 @@ reference again is the same customer, and every customer has an account manager.
 
 from __future__ import annotations
 
+import threading
+from typing import Any
 from uuid import UUID
 
 import pytest
 
 from q2c_adapters.cli_support import find_customer
-from q2c_core import Customer, DuplicateEntry, InvalidValue, QuoteToCash, TaxRate
+from q2c_core import (
+    Customer,
+    CustomerName,
+    DuplicateEntry,
+    EarlierCustomersNamed,
+    InvalidValue,
+    QuoteToCash,
+    TaxRate,
+)
 from q2c_core.domain import customer as customer_module
 
 V21 = TaxRate.standard(21)
@@ -102,3 +112,107 @@ def test_a_customer_without_an_account_manager_is_refused(monkeypatch: pytest.Mo
         before_the_rule.setattr(customer_module, "person_key", lambda name: name or "nobody")
         old = app.register_customer("Old Co", "EUR", account_manager="", actor="bea")
     assert app.customer(old).account_manager == ""
+
+
+def test_two_clerks_registering_one_name_at_once_make_one_customer(shared_url: str) -> None:
+    """Bea and Dana both register Globex at the same moment, each in her own process: both
+    looked and found no Globex before either saved. The store keeps one customer per name:
+    one registration is recorded, the other is refused naming the name and that customer."""
+    bea, dana = QuoteToCash.open(shared_url), QuoteToCash.open(shared_url)
+    both_looked = threading.Barrier(2, timeout=20)
+    registered: dict[str, UUID] = {}
+    refused: dict[str, DuplicateEntry] = {}
+
+    def after_looking(app: QuoteToCash) -> None:
+        save = app.save
+        waited = []
+
+        def save_once_both_looked(*aggregates: Any, **kwargs: Any) -> Any:
+            if not waited:
+                waited.append(True)
+                both_looked.wait()
+            return save(*aggregates, **kwargs)
+
+        app.save = save_once_both_looked  # type: ignore[method-assign]
+
+    def register(clerk: str, app: QuoteToCash) -> None:
+        try:
+            registered[clerk] = app.register_customer(
+                "Globex", "EUR", account_manager="mia", actor=clerk
+            )
+        except DuplicateEntry as error:
+            refused[clerk] = error
+
+    try:
+        threads = []
+        for clerk, app in (("bea", bea), ("dana", dana)):
+            after_looking(app)
+            threads.append(threading.Thread(target=register, args=(clerk, app)))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert len(registered) == 1 and len(refused) == 1
+        (globex,) = registered.values()
+        (error,) = refused.values()
+        assert error.field == "name"
+        assert f"customer {globex} is named 'Globex' already" in str(error)
+        assert [c.id for c in QuoteToCash.open(shared_url).customers()] == [globex]
+    finally:
+        bea.close()
+        dana.close()
+
+
+def test_customers_registered_before_names_were_kept_are_named_by_the_first_registration(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store from before names were kept: two Globex (registered before names were
+    compared), Acme, and a name a card-number rule of today would refuse. The first
+    registration after the upgrade, Initech, names them in its own transaction: Globex is the
+    first Globex's, and both still load. From then on a registration looks up its one name,
+    and Acme again is refused naming Acme."""
+    url = f"sqlite:///{tmp_path / 'q2c.db'}"
+    before = QuoteToCash.open(url)
+
+    def recorded_before(name: str) -> UUID:
+        old = Customer(name=name, currency="EUR", account_manager="mia", actor="bea")
+        before.save(old)
+        return old.id
+
+    globex, other_globex, acme = (recorded_before(n) for n in ("Globex", "GLOBEX", "Acme"))
+    with monkeypatch.context() as before_the_rule:
+        before_the_rule.setattr(Customer, "NOT_SCANNED", frozenset({"name"}))
+        carded = recorded_before("Shop 4111 1111 1111 1111")
+    before.close()
+    app = QuoteToCash.open(url)
+    head = app.recorder.max_notification_id()
+    with pytest.raises(DuplicateEntry) as refused:
+        app.register_customer("globex ", "EUR", account_manager="mia", actor="bea")
+    assert f"customer {globex} is named 'Globex' already" in str(refused.value)
+    assert app.recorder.max_notification_id() == head  # a refusal records no names either
+
+    initech = app.register_customer("Initech", "EUR", account_manager="mia", actor="bea")
+    named = app.repository.get(EarlierCustomersNamed.create_id())
+    assert named.names == 3
+    for name, customer in (
+        ("globex", globex),
+        ("Acme", acme),
+        ("shop 4111 1111 1111 1111", carded),
+        ("INITECH", initech),
+    ):
+        assert app.repository.get(CustomerName.create_id(name)).customer_id == customer
+    assert app.customer(other_globex).name == "GLOBEX"
+    assert app.customer(globex).name == "Globex"
+
+    def every_registration_read(*_: Any) -> Any:
+        raise AssertionError("a registration reads its one name, not every registration")
+
+    app._created_events = every_registration_read  # type: ignore[method-assign]
+    head = app.recorder.max_notification_id()
+    with pytest.raises(DuplicateEntry) as again:
+        app.register_customer("ACME", "EUR", account_manager="mia", actor="bea")
+    assert again.value.field == "name"
+    assert f"customer {acme} is named 'Acme' already" in str(again.value)
+    assert app.recorder.max_notification_id() == head
+    assert app.register_customer("Umbrella", "EUR", account_manager="mia", actor="bea")
+    app.close()

@@ -40,6 +40,7 @@ from q2c_core.domain.contract import (
     check_sub_contract,
 )
 from q2c_core.domain.customer import Customer, CustomerDetails
+from q2c_core.domain.customer_name import CustomerName, EarlierCustomersNamed
 from q2c_core.domain.enhancement_request import (
     EnhancementRequest,
     Estimate,
@@ -203,12 +204,14 @@ __all__ = [
     "CurrencyMismatch",
     "Customer",
     "CustomerDetails",
+    "CustomerName",
     "CustomerStatement",
     "CustomerSummary",
     "DayCount",
     "DocumentRenderer",
     "Draw",
     "DuplicateEntry",
+    "EarlierCustomersNamed",
     "EarlierRefundsReferenced",
     "EnhancementRequest",
     "Estimate",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -23,6 +23,7 @@ from q2c_core.billing_run import ContractBilling
 from q2c_core.domain.allocation import allocate_payment
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.customer import Customer
+from q2c_core.domain.customer_name import CustomerName, EarlierCustomersNamed
 from q2c_core.domain.enhancement_request import (
     FIXED_PRICE_ITEM,
     EnhancementRequest,
@@ -225,10 +226,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         made two "Acme", and ``q2c`` commands could no longer find Acme by its name. Two
         customers of one name (two companies of a group) are told apart by their
         ``reference``, the key another system (an ERP) knows each by: a registration with a
-        reference is not compared by name. The same reference again with the same details
-        returns the customer registered with it and records nothing (a sync run again, or by
-        two processes at once), with other details it is refused (``DuplicateEntry`` naming
-        ``reference``; ``correct_customer_details`` corrects an address, country or VAT id).
+        reference is not compared by name, and takes the name if it is free (so the same name
+        by hand after it is refused). A name is kept by the store (``CustomerName``, saved
+        with the customer that takes it): one name is looked up, however many customers there
+        are, and of two processes registering one name at once, one is refused; the customers
+        registered before the upgrade get theirs with the first registration after it
+        (``EarlierCustomersNamed``; a name two of them share is the first's). The same
+        reference again with the same details returns the customer registered with it and
+        records nothing (a sync run again, or by two processes at once), with other details
+        it is refused (``DuplicateEntry`` naming ``reference``; ``correct_customer_details``
+        corrects an address, country or VAT id).
 
         A blank ``account_manager`` or ``reference`` is refused (``InvalidValue``)."""
         require_whole(payment_terms_days, "payment_terms_days")
@@ -256,26 +263,56 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 try:
                     registered = self.customer(customer.id)
                 except NotFound:
-                    return customer.id, [customer]
-                return _registered_again(registered, customer), []
-            same = [c for c in self._registered_names() if person_key(c[1]) == person_key(name)]
-            if same:
-                other_id, other_name = same[0]
+                    pass
+                else:
+                    return _registered_again(registered, customer), []
+            made = self._earlier_customers_named(actor)
+            holder = self._name_holder(name, made)
+            if holder is None:
+                # the name is this customer's: a second registration under it clashes here
+                made.append(CustomerName(name=name, customer_id=customer.id, actor=actor))
+            elif not key:
                 raise DuplicateEntry(
-                    f"customer {other_id} is named {other_name!r} already (names are compared "
-                    f"case, spaces and invisible characters aside): use it, or tell the two "
-                    f"apart by a reference (an ERP's key for each)",
+                    f"customer {holder.customer_id} is named {holder.name!r} already (names "
+                    f"are compared case, spaces and invisible characters aside): use it, or "
+                    f"tell the two apart by a reference (an ERP's key for each)",
                     field="name",
                     value=name,
                 )
-            return customer.id, [customer]
+            return customer.id, [customer, *made]
 
         return self._atomically(step)
 
-    def _registered_names(self) -> Iterator[tuple[UUID, str]]:
-        """Every customer's id and name, from the registrations (a name is never changed)."""
+    def _name_holder(self, name: str, made: Sequence[Aggregate]) -> CustomerName | None:
+        """The customer a name is taken by (``CustomerName``), among ``made`` or recorded."""
+        name_id = CustomerName.create_id(name)
+        for aggregate in made:
+            if isinstance(aggregate, CustomerName) and aggregate.id == name_id:
+                return aggregate
+        with contextlib.suppress(NotFound):
+            return self._get(CustomerName, name_id)
+        return None
+
+    def _earlier_customers_named(self, actor: str) -> list[Aggregate]:
+        """The names of the customers registered before names were kept (``CustomerName``,
+        the first customer registered under each), and the mark that they are
+        (``EarlierCustomersNamed``), to save with the first registration after the upgrade;
+        nothing once they are. Customers sharing a name (references, or registered before
+        names were compared) all stay as recorded."""
+        with contextlib.suppress(NotFound):
+            self._get(EarlierCustomersNamed, EarlierCustomersNamed.create_id())
+            return []
+        first: dict[str, tuple[UUID, str]] = {}
         for e in self._created_events(Customer, "CustomerRegistered"):
-            yield e.originator_id, e.name
+            key = person_key(e.name)
+            if key and key not in first:
+                first[key] = (e.originator_id, e.name)
+        made: list[Aggregate] = [
+            CustomerName(name=name, customer_id=customer_id, actor=actor)
+            for customer_id, name in first.values()
+        ]
+        made.append(EarlierCustomersNamed(names=len(first), actor=actor))
+        return made
 
     @_names_target
     def correct_customer_details(
