@@ -325,3 +325,27 @@ def test_free_work_on_a_money_allowance_is_covered_hours_and_all(app: QuoteToCas
         WorkBuckets("look", Decimal("0.25"), 0, Decimal("0.25"), 0),
     ]
     assert app.unbilled_work(request) == eur("0")
+
+
+@pytest.mark.parametrize(
+    "kind", [SourceKind.DEPOSIT, SourceKind.DEPOSIT_DEDUCTION, SourceKind.CREDIT]
+)
+def test_a_deposit_line_naming_a_time_entry_is_refused(app: QuoteToCash, kind: SourceKind) -> None:
+    """Billy types a 200.00 deposit by hand whose line names Dana's 2 hours (t2). A deposit is
+    money on account: the final invoice bills the work and deducts the deposit. Had the line
+    held t2, the request's invoice would bill only t1 (800.00) and the deduction take the
+    200.00 off again, 800.00 net for 1,000.00 of work, with t2 shown invoiced. So a deposit
+    line, a deduction or a credit line naming work is refused and nothing is recorded; the
+    work stays unbilled for the request's own invoice."""
+    acme = customer(app)
+    request = ordered_request(app, acme)
+    log(app, request, "t1", 3, "8", "100")
+    log(app, request, "t2", 3, "2", "100")
+    app.complete_request(request, completed_on=day(4), actor="pete")
+    line = by_hand(request, "t2", "2", kind)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue, match=f"is a {kind.value} line and names what it would"):
+        app.draft_invoice(acme, [line], drafted_on=day(4), actor=A)
+    assert app.recorder.max_notification_id() == before
+    assert app.request(request).billed == {}
+    assert app.unbilled_work(request) == eur("1000.00")

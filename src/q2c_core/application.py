@@ -740,6 +740,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             billed = _billed_items(source)
             if not billed:
                 continue
+            if source.kind in _HOLDS_NO_WORK:
+                raise InvalidValue(
+                    f"line {line.line_id} is a {source.kind.value} line and names what it would "
+                    "bill (time entries, an expense, a fixed price): money on account or taken "
+                    "back bills no work, the invoice that bills the work does",
+                    field="lines",
+                    aggregate_id=invoice.id,
+                    value=line.line_id,
+                )
             if source.request_id is None:
                 raise InvalidValue(
                     f"line {line.line_id} names what it bills (time entries, an expense, a fixed "
@@ -2162,6 +2171,11 @@ def _hours_in_buckets(hours: Decimal, quantities: list[Decimal]) -> list[Decimal
         result[i] = hours * quantities[i] / whole
     result[filled[-1]] = hours - sum(result, Decimal(0))
     return result
+
+
+# line kinds that never bill a request's items: a deposit is money on account (its deduction
+# takes it off the invoice that bills the work), a credit takes back what a document billed
+_HOLDS_NO_WORK = frozenset({SourceKind.DEPOSIT, SourceKind.DEPOSIT_DEDUCTION, SourceKind.CREDIT})
 
 
 def _billed_items(source: LineSource) -> list[str]:
