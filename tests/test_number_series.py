@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
+from typing import Any
 
 import pytest
 from test_invoice_controls import line
@@ -137,3 +139,61 @@ def test_a_series_a_store_opened_before_the_rules_still_issues_as_before() -> No
     assert app.issue_invoice(invoice, issued_on=JANUARY_10, actor="bea", series="EXPORT") == (
         "INV-000001"
     )
+
+
+def test_two_openers_of_series_that_would_read_as_one_open_one(shared_url: str) -> None:
+    """Bea opens EXPORT with prefix EXP- while Dana, in her own process, opens EXPORT2 with
+    prefix 'exp ': both looked and found no clash before either saved. EXP-000001 and
+    exp 000001 read as one number to the bank import, so the store keeps one of them: one
+    opening is recorded, the other is refused naming the prefix (each series' id comes from
+    its own name, so only the store's one record of openings makes them clash)."""
+    bea, dana = QuoteToCash.open(shared_url), QuoteToCash.open(shared_url)
+    both_looked = threading.Barrier(2, timeout=20)
+    opened: dict[str, str] = {}
+    refused: dict[str, DuplicateEntry] = {}
+
+    def after_looking(app: QuoteToCash) -> None:
+        save = app.save
+        waited = []
+
+        def save_once_both_looked(*aggregates: Any, **kwargs: Any) -> Any:
+            if not waited:
+                waited.append(True)
+                both_looked.wait()
+            return save(*aggregates, **kwargs)
+
+        app.save = save_once_both_looked  # type: ignore[method-assign]
+
+    def open_series(clerk: str, app: QuoteToCash, name: str, prefix: str) -> None:
+        try:
+            app.open_number_series(name, prefix=prefix, actor=clerk)
+            opened[clerk] = name
+        except DuplicateEntry as error:
+            refused[clerk] = error
+
+    try:
+        threads = []
+        for clerk, app, name, prefix in (
+            ("bea", bea, "EXPORT", "EXP-"),
+            ("dana", dana, "EXPORT2", "exp "),
+        ):
+            after_looking(app)
+            threads.append(threading.Thread(target=open_series, args=(clerk, app, name, prefix)))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert len(opened) == 1 and len(refused) == 1
+        (error,) = refused.values()
+        assert error.field == "prefix"
+        (winner,) = opened.values()
+        assert f"numbers of series {winner!r}" in str(error)
+        later = QuoteToCash.open(shared_url)
+        try:
+            names = set(later._number_series())
+        finally:
+            later.close()
+        assert names == {"INV", "CN", winner}
+    finally:
+        bea.close()
+        dana.close()

@@ -99,7 +99,11 @@ from q2c_core.domain.invoice_lines import (
     SourceKind,
     check_lines,
 )
-from q2c_core.domain.invoice_numbering import InvoiceNumberSeries, numbers_could_coincide
+from q2c_core.domain.invoice_numbering import (
+    InvoiceNumberSeries,
+    SeriesOpenings,
+    numbers_could_coincide,
+)
 from q2c_core.domain.money import Money, minor_units, split_by_weights
 from q2c_core.domain.parties import country_code, vat_id
 from q2c_core.domain.payment import (
@@ -269,6 +273,7 @@ __all__ = [
     "RowProblem",
     "RuleViolated",
     "SQLiteEventRecorder",
+    "SeriesOpenings",
     "SourceKind",
     "StatementCredit",
     "StorageUnavailable",

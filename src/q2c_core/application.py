@@ -60,7 +60,11 @@ from q2c_core.domain.invoice_lines import (
     lines_tax,
     lines_total,
 )
-from q2c_core.domain.invoice_numbering import InvoiceNumberSeries, numbers_could_coincide
+from q2c_core.domain.invoice_numbering import (
+    InvoiceNumberSeries,
+    SeriesOpenings,
+    numbers_could_coincide,
+)
 from q2c_core.domain.money import Money, to_decimal, total
 from q2c_core.domain.payment import Payment, PaymentRefund, refunds_past_due
 from q2c_core.domain.prepaid_allowance import (
@@ -1239,7 +1243,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             series = InvoiceNumberSeries(
                 name=name, prefix=prefix, width=width, actor=actor, in_date_order=in_date_order
             )
-            return series.id, [series]
+            return series.id, [series, self._series_opening(series, actor)]
 
         return self._atomically(step)
 
@@ -1268,6 +1272,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     field="prefix",
                     value=prefix,
                 )
+
+    def _series_opening(self, series: InvoiceNumberSeries, actor: str) -> SeriesOpenings:
+        """The store's ``SeriesOpenings`` with this series' opening recorded, to save with it:
+        an opening at the same moment clashes with it, and is run again."""
+        try:
+            openings = self._get(SeriesOpenings, SeriesOpenings.create_id())
+        except NotFound:
+            openings = SeriesOpenings(actor=actor)
+        openings.record(series.name, series.prefix, actor)
+        return openings
 
     def _series(self, name: str, actor: str) -> InvoiceNumberSeries:
         """The series to issue in: one opened, or INV or CN, opened now with their prefix."""

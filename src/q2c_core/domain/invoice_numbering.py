@@ -113,3 +113,25 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
         self.last_invoice_id = invoice_id
         if issued_on is not None:
             self.last_issued_on = issued_on
+
+
+class SeriesOpenings(ChecksFacts, Aggregate):
+    """Every opening of a numbering series, one after the other: saved with each series it
+    opens, so two openings at one moment clash in the store (a version conflict) and the
+    second, run again, sees the first. Two series must never print numbers that read as one
+    (``numbers_could_coincide``), which each series' own id (from its name) cannot guard:
+    ``EXPORT`` with ``EXP-`` and ``EXPORT2`` with ``exp `` have different ids."""
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        """One per store."""
+        return named_id("series-openings", "")
+
+    @event("SeriesOpeningsKept")
+    def __init__(self, actor: str) -> None:
+        self.opened = 0
+
+    @event("SeriesOpeningRecorded")
+    def record(self, name: str, prefix: str, actor: str) -> None:
+        """A series opened (by ``open_number_series``, or INV or CN on their first issue)."""
+        self.opened += 1
