@@ -44,7 +44,8 @@ def test_running_the_quickstart_twice_does_not_make_a_second_acme() -> None:
 def test_two_companies_of_one_name_are_told_apart_by_the_erp_s_reference() -> None:
     """The ERP syncs its customers into q2c by their customer numbers: two companies named
     Acme B.V. (Rotterdam and Eindhoven) are two customers, each under its own number. The sync
-    runs again: each number gives back its customer and records nothing. A number already
+    runs again (names trimmed and spaced otherwise): each number gives back its customer and
+    records nothing. A number already
     given to a customer with other details is refused naming the reference and what
     differs."""
     app = QuoteToCash.open("memory:")
@@ -65,6 +66,17 @@ def test_two_companies_of_one_name_are_told_apart_by_the_erp_s_reference() -> No
     assert app.customer(rotterdam).reference == "C-1001"
     before = app.recorder.max_notification_id()
     assert sync("C-1001", "Rotterdam") == rotterdam
+    # the sync trims and spaces names its own way: the same name as names are compared
+    retried = app.register_customer(
+        " Acme  B.V. ",
+        "EUR",
+        account_manager="mia",
+        actor="erp-sync",
+        country="nl",
+        address="Rotterdam",
+        reference="C-1001",
+    )
+    assert retried == rotterdam
     assert sync(" C-1002 ", "Eindhoven") == eindhoven
     assert app.recorder.max_notification_id() == before
     with pytest.raises(DuplicateEntry) as refused:

@@ -182,7 +182,8 @@ def _registered_again(registered: Customer, again: Customer) -> UUID:
     differ = [
         field
         for field, before, given in (
-            ("name", then.name, now.name),
+            # (a name as names are compared: an ERP trimming or spacing it otherwise retries)
+            ("name", person_key(then.name), person_key(now.name)),
             ("currency", registered.currency, again.currency),
             ("account_manager", registered.account_manager, again.account_manager),
             ("payment_terms_days", registered.payment_terms_days, again.payment_terms_days),
