@@ -266,6 +266,44 @@ def test_the_running_total_is_rounded_as_the_exact_sum_of_the_lines() -> None:
     assert_books_agree_with_the_report(app, [acme], text)
 
 
+def test_the_exact_sum_stays_exact_over_lines_of_many_period_lengths() -> None:
+    """The same three April lines, and 62 more billed at 12.00 a day for periods of 31, 37,
+    41... 359 days (each a prime: one line per length), all from 1 April. By the end of
+    1 April they have earned 57.235 + 62 x 12.00 = 801.235 exactly: 801.24, half up, and the
+    deferred revenue is what is left of the invoice. Bringing the lines to one common
+    denominator at 120 digits rounded the numerator once the lengths' common multiple outgrew
+    it, and the report said 801.23 (found by review)."""
+    app = QuoteToCash.open("memory:")
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    start = date(2026, 4, 1)
+
+    def served_for(days: int) -> LineSource:
+        return LineSource(
+            SourceKind.CONTRACT_PERIOD, period=Period(start, start + timedelta(days=days))
+        )
+
+    primes = [n for n in range(31, 366) if all(n % k for k in range(2, int(n**0.5) + 1))]
+    assert len(primes) == 62
+    vat = TaxRate.standard(21)
+    lines = [
+        manual_line(f"L{i}", amount, vat, RevenueKind.MAINTENANCE, served_for(30))
+        for i, amount in enumerate(["134.77", "1367.41", "214.87"], 1)
+    ]
+    lines += [
+        manual_line(f"D{n}", str(12 * n), vat, RevenueKind.MAINTENANCE, served_for(n))
+        for n in primes
+    ]
+    invoice = app.draft_invoice(acme, lines, drafted_on=start, actor=A)
+    issue(app, invoice, start)
+    schedule = RevenueSchedule()
+    catch_up(app, [schedule])
+    assert schedule.recognised(start) == {"EUR": eur("801.24")}
+    invoiced = eur("1717.05") + eur(12 * sum(primes))
+    assert schedule.deferred(start) == {"EUR": invoiced - eur("801.24")}
+    books = books_on(load_ok(export_ledger(app)), start)["EUR"]
+    assert books == ((invoiced - eur("801.24")).amount, Decimal("801.24"))
+
+
 # -- enhancement work invoiced before it is completed ----------------------------------------
 
 

@@ -72,7 +72,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Context, Decimal
-from math import lcm
+from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
@@ -232,26 +232,20 @@ class _ExactSum:
             return Money.zero(currency)
         if len(parts) == 1 and 1 in parts:
             return Money(parts[1], currency).rounded()  # (exact: quantized once)
-        common = lcm(*parts)
-        numerator = Decimal(0)
-        for denominator, value in parts.items():
-            numerator = _EXACT.add(numerator, _EXACT.multiply(value, common // denominator))
-        return _round_exact(numerator, common, currency)
+        # (as fractions: the numerators brought to one common denominator outgrow any fixed
+        # precision once there are lines of many period lengths, and a total of exactly half
+        # a cent would then round down)
+        total = sum((Fraction(value) / d for d, value in parts.items()), Fraction(0))
+        return _round_fraction(total, currency)
 
 
-def _round_exact(numerator: Decimal, denominator: int, currency: str) -> Money:
-    """``numerator / denominator`` rounded half up (away from zero) to the currency's minor
-    unit, exactly, as ``Money.rounded`` rounds a Decimal."""
+def _round_fraction(value: Fraction, currency: str) -> Money:
+    """An exact rational rounded half up (away from zero) to the currency's minor unit, as
+    ``Money.rounded`` rounds a Decimal."""
     places = minor_units(currency)
-    sign, digits, exponent = numerator.as_tuple()
-    assert isinstance(exponent, int)
-    whole = int("".join(map(str, digits)) or "0")
-    shift = exponent + places  # numerator * 10**places = whole * 10**shift
-    top, bottom = (
-        (whole * 10**shift, denominator) if shift >= 0 else (whole, denominator * 10**-shift)
-    )
-    units = (2 * top + bottom) // (2 * bottom)
-    return Money(Decimal(-units if sign else units).scaleb(-places), currency).rounded()
+    scaled = abs(value) * 10**places
+    units = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
+    return Money(Decimal(-units if value < 0 else units).scaleb(-places), currency).rounded()
 
 
 def _rounded(exact: Exact, currency: str) -> Money:
