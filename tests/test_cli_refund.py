@@ -151,9 +151,10 @@ def test_mistakes_in_the_command_are_refused_and_record_nothing(
 def test_an_amount_is_given_in_plain_decimal_notation_and_whole_minor_units(
     books: tuple[str, UUID, UUID],
 ) -> None:
-    """Bea types 1e2 (meaning 100.00?), 1,000.00 or 20.000: each is refused in one line naming
-    --amount, nothing paid. Only digits, a sign and one decimal point, to the currency's minor
-    unit (2 decimals for EUR, none for JPY), are an amount; 120 is 120.00 EUR."""
+    """Bea types 1e2 (meaning 100.00?), 1,000.00, 20.000, -5 or 0: each is refused in one line
+    naming --amount, nothing paid. Only digits, a sign and one decimal point, to the currency's
+    minor unit (2 decimals for EUR, none for JPY), are an amount, and more than zero; 120 is
+    120.00 EUR."""
     url, acme, _ = books
     head = recorded(url)
     for amount in ("1e2", "1E2", "1,000.00", "1_000", "NaN", "Infinity", "0x10", "١٢", "1.2.3"):
@@ -165,6 +166,9 @@ def test_an_amount_is_given_in_plain_decimal_notation_and_whole_minor_units(
     ):
         args = refund(url, "Acme", amount, "OUT-9", "--currency", currency)
         assert refused(runner.invoke(cli, args)) == f"error: --amount: {said} decimals at most"
+    for amount in ("-5", "0", "-0.00"):  # (the option is named, as for every other refusal)
+        line = refused(runner.invoke(cli, refund(url, "Acme", amount, "OUT-9")))
+        assert line == f"error: --amount: {amount!r} must be more than zero: the money paid back"
     assert recorded(url) == head
     done = runner.invoke(cli, refund(url, "Acme", " 120 ", "OUT-9"))
     assert done.exit_code == 0, done.output

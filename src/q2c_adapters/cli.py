@@ -754,6 +754,10 @@ def refund(
     )
     require_text(actor, "--actor", "must say who pays the money back")
     value = parse_amount(amount, "--amount")
+    if value <= 0:
+        raise typer.BadParameter(
+            f"{amount!r} must be more than zero: the money paid back", param_hint="--amount"
+        )
     if currency is not None:
         try:
             minor_units(currency)
