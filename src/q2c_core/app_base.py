@@ -11,7 +11,7 @@ import inspect
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -48,7 +48,7 @@ from q2c_core.domain.errors import (
     RuleViolated,
     StorageUnavailable,
 )
-from q2c_core.domain.invoice import ApprovalPolicy, Invoice
+from q2c_core.domain.invoice import AppliedPayment, ApprovalPolicy, Invoice
 from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.domain.money import Money, total
 from q2c_core.domain.payment import Payment
@@ -426,15 +426,60 @@ class BaseApp(Application[UUID]):
 
         The one list every allocation works from (oldest-first allocation, bank matching), so
         billing-run invoices, which the contract rather than the customer lists, are never left
-        out. Money allocated on a day pays only invoices issued by then.
+        out. Money allocated on a day pays only invoices issued by then, and no more than each
+        owed on that day and every day since (``open_item``).
         """
-        items = []
-        for i in self._customer_invoices(customer):
-            if i.issued_by(on) and i.outstanding.is_positive() and i.currency == currency:
-                items.append(
-                    OpenItem(i.id, i.number or "", i.due_date or i.drafted_on, i.outstanding)
+        invoices = [
+            i
+            for i in self._customer_invoices(customer)
+            if i.issued_by(on) and i.outstanding.is_positive() and i.currency == currency
+        ]
+        self._know_applications(invoices)
+        items = [open_item(i, on) for i in invoices]
+        return [item for item in items if item.outstanding.is_positive()]
+
+    def _know_applications(self, invoices: Iterable[Invoice]) -> None:
+        """Give the invoices that do not know every payment applied to them
+        (``Invoice.applications`` None: read from a snapshot taken before invoices kept them,
+        or with an un-application recorded before it carried its day) those payments, from
+        the invoices' ``PaymentApplied`` events and the payments' allocations, each taken back
+        off on its reversal's day (one recorded before reversals carried a day: on the day it
+        was made, never in force, as ``Payment.allocations_on`` reads it). One read of the
+        events and one of the payments for them all; nothing when every invoice knows."""
+        unknown = {i.id: i for i in invoices if i.applications is None}
+        if not unknown:
+            return
+        readers = self._readers()
+        applied: dict[UUID, list[tuple[str, UUID]]] = {}
+        for invoice_id, rows in readers.events.events_of(list(unknown)).items():
+            for originator_id, version, topic, state in rows:
+                if version <= unknown[invoice_id].version and topic.endswith(".PaymentApplied"):
+                    row = (0, originator_id, version, topic, state)
+                    e = readers.decode(row, _as_notification)[0]
+                    applied.setdefault(invoice_id, []).append((e.allocation_id, e.payment_id))
+        payment_ids = list({p for found in applied.values() for _, p in found})
+        payments = {p.id: p for p in self._get_many(Payment, payment_ids, readers)}
+        for invoice_id, invoice in unknown.items():
+            live = {a.allocation_id: a for a in invoice.payments}
+            known: list[AppliedPayment] = []
+            for allocation_id, payment_id in applied.get(invoice_id, []):
+                if allocation_id in live:
+                    known.append(live[allocation_id])
+                    continue
+                payment = payments.get(payment_id)
+                if payment is None:
+                    continue
+                try:
+                    a = payment.allocation(allocation_id)
+                except RuleViolated:
+                    continue
+                back = a.allocated_on if a.reversed_on is None else a.reversed_on
+                known.append(
+                    AppliedPayment(
+                        allocation_id, payment_id, a.amount, a.allocated_on, unapplied_on=back
+                    )
                 )
-        return items
+            invoice.know_applications(known)
 
     def _unallocated(self, customer_id: UUID, currency: str) -> Money:
         """The customer's money in ``currency`` not allocated to any invoice: its credit."""
@@ -497,7 +542,9 @@ class BaseApp(Application[UUID]):
         for allocation in live:
             invoice = loaded.get(allocation.invoice_id) or self._get(Invoice, allocation.invoice_id)
             loaded[invoice.id] = reopened[invoice.id] = invoice
-            invoice.unapply_payment(allocation.allocation_id, f"bounced: {reason}", actor)
+            invoice.unapply_payment(
+                allocation.allocation_id, f"bounced: {reason}", actor, bounced_on
+            )
         return list(reopened.values())
 
     def _draw_allowance(
@@ -592,6 +639,13 @@ class BaseApp(Application[UUID]):
             for n in page:
                 yield self.mapper.to_domain_event(n)
             start = page[-1].id + 1
+
+
+def open_item(invoice: Invoice, on: date) -> OpenItem:
+    """An issued invoice as money allocated on ``on`` may pay it: no more than it owed that
+    day and every day since (``Invoice.least_owed_since``)."""
+    least, _ = invoice.least_owed_since(on)
+    return OpenItem(invoice.id, invoice.number or "", invoice.due_date or invoice.drafted_on, least)
 
 
 def allowance_charge(

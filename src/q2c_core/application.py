@@ -1408,7 +1408,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             payments[payment.id] = payment
             day = max(on, applied.applied_on)
             payment.reverse_allocation(applied.allocation_id, reason, actor, day)
-            original.unapply_payment(applied.allocation_id, reason, actor)
+            original.unapply_payment(applied.allocation_id, reason, actor, day)
             if applied.amount > short:
                 first = applied.collected_on or applied.applied_on
                 kept.append((payment, applied.amount - short, day, first))
@@ -1711,8 +1711,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             invoices: dict[UUID, Invoice] = {}
             ids: list[str] = []
             for invoice_id, amount in plan:
-                invoice = invoices.get(invoice_id) or self.invoice(invoice_id)
-                invoices[invoice_id] = invoice
+                invoice = invoices.get(invoice_id)
+                if invoice is None:
+                    invoice = invoices[invoice_id] = self.invoice(invoice_id)
+                    self._know_applications([invoice])
                 if invoice.customer_id != payment.customer_id:
                     raise RuleViolated(
                         "the invoice belongs to another customer",
@@ -1752,7 +1754,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             day = reversed_on if reversed_on is not None else max(today, allocation.allocated_on)
             payment.reverse_allocation(allocation_id, reason, actor, day)
             invoice = self.invoice(allocation.invoice_id)
-            invoice.unapply_payment(allocation_id, reason, actor)
+            invoice.unapply_payment(allocation_id, reason, actor, day)
             return None, [payment, invoice]
 
         self._atomically(step)

@@ -16,8 +16,8 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate
 
-from q2c_core.app_base import BaseApp
-from q2c_core.domain.allocation import OpenItem, allocate_payment
+from q2c_core.app_base import BaseApp, open_item
+from q2c_core.domain.allocation import allocate_payment
 from q2c_core.domain.bank_credit import BankCredit, StatementCredit, SuspenseReason
 from q2c_core.domain.contract import Contract, ContractStatus, PricePoint, SubContract
 from q2c_core.domain.customer import Customer
@@ -537,35 +537,33 @@ class ImportCommands(BaseApp):
                     changed[customer.id] = customer
                     changed[payment.id] = payment
 
-                    def open_item(i: Invoice) -> OpenItem:
-                        return OpenItem(
-                            i.id, i.number or "", i.due_date or i.drafted_on, i.outstanding
-                        )
-
-                    currency = credit.amount.currency
-                    # money booked on a day pays only invoices issued by then: one issued
-                    # later is left to allocate from the customer's credit once it is
+                    currency, booked_on = credit.amount.currency, credit.booked_on
+                    # money booked on a day pays only invoices issued by then, no more than
+                    # each owed that day and every day since (a statement imported late): one
+                    # issued later is left to allocate from the customer's credit once it is
                     named_here = [
                         i for i in named if i.customer_id == customer_id and i.currency == currency
                     ]
-                    named_items = [
-                        open_item(i) for i in named_here if i.issued_by(credit.booked_on)
-                    ]
+                    issued_here = [i for i in named_here if i.issued_by(booked_on)]
                     named_ids = {i.id for i in named}
                     # the amount decides only when the remittance names none of its invoices
-                    other_items = (
+                    others = (
                         []
                         if named_here
                         else [
-                            open_item(invoices[i])
+                            invoices[i]
                             for i in invoice_ids.get(customer.id, ())
                             if i in invoices
                             and i not in named_ids
-                            and invoices[i].issued_by(credit.booked_on)
+                            and invoices[i].issued_by(booked_on)
                             and invoices[i].kind is not InvoiceKind.CREDIT_NOTE
                             and invoices[i].currency == currency
+                            and invoices[i].outstanding.is_positive()
                         ]
                     )
+                    self._know_applications([*issued_here, *others])
+                    named_items = [open_item(i, booked_on) for i in issued_here]
+                    other_items = [open_item(i, booked_on) for i in others]
                     match = match_credit(credit.amount, named_items, other_items)
                     for n, (invoice_id, amount) in enumerate(match.allocations, start=1):
                         allocation_id = _allocation_id(row.credit_key, n)
@@ -816,6 +814,7 @@ class ImportCommands(BaseApp):
             start = len(payment.allocations)
             for n, (invoice_id, amount) in enumerate(todo, start=start + 1):
                 invoice = invoices.get(invoice_id) or self._get(Invoice, invoice_id)
+                self._know_applications([invoice])
                 if invoice.customer_id != owner:
                     raise RuleViolated(
                         "the invoice belongs to another customer",

@@ -105,13 +105,19 @@ class Approval:
 
 @attrs.frozen
 class AppliedPayment:
-    """Part of a payment applied to this invoice."""
+    """Part of a payment applied to this invoice (``unapplied_on``: the day it was taken back
+    off, in ``Invoice.applications``; None while it is applied)."""
 
     allocation_id: str
     payment_id: UUID
     amount: Money
     applied_on: date
     collected_on: date | None = None  # money applied again: the day it was first collected
+    unapplied_on: date | None = None
+
+    def in_force_on(self, day: date) -> bool:
+        """Applied by the end of ``day`` and not yet taken back off then."""
+        return self.applied_on <= day and (self.unapplied_on is None or self.unapplied_on > day)
 
 
 @attrs.frozen
@@ -126,6 +132,14 @@ class AppliedCredit:
 
 class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     """An invoice from draft to paid, or a credit note."""
+
+    # every payment applied to it, in the order applied, those taken back off with their day
+    # (``AppliedPayment.unapplied_on``): what it owed on a past day, which money dated back or
+    # a credit note dated back is checked against. None when not known: an invoice read from a
+    # snapshot taken before it was kept, or one with an un-application recorded before
+    # un-applications carried their day (the application works it out from the invoice's
+    # events and the payments: ``know_applications``)
+    applications: list[AppliedPayment] | None = None
 
     NOT_SCANNED = frozenset({"note"})  # (the run writes it; draft_invoice scans a person's)
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
@@ -192,6 +206,7 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         self.issued_on: date | None = None
         self.due_date: date | None = None
         self.payments: list[AppliedPayment] = []
+        self.applications = []
         self.credits: list[AppliedCredit] = []
         self.deducted_by: UUID | None = None
         self.void_reason: str | None = None
@@ -306,6 +321,55 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         if self.kind is InvoiceKind.CREDIT_NOTE or not self.issued_by(day):
             return Money.zero(self.currency)
         return self.total - self.credited_by(day) - paid
+
+    def least_owed_since(self, day: date) -> tuple[Money, date]:
+        """The least the customer owed on it at the end of ``day`` and of every day since (its
+        total less the credit notes applied by then and the payments then in force), and the
+        first day it owed that little: money or credit dated ``day`` may take no more, or some
+        day since would owe less than nothing, paid or credited twice over.
+
+        O(payments and credits of this invoice). An invoice that does not know the payments
+        taken back off it (``applications`` None) counts only those still applied."""
+        changes: dict[date, Decimal] = {}
+
+        def changed(on: date, amount: Decimal) -> None:
+            if on > day:
+                changes[on] = changes.get(on, Decimal(0)) + amount
+
+        for applied in self.payments if self.applications is None else self.applications:
+            changed(applied.applied_on, -applied.amount.amount)
+            if applied.unapplied_on is not None:
+                changed(applied.unapplied_on, applied.amount.amount)
+        for c in self.credits:
+            changed(c.credited_on, -c.amount.amount)
+        # what it owes now, less every change after ``day``: what it owed at the end of it
+        owed = self.outstanding.amount - sum(changes.values(), Decimal(0))
+        least, least_on = owed, day
+        for on in sorted(changes):
+            owed += changes[on]
+            if owed < least:
+                least, least_on = owed, on
+        return Money(least, self.currency), least_on
+
+    def in_force_on(self, day: date) -> list[AppliedPayment]:
+        """The payments applied to it at the end of ``day`` (applied by then, not taken back
+        off by then), in the order applied; each with its ``unapplied_on`` when taken back off
+        since. Those still applied alone when it does not know (``applications`` None)."""
+        known = self.payments if self.applications is None else self.applications
+        return [a for a in known if a.in_force_on(day)]
+
+    def know_applications(self, applications: list[AppliedPayment]) -> None:
+        """Give an invoice that does not know them (``applications`` None) every payment
+        applied to it, in the order applied, as its events and the payments tell them; the
+        live ones must be its ``payments``."""
+        live = [a for a in applications if a.unapplied_on is None]
+        if [a.allocation_id for a in live] != [a.allocation_id for a in self.payments]:
+            raise RuleViolated(
+                "the payments still applied are not the invoice's",
+                field="applications",
+                aggregate_id=self.id,
+            )
+        self.applications = list(applications)
 
     def is_settled(self) -> bool:
         """Issued and nothing outstanding."""
@@ -445,7 +509,6 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
 
     # -- after issue -------------------------------------------------------------------------------
 
-    @event("PaymentApplied")
     def apply_payment(
         self,
         allocation_id: str,
@@ -455,12 +518,58 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         actor: str,
         collected_on: date | None = None,
     ) -> None:
-        """Apply part of a payment; never more than is outstanding.
+        """Apply part of a payment; never more than is outstanding, nor, dated back, more than
+        it owed on its day and every day since (``least_owed_since``: money applied on the 10th
+        to an invoice another payment paid from the 20th to the 25th would pay it twice over
+        on those days): ``OverAllocation`` naming the day and what it owed then.
 
         ``collected_on`` is the day the money was first collected when it is applied again
         (what an invoice keeps of a payment that a credit note gave back): commissions are
         earned at that day's rate, not again at today's. None in applications recorded before
         q2c kept it, and for money applied the first time."""
+        if isinstance(amount, Money) and isinstance(applied_on, date):
+            # (the event's own checks first; a fact of the wrong type is refused by the event)
+            self._check_payment(allocation_id, amount, applied_on, collected_on)
+            if self.issued_by(applied_on):  # (an earlier day: the day order refuses it)
+                self._check_owed_since(amount, applied_on, "money applied")
+        self._payment_applied(allocation_id, payment_id, amount, applied_on, actor, collected_on)
+
+    def _check_owed_since(self, amount: Money, day: date, what: str) -> None:
+        """``what`` (money or credit) of ``amount`` dated ``day`` fits what the invoice owed
+        then and every day since (``least_owed_since``), or ``OverAllocation`` naming the
+        invoice, the day it owed least and what it owed that day."""
+        least, on = self.least_owed_since(day)
+        if amount > least:
+            name = self.number or str(self.id)
+            since = "" if on == day else f" ({what} on {day} counts every day since)"
+            raise OverAllocation(
+                f"{amount} is more than the {least} invoice {name} owed on {on}{since}",
+                field="amount",
+                aggregate_id=self.id,
+                value=amount,
+            )
+
+    @event("PaymentApplied")
+    def _payment_applied(
+        self,
+        allocation_id: str,
+        payment_id: UUID,
+        amount: Money,
+        applied_on: date,
+        actor: str,
+        collected_on: date | None = None,
+    ) -> None:
+        """The ``PaymentApplied`` event (``apply_payment``, which checks the days since)."""
+        self._check_payment(allocation_id, amount, applied_on, collected_on)
+        applied = AppliedPayment(allocation_id, payment_id, amount, applied_on, collected_on)
+        self.payments.append(applied)
+        if self.applications is not None:
+            self.applications.append(applied)
+
+    def _check_payment(
+        self, allocation_id: str, amount: Money, applied_on: date, collected_on: date | None
+    ) -> None:
+        """The rules of ``PaymentApplied`` as recorded ever since (today's outstanding)."""
         if collected_on is not None and collected_on > applied_on:
             raise InvalidValue(
                 "must not be after the day it is applied",
@@ -493,22 +602,40 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=allocation_id,
             )
-        self.payments.append(
-            AppliedPayment(allocation_id, payment_id, amount, applied_on, collected_on)
-        )
 
     @event("PaymentUnapplied")
-    def unapply_payment(self, allocation_id: str, reason: str, actor: str) -> None:
-        """Take an applied payment back off (reversed allocation, bounced payment)."""
-        kept = [p for p in self.payments if p.allocation_id != allocation_id]
-        if len(kept) == len(self.payments):
+    def unapply_payment(
+        self, allocation_id: str, reason: str, actor: str, unapplied_on: date | None = None
+    ) -> None:
+        """Take an applied payment back off (reversed allocation, bounced payment, money a
+        credit note gives back) on ``unapplied_on``, the payment's reversal day: not before it
+        was applied. None only in un-applications recorded before q2c kept the day (the
+        invoice then no longer knows its ``applications``)."""
+        taken = [p for p in self.payments if p.allocation_id == allocation_id]
+        if not taken:
             raise RuleViolated(
                 f"allocation {allocation_id} is not applied here",
                 field="allocation_id",
                 aggregate_id=self.id,
                 value=allocation_id,
             )
-        self.payments = kept
+        if unapplied_on is not None and unapplied_on < taken[0].applied_on:
+            raise InvalidValue(
+                f"must not be before it was applied ({taken[0].applied_on})",
+                field="unapplied_on",
+                aggregate_id=self.id,
+                value=unapplied_on,
+            )
+        self.payments = [p for p in self.payments if p.allocation_id != allocation_id]
+        if unapplied_on is None:
+            self.applications = None
+        elif self.applications is not None:
+            for i in range(len(self.applications) - 1, -1, -1):
+                if self.applications[i].allocation_id == allocation_id:
+                    self.applications[i] = attrs.evolve(
+                        self.applications[i], unapplied_on=unapplied_on
+                    )
+                    break
 
     def credited_line_ids(self) -> dict[str, UUID]:
         """Lines already reversed by an issued credit note, with that note's id."""
@@ -524,6 +651,11 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         actor: str,
     ) -> None:
         """A credit note reduces what is owed; it may not exceed what is outstanding."""
+        self._check_credit(amount, line_ids)
+        self.credits.append(AppliedCredit(credit_note_id, amount, credited_on, tuple(line_ids)))
+
+    def _check_credit(self, amount: Money, line_ids: list[str]) -> None:
+        """The rules of ``Credited`` as recorded ever since (today's outstanding)."""
         self._require(InvoiceStatus.ISSUED, doing="credit")
         if self.kind is InvoiceKind.CREDIT_NOTE:
             raise self._refuse("a credit note cannot be credited")
@@ -568,7 +700,6 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=amount,
             )
-        self.credits.append(AppliedCredit(credit_note_id, amount, credited_on, tuple(line_ids)))
 
     @event("DepositDeducted")
     def deduct_deposit(self, final_invoice_id: UUID, actor: str) -> None:
