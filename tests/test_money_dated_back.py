@@ -16,13 +16,16 @@ from uuid import UUID
 
 import pytest
 from test_projections_story import eur, issue
+from test_receivables_as_of import line
 
 from q2c_core import (
+    CreditDisposition,
     InvoiceLine,
     LineSource,
     OverAllocation,
     QuoteToCash,
     RevenueKind,
+    RuleViolated,
     SourceKind,
     TaxRate,
 )
@@ -53,6 +56,21 @@ def enhancement_invoice(app: QuoteToCash, cust: UUID, on: date) -> UUID:
     invoice = app.draft_invoice(cust, [work], drafted_on=on, actor="billy")
     issue(app, invoice, on)
     return invoice
+
+
+def credit_note(app: QuoteToCash, invoice: UUID, on: date, line_id: str = "L1") -> UUID:
+    """A credit note for one line, drafted and approved; issued by the caller."""
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=[line_id],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="returned",
+        drafted_on=on,
+        actor="billy",
+    )
+    app.approve_invoice(note, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(note, role="account_manager", approved_on=on, actor="mia")
+    return note
 
 
 def read_models(app: QuoteToCash) -> tuple[CustomerStatement, ReceivablesAging, Commissions]:
@@ -182,3 +200,99 @@ def test_an_invoice_from_before_it_kept_its_payments_works_them_out_from_the_pay
     app.allocate_payment(second, [(invoice, eur(121))], allocated_on=march(25), actor=A)
     assert app.invoice(invoice).outstanding == eur(0)
     app.close()
+
+
+def test_a_credit_note_dated_before_a_bounce_cannot_give_the_bounced_money_back() -> None:
+    """The invoice was paid on the 10th; the payment bounced on the 15th; a credit note dated
+    the 12th was then issued, and gave nothing back (the bounce had already taken the money
+    off): on the 12th the invoice showed 121.00 paid and 121.00 credited. Dated on its day the
+    note would have given the money back on the 12th, but the bounce of the 15th stands:
+    refused, naming the invoice, the 12th and the 0.00 it owed, nothing recorded. Dated the
+    15th it is issued, and every day adds up."""
+    app = QuoteToCash.open("memory:")
+    cust = acme(app)
+    invoice = enhancement_invoice(app, cust, march(1))
+    payment = app.receive_payment(cust, eur(121), received_on=march(5), reference="p", actor=A)
+    app.allocate_payment(payment, allocated_on=march(10), actor=A)
+    app.bounce_payment(payment, bounced_on=march(15), reason="R01", actor="bank")
+    note = credit_note(app, invoice, march(12))
+    before = app.recorder.max_notification_id()
+    with pytest.raises(OverAllocation) as refused:
+        app.issue_invoice(note, issued_on=march(12), actor="bea")
+    assert refused.value.aggregate_id == invoice
+    assert "0.00 EUR invoice INV-000001 owed then" in str(refused.value)
+    assert "taken back off on 2026-03-15" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    app.issue_invoice(note, issued_on=march(15), actor="bea")
+    statements, _, _ = read_models(app)
+    for day, paid, credited in ((11, 121, 0), (12, 121, 0), (15, 0, 121), (16, 0, 121)):
+        s = statements.statement(cust, march(day))
+        [owed] = [i for i in s.invoices if i.kind != "credit_note"]
+        assert (owed.paid, owed.credited, owed.outstanding) == (eur(paid), eur(credited), eur(0))
+        assert s.credit == eur(0), day
+
+
+def test_a_credit_note_dated_back_gives_back_the_money_paying_the_invoice_on_its_day() -> None:
+    """Paid on the 10th, credited by a note dated the 12th issued on the 20th: the money comes
+    back to the customer on the 12th, as if the note had been recorded that day."""
+    app = QuoteToCash.open("memory:")
+    cust = acme(app)
+    invoice = enhancement_invoice(app, cust, march(1))
+    payment = app.receive_payment(cust, eur(121), received_on=march(5), reference="p", actor=A)
+    app.allocate_payment(payment, allocated_on=march(10), actor=A)
+    app.receive_payment(cust, eur(50), received_on=march(18), reference="later", actor=A)
+    app.issue_invoice(credit_note(app, invoice, march(12)), issued_on=march(12), actor="bea")
+    [given_back] = app.payment(payment).allocations
+    assert given_back.reversed_on == march(12)
+    statements, _, _ = read_models(app)
+    assert statements.statement(cust, march(11)).credit == eur(0)
+    assert statements.statement(cust, march(12)).credit == eur(121)
+
+
+def test_a_credit_note_dated_before_money_that_paid_the_invoice_later_is_refused() -> None:
+    """Paid in full on the 20th; a credit note dated the 12th would leave the invoice paid and
+    credited from the 20th: refused, naming the 20th and the 0.00 the invoice owed then. Once
+    the allocation of the 20th is taken back off (its money is credit), the note is issued."""
+    app = QuoteToCash.open("memory:")
+    cust = acme(app)
+    invoice = enhancement_invoice(app, cust, march(1))
+    payment = app.receive_payment(cust, eur(121), received_on=march(5), reference="p", actor=A)
+    [allocation] = app.allocate_payment(payment, allocated_on=march(20), actor=A)
+    note = credit_note(app, invoice, march(12))
+    before = app.recorder.max_notification_id()
+    with pytest.raises(OverAllocation) as refused:
+        app.issue_invoice(note, issued_on=march(12), actor="bea")
+    assert "INV-000001 twice over on 2026-03-20, when it owed 0.00 EUR" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    app.reverse_allocation(payment, allocation, reason="credited", actor=A, reversed_on=march(20))
+    app.issue_invoice(note, issued_on=march(12), actor="bea")
+    assert app.customer_credit(cust) == eur(121)
+
+
+def test_money_a_credit_note_counted_when_it_gave_money_back_is_not_taken_back_before_it() -> None:
+    """121.00 (100.00 + 21.00, no tax) paid 61.00 on the 10th and 60.00 on the 11th; a credit
+    note for the 21.00 line on the 20th gives back 21.00 of the newest money, the 11th's. The
+    10th's allocation reversed as of the 15th was accepted: recorded in date order the note
+    would have found 61.00 owed and given nothing back, so the 20th ended with 39.00 paid
+    instead of 60.00 and 21.00 of credit that was never given back. Refused, naming the
+    reversal's day and the note's, nothing recorded; reversed on the 20th it is taken."""
+    app = QuoteToCash.open("memory:")
+    cust = acme(app)
+    invoice = app.draft_invoice(
+        cust, [line("L1", "100"), line("L2", "21")], drafted_on=march(1), actor="billy"
+    )
+    issue(app, invoice, march(1))
+    first = app.receive_payment(cust, eur(61), received_on=march(10), reference="a", actor=A)
+    [tenth] = app.allocate_payment(first, allocated_on=march(10), actor=A)
+    second = app.receive_payment(cust, eur(60), received_on=march(11), reference="b", actor=A)
+    app.allocate_payment(second, allocated_on=march(11), actor=A)
+    app.issue_invoice(credit_note(app, invoice, march(20), "L2"), issued_on=march(20), actor="bea")
+    assert app.payment(second).unallocated == eur(21)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.reverse_allocation(first, tenth, reason="wrong", actor=A, reversed_on=march(15))
+    assert (refused.value.field, refused.value.value) == ("reversed_on", march(15))
+    assert "on or after 2026-03-20" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    app.reverse_allocation(first, tenth, reason="wrong", actor=A, reversed_on=march(20))
+    assert app.invoice(invoice).outstanding == eur(61)

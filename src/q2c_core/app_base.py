@@ -542,6 +542,7 @@ class BaseApp(Application[UUID]):
         for allocation in live:
             invoice = loaded.get(allocation.invoice_id) or self._get(Invoice, allocation.invoice_id)
             loaded[invoice.id] = reopened[invoice.id] = invoice
+            invoice.check_taken_back(allocation.allocation_id, bounced_on, "bounced_on")
             invoice.unapply_payment(
                 allocation.allocation_id, f"bounced: {reason}", actor, bounced_on
             )

@@ -1315,8 +1315,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             )
         line_ids = [ln.source.line_id for ln in note.lines if ln.source and ln.source.line_id]
         # (the payments' reversals are saved before the invoice's un-applications)
+        paid = original.paid
         payments, kept = self._give_back(original, note, on, actor)
-        original.apply_credit(note.id, note.total, line_ids, on, actor)
+        # (what stays customer credit: what was taken off, less what is applied again)
+        given_back = paid - original.paid - total((k[1] for k in kept), original.currency)
+        original.apply_credit(note.id, note.total, line_ids, on, actor, given_back=given_back)
         # what the invoice still needs of the money given back, applied again after the credit
         # (so read models split it over the revenue kinds left), as collected on its first day
         for payment, amount, day, collected_on in kept:
@@ -1389,32 +1392,30 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def _give_back(
         self, original: Invoice, note: Invoice, on: date, actor: str
     ) -> tuple[list[Payment], list[tuple[Payment, Money, date, date]]]:
-        """A credit note for more than is still owed (the invoice was paid, then part of it
-        credited, e.g. a sub-contract ended retroactively): the invoice's payments give the
-        difference back, and it stays on them as customer credit, to allocate or refund.
+        """A credit note for more than the invoice still owed (it was paid, then part of it
+        credited, e.g. a sub-contract ended retroactively): the money that paid it gives the
+        difference back, and it stays on the payments as customer credit, to allocate or
+        refund.
 
-        Newest allocation first, each reversed on the note's day (not before it was made);
-        returns the payments changed and, for the last one, what the invoice still needs of it
-        (payment, amount, day, the day it was first collected), to apply again once the note
-        is applied. Nothing changes when the note fits."""
-        short = note.total - original.outstanding
+        The newest money paying it on the note's day first, each reversed on that day, also
+        for a note dated back (``Invoice.money_to_give_back``, which refuses a note dated back
+        whose money cannot be given back on its day); returns the payments changed and what
+        the invoice still needs of the money given back (payment, amount, day, the day it was
+        first collected), to apply again once the note is applied. Nothing changes when the
+        note fits."""
+        self._know_applications([original])
         payments: dict[UUID, Payment] = {}
         kept: list[tuple[Payment, Money, date, date]] = []
         reason = f"credit note {note.number} credits {original.number or original.id} paid"
-        for applied in reversed(list(original.payments)):
-            if not short.is_positive():
-                break
+        for back in original.money_to_give_back(note.total, on):
+            applied = back.applied
             payment = payments.get(applied.payment_id) or self.payment(applied.payment_id)
             payments[payment.id] = payment
-            day = max(on, applied.applied_on)
-            payment.reverse_allocation(applied.allocation_id, reason, actor, day)
-            original.unapply_payment(applied.allocation_id, reason, actor, day)
-            if applied.amount > short:
+            payment.reverse_allocation(applied.allocation_id, reason, actor, on)
+            original.unapply_payment(applied.allocation_id, reason, actor, on)
+            if back.kept.is_positive():
                 first = applied.collected_on or applied.applied_on
-                kept.append((payment, applied.amount - short, day, first))
-                short = Money.zero(short.currency)
-            else:
-                short = short - applied.amount
+                kept.append((payment, back.kept, on, first))
         return list(payments.values()), kept
 
     @_names_target
@@ -1754,6 +1755,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             day = reversed_on if reversed_on is not None else max(today, allocation.allocated_on)
             payment.reverse_allocation(allocation_id, reason, actor, day)
             invoice = self.invoice(allocation.invoice_id)
+            invoice.check_taken_back(allocation_id, day, "reversed_on")
             invoice.unapply_payment(allocation_id, reason, actor, day)
             return None, [payment, invoice]
 

@@ -121,13 +121,25 @@ class AppliedPayment:
 
 
 @attrs.frozen
+class GiveBack:
+    """Money a credit note gives back (``Invoice.money_to_give_back``): ``applied`` is taken
+    back off the invoice on the note's day, and ``kept`` of it, what the invoice still owed,
+    applied again that day."""
+
+    applied: AppliedPayment
+    kept: Money
+
+
+@attrs.frozen
 class AppliedCredit:
-    """A credit note that reduces what this invoice asks for."""
+    """A credit note that reduces what this invoice asks for (``given_back``: the money paying
+    the invoice it gave back; None in credits recorded before q2c kept it)."""
 
     credit_note_id: UUID
     amount: Money
     credited_on: date
     line_ids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    given_back: Money | None = None
 
 
 class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
@@ -357,6 +369,55 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         since. Those still applied alone when it does not know (``applications`` None)."""
         known = self.payments if self.applications is None else self.applications
         return [a for a in known if a.in_force_on(day)]
+
+    def money_to_give_back(self, amount: Money, on: date) -> list[GiveBack]:
+        """The money a credit note of ``amount`` dated ``on`` gives back: what it credits
+        beyond what the invoice owed at the end of its day, the newest money paying it then
+        first (the latest day applied; on one day, the latest applied), each taken back off on
+        the note's day, the last keeping what the invoice still owed (``GiveBack.kept``).
+        Nothing when the note fits. A note dated back gives back what it would have recorded
+        on its day, so that no day since is paid and credited twice over.
+
+        Refused, ``OverAllocation`` naming the invoice, the day and what it owed then, when
+        that cannot be: the money to give back was taken back off after the note's day
+        (reversed, bounced: it paid the invoice until then; date the note on or after that
+        day), or money applied or credit given after the note's day would pay the invoice
+        twice over with it (a note does not undo what is recorded on a later day: take that
+        money back off first, or date the note on or after it).
+
+        O(payments and credits of this invoice), once sorted by day."""
+        name = self.number or str(self.id)
+        paying = self.in_force_on(on)
+        owed = self.outstanding_on(on, total((a.amount for a in paying), self.currency))
+        least, least_on = self.least_owed_since(on)
+        if least < min(amount, owed):
+            raise OverAllocation(
+                f"credit {amount} dated {on} would pay invoice {name} twice over on "
+                f"{least_on}, when it owed {least} (paid or credited after {on})",
+                field="amount",
+                aggregate_id=self.id,
+                value=amount,
+            )
+        short = amount - owed
+        given: list[GiveBack] = []
+        for applied in reversed(sorted(paying, key=lambda a: a.applied_on)):
+            if not short.is_positive():
+                break
+            if applied.unapplied_on is not None:
+                raise OverAllocation(
+                    f"credit {amount} dated {on} is more than the {owed} invoice {name} owed "
+                    f"then, and the money paying it ({applied.amount}, applied on "
+                    f"{applied.applied_on}) was taken back off on {applied.unapplied_on}: it "
+                    f"cannot be given back on {on} (date the note on or after "
+                    f"{applied.unapplied_on})",
+                    field="amount",
+                    aggregate_id=self.id,
+                    value=amount,
+                )
+            kept = applied.amount - applied.amount.min(short)
+            given.append(GiveBack(applied, kept))
+            short = short - applied.amount
+        return given
 
     def know_applications(self, applications: list[AppliedPayment]) -> None:
         """Give an invoice that does not know them (``applications`` None) every payment
@@ -641,7 +702,6 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         """Lines already reversed by an issued credit note, with that note's id."""
         return {line_id: c.credit_note_id for c in self.credits for line_id in c.line_ids}
 
-    @event("Credited")
     def apply_credit(
         self,
         credit_note_id: UUID,
@@ -649,10 +709,63 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         line_ids: list[str],
         credited_on: date,
         actor: str,
+        given_back: Money | None = None,
     ) -> None:
-        """A credit note reduces what is owed; it may not exceed what is outstanding."""
+        """A credit note reduces what is owed from its day; it may not exceed what is
+        outstanding, nor what the invoice owed on its day and every day since
+        (``least_owed_since``): ``OverAllocation`` naming the day and what it owed then. The
+        money that paid what it credits is given back first (``money_to_give_back``), and
+        ``given_back`` says how much (money taken back off before the note's day then would
+        have changed it: ``check_taken_back``)."""
+        if isinstance(amount, Money) and isinstance(credited_on, date):
+            # (the event's own checks first; a fact of the wrong type is refused by the event)
+            self._check_credit(amount, line_ids)
+            if self.issued_by(credited_on):  # (an earlier day: the day order refuses it)
+                self._check_owed_since(amount, credited_on, "credit")
+        self._credited(credit_note_id, amount, line_ids, credited_on, actor, given_back)
+
+    @event("Credited")
+    def _credited(
+        self,
+        credit_note_id: UUID,
+        amount: Money,
+        line_ids: list[str],
+        credited_on: date,
+        actor: str,
+        given_back: Money | None = None,
+    ) -> None:
+        """The ``Credited`` event (``apply_credit``, which checks the days since)."""
         self._check_credit(amount, line_ids)
-        self.credits.append(AppliedCredit(credit_note_id, amount, credited_on, tuple(line_ids)))
+        credit = AppliedCredit(credit_note_id, amount, credited_on, tuple(line_ids), given_back)
+        self.credits.append(credit)
+
+    def check_taken_back(self, allocation_id: str, day: date, field: str) -> None:
+        """Money applied to the invoice may be taken back off on ``day`` (a reversal, a bounce:
+        ``field`` names that day) unless a credit note dated after ``day`` gave back money
+        paying the invoice on its day, when this money paid it too: the note gave back what the
+        invoice was paid beyond what it owed then, this money counted; taken back off before,
+        the note would have given back less (``RuleViolated``; take it back off on or after the
+        note's day). Nothing to check for money not applied here (``unapply_payment`` refuses
+        it), nor for credits recorded before q2c kept what they gave back."""
+        applied = next((p for p in self.payments if p.allocation_id == allocation_id), None)
+        if applied is None or not isinstance(day, date):
+            return
+        for c in self.credits:
+            if (
+                c.given_back is not None
+                and c.given_back.is_positive()
+                and day < c.credited_on
+                and applied.applied_on <= c.credited_on
+            ):
+                raise RuleViolated(
+                    f"a credit note credited invoice {self.number or self.id} on "
+                    f"{c.credited_on} and gave back {c.given_back} of the money paying it then, "
+                    f"this {applied.amount} counted: it cannot be taken back off on {day}, "
+                    f"before the note (take it back off on or after {c.credited_on})",
+                    field=field,
+                    aggregate_id=self.id,
+                    value=day,
+                )
 
     def _check_credit(self, amount: Money, line_ids: list[str]) -> None:
         """The rules of ``Credited`` as recorded ever since (today's outstanding)."""
