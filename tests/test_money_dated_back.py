@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_projections_story import eur, issue
 from test_receivables_as_of import line
 
@@ -23,6 +26,7 @@ from q2c_core import (
     InvoiceLine,
     LineSource,
     OverAllocation,
+    Q2CError,
     QuoteToCash,
     RevenueKind,
     RuleViolated,
@@ -296,3 +300,164 @@ def test_money_a_credit_note_counted_when_it_gave_money_back_is_not_taken_back_b
     assert app.recorder.max_notification_id() == before
     app.reverse_allocation(first, tenth, reason="wrong", actor=A, reversed_on=march(20))
     assert app.invoice(invoice).outstanding == eur(61)
+
+
+# -- the same facts in any order ---------------------------------------------------------------
+
+DAY0 = date(2024, 3, 1)
+
+FACTS = st.lists(
+    st.tuples(
+        st.integers(0, 9),  # what
+        st.integers(0, 5),  # which invoice, payment or allocation
+        st.integers(1, 9),  # how much
+        st.integers(0, 40),  # which day (from DAY0, or from the day of what it changes)
+    ),
+    min_size=3,
+    max_size=40,
+)
+
+
+class Books:
+    """One customer's receivables. Each fact names its invoice, payment or allocation by the
+    order the generated history first recorded it, and holds its business day; the facts
+    accepted are kept, to record them again elsewhere in date order."""
+
+    def __init__(self, app: QuoteToCash) -> None:
+        self.app = app
+        self.cust = acme(app)
+        self.invoices: dict[int, UUID] = {}
+        self.payments: dict[int, UUID] = {}
+        self.allocations: dict[int, tuple[int, str]] = {}  # (payment, allocation id)
+        self.accepted: list[tuple[date, tuple[Any, ...]]] = []
+
+    def record(self, day: date, fact: tuple[Any, ...]) -> bool:
+        """Record one fact; False, nothing kept, when the rules refuse it."""
+        app = self.app
+        what = fact[0]
+        try:
+            if what == "invoice":
+                n, prices = fact[1], fact[2]
+                lines = [line(f"L{k}", p) for k, p in enumerate(prices, 1)]
+                invoice = app.draft_invoice(self.cust, lines, drafted_on=day, actor="billy")
+                issue(app, invoice, day)
+                self.invoices[n] = invoice
+            elif what == "payment":
+                n, amount = fact[1], fact[2]
+                self.payments[n] = app.receive_payment(
+                    self.cust, eur(amount), received_on=day, reference=f"P{n}", actor=A
+                )
+            elif what == "allocation":
+                n, pay, inv, amount = fact[1:]
+                [made] = app.allocate_payment(
+                    self.payments[pay], [(self.invoices[inv], amount)], allocated_on=day, actor=A
+                )
+                self.allocations[n] = (pay, made)
+            elif what == "reversal":
+                pay, made = self.allocations[fact[1]]
+                app.reverse_allocation(
+                    self.payments[pay], made, reason="undo", actor=A, reversed_on=day
+                )
+            elif what == "bounce":
+                app.bounce_payment(self.payments[fact[1]], bounced_on=day, reason="R01", actor=A)
+            elif what == "credit note":
+                note = credit_note(app, self.invoices[fact[1]], day, fact[2])
+                try:
+                    app.issue_invoice(note, issued_on=day, actor="bea")
+                except Q2CError:
+                    app.void_invoice(note, reason="refused", actor="billy")
+                    raise
+        except Q2CError:
+            return False
+        self.accepted.append((day, fact))
+        return True
+
+    def record_alone(self, day: date, fact: tuple[Any, ...]) -> bool:
+        """Record a fact on the first day from ``day`` that holds no other: a statement tells
+        what a day ended with, not the order of one day's facts, so each has a day of its own
+        (a day's facts recorded in another order may differ: a credit note gives back the money
+        paying the invoice when it is recorded)."""
+        taken = {on for on, _ in self.accepted}
+        while day in taken:
+            day += timedelta(days=1)
+        return self.record(day, fact)
+
+    def generate(self, what: int, i: int, amount: int, days: int) -> None:
+        """A fact from drawn numbers, dated so that the rules take most of them."""
+        app = self.app
+        later = timedelta(days=days % 20)
+        inv = i % len(self.invoices) if self.invoices else None
+        pay = i % len(self.payments) if self.payments else None
+        if what == 0 or inv is None:
+            prices = (f"{10 * amount}", "33.33")
+            self.record_alone(DAY0 + timedelta(days=days), ("invoice", len(self.invoices), prices))
+        elif what == 1 or pay is None:
+            self.record_alone(
+                DAY0 + timedelta(days=days), ("payment", len(self.payments), 35 * amount)
+            )
+        elif what in (2, 3, 4, 5):  # a part of what is free today, dated any day since
+            payment, invoice = app.payment(self.payments[pay]), app.invoice(self.invoices[inv])
+            part = round(min(payment.unallocated, invoice.outstanding).amount * amount / 9, 2)
+            first = max(payment.received_on, invoice.issued_on or DAY0)
+            if part > 0:
+                fact = ("allocation", len(self.allocations), pay, inv, eur(part))
+                self.record_alone(first + later, fact)
+        elif what == 6 and self.allocations:
+            n = [*self.allocations][i % len(self.allocations)]
+            pay, made = self.allocations[n]
+            allocation = app.payment(self.payments[pay]).allocation(made)
+            if allocation.is_live:
+                self.record_alone(allocation.allocated_on + later, ("reversal", n))
+        elif what == 7 and amount > 6:  # now and then the bank returns a payment
+            payment = app.payment(self.payments[pay])
+            # (after its allocations and their reversals: a bounce dated before a reversal
+            # recorded earlier is a payment's matter, not what this test is about)
+            moved = [a.reversed_on or a.allocated_on for a in payment.allocations]
+            self.record_alone(max([payment.received_on, *moved]) + later, ("bounce", pay))
+        elif what >= 8:
+            invoice = app.invoice(self.invoices[inv])
+            on = (invoice.issued_on or DAY0) + later
+            self.record_alone(on, ("credit note", inv, f"L{1 + amount % 2}"))
+
+
+def statement_of(books: Books, statements: CustomerStatement, day: date) -> tuple[Any, ...]:
+    """A day's statement with invoices and payments named by the facts' numbers."""
+    s = statements.statement(books.cust, day)
+    invoices = {v.hex: k for k, v in books.invoices.items()}
+    payments = {v.hex: k for k, v in books.payments.items()}
+    return (
+        (s.invoiced, s.paid, s.open, s.credit),
+        sorted(
+            (invoices[i.invoice_id], i.total, i.paid, i.credited, i.outstanding)
+            for i in s.invoices
+            if i.invoice_id in invoices
+        ),
+        sorted((payments[p.payment_id], p.allocated, p.unallocated) for p in s.payments),
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=FACTS)
+def test_every_day_adds_up_and_the_facts_in_date_order_give_the_same_statements(
+    facts: list[tuple[int, int, int, int]],
+) -> None:
+    """Invariant: however invoices, payments received, allocations (dated back or not), their
+    reversals, bounces and credit notes (dated back or not) are recorded, on every day every
+    invoice's paid + credited is at most its total (it owes nothing below zero), and the
+    statement of that day equals the one built from the same facts, those the rules accepted,
+    recorded in the order of their days (each on a day of its own): each of them is accepted
+    then too."""
+    books = Books(QuoteToCash.open("memory:"))
+    for fact in facts:
+        books.generate(*fact)
+    in_order = Books(QuoteToCash.open("memory:"))
+    for day, fact in sorted(books.accepted, key=lambda kept: kept[0]):
+        assert in_order.record(day, fact), (day, fact)
+    statements, again = CustomerStatement(), CustomerStatement()
+    catch_up(books.app, [statements])
+    catch_up(in_order.app, [again])
+    for day in (DAY0 + timedelta(days=d) for d in range(-1, 130)):
+        told = statement_of(books, statements, day)
+        for _, total, paid, credited, _ in told[1]:
+            assert paid + credited <= total, day
+        assert told == statement_of(in_order, again, day), day
