@@ -20,6 +20,7 @@ from q2c_core import (
     InvalidValue,
     Invoice,
     Money,
+    OverAllocation,
     Payment,
     Period,
     QuoteToCash,
@@ -315,7 +316,14 @@ def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every
         billed = {line.line_id for line in invoice.lines}
         if not set(line_ids) <= billed or set(line_ids) & set(invoice.credited_line_ids()):
             return
-        credit(app, invoices[which], list(line_ids), START + timedelta(days=after), "credited")
+        try:
+            credit(app, invoices[which], list(line_ids), START + timedelta(days=after), "credited")
+        except OverAllocation:
+            # (dated back before money that paid the invoice in full since: the issue is
+            # refused, see tests/test_money_dated_back.py, and the note left a draft: voided)
+            for draft in app.draft_invoices(cust):
+                app.void_invoice(draft.id, reason="dated before the money", actor=A)
+            return
         for applied in app.invoice(invoices[which]).payments:  # money it gave back and kept
             day = applied.collected_on or applied.applied_on
             first_collected.setdefault(applied.allocation_id, day)
@@ -333,9 +341,14 @@ def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every
             continue
         on = START + timedelta(days=after)
         pay = app.receive_payment(cust, amount, received_on=on, reference=f"T{n}", actor=A)
-        [allocation] = app.allocate_payment(
-            pay, [(invoices[which], amount)], allocated_on=on, actor=A
-        )
+        try:
+            [allocation] = app.allocate_payment(
+                pay, [(invoices[which], amount)], allocated_on=on, actor=A
+            )
+        except OverAllocation:
+            # (dated back to a day the invoice owed less, money since taken back off: refused,
+            # the payment stays the customer's credit and earns nothing)
+            continue
         first_collected[allocation] = on
         undone_on = on + timedelta(days=later)
         if undo == "reversed":

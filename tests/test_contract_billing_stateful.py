@@ -358,9 +358,19 @@ class ContractBillingMachine(RuleBasedStateMachine):
             for p in {*billed, *due}:
                 if c.correction_waits(p, as_of):
                     continue  # in arrears: days a renewal added wait for the period's end
+                # days whose slice charges 0.00 (a price so small its days round to nothing)
+                # bill nothing, as free days: a period of only such days has no invoice
+                charges_nothing = {
+                    (x.sub_id, day)
+                    for x in charge_period(
+                        c.sub_contracts.values(), p, c.term, c.frequency, c.day_count, EUR
+                    )
+                    if x.amount.is_zero()
+                    for day in x.period.each_day()
+                }
                 for s in c.sub_contracts.values():
                     for day in p.each_day():
-                        if s.price_on(day).is_zero():
+                        if s.price_on(day).is_zero() or (s.sub_id, day) in charges_nothing:
                             continue  # a free day may show as a zero line, or not at all
                         if c.day_count is DayCount.THIRTY_360 and day.day >= 30:
                             continue  # 30E/360 gives some of these days no weight

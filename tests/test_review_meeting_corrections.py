@@ -416,7 +416,7 @@ def test_hours_beyond_the_allowance_billed_by_hand_as_ordinary_work_are_not_owed
         before_the_rule.setattr(QuoteToCash, "_refuse_billed_already", lambda *_: None)
         invoice = app.draft_invoice(acme, [by_hand], drafted_on=date(2024, 3, 14), actor="billy")
     issue(app, invoice, date(2024, 3, 14))
-    pay(app, invoice, eur("484.00"), date(2024, 3, 20))
+    pay(app, invoice, eur("484.00"), date(2024, 3, 14))
     assert app.request(report_a).status is RequestStatus.INVOICED
     assert unbilled_on(app, report_a) == eur(0)
     assert "Report A" not in meeting.agenda()
