@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from racing import save_once_all_looked
 
 from q2c_adapters.cli_support import find_customer
 from q2c_core import (
@@ -131,21 +132,8 @@ def test_two_clerks_registering_one_name_at_once_make_one_customer(shared_url: s
     looked and found no Globex before either saved. The store keeps one customer per name:
     one registration is recorded, the other is refused naming the name and that customer."""
     bea, dana = QuoteToCash.open(shared_url), QuoteToCash.open(shared_url)
-    both_looked = threading.Barrier(2, timeout=20)
     registered: dict[str, UUID] = {}
     refused: dict[str, DuplicateEntry] = {}
-
-    def after_looking(app: QuoteToCash) -> None:
-        save = app.save
-        waited = []
-
-        def save_once_both_looked(*aggregates: Any, **kwargs: Any) -> Any:
-            if not waited:
-                waited.append(True)
-                both_looked.wait()
-            return save(*aggregates, **kwargs)
-
-        app.save = save_once_both_looked  # type: ignore[method-assign]
 
     def register(clerk: str, app: QuoteToCash) -> None:
         try:
@@ -155,10 +143,10 @@ def test_two_clerks_registering_one_name_at_once_make_one_customer(shared_url: s
         except DuplicateEntry as error:
             refused[clerk] = error
 
+    save_once_all_looked([bea, dana])
     try:
         threads = []
         for clerk, app in (("bea", bea), ("dana", dana)):
-            after_looking(app)
             threads.append(threading.Thread(target=register, args=(clerk, app)))
         for t in threads:
             t.start()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 from datetime import date
-from typing import Any
 
 import pytest
+from racing import save_once_all_looked
 from test_invoice_controls import line
 from test_story_invoice import approve, customer
 
@@ -148,21 +148,8 @@ def test_two_openers_of_series_that_would_read_as_one_open_one(shared_url: str) 
     opening is recorded, the other is refused naming the prefix (each series' id comes from
     its own name, so only the store's one record of openings makes them clash)."""
     bea, dana = QuoteToCash.open(shared_url), QuoteToCash.open(shared_url)
-    both_looked = threading.Barrier(2, timeout=20)
     opened: dict[str, str] = {}
     refused: dict[str, DuplicateEntry] = {}
-
-    def after_looking(app: QuoteToCash) -> None:
-        save = app.save
-        waited = []
-
-        def save_once_both_looked(*aggregates: Any, **kwargs: Any) -> Any:
-            if not waited:
-                waited.append(True)
-                both_looked.wait()
-            return save(*aggregates, **kwargs)
-
-        app.save = save_once_both_looked  # type: ignore[method-assign]
 
     def open_series(clerk: str, app: QuoteToCash, name: str, prefix: str) -> None:
         try:
@@ -171,13 +158,13 @@ def test_two_openers_of_series_that_would_read_as_one_open_one(shared_url: str) 
         except DuplicateEntry as error:
             refused[clerk] = error
 
+    save_once_all_looked([bea, dana])
     try:
         threads = []
         for clerk, app, name, prefix in (
             ("bea", bea, "EXPORT", "EXP-"),
             ("dana", dana, "EXPORT2", "exp "),
         ):
-            after_looking(app)
             threads.append(threading.Thread(target=open_series, args=(clerk, app, name, prefix)))
         for t in threads:
             t.start()
