@@ -426,3 +426,29 @@ def test_hours_beyond_the_allowance_billed_by_hand_as_ordinary_work_are_not_owed
     assert (item.status, item.invoiced) == ("completed", eur(0))
     assert item.unbilled_overage == eur(200) == unbilled_on(app, report_a)
     meeting.equals_its_rebuild()
+
+
+def test_a_cancelled_request_stays_on_the_agenda_while_its_overage_is_owed() -> None:
+    """Acme's 10 prepaid hours cover Report A's first 8 hours; Dana logs 4 more, 2 beyond the
+    allowance, and then Acme cancels the request. The work done stays recorded, and the 2
+    hours beyond the allowance (200.00) are owed: UnbilledRevenue lists them, so the review
+    meeting keeps Report A on the agenda, cancelled, with that overage (it left the agenda,
+    and the overage went unbilled). A cancelled request with nothing owed is not listed."""
+    app = QuoteToCash.open("memory:")
+    meeting = Meeting(app)
+    acme = customer(app)
+    ten_hours = app.grant_allowance(
+        acme, unit=AllowanceUnit.HOURS, quantity=10, period=YEAR, granted_on=YEAR.start, actor=A
+    )
+    report_a = report(app, acme, ten_hours, "Report A")
+    report_b = report(app, acme, ten_hours, "Report B")
+    app.log_work(report_a, timesheet("a1", "dana", date(2024, 3, 10), "8"), actor="dana")
+    app.log_work(report_a, timesheet("a2", "dana", date(2024, 3, 12), "4"), actor="dana")
+    app.cancel_request(report_a, reason="Acme changed its mind", actor=A)
+    app.cancel_request(report_b, reason="not needed", actor=A)
+    assert unbilled_on(app, report_a) == eur(200)
+    agenda = meeting.agenda()
+    assert "Report B" not in agenda
+    item = agenda["Report A"]
+    assert (item.status, item.unbilled_overage) == ("cancelled", eur(200))
+    meeting.equals_its_rebuild()

@@ -327,21 +327,24 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         return owed
 
     def items(self, as_of: date) -> list[ReviewItem]:
-        """Every request still in play: not declined or cancelled, and not invoiced and paid
-        with nothing of its overage left to bill."""
+        """Every request still in play: not declined or cancelled, and not invoiced and paid,
+        unless overage beyond its allowance is left to bill (a cancelled request's work stays
+        recorded, and what of it went beyond the allowance is owed)."""
         check_day(as_of)
         rows = self.rows()
         invoiced, paid = self._billed(rows)
         drawn: dict[str, dict[str, Draw]] = {}  # each allowance's draws, by row key
         result = []
         for key, req in rows.items():
-            if not key.startswith("req:") or req["status"] in CLOSED:
+            if not key.startswith("req:"):
                 continue
             rid = key[4:]
             cur = req["currency"] or "EUR"
             inv_amount = Money(invoiced.get(rid, ZERO), cur)
             paid_amount = Money(paid.get(rid, ZERO), cur).rounded()
             overage = self._unbilled_overage(rid, req, rows, drawn, as_of)
+            if req["status"] in CLOSED and not overage.amount:
+                continue
             if (
                 req["status"] == "invoiced"
                 and rid in invoiced
