@@ -67,6 +67,16 @@ class Meeting:
             assert live.rows() == rebuilt.rows(), live.name
 
 
+def acme_with_ten_prepaid_hours() -> tuple[QuoteToCash, Meeting, UUID, UUID]:
+    """A new store, its review meeting, Acme and the 10 hours Acme prepaid for the year."""
+    app = QuoteToCash.open("memory:")
+    acme = customer(app)
+    ten_hours = app.grant_allowance(
+        acme, unit=AllowanceUnit.HOURS, quantity=10, period=YEAR, granted_on=YEAR.start, actor=A
+    )
+    return app, Meeting(app), acme, ten_hours
+
+
 def hourly_request(
     app: QuoteToCash, cust: UUID, title: str, hours: tuple[int, ...], *, complete: bool = True
 ) -> UUID:
@@ -338,12 +348,7 @@ def test_hours_that_become_overage_after_payment_put_the_request_back_until_bill
     5 of Report A's hours are beyond the allowance, 500.00 owed. The meeting lists Report A
     again (invoiced 50.00, paid 50.00, 500.00 of overage unbilled), as UnbilledRevenue shows
     it, until that overage is billed and paid."""
-    app = QuoteToCash.open("memory:")
-    meeting = Meeting(app)
-    acme = customer(app)
-    ten_hours = app.grant_allowance(
-        acme, unit=AllowanceUnit.HOURS, quantity=10, period=YEAR, granted_on=YEAR.start, actor=A
-    )
+    app, meeting, acme, ten_hours = acme_with_ten_prepaid_hours()
     report_a = report(app, acme, ten_hours, "Report A")
     report_b = report(app, acme, ten_hours, "Report B")
     app.log_work(report_a, timesheet("a1", "dana", date(2024, 3, 20), "9"), actor="dana")
@@ -387,12 +392,7 @@ def test_hours_beyond_the_allowance_billed_by_hand_as_ordinary_work_are_not_owed
     Those hours are billed, the 2 beyond the allowance with them, so nothing is owed:
     UnbilledRevenue lists nothing and Report A leaves the agenda (it stayed there, 200.00 of
     overage shown owed). Credited as re-billable, they are unbilled again, in both reports alike."""
-    app = QuoteToCash.open("memory:")
-    meeting = Meeting(app)
-    acme = customer(app)
-    ten_hours = app.grant_allowance(
-        acme, unit=AllowanceUnit.HOURS, quantity=10, period=YEAR, granted_on=YEAR.start, actor=A
-    )
+    app, meeting, acme, ten_hours = acme_with_ten_prepaid_hours()
     report_a = report(app, acme, ten_hours, "Report A")
     app.log_work(report_a, timesheet("a1", "dana", date(2024, 3, 10), "8"), actor="dana")
     app.log_work(report_a, timesheet("a2", "dana", date(2024, 3, 12), "4"), actor="dana")
@@ -434,12 +434,7 @@ def test_a_cancelled_request_stays_on_the_agenda_while_its_overage_is_owed() -> 
     hours beyond the allowance (200.00) are owed: UnbilledRevenue lists them, so the review
     meeting keeps Report A on the agenda, cancelled, with that overage (it left the agenda,
     and the overage went unbilled). A cancelled request with nothing owed is not listed."""
-    app = QuoteToCash.open("memory:")
-    meeting = Meeting(app)
-    acme = customer(app)
-    ten_hours = app.grant_allowance(
-        acme, unit=AllowanceUnit.HOURS, quantity=10, period=YEAR, granted_on=YEAR.start, actor=A
-    )
+    app, meeting, acme, ten_hours = acme_with_ten_prepaid_hours()
     report_a = report(app, acme, ten_hours, "Report A")
     report_b = report(app, acme, ten_hours, "Report B")
     app.log_work(report_a, timesheet("a1", "dana", date(2024, 3, 10), "8"), actor="dana")
