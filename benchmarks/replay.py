@@ -420,6 +420,13 @@ def main() -> None:
                 events_per_s = float(figures["events_per_s"])
                 figures["ratio_to_floor_c2"] = round(events_per_s / ((before + after) / 2), 3)
                 figures["ratio_to_higher_floor_c2"] = round(events_per_s / max(before, after), 3)
+                # the same run counted by the history's size (every event of the log, those no
+                # projection reads included, as the floor's scan counts them): given beside the
+                # stricter figure above, which is the one the target is judged by here
+                history_per_s = float(figures["log_notifications_per_s"])
+                figures["history_events_ratio_to_floor_c2"] = round(
+                    history_per_s / ((before + after) / 2), 3
+                )
                 runs.append(figures)
                 print(figures, flush=True)
         ceiling = decode_ceiling(f"/tmp/q2c_replay_{sizes[-1]}.db")
