@@ -175,6 +175,27 @@ class WorkBuckets:
     invoiced: Decimal
 
 
+def _take_name(
+    found: CustomerName | None, name: str, customer_id: UUID, actor: str
+) -> CustomerName:
+    """A free name taken by a customer: a new ``CustomerName``, or the one given up before
+    (``found``) taken again; either clashes with another customer taking it at once."""
+    if found is None:
+        return CustomerName(name=name, customer_id=customer_id, actor=actor)
+    found.take_again(name, customer_id, actor)
+    return found
+
+
+def _name_taken(holder: CustomerName, name: str, advice: str) -> DuplicateEntry:
+    """The refusal of a name another customer holds."""
+    return DuplicateEntry(
+        f"customer {holder.customer_id} is named {holder.name!r} already (names are compared "
+        f"case, spaces and invisible characters aside): {advice}",
+        field="name",
+        value=name,
+    )
+
+
 def _registered_again(registered: Customer, again: Customer) -> UUID:
     """The customer a reference names, registered again with the same details (a retry);
     ``DuplicateEntry`` naming ``reference`` and the details that differ otherwise."""
@@ -240,7 +261,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         reference again with the same details returns the customer registered with it and
         records nothing (a sync run again, or by two processes at once), with other details
         it is refused (``DuplicateEntry`` naming ``reference``; ``correct_customer_details``
-        corrects an address, country or VAT id).
+        corrects an address, country or VAT id, ``rename_customer`` the name).
 
         A blank ``account_manager`` or ``reference`` is refused (``InvalidValue``)."""
         require_whole(payment_terms_days, "payment_terms_days")
@@ -273,23 +294,63 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     return _registered_again(registered, customer), []
             made = self._earlier_customers_named(actor)
             holder = self._name_holder(name, made)
-            if holder is None:
+            if holder is None or holder.customer_id is None:
                 # the name is this customer's: a second registration under it clashes here
-                made.append(CustomerName(name=name, customer_id=customer.id, actor=actor))
+                made.append(_take_name(holder, name, customer.id, actor))
             elif not key:
-                raise DuplicateEntry(
-                    f"customer {holder.customer_id} is named {holder.name!r} already (names "
-                    f"are compared case, spaces and invisible characters aside): use it, or "
-                    f"tell the two apart by a reference (an ERP's key for each)",
-                    field="name",
-                    value=name,
+                raise _name_taken(
+                    holder,
+                    name,
+                    "use it, or tell the two apart by a reference (an ERP's key for each)",
                 )
             return customer.id, [customer, *made]
 
         return self._atomically(step)
 
+    @_names_target
+    def rename_customer(self, customer_id: UUID, *, new_name: str, actor: str) -> bool:
+        """Correct a customer's name (``Customer.rename``: checked as at registration): a clerk
+        typed "Acme BV" for "Acme B.V.", or the company renamed itself.
+
+        A name another customer holds (``CustomerName``; as ``person_key`` reads names) is
+        refused (``DuplicateEntry`` naming ``name``), as a registration under it would be.
+        The customer gives its old name up (free for a later registration or rename) and takes
+        the new one in the transaction that records ``Renamed``: of two renames (or a rename
+        and a registration) to one name at once, one is refused, and nothing is half-recorded.
+        The same name spelled otherwise (case, spaces) is the customer's own, recorded as
+        spelled. Documents drafted or issued from now on name the new name; issued ones keep
+        theirs. Returns whether anything was recorded (False: the customer had this name
+        already)."""
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            customer = self.customer(customer_id)
+            old = customer.name
+            if not customer.rename(actor, new_name):
+                return False, []
+            made = self._earlier_customers_named(actor)
+            names: list[Aggregate] = []
+            own = self._name_holder(old, made)
+            own = own if own is not None and own.customer_id == customer.id else None
+            if person_key(new_name) == person_key(old):
+                if own is not None and own.respell(customer.id, new_name, actor):
+                    names.append(own)
+            else:
+                holder = self._name_holder(new_name, made)
+                if holder is not None and holder.customer_id is not None:
+                    raise _name_taken(holder, new_name, "choose another name")
+                names.append(_take_name(holder, new_name, customer.id, actor))
+                if own is not None:
+                    own.release(customer.id, actor)
+                    names.append(own)
+            changed: list[Aggregate] = [customer, *made]
+            changed += [n for n in names if all(n is not c for c in changed)]
+            return True, changed
+
+        return self._atomically(step)
+
     def _name_holder(self, name: str, made: Sequence[Aggregate]) -> CustomerName | None:
-        """The customer a name is taken by (``CustomerName``), among ``made`` or recorded."""
+        """The customer a name is taken by (``CustomerName``), among ``made`` or recorded (its
+        ``customer_id`` None: given up by a rename, free)."""
         name_id = CustomerName.create_id(name)
         for aggregate in made:
             if isinstance(aggregate, CustomerName) and aggregate.id == name_id:
@@ -330,9 +391,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         tax_id: str | None = None,
     ) -> bool:
         """Correct a customer's address, country or VAT id (``Customer.correct_details``: the
-        same checks as at registration; what is not given stays). Documents drafted or issued
-        from now on name the new details; issued ones keep theirs. Returns whether anything
-        was recorded (False: the customer had these details already)."""
+        same checks as at registration; what is not given stays; ``rename_customer`` corrects
+        the name, which another customer may hold). Documents drafted or issued from now on
+        name the new details; issued ones keep theirs. Returns whether anything was recorded
+        (False: the customer had these details already)."""
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)

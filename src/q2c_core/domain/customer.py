@@ -46,7 +46,7 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     ``vat_id``: with its country prefix), checked when typed, at registration and by
     ``correct_details``, and recorded as an e-invoice carries them (``nl`` as ``NL``); a
     customer registered before q2c checked them still loads, and is corrected by
-    ``correct_details``.
+    ``correct_details``. Its name is corrected by ``rename`` (``Renamed``).
 
     A customer has an account manager, a person: a blank one is refused at registration
     (customers registered before still load). A customer an ERP registers may carry the ERP's
@@ -170,6 +170,29 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         self.address = address
         self.country = country
         self.tax_id = tax_id
+
+    def rename(self, actor: str, name: str) -> bool:
+        """Correct the customer's name (mistyped, or the company renamed itself).
+
+        The name is checked as at registration: text naming someone (not only spaces or
+        invisible characters), no card number, no control character. Invoices drafted or
+        issued from now on name it; those issued before keep theirs. Whether another customer
+        holds the name is the application's to check (``QuoteToCash.rename_customer``).
+        Returns whether anything changed: the same name again records nothing (a retry)."""
+        _text(name, "name")
+        if not person_key(name):
+            raise InvalidValue("must not be empty", field="name", value=name, aggregate_id=self.id)
+        if name == self.name:
+            return False
+        self._renamed(name, actor)
+        return True
+
+    @event("Renamed")
+    def _renamed(self, name: str, actor: str) -> None:
+        """The ``Renamed`` event (``rename``, which holds the rules)."""
+        if getattr(self, "first_details", None) is None:
+            self.first_details = self.details
+        self.name = name
 
     @event("RequestOpened")
     def add_request(self, request_id: UUID, actor: str = "") -> None:

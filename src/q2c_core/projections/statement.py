@@ -174,6 +174,13 @@ class CustomerStatement(InvoiceLedger):
             },
         )
 
+    @handles("Customer.Renamed")
+    def _renamed(self, e: Any, oid: str) -> None:
+        """A statement names the customer as it is named now (``rename_customer``)."""
+        row = self.touch(f"cust:{oid}")
+        if row is not None:
+            row["name"] = e.name
+
     @handles("Invoice.Drafted")
     def _drafted_for(self, e: Any, oid: str) -> None:
         """Index by the invoice's own customer: billing runs draft without touching the customer."""
