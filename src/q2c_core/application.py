@@ -1481,12 +1481,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         return list(payments.values()), kept
 
     @_names_target
-    def void_invoice(self, invoice_id: UUID, *, reason: str, actor: str) -> None:
-        """Void a draft or approved invoice: what it billed becomes unbilled again."""
+    def void_invoice(
+        self, invoice_id: UUID, *, reason: str, actor: str, voided_on: date | None = None
+    ) -> None:
+        """Void a draft or approved invoice: what it billed becomes unbilled again.
+
+        ``voided_on`` is the business day (not before the draft's) it was voided on."""
 
         def step() -> tuple[None, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
-            invoice.void(reason, actor)
+            invoice.void(reason, actor, voided_on)
             changed: list[Aggregate] = [invoice]
             # contract periods a billing-run invoice billed are due again
             contracts, _periods = self._release_periods(invoice, actor)

@@ -1390,7 +1390,11 @@ class ContractBilling(BaseApp):
                 )
             # (no raw id in the reason: free text is scanned for card numbers, and the digits
             # of a time-ordered id can pass the Luhn check)
-            sibling.void(f"voided with the other document of its correction: {reason}", actor)
+            sibling.void(
+                f"voided with the other document of its correction: {reason}",
+                actor,
+                invoice.voided_on,
+            )
             siblings[document_id] = sibling
         released = []
         for key, index in steps.items():

@@ -152,10 +152,14 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     # un-applications carried their day (the application works it out from the invoice's
     # events and the payments: ``know_applications``)
     applications: list[AppliedPayment] | None = None
+    # the business day it was voided; None while live, and for a void recorded before voids
+    # carried their day
+    voided_on: date | None = None
 
     NOT_SCANNED = frozenset({"note"})  # (the run writes it; draft_invoice scans a person's)
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
         "Approved": (NotBefore("approved_on", "drafted_on", "the invoice was drafted"),),
+        "Voided": (NotBefore("voided_on", "drafted_on", "the invoice was drafted"),),
         "Issued": (
             NotBefore("issued_on", "drafted_on", "the invoice was drafted"),
             NotBefore("issued_on", "approved_through", "the invoice was approved"),
@@ -539,12 +543,14 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             self.status = InvoiceStatus.APPROVED
 
     @event("Voided")
-    def void(self, reason: str, actor: str) -> None:
-        """Void a draft or approved invoice. Issued invoices are credited, never voided."""
+    def void(self, reason: str, actor: str, voided_on: date | None = None) -> None:
+        """Void a draft or approved invoice on ``voided_on`` (not before it was drafted): what it
+        billed is unbilled again from that day. Issued invoices are credited, never voided."""
         self._require(InvoiceStatus.DRAFT, InvoiceStatus.APPROVED, doing="void")
         if not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
         self.void_reason = reason
+        self.voided_on = voided_on
         self.status = InvoiceStatus.VOIDED
 
     @event("Issued")
