@@ -126,12 +126,11 @@ def test_what_acme_owed_on_each_day_of_march_and_april() -> None:
     assert money(today) == (eur(1250), eur(1000), eur(250), zero, eur(200), zero)
 
 
-def test_a_summary_on_a_day_gives_today_s_unbilled_work_and_prepaid_hours_as_it_says() -> None:
-    """Unbilled work and prepaid hours left carry no business day to read them back by (work
-    is marked billed and billable again by events without one): the summary of any day gives
-    today's, as its docstring says, next to that day's money. Acme is granted 10 prepaid hours
-    on 1 March and 3 hours of work are logged on 5 March; on 1 February nothing was issued
-    yet, and the summary still shows the 300.00 unbilled and the 10 hours."""
+def test_a_summary_on_a_day_gives_that_day_s_unbilled_work_and_prepaid_hours() -> None:
+    """The figures of one summary belong to one day: Acme is granted 10 prepaid hours on
+    1 March and 3 hours of work are logged on 5 March. On 1 February nothing was issued, no
+    work was done and no hours were granted yet: the summary shows none, not today's 300.00
+    unbilled and 10 hours (tests/test_customer_summary_as_of_work.py tells the rest)."""
     app = QuoteToCash.open("memory:")
     acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
     app.grant_allowance(
@@ -147,7 +146,9 @@ def test_a_summary_on_a_day_gives_today_s_unbilled_work_and_prepaid_hours_as_it_
     invoice(app, acme, date(2024, 3, 1), "100.00")
     before = app.customer_summary(acme, as_of=date(2024, 2, 1))
     assert (before.invoiced, before.open) == (eur(0), eur(0))
-    assert (before.unbilled_work, before.prepaid_hours_left) == (eur(300), 10)
+    assert (before.unbilled_work, before.prepaid_hours_left) == (eur(0), 0)
+    fifth = app.customer_summary(acme, as_of=date(2024, 3, 5))
+    assert (fifth.unbilled_work, fifth.prepaid_hours_left) == (eur(300), 10)
     today = app.customer_summary(acme)
     assert (today.unbilled_work, today.prepaid_hours_left) == (eur(300), 10)
 

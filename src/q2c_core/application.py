@@ -125,12 +125,16 @@ class CustomerSummary:
     applied by then, ``credit`` the customer's unallocated money of that day. Without a day,
     everything recorded, whatever its day.
 
-    ``unbilled_work`` and ``prepaid_hours_left`` are today's, as recorded, whatever the day:
-    work is marked billed when an invoice is drafted, and billable again by a void or a
-    credit note, in events that carry no business day of their own (``WorkInvoiced``,
-    ``WorkReleased``, ``OverageBilled``), so what was unbilled on a past day cannot be read
-    back, and the hours left are what the allowances hold now (the ``customers`` report's
-    prepaid hours left are too; its unbilled leaves out work dated after its day).
+    ``unbilled_work`` and ``prepaid_hours_left`` belong to the same day: the work and
+    expenses dated by then that no invoice drafted by then held (a draft voided by then, or
+    work credited as re-billable by then, gave its work back; one voided later still held it),
+    and the hours granted and topped up by then on allowances not expired nor rolled over by
+    then, less those covering work dated by then. Work is marked billed and billable again by
+    events that carry no business day (``WorkInvoiced``, ``WorkReleased``, ``OverageBilled``):
+    the invoices' draft, void (``void_invoice(voided_on=)``) and credit days say when; a void
+    recorded without its day held the work on no day. (The ``customers`` report's prepaid
+    hours left are as recorded; its unbilled leaves out work dated after its day, but counts
+    an invoice drafted since.)
     ``unbilled_work`` is the value of the customer's requests' work and expenses not yet
     invoiced nor covered by an allowance, work logged without authorization included (the
     leakage risk); contract periods due are not in it (``UnbilledRevenue`` and the
@@ -1486,7 +1490,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     ) -> None:
         """Void a draft or approved invoice: what it billed becomes unbilled again.
 
-        ``voided_on`` is the business day (not before the draft's) it was voided on."""
+        ``voided_on``, the business day (not before the draft's), is when: the customer
+        summary of an earlier day shows the work held by the draft, of that day or later
+        unbilled again. A void without its day held the work on no day (``Invoice.void``)."""
 
         def step() -> tuple[None, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
@@ -2081,9 +2087,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
         return result
 
-    def unbilled_work(self, request_id: UUID) -> Money:
-        """Value of billable work and expenses on a request not yet invoiced nor covered."""
+    def unbilled_work(self, request_id: UUID, as_of: date | None = None) -> Money:
+        """Value of billable work and expenses on a request not yet invoiced nor covered.
+
+        Without ``as_of``: as recorded, whatever the day. With it, as it stood at the end of
+        that business day (``_unbilled_on``): work and expenses dated by then that no invoice
+        drafted by then held (a draft voided by then, or work credited as re-billable by then,
+        gave it back), overage of work dated by then, a fixed price started by then."""
         request = self.request(request_id)
+        if as_of is not None:
+            invoices = self._invoices(self.customer(request.customer_id))
+            held, billed_overage = self._held_on(invoices, as_of)
+            return self._unbilled_on(request, as_of, held, billed_overage)
         currency = request.currency or self.customer(request.customer_id).currency
         result = Money.zero(currency)
         allowances = self._allowance_chain(request)
@@ -2118,6 +2133,84 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 result = result + fixed_price
         return result
 
+    def _held_on(
+        self, invoices: Iterable[Invoice], day: date
+    ) -> tuple[dict[UUID, set[str]], dict[UUID, dict[str, Decimal]]]:
+        """What the invoices held at the end of ``day``: the items of each request, and the
+        overage of each allowance by charge key. Requests and allowances mark work billed, and
+        billable again, by events that carry no business day; the invoices' draft, void and
+        credit days say when (``Invoice.lines_holding_work_on``)."""
+        invoices = list(invoices)
+        rebillable = {
+            i.id
+            for i in invoices
+            if i.kind is InvoiceKind.CREDIT_NOTE
+            and i.credit_disposition is CreditDisposition.REBILLABLE
+        }
+        items: dict[UUID, set[str]] = {}
+        overage: dict[UUID, dict[str, Decimal]] = {}
+        loaded: dict[UUID, PrepaidAllowance] = {}
+        for invoice in invoices:
+            for line in invoice.lines_holding_work_on(day, rebillable):
+                source = line.source
+                if source is None:
+                    continue
+                if source.kind is SourceKind.ALLOWANCE_OVERAGE:
+                    if source.allowance_id is None or len(source.time_entry_ids) != 1:
+                        continue
+                    allowance = self._loaded_allowance(source.allowance_id, loaded)
+                    try:
+                        key = _overage_key(
+                            allowance, source.request_id, source.time_entry_ids[0], invoice.id
+                        )
+                    except RuleViolated:  # (a line the allowance can no longer tell apart)
+                        continue
+                    per = overage.setdefault(allowance.id, {})
+                    per[key] = per.get(key, Decimal(0)) + _overage_quantity(allowance, line)
+                elif source.request_id is not None:
+                    # (whatever its kind: ``_record_billing`` held what the line names)
+                    items.setdefault(source.request_id, set()).update(_billed_items(source))
+        return items, overage
+
+    def _unbilled_on(
+        self,
+        request: EnhancementRequest,
+        day: date,
+        held: dict[UUID, set[str]],
+        billed_overage: dict[UUID, dict[str, Decimal]],
+    ) -> Money:
+        """``unbilled_work`` as it stood at the end of ``day``, by its rules (allowance cover
+        and overage, a fixed price once started and covered), from what invoices held then
+        (``_held_on``: ``held`` items by request, ``billed_overage`` by allowance)."""
+        currency = request.currency or self.customer(request.customer_id).currency
+        result = Money.zero(currency)
+        allowances = self._allowance_chain(request)
+        charged = _charged_entries(request, allowances)
+        items = held.get(request.id, set())
+        for allowance in allowances:
+            billed = billed_overage.get(allowance.id, {})
+            for key, quantity in allowance.unbilled_overage_on(day, billed).items():
+                charge = allowance.charge_for(key)
+                if charge.request_id != request.id:
+                    continue
+                if allowance.unit is AllowanceUnit.MONEY:
+                    result = result + Money(quantity, currency)
+                else:
+                    result = result + (charge.rate * quantity).rounded()
+        direct = [e for e in request.unbilled_entries_on(day, items) if e.entry_id not in charged]
+        result = result + total((e.value for e in direct), currency)
+        result = result + total(
+            (x.amount for x in request.unbilled_expenses_on(day, items)), currency
+        )
+        fixed_price = request.estimate.fixed_price if request.estimate else None
+        if fixed_price is not None and request.billable_on(day):
+            # once a PO covers it, a fixed price is what will be billed, whatever the hours are
+            # worth; before that, work done is worth its hours (leakage risk, not a price)
+            result = result - total((e.value for e in direct), currency)
+            if request.started_by(day) and not request.fixed_price_held(items):
+                result = result + fixed_price
+        return result
+
     def customer_summary(
         self, customer_id: UUID, as_of: date | None = None, currency: str | None = None
     ) -> CustomerSummary:
@@ -2128,34 +2221,45 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         it, the money is read as it stood at the end of that business day, by the days the
         customer statement and the receivables aging read it: documents issued by then,
         allocations made and not yet taken back (reversed, bounced) by then, credit notes
-        applied by then, the credit and refunds owed back of that day. ``unbilled_work`` and
-        ``prepaid_hours_left`` are as recorded, whatever the day (see ``CustomerSummary``).
+        applied by then, the credit and refunds owed back of that day; and so are the unbilled
+        work and the prepaid hours left, so the figures of one summary belong to one day:
+        ``unbilled_work`` is the work and expenses dated by then that no invoice drafted by
+        then held (a draft voided by then, or work credited as re-billable by then, gave its
+        work back), by ``unbilled_work``'s rules on that day (allowance overage of work dated
+        by then, a fixed price once started and covered by then); ``prepaid_hours_left`` the
+        hours granted and topped up by then, on allowances not expired nor rolled over by
+        then, less those covering work dated by then (``PrepaidAllowance.remaining_on``).
         The money is written to the currency's minor unit at least (0.00 EUR, never a bare 0,
         beside 124.91), the same values.
         """
         customer = self.customer(customer_id)
         cur = currency or customer.currency
-        invoices = [i for i in self._invoices(customer) if i.is_issued and i.currency == cur]
-        if as_of is not None:
+        every = self._invoices(customer)
+        invoices = [i for i in every if i.is_issued and i.currency == cur]
+        requests = [
+            r
+            for r in (self.request(x) for x in customer.request_ids)
+            if (r.currency or customer.currency) == cur
+        ]
+        hourly = [
+            a
+            for a in (self.allowance(x) for x in customer.allowance_ids)
+            if a.unit is AllowanceUnit.HOURS
+        ]
+        if as_of is None:
+            unbilled = total((self.unbilled_work(r.id) for r in requests), cur)
+            hours_left = sum((a.remaining for a in hourly), Decimal(0))
+        else:
             invoices = [i for i in invoices if i.issued_by(as_of)]
+            held, billed_overage = self._held_on(every, as_of)
+            unbilled = total(
+                (self._unbilled_on(r, as_of, held, billed_overage) for r in requests), cur
+            )
+            hours_left = sum(
+                (a.remaining_on(as_of, billed_overage.get(a.id, {})) for a in hourly), Decimal(0)
+            )
         invoiced = total(
             (-i.total if i.kind is InvoiceKind.CREDIT_NOTE else i.total for i in invoices), cur
-        )
-        unbilled = total(
-            (
-                self.unbilled_work(r)
-                for r in customer.request_ids
-                if (self.request(r).currency or customer.currency) == cur
-            ),
-            cur,
-        )
-        hours_left = sum(
-            (
-                a.remaining
-                for a in (self.allowance(x) for x in customer.allowance_ids)
-                if a.unit is AllowanceUnit.HOURS
-            ),
-            Decimal(0),
         )
         if as_of is None:
             paid = total((i.paid for i in invoices), cur)

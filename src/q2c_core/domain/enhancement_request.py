@@ -8,7 +8,7 @@ that was never authorized is still recorded, flagged, so it shows up as leakage 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -304,6 +304,52 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     def unbilled_expenses(self) -> list[Expense]:
         """Billable expenses that no invoice bills yet."""
         return [e for e in self.expenses if e.billable and e.expense_id not in self.billed]
+
+    # -- as it stood on a day -------------------------------------------------------------------
+    # The request marks work billed, and billable again, by events that carry no business day:
+    # ``held`` is the ids of its items that invoices held at the end of the day, as their draft,
+    # void and credit days tell (``Invoice.lines_holding_work_on``).
+
+    def unbilled_entries_on(self, day: date, held: Collection[str]) -> list[TimeEntry]:
+        """Billable time entries dated on or before ``day`` that no invoice held at its end
+        (unauthorized ones included): the work unbilled on that day."""
+        return [
+            w.entry
+            for w in self.work
+            if w.entry.billable and w.entry.work_date <= day and w.entry.entry_id not in held
+        ]
+
+    def unbilled_expenses_on(self, day: date, held: Collection[str]) -> list[Expense]:
+        """Billable expenses incurred on or before ``day`` that no invoice held at its end."""
+        return [
+            e
+            for e in self.expenses
+            if e.billable and e.incurred_on <= day and e.expense_id not in held
+        ]
+
+    def billable_on(self, day: date) -> bool:
+        """Whether its work was billable as the PO or allowance covers it on ``day``: authorized
+        by then, and not cancelled (a cancellation carries no day: as recorded)."""
+        return (
+            self.status
+            in (RequestStatus.AUTHORIZED, RequestStatus.COMPLETED, RequestStatus.INVOICED)
+            and self.authorized_on is not None
+            and self.authorized_on <= day
+        )
+
+    def started_by(self, day: date) -> bool:
+        """Whether work had started by ``day``: work dated by then, or completed by then (a
+        fixed price is owed from then on)."""
+        return any(w.entry.work_date <= day for w in self.work) or (
+            self.completed_on is not None and self.completed_on <= day
+        )
+
+    def fixed_price_held(self, held: Collection[str]) -> bool:
+        """Whether the fixed price was billed by invoices holding ``held`` (the marker item, or
+        in older histories one of its entries): ``fixed_price_billed`` on a day."""
+        if self.estimate is None or not self.estimate.is_fixed_price:
+            return False
+        return FIXED_PRICE_ITEM in held or any(w.entry.entry_id in held for w in self.work)
 
     def entry(self, entry_id: str) -> TimeEntry:
         """The time entry with that id."""

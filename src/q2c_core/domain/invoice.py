@@ -7,7 +7,7 @@ recorded: payments applied or un-applied, credit notes that name the exact lines
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import ClassVar
@@ -153,7 +153,7 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     # events and the payments: ``know_applications``)
     applications: list[AppliedPayment] | None = None
     # the business day it was voided; None while live, and for a void recorded before voids
-    # carried their day
+    # carried their day (``holds_work_on``)
     voided_on: date | None = None
 
     NOT_SCANNED = frozenset({"note"})  # (the run writes it; draft_invoice scans a person's)
@@ -324,6 +324,36 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     def issued_by(self, day: date) -> bool:
         """Whether it was issued on or before ``day``: money and credit meet it from then."""
         return self.issued_on is not None and self.issued_on <= day
+
+    def holds_work_on(self, day: date) -> bool:
+        """Whether its lines held the request work and allowance overage they bill at the end of
+        ``day``: drafted by then and not voided by then (a credit note bills no work).
+
+        The request and the allowance mark work billed, and billable again, by events that
+        carry no business day; the invoice's draft and void days say when. A void recorded
+        without its day (before voids carried one) reads as on the day it was drafted: such a
+        draft held the work on no day, as the records without a day read it."""
+        if self.kind is InvoiceKind.CREDIT_NOTE or self.drafted_on > day:
+            return False
+        if self.status is InvoiceStatus.VOIDED:
+            return self.voided_on is not None and self.voided_on > day
+        return True
+
+    def lines_holding_work_on(
+        self, day: date, rebillable_notes: Collection[UUID]
+    ) -> list[InvoiceLine]:
+        """The lines that held what they bill at the end of ``day`` (``holds_work_on``), less
+        those credited by then by a credit note of ``rebillable_notes`` (the re-billable ones):
+        such a note gives the work back on its day, while a written-off line stays billed."""
+        if not self.holds_work_on(day):
+            return []
+        released = {
+            line_id
+            for c in self.credits
+            if c.credited_on <= day and c.credit_note_id in rebillable_notes
+            for line_id in c.line_ids
+        }
+        return [line for line in self.lines if line.line_id not in released]
 
     def credited_by(self, day: date) -> Money:
         """Credit notes applied to it on or before ``day``."""

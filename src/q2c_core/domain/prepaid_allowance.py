@@ -94,6 +94,14 @@ class Draw:
     overage: Decimal
 
 
+@attrs.frozen
+class TopUp:
+    """Quantity added to an allowance on a day (``PrepaidAllowance.top_up``)."""
+
+    topped_up_on: date
+    quantity: Decimal
+
+
 def hours_of_overage(hours: Decimal, charged: Decimal, overage: Decimal) -> Decimal:
     """The hours of a time entry that ``overage`` of its charge (``charged``, both in the
     allowance's unit) bills: all of them for the whole charge, else their share, never more.
@@ -151,6 +159,10 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
     granted before the check still loads. Its currency may be another than its customer's,
     as a request's, a contract's or an invoice's may: it covers requests of its currency."""
 
+    # the top-ups with their days, in the order made; None in an allowance read from a
+    # snapshot taken before q2c kept them (its top-ups then count from its grant: ``granted_by``)
+    top_ups: list[TopUp] | None = None
+
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
         """A new allowance's money is whole minor units of its currency; only new ones, so
@@ -199,6 +211,7 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
         # once closed, cover is capped at what was consumed then, so a later release of billed
         # overage can never draw on hours that were forfeited or rolled over
         self.cover_cap: Decimal | None = None
+        self.top_ups = []
 
     def _require_open(self, doing: str) -> None:
         if self.status is not AllowanceStatus.OPEN:
@@ -243,6 +256,56 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
         result: dict[str, Decimal] = {}
         for key, draw in self.draws().items():
             open_overage = draw.overage - self.billed_overage.get(key, Decimal(0))
+            if open_overage > 0:
+                result[key] = open_overage
+        return result
+
+    # -- as it stood on a day -------------------------------------------------------------------
+    # What invoices billed of the overage on a day is not in the allowance (``OverageBilled`` and
+    # ``OverageReleased`` carry no business day): ``billed`` gives it, by charge key, as the
+    # invoices' draft, void and credit days tell (``Invoice.lines_holding_work_on``).
+
+    def granted_by(self, day: date) -> Decimal:
+        """What was granted on or before ``day``: the grant from its day, each top-up from its
+        own (those of a snapshot that did not keep their days count from the grant)."""
+        if self.granted_on > day:
+            return Decimal(0)
+        if self.top_ups is None:
+            return self.granted
+        return self.granted - sum(
+            (t.quantity for t in self.top_ups if t.topped_up_on > day), Decimal(0)
+        )
+
+    def closed_by(self, day: date) -> bool:
+        """Whether it had expired or been rolled over by the end of ``day``: nothing was left
+        to draw from then on (what was left was forfeited, or is the next allowance's)."""
+        return self.closed_on is not None and self.closed_on <= day
+
+    def draws_on(self, day: date, billed: Mapping[str, Decimal]) -> dict[str, Draw]:
+        """Cover and overage, by charge key, of the work dated on or before ``day``, drawn on
+        what was granted by then (``draw_in_work_date_order``); once closed by then, on what
+        was consumed when it closed."""
+        charges = [c for c in self.charges if c.work_date <= day]
+        if self.closed_by(day) and self.cover_cap is not None:
+            cap = self.cover_cap
+        else:
+            cap = self.granted_by(day)
+        return draw_in_work_date_order(cap, charges, billed)
+
+    def remaining_on(self, day: date, billed: Mapping[str, Decimal]) -> Decimal:
+        """What was left to draw at the end of ``day``: granted by then less covered work dated
+        by then; nothing before the grant, nor once closed by then."""
+        if self.granted_on > day or self.closed_by(day):
+            return Decimal(0)
+        covered = sum((d.covered for d in self.draws_on(day, billed).values()), Decimal(0))
+        return self.granted_by(day) - covered
+
+    def unbilled_overage_on(self, day: date, billed: Mapping[str, Decimal]) -> dict[str, Decimal]:
+        """Overage of the work dated by ``day`` that no invoice billed then, by charge key: an
+        overage exists on a day only from charges dated on or before it."""
+        result: dict[str, Decimal] = {}
+        for key, draw in self.draws_on(day, billed).items():
+            open_overage = draw.overage - billed.get(key, Decimal(0))
             if open_overage > 0:
                 result[key] = open_overage
         return result
@@ -373,6 +436,8 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
         if quantity <= 0:
             raise InvalidValue("must be more than zero", field="quantity", value=quantity)
         self.granted += quantity
+        if self.top_ups is not None:
+            self.top_ups.append(TopUp(topped_up_on, quantity))
 
     @event("Expired")
     def expire(self, expired_on: date, actor: str) -> None:
