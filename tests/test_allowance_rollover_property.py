@@ -5,7 +5,8 @@ invoiced, voided, topped up and expired. Whatever the history:
 - every billable hour is in exactly one bucket (unbilled, covered, invoiced), and an allowance
   never covers more than it was granted;
 - ``UnbilledRevenue`` says what ``unbilled_work`` says, request by request, and
-  ``PrepaidCreditUsage`` what each allowance says;
+  ``PrepaidCreditUsage`` what each allowance says; the customer summary as of a day after the
+  story says what it says without a day;
 - the read models followed in small pages equal those rebuilt from an empty start;
 - whatever a request owes, its invoice command bills, even once it is invoiced.
 """
@@ -133,6 +134,18 @@ def check(app: QuoteToCash, prepaid: Prepaid, live: list[Any]) -> None:
         a = app.allowance(UUID(u.allowance_id))
         assert (u.drawn, u.remaining, u.overage) == (a.consumed, a.remaining, a.overage)
         assert u.overage_billed == sum(a.billed_overage.values(), Decimal(0))
+    # read as of a day after every day of the story, the summary's unbilled work and prepaid
+    # hours left are those recorded; the day before the story, there were none
+    now = app.customer_summary(prepaid.customer)
+    later = app.customer_summary(prepaid.customer, as_of=LATER)
+    assert (later.unbilled_work, later.prepaid_hours_left) == (
+        now.unbilled_work,
+        now.prepaid_hours_left,
+    )
+    for r in prepaid.requests:
+        assert app.unbilled_work(r, as_of=LATER) == app.unbilled_work(r), r
+    before = app.customer_summary(prepaid.customer, as_of=DAY0 - timedelta(days=1))
+    assert (before.unbilled_work, before.prepaid_hours_left) == (eur(0), 0)
     # nothing owed falls out of billing: the request's invoice command bills it, invoiced or not
     for r in prepaid.requests:
         if app.unbilled_work(r).is_positive():
