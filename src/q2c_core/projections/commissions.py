@@ -37,11 +37,14 @@ then taken off, whatever order the notes and the money were recorded in. So payi
 after a credit earns the same; a deposit invoice's money is not re-split (it is commissioned
 through its final invoice).
 The rate comes from a plan: per account manager (or "*" for everyone) and revenue kind, with
-effective dates; the rate in force on the allocation date applies. An allocation that is undone,
-or a payment that bounces, takes back the money it collected, on the day it happened, at the rate
-it was collected at and through the same running total: the accrued figure goes back to exactly
-what it would be without that money (right after the collection, to what it was before; with
-other money collected in between, the reversal can differ by a cent from the accrual).
+effective dates; the rate in force on the allocation date applies. The plan matches managers by
+``person_key`` ("Mia" in the plan is the invoice's "mia"; the lines name the manager as the
+invoice does), and gives one rate per manager, kind and effective date (two are refused).
+An allocation that is undone, or a payment that bounces, takes back the money it collected, on
+the day it happened, at the rate it was collected at and through the same running total: the
+accrued figure goes back to exactly what it would be without that money (right after the
+collection, to what it was before; with other money collected in between, the reversal can
+differ by a cent from the accrual).
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice_lines import RevenueKind
 from q2c_core.domain.money import MAX_MAGNITUDE, Money, split_by_weights
 from q2c_core.domain.payment import reversal_day
-from q2c_core.domain.values import Period, require_day
+from q2c_core.domain.values import Period, person_key, require_day
 from q2c_core.projections._facts import (
     KIND,
     NET,
@@ -75,8 +78,11 @@ from q2c_core.projections.store import Row
 class CommissionRate:
     """A rate (0.05 = 5 %) for one manager ("*" = any) and revenue kind, from a date on.
 
-    The rate is a fraction from 0 to 1 (``InvalidValue`` otherwise): a plan read from a file
-    with 5 for 5 %, a negative or a NaN rate would pay nonsense on every collected euro."""
+    The manager is named as people type it: the plan matches it to an account manager by
+    ``person_key`` (``Mia`` in the plan is the customer's ``mia``; a name of spaces or invisible
+    characters only names nobody: ``InvalidValue``). The rate is a fraction from 0 to 1
+    (``InvalidValue`` otherwise): a plan read from a file with 5 for 5 %, a negative or a NaN
+    rate would pay nonsense on every collected euro."""
 
     manager: str
     revenue_kind: RevenueKind
@@ -84,8 +90,10 @@ class CommissionRate:
     effective_from: date = date.min
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.manager, str) or not self.manager:
-            raise InvalidValue("must name a manager, or '*' for any", field="manager")
+        if not isinstance(self.manager, str) or not person_key(self.manager):
+            raise InvalidValue(
+                "must name a manager, or '*' for any", field="manager", value=self.manager
+            )
         if not isinstance(self.revenue_kind, RevenueKind):
             raise InvalidValue("must be a RevenueKind", field="revenue_kind")
         rate = self.rate
@@ -95,33 +103,84 @@ class CommissionRate:
             )
         require_day(self.effective_from, "effective_from")
 
+    @property
+    def who(self) -> str:
+        """The manager as the plan matches it: ``person_key`` of the name ("*" for any)."""
+        return person_key(self.manager)
+
+    def _slot(self) -> tuple[str, str, date]:
+        """What one entry of a plan may give a single rate for: manager, kind, first day."""
+        return (self.who, self.revenue_kind.name, self.effective_from)
+
+    def _shown(self) -> str:
+        return (
+            f"{self.manager!r} {self.revenue_kind.name.lower()} from "
+            f"{self.effective_from.isoformat()} at {self.rate}"
+        )
+
 
 def _rates(value: Iterable[CommissionRate]) -> tuple[CommissionRate, ...]:
-    return tuple(value)
+    """The entries in one order (manager as matched, kind, day, then as typed), whatever order
+    they were given in: a plan is the set of its entries."""
+    rates = tuple(value)
+    for r in rates:
+        if not isinstance(r, CommissionRate):
+            raise InvalidValue("must be CommissionRate entries", field="rates", value=r)
+    return tuple(sorted(rates, key=lambda r: (*r._slot(), r.manager, r.rate)))
 
 
 @attrs.frozen
 class CommissionPlan:
-    """Who earns what on which revenue kind, and since when."""
+    """Who earns what on which revenue kind, and since when.
+
+    One rate per manager (as ``person_key`` reads the name), revenue kind and effective date:
+    two entries for the same (5 % and 10 % for mia's enhancements from 1 January, or the same
+    entry twice, or ``Mia`` and ``mia``) are refused with ``InvalidValue`` naming both, so the
+    order of the entries never decides a rate; the same entries in another order are the same
+    plan (equal, and the same ``describe``)."""
 
     rates: tuple[CommissionRate, ...] = attrs.field(converter=_rates)
 
+    def __attrs_post_init__(self) -> None:
+        # (sorted by _slot first: two entries for one slot are neighbours)
+        for first, second in zip(self.rates, self.rates[1:], strict=False):
+            if first._slot() == second._slot():
+                raise InvalidValue(
+                    "gives one manager two rates for the same revenue kind and effective "
+                    f"date: {first._shown()} and {second._shown()} (names are matched case, "
+                    "spaces and invisible characters aside); keep one",
+                    field="rates",
+                    value=(first, second),
+                )
+
     def rate_for(self, manager: str, kind: RevenueKind, on: date) -> Decimal:
-        """The rate in force: the manager's own rate, else the "*" rate, else zero."""
-        for who in (manager, "*"):
+        """The rate in force: the manager's own rate (the plan's entry whose name
+        ``person_key`` reads as the same person), else the "*" rate, else zero."""
+        for who in (person_key(manager), "*"):
             found = [
                 r
                 for r in self.rates
-                if r.manager == who and r.revenue_kind is kind and r.effective_from <= on
+                if r.who == who and r.revenue_kind is kind and r.effective_from <= on
             ]
             if found:
                 return max(found, key=lambda r: r.effective_from).rate
         return Decimal(0)
 
+    def names_someone(self) -> bool:
+        """Whether an entry names a manager (not only "*" for everyone)."""
+        return any(r.who != "*" for r in self.rates)
+
+    def unknown_managers(self, managers: Iterable[str]) -> list[str]:
+        """The plan's managers (as typed) that none of ``managers`` is (by ``person_key``):
+        their rates pay nobody yet."""
+        known = {person_key(m) for m in managers}
+        return sorted({r.manager for r in self.rates if r.who != "*" and r.who not in known})
+
     def describe(self) -> list[list[str]]:
-        """The plan as text rows (part of the projection's identity)."""
+        """The plan as text rows (part of the projection's identity), each manager as the plan
+        matches it (``person_key``): plans that pay the same describe the same."""
         return sorted(
-            [r.manager, r.revenue_kind.name, str(r.rate), r.effective_from.isoformat()]
+            [r.who, r.revenue_kind.name, str(r.rate), r.effective_from.isoformat()]
             for r in self.rates
         )
 
@@ -195,8 +254,16 @@ class Commissions(Projection):
         splits each allocation on the invoice's running total of money collected; 7 keeps no
         commission per allocation (it is worked out on the manager's running total); 8 keeps
         each credit note's day on its invoice and re-splits money from the later of that day
-        and the day it was applied, in date order."""
-        return {"plan": self.plan.describe(), "rows": 8}
+        and the day it was applied, in date order.
+
+        A plan naming managers also says ``"managers": "person_key"``: a store built before
+        plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
+        so it is refused until rebuilt; one built with rates for everyone ("*") only means what
+        it meant, and is followed on."""
+        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 8}
+        if self.plan.names_someone():
+            config["managers"] = "person_key"
+        return config
 
     @handles("Customer.CustomerRegistered")
     def _customer(self, e: Any, oid: str) -> None:
@@ -569,6 +636,14 @@ class Commissions(Projection):
             if reversed_on is not None:
                 result.append(_reversal(line, reversed_on))
         return result
+
+    def managers(self) -> set[str]:
+        """The account managers the books name, as customers and invoices name them (a plan's
+        entry matching none of them pays nobody yet: ``CommissionPlan.unknown_managers``)."""
+        names = {row["manager"] for _, row in self.rows_with_prefix("cust:")}
+        names.update(row["manager"] for _, row in self.rows_with_prefix("inv:"))
+        names.discard("")
+        return names
 
     def statement(self, manager: str, period: Period) -> CommissionStatement:
         """One manager's commission lines dated in the period, with totals per currency."""

@@ -1,0 +1,206 @@
+"""A commission plan names managers the way people type them, and gives each manager one rate
+per revenue kind and day: "Mia" in the plan is mia (the rest of q2c matches people by
+``person_key``), two rates for mia's enhancements from the same day are refused when the plan is
+made (so the order of the entries can never decide what she is paid), and the same entries given
+in another order are the same plan, for a live store as for a fresh build."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from test_story_invoice import approve, eur, manual
+from typer.testing import CliRunner
+
+from q2c_adapters.cli import app as cli
+from q2c_core import InvalidValue, QuoteToCash, RevenueKind, RuleViolated, TaxRate
+from q2c_core.projections import (
+    DEFAULT_PLAN,
+    CommissionPlan,
+    CommissionRate,
+    Commissions,
+    ProjectionStore,
+    catch_up,
+    rebuild,
+)
+
+ENHANCEMENT, MAINTENANCE = RevenueKind.ENHANCEMENT, RevenueKind.MAINTENANCE
+NEW_YEAR, MARCH_1, MARCH_10 = date(2026, 1, 1), date(2026, 3, 1), date(2026, 3, 10)
+runner = CliRunner()
+
+
+def mias_customer_pays_for_enhancements(app: QuoteToCash, manager: str = "mia") -> None:
+    """Acme (account manager as given) is invoiced 1,000.00 of enhancement work on 1 March
+    (1,210.00 with 21 % tax) and pays it all on 10 March."""
+    acme = app.register_customer(
+        "Acme",
+        "EUR",
+        account_manager=manager,
+        actor="bea",
+        payment_terms_days=30,
+        tax_rate=TaxRate.standard(21),
+    )
+    line = manual("L1", "1000.00", revenue_kind=ENHANCEMENT)
+    invoice = app.draft_invoice(acme, [line], drafted_on=MARCH_1, actor="pete")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=MARCH_1, actor="bea")
+    payment = app.receive_payment(
+        acme, eur("1210.00"), received_on=MARCH_10, reference="P1", actor="bea"
+    )
+    app.allocate_payment(payment, allocated_on=MARCH_10, actor="bea")
+
+
+def _plan_file(tmp_path: Path, name: str, entries: list[dict[str, str]]) -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(entries))
+    return path
+
+
+def test_a_plan_naming_mia_with_a_capital_pays_mia_ten_percent_of_what_acme_paid() -> None:
+    """Mia is Acme's account manager, registered as "mia"; the plan gives "Mia" 10 % on
+    enhancements. She earns 100.00 on the 1,000.00 collected (not nothing), and her line and
+    balance carry the name Acme gives her."""
+    app = QuoteToCash.open("memory:")
+    mias_customer_pays_for_enhancements(app, manager="mia")
+    commissions = Commissions(
+        plan=CommissionPlan([CommissionRate("Mia", ENHANCEMENT, Decimal("0.10"))])
+    )
+    catch_up(app, [commissions])
+    assert commissions.balances() == {("mia", "EUR"): eur("100.00")}
+    (line,) = commissions.lines()
+    assert (line.manager, line.collected, line.rate) == ("mia", eur("1000.00"), Decimal("0.10"))
+
+
+def test_the_plan_reads_a_managers_name_as_the_rest_of_q2c_does() -> None:
+    """Case, runs of spaces, full-width letters and a pasted zero-width space are the same
+    person, on either side (the plan's entry or the customer's account manager); an accent is
+    another person, and Mia's own rate still beats the rate for everyone."""
+    for typed in ("Mia", "  MIA ", "ｍｉａ", "mi\u200ba"):
+        plan = CommissionPlan(
+            [
+                CommissionRate("*", ENHANCEMENT, Decimal("0.05")),
+                CommissionRate(typed, ENHANCEMENT, Decimal("0.10")),
+            ]
+        )
+        assert plan.rate_for("mia", ENHANCEMENT, MARCH_10) == Decimal("0.10"), typed
+        assert plan.rate_for("Mia ", ENHANCEMENT, MARCH_10) == Decimal("0.10"), typed
+        assert plan.rate_for("Mía", ENHANCEMENT, MARCH_10) == Decimal("0.05"), typed
+        assert plan.rate_for("mia", MAINTENANCE, MARCH_10) == Decimal(0), typed
+
+
+def test_a_plan_entry_naming_nobody_is_refused() -> None:
+    """A manager's name of spaces and invisible characters names nobody: refused, as an empty
+    one always was."""
+    for blank in ("", "   ", "\u200b", " \u200b "):
+        with pytest.raises(InvalidValue) as refused:
+            CommissionRate(blank, ENHANCEMENT, Decimal("0.05"))
+        assert refused.value.field == "manager", blank
+
+
+def test_two_rates_for_mia_on_the_same_kind_and_day_are_refused_whatever_their_order() -> None:
+    """5 % and 10 % on mia's enhancements from 1 January: which one would she be paid? The
+    plan is refused, naming both entries, in either order and however her name is typed."""
+    five = CommissionRate("mia", ENHANCEMENT, Decimal("0.05"), NEW_YEAR)
+    ten = CommissionRate("Mia", ENHANCEMENT, Decimal("0.10"), NEW_YEAR)
+    for rates in ([five, ten], [ten, five]):
+        with pytest.raises(InvalidValue) as refused:
+            CommissionPlan(rates)
+        assert refused.value.field == "rates"
+        message = str(refused.value)
+        assert "0.05" in message and "0.10" in message and "2026-01-01" in message
+        assert "'mia'" in message and "'Mia'" in message
+    # the same entry twice is refused as well (a copy-paste slip, not a second rate)
+    with pytest.raises(InvalidValue, match="rates"):
+        CommissionPlan([five, five])
+    # another day, another kind or another manager is a plan
+    CommissionPlan(
+        [
+            five,
+            CommissionRate("mia", ENHANCEMENT, Decimal("0.10"), MARCH_1),
+            CommissionRate("mia", MAINTENANCE, Decimal("0.10"), NEW_YEAR),
+            CommissionRate("max", ENHANCEMENT, Decimal("0.10"), NEW_YEAR),
+        ]
+    )
+
+
+def test_a_plan_file_with_two_rates_for_one_day_is_refused_and_nothing_is_built(
+    tmp_path: Path,
+) -> None:
+    """q2c report commissions with such a plan file: a usage error naming both rates (exit 2),
+    and no read-model store is made."""
+    url = f"sqlite:///{tmp_path / 'books.db'}"
+    app = QuoteToCash.open(url)
+    mias_customer_pays_for_enhancements(app)
+    app.close()
+    entry = {"manager": "mia", "revenue_kind": "enhancement", "effective_from": "2026-01-01"}
+    plan = _plan_file(tmp_path, "plan.json", [{**entry, "rate": "0.05"}, {**entry, "rate": "0.10"}])
+    store = tmp_path / "rows.db"
+    args = ["report", "commissions", "--url", url, "--store", f"sqlite:///{store}"]
+    refused = runner.invoke(cli, [*args, "--commission-plan", str(plan), "--on", "2026-03-31"])
+    assert refused.exit_code == 2
+    assert "is not a commission plan" in refused.output
+    assert "0.05" in refused.output and "0.10" in refused.output
+    assert not store.exists()
+
+
+def test_the_same_plan_given_in_two_orders_is_the_same_plan(tmp_path: Path) -> None:
+    """Mia's 5 % from 1 January, her 10 % from 1 March and everyone's 2 % on maintenance, listed
+    in two orders: one plan. A live store built with one order follows the books with the other
+    and shows what a fresh build shows (10 % of the 1,000.00 collected on 10 March)."""
+    entries = [
+        CommissionRate("mia", ENHANCEMENT, Decimal("0.05"), NEW_YEAR),
+        CommissionRate("mia", ENHANCEMENT, Decimal("0.10"), MARCH_1),
+        CommissionRate("*", MAINTENANCE, Decimal("0.02")),
+    ]
+    forward, backward = CommissionPlan(entries), CommissionPlan(reversed(entries))
+    assert forward == backward
+    app = QuoteToCash.open("memory:")
+    mias_customer_pays_for_enhancements(app)
+    rows = f"sqlite:///{tmp_path / 'rows.db'}"
+    catch_up(app, [Commissions(ProjectionStore.open(rows), plan=forward)])
+    live = Commissions(ProjectionStore.open(rows), plan=backward)
+    catch_up(app, [live])  # (the same plan: not refused)
+    fresh = Commissions(plan=backward)
+    rebuild(app, [fresh])
+    assert live.balances() == fresh.balances() == {("mia", "EUR"): eur("100.00")}
+
+
+class BuiltByAnEarlierQ2c(Commissions):
+    """Stands for a store built before plans read managers' names by ``person_key``: the
+    settings it recorded named the managers as typed."""
+
+    def config(self) -> dict[str, object]:
+        typed = sorted(
+            [r.manager, r.revenue_kind.name, str(r.rate), r.effective_from.isoformat()]
+            for r in self.plan.rates
+        )
+        return {"plan": typed, "rows": 8}
+
+
+def test_a_store_built_before_names_matched_is_kept_only_when_it_means_the_same(
+    tmp_path: Path,
+) -> None:
+    """A store built with the default plan (rates for everyone, no names) means what it meant:
+    it is followed on. One built with a plan naming "Mia" paid her nothing then: it is refused
+    with the rebuild advice, and after the rebuild it pays her 100.00."""
+    app = QuoteToCash.open("memory:")
+    mias_customer_pays_for_enhancements(app)
+    default_rows = f"sqlite:///{tmp_path / 'default.db'}"
+    catch_up(app, [BuiltByAnEarlierQ2c(ProjectionStore.open(default_rows))])
+    kept = Commissions(ProjectionStore.open(default_rows), plan=DEFAULT_PLAN)
+    catch_up(app, [kept])
+    assert kept.balances() == {("mia", "EUR"): eur("50.00")}
+
+    plan = CommissionPlan([CommissionRate("Mia", ENHANCEMENT, Decimal("0.10"))])
+    named_rows = f"sqlite:///{tmp_path / 'named.db'}"
+    earlier = BuiltByAnEarlierQ2c(ProjectionStore.open(named_rows), plan=plan)
+    catch_up(app, [earlier])
+    now = Commissions(ProjectionStore.open(named_rows), plan=plan)
+    with pytest.raises(RuleViolated, match="rebuild it from events"):
+        catch_up(app, [now])
+    rebuild(app, [now])
+    assert now.balances() == {("mia", "EUR"): eur("100.00")}
+
