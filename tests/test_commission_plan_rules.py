@@ -204,3 +204,22 @@ def test_a_store_built_before_names_matched_is_kept_only_when_it_means_the_same(
     rebuild(app, [now])
     assert now.balances() == {("mia", "EUR"): eur("100.00")}
 
+
+def test_a_report_warns_of_a_plan_naming_a_manager_no_customer_has(tmp_path: Path) -> None:
+    """A plan giving "Maria" 10 %, where Acme's manager is mia: the report is printed (the plan
+    may be ahead of the books) and standard error says no customer or invoice names Maria;
+    "Mia" is no such warning."""
+    url = f"sqlite:///{tmp_path / 'books.db'}"
+    app = QuoteToCash.open(url)
+    mias_customer_pays_for_enhancements(app)
+    app.close()
+    rate = {"revenue_kind": "enhancement", "rate": "0.10"}
+    plan = _plan_file(
+        tmp_path, "plan.json", [{"manager": "Maria", **rate}, {"manager": "Mia", **rate}]
+    )
+    args = ["report", "commissions", "--url", url, "--format", "csv", "--on", "2026-03-31"]
+    done = runner.invoke(cli, [*args, "--commission-plan", str(plan)])
+    assert done.exit_code == 0, done.output
+    assert "100.00" in done.stdout
+    assert "'Maria'" in done.stderr and "warning" in done.stderr
+    assert "'Mia'" not in done.stderr

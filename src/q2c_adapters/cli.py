@@ -63,6 +63,7 @@ from q2c_core.projections import (
     DEFAULT_PLAN,
     CommissionPlan,
     CommissionRate,
+    Commissions,
     Follower,
     Projection,
     all_projections,
@@ -91,8 +92,9 @@ PlanOption = Annotated[
     Path | None,
     typer.Option(
         "--commission-plan",
-        help="JSON list of {manager, revenue_kind, rate, effective_from} (default: 5 % on "
-        "enhancements, 2 % on maintenance, for every manager)",
+        help="JSON list of {manager, revenue_kind, rate, effective_from}, one rate per "
+        "manager (case and spaces aside), kind and date (default: 5 % on enhancements, 2 % on "
+        "maintenance, for every manager)",
     ),
 ]
 AsOfOption = Annotated[
@@ -102,7 +104,8 @@ AsOfOption = Annotated[
 
 
 def load_plan(path: Path | None) -> CommissionPlan:
-    """A commission plan from a JSON file, or the default plan."""
+    """A commission plan from a JSON file, or the default plan (two rates for one manager,
+    kind and day, like any rule a ``CommissionPlan`` holds, are a usage error)."""
     if path is None:
         return DEFAULT_PLAN
     try:
@@ -1120,6 +1123,8 @@ def report(
     with tempfile.TemporaryDirectory(prefix="q2c-report-") as tmp:
         projections, target = _projections_for(url, store, moment, tmp, plan, commission_plan)
         table = report_table(name, projections, day)
+        if commission_plan is not None and REPORT_PROJECTIONS.get(name) == "commissions":
+            _warn_of_unknown_managers(plan, projections)
         target.close()
     if fmt == "table":
         console.print(rich_table(table, every_row=every_row))
@@ -1135,6 +1140,20 @@ def report(
         ]
         sys.stdout.write(json.dumps({"report": name, "title": table.title, "rows": records}))
         sys.stdout.write("\n")
+
+
+def _warn_of_unknown_managers(plan: CommissionPlan, projections: Sequence[Projection]) -> None:
+    """A warning on standard error for each manager the plan names that no customer or
+    invoice does (a typo, or a manager whose customers are not in the books yet): the report
+    stands, the rate pays nobody."""
+    commissions = next(p for p in projections if isinstance(p, Commissions))
+    for manager in plan.unknown_managers(commissions.managers()):
+        err.print(
+            f"warning: --commission-plan names {manager!r}, whom no customer or invoice has as "
+            "account manager: that rate pays nobody",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 # the projection behind each report, for ``explain`` and ``rows`` given a report's name
