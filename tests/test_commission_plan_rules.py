@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import typer
 from test_story_invoice import approve, eur, manual
 from typer.testing import CliRunner
 
@@ -223,3 +224,20 @@ def test_a_report_warns_of_a_plan_naming_a_manager_no_customer_has(tmp_path: Pat
     assert "100.00" in done.stdout
     assert "'Maria'" in done.stderr and "warning" in done.stderr
     assert "'Mia'" not in done.stderr
+
+
+def test_a_plan_file_s_rates_are_read_as_written_and_a_manager_must_be_a_name(
+    tmp_path: Path,
+) -> None:
+    """A rate of 0.1 in the JSON file is 0.1 exactly (not the float nearest it, which would be
+    0.1000000000000000055...), and `"manager": null` is refused instead of becoming a manager
+    called "None" whom no customer has."""
+    from q2c_adapters.cli import load_plan
+
+    plan = tmp_path / "plan.json"
+    plan.write_text('[{"manager": "mia", "revenue_kind": "enhancement", "rate": 0.1}]')
+    assert [r.rate for r in load_plan(plan).rates] == [Decimal("0.1")]
+    nobody = tmp_path / "nobody.json"
+    nobody.write_text('[{"manager": null, "revenue_kind": "enhancement", "rate": 0.1}]')
+    with pytest.raises(typer.BadParameter, match="manager must be text"):
+        load_plan(nobody)

@@ -109,12 +109,16 @@ def load_plan(path: Path | None) -> CommissionPlan:
     if path is None:
         return DEFAULT_PLAN
     try:
-        entries = json.loads(path.read_text())
+        # (rates read as written: 0.1 as Decimal("0.1"), never through a float)
+        entries = json.loads(path.read_text(), parse_float=Decimal)
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise ValueError("a JSON list of {manager, revenue_kind, rate, effective_from}")
+        for e in entries:
+            if not isinstance(e.get("manager", "*"), str):
+                raise ValueError(f"manager must be text (a name, or * for every manager): {e}")
         return CommissionPlan(
             CommissionRate(
-                str(e.get("manager", "*")),
+                e.get("manager", "*"),
                 RevenueKind[str(e["revenue_kind"]).upper()],
                 Decimal(str(e["rate"])),
                 iso_date(e["effective_from"]) if e.get("effective_from") else date.min,
