@@ -9,11 +9,16 @@ from typing import Any
 import attrs
 
 from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.invoice import InvoiceKind
+from q2c_core.domain.invoice_lines import SourceKind
 from q2c_core.domain.prepaid_allowance import charge_key, resolve_charge_key
 from q2c_core.domain.values import Period
 from q2c_core.projections.base import Projection, check_period, handles, uuid_hex, working_days
 
 ZERO = Decimal(0)
+# a line's hours split over several time entries in part: each share to the millionth of an
+# hour, the last taking what is left, so the shares add up to the line's hours exactly
+SHARE = Decimal("0.000001")
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal:
@@ -69,9 +74,11 @@ class Kpis(Projection):
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keys allowance charges by request and entry; 3 keeps the
         hours of money-allowance overage billed per charge (``overage``) beside the summed
-        hours, so billing and releasing it leaves no division dust. A store built by an earlier
-        version is refused until it is rebuilt from events."""
-        return {"rows": 3}
+        hours, so billing and releasing it leaves no division dust; 4 counts as invoiced the
+        hours the invoice lines bill of each time entry (kept on the entry's row as ``bill``),
+        not the hours logged, so a write-down shows. A store built by an earlier version is
+        refused until it is rebuilt from events."""
+        return {"rows": 4}
 
     replay_cost = 14.0
     # its worker/customer and worker/day totals come back long after (customers registered
@@ -109,20 +116,66 @@ class Kpis(Projection):
             row["billable"] += billable
         self._dirty.add(key)
 
+    @handles("Invoice.Drafted")
+    def _drafted(self, e: Any, oid: str) -> None:
+        """The hours each line bills of each time entry it names, kept on the entry's row with
+        the invoice (``bill``) for the request's ``WorkInvoiced`` saved with the draft. A line
+        states its hours (``LineSource.hours``); one stating none bills its quantity when it
+        is work by the hour, else (a fixed price) the entries as logged. A line naming several
+        entries bills them whole when its hours are theirs, else shares its hours in
+        proportion to their logged hours. A credit note bills nothing, and an overage line's
+        hours are followed on its allowance (``_overage``)."""
+        if e.kind is InvoiceKind.CREDIT_NOTE:
+            return
+        for line in e.lines:
+            s = line.source
+            if s is None:
+                continue
+            ids = s.time_entry_ids
+            if not ids or s.request_id is None or s.kind is SourceKind.ALLOWANCE_OVERAGE:
+                continue
+            rid = uuid_hex(s.request_id.int)
+            hours = s.hours
+            if hours is None and s.kind is SourceKind.WORK and not s.fixed_price:
+                hours = line.quantity
+            if len(ids) == 1:
+                entry = self.touch(f"e:{rid}|{ids[0]}")
+                if entry is not None:
+                    entry["bill"] = [oid, entry["hours"] if hours is None else hours]
+                continue
+            entries = [self.touch(f"e:{rid}|{entry_id}") for entry_id in ids]
+            logged = [entry["hours"] if entry is not None else ZERO for entry in entries]
+            whole = sum(logged, ZERO)
+            if hours is None or hours == whole:
+                shares = logged
+            elif not whole:
+                shares = [ZERO] * (len(ids) - 1) + [hours]
+            else:
+                shares = [(h * hours / whole).quantize(SHARE) for h in logged[:-1]]
+                shares.append(hours - sum(shares, ZERO))
+            for entry, share in zip(entries, shares, strict=True):
+                if entry is not None:
+                    entry["bill"] = [oid, share]
+
     @handles("EnhancementRequest.WorkInvoiced", "EnhancementRequest.WorkReleased")
     def _invoiced(self, e: Any, oid: str) -> None:
+        """Hours invoiced: what the invoice's lines bill of each entry (``_drafted``); a
+        release (the invoice voided, its line credited as re-billable) takes back the same."""
         sign = 1 if type(e).__name__ == "WorkInvoiced" else -1
+        invoice = uuid_hex(e.invoice_id.int)
         req = self.get(f"req:{oid}")
         customer = req["customer"] if req else ""
         for item_id in e.item_ids:
             entry = self.get(f"e:{oid}|{item_id}")
             if entry is not None:  # expenses have no hours
+                bill = entry.get("bill")
+                hours = bill[1] if bill is not None and bill[0] == invoice else entry["hours"]
                 key = f"wc:{entry['worker']}|{customer}"
                 row = self.touch(key)
                 if row is None:
                     row = {"entered": ZERO, "billable": ZERO, "invoiced": ZERO}
                     self.put(key, row)
-                row["invoiced"] += sign * entry["hours"]
+                row["invoiced"] += sign * hours
 
     @handles("PrepaidAllowance.Granted")
     def _granted(self, e: Any, oid: str) -> None:
