@@ -16,21 +16,21 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
 
-from q2c_core.projections.base import Projection
+from q2c_core.projections.base import Projection, row_key_id
 from q2c_core.projections.follower import Follower, Progress
 
 
 class _Watched(set[str]):
     """A projection's set of changed row keys that notes when one of some keys is added."""
 
-    def __init__(self, keys: set[str], noted: Callable[[], None]) -> None:
+    def __init__(self, keys: set[str], noted: Callable[[str], None]) -> None:
         super().__init__()
         self.keys = keys
         self.noted = noted
 
     def add(self, element: str) -> None:
         if element in self.keys:
-            self.noted()
+            self.noted(element)
         super().add(element)
 
 
@@ -60,21 +60,31 @@ def events_behind(
     related = set(projection.related_rows(key, row)) - {key}
     if not related:
         return found
-    both = _events_writing(app, projection, {key, *related}, as_of, progress, page_size)
+    wrote: dict[tuple[Any, int], set[str]] = {}
+    both = _events_writing(app, projection, {key, *related}, as_of, progress, page_size, wrote)
     # a related row is shared (one payment's reversal days serve all its invoices): an event of
     # a kind that wrote the row asked about, but from another aggregate (another invoice taking
-    # its payment off), is that other row's story, not this one's; and the projection says
-    # which of the others concern this row (``relates_to``)
+    # its payment off), is that other row's story, not this one's, unless it wrote its own
+    # aggregate's row and that row is a related one (the invoice a credit note credits: its
+    # drafting and issue, though the credit note was drafted and issued too); and the
+    # projection says which of the others concern this row (``relates_to``)
     mine = {(e.originator_id, e.originator_version) for e in found}
     own: dict[str, set[Any]] = {}
     for event in found:
         own.setdefault(type(event).__qualname__, set()).add(event.originator_id)
 
+    def its_own_row(e: DomainEvent) -> bool:
+        oid = row_key_id(e.originator_id)
+        keys = wrote.get((e.originator_id, e.originator_version), set())
+        return any(k.split(":", 1)[-1] == oid for k in keys if k in related)
+
     def concerns(e: DomainEvent) -> bool:
         if (e.originator_id, e.originator_version) in mine:
             return True
         ids = own.get(type(e).__qualname__)
-        return (ids is None or e.originator_id in ids) and projection.relates_to(key, row, e)
+        return (ids is None or e.originator_id in ids or its_own_row(e)) and (
+            projection.relates_to(key, row, e)
+        )
 
     return [e for e in both if concerns(e)]
 
@@ -86,15 +96,21 @@ def _events_writing(
     as_of: datetime | None,
     progress: Progress | None,
     page_size: int,
+    wrote: dict[tuple[Any, int], set[str]] | None = None,
 ) -> list[DomainEvent]:
-    """Rebuild ``projection`` and list the events whose handlers wrote any of ``keys``."""
+    """Rebuild ``projection`` and list the events whose handlers wrote any of ``keys`` (in
+    ``wrote``, when given, which of them each wrote, by originator id and version)."""
     found: list[DomainEvent] = []
     current: list[DomainEvent | None] = [None]
 
-    def noted() -> None:
+    def noted(key: str) -> None:
         event = current[0]
-        if event is not None and (not found or found[-1] is not event):
+        if event is None:
+            return
+        if not found or found[-1] is not event:
             found.append(event)
+        if wrote is not None:
+            wrote.setdefault((event.originator_id, event.originator_version), set()).add(key)
 
     def traced(handler: Callable[[Any, str], None]) -> Callable[[Any, str], None]:
         def run(event: Any, oid: str) -> None:

@@ -105,6 +105,7 @@ from q2c_core.projections._contracts import (
 )
 from q2c_core.projections._facts import compact_lines, invoice_facts
 from q2c_core.projections.base import Projection, check_day, handles, id_key
+from q2c_core.projections.store import Row
 
 # a revenue line in a row: [line id, revenue kind, net, request hex, period start, period end,
 # contract hex and sub-contract id (of a line billing or crediting a contract's service period,
@@ -440,6 +441,32 @@ class RevenueSchedule(Projection):
         a credit credits, when a document was drafted and a contract's go-live day, so a store
         built by an older one is refused until rebuilt."""
         return {"rows": 4}
+
+    def related_rows(self, key: str, row: Row) -> list[str]:
+        """When a document's lines are earned comes from other rows too: the request an
+        enhancement line bills (``req:``, its completion day), the contract a service period
+        is billed under (``con:``, how it counts days) and, for a contract credit, the
+        invoice it credits (``inv:``, the rate its days were earned at): ``explain`` lists
+        their events."""
+        if not key.startswith("inv:"):
+            return []
+        credit = row["kind"] == "CREDIT_NOTE"
+        related: set[str] = set()
+        for line in row["lines"]:
+            if line[KIND] == "ENHANCEMENT" and line[REQUEST]:
+                related.add(f"req:{line[REQUEST]}")
+            elif line[KIND] == "MAINTENANCE" and line[P_START] is not None:
+                if line[CONTRACT]:
+                    related.add(f"con:{line[CONTRACT]}")
+                if credit and line[CREDITS] and line[SUB]:
+                    related.add(f"inv:{line[CREDITS]}")
+        return sorted(related)
+
+    def relates_to(self, key: str, row: Row, event: Any) -> bool:
+        """Of a contract's events only its signing concerns a document's revenue (it sets
+        the day count); its later changes are billed by documents of their own."""
+        name = type(event).__qualname__
+        return not name.startswith("Contract.") or name == "Contract.ContractSigned"
 
     @handles("EnhancementRequest.Completed")
     def _completed(self, e: Any, oid: str) -> None:
