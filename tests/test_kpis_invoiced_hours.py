@@ -187,3 +187,28 @@ def test_a_request_invoice_bills_each_entry_whole() -> None:
     app.complete_request(request, completed_on=date(2026, 1, 7), actor=A)
     app.draft_request_invoice(request, drafted_on=date(2026, 1, 8), actor=A)
     assert invoiced_hours(app) == {"dana": Decimal(8), "omar": Decimal("1.25")}
+
+
+def test_explaining_a_worker_s_invoiced_hours_lists_the_invoice_lines_that_bill_them() -> None:
+    """The 4 invoiced hours come from the invoice's line: explain lists its drafting beside
+    the work logged and invoiced, and nothing of an invoice billing another worker."""
+    from q2c_core.projections.base import row_key_id
+    from q2c_core.projections.explain import events_behind
+
+    app = QuoteToCash.open("memory:")
+    customer, request = dana_logs_eight_hours(app)
+    app.log_work(request, work("t2", date(2026, 1, 6), "2", worker="omar"), actor="omar")
+    invoice = app.draft_invoice(
+        customer, [work_line(request, ("t1",), "4")], drafted_on=date(2026, 1, 8), actor=A
+    )
+    omar_s = app.draft_invoice(
+        customer, [work_line(request, ("t2",), "2")], drafted_on=date(2026, 1, 8), actor=A
+    )
+    events = events_behind(app, Kpis(), f"wc:dana|{row_key_id(customer)}")
+    kinds = {(type(e).__qualname__, e.originator_id) for e in events}
+    assert {
+        ("EnhancementRequest.WorkLogged", request),
+        ("EnhancementRequest.WorkInvoiced", request),
+        ("Invoice.Drafted", invoice),
+    } <= kinds
+    assert ("Invoice.Drafted", omar_s) not in kinds

@@ -14,6 +14,7 @@ from q2c_core.domain.invoice_lines import SourceKind
 from q2c_core.domain.prepaid_allowance import charge_key, resolve_charge_key
 from q2c_core.domain.values import Period
 from q2c_core.projections.base import Projection, check_period, handles, uuid_hex, working_days
+from q2c_core.projections.store import Row
 
 ZERO = Decimal(0)
 # a line's hours split over several time entries in part: each share to the millionth of an
@@ -84,6 +85,26 @@ class Kpis(Projection):
     # its worker/customer and worker/day totals come back long after (customers registered
     # months apart share working days): small rows, kept for a few pages more
     cache_generations = 4
+
+    def related_rows(self, key: str, row: Row) -> list[str]:
+        """A worker's hours invoiced for a customer are what invoice lines bill of their time
+        entries (kept on the entries' rows, ``e:``): ``explain`` lists those invoices'
+        drafting too. Read at explain time only (a scan of the rows)."""
+        if not key.startswith("wc:"):
+            return []
+        worker, customer = key[3:].split("|", 1)
+        rows = self.rows()
+        requests = {
+            k[4:] for k, r in rows.items() if k.startswith("req:") and r["customer"] == customer
+        }
+        return sorted(
+            k
+            for k, r in rows.items()
+            if k.startswith("e:")
+            and "bill" in r
+            and r["worker"] == worker
+            and k[2:].split("|", 1)[0] in requests
+        )
 
     @handles("EnhancementRequest.Requested")
     def _requested(self, e: Any, oid: str) -> None:
