@@ -269,7 +269,7 @@ def print_reports(app: QuoteToCash, url: str, as_of: date) -> None:
         print(f"{refused}: rebuilding the read models from the events.")
         applied = rebuild(app, projections)
         print(f"Read models rebuilt: {applied} events applied{_others(head, applied)}")
-    console = Console(width=None if sys.stdout.isatty() else 140)
+    console = Console(width=None if sys.stdout.isatty() else 160)
     print_projection_reports(app, console=console, as_of=as_of, projections=projections)
 
 

@@ -291,6 +291,9 @@ def _allowance_quantity(usage: AllowanceUsage, quantity: Decimal) -> Money | Dec
 
 
 def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
+    """Every allowance, in its own unit: what was granted is drawn, remaining, forfeited (left
+    when it expired, or not carried when it rolled over) or rolled over into the next
+    period's allowance; overage (work beyond it, billable) and what of it was billed aside."""
     p: PrepaidCreditUsage = _get(projections, PrepaidCreditUsage)
     names = _names(projections)
     rows = tuple(
@@ -301,7 +304,15 @@ def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
             str(Period(u.period_start, u.period_end)),  # first..last day, as elsewhere
             *(
                 _allowance_quantity(u, q)
-                for q in (u.granted, u.drawn, u.remaining, u.overage, u.overage_billed)
+                for q in (
+                    u.granted,
+                    u.drawn,
+                    u.remaining,
+                    u.forfeited,
+                    u.rolled_over,
+                    u.overage,
+                    u.overage_billed,
+                )
             ),
             u.status,
             u.expiring_soon,
@@ -318,6 +329,8 @@ def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
             "granted",
             "drawn",
             "remaining",
+            "forfeited",
+            "rolled over",
             "overage",
             "overage billed",
             "status",
