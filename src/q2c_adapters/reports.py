@@ -386,16 +386,20 @@ def _commissions(projections: Sequence[Projection], on: date) -> ReportTable:
 
 
 def _commission_statement(projections: Sequence[Projection], on: date) -> ReportTable:
+    """Per manager and currency: ``on``'s month (its commission lines in that currency, and
+    their total), then the balance to date."""
     p: Commissions = _get(projections, Commissions)
     period = Period(month_start(on), on + (date(2000, 1, 2) - date(2000, 1, 1)))
     managers = sorted({c.manager for c in p.lines()})
     rows: list[tuple[Any, ...]] = []
     for manager in managers:
         st = p.statement(manager, period)
-        for _cur, amount in sorted(st.totals.items()):
-            rows.append((manager, str(period), len(st.lines), amount))
+        for cur, amount in sorted(st.totals.items()):
+            lines = sum(1 for c in st.lines if c.commission.currency == cur)
+            rows.append((manager, str(period), lines, amount))
     balances = p.balances(on)
-    rows += [(m, "to date", "", amount) for (m, _), amount in sorted(balances.items())]
+    # (no line count to date: None, an empty cell in the table and CSV, null in JSON)
+    rows += [(m, "to date", None, amount) for (m, _), amount in sorted(balances.items())]
     return ReportTable(
         f"Commission statements ({period} and to date)",
         ("manager", "period", "lines", "commission"),
