@@ -651,17 +651,29 @@ def _utilisation(projections: Sequence[Projection], on: date) -> ReportTable:
 
 
 def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
+    """Per customer: invoices with what is open of them, payments with the credit each still
+    holds (``Statement.credit_held``), refunds paid, and refunds owed back (refunded from a
+    payment that bounced) with what the customer's credit does not cover. Down the "open /
+    unallocated" column, per currency, invoices and refunds owed less what payments hold is
+    what the customer owes in all: its balance's ``open - credit``."""
     p: CustomerStatement = _get(projections, CustomerStatement)
     rows: list[tuple[Any, ...]] = []
     for customer_id, name in p.customers():
         s = p.statement(customer_id, on)
         for i in s.invoices:
             rows.append((name, "invoice", i.number, i.issued_on, i.total, i.outstanding))
+        # (what each payment holds: never below 0.00, less what covers refunds owed back; the
+        # debt a bounce leaves is the refund owed row, so nothing is counted twice)
+        held = s.credit_held()
         for pay in s.payments:
             state = (
                 f"{pay.reference} (bounced {pay.bounced_on})" if pay.bounced_on else pay.reference
             )
-            rows.append((name, "payment", state, pay.received_on, pay.amount, pay.unallocated))
+            covering = max(pay.unallocated, Money.zero(pay.unallocated.currency))
+            covering -= held[pay.payment_id]
+            if covering.is_positive():
+                state = f"{state} ({covering.rounded().amount} of it against refunds owed)"
+            rows.append((name, "payment", state, pay.received_on, pay.amount, held[pay.payment_id]))
             for r in pay.refunds:  # credit paid back to the customer
                 text = f"{r.reference} (of {pay.reference})" if r.reference else pay.reference
                 rows.append((name, "refund", text, r.refunded_on, r.amount, None))

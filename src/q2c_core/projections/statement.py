@@ -73,7 +73,9 @@ class StatementPayment:
 
     ``unallocated`` is the credit it holds: amount less allocated and refunded; once bounced,
     minus what was refunded of it (the customer owes that: the bank took the whole payment
-    back)."""
+    back), as the payment itself counts it: the payments' ``unallocated`` add up to the
+    balance's ``credit``. To list payments beside the refunds owed, each once, read
+    ``Statement.credit_held``."""
 
     payment_id: str
     received_on: date
@@ -143,6 +145,31 @@ class Statement:
     def open_invoices(self) -> tuple[StatementInvoice, ...]:
         """Invoices with money still owed."""
         return tuple(i for i in self.invoices if i.outstanding.is_positive())
+
+    def credit_held(self) -> dict[str, Money]:
+        """Per payment id, the credit it still holds for the customer once the refunds owed
+        back are shown as ``refunds_owed`` (their ``outstanding``): never below 0.00 (a
+        bounced payment's negative ``unallocated`` is the refund owed, not a credit), and
+        less what of it covers refunds owed (the credit of the oldest payments first, as
+        ``outstanding`` nets the customer's credit against them).
+
+        Listed beside each other, per currency, open invoices and refunds owed
+        (``outstanding``) less the credit held add up to what the customer owes in all: the
+        balance's ``open - credit`` (``open + owed_back`` while its credit is negative)."""
+        covers: dict[str, Decimal] = {}
+        for debt in self.refunds_owed:
+            money = debt.amount.currency
+            covered = (debt.amount - debt.outstanding).amount
+            covers[money] = covers.get(money, Decimal(0)) + covered
+        held: dict[str, Money] = {}
+        for pay in self.payments:  # (oldest first)
+            money = pay.unallocated.currency
+            left = max(pay.unallocated.amount, Decimal(0))
+            taken = min(left, covers.get(money, Decimal(0)))
+            if taken:
+                covers[money] -= taken
+            held[pay.payment_id] = _money(left - taken, money)
+        return held
 
 
 class CustomerStatement(InvoiceLedger):
