@@ -7,7 +7,8 @@ from typing import Any
 
 from q2c_core.domain.money import MAX_MAGNITUDE, Money
 from q2c_core.projections._facts import currency_quantum
-from q2c_core.projections.base import Projection, handles, uuid_hex
+from q2c_core.projections._managers import ManagerNames
+from q2c_core.projections.base import handles, uuid_hex
 from q2c_core.projections.store import Row
 
 STATUS_BY_EVENT = {
@@ -67,8 +68,9 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-class RequestBook(Projection):
-    """Request rows ``req:<id>``: status, estimate, PO, dates, hours.
+class RequestBook(ManagerNames):
+    """Request rows ``req:<id>``: status, estimate, PO, dates, hours, and the account manager
+    as one person (``manager_shown``: the spelling the history first named them by).
 
     The status follows the aggregate's own transitions, late work included: billable work
     recorded on an invoiced request estimated by the hour sends it back to completed (its late
@@ -78,8 +80,10 @@ class RequestBook(Projection):
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keeps whether the estimate is by the hour and re-opens
         an invoiced hourly request when late work arrives (version 1 kept it invoiced), so a
-        store built by version 1 is refused until it is rebuilt from events."""
-        return {"rows": 2}
+        store built by version 1 is refused until it is rebuilt from events; 3 records the
+        account manager by the spelling the history first named that person by (``who:``
+        rows: "Mia" and "mia " are one manager)."""
+        return {"rows": 3}
 
     @handles("EnhancementRequest.Requested")
     def _req_requested(self, e: Any, oid: str) -> None:
@@ -88,7 +92,7 @@ class RequestBook(Projection):
             {
                 "customer": uuid_hex(e.customer_id.int),
                 "title": e.title,
-                "manager": e.account_manager,
+                "manager": self.manager_shown(e.account_manager),
                 "area": e.product_area or "(none)",
                 "requested_on": e.requested_on,
                 "status": "requested",

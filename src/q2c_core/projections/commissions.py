@@ -70,7 +70,8 @@ from q2c_core.projections._facts import (
     currency_quantum,
     invoice_facts,
 )
-from q2c_core.projections.base import Projection, check_day, check_period, handles, uuid_hex
+from q2c_core.projections._managers import ManagerNames
+from q2c_core.projections.base import check_day, check_period, handles, uuid_hex
 from q2c_core.projections.store import Row
 
 
@@ -224,8 +225,13 @@ class CommissionStatement:
 _DEPOSIT = RevenueKind.DEPOSIT.name
 
 
-class Commissions(Projection):
-    """Commission per account manager, derived from payment allocations: always current."""
+class Commissions(ManagerNames):
+    """Commission per account manager, derived from payment allocations: always current.
+
+    A manager is a person (``person_key``): customers and invoices naming "Mia" and "mia " are
+    one manager, with one running total per currency, revenue kind and rate, and the lines,
+    statements and balances name her by the spelling the history first named her by
+    (:class:`~q2c_core.projections._managers.ManagerNames`)."""
 
     name = "commissions"
     replay_cost = 5.8
@@ -254,20 +260,22 @@ class Commissions(Projection):
         splits each allocation on the invoice's running total of money collected; 7 keeps no
         commission per allocation (it is worked out on the manager's running total); 8 keeps
         each credit note's day on its invoice and re-splits money from the later of that day
-        and the day it was applied, in date order.
+        and the day it was applied, in date order; 9 records each account manager by the
+        spelling the history first named that person by (``who:`` rows), so "Mia" and "mia "
+        are one manager with one running total.
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
         so it is refused until rebuilt; one built with rates for everyone ("*") only means what
         it meant, and is followed on."""
-        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 8}
+        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 9}
         if self.plan.names_someone():
             config["managers"] = "person_key"
         return config
 
     @handles("Customer.CustomerRegistered")
     def _customer(self, e: Any, oid: str) -> None:
-        self.put(f"cust:{oid}", {"manager": e.account_manager})
+        self.put(f"cust:{oid}", {"manager": self.manager_shown(e.account_manager)})
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
@@ -279,7 +287,7 @@ class Commissions(Projection):
             note["tax"] = facts.tax
             self.put(f"cn:{oid}", note)
             return
-        manager = e.account_manager
+        manager = self.manager_shown(e.account_manager) if e.account_manager else ""
         if not manager:
             customer = self.get(f"cust:{uuid_hex(e.customer_id.int)}")
             manager = customer["manager"] if customer else ""
@@ -638,16 +646,19 @@ class Commissions(Projection):
         return result
 
     def managers(self) -> set[str]:
-        """The account managers the books name, as customers and invoices name them (a plan's
-        entry matching none of them pays nobody yet: ``CommissionPlan.unknown_managers``)."""
+        """The account managers the books name, each person once, by the spelling the lines
+        name them by (a plan's entry matching none of them pays nobody yet:
+        ``CommissionPlan.unknown_managers``)."""
         names = {row["manager"] for _, row in self.rows_with_prefix("cust:")}
         names.update(row["manager"] for _, row in self.rows_with_prefix("inv:"))
         names.discard("")
         return names
 
     def statement(self, manager: str, period: Period) -> CommissionStatement:
-        """One manager's commission lines dated in the period, with totals per currency."""
+        """One manager's commission lines dated in the period, with totals per currency; the
+        manager named by any spelling ("MIA", "mia "), the statement by the lines' own."""
         check_period(period)
+        manager = self.manager_as_shown(manager)
         lines = tuple(c for c in self.lines() if c.manager == manager and c.on in period)
         totals: dict[str, Money] = {}
         for c in lines:

@@ -137,9 +137,10 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         hourly request late work arrives for (version 1 ignored all three); 3 keeps the
         allowances (``alw:`` rows) to tell a request's unbilled overage; 4 keeps a request's
         billable time entries and whether an invoice bills each (``work``), so hours billed as
-        ordinary work are not owed as overage again. A store built by an older version is
-        refused until it is rebuilt from events."""
-        return {"rows": 4}
+        ordinary work are not owed as overage again; 5 records each request's account manager by
+        the spelling the history first named that person by ("Mia" and "mia " are one manager).
+        A store built by an older version is refused until it is rebuilt from events."""
+        return {"rows": 5}
 
     # -- a request's billable time entries, and whether an invoice bills each ----------------
 

@@ -37,6 +37,7 @@ from q2c_core.projections._facts import (
     currency_quantum,
     invoice_facts,
 )
+from q2c_core.projections._managers import ManagerNames
 from q2c_core.projections._requests import estimate_total, items_billed
 from q2c_core.projections.base import age_bucket, check_day, handles, id_key, uuid_hex
 from q2c_core.projections.store import Row
@@ -83,7 +84,7 @@ class UnbilledTotals:
     totals: dict[tuple[str, str], Money]
 
 
-class UnbilledRevenue(AllowanceChains):
+class UnbilledRevenue(AllowanceChains, ManagerNames):
     """Everything billable that is not billed yet, and the leakage risk next to it.
 
     Rows: ``req:<id>`` and ``item:<request>|<item>`` for requests' work and expenses,
@@ -100,8 +101,9 @@ class UnbilledRevenue(AllowanceChains):
         fixed price is unbilled even with no billable time logged; 5 keeps on an allowance's
         row the allowance it was rolled over into (``next``), whose draws a covered request's
         later work follows; 6 keeps a contract's go-live day (``activated_on``), before which
-        no period is due."""
-        return {"rows": 6}
+        no period is due; 7 records requests' and contracts' account managers by the spelling the
+        history first named each person by (``who:`` rows), so "Mia" and "mia " total as one."""
+        return {"rows": 7}
 
     replay_cost = 14.0
 
@@ -113,7 +115,7 @@ class UnbilledRevenue(AllowanceChains):
             f"req:{oid}",
             {
                 "customer": uuid_hex(e.customer_id.int),
-                "manager": e.account_manager,
+                "manager": self.manager_shown(e.account_manager),
                 "contract": uuid_hex(e.contract_id.int) if e.contract_id else "",
                 "title": e.title,
                 "currency": "",
@@ -224,7 +226,9 @@ class UnbilledRevenue(AllowanceChains):
 
     @handles("Contract.ContractSigned")
     def _signed(self, e: Any, oid: str) -> None:
-        self.put(f"con:{oid}", new_contract_row(e))
+        row = new_contract_row(e)
+        row["manager"] = self.manager_shown(row["manager"])
+        self.put(f"con:{oid}", row)
 
     @handles(*CONTRACT_CHANGES)
     def _contract(self, e: Any, oid: str) -> None:
