@@ -13,12 +13,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
 
+import pytest
 from test_story_invoice import approve, eur, manual
 from typer.testing import CliRunner
 
 from q2c_adapters.cli import app as cli
 from q2c_adapters.reports import report_table
-from q2c_core import QuoteToCash, RevenueKind, TaxRate, TimeEntry
+from q2c_core import QuoteToCash, RevenueKind, RuleViolated, TaxRate, TimeEntry
 from q2c_core.domain.values import Period
 from q2c_core.projections import (
     AwaitingPurchaseOrder,
@@ -193,3 +194,27 @@ def test_the_cli_commission_statements_print_one_row_for_her_month(tmp_path: Pat
         ("Mia", "2", "1.01 EUR"),
         ("Mia", "", "1.01 EUR"),
     ]
+
+
+class BuiltBeforeManagersWereOnePerson(Commissions):
+    """Stands for a store of the earlier layout (rows version 8), whose lines named "Mia" and
+    "mia " as two managers."""
+
+    def config(self) -> dict[str, object]:
+        return {**super().config(), "rows": 8}
+
+
+def test_a_store_built_when_she_was_two_managers_is_refused_until_rebuilt(
+    tmp_path: Path,
+) -> None:
+    """Following such a store on would keep two running totals for her: refused with the
+    rebuild advice; after the rebuild she has one statement of 1.01."""
+    app = QuoteToCash.open("memory:")
+    mias_two_customers(app)
+    rows = f"sqlite:///{tmp_path / 'rows.db'}"
+    catch_up(app, [BuiltBeforeManagersWereOnePerson(ProjectionStore.open(rows))])
+    now = Commissions(ProjectionStore.open(rows))
+    with pytest.raises(RuleViolated, match="rebuild it from events"):
+        catch_up(app, [now])
+    rebuild(app, [now])
+    assert now.balances() == {("Mia", "EUR"): eur("1.01")}
