@@ -78,6 +78,17 @@ def test_two_companies_of_one_name_are_told_apart_by_the_erp_s_reference() -> No
         reference="C-1001",
     )
     assert retried == rotterdam
+    # and its account manager, a person, as people are compared ("Mia" is mia)
+    manager_spelled = app.register_customer(
+        "Acme B.V.",
+        "EUR",
+        account_manager=" Mia",
+        actor="erp-sync",
+        country="nl",
+        address="Rotterdam",
+        reference="C-1001",
+    )
+    assert manager_spelled == rotterdam
     assert sync(" C-1002 ", "Eindhoven") == eindhoven
     assert app.recorder.max_notification_id() == before
     with pytest.raises(DuplicateEntry) as refused:

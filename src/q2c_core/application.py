@@ -210,7 +210,12 @@ def _registered_again(registered: Customer, again: Customer) -> UUID:
             # (a name as names are compared: an ERP trimming or spacing it otherwise retries)
             ("name", person_key(then.name), person_key(now.name)),
             ("currency", registered.currency, again.currency),
-            ("account_manager", registered.account_manager, again.account_manager),
+            # (a person as people are compared: "Mia" is mia, as approvals and commissions read)
+            (
+                "account_manager",
+                person_key(registered.account_manager),
+                person_key(again.account_manager),
+            ),
             ("payment_terms_days", registered.payment_terms_days, again.payment_terms_days),
             ("tax_rate", registered.tax_rate, again.tax_rate),
             ("country", then.country, now.country),
