@@ -197,8 +197,9 @@ def build_books(app: QuoteToCash) -> Books:
 
 
 def refunds_owed_account(app: QuoteToCash, customer_id: UUID) -> str:
-    """The customer's receivable of refunds owed back, next to its invoices' receivable."""
-    return f"Assets:RefundsOwed:{customer_component(customer_id, app.customer(customer_id).name)}"
+    """The customer's receivable of refunds owed back, next to its invoices' receivable (named
+    by the name the customer was registered with, whatever it is called now)."""
+    return LedgerBook(app).refunds_owed(customer_id)
 
 
 def balance_assertions(app: QuoteToCash, customers: list[UUID], text: str) -> str:

@@ -29,6 +29,17 @@ Each booking event becomes one or more balanced transactions:
   counts in its ``refunds owed`` row), moved there on the day the credit goes below zero and
   back on the day money the customer sends covers it.
 
+Each customer's accounts (``Assets:Receivables``, ``Liabilities:CustomerCredit``,
+``Assets:RefundsOwed``, ``Liabilities:CustomerDeposits``) are named by the name it was registered
+with and its whole id (``customer_component``: ``Muller-GmbH-0192…`` with all 32 hex digits),
+never by its current name: one customer, one set of accounts for its whole life, whatever
+renames came between, so a running journal and a full export name them alike; and two
+customers, however alike their names and however close their registrations, never share one. A
+journal that opened customer accounts named the way q2c named them before (the name at the
+time and the id's first 8 hex digits, its clock: customers registered within a minute shared
+accounts, and a rename opened new ones) is refused when opened (``InvalidValue`` naming
+``path``): export the ledger anew.
+
 Every transaction is linked (``^``) by the invoice numbers it concerns and carries the event id
 (``originator_id:version``), the customer, the contracts and the purchase order as metadata. The
 aggregate state a booking needs is read at the event's own version, and what the book keeps
@@ -45,6 +56,7 @@ import contextlib
 import errno
 import os
 import re
+import unicodedata
 import warnings
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -79,7 +91,11 @@ A = TypeVar("A", bound=Aggregate)
 
 BANK = "Assets:Bank"
 CUSTOMER_CREDIT = "Liabilities:CustomerCredit"
+RECEIVABLES = "Assets:Receivables"
 REFUNDS_OWED = "Assets:RefundsOwed"
+CUSTOMER_DEPOSITS = "Liabilities:CustomerDeposits"
+# the accounts kept per customer (``customer_component`` names the customer under them)
+CUSTOMER_ROOTS = (RECEIVABLES, CUSTOMER_CREDIT, REFUNDS_OWED, CUSTOMER_DEPOSITS)
 DEFERRED_MAINTENANCE = "Liabilities:DeferredRevenue:Maintenance"
 MAINTENANCE_INCOME = "Income:Maintenance"
 # work invoiced before its request is completed, until the completion day
@@ -127,16 +143,59 @@ def event_id(event: DomainEventProtocol[UUID]) -> str:
 
 
 def customer_component(customer_id: UUID, name: str) -> str:
-    """A valid Beancount account component for a customer: its name plus a short id.
+    """A valid Beancount account component for a customer: its name, then its whole id.
 
-    The short id keeps two customers with the same name apart, and the result depends on the
-    customer alone, so incremental delivery and a full export name accounts the same way.
+    ``name`` is the name the customer was registered with (``LedgerBook`` passes that, never
+    the current one), so a customer's accounts keep their name for the customer's whole life:
+    a running journal and a full export name them the same way, whatever renames came between.
+    The id is all 32 hex digits: q2c's ids are time-ordered (their first digits are the clock,
+    the same for customers registered within a minute) or derived from an ERP reference, and
+    only the whole id is sure to differ between two customers, whatever their names.
+
+    The name is kept readable: a Latin letter with accents or in a compatibility form is its
+    plain letter (``Müller`` is ``Muller``, ``ﬁ`` is ``fi``), letters of other scripts stay as
+    they are (Beancount takes any letter), everything else separates words (``A&B Ltd`` is
+    ``A-B-Ltd``; marks Beancount does not take, a Devanagari vowel sign, are left out of their
+    word), each word starts with a capital where its script has them, and at most 40
+    characters are kept. A component must start with a capital letter or a digit: one that
+    would not (a name in a script without capitals) starts with ``C-``.
     """
-    words = re.findall(r"[A-Za-z0-9]+", name)
-    base = "-".join(w[:1].upper() + w[1:] for w in words)[:40] or "Customer"
-    if not base[0].isupper() and not base[0].isdigit():
-        base = "C" + base
-    return f"{base}-{customer_id.hex[:8]}"
+    words: list[str] = []
+    word: list[str] = []
+    for ch in unicodedata.normalize("NFC", name) + " ":
+        kept = _account_letters(ch)
+        if kept:
+            word.append(kept)
+        elif unicodedata.category(ch).startswith("M"):
+            continue  # a vowel sign or accent Beancount does not take: left out of the word
+        elif word:
+            words.append("".join(word))
+            word = []
+    base = "-".join(w[:1].upper() + w[1:] for w in words)
+    base = "".join(ch for ch in base if ch == "-" or _letter_or_digit(ch))[:40].rstrip("-")
+    if not base:
+        base = "Customer"
+    elif unicodedata.category(base[0]) not in ("Lu", "Nd"):
+        base = "C-" + base
+    return f"{base}-{customer_id.hex}"
+
+
+def _letter_or_digit(ch: str) -> bool:
+    """A character Beancount takes in an account component (a letter or a decimal digit)."""
+    return ch.isalpha() or unicodedata.category(ch) == "Nd"
+
+
+def _account_letters(ch: str) -> str:
+    """What one character of a name is in an account component: a Latin letter or digit with
+    accents or in a compatibility form as its plain ASCII one(s), another letter or digit as
+    it is, anything else nothing (a word break)."""
+    if ch.isascii():
+        return ch if ch.isalnum() else ""
+    plain = unicodedata.normalize("NFKD", ch)
+    ascii_part = "".join(c for c in plain if c.isascii())
+    if ascii_part.isalnum() and all(c.isascii() or unicodedata.combining(c) for c in plain):
+        return ascii_part
+    return ch if _letter_or_digit(ch) else ""
 
 
 def tax_account(rate: TaxRate) -> str:
@@ -324,6 +383,7 @@ class LedgerBook:
     def __init__(self, app: BaseApp) -> None:
         self.app = app
         self._customers: dict[UUID, str] = {}
+        self._components: dict[UUID, str] = {}  # customer -> its accounts' component
         self._numbers: dict[UUID, str] = {}
         self._contracts: dict[UUID, str] = {}
         self._replayed: OrderedDict[UUID, Aggregate] = OrderedDict()
@@ -384,6 +444,16 @@ class LedgerBook:
             self._customers[customer_id] = self._at(Customer, customer_id).name
         return self._customers[customer_id]
 
+    def component(self, customer_id: UUID) -> str:
+        """The account component of the customer's accounts (``customer_component``): from the
+        name it was registered with (its first event's, whatever renames came after) and its
+        id, so the same for the customer's whole life."""
+        if customer_id not in self._components:
+            registered: Aggregate = self.app.repository.get(customer_id, version=1)
+            assert isinstance(registered, Customer), f"{customer_id} is not a Customer"
+            self._components[customer_id] = customer_component(customer_id, registered.name)
+        return self._components[customer_id]
+
     def _number(self, invoice_id: UUID) -> str:
         """An issued invoice's number never changes, so the current state is the right one."""
         if invoice_id not in self._numbers:
@@ -397,23 +467,23 @@ class LedgerBook:
 
     def receivable(self, customer_id: UUID) -> str:
         """The customer's receivable account."""
-        return f"Assets:Receivables:{customer_component(customer_id, self._customer(customer_id))}"
+        return f"{RECEIVABLES}:{self.component(customer_id)}"
 
     def customer_credit(self, customer_id: UUID) -> str:
         """The customer's credit (unallocated money) account."""
-        comp = customer_component(customer_id, self._customer(customer_id))
+        comp = self.component(customer_id)
         self._credit_owners[comp] = customer_id
         return f"{CUSTOMER_CREDIT}:{comp}"
 
     def refunds_owed(self, customer_id: UUID) -> str:
         """The customer's receivable of refunds owed back: what its credit is negative by."""
-        comp = customer_component(customer_id, self._customer(customer_id))
+        comp = self.component(customer_id)
         return f"{REFUNDS_OWED}:{comp}"
 
     def deposits(self, customer_id: UUID) -> str:
         """The customer's deposit (down-payment) liability account."""
-        comp = customer_component(customer_id, self._customer(customer_id))
-        return f"Liabilities:CustomerDeposits:{comp}"
+        comp = self.component(customer_id)
+        return f"{CUSTOMER_DEPOSITS}:{comp}"
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -1008,6 +1078,11 @@ JOURNAL_OPEN_DATE = date(1970, 1, 1)
 JOURNAL_FORMAT = '; q2c journal: every event\'s block ends with a "; q2c booked <event id>" line\n'
 _EVENT_ID = re.compile(r'^\s+event_id: "([^"]+)"', re.MULTILINE)
 _OPEN = re.compile(r"^\d{4}-\d{2}-\d{2} open (\S+)", re.MULTILINE)
+# an account opened for a customer, and the end of a component named by the customer's whole id
+_CUSTOMER_OPEN = re.compile(
+    rf"^\d{{4}}-\d{{2}}-\d{{2}} open ((?:{'|'.join(CUSTOMER_ROOTS)}):\S+)", re.MULTILINE
+)
+_COMPONENT = re.compile(r"-[0-9a-f]{32}$")
 # the end of what is written for good: the format line, or the end marker of an event's block
 _COMPLETE = re.compile(rb"^; q2c (?:journal: [^\n]*|booked \S+)\n", re.MULTILINE)
 
@@ -1033,7 +1108,11 @@ class BeancountJournal:
     complete block, which only a write cut short by a crash leaves, is cut off when the journal
     is opened (with a ``RuntimeWarning``; ``discarded`` holds it) and those events are booked
     again. A journal written before blocks had an end line is read as it is, and refused
-    (``InvalidValue`` naming ``path``) if it stops in the middle of a line.
+    (``InvalidValue`` naming ``path``) if it stops in the middle of a line. A journal whose
+    customer accounts are named the way q2c named them before they were named by the customer's
+    registered name and whole id is refused too (``InvalidValue`` naming ``path``, nothing
+    written): continued, it would book its customers on a second set of accounts (and its own
+    may hold two customers each); export the ledger anew to a new file.
     """
 
     def __init__(self, app: BaseApp, path: str, *, title: str = "q2c") -> None:
@@ -1053,6 +1132,7 @@ class BeancountJournal:
                 existing = f.read()
         except FileNotFoundError:
             existing = b""
+        self._refuse_old_account_names(existing.decode("utf-8", errors="replace"))
         ends = [m.end() for m in _COMPLETE.finditer(existing)]
         if ends:
             complete = existing[: ends[-1]]
@@ -1081,6 +1161,26 @@ class BeancountJournal:
         self.booked = set(_EVENT_ID.findall(text))
         self.opened = set(_OPEN.findall(text))
         self.book.recall(text)
+
+    def _refuse_old_account_names(self, text: str) -> None:
+        """Refuse (``InvalidValue`` naming ``path``, before anything is written) a journal that
+        opened customer accounts named otherwise than ``customer_component`` names them now
+        (by the customer's name at the time and 8 digits of its id, before q2c named them by
+        the registered name and the whole id): continued, it would book the same customers on
+        a second set of accounts, and its old accounts may hold two customers each."""
+        old = [
+            m.group(1) for m in _CUSTOMER_OPEN.finditer(text) if not _COMPONENT.search(m.group(1))
+        ]
+        if old:
+            shown = ", ".join(sorted(set(old))[:3]) + (", ..." if len(set(old)) > 3 else "")
+            raise InvalidValue(
+                f"the journal names customer accounts as q2c did before accounts were named by "
+                f"the customer's registered name and whole id ({shown}); continued, it would "
+                f"open second accounts for the same customers: export the ledger anew "
+                f"(q2c export beancount) and deliver to a new journal file",
+                field="path",
+                value=self.path,
+            )
 
     def _cut(self, size: int, unfinished: bytes) -> None:
         os.truncate(self.path, size)
