@@ -191,6 +191,24 @@ def test_in_day_order_the_bounce_stands_and_the_later_reversal_is_refused(
     assert figures(app, acme, jan(17)) == (Decimal("0.00"), Decimal("100.00"), Decimal("0.00"))
 
 
+def test_a_return_learnt_of_late_is_recorded_by_reversing_the_allocation_on_its_own_day(
+    app: QuoteToCash,
+) -> None:
+    """The allocation of the 12th never paid the invoice at a day's end once it is reversed on
+    the 12th itself, so the bank's return of the 11th, learnt of later, is then recorded on the
+    11th: the invoice was open every day, Acme held the money on the 10th only."""
+    acme, _, payment, allocation = acme_paid_on_the_12th(app)
+    app.reverse_allocation(
+        payment, allocation, reason="the bank returned it", actor=A, reversed_on=jan(12)
+    )
+    app.bounce_payment(payment, bounced_on=jan(11), reason="returned (AM04)", actor="bank")
+    assert app.payment(payment).bounced_on == jan(11)
+    assert figures(app, acme, jan(10)) == (Decimal("0.00"), Decimal("100.00"), Decimal("100.00"))
+    assert figures(app, acme, jan(12)) == (Decimal("0.00"), Decimal("100.00"), Decimal("0.00"))
+    for day in range(10, 16):
+        money_adds_up(app, acme, jan(day))
+
+
 def test_a_bank_reversal_dated_before_a_hand_reversal_refuses_the_statement(
     app: QuoteToCash,
 ) -> None:

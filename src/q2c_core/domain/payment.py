@@ -462,12 +462,23 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     def bounce(self, bounced_on: date, reason: str, actor: str) -> None:
         """The bank returned the money: every live allocation is reversed on ``bounced_on``,
         which therefore is not before any of them (a return learnt of after the money was
-        allocated later: reverse that allocation first, then record the bounce on its day).
+        allocated later: reverse that allocation on its own day first, then record the bounce
+        on the bank's day).
+        Nor is it before the day an allocation already reversed (by hand, or given back by a
+        credit note) was taken back off, unless that was the day it was made: the books would
+        have that money paying the invoice on days the bank had it back (``RuleViolated``
+        naming ``bounced_on``; bounce it on or after the reversal's day). It says why
+        (``InvalidValue`` naming ``reason``).
 
         Refunds stand (the money left the bank): what was refunded of a payment that bounces
-        is owed by the customer (``owed_back``), shown as negative credit."""
+        is owed by the customer (``owed_back``), shown as negative credit, also when the bank
+        dates the bounce before the refund (owed from the refund's day: ``refunds_owed_on``).
+        These rules are the command's: bounces recorded before them replay as recorded."""
         if self.is_bounced:
             raise InvalidTransition("already bounced", field="status", aggregate_id=self.id)
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id, value=reason)
+        require_day(bounced_on, "bounced_on")
         for a in self.live_allocations():
             if bounced_on < a.allocated_on:
                 raise RuleViolated(
@@ -477,6 +488,27 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
                     aggregate_id=self.id,
                     value=bounced_on,
                 )
+        # an allocation reversed later paid its invoice at the end of each day from its own
+        # day until its reversal's (one reversed the day it was made: on none; an undated old
+        # reversal counts as long ago): none of those days may come after the bounce
+        later = [
+            a
+            for a in self.allocations
+            if not a.is_live
+            and a.reversed_on is not None
+            and max(bounced_on, a.allocated_on) < a.reversed_on
+        ]
+        if later:
+            last = max(later, key=lambda a: a.reversed_on or a.allocated_on)
+            raise RuleViolated(
+                f"must not be before {last.reversed_on}: allocation {last.allocation_id} "
+                f"({last.amount} from {last.allocated_on}) paid invoice {last.invoice_id} until "
+                f"it was taken back off then, so the money would pay it on days the bank had "
+                f"it back (bounce it on or after {last.reversed_on})",
+                field="bounced_on",
+                aggregate_id=self.id,
+                value=bounced_on,
+            )
         self._bounced(bounced_on, reason, actor)
 
     @event("PaymentBounced")
