@@ -568,7 +568,11 @@ class ContractBilling(BaseApp):
                     f"no sub-contract {sub_id!r}", field="sub_id", aggregate_id=from_contract_id
                 )
             later = tuple(p for p in sub.prices if p.effective > effective)
-            carried = None
+            # moved on the day it arrived here: this contract bills none of its days, so the
+            # target bills the remainder of what the contracts before it billed (the source's
+            # own ``moved_from``, None when it did not move here); dropping it would have the
+            # target round its own days and the period drift a cent from one contract's charge
+            carried = sub.moved_from
             if effective > sub.effective_from:
                 # the source keeps its days before the move; the target bills the remainder
                 carried = MovedFrom(

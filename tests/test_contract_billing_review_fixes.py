@@ -1,0 +1,176 @@
+"""Contract billing, as a reviewer found it wanting: told as the customer's bills.
+
+- A sub-contract moved twice on one day (A to B, B to C): the move's period still adds up to the
+  cent to what one contract bills, as a single move does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_contract_billing import YEAR, A, contract, customer, sub
+
+from q2c_core import (
+    BillingFrequency,
+    InvoiceKind,
+    InvoiceStatus,
+    Period,
+    QuoteToCash,
+)
+
+JAN = Period(date(2024, 1, 1), date(2024, 2, 1))
+
+
+@pytest.fixture
+def app() -> Iterator[QuoteToCash]:
+    application = QuoteToCash.open("memory:")
+    yield application
+    application.close()
+
+
+def billed_for(app: QuoteToCash, cust: UUID, sub_id: str, period: Period) -> Decimal:
+    """Net billed for a sub-contract's days in a period, over every contract, voided left out."""
+    total = Decimal(0)
+    for inv in app.invoices(cust):
+        if inv.status is InvoiceStatus.VOIDED:
+            continue
+        sign = -1 if inv.kind is InvoiceKind.CREDIT_NOTE else 1
+        for line in inv.lines:
+            src = line.source
+            if src is None or src.sub_contract_id != sub_id or src.period is None:
+                continue
+            if src.period.start in period:
+                total += sign * line.net.amount
+    return total
+
+
+def one_contract_bills(price: str, period: Period, **kw: Any) -> Decimal:
+    """What a single, never moved contract bills the sub-contract for a period."""
+    solo = QuoteToCash.open("memory:")
+    try:
+        cust = customer(solo)
+        contract(solo, cust, subs=(sub("S", price=price),), **kw)
+        solo.run_billing(period.end, actor="run")
+        return billed_for(solo, cust, "S", period)
+    finally:
+        solo.close()
+
+
+# -- 1. a sub-contract moved on along a chain on one day ------------------------------------------
+
+
+def test_moved_a_to_b_and_b_to_c_on_one_day_january_adds_up_to_the_cent(app: QuoteToCash) -> None:
+    """1,003.00 a year, monthly: moved A to B and B to C, both on 10 January. A bills 1-9
+    January (24.27), B nothing, C the rest of January's 83.58 (59.31), not its own 59.32."""
+    cust = customer(app)
+    a = contract(app, cust, number="A", subs=(sub("S", price=1003),))
+    b = contract(app, cust, number="B", subs=(sub("K"),))
+    c = contract(app, cust, number="C", subs=(sub("L"),))
+    app.reassign_sub_contract(a, "S", b, effective=date(2024, 1, 10), actor=A)
+    app.reassign_sub_contract(b, "S", c, effective=date(2024, 1, 10), actor=A)
+    app.run_billing(date(2024, 1, 2), actor="run")
+    assert one_contract_bills("1003", JAN) == Decimal("83.58")
+    assert billed_for(app, cust, "S", JAN) == Decimal("83.58")
+    by_contract = {
+        line.source.contract_id: line.net.amount
+        for inv in app.invoices(cust)
+        for line in inv.lines
+        if line.source is not None and line.source.sub_contract_id == "S"
+    }
+    assert by_contract == {a: Decimal("24.27"), c: Decimal("59.31")}
+
+
+def test_b_billed_the_rest_of_january_then_moved_it_on_the_same_day_c_bills_b_s_remainder(
+    app: QuoteToCash,
+) -> None:
+    """January billed in advance after the move to B (A 24.27, B 59.31); then B hands it to C
+    from the same 10 January: B is credited its 59.31 and C bills exactly that, not 59.32."""
+    cust = customer(app)
+    a = contract(app, cust, number="A", subs=(sub("S", price=1003),))
+    b = contract(app, cust, number="B", subs=(sub("K"),))
+    c = contract(app, cust, number="C", subs=(sub("L"),))
+    app.reassign_sub_contract(a, "S", b, effective=date(2024, 1, 10), actor=A)
+    app.run_billing(date(2024, 1, 2), actor="run")
+    assert billed_for(app, cust, "S", JAN) == Decimal("83.58")
+    app.reassign_sub_contract(b, "S", c, effective=date(2024, 1, 10), actor=A)
+    app.run_billing(date(2024, 1, 12), actor="run")
+    assert billed_for(app, cust, "S", JAN) == Decimal("83.58")
+    billed = {
+        (line.source.contract_id, inv.kind): line.net.amount
+        for inv in app.invoices(cust)
+        for line in inv.lines
+        if line.source is not None and line.source.sub_contract_id == "S"
+    }
+    assert billed[(b, InvoiceKind.CREDIT_NOTE)] == billed[(b, InvoiceKind.STANDARD)]
+    assert billed[(c, InvoiceKind.STANDARD)] == Decimal("59.31")
+
+
+def test_b_bills_some_days_then_c_bills_the_remainder_of_what_a_and_b_billed(
+    app: QuoteToCash,
+) -> None:
+    """A to B on 10 January, B to C on 20 January, again on 20 January to D: the four bills of
+    January add up to one contract's 83.58."""
+    cust = customer(app)
+    a = contract(app, cust, number="A", subs=(sub("S", price=1003),))
+    b = contract(app, cust, number="B", subs=(sub("K"),))
+    c = contract(app, cust, number="C", subs=(sub("L"),))
+    d = contract(app, cust, number="D", subs=(sub("M"),))
+    app.reassign_sub_contract(a, "S", b, effective=date(2024, 1, 10), actor=A)
+    app.reassign_sub_contract(b, "S", c, effective=date(2024, 1, 20), actor=A)
+    app.reassign_sub_contract(c, "S", d, effective=date(2024, 1, 20), actor=A)
+    app.run_billing(date(2024, 1, 2), actor="run")
+    assert billed_for(app, cust, "S", JAN) == Decimal("83.58")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    price=st.integers(min_value=0, max_value=500_000).map(lambda c: str(Decimal(c) / 100)),
+    first=st.integers(min_value=1, max_value=300),
+    # days after the move before: 0 is a move on the same day
+    gaps=st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=2),
+    runs=st.lists(st.booleans(), min_size=3, max_size=3),
+    frequency=st.sampled_from([BillingFrequency.MONTHLY, BillingFrequency.QUARTERLY]),
+)
+def test_a_chain_of_moves_bills_each_period_as_one_contract_would(
+    price: str, first: int, gaps: list[int], runs: list[bool], frequency: BillingFrequency
+) -> None:
+    """A sub-contract moved along a chain of two or three contracts, on one day or on days
+    apart, with or without a run between the moves: for every period, what all the contracts
+    bill for it adds up to what one unmoved contract bills, to the cent."""
+    app = QuoteToCash.open("memory:")
+    try:
+        cust = customer(app)
+        chain = [
+            contract(app, cust, number="C0", subs=(sub("S", price=price),), frequency=frequency)
+        ]
+        chain += [
+            contract(app, cust, number=f"C{k + 1}", subs=(sub(f"K{k}"),), frequency=frequency)
+            for k in range(len(gaps) + 1)
+        ]
+        day = YEAR.start + timedelta(days=first)
+        for k, gap in enumerate([0, *gaps]):
+            day += timedelta(days=gap)
+            if runs[k]:
+                app.run_billing(day - timedelta(days=1), actor="run")
+            app.reassign_sub_contract(chain[k], "S", chain[k + 1], effective=day, actor=A)
+        as_of = day + timedelta(days=100)
+        app.run_billing(as_of, actor="run")
+        solo = QuoteToCash.open("memory:")
+        try:
+            solo_cust = customer(solo)
+            cid = contract(solo, solo_cust, subs=(sub("S", price=price),), frequency=frequency)
+            solo.run_billing(as_of, actor="run")
+            for billed in solo.contract(cid).billed.values():
+                whole = billed_for(solo, solo_cust, "S", billed.period)
+                assert billed_for(app, cust, "S", billed.period) == whole, billed.period
+        finally:
+            solo.close()
+    finally:
+        app.close()
