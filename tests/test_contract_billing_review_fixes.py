@@ -15,14 +15,23 @@ from uuid import UUID
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_contract_billing import YEAR, A, contract, customer, sub
+from test_beancount_ledger_fixes import assert_ledger_agrees
+from test_contract_billing import YEAR, A, contract, customer, eur, issue, sub
 
 from q2c_core import (
     BillingFrequency,
+    CreditDisposition,
     InvoiceKind,
+    InvoiceLine,
     InvoiceStatus,
+    LineSource,
+    OverAllocation,
     Period,
+    PeriodAlignment,
     QuoteToCash,
+    RevenueKind,
+    RuleViolated,
+    SourceKind,
 )
 
 JAN = Period(date(2024, 1, 1), date(2024, 2, 1))
@@ -174,3 +183,125 @@ def test_a_chain_of_moves_bills_each_period_as_one_contract_would(
             solo.close()
     finally:
         app.close()
+
+
+# -- 2. a deposit and a contract invoice ----------------------------------------------------------
+
+QUARTER = {"frequency": BillingFrequency.QUARTERLY, "alignment": PeriodAlignment.CALENDAR}
+
+
+def q1_billed_with_a_deposit(app: QuoteToCash) -> tuple[UUID, UUID, UUID, UUID]:
+    """12,000.00 a year billed quarterly: Q1 on an invoice of 3,000.00 (draft), and a 2,500.00
+    deposit invoice issued. Returns customer, contract, Q1 invoice, deposit invoice."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S", price=12000),), **QUARTER)
+    deposit = app.draft_deposit_invoice(
+        cust, eur(2500), description="down payment", drafted_on=date(2024, 1, 1), actor=A
+    )
+    issue(app, deposit, date(2024, 1, 1))
+    [q1] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    assert app.invoice(q1).total == eur(3000)
+    return cust, cid, q1, deposit
+
+
+def test_a_deposit_is_not_deducted_on_a_contract_period_invoice(app: QuoteToCash) -> None:
+    """Refused naming the invoice and the rule; the Q1 invoice and the deposit stay as they
+    were (nothing recorded)."""
+    _, _, q1, deposit = q1_billed_with_a_deposit(app)
+    lines = app.invoice(q1).lines
+    with pytest.raises(RuleViolated) as refused:
+        app.deduct_deposit(q1, deposit, actor=A)
+    assert refused.value.field == "invoice_id"
+    assert "contract" in str(refused.value) and "credit the deposit" in str(refused.value)
+    assert app.invoice(q1).lines == lines
+    assert app.invoice(deposit).deducted_by is None
+
+
+def test_a_paid_deposit_reaches_the_contract_invoice_as_credit_and_a_later_credit_issues(
+    app: QuoteToCash,
+) -> None:
+    """The 2,500.00 deposit paid, credited, and the customer's credit allocated to Q1 (500.00
+    left to pay). Removed from 15 January, the run's credit note of 2,538.46 issues: Q1 now
+    asks 461.54, paid by the deposit's money, and 2,038.46 is the customer's credit again."""
+    cust, cid, q1, deposit = q1_billed_with_a_deposit(app)
+    issue(app, q1, date(2024, 1, 2))
+    paid = app.receive_payment(
+        cust, eur(2500), received_on=date(2024, 1, 3), reference="DEP", actor=A
+    )
+    app.allocate_payment(paid, [(deposit, eur(2500))], allocated_on=date(2024, 1, 3), actor=A)
+    note = app.draft_credit_note(
+        deposit,
+        line_ids=[line.line_id for line in app.invoice(deposit).lines],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="deposit taken on the contract invoice",
+        drafted_on=date(2024, 1, 4),
+        actor=A,
+    )
+    issue(app, note, date(2024, 1, 4))
+    app.allocate_payment(paid, [(q1, eur(2500))], allocated_on=date(2024, 1, 4), actor=A)
+    assert app.invoice(q1).outstanding == eur(500)
+    app.remove_sub_contract(cid, "S", effective_to=date(2024, 1, 15), actor=A)
+    [credit] = app.run_billing(date(2024, 1, 20), actor="run").invoice_ids
+    assert app.invoice(credit).total == eur("2538.46")
+    issue(app, credit, date(2024, 1, 20))
+    assert app.invoice(q1).outstanding == eur(0)
+    assert app.payment(paid).unallocated == eur("2038.46")
+    assert_ledger_agrees(app, cust)
+
+
+def test_a_deduction_recorded_before_is_named_when_the_run_s_credit_cannot_be_issued(
+    app: QuoteToCash,
+) -> None:
+    """A book from before the rule: the deposit deducted on Q1 (500.00 to pay). The run's
+    2,538.46 credit note is refused naming the deduction line to credit first, nothing
+    recorded; once that line is credited (the deposit held again) the note issues, Q1 asks
+    461.54 for 1-14 January, the customer pays it and the books balance."""
+    cust, cid, q1, deposit = q1_billed_with_a_deposit(app)
+    final, dep = app.invoice(q1), app.invoice(deposit)
+    dep.deduct_deposit(q1, A)  # as deduct_deposit recorded it before
+    [line] = dep.lines
+    final.add_lines(
+        [
+            InvoiceLine(
+                line_id="L2",
+                description=f"Less deposit invoice {dep.number}: {line.description}",
+                quantity=Decimal(-1),
+                unit_price=line.net,
+                tax=line.tax,
+                source=LineSource(
+                    SourceKind.DEPOSIT_DEDUCTION, invoice_id=dep.id, line_id=line.line_id
+                ),
+                revenue_kind=RevenueKind.DEPOSIT,
+                price_reason=f"deposit {dep.number} deducted",
+            )
+        ],
+        A,
+    )
+    app.save(final, dep)
+    issue(app, q1, date(2024, 1, 2))
+    assert app.invoice(q1).total == eur(500)
+    app.remove_sub_contract(cid, "S", effective_to=date(2024, 1, 15), actor=A)
+    [credit] = app.run_billing(date(2024, 1, 20), actor="run").invoice_ids
+    with pytest.raises(OverAllocation) as refused:
+        issue(app, credit, date(2024, 1, 20))
+    assert "L2" in str(refused.value) and "deposit" in str(refused.value)
+    assert app.invoice(credit).status is InvoiceStatus.APPROVED  # approved, not issued
+    assert app.invoice(credit).number is None
+    back = app.draft_credit_note(
+        q1,
+        line_ids=["L2"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="deposit back",
+        drafted_on=date(2024, 1, 20),
+        actor=A,
+    )
+    issue(app, back, date(2024, 1, 20))
+    assert app.invoice(deposit).deducted_by is None
+    app.issue_invoice(credit, issued_on=date(2024, 1, 20), actor="bea")
+    assert app.invoice(q1).outstanding == eur("461.54")
+    paid = app.receive_payment(
+        cust, eur("461.54"), received_on=date(2024, 1, 25), reference="Q1", actor=A
+    )
+    app.allocate_payment(paid, [(q1, eur("461.54"))], allocated_on=date(2024, 1, 25), actor=A)
+    assert app.invoice(q1).outstanding == eur(0)
+    assert_ledger_agrees(app, cust)

@@ -1152,6 +1152,22 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     field="kind",
                     aggregate_id=invoice_id,
                 )
+            if any(
+                line.source is not None and line.source.kind is SourceKind.CONTRACT_PERIOD
+                for line in final.lines
+            ):
+                # the run credits a contract invoice's days when the contract changes: with a
+                # deduction on it that credit can exceed all the invoice asks, a note that
+                # could never be issued (and the run would draft it again after a void)
+                raise RuleViolated(
+                    "a billing run's contract invoice takes no deposit deduction (its credit "
+                    "notes for days taken back could exceed what it asks): credit the deposit "
+                    "invoice instead, and allocate the money paid for it, then the customer's "
+                    "credit, to this invoice",
+                    field="invoice_id",
+                    aggregate_id=invoice_id,
+                    value=invoice_id,
+                )
             if deposit.deducted_by is not None:
                 raise DuplicateEntry(
                     self._deducted(deposit),

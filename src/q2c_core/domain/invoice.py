@@ -30,6 +30,7 @@ from q2c_core.domain.errors import (
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore
 from q2c_core.domain.invoice_lines import (
     InvoiceLine,
+    SourceKind,
     check_billed_hours,
     check_lines,
     lines_net,
@@ -842,9 +843,24 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                     value=line_id,
                 )
         if amount > self.outstanding:
+            # beyond what the invoice asks: a deposit deducted on it (a billing run's contract
+            # invoice from before those were refused) is what the credit cannot take back
+            deducted = [
+                line.line_id
+                for line in self.lines
+                if line.source is not None
+                and line.source.kind is SourceKind.DEPOSIT_DEDUCTION
+                and line.line_id not in already
+                and line.line_id not in line_ids
+            ]
+            hint = (
+                f"credit its deposit deduction ({', '.join(deducted)}) first, which holds the "
+                "deposit again and has the invoice ask its whole total"
+                if deducted
+                else "un-allocate payments first"
+            )
             raise OverAllocation(
-                f"credit {amount} exceeds the {self.outstanding} outstanding; "
-                "un-allocate payments first",
+                f"credit {amount} exceeds the {self.outstanding} outstanding; {hint}",
                 field="amount",
                 aggregate_id=self.id,
                 value=amount,
