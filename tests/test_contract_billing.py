@@ -554,7 +554,7 @@ def test_renewal_with_percentage_uplift_or_new_price(app: QuoteToCash) -> None:
     cust = customer(app)
     cid = contract(app, cust)
     app.renew_contract(
-        cid, new_end=date(2026, 1, 1), effective=date(2024, 12, 1), actor=A, uplift_percent=5
+        cid, new_end=date(2026, 1, 1), effective=date(2025, 1, 1), actor=A, uplift_percent=5
     )
     c = app.contract(cid)
     assert c.term.end == date(2026, 1, 1)
@@ -563,7 +563,7 @@ def test_renewal_with_percentage_uplift_or_new_price(app: QuoteToCash) -> None:
     app.renew_contract(
         cid,
         new_end=date(2027, 1, 1),
-        effective=date(2025, 12, 1),
+        effective=date(2026, 1, 1),
         actor=A,
         new_prices={"S2": eur(700)},
     )

@@ -21,6 +21,7 @@ from test_contract_billing import YEAR, A, contract, customer, eur, issue, sub
 from q2c_core import (
     BillingFrequency,
     CreditDisposition,
+    InvalidValue,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
@@ -305,3 +306,56 @@ def test_a_deduction_recorded_before_is_named_when_the_run_s_credit_cannot_be_is
     app.allocate_payment(paid, [(q1, eur("461.54"))], allocated_on=date(2024, 1, 25), actor=A)
     assert app.invoice(q1).outstanding == eur(0)
     assert_ledger_agrees(app, cust)
+
+
+# -- 3. the day a renewal takes effect ------------------------------------------------------------
+
+
+def test_a_renewal_takes_effect_on_the_term_s_end_with_its_new_prices(app: QuoteToCash) -> None:
+    """1,200.00 a year for 2024, renewed to the end of 2025 at 2,400.00: 2024 keeps its price,
+    2025 bills the new one."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S", price=1200),))
+    app.renew_contract(
+        cid, new_end=date(2026, 1, 1), effective=date(2025, 1, 1), actor=A,
+        new_prices={"S": eur(2400)},
+    )  # fmt: skip
+    s = app.contract(cid).sub_contracts["S"]
+    assert app.contract(cid).term == Period(date(2024, 1, 1), date(2026, 1, 1))
+    assert s.price_on(date(2024, 12, 31)) == eur(1200)
+    assert s.price_on(date(2025, 1, 1)) == eur(2400)
+
+
+@pytest.mark.parametrize("effective", [date(2024, 7, 1), date(1999, 1, 1), date(2025, 6, 1)])
+def test_a_renewal_said_to_take_effect_on_another_day_is_refused(
+    app: QuoteToCash, effective: date
+) -> None:
+    """A renewal from 1 July 2024 with new prices (which would have started on 1 January 2025
+    all the same), or from a day outside the term, is refused naming ``effective`` and the
+    term's end; nothing is recorded."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S", price=1200),))
+    before = app.contract(cid)
+    with pytest.raises(InvalidValue) as refused:
+        app.renew_contract(
+            cid, new_end=date(2026, 1, 1), effective=effective, actor=A,
+            new_prices={"S": eur(2400)},
+        )  # fmt: skip
+    assert refused.value.field == "effective" and "2025-01-01" in str(refused.value)
+    after = app.contract(cid)
+    assert after.version == before.version and after.term == YEAR
+    assert after.sub_contracts["S"].prices == before.sub_contracts["S"].prices
+
+
+def test_a_renewal_recorded_before_with_another_day_still_loads(app: QuoteToCash) -> None:
+    """A ``Renewed`` event recorded before the rule, said to take effect on 1 July 2024, loads
+    as it was recorded: the term to the end of 2025, the new price from the old end."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S", price=1200),))
+    c = app.contract(cid)
+    c._renewed(date(2026, 1, 1), date(2024, 7, 1), A, None, {"S": eur(2400)})
+    app.save(c)
+    loaded = app.contract(cid)
+    assert loaded.term == Period(date(2024, 1, 1), date(2026, 1, 1))
+    assert loaded.sub_contracts["S"].price_on(date(2025, 1, 1)) == eur(2400)
+    assert loaded.sub_contracts["S"].price_on(date(2024, 7, 1)) == eur(1200)

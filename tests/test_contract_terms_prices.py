@@ -120,7 +120,7 @@ def test_a_renewal_uplift_keeps_a_price_scheduled_after_the_old_end(app: QuoteTo
     cid = signed(app, cust)
     app.reprice_sub_contract(cid, "S1", effective=date(2025, 7, 1), annual_price=eur(6000), actor=A)
     app.renew_contract(
-        cid, new_end=date(2026, 1, 1), effective=date(2024, 12, 1), actor=A, uplift_percent=10
+        cid, new_end=date(2026, 1, 1), effective=date(2025, 1, 1), actor=A, uplift_percent=10
     )
     app.run_billing(date(2025, 8, 1), actor="run")
     bills = monthly_bills(app, cust, "S1")
@@ -168,7 +168,7 @@ def test_a_renewal_price_for_a_sub_contract_starting_later_applies_from_its_star
     app.renew_contract(
         cid,
         new_end=date(2026, 1, 1),
-        effective=date(2024, 12, 1),
+        effective=date(2025, 1, 1),
         actor=A,
         new_prices={"S1": eur(1800), "S2": eur(2400)},
     )

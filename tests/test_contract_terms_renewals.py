@@ -360,7 +360,7 @@ def test_a_goodwill_year_renewed_at_minus_100_percent_bills_nothing_and_takes_no
     cust = customer(app)
     cid = signed(app, cust)
     app.renew_contract(
-        cid, new_end=date(2026, 1, 1), effective=date(2024, 12, 1), actor=A, uplift_percent=-100
+        cid, new_end=date(2026, 1, 1), effective=date(2025, 1, 1), actor=A, uplift_percent=-100
     )
     on = date(2025, 3, 1)
     months_2024 = [Period(date(2024, m, 1), add_months(date(2024, m, 1), 1)) for m in range(1, 13)]
@@ -381,7 +381,7 @@ def test_a_goodwill_year_renewed_at_minus_100_percent_bills_nothing_and_takes_no
     app.renew_contract(
         cid,
         new_end=date(2027, 1, 1),
-        effective=date(2025, 12, 1),
+        effective=date(2026, 1, 1),
         actor=A,
         new_prices={"S1": eur(1500)},
     )

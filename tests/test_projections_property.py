@@ -266,7 +266,7 @@ class Driver:
             else:
                 new_end = add_months(c.term.end, 1)
                 app.renew_contract(
-                    cid, new_end=new_end, effective=day, actor="a", uplift_percent=amount
+                    cid, new_end=new_end, effective=c.term.end, actor="a", uplift_percent=amount
                 )
         elif op == 22:
             self.toggle_suspension(cid, day)

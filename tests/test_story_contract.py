@@ -84,7 +84,7 @@ def test_contract_lifecycle(app: QuoteToCash) -> None:
     assert c.history[2].reason == "unpaid"
 
     app.renew_contract(
-        contract, new_end=date(2026, 1, 1), effective=date(2024, 12, 1), actor=A, uplift_percent=3
+        contract, new_end=date(2026, 1, 1), effective=date(2025, 1, 1), actor=A, uplift_percent=3
     )
     c = app.contract(contract)
     assert c.term == Period(date(2024, 1, 1), date(2026, 1, 1))
@@ -123,7 +123,7 @@ def test_renew_with_new_prices(app: QuoteToCash) -> None:
     app.renew_contract(
         contract,
         new_end=date(2026, 1, 1),
-        effective=date(2024, 12, 1),
+        effective=date(2025, 1, 1),
         actor=A,
         new_prices={"erp": eur(1500)},
     )
@@ -131,12 +131,12 @@ def test_renew_with_new_prices(app: QuoteToCash) -> None:
     assert c.sub_contracts["erp"].price_on(date(2025, 2, 1)) == eur(1500)
     assert c.sub_contracts["crm"].price_on(date(2025, 2, 1)) == eur(600)
     with pytest.raises(InvalidValue):
-        app.renew_contract(contract, new_end=date(2025, 6, 1), effective=date(2024, 12, 1), actor=A)
+        app.renew_contract(contract, new_end=date(2025, 6, 1), effective=date(2026, 1, 1), actor=A)
     with pytest.raises(InvalidValue):
         app.renew_contract(
             contract,
             new_end=date(2027, 1, 1),
-            effective=date(2025, 12, 1),
+            effective=date(2026, 1, 1),
             actor=A,
             uplift_percent=2,
             new_prices={"erp": eur(1)},
@@ -198,7 +198,7 @@ def test_contract_refusals(app: QuoteToCash) -> None:
         app.renew_contract(
             contract,
             new_end=date(2026, 1, 1),
-            effective=date(2024, 12, 1),
+            effective=date(2025, 1, 1),
             actor=A,
             uplift_percent=-101,
         )

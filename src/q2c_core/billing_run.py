@@ -469,7 +469,8 @@ class ContractBilling(BaseApp):
         new_prices: dict[str, Money] | None = None,
     ) -> None:
         """Extend the term with a price uplift (percentage) or new prices (annual, by
-        sub-contract id)."""
+        sub-contract id), from the current term's end: ``effective`` must be that day
+        (``Contract.renew``)."""
         uplift = None if uplift_percent is None else to_decimal(uplift_percent, "uplift_percent")
         if new_prices is not None and (
             not isinstance(new_prices, dict)

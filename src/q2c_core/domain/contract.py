@@ -539,7 +539,6 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self._require(ContractStatus.SUSPENDED, doing="reactivate")
         self._change(ContractStatus.ACTIVE, effective, reason, actor)
 
-    @event("Renewed")
     def renew(
         self,
         new_end: date,
@@ -550,10 +549,35 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     ) -> None:
         """Extend the term; prices from the old end go up by a percentage or to new prices.
 
+        A renewal takes effect on the current term's end: ``effective`` must be that day, and
+        any other is refused (``InvalidValue`` naming ``effective``) rather than recorded and
+        ignored; prices that change before it are a re-price (``reprice_sub_contract``).
+        Renewals recorded before this rule, with another day, load as they were recorded.
         An uplift of -100 % makes the new term free (a goodwill term: the billing run records
         its periods billed with no invoice); below -100 % it would cut prices below zero and is
         refused, as it is when a contract is signed with such a renewal uplift.
         """
+        self._require(ContractStatus.ACTIVE, ContractStatus.SUSPENDED, doing="renew")
+        if effective != self.term.end:
+            raise InvalidValue(
+                f"a renewal takes effect on the current term's end, {self.term.end} (its prices "
+                "from that day); to change prices before it, re-price the sub-contracts",
+                field="effective",
+                aggregate_id=self.id,
+                value=effective,
+            )
+        self._renewed(new_end, effective, actor, uplift_percent, new_prices)
+
+    @event("Renewed")
+    def _renewed(
+        self,
+        new_end: date,
+        effective: date,
+        actor: str,
+        uplift_percent: Decimal | None = None,
+        new_prices: dict[str, Money] | None = None,
+    ) -> None:
+        """The ``Renewed`` event (``renew``; ``renew_through`` for an evergreen term)."""
         self._require(ContractStatus.ACTIVE, ContractStatus.SUSPENDED, doing="renew")
         if new_end <= self.term.end:
             raise InvalidValue(
