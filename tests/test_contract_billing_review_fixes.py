@@ -359,3 +359,67 @@ def test_a_renewal_recorded_before_with_another_day_still_loads(app: QuoteToCash
     assert loaded.term == Period(date(2024, 1, 1), date(2026, 1, 1))
     assert loaded.sub_contracts["S"].price_on(date(2025, 1, 1)) == eur(2400)
     assert loaded.sub_contracts["S"].price_on(date(2024, 7, 1)) == eur(1200)
+
+
+# -- 4. an evergreen term ending in a period billed in advance -------------------------------------
+
+EVERGREEN = {
+    "term": Period(date(2024, 1, 15), date(2025, 1, 15)),
+    "alignment": PeriodAlignment.CALENDAR,
+    "renewal_uplift_percent": 0,
+}
+JAN_2025 = Period(date(2025, 1, 1), date(2025, 2, 1))
+
+
+def bill(app: QuoteToCash, as_of: date) -> list[Any]:
+    """The run of ``as_of``, which posts what the preview showed, and again bills nothing."""
+    preview = app.preview_billing(as_of)
+    posted = app.run_billing(as_of, actor="run").documents
+    assert [d.lines for d in preview] == [tuple(app.invoice(d.invoice_id).lines) for d in posted]
+    assert app.run_billing(as_of, actor="run").documents == ()
+    return list(posted)
+
+
+def test_the_days_an_evergreen_renewal_adds_to_a_billed_month_are_not_a_correction(
+    app: QuoteToCash,
+) -> None:
+    """1,200.00 a year from 15 January 2024, monthly in advance on calendar months, renewing
+    by itself: January 2025 bills 1-14 January (45.16) on 1 January; the run of 15 January
+    renews it and bills 15-31 January (54.84) as the renewed term's, its line and invoice not
+    called a correction; January adds up to 100.00."""
+    cust = customer(app)
+    cid = contract(
+        app, cust, subs=(sub("S", start=date(2024, 1, 15), price=1200),), auto_renew=True,
+        **EVERGREEN,
+    )  # fmt: skip
+    bill(app, date(2024, 12, 31))
+    [first] = bill(app, date(2025, 1, 1))
+    assert first.net == eur("45.16")
+    [rest] = bill(app, date(2025, 1, 15))
+    assert app.contract(cid).term.end == date(2026, 1, 15)
+    extra = app.invoice(rest.invoice_id)
+    assert extra.kind is InvoiceKind.STANDARD and extra.net == eur("54.84")
+    assert "correction" not in extra.note.lower()
+    assert "renew" in extra.note
+    [line] = extra.lines
+    assert line.source is not None and line.source.period == Period(
+        date(2025, 1, 15), date(2025, 2, 1)
+    )
+    assert "correction" not in line.source.note and "renew" in line.source.note
+    assert billed_for(app, cust, "S", JAN_2025) == Decimal(100)
+
+
+def test_a_sub_contract_added_back_in_a_billed_month_is_still_a_correction(
+    app: QuoteToCash,
+) -> None:
+    """Days first billed because the contract changed (a sub-contract added from 10 January to
+    a January billed already) keep the correction's label."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S", price=1200),))
+    bill(app, date(2024, 1, 1))
+    app.add_sub_contract(cid, sub("T", start=date(2024, 1, 10), price=1200), actor=A)
+    [extra] = bill(app, date(2024, 1, 12))
+    invoice = app.invoice(extra.invoice_id)
+    assert invoice.note.startswith("Correction of")
+    [line] = invoice.lines
+    assert line.source is not None and line.source.note.startswith("correction:")

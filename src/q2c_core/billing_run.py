@@ -85,6 +85,7 @@ from q2c_core.domain.invoice_lines import (
     CORRECTION_CHARGE_NOTE,
     CORRECTION_CREDIT_NOTE,
     CORRECTION_REBILL_NOTE,
+    RENEWAL_CHARGE_NOTE,
     InvoiceLine,
     LineSource,
     RevenueKind,
@@ -964,8 +965,9 @@ class ContractBilling(BaseApp):
         basis = contract.version
         credits: dict[_Holder, list[tuple[Period, BilledSlice]]] = {}
         credited: dict[str, list[_Holder]] = {}  # by period key: the invoices credited for it
-        # (each with whether the same correction credits its days: billed again at a new price)
-        charges: list[tuple[Period, BilledSlice, bool]] = []
+        # (each with its note: billed again at a new price, as the same correction credits its
+        # days; days a renewal added to the period; or days now due)
+        charges: list[tuple[Period, BilledSlice, str]] = []
         updates: list[Period] = []
         history: dict[int, Contract] = {}
         loaded: dict[UUID, Invoice] = {}
@@ -1018,7 +1020,8 @@ class ContractBilling(BaseApp):
             # (against every day the correction credits: a free period's days no document
             # names are credited by nothing, yet billed again at their new price)
             charges.extend(
-                (billed.period, s, _billed_again(s, correction.credits)) for s in charged
+                (billed.period, s, _charge_note(s, correction.credits, then.term, contract.term))
+                for s in charged
             )
             updates.append(billed.period)
         if not updates:
@@ -1089,17 +1092,20 @@ class ContractBilling(BaseApp):
                     period,
                     SourceKind.CONTRACT_PERIOD,
                     None,
-                    CORRECTION_REBILL_NOTE if again else CORRECTION_CHARGE_NOTE,
+                    note,
                 )
-                for n, (period, s, again) in enumerate(charges, start=1)
+                for n, (period, s, note) in enumerate(charges, start=1)
             ]
+            renewal = all(note == RENEWAL_CHARGE_NOTE for _, _, note in charges)
             extra = self._contract_invoice(
                 contract,
                 InvoiceKind.STANDARD,
                 lines,
                 as_of,
                 actor,
-                f"Correction of maintenance contract {contract.number}",
+                f"Maintenance contract {contract.number}, days its renewed term adds"
+                if renewal
+                else f"Correction of maintenance contract {contract.number}",
                 None,
             )
             new.append(extra)
@@ -1547,6 +1553,20 @@ def _bulk() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _charge_note(
+    charge: BilledSlice, credited: Sequence[BilledSlice], basis_term: Period, term: Period
+) -> str:
+    """The note on a correction's charge: days billed again at a new price
+    (``CORRECTION_REBILL_NOTE``); days after the end of the term the period was billed on,
+    which a renewal added (``RENEWAL_CHARGE_NOTE``: the renewed term's, not a correction); any
+    other day now due (``CORRECTION_CHARGE_NOTE``)."""
+    if _billed_again(charge, credited):
+        return CORRECTION_REBILL_NOTE
+    if basis_term.end < term.end and charge.period.start >= basis_term.end:
+        return RENEWAL_CHARGE_NOTE
+    return CORRECTION_CHARGE_NOTE
 
 
 def _billed_again(charge: BilledSlice, credited: Sequence[BilledSlice]) -> bool:

@@ -41,6 +41,10 @@ class SourceKind(enum.Enum):
 CORRECTION_CREDIT_NOTE = "correction: these days no longer apply at this price"
 CORRECTION_REBILL_NOTE = "correction: days billed again at this price"
 CORRECTION_CHARGE_NOTE = "correction: days now due at this price"
+# days an evergreen renewal adds to a period billed when its term ended in its middle (billed in
+# advance up to the old end): the renewed term's first days, billed as any contract line, not a
+# correction of what was billed (earned on the days served, as ``CORRECTION_CHARGE_NOTE``)
+RENEWAL_CHARGE_NOTE = "renewed term: days the renewal adds to this period"
 
 
 class RevenueKind(enum.Enum):
