@@ -21,6 +21,7 @@ from test_contract_billing import YEAR, A, contract, customer, eur, issue, sub
 from q2c_core import (
     BillingFrequency,
     CreditDisposition,
+    DuplicateEntry,
     InvalidValue,
     InvoiceKind,
     InvoiceLine,
@@ -423,3 +424,20 @@ def test_a_sub_contract_added_back_in_a_billed_month_is_still_a_correction(
     assert invoice.note.startswith("Correction of")
     [line] = invoice.lines
     assert line.source is not None and line.source.note.startswith("correction:")
+
+
+# -- what the README says of a sub-contract moved back -------------------------------------------
+
+
+def test_a_sub_contract_moved_away_cannot_come_back_under_the_same_id(app: QuoteToCash) -> None:
+    """Moved from A to B on 10 March, S cannot go back to A (A keeps its days to 10 March
+    under that id): refused with DuplicateEntry naming sub_id, nothing recorded."""
+    cust = customer(app)
+    a = contract(app, cust, number="A", subs=(sub("S", price=1003),))
+    b = contract(app, cust, number="B", subs=(sub("K"),))
+    app.reassign_sub_contract(a, "S", b, effective=date(2024, 3, 10), actor=A)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(DuplicateEntry) as refused:
+        app.reassign_sub_contract(b, "S", a, effective=date(2024, 5, 1), actor=A)
+    assert refused.value.field == "sub_id"
+    assert app.recorder.max_notification_id() == before
