@@ -1,25 +1,41 @@
 """Branded PDF invoices and credit notes with fpdf2 (pure Python: ``pip install`` is enough).
 
-The text face is DejaVu Sans, shipped in ``fonts/`` (Bitstream Vera licence, see fonts/LICENSE),
-so names and symbols outside Latin-1 print as they are. Every page repeats the letterhead and the
+The text face is DejaVu Sans, shipped in ``fonts/`` (Bitstream Vera licence, see fonts/LICENSE):
+Latin (accents included), Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic letters and most
+symbols print as they are. It has no Chinese, Japanese or Korean glyphs (nor Thai, Devanagari
+and other scripts of South and East Asia), and no CJK font small enough to ship is at hand: a
+document with text the font cannot print (a Japanese buyer name, address or line text, or
+branding) is refused before any PDF is made, ``InvalidValue`` naming the field
+(``customer_name``, ``lines[L1].description``, ``branding.company_name``...) and the characters,
+never printed with that text left blank. Render such a document as HTML or UBL, which carry any
+text. Every page repeats the letterhead and the
 table headings and ends with "Page n of N"; the detail section lists the time entries and
 contract periods the lines bill.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+import attrs
 from fpdf import FPDF
 from fpdf.enums import CellBordersLayout
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 from fpdf.util import Padding
 
 from q2c_adapters.documents.branding import Branding
-from q2c_adapters.documents.model import InvoiceDocument, build_document
+from q2c_adapters.documents.model import (
+    ContractPeriodDetail,
+    DocumentLine,
+    DocumentTax,
+    InvoiceDocument,
+    TimeEntryDetail,
+    build_document,
+)
 from q2c_core.domain.errors import InvalidValue
 
 if TYPE_CHECKING:
@@ -89,6 +105,69 @@ class _InvoicePDF(FPDF):
         page = self.doc.labels["page"].format(page=self.page_no(), pages="{nb}")
         self.set_xy(self.l_margin, -12)
         self.cell(0, 4, page, align="R")
+
+
+# Branding fields the PDF prints (the payment instructions through the payment text).
+_BRANDING_TEXTS = (
+    "company_name", "address", "tax_id", "email", "phone", "website", "iban", "bic", "bank",
+    "footer", "payment_instructions",
+)  # fmt: skip
+# Characters that print nothing, glyph or not: controls, format characters, line separators.
+_UNPRINTED = {"Cc", "Cf", "Zl", "Zp"}
+_ROWS: dict[type, str] = {
+    DocumentLine: "lines",
+    DocumentTax: "taxes",
+    TimeEntryDetail: "time_entries",
+    ContractPeriodDetail: "contract_periods",
+}
+
+
+def _texts(doc: InvoiceDocument) -> Iterator[tuple[str, str]]:
+    """Every text the PDF prints that did not come with q2c (its labels did), with the field it
+    is named by: the branding's first, then the document's in order, a row's field by its line
+    (``lines[L1].description``)."""
+    for name in _BRANDING_TEXTS:
+        value = getattr(doc.branding, name)
+        for text in value if isinstance(value, tuple) else (value,):
+            yield f"branding.{name}", text
+    for field in attrs.fields(InvoiceDocument):
+        if field.name in ("labels", "branding", "language"):
+            continue
+        value = getattr(doc, field.name)
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, str):
+                yield field.name, item
+            elif type(item) in _ROWS:
+                key = getattr(item, "line_id", None) or getattr(item, "category", "")
+                row = f"{_ROWS[type(item)]}[{key}]"
+                for part in attrs.fields(type(item)):
+                    yield f"{row}.{part.name}", getattr(item, part.name)
+
+
+def _refuse_unprintable(pdf: _InvoicePDF) -> None:
+    """Refuse a document with text no face of the PDF font has glyphs for: fpdf2 would print it
+    blank with only a warning (a Japanese buyer name under "Bill to" as an empty line).
+
+    Raises ``InvalidValue`` naming the first such field and its characters."""
+    faces = [f for f in pdf.fonts.values() if isinstance(f, TTFFont)]
+    for field, text in _texts(pdf.doc):
+        missing = list(
+            dict.fromkeys(
+                ch
+                for ch in text
+                if unicodedata.category(ch) not in _UNPRINTED
+                and not all(ord(ch) in face.cmap for face in faces)
+            )
+        )
+        if missing:
+            shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            raise InvalidValue(
+                f"has characters the PDF font (DejaVu Sans) cannot print: {shown}{more}; "
+                "the PDF would leave them blank, so it is not made (HTML and UBL carry them)",
+                field=field,
+                value=text,
+            )
 
 
 def _heading_style(doc: InvoiceDocument) -> FontFace:
@@ -210,9 +289,11 @@ def _pair(pdf: _InvoicePDF, label: str, value: str, bold: bool = False) -> None:
 
 
 def render_document_pdf(doc: InvoiceDocument) -> bytes:
-    """Lay out a gathered document as a PDF."""
+    """Lay out a gathered document as a PDF; text the font cannot print is refused first
+    (``InvalidValue`` naming the field and the characters, see the module's docstring)."""
     t = doc.labels
     pdf = _InvoicePDF(doc)
+    _refuse_unprintable(pdf)
     pdf.add_page()
 
     # parties and meta
@@ -321,7 +402,8 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
 
 
 def render_pdf(app: QuoteToCash, invoice_id: UUID, branding: Branding | None = None) -> bytes:
-    """An invoice or credit note as PDF bytes."""
+    """An invoice or credit note as PDF bytes (refused, ``InvalidValue``, when it holds text the
+    font cannot print: see the module's docstring)."""
     return render_document_pdf(build_document(app, invoice_id, branding or Branding()))
 
 
