@@ -44,6 +44,7 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "pay_without_account": "Please pay {amount} by {due_date}, quoting {reference}.",
         "pay_credit_note": "This credit of {amount} reduces what you owe; {reference}.",
+        "owe_credit_note": "This credit note adds {amount} to what you owe on {invoice}.",
         "nothing_due": "Nothing is due: thank you for your payment.",
         "details": "Details",
         "time_entries": "Time entries",
@@ -96,6 +97,7 @@ LABELS: dict[str, dict[str, str]] = {
             "Bitte zahlen Sie {amount} bis {due_date} unter Angabe von {reference}."
         ),
         "pay_credit_note": "Diese Gutschrift über {amount} mindert Ihre Schuld; {reference}.",
+        "owe_credit_note": "Diese Gutschrift erhöht Ihre Schuld aus {invoice} um {amount}.",
         "nothing_due": "Es ist nichts offen: vielen Dank für Ihre Zahlung.",
         "details": "Einzelnachweis",
         "time_entries": "Zeiteinträge",
@@ -148,6 +150,7 @@ LABELS: dict[str, dict[str, str]] = {
             "Merci de régler {amount} avant le {due_date}, en indiquant {reference}."
         ),
         "pay_credit_note": "Cet avoir de {amount} réduit votre dû ; {reference}.",
+        "owe_credit_note": "Cet avoir ajoute {amount} à votre dû sur la facture {invoice}.",
         "nothing_due": "Rien n'est dû : merci pour votre paiement.",
         "details": "Détail",
         "time_entries": "Temps passé",

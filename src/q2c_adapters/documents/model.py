@@ -140,7 +140,12 @@ def _xml_texts(value: Any) -> Any:
 
 def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
     """Gather one invoice or credit note, with its customer (as issued: ``buyer_details``),
-    details and payment text."""
+    details and payment text.
+
+    A credit note's payment text says it reduces what the customer owes; one with a negative
+    total (taking back a deposit deduction: the customer owes more) says what it adds to what is
+    owed on the invoice it credits and how to pay that, by the note's due date, quoting that
+    invoice's number, as an invoice asks for its amount due."""
     lang = branding.language
     text = labels(lang)
     invoice = app.invoice(invoice_id)
@@ -233,14 +238,19 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
             credits_number = ""
     reference = invoice.number or ""
     due = invoice.outstanding
-    if is_credit:
+    # A credit note of a negative total (one taking back a deposit deduction) adds to what the
+    # customer owes on the invoice it credits: it asks for that money, quoting that invoice.
+    owing = is_credit and invoice.total.is_negative()
+    if is_credit and not owing:
         payment_text = text["pay_credit_note"].format(
             amount=money(invoice.total), reference=f"{text['credits']} {credits_number}"
         )
-    elif not due.is_positive() and invoice.is_issued:
+    elif not owing and not due.is_positive() and invoice.is_issued:
         payment_text = text["nothing_due"]
     else:
-        amount_due = due if invoice.is_issued else invoice.total
+        amount_due = -invoice.total if owing else due if invoice.is_issued else invoice.total
+        if owing:
+            reference = credits_number
         values = {
             "amount": money(amount_due),
             "reference": reference or "-",
@@ -255,6 +265,11 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
             or text["pay_by_transfer" if branding.iban else "pay_without_account"]
         )
         payment_text = template.format(**values)
+        if owing:
+            added = text["owe_credit_note"].format(
+                amount=values["amount"], invoice=credits_number or "-"
+            )
+            payment_text = f"{added} {payment_text}"
     document = InvoiceDocument(
         language=lang,
         labels=text,
@@ -281,7 +296,8 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         paid=money(invoice.paid),
         credited=money(invoice.credited),
         amount_due=money(invoice.outstanding if invoice.is_issued else invoice.total),
-        has_payments=invoice.paid.is_positive() or invoice.credited.is_positive(),
+        # a negative credit (a deposit deduction taken back) shows too: it is why more is due
+        has_payments=invoice.paid.is_positive() or not invoice.credited.is_zero(),
         payment_text=payment_text,
         note=invoice.note,
         time_entries=tuple(time_entries),
