@@ -122,7 +122,9 @@ def test_a_seller_name_the_font_cannot_print_is_refused_too(app: QuoteToCash) ->
 # --- a credit note that makes the customer owe more -----------------------------------------
 
 
-def deposit_deduction_taken_back(app: QuoteToCash) -> tuple[UUID, UUID]:
+def deposit_deduction_taken_back(
+    app: QuoteToCash, credited_on: date = date(2024, 5, 5)
+) -> tuple[UUID, UUID]:
     """A 1,000.00 deposit deducted on a 2,000.00 final invoice; the deposit was never paid, so
     a credit note takes back only the deduction line: -1,210.00, the customer owes more."""
     customer = app.register_customer(
@@ -141,22 +143,22 @@ def deposit_deduction_taken_back(app: QuoteToCash) -> tuple[UUID, UUID]:
     issue(app, final, date(2024, 5, 4))
     note = app.draft_credit_note(
         final, line_ids=["L2"], disposition=CreditDisposition.REBILLABLE,
-        reason="deposit was never paid", drafted_on=date(2024, 5, 5), actor="b",
+        reason="deposit was never paid", drafted_on=credited_on, actor="b",
     )  # fmt: skip
-    issue(app, note, date(2024, 5, 5))
+    issue(app, note, credited_on)
     assert app.invoice(note).total == Money.of("-1210.00", "EUR")
     return final, note
 
 
 def test_a_negative_credit_note_asks_for_the_money_it_adds(app: QuoteToCash) -> None:
     """The credit note of -1,210.00 says 1,210.00 is now due on the final invoice and how to pay
-    it (the account, by the note's due date, quoting the final invoice), in PDF and HTML alike;
-    it never says the credit 'reduces what you owe'."""
+    it (the account, by the final invoice's due date, quoting it), in PDF and HTML alike; it
+    never says the credit 'reduces what you owe'."""
     final, note = deposit_deduction_taken_back(app)
     final_number = app.invoice(final).number
     assert final_number == "INV-000002"
-    due = app.invoice(note).due_date
-    assert due is not None
+    due = app.invoice(final).due_date  # the money is owed on the final invoice: due with it
+    assert due is not None and due > date(2024, 5, 5)
     expected = (
         f"This credit note adds 1,210.00 EUR to what you owe on {final_number}. "
         f"Please transfer 1,210.00 EUR by {due.isoformat()} to BE71096123456769 "
@@ -170,6 +172,16 @@ def test_a_negative_credit_note_asks_for_the_money_it_adds(app: QuoteToCash) -> 
     # the final invoice itself shows what is due on it now: 1,210.00 more than before
     final_text = flat(render_pdf(app, final, BRAND))
     assert "Amount due 2,420.00 EUR" in final_text
+
+
+def test_a_negative_credit_note_after_the_invoice_fell_due_asks_for_the_money_at_once(
+    app: QuoteToCash,
+) -> None:
+    """The final invoice was due on 2024-06-03; the note taking the deduction back comes on
+    2024-07-01: the 1,210.00 it adds is due that day, not on a day already past."""
+    _, note = deposit_deduction_taken_back(app, credited_on=date(2024, 7, 1))
+    text = flat(render_pdf(app, note, BRAND))
+    assert "Please transfer 1,210.00 EUR by 2024-07-01 to BE71096123456769" in text
 
 
 def test_a_negative_credit_note_speaks_german_and_follows_custom_instructions(

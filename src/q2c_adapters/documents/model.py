@@ -144,8 +144,9 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
 
     A credit note's payment text says it reduces what the customer owes; one with a negative
     total (taking back a deposit deduction: the customer owes more) says what it adds to what is
-    owed on the invoice it credits and how to pay that, by the note's due date, quoting that
-    invoice's number, as an invoice asks for its amount due."""
+    owed on the invoice it credits and how to pay that, quoting that invoice's number, as an
+    invoice asks for its amount due: by that invoice's due date (what the note adds is owed on
+    it), or on the note's day when that date has passed."""
     lang = branding.language
     text = labels(lang)
     invoice = app.invoice(invoice_id)
@@ -231,9 +232,14 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
             share = format_decimal(source.fraction, lang, 4) if source.fraction is not None else ""
             periods.append(ContractPeriodDetail(line.line_id, contract_label, item, period, share))
     credits_number = ""
+    pay_by = invoice.due_date
     if invoice.credits_invoice_id is not None:
         try:
-            credits_number = app.invoice(invoice.credits_invoice_id).number or ""
+            credited = app.invoice(invoice.credits_invoice_id)
+            credits_number = credited.number or ""
+            if credited.due_date is not None and pay_by is not None:
+                # what a note adds is owed on the credited invoice: due when it is, or at once
+                pay_by = max(pay_by, credited.due_date)
         except NotFound:
             credits_number = ""
     reference = invoice.number or ""
@@ -254,7 +260,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         values = {
             "amount": money(amount_due),
             "reference": reference or "-",
-            "due_date": format_date(invoice.due_date, lang) or "-",
+            "due_date": format_date(pay_by if owing else invoice.due_date, lang) or "-",
             "iban": branding.iban or "-",
             "bic": branding.bic,
             "bank": branding.bank,
