@@ -6,6 +6,10 @@ For spreadsheets and BI tools: amounts are exact decimal strings with the curren
 per allocation or refund, repeating the document's own columns; JSON nests them. Text cells that a
 spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) are prefixed with ``'``.
 
+An issued invoice or credit note is listed under the buyer it names (``buyer_details``: the
+customer's name when it was issued, whatever it was renamed since), as a sales register must;
+a draft, and a payment, under the customer's name as it is now.
+
 A line's period is given as ``period_start`` (its first day), ``period_end`` (the first day
 after it: January is 2024-01-01 to 2024-02-01, so its days are ``period_end - period_start``)
 and ``period_last_day`` (2024-01-31, as invoices, PDFs and e-invoices print it).
@@ -24,8 +28,9 @@ from typing import Any
 from uuid import UUID
 
 from q2c_core.application import QuoteToCash
+from q2c_core.domain.customer import Customer
 from q2c_core.domain.errors import InvalidValue
-from q2c_core.domain.invoice import Invoice
+from q2c_core.domain.invoice import Invoice, buyer_details
 from q2c_core.domain.invoice_lines import InvoiceLine
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.payment import Payment, PaymentAllocation, PaymentRefund
@@ -181,28 +186,33 @@ def payment_record(payment: Payment, customer: str, numbers: dict[UUID, str]) ->
     }
 
 
-def _customers(app: QuoteToCash, customer_id: UUID | None) -> list[tuple[UUID, str]]:
+def _customers(app: QuoteToCash, customer_id: UUID | None) -> list[Customer]:
     if customer_id is not None:
-        return [(customer_id, app.customer(customer_id).name)]
-    return [(c.id, c.name) for c in app.customers()]
+        return [app.customer(customer_id)]
+    return app.customers()
 
 
 def invoice_records(app: QuoteToCash, customer_id: UUID | None = None) -> list[dict[str, Any]]:
-    """Every invoice and credit note (of one customer, or all), drafting order per customer."""
+    """Every invoice and credit note (of one customer, or all), drafting order per customer.
+
+    ``customer`` is the buyer the document names (``buyer_details``): an issued one the name it
+    was issued with, whatever the customer was renamed since, as its PDF and e-invoice say; a
+    draft the customer's name as it is now."""
     result: list[dict[str, Any]] = []
-    for cid, name in _customers(app, customer_id):
-        invoices = app.invoices(cid)
+    for customer in _customers(app, customer_id):
+        invoices = app.invoices(customer.id)
         numbers = {i.id: i.number for i in invoices if i.number}
-        result += [invoice_record(i, name, numbers) for i in invoices]
+        result += [invoice_record(i, buyer_details(i, customer).name, numbers) for i in invoices]
     return result
 
 
 def payment_records(app: QuoteToCash, customer_id: UUID | None = None) -> list[dict[str, Any]]:
-    """Every payment (of one customer, or all) with its allocations."""
+    """Every payment (of one customer, or all) with its allocations; ``customer`` is the
+    customer's name as it is now (a payment names no buyer)."""
     result: list[dict[str, Any]] = []
-    for cid, name in _customers(app, customer_id):
-        numbers = {i.id: i.number for i in app.invoices(cid) if i.number}
-        result += [payment_record(p, name, numbers) for p in app.payments(cid)]
+    for customer in _customers(app, customer_id):
+        numbers = {i.id: i.number for i in app.invoices(customer.id) if i.number}
+        result += [payment_record(p, customer.name, numbers) for p in app.payments(customer.id)]
     return result
 
 
