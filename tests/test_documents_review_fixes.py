@@ -12,11 +12,14 @@ import json
 import warnings
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID
 
 import pytest
 from test_beancount_ledger import issue, manual_line
+from test_cli_documents import cli
 from test_documents import pdf_pages
+from typer.testing import CliRunner
 
 from q2c_adapters.accounting.exports import export
 from q2c_adapters.documents import Branding, render_html, render_pdf
@@ -109,6 +112,28 @@ def test_names_in_scripts_the_font_has_print_and_read_back(app: QuoteToCash) -> 
     assert "Ωmega ΑΕ" in text
     assert "Москва, ул. Тверская 1" in text
     assert "Wartung für Müller" in text
+
+
+def test_the_cli_refuses_such_a_pdf_and_writes_no_file_but_renders_the_html(
+    tmp_path: Path,
+) -> None:
+    """`q2c invoice render` of the Japanese invoice from a SQLite file: the PDF is refused with
+    the field and the characters, exit 1, no file written; the HTML names the buyer."""
+    url = f"sqlite:///{tmp_path / 'billing.db'}"
+    app = QuoteToCash.open(url)
+    try:
+        japanese_invoice(app)
+    finally:
+        app.close()
+    out = tmp_path / "INV-000001.pdf"
+    args = ["invoice", "render", "INV-000001", "--url", url]
+    refused = CliRunner().invoke(cli(), [*args, "--format", "pdf", "--out", str(out)])
+    assert refused.exit_code == 1, refused.output
+    assert "customer_name" in refused.output and "株" in refused.output
+    assert not out.exists()
+    html = CliRunner().invoke(cli(), [*args, "--format", "html", "--out", "-"])
+    assert html.exit_code == 0, html.output
+    assert "株式会社山田製作所" in html.stdout
 
 
 def test_a_seller_name_the_font_cannot_print_is_refused_too(app: QuoteToCash) -> None:
