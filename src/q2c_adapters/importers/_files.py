@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource
+from q2c_core.domain.money import MAX_MAGNITUDE
 
 if TYPE_CHECKING:
     from q2c_core.application import QuoteToCash
@@ -196,6 +197,8 @@ def parse_decimal(text: str, field: str, mark: str | None = None) -> Decimal:
     ``mark`` is the file's decimal mark (see ``decimal_mark``): the other sign may then only
     separate thousands (``1.000`` is one thousand in a file that writes ``99,50``). Without it a
     number must show its own mark: ``1.000`` alone could be one or one thousand, and is refused.
+    NaN, infinity, ``1e999999`` (a magnitude of 10**15 or more) and more than ``MAX_DECIMALS``
+    decimals (``1E-30``) are refused as a ``CellError`` naming ``field``.
     """
     s = _clean_number(text)
     if mark is None:
@@ -226,7 +229,35 @@ def parse_decimal(text: str, field: str, mark: str | None = None) -> Decimal:
         raise CellError("is not a number", field=field, value=text) from None
     if not value.is_finite():
         raise CellError("is not a number", field=field, value=text)
+    if value and value.adjusted() >= MAX_MAGNITUDE:
+        raise CellError(
+            f"is out of range: at most {MAX_MAGNITUDE} digits before the decimal mark",
+            field=field,
+            value=text,
+        )
+    if _decimals(value) > MAX_DECIMALS:
+        raise CellError(
+            f"has more than {MAX_DECIMALS} decimals: not a number an export writes",
+            field=field,
+            value=text,
+        )
     return value
+
+
+# No column of an export writes more decimals than this (a unit price has four at most): with
+# MAX_MAGNITUDE digits before the mark a number then always fits Decimal's 28 digits, so
+# rounding it (to cents, to a minor unit) is exact and never raises.
+MAX_DECIMALS = 10
+
+
+def _decimals(value: Decimal) -> int:
+    """How many decimals a finite number has, trailing zeros aside (``1E-30``: 30)."""
+    if not value:
+        return 0
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + zeros))
 
 
 EARLIEST_YEAR = 1900

@@ -10,7 +10,9 @@ reference, request_id, ticket_ref] (a q2c request id, or a ticket reference mapp
 An entry's id is ``psa:<entry_id>`` when the export gives one, else derived from the row's content
 (and how many identical rows came before it), so re-importing the same entries, even in another
 file, records nothing twice. The file's decimal mark is read from its hours and rates: in a file
-that writes ``5,5`` a ``.`` only separates thousands.
+that writes ``5,5`` a ``.`` only separates thousands. Hours less than a hundredth (``0.001``,
+``1E-30``) are refused, as are numbers no ledger holds (``1e999999``, NaN, more than ten
+decimals).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from q2c_adapters.importers._files import (
+    CellError,
     FileImporter,
     decimal_mark,
     decode_text,
@@ -51,6 +54,8 @@ ALIASES = {
 }
 REQUIRED = ("worker", "date", "hours", "request")
 NUMBER_COLUMNS = ("hours", "rate")
+# The least work an entry logs: a hundredth of an hour. Less (1E-30, 0.001) is a broken cell.
+MIN_HOURS = Decimal("0.01")
 
 
 def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProblem]]:
@@ -68,6 +73,12 @@ def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProble
             worker = raw.required("worker")
             work_date = parse_date(raw.required("date"), "date")
             hours = parse_decimal(raw.required("hours"), "hours", mark)
+            if 0 < hours < MIN_HOURS:
+                raise CellError(
+                    "is less than a hundredth of an hour (36 seconds): not work logged",
+                    field="hours",
+                    value=hours,
+                )
             ref = raw.required("request")
             billable = parse_bool(raw.get("billable"), "billable", True)
             note = raw.get("notes")

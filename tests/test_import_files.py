@@ -1,0 +1,131 @@
+"""What an import file looks like on the outside: columns that say the same thing twice, bytes
+no encoding we read can decode, numbers no ledger can hold. Each is read one documented way or
+refused whole, naming what is wrong; never a silent choice, never a bare Python error."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from q2c_adapters.importers.bank import BankStatementImporter
+from q2c_adapters.importers.contracts import ContractImporter
+from q2c_adapters.importers.time_entries import TimeEntryImporter
+from q2c_core import InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
+from q2c_core.domain.import_batch import ImportRejected
+
+A = "alice"
+
+
+def issued_invoice(app: QuoteToCash, customer: UUID, gross: str, on: date) -> UUID:
+    line = InvoiceLine(
+        line_id="L1",
+        description="Services",
+        quantity=Decimal(1),
+        unit_price=Money.of(gross, "EUR"),
+        tax=TaxRate.standard(0),
+        source=LineSource(SourceKind.MANUAL, note="agreed"),
+    )
+    invoice = app.draft_invoice(customer, [line], drafted_on=on, actor="billy")
+    app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+    app.issue_invoice(invoice, issued_on=on, actor="bea")
+    return invoice
+
+
+def acme_owes_119(app: QuoteToCash) -> tuple[UUID, str]:
+    acme = app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor=A)
+    invoice = issued_invoice(app, acme, "119.00", date(2024, 3, 28))
+    number = app.invoice(invoice).number
+    assert number is not None
+    return invoice, number
+
+
+def time_entries_app(app: QuoteToCash) -> UUID:
+    """A customer's open request, for time entries to be logged against."""
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    request = app.open_request(acme, "Export", requested_on=date(2024, 3, 1), actor=A)
+    return request
+
+
+def bank(app: QuoteToCash) -> BankStatementImporter:
+    return BankStatementImporter(app, today=date(2024, 4, 5))
+
+
+def refused(app: QuoteToCash, importer: object, data: bytes) -> ImportRejected:
+    """Import ``data``, expecting the whole file refused and nothing recorded."""
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        importer.import_bytes(data, "export.csv", actor=A)  # type: ignore[attr-defined]
+    assert app.recorder.max_notification_id() == before
+    return caught.value
+
+
+# -- numbers no ledger can hold ------------------------------------------------------------------
+
+GARBAGE = ["1e999999", "1234567890123456789012345678901", "NaN", "Infinity", "-Infinity", "1E-30"]
+
+
+@pytest.mark.parametrize("cell", [*GARBAGE, "0.001", "0,004"])
+def test_an_hours_cell_no_day_can_hold_is_a_row_problem(app: QuoteToCash, cell: str) -> None:
+    """A spreadsheet overflow, an IBAN pasted in, or less than a hundredth of an hour (36
+    seconds): the row is refused by its line like 25 hours would be, nothing imported."""
+    request = time_entries_app(app)
+    text = (
+        "worker;date;hours;request;rate\n"
+        f"bob;2024-03-05;8;{request};100\n"
+        f"bob;2024-03-06;{cell};{request};100\n"
+    )
+    error = refused(app, TimeEntryImporter(app), text.encode())
+    (problem,) = error.problems
+    assert (problem.line, problem.field) == (3, "hours")
+
+
+def test_a_hundredth_of_an_hour_and_finer_quarters_are_still_hours(app: QuoteToCash) -> None:
+    request = time_entries_app(app)
+    text = (
+        "worker;date;hours;request;rate\n"
+        f"bob;2024-03-05;0.01;{request};100\n"
+        f"bob;2024-03-06;0.125;{request};100\n"
+    )
+    report = TimeEntryImporter(app).import_bytes(text.encode(), "t.csv", actor=A)
+    assert report.recorded == 2
+
+
+@pytest.mark.parametrize("cell", GARBAGE)
+def test_a_time_entry_rate_no_ledger_can_hold_is_a_row_problem(app: QuoteToCash, cell: str) -> None:
+    request = time_entries_app(app)
+    text = f"worker;date;hours;request;rate;currency\nbob;2024-03-05;8;{request};{cell};EUR\n"
+    (problem,) = refused(app, TimeEntryImporter(app), text.encode()).problems
+    assert (problem.line, problem.field) == (2, "rate")
+
+
+@pytest.mark.parametrize("column", ["amount", "credit", "debit"])
+@pytest.mark.parametrize("cell", GARBAGE)
+def test_a_bank_amount_no_ledger_can_hold_is_a_row_problem(
+    app: QuoteToCash, column: str, cell: str
+) -> None:
+    acme_owes_119(app)
+    text = f"date;{column};currency;remittance\n2024-03-29;119,00;EUR;x\n2024-03-29;{cell};EUR;y\n"
+    (problem,) = refused(app, bank(app), text.encode()).problems
+    assert (problem.line, problem.field) == (3, column)
+    assert app.bank_credits() == []
+
+
+@pytest.mark.parametrize("column", ["annual_price", "renewal_uplift"])
+@pytest.mark.parametrize("cell", GARBAGE)
+def test_a_contract_price_or_uplift_no_ledger_can_hold_is_a_row_problem(
+    app: QuoteToCash, column: str, cell: str
+) -> None:
+    app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor=A)
+    price, uplift = (cell, "3") if column == "annual_price" else ("1200,00", cell)
+    text = (
+        "contract;customer;currency;term_start;term_end;frequency;auto_renew;renewal_uplift;"
+        "sub_id;description;annual_price\n"
+        f"MC-1;Acme GmbH;EUR;2024-01-01;2024-12-31;annual;yes;{uplift};HW;Server;{price}\n"
+    )
+    (problem,) = refused(app, ContractImporter(app), text.encode()).problems
+    assert (problem.line, problem.field) == (2, column)
+    assert all(not c.contract_ids for c in app.customers())
