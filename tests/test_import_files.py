@@ -63,6 +63,37 @@ def refused(app: QuoteToCash, importer: object, data: bytes) -> ImportRejected:
     return caught.value
 
 
+# -- bytes no encoding we read can decode --------------------------------------------------------
+
+
+def test_a_dos_export_neither_utf8_nor_windows_1252_is_refused_naming_the_byte_and_line(
+    app: QuoteToCash,
+) -> None:
+    """A CP850 (DOS) export writes 'ü' as byte 0x81, which Windows-1252 leaves undefined."""
+    data = "date;amount;currency;remittance\n2024-04-02;5,00;EUR;Zahlung Müller\n".encode("cp850")
+    importers = (bank(app), TimeEntryImporter(app), ContractImporter(app))
+    for importer in importers:
+        error = refused(app, importer, data)
+        (problem,) = error.problems
+        assert (problem.line, problem.field) == (2, "encoding")
+        assert "0x81" in problem.rule
+        assert "UTF-8" in problem.rule and "Windows-1252" in problem.rule
+        assert error.value == "export.csv"
+    assert app.bank_credits() == []
+
+
+def test_an_excel_unicode_text_export_is_read_by_its_byte_order_mark(app: QuoteToCash) -> None:
+    invoice, number = acme_owes_119(app)
+    text = f"Booking date;Amount;Currency;Purpose\n2024-03-29;119,00;EUR;{number} Müller\n"
+    data = text.encode("utf-16")
+    assert data.startswith(b"\xff\xfe")
+    report = bank(app).import_bytes(data, "unicode.csv", actor=A)
+    assert report.recorded == 1
+    (credit,) = app.bank_credits()
+    assert credit.credit.remittance == f"{number} Müller"
+    assert app.invoice(invoice).outstanding == Money.of("0", "EUR")
+
+
 # -- numbers no ledger can hold ------------------------------------------------------------------
 
 GARBAGE = ["1e999999", "1234567890123456789012345678901", "NaN", "Infinity", "-Infinity", "1E-30"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -15,7 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from q2c_core.domain.errors import InvalidValue
-from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource
+from q2c_core.domain.import_batch import (
+    ImportKind,
+    ImportRejected,
+    ImportReport,
+    ImportSource,
+    RowProblem,
+)
 from q2c_core.domain.money import MAX_MAGNITUDE
 
 if TYPE_CHECKING:
@@ -24,6 +31,15 @@ if TYPE_CHECKING:
 
 class CellError(InvalidValue):
     """A cell could not be read; the reader turns it into a row problem with its line."""
+
+
+class UndecodableText(CellError):
+    """A file's bytes are text in no encoding the importers read; ``line`` is where the first
+    undecodable byte stands. The importer refuses the file with it (``ImportRejected``)."""
+
+    def __init__(self, rule: str, *, line: int, value: object = None) -> None:
+        self.line = line
+        super().__init__(rule, field="encoding", value=value)
 
 
 def file_digest(data: bytes) -> str:
@@ -69,13 +85,51 @@ class FileImporter:
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
         raise NotImplementedError
 
+    @staticmethod
+    def _text(source: ImportSource, data: bytes) -> str:
+        """The file's text (see ``decode_text``); bytes it cannot be read as refuse the file,
+        naming the line, before anything is recorded."""
+        try:
+            return decode_text(data)
+        except UndecodableText as e:
+            raise ImportRejected(source.file_name, [RowProblem(e.line, e.field, e.rule)]) from None
+
+
+ENCODINGS = (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"))
+
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, as many European exports are."""
+    """UTF-8 (with or without BOM), else Windows-1252, as many European exports are; UTF-16
+    when the file starts with its byte-order mark (Excel's "Unicode text").
+
+    Bytes neither can read (``0x81`` is CP850's ``ü`` in a DOS export, undefined in
+    Windows-1252) raise ``UndecodableText`` naming the byte, its line and the encodings tried:
+    q2c never guesses a third encoding, which would read the wrong letters without a word.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text": its byte-order mark says so, no guess
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            read = data[: e.start].decode("utf-16", errors="replace")
+            raise UndecodableText(
+                "is not UTF-16, though it starts with UTF-16's byte-order mark",
+                line=read.count("\n") + 1,
+            ) from None
     try:
-        return data.decode("utf-8-sig")
+        return data.decode(ENCODINGS[0][0])
     except UnicodeDecodeError:
-        return data.decode("cp1252")
+        pass
+    try:
+        return data.decode(ENCODINGS[1][0])
+    except UnicodeDecodeError as e:
+        byte = data[e.start]
+        tried = " nor ".join(name for _, name in ENCODINGS)
+        raise UndecodableText(
+            f"byte 0x{byte:02x} is neither {tried} (the encodings tried): save the export as UTF-8",
+            line=data.count(b"\n", 0, e.start) + 1,
+            value=f"0x{byte:02x}",
+        ) from None
 
 
 def _key(header: str) -> str:

@@ -46,7 +46,6 @@ from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
     decimal_mark,
-    decode_text,
     parse_date,
     parse_decimal,
     read_csv,
@@ -521,7 +520,9 @@ class BankStatementImporter(FileImporter):
             rows, problems, ignored = read.rows, read.problems, read.ignored
             reversals = read.reversals
         else:
-            rows, problems, ignored = read_bank_csv(decode_text(data), today=self.imported_on)
+            rows, problems, ignored = read_bank_csv(
+                self._text(source, data), today=self.imported_on
+            )
         return self.app.import_bank_credits(
             source,
             rows,

@@ -31,7 +31,6 @@ from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
     decimal_mark,
-    decode_text,
     parse_bool,
     parse_date,
     parse_decimal,
@@ -224,7 +223,7 @@ class ContractImporter(FileImporter):
         self.today = today
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
-        rows, problems = read_contracts_csv(decode_text(data))
+        rows, problems = read_contracts_csv(self._text(source, data))
         return self.app.import_contracts(
             source, rows, imported_on=self.imported_on, actor=actor, problems=problems
         )

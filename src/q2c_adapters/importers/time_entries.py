@@ -28,7 +28,6 @@ from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
     decimal_mark,
-    decode_text,
     parse_bool,
     parse_date,
     parse_decimal,
@@ -137,7 +136,7 @@ class TimeEntryImporter(FileImporter):
         self.today = today
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
-        rows, problems = read_time_entries_csv(decode_text(data))
+        rows, problems = read_time_entries_csv(self._text(source, data))
         return self.app.import_time_entries(
             source,
             rows,
