@@ -63,6 +63,124 @@ def refused(app: QuoteToCash, importer: object, data: bytes) -> ImportRejected:
     return caught.value
 
 
+# -- columns that say the same thing twice -------------------------------------------------------
+
+
+GERMAN_STATEMENT = "Booking date;Value date;Amount;Currency;Purpose;Description\n"
+
+
+def test_a_credit_is_booked_on_its_booking_date_and_its_purpose_pays_the_invoice(
+    app: QuoteToCash,
+) -> None:
+    """Acme pays INV-000001 over Easter: booked on Good Friday, value date the Tuesday after.
+    The statement also carries the bank's own text. The credit is booked on the booking date
+    (as a camt.053 statement's BookgDt would book it) and the purpose the payer wrote finds the
+    invoice, whatever the bank's description says."""
+    invoice, number = acme_owes_119(app)
+    text = GERMAN_STATEMENT + f"2024-03-29;2024-04-02;119,00;EUR;{number};SEPA credit transfer\n"
+    report = bank(app).import_bytes(text.encode(), "statement.csv", actor=A)
+    assert (report.recorded, report.suspended) == (1, 0)
+    (credit,) = app.bank_credits()
+    assert credit.credit.booked_on == date(2024, 3, 29)
+    assert credit.credit.remittance == f"{number} SEPA credit transfer"
+    assert app.invoice(invoice).outstanding == Money.of("0", "EUR")
+    assert app.bank_suspense() == []
+
+
+def test_a_statement_with_only_a_value_date_is_still_read_by_it(app: QuoteToCash) -> None:
+    invoice, number = acme_owes_119(app)
+    text = f"Value date;Amount;Currency;Verwendungszweck\n2024-04-02;119,00;EUR;{number}\n"
+    bank(app).import_bytes(text.encode(), "valuta.csv", actor=A)
+    (credit,) = app.bank_credits()
+    assert credit.credit.booked_on == date(2024, 4, 2)
+    assert app.invoice(invoice).outstanding == Money.of("0", "EUR")
+
+
+def test_a_statement_imported_before_both_columns_were_read_books_nothing_twice(
+    app: QuoteToCash,
+) -> None:
+    """Earlier versions read the last of the two columns (the value date, the description): an
+    overlapping statement read now, with the booking date and the purpose, is the same credit."""
+    _, number = acme_owes_119(app)
+    as_read_before = "Value date;Amount;Currency;Description\n2024-04-02;119,00;EUR;SEPA\n"
+    bank(app).import_bytes(as_read_before.encode(), "march.csv", actor=A)
+    overlapping = GERMAN_STATEMENT + f"2024-03-29;2024-04-02;119,00;EUR;{number};SEPA\n"
+    report = bank(app).import_bytes(overlapping.encode(), "march-april.csv", actor=A)
+    assert (report.recorded, report.skipped) == (0, 1)
+    assert len(app.bank_credits()) == 1
+
+
+def test_a_credit_with_the_banks_reference_read_before_otherwise_is_known_again(
+    app: QuoteToCash,
+) -> None:
+    """The bank's reference names the credit; booked before on its value date with the bank's
+    text, it is the same credit now read on its booking date with the purpose: skipped, not
+    refused as another credit under a reused reference, nor booked twice."""
+    _, number = acme_owes_119(app)
+    header = "Booking date;Value date;Amount;Currency;Reference;Purpose;Description\n"
+    as_read_before = "Value date;Amount;Currency;Reference;Description\n"
+    bank(app).import_bytes(
+        (as_read_before + "2024-04-02;119,00;EUR;BANK-77;SEPA\n").encode(), "a.csv", actor=A
+    )
+    row = f"2024-03-29;2024-04-02;119,00;EUR;BANK-77;{number};SEPA\n"
+    report = bank(app).import_bytes((header + row).encode(), "b.csv", actor=A)
+    assert (report.recorded, report.skipped) == (0, 1)
+    assert len(app.bank_credits()) == 1
+    other = f"2024-03-29;2024-04-02;119,00;EUR;BANK-77;{number};SEPA Eil\n"
+    error = refused(app, bank(app), (header + other).encode())
+    assert [(p.line, p.field) for p in error.problems] == [(2, "reference")]
+
+
+def test_two_booking_dates_in_one_statement_are_refused_naming_both_columns(
+    app: QuoteToCash,
+) -> None:
+    acme_owes_119(app)
+    text = "Date;Booking date;Amount;Currency\n2024-03-29;2024-03-30;119,00;EUR\n"
+    error = refused(app, bank(app), text.encode())
+    (problem,) = error.problems
+    assert (problem.line, problem.field) == (1, "date")
+    assert "'Date'" in problem.rule and "'Booking date'" in problem.rule
+    assert app.bank_credits() == []
+
+
+@pytest.mark.parametrize(
+    ("columns", "field"),
+    [(("Notes", "Description"), "notes"), (("ID", "Entry"), "entry_id")],
+)
+def test_a_psa_export_naming_one_field_twice_is_refused_naming_both_columns(
+    app: QuoteToCash, columns: tuple[str, str], field: str
+) -> None:
+    """Which of the two is the entry's note (or id)? q2c does not guess: the file is refused."""
+    request = time_entries_app(app)
+    first, second = columns
+    text = f"worker,date,hours,request,rate,{first},{second}\nbob,2024-03-05,8,{request},100,a,b\n"
+    error = refused(app, TimeEntryImporter(app), text.encode())
+    (problem,) = error.problems
+    assert (problem.line, problem.field) == (1, field)
+    assert f"'{first}'" in problem.rule and f"'{second}'" in problem.rule
+
+
+@pytest.mark.parametrize(
+    ("columns", "field"),
+    [(("Product", "Description"), "description"), (("Type", "Kind"), "kind")],
+)
+def test_a_crm_export_naming_one_field_twice_is_refused_naming_both_columns(
+    app: QuoteToCash, columns: tuple[str, str], field: str
+) -> None:
+    app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor=A)
+    first, second = columns
+    text = (
+        f"contract;customer;currency;term_start;term_end;frequency;sub_id;annual_price;"
+        f"{first};{second}\n"
+        f"MC-1;Acme GmbH;EUR;2024-01-01;2024-12-31;annual;HW;1200,00;product;licence\n"
+    )
+    error = refused(app, ContractImporter(app), text.encode())
+    (problem,) = error.problems
+    assert (problem.line, problem.field) == (1, field)
+    assert f"'{first}'" in problem.rule and f"'{second}'" in problem.rule
+    assert all(not c.contract_ids for c in app.customers())
+
+
 # -- bytes no encoding we read can decode --------------------------------------------------------
 
 

@@ -494,7 +494,7 @@ class ImportCommands(BaseApp):
                     in_file[credit_id] = row
                     booked = self._booked_credit(credit_id)
                     if booked is not None:
-                        _check_same_credit(row, booked.credit, "already booked")
+                        _check_same_credit(row, booked.credit, "already booked", before=True)
                         skipped += 1
                         continue
                     if self._booked_before_as(row):
@@ -651,7 +651,7 @@ class ImportCommands(BaseApp):
         is another credit (payers reuse the EndToEndId those keys were made of)."""
         for key in row.former_keys:
             booked = self._booked_credit(BankCredit.create_id(key))
-            if booked is not None and _credit_content(row.credit) == _credit_content(booked.credit):
+            if booked is not None and _read_as(row, booked.credit, before=True):
                 return True
         return False
 
@@ -852,10 +852,22 @@ def _describe(credit: StatementCredit) -> str:
     return f"{credit.booked_on} {credit.amount} {credit.remittance.strip()!r}"
 
 
-def _check_same_credit(row: BankCreditRow, seen: StatementCredit, where: str) -> None:
+def _read_as(row: BankCreditRow, seen: StatementCredit, *, before: bool = False) -> bool:
+    """Whether the row is the credit ``seen``; ``before``: also as an earlier version of the
+    reader read the row (``read_before``), for a credit booked by it."""
+    content = _credit_content(seen)
+    if _credit_content(row.credit) == content:
+        return True
+    return before and row.read_before is not None and _credit_content(row.read_before) == content
+
+
+def _check_same_credit(
+    row: BankCreditRow, seen: StatementCredit, where: str, *, before: bool = False
+) -> None:
     """A credit key seen before must carry the same credit: then the row is a re-import, skipped.
-    Another credit under the same key (a reused reference) is refused, never dropped."""
-    if _credit_content(row.credit) == _credit_content(seen):
+    Another credit under the same key (a reused reference) is refused, never dropped.
+    ``before``: the credit was booked by an earlier import (see ``_read_as``)."""
+    if _read_as(row, seen, before=before):
         return
     reference = row.credit.bank_reference or row.credit_key
     raise DuplicateEntry(

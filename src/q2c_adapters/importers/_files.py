@@ -146,25 +146,44 @@ class CsvRow:
     the next cell, and reading the cells by position would take 1.00 for 1,785.00. A required
     cell of such a row is a ``CellError`` naming ``cells`` (every importer requires one), so the
     importer reports the row.
+
+    ``read_before`` holds, for a column the file gives more than once, the cell as earlier
+    versions of the reader read it (the last such column), so an importer can know again what
+    they recorded.
     """
 
-    def __init__(self, line: int, cells: Mapping[str, str], overflow: int = 0) -> None:
+    def __init__(
+        self,
+        line: int,
+        cells: Mapping[str, str],
+        overflow: int = 0,
+        *,
+        width: int | None = None,
+        read_before: Mapping[str, str] | None = None,
+    ) -> None:
         self.line = line
         self.cells = dict(cells)
         self.overflow = overflow  # filled cells beyond the header's columns
+        self.width = len(self.cells) if width is None else width  # the header's columns
+        self.read_before = dict(read_before or {})
 
     def get(self, column: str, default: str = "") -> str:
         """The stripped cell, or ``default`` when the column is missing or empty."""
         value = self.cells.get(column, "").strip()
         return value or default
 
+    def got_before(self, column: str) -> str:
+        """The stripped cell as earlier versions of the reader read it (see the class)."""
+        if column in self.read_before:
+            return self.read_before[column].strip()
+        return self.get(column)
+
     def required(self, column: str) -> str:
         """The stripped cell; empty is an error naming the column."""
         if self.overflow:
-            width = len(self.cells)
             raise CellError(
-                f"the row has {width + self.overflow} cells, the header {width} columns: "
-                "quote a value that holds the separator",
+                f"the row has {self.width + self.overflow} cells, the header {self.width} "
+                "columns: quote a value that holds the separator",
                 field="cells",
             )
         value = self.get(column)
@@ -174,26 +193,60 @@ class CsvRow:
 
 
 def read_csv(
-    text: str, aliases: Mapping[str, Sequence[str]], required: Sequence[str]
-) -> tuple[list[str], Iterator[CsvRow]]:
+    text: str,
+    aliases: Mapping[str, Sequence[str]],
+    required: Sequence[str],
+    *,
+    fallbacks: Mapping[str, Sequence[str]] | None = None,
+    joined: Sequence[str] = (),
+) -> tuple[list[RowProblem], Iterator[CsvRow]]:
     """Read CSV (comma or semicolon separated) mapping header aliases to canonical names.
 
-    Returns the missing required columns and the data rows (blank lines skipped), each with the
-    line number it ends on.
+    Returns the header's problems (a required column missing, a column given twice) and the data
+    rows (blank lines skipped), each with the line number it ends on.
+
+    A file may give one column under several headers only as the importer says, never by a
+    silent choice: ``fallbacks[name]`` are aliases read only when the file has no other header
+    for ``name`` (a bank's value date, when it gives no booking date); a ``joined`` column reads
+    all its headers' cells, in the order of ``aliases`` (the column's own name first), each
+    different text once, space-separated. Any other column given twice refuses the file, naming
+    the headers.
     """
+    fallbacks = fallbacks or {}
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
-        return list(required), iter(())
+        return [RowProblem(1, c, "column is missing") for c in required], iter(())
     canonical: dict[str, str] = {}
+    rank: dict[str, int] = {}
     for name, names in aliases.items():
-        for alias in (name, *names):
+        for n, alias in enumerate((name, *names)):
             canonical[_key(alias)] = name
+            rank[_key(alias)] = n
     columns = [canonical.get(_key(h), _key(h)) for h in header]
-    missing = [c for c in required if c not in columns]
+    problems = [RowProblem(1, c, "column is missing") for c in required if c not in columns]
+    # where each column given more than once is read from: positions in the header
+    read_from: dict[str, list[int]] = {}
+    for name in aliases:
+        places = [i for i, c in enumerate(columns) if c == name]
+        if len(places) < 2:
+            continue
+        if name in joined:
+            read_from[name] = sorted(places, key=lambda i: (rank[_key(header[i])], i))
+            continue
+        later = {_key(a) for a in fallbacks.get(name, ())}
+        preferred = [i for i in places if _key(header[i]) not in later] or places
+        if len(preferred) == 1:
+            read_from[name] = preferred
+            continue
+        shown = " and ".join(repr(header[i].strip()) for i in preferred)
+        each = "both" if len(preferred) == 2 else "all"
+        problems.append(
+            RowProblem(1, name, f"columns {shown} {each} give {name}: keep one, rename the others")
+        )
 
     def rows() -> Iterator[CsvRow]:
         for cells in reader:
@@ -201,9 +254,15 @@ def read_csv(
                 continue
             # (empty cells after the last column are a trailing separator, not a value)
             overflow = sum(1 for c in cells[len(columns) :] if c.strip())
-            yield CsvRow(reader.line_num, dict(zip(columns, cells, strict=False)), overflow)
+            by_name = dict(zip(columns, cells, strict=False))  # earlier versions: the last wins
+            read = dict(by_name)
+            for name, places in read_from.items():
+                texts = [cells[i].strip() for i in places if i < len(cells) and cells[i].strip()]
+                read[name] = " ".join(dict.fromkeys(texts))  # one place unless joined
+            before = {n: by_name.get(n, "") for n in read_from if by_name.get(n, "") != read[n]}
+            yield CsvRow(reader.line_num, read, overflow, width=len(columns), read_before=before)
 
-    return missing, rows()
+    return problems, rows()
 
 
 _NOT_DIGITS = re.compile(r"[^0-9]")

@@ -20,14 +20,18 @@ A credit whose text carries a payment-card number is a row error: the file is re
 line, and the card number is never stored nor echoed back.
 
 CSV columns (case-insensitive; aliases in brackets): ``date`` [booking_date, booked_on,
-value_date], ``amount`` (credits positive, debits negative) or ``credit`` / ``debit`` columns,
-``currency`` [ccy], optional ``direction`` [credit_debit, type, soll_haben] (C/D, CRDT/DBIT,
-H/S: the sign of an always-positive amount), ``reference`` [bank_reference, transaction_id],
-``remittance`` [purpose, description, details, text], ``name`` [counterparty, debtor, payer],
-``iban`` [counterparty_iban, debtor_iban, account_number], ``account`` [own_account]. The file's
-decimal mark is read from its amounts: in a file that writes ``99,50`` a ``.`` only separates
-thousands (``1.000`` is one thousand); a booking date before 1900 or over a year after the import
-date is refused.
+buchungstag, value_date]: the day the bank booked the credit, as camt.053's BookgDt (a value
+date is read only from a file with no booking date, and ignored next to one), ``amount``
+(credits positive, debits negative) or ``credit`` / ``debit`` columns, ``currency`` [ccy],
+optional ``direction`` [credit_debit, type, soll_haben] (C/D, CRDT/DBIT, H/S: the sign of an
+always-positive amount), ``reference`` [bank_reference, transaction_id], ``remittance``
+[purpose, verwendungszweck, description, details, text]: every one the file gives, the payer's
+purpose first, then the bank's text, is searched for invoice numbers, ``name`` [counterparty,
+debtor, payer], ``iban`` [counterparty_iban, debtor_iban, account_number], ``account``
+[own_account]. The file's decimal mark is read from its amounts: in a file that writes ``99,50``
+a ``.`` only separates thousands (``1.000`` is one thousand); a booking date before 1900 or over
+a year after the import date is refused. Any other column given under two headers (``Type``
+and ``Soll/Haben``) refuses the file, naming both: q2c never picks one silently.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from lxml import etree
 
 from q2c_adapters.importers._files import (
     CellError,
+    CsvRow,
     FileImporter,
     decimal_mark,
     parse_date,
@@ -389,13 +394,14 @@ def _former_camt_key(
 # -- CSV -----------------------------------------------------------------------------------------
 
 ALIASES = {
-    "date": ("booking_date", "booked_on", "value_date", "buchungstag", "date_operation"),
+    "date": ("booking_date", "booked_on", "buchungstag", "date_operation", "value_date"),
     "amount": ("betrag", "montant"),
     "credit": ("credit_amount", "haben"),
     "debit": ("debit_amount", "soll"),
     "currency": ("ccy", "wahrung", "devise"),
     "reference": ("bank_reference", "transaction_id", "ref"),
-    "remittance": ("purpose", "description", "details", "text", "verwendungszweck", "libelle"),
+    # the payer's words first (they name the invoice), then the bank's
+    "remittance": ("purpose", "verwendungszweck", "description", "details", "text", "libelle"),
     "name": ("counterparty", "debtor", "payer", "counterparty_name", "auftraggeber"),
     "iban": ("counterparty_iban", "debtor_iban", "account_number"),
     "account": ("own_account", "our_account", "account_iban"),
@@ -404,6 +410,10 @@ ALIASES = {
 _CREDIT = {"C", "CR", "CRDT", "CREDIT", "H", "HABEN", "CREDITO"}
 _DEBIT = {"D", "DR", "DBIT", "DEBIT", "S", "SOLL", "DEBITO"}
 REQUIRED = ("date", "currency")
+# the day a credit is booked is its booking date; a value date is read only without one
+FALLBACKS = {"date": ("value_date",)}
+# purpose and the bank's text both go into the remittance the invoice is looked for in
+JOINED = ("remittance",)
 
 
 AMOUNT_COLUMNS = ("amount", "credit", "debit")
@@ -418,10 +428,9 @@ def read_bank_csv(
     decimal-comma file only separates thousands. ``today`` (default: the real today) bounds
     plausible booking dates.
     """
-    missing, reader = read_csv(text, ALIASES, REQUIRED)
+    problems, reader = read_csv(text, ALIASES, REQUIRED, fallbacks=FALLBACKS, joined=JOINED)
     rows: list[BankCreditRow] = []
-    problems = [RowProblem(1, c, "column is missing") for c in missing]
-    if missing:
+    if problems:
         return rows, problems, 0
     ignored = 0
     seen: dict[str, int] = {}
@@ -456,39 +465,58 @@ def read_bank_csv(
                 debtor_account=raw.get("iban").replace(" ", "").upper(),
                 account=account,
             )
+            read_before = _csv_credit_read_before(raw, credit)
             former_keys: tuple[str, ...] = ()
             if reference:
                 key = f"csv:{account}:{reference}"
             else:
-                content = _hash_key(
-                    account,
-                    booked_on.isoformat(),
-                    _amount_key(credit.amount),
-                    credit.amount.currency,
-                    credit.remittance,
-                    credit.debtor_name,
-                    credit.debtor_account,
-                )
+                content = _csv_content(credit, _amount_key(credit.amount))
                 n = seen.get(content, 0)
                 seen[content] = n + 1
                 key = f"{content}:{n}"
-                # earlier versions hashed the amount as written (250, not 250.00)
-                former = _hash_key(
-                    account,
-                    booked_on.isoformat(),
-                    str(credit.amount.amount),
-                    credit.amount.currency,
-                    credit.remittance,
-                    credit.debtor_name,
-                    credit.debtor_account,
-                )
-                former_keys = (f"{former}:{n}",) if former != content else ()
-            rows.append(BankCreditRow(raw.line, key, credit, former_keys if not reference else ()))
+                # earlier versions hashed the amount as written (250, not 250.00), and read the
+                # last of two date or remittance columns (``read_before``)
+                formers = [
+                    _csv_content(read, amount_text)
+                    for read in (credit, read_before)
+                    if read is not None
+                    for amount_text in (_amount_key(read.amount), str(read.amount.amount))
+                ]
+                former_keys = tuple(f"{f}:{n}" for f in dict.fromkeys(formers) if f != content)
+            rows.append(BankCreditRow(raw.line, key, credit, former_keys, read_before))
         except Q2CError as e:
             # the credit's amount is refused by the column the file wrote it in
             field = column if e.field == "amount" and column else e.field or "row"
             problems.append(RowProblem(raw.line, field, e.rule))
     return rows, problems, ignored
+
+
+def _csv_content(credit: StatementCredit, amount_text: str) -> str:
+    """The hash a CSV credit without a bank reference is known by (before its occurrence)."""
+    return _hash_key(
+        credit.account,
+        credit.booked_on.isoformat(),
+        amount_text,
+        credit.amount.currency,
+        credit.remittance,
+        credit.debtor_name,
+        credit.debtor_account,
+    )
+
+
+def _csv_credit_read_before(raw: CsvRow, credit: StatementCredit) -> StatementCredit | None:
+    """The credit as earlier versions read a row giving two date or remittance columns (the
+    last of each: the value date, the bank's description), None when they read it so too."""
+    if not ({"date", "remittance"} & raw.read_before.keys()):
+        return None
+    try:
+        return attrs.evolve(
+            credit,
+            booked_on=parse_date(raw.got_before("date"), "date"),
+            remittance=raw.got_before("remittance"),
+        )
+    except Q2CError:
+        return None  # they could not have booked it
 
 
 class BankStatementImporter(FileImporter):

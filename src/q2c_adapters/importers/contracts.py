@@ -19,7 +19,8 @@ One row per sub-contract, the master contract's columns repeated on each (a row 
   ``annual_price`` [price, yearly_price].
 
 The file's decimal mark is read from its prices: in a file that writes ``1200,00`` a ``.`` only
-separates thousands.
+separates thousands. A column given under two headers (``Product`` and ``Description``) refuses
+the file, naming both: q2c never picks one silently.
 """
 
 from __future__ import annotations
@@ -144,9 +145,9 @@ def _day_after(day: date) -> date:
 
 def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
     """Parse a CRM contract export into rows, and the problems of rows that could not be read."""
-    missing, reader = read_csv(text, ALIASES, REQUIRED)
-    if missing:
-        return [], [RowProblem(1, c, "column is missing") for c in missing]
+    header_problems, reader = read_csv(text, ALIASES, REQUIRED)
+    if header_problems:
+        return [], header_problems
     rows: list[ContractRow] = []
     problems: list[RowProblem] = []
     raws = list(reader)

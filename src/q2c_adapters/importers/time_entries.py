@@ -12,7 +12,8 @@ An entry's id is ``psa:<entry_id>`` when the export gives one, else derived from
 file, records nothing twice. The file's decimal mark is read from its hours and rates: in a file
 that writes ``5,5`` a ``.`` only separates thousands. Hours less than a hundredth (``0.001``,
 ``1E-30``) are refused, as are numbers no ledger holds (``1e999999``, NaN, more than ten
-decimals).
+decimals). A column given under two headers (``Notes`` and ``Description``) refuses the file,
+naming both: q2c never picks one silently.
 """
 
 from __future__ import annotations
@@ -59,9 +60,9 @@ MIN_HOURS = Decimal("0.01")
 
 def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProblem]]:
     """Parse a PSA export into rows, and the problems of rows that could not be read."""
-    missing, reader = read_csv(text, ALIASES, REQUIRED)
-    if missing:
-        return [], [RowProblem(1, c, "column is missing") for c in missing]
+    header_problems, reader = read_csv(text, ALIASES, REQUIRED)
+    if header_problems:
+        return [], header_problems
     rows: list[TimeEntryRow] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}

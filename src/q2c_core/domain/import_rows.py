@@ -106,6 +106,9 @@ class BankCreditRow:
     credit: StatementCredit
     # keys this credit was booked under by earlier versions of the reader (the same credit)
     former_keys: tuple[str, ...] = ()
+    # the credit as earlier versions of the reader read the same row, when they read it
+    # otherwise (the last of two date or remittance columns): booked so, it is this credit
+    read_before: StatementCredit | None = None
 
 
 @attrs.frozen
