@@ -11,7 +11,7 @@ from uuid import UUID
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_story_invoice import A, approve, credit, customer, eur, manual
 
@@ -276,6 +276,12 @@ def _eligible_collected(
     paid=payments,
     credited=credit_notes,
 )
+# found by hypothesis: money dated the 1st, recorded after money dated the 2nd
+@example(
+    nets=[(1, 0), (1306, 35685), (1, 0)],
+    paid=[(1, 94, 1, "kept", 0), (1, 61, 0, "kept", 0)],
+    credited=[],
+)
 def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every_day(
     nets: list[tuple[int, int]],
     paid: list[tuple[int, int, int, str, int]],
@@ -289,12 +295,16 @@ def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every
 
     On every day, the money Mia's lines count as collected, per revenue kind and rate, is the
     money collected by that day that pays eligible revenue (each allocation in force paying
-    the invoice's lines as they stood that day, after the credit notes dated by then), to a
-    cent per allocation: so nothing is earned before the money came in, and no statement of
-    a past period counts money not yet collected then. And what Mia has accrued, per rate and
-    revenue kind, is round_half_up(rate x that net collected), to date and on every day (a
-    reversal of March money goes back through March's 5 % total); the monthly statements add
-    up to it; and a rebuild from the events gives the same lines."""
+    the invoice's lines as they stood that day, after the credit notes dated by then), to two
+    cents per allocation (an allocation's part of a kind is its invoice's running total split
+    by largest remainders less the total before it split the same way, each within a cent of
+    exact, so an invoice paid in full collects each kind's net to the cent; a part is then
+    within two cents of its own exact share: 13.07 of maintenance for 13.0593, paid on the 1st
+    and recorded after money dated the 2nd): so nothing is earned before the money came in,
+    and no statement of a past period counts money not yet collected then. And what Mia has
+    accrued, per rate and revenue kind, is round_half_up(rate x that net collected), to date
+    and on every day (a reversal of March money goes back through March's 5 % total); the
+    monthly statements add up to it; and a rebuild from the events gives the same lines."""
     app = QuoteToCash.open("memory:")
     cust = customer(app)
     invoices = []
@@ -371,7 +381,7 @@ def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every
         eligible = _eligible_collected(billed, payments, first_collected, day)
         for key in counted.keys() | eligible.keys():
             money, allocations = eligible.get(key, (Decimal(0), 0))
-            assert abs(counted.get(key, Decimal(0)) - money) <= allocations * CENT, (day, key)
+            assert abs(counted.get(key, Decimal(0)) - money) <= allocations * 2 * CENT, (day, key)
         assert _sum_per_rate(to_date) == _accrued_per_rate(to_date), day
         expected = sum(_accrued_per_rate(to_date).values(), Decimal(0))
         assert live.balances(day).get(("mia", "EUR"), eur(0)) == eur(expected), day
