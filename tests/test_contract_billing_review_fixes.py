@@ -362,9 +362,9 @@ def test_a_renewal_recorded_before_with_another_day_still_loads(app: QuoteToCash
     assert loaded.sub_contracts["S"].price_on(date(2024, 7, 1)) == eur(1200)
 
 
-# -- 4. an evergreen term ending in a period billed in advance -------------------------------------
+# -- 4. a term renewed in the middle of a month billed in advance ----------------------------------
 
-EVERGREEN = {
+ENDS_MID_JANUARY = {
     "term": Period(date(2024, 1, 15), date(2025, 1, 15)),
     "alignment": PeriodAlignment.CALENDAR,
     "renewal_uplift_percent": 0,
@@ -381,21 +381,23 @@ def bill(app: QuoteToCash, as_of: date) -> list[Any]:
     return list(posted)
 
 
-def test_the_days_an_evergreen_renewal_adds_to_a_billed_month_are_not_a_correction(
+def test_the_days_a_renewal_adds_to_a_billed_month_are_not_a_correction(
     app: QuoteToCash,
 ) -> None:
-    """1,200.00 a year from 15 January 2024, monthly in advance on calendar months, renewing
-    by itself: January 2025 bills 1-14 January (45.16) on 1 January; the run of 15 January
-    renews it and bills 15-31 January (54.84) as the renewed term's, its line and invoice not
-    called a correction; January adds up to 100.00."""
+    """1,200.00 a year from 15 January 2024, monthly in advance on calendar months, renewed
+    by hand: January 2025 bills 1-14 January (45.16) on 1 January; renewed on 10 January to
+    15 January 2026, the run of 15 January bills 15-31 January (54.84) as the renewed term's,
+    its line and invoice not called a correction; January adds up to 100.00. (An evergreen
+    contract is renewed ahead by the run of 1 January and bills January whole:
+    test_evergreen_in_advance.py.)"""
     cust = customer(app)
     cid = contract(
-        app, cust, subs=(sub("S", start=date(2024, 1, 15), price=1200),), auto_renew=True,
-        **EVERGREEN,
+        app, cust, subs=(sub("S", start=date(2024, 1, 15), price=1200),), **ENDS_MID_JANUARY,
     )  # fmt: skip
     bill(app, date(2024, 12, 31))
     [first] = bill(app, date(2025, 1, 1))
     assert first.net == eur("45.16")
+    app.renew_contract(cid, new_end=date(2026, 1, 15), effective=date(2025, 1, 15), actor=A)
     [rest] = bill(app, date(2025, 1, 15))
     assert app.contract(cid).term.end == date(2026, 1, 15)
     extra = app.invoice(rest.invoice_id)

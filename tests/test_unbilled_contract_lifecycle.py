@@ -196,13 +196,14 @@ def test_an_evergreen_contract_is_due_for_the_terms_the_run_would_renew(app: Quo
     }
 
 
-def test_an_evergreen_term_shorter_than_its_period_is_corrected_once_renewed(
+def test_an_evergreen_term_shorter_than_its_period_is_billed_whole_once_renewed_ahead(
     app: QuoteToCash,
 ) -> None:
-    """A 17-day evergreen trial (15 January to 1 February) billed monthly from the 15th: its
-    first month was billed for 17 days. Renewed by another 17 days with a 10 % uplift, that
-    month is now covered in full, so the run would bill the 14 days from 1 February at the
-    uplifted price, which the projection shows as a pending correction before any renewal."""
+    """A 17-day evergreen trial (15 January to 1 February) billed monthly in advance from the
+    15th: its first month runs past the trial's end, so the run of 15 January renews it ahead
+    by another 17 days with a 10 % uplift (to 18 February) and bills the month whole, 104.52
+    (17 days at 1,200.00 a year, 54.84, and 14 days at 1,320.00, 49.68). The projection shows
+    that month at 104.52 before the run, as the preview does, and no correction after it."""
     cust = customer(app)
     trial = Period(date(2024, 1, 15), date(2024, 2, 1))
     cid = contract(
@@ -213,16 +214,22 @@ def test_an_evergreen_term_shorter_than_its_period_is_corrected_once_renewed(
         auto_renew=True,
         renewal_uplift_percent=10,
     )
-    app.run_billing(trial.start, actor="run")
     unbilled = UnbilledRevenue()
+    assert unbilled_periods(app, unbilled, trial.start) == {
+        (cid.hex, "2024-01-15..2024-02-14"): eur("104.52"),
+    }
+    result = app.run_billing(trial.start, actor="run")
+    assert result.renewed == (cid,)
+    assert app.contract(cid).term.end == date(2024, 2, 18)
+    [invoice] = result.documents
+    assert [line.net for line in app.invoice(invoice.invoice_id).lines] == [
+        eur("54.84"),
+        eur("49.68"),
+    ]
     on = date(2024, 2, 10)
     assert unbilled_periods(app, unbilled, on) == {}
-    [correction] = [i for i in unbilled.items(on) if i.kind == "contract_correction"]
-    assert correction.amount.is_positive()
-    app.run_billing(on, actor="run")
-    assert app.contract(cid).term.end == date(2024, 2, 18)
-    catch_up(app, [unbilled])
     assert unbilled.items(on) == []
+    assert app.run_billing(on, actor="run").documents == ()
     assert unbilled_periods(app, unbilled, date(2024, 3, 1)) != {}
 
 

@@ -17,6 +17,7 @@ from q2c_core.domain.billing import (
     day_count,
     days_between,
     due_periods,
+    renewal_horizon,
 )
 from q2c_core.domain.billing_records import (
     BilledCorrection,
@@ -329,6 +330,7 @@ __all__ = [
     "recorded_times",
     "refund_reference_key",
     "refunds_past_due",
+    "renewal_horizon",
     "require_day",
     "require_whole",
     "reversal_day",

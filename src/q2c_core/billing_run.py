@@ -52,6 +52,7 @@ from q2c_core.domain.billing import (
     day_count,
     due_periods,
     prorated_charge,
+    renewal_horizon,
 )
 from q2c_core.domain.billing_records import (
     BilledPeriod,
@@ -397,6 +398,9 @@ class ContractBilling(BaseApp):
         An ``auto_renew`` (evergreen) contract is renewed by the billing run when its term ends,
         by the signed term's length, with ``renewal_uplift_percent`` applied to its prices (at
         -100 % the renewed terms are free and billed with no invoice; below it is refused).
+        Billed in advance, it is renewed ahead by the run that bills a period running past the
+        term's end (``renewal_horizon``), so that period is billed whole on one invoice; one
+        given notice (terminated) is never renewed, and bills only the days to its end.
         """
         uplift = (
             None
@@ -658,7 +662,8 @@ class ContractBilling(BaseApp):
         - live contracts (signed, active, suspended), also those whose term already ended
           while they are still live, neither renewed nor expired (negative ``days_left``): the
           ones most in need of the account manager. An evergreen contract the billing run
-          renews counts by the term it renews to;
+          renews counts by the term it renews to (billed in advance, renewed ahead once the
+          period due on ``as_of`` runs past its end: then it is no longer expiring);
         - terminated contracts whose term, cut to the termination day, still has days to run
           (``days_left`` 0 or more): the notice is given and they will not renew, which is
           what an account manager wants to see coming. Once their last day is past they are
@@ -679,8 +684,9 @@ class ContractBilling(BaseApp):
             ):
                 continue
             # an evergreen term that ran out counts as renewed, with its uplift, as the next
-            # run will renew it (on this copy, never saved): the value is the renewed term's
-            c.renew_through(as_of, "expiring")
+            # run will renew it (on this copy, never saved): the value is the renewed term's;
+            # billed in advance, one ending in the period due is renewed ahead, as the run does
+            c.renew_through(_renewal_horizon(c, as_of), "expiring")
             term = c.term
             left = (term.end - _ONE_DAY - as_of).days
             if left <= days:
@@ -889,7 +895,8 @@ class ContractBilling(BaseApp):
             # (not live yet, or terminated before it went live; what was billed before is
             # still corrected)
             return _ContractPlan((), (), False)
-        renewed = contract.renew_through(as_of, actor)
+        # (in advance, through the period due: one that runs past the old end is billed whole)
+        renewed = contract.renew_through(_renewal_horizon(contract, as_of), actor)
         new: list[Invoice] = []
         documents: list[tuple[Invoice, Period | None]] = []
         if contract.billed_through is None and contract.billed:
@@ -1609,6 +1616,17 @@ def _text(value: Period | Money) -> str:
 
 
 _DUE: dict[tuple[object, ...], tuple[Period, ...]] = {}  # keyed by plain values, hashed in C
+
+
+def _renewal_horizon(contract: Contract, as_of: date) -> date:
+    """The day the run of ``as_of`` renews the contract through (``renewal_horizon``): an
+    evergreen one billed in advance through the period due, so that period is billed whole;
+    any other contract is not renewed by the run at all (``renew_through`` leaves it)."""
+    if not contract.renews_automatically:
+        return as_of
+    return renewal_horizon(
+        contract.term, contract.frequency, contract.alignment, contract.timing, as_of
+    )
 
 
 def _due_periods(

@@ -22,6 +22,9 @@ Rules:
   never the order the points were recorded in.
 - An evergreen term renews by its signed term's length on the grid of its original start
   (``renewal_end``): a term from the 31st keeps ending on the 31st, or the month's last day.
+  The run renews it once its end is on or before ``as_of`` and, billed in advance, once the
+  period due on ``as_of`` runs past its end (``renewal_horizon``), so that period is billed
+  whole; the revenue forecast renews it by the same rule.
 - Per sub-contract and period the rounded slices always add up to the rounded charge of all its
   days: the whole is rounded once and split with ``split_by_weights`` (largest remainder, ties to
   the earliest slice), so splitting a period never bills more or less than the whole.
@@ -139,6 +142,29 @@ def due_periods(
         if first_due <= as_of:
             due.append(period)
     return due
+
+
+def renewal_horizon(
+    term: Period,
+    frequency: BillingFrequency,
+    alignment: PeriodAlignment,
+    timing: BillingTiming,
+    as_of: date,
+) -> date:
+    """The day a billing run of ``as_of`` renews an evergreen term through
+    (``Contract.renew_through``).
+
+    In arrears, ``as_of``: a period is billed once served, and a term is renewed when it has
+    ended. In advance, the last day of the billing period that contains ``as_of`` (the last
+    period due then), so a period due that runs past the term's end is billed whole, in the
+    renewed term, not as the days to the old end now and the rest once the term has renewed.
+    Before the term's start, ``as_of``. The periods' grid depends on the term's start only,
+    so the unrenewed term gives it.
+    """
+    if timing is not BillingTiming.IN_ADVANCE or as_of < term.start:
+        return as_of
+    period = billing_period_containing(as_of, term, frequency, alignment)
+    return max(as_of, date.fromordinal(period.end.toordinal() - 1))
 
 
 # -- day count and proration ------------------------------------------------------------------

@@ -4,10 +4,11 @@ Per billed period the row also keeps the contract state its invoice (and correct
 billed, its *basis*, so a changed history (or a voided correction) shows what the next run will
 bill or credit. States are kept once each in ``row["states"]``, a new copy only after a change.
 
-An evergreen (``auto_renew``) contract whose term has ended by a query's date is read as the
-billing run would bill it on that date: renewed by its signed term's length, with its uplift,
-as often as the run would renew it (``as_billed_on``); the stored row is left as it is, since
-only the run's ``Renewed`` events renew it.
+An evergreen (``auto_renew``) contract whose term has ended by a query's date (or, billed in
+advance, ends within the period due then) is read as the billing run would bill it on that
+date: renewed by its signed term's length, with its uplift, as often as the run would renew it
+(``as_billed_on``); the stored row is left as it is, since only the run's ``Renewed`` events
+renew it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from q2c_core.domain.billing import (
     correct_period,
     due_periods,
     renewal_end,
+    renewal_horizon,
     slices_total,
     whole_months,
 )
@@ -154,19 +156,27 @@ def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
 
 def as_billed_on(row: Row, as_of: date) -> Row:
     """The row as the billing run on ``as_of`` bills it: an evergreen contract (live, its term
-    ended by then) renewed by its signed term's length with its uplift, as often as the run
-    renews it (``renewal_end``, the run's own rule); any other row as it is.
+    ended by then or, billed in advance, ending in the period due: ``renewal_horizon``)
+    renewed by its signed term's length with its uplift, as often as the run renews it
+    (``renewal_end``, the run's own rule); any other row as it is.
 
     A renewed copy shares the billed periods and bases with the stored row, which it leaves
     unchanged.
     """
-    if not (
-        row.get("auto_renew") and row["status"] in ("ACTIVE", "SUSPENDED") and row["end"] <= as_of
-    ):
+    if not (row.get("auto_renew") and row["status"] in ("ACTIVE", "SUSPENDED")):
+        return row
+    term = Period(row["start"], row["end"])
+    through = renewal_horizon(
+        term,
+        BillingFrequency[row["frequency"]],
+        PeriodAlignment[row["alignment"]],
+        BillingTiming[row["timing"]],
+        as_of,
+    )
+    if term.end > through:
         return row
     renewed = {**row, "subs": copy.deepcopy(row["subs"])}
-    term = Period(renewed["start"], renewed["end"])
-    while term.end <= as_of:
+    while term.end <= through:
         new_end = renewal_end(term, renewed["renew_months"], renewed["renew_days"])
         renew(renewed, new_end, renewed["uplift"], {})
         term = Period(renewed["start"], renewed["end"])

@@ -58,7 +58,9 @@ billing run bills suspended contracts; suspension is a collection measure, not t
 the service), but one terminated or expired before it was ever activated counts nothing (the
 billing run never bills it). An evergreen (auto-renew) contract still live continues past its
 term's end as the billing run would renew it: by its signed term's length each time, prices
-going up by its renewal uplift (if any) at each renewal. A terminated or expired contract
+going up by its renewal uplift (if any) at each renewal; billed in advance, renewed ahead
+through the last period due in the horizon, as the run renews it to bill that period whole
+(``contract_terms``). A terminated or expired contract
 counts only the unbilled days before its end. Days a contract invoice covers are told apart by
 contract and day, not by sub-contract: a billed period changed afterwards (its correction not
 yet drafted) is shown at what was billed until the billing run corrects it. So is a sub-contract
@@ -84,9 +86,11 @@ from q2c_core.domain.billing import (
     day_count,
     days_between,
     renewal_end,
+    renewal_horizon,
 )
 from q2c_core.domain.contract import (
     BillingFrequency,
+    BillingTiming,
     DayCount,
     PeriodAlignment,
     SubContract,
@@ -438,9 +442,11 @@ class RevenueSchedule(Projection):
         """The row layout's version: 2 keeps each line's contract and follows contracts (for
         the contracted forecast), 3 each contract line's sub-contract and where a contract's
         sub-contracts moved in from, 4 whether a contract line is a correction's charge, what
-        a credit credits, when a document was drafted and a contract's go-live day, so a store
-        built by an older one is refused until rebuilt."""
-        return {"rows": 4}
+        a credit credits, when a document was drafted and a contract's go-live day, 5 a
+        contract's billing timing (an evergreen one billed in advance is forecast renewed
+        through the period due, as the run renews it), so a store built by an older one is
+        refused until rebuilt."""
+        return {"rows": 5}
 
     def related_rows(self, key: str, row: Row) -> list[str]:
         """When a document's lines are earned comes from other rows too: the request an
@@ -506,7 +512,7 @@ class RevenueSchedule(Projection):
     @handles("Contract.ContractSigned")
     def _signed(self, e: Any, oid: str) -> None:
         row = new_contract_row(e)
-        for unused in ("billed", "bases", "manager", "timing"):
+        for unused in ("billed", "bases", "manager"):
             row.pop(unused, None)
         self.put(f"con:{oid}", row)  # (its evergreen renewal too: new_contract_row keeps it)
 
@@ -957,18 +963,30 @@ def _running_totals(pieces: Iterable[Piece], edges: list[date]) -> dict[str, lis
 
 
 def contract_terms(row: dict[str, Any], until: date) -> tuple[Period, list[SubContract]]:
-    """A contract row's term and sub-contracts, an evergreen one renewed through ``until``.
+    """A contract row's term and sub-contracts, an evergreen one renewed as the billing runs
+    up to ``until`` (exclusive) renew it.
 
-    A live auto-renew contract whose term ends before ``until`` is renewed as the billing run
-    renews it (``billing_run``: by the signed term's length, ``Contract.renew``'s price rule with
-    the contract's renewal uplift), so the forecast continues at the renewal price.
+    A live auto-renew contract is renewed as the billing run renews it (``billing_run``: by
+    the signed term's length, ``Contract.renew``'s price rule with the contract's renewal
+    uplift), so the forecast continues at the renewal price: through the day before ``until``
+    and, billed in advance, through the end of the last period due by then
+    (``renewal_horizon``), which the run renews ahead and bills whole, so a forecast whose
+    horizon ends before a period's renewal shows that period as the run bills it.
     """
     term = Period(row["start"], row["end"])
     subs = sub_contracts_of(row)
     if not row.get("auto_renew") or row["status"] not in _LIVE:
         return term, subs
     uplift: Decimal | None = row.get("uplift")
-    while term.end < until:
+    # (a row stored before the schedule kept the timing is refused by ``config`` until rebuilt)
+    through = renewal_horizon(
+        term,
+        BillingFrequency[row["frequency"]],
+        PeriodAlignment[row["alignment"]],
+        BillingTiming[row["timing"]],
+        until - timedelta(days=1),
+    )
+    while term.end <= through:
         old_end = term.end
         term = Period(term.start, renewal_end(term, row["renew_months"], row["renew_days"]))
         if uplift is None:
