@@ -7,7 +7,6 @@ by credit notes and extra lines, renewals, evergreen contracts, and suspension o
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -114,13 +113,6 @@ def billed_amount(app: QuoteToCash, cust: UUID) -> Decimal:
         sign = -1 if inv.kind is InvoiceKind.CREDIT_NOTE else 1
         total += sign * inv.net.amount
     return total
-
-
-@pytest.fixture
-def app() -> Iterator[QuoteToCash]:
-    application = QuoteToCash.open("memory:")
-    yield application
-    application.close()
 
 
 # -- the run ---------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ that correction again; the period invoice itself cannot be voided while correcti
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
@@ -34,13 +33,6 @@ from q2c_core.domain.billing import PastDuePolicy, charge_period, slices_total
 from q2c_core.domain.billing_records import CorrectionsOutstanding
 
 JAN = Period(date(2024, 1, 1), date(2024, 2, 1))
-
-
-@pytest.fixture
-def app() -> Iterator[QuoteToCash]:
-    application = QuoteToCash.open("memory:")
-    yield application
-    application.close()
 
 
 def net(app: QuoteToCash, cust: UUID) -> Decimal:

@@ -11,7 +11,6 @@ again, still with no credit note.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -35,13 +34,6 @@ from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
 from q2c_core.projections import RevenueSchedule, UnbilledRevenue, catch_up
 
 JAN = Period(date(2024, 1, 1), date(2024, 2, 1))
-
-
-@pytest.fixture
-def app() -> Iterator[QuoteToCash]:
-    application = QuoteToCash.open("memory:")
-    yield application
-    application.close()
 
 
 def acme_with_a_paid_january(app: QuoteToCash) -> tuple[UUID, UUID, UUID, UUID]:

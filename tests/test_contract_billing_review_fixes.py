@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -37,13 +36,6 @@ from q2c_core import (
 )
 
 JAN = Period(date(2024, 1, 1), date(2024, 2, 1))
-
-
-@pytest.fixture
-def app() -> Iterator[QuoteToCash]:
-    application = QuoteToCash.open("memory:")
-    yield application
-    application.close()
 
 
 def billed_for(app: QuoteToCash, cust: UUID, sub_id: str, period: Period) -> Decimal:

@@ -12,13 +12,11 @@ renewed term: test_contract_billing_review_fixes.py.)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import pytest
 from test_contract_billing import A, contract, customer, eur, issue, sub
 from test_contract_billing_review_fixes import billed_for
 
@@ -34,13 +32,6 @@ from q2c_core.projections import RevenueSchedule, catch_up
 
 TERM = Period(date(2024, 1, 15), date(2025, 1, 15))
 JAN_2025 = Period(date(2025, 1, 1), date(2025, 2, 1))
-
-
-@pytest.fixture
-def app() -> Iterator[QuoteToCash]:
-    application = QuoteToCash.open("memory:")
-    yield application
-    application.close()
 
 
 def mc1(app: QuoteToCash, cust: UUID, **kw: Any) -> UUID:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -29,13 +28,6 @@ A = "alice"
 
 def eur(x: str | int) -> Money:
     return Money.of(x, "EUR")
-
-
-@pytest.fixture
-def app() -> Iterator[QuoteToCash]:
-    application = QuoteToCash.open("memory:")
-    yield application
-    application.close()
 
 
 def test_a_bank_transfer_pays_billing_run_invoices_and_the_contract_stays_active(

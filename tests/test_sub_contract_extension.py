@@ -3,7 +3,6 @@ days it covers again: no day twice, none lost, nothing rewritten."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -33,13 +32,6 @@ from q2c_core.projections import all_projections, catch_up, rebuild
 
 JAN = Period(date(2024, 1, 1), date(2024, 2, 1))
 FEB = Period(date(2024, 2, 1), date(2024, 3, 1))
-
-
-@pytest.fixture
-def app() -> Iterator[QuoteToCash]:
-    application = QuoteToCash.open("memory:")
-    yield application
-    application.close()
 
 
 def test_a_removal_recorded_by_mistake_is_undone_and_billed_again_for_exactly_its_days(

@@ -11,12 +11,10 @@ uplift; a suspended contract is still billed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-import pytest
 from test_contract_billing import A, contract, customer, eur, sub
 
 from q2c_core import (
@@ -28,13 +26,6 @@ from q2c_core import (
     QuoteToCash,
 )
 from q2c_core.projections import UnbilledRevenue, catch_up
-
-
-@pytest.fixture
-def app() -> Iterator[QuoteToCash]:
-    application = QuoteToCash.open("memory:")
-    yield application
-    application.close()
 
 
 def unbilled_periods(
