@@ -20,7 +20,12 @@ from q2c_adapters.accounting.exports import (
 )
 from q2c_adapters.accounting.peppol_validation import Finding, PeppolValidator, ValidationResult
 from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile, iban_valid
-from q2c_adapters.accounting.ubl import UblRenderer, item_name, ubl_document
+from q2c_adapters.accounting.ubl import (
+    UblRenderer,
+    item_name,
+    owed_credit_due_date,
+    ubl_document,
+)
 
 __all__ = [
     "BeancountJournal",
@@ -41,6 +46,7 @@ __all__ = [
     "invoices_csv",
     "item_name",
     "ledger_transactions",
+    "owed_credit_due_date",
     "payment_records",
     "payments_csv",
     "ubl_document",

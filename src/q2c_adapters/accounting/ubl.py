@@ -5,6 +5,14 @@ category (three lines of 0.10 at 25 % carry 0.08 tax, not 0.09), totals as the i
 them. A standard or deposit invoice becomes ``Invoice`` (type 380 / 386); a credit note becomes
 ``CreditNote`` (381) with a ``BillingReference`` to the invoice it credits.
 
+An invoice carries its payment details (a credit transfer to the seller's account quoting its
+number, and its terms); a credit note reducing what is owed carries none. A credit note of a
+negative total (one taking back a deposit deduction: the buyer owes more) carries them too, as its
+PDF asks for the money: quoting the credited invoice, on which the amount is owed and to which
+q2c allocates its payment (q2c's bank import matches a remittance to invoice numbers, never to a
+credit note's), due on ``owed_credit_due_date`` (``PaymentMeans/PaymentDueDate``, BT-9: a
+CreditNote has no ``DueDate`` of its own).
+
 What EN 16931 forbids is refused with a typed error before any XML is written: an unissued
 invoice, a currency with more than two decimals, a standard rate of 0 %, "outside the scope of
 VAT" mixed with other categories, reverse charge or intra-community supply without the buyer's
@@ -20,7 +28,7 @@ show the same text.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -155,6 +163,39 @@ def _party(
         b.cbc(b.cac(party, "Contact"), "ElectronicMail", email)
 
 
+def owed_credit_due_date(note: Invoice, credited: Invoice) -> date | None:
+    """The day the amount a credit note of a negative total adds is due: what it adds is owed on
+    the invoice it credits, so that invoice's due date, or the note's own due date when that is
+    later (a day already past is not asked for). The PDF, the HTML and the UBL give this day."""
+    if note.due_date is None or credited.due_date is None:
+        return note.due_date
+    return max(note.due_date, credited.due_date)
+
+
+def _payment(
+    b: _Builder,
+    root: Any,
+    seller: SellerProfile,
+    *,
+    reference: str,
+    terms: str,
+    due_date: date | None = None,
+) -> None:
+    """PaymentMeans (credit transfer to the seller's account, quoting ``reference``; on a credit
+    note the ``due_date`` too) and PaymentTerms, in schema order."""
+    means = b.cac(root, "PaymentMeans")
+    b.cbc(means, "PaymentMeansCode", "30", name="Credit transfer")
+    if due_date is not None:
+        b.cbc(means, "PaymentDueDate", due_date.isoformat())
+    b.cbc(means, "PaymentID", reference)
+    account = b.cac(means, "PayeeFinancialAccount")
+    b.cbc(account, "ID", seller.iban.replace(" ", ""))
+    b.cbc(account, "Name", seller.legal_name)
+    if seller.bic:
+        b.cbc(b.cac(account, "FinancialInstitutionBranch"), "ID", seller.bic)
+    b.cbc(b.cac(root, "PaymentTerms"), "Note", terms)
+
+
 def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[TaxCategory]:
     if not invoice.is_issued or invoice.number is None or invoice.issued_on is None:
         raise InvalidTransition(
@@ -220,7 +261,8 @@ def ubl_document(
 ) -> bytes:
     """The invoice or credit note as a UBL 2.1 / PEPPOL BIS 3 document (UTF-8 XML bytes).
 
-    ``credited`` is the invoice a credit note credits (its number and date are referenced).
+    ``credited`` is the invoice a credit note credits (its number and date are referenced; a
+    credit note of a negative total asks for its amount quoting that invoice's number).
     """
     categories = _check(invoice, seller, buyer)
     credit = invoice.kind is InvoiceKind.CREDIT_NOTE
@@ -293,19 +335,27 @@ def ubl_document(
         address = b.cac(b.cac(delivery, "DeliveryLocation"), "Address")
         b.cbc(b.cac(address, "Country"), "IdentificationCode", buyer.country)
     if not credit:
-        means = b.cac(root, "PaymentMeans")
-        b.cbc(means, "PaymentMeansCode", "30", name="Credit transfer")
-        b.cbc(means, "PaymentID", invoice.number)
-        account = b.cac(means, "PayeeFinancialAccount")
-        b.cbc(account, "ID", seller.iban.replace(" ", ""))
-        b.cbc(account, "Name", seller.legal_name)
-        if seller.bic:
-            b.cbc(b.cac(account, "FinancialInstitutionBranch"), "ID", seller.bic)
-        b.cbc(
-            b.cac(root, "PaymentTerms"),
-            "Note",
-            f"Payment within {invoice.payment_terms_days} days, by "
+        _payment(
+            b,
+            root,
+            seller,
+            reference=invoice.number,
+            terms=f"Payment within {invoice.payment_terms_days} days, by "
             f"{invoice.due_date.isoformat() if invoice.due_date else invoice.issued_on}",
+        )
+    elif invoice.total.is_negative():
+        # the buyer owes what this note adds, on the invoice it credits: ask for it there
+        assert credited is not None and credited.number is not None
+        owed = -invoice.total
+        due = owed_credit_due_date(invoice, credited) or invoice.issued_on
+        _payment(
+            b,
+            root,
+            seller,
+            reference=credited.number,
+            terms=f"This credit note adds {owed.amount:.{b.places}f} {owed.currency} to what is "
+            f"owed on {credited.number}: payment by {due.isoformat()}, quoting {credited.number}",
+            due_date=due,
         )
     tax_total = b.cac(root, "TaxTotal")
     b.amount(tax_total, "TaxAmount", invoice.tax)

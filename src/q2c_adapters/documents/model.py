@@ -15,7 +15,7 @@ from uuid import UUID
 
 import attrs
 
-from q2c_adapters.accounting.ubl import xml_text
+from q2c_adapters.accounting.ubl import owed_credit_due_date, xml_text
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.i18n import (
     contract_line_text,
@@ -237,9 +237,8 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         try:
             credited = app.invoice(invoice.credits_invoice_id)
             credits_number = credited.number or ""
-            if credited.due_date is not None and pay_by is not None:
-                # what a note adds is owed on the credited invoice: due when it is, or at once
-                pay_by = max(pay_by, credited.due_date)
+            # what a note adds is owed on the credited invoice: due when it is, or at once
+            pay_by = owed_credit_due_date(invoice, credited)
         except NotFound:
             credits_number = ""
     reference = invoice.number or ""
