@@ -200,6 +200,23 @@ def _name_taken(holder: CustomerName, name: str, advice: str) -> DuplicateEntry:
     )
 
 
+def _overage_worth(
+    allowance: PrepaidAllowance, overage: dict[str, Decimal], request_id: UUID, currency: str
+) -> Money:
+    """What a request's part of an allowance's unbilled overage (quantities by charge key) is
+    worth: a money allowance's overage is money, an hours allowance's its hours at their rate."""
+    worth = Money.zero(currency)
+    for key, quantity in overage.items():
+        charge = allowance.charge_for(key)
+        if charge.request_id != request_id:
+            continue
+        if allowance.unit is AllowanceUnit.MONEY:
+            worth = worth + Money(quantity, currency)
+        else:
+            worth = worth + (charge.rate * quantity).rounded()
+    return worth
+
+
 def _registered_again(registered: Customer, again: Customer) -> UUID:
     """The customer a reference names, registered again with the same details (a retry);
     ``DuplicateEntry`` naming ``reference`` and the details that differ otherwise."""
@@ -2125,14 +2142,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         allowances = self._allowance_chain(request)
         charged = _charged_entries(request, allowances)
         for allowance in allowances:
-            for key, quantity in allowance.unbilled_overage().items():
-                charge = allowance.charge_for(key)
-                if charge.request_id != request_id:
-                    continue
-                if allowance.unit is AllowanceUnit.MONEY:
-                    result = result + Money(quantity, currency)
-                else:
-                    result = result + (charge.rate * quantity).rounded()
+            result = result + _overage_worth(
+                allowance, allowance.unbilled_overage(), request_id, currency
+            )
         for e in request.unbilled_entries():
             if e.entry_id not in charged:
                 result = result + e.value
@@ -2210,14 +2222,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         items = held.get(request.id, set())
         for allowance in allowances:
             billed = billed_overage.get(allowance.id, {})
-            for key, quantity in allowance.unbilled_overage_on(day, billed).items():
-                charge = allowance.charge_for(key)
-                if charge.request_id != request.id:
-                    continue
-                if allowance.unit is AllowanceUnit.MONEY:
-                    result = result + Money(quantity, currency)
-                else:
-                    result = result + (charge.rate * quantity).rounded()
+            overage = allowance.unbilled_overage_on(day, billed)
+            result = result + _overage_worth(allowance, overage, request.id, currency)
         direct = [e for e in request.unbilled_entries_on(day, items) if e.entry_id not in charged]
         result = result + total((e.value for e in direct), currency)
         result = result + total(
