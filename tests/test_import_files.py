@@ -251,6 +251,36 @@ def test_a_time_entry_rate_no_ledger_can_hold_is_a_row_problem(app: QuoteToCash,
     assert (problem.line, problem.field) == (2, "rate")
 
 
+# what Python's Decimal reads but no export writes: digit groups joined by "_", digits of
+# other scripts (Arabic-Indic, fullwidth), which a look-alike paste turns into an amount
+NOT_EXPORTED = ["1_000", "1_000,00", "\u0661\u0662\u0663", "\uff11\uff12\uff13,00", "12\u0663"]
+
+
+@pytest.mark.parametrize("cell", NOT_EXPORTED)
+def test_a_bank_amount_in_a_form_no_export_writes_is_a_row_problem(
+    app: QuoteToCash, cell: str
+) -> None:
+    """Decimal("1_000") is 1000 and Decimal("١٢٣") is 123; a bank file never writes either,
+    so such a cell is a mistake to show, not an amount to book: the row is refused by its
+    line and nothing is imported."""
+    acme_owes_119(app)
+    text = f"date;amount;currency;remittance\n2024-03-29;119,00;EUR;x\n2024-03-29;{cell};EUR;y\n"
+    (problem,) = refused(app, bank(app), text.encode()).problems
+    assert (problem.line, problem.field) == (3, "amount")
+    assert "digits 0-9" in problem.rule
+    assert app.bank_credits() == []
+
+
+@pytest.mark.parametrize("cell", ["1_0", "\u0668", "\uff18,5"])
+def test_an_hours_cell_in_a_form_no_export_writes_is_a_row_problem(
+    app: QuoteToCash, cell: str
+) -> None:
+    request = time_entries_app(app)
+    text = f"worker;date;hours;request;rate\nbob;2024-03-05;{cell};{request};100\n"
+    (problem,) = refused(app, TimeEntryImporter(app), text.encode()).problems
+    assert (problem.line, problem.field) == (2, "hours")
+
+
 @pytest.mark.parametrize("column", ["amount", "credit", "debit"])
 @pytest.mark.parametrize("cell", GARBAGE)
 def test_a_bank_amount_no_ledger_can_hold_is_a_row_problem(

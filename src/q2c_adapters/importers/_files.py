@@ -304,16 +304,30 @@ def decimal_mark(cells: Iterable[str]) -> str | None:
     return "," if commas > points else "."
 
 
+# the characters of a number in an export (ASCII digits only: ``\d`` would take any script's),
+# with an exponent, which spreadsheets write for large or small values (``1.5E+03``)
+_EXPORTED_NUMBER = re.compile(r"[+-]?[0-9.,]*(?:[eE][+-]?[0-9]+)?|[+-]?(?:NaN|Inf(?:inity)?)", re.I)
+
+
 def parse_decimal(text: str, field: str, mark: str | None = None) -> Decimal:
     """A decimal number as exports write it: ``1234.5``, ``1,5``, ``1.234,56`` or ``1,234.56``.
 
     ``mark`` is the file's decimal mark (see ``decimal_mark``): the other sign may then only
     separate thousands (``1.000`` is one thousand in a file that writes ``99,50``). Without it a
     number must show its own mark: ``1.000`` alone could be one or one thousand, and is refused.
-    NaN, infinity, ``1e999999`` (a magnitude of 10**15 or more) and more than ``MAX_DECIMALS``
-    decimals (``1E-30``) are refused as a ``CellError`` naming ``field``.
+    NaN, infinity, ``1e999999`` (a magnitude of 10**15 or more), more than ``MAX_DECIMALS``
+    decimals (``1E-30``) and what Decimal reads but no export writes (``1_000``, digits of
+    other scripts) are refused as a ``CellError`` naming ``field``.
     """
     s = _clean_number(text)
+    if not _EXPORTED_NUMBER.fullmatch(s):
+        # what Decimal reads but no export writes: "1_000", digits of other scripts ("١٢٣")
+        raise CellError(
+            "is not a number as exports write it: digits 0-9, a sign, one decimal mark and "
+            "thousands separators",
+            field=field,
+            value=text,
+        )
     if mark is None:
         mark = _mark_shown(s)
         if mark is None and ("," in s or "." in s):
