@@ -19,6 +19,8 @@ from test_beancount_ledger import build_books, issue, manual_line
 from q2c_adapters.accounting.exports import export, invoices_csv, payment_records
 from q2c_core import InvalidValue, Money, QuoteToCash, TaxRate
 
+D1, D2 = date(2024, 5, 2), date(2024, 6, 3)
+
 
 def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
@@ -114,3 +116,39 @@ def test_unknown_subject_or_format_is_refused() -> None:
     with pytest.raises(InvalidValue) as e2:
         export(app, "invoices", "xlsx")
     assert e2.value.field == "format"
+
+
+def test_the_sales_register_names_each_buyer_with_the_vat_id_and_country_it_was_issued_to() -> (
+    None
+):
+    """A VAT return's sales register lists each invoice's buyer with its VAT id and country,
+    as the invoice names them: Acme's first invoice was issued to NL820646660B01 in the
+    Netherlands; Acme then moved to Belgium under a new VAT id. The invoice issued before
+    keeps the Dutch id and country in the export, as on its PDF; one issued after names the
+    Belgian ones, and so does a draft."""
+    app = QuoteToCash.open("memory:")
+    v21 = TaxRate.standard(21)
+    acme = app.register_customer(
+        "Acme BV", "EUR", account_manager="mia", actor="bea", tax_rate=v21,
+        country="NL", tax_id="NL820646660B01",
+    )  # fmt: skip
+    before = app.draft_invoice(acme, [manual_line("L1", "100", v21)], drafted_on=D1, actor="b")
+    issue(app, before, D1)
+    app.correct_customer_details(acme, actor="bea", country="BE", tax_id="BE0403170701")
+    after = app.draft_invoice(acme, [manual_line("L1", "50", v21)], drafted_on=D2, actor="b")
+    issue(app, after, D2)
+    draft = app.draft_invoice(acme, [manual_line("L1", "10", v21)], drafted_on=D2, actor="b")
+
+    as_csv = _rows(export(app, "invoices", "csv"))
+    as_json = json.loads(export(app, "invoices", "json"))
+    for records in (as_csv, as_json):
+        by_id = {r["invoice_id"]: r for r in records}
+        assert (by_id[str(before)]["buyer_vat_id"], by_id[str(before)]["buyer_country"]) == (
+            "NL820646660B01",
+            "NL",
+        )
+        for later in (after, draft):
+            assert (by_id[str(later)]["buyer_vat_id"], by_id[str(later)]["buyer_country"]) == (
+                "BE0403170701",
+                "BE",
+            )

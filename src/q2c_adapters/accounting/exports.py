@@ -7,7 +7,8 @@ per allocation or refund, repeating the document's own columns; JSON nests them.
 spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) are prefixed with ``'``.
 
 An issued invoice or credit note is listed under the buyer it names (``buyer_details``: the
-customer's name when it was issued, whatever it was renamed since), as a sales register must;
+customer's name, VAT id and country when it was issued, whatever was corrected since), as a
+sales register must;
 a draft, and a payment, under the customer's name as it is now.
 
 A line's period is given as ``period_start`` (its first day), ``period_end`` (the first day
@@ -28,7 +29,7 @@ from typing import Any
 from uuid import UUID
 
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.customer import Customer
+from q2c_core.domain.customer import Customer, CustomerDetails
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice import Invoice, buyer_details
 from q2c_core.domain.invoice_lines import InvoiceLine
@@ -39,7 +40,8 @@ FORMATS = ("csv", "json")
 SUBJECTS = ("invoices", "payments")
 
 INVOICE_COLUMNS = [
-    "invoice_id", "number", "kind", "status", "customer_id", "customer", "currency",
+    "invoice_id", "number", "kind", "status", "customer_id", "customer", "buyer_vat_id",
+    "buyer_country", "currency",
     "drafted_on", "issued_on", "due_date", "purchase_order", "credits_invoice_id",
     "credits_invoice_number", "credit_disposition", "net", "tax", "total", "credited", "paid",
     "outstanding",
@@ -104,8 +106,11 @@ def _line_record(line: InvoiceLine) -> dict[str, Any]:
     }
 
 
-def invoice_record(invoice: Invoice, customer: str, numbers: dict[UUID, str]) -> dict[str, Any]:
-    """One invoice with its tax subtotals and lines, as plain JSON-ready values."""
+def invoice_record(
+    invoice: Invoice, buyer: CustomerDetails, numbers: dict[UUID, str]
+) -> dict[str, Any]:
+    """One invoice with its tax subtotals and lines, as plain JSON-ready values; ``buyer`` is
+    who it names (``buyer_details``): its name, VAT id and country are the register's."""
     credits = invoice.credits_invoice_id
     return {
         "invoice_id": str(invoice.id),
@@ -113,7 +118,9 @@ def invoice_record(invoice: Invoice, customer: str, numbers: dict[UUID, str]) ->
         "kind": invoice.kind.value,
         "status": invoice.status.value,
         "customer_id": str(invoice.customer_id),
-        "customer": customer,
+        "customer": buyer.name,
+        "buyer_vat_id": buyer.tax_id,
+        "buyer_country": buyer.country,
         "currency": invoice.currency,
         "drafted_on": _plain(invoice.drafted_on),
         "issued_on": _plain(invoice.issued_on),
@@ -195,14 +202,15 @@ def _customers(app: QuoteToCash, customer_id: UUID | None) -> list[Customer]:
 def invoice_records(app: QuoteToCash, customer_id: UUID | None = None) -> list[dict[str, Any]]:
     """Every invoice and credit note (of one customer, or all), drafting order per customer.
 
-    ``customer`` is the buyer the document names (``buyer_details``): an issued one the name it
-    was issued with, whatever the customer was renamed since, as its PDF and e-invoice say; a
-    draft the customer's name as it is now."""
+    ``customer``, ``buyer_vat_id`` and ``buyer_country`` are the buyer the document names
+    (``buyer_details``): an issued one the name, VAT id and country it was issued with,
+    whatever was corrected since, as its PDF and e-invoice say; a draft the customer's as they
+    are now."""
     result: list[dict[str, Any]] = []
     for customer in _customers(app, customer_id):
         invoices = app.invoices(customer.id)
         numbers = {i.id: i.number for i in invoices if i.number}
-        result += [invoice_record(i, buyer_details(i, customer).name, numbers) for i in invoices]
+        result += [invoice_record(i, buyer_details(i, customer), numbers) for i in invoices]
     return result
 
 
