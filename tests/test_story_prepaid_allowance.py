@@ -22,6 +22,7 @@ from q2c_core import (
     Period,
     QuoteToCash,
     RequestStatus,
+    RuleViolated,
     SourceKind,
     TimeEntry,
     charge_key,
@@ -378,3 +379,81 @@ def test_an_allowance_in_another_currency_covers_the_customers_requests_in_it() 
     app.estimate_request(eu_work, hours=2, rate=eur(100), actor=A)
     with pytest.raises(CurrencyMismatch):
         app.cover_request_by_allowance(eu_work, usd, actor=A)
+
+
+def test_a_hand_made_money_overage_line_holds_its_net_whatever_its_quantity(
+    app: QuoteToCash,
+) -> None:
+    """Acme prepaid 500.00 EUR; 17.5 hours at 33.33 are charged 583.28, so 83.28 is overage.
+    Billing drafts it by hand in two instalments, one line of 2 x 41.64: the allowance holds
+    the line's 83.28 (not its unit price, 41.64), nothing is left unbilled on any day, in the
+    unbilled report either, and the request has nothing more to invoice. Voiding the invoice
+    gives back 83.28, and so does a re-billable credit note of the line."""
+    from q2c_core import CreditDisposition, InvoiceLine, LineSource, RevenueKind, TaxRate
+    from q2c_core.projections import UnbilledRevenue, catch_up
+
+    customer, allowance, request = covered_request(app, AllowanceUnit.MONEY, "500.00")
+    app.log_work(request, entry("t1", date(2024, 3, 10), "17.5", rate="33.33"), actor="bob")
+    assert app.unbilled_work(request) == eur("83.28")
+    overage = {charge_key(request, "t1"): Decimal("83.28")}
+    on = date(2024, 3, 12)
+
+    def draft() -> UUID:
+        source = LineSource(
+            SourceKind.ALLOWANCE_OVERAGE,
+            request_id=request,
+            time_entry_ids=("t1",),
+            hours=Decimal("2.5"),
+            allowance_id=allowance,
+        )
+        line = InvoiceLine(
+            "L1",
+            "Tweak: overage beyond prepaid, in two instalments",
+            Decimal(2),
+            eur("41.64"),
+            TaxRate.standard(0),
+            source,
+            RevenueKind.ENHANCEMENT,
+        )
+        return app.draft_invoice(customer, [line], drafted_on=on, actor=A)
+
+    def nothing_unbilled() -> None:
+        assert app.allowance(allowance).billed_overage == overage
+        assert app.allowance(allowance).unbilled_overage() == {}
+        assert app.unbilled_work(request) == eur(0)
+        assert app.unbilled_work(request, as_of=date(2024, 12, 31)) == eur(0)
+        report = UnbilledRevenue()
+        catch_up(app, [report])
+        assert [i for i in report.items(date(2024, 12, 31)) if i.request_id == request.hex] == []
+
+    invoice = draft()
+    assert app.invoice(invoice).net == eur("83.28")
+    nothing_unbilled()
+    app.void_invoice(invoice, reason="one line per instalment", actor=A, voided_on=on)
+    assert app.allowance(allowance).billed_overage == {}
+    assert app.unbilled_work(request) == eur("83.28")
+
+    invoice = draft()
+    for role, who in (("billing", "bea"), ("account_manager", "mia")):
+        app.approve_invoice(invoice, role=role, approved_on=on, actor=who)
+    app.issue_invoice(invoice, issued_on=on, actor="bea")
+    nothing_unbilled()
+    app.complete_request(request, completed_on=on, actor=A)
+    with pytest.raises(RuleViolated) as refused:  # the overage is not billed a second time
+        app.draft_request_invoice(request, drafted_on=on, actor=A)
+    assert refused.value.field == "work"
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L1"],
+        disposition=CreditDisposition.REBILLABLE,
+        reason="billed in the wrong month",
+        drafted_on=on,
+        actor=A,
+    )
+    for role, who in (("billing", "bea"), ("account_manager", "mia")):
+        app.approve_invoice(note, role=role, approved_on=on, actor=who)
+    app.issue_invoice(note, issued_on=on, actor="bea")
+    assert app.allowance(allowance).billed_overage == {}
+    assert app.unbilled_work(request) == eur("83.28")
+    again = app.draft_request_invoice(request, drafted_on=on, actor=A)
+    assert app.invoice(again).net == eur("83.28")

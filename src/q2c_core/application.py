@@ -2465,5 +2465,10 @@ def _overage_allowance(line: InvoiceLine, invoice_id: UUID) -> UUID:
 
 
 def _overage_quantity(allowance: PrepaidAllowance, line: InvoiceLine) -> Decimal:
-    """The allowance quantity an overage line bills: hours, or money for a money allowance."""
-    return line.unit_price.amount if allowance.unit is AllowanceUnit.MONEY else line.quantity
+    """The allowance quantity an overage line bills, held when it is drafted and given back
+    when it is voided or credited as re-billable: its quantity in hours on an hours allowance,
+    its net (quantity times unit price, to the cent) on a money allowance, so a hand-made line
+    of 2 x 41.64 holds the 83.28 it bills, not its unit price."""
+    if allowance.unit is AllowanceUnit.MONEY:
+        return line.net.amount
+    return line.quantity
