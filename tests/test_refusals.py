@@ -48,6 +48,7 @@ from q2c_core import (
 A = "alice"
 D = date(2024, 3, 10)
 YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
+NEXT_YEAR = Period(date(2025, 1, 1), date(2026, 1, 1))
 
 
 def eur(amount: str | int) -> Money:
@@ -649,6 +650,74 @@ CASES = [
         ),
         AllowanceExhausted,
         "quantity",
+        lambda w: w.allowance,
+    ),
+    # values of the wrong type, given where an allowance's unit or period goes: recorded, they
+    # would break every replay of the allowance for good
+    Case(
+        "grant hours named by text, not an AllowanceUnit",
+        lambda w: w.app.grant_allowance(
+            w.customer,
+            unit="hours",  # type: ignore[arg-type]
+            quantity=5,
+            period=YEAR,
+            granted_on=D,
+            actor=A,
+        ),
+        InvalidValue,
+        "unit",
+        lambda w: w.customer,
+    ),
+    Case(
+        "grant for no period",
+        lambda w: w.app.grant_allowance(
+            w.customer,
+            unit=AllowanceUnit.HOURS,
+            quantity=5,
+            period=None,  # type: ignore[arg-type]
+            granted_on=D,
+            actor=A,
+        ),
+        InvalidValue,
+        "period",
+        lambda w: w.customer,
+    ),
+    Case(
+        "grant for a period given as two days, not a Period",
+        lambda w: w.app.grant_allowance(
+            w.customer,
+            unit=AllowanceUnit.HOURS,
+            quantity=5,
+            period=(YEAR.start, YEAR.end),  # type: ignore[arg-type]
+            granted_on=D,
+            actor=A,
+        ),
+        InvalidValue,
+        "period",
+        lambda w: w.customer,
+    ),
+    Case(
+        "roll over into no period",
+        lambda w: w.app.roll_over_allowance(
+            w.allowance,
+            new_period=None,  # type: ignore[arg-type]
+            rolled_over_on=YEAR.end,
+            actor=A,
+        ),
+        InvalidValue,
+        "new_period",
+        lambda w: w.allowance,
+    ),
+    Case(
+        "roll over into a period given as two days",
+        lambda w: w.app.roll_over_allowance(
+            w.allowance,
+            new_period=(NEXT_YEAR.start, NEXT_YEAR.end),  # type: ignore[arg-type]
+            rolled_over_on=YEAR.end,
+            actor=A,
+        ),
+        InvalidValue,
+        "new_period",
         lambda w: w.allowance,
     ),
     Case(

@@ -73,6 +73,7 @@ from q2c_core.domain.prepaid_allowance import (
     PrepaidAllowance,
     charge_key,
     hours_of_overage,
+    require_period,
     require_whole_minor_units,
 )
 from q2c_core.domain.refund_instruction import (
@@ -695,6 +696,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         def step() -> tuple[UUID, list[Aggregate]]:
             old = self.allowance(allowance_id)
             customer = self.customer(old.customer_id)
+            require_period(new_period, "new_period")
+            require_day(rolled_over_on, "rolled_over_on")
             carried = old.remaining if quantity is None else to_decimal(quantity, "quantity")
             more = to_decimal(extra, "extra")
             if quantity is not None:

@@ -151,6 +151,28 @@ def require_whole_minor_units(
         )
 
 
+def require_unit_and_period(unit: object, period: object, period_field: str = "period") -> None:
+    """Refuse (``InvalidValue`` naming the field) a unit that is not an ``AllowanceUnit`` (the
+    text "hours") or a period that is not a ``Period`` (None, or two days in a tuple): recorded,
+    such an allowance could not be drawn, reported or replayed, for good."""
+    if not isinstance(unit, AllowanceUnit):
+        raise InvalidValue(
+            f"must be an AllowanceUnit (HOURS or MONEY), not {type(unit).__name__}",
+            field="unit",
+            value=unit,
+        )
+    require_period(period, period_field)
+
+
+def require_period(period: object, field: str = "period") -> None:
+    """Refuse (``InvalidValue`` naming the field) an allowance period that is not a
+    ``Period``."""
+    if not isinstance(period, Period):
+        raise InvalidValue(
+            f"must be a Period, not {type(period).__name__}", field=field, value=period
+        )
+
+
 class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
     """Hours or money granted for a period, drawn by work, with overage billed.
 
@@ -165,9 +187,11 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
-        """A new allowance's money is whole minor units of its currency; only new ones, so
-        a history granted before this rule still loads."""
+        """A new allowance counts hours or money (an ``AllowanceUnit``) over a ``Period``, and
+        its money is whole minor units of its currency; only new ones, so a history granted
+        before these rules still loads."""
         unit, quantity, currency = (kwargs.get(k) for k in ("unit", "quantity", "currency"))
+        require_unit_and_period(unit, kwargs.get("period"))
         if (
             isinstance(unit, AllowanceUnit)
             and isinstance(quantity, Decimal)
