@@ -646,7 +646,7 @@ CASES = [
     Case(
         "roll over more than is left",
         lambda w: w.app.roll_over_allowance(
-            w.allowance, new_period=YEAR, rolled_over_on=D, actor=A, quantity=6
+            w.allowance, new_period=NEXT_YEAR, rolled_over_on=YEAR.end, actor=A, quantity=6
         ),
         AllowanceExhausted,
         "quantity",
@@ -713,6 +713,40 @@ CASES = [
         lambda w: w.app.roll_over_allowance(
             w.allowance,
             new_period=(NEXT_YEAR.start, NEXT_YEAR.end),  # type: ignore[arg-type]
+            rolled_over_on=YEAR.end,
+            actor=A,
+        ),
+        InvalidValue,
+        "new_period",
+        lambda w: w.allowance,
+    ),
+    # a roll-over closes the period as an expiry does: not before it ends, into a later one
+    Case(
+        "roll over before the period ends",
+        lambda w: w.app.roll_over_allowance(
+            w.allowance, new_period=NEXT_YEAR, rolled_over_on=date(2024, 12, 1), actor=A
+        ),
+        InvalidTransition,
+        "rolled_over_on",
+        lambda w: w.allowance,
+    ),
+    Case(
+        "roll over into a period that starts before the old one ends",
+        lambda w: w.app.roll_over_allowance(
+            w.allowance,
+            new_period=Period(date(2024, 12, 1), date(2025, 12, 1)),
+            rolled_over_on=YEAR.end,
+            actor=A,
+        ),
+        InvalidValue,
+        "new_period",
+        lambda w: w.allowance,
+    ),
+    Case(
+        "roll over into the year before",
+        lambda w: w.app.roll_over_allowance(
+            w.allowance,
+            new_period=Period(date(2023, 1, 1), date(2024, 1, 1)),
             rolled_over_on=YEAR.end,
             actor=A,
         ),

@@ -714,7 +714,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 contract_id=old.contract_id,
                 rolled_over_from=old.id,
             )
-            old.roll_over(new.id, carried, rolled_over_on, actor)
+            old.roll_over(new.id, carried, rolled_over_on, actor, new_period)
             customer.add_allowance(new.id, actor)
             self._draw_work_logged_ahead(old, new, customer, actor)
             return new.id, [old, new, customer]

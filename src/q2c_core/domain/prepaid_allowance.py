@@ -27,7 +27,7 @@ from q2c_core.domain.errors import (
 )
 from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import Period, TimeOrderedIds
+from q2c_core.domain.values import Period, TimeOrderedIds, require_day
 
 
 class AllowanceUnit(enum.Enum):
@@ -479,11 +479,44 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
         self.closed_on = expired_on
         self.status = AllowanceStatus.EXPIRED
 
-    @event("RolledOver")
     def roll_over(
+        self,
+        to_allowance_id: UUID,
+        quantity: Decimal,
+        rolled_over_on: date,
+        actor: str,
+        new_period: Period | None = None,
+    ) -> None:
+        """Carry (part of) what is left into the next period's allowance; the rest is forfeited.
+
+        As an expiry, not before the period ends (``InvalidTransition`` naming
+        ``rolled_over_on``), and into a period that starts no earlier than this one ends
+        (``InvalidValue`` naming ``new_period``): an early roll-over, or one into a period
+        overlapping this one, would leave work of the overlap billed while carried hours sit
+        unused. Checked on new roll-overs only: a history recorded before still loads."""
+        self._require_open("roll over")
+        if require_day(rolled_over_on, "rolled_over_on") < self.period.end:
+            raise InvalidTransition(
+                f"cannot roll over before the period ends ({self.period.end})",
+                field="rolled_over_on",
+                aggregate_id=self.id,
+                value=rolled_over_on,
+            )
+        if new_period is not None and new_period.start < self.period.end:
+            raise InvalidValue(
+                f"must start on or after {self.period.end}, when the period rolled over ends "
+                f"(not {new_period.start})",
+                field="new_period",
+                aggregate_id=self.id,
+                value=new_period,
+            )
+        self._rolled_over(to_allowance_id, quantity, rolled_over_on, actor)
+
+    @event("RolledOver")
+    def _rolled_over(
         self, to_allowance_id: UUID, quantity: Decimal, rolled_over_on: date, actor: str
     ) -> None:
-        """Carry (part of) what is left into the next period's allowance; the rest is forfeited."""
+        """The ``RolledOver`` event (``roll_over``, which checks its days)."""
         self._require_open("roll over")
         left = self.granted - self.consumed
         if quantity < 0 or quantity > left:
