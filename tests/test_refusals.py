@@ -755,6 +755,15 @@ CASES = [
         lambda w: w.allowance,
     ),
     Case(
+        "roll over with a negative extra grant",
+        lambda w: w.app.roll_over_allowance(
+            w.allowance, new_period=NEXT_YEAR, rolled_over_on=YEAR.end, actor=A, extra=-3
+        ),
+        InvalidValue,
+        "extra",
+        lambda w: w.allowance,
+    ),
+    Case(
         "roll over an expired allowance",
         lambda w: w.app.roll_over_allowance(
             w.expired_allowance, new_period=YEAR, rolled_over_on=D, actor=A

@@ -700,6 +700,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             require_day(rolled_over_on, "rolled_over_on")
             carried = old.remaining if quantity is None else to_decimal(quantity, "quantity")
             more = to_decimal(extra, "extra")
+            if more < 0:
+                raise InvalidValue(
+                    "must not be negative: what is not carried over is forfeited",
+                    field="extra",
+                    aggregate_id=allowance_id,
+                    value=more,
+                )
             if quantity is not None:
                 require_whole_minor_units(old.unit, carried, old.currency, "quantity")
             require_whole_minor_units(old.unit, more, old.currency, "extra")
