@@ -546,6 +546,13 @@ CASES = [
         lambda w: w.authorized,
     ),
     Case(
+        "decline without a reason",
+        lambda w: w.app.decline_request(w.quoted, reason="", actor=A),
+        InvalidValue,
+        "reason",
+        lambda w: w.quoted,
+    ),
+    Case(
         "cancel without a reason",
         lambda w: w.app.cancel_request(w.quoted, reason=" ", actor=A),
         InvalidValue,
@@ -585,6 +592,22 @@ CASES = [
         lambda w: w.app.log_work(w.authorized, entry("t9", rate=Money.of(1, "USD")), actor="bob"),
         CurrencyMismatch,
         "rate",
+        lambda w: w.authorized,
+    ),
+    Case(
+        "log an expense without an id",
+        lambda w: w.app.log_expense(w.authorized, Expense(" ", "taxi", eur(10), D), actor=A),
+        InvalidValue,
+        "expense.expense_id",
+        lambda w: w.authorized,
+    ),
+    Case(
+        "log an expense incurred before the work was authorized",
+        lambda w: w.app.log_expense(
+            w.authorized, Expense("e8", "taxi", eur(10), date(2024, 3, 3)), actor=A
+        ),
+        WorkNotAuthorized,
+        "expense.incurred_on",
         lambda w: w.authorized,
     ),
     Case(
@@ -761,6 +784,13 @@ CASES = [
         ),
         InvalidValue,
         "extra",
+        lambda w: w.allowance,
+    ),
+    Case(
+        "top up without a reason",
+        lambda w: w.app.top_up_allowance(w.allowance, 1, topped_up_on=D, reason=" ", actor=A),
+        InvalidValue,
+        "reason",
         lambda w: w.allowance,
     ),
     Case(

@@ -194,6 +194,12 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 "entry.work_date", "authorized_on", "the work was authorized", WorkNotAuthorized
             ),
         ),
+        # an expense is incurred for authorized work, as work is done: not before
+        "ExpenseLogged": (
+            NotBefore(
+                "expense.incurred_on", "authorized_on", "the work was authorized", WorkNotAuthorized
+            ),
+        ),
         "Completed": (
             NotBefore("completed_on", "authorized_on", "the work was authorized"),
             # the work is done once its last logged day is over
@@ -411,9 +417,17 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self.allowance_id = allowance_id
         self.status = RequestStatus.COVERED_BY_ALLOWANCE
 
-    @event("Declined")
     def decline(self, reason: str, actor: str) -> None:
-        """The customer declines the quote."""
+        """The customer declines the quote, and the request says why (``InvalidValue`` naming
+        ``reason`` when blank, as a cancellation)."""
+        self._require(RequestStatus.QUOTED, RequestStatus.ESTIMATED, doing="decline")
+        if isinstance(reason, str) and not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id, value=reason)
+        self._declined(reason, actor)
+
+    @event("Declined")
+    def _declined(self, reason: str, actor: str) -> None:
+        """The ``Declined`` event (``decline``, which checks the reason)."""
         self._require(RequestStatus.QUOTED, RequestStatus.ESTIMATED, doing="decline")
         self.closed_reason = reason
         self.status = RequestStatus.DECLINED
@@ -479,9 +493,21 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         if entry.billable and hourly and self.status is RequestStatus.INVOICED:
             self.status = RequestStatus.COMPLETED
 
-    @event("ExpenseLogged")
     def log_expense(self, expense: Expense, actor: str) -> None:
-        """Record an expense incurred for authorized work."""
+        """Record an expense incurred for authorized work: named by an id (``InvalidValue``
+        naming ``expense.expense_id`` when blank), incurred no earlier than the work was
+        authorized (``DAY_ORDER``)."""
+        self._require(*_OPEN_FOR_WORK, doing="log an expense")
+        item_id = expense.expense_id if isinstance(expense, Expense) else None
+        if isinstance(item_id, str) and not item_id.strip():
+            raise InvalidValue(
+                "must not be empty", field="expense.expense_id", aggregate_id=self.id, value=item_id
+            )
+        self._expense_logged(expense, actor)
+
+    @event("ExpenseLogged")
+    def _expense_logged(self, expense: Expense, actor: str) -> None:
+        """The ``ExpenseLogged`` event (``log_expense``, which checks the expense's id)."""
         self._require(*_OPEN_FOR_WORK, doing="log an expense")
         self._check_currency(expense.amount, "expense.amount")
         self._check_new_item_id(expense.expense_id)

@@ -449,8 +449,11 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
                 del self.billed_overage[key]
 
     def top_up(self, quantity: Decimal, topped_up_on: date, reason: str, actor: str) -> None:
-        """Add to the allowance (a new purchase of hours, or of money in whole minor units)."""
+        """Add to the allowance (a new purchase of hours, or of money in whole minor units),
+        saying why (``InvalidValue`` naming ``reason`` when blank)."""
         require_whole_minor_units(self.unit, quantity, self.currency)
+        if isinstance(reason, str) and not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id, value=reason)
         self._topped_up(quantity, topped_up_on, reason, actor)
 
     @event("ToppedUp")
