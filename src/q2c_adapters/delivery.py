@@ -262,7 +262,11 @@ def store_for_app(app: BaseApp) -> DeliveryStore:
         if app not in _MEMORY_STORES:
             _MEMORY_STORES[app] = MemoryDeliveryStore()
         return _MEMORY_STORES[app]
-    store.create_table()
+    # (processes starting their first deliveries at once: one creates the tables, the others
+    # find them; ``create_tables``)
+    from q2c_core.storage import create_tables
+
+    create_tables(app.env, store.create_table)
     result: DeliveryStore = store
     return result
 

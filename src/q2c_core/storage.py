@@ -12,8 +12,8 @@ import functools
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import uuid4
 
@@ -157,7 +157,7 @@ def opening(url: str) -> Iterator[None]:
         ) from error
 
 
-def postgres_connect(env: dict[str, str], **options: Any) -> psycopg.Connection[Any]:
+def postgres_connect(env: Mapping[str, str], **options: Any) -> psycopg.Connection[Any]:
     """A psycopg connection (autocommit) to the database of ``env_for_url``'s settings;
     ``options`` go to ``psycopg.connect`` (e.g. ``connect_timeout``, by default the URL's)."""
     import psycopg
@@ -165,12 +165,13 @@ def postgres_connect(env: dict[str, str], **options: Any) -> psycopg.Connection[
     # (a server that never answers is an error after this long, not a hang)
     timeout = env.get("POSTGRES_CONNECT_TIMEOUT") or os.environ.get("POSTGRES_CONNECT_TIMEOUT")
     options.setdefault("connect_timeout", int(timeout or CONNECT_TIMEOUT))
+    # (``get``: an application's settings may name them under its own prefix)
     return psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=int(env["POSTGRES_PORT"]),
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
+        dbname=env.get("POSTGRES_DBNAME"),
+        host=env.get("POSTGRES_HOST"),
+        port=int(env.get("POSTGRES_PORT") or 5432),
+        user=env.get("POSTGRES_USER"),
+        password=env.get("POSTGRES_PASSWORD") or None,
         autocommit=True,
         **options,
     )
@@ -191,9 +192,11 @@ CREATE_TABLES_LOCK = 0x71326320
 
 
 @contextlib.contextmanager
-def creating_tables(env: dict[str, str]) -> Iterator[None]:
+def creating_tables(env: Mapping[str, str]) -> Iterator[None]:
     """Around opening an application or a store that creates its tables: on PostgreSQL, one
-    process at a time (``CREATE_TABLES_LOCK``), with the configured schema created first."""
+    process at a time (``CREATE_TABLES_LOCK``), with the configured schema created first.
+    A tracking table (a read-model or delivery store) is made with ``create_tables``, which
+    also makes it safe on SQLite."""
     if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
         yield
         return
@@ -210,3 +213,25 @@ def creating_tables(env: dict[str, str]) -> Iterator[None]:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (CREATE_TABLES_LOCK,))
+
+
+T = TypeVar("T")
+
+
+def create_tables(env: Mapping[str, str], create: Callable[[], T]) -> T:
+    """``create()``, which creates tables (a recorder and its tables), safely while other
+    processes create the same ones: on PostgreSQL under ``creating_tables``; on SQLite a second
+    time when another process made them first. eventsourcing's SQLite tracking table records
+    its layout (a ``__migration__`` tracking row) when it finds no table, and of two processes
+    that both found none the second one's record is refused (IntegrityError "Failed to record
+    tracking for __migration__ 1"), its transaction rolled back; by then the tables are there,
+    so the second try finds them and records nothing."""
+    with creating_tables(env):
+        if env.get("PERSISTENCE_MODULE") != "eventsourcing.sqlite":
+            return create()
+        from eventsourcing.persistence import IntegrityError
+
+        try:
+            return create()
+        except IntegrityError:
+            return create()

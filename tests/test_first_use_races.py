@@ -1,0 +1,74 @@
+"""Processes starting together on a new database (two cron jobs, web workers, an embedded
+follower and ``q2c update``) all finish: the first deliveries to each backend and the first
+projection updates create their tables once, whoever comes first, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import storage_url
+
+from q2c_adapters.delivery import Delivery
+from q2c_core import QuoteToCash
+
+ROUNDS = 4
+
+
+class Ledger:
+    """An accounting backend that accepts everything."""
+
+    def deliver(self, key: str, event: Any) -> None:
+        pass
+
+
+def _first_delivery(url: str, name: str, barrier: Any, results: Any) -> None:
+    """A cron job delivering to one backend for the first time, when all are ready."""
+    app = QuoteToCash.open(url)
+    barrier.wait()
+    try:
+        report = Delivery(app, Ledger(), name=name).run()
+        results.put("ok" if report.caught_up else f"not caught up: {report}")
+    except BaseException as error:
+        results.put(f"{type(error).__name__}: {error}")
+
+
+@contextlib.contextmanager
+def new_database(backend: str, directory: Path) -> Iterator[str]:
+    """A database with one customer registered and nothing else made yet."""
+    directory.mkdir()
+    with storage_url(backend, directory) as url:
+        app = QuoteToCash.open(url)
+        app.register_customer("Acme", "EUR", account_manager="mia", actor="ann")
+        app.close()
+        yield url
+
+
+def at_once(url: str, job: Callable[..., None], names: list[str]) -> list[str]:
+    """Run ``job`` in one process per name, all starting together; what each reported."""
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(len(names)), context.Queue()
+    processes = [context.Process(target=job, args=(url, name, barrier, results)) for name in names]
+    for p in processes:
+        p.start()
+    outcomes = [results.get(timeout=120) for _ in processes]
+    for p in processes:
+        p.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_three_first_deliveries_started_together_all_deliver(backend: str, tmp_path: Path) -> None:
+    """The ledger, the ERP and the CRM jobs run for the first time in the same second: each
+    delivers everything (the delivery tables used to be created by all three at once:
+    PostgreSQL's duplicate key on pg_type, SQLite's "Failed to record tracking for __migration__
+    1", in every try)."""
+    outcomes = []
+    for round_ in range(ROUNDS):
+        with new_database(backend, tmp_path / f"round{round_}") as url:
+            outcomes += at_once(url, _first_delivery, ["ledger", "erp", "crm"])
+    assert outcomes == ["ok"] * 3 * ROUNDS, [o for o in outcomes if o != "ok"]
