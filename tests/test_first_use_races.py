@@ -15,6 +15,8 @@ from conftest import storage_url
 
 from q2c_adapters.delivery import Delivery
 from q2c_core import QuoteToCash
+from q2c_core.projections import Follower, ProjectionStore, all_projections
+from q2c_core.projections.store import decode_row
 
 ROUNDS = 4
 
@@ -33,6 +35,20 @@ def _first_delivery(url: str, name: str, barrier: Any, results: Any) -> None:
     try:
         report = Delivery(app, Ledger(), name=name).run()
         results.put("ok" if report.caught_up else f"not caught up: {report}")
+    except BaseException as error:
+        results.put(f"{type(error).__name__}: {error}")
+
+
+def _first_update(url: str, name: str, barrier: Any, results: Any) -> None:
+    """A follower updating the read models of a store nobody opened yet."""
+    app = QuoteToCash.open(url)
+    barrier.wait()
+    try:
+        store = ProjectionStore.open(url)
+        Follower(app, all_projections(store)).run()
+        head = app.recorder.max_notification_id()
+        positions = {store.position(p.tracking_name) for p in all_projections(store)}
+        results.put("ok" if positions == {head} else f"positions {positions}, head {head}")
     except BaseException as error:
         results.put(f"{type(error).__name__}: {error}")
 
@@ -72,3 +88,46 @@ def test_three_first_deliveries_started_together_all_deliver(backend: str, tmp_p
         with new_database(backend, tmp_path / f"round{round_}") as url:
             outcomes += at_once(url, _first_delivery, ["ledger", "erp", "crm"])
     assert outcomes == ["ok"] * 3 * ROUNDS, [o for o in outcomes if o != "ok"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_two_first_updates_started_together_both_finish(backend: str, tmp_path: Path) -> None:
+    """An embedded follower and ``q2c update`` start on a store nobody opened yet: both finish
+    with every read model at the head of the log (the store's tables were created by both at
+    once: SQLite's "Failed to record tracking for __migration__ 1" in every try)."""
+    outcomes = []
+    for round_ in range(ROUNDS):
+        with new_database(backend, tmp_path / f"round{round_}") as url:
+            outcomes += at_once(url, _first_update, ["embedded", "q2c update"])
+    assert outcomes == ["ok"] * 2 * ROUNDS, [o for o in outcomes if o != "ok"]
+
+
+def test_a_follower_overtaken_on_a_new_store_takes_up_the_others_settings(
+    backend_url: str,
+) -> None:
+    """A follower reads a new store's settings row of a projection (none yet, as the store is
+    new); before it reads on, another follower commits the first page with the settings. The
+    first one finishes: its rows are new, not built without settings by an older q2c (which it
+    used to say: RuleViolated "rebuild it from events", 3 times in 10 on PostgreSQL)."""
+    app = QuoteToCash.open(backend_url)
+    for name in ("Acme", "Globex", "Initech"):
+        app.register_customer(name, "EUR", account_manager="mia", actor="ann")
+    store = ProjectionStore.open(backend_url)
+    first = all_projections(store)
+    settled = next(p for p in first if p.config())
+    read_settings = settled.get
+    overtaken: list[int] = []
+
+    def get_then_overtaken(key: str) -> Any:
+        row = read_settings(key)
+        if key == settled.CONFIG_KEY and not overtaken:
+            overtaken.append(Follower(app, all_projections(store)).run())
+        return row
+
+    settled.get = get_then_overtaken  # type: ignore[method-assign]
+    Follower(app, first).run()
+    assert overtaken and overtaken[0] > 0  # the other follower did commit in between
+    head = app.recorder.max_notification_id()
+    assert {store.position(p.tracking_name) for p in all_projections(store)} == {head}
+    settings = dict(store.recorder.load_rows(settled.name))[settled.CONFIG_KEY]
+    assert decode_row(settings)["config"] == settled.config()

@@ -222,12 +222,20 @@ class Projection:
 
     def check_config(self) -> None:
         """Refuse to extend rows built with other settings (e.g. another commission plan), or
-        by a q2c that recorded none (rows that followed events without settings)."""
+        by a q2c that recorded none (rows that followed events without settings). Judged at
+        the position the rows were read at (a follower's ``synced_at``), else the one stored
+        before the settings row is read: the settings row is written with a projection's first
+        position, so another follower moving a new store's position on meanwhile brings its
+        settings row along (and this follower's commit, expecting the old position, is
+        refused, so its run starts again from the new one)."""
         wanted = self.config()
         if not wanted:
             return
+        read_at = self.synced_at
+        if read_at is None:
+            read_at = self.store.position(self.tracking_name)
         stored = self.get(self.CONFIG_KEY)
-        if stored is None and self.store.position(self.tracking_name) > 0:
+        if stored is None and read_at > 0:
             raise RuleViolated(
                 f"projection {self.name} was built without settings by an older q2c; "
                 "rebuild it from events",

@@ -14,7 +14,6 @@ standard library's encoder, which takes over for anything orjson does not write 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
@@ -35,7 +34,8 @@ from eventsourcing.persistence import (
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from q2c_core.storage import creating_tables, env_for_url, opening
+from q2c_core.storage import create_tables as create_tables_safely
+from q2c_core.storage import env_for_url, opening
 
 _fast_dumps: Callable[..., bytes] | None
 try:  # optional speed-up, see the module's docstring
@@ -445,15 +445,23 @@ class ProjectionStore:
         if module == "eventsourcing.popo":
             return cls(MemoryReadModelRecorder(), url=url)
         env = {**env, "CREATE_TABLE": "true" if create_tables else "false"}
+
+        def made() -> tuple[InfrastructureFactory[Any], Any]:
+            factory = InfrastructureFactory.construct(env)
+            try:
+                if module == "eventsourcing.sqlite":
+                    return factory, factory.tracking_recorder(SQLiteReadModelRecorder)
+                return factory, factory.tracking_recorder(_postgres_recorder_class())
+            except BaseException:
+                factory.close()
+                raise
+
         with opening(url):
             if module == "eventsourcing.sqlite" and create_tables:
                 _new_sqlite_file(env.get("SQLITE_DBNAME", ""))
-            with creating_tables(env) if create_tables else contextlib.nullcontext():
-                factory = InfrastructureFactory.construct(env)
-                if module == "eventsourcing.sqlite":
-                    recorder: Any = factory.tracking_recorder(SQLiteReadModelRecorder)
-                else:
-                    recorder = factory.tracking_recorder(_postgres_recorder_class())
+            # (several processes opening a new store at once: one creates the tables, the
+            # others find them)
+            factory, recorder = create_tables_safely(env, made) if create_tables else made()
         return cls(recorder, closer=factory, url=url)
 
     @classmethod
