@@ -137,6 +137,61 @@ def test_a_bad_port_or_schema_name_is_refused_before_anything_is_made(
     assert result.output.startswith("error:") and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("opener", OPENERS)
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [
+        ("postgresql://billing@127.0.0.1/test?shema=acme_nl", "'shema'"),  # a typo
+        ("postgresql://billing@127.0.0.1/test?schema=", "schema must not be empty"),
+        ("postgresql://billing@127.0.0.1/test?schema=acme_nl&schema=acme_be", "schema is given"),
+        ("postgresql://billing@127.0.0.1/test?sslmode=require", "PGSSLMODE"),
+        ("postgresql://billing@127.0.0.1:0/test?schema=acme_nl", "the port must be"),
+        ("sqlite:///billing.db?lock_timout=60", "'lock_timout'"),
+        ("sqlite:///billing.db?lock_timeout=", "lock_timeout must not be empty"),
+    ],
+)
+def test_a_url_parameter_q2c_does_not_take_is_refused_before_anything_is_made(
+    opener: Callable[[str], Any], url: str, named: str, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Acme's operator mistypes ?shema=acme_nl, leaves ?schema= empty, gives it twice, asks
+    for TLS with ?sslmode=require or a port of 0: each is refused as InvalidValue naming the
+    URL and what is wrong, before any connection or file is made. q2c used to drop them
+    without a word and open the database's public schema (another company's books), connect
+    without TLS, try port 5432, or wait the default lock timeout."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidValue) as refused:
+        opener(url)
+    assert refused.value.field == "url" and named in str(refused.value)
+    assert list(tmp_path.iterdir()) == []  # (no billing.db made)
+
+
+def test_a_password_given_as_a_url_parameter_is_refused_and_never_shown() -> None:
+    """libpq's form postgresql://billing@host/db?password=S3cr3t (which psql takes) is
+    refused, saying where q2c takes a password, and neither the message nor the value shows
+    it; q2c used to connect without it and print it in clear in the error."""
+    url = "postgresql://billing@127.0.0.1:5999/test?password=S3cr3t&schema=acme_nl"
+    for opener in OPENERS:
+        with pytest.raises(InvalidValue) as refused:
+            opener(url)
+        assert "user:password@host" in str(refused.value)
+        assert "S3cr3t" not in str(refused.value) and "S3cr3t" not in str(refused.value.value)
+    result = CliRunner().invoke(cli, ["report", "aging", "--url", url])
+    assert result.exit_code == 2 and "S3cr3t" not in result.output, result.output
+
+
+def test_a_storage_error_masks_a_password_parameter_too() -> None:
+    """Whatever a URL looks like, an error naming it shows no password: neither before the
+    host nor as a password= parameter."""
+    from q2c_core.storage import opening
+
+    url = "postgresql://billing:Hunter2@127.0.0.1/test?schema=acme_nl&password=S3cr3t"
+    with pytest.raises(StorageUnavailable) as unavailable, opening(url):
+        raise OSError("connection refused")
+    shown = f"{unavailable.value} {unavailable.value.value}"
+    assert "S3cr3t" not in shown and "Hunter2" not in shown
+    assert "billing:***@127.0.0.1/test?schema=acme_nl&password=***" in shown
+
+
 class CuttingProxy:
     """A TCP relay to the PostgreSQL server that cuts every connection once the server has
     sent ``limit`` bytes through it: the server lost in the middle of a command, for real (a

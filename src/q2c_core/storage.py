@@ -2,7 +2,9 @@
 
 ``memory:`` keeps events in process (tests, previews); ``sqlite:///path/billing.db`` (with
 ``?lock_timeout=seconds``, how long a write waits for another writer's lock) is the embedded
-default; ``postgresql://user[:password]@host[:port]/db[?schema=name]`` scales out.
+default; ``postgresql://user[:password]@host[:port]/db[?schema=name&connect_timeout=seconds]``
+scales out. A URL parameter q2c does not know, an empty one or one given twice is refused
+(a mistyped ``?shema=`` would otherwise open another schema).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlparse
 from uuid import uuid4
 
 from q2c_core.domain.errors import InvalidValue, StorageUnavailable
@@ -52,33 +54,35 @@ def env_for_url(url: str) -> dict[str, str]:
             env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
         # how long a write waits for another writer to release the file (seconds), when the
         # URL says: otherwise the environment's SQLITE_LOCK_TIMEOUT, or the library's 5
-        lock_timeout = parse_qs(parsed.query, keep_blank_values=True).get("lock_timeout")
-        if lock_timeout is not None:
-            env["SQLITE_LOCK_TIMEOUT"] = _whole_seconds(lock_timeout[0], "lock_timeout", url)
+        query = _parameters(url, parsed.query, SQLITE_PARAMETERS)
+        if "lock_timeout" in query:
+            env["SQLITE_LOCK_TIMEOUT"] = _whole_seconds(query["lock_timeout"], "lock_timeout", url)
         return env
     if parsed.scheme in ("postgresql", "postgres"):
-        query = parse_qs(parsed.query)
+        query = _parameters(url, parsed.query, POSTGRES_PARAMETERS, _NOT_TAKEN)
         dbname = parsed.path.lstrip("/")
         if not dbname:
             raise InvalidValue("must name a database", field="url", value=redacted(url))
         try:
-            port = parsed.port or 5432
+            port = parsed.port
         except ValueError:
+            port = 0  # (no number, or one beyond 65535)
+        if port == 0:  # (no server listens on port 0: libpq would try 5432)
             raise InvalidValue(
                 "the port must be a number from 1 to 65535", field="url", value=redacted(url)
-            ) from None
+            )
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(dbname),
             "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(port),
+            "POSTGRES_PORT": str(port or 5432),
             "POSTGRES_USER": unquote(parsed.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
             # the library's recorder, saving without pipeline mode (see the module)
             "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
         if "schema" in query:
-            schema = query["schema"][0]
+            schema = query["schema"]
             # eventsourcing names its tables and types in the schema unquoted in places, so
             # PostgreSQL would fold or misread any other name (after q2c created the schema)
             if not _PLAIN_SCHEMA.fullmatch(schema):
@@ -93,12 +97,45 @@ def env_for_url(url: str) -> dict[str, str]:
         # environment's POSTGRES_CONNECT_TIMEOUT, or CONNECT_TIMEOUT (``postgres_connect``)
         if "connect_timeout" in query:
             env["POSTGRES_CONNECT_TIMEOUT"] = _whole_seconds(
-                query["connect_timeout"][0], "connect_timeout", url
+                query["connect_timeout"], "connect_timeout", url
             )
         return env
     raise InvalidValue(
         "must start with memory:, sqlite:/// or postgresql://", field="url", value=redacted(url)
     )
+
+
+# the parameters a URL may give, per kind of storage (README, "Storage URLs")
+SQLITE_PARAMETERS = ("lock_timeout",)
+POSTGRES_PARAMETERS = ("schema", "connect_timeout")
+
+# why a parameter other tools take (libpq, psql, SQLAlchemy) is not one of q2c's
+_NOT_TAKEN = {
+    "password": "a password goes before the host: postgresql://user:password@host/db",
+    "sslmode": "q2c's PostgreSQL connections take no TLS settings from the URL; "
+    "set PGSSLMODE (and PGSSLROOTCERT) in the environment, which the driver reads",
+}
+
+
+def _parameters(
+    url: str, query: str, known: tuple[str, ...], hints: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The URL's parameters by name, or InvalidValue naming one that is unknown (a typo would
+    otherwise be dropped without a word: ``?shema=`` opening the public schema), empty or
+    given twice; ``hints`` say why a parameter other tools take is not taken."""
+    found: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name not in known:
+            reason = (hints or {}).get(name.lower(), f"this URL takes only {', '.join(known)}")
+            raise InvalidValue(
+                f"unknown parameter {name!r}: {reason}", field="url", value=redacted(url)
+            )
+        if name in found:
+            raise InvalidValue(f"{name} is given twice", field="url", value=redacted(url))
+        if not value:
+            raise InvalidValue(f"{name} must not be empty", field="url", value=redacted(url))
+        found[name] = value
+    return found
 
 
 # the longest a URL may make a connection or a write wait (seconds): a day
@@ -122,11 +159,20 @@ CONNECT_TIMEOUT = 30
 
 
 def redacted(url: str) -> str:
-    """A storage URL fit for an error message: its password replaced by ***."""
+    """A storage URL fit for an error message: its password replaced by ***, before the host
+    or as a ``password=`` parameter (libpq's form, which q2c refuses)."""
     parsed = urlparse(url)
     if parsed.password:
-        return url.replace(f":{parsed.password}@", ":***@", 1)
-    return url
+        url = url.replace(f":{parsed.password}@", ":***@", 1)
+    head, mark, query = url.partition("?")
+    if not mark:
+        return url
+    pairs = query.split("&")
+    for n, pair in enumerate(pairs):
+        name, equals, _ = pair.partition("=")
+        if equals and unquote_plus(name).strip().lower() == "password":
+            pairs[n] = f"{name}=***"
+    return f"{head}?{'&'.join(pairs)}"
 
 
 @functools.cache
