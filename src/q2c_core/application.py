@@ -751,6 +751,36 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 ):
                     new.charge_work(allowance_charge(request, e, new), actor)
 
+    def _draw_given_back(
+        self,
+        request: EnhancementRequest,
+        item_ids: Iterable[str],
+        actor: str,
+        loaded: dict[UUID, PrepaidAllowance],
+    ) -> list[PrepaidAllowance]:
+        """Time entries an invoice gave back (its draft voided, or credited as re-billable)
+        draw on the allowance that covers their day now, as work logged now would
+        (``_draw_allowance``), and as a late roll-over draws work logged ahead of it
+        (``_draw_work_logged_ahead``): January's hours drafted at their rate before the year's
+        carry-over was recorded, given back after it, draw the carried hours, and only what
+        goes beyond them is owed (as overage). An entry charged already (an invoice billed it
+        whole) stays as it is, and so does work not authorized. Returns the allowances drawn
+        (``loaded`` keeps them, and those read, for the rest of the step)."""
+        given_back = set(item_ids)
+        if request.allowance_id is None or not given_back:
+            return []
+        charged = _charged_entries(request, self._allowance_chain(request, loaded))
+        drawn: dict[UUID, PrepaidAllowance] = {}
+        for w in request.work:
+            e = w.entry
+            if not (w.authorized and e.billable and e.entry_id in given_back):
+                continue
+            allowance = self._allowance_drawn_on(request, e.work_date, loaded)
+            if allowance is not None and e.entry_id not in charged:
+                allowance.charge_work(allowance_charge(request, e, allowance), actor)
+                drawn[allowance.id] = allowance
+        return list(drawn.values())
+
     # -- invoices --------------------------------------------------------------------------------
 
     def invoice(self, invoice_id: UUID) -> Invoice:
@@ -1447,6 +1477,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         requests: dict[UUID, EnhancementRequest] = {}
         allowances: dict[UUID, PrepaidAllowance] = {}
         overage_requests: list[UUID] = []
+        released: dict[UUID, list[str]] = {}
         rebillable = note.credit_disposition is CreditDisposition.REBILLABLE
         why = f"credit note {note.number}"
         for line in note.lines:
@@ -1474,12 +1505,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 continue
             if rebillable:
                 request.release_work(original.id, items, why, actor)
+                released.setdefault(request.id, []).extend(items)
             else:
                 request.write_off_work(note.id, items, actor)
         for request_id in dict.fromkeys(overage_requests):
             # overage credited as re-billable: the request is billable again, as for its work
             requests[request_id].release_overage(original.id, why, actor)
-        return changed + list(requests.values()) + list(allowances.values())
+        # work given back that an allowance covers now (one rolled over into since) draws on it
+        drawn = {a.id: a for a in allowances.values()}
+        for request_id, items in released.items():
+            for allowance in self._draw_given_back(requests[request_id], items, actor, allowances):
+                drawn[allowance.id] = allowance
+        return changed + list(requests.values()) + list(drawn.values())
 
     def _release_deducted_deposits(
         self, final: Invoice, line_ids: list[str], on: date, actor: str
@@ -1552,6 +1589,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             by_request: dict[UUID, list[str]] = {}
             overage: dict[UUID, dict[str, Decimal]] = {}
             overage_requests: set[UUID] = set()
+            loaded: dict[UUID, PrepaidAllowance] = {}  # (each allowance read once, saved once)
             for line in invoice.lines:
                 source = line.source
                 if source is None:
@@ -1562,7 +1600,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         deposit.release_deposit(invoice_id, actor)
                         changed.append(deposit)
                 elif source.kind is SourceKind.ALLOWANCE_OVERAGE and source.allowance_id:
-                    allowance = self.allowance(source.allowance_id)
+                    allowance = self._loaded_allowance(source.allowance_id, loaded)
                     per = overage.setdefault(source.allowance_id, {})
                     key = _overage_key(
                         allowance, source.request_id, source.time_entry_ids[0], invoice_id
@@ -1574,21 +1612,29 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     by_request.setdefault(source.request_id, []).extend(_billed_items(source))
             why = f"invoice voided: {reason}"
             requests: dict[UUID, EnhancementRequest] = {}
+            given_back: dict[UUID, list[str]] = {}
             for request_id, items in by_request.items():
                 request = requests[request_id] = self.request(request_id)
                 held = _held_by(request, items, invoice_id)
                 if held:
                     request.release_work(invoice_id, held, why, actor)
+                    given_back[request_id] = held
             for request_id in sorted(overage_requests):
                 # an invoice of the overage alone left the request invoiced: billable again
                 request = requests.get(request_id) or self.request(request_id)
                 requests[request_id] = request
                 request.release_overage(invoice_id, why, actor)
             changed.extend(requests.values())
+            allowances: dict[UUID, PrepaidAllowance] = {}
             for allowance_id, quantities in overage.items():
-                allowance = self.allowance(allowance_id)
+                allowance = self._loaded_allowance(allowance_id, loaded)
                 allowance.release_overage(invoice_id, quantities, why, actor)
-                changed.append(allowance)
+                allowances[allowance.id] = allowance
+            # work given back that an allowance covers now (one rolled over into since) draws on it
+            for request_id, held in given_back.items():
+                for allowance in self._draw_given_back(requests[request_id], held, actor, loaded):
+                    allowances[allowance.id] = allowance
+            changed.extend(allowances.values())
             return None, changed
 
         self._atomically(step)
