@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from q2c_core.domain.enhancement_request import FIXED_PRICE_ITEM
 from q2c_core.domain.money import Money
 from q2c_core.projections._allowances import AllowanceChains, Draw
 from q2c_core.projections._facts import (
@@ -119,13 +120,21 @@ class ReviewMeeting(RequestBook, AllowanceChains):
 
     A request leaves the agenda once it is invoiced (the domain's status: all its work billed),
     at least one live invoice bills it, it is paid in full (an invoice wholly written off
-    leaves nothing to collect), and no overage of it is left unbilled.
+    leaves nothing to collect), and no overage of it is left unbilled. A request its allowance
+    covers in full is never invoiced (there is nothing to invoice): it leaves the agenda once
+    completed with some of its work drawn on an allowance, nothing else left to bill (each
+    billable hour billed or drawn, no overage owed, its billable expenses and its fixed price,
+    if it has one, billed) and what was billed paid. Hours beyond the allowance, an expense,
+    work billed at its rate (a late timesheet recorded as unauthorized) or a fixed price keep
+    it there until billed; a completed request with no billable work at all stays (its hours
+    may not be logged yet).
 
     Rows: ``inv:<id>`` for every invoice that bills a request's work when drafted and for every
     deposit invoice (a final invoice may deduct it); ``cn:<id>`` for a credit note's per-request
     nets until it is applied; ``alw:<id>`` for the allowances (:class:`AllowanceChains`); and
     the request rows of :class:`RequestBook`, which here also keep the request's billable time
-    entries (``work``: entry id -> whether an invoice bills it).
+    entries (``work``: entry id -> whether an invoice bills it), its billable expenses
+    (``expenses``, likewise) and whether an invoice bills its fixed price (``fixed_billed``).
     """
 
     name = "review_meeting"
@@ -138,16 +147,22 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         allowances (``alw:`` rows) to tell a request's unbilled overage; 4 keeps a request's
         billable time entries and whether an invoice bills each (``work``), so hours billed as
         ordinary work are not owed as overage again; 5 records each request's account manager by
-        the spelling the history first named that person by ("Mia" and "mia " are one manager).
-        A store built by an older version is refused until it is rebuilt from events."""
-        return {"rows": 5}
+        the spelling the history first named that person by ("Mia" and "mia " are one manager);
+        6 keeps a request's billable expenses and whether its fixed price is billed
+        (``expenses``, ``fixed_billed``), so a completed request with nothing left to bill
+        leaves the agenda. A store built by an older version is refused until it is rebuilt
+        from events."""
+        return {"rows": 6}
 
     # -- a request's billable time entries, and whether an invoice bills each ----------------
 
     @handles("EnhancementRequest.Requested")
     def _req_requested(self, e: Any, oid: str) -> None:
         super()._req_requested(e, oid)
-        self._req(oid)["work"] = {}
+        row = self._req(oid)
+        row["work"] = {}
+        row["expenses"] = {}
+        row["fixed_billed"] = False
 
     @handles("EnhancementRequest.WorkLogged")
     def _req_work(self, e: Any, oid: str) -> None:
@@ -161,6 +176,12 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         if e.entry.billable:
             self._req(oid)["work"][e.entry.entry_id] = False
 
+    @handles("EnhancementRequest.ExpenseLogged")
+    def _req_expense(self, e: Any, oid: str) -> None:
+        super()._req_expense(e, oid)
+        if e.expense.billable:
+            self._req(oid)["expenses"][e.expense.expense_id] = False
+
     @handles("EnhancementRequest.WorkInvoiced")
     def _req_invoiced(self, e: Any, oid: str) -> None:
         super()._req_invoiced(e, oid)
@@ -172,13 +193,19 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         self._work_billed(e, oid)
 
     def _work_billed(self, e: Any, oid: str) -> None:
-        """The request's time entries an invoice bills from now on, or that are unbilled again
-        (``items_billed``, as :class:`UnbilledRevenue` follows them)."""
+        """The request's time entries, expenses and fixed price an invoice bills from now on,
+        or that are unbilled again (``items_billed``, as :class:`UnbilledRevenue` follows
+        them)."""
         billed, item_ids = items_billed(e)
-        work = self._req(oid)["work"]
+        row = self._req(oid)
+        work, expenses = row["work"], row["expenses"]
         for item_id in item_ids:
             if item_id in work:
                 work[item_id] = billed
+            elif item_id in expenses:
+                expenses[item_id] = billed
+            elif item_id == FIXED_PRICE_ITEM:
+                row["fixed_billed"] = billed
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
@@ -314,10 +341,14 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         rows: dict[str, Row],
         drawn: dict[str, dict[str, Draw]],
         as_of: date,
-    ) -> Money:
+    ) -> tuple[Money, bool]:
         """The request's overage not invoiced yet, of work done on or before ``as_of`` (what
-        :class:`UnbilledRevenue` lists as its ``allowance_overage`` items); ``drawn`` keeps
-        each allowance's draws across the requests it covers."""
+        :class:`UnbilledRevenue` lists as its ``allowance_overage`` items), and whether its
+        allowance covers it so far with nothing else left to bill: some of its work drawn on
+        an allowance, and no billable time entry that no invoice bills and no allowance drew
+        (on an hourly request: a fixed price bills the hours with it), no billable expense no
+        invoice bills, no fixed price not billed. ``drawn`` keeps each allowance's draws
+        across the requests it covers."""
         owed = Money.zero(req["currency"] or "EUR")
         charged = self._charged_work(
             rid, req["work"].items(), req["allowance"], rows, drawn, as_of, owed.currency
@@ -325,12 +356,18 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         for found in charged.values():
             if found is not None:
                 owed = owed + found[2]
-        return owed
+        if req["hourly"]:
+            left = any(not b and i not in charged for i, b in req["work"].items())
+        else:
+            left = not req["fixed_billed"]
+        left = left or not all(req["expenses"].values())
+        return owed, bool(charged) and not left
 
     def items(self, as_of: date) -> list[ReviewItem]:
         """Every request still in play: not declined or cancelled, and not invoiced and paid,
         unless overage beyond its allowance is left to bill (a cancelled request's work stays
-        recorded, and what of it went beyond the allowance is owed)."""
+        recorded, and what of it went beyond the allowance is owed); nor completed with nothing
+        left to bill and what was billed paid (a request its allowance covers in full)."""
         check_day(as_of)
         rows = self.rows()
         invoiced, paid = self._billed(rows)
@@ -343,7 +380,7 @@ class ReviewMeeting(RequestBook, AllowanceChains):
             cur = req["currency"] or "EUR"
             inv_amount = Money(invoiced.get(rid, ZERO), cur)
             paid_amount = Money(paid.get(rid, ZERO), cur).rounded()
-            overage = self._unbilled_overage(rid, req, rows, drawn, as_of)
+            overage, covered = self._unbilled_overage(rid, req, rows, drawn, as_of)
             if req["status"] in CLOSED and not overage.amount:
                 continue
             if (
@@ -353,6 +390,13 @@ class ReviewMeeting(RequestBook, AllowanceChains):
                 and not overage.amount
             ):
                 continue
+            if (
+                req["status"] == "completed"
+                and covered
+                and paid_amount >= inv_amount
+                and not overage.amount
+            ):
+                continue  # done: its allowance covers it, nothing is owed
             due = req["due_on"]
             done = req["completed_on"]
             on_schedule = due is None or (done or as_of) <= due
