@@ -118,9 +118,7 @@ def test_unknown_subject_or_format_is_refused() -> None:
     assert e2.value.field == "format"
 
 
-def test_the_sales_register_names_each_buyer_with_the_vat_id_and_country_it_was_issued_to() -> (
-    None
-):
+def test_the_sales_register_names_each_buyer_with_the_vat_id_and_country_as_issued() -> None:
     """A VAT return's sales register lists each invoice's buyer with its VAT id and country,
     as the invoice names them: Acme's first invoice was issued to NL820646660B01 in the
     Netherlands; Acme then moved to Belgium under a new VAT id. The invoice issued before
