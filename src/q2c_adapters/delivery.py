@@ -23,9 +23,11 @@ import threading
 import weakref
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import Tracking
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
@@ -71,7 +73,9 @@ class DeliveryStore(Protocol):
         ...
 
     def advance(self, name: str, notification_id: int, parked: ParkedEvent | None) -> None:
-        """Move the position to ``notification_id``, parking the event in the same transaction."""
+        """Move the position to ``notification_id``, parking the event in the same transaction;
+        eventsourcing's ``IntegrityError``, nothing written, when the position is already there
+        or past it (another delivery of the name moved on)."""
         ...
 
     def parked(self, name: str) -> list[ParkedEvent]:
@@ -244,6 +248,16 @@ class MemoryDeliveryStore(POPOTrackingRecorder):
             self._parked_events.get(name, {}).pop(event_id, None)
 
 
+class _Overtaken(Exception):
+    """A run's position write found the position already at or past it: another run of the
+    same name moved on first (the stores record a position only forwards, and roll back the
+    parked event written with it)."""
+
+    def __init__(self, notification_id: int) -> None:
+        super().__init__(notification_id)
+        self.notification_id = notification_id
+
+
 _MEMORY_STORES: weakref.WeakKeyDictionary[BaseApp, MemoryDeliveryStore] = (
     weakref.WeakKeyDictionary()
 )
@@ -349,69 +363,96 @@ class Delivery:
 
     def run(self, *, limit: int | None = None) -> DeliveryReport:
         """Deliver from the tracked position until the log ends, ``limit`` is reached, or the
-        sink fails (then the position stays on the failing event and the error is reported)."""
+        sink fails (then the position stays on the failing event and the error is reported).
+
+        Another run of the same name that moved the position on first (an overlapping cron
+        run) stops this one at its next position write: the report says so (``stopped_at``,
+        ``error``) with the position that run recorded; the event this run was recording, and
+        any it parks with it, are left to that run (see ``_Overtaken``)."""
         delivered = parked = 0
         position = self.position
         unrecorded = 0
 
+        def advance(notification_id: int, parking: ParkedEvent | None) -> None:
+            try:
+                self.store.advance(self.name, notification_id, parking)
+            except IntegrityError as error:  # the position is already at or past it
+                raise _Overtaken(notification_id) from error
+
         def checkpoint() -> None:
             nonlocal unrecorded
             if unrecorded:
-                self.store.advance(self.name, position, None)
+                advance(position, None)
                 unrecorded = 0
 
-        while limit is None or delivered + parked < limit:
-            want = (
-                self.batch_size
-                if limit is None
-                else min(self.batch_size, limit - delivered - parked)
-            )
-            page = self.app.recorder.select_notifications(start=position + 1, limit=want)
-            if not page:
-                break
-            for notification in page:
-                key = f"{notification.originator_id}:{notification.originator_version}"
-                try:
+        try:
+            while limit is None or delivered + parked < limit:
+                want = (
+                    self.batch_size
+                    if limit is None
+                    else min(self.batch_size, limit - delivered - parked)
+                )
+                page = self.app.recorder.select_notifications(start=position + 1, limit=want)
+                if not page:
+                    break
+                for notification in page:
+                    key = f"{notification.originator_id}:{notification.originator_version}"
                     try:
-                        event = self.app.mapper.to_domain_event(notification)
-                    except Exception as error:
-                        # an event this code cannot read will never become readable by waiting
-                        raise PoisonEvent(
-                            f"cannot decode: {type(error).__name__}: {error}"
-                        ) from error
-                    self.sink.deliver(key, event)
-                except PoisonEvent as poison:
-                    self.store.advance(
-                        self.name,
-                        notification.id,
-                        ParkedEvent(
+                        self.sink.deliver(key, self._decoded(notification))
+                    except PoisonEvent as poison:
+                        advance(
                             notification.id,
-                            key,
-                            notification.topic,
-                            str(poison) or type(poison).__name__,
-                            datetime.now(UTC).isoformat(),
-                        ),
-                    )
-                    unrecorded = 0
-                    parked += 1
-                except Exception as error:
-                    checkpoint()
-                    return DeliveryReport(
-                        delivered,
-                        parked,
-                        position,
-                        lag=self._lag(position),
-                        stopped_at=notification.id,
-                        error=f"{type(error).__name__}: {error}",
-                    )
-                else:
-                    delivered += 1
-                    unrecorded += 1
-                position = notification.id
-                if unrecorded >= self.checkpoint_every:
-                    checkpoint()
-        checkpoint()
+                            ParkedEvent(
+                                notification.id,
+                                key,
+                                notification.topic,
+                                str(poison) or type(poison).__name__,
+                                datetime.now(UTC).isoformat(),
+                            ),
+                        )
+                        unrecorded = 0
+                        parked += 1
+                    except Exception as error:
+                        checkpoint()
+                        return DeliveryReport(
+                            delivered,
+                            parked,
+                            position,
+                            lag=self._lag(position),
+                            stopped_at=notification.id,
+                            error=f"{type(error).__name__}: {error}",
+                        )
+                    else:
+                        delivered += 1
+                        unrecorded += 1
+                    position = notification.id
+                    if unrecorded >= self.checkpoint_every:
+                        checkpoint()
+            checkpoint()
+        except _Overtaken as overtaken:
+            moved_to = self.position
+            return DeliveryReport(
+                delivered,
+                parked,
+                moved_to,
+                lag=self._lag(moved_to),
+                stopped_at=overtaken.notification_id,
+                error=(
+                    f"another delivery of {self.name} recorded position {moved_to} first: "
+                    "this run stopped; that run delivers or parks the events (the sink's "
+                    "idempotency key books nothing twice)"
+                ),
+            )
         return DeliveryReport(delivered, parked, position, lag=self._lag(position))
+
+    def _decoded(self, notification: Notification) -> DomainEventProtocol[UUID]:
+        """The notification's domain event, or ``PoisonEvent`` saying it cannot be decoded."""
+        try:
+            event: DomainEventProtocol[UUID] = self.app.mapper.to_domain_event(notification)
+        except Exception as error:
+            # an event this code cannot read will never become readable by waiting
+            raise PoisonEvent(f"cannot decode: {type(error).__name__}: {error}") from error
+        return event
 
     def _lag(self, position: int) -> int:
         return max(0, (self.app.recorder.max_notification_id() or 0) - position)
