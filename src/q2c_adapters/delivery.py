@@ -460,7 +460,8 @@ class Delivery:
     def retry_parked(self) -> list[ParkedEvent]:
         """Deliver the parked events again; those the sink now accepts leave the parked list.
 
-        Returns the events still parked (with their new reasons).
+        Returns the events still parked (with their new reasons): those the sink rejects again,
+        and those that still cannot be decoded ("cannot decode: ...", as ``run`` parks them).
         """
         still: list[ParkedEvent] = []
         for item in self.parked():
@@ -470,7 +471,7 @@ class Delivery:
             try:
                 if not notes:
                     raise PoisonEvent("the notification is no longer in the log")
-                self.sink.deliver(item.event_id, self.app.mapper.to_domain_event(notes[0]))
+                self.sink.deliver(item.event_id, self._decoded(notes[0]))
             except PoisonEvent as poison:
                 still.append(attrs.evolve(item, reason=str(poison) or item.reason))
                 continue
