@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from uuid import UUID, uuid4
 
+import pytest
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import StoredEvent
 
-from q2c_adapters.delivery import Delivery
-from q2c_core import QuoteToCash
+from q2c_adapters.delivery import Delivery, open_store
+from q2c_core import QuoteToCash, StorageUnavailable
 from q2c_core.ports import PoisonEvent
 
 GONE_TOPIC = "q2c_core.domain.gone:Gone.Happened"
@@ -56,3 +57,37 @@ def test_retry_keeps_an_unreadable_event_parked_and_delivers_the_rest(tmp_path: 
     assert [p.topic for p in delivery.parked()] == [GONE_TOPIC]
     assert [e for e in ledger.booked if e in customer_events] == customer_events
     app.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        (
+            "postgresql://postgres:S3cr3t@127.0.0.1:1/test?schema=h_nowhere",
+            "cannot open postgresql://postgres:***@127.0.0.1:1/test?schema=h_nowhere",
+        ),
+        (
+            "postgresql://postgres:S3cr3t@127.0.0.1:5432/no_such_database",
+            "cannot open postgresql://postgres:***@127.0.0.1:5432/no_such_database",
+        ),
+        ("sqlite:///{folder}/no/such/folder/delivery.db", "cannot open sqlite:///"),
+    ],
+    ids=["server-not-listening", "database-missing", "folder-missing"],
+)
+def test_a_delivery_store_whose_storage_cannot_be_opened_is_storage_unavailable(
+    tmp_path: Path, url: str, says: str
+) -> None:
+    """A delivery store of its own at a URL naming a server that is not listening, a database
+    that does not exist or a folder that does not exist: StorageUnavailable on the url field,
+    naming the URL with its password left out, the driver's error chained; no folder made."""
+    if url.startswith("postgresql"):
+        from conftest import require_postgres
+
+        require_postgres()
+    with pytest.raises(StorageUnavailable) as refused:
+        open_store(url.format(folder=tmp_path))
+    assert refused.value.field == "url"
+    assert says in str(refused.value)
+    assert "S3cr3t" not in str(refused.value) and "S3cr3t" not in str(refused.value.value)
+    assert refused.value.__cause__ is not None
+    assert not (tmp_path / "no").exists()

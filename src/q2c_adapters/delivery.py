@@ -34,7 +34,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.ports import AccountingSink, PoisonEvent
-from q2c_core.storage import creating_tables, ensure_postgres_schema, env_for_url
+from q2c_core.storage import creating_tables, ensure_postgres_schema, env_for_url, opening
 
 
 @attrs.frozen
@@ -286,8 +286,15 @@ def store_for_app(app: BaseApp) -> DeliveryStore:
 
 
 def open_store(url: str) -> DeliveryStore:
-    """A delivery store of its own, at a storage URL (``sqlite:///...``, ``postgresql://...``)."""
+    """A delivery store of its own, at a storage URL (``sqlite:///...``, ``postgresql://...``);
+    storage that cannot be opened (a server not answering, a database or a folder that does not
+    exist) is ``StorageUnavailable`` naming the URL, its password left out."""
     env = env_for_url(url)
+    with opening(url):
+        return _open_store(env)
+
+
+def _open_store(env: dict[str, str]) -> DeliveryStore:
     module = env["PERSISTENCE_MODULE"]
     store: Any
     if module == "eventsourcing.sqlite":
