@@ -28,12 +28,13 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-from q2c_core.recorded_saves import SAVES_SUFFIX, now
+from q2c_core.recorded_saves import SAVES_SUFFIX
 
 
 class PostgresEventRecorder(PostgresApplicationRecorder):
     """The library's recorder, with inserts sent statement by statement (see the module); each
-    save also records its notification ids and time (``recorded_saves``)."""
+    save also records its notification ids and time (``recorded_saves``): the database
+    server's clock, and never before the save before it."""
 
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
@@ -70,9 +71,15 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
                 if not self.saves_ready:  # a schema made before the table, CREATE_TABLE off
                     curs.execute(self.create_saves_statement)  # (writers wait on the lock)
                     self.saves_ready = True
+                # the database's clock (one for every application server), never before the
+                # save before (a clock stepped back): the last save by id is the latest, its
+                # time the latest, as every save is recorded under this lock
                 curs.execute(
-                    SQL("INSERT INTO {0} VALUES (%s, %s, %s)").format(self.saves_table),
-                    (ids[-1], ids[0], now()),
+                    SQL(
+                        "INSERT INTO {0} VALUES (%s, %s, GREATEST(clock_timestamp(), "
+                        "(SELECT recorded_at FROM {0} ORDER BY last_id DESC LIMIT 1)))"
+                    ).format(self.saves_table),
+                    (ids[-1], ids[0]),
                 )
             return ids
 

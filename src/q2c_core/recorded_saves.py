@@ -6,7 +6,10 @@ run saves a contract's PeriodBilled, then the invoice drafted just before it; an
 the payment, then the invoice). q2c's recorders (``SQLiteEventRecorder``,
 ``PostgresEventRecorder``) therefore add one row per save to a table beside the events, in the
 same transaction: the save's first and last notification ids and the time it was recorded,
-taken while the save holds the write lock, so later saves have later times.
+taken while the save holds the write lock and never before the save before it, so later saves
+have later times whatever a clock does (one stepped back, a second application server's behind
+the first's). On PostgreSQL that time is the database server's clock, one for every
+application server; on SQLite, the machine's.
 
 ``position_as_of`` turns a time into the last notification id recorded by then: whole saves,
 and the same cut for every reader, whatever topics it reads. Events recorded before the table
@@ -29,8 +32,20 @@ def recorded_text(moment: datetime) -> str:
 
 
 def now() -> datetime:
-    """The recording time of a save being written."""
+    """This machine's time, for the recording time of a save being written (on SQLite)."""
     return datetime.now(UTC)
+
+
+def not_before(moment: datetime, before: str | datetime | None) -> datetime:
+    """A save's recording time: ``moment``, or the save before's time (``before``, as the
+    store keeps it) when that is later: a clock that stepped back never puts a save before an
+    earlier one."""
+    if before is None:
+        return moment
+    earlier = datetime.fromisoformat(before) if isinstance(before, str) else before
+    if earlier.tzinfo is None:
+        earlier = earlier.replace(tzinfo=UTC)
+    return max(moment, earlier)
 
 
 @runtime_checkable

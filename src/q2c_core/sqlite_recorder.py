@@ -20,14 +20,15 @@ from eventsourcing.sqlite import (
 )
 
 from q2c_core.domain.errors import StorageUnavailable
-from q2c_core.recorded_saves import SAVES_SUFFIX, now, recorded_text
+from q2c_core.recorded_saves import SAVES_SUFFIX, not_before, now, recorded_text
 
 # SQLite's primary result codes of a lock another connection holds (SQLITE_BUSY, SQLITE_LOCKED)
 _BUSY_CODES = (5, 6)
 
 
 class SQLiteEventRecorder(SQLiteApplicationRecorder):
-    """The library's recorder; each save also records its notification ids and time."""
+    """The library's recorder; each save also records its notification ids and time (this
+    machine's clock, and never before the save before it)."""
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         # (named before the library's constructor builds the create statements)
@@ -76,9 +77,15 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
             if not self.saves_ready:  # a file made before the table, opened with CREATE_TABLE off
                 c.execute(self._create_saves_statement())
                 self.saves_ready = True
+            # never before the save before (a clock stepped back): the last save by id is the
+            # latest, its time the latest, as every save is recorded under this lock
+            c.execute(
+                f"SELECT recorded_at FROM {self.saves_table_name} ORDER BY last_id DESC LIMIT 1"
+            )
+            before = c.fetchone()
             c.execute(
                 f"INSERT INTO {self.saves_table_name} VALUES (?, ?, ?)",
-                (ids[-1], ids[0], recorded_text(now())),
+                (ids[-1], ids[0], recorded_text(not_before(now(), before and before[0]))),
             )
         return ids
 
