@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import storage_url
 
-from q2c_adapters.delivery import Delivery
+from q2c_adapters.delivery import Delivery, open_store
 from q2c_core import QuoteToCash
 from q2c_core.projections import Follower, ProjectionStore, all_projections
 from q2c_core.projections.store import decode_row
@@ -34,6 +34,19 @@ def _first_delivery(url: str, name: str, barrier: Any, results: Any) -> None:
     barrier.wait()
     try:
         report = Delivery(app, Ledger(), name=name).run()
+        results.put("ok" if report.caught_up else f"not caught up: {report}")
+    except BaseException as error:
+        results.put(f"{type(error).__name__}: {error}")
+
+
+def _first_delivery_to_own_store(url: str, name: str, barrier: Any, results: Any) -> None:
+    """A cron job keeping its position in a delivery store of its own (``open_store``), a
+    database nobody opened yet, when all are ready."""
+    app_url, store_url = url.split(" ")
+    app = QuoteToCash.open(app_url)
+    barrier.wait()
+    try:
+        report = Delivery(app, Ledger(), name=name, store=open_store(store_url)).run()
         results.put("ok" if report.caught_up else f"not caught up: {report}")
     except BaseException as error:
         results.put(f"{type(error).__name__}: {error}")
@@ -87,6 +100,20 @@ def test_three_first_deliveries_started_together_all_deliver(backend: str, tmp_p
     for round_ in range(ROUNDS):
         with new_database(backend, tmp_path / f"round{round_}") as url:
             outcomes += at_once(url, _first_delivery, ["ledger", "erp", "crm"])
+    assert outcomes == ["ok"] * 3 * ROUNDS, [o for o in outcomes if o != "ok"]
+
+
+def test_three_first_deliveries_to_a_new_store_of_their_own_all_deliver(tmp_path: Path) -> None:
+    """The same three jobs keeping their positions in a SQLite file of their own
+    (``open_store``), which none of them has opened yet: each delivers everything (the store's
+    tables were created by all three at once: "Failed to record tracking for __migration__ 1")."""
+    outcomes = []
+    for round_ in range(ROUNDS):
+        with new_database("sqlite", tmp_path / f"round{round_}") as url:
+            store_url = f"sqlite:///{tmp_path / f'round{round_}' / 'deliveries.db'}"
+            outcomes += at_once(
+                f"{url} {store_url}", _first_delivery_to_own_store, ["ledger", "erp", "crm"]
+            )
     assert outcomes == ["ok"] * 3 * ROUNDS, [o for o in outcomes if o != "ok"]
 
 

@@ -34,7 +34,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.ports import AccountingSink, PoisonEvent
-from q2c_core.storage import creating_tables, ensure_postgres_schema, env_for_url, opening
+from q2c_core.storage import create_tables, ensure_postgres_schema, env_for_url, opening
 
 
 @attrs.frozen
@@ -278,8 +278,6 @@ def store_for_app(app: BaseApp) -> DeliveryStore:
         return _MEMORY_STORES[app]
     # (processes starting their first deliveries at once: one creates the tables, the others
     # find them; ``create_tables``)
-    from q2c_core.storage import create_tables
-
     create_tables(app.env, store.create_table)
     result: DeliveryStore = store
     return result
@@ -315,8 +313,8 @@ def _open_store(env: dict[str, str]) -> DeliveryStore:
         )
     else:
         return MemoryDeliveryStore()
-    with creating_tables(env):  # (the schema first; one process at a time on PostgreSQL)
-        store.create_table()
+    # (the schema first; processes opening a new store at once: ``create_tables``)
+    create_tables(env, store.create_table)
     result: DeliveryStore = store
     return result
 
