@@ -11,7 +11,7 @@ than the save before it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -97,3 +97,23 @@ def test_a_server_whose_clock_is_behind_records_no_save_before_an_earlier_one(
         )
         server_a.close()
         server_b.close()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(999, 12, 31, 23, 30, tzinfo=UTC),  # 1000-01-01T00:30+01:00, as UTC
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(1000, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))),
+    ],
+)
+def test_as_of_a_moment_before_the_year_1000_holds_nothing(
+    shared_url: str, moment: datetime
+) -> None:
+    """An auditor's "as of 1000-01-01T00:30+01:00" is 23:30 UTC on 31 December 999: nothing
+    was recorded by then. Its text used to be written "999-12-31T..." (four-digit years
+    only), which sorts after "2026-...", so every save counted as recorded by then."""
+    app = QuoteToCash.open(shared_url)
+    register(app, "Acme")
+    assert position_as_of(app, moment) == 0
+    app.close()

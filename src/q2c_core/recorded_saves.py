@@ -27,8 +27,10 @@ SAVES_SUFFIX = "_saves"
 
 
 def recorded_text(moment: datetime) -> str:
-    """A recording time as SQLite keeps it: UTC, fixed width, so text order is time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    """A recording time as SQLite keeps it: UTC, fixed width, so text order is time order (the
+    year in four digits: ``strftime``'s ``%Y`` writes 999 as "999", which sorts after "2026")."""
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}" + utc.strftime("-%m-%dT%H:%M:%S.%f+00:00")
 
 
 def now() -> datetime:
