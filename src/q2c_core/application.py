@@ -569,7 +569,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     @_names_target
     def log_work(self, request_id: UUID, entry: TimeEntry, *, actor: str) -> None:
-        """Log authorized work; on an allowance-covered request it draws the allowance too."""
+        """Log authorized work; on an allowance-covered request it draws the allowance too (by
+        its work date). A completed request takes a late timesheet dated from the day it was
+        authorized to the day it was completed (``EnhancementRequest.takes_work_on``)."""
 
         def step() -> tuple[None, list[Aggregate]]:
             request = self.request(request_id)
@@ -582,7 +584,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def import_work(self, request_id: UUID, entry: TimeEntry, *, source: str, actor: str) -> bool:
         """Record work that arrives from outside (a PSA export). Never drops it.
 
-        On an authorized request, done on or after the day it was authorized, it is logged as
+        On an authorized request, done on or after the day it was authorized, or on a completed
+        one, done from that day to the day it was completed (a late timesheet), it is logged as
         usual; otherwise it is recorded as unauthorized work, flagged for follow-up. An entry id
         already recorded is skipped (returns False), so importing the same file twice records
         nothing twice.

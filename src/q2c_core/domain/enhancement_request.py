@@ -157,6 +157,9 @@ class LoggedWork:
 
 
 _OPEN_FOR_WORK = (RequestStatus.AUTHORIZED,)
+# a completed request (invoiced or not) still takes a late timesheet for a day it was
+# authorized for: from the day it was authorized to the day it was completed, both included
+_DONE = (RequestStatus.COMPLETED, RequestStatus.INVOICED)
 
 # The item a fixed price is billed as, so a price is billed once even when no time was logged.
 FIXED_PRICE_ITEM = "fixed-price"
@@ -460,17 +463,42 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def takes_work_on(self, day: date) -> bool:
         """Whether work done on ``day`` can be logged as authorized (else it is recorded as
-        unauthorized work, a leakage risk to follow up)."""
+        unauthorized work, a leakage risk to follow up): on an authorized request, done on or
+        after the day it was authorized; on a completed one (invoiced or not), a late timesheet
+        done from that day to the day it was completed, both included."""
+        if self.status in _DONE:
+            return (
+                self.authorized_on is not None
+                and self.completed_on is not None
+                and self.authorized_on <= day <= self.completed_on
+            )
         return self.status in _OPEN_FOR_WORK and (
             self.authorized_on is None or day >= self.authorized_on
         )
 
     @event("WorkLogged")
     def log_work(self, entry: TimeEntry, actor: str) -> None:
-        """Record authorized work. Work on a request nobody authorized is refused, loudly."""
-        if self.status not in _OPEN_FOR_WORK:
+        """Record authorized work. Work on a request nobody authorized is refused, loudly.
+
+        A completed request takes a late timesheet for a day it was authorized for, up to the
+        day it was completed (``takes_work_on``; work done later is refused, naming
+        ``entry.work_date``): the work was authorized, so it is billed, or drawn on the
+        request's allowance, as work logged in time. Billable hours on an invoiced hourly
+        request re-open it for billing, as late work imported unauthorized does."""
+        if self.status in _DONE:
+            if self.completed_on is not None and entry.work_date > self.completed_on:
+                raise WorkNotAuthorized(
+                    f"{entry.work_date} is after the request was completed "
+                    f"({self.completed_on}): a completed request takes late timesheets for "
+                    "the days its work was authorized for, up to its completion",
+                    field="entry.work_date",
+                    aggregate_id=self.id,
+                    value=entry.work_date,
+                )
+        elif self.status not in _OPEN_FOR_WORK:
             raise WorkNotAuthorized(
-                f"cannot log work when {self.status.value}; only authorized requests take work",
+                f"cannot log work when {self.status.value}; only authorized requests take work "
+                "(and completed ones, late timesheets for the days they were authorized for)",
                 field="status",
                 aggregate_id=self.id,
                 value=self.status,
@@ -478,6 +506,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self._check_currency(entry.rate, "rate")
         self._check_new_item_id(entry.entry_id)
         self.work.append(LoggedWork(entry, authorized=True))
+        self._billable_again_for(entry)
 
     @event("UnauthorizedWorkRecorded")
     def record_unauthorized_work(self, entry: TimeEntry, source: str, actor: str) -> None:
@@ -489,6 +518,11 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         """
         self._check_new_item_id(entry.entry_id)
         self.work.append(LoggedWork(entry, authorized=False, source=source))
+        self._billable_again_for(entry)
+
+    def _billable_again_for(self, entry: TimeEntry) -> None:
+        """Billable hours recorded on an invoiced hourly request re-open it for billing (it goes
+        back to completed); a fixed price is billed once, so late hours on it change nothing."""
         hourly = self.estimate is not None and not self.estimate.is_fixed_price
         if entry.billable and hourly and self.status is RequestStatus.INVOICED:
             self.status = RequestStatus.COMPLETED

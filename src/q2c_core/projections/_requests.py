@@ -169,9 +169,13 @@ class RequestBook(ManagerNames):
 
     @handles("EnhancementRequest.WorkLogged")
     def _req_work(self, e: Any, oid: str) -> None:
+        """Authorized work; a late timesheet's billable hours on an invoiced hourly request
+        re-open it for billing (``EnhancementRequest.log_work``)."""
         row = self._req(oid)
         row["hours"] += e.entry.hours
         row["items"] += 1
+        if e.entry.billable and row["hourly"] and row["status"] == "invoiced":
+            row["status"] = "completed"
 
     @handles("EnhancementRequest.UnauthorizedWorkRecorded")
     def _req_unauthorized_work(self, e: Any, oid: str) -> None:
