@@ -75,6 +75,7 @@ from q2c_core.domain.prepaid_allowance import (
     hours_of_overage,
     require_period,
     require_whole_minor_units,
+    resolve_charge_key,
 )
 from q2c_core.domain.refund_instruction import (
     EarlierRefundsReferenced,
@@ -784,6 +785,64 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 drawn[allowance.id] = allowance
         return list(drawn.values())
 
+    def _overage_lines_hold(
+        self, allowance: PrepaidAllowance, invoice: Invoice
+    ) -> dict[str, Decimal]:
+        """What each allowance-overage line of ``invoice`` naming ``allowance`` holds billed
+        on it, by line id: ``_overage_quantity`` (hours, or its net on a money allowance).
+
+        A hand-made line of more than one unit on a money allowance drafted before such a line
+        held its net held its unit price only (2 x 41.64 held 41.64 of the 83.28 it bills):
+        where the invoice's ``OverageBilled`` recorded the unit prices of its lines for a
+        charge, not their nets, those lines hold their unit prices. Read from the allowance's
+        history only for such lines (a line of one unit holds the same either way)."""
+        lines: dict[str, list[InvoiceLine]] = {}
+        held: dict[str, Decimal] = {}
+        for line in invoice.lines:
+            source = line.source
+            if (
+                source is None
+                or source.kind is not SourceKind.ALLOWANCE_OVERAGE
+                or source.allowance_id != allowance.id
+                or len(source.time_entry_ids) != 1
+            ):
+                continue
+            held[line.line_id] = _overage_quantity(allowance, line)
+            try:
+                key = _overage_key(
+                    allowance, source.request_id, source.time_entry_ids[0], invoice.id
+                )
+            except RuleViolated:  # (a line the allowance can no longer tell apart)
+                continue
+            lines.setdefault(key, []).append(line)
+        if allowance.unit is not AllowanceUnit.MONEY or all(
+            line.net.amount == line.unit_price.amount for same in lines.values() for line in same
+        ):
+            return held
+        recorded = self._overage_billed_by(allowance, invoice.id)
+        for key, same in lines.items():
+            unit_prices = sum((line.unit_price.amount for line in same), Decimal(0))
+            nets = sum((held[line.line_id] for line in same), Decimal(0))
+            if nets != recorded.get(key) == unit_prices:
+                for line in same:
+                    held[line.line_id] = line.unit_price.amount
+        return held
+
+    def _overage_billed_by(
+        self, allowance: PrepaidAllowance, invoice_id: UUID
+    ) -> dict[str, Decimal]:
+        """What the allowance's ``OverageBilled`` events recorded for an invoice, by charge
+        key (as the allowance keys its charges now)."""
+        keys = [c.key for c in allowance.charges]
+        billed: dict[str, Decimal] = {}
+        for event in self.repository.event_store.get(allowance.id):
+            e: Any = event
+            if type(e).__name__ == "OverageBilled" and e.invoice_id == invoice_id:
+                for k, quantity in e.quantities.items():
+                    key = resolve_charge_key(k, keys)
+                    billed[key] = billed.get(key, Decimal(0)) + quantity
+        return billed
+
     # -- invoices --------------------------------------------------------------------------------
 
     def invoice(self, invoice_id: UUID) -> Invoice:
@@ -1481,6 +1540,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         allowances: dict[UUID, PrepaidAllowance] = {}
         overage_requests: list[UUID] = []
         released: dict[UUID, list[str]] = {}
+        # what the original's overage lines hold on each allowance (``_overage_lines_hold``)
+        overage_held: dict[UUID, dict[str, Decimal]] = {}
         rebillable = note.credit_disposition is CreditDisposition.REBILLABLE
         why = f"credit note {note.number}"
         for line in note.lines:
@@ -1498,9 +1559,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     key = _overage_key(
                         allowance, source.request_id, source.time_entry_ids[0], note.id
                     )
-                    allowance.release_overage(
-                        original.id, {key: _overage_quantity(allowance, line)}, why, actor
+                    holds = overage_held.get(allowance.id)
+                    if holds is None:
+                        holds = overage_held[allowance.id] = self._overage_lines_hold(
+                            allowance, original
+                        )
+                    # what the credited line held, never more than the allowance holds billed
+                    quantity = min(
+                        holds.get(source.line_id or "", _overage_quantity(allowance, line)),
+                        allowance.billed_overage.get(key, Decimal(0)),
                     )
+                    if quantity > 0:
+                        allowance.release_overage(original.id, {key: quantity}, why, actor)
                     overage_requests.append(source.request_id)
                 continue
             items = _held_by(request, _billed_items(source), original.id)
@@ -1593,6 +1663,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             overage: dict[UUID, dict[str, Decimal]] = {}
             overage_requests: set[UUID] = set()
             loaded: dict[UUID, PrepaidAllowance] = {}  # (each allowance read once, saved once)
+            # what its overage lines hold on each allowance, by line (``_overage_lines_hold``)
+            overage_held: dict[UUID, dict[str, Decimal]] = {}
             for line in invoice.lines:
                 source = line.source
                 if source is None:
@@ -1604,11 +1676,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         changed.append(deposit)
                 elif source.kind is SourceKind.ALLOWANCE_OVERAGE and source.allowance_id:
                     allowance = self._loaded_allowance(source.allowance_id, loaded)
+                    holds = overage_held.get(allowance.id)
+                    if holds is None:
+                        holds = overage_held[allowance.id] = self._overage_lines_hold(
+                            allowance, invoice
+                        )
                     per = overage.setdefault(source.allowance_id, {})
                     key = _overage_key(
                         allowance, source.request_id, source.time_entry_ids[0], invoice_id
                     )
-                    per[key] = per.get(key, Decimal(0)) + _overage_quantity(allowance, line)
+                    per[key] = per.get(key, Decimal(0)) + holds.get(
+                        line.line_id, _overage_quantity(allowance, line)
+                    )
                     overage_requests.add(source.request_id or allowance.charge_for(key).request_id)
                 elif source.request_id is not None:
                     # (whatever its kind: ``_record_billing`` held what the line names)
@@ -1631,8 +1710,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             allowances: dict[UUID, PrepaidAllowance] = {}
             for allowance_id, quantities in overage.items():
                 allowance = self._loaded_allowance(allowance_id, loaded)
-                allowance.release_overage(invoice_id, quantities, why, actor)
-                allowances[allowance.id] = allowance
+                # what the lines held, never more than the allowance holds billed
+                given = {
+                    key: min(quantity, allowance.billed_overage.get(key, Decimal(0)))
+                    for key, quantity in quantities.items()
+                }
+                given = {key: quantity for key, quantity in given.items() if quantity > 0}
+                if given:
+                    allowance.release_overage(invoice_id, given, why, actor)
+                    allowances[allowance.id] = allowance
             # work given back that an allowance covers now (one rolled over into since) draws on it
             for request_id, held in given_back.items():
                 for allowance in self._draw_given_back(requests[request_id], held, actor, loaded):
@@ -2242,6 +2328,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         items: dict[UUID, set[str]] = {}
         overage: dict[UUID, dict[str, Decimal]] = {}
         loaded: dict[UUID, PrepaidAllowance] = {}
+        overage_held: dict[tuple[UUID, UUID], dict[str, Decimal]] = {}  # by allowance and invoice
         for invoice in invoices:
             for line in invoice.lines_holding_work_on(day, rebillable):
                 source = line.source
@@ -2257,8 +2344,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         )
                     except RuleViolated:  # (a line the allowance can no longer tell apart)
                         continue
+                    holds = overage_held.get((allowance.id, invoice.id))
+                    if holds is None:
+                        holds = self._overage_lines_hold(allowance, invoice)
+                        overage_held[(allowance.id, invoice.id)] = holds
                     per = overage.setdefault(allowance.id, {})
-                    per[key] = per.get(key, Decimal(0)) + _overage_quantity(allowance, line)
+                    per[key] = per.get(key, Decimal(0)) + holds.get(
+                        line.line_id, _overage_quantity(allowance, line)
+                    )
                 elif source.request_id is not None:
                     # (whatever its kind: ``_record_billing`` held what the line names)
                     items.setdefault(source.request_id, set()).update(_billed_items(source))
