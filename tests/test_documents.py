@@ -146,7 +146,7 @@ def test_tax_is_shown_per_category_as_the_invoice_computes_it(app: QuoteToCash) 
     approve_and_issue(app, invoice, date(2024, 5, 2))
     text = "\n".join(pdf_pages(render_pdf(app, invoice)))
     assert "S 25 % 0.30 EUR 0.08 EUR" in text
-    assert "AE 100.00 EUR 0.00 EUR" in text
+    assert "AE – Reverse charge: VAT to be accounted for by the buyer 100.00 EUR 0.00 EUR" in text
     assert "Total 100.38 EUR" in text
     html = render_html(app, invoice)
     assert "0.08 EUR" in html and "0.09 EUR" not in html

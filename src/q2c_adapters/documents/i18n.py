@@ -6,8 +6,10 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from q2c_adapters.accounting.ubl import EXEMPTION_REASONS
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.money import Money, minor_units
+from q2c_core.domain.tax import TaxCategory
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -168,6 +170,26 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# Why no VAT is charged (VAT Directive art. 226(11)/(11a)), in the documents' other languages.
+# The categories with a reason and their English words are the UBL's (``ubl.EXEMPTION_REASONS``,
+# its TaxExemptionReason); each language translates every one of them.
+_EXEMPTION_REASONS: dict[str, dict[TaxCategory, str]] = {
+    "de": {
+        TaxCategory.EXEMPT: "Steuerfreie Leistung",
+        TaxCategory.REVERSE_CHARGE: "Steuerschuldnerschaft des Leistungsempfängers",
+        TaxCategory.INTRA_COMMUNITY: "Steuerfreie innergemeinschaftliche Lieferung",
+        TaxCategory.EXPORT: "Steuerfreie Ausfuhr in ein Land außerhalb der EU",
+        TaxCategory.OUTSIDE_SCOPE: "Nicht steuerbarer Umsatz",
+    },
+    "fr": {
+        TaxCategory.EXEMPT: "Exonération de TVA",
+        TaxCategory.REVERSE_CHARGE: "Autoliquidation : TVA due par le preneur",
+        TaxCategory.INTRA_COMMUNITY: "Livraison intracommunautaire exonérée de TVA",
+        TaxCategory.EXPORT: "Exportation hors de l'UE exonérée de TVA",
+        TaxCategory.OUTSIDE_SCOPE: "Hors du champ d'application de la TVA",
+    },
+}
+
 # (thousands separator, decimal separator)
 _SEPARATORS = {"en": (",", "."), "de": (".", ","), "fr": ("\u202f", ",")}
 
@@ -179,6 +201,15 @@ def labels(language: str) -> dict[str, str]:
     except KeyError:
         known = ", ".join(sorted(LABELS))
         raise InvalidValue(f"must be one of {known}", field="language", value=language) from None
+
+
+def exemption_reason(category: TaxCategory, language: str) -> str:
+    """Why a category charges no VAT, in the document's language: the UBL's reason
+    (``ubl.EXEMPTION_REASONS``) in English, its translation otherwise (``AE``: "Reverse charge:
+    VAT to be accounted for by the buyer", "Steuerschuldnerschaft des Leistungsempfängers",
+    "Autoliquidation : TVA due par le preneur"); ``""`` for a category with none (S, Z)."""
+    english = EXEMPTION_REASONS.get(category, "")
+    return _EXEMPTION_REASONS.get(language, {}).get(category, english) if english else ""
 
 
 def format_decimal(value: Decimal, language: str, places: int | None = None) -> str:

@@ -19,6 +19,7 @@ from q2c_adapters.accounting.ubl import owed_credit_due_date, xml_text
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.i18n import (
     contract_line_text,
+    exemption_reason,
     format_date,
     format_decimal,
     format_money,
@@ -51,11 +52,13 @@ class DocumentLine:
 
 @attrs.frozen
 class DocumentTax:
-    """Tax of one category, formatted."""
+    """Tax of one category, formatted, with why it charges no VAT (``reason``: the UBL's
+    TaxExemptionReason in the document's language, ``""`` for a category that charges it)."""
 
     category: str
     taxable: str
     tax: str
+    reason: str = ""
 
 
 @attrs.frozen
@@ -180,7 +183,12 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         for line in invoice.lines
     )
     taxes = tuple(
-        DocumentTax(tax_label(s.tax_rate, lang), money(s.taxable), money(s.tax))
+        DocumentTax(
+            tax_label(s.tax_rate, lang),
+            money(s.taxable),
+            money(s.tax),
+            exemption_reason(s.tax_rate.category, lang),
+        )
         for s in invoice.tax_subtotals
     )
     time_entries: list[TimeEntryDetail] = []

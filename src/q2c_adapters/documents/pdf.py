@@ -365,8 +365,12 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
     # tax per category
     _section(pdf, doc, t["tax_summary"])
     tax_rows = [[t["tax_category"], t["taxable"], t["tax"]]]
-    tax_rows += [[x.category, x.taxable, x.tax] for x in doc.taxes]
-    _table(pdf, doc, tax_rows, (60, 57, 57), ("L", "R", "R"))
+    # the reason a category charges no VAT beside its code (VAT Directive art. 226(11)/(11a))
+    tax_rows += [
+        [f"{x.category} – {x.reason}" if x.reason else x.category, x.taxable, x.tax]
+        for x in doc.taxes
+    ]
+    _table(pdf, doc, tax_rows, (104, 35, 35), ("L", "R", "R"))
 
     # payment instructions
     _section(pdf, doc, t["payment"])
