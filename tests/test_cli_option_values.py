@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from test_cli import _extended_cli, runner
+from typer.testing import CliRunner
 
 from q2c_core import QuoteToCash
 
@@ -94,3 +95,45 @@ def test_a_command_line_missing_an_option_still_shows_the_usage(url: str) -> Non
     result = runner.invoke(_extended_cli(), ["report", "aging"])
     assert result.exit_code == 2
     assert "Usage:" in result.output and "--url" in result.output
+
+
+def not_found(args: list[str], columns: int = 400) -> str:
+    """Run a command asking for what is not recorded: exit 1, nothing on standard output, one
+    line on standard error (in a terminal ``columns`` wide); returns that line."""
+    result = CliRunner(env={"COLUMNS": str(columns)}).invoke(_extended_cli(), args)
+    assert result.exit_code == 1, (args, result.output)
+    assert "Traceback" not in result.output
+    assert result.stdout == "", args
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, (args, result.stderr)
+    return str(lines[0])
+
+
+def test_a_row_or_aggregate_nothing_is_recorded_for_is_not_found_not_a_usage_error(
+    url: str,
+) -> None:
+    """An auditor's script asks about a row key as `q2c rows` lists it, an id as a report prints
+    it, or an aggregate's id, that the books hold nothing for: that is "not found", exit 1, one
+    line saying what is missing (no `error:`), however the row is named. What the command
+    cannot read as a row key, an id or an invoice number, or an id several rows name, stays a
+    usage error, exit 2 (see above)."""
+    unknown = "0123456789abcdef0123456789abcdef"
+    cases = {
+        ("explain", "kpis", "wc:unknown"): "kpis has no row 'wc:unknown'",
+        ("explain", "kpis", "wc:unknown", "--as-of", "2024-01-01"): (
+            "kpis has no row 'wc:unknown' as of 2024-01-01"
+        ),
+        ("explain", "aging", f"inv:{unknown}"): f"receivables_aging has no row 'inv:{unknown}'",
+        ("explain", "aging", unknown): f"receivables_aging has no row naming {unknown}",
+        ("explain", "aging", unknown, "--as-of", "2024-01-01"): (
+            f"receivables_aging has no row naming {unknown} as of 2024-01-01"
+        ),
+        ("history", unknown): "no events for 01234567-89ab-cdef-0123-456789abcdef",
+    }
+    for args, said in cases.items():
+        assert not_found([*args, "--url", url]) == said, args
+        # one line in a narrow terminal too, as a script reads it
+        assert not_found([*args, "--url", url], columns=40) == said, args
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "`<projection> has no row '<key>'`" in readme
+    assert "`no events for <id>`" in readme

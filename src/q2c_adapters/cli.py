@@ -33,7 +33,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 from uuid import UUID, uuid4
 
 import attrs
@@ -1019,6 +1019,13 @@ def _when(event: Any, times: dict[int, datetime]) -> str:
     return f"{event.timestamp.isoformat(timespec='microseconds')} (created)"
 
 
+def _not_found(message: str) -> NoReturn:
+    """Say on one line of standard error what the books hold nothing for (a row, an aggregate:
+    no ``error:``, it is no mistake of use) and exit with code 1."""
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
 def _who(event: Any) -> str:
     return str(getattr(event, "actor", "") or "(no actor)")
 
@@ -1047,8 +1054,7 @@ def history(
     finally:
         application.close()
     if not rows:
-        err.print(f"no events for {uid}")
-        raise typer.Exit(1)
+        _not_found(f"no events for {uid}")
     count = f"{len(rows)} event{'' if len(rows) == 1 else 's'}"
     named = aggregate_id.strip()
     of = f"{named} ({uid})" if not _names_id(named, uid) else str(uid)
@@ -1197,9 +1203,9 @@ def _projection_named(name: str, projections: dict[str, Any]) -> str:
     return name
 
 
-def _row_of_id(name: str, projection: Projection, given: str) -> str:
+def _row_of_id(name: str, projection: Projection, given: str) -> str | None:
     """The row key holding an id a report printed (a UUID or its hex): the one row whose key
-    names it, or a usage error listing the rows that do."""
+    names it, None when none does (not found), or a usage error listing the rows that do."""
     try:
         wanted = UUID(given.strip()).hex
     except ValueError:
@@ -1211,9 +1217,7 @@ def _row_of_id(name: str, projection: Projection, given: str) -> str:
     if len(keys) == 1:
         return keys[0]
     if not keys:
-        raise typer.BadParameter(
-            f"no row of {name} names {wanted}; see q2c rows {name}", param_hint="ROW"
-        )
+        return None
     shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
     raise typer.BadParameter(
         f"{len(keys)} rows of {name} name {wanted}; give one: {shown}", param_hint="ROW"
@@ -1257,7 +1261,11 @@ def explain(
                     row = find_reference(application, row).hex
                 with progress_bar(f"replaying {name}") as bar:
                     Follower(application, [projection], as_of=moment).run(progress=bar)
-                row = _row_of_id(name, projection, row)
+                key = _row_of_id(name, projection, row)
+                if key is None:  # not found, as a row key that holds nothing (below): exit 1
+                    at = f" as of {as_of}" if as_of else ""
+                    _not_found(f"{name} has no row naming {UUID(row.strip()).hex}{at}")
+                row = key
             with progress_bar(f"replaying {name}") as bar:
                 events = events_behind(application, projection, row, as_of=moment, progress=bar)
             value = projection.get(row)
@@ -1284,8 +1292,7 @@ def explain(
     finally:
         application.close()
     if value is None and not events:
-        err.print(f"{name} has no row {row!r}" + (f" as of {as_of}" if as_of else ""))
-        raise typer.Exit(1)
+        _not_found(f"{name} has no row {row!r}" + (f" as of {as_of}" if as_of else ""))
     _heading(f"{name} row {row}")
     _print_facts(row_facts(value) if value is not None else ["(missing)"])
     count = f"{len(described)} event{'' if len(described) == 1 else 's'}"
