@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given, settings
@@ -23,6 +23,7 @@ from q2c_core import (
     InvoiceStatus,
     LineSource,
     Money,
+    OverAllocation,
     QuoteToCash,
     RequestStatus,
     RuleViolated,
@@ -451,6 +452,111 @@ def test_a_partly_credited_invoice_paid_twice_gives_back_the_newest_money_first(
     credit(app, invoice, ["L2"], D, "and the rest")  # the last 36.30 comes back too
     assert app.invoice(invoice).paid == eur(0)
     assert app.customer_credit(cust) == eur(121)
+
+
+def discounted_invoice(app: QuoteToCash, cust: UUID) -> UUID:
+    """INV-000001: a licence of 1,000.00, the agreed 10 % discount (-100.00) and support of
+    500.00, all at 21 %: 1,694.00."""
+    lines = [
+        manual("L1", "1000"),
+        manual("L2", "-100", price_reason="agreed 10 % discount"),
+        manual("L3", "500"),
+    ]
+    invoice = app.draft_invoice(cust, lines, drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    assert app.invoice(invoice).total == eur("1694.00")
+    return invoice
+
+
+def draft_note(app: QuoteToCash, invoice: UUID, line_ids: list[str]) -> UUID:
+    return app.draft_credit_note(
+        invoice,
+        line_ids=line_ids,
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="licence returned",
+        drafted_on=D,
+        actor="billy",
+    )
+
+
+def test_a_credit_note_takes_the_discount_with_the_line_it_lowered(app: QuoteToCash) -> None:
+    """The support (605.00) is credited alone. Then a note for the licence alone (1,210.00)
+    would take back more than the 1,089.00 left: the discount lowered what the customer was
+    billed for it. Such a note was drafted and approved, then refused only at issue with
+    'un-allocate payments first' (nothing was paid; and paid in full, un-allocating cannot
+    help). It is refused when drafted, naming the discount line to credit with it, saying
+    nothing of payments, nothing recorded; paid in full or not. The licence and its discount
+    together (1,089.00) are credited, and the money paying them stays as customer credit."""
+    cust = customer(app)
+    invoice = discounted_invoice(app, cust)
+    credit(app, invoice, ["L3"], D, "support cancelled")
+    for paid in (False, True):
+        if paid:
+            payment = app.receive_payment(
+                cust, eur("1089.00"), received_on=D, reference="INV-000001", actor=A
+            )
+            app.allocate_payment(payment, allocated_on=D, actor=A)
+            assert app.invoice(invoice).outstanding == eur(0)
+        before = app.recorder.max_notification_id()
+        with pytest.raises(OverAllocation) as refused:
+            draft_note(app, invoice, ["L1"])
+        assert refused.value.field == "line_ids" and refused.value.aggregate_id == invoice
+        message = str(refused.value)
+        assert "1,210.00 EUR" in message and "1,089.00 EUR left to credit" in message
+        assert "L2 (item L2, -100.00 EUR)" in message
+        assert "payment" not in message and "un-allocate" not in message
+        assert app.recorder.max_notification_id() == before
+    note = draft_note(app, invoice, ["L1", "L2"])
+    approve(app, note)
+    app.issue_invoice(note, issued_on=D, actor="bea")
+    inv = app.invoice(invoice)
+    assert (inv.credited, inv.paid, inv.outstanding) == (eur("1694.00"), eur(0), eur(0))
+    assert app.customer_credit(cust) == eur("1089.00")
+
+
+def test_a_discount_drafted_on_a_note_of_its_own_is_issued_before_the_line_it_lowered(
+    app: QuoteToCash,
+) -> None:
+    """The support is credited (605.00), and the discount on a note of its own (-121.00),
+    drafted and not issued yet: a note for the licence alone is refused, saying to issue that
+    note first; once it is issued, the licence is credited alone (1,210.00), and the invoice
+    is credited in full."""
+    cust = customer(app)
+    invoice = discounted_invoice(app, cust)
+    credit(app, invoice, ["L3"], D, "support cancelled")
+    discount = draft_note(app, invoice, ["L2"])
+    assert app.invoice(discount).total == eur("-121.00")
+    with pytest.raises(OverAllocation) as refused:
+        draft_note(app, invoice, ["L1"])
+    assert f"L2 is in credit note {discount}, not issued yet: issue it first" in str(refused.value)
+    approve(app, discount)
+    app.issue_invoice(discount, issued_on=D, actor="bea")
+    credit(app, invoice, ["L1"], D, "licence returned")
+    inv = app.invoice(invoice)
+    assert (inv.credited, inv.outstanding) == (eur("1694.00"), eur(0))
+
+
+def test_a_credit_beyond_the_invoice_says_why_where_it_is_refused(app: QuoteToCash) -> None:
+    """At issue (a note drafted before this rule), a credit beyond the total less the credit
+    notes names the negative lines left, not payments; a credit within it but beyond what
+    is still owed (the invoice is paid: the issue gives that money back first) says the
+    payments are the cause."""
+    cust = customer(app)
+    invoice = discounted_invoice(app, cust)
+    inv = app.invoice(invoice)
+    with pytest.raises(OverAllocation) as beyond:
+        inv.apply_credit(uuid4(), eur("1815.00"), ["L1", "L3"], D, "bea")
+    assert "credit its negative line first" in str(beyond.value)
+    assert "L2 (item L2, -100.00 EUR)" in str(beyond.value)
+    assert "payment" not in str(beyond.value)
+    payment = app.receive_payment(cust, eur("1694.00"), received_on=D, reference="x", actor=A)
+    app.allocate_payment(payment, allocated_on=D, actor=A)
+    inv = app.invoice(invoice)
+    with pytest.raises(OverAllocation) as paid:
+        inv.apply_credit(uuid4(), eur("605.00"), ["L3"], D, "bea")
+    assert "1,694.00 EUR is paid" in str(paid.value) and "un-allocate" in str(paid.value)
+    assert "L2" not in str(paid.value)
 
 
 def test_due_date_follows_payment_terms(app: QuoteToCash) -> None:

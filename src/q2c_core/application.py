@@ -1739,7 +1739,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         drafted_on: date,
         actor: str,
     ) -> UUID:
-        """Draft a credit note that reverses exactly the named lines of an issued invoice."""
+        """Draft a credit note that reverses exactly the named lines of an issued invoice.
+
+        It takes back no more than the invoice's total less its credit notes, those not issued
+        yet too (``Invoice.check_credit_fits``): a line billed at a negative price (a discount,
+        a deposit deduction) is credited with the lines it lowered, or on a note of its own
+        issued first (``OverAllocation`` naming ``line_ids`` and the negative lines). Money
+        paying the invoice does not count: the issue gives it back as customer credit."""
 
         def step() -> tuple[UUID, list[Aggregate]]:
             original = self.invoice(invoice_id)
@@ -1881,6 +1887,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 credit_disposition=disposition,
                 note=reason,
                 fixed_tax=credit_note_tax(lines, earlier, original.currency),
+            )
+            # no more than the invoice has left to credit, the notes not issued yet aside (a
+            # negative one, a discount credited alone, is issued first)
+            drafted = [n.total for n in earlier if not n.is_issued]
+            original.check_credit_fits(
+                note.total,
+                list(line_ids),
+                drafting=True,
+                drafted=total((m for m in drafted if m.is_positive()), original.currency),
+                in_notes={line_id: n.id for line_id, n in pending.items()},
             )
             customer.add_invoice(note.id, actor)
             return note.id, [note, customer]

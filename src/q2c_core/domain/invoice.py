@@ -843,28 +843,87 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                     value=line_id,
                 )
         if amount > self.outstanding:
-            # beyond what the invoice asks: a deposit deducted on it (a billing run's contract
-            # invoice from before those were refused) is what the credit cannot take back
-            deducted = [
-                line.line_id
-                for line in self.lines
-                if line.source is not None
-                and line.source.kind is SourceKind.DEPOSIT_DEDUCTION
-                and line.line_id not in already
-                and line.line_id not in line_ids
-            ]
-            hint = (
-                f"credit its deposit deduction ({', '.join(deducted)}) first, which holds the "
-                "deposit again and has the invoice ask its whole total"
-                if deducted
-                else "un-allocate payments first"
-            )
+            self.check_credit_fits(amount, line_ids, drafting=False)
             raise OverAllocation(
-                f"credit {amount} exceeds the {self.outstanding} outstanding; {hint}",
+                f"credit {amount} exceeds the {self.outstanding} outstanding: {self.paid} is "
+                "paid on it; un-allocate payments first",
                 field="amount",
                 aggregate_id=self.id,
                 value=amount,
             )
+
+    @property
+    def left_to_credit(self) -> Money:
+        """What credit notes may still take back: the total less the credit notes issued
+        (money paying it does not count: a note gives back the money paying what it
+        credits)."""
+        return self.total - self.credited
+
+    def check_credit_fits(
+        self,
+        amount: Money,
+        line_ids: Collection[str],
+        *,
+        drafting: bool,
+        drafted: Money | None = None,
+        in_notes: Mapping[str, UUID] | None = None,
+    ) -> None:
+        """A credit of ``amount`` for ``line_ids`` takes back no more than is ``left_to_credit``,
+        less ``drafted``, what notes drafted and not issued yet take back: a line billed at a
+        negative price (a discount, a deposit deduction) lowered what the other lines were
+        billed, so it is credited with them (``drafting`` a note) or first (issuing one).
+        Refused, ``OverAllocation`` (naming ``line_ids`` when drafting, ``amount`` when
+        issuing), naming the negative lines not credited yet, and the note not issued yet
+        that holds one (``in_notes``: line id to note)."""
+        pending = drafted if drafted is not None else Money.zero(self.currency)
+        left = self.left_to_credit - pending
+        if amount <= left:
+            return
+        name = self.number or str(self.id)
+        less = f"its total {self.total}, less {self.credited} credited"
+        if pending.is_positive():
+            less += f" and {pending} in credit notes not issued yet"
+        already = self.credited_line_ids()
+        held = in_notes or {}
+        negative = [
+            line
+            for line in self.lines
+            if line.net.is_negative()
+            and line.line_id not in already
+            and line.line_id not in line_ids
+        ]
+        free = [line for line in negative if line.line_id not in held]
+        hints = []
+        if free:
+            named = ", ".join(f"{ln.line_id} ({ln.description}, {ln.net})" for ln in free)
+            plural = "s" if len(free) > 1 else ""
+            if drafting:
+                hints.append(f"credit its negative line{plural} with it: {named}")
+            else:
+                hints.append(f"credit its negative line{plural} first: {named}")
+            if any(
+                ln.source is not None and ln.source.kind is SourceKind.DEPOSIT_DEDUCTION
+                for ln in free
+            ):
+                hints.append(
+                    "crediting a deposit deduction holds the deposit again and has the invoice "
+                    "ask its whole total"
+                )
+        for ln in negative:
+            if ln.line_id in held:
+                hints.append(
+                    f"{ln.line_id} is in credit note {held[ln.line_id]}, not issued yet: "
+                    "issue it first"
+                )
+        if not hints:
+            hints.append("credit fewer lines")
+        raise OverAllocation(
+            f"credit {amount} exceeds the {left} left to credit on invoice {name} ({less}); "
+            + "; ".join(hints),
+            field="line_ids" if drafting else "amount",
+            aggregate_id=self.id,
+            value=list(line_ids) if drafting else amount,
+        )
 
     @event("DepositDeducted")
     def deduct_deposit(self, final_invoice_id: UUID, actor: str) -> None:
