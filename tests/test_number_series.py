@@ -11,7 +11,15 @@ from racing import save_once_all_looked
 from test_invoice_controls import line
 from test_story_invoice import approve, customer
 
-from q2c_core import DuplicateEntry, InvalidValue, QuoteToCash, RuleViolated
+from q2c_core import (
+    CreditDisposition,
+    DuplicateEntry,
+    InvalidValue,
+    InvoiceStatus,
+    Money,
+    QuoteToCash,
+    RuleViolated,
+)
 
 MARCH_31 = date(2024, 3, 31)
 JANUARY_10 = date(2024, 1, 10)
@@ -184,3 +192,107 @@ def test_two_openers_of_series_that_would_read_as_one_open_one(shared_url: str) 
     finally:
         bea.close()
         dana.close()
+
+
+def credit_note_for(app: QuoteToCash, invoice: object) -> object:
+    """An approved credit note for line L1 of an issued invoice."""
+    note = app.draft_credit_note(
+        invoice,  # type: ignore[arg-type]
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="goodwill",
+        drafted_on=JANUARY_10,
+        actor="billy",
+    )
+    approve(app, note)
+    return note
+
+
+def test_an_invoice_and_a_credit_note_are_numbered_each_in_a_series_of_their_kind() -> None:
+    """Bea issued an invoice with series='CN' and it went out as CN-000001, a credit note's
+    number; a credit note issued with series='INV' became INV-000001. INV numbers invoices
+    (deposit invoices too), CN credit notes: each is refused in the other's series, naming
+    the series, nothing recorded, the document still approved; in its own it is numbered."""
+    app = QuoteToCash.open("memory:")
+    invoice = drafted(app, JANUARY_10)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:
+        app.issue_invoice(invoice, issued_on=JANUARY_10, actor="bea", series="CN")
+    assert refused.value.field == "series" and refused.value.value == "CN"
+    assert "series 'CN' numbers credit notes, not invoices" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    assert app.invoice(invoice).status is InvoiceStatus.APPROVED
+    assert app.issue_invoice(invoice, issued_on=JANUARY_10, actor="bea") == "INV-000001"
+    note = credit_note_for(app, invoice)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:
+        app.issue_invoice(note, issued_on=JANUARY_10, actor="bea", series="INV")
+    assert refused.value.field == "series"
+    assert "series 'INV' numbers invoices, not credit notes" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    assert app.invoice(note).status is InvoiceStatus.APPROVED
+    assert app.issue_invoice(note, issued_on=JANUARY_10, actor="bea", series="CN") == "CN-000001"
+
+
+def test_a_series_opened_by_hand_numbers_the_kind_its_first_number_went_to() -> None:
+    """EXPORT (EXP-) numbered an export invoice first: it numbers invoices, and a credit note
+    is refused in it; EXPORT-CN (EXC-) numbered a credit note first: an invoice is refused in
+    it. A deposit invoice is an invoice."""
+    app = QuoteToCash.open("memory:")
+    app.open_number_series("EXPORT", prefix="EXP-", actor="alice")
+    app.open_number_series("EXPORT-CN", prefix="EXC-", actor="alice")
+    invoice = drafted(app, JANUARY_10)
+    assert app.issue_invoice(invoice, issued_on=JANUARY_10, actor="bea", series="EXPORT") == (
+        "EXP-000001"
+    )
+    note = credit_note_for(app, invoice)
+    with pytest.raises(InvalidValue) as refused:
+        app.issue_invoice(note, issued_on=JANUARY_10, actor="bea", series="EXPORT")
+    assert refused.value.field == "series"
+    assert "'EXPORT' numbers invoices, not credit notes (EXP-000001 went to an invoice)" in str(
+        refused.value
+    )
+    assert app.issue_invoice(note, issued_on=JANUARY_10, actor="bea", series="EXPORT-CN") == (
+        "EXC-000001"
+    )
+    other = drafted(app, JANUARY_10)
+    with pytest.raises(InvalidValue) as refused:
+        app.issue_invoice(other, issued_on=JANUARY_10, actor="bea", series="EXPORT-CN")
+    assert "'EXPORT-CN' numbers credit notes, not invoices" in str(refused.value)
+    cust = app.invoice(invoice).customer_id
+    deposit = app.draft_deposit_invoice(
+        cust, Money.of(100, "EUR"), description="Deposit", drafted_on=JANUARY_10, actor="billy"
+    )
+    approve(app, deposit)
+    assert app.issue_invoice(deposit, issued_on=JANUARY_10, actor="bea", series="EXPORT") == (
+        "EXP-000002"
+    )
+
+
+def test_a_series_that_numbered_both_kinds_before_the_rule_still_loads_and_issues() -> None:
+    """A store where INV numbered a credit note before q2c kept series to one kind (recorded
+    here as it was recorded then, the number's kind not kept) still loads: INV issues its next
+    invoice, INV-000002, and refuses credit notes from now on; a series opened by hand whose
+    numbers were recorded so numbers the kind of its next issue."""
+    from uuid import uuid4
+
+    from q2c_core.domain.invoice_numbering import InvoiceNumberSeries
+
+    app = QuoteToCash.open("memory:")
+    old = InvoiceNumberSeries(name="INV", prefix="INV-", actor="alice")
+    old.assign(uuid4(), "INV-000001", "bea", JANUARY_10)
+    export = InvoiceNumberSeries(name="EXPORT", prefix="EXP-", actor="alice")
+    export.assign(uuid4(), "EXP-000001", "bea", JANUARY_10)
+    app.save(old, export)
+    invoice = drafted(app, JANUARY_10)
+    assert app.issue_invoice(invoice, issued_on=JANUARY_10, actor="bea") == "INV-000002"
+    note = credit_note_for(app, invoice)
+    with pytest.raises(InvalidValue):
+        app.issue_invoice(note, issued_on=JANUARY_10, actor="bea", series="INV")
+    assert app.issue_invoice(note, issued_on=JANUARY_10, actor="bea", series="EXPORT") == (
+        "EXP-000002"
+    )
+    other = drafted(app, JANUARY_10)
+    with pytest.raises(InvalidValue) as refused:
+        app.issue_invoice(other, issued_on=JANUARY_10, actor="bea", series="EXPORT")
+    assert "(EXP-000002 went to a credit note)" in str(refused.value)

@@ -1392,16 +1392,20 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         The series is ``INV`` (``CN`` for a credit note), or ``series``: one opened by
         ``open_number_series``, or ``INV`` or ``CN``, which open by themselves on their first
         issue. Any other name is refused (``InvalidValue`` naming ``series``): a mistyped
-        ``inv`` would have opened a series of its own."""
+        ``inv`` would have opened a series of its own. So is a series of the other kind
+        (``InvoiceNumberSeries.check_kind``): ``INV`` numbers invoices (deposit invoices too),
+        ``CN`` credit notes, and a series opened by hand the kind its first number went to."""
 
         def step() -> tuple[str, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
             name = series or SERIES_BY_KIND[invoice.kind][0]
             seq = self._series(name, actor)
+            credit_note = invoice.kind is InvoiceKind.CREDIT_NOTE
+            seq.check_kind(credit_note)
             number = seq.next_number
             buyer = self.customer(invoice.customer_id).details
             invoice.issue(name, number, issued_on, actor, buyer)
-            seq.assign(invoice_id, number, actor, issued_on)
+            seq.assign(invoice_id, number, actor, issued_on, credit_note=credit_note)
             changed: list[Aggregate] = [invoice, seq]
             if invoice.kind is InvoiceKind.CREDIT_NOTE:
                 changed += self._apply_credit_note(invoice, issued_on, actor)

@@ -7,6 +7,9 @@ on a day before the series' last issue (as many VAT regimes require).
 
 Numbers name invoices outside q2c too (a bank's remittance text, the command line), so no two
 series may print numbers that could read as one (``numbers_could_coincide``).
+
+A series numbers one kind of document: invoices (deposit invoices too) or credit notes
+(``InvoiceNumberSeries.numbers_credit_notes``), so that a number read as an invoice's is one.
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ def numbers_could_coincide(prefix: str, other: str) -> bool:
     return a == b or (long.startswith(short) and long[len(short) :].isdigit())
 
 
+# the series q2c opens by itself, and whether each numbers credit notes (or invoices)
+NUMBERS_CREDIT_NOTES: Mapping[str, bool] = {"INV": False, "CN": True}
+
+
+def _kind(credit_note: bool) -> str:
+    return "credit note" if credit_note else "invoice"
+
+
 class InvoiceNumberSeries(ChecksFacts, Aggregate):
     """A numbering series such as ``INV`` or ``CN``."""
 
@@ -57,6 +68,10 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
     # (class defaults: series opened, and snapshots taken, before q2c kept these)
     in_date_order: bool = False
     last_issued_on: date | None = None
+    # what a series opened by hand numbers, learnt from its first issue that said so (and
+    # that issue's number): None until then
+    learnt_credit_notes: bool | None = None
+    first_of_kind: str | None = None
 
     @staticmethod
     def create_id(name: str, **_: Any) -> UUID:
@@ -96,12 +111,56 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
         """The number the next issue will get."""
         return self.format(self.last_number + 1)
 
+    @property
+    def numbers_credit_notes(self) -> bool | None:
+        """Whether the series numbers credit notes (True) or invoices, deposit invoices too
+        (False): ``INV`` invoices and ``CN`` credit notes, a series opened by hand what its
+        first number went to. None for a series opened by hand that has issued nothing since
+        q2c kept the kind (its next issue decides)."""
+        if self.name in NUMBERS_CREDIT_NOTES:
+            return NUMBERS_CREDIT_NOTES[self.name]
+        return self.learnt_credit_notes
+
+    def check_kind(self, credit_note: bool) -> None:
+        """A credit note (``credit_note`` True) or an invoice may be numbered in this series:
+        one of the kind it numbers (``numbers_credit_notes``), or ``InvalidValue`` naming
+        ``series``."""
+        if not isinstance(credit_note, bool):
+            raise InvalidValue(
+                "must be True or False",
+                field="credit_note",
+                aggregate_id=self.id,
+                value=credit_note,
+            )
+        numbers = self.numbers_credit_notes
+        if numbers is None or numbers == credit_note:
+            return
+        article = "a" if numbers else "an"
+        since = f" ({self.first_of_kind} went to {article} {_kind(numbers)})"
+        since = since if self.first_of_kind else ""
+        default = next(n for n, cn in NUMBERS_CREDIT_NOTES.items() if cn == credit_note)
+        raise InvalidValue(
+            f"series {self.name!r} numbers {_kind(numbers)}s, not {_kind(credit_note)}s{since}: "
+            f"number this {_kind(credit_note)} in {default} or another series of "
+            f"{_kind(credit_note)}s",
+            field="series",
+            aggregate_id=self.id,
+            value=self.name,
+        )
+
     @event("NumberAssigned")
     def assign(
-        self, invoice_id: UUID, number: str, actor: str = "", issued_on: date | None = None
+        self,
+        invoice_id: UUID,
+        number: str,
+        actor: str = "",
+        issued_on: date | None = None,
+        credit_note: bool | None = None,
     ) -> None:
         """Consume the next number for an invoice being issued on ``issued_on``, by whoever
-        issues it (``actor``; both empty in histories recorded before they were kept)."""
+        issues it (``actor``; both empty in histories recorded before they were kept): a
+        credit note or not (``credit_note``; None in histories recorded before the series kept
+        one kind, ``check_kind``)."""
         if number != self.next_number:
             raise InvalidValue(
                 f"the next number is {self.next_number}, not {number}",
@@ -109,6 +168,11 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
                 aggregate_id=self.id,
                 value=number,
             )
+        if credit_note is not None:
+            self.check_kind(credit_note)
+            if self.numbers_credit_notes is None:
+                self.learnt_credit_notes = credit_note
+                self.first_of_kind = number
         self.last_number += 1
         self.last_invoice_id = invoice_id
         if issued_on is not None:
