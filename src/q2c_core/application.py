@@ -1394,7 +1394,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         issue. Any other name is refused (``InvalidValue`` naming ``series``): a mistyped
         ``inv`` would have opened a series of its own. So is a series of the other kind
         (``InvoiceNumberSeries.check_kind``): ``INV`` numbers invoices (deposit invoices too),
-        ``CN`` credit notes, and a series opened by hand the kind its first number went to."""
+        ``CN`` credit notes; a series opened by hand numbers both."""
 
         def step() -> tuple[str, list[Aggregate]]:
             invoice = self.invoice(invoice_id)

@@ -8,8 +8,10 @@ on a day before the series' last issue (as many VAT regimes require).
 Numbers name invoices outside q2c too (a bank's remittance text, the command line), so no two
 series may print numbers that could read as one (``numbers_could_coincide``).
 
-A series numbers one kind of document: invoices (deposit invoices too) or credit notes
-(``InvoiceNumberSeries.numbers_credit_notes``), so that a number read as an invoice's is one.
+``INV`` numbers invoices (deposit invoices too) and ``CN`` credit notes, so that a number in
+either reads as what it is (``InvoiceNumberSeries.numbers_credit_notes``); a series opened by
+hand numbers whatever is issued in it (one sequence for every sales document is a common and
+lawful choice).
 """
 
 from __future__ import annotations
@@ -68,10 +70,6 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
     # (class defaults: series opened, and snapshots taken, before q2c kept these)
     in_date_order: bool = False
     last_issued_on: date | None = None
-    # what a series opened by hand numbers, learnt from its first issue that said so (and
-    # that issue's number): None until then
-    learnt_credit_notes: bool | None = None
-    first_of_kind: str | None = None
 
     @staticmethod
     def create_id(name: str, **_: Any) -> UUID:
@@ -114,12 +112,9 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
     @property
     def numbers_credit_notes(self) -> bool | None:
         """Whether the series numbers credit notes (True) or invoices, deposit invoices too
-        (False): ``INV`` invoices and ``CN`` credit notes, a series opened by hand what its
-        first number went to. None for a series opened by hand that has issued nothing since
-        q2c kept the kind (its next issue decides)."""
-        if self.name in NUMBERS_CREDIT_NOTES:
-            return NUMBERS_CREDIT_NOTES[self.name]
-        return self.learnt_credit_notes
+        (False): ``INV`` invoices and ``CN`` credit notes; None for a series opened by hand,
+        which numbers both."""
+        return NUMBERS_CREDIT_NOTES.get(self.name)
 
     def check_kind(self, credit_note: bool) -> None:
         """A credit note (``credit_note`` True) or an invoice may be numbered in this series:
@@ -135,12 +130,9 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
         numbers = self.numbers_credit_notes
         if numbers is None or numbers == credit_note:
             return
-        article = "a" if numbers else "an"
-        since = f" ({self.first_of_kind} went to {article} {_kind(numbers)})"
-        since = since if self.first_of_kind else ""
         default = next(n for n, cn in NUMBERS_CREDIT_NOTES.items() if cn == credit_note)
         raise InvalidValue(
-            f"series {self.name!r} numbers {_kind(numbers)}s, not {_kind(credit_note)}s{since}: "
+            f"series {self.name!r} numbers {_kind(numbers)}s, not {_kind(credit_note)}s: "
             f"number this {_kind(credit_note)} in {default} or another series of "
             f"{_kind(credit_note)}s",
             field="series",
@@ -170,9 +162,6 @@ class InvoiceNumberSeries(ChecksFacts, Aggregate):
             )
         if credit_note is not None:
             self.check_kind(credit_note)
-            if self.numbers_credit_notes is None:
-                self.learnt_credit_notes = credit_note
-                self.first_of_kind = number
         self.last_number += 1
         self.last_invoice_id = invoice_id
         if issued_on is not None:
