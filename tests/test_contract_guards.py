@@ -479,3 +479,101 @@ def test_in_arrears_added_days_with_nothing_to_bill_are_looked_at_once(app: Quot
     assert app.contract(cid).arrears_correction_due(date(2024, 7, 1))
     assert app.run_billing(date(2024, 7, 1), actor="run").documents == ()
     assert not app.contract(cid).arrears_correction_due(date(2024, 8, 1))
+
+
+def _previewed_as_run(app: QuoteToCash, day: date) -> list[tuple[str, Any]]:
+    """The run of ``day``'s documents, after checking the preview showed exactly them."""
+    preview = app.preview_billing(day)
+    result = app.run_billing(day, actor="run")
+    assert [d.lines for d in preview] == [
+        tuple(app.invoice(d.invoice_id).lines) for d in result.documents
+    ]
+    return [(str(d.period), d.net) for d in result.documents]
+
+
+def test_an_evergreen_contract_live_after_its_first_term_is_billed_and_renewed_monthly(
+    app: QuoteToCash,
+) -> None:
+    """MC-1 is a rolling monthly contract (auto-renew) signed for January 2024 at 1,200.00 a
+    year; it goes live on 15 February, after its first month. From that day it is billed like
+    any evergreen contract: the run of 15 February bills January (the term as signed, from its
+    start) and February (renewed), 1 March bills March, 1 June April to June, 100.00 each, and
+    the term runs on month by month. The unbilled report, the expiring list and the forecast
+    tell the same story, and the notice given for 15 June credits the rest of June only: no
+    months pile up to be billed at once. (It used to bill nothing and stay on January until the
+    notice, then bill the six months in one run.)"""
+    cust = customer(app)
+    cid = contract(
+        app,
+        cust,
+        subs=(sub("S1"),),
+        term=Period(date(2024, 1, 1), date(2024, 2, 1)),
+        activate=False,
+        auto_renew=True,
+    )
+    app.activate_contract(cid, effective=date(2024, 2, 15), actor=A)
+    unbilled = UnbilledRevenue()
+    catch_up(app, [unbilled])
+    due = [i.item_id for i in unbilled.items(date(2024, 2, 15)) if i.kind == "contract_period"]
+    assert due == ["2024-01-01..2024-01-31", "2024-02-01..2024-02-29"]
+    assert _previewed_as_run(app, date(2024, 2, 15)) == [
+        ("2024-01-01..2024-01-31", eur(100)),
+        ("2024-02-01..2024-02-29", eur(100)),
+    ]
+    assert app.contract(cid).term == Period(date(2024, 1, 1), date(2024, 3, 1))
+    assert _previewed_as_run(app, date(2024, 3, 1)) == [("2024-03-01..2024-03-31", eur(100))]
+    assert _previewed_as_run(app, date(2024, 6, 1)) == [
+        ("2024-04-01..2024-04-30", eur(100)),
+        ("2024-05-01..2024-05-31", eur(100)),
+        ("2024-06-01..2024-06-30", eur(100)),
+    ]
+    assert app.contract(cid).term == Period(date(2024, 1, 1), date(2024, 7, 1))
+    catch_up(app, [unbilled])
+    assert [i for i in unbilled.items(date(2024, 6, 1)) if i.kind == "contract_period"] == []
+    expiring = app.contracts_expiring_within(30, date(2024, 6, 1))
+    assert [(e.number, e.term_end, e.days_left) for e in expiring] == [
+        ("MC-1", date(2024, 7, 1), 29)
+    ]
+    app.terminate_contract(cid, effective=date(2024, 6, 15), reason="notice", actor=A)
+    credit = app.run_billing(date(2024, 6, 15), actor="run").documents
+    assert [(d.kind, d.net) for d in credit] == [(InvoiceKind.CREDIT_NOTE, eur("53.33"))]
+    assert sum(billed_days(app, cust).values()) == 31 + 29 + 31 + 30 + 31 + 14
+
+
+def test_a_fixed_term_contract_live_after_its_term_ended_is_billed_for_its_term(
+    app: QuoteToCash,
+) -> None:
+    """MC-1, a quarterly contract for January to March 2024 at 1,200.00 a year, is activated
+    only on 1 April, once its term has ended. The go-live day has come while it is live, so
+    the run bills the term as signed, 300.00 for the quarter, and the unbilled report, the
+    expiring list (its term ended, still live) and the forecast agree; left to expire later,
+    it is billed all the same. MC-2, alike but going live on 1 May, expires on 15 April,
+    before its go-live day: it was never served, and nothing waits for money from it. (Both
+    used to count as never served: the run billed neither, while the forecast counted MC-1.)"""
+    cust = customer(app)
+    quarter = Period(date(2024, 1, 1), date(2024, 4, 1))
+    terms: dict[str, Any] = {
+        "term": quarter,
+        "activate": False,
+        "frequency": BillingFrequency.QUARTERLY,
+    }
+    live = contract(app, cust, subs=(sub("S1"),), **terms)
+    app.activate_contract(live, effective=date(2024, 4, 1), actor=A)
+    never = contract(app, cust, number="MC-2", subs=(sub("S1"),), **terms)
+    app.activate_contract(never, effective=date(2024, 5, 1), actor=A)
+    app.expire_contract(never, effective=date(2024, 4, 15), actor=A)
+    unbilled, revenue = UnbilledRevenue(), RevenueSchedule()
+    catch_up(app, [unbilled, revenue])
+    due = [
+        (i.contract_id, i.item_id, i.amount)
+        for i in unbilled.items(date(2024, 4, 1))
+        if i.kind == "contract_period"
+    ]
+    assert due == [(live.hex, "2024-01-01..2024-03-31", eur(300))]
+    outlook = revenue.outlook(date(2024, 1, 1), 12)
+    assert sum((m.contracted.amount for m in outlook), eur(0).amount) == eur(300).amount
+    expiring = app.contracts_expiring_within(30, date(2024, 4, 1))
+    assert [(e.number, e.days_left) for e in expiring] == [("MC-1", -1)]
+    app.expire_contract(live, effective=date(2024, 4, 2), actor=A)
+    assert _previewed_as_run(app, date(2024, 4, 2)) == [("2024-01-01..2024-03-31", eur(300))]
+    assert app.run_billing(date(2024, 6, 1), actor="run").documents == ()

@@ -429,17 +429,24 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     def is_served_by(self, day: date) -> bool:
         """Whether the service has started by ``day``: only then is the contract billed, also
         once it is terminated or expired. One activated with a go-live still to come is not
-        billed before that day, and one whose term ended (terminated) before its go-live was
-        never served and bills nothing."""
+        billed before that day, and one ended (terminated or expired) before its go-live was
+        never served and bills nothing. A live contract whose go-live came after its (first)
+        term ended is served all the same: the run bills the term as signed, an evergreen one
+        renewed as every evergreen term is."""
         on = self.activated_on
         return on is not None and on <= day and not self.never_served
 
     @property
     def never_served(self) -> bool:
-        """Whether the service never started: not activated, or its term ended (terminated)
-        before its go-live day."""
+        """Whether the service never started: not activated, or ended (terminated or expired)
+        on or before its go-live day. Judged on the day it ended, not on its term: a contract
+        still live, or one ended after its go-live, was served even when it went live after
+        its term's end."""
         on = self.activated_on
-        return on is None or on >= self.term.end
+        if on is None:
+            return True
+        ended = self.status in (ContractStatus.TERMINATED, ContractStatus.EXPIRED)
+        return ended and on >= (self.status_since or on)
 
     def _check_not_moved(self, sub: SubContract, doing: str) -> None:
         """A sub-contract that moved to another master contract stays as it was here: the

@@ -304,6 +304,7 @@ def new_contract_row(event: DomainEvent) -> Row:
         "status": "SIGNED",
         "activated": False,  # (rows without it were written before the rule: see was_activated)
         "activated_on": None,  # the go-live day (``served_by``)
+        "ended_on": None,  # the day it was terminated or expired (``never_served``)
         # evergreen renewal, as the aggregate keeps it: by the signed term's own length
         "auto_renew": bool(getattr(e, "auto_renew", False)),
         "renew_months": whole_months(e.term),
@@ -340,20 +341,25 @@ def was_activated(row: Row) -> bool:
 
 def served_by(row: Row, day: date) -> bool:
     """Whether the contract's service has started by ``day`` (``Contract.is_served_by``):
-    activated, its go-live day come, and before its term ended. A row stored before the
-    go-live day was kept counts by ``was_activated``."""
+    activated, its go-live day come, and not ended (terminated or expired) on or before it,
+    also when it went live after its term's end. A row stored before the go-live day was
+    kept counts by ``was_activated``."""
     if "activated_on" not in row:
         return was_activated(row)
     on = row["activated_on"]
-    return on is not None and on <= day and on < row["end"]
+    return on is not None and on <= day and not never_served(row)
 
 
 def never_served(row: Row) -> bool:
-    """Whether a contract ended (terminated before its go-live day) or was never activated:
-    the billing run never bills it."""
+    """Whether a contract was never activated, or ended (terminated or expired) on or before
+    its go-live day (``Contract.never_served``): the billing run never bills it."""
     if "activated_on" not in row:
         return not was_activated(row)
-    return row["activated_on"] is None or row["activated_on"] >= row["end"]
+    on = row["activated_on"]
+    if on is None:
+        return True
+    ended = row["status"] in ("TERMINATED", "EXPIRED")
+    return ended and on >= (row.get("ended_on") or row["end"])
 
 
 def apply_contract_event(row: Row, event: DomainEvent) -> None:
@@ -399,3 +405,4 @@ def apply_contract_event(row: Row, event: DomainEvent) -> None:
         if name == "Terminated":
             row["end"] = max(row["start"], min(row["end"], e.effective))
         row["status"] = "TERMINATED" if name == "Terminated" else "EXPIRED"
+        row["ended_on"] = e.effective

@@ -55,10 +55,11 @@ The forecast shows two figures per month, so a reader sees what is firm and what
 Assumptions, stated because a forecast is only as good as them: a contract counts up to its
 term's end; a signed contract that is not activated yet, and a suspended one, count (the
 billing run bills suspended contracts; suspension is a collection measure, not the end of
-the service), but one terminated or expired before it was ever activated counts nothing (the
-billing run never bills it). An evergreen (auto-renew) contract still live continues past its
-term's end as the billing run would renew it: by its signed term's length each time, prices
-going up by its renewal uplift (if any) at each renewal; billed in advance, renewed ahead
+the service), but one terminated or expired before it went live (never activated, or ended
+on or before its go-live day) counts nothing (the billing run never bills it). An evergreen
+(auto-renew) contract still live continues past its term's end as the billing run would renew
+it: by its signed term's length each time, prices going up by its renewal uplift (if any) at
+each renewal; billed in advance, renewed ahead
 through the last period due in the horizon, as the run renews it to bill that period whole
 (``contract_terms``). A terminated or expired contract
 counts only the unbilled days before its end. Days a contract invoice covers are told apart by
@@ -444,9 +445,10 @@ class RevenueSchedule(Projection):
         sub-contracts moved in from, 4 whether a contract line is a correction's charge, what
         a credit credits, when a document was drafted and a contract's go-live day, 5 a
         contract's billing timing (an evergreen one billed in advance is forecast renewed
-        through the period due, as the run renews it), so a store built by an older one is
-        refused until rebuilt."""
-        return {"rows": 5}
+        through the period due, as the run renews it), 6 the day a contract was terminated or
+        expired (one ended after its go-live day was served, even when it went live after its
+        term's end), so a store built by an older one is refused until rebuilt."""
+        return {"rows": 6}
 
     def related_rows(self, key: str, row: Row) -> list[str]:
         """When a document's lines are earned comes from other rows too: the request an

@@ -102,8 +102,10 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
         row the allowance it was rolled over into (``next``), whose draws a covered request's
         later work follows; 6 keeps a contract's go-live day (``activated_on``), before which
         no period is due; 7 records requests' and contracts' account managers by the spelling the
-        history first named each person by (``who:`` rows), so "Mia" and "mia " total as one."""
-        return {"rows": 7}
+        history first named each person by (``who:`` rows), so "Mia" and "mia " total as one; 8
+        keeps the day a contract was terminated or expired (``ended_on``): one ended after its
+        go-live day is due, even when it went live after its term's end."""
+        return {"rows": 8}
 
     replay_cost = 14.0
 
