@@ -28,7 +28,7 @@ from q2c_core import (
     QuoteToCash,
     RuleViolated,
 )
-from q2c_core.projections import all_projections, catch_up, rebuild
+from q2c_core.projections import UnbilledRevenue, all_projections, catch_up, rebuild
 
 JAN = Period(date(2024, 1, 1), date(2024, 2, 1))
 FEB = Period(date(2024, 2, 1), date(2024, 3, 1))
@@ -209,3 +209,47 @@ def test_a_contract_from_a_snapshot_older_than_the_rule_learns_its_renewals_from
         assert app.contract(cid).sub_contracts["S1"].effective_to is None
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("extended_first", [True, False], ids=["extended first", "renewed first"])
+def test_a_price_agreed_in_a_renewal_stands_when_the_removal_is_undone_after_it(
+    app: QuoteToCash, extended_first: bool
+) -> None:
+    """S1 and S2 are billed 1,200.00 a year each; S2 is removed from 1 December by mistake.
+    The 2025 renewal agrees 1,500.00 a year for both. Whether the removal is undone before
+    or after the renewal is recorded, January 2025 bills S2 at 125.00, the agreed price, and
+    December 2024 at 100.00. (Undone after, the renewal's price for S2 used to be dropped
+    without a word and S2 billed at 100.00, the old price.)"""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1"), sub("S2")))
+    app.remove_sub_contract(cid, "S2", effective_to=date(2024, 12, 1), actor=A)
+    if extended_first:
+        app.extend_sub_contract(cid, "S2", effective_to=None, actor=A)
+    app.renew_contract(
+        cid,
+        new_end=date(2026, 1, 1),
+        effective=YEAR.end,
+        actor=A,
+        new_prices={"S1": eur(1500), "S2": eur(1500)},
+    )
+    if not extended_first:
+        app.extend_sub_contract(cid, "S2", effective_to=None, actor=A)
+    s2 = app.contract(cid).sub_contracts["S2"]
+    assert s2.price_on(date(2024, 12, 31)) == eur(1200)
+    assert s2.price_on(YEAR.end) == eur(1500)
+    unbilled = UnbilledRevenue()
+    catch_up(app, [unbilled])
+    due = {i.item_id: i.amount for i in unbilled.items(YEAR.end) if i.kind == "contract_period"}
+    preview = app.preview_billing(YEAR.end)
+    documents = app.run_billing(YEAR.end, actor="run").documents
+    assert [d.lines for d in preview] == [tuple(app.invoice(d.invoice_id).lines) for d in documents]
+    assert due == {str(d.period): d.net for d in documents}
+    lines = {
+        (str(line.source.period), line.source.sub_contract_id): line.unit_price
+        for d in documents
+        for line in app.invoice(d.invoice_id).lines
+        if line.source is not None
+    }
+    assert lines[("2024-12-01..2024-12-31", "S2")] == eur(100)
+    assert lines[("2025-01-01..2025-01-31", "S2")] == eur(125)
+    assert lines[("2025-01-01..2025-01-31", "S1")] == eur(125)

@@ -160,22 +160,24 @@ class SubContract:
         renewals:
 
         - ``new_price`` (a price agreed in the renewal) applies from the new term's first day,
-          or from the sub-contract's own start when that is later;
+          or from the sub-contract's own start when that is later; it is recorded also for one
+          that ends by ``old_end``, so that covering it again later (``extend_sub_contract``,
+          a removal undone) bills the agreed price, as when it is extended before the renewal;
         - ``uplift_percent`` raises the price in force on the old term's last day, rounded, from
           the new term's first day, and only for a sub-contract covered on that last day: one
           that starts in the new term was priced for it, and a price point already recorded for
           the new term's first day is kept as agreed (never uplifted again);
         - price points recorded for later dates stay in force from their dates;
-        - unchanged when it ends by ``old_end``, or neither is given.
+        - otherwise unchanged when it ends by ``old_end``, or neither is given.
 
         A new point is always appended last (the read side relies on it).
         """
-        if self.effective_to is not None and self.effective_to <= old_end:
-            return self
         if new_price is not None:
             start = max(old_end, self.effective_from)
             return attrs.evolve(self, prices=(*self.prices, PricePoint(start, new_price)))
-        if uplift_percent is None:
+        if uplift_percent is None or (
+            self.effective_to is not None and self.effective_to <= old_end
+        ):
             return self
         last_day = date.fromordinal(old_end.toordinal() - 1)
         if self.effective_from > last_day or any(p.effective == old_end for p in self.prices):
