@@ -168,6 +168,20 @@ def test_the_30_360_day_count_is_30e_360_the_eurobond_basis() -> None:
     assert days(date(2024, 1, 31), date(2024, 3, 31)) == 60
 
 
+def test_the_readme_s_30e_360_example_counts_the_days_served() -> None:
+    """The README counts days as q2c's periods do, the last day served included: 15 January
+    through 30 March (a period ending 31 March, the first day it does not cover) is 75 days
+    under 30E/360, where the US bond basis counts 76; served through 31 March, the quarter's
+    last day, it is 76 of the quarter's 90, as the invoice line says (76/90 days)."""
+
+    def through(first: date, last: date) -> int:
+        return day_count(Period(first, last + timedelta(days=1)), DayCount.THIRTY_360)
+
+    assert through(date(2024, 1, 15), date(2024, 3, 30)) == 75
+    assert through(date(2024, 1, 15), date(2024, 3, 31)) == 76
+    assert through(date(2024, 1, 1), date(2024, 3, 31)) == 90
+
+
 @FAST
 @given(a=days_st, b=days_st, c=days_st, convention=st.sampled_from(CONVENTIONS))
 def test_day_counts_add_up(a: date, b: date, c: date, convention: DayCount) -> None:
