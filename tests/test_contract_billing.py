@@ -691,6 +691,26 @@ def test_late_billing_never_suspends_and_the_policy_suspends_with_its_reason(
     assert c.history[-1].actor == "ops"
 
 
+def test_a_suspended_contract_keeps_being_invoiced_until_it_is_terminated(
+    app: QuoteToCash,
+) -> None:
+    """MC-1 (S1 at 1,200.00 a year) is suspended on 15 January for an unpaid invoice: the
+    suspension records the decision and its reason, and the run keeps billing, February and
+    March 100.00 each. Notice given for 1 April stops it: the run of 1 May bills nothing."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1"),))
+    app.run_billing(date(2024, 1, 1), actor="run")
+    app.suspend_contract(cid, effective=date(2024, 1, 15), reason="unpaid", actor=A)
+    assert app.contract(cid).history[-1].reason == "unpaid"
+    result = app.run_billing(date(2024, 3, 1), actor="run")
+    assert [(str(d.period), d.net) for d in result.documents] == [
+        ("2024-02-01..2024-02-29", eur(100)),
+        ("2024-03-01..2024-03-31", eur(100)),
+    ]
+    app.terminate_contract(cid, effective=date(2024, 4, 1), reason="unpaid", actor=A)
+    assert app.run_billing(date(2024, 5, 1), actor="run").documents == ()
+
+
 def test_a_paid_invoice_never_triggers_the_policy(app: QuoteToCash) -> None:
     cust = customer(app)
     cid = contract(app, cust, frequency=BillingFrequency.ANNUAL)
