@@ -169,6 +169,13 @@ from q2c_core.projections import (
     rebuild,
 )
 from q2c_core.recorded_saves import RecordsSaves, position_as_of, recorded_times
+from q2c_core.snapshot_check import (
+    AttributeDifference,
+    SnapshotCheck,
+    SnapshotMismatch,
+    SnapshotProblem,
+    verify_snapshots,
+)
 from q2c_core.sqlite_recorder import SQLiteEventRecorder
 from q2c_core.storage import env_for_url, postgres_connect
 
@@ -181,6 +188,7 @@ __all__ = [
     "AlreadyBilled",
     "ApprovalPolicy",
     "ApprovalRefused",
+    "AttributeDifference",
     "AwaitingPurchaseOrder",
     "BankCredit",
     "BankCreditRow",
@@ -276,6 +284,9 @@ __all__ = [
     "RuleViolated",
     "SQLiteEventRecorder",
     "SeriesOpenings",
+    "SnapshotCheck",
+    "SnapshotMismatch",
+    "SnapshotProblem",
     "SourceKind",
     "StatementCredit",
     "StorageUnavailable",
@@ -337,4 +348,5 @@ __all__ = [
     "split_by_weights",
     "tax_subtotals",
     "vat_id",
+    "verify_snapshots",
 ]

@@ -58,6 +58,7 @@ from q2c_core.domain.values import require_day
 from q2c_core.event_batches import EventBatches
 from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import RawNotification
+from q2c_core.snapshot_check import SnapshotCheck, verify_snapshots
 from q2c_core.sqlite_recorder import store_busy
 from q2c_core.storage import (
     POSTGRES_RECORDER_TOPIC,
@@ -269,6 +270,20 @@ class BaseApp(Application[UUID]):
                 "next snapshot on the aggregate's interval is taken as usual): %s",
                 error,
             )
+
+    def verify_snapshots(
+        self, *, page_size: int = 100, progress: Callable[[int, int], None] | None = None
+    ) -> SnapshotCheck:
+        """Check every stored snapshot against its aggregate's events: each aggregate rebuilt
+        from its events alone (no snapshot) up to the snapshot's version must have the
+        snapshot's state (``q2c_core.snapshot_check``). Commands and documents read an
+        aggregate from its latest snapshot, so a snapshot changed behind the application's
+        back changes what they bill while the read models, rebuilt from events, do not show
+        it. Returns how many snapshots were checked and each mismatch (an attribute that
+        differs, a version the events never reached, another type, a state that cannot be
+        read); ``q2c replay`` prints them and exits 1. Read ``page_size`` aggregates at a time;
+        ``progress(checked, total)`` after each page."""
+        return verify_snapshots(self, page_size=page_size, progress=progress)
 
     def know_renewals(self, contract: Contract) -> None:
         """Give a contract read from a snapshot older than ``Contract.renewed_on`` or
