@@ -181,6 +181,25 @@ class WorkBuckets:
     invoiced: Decimal
 
 
+def _allocation_plan(allocations: object) -> list[tuple[UUID, Money]]:
+    """An explicit allocation plan as given to ``allocate_payment``: (invoice id, Money) pairs,
+    or ``InvalidValue`` naming ``allocations`` before anything is planned."""
+    rule = "must be (invoice id, Money) pairs"
+    if not isinstance(allocations, Iterable) or isinstance(allocations, str | bytes):
+        raise InvalidValue(rule, field="allocations", value=allocations)
+    plan: list[tuple[UUID, Money]] = []
+    for entry in allocations:
+        if (
+            not isinstance(entry, tuple | list)
+            or len(entry) != 2
+            or not isinstance(entry[0], UUID)
+            or not isinstance(entry[1], Money)
+        ):
+            raise InvalidValue(f"{rule}, not {entry!r}", field="allocations", value=entry)
+        plan.append((entry[0], entry[1]))
+    return plan
+
+
 def _take_name(
     found: CustomerName | None, name: str, customer_id: UUID, actor: str
 ) -> CustomerName:
@@ -1760,8 +1779,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     aggregate_id=invoice_id,
                     value=original.status,
                 )
-            if not reason.strip():
-                raise InvalidValue("must say why", field="reason", aggregate_id=invoice_id)
+            if not isinstance(reason, str) or not reason.strip():
+                raise InvalidValue(
+                    "must say why", field="reason", aggregate_id=invoice_id, value=reason
+                )
             refuse_card_numbers("reason", reason, invoice_id)
             self._check_issued_by(original, require_day(drafted_on, "drafted_on"), "drafted_on")
             if not isinstance(disposition, CreditDisposition):
@@ -1964,7 +1985,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         The payment and every invoice it pays are saved in one transaction.
         """
-        explicit = None if allocations is None else list(allocations)
+        explicit = None if allocations is None else _allocation_plan(allocations)
 
         def step() -> tuple[list[str], list[Aggregate]]:
             payment = self.payment(payment_id)
@@ -2112,6 +2133,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 "must be more than zero, in whole minor units", field="amount", value=amount
             )
         day = require_day(refunded_on, "refunded_on")
+        if not isinstance(reference, str):
+            raise InvalidValue(
+                f"must be text, not {type(reference).__name__}",
+                field="reference",
+                value=reference,
+            )
         refuse_card_numbers("reference", reference)
 
         def step() -> tuple[RefundOutcome, list[Aggregate]]:
