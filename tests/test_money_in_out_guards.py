@@ -1,6 +1,6 @@
 """Money commands given the wrong kind of value refuse it with a typed error naming the field,
-and record nothing: a refund reference that is not text, a credit note without a reason, an
-allocation plan that is not (invoice id, Money) pairs."""
+and record nothing: a refund without a reference (text, not blank), a credit note without a
+reason, an allocation plan that is not (invoice id, Money) pairs."""
 
 from __future__ import annotations
 
@@ -39,9 +39,12 @@ def refused_recording_nothing(app: QuoteToCash, command: Callable[[], Any]) -> I
     return refused.value
 
 
-@pytest.mark.parametrize("reference", [None, 42])
-def test_a_refund_reference_is_text(app: QuoteToCash, reference: Any) -> None:
-    """refund_customer_credit(reference=None) raised a bare AttributeError, 42 a TypeError."""
+@pytest.mark.parametrize("reference", [None, 42, "", "  "])
+def test_a_refund_names_its_bank_reference(app: QuoteToCash, reference: Any) -> None:
+    """Bea refunds 1.00 of Acme's credit but gives no reference (a bare AttributeError once), a
+    number (a TypeError), or blank text (recorded, unguarded): the reference is what stops a
+    retried refund paying twice, so each is refused (as `q2c refund` refuses a blank
+    --reference), and the credit stays 300.00."""
     cust, _, _ = acme_with_credit(app)
     error = refused_recording_nothing(
         app,
@@ -49,8 +52,30 @@ def test_a_refund_reference_is_text(app: QuoteToCash, reference: Any) -> None:
             cust, eur(1), refunded_on=JAN_21, reference=reference, actor=A
         ),
     )
-    assert (error.field, error.aggregate_id) == ("reference", cust)
+    assert error.field == "reference"
+    assert error.aggregate_id == cust
     assert app.customer_credit(cust) == eur(300)
+
+
+def test_a_refund_retried_with_a_blank_reference_never_pays_twice(app: QuoteToCash) -> None:
+    """Two tries of 100.00 with a reference of spaces paid 200.00 (credit 300 -> 200 -> 100).
+    Now both are refused and the 300.00 credit is untouched; with a real reference the retry
+    records nothing more."""
+    cust, _, _ = acme_with_credit(app)
+    for _ in range(2):
+        error = refused_recording_nothing(
+            app,
+            lambda: app.instruct_refund(
+                cust, eur(100), refunded_on=JAN_21, reference="  ", actor=A
+            ),
+        )
+        assert (error.field, error.aggregate_id) == ("reference", cust)
+    assert app.customer_credit(cust) == eur(300)
+    first = app.instruct_refund(cust, eur(100), refunded_on=JAN_21, reference="OUT-1", actor=A)
+    again = app.instruct_refund(cust, eur(100), refunded_on=JAN_21, reference="OUT-1", actor=A)
+    assert (first.recorded, again.recorded) == (True, False)
+    assert again.refund_ids == first.refund_ids
+    assert app.customer_credit(cust) == eur(200)
 
 
 @pytest.mark.parametrize("reason", [None, 7, "", " "])

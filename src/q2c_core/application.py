@@ -2091,6 +2091,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             currency=currency,
         ).refund_ids
 
+    @_names_target
     def instruct_refund(
         self,
         customer_id: UUID,
@@ -2116,7 +2117,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         instruction given again (same customer, amount and day) records nothing and names the
         refunds made (``RefundOutcome.recorded`` False, also when another process made them a
         moment before), and any other refund under that reference is ``DuplicateEntry``,
-        recording nothing."""
+        recording nothing. So a refund names its reference: one that is not text, or blank,
+        is refused (``InvalidValue`` naming ``reference``), as ``q2c refund`` refuses a blank
+        ``--reference``."""
         if not isinstance(amount, Money):
             raise InvalidValue(
                 f"must be Money, not {type(amount).__name__}", field="amount", value=amount
@@ -2139,32 +2142,37 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 field="reference",
                 value=reference,
             )
+        if not reference.strip():
+            raise InvalidValue(
+                "must name the refund (the bank's reference): it is what stops a retry paying "
+                "twice",
+                field="reference",
+                value=reference,
+            )
         refuse_card_numbers("reference", reference)
 
         def step() -> tuple[RefundOutcome, list[Aggregate]]:
             customer = self.customer(customer_id)
-            kept: list[Aggregate] = []
-            if reference.strip():
-                # one reference names one refund: the same instruction again (a retry) names
-                # what it did; another refund under it is refused, never paid twice
-                kept = self._earlier_refunds_referenced(actor)
-                instruction_id = RefundInstruction.create_id(reference)
-                earlier = [i for i in kept if isinstance(i, RefundInstruction)]
-                instruction = next((i for i in earlier if i.id == instruction_id), None)
-                if instruction is None:
-                    with contextlib.suppress(NotFound):
-                        instruction = self._get(RefundInstruction, instruction_id)
-                if instruction is not None:
-                    if instruction.repeats(customer_id, amount, day):
-                        return RefundOutcome(list(instruction.refund_ids), False), kept
-                    raise DuplicateEntry(
-                        f"refund {instruction.reference!r} was made already "
-                        f"({instruction.amount} on {instruction.refunded_on}); one reference "
-                        "names one refund",
-                        field="reference",
-                        aggregate_id=instruction.customer_id,
-                        value=reference,
-                    )
+            # one reference names one refund: the same instruction again (a retry) names what
+            # it did; another refund under it is refused, never paid twice
+            kept = self._earlier_refunds_referenced(actor)
+            instruction_id = RefundInstruction.create_id(reference)
+            earlier = [i for i in kept if isinstance(i, RefundInstruction)]
+            instruction = next((i for i in earlier if i.id == instruction_id), None)
+            if instruction is None:
+                with contextlib.suppress(NotFound):
+                    instruction = self._get(RefundInstruction, instruction_id)
+            if instruction is not None:
+                if instruction.repeats(customer_id, amount, day):
+                    return RefundOutcome(list(instruction.refund_ids), False), kept
+                raise DuplicateEntry(
+                    f"refund {instruction.reference!r} was made already "
+                    f"({instruction.amount} on {instruction.refunded_on}); one reference "
+                    "names one refund",
+                    field="reference",
+                    aggregate_id=instruction.customer_id,
+                    value=reference,
+                )
             payments = [
                 p for p in self._get_many(Payment, customer.payment_ids) if p.amount.currency == cur
             ]
@@ -2198,17 +2206,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 ids.append(refund_id)
                 touched.append(payment)
                 left = left - taken
-            if reference.strip():
-                touched.append(
-                    RefundInstruction(
-                        reference=reference,
-                        customer_id=customer_id,
-                        amount=amount,
-                        refunded_on=day,
-                        refund_ids=ids,
-                        actor=actor,
-                    )
+            touched.append(
+                RefundInstruction(
+                    reference=reference,
+                    customer_id=customer_id,
+                    amount=amount,
+                    refunded_on=day,
+                    refund_ids=ids,
+                    actor=actor,
                 )
+            )
             return RefundOutcome(ids, True), touched
 
         return self._atomically(step)
