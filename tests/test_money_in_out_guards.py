@@ -1,6 +1,7 @@
 """Money commands given the wrong kind of value refuse it with a typed error naming the field,
 and record nothing: a refund without a reference (text, not blank), a credit note without a
-reason, an allocation plan that is not (invoice id, Money) pairs."""
+reason, an allocation plan that is not (invoice id, Money) pairs, a deposit that is not whole
+minor units."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from uuid import UUID
 import pytest
 from test_story_payment import issued
 
-from q2c_core import CreditDisposition, InvalidValue, Money, QuoteToCash
+from q2c_core import CreditDisposition, InvalidValue, Money, QuoteToCash, TaxRate
 
 A = "bea"
 JAN_20 = date(2026, 1, 20)
@@ -120,3 +121,24 @@ def test_an_allocation_plan_is_invoice_id_and_money_pairs(
     # a well-formed plan allocates
     app.allocate_payment(pay, [(invoice, eur(100))], allocated_on=JAN_20, actor=A)
     assert app.invoice(invoice).is_settled()
+
+
+@pytest.mark.parametrize("amount", [Money.of("10.005", "EUR"), Money.of("1000.5", "JPY")])
+def test_a_deposit_asks_whole_minor_units(app: QuoteToCash, amount: Money) -> None:
+    """A deposit of 10.005 EUR was drafted billing 10.01 (1000.5 JPY billed 1,001), an amount
+    no payment could match: receive_payment refuses 10.005. Now the deposit is refused too."""
+    cust = app.register_customer(
+        "Acme", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
+    )
+    error = refused_recording_nothing(
+        app,
+        lambda: app.draft_deposit_invoice(
+            cust, amount, description="down payment", drafted_on=JAN_20, actor=A
+        ),
+    )
+    assert (error.field, error.aggregate_id) == ("amount", cust)
+    assert "whole minor units" in error.rule
+    deposit = app.draft_deposit_invoice(
+        cust, eur("10.01"), description="down payment", drafted_on=JAN_20, actor=A
+    )
+    assert app.invoice(deposit).total == eur("12.11")

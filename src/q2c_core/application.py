@@ -1238,13 +1238,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         actor: str,
         request_id: UUID | None = None,
     ) -> UUID:
-        """Draft a down-payment invoice (net amount); it is deducted later on the final invoice."""
+        """Draft a down-payment invoice (net amount, more than zero in whole minor units of its
+        currency, as a payment is; ``InvalidValue`` naming ``amount``); it is deducted later on
+        the final invoice."""
         if not isinstance(amount, Money):
             raise InvalidValue(
                 f"must be Money, not {type(amount).__name__}", field="amount", value=amount
             )
         if not amount.is_positive():
             raise InvalidValue("a deposit must be more than zero", field="amount", value=amount)
+        if not amount.is_rounded():
+            # as a payment is: a deposit of 10.005 billed 10.01, which no payment could match
+            raise InvalidValue("must be whole minor units", field="amount", value=amount)
         customer = self.customer(customer_id)
         line = InvoiceLine(
             line_id="L1",
