@@ -140,9 +140,10 @@ class CustomerSummary:
     ``unbilled_work`` is the value of the customer's requests' work and expenses not yet
     invoiced nor covered by an allowance, work logged without authorization included (the
     leakage risk); contract periods due are not in it (``UnbilledRevenue`` and the
-    ``customers`` report list those, and the leakage risk apart). ``past_due`` (given a day)
-    is what the past-due list chases: invoices past their due date, and refunds the customer
-    owed back since before that day after a bounce, what its credit that day does not cover.
+    ``customers`` report list those, and the leakage risk apart). ``past_due`` is what the
+    past-due list chases on the day (today without one): invoices past their due date, and
+    refunds the customer owed back since before that day after a bounce, what its credit that
+    day does not cover.
     ``owed_back`` is what is owed back on that day (today's without one), what the customer's
     credit is negative by.
     """
@@ -2455,7 +2456,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         """Invoiced, paid, open, credit, unbilled work and prepaid hours left for a customer, in
         one currency: the customer's own, or ``currency`` (see ``customer_currencies``).
 
-        Without ``as_of``: everything recorded, whatever its day (and nothing past due). With
+        Without ``as_of``: everything recorded, whatever its day, and ``past_due`` what is past
+        due today (invoices owed past their due date, refunds owed back since before today
+        that the credit does not cover), as the summary of today says. With
         it, the money is read as it stood at the end of that business day, by the days the
         customer statement and the receivables aging read it: documents issued by then,
         allocations made and not yet taken back (reversed, bounced) by then, credit notes
@@ -2505,7 +2508,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             credit = self.customer_credit(customer_id, cur)
             # refunded money a bounce left owed: what makes the credit negative
             owed_back = -credit if credit.is_negative() else Money.zero(cur)
-            past_due = Money.zero(cur)
+            # what is past due today: invoices owed past their due date, and refunds owed back
+            # since before today that the credit does not cover
+            today = datetime.now(UTC).date()
+            past_due = total(
+                (i.outstanding for i in invoices if i.is_past_due(today)), cur
+            ) + refunds_past_due(self._refunds_owed(customer, cur, today), credit, today)
         else:
             on_day, paid_on_day = self._money_on(customer_id, cur, as_of)
             paid_each = {i.id: Money(paid_on_day.get(i.id, Decimal(0)), cur) for i in invoices}
@@ -2517,12 +2525,6 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             # what the past-due list chases on the day: invoices owed past their due date, and
             # refunds owed back since before the day that the day's credit does not cover, as
             # the aging counts them
-            refunds_owed = [
-                debt
-                for p in self._get_many(Payment, customer.payment_ids)
-                if p.amount.currency == cur
-                for debt in p.refunds_owed_on(as_of)
-            ]
             past_due = total(
                 (
                     amount
@@ -2530,7 +2532,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     if amount.is_positive() and i.due_date is not None and i.due_date < as_of
                 ),
                 cur,
-            ) + refunds_past_due(refunds_owed, credit, as_of)
+            ) + refunds_past_due(self._refunds_owed(customer, cur, as_of), credit, as_of)
         return CustomerSummary(
             customer_id=customer_id,
             name=customer.name,
@@ -2544,6 +2546,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             past_due=past_due.with_minor_digits(),
             owed_back=owed_back.with_minor_digits(),
         )
+
+    def _refunds_owed(
+        self, customer: Customer, currency: str, day: date
+    ) -> list[tuple[date, Money]]:
+        """The refunds the customer owed back in ``currency`` at the end of ``day``, each with
+        the day it is owed since (``Payment.refunds_owed_on``)."""
+        return [
+            debt
+            for p in self._get_many(Payment, customer.payment_ids)
+            if p.amount.currency == currency
+            for debt in p.refunds_owed_on(day)
+        ]
 
     def draft_invoices(self, customer_id: UUID) -> list[Invoice]:
         """Drafts and approved invoices not yet issued."""
