@@ -1935,14 +1935,38 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         return self._atomically(step)
 
     def notice_past_due(self, as_of: date, *, actor: str) -> list[UUID]:
-        """Record every issued invoice found past due on ``as_of`` that was not noticed yet."""
-        noticed: list[UUID] = []
-        for customer in self.customers():
-            for invoice in self._invoices(customer):
-                if invoice.is_past_due(as_of) and invoice.past_due_noticed_on is None:
-                    self._update(Invoice, invoice.id, lambda i: i.notice_past_due(as_of, actor))
-                    noticed.append(invoice.id)
-        return noticed
+        """Record every issued invoice found past due on ``as_of`` that was not noticed yet,
+        all in one transaction (a failure records none of them); returns their ids.
+
+        An invoice is past due on ``as_of`` when it was owed past its due date at the end of
+        that day, as the receivables aging of that day counts it (``Invoice.outstanding_on``:
+        payments then in force, credit notes applied by then), and is owed still: one paid on
+        that day, whatever bounced after, is not noticed, nor is one paid in full since (there
+        is nothing left to chase)."""
+        day = require_day(as_of, "as_of")
+
+        def step() -> tuple[list[UUID], list[Aggregate]]:
+            noticed: list[Invoice] = []
+            for customer in self.customers():
+                due = [
+                    i
+                    for i in self._invoices(customer)
+                    if i.past_due_noticed_on is None and i.is_past_due(day)
+                ]
+                paid: dict[str, dict[UUID, Decimal]] = {}
+                for invoice in due:
+                    cur = invoice.currency
+                    if cur not in paid:
+                        paid[cur] = self._money_on(customer.id, cur, day)[1]
+                    owed = invoice.outstanding_on(
+                        day, Money(paid[cur].get(invoice.id, Decimal(0)), cur)
+                    )
+                    if owed.is_positive():
+                        invoice.notice_past_due(day, actor)
+                        noticed.append(invoice)
+            return [i.id for i in noticed], [*noticed]
+
+        return self._atomically(step)
 
     # -- payments --------------------------------------------------------------------------------
 
