@@ -1,0 +1,45 @@
+"""The README is the user manual: what it says of the code is read from the code here, so it
+cannot drift again. It said the revenue forecast's rows were version 5 in one paragraph and 6
+in another (the code's is 6), and unbilled revenue 7 and 8 (the code's is 8): an operator
+reading the wrong one could not tell whether an upgrade would refuse the store until
+``q2c rebuild``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from q2c_core import ProjectionStore, all_projections
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def section(heading: str) -> str:
+    """The README's text under a heading (any level), up to the next heading of any level."""
+    found = re.search(rf"^#+ {re.escape(heading)}\n(.*?)(?=^#+ |\Z)", README, re.M | re.S)
+    assert found is not None, f"README has no section {heading!r}"
+    return found.group(1)
+
+
+def readme_rows_versions() -> dict[str, int]:
+    """The rows versions table: ``| `ClassName` | `store name` | version |``."""
+    rows = re.findall(r"^\| `(\w+)` \| `\w+` \| (\d+) \|$", section("Rows versions"), re.M)
+    return {name: int(version) for name, version in rows}
+
+
+def test_the_readme_lists_every_read_model_with_the_rows_version_its_code_has() -> None:
+    """One table, every projection ``all_projections`` builds, each with its ``config()``'s
+    rows version: a store built with other rows is refused until ``q2c rebuild``."""
+    projections = all_projections(ProjectionStore.open("memory:"))
+    in_code = {type(p).__name__: p.config()["rows"] for p in projections}
+    assert readme_rows_versions() == in_code
+
+
+def test_the_readme_gives_a_rows_version_only_in_its_table() -> None:
+    """The other passages point to the table instead of repeating a number that can go stale
+    (``version 5`` beside ``version 6`` for one read model)."""
+    outside = README.replace(section("Rows versions"), "")
+    assert not re.findall(r"(?i)\bversion \d+\b.{0,80}q2c rebuild", outside, re.S)
+    assert not re.findall(r"(?i)rows versions?: \w+ \d", outside)
+    assert not re.findall(r"(?i)rows are version \d", outside)
