@@ -3,7 +3,9 @@ reporting a mistake as one line (``error: ...``) with exit code 2 rather than a 
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
@@ -13,12 +15,13 @@ import typer.core
 
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated
-from q2c_core.storage import env_for_url, postgres_connect
+from q2c_core.storage import LONGEST_WAIT, env_for_url, postgres_connect
 
 if TYPE_CHECKING:
     import psycopg
 
-# how long a command waits for PostgreSQL to answer before it says it cannot connect
+# how long a command waits for PostgreSQL to answer before it says it cannot connect, unless
+# the URL (``?connect_timeout=``) or the environment (``POSTGRES_CONNECT_TIMEOUT``) says
 CONNECT_TIMEOUT_SECONDS = 5
 # the table q2c's events are recorded in (eventsourcing names it after the application)
 SQLITE_EVENTS_TABLE = "stored_events"
@@ -93,7 +96,7 @@ def open_app(url: str) -> QuoteToCash:
     path, database or schema is an error, not an empty report. A SQLite file that is not
     there, or holds no q2c events table, and a PostgreSQL database or schema without one, are
     refused ("holds no q2c history"); a PostgreSQL server that does not answer within
-    ``CONNECT_TIMEOUT_SECONDS`` is reported in one line.
+    ``connect_timeout(env)`` seconds is reported in one line.
     """
     try:
         env = env_for_url(url)
@@ -238,12 +241,29 @@ def _require_sqlite_history(dbname: str) -> None:
         fail(f"{dbname} holds no q2c history (no {SQLITE_EVENTS_TABLE} table): check the URL")
 
 
+def connect_timeout(env: Mapping[str, str]) -> int:
+    """Seconds a command waits for PostgreSQL: the URL's ``?connect_timeout=``, else the
+    environment's ``POSTGRES_CONNECT_TIMEOUT``, else ``CONNECT_TIMEOUT_SECONDS``; exit 2 when
+    the environment's is no whole number of seconds."""
+    given = env.get("POSTGRES_CONNECT_TIMEOUT") or os.environ.get("POSTGRES_CONNECT_TIMEOUT")
+    if not given:
+        return CONNECT_TIMEOUT_SECONDS
+    given = given.strip()
+    if not (given.isascii() and given.isdigit()) or not 1 <= int(given) <= LONGEST_WAIT:
+        refuse(
+            "POSTGRES_CONNECT_TIMEOUT",
+            f"must be a whole number of seconds from 1 to {LONGEST_WAIT}, not {given!r}",
+        )
+    return int(given)
+
+
 def _connect(env: dict[str, str]) -> psycopg.Connection[Any]:
     """A psycopg connection to the URL's database, or exit 2 with why not (quickly)."""
     import psycopg
 
+    timeout = connect_timeout(env)
     try:
-        return postgres_connect(env, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        return postgres_connect(env, connect_timeout=timeout)
     except (psycopg.Error, OSError) as error:
         where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
         fail(
