@@ -15,7 +15,13 @@ import typer.core
 
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated
-from q2c_core.storage import LONGEST_WAIT, env_for_url, postgres_connect
+from q2c_core.storage import (
+    LONGEST_WAIT,
+    POSTGRES_EXTRA,
+    env_for_url,
+    missing_module,
+    postgres_connect,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -258,9 +264,15 @@ def connect_timeout(env: Mapping[str, str]) -> int:
 
 
 def _connect(env: dict[str, str]) -> psycopg.Connection[Any]:
-    """A psycopg connection to the URL's database, or exit 2 with why not (quickly)."""
-    import psycopg
-
+    """A psycopg connection to the URL's database, or exit 2 with why not (quickly): the
+    server not answering, or the [postgres] extra not installed."""
+    try:
+        import psycopg
+    except ModuleNotFoundError as missing:
+        fail(
+            f"PostgreSQL needs the [postgres] extra ({missing_module(missing)} is not "
+            f"installed): {POSTGRES_EXTRA}"
+        )
     timeout = connect_timeout(env)
     try:
         return postgres_connect(env, connect_timeout=timeout)
@@ -273,10 +285,10 @@ def _connect(env: dict[str, str]) -> psycopg.Connection[Any]:
 
 
 def _require_postgres_history(env: dict[str, str]) -> None:
-    import psycopg
-
     schema = env.get("POSTGRES_SCHEMA", "").strip() or "public"
     connection = _connect(env)
+    import psycopg
+
     try:
         with connection:
             has_schema = connection.execute(

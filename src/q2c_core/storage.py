@@ -190,12 +190,37 @@ def storage_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
+# the modules of the [postgres] extra, and how to install it
+POSTGRES_DRIVER = ("psycopg", "psycopg_pool")
+POSTGRES_EXTRA = 'pip install "q2c[postgres]"'
+
+
+def missing_module(error: ModuleNotFoundError) -> str:
+    """The name of the module an import did not find (from the message when the finder that
+    refused it gave no ``name``)."""
+    if error.name:
+        return error.name
+    found = re.search(r"No module named '([^']+)'", str(error))
+    return found.group(1) if found else ""
+
+
 @contextlib.contextmanager
 def opening(url: str) -> Iterator[None]:
-    """Around opening storage: a driver's error (server gone, database or directory missing)
-    becomes ``StorageUnavailable`` naming the URL; q2c's own errors pass through."""
+    """Around opening storage: a driver's error (server gone, database or directory missing),
+    or the PostgreSQL driver not installed (``POSTGRES_EXTRA``), becomes ``StorageUnavailable``
+    naming the URL; q2c's own errors pass through."""
     try:
         yield
+    except ModuleNotFoundError as missing:
+        name = missing_module(missing)
+        if name.split(".")[0] not in POSTGRES_DRIVER:
+            raise
+        raise StorageUnavailable(
+            f"cannot open {redacted(url)}: PostgreSQL needs the [postgres] extra "
+            f"({name} is not installed): {POSTGRES_EXTRA}",
+            field="url",
+            value=redacted(url),
+        ) from missing
     except storage_errors() as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise StorageUnavailable(
