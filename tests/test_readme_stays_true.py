@@ -43,3 +43,13 @@ def test_the_readme_gives_a_rows_version_only_in_its_table() -> None:
     assert not re.findall(r"(?i)\bversion \d+\b.{0,80}q2c rebuild", outside, re.S)
     assert not re.findall(r"(?i)rows versions?: \w+ \d", outside)
     assert not re.findall(r"(?i)rows are version \d", outside)
+
+
+def test_the_readme_points_only_at_files_the_repository_holds() -> None:
+    """It sent readers to ``../shared/DESIGN.md``, outside the repository: missing in every
+    clone. The brief is ``docs/DESIGN.md`` now, and every file a link names is there."""
+    assert "../" not in README
+    linked = re.findall(r"\]\((?!https?:|#)([^)#\s]+)", README)
+    assert "docs/DESIGN.md" in linked
+    for path in linked:
+        assert (ROOT / path).is_file(), path
