@@ -53,3 +53,42 @@ def test_the_readme_points_only_at_files_the_repository_holds() -> None:
     assert "docs/DESIGN.md" in linked
     for path in linked:
         assert (ROOT / path).is_file(), path
+
+
+def test_the_map_of_the_packages_gives_every_module_a_line() -> None:
+    """The map left out fifteen modules of q2c_core (billing.py, workers.py, snapshot_check.py
+    ...), four of q2c_adapters and a benchmark: each module, listed with ``ls``, now starts a
+    line of its own followed by what it is for."""
+    the_map = section("Map of the packages")
+    folders = [
+        "src/q2c_core",
+        "src/q2c_core/domain",
+        "src/q2c_core/projections",
+        "src/q2c_adapters",
+        "src/q2c_adapters/accounting",
+        "src/q2c_adapters/documents",
+        "src/q2c_adapters/importers",
+        "benchmarks",
+        "examples",
+    ]
+    modules = [
+        f"{folder}/{path.name}"
+        for folder in folders
+        for path in sorted((ROOT / folder).glob("*.py"))
+        if path.name != "__init__.py"
+    ]
+    missing = [
+        module
+        for module in modules
+        if not re.search(rf"^ +{re.escape(module.rsplit('/', 1)[1])} +\S", the_map, re.M)
+    ]
+    assert missing == []
+
+
+def test_the_map_says_which_packages_q2c_core_needs() -> None:
+    """"eventsourcing, attrs, cattrs only" left out psycopg, which the PostgreSQL recorder
+    imports, and orjson, used when installed."""
+    the_map = section("Map of the packages")
+    assert "only)" not in the_map
+    assert "psycopg for PostgreSQL" in the_map
+    assert "orjson optional" in the_map
