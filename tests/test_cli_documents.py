@@ -121,8 +121,15 @@ def test_default_file_name_is_the_invoice_number(
 def test_an_unknown_invoice_is_a_clear_error(db: tuple[str, UUID]) -> None:
     url, _ = db
     result = CliRunner().invoke(cli(), ["invoice", "render", "INV-999999", "--url", url])
-    assert result.exit_code == 1
-    assert "no invoice or credit note numbered 'INV-999999'" in result.output
+    assert result.exit_code == 2  # a number none has: refused as history and explain refuse it
+    assert result.output == (
+        "error: INVOICE: 'INV-999999' is neither an id nor the number of an invoice or credit "
+        "note\n"
+    )
+    unknown = "0123456789abcdef0123456789abcdef"
+    result = CliRunner().invoke(cli(), ["invoice", "render", unknown, "--url", url])
+    assert result.exit_code == 1  # an id of nothing: not found
+    assert "no Invoice with this id" in result.output
 
 
 def test_render_ubl_with_part_a_generator(db: tuple[str, UUID], tmp_path: Path) -> None:

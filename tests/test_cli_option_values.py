@@ -137,3 +137,31 @@ def test_a_row_or_aggregate_nothing_is_recorded_for_is_not_found_not_a_usage_err
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert "`<projection> has no row '<key>'`" in readme
     assert "`no events for <id>`" in readme
+
+
+def test_an_invoice_number_no_invoice_has_is_a_usage_error_for_every_command(url: str) -> None:
+    """Bea types INV-999999, a number never issued: ``history`` and ``explain`` refused it as a
+    usage error (exit 2) while ``invoice render`` said so with exit code 1, as if a document
+    had failed. Now all three refuse the argument alike."""
+    number = "INV-999999"
+    rule = f"'{number}' is neither an id nor the number of an invoice or credit note"
+    assert refusal(["history", number, "--url", url]) == f"error: AGGREGATE_ID: {rule}"
+    assert refusal(["explain", "aging", number, "--url", url]).startswith(
+        f"error: ROW: '{number}' is neither a row key"
+    )
+    for fmt in ("pdf", "html", "ubl"):
+        line = refusal(["invoice", "render", number, "--url", url, "--format", fmt])
+        assert line == f"error: INVOICE: {rule}", fmt
+
+
+def test_a_url_parameter_a_command_refuses_is_the_line_the_readme_shows() -> None:
+    """The README said the refusal names the URL with its passwords as ***; the line names
+    the rule only (the URL is the exception's ``value``, for a program)."""
+    url = "postgresql://bea:secret@127.0.0.1/books?shema=billing"
+    line = refusal(["update", "--url", url])
+    assert line == (
+        "error: url: unknown parameter 'shema': this URL takes only schema, connect_timeout"
+    )
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert " ".join(readme.split()).count(f"`{line}`") == 1
+    assert "naming the URL with its passwords" not in readme

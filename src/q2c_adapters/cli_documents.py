@@ -17,12 +17,12 @@ from uuid import UUID
 import attrs
 import typer
 
-from q2c_adapters.cli_support import fail, find_invoice, one_line, open_app
+from q2c_adapters.cli_support import fail, find_reference, one_line, open_app, refuse
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.html import render_html
 from q2c_adapters.documents.pdf import render_pdf
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.errors import Q2CError
+from q2c_core.domain.errors import NotFound, Q2CError
 
 if TYPE_CHECKING:
     from q2c_adapters.accounting.seller import Endpoint
@@ -162,7 +162,8 @@ def render_command(
     """Render an invoice or credit note as PDF, HTML or UBL XML.
 
     A file that cannot be read (--branding, --seller, --templates) or written (--out) is an
-    error (exit 2); an invoice that is not there, exit 1.
+    error (exit 2), and so is a number no invoice or credit note has (as ``history`` and
+    ``explain`` refuse it); an id no invoice has, or a document that cannot be rendered, exit 1.
     """
     if templates is not None and not templates.is_dir():
         fail(f"--templates {templates}: no such folder")
@@ -172,7 +173,11 @@ def render_command(
     endpoint = parse_endpoint(buyer_endpoint)
     app = open_app(url)
     try:
-        invoice_id = find_invoice(app, invoice)
+        try:
+            invoice_id = find_reference(app, invoice)
+        except NotFound as unknown:  # (a number none has: a usage error, as for history)
+            refuse("INVOICE", unknown.rule)
+        app.invoice(invoice_id)  # (an id no invoice has: not found, exit 1 below)
         if fmt is DocumentFormat.PDF:
             data = render_pdf(app, invoice_id, brand)
         elif fmt is DocumentFormat.HTML:
