@@ -40,17 +40,10 @@ from q2c_core.projections.store import encode_row
 runner = CliRunner(env={"COLUMNS": "400"})
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'q2c.db'}"
-        return
-    require_postgres()
-    schema = new_pg_schema()
-    try:
-        yield pg_url(schema)
-    finally:
-        drop_pg_schema(schema)
+@pytest.fixture
+def url(shared_url: str) -> str:
+    """A real SQLite file, or a schema of the real PostgreSQL (conftest's ``shared_url``)."""
+    return shared_url
 
 
 @pytest.fixture

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
-from conftest import PG_DSN, drop_pg_schema, new_pg_schema, pg_url, require_postgres
+from conftest import PG_DSN
 from test_allowance_keys_before import _as_before
 from test_projections_story import eur, story
 from test_story_prepaid_allowance import covered_request, entry
@@ -38,17 +38,10 @@ runner = CliRunner(env={"COLUMNS": "400"})
 State = dict[str, Any]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'q2c.db'}"
-        return
-    require_postgres()
-    schema = new_pg_schema()
-    try:
-        yield pg_url(schema)
-    finally:
-        drop_pg_schema(schema)
+@pytest.fixture
+def url(shared_url: str) -> str:
+    """A real SQLite file, or a schema of the real PostgreSQL (conftest's ``shared_url``)."""
+    return shared_url
 
 
 def _snapshot_rows(url: str) -> list[tuple[UUID, int, State]]:
