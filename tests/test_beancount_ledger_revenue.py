@@ -24,6 +24,7 @@ from uuid import UUID
 import attrs
 import pytest
 from beancount.core import data
+from conftest import rewrite_stored_event
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_beancount_ledger import load_ok, manual_line
@@ -338,6 +339,110 @@ def test_work_invoiced_before_it_is_completed_is_deferred_until_completion() -> 
     assert books_on(entries, date(2026, 4, 8))["EUR"] == (Decimal(0), Decimal("400.00"))
 
 
+def test_work_invoiced_then_cancelled_is_earned_on_the_cancellation_day() -> None:
+    """Acme stops the project on 8 April, the 4 hours invoiced on 10 March being
+    non-refundable: nothing is left to deliver, so the 400.00 is earned on the cancellation
+    day. It stayed deferred for ever (on 31 December 2027 and 1 January 2030 too), in the
+    report and in the books, as only a completion earned it."""
+    app = QuoteToCash.open("memory:")
+    acme, req = work_invoiced_before_completion(app)
+    app.cancel_request(
+        req, reason="customer stopped the project", cancelled_on=date(2026, 4, 8), actor=A
+    )
+    schedule = RevenueSchedule()
+    catch_up(app, [schedule])
+    assert schedule.deferred(date(2026, 4, 7)) == {"EUR": eur("400.00")}
+    assert schedule.recognised(date(2026, 4, 7)) == {"EUR": eur(0)}
+    for day in (date(2026, 4, 8), date(2027, 12, 31), date(2030, 1, 1)):
+        assert schedule.deferred(day) == {"EUR": eur(0)}, day
+        assert schedule.recognised(day) == {"EUR": eur("400.00")}, day
+    text = export_ledger(app)
+    assert_books_agree_with_the_report(app, [acme], text)
+    entries = load_ok(text)
+    assert books_on(entries, date(2026, 3, 31))["EUR"] == (Decimal("400.00"), Decimal(0))
+    assert books_on(entries, date(2026, 4, 8))["EUR"] == (Decimal(0), Decimal("400.00"))
+    assert books_on(entries, date(2030, 1, 1))["EUR"] == (Decimal(0), Decimal("400.00"))
+
+
+def test_work_credited_before_the_cancellation_earns_nothing_on_it() -> None:
+    """The 400.00 credited as re-billable on 20 March, then the request cancelled on 8 April:
+    the invoice and its credit are earned on the same day, so nothing is recognised, ever."""
+    app = QuoteToCash.open("memory:")
+    acme, req = work_invoiced_before_completion(app)
+    [invoice] = app.invoices(acme)
+    note = app.draft_credit_note(
+        invoice.id, line_ids=[invoice.lines[0].line_id],
+        disposition=CreditDisposition.REBILLABLE, reason="agreed", drafted_on=date(2026, 3, 20),
+        actor=A,
+    )  # fmt: skip
+    issue(app, note, date(2026, 3, 20))
+    app.cancel_request(req, reason="customer stopped", cancelled_on=date(2026, 4, 8), actor=A)
+    schedule = RevenueSchedule()
+    catch_up(app, [schedule])
+    for day in (date(2026, 3, 31), date(2026, 4, 8), date(2030, 1, 1)):
+        assert schedule.recognised(day) == {"EUR": eur(0)}, day
+        assert schedule.deferred(day) == {"EUR": eur(0)}, day
+    assert_books_agree_with_the_report(app, [acme], export_ledger(app))
+
+
+def test_work_drafted_before_the_cancellation_and_issued_after_is_earned_when_issued() -> None:
+    """The 4 hours drafted on 10 March, the request cancelled on 12 March, the invoice issued
+    on 15 March: nothing was left to deliver when it was issued, so the 400.00 is revenue on
+    15 March, never deferred."""
+    app = QuoteToCash.open("memory:")
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    req = app.open_request(acme, "Export", requested_on=date(2026, 3, 2), actor=A)
+    app.estimate_request(req, hours=10, rate=eur(100), actor=A)
+    app.send_quote(req, sent_on=date(2026, 3, 2), actor=A)
+    app.receive_purchase_order(
+        req, number="PO-1", amount=eur(1000), received_on=date(2026, 3, 2), actor=A
+    )
+    app.authorize_work(req, authorized_on=date(2026, 3, 2), actor=A)
+    app.log_work(req, TimeEntry("t1", "dana", date(2026, 3, 3), Decimal(4), eur(100)), actor="dana")
+    invoice = app.draft_request_invoice(req, drafted_on=date(2026, 3, 10), actor=A)
+    app.cancel_request(req, reason="customer stopped", cancelled_on=date(2026, 3, 12), actor=A)
+    issue(app, invoice, date(2026, 3, 15))
+    schedule = RevenueSchedule()
+    catch_up(app, [schedule])
+    assert schedule.recognised(date(2026, 3, 14)) == {"EUR": eur(0)}
+    assert schedule.recognised(date(2026, 3, 15)) == {"EUR": eur("400.00")}
+    assert schedule.deferred(date(2026, 3, 15)) == {"EUR": eur(0)}
+    text = export_ledger(app)
+    assert_books_agree_with_the_report(app, [acme], text)
+    assert books_on(load_ok(text), date(2026, 3, 15))["EUR"] == (Decimal(0), Decimal("400.00"))
+
+
+def test_a_cancellation_recorded_without_a_day_is_dated_the_day_it_was_recorded(
+    tmp_path: Path,
+) -> None:
+    """A ``Cancelled`` event an older q2c wrote carries no business day: the request still
+    loads, and the work it invoiced is earned on the day the cancellation was recorded (its
+    timestamp's date), in the report and in the books alike."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    app = QuoteToCash.open(url)
+    _, req = work_invoiced_before_completion(app)
+    app.cancel_request(req, reason="customer stopped", cancelled_on=date(2026, 4, 8), actor=A)
+    app.close()
+    rewrite_stored_event(
+        tmp_path / "old.db", "EnhancementRequest.Cancelled", lambda e: e.pop("cancelled_on")
+    )
+    app = QuoteToCash.open(url)
+    cancelled = app.request(req)
+    assert cancelled.status.name == "CANCELLED"
+    [event] = [e for e in app.repository.event_store.get(req) if type(e).__name__ == "Cancelled"]
+    recorded_on = event.timestamp.date()
+    assert cancelled.cancelled_on is None  # (no day was recorded)
+    schedule = RevenueSchedule()
+    catch_up(app, [schedule])
+    [line] = schedule.recognition_lines()
+    assert line.recognised_on == recorded_on
+    assert schedule.recognised(recorded_on) == {"EUR": eur("400.00")}
+    assert schedule.deferred(recorded_on - timedelta(days=1)) == {"EUR": eur("400.00")}
+    text = export_ledger(app)
+    assert books_on(load_ok(text), recorded_on)["EUR"] == (Decimal(0), Decimal("400.00"))
+    app.close()
+
+
 def test_a_journal_that_booked_the_work_as_revenue_books_no_completion(tmp_path: Path) -> None:
     """A journal written before work was deferred booked the invoice's 400.00 as revenue on
     the issue day: the completion recognises nothing more there, so it is income once."""
@@ -398,7 +503,8 @@ class Life:
     """A contract's customer, a customer billing in dollars, and what happens to them: billing
     runs (issued at once, or drafted and issued later, dated back), back-dated changes, one-off
     maintenance invoices in either currency, work invoiced before its request is completed
-    (the completion dated back, maybe before the invoice), and credit notes of both."""
+    or cancelled (the completion or cancellation dated back, maybe before the invoice), and
+    credit notes of both."""
 
     def __init__(self, app: QuoteToCash, terms: Terms) -> None:
         self.app = app
@@ -408,7 +514,7 @@ class Life:
         self.customer = app.contract(self.contract).customer_id
         self.umbrella = app.register_customer("Umbrella", "USD", account_manager="mia", actor=A)
         self.credited: list[UUID] = []  # one-off maintenance and work invoices
-        self.requests: list[tuple[UUID, date]] = []  # not completed, and when authorized
+        self.requests: list[tuple[UUID, date]] = []  # not completed nor cancelled, when authorized
 
     @property
     def customers(self) -> list[UUID]:
@@ -444,6 +550,11 @@ class Life:
                     req, authorized = self.requests.pop()
                     completed = max(authorized, day - timedelta(days=n % 15))
                     app.complete_request(req, completed_on=completed, actor=A)
+            elif what == "cancel":  # dated back as a completion is: the invoiced work is earned
+                while self.requests:
+                    req, authorized = self.requests.pop()
+                    cancelled = max(authorized, day - timedelta(days=n % 15))
+                    app.cancel_request(req, reason="stopped", cancelled_on=cancelled, actor=A)
             elif what == "remove":
                 app.remove_sub_contract(
                     self.contract, self._sub(n), effective_to=self._back(day, n), actor=A
@@ -513,7 +624,7 @@ class Life:
 
 STEPS = [
     "bill", "bill", "bill", "draft", "draft", "issue", "one-off", "credit", "work", "complete",
-    "remove", "reprice", "reprice", "add", "terminate",
+    "cancel", "remove", "reprice", "reprice", "add", "terminate",
 ]  # fmt: skip
 
 

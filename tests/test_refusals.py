@@ -554,14 +554,56 @@ CASES = [
     ),
     Case(
         "cancel without a reason",
-        lambda w: w.app.cancel_request(w.quoted, reason=" ", actor=A),
+        lambda w: w.app.cancel_request(w.quoted, reason=" ", cancelled_on=D, actor=A),
         InvalidValue,
         "reason",
         lambda w: w.quoted,
     ),
     Case(
+        "cancel without a day",
+        lambda w: w.app.cancel_request(
+            w.quoted,
+            reason="x",
+            cancelled_on=None,
+            actor=A,  # type: ignore[arg-type]
+        ),
+        InvalidValue,
+        "cancelled_on",
+        lambda w: w.quoted,
+    ),
+    Case(
+        "cancel dated by text",
+        lambda w: w.app.cancel_request(
+            w.quoted,
+            reason="x",
+            cancelled_on="2024-03-20",
+            actor=A,  # type: ignore[arg-type]
+        ),
+        InvalidValue,
+        "cancelled_on",
+        lambda w: w.quoted,
+    ),
+    Case(
+        "cancel dated before the request",
+        lambda w: w.app.cancel_request(
+            w.quoted, reason="x", cancelled_on=date(2024, 2, 29), actor=A
+        ),
+        RuleViolated,
+        "cancelled_on",
+        lambda w: w.quoted,
+    ),
+    Case(
+        "cancel dated before the last day of work logged",
+        lambda w: w.app.cancel_request(
+            w.authorized, reason="x", cancelled_on=date(2024, 3, 9), actor=A
+        ),
+        RuleViolated,
+        "cancelled_on",
+        lambda w: w.authorized,
+    ),
+    Case(
         "cancel an invoiced request",
-        lambda w: w.app.cancel_request(w.completed_invoiced, reason="x", actor=A),
+        lambda w: w.app.cancel_request(w.completed_invoiced, reason="x", cancelled_on=D, actor=A),
         InvalidTransition,
         "status",
         lambda w: w.completed_invoiced,

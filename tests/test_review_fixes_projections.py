@@ -185,7 +185,7 @@ def test_credit_of_work_never_completed_recognises_nothing() -> None:
     r, inv = _work_in_progress_invoiced(app)
     # the rest is credited too and the request is cancelled: nothing was ever earned
     credit(app, inv, ["L2"], date(2024, 4, 11), "customer stopped")
-    app.cancel_request(r, reason="customer stopped", actor="pete")
+    app.cancel_request(r, reason="customer stopped", cancelled_on=date(2024, 4, 12), actor="pete")
     rs = RevenueSchedule()
     catch_up(app, [rs])
     assert rs.recognised(date(2024, 12, 31)) == {"EUR": eur("0.00")}

@@ -439,8 +439,10 @@ def test_a_cancelled_request_stays_on_the_agenda_while_its_overage_is_owed() -> 
     report_b = report(app, acme, ten_hours, "Report B")
     app.log_work(report_a, timesheet("a1", "dana", date(2024, 3, 10), "8"), actor="dana")
     app.log_work(report_a, timesheet("a2", "dana", date(2024, 3, 12), "4"), actor="dana")
-    app.cancel_request(report_a, reason="Acme changed its mind", actor=A)
-    app.cancel_request(report_b, reason="not needed", actor=A)
+    app.cancel_request(
+        report_a, reason="Acme changed its mind", cancelled_on=date(2024, 3, 13), actor=A
+    )
+    app.cancel_request(report_b, reason="not needed", cancelled_on=date(2024, 3, 13), actor=A)
     assert unbilled_on(app, report_a) == eur(200)
     agenda = meeting.agenda()
     assert "Report B" not in agenda

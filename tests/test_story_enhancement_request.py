@@ -228,7 +228,9 @@ def test_declined_and_cancelled_requests_take_no_more_work(app: QuoteToCash) -> 
     )
     app.authorize_work(cancelled, authorized_on=date(2024, 3, 4), actor=A)
     app.log_work(cancelled, entry("t1", 5, "1"), actor="bob")
-    app.cancel_request(cancelled, reason="customer changed plans", actor="pm-paul")
+    app.cancel_request(
+        cancelled, reason="customer changed plans", cancelled_on=date(2024, 3, 6), actor="pm-paul"
+    )
     r = app.request(cancelled)
     assert r.status is RequestStatus.CANCELLED
     assert len(r.work) == 1  # logged work stays recorded

@@ -247,7 +247,9 @@ def test_a_cancelled_request_takes_no_late_timesheet(app: QuoteToCash) -> None:
     acme, allowance = prepaid_10_hours(app)
     tweaks = covered_request(app, acme, allowance, "Tweaks", date(2024, 3, 1))
     app.log_work(tweaks, bob("t1", date(2024, 3, 5), "2"), actor="bob")
-    app.cancel_request(tweaks, reason="customer changed its mind", actor="pete")
+    app.cancel_request(
+        tweaks, reason="customer changed its mind", cancelled_on=date(2024, 3, 5), actor="pete"
+    )
     before = app.recorder.max_notification_id()
     with pytest.raises(WorkNotAuthorized) as refused:
         app.log_work(tweaks, bob("t2", date(2024, 3, 6), "1"), actor="bob")

@@ -149,7 +149,9 @@ def test_a_fixed_price_is_unbilled_once_work_starts_not_at_authorization(
     )
     assert item.amount == app.unbilled_work(r) == eur("8000.00")
 
-    app.cancel_request(r, reason="customer stopped the project", actor=A)
+    app.cancel_request(
+        r, reason="customer stopped the project", cancelled_on=date(2024, 3, 8), actor=A
+    )
     followed(app, unbilled)
     (item,) = unbilled.items(MARCH_END)
     assert (item.kind, item.item_id, item.amount) == ("work", "b1", eur("200.00"))

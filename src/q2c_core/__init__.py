@@ -49,6 +49,7 @@ from q2c_core.domain.enhancement_request import (
     PurchaseOrder,
     RequestStatus,
     TimeEntry,
+    cancellation_day,
 )
 from q2c_core.domain.errors import (
     AllowanceExhausted,
@@ -308,6 +309,7 @@ __all__ = [
     "allocate_payment",
     "billing_periods",
     "buyer_details",
+    "cancellation_day",
     "catch_up",
     "charge_key",
     "charge_period",

@@ -573,9 +573,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         self._update(EnhancementRequest, request_id, lambda r: r.decline(reason, actor))
 
     @_names_target
-    def cancel_request(self, request_id: UUID, *, reason: str, actor: str) -> None:
-        """Cancel the request before it is completed."""
-        self._update(EnhancementRequest, request_id, lambda r: r.cancel(reason, actor))
+    def cancel_request(
+        self, request_id: UUID, *, reason: str, cancelled_on: date, actor: str
+    ) -> None:
+        """Cancel the request before it is completed, on ``cancelled_on``: work invoiced for
+        it and not credited is earned that day, nothing being left to deliver."""
+        self._update(
+            EnhancementRequest, request_id, lambda r: r.cancel(reason, actor, cancelled_on)
+        )
 
     @_names_target
     def authorize_work(

@@ -73,6 +73,7 @@ from eventsourcing.persistence import Notification
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.contract import Contract
 from q2c_core.domain.customer import Customer
+from q2c_core.domain.enhancement_request import cancellation_day
 from q2c_core.domain.errors import InvalidValue, Q2CError
 from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, SourceKind
@@ -674,6 +675,7 @@ class LedgerBook:
             "Payment.PaymentBounced": self._bounced,
             "Payment.CreditRefunded": self._refunded,
             "EnhancementRequest.Completed": self._completed,
+            "EnhancementRequest.Cancelled": self._cancelled,
         }
 
     def _invoice_meta(self, event: Any, invoice: Invoice) -> list[tuple[str, str]]:
@@ -824,12 +826,23 @@ class LedgerBook:
         """Work invoiced before its request was completed is earned on the completion day (or
         on the document's issue day, if that is later): recognised then. (Not the work of a
         document a journal booked as revenue at once, before work was deferred.)"""
+        return self._earned(event, event.completed_on)
+
+    def _cancelled(self, event: Any) -> list[Transaction]:
+        """Work invoiced before its request was cancelled is earned on the cancellation day
+        (one recorded without it: the day it was recorded), nothing being left to deliver, as
+        on a completion."""
+        return self._earned(event, cancellation_day(event))
+
+    def _earned(self, event: Any, done_on: date) -> list[Transaction]:
+        """The recognition of the work awaiting the request ``event`` completes or cancels on
+        ``done_on`` (or on the document's issue day, if that is later)."""
         booked = []
         for line in self._awaiting.get(event.originator_id.hex, ()):
             if str(UUID(line.invoice_id)) not in self._deferred_work:
                 continue
             invoice = self._at(Invoice, UUID(line.invoice_id))
-            earned = max(event.completed_on, line.invoiced_on)
+            earned = max(done_on, line.invoiced_on)
             links = [_link(self._number(invoice.id))]
             if invoice.credits_invoice_id is not None:
                 links.append(_link(self._number(invoice.credits_invoice_id)))

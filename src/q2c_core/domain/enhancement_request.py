@@ -203,12 +203,21 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 "expense.incurred_on", "authorized_on", "the work was authorized", WorkNotAuthorized
             ),
         ),
+        # a request is cancelled no earlier than it was asked for, nor before work it holds
+        "Cancelled": (
+            NotBefore("cancelled_on", "requested_on", "the request"),
+            NotBefore("cancelled_on", "last_worked_on", "the last day of work logged"),
+        ),
         "Completed": (
             NotBefore("completed_on", "authorized_on", "the work was authorized"),
             # the work is done once its last logged day is over
             NotBefore("completed_on", "last_worked_on", "the last day of work logged"),
         ),
     }
+
+    # the day it was cancelled, None for one recorded without it (``cancellation_day``); class
+    # default: snapshots taken before the day was kept
+    cancelled_on: date | None = None
 
     @event("Requested")
     def __init__(
@@ -435,13 +444,24 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self.closed_reason = reason
         self.status = RequestStatus.DECLINED
 
+    def cancel(self, reason: str, actor: str, cancelled_on: date) -> None:
+        """Stop the request before it is completed, on a business day; logged work stays
+        recorded. Nothing is left to deliver from then on: work invoiced and not credited is
+        earned that day (``cancellation_day``). ``InvalidValue`` naming ``cancelled_on`` when
+        it is missing."""
+        if cancelled_on is None:
+            raise InvalidValue("must be given", field="cancelled_on", aggregate_id=self.id)
+        self._cancelled(reason, actor, cancelled_on)
+
     @event("Cancelled")
-    def cancel(self, reason: str, actor: str) -> None:
-        """Stop the request before it is completed; logged work stays recorded."""
+    def _cancelled(self, reason: str, actor: str, cancelled_on: date | None = None) -> None:
+        """The ``Cancelled`` event (``cancel``); ``cancelled_on`` is None only in cancellations
+        recorded before q2c kept the day (``cancellation_day`` dates them as recorded)."""
         self._require(*_CANCELLABLE, doing="cancel")
         if not reason.strip():
             raise InvalidValue("must say why", field="reason", value=reason)
         self.closed_reason = reason
+        self.cancelled_on = cancelled_on
         self.status = RequestStatus.CANCELLED
 
     @event("WorkAuthorized")
@@ -631,3 +651,10 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 )
         for item_id in item_ids:
             self.written_off[item_id] = credit_note_id.hex
+
+
+def cancellation_day(event: Any) -> date:
+    """The business day of a ``Cancelled`` event; one recorded before cancellations carried it
+    (no ``cancelled_on``) is dated by the day it was recorded (its timestamp's date, UTC)."""
+    day: date | None = getattr(event, "cancelled_on", None)
+    return day if day is not None else event.timestamp.date()

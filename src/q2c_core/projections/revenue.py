@@ -1,8 +1,10 @@
 """Revenue recognition (ASC 606 / IFRS 15): maintenance ratably by day over its service period,
-enhancements when the work is completed, expenses and other items when invoiced; deposits are
-customer advances, not revenue. Deferred revenue = invoiced - recognised, as of any date, on the
-lines invoiced by then; service earned before its line was invoiced (billing in arrears, a late
-invoice) is a contract asset on that day (``contract_assets``), not negative deferred revenue.
+enhancements when the work is completed (or its request cancelled: nothing is left to deliver,
+and what was invoiced for the work done is earned on the cancellation day), expenses and other
+items when invoiced; deposits are customer advances, not revenue. Deferred revenue = invoiced -
+recognised, as of any date, on the lines invoiced by then; service earned before its line was
+invoiced (billing in arrears, a late invoice) is a contract asset on that day
+(``contract_assets``), not negative deferred revenue.
 
 A credit note's maintenance line that names its service period (a termination, a removal, a
 reprice) un-earns exactly those days, ratably, with the sign reversed: the days of its period
@@ -16,9 +18,9 @@ charge, and never restates a month already reported. Days a correction bills for
 time (a sub-contract added or moved in after its period was invoiced, days a renewal adds) and
 any contract line issued late (billing in arrears) earn their days on the days served (a
 contract asset until invoiced). A credit of enhancement work follows the rule of the line
-it credits: un-earned when the work is completed, or on its own issue date if that is later, so
-crediting work never completed (a cancelled request) recognises nothing either way. Other
-credit-note lines are reversed when issued.
+it credits: un-earned when the work is completed or its request cancelled, or on its own issue
+date if that is later, so work credited before a cancellation recognises nothing either way.
+Other credit-note lines are reversed when issued.
 
 Ratable amounts are computed on the running total: recognised through day D is the line amount
 times the days served through D over the days of the period, rounded half up; a month's share is
@@ -96,6 +98,7 @@ from q2c_core.domain.contract import (
     PeriodAlignment,
     SubContract,
 )
+from q2c_core.domain.enhancement_request import cancellation_day
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice_lines import CORRECTION_REBILL_NOTE, InvoiceLine
 from q2c_core.domain.money import Money, minor_units
@@ -316,7 +319,8 @@ class RecognitionLine:
     line_id: str
     revenue_kind: str
     amount: Money
-    rule: str  # ratable, ratable_reversal, ratable_catch_up, at_completion, at_issue
+    # ratable, ratable_reversal, ratable_catch_up, at_completion (or cancellation), at_issue
+    rule: str
     invoiced_on: date
     period: Period | None
     # point-in-time rules: when earned (None: not yet); ratable_reversal and ratable_catch_up:
@@ -447,15 +451,16 @@ class RevenueSchedule(Projection):
         contract's billing timing (an evergreen one billed in advance is forecast renewed
         through the period due, as the run renews it), 6 the day a contract was terminated or
         expired (one ended after its go-live day was served, even when it went live after its
-        term's end), so a store built by an older one is refused until rebuilt."""
-        return {"rows": 6}
+        term's end), 7 the day a request was cancelled (its invoiced work is earned then), so
+        a store built by an older one is refused until rebuilt."""
+        return {"rows": 7}
 
     def related_rows(self, key: str, row: Row) -> list[str]:
         """When a document's lines are earned comes from other rows too: the request an
-        enhancement line bills (``req:``, its completion day), the contract a service period
-        is billed under (``con:``, how it counts days) and, for a contract credit, the
-        invoice it credits (``inv:``, the rate its days were earned at): ``explain`` lists
-        their events."""
+        enhancement line bills (``req:``, its completion or cancellation day), the contract a
+        service period is billed under (``con:``, how it counts days) and, for a contract
+        credit, the invoice it credits (``inv:``, the rate its days were earned at):
+        ``explain`` lists their events."""
         if not key.startswith("inv:"):
             return []
         credit = row["kind"] == "CREDIT_NOTE"
@@ -479,6 +484,12 @@ class RevenueSchedule(Projection):
     @handles("EnhancementRequest.Completed")
     def _completed(self, e: Any, oid: str) -> None:
         self.put(f"req:{oid}", {"completed_on": e.completed_on})
+
+    @handles("EnhancementRequest.Cancelled")
+    def _cancelled(self, e: Any, oid: str) -> None:
+        """Nothing is left to deliver: the work invoiced is earned on the cancellation day (an
+        older event without one: the day it was recorded)."""
+        self.put(f"req:{oid}", {"cancelled_on": cancellation_day(e)})
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
@@ -729,11 +740,13 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
             else:
                 on, rule = None, "ratable"
         elif kind == "ENHANCEMENT" and line[REQUEST]:
-            # earned when the work is completed; a credit of it un-earns it by the same rule,
-            # so crediting work not completed yet never makes revenue negative
+            # earned when the work is completed, or its request cancelled (nothing is left to
+            # deliver); a credit of it un-earns it by the same rule, so crediting work not
+            # completed yet never makes revenue negative
             req = get(f"req:{line[REQUEST]}")
             rule = "at_completion"
-            on = max(req["completed_on"], issued) if req else None
+            done = req.get("completed_on") or req.get("cancelled_on") if req else None
+            on = max(done, issued) if done else None
             request = line[REQUEST]
         result.append(
             RecognitionLine(
