@@ -12,8 +12,9 @@ An entry's id is ``psa:<entry_id>`` when the export gives one, else derived from
 file, records nothing twice. The file's decimal mark is read from its hours and rates: in a file
 that writes ``5,5`` a ``.`` only separates thousands. Hours less than a hundredth (``0.001``,
 ``1E-30``) are refused, as are numbers no ledger holds (``1e999999``, NaN, more than ten
-decimals). A column given under two headers (``Notes`` and ``Description``) refuses the file,
-naming both: q2c never picks one silently.
+decimals), and so is a worker of invisible characters only (a zero-width space). A worker
+is a person: ``Dana`` and ``dana`` are one in the KPIs. A column given under two headers
+(``Notes`` and ``Description``) refuses the file, naming both: q2c never picks one silently.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from q2c_adapters.importers._files import (
 from q2c_core.domain.errors import Q2CError
 from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource, RowProblem
 from q2c_core.domain.import_rows import TimeEntryRow
+from q2c_core.domain.values import person_key
 
 if TYPE_CHECKING:
     from q2c_core.application import QuoteToCash
@@ -71,6 +73,12 @@ def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProble
     for raw in raws:
         try:
             worker = raw.required("worker")
+            if not person_key(worker):
+                raise CellError(
+                    "must name who did the work (not only invisible characters)",
+                    field="worker",
+                    value=worker,
+                )
             work_date = parse_date(raw.required("date"), "date")
             hours = parse_decimal(raw.required("hours"), "hours", mark)
             if 0 < hours < MIN_HOURS:

@@ -28,7 +28,7 @@ from q2c_core.domain.errors import (
 )
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore, checked_value
 from q2c_core.domain.money import Money, to_decimal
-from q2c_core.domain.values import TimeOrderedIds
+from q2c_core.domain.values import TimeOrderedIds, person_key
 
 
 class RequestStatus(enum.Enum):
@@ -107,7 +107,8 @@ class PurchaseOrder:
 @checked_value
 @attrs.frozen
 class TimeEntry:
-    """Hours one worker spent on one day."""
+    """Hours one worker spent on one day. The worker is a person, compared by ``person_key``
+    ("Dana" and "dana " are one); a new entry must name one (``check_new``)."""
 
     entry_id: str
     worker: str
@@ -124,6 +125,18 @@ class TimeEntry:
             raise InvalidValue("cannot exceed 24 in a day", field="hours", value=self.hours)
         if self.rate.is_negative():
             raise InvalidValue("must not be negative", field="rate", value=self.rate)
+
+    def check_new(self, aggregate_id: UUID | None = None) -> None:
+        """Refuse a new entry naming nobody: a worker of nothing, spaces or invisible
+        characters only (``InvalidValue`` naming ``entry.worker``). Checked when work is
+        logged, not when an entry is read back, so entries recorded before still load."""
+        if not person_key(self.worker):
+            raise InvalidValue(
+                "must name who did the work (not only spaces or invisible characters)",
+                field="entry.worker",
+                aggregate_id=aggregate_id,
+                value=self.worker,
+            )
 
     @property
     def value(self) -> Money:
@@ -496,8 +509,15 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
             self.authorized_on is None or day >= self.authorized_on
         )
 
-    @event("WorkLogged")
     def log_work(self, entry: TimeEntry, actor: str) -> None:
+        """Record authorized work (``_work_logged``), its worker named (``TimeEntry.check_new``,
+        checked on new entries only)."""
+        if isinstance(entry, TimeEntry):
+            entry.check_new(self.id)
+        self._work_logged(entry, actor)
+
+    @event("WorkLogged")
+    def _work_logged(self, entry: TimeEntry, actor: str) -> None:
         """Record authorized work. Work on a request nobody authorized is refused, loudly.
 
         A completed request takes a late timesheet for a day it was authorized for, up to the
@@ -528,8 +548,15 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self.work.append(LoggedWork(entry, authorized=True))
         self._billable_again_for(entry)
 
-    @event("UnauthorizedWorkRecorded")
     def record_unauthorized_work(self, entry: TimeEntry, source: str, actor: str) -> None:
+        """Keep work imported for an unauthorized request (``_unauthorized_work_recorded``), its
+        worker named (``TimeEntry.check_new``, checked on new entries only)."""
+        if isinstance(entry, TimeEntry):
+            entry.check_new(self.id)
+        self._unauthorized_work_recorded(entry, source, actor)
+
+    @event("UnauthorizedWorkRecorded")
+    def _unauthorized_work_recorded(self, entry: TimeEntry, source: str, actor: str) -> None:
         """Keep work imported from outside for an unauthorized request: flagged, never dropped.
 
         Work that turns up after an hourly request was invoiced re-opens it for billing (it goes

@@ -1,4 +1,10 @@
-"""KPIs: billable-hours %, utilisation (logged / available hours), time entered vs invoiced."""
+"""KPIs: billable-hours %, utilisation (logged / available hours), time entered vs invoiced.
+
+A worker is a person, as an account manager is (``_managers``): "Dana", "dana" and "dana "
+are one worker, whose rows are keyed by ``person_key`` and who is shown by the spelling the
+history first named her by (row ``wk:<person_key>`` -> ``{"name": spelling}``), so following
+the books and rebuilding them show the same.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,9 @@ from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice import InvoiceKind
 from q2c_core.domain.invoice_lines import SourceKind
 from q2c_core.domain.prepaid_allowance import charge_key, resolve_charge_key
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, person_key
 from q2c_core.projections.base import Projection, check_period, handles, uuid_hex, working_days
-from q2c_core.projections.store import Row
+from q2c_core.projections.store import ProjectionStore, Row
 
 ZERO = Decimal(0)
 # a line's hours split over several time entries in part: each share to the millionth of an
@@ -77,14 +83,41 @@ class Kpis(Projection):
         hours of money-allowance overage billed per charge (``overage``) beside the summed
         hours, so billing and releasing it leaves no division dust; 4 counts as invoiced the
         hours the invoice lines bill of each time entry (kept on the entry's row as ``bill``),
-        not the hours logged, so a write-down shows. A store built by an earlier version is
-        refused until it is rebuilt from events."""
-        return {"rows": 4}
+        not the hours logged, so a write-down shows; 5 keys a worker's rows (``wc:``, ``wd:``
+        and the entries' ``worker``) by ``person_key``, the spelling shown kept in ``wk:``.
+        A store built by an earlier version is refused until it is rebuilt from events."""
+        return {"rows": 5}
 
     replay_cost = 14.0
     # its worker/customer and worker/day totals come back long after (customers registered
     # months apart share working days): small rows, kept for a few pages more
     cache_generations = 4
+
+    def __init__(self, store: ProjectionStore | None = None) -> None:
+        super().__init__(store)
+        # worker as typed -> person_key, for the names this instance has recorded (``wk:``
+        # written); dropped with the cache, as a failed commit loses the ``wk:`` rows
+        self._workers: dict[str, str] = {}
+
+    def _worker_key(self, name: str) -> str:
+        """The key of the worker typed ``name``, the spelling it is shown by recorded the first
+        time the person is named (a blank name of an entry from before blanks were refused is
+        one nobody, shown as first typed)."""
+        key = self._workers.get(name)
+        if key is None:
+            key = self._workers[name] = person_key(name)
+            if self.get(f"wk:{key}") is None:
+                self.put(f"wk:{key}", {"name": name})
+        return key
+
+    def _shown(self, key: str) -> str:
+        row = self.get(f"wk:{key}")
+        return str(row["name"]) if row is not None else key
+
+    def forget_cache(self) -> None:
+        """Drop cached rows and the worker keys worked out from them."""
+        super().forget_cache()
+        self._workers.clear()
 
     def related_rows(self, key: str, row: Row) -> list[str]:
         """A worker's hours invoiced for a customer are what invoice lines bill of their time
@@ -92,7 +125,7 @@ class Kpis(Projection):
         drafting too. Read at explain time only (a scan of the rows)."""
         if not key.startswith("wc:"):
             return []
-        worker, customer = key[3:].split("|", 1)
+        worker, customer = key[3:].rsplit("|", 1)
         rows = self.rows()
         requests = {
             k[4:] for k, r in rows.items() if k.startswith("req:") and r["customer"] == customer
@@ -117,7 +150,7 @@ class Kpis(Projection):
         customer = req["customer"] if req else ""
         hours = x.hours
         billable = hours if x.billable else ZERO
-        worker = x.worker
+        worker = self._worker_key(x.worker)
         self.put(f"e:{oid}|{x.entry_id}", {"worker": worker, "hours": hours})
         self._enter(f"wc:{worker}|{customer}", hours, billable)
         self._enter(f"wd:{worker}|{x.work_date.isoformat()}", hours, billable)
@@ -254,10 +287,10 @@ class Kpis(Projection):
         """Per worker and customer: hours entered, billable, invoiced."""
         result = []
         for key, row in self.rows_with_prefix("wc:"):
-            worker, customer = key[3:].split("|", 1)
+            worker, customer = key[3:].rsplit("|", 1)
             result.append(
                 WorkerCustomerTime(
-                    worker,
+                    self._shown(worker),
                     customer,
                     row["entered"],
                     row["billable"],
@@ -279,16 +312,19 @@ class Kpis(Projection):
         available = hours_per_day * working_days(period.start, period.end)
         per_worker: dict[str, list[Decimal]] = {}
         for key, row in self.rows_with_prefix("wd:"):
-            worker, day = key[3:].split("|", 1)
+            worker, day = key[3:].rsplit("|", 1)
             if date.fromisoformat(day) not in period:
                 continue
             totals = per_worker.setdefault(worker, [ZERO, ZERO])
             totals[0] += row["entered"]
             totals[1] += row["billable"]
-        return [
-            Utilisation(worker, period, logged, billable, available)
-            for worker, (logged, billable) in sorted(per_worker.items())
-        ]
+        return sorted(
+            (
+                Utilisation(self._shown(worker), period, logged, billable, available)
+                for worker, (logged, billable) in per_worker.items()
+            ),
+            key=lambda u: u.worker,
+        )
 
     def billable_hours_percent(self) -> Decimal:
         """All billable hours over all hours entered, as a percentage."""
