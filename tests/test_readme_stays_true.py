@@ -86,7 +86,7 @@ def test_the_map_of_the_packages_gives_every_module_a_line() -> None:
 
 
 def test_the_map_says_which_packages_q2c_core_needs() -> None:
-    """"eventsourcing, attrs, cattrs only" left out psycopg, which the PostgreSQL recorder
+    """The map's "eventsourcing, attrs, cattrs only" left out psycopg, which the PostgreSQL recorder
     imports, and orjson, used when installed."""
     the_map = section("Map of the packages")
     assert "only)" not in the_map
