@@ -557,3 +557,101 @@ def test_a_moved_sub_contract_counts_once_before_the_run_credits_its_old_contrac
     bill(app, date(2024, 7, 1), issue_them=False)
     after_run = schedule(app).outlook(date(2024, 1, 1), 12)
     assert total(after_run) == eur("12000.00") - eur("6032.79") + eur("6000.00")
+
+
+# -- the forecast of an evergreen contract once billed -----------------------------------------
+
+
+def test_a_quarter_in_arrears_straddling_the_horizon_is_forecast_as_the_run_bills_it() -> None:
+    """An evergreen contract billed quarterly in arrears, calendar quarters, renewed month by
+    month, two sub-contracts at 20,729.60 and 17,419.41 a year. Forecast on 2023-05-23 for the
+    12 months to May 2024: the quarter April-June 2024 runs past the horizon, and the run will
+    bill it whole, once served: 5,182.40 + 4,354.85 = 9,537.25 for 91 days. By the running
+    total April and May earn 61 of them, 6,393.10 (6,393.1016...), so May is 6,393.10 -
+    3,144.15 = 3,248.95, not the 3,248.96 that two 61-day charges of their own, each rounded
+    (3,473.92 + 2,919.19), made. Once the runs have billed it, every month holds what was
+    forecast: the year is 38,149.00 before and after."""
+    app = QuoteToCash.open("memory:")
+    start = date(2023, 1, 1)
+    eleventh = date(2023, 1, 11)
+    signed(
+        app,
+        sub("s0", "20729.60", eleventh),
+        sub("s1", "17419.41", eleventh),
+        term=Period(start, date(2023, 2, 1)),
+        frequency=BillingFrequency.QUARTERLY,
+        timing=BillingTiming.IN_ARREARS,
+        alignment=PeriodAlignment.CALENDAR,
+        auto_renew=True,
+    )
+    for run in (date(2023, 4, 1), date(2023, 5, 23)):
+        bill(app, run)
+    forecast = schedule(app).forecast(date(2023, 5, 23), 12)
+    assert by_month(forecast)[date(2024, 5, 1)].contracted == eur("3248.95")
+    assert total(forecast) == eur("38149.00")
+
+    for run in (date(2023, 7, 1), date(2023, 10, 1), date(2024, 1, 1), date(2024, 4, 1)):
+        bill(app, run)
+    bill(app, date(2024, 7, 1))
+    once_billed = schedule(app).outlook(date(2023, 6, 1), 12)
+    assert by_month(once_billed)[date(2024, 5, 1)].scheduled == eur("3248.95")
+    assert [(m.month, m.amount) for m in once_billed] == [(m.month, m.amount) for m in forecast]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    terms=contract_terms(),
+    evergreen=st.booleans(),
+    uplift=st.none() | st.integers(-20, 30),
+    today=st.integers(0, 200),
+    horizon=st.integers(1, 14),
+)
+@example(  # a quarter in arrears straddling the one-month horizon: 0.02 forecast, 0.01 billed
+    terms=Terms(
+        Period(date(2024, 1, 1), date(2024, 1, 21)),
+        (sub("s0", "0.14"),),
+        BillingFrequency.QUARTERLY,
+        BillingTiming.IN_ARREARS,
+        PeriodAlignment.ANNIVERSARY,
+        DayCount.ACTUAL,
+        (),
+    ),
+    evergreen=True,
+    uplift=None,
+    today=0,
+    horizon=1,
+)
+def test_each_forecast_month_is_what_the_same_month_holds_once_billed(
+    terms: Terms, evergreen: bool, uplift: int | None, today: int, horizon: int
+) -> None:
+    """Whatever the terms (any timing, alignment, day count; fixed or evergreen), with nothing
+    changed after the forecast: each month forecast on a day, after the runs up to that day
+    billed and issued what was due, equals to the cent what the same month holds once the runs
+    have billed (and issued) every period it touches. A billing period running past the
+    forecast's horizon is counted as the run bills it, whole, its days earned by the running
+    total, never as a slice of its own rounded on its own."""
+    app = QuoteToCash.open("memory:")
+    term = terms.term
+    signed_on(
+        app,
+        terms,
+        auto_renew=evergreen,
+        renewal_uplift_percent=uplift if evergreen else None,
+    )
+    as_of = term.start + timedelta(days=today)
+    bill(app, as_of)
+    forecast = schedule(app).forecast(as_of, horizon)
+    # the runs after the forecast, each issuing its invoices on its day: one a month, through
+    # the end of any billing period the window touches (a year at most)
+    run = date(as_of.year, as_of.month, 1)
+    for _ in range(horizon + 14):
+        run = date(run.year + run.month // 12, run.month % 12 + 1, 1)
+        bill(app, run)
+    first = date(as_of.year + as_of.month // 12, as_of.month % 12 + 1, 1)
+    once_billed = schedule(app).outlook(first, horizon)
+    assert months_held(once_billed) == months_held(forecast)
+
+
+def months_held(months: list[MonthForecast]) -> dict[date, Money]:
+    """Each month's total, the months with none left out."""
+    return {m.month: m.amount for m in months if m.amount.amount}

@@ -61,9 +61,10 @@ the service), but one terminated or expired before it went live (never activated
 on or before its go-live day) counts nothing (the billing run never bills it). An evergreen
 (auto-renew) contract still live continues past its term's end as the billing run would renew
 it: by its signed term's length each time, prices going up by its renewal uplift (if any) at
-each renewal; billed in advance, renewed ahead
-through the last period due in the horizon, as the run renews it to bill that period whole
-(``contract_terms``). A terminated or expired contract
+each renewal; renewed through the end of the billing period that holds the horizon's last
+day, whatever the timing, as the run renews it to bill that period whole (``contract_terms``),
+so the horizon's days of that period count as a share of its whole charge by the running
+total, as its line will earn them. A terminated or expired contract
 counts only the unbilled days before its end. Days a contract invoice covers are told apart by
 contract and day, not by sub-contract: a billed period changed afterwards (its correction not
 yet drafted) is shown at what was billed until the billing run corrects it. So is a sub-contract
@@ -979,26 +980,29 @@ def _running_totals(pieces: Iterable[Piece], edges: list[date]) -> dict[str, lis
 
 def contract_terms(row: dict[str, Any], until: date) -> tuple[Period, list[SubContract]]:
     """A contract row's term and sub-contracts, an evergreen one renewed as the billing runs
-    up to ``until`` (exclusive) renew it.
+    renew it through the end of the billing period that contains the day before ``until``.
 
     A live auto-renew contract is renewed as the billing run renews it (``billing_run``: by
     the signed term's length, ``Contract.renew``'s price rule with the contract's renewal
-    uplift), so the forecast continues at the renewal price: through the day before ``until``
-    and, billed in advance, through the end of the last period due by then
-    (``renewal_horizon``), which the run renews ahead and bills whole, so a forecast whose
-    horizon ends before a period's renewal shows that period as the run bills it.
+    uplift), so the forecast continues at the renewal price: through the end of the billing
+    period that contains the day before ``until``, whatever the timing. The run bills that
+    period whole, in the renewed term: billed in advance it renews ahead when the period is
+    due (``renewal_horizon``), in arrears once the period is served. So a forecast whose
+    horizon ends inside a period that runs past a renewal counts that period's days as the
+    run bills them, a share of the whole period's charge, never a charge of its own for the
+    days to the horizon.
     """
     term = Period(row["start"], row["end"])
     subs = sub_contracts_of(row)
     if not row.get("auto_renew") or row["status"] not in _LIVE:
         return term, subs
     uplift: Decimal | None = row.get("uplift")
-    # (a row stored before the schedule kept the timing is refused by ``config`` until rebuilt)
+    # (the period due in advance on the horizon's last day is the one containing it)
     through = renewal_horizon(
         term,
         BillingFrequency[row["frequency"]],
         PeriodAlignment[row["alignment"]],
-        BillingTiming[row["timing"]],
+        BillingTiming.IN_ADVANCE,
         until - timedelta(days=1),
     )
     while term.end <= through:
