@@ -13,15 +13,13 @@ from uuid import UUID
 
 import pytest
 from test_projections_story import issue
+from test_story_allowance_rollover import Y2024, Y2025, A, dana, eur
 
 from q2c_core import (
     AllowanceUnit,
     CreditDisposition,
-    Money,
-    Period,
     QuoteToCash,
     RuleViolated,
-    TimeEntry,
     charge_key,
 )
 from q2c_core.projections import (
@@ -33,18 +31,7 @@ from q2c_core.projections import (
     rebuild,
 )
 
-A = "bea"
-Y2024 = Period(date(2024, 1, 1), date(2025, 1, 1))
-Y2025 = Period(date(2025, 1, 1), date(2026, 1, 1))
 DAY = date(2025, 12, 31)  # the reports' day: after all the work
-
-
-def eur(amount: str | int) -> Money:
-    return Money.of(amount, "EUR")
-
-
-def dana(entry_id: str, day: date, hours: str) -> TimeEntry:
-    return TimeEntry(entry_id, "dana", day, Decimal(hours), eur(100))
 
 
 def january_drafted_before_the_carry_over(app: QuoteToCash) -> tuple[UUID, UUID, UUID]:
