@@ -311,6 +311,14 @@ def test_the_exact_sum_stays_exact_over_lines_of_many_period_lengths() -> None:
 def work_invoiced_before_completion(app: QuoteToCash) -> tuple[UUID, UUID]:
     """Acme's request: 4 hours at 100.00 logged and invoiced on 10 March, the request not
     completed yet. Returns the customer and the request."""
+    acme, req, invoice = work_drafted_before_completion(app)
+    issue(app, invoice, date(2026, 3, 10))
+    return acme, req
+
+
+def work_drafted_before_completion(app: QuoteToCash) -> tuple[UUID, UUID, UUID]:
+    """Acme's request: 4 hours at 100.00 logged and drafted on 10 March (not issued), the
+    request not completed yet. Returns the customer, the request and the draft."""
     acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
     req = app.open_request(acme, "Export", requested_on=date(2026, 3, 2), actor=A)
     app.estimate_request(req, hours=10, rate=eur(100), actor=A)
@@ -321,8 +329,7 @@ def work_invoiced_before_completion(app: QuoteToCash) -> tuple[UUID, UUID]:
     app.authorize_work(req, authorized_on=date(2026, 3, 2), actor=A)
     app.log_work(req, TimeEntry("t1", "dana", date(2026, 3, 3), Decimal(4), eur(100)), actor="dana")
     invoice = app.draft_request_invoice(req, drafted_on=date(2026, 3, 10), actor=A)
-    issue(app, invoice, date(2026, 3, 10))
-    return acme, req
+    return acme, req, invoice
 
 
 def test_work_invoiced_before_it_is_completed_is_deferred_until_completion() -> None:
@@ -390,16 +397,7 @@ def test_work_drafted_before_the_cancellation_and_issued_after_is_earned_when_is
     on 15 March: nothing was left to deliver when it was issued, so the 400.00 is revenue on
     15 March, never deferred."""
     app = QuoteToCash.open("memory:")
-    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
-    req = app.open_request(acme, "Export", requested_on=date(2026, 3, 2), actor=A)
-    app.estimate_request(req, hours=10, rate=eur(100), actor=A)
-    app.send_quote(req, sent_on=date(2026, 3, 2), actor=A)
-    app.receive_purchase_order(
-        req, number="PO-1", amount=eur(1000), received_on=date(2026, 3, 2), actor=A
-    )
-    app.authorize_work(req, authorized_on=date(2026, 3, 2), actor=A)
-    app.log_work(req, TimeEntry("t1", "dana", date(2026, 3, 3), Decimal(4), eur(100)), actor="dana")
-    invoice = app.draft_request_invoice(req, drafted_on=date(2026, 3, 10), actor=A)
+    acme, req, invoice = work_drafted_before_completion(app)
     app.cancel_request(req, reason="customer stopped", cancelled_on=date(2026, 3, 12), actor=A)
     issue(app, invoice, date(2026, 3, 15))
     schedule = RevenueSchedule()
