@@ -41,7 +41,12 @@ accounts, and a rename opened new ones) is refused when opened (``InvalidValue``
 ``path``): export the ledger anew.
 
 Every transaction is linked (``^``) by the invoice numbers it concerns and carries the event id
-(``originator_id:version``), the customer, the contracts and the purchase order as metadata. The
+(``originator_id:version``), the customer, the contracts and the purchase order as metadata.
+The customer is named (payee and ``customer:``) as the booked fact names it: an invoice or
+credit note, and what its issue books, by the buyer it was issued to (``buyer_details``, what
+its PDF, e-invoice and exports name), whatever renames came after; a payment, an allocation, a
+refund or a bounce by the customer's name when it was recorded (the customer as of that event in
+the log). The
 aggregate state a booking needs is read at the event's own version, and what the book keeps
 across events (each customer's credit by day, for the refunds owed) comes from the events booked
 before, so the ledger is a pure function of the event log. What revenue is recognised on rests
@@ -75,7 +80,7 @@ from q2c_core.domain.contract import Contract
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import cancellation_day
 from q2c_core.domain.errors import InvalidValue, Q2CError
-from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind
+from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind, buyer_details
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, SourceKind
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.payment import Payment, PaymentAllocation, reversal_day
@@ -383,7 +388,8 @@ class LedgerBook:
 
     def __init__(self, app: BaseApp) -> None:
         self.app = app
-        self._customers: dict[UUID, str] = {}
+        # each customer's name, with the version it was read at (``_customer``)
+        self._customers: dict[UUID, tuple[int, str]] = {}
         self._components: dict[UUID, str] = {}  # customer -> its accounts' component
         self._numbers: dict[UUID, str] = {}
         self._contracts: dict[UUID, str] = {}
@@ -441,17 +447,42 @@ class LedgerBook:
         return aggregate
 
     def _customer(self, customer_id: UUID) -> str:
-        if customer_id not in self._customers:
-            self._customers[customer_id] = self._at(Customer, customer_id).name
-        return self._customers[customer_id]
+        """The customer's name as of the event being booked: at the version of the customer
+        the book has followed the log up to (``_follow``), so a payment recorded after a
+        rename names the new name, one before it the old, in a running journal as in a full
+        export. (The name is kept with the version it was read at, read again only once the
+        customer has changed.)"""
+        version = self._learned.get(customer_id)
+        kept = self._customers.get(customer_id)
+        if kept is not None and version is not None and kept[0] == version:
+            return kept[1]
+        # (a customer the log holds no event of, as far as read: its name as it is)
+        customer = self._at(Customer, customer_id, version)
+        self._customers[customer_id] = (customer.version, customer.name)
+        return customer.name
+
+    def _registered(self, customer_id: UUID) -> Customer:
+        """The customer as it was registered (its first event's state)."""
+        registered: Aggregate = self.app.repository.get(customer_id, version=1)
+        assert isinstance(registered, Customer), f"{customer_id} is not a Customer"
+        return registered
+
+    def _buyer(self, invoice: Invoice) -> str:
+        """The name an issued invoice or credit note names its buyer by (``buyer_details``):
+        the customer's name it was issued with, whatever renames came after, so the ledger
+        books a document under the buyer its PDF, e-invoice and exports name. (One issued
+        before q2c kept its buyer: the name the customer was registered with.)"""
+        buyer = getattr(invoice, "buyer", None)
+        if invoice.issued_on is not None and buyer is not None:
+            return str(buyer.name)
+        return buyer_details(invoice, self._registered(invoice.customer_id)).name
 
     def component(self, customer_id: UUID) -> str:
         """The account component of the customer's accounts (``customer_component``): from the
         name it was registered with (its first event's, whatever renames came after) and its
         id, so the same for the customer's whole life."""
         if customer_id not in self._components:
-            registered: Aggregate = self.app.repository.get(customer_id, version=1)
-            assert isinstance(registered, Customer), f"{customer_id} is not a Customer"
+            registered = self._registered(customer_id)
             self._components[customer_id] = customer_component(customer_id, registered.name)
         return self._components[customer_id]
 
@@ -682,7 +713,7 @@ class LedgerBook:
         meta = [
             ("event_id", event_id(event)),
             ("invoice_id", str(invoice.id)),
-            ("customer", self._customer(invoice.customer_id)),
+            ("customer", self._buyer(invoice)),
             ("customer_id", str(invoice.customer_id)),
         ]
         contracts = sorted(
@@ -757,7 +788,7 @@ class LedgerBook:
             for line in invoice.lines
         ]
         legs += [Posting(tax_account(s.tax_rate), s.tax * -sign) for s in invoice.tax_subtotals]
-        payee = self._customer(invoice.customer_id)
+        payee = self._buyer(invoice)
         meta = self._invoice_meta(event, invoice)
         document_meta = list(meta)
         if invoice.credit_disposition is not None:
@@ -795,7 +826,7 @@ class LedgerBook:
         assert invoice.number is not None
         credit = invoice.kind is InvoiceKind.CREDIT_NOTE
         verb = "Reverse recognised" if credit else "Recognise"
-        payee = self._customer(invoice.customer_id)
+        payee = self._buyer(invoice)
         currency = line.amount.currency
         result: list[Transaction] = []
         before = Money.zero(currency)
