@@ -791,7 +791,7 @@ def bill(
 @app.command()
 def refund(
     customer: Annotated[
-        str, typer.Argument(help="the customer's id, or its exact name (case aside)")
+        str, typer.Argument(help="the customer's id, or its name (case and spaces aside)")
     ],
     url: UrlOption,
     amount: Annotated[str, typer.Option("--amount", help="how much is paid back, e.g. 200.00")],

@@ -15,6 +15,7 @@ import typer.core
 
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated
+from q2c_core.domain.values import person_key
 from q2c_core.storage import (
     LONGEST_WAIT,
     POSTGRES_EXTRA,
@@ -126,9 +127,12 @@ def open_app(url: str) -> QuoteToCash:
 
 
 def find_customer(app: QuoteToCash, ref: str) -> UUID:
-    """A customer by its id (with or without dashes) or by its exact name, case aside, as the
-    contract import takes it: ``NotFound`` naming ``customer`` when no customer has that id or
-    name, ``RuleViolated`` when several have the name (give the id then)."""
+    """A customer by its id (with or without dashes) or by its name, as the contract import
+    takes it: any spelling ``person_key`` reads as the same name (case, runs of spaces, the
+    ends, full-width letters and invisible characters aside), the spellings the duplicate
+    check refuses as the customer's. ``NotFound`` naming ``customer`` when no customer has
+    that id or name, ``RuleViolated`` when several have the name (customers an ERP registered
+    under one name with references: give the id then)."""
     ref = ref.strip()
     try:
         customer_id = UUID(ref)
@@ -139,7 +143,8 @@ def find_customer(app: QuoteToCash, ref: str) -> UUID:
             return app.customer(customer_id).id
         except NotFound:
             raise NotFound("no customer has this id", field="customer", value=ref) from None
-    found = [c.id for c in app.customers() if c.name.casefold() == ref.casefold()]
+    key = person_key(ref)
+    found = [c.id for c in app.customers() if person_key(c.name) == key]
     if not found:
         raise NotFound(f"no customer has this id or name: {ref!r}", field="customer", value=ref)
     if len(found) > 1:

@@ -49,7 +49,7 @@ from q2c_core.domain.money import Money
 from q2c_core.domain.payment import Payment
 from q2c_core.domain.prepaid_allowance import PrepaidAllowance
 from q2c_core.domain.remittance import InvoiceNumberIndex, match_credit
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, person_key
 
 
 def _problem(line: int, error: Q2CError) -> RowProblem:
@@ -95,7 +95,9 @@ class ImportCommands(BaseApp):
     def _customer_by_ref(
         self, ref: str, customers: list[Customer] | None, field: str
     ) -> tuple[Customer, list[Customer]]:
-        """A customer by id or by its exact name (case-insensitive, must be unique)."""
+        """A customer by id or by its name, as ``person_key`` reads it (case, spaces, full-width
+        letters and invisible characters aside: the spellings the duplicate check refuses as
+        the customer's); the name must be one customer's."""
         ref = ref.strip()
         try:
             return self._get(Customer, UUID(ref)), customers or []
@@ -103,7 +105,8 @@ class ImportCommands(BaseApp):
             pass
         if customers is None:
             customers = self._all_customers()
-        found = [c for c in customers if c.name.casefold() == ref.casefold()]
+        key = person_key(ref)
+        found = [c for c in customers if person_key(c.name) == key]
         if len(found) != 1:
             rule = "no customer has this name" if not found else "several customers have this name"
             raise RuleViolated(f"{rule}: {ref!r}", field=field, value=ref)
@@ -719,10 +722,10 @@ class ImportCommands(BaseApp):
         account = credit.debtor_account.replace(" ", "").upper()
         if account and account in by_account:
             return by_account[account]
-        name = credit.debtor_name.strip().casefold()
+        name = person_key(credit.debtor_name)
         if not name:
             return None
-        found = [c.id for c in customers if c.name.strip().casefold() == name]
+        found = [c.id for c in customers if person_key(c.name) == name]
         return found[0] if len(found) == 1 else None
 
     # -- the suspense list -----------------------------------------------------------------------

@@ -4,7 +4,8 @@ One row per sub-contract, the master contract's columns repeated on each (a row 
 ``sub_id`` carries only the contract). Columns (case-insensitive; aliases in brackets):
 
 - ``contract`` [contract_number, number], ``customer`` [customer_name, account, customer_id]
-  (a q2c customer id or its exact name), optional ``currency`` (default: the customer's);
+  (a q2c customer id or its name, case and spaces aside), optional ``currency`` (default:
+  the customer's);
 - ``term_start`` [start, start_date], ``term_end`` [end, end_date]: the **last day covered**
   (inclusive, as CRMs write it); ``frequency`` (monthly, quarterly, annual), ``signed_on``
   [signed, signature_date] (default: term start);
