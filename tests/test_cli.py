@@ -200,7 +200,7 @@ def test_history_shows_when_each_event_was_recorded_the_as_of_that_includes_it(w
 
 def test_report_in_three_formats(world) -> None:  # type: ignore[no-untyped-def]
     """Any projection as a table, CSV or JSON (the exports of every projection)."""
-    url, _ = world
+    url, ids = world
     table = runner.invoke(cli, ["report", "aging", "--url", url, "--on", "2024-06-01"])
     assert table.exit_code == 0, table.output
     assert "Receivables aging on 2024-06-01" in table.output
@@ -208,7 +208,17 @@ def test_report_in_three_formats(world) -> None:  # type: ignore[no-untyped-def]
         cli, ["report", "aging", "--url", url, "--on", "2024-06-01", "--format", "csv"]
     )
     rows = list(csv.reader(io.StringIO(as_csv.stdout)))
-    assert rows[0] == ["customer", "current", "1-30", "31-60", "61-90", "90+", "total", "kind"]
+    assert rows[0] == [
+        "customer",
+        "current",
+        "1-30",
+        "31-60",
+        "61-90",
+        "90+",
+        "total",
+        "kind",
+        "customer id",
+    ]
     assert rows[1] == [
         "Acme",
         "0.00 EUR",
@@ -218,6 +228,7 @@ def test_report_in_three_formats(world) -> None:  # type: ignore[no-untyped-def]
         "363.00 EUR",
         "363.00 EUR",
         "invoices",
+        ids["customer"].hex,
     ]
     as_json = runner.invoke(
         cli, ["report", "commissions", "--url", url, "--on", "2024-06-01", "--format", "json"]

@@ -368,9 +368,21 @@ def test_q2c_report_aging_on_a_past_day(tmp_path: Path) -> None:
         return list(csv.reader(io.StringIO(out.stdout)))
 
     aging = report("aging", "2024-04-10")
-    assert aging[0] == ["customer", "current", "1-30", "31-60", "61-90", "90+", "total", "kind"]
+    assert aging[0] == [
+        "customer",
+        "current",
+        "1-30",
+        "31-60",
+        "61-90",
+        "90+",
+        "total",
+        "kind",
+        "customer id",
+    ]
+    acme = aging[1][-1]
+    assert len(acme) == 32
     money = ["0.00 EUR", "1210.00 EUR", "0.00 EUR", "363.00 EUR", "0.00 EUR", "1573.00 EUR"]
-    assert aging[1:] == [["Acme", *money, "invoices"], ["TOTAL", *money, ""]]
+    assert aging[1:] == [["Acme", *money, "invoices", acme], ["TOTAL", *money, "", ""]]
     assert report("aging", "2024-04-20")[1] == [
         "Acme",
         "0.00 EUR",
@@ -380,6 +392,7 @@ def test_q2c_report_aging_on_a_past_day(tmp_path: Path) -> None:
         "0.00 EUR",
         "363.00 EUR",
         "invoices",
+        acme,
     ]
     past_due = report("past-due", "2024-04-10")
     assert [(r[1], r[3], r[4]) for r in past_due[1:]] == [

@@ -92,9 +92,11 @@ def test_the_statements_and_customers_reports_show_the_refund(app: QuoteToCash) 
     [refund] = [r for r in table.rows if r[1] == "refund"]
     assert refund[2:5] == ("OUT-1 (of transfer 1)", date(2024, 2, 1), eur(120))
     [payment] = [r for r in table.rows if r[1] == "payment"]
-    assert payment[-1] == eur(80)
-    [row] = report_table("customers", projections, date(2024, 2, 28)).rows
-    assert row[table.columns.index("customer")] == "Acme"
+    assert payment[table.columns.index("open / unallocated")] == eur(80)
+    assert payment[table.columns.index("customer id")] == cust.hex
+    customers = report_table("customers", projections, date(2024, 2, 28))
+    [row] = customers.rows
+    assert row[customers.columns.index("customer")] == "Acme"
     assert row[5] == eur(80) == app.customer_summary(cust).credit
 
 
@@ -145,7 +147,7 @@ def test_the_statement_shows_the_refund_owed_back_after_the_bounce(app: QuoteToC
     assert statement_of(app).statement(cust).owed_back == -app.customer_credit(cust) == eur(70)
     table = report_table("statements", [statement_of(app)], date(2024, 3, 31))
     [row] = [r for r in table.rows if r[1] == "refund owed"]
-    assert row[2:] == ("OUT-1 (of transfer 1, bounced)", BOUNCED, eur(120), eur(70))
+    assert row[2:] == ("OUT-1 (of transfer 1, bounced)", BOUNCED, eur(120), eur(70), cust.hex)
 
 
 def test_the_aging_and_the_past_due_list_chase_the_refund_owed_from_the_bounce_day(
@@ -199,10 +201,10 @@ def test_the_aging_and_the_past_due_list_chase_the_refund_owed_from_the_bounce_d
     assert past_due.rows[1][-1] == f"pay:{pay.hex}"
     rows = report_table("aging", projections, april_20).rows
     # one customer, its invoices and its refunds owed back told apart by kind
-    assert [(r[0], r[-2], r[-1]) for r in rows] == [
-        ("Acme", eur(300), "invoices"),
-        ("Acme", eur(120), "refunds owed"),
-        ("TOTAL", eur(420), ""),
+    assert [(r[0], r[-3], r[-2], r[-1]) for r in rows] == [
+        ("Acme", eur(300), "invoices", cust.hex),
+        ("Acme", eur(120), "refunds owed", cust.hex),
+        ("TOTAL", eur(420), "", ""),
     ]
     # the customers report and the summary chase the same: past due 420.00, credit -120.00
     [acme] = report_table("customers", projections, april_20).rows

@@ -130,7 +130,8 @@ def _request_titles(projections: Sequence[Projection]) -> dict[str, str]:
 
 def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable:
     """Per customer: invoiced, paid, open, past due, credit, unbilled, leakage risk, prepaid
-    hours left.
+    hours left, and its id (``customer id``: two customers of one name are told apart), the
+    customers by name, then id (``CustomerStatement.customers``).
 
     "past due" is what the past-due report chases: invoices past their due date and refunds
     owed back after a bounce (which also make "credit" negative by as much).
@@ -184,6 +185,7 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
                     unbilled_totals.get((customer_id, cur), Money.zero(cur)),
                     leakage.get((customer_id, cur), Money.zero(cur)),
                     shown_hours(hours_left.get(customer_id, Decimal(0)) if n == 0 else Decimal(0)),
+                    customer_id,
                 )
             )
     return ReportTable(
@@ -198,6 +200,7 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
             "unbilled",
             "leakage risk",
             "prepaid hours left",
+            "customer id",
         ),
         tuple(rows),
     )
@@ -249,12 +252,22 @@ def _unbilled(projections: Sequence[Projection], on: date) -> ReportTable:
 
 
 def _unbilled_by(by: str) -> Callable[[Sequence[Projection], date], ReportTable]:
+    """Unbilled revenue totals by ``by``; by customer, each customer named with its id beside
+    (``customer id``), by name, then id, as the other customer reports list them."""
+
     def build(projections: Sequence[Projection], on: date) -> ReportTable:
         p: UnbilledRevenue = _get(projections, UnbilledRevenue)
-        names = _names(projections) if by == "customer" else {}
         totals = p.totals(on, by).totals
-        rows = tuple((names.get(k, k), amount) for (k, _), amount in sorted(totals.items()))
-        return ReportTable(f"Unbilled revenue by {by} on {on}", (by, "amount"), rows)
+        title = f"Unbilled revenue by {by} on {on}"
+        if by != "customer":
+            keyed = tuple((k, amount) for (k, _), amount in sorted(totals.items()))
+            return ReportTable(title, (by, "amount"), keyed)
+        names = _names(projections)
+        named = sorted(
+            (str(names.get(k, k)), k, cur, amount) for (k, cur), amount in totals.items()
+        )
+        rows = tuple((name, amount, k) for name, k, _, amount in named)
+        return ReportTable(title, (by, "amount", "customer id"), rows)
 
     return build
 
@@ -513,18 +526,32 @@ def _areas(projections: Sequence[Projection], on: date) -> ReportTable:
 
 
 def _aging(projections: Sequence[Projection], on: date) -> ReportTable:
+    """Per customer, currency and kind (invoices, refunds owed back), what is owed by age,
+    then everyone's totals per currency. The customer by name with its id (``customer id``:
+    two customers of one name are told apart), by name, then id, as the other customer
+    reports list them."""
     p: ReceivablesAging = _get(projections, ReceivablesAging)
     names = _names(projections)
     # (the row's kind in a column of its own, the customer's name as it is: an export grouped
-    # by customer keeps one customer, whose invoices and refunds owed back are told apart)
+    # by customer keeps one customer, whose invoices and refunds owed back are told apart;
+    # the projection's order, by id, currency and kind, kept within a customer)
+    aged = sorted(
+        p.aging(on), key=lambda r: (str(names.get(r.customer_id, r.customer_id)), r.customer_id)
+    )
     rows = [
-        (names.get(r.customer_id, r.customer_id), *r.buckets.values(), r.total, r.kind)
-        for r in p.aging(on)
+        (
+            names.get(r.customer_id, r.customer_id),
+            *r.buckets.values(),
+            r.total,
+            r.kind,
+            r.customer_id,
+        )
+        for r in aged
     ]
-    rows += [("TOTAL", *r.buckets.values(), r.total, "") for r in p.totals(on)]
+    rows += [("TOTAL", *r.buckets.values(), r.total, "", "") for r in p.totals(on)]
     return ReportTable(
         f"Receivables aging on {on} (days past due; refunds owed back: since the bounce)",
-        ("customer", "current", "1-30", "31-60", "61-90", "90+", "total", "kind"),
+        ("customer", "current", "1-30", "31-60", "61-90", "90+", "total", "kind", "customer id"),
         tuple(rows),
     )
 
@@ -655,13 +682,16 @@ def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
     holds (``Statement.credit_held``), refunds paid, and refunds owed back (refunded from a
     payment that bounced) with what the customer's credit does not cover. Down the "open /
     unallocated" column, per currency, invoices and refunds owed less what payments hold is
-    what the customer owes in all: its balance's ``open - credit``."""
+    what the customer owes in all: its balance's ``open - credit``. Each row names the
+    customer with its id (``customer id``), the customers by name, then id."""
     p: CustomerStatement = _get(projections, CustomerStatement)
     rows: list[tuple[Any, ...]] = []
     for customer_id, name in p.customers():
         s = p.statement(customer_id, on)
         for i in s.invoices:
-            rows.append((name, "invoice", i.number, i.issued_on, i.total, i.outstanding))
+            rows.append(
+                (name, "invoice", i.number, i.issued_on, i.total, i.outstanding, customer_id)
+            )
         # (what each payment holds: never below 0.00, less what covers refunds owed back; the
         # debt a bounce leaves is the refund owed row, so nothing is counted twice)
         held = s.credit_held()
@@ -673,16 +703,44 @@ def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
             covering -= held[pay.payment_id]
             if covering.is_positive():
                 state = f"{state} ({covering.rounded().amount} of it against refunds owed)"
-            rows.append((name, "payment", state, pay.received_on, pay.amount, held[pay.payment_id]))
+            rows.append(
+                (
+                    name,
+                    "payment",
+                    state,
+                    pay.received_on,
+                    pay.amount,
+                    held[pay.payment_id],
+                    customer_id,
+                )
+            )
             for r in pay.refunds:  # credit paid back to the customer
                 text = f"{r.reference} (of {pay.reference})" if r.reference else pay.reference
-                rows.append((name, "refund", text, r.refunded_on, r.amount, None))
+                rows.append((name, "refund", text, r.refunded_on, r.amount, None, customer_id))
         for owed in s.refunds_owed:  # refunded, then the payment bounced: owed back
             text = f"{owed.reference or owed.refund_id} (of {owed.payment_reference}, bounced)"
-            rows.append((name, "refund owed", text, owed.owed_since, owed.amount, owed.outstanding))
+            rows.append(
+                (
+                    name,
+                    "refund owed",
+                    text,
+                    owed.owed_since,
+                    owed.amount,
+                    owed.outstanding,
+                    customer_id,
+                )
+            )
     return ReportTable(
         f"Customer statements on {on}",
-        ("customer", "type", "number / reference", "date", "amount", "open / unallocated"),
+        (
+            "customer",
+            "type",
+            "number / reference",
+            "date",
+            "amount",
+            "open / unallocated",
+            "customer id",
+        ),
         tuple(rows),
     )
 

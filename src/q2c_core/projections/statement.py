@@ -227,9 +227,12 @@ class CustomerStatement(InvoiceLedger):
     # -- queries ------------------------------------------------------------------------------
 
     def customers(self) -> list[tuple[str, str]]:
-        """(customer id, name) of every customer, by name."""
+        """(customer id, name) of every customer, by name, then id: two customers of one name
+        (registered with different references) come in the same order on every run, in every
+        report."""
         return sorted(
-            ((k[5:], r["name"]) for k, r in self.rows_with_prefix("cust:")), key=lambda c: c[1]
+            ((k[5:], r["name"]) for k, r in self.rows_with_prefix("cust:")),
+            key=lambda c: (c[1], c[0]),
         )
 
     def statement(self, customer_id: UUID | str, as_of: date | None = None) -> Statement:
