@@ -20,6 +20,7 @@ from q2c_core.projections._ledger import (
     paid,
     payment_on,
 )
+from q2c_core.projections._managers import ManagerNames
 from q2c_core.projections.base import check_day, handles, id_key, uuid_hex
 
 
@@ -172,11 +173,13 @@ class Statement:
         return held
 
 
-class CustomerStatement(InvoiceLedger):
+class CustomerStatement(InvoiceLedger, ManagerNames):
     """Per customer: invoices, payments, credit, refunds owed back; today or as of a past day.
 
     Invoice and payment rows as ``InvoiceLedger`` keeps them; a customer's row
-    ``cust:<id>`` lists its invoices and payments."""
+    ``cust:<id>`` lists its invoices and payments. The account manager is shown as the other
+    reports show the person (``ManagerNames.manager_shown``: the spelling the books first
+    named them by, "mia" for a customer registered with "MIA " after one with "mia")."""
 
     name = "customer_statement"
     replay_cost = 3.1
@@ -184,9 +187,11 @@ class CustomerStatement(InvoiceLedger):
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keeps the day of every payment applied, un-applied and
         credited, and reversed allocations with their day (version 1 dropped them); 3 keeps a
-        payment's refunds (version 2 had none: its credit counted refunded money). A store
-        built by an older version is refused until it is rebuilt from events."""
-        return {"rows": 3}
+        payment's refunds (version 2 had none: its credit counted refunded money); 4 keeps a
+        customer's manager as the person is shown (``who:`` rows; version 3 kept the spelling
+        each customer was registered with). A store built by an older version is refused until
+        it is rebuilt from events."""
+        return {"rows": 4}
 
     @handles("Customer.CustomerRegistered")
     def _registered(self, e: Any, oid: str) -> None:
@@ -195,7 +200,7 @@ class CustomerStatement(InvoiceLedger):
             {
                 "name": e.name,
                 "currency": e.currency,
-                "manager": e.account_manager,
+                "manager": self.manager_shown(e.account_manager),
                 "invoices": [],
                 "payments": [],
             },
