@@ -447,8 +447,9 @@ class ImportCommands(BaseApp):
         amount it fits; a payment that fits none is kept as customer credit and waits in suspense,
         as does a credit whose customer is unknown (no payment then). A credit already booked from
         an earlier (overlapping) statement, or listed twice, is skipped when it is the same credit
-        (same date, amount and remittance); another credit under the same key (a reused bank
-        reference) is a row error, never dropped. ``ignored`` counts rows the reader skipped
+        (same date, amount and remittance, and the same payer's account where both name one);
+        another credit under the same key (a reused bank reference) is a row error, never
+        dropped. ``ignored`` counts rows the reader skipped
         (debits), for the report.
 
         A reversal (the bank took a credit's money back) bounces the payment of the credit it
@@ -845,10 +846,24 @@ class ImportCommands(BaseApp):
 
 
 def _credit_content(credit: StatementCredit) -> tuple[object, ...]:
-    """What makes two sightings of a credit the same credit: date, amount (with its currency)
-    and remittance text (spacing aside). Debtor details are left out: statement formats report
-    them differently for the same credit."""
+    """What two sightings of a credit must share to be the same credit: date, amount (with its
+    currency) and remittance text (spacing aside); and the payer's account, where both name
+    one (``_same_payer``)."""
     return (credit.booked_on, credit.amount, " ".join(credit.remittance.split()))
+
+
+def _same_payer(one: StatementCredit, other: StatementCredit) -> bool:
+    """Whether two sightings of a credit name the same payer's account, where both name one
+    (spaces and case aside): a CSV without an IBAN column does not name it. Debtor names are
+    left out: statement formats write them differently for the same credit."""
+    accounts = {"".join(c.debtor_account.split()).upper() for c in (one, other)} - {""}
+    return len(accounts) <= 1
+
+
+def _same_credit(one: StatementCredit, other: StatementCredit) -> bool:
+    """Whether two sightings are one credit: same content, same payer (two payers sending the
+    same amount on one day without remittance are two credits)."""
+    return _credit_content(one) == _credit_content(other) and _same_payer(one, other)
 
 
 def _describe(credit: StatementCredit) -> str:
@@ -858,10 +873,9 @@ def _describe(credit: StatementCredit) -> str:
 def _read_as(row: BankCreditRow, seen: StatementCredit, *, before: bool = False) -> bool:
     """Whether the row is the credit ``seen``; ``before``: also as an earlier version of the
     reader read the row (``read_before``), for a credit booked by it."""
-    content = _credit_content(seen)
-    if _credit_content(row.credit) == content:
+    if _same_credit(row.credit, seen):
         return True
-    return before and row.read_before is not None and _credit_content(row.read_before) == content
+    return before and row.read_before is not None and _same_credit(row.read_before, seen)
 
 
 def _check_same_credit(

@@ -4,7 +4,9 @@ Only booked credits become payments; debits and pending entries are counted as i
 credit gets a key that names it across statements, so overlapping statements book each credit
 once: the bank's own reference for it (camt.053: the transaction's AcctSvcrRef, else the entry's
 with the transaction's place in the entry), else a hash of its details (the amount in the
-currency's minor units, however the file writes it: ``250`` is ``250.00``). The payer's
+currency's minor units, however the file writes it: ``250`` is ``250.00``; the payer's
+account, so two payers' credits are never one). A placeholder for no reference (``NONREF``,
+which Sparkasse and other banks write on every entry, ``NOTPROVIDED``) is none. The payer's
 EndToEndId never names a credit: payers reuse it (an invoice number on every transfer). A
 reference that comes again with another date, amount or remittance (in the same file or against a
 credit already booked) is refused, naming the line: it is never taken for the credit booked.
@@ -37,6 +39,7 @@ and ``Soll/Haben``) refuses the file, naming both: q2c never picks one silently.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
@@ -159,13 +162,45 @@ def _remittance(tx: etree._Element | None) -> str:
     return " ".join(parts)
 
 
+# What banks write where they have no reference: MT940's NONREF (Sparkasse and other German
+# banks put it in every entry's AcctSvcrRef), ISO 20022's NOTPROVIDED, and their look-alikes;
+# compared in capitals, letters and digits only (``n/a`` is ``NA``)
+NO_REFERENCE = frozenset(
+    {"NONREF", "NOTPROVIDED", "NOREF", "NOREFERENCE", "NONE", "NA", "NOTAVAILABLE", "UNKNOWN"}
+)
+
+
+def is_no_reference(reference: str) -> bool:
+    """Whether a reference is a placeholder for none (``NONREF``, ``NOTPROVIDED``, ``n/a``...,
+    or no letter or digit at all): it names no credit."""
+    return re.sub(r"[^A-Z0-9]", "", reference.upper()) in NO_REFERENCE | {""}
+
+
+def _reference(text: str) -> str:
+    """A reference as the bank wrote it, "" for a placeholder (``is_no_reference``)."""
+    return "" if is_no_reference(text) else text
+
+
 def _tx_reference(tx: etree._Element | None) -> str:
-    """The bank's own reference for a transaction (its AcctSvcrRef), "" when it gave none.
+    """The bank's own reference for a transaction (its AcctSvcrRef), "" when it gave none
+    (or a placeholder for none: ``NONREF``, ``NOTPROVIDED``).
 
     Never the EndToEndId: the payer chooses it (often the invoice number, on every transfer),
     so it names no one credit."""
-    reference = _text(tx, "{*}Refs/{*}AcctSvcrRef")
-    return "" if reference == "NOTPROVIDED" else reference
+    return _reference(_text(tx, "{*}Refs/{*}AcctSvcrRef"))
+
+
+def _reference_key(account: str, tx_refs: list[str], n: int, entry_ref: str) -> str | None:
+    """The key of the n-th transaction of an entry by the bank's references (None without
+    one): a transaction's own reference, when no other transaction of the entry repeats it;
+    else the reference the bank repeats on each, or the entry's, with the transaction's place
+    in the entry (a reference that names the entry: its transactions stay apart)."""
+    tx_ref = tx_refs[n]
+    if tx_ref and tx_refs.count(tx_ref) == 1:
+        return f"camt:{account}:{tx_ref}"
+    if tx_ref or entry_ref:
+        return f"camt:{account}:{tx_ref or entry_ref}:{n}"
+    return None
 
 
 @attrs.frozen
@@ -280,10 +315,12 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                     continue
                 booked_on = _camt_date(entry.find("{*}BookgDt"), today)
                 entry_amount, entry_ccy = _camt_amount(entry.find("{*}Amt"), "Amt")
-                # the bank's own reference for the entry; NtryRef (a number within the
-                # statement, as some banks fill it) only shows where the bank gave none
-                entry_ref = _text(entry, "{*}AcctSvcrRef")
-                shown_ref = entry_ref or _text(entry, "{*}NtryRef")
+                # the bank's own reference for the entry (a placeholder such as NONREF is
+                # none); NtryRef (a number within the statement, as some banks fill it) only
+                # shows where the bank gave none
+                written_ref = _text(entry, "{*}AcctSvcrRef")
+                entry_ref = _reference(written_ref)
+                shown_ref = entry_ref or _reference(_text(entry, "{*}NtryRef"))
                 txs = entry.findall("{*}NtryDtls/{*}TxDtls")
                 if len(txs) <= 1:
                     tx = txs[0] if txs else None
@@ -301,6 +338,11 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             "the transactions do not add up to the entry amount", field="Amt"
                         )
                 tx_refs = [_tx_reference(tx) for tx, _, _ in amounts]
+                # as the reader read them before it knew placeholders (NOTPROVIDED aside)
+                written_tx_refs = [
+                    "" if r == "NOTPROVIDED" else r
+                    for r in (_text(tx, "{*}Refs/{*}AcctSvcrRef") for tx, _, _ in amounts)
+                ]
                 for n, (tx, amount, ccy) in enumerate(amounts):
                     tx_line = _line(tx) or line
                     try:
@@ -321,15 +363,11 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             debtor_account=_text(tx, "{*}RltdPties/{*}DbtrAcct/{*}Id/{*}IBAN"),
                             account=account,
                         )
-                        if tx_ref and tx_refs.count(tx_ref) == 1:
-                            key = f"camt:{account}:{tx_ref}"
-                        elif tx_ref or entry_ref:
-                            # a reference the bank repeats on each transaction of the entry
-                            # names the entry: its transactions stay apart by their place in it
-                            key = f"camt:{account}:{tx_ref or entry_ref}:{n}"
-                        else:
+                        key = _reference_key(account, tx_refs, n, entry_ref)
+                        if key is None:
                             # no reference at all: identical credits in one statement stay
-                            # apart by their occurrence (as in the CSV reader), never merged
+                            # apart by their occurrence (as in the CSV reader), never merged;
+                            # two payers' are two credits (the payer's account is hashed)
                             content = _hash_key(
                                 account,
                                 booked_on.isoformat(),
@@ -341,10 +379,14 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             occurrence = seen.get(content, 0)
                             seen[content] = occurrence + 1
                             key = f"{content}:{occurrence}"
-                        former = _former_camt_key(entry, tx, account, n, amount, credit, seen)
-                        rows.append(
-                            BankCreditRow(tx_line, key, credit, (former,) if former != key else ())
+                        # the keys earlier versions gave it: before placeholders were known
+                        # (``camt:<account>:NONREF:0`` for every Sparkasse credit), and before
+                        former = (
+                            _reference_key(account, written_tx_refs, n, written_ref),
+                            _former_camt_key(entry, tx, account, n, amount, credit, seen),
                         )
+                        formers = tuple(k for k in dict.fromkeys(former) if k and k != key)
+                        rows.append(BankCreditRow(tx_line, key, credit, formers))
                     except Q2CError as e:
                         problems.append(RowProblem(tx_line, e.field or "TxDtls", e.rule))
             except Q2CError as e:
