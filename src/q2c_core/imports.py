@@ -446,11 +446,11 @@ class ImportCommands(BaseApp):
         known customer becomes a payment, allocated to the invoices the remittance names or whose
         amount it fits; a payment that fits none is kept as customer credit and waits in suspense,
         as does a credit whose customer is unknown (no payment then). A credit already booked from
-        an earlier (overlapping) statement, or listed twice, is skipped when it is the same credit
-        (same date, amount and remittance, and the same payer's account where both name one);
-        another credit under the same key (a reused bank reference) is a row error, never
-        dropped. ``ignored`` counts rows the reader skipped
-        (debits), for the report.
+        an earlier (overlapping) statement, in any format, or listed twice, under its key or one
+        of its ``aliases``, is skipped when it is the same credit (same date, amount and
+        remittance, and the same payer's account where both name one); another credit under the
+        same key (a reused bank reference) is a row error, never dropped. ``ignored`` counts
+        rows the reader skipped (debits), for the report.
 
         A reversal (the bank took a credit's money back) bounces the payment of the credit it
         names, re-opening the invoices it paid, or returns a credit still in suspense with no
@@ -487,16 +487,19 @@ class ImportCommands(BaseApp):
             batch_id = source.import_id
             recorded = skipped = suspended = 0
             in_file: dict[UUID, BankCreditRow] = {}  # each credit's first row in this file
+            named_in_file: dict[UUID, BankCreditRow] = {}  # ... by its key and its aliases
             for row in rows:
                 try:
                     credit_id = BankCredit.create_id(row.credit_key)
-                    earlier = in_file.get(credit_id)
+                    names = [credit_id, *(BankCredit.create_id(k) for k in row.aliases)]
+                    earlier = next((named_in_file[i] for i in names if i in named_in_file), None)
                     if earlier is not None:
                         _check_same_credit(row, earlier.credit, f"on line {earlier.line}")
                         skipped += 1
                         continue
                     in_file[credit_id] = row
-                    booked = self._booked_credit(credit_id)
+                    named_in_file.update(dict.fromkeys(names, row))
+                    booked = self._booked_under(names)
                     if booked is not None:
                         _check_same_credit(row, booked.credit, "already booked", before=True)
                         skipped += 1
@@ -649,6 +652,14 @@ class ImportCommands(BaseApp):
         changed.update((invoice.id, invoice) for invoice in reopened)
         return True
 
+    def _booked_under(self, credit_ids: Iterable[UUID]) -> BankCredit | None:
+        """The credit booked under the first of these ids that names one, if any."""
+        for credit_id in credit_ids:
+            booked = self._booked_credit(credit_id)
+            if booked is not None:
+                return booked
+        return None
+
     def _booked_before_as(self, row: BankCreditRow) -> bool:
         """Whether an earlier version of the reader booked this very credit under another key
         (``former_keys``): same day, amount and remittance. A different credit under such a key
@@ -728,6 +739,15 @@ class ImportCommands(BaseApp):
             return None
         found = [c.id for c in customers if person_key(c.name) == name]
         return found[0] if len(found) == 1 else None
+
+    def bank_accounts(self) -> list[str]:
+        """Our accounts the credits booked so far were on, as their keys name them (spaces
+        aside, in capitals), sorted: what a statement that does not say its account may be of."""
+        accounts = {
+            "".join(event.credit.account.split()).upper()
+            for event in self._created_events(BankCredit, "BankCreditBooked")
+        }
+        return sorted(accounts - {""})
 
     # -- the suspense list -----------------------------------------------------------------------
 

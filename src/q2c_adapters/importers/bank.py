@@ -2,8 +2,10 @@
 
 Only booked credits become payments; debits and pending entries are counted as ignored. Each
 credit gets a key that names it across statements, so overlapping statements book each credit
-once: the bank's own reference for it (camt.053: the transaction's AcctSvcrRef, else the entry's
-with the transaction's place in the entry), else a hash of its details (the amount in the
+once: the bank's own reference for it on our account, whatever the format (camt.053: the
+transaction's AcctSvcrRef, else the entry's, with the transaction's place in an entry of several;
+a CSV's ``reference``: the camt.053 and the CSV export of one credit name it alike, as do a CSV
+with and one without the account column), else a hash of its details (the amount in the
 currency's minor units, however the file writes it: ``250`` is ``250.00``; the payer's
 account, so two payers' credits are never one). A placeholder for no reference (``NONREF``,
 which Sparkasse and other banks write on every entry, ``NOTPROVIDED``) is none. The payer's
@@ -30,9 +32,11 @@ always-positive amount), ``reference`` [bank_reference, transaction_id], ``remit
 [purpose, verwendungszweck, description, details, text]: every one the file gives, the payer's
 purpose first, then the bank's text, is searched for invoice numbers, ``name`` [counterparty,
 debtor, payer], ``iban`` [counterparty_iban, debtor_iban, account_number], ``account``
-[own_account]. The file's decimal mark is read from its amounts: in a file that writes ``99,50``
-a ``.`` only separates thousands (``1.000`` is one thousand); a booking date before 1900 or over
-a year after the import date is refused. Any other column given under two headers (``Type``
+[own_account] (without it, the statement is of the importer's ``account``, else its credits
+are looked for on every account statements booked before named). The file's decimal mark is
+read from its amounts: in a file that writes ``99,50`` a ``.`` only separates thousands
+(``1.000`` is one thousand); a booking date before 1900 or over a year after the import date
+is refused. Any other column given under two headers (``Type``
 and ``Soll/Haben``) refuses the file, naming both: q2c never picks one silently.
 """
 
@@ -40,7 +44,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -190,11 +194,52 @@ def _tx_reference(tx: etree._Element | None) -> str:
     return _reference(_text(tx, "{*}Refs/{*}AcctSvcrRef"))
 
 
-def _reference_key(account: str, tx_refs: list[str], n: int, entry_ref: str) -> str | None:
-    """The key of the n-th transaction of an entry by the bank's references (None without
-    one): a transaction's own reference, when no other transaction of the entry repeats it;
-    else the reference the bank repeats on each, or the entry's, with the transaction's place
-    in the entry (a reference that names the entry: its transactions stay apart)."""
+def own_account(text: str) -> str:
+    """Our account as a credit's key names it: spaces aside, in capitals (a CSV export writes
+    ``DE89 3704 0044 0532 0130 00``, a camt.053 ``DE89370400440532013000``)."""
+    return "".join(text.split()).upper()
+
+
+def reference_key(account: str, reference: str) -> str:
+    """The key of the credit the bank's own ``reference`` names on our ``account`` ("" when the
+    statement does not say which), whatever the format of the statement: a camt.053 and a CSV
+    export of one credit name it alike (in the form camt.053 credits were first keyed by)."""
+    return f"camt:{account}:{reference}"
+
+
+def _reference_aliases(account: str, reference: str) -> tuple[str, ...]:
+    """The keys the credit ``reference`` names on ``account`` may also be booked under, for
+    certain: without the account (from a CSV that did not say it), and as the CSV reader
+    keyed it before the formats agreed (``csv:<account cell>:<reference>``)."""
+    keys = (
+        reference_key("", reference),
+        f"csv:{account}:{reference}",
+        f"csv::{reference}",
+    )
+    return tuple(k for k in keys if k != reference_key(account, reference))
+
+
+def _credit_reference(tx_refs: list[str], n: int, entry_ref: str) -> tuple[str, int | None] | None:
+    """The bank's reference that names the n-th transaction of an entry, and the transaction's
+    place when the reference names the entry (None without a reference): a transaction's own
+    reference, when no other transaction of the entry repeats it; the entry's, for an entry of
+    one transaction (the entry is the credit, as a CSV row of it is); else the reference the
+    bank repeats on each transaction, or the entry's, with the transaction's place in the entry
+    (its transactions stay apart)."""
+    tx_ref = tx_refs[n]
+    if tx_ref and tx_refs.count(tx_ref) == 1:
+        return tx_ref, None
+    if len(tx_refs) == 1 and entry_ref:
+        return entry_ref, None
+    if tx_ref or entry_ref:
+        return tx_ref or entry_ref, n
+    return None
+
+
+def _earlier_reference_key(account: str, tx_refs: list[str], n: int, entry_ref: str) -> str | None:
+    """The key earlier versions of this reader gave the n-th transaction of an entry by the
+    bank's references: as ``_credit_reference``, but an entry's reference always with the
+    transaction's place, even for an entry of one transaction (``:0``)."""
     tx_ref = tx_refs[n]
     if tx_ref and tx_refs.count(tx_ref) == 1:
         return f"camt:{account}:{tx_ref}"
@@ -229,7 +274,7 @@ def read_camt053(
 def _reversal(
     tx: etree._Element | None,
     line: int,
-    account: str,
+    accounts: tuple[str, str],
     entry_ref: str,
     reversed_on: date,
     amount: Money,
@@ -237,14 +282,17 @@ def _reversal(
     """The reversal of the credit a transaction of a reversal entry names by the bank's
     reference R (its TxDtls/Refs/AcctSvcrRef).
 
-    The credit R names is booked under the key of a transaction with its own reference R, or
-    under R's first place (``:0``) when R is an entry's reference (a single transaction without
-    a reference of its own). A credit also booked under R's second place (``:1``) means R names
-    an entry of several credits: the core refuses a reversal whose keys name more than one.
+    The credit R names is booked under R's key on our account (``reference_key``), whatever
+    statement booked it (a camt.053 transaction or entry of one transaction, a CSV row), or
+    under it without the account (a CSV that did not say it); or under R's first place
+    (``:0``) when earlier versions booked an entry of one transaction. A credit also booked
+    under R's second place (``:1``) means R names an entry of several credits: the core
+    refuses a reversal whose keys name more than one.
     """
+    account, written_account = accounts  # (``own_account``, as the statement wrote it)
     reference = _tx_reference(tx)
-    base = f"camt:{account}:{reference}"
-    keys = (base, f"{base}:0", f"{base}:1") if reference else ()
+    base = reference_key(account, reference)
+    keys = (base, f"{base}:0", f"{base}:1", reference_key("", reference)) if reference else ()
     why = [f"reversed by the bank in {entry_ref}" if entry_ref else "reversed by the bank"]
     code = _text(tx, "{*}RtrInf/{*}Rsn/{*}Cd") or _text(tx, "{*}RtrInf/{*}Rsn/{*}Prtry")
     if code:
@@ -259,18 +307,24 @@ def _reversal(
         reference_field="AcctSvcrRef",
         amount_field="Amt",
         date_field="BookgDt",
-        former_keys=_former_reversal_keys(tx, account),
+        former_keys=_former_reversal_keys(tx, account, written_account, reference),
     )
 
 
-def _former_reversal_keys(tx: etree._Element | None, account: str) -> tuple[str, ...]:
-    """Keys a credit booked by earlier versions of this reader may have: the payer's
-    EndToEndId (when the credit carried no bank reference of its own), as the reversal repeats
-    it."""
+def _former_reversal_keys(
+    tx: etree._Element | None, account: str, written_account: str, reference: str
+) -> tuple[str, ...]:
+    """Keys a credit booked by earlier versions of the readers may have: the CSV reader's for
+    the bank's reference (``csv:<account>:<reference>``, with or without the account), the
+    camt.053 reader's under our account as the statement wrote it, and the payer's EndToEndId
+    (when the credit carried no bank reference of its own), as the reversal repeats it."""
+    keys = [f"csv:{account}:{reference}", f"csv::{reference}"] if reference else []
+    if reference and written_account != account:
+        keys += [f"camt:{written_account}:{reference}{place}" for place in ("", ":0", ":1")]
     end_to_end = _text(tx, "{*}Refs/{*}EndToEndId")
-    if not end_to_end or end_to_end == "NOTPROVIDED":
-        return ()
-    return (f"camt:{account}:{end_to_end}",)
+    if end_to_end and end_to_end != "NOTPROVIDED":
+        keys.append(f"camt:{written_account}:{end_to_end}")
+    return tuple(keys)
 
 
 def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtStatement:
@@ -299,7 +353,10 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
     if not statements:
         problems.append(RowProblem(_line(root) or 1, "Stmt", "the document has no statement"))
     for stmt in statements:
-        account = _text(stmt, "{*}Acct/{*}Id/{*}IBAN") or _text(stmt, "{*}Acct/{*}Id/{*}Othr/{*}Id")
+        written_account = _text(stmt, "{*}Acct/{*}Id/{*}IBAN") or _text(
+            stmt, "{*}Acct/{*}Id/{*}Othr/{*}Id"
+        )
+        account = own_account(written_account)
         for entry in stmt.findall("{*}Ntry"):
             line = _line(entry)
             try:
@@ -349,7 +406,14 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                         if reversal:
                             money = _money(amount, ccy, "Amt")
                             reversals.append(
-                                _reversal(tx, tx_line, account, entry_ref, booked_on, money)
+                                _reversal(
+                                    tx,
+                                    tx_line,
+                                    (account, written_account),
+                                    entry_ref,
+                                    booked_on,
+                                    money,
+                                )
                             )
                             continue
                         tx_ref = tx_refs[n]
@@ -363,13 +427,21 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             debtor_account=_text(tx, "{*}RltdPties/{*}DbtrAcct/{*}Id/{*}IBAN"),
                             account=account,
                         )
-                        key = _reference_key(account, tx_refs, n, entry_ref)
-                        if key is None:
+                        named = _credit_reference(tx_refs, n, entry_ref)
+                        aliases: tuple[str, ...] = ()
+                        if named is not None:
+                            named_by, place = named
+                            key = reference_key(account, named_by)
+                            if place is None:  # the whole credit: a CSV row names it so too
+                                aliases = _reference_aliases(account, named_by)
+                            else:
+                                key = f"{key}:{place}"
+                        else:
                             # no reference at all: identical credits in one statement stay
                             # apart by their occurrence (as in the CSV reader), never merged;
                             # two payers' are two credits (the payer's account is hashed)
                             content = _hash_key(
-                                account,
+                                written_account,
                                 booked_on.isoformat(),
                                 _amount_key(credit.amount),
                                 ccy,
@@ -379,14 +451,24 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             occurrence = seen.get(content, 0)
                             seen[content] = occurrence + 1
                             key = f"{content}:{occurrence}"
-                        # the keys earlier versions gave it: before placeholders were known
+                        # the keys earlier versions gave it: by the same reference (an
+                        # entry of one transaction at its place ``:0``; our account as the
+                        # statement wrote it), for certain; before placeholders were known
                         # (``camt:<account>:NONREF:0`` for every Sparkasse credit), and before
+                        # that, perhaps another credit's
+                        same = _earlier_reference_key(written_account, tx_refs, n, entry_ref)
+                        if same is not None and same != key:
+                            aliases = (same, *aliases)
                         former = (
-                            _reference_key(account, written_tx_refs, n, written_ref),
-                            _former_camt_key(entry, tx, account, n, amount, credit, seen),
+                            _earlier_reference_key(
+                                written_account, written_tx_refs, n, written_ref
+                            ),
+                            _former_camt_key(entry, tx, written_account, n, amount, credit, seen),
                         )
-                        formers = tuple(k for k in dict.fromkeys(former) if k and k != key)
-                        rows.append(BankCreditRow(tx_line, key, credit, formers))
+                        formers = tuple(
+                            k for k in dict.fromkeys(former) if k and k != key and k not in aliases
+                        )
+                        rows.append(BankCreditRow(tx_line, key, credit, formers, aliases=aliases))
                     except Q2CError as e:
                         problems.append(RowProblem(tx_line, e.field or "TxDtls", e.rule))
             except Q2CError as e:
@@ -462,13 +544,23 @@ AMOUNT_COLUMNS = ("amount", "credit", "debit")
 
 
 def read_bank_csv(
-    text: str, *, today: date | None = None
+    text: str,
+    *,
+    today: date | None = None,
+    account: str = "",
+    accounts_known: Callable[[], Iterable[str]] | None = None,
 ) -> tuple[list[BankCreditRow], list[RowProblem], int]:
     """Parse a CSV bank statement: its credits, problems by line, and debit rows ignored.
 
     The file's decimal mark is read from its amounts (``1.785,00`` shows a comma): a ``.`` in a
     decimal-comma file only separates thousands. ``today`` (default: the real today) bounds
     plausible booking dates.
+
+    A credit is of the account its row names (the ``account`` column), else of ``account``
+    (the statement's, when the caller knows it). A credit of no account known is looked for,
+    as the same credit, on every account in ``accounts_known()`` (asked once, only then: the
+    accounts statements booked before named), so whatever statement booked it, and with
+    whatever account, it is booked once.
     """
     problems, reader = read_csv(text, ALIASES, REQUIRED, fallbacks=FALLBACKS, joined=JOINED)
     rows: list[BankCreditRow] = []
@@ -476,6 +568,14 @@ def read_bank_csv(
         return rows, problems, 0
     ignored = 0
     seen: dict[str, int] = {}
+    asked: list[tuple[str, ...]] = []
+
+    def known() -> tuple[str, ...]:
+        if not asked:
+            found = accounts_known() if accounts_known is not None else ()
+            asked.append(tuple(dict.fromkeys(a for a in map(own_account, found) if a)))
+        return asked[0]
+
     raws = list(reader)
     mark = decimal_mark(raw.get(c) for raw in raws for c in AMOUNT_COLUMNS)
     for raw in raws:
@@ -496,8 +596,9 @@ def read_bank_csv(
                 continue
             booked_on = _booking_date(raw.required("date"), "date", today)
             currency = raw.required("currency")
-            account = raw.get("account").replace(" ", "").upper()
-            reference = raw.get("reference")
+            account_cell = own_account(raw.get("account"))
+            written_reference = raw.get("reference")
+            reference = _reference(written_reference)  # NONREF is no reference
             credit = StatementCredit(
                 booked_on=booked_on,
                 amount=_money(amount, currency, column, "currency"),
@@ -505,32 +606,62 @@ def read_bank_csv(
                 remittance=raw.get("remittance"),
                 debtor_name=raw.get("name"),
                 debtor_account=raw.get("iban").replace(" ", "").upper(),
-                account=account,
+                account=account_cell or own_account(account),
             )
             read_before = _csv_credit_read_before(raw, credit)
+            # the accounts the same credit may be booked on by a statement that named another
+            # (or none): none for a credit of a known account, every one known for one of none
+            others = ("",) if credit.account else known()
+            aliases: tuple[str, ...] = ()
             former_keys: tuple[str, ...] = ()
             if reference:
-                key = f"csv:{account}:{reference}"
+                key, aliases, former_keys = _csv_reference_keys(reference, credit.account, others)
             else:
                 content = _csv_content(credit, _amount_key(credit.amount))
                 n = seen.get(content, 0)
                 seen[content] = n + 1
                 key = f"{content}:{n}"
                 # earlier versions hashed the amount as written (250, not 250.00), and read the
-                # last of two date or remittance columns (``read_before``)
+                # last of two date or remittance columns (``read_before``); a statement with
+                # another account (or none) hashed that one
+                reads = [read for read in (credit, read_before) if read is not None]
+                reads += [attrs.evolve(read, account=other) for read in reads for other in others]
                 formers = [
                     _csv_content(read, amount_text)
-                    for read in (credit, read_before)
-                    if read is not None
+                    for read in reads
                     for amount_text in (_amount_key(read.amount), str(read.amount.amount))
                 ]
                 former_keys = tuple(f"{f}:{n}" for f in dict.fromkeys(formers) if f != content)
-            rows.append(BankCreditRow(raw.line, key, credit, former_keys, read_before))
+                if written_reference:  # a placeholder earlier versions took for a reference
+                    former_keys = (f"csv:{account_cell}:{written_reference}", *former_keys)
+            rows.append(
+                BankCreditRow(raw.line, key, credit, former_keys, read_before, aliases=aliases)
+            )
         except Q2CError as e:
             # the credit's amount is refused by the column the file wrote it in
             field = column if e.field == "amount" and column else e.field or "row"
             problems.append(RowProblem(raw.line, field, e.rule))
     return rows, problems, ignored
+
+
+def _csv_reference_keys(
+    reference: str, account: str, others: Iterable[str]
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The key of a CSV credit the bank's ``reference`` names on ``account`` ("" when neither
+    the row nor the caller says), its aliases (the same reference on each of the ``others``
+    accounts, and as earlier CSV readers keyed it) and its former keys (an entry of one
+    transaction earlier camt.053 readers booked at its place ``:0``: the same credit when it
+    reads the same, else a transaction of an entry of several)."""
+    key = reference_key(account, reference)
+    aliases = list(_reference_aliases(account, reference))
+    for other in others:
+        aliases += [reference_key(other, reference), f"csv:{other}:{reference}"]
+    formers = [f"{reference_key(a, reference)}:0" for a in (account, *others) if a]
+    return (
+        key,
+        tuple(k for k in dict.fromkeys(aliases) if k != key),
+        tuple(dict.fromkeys(formers)),
+    )
 
 
 def _csv_content(credit: StatementCredit, amount_text: str) -> str:
@@ -565,8 +696,11 @@ class BankStatementImporter(FileImporter):
     """Imports camt.053 or CSV bank statements into a QuoteToCash application.
 
     ``accounts`` maps debtor IBANs to customer ids, for payers whose name is not the customer's.
-    A camt.053 reversal that bounces (or returns) the credit it names counts as recorded; one
-    an earlier statement already applied, as skipped.
+    ``account`` is our account a CSV statement without an account column is of, when the
+    caller knows it; without it, such a statement's credits are looked for on every account
+    statements booked before named (``QuoteToCash.bank_accounts``). A camt.053 reversal that
+    bounces (or returns) the credit it names counts as recorded; one an earlier statement
+    already applied, as skipped.
     """
 
     kind = ImportKind.BANK_STATEMENT
@@ -577,10 +711,12 @@ class BankStatementImporter(FileImporter):
         *,
         accounts: Mapping[str, UUID] | None = None,
         today: date | None = None,
+        account: str | None = None,
     ) -> None:
         self.app = app
         self.accounts = dict(accounts or {})
         self.today = today
+        self.account = account or ""
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
         """A statement is camt.053 XML by its content, CSV otherwise."""
@@ -591,7 +727,10 @@ class BankStatementImporter(FileImporter):
             reversals = read.reversals
         else:
             rows, problems, ignored = read_bank_csv(
-                self._text(source, data), today=self.imported_on
+                self._text(source, data),
+                today=self.imported_on,
+                account=self.account,
+                accounts_known=self.app.bank_accounts,
             )
         return self.app.import_bank_credits(
             source,

@@ -99,7 +99,16 @@ class ContractRow:
 
 @attrs.frozen
 class BankCreditRow:
-    """One credit of a bank statement, with a key that names it across statements."""
+    """One credit of a bank statement, with a key that names it across statements.
+
+    ``aliases`` are other keys that name this very credit for certain (the bank's same
+    reference on the same account, as another format, a statement that did not say its
+    account, or an earlier version of the reader keyed it): a credit booked under one is this
+    credit again, skipped, or another credit under its reference, refused. ``former_keys`` are
+    keys an earlier version may have booked it under that can also name another credit (the
+    payer's EndToEndId, a hash): a credit booked under one is this credit only when it reads
+    the same, else it is another credit.
+    """
 
     line: int
     credit_key: str
@@ -109,6 +118,7 @@ class BankCreditRow:
     # the credit as earlier versions of the reader read the same row, when they read it
     # otherwise (the last of two date or remittance columns): booked so, it is this credit
     read_before: StatementCredit | None = None
+    aliases: tuple[str, ...] = ()
 
 
 @attrs.frozen
