@@ -129,8 +129,11 @@ class ImportCommands(BaseApp):
         Each row's ``request_ref`` is a request id or a ticket reference found in ``tickets``.
         Work on an authorized request is logged (drawing its prepaid allowance, if any); work on
         any other request is recorded as unauthorized work, flagged, never dropped. An entry id
-        already on its request is skipped. ``problems`` found while reading the file are reported
-        together with those found here.
+        already on its request is skipped. An entry id is work on one request: one recorded on
+        another request (the PSA re-linked the entry to another ticket), or on another request
+        on an earlier line of the file, is a ``DuplicateEntry`` naming the id and that request,
+        never recorded twice. ``problems`` found while reading the file are reported together
+        with those found here.
         """
         self._check_kind(source, ImportKind.TIME_ENTRIES)
         read_problems = list(problems)
@@ -144,9 +147,12 @@ class ImportCommands(BaseApp):
             requests: dict[UUID, EnhancementRequest] = {}
             allowances: dict[UUID, PrepaidAllowance] = {}
             recorded = skipped = 0
+            on_request = self._requests_holding({row.entry_id for row in rows})
+            in_file: dict[str, tuple[UUID, int]] = {}  # entry id: its request, its first line
             for row in rows:
                 try:
                     request = self._request_for(row, ticket_map, requests)
+                    _check_one_request(row, request, on_request, in_file)
                     known = request.item_ids()
                     seen_as = next((i for i in (row.entry_id, *row.former_ids) if i in known), None)
                     if seen_as is not None:
@@ -187,6 +193,17 @@ class ImportCommands(BaseApp):
             return batch.report(already_imported=False), changed
 
         return self._atomically(step)
+
+    def _requests_holding(self, entry_ids: set[str]) -> dict[str, UUID]:
+        """The request each of these entry ids is recorded on, across the store (its work
+        events, authorized or not), for those recorded at all."""
+        holding: dict[str, UUID] = {}
+        for name in ("WorkLogged", "UnauthorizedWorkRecorded"):
+            for event in self._created_events(EnhancementRequest, name):
+                entry_id = event.entry.entry_id
+                if entry_id in entry_ids:
+                    holding.setdefault(entry_id, event.originator_id)
+        return holding
 
     @staticmethod
     def _check_same_entry(request: EnhancementRequest, row: TimeEntryRow) -> None:
@@ -862,6 +879,36 @@ class ImportCommands(BaseApp):
         """The money of a suspended credit with no payment was sent back to the sender."""
         self._update(
             BankCredit, credit_id, lambda c: c.return_to_sender(returned_on, reason, actor)
+        )
+
+
+def _check_one_request(
+    row: TimeEntryRow,
+    request: EnhancementRequest,
+    on_request: Mapping[str, UUID],
+    in_file: dict[str, tuple[UUID, int]],
+) -> None:
+    """An entry id names work on one request: refused (``DuplicateEntry`` naming the id and
+    the request it is on) when it is recorded on another request (``on_request``), or given
+    for another request on an earlier line of the file (``in_file``, which learns the row)."""
+    held = on_request.get(row.entry_id)
+    if held is not None and held != request.id:
+        raise DuplicateEntry(
+            f"entry {row.entry_id!r} is already recorded on request {held}: one entry is work "
+            "on one request (one the PSA moved to another ticket is corrected on the request "
+            "it is on, not recorded again)",
+            field="entry_id",
+            aggregate_id=held,
+            value=row.entry_id,
+        )
+    first = in_file.setdefault(row.entry_id, (request.id, row.line))
+    if first[0] != request.id:
+        raise DuplicateEntry(
+            f"entry {row.entry_id!r} is given for request {first[0]} on line {first[1]}: one "
+            "entry is work on one request",
+            field="entry_id",
+            aggregate_id=first[0],
+            value=row.entry_id,
         )
 
 

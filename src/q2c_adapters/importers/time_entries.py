@@ -9,12 +9,14 @@ reference, request_id, ticket_ref] (a q2c request id, or a ticket reference mapp
 
 An entry's id is ``psa:<entry_id>`` when the export gives one, else derived from the row's content
 (and how many identical rows came before it), so re-importing the same entries, even in another
-file, records nothing twice. The file's decimal mark is read from its hours and rates: in a file
-that writes ``5,5`` a ``.`` only separates thousands. Hours less than a hundredth (``0.001``,
-``1E-30``) are refused, as are numbers no ledger holds (``1e999999``, NaN, more than ten
-decimals), and so is a worker of invisible characters only (a zero-width space). A worker
-is a person: ``Dana`` and ``dana`` are one in the KPIs. A column given under two headers
-(``Notes`` and ``Description``) refuses the file, naming both: q2c never picks one silently.
+file, records nothing twice; an entry id recorded on another request (the PSA moved the entry to
+another ticket), or given for two requests in one file, refuses the file. The file's decimal mark
+is read from its hours and rates: in a file that writes ``5,5`` a ``.`` only separates thousands.
+Hours less than a hundredth (``0.001``, ``1E-30``) are refused, as are numbers no ledger holds
+(``1e999999``, NaN, more than ten decimals), and so is a worker of invisible characters only (a
+zero-width space). A worker is a person: ``Dana`` and ``dana`` are one in the KPIs. A column given
+under two headers (``Notes`` and ``Description``) refuses the file, naming both: q2c never picks
+one silently.
 """
 
 from __future__ import annotations

@@ -1,0 +1,67 @@
+"""A PSA's entry id names one piece of work, on one request.
+
+The PSA re-links entry 777 from ticket T-1 to ticket T-2 and exports it again; or an export
+lists entry 888 twice, on two tickets. Recording it on the second request would bill bob's
+4 hours twice. The import refuses the file, naming the id and the request it is on."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import pytest
+from test_import_changes_refused import acme, authorized_request
+
+from q2c_adapters.importers.time_entries import TimeEntryImporter
+from q2c_core import QuoteToCash
+from q2c_core.domain.import_batch import ImportRejected
+
+HEADER = "id,worker,date,hours,ticket\n"
+
+
+def two_requests(app: QuoteToCash) -> dict[str, UUID]:
+    customer = acme(app)
+    return {"T-1": authorized_request(app, customer), "T-2": authorized_request(app, customer)}
+
+
+def psa(app: QuoteToCash, tickets: dict[str, UUID]) -> TimeEntryImporter:
+    return TimeEntryImporter(app, tickets=tickets, today=date(2024, 3, 10))
+
+
+def test_an_entry_the_psa_moved_to_another_ticket_is_refused_naming_where_it_is(
+    app: QuoteToCash,
+) -> None:
+    tickets = two_requests(app)
+    psa(app, tickets).import_bytes(
+        (HEADER + "777,bob,2024-03-05,4,T-1\n").encode(), "week1.csv", actor="psa"
+    )
+    before = app.recorder.max_notification_id()
+    moved = HEADER + "778,bob,2024-03-06,2,T-2\n777,bob,2024-03-05,4,T-2\n"
+    with pytest.raises(ImportRejected) as caught:
+        psa(app, tickets).import_bytes(moved.encode(), "week1b.csv", actor="psa")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (3, "entry_id")
+    assert "psa:777" in problem.rule and str(tickets["T-1"]) in problem.rule
+    assert app.recorder.max_notification_id() == before
+    assert app.request(tickets["T-2"]).item_ids() == set()
+    assert app.request(tickets["T-1"]).item_ids() == {"psa:777"}
+
+
+def test_one_entry_id_on_two_tickets_of_one_export_is_refused(app: QuoteToCash) -> None:
+    tickets = two_requests(app)
+    twice = HEADER + "888,bob,2024-03-06,2,T-1\n888,bob,2024-03-06,2,T-2\n"
+    with pytest.raises(ImportRejected) as caught:
+        psa(app, tickets).import_bytes(twice.encode(), "dup.csv", actor="psa")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (3, "entry_id")
+    assert "psa:888" in problem.rule and "line 2" in problem.rule
+    assert str(tickets["T-1"]) in problem.rule
+    assert all(app.request(r).item_ids() == set() for r in tickets.values())
+
+
+def test_the_same_entry_on_its_own_ticket_is_still_skipped(app: QuoteToCash) -> None:
+    tickets = two_requests(app)
+    week = HEADER + "777,bob,2024-03-05,4,T-1\n"
+    psa(app, tickets).import_bytes(week.encode(), "week1.csv", actor="psa")
+    report = psa(app, tickets).import_bytes((week + "\n").encode(), "again.csv", actor="psa")
+    assert (report.recorded, report.skipped) == (0, 1)
