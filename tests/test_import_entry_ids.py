@@ -65,3 +65,32 @@ def test_the_same_entry_on_its_own_ticket_is_still_skipped(app: QuoteToCash) -> 
     psa(app, tickets).import_bytes(week.encode(), "week1.csv", actor="psa")
     report = psa(app, tickets).import_bytes((week + "\n").encode(), "again.csv", actor="psa")
     assert (report.recorded, report.skipped) == (0, 1)
+
+
+def test_switching_on_the_psa_id_column_records_nothing_twice(app: QuoteToCash) -> None:
+    """March week 1 came without ids; the PSA's id column is switched on and the export of the
+    month to date lists the same two entries (and bob's two identical hours of the 7th, one
+    of them new) with ids: only the new work is recorded, 11 hours in all."""
+    tickets = two_requests(app)
+    week1 = (
+        "worker,date,hours,ticket,notes\n"
+        "bob,2024-03-05,4,T-1,export screen\n"
+        "bob,2024-03-06,5.00,T-1,tests\n"
+        "bob,2024-03-07,1,T-1,deploy\n"
+    )
+    psa(app, tickets).import_bytes(week1.encode(), "march-week1.csv", actor="psa")
+    to_date = (
+        "id,worker,date,hours,ticket,notes\n"
+        "5001,bob,2024-03-05,4.00,T-1,export screen\n"
+        "5002,bob,2024-03-06,5,T-1,tests\n"
+        "5003,bob,2024-03-07,1,T-1,deploy\n"
+        "5004,bob,2024-03-07,1,T-1,deploy\n"
+    )
+    report = psa(app, tickets).import_bytes(to_date.encode(), "march.csv", actor="psa")
+    assert (report.recorded, report.skipped) == (1, 3)
+    request = app.request(tickets["T-1"])
+    assert sum(request.entry(i).hours for i in request.item_ids()) == 11
+    assert "psa:5004" in request.item_ids()
+    # and the month's export again: all skipped
+    again = psa(app, tickets).import_bytes((to_date + "\n").encode(), "again.csv", actor="psa")
+    assert (again.recorded, again.skipped) == (0, 4)

@@ -9,7 +9,8 @@ reference, request_id, ticket_ref] (a q2c request id, or a ticket reference mapp
 
 An entry's id is ``psa:<entry_id>`` when the export gives one, else derived from the row's content
 (and how many identical rows came before it), so re-importing the same entries, even in another
-file, records nothing twice; an entry id recorded on another request (the PSA moved the entry to
+file, records nothing twice (an entry imported before the PSA's id column was switched on is
+known again by its content); an entry id recorded on another request (the PSA moved the entry to
 another ticket), or given for two requests in one file, refuses the file. The file's decimal mark
 is read from its hours and rates: in a file that writes ``5,5`` a ``.`` only separates thousands.
 Hours less than a hundredth (``0.001``, ``1E-30``) are refused, as are numbers no ledger holds
@@ -70,6 +71,7 @@ def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProble
     rows: list[TimeEntryRow] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
+    seen_given: dict[str, int] = {}
     raws = list(reader)
     mark = decimal_mark(raw.get(c) for raw in raws for c in NUMBER_COLUMNS)
     for raw in raws:
@@ -96,20 +98,28 @@ def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProble
             rate = parse_decimal(rate_text, "rate", mark) if rate_text else None
             currency = raw.get("currency").upper() or None
             given = raw.get("entry_id")
-            former_ids: tuple[str, ...] = ()
+            parts = [worker, work_date.isoformat(), _hours_key(hours), ref, str(billable), note]
+            content = "\x1f".join(parts)
+            # identical rows are told apart by their occurrence, among the rows with an id
+            # and among those without (as an export without the id column counted them)
+            occurrences = seen_given if given else seen
+            n = occurrences.get(content, 0)
+            occurrences[content] = n + 1
+            content_id = _content_id(content, n)
+            # the id earlier versions gave it, hashing the hours as written (8, not 8.00):
+            # the same work, so an export imported before is not recorded again
+            written: tuple[str, ...] = ()
+            if str(hours) != parts[2]:
+                parts[2] = str(hours)
+                written = (_content_id("\x1f".join(parts), n),)
             if given:
                 entry_id = f"psa:{given}"
+                # as an export without the id column named the same work: one imported before
+                # the PSA's id column was switched on is not recorded again
+                former_ids = (content_id, *written)
             else:
-                parts = [worker, work_date.isoformat(), _hours_key(hours), ref, str(billable), note]
-                content = "\x1f".join(parts)
-                n = seen.get(content, 0)
-                seen[content] = n + 1
-                entry_id = _content_id(content, n)
-                # the id earlier versions gave it, hashing the hours as written (8, not 8.00):
-                # the same work, so an export imported before is not recorded again
-                if str(hours) != parts[2]:
-                    parts[2] = str(hours)
-                    former_ids = (_content_id("\x1f".join(parts), n),)
+                entry_id = content_id
+                former_ids = written
             rows.append(
                 TimeEntryRow(
                     line=raw.line,

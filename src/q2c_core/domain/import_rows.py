@@ -40,7 +40,8 @@ class TimeEntryRow:
     note: str = ""
     rate: Decimal | None = None
     currency: str | None = None
-    # ids this entry was imported under by earlier versions of the reader (the same work)
+    # ids this entry was imported under by earlier versions of the reader, or from an export
+    # without the PSA's id column (the same work)
     former_ids: tuple[str, ...] = ()
 
 
