@@ -469,6 +469,10 @@ class ImportCommands(BaseApp):
         same key (a reused bank reference) is a row error, never dropped. ``ignored`` counts
         rows the reader skipped (debits), for the report.
 
+        Credits and reversals are applied in the order the bank booked them (by day, a day's
+        credits before its reversals, then by line), whatever the order of the file's lines:
+        a newest-first statement pays an invoice with the earlier payment.
+
         A reversal (the bank took a credit's money back) bounces the payment of the credit it
         names, re-opening the invoices it paid, or returns a credit still in suspense with no
         payment to its sender; the credit may be one this statement books. A reversal applied is
@@ -504,8 +508,23 @@ class ImportCommands(BaseApp):
             batch_id = source.import_id
             recorded = skipped = suspended = 0
             in_file: dict[UUID, BankCreditRow] = {}  # each credit's first row in this file
-            named_in_file: dict[UUID, BankCreditRow] = {}  # ... by its key and its aliases
             for row in rows:
+                in_file.setdefault(BankCredit.create_id(row.credit_key), row)
+            named_in_file: dict[UUID, BankCreditRow] = {}  # rows applied, by key and aliases
+            # in the order the bank booked them, whatever the order of the lines (many banks
+            # export newest first): a reversal on its day, after that day's credits
+            statement: list[BankCreditRow | BankReversalRow] = [*rows, *reversals]
+            for item in sorted(statement, key=_booking_order):
+                if isinstance(item, BankReversalRow):
+                    try:
+                        if self._take_back(item, in_file, changed, invoices, actor):
+                            recorded += 1
+                        else:
+                            skipped += 1
+                    except Q2CError as e:
+                        found.append(_problem(item.line, e))
+                    continue
+                row = item
                 try:
                     credit_id = BankCredit.create_id(row.credit_key)
                     names = [credit_id, *(BankCredit.create_id(k) for k in row.aliases)]
@@ -514,7 +533,6 @@ class ImportCommands(BaseApp):
                         _check_same_credit(row, earlier.credit, f"on line {earlier.line}")
                         skipped += 1
                         continue
-                    in_file[credit_id] = row
                     named_in_file.update(dict.fromkeys(names, row))
                     booked = self._booked_under(names)
                     if booked is not None:
@@ -615,15 +633,6 @@ class ImportCommands(BaseApp):
                     changed[bank_credit.id] = bank_credit
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
-            # after the credits: a reversal may take back a credit this statement books
-            for reversal in reversals:
-                try:
-                    if self._take_back(reversal, in_file, changed, invoices, actor):
-                        recorded += 1
-                    else:
-                        skipped += 1
-                except Q2CError as e:
-                    found.append(_problem(reversal.line, e))
             batch = _close_batch(
                 source,
                 found,
@@ -880,6 +889,15 @@ class ImportCommands(BaseApp):
         self._update(
             BankCredit, credit_id, lambda c: c.return_to_sender(returned_on, reason, actor)
         )
+
+
+def _booking_order(item: BankCreditRow | BankReversalRow) -> tuple[date, int, int]:
+    """Where a statement's credit or reversal comes in the order the bank booked them: by day,
+    a day's credits before its reversals (one may take back a credit of that day), then by
+    line."""
+    if isinstance(item, BankReversalRow):
+        return item.reversed_on, 1, item.line
+    return item.credit.booked_on, 0, item.line
 
 
 def _check_one_request(
