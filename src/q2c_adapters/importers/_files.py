@@ -203,7 +203,11 @@ def read_csv(
     """Read CSV (comma or semicolon separated) mapping header aliases to canonical names.
 
     Returns the header's problems (a required column missing, a column given twice) and the data
-    rows (blank lines skipped), each with the line number it ends on.
+    rows (blank lines skipped), each with the line number it ends on. A file that is not
+    well-formed CSV (a quote opened and never closed, which would swallow the lines after it
+    into one cell; a quoted cell going on after its closing quote; a cell longer than
+    ``csv.field_size_limit()``) is a problem naming the line where the broken row starts:
+    no row of it is read.
 
     A file may give one column under several headers only as the importer says, never by a
     silent choice: ``fallbacks[name]`` are aliases read only when the file has no other header
@@ -215,11 +219,21 @@ def read_csv(
     fallbacks = fallbacks or {}
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         return [RowProblem(1, c, "column is missing") for c in required], iter(())
+    except csv.Error as e:
+        return [_not_csv(1, e)], iter(())
+    records: list[tuple[int, list[str]]] = []  # each row's cells and the line it ends on
+    starts = reader.line_num + 1
+    try:
+        for cells in reader:
+            records.append((reader.line_num, cells))
+            starts = reader.line_num + 1
+    except csv.Error as e:
+        return [_not_csv(starts, e)], iter(())
     canonical: dict[str, str] = {}
     rank: dict[str, int] = {}
     for name, names in aliases.items():
@@ -249,7 +263,7 @@ def read_csv(
         )
 
     def rows() -> Iterator[CsvRow]:
-        for cells in reader:
+        for line, cells in records:
             if not any(c.strip() for c in cells):
                 continue
             # (empty cells after the last column are a trailing separator, not a value)
@@ -260,9 +274,32 @@ def read_csv(
                 texts = [cells[i].strip() for i in places if i < len(cells) and cells[i].strip()]
                 read[name] = " ".join(dict.fromkeys(texts))  # one place unless joined
             before = {n: by_name.get(n, "") for n in read_from if by_name.get(n, "") != read[n]}
-            yield CsvRow(reader.line_num, read, overflow, width=len(columns), read_before=before)
+            yield CsvRow(line, read, overflow, width=len(columns), read_before=before)
 
     return problems, rows()
+
+
+def _not_csv(line: int, error: csv.Error) -> RowProblem:
+    """Why the row starting on ``line`` is not CSV, as a problem of the file."""
+    said = str(error)
+    if "end of data" in said:
+        rule = (
+            "a quote opened in this row is never closed: the rest of the file would be read "
+            'into one cell (a quote inside a quoted cell is written twice: "")'
+        )
+    elif "expected after" in said:
+        rule = (
+            "a quoted cell goes on after its closing quote: a quote inside a quoted cell is "
+            'written twice ("")'
+        )
+    elif "field limit" in said:
+        rule = (
+            f"has a cell longer than {csv.field_size_limit()} characters, more than any export "
+            "writes (a quote opened and never closed?)"
+        )
+    else:
+        rule = f"is not well-formed CSV: {said}"
+    return RowProblem(line, "csv", rule)
 
 
 _NOT_DIGITS = re.compile(r"[^0-9]")
