@@ -283,10 +283,13 @@ class ImportCommands(BaseApp):
         """Record a CRM export's contracts and sub-contracts, all or nothing, never twice.
 
         A contract is found by its customer and number; a new one is signed (and activated when
-        the row gives an activation date). A sub-contract already on its contract is skipped
-        when the row says what is recorded, removed or extended when only its end date differs
-        (other terms are refused); a new one is added. Rows of one contract must agree, and must
-        agree with what is recorded.
+        the row gives an activation date). A number that differs from one of the customer's
+        contracts only by case, spaces or punctuation (``mc-1`` for ``MC-1``) is refused, not
+        signed as a second contract. A sub-contract already on its contract is skipped when the
+        row says what is recorded, removed or extended when only its end date differs (other
+        terms, its description and kind among them, are refused naming the column); a new one
+        is added. Rows of one contract must agree, and must agree with what is recorded (an
+        activation day too, when the row gives one).
         """
         self._check_kind(source, ImportKind.CONTRACTS)
         read_problems = list(problems)
@@ -340,6 +343,19 @@ class ImportCommands(BaseApp):
                                 aggregate_id=contract.id,
                                 value=sub.sub_id,
                             )
+                        for name, recorded_as, given in (
+                            ("description", existing.description, sub.description.strip()),
+                            ("kind", existing.kind, sub.kind),
+                        ):
+                            if recorded_as != given:
+                                raise RuleViolated(
+                                    f"sub-contract {sub.sub_id!r} is recorded with {name} "
+                                    f"{getattr(recorded_as, 'value', recorded_as)!r} (a "
+                                    "recorded sub-contract changes by command)",
+                                    field=name,
+                                    aggregate_id=contract.id,
+                                    value=given,
+                                )
                         if sub.effective_to == existing.effective_to:
                             skipped += 1
                             continue
@@ -401,11 +417,24 @@ class ImportCommands(BaseApp):
         contract signed earlier in the same file, which is not saved yet.
         """
         term = Period(row.term_start, row.term_end)
-        for contract_id in customer.contract_ids:
-            contract = (
-                batch[contract_id] if contract_id in batch else self._get(Contract, contract_id)
-            )
-            if contract.number != row.number.strip():
+        number = row.number.strip()
+        theirs = [
+            batch[contract_id] if contract_id in batch else self._get(Contract, contract_id)
+            for contract_id in customer.contract_ids
+        ]
+        if all(contract.number != number for contract in theirs):
+            like = [c for c in theirs if _number_key(c.number) == _number_key(number)]
+            if like:
+                raise RuleViolated(
+                    f"contract {number!r} differs from the customer's contract "
+                    f"{like[0].number!r} only by case, spaces or punctuation: write it as "
+                    "recorded (a second contract would bill the same service twice)",
+                    field="contract",
+                    aggregate_id=like[0].id,
+                    value=number,
+                )
+        for contract in theirs:
+            if contract.number != number:
                 continue
             differing = _terms_differing(contract, row)
             if differing:
@@ -1025,8 +1054,22 @@ def _terms_differing(contract: Contract, row: ContractRow) -> list[str]:
         ("day_count", contract.day_count is row.day_count),
         ("auto_renew", contract.auto_renew == row.auto_renew),
         ("renewal_uplift", contract.renewal_uplift_percent == row.renewal_uplift_percent),
+        # a go-live day the export gives must be the one recorded (an export only saying the
+        # contract is active gives none; one not activated yet is activated by the import)
+        (
+            "activated_on",
+            not row.activated_on_given
+            or row.activated_on is None
+            or contract.activated_on in (None, row.activated_on),
+        ),
     )
     return [name for name, same in checks if not same]
+
+
+def _number_key(number: str) -> str:
+    """A contract number as people mistype it: case, spaces and punctuation aside (``mc-1``,
+    ``MC 1`` and ``MC1`` are ``MC-1``)."""
+    return "".join(c for c in number.casefold() if c.isalnum())
 
 
 def _check_accounts(by_account: Mapping[str, UUID], customers: Mapping[UUID, Customer]) -> None:

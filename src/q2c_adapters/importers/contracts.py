@@ -204,6 +204,7 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
                     ),
                     auto_renew=parse_bool(raw.get("auto_renew"), "auto_renew", False),
                     activated_on=activated_on,
+                    activated_on_given=bool(activated_text),
                     sub=sub,
                     renewal_uplift_percent=(
                         parse_decimal(uplift, "renewal_uplift", mark) if uplift else None

@@ -79,6 +79,9 @@ class ContractRow:
     activated_on: date | None = None
     sub: SubContractRow | None = None
     renewal_uplift_percent: Decimal | None = None
+    # False when the export only says the contract is active, no day (``activated_on`` is then
+    # its term start, the day an activation by this row takes effect)
+    activated_on_given: bool = True
 
     def master_terms(self) -> tuple[object, ...]:
         """The master-contract columns, to compare rows of the same contract."""

@@ -1,0 +1,98 @@
+"""A CRM export that says something else about a recorded contract is refused, not skipped.
+
+MC-1 was imported: Acme's ERP licence, active from 1 January. The CRM later exports it with
+another go-live day, the licence renamed or made a service: the recorded contract changes by
+command, so the export is refused naming the column, never skipped as "already there". And a
+number written another way (``mc-1``, ``MC 1``) is not a second contract of Acme's, billed
+beside the first: it is refused, naming the number as recorded."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import pytest
+from test_import_contracts import customers
+
+from q2c_adapters.importers.contracts import ContractImporter
+from q2c_core import QuoteToCash
+from q2c_core.domain.import_batch import ImportRejected
+
+HEADER = (
+    "contract_number;customer;currency;term_start;term_end;frequency;signed_on;status;"
+    "activated_on;sub_id;description;kind;effective_from;effective_to;annual_price\n"
+)
+MC1 = (
+    "MC-1;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;;2024-01-01;ERP;ERP;licence;"
+    ";;1200,00\n"
+)
+
+
+def crm(app: QuoteToCash) -> ContractImporter:
+    return ContractImporter(app, today=date(2024, 1, 2))
+
+
+def imported(app: QuoteToCash) -> UUID:
+    """Acme, and MC-1 imported from the CRM."""
+    acme, _ = customers(app)
+    crm(app).import_bytes((HEADER + MC1).encode(), "crm1.csv", actor="crm")
+    return acme
+
+
+@pytest.mark.parametrize(
+    ("column", "row"),
+    [
+        ("activated_on", MC1.replace(";2024-01-01;ERP", ";2024-03-01;ERP")),
+        ("description", MC1.replace(";ERP;licence", ";ERP Suite;licence")),
+        ("kind", MC1.replace("licence", "service")),
+    ],
+    ids=["activated_on", "description", "kind"],
+)
+def test_a_contract_exported_again_with_another_term_is_refused_naming_it(
+    app: QuoteToCash, column: str, row: str
+) -> None:
+    imported(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        crm(app).import_bytes((HEADER + row).encode(), "crm2.csv", actor="crm")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (2, column)
+    assert app.recorder.max_notification_id() == before
+
+
+def test_the_same_contract_exported_again_is_skipped(app: QuoteToCash) -> None:
+    """As it was, with its customer named by id, or only saying it is active: nothing to do."""
+    acme = imported(app)
+    for n, row in enumerate(
+        (
+            MC1.replace("Acme GmbH", str(acme)),
+            MC1.replace(";;2024-01-01;ERP", ";active;;ERP"),
+            MC1.replace(";;2024-01-01;ERP", ";;;ERP"),
+        )
+    ):
+        report = crm(app).import_bytes((HEADER + row).encode(), f"crm{n}.csv", actor="crm")
+        assert (report.recorded, report.skipped) == (0, 1)
+
+
+@pytest.mark.parametrize("number", ["mc-1", "MC 1", "MC1", " Mc_1 "])
+def test_a_number_written_another_way_is_not_a_second_contract(
+    app: QuoteToCash, number: str
+) -> None:
+    acme = imported(app)
+    with pytest.raises(ImportRejected) as caught:
+        crm(app).import_bytes(
+            (HEADER + MC1.replace("MC-1", number)).encode(), "crm2.csv", actor="crm"
+        )
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (2, "contract")
+    assert "'MC-1'" in problem.rule
+    assert len(app.customer(acme).contract_ids) == 1
+
+
+def test_two_spellings_of_one_new_number_in_one_export_are_refused(app: QuoteToCash) -> None:
+    acme, _ = customers(app)
+    text = HEADER + MC1.replace("MC-1", "MC-7") + MC1.replace("MC-1", "mc-7")
+    with pytest.raises(ImportRejected) as caught:
+        crm(app).import_bytes(text.encode(), "crm.csv", actor="crm")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(3, "contract")]
+    assert app.customer(acme).contract_ids == []
