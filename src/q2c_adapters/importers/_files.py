@@ -425,12 +425,16 @@ def _decimals(value: Decimal) -> int:
 
 
 EARLIEST_YEAR = 1900
+# The last year a date of an import may have: later is a typing error or a system's way of
+# writing "no end" (9999-12-31), which the day after it or a renewal's months cannot hold.
+LATEST_YEAR = 2999
 
 
 def parse_date(text: str, field: str) -> date:
     """A date as ISO ``2024-03-05``, ``05.03.2024`` or ``05/03/2024`` (day first).
 
-    A year before 1900 (``0024`` for 2024) is a typing error, refused.
+    A year before 1900 (``0024`` for 2024) is a typing error, refused; so is one after 2999
+    (``9999-12-31``, "no end" to some systems: no term nor renewal is counted to it).
     """
     s = text.strip()
     day: date | None = None
@@ -448,6 +452,13 @@ def parse_date(text: str, field: str) -> date:
     if day.year < EARLIEST_YEAR:
         raise CellError(
             f"has an implausible year {day.year}: no date before {EARLIEST_YEAR}",
+            field=field,
+            value=text,
+        )
+    if day.year > LATEST_YEAR:
+        raise CellError(
+            f"has an implausible year {day.year}: no date after {LATEST_YEAR}-12-31 (some "
+            "systems write 9999-12-31 for no end: give the real one)",
             field=field,
             value=text,
         )
