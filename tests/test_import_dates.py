@@ -3,17 +3,23 @@
 ``9999-12-31`` is how many systems write "no end": a contract's term read to it made the
 importer crash (OverflowError counting the day after it, ValueError counting its months), not
 refuse the row. A date after 2999 is refused naming its line and column, as one before 1900
-is."""
+is. A date that reads two ways (``03/05/2024``, ``2024315``) is read only as the file shows
+it, never guessed."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+from test_import_bank import build as invoices
 from test_import_contracts import customers
+from test_import_time_entries import build as requests
+from test_import_time_entries import importer as psa
 
-from q2c_adapters.importers._files import CellError, parse_date
+from q2c_adapters.importers._files import CellError, date_order, parse_date
+from q2c_adapters.importers.bank import BankStatementImporter
 from q2c_adapters.importers.contracts import ContractImporter
+from q2c_adapters.importers.time_entries import read_time_entries_csv
 from q2c_core import QuoteToCash
 from q2c_core.domain.import_batch import ImportRejected
 
@@ -53,3 +59,73 @@ def test_a_far_end_the_ledger_holds_is_read() -> None:
     assert parse_date("2999-12-31", "term_end") == date(2999, 12, 31)
     with pytest.raises(CellError):
         parse_date("3000-01-01", "term_end")
+
+
+# -- dates that read two ways -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["2024315", "202435", "2024113", "240315", "2024031500"])
+def test_digits_only_are_a_date_only_as_eight_of_them(text: str) -> None:
+    """``2024315`` is 15 March or 31 May? ``20240315`` is the only form read."""
+    with pytest.raises(CellError):
+        parse_date(text, "date")
+    assert parse_date("20240315", "date") == date(2024, 3, 15)
+
+
+def test_a_slash_date_is_read_by_the_order_the_file_shows() -> None:
+    """03/05/2024 is 3 May in Berlin and 5 March in Boston: the file's other dates tell which
+    (a 15 or a 31 in one place), as its numbers tell its decimal mark; when none tells, the
+    date is refused, never guessed. 05/05/2024 reads the same both ways."""
+    us = date_order(["03/05/2024", "03/15/2024"])
+    eu = date_order(["03/05/2024", "31/05/2024"])
+    assert (us, eu, date_order(["03/05/2024", "2024-03-05"])) == ("mdy", "dmy", None)
+    assert parse_date("03/05/2024", "date", us) == date(2024, 3, 5)
+    assert parse_date("03/05/2024", "date", eu) == date(2024, 5, 3)
+    assert parse_date("05/05/2024", "date") == date(2024, 5, 5)
+    assert parse_date("3/15/2024", "date") == date(2024, 3, 15)  # one order only reads it
+    with pytest.raises(CellError, match="ambiguous"):
+        parse_date("03/05/2024", "date")
+    with pytest.raises(CellError, match="month first"):
+        parse_date("15/03/2024", "date", us)
+
+
+def test_a_timesheet_with_only_ambiguous_slash_dates_is_refused(app: QuoteToCash) -> None:
+    ids = requests(app)
+    text = "worker,date,hours,ticket\nbob,03/05/2024,1,TKT-101\nbob,03/06/2024,2,TKT-101\n"
+    with pytest.raises(ImportRejected) as caught:
+        psa(app, ids).import_bytes(text.encode(), "us.csv", actor="psa")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "date"), (3, "date")]
+    assert app.request(ids["TKT-101"]).item_ids() == set()
+
+    # the same export a week later shows its order: month first
+    later = text + "bob,03/13/2024,1,TKT-101\n"
+    psa(app, ids).import_bytes(later.encode(), "us-later.csv", actor="psa")
+    request = app.request(ids["TKT-101"])
+    days = sorted(request.entry(i).work_date for i in request.item_ids())
+    assert days == [date(2024, 3, 5), date(2024, 3, 6), date(2024, 3, 13)]
+
+
+def test_a_bank_statement_with_an_ambiguous_slash_date_is_refused(app: QuoteToCash) -> None:
+    bank_ids = invoices(app)
+    text = (
+        "date;amount;currency;remittance;name;reference\n04/02/2024;1190,00;EUR;INV-000001;X;B-1\n"
+    )
+    with pytest.raises(ImportRejected) as caught:
+        BankStatementImporter(app, today=date(2024, 4, 3)).import_bytes(
+            text.encode(), "us.csv", actor="bank-sync"
+        )
+    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "date")]
+    assert not app.invoice(bank_ids["INV-000001"]).outstanding.is_zero()
+
+
+def test_a_timesheet_dated_years_ahead_is_refused(app: QuoteToCash) -> None:
+    """Work is done, then exported: a work date over a year after the import is a typo (2031
+    for 2024), refused as a bank statement's booking date is."""
+    ids = requests(app)
+    text = "worker,date,hours,ticket\nbob,2031-03-05,1,TKT-101\n"
+    with pytest.raises(ImportRejected) as caught:
+        psa(app, ids).import_bytes(text.encode(), "typo.csv", actor="psa")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (2, "date") and "2031" in problem.rule
+    rows, problems = read_time_entries_csv(text, today=date(2030, 12, 1))
+    assert problems == [] and rows[0].work_date == date(2031, 3, 5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import codecs
 import csv
 import hashlib
@@ -10,7 +11,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -428,20 +429,94 @@ EARLIEST_YEAR = 1900
 # The last year a date of an import may have: later is a typing error or a system's way of
 # writing "no end" (9999-12-31), which the day after it or a renewal's months cannot hold.
 LATEST_YEAR = 2999
+# What an export lists has happened (a credit booked, work done): a date more than this after
+# the import is a typing error (2031 for 2024)
+LATEST_AFTER_IMPORT = timedelta(days=366)
+
+DAY_FIRST = "dmy"
+MONTH_FIRST = "mdy"
+_FIRST = {DAY_FIRST: "the day", MONTH_FIRST: "the month"}
+_SLASH_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_EIGHT_DIGITS = re.compile(r"[0-9]{8}")
 
 
-def parse_date(text: str, field: str) -> date:
-    """A date as ISO ``2024-03-05``, ``05.03.2024`` or ``05/03/2024`` (day first).
+def _order_shown(text: str) -> str | None:
+    """The order a slash date shows by itself: ``DAY_FIRST`` for ``31/05/2024`` (no month 31),
+    ``MONTH_FIRST`` for ``05/31/2024``; None for ``03/05/2024`` (3 May or 5 March?) and for
+    anything else."""
+    m = _SLASH_DATE.fullmatch(text.strip())
+    if m is None:
+        return None
+    first, second = int(m[1]), int(m[2])
+    if first > 12 >= second:
+        return DAY_FIRST
+    if second > 12 >= first:
+        return MONTH_FIRST
+    return None
+
+
+def date_order(cells: Iterable[str]) -> str | None:
+    """The order a file's slash dates are written in, as the decimal mark of its numbers is
+    read: ``DAY_FIRST`` or ``MONTH_FIRST`` when its dates that read one way only (``31/05``,
+    ``05/31``) all show that one; None when none does, or both are shown."""
+    shown = {_order_shown(c) for c in cells} - {None}
+    return shown.pop() if len(shown) == 1 else None
+
+
+def _slash_date(m: re.Match[str], text: str, field: str, order: str | None) -> date:
+    """A slash date read in the order it shows, else in the file's ``order``; one that reads
+    two ways in a file that does not tell (``03/05/2024``) is refused, never guessed."""
+    first, second, year = int(m[1]), int(m[2]), int(m[3])
+    shown = _order_shown(text)
+    if shown is not None and order is not None and shown != order:
+        raise CellError(
+            f"reads only with {_FIRST[shown]} first, but this file writes {_FIRST[order]} "
+            "first: write it as 2024-05-03 (ISO)",
+            field=field,
+            value=text,
+        )
+    read = shown or order
+    if read is None and first != second:
+        months = (calendar.month_name[second], calendar.month_name[first])
+        raise CellError(
+            f"is ambiguous: {first} {months[0]} or {second} {months[1]}? no date of this file "
+            "tells day from month: write it as 2024-05-03 (ISO) or 03.05.2024",
+            field=field,
+            value=text,
+        )
+    day, month = (second, first) if read == MONTH_FIRST else (first, second)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise CellError("is not a date", field=field, value=text) from None
+
+
+def parse_date(text: str, field: str, order: str | None = None) -> date:
+    """A date as ISO ``2024-03-05``, ``20240305`` (eight digits), ``05.03.2024`` (day first)
+    or with slashes, in the ``order`` the file shows (see ``date_order``): ``05/31/2024`` and
+    ``31/05/2024`` read one way only; ``03/05/2024`` reads two (3 May or 5 March), and is
+    refused unless the file's other dates tell which.
 
     A year before 1900 (``0024`` for 2024) is a typing error, refused; so is one after 2999
     (``9999-12-31``, "no end" to some systems: no term nor renewal is counted to it).
     """
     s = text.strip()
+    if s.isdigit() and not _EIGHT_DIGITS.fullmatch(s):
+        # 2024315: 15 March or 31 May? strptime would pick one
+        raise CellError(
+            "is not a date: digits only are a date as eight of them (20240315)",
+            field=field,
+            value=text,
+        )
     day: date | None = None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y%m%d"):
+    slash = _SLASH_DATE.fullmatch(s)
+    if slash is not None:
+        day = _slash_date(slash, text, field, order)
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%Y%m%d"):
+        if day is not None:
+            break
         try:
             day = datetime.strptime(s, fmt).date()
-            break
         except ValueError:
             continue
     if day is None:
@@ -459,6 +534,24 @@ def parse_date(text: str, field: str) -> date:
         raise CellError(
             f"has an implausible year {day.year}: no date after {LATEST_YEAR}-12-31 (some "
             "systems write 9999-12-31 for no end: give the real one)",
+            field=field,
+            value=text,
+        )
+    return day
+
+
+def parse_past_date(
+    text: str, field: str, today: date | None, order: str | None = None, *, what: str = "date"
+) -> date:
+    """A date of something an export says happened (``parse_date``), refused when it lies
+    implausibly far after ``today`` (default: the real today): more than
+    ``LATEST_AFTER_IMPORT``."""
+    day = parse_date(text, field, order)
+    latest = (today or date.today()) + LATEST_AFTER_IMPORT
+    if day > latest:
+        raise CellError(
+            f"has an implausible year {day.year}: a {what} after {latest} is not in an export "
+            "of what has happened",
             field=field,
             value=text,
         )

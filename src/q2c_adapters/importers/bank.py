@@ -36,7 +36,8 @@ debtor, payer], ``iban`` [counterparty_iban, debtor_iban, account_number], ``acc
 are looked for on every account statements booked before named). The file's decimal mark is
 read from its amounts: in a file that writes ``99,50`` a ``.`` only separates thousands
 (``1.000`` is one thousand); a booking date before 1900 or over a year after the import date
-is refused. Any other column given under two headers (``Type``
+is refused, and a slash date is read in the order the file's dates show (``04/02/2024`` alone,
+4 February or 2 April, is refused). Any other column given under two headers (``Type``
 and ``Soll/Haben``) refuses the file, naming both: q2c never picks one silently.
 """
 
@@ -45,7 +46,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -57,9 +58,11 @@ from q2c_adapters.importers._files import (
     CellError,
     CsvRow,
     FileImporter,
+    date_order,
     decimal_mark,
     parse_date,
     parse_decimal,
+    parse_past_date,
     read_csv,
 )
 from q2c_core.domain.bank_credit import StatementCredit
@@ -95,22 +98,10 @@ def _money(amount: Decimal, currency: str, field: str, currency_field: str = "")
         raise CellError(e.rule, field=field, value=wrong) from None
 
 
-# A statement books what happened: a booking date more than this after the import is a typo.
-LATEST_BOOKING_AFTER = timedelta(days=366)
-
-
-def _booking_date(text: str, field: str, today: date | None) -> date:
-    """A credit's booking date, refused when it lies implausibly far in the future."""
-    booked_on = parse_date(text, field)
-    latest = (today or date.today()) + LATEST_BOOKING_AFTER
-    if booked_on > latest:
-        raise CellError(
-            f"has an implausible year {booked_on.year}: a booking date after {latest} is "
-            "not in a bank statement",
-            field=field,
-            value=text,
-        )
-    return booked_on
+def _booking_date(text: str, field: str, today: date | None, order: str | None = None) -> date:
+    """A credit's booking date, refused when it lies implausibly far in the future (more than
+    ``LATEST_AFTER_IMPORT`` after ``today``); a slash date in the file's ``order``."""
+    return parse_past_date(text, field, today, order, what="booking date")
 
 
 # -- camt.053 ------------------------------------------------------------------------------------
@@ -578,6 +569,7 @@ def read_bank_csv(
 
     raws = list(reader)
     mark = decimal_mark(raw.get(c) for raw in raws for c in AMOUNT_COLUMNS)
+    order = date_order(d for raw in raws for d in (raw.get("date"), raw.got_before("date")))
     for raw in raws:
         column = next((c for c in AMOUNT_COLUMNS if raw.get(c)), "")
         try:
@@ -594,7 +586,7 @@ def read_bank_csv(
             if amount <= 0:
                 ignored += 1
                 continue
-            booked_on = _booking_date(raw.required("date"), "date", today)
+            booked_on = _booking_date(raw.required("date"), "date", today, order)
             currency = raw.required("currency")
             account_cell = own_account(raw.get("account"))
             written_reference = raw.get("reference")
@@ -608,7 +600,7 @@ def read_bank_csv(
                 debtor_account=raw.get("iban").replace(" ", "").upper(),
                 account=account_cell or own_account(account),
             )
-            read_before = _csv_credit_read_before(raw, credit)
+            read_before = _csv_credit_read_before(raw, credit, order)
             # the accounts the same credit may be booked on by a statement that named another
             # (or none): none for a credit of a known account, every one known for one of none
             others = ("",) if credit.account else known()
@@ -677,7 +669,9 @@ def _csv_content(credit: StatementCredit, amount_text: str) -> str:
     )
 
 
-def _csv_credit_read_before(raw: CsvRow, credit: StatementCredit) -> StatementCredit | None:
+def _csv_credit_read_before(
+    raw: CsvRow, credit: StatementCredit, order: str | None
+) -> StatementCredit | None:
     """The credit as earlier versions read a row giving two date or remittance columns (the
     last of each: the value date, the bank's description), None when they read it so too."""
     if not ({"date", "remittance"} & raw.read_before.keys()):
@@ -685,7 +679,7 @@ def _csv_credit_read_before(raw: CsvRow, credit: StatementCredit) -> StatementCr
     try:
         return attrs.evolve(
             credit,
-            booked_on=parse_date(raw.got_before("date"), "date"),
+            booked_on=parse_date(raw.got_before("date"), "date", order),
             remittance=raw.got_before("remittance"),
         )
     except Q2CError:

@@ -20,8 +20,10 @@ One row per sub-contract, the master contract's columns repeated on each (a row 
   ``annual_price`` [price, yearly_price].
 
 The file's decimal mark is read from its prices: in a file that writes ``1200,00`` a ``.`` only
-separates thousands. A column given under two headers (``Product`` and ``Description``) refuses
-the file, naming both: q2c never picks one silently.
+separates thousands; a slash date is read in the order the file's dates show (``03/05/2024`` alone,
+3 May or 5 March, is refused), and a date after 2999 (``9999-12-31``) is refused. A column given
+under two headers (``Product`` and ``Description``) refuses the file, naming both: q2c never picks
+one silently.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
+    date_order,
     decimal_mark,
     parse_bool,
     parse_date,
@@ -113,6 +116,14 @@ _KIND = {
 
 
 NUMBER_COLUMNS = ("annual_price", "renewal_uplift")
+DATE_COLUMNS = (
+    "term_start",
+    "term_end",
+    "signed_on",
+    "activated_on",
+    "effective_from",
+    "effective_to",
+)
 ACTIVE = "active"
 
 
@@ -153,13 +164,18 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
     problems: list[RowProblem] = []
     raws = list(reader)
     mark = decimal_mark(raw.get(c).rstrip("%").strip() for raw in raws for c in NUMBER_COLUMNS)
+    order = date_order(raw.get(c) for raw in raws for c in DATE_COLUMNS)
+
+    def day(text: str, field: str) -> date:
+        return parse_date(text, field, order)
+
     for raw in raws:
         try:
-            term_start = parse_date(raw.required("term_start"), "term_start")
-            term_end = _day_after(parse_date(raw.required("term_end"), "term_end"))
+            term_start = day(raw.required("term_start"), "term_start")
+            term_end = _day_after(day(raw.required("term_end"), "term_end"))
             currency = raw.get("currency").upper() or None
             activated_text = raw.get("activated_on")
-            activated_on = parse_date(activated_text, "activated_on") if activated_text else None
+            activated_on = day(activated_text, "activated_on") if activated_text else None
             if _activated_by_status(raw.get("status"), "status") and activated_on is None:
                 activated_on = term_start
             sub: SubContractRow | None = None
@@ -175,13 +191,9 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
                     sub_id=raw.get("sub_id"),
                     description=raw.required("description"),
                     kind=_choice(_KIND, raw.get("kind"), "kind", SubContractKind.PRODUCT),
-                    effective_from=(
-                        parse_date(from_text, "effective_from") if from_text else term_start
-                    ),
+                    effective_from=(day(from_text, "effective_from") if from_text else term_start),
                     annual_price=Money(price, currency),
-                    effective_to=(
-                        _day_after(parse_date(end_text, "effective_to")) if end_text else None
-                    ),
+                    effective_to=(_day_after(day(end_text, "effective_to")) if end_text else None),
                 )
             signed_text = raw.get("signed_on")
             uplift = raw.get("renewal_uplift").rstrip("%").strip()
@@ -193,7 +205,7 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
                     term_start=term_start,
                     term_end=term_end,
                     frequency=_choice(_FREQUENCY, raw.required("frequency"), "frequency"),
-                    signed_on=parse_date(signed_text, "signed_on") if signed_text else term_start,
+                    signed_on=day(signed_text, "signed_on") if signed_text else term_start,
                     currency=currency,
                     timing=_choice(_TIMING, raw.get("timing"), "timing", BillingTiming.IN_ADVANCE),
                     alignment=_choice(

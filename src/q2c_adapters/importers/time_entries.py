@@ -9,15 +9,16 @@ reference, request_id, ticket_ref] (a q2c request id, or a ticket reference mapp
 
 An entry's id is ``psa:<entry_id>`` when the export gives one, else derived from the row's content
 (and how many identical rows came before it), so re-importing the same entries, even in another
-file, records nothing twice (an entry imported before the PSA's id column was switched on is
-known again by its content); an entry id recorded on another request (the PSA moved the entry to
-another ticket), or given for two requests in one file, refuses the file. The file's decimal mark
-is read from its hours and rates: in a file that writes ``5,5`` a ``.`` only separates thousands.
-Hours less than a hundredth (``0.001``, ``1E-30``) are refused, as are numbers no ledger holds
-(``1e999999``, NaN, more than ten decimals), and so is a worker of invisible characters only (a
-zero-width space). A worker is a person: ``Dana`` and ``dana`` are one in the KPIs. A column given
-under two headers (``Notes`` and ``Description``) refuses the file, naming both: q2c never picks
-one silently.
+file, records nothing twice (an entry imported before the PSA's id column was switched on is known
+again by its content); an entry id recorded on another request (the PSA moved the entry to another
+ticket), or given for two requests in one file, refuses the file. The file's decimal mark is read
+from its hours and rates: in a file that writes ``5,5`` a ``.`` only separates thousands. A work
+date more than a year after the import is refused, and a slash date is read in the order the file's
+dates show (``03/05/2024`` alone, 3 May or 5 March, is refused: ``_files.parse_date``). Hours less
+than a hundredth (``0.001``, ``1E-30``) are refused, as are numbers no ledger holds (``1e999999``,
+NaN, more than ten decimals), and so is a worker of invisible characters only (a zero-width space).
+A worker is a person: ``Dana`` and ``dana`` are one in the KPIs. A column given under two headers
+(``Notes`` and ``Description``) refuses the file, naming both: q2c never picks one silently.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ from uuid import UUID
 from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
+    date_order,
     decimal_mark,
     parse_bool,
-    parse_date,
     parse_decimal,
+    parse_past_date,
     read_csv,
 )
 from q2c_core.domain.errors import Q2CError
@@ -63,8 +65,14 @@ NUMBER_COLUMNS = ("hours", "rate")
 MIN_HOURS = Decimal("0.01")
 
 
-def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProblem]]:
-    """Parse a PSA export into rows, and the problems of rows that could not be read."""
+def read_time_entries_csv(
+    text: str, *, today: date | None = None
+) -> tuple[list[TimeEntryRow], list[RowProblem]]:
+    """Parse a PSA export into rows, and the problems of rows that could not be read.
+
+    ``today`` (default: the real today) bounds plausible work dates: work is exported once
+    done, so one more than a year after it is a typing error.
+    """
     header_problems, reader = read_csv(text, ALIASES, REQUIRED)
     if header_problems:
         return [], header_problems
@@ -74,6 +82,7 @@ def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProble
     seen_given: dict[str, int] = {}
     raws = list(reader)
     mark = decimal_mark(raw.get(c) for raw in raws for c in NUMBER_COLUMNS)
+    order = date_order(raw.get("date") for raw in raws)
     for raw in raws:
         try:
             worker = raw.required("worker")
@@ -83,7 +92,9 @@ def read_time_entries_csv(text: str) -> tuple[list[TimeEntryRow], list[RowProble
                     field="worker",
                     value=worker,
                 )
-            work_date = parse_date(raw.required("date"), "date")
+            work_date = parse_past_date(
+                raw.required("date"), "date", today, order, what="work date"
+            )
             hours = parse_decimal(raw.required("hours"), "hours", mark)
             if 0 < hours < MIN_HOURS:
                 raise CellError(
@@ -157,7 +168,7 @@ class TimeEntryImporter(FileImporter):
         self.today = today
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
-        rows, problems = read_time_entries_csv(self._text(source, data))
+        rows, problems = read_time_entries_csv(self._text(source, data), today=self.imported_on)
         return self.app.import_time_entries(
             source,
             rows,
