@@ -15,7 +15,7 @@ import pytest
 from test_import_contracts import customers
 
 from q2c_adapters.importers.contracts import ContractImporter
-from q2c_core import QuoteToCash
+from q2c_core import Money, QuoteToCash
 from q2c_core.domain.import_batch import ImportRejected
 
 HEADER = (
@@ -96,3 +96,29 @@ def test_two_spellings_of_one_new_number_in_one_export_are_refused(app: QuoteToC
         crm(app).import_bytes(text.encode(), "crm.csv", actor="crm")
     assert [(p.line, p.field) for p in caught.value.problems] == [(3, "contract")]
     assert app.customer(acme).contract_ids == []
+
+
+# -- the currency a CRM export leaves out -----------------------------------------------------
+
+
+def test_an_export_without_a_currency_prices_in_the_customer_s_currency(
+    app: QuoteToCash,
+) -> None:
+    """The CRM exports no currency column: Acme's contract is in euros, Zurich AG's in francs,
+    as the customers are; the same export again is skipped."""
+    acme, _ = customers(app)
+    zurich = app.register_customer("Zurich AG", "CHF", account_manager="mia", actor="alice")
+    text = (
+        "contract_number;customer;term_start;term_end;frequency;sub_id;description;annual_price\n"
+        "MC-1;Acme GmbH;2024-01-01;2024-12-31;monthly;ERP;ERP licence;1200,00\n"
+        "MC-2;Zurich AG;2024-01-01;2024-12-31;monthly;ERP;ERP licence;1500,00\n"
+    )
+    report = crm(app).import_bytes(text.encode(), "crm.csv", actor="crm")
+    assert (report.recorded, report.skipped) == (4, 0)
+    for customer, price in ((acme, Money.of("1200", "EUR")), (zurich, Money.of("1500", "CHF"))):
+        (contract_id,) = app.customer(customer).contract_ids
+        contract = app.contract(contract_id)
+        assert contract.currency == price.currency
+        assert contract.sub_contracts["ERP"].price_on(date(2024, 1, 1)) == price
+    again = crm(app).import_bytes((text + "\n").encode(), "crm-again.csv", actor="crm")
+    assert (again.recorded, again.skipped) == (0, 2)

@@ -42,6 +42,7 @@ from q2c_core.domain.import_rows import (
     BankCreditRow,
     BankReversalRow,
     ContractRow,
+    SubContractRow,
     TimeEntryRow,
 )
 from q2c_core.domain.invoice import Invoice, InvoiceKind
@@ -282,12 +283,13 @@ class ImportCommands(BaseApp):
     ) -> ImportReport:
         """Record a CRM export's contracts and sub-contracts, all or nothing, never twice.
 
-        A contract is found by its customer and number; a new one is signed (and activated when
-        the row gives an activation date). A number that differs from one of the customer's
-        contracts only by case, spaces or punctuation (``mc-1`` for ``MC-1``) is refused, not
-        signed as a second contract. A sub-contract already on its contract is skipped when the
-        row says what is recorded, removed or extended when only its end date differs (other
-        terms, its description and kind among them, are refused naming the column); a new one
+        A contract is found by its customer and number; a new one is signed in the row's currency,
+        else the customer's (and activated when the row gives an activation date); a sub-contract's
+        price given as an amount is in its contract's currency. A number that differs from one of
+        the customer's contracts only by case, spaces or punctuation (``mc-1`` for ``MC-1``) is
+        refused, not signed as a second contract. A sub-contract already on its contract is skipped
+        when the row says what is recorded, removed or extended when only its end date differs
+        (other terms, its description and kind among them, are refused naming the column); a new one
         is added. Rows of one contract must agree, and must agree with what is recorded (an
         activation day too, when the row gives one).
         """
@@ -331,11 +333,12 @@ class ImportCommands(BaseApp):
                     if row.sub is None:
                         continue
                     sub = row.sub
+                    annual_price = _price_in(sub, contract)
                     if sub.sub_id in contract.sub_contracts:
                         existing = contract.sub_contracts[sub.sub_id]
                         if (
                             existing.effective_from != sub.effective_from
-                            or existing.price_on(sub.effective_from) != sub.annual_price
+                            or existing.price_on(sub.effective_from) != annual_price
                         ):
                             raise RuleViolated(
                                 f"sub-contract {sub.sub_id!r} is recorded with other terms",
@@ -378,7 +381,7 @@ class ImportCommands(BaseApp):
                             description=sub.description,
                             kind=sub.kind,
                             effective_from=sub.effective_from,
-                            prices=(PricePoint(sub.effective_from, sub.annual_price),),
+                            prices=(PricePoint(sub.effective_from, annual_price),),
                             effective_to=sub.effective_to,
                         ),
                         actor,
@@ -1064,6 +1067,14 @@ def _terms_differing(contract: Contract, row: ContractRow) -> list[str]:
         ),
     )
     return [name for name, same in checks if not same]
+
+
+def _price_in(sub: SubContractRow, contract: Contract) -> Money:
+    """A sub-contract row's annual price: as given, or an amount in its contract's currency
+    (the row's, else the customer's: a CRM export without a currency column)."""
+    if isinstance(sub.annual_price, Money):
+        return sub.annual_price
+    return Money(sub.annual_price, contract.currency)
 
 
 def _number_key(number: str) -> str:

@@ -181,10 +181,6 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
             sub: SubContractRow | None = None
             if raw.get("sub_id"):
                 price = parse_decimal(raw.required("annual_price"), "annual_price", mark)
-                if currency is None:
-                    raise CellError(
-                        "give the contract's currency with sub-contract prices", field="currency"
-                    )
                 end_text = raw.get("effective_to")
                 from_text = raw.get("effective_from")
                 sub = SubContractRow(
@@ -192,7 +188,8 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
                     description=raw.required("description"),
                     kind=_choice(_KIND, raw.get("kind"), "kind", SubContractKind.PRODUCT),
                     effective_from=(day(from_text, "effective_from") if from_text else term_start),
-                    annual_price=Money(price, currency),
+                    # without a currency: in the contract's, the customer's (the import's)
+                    annual_price=price if currency is None else Money(price, currency),
                     effective_to=(_day_after(day(end_text, "effective_to")) if end_text else None),
                 )
             signed_text = raw.get("signed_on")

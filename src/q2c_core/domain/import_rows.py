@@ -47,13 +47,15 @@ class TimeEntryRow:
 
 @attrs.frozen
 class SubContractRow:
-    """A sub-contract line of a CRM contract export."""
+    """A sub-contract line of a CRM contract export. ``annual_price`` is Money, or an amount
+    in its contract's currency (the row's, else the customer's: an export without a currency
+    column)."""
 
     sub_id: str
     description: str
     kind: SubContractKind
     effective_from: date
-    annual_price: Money
+    annual_price: Money | Decimal
     effective_to: date | None = None
 
 
