@@ -481,7 +481,9 @@ def replay(
     """Rebuild every projection from an empty start into a scratch store and compare.
 
     The rebuild is compared with the live projections (brought up to date first); exit code 1
-    when any row differs, each differing row printed with its differing fields. With --as-of at
+    when any row differs, each differing row printed with its differing fields. Both sides
+    stop at the last event recorded when replay starts: events another process records
+    meanwhile are left for the next update, not reported as differences. With --as-of at
     or after the recording time of the last recorded event, the live store holds exactly the
     events up to then, so the rebuild as of that time is compared with the live store as well.
     With an earlier --as-of the live store holds later events and cannot be compared: the
@@ -503,10 +505,12 @@ def replay(
     with tempfile.TemporaryDirectory(prefix="q2c-replay-") as tmp:
         live_store = _live_store(url, store)
         live = all_projections(live_store, plan=plan)
-        with progress_bar("bringing live projections up to date") as update:
-            _catch_up(application, live, (url, store, commission_plan), progress=update)
+        # one fixed moment of the log for every side: events another process records
+        # meanwhile are neither followed into the live store nor rebuilt here
         head = application.recorder.max_notification_id() or 0
-        until = position_as_of(application, moment) if moment is not None else head
+        with progress_bar("bringing live projections up to date") as update:
+            _catch_up(application, live, (url, store, commission_plan), progress=update, until=head)
+        until = min(position_as_of(application, moment), head) if moment is not None else head
         against_live = until >= head
         if moment is not None:
             if against_live:
@@ -527,7 +531,7 @@ def replay(
         rebuilt = all_projections(scratch, plan=plan)
         with progress_bar("rebuilding from events") as update:
             try:
-                rebuild(application, rebuilt, as_of=moment, progress=update, workers=workers)
+                rebuild(application, rebuilt, until=until, progress=update, workers=workers)
             except Q2CError as error:
                 fail(one_line(error))
         if not against_live:
@@ -535,7 +539,7 @@ def replay(
             live_store = ProjectionStore.open(f"sqlite:///{Path(tmp) / 'incremental.db'}")
             live = all_projections(live_store, plan=plan)
             with progress_bar("incremental rebuild as of the same time") as update:
-                rebuild(application, live, as_of=moment, page_size=97, progress=update)
+                rebuild(application, live, until=until, page_size=97, progress=update)
         differences = (
             compare(rebuilt, live, "live", head)
             if against_live

@@ -297,12 +297,14 @@ def rebuild(
     projections: Sequence[Projection],
     *,
     as_of: datetime | None = None,
+    until: int | None = None,
     page_size: int = 25_000,
     progress: Progress | None = None,
     workers: int = 1,
 ) -> int:
-    """Empty the projections and build them again from the first event (up to ``as_of``);
-    returns how many events were applied.
+    """Empty the projections and build them again from the first event (up to ``as_of``, or
+    up to notification ``until``: both given, the earlier); returns how many events were
+    applied.
 
     Pages are larger than a catch-up's: each commit writes rows all over the rows table's
     index, so fewer, larger commits write much less (memory grows with the page, not with
@@ -320,7 +322,9 @@ def rebuild(
     shares = split_projections(projections, workers)
     # as of a recording time: the last notification recorded by then, found once for every
     # share (``position_as_of``)
-    until = position_as_of(app, _utc(as_of)) if as_of is not None else None
+    if as_of is not None:
+        last = position_as_of(app, _utc(as_of))
+        until = last if until is None else min(until, last)
     if len(shares) <= 1:
         return _rebuild_share(app, projections, until, page_size, progress).applied
     _check_shareable(app, projections)
@@ -469,6 +473,8 @@ def catch_up(
     *,
     page_size: int = 2000,
     progress: Progress | None = None,
+    until: int | None = None,
 ) -> int:
-    """Apply what was recorded since each projection's position."""
-    return Follower(app, projections, page_size=page_size).run(progress=progress)
+    """Apply what was recorded since each projection's position (up to notification
+    ``until``, when given: events recorded later are left for the next catch-up)."""
+    return Follower(app, projections, page_size=page_size, until=until).run(progress=progress)
