@@ -180,12 +180,13 @@ def test_a_bounced_payment_keeps_its_reference_on_the_statement(
 def test_a_row_key_prints_whole_in_a_narrow_table(
     reported: tuple[QuoteToCash, list[Projection]],
 ) -> None:
-    """At 80 columns the other cells wrap; the key to paste into q2c explain never does."""
+    """At 80 columns the text cells wrap; the key to paste into q2c explain never does (nor
+    an amount: the table is printed wider, uncropped, as q2c report prints it)."""
     _, projections = reported
     table = report_table("review", projections, ON)
     keys = [str(r[-1]) for r in table.rows]
     out = io.StringIO()
-    Console(file=out, width=80).print(rich_table(table))
+    Console(file=out, width=80).print(rich_table(table), crop=False)
     printed = out.getvalue()
     assert keys and all(key in printed for key in keys)
 

@@ -1205,7 +1205,9 @@ def report(
             _warn_of_unknown_managers(plan, projections)
         target.close()
     if fmt == "table":
-        console.print(rich_table(table, every_row=every_row))
+        # (wider than the screen or a pipe's 80 columns, the table's lines are printed
+        # whole: amounts, dates and keys never shrink, see rich_table)
+        console.print(rich_table(table, every_row=every_row), crop=False)
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(table.columns)

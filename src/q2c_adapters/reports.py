@@ -790,11 +790,24 @@ def _is_key(column: str) -> bool:
     return column.startswith("row (") or column.endswith(" id")
 
 
+_LONGEST_WORD = 30  # a text column narrows no further than this (a longer word is folded)
+
+
+def _fixed_width(value: Any) -> bool:
+    """Whether a cell is an amount, a number or a date: read whole or misread."""
+    return isinstance(value, Money | Decimal | int | date) and not isinstance(value, bool)
+
+
 def rich_table(report: ReportTable, *, keys: bool = True, every_row: bool = False) -> Table:
     """A report as a rich table (amounts right-aligned); ``keys=False`` leaves out the
     columns that only give keys for ``q2c explain`` (an overview for people, as the demo's).
     The report's empty rows (``ReportTable.empty_rows``) are left out, and the caption says
-    how many, unless ``every_row``."""
+    how many, unless ``every_row``.
+
+    Narrower than the table, the screen never shrinks an amount, number, date or key column
+    below its widest cell: only text columns wrap (at spaces; a word longer than 30
+    characters is folded, never cut), and a table that still does not fit is wider than the
+    screen (print it with ``crop=False``, as ``q2c report`` does, to keep every column)."""
     rows = [row for i, row in enumerate(report.rows) if every_row or i not in report.empty_rows]
     left_out = len(report.rows) - len(rows)
     caption = None if report.rows else "nothing to show"
@@ -814,12 +827,24 @@ def rich_table(report: ReportTable, *, keys: bool = True, every_row: bool = Fals
         # a column is numeric by its first filled cell (a row may leave it empty)
         sample = next((r[i] for r in report.rows if i < len(r) and r[i] not in (None, "")), None)
         numeric = isinstance(sample, Money | Decimal | int)
-        if _is_key(column):
-            # a key to paste into q2c explain: whole, on one line, whatever the width
-            widest = max((len(cell(r[i])) for r in report.rows if i < len(r)), default=0)
-            table.add_column(column, no_wrap=True, min_width=widest)
+        texts = [cell(r[i]) for r in rows if i < len(r)]
+        # (a header wraps at its spaces, so its longest word is as narrow as it goes)
+        header_word = max(map(len, column.split()), default=0)
+        if _is_key(column) or any(_fixed_width(r[i]) for r in rows if i < len(r)):
+            # a key to paste into q2c explain, an amount, a number or a date: whole, on one
+            # line, whatever the width
+            widest = max([header_word, *map(len, texts)])
+            table.add_column(
+                column, justify="right" if numeric else "left", min_width=widest, overflow="fold"
+            )
             continue
-        table.add_column(column, justify="right" if numeric else "left")
+        longest = max([header_word, *(len(w) for t in texts for w in t.split())])
+        table.add_column(
+            column,
+            justify="right" if numeric else "left",
+            min_width=min(longest, _LONGEST_WORD),
+            overflow="fold",
+        )
     for row in rows:
         table.add_row(*(cell(row[i]) for i in shown if i < len(row)))
     return table
@@ -865,5 +890,5 @@ def print_reports(
         projections = all_projections()
         rebuild(app, projections, as_of=recorded)
     for name in KEY_REPORTS:
-        console.print(rich_table(report_table(name, projections, on), keys=False))
+        console.print(rich_table(report_table(name, projections, on), keys=False), crop=False)
     return list(projections)
