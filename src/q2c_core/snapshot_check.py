@@ -11,9 +11,13 @@ been) and after the snapshot class's upcasting (a snapshot of an older class ver
 the library reads it).
 
 A snapshot taken before the aggregate's class kept an attribute holds no value for it; the
-class's default then stands for it. A default of None means "not known": the application works
-it out from the events when it needs it (``BaseApp.know_renewals`` and the like), so such an
-attribute is not compared. Every other difference is a ``SnapshotMismatch``: an attribute whose
+class's default then stands for it and is compared with the events' value. Only the attributes
+the application really works out again when they are not known (None), listed in
+``WORKED_OUT_FROM_EVENTS`` (a contract's renewals, ``BaseApp.know_renewals``; an invoice's
+applications, ``know_applications``; a payment's running sums, summed when first asked), are
+not compared when a snapshot lacks them. Any other None default is a value of its own (an
+invoice's ``voided_on`` None is a void on no day), so a snapshot without it that the events
+give a value is a difference. Every other difference is a ``SnapshotMismatch``: an attribute whose
 value differs (each differing value named by its path, ``lines[0].unit_price``), a snapshot of
 a version its aggregate's events never reached, a snapshot of another type than its events
 build, and a snapshot that cannot be read.
@@ -46,8 +50,11 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import TopicError, retry
 
+from q2c_core.domain.contract import Contract
 from q2c_core.domain.errors import Q2CError
+from q2c_core.domain.invoice import Invoice
 from q2c_core.domain.money import Money
+from q2c_core.domain.payment import Payment
 from q2c_core.event_batches import EventBatches, RawEvent, library_statement
 
 # a value a stored snapshot holds, or its aggregate's rebuilt state, does not have
@@ -66,6 +73,27 @@ _UNREADABLE = (
 # attributes of an aggregate's dict that are not its state (``_version`` is compared first)
 _NOT_STATE = frozenset({"_id", "_version", "_pending_events"})
 _LONGEST = 200  # characters of a value's text in a difference
+
+# The attributes an older snapshot may lack (None, "not known") that the application works out
+# again from the events, or from the aggregate's own state, before anything reads them: a
+# snapshot without one is no difference. (Any other attribute a snapshot lacks is compared.)
+WORKED_OUT_FROM_EVENTS: dict[type, frozenset[str]] = {
+    # ``BaseApp.know_renewals`` and ``know_billed_through``
+    Contract: frozenset({"renewed_on", "renewal_uplifts", "uplifted_on", "billed_through"}),
+    # ``BaseApp._know_applications``
+    Invoice: frozenset({"applications"}),
+    # summed or indexed again from the payment's allocations and refunds when first asked
+    Payment: frozenset(
+        {
+            "allocated_amount",
+            "refunded_amount",
+            "latest_on",
+            "credit_days",
+            "credit_changes",
+            "allocation_index",
+        }
+    ),
+}
 
 
 class SnapshotProblem(enum.Enum):
@@ -248,8 +276,10 @@ def _encoded(mapper: Mapper[UUID], aggregate: object) -> bytes:
 def state_differences(in_snapshot: object, from_events: object) -> list[AttributeDifference]:
     """The values in which an aggregate read from a snapshot differs from the same aggregate
     rebuilt from its events (see the module: an attribute the snapshot does not hold stands at
-    its class's default, and is not compared when that is None, "not known")."""
+    its class's default, and is not compared only when it is None and the application works
+    it out from the events, ``WORKED_OUT_FROM_EVENTS``)."""
     cls = type(from_events)
+    worked_out = frozenset().union(*(WORKED_OUT_FROM_EVENTS.get(k, ()) for k in cls.__mro__))
     ours, theirs = vars(in_snapshot), vars(from_events)
     found: list[AttributeDifference] = []
     for name in [*ours, *(k for k in theirs if k not in ours)]:
@@ -259,7 +289,7 @@ def state_differences(in_snapshot: object, from_events: object) -> list[Attribut
             _differences(name, ours[name], theirs[name], found)
             continue
         default = getattr(cls, name, _ABSENT) if not name.startswith("__") else _ABSENT
-        if name not in ours and default is None:
+        if name not in ours and default is None and name in worked_out:
             continue  # (an older snapshot's "not known": worked out from the events)
         _differences(name, ours.get(name, default), theirs.get(name, default), found)
     return found
