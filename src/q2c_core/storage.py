@@ -16,7 +16,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import parse_qsl, unquote, unquote_plus, urlparse
+from urllib.parse import ParseResult, parse_qsl, unquote, unquote_plus, urlparse
 from uuid import uuid4
 
 from q2c_core.domain.errors import InvalidValue, StorageUnavailable
@@ -37,7 +37,7 @@ def env_for_url(url: str) -> dict[str, str]:
     """The eventsourcing environment settings for a storage URL."""
     if url in ("memory:", "memory://", "popo:"):
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-    parsed = urlparse(url)
+    parsed = _parsed(url)
     if parsed.scheme == "sqlite":
         # SQLAlchemy's convention: sqlite:///relative.db, sqlite:////absolute/path.db
         if not url.startswith("sqlite:///"):
@@ -105,6 +105,20 @@ def env_for_url(url: str) -> dict[str, str]:
     )
 
 
+def _parsed(url: str) -> ParseResult:
+    """The URL's parts, or InvalidValue naming ``url`` when the parser cannot read it (a
+    host's opening bracket never closed: ``postgresql://postgres@[::1/test``)."""
+    try:
+        return urlparse(url)
+    except ValueError as error:
+        raise InvalidValue(
+            f"is not a well-formed URL ({error}: an IPv6 host is written in brackets, "
+            "postgresql://user@[::1]/db)",
+            field="url",
+            value=redacted(url),
+        ) from None
+
+
 # the parameters a URL may give, per kind of storage (README, "Storage URLs")
 SQLITE_PARAMETERS = ("lock_timeout",)
 POSTGRES_PARAMETERS = ("schema", "connect_timeout")
@@ -161,9 +175,14 @@ CONNECT_TIMEOUT = 30
 def redacted(url: str) -> str:
     """A storage URL fit for an error message: its password replaced by ***, before the host
     or as a ``password=`` parameter (libpq's form, which q2c refuses)."""
-    parsed = urlparse(url)
-    if parsed.password:
-        url = url.replace(f":{parsed.password}@", ":***@", 1)
+    try:
+        password = urlparse(url).password
+    except ValueError:  # (a URL the parser cannot read: its user information read by hand)
+        _, _, rest = url.partition("://")
+        user_info, at, _ = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")
+        password = user_info.partition(":")[2] if at else None
+    if password:
+        url = url.replace(f":{password}@", ":***@", 1)
     head, mark, query = url.partition("?")
     if not mark:
         return url
