@@ -177,8 +177,13 @@ def parse_date(text: str, option: str) -> date:
 
 def parse_timestamp(text: str, option: str = "--as-of") -> datetime:
     """An ISO date or date-time (years 1000 to 8999); naive values are UTC; a date alone, in
-    any ISO 8601 form, means the end of that day. A usage error (exit 2) otherwise."""
+    any ISO 8601 form, means the end of that day. A usage error (exit 2) otherwise, an empty
+    or blank value too (an unset shell variable is no "now")."""
     text = text.strip()
+    if not text:
+        raise typer.BadParameter(
+            f"is empty: give an ISO date or timestamp, or leave {option} out", param_hint=option
+        )
     try:
         day = iso_date(text)
     except ValueError:
@@ -499,7 +504,7 @@ def replay(
     snapshot stored now is checked, and the output says so.
     """
     plan = load_plan(commission_plan)
-    moment = parse_timestamp(as_of) if as_of else None
+    moment = parse_timestamp(as_of) if as_of is not None else None
     at_least_one(workers, "--workers")
     application = _open(url)
     with tempfile.TemporaryDirectory(prefix="q2c-replay-") as tmp:
@@ -1194,9 +1199,9 @@ def report(
         )
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter(f"{fmt!r} is not table, csv or json", param_hint="--format")
-    moment = parse_timestamp(as_of) if as_of else None
+    moment = parse_timestamp(as_of) if as_of is not None else None
     today = moment.date() if moment else datetime.now(UTC).date()
-    day = parse_date(on, "--on") if on else today
+    day = parse_date(on, "--on") if on is not None else today
     plan = load_plan(commission_plan)
     with tempfile.TemporaryDirectory(prefix="q2c-report-") as tmp:
         projections, target = _projections_for(url, store, moment, tmp, plan, commission_plan)
@@ -1316,7 +1321,7 @@ def explain(
     handler wrote that row, or a row its numbers are computed from (an allowance's draws, a
     payment's reversal days), is listed in log order: who recorded it, when, and what it says.
     """
-    moment = parse_timestamp(as_of) if as_of else None
+    moment = parse_timestamp(as_of) if as_of is not None else None
     plan = load_plan(commission_plan)
     application = _open(url)
     try:
