@@ -1278,6 +1278,14 @@ def _projection_named(name: str, projections: dict[str, Any]) -> str:
     return name
 
 
+def _keys_so(projection: Projection, row: str) -> bool:
+    """Whether the projection keys rows as ``row`` is written: by the prefix before its
+    first ':' (``inv:``), so a text with another prefix (an invoice number ``FR:2024-000001``)
+    is read as a reference, not as a row key."""
+    prefix = row.split(":", 1)[0] + ":"
+    return next(iter(projection.rows_with_prefix(prefix)), None) is not None
+
+
 def _row_of_id(name: str, projection: Projection, given: str) -> str | None:
     """The row key holding an id a report printed (a UUID or its hex): the one row whose key
     names it, None when none does (not found), or a usage error listing the rows that do."""
@@ -1330,19 +1338,31 @@ def explain(
             fresh = {p.name: p for p in all_projections(scratch, plan=plan)}
             name = _projection_named(name, fresh)
             projection = fresh[name]
-            if ":" not in row:  # an id as a report prints it: the one row keyed by it
-                # (an invoice number names the invoice's id; _row_of_id refuses the rest)
-                with suppress(NotFound):
-                    row = find_reference(application, row).hex
+            at = f" as of {as_of}" if as_of else ""
+            events: list[Any] = []
+            key: str | None = None
+            if ":" in row:  # a row key (prefix:...), or an invoice number with a ':'
                 with progress_bar(f"replaying {name}") as bar:
-                    Follower(application, [projection], as_of=moment).run(progress=bar)
-                key = _row_of_id(name, projection, row)
+                    events = events_behind(application, projection, row, as_of=moment, progress=bar)
+                if events or projection.get(row) is not None or _keys_so(projection, row):
+                    key = row
+            if key is None:  # an id or a number as a report prints it: the row keyed by it
+                reference: str | None = None
+                with suppress(NotFound):
+                    reference = find_reference(application, row).hex
+                if reference is None and ":" in row:
+                    # (no row keyed so, nothing numbered so: not found, as below)
+                    _not_found(f"{name} has no row {row!r}{at}")
+                if ":" not in row:  # (else the replay above built it)
+                    with progress_bar(f"replaying {name}") as bar:
+                        Follower(application, [projection], as_of=moment).run(progress=bar)
+                # (_row_of_id refuses a text that is neither)
+                key = _row_of_id(name, projection, reference or row)
                 if key is None:  # not found, as a row key that holds nothing (below): exit 1
-                    at = f" as of {as_of}" if as_of else ""
-                    _not_found(f"{name} has no row naming {UUID(row.strip()).hex}{at}")
+                    _not_found(f"{name} has no row naming {UUID(reference or row.strip()).hex}{at}")
                 row = key
-            with progress_bar(f"replaying {name}") as bar:
-                events = events_behind(application, projection, row, as_of=moment, progress=bar)
+                with progress_bar(f"replaying {name}") as bar:
+                    events = events_behind(application, projection, row, as_of=moment, progress=bar)
             value = projection.get(row)
             scratch.close()
             numbers = invoice_numbers(application, moment)
@@ -1367,7 +1387,7 @@ def explain(
     finally:
         application.close()
     if value is None and not events:
-        _not_found(f"{name} has no row {row!r}" + (f" as of {as_of}" if as_of else ""))
+        _not_found(f"{name} has no row {row!r}{at}")
     _heading(f"{name} row {row}")
     _print_facts(row_facts(value) if value is not None else ["(missing)"])
     count = f"{len(described)} event{'' if len(described) == 1 else 's'}"
