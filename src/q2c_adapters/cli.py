@@ -71,7 +71,7 @@ from q2c_core.projections import (
     events_behind,
     rebuild,
 )
-from q2c_core.projections.store import PageWrite, ProjectionStore
+from q2c_core.projections.store import PageWrite, ProjectionStore, encode_row
 from q2c_core.recorded_saves import position_as_of, recorded_times
 from q2c_core.snapshot_check import SnapshotCheck
 from q2c_core.storage import storage_errors
@@ -342,39 +342,79 @@ def _scratch_store(directory: str) -> ProjectionStore:
 _MISSING = object()
 
 
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two row values are the same in value and type, as the snapshot check compares
+    (``snapshot_check``): a Decimal in its digits too (1210.00 is not 1210.000), never equal
+    to a float or an int of its value (a float where money belongs, though Python's ``==``
+    says 1210.0 == Decimal("1210.00")), a date not a datetime, True not 1; a list and a tuple
+    alike, a dict's keys in any order."""
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(map(same_value, a, b))
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, Decimal):
+        return a.as_tuple() == b.as_tuple() or (a.is_nan() and b.is_nan())
+    return bool(a == b)
+
+
+def _same_row(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    # (written the same, so the same values and types: the usual case, and quick)
+    with suppress(TypeError, ValueError):
+        if encode_row(a) == encode_row(b):
+            return True
+    return same_value(a, b)
+
+
 def diff_rows(
     expected: dict[str, dict[str, Any]], actual: dict[str, dict[str, Any]]
 ) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """Rows that differ: (key, [(field, live, rebuilt), ...]), ``expected`` being the rebuild
-    and ``actual`` the live (or compared) side; nested fields are named by their path."""
+    """Rows that differ in a value or a value's type (``same_value``): (key, [(field, live,
+    rebuilt), ...]), ``expected`` being the rebuild and ``actual`` the live (or compared)
+    side; nested fields are named by their path."""
     out = []
     for key in sorted(set(expected) | set(actual)):
         a, b = expected.get(key), actual.get(key)
-        if a != b:
-            if a is None or b is None:
-                fields = [("(row)", _text(b), _text(a))]
-            else:
-                fields = diff_fields("", b, a)
-            out.append((key, fields))
+        if a is None or b is None:
+            if a is not b:
+                out.append((key, [("(row)", _text(b), _text(a))]))
+        elif not _same_row(a, b):
+            out.append((key, diff_fields("", b, a)))
     return out
 
 
 def diff_fields(path: str, live: Any, rebuilt: Any) -> list[tuple[str, str, str]]:
-    """The differing leaves of two values: (field path, live, rebuilt) as text."""
+    """The differing leaves of two values: (field path, live, rebuilt) as text (with each
+    side's type when their texts are the same: ``1210.0 (float) → 1210.00``)."""
     if isinstance(live, dict) and isinstance(rebuilt, dict):
         result: list[tuple[str, str, str]] = []
         for name in sorted(set(live) | set(rebuilt), key=str):
             x, y = live.get(name, _MISSING), rebuilt.get(name, _MISSING)
-            if x != y:
+            if not same_value(x, y):
                 result.extend(diff_fields(f"{path}.{name}" if path else str(name), x, y))
         return result
-    if isinstance(live, list) and isinstance(rebuilt, list) and len(live) == len(rebuilt):
+    if (
+        isinstance(live, list | tuple)
+        and isinstance(rebuilt, list | tuple)
+        and len(live) == len(rebuilt)
+    ):
         result = []
         for i, (x, y) in enumerate(zip(live, rebuilt, strict=True)):
-            if x != y:
+            if not same_value(x, y):
                 result.extend(diff_fields(f"{path}[{i}]", x, y))
         return result
-    return [(path or "(value)", _text(live), _text(rebuilt))]
+    return [(path or "(value)", _typed_text(live, rebuilt), _typed_text(rebuilt, live))]
+
+
+def _typed_text(value: Any, other: Any) -> str:
+    """A value's text, with its type when that alone tells it from the other side's: a float
+    or an int where the other side has a Decimal."""
+    if value is None or value is _MISSING or type(value) is type(other):
+        return _text(value)
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return f"{_text(value)} ({type(value).__name__})"
+    return _text(value)
 
 
 def _text(value: Any) -> str:
