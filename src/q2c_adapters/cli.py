@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import difflib
 import enum
 import importlib
 import json
@@ -404,7 +405,47 @@ def diff_fields(path: str, live: Any, rebuilt: Any) -> list[tuple[str, str, str]
             if not same_value(x, y):
                 result.extend(diff_fields(f"{path}[{i}]", x, y))
         return result
+    if isinstance(live, list | tuple) and isinstance(rebuilt, list | tuple):
+        return [(path or "(value)", *_list_change(live, rebuilt))]
     return [(path or "(value)", _typed_text(live, rebuilt), _typed_text(rebuilt, live))]
+
+
+_ITEMS_SHOWN = 3  # of the items one side of a list lacks
+
+
+def _list_change(live: Sequence[Any], rebuilt: Sequence[Any]) -> tuple[str, str]:
+    """Two lists of different lengths as (live, rebuilt) text: each side's length, then the
+    items the live list lacks (by their place in the rebuilt one) and those it has extra (by
+    their place in it), the items both have in the same order aside: ``376 items`` →
+    ``377 items; live lacks [376] "bg376"``."""
+    keys = [[_item_text(item) for item in side] for side in (live, rebuilt)]
+    matcher = difflib.SequenceMatcher(None, keys[0], keys[1], autojunk=False)
+    lacks: list[str] = []
+    extra: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            extra.extend(f"[{i}] {_short(keys[0][i])}" for i in range(i1, i2))
+            lacks.extend(f"[{j}] {_short(keys[1][j])}" for j in range(j1, j2))
+    told = [
+        f"{label} {', '.join(items[:_ITEMS_SHOWN])}"
+        + (f" and {len(items) - _ITEMS_SHOWN} more" if len(items) > _ITEMS_SHOWN else "")
+        for label, items in (("live lacks", lacks), ("live has extra", extra))
+        if items
+    ]
+    return _items(len(live)), "; ".join([_items(len(rebuilt)), *told])
+
+
+def _items(n: int) -> str:
+    return f"{n} item" if n == 1 else f"{n} items"
+
+
+def _item_text(item: Any) -> str:
+    # (its type told too: a Decimal written as a string, a float or an int as a number)
+    return json.dumps(item, default=str, sort_keys=True, ensure_ascii=False)
+
+
+def _short(text: str) -> str:
+    return text if len(text) < 100 else text[:97] + "..."
 
 
 def _typed_text(value: Any, other: Any) -> str:
