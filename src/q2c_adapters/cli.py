@@ -1407,8 +1407,9 @@ def explain(
 
     The projection is rebuilt from an empty start into a scratch store (so no live store is
     named or read), and every event whose
-    handler wrote that row, or a row its numbers are computed from (an allowance's draws, a
-    payment's reversal days), is listed in log order: who recorded it, when, and what it says.
+    handler changed that row (created, changed or deleted it; one that wrote it back as it was
+    is not listed), or a row its numbers are computed from (an allowance's draws, a payment's
+    reversal days), is listed in log order: who recorded it, when, and what it says.
     """
     moment = parse_timestamp(as_of) if as_of is not None else None
     plan = load_plan(commission_plan)

@@ -18,10 +18,12 @@ from eventsourcing.domain import DomainEvent
 
 from q2c_core.projections.base import Projection, row_key_id
 from q2c_core.projections.follower import Follower, Progress
+from q2c_core.projections.store import encode_row
 
 
 class _Watched(set[str]):
-    """A projection's set of changed row keys that notes when one of some keys is added."""
+    """A projection's set of changed row keys that notes when one of some keys is added (a
+    handler that writes a row adds its key: the row may still come out as it was)."""
 
     def __init__(self, keys: set[str], noted: Callable[[str], None]) -> None:
         super().__init__()
@@ -50,8 +52,9 @@ def events_behind(
 
     ``projection`` is emptied and rebuilt (twice when the row has related rows): give a fresh
     one on a scratch store, never the live one. Every write of a row goes through the
-    projection's set of changed keys, so an event is listed exactly when its handler changed,
-    created or deleted one of those rows.
+    projection's set of changed keys, and the row written is compared, as stored, with what it
+    was before the event, so an event is listed exactly when its handler changed, created or
+    deleted one of those rows (one that wrote a row back as it was is not).
     """
     found = _events_writing(app, projection, {key}, as_of, progress, page_size)
     row = projection.get(key)
@@ -98,27 +101,35 @@ def _events_writing(
     page_size: int,
     wrote: dict[tuple[Any, int], set[str]] | None = None,
 ) -> list[DomainEvent]:
-    """Rebuild ``projection`` and list the events whose handlers wrote any of ``keys`` (in
-    ``wrote``, when given, which of them each wrote, by originator id and version)."""
+    """Rebuild ``projection`` and list the events whose handlers changed any of ``keys`` (in
+    ``wrote``, when given, which of them each changed, by originator id and version): each
+    row a handler wrote is compared, encoded as the store keeps it, with what it was before
+    that event (absent at the empty start)."""
     found: list[DomainEvent] = []
-    current: list[DomainEvent | None] = [None]
+    written: set[str] = set()  # the watched keys the current event's handler wrote
+    stored: dict[str, str | None] = {}  # each watched row as it was after the last change
 
     def noted(key: str) -> None:
-        event = current[0]
-        if event is None:
-            return
-        if not found or found[-1] is not event:
-            found.append(event)
-        if wrote is not None:
-            wrote.setdefault((event.originator_id, event.originator_version), set()).add(key)
+        written.add(key)
 
     def traced(handler: Callable[[Any, str], None]) -> Callable[[Any, str], None]:
         def run(event: Any, oid: str) -> None:
-            current[0] = event
+            written.clear()
             try:
                 handler(event, oid)
             finally:
-                current[0] = None
+                for key in sorted(written):
+                    row = projection.get(key)
+                    now = encode_row(row) if row is not None else None
+                    if now == stored.get(key):
+                        continue  # (written back as it was: nothing of it changed)
+                    stored[key] = now
+                    if not found or found[-1] is not event:
+                        found.append(event)
+                    if wrote is not None:
+                        ids = (event.originator_id, event.originator_version)
+                        wrote.setdefault(ids, set()).add(key)
+                written.clear()
 
         return run
 
