@@ -23,8 +23,10 @@ import calendar
 import csv
 import difflib
 import enum
+import errno
 import importlib
 import json
+import os
 import re
 import shlex
 import sys
@@ -77,13 +79,50 @@ from q2c_core.recorded_saves import position_as_of, recorded_times
 from q2c_core.snapshot_check import SnapshotCheck
 from q2c_core.storage import storage_errors
 
+# the exit code of a command whose reader closed the pipe (``q2c report ... | head``): what a
+# shell reports for a command SIGPIPE stopped, 128 + 13
+READER_GONE = 141
+
+
+class Commands(OneLineRefusals):
+    """The q2c command group (``OneLineRefusals``), stopping quietly with ``READER_GONE`` when
+    the reader of its output goes away (a closed pipe): not 1 ("not found", "rows differ")."""
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a closed pipe on standard output ends it quietly."""
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # (a closed pipe is found here, not at the exit)
+        except BrokenPipeError:
+            # nothing more reaches the reader: what Python flushes at the exit goes nowhere
+            with suppress(OSError, ValueError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(READER_GONE) from None
+
+
 app = typer.Typer(
-    cls=OneLineRefusals,
+    cls=Commands,
     help="q2c: the auditor's tools over the event history.",
     no_args_is_help=True,
 )
-console = Console()
-err = Console(stderr=True)
+
+
+class Output(Console):
+    """A rich console whose reader going away (a closed pipe) ends the command through
+    ``Commands`` (exit ``READER_GONE``), where rich's own exits with 1."""
+
+    def on_broken_pipe(self) -> None:
+        """Print nothing more; on standard output, stop the command."""
+        self.quiet = True
+        if not self.stderr:
+            raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe")
+
+
+console = Output()
+err = Output(stderr=True)
 
 UrlOption = Annotated[str, typer.Option("--url", help="storage URL of the application")]
 StoreOption = Annotated[
@@ -1538,7 +1577,9 @@ def main() -> None:
     Storage failing in the middle of a command (the server lost, the disk full) is a one-line
     error with exit code 2, as when it cannot be opened: not a traceback, and not 1, which
     ``replay`` keeps for "the read models differ". Every save is whole, and a follower commits
-    its rows with its position, so what was committed before stands and a rerun goes on.
+    its rows with its position, so what was committed before stands and a rerun goes on. A
+    reader that closes the pipe (``| head``) stops the command quietly, exit ``READER_GONE``
+    (``Commands``).
     """
     _register_extensions()
     try:
