@@ -915,6 +915,14 @@ def bill(
             f"{posted.contracts} contracts, {len(posted.renewed)} renewed, "
             f"{posted.events_written} events in {posted.saves} saves"
         )
+        for skipped in posted.skipped:  # (nothing recorded for it; the others are billed)
+            err.print(
+                f"skipped contract {skipped.number} ({skipped.contract_id}): "
+                f"{skipped.field}: {skipped.reason}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 @app.command()

@@ -5,7 +5,13 @@ an auditor can replay the history to the same numbers. Start with ``QuoteToCash.
 """
 
 from q2c_core.application import CustomerSummary, QuoteToCash, RefundOutcome, WorkBuckets
-from q2c_core.billing_run import BillingDraft, BillingRunResult, ExpiringContract, PostedDocument
+from q2c_core.billing_run import (
+    BillingDraft,
+    BillingRunResult,
+    ExpiringContract,
+    PostedDocument,
+    SkippedContract,
+)
 from q2c_core.domain.allocation import Allocation, OpenItem, allocate_payment
 from q2c_core.domain.bank_credit import BankCredit, CreditStatus, StatementCredit, SuspenseReason
 from q2c_core.domain.billing import (
@@ -285,6 +291,7 @@ __all__ = [
     "RuleViolated",
     "SQLiteEventRecorder",
     "SeriesOpenings",
+    "SkippedContract",
     "SnapshotCheck",
     "SnapshotMismatch",
     "SnapshotProblem",

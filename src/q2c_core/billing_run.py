@@ -93,7 +93,7 @@ from q2c_core.domain.invoice_lines import (
     SourceKind,
 )
 from q2c_core.domain.money import Money, currency_quantum, split_by_weights, to_decimal
-from q2c_core.domain.tax import TaxSubtotal
+from q2c_core.domain.tax import TaxSubtotal, require_tax_rate
 from q2c_core.domain.values import Period, require_day, require_whole
 from q2c_core.projections.decoding import uuid_of, uuids_of
 from q2c_core.projections.reader import NotificationReader
@@ -178,8 +178,25 @@ class PostedDocument:
 
 
 @attrs.frozen
+class SkippedContract:
+    """A contract a billing run left unbilled, and why (``BillingRunResult.skipped``).
+
+    A contract recorded with what no invoice can carry (its tax rate the text "21", signed
+    before ``register_customer`` and ``sign_contract`` refused it) is skipped, recording
+    nothing for it, rather than stopping the run for every other contract; each run skips it
+    again until it is dealt with (terminated, and signed again at a ``TaxRate``)."""
+
+    contract_id: UUID
+    number: str
+    customer_id: UUID
+    field: str
+    reason: str
+
+
+@attrs.frozen
 class BillingRunResult:
-    """What a billing run did: documents drafted, contracts renewed, events written.
+    """What a billing run did: documents drafted, contracts renewed, events written, and the
+    contracts it could not bill (``skipped``, each with its reason; nothing recorded for them).
 
     Documents are kept without their lines so a run over 100,000 contracts stays small in
     memory; ``preview_billing`` shows lines, and each invoice holds them.
@@ -191,6 +208,7 @@ class BillingRunResult:
     renewed: tuple[UUID, ...]
     events_written: int
     saves: int
+    skipped: tuple[SkippedContract, ...] = ()
 
     @property
     def invoice_ids(self) -> list[UUID]:
@@ -239,6 +257,7 @@ class _ShareResult:
     events_written: int
     saves: int
     packed: _PackedDocuments | None = None
+    skipped: tuple[tuple[int, SkippedContract], ...] = ()  # by log position, in log order
 
     def result(self, as_of: date) -> BillingRunResult:
         return BillingRunResult(
@@ -248,6 +267,7 @@ class _ShareResult:
             tuple(c for _, c in self.renewed),
             self.events_written,
             self.saves,
+            tuple(c for _, c in self.skipped),
         )
 
     def posted(self) -> Iterator[tuple[int, PostedDocument]]:
@@ -366,6 +386,7 @@ class _ContractPlan:
     changed: tuple[Aggregate, ...]
     documents: tuple[tuple[Invoice, Period | None], ...]  # drafted, with the period billed
     renewed: bool
+    skipped: SkippedContract | None = None  # (the contract cannot be billed: why)
 
 
 class ContractBilling(BaseApp):
@@ -797,6 +818,7 @@ class ContractBilling(BaseApp):
         finished = [results[k] for k in sorted(results)]
         ordered = heapq.merge(*(r.posted() for r in finished), key=_first)  # each in log order
         renewed = sorted((item for r in finished for item in r.renewed), key=_first)
+        skipped = sorted((item for r in finished for item in r.skipped), key=_first)
         return BillingRunResult(
             as_of,
             sum(r.contracts for r in finished),
@@ -804,6 +826,7 @@ class ContractBilling(BaseApp):
             tuple(c for _, c in renewed),
             sum(r.events_written for r in finished),
             sum(r.saves for r in finished),
+            tuple(c for _, c in skipped),
         )
 
     def _run_share(
@@ -819,6 +842,7 @@ class ContractBilling(BaseApp):
         readers = self._readers(trusted=True)
         documents: list[tuple[int, PostedDocument]] = []
         renewed: list[tuple[int, UUID]] = []
+        skipped: list[tuple[int, SkippedContract]] = []
         events = saves = done = 0
         if progress is not None:
             progress(0, total)
@@ -850,12 +874,15 @@ class ContractBilling(BaseApp):
                 documents.extend((key, _posted(contract, i, p)) for i, p in plan.documents)
                 if plan.renewed:
                     renewed.append((key, contract.id))
+                if plan.skipped is not None:
+                    skipped.append((key, plan.skipped))
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
         documents.sort(key=_first)  # back in log order (stable: a contract's own order kept)
         renewed.sort(key=_first)
-        return _ShareResult(total, documents, renewed, events, saves)
+        skipped.sort(key=_first)
+        return _ShareResult(total, documents, renewed, events, saves, skipped=tuple(skipped))
 
     def _save_batch(self, aggregates: list[Aggregate]) -> int:
         """``save`` for a batch of aggregates the run holds; returns the events written.
@@ -895,6 +922,9 @@ class ContractBilling(BaseApp):
             # (not live yet, or terminated before it went live; what was billed before is
             # still corrected)
             return _ContractPlan((), (), False)
+        unbillable = _unbillable(contract)
+        if unbillable is not None:
+            return _ContractPlan((), (), False, unbillable)
         # (in advance, through the period due: one that runs past the old end is billed whole)
         renewed = contract.renew_through(_renewal_horizon(contract, as_of), actor)
         new: list[Invoice] = []
@@ -1502,6 +1532,18 @@ class ContractBilling(BaseApp):
 
 _ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)
 _PAST_DUE_DOCUMENTS = 5000  # invoices the past-due policy reads at once
+
+
+def _unbillable(contract: Contract) -> SkippedContract | None:
+    """Why no invoice can bill the contract (what it was signed with, before the rules that
+    refuse it now), or None: the run skips it rather than stop for every other contract."""
+    try:
+        require_tax_rate(contract.tax_rate, "tax_rate")
+    except InvalidValue as error:
+        return SkippedContract(
+            contract.id, contract.number, contract.customer_id, error.field, error.rule
+        )
+    return None
 
 
 def _by_documents(contracts: list[Contract], most: int) -> Iterator[list[Contract]]:

@@ -66,6 +66,20 @@ class TaxRate:
         return cls(category, Decimal(0))
 
 
+def require_tax_rate(value: object, field: str = "tax_rate") -> TaxRate:
+    """A tax rate a customer or a contract is billed at, or ``InvalidValue`` naming ``field``:
+    a ``TaxRate`` (``TaxRate.standard(21)``), not the text "21" or the number 21, which no
+    invoice line takes (recorded, every invoice drafted at it would be refused)."""
+    if not isinstance(value, TaxRate):
+        raise InvalidValue(
+            f"must be a TaxRate (TaxRate.standard(21), TaxRate.none(TaxCategory.EXEMPT)...), "
+            f"not {type(value).__name__}",
+            field=field,
+            value=value,
+        )
+    return value
+
+
 @attrs.frozen
 class TaxSubtotal:
     """Tax of one category: taxable base and the tax rounded once."""
