@@ -17,7 +17,7 @@ from uuid import UUID
 import pytest
 
 from q2c_adapters.importers.bank import BankStatementImporter, read_bank_csv, read_camt053
-from q2c_core import InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
+from q2c_core import ZERO_RATED, InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
 from q2c_core.domain.bank_credit import CreditStatus
 from q2c_core.domain.import_batch import ImportRejected
 
@@ -28,7 +28,7 @@ IBAN = "DE89370400440532013000"
 def acme_owes_100(app: QuoteToCash) -> tuple[UUID, UUID]:
     """Acme GmbH and its invoice INV-000001 of 100.00, issued on 1 March 2024."""
     acme = app.register_customer(
-        "Acme GmbH", EUR, account_manager="mia", actor="alice", tax_rate=TaxRate.standard(0)
+        "Acme GmbH", EUR, account_manager="mia", actor="alice", tax_rate=ZERO_RATED
     )
     line = InvoiceLine(
         line_id="L1",

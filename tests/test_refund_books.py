@@ -134,7 +134,7 @@ def acme_bounces_after_a_refund(app: QuoteToCash, *, pays_again: bool = True) ->
     the 500.00 back: the invoice is owed again, and so are the 200.00 paid out. Then
     ``acme_pays_again`` (unless ``pays_again`` is False)."""
     none = TaxRate.standard(0)
-    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A, tax_rate=none)
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
     invoice = app.draft_invoice(
         acme, [manual_line("L1", "300", none)], drafted_on=date(2024, 1, 10), actor="b"
     )

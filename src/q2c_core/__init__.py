@@ -146,7 +146,14 @@ from q2c_core.domain.remittance import (
     match_credit,
     normalize_number,
 )
-from q2c_core.domain.tax import TaxCategory, TaxRate, TaxSubtotal, tax_subtotals
+from q2c_core.domain.tax import (
+    ZERO_RATED,
+    TaxCategory,
+    TaxRate,
+    TaxSubtotal,
+    require_tax_rate,
+    tax_subtotals,
+)
 from q2c_core.domain.values import (
     Period,
     hours,
@@ -187,6 +194,7 @@ from q2c_core.sqlite_recorder import SQLiteEventRecorder
 from q2c_core.storage import env_for_url, postgres_connect
 
 __all__ = [
+    "ZERO_RATED",
     "AccountingSink",
     "Allocation",
     "AllowanceExhausted",
@@ -352,6 +360,7 @@ __all__ = [
     "refunds_past_due",
     "renewal_horizon",
     "require_day",
+    "require_tax_rate",
     "require_whole",
     "reversal_day",
     "split_by_weights",

@@ -82,7 +82,7 @@ from q2c_core.domain.refund_instruction import (
     RefundInstruction,
     refund_reference_key,
 )
-from q2c_core.domain.tax import TaxRate, TaxSubtotal
+from q2c_core.domain.tax import ZERO_RATED, TaxCategory, TaxRate, TaxSubtotal
 from q2c_core.domain.values import Period, person_key, require_day, require_whole
 from q2c_core.imports import ImportCommands
 
@@ -239,6 +239,15 @@ def _overage_worth(
     return worth
 
 
+def _as_registered_now(rate: TaxRate) -> TaxRate:
+    """A tax rate a customer was registered with, as a registration gives it now: standard at
+    0 % was the default before (``ZERO_RATED`` is now), so the same registration again without
+    a tax rate is a retry, not another customer."""
+    if isinstance(rate, TaxRate) and rate.category is TaxCategory.STANDARD and rate.rate == 0:
+        return ZERO_RATED
+    return rate
+
+
 def _registered_again(registered: Customer, again: Customer) -> UUID:
     """The customer a reference names, registered again with the same details (a retry);
     ``DuplicateEntry`` naming ``reference`` and the details that differ otherwise."""
@@ -256,7 +265,7 @@ def _registered_again(registered: Customer, again: Customer) -> UUID:
                 person_key(again.account_manager),
             ),
             ("payment_terms_days", registered.payment_terms_days, again.payment_terms_days),
-            ("tax_rate", registered.tax_rate, again.tax_rate),
+            ("tax_rate", _as_registered_now(registered.tax_rate), again.tax_rate),
             ("country", then.country, now.country),
             ("tax_id", then.tax_id, now.tax_id),
             ("address", then.address, now.address),
@@ -286,13 +295,19 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         account_manager: str,
         actor: str,
         payment_terms_days: int = 30,
-        tax_rate: TaxRate | None = None,
+        tax_rate: TaxRate = ZERO_RATED,
         country: str = "",
         tax_id: str = "",
         address: str = "",
         reference: str = "",
     ) -> UUID:
         """Register a customer with its billing defaults; returns its id.
+
+        ``tax_rate`` is what its request and deposit invoices and its contracts are billed
+        at: a ``TaxRate``, and a standard one above 0 % (``require_tax_rate``; EN 16931
+        BR-S-05), or ``InvalidValue`` naming ``tax_rate``, nothing recorded. Without one the
+        customer is zero-rated (``ZERO_RATED``: Z, 0 %; before, it was standard at 0 %, which
+        no e-invoice carries): give the rate of any customer charged VAT.
 
         Without ``reference``, a customer whose name reads as another customer's (as
         ``person_key`` reads names: case, spaces, full-width letters and invisible characters

@@ -93,7 +93,7 @@ from q2c_core.domain.invoice_lines import (
     SourceKind,
 )
 from q2c_core.domain.money import Money, currency_quantum, split_by_weights, to_decimal
-from q2c_core.domain.tax import TaxSubtotal, require_tax_rate
+from q2c_core.domain.tax import TaxSubtotal, require_tax_rate_type
 from q2c_core.domain.values import Period, require_day, require_whole
 from q2c_core.projections.decoding import uuid_of, uuids_of
 from q2c_core.projections.reader import NotificationReader
@@ -1538,7 +1538,7 @@ def _unbillable(contract: Contract) -> SkippedContract | None:
     """Why no invoice can bill the contract (what it was signed with, before the rules that
     refuse it now), or None: the run skips it rather than stop for every other contract."""
     try:
-        require_tax_rate(contract.tax_rate, "tax_rate")
+        require_tax_rate_type(contract.tax_rate, "tax_rate")
     except InvalidValue as error:
         return SkippedContract(
             contract.id, contract.number, contract.customer_id, error.field, error.rule

@@ -33,7 +33,7 @@ from q2c_core.domain.errors import (
 )
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore, checked_value
 from q2c_core.domain.money import Money, minor_units
-from q2c_core.domain.tax import TaxRate, require_tax_rate
+from q2c_core.domain.tax import ZERO_RATED, TaxRate, require_tax_rate
 from q2c_core.domain.values import Period, TimeOrderedIds, require_day
 
 
@@ -316,8 +316,9 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
         """A new contract's renewal uplift is refused when signed, not years later when the
-        run renews it (``renew``'s rule), and so is a tax rate that is no ``TaxRate``
-        (``require_tax_rate``: no invoice line takes it); checked for new contracts only, so a
+        run renews it (``renew``'s rule), and so is a tax rate that is no ``TaxRate`` or is
+        standard at 0 % (``require_tax_rate``: no invoice line, or no e-invoice, carries it; a
+        contract signed without one is ``ZERO_RATED``); checked for new contracts only, so a
         history signed before these rules still loads."""
         uplift = kwargs.get("renewal_uplift_percent")
         if isinstance(uplift, Decimal) and uplift < -100:
@@ -325,9 +326,9 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 "cannot cut a price below zero", field="renewal_uplift_percent", value=uplift
             )
         _check_settings(kwargs)
-        if kwargs.get("tax_rate") is not None:
-            # (its customer's, recorded before registrations checked it: it could never bill)
-            kwargs["tax_rate"] = require_tax_rate(kwargs["tax_rate"], "tax_rate")
+        # (its customer's: one recorded before registrations checked it could never bill)
+        given = kwargs.get("tax_rate")
+        kwargs["tax_rate"] = require_tax_rate(ZERO_RATED if given is None else given, "tax_rate")
         return super()._create(event_class, **kwargs)
 
     @event("ContractSigned")

@@ -13,7 +13,7 @@ from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money
 from q2c_core.domain.parties import country_code, vat_id
-from q2c_core.domain.tax import TaxRate, require_tax_rate
+from q2c_core.domain.tax import ZERO_RATED, TaxRate, require_tax_rate
 from q2c_core.domain.values import TimeOrderedIds, named_id, new_id, person_key
 
 
@@ -70,9 +70,11 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
         """A new customer's country and VAT id are checked and written as an e-invoice carries
         them, its name and account manager must name someone (not only spaces or invisible
-        characters), and its tax rate is a ``TaxRate`` (``require_tax_rate``: the text "21"
-        no invoice line takes); only new customers, so a history registered before these
-        rules still loads."""
+        characters), and its tax rate is a ``TaxRate`` (``require_tax_rate``: not the text
+        "21", which no invoice line takes, nor standard at 0 %, which no e-invoice carries),
+        recorded as ``ZERO_RATED`` when none is given; only new customers, so a history
+        registered before these rules still loads (without a tax rate, standard at 0 %, as
+        it was registered)."""
         for field, rule in (("country", country_code), ("tax_id", vat_id)):
             value = kwargs.get(field)
             if isinstance(value, str):  # (anything else is refused as the wrong type)
@@ -81,8 +83,8 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
             value = kwargs.get(field)
             if isinstance(value, str) and not person_key(value):
                 raise InvalidValue("must not be empty", field=field, value=value)
-        if kwargs.get("tax_rate") is not None:
-            kwargs["tax_rate"] = require_tax_rate(kwargs["tax_rate"], "tax_rate")
+        given = kwargs.get("tax_rate")
+        kwargs["tax_rate"] = require_tax_rate(ZERO_RATED if given is None else given, "tax_rate")
         return super()._create(event_class, **kwargs)
 
     @event("CustomerRegistered")

@@ -66,10 +66,16 @@ class TaxRate:
         return cls(category, Decimal(0))
 
 
-def require_tax_rate(value: object, field: str = "tax_rate") -> TaxRate:
-    """A tax rate a customer or a contract is billed at, or ``InvalidValue`` naming ``field``:
-    a ``TaxRate`` (``TaxRate.standard(21)``), not the text "21" or the number 21, which no
-    invoice line takes (recorded, every invoice drafted at it would be refused)."""
+# what a customer registered without a tax rate, and a contract signed without one, is billed
+# at: zero-rated (Z, 0 %), which an e-invoice carries. Before, it was standard at 0 %, which
+# EN 16931 refuses (BR-S-05: a standard rate is above 0 %): the invoice took its gapless number
+# and then no e-invoice could be made of it.
+ZERO_RATED = TaxRate(TaxCategory.ZERO_RATED, Decimal(0))
+
+
+def require_tax_rate_type(value: object, field: str = "tax_rate") -> TaxRate:
+    """``value`` if it is a ``TaxRate``, or ``InvalidValue`` naming ``field``: the text "21" or
+    the number 21 no invoice line takes (recorded, every invoice drafted at it is refused)."""
     if not isinstance(value, TaxRate):
         raise InvalidValue(
             f"must be a TaxRate (TaxRate.standard(21), TaxRate.none(TaxCategory.EXEMPT)...), "
@@ -78,6 +84,21 @@ def require_tax_rate(value: object, field: str = "tax_rate") -> TaxRate:
             value=value,
         )
     return value
+
+
+def require_tax_rate(value: object, field: str = "tax_rate") -> TaxRate:
+    """A tax rate a customer or a contract is billed at, or ``InvalidValue`` naming ``field``:
+    a ``TaxRate`` (``require_tax_rate_type``), and a standard one above 0 % (EN 16931 BR-S-05;
+    a supply taxed at 0 % is zero-rated, ``ZERO_RATED``, or exempt)."""
+    rate = require_tax_rate_type(value, field)
+    if rate.category is TaxCategory.STANDARD and rate.rate <= 0:
+        raise InvalidValue(
+            "a standard rate must be above 0 % (EN 16931 BR-S-05): a supply taxed at 0 % is "
+            "zero-rated (ZERO_RATED, TaxRate.none(TaxCategory.ZERO_RATED)) or exempt (E)",
+            field=field,
+            value=rate,
+        )
+    return rate
 
 
 @attrs.frozen
