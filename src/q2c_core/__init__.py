@@ -46,7 +46,13 @@ from q2c_core.domain.contract import (
     SubContractKind,
     check_sub_contract,
 )
-from q2c_core.domain.customer import Customer, CustomerDetails
+from q2c_core.domain.customer import (
+    Customer,
+    CustomerDetails,
+    PaymentTermsFrom,
+    TaxRateFrom,
+    require_payment_terms,
+)
 from q2c_core.domain.customer_name import CustomerName, EarlierCustomersNamed
 from q2c_core.domain.enhancement_request import (
     EnhancementRequest,
@@ -275,6 +281,7 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentRefund",
+    "PaymentTermsFrom",
     "Period",
     "PeriodAlignment",
     "PoisonEvent",
@@ -313,6 +320,7 @@ __all__ = [
     "SuspenseReason",
     "TaxCategory",
     "TaxRate",
+    "TaxRateFrom",
     "TaxSubtotal",
     "TimeEntry",
     "TimeEntryRow",
@@ -360,6 +368,7 @@ __all__ = [
     "refunds_past_due",
     "renewal_horizon",
     "require_day",
+    "require_payment_terms",
     "require_tax_rate",
     "require_whole",
     "reversal_day",

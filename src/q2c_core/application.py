@@ -264,8 +264,12 @@ def _registered_again(registered: Customer, again: Customer) -> UUID:
                 person_key(registered.account_manager),
                 person_key(again.account_manager),
             ),
-            ("payment_terms_days", registered.payment_terms_days, again.payment_terms_days),
-            ("tax_rate", _as_registered_now(registered.tax_rate), again.tax_rate),
+            (
+                "payment_terms_days",
+                registered.registered_payment_terms_days,
+                again.payment_terms_days,
+            ),
+            ("tax_rate", _as_registered_now(registered.registered_tax_rate), again.tax_rate),
             ("country", then.country, now.country),
             ("tax_id", then.tax_id, now.tax_id),
             ("address", then.address, now.address),
@@ -465,6 +469,52 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 actor, address=address, country=country, tax_id=tax_id
             )
             return corrected, [customer]
+
+        return self._atomically(step)
+
+    @_names_target
+    def change_customer_tax_rate(
+        self, customer_id: UUID, *, tax_rate: TaxRate, effective: date, actor: str
+    ) -> bool:
+        """Bill a customer at ``tax_rate`` from the business day ``effective`` on
+        (``Customer.change_tax_rate``, ``TaxRateChanged``): a new VAT rate, or a customer now
+        reverse-charged or exempt; a customer registered at standard 0 % before the rule is
+        given its rate so.
+
+        The rate is checked as at registration (``InvalidValue`` naming ``tax_rate``: a
+        ``TaxRate``, a standard one above 0 %), and a day before the last change's is refused
+        (``RuleViolated`` naming ``effective``). Request and deposit invoices drafted from that
+        day on, and contracts signed from then on, are billed at it; drafts made before keep
+        their lines (void and draft again to bill them at it), issued documents never change,
+        and a contract keeps the rate it was signed with. Returns whether anything was recorded
+        (False: the customer is billed at this rate from that day already)."""
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            customer = self.customer(customer_id)
+            return customer.change_tax_rate(actor, tax_rate, effective), [customer]
+
+        return self._atomically(step)
+
+    @_names_target
+    def change_customer_payment_terms(
+        self, customer_id: UUID, *, payment_terms_days: int, effective: date, actor: str
+    ) -> bool:
+        """Give a customer's invoices ``payment_terms_days`` from issue to due from the
+        business day ``effective`` on (``Customer.change_payment_terms``,
+        ``PaymentTermsChanged``).
+
+        The terms are checked as at registration (``InvalidValue`` naming
+        ``payment_terms_days``), and a day before the last change's is refused
+        (``RuleViolated`` naming ``effective``). Invoices drafted from that day on, and
+        contracts signed from then on, carry them; drafts made before keep theirs, issued
+        invoices never change (their due dates stay), and a contract keeps the terms it was
+        signed with. Returns whether anything was recorded (False: these terms are the
+        customer's from that day already)."""
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            customer = self.customer(customer_id)
+            changed = customer.change_payment_terms(actor, payment_terms_days, effective)
+            return changed, [customer]
 
         return self._atomically(step)
 
@@ -918,7 +968,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 drafted_on=drafted_on,
                 actor=actor,
                 approval_policy=self.approval_policy,
-                payment_terms_days=customer.payment_terms_days,
+                payment_terms_days=customer.payment_terms_on(drafted_on, "drafted_on"),
                 account_manager=customer.account_manager,
                 purchase_order_number=purchase_order_number,
                 note=note,
@@ -1111,7 +1161,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             customer = self.customer(request.customer_id)
             assert request.estimate is not None
             currency = request.estimate.total.currency
-            tax = customer.tax_rate
+            tax = customer.tax_rate_on(drafted_on, "drafted_on")
             lines: list[InvoiceLine] = []
             billed_items: list[str] = []
             overage: dict[UUID, dict[str, Decimal]] = {}
@@ -1224,7 +1274,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 drafted_on=drafted_on,
                 actor=actor,
                 approval_policy=self.approval_policy,
-                payment_terms_days=customer.payment_terms_days,
+                payment_terms_days=customer.payment_terms_on(drafted_on, "drafted_on"),
                 account_manager=request.account_manager,
                 purchase_order_number=(
                     request.purchase_order.number if request.purchase_order else None
@@ -1277,7 +1327,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             description=description,
             quantity=Decimal(1),
             unit_price=amount,
-            tax=customer.tax_rate,
+            tax=customer.tax_rate_on(drafted_on, "drafted_on"),
             source=LineSource(SourceKind.DEPOSIT, request_id=request_id),
             revenue_kind=RevenueKind.DEPOSIT,
         )

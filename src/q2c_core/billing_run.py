@@ -454,8 +454,8 @@ class ContractBilling(BaseApp):
                 day_count=day_count,
                 auto_renew=auto_renew,
                 account_manager=customer.account_manager,
-                tax_rate=customer.tax_rate,
-                payment_terms_days=customer.payment_terms_days,
+                tax_rate=customer.tax_rate_on(signed_on, "signed_on"),
+                payment_terms_days=customer.payment_terms_on(signed_on, "signed_on"),
                 renewal_uplift_percent=uplift,
                 sub_contracts=list(sub_contracts),
             )

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
 from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.errors import InvalidValue
-from q2c_core.domain.event_facts import ChecksFacts
+from q2c_core.domain.event_facts import ChecksFacts, NotBefore
 from q2c_core.domain.money import Money
 from q2c_core.domain.parties import country_code, vat_id
 from q2c_core.domain.tax import ZERO_RATED, TaxRate, require_tax_rate
-from q2c_core.domain.values import TimeOrderedIds, named_id, new_id, person_key
+from q2c_core.domain.values import (
+    TimeOrderedIds,
+    named_id,
+    new_id,
+    person_key,
+    require_day,
+    require_whole,
+)
 
 
 @attrs.frozen
@@ -28,6 +37,30 @@ class CustomerDetails:
     address: str = ""
     country: str = ""
     tax_id: str = ""
+
+
+@attrs.frozen
+class TaxRateFrom:
+    """The tax rate a customer's documents drafted from ``effective`` on are billed at (the
+    first, from ``date.min``, the rate it was registered with)."""
+
+    effective: date
+    tax_rate: TaxRate
+
+
+@attrs.frozen
+class PaymentTermsFrom:
+    """The payment terms (days from issue to due) of a customer's invoices drafted from
+    ``effective`` on (the first, from ``date.min``, the terms it was registered with)."""
+
+    effective: date
+    payment_terms_days: int
+
+
+def require_payment_terms(value: Any, field: str = "payment_terms_days") -> int:
+    """Days from an invoice's issue to its due date, or ``InvalidValue`` naming ``field``: a
+    whole number (not a bool, a fraction or text), not negative."""
+    return require_whole(value, field)
 
 
 def _text(value: Any, field: str) -> str:
@@ -48,6 +81,11 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     customer registered before q2c checked them still loads, and is corrected by
     ``correct_details``. Its name is corrected by ``rename`` (``Renamed``).
 
+    Its tax rate and payment terms are what it is billed at and given to pay by; each changes
+    from a business day on (``change_tax_rate``, ``TaxRateChanged``; ``change_payment_terms``,
+    ``PaymentTermsChanged``): ``tax_rate_on(day)`` and ``payment_terms_on(day)`` give what a
+    document drafted on a day carries, ``tax_rate`` and ``payment_terms_days`` the last word.
+
     A customer has an account manager, a person: a blank one is refused at registration
     (customers registered before still load). A customer an ERP registers may carry the ERP's
     key for it (``reference``): its id is then derived from it (``id_for_reference``), so
@@ -55,6 +93,22 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
 
     # (class default: customers registered, and snapshots taken, before references were kept)
     reference: str = ""
+    # its tax rates and payment terms by the day each took effect, in the order recorded, the
+    # first as registered (from ``date.min``): empty until the first change (and in snapshots
+    # taken before they could change); ``tax_rate`` and ``payment_terms_days`` are the last
+    tax_rates: Sequence[TaxRateFrom] = ()
+    payment_terms: Sequence[PaymentTermsFrom] = ()
+
+    # a change of the tax rate or the payment terms takes effect no earlier than the last one
+    # (one dated before it would read as the last word, then be overruled by it)
+    DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
+        "TaxRateChanged": (
+            NotBefore("effective", "tax_rate_since", "the last change of its tax rate"),
+        ),
+        "PaymentTermsChanged": (
+            NotBefore("effective", "payment_terms_since", "the last change of its payment terms"),
+        ),
+    }
 
     @staticmethod
     def create_id(reference: str = "") -> UUID:
@@ -122,6 +176,49 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         self.payment_ids: list[UUID] = []
         self.contract_ids: list[UUID] = []
         self.allowance_ids: list[UUID] = []
+
+    @property
+    def tax_rate_since(self) -> date | None:
+        """The day its tax rate last changed from (None: as registered)."""
+        return self.tax_rates[-1].effective if self.tax_rates else None
+
+    @property
+    def payment_terms_since(self) -> date | None:
+        """The day its payment terms last changed from (None: as registered)."""
+        return self.payment_terms[-1].effective if self.payment_terms else None
+
+    @property
+    def registered_tax_rate(self) -> TaxRate:
+        """The tax rate the customer was registered with, whatever changed since."""
+        return self.tax_rates[0].tax_rate if self.tax_rates else self.tax_rate
+
+    @property
+    def registered_payment_terms_days(self) -> int:
+        """The payment terms the customer was registered with, whatever changed since."""
+        return (
+            self.payment_terms[0].payment_terms_days
+            if self.payment_terms
+            else self.payment_terms_days
+        )
+
+    def tax_rate_on(self, day: date, field: str = "day") -> TaxRate:
+        """The tax rate of what is drafted for the customer on ``day`` (a request's or a
+        deposit's invoice), or of a contract signed on it: the last change effective by then,
+        else the rate it was registered with."""
+        require_day(day, field)
+        for change in reversed(self.tax_rates):
+            if change.effective <= day:
+                return change.tax_rate
+        return self.tax_rate
+
+    def payment_terms_on(self, day: date, field: str = "day") -> int:
+        """The payment terms of an invoice drafted for the customer on ``day``, or of a
+        contract signed on it: the last change effective by then, else as registered."""
+        require_day(day, field)
+        for change in reversed(self.payment_terms):
+            if change.effective <= day:
+                return change.payment_terms_days
+        return self.payment_terms_days
 
     @property
     def details(self) -> CustomerDetails:
@@ -198,6 +295,55 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         if getattr(self, "first_details", None) is None:
             self.first_details = self.details
         self.name = name
+
+    def change_tax_rate(self, actor: str, tax_rate: TaxRate, effective: date) -> bool:
+        """Bill the customer at ``tax_rate`` from the business day ``effective`` on (a new VAT
+        rate, or the customer's status changed: reverse charge, exempt).
+
+        The rate is checked as at registration (``require_tax_rate``: a ``TaxRate``, a
+        standard one above 0 %); ``effective`` is no earlier than the last change's. The
+        invoices drafted from that day on at the customer's rate (a request's, a deposit's)
+        and the contracts signed from then on carry it; drafts made before keep their lines,
+        and issued documents never change. Returns whether anything changed: the rate already
+        in effect from that day records nothing (a retry)."""
+        rate = require_tax_rate(tax_rate, "tax_rate")
+        day = require_day(effective, "effective")
+        since = self.tax_rate_since
+        if (since is None or day >= since) and self.tax_rate_on(day) == rate:
+            return False
+        self._tax_rate_changed(rate, day, actor)
+        return True
+
+    @event("TaxRateChanged")
+    def _tax_rate_changed(self, tax_rate: TaxRate, effective: date, actor: str) -> None:
+        """The ``TaxRateChanged`` event (``change_tax_rate``, which holds the rules)."""
+        before = list(self.tax_rates) or [TaxRateFrom(date.min, self.tax_rate)]
+        self.tax_rates = [*before, TaxRateFrom(effective, tax_rate)]
+        self.tax_rate = tax_rate
+
+    def change_payment_terms(self, actor: str, payment_terms_days: int, effective: date) -> bool:
+        """Give the customer's invoices ``payment_terms_days`` from issue to due, from the
+        business day ``effective`` on.
+
+        The terms are checked as at registration (``require_payment_terms``); ``effective`` is
+        no earlier than the last change's. The invoices drafted for the customer from that day
+        on and the contracts signed from then on carry them; drafts made before keep theirs,
+        and issued invoices never change. Returns whether anything changed: the terms already
+        in effect from that day record nothing (a retry)."""
+        days = require_payment_terms(payment_terms_days, "payment_terms_days")
+        day = require_day(effective, "effective")
+        since = self.payment_terms_since
+        if (since is None or day >= since) and self.payment_terms_on(day) == days:
+            return False
+        self._payment_terms_changed(days, day, actor)
+        return True
+
+    @event("PaymentTermsChanged")
+    def _payment_terms_changed(self, payment_terms_days: int, effective: date, actor: str) -> None:
+        """The ``PaymentTermsChanged`` event (``change_payment_terms``, which holds the rules)."""
+        before = list(self.payment_terms) or [PaymentTermsFrom(date.min, self.payment_terms_days)]
+        self.payment_terms = [*before, PaymentTermsFrom(effective, payment_terms_days)]
+        self.payment_terms_days = payment_terms_days
 
     @event("RequestOpened")
     def add_request(self, request_id: UUID, actor: str = "") -> None:
