@@ -47,6 +47,7 @@ from q2c_core.domain.contract import (
     check_sub_contract,
 )
 from q2c_core.domain.customer import (
+    MAX_PAYMENT_TERMS_DAYS,
     Customer,
     CustomerDetails,
     PaymentTermsFrom,
@@ -200,6 +201,7 @@ from q2c_core.sqlite_recorder import SQLiteEventRecorder
 from q2c_core.storage import env_for_url, postgres_connect
 
 __all__ = [
+    "MAX_PAYMENT_TERMS_DAYS",
     "ZERO_RATED",
     "AccountingSink",
     "Allocation",

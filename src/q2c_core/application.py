@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID, uuid4
@@ -237,6 +237,26 @@ def _overage_worth(
         else:
             worth = worth + (charge.rate * quantity).rounded()
     return worth
+
+
+def _require_due_date(invoice: Invoice, issued_on: date) -> None:
+    """An invoice issued on ``issued_on`` falls due on a day the calendar holds, or
+    ``InvalidValue`` naming ``payment_terms_days`` and the invoice (terms recorded before they
+    were capped: 3,000,000 days made the issue fail with an ``OverflowError``, for good)."""
+    days = invoice.payment_terms_days
+    if not isinstance(issued_on, date) or type(days) is not int:
+        return  # (the issue's own checks refuse them)
+    try:
+        issued_on + timedelta(days=days)
+    except OverflowError:
+        raise InvalidValue(
+            f"{days} days after {issued_on} is past the last day a calendar holds: void the "
+            "invoice, correct the customer's terms (change_customer_payment_terms) and draft "
+            "it again",
+            field="payment_terms_days",
+            value=days,
+            aggregate_id=invoice.id,
+        ) from None
 
 
 def _as_registered_now(rate: TaxRate) -> TaxRate:
@@ -1499,6 +1519,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             seq.check_kind(credit_note)
             number = seq.next_number
             buyer = self.customer(invoice.customer_id).details
+            _require_due_date(invoice, issued_on)
             invoice.issue(name, number, issued_on, actor, buyer)
             seq.assign(invoice_id, number, actor, issued_on, credit_note=credit_note)
             changed: list[Aggregate] = [invoice, seq]

@@ -57,10 +57,20 @@ class PaymentTermsFrom:
     payment_terms_days: int
 
 
+# the longest payment terms: ten years (a due date past the calendar's last day, or decades
+# away, is a typing slip; 3,000,000 days made every invoice of its customer unissuable)
+MAX_PAYMENT_TERMS_DAYS = 3650
+
+
 def require_payment_terms(value: Any, field: str = "payment_terms_days") -> int:
     """Days from an invoice's issue to its due date, or ``InvalidValue`` naming ``field``: a
-    whole number (not a bool, a fraction or text), not negative."""
-    return require_whole(value, field)
+    whole number (not a bool, a fraction or text), from 0 to ``MAX_PAYMENT_TERMS_DAYS``."""
+    days = require_whole(value, field)
+    if days > MAX_PAYMENT_TERMS_DAYS:
+        raise InvalidValue(
+            f"must be at most {MAX_PAYMENT_TERMS_DAYS} days (ten years)", field=field, value=days
+        )
+    return days
 
 
 def _text(value: Any, field: str) -> str:
@@ -126,9 +136,10 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         them, its name and account manager must name someone (not only spaces or invisible
         characters), and its tax rate is a ``TaxRate`` (``require_tax_rate``: not the text
         "21", which no invoice line takes, nor standard at 0 %, which no e-invoice carries),
-        recorded as ``ZERO_RATED`` when none is given; only new customers, so a history
-        registered before these rules still loads (without a tax rate, standard at 0 %, as
-        it was registered)."""
+        recorded as ``ZERO_RATED`` when none is given, and its payment terms are at most ten
+        years (``require_payment_terms``); only new customers, so a history registered before
+        these rules still loads (without a tax rate, standard at 0 %, as it was
+        registered)."""
         for field, rule in (("country", country_code), ("tax_id", vat_id)):
             value = kwargs.get(field)
             if isinstance(value, str):  # (anything else is refused as the wrong type)
@@ -139,6 +150,9 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
                 raise InvalidValue("must not be empty", field=field, value=value)
         given = kwargs.get("tax_rate")
         kwargs["tax_rate"] = require_tax_rate(ZERO_RATED if given is None else given, "tax_rate")
+        if "payment_terms_days" in kwargs:
+            terms = kwargs["payment_terms_days"]
+            kwargs["payment_terms_days"] = require_payment_terms(terms, "payment_terms_days")
         return super()._create(event_class, **kwargs)
 
     @event("CustomerRegistered")
