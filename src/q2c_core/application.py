@@ -1509,7 +1509,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         issue. Any other name is refused (``InvalidValue`` naming ``series``): a mistyped
         ``inv`` would have opened a series of its own. So is a series of the other kind
         (``InvoiceNumberSeries.check_kind``): ``INV`` numbers invoices (deposit invoices too),
-        ``CN`` credit notes; a series opened by hand numbers both."""
+        ``CN`` credit notes; a series opened by hand numbers both.
+
+        The issued document names its buyer as the customer is at the issue
+        (``Invoice.buyer``): the issue is saved with an event of the customer
+        (``InvoiceIssuedTo``), so an issue and a rename or a correction of the customer's
+        details at one moment clash, and the one decided again reads the other's."""
 
         def step() -> tuple[str, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
@@ -1518,11 +1523,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             credit_note = invoice.kind is InvoiceKind.CREDIT_NOTE
             seq.check_kind(credit_note)
             number = seq.next_number
-            buyer = self.customer(invoice.customer_id).details
+            # the buyer as the customer is now, saved with an event of the customer: a rename
+            # or a correction recorded meanwhile clashes, and the issue is decided again on it
+            customer = self.customer(invoice.customer_id)
             _require_due_date(invoice, issued_on)
-            invoice.issue(name, number, issued_on, actor, buyer)
+            invoice.issue(name, number, issued_on, actor, customer.details)
+            customer.invoice_issued(invoice_id, actor)
             seq.assign(invoice_id, number, actor, issued_on, credit_note=credit_note)
-            changed: list[Aggregate] = [invoice, seq]
+            changed: list[Aggregate] = [invoice, seq, customer]
             if invoice.kind is InvoiceKind.CREDIT_NOTE:
                 changed += self._apply_credit_note(invoice, issued_on, actor)
             return number, changed

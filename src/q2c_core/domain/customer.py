@@ -369,6 +369,12 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         """An invoice or credit note was drafted for this customer."""
         self.invoice_ids.append(invoice_id)
 
+    @event("InvoiceIssuedTo")
+    def invoice_issued(self, invoice_id: UUID, actor: str) -> None:
+        """An invoice or credit note of the customer was issued, naming its details as they
+        are (``details``): saved with the issue, so that an issue and a rename or a correction
+        of the details at one moment clash, and the one decided again reads the other's."""
+
     @event("PaymentReceivedFrom")
     def add_payment(self, payment_id: UUID, actor: str = "") -> None:
         """A payment came in from this customer."""
