@@ -207,7 +207,7 @@ def _take_name(
     """A free name taken by a customer: a new ``CustomerName``, or the one given up before
     (``found``) taken again; either clashes with another customer taking it at once."""
     if found is None:
-        return CustomerName(name=name, customer_id=customer_id, actor=actor)
+        return CustomerName(name=name, customer_id=customer_id, actor=actor, sharers=[])
     found.take_again(name, customer_id, actor)
     return found
 
@@ -383,13 +383,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             holder = self._name_holder(name, made)
             if holder is None or holder.customer_id is None:
                 # the name is this customer's: a second registration under it clashes here
-                made.append(_take_name(holder, name, customer.id, actor))
+                taken = _take_name(holder, name, customer.id, actor)
+                made += [] if any(taken is m for m in made) else [taken]
             elif not key:
                 raise _name_taken(
                     holder,
                     name,
                     "use it, or tell the two apart by a reference (an ERP's key for each)",
                 )
+            else:
+                # it shares the name: handed it when its holder gives it up (``rename_customer``)
+                holder.share(customer.id, actor)
+                made += [] if any(holder is m for m in made) else [holder]
             return customer.id, [customer, *made]
 
         return self._atomically(step)
@@ -401,9 +406,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         A name another customer holds (``CustomerName``; as ``person_key`` reads names) is
         refused (``DuplicateEntry`` naming ``name``), as a registration under it would be.
-        The customer gives its old name up (free for a later registration or rename) and takes
-        the new one in the transaction that records ``Renamed``: of two renames (or a rename
-        and a registration) to one name at once, one is refused, and nothing is half-recorded.
+        The customer gives its old name up and takes the new one in the transaction that
+        records ``Renamed``: of two renames (or a rename and a registration) to one name at
+        once, one is refused, and nothing is half-recorded. A name other customers still carry
+        (registered by reference under it) goes to the first of them (``CustomerName.
+        hand_over``), so a registration of it by hand is still refused; one no other carries is
+        free for a later registration or rename.
         The same name spelled otherwise (case, spaces) is the customer's own, recorded as
         spelled. Documents drafted or issued from now on name the new name; issued ones keep
         theirs. Returns whether anything was recorded (False: the customer had this name
@@ -416,8 +424,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 return False, []
             made = self._earlier_customers_named(actor)
             names: list[Aggregate] = []
-            own = self._name_holder(old, made)
-            own = own if own is not None and own.customer_id == customer.id else None
+            found = self._name_holder(old, made)
+            own = found if found is not None and found.customer_id == customer.id else None
             if person_key(new_name) == person_key(old):
                 if own is not None and own.respell(customer.id, new_name, actor):
                     names.append(own)
@@ -427,13 +435,35 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     raise _name_taken(holder, new_name, "choose another name")
                 names.append(_take_name(holder, new_name, customer.id, actor))
                 if own is not None:
-                    own.release(customer.id, actor)
+                    carriers = self._still_named(own, customer.id)
+                    if carriers:
+                        own.hand_over(customer.id, carriers[0], carriers[1:], actor)
+                    else:
+                        own.release(customer.id, actor)
                     names.append(own)
+                elif found is not None and found.unshare(customer.id, actor):
+                    names.append(found)
             changed: list[Aggregate] = [customer, *made]
             changed += [n for n in names if all(n is not c for c in changed)]
             return True, changed
 
         return self._atomically(step)
+
+    def _still_named(self, name: CustomerName, leaving: UUID) -> list[UUID]:
+        """The customers other than ``leaving`` that carry ``name`` still (its sharers, as
+        their names read now), in the order they registered under it: the sharers it keeps,
+        or, for a name taken before q2c kept them, the customers registered under it."""
+        key = person_key(name.name)
+        if name.sharers is not None:
+            candidates = list(name.sharers)
+        else:
+            candidates = [
+                e.originator_id
+                for e in self._created_events(Customer, "CustomerRegistered")
+                if isinstance(e.name, str) and person_key(e.name) == key
+            ]
+        others = [c for c in dict.fromkeys(candidates) if c != leaving]
+        return [c.id for c in self._get_many(Customer, others) if person_key(c.name) == key]
 
     def _name_holder(self, name: str, made: Sequence[Aggregate]) -> CustomerName | None:
         """The customer a name is taken by (``CustomerName``), among ``made`` or recorded (its
