@@ -10,7 +10,7 @@ import calendar
 import enum
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import MAXYEAR, date
 from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
@@ -35,6 +35,11 @@ from q2c_core.domain.event_facts import ChecksFacts, NotBefore, checked_value
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.tax import ZERO_RATED, TaxRate, require_tax_rate
 from q2c_core.domain.values import Period, TimeOrderedIds, require_day
+
+# A contract term's (exclusive) end is at most this day, so its last day is in the year 2999 at
+# the latest: renewals and billing periods are counted past a term's end, and Python's calendar
+# stops at the year 9999 (the imports refuse later years too).
+LATEST_TERM_END = date(3000, 1, 1)
 
 
 class BillingFrequency(enum.Enum):
@@ -326,6 +331,14 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 "cannot cut a price below zero", field="renewal_uplift_percent", value=uplift
             )
         _check_settings(kwargs)
+        term = kwargs.get("term")
+        if isinstance(term, Period) and type(term.end) is date and term.end > LATEST_TERM_END:
+            raise InvalidValue(
+                "must end by the year 2999 (its renewals and billing periods are counted "
+                "past its end, and the calendar stops at the year 9999)",
+                field="term",
+                value=term,
+            )
         # (its customer's: one recorded before registrations checked it could never bill)
         given = kwargs.get("tax_rate")
         kwargs["tax_rate"] = require_tax_rate(ZERO_RATED if given is None else given, "tax_rate")
@@ -1267,6 +1280,8 @@ def _whole_months(start: date, end: date) -> int | None:
             continue
         index = start.year * 12 + start.month - 1 + m
         year, month = divmod(index, 12)
+        if year > MAXYEAR:
+            continue
         last = calendar.monthrange(year, month + 1)[1]
         if date(year, month + 1, min(start.day, last)) == end:
             return m
