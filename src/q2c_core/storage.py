@@ -14,6 +14,7 @@ import functools
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import ParseResult, parse_qsl, unquote, unquote_plus, urlparse
@@ -319,9 +320,64 @@ def create_tables(env: Mapping[str, str], create: Callable[[], T]) -> T:
     with creating_tables(env):
         if env.get("PERSISTENCE_MODULE") != "eventsourcing.sqlite":
             return create()
+        timeout = float(env.get("SQLITE_LOCK_TIMEOUT") or 5)
+        sqlite_wal_mode(env.get("SQLITE_DBNAME", ""), timeout=timeout)
         from eventsourcing.persistence import IntegrityError
 
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                try:
+                    return create()
+                except IntegrityError:
+                    return create()
+            except Exception as error:
+                # another process's creating transaction committed between this one's read of
+                # the (missing) tables and its write: SQLite refuses the write at once
+                # ("database is locked", a stale snapshot in WAL mode) rather than waiting;
+                # the tables are made idempotently, so the whole step is tried again
+                if not _sqlite_busy(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+
+def sqlite_wal_mode(name: str, *, timeout: float, page_size: int | None = None) -> None:
+    """Put a SQLite file in WAL mode (a new one with ``page_size`` first) before a recorder
+    connects to it. eventsourcing switches each new file to WAL when it first connects, and of
+    processes opening one new file at once, one could be refused at once ("database is
+    locked": the switch needs the file to itself, and SQLite does not wait for it) while another
+    switched it; here the switch is tried again until ``timeout`` seconds have passed. A file in
+    memory is left alone; a folder that does not exist raises the driver's error."""
+    if not name or ":memory:" in name or "mode=memory" in name:
+        return
+    deadline = time.monotonic() + timeout
+    while True:
         try:
-            return create()
-        except IntegrityError:
-            return create()
+            connection = sqlite3.connect(name, isolation_level=None, timeout=timeout, uri=True)
+            try:
+                if page_size and connection.execute("PRAGMA page_count").fetchone()[0] == 0:
+                    connection.execute(f"PRAGMA page_size = {int(page_size)}")
+                mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    connection.execute("PRAGMA journal_mode = WAL")
+            finally:
+                connection.close()
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _sqlite_busy(error: BaseException) -> bool:
+    """Whether an error (or one it was raised from) is SQLite's "database is locked"/"busy"."""
+    seen: BaseException | None = error
+    for _ in range(8):  # (a chain is short; a cycle in it must not hang)
+        if seen is None:
+            break
+        if isinstance(seen, sqlite3.OperationalError) and (
+            "locked" in str(seen) or "busy" in str(seen)
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -15,8 +15,6 @@ standard library's encoder, which takes over for anything orjson does not write 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
@@ -35,7 +33,7 @@ from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
 from q2c_core.storage import create_tables as create_tables_safely
-from q2c_core.storage import env_for_url, opening
+from q2c_core.storage import env_for_url, opening, sqlite_wal_mode
 
 _fast_dumps: Callable[..., bytes] | None
 try:  # optional speed-up, see the module's docstring
@@ -410,21 +408,16 @@ class MemoryReadModelRecorder(POPOTrackingRecorder):
 SQLITE_PAGE_SIZE = 16384
 
 
-def _new_sqlite_file(name: str) -> None:
+def _new_sqlite_file(name: str, timeout: float) -> None:
     """Create a new SQLite file with larger pages than SQLite's default 4 KiB (which
     eventsourcing's WAL mode then fixes for good): a rebuild writes hundreds of thousands of
     rows at keys all over the rows table's index, and with 16 KiB pages each commit writes a
-    third less. A file that exists (or an in-memory database) is left as it is."""
+    third less. A file that exists (or an in-memory database) keeps its pages; both are put in
+    WAL mode, tried again while another process opening the new file holds it
+    (``sqlite_wal_mode``)."""
     if not name or ":memory:" in name or "mode=memory" in name or name.startswith("file:"):
         return
-    if os.path.exists(name) and os.path.getsize(name) > 0:
-        return
-    connection = sqlite3.connect(name, isolation_level=None)
-    try:
-        connection.execute(f"PRAGMA page_size = {SQLITE_PAGE_SIZE}")
-        connection.execute("PRAGMA journal_mode = WAL")
-    finally:
-        connection.close()
+    sqlite_wal_mode(name, timeout=timeout, page_size=SQLITE_PAGE_SIZE)
 
 
 class ProjectionStore:
@@ -458,7 +451,10 @@ class ProjectionStore:
 
         with opening(url):
             if module == "eventsourcing.sqlite" and create_tables:
-                _new_sqlite_file(env.get("SQLITE_DBNAME", ""))
+                _new_sqlite_file(
+                    env.get("SQLITE_DBNAME", ""),
+                    float(env.get("SQLITE_LOCK_TIMEOUT") or 5),
+                )
             # (several processes opening a new store at once: one creates the tables, the
             # others find them)
             factory, recorder = create_tables_safely(env, made) if create_tables else made()
