@@ -262,13 +262,15 @@ class Commissions(ManagerNames):
         each credit note's day on its invoice and re-splits money from the later of that day
         and the day it was applied, in date order; 9 records each account manager by the
         spelling the history first named that person by (``who:`` rows), so "Mia" and "mia "
-        are one manager with one running total.
+        are one manager with one running total; 10 takes money back off when its invoice
+        records it taken back (``PaymentUnapplied``), so a payment a bank statement books and
+        returns earns nothing.
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
         so it is refused until rebuilt; one built with rates for everyone ("*") only means what
         it meant, and is followed on."""
-        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 9}
+        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 10}
         if self.plan.names_someone():
             config["managers"] = "person_key"
         return config
@@ -528,13 +530,42 @@ class Commissions(ManagerNames):
 
     @handles("Payment.AllocationReversed")
     def _reversed(self, e: Any, oid: str) -> None:
-        self._reverse(oid, e.allocation_id, reversal_day(e))
+        day = reversal_day(e)
+        p = self.touch(f"pay:{oid}")
+        if p is not None:
+            p.setdefault("undone", {})[e.allocation_id] = day
+        self._reverse(oid, e.allocation_id, day)
 
     @handles("Payment.PaymentBounced")
     def _bounced(self, e: Any, oid: str) -> None:
-        p = self.get(f"pay:{oid}")
-        for allocation_id in p["allocs"] if p else []:
+        p = self.touch(f"pay:{oid}")
+        if p is None:
+            return
+        p["bounced_on"] = e.bounced_on
+        for allocation_id in p["allocs"]:
             self._reverse(oid, allocation_id, e.bounced_on)
+
+    @handles("Invoice.PaymentUnapplied")
+    def _unapplied(self, e: Any, oid: str) -> None:
+        """The invoice took the money back off (a reversal, a bounce, money a credit note gives
+        back), on ``unapplied_on``. It comes right after the payment's own event, and usually
+        says nothing new; but a bank statement that books a payment and the bank's return of it
+        saves the payment (received, allocated, bounced) before the invoice records the money
+        applied: then the allocation was not known when the payment bounced, and it is taken
+        back here. (Un-applications recorded before q2c kept their day take the day the
+        payment's event gave.)"""
+        inv = self.get(f"inv:{oid}")
+        keys = inv.get("allocs", ()) if inv is not None else ()
+        found = [k for k in keys if k.endswith(f"|{e.allocation_id}")]
+        if not found:
+            return
+        payment = found[-1].split("|", 1)[0]
+        day: date | None = getattr(e, "unapplied_on", None)
+        if day is None:
+            p = self.get(f"pay:{payment}") or {}
+            day = p.get("undone", {}).get(e.allocation_id) or p.get("bounced_on")
+        if day is not None:
+            self._reverse(payment, e.allocation_id, day)
 
     def _reverse(self, pay: str, allocation_id: str, on: date) -> None:
         key = f"alloc:{pay}|{allocation_id}"
