@@ -264,7 +264,8 @@ class Commissions(ManagerNames):
         spelling the history first named that person by (``who:`` rows), so "Mia" and "mia "
         are one manager with one running total; 10 takes money back off when its invoice
         records it taken back (``PaymentUnapplied``), so a payment a bank statement books and
-        returns earns nothing.
+        returns earns nothing, and keeps whether an invoice is a deposit invoice (its kind, not
+        its lines: a standard invoice's deposit-kind line is not a deposit to deduct).
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
@@ -294,7 +295,14 @@ class Commissions(ManagerNames):
             customer = self.get(f"cust:{uuid_hex(e.customer_id.int)}")
             manager = customer["manager"] if customer else ""
         facts = invoice_facts(e)
-        row = {"manager": manager, "currency": e.currency, "by_kind": {}, "bases": {}}
+        row = {
+            "manager": manager,
+            "currency": e.currency,
+            "by_kind": {},
+            "bases": {},
+            # (its money is commissioned through the final invoice that deducts it)
+            "deposit_invoice": e.kind.name == "DEPOSIT",
+        }
         _add_lines(row, facts.lines)
         row["tax"] = facts.tax
         self.put(f"inv:{oid}", row)
@@ -719,10 +727,11 @@ def _add_lines(row: dict[str, Any], lines: list[list[Any]]) -> None:
 
 
 def _is_deposit(inv: Row) -> bool:
-    """An invoice that still bills a deposit (its money is commissioned through the final
-    invoice that deducts it)."""
-    deposit: Decimal = inv["by_kind"].get(_DEPOSIT, Decimal(0))
-    return deposit > 0
+    """A deposit invoice (drafted as one): its money is commissioned through the final invoice
+    that deducts it. A standard invoice with a line of the deposit kind is not one: nothing
+    deducts that line, so its money is split, and re-split on credits, like any standard
+    invoice's (the deposit-kind part earning nothing)."""
+    return bool(inv.get("deposit_invoice"))
 
 
 def _owed_on(inv: Row, day: date | None) -> tuple[dict[str, Decimal], Decimal]:
