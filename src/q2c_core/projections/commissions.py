@@ -12,6 +12,11 @@ total of its own (the lines carry the rate they earn at), so a rate change by ef
 never rounds money of two rates together. Money recorded later but dated earlier can move a
 later line's cent.
 
+An invoice's money is split over its revenue kinds in the order of business days, whatever order
+it was recorded in (on each day: money taken back off, then credit notes, then money applied,
+by amount, first collection day and ids), so the same facts recorded in another order give the
+same lines, statements and balances.
+
 Negative revenue on an invoice (a deducted deposit, a discount line of another kind) reduces the
 invoice's positive revenue kinds in proportion to their nets, so the money collected on a final
 invoice that deducts a deposit is weighted by the revenue it really carries (its net of the
@@ -265,7 +270,8 @@ class Commissions(ManagerNames):
         are one manager with one running total; 10 takes money back off when its invoice
         records it taken back (``PaymentUnapplied``), so a payment a bank statement books and
         returns earns nothing, and keeps whether an invoice is a deposit invoice (its kind, not
-        its lines: a standard invoice's deposit-kind line is not a deposit to deduct).
+        its lines: a standard invoice's deposit-kind line is not a deposit to deduct); it
+        splits an invoice's money in the order of business days, not of recording.
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
@@ -334,7 +340,7 @@ class Commissions(ManagerNames):
         so money collected by then, and money collected later, pays for the revenue kinds left
         (a payment after the enhancement lines were credited earns no enhancement commission).
         The invoice keeps each credit with its day; the money already on it is split again,
-        day by day (``_stages``), whatever order the notes were recorded in."""
+        day by day (``_settle``), whatever order the notes were recorded in."""
         note = self.get(f"cn:{uuid_hex(e.credit_note_id.int)}")
         row = self.touch(f"inv:{oid}")
         if note is None or row is None:
@@ -347,26 +353,11 @@ class Commissions(ManagerNames):
         for kind, net in note["by_kind"].items():
             row["by_kind"][kind] = row["by_kind"].get(kind, Decimal(0)) - net
         row["tax"] = max(row["tax"] - note["tax"], Decimal(0))
-        if _is_deposit(row):
-            return  # (a deposit invoice's money is commissioned through its final invoice)
         # Money already collected now pays for what is left of the invoice, from the later of
         # the credit's day and the day it was applied, at the rates of the day it was
         # collected. (An allocation undone after that day is split again too: until it was
         # undone, its money paid for what the invoice billed then.)
-        before = Decimal(0)
-        for key in row.get("allocs", ()):
-            alloc = self.get(f"alloc:{key}")
-            if alloc is None:
-                continue
-            live = alloc["reversed_on"] is None
-            since = max(e.credited_on, alloc["on"])
-            if live or since < alloc["reversed_on"]:
-                kept = [[alloc["on"], alloc["entries"]], *alloc["resplits"]]
-                stages, _ = self._stages(row, alloc, before, since, kept)
-                alloc["entries"], alloc["resplits"] = stages[0][1], stages[1:]
-                self.put(f"alloc:{key}", alloc)
-            if live:
-                before += alloc["amount"]
+        self._settle(row)
 
     @handles("Invoice.DepositDeducted")
     def _deposit_deducted(self, e: Any, oid: str) -> None:
@@ -410,11 +401,6 @@ class Commissions(ManagerNames):
         collected_on = getattr(e, "collected_on", None) or e.applied_on
         payment = uuid_hex(e.payment_id.int)
         key = f"{payment}|{e.allocation_id}"
-        before = Decimal(0)  # what the invoice's live allocations collected already
-        for earlier in inv.get("allocs", ()) if inv is not None else ():
-            alloc = self.get(f"alloc:{earlier}")
-            if alloc is not None and alloc["reversed_on"] is None:
-                before += alloc["amount"]
         row = {
             "invoice": oid,
             "on": e.applied_on,
@@ -426,59 +412,97 @@ class Commissions(ManagerNames):
             "deposit": Decimal(0),
             "reversed_on": None,
         }
-        if inv is not None:
-            stages, row["deposit"] = self._stages(inv, row, before, e.applied_on, [])
-            row["entries"], row["resplits"] = stages[0][1], stages[1:]
-            inv.setdefault("allocs", []).append(key)
         self.put(f"alloc:{key}", row)
+        if inv is not None:
+            inv.setdefault("allocs", []).append(key)
+            self._settle(inv)
         p = self.touch(f"pay:{payment}")
         if p is None:  # applied before the payment's own events were recorded (a bank import)
             self.put(f"pay:{payment}", {"allocs": [e.allocation_id]})
         else:
             p["allocs"].append(e.allocation_id)
 
-    def _stages(
-        self,
-        inv: Row,
-        alloc: Row,
-        before: Decimal,
-        since: date,
-        kept: list[list[Any]],
-    ) -> tuple[list[list[Any]], Decimal]:
-        """An allocation's money split (``_split``) over what the invoice bills, day by day:
-        the stages ``[day, entries]`` of ``kept`` dated before ``since``, then the split of
-        ``since`` (what the invoice bills that day: the credit notes dated by then taken off)
-        and again on each later day a credit note is dated, when it changes the split; and the
-        part of the money that pays a deposit. A credit note dated before the money was applied
-        changes what it pays for from the day it was applied (``since`` is never earlier):
-        nothing is earned before it is collected. (A deposit invoice's money is split once, on
-        what it bills now: it is commissioned through its final invoice.)"""
-        amount, currency, collected_on = alloc["amount"], alloc["currency"], alloc["collected_on"]
-        if _is_deposit(inv):
-            entries, deposit = self._split(
-                _owed_on(inv, None), inv, amount, currency, collected_on, before
-            )
-            return [[since, entries]], deposit
-        stages = [stage for stage in kept if stage[0] < since]
-        later = sorted({c[0] for c in inv.get("credits", ()) if c[0] > since})
-        deposit = Decimal(0)
-        for day in [since, *later]:
-            entries, part = self._split(
-                _owed_on(inv, day), inv, amount, currency, collected_on, before
-            )
-            if day == since:
-                deposit = part
-            if not stages or entries != stages[-1][1]:
-                stages.append([day, entries])
-        return stages, deposit
+    def _settle(self, inv: Row) -> None:
+        """Split the money of every allocation on the invoice (``_timeline``) and record the
+        allocations whose split changed."""
+        allocs: dict[str, Row] = {}
+        for key in inv.get("allocs", ()):
+            alloc = self.get(f"alloc:{key}")
+            if alloc is not None:
+                allocs[key] = alloc
+        for key, (stages, deposit) in self._timeline(inv, allocs).items():
+            alloc = allocs[key]
+            entries, resplits = stages[0][1], stages[1:]
+            if (alloc["entries"], alloc["resplits"], alloc["deposit"]) != (
+                entries,
+                resplits,
+                deposit,
+            ):
+                alloc["entries"], alloc["resplits"], alloc["deposit"] = entries, resplits, deposit
+                self.put(f"alloc:{key}", alloc)
+
+    def _timeline(
+        self, inv: Row, allocs: dict[str, Row]
+    ) -> dict[str, tuple[list[list[Any]], Decimal]]:
+        """Each allocation's money split (``_split``) over what the invoice bills, as stages
+        ``[day, entries]``, with the part of it that pays a deposit; worked out in the order of
+        business days, whatever order the facts were recorded in, so the same facts give the
+        same split.
+
+        On each day, first the money taken back off that day (reversed, bounced, given back by
+        a credit note), then the credit notes dated that day (what the invoice bills from then
+        on: the money still on it is split again, in the order it came in, from that day), then
+        the money applied that day, in a fixed order (amount, the day it was first collected,
+        then its payment and allocation ids), each split on the running total of the money
+        before it; money taken back off the day it was applied, right after it. A credit note
+        dated before the money came in changes its split from the day it came in, never
+        earlier: nothing is earned before it is collected. (A deposit invoice's money is split
+        once, on what it bills on its day: it is commissioned through its final invoice.)"""
+        steps: list[tuple[date, int, Decimal, date, str, int]] = []
+        for key, alloc in allocs.items():
+            applied = (alloc["on"], 2, alloc["amount"], alloc["collected_on"], key)
+            steps.append((*applied, 0))
+            undone: date | None = alloc["reversed_on"]
+            if undone is not None:
+                steps.append(
+                    (undone, 0, Decimal(0), undone, key, 0)
+                    if undone > alloc["on"]
+                    else (*applied, 1)
+                )
+        deposit_invoice = _is_deposit(inv)
+        if not deposit_invoice:
+            days = {credit[0] for credit in inv.get("credits", ())}
+            steps += [(day, 1, Decimal(0), day, "", 0) for day in days]
+        steps.sort()
+        result: dict[str, tuple[list[list[Any]], Decimal]] = {}
+        live: list[str] = []  # the allocations on the invoice, in the order they came in
+        before = Decimal(0)
+        for day, rank, _, _, key, _ in steps:
+            if rank == 1:  # a credit note: the money on the invoice pays what is left
+                before = Decimal(0)
+                for on_it in live:
+                    alloc = allocs[on_it]
+                    entries, _ = self._split(_owed_on(inv, day), inv, alloc, before)
+                    stages = result[on_it][0]
+                    if entries != stages[-1][1]:
+                        stages.append([day, entries])
+                    before += alloc["amount"]
+            elif rank == 2 and key not in result:  # money applied
+                alloc = allocs[key]
+                entries, deposit = self._split(_owed_on(inv, day), inv, alloc, before)
+                result[key] = ([[day, entries]], deposit)
+                live.append(key)
+                before += alloc["amount"]
+            elif key in live:  # money taken back off
+                live.remove(key)
+                before -= allocs[key]["amount"]
+        return result
 
     def _split(
         self,
         owed: tuple[dict[str, Decimal], Decimal],
         inv: Row,
-        amount: Decimal,
-        currency: str,
-        collected_on: date,
+        alloc: Row,
         before: Decimal = Decimal(0),
     ) -> tuple[list[list[Any]], Decimal]:
         """Commission entries ``[manager, kind, collected, rate]`` of money on an
@@ -489,6 +513,7 @@ class Commissions(ManagerNames):
         already): each kind's part is its share of everything collected less its share of what
         came before, so an invoice paid in parts collects each kind's net to the cent (three
         payments of 80.67, 80.67 and 80.66 collected 100.01 and 99.99 of two kinds of 100.00)."""
+        amount, currency, collected_on = alloc["amount"], alloc["currency"], alloc["collected_on"]
         entries: list[list[Any]] = []
         deposit = Decimal(0)
         by_kind = _net_kinds(owed[0], currency)
@@ -581,6 +606,11 @@ class Commissions(ManagerNames):
         if row is not None and row["reversed_on"] is None:
             row["reversed_on"] = on
             self.put(key, row)
+            # (money the invoice no longer has from that day: what came in since is split on a
+            # running total without it)
+            inv = self.get(f"inv:{row['invoice']}")
+            if inv is not None:
+                self._settle(inv)
 
     # -- queries ------------------------------------------------------------------------------
 
