@@ -294,17 +294,17 @@ def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every
     order of business days; a note for more than is owed gives money back).
 
     On every day, the money Mia's lines count as collected, per revenue kind and rate, is the
-    money collected by that day that pays eligible revenue (each allocation in force paying
-    the invoice's lines as they stood that day, after the credit notes dated by then), to two
-    cents per allocation (an allocation's part of a kind is its invoice's running total split
-    by largest remainders less the total before it split the same way, each within a cent of
-    exact, so an invoice paid in full collects each kind's net to the cent; a part is then
-    within two cents of its own exact share: 13.07 of maintenance for 13.0593, paid on the 1st
-    and recorded after money dated the 2nd): so nothing is earned before the money came in,
-    and no statement of a past period counts money not yet collected then. And what Mia has
-    accrued, per rate and revenue kind, is round_half_up(rate x that net collected), to date
-    and on every day (a reversal of March money goes back through March's 5 % total); the
-    monthly statements add up to it; and a rebuild from the events gives the same lines."""
+    money collected by that day that pays eligible revenue (each allocation in force paying the
+    invoice's lines as they stood that day, after the credit notes dated by then), to two cents
+    per allocation (an allocation's part of a kind is its share of what the kind still has to
+    collect once the money before it is counted, by largest remainders, so an invoice paid in
+    full collects each kind's net to the cent; a part makes up for the cents the money before it
+    rounded, so it is within two cents of its own exact share): so nothing is earned before the
+    money came in, and no statement of a past period counts money not yet collected then. And
+    what Mia has accrued, per rate and revenue kind, is round_half_up(rate x that net
+    collected), to date and on every day (a reversal of March money goes back through March's
+    5 % total); the monthly statements add up to it; and a rebuild from the events gives the
+    same lines."""
     app = QuoteToCash.open("memory:")
     cust = customer(app)
     invoices = []

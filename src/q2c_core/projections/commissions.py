@@ -1,16 +1,18 @@
 """Commissions on revenue COLLECTED: payment allocations to eligible invoice lines.
 
-Each allocation is split over the invoice's revenue kinds in proportion to their net amounts
-(tax is its own, never eligible, part) with ``split_by_weights``, so the parts add back to the
-allocation. Commission = rate x collected eligible revenue, on the running total per manager,
-currency, revenue kind and rate (``commission_on_running_total``): in date order, each line earns
-rate x everything collected so far, rounded once, less what was accrued before it, so what a
-manager has accrued at one rate, to any day and in all, is exactly rate x the net collected,
-rounded once (5 % on 826.44 collected in four parts accrues 41.32, where rounding each part made
-41.33), and each period's statement is the difference of two such figures. Each rate runs a
-total of its own (the lines carry the rate they earn at), so a rate change by effective date
-never rounds money of two rates together. Money recorded later but dated earlier can move a
-later line's cent.
+Each allocation is split over the invoice's revenue kinds (tax is its own, never eligible, part)
+in proportion to what each still has to collect, its net less what the money before it counted
+of it (largest remainders), so the parts add back to the allocation, none is negative, and an
+invoice paid in full, in any number of parts, counts each kind's net to the cent and none of its
+tax as revenue. Commission = rate x collected eligible revenue, on the running total per
+manager, currency, revenue kind and rate (``commission_on_running_total``): in date order, each
+line earns rate x everything collected so far, rounded once, less what was accrued before it, so
+what a manager has accrued at one rate, to any day and in all, is exactly rate x the net
+collected, rounded once (5 % on 826.44 collected in four parts accrues 41.32, where rounding
+each part made 41.33), and each period's statement is the difference of two such figures. Each
+rate runs a total of its own (the lines carry the rate they earn at), so a rate change by
+effective date never rounds money of two rates together. Money recorded later but dated earlier
+can move a later line's cent.
 
 An invoice's money is split over its revenue kinds in the order of business days, whatever order
 it was recorded in (on each day: money taken back off, then credit notes, then money applied,
@@ -228,6 +230,7 @@ class CommissionStatement:
 
 
 _DEPOSIT = RevenueKind.DEPOSIT.name
+_TAX = "~tax"  # (an invoice's tax, beside its revenue kinds, when its money is split)
 
 
 class Commissions(ManagerNames):
@@ -271,7 +274,8 @@ class Commissions(ManagerNames):
         records it taken back (``PaymentUnapplied``), so a payment a bank statement books and
         returns earns nothing, and keeps whether an invoice is a deposit invoice (its kind, not
         its lines: a standard invoice's deposit-kind line is not a deposit to deduct); it
-        splits an invoice's money in the order of business days, not of recording.
+        splits an invoice's money in the order of business days, not of recording, over what
+        each kind still has to collect.
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
@@ -453,8 +457,9 @@ class Commissions(ManagerNames):
         a credit note), then the credit notes dated that day (what the invoice bills from then
         on: the money still on it is split again, in the order it came in, from that day), then
         the money applied that day, in a fixed order (amount, the day it was first collected,
-        then its payment and allocation ids), each split on the running total of the money
-        before it; money taken back off the day it was applied, right after it. A credit note
+        then its payment and allocation ids), each over what each kind still has to collect
+        once the money before it is counted; money taken back off the day it was applied,
+        right after it. A credit note
         dated before the money came in changes its split from the day it came in, never
         earlier: nothing is earned before it is collected. (A deposit invoice's money is split
         once, on what it bills on its day: it is commissioned through its final invoice.)"""
@@ -475,70 +480,85 @@ class Commissions(ManagerNames):
             steps += [(day, 1, Decimal(0), day, "", 0) for day in days]
         steps.sort()
         result: dict[str, tuple[list[list[Any]], Decimal]] = {}
-        live: list[str] = []  # the allocations on the invoice, in the order they came in
-        before = Decimal(0)
+        live: dict[str, dict[str, Decimal]] = {}  # the money on the invoice, as it came in:
+        counted: dict[str, Decimal] = {}  # what each counts per kind; and all of it
         for day, rank, _, _, key, _ in steps:
             if rank == 1:  # a credit note: the money on the invoice pays what is left
-                before = Decimal(0)
+                counted = {}
                 for on_it in live:
-                    alloc = allocs[on_it]
-                    entries, _ = self._split(_owed_on(inv, day), inv, alloc, before)
+                    entries, _, live[on_it] = self._counted(day, inv, allocs[on_it], counted)
                     stages = result[on_it][0]
                     if entries != stages[-1][1]:
                         stages.append([day, entries])
-                    before += alloc["amount"]
             elif rank == 2 and key not in result:  # money applied
-                alloc = allocs[key]
-                entries, deposit = self._split(_owed_on(inv, day), inv, alloc, before)
+                entries, deposit, live[key] = self._counted(day, inv, allocs[key], counted)
                 result[key] = ([[day, entries]], deposit)
-                live.append(key)
-                before += alloc["amount"]
             elif key in live:  # money taken back off
-                live.remove(key)
-                before -= allocs[key]["amount"]
+                for slot, part in live.pop(key).items():
+                    counted[slot] -= part
         return result
+
+    def _counted(
+        self, day: date, inv: Row, alloc: Row, counted: dict[str, Decimal]
+    ) -> tuple[list[list[Any]], Decimal, dict[str, Decimal]]:
+        """``_split`` of the money over what the invoice bills at the end of ``day``, with the
+        parts it counts per kind (added to ``counted``)."""
+        was = dict(counted)
+        entries, deposit = self._split(_owed_on(inv, day), inv, alloc, counted)
+        parts = {slot: n - was.get(slot, Decimal(0)) for slot, n in counted.items()}
+        return entries, deposit, parts
 
     def _split(
         self,
         owed: tuple[dict[str, Decimal], Decimal],
         inv: Row,
         alloc: Row,
-        before: Decimal = Decimal(0),
+        counted: dict[str, Decimal],
     ) -> tuple[list[list[Any]], Decimal]:
-        """Commission entries ``[manager, kind, collected, rate]`` of money on an
-        invoice, split over ``owed`` (the net per revenue kind it bills and its tax), at the
-        rates of the day the money was collected; and the part that pays a deposit.
+        """Commission entries ``[manager, kind, collected, rate]`` of money on an invoice,
+        split over ``owed`` (the net per revenue kind it bills and its tax), at the rates of the
+        day the money was collected; and the part that pays a deposit. ``counted`` is what the
+        money before it on the invoice counts per kind (and ``_TAX``): this money's parts are
+        added to it.
 
-        Split on the running total (``before``: what the invoice's live allocations collected
-        already): each kind's part is its share of everything collected less its share of what
-        came before, so an invoice paid in parts collects each kind's net to the cent (three
-        payments of 80.67, 80.67 and 80.66 collected 100.01 and 99.99 of two kinds of 100.00)."""
+        Each kind (and the tax) gets a share of the money in proportion to what it still has to
+        collect, its net less what was counted of it (largest remainders, ``split_amounts``):
+        no part is ever negative nor more than what is left of its kind, and the money that
+        pays the invoice in full collects exactly what is left of each, so an invoice paid in
+        full, in any number of parts and whatever was taken back off in between, counts each
+        kind's net to the cent and none of its tax as revenue."""
         amount, currency, collected_on = alloc["amount"], alloc["currency"], alloc["collected_on"]
         entries: list[list[Any]] = []
         deposit = Decimal(0)
         by_kind = _net_kinds(owed[0], currency)
-        kinds = sorted(by_kind)
-        tax = owed[1]
-        weights = [by_kind[k] for k in kinds] + [tax if tax > 0 else Decimal(0)]
+        slots = [*sorted(by_kind), _TAX]
+        weights = [by_kind[k] for k in slots[:-1]] + [max(owed[1], Decimal(0))]
         if not any(w > 0 for w in weights):
             return entries, deposit
-        parts = split_amounts(before + amount, currency, weights)
-        if before:
-            prior = split_amounts(before, currency, weights)
-            parts = [p - q for p, q in zip(parts, prior, strict=True)]
-            if any(p < 0 for p in parts):
-                # (largest remainders are not monotone: a tiny payment after another can take
-                # a cent back from a kind; such a payment is split on its own instead)
-                parts = split_amounts(amount, currency, weights)
-        for kind, part in zip(kinds, parts, strict=False):
-            if kind == _DEPOSIT:
+        left = [
+            max(w - counted.get(slot, Decimal(0)), Decimal(0))
+            for slot, w in zip(slots, weights, strict=True)
+        ]
+        to_pay = sum(left, Decimal(0))
+        if amount <= to_pay:
+            parts = split_amounts(amount, currency, left)
+        else:
+            # (more money than the invoice bills, as the projection reads it: what is left of
+            # each kind, and the rest in proportion to the nets)
+            more = split_amounts(amount - to_pay, currency, weights)
+            parts = [a + b for a, b in zip(left, more, strict=True)]
+        for slot, part in zip(slots, parts, strict=True):
+            counted[slot] = counted.get(slot, Decimal(0)) + part
+            if slot == _TAX:
+                continue
+            if slot == _DEPOSIT:
                 # Commissioned as the revenue it pays for, once deducted (see lines()).
                 deposit += part
                 continue
-            rate = self._rate(inv["manager"], kind, collected_on)
+            rate = self._rate(inv["manager"], slot, collected_on)
             if rate == 0 or part == 0:
                 continue
-            entries.append([inv["manager"], kind, part, rate])
+            entries.append([inv["manager"], slot, part, rate])
         return entries, deposit
 
     def related_rows(self, key: str, row: Row) -> list[str]:
