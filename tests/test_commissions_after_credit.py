@@ -242,8 +242,8 @@ def test_a_credit_on_a_final_invoice_never_changes_a_closed_months_deposit_commi
     """A 300.00 deposit is deducted on a final invoice (enhancement 700.00, maintenance 300.00)
     issued and paid in March; in June the maintenance line is credited. March's commission
     lines, the deposit's included, stay exactly as they were (its statement was closed); the
-    credit shows as June's reversals. The deposit stays commissioned as the final invoice was
-    issued, so the manager's total keeps the deposit's maintenance share (noted as a limit)."""
+    credit shows as June's lines (the deposit re-split over the enhancement from then on:
+    tests/test_commissions_deposits.py)."""
     app = QuoteToCash.open("memory:")
     cust, final = _deposit_deducted_on_final(app, 300, ("700", "300"), date(2024, 3, 10))
     rest = app.receive_payment(
@@ -345,11 +345,10 @@ def test_a_credit_that_fits_on_a_final_invoice_re_splits_the_money_paid_on_it() 
     maintenance 1,000.00 (2,420.00 to pay). 1,000.00 is paid on it, then the maintenance is
     credited (1,210.00, which the 1,420.00 still owed absorbs). The 1,000.00 now pays the
     enhancement alone: 1,000 x 1,000/1,210 = 826.45 of it, and its maintenance is taken back
-    whole. (The deposit's own lines stay as issued: 666.67 of enhancement, 333.33 of
-    maintenance.) Commission is on the manager's running total per kind, so the figures to
-    check are hers: 5 % of 666.67 + 826.45 = 74.66 and 2 % of 333.33 = 6.67. (This payment's
-    own lines net 41.33, not 5 % of 826.45 = 41.32: the cent went to the running total, which
-    rounds the deposit's 33.335 and this money's 41.3225 once, not each on its own.)"""
+    whole. So does the deposit from the note's day: its 666.67 of enhancement and 333.33 of
+    maintenance are taken back and its 1,000.00 counts as enhancement. Commission is on the
+    manager's running total per kind, so the figures to check are hers: 5 % of 1,000.00 +
+    826.45 = 91.32 and no maintenance."""
     app = QuoteToCash.open("memory:")
     cust, final = _deposit_deducted_on_final(app, 1000, ("2000", "1000"), APRIL_1)
     pay = app.receive_payment(cust, eur("1000.00"), received_on=APRIL_1, reference="f", actor=A)
@@ -364,7 +363,7 @@ def test_a_credit_that_fits_on_a_final_invoice_re_splits_the_money_paid_on_it() 
             kind = line.revenue_kind
             on_final[kind] = on_final.get(kind, Decimal(0)) + line.collected.amount
     assert on_final == {"enhancement": Decimal("826.45"), "maintenance": Decimal("0.00")}
-    assert _net_by_kind(live) == {"enhancement": Decimal("74.66"), "maintenance": Decimal("6.67")}
+    assert _net_by_kind(live) == {"enhancement": Decimal("91.32"), "maintenance": Decimal("0.00")}
 
 
 def test_an_allocation_undone_before_a_later_credit_note_takes_back_what_it_earned_then() -> None:

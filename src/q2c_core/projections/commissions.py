@@ -33,7 +33,10 @@ dated that day. So deposit + final, all paid, earn rate x the job's whole revenu
 deposit allocation (or the payment bouncing) reverses it on that day, like any other commission.
 A credit note that credits the deduction holds the deposit again: what its money earned through
 that final invoice is reversed on the note's day, and it earns again through the next final
-invoice that deducts it, once that one is issued.
+invoice that deducts it, once that one is issued. A credit note of the final invoice's other
+lines changes what the deposit pays for, as it does for the final invoice's own money: from the
+note's day it is split again over the revenue kinds the final invoice still bills (at the rates
+it earned at; the lines before reversed that day, closed months never changed).
 A credit note changes what money collected on its invoice pays for, from the later of the
 note's day and the day the money was applied (a note dated before the money came in changes its
 split from the day it came in, never earlier: nothing is earned before it is collected): from
@@ -275,7 +278,8 @@ class Commissions(ManagerNames):
         returns earns nothing, and keeps whether an invoice is a deposit invoice (its kind, not
         its lines: a standard invoice's deposit-kind line is not a deposit to deduct); it
         splits an invoice's money in the order of business days, not of recording, over what
-        each kind still has to collect.
+        each kind still has to collect, and a deducted deposit's money again over what its
+        final invoice bills after a credit note.
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
@@ -349,8 +353,8 @@ class Commissions(ManagerNames):
         row = self.touch(f"inv:{oid}")
         if note is None or row is None:
             return
-        # (a deposit it deducted stays commissioned as the invoice was issued: months already
-        # closed never change)
+        # (a deposit it deducted is split again over what it bills from the note's day:
+        # ``_deposit_span``; months already closed never change)
         row.setdefault("issued_kinds", dict(row["by_kind"]))
         row.setdefault("issued_tax", row["tax"])
         row.setdefault("credits", []).append([e.credited_on, dict(note["by_kind"]), note["tax"]])
@@ -698,7 +702,13 @@ class Commissions(ManagerNames):
         final_id: str,
         ends: list[date],
     ) -> list[CommissionLine]:
-        """The deposit's money as one final invoice's revenue, until the first of ``ends``."""
+        """The deposit's money as one final invoice's revenue, until the first of ``ends``:
+        split over the revenue kinds the final invoice bills (its positive kinds, the deposit
+        aside) from the later of the collection and its issue, at that day's rates; and again,
+        at the same rates, from each later day a credit note of the final invoice changes what
+        it bills (the lines before reversed that day, months before never changed), so a
+        deposit deducted on a final invoice whose maintenance is credited pays for its
+        enhancement alone from the note's day, as the final invoice's own money does."""
         final = self.get(f"inv:{final_id}")
         if final is None or final.get("issued_on") is None:
             return []
@@ -706,32 +716,63 @@ class Commissions(ManagerNames):
         reversed_on: date | None = min(ends, default=None)
         if reversed_on is not None and reversed_on < on:
             return []
+        credited = {credit[0] for credit in final.get("credits", ())}
+        days = [
+            on,
+            *sorted(d for d in credited if d > on and (reversed_on is None or d < reversed_on)),
+        ]
+        result: list[CommissionLine] = []
+        earning: list[CommissionLine] = []
+        for day in days:
+            lines = self._deposit_split(pay, allocation_id, row, collected, final, on, day)
+            if day != on and [(c.revenue_kind, c.collected) for c in lines] == [
+                (c.revenue_kind, c.collected) for c in earning
+            ]:
+                continue
+            result += [_reversal(line, day) for line in earning]
+            result += lines
+            earning = lines
+        if reversed_on is not None:
+            result += [_reversal(line, reversed_on) for line in earning]
+        return result
+
+    def _deposit_split(
+        self,
+        pay: str,
+        allocation_id: str,
+        row: Row,
+        collected: Decimal,
+        final: Row,
+        earned_on: date,
+        day: date,
+    ) -> list[CommissionLine]:
+        """The deposit's money split over the revenue kinds the final invoice bills at the end
+        of ``day`` (the deposit aside), at the rates of ``earned_on``, dated ``day``."""
         currency = row["currency"]
-        issued: dict[str, Decimal] = final.get("issued_kinds") or final["by_kind"]
-        kinds = sorted(k for k, v in issued.items() if v > 0 and k != "DEPOSIT")
+        billed, _ = _owed_on(final, day)
+        kinds = sorted(k for k, v in billed.items() if v > 0 and k != _DEPOSIT)
         if not kinds:
             return []
-        parts = split_by_weights(Money(collected, currency), [issued[k] for k in kinds])
+        parts = split_by_weights(Money(collected, currency), [billed[k] for k in kinds])
         result: list[CommissionLine] = []
         for kind, part in zip(kinds, parts, strict=True):
-            rate = self._rate(final["manager"], kind, on)
+            rate = self._rate(final["manager"], kind, earned_on)
             if rate == 0 or part.is_zero():
                 continue
-            line = CommissionLine(
-                manager=final["manager"],
-                on=on,
-                payment_id=pay,
-                allocation_id=allocation_id,
-                invoice_id=row["invoice"],
-                revenue_kind=kind.lower(),
-                collected=part,
-                rate=rate,
-                commission=Money.zero(currency),  # (worked out in _on_running_totals)
-                reversal=False,
+            result.append(
+                CommissionLine(
+                    manager=final["manager"],
+                    on=day,
+                    payment_id=pay,
+                    allocation_id=allocation_id,
+                    invoice_id=row["invoice"],
+                    revenue_kind=kind.lower(),
+                    collected=part,
+                    rate=rate,
+                    commission=Money.zero(currency),  # (worked out in _on_running_totals)
+                    reversal=False,
+                )
             )
-            result.append(line)
-            if reversed_on is not None:
-                result.append(_reversal(line, reversed_on))
         return result
 
     def managers(self) -> set[str]:
