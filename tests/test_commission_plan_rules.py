@@ -242,3 +242,44 @@ def test_a_plan_file_s_rates_are_read_as_written_and_a_manager_must_be_a_name(
     nobody.write_text('[{"manager": null, "revenue_kind": "enhancement", "rate": 0.1}]')
     with pytest.raises(typer.BadParameter, match="manager must be text"):
         load_plan(nobody)
+
+
+@pytest.mark.parametrize(
+    ("entry", "named"),
+    [
+        ({"efective_from": "2026-04-01"}, "efective_from"),  # (would pay from 0001-01-01)
+        ({"effective from": "2026-04-01"}, "effective from"),
+        ({"manger": "mia"}, "manger"),  # (would pay everyone: "*")
+        ({"effective_from": None}, "effective_from"),
+        ({"effective_from": ""}, "effective_from"),
+        ({"effective_from": "  "}, "effective_from"),
+    ],
+)
+def test_a_plan_entry_with_a_key_it_does_not_know_or_no_day_is_refused_naming_the_key(
+    tmp_path: Path, entry: dict[str, object], named: str
+) -> None:
+    """A plan file's typo is not a rate for another day or another manager: an entry
+    with a key a plan entry does not have ("efective_from", "manger") would have paid mia 10 %
+    since 0001-01-01, or everyone 10 %, and an empty or null effective_from would have meant
+    "since ever". Each is refused, naming the key: q2c report exits 2 (a usage error) and
+    builds nothing. (An entry without effective_from still means from the start.)"""
+    from q2c_adapters.cli import load_plan
+
+    rate = {"manager": "mia", "revenue_kind": "enhancement", "rate": "0.10", **entry}
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps([{"revenue_kind": "maintenance", "rate": "0.02"}, rate]))
+    with pytest.raises(typer.BadParameter, match=repr(named)):
+        load_plan(plan)
+    url = f"sqlite:///{tmp_path / 'books.db'}"
+    app = QuoteToCash.open(url)
+    mias_customer_pays_for_enhancements(app)
+    app.close()
+    store = tmp_path / "rows.db"
+    args = ["report", "commissions", "--url", url, "--store", f"sqlite:///{store}"]
+    refused = runner.invoke(cli, [*args, "--commission-plan", str(plan), "--on", "2026-03-31"])
+    assert refused.exit_code == 2
+    assert "is not a commission plan" in refused.output and named in refused.output
+    assert not store.exists()
+    without_day = tmp_path / "always.json"
+    without_day.write_text('[{"manager": "mia", "revenue_kind": "enhancement", "rate": "0.1"}]')
+    assert [r.effective_from for r in load_plan(without_day).rates] == [date.min]

@@ -144,9 +144,13 @@ AsOfOption = Annotated[
 ]
 
 
+_PLAN_KEYS = ("manager", "revenue_kind", "rate", "effective_from")
+
+
 def load_plan(path: Path | None) -> CommissionPlan:
     """A commission plan from a JSON file, or the default plan (two rates for one manager,
-    kind and day, like any rule a ``CommissionPlan`` holds, are a usage error)."""
+    kind and day, like any rule a ``CommissionPlan`` holds, are a usage error; so are a key an
+    entry does not have and an ``effective_from`` that is empty or null, named)."""
     if path is None:
         return DEFAULT_PLAN
     try:
@@ -154,15 +158,25 @@ def load_plan(path: Path | None) -> CommissionPlan:
         entries = json.loads(path.read_text(), parse_float=Decimal)
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise ValueError("a JSON list of {manager, revenue_kind, rate, effective_from}")
-        for e in entries:
+        for n, e in enumerate(entries, 1):
             if not isinstance(e.get("manager", "*"), str):
                 raise ValueError(f"manager must be text (a name, or * for every manager): {e}")
+            # (a typo is no rate for another day or manager: "efective_from" paid since ever)
+            unknown = sorted(set(e) - set(_PLAN_KEYS))
+            if unknown:
+                keys = ", ".join(_PLAN_KEYS)
+                raise ValueError(f"entry {n} has an unknown key {unknown[0]!r} (keys: {keys})")
+            day = e.get("effective_from", "")
+            if "effective_from" in e and (not isinstance(day, str) or not day.strip()):
+                raise ValueError(
+                    f"entry {n}'s 'effective_from' must be a date (leave it out for always)"
+                )
         return CommissionPlan(
             CommissionRate(
                 e.get("manager", "*"),
                 RevenueKind[str(e["revenue_kind"]).upper()],
                 Decimal(str(e["rate"])),
-                iso_date(e["effective_from"]) if e.get("effective_from") else date.min,
+                iso_date(e["effective_from"]) if "effective_from" in e else date.min,
             )
             for e in entries
         )
