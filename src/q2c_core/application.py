@@ -591,14 +591,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         product_area: str = "",
         description: str = "",
     ) -> UUID:
-        """Log a client's request for an enhancement."""
+        """Log a client's request for an enhancement; its account manager is the customer's
+        unless given (one given blank, spaces or invisible characters only: ``InvalidValue``
+        naming ``account_manager``, nothing recorded)."""
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
             request = EnhancementRequest(
                 customer_id=customer_id,
                 title=title,
-                account_manager=account_manager or customer.account_manager,
+                account_manager=(
+                    customer.account_manager if account_manager is None else account_manager
+                ),
                 requested_on=requested_on,
                 actor=actor,
                 contract_id=contract_id,

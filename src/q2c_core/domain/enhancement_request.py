@@ -232,6 +232,20 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     # default: snapshots taken before the day was kept
     cancelled_on: date | None = None
 
+    @classmethod
+    def _create(cls, event_class: type, **kwargs: Any) -> Any:
+        """A new request's account manager must name someone (not only spaces or invisible
+        characters): its invoices are approved by them and its commission is theirs. Checked
+        for new requests only, so a history recorded before this rule still loads."""
+        manager = kwargs.get("account_manager")
+        if isinstance(manager, str) and not person_key(manager):
+            raise InvalidValue(
+                "must name someone (the customer's account manager when left out)",
+                field="account_manager",
+                value=manager,
+            )
+        return super()._create(event_class, **kwargs)
+
     @event("Requested")
     def __init__(
         self,

@@ -273,7 +273,9 @@ class Commissions(ManagerNames):
         each credit note's day on its invoice and re-splits money from the later of that day
         and the day it was applied, in date order; 9 records each account manager by the
         spelling the history first named that person by (``who:`` rows), so "Mia" and "mia "
-        are one manager with one running total; 10 takes money back off when its invoice
+        are one manager with one running total; 10 takes an invoice naming a blank manager
+        (spaces only, recorded before such names were refused) for one naming none, so it pays
+        the customer's, and takes money back off when its invoice
         records it taken back (``PaymentUnapplied``), so a payment a bank statement books and
         returns earns nothing, and keeps whether an invoice is a deposit invoice (its kind, not
         its lines: a standard invoice's deposit-kind line is not a deposit to deduct); it
@@ -290,9 +292,16 @@ class Commissions(ManagerNames):
             config["managers"] = "person_key"
         return config
 
+    def _manager(self, name: str) -> str:
+        """The manager a customer or an invoice names, as the rows record them; "" for none,
+        also for a blank name (spaces, invisible characters: recorded before such names were
+        refused), which names nobody."""
+        shown = self.manager_shown(name) if name else ""
+        return shown if shown and person_key(shown) else ""
+
     @handles("Customer.CustomerRegistered")
     def _customer(self, e: Any, oid: str) -> None:
-        self.put(f"cust:{oid}", {"manager": self.manager_shown(e.account_manager)})
+        self.put(f"cust:{oid}", {"manager": self._manager(e.account_manager)})
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
@@ -304,8 +313,8 @@ class Commissions(ManagerNames):
             note["tax"] = facts.tax
             self.put(f"cn:{oid}", note)
             return
-        manager = self.manager_shown(e.account_manager) if e.account_manager else ""
-        if not manager:
+        manager = self._manager(e.account_manager)
+        if not manager:  # (the customer's, as for an invoice naming none)
             customer = self.get(f"cust:{uuid_hex(e.customer_id.int)}")
             manager = customer["manager"] if customer else ""
         facts = invoice_facts(e)
