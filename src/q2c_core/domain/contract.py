@@ -593,6 +593,13 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=effective,
             )
+        if type(new_end) is date and new_end > LATEST_TERM_END:
+            raise InvalidValue(
+                "must end by the year 2999 (as a signed term must)",
+                field="new_end",
+                aggregate_id=self.id,
+                value=new_end,
+            )
         self._renewed(new_end, effective, actor, uplift_percent, new_prices)
 
     @event("Renewed")
