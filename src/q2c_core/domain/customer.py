@@ -15,7 +15,7 @@ from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore
 from q2c_core.domain.money import Money
 from q2c_core.domain.parties import country_code, vat_id
-from q2c_core.domain.tax import ZERO_RATED, TaxRate, require_tax_rate
+from q2c_core.domain.tax import ZERO_RATED, TaxCategory, TaxRate, require_tax_rate
 from q2c_core.domain.values import (
     TimeOrderedIds,
     named_id,
@@ -42,7 +42,7 @@ class CustomerDetails:
 @attrs.frozen
 class TaxRateFrom:
     """The tax rate a customer's documents drafted from ``effective`` on are billed at (the
-    first, from ``date.min``, the rate it was registered with)."""
+    first, from ``date.min``, the rate it was registered with, when that is a ``TaxRate``)."""
 
     effective: date
     tax_rate: TaxRate
@@ -51,7 +51,8 @@ class TaxRateFrom:
 @attrs.frozen
 class PaymentTermsFrom:
     """The payment terms (days from issue to due) of a customer's invoices drafted from
-    ``effective`` on (the first, from ``date.min``, the terms it was registered with)."""
+    ``effective`` on (the first, from ``date.min``, the terms it was registered with, when
+    they are whole days)."""
 
     effective: date
     payment_terms_days: int
@@ -71,6 +72,16 @@ def require_payment_terms(value: Any, field: str = "payment_terms_days") -> int:
             f"must be at most {MAX_PAYMENT_TERMS_DAYS} days (ten years)", field=field, value=days
         )
     return days
+
+
+def _reads_back(tax_rate: object) -> bool:
+    """Whether a recorded tax rate is a ``TaxRate`` a ``TaxRateFrom`` in a snapshot reads back
+    as it is (not the text "21" or the number 21 recorded before the rule)."""
+    return (
+        isinstance(tax_rate, TaxRate)
+        and isinstance(tax_rate.category, TaxCategory)
+        and type(tax_rate.rate) is Decimal
+    )
 
 
 def _text(value: Any, field: str) -> str:
@@ -95,6 +106,9 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     from a business day on (``change_tax_rate``, ``TaxRateChanged``; ``change_payment_terms``,
     ``PaymentTermsChanged``): ``tax_rate_on(day)`` and ``payment_terms_on(day)`` give what a
     document drafted on a day carries, ``tax_rate`` and ``payment_terms_days`` the last word.
+    A customer registered before they were checked (at the text "21", or 30.5 days) is given
+    them so too, and reads back from its snapshots as from its events: what it was registered
+    with stays out of its history (``unchecked_tax_rate``, ``unchecked_payment_terms``).
 
     A customer has an account manager, a person: a blank one is refused at registration
     (customers registered before still load). A customer an ERP registers may carry the ERP's
@@ -108,6 +122,13 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     # taken before they could change); ``tax_rate`` and ``payment_terms_days`` are the last
     tax_rates: Sequence[TaxRateFrom] = ()
     payment_terms: Sequence[PaymentTermsFrom] = ()
+    # what a customer registered before the rules was registered with, once changed, when it
+    # is no ``TaxRate`` (the text "21") or no whole days (30.5, Decimal 30): a typed history
+    # entry of it could not be read back from a snapshot (30.5 read back as 30), so its
+    # history starts at its first change and the days before it read this (None: registered
+    # with a rate and terms its history holds, or not changed yet)
+    unchecked_tax_rate: Any = None
+    unchecked_payment_terms: Any = None
 
     # a change of the tax rate or the payment terms takes effect no earlier than the last one
     # (one dated before it would read as the last word, then be overruled by it)
@@ -203,17 +224,27 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
 
     @property
     def registered_tax_rate(self) -> TaxRate:
-        """The tax rate the customer was registered with, whatever changed since."""
-        return self.tax_rates[0].tax_rate if self.tax_rates else self.tax_rate
+        """The tax rate the customer was registered with, whatever changed since (as
+        recorded: the text "21" for a customer registered so before the rule)."""
+        if not self.tax_rates:
+            return self.tax_rate
+        first = self.tax_rates[0]
+        if first.effective == date.min or self.unchecked_tax_rate is None:
+            return first.tax_rate
+        rate: TaxRate = self.unchecked_tax_rate
+        return rate
 
     @property
     def registered_payment_terms_days(self) -> int:
-        """The payment terms the customer was registered with, whatever changed since."""
-        return (
-            self.payment_terms[0].payment_terms_days
-            if self.payment_terms
-            else self.payment_terms_days
-        )
+        """The payment terms the customer was registered with, whatever changed since (as
+        recorded: 30.5 for a customer registered so before the rule)."""
+        if not self.payment_terms:
+            return self.payment_terms_days
+        first = self.payment_terms[0]
+        if first.effective == date.min or self.unchecked_payment_terms is None:
+            return first.payment_terms_days
+        days: int = self.unchecked_payment_terms
+        return days
 
     def tax_rate_on(self, day: date, field: str = "day") -> TaxRate:
         """The tax rate of what is drafted for the customer on ``day`` (a request's or a
@@ -223,7 +254,7 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         for change in reversed(self.tax_rates):
             if change.effective <= day:
                 return change.tax_rate
-        return self.tax_rate
+        return self.registered_tax_rate
 
     def payment_terms_on(self, day: date, field: str = "day") -> int:
         """The payment terms of an invoice drafted for the customer on ``day``, or of a
@@ -232,7 +263,7 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         for change in reversed(self.payment_terms):
             if change.effective <= day:
                 return change.payment_terms_days
-        return self.payment_terms_days
+        return self.registered_payment_terms_days
 
     @property
     def details(self) -> CustomerDetails:
@@ -331,7 +362,14 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     @event("TaxRateChanged")
     def _tax_rate_changed(self, tax_rate: TaxRate, effective: date, actor: str) -> None:
         """The ``TaxRateChanged`` event (``change_tax_rate``, which holds the rules)."""
-        before = list(self.tax_rates) or [TaxRateFrom(date.min, self.tax_rate)]
+        before = list(self.tax_rates)
+        if not before:
+            # (the first change: the history starts with the rate as registered, unless that
+            # is no TaxRate, which it keeps aside for the days before this one)
+            if _reads_back(self.tax_rate):
+                before = [TaxRateFrom(date.min, self.tax_rate)]
+            else:
+                self.unchecked_tax_rate = self.tax_rate
         self.tax_rates = [*before, TaxRateFrom(effective, tax_rate)]
         self.tax_rate = tax_rate
 
@@ -355,7 +393,14 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     @event("PaymentTermsChanged")
     def _payment_terms_changed(self, payment_terms_days: int, effective: date, actor: str) -> None:
         """The ``PaymentTermsChanged`` event (``change_payment_terms``, which holds the rules)."""
-        before = list(self.payment_terms) or [PaymentTermsFrom(date.min, self.payment_terms_days)]
+        before = list(self.payment_terms)
+        if not before:
+            # (the first change: the history starts with the terms as registered, unless they
+            # are no whole days, which it keeps aside for the days before this one)
+            if type(self.payment_terms_days) is int:
+                before = [PaymentTermsFrom(date.min, self.payment_terms_days)]
+            else:
+                self.unchecked_payment_terms = self.payment_terms_days
         self.payment_terms = [*before, PaymentTermsFrom(effective, payment_terms_days)]
         self.payment_terms_days = payment_terms_days
 
