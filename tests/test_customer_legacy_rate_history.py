@@ -139,3 +139,19 @@ def test_a_customer_registered_at_a_rate_keeps_it_first_in_its_history() -> None
     assert customer.payment_terms == [PaymentTermsFrom(date.min, 45), PaymentTermsFrom(JUNE_1, 14)]
     with pytest.raises(InvalidValue):
         app.change_customer_tax_rate(old, tax_rate="21", effective=JULY_1, actor="bea")  # type: ignore[arg-type]
+
+
+def test_terms_recorded_as_decimal_30_given_30_days_are_whole_days_from_then_on() -> None:
+    """Terms recorded as Decimal 30 equal 30 but are no whole days: 30 days from 1 June is a
+    change, recorded, and what is drafted from then on carries the whole number."""
+    app = QuoteToCash.open("memory:")
+    old = register_before_the_rules(app, "Old Terms", tax_rate=V21, payment_terms_days=Decimal(30))
+    assert app.change_customer_payment_terms(
+        old, payment_terms_days=30, effective=JUNE_1, actor="b"
+    )
+    customer = app.customer(old)
+    assert type(customer.payment_terms_on(JUNE_1)) is int
+    assert type(customer.payment_terms_on(MAY_31)) is Decimal
+    assert not app.change_customer_payment_terms(
+        old, payment_terms_days=30, effective=JUNE_1, actor="b"
+    )

@@ -102,7 +102,8 @@ def sign_on(app: QuoteToCash, customer: UUID, day: date) -> UUID:
         ({"tax_rate": TaxRate.standard(0)}, "tax_rate", InvalidValue),
         ({"effective": "2024-07-01"}, "effective", InvalidValue),
         ({"effective": None}, "effective", InvalidValue),
-        ({"effective": date(2024, 6, 1)}, "effective", RuleViolated),  # before the last change
+        # before the last change, at a rate Acme did not have then (21 % then: nothing recorded)
+        ({"tax_rate": V19, "effective": date(2024, 6, 1)}, "effective", RuleViolated),
         ({"actor": " "}, "actor", InvalidValue),
     ],
 )

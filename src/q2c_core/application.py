@@ -537,7 +537,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         day on, and contracts signed from then on, are billed at it; drafts made before keep
         their lines (void and draft again to bill them at it), issued documents never change,
         and a contract keeps the rate it was signed with. Returns whether anything was recorded
-        (False: the customer is billed at this rate from that day already)."""
+        (False: the customer is billed at this rate on that day already, also when a later
+        change followed: a retry, an ERP replaying its change log)."""
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)
@@ -559,7 +560,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         contracts signed from then on, carry them; drafts made before keep theirs, issued
         invoices never change (their due dates stay), and a contract keeps the terms it was
         signed with. Returns whether anything was recorded (False: these terms are the
-        customer's from that day already)."""
+        customer's on that day already, also when a later change followed: a retry, an ERP
+        replaying its change log)."""
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)

@@ -350,11 +350,11 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         invoices drafted from that day on at the customer's rate (a request's, a deposit's)
         and the contracts signed from then on carry it; drafts made before keep their lines,
         and issued documents never change. Returns whether anything changed: the rate already
-        in effect from that day records nothing (a retry)."""
+        in effect on that day as recorded records nothing, before the day's order is checked
+        (a retry, or an ERP replaying its change log after a later change)."""
         rate = require_tax_rate(tax_rate, "tax_rate")
         day = require_day(effective, "effective")
-        since = self.tax_rate_since
-        if (since is None or day >= since) and self.tax_rate_on(day) == rate:
+        if self.tax_rate_on(day) == rate:
             return False
         self._tax_rate_changed(rate, day, actor)
         return True
@@ -381,11 +381,13 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         no earlier than the last change's. The invoices drafted for the customer from that day
         on and the contracts signed from then on carry them; drafts made before keep theirs,
         and issued invoices never change. Returns whether anything changed: the terms already
-        in effect from that day record nothing (a retry)."""
+        in effect on that day as recorded record nothing, before the day's order is checked
+        (a retry, or an ERP replaying its change log after a later change)."""
         days = require_payment_terms(payment_terms_days, "payment_terms_days")
         day = require_day(effective, "effective")
-        since = self.payment_terms_since
-        if (since is None or day >= since) and self.payment_terms_on(day) == days:
+        in_effect = self.payment_terms_on(day)
+        # (terms recorded as Decimal 30 before the rule are no whole days: given 30, recorded)
+        if type(in_effect) is int and in_effect == days:
             return False
         self._payment_terms_changed(days, day, actor)
         return True
