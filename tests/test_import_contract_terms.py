@@ -122,3 +122,34 @@ def test_an_export_without_a_currency_prices_in_the_customer_s_currency(
         assert contract.sub_contracts["ERP"].price_on(date(2024, 1, 1)) == price
     again = crm(app).import_bytes((text + "\n").encode(), "crm-again.csv", actor="crm")
     assert (again.recorded, again.skipped) == (0, 2)
+
+
+def test_a_contract_signed_before_a_dated_tax_and_terms_change_keeps_the_ones_of_its_day(
+    app: QuoteToCash,
+) -> None:
+    """Acme moves to 21 % and 14 days on 1 January 2025 (announced in November). MC-1 was
+    signed on 20 November 2024: imported from the CRM it bills 19 % at 30 days, as the same
+    contract signed by hand would; the customer's later rate is not its rate."""
+    from q2c_core import TaxRate
+
+    acme, _ = customers(app)
+    app.change_customer_tax_rate(
+        acme, tax_rate=TaxRate.standard(21), effective=date(2025, 1, 1), actor="bea"
+    )
+    app.change_customer_payment_terms(
+        acme, payment_terms_days=14, effective=date(2025, 1, 1), actor="bea"
+    )
+    before = app.customer(acme)
+    row = (
+        "MC-9;Acme GmbH;EUR;2024-12-01;2025-11-30;monthly;2024-11-20;;;ERP;ERP;licence;;;1200,00\n"
+    )
+    ContractImporter(app, today=date(2024, 11, 21)).import_bytes(
+        (HEADER + row).encode(), "crm.csv", actor="crm"
+    )
+    (contract,) = [
+        app.contract(k) for k in app.customer(acme).contract_ids if app.contract(k).number == "MC-9"
+    ]
+    assert contract.tax_rate == before.tax_rate_on(date(2024, 11, 20), "signed_on")
+    assert contract.payment_terms_days == before.payment_terms_on(date(2024, 11, 20), "signed_on")
+    assert contract.tax_rate != before.tax_rate
+    assert contract.payment_terms_days != before.payment_terms_days

@@ -465,8 +465,8 @@ class ImportCommands(BaseApp):
             day_count=row.day_count,
             auto_renew=row.auto_renew,
             account_manager=customer.account_manager,
-            tax_rate=customer.tax_rate,
-            payment_terms_days=customer.payment_terms_days,
+            tax_rate=customer.tax_rate_on(row.signed_on, "signed_on"),
+            payment_terms_days=customer.payment_terms_on(row.signed_on, "signed_on"),
             renewal_uplift_percent=row.renewal_uplift_percent,
         )
         if row.activated_on is not None and contract.status is ContractStatus.SIGNED:
