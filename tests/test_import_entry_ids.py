@@ -94,3 +94,29 @@ def test_switching_on_the_psa_id_column_records_nothing_twice(app: QuoteToCash) 
     # and the month's export again: all skipped
     again = psa(app, tickets).import_bytes((to_date + "\n").encode(), "again.csv", actor="psa")
     assert (again.recorded, again.skipped) == (0, 4)
+
+
+def test_two_psas_numbering_from_one_are_told_apart_by_their_source(app: QuoteToCash) -> None:
+    """Ops and dev each run a Tempo numbering worklogs from 1: entry 101 of each is other work.
+    Named apart, both exports are recorded; the same export of ops again records nothing."""
+    tickets = two_requests(app)
+    ops = TimeEntryImporter(app, tickets=tickets, today=date(2024, 3, 10))
+    dev = TimeEntryImporter(app, tickets=tickets, today=date(2024, 3, 10), source="tempo-dev")
+    ops.import_bytes((HEADER + "101,olga,2024-03-04,3,T-1\n").encode(), "ops.csv", actor="psa")
+    report = dev.import_bytes(
+        (HEADER + "101,dan,2024-03-05,5,T-2\n102,dan,2024-03-06,6,T-2\n").encode(),
+        "dev.csv",
+        actor="psa",
+    )
+    assert report.recorded == 2
+    assert app.request(tickets["T-2"]).item_ids() == {"tempo-dev:101", "tempo-dev:102"}
+    assert app.request(tickets["T-1"]).item_ids() == {"psa:101"}
+
+
+@pytest.mark.parametrize("source", ["", "tempo dev", "a:b", 7])
+def test_a_source_that_is_no_name_is_refused(app: QuoteToCash, source: object) -> None:
+    from q2c_core import InvalidValue
+
+    with pytest.raises(InvalidValue) as caught:
+        TimeEntryImporter(app, source=source)  # type: ignore[arg-type]
+    assert caught.value.field == "source"

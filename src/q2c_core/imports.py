@@ -8,6 +8,7 @@ the ``ImportBatch`` saved together in one transaction. A bad file records nothin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -37,6 +38,11 @@ from q2c_core.domain.import_batch import (
     ImportReport,
     ImportSource,
     RowProblem,
+)
+from q2c_core.domain.import_index import (
+    EarlierWorkEntriesIndexed,
+    KnownBankAccounts,
+    RecordedWorkEntry,
 )
 from q2c_core.domain.import_rows import (
     BankCreditRow,
@@ -133,8 +139,11 @@ class ImportCommands(BaseApp):
         already on its request is skipped. An entry id is work on one request: one recorded on
         another request (the PSA re-linked the entry to another ticket), or on another request
         on an earlier line of the file, is a ``DuplicateEntry`` naming the id and that request,
-        never recorded twice. ``problems`` found while reading the file are reported together
-        with those found here.
+        never recorded twice. Each entry id recorded has its ``RecordedWorkEntry`` (the request
+        it is on), saved with the work: a row's id is looked up, not found by reading every
+        entry in the store (those recorded before get theirs once, with the first import after
+        the upgrade: ``EarlierWorkEntriesIndexed``). ``problems`` found while reading the file
+        are reported together with those found here.
         """
         self._check_kind(source, ImportKind.TIME_ENTRIES)
         read_problems = list(problems)
@@ -148,7 +157,8 @@ class ImportCommands(BaseApp):
             requests: dict[UUID, EnhancementRequest] = {}
             allowances: dict[UUID, PrepaidAllowance] = {}
             recorded = skipped = 0
-            on_request = self._requests_holding({row.entry_id for row in rows})
+            index = self._earlier_work_entries_indexed(actor)
+            on_request = self._requests_holding({row.entry_id for row in rows}, index)
             in_file: dict[str, tuple[UUID, int]] = {}  # entry id: its request, its first line
             for row in rows:
                 try:
@@ -175,6 +185,11 @@ class ImportCommands(BaseApp):
                     else:
                         request.record_unauthorized_work(entry, f"psa:{source.file_name}", actor)
                     recorded += 1
+                    place_id = RecordedWorkEntry.create_id(row.entry_id)
+                    if row.entry_id not in on_request and place_id not in index:
+                        index[place_id] = RecordedWorkEntry(
+                            entry_id=row.entry_id, request_id=request.id, actor=actor
+                        )
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
             batch = _close_batch(
@@ -190,21 +205,51 @@ class ImportCommands(BaseApp):
                 batch,
                 *(r for r in requests.values() if r.pending_events),
                 *allowances.values(),
+                *index.values(),
             ]
             return batch.report(already_imported=False), changed
 
         return self._atomically(step)
 
-    def _requests_holding(self, entry_ids: set[str]) -> dict[str, UUID]:
-        """The request each of these entry ids is recorded on, across the store (its work
-        events, authorized or not), for those recorded at all."""
+    def _requests_holding(
+        self, entry_ids: set[str], made: Mapping[UUID, Aggregate]
+    ) -> dict[str, UUID]:
+        """The request each of these entry ids is recorded on (``RecordedWorkEntry``, among
+        ``made`` or in the store), for those recorded at all: one id looked up per entry."""
+        by_id = {RecordedWorkEntry.create_id(i): i for i in entry_ids}
         holding: dict[str, UUID] = {}
+        missing: list[UUID] = []
+        for place_id, entry_id in by_id.items():
+            place = made.get(place_id)
+            if isinstance(place, RecordedWorkEntry):
+                holding[entry_id] = place.request_id
+            else:
+                missing.append(place_id)
+        for place in self._get_many(RecordedWorkEntry, missing):
+            holding[place.entry_id] = place.request_id
+        return holding
+
+    def _earlier_work_entries_indexed(self, actor: str) -> dict[UUID, Aggregate]:
+        """The entries recorded before ``RecordedWorkEntry`` existed, each with its own (the
+        request its work is on: the first, where an id is on several), and the mark that they
+        are (``EarlierWorkEntriesIndexed``), to save with the first time-entry import after the
+        upgrade; nothing once they are (the store is not read again)."""
+        with contextlib.suppress(NotFound):
+            self._get(EarlierWorkEntriesIndexed, EarlierWorkEntriesIndexed.create_id())
+            return {}
+        first: dict[str, UUID] = {}
         for name in ("WorkLogged", "UnauthorizedWorkRecorded"):
             for event in self._created_events(EnhancementRequest, name):
-                entry_id = event.entry.entry_id
-                if entry_id in entry_ids:
-                    holding.setdefault(entry_id, event.originator_id)
-        return holding
+                first.setdefault(event.entry.entry_id, event.originator_id)
+        made: dict[UUID, Aggregate] = {}
+        for entry_id, request_id in first.items():
+            if not entry_id:
+                continue
+            place = RecordedWorkEntry(entry_id=entry_id, request_id=request_id, actor=actor)
+            made[place.id] = place
+        mark = EarlierWorkEntriesIndexed(entries=len(made), actor=actor)
+        made[mark.id] = mark
+        return made
 
     @staticmethod
     def _check_same_entry(request: EnhancementRequest, row: TimeEntryRow) -> None:
@@ -537,6 +582,7 @@ class ImportCommands(BaseApp):
                         by_number[invoice.number] = invoice
             numbers = InvoiceNumberIndex(by_number)
             changed: dict[UUID, Aggregate] = {}
+            known_accounts = self._known_bank_accounts(actor)
             batch_id = source.import_id
             recorded = skipped = suspended = 0
             in_file: dict[UUID, BankCreditRow] = {}  # each credit's first row in this file
@@ -596,6 +642,7 @@ class ImportCommands(BaseApp):
                             suspense_reason=reason,
                         )
                         changed[bank_credit.id] = bank_credit
+                        known_accounts.note(_account_key(credit.account), actor)
                         suspended += 1
                         continue
                     customer = by_id[customer_id]
@@ -663,6 +710,7 @@ class ImportCommands(BaseApp):
                         suspense_reason=reason,
                     )
                     changed[bank_credit.id] = bank_credit
+                    known_accounts.note(_account_key(credit.account), actor)
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
             batch = _close_batch(
@@ -676,7 +724,12 @@ class ImportCommands(BaseApp):
                 suspended=suspended,
                 ignored=ignored,
             )
-            return batch.report(already_imported=False), [batch, *changed.values()]
+            accounts_changed = [known_accounts] if known_accounts.pending_events else []
+            return batch.report(already_imported=False), [
+                batch,
+                *changed.values(),
+                *accounts_changed,
+            ]
 
         return self._atomically(step)
 
@@ -800,12 +853,26 @@ class ImportCommands(BaseApp):
 
     def bank_accounts(self) -> list[str]:
         """Our accounts the credits booked so far were on, as their keys name them (spaces
-        aside, in capitals), sorted: what a statement that does not say its account may be of."""
-        accounts = {
-            "".join(event.credit.account.split()).upper()
+        aside, in capitals), sorted: what a statement that does not say its account may be of.
+        Kept by the store (``KnownBankAccounts``), noted with each booking; read from the
+        booked credits only until the first bank import after the upgrade notes them."""
+        with contextlib.suppress(NotFound):
+            return list(self._get(KnownBankAccounts, KnownBankAccounts.create_id()).accounts)
+        return sorted(self._accounts_booked_before() - {""})
+
+    def _accounts_booked_before(self) -> set[str]:
+        """The accounts of every booked credit, read from the store (before the upgrade)."""
+        return {
+            _account_key(event.credit.account)
             for event in self._created_events(BankCredit, "BankCreditBooked")
         }
-        return sorted(accounts - {""})
+
+    def _known_bank_accounts(self, actor: str) -> KnownBankAccounts:
+        """The accounts credits were booked on (``KnownBankAccounts``), made with those of
+        the credits booked before the upgrade when it is not yet."""
+        with contextlib.suppress(NotFound):
+            return self._get(KnownBankAccounts, KnownBankAccounts.create_id())
+        return KnownBankAccounts(accounts=sorted(self._accounts_booked_before()), actor=actor)
 
     # -- the suspense list -----------------------------------------------------------------------
 
@@ -960,6 +1027,11 @@ def _check_one_request(
             aggregate_id=first[0],
             value=row.entry_id,
         )
+
+
+def _account_key(account: str) -> str:
+    """An account as ``bank_accounts`` names it: spaces aside, in capitals."""
+    return "".join(account.split()).upper()
 
 
 def _credit_content(credit: StatementCredit) -> tuple[object, ...]:

@@ -7,7 +7,10 @@ reference, request_id, ticket_ref] (a q2c request id, or a ticket reference mapp
 [hourly_rate] and ``currency`` (empty rate: the request's estimated hourly rate), optional
 ``entry_id`` [id, entry] (the PSA's own id).
 
-An entry's id is ``psa:<entry_id>`` when the export gives one, else derived from the row's content
+An entry's id is ``psa:<entry_id>`` when the export gives one (``<source>:<entry_id>`` for an
+importer given ``source=``: two PSA instances that both number their worklogs from 1 are told
+apart by naming each, ``TimeEntryImporter(app, source="tempo-dev")``; ``psa`` is the default,
+the prefix every import used before), else derived from the row's content
 (and how many identical rows came before it), so re-importing the same entries, even in another
 file, records nothing twice (an entry imported before the PSA's id column was switched on is known
 again by its content); an entry id recorded on another request (the PSA moved the entry to another
@@ -24,6 +27,7 @@ A worker is a person: ``Dana`` and ``dana`` are one in the KPIs. A column given 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -40,7 +44,7 @@ from q2c_adapters.importers._files import (
     parse_past_date,
     read_csv,
 )
-from q2c_core.domain.errors import Q2CError
+from q2c_core.domain.errors import InvalidValue, Q2CError
 from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource, RowProblem
 from q2c_core.domain.import_rows import TimeEntryRow
 from q2c_core.domain.values import person_key
@@ -60,19 +64,24 @@ ALIASES = {
     "entry_id": ("id", "entry", "time_entry_id"),
 }
 REQUIRED = ("worker", "date", "hours", "request")
+# entry ids of the default PSA: what every import wrote before sources were named
+DEFAULT_SOURCE = "psa"
+_SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NUMBER_COLUMNS = ("hours", "rate")
 # The least work an entry logs: a hundredth of an hour. Less (1E-30, 0.001) is a broken cell.
 MIN_HOURS = Decimal("0.01")
 
 
 def read_time_entries_csv(
-    text: str, *, today: date | None = None
+    text: str, *, today: date | None = None, source: str = DEFAULT_SOURCE
 ) -> tuple[list[TimeEntryRow], list[RowProblem]]:
     """Parse a PSA export into rows, and the problems of rows that could not be read.
 
     ``today`` (default: the real today) bounds plausible work dates: work is exported once
-    done, so one more than a year after it is a typing error.
+    done, so one more than a year after it is a typing error. ``source`` names the PSA the
+    export is from: entry ids are ``<source>:<entry_id>`` (``source_name``).
     """
+    prefix = source_name(source)
     header_problems, reader = read_csv(text, ALIASES, REQUIRED)
     if header_problems:
         return [], header_problems
@@ -116,15 +125,15 @@ def read_time_entries_csv(
             occurrences = seen_given if given else seen
             n = occurrences.get(content, 0)
             occurrences[content] = n + 1
-            content_id = _content_id(content, n)
+            content_id = _content_id(content, n, prefix)
             # the id earlier versions gave it, hashing the hours as written (8, not 8.00):
             # the same work, so an export imported before is not recorded again
             written: tuple[str, ...] = ()
             if str(hours) != parts[2]:
                 parts[2] = str(hours)
-                written = (_content_id("\x1f".join(parts), n),)
+                written = (_content_id("\x1f".join(parts), n, prefix),)
             if given:
-                entry_id = f"psa:{given}"
+                entry_id = f"{prefix}:{given}"
                 # as an export without the id column named the same work: one imported before
                 # the PSA's id column was switched on is not recorded again
                 former_ids = (content_id, *written)
@@ -162,13 +171,17 @@ class TimeEntryImporter(FileImporter):
         *,
         tickets: Mapping[str, UUID] | None = None,
         today: date | None = None,
+        source: str = DEFAULT_SOURCE,
     ) -> None:
         self.app = app
         self.tickets = dict(tickets or {})
         self.today = today
+        self.source = source_name(source)
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
-        rows, problems = read_time_entries_csv(self._text(source, data), today=self.imported_on)
+        rows, problems = read_time_entries_csv(
+            self._text(source, data), today=self.imported_on, source=self.source
+        )
         return self.app.import_time_entries(
             source,
             rows,
@@ -190,6 +203,19 @@ def _hours_key(hours: Decimal) -> str:
     return format(cents if cents == hours else hours.normalize(), "f")
 
 
-def _content_id(content: str, occurrence: int) -> str:
+def _content_id(content: str, occurrence: int, prefix: str = DEFAULT_SOURCE) -> str:
     """An entry's id from its content and how many identical rows came before it."""
-    return "psa:" + hashlib.sha256(f"{content}\x1e{occurrence}".encode()).hexdigest()[:24]
+    digest = hashlib.sha256(f"{content}\x1e{occurrence}".encode()).hexdigest()[:24]
+    return f"{prefix}:{digest}"
+
+
+def source_name(source: str) -> str:
+    """The PSA an export is from, as its entry ids are prefixed: letters, digits, ``-``,
+    ``_`` and ``.`` (``psa``, ``tempo-ops``), or ``InvalidValue`` naming ``source``."""
+    if not isinstance(source, str) or not _SOURCE.fullmatch(source):
+        raise InvalidValue(
+            "must name the PSA in letters, digits, '-', '_' or '.' (e.g. 'tempo-ops')",
+            field="source",
+            value=source,
+        )
+    return source
