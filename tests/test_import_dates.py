@@ -19,7 +19,7 @@ from test_import_time_entries import importer as psa
 from q2c_adapters.importers._files import CellError, date_order, parse_date
 from q2c_adapters.importers.bank import BankStatementImporter
 from q2c_adapters.importers.contracts import ContractImporter
-from q2c_adapters.importers.time_entries import read_time_entries_csv
+from q2c_adapters.importers.time_entries import TimeEntryImporter, read_time_entries_csv
 from q2c_core import QuoteToCash
 from q2c_core.domain.import_batch import ImportRejected
 
@@ -106,9 +106,10 @@ def test_a_timesheet_with_only_ambiguous_slash_dates_is_refused(app: QuoteToCash
 
 
 def test_a_bank_statement_with_an_ambiguous_slash_date_is_refused(app: QuoteToCash) -> None:
+    """04/02/2024 with an amount of 1190.00: nothing tells day from month."""
     bank_ids = invoices(app)
     text = (
-        "date;amount;currency;remittance;name;reference\n04/02/2024;1190,00;EUR;INV-000001;X;B-1\n"
+        "date;amount;currency;remittance;name;reference\n04/02/2024;1190.00;EUR;INV-000001;X;B-1\n"
     )
     with pytest.raises(ImportRejected) as caught:
         BankStatementImporter(app, today=date(2024, 4, 3)).import_bytes(
@@ -129,3 +130,61 @@ def test_a_timesheet_dated_years_ahead_is_refused(app: QuoteToCash) -> None:
     assert (problem.line, problem.field) == (2, "date") and "2031" in problem.rule
     rows, problems = read_time_entries_csv(text, today=date(2030, 12, 1))
     assert problems == [] and rows[0].work_date == date(2031, 3, 5)
+
+
+def test_a_file_writing_decimals_with_a_comma_writes_its_dates_day_first(app: QuoteToCash) -> None:
+    """Claire's French PSA exports the week of 4 to 8 March as 04/03 to 08/03, her hours as
+    7,5: no country writing a decimal comma writes the month first, so it is 4 to 8 March."""
+    psa_week = "Worker;Date;Hours;Ticket;Billable\n" + "".join(
+        f"claire;{d:02d}/03/2024;7,5;T-1;oui\n" for d in range(4, 9)
+    )
+    rows, problems = read_time_entries_csv(psa_week, today=date(2024, 3, 9))
+    assert problems == []
+    assert [r.work_date for r in rows] == [date(2024, 3, d) for d in range(4, 9)]
+    assert date_order(["04/03/2024"], mark=",") == "dmy"
+    assert date_order(["04/03/2024"], mark=".") is None
+    # the file's own dates still tell first: a 03/13 in a decimal-comma file is month first
+    assert date_order(["04/03/2024", "03/13/2024"], mark=",") == "mdy"
+
+
+def test_the_importer_is_told_the_date_order_a_file_cannot_show(app: QuoteToCash) -> None:
+    """A UK bank's daily CSV of 10 April lists one credit, 10/04/2024, amount 1190.00: told
+    ``date_order="dmy"``, it is booked on 10 April; a US one told "mdy", on 4 October."""
+    bank_ids = invoices(app)
+    text = (
+        "date;amount;currency;remittance;name;reference\n10/04/2024;1190.00;EUR;INV-000001;X;B-1\n"
+    )
+    BankStatementImporter(app, today=date(2024, 4, 11), date_order="dmy").import_bytes(
+        text.encode(), "uk.csv", actor="bank-sync"
+    )
+    (credit,) = app.bank_credits()
+    assert credit.credit.booked_on == date(2024, 4, 10)
+    assert app.invoice(bank_ids["INV-000001"]).outstanding.is_zero()
+
+    rows, problems = read_time_entries_csv(
+        "worker,date,hours,ticket\nbob,03/05/2024,1,T\n", today=date(2024, 12, 1), date_order="mdy"
+    )
+    assert (problems, rows[0].work_date) == ([], date(2024, 3, 5))
+    # told one order, a date that reads only the other way is a row problem, not guessed
+    rows, problems = read_time_entries_csv(
+        "worker,date,hours,ticket\nbob,31/05/2024,1,T\n", today=date(2024, 12, 1), date_order="mdy"
+    )
+    assert [(p.line, p.field) for p in problems] == [(2, "date")]
+
+
+@pytest.mark.parametrize("order", ["ymd", "DMY", "", 1])
+def test_a_date_order_other_than_dmy_or_mdy_is_refused(app: QuoteToCash, order: object) -> None:
+    from q2c_core import InvalidValue
+
+    for make in (
+        lambda: BankStatementImporter(app, date_order=order),  # type: ignore[arg-type]
+        lambda: ContractImporter(app, date_order=order),  # type: ignore[arg-type]
+        lambda: psa_importer(app, order),
+    ):
+        with pytest.raises(InvalidValue) as caught:
+            make()
+        assert caught.value.field == "date_order"
+
+
+def psa_importer(app: QuoteToCash, order: object) -> TimeEntryImporter:
+    return TimeEntryImporter(app, date_order=order)  # type: ignore[arg-type]

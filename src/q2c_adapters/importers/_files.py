@@ -455,12 +455,37 @@ def _order_shown(text: str) -> str | None:
     return None
 
 
-def date_order(cells: Iterable[str]) -> str | None:
+def check_date_order(value: str | None) -> str | None:
+    """An importer's ``date_order=`` option: ``"dmy"`` (day first: ``04/03/2024`` is 4 March),
+    ``"mdy"`` (month first) or None (read it from the file), else ``InvalidValue`` naming
+    ``date_order``."""
+    if value is None or (isinstance(value, str) and value in _FIRST):
+        return value
+    raise InvalidValue(
+        f"must be {DAY_FIRST!r} (day first: 04/03/2024 is 4 March) or {MONTH_FIRST!r} "
+        "(month first), or left out to read it from the file",
+        field="date_order",
+        value=value,
+    )
+
+
+def date_order(
+    cells: Iterable[str], *, given: str | None = None, mark: str | None = None
+) -> str | None:
     """The order a file's slash dates are written in, as the decimal mark of its numbers is
-    read: ``DAY_FIRST`` or ``MONTH_FIRST`` when its dates that read one way only (``31/05``,
-    ``05/31``) all show that one; None when none does, or both are shown."""
+    read: ``given`` when the caller says it (``check_date_order``); else ``DAY_FIRST`` or
+    ``MONTH_FIRST`` when its dates that read one way only (``31/05``, ``05/31``) all show that
+    one; else ``DAY_FIRST`` when its numbers' decimal ``mark`` is a comma (a file writing
+    ``7,5`` is of a country writing the day first); None when nothing tells, or its dates show
+    both orders."""
+    if given is not None:
+        return check_date_order(given)
     shown = {_order_shown(c) for c in cells} - {None}
-    return shown.pop() if len(shown) == 1 else None
+    if len(shown) == 1:
+        return shown.pop()
+    if not shown and mark == ",":
+        return DAY_FIRST
+    return None
 
 
 def _slash_date(m: re.Match[str], text: str, field: str, order: str | None) -> date:
@@ -480,7 +505,8 @@ def _slash_date(m: re.Match[str], text: str, field: str, order: str | None) -> d
         months = (calendar.month_name[second], calendar.month_name[first])
         raise CellError(
             f"is ambiguous: {first} {months[0]} or {second} {months[1]}? no date of this file "
-            "tells day from month: write it as 2024-05-03 (ISO) or 03.05.2024",
+            "tells day from month: write it as 2024-05-03 (ISO) or 03.05.2024, or import it "
+            "with date_order='dmy' (day first) or 'mdy'",
             field=field,
             value=text,
         )

@@ -58,13 +58,14 @@ from q2c_adapters.importers._files import (
     CellError,
     CsvRow,
     FileImporter,
-    date_order,
+    check_date_order,
     decimal_mark,
     parse_date,
     parse_decimal,
     parse_past_date,
     read_csv,
 )
+from q2c_adapters.importers._files import date_order as file_date_order
 from q2c_core.domain.bank_credit import StatementCredit
 from q2c_core.domain.errors import Q2CError
 from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource, RowProblem
@@ -540,12 +541,15 @@ def read_bank_csv(
     today: date | None = None,
     account: str = "",
     accounts_known: Callable[[], Iterable[str]] | None = None,
+    date_order: str | None = None,
 ) -> tuple[list[BankCreditRow], list[RowProblem], int]:
     """Parse a CSV bank statement: its credits, problems by line, and debit rows ignored.
 
     The file's decimal mark is read from its amounts (``1.785,00`` shows a comma): a ``.`` in a
     decimal-comma file only separates thousands. ``today`` (default: the real today) bounds
-    plausible booking dates.
+    plausible booking dates. A slash date reads in ``date_order`` (``"dmy"``: ``10/04/2024`` is
+    10 April; ``"mdy"``), else in the order the file's dates show, else day first in a
+    decimal-comma file; one that still reads two ways is a row problem.
 
     A credit is of the account its row names (the ``account`` column), else of ``account``
     (the statement's, when the caller knows it). A credit of no account known is looked for,
@@ -569,7 +573,11 @@ def read_bank_csv(
 
     raws = list(reader)
     mark = decimal_mark(raw.get(c) for raw in raws for c in AMOUNT_COLUMNS)
-    order = date_order(d for raw in raws for d in (raw.get("date"), raw.got_before("date")))
+    order = file_date_order(
+        (d for raw in raws for d in (raw.get("date"), raw.got_before("date"))),
+        given=date_order,
+        mark=mark,
+    )
     for raw in raws:
         column = next((c for c in AMOUNT_COLUMNS if raw.get(c)), "")
         try:
@@ -706,11 +714,13 @@ class BankStatementImporter(FileImporter):
         accounts: Mapping[str, UUID] | None = None,
         today: date | None = None,
         account: str | None = None,
+        date_order: str | None = None,
     ) -> None:
         self.app = app
         self.accounts = dict(accounts or {})
         self.today = today
         self.account = account or ""
+        self.date_order = check_date_order(date_order)
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
         """A statement is camt.053 XML by its content, CSV otherwise."""
@@ -725,6 +735,7 @@ class BankStatementImporter(FileImporter):
                 today=self.imported_on,
                 account=self.account,
                 accounts_known=self.app.bank_accounts,
+                date_order=self.date_order,
             )
         return self.app.import_bank_credits(
             source,

@@ -34,13 +34,14 @@ from typing import TYPE_CHECKING, TypeVar
 from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
-    date_order,
+    check_date_order,
     decimal_mark,
     parse_bool,
     parse_date,
     parse_decimal,
     read_csv,
 )
+from q2c_adapters.importers._files import date_order as file_date_order
 from q2c_core.domain.contract import (
     BillingFrequency,
     BillingTiming,
@@ -155,8 +156,12 @@ def _day_after(day: date) -> date:
     return day + timedelta(days=1)
 
 
-def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
-    """Parse a CRM contract export into rows, and the problems of rows that could not be read."""
+def read_contracts_csv(
+    text: str, *, date_order: str | None = None
+) -> tuple[list[ContractRow], list[RowProblem]]:
+    """Parse a CRM contract export into rows, and the problems of rows that could not be read.
+    ``date_order`` (``"dmy"``, ``"mdy"``) says how slash dates are written; without it the
+    file's dates (``31/05``) or its decimal comma tell (``_files.date_order``)."""
     header_problems, reader = read_csv(text, ALIASES, REQUIRED)
     if header_problems:
         return [], header_problems
@@ -164,7 +169,9 @@ def read_contracts_csv(text: str) -> tuple[list[ContractRow], list[RowProblem]]:
     problems: list[RowProblem] = []
     raws = list(reader)
     mark = decimal_mark(raw.get(c).rstrip("%").strip() for raw in raws for c in NUMBER_COLUMNS)
-    order = date_order(raw.get(c) for raw in raws for c in DATE_COLUMNS)
+    order = file_date_order(
+        (raw.get(c) for raw in raws for c in DATE_COLUMNS), given=date_order, mark=mark
+    )
 
     def day(text: str, field: str) -> date:
         return parse_date(text, field, order)
@@ -230,12 +237,15 @@ class ContractImporter(FileImporter):
 
     kind = ImportKind.CONTRACTS
 
-    def __init__(self, app: QuoteToCash, *, today: date | None = None) -> None:
+    def __init__(
+        self, app: QuoteToCash, *, today: date | None = None, date_order: str | None = None
+    ) -> None:
         self.app = app
         self.today = today
+        self.date_order = check_date_order(date_order)
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
-        rows, problems = read_contracts_csv(self._text(source, data))
+        rows, problems = read_contracts_csv(self._text(source, data), date_order=self.date_order)
         return self.app.import_contracts(
             source, rows, imported_on=self.imported_on, actor=actor, problems=problems
         )

@@ -1,27 +1,28 @@
 """Time entries from a PSA export (CSV).
 
 Columns (header names are case-insensitive; aliases in brackets): ``worker`` [user, employee,
-resource], ``date`` [work_date, day], ``hours`` [duration, time], ``request`` [ticket,
-reference, request_id, ticket_ref] (a q2c request id, or a ticket reference mapped by the caller),
-``billable`` (yes/no; empty means yes), ``notes`` [note, description, comment], optional ``rate``
-[hourly_rate] and ``currency`` (empty rate: the request's estimated hourly rate), optional
-``entry_id`` [id, entry] (the PSA's own id).
+resource], ``date`` [work_date, day], ``hours`` [duration, time], ``request`` [ticket, reference,
+request_id, ticket_ref] (a q2c request id, or a ticket reference mapped by the caller), ``billable``
+(yes/no; empty means yes), ``notes`` [note, description, comment], optional ``rate`` [hourly_rate]
+and ``currency`` (empty rate: the request's estimated hourly rate), optional ``entry_id`` [id,
+entry] (the PSA's own id).
 
 An entry's id is ``psa:<entry_id>`` when the export gives one (``<source>:<entry_id>`` for an
-importer given ``source=``: two PSA instances that both number their worklogs from 1 are told
-apart by naming each, ``TimeEntryImporter(app, source="tempo-dev")``; ``psa`` is the default,
-the prefix every import used before), else derived from the row's content
-(and how many identical rows came before it), so re-importing the same entries, even in another
-file, records nothing twice (an entry imported before the PSA's id column was switched on is known
-again by its content); an entry id recorded on another request (the PSA moved the entry to another
-ticket), or given for two requests in one file, refuses the file. The file's decimal mark is read
-from its hours and rates: in a file that writes ``5,5`` a ``.`` only separates thousands. A work
-date more than a year after the import is refused, and a slash date is read in the order the file's
-dates show (``03/05/2024`` alone, 3 May or 5 March, is refused: ``_files.parse_date``). Hours less
-than a hundredth (``0.001``, ``1E-30``) are refused, as are numbers no ledger holds (``1e999999``,
-NaN, more than ten decimals), and so is a worker of invisible characters only (a zero-width space).
-A worker is a person: ``Dana`` and ``dana`` are one in the KPIs. A column given under two headers
-(``Notes`` and ``Description``) refuses the file, naming both: q2c never picks one silently.
+importer given ``source=``: two PSA instances that both number their worklogs from 1 are told apart
+by naming each, ``TimeEntryImporter(app, source="tempo-dev")``; ``psa`` is the default, the prefix
+every import used before), else derived from the row's content (and how many identical rows came
+before it), so re-importing the same entries, even in another file, records nothing twice (an entry
+imported before the PSA's id column was switched on is known again by its content); an entry id
+recorded on another request (the PSA moved the entry to another ticket), or given for two requests
+in one file, refuses the file. The file's decimal mark is read from its hours and rates: in a file
+that writes ``5,5`` a ``.`` only separates thousands. A work date more than a year after the import
+is refused, and a slash date is read in the order the file's dates show (``03/05/2024`` alone, 3 May
+or 5 March, is refused: ``_files.parse_date``), day first in a file writing decimals with a comma
+(``7,5``), or as ``date_order="dmy"`` (or ``"mdy"``) says. Hours less than a hundredth (``0.001``,
+``1E-30``) are refused, as are numbers no ledger holds (``1e999999``, NaN, more than ten decimals),
+and so is a worker of invisible characters only (a zero-width space). A worker is a person: ``Dana``
+and ``dana`` are one in the KPIs. A column given under two headers (``Notes`` and ``Description``)
+refuses the file, naming both: q2c never picks one silently.
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ from uuid import UUID
 from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
-    date_order,
+    check_date_order,
     decimal_mark,
     parse_bool,
     parse_decimal,
     parse_past_date,
     read_csv,
 )
+from q2c_adapters.importers._files import date_order as file_date_order
 from q2c_core.domain.errors import InvalidValue, Q2CError
 from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource, RowProblem
 from q2c_core.domain.import_rows import TimeEntryRow
@@ -73,13 +75,18 @@ MIN_HOURS = Decimal("0.01")
 
 
 def read_time_entries_csv(
-    text: str, *, today: date | None = None, source: str = DEFAULT_SOURCE
+    text: str,
+    *,
+    today: date | None = None,
+    source: str = DEFAULT_SOURCE,
+    date_order: str | None = None,
 ) -> tuple[list[TimeEntryRow], list[RowProblem]]:
     """Parse a PSA export into rows, and the problems of rows that could not be read.
 
     ``today`` (default: the real today) bounds plausible work dates: work is exported once
     done, so one more than a year after it is a typing error. ``source`` names the PSA the
-    export is from: entry ids are ``<source>:<entry_id>`` (``source_name``).
+    export is from: entry ids are ``<source>:<entry_id>`` (``source_name``). ``date_order``
+    (``"dmy"``, ``"mdy"``) says how slash dates are written (``_files.date_order``).
     """
     prefix = source_name(source)
     header_problems, reader = read_csv(text, ALIASES, REQUIRED)
@@ -91,7 +98,7 @@ def read_time_entries_csv(
     seen_given: dict[str, int] = {}
     raws = list(reader)
     mark = decimal_mark(raw.get(c) for raw in raws for c in NUMBER_COLUMNS)
-    order = date_order(raw.get("date") for raw in raws)
+    order = file_date_order((raw.get("date") for raw in raws), given=date_order, mark=mark)
     for raw in raws:
         try:
             worker = raw.required("worker")
@@ -172,15 +179,20 @@ class TimeEntryImporter(FileImporter):
         tickets: Mapping[str, UUID] | None = None,
         today: date | None = None,
         source: str = DEFAULT_SOURCE,
+        date_order: str | None = None,
     ) -> None:
         self.app = app
         self.tickets = dict(tickets or {})
         self.today = today
         self.source = source_name(source)
+        self.date_order = check_date_order(date_order)
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
         rows, problems = read_time_entries_csv(
-            self._text(source, data), today=self.imported_on, source=self.source
+            self._text(source, data),
+            today=self.imported_on,
+            source=self.source,
+            date_order=self.date_order,
         )
         return self.app.import_time_entries(
             source,
