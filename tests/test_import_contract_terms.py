@@ -1,8 +1,9 @@
 """A CRM export that says something else about a recorded contract is refused, not skipped.
 
 MC-1 was imported: Acme's ERP licence, active from 1 January. The CRM later exports it with
-another go-live day, the licence renamed or made a service: the recorded contract changes by
-command, so the export is refused naming the column, never skipped as "already there". And a
+another go-live day, or the licence made a service: the recorded contract changes by command,
+so the export is refused naming the column, never skipped as "already there" (the licence
+renamed is recorded as the correction of its description). And a
 number written another way (``mc-1``, ``MC 1``) is not a second contract of Acme's, billed
 beside the first: it is refused, naming the number as recorded."""
 
@@ -43,10 +44,9 @@ def imported(app: QuoteToCash) -> UUID:
     ("column", "row"),
     [
         ("activated_on", MC1.replace(";2024-01-01;ERP", ";2024-03-01;ERP")),
-        ("description", MC1.replace(";ERP;licence", ";ERP Suite;licence")),
         ("kind", MC1.replace("licence", "service")),
     ],
-    ids=["activated_on", "description", "kind"],
+    ids=["activated_on", "kind"],
 )
 def test_a_contract_exported_again_with_another_term_is_refused_naming_it(
     app: QuoteToCash, column: str, row: str
@@ -153,3 +153,63 @@ def test_a_contract_signed_before_a_dated_tax_and_terms_change_keeps_the_ones_of
     assert contract.payment_terms_days == before.payment_terms_on(date(2024, 11, 20), "signed_on")
     assert contract.tax_rate != before.tax_rate
     assert contract.payment_terms_days != before.payment_terms_days
+
+
+def test_a_sub_contract_the_crm_renamed_is_recorded_as_its_new_description(
+    app: QuoteToCash,
+) -> None:
+    """The CRM writes "ERP Suite" for the ERP licence now, and adds MC-2: both are recorded,
+    the rename as a correction of the description (no money changes), reported; the same
+    export again records nothing."""
+    acme = imported(app)
+    mc2 = MC1.replace("MC-1", "MC-2").replace(";ERP;ERP;", ";CRM;CRM;")
+    renamed = MC1.replace(";ERP;licence", ";ERP Suite;licence")
+    report = crm(app).import_bytes((HEADER + renamed + mc2).encode(), "crm2.csv", actor="crm")
+    assert (report.recorded, report.corrected, report.skipped) == (2, 1, 1)
+    (mc1,) = [
+        app.contract(k) for k in app.customer(acme).contract_ids if app.contract(k).number == "MC-1"
+    ]
+    assert mc1.sub_contracts["ERP"].description == "ERP Suite"
+    assert app.contract(mc1.id).sub_contracts["ERP"].price_on(date(2024, 6, 1)) == Money.of(
+        "1200.00", "EUR"
+    )
+    head = app.recorder.max_notification_id()
+    again = crm(app).import_bytes((HEADER + renamed).encode(), "crm3.csv", actor="crm")
+    assert (again.recorded, again.corrected, again.skipped) == (0, 0, 1)
+    assert app.recorder.max_notification_id() == head + 1  # the batch only
+
+
+def test_a_sub_contract_of_another_kind_is_refused_naming_the_command(app: QuoteToCash) -> None:
+    """The CRM makes the ERP licence a service: refused, naming describe_sub_contract; once
+    corrected there, the export is recorded."""
+    from q2c_core import SubContractKind
+
+    acme = imported(app)
+    service = MC1.replace("licence", "service")
+    with pytest.raises(ImportRejected) as caught:
+        crm(app).import_bytes((HEADER + service).encode(), "crm2.csv", actor="crm")
+    (problem,) = caught.value.problems
+    assert problem.field == "kind" and "describe_sub_contract" in problem.rule
+    (mc1,) = app.customer(acme).contract_ids
+    assert app.describe_sub_contract(mc1, "ERP", kind=SubContractKind.SERVICE, actor="bea")
+    assert not app.describe_sub_contract(mc1, "ERP", kind=SubContractKind.SERVICE, actor="bea")
+    report = crm(app).import_bytes((HEADER + service).encode(), "crm2.csv", actor="crm")
+    assert (report.recorded, report.skipped) == (0, 1)
+
+
+def test_a_sub_contract_described_blank_or_unknown_is_refused(app: QuoteToCash) -> None:
+    from q2c_core import InvalidValue, RuleViolated
+
+    acme = imported(app)
+    (mc1,) = app.customer(acme).contract_ids
+    head = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as blank:
+        app.describe_sub_contract(mc1, "ERP", description="  ", actor="bea")
+    assert blank.value.field == "description"
+    with pytest.raises(InvalidValue) as kind:
+        app.describe_sub_contract(mc1, "ERP", kind="service", actor="bea")  # type: ignore[arg-type]
+    assert kind.value.field == "kind"
+    with pytest.raises(RuleViolated) as missing:
+        app.describe_sub_contract(mc1, "CRM", description="CRM", actor="bea")
+    assert missing.value.field == "sub_id"
+    assert app.recorder.max_notification_id() == head

@@ -20,7 +20,13 @@ from eventsourcing.domain import Aggregate
 from q2c_core.app_base import BaseApp, open_item
 from q2c_core.domain.allocation import allocate_payment
 from q2c_core.domain.bank_credit import BankCredit, StatementCredit, SuspenseReason
-from q2c_core.domain.contract import Contract, ContractStatus, PricePoint, SubContract
+from q2c_core.domain.contract import (
+    Contract,
+    ContractStatus,
+    PricePoint,
+    SubContract,
+    SubContractKind,
+)
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import EnhancementRequest, TimeEntry
 from q2c_core.domain.errors import (
@@ -334,9 +340,11 @@ class ImportCommands(BaseApp):
         the customer's contracts only by case, spaces or punctuation (``mc-1`` for ``MC-1``) is
         refused, not signed as a second contract. A sub-contract already on its contract is skipped
         when the row says what is recorded, removed or extended when only its end date differs
-        (other terms, its description and kind among them, are refused naming the column); a new one
-        is added. Rows of one contract must agree, and must agree with what is recorded (an
-        activation day too, when the row gives one).
+        (other terms are refused naming the column); a new one is added. A description the CRM
+        corrected is recorded as that correction (``Contract.describe_sub_contract``; counted
+        in the report's ``corrected``); another kind is refused naming the command that
+        corrects it (``describe_sub_contract``). Rows of one contract must agree, and must agree
+        with what is recorded (an activation day too, when the row gives one).
         """
         self._check_kind(source, ImportKind.CONTRACTS)
         read_problems = list(problems)
@@ -350,7 +358,7 @@ class ImportCommands(BaseApp):
             touched: dict[UUID, Customer] = {}
             contracts: dict[tuple[UUID, str], Contract] = {}
             first_row: dict[tuple[UUID, str], ContractRow] = {}
-            recorded = skipped = 0
+            recorded = skipped = corrected = 0
             for row in rows:
                 try:
                     customer, customers = self._customer_by_ref(
@@ -391,19 +399,20 @@ class ImportCommands(BaseApp):
                                 aggregate_id=contract.id,
                                 value=sub.sub_id,
                             )
-                        for name, recorded_as, given in (
-                            ("description", existing.description, sub.description.strip()),
-                            ("kind", existing.kind, sub.kind),
-                        ):
-                            if recorded_as != given:
-                                raise RuleViolated(
-                                    f"sub-contract {sub.sub_id!r} is recorded with {name} "
-                                    f"{getattr(recorded_as, 'value', recorded_as)!r} (a "
-                                    "recorded sub-contract changes by command)",
-                                    field=name,
-                                    aggregate_id=contract.id,
-                                    value=given,
-                                )
+                        if existing.kind != sub.kind:
+                            raise RuleViolated(
+                                f"sub-contract {sub.sub_id!r} is recorded as a "
+                                f"{existing.kind.value} (correct it with describe_sub_contract("
+                                f"contract, {sub.sub_id!r}, kind=SubContractKind."
+                                f"{sub.kind.name}, actor=...), then import the file again)",
+                                field="kind",
+                                aggregate_id=contract.id,
+                                value=sub.kind,
+                            )
+                        # the CRM corrected its text: recorded as that correction
+                        described = sub.description.strip()
+                        if contract.describe_sub_contract(sub.sub_id, actor, description=described):
+                            corrected += 1
                         if sub.effective_to == existing.effective_to:
                             skipped += 1
                             continue
@@ -442,6 +451,7 @@ class ImportCommands(BaseApp):
                 rows=len(rows),
                 recorded=recorded,
                 skipped=skipped,
+                corrected=corrected,
             )
             changed: list[Aggregate] = [
                 batch,
@@ -451,6 +461,34 @@ class ImportCommands(BaseApp):
             return batch.report(already_imported=False), changed
 
         return self._atomically(step)
+
+    def describe_sub_contract(
+        self,
+        contract_id: UUID,
+        sub_id: str,
+        *,
+        actor: str,
+        description: str | None = None,
+        kind: SubContractKind | None = None,
+    ) -> bool:
+        """Correct a sub-contract's description or kind (``SubContractDescribed``; what is not
+        given stays): no money changes, the invoices issued from now on print the new text.
+        Returns whether anything changed; nothing is recorded when it did not. A CRM export
+        naming another description records it as this correction; one naming another kind is
+        refused until it is made here."""
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            contract = self._get(Contract, contract_id)
+            changed = contract.describe_sub_contract(
+                sub_id, actor, description=description, kind=kind
+            )
+            return changed, [contract] if changed else []
+
+        try:
+            return self._atomically(step)
+        except Q2CError as error:
+            error.naming(contract_id)
+            raise
 
     def _contract_for(
         self,
@@ -1095,6 +1133,7 @@ def _close_batch(
     skipped: int,
     suspended: int = 0,
     ignored: int = 0,
+    corrected: int = 0,
 ) -> ImportBatch:
     """All or nothing: any row problem rejects the file; otherwise the batch that records it."""
     if found:
@@ -1110,6 +1149,7 @@ def _close_batch(
         skipped=skipped,
         suspended=suspended,
         ignored=ignored,
+        corrected=corrected,
     )
 
 

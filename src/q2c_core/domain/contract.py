@@ -814,6 +814,48 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.sub_contracts[sub_id] = attrs.evolve(sub, effective_to=effective_to)
         self.revision += 1
 
+    def describe_sub_contract(
+        self,
+        sub_id: str,
+        actor: str,
+        description: str | None = None,
+        kind: SubContractKind | None = None,
+    ) -> bool:
+        """Correct how a sub-contract is described: its ``description`` (what the invoices
+        issued from now on print) and its ``kind``; what is not given stays. Neither changes
+        money: the price, days and revenue of a sub-contract are its price points and dates
+        (revenue and commissions read the invoice lines' kinds, never the sub-contract's).
+        Issued invoices keep the text they were issued with. Returns whether anything changed
+        (nothing is recorded when it did not); a blank description, or a kind that is not a
+        ``SubContractKind``, is ``InvalidValue``."""
+        sub = self._sub(sub_id)
+        if description is not None:
+            if not isinstance(description, str) or not description.strip():
+                raise InvalidValue(
+                    "must be text, not blank",
+                    field="description",
+                    aggregate_id=self.id,
+                    value=description,
+                )
+            description = description.strip()
+        if kind is not None and not isinstance(kind, SubContractKind):
+            raise InvalidValue(
+                "must be a SubContractKind", field="kind", aggregate_id=self.id, value=kind
+            )
+        new_description = sub.description if description is None else description
+        new_kind = sub.kind if kind is None else kind
+        if (new_description, new_kind) == (sub.description, sub.kind):
+            return False
+        self._described(sub_id, new_description, new_kind, actor)
+        return True
+
+    @event("SubContractDescribed")
+    def _described(self, sub_id: str, description: str, kind: SubContractKind, actor: str) -> None:
+        """The ``SubContractDescribed`` event (``describe_sub_contract``, which holds the
+        rules)."""
+        sub = self._sub(sub_id)
+        self.sub_contracts[sub_id] = attrs.evolve(sub, description=description, kind=kind)
+
     @event("SubContractExtended")
     def extend_sub_contract(self, sub_id: str, effective_to: date | None, actor: str) -> None:
         """Cover a sub-contract longer than its recorded end (to a later end, or open-ended):

@@ -87,7 +87,9 @@ class ImportRejected(InvalidValue):
 
 @attrs.frozen
 class ImportReport:
-    """What an import did: rows read, recorded, skipped as already there, left in suspense."""
+    """What an import did: rows read, recorded, skipped as already there, left in suspense;
+    ``corrected``: recorded things it corrected (a sub-contract's description the CRM changed),
+    counted apart from the rows."""
 
     import_id: UUID
     kind: ImportKind
@@ -98,6 +100,7 @@ class ImportReport:
     skipped: int
     suspended: int = 0
     ignored: int = 0
+    corrected: int = 0
 
 
 class ImportBatch(ChecksFacts, Aggregate):
@@ -121,10 +124,11 @@ class ImportBatch(ChecksFacts, Aggregate):
         skipped: int,
         suspended: int = 0,
         ignored: int = 0,
+        corrected: int = 0,
     ) -> None:
         if not _SHA256.match(file_sha256):
             raise InvalidValue("must be 64 lowercase hex digits", field="file_sha256")
-        if min(rows, recorded, skipped, suspended, ignored) < 0:
+        if min(rows, recorded, skipped, suspended, ignored, corrected) < 0:
             raise InvalidValue("counts must not be negative", field="rows")
         self.file_sha256 = file_sha256
         self.kind = kind
@@ -136,6 +140,7 @@ class ImportBatch(ChecksFacts, Aggregate):
         self.skipped = skipped
         self.suspended = suspended
         self.ignored = ignored
+        self.corrected = corrected
 
     def report(self, *, already_imported: bool) -> ImportReport:
         """The batch as a report."""
@@ -149,4 +154,5 @@ class ImportBatch(ChecksFacts, Aggregate):
             skipped=self.rows - self.ignored if already_imported else self.skipped,
             suspended=0 if already_imported else self.suspended,
             ignored=self.ignored,
+            corrected=0 if already_imported else getattr(self, "corrected", 0),
         )
