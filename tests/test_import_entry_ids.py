@@ -7,6 +7,7 @@ lists entry 888 twice, on two tickets. Recording it on the second request would 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
 import pytest
@@ -120,3 +121,51 @@ def test_a_source_that_is_no_name_is_refused(app: QuoteToCash, source: object) -
     with pytest.raises(InvalidValue) as caught:
         TimeEntryImporter(app, source=source)  # type: ignore[arg-type]
     assert caught.value.field == "source"
+
+
+NO_IDS = "worker,date,hours,ticket,notes\n"
+WITH_IDS = "worker,date,hours,ticket,notes,id\n"
+CALL = "bob,2024-03-04,0.5,T-1,support call"
+
+
+def hours_on(app: QuoteToCash, request_id: UUID) -> object:
+    request = app.request(request_id)
+    return sum(request.entry(i).hours for i in request.item_ids())
+
+
+def test_an_entry_imported_without_ids_is_claimed_once_by_the_psa_id_that_names_it(
+    app: QuoteToCash,
+) -> None:
+    """Monday's export had no id column: bob's morning call (entry 5001) was recorded by its
+    content. The first export with ids lists it as 5001: the same work, skipped. Tuesday's
+    delta lists bob's afternoon call, 5002, identical but for its id: 5001 is the recorded
+    entry's id now, so 5002 is other work, recorded. Bob worked an hour."""
+    tickets = two_requests(app)
+    psa(app, tickets).import_bytes((NO_IDS + CALL + "\n").encode(), "mon.csv", actor="psa")
+    full = psa(app, tickets).import_bytes(
+        (WITH_IDS + CALL + ",5001\n").encode(), "full.csv", actor="psa"
+    )
+    assert (full.recorded, full.skipped) == (0, 1)
+    tue = psa(app, tickets).import_bytes(
+        (WITH_IDS + CALL + ",5002\n").encode(), "tue.csv", actor="psa"
+    )
+    assert (tue.recorded, tue.skipped) == (1, 0)
+    assert hours_on(app, tickets["T-1"]) == Decimal("1.0")
+    # both exports again record nothing
+    again = WITH_IDS + CALL + ",5001\n" + CALL + ",5002\n"
+    report = psa(app, tickets).import_bytes(again.encode(), "wed.csv", actor="psa")
+    assert (report.recorded, report.skipped) == (0, 2)
+    assert hours_on(app, tickets["T-1"]) == Decimal("1.0")
+
+
+def test_a_delta_export_s_new_entry_is_never_taken_for_one_imported_without_ids(
+    app: QuoteToCash,
+) -> None:
+    """Monday's export without ids, then Tuesday's delta (entries made since) with only the
+    afternoon call, 5002: told the export is a delta, the importer records it."""
+    tickets = two_requests(app)
+    psa(app, tickets).import_bytes((NO_IDS + CALL + "\n").encode(), "mon.csv", actor="psa")
+    delta = TimeEntryImporter(app, tickets=tickets, today=date(2024, 3, 10), delta=True)
+    tue = delta.import_bytes((WITH_IDS + CALL + ",5002\n").encode(), "tue.csv", actor="psa")
+    assert (tue.recorded, tue.skipped) == (1, 0)
+    assert hours_on(app, tickets["T-1"]) == Decimal("1.0")

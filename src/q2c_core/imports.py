@@ -170,8 +170,7 @@ class ImportCommands(BaseApp):
                 try:
                     request = self._request_for(row, ticket_map, requests)
                     _check_one_request(row, request, on_request, in_file)
-                    known = request.item_ids()
-                    seen_as = next((i for i in (row.entry_id, *row.former_ids) if i in known), None)
+                    seen_as = self._seen_as(row, request, index, actor)
                     if seen_as is not None:
                         self._check_same_entry(request, attrs.evolve(row, entry_id=seen_as))
                         skipped += 1
@@ -216,6 +215,40 @@ class ImportCommands(BaseApp):
             return batch.report(already_imported=False), changed
 
         return self._atomically(step)
+
+    def _seen_as(
+        self,
+        row: TimeEntryRow,
+        request: EnhancementRequest,
+        index: dict[UUID, Aggregate],
+        actor: str,
+    ) -> str | None:
+        """The id the row's entry is recorded under on its request, if it is: its own, else
+        one of its ``former_ids`` (its content, as an export without the PSA's id column named
+        it). An entry recorded by its content is one PSA entry: the first id to name it claims
+        it (``RecordedWorkEntry.claim``, saved with the import, in ``index``); another PSA id
+        with the same content is other work (a second identical call that day), not it."""
+        known = request.item_ids()
+        if row.entry_id in known:
+            return row.entry_id
+        for former in row.former_ids:
+            if former not in known:
+                continue
+            place_id = RecordedWorkEntry.create_id(former)
+            place = index.get(place_id)
+            if not isinstance(place, RecordedWorkEntry):
+                found = self._get_many(RecordedWorkEntry, [place_id])
+                place = found[0] if found else None
+            if place is None:
+                # recorded after the upgrade by another command: not indexed, never claimed
+                place = RecordedWorkEntry(entry_id=former, request_id=request.id, actor=actor)
+            if not place.claimable_by(row.entry_id):
+                continue
+            place.claim(row.entry_id, actor)
+            if place.pending_events:
+                index[place.id] = place
+            return former
+        return None
 
     def _requests_holding(
         self, entry_ids: set[str], made: Mapping[UUID, Aggregate]

@@ -80,6 +80,7 @@ def read_time_entries_csv(
     today: date | None = None,
     source: str = DEFAULT_SOURCE,
     date_order: str | None = None,
+    delta: bool = False,
 ) -> tuple[list[TimeEntryRow], list[RowProblem]]:
     """Parse a PSA export into rows, and the problems of rows that could not be read.
 
@@ -87,6 +88,13 @@ def read_time_entries_csv(
     done, so one more than a year after it is a typing error. ``source`` names the PSA the
     export is from: entry ids are ``<source>:<entry_id>`` (``source_name``). ``date_order``
     (``"dmy"``, ``"mdy"``) says how slash dates are written (``_files.date_order``).
+
+    A row with the PSA's id is also known by its content (``former_ids``), as an export without
+    the id column named it: re-exported with its id once the column is on, an entry imported
+    before is not recorded again (the first id to name it claims it; a second identical entry
+    under another id is recorded). ``delta`` says the export lists only entries made since the
+    last one: an id never recorded is then new work, never an entry recorded by its content
+    (bob's second identical call of the day, alone in Tuesday's delta export).
     """
     prefix = source_name(source)
     header_problems, reader = read_csv(text, ALIASES, REQUIRED)
@@ -142,8 +150,9 @@ def read_time_entries_csv(
             if given:
                 entry_id = f"{prefix}:{given}"
                 # as an export without the id column named the same work: one imported before
-                # the PSA's id column was switched on is not recorded again
-                former_ids = (content_id, *written)
+                # the PSA's id column was switched on is not recorded again (unless the export
+                # lists new entries only: ``delta``)
+                former_ids = () if delta else (content_id, *written)
             else:
                 entry_id = content_id
                 former_ids = written
@@ -168,7 +177,11 @@ def read_time_entries_csv(
 
 
 class TimeEntryImporter(FileImporter):
-    """Imports PSA time-entry exports into a QuoteToCash application (``Importer`` port)."""
+    """Imports PSA time-entry exports into a QuoteToCash application (``Importer`` port).
+
+    ``source`` names the PSA (entry ids ``<source>:<id>``), ``date_order`` how its slash dates
+    are written, ``delta`` that its exports list only entries made since the last one
+    (``read_time_entries_csv``)."""
 
     kind = ImportKind.TIME_ENTRIES
 
@@ -180,12 +193,16 @@ class TimeEntryImporter(FileImporter):
         today: date | None = None,
         source: str = DEFAULT_SOURCE,
         date_order: str | None = None,
+        delta: bool = False,
     ) -> None:
         self.app = app
         self.tickets = dict(tickets or {})
         self.today = today
         self.source = source_name(source)
         self.date_order = check_date_order(date_order)
+        if not isinstance(delta, bool):
+            raise InvalidValue("must be True or False", field="delta", value=delta)
+        self.delta = delta
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
         rows, problems = read_time_entries_csv(
@@ -193,6 +210,7 @@ class TimeEntryImporter(FileImporter):
             today=self.imported_on,
             source=self.source,
             date_order=self.date_order,
+            delta=self.delta,
         )
         return self.app.import_time_entries(
             source,

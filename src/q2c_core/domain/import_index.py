@@ -22,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.errors import InvalidValue, RuleViolated
 from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.values import named_id
 
@@ -38,12 +38,42 @@ class RecordedWorkEntry(ChecksFacts, Aggregate):
         """One per entry id."""
         return named_id("recorded-work-entry", entry_id)
 
+    # the PSA entry id that named this entry, recorded by its content from an export without
+    # the id column, when an export with ids listed it (``claim``): None while none has
+    claimed_by: str | None = None
+
     @event("WorkEntryRecorded")
     def __init__(self, entry_id: str, request_id: UUID, actor: str) -> None:
         if not entry_id:
             raise InvalidValue("must not be empty", field="entry_id", value=entry_id)
         self.entry_id = entry_id
         self.request_id = request_id
+        self.claimed_by = None
+
+    def claimable_by(self, entry_id: str) -> bool:
+        """Whether an entry of the PSA's ``entry_id`` may be this entry, recorded by its content:
+        unless another PSA id named it before (a second identical entry is other work)."""
+        return self.claimed_by in (None, entry_id)
+
+    def claim(self, entry_id: str, actor: str) -> bool:
+        """The PSA entry ``entry_id`` is this entry, recorded by its content before the PSA's
+        id column was on: no other id can be it from now on. Returns whether it was new."""
+        if self.claimed_by == entry_id:
+            return False
+        if self.claimed_by is not None:
+            raise RuleViolated(
+                f"entry {self.entry_id!r} is the PSA's {self.claimed_by!r} already",
+                field="entry_id",
+                aggregate_id=self.id,
+                value=entry_id,
+            )
+        self._claimed(entry_id, actor)
+        return True
+
+    @event("WorkEntryClaimed")
+    def _claimed(self, entry_id: str, actor: str) -> None:
+        """The ``WorkEntryClaimed`` event (``claim``, which holds the rule)."""
+        self.claimed_by = entry_id
 
 
 class EarlierWorkEntriesIndexed(ChecksFacts, Aggregate):
