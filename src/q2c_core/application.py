@@ -1008,7 +1008,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         purchase_order_number: str | None = None,
         note: str = "",
     ) -> UUID:
-        """Draft an invoice from lines the caller built (contract periods, manual items)."""
+        """Draft an invoice from lines the caller built (contract periods, manual items).
+
+        ``kind`` is an ``InvoiceKind`` (text such as ``"standard"`` is refused, ``InvalidValue``
+        naming ``kind``); a line whose net, or an invoice whose total, is beyond Money's range
+        is refused naming the line (``check_line_amounts``). Nothing is recorded then."""
+        if not isinstance(kind, InvoiceKind):
+            raise InvalidValue(
+                f"must be an InvoiceKind, not {type(kind).__name__}", field="kind", value=kind
+            )
         for line in lines:  # (typed by people: a card number pasted in is never stored)
             check_typed_line(line)
         refuse_card_numbers("note", note)

@@ -10,7 +10,7 @@ import enum
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
@@ -32,6 +32,7 @@ from q2c_core.domain.invoice_lines import (
     InvoiceLine,
     SourceKind,
     check_billed_hours,
+    check_line_amounts,
     check_lines,
     lines_net,
     lines_tax,
@@ -39,6 +40,19 @@ from q2c_core.domain.invoice_lines import (
 from q2c_core.domain.money import Money, minor_units, total
 from q2c_core.domain.tax import TaxSubtotal
 from q2c_core.domain.values import TimeOrderedIds, person_key
+
+
+def _check_new_lines(lines: Any, currency: Any, known: list[InvoiceLine]) -> None:
+    """New lines' nets, and the invoice's total with them, in Money's range (lines of another
+    type are refused by the command that takes them)."""
+    if (
+        isinstance(lines, list)
+        and isinstance(currency, str)
+        and all(isinstance(line, InvoiceLine) for line in lines)
+    ):
+        check_line_amounts(lines, currency)
+        if known:
+            check_line_amounts([*known, *lines], currency)
 
 
 class InvoiceKind(enum.Enum):
@@ -171,6 +185,26 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         "PaymentApplied": (NotBefore("applied_on", "issued_on", "the invoice was issued"),),
         "Credited": (NotBefore("credited_on", "issued_on", "the invoice was issued"),),
     }
+
+    @classmethod
+    def _create(cls, event_class: type, **kwargs: Any) -> Any:
+        """Refuse, before the ``Drafted`` event exists, a kind that is not an ``InvoiceKind``
+        (text such as ``"standard"`` was recorded and broke every report after it) and lines
+        whose net or total is out of range (``check_line_amounts``). Replayed drafts are not
+        checked again: histories recorded before these rules still load."""
+        kind = kwargs.get("kind")
+        if not isinstance(kind, InvoiceKind):
+            raise InvalidValue(
+                f"must be an InvoiceKind, not {type(kind).__name__}", field="kind", value=kind
+            )
+        _check_new_lines(kwargs.get("lines"), kwargs.get("currency"), [])
+        return super()._create(event_class, **kwargs)
+
+    def trigger_event(self, event_class: type, **kwargs: Any) -> None:
+        """Check lines added to a draft as drafted ones are (``_create``), then record."""
+        if event_class.__name__ == "LinesAdded":
+            _check_new_lines(kwargs.get("lines"), self.currency, self.lines)
+        super().trigger_event(event_class, **kwargs)
 
     @event("Drafted")
     def __init__(

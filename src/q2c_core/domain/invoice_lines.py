@@ -190,6 +190,32 @@ def check_typed_line(line: InvoiceLine, field: str = "lines") -> None:
             refuse_control_characters(where, text)
 
 
+def check_line_amounts(lines: Sequence[InvoiceLine], currency: str, field: str = "lines") -> None:
+    """Refuse lines whose net (quantity x unit price), or whose invoice's net, tax or total, is
+    beyond what Money holds (``InvalidValue`` naming ``field``.line id, or ``field`` for the
+    total): nets are computed when read, so such a line, once recorded, would leave its invoice
+    without a total for good, and every report over its customer failing. Checked when lines
+    come in (drafted, added), never when a stored line is read back."""
+    for line in lines:
+        try:
+            _ = line.net
+        except InvalidValue:
+            raise InvalidValue(
+                f"line {line.line_id}: its net ({line.quantity} x {line.unit_price}) is out of "
+                "range",
+                field=f"{field}.{line.line_id}",
+                value=line.line_id,
+            ) from None
+    if any(line.unit_price.currency != currency for line in lines):
+        return  # (refused as a currency mismatch where the lines are added)
+    try:
+        lines_total(lines, currency)
+    except InvalidValue:
+        raise InvalidValue(
+            "the lines' net, tax or total is out of range", field=field, value=len(lines)
+        ) from None
+
+
 def lines_net(lines: Sequence[InvoiceLine], currency: str) -> Money:
     """Sum of the rounded line nets."""
     return total((line.net for line in lines), currency)
