@@ -1558,7 +1558,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         The issued document names its buyer as the customer is at the issue
         (``Invoice.buyer``): the issue is saved with an event of the customer
         (``InvoiceIssuedTo``), so an issue and a rename or a correction of the customer's
-        details at one moment clash, and the one decided again reads the other's."""
+        details at one moment clash, and the one decided again reads the other's.
+
+        A final invoice is issued on or after the day of every deposit invoice it deducts
+        (``RuleViolated`` naming ``issued_on`` and the deposit's number and day)."""
 
         def step() -> tuple[str, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
@@ -1571,6 +1574,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             # or a correction recorded meanwhile clashes, and the issue is decided again on it
             customer = self.customer(invoice.customer_id)
             _require_due_date(invoice, issued_on)
+            self._refuse_before_deposits(invoice, issued_on)
             invoice.issue(name, number, issued_on, actor, customer.details)
             customer.invoice_issued(invoice_id, actor)
             seq.assign(invoice_id, number, actor, issued_on, credit_note=credit_note)
@@ -1580,6 +1584,28 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             return number, changed
 
         return self._atomically(step)
+
+    def _refuse_before_deposits(self, invoice: Invoice, issued_on: date) -> None:
+        """A final invoice is issued on or after the day of every deposit invoice it deducts
+        (``RuleViolated`` naming ``issued_on`` and the deposit): before it, aging showed it
+        owing less than it did, and the ledger took the deposit off before it was invoiced."""
+        deposits = {
+            line.source.invoice_id
+            for line in invoice.lines
+            if line.source is not None
+            and line.source.kind is SourceKind.DEPOSIT_DEDUCTION
+            and line.source.invoice_id is not None
+        }
+        for deposit_id in sorted(deposits):
+            deposit = self.invoice(deposit_id)
+            if deposit.issued_on is not None and issued_on < deposit.issued_on:
+                raise RuleViolated(
+                    f"{issued_on} is before deposit invoice {deposit.number} it deducts was "
+                    f"issued ({deposit.issued_on})",
+                    field="issued_on",
+                    aggregate_id=invoice.id,
+                    value=issued_on,
+                )
 
     def open_number_series(
         self,
