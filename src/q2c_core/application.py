@@ -82,7 +82,13 @@ from q2c_core.domain.refund_instruction import (
     RefundInstruction,
     refund_reference_key,
 )
-from q2c_core.domain.tax import ZERO_RATED, TaxCategory, TaxRate, TaxSubtotal
+from q2c_core.domain.tax import (
+    NEEDS_BUYER_VAT_ID,
+    ZERO_RATED,
+    TaxCategory,
+    TaxRate,
+    TaxSubtotal,
+)
 from q2c_core.domain.values import Period, person_key, require_day, require_whole
 from q2c_core.imports import ImportCommands
 
@@ -306,6 +312,26 @@ def _registered_again(registered: Customer, again: Customer) -> UUID:
     return registered.id
 
 
+def _refuse_reverse_charge_without_vat_id(
+    tax_rate: object, tax_id: object, customer_id: UUID | None = None
+) -> None:
+    """A customer billed at reverse charge (AE) or as an intra-community supply (K) has a VAT
+    id (EN 16931 BR-AE-02, BR-IC-02), or ``InvalidValue`` naming ``tax_id``: without one every
+    invoice drafted for it would be refused at approval (``e_invoice_tax_problems``)."""
+    if (
+        isinstance(tax_rate, TaxRate)
+        and tax_rate.category in NEEDS_BUYER_VAT_ID
+        and not (tax_id.strip() if isinstance(tax_id, str) else tax_id)
+    ):
+        raise InvalidValue(
+            f"a customer billed at {tax_rate.category.value} (reverse charge, intra-community "
+            "supply) needs its VAT id (EN 16931 BR-AE-02, BR-IC-02)",
+            field="tax_id",
+            aggregate_id=customer_id,
+            value=tax_id,
+        )
+
+
 class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     """Requests, allowances, contracts, invoices and payments, event-sourced."""
 
@@ -350,8 +376,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         it is refused (``DuplicateEntry`` naming ``reference``; ``correct_customer_details``
         corrects an address, country or VAT id, ``rename_customer`` the name).
 
-        A blank ``account_manager`` or ``reference`` is refused (``InvalidValue``)."""
+        A blank ``account_manager`` or ``reference`` is refused (``InvalidValue``), and so is
+        a customer billed at reverse charge (AE) or as an intra-community supply (K) without
+        a ``tax_id`` (``InvalidValue`` naming ``tax_id``: its invoices name the buyer's VAT id,
+        EN 16931 BR-AE-02, BR-IC-02)."""
         require_whole(payment_terms_days, "payment_terms_days")
+        _refuse_reverse_charge_without_vat_id(tax_rate, tax_id)
         for field, text in (("name", name), ("reference", reference)):
             if not isinstance(text, str):
                 raise InvalidValue("must be text", field=field, value=text)
@@ -538,10 +568,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         their lines (void and draft again to bill them at it), issued documents never change,
         and a contract keeps the rate it was signed with. Returns whether anything was recorded
         (False: the customer is billed at this rate on that day already, also when a later
-        change followed: a retry, an ERP replaying its change log)."""
+        change followed: a retry, an ERP replaying its change log). Reverse charge (AE) or an
+        intra-community supply (K) for a customer without a VAT id is refused
+        (``InvalidValue`` naming ``tax_id``: correct its details first)."""
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)
+            _refuse_reverse_charge_without_vat_id(tax_rate, customer.tax_id, customer_id)
             return customer.change_tax_rate(actor, tax_rate, effective), [customer]
 
         return self._atomically(step)
@@ -1537,7 +1570,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[None, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
-            invoice.approve(role, approved_on, self._logged_hours(invoice), actor)
+            buyer_vat_id = self.customer(invoice.customer_id).tax_id
+            invoice.approve(
+                role, approved_on, self._logged_hours(invoice), actor, buyer_vat_id=buyer_vat_id
+            )
             return None, [invoice]
 
         self._atomically(step)

@@ -38,7 +38,7 @@ from q2c_core.domain.invoice_lines import (
     lines_tax,
 )
 from q2c_core.domain.money import Money, minor_units, total
-from q2c_core.domain.tax import TaxSubtotal
+from q2c_core.domain.tax import TaxSubtotal, e_invoice_tax_problems
 from q2c_core.domain.values import TimeOrderedIds, person_key
 
 
@@ -543,7 +543,12 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         self.status = InvoiceStatus.DRAFT
 
     def approve(
-        self, role: str, approved_on: date, logged_hours: dict[str, Decimal], actor: str
+        self,
+        role: str,
+        approved_on: date,
+        logged_hours: dict[str, Decimal],
+        actor: str,
+        buyer_vat_id: str | None = None,
     ) -> None:
         """Sign off for one role, after the line checks pass against the hours logged.
 
@@ -551,8 +556,11 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         ``billy``, and so is ``ｂｉｌｌｙ`` or ``billy`` with a zero-width space pasted in), and
         the drafter is never the only approver. An hourly line bills no more
         hours than were logged, and says so in its quantity (a line stating 4 hours that bills
-        40 is refused). The rules are checked here, when approving: ``Approved`` events
-        recorded before some of them existed replay as they were.
+        40 is refused). An invoice (not a credit note, which mirrors the invoice it credits)
+        breaking an EN 16931 tax rule (``e_invoice_tax_problems``, with the buyer's VAT id
+        ``buyer_vat_id``) is refused too: issued, it would take its gapless number and no
+        e-invoice could ever be made of it. The rules are checked here, when approving:
+        ``Approved`` events recorded before some of them existed replay as they were.
         """
         self._require(InvoiceStatus.DRAFT, doing="approve")
         policy = self.approval_policy
@@ -589,6 +597,10 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         problems = check_lines(self.lines, logged_hours)
         problems += check_billed_hours(self.lines, logged_hours)
+        if self.kind is not InvoiceKind.CREDIT_NOTE:
+            problems += e_invoice_tax_problems(
+                ((line.line_id, line.tax) for line in self.lines), buyer_vat_id
+            )
         if problems:
             raise InvoiceLinesRejected(problems, aggregate_id=self.id)
         if self.kind is not InvoiceKind.CREDIT_NOTE and self.total.is_negative():

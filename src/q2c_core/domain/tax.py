@@ -101,6 +101,40 @@ def require_tax_rate(value: object, field: str = "tax_rate") -> TaxRate:
     return rate
 
 
+# the categories whose e-invoice names the buyer's VAT id (EN 16931 BR-AE-02, BR-IC-02)
+NEEDS_BUYER_VAT_ID = (TaxCategory.REVERSE_CHARGE, TaxCategory.INTRA_COMMUNITY)
+
+
+def e_invoice_tax_problems(
+    lines: Iterable[tuple[str, TaxRate]], buyer_vat_id: str | None
+) -> list[str]:
+    """The EN 16931 tax rules an invoice's lines (line id, tax rate) and its buyer's VAT id
+    break, in words; empty when none: no line outside the scope of VAT (O) beside another
+    category (BR-O-11), and reverse charge (AE) or an intra-community supply (K) only to a
+    buyer with a VAT id (BR-AE-02, BR-IC-02). Checked before an invoice takes its gapless
+    number: after it, no e-invoice could ever be made of it. (A standard-rated line at 0 %,
+    BR-S-05, is still approved: the e-invoice refuses it; see README.)"""
+    problems: list[str] = []
+    categories: list[TaxCategory] = []
+    for _, rate in lines:
+        if rate.category not in categories:
+            categories.append(rate.category)
+    if TaxCategory.OUTSIDE_SCOPE in categories and len(categories) > 1:
+        others = ", ".join(c.value for c in categories if c is not TaxCategory.OUTSIDE_SCOPE)
+        problems.append(
+            f"a line outside the scope of VAT (O) is beside other categories ({others}); an "
+            "invoice outside the scope carries no other (BR-O-11): invoice them apart"
+        )
+    needing = [c.value for c in categories if c in NEEDS_BUYER_VAT_ID]
+    if needing and not (buyer_vat_id or "").strip():
+        problems.append(
+            f"reverse charge or an intra-community supply ({', '.join(needing)}) names the "
+            "buyer's VAT id (BR-AE-02, BR-IC-02), and the customer has none: correct the "
+            "customer's details first"
+        )
+    return problems
+
+
 @attrs.frozen
 class TaxSubtotal:
     """Tax of one category: taxable base and the tax rounded once."""
