@@ -332,6 +332,27 @@ def _refuse_reverse_charge_without_vat_id(
         )
 
 
+def _purchase_order_number(number: object) -> str | None:
+    """A purchase order number an invoice is drafted with: text without surrounding spaces,
+    or None; a blank one is refused (``InvalidValue`` naming ``purchase_order_number``: an
+    e-invoice's BuyerReference is never empty, PEPPOL R008)."""
+    if number is None:
+        return None
+    if not isinstance(number, str):
+        raise InvalidValue(
+            f"must be text or None, not {type(number).__name__}",
+            field="purchase_order_number",
+            value=number,
+        )
+    if not number.strip():
+        raise InvalidValue(
+            "must not be blank (leave it out when there is none)",
+            field="purchase_order_number",
+            value=number,
+        )
+    return number.strip()
+
+
 class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     """Requests, allowances, contracts, invoices and payments, event-sourced."""
 
@@ -1045,11 +1066,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         ``kind`` is an ``InvoiceKind`` (text such as ``"standard"`` is refused, ``InvalidValue``
         naming ``kind``); a line whose net, or an invoice whose total, is beyond Money's range
-        is refused naming the line (``check_line_amounts``). Nothing is recorded then."""
+        is refused naming the line (``check_line_amounts``). ``purchase_order_number`` is
+        recorded without surrounding spaces; a blank one is refused (``InvalidValue`` naming
+        it: leave it out), as the e-invoice's BuyerReference would be empty (PEPPOL R008).
+        Nothing is recorded then."""
         if not isinstance(kind, InvoiceKind):
             raise InvalidValue(
                 f"must be an InvoiceKind, not {type(kind).__name__}", field="kind", value=kind
             )
+        purchase_order_number = _purchase_order_number(purchase_order_number)
         for line in lines:  # (typed by people: a card number pasted in is never stored)
             check_typed_line(line)
         refuse_card_numbers("note", note)

@@ -1,0 +1,35 @@
+"""What a person types into an invoice command is checked where it is typed, with a typed
+``InvalidValue`` naming the field, and nothing is recorded: a purchase order number of spaces
+(the e-invoice's BuyerReference would be empty, PEPPOL R008), a credit note's reason holding a
+control character, and values of the wrong type that raised a bare Python error."""
+
+from __future__ import annotations
+
+import pytest
+from test_story_invoice import D, customer, manual
+
+from q2c_core import InvalidValue, QuoteToCash
+
+
+def recorded(app: QuoteToCash) -> int:
+    return app.recorder.max_notification_id() or 0
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\t\n"])
+def test_a_blank_purchase_order_number_is_refused(app: QuoteToCash, blank: str) -> None:
+    cust = customer(app)
+    before = recorded(app)
+    with pytest.raises(InvalidValue) as refused:
+        app.draft_invoice(
+            cust, [manual("L1", "100")], drafted_on=D, actor="billy", purchase_order_number=blank
+        )
+    assert refused.value.field == "purchase_order_number"
+    assert recorded(app) == before
+
+
+def test_a_purchase_order_number_is_recorded_without_surrounding_spaces(app: QuoteToCash) -> None:
+    cust = customer(app)
+    inv = app.draft_invoice(
+        cust, [manual("L1", "100")], drafted_on=D, actor="billy", purchase_order_number=" PO-1 "
+    )
+    assert app.invoice(inv).purchase_order_number == "PO-1"
