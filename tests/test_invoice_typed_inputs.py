@@ -5,10 +5,12 @@ control character, and values of the wrong type that raised a bare Python error.
 
 from __future__ import annotations
 
-import pytest
-from test_story_invoice import D, customer, manual
+from typing import Any
 
-from q2c_core import InvalidValue, QuoteToCash
+import pytest
+from test_story_invoice import D, approve, customer, manual
+
+from q2c_core import CreditDisposition, InvalidValue, QuoteToCash
 
 
 def recorded(app: QuoteToCash) -> int:
@@ -33,3 +35,23 @@ def test_a_purchase_order_number_is_recorded_without_surrounding_spaces(app: Quo
         cust, [manual("L1", "100")], drafted_on=D, actor="billy", purchase_order_number=" PO-1 "
     )
     assert app.invoice(inv).purchase_order_number == "PO-1"
+
+
+def issued(app: QuoteToCash) -> Any:
+    cust = customer(app)
+    inv = app.draft_invoice(cust, [manual("L1", "100")], drafted_on=D, actor="billy")
+    approve(app, inv)
+    app.issue_invoice(inv, issued_on=D, actor="bea")
+    return inv
+
+
+def test_a_credit_note_reason_with_a_control_character_is_refused(app: QuoteToCash) -> None:
+    inv = issued(app)
+    before = recorded(app)
+    with pytest.raises(InvalidValue) as refused:
+        app.draft_credit_note(
+            inv, line_ids=["L1"], disposition=CreditDisposition.REBILLABLE,
+            reason="Returned\x0bgoods", drafted_on=D, actor="billy",
+        )  # fmt: skip
+    assert refused.value.field == "reason"
+    assert recorded(app) == before

@@ -2020,6 +2020,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     "must say why", field="reason", aggregate_id=invoice_id, value=reason
                 )
             refuse_card_numbers("reason", reason, invoice_id)
+            refuse_control_characters("reason", reason, invoice_id)
             self._check_issued_by(original, require_day(drafted_on, "drafted_on"), "drafted_on")
             if not isinstance(disposition, CreditDisposition):
                 raise InvalidValue(
