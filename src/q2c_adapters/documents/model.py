@@ -29,7 +29,7 @@ from q2c_adapters.documents.i18n import (
 )
 from q2c_core.domain.enhancement_request import EnhancementRequest
 from q2c_core.domain.errors import NotFound
-from q2c_core.domain.invoice import InvoiceKind, buyer_details
+from q2c_core.domain.invoice import InvoiceKind, InvoiceStatus, buyer_details
 from q2c_core.domain.invoice_lines import SourceKind
 from q2c_core.domain.money import Money
 from q2c_core.domain.tax import TaxCategory, TaxRate
@@ -116,6 +116,9 @@ class InvoiceDocument:
     note: str
     time_entries: tuple[TimeEntryDetail, ...]
     contract_periods: tuple[ContractPeriodDetail, ...]
+    # a voided invoice says so, and why, and asks for no payment (``is_draft`` is False then)
+    is_voided: bool = False
+    void_reason: str = ""
 
 
 def tax_label(rate: TaxRate, language: str) -> str:
@@ -254,7 +257,10 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
     # A credit note of a negative total (one taking back a deposit deduction) adds to what the
     # customer owes on the invoice it credits: it asks for that money, quoting that invoice.
     owing = is_credit and invoice.total.is_negative()
-    if is_credit and not owing:
+    voided = invoice.status is InvoiceStatus.VOIDED
+    if voided:
+        payment_text = text["voided_nothing_due"]
+    elif is_credit and not owing:
         payment_text = text["pay_credit_note"].format(
             amount=money(invoice.total), reference=f"{text['credits']} {credits_number}"
         )
@@ -288,7 +294,9 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         labels=text,
         branding=branding,
         title=title,
-        is_draft=not invoice.is_issued,
+        is_draft=not invoice.is_issued and not voided,
+        is_voided=voided,
+        void_reason=invoice.void_reason or "",
         is_credit_note=is_credit,
         number=invoice.number or "",
         issued_on=format_date(invoice.issued_on or invoice.drafted_on, lang),

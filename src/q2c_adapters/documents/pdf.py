@@ -336,6 +336,15 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
         pdf.set_font(FONT, "B", 10)
         pdf.set_text_color(176, 0, 32)
         pdf.cell(0, 6, t["draft"], new_x="LMARGIN", new_y="NEXT")
+    if doc.is_voided:
+        pdf.set_font(FONT, "B", 10)
+        pdf.set_text_color(176, 0, 32)
+        pdf.cell(0, 6, t["voided"], new_x="LMARGIN", new_y="NEXT")
+        if doc.void_reason:
+            pdf.set_font(FONT, "", 9)
+            pdf.multi_cell(
+                0, 5, f"{t['void_reason']}: {doc.void_reason}", new_x="LMARGIN", new_y="NEXT"
+            )
     pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
 
@@ -376,7 +385,8 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
     _section(pdf, doc, t["payment"])
     pdf.set_font(FONT, "", 9)
     pdf.set_fill_color(*doc.branding.colour_rgb("accent"))
-    text = doc.payment_text + (f"\n{doc.branding.bank}" if doc.branding.bank else "")
+    bank = doc.branding.bank and not doc.is_voided
+    text = doc.payment_text + (f"\n{doc.branding.bank}" if bank else "")
     pdf.multi_cell(0, 5, text, fill=True, new_x="LMARGIN", new_y="NEXT")
     if doc.note:
         pdf.ln(2)
