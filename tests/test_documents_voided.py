@@ -42,3 +42,41 @@ def test_a_draft_still_reads_draft(app: QuoteToCash) -> None:
     inv = app.draft_invoice(customer(app), [manual("L1", "100")], drafted_on=D, actor="billy")
     shown = pdf_text(render_pdf(app, inv, BRAND))
     assert "DRAFT" in shown and "VOIDED" not in shown
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Pay {amount} to {iban} quoting {invoice_number}",
+        "Pay {amount} (see {our terms})",
+        "Pay {amount} {0}",
+        "Pay {amount} {}",
+        "Pay {amount.__class__}",
+        "Pay {amount",
+    ],
+)
+def test_payment_instructions_with_an_unknown_placeholder_are_refused_when_built(
+    template: str,
+) -> None:
+    from q2c_core import InvalidValue
+
+    with pytest.raises(InvalidValue) as refused:
+        Branding(company_name="S", payment_instructions=template)
+    assert refused.value.field == "payment_instructions"
+
+
+def test_payment_instructions_of_the_documented_placeholders_are_filled_in(
+    app: QuoteToCash,
+) -> None:
+    inv = app.draft_invoice(customer(app), [manual("L1", "100")], drafted_on=D, actor="billy")
+    approve(app, inv)
+    number = app.issue_invoice(inv, issued_on=D, actor="bea")
+    brand = Branding(
+        company_name="S",
+        iban="BE71096123456769",
+        payment_instructions="Pay {amount} to {iban}{bic_part} quoting {reference} by "
+        "{due_date} {{thanks}}",
+    )
+    shown = render_html(app, inv, brand)
+    assert f"Pay 121.00 EUR to BE71096123456769 quoting {number}" in shown
+    assert "{thanks}" in shown

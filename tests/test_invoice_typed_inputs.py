@@ -55,3 +55,39 @@ def test_a_credit_note_reason_with_a_control_character_is_refused(app: QuoteToCa
         )  # fmt: skip
     assert refused.value.field == "reason"
     assert recorded(app) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "call"),
+    [
+        ("note", lambda app, c, inv: app.draft_invoice(
+            c, [manual("L1", "100")], drafted_on=D, actor="b", note=5)),
+        ("lines", lambda app, c, inv: app.draft_invoice(c, ["L1"], drafted_on=D, actor="b")),
+        ("lines", lambda app, c, inv: app.draft_invoice(c, "L1", drafted_on=D, actor="b")),
+        ("actor", lambda app, c, inv: app.approve_invoice(
+            app.draft_invoice(c, [manual("L1", "100")], drafted_on=D, actor="billy"),
+            role="billing", approved_on=D, actor=5)),
+        ("series", lambda app, c, inv: app.issue_invoice(
+            inv, issued_on=D, actor="bea", series=5)),
+        ("line_ids", lambda app, c, inv: app.draft_credit_note(
+            inv, line_ids=None, disposition=CreditDisposition.REBILLABLE, reason="r",
+            drafted_on=D, actor="b")),
+        ("line_ids", lambda app, c, inv: app.draft_credit_note(
+            inv, line_ids=[1], disposition=CreditDisposition.REBILLABLE, reason="r",
+            drafted_on=D, actor="b")),
+    ],
+)  # fmt: skip
+def test_a_value_of_the_wrong_type_is_a_typed_error_naming_it(
+    app: QuoteToCash, field: str, call: Any
+) -> None:
+    inv = issued(app)
+    cust = app.invoice(inv).customer_id
+    draft = app.draft_invoice(cust, [manual("L1", "100")], drafted_on=D, actor="billy")
+    approve(app, draft)
+    target = inv if field == "line_ids" else draft
+    before = recorded(app)
+    with pytest.raises(InvalidValue) as refused:
+        call(app, cust, target)
+    assert refused.value.field == field
+    if field != "actor":  # (the draft approved there is made by the call itself)
+        assert recorded(app) == before

@@ -332,6 +332,30 @@ def _refuse_reverse_charge_without_vat_id(
         )
 
 
+def _require_text(value: object, field: str, optional: bool = False) -> None:
+    """``value`` is text (or None where ``optional``), or ``InvalidValue`` naming ``field``:
+    a number given for a note or an actor raised a bare TypeError deep in a check."""
+    if not isinstance(value, str) and not (optional and value is None):
+        what = "text or None" if optional else "text"
+        raise InvalidValue(f"must be {what}, not {type(value).__name__}", field=field, value=value)
+
+
+def _require_lines(lines: object) -> None:
+    """``lines`` is a list (or tuple) of ``InvoiceLine``, or ``InvalidValue`` naming
+    ``lines``: a line id given for a line raised a bare AttributeError."""
+    if not isinstance(lines, list | tuple):
+        raise InvalidValue(
+            f"must be a list of InvoiceLine, not {type(lines).__name__}", field="lines", value=lines
+        )
+    for line in lines:
+        if not isinstance(line, InvoiceLine):
+            raise InvalidValue(
+                f"must be a list of InvoiceLine, not of {type(line).__name__}",
+                field="lines",
+                value=line,
+            )
+
+
 def _purchase_order_number(number: object) -> str | None:
     """A purchase order number an invoice is drafted with: text without surrounding spaces,
     or None; a blank one is refused (``InvalidValue`` naming ``purchase_order_number``: an
@@ -1075,6 +1099,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 f"must be an InvoiceKind, not {type(kind).__name__}", field="kind", value=kind
             )
         purchase_order_number = _purchase_order_number(purchase_order_number)
+        _require_lines(lines)
+        _require_text(note, "note")
         for line in lines:  # (typed by people: a card number pasted in is never stored)
             check_typed_line(line)
         refuse_card_numbers("note", note)
@@ -1591,7 +1617,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def approve_invoice(
         self, invoice_id: UUID, *, role: str, approved_on: date, actor: str
     ) -> None:
-        """Sign off for one role; the line checks run against the hours actually logged."""
+        """Sign off for one role; the line checks run against the hours actually logged.
+        ``role`` and ``actor`` are text (``InvalidValue`` naming them)."""
+        _require_text(role, "role")
+        _require_text(actor, "actor")
 
         def step() -> tuple[None, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
@@ -1622,7 +1651,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         details at one moment clash, and the one decided again reads the other's.
 
         A final invoice is issued on or after the day of every deposit invoice it deducts
-        (``RuleViolated`` naming ``issued_on`` and the deposit's number and day)."""
+        (``RuleViolated`` naming ``issued_on`` and the deposit's number and day). ``series``
+        is text or None (``InvalidValue`` naming it)."""
+        _require_text(series, "series", optional=True)
 
         def step() -> tuple[str, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
@@ -2004,7 +2035,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         yet too (``Invoice.check_credit_fits``): a line billed at a negative price (a discount,
         a deposit deduction) is credited with the lines it lowered, or on a note of its own
         issued first (``OverAllocation`` naming ``line_ids`` and the negative lines). Money
-        paying the invoice does not count: the issue gives it back as customer credit."""
+        paying the invoice does not count: the issue gives it back as customer credit.
+        ``line_ids`` is a list of line ids (``InvalidValue`` naming ``line_ids``)."""
+        if not isinstance(line_ids, list | tuple) or not all(
+            isinstance(line_id, str) for line_id in line_ids
+        ):
+            raise InvalidValue(
+                "must be a list of line ids (text)",
+                field="line_ids",
+                aggregate_id=invoice_id,
+                value=line_ids,
+            )
 
         def step() -> tuple[UUID, list[Aggregate]]:
             original = self.invoice(invoice_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,49 @@ def _lines(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+# the placeholders ``payment_instructions`` may use (what a document fills in)
+PAYMENT_PLACEHOLDERS = frozenset(
+    {"amount", "reference", "due_date", "iban", "bic", "bank", "bic_part"}
+)
+
+
+def _payment_instructions(_: Any, attribute: Any, value: str) -> None:
+    """Refuse (``InvalidValue`` naming ``payment_instructions``) text that is not a template of
+    the documented placeholders: ``{invoice_number}`` or ``{0}`` failed every document of the
+    seller with a bare KeyError or IndexError, and ``{amount.__class__}`` printed Python's
+    internals on an invoice. A literal brace is written twice (``{{``)."""
+    if not isinstance(value, str):
+        raise InvalidValue(
+            f"must be text, not {type(value).__name__}", field=attribute.name, value=value
+        )
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError as e:
+        raise InvalidValue(
+            f"is not a template ({e}); write a literal brace twice ({{{{ }}}})",
+            field=attribute.name,
+            value=value,
+        ) from None
+    known = ", ".join(f"{{{name}}}" for name in sorted(PAYMENT_PLACEHOLDERS))
+    for _, name, _, _ in parts:
+        if name is not None and name not in PAYMENT_PLACEHOLDERS:
+            raise InvalidValue(
+                f"uses the placeholder {{{name}}}, which no document fills in; it may use "
+                f"{known} (a literal brace is written twice)",
+                field=attribute.name,
+                value=value,
+            )
+
+
 @attrs.frozen
 class Branding:
     """How the seller's documents look and what they say about the seller.
 
     ``payment_instructions`` may use ``{amount}``, ``{reference}``, ``{due_date}``, ``{iban}``,
-    ``{bic}`` and ``{bank}``; when empty, the language's standard sentence is used.
+    ``{bic}``, ``{bic_part}`` (`` (BIC ...)`` when there is one) and ``{bank}``
+    (``PAYMENT_PLACEHOLDERS``); any other placeholder is refused when the branding is built
+    (``InvalidValue`` naming ``payment_instructions``). When empty, the language's standard
+    sentence is used.
     """
 
     company_name: str = "Your Company"
@@ -48,7 +86,7 @@ class Branding:
     accent_colour: str = attrs.field(default="#eef3f8", validator=_colour)
     footer: str = ""
     language: str = "en"
-    payment_instructions: str = ""
+    payment_instructions: str = attrs.field(default="", validator=_payment_instructions)
 
     @classmethod
     def load(cls, path: str | Path) -> Branding:
