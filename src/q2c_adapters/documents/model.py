@@ -9,6 +9,7 @@ character pasted from a spreadsheet) is a space in all three (see ``ubl.xml_text
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
@@ -156,7 +157,12 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
     lang = branding.language
     text = labels(lang)
     invoice = app.invoice(invoice_id)
-    customer = buyer_details(invoice, app.customer(invoice.customer_id))
+    registered = app.customer(invoice.customer_id)
+    customer = buyer_details(invoice, registered)
+    if invoice.credits_invoice_id is not None and invoice.issued_on is None:
+        # a draft credit note names its invoice's buyer as issued, as its issue will
+        with contextlib.suppress(NotFound):
+            customer = buyer_details(app.invoice(invoice.credits_invoice_id), registered)
     cur = invoice.currency
 
     def money(m: Money) -> str:
