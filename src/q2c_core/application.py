@@ -1699,8 +1699,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             deposit = self.invoice(deposit_id)
             if deposit.issued_on is not None and issued_on < deposit.issued_on:
                 raise RuleViolated(
-                    f"{issued_on} is before deposit invoice {deposit.number} it deducts was "
-                    f"issued ({deposit.issued_on})",
+                    f"{issued_on} is before {deposit.issued_on}, the day deposit invoice "
+                    f"{deposit.number}, which this invoice deducts, was issued",
                     field="issued_on",
                     aggregate_id=invoice.id,
                     value=issued_on,
