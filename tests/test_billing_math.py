@@ -6,6 +6,7 @@ import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
+import billing_oracle as oracle
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,6 +68,34 @@ def sub(
 
 
 days_st = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
+# the days a month's end or a leap day makes special (30E/360 counts the 30th and 31st alike and
+# 28 February as three days; an anniversary on the 31st or on 29 February clamps), and any day
+starts = st.one_of(
+    st.sampled_from(
+        [
+            date(2024, 2, 29),
+            date(2024, 1, 31),
+            date(2024, 1, 30),
+            date(2023, 2, 28),
+            date(2024, 3, 31),
+            date(2024, 4, 30),
+            date(2024, 8, 31),
+            date(2024, 12, 31),
+        ]
+    ),
+    days_st,
+)
+# a year of days, a leap year's, a quarter's, odd lengths, a whole year of months (None)
+term_lengths = st.sampled_from([365, 366, 90, 200, 400, 45, None])
+CURRENCIES = ["EUR", "JPY", "KWD"]  # two, none and three minor digits
+# annual prices in minor units: free, a tiny one that prorates to nothing, round and odd ones
+price_units = st.sampled_from([0, 1, 99, 120_000, 100_000, 365_000, 999_999, 1_234_567])
+
+
+def term_of(start: date, length: int | None) -> Period:
+    """A term from ``start``: ``length`` days, or twelve months."""
+    end = oracle.month_add(start, 12) if length is None else start + timedelta(days=length)
+    return Period(start, end)
 
 
 # -- periods -------------------------------------------------------------------------------------
@@ -140,6 +169,48 @@ def test_in_advance_bills_a_period_once_it_starts_in_arrears_once_it_ends() -> N
     assert [p.start.month for p in advance] == [1, 2, 3]
     assert [p.start.month for p in arrears] == [1, 2]
     assert due_periods(*args, BillingTiming.IN_ADVANCE, date(2023, 12, 31)) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.data(),
+    start=starts,
+    length=term_lengths,
+    freq=st.sampled_from(FREQS),
+    align=st.sampled_from(ALIGNS),
+    timing=st.sampled_from(list(BillingTiming)),
+)
+def test_due_periods_are_those_the_rule_names(
+    data: st.DataObject,
+    start: date,
+    length: int | None,
+    freq: BillingFrequency,
+    align: PeriodAlignment,
+    timing: BillingTiming,
+) -> None:
+    """The periods of a term are the frequency's months from the anchor (the term's start, or
+    the start of its calendar month, quarter or year), each ending on the same day of a later
+    month or that month's last day; a period is due in advance once the first day the term
+    covers of it has come, in arrears once the end of the days the term covers of it has come
+    (a term ending mid-period: its end). Checked against a reference written in the test, on
+    the days either side of every boundary, where a day too early or too late shows."""
+    term = term_of(start, length)
+    reference_grid = oracle.grid(term, freq.months, align)
+    assert billing_periods(term, freq, align) == reference_grid
+    boundaries = sorted(
+        {d for p in reference_grid for d in (p.start, p.end, oracle.covered_end(p, term))}
+    )
+    near = st.builds(
+        lambda day, shift: day + timedelta(days=shift),
+        st.sampled_from(boundaries),
+        st.integers(min_value=-1, max_value=1),
+    )
+    anywhere = st.dates(
+        min_value=term.start - timedelta(days=40), max_value=term.end + timedelta(days=400)
+    )
+    for as_of in data.draw(st.lists(st.one_of(near, near, anywhere), min_size=1, max_size=6)):
+        expected = oracle.due(term, freq, align, timing, as_of)
+        assert due_periods(term, freq, align, timing, as_of) == expected, as_of
 
 
 # -- day count and proration -------------------------------------------------------------------
@@ -225,7 +296,8 @@ def test_splitting_a_period_bills_exactly_the_whole(
 ) -> None:
     """However a period is cut into sub-periods (price points that change nothing but the split,
     or prices that differ by a cent), the rounded slices of one sub-contract add up to the
-    rounded charge of the whole period computed at once: never a cent more or less."""
+    charge of the whole period rounded once (the test's day-by-day reference,
+    ``billing_oracle``): never a cent more or less."""
     period = Period(start, add_months(start, freq.months))
     term = Period(start, add_months(start, 12))
     points = tuple(
@@ -235,14 +307,112 @@ def test_splitting_a_period_bills_exactly_the_whole(
     )
     s = sub(start=start, price=str(price), more=points)
     slices = charge_period([s], period, term, freq, convention, EUR)
-    exact = sum(
-        (s2.annual_price.amount * freq.months * s2.days / (12 * s2.period_days) for s2 in slices),
-        Decimal(0),
-    )
-    assert slices_total(slices, EUR) == Money(exact, EUR).rounded()
+    expected = oracle.charge(s, period, term, freq, convention, EUR)
+    assert slices_total(slices, EUR).amount == expected
     assert sum(s2.days for s2 in slices) <= day_count(period, convention)
     if not points:
         assert slices_total(slices, EUR) == Money(period_charge(eur(price), freq), EUR).rounded()
+
+
+@st.composite
+def sub_contracts_around(draw: st.DrawFn, period: Period, currency: str, n: int) -> SubContract:
+    """A sub-contract starting before or inside a period, ending (often) inside it or after it,
+    with up to three more price points before or inside it (two on one day at times)."""
+    span = period.days
+    cents = Decimal(1).scaleb(-oracle.MINOR[currency])
+
+    def price() -> Money:
+        return Money(draw(price_units) * cents, currency)
+
+    begin = period.start + timedelta(
+        days=draw(
+            st.one_of(
+                st.integers(min_value=-40, max_value=0),  # there all period long, or to its end
+                st.integers(min_value=1, max_value=span - 1),  # added mid-period
+            )
+        )
+    )
+    inside = st.integers(min_value=1, max_value=span - 1).map(
+        lambda k: max(begin, period.start) + timedelta(days=k)
+    )
+    end = draw(
+        st.one_of(
+            st.none(),
+            inside.filter(lambda day: day < period.end),  # removed mid-period
+            st.integers(min_value=1, max_value=span + 20).map(lambda k: begin + timedelta(k)),
+        )
+    )
+    shifts = st.lists(st.integers(min_value=-10, max_value=span), min_size=1, max_size=3)
+    more = []
+    for shift in draw(st.one_of(st.just([]), shifts)):
+        more.append(PricePoint(period.start + timedelta(days=shift), price()))
+        if draw(st.integers(min_value=0, max_value=5)) == 0:  # re-priced again that day
+            more.append(PricePoint(period.start + timedelta(days=shift), price()))
+    return SubContract(
+        f"S{n}",
+        f"sub {n}",
+        SubContractKind.PRODUCT,
+        begin,
+        [PricePoint(begin, price()), *more],
+        effective_to=end,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.data(),
+    start=starts,
+    length=term_lengths,
+    freq=st.sampled_from(FREQS),
+    align=st.sampled_from(ALIGNS),
+    convention=st.sampled_from(CONVENTIONS),
+    currency=st.sampled_from(CURRENCIES),
+)
+def test_a_period_charges_each_covered_day_at_the_price_in_force_that_day(
+    data: st.DataObject,
+    start: date,
+    length: int | None,
+    freq: BillingFrequency,
+    align: PeriodAlignment,
+    convention: DayCount,
+    currency: str,
+) -> None:
+    """Per sub-contract and period, the charge is, to the minor unit, the sum over each day
+    it is covered in term (from its first day, up to but not including its end) of the annual
+    price in force that day x months / 12 x the day's weight / the period's weight (1 a day,
+    or its 30E/360 length), rounded once; every slice states the price in force on each of its
+    days and counts its days by the convention; the slices' days add up to the covered days,
+    counted independently; no covered day with weight is left out, none is billed twice.
+    The reference is the test's own (``billing_oracle``): q2c's sums never grade themselves."""
+    term = term_of(start, length)
+    periods = oracle.grid(term, freq.months, align)
+    period = data.draw(st.sampled_from(periods[:3] + periods[-2:]))
+    subs = [
+        data.draw(sub_contracts_around(period, currency, n))
+        for n in range(data.draw(st.integers(min_value=1, max_value=3)))
+    ]
+    slices = charge_period(subs, period, term, freq, convention, currency)
+    whole = oracle.period_weight(period, convention)
+    for s in subs:
+        mine = [x for x in slices if x.sub_id == s.sub_id]
+        expected = oracle.charge(s, period, term, freq, convention, currency)
+        assert slices_total(mine, currency).amount == expected, (s, mine)
+        billed_days: list[date] = []
+        for x in mine:
+            assert x.period_days == whole
+            assert x.days == sum(oracle.weight(d, convention) for d in x.period.each_day())
+            for day in x.period.each_day():
+                assert oracle.is_covered(s, term, day), (x, day)
+                assert x.annual_price.amount == oracle.price_in_force(s.prices, day), (x, day)
+                billed_days.append(day)
+        assert len(billed_days) == len(set(billed_days))
+        assert sum(x.days for x in mine) == oracle.covered_weight(s, period, term, convention)
+        weighty = {
+            d
+            for d in period.each_day()
+            if oracle.is_covered(s, term, d) and oracle.weight(d, convention)
+        }
+        assert weighty <= set(billed_days)
 
 
 def test_a_sub_contract_added_mid_month_is_prorated_by_actual_days() -> None:
@@ -302,7 +472,8 @@ def test_corrections_bill_exactly_the_difference(
     convention: DayCount,
 ) -> None:
     """What was billed, less the credits, plus the extra charges, is exactly what today's history
-    charges for the period; and every credited or charged day is a day whose price changed."""
+    charges for the period (each covered day at its price, rounded once: the test's reference,
+    ``billing_oracle``); and every credited or charged day is a day whose price changed."""
     start = date(2024, 1, 1)
     period = Period(start, add_months(start, freq.months))
     term = Period(start, add_months(start, 12))
@@ -320,6 +491,9 @@ def test_corrections_bill_exactly_the_difference(
         [make(new_from, new_to, old_price, True)], period, term, freq, convention, EUR
     )
     fix = correct_period(before, fresh, period, freq, convention, EUR)
+    now = make(new_from, new_to, old_price, True)
+    expected = oracle.charge(now, period, term, freq, convention, EUR)
+    assert slices_total(fresh, EUR).amount == expected
     credited = sum((c.amount.amount for c in fix.credits), Decimal(0))
     charged = sum((c.amount.amount for c in fix.charges), Decimal(0))
     assert slices_total(before, EUR).amount - credited + charged == slices_total(fresh, EUR).amount

@@ -8,7 +8,7 @@ together through the application.)
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID, uuid4
 
 import pytest
@@ -20,6 +20,7 @@ from q2c_core import (
     AlreadyBilled,
     ApprovalPolicy,
     CreditDisposition,
+    InvalidTransition,
     Invoice,
     InvoiceKind,
     InvoiceLine,
@@ -56,6 +57,19 @@ rates = st.sampled_from(
         TaxRate.none(TaxCategory.EXEMPT),
     ]
 )
+# billing in euros, yen (no minor digits) and dinars (three)
+currencies = st.sampled_from(["EUR", "JPY", "KWD"])
+MINOR = {"EUR": 2, "JPY": 0, "KWD": 3}
+PRICE_SCALE = {"EUR": 1, "JPY": 100, "KWD": 1}  # a yen is worth about a cent
+
+
+def in_currency(
+    specs: list[tuple[Decimal, Decimal, TaxRate]], currency: str
+) -> list[tuple[Decimal, Decimal, TaxRate]]:
+    """Line specs with unit prices scaled to what a currency's lines would charge."""
+    return [(p * PRICE_SCALE[currency], q, r) for p, q, r in specs]
+
+
 line_specs = st.lists(
     st.tuples(
         st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999"), places=3),
@@ -126,15 +140,17 @@ def test_billed_overage_is_never_pulled_back_into_cover(
     assert sum((d.covered for d in topped_up.values()), Decimal(0)) <= granted + 10
 
 
-def invoice_of(specs: list[tuple[Decimal, Decimal, TaxRate]]) -> Invoice:
+def invoice_of(specs: list[tuple[Decimal, Decimal, TaxRate]], currency: str = EUR) -> Invoice:
     lines = [
-        InvoiceLine(f"L{n}", "item", q, Money(p, EUR), r, LineSource(SourceKind.MANUAL, note="x"))
+        InvoiceLine(
+            f"L{n}", "item", q, Money(p, currency), r, LineSource(SourceKind.MANUAL, note="x")
+        )
         for n, (p, q, r) in enumerate(specs, start=1)
     ]
     return Invoice(
         customer_id=uuid4(),
         kind=InvoiceKind.STANDARD,
-        currency=EUR,
+        currency=currency,
         lines=lines,
         drafted_on=D,
         actor="billy",
@@ -142,93 +158,179 @@ def invoice_of(specs: list[tuple[Decimal, Decimal, TaxRate]]) -> Invoice:
     )
 
 
+def half_up(value: Decimal, currency: str) -> Decimal:
+    """The test's own rounding: half up (away from zero) to the currency's minor unit."""
+    return value.quantize(Decimal(1).scaleb(-MINOR[currency]), rounding=ROUND_HALF_UP)
+
+
+def expected_totals(
+    specs: list[tuple[Decimal, Decimal, TaxRate]], currency: str
+) -> tuple[Decimal, dict[TaxRate, Decimal], Decimal]:
+    """Net, tax per category and total of lines, worked out in the test: each line's net
+    rounded, each category's tax the rounded product of the sum of its lines' nets and its
+    rate (rounded once per category, never per line)."""
+    nets: dict[TaxRate, Decimal] = {}
+    for price, quantity, rate in specs:
+        nets[rate] = nets.get(rate, Decimal(0)) + half_up(price * quantity, currency)
+    taxes = {rate: half_up(base * rate.rate / 100, currency) for rate, base in nets.items()}
+    net = sum(nets.values(), Decimal(0))
+    return net, taxes, net + sum(taxes.values(), Decimal(0))
+
+
 @FAST
-@given(line_specs)
+@given(line_specs, currencies)
 def test_invoice_total_is_the_sum_of_its_lines_after_rounding(
-    specs: list[tuple[Decimal, Decimal, TaxRate]],
+    specs: list[tuple[Decimal, Decimal, TaxRate]], currency: str
 ) -> None:
-    """An invoice's total is exactly the sum of its rounded line nets plus the tax of each
-    category rounded once; every figure is in whole cents."""
-    inv = invoice_of(specs)
-    assert inv.net == total(((ln.unit_price * ln.quantity).rounded() for ln in inv.lines), EUR)
-    assert inv.total == inv.net + total((s.tax for s in inv.tax_subtotals), EUR)
+    """An invoice's net is the sum of its lines' nets, each rounded to the currency's minor
+    unit; its tax, per category, is the category's summed net x its rate, rounded once (not
+    line by line); its total is net + those taxes. Worked out by the test itself, in euros,
+    yen (no minor digits) and dinars (three)."""
+    specs = in_currency(specs, currency)
+    inv = invoice_of(specs, currency)
+    net, taxes, total_ = expected_totals(specs, currency)
+    assert inv.net.amount == net
+    assert {s.tax_rate: s.tax.amount for s in inv.tax_subtotals} == taxes
+    assert inv.tax.amount == sum(taxes.values(), Decimal(0))
+    assert inv.total.amount == total_
     assert inv.total.is_rounded() and inv.net.is_rounded() and inv.tax.is_rounded()
+
+
+def unit(currency: str) -> Decimal:
+    """One minor unit of a currency (0.01 EUR, 1 JPY, 0.001 KWD)."""
+    return Decimal(1).scaleb(-MINOR[currency])
+
+
+# what an attempt takes: exactly what is left (outstanding, unallocated), a minor unit less or
+# more, or an amount of its own (in whole minor units, scaled to the currency)
+SHIFTS = {"all": 0, "less": -1, "more": 1}
+attempt_sizes = st.one_of(
+    st.sampled_from(list(SHIFTS)),
+    st.integers(min_value=1, max_value=500_000),
+)
+
+
+def attempted(size: str | int, left: Decimal, currency: str) -> Decimal:
+    """The amount an attempt takes, given what is left."""
+    if isinstance(size, str):
+        return left + SHIFTS[size] * unit(currency)
+    return size * unit(currency)
 
 
 @FAST
 @given(
     line_specs,
-    st.lists(
-        st.tuples(
-            st.integers(min_value=1, max_value=3),
-            st.decimals(min_value=Decimal("0.01"), max_value=5000, places=2),
-        ),
-        max_size=8,
-    ),
+    currencies,
+    st.lists(st.tuples(st.integers(min_value=1, max_value=3), attempt_sizes), max_size=8),
 )
 def test_payments_applied_never_exceed_total_minus_credits(
-    specs: list[tuple[Decimal, Decimal, TaxRate]], attempts: list[tuple[int, Decimal]]
+    specs: list[tuple[Decimal, Decimal, TaxRate]],
+    currency: str,
+    attempts: list[tuple[int, str | int]],
 ) -> None:
     """Whatever payments and credits are tried on an issued invoice, what is applied never
-    exceeds total - credits: an attempt beyond what is outstanding is refused."""
-    inv = invoice_of(specs)
+    exceeds total - credits: an attempt of more than zero is taken exactly when it is no more
+    than what is outstanding (total less what was taken before, kept by the test), so exactly
+    what is outstanding is taken and one minor unit more is refused, recording nothing."""
+    specs = in_currency(specs, currency)
+    inv = invoice_of(specs, currency)
     inv.approve("billing", D, {}, "bea")
     inv.approve("account_manager", D, {}, "mia")
     inv.issue("INV", "INV-000001", D, "bea")
-    for n, (kind, amount) in enumerate(attempts):
-        money = Money(amount, EUR)
+    outstanding = expected_totals(specs, currency)[2]
+    for n, (kind, size) in enumerate(attempts):
+        amount = attempted(size, outstanding, currency)
+        if amount <= 0:
+            continue
+        money = Money(amount, currency)
+        version = inv.version
         try:
             if kind == 3:
                 inv.apply_credit(uuid4(), money, [], D, "billy")
             else:
                 inv.apply_payment(f"a{n}", uuid4(), money, D, "bob")
         except OverAllocation:
-            assert money > inv.total - inv.credited - inv.paid
+            assert amount > outstanding, (amount, outstanding)
+            assert inv.version == version
+        else:
+            assert amount <= outstanding, (amount, outstanding)
+            outstanding -= amount
+        assert inv.outstanding.amount == outstanding
         assert inv.paid + inv.credited <= inv.total
         assert inv.outstanding == inv.total - inv.credited - inv.paid
-        assert not inv.outstanding.is_negative()
 
 
 @FAST
 @given(
-    st.decimals(min_value=Decimal("0.01"), max_value=5000, places=2),
+    currencies,
+    st.integers(min_value=1, max_value=500_000),
     st.lists(
         st.tuples(
-            st.sampled_from(["allocate", "reverse", "bounce"]),
-            st.decimals(min_value=Decimal("0.01"), max_value=3000, places=2),
+            st.sampled_from(["allocate", "allocate", "reverse", "bounce"]),
+            attempt_sizes,
             st.integers(min_value=0, max_value=10),
         ),
         max_size=12,
     ),
 )
 def test_a_payments_allocations_never_exceed_its_amount(
-    amount: Decimal, steps: list[tuple[str, Decimal, int]]
+    currency: str, amount_units: int, steps: list[tuple[str, str | int, int]]
 ) -> None:
-    """A payment's live allocations never add up to more than its amount; its unallocated
-    remainder (the customer's credit) is exactly amount - live allocations, and nothing once it
-    bounced; reversed allocations are kept, never deleted."""
-    payment = Payment(uuid4(), Money(amount, EUR), D, "ref", "bob")
-    made = 0
-    for kind, value, pick in steps:
-        try:
-            if kind == "allocate":
-                payment.allocate(f"a{made}", uuid4(), Money(value, EUR), D, "bob")
-                made += 1
-            elif kind == "reverse" and payment.allocations:
-                target = payment.allocations[pick % len(payment.allocations)]
-                payment.reverse_allocation(target.allocation_id, "undo", "bob")
-            elif kind == "bounce":
+    """A payment's live allocations never add up to more than its amount: an allocation of more
+    than zero is taken exactly when the payment has not bounced and it is no more than what is
+    unallocated (the amount less the live allocations, kept by the test: exactly that is
+    taken, one minor unit more refused); a reversal is taken exactly when its allocation is
+    live, a bounce when the payment has not bounced. What the payment says is allocated is
+    the sum of its live allocations (and the test's); its unallocated remainder (the
+    customer's credit) is exactly amount - live allocations, and nothing once it bounced;
+    reversed allocations are kept, never deleted."""
+    amount = amount_units * unit(currency)
+    payment = Payment(uuid4(), Money(amount, currency), D, "ref", "bob")
+    live: dict[str, Decimal] = {}  # the test's own account: allocation id -> amount
+    made: list[str] = []
+    bounced = False
+    for kind, size, pick in steps:
+        unallocated = amount - sum(live.values(), Decimal(0))
+        if kind == "allocate":
+            value = attempted(size, unallocated, currency)
+            if value <= 0:
+                continue
+            allocation_id = f"a{len(made)}"
+            try:
+                payment.allocate(allocation_id, uuid4(), Money(value, currency), D, "bob")
+            except OverAllocation:
+                assert not bounced and value > unallocated, (value, unallocated)
+            except InvalidTransition:
+                assert bounced
+            else:
+                assert not bounced and value <= unallocated, (value, unallocated)
+                live[allocation_id] = value
+                made.append(allocation_id)
+        elif kind == "reverse" and made:
+            target = made[pick % len(made)]
+            try:
+                payment.reverse_allocation(target, "undo", "bob", D)
+            except InvalidTransition:
+                assert target not in live
+            else:
+                assert live.pop(target, None) is not None
+        elif kind == "bounce":
+            try:
                 payment.bounce(D, "returned", "bob")
-        except OverAllocation:
-            assert Money(value, EUR) > payment.unallocated
-        except Exception as e:  # other refusals are typed q2c errors
-            assert type(e).__module__ == "q2c_core.domain.errors"
-        assert len(payment.allocations) == made
+            except InvalidTransition:
+                assert bounced
+            else:
+                assert not bounced
+                bounced = True
+                live.clear()
+        assert [a.allocation_id for a in payment.allocations] == made
+        assert {a.allocation_id: a.amount.amount for a in payment.live_allocations()} == live
+        assert payment.allocated.amount == sum(live.values(), Decimal(0))
         assert payment.allocated <= payment.amount
-        if payment.is_bounced:
-            assert payment.unallocated == Money.zero(EUR) and payment.live_allocations() == []
+        if bounced:
+            assert payment.unallocated == Money.zero(currency) and payment.live_allocations() == []
         else:
-            assert payment.unallocated == payment.amount - payment.allocated
+            assert payment.unallocated.amount == amount - sum(live.values(), Decimal(0))
 
 
 @SLOW
