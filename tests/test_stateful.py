@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, ClassVar
 from uuid import UUID
 
+from hypothesis import event as hypothesis_event
 from hypothesis import settings
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
@@ -30,6 +32,7 @@ from q2c_core import (
     InvoiceStatus,
     LineSource,
     Money,
+    Payment,
     Period,
     PrepaidAllowance,
     Q2CError,
@@ -37,11 +40,13 @@ from q2c_core import (
     RequestStatus,
     RevenueKind,
     SourceKind,
+    TaxCategory,
     TaxRate,
     TimeEntry,
     charge_key,
 )
 from q2c_core.domain.money import total
+from q2c_core.domain.payment import PaymentAllocation
 
 EUR = "EUR"
 START = date(2024, 1, 1)
@@ -638,3 +643,710 @@ QuoteToCashMachine.TestCase.settings = settings(
     max_examples=25, stateful_step_count=30, deadline=None
 )
 TestQuoteToCash = QuoteToCashMachine.TestCase
+
+
+# -- the money side, walked deep ------------------------------------------------------------------
+
+MINOR = {"EUR": 2, "JPY": 0, "KWD": 3}
+MONEY_DAYS = st.integers(min_value=0, max_value=150)
+TAX_RATES = [TaxRate.standard(21), TaxRate.standard(9), TaxRate.none(TaxCategory.EXEMPT)]
+# what an attempt takes: what is left (the payment's, the invoice's, the least of both, or the
+# least of both on its day and every day since), exactly, a minor unit less or one more; or an
+# amount of its own, in minor units
+BASES = ["payment", "invoice", "both", "since"]
+sizes = st.one_of(
+    st.tuples(st.sampled_from(BASES), st.sampled_from([-1, 0, 1])),
+    st.tuples(st.just("since"), st.sampled_from([0, 0, -1, 1])),
+    st.integers(min_value=1, max_value=30_000),
+)
+# a day: after the invoice's issue, the money's arrival, both, or the latest day anything
+# happened (a few days before it too: dated back), or any day
+day_choices = st.one_of(
+    st.tuples(st.sampled_from(["issued", "received", "both", "latest"]), st.integers(-3, 30)),
+    st.tuples(st.just("both"), st.integers(0, 10)),
+    MONEY_DAYS,
+)
+
+
+invoice_specs = st.tuples(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=200_000),
+            st.sampled_from(["1", "2", "0.5", "3.25"]),
+            st.sampled_from(TAX_RATES),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    MONEY_DAYS,
+)
+payment_units = st.integers(min_value=1, max_value=400_000)
+
+
+def event(value: str) -> None:
+    """Count what a walk reached (``--hypothesis-show-statistics``), also when a story drives
+    the machine by hand."""
+    if currently_in_test_context():
+        hypothesis_event(value)
+
+
+def in_force(a: PaymentAllocation, day: date) -> bool:
+    """An allocation pays its invoice at the end of a day: made by then, not reversed by then."""
+    return a.allocated_on <= day and (
+        a.is_live or (a.reversed_on is not None and a.reversed_on > day)
+    )
+
+
+class MoneyMachine(RuleBasedStateMachine):
+    """Invoices issued on any day, payments received and allocated over several invoices at
+    once (explicitly, on any day, dated back too, or oldest first), allocations reversed on a
+    day, payments bounced after allocation, credit notes giving money back, credit refunded, in
+    euros, yen or dinars. The test keeps what it needs to judge each command from the recorded
+    facts (each invoice's total it works out itself; the money paying each invoice and held by
+    each payment, day by day), and asserts that q2c refuses a command exactly when the rules
+    say so, recording nothing (for allocations, reversals, bounces and refunds; a credit note
+    only when dated before its invoice, or back before money moved on it since):
+
+    - an allocation takes no more than its payment holds unallocated on its day and every day
+      since, nor than its invoice owes on its day and every day since (total less the credit
+      notes and the money paying it then), not before the money arrived or the invoice was
+      issued; several in one command are judged in turn, all or none;
+    - a reversal only of a live allocation, not before its day, nor before a credit note that
+      gave back money this allocation helped pay; a bounce not before any allocation it
+      reverses, nor before a reversal of one made earlier, nor before such a credit note;
+    - a refund no more than the customer's payments received by its day hold unallocated then
+      and every day since, less what is owed back of refunded payments that bounced.
+
+    And after every step: each invoice's total is the test's (nets rounded, tax per category
+    rounded once); on every day from its issue no invoice is paid and credited beyond its
+    total, and no payment that has not bounced holds less than nothing; a payment's allocated
+    amount is the sum of its live allocations, and its unallocated money the rest (less
+    refunds); each live allocation is applied to its invoice, and nothing else is."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.app = QuoteToCash.open("memory:")
+        self.totals: dict[UUID, Decimal] = {}  # each issued invoice's total, by the test
+        self.received: list[UUID] = []  # the payments, as received
+        self.read: tuple[int | None, list[Payment], dict[UUID, list[PaymentAllocation]]] | None
+        self.read = None
+        self.n = 0
+
+    def teardown(self) -> None:
+        self.app.close()
+
+    @initialize(
+        currency=st.sampled_from(["EUR", "EUR", "JPY", "KWD"]),
+        invoices=st.lists(invoice_specs, min_size=1, max_size=3),
+        payments=st.lists(st.tuples(payment_units, MONEY_DAYS), min_size=1, max_size=2),
+    )
+    def a_customer_invoiced_and_paying(
+        self,
+        currency: str,
+        invoices: list[tuple[list[tuple[int, str, TaxRate]], int]],
+        payments: list[tuple[int, int]],
+    ) -> None:
+        """A customer with a few invoices issued and some money received, to start from."""
+        self.currency = currency
+        self.unit = Decimal(1).scaleb(-MINOR[currency])
+        self.customer = self.app.register_customer("Acme", currency, account_manager="mia", actor=A)
+        for lines, day in invoices:
+            self.issued_invoice(lines, day)
+        for units, day in payments:
+            self.receive_payment(units, day)
+
+    def pick_invoice(self, k: int) -> Invoice:
+        issued = list(self.totals)
+        return self.app.invoice(issued[k % len(issued)])
+
+    def pick_payment(self, k: int) -> Payment:
+        return self.app.payment(self.received[k % len(self.received)])
+
+    # -- what the facts say ---------------------------------------------------------------------
+
+    def money(self, amount: Decimal) -> Money:
+        return Money(amount, self.currency)
+
+    def half_up(self, value: Decimal) -> Decimal:
+        return value.quantize(self.unit, rounding=ROUND_HALF_UP)
+
+    def facts(self) -> tuple[list[Payment], dict[UUID, list[PaymentAllocation]]]:
+        """The customer's payments and, by invoice, every allocation ever made to it (live or
+        reversed), read again whenever something was recorded since."""
+        head = self.app.recorder.max_notification_id()
+        if self.read is None or self.read[0] != head:
+            payments = self.app.payments(self.customer)
+            paying: dict[UUID, list[PaymentAllocation]] = {}
+            for p in payments:
+                for a in p.allocations:
+                    paying.setdefault(a.invoice_id, []).append(a)
+            self.read = (head, payments, paying)
+        return self.read[1], self.read[2]
+
+    def all_payments(self) -> list[Payment]:
+        return self.facts()[0]
+
+    def paying(self, invoice_id: UUID) -> list[PaymentAllocation]:
+        """Every allocation ever made to an invoice, live or reversed, from the payments."""
+        return self.facts()[1].get(invoice_id, [])
+
+    def owed(self, invoice: Invoice, day: date) -> Decimal:
+        """What an invoice owed at the end of a day: its total less the credit notes applied by
+        then and the money paying it then."""
+        credited = sum(
+            (c.amount.amount for c in invoice.credits if c.credited_on <= day), Decimal(0)
+        )
+        paid = sum(
+            (a.amount.amount for a in self.paying(invoice.id) if in_force(a, day)), Decimal(0)
+        )
+        return self.totals[invoice.id] - credited - paid
+
+    def invoice_days(self, invoice: Invoice) -> set[date]:
+        """The days anything changed what an invoice owes."""
+        days = {c.credited_on for c in invoice.credits}
+        for a in self.paying(invoice.id):
+            days.add(a.allocated_on)
+            if a.reversed_on is not None:
+                days.add(a.reversed_on)
+        return days
+
+    def owed_since(self, invoice: Invoice, day: date) -> Decimal:
+        """The least an invoice owed at the end of a day and of every day since."""
+        return min(
+            self.owed(invoice, t)
+            for t in {day} | {t for t in self.invoice_days(invoice) if t > day}
+        )
+
+    def held(self, payment: Payment, day: date) -> Decimal:
+        """What a payment held unallocated at the end of a day (refunds taken off)."""
+        allocated = sum(
+            (a.amount.amount for a in payment.allocations if in_force(a, day)), Decimal(0)
+        )
+        refunded = sum(
+            (r.amount.amount for r in payment.refunds if r.refunded_on <= day), Decimal(0)
+        )
+        return payment.amount.amount - allocated - refunded
+
+    def payment_days(self, payment: Payment) -> set[date]:
+        days = {r.refunded_on for r in payment.refunds}
+        for a in payment.allocations:
+            days.add(a.allocated_on)
+            if a.reversed_on is not None:
+                days.add(a.reversed_on)
+        return days
+
+    def held_since(self, payment: Payment, day: date) -> Decimal:
+        """The least a payment held unallocated at the end of a day and of every day since."""
+        return min(
+            self.held(payment, t)
+            for t in {day} | {t for t in self.payment_days(payment) if t > day}
+        )
+
+    def latest(self) -> date:
+        days = [START]
+        for p in self.all_payments():
+            days += [p.received_on, *self.payment_days(p)]
+        for invoice_id in self.totals:
+            inv = self.app.invoice(invoice_id)
+            days += [inv.issued_on or START, *(c.credited_on for c in inv.credits)]
+        return max(days)
+
+    def day_of(
+        self, choice: tuple[str, int] | int, invoice: Invoice | None, payment: Payment | None
+    ) -> date:
+        if isinstance(choice, int):
+            return START + timedelta(days=choice)
+        anchor, shift = choice
+        if anchor == "issued" and invoice is not None and invoice.issued_on is not None:
+            base = invoice.issued_on
+        elif anchor == "received" and payment is not None:
+            base = payment.received_on
+        elif anchor == "both" and payment is not None:
+            issued = invoice.issued_on if invoice is not None else None
+            base = max(payment.received_on, issued or payment.received_on)
+        else:
+            base = self.latest()
+        return base + timedelta(days=shift)
+
+    def size_of(
+        self, size: tuple[str, int] | int, payment: Payment, invoice: Invoice, day: date
+    ) -> Decimal:
+        if isinstance(size, int):
+            return size * self.unit
+        base, delta = size
+        left = {
+            "payment": lambda: self.held(payment, date.max),
+            "invoice": lambda: self.owed(invoice, date.max),
+            "both": lambda: min(self.held(payment, date.max), self.owed(invoice, date.max)),
+            "since": lambda: min(self.held_since(payment, day), self.owed_since(invoice, day)),
+        }[base]()
+        return left + delta * self.unit
+
+    def judged(self, command: Callable[[], Any], allowed: bool | None, what: str) -> bool:
+        """Run a command the test judged allowed (True), refused (False) or either (None);
+        a refusal is a q2c error that records nothing. Says whether it was done."""
+        before = self.app.recorder.max_notification_id()
+        try:
+            command()
+        except Q2CError as e:
+            assert self.app.recorder.max_notification_id() == before
+            assert allowed is not True, (what, "refused, the rules allow it", e)
+            event(f"{what}: refused")
+            return False
+        assert allowed is not False, (what, "done, the rules refuse it")
+        event(f"{what}: done")
+        return True
+
+    # -- invoices ---------------------------------------------------------------------------------
+
+    @rule(spec=invoice_specs)
+    def issue_an_invoice(self, spec: tuple[list[tuple[int, str, TaxRate]], int]) -> None:
+        self.issued_invoice(*spec)
+
+    def issued_invoice(self, lines: list[tuple[int, str, TaxRate]], day: int) -> UUID:
+        """An invoice of hand-made lines drafted, approved by both roles and issued on a day,
+        in one go; its total worked out by the test (each line's net rounded, each category's
+        tax on the sum of its nets, rounded once)."""
+        on = START + timedelta(days=day)
+        built = [
+            InvoiceLine(
+                f"L{n}",
+                "support",
+                Decimal(quantity),
+                self.money(units * self.unit),
+                rate,
+                LineSource(SourceKind.MANUAL, note="agreed"),
+            )
+            for n, (units, quantity, rate) in enumerate(lines, start=1)
+        ]
+        invoice = self.app.draft_invoice(self.customer, built, drafted_on=on, actor="billy")
+        self.app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
+        self.app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+        self.app.issue_invoice(invoice, issued_on=on, actor="bea")
+        nets: dict[TaxRate, Decimal] = {}
+        for units, quantity, rate in lines:
+            nets[rate] = nets.get(rate, Decimal(0)) + self.half_up(
+                units * self.unit * Decimal(quantity)
+            )
+        self.totals[invoice] = sum(
+            (base + self.half_up(base * rate.rate / 100) for rate, base in nets.items()), Decimal(0)
+        )
+        return invoice
+
+    @rule(
+        pick=st.integers(0, 99),
+        lines=st.integers(min_value=1, max_value=7),
+        shift=st.integers(-2, 60),
+        after_all=st.booleans(),
+    )
+    def credit_note(self, pick: int, lines: int, shift: int, after_all: bool) -> None:
+        """A credit note for some uncredited lines, drafted and issued ``shift`` days after the
+        invoice, or after everything recorded (``after_all``; giving back the money paying
+        what it credits): refused when dated before the invoice, and may be only when dated
+        back before money moved on the invoice since (money it would give back on its day was
+        not there)."""
+        original = self.pick_invoice(pick)
+        invoice = original.id
+        taken = set(original.credited_line_ids())
+        open_lines = [ln.line_id for ln in original.lines if ln.line_id not in taken]
+        chosen = [line for n, line in enumerate(open_lines) if lines >> n & 1]
+        if not chosen:
+            return
+        assert original.issued_on is not None
+        on = original.issued_on + timedelta(days=shift)
+        if after_all:
+            shift = abs(shift)
+            on = max(original.issued_on, self.latest()) + timedelta(days=shift)
+        dated_back = any(t > on for t in self.invoice_days(original)) or any(
+            t > on for p in self.all_payments() for t in self.payment_days(p)
+        )
+
+        def issue_note() -> None:
+            note = self.app.draft_credit_note(
+                invoice,
+                line_ids=chosen,
+                disposition=CreditDisposition.WRITTEN_OFF,
+                reason="dispute",
+                drafted_on=on,
+                actor="billy",
+            )
+            try:
+                for role, who in (("billing", "bea"), ("account_manager", "mia")):
+                    self.app.approve_invoice(note, role=role, approved_on=on, actor=who)
+                self.app.issue_invoice(note, issued_on=on, actor="bea")
+            except Q2CError:
+                self.app.void_invoice(note, reason="refused", actor="billy")
+                raise
+
+        before = self.app.recorder.max_notification_id()
+        try:
+            issue_note()
+        except Q2CError as e:
+            assert shift < 0 or dated_back, ("credit note refused", e)
+            event("credit note: refused")
+            return
+        assert shift >= 0, "a credit note dated before its invoice"
+        assert self.app.recorder.max_notification_id() != before
+        event("credit note: issued")
+
+    # -- money ------------------------------------------------------------------------------------
+
+    @rule(units=payment_units, day=MONEY_DAYS)
+    def receive_payment(self, units: int, day: int) -> None:
+        self.n += 1
+        self.received.append(
+            self.app.receive_payment(
+                self.customer,
+                self.money(units * self.unit),
+                received_on=START + timedelta(days=day),
+                reference=f"transfer {self.n}",
+                actor=A,
+            )
+        )
+
+    @rule(
+        pay=st.integers(0, 99),
+        plan=st.lists(st.tuples(st.integers(0, 99), sizes), min_size=1, max_size=3),
+        day=day_choices,
+    )
+    def allocate(
+        self,
+        pay: int,
+        plan: list[tuple[int, tuple[str, int] | int]],
+        day: tuple[str, int] | int,
+    ) -> None:
+        """Allocate a payment over one to three invoices in one command, on a day (the same
+        invoice twice, too): judged in turn, all or none."""
+        p = self.pick_payment(pay)
+        payment = p.id
+        first = self.pick_invoice(plan[0][0])
+        on = self.day_of(day, first, p)
+        allocations: list[tuple[UUID, Money]] = []
+        allowed = not p.is_bounced and on >= p.received_on
+        taken = Decimal(0)  # by the plan so far, from the payment, and from each invoice
+        from_invoice: dict[UUID, Decimal] = {}
+        for k, size in plan:
+            invoice = self.pick_invoice(k)
+            invoice_id = invoice.id
+            amount = self.size_of(size, p, invoice, on)
+            if amount <= 0:
+                return
+            allocations.append((invoice_id, self.money(amount)))
+            assert invoice.issued_on is not None
+            fits = (
+                on >= invoice.issued_on
+                and amount <= self.held_since(p, on) - taken
+                and amount
+                <= self.owed_since(invoice, on) - from_invoice.get(invoice_id, Decimal(0))
+            )
+            allowed = allowed and fits
+            taken += amount
+            from_invoice[invoice_id] = from_invoice.get(invoice_id, Decimal(0)) + amount
+        event(f"allocate over {len({i for i, _ in allocations})} invoice(s)")
+        self.judged(
+            lambda: self.app.allocate_payment(payment, allocations, allocated_on=on, actor=A),
+            allowed,
+            "allocate",
+        )
+
+    @rule(pay=st.integers(0, 99), day=day_choices, chance=st.integers(0, 2))
+    def allocate_oldest_first(self, pay: int, day: tuple[str, int] | int, chance: int) -> None:
+        """Oldest due first (one time in three): refused for a bounced payment, taken
+        otherwise (on or after the money arrived)."""
+        if chance:
+            return
+        p = self.pick_payment(pay)
+        payment = p.id
+        on = self.day_of(day, None, p)
+        allowed = None if on < p.received_on else not p.is_bounced
+        self.judged(
+            lambda: self.app.allocate_payment(payment, allocated_on=on, actor=A),
+            allowed,
+            "allocate oldest first",
+        )
+
+    @rule(
+        pay=st.integers(0, 99),
+        picks=st.lists(st.integers(0, 99), min_size=1, max_size=3, unique=True),
+        less=st.sampled_from([0, 0, 1]),
+        shift=st.integers(0, 20),
+    )
+    def allocate_what_is_owed(self, pay: int, picks: list[int], less: int, shift: int) -> None:
+        """Allocate a payment over up to three invoices it can pay, ``shift`` days after the
+        money and the last of them arrived: each takes what it owes then and every day since
+        (a minor unit less, at times), as far as the payment goes."""
+        p = self.pick_payment(pay)
+        payment = p.id
+        issued = list(self.totals)
+        if p.is_bounced:
+            return
+        chosen = [self.app.invoice(issued[k % len(issued)]) for k in dict.fromkeys(picks)]
+        chosen = list({i.id: i for i in chosen}.values())
+        on = max([p.received_on, *(i.issued_on or START for i in chosen)]) + timedelta(days=shift)
+        left = self.held_since(p, on)
+        plan = []
+        for invoice in chosen:
+            amount = min(left, self.owed_since(invoice, on) - less * self.unit)
+            if amount <= 0:
+                continue
+            plan.append((invoice.id, self.money(amount)))
+            left -= amount
+        if not plan:
+            return
+        event(f"allocate what is owed over {len(plan)} invoice(s)")
+        self.judged(
+            lambda: self.app.allocate_payment(payment, plan, allocated_on=on, actor=A),
+            True,
+            "allocate what is owed",
+        )
+
+    edge_args: ClassVar[dict[str, st.SearchStrategy[int]]] = {
+        "shift": st.integers(0, 5),
+        "over": st.sampled_from([1, 1, 0]),
+    }
+
+    @rule(**edge_args)
+    def allocate_all_a_payment_holds(self, shift: int, over: int) -> None:
+        """All a payment holds (or a minor unit more) to the invoice owing most, after
+        everything recorded: only the payment's rule can refuse it."""
+        self.allocate_at_the_edge("payment", shift, over)
+
+    @rule(**edge_args)
+    def allocate_all_an_invoice_owes(self, shift: int, over: int) -> None:
+        """All an invoice owes (or a minor unit more) from the payment holding most, after
+        everything recorded: only the invoice's rule can refuse it."""
+        self.allocate_at_the_edge("invoice", shift, over)
+
+    @rule(**edge_args)
+    def allocate_dated_back_all_an_invoice_owed(self, shift: int, over: int) -> None:
+        """Dated back before money that paid an invoice for a while was taken back off, what
+        it owed on its least day since (or a minor unit more: though no more than it owes now,
+        it would have paid it twice over on that day)."""
+        self.allocate_at_the_edge("since", shift, over)
+
+    def windows(self, invoices: list[Invoice]) -> list[tuple[date, Invoice]]:
+        """(day, invoice): days an invoice owed less than it owes now, on that day or later
+        (money paid it for a while, and was taken back off)."""
+        return [
+            (day, invoice)
+            for invoice in invoices
+            for day in sorted(self.invoice_days(invoice))
+            if self.owed_since(invoice, day) < self.owed(invoice, date.max)
+        ]
+
+    def pay_for_a_while(self, payments: list[Payment], invoices: list[Invoice], shift: int) -> None:
+        """Money paying the invoice owing most for a few days, then taken back off."""
+        invoice = max(invoices, key=lambda i: self.owed(i, date.max))
+        payment = max(payments, key=lambda p: self.held(p, date.max))
+        assert invoice.issued_on is not None
+        on = max(invoice.issued_on, payment.received_on) + timedelta(days=1 + shift)
+        amount = min(self.held_since(payment, on), self.owed_since(invoice, on))
+        if amount <= 0:
+            return
+        plan = [(invoice.id, self.money(amount))]
+        if not self.judged(
+            lambda: self.app.allocate_payment(payment.id, plan, allocated_on=on, actor=A),
+            True,
+            "allocate for a while",
+        ):
+            return
+        made = self.app.payment(payment.id).allocations[-1]  # (the one just made)
+        back = on + timedelta(days=1 + shift)
+        self.judged(
+            lambda: self.app.reverse_allocation(
+                payment.id, made.allocation_id, reason="undo", actor=A, reversed_on=back
+            ),
+            not self.given_back_after(made, back),
+            "reverse",
+        )
+
+    def allocate_at_the_edge(self, edge: str, shift: int, over: int) -> None:
+        """Allocate exactly what is left, or one minor unit more, where only one rule can
+        refuse it (``edge``: the payment's, the invoice's, the invoice's on its day and
+        every day since)."""
+        payments = [p for p in self.all_payments() if not p.is_bounced]
+        invoices = [self.app.invoice(i) for i in self.totals]
+        if not payments:
+            return
+        if edge == "since":
+            windows = self.windows(invoices)
+            if not windows:
+                self.pay_for_a_while(payments, invoices, shift)
+                invoices = [self.app.invoice(i) for i in self.totals]
+                payments = [p for p in self.all_payments() if not p.is_bounced]
+                windows = self.windows(invoices)
+            if not windows:
+                return
+            day, invoice = windows[shift % len(windows)]
+            assert invoice.issued_on is not None
+            on = max(invoice.issued_on, day - timedelta(days=shift))
+            payment = max(
+                (p for p in payments if p.received_on <= on),
+                key=lambda p: self.held_since(p, on),
+                default=None,
+            )
+            if payment is None:
+                return
+            amount = self.owed_since(invoice, on) + over * self.unit
+            within = amount <= self.owed(invoice, date.max)
+            event(f"allocate at the edge (since): within what it owes now {within}")
+        else:
+            on = self.latest() + timedelta(days=shift)
+            payment = max(payments, key=lambda p: self.held(p, on))
+            most = self.held(payment, on)
+            if edge == "payment":  # to the invoice owing most
+                invoice = max(invoices, key=lambda i: self.owed(i, on))
+                amount = most + over * self.unit
+            else:  # the invoice owing most of those the payment could pay in full
+                fits = [i for i in invoices if 0 < self.owed(i, on) < most] or invoices
+                invoice = max(fits, key=lambda i: self.owed(i, on))
+                amount = self.owed(invoice, on) + over * self.unit
+        if amount <= 0:
+            return
+        assert invoice.issued_on is not None
+        allowed = (
+            on >= max(invoice.issued_on, payment.received_on)
+            and amount <= self.held_since(payment, on)
+            and amount <= self.owed_since(invoice, on)
+        )
+        plan = [(invoice.id, self.money(amount))]
+        self.judged(
+            lambda: self.app.allocate_payment(payment.id, plan, allocated_on=on, actor=A),
+            allowed,
+            f"allocate at the edge ({edge}, {over} over)",
+        )
+
+    def given_back_after(self, a: PaymentAllocation, day: date) -> bool:
+        """A credit note dated after ``day`` gave back money paying the allocation's invoice on
+        its day, this allocation among it: the allocation cannot be taken back off on ``day``."""
+        invoice = self.app.invoice(a.invoice_id)
+        return any(
+            c.given_back is not None
+            and c.given_back.is_positive()
+            and day < c.credited_on
+            and a.allocated_on <= c.credited_on
+            for c in invoice.credits
+        )
+
+    @rule(pay=st.integers(0, 99), pick=st.integers(0, 99), shift=st.integers(-2, 30))
+    def reverse(self, pay: int, pick: int, shift: int) -> None:
+        """Reverse an allocation ``shift`` days after it was made: a live one (three times in
+        four), or any."""
+        allocated = [p for p in self.all_payments() if p.live_allocations()]
+        p = allocated[pay % len(allocated)] if allocated and pick % 4 else self.pick_payment(pay)
+        payment = p.id
+        choices = p.live_allocations() if pick % 4 else p.allocations
+        if not choices:
+            return
+        a = choices[pick % len(choices)]
+        on = a.allocated_on + timedelta(days=shift)
+        allowed = a.is_live and shift >= 0 and not self.given_back_after(a, on)
+        self.judged(
+            lambda: self.app.reverse_allocation(
+                payment, a.allocation_id, reason="undo", actor=A, reversed_on=on
+            ),
+            allowed,
+            "reverse",
+        )
+
+    @rule(
+        pay=st.integers(0, 99),
+        day=st.one_of(st.integers(-1, 10), day_choices),
+        chance=st.integers(0, 3),
+    )
+    def bounce(self, pay: int, day: tuple[str, int] | int, chance: int) -> None:
+        """The bank returns a payment: one allocated already (three times in four), or any; on
+        a day after its last allocation (or the day before), or any day."""
+        allocated = [p for p in self.all_payments() if p.live_allocations()]
+        p = allocated[pay % len(allocated)] if allocated and chance else self.pick_payment(pay)
+        payment = p.id
+        live = p.live_allocations()
+        if isinstance(day, int) and day <= 10 and live:  # after its last allocation, or before
+            on = max(a.allocated_on for a in live) + timedelta(days=day)
+        else:
+            on = self.day_of(day, None, p)
+        allowed = (
+            not p.is_bounced
+            and on >= p.received_on
+            and all(on >= a.allocated_on and not self.given_back_after(a, on) for a in live)
+            and not any(
+                a.reversed_on is not None and max(on, a.allocated_on) < a.reversed_on
+                for a in p.allocations
+                if not a.is_live
+            )
+        )
+        event(f"bounce with {min(len(live), 2)} live allocation(s)")
+        self.judged(
+            lambda: self.app.bounce_payment(payment, bounced_on=on, reason="returned", actor=A),
+            allowed,
+            "bounce",
+        )
+
+    @rule(
+        units=st.integers(min_value=1, max_value=200_000),
+        how=st.sampled_from(["all", "more", "amount"]),
+        day=MONEY_DAYS,
+    )
+    def refund(self, units: int, how: str, day: int) -> None:
+        """Refund customer credit on a day: all of what can be refunded then, a minor unit
+        more, or an amount."""
+        on = START + timedelta(days=day)
+        payments = self.all_payments()
+        available = sum(
+            (
+                max(self.held_since(p, on), Decimal(0))
+                for p in payments
+                if p.received_on <= on and not p.is_bounced
+            ),
+            Decimal(0),
+        ) - sum((p.refunded.amount for p in payments if p.is_bounced), Decimal(0))
+        amount = {"all": available, "more": available + self.unit, "amount": units * self.unit}[how]
+        if amount <= 0 or (how != "amount" and available <= 0):
+            return
+        self.n += 1
+        self.judged(
+            lambda: self.app.refund_customer_credit(
+                self.customer, self.money(amount), refunded_on=on, reference=f"R{self.n}", actor=A
+            ),
+            amount <= available,
+            "refund",
+        )
+
+    # -- after every step -------------------------------------------------------------------------
+
+    @invariant()
+    def the_books_add_up_on_every_day(self) -> None:
+        if not hasattr(self, "customer"):
+            return
+        payments = self.all_payments()
+        live: dict[str, tuple[UUID, Money]] = {}
+        for p in payments:
+            assert p.allocated.amount == sum(
+                (a.amount.amount for a in p.live_allocations()), Decimal(0)
+            )
+            if p.is_bounced:
+                assert p.unallocated == -p.refunded and not p.live_allocations()
+            else:
+                assert p.unallocated == p.amount - p.allocated - p.refunded
+                for t in {p.received_on} | self.payment_days(p):
+                    assert self.held(p, t) >= 0, (p.id, t)
+            for a in p.live_allocations():
+                live[a.allocation_id] = (a.invoice_id, a.amount)
+        applied = {}
+        for invoice_id, expected in self.totals.items():
+            inv = self.app.invoice(invoice_id)
+            assert inv.total.amount == expected
+            assert inv.outstanding == inv.total - inv.credited - inv.paid
+            assert inv.issued_on is not None
+            for t in {inv.issued_on} | self.invoice_days(inv):
+                assert self.owed(inv, t) >= 0, (inv.number, t, self.owed(inv, t))
+            assert inv.outstanding.amount == self.owed(inv, date.max)
+            applied.update({ap.allocation_id: (inv.id, ap.amount) for ap in inv.payments})
+        assert applied == live
+        assert self.app.customer_credit(self.customer) == total(
+            (p.unallocated for p in payments), self.currency
+        )
+
+
+MoneyMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
+TestMoney = MoneyMachine.TestCase
