@@ -10,7 +10,8 @@ from uuid import UUID
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_story_invoice import A, approve, customer, eur, manual
+from test_commissions_recording_order import JAN_5, KINDS, issued_invoice
+from test_story_invoice import A, eur
 
 from q2c_core import Money, QuoteToCash, RevenueKind
 from q2c_core.projections import CommissionPlan, CommissionRate, Commissions, catch_up, rebuild
@@ -22,18 +23,6 @@ PLAN = CommissionPlan(
         CommissionRate("*", RevenueKind.OTHER, Decimal("0.10")),
     )
 )
-KINDS = {"E": RevenueKind.ENHANCEMENT, "M": RevenueKind.MAINTENANCE, "X": RevenueKind.OTHER}
-JAN_5 = date(2026, 1, 5)
-
-
-def _invoice(app: QuoteToCash, nets: dict[str, str]) -> tuple[UUID, UUID]:
-    """Mia's customer and an invoice of these nets per line (E, M, X), 21 % tax, 5 January."""
-    cust = customer(app)
-    lines = [manual(k, v, revenue_kind=KINDS[k]) for k, v in nets.items()]
-    invoice = app.draft_invoice(cust, lines, drafted_on=JAN_5, actor="billy")
-    approve(app, invoice)
-    app.issue_invoice(invoice, issued_on=JAN_5, actor="bea")
-    return cust, invoice
 
 
 def _pay(app: QuoteToCash, cust: UUID, invoice: UUID, amount: Money, on: date) -> UUID:
@@ -59,7 +48,7 @@ def test_an_invoice_paid_in_four_parts_counts_no_cent_of_its_tax_as_revenue() ->
     cent back from a kind on the running total and was split on its own, so the last payment
     counted 1.55 of the 1.54 and paid 0.16.)"""
     app = QuoteToCash.open("memory:")
-    cust, invoice = _invoice(app, {"E": "93.33", "M": "144.00", "X": "1.54"})
+    cust, invoice = issued_invoice(app, {"E": "93.33", "M": "144.00", "X": "1.54"})
     assert app.invoice(invoice).total == eur("289.03")
     for n, amount in enumerate(["1.00", "0.02", "1.00", "287.01"]):
         _pay(app, cust, invoice, eur(amount), JAN_5 + timedelta(days=5 + n))
@@ -112,7 +101,7 @@ def test_an_invoice_paid_in_full_collects_each_revenue_kinds_net_exactly(
     net, nor less than nothing."""
     app = QuoteToCash.open("memory:")
     lines = {k: str(Decimal(v) / 100) for k, v in zip("EMX", nets, strict=True) if v}
-    cust, invoice = _invoice(app, lines)
+    cust, invoice = issued_invoice(app, lines)
     wanted = {KINDS[k].value: Decimal(v) for k, v in lines.items()}
     on = JAN_5
     for amount, after, bounced in [*parts, (100, 0, False)]:

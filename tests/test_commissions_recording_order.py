@@ -29,7 +29,7 @@ KINDS = {"E": RevenueKind.ENHANCEMENT, "M": RevenueKind.MAINTENANCE, "X": Revenu
 JAN_5 = date(2026, 1, 5)
 
 
-def _invoice(app: QuoteToCash, nets: dict[str, str]) -> tuple[UUID, UUID]:
+def issued_invoice(app: QuoteToCash, nets: dict[str, str]) -> tuple[UUID, UUID]:
     """Mia's customer and an invoice of these nets per line (E, M, X), 21 % tax, 5 January."""
     cust = customer(app)
     lines = [manual(k, v, revenue_kind=KINDS[k]) for k, v in nets.items()]
@@ -70,7 +70,7 @@ def _seen(live: Commissions, days: list[date]) -> list[Any]:
 def _commissions(nets: dict[str, str], facts: list[tuple[Any, ...]], order: list[int]) -> Any:
     app = QuoteToCash.open("memory:")
     try:
-        cust, invoice = _invoice(app, nets)
+        cust, invoice = issued_invoice(app, nets)
         for n in order:
             _record(app, cust, invoice, facts[n], n)
         live = Commissions(plan=PLAN)
