@@ -4,6 +4,10 @@ invoiced, voided, topped up and expired. Whatever the history:
 
 - every billable hour is in exactly one bucket (unbilled, covered, invoiced), and an allowance
   never covers more than it was granted;
+- a roll-over carries no more than is left (a unit more is refused, recording nothing) and
+  grants the new allowance exactly what it carried plus the extra grant; down the chain nothing
+  is made or lost: the grant, top-ups and extra grants (counted by the test) are what the
+  closed allowances used or forfeited plus what the open one was granted;
 - ``UnbilledRevenue`` says what ``unbilled_work`` says, request by request, and
   ``PrepaidCreditUsage`` what each allowance says; the customer summary as of a day after the
   story says what it says without a day;
@@ -22,7 +26,15 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_projections_story import eur, issue, work
 
-from q2c_core import AllowanceUnit, Expense, Money, Period, Q2CError, QuoteToCash
+from q2c_core import (
+    AllowanceStatus,
+    AllowanceUnit,
+    Expense,
+    Money,
+    Period,
+    Q2CError,
+    QuoteToCash,
+)
 from q2c_core.projections import (
     Follower,
     PrepaidCreditUsage,
@@ -64,6 +76,8 @@ class Prepaid:
             self.requests.append(r)
         self.invoices: list[UUID] = []
         self.n = 0
+        # what came in from outside, by the test's count: the grant, top-ups, extra grants
+        self.inflow = Decimal(quantity)
 
     def newest(self) -> UUID:
         return self.app.customer(self.customer).allowance_ids[-1]
@@ -78,16 +92,7 @@ class Prepaid:
                 hours = str(1 + (k + op) % 5)
                 app.log_work(r, work(f"e{self.n}", day, hours, worker=f"w{i}"), actor="w")
             elif op == 4:
-                a = app.allowance(self.newest())
-                end = a.period.end
-                app.roll_over_allowance(
-                    a.id,
-                    new_period=Period(end, end + timedelta(days=DAYS)),
-                    rolled_over_on=max(day, end),
-                    actor="a",
-                    quantity=None if k % 2 else min(a.remaining, Decimal(k % 4)),
-                    extra=k % 3,
-                )
+                self.roll_over(k, day)
             elif op == 5:
                 invoice = app.draft_request_invoice(r, drafted_on=LATER, actor="billy")
                 self.invoices.append(invoice)
@@ -97,6 +102,7 @@ class Prepaid:
                 app.void_invoice(self.invoices[k % len(self.invoices)], reason="x", actor="a")
             elif op == 7:
                 app.top_up_allowance(self.newest(), 2, topped_up_on=day, reason="more", actor="a")
+                self.inflow += 2
             elif op == 8:
                 a = app.allowance(self.newest())
                 app.expire_allowance(a.id, expired_on=max(day, a.period.end), actor="a")
@@ -108,6 +114,42 @@ class Prepaid:
         except Q2CError:
             pass  # refused: nothing recorded
 
+    def roll_over(self, k: int, day: date) -> None:
+        """Roll the newest allowance over into the next period's: all that is left, part of it,
+        or (one time in ten) a unit more than is left, which is refused, recording nothing;
+        plus an extra grant. The new allowance is granted exactly what was carried plus the
+        extra, and what was carried is no more than was left."""
+        app = self.app
+        a = app.allowance(self.newest())
+        end = a.period.end
+        left = a.remaining
+        if k % 2:
+            carried = None
+        elif k % 10 == 8:
+            carried = left + 1
+        else:
+            carried = min(left, Decimal(k % 4))
+        extra = k % 3
+        before = app.recorder.max_notification_id()
+        try:
+            new = app.roll_over_allowance(
+                a.id,
+                new_period=Period(end, end + timedelta(days=DAYS)),
+                rolled_over_on=max(day, end),
+                actor="a",
+                quantity=carried,
+                extra=extra,
+            )
+        except Q2CError:
+            assert app.recorder.max_notification_id() == before
+            assert a.status is not AllowanceStatus.OPEN or carried == left + 1
+            return
+        assert a.status is AllowanceStatus.OPEN and (carried is None or carried <= left)
+        expected = left if carried is None else carried
+        assert app.allowance(new).granted == expected + extra
+        assert app.allowance(a.id).rolled_over_quantity == expected
+        self.inflow += extra
+
 
 def check(app: QuoteToCash, prepaid: Prepaid, live: list[Any]) -> None:
     """Buckets, allowances, read side against aggregates, followed against rebuilt."""
@@ -115,10 +157,19 @@ def check(app: QuoteToCash, prepaid: Prepaid, live: list[Any]) -> None:
         for b in app.work_buckets(r):
             assert min(b.unbilled, b.covered, b.invoiced) >= 0, b
             assert b.unbilled + b.covered + b.invoiced == b.hours, b
+    held = Decimal(0)  # what the chain holds: used or forfeited by those closed, the open's grant
     for allowance_id in app.customer(prepaid.customer).allowance_ids:
         a = app.allowance(allowance_id)
         assert 0 <= a.consumed <= a.granted
         assert a.consumed + a.overage == a.charged
+        if a.status is AllowanceStatus.OPEN:
+            held += a.granted
+        else:
+            assert a.cover_cap is not None
+            assert a.granted == a.cover_cap + a.rolled_over_quantity + a.forfeited
+            held += a.cover_cap + a.forfeited
+    # nothing is made or lost down the roll-overs: what came in is what the chain holds
+    assert held == prepaid.inflow
     rebuilt = all_projections()
     rebuild(app, rebuilt)
     for a, b in zip(live, rebuilt, strict=True):
