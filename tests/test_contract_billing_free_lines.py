@@ -229,3 +229,37 @@ def test_superseded_days_read_back_from_the_store_and_a_snapshot(shared_url: str
         assert reopened.run_billing(date(2024, 1, 11), actor="run").documents == ()
     finally:
         reopened.close()
+
+
+def test_a_credit_note_names_only_the_days_its_invoice_names(app: QuoteToCash) -> None:
+    """A token licence at 1.00 a year bills 0.08 for January. Removed on 31 January and put
+    back, the day moves no money either way (January still charges 0.08), so no document
+    names 31 January any more: the correction superseded the 0.00 credit and billed the day
+    back for nothing. Removed again from 20 January, the credit note takes back 0.03 for the
+    days the January invoice still names, 20 to 30 January, and does not name the 31st, which
+    no live document bills: no day of the licence is taken back more often than it is billed."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("SUP"), sub("TOKEN", price=1)))
+    [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    assert [ln.net for ln in app.invoice(jan).lines] == [eur(100), eur("0.08")]
+    app.remove_sub_contract(cid, "TOKEN", effective_to=date(2024, 1, 31), actor=A)
+    assert app.run_billing(date(2024, 1, 10), actor="run").documents == ()
+    app.extend_sub_contract(cid, "TOKEN", effective_to=None, actor=A)
+    assert app.run_billing(date(2024, 1, 10), actor="run").documents == ()
+    assert named_days(app, cust)[(cid, "TOKEN", date(2024, 1, 31))] == 0
+
+    app.remove_sub_contract(cid, "TOKEN", effective_to=date(2024, 1, 20), actor=A)
+    [shown] = app.preview_billing(date(2024, 1, 10))
+    [note] = app.run_billing(date(2024, 1, 10), actor="run").documents
+    assert (note.kind, note.net, note.credits_invoice_id) == (
+        InvoiceKind.CREDIT_NOTE,
+        eur("0.03"),
+        jan,
+    )
+    [line] = app.invoice(note.invoice_id).lines
+    assert shown.lines == (line,)
+    assert line.source is not None
+    assert line.source.period == Period(date(2024, 1, 20), date(2024, 1, 31))
+    days = named_days(app, cust)
+    assert {days[(cid, "TOKEN", date(2024, 1, d))] for d in range(20, 32)} == {0}
+    assert {days[(cid, "TOKEN", date(2024, 1, d))] for d in range(1, 20)} == {1}

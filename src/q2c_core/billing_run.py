@@ -1856,11 +1856,11 @@ class _Holdings:
         return parts, charges
 
     def _named(self, holder: _Holder, part: BilledSlice, convention: DayCount) -> list[BilledSlice]:
-        """A credit of 0.00 cut to the days its document bills: days no document bills (free
-        days, which a run drafts no 0.00 invoice for, or days already superseded) have nothing
-        to credit and no line to take back. A credit of money is kept whole."""
-        if part.amount.amount != 0:
-            return [part]
+        """A credit cut to the days its document bills: days no document bills (free days,
+        which a run drafts no 0.00 invoice for, days already superseded, or days a correction
+        billed again for nothing, so that no document names them) have no line to take back.
+        A credit of money keeps its money: split over the days kept by their day count, or kept
+        whole when its document bills none of its days (one voided behind the run's back)."""
         kept: list[BilledSlice] = []
         for day in part.period.each_day():
             if self.days.get((part.sub_id, day), {}).get(holder, 0) <= 0:
@@ -1871,7 +1871,16 @@ class _Holdings:
             else:
                 days = Period(day, day + _ONE_DAY)
                 kept.append(attrs.evolve(part, period=days, days=day_count(days, convention)))
-        return kept
+        money = part.amount
+        if money.amount == 0:
+            return kept
+        if not kept or (len(kept) == 1 and kept[0].period == part.period):
+            return [part]
+        shares = _shares(money.amount, [Decimal(k.days) for k in kept], money.currency)
+        return [
+            attrs.evolve(k, amount=Money(share, money.currency))
+            for k, share in zip(kept, shares, strict=True)
+        ]
 
     def _share(
         self,
