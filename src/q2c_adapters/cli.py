@@ -1579,11 +1579,16 @@ _extended: list[str] = []
 
 
 def _register_extensions() -> None:
-    """Commands other modules add (invoice rendering, accounting exports), when installed."""
+    """Commands other modules add (invoice rendering, accounting exports, file imports), when
+    installed."""
     if _extended:
         return
     _extended.append("done")
-    for module_name in ("q2c_adapters.cli_documents", "q2c_adapters.cli_accounting"):
+    for module_name in (
+        "q2c_adapters.cli_documents",
+        "q2c_adapters.cli_accounting",
+        "q2c_adapters.cli_imports",
+    ):
         try:
             module = importlib.import_module(module_name)
         except ImportError:
