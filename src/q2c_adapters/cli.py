@@ -1,4 +1,5 @@
-"""The auditor's command line: replay, history, report, rows, explain.
+"""The auditor's command line: replay, history, report, rows, explain (and the office's: bill,
+refund, import, export, invoice render).
 
     q2c replay  --url URL [--as-of TIMESTAMP] [--store URL] [--workers N]
     q2c history AGGREGATE_ID|INVOICE_NUMBER --url URL
@@ -10,6 +11,9 @@
     q2c bill    --url URL --as-of DATE --actor NAME [--workers N] [--preview]
     q2c refund  CUSTOMER --url URL --amount AMOUNT [--currency CUR] --on DATE
                 --reference TEXT --actor NAME
+    q2c import  time-entries|contracts|bank-statement FILE --url URL --actor NAME [...]
+    q2c export  beancount|invoices|payments --url URL [--out FILE]
+    q2c invoice render NUMBER|ID --url URL [--format pdf|html|ubl] [--out FILE]
 
 Read models live in the projection store (by default the application's own database: the
 ``q2c_projection_rows`` and ``tracking`` tables next to the events). No command creates the
