@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -226,6 +227,45 @@ def test_several_workers_bill_what_one_would_exactly_once(
     assert result.events_written == (app.recorder.max_notification_id() or 0) - before
     assert app.run_billing(date(2024, 3, 1), actor="run", workers=2).documents == ()
     assert set(net_days(app, cust).values()) == {1}
+
+
+class Cancelled(Exception):
+    """The operator pressed cancel in the progress bar."""
+
+
+def test_a_run_cancelled_at_its_first_progress_report_bills_nothing_with_several_workers(
+    app_factory: Callable[[], QuoteToCash],
+) -> None:
+    """A progress callback that raises at once (the operator cancels as the bar appears) stops
+    the run before any worker starts: with two workers as with one, the caller gets the error
+    and nothing is billed afterwards behind its back; every report counts progress once."""
+    app = app_factory()
+    if not _shared(app):
+        return  # (several workers are refused in memory: see above)
+    setup(app, 6)
+    before = app.recorder.max_notification_id()
+
+    def cancel(done: int, total: int) -> None:
+        raise Cancelled("cancelled")
+
+    for workers in (1, 2):
+        with pytest.raises(Cancelled):
+            app.run_billing(
+                date(2024, 3, 1), actor="run", batch_size=1, workers=workers, progress=cancel
+            )
+    time.sleep(1.5)  # (a worker left running would have billed by now)
+    assert app.recorder.max_notification_id() == before
+    seen: list[tuple[int, int]] = []
+    result = app.run_billing(
+        date(2024, 3, 1),
+        actor="run",
+        batch_size=1,
+        workers=2,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert len(result.documents) == 18
+    assert seen[0] == (0, 6) and seen[-1] == (6, 6)
+    assert [done for done, _ in seen] == sorted(set(done for done, _ in seen))
 
 
 @pytest.mark.skipif(

@@ -793,6 +793,10 @@ class ContractBilling(BaseApp):
         for item in self._signed_contracts():
             shares[_share_of(item[1], workers)].append(item)
         total = sum(len(share) for share in shares)
+        if progress is not None:
+            # before any worker starts: a callback that stops the run here (an operator's
+            # cancel) leaves nothing billing behind the caller's back, as with one process
+            progress(0, total)
         processes, receivers = start(
             context,
             _bill_share,
@@ -800,13 +804,14 @@ class ContractBilling(BaseApp):
             "q2c-billing",
         )
         done = [0] * workers
-        if progress is not None:
-            progress(0, total)
+        reported = [0]
 
         def on_progress(k: int, payload: tuple[int, int]) -> None:
             done[k] = payload[0]
-            if progress is not None:
-                progress(sum(done), total)
+            now = sum(done)
+            if progress is not None and now != reported[0]:  # (each worker starts at 0)
+                reported[0] = now
+                progress(now, total)
 
         results: dict[int, _ShareResult] = gather(
             processes,
