@@ -233,3 +233,57 @@ def test_file_mistakes_are_one_line_errors(db: tuple[str, UUID], tmp_path: Path)
         "No such file",
     )
     assert not [p for p in tmp_path.iterdir() if p.suffix in (".pdf", ".html", ".xml")]
+
+
+def _issue_in_series(url: str, prefix: str) -> str:
+    """An invoice issued in a series of its own (``prefix``); its number."""
+    app = QuoteToCash.open(url)
+    try:
+        customer = app.customers()[0].id
+        app.open_number_series("RE", prefix=prefix, actor=A)
+        line = InvoiceLine(
+            "L1",
+            "Consulting",
+            Decimal(2),
+            Money.of("100", "EUR"),
+            TaxRate.standard(19),
+            LineSource(SourceKind.MANUAL, note="test"),
+        )
+        invoice = app.draft_invoice(customer, [line], drafted_on=date(2024, 5, 1), actor="billy")
+        app.approve_invoice(invoice, role="billing", approved_on=date(2024, 5, 1), actor="bea")
+        app.approve_invoice(
+            invoice, role="account_manager", approved_on=date(2024, 5, 1), actor="mia"
+        )
+        return app.issue_invoice(invoice, issued_on=date(2024, 5, 2), actor="bea", series="RE")
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "file_name"),
+    [
+        ("RE/2024/", "RE_2024_000001.html"),  # a German series by year
+        ("../", "_.._000001.html"),  # never a file outside the folder, nor a hidden one
+        ("F 2024\\", "F_2024_000001.html"),
+    ],
+)
+def test_default_file_name_of_a_number_with_slashes_stays_in_the_folder(
+    db: tuple[str, UUID],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    prefix: str,
+    file_name: str,
+) -> None:
+    """Numbers like RE/2024/000001 are common in Germany and France: without --out the
+    document is written to the current folder, its file named after the number with the
+    path separators (and other characters a file name cannot safely hold) as '_'."""
+    url, _ = db
+    number = _issue_in_series(url, prefix)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = CliRunner().invoke(cli(), ["invoice", "render", number, "--url", url, "-f", "html"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in work.iterdir()] == [file_name]
+    assert f"Invoice {number}" in (work / file_name).read_text(encoding="utf-8")
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".html"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -39,6 +40,18 @@ class DocumentFormat(enum.Enum):
     def suffix(self) -> str:
         """The file name extension."""
         return {"pdf": ".pdf", "html": ".html", "ubl": ".xml"}[self.value]
+
+
+def default_file_name(number: str, fmt: DocumentFormat) -> Path:
+    """The file ``render`` writes without ``--out``: the number in the current folder, as a name
+    any file system takes. Numbers such as ``RE/2024/000001`` are common, and a series prefix may
+    hold anything, so each character but letters, digits, ``_``, ``.`` and ``-`` becomes ``_``
+    (``RE_2024_000001.pdf``), and a name starting with ``.`` gets a leading ``_``: never a
+    folder, a hidden file or a file outside the current folder (``../`` is ``_.._``)."""
+    name = re.sub(r"[^\w.-]", "_", number)
+    if name.startswith("."):
+        name = "_" + name
+    return Path(name + fmt.suffix)
 
 
 def _read_table(path: Path) -> dict[str, Any]:
@@ -138,7 +151,13 @@ def render_command(
     ] = DocumentFormat.PDF,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Output file; '-' for stdout; default <number>.<ext>."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output file; '-' for stdout; default <number>.<ext> in the current folder, "
+            "with '_' for '/' and other characters a file name cannot hold "
+            "(RE/2024/000001 -> RE_2024_000001.pdf).",
+        ),
     ] = None,
     branding: Annotated[
         Path | None, typer.Option(help="Branding file (TOML or JSON): logo, colours, footer...")
@@ -160,6 +179,9 @@ def render_command(
     ] = None,
 ) -> None:
     """Render an invoice or credit note as PDF, HTML or UBL XML.
+
+    Without --out the document goes to the current folder, named after its number with '_' for
+    '/' and the other characters a file name cannot hold (RE/2024/000001 -> RE_2024_000001.pdf).
 
     A file that cannot be read (--branding, --seller, --templates) or written (--out) is an
     error (exit 2), and so is a number no invoice or credit note has (as ``history`` and
@@ -189,11 +211,11 @@ def render_command(
             sys.stdout.buffer.flush()
             return
         number = app.invoice(invoice_id).number or f"draft-{invoice_id}"
-        target = out or Path(f"{number}{fmt.suffix}")
+        target = out or default_file_name(number, fmt)
         try:
             target.write_bytes(data)
         except OSError as error:
-            fail(f"--out {target}: {one_line(error)}")
+            fail(f"--out {target}: {one_line(error)}" if out else f"{target}: {one_line(error)}")
         typer.echo(f"{target} ({len(data)} bytes)", err=True)
     except Q2CError as e:
         hint = " (--buyer-endpoint SCHEME:ID)" if e.field == "buyer.endpoint" else ""
