@@ -287,3 +287,31 @@ def test_default_file_name_of_a_number_with_slashes_stays_in_the_folder(
     assert [p.name for p in work.iterdir()] == [file_name]
     assert f"Invoice {number}" in (work / file_name).read_text(encoding="utf-8")
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".html"]
+
+
+def test_a_broken_user_template_is_a_one_line_error(db: tuple[str, UUID], tmp_path: Path) -> None:
+    """A --templates folder whose invoice.html has a syntax error or a variable q2c does not
+    give: exit 2 naming --templates, the file and the line, and nothing written."""
+    url, _ = db
+    templates = tmp_path / "tpl"
+    templates.mkdir()
+    page = templates / "invoice.html"
+    out = tmp_path / "inv.html"
+    render = ["invoice", "render", "INV-000001", "--url", url, "-f", "html", "-o", str(out)]
+    page.write_text(
+        '{% extends "q2c/invoice.html" %}\n{% block payment %}{{ doc.nope }}{% endblock %}'
+    )
+    _refused(
+        CliRunner().invoke(cli(), [*render, "--templates", str(templates)]),
+        "--templates",
+        f"{page} line 2",
+        "nope",
+    )
+    page.write_text("<html>\n{% if %}\n</html>")
+    _refused(
+        CliRunner().invoke(cli(), [*render, "--templates", str(templates)]),
+        "--templates",
+        f"{page} line 2",
+        "Expected an expression",
+    )
+    assert not out.exists()

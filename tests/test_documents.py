@@ -447,3 +447,46 @@ def test_a_contract_line_in_a_currency_without_cents_reads_in_german_too() -> No
         "2024-01-01..2024-01-31 at 1,200 JPY a year"
     )
     assert contract_line_text(text, "de").endswith("zu 1.200 JPY pro Jahr")
+
+
+@pytest.mark.parametrize(
+    ("template", "rule"),
+    [
+        # a block tag left unfinished on line 3
+        (
+            '{% extends "q2c/invoice.html" %}\n{% block footer %}\n<p>{% if %}</p>\n{% endblock %}',
+            "Expected an expression",
+        ),
+        # a variable the document does not have, on line 2
+        (
+            '{% extends "q2c/invoice.html" %}\n{% block footer %}<p>{{ doc.vat_note }}</p>'
+            "\n{% endblock %}",
+            "vat_note",
+        ),
+        # an expression that fails as it runs: text plus a number, on line 2
+        (
+            '{% extends "q2c/invoice.html" %}\n{% block footer %}{{ doc.customer_name + 1 }}'
+            "{% endblock %}",
+            "can only concatenate str",
+        ),
+    ],
+)
+def test_a_broken_user_template_is_refused_naming_its_file_and_line(
+    app: QuoteToCash, tmp_path: Path, template: str, rule: str
+) -> None:
+    """A designer's template with a typo or a variable q2c does not give is a mistake in the
+    --templates folder: refused as such (the file and the line to look at), not a Jinja2 crash."""
+    _, invoice = big_invoice(app, entries=1)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "invoice.html").write_text(template, encoding="utf-8")
+    line = 3 if rule.startswith("Expected") else 2
+    for render in (
+        lambda: render_html(app, invoice, template_dir=templates),
+        lambda: HtmlInvoiceRenderer(app, template_dir=templates).render(invoice),
+    ):
+        with pytest.raises(InvalidValue) as refused:
+            render()
+        assert refused.value.field == "templates"
+        assert str(templates / "invoice.html") in refused.value.rule
+        assert f"line {line}" in refused.value.rule and rule in refused.value.rule

@@ -23,7 +23,7 @@ from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.html import render_html
 from q2c_adapters.documents.pdf import render_pdf
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.errors import NotFound, Q2CError
+from q2c_core.domain.errors import InvalidValue, NotFound, Q2CError
 
 if TYPE_CHECKING:
     from q2c_adapters.accounting.seller import Endpoint
@@ -184,8 +184,10 @@ def render_command(
     '/' and the other characters a file name cannot hold (RE/2024/000001 -> RE_2024_000001.pdf).
 
     A file that cannot be read (--branding, --seller, --templates) or written (--out) is an
-    error (exit 2), and so is a number no invoice or credit note has (as ``history`` and
-    ``explain`` refuse it); an id no invoice has, or a document that cannot be rendered, exit 1.
+    error (exit 2), and so is a template in --templates that Jinja2 cannot read or render (a
+    syntax error, a variable q2c does not give: the error names its file and line), and a
+    number no invoice or credit note has (as ``history`` and ``explain`` refuse it); an id no
+    invoice has, or a document that cannot be rendered, exit 1.
     """
     if templates is not None and not templates.is_dir():
         fail(f"--templates {templates}: no such folder")
@@ -203,7 +205,12 @@ def render_command(
         if fmt is DocumentFormat.PDF:
             data = render_pdf(app, invoice_id, brand)
         elif fmt is DocumentFormat.HTML:
-            data = render_html(app, invoice_id, brand, templates).encode()
+            try:
+                data = render_html(app, invoice_id, brand, templates).encode()
+            except InvalidValue as mistake:
+                if mistake.field != "templates":
+                    raise
+                fail(f"--templates: {mistake.rule}")
         else:
             data = render_ubl(app, invoice_id, seller, endpoint)
         if out is not None and str(out) == "-":

@@ -15,12 +15,15 @@ from jinja2 import (
     PackageLoader,
     PrefixLoader,
     StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
     select_autoescape,
 )
 
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.model import InvoiceDocument, build_document
-from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.errors import InvalidValue, Q2CError
 
 if TYPE_CHECKING:
     from q2c_core.application import QuoteToCash
@@ -55,12 +58,60 @@ def logo_source(logo: str) -> str:
     return f"data:{media};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
+def _template_line(error: BaseException) -> tuple[str, int] | None:
+    """The template file and line where rendering stopped: Jinja2 rewrites the traceback so
+    that each template frame names its file and line; the innermost one is the place."""
+    place = None
+    frame = error.__traceback__
+    while frame is not None:
+        if "__jinja_exception__" in frame.tb_frame.f_globals:
+            place = (frame.tb_frame.f_code.co_filename, frame.tb_lineno)
+        frame = frame.tb_next
+    return place
+
+
+def template_mistake(error: Exception, template_dir: str | Path) -> InvalidValue | None:
+    """A user's template that Jinja2 cannot read or render (a syntax error, a variable the
+    document does not have, a template it names that is not there, an expression that fails
+    such as text plus a number) is a mistake in ``template_dir``: refused naming the file and
+    the line to look at, the way a bad branding file is refused, not a Jinja2 traceback. None
+    for a Python error that did not stop in a template of ``template_dir`` (q2c's own bug)."""
+    if isinstance(error, TemplateSyntaxError):
+        place: tuple[str, int] | None = (
+            error.filename or error.name or TEMPLATE,
+            error.lineno,
+        )
+    else:
+        place = _template_line(error)
+    if not isinstance(error, TemplateError):
+        folder = Path(template_dir).resolve()
+        if place is None or not Path(place[0]).resolve().is_relative_to(folder):
+            return None
+    if isinstance(error, TemplateNotFound):
+        message = f"no template {error.name!r} (in the folder or q2c's, as q2c/<name>)"
+    else:
+        text = error.message if isinstance(error, TemplateError) else str(error)
+        message = " ".join((text or "").split()) or type(error).__name__
+    where = f"{place[0]} line {place[1]}: " if place else ""
+    return InvalidValue(f"{where}{message}", field="templates", value=str(template_dir))
+
+
 def render_document_html(doc: InvoiceDocument, template_dir: str | Path | None = None) -> str:
-    """Render a gathered document with the (possibly overridden) template."""
-    template = template_environment(template_dir).get_template(TEMPLATE)
-    return template.render(
-        doc=doc, t=doc.labels, b=doc.branding, logo_src=logo_source(doc.branding.logo)
-    )
+    """Render a gathered document with the (possibly overridden) template; a user template
+    that cannot be read or rendered raises ``InvalidValue`` naming ``templates``, its file and
+    line (``template_mistake``)."""
+    logo = logo_source(doc.branding.logo)
+    try:
+        template = template_environment(template_dir).get_template(TEMPLATE)
+        return template.render(doc=doc, t=doc.labels, b=doc.branding, logo_src=logo)
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as error:
+        # (q2c's own templates failing, or a typed q2c refusal, are not the user's mistake)
+        mistake = None
+        if template_dir is not None and not isinstance(error, Q2CError):
+            mistake = template_mistake(error, template_dir)
+        if mistake is None:
+            raise
+        raise mistake from error
 
 
 def render_html(
@@ -69,7 +120,8 @@ def render_html(
     branding: Branding | None = None,
     template_dir: str | Path | None = None,
 ) -> str:
-    """An invoice or credit note as a self-contained HTML page."""
+    """An invoice or credit note as a self-contained HTML page; a template in ``template_dir``
+    that cannot be read or rendered raises ``InvalidValue`` (field ``templates``)."""
     doc = build_document(app, invoice_id, branding or Branding())
     return render_document_html(doc, template_dir)
 
