@@ -3,6 +3,7 @@ store of its own at a URL whose storage cannot be opened."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
@@ -91,3 +92,47 @@ def test_a_delivery_store_whose_storage_cannot_be_opened_is_storage_unavailable(
     assert "S3cr3t" not in str(refused.value) and "S3cr3t" not in str(refused.value.value)
     assert refused.value.__cause__ is not None
     assert not (tmp_path / "no").exists()
+
+
+class LedgerWithClosedPeriods(LedgerWithoutAccounts):
+    """A ledger that refuses customer events for whatever reason it gives at the time."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+    def deliver(self, event_id: str, event: DomainEventProtocol[UUID]) -> None:
+        if type(event).__qualname__.startswith("Customer."):
+            raise PoisonEvent(self.reason)
+        self.booked.append(event_id)
+
+
+def test_a_retry_rejected_again_records_the_new_reason(backend_url: str) -> None:
+    """The ledger first refused the customers for a missing account; the bookkeeper creates it,
+    but by the retry the period is locked. The parked list then says why they are parked now
+    (the period), with the time of that rejection, and still says so after a restart: an
+    operator reading it is not sent to fix the account again."""
+    app = QuoteToCash.open(backend_url)
+    for name in ("Acme", "Globex"):
+        app.register_customer(name, "EUR", account_manager="mia", actor="sales")
+    ledger = LedgerWithClosedPeriods("account 1400 missing in the ledger")
+    delivery = Delivery(app, ledger, name="ledger")
+    delivery.run()
+    first = delivery.parked()
+    assert len(first) >= 2 and {p.reason for p in first} == {"account 1400 missing in the ledger"}
+
+    ledger.reason = "period 2024-03 locked"
+    still = delivery.retry_parked()
+
+    assert [p.event_id for p in still] == [p.event_id for p in first]
+    assert {p.reason for p in still} == {"period 2024-03 locked"}
+    assert delivery.parked() == still
+    at = datetime.fromisoformat
+    assert all(
+        at(now.parked_at) > at(then.parked_at) for now, then in zip(still, first, strict=True)
+    )
+    if backend_url != "memory:":
+        app.close()
+        app = QuoteToCash.open(backend_url)
+        assert Delivery(app, ledger, name="ledger").parked() == still
+    app.close()

@@ -86,6 +86,12 @@ class DeliveryStore(Protocol):
         """Forget a parked event (after it was delivered by a retry)."""
         ...
 
+    def repark(self, name: str, parked: ParkedEvent) -> None:
+        """Record the reason and time of a parked event's latest rejection (a retry the
+        backend refused again); nothing when the event is no longer parked (another retry
+        delivered it meanwhile)."""
+        ...
+
 
 _PARKED_COLUMNS = "notification_id, event_id, topic, reason, parked_at"
 
@@ -132,6 +138,15 @@ class SQLiteDeliveryStore(SQLiteTrackingRecorder):
             c.execute(
                 "DELETE FROM parked_events WHERE application_name = ? AND event_id = ?",
                 (name, event_id),
+            )
+
+    def repark(self, name: str, parked: ParkedEvent) -> None:
+        """Record the latest rejection's reason and time of an event still parked."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "UPDATE parked_events SET reason = ?, parked_at = ? "
+                "WHERE application_name = ? AND event_id = ?",
+                (parked.reason, parked.parked_at, name, parked.event_id),
             )
 
 
@@ -210,6 +225,17 @@ def postgres_store_class() -> type[Any]:
                     (name, event_id),
                 )
 
+        def repark(self, name: str, parked: ParkedEvent) -> None:
+            """Record the latest rejection's reason and time of an event still parked."""
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(
+                    SQL(
+                        "UPDATE {0} SET reason = %s, parked_at = %s "
+                        "WHERE application_name = %s AND event_id = %s"
+                    ).format(self._parked),
+                    (parked.reason, parked.parked_at, name, parked.event_id),
+                )
+
     _POSTGRES_STORE = PostgresDeliveryStore
     return PostgresDeliveryStore
 
@@ -246,6 +272,13 @@ class MemoryDeliveryStore(POPOTrackingRecorder):
         """Forget a parked event."""
         with self._lock:
             self._parked_events.get(name, {}).pop(event_id, None)
+
+    def repark(self, name: str, parked: ParkedEvent) -> None:
+        """Record the latest rejection's reason and time of an event still parked."""
+        with self._lock:
+            events = self._parked_events.get(name, {})
+            if parked.event_id in events:
+                events[parked.event_id] = parked
 
 
 class _Overtaken(Exception):
@@ -465,8 +498,10 @@ class Delivery:
     def retry_parked(self) -> list[ParkedEvent]:
         """Deliver the parked events again; those the sink now accepts leave the parked list.
 
-        Returns the events still parked (with their new reasons): those the sink rejects again,
-        and those that still cannot be decoded ("cannot decode: ...", as ``run`` parks them).
+        Returns the events still parked: those the sink rejects again, and those that still
+        cannot be decoded ("cannot decode: ...", as ``run`` parks them). Their new reasons and
+        the time of this rejection are recorded (``parked`` shows them, after a restart too),
+        so the parked list says why each event is parked now, not why it was first.
         """
         still: list[ParkedEvent] = []
         for item in self.parked():
@@ -478,7 +513,13 @@ class Delivery:
                     raise PoisonEvent("the notification is no longer in the log")
                 self.sink.deliver(item.event_id, self._decoded(notes[0]))
             except PoisonEvent as poison:
-                still.append(attrs.evolve(item, reason=str(poison) or item.reason))
+                again = attrs.evolve(
+                    item,
+                    reason=str(poison) or type(poison).__name__,
+                    parked_at=datetime.now(UTC).isoformat(),
+                )
+                self.store.repark(self.name, again)
+                still.append(again)
                 continue
             self.store.unpark(self.name, item.event_id)
         return still
