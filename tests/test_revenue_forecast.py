@@ -55,13 +55,14 @@ def signed(
     *subs: SubContract,
     term: Period = YEAR_2024,
     frequency: BillingFrequency = BillingFrequency.MONTHLY,
+    number: str = "MC-1",
     **options: object,
 ) -> UUID:
     """A customer signs a maintenance contract and it is activated on its first day."""
-    customer = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    customer = app.register_customer(f"Acme {number}", "EUR", account_manager="mia", actor=A)
     contract = app.sign_contract(
         customer,
-        number="MC-1",
+        number=number,
         term=term,
         frequency=frequency,
         signed_on=term.start - timedelta(days=14),
@@ -169,6 +170,43 @@ def test_ten_years_of_billed_months_before_the_window_leave_its_months_alone() -
     for m in range(1, 6):
         assert months[date(2025, m, 1)].amount == eur(0)
     assert total(list(months.values())) == eur("600.00")
+
+
+def test_billing_one_of_two_contracts_leaves_every_month_total_as_it_was() -> None:
+    """Two quarterly contracts from 2024-01-01: MC-1 at 3,435.83 a year billed in advance,
+    MC-2 at 71,064.01 a year in arrears. Before any run, January is 6,344.77 and February
+    5,935.42 (the two contracts' running totals summed exactly, rounded once). The run of
+    2024-01-01 bills and issues MC-1's first quarter only: its days move from contracted to
+    scheduled, and no month's total moves a cent (each part alone, rounded on its own, would
+    have made January 6,344.76 and February 5,935.44). Once every quarter is billed, the
+    months are still those."""
+    app = QuoteToCash.open("memory:")
+    signed(app, sub("a", "3435.83"), frequency=BillingFrequency.QUARTERLY)
+    signed(
+        app,
+        sub("b", "71064.01"),
+        frequency=BillingFrequency.QUARTERLY,
+        timing=BillingTiming.IN_ARREARS,
+        number="MC-2",
+    )
+    before = by_month(schedule(app).outlook(date(2024, 1, 1), 12))
+    assert before[date(2024, 1, 1)].amount == eur("6344.77")
+    assert before[date(2024, 2, 1)].amount == eur("5935.42")
+    assert before[date(2024, 2, 1)].scheduled == eur(0)
+
+    bill(app, date(2024, 1, 1))  # only MC-1's first quarter is due
+    after = by_month(schedule(app).outlook(date(2024, 1, 1), 12))
+    # February: MC-1 earns 29 of 91 days of 858.96 (273.7346...), scheduled
+    assert after[date(2024, 2, 1)].scheduled == eur("273.74")
+    assert after[date(2024, 2, 1)].contracted == eur("5661.68")
+    assert {m: f.amount for m, f in after.items()} == {m: f.amount for m, f in before.items()}
+
+    for run in (date(2024, 4, 1), date(2024, 7, 1), date(2024, 10, 1), date(2025, 1, 1)):
+        bill(app, run)
+    billed = by_month(schedule(app).outlook(date(2024, 1, 1), 12))
+    assert all(f.contracted == eur(0) for f in billed.values())
+    assert {m: f.amount for m, f in billed.items()} == {m: f.amount for m, f in before.items()}
+    assert total(list(billed.values())) == eur("74499.84")
 
 
 def test_a_quarterly_contract_mid_month_is_spread_by_day() -> None:
@@ -655,3 +693,57 @@ def test_each_forecast_month_is_what_the_same_month_holds_once_billed(
 def months_held(months: list[MonthForecast]) -> dict[date, Money]:
     """Each month's total, the months with none left out."""
     return {m.month: m.amount for m in months if m.amount.amount}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    first=contract_terms(),
+    second=contract_terms(),
+    today=st.integers(0, 200),
+    horizon=st.integers(1, 14),
+)
+@example(  # the known answer above: MC-1's first quarter billed, MC-2's (in arrears) not yet
+    first=Terms(
+        YEAR_2024,
+        (sub("s0", "3435.83"),),
+        BillingFrequency.QUARTERLY,
+        BillingTiming.IN_ADVANCE,
+        PeriodAlignment.ANNIVERSARY,
+        DayCount.ACTUAL,
+        (),
+    ),
+    second=Terms(
+        YEAR_2024,
+        (sub("s0", "71064.01"),),
+        BillingFrequency.QUARTERLY,
+        BillingTiming.IN_ARREARS,
+        PeriodAlignment.ANNIVERSARY,
+        DayCount.ACTUAL,
+        (),
+    ),
+    today=0,
+    horizon=3,
+)
+def test_two_contracts_each_forecast_month_is_what_it_holds_once_billed(
+    first: Terms, second: Terms, today: int, horizon: int
+) -> None:
+    """Two contracts of one currency, whatever their terms: a forecast made when one has a
+    period issued and the other's is still contracted holds, month by month and to the cent,
+    what the same months hold once every period they touch is billed and issued. A month's
+    total is the two parts' running totals summed exactly and rounded once, so a period
+    moving from contracted to scheduled never moves it."""
+    app = QuoteToCash.open("memory:")
+    signed_on(app, first)
+    signed_on(app, second, number="MC-2")
+    as_of = min(first.term.start, second.term.start) + timedelta(days=today)
+    bill(app, as_of)
+    forecast = schedule(app).forecast(as_of, horizon)
+    for m in forecast:
+        assert m.amount == m.scheduled + m.contracted
+    run = date(as_of.year, as_of.month, 1)
+    for _ in range(horizon + 14):
+        run = date(run.year + run.month // 12, run.month % 12 + 1, 1)
+        bill(app, run)
+    start = date(as_of.year + as_of.month // 12, as_of.month % 12 + 1, 1)
+    once_billed = schedule(app).outlook(start, horizon)
+    assert months_held(once_billed) == months_held(forecast)

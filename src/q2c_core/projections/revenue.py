@@ -54,6 +54,11 @@ The forecast shows two figures per month, so a reader sees what is firm and what
   bills each slice as one line over the same days, so an issued period moves from contracted
   to scheduled without changing the month's total.
 
+A month's total is the difference of two running totals, the scheduled and the contracted
+ones summed exactly and rounded once per currency, as the scheduled one is on its own; the
+month's ``contracted`` is its total less its ``scheduled``. Each part rounded on its own would
+move the total by a cent when one of two contracts has a period issued and the other not yet.
+
 Assumptions, stated because a forecast is only as good as them: a contract counts up to its
 term's end; a signed contract that is not activated yet, and a suspended one, count (the
 billing run bills suspended contracts; suspension is a collection measure, not the end of
@@ -234,6 +239,14 @@ class _ExactSum:
             parts[1] = _EXACT.add(parts.get(1, Decimal(0)), constant)
         if numerator:
             parts[denominator] = _EXACT.add(parts.get(denominator, Decimal(0)), numerator)
+
+    def plus(self, other: _ExactSum) -> _ExactSum:
+        """A new sum of both (neither changed)."""
+        result = _ExactSum()
+        result.parts = dict(self.parts)
+        for denominator, numerator in other.parts.items():
+            result.add((Decimal(0), numerator, denominator))
+        return result
 
     def rounded(self, currency: str) -> Money:
         """The sum rounded half up (away from zero) to the currency's minor unit."""
@@ -605,16 +618,15 @@ class RevenueSchedule(Projection):
         self, first_month: date, months: int, rows: dict[str, Any] | None = None
     ) -> list[MonthRevenue]:
         """Revenue recognised in each of ``months`` calendar months from ``first_month``."""
-        start = month_start(first_month)
-        edges = [add_months(start, i) for i in range(months + 1)]
-        lines = self.recognition_lines(rows)
-        currencies = sorted({line.amount.currency for line in lines})
-        running = [_recognised(lines, edge - timedelta(days=1)) for edge in edges]
+        edges = _month_edges(first_month, months)
+        running = _scheduled_totals(self.recognition_lines(rows), edges)
+        currencies = sorted({cur for totals in running for cur in totals})
+        rounded = [{cur: total.rounded(cur) for cur, total in at.items()} for at in running]
         return [
             MonthRevenue(
                 month,
                 cur,
-                running[i + 1].get(cur, Money.zero(cur)) - running[i].get(cur, Money.zero(cur)),
+                rounded[i + 1].get(cur, Money.zero(cur)) - rounded[i].get(cur, Money.zero(cur)),
             )
             for i, month in enumerate(edges[:-1])
             for cur in currencies
@@ -623,29 +635,30 @@ class RevenueSchedule(Projection):
     def outlook(self, first_month: date, months: int) -> list[MonthForecast]:
         """Scheduled and contracted revenue in each of ``months`` calendar months from
         ``first_month`` (see the module's notes). Contracted days before today that are not
-        invoiced yet count too: they are due, and will be earned once billed."""
+        invoiced yet count too: they are due, and will be earned once billed.
+
+        A month's total is the scheduled and contracted running totals summed exactly and
+        rounded once (per currency), and ``contracted`` is that total less ``scheduled``: so
+        an issued period moves from contracted to scheduled without moving the month's total
+        by a cent, as each part rounded on its own would."""
         check_day(first_month, "first_month")
         require_whole(months, "months")
-        start = month_start(first_month)
-        edges = [add_months(start, i) for i in range(months + 1)]
+        edges = _month_edges(first_month, months)
         rows = self.rows()  # (read once for both parts)
-        scheduled = self.by_month(start, months, rows)
+        scheduled = _scheduled_totals(self.recognition_lines(rows), edges)
         contracted = _running_totals(self._contracted(rows, edges[0], edges[-1]), edges)
-        currencies = sorted({m.currency for m in scheduled} | set(contracted))
-        found = {(m.month, m.currency): m.amount for m in scheduled}
+        currencies = sorted({cur for at in scheduled for cur in at} | set(contracted))
         result = []
         for cur in currencies:
-            totals = contracted.get(cur, [Decimal(0)] * len(edges))
-            running = [Money(v, cur).rounded() for v in totals]
+            expected = contracted.get(cur)
+            firm, whole = [], []  # running totals: the scheduled alone, and with the contracted
+            for i, at in enumerate(scheduled):
+                issued = at.get(cur, _ExactSum())
+                firm.append(issued.rounded(cur))
+                whole.append(issued.plus(expected[i]).rounded(cur) if expected else firm[-1])
             for i, month in enumerate(edges[:-1]):
-                result.append(
-                    MonthForecast(
-                        month,
-                        cur,
-                        found.get((month, cur), Money.zero(cur)),
-                        running[i + 1] - running[i],
-                    )
-                )
+                part = firm[i + 1] - firm[i]
+                result.append(MonthForecast(month, cur, part, whole[i + 1] - whole[i] - part))
         result.sort(key=lambda m: (m.month, m.currency))
         return result
 
@@ -791,13 +804,33 @@ def _caught_up(
 def _recognised(lines: list[RecognitionLine], through: date) -> dict[str, Money]:
     """Running total per currency: lines summed unrounded (exactly), rounded once per
     currency."""
+    return {cur: total.rounded(cur) for cur, total in _exact_totals(lines, through).items()}
+
+
+def _exact_totals(lines: list[RecognitionLine], through: date) -> dict[str, _ExactSum]:
+    """Running total per currency, exact (not rounded yet)."""
     totals: dict[str, _ExactSum] = {}
     for line in lines:
         cur = line.amount.currency
         if cur not in totals:
             totals[cur] = _ExactSum()
         totals[cur].add(line.exact_parts(through))
-    return {cur: total.rounded(cur) for cur, total in totals.items()}
+    return totals
+
+
+def _month_edges(first_month: date, months: int) -> list[date]:
+    """The first days of ``months`` calendar months from ``first_month``'s and of the month
+    after them."""
+    start = month_start(first_month)
+    return [add_months(start, i) for i in range(months + 1)]
+
+
+def _scheduled_totals(
+    lines: list[RecognitionLine], edges: list[date]
+) -> list[dict[str, _ExactSum]]:
+    """The issued lines' exact running totals per currency by the end of the day before each
+    edge."""
+    return [_exact_totals(lines, edge - timedelta(days=1)) for edge in edges]
 
 
 @attrs.frozen
@@ -948,34 +981,32 @@ class RecognisedToDate:
         return ToDate(total - booked, booked - Money(sums[2], currency))
 
 
-def _running_totals(pieces: Iterable[Piece], edges: list[date]) -> dict[str, list[Decimal]]:
+def _running_totals(pieces: Iterable[Piece], edges: list[date]) -> dict[str, list[_ExactSum]]:
     """Per currency, the exact sum of the pieces recognised before each edge (by the end of the
-    day before it), unrounded: the caller rounds each running total once, so the months (the
-    differences of rounded running totals) add up exactly."""
+    day before it), unrounded: the caller rounds each running total once (with the scheduled
+    one's), so the months (the differences of rounded running totals) add up exactly."""
     zero = Decimal(0)
-    partial: dict[str, list[Decimal]] = {}
+    partial: dict[str, list[_ExactSum]] = {}
     full: dict[str, list[Decimal]] = {}  # a piece's whole amount, from the first edge at its end
     for cur, amount, span, convention in pieces:
         if cur not in partial:
-            partial[cur] = [zero] * len(edges)
+            partial[cur] = [_ExactSum() for _ in edges]
             full[cur] = [zero] * (len(edges) + 1)
         first = bisect_right(edges, span.start)  # edges at or before the start: nothing yet
         done = bisect_left(edges, span.end)  # edges at or after the end: the whole amount
-        full[cur][done] += amount
+        full[cur][done] = _EXACT.add(full[cur][done], amount)
         sums = partial[cur]
         days = days_between(span.start, span.end, convention)
         for i in range(first, done):
             if days:  # (else earned on its last day: ``full`` has it)
-                sums[i] += amount * days_between(span.start, edges[i], convention) / days
-    result: dict[str, list[Decimal]] = {}
+                served = days_between(span.start, edges[i], convention)
+                sums[i].add((zero, _EXACT.multiply(amount, Decimal(served)), days))
     for cur, sums in partial.items():
         carried = zero
-        totals = []
-        for i, value in enumerate(sums):
-            carried += full[cur][i]
-            totals.append(carried + value)
-        result[cur] = totals
-    return result
+        for i, total in enumerate(sums):
+            carried = _EXACT.add(carried, full[cur][i])
+            total.add((carried, zero, 1))
+    return partial
 
 
 def contract_terms(row: dict[str, Any], until: date) -> tuple[Period, list[SubContract]]:
