@@ -164,6 +164,7 @@ def test_a_completed_request_with_no_hours_logged_yet_stays_on_the_agenda(
     assert agenda(app)["Tweaks"].status == "completed"
 
 
-def test_the_review_rows_are_version_6() -> None:
-    """A store built before the review kept expenses and the fixed price is rebuilt."""
-    assert ReviewMeeting().config() == {"rows": 6}
+def test_the_review_rows_are_version_7() -> None:
+    """A store built before the review kept expenses and the fixed price (6), or each
+    customer's currency (7), is rebuilt."""
+    assert ReviewMeeting().config() == {"rows": 7}

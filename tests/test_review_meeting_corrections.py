@@ -449,3 +449,46 @@ def test_a_cancelled_request_stays_on_the_agenda_while_its_overage_is_owed() -> 
     item = agenda["Report A"]
     assert (item.status, item.unbilled_overage) == ("cancelled", eur(200))
     meeting.equals_its_rebuild()
+
+
+# -- currencies -----------------------------------------------------------------------------------
+
+
+def test_a_request_billed_by_hand_in_dollars_shows_dollars() -> None:
+    """Yankee Corp is billed in USD. A hotfix is done before anyone estimates it: Bob's 2 hours
+    at 150.00 USD are imported from the timesheet as unauthorized work. Before it is billed,
+    the agenda shows it invoiced 0.00 USD (the customer's currency, as ``unbilled_work`` tells
+    it); Billy bills the hours by hand on a USD invoice (300.00 USD, no tax), issued, and Yankee
+    pays 100.00 USD of it: the agenda shows 300.00 USD invoiced and 100.00 USD paid, the
+    invoice's own currency, never euros (it showed 300.00 EUR)."""
+    app = QuoteToCash.open("memory:")
+    yankee = app.register_customer("Yankee Corp", "USD", account_manager="mia", actor=A)
+    meeting = Meeting(app)
+    hotfix = app.open_request(yankee, "Hotfix", requested_on=date(2024, 3, 3), actor=A)
+    usd = Money.of(150, "USD")
+    app.import_work(
+        hotfix, TimeEntry("x1", "bob", date(2024, 3, 3), Decimal(2), usd), source="ts.csv", actor=A
+    )
+    item = meeting.agenda()["Hotfix"]
+    assert (item.invoiced, item.paid, item.unbilled_overage) == (Money.zero("USD"),) * 3
+
+    by_hand = InvoiceLine(
+        line_id="L1",
+        description="Hotfix: Bob, 2 hours",
+        quantity=Decimal(2),
+        unit_price=usd,
+        tax=TaxRate.standard(0),
+        source=LineSource(SourceKind.WORK, request_id=hotfix, time_entry_ids=("x1",)),
+        revenue_kind=RevenueKind.ENHANCEMENT,
+    )
+    invoice = app.draft_invoice(
+        yankee, [by_hand], drafted_on=date(2024, 3, 5), actor="billy", currency="USD"
+    )
+    issue(app, invoice, date(2024, 3, 5))
+    pay(app, invoice, Money.of(100, "USD"), date(2024, 3, 20))
+    assert app.unbilled_work(hotfix) == Money.zero("USD")
+    item = meeting.agenda()["Hotfix"]
+    assert item.invoiced == Money.of(300, "USD")
+    assert item.paid == Money.of(100, "USD")
+    assert item.unbilled_overage == Money.zero("USD")
+    meeting.equals_its_rebuild()

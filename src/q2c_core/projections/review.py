@@ -129,9 +129,14 @@ class ReviewMeeting(RequestBook, AllowanceChains):
     it there until billed; a completed request with no billable work at all stays (its hours
     may not be logged yet).
 
+    Money is shown in the currency of the invoices that bill the request's work; a request no
+    invoice bills yet shows its estimate's currency, else its customer's (as
+    ``QuoteToCash.unbilled_work`` values it), and its overage is owed in that currency too.
+
     Rows: ``inv:<id>`` for every invoice that bills a request's work when drafted and for every
     deposit invoice (a final invoice may deduct it); ``cn:<id>`` for a credit note's per-request
-    nets until it is applied; ``alw:<id>`` for the allowances (:class:`AllowanceChains`); and
+    nets until it is applied; ``alw:<id>`` for the allowances (:class:`AllowanceChains`);
+    ``cust:<id>`` for each customer's currency; and
     the request rows of :class:`RequestBook`, which here also keep the request's billable time
     entries (``work``: entry id -> whether an invoice bills it), its billable expenses
     (``expenses``, likewise) and whether an invoice bills its fixed price (``fixed_billed``).
@@ -150,9 +155,25 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         the spelling the history first named that person by ("Mia" and "mia " are one manager);
         6 keeps a request's billable expenses and whether its fixed price is billed
         (``expenses``, ``fixed_billed``), so a completed request with nothing left to bill
-        leaves the agenda. A store built by an older version is refused until it is rebuilt
-        from events."""
-        return {"rows": 6}
+        leaves the agenda; 7 keeps each customer's currency (``cust:`` rows) and shows a
+        request's money in its invoices' currency, else its estimate's or its customer's (6
+        showed a request without an estimate in EUR). A store built by an older version is
+        refused until it is rebuilt from events."""
+        return {"rows": 7}
+
+    @handles("Customer.CustomerRegistered")
+    def _manager_named(self, e: Any, oid: str) -> None:
+        """The customer's currency (it never changes): a request with no estimate and no
+        invoice yet is valued in it."""
+        super()._manager_named(e, oid)
+        self.put(f"cust:{oid}", {"currency": e.currency})
+
+    def _currency(self, req: Row, rows: dict[str, Row]) -> str:
+        """The currency a request's work is valued in before an invoice bills it: its
+        estimate's, else its customer's (``QuoteToCash.unbilled_work``)."""
+        if req["currency"]:
+            return str(req["currency"])
+        return str(rows[f"cust:{req['customer']}"]["currency"])  # (registered before it)
 
     # -- a request's billable time entries, and whether an invoice bills each ----------------
 
@@ -311,14 +332,18 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         }
         return sorted(billing | deposits | allowances)
 
-    def _billed(self, rows: dict[str, Row]) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-        """Net invoiced and net collected per request (the rules of the class docstring)."""
+    def _billed(
+        self, rows: dict[str, Row]
+    ) -> tuple[dict[str, Decimal], dict[str, Decimal], dict[str, str]]:
+        """Net invoiced and net collected per request (the rules of the class docstring), and
+        the currency of the invoices that bill it."""
         deducted: dict[str, list[Row]] = {}
         for key, inv in rows.items():
             if key.startswith("inv:") and inv["deducted_by"]:
                 deducted.setdefault(inv["deducted_by"], []).append(inv)
         invoiced: dict[str, Decimal] = {}
         paid: dict[str, Decimal] = {}
+        currency: dict[str, str] = {}
         for key, inv in rows.items():
             if not key.startswith("inv:") or not inv["requests"]:
                 continue
@@ -330,9 +355,10 @@ class ReviewMeeting(RequestBook, AllowanceChains):
             collected = min(collected, asked)
             for rid, net in inv["requests"].items():
                 invoiced[rid] = invoiced.get(rid, ZERO) + net
+                currency[rid] = inv["currency"]
                 if asked > 0:
                     paid[rid] = paid.get(rid, ZERO) + collected * net / asked
-        return invoiced, paid
+        return invoiced, paid, currency
 
     def _unbilled_overage(
         self,
@@ -349,7 +375,7 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         (on an hourly request: a fixed price bills the hours with it), no billable expense no
         invoice bills, no fixed price not billed. ``drawn`` keeps each allowance's draws
         across the requests it covers."""
-        owed = Money.zero(req["currency"] or "EUR")
+        owed = Money.zero(self._currency(req, rows))
         charged = self._charged_work(
             rid, req["work"].items(), req["allowance"], rows, drawn, as_of, owed.currency
         )
@@ -370,14 +396,14 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         left to bill and what was billed paid (a request its allowance covers in full)."""
         check_day(as_of)
         rows = self.rows()
-        invoiced, paid = self._billed(rows)
+        invoiced, paid, billed_in = self._billed(rows)
         drawn: dict[str, dict[str, Draw]] = {}  # each allowance's draws, by row key
         result = []
         for key, req in rows.items():
             if not key.startswith("req:"):
                 continue
             rid = key[4:]
-            cur = req["currency"] or "EUR"
+            cur = billed_in.get(rid) or self._currency(req, rows)
             inv_amount = Money(invoiced.get(rid, ZERO), cur)
             paid_amount = Money(paid.get(rid, ZERO), cur).rounded()
             overage, covered = self._unbilled_overage(rid, req, rows, drawn, as_of)
