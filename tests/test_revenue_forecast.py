@@ -5,11 +5,13 @@ forecast after the period billed today."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import attrs
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_projections_story import issue
@@ -18,6 +20,7 @@ from q2c_core import (
     BillingFrequency,
     BillingTiming,
     DayCount,
+    InvalidValue,
     Money,
     Period,
     PeriodAlignment,
@@ -207,6 +210,34 @@ def test_billing_one_of_two_contracts_leaves_every_month_total_as_it_was() -> No
     assert all(f.contracted == eur(0) for f in billed.values())
     assert {m: f.amount for m, f in billed.items()} == {m: f.amount for m, f in before.items()}
     assert total(list(billed.values())) == eur("74499.84")
+
+
+def test_a_month_by_month_query_refuses_a_day_or_count_that_is_none() -> None:
+    """``by_month`` took text, None or a datetime for the first month, and a fraction, text or
+    a negative count for the months, and raised a TypeError from inside (or answered nothing
+    for -2 months) where its sibling ``outlook`` names the field: both refuse them alike now,
+    ``InvalidValue`` naming ``first_month`` or ``months``. Zero months is no months."""
+    app = QuoteToCash.open("memory:")
+    signed(app, sub("erp", "12000.00"))
+    bill(app, date(2024, 1, 1))
+    rs = schedule(app)
+    jan = date(2024, 1, 1)
+    refused_calls: list[tuple[Any, Any, str]] = [
+        ("2024-01-01", 3, "first_month"),
+        (None, 3, "first_month"),
+        (datetime(2024, 1, 1, 9), 3, "first_month"),
+        (jan, "3", "months"),
+        (jan, 2.0, "months"),
+        (jan, True, "months"),
+        (jan, -2, "months"),
+    ]
+    for first_month, months, field in refused_calls:
+        for query in (rs.by_month, rs.outlook):
+            with pytest.raises(InvalidValue) as refused:
+                query(first_month, months)
+            assert refused.value.field == field, (query, first_month, months)
+    assert rs.by_month(jan, 0) == [] == rs.outlook(jan, 0)
+    assert [m.amount for m in rs.by_month(jan, 2)] == [eur("1000.00"), eur(0)]
 
 
 def test_a_quarterly_contract_mid_month_is_spread_by_day() -> None:

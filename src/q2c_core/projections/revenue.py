@@ -617,7 +617,9 @@ class RevenueSchedule(Projection):
     def by_month(
         self, first_month: date, months: int, rows: dict[str, Any] | None = None
     ) -> list[MonthRevenue]:
-        """Revenue recognised in each of ``months`` calendar months from ``first_month``."""
+        """Revenue recognised in each of ``months`` calendar months from ``first_month``
+        (``InvalidValue`` naming the field for a first month that is no day or a count that is
+        no whole number, as ``outlook``: they would raise from inside or answer nothing)."""
         edges = _month_edges(first_month, months)
         running = _scheduled_totals(self.recognition_lines(rows), edges)
         currencies = sorted({cur for totals in running for cur in totals})
@@ -641,8 +643,6 @@ class RevenueSchedule(Projection):
         rounded once (per currency), and ``contracted`` is that total less ``scheduled``: so
         an issued period moves from contracted to scheduled without moving the month's total
         by a cent, as each part rounded on its own would."""
-        check_day(first_month, "first_month")
-        require_whole(months, "months")
         edges = _month_edges(first_month, months)
         rows = self.rows()  # (read once for both parts)
         scheduled = _scheduled_totals(self.recognition_lines(rows), edges)
@@ -820,7 +820,9 @@ def _exact_totals(lines: list[RecognitionLine], through: date) -> dict[str, _Exa
 
 def _month_edges(first_month: date, months: int) -> list[date]:
     """The first days of ``months`` calendar months from ``first_month``'s and of the month
-    after them."""
+    after them (``InvalidValue`` naming the field for a day or count that is none)."""
+    check_day(first_month, "first_month")
+    require_whole(months, "months")
     start = month_start(first_month)
     return [add_months(start, i) for i in range(months + 1)]
 
