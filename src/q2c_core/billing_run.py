@@ -93,7 +93,7 @@ from q2c_core.domain.invoice_lines import (
     SourceKind,
 )
 from q2c_core.domain.money import Money, currency_quantum, split_by_weights, to_decimal
-from q2c_core.domain.tax import TaxSubtotal, require_tax_rate_type
+from q2c_core.domain.tax import TaxRate, TaxSubtotal, require_tax_rate_type
 from q2c_core.domain.values import Period, require_day, require_whole
 from q2c_core.projections.decoding import uuid_of, uuids_of
 from q2c_core.projections.reader import NotificationReader
@@ -184,7 +184,8 @@ class SkippedContract:
     A contract recorded with what no invoice can carry (its tax rate the text "21", signed
     before ``register_customer`` and ``sign_contract`` refused it) is skipped, recording
     nothing for it, rather than stopping the run for every other contract; each run skips it
-    again until it is dealt with (terminated, and signed again at a ``TaxRate``)."""
+    again until it is dealt with (its rate changed from its term's first day on,
+    ``change_contract_tax_rate``, or terminated and signed again at a ``TaxRate``)."""
 
     contract_id: UUID
     number: str
@@ -522,6 +523,43 @@ class ContractBilling(BaseApp):
     def expire_contract(self, contract_id: UUID, *, effective: date, actor: str) -> None:
         """The term ran out."""
         self._update(Contract, contract_id, lambda c: c.expire(effective, actor))
+
+    def change_contract_tax_rate(
+        self, contract_id: UUID, *, tax_rate: TaxRate, effective: date, actor: str
+    ) -> bool:
+        """Bill a contract's periods that start on ``effective`` or later at ``tax_rate``
+        (``Contract.change_tax_rate``, ``TaxRateChanged``): a new VAT rate (19 % to 21 % from
+        1 July), or its customer now reverse-charged or exempt, without terminating it and
+        signing it again. A period is taxed at the rate in force on its first day (its tax
+        point): one running across ``effective`` keeps the rate before, and billed periods
+        never change (a change dated on or before the first day of a billed period is refused,
+        ``RuleViolated`` naming ``effective`` and the period).
+
+        The rate is checked as a customer's is (``InvalidValue`` naming ``tax_rate``: a
+        ``TaxRate``, a standard one above 0 %; reverse charge, AE, or an intra-community
+        supply, K, for a customer without a VAT id: ``InvalidValue`` naming ``tax_id``), and a
+        day before the last change's is refused (``RuleViolated`` naming ``effective``).
+        Returns whether anything was recorded (False: the contract's periods from that day are
+        billed at this rate already: a retry)."""
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            contract = self.contract(contract_id)
+            customer = self._load_customer(contract.customer_id)
+            changed = self._change_contract_tax_rate(contract, customer, tax_rate, effective, actor)
+            return changed, [contract]
+
+        return self._atomically(step)
+
+    def _change_contract_tax_rate(
+        self, contract: Contract, customer: Customer, tax_rate: TaxRate, effective: date, actor: str
+    ) -> bool:
+        """One contract's rate changed in a command's step (``change_contract_tax_rate``, and
+        each contract of ``change_customer_tax_rate(contracts=True)``)."""
+        # imported here: the application module imports this one
+        from q2c_core.application import _refuse_reverse_charge_without_vat_id
+
+        _refuse_reverse_charge_without_vat_id(tax_rate, customer.tax_id, customer.id)
+        return contract.change_tax_rate(actor, tax_rate, effective)
 
     def add_sub_contract(self, contract_id: UUID, sub: SubContract, *, actor: str) -> None:
         """Add a product, licence or site."""
@@ -1541,9 +1579,11 @@ _PAST_DUE_DOCUMENTS = 5000  # invoices the past-due policy reads at once
 
 def _unbillable(contract: Contract) -> SkippedContract | None:
     """Why no invoice can bill the contract (what it was signed with, before the rules that
-    refuse it now), or None: the run skips it rather than stop for every other contract."""
+    refuse it now), or None: the run skips it rather than stop for every other contract. Its
+    rate is the one in force on its term's first day: every period's from then on is a
+    ``TaxRate`` once that one is (changes are checked)."""
     try:
-        require_tax_rate_type(contract.tax_rate, "tax_rate")
+        require_tax_rate_type(contract.tax_rate_on(contract.term.start), "tax_rate")
     except InvalidValue as error:
         return SkippedContract(
             contract.id, contract.number, contract.customer_id, error.field, error.rule
@@ -1707,7 +1747,7 @@ def _period_lines(
     a period invoice, with what every line shares looked up once)."""
     number = contract.number
     subs = contract.sub_contracts
-    tax = contract.tax_rate
+    tax = contract.tax_rate_on(period.start)  # (its tax point: the period's first day)
     contract_id = contract.id
     period_text = _text(period)
     kind = SourceKind.CONTRACT_PERIOD

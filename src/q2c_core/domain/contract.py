@@ -231,6 +231,17 @@ class StatusChange:
     actor: str
 
 
+@attrs.frozen
+class ContractTaxRateFrom:
+    """The tax rate of a contract's billing periods whose first day (their tax point) is on or
+    after ``effective`` (``Contract.change_tax_rate``): a new VAT rate, or the customer now
+    reverse-charged or exempt. A period keeps the rate in force on its first day, whatever
+    changes in its middle."""
+
+    effective: date
+    tax_rate: TaxRate
+
+
 # a contract's settings and what each must be: every billing run reads them, so one recorded
 # as text ("monthly") would stop every run for good, or ("actual") prorate by the wrong rule
 # (its payment terms come from its customer, checked when the customer is registered)
@@ -308,14 +319,25 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # per basis, so a voided correction rolls back with its basis); None in a snapshot taken
     # before it was kept (the application reads it from the events then)
     billed_through: dict[str, list[date]] | None = None
+    # the changes of its tax rate, in the order recorded, each from its day on
+    # (``change_tax_rate``): empty until the first, and in a snapshot taken before a contract's
+    # rate could change; ``tax_rate`` stays the rate it was signed with, ``tax_rate_on(day)``
+    # is a period's (by its first day)
+    tax_rates: Sequence[ContractTaxRateFrom] = ()
 
     # a suspension or reactivation no earlier than the change before it (a suspension dated
     # before a later reactivation would read as the last word). An activation may come before
     # the signing day (signed on the 15th for a term from the 1st), and a termination may be
-    # dated back (the run credits the days after it).
+    # dated back (the run credits the days after it). A change of the tax rate is no earlier
+    # than the last one (one dated before it would be overruled by it).
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
-        name: (NotBefore("effective", "status_since", "the last status change"),)
-        for name in ("Suspended", "Reactivated")
+        **{
+            name: (NotBefore("effective", "status_since", "the last status change"),)
+            for name in ("Suspended", "Reactivated")
+        },
+        "TaxRateChanged": (
+            NotBefore("effective", "tax_rate_since", "the last change of its tax rate"),
+        ),
     }
 
     @classmethod
@@ -732,6 +754,72 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                     del self.sub_contracts[sub_id]
                 else:
                     self.sub_contracts[sub_id] = attrs.evolve(sub, effective_to=end)
+
+    # -- tax rate --------------------------------------------------------------------------------
+
+    @property
+    def tax_rate_since(self) -> date | None:
+        """The day its tax rate last changed from (None: the rate it was signed with)."""
+        return self.tax_rates[-1].effective if self.tax_rates else None
+
+    @property
+    def current_tax_rate(self) -> TaxRate:
+        """The rate of its periods from the last change on (the rate signed with, unchanged)."""
+        return self.tax_rates[-1].tax_rate if self.tax_rates else self.tax_rate
+
+    def tax_rate_on(self, day: date, field: str = "day") -> TaxRate:
+        """The tax rate of a billing period whose first day (its tax point) is ``day``: the
+        last change effective by then (of two on one day, the one recorded last), else the
+        rate the contract was signed with."""
+        if not self.tax_rates:
+            return self.tax_rate  # (the common case, at once: billing runs ask per period)
+        require_day(day, field)
+        for change in reversed(self.tax_rates):
+            if change.effective <= day:
+                return change.tax_rate
+        return self.tax_rate
+
+    def change_tax_rate(self, actor: str, tax_rate: TaxRate, effective: date) -> bool:
+        """Bill the periods that start on ``effective`` or later at ``tax_rate`` (a new VAT
+        rate, or the customer now reverse-charged or exempt): a period is taxed at the rate in
+        force on its first day, its tax point, so one running across ``effective`` keeps the
+        rate before.
+
+        The rate is checked as a customer's is (``require_tax_rate``: a ``TaxRate``, a
+        standard one above 0 %). Billed periods never change: a change whose day is on or
+        before the first day of a period already billed is refused (``RuleViolated`` naming
+        ``effective``, and the period), as is a day before the last change's; one effective in
+        the middle of a billed period is the next period's. Returns whether anything changed:
+        the rate already in force on that day records nothing, before the day's rules are
+        checked (a retry, or an ERP replaying its change log)."""
+        rate = require_tax_rate(tax_rate, "tax_rate")
+        day = require_day(effective, "effective")
+        if self.tax_rate_on(day) == rate:
+            return False
+        billed = sorted(
+            (b for b in self.billed.values() if b.period.start >= day),
+            key=lambda b: b.period.start,
+        )
+        if billed:
+            first, last = billed[0], billed[-1]
+            by = f"invoice {first.invoice_id}" if first.invoice_id else "free of charge"
+            raise RuleViolated(
+                f"period {first.period} is billed already ({by}) at "
+                f"{_rate_text(self.tax_rate_on(first.period.start))}, and a billed period keeps "
+                "its rate: "
+                f"a change takes effect after {last.period.start}, the first day of the last "
+                "period billed (correct the billed periods by credit notes)",
+                field="effective",
+                aggregate_id=self.id,
+                value=day,
+            )
+        self._tax_rate_changed(rate, day, actor)
+        return True
+
+    @event("TaxRateChanged")
+    def _tax_rate_changed(self, tax_rate: TaxRate, effective: date, actor: str) -> None:
+        """The ``TaxRateChanged`` event (``change_tax_rate``, which holds the rules)."""
+        self.tax_rates = [*self.tax_rates, ContractTaxRateFrom(effective, tax_rate)]
 
     # -- sub-contracts ---------------------------------------------------------------------------
 
@@ -1270,6 +1358,13 @@ def _renewed_prices(
             result.append(PricePoint(day, new))
             after = attrs.evolve(after, prices=(*after.prices, PricePoint(day, new)))
     return result
+
+
+def _rate_text(rate: object) -> str:
+    """A tax rate in words for a refusal ("S 19 %"; as recorded when it is no ``TaxRate``)."""
+    if isinstance(rate, TaxRate):
+        return f"{rate.category.code} {rate.rate} %"
+    return repr(rate)
 
 
 def covered_end(period: Period, term: Period) -> date:

@@ -1,0 +1,329 @@
+"""A maintenance contract's tax rate changes from a business day on, as its customer's does.
+
+Found by review: a contract was billed forever at the rate it was signed with. When German VAT
+went from 19 % to 21 % on 1 July (or a customer became reverse-charged), the contracts kept
+billing 19 %, ``change_customer_tax_rate`` said "a contract keeps the rate it was signed with",
+and the only way out was to terminate every contract and sign it again.
+
+Now ``change_contract_tax_rate`` (and ``change_customer_tax_rate(..., contracts=True)``) records
+``TaxRateChanged`` on the contract. A period is taxed at the rate in force on its first day (its
+tax point); billed periods never change: a change dated into them is refused, and corrections
+credit at the rate the credited line was billed at, and bill extra days at their period's rate.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+
+from q2c_adapters.cli import describe_event
+from q2c_core import (
+    BillingFrequency,
+    BillingTiming,
+    Contract,
+    ContractTaxRateFrom,
+    InvalidValue,
+    Invoice,
+    Money,
+    Period,
+    PricePoint,
+    QuoteToCash,
+    RuleViolated,
+    SubContract,
+    SubContractKind,
+    TaxCategory,
+    TaxRate,
+)
+
+V19 = TaxRate.standard(19)
+V21 = TaxRate.standard(21)
+AE = TaxRate.none(TaxCategory.REVERSE_CHARGE)
+YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
+JUNE = Period(date(2024, 6, 1), date(2024, 7, 1))
+JULY = Period(date(2024, 7, 1), date(2024, 8, 1))
+AUGUST = Period(date(2024, 8, 1), date(2024, 9, 1))
+JULY_1 = date(2024, 7, 1)
+
+
+def eur(amount: str | int) -> Money:
+    return Money.of(amount, "EUR")
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[QuoteToCash]:
+    """The in-memory application, and one on a real SQLite file."""
+    url = "memory:" if request.param == "memory" else f"sqlite:///{tmp_path / 'q2c.db'}"
+    application = QuoteToCash.open(url)
+    yield application
+    application.close()
+
+
+def brewery(app: QuoteToCash, name: str = "Brauhaus Nord", **details: str) -> UUID:
+    """A German customer billed at 19 % VAT."""
+    return app.register_customer(
+        name, "EUR", account_manager="mia", actor="bea", tax_rate=V19, **details
+    )
+
+
+def product(sub_id: str, start: date = YEAR.start, price: int = 1200) -> SubContract:
+    return SubContract(
+        sub_id,
+        f"Brewhouse control {sub_id}",
+        SubContractKind.PRODUCT,
+        start,
+        (PricePoint(start, eur(price)),),
+    )
+
+
+def maintenance(
+    app: QuoteToCash,
+    customer: UUID,
+    number: str = "MC-1",
+    *,
+    term: Period = YEAR,
+    frequency: BillingFrequency = BillingFrequency.MONTHLY,
+    timing: BillingTiming = BillingTiming.IN_ADVANCE,
+    subs: tuple[SubContract, ...] = (),
+) -> UUID:
+    """A signed and activated contract: S1 at 1,200 and S2 at 600 a year unless given."""
+    contract = app.sign_contract(
+        customer,
+        number=number,
+        term=term,
+        frequency=frequency,
+        timing=timing,
+        signed_on=term.start,
+        actor="bea",
+        sub_contracts=subs or (product("S1", term.start), product("S2", term.start, 600)),
+    )
+    app.activate_contract(contract, effective=term.start, actor="bea")
+    return contract
+
+
+def invoice_of(app: QuoteToCash, contract: UUID, period: Period) -> Invoice:
+    billed = app.contract(contract).billed_period(period)
+    assert billed is not None and billed.invoice_id is not None, f"{period} is not billed"
+    return app.invoice(billed.invoice_id)
+
+
+def rates(invoice: Invoice) -> set[TaxRate]:
+    return {line.tax for line in invoice.lines}
+
+
+def taxes(invoice: Invoice) -> dict[TaxRate, tuple[Money, Money]]:
+    """Taxable base and tax, by rate."""
+    return {s.tax_rate: (s.taxable, s.tax) for s in invoice.tax_subtotals}
+
+
+def issue(app: QuoteToCash, invoice_id: UUID, on: date) -> str:
+    app.approve_invoice(invoice_id, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(invoice_id, role="account_manager", approved_on=on, actor="mia")
+    return app.issue_invoice(invoice_id, issued_on=on, actor="bea")
+
+
+def recorded(app: QuoteToCash) -> int:
+    return app.recorder.max_notification_id() or 0
+
+
+# -- the VAT rate goes up on 1 July ----------------------------------------------------------------
+
+
+def test_vat_going_up_on_1_july_bills_june_at_19_and_july_at_21(app: QuoteToCash) -> None:
+    """Brauhaus Nord's monthly contract, billed in advance, is billed through June at 19 %.
+    The rate goes to 21 % from 1 July: July's invoice is at 21 % (150.00 net, 31.50 VAT),
+    June's stays at 19 % (28.50), and the preview shows what the run posts."""
+    customer = brewery(app)
+    contract = maintenance(app, customer)
+    app.run_billing(JUNE.start, actor="run")
+
+    assert app.change_contract_tax_rate(contract, tax_rate=V21, effective=JULY_1, actor="bea")
+
+    preview = app.preview_billing(JULY.start)
+    app.run_billing(JULY.start, actor="run")
+    june, july = invoice_of(app, contract, JUNE), invoice_of(app, contract, JULY)
+    assert rates(june) == {V19} and taxes(june) == {V19: (eur(150), eur("28.50"))}
+    assert rates(july) == {V21} and taxes(july) == {V21: (eur(150), eur("31.50"))}
+    assert [line.tax for d in preview for line in d.lines] == [line.tax for line in july.lines]
+    signed = app.contract(contract)
+    assert signed.tax_rate == V19  # (the rate it was signed with)
+    assert signed.current_tax_rate == V21 and signed.tax_rate_since == JULY_1
+    assert signed.tax_rate_on(date(2024, 6, 30)) == V19 and signed.tax_rate_on(JULY_1) == V21
+    assert signed.tax_rates == [ContractTaxRateFrom(JULY_1, V21)]
+
+
+def test_a_quarter_running_across_the_change_keeps_the_rate_of_its_first_day(
+    app: QuoteToCash,
+) -> None:
+    """Two quarterly contracts from 1 May: one billed in advance (May to July billed on 1 May,
+    before the change is known), one in arrears (May to July billed on 1 August, after it).
+    Both quarters' tax point is 1 May: both are at 19 %; the next quarter in advance, from
+    1 August, is at 21 %."""
+    customer = brewery(app)
+    term = Period(date(2024, 5, 1), date(2025, 5, 1))
+    quarterly = BillingFrequency.QUARTERLY
+    ahead = maintenance(app, customer, "MC-ADV", term=term, frequency=quarterly)
+    behind = maintenance(
+        app, customer, "MC-ARR", term=term, frequency=quarterly, timing=BillingTiming.IN_ARREARS
+    )
+    app.run_billing(date(2024, 5, 1), actor="run")
+
+    for contract in (ahead, behind):  # (in the middle of the billed quarter: allowed)
+        assert app.change_contract_tax_rate(contract, tax_rate=V21, effective=JULY_1, actor="bea")
+    app.run_billing(date(2024, 8, 1), actor="run")
+
+    may_to_july = Period(date(2024, 5, 1), date(2024, 8, 1))
+    august_to_october = Period(date(2024, 8, 1), date(2024, 11, 1))
+    assert rates(invoice_of(app, ahead, may_to_july)) == {V19}
+    assert rates(invoice_of(app, behind, may_to_july)) == {V19}
+    assert rates(invoice_of(app, ahead, august_to_october)) == {V21}
+    assert taxes(invoice_of(app, ahead, august_to_october)) == {V21: (eur(450), eur("94.50"))}
+
+
+def test_a_change_dated_back_into_billed_periods_is_refused_and_records_nothing(
+    app: QuoteToCash,
+) -> None:
+    """July is billed at 19 % on 1 July before the VAT change is entered. Dated 1 July (July's
+    first day) or 15 June (July starts after it), it would re-tax a billed period: refused,
+    naming ``effective`` and the billed July, nothing recorded. Dated 15 July, in the middle of
+    the billed July, it is August's: July stays at 19 %, August is at 21 %. A change dated
+    before that one is refused too."""
+    customer = brewery(app)
+    contract = maintenance(app, customer)
+    app.run_billing(JULY.start, actor="run")
+    before = recorded(app)
+
+    for day in (JULY_1, date(2024, 6, 15)):
+        with pytest.raises(RuleViolated) as refused:
+            app.change_contract_tax_rate(contract, tax_rate=V21, effective=day, actor="bea")
+        assert refused.value.field == "effective" and refused.value.aggregate_id == contract
+        assert str(JULY) in refused.value.rule and "billed already" in refused.value.rule
+        assert recorded(app) == before
+    assert app.contract(contract).tax_rates == ()
+
+    assert app.change_contract_tax_rate(
+        contract, tax_rate=V21, effective=date(2024, 7, 15), actor="bea"
+    )
+    before = recorded(app)
+    with pytest.raises(RuleViolated) as earlier:
+        app.change_contract_tax_rate(
+            contract, tax_rate=TaxRate.standard(20), effective=date(2024, 7, 10), actor="bea"
+        )
+    assert earlier.value.field == "effective" and "last change" in earlier.value.rule
+    assert recorded(app) == before
+
+    app.run_billing(AUGUST.start, actor="run")
+    assert rates(invoice_of(app, contract, JULY)) == {V19}
+    assert rates(invoice_of(app, contract, AUGUST)) == {V21}
+
+
+def test_a_rate_no_invoice_can_carry_is_refused_naming_the_field(app: QuoteToCash) -> None:
+    """The text "21", standard at 0 %, or reverse charge for a customer without a VAT id: each
+    refused as for the customer, naming the field, nothing recorded."""
+    customer = brewery(app)
+    contract = maintenance(app, customer)
+    before = recorded(app)
+    for typed, field in (("21", "tax_rate"), (TaxRate.standard(0), "tax_rate"), (AE, "tax_id")):
+        with pytest.raises(InvalidValue) as refused:
+            app.change_contract_tax_rate(
+                contract,
+                tax_rate=typed,  # type: ignore[arg-type]
+                effective=JULY_1,
+                actor="bea",
+            )
+        assert refused.value.field == field
+    with pytest.raises(InvalidValue) as not_a_day:
+        app.change_contract_tax_rate(
+            contract,
+            tax_rate=V21,
+            effective="2024-07-01",  # type: ignore[arg-type]
+            actor="bea",
+        )
+    assert not_a_day.value.field == "effective"
+    assert recorded(app) == before
+
+
+def test_a_change_retried_records_nothing_and_returns_false(app: QuoteToCash) -> None:
+    """The ERP sends the 1 July change twice, and replays it again after a change to 20 % from
+    1 October: each retry returns False and records nothing; a change to the rate the contract
+    is billed at already on that day (19 % from 1 March) records nothing either."""
+    customer = brewery(app)
+    contract = maintenance(app, customer)
+    assert app.change_contract_tax_rate(contract, tax_rate=V21, effective=JULY_1, actor="erp")
+    before = recorded(app)
+    assert not app.change_contract_tax_rate(contract, tax_rate=V21, effective=JULY_1, actor="erp")
+    assert not app.change_contract_tax_rate(
+        contract, tax_rate=V19, effective=date(2024, 3, 1), actor="erp"
+    )
+    assert recorded(app) == before
+    v20 = TaxRate.standard(20)
+    assert app.change_contract_tax_rate(
+        contract, tax_rate=v20, effective=date(2024, 10, 1), actor="erp"
+    )
+    before = recorded(app)
+    assert not app.change_contract_tax_rate(contract, tax_rate=V21, effective=JULY_1, actor="erp")
+    assert recorded(app) == before
+    assert app.contract(contract).tax_rate_on(date(2024, 10, 1)) == v20
+
+
+# -- stored: snapshots and the auditor's view -----------------------------------------------------
+
+
+def _snapshot_states(db: Path, contract: UUID) -> list[dict[str, object]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT originator_id, state FROM stored_snapshots ORDER BY originator_version"
+        ).fetchall()
+    return [json.loads(bytes(s))["state"] for i, s in rows if UUID(str(i)) == contract]
+
+
+def test_a_contract_snapshot_from_before_rate_changes_still_loads_and_reads_back_the_same(
+    tmp_path: Path,
+) -> None:
+    """A contract's snapshot taken before its rate could change (no rates in it) still loads
+    with the change recorded after it; a snapshot taken after the change, read in another
+    process, has the same rates as the events, and the run bills July at 21 % from it."""
+    db = tmp_path / "q2c.db"
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    contract = maintenance(app, brewery(app))
+    app.take_snapshot(contract)
+    [old] = _snapshot_states(db, contract)
+    assert "tax_rates" not in old
+    app.change_contract_tax_rate(contract, tax_rate=V21, effective=JULY_1, actor="bea")
+    app.close()
+
+    again = QuoteToCash.open(f"sqlite:///{db}")
+    from_old_snapshot = again.contract(contract)
+    assert from_old_snapshot.tax_rates == [ContractTaxRateFrom(JULY_1, V21)]
+    again.take_snapshot(contract)
+    again.close()
+
+    third = QuoteToCash.open(f"sqlite:///{db}")
+    assert "tax_rates" in _snapshot_states(db, contract)[-1]
+    snapped = third.contract(contract)
+    assert snapped.tax_rates == from_old_snapshot.tax_rates
+    assert snapped.tax_rate == V19 and snapped.tax_rate_on(JULY_1) == V21
+    assert third.verify_snapshots().mismatches == ()
+    third.run_billing(JULY.start, actor="run")
+    assert rates(invoice_of(third, contract, JUNE)) == {V19}
+    assert rates(invoice_of(third, contract, JULY)) == {V21}
+    third.close()
+
+
+def test_the_auditor_reads_the_change_on_the_contract(app: QuoteToCash) -> None:
+    """The auditor's event listing shows the change's rate and day."""
+    contract = maintenance(app, brewery(app))
+    app.change_contract_tax_rate(contract, tax_rate=V21, effective=JULY_1, actor="bea")
+    *_, changed = app.repository.event_store.get(contract)
+    assert type(changed).__name__ == "TaxRateChanged"
+    assert isinstance(changed, Contract.TaxRateChanged)  # type: ignore[attr-defined]
+    described = describe_event(changed)
+    assert "effective=2024-07-01" in described
+    assert any("tax_rate" in line and "21" in line for line in described)
+    assert Decimal(21) == changed.tax_rate.rate
