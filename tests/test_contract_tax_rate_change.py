@@ -31,6 +31,7 @@ from q2c_core import (
     ContractTaxRateFrom,
     InvalidValue,
     Invoice,
+    InvoiceKind,
     Money,
     Period,
     PricePoint,
@@ -270,6 +271,62 @@ def test_a_change_retried_records_nothing_and_returns_false(app: QuoteToCash) ->
     assert not app.change_contract_tax_rate(contract, tax_rate=V21, effective=JULY_1, actor="erp")
     assert recorded(app) == before
     assert app.contract(contract).tax_rate_on(date(2024, 10, 1)) == v20
+
+
+# -- corrections of billed periods ----------------------------------------------------------------
+
+
+def test_a_sub_contract_removed_back_dated_is_credited_at_the_rates_it_was_billed_at(
+    app: QuoteToCash,
+) -> None:
+    """June is billed at 19 %, July at 21 %, both issued. On 2 July S2 turns out to have ended
+    on 31 May: the run credits June's 50.00 at 19 % (9.50) and July's 50.00 at 21 % (10.50),
+    each against its invoice, and both credit notes can be issued."""
+    customer = brewery(app)
+    contract = maintenance(app, customer)
+    app.run_billing(JUNE.start, actor="run")
+    app.change_contract_tax_rate(contract, tax_rate=V21, effective=JULY_1, actor="bea")
+    app.run_billing(JULY.start, actor="run")
+    june, july = invoice_of(app, contract, JUNE), invoice_of(app, contract, JULY)
+    issue(app, june.id, JUNE.start)
+    issue(app, july.id, JULY.start)
+
+    app.remove_sub_contract(contract, "S2", effective_to=JUNE.start, actor="bea")
+    preview = app.preview_billing(date(2024, 7, 2))
+    notes = app.run_billing(date(2024, 7, 2), actor="run").documents
+    assert all(n.kind is InvoiceKind.CREDIT_NOTE for n in notes) and len(notes) == 2
+    by_invoice = {n.credits_invoice_id: app.invoice(n.invoice_id) for n in notes}
+    assert taxes(by_invoice[june.id]) == {V19: (eur(50), eur("9.50"))}
+    assert taxes(by_invoice[july.id]) == {V21: (eur(50), eur("10.50"))}
+    assert sorted(str(line.tax.rate) for d in preview for line in d.lines) == ["19", "21"]
+    for note in by_invoice.values():
+        assert issue(app, note.id, date(2024, 7, 2))
+
+
+def test_extra_days_are_billed_at_their_periods_rates_and_credited_so(app: QuoteToCash) -> None:
+    """S3 (1,200 a year) is added on 2 July from 1 June: one extra-lines invoice bills June at
+    19 % and July at 21 %, a tax subtotal each. Then S3 turns out to have ended on 15 June: the
+    one credit note against that invoice credits 15 June days at 19 % and July at 21 %, each
+    rate's tax exactly what the invoice charged for those days."""
+    customer = brewery(app)
+    contract = maintenance(app, customer)
+    app.run_billing(JUNE.start, actor="run")
+    app.change_contract_tax_rate(contract, tax_rate=V21, effective=JULY_1, actor="bea")
+    app.run_billing(JULY.start, actor="run")
+
+    app.add_sub_contract(contract, product("S3", JUNE.start), actor="bea")
+    [extra] = app.run_billing(date(2024, 7, 2), actor="run").documents
+    added = app.invoice(extra.invoice_id)
+    assert added.kind is InvoiceKind.STANDARD
+    assert taxes(added) == {V19: (eur(100), eur(19)), V21: (eur(100), eur(21))}
+    issue(app, added.id, date(2024, 7, 2))
+
+    app.remove_sub_contract(contract, "S3", effective_to=date(2024, 6, 16), actor="bea")
+    [credit] = app.run_billing(date(2024, 7, 3), actor="run").documents
+    note = app.invoice(credit.invoice_id)
+    assert note.kind is InvoiceKind.CREDIT_NOTE and note.credits_invoice_id == added.id
+    assert taxes(note) == {V19: (eur(50), eur("9.50")), V21: (eur(100), eur(21))}
+    assert issue(app, note.id, date(2024, 7, 3))
 
 
 # -- stored: snapshots and the auditor's view -----------------------------------------------------

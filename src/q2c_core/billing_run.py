@@ -533,7 +533,8 @@ class ContractBilling(BaseApp):
         signing it again. A period is taxed at the rate in force on its first day (its tax
         point): one running across ``effective`` keeps the rate before, and billed periods
         never change (a change dated on or before the first day of a billed period is refused,
-        ``RuleViolated`` naming ``effective`` and the period).
+        ``RuleViolated`` naming ``effective`` and the period; their corrections carry the rate
+        they were billed at).
 
         The rate is checked as a customer's is (``InvalidValue`` naming ``tax_rate``: a
         ``TaxRate``, a standard one above 0 %; reverse charge, AE, or an intra-community
@@ -1131,6 +1132,9 @@ class ContractBilling(BaseApp):
                             SupersededDays(original_id, s.sub_id, s.period)
                         )
                     continue
+                (original,) = self._documents([original_id], loaded)
+                # each line credited at the rate of the line it credits (its period's, as
+                # billed: a later change of the contract's rate never reaches a billed period)
                 lines = [
                     self._line(
                         contract,
@@ -1140,6 +1144,7 @@ class ContractBilling(BaseApp):
                         SourceKind.CREDIT,
                         original_id,
                         CORRECTION_CREDIT_NOTE,
+                        _credited_rate(original, contract, s, period),
                     )
                     for n, (period, s) in enumerate(items, start=1)
                 ]
@@ -1147,7 +1152,6 @@ class ContractBilling(BaseApp):
                 # a credit meets an invoice from its issue day (``Invoice.DAY_ORDER``): a run
                 # dated before it (a backdated run) dates the note on that day, so it can be
                 # issued from the day it is drafted
-                (original,) = self._documents([original_id], loaded)
                 issued_on = original.issued_on
                 note = self._contract_invoice(
                     contract,
@@ -1173,6 +1177,7 @@ class ContractBilling(BaseApp):
                     SourceKind.CONTRACT_PERIOD,
                     None,
                     note,
+                    contract.tax_rate_on(period.start),  # (the period's tax point)
                 )
                 for n, (period, s, note) in enumerate(charges, start=1)
             ]
@@ -1298,6 +1303,7 @@ class ContractBilling(BaseApp):
         kind: SourceKind,
         credits_invoice_id: UUID | None,
         note: str,
+        tax: TaxRate,
     ) -> InvoiceLine:
         sub = contract.sub_contracts.get(s.sub_id)
         name = sub.description if sub is not None else s.sub_id
@@ -1311,7 +1317,7 @@ class ContractBilling(BaseApp):
             ),
             quantity=_ONE,
             unit_price=s.amount,
-            tax=contract.tax_rate,
+            tax=tax,
             source=LineSource(
                 kind,
                 contract_id=contract.id,
@@ -1784,6 +1790,28 @@ def _period_lines(
             )
         )
     return lines
+
+
+def _credited_rate(
+    original: Invoice, contract: Contract, s: BilledSlice, period: Period
+) -> TaxRate:
+    """The tax rate a correction credits a slice of a billed period at: the rate of the line
+    of ``original`` (the document credited) that billed those days of that sub-contract, so a
+    credit note takes back the tax its invoice charged; the period's rate (the rate in force
+    on its first day, what billed it) when no line of it names them."""
+    for line in original.lines:
+        src = line.source
+        if (
+            src is not None
+            and src.kind is not SourceKind.CREDIT
+            and src.contract_id == contract.id
+            and src.sub_contract_id == s.sub_id
+            and src.period is not None
+            and src.period.start < s.period.end
+            and s.period.start < src.period.end
+        ):
+            return line.tax
+    return contract.tax_rate_on(period.start)
 
 
 # a document billing days of a corrected period, or None: a period billed free of charge
