@@ -329,6 +329,107 @@ def test_extra_days_are_billed_at_their_periods_rates_and_credited_so(app: Quote
     assert issue(app, note.id, date(2024, 7, 3))
 
 
+# -- the customer's change, with its contracts ----------------------------------------------------
+
+
+def test_the_customers_change_with_its_contracts_changes_them_all_at_once(
+    app: QuoteToCash,
+) -> None:
+    """Brauhaus Nord goes to 21 % from 1 July with its contracts: its monthly and its quarterly
+    contract bill their periods from 1 July at 21 %, and so does one given notice to 1 October
+    (its July to September still to bill); a contract terminated on 1 March has no day left to
+    bill and stays as it was. Sent again, nothing is recorded."""
+    customer = brewery(app)
+    monthly = maintenance(app, customer, "MC-1")
+    quarterly = maintenance(app, customer, "MC-2", frequency=BillingFrequency.QUARTERLY)
+    notice = maintenance(app, customer, "MC-3")
+    app.terminate_contract(notice, effective=date(2024, 10, 1), reason="notice", actor="bea")
+    ended = maintenance(app, customer, "MC-0")
+    app.terminate_contract(ended, effective=date(2024, 3, 1), reason="moved", actor="bea")
+
+    assert app.change_customer_tax_rate(
+        customer, tax_rate=V21, effective=JULY_1, actor="bea", contracts=True
+    )
+    assert app.customer(customer).tax_rate_on(JULY_1) == V21
+    for contract in (monthly, quarterly, notice):
+        assert app.contract(contract).tax_rates == [ContractTaxRateFrom(JULY_1, V21)]
+    assert app.contract(ended).tax_rates == ()
+    app.run_billing(JULY.start, actor="run")
+    assert rates(invoice_of(app, monthly, JULY)) == {V21}
+    july_to_september = Period(JULY_1, date(2024, 10, 1))
+    assert rates(invoice_of(app, quarterly, july_to_september)) == {V21}
+
+    before = recorded(app)
+    assert not app.change_customer_tax_rate(
+        customer, tax_rate=V21, effective=JULY_1, actor="bea", contracts=True
+    )
+    assert recorded(app) == before
+
+
+def test_the_customers_change_is_all_or_nothing_naming_the_contract_that_refuses(
+    app: QuoteToCash,
+) -> None:
+    """MC-1's July is billed already at 19 % when the change from 1 July is entered with the
+    contracts; MC-2 starts in August. MC-1 refuses, so nothing is recorded: not the customer's
+    change, not MC-2's. Without its contracts, the customer's change is recorded alone, and
+    MC-2 follows it with contracts=True from 1 August."""
+    customer = brewery(app)
+    billed = maintenance(app, customer, "MC-1")
+    later = maintenance(app, customer, "MC-2", term=Period(AUGUST.start, date(2025, 8, 1)))
+    app.run_billing(JULY.start, actor="run")
+    before = recorded(app)
+
+    with pytest.raises(RuleViolated) as refused:
+        app.change_customer_tax_rate(
+            customer, tax_rate=V21, effective=JULY_1, actor="bea", contracts=True
+        )
+    assert refused.value.field == "effective" and refused.value.aggregate_id == billed
+    assert "contract MC-1" in refused.value.rule and str(JULY) in refused.value.rule
+    assert recorded(app) == before
+    assert app.customer(customer).tax_rate_on(JULY_1) == V19
+    assert app.contract(later).tax_rates == ()
+
+    assert app.change_customer_tax_rate(customer, tax_rate=V21, effective=JULY_1, actor="bea")
+    assert app.contract(later).tax_rates == ()  # (a contract keeps its rate unless asked)
+    assert app.change_customer_tax_rate(
+        customer, tax_rate=V21, effective=AUGUST.start, actor="bea", contracts=True
+    )
+    assert app.contract(later).tax_rate_on(AUGUST.start) == V21
+    assert app.contract(billed).tax_rate_on(AUGUST.start) == V21
+    assert app.contract(billed).tax_rate_on(JULY_1) == V19
+
+
+def test_a_customer_reverse_charged_with_its_vat_id_is_billed_so_from_that_day(
+    app: QuoteToCash,
+) -> None:
+    """Brauhaus Nord, with its VAT id, is reverse-charged (AE) from 1 July with its contract:
+    July's invoice is at AE and can be issued (the e-invoice names the buyer's VAT id). A
+    customer without a VAT id is refused reverse charge for its contract, naming ``tax_id``."""
+    customer = brewery(app, country="DE", tax_id="DE123456788")
+    contract = maintenance(app, customer)
+    assert app.change_customer_tax_rate(
+        customer, tax_rate=AE, effective=JULY_1, actor="bea", contracts=True
+    )
+    app.run_billing(JULY.start, actor="run")
+    july = invoice_of(app, contract, JULY)
+    assert rates(july) == {AE} and july.tax == eur(0)
+    assert issue(app, july.id, JULY.start)
+
+    other = brewery(app, "Hofbräu Süd")
+    theirs = maintenance(app, other, "MC-9")
+    before = recorded(app)
+    for change in (
+        lambda: app.change_contract_tax_rate(theirs, tax_rate=AE, effective=JULY_1, actor="bea"),
+        lambda: app.change_customer_tax_rate(
+            other, tax_rate=AE, effective=JULY_1, actor="bea", contracts=True
+        ),
+    ):
+        with pytest.raises(InvalidValue) as refused:
+            change()
+        assert refused.value.field == "tax_id"
+    assert recorded(app) == before
+
+
 # -- stored: snapshots and the auditor's view -----------------------------------------------------
 
 

@@ -600,7 +600,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     @_names_target
     def change_customer_tax_rate(
-        self, customer_id: UUID, *, tax_rate: TaxRate, effective: date, actor: str
+        self,
+        customer_id: UUID,
+        *,
+        tax_rate: TaxRate,
+        effective: date,
+        actor: str,
+        contracts: bool = False,
     ) -> bool:
         """Bill a customer at ``tax_rate`` from the business day ``effective`` on
         (``Customer.change_tax_rate``, ``TaxRateChanged``): a new VAT rate, or a customer now
@@ -611,17 +617,32 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         ``TaxRate``, a standard one above 0 %), and a day before the last change's is refused
         (``RuleViolated`` naming ``effective``). Request and deposit invoices drafted from that
         day on, and contracts signed from then on, are billed at it; drafts made before keep
-        their lines (void and draft again to bill them at it), issued documents never change,
-        and a contract keeps the rate it was signed with. Returns whether anything was recorded
-        (False: the customer is billed at this rate on that day already, also when a later
-        change followed: a retry, an ERP replaying its change log). Reverse charge (AE) or an
+        their lines (void and draft again to bill them at it), and issued documents never
+        change. A contract keeps the rate it was signed with unless ``contracts`` is True:
+        then every contract of the customer not ended (signed, active or suspended), and every
+        one ended (terminated, expired) whose term still runs past ``effective``, bills its
+        periods from that day on at it too (``change_contract_tax_rate``'s rule: a period at
+        the rate in force on its first day), in the same transaction: all or nothing, one
+        contract that refuses (a period from ``effective`` on billed already: ``RuleViolated``
+        naming ``effective`` and that contract) refuses the whole change. A contract alone
+        changes by ``change_contract_tax_rate``.
+
+        Returns whether anything was recorded (False: the customer, and with ``contracts``
+        its contracts, are billed at this rate on that day already, also when a later change
+        followed: a retry, an ERP replaying its change log). Reverse charge (AE) or an
         intra-community supply (K) for a customer without a VAT id is refused
         (``InvalidValue`` naming ``tax_id``: correct its details first)."""
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)
             _refuse_reverse_charge_without_vat_id(tax_rate, customer.tax_id, customer_id)
-            return customer.change_tax_rate(actor, tax_rate, effective), [customer]
+            changed = customer.change_tax_rate(actor, tax_rate, effective)
+            aggregates: list[Aggregate] = [customer]
+            if contracts:
+                changing = self._change_contracts_tax_rate(customer, tax_rate, effective, actor)
+                aggregates.extend(changing)
+                changed = changed or bool(changing)
+            return changed, aggregates
 
         return self._atomically(step)
 

@@ -534,7 +534,8 @@ class ContractBilling(BaseApp):
         point): one running across ``effective`` keeps the rate before, and billed periods
         never change (a change dated on or before the first day of a billed period is refused,
         ``RuleViolated`` naming ``effective`` and the period; their corrections carry the rate
-        they were billed at).
+        they were billed at). ``change_customer_tax_rate(..., contracts=True)`` changes the
+        customer and all its contracts at once.
 
         The rate is checked as a customer's is (``InvalidValue`` naming ``tax_rate``: a
         ``TaxRate``, a standard one above 0 %; reverse charge, AE, or an intra-community
@@ -561,6 +562,32 @@ class ContractBilling(BaseApp):
 
         _refuse_reverse_charge_without_vat_id(tax_rate, customer.tax_id, customer.id)
         return contract.change_tax_rate(actor, tax_rate, effective)
+
+    def _change_contracts_tax_rate(
+        self, customer: Customer, tax_rate: TaxRate, effective: date, actor: str
+    ) -> list[Contract]:
+        """The customer's contracts changed to ``tax_rate`` from ``effective`` on, in a
+        command's step (``change_customer_tax_rate(..., contracts=True)``): those not ended,
+        and those ended whose term runs past ``effective`` (days still to bill at it). The
+        first contract that refuses refuses them all, its number in the refusal."""
+        changed: list[Contract] = []
+        for contract in self._get_many(Contract, list(customer.contract_ids)):
+            ended = contract.status in (ContractStatus.TERMINATED, ContractStatus.EXPIRED)
+            if ended and contract.term.end <= effective:
+                continue
+            try:
+                if self._change_contract_tax_rate(contract, customer, tax_rate, effective, actor):
+                    changed.append(contract)
+            except (InvalidValue, RuleViolated) as error:
+                if type(error) not in (InvalidValue, RuleViolated):
+                    raise
+                raise type(error)(
+                    f"contract {contract.number}: {error.rule}",
+                    field=error.field,
+                    aggregate_id=contract.id,
+                    value=error.value,
+                ) from error
+        return changed
 
     def add_sub_contract(self, contract_id: UUID, sub: SubContract, *, actor: str) -> None:
         """Add a product, licence or site."""
