@@ -42,6 +42,8 @@ from q2c_core import (
     TaxCategory,
     TaxRate,
 )
+from q2c_core.domain import contract as contract_module
+from q2c_core.domain import customer as customer_module
 
 V19 = TaxRate.standard(19)
 V21 = TaxRate.standard(21)
@@ -428,6 +430,32 @@ def test_a_customer_reverse_charged_with_its_vat_id_is_billed_so_from_that_day(
             change()
         assert refused.value.field == "tax_id"
     assert recorded(app) == before
+
+
+def test_a_contract_signed_at_the_text_19_before_the_rules_bills_once_its_rate_is_changed(
+    app: QuoteToCash,
+) -> None:
+    """Two contracts signed at the text "19" before rates were checked, skipped by every run.
+    One changed to 19 % from 1 March only would still bill January and February at the text:
+    still skipped. The other, changed from its term's first day, is billed, every period at
+    19 %."""
+    with pytest.MonkeyPatch.context() as before_the_rules:
+        before_the_rules.setattr(customer_module, "require_tax_rate", lambda value, _: value)
+        before_the_rules.setattr(contract_module, "require_tax_rate", lambda value, _: value)
+        customer = app.register_customer(
+            "Alte Mühle", "EUR", account_manager="mia", actor="bea", tax_rate="19"
+        )
+        late, whole = (
+            maintenance(app, customer, number, subs=(product("S1"),))
+            for number in ("MC-OLD-1", "MC-OLD-2")
+        )
+    assert app.change_contract_tax_rate(late, tax_rate=V19, effective=date(2024, 3, 1), actor="bea")
+    assert app.change_contract_tax_rate(whole, tax_rate=V19, effective=YEAR.start, actor="bea")
+
+    result = app.run_billing(JUNE.start, actor="run")
+    assert [s.contract_id for s in result.skipped] == [late]
+    assert [d.contract_id for d in result.documents] == [whole] * 6
+    assert all(rates(app.invoice(d.invoice_id)) == {V19} for d in result.documents)
 
 
 # -- stored: snapshots and the auditor's view -----------------------------------------------------
