@@ -4,7 +4,9 @@ Three customers. Northwind has a maintenance contract and an enhancement that we
 gate; one bank transfer pays both of its invoices, and a second enhancement is still in progress
 at month end (worked, not yet invoiced: unbilled revenue). Contoso's enhancement is covered by
 prepaid hours, and the hours beyond the allowance are invoiced. Fabrikam's request is stuck
-without a PO, and someone already booked time on it: recorded, flagged, not lost.
+without a PO, and someone already booked time on it: recorded, flagged, not lost. Invoice
+numbers follow the issue days (the INV series is opened in date order, as many VAT regimes
+require), so Northwind's month-end run is recorded after the others' mid-month invoices.
 
 Run it with ``make demo`` (or ``python examples/month_at_an_it_vendor.py --db demo.db``). Running
 it again on the same file finds the month already recorded and prints the same reports, replayed
@@ -57,7 +59,11 @@ def approve_and_issue(app: QuoteToCash, invoice_id: UUID, on: date) -> str:
 
 
 def northwind(app: QuoteToCash) -> None:
-    """Maintenance contract + an enhancement through the PO gate; one payment for both."""
+    """Maintenance contract + an enhancement through the PO gate; one payment for both.
+
+    Its month-end run is recorded last (``month_end``), after the other customers' mid-month
+    invoices: the INV series numbers in the order of the issue days.
+    """
     nw = app.register_customer(
         "Northwind Traders",
         "EUR",
@@ -164,9 +170,6 @@ def northwind(app: QuoteToCash) -> None:
             TimeEntry(f"nw-export-{n}", "dev.dana", date(2026, 3, day), Decimal(hours), eur("110")),
             actor="dev.dana",
         )
-    # the month-end run bills the Rotterdam days (16-31 March): extra lines, never a rewrite
-    for invoice_id in app.run_billing(date(2026, 3, 31), actor=BILLING).invoice_ids:
-        approve_and_issue(app, invoice_id, date(2026, 3, 31))
 
 
 def contoso(app: QuoteToCash) -> None:
@@ -243,11 +246,24 @@ def fabrikam(app: QuoteToCash) -> None:
     )
 
 
+def month_end(app: QuoteToCash) -> None:
+    """The month-end run bills Northwind's Rotterdam days (16-31 March): extra lines, never a
+    rewrite of the invoice issued on the 2nd."""
+    for invoice_id in app.run_billing(date(2026, 3, 31), actor=BILLING).invoice_ids:
+        approve_and_issue(app, invoice_id, date(2026, 3, 31))
+
+
 def run_month(app: QuoteToCash) -> None:
-    """Record the whole month."""
+    """Record the whole month, in the order of its days where invoices take numbers.
+
+    The INV series is opened in date order, as many VAT regimes require: an invoice issued on a
+    day before the series' last issue would be refused, so the month-end run comes last.
+    """
+    app.open_number_series("INV", prefix="INV-", in_date_order=True, actor=BILLING)
     northwind(app)
     contoso(app)
     fabrikam(app)
+    month_end(app)
 
 
 def print_reports(app: QuoteToCash, url: str, as_of: date) -> None:
@@ -275,13 +291,13 @@ def print_reports(app: QuoteToCash, url: str, as_of: date) -> None:
 
 def _others(new: int, applied: int) -> str:
     """What the count of events applied to the read models leaves out of the events recorded:
-    the kinds no report reads (approvals, invoice numbers, a customer's index entries, the
-    names kept one customer each)."""
+    the kinds no report reads (approvals, invoice numbers and the opening of their series, a
+    customer's index entries, the names kept one customer each)."""
     if new <= applied:
         return ".\n"
     return (
-        f"; the other {new - applied} of the {new} new events (approvals, invoice numbers, "
-        "a customer's index entries, customer names) change no report.\n"
+        f"; the other {new - applied} of the {new} new events (approvals, invoice numbers and "
+        "their series, a customer's index entries, customer names) change no report.\n"
     )
 
 
