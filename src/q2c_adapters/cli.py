@@ -1434,7 +1434,12 @@ def _keys_so(projection: Projection, row: str) -> bool:
 
 def _row_of_id(name: str, projection: Projection, given: str) -> str | None:
     """The row key holding an id a report printed (a UUID or its hex): the one row whose key
-    names it, None when none does (not found), or a usage error listing the rows that do."""
+    names it, None when none does (not found), or a usage error listing the rows that do.
+
+    The customer reports print the customer's id, and most projections key their rows by the
+    invoice, request or contract, naming the customer inside: when no key names the id, the
+    rows whose ``customer`` is it are the ones that customer's numbers come from (one is
+    explained, several are listed to pick one)."""
     try:
         wanted = UUID(given.strip()).hex
     except ValueError:
@@ -1442,7 +1447,10 @@ def _row_of_id(name: str, projection: Projection, given: str) -> str | None:
             f"{given!r} is neither a row key (prefix:...) nor an id; see q2c rows {name}",
             param_hint="ROW",
         ) from None
-    keys = sorted(k for k, _ in projection.rows_with_prefix("") if wanted in k)
+    rows = list(projection.rows_with_prefix(""))
+    keys = sorted(k for k, _ in rows if wanted in k)
+    if not keys:  # (a customer's id, as the customer reports print it)
+        keys = sorted(k for k, row in rows if _names_customer(row, wanted))
     if len(keys) == 1:
         return keys[0]
     if not keys:
@@ -1451,6 +1459,17 @@ def _row_of_id(name: str, projection: Projection, given: str) -> str | None:
     raise typer.BadParameter(
         f"{len(keys)} rows of {name} name {wanted}; give one: {shown}", param_hint="ROW"
     )
+
+
+def _names_customer(row: Any, wanted: str) -> bool:
+    """Whether a row's ``customer`` is the customer whose id (32 hex digits) is ``wanted``."""
+    customer = row.get("customer") if isinstance(row, dict) else None
+    if not isinstance(customer, str):
+        return False
+    try:
+        return UUID(customer).hex == wanted
+    except ValueError:
+        return False
 
 
 @app.command()
