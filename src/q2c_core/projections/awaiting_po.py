@@ -11,7 +11,9 @@ from q2c_core.domain.money import Money
 from q2c_core.projections._requests import RequestBook
 from q2c_core.projections.base import check_day
 
-WON = ("po_received", "covered_by_allowance", "authorized", "completed", "invoiced")
+# a request that went ahead: a quote answered with a PO (won), or work covered by a prepaid
+# allowance (prepaid: no PO was won, quoted or not); the row's ``allowance`` tells them apart
+WENT_AHEAD = ("po_received", "covered_by_allowance", "authorized", "completed", "invoiced")
 
 
 @attrs.frozen
@@ -30,12 +32,18 @@ class AwaitingQuote:
 
 @attrs.frozen
 class AreaHistory:
-    """What was asked for in one product area, and what came of it."""
+    """What was asked for in one product area, and what came of it.
+
+    ``won`` counts quotes the customer answered with a PO, so a win rate (won / quoted) never
+    passes 100 %; ``prepaid`` counts requests that went ahead on a prepaid allowance instead,
+    quoted or not. Each request is counted once in won, prepaid, declined, cancelled or open.
+    """
 
     product_area: str
     requested: int
     quoted: int
     won: int
+    prepaid: int
     declined: int
     cancelled: int
     open: int
@@ -76,22 +84,25 @@ class AwaitingPurchaseOrder(RequestBook):
         return result
 
     def history_by_area(self) -> list[AreaHistory]:
-        """Per product area: requests, quotes, wins, losses, and hours estimated vs worked."""
+        """Per product area: requests, quotes, wins (a PO), prepaid work, losses, and hours
+        estimated vs worked."""
         table: dict[str, dict[str, Decimal]] = {}
         for _, req in self.rows_with_prefix("req:"):
             t = table.setdefault(
                 req["area"],
                 {
                     k: Decimal(0)
-                    for k in ("requested quoted won declined cancelled open est actual".split())
+                    for k in (
+                        "requested quoted won prepaid declined cancelled open est actual".split()
+                    )
                 },
             )
             t["requested"] += 1
             status = req["status"]
             if req["quoted_on"] is not None:
                 t["quoted"] += 1
-            if status in WON:
-                t["won"] += 1
+            if status in WENT_AHEAD:
+                t["prepaid" if req["allowance"] else "won"] += 1
             elif status == "declined":
                 t["declined"] += 1
             elif status == "cancelled":
@@ -106,6 +117,7 @@ class AwaitingPurchaseOrder(RequestBook):
                 int(t["requested"]),
                 int(t["quoted"]),
                 int(t["won"]),
+                int(t["prepaid"]),
                 int(t["declined"]),
                 int(t["cancelled"]),
                 int(t["open"]),
