@@ -96,6 +96,12 @@ def by_month(months: list[MonthForecast]) -> dict[date, MonthForecast]:
     return {m.month: m for m in months}
 
 
+def later(months: list[MonthForecast], as_of: date) -> list[MonthForecast]:
+    """The forecast's whole months: those after ``as_of``'s (its first row, when ``as_of`` is
+    not a month's last day, is the rest of that month)."""
+    return [m for m in months if m.month > as_of.replace(day=1)]
+
+
 def total(months: list[MonthForecast]) -> Money:
     result = eur(0)
     for m in months:
@@ -118,15 +124,20 @@ def test_a_monthly_contract_keeps_showing_its_months_after_the_one_billed() -> N
     rs = schedule(app)
 
     forecast = rs.forecast(date(2024, 1, 15))
-    assert [m.month for m in forecast] == [date(2024, m, 1) for m in range(2, 13)] + [
+    assert [m.month for m in forecast] == [date(2024, m, 1) for m in range(1, 13)] + [
         date(2025, 1, 1)
     ]
-    for m in forecast[:-1]:
+    # the rest of January first: its 16 days after the 15th, 516.13 of the 1,000.00 issued
+    rest, months = forecast[0], forecast[1:]
+    assert (rest.scheduled, rest.contracted) == (eur("516.13"), eur(0))
+    for m in months[:-1]:
         assert (m.scheduled, m.contracted, m.amount) == (eur(0), eur("1000.00"), eur("1000.00"))
-    assert forecast[-1].amount == eur(0)  # the term ends on 2024-12-31
+    assert months[-1].amount == eur(0)  # the term ends on 2024-12-31
     january = rs.by_month(date(2024, 1, 1), 1)[0].amount
     assert january == eur("1000.00")
-    assert january + total(forecast) == eur("12000.00")
+    assert january + total(months) == eur("12000.00")
+    # recognised to date and the forecast meet: nothing counted twice, nothing left out
+    assert rs.recognised(date(2024, 1, 15))["EUR"] + total(forecast) == eur("12000.00")
 
     # the whole year seen from January: scheduled (issued) and contracted side by side
     year = by_month(rs.outlook(date(2024, 1, 1), 12))
@@ -167,7 +178,7 @@ def test_ten_years_of_billed_months_before_the_window_leave_its_months_alone() -
     term = Period(date(2015, 1, 1), date(2025, 1, 1))
     signed(app, sub("erp", "1200.00", start=term.start), term=term)
     assert len(bill(app, date(2024, 6, 1), issue_them=False)) == 114
-    months = by_month(schedule(app).forecast(date(2024, 6, 15)))
+    months = by_month(later(schedule(app).forecast(date(2024, 6, 15)), date(2024, 6, 15)))
     for m in range(7, 13):
         assert months[date(2024, m, 1)].contracted == eur("100.00")
     for m in range(1, 6):
@@ -266,13 +277,13 @@ def test_a_sub_contract_removed_mid_term_lowers_the_later_months() -> None:
     contract = signed(app, sub("erp", "6000.00"), sub("crm", "6000.00"))
     bill(app, date(2024, 1, 1))
     app.remove_sub_contract(contract, "crm", effective_to=date(2024, 6, 16), actor=A)
-    months = schedule(app).forecast(date(2024, 1, 15))
+    months = later(schedule(app).forecast(date(2024, 1, 15)), date(2024, 1, 15))
     seen = by_month(months)
     assert seen[date(2024, 5, 1)].contracted == eur("1000.00")
     assert seen[date(2024, 6, 1)].contracted == eur("750.00")  # 500 + 500 x 15/30
     assert seen[date(2024, 7, 1)].contracted == eur("500.00")
     assert seen[date(2024, 12, 1)].contracted == eur("500.00")
-    # January 1,000.00 + Feb-May 4,000.00 + June 750.00 + Jul-Dec 3,000.00
+    # Feb-May 4,000.00 + June 750.00 + Jul-Dec 3,000.00
     assert total(months) == eur("7750.00")
 
 
@@ -295,7 +306,7 @@ def test_an_evergreen_contract_keeps_contributing_after_its_term() -> None:
     app = QuoteToCash.open("memory:")
     signed(app, sub("erp", "12000.00"), auto_renew=True, renewal_uplift_percent=10)
     bill(app, date(2024, 1, 1))
-    months = schedule(app).forecast(date(2024, 12, 15))
+    months = later(schedule(app).forecast(date(2024, 12, 15)), date(2024, 12, 15))
     assert months[0].month == date(2025, 1, 1)
     assert all(m.contracted == eur("1100.00") for m in months)
     assert total(months) == eur("13200.00")
@@ -307,14 +318,14 @@ def test_an_evergreen_contract_keeps_contributing_after_its_term() -> None:
     plain = QuoteToCash.open("memory:")
     signed(plain, sub("erp", "12000.00"))
     bill(plain, date(2024, 1, 1))
-    assert total(schedule(plain).forecast(date(2024, 12, 15))) == eur(0)
+    assert total(later(schedule(plain).forecast(date(2024, 12, 15)), date(2024, 12, 15))) == eur(0)
 
 
 def test_an_evergreen_contract_without_uplift_renews_at_its_price() -> None:
     """No uplift: the renewed term continues at the price in force at the term's end."""
     app = QuoteToCash.open("memory:")
     signed(app, sub("erp", "12000.00"), auto_renew=True)
-    months = schedule(app).forecast(date(2024, 11, 15), 3)
+    months = later(schedule(app).forecast(date(2024, 11, 15), 3), date(2024, 11, 15))
     assert [m.contracted for m in months] == [eur("1000.00")] * 3
 
 
@@ -336,7 +347,7 @@ def test_the_forecast_keeps_currencies_apart() -> None:
         actor=A,
         sub_contracts=[chf],
     )
-    months = schedule(app).forecast(date(2024, 1, 15), 1)
+    months = later(schedule(app).forecast(date(2024, 1, 15), 1), date(2024, 1, 15))
     assert [(m.currency, m.contracted) for m in months] == [
         ("CHF", Money.of("47.54", "CHF")),  # February: 98.36 (60/366 of 600) - 50.82 (31/366)
         ("EUR", eur("1000.00")),
@@ -655,7 +666,7 @@ def test_a_quarter_in_arrears_straddling_the_horizon_is_forecast_as_the_run_bill
     )
     for run in (date(2023, 4, 1), date(2023, 5, 23)):
         bill(app, run)
-    forecast = schedule(app).forecast(date(2023, 5, 23), 12)
+    forecast = later(schedule(app).forecast(date(2023, 5, 23), 12), date(2023, 5, 23))
     assert by_month(forecast)[date(2024, 5, 1)].contracted == eur("3248.95")
     assert total(forecast) == eur("38149.00")
 
@@ -709,7 +720,11 @@ def test_each_forecast_month_is_what_the_same_month_holds_once_billed(
     )
     as_of = term.start + timedelta(days=today)
     bill(app, as_of)
-    forecast = schedule(app).forecast(as_of, horizon)
+    seen = schedule(app)
+    everything = seen.forecast(as_of, horizon)
+    forecast = later(everything, as_of)
+    rest = everything[: len(everything) - len(forecast)]
+    served = seen.recognised(as_of)
     # the runs after the forecast, each issuing its invoices on its day: one a month, through
     # the end of any billing period the window touches (a year at most)
     run = date(as_of.year, as_of.month, 1)
@@ -717,8 +732,20 @@ def test_each_forecast_month_is_what_the_same_month_holds_once_billed(
         run = date(run.year + run.month // 12, run.month % 12 + 1, 1)
         bill(app, run)
     first = date(as_of.year + as_of.month // 12, as_of.month % 12 + 1, 1)
-    once_billed = schedule(app).outlook(first, horizon)
+    billed = schedule(app)
+    once_billed = billed.outlook(first, horizon)
     assert months_held(once_billed) == months_held(forecast)
+    # the days served by then were recognised on that day as they are once invoiced, and the
+    # rest of that month was forecast: together the month once billed, to the cent
+    assert billed.recognised(as_of) == served
+    this_month = billed.outlook(as_of.replace(day=1), 1)
+    before = billed.recognised(as_of.replace(day=1) - timedelta(days=1))
+    for m in this_month:
+        to_date = served.get(m.currency, Money.zero(m.currency))
+        so_far = to_date - before.get(m.currency, Money.zero(m.currency))
+        assert so_far + sum((r.amount for r in rest if r.currency == m.currency), eur(0)) == (
+            m.amount
+        )
 
 
 def months_held(months: list[MonthForecast]) -> dict[date, Money]:
@@ -768,13 +795,18 @@ def test_two_contracts_each_forecast_month_is_what_it_holds_once_billed(
     signed_on(app, second, number="MC-2")
     as_of = min(first.term.start, second.term.start) + timedelta(days=today)
     bill(app, as_of)
-    forecast = schedule(app).forecast(as_of, horizon)
+    seen = schedule(app)
+    served = seen.recognised(as_of)
+    forecast = seen.forecast(as_of, horizon)
     for m in forecast:
         assert m.amount == m.scheduled + m.contracted
+    forecast = later(forecast, as_of)
     run = date(as_of.year, as_of.month, 1)
     for _ in range(horizon + 14):
         run = date(run.year + run.month // 12, run.month % 12 + 1, 1)
         bill(app, run)
     start = date(as_of.year + as_of.month // 12, as_of.month % 12 + 1, 1)
-    once_billed = schedule(app).outlook(start, horizon)
+    billed = schedule(app)
+    once_billed = billed.outlook(start, horizon)
     assert months_held(once_billed) == months_held(forecast)
+    assert billed.recognised(as_of) == served  # a day already reported is never restated

@@ -22,6 +22,17 @@ it credits: un-earned when the work is completed or its request cancelled, or on
 date if that is later, so work credited before a cancellation recognises nothing either way.
 Other credit-note lines are reversed when issued.
 
+Days a contract has served that no issued line bills yet (billed in arrears, a draft awaiting
+its approvals, a run not made yet) are recognised on the days served too, a contract asset
+(``unbilled``), at what the contract charges for them: a drafted line at its own amount, any
+other day at the billing run's charge at the contract's live terms (as the forecast counts them,
+below). The run bills the same days at the same amounts, so issuing the invoice moves them to
+the issued lines and ``recognised`` for a day already reported does not move. Only a change to
+what the contract charges for days served and not issued yet (a back-dated price, removal or
+termination, a sub-contract added to a period already invoiced, once its correction is issued)
+moves it. A contract never activated has served nothing. ``by_month`` is what the issued lines
+earn each month (the forecast's ``scheduled``).
+
 Ratable amounts are computed on the running total: recognised through day D is the line amount
 times the days served through D over the days of the period, rounded half up; a month's share is
 the difference of two running totals, so the months add up to the line amount exactly. Days are
@@ -40,7 +51,9 @@ earned: ``RecognisedToDate`` keeps, for each day the books are reconciled on (mo
 days), both differences, which the ledger books as such, so on those days the books hold the
 schedule's figures to the cent.
 
-The forecast shows two figures per month, so a reader sees what is firm and what is expected:
+The forecast (``forecast``) counts from the day after its date: the rest of that month first,
+then whole months, so what is recognised by a day and what is forecast after it meet. It shows
+two figures per month, so a reader sees what is firm and what is expected:
 
 * ``scheduled``: revenue from issued invoices (the rules above), as ``by_month`` reports it.
 * ``contracted``: maintenance the contracts commit to that is not issued yet. Lines of drafted,
@@ -438,6 +451,8 @@ class MonthForecast:
     name ``MonthRevenue`` uses, so code reading a month's ``amount`` gets the whole forecast.
     """
 
+    # the month's first day (a forecast's first row may count only its days after the
+    # forecast's date: ``RevenueSchedule.forecast``)
     month: date
     currency: str
     scheduled: Money
@@ -580,20 +595,54 @@ class RevenueSchedule(Projection):
         return _document_lines(key, row, self.get)
 
     def recognised(self, through: date) -> dict[str, Money]:
-        """Revenue recognised by the end of a day, per currency (rounded once per currency)."""
+        """Revenue recognised by the end of a day, per currency (rounded once per currency):
+        what the issued lines earned by then, and the contract days served by then that no
+        issued line bills yet (``unbilled``), so a day's figure does not move when the invoice
+        for days already served is issued later."""
         check_day(through, "through")
-        return _recognised(self.recognition_lines(), through)
+        rows = self.rows()
+        return _rounded_totals(self._earned(rows, self.recognition_lines(rows), through))
+
+    def unbilled(self, through: date) -> dict[str, Money]:
+        """Contract days served by the end of ``through`` that no issued invoice line bills
+        yet (billed in arrears, a draft awaiting its approvals, a run not made yet), per
+        currency, at what the contract charges for them: a drafted line's own amount, else the
+        billing run's charge at the contract's live terms (module notes). They are earned
+        (ASC 606 / IFRS 15: the service is delivered) and a contract asset until invoiced; the
+        billing run bills the same days at the same amounts, so issuing them moves them from
+        here to the issued lines without moving ``recognised`` by a cent."""
+        check_day(through, "through")
+        return _rounded_totals(self._unbilled(self.rows(), through))
+
+    def _earned(
+        self, rows: dict[str, Any], lines: list[RecognitionLine], through: date
+    ) -> dict[str, _ExactSum]:
+        """The exact running totals by the end of ``through`` of the lines and of the contract
+        days served and not issued yet (not rounded yet)."""
+        totals = _exact_totals(lines, through)
+        for cur, unbilled in self._unbilled(rows, through).items():
+            totals[cur] = totals[cur].plus(unbilled) if cur in totals else unbilled
+        return totals
+
+    def _unbilled(self, rows: dict[str, Any], through: date) -> dict[str, _ExactSum]:
+        """``unbilled``'s exact running totals (not rounded yet)."""
+        edge = through + timedelta(days=1) if through < date.max else through
+        pieces = self._contracted(rows, date.min, edge, served=True)
+        return {cur: sums[0] for cur, sums in _running_totals(pieces, [edge]).items()}
 
     def contract_assets(self, as_of: date) -> dict[str, Money]:
-        """Earned by the end of ``as_of`` on lines invoiced only later, per currency: service
-        delivered before it was billed (maintenance billed in arrears, a late invoice), which
-        ASC 606 / IFRS 15 call a contract asset. Only ratable lines can have one (the other
-        rules earn nothing before the issue date). It is what is recognised less what is
-        recognised on the lines invoiced by then, each rounded once, so on any day, to the
-        cent: deferred = invoiced by then - (recognised - contract assets)."""
+        """Earned by the end of ``as_of`` and not invoiced by then, per currency: service
+        delivered before it was billed (maintenance billed in arrears, a draft awaiting its
+        approvals, a late invoice), which ASC 606 / IFRS 15 call a contract asset: the days of
+        lines invoiced only later, and the days no issued line bills yet (``unbilled``). Only
+        ratable revenue can have one (the other rules earn nothing before the issue date). It
+        is what is recognised less what is recognised on the lines invoiced by then, each
+        rounded once, so on any day, to the cent: deferred = invoiced by then - (recognised -
+        contract assets)."""
         check_day(as_of)
-        lines = self.recognition_lines()
-        everything = _recognised(lines, as_of)
+        rows = self.rows()
+        lines = self.recognition_lines(rows)
+        everything = _rounded_totals(self._earned(rows, lines, as_of))
         billed = _recognised([x for x in lines if x.invoiced_on <= as_of], as_of)
         result = {}
         for cur, earned in everything.items():
@@ -643,7 +692,11 @@ class RevenueSchedule(Projection):
         rounded once (per currency), and ``contracted`` is that total less ``scheduled``: so
         an issued period moves from contracted to scheduled without moving the month's total
         by a cent, as each part rounded on its own would."""
-        edges = _month_edges(first_month, months)
+        return self._outlook(_month_edges(first_month, months))
+
+    def _outlook(self, edges: list[date]) -> list[MonthForecast]:
+        """``outlook`` between the edges: each month from an edge (its first day, or a later
+        one for a month counted from that day) to the next."""
         rows = self.rows()  # (read once for both parts)
         scheduled = _scheduled_totals(self.recognition_lines(rows), edges)
         contracted = _running_totals(self._contracted(rows, edges[0], edges[-1]), edges)
@@ -656,20 +709,33 @@ class RevenueSchedule(Projection):
                 issued = at.get(cur, _ExactSum())
                 firm.append(issued.rounded(cur))
                 whole.append(issued.plus(expected[i]).rounded(cur) if expected else firm[-1])
-            for i, month in enumerate(edges[:-1]):
+            for i, edge in enumerate(edges[:-1]):
                 part = firm[i + 1] - firm[i]
+                month = month_start(edge)
                 result.append(MonthForecast(month, cur, part, whole[i + 1] - whole[i] - part))
         result.sort(key=lambda m: (m.month, m.currency))
         return result
 
     def forecast(self, as_of: date, months: int = 12) -> list[MonthForecast]:
-        """Revenue expected in each of the next ``months`` months after ``as_of``'s month:
-        scheduled from issued invoices plus contracted and not yet issued (``outlook``), so a
-        monthly or quarterly contract still shows its revenue after the period billed today."""
-        check_day(as_of)
-        return self.outlook(add_months(month_start(as_of), 1), months)
+        """Revenue expected after ``as_of``: the rest of ``as_of``'s month, then each of the
+        next ``months`` months, scheduled from issued invoices plus contracted and not yet
+        issued (``outlook``), so a monthly or quarterly contract still shows its revenue after
+        the period billed today.
 
-    def _contracted(self, rows: dict[str, Any], since: date, until: date) -> list[Piece]:
+        The rest of the month (the first row, for ``as_of``'s month, when ``as_of`` is not its
+        last day) counts only the days after ``as_of``: its days through ``as_of`` are
+        recognised to date (``recognised``, served days not issued yet among them). So the
+        two meet, and a period drafted and awaiting its approvals, or billed in arrears, falls
+        between neither."""
+        check_day(as_of)
+        edges = _month_edges(add_months(month_start(as_of), 1), months)
+        if as_of < date.max and as_of + timedelta(days=1) < edges[0]:
+            edges.insert(0, as_of + timedelta(days=1))
+        return self._outlook(edges)
+
+    def _contracted(
+        self, rows: dict[str, Any], since: date, until: date, served: bool = False
+    ) -> list[Piece]:
         """Ratable pieces of contracted revenue not issued yet, for days before ``until`` in
         billing periods that end after ``since`` (one earlier would add the same to every
         running total of the window: only the periods the window touches are charged, so a
@@ -677,6 +743,9 @@ class RevenueSchedule(Projection):
 
         Drafted, not yet issued contract lines count at their own amounts; the days no live
         contract invoice line covers count at the contract's live terms (module notes).
+        ``served``: only what the days served so far have earned (``unbilled``): a drafted
+        credit or re-billing applies from its issue day, not known yet (until then the lines
+        it corrects earn its days), and a contract not live yet has served nothing.
         """
         covered: dict[str, list[tuple[date, date]]] = {}
         # days each contract's lines bill, and its credit notes credit, each sub-contract for
@@ -703,6 +772,8 @@ class RevenueSchedule(Projection):
                     amount = -line[NET] if credit else line[NET]
                     span = Period(line[P_START], line[P_END])
                     convention = _convention(rows.get, contract)
+                    if served and (credit or line[CATCH_UP]):
+                        continue
                     if credit or line[CATCH_UP]:
                         # (credit and re-billing: the days served by its issue, expected no
                         # earlier than it is drafted nor than the window, count on that day)
@@ -715,7 +786,9 @@ class RevenueSchedule(Projection):
             if key.startswith("con:"):
                 if row["status"] in ("TERMINATED", "EXPIRED") and never_served(row):
                     continue  # ended before its service started: never billed
-                spans = sorted(covered.get(key[4:], ()))
+                if served and never_served(row):
+                    continue  # not live yet: nothing served (the run bills it once it is)
+                spans = _merged(covered.get(key[4:], ()))
                 moved = _moved_in_covered(rows, row, by_sub, credited)
                 pieces.extend(_uncovered_pieces(row, spans, since, until, moved))
         return pieces
@@ -799,6 +872,11 @@ def _caught_up(
     if span.end > day and amount != served:
         result.append((currency, amount - served, Period(day, span.end), convention))
     return result
+
+
+def _rounded_totals(totals: dict[str, _ExactSum]) -> dict[str, Money]:
+    """Exact running totals rounded once per currency."""
+    return {cur: total.rounded(cur) for cur, total in totals.items()}
 
 
 def _recognised(lines: list[RecognitionLine], through: date) -> dict[str, Money]:
@@ -1063,7 +1141,7 @@ def _moved_in_covered(
         seen: set[str] = set()
         while source and source not in seen:
             seen.add(source)
-            taken_back = sorted(credited.get((source, sub_id), ()))
+            taken_back = _merged(credited.get((source, sub_id), ()))
             for start, end in by_sub.get((source, sub_id), ()):
                 spans.extend((p.start, p.end) for p in _uncovered(Period(start, end), taken_back))
             source = rows.get(f"con:{source}", {}).get("moved_in", {}).get(sub_id)
@@ -1100,7 +1178,7 @@ def _uncovered_pieces(
             days = day_count(s.period, convention)
             spans = covered
             if moved_in and s.sub_id in moved_in:
-                spans = sorted(covered + moved_in[s.sub_id])
+                spans = _merged(covered + moved_in[s.sub_id])
             for span in _uncovered(s.period, spans):
                 amount = s.amount.amount
                 if span != s.period:
@@ -1146,11 +1224,25 @@ def _covers(covered: list[tuple[date, date]], period: Period) -> bool:
     return not _uncovered(period, covered)
 
 
+def _merged(spans: Iterable[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The days of the spans as disjoint spans sorted by start (so by end too): ``_uncovered``
+    finds the first that matters by bisection, and a query over ten years of monthly lines
+    does not read every line for every billing period."""
+    result: list[tuple[date, date]] = []
+    for a, b in sorted(spans):
+        if result and a <= result[-1][1]:
+            if b > result[-1][1]:
+                result[-1] = (result[-1][0], b)
+        else:
+            result.append((a, b))
+    return result
+
+
 def _uncovered(span: Period, covered: list[tuple[date, date]]) -> list[Period]:
-    """The days of ``span`` outside the covered spans (sorted by start; they may overlap)."""
+    """The days of ``span`` outside the covered spans (``_merged``: disjoint, sorted)."""
     result: list[Period] = []
     start = span.start
-    for a, b in covered:
+    for a, b in covered[bisect_right(covered, start, key=lambda x: x[1]) :]:
         if b <= start:
             continue
         if a >= span.end:
