@@ -756,9 +756,10 @@ def test_bill_shows_each_currency_at_its_minor_unit(tmp_path: Path) -> None:
 def test_report_revenue_table_leaves_out_empty_forecast_months_csv_and_json_keep_them(
     tmp_path: Path,
 ) -> None:
-    """A customer without a contract forecasts nothing: q2c report revenue leaves its twelve
-    0.00 months out of the table and says so, --all prints them, and the JSON and CSV exports
-    keep every month (a BI tool reads the series whole)."""
+    """A customer without a contract forecasts nothing: q2c report revenue leaves its 0.00
+    forecast rows (the rest of June after --on, then twelve months) out of the table and says
+    so, --all prints them, and the JSON and CSV exports keep every month (a BI tool reads the
+    series whole)."""
     from test_cli_reports import money_allowance_story
 
     url = f"sqlite:///{tmp_path / 'q2c.db'}"
@@ -769,15 +770,16 @@ def test_report_revenue_table_leaves_out_empty_forecast_months_csv_and_json_keep
     table = runner.invoke(cli, args)
     assert table.exit_code == 0, table.output
     assert "forecast 2024-07" not in table.stdout
-    assert "forecast months with nothing forecast left out: 12" in table.stdout
+    assert "forecast months with nothing forecast left out: 13" in table.stdout
     every = runner.invoke(cli, [*args, "--all"])
+    assert "forecast 2024-06 from 2024-06-02" in every.stdout
     assert "forecast 2024-07" in every.stdout and "forecast 2025-06" in every.stdout
     as_json = json.loads(runner.invoke(cli, [*args, "--format", "json"]).stdout)
     months = [r for r in as_json["rows"] if r["line"].startswith("forecast")]
-    assert len(months) == 12
+    assert len(months) == 13
     assert {m["amount"]["amount"] for m in months} == {"0.00"}
     as_csv = runner.invoke(cli, [*args, "--format", "csv"]).stdout
-    assert sum(line.startswith("forecast") for line in as_csv.splitlines()) == 12
+    assert sum(line.startswith("forecast") for line in as_csv.splitlines()) == 13
 
 
 # -- the fixes of the CLI review -----------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -300,16 +300,18 @@ def test_reports_show_money_at_the_currency_s_minor_unit_everywhere() -> None:
 
 
 def test_a_table_leaves_out_forecast_months_with_nothing_forecast_unless_asked() -> None:
-    """Acme has no contract: its twelve forecast months are all 0.00, which the revenue table
-    printed row after row. The table for people leaves them out and says how many; asked for
-    every row (q2c report --all), it shows them; the report itself keeps them for CSV and
-    JSON, whose readers expect the whole twelve-month series."""
+    """Acme has no contract: its forecast rows (the rest of June after the report's day, then
+    twelve months) are all 0.00, which the revenue table printed row after row. The table for
+    people leaves them out and says how many; asked for every row (q2c report --all), it shows
+    them; the report itself keeps them for CSV and JSON, whose readers expect the whole
+    series."""
     app = QuoteToCash.open("memory:")
     money_allowance_story(app)
     projections = print_reports(app, Console(file=io.StringIO()), as_of=ON)
     revenue = report_table("revenue", projections, ON)
     months = [i for i, row in enumerate(revenue.rows) if str(row[0]).startswith("forecast")]
-    assert len(months) == 12 and revenue.empty_rows == frozenset(months)
+    assert len(months) == 13 and revenue.empty_rows == frozenset(months)
+    assert revenue.rows[months[0]][0] == f"forecast 2024-06 from {ON + timedelta(days=1)}"
 
     def printed(**options: bool) -> str:
         out = io.StringIO()
@@ -318,8 +320,8 @@ def test_a_table_leaves_out_forecast_months_with_nothing_forecast_unless_asked()
 
     table = printed()
     assert "forecast 2024-" not in table and "recognised to date" in table
-    assert "forecast months with nothing forecast left out: 12" in table
+    assert "forecast months with nothing forecast left out: 13" in table
     every = printed(every_row=True)
-    assert every.count("forecast 2024-") == 6 and "forecast 2025-06" in every
+    assert every.count("forecast 2024-") == 7 and "forecast 2025-06" in every
     assert "left out" not in every
     app.close()

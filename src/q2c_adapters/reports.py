@@ -8,7 +8,7 @@ per-customer summary, commissions and the other key reports (``make demo`` calls
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -624,10 +624,14 @@ def _revenue(projections: Sequence[Projection], on: date) -> ReportTable:
         rows.append(("contract asset (invoiced later)", cur, amount, None, None))
     # each forecast month split: scheduled from issued invoices, contracted not yet issued
     empty = set()
+    # (the first row, the rest of the month of ``on``, counts only the days after it)
+    rest = f" from {on + timedelta(days=1)}"
     for m in p.forecast(on, 12):
         if all(x.rounded().is_zero() for x in (m.amount, m.scheduled, m.contracted)):
             empty.add(len(rows))
-        rows.append((f"forecast {m.month:%Y-%m}", m.currency, m.amount, m.scheduled, m.contracted))
+        part = rest if (m.month.year, m.month.month) == (on.year, on.month) else ""
+        line = f"forecast {m.month:%Y-%m}{part}"
+        rows.append((line, m.currency, m.amount, m.scheduled, m.contracted))
     return ReportTable(
         f"Revenue (ASC 606 / IFRS 15) on {on}",
         ("line", "currency", "amount", "scheduled", "contracted"),
