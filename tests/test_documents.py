@@ -490,3 +490,31 @@ def test_a_broken_user_template_is_refused_naming_its_file_and_line(
         assert refused.value.field == "templates"
         assert str(templates / "invoice.html") in refused.value.rule
         assert f"line {line}" in refused.value.rule and rule in refused.value.rule
+
+
+@pytest.mark.parametrize(
+    ("content", "rule"),
+    [
+        # the designer meant q2c's own template, and named their own: it extends itself
+        (b'{% extends "invoice.html" %}', 'write {% extends "q2c/invoice.html" %}'),
+        # a filter given text where it needs a mapping, on line 1
+        (b"<p>{{ doc.number|xmlattr }}</p>", "has no attribute"),
+        # saved as Latin-1 by an old editor: Jinja2 reads UTF-8
+        ("<p>Gebühr</p>".encode("latin-1"), "not UTF-8 text"),
+    ],
+)
+def test_a_template_that_loops_misuses_a_filter_or_is_not_utf8_is_refused_too(
+    app: QuoteToCash, tmp_path: Path, content: bytes, rule: str
+) -> None:
+    """Three more designers' mistakes are refused naming --templates and the file, not a
+    Python traceback: a template that extends itself, a filter on the wrong kind of value,
+    a file that is not UTF-8."""
+    _, invoice = big_invoice(app, entries=1)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "invoice.html").write_bytes(content)
+    with pytest.raises(InvalidValue) as refused:
+        render_html(app, invoice, template_dir=templates)
+    assert refused.value.field == "templates"
+    assert str(templates / "invoice.html") in refused.value.rule
+    assert rule in refused.value.rule

@@ -70,12 +70,35 @@ def _template_line(error: BaseException) -> tuple[str, int] | None:
     return place
 
 
+def _undecodable_template(template_dir: str | Path) -> Path | None:
+    """The first file of the template folder that is not UTF-8 text (Jinja2 reads UTF-8)."""
+    for path in sorted(Path(template_dir).rglob("*")):
+        if path.is_file():
+            try:
+                path.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                return path
+    return None
+
+
 def template_mistake(error: Exception, template_dir: str | Path) -> InvalidValue | None:
     """A user's template that Jinja2 cannot read or render (a syntax error, a variable the
     document does not have, a template it names that is not there, an expression that fails
-    such as text plus a number) is a mistake in ``template_dir``: refused naming the file and
-    the line to look at, the way a bad branding file is refused, not a Jinja2 traceback. None
-    for a Python error that did not stop in a template of ``template_dir`` (q2c's own bug)."""
+    such as text plus a number or a filter given the wrong kind of value, templates that
+    extend each other without end, a file that is not UTF-8) is a mistake in ``template_dir``:
+    refused naming the file and the line to look at, the way a bad branding file is refused,
+    not a Jinja2 traceback. None for a Python error that did not stop in a template of
+    ``template_dir`` (q2c's own bug)."""
+    if isinstance(error, UnicodeDecodeError):
+        # (read by the loader, before any template runs: no template frame to name it)
+        undecodable = _undecodable_template(template_dir)
+        if undecodable is None:
+            return None
+        return InvalidValue(
+            f"{undecodable}: not UTF-8 text (save the template as UTF-8)",
+            field="templates",
+            value=str(template_dir),
+        )
     if isinstance(error, TemplateSyntaxError):
         place: tuple[str, int] | None = (
             error.filename or error.name or TEMPLATE,
@@ -89,6 +112,11 @@ def template_mistake(error: Exception, template_dir: str | Path) -> InvalidValue
             return None
     if isinstance(error, TemplateNotFound):
         message = f"no template {error.name!r} (in the folder or q2c's, as q2c/<name>)"
+    elif isinstance(error, RecursionError):
+        message = (
+            "templates that extend or include each other without end (to extend q2c's own "
+            f'template, write {{% extends "q2c/{TEMPLATE}" %}})'
+        )
     else:
         text = error.message if isinstance(error, TemplateError) else str(error)
         message = " ".join((text or "").split()) or type(error).__name__
@@ -104,7 +132,15 @@ def render_document_html(doc: InvoiceDocument, template_dir: str | Path | None =
     try:
         template = template_environment(template_dir).get_template(TEMPLATE)
         return template.render(doc=doc, t=doc.labels, b=doc.branding, logo_src=logo)
-    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as error:
+    except (
+        TemplateError,
+        TypeError,
+        ValueError,
+        ArithmeticError,
+        LookupError,
+        AttributeError,
+        RecursionError,
+    ) as error:
         # (q2c's own templates failing, or a typed q2c refusal, are not the user's mistake)
         mistake = None
         if template_dir is not None and not isinstance(error, Q2CError):
