@@ -32,6 +32,7 @@ from q2c_core import (
     InvalidValue,
     Invoice,
     InvoiceKind,
+    InvoiceStatus,
     Money,
     Period,
     PricePoint,
@@ -48,6 +49,7 @@ from q2c_core.domain import customer as customer_module
 V19 = TaxRate.standard(19)
 V21 = TaxRate.standard(21)
 AE = TaxRate.none(TaxCategory.REVERSE_CHARGE)
+OUTSIDE = TaxRate.none(TaxCategory.OUTSIDE_SCOPE)
 YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
 JUNE = Period(date(2024, 6, 1), date(2024, 7, 1))
 JULY = Period(date(2024, 7, 1), date(2024, 8, 1))
@@ -329,6 +331,60 @@ def test_extra_days_are_billed_at_their_periods_rates_and_credited_so(app: Quote
     assert note.kind is InvoiceKind.CREDIT_NOTE and note.credits_invoice_id == added.id
     assert taxes(note) == {V19: (eur(50), eur("9.50")), V21: (eur(100), eur(21))}
     assert issue(app, note.id, date(2024, 7, 3))
+
+
+def test_extra_days_across_a_change_to_outside_scope_are_billed_on_two_issuable_invoices(
+    app: QuoteToCash,
+) -> None:
+    """Found by review: Brauhaus Nord's contract goes outside the scope of VAT (O) from 1 July,
+    and S3 is added on 2 July from 1 June. One extra-lines invoice billed June at 19 % beside
+    July at O, which approval refuses (BR-O-11: an invoice outside the scope carries no other
+    category); voided, the next run drafted the same again, so those days could never be
+    billed. Now the run drafts June's extra days on one invoice (S 19 %) and July's on another
+    (O), the preview shows just those two, each is recorded on its period's correction, and
+    both are issued. Voiding July's bills July's days again, alone, on an issuable invoice;
+    S3 then ending on 16 June is credited by one credit note per invoice, each at its rate."""
+    customer = brewery(app)
+    contract = maintenance(app, customer)
+    app.run_billing(JUNE.start, actor="run")
+    assert app.change_contract_tax_rate(contract, tax_rate=OUTSIDE, effective=JULY_1, actor="bea")
+    app.run_billing(JULY.start, actor="run")
+    assert rates(invoice_of(app, contract, JULY)) == {OUTSIDE}
+
+    app.add_sub_contract(contract, product("S3", JUNE.start), actor="bea")
+    preview = app.preview_billing(date(2024, 7, 2))
+    posted = app.run_billing(date(2024, 7, 2), actor="run").documents
+    june, july = (app.invoice(d.invoice_id) for d in posted)
+    assert taxes(june) == {V19: (eur(100), eur(19))}
+    assert taxes(july) == {OUTSIDE: (eur(100), eur(0))}
+    assert [[line.tax for line in d.lines] for d in preview] == [
+        [line.tax for line in june.lines],
+        [line.tax for line in july.lines],
+    ]
+    assert [line.line_id for line in july.lines] == ["A1"]
+    signed = app.contract(contract)
+    assert signed.billed_period(JUNE).corrections[-1].document_ids == (june.id,)
+    assert signed.billed_period(JULY).corrections[-1].document_ids == (july.id,)
+
+    issue(app, june.id, date(2024, 7, 2))
+    app.void_invoice(july.id, reason="entered twice", actor="bea")
+    assert app.invoice(june.id).status is not InvoiceStatus.VOIDED
+    [again] = app.run_billing(date(2024, 7, 3), actor="run").documents
+    july = app.invoice(again.invoice_id)
+    assert taxes(july) == {OUTSIDE: (eur(100), eur(0))}
+    assert issue(app, july.id, date(2024, 7, 3))
+    assert app.run_billing(date(2024, 7, 4), actor="run").documents == ()
+
+    app.remove_sub_contract(contract, "S3", effective_to=date(2024, 6, 16), actor="bea")
+    notes = [
+        app.invoice(d.invoice_id) for d in app.run_billing(date(2024, 7, 5), actor="run").documents
+    ]
+    by_invoice = {n.credits_invoice_id: n for n in notes}
+    assert set(by_invoice) == {june.id, july.id}
+    assert taxes(by_invoice[june.id]) == {V19: (eur(50), eur("9.50"))}
+    assert taxes(by_invoice[july.id]) == {OUTSIDE: (eur(100), eur(0))}
+    for note in notes:
+        assert issue(app, note.id, date(2024, 7, 5))
 
 
 # -- the customer's change, with its contracts ----------------------------------------------------

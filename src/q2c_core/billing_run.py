@@ -93,7 +93,7 @@ from q2c_core.domain.invoice_lines import (
     SourceKind,
 )
 from q2c_core.domain.money import Money, currency_quantum, split_by_weights, to_decimal
-from q2c_core.domain.tax import TaxRate, TaxSubtotal, require_tax_rate_type
+from q2c_core.domain.tax import TaxCategory, TaxRate, TaxSubtotal, require_tax_rate_type
 from q2c_core.domain.values import Period, require_day, require_whole
 from q2c_core.projections.decoding import uuid_of, uuids_of
 from q2c_core.projections.reader import NotificationReader
@@ -1193,41 +1193,41 @@ class ContractBilling(BaseApp):
                 new.append(note)
                 drafted.append((note, None))
                 notes[original_id] = note.id
-        extra: Invoice | None = None
+        extras: list[tuple[Invoice, set[str]]] = []  # each with the period keys it charges
         if charges and not _free(s for _, s, _ in charges):  # (0.00 lines only: nothing to bill)
-            lines = [
-                self._line(
+            # each line at its period's rate (its tax point); lines that may not share an
+            # invoice (outside the scope of VAT beside another category, BR-O-11) go on
+            # invoices of their own, so every one drafted can be approved and issued (and a
+            # group of 0.00 lines only bills nothing, as above)
+            rated = [(p, s, note, contract.tax_rate_on(p.start)) for p, s, note in charges]
+            for group in _sharing_a_document(rated):
+                if _free(s for _, s, _, _ in group):
+                    continue
+                lines = [
+                    self._line(
+                        contract, f"A{n}", s, period, SourceKind.CONTRACT_PERIOD, None, note, tax
+                    )
+                    for n, (period, s, note, tax) in enumerate(group, start=1)
+                ]
+                renewal = all(note == RENEWAL_CHARGE_NOTE for _, _, note, _ in group)
+                extra = self._contract_invoice(
                     contract,
-                    f"A{n}",
-                    s,
-                    period,
-                    SourceKind.CONTRACT_PERIOD,
+                    InvoiceKind.STANDARD,
+                    lines,
+                    as_of,
+                    actor,
+                    f"Maintenance contract {contract.number}, days its renewed term adds"
+                    if renewal
+                    else f"Correction of maintenance contract {contract.number}",
                     None,
-                    note,
-                    contract.tax_rate_on(period.start),  # (the period's tax point)
                 )
-                for n, (period, s, note) in enumerate(charges, start=1)
-            ]
-            renewal = all(note == RENEWAL_CHARGE_NOTE for _, _, note in charges)
-            extra = self._contract_invoice(
-                contract,
-                InvoiceKind.STANDARD,
-                lines,
-                as_of,
-                actor,
-                f"Maintenance contract {contract.number}, days its renewed term adds"
-                if renewal
-                else f"Correction of maintenance contract {contract.number}",
-                None,
-            )
-            new.append(extra)
-            drafted.append((extra, None))
-        charged_periods = {period_key(p) for p, _, _ in charges}
+                new.append(extra)
+                drafted.append((extra, None))
+                extras.append((extra, {period_key(p) for p, _, _, _ in group}))
         for period in updates:
             key = period_key(period)
             ids = [notes[holder] for holder in credited.get(key, ()) if holder in notes]
-            if extra is not None and key in charged_periods:
-                ids.append(extra.id)
+            ids.extend(extra.id for extra, keys in extras if key in keys)
             contract.record_period_corrected(period, basis, ids, as_of, actor, superseded.get(key))
 
     def _documents(self, ids: Sequence[UUID], loaded: dict[UUID, Invoice]) -> list[Invoice]:
@@ -1817,6 +1817,20 @@ def _period_lines(
             )
         )
     return lines
+
+
+def _sharing_a_document(
+    charges: list[tuple[Period, BilledSlice, str, TaxRate]],
+) -> list[list[tuple[Period, BilledSlice, str, TaxRate]]]:
+    """A correction's charges (period, slice, note, rate) in the groups that may share one
+    extra-lines invoice, in the order of each group's first charge: those outside the scope of
+    VAT (O) apart from the rest, as an invoice outside the scope carries no other category
+    (EN 16931 BR-O-11, ``e_invoice_tax_problems``). One group, the common case, when the rate
+    did not change to or from O among the periods corrected."""
+    groups: dict[bool, list[tuple[Period, BilledSlice, str, TaxRate]]] = {}
+    for charge in charges:
+        groups.setdefault(charge[3].category is TaxCategory.OUTSIDE_SCOPE, []).append(charge)
+    return list(groups.values())
 
 
 def _credited_rate(
