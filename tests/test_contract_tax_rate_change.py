@@ -24,6 +24,7 @@ from uuid import UUID
 import pytest
 
 from q2c_adapters.cli import describe_event
+from q2c_adapters.importers import ContractImporter
 from q2c_core import (
     BillingFrequency,
     BillingTiming,
@@ -512,6 +513,62 @@ def test_a_contract_signed_at_the_text_19_before_the_rules_bills_once_its_rate_i
     assert [s.contract_id for s in result.skipped] == [late]
     assert [d.contract_id for d in result.documents] == [whole] * 6
     assert all(rates(app.invoice(d.invoice_id)) == {V19} for d in result.documents)
+
+
+def test_a_contract_signed_before_the_customers_change_and_entered_after_it_follows_it(
+    tmp_path: Path,
+) -> None:
+    """Found by review: Brauhaus Nord goes to 21 % VAT from 1 July and is reverse-charged (AE)
+    from 1 August, with its contracts. MC-1, signed on paper on 20 June for a term from 1 July,
+    is entered afterwards, and MC-2 comes from the CRM with the same signing day: both took only
+    the customer's rate on 20 June and billed July on at 19 %. Now a new contract takes the
+    customer's whole schedule: the rate on its signing day, then each later change of the
+    customer as its own change, recorded with the signing. July is billed at 21 % and August at
+    AE, read again from a real SQLite file."""
+    db = tmp_path / "q2c.db"
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    customer = brewery(app, country="DE", tax_id="DE123456788")
+    assert app.change_customer_tax_rate(
+        customer, tax_rate=V21, effective=JULY_1, actor="bea", contracts=True
+    )
+    assert app.change_customer_tax_rate(
+        customer, tax_rate=AE, effective=AUGUST.start, actor="bea", contracts=True
+    )
+    term = Period(JULY_1, date(2025, 7, 1))
+    signed = app.sign_contract(
+        customer,
+        number="MC-1",
+        term=term,
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=date(2024, 6, 20),
+        actor="bea",
+        sub_contracts=(product("S1", JULY_1),),
+    )
+    app.activate_contract(signed, effective=JULY_1, actor="bea")
+    csv = (
+        b"contract,customer,term_start,term_end,frequency,signed_on,status,sub_id,description,"
+        b"kind,annual_price\n"
+        b"MC-2,Brauhaus Nord,2024-07-01,2025-06-30,monthly,2024-06-20,active,S1,Control,"
+        b"product,1200.00\n"
+    )
+    report = ContractImporter(app, today=JULY_1).import_bytes(csv, "crm.csv", actor="bea")
+    assert report.rows == 1 and report.skipped == 0
+    [imported] = [c.id for c in app.all_contracts() if c.number == "MC-2"]
+    app.run_billing(AUGUST.start, actor="run")
+    app.close()
+
+    again = QuoteToCash.open(f"sqlite:///{db}")
+    for contract in (signed, imported):
+        recorded_contract = again.contract(contract)
+        assert recorded_contract.tax_rate == V19  # (the customer's on its signing day)
+        assert recorded_contract.tax_rates == [
+            ContractTaxRateFrom(JULY_1, V21),
+            ContractTaxRateFrom(AUGUST.start, AE),
+        ]
+        july, august = (invoice_of(again, contract, period) for period in (JULY, AUGUST))
+        assert taxes(july) == {V21: (eur(100), eur(21))}
+        assert taxes(august) == {AE: (eur(100), eur(0))}
+    again.close()
 
 
 # -- stored: snapshots and the auditor's view -----------------------------------------------------

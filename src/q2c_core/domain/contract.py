@@ -816,6 +816,18 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self._tax_rate_changed(rate, day, actor)
         return True
 
+    def follow_tax_rates(self, actor: str, changes: Iterable[tuple[date, TaxRate]]) -> None:
+        """Take, as its own changes (``change_tax_rate``, ``TaxRateChanged``), the changes of
+        its customer's rate (effective day, rate) dated after its signing day: a new contract
+        signed with the customer's rate on its signing day (``tax_rate``), but entered after a
+        later change (the paper signed on 20 June, the customer reverse-charged from 1 July),
+        bills its periods as the customer is billed from each change on. Called in the
+        signing's step, so the changes are recorded with it, after ``ContractSigned``; a
+        contract signed before keeps its history as recorded."""
+        for effective, tax_rate in changes:
+            if effective > self.signed_on:
+                self.change_tax_rate(actor, tax_rate, effective)
+
     @event("TaxRateChanged")
     def _tax_rate_changed(self, tax_rate: TaxRate, effective: date, actor: str) -> None:
         """The ``TaxRateChanged`` event (``change_tax_rate``, which holds the rules)."""
