@@ -571,6 +571,33 @@ def test_a_contract_signed_before_the_customers_change_and_entered_after_it_foll
     again.close()
 
 
+def test_a_contract_signed_after_its_term_began_bills_its_first_months_at_the_rate_then(
+    app: QuoteToCash,
+) -> None:
+    """Brauhaus Nord goes to 21 % VAT from 1 July. MC-1 runs from 1 June, but its paper is
+    signed on 15 July: June is served before the change and is billed at 19 %, July at 21 %
+    (a contract follows its customer's rates from the first day of its term, or its signing
+    day when that is earlier)."""
+    customer = brewery(app)
+    assert app.change_customer_tax_rate(customer, tax_rate=V21, effective=JULY_1, actor="bea")
+    signed = app.sign_contract(
+        customer,
+        number="MC-1",
+        term=Period(JUNE.start, date(2025, 6, 1)),
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=date(2024, 7, 15),
+        actor="bea",
+        sub_contracts=(product("S1", JUNE.start),),
+    )
+    app.activate_contract(signed, effective=JUNE.start, actor="bea")
+    contract = app.contract(signed)
+    assert contract.tax_rate_on(JUNE.start) == V19
+    assert contract.tax_rate_on(JULY_1) == V21
+    app.run_billing(JULY_1, actor="run")
+    assert taxes(invoice_of(app, signed, JUNE)) == {V19: (eur(100), eur(19))}
+    assert taxes(invoice_of(app, signed, JULY)) == {V21: (eur(100), eur(21))}
+
+
 # -- stored: snapshots and the auditor's view -----------------------------------------------------
 
 

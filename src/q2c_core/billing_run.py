@@ -460,9 +460,11 @@ class ContractBilling(BaseApp):
                 renewal_uplift_percent=uplift,
                 sub_contracts=list(sub_contracts),
             )
-            # (and the customer's changes after the signing day: it is billed as they are)
+            # (and the customer's changes over its term: it is billed as they are)
             contract.follow_tax_rates(
-                actor, ((c.effective, c.tax_rate) for c in customer.tax_rates)
+                actor,
+                customer.registered_tax_rate,
+                ((c.effective, c.tax_rate) for c in customer.tax_rates),
             )
             customer.add_contract(contract.id, actor)
             return contract.id, [contract, customer]

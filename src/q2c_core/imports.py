@@ -585,8 +585,12 @@ class ImportCommands(BaseApp):
             payment_terms_days=customer.payment_terms_on(row.signed_on, "signed_on"),
             renewal_uplift_percent=row.renewal_uplift_percent,
         )
-        # (and the customer's changes after the signing day, as ``sign_contract``)
-        contract.follow_tax_rates(actor, ((c.effective, c.tax_rate) for c in customer.tax_rates))
+        # (and the customer's changes over its term, as ``sign_contract``)
+        contract.follow_tax_rates(
+            actor,
+            customer.registered_tax_rate,
+            ((c.effective, c.tax_rate) for c in customer.tax_rates),
+        )
         if row.activated_on is not None and contract.status is ContractStatus.SIGNED:
             contract.activate(row.activated_on, actor)
         return contract, True

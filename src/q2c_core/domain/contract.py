@@ -816,16 +816,29 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self._tax_rate_changed(rate, day, actor)
         return True
 
-    def follow_tax_rates(self, actor: str, changes: Iterable[tuple[date, TaxRate]]) -> None:
-        """Take, as its own changes (``change_tax_rate``, ``TaxRateChanged``), the changes of
-        its customer's rate (effective day, rate) dated after its signing day: a new contract
-        signed with the customer's rate on its signing day (``tax_rate``), but entered after a
-        later change (the paper signed on 20 June, the customer reverse-charged from 1 July),
-        bills its periods as the customer is billed from each change on. Called in the
-        signing's step, so the changes are recorded with it, after ``ContractSigned``; a
-        contract signed before keeps its history as recorded."""
-        for effective, tax_rate in changes:
-            if effective > self.signed_on:
+    def follow_tax_rates(
+        self, actor: str, registered: TaxRate, changes: Iterable[tuple[date, TaxRate]]
+    ) -> None:
+        """Take its customer's rates (``registered``, then each change: effective day, rate)
+        from the first day it bills, its term's first day or its signing day if earlier, as
+        its own changes (``change_tax_rate``, ``TaxRateChanged``). A new contract is signed
+        with the customer's rate on its signing day (``tax_rate``), but entered after a later
+        change (the paper signed on 20 June, the customer reverse-charged from 1 July) it bills
+        its periods as the customer is billed from each change on; signed after its term began
+        (the paper signed on 15 July for a term from 1 June), its first periods are billed at
+        the rate before a change in between. Called in the signing's step, so the changes are
+        recorded with it, after ``ContractSigned``; a contract signed before keeps its history
+        as recorded."""
+        listed = list(changes)
+        since = min(self.signed_on, self.term.start)
+        if since < self.signed_on:
+            rate = registered
+            for effective, tax_rate in listed:
+                if effective <= since:
+                    rate = tax_rate
+            self.change_tax_rate(actor, rate, since)  # (nothing when it is the signed rate)
+        for effective, tax_rate in listed:
+            if effective > since:
                 self.change_tax_rate(actor, tax_rate, effective)
 
     @event("TaxRateChanged")
