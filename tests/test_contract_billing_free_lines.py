@@ -11,6 +11,7 @@ again, still with no credit note.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,7 @@ from q2c_core import (
     Contract,
     InvalidValue,
     InvoiceKind,
+    InvoiceStatus,
     Period,
     QuoteToCash,
     RuleViolated,
@@ -263,3 +265,76 @@ def test_a_credit_note_names_only_the_days_its_invoice_names(app: QuoteToCash) -
     days = named_days(app, cust)
     assert {days[(cid, "TOKEN", date(2024, 1, d))] for d in range(20, 32)} == {0}
     assert {days[(cid, "TOKEN", date(2024, 1, d))] for d in range(1, 20)} == {1}
+
+
+def taken_back_per_document(app: QuoteToCash, cust: UUID) -> Counter[tuple[UUID, str, date]]:
+    """Net days per (invoice, sub-contract, day) over documents that are not voided: +1 for
+    each day an invoice's line names, -1 for each day a credit note of it names, and -1 for
+    each day a standing correction recorded as superseded on it (``SupersededDays``)."""
+    days: Counter[tuple[UUID, str, date]] = Counter()
+    for inv in app.invoices(cust):
+        if inv.status is InvoiceStatus.VOIDED:
+            continue
+        owner, sign = (inv.credits_invoice_id, -1) if inv.credits_invoice_id else (inv.id, 1)
+        for line in inv.lines:
+            src = line.source
+            assert src is not None and src.period is not None and src.sub_contract_id
+            for day in src.period.each_day():
+                days[(owner, src.sub_contract_id, day)] += sign
+    for cid in {ln.source.contract_id for i in app.invoices(cust) for ln in i.lines if ln.source}:
+        assert cid is not None
+        for billed in app.contract(cid).billed.values():
+            for step in billed.corrections:
+                for taken in step.superseded:
+                    for day in taken.period.each_day():
+                        days[(taken.invoice_id, taken.sub_id, day)] -= 1
+    return days
+
+
+def test_a_credit_of_money_names_days_its_invoice_still_names_not_superseded_ones(
+    app: QuoteToCash,
+) -> None:
+    """A token licence at 0.07 a year bills 0.01 for January. Re-priced to 0.21 from
+    12 January, January still charges 0.01: the run drafts nothing and records 12 to
+    31 January as superseded on the January invoice, which still holds the 0.01. The licence
+    then ends on 10 January: the credit note takes the 0.01 back on 11 January, the one day
+    of the credit the invoice still names, and does not name 12 to 31 January again. Put back
+    open-ended, the licence's days from the 11th are billed once more, each named once."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("TOKEN", price="0.07"),))
+    [jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
+    assert app.invoice(jan).net == eur("0.01")
+    app.reprice_sub_contract(
+        cid, "TOKEN", effective=date(2024, 1, 12), annual_price=eur("0.21"), actor=A
+    )
+    assert app.run_billing(date(2024, 1, 1), actor="run").documents == ()
+    january = app.contract(cid).billed_period(JAN)
+    assert january is not None and january.corrections[-1].superseded == (
+        SupersededDays(jan, "TOKEN", Period(date(2024, 1, 12), date(2024, 2, 1))),
+    )
+
+    app.remove_sub_contract(cid, "TOKEN", effective_to=date(2024, 1, 11), actor=A)
+    [shown] = app.preview_billing(date(2024, 1, 1))
+    [note] = app.run_billing(date(2024, 1, 1), actor="run").documents
+    assert (note.kind, note.net, note.credits_invoice_id) == (
+        InvoiceKind.CREDIT_NOTE,
+        eur("0.01"),
+        jan,
+    )
+    lines = app.invoice(note.invoice_id).lines
+    assert shown.lines == tuple(lines)
+    assert [(ln.source.period, ln.net) for ln in lines if ln.source] == [
+        (Period(date(2024, 1, 11), date(2024, 1, 12)), eur("0.01"))
+    ]
+    per_document = taken_back_per_document(app, cust)
+    assert min(per_document.values()) == 0
+    days = named_days(app, cust)
+    assert {days[(cid, "TOKEN", date(2024, 1, d))] for d in range(1, 11)} == {1}
+    assert {days[(cid, "TOKEN", date(2024, 1, d))] for d in range(11, 32)} == {0}
+
+    app.extend_sub_contract(cid, "TOKEN", effective_to=None, actor=A)
+    [again] = app.run_billing(date(2024, 1, 1), actor="run").documents
+    assert (again.kind, again.net) == (InvoiceKind.STANDARD, eur("0.01"))
+    days = named_days(app, cust)
+    assert {days[(cid, "TOKEN", day)] for day in JAN.each_day()} == {1}
+    assert min(taken_back_per_document(app, cust).values()) == 0

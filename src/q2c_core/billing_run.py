@@ -1946,7 +1946,8 @@ class _Holdings:
         it holds for them, the others by their days' exact charge, none more than it holds
         (``_fit``). When every document gives up all its days of a sub-contract that the
         correction also charges again, the credit is exactly what they hold and the charge
-        takes the difference, so what stays billed is still what the history charges.
+        takes the difference, so what stays billed is still what the history charges. Each
+        part names only days its document bills (``_named``).
         """
         parts: list[tuple[_Holder, BilledSlice]] = []
         charges = list(correction.charges)
@@ -1969,18 +1970,64 @@ class _Holdings:
                 found = [(holders[0], s) for s in slices]  # as ``correct_period`` split them
             else:
                 found = self._share(pieces, holders, caps, drained, whole, frequency, convention)
-            for holder, found_part in found:
-                for part in self._named(holder, found_part, convention):
-                    self.add(holder, sub_id, part.period, -1, part.amount.amount)
-                    parts.append((holder, part))
+            for holder, part in self._named(found, convention):
+                self.add(holder, sub_id, part.period, -1, part.amount.amount)
+                parts.append((holder, part))
         return parts, charges
 
-    def _named(self, holder: _Holder, part: BilledSlice, convention: DayCount) -> list[BilledSlice]:
-        """A credit cut to the days its document bills: days no document bills (free days,
-        which a run drafts no 0.00 invoice for, days already superseded, or days a correction
-        billed again for nothing, so that no document names them) have no line to take back.
-        A credit of money keeps its money: split over the days kept by their day count, or kept
-        whole when its document bills none of its days (one voided behind the run's back)."""
+    def _named(
+        self, found: list[tuple[_Holder, BilledSlice]], convention: DayCount
+    ) -> list[tuple[_Holder, BilledSlice]]:
+        """One sub-contract's credit parts cut to the days their documents bill: days no
+        document bills (free days, which a run drafts no 0.00 invoice for, days already
+        superseded, or days a correction billed again for nothing, so that no document names
+        them) have no line to take back. A credit of money keeps its money, split over the days
+        kept by their day count. A document that bills none of a part's days may still hold
+        money for them (a 0.00 credit superseded or took back their days while a rounded cent
+        of theirs stayed on it): that money is credited on the days the document bills among
+        the other parts it is credited for, or else on the day of the sub-contract it bills
+        nearest the part's (a cent ``_spill`` moved to it), never on a day it no longer names.
+        Kept whole, as credited, only when the document bills no day of the sub-contract at
+        all (one voided behind the run's back)."""
+        named: list[tuple[_Holder, BilledSlice]] = []
+        homeless: dict[_Holder, list[BilledSlice]] = {}
+        for holder, part in found:
+            kept = self._cut(holder, part, convention)
+            if not kept and part.amount.amount != 0:
+                homeless.setdefault(holder, []).append(part)
+            named.extend((holder, k) for k in kept)
+        for holder, parts in homeless.items():
+            money = sum((p.amount.amount for p in parts), Decimal(0))
+            currency = parts[0].amount.currency
+            mine = [k for k, (h, _) in enumerate(named) if h == holder]
+            if mine:
+                weights = [Decimal(named[k][1].days) for k in mine]
+                for k, share in zip(mine, _shares(money, weights, currency), strict=True):
+                    h, piece = named[k]
+                    more = piece.amount + Money(share, currency)
+                    named[k] = (h, attrs.evolve(piece, amount=more))
+                continue
+            day = self._nearest(holder, parts[0].sub_id, parts[0].period)
+            if day is None:
+                named.extend((holder, p) for p in parts)
+                continue
+            days = Period(day, day + _ONE_DAY)
+            named.append(
+                (
+                    holder,
+                    attrs.evolve(
+                        parts[0],
+                        period=days,
+                        days=day_count(days, convention),
+                        amount=Money(money, currency),
+                    ),
+                )
+            )
+        return named
+
+    def _cut(self, holder: _Holder, part: BilledSlice, convention: DayCount) -> list[BilledSlice]:
+        """A credit part cut to the days its document bills, its money split over them by day
+        count (none kept: the document bills none of its days)."""
         kept: list[BilledSlice] = []
         for day in part.period.each_day():
             if self.days.get((part.sub_id, day), {}).get(holder, 0) <= 0:
@@ -1992,15 +2039,28 @@ class _Holdings:
                 days = Period(day, day + _ONE_DAY)
                 kept.append(attrs.evolve(part, period=days, days=day_count(days, convention)))
         money = part.amount
-        if money.amount == 0:
+        if money.amount == 0 or not kept:
             return kept
-        if not kept or (len(kept) == 1 and kept[0].period == part.period):
+        if len(kept) == 1 and kept[0].period == part.period:
             return [part]
         shares = _shares(money.amount, [Decimal(k.days) for k in kept], money.currency)
         return [
             attrs.evolve(k, amount=Money(share, money.currency))
             for k, share in zip(kept, shares, strict=True)
         ]
+
+    def _nearest(self, holder: _Holder, sub_id: str, period: Period) -> date | None:
+        """The day of the sub-contract the document bills nearest these days: the last before
+        them, or else the first after them (None: it bills none)."""
+        billed = sorted(
+            day
+            for (s, day), counts in self.days.items()
+            if s == sub_id and counts.get(holder, 0) > 0
+        )
+        before = [day for day in billed if day < period.start]
+        if before:
+            return before[-1]
+        return next((day for day in billed if day >= period.end), None)
 
     def _share(
         self,
@@ -2065,7 +2125,8 @@ class _Holdings:
     ) -> list[tuple[_Holder, BilledSlice, Period, Decimal]]:
         """Move what is credited beyond what a document holds to other documents holding money
         of the same sub-contract (``strays``: the cent rounding left there), with a piece of
-        the credited days: a whole piece, or its last day."""
+        the credited days: a whole piece, or its last day. The piece is then named on days that
+        document bills (``_named``): a credit never names a day its invoice no longer bills."""
         rows = list(rows)
         sub_id = rows[0][1].sub_id
         for holder, excess in over.items():
