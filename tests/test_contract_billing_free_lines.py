@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -23,12 +24,17 @@ from test_contract_billing_corrections import named_days
 from q2c_adapters.cli import describe_event
 from q2c_core import (
     Contract,
+    DayCount,
     InvalidValue,
     InvoiceKind,
     InvoiceStatus,
+    Money,
     Period,
+    PricePoint,
     QuoteToCash,
     RuleViolated,
+    SubContract,
+    SubContractKind,
     SupersededDays,
 )
 from q2c_core.domain.invoice_lines import CORRECTION_REBILL_NOTE
@@ -338,3 +344,46 @@ def test_a_credit_of_money_names_days_its_invoice_still_names_not_superseded_one
     days = named_days(app, cust)
     assert {days[(cid, "TOKEN", day)] for day in JAN.each_day()} == {1}
     assert min(taken_back_per_document(app, cust).values()) == 0
+
+
+def test_a_cent_beyond_what_an_invoice_holds_is_not_credited_on_a_day_it_no_longer_bills(
+    app: QuoteToCash,
+) -> None:
+    """30E/360 in yen: X at 480 a year bills 40 for January. Re-priced to 36 from 3 January,
+    the January invoice keeps 3 for the 1st and 2nd and a correction invoice bills 2 for the
+    rest. Re-priced to 40 from 5 January, the days from the 5th credit 3 at 36 a year, a yen
+    more than the correction invoice holds: the new charge of those days takes that yen
+    instead of a credit note naming a day the January invoice no longer bills. Every credit
+    note names only days its invoice bills and credits no more than it holds; January nets 6,
+    what it charges."""
+    cust = app.register_customer("Acme", "JPY", account_manager="mia", actor=A)
+    x = SubContract(
+        "X",
+        "Product X",
+        SubContractKind.PRODUCT,
+        date(2024, 1, 1),
+        [PricePoint(date(2024, 1, 1), Money.of(480, "JPY"))],
+    )
+    cid = contract(app, cust, subs=(x,), day_count=DayCount.THIRTY_360)
+    app.run_billing(date(2024, 1, 1), actor="run")
+    for day, price in ((3, 36), (5, 40)):
+        app.reprice_sub_contract(
+            cid, "X", effective=date(2024, 1, day), annual_price=Money.of(price, "JPY"), actor=A
+        )
+        shown = app.preview_billing(date(2024, 1, 1))
+        posted = app.run_billing(date(2024, 1, 1), actor="run").documents
+        assert [d.lines for d in shown] == [tuple(app.invoice(d.invoice_id).lines) for d in posted]
+
+    documents = app.invoices(cust)
+    by_id = {inv.id: inv for inv in documents}
+    for inv in documents:
+        if inv.credits_invoice_id is not None:
+            assert inv.net <= by_id[inv.credits_invoice_id].net
+    assert min(taken_back_per_document(app, cust).values()) == 0
+    days = named_days(app, cust)
+    assert {days[(cid, "X", day)] for day in JAN.each_day()} == {1}
+    signed = sum(
+        (-inv.net.amount if inv.credits_invoice_id else inv.net.amount for inv in documents),
+        Decimal(0),
+    )
+    assert signed == 6

@@ -1904,18 +1904,23 @@ class _Holdings:
 
     def strays(self, sub_id: str, but: set[_Holder]) -> dict[_Holder, Decimal]:
         """Other documents holding money for the sub-contract in this period, with the money:
-        first those that bill none of its days any more (a cent rounding left behind)."""
-        billing = {
+        first those that still bill some of its days (a credit of theirs can name them), then
+        those that bill none of them any more (a cent rounding left behind)."""
+        billing = self.billing(sub_id)
+        held = [
+            (h, m) for (h, s), m in self.money.items() if s == sub_id and m > 0 and h not in but
+        ]
+        return dict(sorted(held, key=lambda item: item[0] not in billing))
+
+    def billing(self, sub_id: str) -> set[_Holder]:
+        """The documents billing some day of the sub-contract in this period."""
+        return {
             h
             for (s, _), counts in self.days.items()
             if s == sub_id
             for h, n in counts.items()
             if n > 0
         }
-        held = [
-            (h, m) for (h, s), m in self.money.items() if s == sub_id and m > 0 and h not in but
-        ]
-        return dict(sorted(held, key=lambda item: item[0] in billing))
 
     def keeps_days(self, holder: _Holder, sub_id: str, given_up: set[date]) -> bool:
         """Whether the document still bills days of the sub-contract besides ``given_up``."""
@@ -1946,8 +1951,10 @@ class _Holdings:
         it holds for them, the others by their days' exact charge, none more than it holds
         (``_fit``). When every document gives up all its days of a sub-contract that the
         correction also charges again, the credit is exactly what they hold and the charge
-        takes the difference, so what stays billed is still what the history charges. Each
-        part names only days its document bills (``_named``).
+        takes the difference, so what stays billed is still what the history charges; so too
+        when the credit is more than they hold (a cent rounding left on another document,
+        which no credit could take back without naming a day that document no longer bills).
+        Each part names only days its document bills (``_named``).
         """
         parts: list[tuple[_Holder, BilledSlice]] = []
         charges = list(correction.charges)
@@ -1961,7 +1968,7 @@ class _Holdings:
             billed = sum((s.amount.amount for s in slices), Decimal(0))
             whole = billed
             charged = [k for k, g in enumerate(charges) if g.sub_id == sub_id]
-            if all(drained) and charged:
+            if charged and (all(drained) or whole > sum(caps, Decimal(0))):
                 change = sum(caps, Decimal(0)) - whole  # the charge takes what the credit moves
                 if sum((charges[k].amount.amount for k in charged), Decimal(0)) + change >= 0:
                     _shift(charges, charged, change)
@@ -1986,7 +1993,7 @@ class _Holdings:
         money for them (a 0.00 credit superseded or took back their days while a rounded cent
         of theirs stayed on it): that money is credited on the days the document bills among
         the other parts it is credited for, or else on the day of the sub-contract it bills
-        nearest the part's (a cent ``_spill`` moved to it), never on a day it no longer names.
+        nearest the part's (a cent ``_spill`` took from it), never on a day it no longer names.
         Kept whole, as credited, only when the document bills no day of the sub-contract at
         all (one voided behind the run's back)."""
         named: list[tuple[_Holder, BilledSlice]] = []
@@ -2124,11 +2131,14 @@ class _Holdings:
         self, rows: list[tuple[_Holder, BilledSlice, Period, Decimal]], over: dict[_Holder, Decimal]
     ) -> list[tuple[_Holder, BilledSlice, Period, Decimal]]:
         """Move what is credited beyond what a document holds to other documents holding money
-        of the same sub-contract (``strays``: the cent rounding left there), with a piece of
-        the credited days: a whole piece, or its last day. The piece is then named on days that
-        document bills (``_named``): a credit never names a day its invoice no longer bills."""
+        of the same sub-contract (``strays``: the cent rounding left there). From one that
+        still bills days of it, only the money moves: the credited days stay on the document
+        billing them, the money is credited on days the other bills (``_named``), so no credit
+        names a day its invoice no longer bills. From one billing none of its days any more,
+        a piece of the credited days moves with the money: a whole piece, or its last day."""
         rows = list(rows)
         sub_id = rows[0][1].sub_id
+        billing = self.billing(sub_id)
         for holder, excess in over.items():
             strays = self.strays(sub_id, set(over))
             for h, _, _, amount in rows:  # less what this correction credits them already
@@ -2139,6 +2149,17 @@ class _Holdings:
                 if excess <= 0:
                     break
                 if h != holder or amount <= 0:
+                    continue
+                for o in [o for o, m in strays.items() if m > 0 and o in billing]:
+                    take = min(excess, strays[o], amount)
+                    if take <= 0:
+                        break
+                    amount -= take
+                    rows[k] = (h, s, run, amount)
+                    rows.append((o, s, run, take))
+                    strays[o] -= take
+                    excess -= take
+                if excess <= 0 or amount <= 0:
                     continue
                 whole = next((o for o, m in strays.items() if m >= amount), None)
                 if whole is not None and (amount <= excess or run.days == 1):
