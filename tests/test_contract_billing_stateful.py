@@ -86,9 +86,16 @@ Settings = tuple[BillingFrequency, BillingTiming, PeriodAlignment, DayCount, boo
 Price = int | tuple[int, int]
 prices = st.sampled_from([0, 1, 600, 1000, 1200, 3650, 9999, (1000, 1), (3650, 5), (9999, 7)])
 offsets = st.integers(min_value=-70, max_value=90)  # from today: retroactive or ahead
-# a price under this (a year) may round to nothing over a few days: its days may show as a
-# zero line or not at all (the day check leaves them out; the amounts still count them)
-TINY = 10
+# a price under this many minor units a year (10.00 in euros, 1,000 yen, 1.000 dinar) may
+# round to nothing over a few days: its days may show as a zero line or not at all (the day
+# check leaves them out; the amounts still count them). In minor units, so a walk in yen or
+# dinars checks days as strictly as one in euros.
+TINY_MINOR_UNITS = 1000
+
+
+def tiny(currency: str) -> Fraction:
+    """The annual price in ``currency`` under which the day check leaves a day out."""
+    return Fraction(TINY_MINOR_UNITS, 10 ** oracle.MINOR[currency])
 
 
 def eur(amount: int) -> Money:
@@ -106,16 +113,16 @@ def exact_charge(
 
 @functools.lru_cache(maxsize=65536)
 def expected_days(
-    sub: SubContract, period: Period, term: Period, days: DayCount
+    sub: SubContract, period: Period, term: Period, days: DayCount, currency: str
 ) -> tuple[tuple[date, int], ...]:
     """Each day of a period the day check looks at, with how many lines must name it for a
     sub-contract: 1 when it is covered in term, 0 otherwise. Left out: days at a price under
-    ``TINY`` (a free or almost free day may show as a zero line, or not at all) and days
+    ``tiny(currency)`` (a free or almost free day may show as a zero line, or not at all) and days
     30E/360 gives no weight (no line names them)."""
     return tuple(
         (day, 1 if oracle.is_covered(sub, term, day) else 0)
         for day in period.each_day()
-        if oracle.price_in_force(sub.prices, day) >= TINY and oracle.weight(day, days)
+        if oracle.price_in_force(sub.prices, day) >= tiny(currency) and oracle.weight(day, days)
     )
 
 
@@ -632,7 +639,7 @@ class ContractBillingMachine(RuleBasedStateMachine):
                     # backdated one, waits: its added days come once it is over
                     continue
                 for s in c.sub_contracts.values():
-                    for day, expected in expected_days(s, p, c.term, c.day_count):
+                    for day, expected in expected_days(s, p, c.term, c.day_count, c.currency):
                         assert per_contract[(cid, s.sub_id, day)] == expected, (
                             cid,
                             s.sub_id,
