@@ -97,7 +97,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Context, Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
@@ -118,7 +118,7 @@ from q2c_core.domain.contract import (
     SubContract,
 )
 from q2c_core.domain.enhancement_request import cancellation_day
-from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.errors import InvalidValue, Q2CError
 from q2c_core.domain.invoice_lines import CORRECTION_REBILL_NOTE, InvoiceLine
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.values import Period, require_whole
@@ -464,6 +464,16 @@ class MonthForecast:
         return self.scheduled + self.contracted
 
 
+@attrs.frozen
+class RevenueToDate:
+    """What is recognised by the end of a day and what of it is a contract asset, per
+    currency, from one computation of the days served and not issued yet (the revenue report
+    shows both, and computing those days is the costly part)."""
+
+    recognised: dict[str, Money]
+    contract_assets: dict[str, Money]
+
+
 class RevenueSchedule(Projection):
     """What is invoiced, what is earned, what is deferred; by month, and 12 months ahead."""
 
@@ -597,59 +607,74 @@ class RevenueSchedule(Projection):
     def recognised(self, through: date) -> dict[str, Money]:
         """Revenue recognised by the end of a day, per currency (rounded once per currency):
         what the issued lines earned by then, and the contract days served by then that no
-        issued line bills yet (``unbilled``), so a day's figure does not move when the invoice
+        issued line bills (``unbilled``), so a day's figure does not move when the invoice
         for days already served is issued later."""
-        check_day(through, "through")
-        rows = self.rows()
-        return _rounded_totals(self._earned(rows, self.recognition_lines(rows), through))
+        return self.to_date(through, "through").recognised
 
     def unbilled(self, through: date) -> dict[str, Money]:
         """Contract days served by the end of ``through`` that no issued invoice line bills
-        yet (billed in arrears, a draft awaiting its approvals, a run not made yet), per
-        currency, at what the contract charges for them: a drafted line's own amount, else the
-        billing run's charge at the contract's live terms (module notes). They are earned
-        (ASC 606 / IFRS 15: the service is delivered) and a contract asset until invoiced; the
-        billing run bills the same days at the same amounts, so issuing them moves them from
-        here to the issued lines without moving ``recognised`` by a cent."""
-        check_day(through, "through")
-        return _rounded_totals(self._unbilled(self.rows(), through))
+        (billed in arrears, a draft awaiting its approvals, a run not made yet), per
+        currency, at what the contract charges for them now: the billing run's charge at the
+        contract's live terms (module notes). They are earned (ASC 606 / IFRS 15: the service
+        is delivered) and a contract asset until invoiced; the billing run bills the same days
+        at the same amounts, so issuing them moves them from here to the issued lines without
+        moving ``recognised`` by a cent. A draft adds nothing of its own: a change recorded
+        after the run drafted it (a back-dated termination) counts at once.
 
-    def _earned(
-        self, rows: dict[str, Any], lines: list[RecognitionLine], through: date
-    ) -> dict[str, _ExactSum]:
-        """The exact running totals by the end of ``through`` of the lines and of the contract
-        days served and not issued yet (not rounded yet)."""
-        totals = _exact_totals(lines, through)
-        for cur, unbilled in self._unbilled(rows, through).items():
-            totals[cur] = totals[cur].plus(unbilled) if cur in totals else unbilled
-        return totals
+        ``InvalidValue`` naming ``through`` for a day so far ahead that the contracts' billing
+        periods through it, or what they earn by then, cannot be computed."""
+        check_day(through, "through")
+        rows = self.rows()
+        return _guarded(lambda: _rounded_totals(self._unbilled(rows, through)), "through", through)
+
+    def to_date(self, as_of: date, field: str = "as_of") -> RevenueToDate:
+        """What is recognised by the end of ``as_of`` and the contract assets of that day, from
+        one computation of the days served and not issued yet (the revenue report shows both;
+        each on its own computes it again). ``InvalidValue`` naming ``field`` for a day whose
+        served days cannot be computed (``unbilled``)."""
+        check_day(as_of, field)
+        rows = self.rows()
+        lines = self.recognition_lines(rows)
+
+        def compute() -> RevenueToDate:
+            totals = _exact_totals(lines, as_of)
+            for cur, unbilled in self._unbilled(rows, as_of).items():
+                totals[cur] = totals[cur].plus(unbilled) if cur in totals else unbilled
+            return RevenueToDate(_rounded_totals(totals), {})
+
+        everything = _guarded(compute, field, as_of).recognised
+        billed = _recognised([x for x in lines if x.invoiced_on <= as_of], as_of)
+        assets = {}
+        for cur, earned in everything.items():
+            asset = earned - billed.get(cur, Money.zero(cur))
+            if not asset.is_zero():
+                assets[cur] = asset
+        return RevenueToDate(everything, assets)
 
     def _unbilled(self, rows: dict[str, Any], through: date) -> dict[str, _ExactSum]:
-        """``unbilled``'s exact running totals (not rounded yet)."""
+        """``unbilled``'s exact running totals (not rounded yet): per contract, sub-contract
+        and billing period through ``through``, the live terms' charge for the days no issued
+        line bills (``_issued_coverage``); a period every sub-contract of which is billed is
+        skipped without charging it."""
         edge = through + timedelta(days=1) if through < date.max else through
-        pieces = self._contracted(rows, date.min, edge, served=True)
+        coverage = _issued_coverage(rows, through)
+        pieces: list[Piece] = []
+        for key, row in rows.items():
+            if key.startswith("con:") and not never_served(row):
+                # (never activated, or ended before it went live: nothing served)
+                pieces.extend(_served_pieces(rows, key[4:], row, coverage, edge))
         return {cur: sums[0] for cur, sums in _running_totals(pieces, [edge]).items()}
 
     def contract_assets(self, as_of: date) -> dict[str, Money]:
         """Earned by the end of ``as_of`` and not invoiced by then, per currency: service
         delivered before it was billed (maintenance billed in arrears, a draft awaiting its
         approvals, a late invoice), which ASC 606 / IFRS 15 call a contract asset: the days of
-        lines invoiced only later, and the days no issued line bills yet (``unbilled``). Only
+        lines invoiced only later, and the days no issued line bills (``unbilled``). Only
         ratable revenue can have one (the other rules earn nothing before the issue date). It
         is what is recognised less what is recognised on the lines invoiced by then, each
         rounded once, so on any day, to the cent: deferred = invoiced by then - (recognised -
         contract assets)."""
-        check_day(as_of)
-        rows = self.rows()
-        lines = self.recognition_lines(rows)
-        everything = _rounded_totals(self._earned(rows, lines, as_of))
-        billed = _recognised([x for x in lines if x.invoiced_on <= as_of], as_of)
-        result = {}
-        for cur, earned in everything.items():
-            asset = earned - billed.get(cur, Money.zero(cur))
-            if not asset.is_zero():
-                result[cur] = asset
-        return result
+        return self.to_date(as_of).contract_assets
 
     def deferred(self, as_of: date) -> dict[str, Money]:
         """Invoiced by the end of ``as_of`` but not yet earned, per currency: the amounts
@@ -733,9 +758,7 @@ class RevenueSchedule(Projection):
             edges.insert(0, as_of + timedelta(days=1))
         return self._outlook(edges)
 
-    def _contracted(
-        self, rows: dict[str, Any], since: date, until: date, served: bool = False
-    ) -> list[Piece]:
+    def _contracted(self, rows: dict[str, Any], since: date, until: date) -> list[Piece]:
         """Ratable pieces of contracted revenue not issued yet, for days before ``until`` in
         billing periods that end after ``since`` (one earlier would add the same to every
         running total of the window: only the periods the window touches are charged, so a
@@ -743,9 +766,6 @@ class RevenueSchedule(Projection):
 
         Drafted, not yet issued contract lines count at their own amounts; the days no live
         contract invoice line covers count at the contract's live terms (module notes).
-        ``served``: only what the days served so far have earned (``unbilled``): a drafted
-        credit or re-billing applies from its issue day, not known yet (until then the lines
-        it corrects earn its days), and a contract not live yet has served nothing.
         """
         covered: dict[str, list[tuple[date, date]]] = {}
         # days each contract's lines bill, and its credit notes credit, each sub-contract for
@@ -772,8 +792,6 @@ class RevenueSchedule(Projection):
                     amount = -line[NET] if credit else line[NET]
                     span = Period(line[P_START], line[P_END])
                     convention = _convention(rows.get, contract)
-                    if served and (credit or line[CATCH_UP]):
-                        continue
                     if credit or line[CATCH_UP]:
                         # (credit and re-billing: the days served by its issue, expected no
                         # earlier than it is drafted nor than the window, count on that day)
@@ -786,8 +804,6 @@ class RevenueSchedule(Projection):
             if key.startswith("con:"):
                 if row["status"] in ("TERMINATED", "EXPIRED") and never_served(row):
                     continue  # ended before its service started: never billed
-                if served and never_served(row):
-                    continue  # not live yet: nothing served (the run bills it once it is)
                 spans = _merged(covered.get(key[4:], ()))
                 moved = _moved_in_covered(rows, row, by_sub, credited)
                 pieces.extend(_uncovered_pieces(row, spans, since, until, moved))
@@ -1148,6 +1164,129 @@ def _moved_in_covered(
         if spans:
             result[sub_id] = spans
     return result
+
+
+# per contract and sub-contract ("" for a line naming none: all of its contract's), the days
+# issued lines bill: (start, end, +1 for a line billing them, -1 for a credit crediting them)
+Coverage = dict[tuple[str, str], list[tuple[date, date, int]]]
+
+
+def _issued_coverage(rows: dict[str, Any], through: date) -> Coverage:
+    """The days issued contract lines bill each sub-contract for, as they stand at the end of
+    ``through``: a line billing a service period counts on every day of it whenever issued
+    (it earns them as they are served), a correction's re-billing and a credit note only once
+    issued by ``through`` (before its issue day neither changes what is earned). Drafts count
+    nothing: what a draft bills is what the contract charges, counted at its live terms."""
+    result: Coverage = {}
+    for key, row in rows.items():
+        issued = row.get("issued_on") if key.startswith("inv:") else None
+        if issued is None:
+            continue
+        credit = row["kind"] == "CREDIT_NOTE"
+        for line in row["lines"]:
+            if not line[CONTRACT]:
+                continue
+            if (credit or line[CATCH_UP]) and issued > through:
+                continue
+            result.setdefault((line[CONTRACT], line[SUB]), []).append(
+                (line[P_START], line[P_END], -1 if credit else 1)
+            )
+    return result
+
+
+def _billed_days(
+    rows: dict[str, Any], coverage: Coverage, contract: str, row: dict[str, Any], sub_id: str
+) -> list[tuple[date, date]]:
+    """The days some issued line still bills a contract's sub-contract for (``_merged``): the
+    lines billing it less the credit notes crediting it, of its own contract and of the
+    contracts it moved in from (their lines earn its days until their credit is issued), so
+    no day is counted on two contracts."""
+    events = [*coverage.get((contract, sub_id), ()), *coverage.get((contract, ""), ())]
+    seen = {contract}
+    source = row.get("moved_in", {}).get(sub_id)
+    while source and source not in seen:
+        seen.add(source)
+        events.extend(coverage.get((source, sub_id), ()))
+        source = (rows.get(f"con:{source}") or {}).get("moved_in", {}).get(sub_id)
+    deltas: dict[date, int] = {}
+    for start, end, weight in events:
+        if start < end:
+            deltas[start] = deltas.get(start, 0) + weight
+            deltas[end] = deltas.get(end, 0) - weight
+    spans: list[tuple[date, date]] = []
+    count, opened = 0, None
+    for day in sorted(deltas):
+        count += deltas[day]
+        if count > 0 and opened is None:
+            opened = day
+        elif count <= 0 and opened is not None:
+            spans.append((opened, day))
+            opened = None
+    return spans
+
+
+def _served_pieces(
+    rows: dict[str, Any], contract: str, row: dict[str, Any], coverage: Coverage, until: date
+) -> list[Piece]:
+    """A contract's charges at its live terms (the billing run's slices) for the days before
+    ``until`` of each sub-contract that no issued line bills (``_billed_days``); a billing
+    period every sub-contract in force in which is billed whole is skipped uncharged, so a
+    history billed for years costs little more than one billed for a month."""
+    term, subs = contract_terms(row, until)
+    if not subs or until <= term.start:
+        return []
+    frequency = BillingFrequency[row["frequency"]]
+    convention = DayCount[row["day_count"]]
+    currency = row["currency"]
+    billed = {s.sub_id: _billed_days(rows, coverage, contract, row, s.sub_id) for s in subs}
+    pieces: list[Piece] = []
+    periods = billing_periods(
+        term, frequency, PeriodAlignment[row["alignment"]], until=until - timedelta(days=1)
+    )
+    for period in periods:
+        if all(
+            _covers(billed[s.sub_id], period)
+            for s in subs
+            if s.effective_from < period.end
+            and (s.effective_to is None or s.effective_to > period.start)
+        ):
+            continue
+        for s in charge_period(subs, period, term, frequency, convention, currency):
+            days = day_count(s.period, convention)
+            for span in _uncovered(s.period, billed.get(s.sub_id, [])):
+                amount = s.amount.amount
+                if span != s.period:
+                    amount = amount * day_count(span, convention) / days if days else Decimal(0)
+                pieces.append((currency, amount, span, convention))
+    return pieces
+
+
+_T = TypeVar("_T")
+
+
+def _guarded(compute: Callable[[], _T], field: str, day: date) -> _T:
+    """``compute`` for a query about ``day``, refusing as an ``InvalidValue`` naming ``field``
+    a day so far ahead that the contracts' billing periods through it end past the last day a
+    date can hold, or what they earn by then is past any amount (it would fail from inside)."""
+    try:
+        return compute()
+    except InvalidValue as e:
+        if e.field != "amount":
+            raise
+        raise InvalidValue(
+            "is too far ahead: what the contracts earn by then is past any amount",
+            field=field,
+            value=day,
+        ) from e
+    except (OverflowError, ValueError) as e:
+        if isinstance(e, Q2CError):
+            raise
+        raise InvalidValue(
+            "is too far ahead: the contracts' billing periods through it end past the last "
+            "day a date can hold",
+            field=field,
+            value=day,
+        ) from e
 
 
 def _uncovered_pieces(
