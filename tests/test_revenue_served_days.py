@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 
+from q2c_adapters.reports import report_table
 from q2c_core import (
     BillingFrequency,
     BillingTiming,
@@ -139,6 +140,14 @@ def test_a_back_dated_termination_after_the_run_drafted_the_month_recognises_its
     assert schedule.contract_assets(on) == {"EUR": eur("137.37")}
     assert schedule.unbilled(on) == {"EUR": eur("137.37")}
     assert schedule.recognised(date(2026, 12, 31)) == {"EUR": eur("137.37")}
+
+    projections = all_projections(ProjectionStore.open(url))
+    catch_up(app, projections)
+    report = report_table("revenue", projections, on)
+    assert ("contract asset (served, not invoiced yet)", "EUR", eur("137.37")) in {
+        tuple(row[:3]) for row in report.rows
+    }
+    assert ("recognised to date", "EUR", eur("137.37")) in {tuple(row[:3]) for row in report.rows}
 
 
 def test_a_day_far_ahead_is_answered_or_refused_naming_the_day_asked_about(

@@ -615,13 +615,16 @@ def _past_due(projections: Sequence[Projection], on: date) -> ReportTable:
 def _revenue(projections: Sequence[Projection], on: date) -> ReportTable:
     p: RevenueSchedule = _get(projections, RevenueSchedule)
     rows: list[tuple[Any, ...]] = []
-    for cur, amount in sorted(p.recognised(on).items()):
+    # (both from one computation of the days served and not invoiced yet)
+    to_date = p.to_date(on)
+    for cur, amount in sorted(to_date.recognised.items()):
         rows.append(("recognised to date", cur, amount, None, None))
     for cur, amount in sorted(p.deferred(on).items()):
         rows.append(("deferred revenue", cur, amount, None, None))
-    # earned on service invoiced only later (in arrears, a late invoice): in "recognised"
-    for cur, amount in sorted(p.contract_assets(on).items()):
-        rows.append(("contract asset (invoiced later)", cur, amount, None, None))
+    # earned on service not invoiced by ``on`` (in arrears, a draft awaiting its approvals, a
+    # run not made yet, a late invoice): in "recognised"
+    for cur, amount in sorted(to_date.contract_assets.items()):
+        rows.append(("contract asset (served, not invoiced yet)", cur, amount, None, None))
     # each forecast month split: scheduled from issued invoices, contracted not yet issued
     empty = set()
     # (the first row, the rest of the month of ``on``, counts only the days after it)
