@@ -43,6 +43,8 @@ def make_invoice(url: str) -> UUID:
             country="DE",
             tax_id="DE123456788",
             address="Hauptstr. 1\n10115 Berlin",
+            city="Berlin",  # a German seller's e-invoice to it needs both (DE-R-008/009)
+            postal_code="10115",
         )
         line = InvoiceLine(
             "L1",
@@ -144,6 +146,8 @@ def test_render_ubl_with_part_a_generator(db: tuple[str, UUID], tmp_path: Path) 
         'legal_name = "Q2C Services GmbH"\nregistration_id = "HRB 12345"\n'
         'vat_id = "DE999999999"\nstreet = "Werkstr. 5"\ncity = "Hamburg"\n'
         'postal_code = "20095"\ncountry = "DE"\niban = "DE89370400440532013000"\n'
+        # (to a German buyer, XRechnung's DE-R-005/006/007 need the seller's contact)
+        'contact_name = "Billing"\ntelephone = "+49 40 123456"\nemail = "billing@q2c.de"\n'
     )
     out = tmp_path / "inv.xml"
     result = CliRunner().invoke(

@@ -300,6 +300,8 @@ def _registered_again(registered: Customer, again: Customer) -> UUID:
             ("country", then.country, now.country),
             ("tax_id", then.tax_id, now.tax_id),
             ("address", then.address, now.address),
+            ("city", then.city, now.city),
+            ("postal_code", then.postal_code, now.postal_code),
         )
         if before != given
     ]
@@ -396,6 +398,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         tax_id: str = "",
         address: str = "",
         reference: str = "",
+        city: str = "",
+        postal_code: str = "",
     ) -> UUID:
         """Register a customer with its billing defaults; returns its id.
 
@@ -404,6 +408,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         BR-S-05), or ``InvalidValue`` naming ``tax_rate``, nothing recorded. Without one the
         customer is zero-rated (``ZERO_RATED``: Z, 0 %; before, it was standard at 0 %, which
         no e-invoice carries): give the rate of any customer charged VAT.
+
+        ``city`` and ``postal_code`` are optional, kept apart from the free-text ``address``
+        (text, without the spaces around them): a German seller's e-invoice to a German
+        customer needs both (XRechnung DE-R-008/DE-R-009), and the UBL writer refuses it
+        without them.
 
         Without ``reference``, a customer whose name reads as another customer's (as
         ``person_key`` reads names: case, spaces, full-width letters and invisible characters
@@ -447,6 +456,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 tax_id=tax_id,
                 address=address,
                 reference=key,
+                city=city,
+                postal_code=postal_code,
             )
             if key:
                 try:
@@ -582,17 +593,25 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         address: str | None = None,
         country: str | None = None,
         tax_id: str | None = None,
+        city: str | None = None,
+        postal_code: str | None = None,
     ) -> bool:
-        """Correct a customer's address, country or VAT id (``Customer.correct_details``: the
-        same checks as at registration; what is not given stays; ``rename_customer`` corrects
-        the name, which another customer may hold). Documents drafted or issued from now on
-        name the new details; issued ones keep theirs. Returns whether anything was recorded
-        (False: the customer had these details already)."""
+        """Correct a customer's address, country, VAT id, city or post code
+        (``Customer.correct_details``: the same checks as at registration; what is not given
+        stays; ``rename_customer`` corrects the name, which another customer may hold).
+        Documents drafted or issued from now on name the new details; issued ones keep theirs.
+        Returns whether anything was recorded (False: the customer had these details
+        already)."""
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)
             corrected = customer.correct_details(
-                actor, address=address, country=country, tax_id=tax_id
+                actor,
+                address=address,
+                country=country,
+                tax_id=tax_id,
+                city=city,
+                postal_code=postal_code,
             )
             return corrected, [customer]
 

@@ -73,9 +73,22 @@ class Endpoint:
         return cls(VAT_SCHEMES[country], vat_id.replace(" ", ""))
 
 
+def _optional_text(value: object, field: str) -> str:
+    """An optional text field of a party: text, without the spaces around it (blank: none)."""
+    if not isinstance(value, str):
+        raise InvalidValue(f"must be text, not {type(value).__name__}", field=field, value=value)
+    return value.strip()
+
+
 @attrs.frozen
 class SellerProfile:
-    """The seller on every e-invoice: legal identity, address, VAT id and bank account."""
+    """The seller on every e-invoice: legal identity, address, VAT id and bank account, and
+    its contact (a person or department, a telephone number, an e-mail address).
+
+    The contact is optional in general; a German seller's e-invoice to a German buyer needs
+    all three (XRechnung DE-R-005/006/007), and the UBL writer refuses it without them. A
+    telephone number given has at least three digits (DE-R-027).
+    """
 
     legal_name: str
     registration_id: str
@@ -89,11 +102,22 @@ class SellerProfile:
     trading_name: str = ""
     endpoint: Endpoint | None = None
     email: str = ""
+    contact_name: str = ""
+    telephone: str = ""
 
     def __attrs_post_init__(self) -> None:
         for name in ("legal_name", "registration_id", "street", "city", "postal_code"):
             if not str(getattr(self, name)).strip():
                 raise InvalidValue("must not be empty", field=f"seller.{name}")
+        for name in ("email", "contact_name", "telephone"):
+            value = _optional_text(getattr(self, name), f"seller.{name}")
+            object.__setattr__(self, name, value)
+        if self.telephone and len(re.findall(r"\d", self.telephone)) < 3:
+            raise InvalidValue(
+                "must have at least three digits (DE-R-027)",
+                field="seller.telephone",
+                value=self.telephone,
+            )
         object.__setattr__(self, "country", _country(self.country, "seller.country"))
         object.__setattr__(self, "vat_id", normal_vat_id(self.vat_id))
         if self.vat_id and not has_vat_prefix(self.vat_id):
@@ -135,10 +159,14 @@ class BuyerParty:
     address: str = ""
     vat_id: str = ""
     reference: str = ""
+    city: str = ""
+    postal_code: str = ""
 
     def __attrs_post_init__(self) -> None:
         if not self.name.strip():
             raise InvalidValue("must not be empty", field="buyer.name")
+        for name in ("city", "postal_code"):
+            object.__setattr__(self, name, _optional_text(getattr(self, name), f"buyer.{name}"))
         object.__setattr__(self, "country", _country(self.country, "buyer.country"))
         object.__setattr__(self, "vat_id", normal_vat_id(self.vat_id))
 
@@ -165,4 +193,6 @@ class BuyerParty:
             address=named.address,
             vat_id=tax_id,
             reference=reference,
+            city=named.city,
+            postal_code=named.postal_code,
         )

@@ -6,7 +6,10 @@ them. A standard or deposit invoice becomes ``Invoice`` (type 380 / 386); a cred
 ``CreditNote`` (381) with a ``BillingReference`` to the invoice it credits.
 
 An invoice carries its payment details (a credit transfer to the seller's account quoting its
-number, and its terms); a credit note reducing what is owed carries none. A credit note of a
+number, and its terms); a credit note reducing what is owed carries none, except from a German
+seller (XRechnung DE-R-001 wants payment instructions on every document): there it is settled
+against the invoice it credits (code 97, clearing between partners, quoting that invoice's
+number), nothing transferred. A credit note of a
 negative total (one taking back a deposit deduction: the buyer owes more) carries them too, as its
 PDF asks for the money: quoting the credited invoice, on which the amount is owed and to which
 q2c allocates its payment (q2c's bank import matches a remittance to invoice numbers, never to a
@@ -17,7 +20,9 @@ What EN 16931 forbids is refused with a typed error before any XML is written: a
 invoice, a currency with more than two decimals, a standard rate of 0 %, "outside the scope of
 VAT" mixed with other categories, reverse charge or intra-community supply without the buyer's
 VAT id, any category but O without the seller's VAT id (q2c states no tax representative), a
-buyer's VAT id without its country prefix (BR-CO-09; the prefix is never guessed).
+buyer's VAT id without its country prefix (BR-CO-09; the prefix is never guessed), and a German
+seller's document to a German buyer without the seller's contact name, telephone and e-mail or
+the buyer's city and post code (XRechnung DE-R-005 to DE-R-009; ``GERMAN_NEEDS``).
 
 What XML 1.0 cannot carry is not refused: a character it does not allow (a control character
 such as the vertical tab a spreadsheet pastes, a lone surrogate; see ``xml_text``) becomes a
@@ -139,6 +144,8 @@ def _party(
     legal_name: str,
     registration_id: str,
     email: str = "",
+    contact_name: str = "",
+    telephone: str = "",
 ) -> None:
     party = b.cac(parent, "Party")
     b.cbc(party, "EndpointID", endpoint.identifier, schemeID=endpoint.scheme)
@@ -159,8 +166,14 @@ def _party(
     b.cbc(legal, "RegistrationName", legal_name)
     if registration_id:
         b.cbc(legal, "CompanyID", registration_id)
-    if email:
-        b.cbc(b.cac(party, "Contact"), "ElectronicMail", email)
+    if contact_name or telephone or email:
+        contact = b.cac(party, "Contact")  # UBL order: Name, Telephone, ElectronicMail
+        if contact_name:
+            b.cbc(contact, "Name", contact_name)
+        if telephone:
+            b.cbc(contact, "Telephone", telephone)
+        if email:
+            b.cbc(contact, "ElectronicMail", email)
 
 
 def owed_credit_due_date(note: Invoice, credited: Invoice) -> date | None:
@@ -249,7 +262,40 @@ def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[T
             aggregate_id=invoice.id,
             value=buyer.vat_id,
         )
+    _check_german(invoice, seller, buyer)
     return categories
+
+
+# What XRechnung's rules in PEPPOL BIS 3 (applied when seller and buyer are both in Germany)
+# need beyond EN 16931, by the field that gives it: the seller's contact and the buyer's city
+# and post code. SellerProfile checks the seller's city and post code for every seller.
+GERMAN_NEEDS: tuple[tuple[str, str, str], ...] = (
+    ("seller", "contact_name", "the seller's contact point (BT-41, DE-R-005)"),
+    ("seller", "telephone", "the seller's contact telephone (BT-42, DE-R-006)"),
+    ("seller", "email", "the seller's contact e-mail (BT-43, DE-R-007)"),
+    ("buyer", "city", "the buyer's city (BT-52, DE-R-008)"),
+    ("buyer", "postal_code", "the buyer's post code (BT-53, DE-R-009)"),
+)
+
+
+def _check_german(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> None:
+    """A German seller's document to a German buyer carries what XRechnung needs, or is
+    refused naming the first field missing (nothing that would fail the rules is written)."""
+    if seller.country != "DE" or buyer.country != "DE":
+        return
+    parties = {"seller": seller, "buyer": buyer}
+    for party, name, what in GERMAN_NEEDS:
+        if not str(getattr(parties[party], name)).strip():
+            raise InvalidValue(
+                f"a German seller's e-invoice to a German buyer needs {what}; "
+                + (
+                    f"give SellerProfile.{name}"
+                    if party == "seller"
+                    else f"correct the customer's details ({name})"
+                ),
+                field=f"{party}.{name}",
+                aggregate_id=invoice.id,
+            )
 
 
 def ubl_document(
@@ -315,6 +361,8 @@ def ubl_document(
         legal_name=seller.legal_name,
         registration_id=seller.registration_id,
         email=seller.email,
+        contact_name=seller.contact_name,
+        telephone=seller.telephone,
     )
     _party(
         b,
@@ -322,8 +370,8 @@ def ubl_document(
         endpoint=buyer.endpoint,
         name=buyer.name,
         street=buyer.address,
-        city="",
-        postal_code="",
+        city=buyer.city,
+        postal_code=buyer.postal_code,
         country=buyer.country,
         vat_id="" if outside else buyer.vat_id,
         legal_name=buyer.name,
@@ -356,6 +404,20 @@ def ubl_document(
             terms=f"This credit note adds {owed.amount:.{b.places}f} {owed.currency} to what is "
             f"owed on {credited.number}: payment by {due.isoformat()}, quoting {credited.number}",
             due_date=due,
+        )
+    elif seller.country == "DE":
+        # XRechnung (DE-R-001) wants payment instructions on every document, a credit note
+        # too: this one reduces what is owed on the invoice it credits, so it is settled
+        # against that invoice (UNCL 4461 code 97), quoting its number; nothing is transferred
+        assert credited is not None and credited.number is not None
+        means = b.cac(root, "PaymentMeans")
+        b.cbc(means, "PaymentMeansCode", "97", name="Clearing between partners")
+        b.cbc(means, "PaymentID", credited.number)
+        b.cbc(
+            b.cac(root, "PaymentTerms"),
+            "Note",
+            f"This credit of {invoice.total.amount:.{b.places}f} {invoice.currency} reduces "
+            f"what is owed on {credited.number}",
         )
     tax_total = b.cac(root, "TaxTotal")
     b.amount(tax_total, "TaxAmount", invoice.tax)

@@ -28,15 +28,20 @@ from q2c_core.domain.values import (
 
 @attrs.frozen
 class CustomerDetails:
-    """Who an invoice names as its buyer: the customer's name, address, country and VAT id.
+    """Who an invoice names as its buyer: the customer's name, address, country and VAT id,
+    and its city and post code where given (a German e-invoice to a German buyer needs them
+    apart from the free-text address, XRechnung DE-R-008/DE-R-009).
 
     An issued invoice keeps the details it was issued with (``Invoice.buyer``), whatever is
-    corrected later; a draft names the customer's details as they are (``buyer_details``)."""
+    corrected later; a draft names the customer's details as they are (``buyer_details``).
+    Details stored before the city and post code were kept read back without them."""
 
     name: str
     address: str = ""
     country: str = ""
     tax_id: str = ""
+    city: str = ""
+    postal_code: str = ""
 
 
 @attrs.frozen
@@ -90,6 +95,11 @@ def _text(value: Any, field: str) -> str:
     return value
 
 
+def _place(value: Any, field: str) -> str:
+    """A city or post code: text, recorded without the spaces around it (blank: none)."""
+    return _text(value, field).strip()
+
+
 class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     """A customer, its billing defaults, and the index of its requests, invoices and payments.
 
@@ -117,6 +127,10 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
 
     # (class default: customers registered, and snapshots taken, before references were kept)
     reference: str = ""
+    # (class defaults: customers registered, and snapshots taken, before city and post code
+    # were kept apart from the address)
+    city: str = ""
+    postal_code: str = ""
     # its tax rates and payment terms by the day each took effect, in the order recorded, the
     # first as registered (from ``date.min``): empty until the first change (and in snapshots
     # taken before they could change); ``tax_rate`` and ``payment_terms_days`` are the last
@@ -169,6 +183,9 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
             value = kwargs.get(field)
             if isinstance(value, str) and not person_key(value):
                 raise InvalidValue("must not be empty", field=field, value=value)
+        for field in ("city", "postal_code"):
+            if field in kwargs:
+                kwargs[field] = _place(kwargs[field], field)
         given = kwargs.get("tax_rate")
         kwargs["tax_rate"] = require_tax_rate(ZERO_RATED if given is None else given, "tax_rate")
         if "payment_terms_days" in kwargs:
@@ -189,6 +206,8 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         tax_id: str = "",
         address: str = "",
         reference: str = "",
+        city: str = "",
+        postal_code: str = "",
     ) -> None:
         if not name.strip():
             raise InvalidValue("must not be empty", field="name")
@@ -204,6 +223,8 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         self.tax_id = tax_id
         self.address = address
         self.reference = reference
+        self.city = city
+        self.postal_code = postal_code
         # the details as registered, kept by the first correction (None before any)
         self.first_details: CustomerDetails | None = None
         self.request_ids: list[UUID] = []
@@ -268,7 +289,9 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     @property
     def details(self) -> CustomerDetails:
         """What an invoice drafted or issued now names as its buyer."""
-        return CustomerDetails(self.name, self.address, self.country, self.tax_id)
+        return CustomerDetails(
+            self.name, self.address, self.country, self.tax_id, self.city, self.postal_code
+        )
 
     @property
     def registered_details(self) -> CustomerDetails:
@@ -284,16 +307,20 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         address: str | None = None,
         country: str | None = None,
         tax_id: str | None = None,
+        city: str | None = None,
+        postal_code: str | None = None,
     ) -> bool:
-        """Correct the customer's address, country or VAT id; what is not given stays.
+        """Correct the customer's address, country, VAT id, city or post code; what is not
+        given stays.
 
         The country and VAT id are checked as at registration (what an e-invoice needs), the
-        address as all text is (no card number, no control character). Invoices drafted or
-        issued from now on name the new details; those issued before keep theirs. Returns
+        address, city and post code as all text is (no card number, no control character; the
+        city and post code without the spaces around them, blank for none). Invoices drafted
+        or issued from now on name the new details; those issued before keep theirs. Returns
         whether anything changed: the same details again record nothing (a retry)."""
-        if address is None and country is None and tax_id is None:
+        if all(v is None for v in (address, country, tax_id, city, postal_code)):
             raise InvalidValue(
-                "give the address, the country or the VAT id to correct",
+                "give the address, the country, the VAT id, the city or the post code to correct",
                 field="details",
                 aggregate_id=self.id,
             )
@@ -303,20 +330,42 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
             address=now.address if address is None else _text(address, "address"),
             country=now.country if country is None else country_code(_text(country, "country")),
             tax_id=now.tax_id if tax_id is None else vat_id(_text(tax_id, "tax_id")),
+            city=now.city if city is None else _place(city, "city"),
+            postal_code=(
+                now.postal_code if postal_code is None else _place(postal_code, "postal_code")
+            ),
         )
         if corrected == now:
             return False
-        self._details_corrected(corrected.address, corrected.country, corrected.tax_id, actor)
+        self._details_corrected(
+            corrected.address,
+            corrected.country,
+            corrected.tax_id,
+            actor,
+            city=corrected.city,
+            postal_code=corrected.postal_code,
+        )
         return True
 
     @event("DetailsCorrected")
-    def _details_corrected(self, address: str, country: str, tax_id: str, actor: str) -> None:
-        """The ``DetailsCorrected`` event (``correct_details``, which holds the rules)."""
+    def _details_corrected(
+        self,
+        address: str,
+        country: str,
+        tax_id: str,
+        actor: str,
+        city: str = "",
+        postal_code: str = "",
+    ) -> None:
+        """The ``DetailsCorrected`` event (``correct_details``, which holds the rules); one
+        recorded before city and post code were kept has none (there was none to keep)."""
         if getattr(self, "first_details", None) is None:
             self.first_details = self.details
         self.address = address
         self.country = country
         self.tax_id = tax_id
+        self.city = city
+        self.postal_code = postal_code
 
     def rename(self, actor: str, name: str) -> bool:
         """Correct the customer's name (mistyped, or the company renamed itself).
