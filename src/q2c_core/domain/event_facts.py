@@ -32,7 +32,9 @@ _KINDS: dict[str, tuple[type, ...]] = {
 _WORDS = {date: "a date", UUID: "a UUID", Money: "Money", Decimal: "a Decimal", str: "text"}
 
 # free text a person types, where a card number could be pasted (in events and their values)
-FREE_TEXT = frozenset({"description", "notes", "note", "address", "reason", "title", "name"})
+FREE_TEXT = frozenset(
+    {"description", "notes", "note", "address", "city", "postal_code", "reason", "title", "name"}
+)
 
 T = TypeVar("T")
 
