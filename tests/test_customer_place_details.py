@@ -8,11 +8,49 @@ issued without them could never get an e-invoiced credit note.
 
 from __future__ import annotations
 
-import pytest
+import io
+from datetime import date
+from uuid import UUID
 
-from q2c_core import CardNumberRefused, QuoteToCash
+import pypdf
+import pytest
+from test_beancount_ledger import manual_line
+
+from q2c_adapters.documents import Branding, build_document, render_html, render_pdf
+from q2c_core import CardNumberRefused, QuoteToCash, TaxRate
 
 CARD = "4111 1111 1111 1111"
+D = date(2024, 8, 1)
+V19 = TaxRate.standard(19)
+
+
+def german_brewery(app: QuoteToCash, city: str = "Hamburg", postal_code: str = "20457") -> UUID:
+    return app.register_customer(
+        "Brauhaus Nord",
+        "EUR",
+        account_manager="mia",
+        actor="bea",
+        tax_rate=V19,
+        country="DE",
+        tax_id="DE123456788",
+        address="Hafenstrasse 1",
+        city=city,
+        postal_code=postal_code,
+    )
+
+
+def issued(app: QuoteToCash, customer: UUID, on: date = D, amount: str = "250.00") -> UUID:
+    invoice = app.draft_invoice(
+        customer, [manual_line("1", amount, V19)], drafted_on=on, actor="bea"
+    )
+    app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+    app.issue_invoice(invoice, issued_on=on, actor="bea")
+    return invoice
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
 @pytest.mark.parametrize("field", ["city", "postal_code"])
@@ -38,3 +76,23 @@ def test_a_card_number_typed_as_city_or_post_code_is_refused(field: str) -> None
     assert app.customer(customer).details.postal_code == ""
     app.close()
 
+
+def test_the_printed_invoice_shows_the_buyers_post_code_and_city() -> None:
+    """Brauhaus Nord's invoice, printed (HTML and PDF), names it at its street and then at its
+    post code and city, as issued: moving to Berlin afterwards changes only the next invoice."""
+    app = QuoteToCash.open("memory:")
+    customer = german_brewery(app, city=" Hamburg ", postal_code="20457")
+    hamburg = issued(app, customer, date(2024, 8, 1))
+    app.correct_customer_details(customer, actor="bea", city="Berlin", postal_code="10115")
+    berlin = issued(app, customer, date(2024, 8, 2))
+    nowhere = issued(
+        app, app.register_customer("Kiosk", "EUR", account_manager="mia", actor="bea"), D
+    )
+
+    address = build_document(app, hamburg, Branding()).customer_address
+    assert address == ("Hafenstrasse 1", "20457 Hamburg")
+    assert "20457 Hamburg" in render_html(app, hamburg)
+    assert "20457 Hamburg" in pdf_text(render_pdf(app, hamburg, Branding()))
+    assert build_document(app, berlin, Branding()).customer_address[-1] == "10115 Berlin"
+    assert build_document(app, nowhere, Branding()).customer_address == ()
+    app.close()

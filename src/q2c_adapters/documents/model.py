@@ -37,6 +37,7 @@ from q2c_core.domain.tax import TaxCategory, TaxRate
 
 if TYPE_CHECKING:
     from q2c_core.application import QuoteToCash
+    from q2c_core.domain.customer import CustomerDetails
 
 
 @attrs.frozen
@@ -143,6 +144,23 @@ def _xml_texts(value: Any) -> Any:
             **{f.name: _xml_texts(getattr(value, f.name)) for f in fields if f.name != "labels"},
         )
     return value
+
+
+def _buyer_address(buyer: CustomerDetails) -> tuple[str, ...]:
+    """The buyer's address lines as printed: its free-text address, then its post code and city
+    (kept apart since the e-invoice carries them apart; either may be unknown)."""
+    lines = [x.strip() for x in xml_text(buyer.address).splitlines() if x.strip()]
+    place = " ".join(
+        part
+        for part in (
+            xml_text(buyer.postal_code).strip(),
+            xml_text(buyer.city).strip(),
+        )
+        if part
+    )
+    if place:
+        lines.append(place)
+    return tuple(lines)
 
 
 def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
@@ -310,9 +328,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         purchase_order=invoice.purchase_order_number or "",
         credits_number=credits_number,
         customer_name=customer.name,
-        customer_address=tuple(
-            x.strip() for x in xml_text(customer.address).splitlines() if x.strip()
-        ),
+        customer_address=_buyer_address(customer),
         customer_tax_id=customer.tax_id,
         currency=cur,
         lines=lines,
