@@ -9,6 +9,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -16,7 +17,7 @@ from uuid import UUID
 import attrs
 import pytest
 from test_beancount_ledger import manual_line
-from test_ubl import CONFORMANCE, assert_conforms, require_shared, text
+from test_ubl import CONFORMANCE, SELLER, assert_conforms, require_shared, text
 
 from q2c_adapters.accounting.peppol_validation import PeppolValidator
 from q2c_adapters.accounting.seller import SellerProfile
@@ -30,6 +31,7 @@ from q2c_core import (
     QuoteToCash,
     SubContract,
     SubContractKind,
+    TaxCategory,
     TaxRate,
 )
 
@@ -306,3 +308,41 @@ def test_events_and_snapshots_stored_before_city_was_kept_still_read(tmp_path: P
     assert app.correct_customer_details(customer, actor="bea", city="Hamburg", postal_code="20457")
     assert app.customer(customer).details.city == "Hamburg"
     app.close()
+
+
+@pytest.mark.parametrize(
+    ("seller", "country", "tax_id"),
+    [(GERMAN_SELLER, "DE", "DE123456788"), (SELLER, "BE", "BE0123456749")],
+)
+def test_a_not_subject_to_vat_invoice_states_its_zero_rate_in_the_breakdown(
+    validator: PeppolValidator, seller: SellerProfile, country: str, tax_id: str
+) -> None:
+    """Brauhaus Nord is billed for something outside the scope of VAT (category O). Between two
+    German parties XRechnung (DE-R-014) wants the breakdown's rate: it says 0, the line's
+    category none (BR-O-05); a Belgian seller's document to a Belgian buyer, written the same
+    way, conforms too."""
+    app = QuoteToCash.open("memory:")
+    customer = app.register_customer(
+        "Brauhaus Nord",
+        "EUR",
+        account_manager="mia",
+        actor="bea",
+        tax_rate=TaxRate.standard(19),
+        country=country,
+        tax_id=tax_id,
+        address="Hafenstrasse 1",
+        city="Hamburg",
+        postal_code="20457",
+    )
+    outside = TaxRate(TaxCategory.OUTSIDE_SCOPE, Decimal(0))
+    invoice = app.draft_invoice(
+        customer, [manual_line("1", "100.00", outside)], drafted_on=date(2024, 9, 1), actor="bea"
+    )
+    issue(app, invoice, date(2024, 9, 1))
+
+    doc = UblRenderer(app, seller).render(invoice)
+
+    assert_conforms(validator.validate(doc))
+    assert text(doc, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID") == ["O"]
+    assert text(doc, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:Percent") == ["0"]
+    assert text(doc, "cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory/cbc:Percent") == []

@@ -115,12 +115,15 @@ class _Builder:
             )
         return self.cbc(parent, name, f"{money.amount:.{self.places}f}", currencyID=self.currency)
 
-    def tax_category(self, parent: Any, name: str, rate: TaxRate, *, reason: bool) -> None:
+    def tax_category(self, parent: Any, name: str, rate: TaxRate, *, breakdown: bool) -> None:
+        """A line's category (no exemption reason; for O no rate, BR-O-05) or the VAT
+        breakdown's (with its reason; for O the rate 0, which EN 16931 allows and XRechnung's
+        DE-R-014 needs between two German parties)."""
         category = self.cac(parent, name)
         self.cbc(category, "ID", rate.category.code)
-        if rate.category is not TaxCategory.OUTSIDE_SCOPE:
+        if breakdown or rate.category is not TaxCategory.OUTSIDE_SCOPE:
             self.cbc(category, "Percent", _decimal(rate.rate))
-        if reason and rate.category in EXEMPTION_REASONS:
+        if breakdown and rate.category in EXEMPTION_REASONS:
             self.cbc(category, "TaxExemptionReason", EXEMPTION_REASONS[rate.category])
         self.cbc(self.cac(category, "TaxScheme"), "ID", "VAT")
 
@@ -425,7 +428,7 @@ def ubl_document(
         el = b.cac(tax_total, "TaxSubtotal")
         b.amount(el, "TaxableAmount", sub.taxable)
         b.amount(el, "TaxAmount", sub.tax)
-        b.tax_category(el, "TaxCategory", sub.tax_rate, reason=True)
+        b.tax_category(el, "TaxCategory", sub.tax_rate, breakdown=True)
     totals = b.cac(root, "LegalMonetaryTotal")
     b.amount(totals, "LineExtensionAmount", invoice.net)
     b.amount(totals, "TaxExclusiveAmount", invoice.net)
@@ -485,7 +488,7 @@ def _line(b: _Builder, root: Any, line: InvoiceLine, credit: bool) -> None:
     sub_contract_id = line.source.sub_contract_id if line.source is not None else None
     if sub_contract_id:
         b.cbc(b.cac(item, "SellersItemIdentification"), "ID", sub_contract_id)  # BT-155
-    b.tax_category(item, "ClassifiedTaxCategory", line.tax, reason=False)
+    b.tax_category(item, "ClassifiedTaxCategory", line.tax, breakdown=False)
     price_el = b.cac(el, "Price")
     if abs(quantity * price.amount - line.net.amount) <= R120_TOLERANCE:
         b.cbc(price_el, "PriceAmount", _decimal(price.amount), currencyID=b.currency)
