@@ -24,6 +24,7 @@ from q2c_adapters.accounting.seller import SellerProfile
 from q2c_adapters.accounting.ubl import UblRenderer
 from q2c_core import (
     BillingFrequency,
+    CreditDisposition,
     InvalidValue,
     Money,
     Period,
@@ -346,3 +347,59 @@ def test_a_not_subject_to_vat_invoice_states_its_zero_rate_in_the_breakdown(
     assert text(doc, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID") == ["O"]
     assert text(doc, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:Percent") == ["0"]
     assert text(doc, "cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory/cbc:Percent") == []
+
+
+def test_an_invoice_issued_without_city_gets_an_e_invoiced_credit_note(
+    validator: PeppolValidator,
+) -> None:
+    """Brauhaus Nord was registered before q2c kept city and post code; its invoice was issued
+    without them, and stays so: the refusal says correcting the customer cannot change it. Once
+    its details are corrected, a credit note of that invoice (drafted and issued after) names
+    the buyer the invoice was issued to with the city and post code now known, nothing else of
+    it changed by a later move, and is written and conforms."""
+    app = QuoteToCash.open("memory:")
+    customer = app.register_customer(
+        "Brauhaus Nord",
+        "EUR",
+        account_manager="mia",
+        actor="bea",
+        tax_rate=TaxRate.standard(19),
+        country="DE",
+        tax_id="DE123456788",
+        address="Hafenstrasse 1",
+    )
+    invoice = app.draft_invoice(
+        customer,
+        [manual_line("1", "250.00", TaxRate.standard(19))],
+        drafted_on=date(2024, 8, 1),
+        actor="bea",
+    )
+    issue(app, invoice, date(2024, 8, 1))
+    with pytest.raises(InvalidValue) as refused:
+        UblRenderer(app, GERMAN_SELLER).render(invoice)
+    assert refused.value.field == "buyer.city"
+    assert "as issued" in str(refused.value)
+    assert "only documents issued afterwards" in str(refused.value)
+
+    app.correct_customer_details(
+        customer, actor="bea", address="Speicherstadt 5", city="Hamburg", postal_code="20457"
+    )
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["1"],
+        disposition=CreditDisposition.REBILLABLE,
+        reason="wrong quantity",
+        drafted_on=date(2024, 9, 1),
+        actor="bea",
+    )
+    issue(app, note, date(2024, 9, 1))
+
+    buyer = app.invoice(note).buyer
+    assert buyer is not None
+    assert (buyer.address, buyer.city, buyer.postal_code) == ("Hafenstrasse 1", "Hamburg", "20457")
+    assert app.invoice(invoice).buyer.city == ""  # type: ignore[union-attr]
+    doc = UblRenderer(app, GERMAN_SELLER).render(note)
+    assert_conforms(validator.validate(doc))
+    assert text(doc, "cac:AccountingCustomerParty/cac:Party/cac:PostalAddress/cbc:CityName") == [
+        "Hamburg"
+    ]

@@ -50,7 +50,7 @@ from q2c_core.domain.invoice import (
     Invoice,
     InvoiceKind,
     InvoiceStatus,
-    buyer_details,
+    credit_note_buyer,
 )
 from q2c_core.domain.invoice_lines import (
     InvoiceLine,
@@ -1690,7 +1690,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         (``Invoice.buyer``): the issue is saved with an event of the customer
         (``InvoiceIssuedTo``), so an issue and a rename or a correction of the customer's
         details at one moment clash, and the one decided again reads the other's. A credit
-        note names the buyer its credited invoice was issued to (``buyer_details``).
+        note names the buyer its credited invoice was issued to, with a city or post code
+        that invoice was issued without taken from the customer now (``credit_note_buyer``).
 
         A final invoice is issued on or after the day of every deposit invoice it deducts
         (``RuleViolated`` naming ``issued_on`` and the deposit's number and day). ``series``
@@ -1713,7 +1714,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if invoice.credits_invoice_id is not None:
                 # a credit note corrects its invoice: it names the buyer that was issued to
                 # (after a rename or a move, the new VAT id would book -X where +X never was)
-                buyer = buyer_details(self.invoice(invoice.credits_invoice_id), customer)
+                buyer = credit_note_buyer(self.invoice(invoice.credits_invoice_id), customer)
             invoice.issue(name, number, issued_on, actor, buyer)
             customer.invoice_issued(invoice_id, actor)
             seq.assign(invoice_id, number, actor, issued_on, credit_note=credit_note)

@@ -294,7 +294,10 @@ def _check_german(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) ->
                 + (
                     f"give SellerProfile.{name}"
                     if party == "seller"
-                    else f"correct the customer's details ({name})"
+                    # an issued document names its buyer as issued, for good
+                    else "the document names its buyer as issued, so correcting the "
+                    f"customer's details ({name}) changes only documents issued afterwards "
+                    "(a credit note of an invoice issued without it among them)"
                 ),
                 field=f"{party}.{name}",
                 aggregate_id=invoice.id,

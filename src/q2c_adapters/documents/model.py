@@ -30,7 +30,7 @@ from q2c_adapters.documents.i18n import (
 )
 from q2c_core.domain.enhancement_request import EnhancementRequest
 from q2c_core.domain.errors import NotFound
-from q2c_core.domain.invoice import InvoiceKind, InvoiceStatus, buyer_details
+from q2c_core.domain.invoice import InvoiceKind, InvoiceStatus, buyer_details, credit_note_buyer
 from q2c_core.domain.invoice_lines import SourceKind
 from q2c_core.domain.money import Money
 from q2c_core.domain.tax import TaxCategory, TaxRate
@@ -180,7 +180,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
     if invoice.credits_invoice_id is not None and invoice.issued_on is None:
         # a draft credit note names its invoice's buyer as issued, as its issue will
         with contextlib.suppress(NotFound):
-            customer = buyer_details(app.invoice(invoice.credits_invoice_id), registered)
+            customer = credit_note_buyer(app.invoice(invoice.credits_invoice_id), registered)
     cur = invoice.currency
 
     def money(m: Money) -> str:

@@ -1023,3 +1023,18 @@ def buyer_details(invoice: Invoice, customer: Customer) -> CustomerDetails:
     if invoice.issued_on is None:
         return customer.details
     return getattr(invoice, "buyer", None) or customer.registered_details
+
+
+def credit_note_buyer(credited: Invoice, customer: Customer) -> CustomerDetails:
+    """Who a credit note names as the buyer: the buyer its invoice was issued to (a note
+    corrects that invoice; a later rename or move must not book -X where +X never was), with a
+    city or post code that invoice was issued without taken from the customer's details now.
+    An invoice issued before q2c kept them, or before they were given, could otherwise never
+    get a German e-invoiced credit note (XRechnung needs them); nothing else of it changes."""
+    buyer = buyer_details(credited, customer)
+    now = customer.details
+    return attrs.evolve(
+        buyer,
+        city=buyer.city or now.city,
+        postal_code=buyer.postal_code or now.postal_code,
+    )
