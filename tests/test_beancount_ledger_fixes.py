@@ -423,3 +423,46 @@ def test_one_payment_over_many_invoices_is_booked_reading_each_event_about_once(
     assert app.customer_summary(c).open == Money.of(121 * 300, "EUR")
     totals = assert_ledger_agrees(app, c)
     assert totals["Assets:Bank"] == Decimal("0.00")
+
+
+def test_two_payments_received_in_one_millisecond_have_links_of_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bank statement import records its payments within a millisecond: Acme's and Globex's
+    transfers got one ^payment- link, made from the id's first twelve hex digits, which in a
+    time-ordered id are its millisecond; Fava's linked entries then mixed the two customers'
+    money. Each payment's link is its whole id. (The clock is held still so the two ids are
+    made in one millisecond, as an import makes them.)"""
+    import q2c_core.domain.values as values
+
+    monkeypatch.setattr(values.time, "time_ns", lambda: 1_767_225_600_000_000_000)
+    app = QuoteToCash.open("memory:")
+    vat = TaxRate.standard(21)
+    payments = []
+    for name in ("Acme GmbH", "Globex SA"):
+        customer = app.register_customer(
+            name, "EUR", account_manager="mia", actor="bea", tax_rate=vat
+        )
+        invoice = app.draft_invoice(
+            customer, [manual_line("L1", "100.00", vat)], drafted_on=date(2026, 1, 5), actor="bea"
+        )
+        issue(app, invoice, date(2026, 1, 5))
+        paid = app.receive_payment(
+            customer,
+            app.invoice(invoice).total,
+            received_on=date(2026, 1, 9),
+            reference=f"transfer from {name}",
+            actor="bank",
+        )
+        app.allocate_payment(paid, allocated_on=date(2026, 1, 9), actor="bank")
+        payments.append(paid)
+    assert payments[0].hex[:12] == payments[1].hex[:12]  # (one millisecond)
+    paid_by_link: dict[str, set[str]] = {}
+    for entry in load_ok(export_ledger(app)):
+        if isinstance(entry, data.Transaction) and "payment_id" in entry.meta:
+            for link in entry.links:
+                if link.startswith("payment-"):
+                    paid_by_link.setdefault(link, set()).add(entry.meta["payment_id"])
+    assert len(paid_by_link) == 2
+    assert all(len(paid) == 1 for paid in paid_by_link.values()), paid_by_link
+    app.close()

@@ -934,7 +934,9 @@ class LedgerBook:
         return result
 
     def _payment_link(self, payment_id: UUID) -> str:
-        return f"payment-{payment_id.hex[:12]}"
+        # the whole id: its first twelve hex digits are the millisecond it was made (a
+        # time-ordered id), which the payments of one bank statement share
+        return f"payment-{payment_id.hex}"
 
     def _payment_meta(self, event: Any, payment: Payment) -> list[tuple[str, str]]:
         return [
