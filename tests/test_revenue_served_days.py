@@ -150,6 +150,62 @@ def test_a_back_dated_termination_after_the_run_drafted_the_month_recognises_its
     assert ("recognised to date", "EUR", eur("137.37")) in {tuple(row[:3]) for row in report.rows}
 
 
+def test_issuing_a_moved_sites_credit_and_charge_as_drafted_leaves_past_days_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """A and B are invoiced for March-May on 1 March; on 1 April site t moves from A to B.
+    The 15 April run drafts A's credit and B's charge for t's April and May; both are issued
+    on 20 April exactly as drafted. 10 April was recognised at three sites' days (1,219.97)
+    while they were drafts, and stays so: t's days from 1 April, which B's charge earns on the
+    days served, are un-earned on A on the same days, not counted on both until 20 April."""
+    url, app, customer = open_app(tmp_path)
+    a = sign(app, customer, "A", ("s", "t"), frequency=BillingFrequency.QUARTERLY)
+    b = sign(app, customer, "B", ("u",), frequency=BillingFrequency.QUARTERLY)
+    for invoice in app.run_billing(date(2026, 3, 1), actor="bea").invoice_ids:
+        issue(app, invoice, date(2026, 3, 1))
+    app.reassign_sub_contract(a, "t", b, effective=date(2026, 4, 1), actor="mia")
+    drafted = list(app.run_billing(date(2026, 4, 15), actor="bea").invoice_ids)
+    days = [date(2026, 3, 31), date(2026, 4, 10), date(2026, 4, 19), date(2026, 5, 31)]
+    before = [revenue(url, app).recognised(day) for day in days]
+    assert before[1] == {"EUR": eur("1219.97")}
+
+    for invoice in drafted:
+        issue(app, invoice, date(2026, 4, 20))
+    after = revenue(url, app)
+    assert [after.recognised(day) for day in days] == before
+    assert after.recognised(date(2026, 5, 31)) == {"EUR": eur("2737.50")}
+    assert sum((m.amount for m in after.by_month(date(2026, 3, 1), 3)), eur(0)) == eur("2737.50")
+    assert after.deferred(date(2026, 5, 31)) == {"EUR": eur(0)}
+
+
+def test_issuing_a_month_and_its_termination_credit_as_drafted_leaves_past_days_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """Two sites billed monthly in arrears: March is drafted by the 1 April run, a termination
+    effective 15 March is recorded after, and the 15 April run drafts a credit for 15-31
+    March. While both are drafts, 31 March recognises the days the contract charges, 1-14
+    March (274.74). Both issued on 20 April as drafted: March's invoice earns its days as
+    served and its credit un-earns the days it takes back as served too, so 31 March (and
+    any later day) stays at 274.74, what is invoiced net."""
+    url, app, customer = open_app(tmp_path)
+    contract = sign(app, customer, "MC-2", ("s", "t"), timing=BillingTiming.IN_ARREARS)
+    march = list(app.run_billing(date(2026, 4, 1), actor="bea").invoice_ids)
+    app.terminate_contract(contract, effective=date(2026, 3, 15), reason="notice", actor="mia")
+    credit = list(app.run_billing(date(2026, 4, 15), actor="bea").invoice_ids)
+    assert len(march) == len(credit) == 1
+    days = [date(2026, 3, 14), date(2026, 3, 31), date(2026, 4, 12), date(2026, 4, 30)]
+    before = [revenue(url, app).recognised(day) for day in days]
+    assert before[1:] == [{"EUR": eur("274.74")}] * 3
+
+    for invoice in march + credit:
+        issue(app, invoice, date(2026, 4, 20))
+    after = revenue(url, app)
+    assert [after.recognised(day) for day in days] == before
+    assert after.contract_assets(date(2026, 3, 31)) == {"EUR": eur("274.74")}
+    assert after.deferred(date(2026, 4, 30)) == {"EUR": eur(0)}
+    assert [m.amount for m in after.by_month(date(2026, 3, 1), 2)] == [eur("274.74"), eur(0)]
+
+
 def test_a_day_far_ahead_is_answered_or_refused_naming_the_day_asked_about(
     tmp_path: Path,
 ) -> None:

@@ -10,7 +10,14 @@ A credit note's maintenance line that names its service period (a termination, a
 reprice) un-earns exactly those days, ratably, with the sign reversed: the days of its period
 already served on the credit's issue date are reversed on that date (a cumulative catch-up), and
 the later days are reversed day by day as they pass, so they simply never get recognised. Before
-its issue date a credit changes nothing. A billing run's correction that bills again the days it
+its issue date a credit changes nothing. Two credits un-earn their days on the days served
+instead, because no issued line earned those days before them: a credit of an invoice not
+issued before it (drafted by the same run, or issued with it: a back-dated termination of a
+month billed in arrears and still a draft), and a credit of the days a sub-contract moved to
+another contract for (the contract it moved to earns them on the days served). Until issued,
+those days counted at the contract's live terms; issuing the documents as drafted leaves every
+day already served as it stood, never counting a day on both contracts nor a terminated day
+until the credit's issue day. A billing run's correction that bills again the days it
 credits (a back-dated re-price: the old price credited, the new one billed) follows the same
 rule with the sign kept: the days already served are earned on the charge's issue date, the
 later days as they pass, so a re-price is recognised when it is made, both its credit and its
@@ -392,6 +399,10 @@ class RecognitionLine:
         assert self.period is not None
         spread = _EXACT.subtract(self.amount.amount, self.on_issue)
         numerator, denominator = _exact_parts_through(spread, self.period, through, self.day_count)
+        if self.recognised_on is None and (self.period.start - through).days > 1:
+            # (a credit un-earning its days as served: its rounding part, what the days kept
+            # are billed at less their share, with the last day kept before them)
+            return (Decimal(0), numerator, denominator)
         return (self.on_issue, numerator, denominator)
 
     def steps(self) -> list[RecognitionStep]:
@@ -490,9 +501,11 @@ class RevenueSchedule(Projection):
         contract's billing timing (an evergreen one billed in advance is forecast renewed
         through the period due, as the run renews it), 6 the day a contract was terminated or
         expired (one ended after its go-live day was served, even when it went live after its
-        term's end), 7 the day a request was cancelled (its invoiced work is earned then), so
-        a store built by an older one is refused until rebuilt."""
-        return {"rows": 7}
+        term's end), 7 the day a request was cancelled (its invoiced work is earned then),
+        8 the day a sub-contract moved out of a contract (a credit of its days from then
+        un-earns them as served), so a store built by an older one is refused until
+        rebuilt."""
+        return {"rows": 8}
 
     def related_rows(self, key: str, row: Row) -> list[str]:
         """When a document's lines are earned comes from other rows too: the request an
@@ -515,10 +528,14 @@ class RevenueSchedule(Projection):
         return sorted(related)
 
     def relates_to(self, key: str, row: Row, event: Any) -> bool:
-        """Of a contract's events only its signing concerns a document's revenue (it sets
-        the day count); its later changes are billed by documents of their own."""
+        """Of a contract's events only its signing (it sets the day count) and a sub-contract
+        moving away (a credit of its days from then un-earns them as served) concern a
+        document's revenue; its other changes are billed by documents of their own."""
         name = type(event).__qualname__
-        return not name.startswith("Contract.") or name == "Contract.ContractSigned"
+        return not name.startswith("Contract.") or name in (
+            "Contract.ContractSigned",
+            "Contract.SubContractReassignedAway",
+        )
 
     @handles("EnhancementRequest.Completed")
     def _completed(self, e: Any, oid: str) -> None:
@@ -581,6 +598,10 @@ class RevenueSchedule(Projection):
                 **row.get("moved_in", {}),
                 e.sub_contract.sub_id: e.from_contract_id.hex,
             }
+        elif type(e).__name__ == "SubContractReassignedAway":
+            # from when it left: a credit of its days from then un-earns them as they were
+            # served, as the contract it moved to earns them (``_unearns_when_served``)
+            row["moved_out"] = {**row.get("moved_out", {}), e.sub_id: e.effective}
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -792,7 +813,9 @@ class RevenueSchedule(Projection):
                     amount = -line[NET] if credit else line[NET]
                     span = Period(line[P_START], line[P_END])
                     convention = _convention(rows.get, contract)
-                    if credit or line[CATCH_UP]:
+                    if (credit or line[CATCH_UP]) and not (
+                        credit and _unearns_when_served(rows.get, line, None)
+                    ):
                         # (credit and re-billing: the days served by its issue, expected no
                         # earlier than it is drafted nor than the window, count on that day)
                         pieces.extend(
@@ -831,10 +854,12 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
         if kind == "MAINTENANCE" and line[P_START] is not None:
             period = Period(line[P_START], line[P_END])
             convention = _convention(get, line[CONTRACT])
-            # a credit un-earns its days ratably, applying from its issue date; a correction's
-            # charge earns them by the same rule
+            # a credit un-earns its days ratably, applying from its issue date (or, of days
+            # no issued line earned before it, on the days served); a correction's charge
+            # earns them by the same rule
             if sign < 0:
-                on, rule = issued, "ratable_reversal"
+                on = None if _unearns_when_served(get, line, issued) else issued
+                rule = "ratable_reversal"
                 share = _share_credited(get, line, period, convention)
                 if share is not None:
                     on_issue = share - line[NET]
@@ -867,6 +892,26 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
             )
         )
     return result
+
+
+def _unearns_when_served(get: RowGetter, line: list[Any], issued: date | None) -> bool:
+    """Whether a contract credit line (of a credit note issued on ``issued``, None for a
+    draft) un-earns its days as they were served rather than from its issue day: a credit of
+    days its sub-contract moved away for (the contract it moved to earns them on the days
+    served), or of an invoice not issued before the credit (issued with it, or still a draft):
+    no issued line earned those days before, they counted at the contract's live terms, so
+    issuing both as drafted leaves every day served as it stood."""
+    if not line[CONTRACT] or line[P_START] is None:
+        return False
+    contract = get(f"con:{line[CONTRACT]}") if line[SUB] else None
+    moved = (contract or {}).get("moved_out", {}).get(line[SUB])
+    if moved is not None and line[P_START] >= moved:
+        return True
+    credited = get(f"inv:{line[CREDITS]}") if line[CREDITS] else None
+    if credited is None or credited["kind"] == "CREDIT_NOTE":
+        return False
+    on: date | None = credited["issued_on"]
+    return on is None or (issued is not None and on >= issued)
 
 
 def _caught_up(
@@ -1175,8 +1220,10 @@ def _issued_coverage(rows: dict[str, Any], through: date) -> Coverage:
     """The days issued contract lines bill each sub-contract for, as they stand at the end of
     ``through``: a line billing a service period counts on every day of it whenever issued
     (it earns them as they are served), a correction's re-billing and a credit note only once
-    issued by ``through`` (before its issue day neither changes what is earned). Drafts count
-    nothing: what a draft bills is what the contract charges, counted at its live terms."""
+    issued by ``through`` (before its issue day neither changes what is earned), except a
+    credit that un-earns its days as served (``_unearns_when_served``), which counts on every
+    day of it too. Drafts count nothing: what a draft bills is what the contract charges,
+    counted at its live terms."""
     result: Coverage = {}
     for key, row in rows.items():
         issued = row.get("issued_on") if key.startswith("inv:") else None
@@ -1186,7 +1233,12 @@ def _issued_coverage(rows: dict[str, Any], through: date) -> Coverage:
         for line in row["lines"]:
             if not line[CONTRACT]:
                 continue
-            if (credit or line[CATCH_UP]) and issued > through:
+            # (a credit of days no issued line earned before it un-earns them as served)
+            if (
+                (credit or line[CATCH_UP])
+                and issued > through
+                and not (credit and _unearns_when_served(rows.get, line, issued))
+            ):
                 continue
             result.setdefault((line[CONTRACT], line[SUB]), []).append(
                 (line[P_START], line[P_END], -1 if credit else 1)
