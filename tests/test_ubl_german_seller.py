@@ -70,14 +70,11 @@ def issue(app: QuoteToCash, invoice_id: UUID, on: date) -> None:
     app.issue_invoice(invoice_id, issued_on=on, actor="bea")
 
 
-def brauhaus_story(
+def brauhaus(
     app: QuoteToCash, country: str = "DE", tax_id: str = "DE123456788", **place: str
-) -> tuple[UUID, list[UUID]]:
-    """Brauhaus Nord (Hamburg) is billed 1,200 a year, 100 a month: June at 19 %, July at
-    21 % after the rate changed, then its only product is removed back-dated to 16 July and
-    the run credits the rest of July. Returns the customer and the June, July and credit-note
-    ids."""
-    customer = app.register_customer(
+) -> UUID:
+    """Brauhaus Nord, Hafenstrasse 1, billed at 19 %; ``place`` its city and post code."""
+    return app.register_customer(
         "Brauhaus Nord",
         "EUR",
         account_manager="mia",
@@ -88,6 +85,16 @@ def brauhaus_story(
         address="Hafenstrasse 1",
         **place,
     )
+
+
+def brauhaus_story(
+    app: QuoteToCash, country: str = "DE", tax_id: str = "DE123456788", **place: str
+) -> tuple[UUID, list[UUID]]:
+    """Brauhaus Nord (Hamburg) is billed 1,200 a year, 100 a month: June at 19 %, July at
+    21 % after the rate changed, then its only product is removed back-dated to 16 July and
+    the run credits the rest of July. Returns the customer and the June, July and credit-note
+    ids."""
+    customer = brauhaus(app, country, tax_id, **place)
     term = Period(date(2024, 6, 1), date(2025, 6, 1))
     contract = app.sign_contract(
         customer,
@@ -323,18 +330,7 @@ def test_a_not_subject_to_vat_invoice_states_its_zero_rate_in_the_breakdown(
     category none (BR-O-05); a Belgian seller's document to a Belgian buyer, written the same
     way, conforms too."""
     app = QuoteToCash.open("memory:")
-    customer = app.register_customer(
-        "Brauhaus Nord",
-        "EUR",
-        account_manager="mia",
-        actor="bea",
-        tax_rate=TaxRate.standard(19),
-        country=country,
-        tax_id=tax_id,
-        address="Hafenstrasse 1",
-        city="Hamburg",
-        postal_code="20457",
-    )
+    customer = brauhaus(app, country, tax_id, city="Hamburg", postal_code="20457")
     outside = TaxRate(TaxCategory.OUTSIDE_SCOPE, Decimal(0))
     invoice = app.draft_invoice(
         customer, [manual_line("1", "100.00", outside)], drafted_on=date(2024, 9, 1), actor="bea"
@@ -358,16 +354,7 @@ def test_an_invoice_issued_without_city_gets_an_e_invoiced_credit_note(
     the buyer the invoice was issued to with the city and post code now known, nothing else of
     it changed by a later move, and is written and conforms."""
     app = QuoteToCash.open("memory:")
-    customer = app.register_customer(
-        "Brauhaus Nord",
-        "EUR",
-        account_manager="mia",
-        actor="bea",
-        tax_rate=TaxRate.standard(19),
-        country="DE",
-        tax_id="DE123456788",
-        address="Hafenstrasse 1",
-    )
+    customer = brauhaus(app)
     invoice = app.draft_invoice(
         customer,
         [manual_line("1", "250.00", TaxRate.standard(19))],
