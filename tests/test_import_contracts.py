@@ -284,3 +284,44 @@ def test_a_point_in_a_decimal_comma_export_separates_thousands(app: QuoteToCash)
     (contract_id,) = app.customer(acme).contract_ids
     erp = app.contract(contract_id).sub_contracts["ERP"]
     assert erp.price_on(date(2024, 6, 1)) == Money.of("1200.00", "EUR")
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        ";ERP licence;licence;;;1200,00",  # a priced line
+        ";ERP licence;;;;",  # only its description
+        ";;;;;1200,00",  # only its price
+        ";;;2024-03-01;;",  # only its start
+        ";;;;2024-06-30;",  # only its end
+        ";;licence;;;",  # only its kind
+    ],
+    ids=["priced", "description", "price", "from", "to", "kind"],
+)
+@pytest.mark.parametrize("sub_id", ["", "  "], ids=["empty", "blank"])
+def test_a_sub_contract_row_without_its_sub_id_is_refused_not_signed_without_it(
+    app: QuoteToCash, item: str, sub_id: str
+) -> None:
+    """The CRM lost the ERP line's id: signing MC-100 without the licence would bill nothing
+    for it. The file is refused naming sub_id, and nothing is recorded."""
+    customers(app)
+    text = HEADER + (
+        f"MC-100;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;active;{sub_id}{item}\n"
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        ContractImporter(app).import_bytes(text.encode(), "lost_id.csv", actor="crm-sync")
+    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "sub_id")]
+    assert "description" in caught.value.problems[0].rule
+    assert app.recorder.max_notification_id() == before
+    assert all(not c.contract_ids for c in app.customers())
+
+
+def test_a_row_with_no_sub_contract_columns_signs_the_contract_alone(app: QuoteToCash) -> None:
+    """A contract the CRM lists before its lines are priced: signed, with no sub-contract."""
+    acme, _ = customers(app)
+    text = HEADER + "MC-100;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;active;  ;;;;;\n"
+    report = ContractImporter(app).import_bytes(text.encode(), "bare.csv", actor="crm-sync")
+    assert report.recorded == 1
+    (mc100_id,) = app.customer(acme).contract_ids
+    assert app.contract(mc100_id).sub_contracts == {}

@@ -1,7 +1,9 @@
 """Maintenance contracts and their sub-contracts from a CRM export (CSV).
 
 One row per sub-contract, the master contract's columns repeated on each (a row with no
-``sub_id`` carries only the contract). Columns (case-insensitive; aliases in brackets):
+``sub_id`` carries only the contract, and must leave the sub-contract's columns empty: a
+description, kind, date or price without its ``sub_id`` refuses the file). Columns
+(case-insensitive; aliases in brackets):
 
 - ``contract`` [contract_number, number], ``customer`` [customer_name, account, customer_id]
   (a q2c customer id or its name, case and spaces aside), optional ``currency`` (default:
@@ -126,6 +128,8 @@ DATE_COLUMNS = (
     "effective_to",
 )
 ACTIVE = "active"
+# the sub-contract's columns besides its id: a row giving any of them gives a sub-contract
+SUB_COLUMNS = ("description", "kind", "effective_from", "effective_to", "annual_price")
 
 
 def _activated_by_status(text: str, field: str) -> bool:
@@ -186,7 +190,16 @@ def read_contracts_csv(
             if _activated_by_status(raw.get("status"), "status") and activated_on is None:
                 activated_on = term_start
             sub: SubContractRow | None = None
-            if raw.get("sub_id"):
+            if not raw.get("sub_id"):
+                given = [c for c in SUB_COLUMNS if raw.get(c)]
+                if given:
+                    # a line without its id is never signed as a contract without it
+                    raise CellError(
+                        "needed when the row gives a sub-contract's description, kind, "
+                        f"dates or annual price (here: {', '.join(given)})",
+                        field="sub_id",
+                    )
+            else:
                 price = parse_decimal(raw.required("annual_price"), "annual_price", mark)
                 end_text = raw.get("effective_to")
                 from_text = raw.get("effective_from")
