@@ -325,3 +325,45 @@ def test_a_row_with_no_sub_contract_columns_signs_the_contract_alone(app: QuoteT
     assert report.recorded == 1
     (mc100_id,) = app.customer(acme).contract_ids
     assert app.contract(mc100_id).sub_contracts == {}
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (";;2024-06-30;1200,00", ";;2024-03-31;1200,00"),  # ends on another day
+        (";;2024-03-31;1200,00", ";;2024-06-30;1200,00"),  # the other order
+        (";;;1200,00", ";;;1500,00"),  # another price
+        (";;;1200,00", ";2024-02-01;;1200,00"),  # starts on another day
+    ],
+    ids=["ends-earlier", "ends-later", "price", "start"],
+)
+def test_one_export_giving_a_sub_contract_twice_with_other_terms_is_refused(
+    app: QuoteToCash, first: str, second: str
+) -> None:
+    """The CRM lists Acme's ERP licence twice with different terms: the file contradicts
+    itself, and which row came first must not decide what Acme is billed. Refused naming
+    sub_id and the earlier line; nothing is recorded."""
+    customers(app)
+    row = "MC-100;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;active;ERP;ERP;licence"
+    text = HEADER + f"{row}{first}\n{row}{second}\n"
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        ContractImporter(app).import_bytes(text.encode(), "twice.csv", actor="crm-sync")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (3, "sub_id")
+    assert "line 2" in problem.rule
+    assert app.recorder.max_notification_id() == before
+    assert all(not c.contract_ids for c in app.customers())
+
+
+def test_one_export_repeating_a_sub_contract_as_it_is_records_it_once(app: QuoteToCash) -> None:
+    """The same ERP row twice, as the same contract's columns may repeat: one licence."""
+    acme, _ = customers(app)
+    row = (
+        "MC-100;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;2023-12-15;active;ERP;ERP licence;"
+        "licence;;2024-06-30;1200,00\n"
+    )
+    report = ContractImporter(app).import_bytes((HEADER + row + row).encode(), "rep.csv", actor=A)
+    assert (report.rows, report.recorded, report.skipped) == (2, 2, 1)
+    (mc100_id,) = app.customer(acme).contract_ids
+    assert app.contract(mc100_id).sub_contracts["ERP"].effective_to == date(2024, 7, 1)

@@ -377,7 +377,8 @@ class ImportCommands(BaseApp):
         corrected is recorded as that correction (``Contract.describe_sub_contract``; counted
         in the report's ``corrected``); another kind is refused naming the command that
         corrects it (``describe_sub_contract``). Rows of one contract must agree, and must agree
-        with what is recorded (an activation day too, when the row gives one).
+        with what is recorded (an activation day too, when the row gives one); so must rows of
+        one sub-contract (a repeat as it is is skipped, one with other terms refuses the file).
         """
         self._check_kind(source, ImportKind.CONTRACTS)
         read_problems = list(problems)
@@ -391,6 +392,8 @@ class ImportCommands(BaseApp):
             touched: dict[UUID, Customer] = {}
             contracts: dict[tuple[UUID, str], Contract] = {}
             first_row: dict[tuple[UUID, str], ContractRow] = {}
+            # a sub-contract's first row in the file: a repeat must give the same terms
+            first_sub: dict[tuple[UUID, str, str], ContractRow] = {}
             recorded = skipped = corrected = 0
             for row in rows:
                 try:
@@ -419,6 +422,15 @@ class ImportCommands(BaseApp):
                     if row.sub is None:
                         continue
                     sub = row.sub
+                    sub_key = (*key, sub.sub_id)
+                    earlier = first_sub.setdefault(sub_key, row)
+                    if earlier.sub != sub:
+                        # the file contradicts itself: row order must not decide what is billed
+                        raise RuleViolated(
+                            f"sub-contract {sub.sub_id!r} has other terms on line {earlier.line}",
+                            field="sub_id",
+                            value=sub.sub_id,
+                        )
                     annual_price = _price_in(sub, contract)
                     if sub.sub_id in contract.sub_contracts:
                         existing = contract.sub_contracts[sub.sub_id]
