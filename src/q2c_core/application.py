@@ -667,7 +667,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     @_names_target
     def change_customer_payment_terms(
-        self, customer_id: UUID, *, payment_terms_days: int, effective: date, actor: str
+        self,
+        customer_id: UUID,
+        *,
+        payment_terms_days: int,
+        effective: date,
+        actor: str,
+        contracts: bool = False,
     ) -> bool:
         """Give a customer's invoices ``payment_terms_days`` from issue to due from the
         business day ``effective`` on (``Customer.change_payment_terms``,
@@ -678,14 +684,26 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         (``RuleViolated`` naming ``effective``). Invoices drafted from that day on, and
         contracts signed from then on, carry them; drafts made before keep theirs, issued
         invoices never change (their due dates stay), and a contract keeps the terms it was
-        signed with. Returns whether anything was recorded (False: these terms are the
-        customer's on that day already, also when a later change followed: a retry, an ERP
-        replaying its change log)."""
+        signed with unless ``contracts`` is True: then every contract of the customer not ended,
+        and every one ended whose term still runs past ``effective``, gives its invoices drafted
+        from that day on these terms too (``change_contract_payment_terms``), in the same
+        transaction: all or nothing, one contract that refuses (a day before its own last
+        change: ``RuleViolated`` naming ``effective`` and that contract) refuses the whole
+        change. Returns whether anything was recorded (False: these terms are the customer's,
+        and with ``contracts`` its contracts', on that day already, also when a later change
+        followed: a retry, an ERP replaying its change log)."""
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)
             changed = customer.change_payment_terms(actor, payment_terms_days, effective)
-            return changed, [customer]
+            aggregates: list[Aggregate] = [customer]
+            if contracts:
+                changing = self._change_contracts_payment_terms(
+                    customer, payment_terms_days, effective, actor
+                )
+                aggregates.extend(changing)
+                changed = changed or bool(changing)
+            return changed, aggregates
 
         return self._atomically(step)
 

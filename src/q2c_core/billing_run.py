@@ -573,16 +573,62 @@ class ContractBilling(BaseApp):
         self, customer: Customer, tax_rate: TaxRate, effective: date, actor: str
     ) -> list[Contract]:
         """The customer's contracts changed to ``tax_rate`` from ``effective`` on, in a
-        command's step (``change_customer_tax_rate(..., contracts=True)``): those not ended,
-        and those ended whose term runs past ``effective`` (days still to bill at it). The
-        first contract that refuses refuses them all, its number in the refusal."""
+        command's step (``change_customer_tax_rate(..., contracts=True)``; see
+        ``_change_contracts``)."""
+        return self._change_contracts(
+            customer,
+            effective,
+            lambda c: self._change_contract_tax_rate(c, customer, tax_rate, effective, actor),
+        )
+
+    def change_contract_payment_terms(
+        self, contract_id: UUID, *, payment_terms_days: int, effective: date, actor: str
+    ) -> bool:
+        """Give a contract's invoices drafted on ``effective`` or later ``payment_terms_days``
+        from issue to due (``Contract.change_payment_terms``, ``PaymentTermsChanged``): terms
+        renegotiated without terminating the contract and signing it again. A contract is
+        signed with its customer's terms on its signing day and keeps them unless changed so;
+        ``change_customer_payment_terms(..., contracts=True)`` changes the customer and all its
+        contracts at once.
+
+        The terms are checked as a customer's are (``InvalidValue`` naming
+        ``payment_terms_days``: whole days from 0 up to the limit), and a day before the last
+        change's is refused (``RuleViolated`` naming ``effective``). Invoices drafted before
+        keep their terms, issued ones their due dates. Returns whether anything was recorded
+        (False: its invoices drafted on that day carry these terms already: a retry)."""
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            contract = self.contract(contract_id)
+            return contract.change_payment_terms(actor, payment_terms_days, effective), [contract]
+
+        return self._atomically(step)
+
+    def _change_contracts_payment_terms(
+        self, customer: Customer, payment_terms_days: int, effective: date, actor: str
+    ) -> list[Contract]:
+        """The customer's contracts given ``payment_terms_days`` from ``effective`` on, in a
+        command's step (``change_customer_payment_terms(..., contracts=True)``; see
+        ``_change_contracts``)."""
+        return self._change_contracts(
+            customer,
+            effective,
+            lambda c: c.change_payment_terms(actor, payment_terms_days, effective),
+        )
+
+    def _change_contracts(
+        self, customer: Customer, effective: date, change: Callable[[Contract], bool]
+    ) -> list[Contract]:
+        """The customer's contracts changed from ``effective`` on by ``change`` (True when it
+        recorded something), in a command's step: those not ended, and those ended whose term
+        runs past ``effective`` (days still to bill). The first contract that refuses refuses
+        them all, its number in the refusal."""
         changed: list[Contract] = []
         for contract in self._get_many(Contract, list(customer.contract_ids)):
             ended = contract.status in (ContractStatus.TERMINATED, ContractStatus.EXPIRED)
             if ended and contract.term.end <= effective:
                 continue
             try:
-                if self._change_contract_tax_rate(contract, customer, tax_rate, effective, actor):
+                if change(contract):
                     changed.append(contract)
             except (InvalidValue, RuleViolated) as error:
                 if type(error) not in (InvalidValue, RuleViolated):
@@ -1384,7 +1430,7 @@ class ContractBilling(BaseApp):
             drafted_on=as_of,
             actor=actor,
             approval_policy=self.approval_policy,
-            payment_terms_days=0 if credit else contract.payment_terms_days,
+            payment_terms_days=0 if credit else contract.payment_terms_on(as_of),
             account_manager=contract.account_manager,
             credits_invoice_id=credits_invoice_id,
             credit_disposition=_RUN_CREDIT_DISPOSITION if credit else None,

@@ -24,6 +24,7 @@ from q2c_core.domain.billing_records import (
     SupersededDays,
     period_key,
 )
+from q2c_core.domain.customer import require_payment_terms
 from q2c_core.domain.errors import (
     CurrencyMismatch,
     DuplicateEntry,
@@ -242,6 +243,16 @@ class ContractTaxRateFrom:
     tax_rate: TaxRate
 
 
+@attrs.frozen
+class ContractPaymentTermsFrom:
+    """The payment terms (days from issue to due) of a contract's invoices drafted on or after
+    ``effective`` (``Contract.change_payment_terms``): terms renegotiated without signing the
+    contract again. Invoices drafted before keep theirs."""
+
+    effective: date
+    payment_terms_days: int
+
+
 # a contract's settings and what each must be: every billing run reads them, so one recorded
 # as text ("monthly") would stop every run for good, or ("actual") prorate by the wrong rule
 # (its payment terms come from its customer, checked when the customer is registered)
@@ -324,6 +335,11 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # rate could change; ``tax_rate`` stays the rate it was signed with, ``tax_rate_on(day)``
     # is a period's (by its first day)
     tax_rates: Sequence[ContractTaxRateFrom] = ()
+    # the changes of its payment terms, in the order recorded, each for the invoices drafted
+    # from its day on (``change_payment_terms``): empty until the first, and in a snapshot
+    # taken before a contract's terms could change; ``payment_terms_days`` stays the terms it
+    # was signed with, ``payment_terms_on(day)`` is an invoice's (by its drafting day)
+    payment_terms_changes: Sequence[ContractPaymentTermsFrom] = ()
 
     # a suspension or reactivation no earlier than the change before it (a suspension dated
     # before a later reactivation would read as the last word). An activation may come before
@@ -337,6 +353,9 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         },
         "TaxRateChanged": (
             NotBefore("effective", "tax_rate_since", "the last change of its tax rate"),
+        ),
+        "PaymentTermsChanged": (
+            NotBefore("effective", "payment_terms_since", "the last change of its payment terms"),
         ),
     }
 
@@ -845,6 +864,52 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     def _tax_rate_changed(self, tax_rate: TaxRate, effective: date, actor: str) -> None:
         """The ``TaxRateChanged`` event (``change_tax_rate``, which holds the rules)."""
         self.tax_rates = [*self.tax_rates, ContractTaxRateFrom(effective, tax_rate)]
+
+    # -- payment terms ---------------------------------------------------------------------------
+
+    @property
+    def payment_terms_since(self) -> date | None:
+        """The day its payment terms last changed from (None: the terms it was signed with)."""
+        return self.payment_terms_changes[-1].effective if self.payment_terms_changes else None
+
+    def payment_terms_on(self, day: date, field: str = "day") -> int:
+        """The payment terms of its invoice drafted on ``day``: the last change effective by
+        then (of two on one day, the one recorded last), else the terms it was signed with."""
+        if not self.payment_terms_changes:
+            return self.payment_terms_days  # (the common case, at once: every run asks)
+        require_day(day, field)
+        for change in reversed(self.payment_terms_changes):
+            if change.effective <= day:
+                return change.payment_terms_days
+        return self.payment_terms_days
+
+    def change_payment_terms(self, actor: str, payment_terms_days: int, effective: date) -> bool:
+        """Give its invoices drafted on ``effective`` or later ``payment_terms_days`` from issue
+        to due: terms renegotiated (30 days to 14 from 1 July) without terminating it and
+        signing it again.
+
+        The terms are checked as a customer's are (``require_payment_terms``), and a day before
+        the last change's is refused (``RuleViolated`` naming ``effective``). No money
+        changes: invoices drafted before keep their terms (an issued invoice its due date),
+        and credit notes are due at once whatever the terms. Returns whether anything changed:
+        the terms already in effect on that day record nothing, before the day's order is
+        checked (a retry, or an ERP replaying its change log)."""
+        days = require_payment_terms(payment_terms_days, "payment_terms_days")
+        day = require_day(effective, "effective")
+        in_effect = self.payment_terms_on(day)
+        # (terms recorded as Decimal 30 before the rule are no whole days: given 30, recorded)
+        if type(in_effect) is int and in_effect == days:
+            return False
+        self._payment_terms_changed(days, day, actor)
+        return True
+
+    @event("PaymentTermsChanged")
+    def _payment_terms_changed(self, payment_terms_days: int, effective: date, actor: str) -> None:
+        """The ``PaymentTermsChanged`` event (``change_payment_terms``, which holds the rules)."""
+        self.payment_terms_changes = [
+            *self.payment_terms_changes,
+            ContractPaymentTermsFrom(effective, payment_terms_days),
+        ]
 
     # -- sub-contracts ---------------------------------------------------------------------------
 
