@@ -2698,7 +2698,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         Without ``as_of``: as recorded, whatever the day. With it, as it stood at the end of
         that business day (``_unbilled_on``): work and expenses dated by then that no invoice
         drafted by then held (a draft voided by then, or work credited as re-billable by then,
-        gave it back), overage of work dated by then, a fixed price started by then."""
+        gave it back), overage of work dated by then, a fixed price started by then.
+
+        In the request's currency (its estimate's, else its customer's). Work or an expense
+        recorded in another currency (unauthorized work a PSA rated in its own currency, before
+        q2c refused it) cannot be added to it, nor billed on the request as it stands: it is
+        left out here and counted, at its hours' worth, in the customer's summary in its own
+        currency (``customer_summary``)."""
         request = self.request(request_id)
         if as_of is not None:
             invoices = self._invoices(self.customer(request.customer_id))
@@ -2713,10 +2719,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 allowance, allowance.unbilled_overage(), request_id, currency
             )
         for e in request.unbilled_entries():
-            if e.entry_id not in charged:
+            if e.entry_id not in charged and e.rate.currency == currency:
                 result = result + e.value
         for x in request.unbilled_expenses():
-            result = result + x.amount
+            if x.amount.currency == currency:
+                result = result + x.amount
         billable_now = request.status in (
             RequestStatus.AUTHORIZED,
             RequestStatus.COMPLETED,
@@ -2726,7 +2733,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         if fixed_price is not None and billable_now:
             # once a PO covers it, a fixed price is what will be billed, whatever the hours are
             # worth; before that, work done is worth its hours (leakage risk, not a price)
-            direct = [e for e in request.unbilled_entries() if e.entry_id not in charged]
+            direct = [
+                e
+                for e in request.unbilled_entries()
+                if e.entry_id not in charged and e.rate.currency == currency
+            ]
             result = result - total((e.value for e in direct), currency)
             started = bool(request.work) or request.status is not RequestStatus.AUTHORIZED
             if started and not request.fixed_price_billed:
@@ -2788,7 +2799,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     ) -> Money:
         """``unbilled_work`` as it stood at the end of ``day``, by its rules (allowance cover
         and overage, a fixed price once started and covered), from what invoices held then
-        (``_held_on``: ``held`` items by request, ``billed_overage`` by allowance)."""
+        (``_held_on``: ``held`` items by request, ``billed_overage`` by allowance). Work and
+        expenses in another currency than the request's are left out, as there."""
         currency = request.currency or self.customer(request.customer_id).currency
         result = Money.zero(currency)
         allowances = self._allowance_chain(request)
@@ -2798,10 +2810,19 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             billed = billed_overage.get(allowance.id, {})
             overage = allowance.unbilled_overage_on(day, billed)
             result = result + _overage_worth(allowance, overage, request.id, currency)
-        direct = [e for e in request.unbilled_entries_on(day, items) if e.entry_id not in charged]
+        direct = [
+            e
+            for e in request.unbilled_entries_on(day, items)
+            if e.entry_id not in charged and e.rate.currency == currency
+        ]
         result = result + total((e.value for e in direct), currency)
         result = result + total(
-            (x.amount for x in request.unbilled_expenses_on(day, items)), currency
+            (
+                x.amount
+                for x in request.unbilled_expenses_on(day, items)
+                if x.amount.currency == currency
+            ),
+            currency,
         )
         fixed_price = request.estimate.fixed_price if request.estimate else None
         if fixed_price is not None and request.billable_on(day):
@@ -2834,16 +2855,19 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         then, less those covering work dated by then (``PrepaidAllowance.remaining_on``).
         The money is written to the currency's minor unit at least (0.00 EUR, never a bare 0,
         beside 124.91), the same values.
+
+        ``unbilled_work`` counts too the work recorded in ``currency`` on a request billed in
+        another one (unauthorized work a PSA rated in its own currency, recorded before q2c
+        refused it): the request's ``unbilled_work`` cannot add it, so it is the leakage of this
+        currency, at its hours' worth, billable and not invoiced (by then, with ``as_of``).
         """
         customer = self.customer(customer_id)
         cur = currency or customer.currency
         every = self._invoices(customer)
         invoices = [i for i in every if i.is_issued and i.currency == cur]
-        requests = [
-            r
-            for r in (self.request(x) for x in customer.request_ids)
-            if (r.currency or customer.currency) == cur
-        ]
+        everyone = [self.request(x) for x in customer.request_ids]
+        requests = [r for r in everyone if (r.currency or customer.currency) == cur]
+        others = [r for r in everyone if (r.currency or customer.currency) != cur]
         hourly = [
             a
             for a in (self.allowance(x) for x in customer.allowance_ids)
@@ -2851,12 +2875,25 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         ]
         if as_of is None:
             unbilled = total((self.unbilled_work(r.id) for r in requests), cur)
+            unbilled += total(
+                (e.value for r in others for e in r.unbilled_entries() if e.rate.currency == cur),
+                cur,
+            )
             hours_left = sum((a.remaining for a in hourly), Decimal(0))
         else:
             invoices = [i for i in invoices if i.issued_by(as_of)]
             held, billed_overage = self._held_on(every, as_of)
             unbilled = total(
                 (self._unbilled_on(r, as_of, held, billed_overage) for r in requests), cur
+            )
+            unbilled += total(
+                (
+                    e.value
+                    for r in others
+                    for e in r.unbilled_entries_on(as_of, held.get(r.id, set()))
+                    if e.rate.currency == cur
+                ),
+                cur,
             )
             hours_left = sum(
                 (a.remaining_on(as_of, billed_overage.get(a.id, {})) for a in hourly), Decimal(0)

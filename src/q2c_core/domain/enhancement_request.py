@@ -562,12 +562,33 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self.work.append(LoggedWork(entry, authorized=True))
         self._billable_again_for(entry)
 
-    def record_unauthorized_work(self, entry: TimeEntry, source: str, actor: str) -> None:
+    def record_unauthorized_work(
+        self, entry: TimeEntry, source: str, actor: str, currency: str | None = None
+    ) -> None:
         """Keep work imported for an unauthorized request (``_unauthorized_work_recorded``), its
-        worker named (``TimeEntry.check_new``, checked on new entries only)."""
+        worker named (``TimeEntry.check_new``) and rated in the currency the request is billed
+        in (``billing_currency``; ``currency``, the customer's, when it has neither an estimate
+        nor work yet), as logged work is: ``CurrencyMismatch`` naming ``entry.rate`` otherwise,
+        nothing recorded. Both are checked on new entries only, so histories that recorded
+        such work before still load."""
         if isinstance(entry, TimeEntry):
             entry.check_new(self.id)
+            expected = self.billing_currency() or currency
+            if expected is not None and entry.rate.currency != expected:
+                raise CurrencyMismatch(
+                    f"work rated in {entry.rate.currency} on a request billed in {expected}",
+                    field="entry.rate",
+                    aggregate_id=self.id,
+                    value=entry.rate,
+                )
         self._unauthorized_work_recorded(entry, source, actor)
+
+    def billing_currency(self) -> str | None:
+        """The currency the request is billed in: its estimate's, else that of the first work
+        recorded on it; None before either."""
+        if self.currency is not None:
+            return self.currency
+        return self.work[0].entry.rate.currency if self.work else None
 
     @event("UnauthorizedWorkRecorded")
     def _unauthorized_work_recorded(self, entry: TimeEntry, source: str, actor: str) -> None:
