@@ -92,6 +92,31 @@ def test_a_request_asked_for_its_customers_currency_refuses_usd_work_before_any_
     assert request.work == [] and not request.pending_events
 
 
+def test_usd_work_on_a_request_with_no_estimate_and_no_work_is_refused_in_eur_for_acme(
+    app: QuoteToCash,
+) -> None:
+    """Nothing on the request says its currency yet: Acme's, EUR, is what its work is valued
+    in, so the first PSA row rated in USD is refused, by ``import_work`` and by the importer."""
+    _, request = acme_hotfix(app, estimated=False)
+
+    with pytest.raises(CurrencyMismatch) as refused:
+        app.import_work(request, psa_row("x1", 3, "2", usd(120)), source="psa.csv", actor="import")
+    assert refused.value.field == "entry.rate" and "EUR" in str(refused.value)
+
+    export = "id,worker,date,hours,ticket,rate,currency\nx1,bob,2024-03-03,2,T-1,120,USD\n"
+    importer = TimeEntryImporter(app, tickets={"T-1": request}, today=date(2024, 3, 10))
+    with pytest.raises(ImportRejected) as rejected:
+        importer.import_bytes(export.encode(), "psa.csv", actor="psa")
+    [problem] = rejected.value.problems
+    assert (problem.line, problem.field) == (2, "entry.rate")
+    assert app.request(request).work == []
+
+    assert app.import_work(
+        request, psa_row("x2", 3, "2", eur(100)), source="psa.csv", actor="import"
+    )
+    assert app.unbilled_work(request) == eur("200.00")
+
+
 def test_a_psa_export_with_a_usd_row_for_an_unauthorized_eur_request_is_rejected_whole(
     app: QuoteToCash,
 ) -> None:

@@ -882,7 +882,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if request.takes_work_on(entry.work_date):
                 request.log_work(entry, actor)
                 return True, [request, *self._draw_allowance(request, entry, actor)]
-            request.record_unauthorized_work(entry, source, actor)
+            request.record_unauthorized_work(entry, source, actor, self._customer_currency(request))
             return True, [request]
 
         return self._atomically(step)

@@ -188,7 +188,12 @@ class ImportCommands(BaseApp):
                         request.log_work(entry, actor)
                         self._draw_allowance(request, entry, actor, allowances)
                     else:
-                        request.record_unauthorized_work(entry, f"psa:{source.file_name}", actor)
+                        request.record_unauthorized_work(
+                            entry,
+                            f"psa:{source.file_name}",
+                            actor,
+                            self._customer_currency(request),
+                        )
                     recorded += 1
                     place_id = RecordedWorkEntry.create_id(row.entry_id)
                     if row.entry_id not in on_request and place_id not in index:
@@ -338,6 +343,13 @@ class ImportCommands(BaseApp):
             except NotFound:
                 raise RuleViolated(f"no request {ref!r}", field="request", value=ref) from None
         return cache[request_id]
+
+    def _customer_currency(self, request: EnhancementRequest) -> str | None:
+        """The customer's currency when the request has no currency of its own yet (no
+        estimate, no work): what its unauthorized work must be rated in (None: it has one)."""
+        if request.billing_currency() is not None:
+            return None
+        return self._get(Customer, request.customer_id).currency
 
     def _rate_for(self, row: TimeEntryRow, request: EnhancementRequest) -> Money:
         if row.rate is not None:
