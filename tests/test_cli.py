@@ -884,10 +884,35 @@ def test_a_date_alone_in_any_iso_form_means_the_end_of_that_day() -> None:
         assert parse_timestamp(text) == end, text
         assert parse_date(text, "--on") == end.date(), text
     assert parse_timestamp("20261203T1000") == datetime(2026, 12, 3, 10, tzinfo=UTC)
-    assert parse_timestamp("2026-12-03T10:00+01:00").hour == 10
     for bad in ("2026-367", "2026-12", "garbage"):
         with pytest.raises(typer.BadParameter, match="is not an ISO date"):
             parse_timestamp(bad)
+
+
+def test_one_moment_written_with_two_offsets_is_one_utc_moment_and_one_business_day() -> None:
+    """23:30 on 6 December in UTC is 01:30 on 7 December in Berlin's summer offset: both
+    spellings are the same moment, given back in UTC, so the report's day (the as-of's date
+    when --on is left out) is 6 December for both."""
+    from q2c_adapters.cli import parse_timestamp
+
+    utc = parse_timestamp("2026-12-06T23:30:00Z")
+    east = parse_timestamp("2026-12-07T01:30:00+02:00")
+    assert utc == east == datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+    assert east.tzinfo is UTC and east.date() == date(2026, 12, 6)
+    assert parse_timestamp("2026-12-03T10:00+01:00") == datetime(2026, 12, 3, 9, tzinfo=UTC)
+
+
+def test_a_week_without_its_day_is_refused_not_read_as_its_monday() -> None:
+    """--as-of 2026-W49 used to cut at the end of Monday 30 November, silently leaving out
+    the rest of the week; a week is no day, so it is refused, naming the form to use."""
+    from q2c_adapters.cli import parse_date, parse_timestamp
+
+    for week in ("2026-W49", "2026W49"):
+        with pytest.raises(typer.BadParameter, match="is not an ISO date"):
+            parse_timestamp(week)
+        with pytest.raises(typer.BadParameter, match="is not an ISO date"):
+            parse_date(week, "--on")
+    assert parse_timestamp("2026-W49-7") == datetime(2026, 12, 6, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 def test_report_as_of_a_basic_iso_date_includes_that_whole_day(world) -> None:  # type: ignore[no-untyped-def]

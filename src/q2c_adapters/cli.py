@@ -196,11 +196,18 @@ def load_plan(path: Path | None) -> CommissionPlan:
 
 
 _ORDINAL_DATE = re.compile(r"(\d{4})-?(\d{3})")
+# a week without its day, alone or with a time: Python reads it as the week's Monday
+_WEEK_ALONE = re.compile(r"(\d{4})-?W(\d{2})(?:T.*)?")
 
 
 def iso_date(text: str) -> date:
     """An ISO 8601 calendar, week or ordinal date in extended or basic form (2026-12-03,
-    20261203, 2026-W49-4, 2026W494, 2026-337, 2026337); ValueError for anything else."""
+    20261203, 2026-W49-4, 2026W494, 2026-337, 2026337); ValueError for anything else, a week
+    without its day too (2026-W49: Python reads it as the Monday, and an as-of "2026-W49"
+    would cut the week at its first day)."""
+    week = _WEEK_ALONE.fullmatch(text)
+    if week is not None:
+        raise ValueError(f"{text} is a week, not a day: {_week_hint(week)}")
     ordinal = _ORDINAL_DATE.fullmatch(text)
     if ordinal is None:
         return date.fromisoformat(text)
@@ -208,6 +215,10 @@ def iso_date(text: str) -> date:
     if not 1 <= day <= (366 if calendar.isleap(year) else 365):
         raise ValueError(f"no day {day} in {year}")
     return date(year, 1, 1) + timedelta(days=day - 1)
+
+
+def _week_hint(week: re.Match[str]) -> str:
+    return f"give the week's day, e.g. {week[1]}-W{week[2]}-7 for its Sunday"
 
 
 # dates the reports can reckon with: they count months and days forward (a twelve-month
@@ -234,9 +245,10 @@ def parse_date(text: str, option: str) -> date:
 
 
 def parse_timestamp(text: str, option: str = "--as-of") -> datetime:
-    """An ISO date or date-time (years 1000 to 8999); naive values are UTC; a date alone, in
-    any ISO 8601 form, means the end of that day. A usage error (exit 2) otherwise, an empty
-    or blank value too (an unset shell variable is no "now")."""
+    """An ISO date or date-time (years 1000 to 8999), in UTC: naive values are UTC, others
+    are turned to UTC (so one moment written with two offsets is one day's report); a date
+    alone, in any ISO 8601 form, means the end of that day. A usage error (exit 2) otherwise,
+    an empty or blank value too (an unset shell variable is no "now")."""
     text = text.strip()
     if not text:
         raise typer.BadParameter(
@@ -245,7 +257,12 @@ def parse_timestamp(text: str, option: str = "--as-of") -> datetime:
     try:
         day = iso_date(text)
     except ValueError:
-        pass
+        week = _WEEK_ALONE.fullmatch(text)
+        if week is not None:  # (datetime would read it as the Monday)
+            raise typer.BadParameter(
+                f"{text!r} is not an ISO date or timestamp: {_week_hint(week)}",
+                param_hint=option,
+            ) from None
     else:
         _in_range(day, text, option)
         return datetime.combine(day, time.max, tzinfo=UTC)
@@ -256,7 +273,7 @@ def parse_timestamp(text: str, option: str = "--as-of") -> datetime:
             f"{text!r} is not an ISO date or timestamp", param_hint=option
         ) from None
     _in_range(moment.date(), text, option)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 # an amount as people write it: digits, an optional sign, one decimal point (ASCII digits only:
