@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -33,6 +33,7 @@ from q2c_core import (
     TimeEntry,
     WorkBuckets,
     charge_key,
+    check_lines,
 )
 
 A = "bea"
@@ -349,3 +350,98 @@ def test_a_deposit_line_naming_a_time_entry_is_refused(app: QuoteToCash, kind: S
     assert app.recorder.max_notification_id() == before
     assert app.request(request).billed == {}
     assert app.unbilled_work(request) == eur("1000.00")
+
+
+def request_titled(app: QuoteToCash, acme: UUID, title: str) -> UUID:
+    """A request authorized under a purchase order, titled ``title``."""
+    request = app.open_request(acme, title, requested_on=day(2), actor="pete")
+    app.estimate_request(request, hours=10, rate=eur("100"), actor="pete")
+    app.send_quote(request, sent_on=day(2), actor=A)
+    app.receive_purchase_order(
+        request, number=f"PO-{title}", amount=eur("1000"), received_on=day(2), actor=A
+    )
+    app.authorize_work(request, authorized_on=day(2), actor="pete")
+    return request
+
+
+def hours_line(line_id: str, request: UUID, entry_id: str, stated: str, billed: str) -> InvoiceLine:
+    """A work line of a request's time entry, stating ``stated`` hours and billing ``billed``."""
+    return InvoiceLine(
+        line_id,
+        f"{entry_id} by hand",
+        Decimal(billed),
+        eur("100"),
+        TaxRate.standard(21),
+        LineSource(
+            SourceKind.WORK, request_id=request, time_entry_ids=(entry_id,), hours=Decimal(stated)
+        ),
+        RevenueKind.ENHANCEMENT,
+    )
+
+
+def test_two_requests_each_logging_t1_are_billed_on_one_invoice(app: QuoteToCash) -> None:
+    """Entry ids are unique within a request only: Export and Import both log a "t1" (4 hours
+    and 2). One invoice billing each request's own t1 is approved and issued: neither t1's hours
+    stand in for the other's, and the two are not one entry billed twice."""
+    acme = customer(app)
+    export = request_titled(app, acme, "Export")
+    imports = request_titled(app, acme, "Import")
+    log(app, export, "t1", 3, "4", "100")
+    log(app, imports, "t1", 3, "2", "100")
+    lines = [hours_line("L1", export, "t1", "4", "4"), hours_line("L2", imports, "t1", "2", "2")]
+    invoice = app.draft_invoice(acme, lines, drafted_on=day(4), actor="billy")
+    assert approve_and_issue(app, invoice, day(4))
+    assert app.invoice(invoice).net == eur("600.00")
+    assert app.unbilled_work(export) == eur("0.00") == app.unbilled_work(imports)
+
+
+@pytest.mark.parametrize(
+    ("stated", "billed", "words"),
+    [
+        ("8", "8", "line L1 invoices 8 hours but only 4 were logged"),
+        ("4", "8", "line L1 bills 8 hours but only 4 were logged"),
+    ],
+)
+def test_the_hours_another_request_logged_under_the_same_entry_id_never_cover_a_line(
+    app: QuoteToCash, stated: str, billed: str, words: str
+) -> None:
+    """Export's t1 logged 4 hours; Import's t1 logged 8, and Import is on the same invoice. A
+    line billing 8 hours of Export's t1 is refused at approval: Import's 8 hours are not
+    Export's."""
+    acme = customer(app)
+    export = request_titled(app, acme, "Export")
+    imports = request_titled(app, acme, "Import")
+    log(app, export, "t1", 3, "4", "100")
+    log(app, imports, "t1", 3, "8", "100")
+    log(app, imports, "t2", 3, "2", "100")
+    lines = [
+        hours_line("L1", export, "t1", stated, billed),
+        hours_line("L2", imports, "t2", "2", "2"),
+    ]
+    invoice = app.draft_invoice(acme, lines, drafted_on=day(4), actor="billy")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvoiceLinesRejected) as refused:
+        app.approve_invoice(invoice, role="billing", approved_on=day(4), actor=A)
+    assert words in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+
+
+def test_approval_s_line_checks_tell_one_request_s_t1_from_another_s() -> None:
+    """``check_lines`` reads logged hours by request and entry (``charge_key``): two requests'
+    t1 on one invoice are two entries; one request's t1 on two lines is billed twice, and the
+    refusal names the request, as the invoice bills more than one."""
+    export, imports = uuid4(), uuid4()
+    logged = {charge_key(export, "t1"): Decimal(4), charge_key(imports, "t1"): Decimal(2)}
+    two_requests = [
+        hours_line("L1", export, "t1", "4", "4"),
+        hours_line("L2", imports, "t1", "2", "2"),
+    ]
+    assert check_lines(two_requests, logged) == []
+    twice = [*two_requests, hours_line("L3", export, "t1", "4", "4")]
+    assert check_lines(twice, logged) == [
+        f"line L3 bills time entry t1 of request {export} already billed by line L1"
+    ]
+    never = [*two_requests, hours_line("L3", imports, "t9", "1", "1")]
+    assert f"line L3 bills time entry t9 of request {imports}, which was never logged" in (
+        check_lines(never, logged)
+    )

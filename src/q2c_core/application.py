@@ -1660,6 +1660,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         )
 
     def _logged_hours(self, invoice: Invoice) -> dict[str, Decimal]:
+        """The hours logged on each time entry of the requests the invoice's lines bill, keyed
+        by request and entry (``charge_key``, as approval's checks read them): entry ids are
+        unique within a request only, so one request's "t1" never stands in for another's."""
         requests: dict[UUID, EnhancementRequest] = {}
         hours: dict[str, Decimal] = {}
         for line in invoice.lines:
@@ -1668,8 +1671,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 continue
             if source.request_id not in requests:
                 requests[source.request_id] = self.request(source.request_id)
-            for w in requests[source.request_id].work:
-                hours[w.entry.entry_id] = w.entry.hours
+                for w in requests[source.request_id].work:
+                    hours[charge_key(source.request_id, w.entry.entry_id)] = w.entry.hours
         return hours
 
     @_names_target

@@ -13,6 +13,7 @@ from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.event_facts import refuse_control_characters
 from q2c_core.domain.money import Money, to_decimal, total
+from q2c_core.domain.prepaid_allowance import charge_key
 from q2c_core.domain.tax import TaxRate, TaxSubtotal, tax_subtotals
 from q2c_core.domain.values import Period
 
@@ -235,15 +236,55 @@ def lines_total(lines: Sequence[InvoiceLine], currency: str) -> Money:
     return lines_net(lines, currency) + tax
 
 
+def logged_key(source: LineSource, entry_id: str) -> str:
+    """How approval's logged hours name a time entry a line bills: its request's id and the
+    entry's id (``charge_key``), as entry ids are unique within a request only (two requests
+    may both log a "t1"); the entry id alone for a line naming no request."""
+    if source.request_id is None:
+        return entry_id
+    return charge_key(source.request_id, entry_id)
+
+
+def _logged(
+    source: LineSource, entry_id: str, logged_hours: Mapping[str, Decimal]
+) -> Decimal | None:
+    """The hours logged on a time entry a line bills, None when it was never logged. A map
+    keyed by entry id alone (as callers wrote it before entries were told apart by request) is
+    read as it was."""
+    hours = logged_hours.get(logged_key(source, entry_id))
+    return logged_hours.get(entry_id) if hours is None else hours
+
+
+def _logged_sum(source: LineSource, logged_hours: Mapping[str, Decimal]) -> Decimal:
+    return sum(
+        (_logged(source, e, logged_hours) or Decimal(0) for e in source.time_entry_ids),
+        Decimal(0),
+    )
+
+
 def check_lines(lines: Sequence[InvoiceLine], logged_hours: Mapping[str, Decimal]) -> list[str]:
     """Approval's line checks. Returns the problems found (empty when the lines are fine).
 
     Every line has a source; hours invoiced never exceed hours logged, and no time entry is
     billed twice on one invoice; a zero or negative price needs a stated reason.
+    ``logged_hours`` holds the hours logged per time entry, named as ``logged_key`` names them
+    (by request and entry); a refusal names an entry with its request when the lines bill more
+    than one request's work.
     """
     problems: list[str] = []
     if not lines:
         problems.append("the invoice has no lines")
+    requests = {
+        line.source.request_id
+        for line in lines
+        if line.source is not None and line.source.time_entry_ids
+    }
+
+    def entry_named(source: LineSource, entry_id: str) -> str:
+        if len(requests) > 1 and source.request_id is not None:
+            return f"time entry {entry_id} of request {source.request_id}"
+        return f"time entry {entry_id}"
+
     seen_entries: dict[str, str] = {}
     for line in lines:
         where = f"line {line.line_id}"
@@ -255,18 +296,15 @@ def check_lines(lines: Sequence[InvoiceLine], logged_hours: Mapping[str, Decimal
         if not line.net.is_positive() and not (line.price_reason or "").strip():
             problems.append(f"{where} has a zero or negative amount without a reason")
         for entry_id in line.source.time_entry_ids:
-            if entry_id in seen_entries:
-                problems.append(
-                    f"{where} bills time entry {entry_id} already billed by line "
-                    f"{seen_entries[entry_id]}"
-                )
-            seen_entries[entry_id] = line.line_id
-            if entry_id not in logged_hours:
-                problems.append(f"{where} bills time entry {entry_id}, which was never logged")
+            key = logged_key(line.source, entry_id)
+            named = entry_named(line.source, entry_id)
+            if key in seen_entries:
+                problems.append(f"{where} bills {named} already billed by line {seen_entries[key]}")
+            seen_entries[key] = line.line_id
+            if _logged(line.source, entry_id, logged_hours) is None:
+                problems.append(f"{where} bills {named}, which was never logged")
         if line.source.hours is not None and line.source.time_entry_ids:
-            logged = sum(
-                (logged_hours.get(e, Decimal(0)) for e in line.source.time_entry_ids), Decimal(0)
-            )
+            logged = _logged_sum(line.source, logged_hours)
             if line.source.hours > logged:
                 problems.append(
                     f"{where} invoices {line.source.hours} hours but only {logged} were logged"
@@ -280,7 +318,7 @@ def check_billed_hours(
     """Approval's check of hourly work: a line billing time entries by the hour (work, not at
     a fixed price) bills them in its quantity, which is no more than the hours logged, and a
     stated ``hours`` agrees with it. ``check_lines`` compared only the stated hours, so a line
-    stating the 4 hours logged could bill 40."""
+    stating the 4 hours logged could bill 40. ``logged_hours`` as ``check_lines`` reads it."""
     problems: list[str] = []
     for line in lines:
         source = line.source
@@ -293,7 +331,7 @@ def check_billed_hours(
             problems.append(f"{where} states {source.hours} hours but bills {line.quantity}")
         if source.hours == line.quantity:
             continue  # (``check_lines`` compares the stated hours with those logged)
-        logged = sum((logged_hours.get(e, Decimal(0)) for e in source.time_entry_ids), Decimal(0))
+        logged = _logged_sum(source, logged_hours)
         if line.quantity > logged:
             problems.append(f"{where} bills {line.quantity} hours but only {logged} were logged")
     return problems
