@@ -1347,7 +1347,22 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         first (draws follow the work date), or billed overage of earlier work is released.
         That money is owed, so it is billed on an invoice of its own; the request stays
         invoiced, all its own items being billed.
+
+        Hours logged at a zero rate (or whose amount rounds to nothing) are invoiced at no
+        charge: their line says why (the entry's note, or that it was at a zero rate), as
+        approval asks of a line of no amount, and the work is billed.
         """
+
+        def no_charge(line: InvoiceLine, entry: TimeEntry) -> InvoiceLine:
+            if line.net.is_positive():
+                return line
+            note = entry.note.strip()
+            why = note or (
+                f"time entry {entry.entry_id} at a zero rate"
+                if entry.rate.is_zero()
+                else f"time entry {entry.entry_id} at {entry.rate} an hour rounds to nothing"
+            )
+            return attrs.evolve(line, price_reason=f"no charge: {why}")
 
         def step() -> tuple[UUID, list[Aggregate]]:
             request = self.request(request_id)
@@ -1383,7 +1398,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     quantity = open_overage[key]
                     overage.setdefault(allowance.id, {})[key] = quantity
                     money_unit = allowance.unit is AllowanceUnit.MONEY
-                    lines.append(
+                    line = no_charge(
                         InvoiceLine(
                             line_id=f"L{len(lines) + 1}",
                             description=f"{request.title}: {entry.worker} {entry.work_date} "
@@ -1405,8 +1420,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                                 allowance_id=allowance.id,
                             ),
                             revenue_kind=RevenueKind.ENHANCEMENT,
-                        )
+                        ),
+                        entry,
                     )
+                    lines.append(line)
             direct = [e for e in request.unbilled_entries() if e.entry_id not in charged]
             fixed = request.estimate.is_fixed_price
             if (
@@ -1435,22 +1452,21 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 billed_items += [e.entry_id for e in direct] + [FIXED_PRICE_ITEM]
             elif not fixed:
                 for entry in direct:
-                    lines.append(
-                        InvoiceLine(
-                            line_id=f"L{len(lines) + 1}",
-                            description=f"{request.title}: {entry.worker} {entry.work_date}",
-                            quantity=entry.hours,
-                            unit_price=entry.rate,
-                            tax=tax,
-                            source=LineSource(
-                                SourceKind.WORK,
-                                request_id=request_id,
-                                time_entry_ids=(entry.entry_id,),
-                                hours=entry.hours,
-                            ),
-                            revenue_kind=RevenueKind.ENHANCEMENT,
-                        )
+                    line = InvoiceLine(
+                        line_id=f"L{len(lines) + 1}",
+                        description=f"{request.title}: {entry.worker} {entry.work_date}",
+                        quantity=entry.hours,
+                        unit_price=entry.rate,
+                        tax=tax,
+                        source=LineSource(
+                            SourceKind.WORK,
+                            request_id=request_id,
+                            time_entry_ids=(entry.entry_id,),
+                            hours=entry.hours,
+                        ),
+                        revenue_kind=RevenueKind.ENHANCEMENT,
                     )
+                    lines.append(no_charge(line, entry))
                     billed_items.append(entry.entry_id)
             for expense in request.unbilled_expenses():
                 lines.append(

@@ -1,0 +1,122 @@
+"""What draft_request_invoice drafts for a request is approved as drafted, and bills what the
+request owes: hours logged at no charge are invoiced at no charge, with the reason approval
+asks for (they were drafted without one, an invoice that could never be approved)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from q2c_core import (
+    AllowanceUnit,
+    InvoiceStatus,
+    Money,
+    Period,
+    QuoteToCash,
+    RequestStatus,
+    TaxRate,
+    TimeEntry,
+)
+
+A = "alice"
+
+
+def day(n: int) -> date:
+    return date(2024, 3, n)
+
+
+def eur(amount: str | int) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def customer(app: QuoteToCash) -> UUID:
+    return app.register_customer(
+        "Acme", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
+    )
+
+
+def ordered_request(app: QuoteToCash, acme: UUID) -> UUID:
+    """A request for 10 hours at 100.00, authorized under a purchase order of 1,000.00."""
+    request = app.open_request(acme, "Export", requested_on=day(1), actor=A)
+    app.estimate_request(request, hours=10, rate=eur(100), actor=A)
+    app.send_quote(request, sent_on=day(2), actor=A)
+    app.receive_purchase_order(
+        request, number="PO-1", amount=eur(1000), received_on=day(3), actor=A
+    )
+    app.authorize_work(request, authorized_on=day(4), actor=A)
+    return request
+
+
+def work(entry_id: str, on: int, hours: str, rate: str, note: str = "") -> TimeEntry:
+    return TimeEntry(entry_id, "bob", day(on), Decimal(hours), eur(rate), note=note)
+
+
+def approve_and_issue(app: QuoteToCash, invoice: UUID, on: date) -> str:
+    app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+    return app.issue_invoice(invoice, issued_on=on, actor="bea")
+
+
+def test_hours_logged_at_no_charge_are_invoiced_at_no_charge_and_approved(
+    app: QuoteToCash,
+) -> None:
+    """Bob logs 4 hours at 100.00 and, as goodwill, 1 hour at a zero rate, then 1 more at a
+    zero rate with no note. The request's invoice bills the 4 hours and lists both free hours
+    at no charge, each saying why; it is approved and issued, and the request is invoiced with
+    nothing left to bill."""
+    acme = customer(app)
+    request = ordered_request(app, acme)
+    app.log_work(request, work("t1", 5, "4", "100"), actor="bob")
+    app.log_work(request, work("t2", 6, "1", "0", note="goodwill"), actor="bob")
+    app.log_work(request, work("t3", 6, "1", "0"), actor="bob")
+    app.complete_request(request, completed_on=day(7), actor=A)
+
+    invoice = app.draft_request_invoice(request, drafted_on=day(8), actor="billy")
+    assert approve_and_issue(app, invoice, day(8))
+
+    drafted = app.invoice(invoice)
+    assert drafted.status is InvoiceStatus.ISSUED
+    assert drafted.net == eur("400.00")
+    reasons = {
+        line.source.time_entry_ids: line.price_reason for line in drafted.lines if line.source
+    }
+    assert reasons == {
+        ("t1",): None,
+        ("t2",): "no charge: goodwill",
+        ("t3",): "no charge: time entry t3 at a zero rate",
+    }
+    assert app.request(request).status is RequestStatus.INVOICED
+    assert app.unbilled_work(request) == eur("0.00")
+
+
+def test_overage_of_free_hours_beyond_an_hours_allowance_is_approved_at_no_charge(
+    app: QuoteToCash,
+) -> None:
+    """A prepaid allowance of 1 hour covers the request. Bob logs 1 hour at 100.00 (covered)
+    and 2 at a zero rate beyond it: the overage line bills the 2 hours at no charge, saying
+    why, and is approved and issued."""
+    acme = customer(app)
+    prepaid = app.grant_allowance(
+        acme,
+        unit=AllowanceUnit.HOURS,
+        quantity="1",
+        period=Period(day(1), date(2024, 4, 1)),
+        granted_on=day(1),
+        actor=A,
+    )
+    request = app.open_request(acme, "Reports", requested_on=day(2), actor=A)
+    app.estimate_request(request, hours=10, rate=eur(100), actor=A)
+    app.cover_request_by_allowance(request, prepaid, actor=A)
+    app.authorize_work(request, authorized_on=day(2), actor=A)
+    app.log_work(request, work("t1", 3, "1", "100"), actor="bob")
+    app.log_work(request, work("t2", 4, "2", "0"), actor="bob")
+    app.complete_request(request, completed_on=day(7), actor=A)
+
+    invoice = app.draft_request_invoice(request, drafted_on=day(8), actor="billy")
+    assert approve_and_issue(app, invoice, day(8))
+
+    (line,) = app.invoice(invoice).lines
+    assert line.quantity == Decimal(2) and line.net == eur("0.00")
+    assert line.price_reason == "no charge: time entry t2 at a zero rate"
+    assert app.request(request).status is RequestStatus.INVOICED
