@@ -1,6 +1,8 @@
 """What draft_request_invoice drafts for a request is approved as drafted, and bills what the
 request owes: hours logged at no charge are invoiced at no charge, with the reason approval
-asks for (they were drafted without one, an invoice that could never be approved)."""
+asks for (they were drafted without one, an invoice that could never be approved); the
+authorized work of a cancelled request is invoiced (it was refused, while unbilled_work listed
+it as owed)."""
 
 from __future__ import annotations
 
@@ -8,16 +10,21 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+import pytest
+
 from q2c_core import (
     AllowanceUnit,
+    Expense,
     InvoiceStatus,
     Money,
     Period,
     QuoteToCash,
     RequestStatus,
+    RuleViolated,
     TaxRate,
     TimeEntry,
 )
+from q2c_core.projections import RevenueSchedule, catch_up
 
 A = "alice"
 
@@ -120,3 +127,76 @@ def test_overage_of_free_hours_beyond_an_hours_allowance_is_approved_at_no_charg
     assert line.quantity == Decimal(2) and line.net == eur("0.00")
     assert line.price_reason == "no charge: time entry t2 at a zero rate"
     assert app.request(request).status is RequestStatus.INVOICED
+
+
+def test_authorized_work_on_a_cancelled_request_is_invoiced(app: QuoteToCash) -> None:
+    """The customer stops the project after Bob's 6 authorized hours and a 50.00 train fare,
+    under the PO. The work is owed: the request's invoice bills the 650.00 unbilled_work lists,
+    is approved and issued, and nothing is left owed; the request stays cancelled."""
+    acme = customer(app)
+    request = ordered_request(app, acme)
+    app.log_work(request, work("t1", 5, "6", "100"), actor="bob")
+    app.log_expense(request, Expense("x1", "train fare", eur(50), day(5)), actor="bob")
+    app.cancel_request(request, reason="customer stopped the project", cancelled_on=day(6), actor=A)
+    assert app.unbilled_work(request) == eur("650.00")
+
+    invoice = app.draft_request_invoice(request, drafted_on=day(8), actor="billy")
+    assert app.invoice(invoice).net == eur("650.00")
+    assert app.invoice(invoice).purchase_order_number == "PO-1"
+    assert approve_and_issue(app, invoice, day(8))
+    assert app.unbilled_work(request) == eur("0.00")
+    assert app.request(request).status is RequestStatus.CANCELLED
+    # nothing is left to deliver: the invoice is revenue the day it is issued, never deferred
+    schedule = RevenueSchedule()
+    catch_up(app, [schedule])
+    assert schedule.recognised(day(8)) == {"EUR": eur("650.00")}
+    assert schedule.deferred(day(8)) == {"EUR": eur(0)}
+    # and once billed, nothing is left to draft
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated, match="nothing billable is left unbilled"):
+        app.draft_request_invoice(request, drafted_on=day(9), actor="billy")
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_cancelled_fixed_price_request_bills_its_hours_not_the_price(app: QuoteToCash) -> None:
+    """A fixed price of 1,000.00 is owed for the work delivered whole. Cancelled after 3
+    authorized hours, the request owes what unbilled_work lists, the 300.00 the hours are
+    worth, not the price of work never delivered; work imported after the cancellation is
+    unauthorized (leakage to follow up), and is not billed."""
+    acme = customer(app)
+    request = app.open_request(acme, "Portal", requested_on=day(1), actor=A)
+    app.estimate_request(request, fixed_price=eur(1000), actor=A)
+    app.send_quote(request, sent_on=day(2), actor=A)
+    app.receive_purchase_order(
+        request, number="PO-2", amount=eur(1000), received_on=day(3), actor=A
+    )
+    app.authorize_work(request, authorized_on=day(4), actor=A)
+    app.log_work(request, work("t1", 5, "3", "100"), actor="bob")
+    app.cancel_request(request, reason="customer stopped the project", cancelled_on=day(6), actor=A)
+    assert app.unbilled_work(request) == eur("300.00")
+
+    app.import_work(request, work("t2", 7, "2", "100"), source="psa", actor="bob")
+    invoice = app.draft_request_invoice(request, drafted_on=day(8), actor="billy")
+    (line,) = app.invoice(invoice).lines
+    assert line.source is not None and line.source.time_entry_ids == ("t1",)
+    assert line.net == eur("300.00") and not line.source.fixed_price
+    assert approve_and_issue(app, invoice, day(8))
+
+
+def test_a_request_cancelled_before_its_work_was_authorized_owes_nothing(
+    app: QuoteToCash,
+) -> None:
+    """Cancelled while quoted, with 2 hours a PSA imported before any PO (unauthorized work,
+    leakage to follow up): nothing is owed, so no invoice is drafted and nothing is
+    recorded."""
+    acme = customer(app)
+    request = app.open_request(acme, "Export", requested_on=day(1), actor=A)
+    app.estimate_request(request, hours=10, rate=eur(100), actor=A)
+    app.send_quote(request, sent_on=day(2), actor=A)
+    app.import_work(request, work("t1", 3, "2", "100"), source="psa", actor="bob")
+    app.cancel_request(request, reason="customer went elsewhere", cancelled_on=day(4), actor=A)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated, match="nothing billable is left unbilled") as refused:
+        app.draft_request_invoice(request, drafted_on=day(8), actor="billy")
+    assert refused.value.field == "work" and refused.value.aggregate_id == request
+    assert app.recorder.max_notification_id() == before

@@ -1351,6 +1351,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         Hours logged at a zero rate (or whose amount rounds to nothing) are invoiced at no
         charge: their line says why (the entry's note, or that it was at a zero rate), as
         approval asks of a line of no amount, and the work is billed.
+
+        A cancelled request is billed what it owes, as ``unbilled_work`` lists it: the work
+        logged while it was authorized, at its rate (a fixed price is owed for work delivered
+        whole, so a cancelled fixed-price request bills its hours, not the price), its
+        expenses, and its allowance overage; it stays cancelled. Work recorded unauthorized
+        (imported before the PO, or after the cancellation) is leakage to follow up, not
+        billed. ``RuleViolated`` naming ``work`` when nothing is owed.
         """
 
         def no_charge(line: InvoiceLine, entry: TimeEntry) -> InvoiceLine:
@@ -1372,16 +1379,29 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             owed_overage = request.status is RequestStatus.INVOICED and any(
                 _owes_overage(request, allowance) for allowance in allowances
             )
+            cancelled = request.status is RequestStatus.CANCELLED
             billable = (RequestStatus.AUTHORIZED, RequestStatus.COMPLETED)
-            if request.status not in billable and not owed_overage:
+            if request.status not in billable and not owed_overage and not cancelled:
                 raise InvalidTransition(
                     f"cannot invoice a request that is {request.status.value}",
                     field="status",
                     aggregate_id=request_id,
                     value=request.status,
                 )
+            nothing_left = RuleViolated(
+                "nothing billable is left unbilled on this "
+                + (
+                    "cancelled request (work recorded unauthorized is leakage to follow up, "
+                    "not billed)"
+                    if cancelled
+                    else "request"
+                ),
+                field="work",
+                aggregate_id=request_id,
+            )
+            if request.estimate is None:  # (cancelled before it was estimated: it took no work)
+                raise nothing_left
             customer = self.customer(request.customer_id)
-            assert request.estimate is not None
             currency = request.estimate.total.currency
             tax = customer.tax_rate_on(drafted_on, "drafted_on")
             lines: list[InvoiceLine] = []
@@ -1425,6 +1445,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     )
                     lines.append(line)
             direct = [e for e in request.unbilled_entries() if e.entry_id not in charged]
+            if cancelled:
+                authorized = {w.entry.entry_id for w in request.work if w.authorized}
+                direct = [e for e in direct if e.entry_id in authorized]
             fixed = request.estimate.is_fixed_price
             if (
                 fixed
@@ -1450,7 +1473,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     )
                 )
                 billed_items += [e.entry_id for e in direct] + [FIXED_PRICE_ITEM]
-            elif not fixed:
+            elif not fixed or cancelled:
                 for entry in direct:
                     line = InvoiceLine(
                         line_id=f"L{len(lines) + 1}",
@@ -1484,11 +1507,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
                 billed_items.append(expense.expense_id)
             if not lines:
-                raise RuleViolated(
-                    "nothing billable is left unbilled on this request",
-                    field="work",
-                    aggregate_id=request_id,
-                )
+                raise nothing_left
             invoice = Invoice(
                 customer_id=request.customer_id,
                 kind=InvoiceKind.STANDARD,
