@@ -54,13 +54,18 @@ def prepaid(app: QuoteToCash, hours: int = 10) -> tuple[UUID, UUID]:
 def covered(
     app: QuoteToCash, acme: UUID, allowance: UUID, title: str, fixed: int | None = None
 ) -> UUID:
-    """A request the allowance covers, authorized on 1 March."""
+    """A request the allowance covers, authorized on 1 March. A fixed price is no longer
+    covered by an allowance (it is billed as agreed): ``fixed`` records the combination as a
+    history from before that rule did (the event, without the command's check)."""
     request = app.open_request(acme, title, requested_on=date(2024, 3, 1), actor="pete")
     if fixed is None:
         app.estimate_request(request, hours=10, rate=eur(100), actor="pete")
+        app.cover_request_by_allowance(request, allowance, actor=A)
     else:
         app.estimate_request(request, fixed_price=eur(fixed), actor="pete")
-    app.cover_request_by_allowance(request, allowance, actor=A)
+        recorded = app.request(request)
+        recorded._covered_by_allowance(allowance, A)
+        app.save(recorded)
     app.authorize_work(request, authorized_on=date(2024, 3, 1), actor="pete")
     return request
 
@@ -142,7 +147,8 @@ def test_work_billed_at_its_rate_keeps_a_completed_covered_request_on_the_agenda
 
 
 def test_a_fixed_price_keeps_a_completed_covered_request_on_the_agenda(app: QuoteToCash) -> None:
-    """A fixed price of 500.00 is billed whatever the allowance covers: owed until invoiced."""
+    """A fixed price of 500.00 on a request an allowance covers (recorded before q2c refused
+    the combination) is billed whatever the allowance covers: owed until invoiced."""
     acme, allowance = prepaid(app)
     setup = covered(app, acme, allowance, "Setup", fixed=500)
     app.log_work(setup, dana("s1", date(2024, 3, 10), "2"), actor="dana")

@@ -410,9 +410,28 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
 
     # -- the way to authorization -------------------------------------------------------------
 
-    @event("Estimated")
     def estimate_work(self, estimate: Estimate, actor: str) -> None:
-        """Record (or revise, before the quote is sent) the estimate."""
+        """Record (or revise, before the quote is sent) the estimate (``_estimated``). A
+        request a prepaid allowance covers is not given a fixed price (``RuleViolated`` naming
+        ``estimate.fixed_price``): a fixed price is billed as agreed, not drawn on prepaid
+        hours. Checked on new estimates only, so histories recorded before still load."""
+        if (
+            isinstance(estimate, Estimate)
+            and estimate.is_fixed_price
+            and self.allowance_id is not None
+        ):
+            raise RuleViolated(
+                f"a prepaid allowance ({self.allowance_id}) covers this request: a fixed price "
+                "is billed as agreed, not drawn on prepaid hours (estimate it by the hour)",
+                field="estimate.fixed_price",
+                aggregate_id=self.id,
+                value=estimate.fixed_price,
+            )
+        self._estimated(estimate, actor)
+
+    @event("Estimated")
+    def _estimated(self, estimate: Estimate, actor: str) -> None:
+        """The ``Estimated`` event (``estimate_work``, which checks the estimate)."""
         self._require(RequestStatus.REQUESTED, RequestStatus.ESTIMATED, doing="estimate")
         self.estimate = estimate
         self.status = RequestStatus.ESTIMATED
@@ -447,9 +466,26 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self.purchase_order = purchase_order
         self.status = RequestStatus.PO_RECEIVED
 
-    @event("CoveredByAllowance")
     def cover_by_allowance(self, allowance_id: UUID, actor: str) -> None:
-        """A prepaid allowance covers the work instead of a PO."""
+        """A prepaid allowance covers the work instead of a PO (``_covered_by_allowance``). A
+        request whose estimate is a fixed price is not covered (``RuleViolated`` naming
+        ``allowance_id``): the price is billed as agreed, and its hours drawn on the allowance
+        would be paid for twice. Checked on new coverings only, so histories recorded before
+        still load."""
+        if self.estimate is not None and self.estimate.is_fixed_price:
+            raise RuleViolated(
+                f"the request is estimated at a fixed price ({self.estimate.total}): a fixed "
+                "price is billed as agreed, not drawn on prepaid hours (a PO covers it, or "
+                "estimate it by the hour)",
+                field="allowance_id",
+                aggregate_id=self.id,
+                value=allowance_id,
+            )
+        self._covered_by_allowance(allowance_id, actor)
+
+    @event("CoveredByAllowance")
+    def _covered_by_allowance(self, allowance_id: UUID, actor: str) -> None:
+        """The ``CoveredByAllowance`` event (``cover_by_allowance``, which checks the estimate)."""
         self._require(
             RequestStatus.ESTIMATED, RequestStatus.QUOTED, doing="cover by a prepaid allowance"
         )
