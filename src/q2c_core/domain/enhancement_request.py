@@ -55,23 +55,34 @@ def _optional_decimal(value: Any) -> Decimal | None:
     return None if value is None else to_decimal(value, "hours")
 
 
+@checked_value
 @attrs.frozen
 class Estimate:
-    """Hours at a rate, or a fixed price."""
+    """Hours at a rate, or a fixed price: the rate and the price are Money (``InvalidValue``
+    naming ``estimate.rate`` or ``estimate.fixed_price`` for a plain number or text)."""
 
     hours: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     rate: Money | None = None
     fixed_price: Money | None = None
 
     def __attrs_post_init__(self) -> None:
+        for name in ("rate", "fixed_price"):
+            price = getattr(self, name)
+            if price is not None and not isinstance(price, Money):
+                raise InvalidValue(
+                    f"must be Money (an amount and its currency), not {type(price).__name__}",
+                    field=f"estimate.{name}",
+                    value=price,
+                )
         hourly = self.hours is not None and self.rate is not None
         if hourly == (self.fixed_price is not None):
             raise InvalidValue("give either hours and a rate, or a fixed price", field="estimate")
         if self.hours is not None and self.hours <= 0:
             raise InvalidValue("must be more than zero", field="estimate.hours", value=self.hours)
-        price = self.fixed_price or self.rate
-        if price is not None and not price.is_positive():
-            raise InvalidValue("must be more than zero", field="estimate.price", value=price)
+        for name in ("rate", "fixed_price"):
+            price = getattr(self, name)
+            if price is not None and not price.is_positive():
+                raise InvalidValue("must be more than zero", field=f"estimate.{name}", value=price)
 
     @property
     def is_fixed_price(self) -> bool:
