@@ -242,6 +242,11 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     # the day it was cancelled, None for one recorded without it (``cancellation_day``); class
     # default: snapshots taken before the day was kept
     cancelled_on: date | None = None
+    # time entry id -> invoice id (hex) of a ``WorkInvoiced`` recorded before the fixed price
+    # was marked as its own item (``price_marked``): such an invoice billed the price through
+    # the entries it named (``fixed_price_billed``). Never changed in place (class default:
+    # snapshots taken before it was kept), None when there is none
+    price_billed_by_entries: dict[str, str] | None = None
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
@@ -343,12 +348,16 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
 
     @property
     def fixed_price_billed(self) -> bool:
-        """A fixed-price request whose price a live invoice bills (or billed, then credited)."""
+        """A fixed-price request whose price a live invoice bills (or billed, then credited):
+        the fixed-price item is billed (its line marked as the price). A line billing some of
+        its entries by the hour (an agreed extra) does not bill the price; only an invoice
+        recorded before the price was its own item billed it through its entries, as long as
+        that invoice still bills one (``price_billed_by_entries``)."""
         if self.estimate is None or not self.estimate.is_fixed_price:
             return False
-        # the marker item; older histories billed the price through its entries only
         return FIXED_PRICE_ITEM in self.billed or any(
-            w.entry.entry_id in self.billed for w in self.work
+            self.billed.get(entry_id) == invoice
+            for entry_id, invoice in (self.price_billed_by_entries or {}).items()
         )
 
     def unbilled_entries(self) -> list[TimeEntry]:
@@ -402,10 +411,13 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def fixed_price_held(self, held: Collection[str]) -> bool:
         """Whether the fixed price was billed by invoices holding ``held`` (the marker item, or
-        in older histories one of its entries): ``fixed_price_billed`` on a day."""
+        one of the entries an invoice recorded before the marker billed the price through):
+        ``fixed_price_billed`` on a day."""
         if self.estimate is None or not self.estimate.is_fixed_price:
             return False
-        return FIXED_PRICE_ITEM in held or any(w.entry.entry_id in held for w in self.work)
+        return FIXED_PRICE_ITEM in held or any(
+            entry_id in held for entry_id in self.price_billed_by_entries or ()
+        )
 
     def entry(self, entry_id: str) -> TimeEntry:
         """The time entry with that id."""
@@ -693,11 +705,27 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
 
     # -- billing -----------------------------------------------------------------------------
 
-    @event("WorkInvoiced")
     def record_invoiced(
         self, invoice_id: UUID, item_ids: list[str], all_billed: bool, actor: str
     ) -> None:
-        """An invoice draft now bills these items; the request is invoiced once all are."""
+        """An invoice draft now bills these items; the request is invoiced once all are. The
+        fixed price is billed only when the fixed-price item is among them (``price_marked``)."""
+        self._work_invoiced(invoice_id, item_ids, all_billed, actor, price_marked=True)
+
+    @event("WorkInvoiced")
+    def _work_invoiced(
+        self,
+        invoice_id: UUID,
+        item_ids: list[str],
+        all_billed: bool,
+        actor: str,
+        price_marked: bool = False,
+    ) -> None:
+        """The ``WorkInvoiced`` event (``record_invoiced``). ``price_marked`` is False only in
+        events recorded before it was kept: then the fixed price was billed through the time
+        entries the event names (the request's invoice billed them with the price; a line
+        billed no entry of a fixed-price request by hand), so those entries bill the price
+        (``price_billed_by_entries``), as they did when recorded."""
         known = self.item_ids()
         for item_id in item_ids:
             if item_id not in known:
@@ -716,6 +744,14 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 )
         for item_id in item_ids:
             self.billed[item_id] = invoice_id.hex
+        entries = {w.entry.entry_id for w in self.work}
+        before = self.price_billed_by_entries or {}
+        by_entries = {k: v for k, v in before.items() if k not in item_ids}
+        fixed = self.estimate is not None and self.estimate.is_fixed_price
+        if fixed and not price_marked and FIXED_PRICE_ITEM not in item_ids:
+            by_entries.update((i, invoice_id.hex) for i in item_ids if i in entries)
+        if by_entries != before:
+            self.price_billed_by_entries = by_entries or None
         if all_billed and self.status is RequestStatus.COMPLETED:
             self.status = RequestStatus.INVOICED
 
