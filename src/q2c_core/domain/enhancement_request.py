@@ -437,12 +437,28 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         """Record (or revise, before the quote is sent) the estimate (``_estimated``). A
         request a prepaid allowance covers is not given a fixed price (``RuleViolated`` naming
         ``estimate.fixed_price``): a fixed price is billed as agreed, not drawn on prepaid
-        hours. Checked on new estimates only, so histories recorded before still load."""
-        if (
-            isinstance(estimate, Estimate)
-            and estimate.is_fixed_price
-            and self.allowance_id is not None
-        ):
+        hours. Nor is it estimated in another currency than work already recorded on it
+        (``CurrencyMismatch`` naming ``estimate.rate`` or ``estimate.fixed_price``): that work
+        is billed in the request's currency. Checked on new estimates only, so histories
+        recorded before still load."""
+        if isinstance(estimate, Estimate):
+            self._check_new_estimate(estimate)
+        self._estimated(estimate, actor)
+
+    def _check_new_estimate(self, estimate: Estimate) -> None:
+        """``estimate_work``'s rules for a new estimate."""
+        currency = estimate.total.currency
+        rated = sorted({w.entry.rate.currency for w in self.work} - {currency})
+        if rated:
+            name = "fixed_price" if estimate.is_fixed_price else "rate"
+            raise CurrencyMismatch(
+                f"an estimate in {currency} on a request whose work is rated in "
+                f"{', '.join(rated)}: its work is billed in the currency it is estimated in",
+                field=f"estimate.{name}",
+                aggregate_id=self.id,
+                value=getattr(estimate, name),
+            )
+        if estimate.is_fixed_price and self.allowance_id is not None:
             raise RuleViolated(
                 f"a prepaid allowance ({self.allowance_id}) covers this request: a fixed price "
                 "is billed as agreed, not drawn on prepaid hours (estimate it by the hour)",
@@ -450,7 +466,6 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=estimate.fixed_price,
             )
-        self._estimated(estimate, actor)
 
     @event("Estimated")
     def _estimated(self, estimate: Estimate, actor: str) -> None:
