@@ -278,3 +278,40 @@ def test_an_allowance_covered_fixed_price_is_owed_with_its_overage(app: QuoteToC
     assert app.invoice(invoice).net == eur("1200.00")
     followed(app, unbilled)
     assert unbilled.items(MARCH_END) == [] and app.unbilled_work(r) == eur(0)
+
+
+def test_a_fixed_price_is_not_owed_on_days_before_the_work_was_authorized(
+    app: QuoteToCash,
+) -> None:
+    """Two hours of work on the 5,000.00 portal were imported on 10 February, before anyone
+    authorized it; the PO arrived and the work was authorized on 1 March. At the end of
+    February nothing authorized is owed: the 200.00 of hours are leakage risk (as
+    ``QuoteToCash.unbilled_work`` and the customer summary of that day say). From 1 March the
+    fixed price is owed, aged from the authorization, not from the first imported hour."""
+    c = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    r = app.open_request(c, "Portal", requested_on=date(2024, 2, 1), actor=A)
+    app.estimate_request(r, fixed_price=eur("5000.00"), actor=A)
+    app.send_quote(r, sent_on=date(2024, 2, 1), actor=A)
+    app.import_work(r, work("x1", date(2024, 2, 10), "2"), source="psa.csv", actor="import")
+    app.receive_purchase_order(
+        r, number="PO-1", amount=eur("5000.00"), received_on=date(2024, 3, 1), actor=A
+    )
+    app.authorize_work(r, authorized_on=date(2024, 3, 1), actor=A)
+    unbilled = followed(app, UnbilledRevenue())
+
+    february = date(2024, 2, 28)
+    assert [(i.kind, i.amount, i.authorized) for i in unbilled.items(february)] == [
+        ("work", eur("200.00"), False)
+    ]
+    assert unbilled.customer_total(c, "EUR", february) == eur(0)
+    assert [i.amount for i in unbilled.leakage_risk(february)] == [eur("200.00")]
+    assert app.unbilled_work(r, february) == eur("200.00")
+    assert app.customer_summary(c, as_of=february).unbilled_work == eur("200.00")
+
+    (price,) = [i for i in unbilled.items(MARCH_END) if i.kind == "fixed_price"]
+    assert (price.amount, price.since, price.age_bucket) == (
+        eur("5000.00"),
+        date(2024, 3, 1),
+        "1-30",
+    )
+    assert unbilled.customer_total(c, "EUR", MARCH_END) == app.unbilled_work(r, MARCH_END)

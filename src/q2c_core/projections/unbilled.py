@@ -104,8 +104,10 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
         no period is due; 7 records requests' and contracts' account managers by the spelling the
         history first named each person by (``who:`` rows), so "Mia" and "mia " total as one; 8
         keeps the day a contract was terminated or expired (``ended_on``): one ended after its
-        go-live day is due, even when it went live after its term's end."""
-        return {"rows": 8}
+        go-live day is due, even when it went live after its term's end; 9 keeps the day a
+        request's work was authorized (``authorized_on``): its fixed price is owed only from
+        then, work done before it counting at its hours."""
+        return {"rows": 9}
 
     replay_cost = 14.0
 
@@ -125,6 +127,8 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
                 "allowance": "",
                 "items": [],
                 "open": False,
+                # the day the work was authorized: a fixed price is owed from then, not before
+                "authorized_on": None,
                 # the first day of work, or the completion: from then a fixed price is unbilled
                 "started": None,
                 # whether a live invoice bills the fixed price itself (its marker item)
@@ -140,8 +144,12 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
 
     @handles("EnhancementRequest.WorkAuthorized", "EnhancementRequest.Cancelled")
     def _opened(self, e: Any, oid: str) -> None:
-        """Authorized (until cancelled): a fixed price, not the hours, is what will be billed."""
-        self._req(oid)["open"] = type(e).__name__ == "WorkAuthorized"
+        """Authorized (until cancelled): a fixed price, not the hours, is what will be billed,
+        from the day the work was authorized (``EnhancementRequest.billable_on``)."""
+        row = self._req(oid)
+        row["open"] = type(e).__name__ == "WorkAuthorized"
+        if row["open"]:
+            row["authorized_on"] = e.authorized_on
 
     @handles("EnhancementRequest.CoveredByAllowance")
     def _covered(self, e: Any, oid: str) -> None:
@@ -352,6 +360,15 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
                 as_of,
                 req["currency"],
             )
+            # ``EnhancementRequest.billable_on``: authorized by then (and not cancelled), a
+            # fixed price is what will be billed; before that, work done counts at its hours
+            authorized_on = req["authorized_on"]
+            fixed_owed = (
+                req["fixed"] is not None
+                and req["open"]
+                and authorized_on is not None
+                and authorized_on <= as_of
+            )
             fixed_items: list[UnbilledItem] = []
             fixed_billed = req["price_billed"]
             for item_id, item in items:
@@ -390,27 +407,17 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
                     age_bucket=age_bucket((as_of - item["date"]).days),
                     authorized=item["authorized"],
                 )
-                if (
-                    kind == "work"
-                    and req["fixed"] is not None
-                    and req.get("open", False)
-                    and item["authorized"]
-                ):
+                if kind == "work" and fixed_owed and item["authorized"]:
                     fixed_items.append(entry)
                 else:
                     result.append(entry)
             started = req["started"]
-            if (
-                req["fixed"] is not None
-                and req["open"]
-                and started is not None
-                and started <= as_of
-                and not fixed_billed
-            ):
+            if fixed_owed and started is not None and started <= as_of and not fixed_billed:
                 # ``QuoteToCash.unbilled_work``: once authorized, a fixed price is unbilled from
-                # the first time logged (billable or not) or the completion, whatever the hours;
-                # late hours on a request whose price is already invoiced add nothing
-                since: date = started
+                # the first time logged (billable or not) or the completion, whatever the hours,
+                # and aged from then or from the authorization, whichever is later; late hours
+                # on a request whose price is already invoiced add nothing
+                since: date = max(started, authorized_on)
                 result.append(
                     UnbilledItem(
                         kind="fixed_price",
