@@ -170,7 +170,8 @@ def test_a_completed_request_with_no_hours_logged_yet_stays_on_the_agenda(
     assert agenda(app)["Tweaks"].status == "completed"
 
 
-def test_the_review_rows_are_version_7() -> None:
-    """A store built before the review kept expenses and the fixed price (6), or each
-    customer's currency (7), is rebuilt."""
-    assert ReviewMeeting().config() == {"rows": 7}
+def test_the_review_rows_are_version_8() -> None:
+    """A store built before the review kept expenses and the fixed price (6), each
+    customer's currency (7), or the days an allowance was granted and topped up (8), is
+    rebuilt."""
+    assert ReviewMeeting().config() == {"rows": 8}

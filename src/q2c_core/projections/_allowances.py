@@ -28,7 +28,9 @@ class AllowanceChains(Projection):
 
     @handles("PrepaidAllowance.Granted")
     def _alw_granted(self, e: Any, oid: str) -> None:
-        row = new_allowance_row(uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency)
+        row = new_allowance_row(
+            uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency, e.granted_on
+        )
         row["next"] = ""  # the allowance it is rolled over into, once it is
         self.put(f"alw:{oid}", row)
 
@@ -61,15 +63,16 @@ class AllowanceChains(Projection):
         return chain
 
     def _drawn_charges(
-        self, first: str, rows: dict[str, Row], drawn: dict[str, dict[str, Draw]]
+        self, first: str, rows: dict[str, Row], drawn: dict[str, dict[str, Draw]], as_of: date
     ) -> dict[str, tuple[Row, Draw]]:
         """Every charge (by charge key) on the allowance ``first`` and those it was rolled over
-        into, with the allowance row that drew it and its draw; ``drawn`` keeps each
-        allowance's draws, worked out once however many requests share it."""
+        into, with the allowance row that drew it and its draw as the allowance stood at the
+        end of ``as_of`` (``allowance_draws``: on what was granted by then); ``drawn`` keeps
+        each allowance's draws of that day, worked out once however many requests share it."""
         charged_on: dict[str, tuple[Row, Draw]] = {}
         for alw_key in self._allowance_chain(first, rows):
             if alw_key not in drawn:
-                drawn[alw_key] = allowance_draws(rows[alw_key])
+                drawn[alw_key] = allowance_draws(rows[alw_key], as_of)
             for charged, draw in drawn[alw_key].items():
                 charged_on[charged] = (rows[alw_key], draw)
         return charged_on
@@ -89,14 +92,16 @@ class AllowanceChains(Projection):
 
         ``entries`` are the request's billable time entries, each with whether an invoice bills
         it (``items_billed``). Overage is owed of an entry worked on or before ``as_of`` that no
-        invoice bills: what its draw went beyond the allowance by, less what the allowance has
-        billed of it (``open_overage``). An entry an invoice bills as ordinary work (a hand-made
-        invoice's line names it) is billed whole at its rate, its hours beyond the allowance
-        with the rest: none of it is owed. :class:`UnbilledRevenue` lists what is owed as
-        ``allowance_overage`` items, and the review meeting adds it up per request.
+        invoice bills: what its draw, on what the allowance was granted by then (a top-up made
+        later covers nothing before its day), went beyond the allowance by, less what the
+        allowance has billed of it (``open_overage``); ``drawn`` holds draws of ``as_of``. An
+        entry an invoice bills as ordinary work (a hand-made invoice's line names it) is billed
+        whole at its rate, its hours beyond the allowance with the rest: none of it is owed.
+        :class:`UnbilledRevenue` lists what is owed as ``allowance_overage`` items, and the
+        review meeting adds it up per request.
         """
         result: dict[str, Owed | None] = {}
-        charged_on = self._drawn_charges(first, rows, drawn)
+        charged_on = self._drawn_charges(first, rows, drawn, as_of)
         if not charged_on:  # (no allowance covers the request: ``entries`` is not read)
             return result
         for entry_id, billed in entries:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -167,12 +168,18 @@ def money(amount: Decimal, currency: str) -> Money:
     return Money(amount, currency)
 
 
-def new_allowance_row(customer: str, unit: str, granted: Decimal, currency: str) -> Row:
-    """The allowance state every allowance-aware projection mirrors."""
+def new_allowance_row(
+    customer: str, unit: str, granted: Decimal, currency: str, granted_on: date
+) -> Row:
+    """The allowance state every allowance-aware projection mirrors: with the day it was
+    granted and each top-up with its day (``[day, quantity]``), what it had on a day asked
+    about (``granted_by``)."""
     return {
         "customer": customer,
         "unit": unit,
         "granted": granted,
+        "granted_on": granted_on,
+        "top_ups": [],
         "currency": currency,
         "cap": None,
         "charges": {},
@@ -181,15 +188,41 @@ def new_allowance_row(customer: str, unit: str, granted: Decimal, currency: str)
     }
 
 
-def allowance_draws(row: Row) -> dict[str, tuple[Decimal, Decimal]]:
-    """(covered, overage) per charge key, drawn in work-date order (the aggregate's own rule)."""
+def granted_by(row: Row, day: date) -> Decimal:
+    """What an allowance row had been granted on or before ``day``: nothing before its grant,
+    each top-up from its own day (``PrepaidAllowance.granted_by``)."""
+    if row["granted_on"] > day:
+        return ZERO
+    granted: Decimal = row["granted"]
+    return granted - sum((q for on, q in row["top_ups"] if on > day), ZERO)
+
+
+def closed_by(row: Row, day: date) -> bool:
+    """Whether an allowance row had expired or been rolled over by the end of ``day``
+    (``PrepaidAllowance.closed_by``)."""
+    closed_on: date | None = row.get("closed_on")
+    return closed_on is not None and closed_on <= day
+
+
+def allowance_draws(row: Row, as_of: date | None = None) -> dict[str, tuple[Decimal, Decimal]]:
+    """(covered, overage) per charge key, drawn in work-date order (the aggregate's own rule).
+
+    Without ``as_of``: as recorded, on what was granted (once closed, on what was consumed
+    then). With it, as the allowance stood at the end of that day (``PrepaidAllowance.draws_on``):
+    on what was granted by then, or once closed by then on what was consumed when it closed.
+    Every charge is drawn, those dated after ``as_of`` last (work-date order), so the draws of
+    the work dated by then are the domain's; what is owed of later work is the caller's to
+    leave out."""
     from uuid import UUID
 
     charges = [
         Charge(key.split(":", 1)[1], UUID(c[3]), c[0], c[1], Money(c[2], row["currency"]))
         for key, c in row["charges"].items()
     ]
-    cap = row["granted"] if row["cap"] is None else row["cap"]
+    if as_of is None or closed_by(row, as_of):
+        cap = row["granted"] if row["cap"] is None else row["cap"]
+    else:
+        cap = granted_by(row, as_of)
     draws = draw_in_work_date_order(cap, charges, row["billed"])
     return {k: (d.covered, d.overage) for k, d in draws.items()}
 
@@ -218,6 +251,7 @@ def apply_allowance_event(row: dict[str, Any], event: DomainEvent) -> None:
                 del row["billed"][key]
     elif name == "ToppedUp":
         row["granted"] += e.quantity
+        row["top_ups"].append([e.topped_up_on, e.quantity])
     elif name in ("Expired", "RolledOver"):
         draws = allowance_draws(row)
         row["cap"] = sum((d[0] for d in draws.values()), Decimal(0))

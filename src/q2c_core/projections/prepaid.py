@@ -42,14 +42,18 @@ class PrepaidCreditUsage(Projection):
 
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keys allowance charges by request and entry, so a store
-        built by version 1 (by entry id) is refused until it is rebuilt from events."""
-        return {"rows": 2}
+        built by version 1 (by entry id) is refused until it is rebuilt from events; 3 keeps
+        the day an allowance was granted and each top-up with its day (``granted_on``,
+        ``top_ups``)."""
+        return {"rows": 3}
 
     replay_cost = 0.45
 
     @handles("PrepaidAllowance.Granted")
     def _granted(self, e: Any, oid: str) -> None:
-        row = new_allowance_row(uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency)
+        row = new_allowance_row(
+            uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency, e.granted_on
+        )
         row["start"] = e.period.start
         row["end"] = e.period.end
         row["topped_up"] = Decimal(0)

@@ -157,9 +157,11 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         (``expenses``, ``fixed_billed``), so a completed request with nothing left to bill
         leaves the agenda; 7 keeps each customer's currency (``cust:`` rows) and shows a
         request's money in its invoices' currency, else its estimate's or its customer's (6
-        showed a request without an estimate in EUR). A store built by an older version is
-        refused until it is rebuilt from events."""
-        return {"rows": 7}
+        showed a request without an estimate in EUR); 8 keeps on an allowance's row the day it
+        was granted and each top-up with its day (``granted_on``, ``top_ups``), so a past day's
+        unbilled overage is drawn on what was granted by then. A store built by an older version
+        is refused until it is rebuilt from events."""
+        return {"rows": 8}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:

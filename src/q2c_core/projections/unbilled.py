@@ -106,8 +106,10 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
         keeps the day a contract was terminated or expired (``ended_on``): one ended after its
         go-live day is due, even when it went live after its term's end; 9 keeps the day a
         request's work was authorized (``authorized_on``): its fixed price is owed only from
-        then, work done before it counting at its hours."""
-        return {"rows": 9}
+        then, work done before it counting at its hours; 10 keeps on an allowance's row the
+        day it was granted and each top-up with its day (``granted_on``, ``top_ups``), so a
+        past day's overage is drawn on what was granted by then."""
+        return {"rows": 10}
 
     replay_cost = 14.0
 
