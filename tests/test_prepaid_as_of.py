@@ -11,7 +11,13 @@ from typing import TypeVar
 from uuid import UUID
 
 from q2c_core import AllowanceUnit, Money, Period, QuoteToCash, TimeEntry
-from q2c_core.projections import ReviewMeeting, UnbilledRevenue, catch_up, rebuild
+from q2c_core.projections import (
+    PrepaidCreditUsage,
+    ReviewMeeting,
+    UnbilledRevenue,
+    catch_up,
+    rebuild,
+)
 from q2c_core.projections.base import Projection
 
 A = "alice"
@@ -96,3 +102,49 @@ def test_work_before_the_allowance_was_granted_is_over_it_until_the_grant(
     assert unbilled.customer_total(acme, "EUR", MARCH_END) == eur("400.00")
     assert app.unbilled_work(r, APRIL_END) == eur(0)
     assert unbilled.items(APRIL_END) == []
+
+
+def test_prepaid_usage_of_a_day_reads_the_allowance_as_it_stood_that_day(
+    app: QuoteToCash,
+) -> None:
+    """10 hours granted in January, 3 worked on 10 March, 5 on 10 May, 2 bought on 15 May, and
+    the allowance expired on 2 January 2025. The prepaid usage of 31 March reads 10 granted, 3
+    drawn, 7 left and open, as the customer summary of that day does
+    (``PrepaidAllowance.remaining_on``); of 31 May 12 granted, 8 drawn, 4 left; of 2 January
+    2025 expired, the 4 left forfeited."""
+    acme, alw, r = ten_hours_for_acme(app)
+    app.log_work(r, work("t1", date(2024, 3, 10), "3"), actor="bob")
+    app.log_work(r, work("t2", date(2024, 5, 10), "5"), actor="bob")
+    app.top_up_allowance(alw, 2, topped_up_on=date(2024, 5, 15), reason="more hours", actor=A)
+    app.expire_allowance(alw, expired_on=date(2025, 1, 2), actor=A)
+    usage = followed(app, PrepaidCreditUsage())
+
+    def read(day: date) -> tuple[object, ...]:
+        (u,) = usage.usage(day)
+        return (u.granted, u.drawn, u.remaining, u.overage, u.status, u.forfeited)
+
+    assert read(MARCH_END) == (10, 3, 7, 0, "open", 0)
+    assert app.customer_summary(acme, as_of=MARCH_END).prepaid_hours_left == 7
+    assert read(date(2024, 5, 31)) == (12, 8, 4, 0, "open", 0)
+    assert app.customer_summary(acme, as_of=date(2024, 5, 31)).prepaid_hours_left == 4
+    assert read(date(2025, 1, 2)) == (12, 8, 0, 0, "expired", 4)
+    assert app.customer_summary(acme, as_of=date(2025, 1, 2)).prepaid_hours_left == 0
+    assert usage.hours_left(acme) == 0
+
+
+def test_prepaid_usage_of_a_day_counts_only_the_overage_of_work_done_by_then(
+    app: QuoteToCash,
+) -> None:
+    """12 hours worked on 10 March against 10 prepaid, 4 more on 10 May: the usage of 31 March
+    shows 2 hours over, none of them billed yet; after the 5 hours topped up on 15 April, the
+    31 March usage is still 10 granted, 10 drawn, nothing left, 2 over."""
+    _, alw, r = ten_hours_for_acme(app)
+    app.log_work(r, work("t1", date(2024, 3, 10), "12"), actor="bob")
+    app.log_work(r, work("t2", date(2024, 5, 10), "4"), actor="bob")
+    app.top_up_allowance(alw, 5, topped_up_on=date(2024, 4, 15), reason="more hours", actor=A)
+    usage = followed(app, PrepaidCreditUsage())
+    (march,) = usage.usage(MARCH_END)
+    assert (march.granted, march.drawn, march.remaining, march.overage) == (10, 10, 0, 2)
+    assert march.overage_billed == 0
+    (may,) = usage.usage(date(2024, 5, 31))
+    assert (may.granted, may.drawn, may.remaining, may.overage) == (15, 15, 0, 1)

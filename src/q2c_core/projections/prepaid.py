@@ -10,7 +10,13 @@ from uuid import UUID
 import attrs
 
 from q2c_core.domain.values import require_whole
-from q2c_core.projections._facts import allowance_draws, apply_allowance_event, new_allowance_row
+from q2c_core.projections._facts import (
+    allowance_draws,
+    apply_allowance_event,
+    closed_by,
+    granted_by,
+    new_allowance_row,
+)
 from q2c_core.projections.base import Projection, check_day, handles, id_key, uuid_hex
 
 
@@ -75,17 +81,24 @@ class PrepaidCreditUsage(Projection):
             row["topped_up"] += e.quantity
 
     def usage(self, as_of: date, *, expiring_within_days: int = 30) -> list[AllowanceUsage]:
-        """Every allowance; ``expiring_soon`` when its last day (the day before its period's
-        exclusive end) falls within ``expiring_within_days`` of ``as_of`` with some left."""
+        """Every allowance as it stood at the end of ``as_of`` (``PrepaidAllowance.remaining_on``):
+        granted by then (the grant and top-ups from their days), drawn and over by the work
+        dated by then, expired or rolled over only once that was recorded for a day on or before
+        it (until then open, nothing forfeited), and the overage invoices bill of that work as
+        recorded. ``expiring_soon`` when its last day (the day before its period's exclusive
+        end) falls within ``expiring_within_days`` of ``as_of`` with some left."""
         check_day(as_of)
         require_whole(expiring_within_days, "expiring_within_days")
         result = []
         for key, row in self.rows_with_prefix("alw:"):
-            draws = allowance_draws(row)
-            drawn = sum((d[0] for d in draws.values()), Decimal(0))
-            charged = sum((c[1] for c in row["charges"].values()), Decimal(0))
-            is_open = row["status"] == "OPEN"
-            remaining = row["granted"] - drawn if is_open else Decimal(0)
+            draws = allowance_draws(row, as_of)
+            dated = [k for k, c in row["charges"].items() if c[0] <= as_of]
+            drawn = sum((draws[k][0] for k in dated), Decimal(0))
+            charged = sum((row["charges"][k][1] for k in dated), Decimal(0))
+            granted = granted_by(row, as_of)
+            closed = closed_by(row, as_of)
+            is_open = not closed
+            remaining = granted - drawn if is_open and row["granted_on"] <= as_of else Decimal(0)
             soon = (
                 is_open
                 and remaining > 0
@@ -99,14 +112,16 @@ class PrepaidCreditUsage(Projection):
                     currency=row["currency"],
                     period_start=row["start"],
                     period_end=row["end"],
-                    granted=row["granted"],
+                    granted=granted,
                     drawn=drawn,
                     remaining=remaining,
                     overage=charged - drawn,
-                    overage_billed=sum(row["billed"].values(), Decimal(0)),
-                    status=row["status"].lower(),
-                    forfeited=row.get("forfeited", Decimal(0)),
-                    rolled_over=row.get("rolled_over", Decimal(0)),
+                    overage_billed=sum(
+                        (row["billed"].get(k, Decimal(0)) for k in dated), Decimal(0)
+                    ),
+                    status=row["status"].lower() if closed else "open",
+                    forfeited=row.get("forfeited", Decimal(0)) if closed else Decimal(0),
+                    rolled_over=row.get("rolled_over", Decimal(0)) if closed else Decimal(0),
                     expiring_soon=soon,
                 )
             )
@@ -119,7 +134,7 @@ class PrepaidCreditUsage(Projection):
         return sum(
             (
                 u.remaining
-                for u in self.usage(date.min)
+                for u in self.usage(date.max)  # (as recorded: every day is by the last one)
                 if u.customer_id == key and u.unit == "hours"
             ),
             Decimal(0),
