@@ -148,3 +148,20 @@ def test_prepaid_usage_of_a_day_counts_only_the_overage_of_work_done_by_then(
     assert march.overage_billed == 0
     (may,) = usage.usage(date(2024, 5, 31))
     assert (may.granted, may.drawn, may.remaining, may.overage) == (15, 15, 0, 1)
+
+
+def test_a_far_horizon_for_expiring_soon_is_answered_not_crashed_on(app: QuoteToCash) -> None:
+    """Asked on 1 June which allowances expire within a billion days (or three million, past
+    the calendar's end), the 2024 hours do, 10 left, as they do within 213 days (their last day
+    is 31 December) and not within 212; asked within 30 days of 1 December 9999, none does
+    (theirs ended long before)."""
+    ten_hours_for_acme(app)
+    usage = followed(app, PrepaidCreditUsage())
+    june = date(2024, 6, 1)
+    for days in (10**9, 3_000_000, 213):
+        (u,) = usage.usage(june, expiring_within_days=days)
+        assert (u.remaining, u.expiring_soon) == (10, True)
+    (u,) = usage.usage(june, expiring_within_days=212)
+    assert u.expiring_soon is False
+    (u,) = usage.usage(date(9999, 12, 1), expiring_within_days=30)
+    assert u.expiring_soon is False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -99,10 +99,11 @@ class PrepaidCreditUsage(Projection):
             closed = closed_by(row, as_of)
             is_open = not closed
             remaining = granted - drawn if is_open and row["granted_on"] <= as_of else Decimal(0)
+            # (by days between: a horizon past the calendar's end is no date to build)
             soon = (
                 is_open
                 and remaining > 0
-                and as_of < row["end"] <= as_of + timedelta(days=expiring_within_days + 1)
+                and 0 < (row["end"] - as_of).days <= expiring_within_days + 1
             )
             result.append(
                 AllowanceUsage(
