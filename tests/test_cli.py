@@ -907,12 +907,14 @@ def test_a_week_without_its_day_is_refused_not_read_as_its_monday() -> None:
     the rest of the week; a week is no day, so it is refused, naming the form to use."""
     from q2c_adapters.cli import parse_date, parse_timestamp
 
-    for week in ("2026-W49", "2026W49"):
+    for week in ("2026-W49", "2026W49", "2026-W49T10:00", "2026-W49 10:00", "2026W49_10"):
         with pytest.raises(typer.BadParameter, match="is not an ISO date"):
             parse_timestamp(week)
         with pytest.raises(typer.BadParameter, match="is not an ISO date"):
             parse_date(week, "--on")
     assert parse_timestamp("2026-W49-7") == datetime(2026, 12, 6, 23, 59, 59, 999999, tzinfo=UTC)
+    assert parse_timestamp("2026-W49-7T10:00") == datetime(2026, 12, 6, 10, tzinfo=UTC)
+    assert parse_timestamp("2026W497") == datetime(2026, 12, 6, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 def test_report_as_of_a_basic_iso_date_includes_that_whole_day(world) -> None:  # type: ignore[no-untyped-def]

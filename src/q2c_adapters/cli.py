@@ -196,8 +196,9 @@ def load_plan(path: Path | None) -> CommissionPlan:
 
 
 _ORDINAL_DATE = re.compile(r"(\d{4})-?(\d{3})")
-# a week without its day, alone or with a time: Python reads it as the week's Monday
-_WEEK_ALONE = re.compile(r"(\d{4})-?W(\d{2})(?:T.*)?")
+# a week without its day, alone or with a time after any one separator (Python reads it as
+# the week's Monday): no day digit follows the week's number
+_WEEK_ALONE = re.compile(r"(\d{4})-?W(\d{2})(?!-?\d)(?:.+)?")
 
 
 def iso_date(text: str) -> date:
