@@ -22,6 +22,7 @@ from uuid import UUID
 import pytest
 
 from q2c_adapters.cli import describe_event
+from q2c_adapters.importers import ContractImporter
 from q2c_core import (
     BillingFrequency,
     Contract,
@@ -338,3 +339,40 @@ def test_the_auditor_reads_the_change_on_the_contract(app: QuoteToCash) -> None:
     described = describe_event(changed)
     assert "effective=2024-07-01" in described
     assert any("payment_terms_days" in line and "14" in line for line in described)
+
+
+def test_a_contract_signed_before_a_change_recorded_earlier_follows_it(tmp_path: Path) -> None:
+    """Found by review: in May Brauhaus Nord's terms go to 14 days from 1 July. MC-1, signed
+    on 1 June, is entered afterwards, and MC-2 comes from the CRM with the same signing day:
+    both took the customer's 30 days of 1 June and kept them for ever. Now a new contract takes
+    the customer's later changes as its own, recorded with the signing: July's invoices are due
+    in 14 days, read again from a real SQLite file."""
+    db = tmp_path / "q2c.db"
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    customer = brewery(app)
+    assert app.change_customer_payment_terms(
+        customer, payment_terms_days=14, effective=JULY_1, actor="bea", contracts=True
+    )
+    june_1 = date(2024, 6, 1)
+    signed = maintenance(app, customer, "MC-1", term=Period(june_1, date(2025, 6, 1)))
+    csv = (
+        b"contract,customer,term_start,term_end,frequency,signed_on,status,sub_id,description,"
+        b"kind,annual_price\n"
+        b"MC-2,Brauhaus Nord,2024-06-01,2025-05-31,monthly,2024-06-01,active,S1,Control,"
+        b"product,1200.00\n"
+    )
+    report = ContractImporter(app, today=JULY_1).import_bytes(csv, "crm.csv", actor="bea")
+    assert report.rows == 1 and report.skipped == 0
+    [imported] = [c.id for c in app.all_contracts() if c.number == "MC-2"]
+    app.run_billing(JUNE.start, actor="run")  # (June's drafted on 1 June: 30 days)
+    app.run_billing(JULY.start, actor="run")
+    app.close()
+
+    again = QuoteToCash.open(f"sqlite:///{db}")
+    for contract in (signed, imported):
+        recorded_contract = again.contract(contract)
+        assert recorded_contract.payment_terms_days == 30  # (the customer's on 1 June)
+        assert recorded_contract.payment_terms_changes == [ContractPaymentTermsFrom(JULY_1, 14)]
+        assert invoice_of(again, contract, JUNE).payment_terms_days == 30
+        assert invoice_of(again, contract, JULY).payment_terms_days == 14
+    again.close()

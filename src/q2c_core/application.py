@@ -689,9 +689,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         from that day on these terms too (``change_contract_payment_terms``), in the same
         transaction: all or nothing, one contract that refuses (a day before its own last
         change: ``RuleViolated`` naming ``effective`` and that contract) refuses the whole
-        change. Returns whether anything was recorded (False: these terms are the customer's,
-        and with ``contracts`` its contracts', on that day already, also when a later change
-        followed: a retry, an ERP replaying its change log)."""
+        change. A contract signed later, on a day before ``effective``, follows the change too
+        (``Contract.follow_payment_terms``). Returns whether anything was recorded (False:
+        these terms are the customer's, and with ``contracts`` its contracts', on that day
+        already, also when a later change followed: a retry, an ERP replaying its change
+        log)."""
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)

@@ -461,11 +461,7 @@ class ContractBilling(BaseApp):
                 sub_contracts=list(sub_contracts),
             )
             # (and the customer's changes over its term: it is billed as they are)
-            contract.follow_tax_rates(
-                actor,
-                customer.registered_tax_rate,
-                ((c.effective, c.tax_rate) for c in customer.tax_rates),
-            )
+            contract.follow_customer(actor, customer)
             customer.add_contract(contract.id, actor)
             return contract.id, [contract, customer]
 

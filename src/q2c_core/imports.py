@@ -610,11 +610,7 @@ class ImportCommands(BaseApp):
             renewal_uplift_percent=row.renewal_uplift_percent,
         )
         # (and the customer's changes over its term, as ``sign_contract``)
-        contract.follow_tax_rates(
-            actor,
-            customer.registered_tax_rate,
-            ((c.effective, c.tax_rate) for c in customer.tax_rates),
-        )
+        contract.follow_customer(actor, customer)
         if row.activated_on is not None and contract.status is ContractStatus.SIGNED:
             contract.activate(row.activated_on, actor)
         return contract, True

@@ -24,7 +24,7 @@ from q2c_core.domain.billing_records import (
     SupersededDays,
     period_key,
 )
-from q2c_core.domain.customer import require_payment_terms
+from q2c_core.domain.customer import Customer, require_payment_terms
 from q2c_core.domain.errors import (
     CurrencyMismatch,
     DuplicateEntry,
@@ -902,6 +902,31 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             return False
         self._payment_terms_changed(days, day, actor)
         return True
+
+    def follow_payment_terms(self, actor: str, changes: Iterable[tuple[date, int]]) -> None:
+        """Take its customer's changes of terms dated after its signing day (effective day,
+        days) as its own (``change_payment_terms``). A new contract is signed with its
+        customer's terms on its signing day, but entered after a later change was recorded
+        (signed on 1 June, the customer's 14 days from 1 July entered in May) its invoices
+        drafted from that day carry them, as the customer's do. Called in the signing's step;
+        a contract signed before a change keeps its terms unless asked
+        (``change_customer_payment_terms(..., contracts=True)``)."""
+        for effective, days in changes:
+            if effective > self.signed_on:
+                self.change_payment_terms(actor, days, effective)
+
+    def follow_customer(self, actor: str, customer: Customer) -> None:
+        """Take the customer's tax rates and payment terms from the first day it bills
+        (``follow_tax_rates``, ``follow_payment_terms``): what a new contract is signed with,
+        in the signing's step (``sign_contract``, and a contract import)."""
+        self.follow_tax_rates(
+            actor,
+            customer.registered_tax_rate,
+            ((c.effective, c.tax_rate) for c in customer.tax_rates),
+        )
+        self.follow_payment_terms(
+            actor, ((c.effective, c.payment_terms_days) for c in customer.payment_terms)
+        )
 
     @event("PaymentTermsChanged")
     def _payment_terms_changed(self, payment_terms_days: int, effective: date, actor: str) -> None:
