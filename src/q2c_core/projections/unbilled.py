@@ -4,6 +4,7 @@ due but not billed. Work logged without authorization is kept apart, as leakage 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -84,6 +85,28 @@ class UnbilledTotals:
     totals: dict[tuple[str, str], Money]
 
 
+def price_billed_through(
+    marked: list[str], e: Any, fixed: bool, is_entry: Callable[[str], bool]
+) -> list[str]:
+    """The request's time entries through which a live invoice bills its fixed price, after a
+    ``WorkInvoiced`` or ``WorkReleased`` event (``marked`` before it): the entries of
+    ``EnhancementRequest.price_billed_by_entries`` that the invoice it names still bills.
+    Only a ``WorkInvoiced`` recorded before the price was its own item (no ``price_marked``)
+    on a fixed-price request (``fixed`` then), naming no fixed-price item, billed the price
+    through the time entries it names (``is_entry``); any later ``WorkInvoiced`` naming an
+    entry bills it on its own, and a ``WorkReleased`` unbills it."""
+    billed, item_ids = items_billed(e)
+    kept = [i for i in marked if i not in item_ids]
+    if (
+        billed
+        and fixed
+        and not getattr(e, "price_marked", False)
+        and FIXED_PRICE_ITEM not in item_ids
+    ):
+        kept += [i for i in dict.fromkeys(item_ids) if is_entry(i)]
+    return kept
+
+
 class UnbilledRevenue(AllowanceChains, ManagerNames):
     """Everything billable that is not billed yet, and the leakage risk next to it.
 
@@ -108,8 +131,12 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
         request's work was authorized (``authorized_on``): its fixed price is owed only from
         then, work done before it counting at its hours; 10 keeps on an allowance's row the
         day it was granted and each top-up with its day (``granted_on``, ``top_ups``), so a
-        past day's overage is drawn on what was granted by then."""
-        return {"rows": 10}
+        past day's overage is drawn on what was granted by then; 11 keeps on a request's row
+        the time entries through which an invoice recorded before the fixed price was its own
+        item bills it (``price_entries``, ``EnhancementRequest.price_billed_by_entries``), and
+        the ids of its expenses that are not billable (``other_expenses``), so a hand-made line
+        billing an entry of a fixed-price request by the hour leaves the price owed."""
+        return {"rows": 11}
 
     replay_cost = 14.0
 
@@ -135,6 +162,11 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
                 "started": None,
                 # whether a live invoice bills the fixed price itself (its marker item)
                 "price_billed": False,
+                # time entries through which a live invoice recorded before the fixed price was
+                # its own item bills it (``price_billed_through``)
+                "price_entries": [],
+                # expenses not billable (no item): a named id that is no expense is an entry
+                "other_expenses": [],
             },
         )
 
@@ -192,6 +224,7 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
     def _expense(self, e: Any, oid: str) -> None:
         x = e.expense
         if not x.billable:
+            self._req(oid)["other_expenses"].append(x.expense_id)
             return
         self.put(
             f"item:{oid}|{x.expense_id}",
@@ -210,14 +243,30 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
 
     @handles("EnhancementRequest.WorkInvoiced", "EnhancementRequest.WorkReleased")
     def _billed(self, e: Any, oid: str) -> None:
+        """Items an invoice bills, or that are unbilled again; the fixed price is billed by its
+        own item, or by the entries an invoice recorded before that item billed it through
+        (``price_billed_through``)."""
         billed, item_ids = items_billed(e)
+        req = self._req(oid)
         for item_id in item_ids:
             if item_id == FIXED_PRICE_ITEM:
-                self._req(oid)["price_billed"] = billed
+                req["price_billed"] = billed
                 continue
             item = self.touch(f"item:{oid}|{item_id}")
             if item is not None:
                 item["billed"] = billed
+
+        def is_entry(item_id: str) -> bool:
+            if item_id in req["other_expenses"]:
+                return False
+            item = self.get(f"item:{oid}|{item_id}")
+            return item is None or item["kind"] == "work"
+
+        marked = req["price_entries"]
+        if marked or (billed and req["fixed"] is not None):
+            req["price_entries"] = price_billed_through(
+                marked, e, req["fixed"] is not None, is_entry
+            )
 
     @staticmethod
     def _start(req: dict[str, Any], day: date) -> None:
@@ -372,10 +421,11 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
                 and authorized_on <= as_of
             )
             fixed_items: list[UnbilledItem] = []
-            fixed_billed = req["price_billed"]
+            # ``EnhancementRequest.fixed_price_billed``: by its own item, or through entries an
+            # invoice recorded before that item still bills
+            fixed_billed = req["price_billed"] or bool(req["price_entries"])
             for item_id, item in items:
                 if item["billed"]:
-                    fixed_billed = fixed_billed or item["kind"] == "work"
                     continue
                 if not include_unauthorized and not item["authorized"]:
                     continue

@@ -1,0 +1,147 @@
+"""The read side bills a fixed price as the domain does: only the fixed-price item bills it. A
+hand-made line billing one logged entry of a fixed-price request (an extra agreed by mail, by
+the hour) leaves the 5,000.00 price owed in UnbilledRevenue, as ``unbilled_work`` says. A
+history recorded before the price was its own item billed the price through the entries its
+invoice named, as long as that invoice still bills one: UnbilledRevenue
+reads it so too (``EnhancementRequest.fixed_price_billed``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from conftest import rewrite_stored_event
+
+from q2c_core import (
+    InvoiceLine,
+    LineSource,
+    Money,
+    QuoteToCash,
+    RevenueKind,
+    SourceKind,
+    TimeEntry,
+)
+from q2c_core.projections import UnbilledRevenue, catch_up, rebuild
+
+A = "alice"
+ON = date(2024, 3, 1)
+MARCH_END = date(2024, 3, 31)
+
+
+def eur(amount: str | int) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def bob(entry_id: str, day: int, hours: str) -> TimeEntry:
+    return TimeEntry(entry_id, "bob", date(2024, 3, day), Decimal(hours), eur(100))
+
+
+def fixed_price_export(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """Acme's export agreed at 5,000.00, covered by a PO and authorized on 1 March, with 4
+    hours of the work and a 2-hour extra logged. Returns (customer, request)."""
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    export = app.open_request(acme, "Export", requested_on=ON, actor=A)
+    app.estimate_request(export, fixed_price=eur(5000), actor=A)
+    app.send_quote(export, sent_on=ON, actor=A)
+    app.receive_purchase_order(export, number="PO-1", amount=eur(5000), received_on=ON, actor=A)
+    app.authorize_work(export, authorized_on=ON, actor=A)
+    app.log_work(export, bob("t1", 5, "4"), actor="bob")
+    app.log_work(export, bob("extra", 6, "2"), actor="bob")
+    return acme, export
+
+
+def by_hand(app: QuoteToCash, customer: UUID, request: UUID, entry_id: str, day: date) -> UUID:
+    """A hand-made invoice billing one entry of the request at its rate (2 hours at 100.00)."""
+    tax = app.customer(customer).tax_rate_on(day)
+    line = InvoiceLine(
+        "L1",
+        "Extra change agreed by mail",
+        Decimal(2),
+        eur(100),
+        tax,
+        LineSource(
+            SourceKind.WORK, request_id=request, time_entry_ids=(entry_id,), hours=Decimal(2)
+        ),
+        RevenueKind.ENHANCEMENT,
+    )
+    return app.draft_invoice(customer, [line], drafted_on=day, actor="billy")
+
+
+def unbilled(app: QuoteToCash) -> UnbilledRevenue:
+    """Followed as recorded; a rebuild from an empty start holds the same rows."""
+    live, again = UnbilledRevenue(), UnbilledRevenue()
+    catch_up(app, [live])
+    rebuild(app, [again])
+    assert live.rows() == again.rows()
+    return live
+
+
+def owed(projection: UnbilledRevenue, request: UUID, on: date) -> Money:
+    return projection.totals(on, "request").totals.get((request.hex, "EUR"), eur(0))
+
+
+def test_an_extra_billed_by_hand_leaves_the_fixed_price_owed_in_unbilled_revenue(
+    app: QuoteToCash,
+) -> None:
+    """The customer agreed by mail to pay the 2-hour extra on top: the hand-made invoice bills
+    200.00 for it, and the 5,000.00 price is still owed, listed as the domain values it."""
+    acme, export = fixed_price_export(app)
+    by_hand(app, acme, export, "extra", date(2024, 3, 7))
+    app.complete_request(export, completed_on=date(2024, 3, 8), actor=A)
+
+    projection = unbilled(app)
+    [price] = [i for i in projection.items(MARCH_END) if i.request_id == export.hex]
+    assert (price.kind, price.amount, price.since) == ("fixed_price", eur(5000), date(2024, 3, 5))
+    assert owed(projection, export, MARCH_END) == app.unbilled_work(export) == eur(5000)
+    for day in (date(2024, 3, 8), MARCH_END):
+        assert owed(projection, export, day) == app.unbilled_work(export, as_of=day)
+
+    app.draft_request_invoice(export, drafted_on=date(2024, 3, 9), actor="billy")
+    assert owed(unbilled(app), export, MARCH_END) == app.unbilled_work(export) == eur(0)
+
+
+def recorded_before_the_price_was_its_own_item(db: Path) -> None:
+    """The one ``WorkInvoiced`` of the history as an older q2c wrote it: no fixed-price item,
+    no ``price_marked``, and its line not marked as the price."""
+
+    def as_before_the_item(facts: dict[str, Any]) -> None:
+        facts["item_ids"] = [i for i in facts["item_ids"] if i != "fixed-price"]
+        facts.pop("price_marked", None)
+
+    def line_not_marked(facts: dict[str, Any]) -> None:
+        for line in facts["lines"]:
+            line["_data_"]["source"]["_data_"].pop("fixed_price", None)
+
+    rewrite_stored_event(db, "EnhancementRequest.WorkInvoiced", as_before_the_item)
+    rewrite_stored_event(db, "Invoice.Drafted", line_not_marked)
+
+
+def test_a_price_billed_through_its_entries_before_its_item_is_billed_in_unbilled_revenue(
+    tmp_path: Path,
+) -> None:
+    """Before the fixed price was its own item, the request's invoice billed the price through
+    the entries it covered: UnbilledRevenue, like the domain, owes nothing for it, on any day;
+    once that invoice is voided, the price is owed again."""
+    db = tmp_path / "old.db"
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    _, export = fixed_price_export(app)
+    app.complete_request(export, completed_on=date(2024, 3, 8), actor=A)
+    invoice = app.draft_request_invoice(export, drafted_on=date(2024, 3, 9), actor="billy")
+    app.close()
+    recorded_before_the_price_was_its_own_item(db)
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    try:
+        assert app.request(export).fixed_price_billed
+        projection = unbilled(app)
+        assert [i for i in projection.items(MARCH_END) if i.request_id == export.hex] == []
+        for day in (date(2024, 3, 9), MARCH_END):
+            assert owed(projection, export, day) == app.unbilled_work(export, as_of=day)
+
+        app.void_invoice(invoice, reason="wrong PO", actor="billy")
+        assert not app.request(export).fixed_price_billed
+        assert owed(unbilled(app), export, MARCH_END) == app.unbilled_work(export) == eur(5000)
+    finally:
+        app.close()
