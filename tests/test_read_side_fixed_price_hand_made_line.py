@@ -2,8 +2,8 @@
 hand-made line billing one logged entry of a fixed-price request (an extra agreed by mail, by
 the hour) leaves the 5,000.00 price owed in UnbilledRevenue, as ``unbilled_work`` says. A
 history recorded before the price was its own item billed the price through the entries its
-invoice named, as long as that invoice still bills one: UnbilledRevenue
-reads it so too (``EnhancementRequest.fixed_price_billed``)."""
+invoice named, as long as that invoice still bills one: UnbilledRevenue and the review meeting
+read it so too (``EnhancementRequest.fixed_price_billed``)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,18 @@ from uuid import UUID
 from conftest import rewrite_stored_event
 
 from q2c_core import (
+    AllowanceUnit,
     InvoiceLine,
     LineSource,
     Money,
+    Period,
     QuoteToCash,
+    RequestStatus,
     RevenueKind,
     SourceKind,
     TimeEntry,
 )
-from q2c_core.projections import UnbilledRevenue, catch_up, rebuild
+from q2c_core.projections import ReviewItem, ReviewMeeting, UnbilledRevenue, catch_up, rebuild
 
 A = "alice"
 ON = date(2024, 3, 1)
@@ -143,5 +146,62 @@ def test_a_price_billed_through_its_entries_before_its_item_is_billed_in_unbille
         app.void_invoice(invoice, reason="wrong PO", actor="billy")
         assert not app.request(export).fixed_price_billed
         assert owed(unbilled(app), export, MARCH_END) == app.unbilled_work(export) == eur(5000)
+    finally:
+        app.close()
+
+
+def agenda(app: QuoteToCash) -> dict[str, ReviewItem]:
+    """The agenda at the end of March, followed as recorded; a rebuild holds the same rows."""
+    live, again = ReviewMeeting(), ReviewMeeting()
+    catch_up(app, [live])
+    rebuild(app, [again])
+    assert live.rows() == again.rows()
+    return {item.title: item for item in live.items(MARCH_END)}
+
+
+def test_the_review_meeting_reads_a_price_billed_through_its_entries_before_its_item(
+    tmp_path: Path,
+) -> None:
+    """A 200.00 setup price on a request Acme's prepaid hours cover (recorded before q2c refused
+    the combination): its 2 hours are drawn on the allowance, and a timesheet dated before the
+    authorization was billed by hand, paid, before the price was its own item. That invoice
+    billed the price through the entry: the request is completed with nothing left to bill and
+    what was billed paid, so it leaves the agenda, as the domain sees it."""
+    db = tmp_path / "old.db"
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    year = Period(date(2024, 1, 1), date(2025, 1, 1))
+    allowance = app.grant_allowance(
+        acme, unit=AllowanceUnit.HOURS, quantity=10, period=year, granted_on=year.start, actor=A
+    )
+    setup = app.open_request(acme, "Setup", requested_on=ON, actor=A)
+    app.estimate_request(setup, fixed_price=eur(200), actor=A)
+    recorded = app.request(setup)
+    recorded._covered_by_allowance(allowance, A)
+    app.save(recorded)
+    app.authorize_work(setup, authorized_on=ON, actor=A)
+    app.log_work(setup, bob("s1", 5, "2"), actor="bob")
+    early = TimeEntry("early", "bob", date(2024, 2, 20), Decimal(2), eur(100))
+    app.import_work(setup, early, source="psa.csv", actor="imp")
+    invoice = by_hand(app, acme, setup, "early", date(2024, 3, 7))
+    app.complete_request(setup, completed_on=date(2024, 3, 8), actor=A)
+    app.close()
+    recorded_before_the_price_was_its_own_item(db)
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    try:
+        request = app.request(setup)
+        assert request.fixed_price_billed and request.status is RequestStatus.COMPLETED
+        assert app.unbilled_work(setup) == eur(0)
+        assert agenda(app)["Setup"].invoiced == eur(200)  # not paid yet: on the agenda
+        for role, who in (("billing", "billy"), ("account_manager", "mia")):
+            app.approve_invoice(invoice, role=role, approved_on=date(2024, 3, 7), actor=who)
+        app.issue_invoice(invoice, issued_on=date(2024, 3, 7), actor="billy")
+        total = app.invoice(invoice).total
+        paid = app.receive_payment(
+            acme, total, received_on=date(2024, 3, 20), reference="INV-1", actor=A
+        )
+        app.allocate_payment(paid, [(invoice, total)], allocated_on=date(2024, 3, 20), actor=A)
+
+        assert "Setup" not in agenda(app)
     finally:
         app.close()

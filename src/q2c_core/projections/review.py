@@ -26,6 +26,7 @@ from q2c_core.projections._facts import (
 from q2c_core.projections._requests import RequestBook, items_billed
 from q2c_core.projections.base import check_day, handles, uuid_hex
 from q2c_core.projections.store import Row
+from q2c_core.projections.unbilled import price_billed_through
 
 CLOSED = ("declined", "cancelled")
 ZERO = Decimal(0)
@@ -139,7 +140,10 @@ class ReviewMeeting(RequestBook, AllowanceChains):
     ``cust:<id>`` for each customer's currency; and
     the request rows of :class:`RequestBook`, which here also keep the request's billable time
     entries (``work``: entry id -> whether an invoice bills it), its billable expenses
-    (``expenses``, likewise) and whether an invoice bills its fixed price (``fixed_billed``).
+    (``expenses``, likewise), whether an invoice bills its fixed price by its own item
+    (``fixed_billed``) or through time entries an invoice recorded before that item still
+    bills (``price_entries``, as :class:`UnbilledRevenue` keeps them), and the ids of its
+    expenses that are not billable (``other_expenses``).
     """
 
     name = "review_meeting"
@@ -159,9 +163,13 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         request's money in its invoices' currency, else its estimate's or its customer's (6
         showed a request without an estimate in EUR); 8 keeps on an allowance's row the day it
         was granted and each top-up with its day (``granted_on``, ``top_ups``), so a past day's
-        unbilled overage is drawn on what was granted by then. A store built by an older version
-        is refused until it is rebuilt from events."""
-        return {"rows": 8}
+        unbilled overage is drawn on what was granted by then; 9 keeps the time entries through
+        which an invoice recorded before the fixed price was its own item bills it
+        (``price_entries``) and the request's expenses that are not billable
+        (``other_expenses``), so such a price reads billed as the domain reads it
+        (``EnhancementRequest.fixed_price_billed``). A store built by an older version is
+        refused until it is rebuilt from events."""
+        return {"rows": 9}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:
@@ -186,6 +194,8 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         row["work"] = {}
         row["expenses"] = {}
         row["fixed_billed"] = False
+        row["price_entries"] = []
+        row["other_expenses"] = []
 
     @handles("EnhancementRequest.WorkLogged")
     def _req_work(self, e: Any, oid: str) -> None:
@@ -202,8 +212,11 @@ class ReviewMeeting(RequestBook, AllowanceChains):
     @handles("EnhancementRequest.ExpenseLogged")
     def _req_expense(self, e: Any, oid: str) -> None:
         super()._req_expense(e, oid)
+        row = self._req(oid)
         if e.expense.billable:
-            self._req(oid)["expenses"][e.expense.expense_id] = False
+            row["expenses"][e.expense.expense_id] = False
+        else:
+            row["other_expenses"].append(e.expense.expense_id)
 
     @handles("EnhancementRequest.WorkInvoiced")
     def _req_invoiced(self, e: Any, oid: str) -> None:
@@ -218,7 +231,8 @@ class ReviewMeeting(RequestBook, AllowanceChains):
     def _work_billed(self, e: Any, oid: str) -> None:
         """The request's time entries, expenses and fixed price an invoice bills from now on,
         or that are unbilled again (``items_billed``, as :class:`UnbilledRevenue` follows
-        them)."""
+        them): the fixed price by its own item, or through the entries an invoice recorded
+        before that item billed it through (``price_billed_through``)."""
         billed, item_ids = items_billed(e)
         row = self._req(oid)
         work, expenses = row["work"], row["expenses"]
@@ -229,6 +243,22 @@ class ReviewMeeting(RequestBook, AllowanceChains):
                 expenses[item_id] = billed
             elif item_id == FIXED_PRICE_ITEM:
                 row["fixed_billed"] = billed
+        fixed = not row["hourly"] and row["est_total"] is not None
+        marked = row["price_entries"]
+        if marked or (billed and fixed):
+            row["price_entries"] = price_billed_through(
+                marked,
+                e,
+                fixed,
+                lambda i: (
+                    i in work
+                    or (
+                        i != FIXED_PRICE_ITEM
+                        and i not in expenses
+                        and i not in row["other_expenses"]
+                    )
+                ),
+            )
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
@@ -387,7 +417,8 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         if req["hourly"]:
             left = any(not b and i not in charged for i, b in req["work"].items())
         else:
-            left = not req["fixed_billed"]
+            # ``EnhancementRequest.fixed_price_billed``
+            left = not (req["fixed_billed"] or req["price_entries"])
         left = left or not all(req["expenses"].values())
         return owed, bool(charged) and not left
 
