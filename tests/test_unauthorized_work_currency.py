@@ -19,7 +19,15 @@ from uuid import UUID
 import pytest
 
 from q2c_adapters.importers.time_entries import TimeEntryImporter
-from q2c_core import CurrencyMismatch, Money, QuoteToCash, TimeEntry
+from q2c_core import (
+    CurrencyMismatch,
+    Estimate,
+    InvalidTransition,
+    Money,
+    QuoteToCash,
+    RequestStatus,
+    TimeEntry,
+)
 from q2c_core.domain.import_batch import ImportRejected
 
 A = "alice"
@@ -180,5 +188,53 @@ def test_usd_work_recorded_on_a_request_never_estimated_is_usd_leakage(tmp_path:
         assert app.unbilled_work(request_id) == eur("0")
         assert app.customer_summary(customer).unbilled_work == eur("0.00")
         assert app.customer_summary(customer, currency="USD").unbilled_work == usd("240.00")
+    finally:
+        app.close()
+
+
+def test_a_request_estimated_in_usd_over_eur_work_recorded_before_is_invoiced_in_usd(
+    tmp_path: Path,
+) -> None:
+    """Recorded before estimates were refused over work in another currency: 2 hours imported
+    unauthorized at 100 EUR, then the request estimated in USD, quoted, ordered (PO 1,000 USD),
+    authorized, worked 4 hours at 100 USD and completed. It owes 400 USD, and its invoice bills
+    those 400 USD; the EUR hours are left out of it (no USD invoice can hold them) and stay
+    recorded, Acme's EUR leakage."""
+    url = f"sqlite:///{tmp_path / 'q2c.db'}"
+    app = QuoteToCash.open(url)
+    customer, request_id = acme_hotfix(app, estimated=False)
+    app.import_work(request_id, psa_row("t0", 1, "2", eur(100)), source="psa.csv", actor="import")
+    request = app.request(request_id)
+    # as q2c recorded it before the refusal (the event, without the command's check)
+    request._estimated(Estimate(hours=Decimal(10), rate=usd(100)), A)
+    app.save(request)
+    app.close()
+
+    app = QuoteToCash.open(url)
+    try:
+        app.send_quote(request_id, sent_on=date(2024, 3, 2), actor=A)
+        app.receive_purchase_order(
+            request_id, number="PO-1", amount=usd(1000), received_on=date(2024, 3, 3), actor=A
+        )
+        app.authorize_work(request_id, authorized_on=date(2024, 3, 4), actor=A)
+        app.log_work(request_id, psa_row("t1", 5, "4", usd(100)), actor="bob")
+        app.complete_request(request_id, completed_on=date(2024, 3, 6), actor=A)
+        assert app.unbilled_work(request_id) == usd("400.00")
+
+        invoice = app.invoice(
+            app.draft_request_invoice(request_id, drafted_on=date(2024, 3, 7), actor="billy")
+        )
+
+        assert invoice.currency == "USD"
+        assert invoice.net == usd("400.00")
+        assert [line.source.time_entry_ids for line in invoice.lines if line.source] == [("t1",)]
+        after = app.request(request_id)
+        assert set(after.billed) == {"t1"}
+        assert after.status is RequestStatus.INVOICED
+        assert app.unbilled_work(request_id) == usd("0.00")
+        assert app.customer_summary(customer, currency="USD").unbilled_work == usd("0.00")
+        assert app.customer_summary(customer).unbilled_work == eur("200.00")
+        with pytest.raises(InvalidTransition):
+            app.draft_request_invoice(request_id, drafted_on=date(2024, 3, 8), actor="billy")
     finally:
         app.close()

@@ -1360,6 +1360,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         expenses, and its allowance overage; it stays cancelled. Work recorded unauthorized
         (imported before the PO, or after the cancellation) is leakage to follow up, not
         billed. ``RuleViolated`` naming ``work`` when nothing is owed.
+
+        The invoice is in the request's currency (its estimate's). Work or an expense recorded
+        in another currency (unauthorized work a PSA rated in its own currency, on a request
+        estimated in another one before q2c refused either) cannot be held by it: it is left
+        out, as ``unbilled_work`` leaves it out, and the request is invoiced once everything
+        in its currency is billed. It stays recorded and unbilled, counted at its hours' worth
+        in the customer's summary in its own currency (``customer_summary``), leakage to
+        follow up.
         """
 
         def no_charge(line: InvoiceLine, entry: TimeEntry) -> InvoiceLine:
@@ -1446,7 +1454,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         entry,
                     )
                     lines.append(line)
-            direct = [e for e in request.unbilled_entries() if e.entry_id not in charged]
+            # (work in another currency than the request's is left out: see above)
+            direct = [
+                e
+                for e in request.unbilled_entries()
+                if e.entry_id not in charged and e.rate.currency == currency
+            ]
             if cancelled:
                 authorized = {w.entry.entry_id for w in request.work if w.authorized}
                 direct = [e for e in direct if e.entry_id in authorized]
@@ -1494,6 +1507,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     lines.append(no_charge(line, entry))
                     billed_items.append(entry.entry_id)
             for expense in request.unbilled_expenses():
+                if expense.amount.currency != currency:
+                    continue
                 lines.append(
                     InvoiceLine(
                         line_id=f"L{len(lines) + 1}",
@@ -1529,7 +1544,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             left_after = [
                 e
                 for e in request.unbilled_entries()
-                if e.entry_id not in charged and e.entry_id not in billed_items
+                if e.entry_id not in charged
+                and e.entry_id not in billed_items
+                and e.rate.currency == currency
             ]
             all_billed = not left_after and (not fixed or request.status is RequestStatus.COMPLETED)
             request.record_invoiced(invoice_id, billed_items, all_billed, actor)
