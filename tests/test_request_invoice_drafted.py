@@ -15,12 +15,16 @@ import pytest
 from q2c_core import (
     AllowanceUnit,
     Expense,
+    InvoiceLine,
     InvoiceStatus,
+    LineSource,
     Money,
     Period,
     QuoteToCash,
     RequestStatus,
+    RevenueKind,
     RuleViolated,
+    SourceKind,
     TaxRate,
     TimeEntry,
 )
@@ -181,6 +185,98 @@ def test_a_cancelled_fixed_price_request_bills_its_hours_not_the_price(app: Quot
     assert line.source is not None and line.source.time_entry_ids == ("t1",)
     assert line.net == eur("300.00") and not line.source.fixed_price
     assert approve_and_issue(app, invoice, day(8))
+
+
+def fixed_price_request(app: QuoteToCash, acme: UUID) -> UUID:
+    """A fixed price of 1,000.00 under a purchase order of 1,000.00, authorized."""
+    request = app.open_request(acme, "Portal", requested_on=day(1), actor=A)
+    app.estimate_request(request, fixed_price=eur(1000), actor=A)
+    app.send_quote(request, sent_on=day(2), actor=A)
+    app.receive_purchase_order(
+        request, number="PO-2", amount=eur(1000), received_on=day(3), actor=A
+    )
+    app.authorize_work(request, authorized_on=day(4), actor=A)
+    return request
+
+
+def test_a_cancelled_fixed_price_request_over_budget_bills_no_more_than_its_price(
+    app: QuoteToCash,
+) -> None:
+    """The project runs over: 30 authorized hours at 100.00 against the agreed 1,000.00, and a
+    50.00 train fare; then the customer cancels. Completed, it would bill 1,000.00: cancelled,
+    its hours are billed up to that price, no more. Each hour line still names its entry (so
+    none is billed again), a last line caps them at the agreed price, saying so, and the fare
+    is billed on top. unbilled_work lists the same 1,050.00, on the day too."""
+    acme = customer(app)
+    request = fixed_price_request(app, acme)
+    for n, entry_id in enumerate(("t1", "t2", "t3")):
+        app.log_work(request, work(entry_id, 5 + n, "10", "100"), actor="bob")
+    app.log_expense(request, Expense("x1", "train fare", eur(50), day(6)), actor="bob")
+    app.cancel_request(request, reason="customer stopped the project", cancelled_on=day(8), actor=A)
+    assert app.unbilled_work(request) == eur("1050.00")
+    assert app.unbilled_work(request, as_of=day(9)) == eur("1050.00")
+
+    invoice_id = app.draft_request_invoice(request, drafted_on=day(9), actor="billy")
+
+    invoice = app.invoice(invoice_id)
+    assert invoice.net == eur("1050.00")
+    hours = [line for line in invoice.lines if line.source and line.source.time_entry_ids]
+    assert [(ln.source.time_entry_ids, ln.net) for ln in hours if ln.source] == [
+        (("t1",), eur("1000.00")),
+        (("t2",), eur("1000.00")),
+        (("t3",), eur("1000.00")),
+    ]
+    (cap,) = [line for line in invoice.lines if line.net.is_negative()]
+    assert cap.net == eur("-2000.00")
+    assert cap.source is not None and cap.source.request_id == request
+    assert cap.price_reason == (
+        "cancelled at a fixed price of 1,000.00 EUR: its hours, worth 3,000.00 EUR, are billed "
+        "up to the price"
+    )
+    assert set(app.request(request).billed) == {"t1", "t2", "t3", "x1"}
+    assert app.unbilled_work(request) == eur("0.00")
+    assert app.unbilled_work(request, as_of=day(9)) == eur("0.00")
+    assert approve_and_issue(app, invoice_id, day(9))
+    assert app.request(request).status is RequestStatus.CANCELLED
+
+
+def test_a_cancelled_fixed_price_request_bills_its_hours_up_to_the_price_less_billed(
+    app: QuoteToCash,
+) -> None:
+    """4 hours were billed already, by hand, as an agreed extra (400.00); 20 more were logged
+    before the cancellation. The price less what was billed leaves 600.00 for them, and when
+    the draft billing them is voided, that much is owed again."""
+    acme = customer(app)
+    request = fixed_price_request(app, acme)
+    app.log_work(request, work("t0", 5, "4", "100"), actor="bob")
+    extra = InvoiceLine(
+        "L1",
+        "Portal: agreed extra",
+        Decimal(4),
+        eur(100),
+        TaxRate.standard(21),
+        LineSource(SourceKind.WORK, request_id=request, time_entry_ids=("t0",), hours=Decimal(4)),
+        RevenueKind.ENHANCEMENT,
+    )
+    app.draft_invoice(acme, [extra], drafted_on=day(5), actor="billy")
+    app.log_work(request, work("t1", 6, "10", "100"), actor="bob")
+    app.log_work(request, work("t2", 7, "10", "100"), actor="bob")
+    app.cancel_request(request, reason="customer stopped the project", cancelled_on=day(8), actor=A)
+    assert app.unbilled_work(request) == eur("600.00")
+
+    invoice_id = app.draft_request_invoice(request, drafted_on=day(9), actor="billy")
+    invoice = app.invoice(invoice_id)
+    assert invoice.net == eur("600.00")
+    assert invoice.lines[-1].price_reason == (
+        "cancelled at a fixed price of 1,000.00 EUR: its hours, worth 2,000.00 EUR, are billed "
+        "up to the price, less 400.00 EUR billed already"
+    )
+    assert app.unbilled_work(request) == eur("0.00")
+
+    app.void_invoice(invoice_id, reason="wrong PO reference", voided_on=day(10), actor="billy")
+    assert app.unbilled_work(request) == eur("600.00")
+    again = app.draft_request_invoice(request, drafted_on=day(11), actor="billy")
+    assert app.invoice(again).net == eur("600.00")
 
 
 def test_a_request_cancelled_before_its_work_was_authorized_owes_nothing(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -1357,7 +1357,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         A cancelled request is billed what it owes, as ``unbilled_work`` lists it: the work
         logged while it was authorized, at its rate (a fixed price is owed for work delivered
         whole, so a cancelled fixed-price request bills its hours, not the price), its
-        expenses, and its allowance overage; it stays cancelled. Work recorded unauthorized
+        expenses, and its allowance overage; it stays cancelled. The hours of a cancelled
+        fixed-price request are billed up to the agreed price less what was billed of it
+        already (``_fixed_price_room``), never more: each hour line names its time entry, and
+        a last line, "capped at the agreed fixed price", takes off what they are worth beyond
+        that, saying so in its ``price_reason``; its expenses are billed on top. When the
+        price is billed whole already, its hours bill nothing. Work recorded unauthorized
         (imported before the PO, or after the cancellation) is leakage to follow up, not
         billed. ``RuleViolated`` naming ``work`` when nothing is owed.
 
@@ -1489,9 +1494,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
                 billed_items += [e.entry_id for e in direct] + [FIXED_PRICE_ITEM]
             elif not fixed or cancelled:
+                hour_lines: list[InvoiceLine] = []
                 for entry in direct:
                     line = InvoiceLine(
-                        line_id=f"L{len(lines) + 1}",
+                        line_id=f"L{len(lines) + len(hour_lines) + 1}",
                         description=f"{request.title}: {entry.worker} {entry.work_date}",
                         quantity=entry.hours,
                         unit_price=entry.rate,
@@ -1504,8 +1510,42 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         ),
                         revenue_kind=RevenueKind.ENHANCEMENT,
                     )
-                    lines.append(no_charge(line, entry))
-                    billed_items.append(entry.entry_id)
+                    hour_lines.append(no_charge(line, entry))
+                worth = total((line.net for line in hour_lines), currency)
+                room = _fixed_price_room(request, currency, request.billed)
+                if room is None or room >= worth:
+                    lines += hour_lines
+                    billed_items += [e.entry_id for e in direct]
+                elif room.is_positive():
+                    # a cancelled fixed-price request: its hours, each named on its line, up to
+                    # the agreed price less what was billed of it already
+                    price = request.estimate.fixed_price
+                    assert price is not None
+                    already = price - room
+                    lines += hour_lines
+                    billed_items += [e.entry_id for e in direct]
+                    lines.append(
+                        InvoiceLine(
+                            line_id=f"L{len(lines) + 1}",
+                            description=f"{request.title}: capped at the agreed fixed price",
+                            quantity=Decimal(1),
+                            unit_price=room - worth,
+                            tax=tax,
+                            source=LineSource(SourceKind.WORK, request_id=request_id),
+                            revenue_kind=RevenueKind.ENHANCEMENT,
+                            price_reason=(
+                                f"cancelled at a fixed price of {price}: its hours, worth "
+                                f"{worth}, are billed up to the price"
+                                + (
+                                    f", less {already} billed already"
+                                    if already.is_positive()
+                                    else ""
+                                )
+                            ),
+                        )
+                    )
+                # (else the price is billed whole already: its hours owe nothing more, and stay
+                # unbilled, owed again should what billed the price be voided)
             for expense in request.unbilled_expenses():
                 if expense.amount.currency != currency:
                     continue
@@ -2799,7 +2839,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             started = bool(request.work) or request.status is not RequestStatus.AUTHORIZED
             if started and not request.fixed_price_billed:
                 result = result + fixed_price
-        return result
+        return result - _beyond_fixed_price(
+            request, currency, request.unbilled_entries(), charged, request.billed
+        )
 
     def _held_on(
         self, invoices: Iterable[Invoice], day: date
@@ -2888,7 +2930,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             result = result - total((e.value for e in direct), currency)
             if request.started_by(day) and not request.fixed_price_held(items):
                 result = result + fixed_price
-        return result
+        return result - _beyond_fixed_price(
+            request, currency, request.unbilled_entries_on(day, items), charged, items
+        )
 
     def customer_summary(
         self, customer_id: UUID, as_of: date | None = None, currency: str | None = None
@@ -3107,6 +3151,59 @@ def _owes_overage(request: EnhancementRequest, allowance: PrepaidAllowance) -> b
         charge_key(request.id, entry_id) in open_overage
         for entry_id in _charged_entries(request, [allowance])
     )
+
+
+def _fixed_price_room(
+    request: EnhancementRequest, currency: str, billed: Collection[str]
+) -> Money | None:
+    """What the hours of a cancelled fixed-price request may still bill: its agreed price less
+    what is billed of it already (all of it once the price is billed, else the worth of its
+    time entries ``billed`` names), never below zero. None for any other request: its hours
+    are billed at their worth. (A completed request is billed its price instead; cancelled,
+    the customer owes the work done, at its hours' worth, but never more than the price.)"""
+    estimate = request.estimate
+    price = estimate.fixed_price if estimate is not None else None
+    if request.status is not RequestStatus.CANCELLED or price is None:
+        return None
+    if request.fixed_price_held(billed):
+        return Money.zero(currency)
+    already = total(
+        (
+            w.entry.value
+            for w in request.work
+            if w.entry.entry_id in billed and w.entry.rate.currency == currency
+        ),
+        currency,
+    )
+    room = price - already
+    return Money.zero(currency) if room.is_negative() else room
+
+
+def _beyond_fixed_price(
+    request: EnhancementRequest,
+    currency: str,
+    unbilled: Iterable[TimeEntry],
+    charged: Collection[str],
+    billed: Collection[str],
+) -> Money:
+    """What the unbilled authorized hours of a cancelled fixed-price request are worth beyond
+    what they may still bill (``_fixed_price_room``): ``unbilled_work`` leaves it out, as the
+    request's invoice caps them. Zero for any other request."""
+    room = _fixed_price_room(request, currency, billed)
+    if room is None:
+        return Money.zero(currency)
+    authorized = {w.entry.entry_id for w in request.work if w.authorized}
+    worth = total(
+        (
+            e.value
+            for e in unbilled
+            if e.entry_id in authorized
+            and e.entry_id not in charged
+            and e.rate.currency == currency
+        ),
+        currency,
+    )
+    return worth - room if worth > room else Money.zero(currency)
 
 
 def _overage_key(
