@@ -244,6 +244,51 @@ def test_a_line_names_the_request_and_allowance_of_what_it_bills(app: QuoteToCas
     assert app.allowance(prepaid).billed_overage == {charge_key(request, "t1"): 1}
 
 
+def test_an_overage_line_not_naming_its_request_is_refused_when_drafted(
+    app: QuoteToCash,
+) -> None:
+    """Ten prepaid hours cover the request; Dana logs 12, so 2 are overage. A line typed for
+    them names the allowance and entry t1 but not the request: approval reads the hours logged
+    by request and entry, so it could never approve it (the invoice could only be voided). It is
+    refused when drafted, naming the line's request, and nothing is recorded; naming the
+    request, the same line is drafted and approved."""
+    acme = customer(app)
+    prepaid = allowance(app, acme, AllowanceUnit.HOURS, "10")
+    request = covered_request(app, acme, prepaid)
+    log(app, request, "t1", 3, "12", "100")
+
+    def overage_line(request_id: UUID | None) -> InvoiceLine:
+        source = LineSource(
+            SourceKind.ALLOWANCE_OVERAGE,
+            request_id=request_id,
+            time_entry_ids=("t1",),
+            hours=Decimal(2),
+            allowance_id=prepaid,
+        )
+        return InvoiceLine(
+            "L1",
+            "Reports: beyond prepaid",
+            Decimal(2),
+            eur("100"),
+            TaxRate.standard(21),
+            source,
+            RevenueKind.ENHANCEMENT,
+        )
+
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue, match="must name the request") as refused:
+        app.draft_invoice(acme, [overage_line(None)], drafted_on=day(4), actor=A)
+    assert refused.value.field == "lines.L1.source.request_id"
+    assert app.recorder.max_notification_id() == before
+    assert app.allowance(prepaid).billed_overage == {}
+
+    invoice = app.draft_invoice(acme, [overage_line(request)], drafted_on=day(4), actor=A)
+    app.approve_invoice(invoice, role="billing", approved_on=day(4), actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=day(4), actor="mia")
+    assert app.invoice(invoice).status is InvoiceStatus.APPROVED
+    assert app.allowance(prepaid).billed_overage == {charge_key(request, "t1"): 2}
+
+
 def test_overage_on_a_money_allowance_bills_the_hours_logged_and_is_approved(
     app: QuoteToCash,
 ) -> None:

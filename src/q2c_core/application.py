@@ -3210,7 +3210,8 @@ def _overage_key(
     allowance: PrepaidAllowance, request_id: UUID | None, entry_id: str, invoice_id: UUID
 ) -> str:
     """The allowance's charge key of an overage line's entry. A line that does not name its
-    request names an entry charged once on the allowance, or it is refused."""
+    request (drafted before such a line was refused, ``_overage_allowance``) names an entry
+    charged once on the allowance, or it is refused."""
     if request_id is not None:
         return charge_key(request_id, entry_id)
     keys = [c.key for c in allowance.charges if c.entry_id == entry_id]
@@ -3226,9 +3227,11 @@ def _overage_key(
 
 
 def _overage_allowance(line: InvoiceLine, invoice_id: UUID) -> UUID:
-    """The allowance an allowance-overage line bills the overage of; refused unless the line
-    names it and exactly one time entry (and no expense): what it holds on the allowance, and
-    what voiding or crediting it gives back, is that entry's overage."""
+    """The allowance an allowance-overage line bills the overage of, when it is drafted;
+    refused unless the line names it and exactly one time entry (and no expense): what it holds
+    on the allowance, and what voiding or crediting it gives back, is that entry's overage. Nor
+    without its request (``InvalidValue`` naming ``lines.<line id>.source.request_id``):
+    approval reads the hours logged by request and entry, so it would never be approved."""
     source = line.source
     assert source is not None
     if source.allowance_id is None or len(source.time_entry_ids) != 1 or source.expense_id:
@@ -3236,6 +3239,16 @@ def _overage_allowance(line: InvoiceLine, invoice_id: UUID) -> UUID:
             f"line {line.line_id}: an allowance-overage line names its allowance and the one "
             "time entry whose overage it bills",
             field="lines",
+            aggregate_id=invoice_id,
+            value=line.line_id,
+        )
+    if source.request_id is None:
+        # (approval reads the hours logged by request and entry: such a line could be drafted
+        # and never approved; lines recorded before this was refused still read, _overage_key)
+        raise InvalidValue(
+            f"line {line.line_id}: an allowance-overage line must name the request whose time "
+            f"entry {source.time_entry_ids[0]!r} it bills the overage of",
+            field=f"lines.{line.line_id}.source.request_id",
             aggregate_id=invoice_id,
             value=line.line_id,
         )
