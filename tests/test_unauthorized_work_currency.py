@@ -20,12 +20,17 @@ import pytest
 
 from q2c_adapters.importers.time_entries import TimeEntryImporter
 from q2c_core import (
+    ZERO_RATED,
     CurrencyMismatch,
     Estimate,
     InvalidTransition,
+    InvoiceLine,
+    LineSource,
     Money,
     QuoteToCash,
     RequestStatus,
+    RevenueKind,
+    SourceKind,
     TimeEntry,
 )
 from q2c_core.domain.import_batch import ImportRejected
@@ -238,3 +243,39 @@ def test_a_request_estimated_in_usd_over_eur_work_recorded_before_is_invoiced_in
             app.draft_request_invoice(request_id, drafted_on=date(2024, 3, 8), actor="billy")
     finally:
         app.close()
+
+
+def test_the_same_request_invoiced_by_hand_in_usd_is_invoiced_too(tmp_path: Path) -> None:
+    """The same history, its USD hours billed by a line drafted by hand: the request is
+    invoiced once everything in USD is billed, the EUR hours left aside as by its own draft."""
+    url = f"sqlite:///{tmp_path / 'q2c.db'}"
+    app = QuoteToCash.open(url)
+    customer, request_id = acme_hotfix(app, estimated=False)
+    app.import_work(request_id, psa_row("t0", 1, "2", eur(100)), source="psa.csv", actor="import")
+    request = app.request(request_id)
+    request._estimated(Estimate(hours=Decimal(10), rate=usd(100)), A)  # (as recorded before)
+    app.save(request)
+    app.send_quote(request_id, sent_on=date(2024, 3, 2), actor=A)
+    app.receive_purchase_order(
+        request_id, number="PO-1", amount=usd(1000), received_on=date(2024, 3, 3), actor=A
+    )
+    app.authorize_work(request_id, authorized_on=date(2024, 3, 4), actor=A)
+    app.log_work(request_id, psa_row("t1", 5, "4", usd(100)), actor="bob")
+    app.complete_request(request_id, completed_on=date(2024, 3, 6), actor=A)
+
+    line = InvoiceLine(
+        "L1",
+        "Hotfix: 4 hours",
+        Decimal(4),
+        usd(100),
+        ZERO_RATED,
+        LineSource(
+            SourceKind.WORK, request_id=request_id, time_entry_ids=("t1",), hours=Decimal(4)
+        ),
+        RevenueKind.ENHANCEMENT,
+    )
+    app.draft_invoice(customer, [line], drafted_on=date(2024, 3, 7), actor="billy", currency="USD")
+
+    assert app.request(request_id).status is RequestStatus.INVOICED
+    assert app.customer_summary(customer).unbilled_work == eur("200.00")
+    app.close()

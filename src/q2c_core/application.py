@@ -1326,14 +1326,23 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
 
     def _all_billed_after(self, request: EnhancementRequest, item_ids: list[str]) -> bool:
-        """Whether nothing billable is left unbilled on the request once these items are."""
+        """Whether nothing billable is left unbilled on the request once these items are
+        (work and expenses in another currency than the request's aside: no invoice of it can
+        bill them, as ``draft_request_invoice`` says)."""
         charged = _charged_entries(request, self._allowance_chain(request))
+        currency = request.billing_currency()
         left = [
             e.entry_id
             for e in request.unbilled_entries()
-            if e.entry_id not in charged and e.entry_id not in item_ids
+            if e.entry_id not in charged
+            and e.entry_id not in item_ids
+            and currency in (None, e.rate.currency)
         ]
-        left += [x.expense_id for x in request.unbilled_expenses() if x.expense_id not in item_ids]
+        left += [
+            x.expense_id
+            for x in request.unbilled_expenses()
+            if x.expense_id not in item_ids and currency in (None, x.amount.currency)
+        ]
         fixed = request.estimate is not None and request.estimate.is_fixed_price
         if fixed and not request.fixed_price_billed and FIXED_PRICE_ITEM not in item_ids:
             # a completed fixed-price request is invoiced only once its price is billed
