@@ -451,6 +451,130 @@ def test_a_cancelled_request_stays_on_the_agenda_while_its_overage_is_owed() -> 
     meeting.equals_its_rebuild()
 
 
+def test_a_cancelled_request_stays_on_the_agenda_until_its_work_is_billed_and_paid() -> None:
+    """Acme stops the Export after Bob's 4 authorized hours (400.00). Cancelled, it still owes
+    them (``unbilled_work`` says 400.00): the meeting keeps it on the agenda, invoiced 0.00.
+    Billy bills the hours (484.00 with tax; the request stays cancelled): it stays, invoiced
+    400.00 and paid 0.00, then paid 200.00 after Acme pays half. Once Acme pays the rest,
+    nothing is owed and it leaves the agenda (it was dropped as soon as it was cancelled)."""
+    app = QuoteToCash.open("memory:")
+    acme = customer(app)
+    meeting = Meeting(app)
+    export = hourly_request(app, acme, "Export", (4,), complete=False)
+    app.cancel_request(export, reason="customer stopped", cancelled_on=date(2024, 3, 6), actor=A)
+    assert app.unbilled_work(export) == eur(400)
+    assert meeting.figures("Export") == ("cancelled", eur(0), eur(0), Decimal(4))
+
+    invoice = bill(app, export, date(2024, 3, 7))
+    assert app.invoice(invoice).total == eur(484)
+    assert app.request(export).status is RequestStatus.CANCELLED
+    assert meeting.figures("Export") == ("cancelled", eur(400), eur(0), Decimal(4))
+
+    pay(app, invoice, eur(242), date(2024, 3, 20))
+    assert meeting.figures("Export") == ("cancelled", eur(400), eur(200), Decimal(4))
+
+    pay(app, invoice, eur(242), date(2024, 3, 25))
+    assert "Export" not in meeting.agenda()
+    meeting.equals_its_rebuild()
+
+
+def test_a_cancelled_request_owes_its_expenses_not_work_imported_unauthorized() -> None:
+    """Acme stops the Migration after Bob's 2 hours (200.00) and a 50.00 train ticket; the
+    next day's 3 hours come in from the timesheet after the cancellation, recorded as
+    unauthorized work: leakage to follow up, not billed. The meeting keeps the Migration while
+    the hours and the ticket are owed, and while their invoice (250.00 + tax) is not paid;
+    once it is, the request leaves the agenda, though the imported hours stay unbilled."""
+    app = QuoteToCash.open("memory:")
+    acme = customer(app)
+    meeting = Meeting(app)
+    migration = hourly_request(app, acme, "Migration", (2,), complete=False)
+    ticket = Expense("x1", "train ticket", eur(50), date(2024, 3, 3))
+    app.log_expense(migration, ticket, actor="bob")
+    app.cancel_request(migration, reason="customer stopped", cancelled_on=date(2024, 3, 4), actor=A)
+    late = TimeEntry("t2", "bob", date(2024, 3, 5), Decimal(3), eur(100))
+    app.import_work(migration, late, source="ts.csv", actor=A)
+    assert meeting.figures("Migration") == ("cancelled", eur(0), eur(0), Decimal(5))
+
+    invoice = bill(app, migration, date(2024, 3, 7))
+    assert app.invoice(invoice).total == eur("302.50")
+    assert meeting.figures("Migration")[1:3] == (eur(250), eur(0))
+
+    pay(app, invoice, eur("302.50"), date(2024, 3, 20))
+    assert "Migration" not in meeting.agenda()
+    meeting.equals_its_rebuild()
+
+
+def test_a_cancelled_fixed_price_request_owes_its_hours_not_the_price() -> None:
+    """The Portal was quoted at a fixed 5,000.00; Acme stops it after Bob's 3 hours at 100.00.
+    A fixed price is owed for work delivered whole, so the cancelled Portal owes its hours
+    (300.00), not the price: it stays on the agenda until they are billed and paid, then
+    leaves, its price never billed."""
+    app = QuoteToCash.open("memory:")
+    acme = customer(app)
+    meeting = Meeting(app)
+    portal = app.open_request(acme, "Portal", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(portal, fixed_price=eur(5000), actor=A)
+    app.send_quote(portal, sent_on=date(2024, 3, 1), actor=A)
+    app.receive_purchase_order(
+        portal, number="PO-P", amount=eur(5000), received_on=date(2024, 3, 2), actor=A
+    )
+    app.authorize_work(portal, authorized_on=date(2024, 3, 2), actor=A)
+    entry = TimeEntry("t1", "bob", date(2024, 3, 3), Decimal(3), eur(100))
+    app.log_work(portal, entry, actor="bob")
+    app.cancel_request(portal, reason="customer stopped", cancelled_on=date(2024, 3, 4), actor=A)
+    assert meeting.figures("Portal") == ("cancelled", eur(0), eur(0), Decimal(3))
+
+    invoice = bill(app, portal, date(2024, 3, 7))
+    assert app.invoice(invoice).total == eur(363)
+    assert meeting.figures("Portal")[1:3] == (eur(300), eur(0))
+
+    pay(app, invoice, eur(363), date(2024, 3, 20))
+    assert "Portal" not in meeting.agenda()
+    meeting.equals_its_rebuild()
+
+
+def test_a_cancelled_fixed_price_request_billed_its_price_by_hours_owes_no_more() -> None:
+    """The Portal was agreed at a fixed 1,000.00. Bob's first 10 hours were billed by hand as
+    work at 100.00 (1,000.00, the whole price); then 2 more hours, and Acme stops it. Its hours
+    are owed up to the price less what was billed of it, and nothing is left of the price: the
+    2 hours owe nothing (``unbilled_work`` says 0.00). The Portal stays while the hand-made
+    invoice is unpaid and leaves once it is paid, its 2 hours never billed."""
+    app = QuoteToCash.open("memory:")
+    acme = customer(app)
+    meeting = Meeting(app)
+    portal = app.open_request(acme, "Portal", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(portal, fixed_price=eur(1000), actor=A)
+    app.send_quote(portal, sent_on=date(2024, 3, 1), actor=A)
+    app.receive_purchase_order(
+        portal, number="PO-P", amount=eur(1000), received_on=date(2024, 3, 2), actor=A
+    )
+    app.authorize_work(portal, authorized_on=date(2024, 3, 2), actor=A)
+    app.log_work(
+        portal, TimeEntry("t1", "bob", date(2024, 3, 3), Decimal(10), eur(100)), actor="bob"
+    )
+    line = InvoiceLine(
+        "L1",
+        "Portal: first 10 hours",
+        Decimal(10),
+        eur(100),
+        TaxRate.standard(21),
+        LineSource(SourceKind.WORK, request_id=portal, time_entry_ids=("t1",), hours=Decimal(10)),
+        RevenueKind.ENHANCEMENT,
+    )
+    invoice = app.draft_invoice(acme, [line], drafted_on=date(2024, 3, 4), actor="billy")
+    issue(app, invoice, date(2024, 3, 4))
+    app.log_work(
+        portal, TimeEntry("t2", "bob", date(2024, 3, 5), Decimal(2), eur(100)), actor="bob"
+    )
+    app.cancel_request(portal, reason="customer stopped", cancelled_on=date(2024, 3, 6), actor=A)
+    assert app.unbilled_work(portal) == eur(0)
+    assert meeting.figures("Portal") == ("cancelled", eur(1000), eur(0), Decimal(12))
+
+    pay(app, invoice, eur(1210), date(2024, 3, 20))
+    assert "Portal" not in meeting.agenda()
+    meeting.equals_its_rebuild()
+
+
 # -- currencies -----------------------------------------------------------------------------------
 
 

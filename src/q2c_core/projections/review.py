@@ -128,7 +128,12 @@ class ReviewMeeting(RequestBook, AllowanceChains):
     if it has one, billed) and what was billed paid. Hours beyond the allowance, an expense,
     work billed at its rate (a late timesheet recorded as unauthorized) or a fixed price keep
     it there until billed; a completed request with no billable work at all stays (its hours
-    may not be logged yet).
+    may not be logged yet). A declined or cancelled request is off the agenda unless it owes
+    money: a cancelled request is billed what it owes (``QuoteToCash.draft_request_invoice``:
+    the work logged while it was authorized, at its rate, on a fixed price up to the price
+    less what was billed of it, its expenses and its overage; not work recorded unauthorized)
+    and stays cancelled, so it stays while any of that is left to bill or what was billed is
+    not paid in full.
 
     Money is shown in the currency of the invoices that bill the request's work; a request no
     invoice bills yet shows its estimate's currency, else its customer's (as
@@ -142,8 +147,11 @@ class ReviewMeeting(RequestBook, AllowanceChains):
     entries (``work``: entry id -> whether an invoice bills it), its billable expenses
     (``expenses``, likewise), whether an invoice bills its fixed price by its own item
     (``fixed_billed``) or through time entries an invoice recorded before that item still
-    bills (``price_entries``, as :class:`UnbilledRevenue` keeps them), and the ids of its
-    expenses that are not billable (``other_expenses``).
+    bills (``price_entries``, as :class:`UnbilledRevenue` keeps them), the ids of its
+    expenses that are not billable (``other_expenses``), and the ids of its billable time
+    entries recorded unauthorized (``unauthorized``: a cancelled request does not owe them)
+    and what each billable time entry is worth (``worth``: amount and currency; a cancelled
+    fixed-price request owes its hours up to its price less what was billed of it).
     """
 
     name = "review_meeting"
@@ -167,9 +175,13 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         which an invoice recorded before the fixed price was its own item bills it
         (``price_entries``) and the request's expenses that are not billable
         (``other_expenses``), so such a price reads billed as the domain reads it
-        (``EnhancementRequest.fixed_price_billed``). A store built by an older version is
-        refused until it is rebuilt from events."""
-        return {"rows": 9}
+        (``EnhancementRequest.fixed_price_billed``); 10 keeps a request's billable time entries
+        recorded unauthorized (``unauthorized``) and what each billable entry is worth
+        (``worth``), so a cancelled request stays on the agenda while the work logged while it
+        was authorized (on a fixed price, up to the price), or an expense, is left to bill (9
+        dropped a cancelled request owing anything but overage, billed or not). A store built
+        by an older version is refused until it is rebuilt from events."""
+        return {"rows": 10}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:
@@ -196,18 +208,33 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         row["fixed_billed"] = False
         row["price_entries"] = []
         row["other_expenses"] = []
+        row["unauthorized"] = []
+        row["worth"] = {}
 
     @handles("EnhancementRequest.WorkLogged")
     def _req_work(self, e: Any, oid: str) -> None:
         super()._req_work(e, oid)
         if e.entry.billable:
-            self._req(oid)["work"][e.entry.entry_id] = False
+            self._entry_kept(self._req(oid), e.entry)
 
     @handles("EnhancementRequest.UnauthorizedWorkRecorded")
     def _req_unauthorized_work(self, e: Any, oid: str) -> None:
         super()._req_unauthorized_work(e, oid)
         if e.entry.billable:
-            self._req(oid)["work"][e.entry.entry_id] = False
+            row = self._req(oid)
+            self._entry_kept(row, e.entry)
+            row["unauthorized"].append(e.entry.entry_id)
+
+    @staticmethod
+    def _entry_kept(row: Row, entry: Any) -> None:
+        """A billable time entry, not billed yet, and what it is worth (``TimeEntry.value``):
+        the hours of a cancelled fixed-price request are owed up to its price less what was
+        billed of it."""
+        row["work"][entry.entry_id] = False
+        worth = (entry.rate.amount * entry.hours).quantize(
+            currency_quantum(entry.rate.currency), rounding=ROUND_HALF_UP
+        )
+        row["worth"][entry.entry_id] = [worth, entry.rate.currency]
 
     @handles("EnhancementRequest.ExpenseLogged")
     def _req_expense(self, e: Any, oid: str) -> None:
@@ -399,14 +426,20 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         rows: dict[str, Row],
         drawn: dict[str, dict[str, Draw]],
         as_of: date,
-    ) -> tuple[Money, bool]:
+    ) -> tuple[Money, bool, bool]:
         """The request's overage not invoiced yet, of work done on or before ``as_of`` (what
-        :class:`UnbilledRevenue` lists as its ``allowance_overage`` items), and whether its
+        :class:`UnbilledRevenue` lists as its ``allowance_overage`` items), whether its
         allowance covers it so far with nothing else left to bill: some of its work drawn on
         an allowance, and no billable time entry that no invoice bills and no allowance drew
         (on an hourly request: a fixed price bills the hours with it), no billable expense no
-        invoice bills, no fixed price not billed. ``drawn`` keeps each allowance's draws
-        across the requests it covers."""
+        invoice bills, no fixed price not billed; and whether, stopped, it still owes work or
+        an expense: a billable time entry logged while it was authorized that no invoice bills
+        and no allowance drew, at its rate (a fixed price is owed for work delivered whole: its
+        hours are owed up to the price less what was billed of it, ``_hours_owed``), or a
+        billable expense no invoice bills, as
+        ``QuoteToCash.draft_request_invoice`` bills a cancelled request (work recorded
+        unauthorized is leakage to follow up, not billed). ``drawn`` keeps each allowance's
+        draws across the requests it covers."""
         owed = Money.zero(self._currency(req, rows))
         charged = self._charged_work(
             rid, req["work"].items(), req["allowance"], rows, drawn, as_of, owed.currency
@@ -414,19 +447,46 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         for found in charged.values():
             if found is not None:
                 owed = owed + found[2]
+        unbilled = [i for i, b in req["work"].items() if not b and i not in charged]
+        expenses_left = not all(req["expenses"].values())
         if req["hourly"]:
-            left = any(not b and i not in charged for i, b in req["work"].items())
+            left = bool(unbilled)
         else:
             # ``EnhancementRequest.fixed_price_billed``
             left = not (req["fixed_billed"] or req["price_entries"])
-        left = left or not all(req["expenses"].values())
-        return owed, bool(charged) and not left
+        left = left or expenses_left
+        hours = [i for i in unbilled if i not in req["unauthorized"]]
+        stopped_owes = expenses_left or (bool(hours) and self._hours_owed(req, hours))
+        return owed, bool(charged) and not left, stopped_owes
+
+    @staticmethod
+    def _hours_owed(req: Row, hours: list[str]) -> bool:
+        """Whether a cancelled request's unbilled authorized time entries ``hours`` are billed
+        (``QuoteToCash.draft_request_invoice``): at their worth, except on a fixed price, up to
+        the price less what was billed of it (``_fixed_price_room``: nothing left once the price
+        is billed, or hours worth it); hours worth nothing are billed at no charge."""
+        if req["hourly"] or req["est_total"] is None:
+            return True
+        currency, worth = req["currency"], req["worth"]
+        if req["fixed_billed"] or req["price_entries"]:
+            room = ZERO
+        else:
+            billed = sum(
+                (w for i, (w, c) in worth.items() if req["work"][i] and c == currency), ZERO
+            )
+            room = req["est_total"] - billed
+        if room > 0:
+            return True
+        return not any(worth[i][0] for i in hours if worth[i][1] == currency)
 
     def items(self, as_of: date) -> list[ReviewItem]:
-        """Every request still in play: not declined or cancelled, and not invoiced and paid,
-        unless overage beyond its allowance is left to bill (a cancelled request's work stays
-        recorded, and what of it went beyond the allowance is owed); nor completed with nothing
-        left to bill and what was billed paid (a request its allowance covers in full)."""
+        """Every request still in play: not invoiced and paid, unless overage beyond its
+        allowance is left to bill; nor completed with nothing left to bill and what was billed
+        paid (a request its allowance covers in full); nor declined or cancelled with nothing
+        owed. A cancelled request's work stays recorded and is billed what it owes
+        (``QuoteToCash.draft_request_invoice``): it stays while overage beyond its allowance,
+        authorized work or an expense is left to bill (``_unbilled_overage``), or what was
+        billed is not paid in full, and leaves once all of it is billed and paid."""
         check_day(as_of)
         rows = self.rows()
         invoiced, paid, billed_in = self._billed(rows)
@@ -439,9 +499,14 @@ class ReviewMeeting(RequestBook, AllowanceChains):
             cur = billed_in.get(rid) or self._currency(req, rows)
             inv_amount = Money(invoiced.get(rid, ZERO), cur)
             paid_amount = Money(paid.get(rid, ZERO), cur).rounded()
-            overage, covered = self._unbilled_overage(rid, req, rows, drawn, as_of)
-            if req["status"] in CLOSED and not overage.amount:
-                continue
+            overage, covered, stopped_owes = self._unbilled_overage(rid, req, rows, drawn, as_of)
+            if (
+                req["status"] in CLOSED
+                and not overage.amount
+                and not stopped_owes
+                and paid_amount >= inv_amount
+            ):
+                continue  # stopped, and nothing is owed
             if (
                 req["status"] == "invoiced"
                 and rid in invoiced
