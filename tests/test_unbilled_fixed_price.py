@@ -12,6 +12,7 @@ from test_projections_story import eur, issue, work
 from q2c_core import (
     AllowanceUnit,
     CreditDisposition,
+    Expense,
     InvoiceLine,
     LineSource,
     Money,
@@ -315,3 +316,127 @@ def test_a_fixed_price_is_not_owed_on_days_before_the_work_was_authorized(
         "1-30",
     )
     assert unbilled.customer_total(c, "EUR", MARCH_END) == app.unbilled_work(r, MARCH_END)
+
+
+def cancelled_over_budget(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """Acme's 1,000.00 portal, authorized on 1 February, runs over: 10 hours at 100.00 on 5
+    February, 10 on 5 March and 10 on 6 March, then Acme cancels it on 8 March. Returns
+    (customer, request)."""
+    c = app.register_customer(
+        "Acme", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
+    )
+    on = date(2024, 2, 1)
+    r = app.open_request(c, "Portal", requested_on=on, actor=A)
+    app.estimate_request(r, fixed_price=eur("1000.00"), actor=A)
+    app.send_quote(r, sent_on=on, actor=A)
+    app.receive_purchase_order(r, number="PO-P", amount=eur("1000.00"), received_on=on, actor=A)
+    app.authorize_work(r, authorized_on=on, actor=A)
+    for entry_id, day in (
+        ("t1", date(2024, 2, 5)),
+        ("t2", date(2024, 3, 5)),
+        ("t3", date(2024, 3, 6)),
+    ):
+        app.log_work(r, work(entry_id, day, "10"), actor="bob")
+    app.cancel_request(
+        r, reason="customer stopped the project", cancelled_on=date(2024, 3, 8), actor=A
+    )
+    return c, r
+
+
+def breakdowns_add_up_to(unbilled: UnbilledRevenue, on: date, amount: Money) -> None:
+    """Every way of totalling the authorized unbilled amounts of the one customer adds up to
+    ``amount``, and no item is negative (nothing taken off an age bucket the hours are not in)."""
+    for what in ("customer", "request", "account_manager", "age", "contract"):
+        found = unbilled.totals(on, what).totals.values()
+        assert sum(found, eur(0)) == amount, what
+    assert all(not i.amount.is_negative() for i in unbilled.items(on))
+
+
+def test_a_cancelled_fixed_price_request_over_budget_owes_its_price_in_unbilled_revenue(
+    app: QuoteToCash,
+) -> None:
+    """Completed, the portal would bill 1,000.00: cancelled, its 30 hours (3,000.00) are owed
+    only up to that price, as ``unbilled_work`` and the request's invoice say. Each hour is
+    listed with its share of the price (the oldest 10 hours in the 31-60 bucket, the rest in
+    1-30); once the capped invoice is drafted nothing is owed, and voiding it owes the 1,000.00
+    again. Hours imported after the cancellation are leakage risk at their worth, as before."""
+    c, r = cancelled_over_budget(app)
+    app.import_work(r, work("late", date(2024, 3, 12), "2"), source="psa.csv", actor="imp")
+    unbilled = followed(app, UnbilledRevenue())
+
+    assert by(unbilled, "request", r.hex) == eur("1000.00")
+    assert unbilled.customer_total(c, "EUR", MARCH_END) == eur("1000.00")
+    listed = sum((i.amount for i in unbilled.items(MARCH_END)), eur(0))
+    assert listed == app.unbilled_work(r) == app.unbilled_work(r, as_of=MARCH_END)
+    assert listed == eur("1200.00")  # the price, and the 200.00 of leakage on top
+    work_items = [i for i in unbilled.items(MARCH_END) if i.authorized]
+    assert [(i.item_id, i.kind, i.hours, i.amount, i.age_bucket) for i in work_items] == [
+        ("t1", "work", Decimal(10), eur("333.33"), "31-60"),
+        ("t2", "work", Decimal(10), eur("333.34"), "1-30"),
+        ("t3", "work", Decimal(10), eur("333.33"), "1-30"),
+    ]
+    assert all(i.description.endswith("(capped at the agreed fixed price)") for i in work_items)
+    assert by(unbilled, "age", "31-60") == eur("333.33")
+    breakdowns_add_up_to(unbilled, MARCH_END, eur("1000.00"))
+    assert [(i.item_id, i.amount) for i in unbilled.leakage_risk(MARCH_END)] == [
+        ("late", eur("200.00"))
+    ]
+    # on a day only the February hours were done, they are owed whole (1,000.00, the price)
+    february = date(2024, 2, 29)
+    assert by(unbilled, "request", r.hex, february) == app.unbilled_work(r, february)
+    assert by(unbilled, "request", r.hex, february) == eur("1000.00")
+
+    invoice = app.draft_request_invoice(r, drafted_on=date(2024, 3, 9), actor="billy")
+    assert app.invoice(invoice).net == eur("1000.00")
+    followed(app, unbilled)
+    assert by(unbilled, "request", r.hex) == app.unbilled_work(r) - eur(200) == eur(0)
+    assert [i.item_id for i in unbilled.items(MARCH_END)] == ["late"]
+
+    app.void_invoice(
+        invoice, reason="wrong PO reference", voided_on=date(2024, 3, 10), actor="billy"
+    )
+    followed(app, unbilled)
+    assert by(unbilled, "request", r.hex) == app.unbilled_work(r) - eur(200) == eur("1000.00")
+    breakdowns_add_up_to(unbilled, MARCH_END, eur("1000.00"))
+
+
+def test_a_cancelled_fixed_price_request_owes_its_price_less_hours_billed_by_hand(
+    app: QuoteToCash,
+) -> None:
+    """4 hours of the 1,000.00 portal were billed by hand as an agreed extra (400.00); 20 more
+    were logged before Acme cancelled it, and a 50.00 train fare. The price less what was billed
+    leaves 600.00 for the 20 hours, with the fare on top: 650.00, as ``unbilled_work`` says."""
+    c = app.register_customer(
+        "Acme", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
+    )
+    r = fixed_request(app, c, "Portal", "1000.00")
+    app.log_work(r, work("t0", date(2024, 3, 4), "4"), actor="bob")
+    extra = InvoiceLine(
+        "L1",
+        "Portal: agreed extra",
+        Decimal(4),
+        eur(100),
+        TaxRate.standard(21),
+        LineSource(SourceKind.WORK, request_id=r, time_entry_ids=("t0",), hours=Decimal(4)),
+        RevenueKind.ENHANCEMENT,
+    )
+    app.draft_invoice(c, [extra], drafted_on=date(2024, 3, 5), actor="billy")
+    app.log_work(r, work("t1", date(2024, 3, 6), "10"), actor="bob")
+    app.log_work(r, work("t2", date(2024, 3, 7), "10"), actor="bob")
+    app.log_expense(r, Expense("x1", "train fare", eur(50), date(2024, 3, 7)), actor="bob")
+    app.cancel_request(
+        r, reason="customer stopped the project", cancelled_on=date(2024, 3, 8), actor=A
+    )
+    unbilled = followed(app, UnbilledRevenue())
+
+    assert by(unbilled, "request", r.hex) == app.unbilled_work(r) == eur("650.00")
+    assert by(unbilled, "customer", c.hex) == app.unbilled_work(r, as_of=MARCH_END)
+    amounts = {i.item_id: i.amount for i in unbilled.items(MARCH_END)}
+    assert amounts == {"t1": eur("300.00"), "t2": eur("300.00"), "x1": eur("50.00")}
+    breakdowns_add_up_to(unbilled, MARCH_END, eur("650.00"))
+
+    invoice = app.draft_request_invoice(r, drafted_on=date(2024, 3, 9), actor="billy")
+    assert app.invoice(invoice).net == eur("650.00")
+    followed(app, unbilled)
+    assert by(unbilled, "request", r.hex) == app.unbilled_work(r) == eur(0)
+    assert unbilled.items(MARCH_END) == []

@@ -63,7 +63,9 @@ _TOTALS_BY = {
 class UnbilledItem:
     """One thing that should be billed and is not yet."""
 
-    kind: str  # work, expense, allowance_overage, fixed_price, contract_period, contract_correction
+    # work, expense, allowance_overage, fixed_price, contract_period, contract_correction (the
+    # work of a cancelled fixed-price request at its share of the price: ``_capped_at``)
+    kind: str
     customer_id: str
     request_id: str
     contract_id: str
@@ -105,6 +107,61 @@ def price_billed_through(
     ):
         kept += [i for i in dict.fromkeys(item_ids) if is_entry(i)]
     return kept
+
+
+def _cancelled_at_a_fixed_price(req: Row) -> bool:
+    """Whether the request has a fixed price and was cancelled after its work was authorized
+    (``open`` is unset only by the cancellation once ``authorized_on`` is set): its authorized
+    hours are owed, up to the price (``_fixed_price_room``). One cancelled before that has no
+    authorized hours to limit (its work was recorded unauthorized)."""
+    return req["fixed"] is not None and not req["open"] and req["authorized_on"] is not None
+
+
+def _fixed_price_room(req: Row, items: list[tuple[str, Row]], price_billed: bool) -> Decimal:
+    """What the unbilled hours of a cancelled fixed-price request may still bill, in its
+    currency (``QuoteToCash._fixed_price_room``): nothing once the price is billed
+    (``price_billed``), else its agreed price less the worth of its time entries a live
+    invoice bills, never below zero. As recorded now, as the projection counts invoicing."""
+    if price_billed:
+        return Decimal(0)
+    already = sum(
+        (
+            item["amount"]
+            for _, item in items
+            if item["kind"] == "work" and item["billed"] and item["currency"] == req["currency"]
+        ),
+        Decimal(0),
+    )
+    room: Decimal = req["fixed"] - already
+    return room if room > 0 else Decimal(0)
+
+
+def _capped_at(hours: list[UnbilledItem], room: Decimal, currency: str) -> list[UnbilledItem]:
+    """The unbilled authorized hours of a cancelled fixed-price request, owed up to ``room``
+    (``_fixed_price_room``): as they are when they are worth no more; else each listed with
+    its share of ``room`` (in proportion to its worth, rounded to the currency so that the
+    shares add up to ``room`` exactly), saying it is capped, and one whose share is nothing
+    left out. The request's invoice bills them all and takes off the excess on one line; here
+    every hour stays in its own age bucket, so no breakdown holds a negative amount."""
+    worth = sum((i.amount.amount for i in hours), Decimal(0))
+    if worth <= room:
+        return hours
+    quantum = currency_quantum(currency)
+    result: list[UnbilledItem] = []
+    so_far, shown = Decimal(0), Decimal(0)
+    for item in hours:
+        so_far += item.amount.amount
+        upto = (so_far * room / worth).quantize(quantum, rounding=ROUND_HALF_UP)
+        share, shown = upto - shown, upto
+        if share:
+            result.append(
+                attrs.evolve(
+                    item,
+                    amount=Money(share, currency),
+                    description=f"{item.description} (capped at the agreed fixed price)",
+                )
+            )
+    return result
 
 
 class UnbilledRevenue(AllowanceChains, ManagerNames):
@@ -386,7 +443,15 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
         """Every unbilled item as of a date (work, expenses, overage, contract periods): work
         and expenses dated on or before it, aged from their dates, and contract periods due by
         then. Invoicing is counted as it is recorded now; for the state as it was recorded at a
-        past moment, rebuild the projection as of that moment (``rebuild(..., as_of=...)``)."""
+        past moment, rebuild the projection as of that moment (``rebuild(..., as_of=...)``).
+
+        The authorized hours of a cancelled fixed-price request are owed up to its agreed price
+        less what is billed of it already (``QuoteToCash.unbilled_work``, which its invoice
+        bills): beyond that, each is listed at its share of what is left (``_capped_at``), so
+        the request's and customer's totals, and every other breakdown, add up to what is owed,
+        with no negative item. What is billed of it is also counted as recorded now, where
+        ``unbilled_work(r, as_of=day)`` counts what invoices held on that day: on a day before
+        an invoice billing some of its hours was drafted, the two can differ."""
         check_day(as_of)
         rows = self.rows()
         result: list[UnbilledItem] = []
@@ -424,6 +489,9 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
             # ``EnhancementRequest.fixed_price_billed``: by its own item, or through entries an
             # invoice recorded before that item still bills
             fixed_billed = req["price_billed"] or bool(req["price_entries"])
+            # a cancelled fixed-price request: its authorized hours, billed up to the price
+            capped_at_price = _cancelled_at_a_fixed_price(req)
+            capped: list[UnbilledItem] = []
             for item_id, item in items:
                 if item["billed"]:
                     continue
@@ -461,8 +529,18 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
                 )
                 if kind == "work" and fixed_owed and item["authorized"]:
                     fixed_items.append(entry)
+                elif (
+                    kind == "work"
+                    and capped_at_price
+                    and item["authorized"]
+                    and currency == req["currency"]
+                ):
+                    capped.append(entry)
                 else:
                     result.append(entry)
+            if capped:
+                room = _fixed_price_room(req, items, fixed_billed)
+                result += _capped_at(capped, room, req["currency"])
             started = req["started"]
             if fixed_owed and started is not None and started <= as_of and not fixed_billed:
                 # ``QuoteToCash.unbilled_work``: once authorized, a fixed price is unbilled from
