@@ -59,7 +59,10 @@ def _optional_decimal(value: Any) -> Decimal | None:
 @attrs.frozen
 class Estimate:
     """Hours at a rate, or a fixed price: the rate and the price are Money (``InvalidValue``
-    naming ``estimate.rate`` or ``estimate.fixed_price`` for a plain number or text)."""
+    naming ``estimate.rate`` or ``estimate.fixed_price`` for a plain number or text). A new
+    fixed price is whole minor units of its currency, a rate may be finer as a time entry's
+    may (``EnhancementRequest.estimate_work`` checks it, not this value: an estimate read back
+    from a stored event is built again, and one recorded before the rule still loads)."""
 
     hours: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     rate: Money | None = None
@@ -439,14 +442,28 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         ``estimate.fixed_price``): a fixed price is billed as agreed, not drawn on prepaid
         hours. Nor is it estimated in another currency than work already recorded on it
         (``CurrencyMismatch`` naming ``estimate.rate`` or ``estimate.fixed_price``): that work
-        is billed in the request's currency. Checked on new estimates only, so histories
-        recorded before still load."""
+        is billed in the request's currency. A fixed price is whole minor units of its currency
+        (``InvalidValue`` naming ``estimate.fixed_price``): 1,000.005 EUR is billed as one
+        line no invoice can hold, and no PO can match it. An hourly rate may be finer (0.125
+        EUR a unit, 33.335 EUR an hour), as a time entry's rate may: its total and each
+        entry's value are rounded to the currency. Checked on new estimates only (an
+        ``Estimate`` read back from a stored event is built again, so its own validation
+        would refuse a history), so histories recorded before still load."""
         if isinstance(estimate, Estimate):
             self._check_new_estimate(estimate)
         self._estimated(estimate, actor)
 
     def _check_new_estimate(self, estimate: Estimate) -> None:
         """``estimate_work``'s rules for a new estimate."""
+        price = estimate.fixed_price
+        if price is not None and not price.is_rounded():
+            raise InvalidValue(
+                f"must be whole minor units of {price.currency} (a fixed price is billed as "
+                f"agreed, and no invoice or PO can hold {price.amount})",
+                field="estimate.fixed_price",
+                aggregate_id=self.id,
+                value=price,
+            )
         currency = estimate.total.currency
         rated = sorted({w.entry.rate.currency for w in self.work} - {currency})
         if rated:
