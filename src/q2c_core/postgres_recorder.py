@@ -18,23 +18,35 @@ order under concurrent writers and a follower could skip an event; that option i
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from q2c_core.recorded_saves import SAVES_SUFFIX
 
+# a save's attempts on a lost connection, and the pause between them: the library's
+_ATTEMPTS = 10
+_WAIT = 0.2
+
 
 class PostgresEventRecorder(PostgresApplicationRecorder):
     """The library's recorder, with inserts sent statement by statement (see the module); each
     save also records its notification ids and time (``recorded_saves``): the database
-    server's clock, and never before the save before it."""
+    server's clock, and never before the save before it. A save whose COMMIT reply was lost
+    and that is found committed when retried succeeds once (``insert_events``)."""
 
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
@@ -51,11 +63,53 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.append(self.create_saves_statement)
         self.saves_ready = False  # the saves table is known to exist
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Record events in one transaction; returns their notification ids, in order."""
+        """Record events in one transaction; returns their notification ids, in order.
+
+        Retried on a lost connection as the library's (``InterfaceError``,
+        ``OperationalError``: 10 attempts, 0.2 seconds apart). A connection lost after the
+        transaction's COMMIT was sent leaves the outcome unknown: the server may have
+        committed and only its reply been lost (a network blip, a failover). The retry then
+        clashes with the save's own committed events (``IntegrityError``), which the
+        application would take for a lost version race and run the command again on fresh
+        state: a payment recorded twice, a second invoice drafted, an issue refused as already
+        issued though it was recorded. So after such a loss a clash is checked: when the
+        stored event at every (originator id, version) of the save has the save's topic and
+        state, the first attempt committed (each event carries its own timestamp, so another
+        writer's event is never identical), and the save succeeds with those events'
+        notification ids. Everything else the transaction writes was committed with them: the
+        save's row (``recorded_saves``) and whatever a subclass writes in ``_insert_events``
+        (a tracking record). Any other clash (another writer's events at one of those
+        versions) is raised as before. When every attempt fails, the last error is raised and
+        the outcome stays unknown, as with the library's recorder.
+        """
+        commit_lost = False  # an attempt's connection was lost once its COMMIT was sent
+        attempts = 0
+        while True:
+            committing = [False]
+            try:
+                return self._insert_once(stored_events, committing, **kwargs)
+            except IntegrityError:
+                if commit_lost and stored_events:
+                    ids: list[int] | None = self._ids_if_recorded(stored_events)
+                    if ids is not None:
+                        return ids
+                raise
+            except (InterfaceError, OperationalError):
+                attempts += 1
+                commit_lost = commit_lost or committing[0]
+                if attempts >= _ATTEMPTS:
+                    raise
+                time.sleep(_WAIT * (1 + 0.1 * (random.random() - 0.5)))
+
+    def _insert_once(
+        self, stored_events: Sequence[StoredEvent], committing: list[bool], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """One attempt; ``committing[0]`` is set once the transaction's work is sent and its
+        COMMIT is next."""
+        created_saves_table = False
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
@@ -63,6 +117,7 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         ):
             self._insert_events(curs, stored_events, **kwargs)
             if not stored_events:
+                committing[0] = True
                 return None
             # the lock, the notify and the insert, as the library's pipelined save sends them
             self._insert_stored_events(curs, stored_events, **kwargs)
@@ -70,7 +125,7 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             if ids:  # (in the save's transaction, while it holds the table lock)
                 if not self.saves_ready:  # a schema made before the table, CREATE_TABLE off
                     curs.execute(self.create_saves_statement)  # (writers wait on the lock)
-                    self.saves_ready = True
+                    created_saves_table = True
                 # the database's clock (one for every application server), never before the
                 # save before (a clock stepped back): the last save by id is the latest, its
                 # time the latest, as every save is recorded under this lock
@@ -81,7 +136,45 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
                     ).format(self.saves_table),
                     (ids[-1], ids[0]),
                 )
-            return ids
+            committing[0] = True
+        if created_saves_table:  # (known once committed: a rolled back one made none)
+            self.saves_ready = True
+        return ids
+
+    @retry((InterfaceError, OperationalError), max_attempts=_ATTEMPTS, wait=_WAIT)
+    def _ids_if_recorded(self, stored_events: Sequence[StoredEvent]) -> list[int] | None:
+        """The notification ids of the save's events as stored, in the save's order, when the
+        stored event at each of its (originator id, version) is this one (same topic, same
+        state); else None."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                SQL(
+                    "SELECT e.originator_id, e.originator_version, e.topic, e.state, "
+                    "e.notification_id FROM unnest(%s::{0}[], %s::bigint[]) "
+                    "AS b(originator_id, originator_version) JOIN {1}.{2} e "
+                    "ON e.originator_id = b.originator_id "
+                    "AND e.originator_version = b.originator_version"
+                ).format(
+                    Identifier(self.datastore.originator_id_type),
+                    Identifier(self.datastore.schema),
+                    Identifier(self.events_table_name),
+                ),
+                (
+                    [e.originator_id for e in stored_events],
+                    [e.originator_version for e in stored_events],
+                ),
+            )
+            found = {
+                (str(row["originator_id"]), row["originator_version"]): row
+                for row in curs.fetchall()
+            }
+        ids: list[int] = []
+        for e in stored_events:
+            row = found.get((str(e.originator_id), e.originator_version))
+            if row is None or row["topic"] != e.topic or bytes(row["state"]) != e.state:
+                return None
+            ids.append(row["notification_id"])
+        return ids
 
     def saves_recorded_by(self, moment: datetime) -> tuple[int | None, int | None]:
         """(first id of the earliest save kept, last id of the latest save recorded by then)."""
