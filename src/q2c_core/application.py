@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID, uuid4
 
@@ -66,14 +66,16 @@ from q2c_core.domain.invoice_numbering import (
     SeriesOpenings,
     numbers_could_coincide,
 )
-from q2c_core.domain.money import Money, to_decimal, total
+from q2c_core.domain.money import Money, minor_units, to_decimal, total
 from q2c_core.domain.payment import Payment, PaymentRefund, refunds_past_due
 from q2c_core.domain.prepaid_allowance import (
     AllowanceStatus,
     AllowanceUnit,
     PrepaidAllowance,
     charge_key,
+    follow_overage_worth,
     hours_of_overage,
+    overage_piece_worth,
     require_period,
     require_whole_minor_units,
     resolve_charge_key,
@@ -230,10 +232,18 @@ def _name_taken(holder: CustomerName, name: str, advice: str) -> DuplicateEntry:
 
 
 def _overage_worth(
-    allowance: PrepaidAllowance, overage: dict[str, Decimal], request_id: UUID, currency: str
+    allowance: PrepaidAllowance,
+    overage: dict[str, Decimal],
+    request_id: UUID,
+    currency: str,
+    billed_worth: Mapping[str, Decimal] | None = None,
+    billed: Mapping[str, Decimal] | None = None,
 ) -> Money:
     """What a request's part of an allowance's unbilled overage (quantities by charge key) is
-    worth: a money allowance's overage is money, an hours allowance's its hours at their rate."""
+    worth: a money allowance's overage is money; on an hours allowance each entry's overage
+    is what its invoice will bill (``_overage_piece``): the overage billed of it (``billed``,
+    the allowance's own by default) with the rest, at its rate rounded once, less what was
+    billed of it (``billed_worth``, ``QuoteToCash._overage_billed_worth``)."""
     worth = Money.zero(currency)
     for key, quantity in overage.items():
         charge = allowance.charge_for(key)
@@ -242,8 +252,50 @@ def _overage_worth(
         if allowance.unit is AllowanceUnit.MONEY:
             worth = worth + Money(quantity, currency)
         else:
-            worth = worth + (charge.rate * quantity).rounded()
+            worth = worth + _overage_piece(allowance, key, quantity, billed_worth, billed)
     return worth
+
+
+def _overage_piece(
+    allowance: PrepaidAllowance,
+    key: str,
+    quantity: Decimal,
+    billed_worth: Mapping[str, Decimal] | None,
+    billed: Mapping[str, Decimal] | None = None,
+) -> Money:
+    """What ``quantity`` more hours of a charge's overage on an hours allowance bill
+    (``overage_piece_worth``): with the hours billed of it, at its rate rounded once, less
+    what was billed of it (``billed_worth``). ``billed`` other than the allowance's own (as
+    invoices held it on a past day): what was billed of it is those hours at its rate, unless
+    the allowance holds as many billed now."""
+    rate = allowance.charge_for(key).rate
+    now = allowance.billed_overage.get(key, Decimal(0))
+    before = now if billed is None else billed.get(key, Decimal(0))
+    if before == now and billed_worth is not None:
+        worth = billed_worth.get(key, Decimal(0))
+    else:
+        worth = (rate * before).rounded().amount
+    return Money(
+        overage_piece_worth(rate.amount, before, worth, quantity, rate.quantum), rate.currency
+    )
+
+
+def _overage_unit_price(rate: Money, quantity: Decimal, net: Money) -> Money:
+    """The unit price at which ``quantity`` hours bill ``net`` (an overage piece,
+    ``overage_piece_worth``): the entry's rate when it does, else ``net / quantity`` with as
+    few decimals as make quantity x price round to ``net``, so the line, its approval and its
+    e-invoice all read quantity x price and agree with the allowance's hours."""
+    if (rate * quantity).rounded() == net:
+        return rate
+    exact = net.amount / quantity
+    places = minor_units(net.currency)
+    while True:  # (ends: at 15 more places, q x price is within half a minor unit of net)
+        price = Money(
+            exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), net.currency
+        )
+        if (price * quantity).rounded() == net or places > 40:
+            return price
+        places += 1
 
 
 def _require_due_date(invoice: Invoice, issued_on: date) -> None:
@@ -1128,6 +1180,43 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     billed[key] = billed.get(key, Decimal(0)) + quantity
         return billed
 
+    def _overage_billed_worth(self, allowance: PrepaidAllowance) -> dict[str, Decimal]:
+        """What invoices billed of each charge's overage on an hours allowance, by charge key
+        (``follow_overage_worth`` over its ``OverageBilled`` and ``OverageReleased`` events, as
+        the read models follow them): what the next piece of it bills less (``_overage_piece``).
+        Read from its history only when some of its overage is billed."""
+        if allowance.unit is AllowanceUnit.MONEY or not allowance.billed_overage:
+            return {}
+        rates = {c.key: c.rate for c in allowance.charges}
+        keys = list(rates)
+        billed: dict[str, Decimal] = {}
+        worth: dict[str, Decimal] = {}
+        pieces: dict[str, list[Decimal]] = {}
+        for event in self.repository.event_store.get(allowance.id):
+            e: Any = event
+            name = type(e).__name__
+            if name not in ("OverageBilled", "OverageReleased"):
+                continue
+            for k, quantity in e.quantities.items():
+                key = resolve_charge_key(k, keys)
+                rate = rates.get(key)
+                if rate is None:  # (no such charge: nothing to value it by)
+                    continue
+                follow_overage_worth(
+                    worth,
+                    pieces,
+                    billed,
+                    name == "OverageBilled",
+                    e.invoice_id.hex,
+                    key,
+                    quantity,
+                    rate.amount,
+                    rate.quantum,
+                )
+                sign = 1 if name == "OverageBilled" else -1
+                billed[key] = billed.get(key, Decimal(0)) + sign * quantity
+        return worth
+
     # -- invoices --------------------------------------------------------------------------------
 
     def invoice(self, invoice_id: UUID) -> Invoice:
@@ -1434,6 +1523,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             charged = _charged_entries(request, allowances)
             for allowance in allowances:
                 open_overage = allowance.unbilled_overage()
+                # what was billed of each charge's overage: a piece of it bills the rest of
+                # what its overage billed so far with the piece is worth (``_overage_piece``)
+                billed_worth: dict[str, Decimal] | None = None
                 for entry_id in sorted(_charged_entries(request, [allowance])):
                     key = charge_key(request_id, entry_id)
                     if key not in open_overage:
@@ -1442,13 +1534,28 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     quantity = open_overage[key]
                     overage.setdefault(allowance.id, {})[key] = quantity
                     money_unit = allowance.unit is AllowanceUnit.MONEY
+                    unit_price = Money(quantity, currency) if money_unit else entry.rate
+                    reason = None
+                    if not money_unit:
+                        if billed_worth is None:
+                            billed_worth = self._overage_billed_worth(allowance)
+                        net = _overage_piece(allowance, key, quantity, billed_worth)
+                        unit_price = _overage_unit_price(entry.rate, quantity, net)
+                        if unit_price != entry.rate:
+                            hours = allowance.billed_overage.get(key, Decimal(0)) + quantity
+                            reason = (
+                                f"{quantity} of {hours} hours beyond the allowance at "
+                                f"{entry.rate} an hour, billed {net} so that the pieces add up "
+                                f"to {(entry.rate * hours).rounded()}"
+                            )
                     line = no_charge(
                         InvoiceLine(
                             line_id=f"L{len(lines) + 1}",
                             description=f"{request.title}: {entry.worker} {entry.work_date} "
                             "beyond prepaid allowance",
                             quantity=Decimal(1) if money_unit else quantity,
-                            unit_price=Money(quantity, currency) if money_unit else entry.rate,
+                            unit_price=unit_price,
+                            price_reason=reason,
                             tax=tax,
                             source=LineSource(
                                 SourceKind.ALLOWANCE_OVERAGE,
@@ -2821,9 +2928,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         allowances = self._allowance_chain(request)
         charged = _charged_entries(request, allowances)
         for allowance in allowances:
-            result = result + _overage_worth(
-                allowance, allowance.unbilled_overage(), request_id, currency
-            )
+            overage = allowance.unbilled_overage()
+            worth = self._overage_billed_worth(allowance) if overage else {}
+            result = result + _overage_worth(allowance, overage, request_id, currency, worth)
         for e in request.unbilled_entries():
             if e.entry_id not in charged and e.rate.currency == currency:
                 result = result + e.value
@@ -2917,7 +3024,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         for allowance in allowances:
             billed = billed_overage.get(allowance.id, {})
             overage = allowance.unbilled_overage_on(day, billed)
-            result = result + _overage_worth(allowance, overage, request.id, currency)
+            worth = self._overage_billed_worth(allowance) if overage else {}
+            result = result + _overage_worth(
+                allowance, overage, request.id, currency, worth, billed
+            )
         direct = [
             e
             for e in request.unbilled_entries_on(day, items)

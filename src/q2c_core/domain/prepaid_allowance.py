@@ -10,7 +10,7 @@ import enum
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
@@ -112,6 +112,66 @@ def hours_of_overage(hours: Decimal, charged: Decimal, overage: Decimal) -> Deci
     if overage >= charged:
         return hours
     return min(hours, hours * overage / charged)
+
+
+def overage_piece_worth(
+    rate: Decimal, billed: Decimal, billed_worth: Decimal, quantity: Decimal, quantum: Decimal
+) -> Decimal:
+    """What a new piece (``quantity`` hours) of a time entry's overage on an hours allowance
+    bills: the entry's overage billed so far (``billed`` hours) with the piece, at the entry's
+    ``rate``, rounded once half up to the currency's ``quantum``, less what was billed of it
+    already (``billed_worth``). Billed a piece at a time, an entry's overage adds back up to
+    its hours at its rate rounded once, never a cent more: an hour at 33.33 whose halves
+    become overage one after the other bills 16.67, then 16.66."""
+    whole = (rate * (billed + quantity)).quantize(quantum, rounding=ROUND_HALF_UP)
+    return whole - billed_worth
+
+
+def follow_overage_worth(
+    worth: dict[str, Decimal],
+    pieces: dict[str, list[Decimal]],
+    billed: Mapping[str, Decimal],
+    billed_now: bool,
+    invoice_hex: str,
+    key: str,
+    quantity: Decimal,
+    rate: Decimal,
+    quantum: Decimal,
+) -> None:
+    """Follow what an hours allowance's billed overage is worth, by charge key (``worth``),
+    through one ``OverageBilled`` (``billed_now``) or ``OverageReleased`` quantity of an
+    invoice, before the allowance's billed hours (``billed``) take it in. A piece billed is
+    worth ``overage_piece_worth``, what its invoice's line bills; one released gives back what
+    its invoice billed of the charge (``pieces``, by invoice and key: [hours, worth]), so a
+    piece given back and billed again, while others stay billed, never drifts either. Both the
+    application and the read models follow the allowance's events with this."""
+    piece = f"{invoice_hex} {key}"
+    held = pieces.get(piece)
+    if billed_now:
+        amount = overage_piece_worth(
+            rate, billed.get(key, Decimal(0)), worth.get(key, Decimal(0)), quantity, quantum
+        )
+        if held is None:
+            held = pieces[piece] = [Decimal(0), Decimal(0)]
+        held[0] += quantity
+        held[1] += amount
+        worth[key] = worth.get(key, Decimal(0)) + amount
+        return
+    if held is None or held[0] <= 0:  # (not billed through these events: at its rate)
+        amount = (rate * quantity).quantize(quantum, rounding=ROUND_HALF_UP)
+    elif quantity >= held[0]:
+        amount = held[1]
+    else:  # (part of what the invoice billed of the charge: its share)
+        amount = (held[1] * quantity / held[0]).quantize(quantum, rounding=ROUND_HALF_UP)
+    if held is not None:
+        held[0] -= quantity
+        held[1] -= amount
+        if held[0] <= 0:
+            del pieces[piece]
+    if billed.get(key, Decimal(0)) - quantity <= 0:
+        worth.pop(key, None)  # (nothing of it billed any more: nothing of it is worth anything)
+    else:
+        worth[key] = worth.get(key, Decimal(0)) - amount
 
 
 def draw_in_work_date_order(

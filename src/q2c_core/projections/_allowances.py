@@ -10,8 +10,18 @@ from decimal import Decimal
 from typing import Any
 
 from q2c_core.domain.money import Money
-from q2c_core.domain.prepaid_allowance import charge_key
-from q2c_core.projections._facts import allowance_draws, apply_allowance_event, new_allowance_row
+from q2c_core.domain.prepaid_allowance import (
+    charge_key,
+    follow_overage_worth,
+    overage_piece_worth,
+    resolve_charge_key,
+)
+from q2c_core.projections._facts import (
+    allowance_draws,
+    apply_allowance_event,
+    currency_quantum,
+    new_allowance_row,
+)
 from q2c_core.projections.base import Projection, handles, uuid_hex
 from q2c_core.projections.store import Row
 
@@ -32,6 +42,11 @@ class AllowanceChains(Projection):
             uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency, e.granted_on
         )
         row["next"] = ""  # the allowance it is rolled over into, once it is
+        # on an hours allowance, what invoices billed of each charge's overage (by charge key)
+        # and of each invoice's piece of it ("<invoice hex> <key>": [hours, worth]), as
+        # ``follow_overage_worth`` follows them: what the next piece of it bills less
+        row["worth"] = {}
+        row["pieces"] = {}
         self.put(f"alw:{oid}", row)
 
     @handles(
@@ -45,6 +60,25 @@ class AllowanceChains(Projection):
     def _alw_changed(self, e: Any, oid: str) -> None:
         row = self.touch(f"alw:{oid}")
         assert row is not None
+        name = type(e).__name__
+        if name in ("OverageBilled", "OverageReleased") and row["unit"] != "MONEY":
+            quantum = currency_quantum(row["currency"])
+            for k, quantity in e.quantities.items():
+                key = resolve_charge_key(k, row["charges"])
+                charge = row["charges"].get(key)
+                if charge is None:  # (no such charge: nothing to value it by)
+                    continue
+                follow_overage_worth(
+                    row["worth"],
+                    row["pieces"],
+                    row["billed"],
+                    name == "OverageBilled",
+                    uuid_hex(e.invoice_id.int),
+                    key,
+                    quantity,
+                    charge[2],
+                    quantum,
+                )
         apply_allowance_event(row, e)
         if type(e).__name__ == "RolledOver":
             row["next"] = uuid_hex(e.to_allowance_id.int)
@@ -124,12 +158,17 @@ def open_overage(
 ) -> tuple[Decimal, Money] | None:
     """The overage of one charge not billed yet, as (quantity, amount), or None when there is
     none: its draw's overage less what invoices bill of it. On a money allowance the quantity
-    is the amount; on an hours allowance the amount is the hours at the charge's rate, rounded
-    half up to the currency (``QuoteToCash.unbilled_work``)."""
-    quantity = draw[1] - allowance["billed"].get(key, Decimal(0))
+    is the amount; on an hours allowance the amount is what its invoice will bill
+    (``overage_piece_worth``, as ``QuoteToCash.unbilled_work``): the hours billed of it with
+    these at the charge's rate, rounded half up to the currency once, less what was billed of
+    it, so the pieces of an entry's overage add up to its hours' worth."""
+    billed = allowance["billed"].get(key, Decimal(0))
+    quantity = draw[1] - billed
     if quantity <= 0:
         return None
     if allowance["unit"] == "MONEY":
         return quantity, Money(quantity, currency)
     rate = allowance["charges"][key][2]
-    return quantity, Money(rate * quantity, currency).rounded()
+    worth = allowance["worth"].get(key, Decimal(0))
+    amount = overage_piece_worth(rate, billed, worth, quantity, currency_quantum(currency))
+    return quantity, Money(amount, currency)

@@ -179,9 +179,12 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         recorded unauthorized (``unauthorized``) and what each billable entry is worth
         (``worth``), so a cancelled request stays on the agenda while the work logged while it
         was authorized (on a fixed price, up to the price), or an expense, is left to bill (9
-        dropped a cancelled request owing anything but overage, billed or not). A store built
-        by an older version is refused until it is rebuilt from events."""
-        return {"rows": 10}
+        dropped a cancelled request owing anything but overage, billed or not); 11 keeps on an
+        hours allowance's row what invoices billed of each charge's overage (``worth``,
+        ``pieces``), so a piece of an entry's overage is owed at what its invoice bills
+        (``overage_piece_worth``). A store built by an older version is refused until it is
+        rebuilt from events."""
+        return {"rows": 11}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:

@@ -192,8 +192,11 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
         the time entries through which an invoice recorded before the fixed price was its own
         item bills it (``price_entries``, ``EnhancementRequest.price_billed_by_entries``), and
         the ids of its expenses that are not billable (``other_expenses``), so a hand-made line
-        billing an entry of a fixed-price request by the hour leaves the price owed."""
-        return {"rows": 11}
+        billing an entry of a fixed-price request by the hour leaves the price owed; 12 keeps on
+        an hours allowance's row what invoices billed of each charge's overage (``worth``,
+        ``pieces``), so a piece of an entry's overage is owed at what its invoice bills
+        (``overage_piece_worth``) and the pieces add up to the entry's overage hours' worth."""
+        return {"rows": 12}
 
     replay_cost = 14.0
 
