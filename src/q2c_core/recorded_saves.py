@@ -12,13 +12,20 @@ the first's). On PostgreSQL that time is the database server's clock, one for ev
 application server; on SQLite, the machine's.
 
 ``position_as_of`` turns a time into the last notification id recorded by then: whole saves,
-and the same cut for every reader, whatever topics it reads. Events recorded before the table
-existed (and by the in-memory recorder, which has none) are cut at the first event created after
-the time, the best the events alone can tell.
+and the same cut for every reader, whatever topics it reads. A save's time is taken before its
+transaction commits, so a cut first waits for the saves being written (``wait_for_saves``): a
+save it then cannot see is recorded after the cut was taken, and a cut for a time already past
+on the recording clock is the same whenever it is taken, while others save or after. A time
+still ahead of that clock (the database server's on PostgreSQL, however far an application
+server's runs ahead of it) is no fixed cut yet: saves recorded before it, later, are taken in
+when the cut is taken again. Events recorded before the table existed (and by the in-memory
+recorder, which has none) are cut at the first event created after the time, the best the
+events alone can tell.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
@@ -56,7 +63,8 @@ class RecordsSaves(Protocol):
 
     def saves_recorded_by(self, moment: datetime) -> tuple[int | None, int | None]:
         """(first notification id of the earliest save kept, last notification id of the
-        latest save recorded at or before ``moment``); None where there is none."""
+        latest save committed and recorded at or before ``moment``); None where there is
+        none. Saves still being written are not waited for (``wait_for_saves``)."""
         ...
 
     def recorded_times(self, originator_id: UUID) -> dict[int, datetime]:
@@ -75,17 +83,112 @@ def recorded_times(app: Any, originator_id: UUID) -> dict[int, datetime]:
 
 
 def position_as_of(app: Any, moment: datetime) -> int:
-    """The last notification id recorded at or before ``moment`` (0: nothing was)."""
+    """The last notification id recorded at or before ``moment`` (0: nothing was): the same
+    whenever it is asked once ``moment`` is past on the recording clock (see the module)."""
     recorder = app.recorder
     moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    head: int = recorder.max_notification_id() or 0
     if isinstance(recorder, RecordsSaves):
+        wait_for_saves(recorder)
         earliest, last = recorder.saves_recorded_by(moment)
         if earliest is not None:
             if last is not None:
                 return last  # (events before the earliest kept save precede it)
             return _first_created_after(app, moment, earliest - 1)
+    head: int = recorder.max_notification_id() or 0
     return _first_created_after(app, moment, head)
+
+
+def wait_for_saves(recorder: object) -> None:
+    """Wait until the saves being written when this is called have committed (or rolled back).
+
+    q2c's recorders take a save's time while it holds the writers' lock: on PostgreSQL the
+    events table locked in EXCLUSIVE mode, on SQLite the file's write lock (taken by the first
+    insert of the save's transaction). Taking the same lock for a moment waits for those
+    saves, and any save not committed by then takes the lock, and its time, afterwards. On
+    PostgreSQL the lock is ROW EXCLUSIVE (the weakest that waits for a writer's EXCLUSIVE,
+    allowed to any role that may insert; it keeps no reader waiting), held by a transaction
+    that reads nothing; a role that may only read waits instead for the transactions holding
+    the writers' lock to end. Other recorders (in memory) save in this process, and are not
+    waited for."""
+    from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        _wait_for_sqlite_saves(recorder)
+        return
+    try:
+        from eventsourcing.postgres import PostgresAggregateRecorder
+    except ImportError:  # (no PostgreSQL driver: not a PostgreSQL recorder)
+        return
+    if isinstance(recorder, PostgresAggregateRecorder):
+        _wait_for_postgres_saves(recorder)
+
+
+def _wait_for_sqlite_saves(recorder: Any) -> None:
+    """Take the file's write lock and let it go (as long as a save waits for it, the lock
+    timeout, else ``StorageUnavailable`` saying the store is busy)."""
+    import sqlite3
+
+    from eventsourcing.persistence import OperationalError
+
+    from q2c_core.sqlite_recorder import store_busy
+
+    # (this process's writer slot too: its other threads' saves, and an in-memory file's)
+    with recorder.datastore.get_connection(commit=True) as conn:
+        cursor = conn.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            busy = store_busy(recorder, OperationalError(error), "no cut was taken")
+            if busy is None:
+                raise
+            raise busy from error
+        finally:
+            cursor.sqlite_cursor.close()
+        conn.rollback()
+
+
+def _wait_for_postgres_saves(recorder: Any) -> None:
+    """Lock the events table in ROW EXCLUSIVE mode and let it go, within the writers' lock
+    timeout; a role without the right to insert waits for the writers' lock to be let go."""
+    from eventsourcing.persistence import PersistenceError
+    from psycopg import errors
+    from psycopg.sql import SQL, Identifier
+
+    datastore = recorder.datastore
+    table = SQL("{0}.{1}").format(
+        Identifier(datastore.schema), Identifier(recorder.events_table_name)
+    )
+    try:
+        with datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            curs.execute(SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout))
+            curs.execute(SQL("LOCK TABLE {0} IN ROW EXCLUSIVE MODE").format(table))
+    except PersistenceError as error:  # (the library's, raised from the driver's)
+        if isinstance(error.__cause__, errors.InsufficientPrivilege):
+            _wait_for_postgres_writers(recorder, table.as_string())
+        elif not isinstance(error.__cause__, errors.UndefinedTable):
+            raise  # (no events table: nothing is being saved)
+
+
+# how often a role that may only read looks again whether the writers' lock was let go (s)
+_LOOK_AGAIN = 0.002
+
+
+def _wait_for_postgres_writers(recorder: Any, table: str) -> None:
+    """Wait until the transactions holding the events table's EXCLUSIVE lock now have ended
+    (``pg_locks``, which any role may read); a writer taking it later takes its time later."""
+    holding = (
+        "SELECT l.virtualtransaction AS v FROM pg_locks l JOIN pg_database d "
+        "ON d.oid = l.database AND d.datname = current_database() "
+        "WHERE l.locktype = 'relation' AND l.relation = to_regclass(%s) "
+        "AND l.mode = 'ExclusiveLock' AND l.granted"
+    )
+    with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+        curs.execute(holding, (table,))
+        writers = {row["v"] for row in curs.fetchall()}
+        while writers:
+            time.sleep(_LOOK_AGAIN)
+            curs.execute(holding, (table,))
+            writers &= {row["v"] for row in curs.fetchall()}
 
 
 _PREFIX = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
