@@ -86,7 +86,14 @@ class PrepaidCreditUsage(Projection):
         dated by then, expired or rolled over only once that was recorded for a day on or before
         it (until then open, nothing forfeited), and the overage invoices bill of that work as
         recorded. ``expiring_soon`` when its last day (the day before its period's exclusive
-        end) falls within ``expiring_within_days`` of ``as_of`` with some left."""
+        end) falls within ``expiring_within_days`` of ``as_of`` with some left.
+
+        Overage billing counts as recorded now, not as invoices held it on ``as_of``: when an
+        invoice that billed overage was voided (or its line credited re-billable) after
+        ``as_of``, the hours it held draw on the allowance here as they do today, so a past
+        day's ``remaining`` can differ from ``customer_summary(..., as_of=...)``, which reads
+        what invoices held on that day. For the books as they stood then, rebuild as of that
+        moment (``q2c report --as-of``)."""
         check_day(as_of)
         require_whole(expiring_within_days, "expiring_within_days")
         result = []
