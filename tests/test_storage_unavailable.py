@@ -165,6 +165,75 @@ def test_a_url_parameter_q2c_does_not_take_is_refused_before_anything_is_made(
     assert list(tmp_path.iterdir()) == []  # (no billing.db made)
 
 
+@pytest.mark.parametrize("opener", OPENERS)
+@pytest.mark.parametrize(
+    ("tail", "why"),
+    [
+        ("/test?schema=information_schema", "system schema"),
+        ("/test?schema=pg_catalog", "system schema"),
+        ("/test?schema=pg_toast", "system schema"),
+        ("/test?schema=pg_temp", "system schema"),
+        ("/test?schema=pg_acme", "system schema"),
+        ("/te%00st?schema=acme_nl", "NUL"),
+        ("/test?schema=acme_nl%00", "NUL"),
+        ("/test?connect_timeout=5%00", "NUL"),
+    ],
+)
+def test_a_system_schema_or_a_nul_character_is_refused_before_anything_is_made(
+    opener: Callable[[str], Any], tail: str, why: str
+) -> None:
+    """Acme's operator points q2c at ?schema=information_schema, PostgreSQL's own catalogue
+    (or pg_catalog, pg_toast, any pg_ name the server keeps for itself), or a URL with a NUL
+    (%00) in it: refused as InvalidValue naming the URL and why, the password left out, before
+    any connection. q2c used to create its event, snapshot and tracking tables, a type and a
+    function inside information_schema, and to connect to database "te" for /te%00st."""
+    url = f"postgresql://billing:secret@127.0.0.1:5999{tail}"
+    with pytest.raises(InvalidValue) as refused:
+        opener(url)
+    assert refused.value.field == "url" and why in str(refused.value)
+    assert "secret" not in str(refused.value) and "secret" not in str(refused.value.value)
+
+
+def test_nothing_of_q2c_is_made_inside_postgresqls_information_schema() -> None:
+    """On a real server: opening on ?schema=information_schema is refused and leaves the
+    system schema as it was, no q2c table in it."""
+    require_postgres()
+    import psycopg
+
+    try:
+        for opener in OPENERS:
+            with pytest.raises(InvalidValue, match="system schema"):
+                opener(f"{PG_DSN}?schema=information_schema")
+        with psycopg.connect(PG_DSN) as conn:
+            made = conn.execute(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'information_schema' AND c.relname LIKE ANY "
+                "(ARRAY['quotetocash%', 'q2c%', 'projection%'])"
+            ).fetchone()
+        assert made == (0,)
+    finally:  # (what a failure made there is taken out again)
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            for table in ("snapshots", "events_saves", "events"):
+                conn.execute(f"DROP TABLE IF EXISTS information_schema.quotetocash_{table}")
+            conn.execute("DROP TYPE IF EXISTS information_schema.stored_event_uuid CASCADE")
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite:///bill%00ing.db", "sqlite:///billing.db?lock_timeout=5%00"]
+)
+def test_a_nul_character_in_a_sqlite_url_is_refused_and_no_file_made(
+    url: str, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A NUL in a SQLite URL is InvalidValue naming the URL, no file made (the driver would
+    refuse it with a bare ValueError, or cut the name short)."""
+    monkeypatch.chdir(tmp_path)
+    for opener in OPENERS:
+        with pytest.raises(InvalidValue, match="NUL") as refused:
+            opener(url)
+        assert refused.value.field == "url"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_password_given_as_a_url_parameter_is_refused_and_never_shown() -> None:
     """libpq's form postgresql://billing@host/db?password=S3cr3t (which psql takes) is
     refused, saying where q2c takes a password, and neither the message nor the value shows

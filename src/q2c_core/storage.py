@@ -33,11 +33,29 @@ SQLITE_RECORDER_TOPIC = "q2c_core.sqlite_recorder:SQLiteEventRecorder"
 
 _PLAIN_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
+# PostgreSQL's own schemas: its catalogue (``pg_catalog``, ``pg_toast``, ``pg_temp``...: every
+# name starting with pg_ is kept for the server) and the SQL standard's ``information_schema``,
+# where the server would let q2c create its tables, type and function among the system views
+_SYSTEM_SCHEMA = re.compile(r"information_schema|pg_.*")
+
+
+def _refuse_nul(url: str) -> None:
+    """InvalidValue naming ``url`` when any part of it holds a NUL character (as is or as %00):
+    the drivers end a name there (``/te%00st`` connected to database "te") or refuse it with
+    a bare ValueError."""
+    if "\x00" in url or "\x00" in unquote_plus(url):
+        raise InvalidValue(
+            "must not hold a NUL character (%00): PostgreSQL and SQLite end a name there",
+            field="url",
+            value=redacted(url).replace("\x00", "%00"),
+        )
+
 
 def env_for_url(url: str) -> dict[str, str]:
     """The eventsourcing environment settings for a storage URL."""
     if url in ("memory:", "memory://", "popo:"):
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    _refuse_nul(url)
     parsed = _parsed(url)
     if parsed.scheme == "sqlite":
         # SQLAlchemy's convention: sqlite:///relative.db, sqlite:////absolute/path.db
@@ -90,6 +108,14 @@ def env_for_url(url: str) -> dict[str, str]:
                 raise InvalidValue(
                     "the schema must be lower-case letters, digits and _ (not first a digit), "
                     "at most 63 characters",
+                    field="url",
+                    value=redacted(url),
+                )
+            if _SYSTEM_SCHEMA.fullmatch(schema):
+                raise InvalidValue(
+                    f"the schema must not be {schema}: information_schema and every name "
+                    "starting with pg_ are PostgreSQL's system schemas, where q2c would create "
+                    "its tables among the server's own",
                     field="url",
                     value=redacted(url),
                 )
