@@ -365,3 +365,54 @@ def test_a_server_lost_in_the_middle_of_a_command_is_a_one_line_error() -> None:
         assert replay.returncode == 0, replay.stdout + replay.stderr
     finally:
         drop_pg_schema(schema)
+
+
+def test_a_server_gone_after_opening_is_storage_unavailable_for_commands_queries_and_catch_up() -> (
+    None
+):
+    """Acme's books are on PostgreSQL, reached through a relay; the application and the read
+    models are open, a customer registered and caught up, then the server goes out of reach
+    (the relay stopped: every connection cut, new ones refused). Registering another customer,
+    reading the first and catching up each raise StorageUnavailable naming the
+    URL, its password left out, and saying what the driver said, as opening does; nothing
+    else about the store leaks out untyped. q2c used to raise eventsourcing's bare
+    OperationalError ("couldn't get a connection") after 10 to 22 seconds."""
+    require_postgres()
+    from conftest import drop_pg_schema, new_pg_schema, pg_url
+
+    from q2c_core.projections import ReceivablesAging, catch_up
+
+    schema = new_pg_schema()
+    direct = urlparse(pg_url(schema))
+    proxy = CuttingProxy(direct.hostname or "127.0.0.1", direct.port or 5432, limit=10**12)
+    url = (
+        f"postgresql://{direct.username or 'postgres'}:secret@127.0.0.1:{proxy.port}"
+        f"{direct.path}?schema={schema}&connect_timeout=1"
+    )
+    app = QuoteToCash.open(url)
+    store = ProjectionStore.open(url)
+    try:
+        acme = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+        catch_up(app, [ReceivablesAging(store)])
+        proxy.close()
+        calls: dict[str, Callable[[], Any]] = {
+            "a command": lambda: app.register_customer(
+                "Beta", "EUR", account_manager="mia", actor="a"
+            ),
+            "a query": lambda: app.customer(acme),
+            "catch_up": lambda: catch_up(app, [ReceivablesAging(store)]),
+        }
+        for what, call in calls.items():
+            with pytest.raises(StorageUnavailable) as gone:
+                call()
+            shown = f"{gone.value} {gone.value.value}"
+            assert gone.value.field == "url", what
+            assert f"127.0.0.1:{proxy.port}" in shown and ":***@" in shown, (what, shown)
+            assert "secret" not in shown, what
+    finally:
+        with contextlib.suppress(Exception):
+            app.close()
+        with contextlib.suppress(Exception):
+            store.close()
+        proxy.close()
+        drop_pg_schema(schema)

@@ -66,6 +66,10 @@ from q2c_core.storage import (
     creating_tables,
     env_for_url,
     opening,
+    out_of_reach,
+    redacted,
+    unreachable_errors,
+    url_of,
 )
 
 A = TypeVar("A", bound=Aggregate)
@@ -140,6 +144,41 @@ def _checking_days(method: Callable[..., R], days: list[_DayParameter]) -> Calla
     return checked
 
 
+def _reaching_storage(method: Callable[..., R]) -> Callable[..., R]:
+    """``method`` (a command or a query of the application) with the store out of reach while
+    it runs (the server gone after opening, a connection cut) raised as ``StorageUnavailable``
+    naming the application's URL (``storage.reaching``), not as the driver's or
+    eventsourcing's untyped error."""
+
+    @functools.wraps(method)
+    def reached(self: BaseApp, *args: Any, **kwargs: Any) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except unreachable_errors() as error:
+            # (while the application is made, before it knows its URL: its settings')
+            url = getattr(self, "storage_url", None) or url_of(self.env.get)
+            raise out_of_reach(url, error) from error
+
+    reached.__q2c_reaches_storage__ = True  # type: ignore[attr-defined]
+    return reached
+
+
+def _guard_public_methods(cls: type[BaseApp]) -> None:
+    """Every public method ``cls`` declares refuses a business day that is no date
+    (``_checking_days``) and raises the store out of reach as ``StorageUnavailable``
+    (``_reaching_storage``)."""
+    for name, member in list(cls.__dict__.items()):
+        if name.startswith("_") or not inspect.isfunction(member):
+            continue
+        if not getattr(member, "__q2c_checks_days__", False):
+            days = _day_parameters(member)
+            if days:
+                member = _checking_days(member, days)
+        if not getattr(member, "__q2c_reaches_storage__", False):
+            member = _reaching_storage(member)
+        setattr(cls, name, member)
+
+
 class BaseApp(Application[UUID]):
     """An eventsourcing Application with q2c's storage, transcodings and save discipline."""
 
@@ -173,16 +212,16 @@ class BaseApp(Application[UUID]):
         """Every public method a q2c application declares that takes a business day (a
         parameter declared ``date`` or ``date | None``) refuses anything else before it runs,
         text or a datetime with it: ``InvalidValue`` naming the parameter, nothing recorded (a
-        day given as text got as far as a comparison with a day and a bare TypeError)."""
+        day given as text got as far as a comparison with a day and a bare TypeError).
+
+        Every public method (a command, a query) raises the store out of reach while it runs
+        (the server gone after opening, a connection cut, no connection to be had in time)
+        as ``StorageUnavailable`` naming the URL, its password left out, as opening does: a
+        caller catches one q2c error, not the driver's or eventsourcing's. A save is one
+        transaction, so a command that failed so recorded nothing, or all of its events when
+        the connection was lost after the commit."""
         super().__init_subclass__(**kwargs)
-        for name, member in list(cls.__dict__.items()):
-            if name.startswith("_") or not inspect.isfunction(member):
-                continue
-            if getattr(member, "__q2c_checks_days__", False):
-                continue
-            days = _day_parameters(member)
-            if days:
-                setattr(cls, name, _checking_days(member, days))
+        _guard_public_methods(cls)
 
     def __init__(
         self,
@@ -194,13 +233,18 @@ class BaseApp(Application[UUID]):
         super().__init__(env)
         self.approval_policy = approval_policy or ApprovalPolicy()
         self.max_retries = max_retries
+        # the storage an error names (its password left out): the URL opened, or the one
+        # the settings stand for
+        self.storage_url = url_of(self.env.get)
 
     @classmethod
     def open(cls: type[B], url: str, **kwargs: Any) -> B:
         """Open the application on ``memory:``, ``sqlite:///file.db`` or ``postgresql://...``."""
         env = env_for_url(url)
         with opening(url), creating_tables(env):  # (several processes opening one database)
-            return cls(env, **kwargs)
+            app = cls(env, **kwargs)
+        app.storage_url = redacted(url)
+        return app
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
         """eventsourcing's factory; on PostgreSQL and SQLite with q2c's recorders unless the
@@ -655,6 +699,9 @@ class BaseApp(Application[UUID]):
             for n in page:
                 yield self.mapper.to_domain_event(n)
             start = page[-1].id + 1
+
+
+_guard_public_methods(BaseApp)
 
 
 def open_item(invoice: Invoice, on: date) -> OpenItem:

@@ -224,16 +224,88 @@ def redacted(url: str) -> str:
 @functools.cache
 def storage_errors() -> tuple[type[BaseException], ...]:
     """The errors of the drivers and of eventsourcing's persistence layer (not q2c's own, nor a
-    programming mistake such as a wrong keyword, which keep their type)."""
+    programming mistake such as a wrong keyword, which keep their type), and q2c's
+    ``StorageUnavailable``: what the command line reports as storage failing."""
     from eventsourcing.persistence import PersistenceError
 
-    errors: list[type[BaseException]] = [PersistenceError, sqlite3.Error, OSError]
+    errors: list[type[BaseException]] = [
+        PersistenceError,
+        sqlite3.Error,
+        OSError,
+        StorageUnavailable,
+    ]
     with contextlib.suppress(ImportError):
         import psycopg
         from psycopg_pool import PoolTimeout
 
         errors += [psycopg.Error, PoolTimeout]
     return tuple(errors)
+
+
+@functools.cache
+def unreachable_errors() -> tuple[type[BaseException], ...]:
+    """The errors that say storage opened before is out of reach or out of service now (the
+    server gone or restarting, a connection cut, none to be had from the pool in time, a
+    SQLite file that cannot be read or written): eventsourcing's ``OperationalError`` and
+    ``InterfaceError`` and the drivers' own. A clash between writers (``IntegrityError``,
+    which commands and followers retry) and a programming mistake keep their type."""
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    errors: list[type[BaseException]] = [
+        OperationalError,
+        InterfaceError,
+        sqlite3.OperationalError,
+        sqlite3.InterfaceError,
+    ]
+    with contextlib.suppress(ImportError):
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        errors += [psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout]
+    return tuple(errors)
+
+
+def first_line(error: BaseException) -> str:
+    """An error's first line of message (psycopg's span several), or its type's name."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+@contextlib.contextmanager
+def reaching(url: str) -> Iterator[None]:
+    """Around using storage opened before (a command, a query, a follower's page): the store
+    out of reach (``unreachable_errors``) becomes ``StorageUnavailable`` naming the URL, its
+    password left out, and saying what the driver said, as ``opening`` does. q2c's own errors
+    and every other error pass through."""
+    try:
+        yield
+    except unreachable_errors() as error:
+        raise out_of_reach(url, error) from error
+
+
+def out_of_reach(url: str, error: BaseException) -> StorageUnavailable:
+    """``StorageUnavailable`` saying the storage at ``url`` (its password left out) is out of
+    reach, and what the driver said (``error``'s first line)."""
+    return StorageUnavailable(
+        f"cannot reach {redacted(url)}: {first_line(error)}", field="url", value=redacted(url)
+    )
+
+
+def url_of(env: Callable[[str], str | None]) -> str:
+    """The storage URL an application's or a store's settings (``env_for_url``'s, read through
+    ``env``: an application's ``env.get``) stand for, without any password: what an error
+    names when no URL was given (an application made from settings)."""
+    module = env("PERSISTENCE_MODULE") or ""
+    if module.endswith(".postgres"):
+        user = env("POSTGRES_USER") or "postgres"
+        host = env("POSTGRES_HOST") or "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        schema = env("POSTGRES_SCHEMA")
+        url = f"postgresql://{user}@{host}:{env('POSTGRES_PORT') or 5432}/"
+        return url + (env("POSTGRES_DBNAME") or "") + (f"?schema={schema}" if schema else "")
+    if module.endswith(".sqlite"):
+        return f"sqlite:///{env('SQLITE_DBNAME') or ''}"
+    return "memory:"
 
 
 # the modules of the [postgres] extra, and how to install it
@@ -267,10 +339,11 @@ def opening(url: str) -> Iterator[None]:
             field="url",
             value=redacted(url),
         ) from missing
+    except StorageUnavailable:
+        raise
     except storage_errors() as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise StorageUnavailable(
-            f"cannot open {redacted(url)}: {first}", field="url", value=redacted(url)
+            f"cannot open {redacted(url)}: {first_line(error)}", field="url", value=redacted(url)
         ) from error
 
 

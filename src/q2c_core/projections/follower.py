@@ -35,7 +35,7 @@ from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import NotificationReader, RawNotification
 from q2c_core.projections.store import PageWrite, ProjectionStore
 from q2c_core.recorded_saves import position_as_of
-from q2c_core.storage import env_for_url
+from q2c_core.storage import env_for_url, reaching, redacted, url_of
 from q2c_core.workers import gather, portable, shared_storage, start, stop
 
 Progress = Callable[[int, int], None]
@@ -88,10 +88,14 @@ class Follower:
         time after the other moved on, so that is never counted against it; only a collision
         with no position moved since the last try is, and after ``RACE_RETRIES`` of those in a
         row the ``IntegrityError`` is raised.
+
+        Storage out of reach (the server gone, a connection cut) is ``StorageUnavailable``
+        naming the URL, its password left out: the application's when reading its log, the
+        store's when reading or writing the read models. What was committed before stands.
         """
         applied = [0]
         stuck = 0
-        with _collections_paused():
+        with _collections_paused(), reaching(self._stores_url()):
             while True:
                 before = self.positions()
                 try:
@@ -117,18 +121,20 @@ class Follower:
         start = min(positions.values(), default=0) + 1
         # every notification up to the head is committed (ids commit in order), so once no
         # page is left the positions can move to it
-        head = self.app.recorder.max_notification_id() or 0
+        with reaching(self._app_url()):
+            head = self.app.recorder.max_notification_id() or 0
+            if self.until is None and self.as_of is not None:
+                self.until = position_as_of(self.app, self.as_of)
         pages = 0
         dispatch: dict[str, _Route] = {}
-        if self.until is None and self.as_of is not None:
-            self.until = position_as_of(self.app, self.as_of)
         until = self.until
         at_end = False
         while True:
             if until is not None and start > until:
                 at_end = True
                 break
-            page = self.reader.select(start, self.page_size, stop=until, topics=self.topics)
+            with reaching(self._app_url()):
+                page = self.reader.select(start, self.page_size, stop=until, topics=self.topics)
             if not page:
                 at_end = True
                 break
@@ -180,6 +186,16 @@ class Follower:
             self._track_to(min(head, until) if until is not None else head, positions)
         for topic, route in dispatch.items():
             self.applied_by_topic[topic] = self.applied_by_topic.get(topic, 0) + route.applied
+
+    def _app_url(self) -> str:
+        """The URL of the application's storage, as an error names it (no password)."""
+        return getattr(self.app, "storage_url", None) or url_of(self.app.env.get)
+
+    def _stores_url(self) -> str:
+        """The URL of the projections' store (each, when they are in several), as an error
+        names it."""
+        urls = [redacted(p.store.url) if p.store.url else "" for p in self.projections]
+        return " or ".join(dict.fromkeys(url for url in urls if url)) or "the projection store"
 
     def _track_to(self, last: int, positions: dict[int, int]) -> None:
         """Move positions behind ``last`` to it: the log has nothing they read up to there
