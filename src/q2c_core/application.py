@@ -1457,7 +1457,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         whole, so a cancelled fixed-price request bills its hours, not the price), its
         expenses, and its allowance overage; it stays cancelled. The hours of a cancelled
         fixed-price request are billed up to the agreed price less what was billed of it
-        already (``_fixed_price_room``), never more: each hour line names its time entry, and
+        already (``_fixed_price_room``: the net of the live lines billing its hours, less what
+        re-billable credit notes gave back; what they billed, not what the hours are worth),
+        never more: each hour line names its time entry, and
         a last line, "capped at the agreed fixed price", takes off what they are worth beyond
         that, saying so in its ``price_reason``; its expenses are billed on top. When the
         price is billed whole already, its hours bill nothing. Work recorded unauthorized
@@ -1628,7 +1630,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     )
                     hour_lines.append(no_charge(line, entry))
                 worth = total((line.net for line in hour_lines), currency)
-                room = _fixed_price_room(request, currency, request.billed)
+                room = _fixed_price_room(
+                    request, currency, request.billed, self._hours_billed_of(request)
+                )
                 if room is None or room >= worth:
                     lines += hour_lines
                     billed_items += [e.entry_id for e in direct]
@@ -1655,6 +1659,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                                 + (
                                     f", less {already} billed already"
                                     if already.is_positive()
+                                    else f", plus the {-already} its invoices took off so far"
+                                    if already.is_negative()
                                     else ""
                                 )
                             ),
@@ -2922,7 +2928,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         if as_of is not None:
             invoices = self._invoices(self.customer(request.customer_id))
             held, billed_overage = self._held_on(invoices, as_of)
-            return self._unbilled_on(request, as_of, held, billed_overage)
+            hours = _hours_billed(invoices, as_of)
+            return self._unbilled_on(request, as_of, held, billed_overage, hours)
         currency = request.currency or self.customer(request.customer_id).currency
         result = Money.zero(currency)
         allowances = self._allowance_chain(request)
@@ -2956,8 +2963,23 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if started and not request.fixed_price_billed:
                 result = result + fixed_price
         return result - _beyond_fixed_price(
-            request, currency, request.unbilled_entries(), charged, request.billed
+            request,
+            currency,
+            request.unbilled_entries(),
+            charged,
+            request.billed,
+            self._hours_billed_of(request),
         )
+
+    def _hours_billed_of(self, request: EnhancementRequest) -> dict[tuple[UUID, str], Money]:
+        """What is billed of the request's hours as recorded (``_hours_billed``), read from its
+        customer's invoices only when it counts: on a cancelled fixed-price request."""
+        estimate = request.estimate
+        if request.status is not RequestStatus.CANCELLED or estimate is None:
+            return {}
+        if estimate.fixed_price is None:
+            return {}
+        return _hours_billed(self._invoices(self.customer(request.customer_id)))
 
     def _held_on(
         self, invoices: Iterable[Invoice], day: date
@@ -3011,10 +3033,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         day: date,
         held: dict[UUID, set[str]],
         billed_overage: dict[UUID, dict[str, Decimal]],
+        hours_billed: Mapping[tuple[UUID, str], Money],
     ) -> Money:
         """``unbilled_work`` as it stood at the end of ``day``, by its rules (allowance cover
         and overage, a fixed price once started and covered), from what invoices held then
-        (``_held_on``: ``held`` items by request, ``billed_overage`` by allowance). Work and
+        (``_held_on``: ``held`` items by request, ``billed_overage`` by allowance) and billed
+        of the requests' hours then (``hours_billed``, ``_hours_billed``). Work and
         expenses in another currency than the request's are left out, as there."""
         currency = request.currency or self.customer(request.customer_id).currency
         result = Money.zero(currency)
@@ -3050,7 +3074,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if request.started_by(day) and not request.fixed_price_held(items):
                 result = result + fixed_price
         return result - _beyond_fixed_price(
-            request, currency, request.unbilled_entries_on(day, items), charged, items
+            request, currency, request.unbilled_entries_on(day, items), charged, items, hours_billed
         )
 
     def customer_summary(
@@ -3103,8 +3127,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         else:
             invoices = [i for i in invoices if i.issued_by(as_of)]
             held, billed_overage = self._held_on(every, as_of)
+            hours_billed = _hours_billed(every, as_of)
             unbilled = total(
-                (self._unbilled_on(r, as_of, held, billed_overage) for r in requests), cur
+                (self._unbilled_on(r, as_of, held, billed_overage, hours_billed) for r in requests),
+                cur,
             )
             unbilled += total(
                 (
@@ -3272,29 +3298,73 @@ def _owes_overage(request: EnhancementRequest, allowance: PrepaidAllowance) -> b
     )
 
 
+def _bills_hours(source: LineSource) -> bool:
+    """Whether an invoice line bills a request's hours, as a cancelled fixed price counts what
+    was billed of it (``_fixed_price_room``): a line naming its time entries (not their overage
+    beyond an allowance, nor an expense, nor the fixed price itself), or a line of its work
+    naming none (the line capping its hours at the price, or work billed by hand as a sum).
+    Deposit lines are an advance and its deduction, not its hours. The projections keep the
+    same rule (``projections._hours_billed.bills_hours``)."""
+    if source.request_id is None or source.fixed_price or source.expense_id:
+        return False
+    if source.kind in _NOT_HOURS:
+        return False
+    return bool(source.time_entry_ids) or source.kind is SourceKind.WORK
+
+
+_NOT_HOURS = (SourceKind.ALLOWANCE_OVERAGE, SourceKind.DEPOSIT, SourceKind.DEPOSIT_DEDUCTION)
+
+
+def _hours_billed(
+    invoices: Iterable[Invoice], day: date = date.max
+) -> dict[tuple[UUID, str], Money]:
+    """What was billed of each request's hours at the end of ``day`` (without it: as recorded),
+    by request and currency: the net of the lines billing them (``_bills_hours``) on invoices
+    drafted by then and not voided by then, less those a re-billable credit note credited by
+    then (``Invoice.lines_holding_work_on``). A line written off stays billed: its money is
+    given back and its hours are not billable again, and a cancelled fixed price does not take
+    the write-off back through the request's other hours."""
+    invoices = list(invoices)
+    rebillable = {
+        i.id
+        for i in invoices
+        if i.kind is InvoiceKind.CREDIT_NOTE
+        and i.credit_disposition is CreditDisposition.REBILLABLE
+    }
+    billed: dict[tuple[UUID, str], Money] = {}
+    for invoice in invoices:
+        for line in invoice.lines_holding_work_on(day, rebillable):
+            source = line.source
+            if source is None or source.request_id is None or not _bills_hours(source):
+                continue
+            key = (source.request_id, line.net.currency)
+            found = billed.get(key)
+            billed[key] = line.net if found is None else found + line.net
+    return billed
+
+
 def _fixed_price_room(
-    request: EnhancementRequest, currency: str, billed: Collection[str]
+    request: EnhancementRequest,
+    currency: str,
+    billed: Collection[str],
+    hours_billed: Mapping[tuple[UUID, str], Money],
 ) -> Money | None:
     """What the hours of a cancelled fixed-price request may still bill: its agreed price less
-    what is billed of it already (all of it once the price is billed, else the worth of its
-    time entries ``billed`` names), never below zero. None for any other request: its hours
-    are billed at their worth. (A completed request is billed its price instead; cancelled,
-    the customer owes the work done, at its hours' worth, but never more than the price.)"""
+    what was billed of it already, never below zero: nothing once the price itself is billed
+    (``billed`` names the request's billed items), else the price less the net of the lines
+    billing its hours (``hours_billed``, ``_hours_billed``: what they billed, not what the
+    hours are worth; a capped invoice and a goodwill rate bill them below their worth). None
+    for any other request: its hours are billed at their worth. (A completed request is
+    billed its price instead; cancelled, the customer owes the work done, at its hours'
+    worth, but never more than the price.)"""
     estimate = request.estimate
     price = estimate.fixed_price if estimate is not None else None
     if request.status is not RequestStatus.CANCELLED or price is None:
         return None
     if request.fixed_price_held(billed):
         return Money.zero(currency)
-    already = total(
-        (
-            w.entry.value
-            for w in request.work
-            if w.entry.entry_id in billed and w.entry.rate.currency == currency
-        ),
-        currency,
-    )
-    room = price - already
+    already = hours_billed.get((request.id, currency))
+    room = price if already is None else price - already
     return Money.zero(currency) if room.is_negative() else room
 
 
@@ -3304,11 +3374,12 @@ def _beyond_fixed_price(
     unbilled: Iterable[TimeEntry],
     charged: Collection[str],
     billed: Collection[str],
+    hours_billed: Mapping[tuple[UUID, str], Money],
 ) -> Money:
     """What the unbilled authorized hours of a cancelled fixed-price request are worth beyond
     what they may still bill (``_fixed_price_room``): ``unbilled_work`` leaves it out, as the
     request's invoice caps them. Zero for any other request."""
-    room = _fixed_price_room(request, currency, billed)
+    room = _fixed_price_room(request, currency, billed, hours_billed)
     if room is None:
         return Money.zero(currency)
     authorized = {w.entry.entry_id for w in request.work if w.authorized}

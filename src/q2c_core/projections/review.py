@@ -23,6 +23,7 @@ from q2c_core.projections._facts import (
     currency_quantum,
     invoice_facts,
 )
+from q2c_core.projections._hours_billed import HoursBilled, hours_billed
 from q2c_core.projections._requests import RequestBook, items_billed
 from q2c_core.projections.base import check_day, handles, uuid_hex
 from q2c_core.projections.store import Row
@@ -90,7 +91,7 @@ def _add_bases(bases: list[list[Any]], lines: list[list[Any]]) -> None:
             bases.append([line[TAX_CAT], line[TAX_RATE], ZERO + line[NET]])
 
 
-class ReviewMeeting(RequestBook, AllowanceChains):
+class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
     """Open work for the regular review.
 
     *Invoiced* is the net revenue billed for the request's work: its lines on live (drafted or
@@ -150,8 +151,10 @@ class ReviewMeeting(RequestBook, AllowanceChains):
     bills (``price_entries``, as :class:`UnbilledRevenue` keeps them), the ids of its
     expenses that are not billable (``other_expenses``), and the ids of its billable time
     entries recorded unauthorized (``unauthorized``: a cancelled request does not owe them)
-    and what each billable time entry is worth (``worth``: amount and currency; a cancelled
-    fixed-price request owes its hours up to its price less what was billed of it).
+    and what each billable time entry is worth (``worth``: amount and currency), and what live
+    invoices billed of its hours, net of re-billable credit notes (``hours_billed``, with
+    ``hb:<id>`` and ``hbn:<id>`` rows for the invoices and notes, :class:`HoursBilled`): a
+    cancelled fixed-price request owes its hours up to its price less what was billed of them.
     """
 
     name = "review_meeting"
@@ -182,9 +185,13 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         dropped a cancelled request owing anything but overage, billed or not); 11 keeps on an
         hours allowance's row what invoices billed of each charge's overage (``worth``,
         ``pieces``), so a piece of an entry's overage is owed at what its invoice bills
-        (``overage_piece_worth``). A store built by an older version is refused until it is
-        rebuilt from events."""
-        return {"rows": 11}
+        (``overage_piece_worth``); 12 keeps what live invoices billed of a request's hours, net of
+        re-billable credit notes (``hours_billed``, ``hb:`` and ``hbn:`` rows), so a cancelled
+        fixed price owes its price less what was billed, not less what the billed hours are
+        worth (11 dropped a cancelled request whose capped invoice's hour line was credited as
+        re-billable). A store built by an older version is refused until it is rebuilt from
+        events."""
+        return {"rows": 12}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:
@@ -213,6 +220,7 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         row["other_expenses"] = []
         row["unauthorized"] = []
         row["worth"] = {}
+        row["hours_billed"] = {}
 
     @handles("EnhancementRequest.WorkLogged")
     def _req_work(self, e: Any, oid: str) -> None:
@@ -292,6 +300,7 @@ class ReviewMeeting(RequestBook, AllowanceChains):
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
+        self._hours_drafted(e, oid)
         kind = e.kind.name
         facts = invoice_facts(e)
         per_request = _work_by_request(facts.lines)
@@ -338,6 +347,7 @@ class ReviewMeeting(RequestBook, AllowanceChains):
     def _credited(self, e: Any, oid: str) -> None:
         """An issued credit note took lines back: its requests are invoiced that much less, and
         the invoice asks for its total less the note's."""
+        self._hours_credited(e, oid)
         note_key = f"cn:{uuid_hex(e.credit_note_id.int)}"
         note = self.get(note_key)
         if note is not None:
@@ -363,6 +373,7 @@ class ReviewMeeting(RequestBook, AllowanceChains):
 
     @handles("Invoice.Voided")
     def _voided(self, e: Any, oid: str) -> None:
+        self._hours_voided(oid)
         for key in (f"inv:{oid}", f"cn:{oid}"):
             if self.get(key) is not None:
                 self.delete(key)
@@ -467,17 +478,15 @@ class ReviewMeeting(RequestBook, AllowanceChains):
         """Whether a cancelled request's unbilled authorized time entries ``hours`` are billed
         (``QuoteToCash.draft_request_invoice``): at their worth, except on a fixed price, up to
         the price less what was billed of it (``_fixed_price_room``: nothing left once the price
-        is billed, or hours worth it); hours worth nothing are billed at no charge."""
+        is billed, or once live invoices billed the price of its hours, net of re-billable
+        credit notes: ``hours_billed``); hours worth nothing are billed at no charge."""
         if req["hourly"] or req["est_total"] is None:
             return True
         currency, worth = req["currency"], req["worth"]
         if req["fixed_billed"] or req["price_entries"]:
             room = ZERO
         else:
-            billed = sum(
-                (w for i, (w, c) in worth.items() if req["work"][i] and c == currency), ZERO
-            )
-            room = req["est_total"] - billed
+            room = req["est_total"] - hours_billed(req, currency)
         if room > 0:
             return True
         return not any(worth[i][0] for i in hours if worth[i][1] == currency)

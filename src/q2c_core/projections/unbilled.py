@@ -38,6 +38,7 @@ from q2c_core.projections._facts import (
     currency_quantum,
     invoice_facts,
 )
+from q2c_core.projections._hours_billed import HoursBilled, hours_billed
 from q2c_core.projections._managers import ManagerNames
 from q2c_core.projections._requests import estimate_total, items_billed
 from q2c_core.projections.base import age_bucket, check_day, handles, id_key, uuid_hex
@@ -117,22 +118,15 @@ def _cancelled_at_a_fixed_price(req: Row) -> bool:
     return req["fixed"] is not None and not req["open"] and req["authorized_on"] is not None
 
 
-def _fixed_price_room(req: Row, items: list[tuple[str, Row]], price_billed: bool) -> Decimal:
+def _fixed_price_room(req: Row, price_billed: bool) -> Decimal:
     """What the unbilled hours of a cancelled fixed-price request may still bill, in its
     currency (``QuoteToCash._fixed_price_room``): nothing once the price is billed
-    (``price_billed``), else its agreed price less the worth of its time entries a live
-    invoice bills, never below zero. As recorded now, as the projection counts invoicing."""
+    (``price_billed``), else its agreed price less what live invoices billed of its hours, net
+    of re-billable credit notes (``hours_billed``: what they billed, not what the hours are
+    worth), never below zero. As recorded now, as the projection counts invoicing."""
     if price_billed:
         return Decimal(0)
-    already = sum(
-        (
-            item["amount"]
-            for _, item in items
-            if item["kind"] == "work" and item["billed"] and item["currency"] == req["currency"]
-        ),
-        Decimal(0),
-    )
-    room: Decimal = req["fixed"] - already
+    room: Decimal = req["fixed"] - hours_billed(req, req["currency"])
     return room if room > 0 else Decimal(0)
 
 
@@ -164,12 +158,13 @@ def _capped_at(hours: list[UnbilledItem], room: Decimal, currency: str) -> list[
     return result
 
 
-class UnbilledRevenue(AllowanceChains, ManagerNames):
+class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
     """Everything billable that is not billed yet, and the leakage risk next to it.
 
     Rows: ``req:<id>`` and ``item:<request>|<item>`` for requests' work and expenses,
     ``alw:<id>`` for the allowances covering them (:class:`AllowanceChains`), ``con:<id>``
-    for contracts and ``invc:<id>`` for the invoices that bill contract periods."""
+    for contracts and ``invc:<id>`` for the invoices that bill contract periods; ``hb:<id>`` and
+    ``hbn:<id>`` follow what invoices bill of requests' hours (:class:`HoursBilled`)."""
 
     name = "unbilled_revenue"
 
@@ -195,8 +190,12 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
         billing an entry of a fixed-price request by the hour leaves the price owed; 12 keeps on
         an hours allowance's row what invoices billed of each charge's overage (``worth``,
         ``pieces``), so a piece of an entry's overage is owed at what its invoice bills
-        (``overage_piece_worth``) and the pieces add up to the entry's overage hours' worth."""
-        return {"rows": 12}
+        (``overage_piece_worth``) and the pieces add up to the entry's overage hours' worth; 13
+        keeps on a request's row what live invoices billed of its hours, net of re-billable
+        credit notes (``hours_billed``, with ``hb:`` and ``hbn:`` rows for the invoices and
+        notes), so a cancelled fixed price owes its price less what was billed, not less what
+        the billed hours are worth (a capped invoice, a goodwill rate)."""
+        return {"rows": 13}
 
     replay_cost = 14.0
 
@@ -227,6 +226,8 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
                 "price_entries": [],
                 # expenses not billable (no item): a named id that is no expense is an entry
                 "other_expenses": [],
+                # what live invoices billed of its hours, net, by currency (``HoursBilled``)
+                "hours_billed": {},
             },
         )
 
@@ -403,6 +404,7 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
+        self._hours_drafted(e, oid)
         periods: dict[str, list[list[Any]]] = defaultdict(list)
         for line in invoice_facts(e).lines:
             if line[SOURCE] == "CONTRACT_PERIOD" and line[CONTRACT] and line[P_START]:
@@ -419,8 +421,13 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
         marker["contracts"] = sorted(set(marker["contracts"]) | set(periods))
         self.put(f"invc:{oid}", marker)
 
+    @handles("Invoice.Credited")
+    def _credited(self, e: Any, oid: str) -> None:
+        self._hours_credited(e, oid)
+
     @handles("Invoice.Voided")
     def _voided(self, e: Any, oid: str) -> None:
+        self._hours_voided(oid)
         marker = self.get(f"invc:{oid}")
         if marker is None:
             return
@@ -542,7 +549,7 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
                 else:
                     result.append(entry)
             if capped:
-                room = _fixed_price_room(req, items, fixed_billed)
+                room = _fixed_price_room(req, fixed_billed)
                 result += _capped_at(capped, room, req["currency"])
             started = req["started"]
             if fixed_owed and started is not None and started <= as_of and not fixed_billed:
