@@ -1164,13 +1164,26 @@ def _read_as(row: BankCreditRow, seen: StatementCredit, *, before: bool = False)
     return before and row.read_before is not None and _same_credit(row.read_before, seen)
 
 
+def _named_by_content(row: BankCreditRow, seen: StatementCredit) -> bool:
+    """Whether the row names a credit without a bank reference by its content (a ``c:`` key:
+    our account, day, amount, the payer's remittance, spacing and case aside, and the payer's
+    account) and ``seen`` is that credit: then only the bank's own text may differ (a camt.053
+    carries it in AddtlTxInf, a CSV export may leave it out), and it is the same credit."""
+    return (
+        row.credit_key.startswith("c:")
+        and row.credit.booked_on == seen.booked_on
+        and row.credit.amount == seen.amount
+        and _same_payer(row.credit, seen)
+    )
+
+
 def _check_same_credit(
     row: BankCreditRow, seen: StatementCredit, where: str, *, before: bool = False
 ) -> None:
     """A credit key seen before must carry the same credit: then the row is a re-import, skipped.
     Another credit under the same key (a reused reference) is refused, never dropped.
     ``before``: the credit was booked by an earlier import (see ``_read_as``)."""
-    if _read_as(row, seen, before=before):
+    if _read_as(row, seen, before=before) or _named_by_content(row, seen):
         return
     reference = row.credit.bank_reference or row.credit_key
     raise DuplicateEntry(

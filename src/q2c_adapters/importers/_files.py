@@ -150,7 +150,8 @@ class CsvRow:
 
     ``read_before`` holds, for a column the file gives more than once, the cell as earlier
     versions of the reader read it (the last such column), so an importer can know again what
-    they recorded.
+    they recorded. ``parts`` holds, for a joined column the file gives more than once, each
+    column's text apart, in the order they were joined (``first``).
     """
 
     def __init__(
@@ -161,12 +162,14 @@ class CsvRow:
         *,
         width: int | None = None,
         read_before: Mapping[str, str] | None = None,
+        parts: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.line = line
         self.cells = dict(cells)
         self.overflow = overflow  # filled cells beyond the header's columns
         self.width = len(self.cells) if width is None else width  # the header's columns
         self.read_before = dict(read_before or {})
+        self.parts = dict(parts or {})
 
     def get(self, column: str, default: str = "") -> str:
         """The stripped cell, or ``default`` when the column is missing or empty."""
@@ -178,6 +181,12 @@ class CsvRow:
         if column in self.read_before:
             return self.read_before[column].strip()
         return self.get(column)
+
+    def first(self, column: str) -> str:
+        """The first text of a joined column (the one its own name or first alias gives, when
+        the file gives several), else the stripped cell."""
+        parts = self.parts.get(column)
+        return parts[0] if parts else self.get(column)
 
     def required(self, column: str) -> str:
         """The stripped cell; empty is an error naming the column."""
@@ -271,11 +280,13 @@ def read_csv(
             overflow = sum(1 for c in cells[len(columns) :] if c.strip())
             by_name = dict(zip(columns, cells, strict=False))  # earlier versions: the last wins
             read = dict(by_name)
+            parts: dict[str, tuple[str, ...]] = {}
             for name, places in read_from.items():
                 texts = [cells[i].strip() for i in places if i < len(cells) and cells[i].strip()]
-                read[name] = " ".join(dict.fromkeys(texts))  # one place unless joined
+                parts[name] = tuple(dict.fromkeys(texts))
+                read[name] = " ".join(parts[name])  # one place unless joined
             before = {n: by_name.get(n, "") for n in read_from if by_name.get(n, "") != read[n]}
-            yield CsvRow(line, read, overflow, width=len(columns), read_before=before)
+            yield CsvRow(line, read, overflow, width=len(columns), read_before=before, parts=parts)
 
     return problems, rows()
 

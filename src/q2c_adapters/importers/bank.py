@@ -5,9 +5,10 @@ credit gets a key that names it across statements, so overlapping statements boo
 once: the bank's own reference for it on our account, whatever the format (camt.053: the
 transaction's AcctSvcrRef, else the entry's, with the transaction's place in an entry of several;
 a CSV's ``reference``: the camt.053 and the CSV export of one credit name it alike, as do a CSV
-with and one without the account column), else a hash of its details (the amount in the
-currency's minor units, however the file writes it: ``250`` is ``250.00``; the payer's
-account, so two payers' credits are never one). A placeholder for no reference (``NONREF``,
+with and one without the account column), else a hash of its details, the same in both
+formats (``content_key``: the amount in the currency's minor units, however the file writes it:
+``250`` is ``250.00``; the payer's remittance, the bank's own text aside; the payer's account,
+so two payers' credits are never one). A placeholder for no reference (``NONREF``,
 which Sparkasse and other banks write on every entry, ``NOTPROVIDED``) is none. The payer's
 EndToEndId never names a credit: payers reuse it (an invoice number on every transfer). A
 reference that comes again with another date, amount or remittance (in the same file or against a
@@ -150,12 +151,23 @@ def _party_name(tx: etree._Element | None, role: str) -> str:
     )
 
 
-def _remittance(tx: etree._Element | None) -> str:
+def _payers_remittance(tx: etree._Element | None) -> list[str]:
+    """What the payer wrote: its unstructured remittance (Ustrd), then its structured references."""
     parts = _all_text(tx, "{*}RmtInf/{*}Ustrd")
     parts += _all_text(tx, "{*}RmtInf/{*}Strd/{*}CdtrRefInf/{*}Ref")
     parts += _all_text(tx, "{*}RmtInf/{*}Strd/{*}RfrdDocInf/{*}Nb")
-    parts += _all_text(tx, "{*}AddtlTxInf")
-    return " ".join(parts)
+    return parts
+
+
+def _remittance(tx: etree._Element | None) -> str:
+    """The text invoice numbers are looked for in: the payer's, then the bank's (AddtlTxInf)."""
+    return " ".join(_payers_remittance(tx) + _all_text(tx, "{*}AddtlTxInf"))
+
+
+def _remittance_for_key(tx: etree._Element | None) -> str:
+    """The remittance a credit without a reference is keyed by (``content_key``): the payer's
+    (Ustrd, Strd), else the bank's text (AddtlTxInf) when the payer wrote none."""
+    return " ".join(_payers_remittance(tx) or _all_text(tx, "{*}AddtlTxInf"))
 
 
 # What banks write where they have no reference: MT940's NONREF (Sparkasse and other German
@@ -209,6 +221,45 @@ def _reference_aliases(account: str, reference: str) -> tuple[str, ...]:
         f"csv::{reference}",
     )
     return tuple(k for k in keys if k != reference_key(account, reference))
+
+
+def content_key(credit: StatementCredit, remittance: str) -> str:
+    """The key of a credit without a bank reference (before its occurrence in the statement),
+    the same in every format: a hash of our account (``own_account``), the day, the amount in
+    the currency's minor units, the currency, the payer's ``remittance`` (the first text a
+    statement gives: camt.053's Ustrd and Strd, else its AddtlTxInf; a CSV's first remittance
+    column, the purpose before the bank's text), spacing and case aside, and the payer's account
+    (spaces and case aside). The payer's name is left out: formats write it differently."""
+    parts = (
+        own_account(credit.account),
+        credit.booked_on.isoformat(),
+        _amount_key(credit.amount),
+        credit.amount.currency,
+        " ".join(remittance.split()).casefold(),
+        own_account(credit.debtor_account),
+    )
+    return "c:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _occurrence(seen: dict[str, int], content: str) -> str:
+    """``content`` with its occurrence among the statement's credits so named (``:0``, ``:1``):
+    identical credits in one statement stay apart, never merged."""
+    n = seen.get(content, 0)
+    seen[content] = n + 1
+    return f"{content}:{n}"
+
+
+def _camt_content(account: str, credit: StatementCredit) -> str:
+    """The hash the camt.053 reader named a credit without a reference by before the formats
+    agreed (``content_key``): our account as the statement wrote it, the payer's account too."""
+    return _hash_key(
+        account,
+        credit.booked_on.isoformat(),
+        _amount_key(credit.amount),
+        credit.amount.currency,
+        credit.remittance,
+        credit.debtor_account,
+    )
 
 
 def _credit_reference(tx_refs: list[str], n: int, entry_ref: str) -> tuple[str, int | None] | None:
@@ -421,6 +472,7 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                         )
                         named = _credit_reference(tx_refs, n, entry_ref)
                         aliases: tuple[str, ...] = ()
+                        agreed_before: tuple[str, ...] = ()
                         if named is not None:
                             named_by, place = named
                             key = reference_key(account, named_by)
@@ -429,20 +481,19 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             else:
                                 key = f"{key}:{place}"
                         else:
-                            # no reference at all: identical credits in one statement stay
-                            # apart by their occurrence (as in the CSV reader), never merged;
-                            # two payers' are two credits (the payer's account is hashed)
-                            content = _hash_key(
-                                written_account,
-                                booked_on.isoformat(),
-                                _amount_key(credit.amount),
-                                ccy,
-                                credit.remittance,
-                                credit.debtor_account,
+                            # no reference at all: named by its content as the CSV reader names
+                            # it (``content_key``); identical credits in one statement stay
+                            # apart by their occurrence, two payers' are two credits
+                            key = _occurrence(seen, content_key(credit, _remittance_for_key(tx)))
+                            # as this reader and the CSV reader hashed it before they agreed
+                            # (the CSV reader: with the payer's name, its IBAN without spaces)
+                            as_csv = attrs.evolve(
+                                credit, debtor_account=own_account(credit.debtor_account)
                             )
-                            occurrence = seen.get(content, 0)
-                            seen[content] = occurrence + 1
-                            key = f"{content}:{occurrence}"
+                            agreed_before = (
+                                _occurrence(seen, _camt_content(written_account, credit)),
+                                _occurrence(seen, _csv_content(as_csv, _amount_key(credit.amount))),
+                            )
                         # the keys earlier versions gave it: by the same reference (an
                         # entry of one transaction at its place ``:0``; our account as the
                         # statement wrote it), for certain; before placeholders were known
@@ -452,6 +503,7 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                         if same is not None and same != key:
                             aliases = (same, *aliases)
                         former = (
+                            *agreed_before,
                             _earlier_reference_key(
                                 written_account, written_tx_refs, n, written_ref
                             ),
@@ -496,15 +548,7 @@ def _former_camt_key(
         credit.remittance,
         credit.debtor_account,
     )
-    new_content = _hash_key(
-        account,
-        credit.booked_on.isoformat(),
-        _amount_key(credit.amount),
-        credit.amount.currency,
-        credit.remittance,
-        credit.debtor_account,
-    )
-    return f"{content}:{seen.get(new_content, 1) - 1}"
+    return f"{content}:{seen.get(_camt_content(account, credit), 1) - 1}"
 
 
 # -- CSV -----------------------------------------------------------------------------------------
@@ -617,21 +661,41 @@ def read_bank_csv(
             if reference:
                 key, aliases, former_keys = _csv_reference_keys(reference, credit.account, others)
             else:
-                content = _csv_content(credit, _amount_key(credit.amount))
-                n = seen.get(content, 0)
-                seen[content] = n + 1
-                key = f"{content}:{n}"
-                # earlier versions hashed the amount as written (250, not 250.00), and read the
-                # last of two date or remittance columns (``read_before``); a statement with
-                # another account (or none) hashed that one
+                # named by its content as the camt.053 reader names it (``content_key``: by
+                # the payer's purpose, the file's first remittance column), and so on each of
+                # the ``others`` accounts (none, for a row that names one)
+                remittance = raw.first("remittance")
+                key = _occurrence(seen, content_key(credit, remittance))
+                place = key.rsplit(":", 1)[1]
+                aliases = tuple(
+                    f"{content_key(attrs.evolve(credit, account=other), remittance)}:{place}"
+                    for other in others
+                )
+                # before the formats agreed, this reader hashed the payer's name too, the
+                # camt.053 reader not; earlier still, the amount as written (250, not 250.00),
+                # and the last of two date or remittance columns (``read_before``); a statement
+                # with another account (or none) hashed that one
                 reads = [read for read in (credit, read_before) if read is not None]
                 reads += [attrs.evolve(read, account=other) for read in reads for other in others]
+                n = _occurrence(seen, _csv_content(credit, _amount_key(credit.amount)))
                 formers = [
-                    _csv_content(read, amount_text)
+                    f"{_csv_content(read, amount_text)}:{n.rsplit(':', 1)[1]}"
                     for read in reads
                     for amount_text in (_amount_key(read.amount), str(read.amount.amount))
                 ]
-                former_keys = tuple(f"{f}:{n}" for f in dict.fromkeys(formers) if f != content)
+                # a file giving only the value date and the bank's text named it by those
+                if read_before is not None:
+                    seen_as = read_before.remittance
+                    formers += [
+                        f"{content_key(attrs.evolve(read_before, account=a), seen_as)}:{place}"
+                        for a in (credit.account, *others)
+                    ]
+                m = _occurrence(seen, _camt_content(credit.account, credit))
+                formers += [
+                    f"{_camt_content(a, credit)}:{m.rsplit(':', 1)[1]}"
+                    for a in (credit.account, *others)
+                ]
+                former_keys = tuple(f for f in dict.fromkeys(formers) if f != key)
                 if written_reference:  # a placeholder earlier versions took for a reference
                     former_keys = (f"csv:{account_cell}:{written_reference}", *former_keys)
             rows.append(
