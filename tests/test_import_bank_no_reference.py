@@ -163,3 +163,50 @@ def test_a_transfer_booked_before_the_upgrade_is_not_booked_again_in_either_form
         report = bank(app).import_bytes(data, name, actor="bank-sync")
         assert (report.recorded, report.skipped) == (0, 1), name
     paid_once(app, acme, invoice)
+
+
+# -- one file, the statements of two of our accounts --------------------------------------------
+
+THEIRS = "FR1420041010050500013M02606"  # our second account, at another bank
+
+
+def two_statements(first: str, second: str) -> bytes:
+    """One camt.053 file holding the statement of our account and that of our second one."""
+    document = camt(first).decode()
+    other = f"<Stmt><Id>S-2</Id><Acct><Id><IBAN>{THEIRS}</IBAN></Id></Acct>{second}</Stmt>"
+    return document.replace("</Stmt>", "</Stmt>" + other).encode()
+
+
+def referenced(amount: str, ref: str, remittance: str) -> str:
+    return transfer(amount, ustrd=remittance).replace(
+        "<TxDtls>", f"<TxDtls><Refs><AcctSvcrRef>{ref}</AcctSvcrRef></Refs>"
+    )
+
+
+def test_two_accounts_banks_using_the_same_reference_in_one_file_are_two_credits(
+    app: QuoteToCash,
+) -> None:
+    """Each bank numbers its credits itself: both gave 2024040200001. Two credits, both paid."""
+    acme, invoice = acme_owes_100(app)
+    document = two_statements(
+        referenced("100.00", "2024040200001", "INV-000001"),
+        referenced("250.00", "2024040200001", "advance payment"),
+    )
+    report = bank(app).import_bytes(document, "both.xml", actor="bank")
+    # (the advance payment names no invoice: Acme's credit, waiting for one)
+    assert (report.recorded, report.suspended, report.skipped) == (1, 1, 0)
+    assert app.invoice(invoice).outstanding.is_zero()
+    assert app.customer_credit(acme) == Money.of("250.00", EUR)
+    again = bank(app).import_bytes(document + b"\n", "both (again).xml", actor="bank")
+    assert (again.recorded, again.skipped) == (0, 2)
+
+
+def test_one_day_amount_and_remittance_on_two_accounts_from_two_payers_are_two_credits(
+    app: QuoteToCash,
+) -> None:
+    acme_owes_100(app)
+    other_payer = "BE68539007547034"
+    document = two_statements(transfer(), transfer(iban=other_payer))
+    report = bank(app).import_bytes(document, "both.xml", actor="bank")
+    assert report.recorded + report.suspended == 2 and report.skipped == 0
+    assert len(app.bank_credits()) == 2

@@ -703,12 +703,24 @@ class ImportCommands(BaseApp):
                 try:
                     credit_id = BankCredit.create_id(row.credit_key)
                     names = [credit_id, *(BankCredit.create_id(k) for k in row.aliases)]
-                    earlier = next((named_in_file[i] for i in names if i in named_in_file), None)
+                    # within the file, a name without the account (an alias for a statement
+                    # that does not say it) joins only a row of no account to one of some:
+                    # two of our accounts' banks may give one reference to two credits
+                    earlier = next(
+                        (
+                            named_in_file[i]
+                            for i in names
+                            if i in named_in_file
+                            and _same_account(named_in_file[i].credit, row.credit)
+                        ),
+                        None,
+                    )
                     if earlier is not None:
                         _check_same_credit(row, earlier.credit, f"on line {earlier.line}")
                         skipped += 1
                         continue
-                    named_in_file.update(dict.fromkeys(names, row))
+                    for name in names:
+                        named_in_file.setdefault(name, row)
                     booked = self._booked_under(names)
                     if booked is not None:
                         _check_same_credit(row, booked.credit, "already booked", before=True)
@@ -1129,6 +1141,15 @@ def _check_one_request(
 def _account_key(account: str) -> str:
     """An account as ``bank_accounts`` names it: spaces aside, in capitals."""
     return "".join(account.split()).upper()
+
+
+def _same_account(one: StatementCredit, other: StatementCredit) -> bool:
+    """Whether two credits may be on one of our accounts: the same, or one names none."""
+    return (
+        not one.account
+        or not other.account
+        or (_account_key(one.account) == _account_key(other.account))
+    )
 
 
 def _credit_content(credit: StatementCredit) -> tuple[object, ...]:
