@@ -20,7 +20,7 @@ from test_import_bank_identity import acme_owes_100
 
 from q2c_adapters.importers.bank import BankStatementImporter, read_bank_csv, read_camt053
 from q2c_core import Money, QuoteToCash
-from q2c_core.domain.import_batch import ImportKind, ImportSource
+from q2c_core.domain.import_batch import ImportKind, ImportRejected, ImportSource
 
 OURS = "DE89370400440532013000"
 ACME_IBAN = "DE02100100109307118603"
@@ -210,3 +210,80 @@ def test_one_day_amount_and_remittance_on_two_accounts_from_two_payers_are_two_c
     report = bank(app).import_bytes(document, "both.xml", actor="bank")
     assert report.recorded + report.suspended == 2 and report.skipped == 0
     assert len(app.bank_credits()) == 2
+
+
+# -- how a camt.053 file may write things -------------------------------------------------------
+
+
+def taken_back(indicator: str) -> str:
+    """The bank takes back credit 2024040200001 on 5 April, its RvslInd written ``indicator``."""
+    return f"""
+  <Ntry><Amt Ccy="EUR">100.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>{indicator}</RvslInd>
+   <Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2024-04-05</Dt></BookgDt><NtryDtls><TxDtls>
+    <Refs><AcctSvcrRef>2024040200001</AcctSvcrRef></Refs></TxDtls></NtryDtls></Ntry>"""
+
+
+@pytest.mark.parametrize("indicator", ["1", "true", " TRUE "])
+def test_a_reversal_written_as_xs_boolean_one_bounces_the_payment(
+    app: QuoteToCash, indicator: str
+) -> None:
+    acme, invoice = acme_owes_100(app)
+    bank(app).import_bytes(
+        camt(referenced("100.00", "2024040200001", "INV-000001")), "apr02.xml", actor="bank"
+    )
+    report = bank(app).import_bytes(camt(taken_back(indicator)), "apr05.xml", actor="bank")
+    assert (report.recorded, report.ignored) == (1, 0)
+    (payment,) = app.payments(acme)
+    assert payment.is_bounced
+    assert app.invoice(invoice).outstanding == Money.of("100.00", EUR)
+
+
+@pytest.mark.parametrize("indicator", ["0", "false", ""])
+def test_a_debit_whose_reversal_indicator_says_no_is_an_ordinary_debit(
+    app: QuoteToCash, indicator: str
+) -> None:
+    acme, invoice = acme_owes_100(app)
+    bank(app).import_bytes(
+        camt(referenced("100.00", "2024040200001", "INV-000001")), "apr02.xml", actor="bank"
+    )
+    report = bank(app).import_bytes(camt(taken_back(indicator)), "apr05.xml", actor="bank")
+    assert (report.recorded, report.ignored) == (0, 1)
+    assert not app.payments(acme)[0].is_bounced
+    assert app.invoice(invoice).outstanding.is_zero()
+
+
+def test_a_reversal_indicator_that_is_no_boolean_refuses_the_statement(app: QuoteToCash) -> None:
+    acme_owes_100(app)
+    with pytest.raises(ImportRejected) as refused:
+        bank(app).import_bytes(camt(taken_back("yes")), "apr05.xml", actor="bank")
+    (problem,) = refused.value.problems
+    assert problem.field == "RvslInd" and "true or false" in problem.rule
+    assert app.bank_credits() == []
+
+
+def test_a_remittance_with_an_xml_comment_or_entities_is_read_whole(app: QuoteToCash) -> None:
+    """The bank's software split the payer's text with a comment and wrote & as an entity."""
+    _, invoice = acme_owes_100(app)
+    document = camt(transfer(ustrd="Acme &amp; Co: INV-<!-- line 2 -->000001 &#x2014; thanks"))
+    report = bank(app).import_bytes(document, "apr02.xml", actor="bank")
+    assert report.recorded == 1
+    (credit,) = app.bank_credits()
+    assert credit.credit.remittance == "Acme & Co: INV-000001 \u2014 thanks"
+    assert app.invoice(invoice).outstanding.is_zero()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_statement_saved_in_utf16_or_utf32_is_read_as_camt053(
+    app: QuoteToCash, encoding: str
+) -> None:
+    """An export tool saved the statement as UTF-16 (or -32) with its byte-order mark."""
+    _, invoice = acme_owes_100(app)
+    text = camt(transfer(ustrd="INV-000001 Müller")).decode()
+    declared = text.replace('encoding="UTF-8"', f'encoding="{encoding.upper()}"')
+    data = declared.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    report = bank(app).import_bytes(data, "apr02.xml", actor="bank")
+    assert report.recorded == 1
+    assert app.bank_credits()[0].credit.remittance == "INV-000001 Müller"
+    assert app.invoice(invoice).outstanding.is_zero()

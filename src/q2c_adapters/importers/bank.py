@@ -44,6 +44,7 @@ and ``Soll/Haben``) refuses the file, naming both: q2c never picks one silently.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -69,7 +70,13 @@ from q2c_adapters.importers._files import (
 from q2c_adapters.importers._files import date_order as file_date_order
 from q2c_core.domain.bank_credit import StatementCredit
 from q2c_core.domain.errors import Q2CError
-from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource, RowProblem
+from q2c_core.domain.import_batch import (
+    ImportKind,
+    ImportRejected,
+    ImportReport,
+    ImportSource,
+    RowProblem,
+)
 from q2c_core.domain.import_rows import BankCreditRow, BankReversalRow
 from q2c_core.domain.money import Money
 
@@ -109,17 +116,35 @@ def _booking_date(text: str, field: str, today: date | None, order: str | None =
 # -- camt.053 ------------------------------------------------------------------------------------
 
 
+def _whole_text(element: etree._Element) -> str:
+    """An element's text, stripped, whole: around an XML comment or processing instruction (a
+    bank's software may split a line with one), entities read (``&amp;`` is ``&``)."""
+    parts = element.itertext()
+    return "".join(p if isinstance(p, str) else p.decode() for p in parts).strip()
+
+
 def _text(element: etree._Element | None, path: str) -> str:
     if element is None:
         return ""
     found = element.find(path)
-    return (found.text or "").strip() if found is not None else ""
+    return _whole_text(found) if found is not None else ""
 
 
 def _all_text(element: etree._Element | None, path: str) -> list[str]:
     if element is None:
         return []
-    return [(e.text or "").strip() for e in element.findall(path) if (e.text or "").strip()]
+    return [text for text in map(_whole_text, element.findall(path)) if text]
+
+
+def _reversal_indicator(text: str) -> bool:
+    """An entry's RvslInd, an xs:boolean: ``true`` or ``1`` is a reversal, ``false``, ``0`` or
+    none is not (case and spacing aside); anything else is an error naming RvslInd."""
+    said = text.strip().lower()
+    if said in ("true", "1"):
+        return True
+    if said in ("false", "0", ""):
+        return False
+    raise CellError("must be true or false (or 1 or 0)", field="RvslInd", value=text)
 
 
 def _line(element: etree._Element | None) -> int:
@@ -407,7 +432,7 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                 status = _text(entry, "{*}Sts") or _text(entry, "{*}Sts/{*}Cd")
                 # DBIT with RvslInd takes back a credit; CRDT with it undoes a debit of ours
                 # (not a customer's money: ignored, as debits are)
-                reversal = _text(entry, "{*}RvslInd").lower() == "true"
+                reversal = _reversal_indicator(_text(entry, "{*}RvslInd"))
                 if indicator not in ("CRDT", "DBIT"):
                     raise CellError("must be CRDT or DBIT", field="CdtDbtInd", value=indicator)
                 if status != "BOOK" or (indicator == "DBIT") != reversal:
@@ -758,6 +783,41 @@ def _csv_credit_read_before(
         return None  # they could not have booked it
 
 
+# byte-order marks of the encodings a camt.053 may be saved in besides UTF-8 (UTF-32's first,
+# as UTF-32-LE's begins with UTF-16-LE's)
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _wide_xml_as_utf8(source: ImportSource, data: bytes) -> bytes:
+    """A statement saved as UTF-16 or UTF-32 (its byte-order mark says so) that is XML, as
+    UTF-8, its declaration saying so, for the camt.053 reader; other data as it is (a UTF-16
+    CSV is read as such). Bytes the encoding cannot read, or a UTF-32 file that is no XML,
+    refuse the file, saying why."""
+    encoding = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
+    if encoding is None:
+        return data
+    try:
+        text = data.decode(encoding.lower())
+    except UnicodeDecodeError as e:
+        line = data[: e.start].decode(encoding.lower(), errors="replace").count("\n") + 1
+        rule = f"is not {encoding}, though it starts with {encoding}'s byte-order mark"
+        raise ImportRejected(source.file_name, [RowProblem(line, "file", rule)]) from None
+    if not text.lstrip().startswith("<"):
+        if encoding == "UTF-16":
+            return data
+        rule = "a CSV statement in UTF-32 is not read: save it as UTF-8"
+        raise ImportRejected(source.file_name, [RowProblem(1, "file", rule)])
+    declared = re.sub(
+        r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""", r"\1\2UTF-8\2", text, count=1
+    )
+    return declared.encode()
+
+
 class BankStatementImporter(FileImporter):
     """Imports camt.053 or CSV bank statements into a QuoteToCash application.
 
@@ -789,6 +849,7 @@ class BankStatementImporter(FileImporter):
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
         """A statement is camt.053 XML by its content, CSV otherwise."""
         reversals: list[BankReversalRow] = []
+        data = _wide_xml_as_utf8(source, data)
         if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             read = read_camt053_statement(data, today=self.imported_on)
             rows, problems, ignored = read.rows, read.problems, read.ignored
