@@ -69,6 +69,17 @@ class StatementCredit:
 class BankCredit(ChecksFacts, Aggregate):
     """A credit from a bank statement, matched to a payment or waiting in suspense."""
 
+    @classmethod
+    def _create(cls, event_class: type, **kwargs: Any) -> Any:
+        """Refuse a new credit whose payer's account is a card number (a statement's
+        ``account_number`` column holding one): checked when the credit is booked, not in
+        ``StatementCredit`` itself, which is built again whenever a stored credit is read back,
+        so a credit booked before from a 13-19 digit account still loads."""
+        credit = kwargs.get("credit")
+        if isinstance(credit, StatementCredit):
+            refuse_card_numbers("debtor_account", credit.debtor_account)
+        return super()._create(event_class, **kwargs)
+
     @staticmethod
     def create_id(credit_key: str, **_: Any) -> UUID:
         """One aggregate per credit, whatever statement it arrives in."""
