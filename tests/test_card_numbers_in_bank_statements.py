@@ -9,13 +9,19 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
+import attrs
 import pytest
 from conftest import rewrite_stored_event
 
 from q2c_adapters.importers.bank import BankStatementImporter
 from q2c_core import QuoteToCash
+from q2c_core.domain.bank_credit import BankCredit, StatementCredit, SuspenseReason
+from q2c_core.domain.errors import CardNumberRefused
 from q2c_core.domain.import_batch import ImportRejected
+from q2c_core.domain.money import Money
+from q2c_core.projections import Follower, all_projections
 
 HEADER = "date,amount,currency,remittance,name,account_number,reference\n"
 
@@ -109,3 +115,169 @@ def test_a_credit_booked_before_from_a_13_to_19_digit_account_still_loads(tmp_pa
         assert reopened.repository.get(credit.id).credit.debtor_account == "4111111111111111"
     finally:
         reopened.close()
+
+
+OLD_CARD = "4111.1111.1111.1111"  # no card number to the rules of before, one to today's
+
+
+@pytest.mark.parametrize(
+    ("credit_field", "payment_field"),
+    [("remittance", "note"), ("bank_reference", "reference"), ("debtor_name", None)],
+)
+def test_a_credit_booked_before_the_stricter_card_rule_still_loads(
+    tmp_path: Path, credit_field: str, payment_field: str | None
+) -> None:
+    """An older q2c booked a credit whose text it did not take for a card number (dots between
+    the groups): the credit, its payment and every report still load. Text is checked for card
+    numbers when a credit is booked, never when a stored one is read back."""
+    db = tmp_path / "q2c.db"
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    acme = app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor="alice")
+    import_statement(app, statement(tmp_path, "order 77", ""))
+    app.close()
+
+    def as_an_older_q2c_booked_it(facts: dict[str, Any]) -> None:
+        facts["credit"]["_data_"][credit_field] = OLD_CARD
+
+    def as_an_older_q2c_received_it(facts: dict[str, Any]) -> None:
+        facts[str(payment_field)] = OLD_CARD
+
+    rewrite_stored_event(db, "BankCreditBooked", as_an_older_q2c_booked_it)
+    if payment_field is not None:
+        rewrite_stored_event(db, "PaymentReceived", as_an_older_q2c_received_it)
+    reopened = QuoteToCash.open(f"sqlite:///{db}")
+    try:
+        (credit,) = reopened.bank_credits()
+        assert getattr(credit.credit, credit_field) == OLD_CARD
+        assert getattr(reopened.bank_credit(credit.id).credit, credit_field) == OLD_CARD
+        assert [c.id for c in reopened.bank_suspense()] == [credit.id]
+        (payment,) = reopened.payments(acme)
+        assert payment.amount == Money.of("100.00", "EUR")
+        if payment_field is not None:
+            assert getattr(payment, payment_field) == OLD_CARD
+        for trusted in (True, False):
+            applied = Follower(reopened, all_projections(), trusted_decoding=trusted).run()
+            assert applied > 0
+    finally:
+        reopened.close()
+
+
+def test_a_credit_read_back_is_not_checked_but_a_new_one_is(tmp_path: Path) -> None:
+    """The stored credit is built again when read back, so its text is not checked there; a
+    new credit carrying the same text is refused when booked, naming the field."""
+    old = StatementCredit(
+        booked_on=date(2024, 4, 2),
+        amount=Money.of("100.00", "EUR"),
+        bank_reference="R-1",
+        remittance=OLD_CARD,
+    )
+    assert old.remittance == OLD_CARD
+    new = attrs.evolve(old, remittance="order 77")
+    for field in ("remittance", "bank_reference", "debtor_name", "debtor_account"):
+        with pytest.raises(CardNumberRefused) as refused:
+            BankCredit(
+                credit_key="R-1",
+                credit=attrs.evolve(new, **{field: OLD_CARD}),
+                import_id=uuid4(),
+                actor="bank-sync",
+                suspense_reason=SuspenseReason.UNKNOWN_CUSTOMER,
+            )
+        assert refused.value.field == field
+        assert "1111" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("remittance", "name", "reference", "field"),
+    [
+        (f"card {OLD_CARD}", "Acme GmbH", "R-1", "remittance"),
+        ("order 77", f"Acme {OLD_CARD}", "R-1", "debtor_name"),
+        ("order 77", "Acme GmbH", OLD_CARD, "bank_reference"),
+    ],
+)
+def test_each_text_of_a_csv_row_is_checked_for_card_numbers(
+    store: tuple[QuoteToCash, Path],
+    tmp_path: Path,
+    remittance: str,
+    name: str,
+    reference: str,
+    field: str,
+) -> None:
+    app, db = store
+    before = app.recorder.max_notification_id()
+    path = tmp_path / "statement.csv"
+    path.write_text(
+        HEADER
+        + "2024-04-02,50.00,EUR,order 1,Acme GmbH,,R-0\n"
+        + f'2024-04-02,100.00,EUR,"{remittance}","{name}",,"{reference}"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as refused:
+        import_statement(app, path)
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.field) == (3, field)
+    assert "card" in problem.rule
+    assert "1111" not in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    assert app.bank_credits() == []
+    assert "1111" not in stored_text(db)
+
+
+CAMT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <Stmt>
+      <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
+      <Ntry>
+        <Amt Ccy="EUR">100.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts>BOOK</Sts>
+        <BookgDt><Dt>2024-04-02</Dt></BookgDt>
+        <AcctSvcrRef>{reference}</AcctSvcrRef>
+        <NtryDtls>
+          <TxDtls>
+            <RltdPties>
+              <Dbtr><Nm>{name}</Nm></Dbtr>
+              <DbtrAcct><Id><IBAN>{iban}</IBAN></Id></DbtrAcct>
+            </RltdPties>
+            <RmtInf><Ustrd>{remittance}</Ustrd></RmtInf>
+          </TxDtls>
+        </NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+"""
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["remittance", "debtor_name", "bank_reference", "debtor_account"],
+)
+def test_each_text_of_a_camt053_credit_is_checked_for_card_numbers(
+    store: tuple[QuoteToCash, Path], tmp_path: Path, field: str
+) -> None:
+    app, db = store
+    texts = {
+        "remittance": "order 77",
+        "name": "Acme GmbH",
+        "reference": "R-1",
+        "iban": "DE89370400440532013001",
+    }
+    texts[
+        {"debtor_name": "name", "bank_reference": "reference", "debtor_account": "iban"}.get(
+            field, field
+        )
+    ] = OLD_CARD
+    path = tmp_path / "statement.xml"
+    path.write_text(CAMT.format(**texts), encoding="utf-8")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as refused:
+        import_statement(app, path)
+    (problem,) = refused.value.problems
+    tx_line = CAMT.splitlines().index("          <TxDtls>") + 1
+    assert (problem.line, problem.field) == (tx_line, field)
+    assert "card" in problem.rule
+    assert "1111" not in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    assert app.bank_credits() == []
+    assert "1111" not in stored_text(db)

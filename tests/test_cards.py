@@ -14,6 +14,7 @@ from q2c_core.domain.bank_credit import BankCredit, StatementCredit, SuspenseRea
 from q2c_core.domain.cards import contains_card_number, luhn_valid, refuse_card_numbers
 from q2c_core.domain.errors import CardNumberRefused
 from q2c_core.domain.money import Money
+from q2c_core.domain.payment import Payment
 
 FAST = settings(max_examples=80, deadline=None)
 
@@ -163,3 +164,20 @@ def test_a_card_number_as_the_payers_account_is_refused() -> None:
         suspense_reason=SuspenseReason.UNKNOWN_CUSTOMER,
     )
     assert booked.credit.debtor_account == "AT704111111111111111"
+
+
+@pytest.mark.parametrize("field", ["reference", "note"])
+def test_a_payment_is_checked_for_card_numbers_when_received_not_when_replayed(
+    field: str,
+) -> None:
+    """A new payment's reference or note holding a card number is refused; a payment received
+    before the rules grew stricter (dots between the groups) replays from its events."""
+    facts = {"reference": "R-1", "note": "order 77", field: "4111.1111.1111.1111"}
+    with pytest.raises(CardNumberRefused) as refused:
+        Payment(uuid4(), Money.of("100.00", "EUR"), date(2024, 4, 2), actor="bank-sync", **facts)
+    assert refused.value.field == field
+    received = Payment(uuid4(), Money.of("100.00", "EUR"), date(2024, 4, 2), "R-1", "bank-sync")
+    (event,) = received.collect_events()
+    as_stored = event.__class__(**{**event.__dict__, field: "4111.1111.1111.1111"})
+    replayed = as_stored.mutate(None)
+    assert getattr(replayed, field) == "4111.1111.1111.1111"

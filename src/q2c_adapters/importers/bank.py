@@ -495,6 +495,8 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             debtor_account=_text(tx, "{*}RltdPties/{*}DbtrAcct/{*}Id/{*}IBAN"),
                             account=account,
                         )
+                        # a card number in its text refuses the credit here, by its line
+                        credit.refuse_card_numbers()
                         named = _credit_reference(tx_refs, n, entry_ref)
                         aliases: tuple[str, ...] = ()
                         agreed_before: tuple[str, ...] = ()
@@ -677,6 +679,8 @@ def read_bank_csv(
                 debtor_account=raw.get("iban").replace(" ", "").upper(),
                 account=account_cell or own_account(account),
             )
+            # a card number in its text refuses the row here, by its line
+            credit.refuse_card_numbers()
             read_before = _csv_credit_read_before(raw, credit, order)
             # the accounts the same credit may be booked on by a statement that named another
             # (or none): none for a credit of a known account, every one known for one of none

@@ -57,13 +57,23 @@ class StatementCredit:
     account: str = ""
 
     def __attrs_post_init__(self) -> None:
+        # only what every credit ever booked satisfies: this runs again whenever a stored
+        # credit is read back (its text is checked when it is booked, ``refuse_card_numbers``)
         if not self.amount.is_positive() or not self.amount.is_rounded():
             raise InvalidValue(
                 "must be more than zero, in whole minor units", field="amount", value=self.amount
             )
+
+    def refuse_card_numbers(self) -> None:
+        """Refuse (``CardNumberRefused`` naming the field) a new credit whose text holds a card
+        number: the payer's remittance, the bank's reference, the payer's name or account.
+        Checked when a credit is read from a statement and when it is booked, never when a
+        stored one is read back, so a credit booked before the rules grew stricter (a card's
+        digits parted by dots, once not taken for one) still loads."""
         refuse_card_numbers("remittance", self.remittance)
         refuse_card_numbers("bank_reference", self.bank_reference)
         refuse_card_numbers("debtor_name", self.debtor_name)
+        refuse_card_numbers("debtor_account", self.debtor_account)
 
 
 class BankCredit(ChecksFacts, Aggregate):
@@ -71,13 +81,13 @@ class BankCredit(ChecksFacts, Aggregate):
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
-        """Refuse a new credit whose payer's account is a card number (a statement's
-        ``account_number`` column holding one): checked when the credit is booked, not in
-        ``StatementCredit`` itself, which is built again whenever a stored credit is read back,
-        so a credit booked before from a 13-19 digit account still loads."""
+        """Refuse a new credit whose text holds a card number (its remittance, the bank's
+        reference, the payer's name or account: ``StatementCredit.refuse_card_numbers``):
+        checked when the credit is booked, not in ``StatementCredit`` itself, which is built
+        again whenever a stored credit is read back, so a credit booked before still loads."""
         credit = kwargs.get("credit")
         if isinstance(credit, StatementCredit):
-            refuse_card_numbers("debtor_account", credit.debtor_account)
+            credit.refuse_card_numbers()
         return super()._create(event_class, **kwargs)
 
     @staticmethod
