@@ -281,3 +281,52 @@ def test_each_text_of_a_camt053_credit_is_checked_for_card_numbers(
     assert app.recorder.max_notification_id() == before
     assert app.bank_credits() == []
     assert "1111" not in stored_text(db)
+
+
+@pytest.mark.parametrize("how", ["resolved", "returned"])
+def test_a_credit_resolved_or_returned_before_the_stricter_card_rule_still_loads(
+    tmp_path: Path, how: str
+) -> None:
+    """The note of a credit taken out of suspense, or the reason it was sent back, is checked
+    when a person records it, not whenever the credit is read back: one an older q2c recorded
+    with dots between the groups still loads; the same text given today is refused."""
+    db = tmp_path / "q2c.db"
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    acme = app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor="alice")
+    path = statement(tmp_path, "order 77", "")
+    if how == "returned":  # (from a payer nobody knows: no payment made of it)
+        path.write_text(path.read_text().replace("Acme GmbH", "Unknown Ltd"), encoding="utf-8")
+    import_statement(app, path)
+    (credit,) = app.bank_suspense()
+    with pytest.raises(CardNumberRefused):
+        if how == "resolved":
+            app.resolve_bank_credit(
+                credit.id, resolved_on=date(2024, 4, 3), actor="bea", note=OLD_CARD
+            )
+        else:
+            app.return_bank_credit(
+                credit.id, returned_on=date(2024, 4, 3), reason=OLD_CARD, actor="bea"
+            )
+    if how == "resolved":
+        app.resolve_bank_credit(
+            credit.id, customer_id=acme, resolved_on=date(2024, 4, 3), actor="bea", note="ok"
+        )
+    else:
+        app.return_bank_credit(credit.id, returned_on=date(2024, 4, 3), reason="ok", actor="bea")
+    app.close()
+
+    event, field = (
+        ("SuspenseResolved", "note") if how == "resolved" else ("CreditReturned", "reason")
+    )
+
+    def as_an_older_q2c_recorded_it(facts: dict[str, Any]) -> None:
+        facts[field] = OLD_CARD
+
+    rewrite_stored_event(db, event, as_an_older_q2c_recorded_it)
+    reopened = QuoteToCash.open(f"sqlite:///{db}")
+    try:
+        (loaded,) = reopened.bank_credits()
+        assert loaded.resolution_note == OLD_CARD
+        assert reopened.bank_suspense() == []
+    finally:
+        reopened.close()

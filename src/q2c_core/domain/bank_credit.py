@@ -141,7 +141,6 @@ class BankCredit(ChecksFacts, Aggregate):
                 value=self.status,
             )
 
-    @event("SuspenseResolved")
     def resolve(
         self,
         customer_id: UUID,
@@ -151,7 +150,11 @@ class BankCredit(ChecksFacts, Aggregate):
         note: str,
         actor: str,
     ) -> None:
-        """A person assigned the credit to a customer (and invoices, or customer credit)."""
+        """A person assigned the credit to a customer (and invoices, or customer credit).
+
+        The rules are checked here, not in the event (``_resolved``), so a history recorded
+        before a rule was tightened (a note a stricter card-number reading now refuses)
+        still loads."""
         self._require_suspended("resolve")
         if self.customer_id is not None and customer_id != self.customer_id:
             raise InvalidValue(
@@ -165,6 +168,19 @@ class BankCredit(ChecksFacts, Aggregate):
                 "the credit already has its payment", field="payment_id", aggregate_id=self.id
             )
         refuse_card_numbers("note", note)
+        self._resolved(customer_id, payment_id, invoice_ids, resolved_on, note, actor)
+
+    @event("SuspenseResolved")
+    def _resolved(
+        self,
+        customer_id: UUID,
+        payment_id: UUID,
+        invoice_ids: tuple[UUID, ...],
+        resolved_on: date,
+        note: str,
+        actor: str,
+    ) -> None:
+        """The ``SuspenseResolved`` event (``resolve``, which holds the rules)."""
         self.customer_id = customer_id
         self.payment_id = payment_id
         self.invoice_ids = (*self.invoice_ids, *_ids(invoice_ids))
@@ -173,9 +189,10 @@ class BankCredit(ChecksFacts, Aggregate):
         self.resolved_by = actor
         self.resolution_note = note
 
-    @event("CreditReturned")
     def return_to_sender(self, returned_on: date, reason: str, actor: str) -> None:
-        """The money was sent back (not ours, or unidentifiable): it leaves the suspense list."""
+        """The money was sent back (not ours, or unidentifiable): it leaves the suspense list.
+
+        The rules are checked here, not in the event (``_returned``), as ``resolve``'s."""
         self._require_suspended("return")
         if self.payment_id is not None:
             raise InvalidTransition(
@@ -186,6 +203,11 @@ class BankCredit(ChecksFacts, Aggregate):
         if not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
         refuse_card_numbers("reason", reason)
+        self._returned(returned_on, reason, actor)
+
+    @event("CreditReturned")
+    def _returned(self, returned_on: date, reason: str, actor: str) -> None:
+        """The ``CreditReturned`` event (``return_to_sender``, which holds the rules)."""
         self.status = CreditStatus.RETURNED
         self.resolved_on = returned_on
         self.resolved_by = actor
