@@ -4,15 +4,16 @@ Each allocation is split over the invoice's revenue kinds (tax is its own, never
 in proportion to what each still has to collect, its net less what the money before it counted
 of it (largest remainders), so the parts add back to the allocation, none is negative, and an
 invoice paid in full, in any number of parts, counts each kind's net to the cent and none of its
-tax as revenue. Commission = rate x collected eligible revenue, on the running total per
-manager, currency, revenue kind and rate (``commission_on_running_total``): in date order, each
-line earns rate x everything collected so far, rounded once, less what was accrued before it, so
-what a manager has accrued at one rate, to any day and in all, is exactly rate x the net
-collected, rounded once (5 % on 826.44 collected in four parts accrues 41.32, where rounding
-each part made 41.33), and each period's statement is the difference of two such figures. Each
-rate runs a total of its own (the lines carry the rate they earn at), so a rate change by
-effective date never rounds money of two rates together. Money recorded later but dated earlier
-can move a later line's cent.
+tax as revenue (an invoice whose tax is negative: below, its tax part is the negative one).
+Commission = rate x collected eligible revenue, on the running total per manager, currency,
+revenue kind and rate (``commission_on_running_total``): in date order, each line earns rate x
+everything collected so far, rounded once, less what was accrued before it, so what a manager
+has accrued at one rate, to any day and in all, is exactly rate x the net collected, rounded
+once (5 % on 826.44 collected in four parts accrues 41.32, where rounding each part made 41.33),
+and each period's statement is the difference of two such figures. Each rate runs a total of its
+own (the lines carry the rate they earn at), so a rate change by effective date never rounds
+money of two rates together. Money recorded later but dated earlier can move a later line's
+cent.
 
 An invoice's money is split over its revenue kinds in the order of business days, whatever order
 it was recorded in (on each day: money taken back off, then credit notes, then money applied,
@@ -23,6 +24,18 @@ Negative revenue on an invoice (a deducted deposit, a discount line of another k
 invoice's positive revenue kinds in proportion to their nets, so the money collected on a final
 invoice that deducts a deposit is weighted by the revenue it really carries (its net of the
 deposit) against the tax that was computed on that same net.
+
+An invoice whose tax is negative (after the credit notes dated by then) bills less than its net:
+a discount or a deducted deposit taxed at a higher rate than the revenue it takes off (a final
+invoice of 1,500.00 enhancement at 9 % deducting a 1,000.00 deposit at 21 %: net 500.00, tax
+135.00 - 210.00 = -75.00, total 425.00; the 75.00 is deposit tax money that becomes revenue).
+Its money counts as revenue in proportion to the total: once x % of the total is on the
+invoice, x % of the net is counted, ``net x paid / total`` rounded half up to the minor unit
+once on that running total, each allocation counting the step from the money before it, split
+over the kinds in proportion to what each still has to collect. So a payment of x % of the
+total collects x % of each kind's net (to the cent), the invoice paid in full collects each
+kind's net exactly (425.00 collects 500.00, and with the deposit's 1,000.00 the job's
+1,500.00), and its tax part is negative; money taken back takes back exactly what it counted.
 
 Deposit money is never commissioned as "deposit": it counts as the revenue it pays for. Money
 collected on a deposit invoice earns commission once the deposit is deducted on a final invoice
@@ -281,13 +294,16 @@ class Commissions(ManagerNames):
         its lines: a standard invoice's deposit-kind line is not a deposit to deduct); it
         splits an invoice's money in the order of business days, not of recording, over what
         each kind still has to collect, and a deducted deposit's money again over what its
-        final invoice bills after a credit note.
+        final invoice bills after a credit note; 11 counts the money on an invoice whose tax is
+        negative (a discount or a deducted deposit taxed higher than the work, also once a
+        credit note leaves it so) in proportion to its total, so paid in full it collects its
+        whole net (it used to count the money as it came, the negative tax never revenue).
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
         so it is refused until rebuilt; one built with rates for everyone ("*") only means what
         it meant, and is followed on."""
-        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 10}
+        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 11}
         if self.plan.names_someone():
             config["managers"] = "person_key"
         return config
@@ -369,7 +385,7 @@ class Commissions(ManagerNames):
         row.setdefault("credits", []).append([e.credited_on, dict(note["by_kind"]), note["tax"]])
         for kind, net in note["by_kind"].items():
             row["by_kind"][kind] = row["by_kind"].get(kind, Decimal(0)) - net
-        row["tax"] = max(row["tax"] - note["tax"], Decimal(0))
+        row["tax"] -= note["tax"]  # (negative if the lines left are: _below_net)
         # Money already collected now pays for what is left of the invoice, from the later of
         # the credit's day and the day it was applied, at the rates of the day it was
         # collected. (An allocation undone after that day is split again too: until it was
@@ -539,27 +555,35 @@ class Commissions(ManagerNames):
         no part is ever negative nor more than what is left of its kind, and the money that
         pays the invoice in full collects exactly what is left of each, so an invoice paid in
         full, in any number of parts and whatever was taken back off in between, counts each
-        kind's net to the cent and none of its tax as revenue."""
+        kind's net to the cent and none of its tax as revenue. An invoice whose tax is negative
+        bills less than its net: its money is counted on the running total of the money paid
+        on it (``_below_net``: x % of the total collects x % of the net), so paid in full it
+        counts each kind's net too (its tax part is then negative, its kinds' parts never)."""
         amount, currency, collected_on = alloc["amount"], alloc["currency"], alloc["collected_on"]
         entries: list[list[Any]] = []
         deposit = Decimal(0)
         by_kind = _net_kinds(owed[0], currency)
         slots = [*sorted(by_kind), _TAX]
-        weights = [by_kind[k] for k in slots[:-1]] + [max(owed[1], Decimal(0))]
-        if not any(w > 0 for w in weights):
-            return entries, deposit
-        left = [
-            max(w - counted.get(slot, Decimal(0)), Decimal(0))
-            for slot, w in zip(slots, weights, strict=True)
-        ]
-        to_pay = sum(left, Decimal(0))
-        if amount <= to_pay:
-            parts = split_amounts(amount, currency, left)
+        nets = [by_kind[k] for k in slots[:-1]]
+        if owed[1] < 0 and any(n > 0 for n in nets):
+            # (the tax is negative: the money pays less than the nets, see _below_net)
+            parts = _below_net(amount, currency, nets, owed[1], slots, counted)
         else:
-            # (more money than the invoice bills, as the projection reads it: what is left of
-            # each kind, and the rest in proportion to the nets)
-            more = split_amounts(amount - to_pay, currency, weights)
-            parts = [a + b for a, b in zip(left, more, strict=True)]
+            weights = [*nets, max(owed[1], Decimal(0))]
+            if not any(w > 0 for w in weights):
+                return entries, deposit
+            left = [
+                max(w - counted.get(slot, Decimal(0)), Decimal(0))
+                for slot, w in zip(slots, weights, strict=True)
+            ]
+            to_pay = sum(left, Decimal(0))
+            if amount <= to_pay:
+                parts = split_amounts(amount, currency, left)
+            else:
+                # (more money than the invoice bills, as the projection reads it: what is left
+                # of each kind, and the rest in proportion to the nets)
+                more = split_amounts(amount - to_pay, currency, weights)
+                parts = [a + b for a, b in zip(left, more, strict=True)]
         for slot, part in zip(slots, parts, strict=True):
             counted[slot] = counted.get(slot, Decimal(0)) + part
             if slot == _TAX:
@@ -836,7 +860,8 @@ def _is_deposit(inv: Row) -> bool:
 
 def _owed_on(inv: Row, day: date | None) -> tuple[dict[str, Decimal], Decimal]:
     """The net per revenue kind an invoice bills at the end of ``day``, and its tax: as issued,
-    less the credit notes dated by then, in date order (``None``: less every one)."""
+    less the credit notes dated by then, in date order (``None``: less every one). The tax can
+    be negative (the lines left are: a deducted deposit taxed higher than the work)."""
     credits: list[list[Any]] = inv.get("credits", [])
     if day is None or all(credited_on <= day for credited_on, _, _ in credits):
         return inv["by_kind"], inv["tax"]
@@ -847,7 +872,7 @@ def _owed_on(inv: Row, day: date | None) -> tuple[dict[str, Decimal], Decimal]:
             break
         for kind, net in kinds.items():
             by_kind[kind] = by_kind.get(kind, Decimal(0)) - net
-        tax = max(tax - credited_tax, Decimal(0))
+        tax -= credited_tax
     return by_kind, tax
 
 
@@ -941,3 +966,45 @@ def _net_kinds(by_kind: dict[str, Decimal], currency: str) -> dict[str, Decimal]
         return {}
     cuts = split_by_weights(Money(negative, currency), [by_kind[k] for k in positive])
     return {k: by_kind[k] - cut.amount for k, cut in zip(positive, cuts, strict=True)}
+
+
+def _below_net(
+    amount: Decimal,
+    currency: str,
+    nets: list[Decimal],
+    tax: Decimal,
+    slots: list[str],
+    counted: dict[str, Decimal],
+) -> list[Decimal]:
+    """The parts (per revenue kind in ``nets``, then the tax) of money on an invoice whose tax
+    is negative (a discount, or a deducted deposit, taxed at a higher rate than the revenue it
+    takes off): its total is less than its net, so the money counts more revenue than it is.
+
+    With the money before it on the invoice (``counted``, all its parts), the invoice's money
+    so far is ``paid``: it counts ``net x paid / total`` of revenue, rounded half up to the
+    minor unit once, and this money the step from what was counted before (never less than
+    nothing, never more than what is left), split over the kinds in proportion to what each
+    still has to collect (largest remainders); the tax part is the rest of the money, negative.
+    So x % of the total collects x % of the net, and the money that pays the invoice in full
+    collects exactly what is left of each kind. (Money beyond the total counts as revenue, in
+    proportion to the nets, as on any invoice.)"""
+    kinds = slots[:-1]
+    before = [counted.get(k, Decimal(0)) for k in kinds]
+    left = [max(n - c, Decimal(0)) for n, c in zip(nets, before, strict=True)]
+    to_count = sum(left, Decimal(0))
+    net = sum(nets, Decimal(0))
+    total = net + tax
+    paid = sum(counted.values(), Decimal(0)) + amount
+    if paid >= total:
+        revenue = to_count
+        beyond = min(amount, paid - max(total, Decimal(0)))
+    else:
+        quantum = currency_quantum(currency)
+        due = (net * paid / total).quantize(quantum, rounding=ROUND_HALF_UP)
+        revenue = min(max(due - sum(before, Decimal(0)), Decimal(0)), to_count)
+        beyond = Decimal(0)
+    parts = split_amounts(revenue, currency, left) if to_count > 0 else [Decimal(0)] * len(left)
+    if beyond > 0:
+        more = split_amounts(beyond, currency, nets)
+        parts = [a + b for a, b in zip(parts, more, strict=True)]
+    return [*parts, amount - sum(parts, Decimal(0))]
