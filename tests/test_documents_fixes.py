@@ -293,8 +293,9 @@ def test_a_unit_price_below_a_cent_prints_with_all_its_decimals() -> None:
     )  # fmt: skip
     issue(app, invoice, date(2024, 5, 2))
     for shown in (words(render_html(app, invoice)), pdf_words(render_pdf(app, invoice))):
-        assert "L1 API calls L1 12,000 0.0125 EUR S 21 % 150.00 EUR" in shown
-        assert "L2 API calls L2 3 100.00 EUR S 21 % 300.00 EUR" in shown
+        # (each line's price reason, "metered", prints under its description)
+        assert "L1 API calls L1 metered 12,000 0.0125 EUR S 21 % 150.00 EUR" in shown
+        assert "L2 API calls L2 metered 3 100.00 EUR S 21 % 300.00 EUR" in shown
         assert "Net total 450.00 EUR" in shown and "Total 544.50 EUR" in shown
         assert "0.01 EUR" not in shown
     german = pdf_words(render_pdf(app, invoice, Branding(language="de")))

@@ -24,6 +24,9 @@ buyer's VAT id without its country prefix (BR-CO-09; the prefix is never guessed
 seller's document to a German buyer without the seller's contact name, telephone and e-mail or
 the buyer's city and post code (XRechnung DE-R-005 to DE-R-009; ``GERMAN_NEEDS``).
 
+A line priced otherwise than as plain quantity x price says why (its ``price_reason``) in its
+note (BT-127, ``cbc:Note``), as the PDF and HTML print it under the line's description.
+
 What XML 1.0 cannot carry is not refused: a character it does not allow (a control character
 such as the vertical tab a spreadsheet pastes, a lone surrogate; see ``xml_text``) becomes a
 space, so every issued invoice, which can no longer change, renders. The HTML and PDF documents
@@ -468,6 +471,9 @@ def item_name(text: str) -> str:
 def _line(b: _Builder, root: Any, line: InvoiceLine, credit: bool) -> None:
     el = b.cac(root, "CreditNoteLine" if credit else "InvoiceLine")
     b.cbc(el, "ID", line.line_id)
+    reason = (line.price_reason or "").strip()
+    if reason:  # BT-127: why the line is priced as it is ("no charge: ...", a piece's, a cap's)
+        b.cbc(el, "Note", reason)
     quantity, price = line.quantity, line.unit_price
     if price.is_negative():  # BR-27: the item price is never negative; the sign goes on quantity
         quantity, price = -quantity, -price

@@ -42,7 +42,9 @@ if TYPE_CHECKING:
 
 @attrs.frozen
 class DocumentLine:
-    """One invoice line, formatted."""
+    """One invoice line, formatted, with why it is priced as it is (``price_reason``: "no
+    charge: ...", what a capped or overage-piece line bills and why; ``""`` for a line priced
+    as plain quantity x price), printed under its description."""
 
     line_id: str
     description: str
@@ -50,6 +52,7 @@ class DocumentLine:
     unit_price: str
     tax_rate: str
     amount: str
+    price_reason: str = ""
 
 
 @attrs.frozen
@@ -206,6 +209,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
             unit_price=format_price(line.unit_price, lang),
             tax_rate=tax_label(line.tax, lang),
             amount=money(line.net),
+            price_reason=(line.price_reason or "").strip(),
         )
         for line in invoice.lines
     )

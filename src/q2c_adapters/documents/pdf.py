@@ -352,8 +352,16 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
     rows = [
         [t["line"], t["description"], t["quantity"], t["unit_price"], t["tax_rate"], t["amount"]]
     ]
+    # why a line is priced as it is, under its description
     rows += [
-        [x.line_id, x.description, x.quantity, x.unit_price, x.tax_rate, x.amount]
+        [
+            x.line_id,
+            f"{x.description}\n{x.price_reason}" if x.price_reason else x.description,
+            x.quantity,
+            x.unit_price,
+            x.tax_rate,
+            x.amount,
+        ]
         for x in doc.lines
     ]
     _table(pdf, doc, rows, (10, 74, 16, 28, 18, 28), ("L", "L", "R", "R", "L", "R"))
