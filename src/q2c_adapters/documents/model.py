@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
@@ -31,7 +32,7 @@ from q2c_adapters.documents.i18n import (
 from q2c_core.domain.enhancement_request import EnhancementRequest
 from q2c_core.domain.errors import NotFound
 from q2c_core.domain.invoice import InvoiceKind, InvoiceStatus, buyer_details, credit_note_buyer
-from q2c_core.domain.invoice_lines import SourceKind
+from q2c_core.domain.invoice_lines import LineSource, SourceKind
 from q2c_core.domain.money import Money
 from q2c_core.domain.tax import TaxCategory, TaxRate
 
@@ -68,7 +69,8 @@ class DocumentTax:
 
 @attrs.frozen
 class TimeEntryDetail:
-    """A time entry an invoice line bills."""
+    """A time entry an invoice line bills, with the hours the line bills of it (``billed_hours``:
+    a part of the entry for an overage piece, see there)."""
 
     line_id: str
     request: str
@@ -147,6 +149,23 @@ def _xml_texts(value: Any) -> Any:
             **{f.name: _xml_texts(getattr(value, f.name)) for f in fields if f.name != "labels"},
         )
     return value
+
+
+def billed_hours(source: LineSource, entry_hours: Decimal) -> Decimal:
+    """The hours of a time entry (of ``entry_hours`` logged) that a line of ``source`` bills,
+    as its "Time entries" detail shows them.
+
+    A line naming one entry bills the hours its source states (``source.hours``): an overage
+    piece bills part of the entry (half of Dana's hour on each of two invoices, each showing
+    0.5, not the whole hour twice), a money allowance's overage the hours beyond it. A line
+    naming several entries states their hours together only: it bills each whole (a fixed
+    price billing the work delivered, its hours the entries' sum), so each shows its own
+    hours; how a line typed with fewer hours than its entries hold shares them out is not
+    recorded, and each shows the hours logged on it (the line's quantity says what it
+    bills). A line stating no hours shows the entry's."""
+    if len(source.time_entry_ids) == 1 and source.hours is not None:
+        return source.hours
+    return entry_hours
 
 
 def _buyer_address(buyer: CustomerDetails) -> tuple[str, ...]:
@@ -247,7 +266,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
                             request=request.title,
                             work_date=format_date(e.work_date, lang),
                             worker=e.worker,
-                            hours=format_decimal(e.hours, lang),
+                            hours=format_decimal(billed_hours(source, e.hours), lang),
                             note=e.note,
                         )
                     )
