@@ -132,6 +132,44 @@ def test_the_first_half_given_back_and_billed_again_still_adds_up(app: QuoteToCa
     assert read_models_owe(app, a) == (eur("16.67"), eur("16.67"))
 
 
+def test_a_piece_states_the_entrys_rate_with_all_its_decimals(app: QuoteToCash) -> None:
+    """Dana's 7 hours at 333.5 JPY, covered by a 7-hour allowance, become overage in pieces of
+    2.33, 2.33 and 2.34 hours. The last piece bills what makes the three add up to 7 x 333.5
+    = 2,334.5, rounded to 2,335 JPY, and its reason says so at the rate the entry was logged
+    at, 333.5 JPY an hour (it said 334, beside a total 7 x 334 = 2,338 contradicts)."""
+    acme = app.register_customer("Acme", "JPY", account_manager="mia", actor=A)
+    hours = app.grant_allowance(
+        acme, unit=AllowanceUnit.HOURS, quantity=7, period=YEAR, granted_on=YEAR.start, actor=A
+    )
+    requests = []
+    for title in ("Report A", "Report B"):
+        r = app.open_request(acme, title, requested_on=date(2024, 3, 1), actor="pete")
+        app.estimate_request(r, hours=100, rate=Money.of(100, "JPY"), actor="pete")
+        app.cover_request_by_allowance(r, hours, actor=A)
+        app.authorize_work(r, authorized_on=date(2024, 3, 1), actor="pete")
+        requests.append(r)
+    a, b = requests
+    yen = Money.of("333.5", "JPY")
+    app.log_work(a, TimeEntry("a1", "dana", date(2024, 3, 20), Decimal(7), yen), actor="d")
+    reasons, billed = [], Money.zero("JPY")
+    for n, piece in enumerate(("2.33", "2.33", "2.34")):
+        work_day = date(2024, 3, 1) + timedelta(days=n)
+        app.log_work(
+            b, TimeEntry(f"b{n}", "eve", work_day, Decimal(piece), Money.of(100, "JPY")), actor="e"
+        )
+        invoice = app.draft_request_invoice(a, drafted_on=date(2024, 4, 1 + n), actor="pete")
+        issue(app, invoice, date(2024, 4, 1 + n))
+        [line] = app.invoice(invoice).lines
+        billed += line.net
+        reasons.append(line.price_reason)
+    assert billed == Money.of(2335, "JPY")
+    assert reasons[:2] == [None, None]  # (2.33 x 333.5 = 777.055: billed 777 at the rate)
+    assert reasons[2] == (
+        "2.34 of 7.00 hours beyond the allowance at 333.5 JPY an hour, billed 781 JPY so that "
+        "the pieces add up to 2,335 JPY"
+    )
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     hours=st.integers(min_value=2, max_value=40).map(lambda q: Decimal(q) / 4),

@@ -101,6 +101,21 @@ def test_hours_logged_at_no_charge_are_invoiced_at_no_charge_and_approved(
     assert app.unbilled_work(request) == eur("0.00")
 
 
+def test_an_hour_at_a_rate_below_half_a_cent_says_its_rate_with_all_its_decimals(
+    app: QuoteToCash,
+) -> None:
+    """Bob's hour of monitoring at 0.004 EUR is worth 0.004, nothing once rounded to the cent:
+    it is invoiced at no charge, and its line says at what rate (0.004 EUR, as the unit price
+    column prints it; it said "0.00 EUR an hour", a rate of nothing)."""
+    request = ordered_request(app, customer(app))
+    app.log_work(request, work("t1", 5, "1", "0.004"), actor="bob")
+    invoice = app.draft_request_invoice(request, drafted_on=day(8), actor="billy")
+    assert approve_and_issue(app, invoice, day(8))
+    [line] = app.invoice(invoice).lines
+    assert line.net == eur("0.00") and line.unit_price == eur("0.004")
+    assert line.price_reason == "no charge: time entry t1 at 0.004 EUR an hour rounds to nothing"
+
+
 def test_overage_of_free_hours_beyond_an_hours_allowance_is_approved_at_no_charge(
     app: QuoteToCash,
 ) -> None:

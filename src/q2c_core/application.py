@@ -1475,6 +1475,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         follow up.
         """
 
+        def rate_text(rate: Money) -> str:
+            # an entry's rate with all its decimals, at least its currency's (333.5 JPY,
+            # 0.004 EUR, 100.00 EUR), as the unit-price column prints it: str(Money) rounds it
+            # to the currency (334 JPY, 0.00 EUR), a rate the line's amount does not follow
+            exponent = rate.amount.normalize().as_tuple().exponent
+            places = max(minor_units(rate.currency), -exponent if isinstance(exponent, int) else 0)
+            return f"{rate.amount:,.{places}f} {rate.currency}"
+
         def no_charge(line: InvoiceLine, entry: TimeEntry) -> InvoiceLine:
             if line.net.is_positive():
                 return line
@@ -1482,7 +1490,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             why = note or (
                 f"time entry {entry.entry_id} at a zero rate"
                 if entry.rate.is_zero()
-                else f"time entry {entry.entry_id} at {entry.rate} an hour rounds to nothing"
+                else f"time entry {entry.entry_id} at {rate_text(entry.rate)} an hour rounds "
+                "to nothing"
             )
             return attrs.evolve(line, price_reason=f"no charge: {why}")
 
@@ -1547,8 +1556,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                             hours = allowance.billed_overage.get(key, Decimal(0)) + quantity
                             reason = (
                                 f"{quantity} of {hours} hours beyond the allowance at "
-                                f"{entry.rate} an hour, billed {net} so that the pieces add up "
-                                f"to {(entry.rate * hours).rounded()}"
+                                f"{rate_text(entry.rate)} an hour, billed {net} so that the "
+                                f"pieces add up to {(entry.rate * hours).rounded()}"
                             )
                     line = no_charge(
                         InvoiceLine(
