@@ -170,6 +170,34 @@ def test_a_piece_states_the_entrys_rate_with_all_its_decimals(app: QuoteToCash) 
     )
 
 
+def test_a_piece_billing_nothing_as_the_earlier_pieces_took_the_cent_says_so(
+    app: QuoteToCash,
+) -> None:
+    """Dana's hour of monitoring at 0.03 becomes overage a quarter hour at a time. The first
+    two quarters bill 0.01 each (0.0075 and 0.015 - 0.01, rounded); the third bills nothing, as
+    three quarters are worth 0.0225, 0.02 rounded, billed already. Its line says so; it used to
+    say "no charge: time entry a1 at 0.03 EUR an hour rounds to nothing", which is false (a
+    quarter hour at 0.03 rounds to 0.01)."""
+    _, a, b = shared_allowance(app, 1)
+    app.log_work(a, TimeEntry("a1", "dana", date(2024, 3, 20), Decimal(1), eur("0.03")), actor="d")
+    lines = []
+    for n in range(3):
+        work_day = date(2024, 3, 1) + timedelta(days=n)
+        app.log_work(b, TimeEntry(f"b{n}", "eve", work_day, Decimal("0.25"), eur(100)), actor="e")
+        invoice = app.draft_request_invoice(a, drafted_on=date(2024, 4, 1 + n), actor="pete")
+        issue(app, invoice, date(2024, 4, 1 + n))  # (approved: a line of nothing says why)
+        [line] = app.invoice(invoice).lines
+        lines.append(line)
+    assert [line.net for line in lines] == [eur("0.01"), eur("0.01"), eur("0.00")]
+    assert [line.price_reason for line in lines[:2]] == [None, None]
+    third = lines[2]
+    assert third.quantity == Decimal("0.25") and third.unit_price == eur(0)
+    assert third.price_reason == (
+        "0.25 of 0.75 hours beyond the allowance at 0.03 EUR an hour, billed 0.00 EUR so that "
+        "the pieces add up to 0.02 EUR"
+    )
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     hours=st.integers(min_value=2, max_value=40).map(lambda q: Decimal(q) / 4),

@@ -1484,7 +1484,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             return f"{rate.amount:,.{places}f} {rate.currency}"
 
         def no_charge(line: InvoiceLine, entry: TimeEntry) -> InvoiceLine:
-            if line.net.is_positive():
+            # a line of no amount says why; an overage piece billing nothing says why already:
+            # the earlier pieces billed what the entry's overage is worth ("billed 0.00 so that
+            # the pieces add up to 0.02"), though the piece alone would not round to nothing
+            if line.net.is_positive() or line.price_reason:
                 return line
             note = entry.note.strip()
             why = note or (
