@@ -14,7 +14,7 @@ import pytest
 from test_contract_billing import A, contract, customer, eur
 from test_invoice_controls import line
 
-from q2c_core import OverAllocation, PastDuePolicy, QuoteToCash
+from q2c_core import ContractStatus, OverAllocation, PastDuePolicy, QuoteToCash
 
 
 def issued(app: QuoteToCash, cust: object, on: date) -> object:
@@ -199,3 +199,36 @@ def test_oldest_first_dated_back_allocates_what_was_there_then() -> None:
     assert len(made) == 1
     assert app.payment(paid).allocated == eur("60.50")
     assert app.invoice(first).outstanding.is_zero() != app.invoice(second).outstanding.is_zero()
+
+
+def test_the_past_due_policy_applied_late_never_cuts_off_a_customer_who_has_paid_since() -> None:
+    """January's 150.00 was due on 31 January and unpaid on 15 March. The customer paid it in
+    full on 20 March; ops apply the policy for 15 March only on 25 March: the contract is not
+    suspended (its maintenance would be cut off for money it no longer owes). The same late
+    run with the invoice still unpaid suspends it, naming the invoice."""
+    for paid_since in (True, False):
+        app = QuoteToCash.open("memory:")
+        cust = customer(app)
+        signed = contract(app, cust)
+        [invoice] = app.run_billing(date(2024, 1, 1), actor="billing").invoice_ids
+        app.approve_invoice(invoice, role="billing", approved_on=date(2024, 1, 1), actor="bea")
+        app.approve_invoice(
+            invoice, role="account_manager", approved_on=date(2024, 1, 1), actor="mia"
+        )
+        app.issue_invoice(invoice, issued_on=date(2024, 1, 1), actor="bea")
+        if paid_since:
+            total = app.invoice(invoice).total
+            paid = app.receive_payment(
+                cust, total, received_on=date(2024, 3, 20), reference="late", actor=A
+            )
+            app.allocate_payment(paid, [(invoice, total)], allocated_on=date(2024, 3, 20), actor=A)
+
+        suspended = app.apply_past_due_policy(PastDuePolicy(30), date(2024, 3, 15), actor="ops")
+
+        if paid_since:
+            assert suspended == []
+            assert app.contract(signed).status is ContractStatus.ACTIVE
+        else:
+            assert suspended == [signed]
+            assert app.invoice(invoice).number in app.contract(signed).history[-1].reason
+        app.close()

@@ -1605,7 +1605,10 @@ class ContractBilling(BaseApp):
 
         The only automatic way a contract is suspended, and only when this command is given;
         the reason names the invoices, their due dates and what is unpaid. Billing late never
-        suspends anything: past due counts from each invoice's own due date.
+        suspends anything: past due counts from each invoice's own due date. Nor does applying
+        the policy late: a contract whose late invoices have all been paid (or credited) since
+        ``as_of``, as recorded now, is not suspended (its maintenance would be cut off for
+        money it no longer owes).
         """
         if not isinstance(policy, PastDuePolicy):
             raise InvalidValue(
@@ -1639,7 +1642,7 @@ class ContractBilling(BaseApp):
                         credit[key], paid[key] = self._money_on(*key, as_of)
                     items = _open_items(contract, invoices, self._get, paid[key], as_of)
                     late = policy.late(items, as_of)
-                    if not late:
+                    if not late or _paid_since(contract, invoices, self._get, late):
                         continue
                     # money the customer sent by then and nobody allocated yet covers it: the
                     # invoices are paid in all but the bookkeeping, so no suspension
@@ -1711,6 +1714,22 @@ def _open_items(
                 (invoice.number or "", invoice.due_date, Money(open_then, invoice.currency))
             )
     return items
+
+
+def _paid_since(
+    contract: Contract,
+    invoices: dict[UUID, Invoice],
+    get: Callable[[type[Invoice], UUID], Invoice],
+    late: list[tuple[str, date, Money]],
+) -> bool:
+    """Whether every one of the contract's ``late`` invoices (by number) owes nothing now, as
+    recorded: paid or credited since the policy's day."""
+    numbers = {number for number, _, _ in late}
+    for invoice_id in contract.documents:
+        invoice = invoices.get(invoice_id) or get(Invoice, invoice_id)
+        if invoice.number in numbers and invoice.outstanding.is_positive():
+            return False
+    return True
 
 
 @contextlib.contextmanager
