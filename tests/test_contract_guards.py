@@ -314,6 +314,32 @@ def test_the_billing_commands_refuse_inputs_of_the_wrong_kind_naming_the_field(
     assert app.recorder.max_notification_id() == before
 
 
+def test_a_status_change_says_why_in_words(app: QuoteToCash) -> None:
+    """Suspending, reactivating and terminating name a reason: None or a number is refused as
+    a blank one is (``InvalidValue`` naming ``reason``, not an AttributeError), nothing
+    recorded."""
+    cid = contract(app, customer(app))
+    app.suspend_contract(cid, effective=date(2024, 3, 1), reason="unpaid", actor=A)
+    before = app.recorder.max_notification_id()
+    calls = {
+        "suspend": lambda r: app.suspend_contract(
+            cid, effective=date(2024, 4, 1), reason=r, actor=A
+        ),
+        "reactivate": lambda r: app.reactivate_contract(
+            cid, effective=date(2024, 4, 1), reason=r, actor=A
+        ),
+        "terminate": lambda r: app.terminate_contract(
+            cid, effective=date(2024, 4, 1), reason=r, actor=A
+        ),
+    }
+    for name, call in calls.items():
+        for bad in (None, 42, "  "):
+            with pytest.raises(InvalidValue) as refused:
+                call(bad)
+            assert refused.value.field == "reason", (name, bad, refused.value)
+    assert app.recorder.max_notification_id() == before
+
+
 def test_a_customer_has_one_contract_of_each_number(app: QuoteToCash) -> None:
     """Imports find a contract by its customer and number, and documents print the number: a
     second MC-1 for the same customer is refused (naming the one it has), nothing recorded;

@@ -588,17 +588,21 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self._change(ContractStatus.ACTIVE, effective, "activated", actor)
 
     @event("Suspended")
+    def _require_reason(self, reason: object) -> None:
+        """A status change says why: text with something in it, or ``InvalidValue`` naming
+        ``reason`` (None or a number included)."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id, value=reason)
+
     def suspend(self, effective: date, reason: str, actor: str) -> None:
         """Suspend only by an explicit decision, with its reason recorded."""
         self._require(ContractStatus.ACTIVE, doing="suspend")
-        if not reason.strip():
-            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self._require_reason(reason)
         self._change(ContractStatus.SUSPENDED, effective, reason, actor)
 
     def reactivate(self, effective: date, reason: str, actor: str) -> None:
         """Lift a suspension, saying why (as a suspension says why)."""
-        if not reason.strip():
-            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self._require_reason(reason)
         self._reactivated(effective, reason, actor)
 
     @event("Reactivated")
@@ -717,8 +721,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         ``effective``, never extended.
         """
         self._require(*_LIVE, doing="terminate")
-        if not reason.strip():
-            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self._require_reason(reason)
         for sub in self.sub_contracts.values():
             # (its days here up to the move are part of the move's carried remainder)
             if sub.reassigned_to is not None and sub.effective_to and sub.effective_to > effective:
@@ -737,8 +740,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         """The ``Terminated`` event (``terminate``): sub-contracts end at ``effective``, and the
         term with them when it would run on."""
         self._require(*_LIVE, doing="terminate")
-        if not reason.strip():
-            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self._require_reason(reason)
         self._end_subs(effective)
         self.term = Period(self.term.start, max(self.term.start, min(self.term.end, effective)))
         self._change(ContractStatus.TERMINATED, effective, reason, actor)
@@ -1325,8 +1327,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=invoice_id,
             )
-        if not reason.strip():
-            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self._require_reason(reason)
         del self.billed[key]
         if self.billed_through is not None:
             self.billed_through.pop(key, None)
@@ -1360,8 +1361,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=document_ids,
             )
-        if not reason.strip():
-            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self._require_reason(reason)
         step = billed.corrections[index]
         self.billed[key] = attrs.evolve(
             billed, basis_version=step.from_basis, corrections=billed.corrections[:index]
