@@ -318,18 +318,20 @@ def test_a_status_change_says_why_in_words(app: QuoteToCash) -> None:
     """Suspending, reactivating and terminating name a reason: None or a number is refused as
     a blank one is (``InvalidValue`` naming ``reason``, not an AttributeError), nothing
     recorded."""
-    cid = contract(app, customer(app))
-    app.suspend_contract(cid, effective=date(2024, 3, 1), reason="unpaid", actor=A)
+    cust = customer(app)
+    active = contract(app, cust)
+    held = contract(app, cust, number="MC-2")
+    app.suspend_contract(held, effective=date(2024, 3, 1), reason="unpaid", actor=A)
     before = app.recorder.max_notification_id()
-    calls = {
+    calls: dict[str, Any] = {
         "suspend": lambda r: app.suspend_contract(
-            cid, effective=date(2024, 4, 1), reason=r, actor=A
+            active, effective=date(2024, 4, 1), reason=r, actor=A
         ),
         "reactivate": lambda r: app.reactivate_contract(
-            cid, effective=date(2024, 4, 1), reason=r, actor=A
+            held, effective=date(2024, 4, 1), reason=r, actor=A
         ),
         "terminate": lambda r: app.terminate_contract(
-            cid, effective=date(2024, 4, 1), reason=r, actor=A
+            held, effective=date(2024, 4, 1), reason=r, actor=A
         ),
     }
     for name, call in calls.items():

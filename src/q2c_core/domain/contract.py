@@ -587,13 +587,13 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self._require(ContractStatus.SIGNED, doing="activate")
         self._change(ContractStatus.ACTIVE, effective, "activated", actor)
 
-    @event("Suspended")
     def _require_reason(self, reason: object) -> None:
         """A status change says why: text with something in it, or ``InvalidValue`` naming
         ``reason`` (None or a number included)."""
         if not isinstance(reason, str) or not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id, value=reason)
 
+    @event("Suspended")
     def suspend(self, effective: date, reason: str, actor: str) -> None:
         """Suspend only by an explicit decision, with its reason recorded."""
         self._require(ContractStatus.ACTIVE, doing="suspend")
