@@ -2472,6 +2472,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
             if not lines:
                 raise InvalidValue("name at least one line", field="line_ids")
+            # a cancelled fixed price's cap line goes with the hour lines it lowers
+            original.check_cap_credit(line_ids, in_notes={k: n.id for k, n in pending.items()})
+            if disposition is CreditDisposition.REBILLABLE:
+                # (a written-off line stays billed: the note leaves what is billed as it is)
+                self._check_credit_keeps_price(
+                    original, customer, [by_id[line_id] for line_id in line_ids], line_ids
+                )
             note = Invoice(
                 customer_id=original.customer_id,
                 kind=InvoiceKind.CREDIT_NOTE,
@@ -2488,6 +2495,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 note=reason,
                 fixed_tax=credit_note_tax(lines, earlier, original.currency),
             )
+            if disposition is CreditDisposition.WRITTEN_OFF:
+                self._check_cap_written_off(original, earlier, line_ids)
             # no more than the invoice has left to credit, the notes not issued yet aside (a
             # negative one, a discount credited alone, is issued first)
             drafted = [n.total for n in earlier if not n.is_issued]
@@ -2502,6 +2511,107 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             return note.id, [note, customer]
 
         return self._atomically(step)
+
+    @staticmethod
+    def _check_cap_written_off(
+        original: Invoice, earlier: Sequence[Invoice], line_ids: Sequence[str]
+    ) -> None:
+        """A write-off gives money up: a written-off note taking back a cancelled fixed
+        price's cap line with the last of its hour lines, adding to what the customer owes (the
+        cap takes off more than they bill), gives back what the earlier notes crediting its
+        other hour lines gave back beyond what the hours were billed. Written off too, the
+        notes give back together what the hours were billed; one of them re-billable gave its
+        hours back to bill again, so a write-off here would have them billed twice (a 1,000.00
+        price billed 2,000.00): refused, ``InvalidValue`` naming ``disposition``. (A discount
+        written off on a note of its own before the lines it lowered, and a deposit deduction
+        taken back, whatever the disposition, stay allowed.)"""
+        by_id = {line.line_id: line for line in original.lines}
+        already = original.credited_line_ids()
+        rebillable = {n.id for n in earlier if n.credit_disposition is CreditDisposition.REBILLABLE}
+        for cap, hour_ids in original.hours_capped().items():
+            if cap not in line_ids:
+                continue
+            adds = -total(
+                (by_id[i].net for i in [cap, *hour_ids] if i in line_ids), original.currency
+            )
+            given = [h for h in hour_ids if h in already and already[h] in rebillable]
+            if adds.is_positive() and given:
+                raise InvalidValue(
+                    f"cannot be written off: line {cap} ({by_id[cap].description}) with "
+                    f"{', '.join(h for h in hour_ids if h in line_ids)} adds {adds} (net) to "
+                    f"what the customer owes, while {', '.join(given)} of the hours it caps "
+                    "were credited re-billable, to be billed again: a write-off would have "
+                    "them billed twice; credit these lines re-billable too",
+                    field="disposition",
+                    aggregate_id=original.id,
+                    value=CreditDisposition.WRITTEN_OFF,
+                )
+
+    def _check_credit_keeps_price(
+        self,
+        original: Invoice,
+        customer: Customer,
+        lines: Sequence[InvoiceLine],
+        line_ids: Sequence[str],
+    ) -> None:
+        """A re-billable credit note whose ``lines`` (the credited invoice's) billing a
+        cancelled fixed-price request's hours take off less than nothing (a cap line with hour
+        lines worth less than it takes off) adds what they take off to what the request's hours
+        are billed (``_hours_billed``): refused when that bills them above the agreed price, as
+        after its credited hours were billed again (``RuleViolated`` naming ``line_ids``:
+        credit what billed them again first). Credit notes not issued yet count with what
+        they add."""
+        raised: dict[UUID, Money] = {}
+        for line in lines:
+            source = line.source
+            if source is None or source.request_id is None or not _bills_hours(source):
+                continue
+            found = raised.get(source.request_id)
+            raised[source.request_id] = -line.net if found is None else found - line.net
+        raised = {rid: amount for rid, amount in raised.items() if amount.is_positive()}
+        if not raised:
+            return
+        invoices = self._invoices(customer)
+        by_id = {i.id: i for i in invoices}
+        billed = _hours_billed(invoices)
+        for request_id, amount in raised.items():
+            request = self.request(request_id)
+            currency = original.currency
+            room = _fixed_price_room(request, currency, request.billed, billed)
+            if room is None:
+                continue
+            price = request.estimate.fixed_price if request.estimate is not None else None
+            assert price is not None
+            pending = Money.zero(currency)
+            for n in invoices:
+                credited = by_id.get(n.credits_invoice_id) if n.credits_invoice_id else None
+                if credited is None or n.is_issued or n.status is InvoiceStatus.VOIDED:
+                    continue
+                # (a note's lines are of kind CREDIT: what they bill is the line they credit's)
+                originals = {ln.line_id: ln for ln in credited.lines}
+                adds = total(
+                    (
+                        -originals[ln.source.line_id].net
+                        for ln in n.lines
+                        if ln.source is not None
+                        and ln.source.line_id in originals
+                        and _credits_hours_of(originals[ln.source.line_id], request_id)
+                    ),
+                    currency,
+                )
+                if adds.is_positive():
+                    pending += adds
+            now = billed.get((request_id, currency), Money.zero(currency))
+            after = now + pending + amount
+            if after > price:
+                raise RuleViolated(
+                    f"crediting these lines adds {amount} to what request {request.title}'s "
+                    f"hours are billed ({now} now), {after} in all, above its agreed fixed "
+                    f"price of {price}: credit what billed its hours again first",
+                    field="line_ids",
+                    aggregate_id=original.id,
+                    value=list(line_ids),
+                )
 
     def notice_past_due(self, as_of: date, *, actor: str) -> list[UUID]:
         """Record every issued invoice found past due on ``as_of`` that was not noticed yet,
@@ -3308,6 +3418,12 @@ def _owes_overage(request: EnhancementRequest, allowance: PrepaidAllowance) -> b
         charge_key(request.id, entry_id) in open_overage
         for entry_id in _charged_entries(request, [allowance])
     )
+
+
+def _credits_hours_of(line: InvoiceLine, request_id: UUID) -> bool:
+    """Whether ``line`` bills the hours of the request ``request_id`` (``_bills_hours``)."""
+    source = line.source
+    return source is not None and source.request_id == request_id and _bills_hours(source)
 
 
 def _bills_hours(source: LineSource) -> bool:

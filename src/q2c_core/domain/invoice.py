@@ -971,6 +971,94 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             value=list(line_ids) if drafting else amount,
         )
 
+    def hours_capped(self) -> dict[str, list[str]]:
+        """The lines capping a cancelled fixed-price request's hours at its agreed price
+        (``QuoteToCash.draft_request_invoice``), each with the hour lines it lowers: a line of
+        a request's work (``SourceKind.WORK``) naming no time entries, no expense and not the
+        fixed price, billed at a negative amount, on an invoice whose lines bill that request's
+        hours naming their time entries."""
+        hours: dict[UUID, list[str]] = {}
+        for line in self.lines:
+            source = line.source
+            if (
+                source is not None
+                and source.kind is SourceKind.WORK
+                and source.request_id is not None
+                and source.time_entry_ids
+                and not source.fixed_price
+            ):
+                hours.setdefault(source.request_id, []).append(line.line_id)
+        capped: dict[str, list[str]] = {}
+        for line in self.lines:
+            source = line.source
+            if (
+                source is not None
+                and source.kind is SourceKind.WORK
+                and source.request_id in hours
+                and not source.time_entry_ids
+                and not source.fixed_price
+                and not source.expense_id
+                and line.net.is_negative()
+            ):
+                assert source.request_id is not None
+                capped[line.line_id] = hours[source.request_id]
+        return capped
+
+    def check_cap_credit(
+        self, line_ids: Collection[str], in_notes: Mapping[str, UUID] | None = None
+    ) -> None:
+        """A line capping a cancelled fixed-price request's hours at its price
+        (``hours_capped``) lowers the hour lines it caps: it is credited together with those
+        of them not credited yet, and the last of them with it. Credited alone it would bill
+        the hours at their whole worth, above the price (a 1,000.00 price billed 3,000.00);
+        left behind, it would take off what no hour line bills any more. Lines in credit notes
+        not issued yet (``in_notes``: line id to note) count as credited with those notes.
+        Refused, ``RuleViolated`` naming ``line_ids`` and the lines to credit with them."""
+        named = set(line_ids)
+        held = in_notes or {}
+        already = self.credited_line_ids()
+        name = self.number or str(self.id)
+        by_id = {line.line_id: line for line in self.lines}
+        for cap, hour_ids in self.hours_capped().items():
+            if cap in already or cap in held:
+                continue
+            open_hours = [h for h in hour_ids if h not in already]
+            if cap in named:
+                missing = [h for h in open_hours if h not in named]
+                if not missing:
+                    continue
+                hints = []
+                free = [h for h in missing if h not in held]
+                if free:
+                    hints.append(f"credit {', '.join(free)} with it")
+                hints += [
+                    f"{h} is in credit note {held[h]}, not issued yet: issue it first"
+                    for h in missing
+                    if h in held
+                ]
+                raise RuleViolated(
+                    f"line {cap} ({by_id[cap].description}, {by_id[cap].net}) caps the hours "
+                    f"billed on invoice {name} at the agreed fixed price: credited without "
+                    f"the hour lines it lowers ({', '.join(missing)}) it would bill them above "
+                    "the price; " + "; ".join(hints),
+                    field="line_ids",
+                    aggregate_id=self.id,
+                    value=list(line_ids),
+                )
+            crediting = [h for h in open_hours if h in named]
+            if crediting and all(h in named or h in held for h in open_hours):
+                raise RuleViolated(
+                    f"line{'s' if len(crediting) > 1 else ''} {', '.join(crediting)} "
+                    f"{'are' if len(crediting) > 1 else 'is'} the last of the hours that line "
+                    f"{cap} ({by_id[cap].description}, {by_id[cap].net}) caps at the agreed "
+                    f"fixed price on invoice {name}: credit {cap} with "
+                    f"{'them' if len(crediting) > 1 else 'it'}, or it would take off what no "
+                    "hour line bills any more",
+                    field="line_ids",
+                    aggregate_id=self.id,
+                    value=list(line_ids),
+                )
+
     @event("DepositDeducted")
     def deduct_deposit(self, final_invoice_id: UUID, actor: str) -> None:
         """This deposit invoice is deducted on a final invoice (once only)."""
