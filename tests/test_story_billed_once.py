@@ -382,7 +382,8 @@ def test_a_deposit_line_naming_a_time_entry_is_refused(app: QuoteToCash, kind: S
     held t2, the request's invoice would bill only t1 (800.00) and the deduction take the
     200.00 off again, 800.00 net for 1,000.00 of work, with t2 shown invoiced. So a deposit
     line, a deduction or a credit line naming work is refused and nothing is recorded; the
-    work stays unbilled for the request's own invoice."""
+    work stays unbilled for the request's own invoice. (A deduction typed by hand is refused
+    whatever it names: deposits are deducted by deduct_deposit.)"""
     acme = customer(app)
     request = ordered_request(app, acme)
     log(app, request, "t1", 3, "8", "100")
@@ -390,7 +391,12 @@ def test_a_deposit_line_naming_a_time_entry_is_refused(app: QuoteToCash, kind: S
     app.complete_request(request, completed_on=day(4), actor="pete")
     line = by_hand(request, "t2", "2", kind)
     before = app.recorder.max_notification_id()
-    with pytest.raises(InvalidValue, match=f"is a {kind.value} line and names what it would"):
+    why = (
+        "deduct_deposit"
+        if kind is SourceKind.DEPOSIT_DEDUCTION
+        else f"is a {kind.value} line and names what it would"
+    )
+    with pytest.raises(InvalidValue, match=why):
         app.draft_invoice(acme, [line], drafted_on=day(4), actor=A)
     assert app.recorder.max_notification_id() == before
     assert app.request(request).billed == {}

@@ -1243,7 +1243,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         is refused naming the line (``check_line_amounts``). ``purchase_order_number`` is
         recorded without surrounding spaces; a blank one is refused (``InvalidValue`` naming
         it: leave it out), as the e-invoice's BuyerReference would be empty (PEPPOL R008).
-        Nothing is recorded then."""
+        A deposit deduction line is refused (``InvalidValue`` naming ``lines.<id>.source.kind``):
+        a deposit is deducted by ``deduct_deposit``, which marks it deducted. Nothing is
+        recorded then."""
         if not isinstance(kind, InvoiceKind):
             raise InvalidValue(
                 f"must be an InvoiceKind, not {type(kind).__name__}", field="kind", value=kind
@@ -1253,6 +1255,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         _require_text(note, "note")
         for line in lines:  # (typed by people: a card number pasted in is never stored)
             check_typed_line(line)
+            _refuse_hand_made_deduction(line)
         refuse_card_numbers("note", note)
         refuse_control_characters("note", note)
 
@@ -1977,16 +1980,40 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def _refuse_before_deposits(self, invoice: Invoice, issued_on: date) -> None:
         """A final invoice is issued on or after the day of every deposit invoice it deducts
         (``RuleViolated`` naming ``issued_on`` and the deposit): before it, aging showed it
-        owing less than it did, and the ledger took the deposit off before it was invoiced."""
+        owing less than it did, and the ledger took the deposit off before it was invoiced.
+
+        A deduction line whose deposit is missing, or not deducted on this invoice (typed by
+        hand before ``draft_invoice`` refused it), is refused (``RuleViolated`` naming
+        ``lines.<id>.source.invoice_id``): void the invoice and deduct with ``deduct_deposit``.
+        """
         deposits = {
-            line.source.invoice_id
+            line.source.invoice_id: line.line_id
             for line in invoice.lines
             if line.source is not None
             and line.source.kind is SourceKind.DEPOSIT_DEDUCTION
             and line.source.invoice_id is not None
         }
         for deposit_id in sorted(deposits):
-            deposit = self.invoice(deposit_id)
+            line_id = deposits[deposit_id]
+            try:
+                deposit = self.invoice(deposit_id)
+            except NotFound:
+                deposit = None
+            if deposit is None or deposit.deducted_by != invoice.id:
+                raise RuleViolated(
+                    f"line {line_id} deducts "
+                    + (
+                        f"invoice {deposit_id}, which does not exist"
+                        if deposit is None
+                        else f"deposit invoice {deposit.number or deposit.id}, which is not "
+                        "deducted on this invoice (a deduction typed by hand)"
+                    )
+                    + ": void this invoice, draft it again and deduct deposits with "
+                    "deduct_deposit",
+                    field=f"lines.{line_id}.source.invoice_id",
+                    aggregate_id=invoice.id,
+                    value=deposit_id,
+                )
             if deposit.issued_on is not None and issued_on < deposit.issued_on:
                 raise RuleViolated(
                     f"{issued_on} is before {deposit.issued_on}, the day deposit invoice "
@@ -2257,7 +2284,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 if source is None:
                     continue
                 if source.kind is SourceKind.DEPOSIT_DEDUCTION and source.invoice_id:
-                    deposit = self.invoice(source.invoice_id)
+                    try:
+                        deposit = self.invoice(source.invoice_id)
+                    except NotFound:
+                        continue  # (typed by hand before draft_invoice refused it: no deposit)
                     if deposit.deducted_by == invoice_id:
                         deposit.release_deposit(invoice_id, actor)
                         changed.append(deposit)
@@ -3379,6 +3409,19 @@ def _hours_in_buckets(hours: Decimal, quantities: list[Decimal]) -> list[Decimal
         result[i] = hours * quantities[i] / whole
     result[filled[-1]] = hours - sum(result, Decimal(0))
     return result
+
+
+def _refuse_hand_made_deduction(line: InvoiceLine) -> None:
+    """A deposit deduction line typed by hand (``draft_invoice``) is refused: nothing would mark
+    its deposit deducted, so the deposit could be deducted again or credited as well, and a
+    deduction of no invoice could be neither issued nor voided."""
+    if line.source is not None and line.source.kind is SourceKind.DEPOSIT_DEDUCTION:
+        raise InvalidValue(
+            f"line {line.line_id} is a deposit deduction typed by hand: deduct a deposit with "
+            "deduct_deposit on the drafted invoice, which marks the deposit deducted",
+            field=f"lines.{line.line_id}.source.kind",
+            value=line.source.kind,
+        )
 
 
 # line kinds that never bill a request's items: a deposit is money on account (its deduction

@@ -1,0 +1,181 @@
+"""A deposit is money on account: drafted by ``draft_deposit_invoice``, deducted on a final
+invoice by ``deduct_deposit``, or credited. Lines typed by hand that pose as a deposit or as its
+deduction are refused, nothing recorded; invoices recorded with them before the rules still
+load, and can be voided (or credited) instead of being stuck."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import pytest
+
+from q2c_core import (
+    CreditDisposition,
+    InvalidValue,
+    InvoiceLine,
+    InvoiceStatus,
+    LineSource,
+    Money,
+    QuoteToCash,
+    RevenueKind,
+    RuleViolated,
+    SourceKind,
+    TaxRate,
+)
+
+A = "alice"
+D = date(2024, 3, 8)
+
+
+def eur(amount: str | int) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def customer(app: QuoteToCash, name: str = "Acme") -> UUID:
+    return app.register_customer(
+        name, "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
+    )
+
+
+def approve(app: QuoteToCash, invoice: UUID) -> None:
+    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
+
+
+def issue(app: QuoteToCash, invoice: UUID) -> str:
+    approve(app, invoice)
+    return app.issue_invoice(invoice, issued_on=D, actor="bea")
+
+
+def work(line_id: str, price: str) -> InvoiceLine:
+    return InvoiceLine(
+        line_id=line_id,
+        description=f"work {line_id}",
+        quantity=Decimal(1),
+        unit_price=eur(price),
+        tax=TaxRate.standard(21),
+        source=LineSource(SourceKind.MANUAL, note="agreed"),
+        revenue_kind=RevenueKind.OTHER,
+    )
+
+
+def deduction(line_id: str, deposit: UUID, net: str = "300") -> InvoiceLine:
+    """A deposit deduction as Billy would type it: 300.00 off, naming the deposit's line."""
+    return InvoiceLine(
+        line_id=line_id,
+        description="Less deposit",
+        quantity=Decimal(-1),
+        unit_price=eur(net),
+        tax=TaxRate.standard(21),
+        source=LineSource(SourceKind.DEPOSIT_DEDUCTION, invoice_id=deposit, line_id="L1"),
+        revenue_kind=RevenueKind.DEPOSIT,
+        price_reason="deposit deducted",
+    )
+
+
+def issued_deposit(app: QuoteToCash, cust: UUID) -> UUID:
+    deposit = app.draft_deposit_invoice(
+        cust, eur(300), description="Deposit", drafted_on=D, actor="billy"
+    )
+    issue(app, deposit)
+    return deposit
+
+
+def recorded_before_the_rule(app: QuoteToCash, invoice: UUID, lines: list[InvoiceLine]) -> None:
+    """Add lines to a draft as an older q2c recorded them, bypassing today's commands."""
+    draft = app.invoice(invoice)
+    draft.add_lines(lines, A)
+    app.save(draft)
+
+
+# -- a deposit is deducted by deduct_deposit only ---------------------------------------------
+
+
+def test_a_deposit_deduction_typed_by_hand_is_refused(app: QuoteToCash) -> None:
+    """Acme's 300.00 deposit is issued. Billy types its deduction on the final invoice by hand:
+    nothing would mark the deposit deducted, so it could be deducted again on the next final
+    invoice, or credited and refunded too. The draft is refused naming the line's source kind
+    and saying to use deduct_deposit; nothing is recorded, and the deposit is deducted once,
+    the way it is meant to be."""
+    acme = customer(app)
+    deposit = issued_deposit(app, acme)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue, match="deduct_deposit") as refused:
+        app.draft_invoice(
+            acme, [work("L1", "1000"), deduction("L2", deposit)], drafted_on=D, actor="billy"
+        )
+    assert refused.value.field == "lines.L2.source.kind"
+    assert app.recorder.max_notification_id() == before
+    assert app.invoice(deposit).deducted_by is None
+    final = app.draft_invoice(acme, [work("L1", "1000")], drafted_on=D, actor="billy")
+    app.deduct_deposit(final, deposit, actor="billy")
+    issue(app, final)
+    assert app.invoice(final).total == eur("847.00")  # 1,210.00 less the 363.00 deposit
+    assert app.invoice(deposit).deducted_by == final
+
+
+def test_a_draft_recorded_with_a_deduction_of_no_invoice_is_voided_not_stuck(
+    app: QuoteToCash,
+) -> None:
+    """A draft an older q2c recorded deducts 300.00 of an invoice that does not exist. Issuing
+    it is refused, naming the line, nothing recorded (it was a NotFound of the missing invoice
+    on every try); voiding it works, so the draft no longer sits there for good."""
+    acme = customer(app)
+    final = app.draft_invoice(acme, [work("L1", "1000")], drafted_on=D, actor="billy")
+    recorded_before_the_rule(app, final, [deduction("L2", uuid4())])
+    approve(app, final)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated, match="void") as refused:
+        app.issue_invoice(final, issued_on=D, actor="bea")
+    assert refused.value.field == "lines.L2.source.invoice_id"
+    assert app.recorder.max_notification_id() == before
+    assert app.invoice(final).number is None
+    app.void_invoice(final, reason="deduction of no deposit", actor="billy")
+    assert app.invoice(final).status is InvoiceStatus.VOIDED
+
+
+def test_a_draft_recorded_with_a_hand_made_deduction_is_not_issued(app: QuoteToCash) -> None:
+    """A draft an older q2c recorded deducts Acme's issued deposit by a line typed by hand:
+    the deposit was never marked deducted. Issuing it is refused (the deposit could be
+    deducted again elsewhere, or credited as well); voiding it leaves the deposit as it was,
+    and deduct_deposit then deducts it on a new final invoice."""
+    acme = customer(app)
+    deposit = issued_deposit(app, acme)
+    final = app.draft_invoice(acme, [work("L1", "1000")], drafted_on=D, actor="billy")
+    recorded_before_the_rule(app, final, [deduction("L2", deposit)])
+    approve(app, final)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated, match="deduct_deposit") as refused:
+        app.issue_invoice(final, issued_on=D, actor="bea")
+    assert refused.value.field == "lines.L2.source.invoice_id"
+    assert app.recorder.max_notification_id() == before
+    app.void_invoice(final, reason="deduction typed by hand", actor="billy")
+    assert app.invoice(final).status is InvoiceStatus.VOIDED
+    assert app.invoice(deposit).deducted_by is None
+    again = app.draft_invoice(acme, [work("L1", "1000")], drafted_on=D, actor="billy")
+    app.deduct_deposit(again, deposit, actor="billy")
+    issue(app, again)
+    assert app.invoice(again).total == eur("847.00")
+
+
+def test_a_deposit_credited_in_full_can_be_refunded_when_nothing_deducted_it(
+    app: QuoteToCash,
+) -> None:
+    """The project is cancelled: Acme's paid deposit is credited, written off, and its 363.00
+    stays with Acme as credit to refund (a hand-made deduction no longer hides it)."""
+    acme = customer(app)
+    deposit = issued_deposit(app, acme)
+    paid = app.receive_payment(acme, eur(363), received_on=D, reference="DEP", actor=A)
+    app.allocate_payment(paid, allocated_on=D, actor=A)
+    note = app.draft_credit_note(
+        deposit,
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="project cancelled",
+        drafted_on=D,
+        actor="billy",
+    )
+    issue(app, note)
+    assert app.customer_summary(acme).credit == eur("363.00")
