@@ -14,6 +14,7 @@ import pytest
 from q2c_core import (
     CreditDisposition,
     InvalidValue,
+    InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     LineSource,
@@ -179,3 +180,88 @@ def test_a_deposit_credited_in_full_can_be_refunded_when_nothing_deducted_it(
     )
     issue(app, note)
     assert app.customer_summary(acme).credit == eur("363.00")
+
+
+# -- a deposit invoice holds deposit lines, and only it does ----------------------------------
+
+
+def deposit_line(line_id: str, net: str) -> InvoiceLine:
+    return InvoiceLine(
+        line_id=line_id,
+        description="Deposit for the export",
+        quantity=Decimal(1),
+        unit_price=eur(net),
+        tax=TaxRate.standard(21),
+        source=LineSource(SourceKind.DEPOSIT),
+        revenue_kind=RevenueKind.DEPOSIT,
+    )
+
+
+def test_a_deposit_invoice_of_ordinary_work_is_refused(app: QuoteToCash) -> None:
+    """Billy drafts a deposit invoice whose line is ordinary work (300.00, revenue OTHER). Once
+    issued it was earned as revenue, and deducting it on the final invoice took it off as a
+    deposit: the work earned twice, and the books' customer deposits account negative. It is
+    refused naming the line's revenue kind; nothing is recorded."""
+    acme = customer(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue, match="deposit") as refused:
+        app.draft_invoice(
+            acme,
+            [deposit_line("L1", "200"), work("L2", "300")],
+            drafted_on=D,
+            actor="billy",
+            kind=InvoiceKind.DEPOSIT,
+        )
+    assert refused.value.field == "lines.L2.revenue_kind"
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_deposit_line_on_a_standard_invoice_is_refused(app: QuoteToCash) -> None:
+    """A 50.00 deposit line on Acme's standard invoice would never be deducted (only a deposit
+    invoice is): refused naming the line's revenue kind, nothing recorded."""
+    acme = customer(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue, match="draft_deposit_invoice") as refused:
+        app.draft_invoice(
+            acme, [work("E", "100"), deposit_line("D", "50")], drafted_on=D, actor="billy"
+        )
+    assert refused.value.field == "lines.D.revenue_kind"
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_deposit_invoice_drafted_by_hand_is_deducted_then_credited_with_its_final(
+    app: QuoteToCash,
+) -> None:
+    """A deposit invoice of deposit lines alone, drafted by hand, is issued and deducted on
+    the final invoice; crediting the deduction holds the deposit again, and it is then
+    credited itself (a credit note of the deposit's deposit lines)."""
+    acme = customer(app)
+    deposit = app.draft_invoice(
+        acme, [deposit_line("L1", "300")], drafted_on=D, actor="billy", kind=InvoiceKind.DEPOSIT
+    )
+    issue(app, deposit)
+    final = app.draft_invoice(acme, [work("L1", "1000")], drafted_on=D, actor="billy")
+    app.deduct_deposit(final, deposit, actor="billy")
+    issue(app, final)
+    assert app.invoice(final).total == eur("847.00")
+    back = app.draft_credit_note(
+        final,
+        line_ids=["L2"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="deposit refunded instead",
+        drafted_on=D,
+        actor="billy",
+    )
+    issue(app, back)
+    assert app.invoice(deposit).deducted_by is None
+    note = app.draft_credit_note(
+        deposit,
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="deposit refunded",
+        drafted_on=D,
+        actor="billy",
+    )
+    issue(app, note)
+    assert app.invoice(note).total == eur("363.00")
+    assert app.invoice(deposit).outstanding == eur("0.00")

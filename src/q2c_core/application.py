@@ -1244,8 +1244,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         recorded without surrounding spaces; a blank one is refused (``InvalidValue`` naming
         it: leave it out), as the e-invoice's BuyerReference would be empty (PEPPOL R008).
         A deposit deduction line is refused (``InvalidValue`` naming ``lines.<id>.source.kind``):
-        a deposit is deducted by ``deduct_deposit``, which marks it deducted. Nothing is
-        recorded then."""
+        a deposit is deducted by ``deduct_deposit``, which marks it deducted. A deposit invoice
+        holds deposit lines (``RevenueKind.DEPOSIT``) only, and only it holds them
+        (``InvalidValue`` naming ``lines.<id>.revenue_kind``). Nothing is recorded then."""
         if not isinstance(kind, InvoiceKind):
             raise InvalidValue(
                 f"must be an InvoiceKind, not {type(kind).__name__}", field="kind", value=kind
@@ -1256,6 +1257,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         for line in lines:  # (typed by people: a card number pasted in is never stored)
             check_typed_line(line)
             _refuse_hand_made_deduction(line)
+            _refuse_deposit_mixed(line, kind)
         refuse_card_numbers("note", note)
         refuse_control_characters("note", note)
 
@@ -3421,6 +3423,29 @@ def _refuse_hand_made_deduction(line: InvoiceLine) -> None:
             "deduct_deposit on the drafted invoice, which marks the deposit deducted",
             field=f"lines.{line.line_id}.source.kind",
             value=line.source.kind,
+        )
+
+
+def _refuse_deposit_mixed(line: InvoiceLine, kind: InvoiceKind) -> None:
+    """A deposit invoice (``draft_invoice``) holds deposit lines only: an ordinary line on it
+    would be earned when issued and taken off again as a deposit when deducted, the work
+    earned twice. And a deposit line goes on a deposit invoice only: on a standard invoice
+    nothing could ever deduct it. Checked when drafted, not when a stored invoice is read."""
+    deposit_line = line.revenue_kind is RevenueKind.DEPOSIT
+    if kind is InvoiceKind.DEPOSIT and not deposit_line:
+        raise InvalidValue(
+            f"line {line.line_id} is {line.revenue_kind.value} revenue: a deposit invoice holds "
+            "deposit lines only (RevenueKind.DEPOSIT); bill the work on a standard invoice",
+            field=f"lines.{line.line_id}.revenue_kind",
+            value=line.revenue_kind,
+        )
+    if kind is not InvoiceKind.DEPOSIT and deposit_line:
+        raise InvalidValue(
+            f"line {line.line_id} is a deposit line on a {kind.value} invoice, where nothing "
+            "could deduct it: draft the deposit with draft_deposit_invoice, and deduct it with "
+            "deduct_deposit",
+            field=f"lines.{line.line_id}.revenue_kind",
+            value=line.revenue_kind,
         )
 
 
