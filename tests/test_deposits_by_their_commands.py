@@ -9,16 +9,20 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+import attrs
 import pytest
 
 from q2c_core import (
     CreditDisposition,
+    CurrencyMismatch,
     InvalidValue,
+    Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     LineSource,
     Money,
+    NotFound,
     QuoteToCash,
     RevenueKind,
     RuleViolated,
@@ -265,3 +269,112 @@ def test_a_deposit_invoice_drafted_by_hand_is_deducted_then_credited_with_its_fi
     issue(app, note)
     assert app.invoice(note).total == eur("363.00")
     assert app.invoice(deposit).outstanding == eur("0.00")
+
+
+# -- a deposit names a request of its customer, or none ---------------------------------------
+
+
+def request(app: QuoteToCash, cust: UUID, rate: Money | None = None) -> UUID:
+    """An estimated request of the customer (10 hours at 100.00 EUR, or at ``rate``)."""
+    opened = app.open_request(cust, "Export", requested_on=D, actor=A)
+    app.estimate_request(opened, hours=10, rate=rate or eur(100), actor=A)
+    return opened
+
+
+def test_a_deposit_naming_a_request_not_the_customer_s_is_refused(app: QuoteToCash) -> None:
+    """Billy drafts Acme's 300.00 deposit for a request: one of Bolt's, an id typed wrong, or
+    Acme's request estimated in dollars. Each is refused naming request_id, nothing recorded
+    (the credit note of such a deposit could never be issued, the money never given back);
+    Acme's own request in euros is taken."""
+    acme = customer(app)
+    bolt = customer(app, "Bolt")
+    others = request(app, bolt)
+    dollars = request(app, acme, Money.of(100, "USD"))
+    before = app.recorder.max_notification_id()
+    for request_id, refusal in (
+        (others, RuleViolated),
+        (uuid4(), NotFound),
+        (dollars, CurrencyMismatch),
+    ):
+        with pytest.raises(refusal) as refused:
+            app.draft_deposit_invoice(
+                acme,
+                eur(300),
+                description="Deposit",
+                drafted_on=D,
+                actor="billy",
+                request_id=request_id,
+            )
+        assert refused.value.field == "request_id"
+    assert app.recorder.max_notification_id() == before
+    own = request(app, acme)
+    deposit = app.draft_deposit_invoice(
+        acme, eur(300), description="Deposit", drafted_on=D, actor="billy", request_id=own
+    )
+    [line] = app.invoice(deposit).lines
+    assert line.source is not None and line.source.request_id == own
+
+
+def test_a_deposit_line_drafted_by_hand_naming_no_request_is_refused(app: QuoteToCash) -> None:
+    """A deposit invoice drafted by hand whose line names a request that does not exist is
+    refused as draft_deposit_invoice refuses it (naming the line's request), nothing recorded."""
+    acme = customer(app)
+    line = attrs.evolve(
+        deposit_line("L1", "300"), source=LineSource(SourceKind.DEPOSIT, request_id=uuid4())
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(NotFound) as refused:
+        app.draft_invoice(acme, [line], drafted_on=D, actor="billy", kind=InvoiceKind.DEPOSIT)
+    assert refused.value.field == "lines.L1.source.request_id"
+    assert app.recorder.max_notification_id() == before
+
+
+def deposit_recorded_naming_no_request(app: QuoteToCash, cust: UUID) -> UUID:
+    """A 300.00 deposit an older q2c recorded, naming a request id that names nothing."""
+    line = attrs.evolve(
+        deposit_line("L1", "300"), source=LineSource(SourceKind.DEPOSIT, request_id=uuid4())
+    )
+    acme = app.customer(cust)
+    deposit = Invoice(
+        customer_id=cust,
+        kind=InvoiceKind.DEPOSIT,
+        currency="EUR",
+        lines=[line],
+        drafted_on=D,
+        actor="billy",
+        approval_policy=app.approval_policy,
+        payment_terms_days=14,
+        account_manager="mia",
+    )
+    acme.add_invoice(deposit.id, "billy")
+    app.save(deposit, acme)
+    return deposit.id
+
+
+def test_a_deposit_recorded_naming_no_request_is_credited_and_refunded(app: QuoteToCash) -> None:
+    """Acme paid a 300.00 deposit an older q2c recorded naming a request that does not exist;
+    the project is cancelled. Its credit note issues (a deposit bills no work, so no request is
+    read), and the 363.00 is Acme's credit, to refund."""
+    acme = customer(app)
+    deposit = deposit_recorded_naming_no_request(app, acme)
+    issue(app, deposit)
+    paid = app.receive_payment(acme, eur(363), received_on=D, reference="DEP", actor=A)
+    app.allocate_payment(paid, allocated_on=D, actor=A)
+    note = app.draft_credit_note(
+        deposit,
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="project cancelled",
+        drafted_on=D,
+        actor="billy",
+    )
+    assert issue(app, note) == "CN-000001"
+    assert app.customer_summary(acme).credit == eur("363.00")
+
+
+def test_a_deposit_draft_recorded_naming_no_request_is_voided(app: QuoteToCash) -> None:
+    """A deposit draft an older q2c recorded naming a request that does not exist is voided."""
+    acme = customer(app)
+    deposit = deposit_recorded_naming_no_request(app, acme)
+    app.void_invoice(deposit, reason="drafted in error", actor="billy")
+    assert app.invoice(deposit).status is InvoiceStatus.VOIDED

@@ -1298,6 +1298,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         items: dict[UUID, dict[str, str]] = {}  # by request: each item and the line naming it
         overage: dict[UUID, dict[str, Decimal]] = {}
         allowances: dict[UUID, PrepaidAllowance] = {}
+        named_only: dict[UUID, str] = {}  # requests lines name without billing items of them
         for line in invoice.lines:
             source = line.source
             if source is None:
@@ -1327,6 +1328,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
             billed = _billed_items(source)
             if not billed:
+                if source.request_id is not None:
+                    # (a deposit or manual line for a request: it is the customer's)
+                    named_only.setdefault(source.request_id, line.line_id)
                 continue
             if source.kind in _HOLDS_NO_WORK:
                 raise InvalidValue(
@@ -1356,6 +1360,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         value=item_id,
                     )
                 named[item_id] = line.line_id
+        for request_id, line_id in named_only.items():
+            if request_id not in items:
+                self._refuse_named_request(invoice, request_id, line_id)
         changed: list[Aggregate] = []
         for request_id, named in items.items():
             request = self.request(request_id)
@@ -1376,6 +1383,28 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             allowances[allowance_id].bill_overage(invoice.id, quantities, actor)
             changed.append(allowances[allowance_id])
         return changed
+
+    def _refuse_named_request(self, invoice: Invoice, request_id: UUID, line_id: str) -> None:
+        """A line naming a request it bills nothing of names one of the invoice's customer
+        (``NotFound``, or ``RuleViolated`` for another's, naming the line's request): one
+        naming nothing was recorded, and crediting or voiding its invoice failed for good."""
+        field = f"lines.{line_id}.source.request_id"
+        try:
+            request = self.request(request_id)
+        except NotFound:
+            raise NotFound(
+                f"line {line_id} names no EnhancementRequest",
+                field=field,
+                aggregate_id=invoice.id,
+                value=request_id,
+            ) from None
+        if request.customer_id != invoice.customer_id:
+            raise RuleViolated(
+                f"line {line_id} names a request of another customer",
+                field=field,
+                aggregate_id=invoice.id,
+                value=request_id,
+            )
 
     def _refuse_billed_already(self, request: EnhancementRequest, named: dict[str, str]) -> None:
         """Refuse items of the request that lines name (item -> line id) and that are billed
@@ -1751,7 +1780,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     ) -> UUID:
         """Draft a down-payment invoice (net amount, more than zero in whole minor units of its
         currency, as a payment is; ``InvalidValue`` naming ``amount``); it is deducted later on
-        the final invoice."""
+        the final invoice. ``request_id``, when given, is a request of the customer
+        (``NotFound``, or ``RuleViolated`` for another customer's, naming ``request_id``) billed
+        in the deposit's currency, if it has one yet (``CurrencyMismatch``)."""
         if not isinstance(amount, Money):
             raise InvalidValue(
                 f"must be Money, not {type(amount).__name__}", field="amount", value=amount
@@ -1762,6 +1793,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             # as a payment is: a deposit of 10.005 billed 10.01, which no payment could match
             raise InvalidValue("must be whole minor units", field="amount", value=amount)
         customer = self.customer(customer_id)
+        if request_id is not None:
+            self._refuse_deposit_request(customer_id, request_id, amount.currency)
         line = InvoiceLine(
             line_id="L1",
             description=description,
@@ -1779,6 +1812,33 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             kind=InvoiceKind.DEPOSIT,
             currency=amount.currency,
         )
+
+    def _refuse_deposit_request(self, customer_id: UUID, request_id: UUID, currency: str) -> None:
+        """The request a deposit is for is the customer's, billed in the deposit's currency: a
+        deposit naming another's (or nothing) was recorded, and crediting it failed for good."""
+        if not isinstance(request_id, UUID):
+            raise InvalidValue(
+                f"must be a UUID, not {type(request_id).__name__}",
+                field="request_id",
+                value=request_id,
+            )
+        try:
+            request = self.request(request_id)
+        except NotFound:
+            raise NotFound(
+                "no EnhancementRequest with this id", field="request_id", value=request_id
+            ) from None
+        if request.customer_id != customer_id:
+            raise RuleViolated(
+                "the request belongs to another customer", field="request_id", value=request_id
+            )
+        billed_in = request.billing_currency()
+        if billed_in is not None and billed_in != currency:
+            raise CurrencyMismatch(
+                f"the request is billed in {billed_in}, the deposit is in {currency}",
+                field="request_id",
+                value=request_id,
+            )
 
     @_names_target
     def deduct_deposit(self, invoice_id: UUID, deposit_invoice_id: UUID, *, actor: str) -> None:
@@ -2164,6 +2224,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             source = line.source
             if source is None or source.request_id is None:
                 continue
+            if source.allowance_id is None and not _billed_items(source):
+                continue  # (a deposit's line bills no work: its request is not read)
             request = requests.get(source.request_id) or self.request(source.request_id)
             requests[source.request_id] = request
             if source.allowance_id is not None:
@@ -2308,7 +2370,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         line.line_id, _overage_quantity(allowance, line)
                     )
                     overage_requests.add(source.request_id or allowance.charge_for(key).request_id)
-                elif source.request_id is not None:
+                elif source.request_id is not None and _billed_items(source):
                     # (whatever its kind: ``_record_billing`` held what the line names)
                     by_request.setdefault(source.request_id, []).extend(_billed_items(source))
             why = f"invoice voided: {reason}"
