@@ -3205,12 +3205,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         billable again, by events that carry no business day; the invoices' draft, void and
         credit days say when (``Invoice.lines_holding_work_on``)."""
         invoices = list(invoices)
-        rebillable = {
-            i.id
-            for i in invoices
-            if i.kind is InvoiceKind.CREDIT_NOTE
-            and i.credit_disposition is CreditDisposition.REBILLABLE
-        }
+        rebillable = _rebillable_notes(invoices)
         items: dict[UUID, set[str]] = {}
         overage: dict[UUID, dict[str, Decimal]] = {}
         loaded: dict[UUID, PrepaidAllowance] = {}
@@ -3573,6 +3568,17 @@ def _bills_hours(source: LineSource) -> bool:
 _NOT_HOURS = (SourceKind.ALLOWANCE_OVERAGE, SourceKind.DEPOSIT, SourceKind.DEPOSIT_DEDUCTION)
 
 
+def _rebillable_notes(invoices: Iterable[Invoice]) -> set[UUID]:
+    """The ids of the re-billable credit notes among ``invoices``: what they credit is billable
+    again."""
+    return {
+        i.id
+        for i in invoices
+        if i.kind is InvoiceKind.CREDIT_NOTE
+        and i.credit_disposition is CreditDisposition.REBILLABLE
+    }
+
+
 def _hours_billed(
     invoices: Iterable[Invoice], day: date = date.max
 ) -> dict[tuple[UUID, str], Money]:
@@ -3583,12 +3589,7 @@ def _hours_billed(
     given back and its hours are not billable again, and a cancelled fixed price does not take
     the write-off back through the request's other hours."""
     invoices = list(invoices)
-    rebillable = {
-        i.id
-        for i in invoices
-        if i.kind is InvoiceKind.CREDIT_NOTE
-        and i.credit_disposition is CreditDisposition.REBILLABLE
-    }
+    rebillable = _rebillable_notes(invoices)
     billed: dict[tuple[UUID, str], Money] = {}
     for invoice in invoices:
         for line in invoice.lines_holding_work_on(day, rebillable):
