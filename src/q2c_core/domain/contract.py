@@ -24,7 +24,7 @@ from q2c_core.domain.billing_records import (
     SupersededDays,
     period_key,
 )
-from q2c_core.domain.customer import Customer, require_payment_terms
+from q2c_core.domain.customer import Customer, payment_terms_change
 from q2c_core.domain.errors import (
     CurrencyMismatch,
     DuplicateEntry,
@@ -896,13 +896,10 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         and credit notes are due at once whatever the terms. Returns whether anything changed:
         the terms already in effect on that day record nothing, before the day's order is
         checked (a retry, or an ERP replaying its change log)."""
-        days = require_payment_terms(payment_terms_days, "payment_terms_days")
-        day = require_day(effective, "effective")
-        in_effect = self.payment_terms_on(day)
-        # (terms recorded as Decimal 30 before the rule are no whole days: given 30, recorded)
-        if type(in_effect) is int and in_effect == days:
+        change = payment_terms_change(payment_terms_days, effective, self.payment_terms_on)
+        if change is None:
             return False
-        self._payment_terms_changed(days, day, actor)
+        self._payment_terms_changed(*change, actor)
         return True
 
     def follow_payment_terms(self, actor: str, changes: Iterable[tuple[date, int]]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -77,6 +77,22 @@ def require_payment_terms(value: Any, field: str = "payment_terms_days") -> int:
             f"must be at most {MAX_PAYMENT_TERMS_DAYS} days (ten years)", field=field, value=days
         )
     return days
+
+
+def payment_terms_change(
+    payment_terms_days: Any, effective: Any, in_effect_on: Callable[[date], Any]
+) -> tuple[int, date] | None:
+    """A change of payment terms from a business day, checked (``require_payment_terms``;
+    ``effective`` a day), as (days, day); None when the terms in effect that day
+    (``in_effect_on``) are these already: a retry records nothing. A customer's and a
+    contract's changes alike."""
+    days = require_payment_terms(payment_terms_days, "payment_terms_days")
+    day = require_day(effective, "effective")
+    in_effect = in_effect_on(day)
+    # (terms recorded as Decimal 30 before the rule are no whole days: given 30, recorded)
+    if type(in_effect) is int and in_effect == days:
+        return None
+    return days, day
 
 
 def _reads_back(tax_rate: object) -> bool:
@@ -432,13 +448,10 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         and issued invoices never change. Returns whether anything changed: the terms already
         in effect on that day as recorded record nothing, before the day's order is checked
         (a retry, or an ERP replaying its change log after a later change)."""
-        days = require_payment_terms(payment_terms_days, "payment_terms_days")
-        day = require_day(effective, "effective")
-        in_effect = self.payment_terms_on(day)
-        # (terms recorded as Decimal 30 before the rule are no whole days: given 30, recorded)
-        if type(in_effect) is int and in_effect == days:
+        change = payment_terms_change(payment_terms_days, effective, self.payment_terms_on)
+        if change is None:
             return False
-        self._payment_terms_changed(days, day, actor)
+        self._payment_terms_changed(*change, actor)
         return True
 
     @event("PaymentTermsChanged")
