@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from conftest import rewrite_stored_event
+from test_fixed_price_hand_made_line import ON, A, bob, eur, fixed_price_export
 
 from q2c_core import (
     AllowanceUnit,
@@ -29,31 +30,7 @@ from q2c_core import (
 )
 from q2c_core.projections import ReviewItem, ReviewMeeting, UnbilledRevenue, catch_up, rebuild
 
-A = "alice"
-ON = date(2024, 3, 1)
 MARCH_END = date(2024, 3, 31)
-
-
-def eur(amount: str | int) -> Money:
-    return Money.of(amount, "EUR")
-
-
-def bob(entry_id: str, day: int, hours: str) -> TimeEntry:
-    return TimeEntry(entry_id, "bob", date(2024, 3, day), Decimal(hours), eur(100))
-
-
-def fixed_price_export(app: QuoteToCash) -> tuple[UUID, UUID]:
-    """Acme's export agreed at 5,000.00, covered by a PO and authorized on 1 March, with 4
-    hours of the work and a 2-hour extra logged. Returns (customer, request)."""
-    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
-    export = app.open_request(acme, "Export", requested_on=ON, actor=A)
-    app.estimate_request(export, fixed_price=eur(5000), actor=A)
-    app.send_quote(export, sent_on=ON, actor=A)
-    app.receive_purchase_order(export, number="PO-1", amount=eur(5000), received_on=ON, actor=A)
-    app.authorize_work(export, authorized_on=ON, actor=A)
-    app.log_work(export, bob("t1", 5, "4"), actor="bob")
-    app.log_work(export, bob("extra", 6, "2"), actor="bob")
-    return acme, export
 
 
 def by_hand(app: QuoteToCash, customer: UUID, request: UUID, entry_id: str, day: date) -> UUID:
