@@ -12,14 +12,22 @@ new terms; invoices drafted before keep theirs, and credit notes stay due at onc
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from uuid import UUID
 
 import pytest
+from test_contract_tax_rate_change import (
+    JULY,
+    JULY_1,
+    JUNE,
+    YEAR,
+    _snapshot_states,
+    eur,
+    invoice_of,
+    recorded,
+)
 
 from q2c_adapters.cli import describe_event
 from q2c_adapters.importers import ContractImporter
@@ -30,7 +38,6 @@ from q2c_core import (
     InvalidValue,
     Invoice,
     InvoiceKind,
-    Money,
     Period,
     PricePoint,
     QuoteToCash,
@@ -39,15 +46,6 @@ from q2c_core import (
     SubContractKind,
     TaxRate,
 )
-
-YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
-JUNE = Period(date(2024, 6, 1), date(2024, 7, 1))
-JULY = Period(date(2024, 7, 1), date(2024, 8, 1))
-JULY_1 = date(2024, 7, 1)
-
-
-def eur(amount: str | int) -> Money:
-    return Money.of(amount, "EUR")
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -96,22 +94,12 @@ def maintenance(
     return contract
 
 
-def invoice_of(app: QuoteToCash, contract: UUID, period: Period) -> Invoice:
-    billed = app.contract(contract).billed_period(period)
-    assert billed is not None and billed.invoice_id is not None, f"{period} is not billed"
-    return app.invoice(billed.invoice_id)
-
-
 def issued(app: QuoteToCash, invoice: Invoice, on: date) -> Invoice:
     """The invoice approved by both roles and issued on ``on``."""
     for role, who in (("billing", "bea"), ("account_manager", "mia")):
         app.approve_invoice(invoice.id, role=role, approved_on=on, actor=who)
     app.issue_invoice(invoice.id, issued_on=on, actor="bea")
     return app.invoice(invoice.id)
-
-
-def recorded(app: QuoteToCash) -> int:
-    return app.recorder.max_notification_id() or 0
 
 
 def test_terms_renegotiated_from_1_july_make_july_due_in_14_days_and_june_stays_at_30(
@@ -320,14 +308,6 @@ def test_a_snapshot_from_before_terms_could_change_loads_and_reads_back_the_same
     third.run_billing(JULY.start, actor="run")
     assert invoice_of(third, contract, JULY).payment_terms_days == 14
     third.close()
-
-
-def _snapshot_states(db: Path, contract: UUID) -> list[dict[str, object]]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT originator_id, state FROM stored_snapshots ORDER BY originator_version"
-        ).fetchall()
-    return [json.loads(bytes(s))["state"] for i, s in rows if UUID(str(i)) == contract]
 
 
 def test_the_auditor_reads_the_change_on_the_contract(app: QuoteToCash) -> None:
