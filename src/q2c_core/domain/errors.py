@@ -6,6 +6,7 @@ so a caller can show it to a person and a test can assert on it. A refused comma
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 from uuid import UUID
 
@@ -32,12 +33,32 @@ class Q2CError(Exception):
         what = f"{self.field}: " if self.field else ""
         return f"{where}{what}{self.rule}"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Travel whole between processes (a billing-run or rebuild worker's failure reaches
+        the caller pickled): rebuilt from its facts, not by calling the class with its message,
+        which spelled ``InvoiceLinesRejected``'s problems letter by letter. A ``value`` that
+        cannot be pickled travels as its ``repr``, so the error still arrives as itself."""
+        state = dict(self.__dict__)
+        try:
+            pickle.dumps(state.get("value"))
+        except Exception:
+            state["value"] = repr(state.get("value"))
+        return (_restored, (type(self), self.args, state))
+
     def naming(self, aggregate_id: UUID | str) -> Q2CError:
         """Name the aggregate a command was given, when the error (from a value) named none."""
         if self.aggregate_id is None:
             self.aggregate_id = aggregate_id
             self.args = (self._message(),)
         return self
+
+
+def _restored(cls: type[Q2CError], args: tuple[Any, ...], state: dict[str, Any]) -> Q2CError:
+    """A ``Q2CError`` unpickled: its class, message and facts as they were raised."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidValue(Q2CError, ValueError):
