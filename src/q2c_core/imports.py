@@ -19,7 +19,12 @@ from eventsourcing.domain import Aggregate
 
 from q2c_core.app_base import BaseApp, open_item
 from q2c_core.domain.allocation import allocate_payment
-from q2c_core.domain.bank_credit import BankCredit, StatementCredit, SuspenseReason
+from q2c_core.domain.bank_credit import (
+    BankCredit,
+    BankCreditContentName,
+    StatementCredit,
+    SuspenseReason,
+)
 from q2c_core.domain.contract import (
     Contract,
     ContractStatus,
@@ -686,6 +691,7 @@ class ImportCommands(BaseApp):
             for row in rows:
                 in_file.setdefault(BankCredit.create_id(row.credit_key), row)
             named_in_file: dict[UUID, BankCreditRow] = {}  # rows applied, by key and aliases
+            content_names: dict[UUID, BankCreditContentName] = {}  # noted by this statement
             # in the order the bank booked them, whatever the order of the lines (many banks
             # export newest first): a reversal on its day, after that day's credits
             statement: list[BankCreditRow | BankReversalRow] = [*rows, *reversals]
@@ -703,27 +709,47 @@ class ImportCommands(BaseApp):
                 try:
                     credit_id = BankCredit.create_id(row.credit_key)
                     names = [credit_id, *(BankCredit.create_id(k) for k in row.aliases)]
+                    # a credit with the bank's reference is also named by its content (a
+                    # ``c:`` alias), for a statement without the reference: that name finds a
+                    # credit booked by its content, never another row of this statement (two
+                    # references, two credits) nor another credit with a reference
+                    by_content = _by_content(row)
+                    in_file_names = [
+                        BankCredit.create_id(k)
+                        for k in (row.credit_key, *row.aliases)
+                        if not k.startswith("c:") or row.credit_key.startswith("c:")
+                    ]
                     # within the file, a name without the account (an alias for a statement
                     # that does not say it) joins only a row of no account to one of some:
                     # two of our accounts' banks may give one reference to two credits
                     earlier = next(
                         (
                             named_in_file[i]
-                            for i in names
+                            for i in in_file_names
                             if i in named_in_file
                             and _same_account(named_in_file[i].credit, row.credit)
                         ),
                         None,
                     )
                     if earlier is not None:
-                        _check_same_credit(row, earlier.credit, f"on line {earlier.line}")
+                        _check_same_credit(
+                            row, earlier.credit, f"on line {earlier.line}", earlier.credit_key
+                        )
                         skipped += 1
                         continue
-                    for name in names:
+                    for name in in_file_names:
                         named_in_file.setdefault(name, row)
                     booked = self._booked_under(names)
+                    if booked is None and row.credit_key.startswith("c:"):
+                        # a credit without a reference the bank named by it in another
+                        # statement (a camt.053 with AcctSvcrRef, a CSV export without)
+                        booked = self._booked_by_content(
+                            [row.credit_key, *row.aliases], changed, content_names
+                        )
                     if booked is not None:
-                        _check_same_credit(row, booked.credit, "already booked", before=True)
+                        _check_same_credit(
+                            row, booked.credit, "already booked", booked.credit_key, before=True
+                        )
                         skipped += 1
                         continue
                     if self._booked_before_as(row):
@@ -751,6 +777,9 @@ class ImportCommands(BaseApp):
                             suspense_reason=reason,
                         )
                         changed[bank_credit.id] = bank_credit
+                        self._name_by_content(
+                            bank_credit, by_content, changed, content_names, actor
+                        )
                         known_accounts.note(_account_key(credit.account), actor)
                         suspended += 1
                         continue
@@ -819,6 +848,7 @@ class ImportCommands(BaseApp):
                         suspense_reason=reason,
                     )
                     changed[bank_credit.id] = bank_credit
+                    self._name_by_content(bank_credit, by_content, changed, content_names, actor)
                     known_accounts.note(_account_key(credit.account), actor)
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
@@ -879,6 +909,53 @@ class ImportCommands(BaseApp):
             if booked is not None:
                 return booked
         return None
+
+    def _booked_by_content(
+        self,
+        names: Sequence[str],
+        changed: Mapping[UUID, Aggregate],
+        noted: Mapping[UUID, BankCreditContentName],
+    ) -> BankCredit | None:
+        """The credit booked under the bank's reference that the first of these content names
+        (``c:`` keys) names (``BankCreditContentName``), by this statement or before."""
+        for name in names:
+            if not name.startswith("c:"):
+                continue
+            name_id = BankCreditContentName.create_id(name)
+            content_name = noted.get(name_id)
+            if content_name is None:
+                with contextlib.suppress(NotFound):
+                    content_name = self._get(BankCreditContentName, name_id)
+            if content_name is None:
+                continue
+            kept = changed.get(content_name.credit_id)
+            if isinstance(kept, BankCredit):
+                return kept
+            booked = self._booked_credit(content_name.credit_id)
+            if booked is not None:
+                return booked
+        return None
+
+    def _name_by_content(
+        self,
+        credit: BankCredit,
+        names: Sequence[str],
+        changed: dict[UUID, Aggregate],
+        noted: dict[UUID, BankCreditContentName],
+        actor: str,
+    ) -> None:
+        """Note a credit booked under the bank's reference by its content ``names``, for a
+        statement without the reference; a name another credit has already is left to it."""
+        for name in names:
+            name_id = BankCreditContentName.create_id(name)
+            if name_id in noted:
+                continue
+            with contextlib.suppress(NotFound):
+                self._get(BankCreditContentName, name_id)
+                continue
+            content_name = BankCreditContentName(name=name, credit_id=credit.id, actor=actor)
+            noted[name_id] = content_name
+            changed[name_id] = content_name
 
     def _booked_before_as(self, row: BankCreditRow) -> bool:
         """Whether an earlier version of the reader booked this very credit under another key
@@ -1185,26 +1262,36 @@ def _read_as(row: BankCreditRow, seen: StatementCredit, *, before: bool = False)
     return before and row.read_before is not None and _same_credit(row.read_before, seen)
 
 
-def _named_by_content(row: BankCreditRow, seen: StatementCredit) -> bool:
-    """Whether the row names a credit without a bank reference by its content (a ``c:`` key:
-    our account, day, amount, the payer's remittance, spacing and case aside, and the payer's
-    account) and ``seen`` is that credit: then only the bank's own text may differ (a camt.053
-    carries it in AddtlTxInf, a CSV export may leave it out), and it is the same credit."""
+def _named_by_content(row: BankCreditRow, seen: StatementCredit, seen_key: str = "") -> bool:
+    """Whether the row, or the credit ``seen`` (under ``seen_key``), is named by its content (a
+    ``c:`` key: our account, day, amount, the payer's remittance, spacing and case aside, and
+    the payer's account) and ``seen`` is that credit: then only the bank's own text may differ
+    (a camt.053 carries it in AddtlTxInf, a CSV export may leave it out), and it is the same
+    credit (one statement naming it by the bank's reference, the other by its content)."""
     return (
-        row.credit_key.startswith("c:")
+        (row.credit_key.startswith("c:") or seen_key.startswith("c:"))
         and row.credit.booked_on == seen.booked_on
         and row.credit.amount == seen.amount
         and _same_payer(row.credit, seen)
     )
 
 
+def _by_content(row: BankCreditRow) -> list[str]:
+    """The content names (``c:`` aliases) of a credit the bank named by its reference: how a
+    statement without the reference names it. None for a credit named by its content."""
+    if row.credit_key.startswith("c:"):
+        return []
+    return [k for k in row.aliases if k.startswith("c:")]
+
+
 def _check_same_credit(
-    row: BankCreditRow, seen: StatementCredit, where: str, *, before: bool = False
+    row: BankCreditRow, seen: StatementCredit, where: str, seen_key: str, *, before: bool = False
 ) -> None:
     """A credit key seen before must carry the same credit: then the row is a re-import, skipped.
     Another credit under the same key (a reused reference) is refused, never dropped.
-    ``before``: the credit was booked by an earlier import (see ``_read_as``)."""
-    if _read_as(row, seen, before=before) or _named_by_content(row, seen):
+    ``seen_key``: the key the credit seen was booked (or read) under. ``before``: the credit
+    was booked by an earlier import (see ``_read_as``)."""
+    if _read_as(row, seen, before=before) or _named_by_content(row, seen, seen_key):
         return
     reference = row.credit.bank_reference or row.credit_key
     raise DuplicateEntry(

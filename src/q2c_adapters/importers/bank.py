@@ -402,6 +402,7 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
     ``today`` (default: the real today) bounds plausible booking dates.
     """
     seen: dict[str, int] = {}
+    everyone: dict[str, int] = {}  # credits by content, with a reference or not
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
@@ -500,6 +501,11 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                         named = _credit_reference(tx_refs, n, entry_ref)
                         aliases: tuple[str, ...] = ()
                         agreed_before: tuple[str, ...] = ()
+                        # its content and occurrence among every credit of the statement so
+                        # named, with a reference or not: how a statement without it names it
+                        by_content = _occurrence(
+                            everyone, content_key(credit, _remittance_for_key(tx))
+                        )
                         if named is not None:
                             named_by, place = named
                             key = reference_key(account, named_by)
@@ -507,6 +513,7 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                                 aliases = _reference_aliases(account, named_by)
                             else:
                                 key = f"{key}:{place}"
+                            aliases = (*aliases, by_content)
                         else:
                             # no reference at all: named by its content as the CSV reader names
                             # it (``content_key``); identical credits in one statement stay
@@ -634,6 +641,7 @@ def read_bank_csv(
         return rows, problems, 0
     ignored = 0
     seen: dict[str, int] = {}
+    everyone: dict[str, int] = {}  # credits by content, with a reference or not
     asked: list[tuple[str, ...]] = []
 
     def known() -> tuple[str, ...]:
@@ -687,13 +695,21 @@ def read_bank_csv(
             others = ("",) if credit.account else known()
             aliases: tuple[str, ...] = ()
             former_keys: tuple[str, ...] = ()
+            remittance = raw.first("remittance")
+            # its occurrence among every credit of the file of its content, with a reference
+            # or not: how a statement without the reference names it
+            by_content = _occurrence(everyone, content_key(credit, remittance))
             if reference:
                 key, aliases, former_keys = _csv_reference_keys(reference, credit.account, others)
+                place = by_content.rsplit(":", 1)[1]
+                aliases += tuple(
+                    f"{content_key(attrs.evolve(credit, account=a), remittance)}:{place}"
+                    for a in dict.fromkeys((credit.account, *others))
+                )
             else:
                 # named by its content as the camt.053 reader names it (``content_key``: by
                 # the payer's purpose, the file's first remittance column), and so on each of
                 # the ``others`` accounts (none, for a row that names one)
-                remittance = raw.first("remittance")
                 key = _occurrence(seen, content_key(credit, remittance))
                 place = key.rsplit(":", 1)[1]
                 aliases = tuple(

@@ -212,3 +212,26 @@ class BankCredit(ChecksFacts, Aggregate):
         self.resolved_on = returned_on
         self.resolved_by = actor
         self.resolution_note = reason
+
+
+class BankCreditContentName(ChecksFacts, Aggregate):
+    """A credit booked under the bank's reference, as a statement without the reference names
+    it: by its content (our account, day, amount, the payer's remittance and account) and its
+    occurrence among the statement's credits of that content (a ``c:`` key). A CSV export that
+    leaves the reference out names the credit a camt.053 booked by it so: it finds the credit
+    here, and books it once. Saved with the credit; the first credit so named keeps the name."""
+
+    # a content key is a hash q2c writes itself
+    NOT_SCANNED = frozenset({"name"})
+
+    @staticmethod
+    def create_id(name: str, **_: Any) -> UUID:
+        """One per content name."""
+        return named_id("bank-credit-content-name", name)
+
+    @event("BankCreditNamedByContent")
+    def __init__(self, name: str, credit_id: UUID, actor: str) -> None:
+        if not name.strip():
+            raise InvalidValue("must not be empty", field="name")
+        self.name = name
+        self.credit_id = credit_id
