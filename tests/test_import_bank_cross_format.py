@@ -10,16 +10,19 @@ content), so two transfers of identical content under two references stay two cr
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from uuid import UUID
 
+import attrs
 import pytest
 from test_import_bank_identity import acme_owes_100
 
-from q2c_adapters.importers.bank import BankStatementImporter
+from q2c_adapters.importers.bank import BankStatementImporter, content_key, read_camt053
 from q2c_core import Money, QuoteToCash
+from q2c_core.domain.import_batch import ImportKind, ImportSource
 
 OURS = "DE89370400440532013000"
 ACME_IBAN = "DE02100100109307118603"
@@ -165,3 +168,59 @@ def test_a_credit_named_by_reference_keeps_its_key(app: QuoteToCash) -> None:
     bank(app).import_bytes(camt(transfer("BANK-REF-1")), "apr02.xml", actor="bank-sync")
     (credit,) = app.bank_credits()
     assert credit.credit_key == f"camt:{OURS}:BANK-REF-1"
+
+
+def split_transfer(*lines: str) -> str:
+    """Acme's 100.00 on 2 April with no reference, its remittance in these Ustrd lines (the
+    bank cuts it every 35 characters)."""
+    ustrd = "".join(f"<Ustrd>{line}</Ustrd>" for line in lines)
+    return transfer(ustrd="").replace("<Ustrd></Ustrd>", ustrd)
+
+
+PURPOSE = "INV-000001 Zahlung fuer Wartungsvertrag April 2024"
+SPLIT_CSV = {
+    "one cell": f"2024-04-02,100.00,EUR,{PURPOSE},Acme GmbH,{ACME_IBAN},{OURS}\n",
+    "a cell broken elsewhere": (
+        '2024-04-02,100.00,EUR,"INV-000001 Zahlung fuer War\ntungsvertrag April 2024",'
+        f"Acme GmbH,{ACME_IBAN},{OURS}\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("camt_first", [True, False], ids=["camt first", "csv first"])
+@pytest.mark.parametrize("row", SPLIT_CSV.values(), ids=SPLIT_CSV.keys())
+def test_a_remittance_split_into_lines_differently_in_each_format_is_paid_once(
+    tmp_path: Path, row: str, camt_first: bool
+) -> None:
+    """The camt.053 cuts Acme's purpose into two Ustrd lines of 35 characters; the CSV export
+    writes it in one cell, or breaks it at another place: one payment, whichever comes first."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    acme, invoice = acme_owes_100(app)
+    statement = camt(split_transfer(PURPOSE[:35], PURPOSE[35:]))
+    export = ("date,amount,currency,remittance,name,iban,account\n" + row).encode()
+    named = [(statement, "apr02.xml"), (export, "apr02.csv")]
+    first, second = named if camt_first else named[::-1]
+    assert bank(app).import_bytes(*first, actor="bank-sync").recorded == 1
+    report = bank(app).import_bytes(*second, actor="bank-sync")
+    assert (report.recorded, report.skipped, report.suspended) == (0, 1, 0)
+    paid_once(app, acme, invoice)
+    app.close()
+
+
+def test_a_credit_booked_before_by_its_spaced_remittance_is_still_known(app: QuoteToCash) -> None:
+    """A credit booked before the remittance was read whole, under the key of its spaced
+    remittance (``content_key``), is the same credit when the statement comes again."""
+    acme, invoice = acme_owes_100(app)
+    statement = camt(split_transfer(PURPOSE[:35], PURPOSE[35:]))
+    (row,) = read_camt053(statement, today=date(2024, 4, 30))[0]
+    before = content_key(row.credit, f"{PURPOSE[:35]} {PURPOSE[35:]}") + ":0"
+    source = ImportSource(hashlib.sha256(b"old").hexdigest(), "old", ImportKind.BANK_STATEMENT)
+    app.import_bank_credits(
+        source,
+        [attrs.evolve(row, credit_key=before, aliases=())],
+        imported_on=date(2024, 4, 3),
+        actor="bank-sync",
+    )
+    again = bank(app).import_bytes(statement.replace(b"M-1", b"M-2"), "again.xml", actor="bank")
+    assert (again.recorded, again.skipped, again.suspended) == (0, 1, 0)
+    paid_once(app, acme, invoice)

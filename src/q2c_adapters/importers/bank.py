@@ -266,6 +266,41 @@ def content_key(credit: StatementCredit, remittance: str) -> str:
     return "c:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
+def unsplit_content_key(credit: StatementCredit, remittance: str) -> str:
+    """The key of a credit without a bank reference (before its occurrence), as
+    ``content_key`` but the payer's ``remittance`` without any whitespace: however the bank
+    cut it into lines of 35 characters (camt.053's repeated Ustrd, one CSV cell, a line break
+    elsewhere), one text. ``content_key`` is what credits booked before were named by."""
+    parts = (
+        "unsplit",
+        own_account(credit.account),
+        credit.booked_on.isoformat(),
+        _amount_key(credit.amount),
+        credit.amount.currency,
+        "".join(remittance.split()).casefold(),
+        own_account(credit.debtor_account),
+    )
+    return "c:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _content_names(
+    seen: dict[str, int], credit: StatementCredit, remittance: str, accounts: Iterable[str] = ()
+) -> list[str]:
+    """The names of a credit by its content, each with its occurrence among the statement's
+    credits so named (``seen``): first ``unsplit_content_key``'s, then ``content_key``'s (as
+    credits booked before were named), then both on each of ``accounts`` (a statement that
+    named another of our accounts, or none)."""
+    unsplit = _occurrence(seen, unsplit_content_key(credit, remittance)).rsplit(":", 1)[1]
+    spaced = _occurrence(seen, content_key(credit, remittance)).rsplit(":", 1)[1]
+    names: list[str] = []
+    for read in (credit, *(attrs.evolve(credit, account=a) for a in accounts)):
+        names += [
+            f"{unsplit_content_key(read, remittance)}:{unsplit}",
+            f"{content_key(read, remittance)}:{spaced}",
+        ]
+    return list(dict.fromkeys(names))
+
+
 def _occurrence(seen: dict[str, int], content: str) -> str:
     """``content`` with its occurrence among the statement's credits so named (``:0``, ``:1``):
     identical credits in one statement stay apart, never merged."""
@@ -503,9 +538,7 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                         agreed_before: tuple[str, ...] = ()
                         # its content and occurrence among every credit of the statement so
                         # named, with a reference or not: how a statement without it names it
-                        by_content = _occurrence(
-                            everyone, content_key(credit, _remittance_for_key(tx))
-                        )
+                        by_content = _content_names(everyone, credit, _remittance_for_key(tx))
                         if named is not None:
                             named_by, place = named
                             key = reference_key(account, named_by)
@@ -513,12 +546,13 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                                 aliases = _reference_aliases(account, named_by)
                             else:
                                 key = f"{key}:{place}"
-                            aliases = (*aliases, by_content)
+                            aliases = (*aliases, *by_content)
                         else:
                             # no reference at all: named by its content as the CSV reader names
                             # it (``content_key``); identical credits in one statement stay
                             # apart by their occurrence, two payers' are two credits
-                            key = _occurrence(seen, content_key(credit, _remittance_for_key(tx)))
+                            key, *named_so = _content_names(seen, credit, _remittance_for_key(tx))
+                            aliases = tuple(named_so)  # as credits booked before were named
                             # as this reader and the CSV reader hashed it before they agreed
                             # (the CSV reader: with the payer's name, its IBAN without spaces)
                             as_csv = attrs.evolve(
@@ -698,24 +732,17 @@ def read_bank_csv(
             remittance = raw.first("remittance")
             # its occurrence among every credit of the file of its content, with a reference
             # or not: how a statement without the reference names it
-            by_content = _occurrence(everyone, content_key(credit, remittance))
+            by_content = _content_names(everyone, credit, remittance, others)
             if reference:
                 key, aliases, former_keys = _csv_reference_keys(reference, credit.account, others)
-                place = by_content.rsplit(":", 1)[1]
-                aliases += tuple(
-                    f"{content_key(attrs.evolve(credit, account=a), remittance)}:{place}"
-                    for a in dict.fromkeys((credit.account, *others))
-                )
+                aliases = (*aliases, *by_content)
             else:
                 # named by its content as the camt.053 reader names it (``content_key``: by
                 # the payer's purpose, the file's first remittance column), and so on each of
                 # the ``others`` accounts (none, for a row that names one)
-                key = _occurrence(seen, content_key(credit, remittance))
-                place = key.rsplit(":", 1)[1]
-                aliases = tuple(
-                    f"{content_key(attrs.evolve(credit, account=other), remittance)}:{place}"
-                    for other in others
-                )
+                key, *named_so = _content_names(seen, credit, remittance, others)
+                aliases = tuple(named_so)
+                place = named_so[0].rsplit(":", 1)[1]  # its occurrence by ``content_key``
                 # before the formats agreed, this reader hashed the payer's name too, the
                 # camt.053 reader not; earlier still, the amount as written (250, not 250.00),
                 # and the last of two date or remittance columns (``read_before``); a statement
