@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
+from q2c_core.domain.enhancement_request import cancellation_day
 from q2c_core.domain.money import Money
 from q2c_core.projections._requests import RequestBook
-from q2c_core.projections.base import check_day
+from q2c_core.projections.base import check_day, handles
 
 # a request that went ahead: a quote answered with a PO (won), or work covered by a prepaid
 # allowance (prepaid: no PO was won, quoted or not); the row's ``allowance`` tells them apart
@@ -52,21 +54,69 @@ class AreaHistory:
 
 
 class AwaitingPurchaseOrder(RequestBook):
-    """Follow-up list of quotes without a PO, and the request history for product planning."""
+    """Follow-up list of quotes without a PO, and the request history for product planning.
+
+    Its request rows (``req:<id>``, :class:`RequestBook`) also keep the business days a quote
+    stopped waiting for a PO: the PO's ``received_on`` (``po_on``) and a cancellation's day
+    (``cancelled_on``, ``cancellation_day``) with the status it was cancelled from
+    (``cancelled_from``), so the list of a past day shows the quotes out on that day."""
 
     name = "awaiting_purchase_order"
     replay_cost = 3.1
 
+    def config(self) -> dict[str, Any]:
+        """The row layout's version: 2 re-opens an invoiced hourly request when late work
+        arrives; 3 records the account manager by the spelling the history first named that
+        person by (:meth:`RequestBook.config`); 4 keeps the day a PO was received (``po_on``),
+        the day a request was cancelled (``cancelled_on``) and the status it was cancelled from
+        (``cancelled_from``), so a quote answered after a past day is listed on that day (3
+        dropped it as soon as the PO or the cancellation was recorded). A store built by an
+        older version is refused until it is rebuilt from events."""
+        return {"rows": 4}
+
+    @handles("EnhancementRequest.PurchaseOrderReceived")
+    def _req_po(self, e: Any, oid: str) -> None:
+        super()._req_po(e, oid)
+        self._req(oid)["po_on"] = e.purchase_order.received_on
+
+    @handles("EnhancementRequest.Declined", "EnhancementRequest.Cancelled")
+    def _req_closed(self, e: Any, oid: str) -> None:
+        if type(e).__name__ == "Cancelled":
+            row = self._req(oid)
+            row["cancelled_from"] = row["status"]
+            row["cancelled_on"] = cancellation_day(e)
+        super()._req_closed(e, oid)
+
+    @staticmethod
+    def _awaiting_on(req: dict[str, Any], as_of: date) -> bool:
+        """Whether the request's quote was out without an answer on ``as_of``: sent by then,
+        and neither answered by a PO received nor cancelled by then. A decline or a prepaid
+        allowance cover carries no business day: the quote is answered on every day."""
+        quoted_on = req["quoted_on"]
+        if quoted_on is None or quoted_on > as_of:
+            return False
+        status = req["status"]
+        if status == "quoted":
+            return True
+        po_on = req.get("po_on")
+        if po_on is not None:
+            return bool(as_of < po_on)
+        if status == "cancelled" and req.get("cancelled_from") == "quoted":
+            return bool(as_of < req["cancelled_on"])
+        return False
+
     def awaiting(self, as_of: date) -> list[AwaitingQuote]:
-        """Quoted requests with no PO and no allowance, oldest quote first; ``as_of`` is the day
-        ages are counted to (a quote sent after it is not listed: it was not out yet). Whether a
-        quote is answered is as recorded: the events of a decline or an allowance cover carry no
-        business date to go back to."""
+        """Quoted requests with no PO and no allowance on ``as_of``, oldest quote first;
+        ``as_of`` is the day ages are counted to. A quote is listed from the day it was sent
+        (``quoted_on``) up to the day before its PO was received (the PO's ``received_on``) or
+        the request was cancelled (``cancelled_on``), so a past day's list shows the quotes out
+        on that day, however they were answered since. A decline or an allowance cover is as
+        recorded: their events carry no business date to go back to, so a quote declined or
+        covered is not listed on any day."""
         check_day(as_of)
         result = []
         for key, req in self.rows_with_prefix("req:"):
-            quoted_on = req["quoted_on"]
-            if req["status"] != "quoted" or quoted_on is None or quoted_on > as_of:
+            if not self._awaiting_on(req, as_of):
                 continue
             result.append(
                 AwaitingQuote(
