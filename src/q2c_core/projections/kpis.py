@@ -18,7 +18,7 @@ from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice import InvoiceKind
 from q2c_core.domain.invoice_lines import SourceKind
 from q2c_core.domain.prepaid_allowance import charge_key, resolve_charge_key
-from q2c_core.domain.values import Period, person_key
+from q2c_core.domain.values import Period, person_key, require_day
 from q2c_core.projections.base import Projection, check_period, handles, uuid_hex, working_days
 from q2c_core.projections.store import ProjectionStore, Row
 
@@ -26,6 +26,28 @@ ZERO = Decimal(0)
 # a line's hours split over several time entries in part: each share to the millionth of an
 # hour, the last taking what is left, so the shares add up to the line's hours exactly
 SHARE = Decimal("0.000001")
+
+
+def working_hours(value: Any, field: str) -> Decimal:
+    """Hours in a working day a query is given, as a Decimal: a Decimal or a whole number
+    (``int``, not a bool), finite, more than 0 and at most 24, else ``InvalidValue`` naming
+    ``field`` (a float's binary fraction is no exact number of hours; NaN compares with
+    nothing, so it would crash the comparison; ``True`` is no hour)."""
+    if type(value) is int:
+        hours = Decimal(value)
+    elif isinstance(value, Decimal):
+        hours = value
+    else:
+        raise InvalidValue(
+            f"must be a Decimal or a whole number of hours, not {type(value).__name__}",
+            field=field,
+            value=value,
+        )
+    if not hours.is_finite():
+        raise InvalidValue("must be a finite number of hours", field=field, value=value)
+    if not 0 < hours <= 24:
+        raise InvalidValue("must be more than 0 and at most 24", field=field, value=value)
+    return hours
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal:
@@ -303,13 +325,17 @@ class Kpis(Projection):
     def utilisation(
         self, period: Period, *, hours_per_day: Decimal = Decimal(8)
     ) -> list[Utilisation]:
-        """Per worker: hours logged in the period over working days x hours per day."""
+        """Per worker: hours logged in the period over working days x hours per day.
+
+        ``hours_per_day`` is a Decimal or a whole number (a float, a bool, NaN or an infinity
+        is no number of hours), more than 0 and at most 24, else ``InvalidValue`` naming it;
+        a period of datetimes (a time of day) is refused naming ``period``. The hours
+        available are a Decimal."""
         check_period(period)
-        if not isinstance(hours_per_day, Decimal | int) or not 0 < hours_per_day <= 24:
-            raise InvalidValue(
-                "must be more than 0 and at most 24", field="hours_per_day", value=hours_per_day
-            )
-        available = hours_per_day * working_days(period.start, period.end)
+        require_day(period.start, "period")
+        require_day(period.end, "period")
+        per_day = working_hours(hours_per_day, "hours_per_day")
+        available = per_day * working_days(period.start, period.end)
         per_worker: dict[str, list[Decimal]] = {}
         for key, row in self.rows_with_prefix("wd:"):
             worker, day = key[3:].rsplit("|", 1)
