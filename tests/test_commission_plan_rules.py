@@ -283,3 +283,25 @@ def test_a_plan_entry_with_a_key_it_does_not_know_or_no_day_is_refused_naming_th
     without_day = tmp_path / "always.json"
     without_day.write_text('[{"manager": "mia", "revenue_kind": "enhancement", "rate": "0.1"}]')
     assert [r.effective_from for r in load_plan(without_day).rates] == [date.min]
+
+
+def test_a_statement_for_a_period_of_times_of_day_is_refused_naming_the_period() -> None:
+    """Mia's statement is asked for by business days: a period of two datetimes (noon to noon)
+    is refused naming ``period``, as every projection query refuses it, instead of failing
+    inside with a TypeError; her statement for the days themselves still reads 100.00."""
+    from datetime import datetime
+
+    from q2c_core import Period
+
+    app = QuoteToCash.open("memory:")
+    mias_customer_pays_for_enhancements(app, manager="mia")
+    commissions = Commissions(
+        plan=CommissionPlan([CommissionRate("mia", ENHANCEMENT, Decimal("0.10"))])
+    )
+    catch_up(app, [commissions])
+    noon = Period(datetime(2026, 1, 1, 12), datetime(2027, 1, 1, 12))
+    with pytest.raises(InvalidValue) as refused:
+        commissions.statement("mia", noon)
+    assert refused.value.field == "period"
+    year = commissions.statement("mia", Period(date(2026, 1, 1), date(2027, 1, 1)))
+    assert year.totals == {"EUR": eur("100.00")}

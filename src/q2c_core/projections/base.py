@@ -95,11 +95,14 @@ def check_day(value: Any, field: str = "as_of", *, optional: bool = False) -> No
 
 
 def check_period(value: Any, field: str = "period") -> None:
-    """A query's period: a ``Period`` (a tuple of two days is not one)."""
+    """A query's period: a ``Period`` of two business days (a tuple of two days is not one;
+    a ``Period`` of datetimes, a time of day, is compared with days and fails or is wrong)."""
     if not isinstance(value, Period):
         raise InvalidValue(
             f"must be a Period, not {type(value).__name__}", field=field, value=value
         )
+    require_day(value.start, field)
+    require_day(value.end, field)
 
 
 def id_key(value: UUID | str, field: str) -> str:

@@ -18,7 +18,7 @@ from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice import InvoiceKind
 from q2c_core.domain.invoice_lines import SourceKind
 from q2c_core.domain.prepaid_allowance import charge_key, resolve_charge_key
-from q2c_core.domain.values import Period, person_key, require_day
+from q2c_core.domain.values import Period, person_key
 from q2c_core.projections.base import Projection, check_period, handles, uuid_hex, working_days
 from q2c_core.projections.store import ProjectionStore, Row
 
@@ -332,8 +332,6 @@ class Kpis(Projection):
         a period of datetimes (a time of day) is refused naming ``period``. The hours
         available are a Decimal."""
         check_period(period)
-        require_day(period.start, "period")
-        require_day(period.end, "period")
         per_day = working_hours(hours_per_day, "hours_per_day")
         available = per_day * working_days(period.start, period.end)
         per_worker: dict[str, list[Decimal]] = {}
