@@ -16,6 +16,14 @@ Each booking event becomes one or more balanced transactions:
 - a payment received: bank against customer credit; an allocation moves customer credit onto the
   invoice's receivable; a reversed allocation or a bounce moves it back (and a bounce returns the
   money to the bank); a refund pays customer credit back out of the bank;
+- a bank credit from a payer q2c cannot name (booked with no payment, in suspense): bank against
+  ``Liabilities:Suspense`` (unidentified receipts) on the day the bank booked it. Assigned to a
+  customer later, it moves from suspense to the customer's credit on the day it was resolved
+  (the payment the resolution creates, dated the bank's booking day, books no bank money again:
+  the money was in the bank, and the ledger, from the booking day; its allocations then move it
+  onto the receivables as any payment's); sent back to its sender, it leaves suspense and the
+  bank on the return day. So the balances of days already past never change when it is
+  resolved. A credit booked with its payment (a known customer) is booked as that payment;
 - revenue recognised to date: a line's month share is the difference of its running totals
   (``RecognitionLine.steps``, the schedule's own), each rounded; on each month end and each
   day a document is issued, per currency, what the schedule's once-rounded running total of
@@ -76,6 +84,7 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import Notification
 
 from q2c_core.app_base import BaseApp
+from q2c_core.domain.bank_credit import BankCredit
 from q2c_core.domain.contract import Contract
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import cancellation_day
@@ -96,6 +105,8 @@ from q2c_core.projections.revenue import (
 A = TypeVar("A", bound=Aggregate)
 
 BANK = "Assets:Bank"
+# money in the bank from a payer not yet identified (a bank credit in suspense with no payment)
+SUSPENSE = "Liabilities:Suspense"
 CUSTOMER_CREDIT = "Liabilities:CustomerCredit"
 RECEIVABLES = "Assets:Receivables"
 REFUNDS_OWED = "Assets:RefundsOwed"
@@ -412,6 +423,11 @@ class LedgerBook:
         # the documents (ids) whose work was booked as deferred: their completion recognises
         # it (a journal written before work was deferred booked it as revenue at once)
         self._deferred_work: set[str] = set()
+        # the bank credits booked with no payment (in suspense, money in the bank against
+        # ``SUSPENSE``), and the payments their resolution created: the credit's booking put
+        # their money in the bank already, so their receipt books none (learned from the log)
+        self._unpaid_credits: set[UUID] = set()
+        self._from_suspense: set[UUID] = set()
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -622,7 +638,9 @@ class LedgerBook:
         self._learned[event.originator_id] = event.originator_version
         schedule = self._schedule()
         schedule.apply(event)  # type: ignore[arg-type]
-        if type(event).__qualname__ != "Invoice.Issued":
+        name = type(event).__qualname__
+        self._learn_bank_credit(name, event)
+        if name != "Invoice.Issued":
             return
         invoice = self._at(Invoice, event.originator_id, event.originator_version)
         assert invoice.issued_on is not None
@@ -634,6 +652,15 @@ class LedgerBook:
                 self._to_date.add(line)
             elif line.rule == "at_completion" and line.recognised_on is None:
                 self._awaiting.setdefault(line.request_id, []).append(line)
+
+    def _learn_bank_credit(self, name: str, event: Any) -> None:
+        """Note a bank credit booked with no payment, and the payment its resolution creates
+        (``SuspenseResolved`` is recorded before that payment's ``PaymentReceived``: the
+        resolution saves the credit first)."""
+        if name == "BankCredit.BankCreditBooked" and getattr(event, "payment_id", None) is None:
+            self._unpaid_credits.add(event.originator_id)
+        elif name == "BankCredit.SuspenseResolved" and event.originator_id in self._unpaid_credits:
+            self._from_suspense.add(event.payment_id)
 
     def _credit_posting(
         self, day: date, account: str, amount: Decimal, currency: str
@@ -707,6 +734,9 @@ class LedgerBook:
             "Payment.CreditRefunded": self._refunded,
             "EnhancementRequest.Completed": self._completed,
             "EnhancementRequest.Cancelled": self._cancelled,
+            "BankCredit.BankCreditBooked": self._credit_booked,
+            "BankCredit.SuspenseResolved": self._suspense_resolved,
+            "BankCredit.CreditReturned": self._credit_returned,
         }
 
     def _invoice_meta(self, event: Any, invoice: Invoice) -> list[tuple[str, str]]:
@@ -947,6 +977,8 @@ class LedgerBook:
         ]
 
     def _received(self, event: Any) -> list[Transaction]:
+        if event.originator_id in self._from_suspense:
+            return []  # in the bank since the credit's booking, the customer's since resolved
         payment = self._at(Payment, event.originator_id, event.originator_version)
         meta = self._payment_meta(event, payment)
         if payment.reference:
@@ -962,6 +994,82 @@ class LedgerBook:
                     Posting(BANK, payment.amount),
                     Posting(self.customer_credit(payment.customer_id), -payment.amount),
                 ),
+            )
+        ]
+
+    def _credit_link(self, credit: BankCredit) -> str:
+        return f"bank-credit-{credit.id.hex}"
+
+    def _credit_meta(self, event: Any, credit: BankCredit) -> list[tuple[str, str]]:
+        meta = [("event_id", event_id(event)), ("bank_credit_id", str(credit.id))]
+        if credit.credit.bank_reference:
+            meta.append(("reference", credit.credit.bank_reference))
+        return meta
+
+    @staticmethod
+    def _payer(credit: BankCredit) -> str:
+        return credit.credit.debtor_name or "Unidentified payer"
+
+    def _credit_booked(self, event: Any) -> list[Transaction]:
+        """A credit with no payment (its payer unknown, or several customers named): the
+        money is in the bank from the bank's booking day, owed to whoever it turns out to be
+        (suspense). One booked with its payment is booked by that payment."""
+        credit = self._at(BankCredit, event.originator_id, event.originator_version)
+        if credit.payment_id is not None:
+            return []
+        amount = credit.credit.amount
+        return [
+            Transaction(
+                credit.credit.booked_on,
+                self._payer(credit),
+                "Unidentified bank credit held in suspense",
+                (self._credit_link(credit),),
+                tuple(self._credit_meta(event, credit)),
+                (Posting(BANK, amount), Posting(SUSPENSE, -amount)),
+            )
+        ]
+
+    def _suspense_resolved(self, event: Any) -> list[Transaction]:
+        """A credit held in suspense with no payment, assigned to a customer: out of suspense
+        onto the customer's credit on the day it was resolved (its allocations then move it
+        onto the receivables). One that had its payment already moves nothing here."""
+        if event.originator_id not in self._unpaid_credits:
+            return []
+        credit = self._at(BankCredit, event.originator_id, event.originator_version)
+        customer_id: UUID = event.customer_id
+        payment_id: UUID = event.payment_id
+        amount = credit.credit.amount
+        meta = [
+            *self._credit_meta(event, credit),
+            ("payment_id", str(payment_id)),
+            ("customer", self._customer(customer_id)),
+            ("customer_id", str(customer_id)),
+        ]
+        return [
+            Transaction(
+                event.resolved_on,
+                self._customer(customer_id),
+                "Bank credit in suspense assigned to the customer",
+                (self._credit_link(credit), self._payment_link(payment_id)),
+                tuple(meta),
+                (Posting(SUSPENSE, amount), Posting(self.customer_credit(customer_id), -amount)),
+            )
+        ]
+
+    def _credit_returned(self, event: Any) -> list[Transaction]:
+        """A credit held in suspense sent back to its sender: out of the bank on the day."""
+        credit = self._at(BankCredit, event.originator_id, event.originator_version)
+        if event.originator_id not in self._unpaid_credits or credit.payment_id is not None:
+            return []
+        amount = credit.credit.amount
+        return [
+            Transaction(
+                event.returned_on,
+                self._payer(credit),
+                f"Bank credit returned to its sender: {event.reason}",
+                (self._credit_link(credit),),
+                tuple(self._credit_meta(event, credit)),
+                (Posting(SUSPENSE, amount), Posting(BANK, -amount)),
             )
         ]
 
