@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-from test_story_invoice import D, approve, credit, customer, eur, manual
+from test_story_invoice import D, approve, customer, eur, manual
 
-from q2c_core import BillingFrequency, Money, QuoteToCash, RevenueKind, TimeEntry
+from q2c_core import BillingFrequency, CreditDisposition, Money, QuoteToCash, RevenueKind, TimeEntry
 from q2c_core.projections import Commissions, catch_up, rebuild
 
 
@@ -138,9 +138,20 @@ def test_credit_issued_after_the_days_it_credits_reverses_them_at_issue() -> Non
     assert rs.deferred(date(2024, 12, 31)) == {"EUR": eur("0.00")}
 
 
+def _credit_back(app: QuoteToCash, invoice: UUID, lines: list[str], on: date, why: str) -> None:
+    """Credit these lines re-billable (their revenue taken back), approved and issued on ``on``."""
+    note = app.draft_credit_note(
+        invoice, line_ids=lines, disposition=CreditDisposition.REBILLABLE, reason=why,
+        drafted_on=on, actor="billy",
+    )  # fmt: skip
+    approve(app, note)
+    app.issue_invoice(note, issued_on=on, actor="bea")
+
+
 def _work_in_progress_invoiced(app: QuoteToCash) -> tuple[UUID, UUID]:
     """Hourly work (L1 4 h, L2 5.5 h at 100) invoiced on 2024-03-31 before it is completed;
-    L1 credited as written off on 2024-04-10."""
+    L1 credited re-billable on 2024-04-10 (the revenue taken back: a write-off keeps it,
+    ``test_revenue_written_off_credit``)."""
     c = customer(app)
     r = app.open_request(c, "Export", requested_on=date(2024, 3, 1), actor="pete")
     app.estimate_request(r, hours=10, rate=eur(100), actor="pete")
@@ -155,7 +166,7 @@ def _work_in_progress_invoiced(app: QuoteToCash) -> tuple[UUID, UUID]:
     inv = app.draft_request_invoice(r, drafted_on=date(2024, 3, 31), actor="billy")
     approve(app, inv)
     app.issue_invoice(inv, issued_on=date(2024, 3, 31), actor="bea")
-    credit(app, inv, ["L1"], date(2024, 4, 10), "goodwill")
+    _credit_back(app, inv, ["L1"], date(2024, 4, 10), "goodwill")
     return r, inv
 
 
@@ -184,7 +195,7 @@ def test_credit_of_work_never_completed_recognises_nothing() -> None:
     app = QuoteToCash.open("memory:")
     r, inv = _work_in_progress_invoiced(app)
     # the rest is credited too and the request is cancelled: nothing was ever earned
-    credit(app, inv, ["L2"], date(2024, 4, 11), "customer stopped")
+    _credit_back(app, inv, ["L2"], date(2024, 4, 11), "customer stopped")
     app.cancel_request(r, reason="customer stopped", cancelled_on=date(2024, 4, 12), actor="pete")
     rs = RevenueSchedule()
     catch_up(app, [rs])

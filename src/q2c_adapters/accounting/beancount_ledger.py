@@ -89,11 +89,12 @@ from q2c_core.domain.contract import Contract
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import cancellation_day
 from q2c_core.domain.errors import InvalidValue, Q2CError
-from q2c_core.domain.invoice import CreditDisposition, Invoice, InvoiceKind, buyer_details
-from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, SourceKind
+from q2c_core.domain.invoice import Invoice, InvoiceKind, buyer_details
+from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.payment import Payment, PaymentAllocation, reversal_day
 from q2c_core.domain.tax import TaxRate
+from q2c_core.domain.write_offs import writes_off
 from q2c_core.ports import PoisonEvent
 from q2c_core.projections.revenue import (
     RecognisedToDate,
@@ -132,26 +133,6 @@ WRITE_OFF_ACCOUNTS: dict[RevenueKind, str] = {
     for kind in RevenueKind
     if kind is not RevenueKind.DEPOSIT  # a deposit is the customer's money, never revenue
 }
-
-
-def _run_correction(line: InvoiceLine) -> bool:
-    """A line of a billing run's correction credit note: it credits contract days (which
-    sub-contract, which days) that no longer apply at the price billed. (A credit note drafted
-    by hand names the line it credits, ``line_id``; the run's name days, not lines.)"""
-    source = line.source
-    return (
-        source is not None
-        and source.kind is SourceKind.CREDIT
-        and source.contract_id is not None
-        and source.sub_contract_id is not None
-        and source.line_id is None
-    )
-
-
-def _can_write_off(line: InvoiceLine) -> bool:
-    """A credited line whose net a written-off credit note books as an expense: not a run's
-    correction, and not a deposit (the customer's money, never revenue)."""
-    return not _run_correction(line) and line.revenue_kind is not RevenueKind.DEPOSIT
 
 
 def event_id(event: DomainEventProtocol[UUID]) -> str:
@@ -782,12 +763,8 @@ class LedgerBook:
     @staticmethod
     def _written_off(invoice: Invoice) -> bool:
         """A credit note whose lines the books write off as an expense (not a run's correction,
-        nor a deposit)."""
-        return (
-            invoice.kind is InvoiceKind.CREDIT_NOTE
-            and invoice.credit_disposition is CreditDisposition.WRITTEN_OFF
-            and any(_can_write_off(line) for line in invoice.lines)
-        )
+        nor a deposit): ``writes_off``, the rule the revenue schedule keeps the revenue by."""
+        return writes_off(invoice.kind, invoice.credit_disposition, invoice.lines)
 
     def _issued(self, event: Any) -> list[Transaction]:
         invoice = self._at(Invoice, event.originator_id, event.originator_version)

@@ -29,6 +29,13 @@ it credits: un-earned when the work is completed or its request cancelled, or on
 date if that is later, so work credited before a cancellation recognises nothing either way.
 Other credit-note lines are reversed when issued.
 
+A credit note that writes the work off (``writes_off``: WRITTEN_OFF, with a line that is neither
+a billing run's correction nor a deposit, the books' own rule) takes no revenue back: the work
+was done, and what is given up is a credit loss, an expense (the books' ``Expenses:WriteOffs``),
+not a price concession. Its lines are no revenue lines, nor do they un-bill any contract day:
+what the lines it credits earn is earned as before, so the schedule holds the books' revenue and
+deferred revenue to the cent; drafted, it forecasts nothing taken back.
+
 Days a contract has served that no issued line bills yet (billed in arrears, a draft awaiting
 its approvals, a run not made yet) are recognised on the days served too, a contract asset
 (``unbilled``), at what the contract charges for them: a drafted line at its own amount, any
@@ -126,9 +133,11 @@ from q2c_core.domain.contract import (
 )
 from q2c_core.domain.enhancement_request import cancellation_day
 from q2c_core.domain.errors import InvalidValue, Q2CError
+from q2c_core.domain.invoice import CreditDisposition, InvoiceKind
 from q2c_core.domain.invoice_lines import CORRECTION_REBILL_NOTE, InvoiceLine
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.values import Period, require_whole
+from q2c_core.domain.write_offs import writes_off
 from q2c_core.projections._contracts import (
     CONTRACT_CHANGES,
     add_months,
@@ -503,9 +512,10 @@ class RevenueSchedule(Projection):
         expired (one ended after its go-live day was served, even when it went live after its
         term's end), 7 the day a request was cancelled (its invoiced work is earned then),
         8 the day a sub-contract moved out of a contract (a credit of its days from then
-        un-earns them as served), so a store built by an older one is refused until
-        rebuilt."""
-        return {"rows": 8}
+        un-earns them as served), 9 a credit note's disposition and whether it writes its
+        lines off (``writes_off``: no revenue taken back), so a store built by an older one is
+        refused until rebuilt."""
+        return {"rows": 9}
 
     def related_rows(self, key: str, row: Row) -> list[str]:
         """When a document's lines are earned comes from other rows too: the request an
@@ -513,8 +523,8 @@ class RevenueSchedule(Projection):
         service period is billed under (``con:``, how it counts days) and, for a contract
         credit, the invoice it credits (``inv:``, the rate its days were earned at):
         ``explain`` lists their events."""
-        if not key.startswith("inv:"):
-            return []
+        if not key.startswith("inv:") or row.get("written_off"):
+            return []  # (a note written off earns and un-earns nothing)
         credit = row["kind"] == "CREDIT_NOTE"
         related: set[str] = set()
         for line in row["lines"]:
@@ -549,6 +559,9 @@ class RevenueSchedule(Projection):
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
+        """A document's lines; of a credit note, its disposition and whether it writes its
+        lines off (``writes_off``, the books' rule: then it takes no revenue back)."""
+        disposition = getattr(e, "credit_disposition", None)  # (an older event: none)
         self.put(
             f"inv:{oid}",
             {
@@ -557,6 +570,8 @@ class RevenueSchedule(Projection):
                 "lines": _slim(invoice_facts(e).lines, e.lines),
                 "drafted_on": e.drafted_on,
                 "issued_on": None,
+                "disposition": disposition.name if disposition is not None else None,
+                "written_off": writes_off(e.kind, disposition, e.lines),
             },
         )
 
@@ -565,6 +580,10 @@ class RevenueSchedule(Projection):
         row = self.touch(f"inv:{oid}")
         assert row is not None
         row["lines"] = row["lines"] + _slim(compact_lines(e.lines), e.lines)
+        if row.get("disposition") is not None and not row.get("written_off"):
+            # (one line that can be written off writes the note's lines off)
+            kind, disposition = InvoiceKind[row["kind"]], CreditDisposition[row["disposition"]]
+            row["written_off"] = writes_off(kind, disposition, e.lines)
 
     @handles("Invoice.Voided")
     def _voided(self, e: Any, oid: str) -> None:
@@ -795,8 +814,8 @@ class RevenueSchedule(Projection):
         credited: dict[tuple[str, str], list[tuple[date, date]]] = {}
         pieces: list[Piece] = []
         for key, row in rows.items():
-            if not key.startswith("inv:"):
-                continue
+            if not key.startswith("inv:") or row.get("written_off"):
+                continue  # (a write-off leaves the days billed and takes no revenue back)
             credit = row["kind"] == "CREDIT_NOTE"
             for line in row["lines"]:
                 contract = line[CONTRACT]
@@ -836,7 +855,9 @@ class RevenueSchedule(Projection):
 def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[RecognitionLine]:
     """The revenue lines of an issued document's row, each with its recognition rule; ``get``
     reads the other rows they depend on (the request, the contract, the invoice a credit
-    credits)."""
+    credits). A credit note that writes its lines off has none: it takes no revenue back."""
+    if row.get("written_off"):
+        return []
     result = []
     sign = -1 if row["kind"] == "CREDIT_NOTE" else 1
     issued: date = row["issued_on"]
@@ -1227,8 +1248,8 @@ def _issued_coverage(rows: dict[str, Any], through: date) -> Coverage:
     result: Coverage = {}
     for key, row in rows.items():
         issued = row.get("issued_on") if key.startswith("inv:") else None
-        if issued is None:
-            continue
+        if issued is None or row.get("written_off"):
+            continue  # (a write-off leaves the days billed)
         credit = row["kind"] == "CREDIT_NOTE"
         for line in row["lines"]:
             if not line[CONTRACT]:
