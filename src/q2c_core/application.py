@@ -909,12 +909,19 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def log_work(self, request_id: UUID, entry: TimeEntry, *, actor: str) -> None:
         """Log authorized work; on an allowance-covered request it draws the allowance too (by
         its work date). A completed request takes a late timesheet dated from the day it was
-        authorized to the day it was completed (``EnhancementRequest.takes_work_on``)."""
+        authorized to the day it was completed (``EnhancementRequest.takes_work_on``).
+
+        An entry of an outside system (an id ``<source>:<id>``, ``psa:42``) is work on one
+        request: one recorded on another request, by any command, is a ``DuplicateEntry``
+        naming ``entry_id`` and that request, nothing recorded; its ``RecordedWorkEntry`` is
+        saved with the work (``ImportCommands._hold_entry``). Any other id (``t1``) is the
+        request's own: another request may log a ``t1`` too."""
 
         def step() -> tuple[None, list[Aggregate]]:
             request = self.request(request_id)
             request.log_work(entry, actor)
-            return None, [request, *self._draw_allowance(request, entry, actor)]
+            held = self._hold_entry(request, entry.entry_id, actor)
+            return None, [request, *self._draw_allowance(request, entry, actor), *held]
 
         self._atomically(step)
 
@@ -925,8 +932,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         On an authorized request, done on or after the day it was authorized, or on a completed
         one, done from that day to the day it was completed (a late timesheet), it is logged as
         usual; otherwise it is recorded as unauthorized work, flagged for follow-up. An entry id
-        already recorded is skipped (returns False), so importing the same file twice records
-        nothing twice.
+        already recorded on the request is skipped (returns False), so importing the same file
+        twice records nothing twice. An outside system's entry (an id ``<source>:<id>``, as the
+        batch importer writes them: ``psa:42``) is work on one request, as in a batch import:
+        one recorded on another request, by whichever command, is a ``DuplicateEntry`` naming
+        ``entry_id`` and that request, nothing recorded, and its ``RecordedWorkEntry`` is saved
+        with the work (``ImportCommands._hold_entry``).
         """
 
         def step() -> tuple[bool, list[Aggregate]]:
@@ -935,9 +946,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 return False, []
             if request.takes_work_on(entry.work_date):
                 request.log_work(entry, actor)
-                return True, [request, *self._draw_allowance(request, entry, actor)]
-            request.record_unauthorized_work(entry, source, actor, self._customer_currency(request))
-            return True, [request]
+                changed = [request, *self._draw_allowance(request, entry, actor)]
+            else:
+                request.record_unauthorized_work(
+                    entry, source, actor, self._customer_currency(request)
+                )
+                changed = [request]
+            return True, [*changed, *self._hold_entry(request, entry.entry_id, actor)]
 
         return self._atomically(step)
 

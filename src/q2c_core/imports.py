@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -54,6 +55,8 @@ from q2c_core.domain.import_index import (
     EarlierWorkEntriesIndexed,
     KnownBankAccounts,
     RecordedWorkEntry,
+    UnindexedWorkEntriesIndexed,
+    names_outside_entry,
 )
 from q2c_core.domain.import_rows import (
     BankCreditRow,
@@ -168,7 +171,7 @@ class ImportCommands(BaseApp):
             requests: dict[UUID, EnhancementRequest] = {}
             allowances: dict[UUID, PrepaidAllowance] = {}
             recorded = skipped = 0
-            index = self._earlier_work_entries_indexed(actor)
+            index = self._work_entries_indexed(actor)
             on_request = self._requests_holding({row.entry_id for row in rows}, index)
             in_file: dict[str, tuple[UUID, int]] = {}  # entry id: its request, its first line
             for row in rows:
@@ -278,27 +281,84 @@ class ImportCommands(BaseApp):
             holding[place.entry_id] = place.request_id
         return holding
 
-    def _earlier_work_entries_indexed(self, actor: str) -> dict[UUID, Aggregate]:
-        """The entries recorded before ``RecordedWorkEntry`` existed, each with its own (the
-        request its work is on: the first, where an id is on several), and the mark that they
-        are (``EarlierWorkEntriesIndexed``), to save with the first time-entry import after the
-        upgrade; nothing once they are (the store is not read again)."""
+    def _work_entries_indexed(self, actor: str) -> dict[UUID, Aggregate]:
+        """The ``RecordedWorkEntry`` of each entry recorded without one (the request its work
+        is on: the first, where an id is on several), and the marks that every entry has one,
+        to save with the first command after the upgrade that looks an entry id up; nothing
+        once they do (the store is not read again).
+
+        Entries recorded before the index existed have none (``EarlierWorkEntriesIndexed``):
+        all the work in the store is read. Entries ``import_work`` and ``log_work`` recorded
+        after it, before they saved theirs, have none either (``UnindexedWorkEntriesIndexed``):
+        the work recorded since the first mark is read, and the ids without a record get one.
+        """
         with contextlib.suppress(NotFound):
-            self._get(EarlierWorkEntriesIndexed, EarlierWorkEntriesIndexed.create_id())
+            self._get(UnindexedWorkEntriesIndexed, UnindexedWorkEntriesIndexed.create_id())
             return {}
+        earlier = self._first_notification(EarlierWorkEntriesIndexed, "EarlierWorkEntriesIndexed")
         first: dict[str, UUID] = {}
         for name in ("WorkLogged", "UnauthorizedWorkRecorded"):
-            for event in self._created_events(EnhancementRequest, name):
-                first.setdefault(event.entry.entry_id, event.originator_id)
+            for event in self._created_events_from(EnhancementRequest, name, earlier or 1):
+                if event.entry.entry_id:
+                    first.setdefault(event.entry.entry_id, event.originator_id)
+        known = self._requests_holding(set(first), {})
         made: dict[UUID, Aggregate] = {}
         for entry_id, request_id in first.items():
-            if not entry_id:
+            if entry_id in known:
                 continue
             place = RecordedWorkEntry(entry_id=entry_id, request_id=request_id, actor=actor)
             made[place.id] = place
-        mark = EarlierWorkEntriesIndexed(entries=len(made), actor=actor)
+        if earlier is None:
+            mark: Aggregate = EarlierWorkEntriesIndexed(entries=len(made), actor=actor)
+            made[mark.id] = mark
+            unindexed = 0
+        else:
+            unindexed = len(made)
+        mark = UnindexedWorkEntriesIndexed(entries=unindexed, actor=actor)
         made[mark.id] = mark
         return made
+
+    def _first_notification(self, cls: type[Aggregate], created_event: str) -> int | None:
+        """Where the first creation event of a class is in the store's log, None if none is."""
+        topic = f"{cls.__module__}:{cls.__qualname__}.{created_event}"
+        page = self.recorder.select_notifications(start=1, limit=1, topics=[topic])
+        return page[0].id if page else None
+
+    def _created_events_from(
+        self, cls: type[Aggregate], created_event: str, start: int
+    ) -> Iterator[Any]:
+        """The creation events of a class recorded from the log's ``start`` on, in order
+        (``_created_events`` from the beginning)."""
+        if start <= 1:
+            yield from self._created_events(cls, created_event)
+            return
+        topics = [f"{cls.__module__}:{cls.__qualname__}.{created_event}"]
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
+            if not page:
+                return
+            for n in page:
+                yield self.mapper.to_domain_event(n)
+            start = page[-1].id + 1
+
+    def _hold_entry(
+        self, request: EnhancementRequest, entry_id: str, actor: str
+    ) -> list[Aggregate]:
+        """What a command recording the entry ``entry_id`` on ``request`` saves with the work
+        so the id is work on one request: its ``RecordedWorkEntry`` (and those of the entries
+        recorded without one, ``_work_entries_indexed``). ``DuplicateEntry`` naming
+        ``entry_id`` and the request when another request holds it. Nothing for an id of the
+        request's own (``names_outside_entry``)."""
+        if not names_outside_entry(entry_id):
+            return []
+        index = self._work_entries_indexed(actor)
+        held = self._requests_holding({entry_id}, index).get(entry_id)
+        if held is not None and held != request.id:
+            raise _held_elsewhere(entry_id, held)
+        if held is None:
+            place = RecordedWorkEntry(entry_id=entry_id, request_id=request.id, actor=actor)
+            index[place.id] = place
+        return list(index.values())
 
     @staticmethod
     def _check_same_entry(request: EnhancementRequest, row: TimeEntryRow) -> None:
@@ -1185,6 +1245,18 @@ def _booking_order(item: BankCreditRow | BankReversalRow) -> tuple[date, int, in
     return item.credit.booked_on, 0, item.line
 
 
+def _held_elsewhere(entry_id: str, held: UUID) -> DuplicateEntry:
+    """The refusal of an entry id recorded on another request, ``held``."""
+    return DuplicateEntry(
+        f"entry {entry_id!r} is already recorded on request {held}: one entry is work on one "
+        "request (one the PSA moved to another ticket is corrected on the request it is on, "
+        "not recorded again)",
+        field="entry_id",
+        aggregate_id=held,
+        value=entry_id,
+    )
+
+
 def _check_one_request(
     row: TimeEntryRow,
     request: EnhancementRequest,
@@ -1196,14 +1268,7 @@ def _check_one_request(
     for another request on an earlier line of the file (``in_file``, which learns the row)."""
     held = on_request.get(row.entry_id)
     if held is not None and held != request.id:
-        raise DuplicateEntry(
-            f"entry {row.entry_id!r} is already recorded on request {held}: one entry is work "
-            "on one request (one the PSA moved to another ticket is corrected on the request "
-            "it is on, not recorded again)",
-            field="entry_id",
-            aggregate_id=held,
-            value=row.entry_id,
-        )
+        raise _held_elsewhere(row.entry_id, held)
     first = in_file.setdefault(row.entry_id, (request.id, row.line))
     if first[0] != request.id:
         raise DuplicateEntry(

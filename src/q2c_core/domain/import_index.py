@@ -9,6 +9,17 @@ id on two requests at once clash instead of both getting through. The entries re
 the upgrade get theirs with the first time-entry import after it, in its transaction
 (``EarlierWorkEntriesIndexed``, once per store).
 
+An entry id of the form ``<source>:<id>`` (``psa:42``, ``tempo-dev:7``, ``psa:<hash of the row>``:
+what the importers write) names one entry of an outside system: it is work on one request,
+whichever command records it (a batch import, ``import_work``, ``log_work``), and each of them
+saves its ``RecordedWorkEntry`` with the work and refuses an id another request holds
+(``names_outside_entry``). Any other id (``t1``, typed when logging work by hand) is its
+request's own, unique within the request only: two requests may each log a ``t1``, and such an
+id is neither looked up nor given a record by ``log_work`` or ``import_work``. Before this rule,
+``import_work`` and ``log_work`` saved no record: entries they recorded after the first index
+have none; the first command after the upgrade that looks an id up finds them, reading the work
+recorded since that index once (``UnindexedWorkEntriesIndexed``, once per store).
+
 A bank statement that does not say its account is looked for on every account a credit was
 booked on; those were found by reading every booked credit. ``KnownBankAccounts`` (one per
 store) keeps them, noted with each booking; the first bank import after the upgrade notes the
@@ -17,6 +28,7 @@ accounts of the credits booked before it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +37,16 @@ from eventsourcing.domain import Aggregate, event
 from q2c_core.domain.errors import InvalidValue, RuleViolated
 from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.values import named_id
+
+# an outside system's name, as the importers' ``source_name`` allows it, then its own id
+_OUTSIDE_ENTRY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}:.+", re.DOTALL)
+
+
+def names_outside_entry(entry_id: str) -> bool:
+    """Whether an entry id names an outside system's entry (``<source>:<id>``, as importers
+    write them): work on one request, whichever command records it. Other ids are their
+    request's own."""
+    return isinstance(entry_id, str) and _OUTSIDE_ENTRY.fullmatch(entry_id) is not None
 
 
 class RecordedWorkEntry(ChecksFacts, Aggregate):
@@ -86,6 +108,23 @@ class EarlierWorkEntriesIndexed(ChecksFacts, Aggregate):
         return named_id("earlier-work-entries-indexed", "")
 
     @event("EarlierWorkEntriesIndexed")
+    def __init__(self, entries: int, actor: str) -> None:
+        self.entries = entries
+
+
+class UnindexedWorkEntriesIndexed(ChecksFacts, Aggregate):
+    """The mark that every work entry recorded so far has its ``RecordedWorkEntry``, those
+    ``import_work`` and ``log_work`` recorded before they saved one included (found by reading
+    the work recorded since ``EarlierWorkEntriesIndexed``): made once per store, with the first
+    command after the upgrade that looks an entry id up. Every command saves its entries'
+    records from then on."""
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        """One per store."""
+        return named_id("unindexed-work-entries-indexed", "")
+
+    @event("UnindexedWorkEntriesIndexed")
     def __init__(self, entries: int, actor: str) -> None:
         self.entries = entries
 
