@@ -7,8 +7,8 @@ request; the next CSV export listed it on "Two" (the PSA had re-linked the ticke
 recorded it there too: 3 hours billable twice. Entry 1, imported by the batch on "One", came
 again by the webhook for "Two" and was recorded again. And the webhook's correction of entry 7
 (8 h, then 10 h) was silently dropped. Now every command that records work keeps the entry's
-request (``RecordedWorkEntry``, saved with the work) and refuses an id recorded on another
-request (``DuplicateEntry`` naming ``entry_id``, nothing recorded).
+request (``RecordedWorkEntry``, saved with the work), refuses an id recorded on another request
+(``DuplicateEntry`` naming ``entry_id``, nothing recorded), and refuses a changed entry.
 """
 
 from __future__ import annotations
@@ -149,6 +149,32 @@ def test_ids_typed_by_hand_stay_each_requests_own(app: QuoteToCash) -> None:
     app.log_work(tickets["T-2"], entry("t2", 6, "2"), actor="bob")
     assert holding(app, tickets, "t1") == holding(app, tickets, "t2") == ["T-1", "T-2"]
     assert unbilled(app, tickets) == eur("700")
+
+
+# -- a changed entry ---------------------------------------------------------------------------
+
+
+def test_a_corrected_entry_sent_again_is_refused_not_dropped(app: QuoteToCash) -> None:
+    """The PSA corrected entry 7 from 8 h to 10 h: import_work refuses it as the batch does
+    (a correction needs a new entry), instead of answering "already imported"."""
+    tickets = two_tickets(app)
+    request = tickets["T-1"]
+    assert app.import_work(request, entry("psa:7", 5, "8"), source="psa", actor="hook")
+    before = app.recorder.max_notification_id()
+    for changed in (
+        entry("psa:7", 5, "10"),
+        entry("psa:7", 6, "8"),
+        entry("psa:7", 5, "8", worker="dana"),
+        TimeEntry("psa:7", "bob", date(2024, 3, 5), Decimal(8), eur("120")),
+        TimeEntry("psa:7", "bob", date(2024, 3, 5), Decimal(8), eur("100"), billable=False),
+    ):
+        with pytest.raises(DuplicateEntry) as caught:
+            app.import_work(request, changed, source="psa", actor="hook")
+        assert caught.value.field == "entry_id"
+        assert "correction" in str(caught.value)
+    assert app.recorder.max_notification_id() == before
+    assert not app.import_work(request, entry("psa:7", 5, "8.00"), source="psa", actor="hook")
+    assert [w.entry.hours for w in app.request(request).work] == [8]
 
 
 # -- histories recorded before -----------------------------------------------------------------

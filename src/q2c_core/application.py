@@ -932,17 +932,22 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         On an authorized request, done on or after the day it was authorized, or on a completed
         one, done from that day to the day it was completed (a late timesheet), it is logged as
         usual; otherwise it is recorded as unauthorized work, flagged for follow-up. An entry id
-        already recorded on the request is skipped (returns False), so importing the same file
-        twice records nothing twice. An outside system's entry (an id ``<source>:<id>``, as the
-        batch importer writes them: ``psa:42``) is work on one request, as in a batch import:
-        one recorded on another request, by whichever command, is a ``DuplicateEntry`` naming
-        ``entry_id`` and that request, nothing recorded, and its ``RecordedWorkEntry`` is saved
-        with the work (``ImportCommands._hold_entry``).
+        already recorded on the request with the same work (worker, day, hours, billable, rate)
+        is skipped (returns False), so importing the same file twice records nothing twice; with
+        other work (the PSA corrected 8 h to 10 h) it is a ``DuplicateEntry`` naming
+        ``entry_id``, as in a batch import: a correction needs a new entry, it is not dropped
+        (an id naming an expense of the request is refused too).
+
+        An outside system's entry (an id ``<source>:<id>``, as the batch importer writes them:
+        ``psa:42``) is work on one request, as in a batch import: one recorded on another
+        request, by whichever command, is a ``DuplicateEntry`` naming ``entry_id`` and that
+        request, nothing recorded, and its ``RecordedWorkEntry`` is saved with the work
+        (``ImportCommands._hold_entry``). Any other id (``x1``) is the request's own.
         """
 
         def step() -> tuple[bool, list[Aggregate]]:
             request = self.request(request_id)
-            if entry.entry_id in request.item_ids():
+            if self._check_same_work(request, entry):
                 return False, []
             if request.takes_work_on(entry.work_date):
                 request.log_work(entry, actor)

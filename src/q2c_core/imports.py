@@ -385,6 +385,28 @@ class ImportCommands(BaseApp):
                 value=row.entry_id,
             )
 
+    @classmethod
+    def _check_same_work(cls, request: EnhancementRequest, entry: TimeEntry) -> bool:
+        """Whether ``entry`` is a time entry recorded on the request (an import of it again,
+        skipped), as ``_check_same_entry`` compares a row: the same work at the same rate, or
+        ``DuplicateEntry`` naming ``entry_id`` (a changed entry is refused, not skipped)."""
+        if all(w.entry.entry_id != entry.entry_id for w in request.work):
+            return False
+        row = TimeEntryRow(
+            line=0,
+            entry_id=entry.entry_id,
+            worker=entry.worker,
+            work_date=entry.work_date,
+            hours=entry.hours,
+            request_ref=str(request.id),
+            billable=entry.billable,
+            note=entry.note,
+            rate=entry.rate.amount,
+            currency=entry.rate.currency,
+        )
+        cls._check_same_entry(request, row)
+        return True
+
     def _request_for(
         self,
         row: TimeEntryRow,
