@@ -2447,7 +2447,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         a deposit deduction) is credited with the lines it lowered, or on a note of its own
         issued first (``OverAllocation`` naming ``line_ids`` and the negative lines). Money
         paying the invoice does not count: the issue gives it back as customer credit.
-        ``line_ids`` is a list of line ids (``InvalidValue`` naming ``line_ids``)."""
+        ``line_ids`` is a list of line ids (``InvalidValue`` naming ``line_ids``).
+
+        ``disposition``: REBILLABLE gives the work back to bill again; WRITTEN_OFF gives up
+        what is owed for work done (a credit loss: the revenue stays, the ledger books a
+        write-off expense); CORRECTED is a price concession (the charge no longer applies:
+        the revenue is reversed on the note's day, as for the billing run's corrections, no
+        write-off expense, and the work stays billed, as written off). A line billing a
+        contract is credited by the billing run when the contract changes: a concession on
+        one is refused (``InvalidValue`` naming ``disposition``), as a note of another
+        disposition on a run's sub-contract line is (``RuleViolated`` naming ``line_ids``)."""
         if not isinstance(line_ids, list | tuple) or not all(
             isinstance(line_id, str) for line_id in line_ids
         ):
@@ -2488,14 +2497,6 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     aggregate_id=invoice_id,
                     value=line_ids,
                 )
-            if disposition is CreditDisposition.CORRECTED:
-                raise InvalidValue(
-                    "is the billing run's, for the contract days it corrects; a credit note "
-                    "drafted by hand makes the work rebillable or writes it off",
-                    field="disposition",
-                    aggregate_id=invoice_id,
-                    value=disposition,
-                )
             if len(set(line_ids)) != len(line_ids):
                 raise DuplicateEntry(
                     "a credit note names each line once",
@@ -2511,6 +2512,19 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     value=original.deducted_by,
                 )
             by_id = {line.line_id: line for line in original.lines}
+            if disposition is CreditDisposition.CORRECTED:
+                # a concession on what was billed by hand; a contract's days are the run's
+                on_contract = [i for i in line_ids if i in by_id and _bills_contract(by_id[i])]
+                if on_contract:
+                    raise InvalidValue(
+                        f"line {', '.join(on_contract)} bills a contract: CORRECTED is, on "
+                        "a contract's days, the billing run's (change the contract and the "
+                        "run credits them); drafted by hand it is a price concession on "
+                        "work or items billed by hand",
+                        field="disposition",
+                        aggregate_id=invoice_id,
+                        value=disposition,
+                    )
             already = original.credited_line_ids()
             customer = self.customer(original.customer_id)
             earlier = [
@@ -2609,8 +2623,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 note=reason,
                 fixed_tax=credit_note_tax(lines, earlier, original.currency),
             )
-            if disposition is CreditDisposition.WRITTEN_OFF:
-                self._check_cap_written_off(original, earlier, line_ids)
+            if disposition is not CreditDisposition.REBILLABLE:
+                # (a concession, like a write-off, leaves the hours billed)
+                self._check_cap_written_off(original, earlier, line_ids, disposition)
             # no more than the invoice has left to credit, the notes not issued yet aside (a
             # negative one, a discount credited alone, is issued first)
             drafted = [n.total for n in earlier if not n.is_issued]
@@ -2628,7 +2643,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     @staticmethod
     def _check_cap_written_off(
-        original: Invoice, earlier: Sequence[Invoice], line_ids: Sequence[str]
+        original: Invoice,
+        earlier: Sequence[Invoice],
+        line_ids: Sequence[str],
+        disposition: CreditDisposition = CreditDisposition.WRITTEN_OFF,
     ) -> None:
         """A write-off gives money up: a written-off note taking back a cancelled fixed
         price's cap line with the last of its hour lines, adding to what the customer owes (the
@@ -2638,7 +2656,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         hours back to bill again, so a write-off here would have them billed twice (a 1,000.00
         price billed 2,000.00): refused, ``InvalidValue`` naming ``disposition``. (A discount
         written off on a note of its own before the lines it lowered, and a deposit deduction
-        taken back, whatever the disposition, stay allowed.)"""
+        taken back, whatever the disposition, stay allowed.) A concession (CORRECTED drafted
+        by hand) leaves the hours billed as a write-off does: the same rule."""
         by_id = {line.line_id: line for line in original.lines}
         already = original.credited_line_ids()
         rebillable = {n.id for n in earlier if n.credit_disposition is CreditDisposition.REBILLABLE}
@@ -2650,15 +2669,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             )
             given = [h for h in hour_ids if h in already and already[h] in rebillable]
             if adds.is_positive() and given:
+                how = "written off" if disposition is CreditDisposition.WRITTEN_OFF else "conceded"
                 raise InvalidValue(
-                    f"cannot be written off: line {cap} ({by_id[cap].description}) with "
+                    f"cannot be {how}: line {cap} ({by_id[cap].description}) with "
                     f"{', '.join(h for h in hour_ids if h in line_ids)} adds {adds} (net) to "
                     f"what the customer owes, while {', '.join(given)} of the hours it caps "
-                    "were credited re-billable, to be billed again: a write-off would have "
-                    "them billed twice; credit these lines re-billable too",
+                    f"were credited re-billable, to be billed again: {how} they would be "
+                    "billed twice; credit these lines re-billable too",
                     field="disposition",
                     aggregate_id=original.id,
-                    value=CreditDisposition.WRITTEN_OFF,
+                    value=disposition,
                 )
 
     def _check_credit_keeps_price(
@@ -3569,6 +3589,18 @@ def _credits_hours_of(line: InvoiceLine, request_id: UUID) -> bool:
     """Whether ``line`` bills the hours of the request ``request_id`` (``_bills_hours``)."""
     source = line.source
     return source is not None and source.request_id == request_id and _bills_hours(source)
+
+
+def _bills_contract(line: InvoiceLine) -> bool:
+    """Whether an invoice line bills a contract: a contract period (a billing run's line of a
+    sub-contract, or one of no sub-contract an older history or a hand-made invoice recorded),
+    or any line naming a contract or sub-contract."""
+    source = line.source
+    return source is not None and (
+        source.kind is SourceKind.CONTRACT_PERIOD
+        or source.contract_id is not None
+        or source.sub_contract_id is not None
+    )
 
 
 def _bills_hours(source: LineSource) -> bool:

@@ -76,11 +76,14 @@ class CreditDisposition(enum.Enum):
     """What happens to what a credit note reverses.
 
     REBILLABLE: the work can be billed again. WRITTEN_OFF: the work was done and is given up,
-    a cost (the ledger books a write-off expense). CORRECTED: the charge no longer applies (a
-    contract changed retroactively), so the revenue is reversed; nothing is billed again.
-    CORRECTED is the billing run's alone, on the credit notes of its corrections (before this
-    value existed they were recorded as WRITTEN_OFF; the ledger reads those as corrections
-    too); ``draft_credit_note`` refuses it.
+    a cost (the ledger books a write-off expense). CORRECTED: the charge no longer applies, so
+    the revenue is reversed; nothing is billed again. The billing run's credit notes of its
+    corrections carry it (a contract changed retroactively; before this value existed they were
+    recorded as WRITTEN_OFF, and the ledger reads those as corrections too: a run's lines name
+    their sub-contract and days, ``write_offs.is_run_correction``). Drafted by hand
+    (``draft_credit_note``) it is a price concession (10 % off for a late delivery: variable
+    consideration under ASC 606 / IFRS 15, less revenue, not a credit loss) on lines billed by
+    hand or for a request's work, which stay billed; refused on a line billing a contract.
     """
 
     REBILLABLE = "rebillable"
