@@ -756,12 +756,16 @@ def read_bank_csv(
                     for amount_text in (_amount_key(read.amount), str(read.amount.amount))
                 ]
                 # a file giving only the value date and the bank's text named it by those
+                # (as this version names such a file's credit, and as versions before it did)
                 if read_before is not None:
                     seen_as = read_before.remittance
-                    formers += [
-                        f"{content_key(attrs.evolve(read_before, account=a), seen_as)}:{place}"
-                        for a in (credit.account, *others)
-                    ]
+                    unsplit_place = key.rsplit(":", 1)[1]
+                    for a in (credit.account, *others):
+                        read = attrs.evolve(read_before, account=a)
+                        formers += [
+                            f"{unsplit_content_key(read, seen_as)}:{unsplit_place}",
+                            f"{content_key(read, seen_as)}:{place}",
+                        ]
                 m = _occurrence(seen, _camt_content(credit.account, credit))
                 formers += [
                     f"{_camt_content(a, credit)}:{m.rsplit(':', 1)[1]}"
