@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_story_invoice import A, approve, credit, customer, eur
 
@@ -194,6 +194,8 @@ SMALL = ["0.01", "0.02", "0.03", "1.00"]
 
 
 @settings(max_examples=25, deadline=None)
+# (found by hypothesis: a 51 % discount takes maintenance's whole 0.01, which earns nothing)
+@example(enhancement=(100, 9), maintenance=(1, 9), less=("discount", 51), parts=[])
 @given(
     enhancement=st.tuples(st.integers(100, 300_000), st.sampled_from([9, 9, 21])),
     maintenance=st.tuples(st.integers(0, 300_000), st.sampled_from([9, 21])),
@@ -264,9 +266,13 @@ def test_an_invoice_with_negative_tax_paid_in_full_collects_each_kinds_net(
     for day in sorted({c.on for c in live.lines()}):
         for kind, net in collected(live, day).items():
             assert Decimal(0) <= net <= wanted.get(kind, Decimal(0)), (day, kind, net)
-    assert {k: v for k, v in earned(live).items() if k in wanted} == {
+    # (a kind the discount takes whole, collecting 0.00, earns nothing and has no line)
+    commission = {
         k: (RATES[k] * v).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         for k, v in wanted.items()
+    }
+    assert {k: v for k, v in earned(live).items() if k in wanted and v} == {
+        k: v for k, v in commission.items() if v
     }
     rebuilt = Commissions(plan=PLAN)
     rebuild(app, [rebuilt])
