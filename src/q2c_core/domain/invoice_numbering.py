@@ -16,7 +16,6 @@ lawful choice).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, ClassVar
@@ -31,10 +30,11 @@ from q2c_core.domain.values import named_id
 
 
 def _prefix_key(prefix: str) -> str:
-    """A series prefix as a bank import reads the numbers it starts (``normalize_number``:
-    letters and digits only, case aside; full-width forms read as plain ones): ``INV-``,
-    ``inv `` and ``INV/`` are all ``INV``."""
-    return normalize_number(unicodedata.normalize("NFKC", prefix))
+    """A series prefix as a bank import reads the numbers it starts (``normalize_number``, the
+    reading remittance text gets too: letters and digits of any script only, case aside,
+    full-width and other compatibility forms read as plain ones): ``INV-``, ``inv `` and
+    ``INV/`` are all ``inv``; ``СФ-`` is ``сф``; ``Nº-``, ``№`` and ``NO-`` are all ``no``."""
+    return normalize_number(prefix)
 
 
 def numbers_could_coincide(prefix: str, other: str) -> bool:
@@ -45,7 +45,12 @@ def numbers_could_coincide(prefix: str, other: str) -> bool:
 
     The width does not part them: a series counts on past it (INV-999999 is followed by
     INV-1000000), and the bank import reads numbers without their separators. A prefix
-    followed by a letter never coincides (``INV-`` and ``INV-E-``)."""
+    followed by a letter never coincides (``INV-`` and ``INV-E-``), nor do prefixes in
+    different scripts (``СФ-`` and ``INV-``). A prefix a bank reads as nothing (``#``,
+    ``../``) reads as the empty prefix: its numbers coincide with numbers of digits only and
+    with those of a prefix of digits only (``2024-``), never with ``INV-``'s (and the bank
+    import names such a number only quoted as printed, never by its digits,
+    ``InvoiceNumberIndex``)."""
     a, b = _prefix_key(prefix), _prefix_key(other)
     short, long = sorted((a, b), key=len)
     return a == b or (long.startswith(short) and long[len(short) :].isdigit())

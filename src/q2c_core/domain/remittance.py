@@ -8,8 +8,9 @@ allocations to make. Nothing here guesses a customer.
 from __future__ import annotations
 
 import enum
-import re
+import unicodedata
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from uuid import UUID
 
 import attrs
@@ -18,21 +19,76 @@ from q2c_core.domain.allocation import OpenItem
 from q2c_core.domain.money import Money, total
 
 
+def _fold(text: str) -> str:
+    """Text as a bank import reads it: compatibility forms as plain ones (full-width letters,
+    the numero sign as "No", "º" as "o"), case folded (NFKC, casefold, NFKC again to compose
+    what folding decomposed)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _is_word(char: str) -> bool:
+    """A letter or digit of any script, or a mark on one (a vowel sign, an accent left
+    uncomposed): part of a number; anything else separates."""
+    return char.isalnum() or unicodedata.category(char).startswith("M")
+
+
 def normalize_number(number: str) -> str:
-    """An invoice number as banks mangle it: upper case, letters and digits only."""
-    return re.sub(r"[^0-9A-Z]", "", number.upper())
+    """An invoice number as banks mangle it (and as remittance text is read): compatibility
+    forms as plain ones, case folded, letters and digits of any script only ("СФ-000001" is
+    "сф000001", "ＩＮＶ－000001" and "inv 000001" are "inv000001")."""
+    return "".join(c for c in _fold(number) if _is_word(c))
 
 
-_RUN = re.compile(r"[0-9A-Za-z]+")
+def _runs(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each run of letters and digits in ``text``."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, char in enumerate(text):
+        if _is_word(char):
+            if start is None:
+                start = i
+        elif start is not None:
+            runs.append((start, i))
+            start = None
+    if start is not None:
+        runs.append((start, len(text)))
+    return runs
+
+
 _JOINERS = frozenset(" /_.-")
 _MAX_RUNS = 4
 
 
 class InvoiceNumberIndex:
-    """Known invoice numbers by their normalized form, built once for many remittance texts."""
+    """Known invoice numbers by their normalized form, built once for many remittance texts.
+
+    A number whose normalized form is digits only though the number is not (a prefix without
+    letters: ``#000001``, ``../000001``, ``2024-000001``) reads like any purchase order or
+    customer number: bare digits never name it, only the number quoted as printed does
+    (case and compatibility forms aside). A number of digits only is named by its digits. Any
+    number quoted as printed is found, whatever separators it has.
+    """
 
     def __init__(self, known: Iterable[str]) -> None:
-        self._by_norm = {normalize_number(n): n for n in known}
+        self._by_norm: dict[str, str] = {}
+        self._as_printed: dict[str, str] = {}
+        self._max_runs = _MAX_RUNS
+        for number in known:
+            printed = _fold(number)
+            runs = _runs(printed)
+            key = "".join(printed[start:end] for start, end in runs)
+            if not key:
+                continue
+            if key.isdigit() and not number.isdigit():
+                self._as_printed[printed] = number
+                continue
+            self._by_norm[key] = number
+            self._max_runs = max(self._max_runs, len(runs))
+            gaps = (printed[a[1] : b[0]] for a, b in pairwise(runs))
+            if any(len(gap) != 1 or gap not in _JOINERS for gap in gaps):
+                # its own separators are not ones text is read across ("Ŀ" is "l·"): found
+                # quoted as printed too
+                self._as_printed[printed] = number
 
     def find(self, text: str) -> list[str]:
         """The known invoice numbers the text mentions, in the order mentioned, each once.
@@ -41,35 +97,58 @@ class InvoiceNumberIndex:
         ("INV 2024-000042"); it is matched whole, never as the start of a longer run of digits
         or letters, and the longest known number starting at a place wins.
         """
-        runs = list(_RUN.finditer(text))
-        found: list[str] = []
+        text = _fold(text)
+        runs = _runs(text)
+        mentioned: list[tuple[int, str]] = []
         i = 0
         while i < len(runs):
             joined = ""
             best: tuple[int, str] | None = None
-            for k in range(i, min(i + _MAX_RUNS, len(runs))):
+            for k in range(i, min(i + self._max_runs, len(runs))):
                 if k > i:
-                    gap = text[runs[k - 1].end() : runs[k].start()]
+                    gap = text[runs[k - 1][1] : runs[k][0]]
                     if len(gap) != 1 or gap not in _JOINERS:
                         break
-                joined += runs[k].group().upper()
+                joined += text[runs[k][0] : runs[k][1]]
                 number = self._by_norm.get(joined)
                 if number is not None:
                     best = (k, number)
             if best is None:
                 i += 1
                 continue
-            if best[1] not in found:
-                found.append(best[1])
+            mentioned.append((runs[i][0], best[1]))
             i = best[0] + 1
+        for printed, number in self._as_printed.items():
+            mentioned.extend((at, number) for at in _quoted_at(text, printed))
+        found: list[str] = []
+        for _, number in sorted(mentioned, key=lambda m: m[0]):
+            if number not in found:
+                found.append(number)
         return found
+
+
+def _quoted_at(text: str, printed: str) -> list[int]:
+    """Where ``printed`` stands in ``text`` as a whole: not inside a longer run of letters and
+    digits at either end."""
+    places: list[int] = []
+    at = text.find(printed)
+    while at >= 0:
+        end = at + len(printed)
+        joined_before = at > 0 and _is_word(printed[0]) and _is_word(text[at - 1])
+        joined_after = end < len(text) and _is_word(printed[-1]) and _is_word(text[end])
+        if not joined_before and not joined_after:
+            places.append(at)
+        at = text.find(printed, at + 1)
+    return places
 
 
 def invoice_numbers_in(text: str, known: Iterable[str]) -> list[str]:
     """The known invoice numbers the text mentions, in the order it mentions them, each once.
 
     Spacing and punctuation inside a number are ignored ("inv 000042", "INV-000042" and
-    "INV000042" all name INV-000042); a number is matched whole, never as part of a longer one.
+    "INV000042" all name INV-000042; "сф 000001" names СФ-000001, "№ 7" names Nº-7); a number
+    is matched whole, never as part of a longer one, and bare digits name only a number of
+    digits only (``InvoiceNumberIndex``).
     """
     return InvoiceNumberIndex(known).find(text)
 
