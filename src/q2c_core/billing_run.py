@@ -687,9 +687,30 @@ class ContractBilling(BaseApp):
         *,
         effective: date,
         actor: str,
+        as_sub_id: str | None = None,
     ) -> None:
-        """Move a sub-contract to another master contract on one date: no day twice, none lost."""
+        """Move a sub-contract to another master contract on one date: no day twice, none lost.
+
+        ``as_sub_id`` names it on the target (None: ``sub_id``), e.g. when it moves back to a
+        contract it moved away from, which keeps its days before that move under ``sub_id``
+        (A to B, then back to A as "S1-2"). An id the target holds, for a sub-contract live or
+        ended, is refused with ``DuplicateEntry`` naming ``sub_id``."""
         require_day(effective, "effective")
+        if as_sub_id is not None and (not isinstance(as_sub_id, str) or not as_sub_id.strip()):
+            raise InvalidValue(
+                "must be text, not empty (or None: the id it has now)",
+                field="as_sub_id",
+                aggregate_id=to_contract_id,
+                value=as_sub_id,
+            )
+        new_id = sub_id if as_sub_id is None else as_sub_id
+        if to_contract_id == from_contract_id:
+            raise RuleViolated(
+                "a sub-contract moves to another master contract, not to its own",
+                field="to_contract_id",
+                aggregate_id=from_contract_id,
+                value=to_contract_id,
+            )
 
         def step() -> tuple[None, list[Aggregate]]:
             source = self.contract(from_contract_id)
@@ -707,6 +728,21 @@ class ContractBilling(BaseApp):
             if sub is None:
                 raise RuleViolated(
                     f"no sub-contract {sub_id!r}", field="sub_id", aggregate_id=from_contract_id
+                )
+            if new_id in target.sub_contracts:
+                held = target.sub_contracts[new_id]
+                raise DuplicateEntry(
+                    f"sub-contract {new_id!r} exists on contract {target.number}"
+                    + (
+                        f" (it moved away from it on {held.effective_to}: it keeps its days "
+                        "before under that id)"
+                        if held.reassigned_to is not None
+                        else ""
+                    )
+                    + ": move it under an id the contract does not use (as_sub_id)",
+                    field="sub_id",
+                    aggregate_id=to_contract_id,
+                    value=new_id,
                 )
             later = tuple(p for p in sub.prices if p.effective > effective)
             # moved on the day it arrived here: this contract bills none of its days, so the
@@ -727,13 +763,16 @@ class ContractBilling(BaseApp):
                 )
             moved = attrs.evolve(
                 sub,
+                sub_id=new_id,
                 effective_from=effective,
                 prices=(PricePoint(effective, sub.price_on(effective)), *later),
                 moved_from=carried,
             )
             source.reassign_away(sub_id, to_contract_id, effective, actor)
             self.know_renewals(target)
-            target.reassign_here(moved, from_contract_id, actor)
+            target.reassign_here(
+                moved, from_contract_id, actor, from_sub_id=None if new_id == sub_id else sub_id
+            )
             return None, [source, target]
 
         self._atomically(step)

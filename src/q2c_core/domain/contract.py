@@ -1198,14 +1198,22 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         self.revision += 1
 
-    def reassign_here(self, sub_contract: SubContract, from_contract_id: UUID, actor: str) -> None:
+    def reassign_here(
+        self,
+        sub_contract: SubContract,
+        from_contract_id: UUID,
+        actor: str,
+        *,
+        from_sub_id: str | None = None,
+    ) -> None:
         """Start a sub-contract moved from another master contract, on the day it ended there.
         Moved in with days before a renewal of this contract that raised prices by a
         percentage, it is priced for the renewed term as that renewal would have priced it
-        had the move been recorded first (as ``add_sub_contract`` does)."""
+        had the move been recorded first (as ``add_sub_contract`` does). ``from_sub_id``: its
+        id on the contract it came from, when it takes another here (None: the same)."""
         self._require(*_LIVE, doing="take over a sub-contract")
         sub_contract, uplifted = self._priced_for_renewals(sub_contract)
-        self._reassigned_here(sub_contract, from_contract_id, actor, uplifted)
+        self._reassigned_here(sub_contract, from_contract_id, actor, uplifted, from_sub_id)
 
     @event("SubContractReassignedHere")
     def _reassigned_here(
@@ -1214,13 +1222,18 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         from_contract_id: UUID,
         actor: str,
         uplifted_on: Sequence[date] | None = None,
+        from_sub_id: str | None = None,
     ) -> None:
         """The ``SubContractReassignedHere`` event (``reassign_here``); ``uplifted_on`` as in
-        ``SubContractAdded``."""
+        ``SubContractAdded``; ``from_sub_id``, its id on the contract it came from when it
+        moved in under another (None: the same, and in events recorded before a move could
+        rename it). Read by the revenue schedule, which follows its days back along its moves.
+        """
         self._require(*_LIVE, doing="take over a sub-contract")
         if sub_contract.sub_id in self.sub_contracts:
             raise DuplicateEntry(
-                f"sub-contract {sub_contract.sub_id!r} exists",
+                f"sub-contract {sub_contract.sub_id!r} exists: move it under another id "
+                "(as_sub_id)",
                 field="sub_id",
                 aggregate_id=self.id,
                 value=sub_contract.sub_id,

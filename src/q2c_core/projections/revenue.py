@@ -613,9 +613,12 @@ class RevenueSchedule(Projection):
         if type(e).__name__ == "SubContractReassignedHere":
             # where it came from: that contract's lines for it may cover its days until the
             # billing run credits them there (``_contracted``)
+            # (and its id there, when it moved in under another: ``_moved_in_from``)
+            renamed = getattr(e, "from_sub_id", None)  # (an older event: none)
+            source = e.from_contract_id.hex
             row["moved_in"] = {
                 **row.get("moved_in", {}),
-                e.sub_contract.sub_id: e.from_contract_id.hex,
+                e.sub_contract.sub_id: [source, renamed] if renamed else source,
             }
         elif type(e).__name__ == "SubContractReassignedAway":
             # from when it left: a credit of its days from then un-earns them as they were
@@ -1218,18 +1221,29 @@ def _moved_in_covered(
     billing run credits them there, those lines still count its days, so the new contract does
     not count them again."""
     result: dict[str, list[tuple[date, date]]] = {}
-    for sub_id, source in row.get("moved_in", {}).items():
+    for sub_id in row.get("moved_in", {}):
         spans: list[tuple[date, date]] = []
         seen: set[str] = set()
+        source, there = _moved_in_from(row, sub_id)
         while source and source not in seen:
             seen.add(source)
-            taken_back = _merged(credited.get((source, sub_id), ()))
-            for start, end in by_sub.get((source, sub_id), ()):
+            taken_back = _merged(credited.get((source, there), ()))
+            for start, end in by_sub.get((source, there), ()):
                 spans.extend((p.start, p.end) for p in _uncovered(Period(start, end), taken_back))
-            source = rows.get(f"con:{source}", {}).get("moved_in", {}).get(sub_id)
+            source, there = _moved_in_from(rows.get(f"con:{source}", {}), there)
         if spans:
             result[sub_id] = spans
     return result
+
+
+def _moved_in_from(row: dict[str, Any], sub_id: str) -> tuple[str | None, str]:
+    """The contract (id hex) a contract's sub-contract moved in from, None when it did not,
+    and its id there: the same, or the one it had before it moved in under another
+    (``reassign_sub_contract(..., as_sub_id=...)``, e.g. back to a contract it left)."""
+    source = row.get("moved_in", {}).get(sub_id)
+    if isinstance(source, list | tuple):  # (moved in under another id)
+        return source[0], source[1]
+    return source, sub_id
 
 
 # per contract and sub-contract ("" for a line naming none: all of its contract's), the days
@@ -1276,11 +1290,11 @@ def _billed_days(
     no day is counted on two contracts."""
     events = [*coverage.get((contract, sub_id), ()), *coverage.get((contract, ""), ())]
     seen = {contract}
-    source = row.get("moved_in", {}).get(sub_id)
+    source, there = _moved_in_from(row, sub_id)
     while source and source not in seen:
         seen.add(source)
-        events.extend(coverage.get((source, sub_id), ()))
-        source = (rows.get(f"con:{source}") or {}).get("moved_in", {}).get(sub_id)
+        events.extend(coverage.get((source, there), ()))
+        source, there = _moved_in_from(rows.get(f"con:{source}") or {}, there)
     deltas: dict[date, int] = {}
     for start, end, weight in events:
         if start < end:
