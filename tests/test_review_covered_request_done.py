@@ -170,12 +170,13 @@ def test_a_completed_request_with_no_hours_logged_yet_stays_on_the_agenda(
     assert agenda(app)["Tweaks"].status == "completed"
 
 
-def test_the_review_rows_are_version_12() -> None:
+def test_the_review_rows_are_version_13() -> None:
     """A store built before the review kept expenses and the fixed price (6), each
     customer's currency (7), the days an allowance was granted and topped up (8), the
     entries an invoice recorded before the fixed price was its own item billed it through (9),
     the time entries recorded unauthorized, which a cancelled request does not owe (10),
     what invoices billed of each charge's overage, which the next piece of it bills less (11),
     or without what invoices billed of a request's hours, net of re-billable credit notes,
-    which a cancelled fixed price owes its price less (12), is rebuilt."""
-    assert ReviewMeeting().config() == {"rows": 12}
+    which a cancelled fixed price owes its price less (12), or without the day a request was
+    cancelled, before which it stood as it was cancelled from (13), is rebuilt."""
+    assert ReviewMeeting().config() == {"rows": 13}

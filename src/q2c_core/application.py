@@ -3325,7 +3325,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if request.started_by(day) and not request.fixed_price_held(items):
                 result = result + fixed_price
         return result - _beyond_fixed_price(
-            request, currency, request.unbilled_entries_on(day, items), charged, items, hours_billed
+            request,
+            currency,
+            request.unbilled_entries_on(day, items),
+            charged,
+            items,
+            hours_billed,
+            day,
         )
 
     def customer_summary(
@@ -3659,6 +3665,7 @@ def _fixed_price_room(
     currency: str,
     billed: Collection[str],
     hours_billed: Mapping[tuple[UUID, str], Money],
+    day: date | None = None,
 ) -> Money | None:
     """What the hours of a cancelled fixed-price request may still bill: its agreed price less
     what was billed of it already, never below zero: nothing once the price itself is billed
@@ -3670,7 +3677,8 @@ def _fixed_price_room(
     worth, but never more than the price.)"""
     estimate = request.estimate
     price = estimate.fixed_price if estimate is not None else None
-    if request.status is not RequestStatus.CANCELLED or price is None:
+    # as recorded, or on ``day``: a day before the cancellation owed the price, not hours
+    if price is None or not request.cancelled_by(date.max if day is None else day):
         return None
     if request.fixed_price_held(billed):
         return Money.zero(currency)
@@ -3686,11 +3694,13 @@ def _beyond_fixed_price(
     charged: Collection[str],
     billed: Collection[str],
     hours_billed: Mapping[tuple[UUID, str], Money],
+    day: date | None = None,
 ) -> Money:
     """What the unbilled authorized hours of a cancelled fixed-price request are worth beyond
     what they may still bill (``_fixed_price_room``): ``unbilled_work`` leaves it out, as the
-    request's invoice caps them. Zero for any other request."""
-    room = _fixed_price_room(request, currency, billed, hours_billed)
+    request's invoice caps them. Zero for any other request, and on a day (``day``) before
+    the request was cancelled: its fixed price was owed then, not its hours."""
+    room = _fixed_price_room(request, currency, billed, hours_billed, day)
     if room is None:
         return Money.zero(currency)
     authorized = {w.entry.entry_id for w in request.work if w.authorized}

@@ -395,14 +395,26 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
             if e.billable and e.incurred_on <= day and e.expense_id not in held
         ]
 
+    def cancelled_by(self, day: date) -> bool:
+        """Whether the request was cancelled by the end of ``day``: from its cancellation day
+        on (``cancelled_on``). One cancelled before cancellations carried their day has no day
+        to go back to: it reads as cancelled on every day, as it always did."""
+        if self.status is not RequestStatus.CANCELLED:
+            return False
+        return self.cancelled_on is None or self.cancelled_on <= day
+
     def billable_on(self, day: date) -> bool:
         """Whether its work was billable as the PO or allowance covers it on ``day``: authorized
-        by then, and not cancelled (a cancellation carries no day: as recorded)."""
-        return (
-            self.status
-            in (RequestStatus.AUTHORIZED, RequestStatus.COMPLETED, RequestStatus.INVOICED)
-            and self.authorized_on is not None
-            and self.authorized_on <= day
+        by then, and not cancelled by then (``cancelled_by``: a cancellation counts from its
+        own day, so a day before it reads the same once it is recorded)."""
+        if self.authorized_on is None or self.authorized_on > day:
+            return False
+        if self.status is RequestStatus.CANCELLED:
+            return not self.cancelled_by(day)
+        return self.status in (
+            RequestStatus.AUTHORIZED,
+            RequestStatus.COMPLETED,
+            RequestStatus.INVOICED,
         )
 
     def started_by(self, day: date) -> bool:

@@ -189,9 +189,11 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         re-billable credit notes (``hours_billed``, ``hb:`` and ``hbn:`` rows), so a cancelled
         fixed price owes its price less what was billed, not less what the billed hours are
         worth (11 dropped a cancelled request whose capped invoice's hour line was credited as
-        re-billable). A store built by an older version is refused until it is rebuilt from
-        events."""
-        return {"rows": 12}
+        re-billable); 13 keeps the day a request was cancelled and the status it was cancelled
+        from (``cancelled_on``, ``cancelled_from``), so the agenda of a day before the
+        cancellation shows the request as it stood then (12 read it cancelled on every day). A
+        store built by an older version is refused until it is rebuilt from events."""
+        return {"rows": 13}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:
@@ -221,6 +223,29 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         row["unauthorized"] = []
         row["worth"] = {}
         row["hours_billed"] = {}
+        row["cancelled_on"] = None
+        row["cancelled_from"] = None
+
+    @handles("EnhancementRequest.Declined", "EnhancementRequest.Cancelled")
+    def _req_closed(self, e: Any, oid: str) -> None:
+        """Declined, or cancelled on its day (``cancelled_on``, kept with the status it was
+        cancelled from): on a day before the cancellation the request was still in play, as
+        it stood then (``_status_on``)."""
+        if type(e).__name__ == "Cancelled":
+            row = self._req(oid)
+            row["cancelled_from"] = row["status"]
+            row["cancelled_on"] = getattr(e, "cancelled_on", None)
+        super()._req_closed(e, oid)
+
+    @staticmethod
+    def _status_on(req: Row, as_of: date) -> str:
+        """The request's status on ``as_of``: a cancellation counts from its day (one recorded
+        without its day, on every day, as it always did); before it, the request stood as it
+        was cancelled from. A decline carries no day: as recorded."""
+        cancelled_on = req["cancelled_on"]
+        if req["status"] == "cancelled" and cancelled_on is not None and as_of < cancelled_on:
+            return str(req["cancelled_from"])
+        return str(req["status"])
 
     @handles("EnhancementRequest.WorkLogged")
     def _req_work(self, e: Any, oid: str) -> None:
@@ -512,22 +537,23 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
             inv_amount = Money(invoiced.get(rid, ZERO), cur)
             paid_amount = Money(paid.get(rid, ZERO), cur).rounded()
             overage, covered, stopped_owes = self._unbilled_overage(rid, req, rows, drawn, as_of)
+            status = self._status_on(req, as_of)
             if (
-                req["status"] in CLOSED
+                status in CLOSED
                 and not overage.amount
                 and not stopped_owes
                 and paid_amount >= inv_amount
             ):
                 continue  # stopped, and nothing is owed
             if (
-                req["status"] == "invoiced"
+                status == "invoiced"
                 and rid in invoiced
                 and paid_amount >= inv_amount
                 and not overage.amount
             ):
                 continue
             if (
-                req["status"] == "completed"
+                status == "completed"
                 and covered
                 and paid_amount >= inv_amount
                 and not overage.amount
@@ -543,7 +569,7 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
                     customer_id=req["customer"],
                     title=req["title"],
                     account_manager=req["manager"],
-                    status=req["status"],
+                    status=status,
                     has_po=req["po"] is not None,
                     covered_by_allowance=bool(req["allowance"]),
                     due_on=due,

@@ -110,12 +110,22 @@ def price_billed_through(
     return kept
 
 
-def _cancelled_at_a_fixed_price(req: Row) -> bool:
-    """Whether the request has a fixed price and was cancelled after its work was authorized
-    (``open`` is unset only by the cancellation once ``authorized_on`` is set): its authorized
-    hours are owed, up to the price (``_fixed_price_room``). One cancelled before that has no
-    authorized hours to limit (its work was recorded unauthorized)."""
-    return req["fixed"] is not None and not req["open"] and req["authorized_on"] is not None
+def _cancelled_by(req: Row, day: date) -> bool:
+    """Whether the request was cancelled by the end of ``day`` (``cancelled``, from its
+    ``cancelled_on``): one cancelled before cancellations carried their day reads as
+    cancelled on every day (``EnhancementRequest.cancelled_by``)."""
+    if not req["cancelled"]:
+        return False
+    return req["cancelled_on"] is None or bool(req["cancelled_on"] <= day)
+
+
+def _cancelled_at_a_fixed_price(req: Row, day: date) -> bool:
+    """Whether the request has a fixed price and was cancelled by ``day`` after its work was
+    authorized (``authorized_on`` set, so it was open then): its authorized hours are owed, up
+    to the price (``_fixed_price_room``). One cancelled before that has no authorized hours to
+    limit (its work was recorded unauthorized); on a day before the cancellation its price
+    was owed."""
+    return req["fixed"] is not None and req["authorized_on"] is not None and _cancelled_by(req, day)
 
 
 def _fixed_price_room(req: Row, price_billed: bool) -> Decimal:
@@ -194,8 +204,11 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
         keeps on a request's row what live invoices billed of its hours, net of re-billable
         credit notes (``hours_billed``, with ``hb:`` and ``hbn:`` rows for the invoices and
         notes), so a cancelled fixed price owes its price less what was billed, not less what
-        the billed hours are worth (a capped invoice, a goodwill rate)."""
-        return {"rows": 13}
+        the billed hours are worth (a capped invoice, a goodwill rate); 14 keeps on a
+        request's row whether it was cancelled and on which day (``cancelled``,
+        ``cancelled_on``), so on a day before its cancellation a fixed price reads owed as it
+        was (13 read it cancelled on every day once the cancellation was recorded)."""
+        return {"rows": 14}
 
     replay_cost = 14.0
 
@@ -217,6 +230,10 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                 "open": False,
                 # the day the work was authorized: a fixed price is owed from then, not before
                 "authorized_on": None,
+                # cancelled, and on which day (None: a cancellation recorded without its day,
+                # read as cancelled on every day): its price is not owed from then
+                "cancelled": False,
+                "cancelled_on": None,
                 # the first day of work, or the completion: from then a fixed price is unbilled
                 "started": None,
                 # whether a live invoice bills the fixed price itself (its marker item)
@@ -237,14 +254,23 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
         row["currency"] = estimate_total(e).currency
         row["fixed"] = e.estimate.fixed_price.amount if e.estimate.fixed_price else None
 
-    @handles("EnhancementRequest.WorkAuthorized", "EnhancementRequest.Cancelled")
+    @handles("EnhancementRequest.WorkAuthorized")
     def _opened(self, e: Any, oid: str) -> None:
-        """Authorized (until cancelled): a fixed price, not the hours, is what will be billed,
-        from the day the work was authorized (``EnhancementRequest.billable_on``)."""
+        """Authorized: a fixed price, not the hours, is what will be billed, from the day the
+        work was authorized until the day it is cancelled, if it is
+        (``EnhancementRequest.billable_on``)."""
         row = self._req(oid)
-        row["open"] = type(e).__name__ == "WorkAuthorized"
-        if row["open"]:
-            row["authorized_on"] = e.authorized_on
+        row["open"] = True
+        row["authorized_on"] = e.authorized_on
+
+    @handles("EnhancementRequest.Cancelled")
+    def _cancelled(self, e: Any, oid: str) -> None:
+        """Cancelled on its day (``cancelled_on``; None in a cancellation recorded before it
+        was kept): from then on its authorized work is owed at its hours, up to a fixed price;
+        on a day before, the price was owed (``_cancelled_by``)."""
+        row = self._req(oid)
+        row["cancelled"] = True
+        row["cancelled_on"] = getattr(e, "cancelled_on", None)
 
     @handles("EnhancementRequest.CoveredByAllowance")
     def _covered(self, e: Any, oid: str) -> None:
@@ -486,21 +512,23 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                 as_of,
                 req["currency"],
             )
-            # ``EnhancementRequest.billable_on``: authorized by then (and not cancelled), a
-            # fixed price is what will be billed; before that, work done counts at its hours
+            # ``EnhancementRequest.billable_on``: authorized by then (and not cancelled by
+            # then), a fixed price is what will be billed; before that, work done counts at
+            # its hours, and from the cancellation day on too
             authorized_on = req["authorized_on"]
             fixed_owed = (
                 req["fixed"] is not None
                 and req["open"]
                 and authorized_on is not None
                 and authorized_on <= as_of
+                and not _cancelled_by(req, as_of)
             )
             fixed_items: list[UnbilledItem] = []
             # ``EnhancementRequest.fixed_price_billed``: by its own item, or through entries an
             # invoice recorded before that item still bills
             fixed_billed = req["price_billed"] or bool(req["price_entries"])
             # a cancelled fixed-price request: its authorized hours, billed up to the price
-            capped_at_price = _cancelled_at_a_fixed_price(req)
+            capped_at_price = _cancelled_at_a_fixed_price(req, as_of)
             capped: list[UnbilledItem] = []
             for item_id, item in items:
                 if item["billed"]:

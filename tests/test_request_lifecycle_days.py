@@ -1,0 +1,175 @@
+"""A request's life read on its business days.
+
+- A cancellation counts from its own day: a fixed price owed on a day before the request was
+  cancelled stays owed on that day once the cancellation is recorded (the domain, the
+  customer's summary, unbilled revenue and the review meeting, followed and rebuilt, agree).
+- A request whose work is all billed before it is completed (progress billing, a fixed price
+  billed by a hand-made invoice) is invoiced from its completion: it leaves the review meeting
+  once paid, as one billed after its completion does.
+- The reasons that explain a request's turns (a PO accepted below the estimate, a decline, a
+  cancellation) are visible text: invisible characters alone, or control characters, are
+  refused naming the field, nothing recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from conftest import rewrite_stored_event
+
+from q2c_core import (
+    Money,
+    QuoteToCash,
+    RequestStatus,
+    TimeEntry,
+)
+from q2c_core.projections import ReviewMeeting, UnbilledRevenue, catch_up, rebuild
+
+A = "alice"
+
+
+def d(day: int) -> date:
+    return date(2024, 3, day)
+
+
+def eur(amount: str | int) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def bob(entry_id: str, day: int, hours: str) -> TimeEntry:
+    return TimeEntry(entry_id, "bob", d(day), Decimal(hours), eur(100))
+
+
+def open_app(tmp_path: Path) -> QuoteToCash:
+    return QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+
+
+def authorized(app: QuoteToCash, *, fixed: int | None = None, hours: int = 10) -> tuple[UUID, UUID]:
+    """Acme's export, at a fixed price or by the hour at 100.00, authorized on 4 March."""
+    c = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    r = app.open_request(c, "Export", requested_on=d(1), actor="pm")
+    if fixed is not None:
+        app.estimate_request(r, fixed_price=eur(fixed), actor="pm")
+    else:
+        app.estimate_request(r, hours=hours, rate=eur(100), actor="pm")
+    app.send_quote(r, sent_on=d(2), actor="billy")
+    amount = fixed if fixed is not None else hours * 100
+    app.receive_purchase_order(
+        r, number="PO-1", amount=eur(amount), received_on=d(3), actor="billy"
+    )
+    app.authorize_work(r, authorized_on=d(4), actor=A)
+    return c, r
+
+
+class Readers:
+    """Unbilled revenue and the review meeting, followed as the story goes and checked against
+    a rebuild from scratch."""
+
+    def __init__(self, app: QuoteToCash) -> None:
+        self.app = app
+        self.unbilled = UnbilledRevenue()
+        self.review = ReviewMeeting()
+
+    def follow(self) -> None:
+        catch_up(self.app, [self.unbilled, self.review], page_size=3)
+        again = [UnbilledRevenue(), ReviewMeeting()]
+        rebuild(self.app, again)
+        assert self.unbilled.rows() == again[0].rows()
+        assert self.review.rows() == again[1].rows()
+
+    def unbilled_on(self, request: UUID, on: date) -> Money:
+        self.follow()
+        items = [i for i in self.unbilled.items(on) if i.request_id == request.hex]
+        return sum((i.amount for i in items), eur(0))
+
+    def agenda(self, request: UUID, on: date) -> list[str]:
+        """The request's status on the agenda of ``on`` (empty when it is off the agenda)."""
+        self.follow()
+        return [i.status for i in self.review.items(on) if i.request_id == request.hex]
+
+
+# -- a cancellation counts from its day --------------------------------------------------------
+
+
+def test_a_later_cancellation_leaves_a_past_days_fixed_price_owed(tmp_path: Path) -> None:
+    app = open_app(tmp_path)
+    readers = Readers(app)
+    c, r = authorized(app, fixed=1000)
+    app.log_work(r, bob("t1", 5, "2"), actor="bob")
+    assert app.unbilled_work(r, as_of=d(6)) == eur(1000)
+    assert readers.unbilled_on(r, d(6)) == eur(1000)
+    assert readers.agenda(r, d(6)) == ["authorized"]
+
+    app.cancel_request(r, reason="customer stopped", cancelled_on=d(20), actor=A)
+
+    # on 6 March the request was authorized and under way: its fixed price was owed
+    assert app.unbilled_work(r, as_of=d(6)) == eur(1000)
+    assert app.customer_summary(c, as_of=d(6)).unbilled_work == eur(1000)
+    assert readers.unbilled_on(r, d(6)) == eur(1000)
+    assert [i.kind for i in readers.unbilled.items(d(6)) if i.request_id == r.hex] == [
+        "fixed_price"
+    ]
+    assert readers.agenda(r, d(6)) == ["authorized"]
+    assert readers.agenda(r, d(19)) == ["authorized"]
+    # from its cancellation day on, the work done is owed at its hours' worth
+    for on in (d(20), d(31)):
+        assert app.unbilled_work(r, as_of=on) == eur(200)
+        assert app.customer_summary(c, as_of=on).unbilled_work == eur(200)
+        assert readers.unbilled_on(r, on) == eur(200)
+        assert readers.agenda(r, on) == ["cancelled"]
+    assert app.unbilled_work(r) == eur(200)
+    assert app.customer_summary(c).unbilled_work == eur(200)
+    assert not app.request(r).billable_on(d(20))
+    assert app.request(r).billable_on(d(19))
+    app.close()
+
+
+def test_hours_beyond_the_price_are_not_capped_before_the_cancellation_day(
+    tmp_path: Path,
+) -> None:
+    """12 hours (1,200.00) on a 1,000.00 fixed price: on a day before the cancellation the
+    price is owed, not the price less the hours' worth beyond it."""
+    app = open_app(tmp_path)
+    readers = Readers(app)
+    c, r = authorized(app, fixed=1000)
+    app.log_work(r, bob("t1", 5, "8"), actor="bob")
+    app.log_work(r, bob("t2", 6, "4"), actor="bob")
+    app.cancel_request(r, reason="customer stopped", cancelled_on=d(20), actor=A)
+    for on in (d(6), d(19), d(20), d(31)):
+        assert app.unbilled_work(r, as_of=on) == eur(1000), on
+        assert app.customer_summary(c, as_of=on).unbilled_work == eur(1000), on
+        assert readers.unbilled_on(r, on) == eur(1000), on
+    kinds = {i.kind for i in readers.unbilled.items(d(19)) if i.request_id == r.hex}
+    assert kinds == {"fixed_price"}
+    kinds = {i.kind for i in readers.unbilled.items(d(20)) if i.request_id == r.hex}
+    assert kinds == {"work"}
+    app.close()
+
+
+def test_a_cancellation_recorded_without_its_day_still_reads_as_before(tmp_path: Path) -> None:
+    """A cancellation recorded before cancellations carried their day keeps counting on every
+    day, as it did (the request has no day to go back to)."""
+    app = open_app(tmp_path)
+    c, r = authorized(app, fixed=1000)
+    app.log_work(r, bob("t1", 5, "2"), actor="bob")
+    app.cancel_request(r, reason="customer stopped", cancelled_on=d(20), actor=A)
+    app.close()
+
+    def without_day(facts: dict[str, Any]) -> None:
+        facts.pop("cancelled_on", None)
+
+    rewrite_stored_event(tmp_path / "q2c.db", "EnhancementRequest.Cancelled", without_day)
+    app = open_app(tmp_path)
+    try:
+        readers = Readers(app)
+        assert app.request(r).status is RequestStatus.CANCELLED
+        assert app.unbilled_work(r, as_of=d(6)) == eur(200)
+        assert app.customer_summary(c, as_of=d(6)).unbilled_work == eur(200)
+        assert readers.unbilled_on(r, d(6)) == eur(200)
+        assert readers.agenda(r, d(6)) == ["cancelled"]
+    finally:
+        app.close()
