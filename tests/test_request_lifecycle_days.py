@@ -19,12 +19,18 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import pytest
 from conftest import rewrite_stored_event
 
 from q2c_core import (
+    InvoiceLine,
+    LineSource,
     Money,
     QuoteToCash,
     RequestStatus,
+    RevenueKind,
+    SourceKind,
+    TaxRate,
     TimeEntry,
 )
 from q2c_core.projections import ReviewMeeting, UnbilledRevenue, catch_up, rebuild
@@ -173,3 +179,116 @@ def test_a_cancellation_recorded_without_its_day_still_reads_as_before(tmp_path:
         assert readers.agenda(r, d(6)) == ["cancelled"]
     finally:
         app.close()
+
+
+# -- billed in full before it is completed -----------------------------------------------------
+
+
+def pay(app: QuoteToCash, customer: UUID, invoice: UUID, on: date) -> None:
+    app.approve_invoice(invoice, role="billing", approved_on=on, actor="billy")
+    app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+    app.issue_invoice(invoice, issued_on=on, actor="billy")
+    owed = app.invoice(invoice).total
+    payment = app.receive_payment(customer, owed, received_on=on, reference="x", actor=A)
+    app.allocate_payment(payment, [(invoice, owed)], allocated_on=on, actor=A)
+
+
+def test_progress_billed_hours_are_invoiced_from_the_completion(tmp_path: Path) -> None:
+    app = open_app(tmp_path)
+    readers = Readers(app)
+    c, r = authorized(app)
+    app.log_work(r, bob("t1", 5, "2"), actor="bob")
+    invoice = app.draft_request_invoice(r, drafted_on=d(8), actor="billy")
+    assert app.request(r).status is RequestStatus.AUTHORIZED
+    app.complete_request(r, completed_on=d(9), actor="pm")
+    assert app.request(r).status is RequestStatus.INVOICED
+    assert app.unbilled_work(r) == eur(0)
+    assert readers.agenda(r, d(9)) == ["invoiced"]  # billed, not paid yet
+    pay(app, c, invoice, d(12))
+    assert app.invoice(invoice).outstanding.is_zero()
+    assert readers.agenda(r, d(30)) == []
+    app.close()
+
+    # histories recorded before the completion said so replay as they were: completed
+    def as_before(facts: dict[str, Any]) -> None:
+        facts.pop("all_billed", None)
+
+    rewrite_stored_event(tmp_path / "q2c.db", "EnhancementRequest.Completed", as_before)
+    app = open_app(tmp_path)
+    try:
+        assert app.request(r).status is RequestStatus.COMPLETED
+        assert Readers(app).agenda(r, d(30)) == ["completed"]
+    finally:
+        app.close()
+
+
+def test_work_left_unbilled_at_the_completion_keeps_it_completed(tmp_path: Path) -> None:
+    app = open_app(tmp_path)
+    readers = Readers(app)
+    c, r = authorized(app)
+    app.log_work(r, bob("t1", 5, "2"), actor="bob")
+    first = app.draft_request_invoice(r, drafted_on=d(8), actor="billy")
+    app.log_work(r, bob("t2", 8, "1"), actor="bob")
+    app.complete_request(r, completed_on=d(9), actor="pm")
+    assert app.request(r).status is RequestStatus.COMPLETED
+    assert app.unbilled_work(r) == eur(100)
+    assert readers.agenda(r, d(9)) == ["completed"]
+    second = app.draft_request_invoice(r, drafted_on=d(10), actor="billy")
+    assert app.request(r).status is RequestStatus.INVOICED
+    pay(app, c, first, d(12))
+    pay(app, c, second, d(12))
+    assert readers.agenda(r, d(30)) == []
+
+
+def test_a_request_completed_with_nothing_billed_stays_completed(tmp_path: Path) -> None:
+    """Nothing billed yet (no work logged): completed, its hours may not be logged yet."""
+    app = open_app(tmp_path)
+    readers = Readers(app)
+    _, r = authorized(app)
+    app.complete_request(r, completed_on=d(9), actor="pm")
+    assert app.request(r).status is RequestStatus.COMPLETED
+    assert readers.agenda(r, d(30)) == ["completed"]
+
+
+def price_line(request: UUID) -> InvoiceLine:
+    return InvoiceLine(
+        line_id="L1",
+        description="Export (fixed price)",
+        quantity=Decimal(1),
+        unit_price=eur(1000),
+        tax=TaxRate.none(),
+        source=LineSource(SourceKind.WORK, request_id=request, fixed_price=True),
+        revenue_kind=RevenueKind.ENHANCEMENT,
+    )
+
+
+@pytest.mark.parametrize("billed_first", [True, False], ids=["before", "after"])
+def test_a_fixed_price_billed_by_hand_is_invoiced(tmp_path: Path, billed_first: bool) -> None:
+    """The price billed by a hand-made invoice before the completion, or after it: the request
+    is invoiced (its logged hours are billed with the price), and leaves the agenda once
+    paid."""
+    app = open_app(tmp_path)
+    readers = Readers(app)
+    c, r = authorized(app, fixed=1000)
+    app.log_work(r, bob("t1", 5, "2"), actor="bob")
+    if billed_first:
+        invoice = app.draft_invoice(c, [price_line(r)], drafted_on=d(8), actor="billy")
+        app.complete_request(r, completed_on=d(9), actor="pm")
+    else:
+        app.complete_request(r, completed_on=d(9), actor="pm")
+        invoice = app.draft_invoice(c, [price_line(r)], drafted_on=d(10), actor="billy")
+    assert app.request(r).status is RequestStatus.INVOICED
+    assert app.unbilled_work(r) == eur(0)
+    pay(app, c, invoice, d(12))
+    assert readers.agenda(r, d(30)) == []
+
+
+def test_a_fixed_price_completed_before_its_price_is_billed_stays_completed(
+    tmp_path: Path,
+) -> None:
+    app = open_app(tmp_path)
+    _, r = authorized(app, fixed=1000)
+    app.log_work(r, bob("t1", 5, "2"), actor="bob")
+    app.complete_request(r, completed_on=d(9), actor="pm")
+    assert app.request(r).status is RequestStatus.COMPLETED
+    assert app.unbilled_work(r) == eur(1000)

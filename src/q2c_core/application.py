@@ -968,8 +968,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     @_names_target
     def complete_request(self, request_id: UUID, *, completed_on: date, actor: str) -> None:
-        """The work is done."""
-        self._update(EnhancementRequest, request_id, lambda r: r.complete(completed_on, actor))
+        """The work is done. A request whose work live invoices bill already, with nothing
+        billable left unbilled (``_all_billed_after``: hours billed as it went, a fixed price
+        billed by a hand-made invoice), is invoiced from its completion, as one billed after
+        it is: the review meeting takes it off the agenda once paid."""
+
+        def complete(request: EnhancementRequest) -> None:
+            billed = bool(request.billed) and self._all_billed_after(request, [])
+            request.complete(completed_on, actor, all_billed=billed)
+
+        self._update(EnhancementRequest, request_id, complete)
 
     # -- prepaid allowances ----------------------------------------------------------------------
 
@@ -1474,6 +1482,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         bill them, as ``draft_request_invoice`` says)."""
         charged = _charged_entries(request, self._allowance_chain(request))
         currency = request.billing_currency()
+        entries = {w.entry.entry_id for w in request.work}
         left = [
             e.entry_id
             for e in request.unbilled_entries()
@@ -1487,9 +1496,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if x.expense_id not in item_ids and currency in (None, x.amount.currency)
         ]
         fixed = request.estimate is not None and request.estimate.is_fixed_price
-        if fixed and not request.fixed_price_billed and FIXED_PRICE_ITEM not in item_ids:
-            # a completed fixed-price request is invoiced only once its price is billed
-            left.append(FIXED_PRICE_ITEM)
+        if fixed:
+            # a completed fixed-price request is invoiced once its price is billed: its hours
+            # are billed with it (``draft_request_invoice`` bills none of them on their own)
+            left = [i for i in left if i not in entries]
+            if not request.fixed_price_billed and FIXED_PRICE_ITEM not in item_ids:
+                left.append(FIXED_PRICE_ITEM)
         return not left
 
     @_names_target

@@ -741,11 +741,15 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
             )
 
     @event("Completed")
-    def complete(self, completed_on: date, actor: str) -> None:
-        """The work is done."""
+    def complete(self, completed_on: date, actor: str, all_billed: bool = False) -> None:
+        """The work is done. ``all_billed``: invoices bill everything billable on it already
+        (progress billing of its hours, a fixed price billed by a hand-made invoice), so it is
+        invoiced from now on, as when the invoice billing the last of it is drafted after its
+        completion (``QuoteToCash.complete_request`` tells, as it tells ``record_invoiced``).
+        False in completions recorded before it was kept: they replay as completed."""
         self._require(RequestStatus.AUTHORIZED, doing="complete")
         self.completed_on = completed_on
-        self.status = RequestStatus.COMPLETED
+        self.status = RequestStatus.INVOICED if all_billed else RequestStatus.COMPLETED
 
     # -- billing -----------------------------------------------------------------------------
 

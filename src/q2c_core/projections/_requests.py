@@ -159,8 +159,10 @@ class RequestBook(ManagerNames):
 
     @handles("EnhancementRequest.Completed")
     def _req_completed(self, e: Any, oid: str) -> None:
+        """Completed, or invoiced at once when invoices billed all its work before
+        (``all_billed``, absent from completions recorded before it was kept)."""
         row = self._req(oid)
-        row["status"] = "completed"
+        row["status"] = "invoiced" if getattr(e, "all_billed", False) else "completed"
         row["completed_on"] = e.completed_on
 
     @handles("EnhancementRequest.Declined", "EnhancementRequest.Cancelled")

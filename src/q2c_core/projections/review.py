@@ -191,8 +191,10 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         worth (11 dropped a cancelled request whose capped invoice's hour line was credited as
         re-billable); 13 keeps the day a request was cancelled and the status it was cancelled
         from (``cancelled_on``, ``cancelled_from``), so the agenda of a day before the
-        cancellation shows the request as it stood then (12 read it cancelled on every day). A
-        store built by an older version is refused until it is rebuilt from events."""
+        cancellation shows the request as it stood then (12 read it cancelled on every day),
+        and reads a request completed with all its work billed already as invoiced
+        (``Completed.all_billed``), so it leaves the agenda once paid. A store built by an
+        older version is refused until it is rebuilt from events."""
         return {"rows": 13}
 
     @handles("Customer.CustomerRegistered")
