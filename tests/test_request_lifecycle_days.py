@@ -23,9 +23,11 @@ import pytest
 from conftest import rewrite_stored_event
 
 from q2c_core import (
+    InvalidValue,
     InvoiceLine,
     LineSource,
     Money,
+    PurchaseOrderBelowEstimate,
     QuoteToCash,
     RequestStatus,
     RevenueKind,
@@ -292,3 +294,64 @@ def test_a_fixed_price_completed_before_its_price_is_billed_stays_completed(
     app.complete_request(r, completed_on=d(9), actor="pm")
     assert app.request(r).status is RequestStatus.COMPLETED
     assert app.unbilled_work(r) == eur(1000)
+
+
+# -- reasons are visible text ------------------------------------------------------------------
+
+
+def quoted(app: QuoteToCash) -> UUID:
+    c = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    r = app.open_request(c, "Export", requested_on=d(1), actor="pm")
+    app.estimate_request(r, hours=10, rate=eur(100), actor="pm")
+    app.send_quote(r, sent_on=d(2), actor="billy")
+    return r
+
+
+@pytest.mark.parametrize("reason", ["\u200b\u2060", "\u200b ", "budget\x0bcut"])
+def test_a_po_below_the_estimate_needs_a_visible_shortfall_reason(
+    tmp_path: Path, reason: str
+) -> None:
+    app = open_app(tmp_path)
+    r = quoted(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:
+        app.receive_purchase_order(
+            r,
+            number="PO-1",
+            amount=eur(500),
+            received_on=d(3),
+            actor="billy",
+            shortfall_reason=reason,
+        )
+    assert refused.value.field == "po.shortfall_reason"
+    assert refused.value.aggregate_id == r
+    assert app.recorder.max_notification_id() == before
+    assert app.request(r).status is RequestStatus.QUOTED
+    with pytest.raises(PurchaseOrderBelowEstimate):
+        app.receive_purchase_order(r, number="PO-1", amount=eur(500), received_on=d(3), actor=A)
+    app.receive_purchase_order(
+        r,
+        number="PO-1",
+        amount=eur(500),
+        received_on=d(3),
+        actor="billy",
+        shortfall_reason="budget cut \u200bagreed",
+    )
+    assert app.request(r).status is RequestStatus.PO_RECEIVED
+
+
+@pytest.mark.parametrize("reason", ["\u200b\u2060", "\ufeff", "too\x07late"])
+def test_decline_and_cancel_reasons_are_visible_text(tmp_path: Path, reason: str) -> None:
+    app = open_app(tmp_path)
+    r = quoted(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:
+        app.decline_request(r, reason=reason, actor=A)
+    assert refused.value.field == "reason" and refused.value.aggregate_id == r
+    with pytest.raises(InvalidValue) as refused:
+        app.cancel_request(r, reason=reason, cancelled_on=d(5), actor=A)
+    assert refused.value.field == "reason" and refused.value.aggregate_id == r
+    assert app.recorder.max_notification_id() == before
+    assert app.request(r).status is RequestStatus.QUOTED
+    app.decline_request(r, reason="chose another vendor", actor=A)
+    assert app.request(r).status is RequestStatus.DECLINED

@@ -26,7 +26,12 @@ from q2c_core.domain.errors import (
     RuleViolated,
     WorkNotAuthorized,
 )
-from q2c_core.domain.event_facts import ChecksFacts, NotBefore, checked_value
+from q2c_core.domain.event_facts import (
+    ChecksFacts,
+    NotBefore,
+    checked_value,
+    refuse_control_characters,
+)
 from q2c_core.domain.money import Money, to_decimal
 from q2c_core.domain.values import TimeOrderedIds, person_key
 
@@ -510,9 +515,22 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self.quote_sent_on = sent_on
         self.status = RequestStatus.QUOTED
 
-    @event("PurchaseOrderReceived")
     def receive_purchase_order(self, purchase_order: PurchaseOrder, actor: str) -> None:
-        """The customer's PO arrives; one below the estimate needs a stated shortfall reason."""
+        """The customer's PO arrives (``_purchase_order_received``); one below the estimate
+        needs a stated shortfall reason. A reason given is read by people: text holding a
+        control character, or only invisible characters and spaces (a zero-width space), is
+        refused (``InvalidValue`` naming ``po.shortfall_reason``), nothing recorded; a PO
+        below the estimate with no reason at all is a ``PurchaseOrderBelowEstimate``. Checked
+        on new POs only, so histories recorded before still load."""
+        reason = getattr(purchase_order, "shortfall_reason", None)
+        if isinstance(reason, str):
+            _check_reason(reason, "po.shortfall_reason", self.id, blank_ok=True)
+        self._purchase_order_received(purchase_order, actor)
+
+    @event("PurchaseOrderReceived")
+    def _purchase_order_received(self, purchase_order: PurchaseOrder, actor: str) -> None:
+        """The ``PurchaseOrderReceived`` event (``receive_purchase_order``, which checks the
+        shortfall reason is visible text)."""
         self._require(RequestStatus.QUOTED, doing="receive a PO")
         assert self.estimate is not None
         estimate = self.estimate.total
@@ -560,11 +578,12 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self.status = RequestStatus.COVERED_BY_ALLOWANCE
 
     def decline(self, reason: str, actor: str) -> None:
-        """The customer declines the quote, and the request says why (``InvalidValue`` naming
-        ``reason`` when blank, as a cancellation)."""
+        """The customer declines the quote, and the request says why: visible text
+        (``InvalidValue`` naming ``reason`` when blank, only invisible characters, or holding
+        a control character, as a cancellation; ``_check_reason``)."""
         self._require(RequestStatus.QUOTED, RequestStatus.ESTIMATED, doing="decline")
-        if isinstance(reason, str) and not reason.strip():
-            raise InvalidValue("must say why", field="reason", aggregate_id=self.id, value=reason)
+        if isinstance(reason, str):
+            _check_reason(reason, "reason", self.id)
         self._declined(reason, actor)
 
     @event("Declined")
@@ -578,9 +597,12 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         """Stop the request before it is completed, on a business day; logged work stays
         recorded. Nothing is left to deliver from then on: work invoiced and not credited is
         earned that day (``cancellation_day``). ``InvalidValue`` naming ``cancelled_on`` when
-        it is missing."""
+        it is missing, or ``reason`` when it is no visible text (``_check_reason``)."""
         if cancelled_on is None:
             raise InvalidValue("must be given", field="cancelled_on", aggregate_id=self.id)
+        if isinstance(reason, str):
+            self._require(*_CANCELLABLE, doing="cancel")
+            _check_reason(reason, "reason", self.id)
         self._cancelled(reason, actor, cancelled_on)
 
     @event("Cancelled")
@@ -844,6 +866,22 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 )
         for item_id in item_ids:
             self.written_off[item_id] = credit_note_id.hex
+
+
+def _check_reason(reason: str, field: str, aggregate_id: UUID, *, blank_ok: bool = False) -> None:
+    """Refuse (``InvalidValue`` naming ``field``) a reason no one can read: holding a control
+    character, or, unless blank (``blank_ok``: none given), only spaces and invisible
+    characters (``person_key`` leaves nothing of it: a zero-width space, a word joiner)."""
+    refuse_control_characters(field, reason, aggregate_id)
+    if blank_ok and not reason.strip():
+        return
+    if not person_key(reason):
+        raise InvalidValue(
+            "must say why, in visible text (not only spaces or invisible characters)",
+            field=field,
+            aggregate_id=aggregate_id,
+            value=reason,
+        )
 
 
 def cancellation_day(event: Any) -> date:
