@@ -99,7 +99,9 @@ class Prepaid:
                 if k % 2:
                     issue(app, invoice, LATER)
             elif op == 6 and self.invoices:
-                app.void_invoice(self.invoices[k % len(self.invoices)], reason="x", actor="a")
+                app.void_invoice(
+                    self.invoices[k % len(self.invoices)], reason="x", actor="a", voided_on=LATER
+                )
             elif op == 7:
                 app.top_up_allowance(self.newest(), 2, topped_up_on=day, reason="more", actor="a")
                 self.inflow += 2

@@ -332,7 +332,12 @@ def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every
             # (dated back before money that paid the invoice in full since: the issue is
             # refused, see tests/test_money_dated_back.py, and the note left a draft: voided)
             for draft in app.draft_invoices(cust):
-                app.void_invoice(draft.id, reason="dated before the money", actor=A)
+                app.void_invoice(
+                    draft.id,
+                    reason="dated before the money",
+                    actor=A,
+                    voided_on=START + timedelta(days=after),
+                )
             return
         for applied in app.invoice(invoices[which]).payments:  # money it gave back and kept
             day = applied.collected_on or applied.applied_on

@@ -172,7 +172,7 @@ def test_a_voided_correction_is_redrafted_on_every_backend(
     )
     pair = app.run_billing(date(2024, 1, 15), actor="run").documents
     note = next(d for d in pair if d.kind is InvoiceKind.CREDIT_NOTE)
-    app.void_invoice(note.invoice_id, reason="typo", actor="bea")
+    app.void_invoice(note.invoice_id, reason="typo", actor="bea", voided_on=date(2024, 1, 15))
     in_memory = app.env.get("PERSISTENCE_MODULE", "").endswith("popo")
     again = app if in_memory else app_factory()
     redrafted = again.run_billing(date(2024, 1, 20), actor="run").documents

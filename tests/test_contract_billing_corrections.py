@@ -74,7 +74,7 @@ def january_with_s2_added(app: QuoteToCash) -> tuple[UUID, UUID, UUID, UUID]:
 
 def test_voiding_a_correction_invoice_bills_exactly_those_days_again(app: QuoteToCash) -> None:
     cust, cid, _jan, extra = january_with_s2_added(app)
-    app.void_invoice(extra, reason="typo", actor="bea")
+    app.void_invoice(extra, reason="typo", actor="bea", voided_on=date(2024, 1, 15))
     assert net(app, cust) == Decimal(100)
     assert app.contract(cid).billed_period(JAN).corrections == ()  # type: ignore[union-attr]
     [again] = app.run_billing(date(2024, 1, 20), actor="run").documents
@@ -95,7 +95,9 @@ def test_voiding_a_correction_credit_note_credits_those_days_again(app: QuoteToC
     [note] = app.run_billing(date(2024, 1, 20), actor="run").documents
     assert note.kind is InvoiceKind.CREDIT_NOTE
     owed = net(app, cust)
-    app.void_invoice(note.invoice_id, reason="wrong reference", actor="bea")
+    app.void_invoice(
+        note.invoice_id, reason="wrong reference", actor="bea", voided_on=date(2024, 1, 20)
+    )
     assert net(app, cust) == Decimal(150)  # the credit is gone...
     [again] = app.run_billing(date(2024, 1, 25), actor="run").documents
     assert again.kind is InvoiceKind.CREDIT_NOTE and again.net == note.net  # ...and back
@@ -110,13 +112,13 @@ def test_the_period_invoice_cannot_be_voided_while_its_corrections_stand(
     cust, cid, jan, extra = january_with_s2_added(app)
     before = app.recorder.max_notification_id()
     with pytest.raises(CorrectionsOutstanding) as e:
-        app.void_invoice(jan, reason="wrong PO", actor="bea")
+        app.void_invoice(jan, reason="wrong PO", actor="bea", voided_on=date(2024, 1, 1))
     assert e.value.corrections == (extra,) and str(extra) in str(e.value)
     assert app.recorder.max_notification_id() == before  # nothing recorded, not even the void
     assert app.invoice(jan).status is InvoiceStatus.DRAFT
     # void the correction first, then the period invoice: January is billed once, in full
-    app.void_invoice(extra, reason="wrong PO", actor="bea")
-    app.void_invoice(jan, reason="wrong PO", actor="bea")
+    app.void_invoice(extra, reason="wrong PO", actor="bea", voided_on=date(2024, 1, 15))
+    app.void_invoice(jan, reason="wrong PO", actor="bea", voided_on=date(2024, 1, 1))
     assert app.contract(cid).billed == {}
     [again] = app.run_billing(date(2024, 1, 20), actor="run").documents
     assert again.period == JAN and again.net == eur(200)
@@ -138,7 +140,7 @@ def test_a_reprice_correction_stands_or_falls_as_one(app: QuoteToCash) -> None:
     owed = net(app, cust)
     note = next(d for d in pair if d.kind is InvoiceKind.CREDIT_NOTE)
     extra = next(d for d in pair if d.kind is InvoiceKind.STANDARD)
-    app.void_invoice(note.invoice_id, reason="typo", actor="bea")
+    app.void_invoice(note.invoice_id, reason="typo", actor="bea", voided_on=date(2024, 1, 15))
     assert app.invoice(extra.invoice_id).status is InvoiceStatus.VOIDED
     # no id in the sibling's reason (its digits could pass for a card number and be refused)
     assert app.invoice(extra.invoice_id).void_reason == (
@@ -162,7 +164,7 @@ def test_an_issued_sibling_refuses_the_void(app: QuoteToCash) -> None:
     extra = next(d for d in pair if d.kind is InvoiceKind.STANDARD)
     issue(app, extra.invoice_id, date(2024, 1, 16))
     with pytest.raises(CorrectionsOutstanding) as e:
-        app.void_invoice(note.invoice_id, reason="typo", actor="bea")
+        app.void_invoice(note.invoice_id, reason="typo", actor="bea", voided_on=date(2024, 1, 15))
     assert e.value.corrections == (extra.invoice_id,)
     assert app.invoice(note.invoice_id).status is InvoiceStatus.DRAFT
     assert net(app, cust) == Decimal(100) + extra.net.amount - note.net.amount
@@ -174,10 +176,10 @@ def test_an_earlier_correction_waits_for_the_later_one(app: QuoteToCash) -> None
     app.add_sub_contract(cid, sub("S3", start=date(2024, 1, 10)), actor=A)
     [second] = app.run_billing(date(2024, 1, 16), actor="run").invoice_ids
     with pytest.raises(CorrectionsOutstanding) as e:
-        app.void_invoice(first, reason="typo", actor="bea")
+        app.void_invoice(first, reason="typo", actor="bea", voided_on=date(2024, 1, 15))
     assert e.value.corrections == (second,)
-    app.void_invoice(second, reason="typo", actor="bea")
-    app.void_invoice(first, reason="typo", actor="bea")
+    app.void_invoice(second, reason="typo", actor="bea", voided_on=date(2024, 1, 16))
+    app.void_invoice(first, reason="typo", actor="bea", voided_on=date(2024, 1, 15))
     [both] = app.run_billing(date(2024, 1, 20), actor="run").documents
     assert {ln.source.sub_contract_id for ln in app.invoice(both.invoice_id).lines} == {  # type: ignore[union-attr]
         "S2",
@@ -190,7 +192,7 @@ def test_an_earlier_correction_waits_for_the_later_one(app: QuoteToCash) -> None
 
 def test_released_corrections_survive_replay(app: QuoteToCash) -> None:
     _cust, cid, _jan, extra = january_with_s2_added(app)
-    app.void_invoice(extra, reason="typo", actor="bea")
+    app.void_invoice(extra, reason="typo", actor="bea", voided_on=date(2024, 1, 15))
     loaded = app.contract(cid)
     scanned = next(c for c in app.all_contracts() if c.id == cid)
     assert scanned.billed == loaded.billed
@@ -267,7 +269,12 @@ def test_any_voids_of_run_documents_leave_every_day_billed_once(
                     target = drafts[value % len(drafts)]
                     before = app.recorder.max_notification_id()
                     try:
-                        app.void_invoice(target.id, reason="test", actor=A)
+                        app.void_invoice(
+                            target.id,
+                            reason="test",
+                            actor=A,
+                            voided_on=max(day, target.drafted_on),
+                        )
                     except CorrectionsOutstanding:
                         assert app.recorder.max_notification_id() == before
         as_of = start + timedelta(days=250)

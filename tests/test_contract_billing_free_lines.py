@@ -102,7 +102,9 @@ def test_a_free_sub_contract_priced_back_dated_is_billed_again_with_no_credit_no
     assert app.run_billing(date(2024, 1, 11), actor="run").documents == ()
 
     # the re-billing was drafted in error: voided, the next run bills the days again
-    app.void_invoice(rebilling.invoice_id, reason="wrong contact", actor=A)
+    app.void_invoice(
+        rebilling.invoice_id, reason="wrong contact", actor=A, voided_on=date(2024, 1, 10)
+    )
     january = app.contract(cid).billed_period(JAN)
     assert january is not None and (january.invoice_id, january.corrections) == (jan, ())
     unbilled = UnbilledRevenue()

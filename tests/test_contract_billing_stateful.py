@@ -500,7 +500,9 @@ class ContractBillingMachine(RuleBasedStateMachine):
     def void_a_document(self, which: int) -> None:
         invoice_id = self.documents[which % len(self.documents)]
         self._refused_records_nothing(
-            lambda: self.app.void_invoice(invoice_id, reason="wrong", actor="bea")
+            lambda: self.app.void_invoice(
+                invoice_id, reason="wrong", actor="bea", voided_on=self.today
+            )
         )
 
     @rule(days=st.integers(min_value=0, max_value=120))

@@ -475,7 +475,9 @@ def test_in_arrears_a_voided_correction_rolls_back_to_a_basis_that_still_waits(
     [s3] = app.run_billing(date(2024, 6, 16), actor="run").documents
     app.renew_contract(cid, new_end=date(2025, 1, 1), effective=date(2024, 6, 15), actor=A)
     assert app.run_billing(date(2024, 6, 17), actor="run").documents == ()
-    app.void_invoice(s3.invoice_id, reason="sent to the wrong address", actor=A)
+    app.void_invoice(
+        s3.invoice_id, reason="sent to the wrong address", actor=A, voided_on=date(2024, 6, 16)
+    )
     assert app.preview_billing(date(2024, 6, 30)) == []
     unbilled = UnbilledRevenue()
     catch_up(app, [unbilled])

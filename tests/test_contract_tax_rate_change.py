@@ -368,7 +368,7 @@ def test_extra_days_across_a_change_to_outside_scope_are_billed_on_two_issuable_
     assert signed.billed_period(JULY).corrections[-1].document_ids == (july.id,)
 
     issue(app, june.id, date(2024, 7, 2))
-    app.void_invoice(july.id, reason="entered twice", actor="bea")
+    app.void_invoice(july.id, reason="entered twice", actor="bea", voided_on=date(2024, 7, 2))
     assert app.invoice(june.id).status is not InvoiceStatus.VOIDED
     [again] = app.run_billing(date(2024, 7, 3), actor="run").documents
     july = app.invoice(again.invoice_id)

@@ -313,7 +313,7 @@ def test_a_line_in_a_credit_note_not_yet_issued_is_not_credited_twice() -> None:
     assert refused.value.field == "line_ids" and refused.value.value == "L1"
     assert f"line L1 is in credit note {first}, draft" in refused.value.rule
     assert app.recorder.max_notification_id() == before
-    app.void_invoice(first, reason="drafted twice", actor="billy")
+    app.void_invoice(first, reason="drafted twice", actor="billy", voided_on=date(2024, 3, 8))
     issue(app, draft(["L2", "L1"]))
     assert app.invoice(invoice).outstanding.is_zero()
 
@@ -378,7 +378,9 @@ def test_fully_credited_by_issued_notes_the_notes_tax_is_the_invoices(
                 draft([i for n, i in enumerate(ids) if k >> n & 1] or [ids[k % len(ids)]])
             elif drafts and action == "void":
                 note = drafts[k % len(drafts)]
-                app.void_invoice(note, reason="not needed", actor="billy")
+                app.void_invoice(
+                    note, reason="not needed", actor="billy", voided_on=date(2024, 3, 8)
+                )
                 drafts.remove(note)
             elif drafts:
                 issue_draft(drafts[k % len(drafts)])

@@ -137,7 +137,9 @@ def test_a_draft_recorded_with_a_deduction_of_no_invoice_is_voided_not_stuck(
     assert refused.value.field == "lines.L2.source.invoice_id"
     assert app.recorder.max_notification_id() == before
     assert app.invoice(final).number is None
-    app.void_invoice(final, reason="deduction of no deposit", actor="billy")
+    app.void_invoice(
+        final, reason="deduction of no deposit", actor="billy", voided_on=date(2024, 3, 8)
+    )
     assert app.invoice(final).status is InvoiceStatus.VOIDED
 
 
@@ -156,7 +158,9 @@ def test_a_draft_recorded_with_a_hand_made_deduction_is_not_issued(app: QuoteToC
         app.issue_invoice(final, issued_on=D, actor="bea")
     assert refused.value.field == "lines.L2.source.invoice_id"
     assert app.recorder.max_notification_id() == before
-    app.void_invoice(final, reason="deduction typed by hand", actor="billy")
+    app.void_invoice(
+        final, reason="deduction typed by hand", actor="billy", voided_on=date(2024, 3, 8)
+    )
     assert app.invoice(final).status is InvoiceStatus.VOIDED
     assert app.invoice(deposit).deducted_by is None
     again = app.draft_invoice(acme, [work("L1", "1000")], drafted_on=D, actor="billy")
@@ -376,5 +380,5 @@ def test_a_deposit_draft_recorded_naming_no_request_is_voided(app: QuoteToCash) 
     """A deposit draft an older q2c recorded naming a request that does not exist is voided."""
     acme = customer(app)
     deposit = deposit_recorded_naming_no_request(app, acme)
-    app.void_invoice(deposit, reason="drafted in error", actor="billy")
+    app.void_invoice(deposit, reason="drafted in error", actor="billy", voided_on=date(2024, 3, 8))
     assert app.invoice(deposit).status is InvoiceStatus.VOIDED

@@ -500,7 +500,7 @@ def test_a_hand_made_invoice_never_bills_covered_or_invoiced_work(
         assert expected
         assert app.request(request).billed[entry_id] == invoice.hex
         if void:
-            app.void_invoice(invoice, reason="typed by mistake", actor="billy")
+            app.void_invoice(invoice, reason="typed by mistake", actor="billy", voided_on=D)
             assert entry_id not in app.request(request).billed
     for b in app.work_buckets(request):
         assert min(b.unbilled, b.covered, b.invoiced) >= 0

@@ -119,7 +119,7 @@ def test_an_hourly_line_bills_no_more_hours_than_were_logged_whatever_it_states(
             app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
         assert "bills 40 hours but only 4 were logged" in str(refused.value)
         assert app.recorder.max_notification_id() == before
-        app.void_invoice(invoice, reason="wrong hours", actor="billy")
+        app.void_invoice(invoice, reason="wrong hours", actor="billy", voided_on=D)
     # the 4 hours logged, billed as 4, are approved as before
     right = LineSource(SourceKind.WORK, request_id=request, time_entry_ids=("t1",), hours=4)
     invoice = app.draft_invoice(

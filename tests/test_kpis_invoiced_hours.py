@@ -94,7 +94,9 @@ def test_voiding_the_write_down_takes_back_its_4_hours_and_the_whole_8_bill_agai
         customer, [work_line(request, ("t1",), "4")], drafted_on=date(2026, 1, 8), actor=A
     )
     assert invoiced_hours(app) == {"dana": Decimal(4)}
-    app.void_invoice(draft, reason="the customer agreed to pay it all", actor=A)
+    app.void_invoice(
+        draft, reason="the customer agreed to pay it all", actor=A, voided_on=date(2026, 1, 8)
+    )
     assert invoiced_hours(app) == {"dana": Decimal(0)}
     app.complete_request(request, completed_on=date(2026, 1, 9), actor=A)
     app.draft_request_invoice(request, drafted_on=date(2026, 1, 9), actor=A)
@@ -157,7 +159,7 @@ def test_a_split_that_does_not_divide_evenly_still_adds_up_to_the_line_s_hours()
     hours = invoiced_hours(app)
     assert sum(hours.values()) == 10
     assert all(Decimal("3.33") <= h <= Decimal("3.34") for h in hours.values())
-    app.void_invoice(draft, reason="wrong", actor=A)
+    app.void_invoice(draft, reason="wrong", actor=A, voided_on=date(2026, 1, 8))
     assert invoiced_hours(app) == {"dana": 0, "lena": 0, "omar": 0}
 
 

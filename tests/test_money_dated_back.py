@@ -365,7 +365,7 @@ class Books:
                 try:
                     app.issue_invoice(note, issued_on=day, actor="bea")
                 except Q2CError:
-                    app.void_invoice(note, reason="refused", actor="billy")
+                    app.void_invoice(note, reason="refused", actor="billy", voided_on=day)
                     raise
         except Q2CError:
             return False

@@ -90,7 +90,9 @@ def credit_overage(app: QuoteToCash, invoice: UUID, disposition: CreditDispositi
 def undo(app: QuoteToCash, how: str, invoice: UUID) -> None:
     """Void the draft, or issue it and credit its overage line as re-billable."""
     if how == "void":
-        app.void_invoice(invoice, reason="sent to the wrong contact", actor="bea")
+        app.void_invoice(
+            invoice, reason="sent to the wrong contact", actor="bea", voided_on=date(2024, 3, 31)
+        )
         return
     credit_overage(app, invoice, CreditDisposition.REBILLABLE)
 
@@ -146,7 +148,9 @@ def test_the_release_is_one_save_and_every_projection_follows_it(
 
     monkeypatch.setattr(app, "save", spy)
     if how == "void":
-        app.void_invoice(invoice, reason="sent to the wrong contact", actor="bea")
+        app.void_invoice(
+            invoice, reason="sent to the wrong contact", actor="bea", voided_on=date(2024, 3, 31)
+        )
     else:
         app.issue_invoice(note, issued_on=date(2024, 4, 2), actor="bea")
     monkeypatch.undo()

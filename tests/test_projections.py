@@ -373,8 +373,8 @@ def test_invoicing_moves_work_out_of_unbilled(world) -> None:  # type: ignore[no
     kinds = {i.kind for i in unbilled.items(JUNE)}
     assert kinds == {"contract_period", "work"}  # only the unauthorized x1 work is left
     assert [i.item_id for i in unbilled.items(JUNE) if i.kind == "work"] == ["x1"]
-    app.void_invoice(inv, reason="wrong", actor="bea")
-    app.void_invoice(inv5, reason="wrong", actor="bea")
+    app.void_invoice(inv, reason="wrong", actor="bea", voided_on=date(2024, 6, 1))
+    app.void_invoice(inv5, reason="wrong", actor="bea", voided_on=date(2024, 6, 1))
     catch_up(app, [unbilled])
     assert unbilled.customer_total(ids["customer"].hex, "EUR", JUNE) == eur("800.00")
 
@@ -477,7 +477,7 @@ def test_a_voided_period_invoice_makes_the_period_due_again(world) -> None:  # t
     (q2,) = app.run_billing(on, actor="billy").invoice_ids
     catch_up(app, [unbilled])
     assert [i for i in unbilled.items(on) if i.kind == "contract_period"] == []
-    app.void_invoice(q2, reason="wrong address", actor="bea")
+    app.void_invoice(q2, reason="wrong address", actor="bea", voided_on=date(2024, 4, 2))
     catch_up(app, [unbilled])
     due = [(i.item_id, i.amount) for i in unbilled.items(on) if i.kind == "contract_period"]
     assert due == [("2024-04-01..2024-06-30", eur("300.00"))]
@@ -514,7 +514,7 @@ def test_fixed_price_work_is_billed_once_at_its_price() -> None:
     assert total() == eur(0) == app.unbilled_work(r)
     app.import_work(r, work("f3", date(2024, 5, 11), "2"), source="csv", actor="import")
     assert total() == eur(0)  # late hours: the price is already invoiced
-    app.void_invoice(inv, reason="wrong", actor="bea")
+    app.void_invoice(inv, reason="wrong", actor="bea", voided_on=date(2024, 5, 10))
     assert total() == eur("5000.00") == app.unbilled_work(r)
 
 

@@ -70,7 +70,9 @@ def test_a_voided_correction_shows_as_pending_until_billed_again(app: QuoteToCas
     assert [(d.kind, d.net) for d in run.documents] == [(InvoiceKind.STANDARD, eur(100))]
     assert projected(app, date(2024, 1, 20)) == previewed(app, date(2024, 1, 20)) == {}
 
-    app.void_invoice(run.documents[0].invoice_id, reason="typo", actor=A)
+    app.void_invoice(
+        run.documents[0].invoice_id, reason="typo", actor=A, voided_on=date(2024, 1, 15)
+    )
     as_of = date(2024, 1, 20)
     assert previewed(app, as_of) == {cid.hex: Decimal("100.00")}
     items = [i for i in unbilled(app, as_of).items(as_of) if i.contract_id == cid.hex]
@@ -101,7 +103,7 @@ def test_a_retroactive_removal_shows_the_credit_due(app: QuoteToCash) -> None:
     assert projected(app, as_of) == previewed(app, as_of) == {}
     # voiding the credit note gives the credit back to the pending list
     note = next(d for d in run.documents if d.kind is InvoiceKind.CREDIT_NOTE)
-    app.void_invoice(note.invoice_id, reason="wrong date", actor=A)
+    app.void_invoice(note.invoice_id, reason="wrong date", actor=A, voided_on=date(2024, 1, 20))
     assert projected(app, as_of) == previewed(app, as_of) == {cid.hex: -note.net.amount}
 
 
@@ -116,7 +118,9 @@ def test_voiding_the_latest_of_two_corrections_rolls_back_only_that_one(
     app.add_sub_contract(cid, sub("S3", price=600), actor=A)
     second = app.run_billing(date(2024, 1, 6), actor=A)
     assert projected(app, date(2024, 1, 7)) == previewed(app, date(2024, 1, 7)) == {}
-    app.void_invoice(second.documents[0].invoice_id, reason="typo", actor=A)
+    app.void_invoice(
+        second.documents[0].invoice_id, reason="typo", actor=A, voided_on=date(2024, 1, 6)
+    )
     assert projected(app, date(2024, 1, 7)) == previewed(app, date(2024, 1, 7))
     assert projected(app, date(2024, 1, 7)) == {cid.hex: Decimal("50.00")}
 

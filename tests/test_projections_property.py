@@ -195,7 +195,7 @@ class Driver:
                     issue(app, inv, day)
             elif op == 9:
                 inv = self.pick(self.invoices, i)
-                app.void_invoice(inv, reason="wrong", actor="bea")
+                app.void_invoice(inv, reason="wrong", actor="bea", voided_on=day)
             elif op == 10:
                 owing = [c for c in self.customers if app.open_invoices(c)]
                 c = self.pick(owing or self.customers, i)

@@ -910,14 +910,14 @@ CASES = [
     ),
     Case(
         "void an issued invoice",
-        lambda w: w.app.void_invoice(w.issued, reason="x", actor=A),
+        lambda w: w.app.void_invoice(w.issued, reason="x", actor=A, voided_on=D),
         InvalidTransition,
         "status",
         lambda w: w.issued,
     ),
     Case(
         "void without a reason",
-        lambda w: w.app.void_invoice(w.draft, reason="", actor=A),
+        lambda w: w.app.void_invoice(w.draft, reason="", actor=A, voided_on=D),
         InvalidValue,
         "reason",
         lambda w: w.draft,

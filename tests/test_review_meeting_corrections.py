@@ -327,7 +327,7 @@ def test_a_voided_final_invoice_gives_the_deposit_back_to_the_next_one() -> None
     wrong = app.draft_request_invoice(request, drafted_on=date(2024, 3, 21), actor="billy")
     app.deduct_deposit(wrong, deposit, actor="billy")
     assert meeting.figures("Portal") == ("invoiced", eur("3000.00"), eur("1000.00"), Decimal(30))
-    app.void_invoice(wrong, reason="wrong rate", actor="billy")
+    app.void_invoice(wrong, reason="wrong rate", actor="billy", voided_on=date(2024, 3, 21))
     assert app.invoice(wrong).status is InvoiceStatus.VOIDED
     assert meeting.figures("Portal") == ("completed", eur("0"), eur("0.00"), Decimal(30))
 

@@ -345,9 +345,13 @@ class QuoteToCashMachine(RuleBasedStateMachine):
             )
         )
 
-    @rule(invoice=invoices)
-    def void(self, invoice: UUID) -> None:
-        self.attempt(lambda: self.app.void_invoice(invoice, reason="mistake", actor="billy"))
+    @rule(invoice=invoices, day=days)
+    def void(self, invoice: UUID, day: int) -> None:
+        self.attempt(
+            lambda: self.app.void_invoice(
+                invoice, reason="mistake", actor="billy", voided_on=START + timedelta(days=day)
+            )
+        )
 
     @rule(
         target=invoices,
@@ -975,7 +979,7 @@ class MoneyMachine(RuleBasedStateMachine):
                     self.app.approve_invoice(note, role=role, approved_on=on, actor=who)
                 self.app.issue_invoice(note, issued_on=on, actor="bea")
             except Q2CError:
-                self.app.void_invoice(note, reason="refused", actor="billy")
+                self.app.void_invoice(note, reason="refused", actor="billy", voided_on=on)
                 raise
 
         before = self.app.recorder.max_notification_id()

@@ -168,7 +168,7 @@ def test_a_manual_line_naming_a_time_entry_bills_it_once(app: QuoteToCash) -> No
     with pytest.raises(Exception, match="cannot invoice a request that is invoiced"):
         app.draft_request_invoice(request, drafted_on=day(5), actor=A)
     assert app.recorder.max_notification_id() == before
-    app.void_invoice(draft, reason="typed by mistake", actor=A)
+    app.void_invoice(draft, reason="typed by mistake", actor=A, voided_on=date(2026, 3, 4))
     assert app.request(request).billed == {}
     assert app.unbilled_work(request) == eur("1000.00")
     invoice = app.draft_request_invoice(request, drafted_on=day(5), actor=A)

@@ -331,7 +331,9 @@ def test_a_fixed_price_with_no_time_logged_is_still_billed_once(app: QuoteToCash
     assert app.request(request).status is RequestStatus.INVOICED
     assert app.unbilled_work(request) == eur(0)
 
-    app.void_invoice(first, reason="wrong PO on it", actor="billy")  # the price is owed again
+    app.void_invoice(
+        first, reason="wrong PO on it", actor="billy", voided_on=date(2024, 3, 8)
+    )  # the price is owed again
     assert app.request(request).status is RequestStatus.COMPLETED
     assert app.unbilled_work(request) == eur(800)
     again = app.draft_request_invoice(request, drafted_on=date(2024, 3, 9), actor="billy")

@@ -273,7 +273,7 @@ def test_voiding_the_final_invoice_releases_the_deposit_and_the_work(app: QuoteT
     app.issue_invoice(deposit, issued_on=D, actor="bea")
     final = app.draft_request_invoice(request, drafted_on=D, actor="billy")
     app.deduct_deposit(final, deposit, actor="billy")
-    app.void_invoice(final, reason="wrong rate", actor="billy")
+    app.void_invoice(final, reason="wrong rate", actor="billy", voided_on=date(2024, 3, 8))
     assert app.invoice(final).status is InvoiceStatus.VOIDED
     assert app.invoice(deposit).deducted_by is None
     r = app.request(request)
@@ -285,7 +285,7 @@ def test_voiding_the_final_invoice_releases_the_deposit_and_the_work(app: QuoteT
     app.issue_invoice(again, issued_on=D, actor="bea")
     before = app.recorder.max_notification_id()
     with pytest.raises(InvalidTransition):
-        app.void_invoice(again, reason="oops", actor="billy")
+        app.void_invoice(again, reason="oops", actor="billy", voided_on=D)
     assert app.recorder.max_notification_id() == before
 
 
@@ -590,7 +590,7 @@ def test_a_hand_made_invoice_holds_the_time_entries_it_bills(app: QuoteToCash) -
     rest = app.invoice(app.draft_request_invoice(request, drafted_on=D, actor="billy"))
     assert [ln.source.time_entry_ids for ln in rest.lines if ln.source] == [("t2",)]
     assert app.request(request).status is RequestStatus.INVOICED
-    app.void_invoice(by_hand, reason="duplicate", actor="billy")
+    app.void_invoice(by_hand, reason="duplicate", actor="billy", voided_on=date(2024, 3, 8))
     assert app.request(request).billed == {"t2": rest.id.hex}
     assert app.request(request).status is RequestStatus.COMPLETED
     assert app.unbilled_work(request) == eur(400)

@@ -212,7 +212,7 @@ def test_two_requests_on_one_allowance_may_reuse_entry_ids(app: QuoteToCash) -> 
     assert line.quantity == 2 and line.source is not None and line.source.request_id == second
     assert app.allowance(allowance).billed_overage == {charge_key(second, "t1"): Decimal(2)}
     assert app.unbilled_work(second) == eur(0)
-    app.void_invoice(invoice, reason="wrong month", actor=A)
+    app.void_invoice(invoice, reason="wrong month", actor=A, voided_on=date(2024, 3, 9))
     assert app.allowance(allowance).billed_overage == {}
     assert app.unbilled_work(second) == eur(200) and app.unbilled_work(first) == eur(0)
 
@@ -266,7 +266,9 @@ def test_voiding_an_invoice_gives_back_every_overage_line_of_an_entry(app: Quote
 
     invoice = app.draft_invoice(customer, [line(1), line(2)], drafted_on=date(2024, 3, 12), actor=A)
     assert app.allowance(allowance).billed_overage == {charge_key(request, "t1"): Decimal(2)}
-    app.void_invoice(invoice, reason="two lines for one entry", actor=A)
+    app.void_invoice(
+        invoice, reason="two lines for one entry", actor=A, voided_on=date(2024, 3, 12)
+    )
     assert app.allowance(allowance).billed_overage == {}
     assert app.allowance(allowance).unbilled_overage() == {charge_key(request, "t1"): Decimal(2)}
 
@@ -304,7 +306,7 @@ def test_overage_billed_then_released_leaves_the_kpi_hours_exact(app: QuoteToCas
     first = app.draft_request_invoice(request, drafted_on=date(2024, 3, 7), actor="billy")
     app.log_work(request, entry("o2", date(2024, 3, 8), "9"), actor="bob")
     app.draft_request_invoice(request, drafted_on=date(2024, 3, 9), actor="billy")
-    app.void_invoice(first, reason="wrong", actor="billy")
+    app.void_invoice(first, reason="wrong", actor="billy", voided_on=date(2024, 3, 7))
     kpis = Kpis()
     rebuild(app, [kpis])
     (bob,) = kpis.time_entered_vs_invoiced()

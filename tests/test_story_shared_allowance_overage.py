@@ -144,7 +144,9 @@ def test_overage_given_back_by_a_void_moves_cover_off_an_invoiced_request(
     assert app.request(report_a).status is RequestStatus.INVOICED
     assert app.unbilled_work(report_a) == eur(0)
 
-    app.void_invoice(overage_b, reason="sent to the wrong contact", actor="bea")
+    app.void_invoice(
+        overage_b, reason="sent to the wrong contact", actor="bea", voided_on=date(2024, 3, 6)
+    )
 
     assert app.unbilled_work(report_b) == eur(0)  # its 8 hours are covered now
     assert app.unbilled_work(report_a) == eur(300) == unbilled_on(app, report_a)

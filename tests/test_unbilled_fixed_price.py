@@ -111,7 +111,7 @@ def test_three_completed_fixed_prices_are_unbilled_whatever_time_was_logged(
     assert by(unbilled, "request", no_time.hex) == app.unbilled_work(no_time) == eur(0)
 
     # a wrong invoice voided: the price is owed again, and billed again
-    app.void_invoice(invoice, reason="wrong PO number", actor="bea")
+    app.void_invoice(invoice, reason="wrong PO number", actor="bea", voided_on=date(2024, 3, 31))
     followed(app, unbilled)
     assert unbilled.customer_total(c.hex, "EUR", MARCH_END) == eur("15000.00")
     assert by(unbilled, "request", no_time.hex) == app.unbilled_work(no_time) == eur("5000.00")
@@ -218,7 +218,9 @@ def test_a_hand_made_fixed_price_line_holds_the_price_until_voided(app: QuoteToC
     unbilled = followed(app, UnbilledRevenue())
     assert unbilled.items(MARCH_END) == [] and app.unbilled_work(r) == eur(0)
 
-    app.void_invoice(invoice, reason="typed by hand by mistake", actor="bea")
+    app.void_invoice(
+        invoice, reason="typed by hand by mistake", actor="bea", voided_on=date(2024, 3, 12)
+    )
     assert app.request(r).status is RequestStatus.COMPLETED
     followed(app, unbilled)
     assert by(unbilled, "request", r.hex) == app.unbilled_work(r) == eur("2500.00")

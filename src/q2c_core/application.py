@@ -2353,14 +2353,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         return list(payments.values()), kept
 
     @_names_target
-    def void_invoice(
-        self, invoice_id: UUID, *, reason: str, actor: str, voided_on: date | None = None
-    ) -> None:
+    def void_invoice(self, invoice_id: UUID, *, reason: str, actor: str, voided_on: date) -> None:
         """Void a draft or approved invoice: what it billed becomes unbilled again.
 
         ``voided_on``, the business day (not before the draft's), is when: the customer
         summary of an earlier day shows the work held by the draft, of that day or later
-        unbilled again. A void without its day held the work on no day (``Invoice.void``)."""
+        unbilled again. It is required (``InvalidValue`` naming ``voided_on``, nothing
+        recorded): a void without its day would read as a draft that held the work on no day,
+        changing what past days answered. Voids recorded without it before still read so."""
 
         def step() -> tuple[None, list[Aggregate]]:
             invoice = self.invoice(invoice_id)

@@ -1601,10 +1601,13 @@ class ContractBilling(BaseApp):
                 )
             # (no raw id in the reason: free text is scanned for card numbers, and the digits
             # of a time-ordered id can pass the Luhn check)
+            # on the invoice's void day; an invoice voided before voids carried their day held
+            # its work on no day: its sibling is voided on the first day it may be
+            voided_on = invoice.voided_on or max(
+                d for d in (sibling.drafted_on, sibling.approved_through) if d is not None
+            )
             sibling.void(
-                f"voided with the other document of its correction: {reason}",
-                actor,
-                invoice.voided_on,
+                f"voided with the other document of its correction: {reason}", actor, voided_on
             )
             siblings[document_id] = sibling
         released = []

@@ -204,9 +204,20 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         return super()._create(event_class, **kwargs)
 
     def trigger_event(self, event_class: type, **kwargs: Any) -> None:
-        """Check lines added to a draft as drafted ones are (``_create``), then record."""
+        """Check lines added to a draft as drafted ones are (``_create``), and that a new void
+        says on which day it happened (``InvalidValue`` naming ``voided_on``: a void without
+        its day reads as a draft that held its work on no day, changing past days' answers),
+        then record. Replayed events are not checked: voids recorded without their day before
+        this rule still load, and read as they did (``holds_work_on``)."""
         if event_class.__name__ == "LinesAdded":
             _check_new_lines(kwargs.get("lines"), self.currency, self.lines)
+        if event_class.__name__ == "Voided" and kwargs.get("voided_on") is None:
+            raise InvalidValue(
+                "must say on which business day the invoice was voided",
+                field="voided_on",
+                aggregate_id=self.id,
+                value=None,
+            )
         super().trigger_event(event_class, **kwargs)
 
     @event("Drafted")
@@ -625,7 +636,8 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     @event("Voided")
     def void(self, reason: str, actor: str, voided_on: date | None = None) -> None:
         """Void a draft or approved invoice on ``voided_on`` (not before it was drafted): what it
-        billed is unbilled again from that day. Issued invoices are credited, never voided."""
+        billed is unbilled again from that day. Issued invoices are credited, never voided.
+        A new void names its day (``trigger_event``); None only in voids recorded before."""
         self._require(InvoiceStatus.DRAFT, InvoiceStatus.APPROVED, doing="void")
         if not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id)

@@ -1,0 +1,100 @@
+"""Voiding and issuing an invoice keep the history honest about its days and its buyer.
+
+A void says on which business day it happened, and not before the invoice's sign-offs: the past
+days' unbilled work reads from the draft and void days. A reverse-charge invoice takes its
+gapless number only while the buyer still has the VAT id the e-invoice must name."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from eventsourcing.domain import Aggregate
+from test_projections_story import authorized_request, eur, work
+
+from q2c_core import InvalidValue, InvoiceStatus, QuoteToCash
+
+A = "alice"
+
+
+def drafted_march_work(app: QuoteToCash) -> tuple[UUID, UUID, UUID]:
+    """Acme's request authorized on 1 March; 2 hours (200.00) logged on 5 March, billed by a
+    draft of 8 March."""
+    customer = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    request = authorized_request(app, customer, "Export", date(2024, 3, 1))
+    app.log_work(request, work("t1", date(2024, 3, 5), "2"), actor="bob")
+    draft = app.draft_request_invoice(request, drafted_on=date(2024, 3, 8), actor="billy")
+    return customer, request, draft
+
+
+def test_a_void_without_its_day_is_refused_and_the_past_stays_as_it_was() -> None:
+    """The draft of 8 March held the work: unbilled on 10 March is 0.00. Voiding it without
+    saying on which day would read as if the draft never held the work (200.00 on 10 March):
+    refused, naming ``voided_on``, nothing recorded."""
+    app = QuoteToCash.open("memory:")
+    _customer, request, draft = drafted_march_work(app)
+    assert app.unbilled_work(request, as_of=date(2024, 3, 10)) == eur(0)
+
+    with pytest.raises(InvalidValue) as refused:
+        app.void_invoice(draft, reason="wrong PO", actor="billy", voided_on=None)  # type: ignore[arg-type]
+    assert refused.value.field == "voided_on"
+    invoice = app.invoice(draft)
+    assert invoice.status is InvoiceStatus.DRAFT and invoice.voided_on is None
+    assert app.unbilled_work(request, as_of=date(2024, 3, 10)) == eur(0)
+    assert app.unbilled_work(request) == eur(0)  # still held by the draft
+
+    app.void_invoice(draft, reason="wrong PO", actor="billy", voided_on=date(2024, 3, 12))
+    assert app.unbilled_work(request, as_of=date(2024, 3, 10)) == eur(0)
+    assert app.unbilled_work(request, as_of=date(2024, 3, 12)) == eur(200)
+
+
+def _drop_voided_on(db: Path) -> int:
+    """Take ``voided_on`` out of stored ``Voided`` events, as voids were recorded before they
+    carried their day."""
+    changed = 0
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT originator_id, originator_version, state FROM stored_events "
+            "WHERE topic LIKE '%Invoice.Voided'"
+        ).fetchall()
+        for oid, version, state in rows:
+            facts = json.loads(bytes(state).decode())
+            facts.pop("voided_on")
+            conn.execute(
+                "UPDATE stored_events SET state=? WHERE originator_id=? AND originator_version=?",
+                (json.dumps(facts, separators=(",", ":")).encode(), oid, version),
+            )
+            changed += 1
+    return changed
+
+
+@pytest.mark.parametrize("recorded", ["as None", "without the fact"])
+def test_a_void_recorded_without_its_day_before_the_rule_still_reads_as_before(
+    tmp_path: Path, recorded: str
+) -> None:
+    """A ``Voided`` event an older q2c recorded without its day (``voided_on`` None, or no
+    such fact at all) still loads from the SQLite file, and still reads as a draft that held
+    the work on no day, as it read before the rule."""
+    db = tmp_path / "q2c.db"
+    app = QuoteToCash.open(f"sqlite:///{db}")
+    _customer, _request, draft = drafted_march_work(app)
+    invoice = app.invoice(draft)
+    # the event as an older q2c recorded it (the checks of new voids are newer)
+    Aggregate.trigger_event(
+        invoice, type(invoice).Voided, reason="wrong PO", actor="billy", voided_on=None
+    )
+    app.save(invoice)
+    app.close()
+    if recorded == "without the fact":
+        assert _drop_voided_on(db) == 1
+
+    again = QuoteToCash.open(f"sqlite:///{db}")
+    invoice = again.invoice(draft)
+    assert invoice.status is InvoiceStatus.VOIDED and invoice.voided_on is None
+    assert invoice.void_reason == "wrong PO"
+    assert not invoice.holds_work_on(date(2024, 3, 10))
+    again.close()
