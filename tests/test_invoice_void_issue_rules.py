@@ -16,7 +16,12 @@ import pytest
 from eventsourcing.domain import Aggregate
 from test_projections_story import authorized_request, eur, work
 
-from q2c_core import InvalidValue, InvoiceStatus, QuoteToCash
+from q2c_core import (
+    InvalidValue,
+    InvoiceStatus,
+    QuoteToCash,
+    RuleViolated,
+)
 
 A = "alice"
 
@@ -98,3 +103,44 @@ def test_a_void_recorded_without_its_day_before_the_rule_still_reads_as_before(
     assert invoice.void_reason == "wrong PO"
     assert not invoice.holds_work_on(date(2024, 3, 10))
     again.close()
+
+
+def test_a_void_dated_before_the_invoice_was_approved_is_refused() -> None:
+    """The draft of 8 March is signed off on 12 March by both roles: voiding it "on 9 March"
+    would say it was voided before it was approved, the days between reading the work as
+    unbilled while it was being signed off. Refused, naming ``voided_on``, nothing recorded;
+    voided on 12 March it is."""
+    app = QuoteToCash.open("memory:")
+    _customer, request, draft = drafted_march_work(app)
+    app.approve_invoice(draft, role="billing", approved_on=date(2024, 3, 12), actor="bea")
+    app.approve_invoice(draft, role="account_manager", approved_on=date(2024, 3, 12), actor="mia")
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(RuleViolated) as refused:
+        app.void_invoice(draft, reason="duplicate", actor="billy", voided_on=date(2024, 3, 9))
+    assert refused.value.field == "voided_on"
+    assert "approved" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    invoice = app.invoice(draft)
+    assert invoice.status is InvoiceStatus.APPROVED and invoice.voided_on is None
+    assert app.unbilled_work(request, as_of=date(2024, 3, 10)) == eur(0)
+
+    app.void_invoice(draft, reason="duplicate", actor="billy", voided_on=date(2024, 3, 12))
+    invoice = app.invoice(draft)
+    assert invoice.voided_on == date(2024, 3, 12) == invoice.approved_through
+    assert app.unbilled_work(request, as_of=date(2024, 3, 11)) == eur(0)
+    assert app.unbilled_work(request, as_of=date(2024, 3, 12)) == eur(200)
+
+
+def test_a_draft_signed_off_by_one_role_is_not_voided_before_that_sign_off() -> None:
+    """Only billing signed off, on 11 March (the draft still a draft): a void of 10 March is
+    refused too; one of 11 March is recorded."""
+    app = QuoteToCash.open("memory:")
+    _customer, _request, draft = drafted_march_work(app)
+    app.approve_invoice(draft, role="billing", approved_on=date(2024, 3, 11), actor="bea")
+    with pytest.raises(RuleViolated) as refused:
+        app.void_invoice(draft, reason="duplicate", actor="billy", voided_on=date(2024, 3, 10))
+    assert refused.value.field == "voided_on"
+    assert app.invoice(draft).status is InvoiceStatus.DRAFT
+    app.void_invoice(draft, reason="duplicate", actor="billy", voided_on=date(2024, 3, 11))
+    assert app.invoice(draft).voided_on == date(2024, 3, 11)

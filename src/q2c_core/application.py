@@ -2356,7 +2356,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def void_invoice(self, invoice_id: UUID, *, reason: str, actor: str, voided_on: date) -> None:
         """Void a draft or approved invoice: what it billed becomes unbilled again.
 
-        ``voided_on``, the business day (not before the draft's), is when: the customer
+        ``voided_on``, the business day (not before the draft's nor any sign-off's:
+        ``RuleViolated`` naming ``voided_on``), is when: the customer
         summary of an earlier day shows the work held by the draft, of that day or later
         unbilled again. It is required (``InvalidValue`` naming ``voided_on``, nothing
         recorded): a void without its day would read as a draft that held the work on no day,

@@ -177,7 +177,12 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     NOT_SCANNED = frozenset({"note"})  # (the run writes it; draft_invoice scans a person's)
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
         "Approved": (NotBefore("approved_on", "drafted_on", "the invoice was drafted"),),
-        "Voided": (NotBefore("voided_on", "drafted_on", "the invoice was drafted"),),
+        # a void on a day before a sign-off would read the work as unbilled on days the
+        # invoice was live and being signed off
+        "Voided": (
+            NotBefore("voided_on", "drafted_on", "the invoice was drafted"),
+            NotBefore("voided_on", "approved_through", "the invoice was approved"),
+        ),
         "Issued": (
             NotBefore("issued_on", "drafted_on", "the invoice was drafted"),
             NotBefore("issued_on", "approved_through", "the invoice was approved"),
@@ -635,7 +640,8 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
 
     @event("Voided")
     def void(self, reason: str, actor: str, voided_on: date | None = None) -> None:
-        """Void a draft or approved invoice on ``voided_on`` (not before it was drafted): what it
+        """Void a draft or approved invoice on ``voided_on`` (not before it was drafted, nor
+        before any sign-off: ``DAY_ORDER``, ``RuleViolated`` naming ``voided_on``): what it
         billed is unbilled again from that day. Issued invoices are credited, never voided.
         A new void names its day (``trigger_event``); None only in voids recorded before."""
         self._require(InvoiceStatus.DRAFT, InvoiceStatus.APPROVED, doing="void")
