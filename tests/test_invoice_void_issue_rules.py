@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
@@ -17,10 +18,18 @@ from eventsourcing.domain import Aggregate
 from test_projections_story import authorized_request, eur, work
 
 from q2c_core import (
+    CreditDisposition,
     InvalidValue,
+    InvoiceLine,
+    InvoiceLinesRejected,
     InvoiceStatus,
+    LineSource,
     QuoteToCash,
+    RevenueKind,
     RuleViolated,
+    SourceKind,
+    TaxCategory,
+    TaxRate,
 )
 
 A = "alice"
@@ -144,3 +153,76 @@ def test_a_draft_signed_off_by_one_role_is_not_voided_before_that_sign_off() -> 
     assert app.invoice(draft).status is InvoiceStatus.DRAFT
     app.void_invoice(draft, reason="duplicate", actor="billy", voided_on=date(2024, 3, 11))
     assert app.invoice(draft).voided_on == date(2024, 3, 11)
+
+
+def reverse_charged_beta(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """Beta GmbH (DE123456789) is billed 500.00 of consulting under reverse charge, drafted on
+    8 March, signed off on 9 March by billing and the account manager."""
+    beta = app.register_customer(
+        "Beta GmbH",
+        "EUR",
+        account_manager="mia",
+        actor=A,
+        tax_rate=TaxRate.standard(19),
+        tax_id="DE123456789",
+        country="DE",
+    )
+    line = InvoiceLine(
+        line_id="L1",
+        description="Consulting (reverse charge)",
+        quantity=Decimal(1),
+        unit_price=eur(500),
+        tax=TaxRate.none(TaxCategory.REVERSE_CHARGE),
+        source=LineSource(SourceKind.MANUAL),
+        revenue_kind=RevenueKind.OTHER,
+    )
+    invoice = app.draft_invoice(beta, [line], drafted_on=date(2024, 3, 8), actor="billy")
+    app.approve_invoice(invoice, role="billing", approved_on=date(2024, 3, 9), actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=date(2024, 3, 9), actor="mia")
+    return beta, invoice
+
+
+def test_a_reverse_charge_invoice_is_not_issued_once_the_buyer_s_vat_id_is_gone() -> None:
+    """Beta's VAT id is cleared after the sign-off: issued, the reverse-charge invoice would
+    take its gapless number and name a buyer without the VAT id the e-invoice must carry
+    (BR-AE-02). Refused, ``InvoiceLinesRejected``, nothing recorded, no number used; with the
+    VAT id given again it is issued as the series' first number."""
+    app = QuoteToCash.open("memory:")
+    beta, invoice = reverse_charged_beta(app)
+    assert app.correct_customer_details(beta, actor=A, tax_id="")
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(InvoiceLinesRejected) as refused:
+        app.issue_invoice(invoice, issued_on=date(2024, 3, 10), actor="bea")
+    assert "VAT id" in str(refused.value) and "BR-AE-02" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    assert app.invoice(invoice).status is InvoiceStatus.APPROVED
+    assert app.invoice(invoice).number is None
+
+    app.correct_customer_details(beta, actor=A, tax_id="DE123456789")
+    number = app.issue_invoice(invoice, issued_on=date(2024, 3, 10), actor="bea")
+    issued = app.invoice(invoice)
+    assert issued.number == number and number.endswith("1")
+    assert issued.buyer is not None and issued.buyer.tax_id == "DE123456789"
+
+
+def test_a_credit_note_of_a_reverse_charge_invoice_names_the_buyer_it_was_issued_to() -> None:
+    """The invoice issued to Beta with its VAT id; the VAT id cleared since: the credit note
+    mirrors the invoice and names the buyer it was issued to, so it is still issued."""
+    app = QuoteToCash.open("memory:")
+    beta, invoice = reverse_charged_beta(app)
+    app.issue_invoice(invoice, issued_on=date(2024, 3, 10), actor="bea")
+    app.correct_customer_details(beta, actor=A, tax_id="")
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="not delivered",
+        drafted_on=date(2024, 3, 15),
+        actor="billy",
+    )
+    app.approve_invoice(note, role="billing", approved_on=date(2024, 3, 15), actor="bea")
+    app.approve_invoice(note, role="account_manager", approved_on=date(2024, 3, 15), actor="mia")
+    app.issue_invoice(note, issued_on=date(2024, 3, 15), actor="bea")
+    issued = app.invoice(note)
+    assert issued.buyer is not None and issued.buyer.tax_id == "DE123456789"

@@ -39,6 +39,7 @@ from q2c_core.domain.errors import (
     DuplicateEntry,
     InvalidTransition,
     InvalidValue,
+    InvoiceLinesRejected,
     NotFound,
     OverAllocation,
     Q2CError,
@@ -2039,6 +2040,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         note names the buyer its credited invoice was issued to, with a city or post code
         that invoice was issued without taken from the customer now (``credit_note_buyer``).
 
+        An invoice (not a credit note) whose lines break an EN 16931 tax rule with the
+        buyer's VAT id now is refused (``InvoiceLinesRejected``, nothing recorded, no number
+        used), as at approval: the VAT id of a reverse-charged buyer cleared since.
+
         A final invoice is issued on or after the day of every deposit invoice it deducts
         (``RuleViolated`` naming ``issued_on`` and the deposit's number and day). ``series``
         is text or None (``InvalidValue`` naming it)."""
@@ -2057,6 +2062,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             _require_due_date(invoice, issued_on)
             self._refuse_before_deposits(invoice, issued_on)
             buyer = customer.details
+            # the buyer's VAT id checked again (``Invoice.e_invoice_tax_problems``): cleared
+            # since the approval, a reverse-charge invoice would take its gapless number
+            # naming a buyer without one, and no e-invoice could ever be made of it
+            problems = invoice.e_invoice_tax_problems(buyer.tax_id)
+            if problems:
+                raise InvoiceLinesRejected(problems, aggregate_id=invoice.id)
             if invoice.credits_invoice_id is not None:
                 # a credit note corrects its invoice: it names the buyer that was issued to
                 # (after a rename or a move, the new VAT id would book -X where +X never was)

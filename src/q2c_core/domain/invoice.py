@@ -542,6 +542,17 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         """The day of the latest sign-off (None before any): it is issued no earlier."""
         return max((a.approved_on for a in self.approvals), default=None)
 
+    def e_invoice_tax_problems(self, buyer_vat_id: str | None) -> list[str]:
+        """The EN 16931 tax rules its lines break with the buyer's VAT id ``buyer_vat_id``
+        (``tax.e_invoice_tax_problems``), in words; none for a credit note, which mirrors the
+        invoice it credits and names the buyer that was issued to. Checked at approval, and
+        again at issue (``QuoteToCash.issue_invoice``): the VAT id may be cleared between."""
+        if self.kind is InvoiceKind.CREDIT_NOTE:
+            return []
+        return e_invoice_tax_problems(
+            ((line.line_id, line.tax) for line in self.lines), buyer_vat_id
+        )
+
     def _refuse(self, rule: str, field: str = "status") -> InvalidTransition:
         return InvalidTransition(rule, field=field, aggregate_id=self.id, value=self.status)
 
@@ -616,10 +627,7 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         problems = check_lines(self.lines, logged_hours)
         problems += check_billed_hours(self.lines, logged_hours)
-        if self.kind is not InvoiceKind.CREDIT_NOTE:
-            problems += e_invoice_tax_problems(
-                ((line.line_id, line.tax) for line in self.lines), buyer_vat_id
-            )
+        problems += self.e_invoice_tax_problems(buyer_vat_id)
         if problems:
             raise InvoiceLinesRejected(problems, aggregate_id=self.id)
         if self.kind is not InvoiceKind.CREDIT_NOTE and self.total.is_negative():
