@@ -1127,6 +1127,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         item_ids: Iterable[str],
         actor: str,
         loaded: dict[UUID, PrepaidAllowance],
+        given_back_on: date | None = None,
     ) -> list[PrepaidAllowance]:
         """Time entries an invoice gave back (its draft voided, or credited as re-billable)
         draw on the allowance that covers their day now, as work logged now would
@@ -1135,7 +1136,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         carry-over was recorded, given back after it, draw the carried hours, and only what
         goes beyond them is owed (as overage). An entry charged already (an invoice billed it
         whole) stays as it is, and so does work not authorized. Returns the allowances drawn
-        (``loaded`` keeps them, and those read, for the rest of the step)."""
+        (``loaded`` keeps them, and those read, for the rest of the step).
+
+        Each charge keeps ``given_back_on``, the void's or the credit's day (``Charge``): until
+        then the invoice held the entry, so the allowance's past days (``draws_on``) leave it
+        out, as ``customer_summary(as_of=...)`` reads the invoice holding it. None (a void
+        without its day, which held the work on no day): drawn from its work date."""
         given_back = set(item_ids)
         if request.allowance_id is None or not given_back:
             return []
@@ -1147,7 +1153,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 continue
             allowance = self._allowance_drawn_on(request, e.work_date, loaded)
             if allowance is not None and e.entry_id not in charged:
-                allowance.charge_work(allowance_charge(request, e, allowance), actor)
+                charge = allowance_charge(request, e, allowance)
+                if given_back_on is not None:
+                    charge = attrs.evolve(charge, given_back_on=given_back_on)
+                allowance.charge_work(charge, actor)
                 drawn[allowance.id] = allowance
         return list(drawn.values())
 
@@ -2308,7 +2317,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         # work given back that an allowance covers now (one rolled over into since) draws on it
         drawn = {a.id: a for a in allowances.values()}
         for request_id, items in released.items():
-            for allowance in self._draw_given_back(requests[request_id], items, actor, allowances):
+            given = self._draw_given_back(requests[request_id], items, actor, allowances, on)
+            for allowance in given:
                 drawn[allowance.id] = allowance
         return changed + list(requests.values()) + list(drawn.values())
 
@@ -2446,7 +2456,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     allowances[allowance.id] = allowance
             # work given back that an allowance covers now (one rolled over into since) draws on it
             for request_id, held in given_back.items():
-                for allowance in self._draw_given_back(requests[request_id], held, actor, loaded):
+                request = requests[request_id]
+                for allowance in self._draw_given_back(request, held, actor, loaded, voided_on):
                     allowances[allowance.id] = allowance
             changed.extend(allowances.values())
             return None, changed
@@ -3318,7 +3329,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         currency = request.currency or self.customer(request.customer_id).currency
         result = Money.zero(currency)
         allowances = self._allowance_chain(request)
-        charged = _charged_entries(request, allowances)
+        charged = _charged_entries(request, allowances, day)
         items = held.get(request.id, set())
         for allowance in allowances:
             billed = billed_overage.get(allowance.id, {})
@@ -3599,10 +3610,17 @@ def _held_by(request: EnhancementRequest, item_ids: list[str], invoice_id: UUID)
 
 
 def _charged_entries(
-    request: EnhancementRequest, allowances: Sequence[PrepaidAllowance]
+    request: EnhancementRequest, allowances: Sequence[PrepaidAllowance], day: date | None = None
 ) -> set[str]:
-    """Ids of the request's time entries charged on these allowances."""
-    return {c.entry_id for a in allowances for c in a.charges if c.request_id == request.id}
+    """Ids of the request's time entries charged on these allowances; with ``day``, those
+    charged by the end of that day (``Charge.charged_by``: an entry given back to an allowance
+    later was an invoice's then, not the allowance's)."""
+    return {
+        c.entry_id
+        for a in allowances
+        for c in a.charges
+        if c.request_id == request.id and (day is None or c.charged_by(day))
+    }
 
 
 def _owes_overage(request: EnhancementRequest, allowance: PrepaidAllowance) -> bool:

@@ -72,18 +72,30 @@ def resolve_charge_key(key: str, charge_keys: Iterable[str]) -> str:
 
 @attrs.frozen
 class Charge:
-    """One time entry charged against the allowance, in the allowance's unit."""
+    """One time entry charged against the allowance, in the allowance's unit.
+
+    ``given_back_on``: for an entry an invoice held and gave back (its draft voided, or its
+    line credited re-billable) after the allowance covering its day was granted, the day it
+    was given back; until then the invoice held it and it drew nothing here. None for work
+    charged as it was logged (and for every charge recorded before q2c kept the day): it draws
+    from its work date."""
 
     entry_id: str
     request_id: UUID
     work_date: date
     quantity: Decimal
     rate: Money
+    given_back_on: date | None = None
 
     @property
     def key(self) -> str:
         """The allowance's name for this charge (``charge_key``)."""
         return charge_key(self.request_id, self.entry_id)
+
+    def charged_by(self, day: date) -> bool:
+        """Whether the allowance had the charge at the end of ``day``: always, but for an
+        entry given back to it after that day (``given_back_on``)."""
+        return self.given_back_on is None or self.given_back_on <= day
 
 
 @attrs.frozen
@@ -368,8 +380,9 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
     def draws_on(self, day: date, billed: Mapping[str, Decimal]) -> dict[str, Draw]:
         """Cover and overage, by charge key, of the work dated on or before ``day``, drawn on
         what was granted by then (``draw_in_work_date_order``); once closed by then, on what
-        was consumed when it closed."""
-        charges = [c for c in self.charges if c.work_date <= day]
+        was consumed when it closed. An entry given back to the allowance after ``day``
+        (``Charge.given_back_on``) is left out: an invoice held it then."""
+        charges = [c for c in self.charges if c.work_date <= day and c.charged_by(day)]
         if self.closed_by(day) and self.cover_cap is not None:
             cap = self.cover_cap
         else:
@@ -378,7 +391,8 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def remaining_on(self, day: date, billed: Mapping[str, Decimal]) -> Decimal:
         """What was left to draw at the end of ``day``: granted by then less covered work dated
-        by then; nothing before the grant, nor once closed by then."""
+        by then (and charged by then: ``draws_on``); nothing before the grant, nor once closed
+        by then."""
         if self.granted_on > day or self.closed_by(day):
             return Decimal(0)
         covered = sum((d.covered for d in self.draws_on(day, billed).values()), Decimal(0))
@@ -386,7 +400,8 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def unbilled_overage_on(self, day: date, billed: Mapping[str, Decimal]) -> dict[str, Decimal]:
         """Overage of the work dated by ``day`` that no invoice billed then, by charge key: an
-        overage exists on a day only from charges dated on or before it."""
+        overage exists on a day only from charges dated on or before it, and charged by then
+        (``draws_on``)."""
         result: dict[str, Decimal] = {}
         for key, draw in self.draws_on(day, billed).items():
             open_overage = draw.overage - billed.get(key, Decimal(0))

@@ -204,20 +204,30 @@ def closed_by(row: Row, day: date) -> bool:
     return closed_on is not None and closed_on <= day
 
 
+def charged_by(charge: list[Any], day: date) -> bool:
+    """Whether an allowance row had a charge (``[work date, quantity, rate, request hex]``,
+    then the day its entry was given back to it, when it was) at the end of ``day``
+    (``Charge.charged_by``). Rows of charges with no such day (all those recorded before q2c
+    kept it) are stored as before."""
+    return len(charge) < 5 or charge[4] is None or charge[4] <= day
+
+
 def allowance_draws(row: Row, as_of: date | None = None) -> dict[str, tuple[Decimal, Decimal]]:
     """(covered, overage) per charge key, drawn in work-date order (the aggregate's own rule).
 
     Without ``as_of``: as recorded, on what was granted (once closed, on what was consumed
     then). With it, as the allowance stood at the end of that day (``PrepaidAllowance.draws_on``):
     on what was granted by then, or once closed by then on what was consumed when it closed.
-    Every charge is drawn, those dated after ``as_of`` last (work-date order), so the draws of
-    the work dated by then are the domain's; what is owed of later work is the caller's to
-    leave out."""
+    Every charge the allowance had by then (``charged_by``) is drawn, those dated after
+    ``as_of`` last (work-date order), so the draws of the work dated by then are the domain's;
+    what is owed of later work is the caller's to leave out. A charge given back to the
+    allowance after ``as_of`` has no draw of that day."""
     from uuid import UUID
 
     charges = [
         Charge(key.split(":", 1)[1], UUID(c[3]), c[0], c[1], Money(c[2], row["currency"]))
         for key, c in row["charges"].items()
+        if as_of is None or charged_by(c, as_of)
     ]
     if as_of is None or closed_by(row, as_of):
         cap = row["granted"] if row["cap"] is None else row["cap"]
@@ -233,12 +243,11 @@ def apply_allowance_event(row: dict[str, Any], event: DomainEvent) -> None:
     name = type(event).__name__
     if name == "WorkCharged":
         c = e.charge
-        row["charges"][charge_key(uuid_hex(c.request_id.int), c.entry_id)] = [
-            c.work_date,
-            c.quantity,
-            c.rate.amount,
-            uuid_hex(c.request_id.int),
-        ]
+        stored = [c.work_date, c.quantity, c.rate.amount, uuid_hex(c.request_id.int)]
+        given_back_on = getattr(c, "given_back_on", None)
+        if given_back_on is not None:  # (``charged_by``)
+            stored.append(given_back_on)
+        row["charges"][charge_key(uuid_hex(c.request_id.int), c.entry_id)] = stored
     elif name == "OverageBilled":  # (quantities by charge key; older events by entry id)
         for k, q in e.quantities.items():
             key = resolve_charge_key(k, row["charges"])

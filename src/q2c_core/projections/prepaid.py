@@ -13,6 +13,7 @@ from q2c_core.domain.values import require_whole
 from q2c_core.projections._facts import (
     allowance_draws,
     apply_allowance_event,
+    charged_by,
     closed_by,
     granted_by,
     new_allowance_row,
@@ -85,8 +86,10 @@ class PrepaidCreditUsage(Projection):
         granted by then (the grant and top-ups from their days), drawn and over by the work
         dated by then, expired or rolled over only once that was recorded for a day on or before
         it (until then open, nothing forfeited), and the overage invoices bill of that work as
-        recorded. ``expiring_soon`` when its last day (the day before its period's exclusive
-        end) falls within ``expiring_within_days`` of ``as_of`` with some left.
+        recorded; work given back to it (a draft voided, a line credited re-billable) only from
+        the day it was given back (``PrepaidAllowance.draws_on``). ``expiring_soon`` when its
+        last day (the day before its period's exclusive end) falls within
+        ``expiring_within_days`` of ``as_of`` with some left.
 
         Overage billing counts as recorded now, not as invoices held it on ``as_of``: when an
         invoice that billed overage was voided (or its line credited re-billable) after
@@ -99,7 +102,7 @@ class PrepaidCreditUsage(Projection):
         result = []
         for key, row in self.rows_with_prefix("alw:"):
             draws = allowance_draws(row, as_of)
-            dated = [k for k, c in row["charges"].items() if c[0] <= as_of]
+            dated = [k for k, c in row["charges"].items() if c[0] <= as_of and charged_by(c, as_of)]
             drawn = sum((draws[k][0] for k in dated), Decimal(0))
             charged = sum((row["charges"][k][1] for k in dated), Decimal(0))
             granted = granted_by(row, as_of)
