@@ -11,7 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
+import pytest
+
 from q2c_core import AllowanceUnit, CreditDisposition, Money, Period, QuoteToCash, TimeEntry
+from q2c_core.domain.errors import InvalidTransition
 from q2c_core.projections import (
     PrepaidCreditUsage,
     ReviewMeeting,
@@ -202,3 +205,83 @@ def test_the_day_given_back_is_kept_when_the_books_are_opened_again(tmp_path: Pa
         assert again.customer_summary(acme, as_of=date(2025, 1, 12)).unbilled_work == eur(0)
     finally:
         again.close()
+
+
+# -- hours topped up after the carry-over's day ----------------------------------------------
+
+
+def test_hours_bought_after_the_carry_over_day_are_carried_from_the_day_they_were_bought(
+    app: QuoteToCash,
+) -> None:
+    """5 more hours bought on 1 February 2025 and recorded on the 2024 allowance, before the
+    carry-over of 10 January was recorded: on 10 January the 4 hours left are carried; the 5
+    follow into 2025 from 1 February (bought then, not forfeited). 15 January: 4 hours left;
+    2 February: 9."""
+    acme, hours, _ = acme_with_six_of_ten_hours_used(app)
+    app.top_up_allowance(hours, 5, topped_up_on=date(2025, 2, 1), reason="bought", actor=A)
+    new = carry_over_on_10_january(app, hours)
+
+    assert app.customer_summary(acme, as_of=date(2024, 12, 31)).prepaid_hours_left == 4
+    assert app.customer_summary(acme, as_of=date(2025, 1, 15)).prepaid_hours_left == 4
+    assert app.customer_summary(acme, as_of=date(2025, 2, 2)).prepaid_hours_left == 9
+    assert app.customer_summary(acme).prepaid_hours_left == 9
+    old = app.allowance(hours)
+    assert (old.rolled_over_quantity, old.forfeited) == (9, 0)
+    carried = app.allowance(new)
+    assert carried.granted_by(date(2025, 1, 10)) == 4
+    assert carried.granted == 9
+    usage = followed(app, PrepaidCreditUsage())
+    assert isinstance(usage, PrepaidCreditUsage)
+    assert hours_left(usage, date(2025, 1, 15)) == 4
+    assert hours_left(usage, date(2025, 2, 2)) == 9
+    assert_read_models_agree(app, acme, [date(2025, 1, 15), date(2025, 2, 2)])
+
+
+def test_carrying_more_than_was_left_on_the_carry_over_day_is_refused(app: QuoteToCash) -> None:
+    """Asked to carry 6 hours on 10 January, when 4 were left then (the 5 bought on 1 February
+    were not there yet): refused naming quantity, nothing recorded."""
+    _, hours, _ = acme_with_six_of_ten_hours_used(app)
+    app.top_up_allowance(hours, 5, topped_up_on=date(2025, 2, 1), reason="bought", actor=A)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(Exception) as refused:
+        app.roll_over_allowance(
+            hours, new_period=Y2025, rolled_over_on=date(2025, 1, 10), actor=A, quantity=6
+        )
+    assert getattr(refused.value, "field", None) == "quantity"
+    assert app.recorder.max_notification_id() == before
+    assert app.allowance(hours).rolled_over_to is None
+
+
+def test_hours_bought_after_the_day_that_cover_the_old_years_overage_refuse_the_carry_over(
+    app: QuoteToCash,
+) -> None:
+    """12 hours worked in 2024 on 10 prepaid, 5 bought on 1 February 2025: 2 of them cover
+    2024's overage from 1 February. A carry-over dated 10 January would have them cover it
+    before they were bought: refused naming rolled_over_on, nothing recorded. Dated 1 February
+    it carries the 3 left."""
+    acme, hours, r = acme_with_six_of_ten_hours_used(app)
+    app.log_work(r, TimeEntry("t3", "bob", date(2024, 6, 1), Decimal(6), eur(100)), actor=A)
+    app.top_up_allowance(hours, 5, topped_up_on=date(2025, 2, 1), reason="bought", actor=A)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidTransition) as refused:
+        carry_over_on_10_january(app, hours)
+    assert refused.value.field == "rolled_over_on"
+    assert app.recorder.max_notification_id() == before
+    new = app.roll_over_allowance(hours, new_period=Y2025, rolled_over_on=date(2025, 2, 1), actor=A)
+    assert app.allowance(new).granted == 3
+    assert app.customer_summary(acme, as_of=date(2025, 2, 1)).prepaid_hours_left == 3
+
+
+def test_an_expiry_before_hours_were_bought_is_refused(app: QuoteToCash) -> None:
+    """The 5 hours bought on 1 February cannot be forfeited by an expiry dated 10 January,
+    before they were bought: refused naming expired_on, nothing recorded; on 1 February the
+    9 hours left are forfeited."""
+    _, hours, _ = acme_with_six_of_ten_hours_used(app)
+    app.top_up_allowance(hours, 5, topped_up_on=date(2025, 2, 1), reason="bought", actor=A)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidTransition) as refused:
+        app.expire_allowance(hours, expired_on=date(2025, 1, 10), actor=A)
+    assert refused.value.field == "expired_on"
+    assert app.recorder.max_notification_id() == before
+    app.expire_allowance(hours, expired_on=date(2025, 2, 1), actor=A)
+    assert app.allowance(hours).forfeited == 9

@@ -1061,14 +1061,23 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         The requests the old allowance covers go on drawing on the new one: their work dated
         after the old period draws on it (``_draw_allowance``), and so does work they logged
-        ahead of the roll-over, dated in the new period and not billed yet."""
+        ahead of the roll-over, dated in the new period and not billed yet.
+
+        What is carried is what was left on ``rolled_over_on`` (``PrepaidAllowance.left_on``),
+        or ``quantity`` of it. Hours (or money) topped up on the old allowance after that day,
+        recorded before the roll-over was, were bought after the carry-over: they are carried
+        too, and the new allowance has them from the day they were bought (a top-up of its
+        own, that day), so a day between reads only what was there: 4 hours carried on 10
+        January, the 5 bought on 1 February from 1 February (``PrepaidAllowance.roll_over``
+        refuses it when they cover work of the old period)."""
 
         def step() -> tuple[UUID, list[Aggregate]]:
             old = self.allowance(allowance_id)
             customer = self.customer(old.customer_id)
             require_period(new_period, "new_period")
             require_day(rolled_over_on, "rolled_over_on")
-            carried = old.remaining if quantity is None else to_decimal(quantity, "quantity")
+            there = old.left_on(rolled_over_on)
+            carried = there if quantity is None else to_decimal(quantity, "quantity")
             more = to_decimal(extra, "extra")
             if more < 0:
                 raise InvalidValue(
@@ -1092,6 +1101,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 rolled_over_from=old.id,
             )
             old.roll_over(new.id, carried, rolled_over_on, actor, new_period)
+            for late in old.top_ups_after(rolled_over_on):
+                reason = (
+                    f"topped up on {late.topped_up_on} on the allowance rolled over into this "
+                    f"one on {rolled_over_on}"
+                )
+                new.top_up(late.quantity, late.topped_up_on, reason, actor)
             customer.add_allowance(new.id, actor)
             self._draw_work_logged_ahead(old, new, customer, actor)
             return new.id, [old, new, customer]

@@ -541,9 +541,60 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
         if self.top_ups is not None:
             self.top_ups.append(TopUp(topped_up_on, quantity))
 
-    @event("Expired")
+    def top_ups_after(self, day: date) -> list[TopUp]:
+        """The top-ups dated after ``day``, in the order made (none known for an allowance read
+        from a snapshot that did not keep their days)."""
+        return [t for t in self.top_ups or () if t.topped_up_on > day]
+
+    def left_on(self, day: date) -> Decimal:
+        """What was left to carry over at the end of ``day``, a day its period is over: what was
+        granted, less the top-ups dated after ``day`` (not bought yet), less what that covers
+        of the work charged (in work-date order). Without such top-ups, ``remaining``."""
+        granted = self.granted - sum((t.quantity for t in self.top_ups_after(day)), Decimal(0))
+        draws = draw_in_work_date_order(granted, self.charges, self.billed_overage)
+        return granted - sum((d.covered for d in draws.values()), Decimal(0))
+
+    def _require_no_cover_bought_after(self, day: date, field: str, doing: str) -> None:
+        """Refuse (``InvalidTransition`` naming ``field``) closing the allowance on ``day`` when
+        hours (or money) topped up after ``day`` cover work of its period: closed on ``day``,
+        it would keep them covering it from a day before they were bought."""
+        late = self.top_ups_after(day)
+        if not late:
+            return
+        granted = self.granted - sum((t.quantity for t in late), Decimal(0))
+        draws = draw_in_work_date_order(granted, self.charges, self.billed_overage)
+        if sum((d.covered for d in draws.values()), Decimal(0)) != self.consumed:
+            last = max(t.topped_up_on for t in late)
+            raise InvalidTransition(
+                f"cannot {doing} on {day}: what was topped up on {last}, after it, covers "
+                f"work of the period; {doing} on or after {last}",
+                field=field,
+                aggregate_id=self.id,
+                value=day,
+            )
+
     def expire(self, expired_on: date, actor: str) -> None:
-        """The period is over: what is left is forfeited, and nothing more can be drawn."""
+        """The period is over: what is left is forfeited, and nothing more can be drawn.
+
+        Not before the period ends, nor before the last top-up's day (``InvalidTransition``
+        naming ``expired_on``): what was bought after the expiry's day would be forfeited
+        before it was bought. Checked on new expiries only: a history recorded before loads."""
+        self._require_open("expire")
+        late = self.top_ups_after(require_day(expired_on, "expired_on"))
+        if late:
+            last = max(t.topped_up_on for t in late)
+            raise InvalidTransition(
+                f"cannot expire on {expired_on}: topped up on {last}, after it (what was bought "
+                f"then would be forfeited before it was bought); expire on or after {last}",
+                field="expired_on",
+                aggregate_id=self.id,
+                value=expired_on,
+            )
+        self._expired(expired_on, actor)
+
+    @event("Expired")
+    def _expired(self, expired_on: date, actor: str) -> None:
+        """The ``Expired`` event (``expire``, which checks the top-ups' days)."""
         self._require_open("expire")
         if expired_on < self.period.end:
             raise InvalidTransition(
@@ -571,7 +622,15 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
         ``rolled_over_on``), and into a period that starts no earlier than this one ends
         (``InvalidValue`` naming ``new_period``): an early roll-over, or one into a period
         overlapping this one, would leave work of the overlap billed while carried hours sit
-        unused. Checked on new roll-overs only: a history recorded before still loads."""
+        unused. Checked on new roll-overs only: a history recorded before still loads.
+
+        ``quantity`` is what is carried on ``rolled_over_on``, never more than was left then
+        (``left_on``; ``AllowanceExhausted`` naming ``quantity``). What was topped up after that
+        day (bought after the carry-over, recorded here before it was) is not forfeited: it
+        goes with the carry-over whole (``RolledOver`` records it with ``quantity``), and the
+        next allowance has it from its own day (``QuoteToCash.roll_over_allowance``). When
+        such top-ups cover work of this period, the roll-over is refused
+        (``InvalidTransition`` naming ``rolled_over_on``): roll over on or after their day."""
         self._require_open("roll over")
         if require_day(rolled_over_on, "rolled_over_on") < self.period.end:
             raise InvalidTransition(
@@ -588,7 +647,17 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=new_period,
             )
-        self._rolled_over(to_allowance_id, quantity, rolled_over_on, actor)
+        self._require_no_cover_bought_after(rolled_over_on, "rolled_over_on", "roll over")
+        there = self.left_on(rolled_over_on)
+        if quantity < 0 or quantity > there:
+            raise AllowanceExhausted(
+                f"only {there} left on {rolled_over_on} to roll over, not {quantity}",
+                field="quantity",
+                aggregate_id=self.id,
+                value=quantity,
+            )
+        late = sum((t.quantity for t in self.top_ups_after(rolled_over_on)), Decimal(0))
+        self._rolled_over(to_allowance_id, quantity + late, rolled_over_on, actor)
 
     @event("RolledOver")
     def _rolled_over(
