@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
+import pytest
 from beancount.core import data
 from test_beancount_ledger import balance_assertions, issue, load_ok, manual_line
 
@@ -31,7 +32,7 @@ from q2c_adapters.accounting.beancount_ledger import (
     ledger_transactions,
 )
 from q2c_adapters.importers.bank import BankStatementImporter
-from q2c_core import Money, QuoteToCash, TaxRate
+from q2c_core import Money, QuoteToCash, RuleViolated, TaxRate
 
 BANK = "Assets:Bank"
 SUSPENSE = "Liabilities:Suspense"
@@ -282,3 +283,37 @@ def test_a_running_journal_books_suspense_as_a_full_export_does(tmp_path: Path) 
         b.split("\n; q2c booked")[0].rstrip("\n") for b in in_journal
     ]
     assert balances(exported_entries, date(2024, 5, 2))[(BANK, "EUR")] == Decimal("99.00")
+
+
+def test_a_credit_is_resolved_or_returned_no_earlier_than_the_bank_booked_it(
+    tmp_path: Path,
+) -> None:
+    """The 99.00 from Initech was booked by the bank on 3 April. Assigning it to Acme, or
+    sending it back, "on 1 April" would move the money out of suspense before it was there (the
+    ledger's suspense account below zero for two days): refused naming ``resolved_on`` /
+    ``returned_on``, nothing recorded. On 3 April itself both are accepted."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    acme, _ = acme_with_invoice(app)
+    import_statement(
+        app, tmp_path, "april", "2024-04-03,99.00,EUR,order 17,Initech LLC,R-9\n", date(2024, 4, 4)
+    )
+    [credit] = app.bank_suspense()
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as early:
+        app.resolve_bank_credit(
+            credit.id, resolved_on=date(2024, 4, 1), customer_id=acme, allocations=[], actor="a"
+        )
+    assert early.value.field == "resolved_on"
+    with pytest.raises(RuleViolated) as back:
+        app.return_bank_credit(
+            credit.id, returned_on=date(2024, 4, 1), reason="not ours", actor="a"
+        )
+    assert back.value.field == "returned_on"
+    assert app.recorder.max_notification_id() == before
+    app.resolve_bank_credit(
+        credit.id, resolved_on=date(2024, 4, 3), customer_id=acme, allocations=[], actor="a"
+    )
+    assert app.bank_suspense() == []
+    assert balances(checked(export_ledger(app)), date(2024, 4, 3))[(BANK, "EUR")] == Decimal(
+        "99.00"
+    )

@@ -17,10 +17,10 @@ import attrs
 from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.cards import refuse_card_numbers
-from q2c_core.domain.errors import InvalidTransition, InvalidValue
+from q2c_core.domain.errors import InvalidTransition, InvalidValue, RuleViolated
 from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import named_id
+from q2c_core.domain.values import named_id, require_day
 
 
 class CreditStatus(enum.Enum):
@@ -141,6 +141,17 @@ class BankCredit(ChecksFacts, Aggregate):
                 value=self.status,
             )
 
+    def _check_after_booking(self, day: date, field: str) -> None:
+        """The money leaves suspense no earlier than the bank booked it: before, it was not
+        there to assign or send back (the books' suspense account would go below zero)."""
+        if require_day(day, field) < self.credit.booked_on:
+            raise RuleViolated(
+                f"must not be before {self.credit.booked_on}, the day the bank booked the credit",
+                field=field,
+                aggregate_id=self.id,
+                value=day,
+            )
+
     def resolve(
         self,
         customer_id: UUID,
@@ -167,6 +178,7 @@ class BankCredit(ChecksFacts, Aggregate):
             raise InvalidValue(
                 "the credit already has its payment", field="payment_id", aggregate_id=self.id
             )
+        self._check_after_booking(resolved_on, "resolved_on")
         refuse_card_numbers("note", note)
         self._resolved(customer_id, payment_id, invoice_ids, resolved_on, note, actor)
 
@@ -202,6 +214,7 @@ class BankCredit(ChecksFacts, Aggregate):
             )
         if not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        self._check_after_booking(returned_on, "returned_on")
         refuse_card_numbers("reason", reason)
         self._returned(returned_on, reason, actor)
 
