@@ -62,7 +62,13 @@ from q2c_adapters.cli_support import (
 )
 from q2c_adapters.reports import REPORTS, cell, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated, StorageUnavailable
+from q2c_core.domain.errors import (
+    DamagedRow,
+    NotFound,
+    Q2CError,
+    RuleViolated,
+    StorageUnavailable,
+)
 from q2c_core.domain.invoice_lines import InvoiceLine, RevenueKind, lines_net, lines_tax
 from q2c_core.domain.money import Money, minor_units, total
 from q2c_core.domain.values import Period
@@ -78,7 +84,7 @@ from q2c_core.projections import (
     events_behind,
     rebuild,
 )
-from q2c_core.projections.store import PageWrite, ProjectionStore, encode_row
+from q2c_core.projections.store import PageWrite, ProjectionStore, Row, encode_row
 from q2c_core.recorded_saves import position_as_of, recorded_times
 from q2c_core.snapshot_check import SnapshotCheck
 from q2c_core.storage import storage_errors
@@ -378,17 +384,44 @@ def _refused(projections: Sequence[Projection]) -> list[str]:
     return names
 
 
+def _damaged_row(error: DamagedRow, rebuild_with: tuple[str, str | None, Path | None]) -> str:
+    """A live row that cannot be read back, and the ``q2c rebuild`` that writes it again from
+    events, on one line."""
+    command = rebuild_command_line(*rebuild_with, [error.projection] if error.projection else [])
+    return f"{one_line(error)}; rebuild it from events: {command}"
+
+
+@contextmanager
+def _damaged_rows_refused(rebuild_with: tuple[str, str | None, Path | None]) -> Iterator[None]:
+    """A live row that cannot be read back (``DamagedRow``) ends the command in one line
+    naming the projection, the row and the ``q2c rebuild`` that repairs it, exit 2."""
+    try:
+        yield
+    except DamagedRow as error:
+        fail(_damaged_row(error, rebuild_with))
+
+
 def _catch_up(
     application: QuoteToCash,
     projections: Sequence[Projection],
     rebuild_with: tuple[str, str | None, Path | None],
+    damaged: list[DamagedRow] | None = None,
     **kwargs: Any,
 ) -> int:
     """Bring live projections up to date; rows built with other settings or by an older row
     layout are refused (exit 2), naming the ``q2c rebuild`` command that rebuilds them
-    (``rebuild_with``: the URL, store and commission plan given)."""
+    (``rebuild_with``: the URL, store and commission plan given). So is a row the events
+    change that cannot be read back (``DamagedRow``), unless ``damaged`` is given: it is
+    added there and the catch-up stops where it is (what was committed stands)."""
     try:
-        return catch_up(application, projections, **kwargs)
+        with _damaged_rows_refused(rebuild_with):
+            try:
+                return catch_up(application, projections, **kwargs)
+            except DamagedRow as error:
+                if damaged is None:
+                    raise
+                damaged.append(error)
+                return 0
     except RuleViolated as e:
         err.print(Text(str(e), style="red"))
         command = rebuild_command_line(*rebuild_with, _refused(projections))
@@ -545,17 +578,28 @@ def _text(value: Any) -> str:
     return text if len(text) < 200 else text[:197] + "..."
 
 
+def _readable_rows(projection: Projection) -> tuple[dict[str, Row], list[DamagedRow]]:
+    """A projection's rows that read back, and each one that does not (``DamagedRow``)."""
+    try:
+        return projection.rows(), []
+    except DamagedRow:
+        return projection.store.load_readable(projection.name)
+
+
 def compare(
     rebuilt: Sequence[Projection],
     live: Sequence[Projection],
     live_label: str,
     head: int | None = None,
+    damaged: list[DamagedRow] | None = None,
 ) -> int:
     """Print the differences between two sets of projections; returns how many rows differ.
     Each differing row is printed with its differing fields: ``name: live -> rebuilt``. With
     the log's ``head``, a live projection whose position is not the head is a difference too:
     caught up, it must have followed every event (a position past the head skips events
-    recorded later, as a store built from another database would)."""
+    recorded later, as a store built from another database would). A live row that cannot be
+    read back (damaged) differs as ``(row): (unreadable: why) → rebuilt row``, and is added to
+    ``damaged`` when given."""
     total = 0
     by_name = {p.name: p for p in live}
     for p in rebuilt:
@@ -568,10 +612,24 @@ def compare(
                 f"the event log's last is #{head}",
                 markup=True,
             )
-        differences = diff_rows(p.rows(), other.rows())
+        expected = p.rows()
+        live_rows, unreadable = _readable_rows(other)
+        differences = diff_rows(expected, live_rows)
+        if unreadable:
+            keys = {d.key for d in unreadable}
+            differences = sorted(
+                [d for d in differences if d[0] not in keys]
+                + [
+                    (d.key, [("(row)", f"(unreadable: {d.reason})", _text(expected.get(d.key)))])
+                    for d in unreadable
+                ],
+                key=lambda d: d[0],
+            )
+            if damaged is not None:
+                damaged.extend(unreadable)
         total += len(differences)
         if not differences:
-            console.print(f"[green]OK[/green]   {p.name}: {len(p.rows())} rows equal")
+            console.print(f"[green]OK[/green]   {p.name}: {len(expected)} rows equal")
             continue
         console.print(f"[red]DIFF[/red] {p.name}: {len(differences)} rows differ")
         console.print(f"  (field: {live_label} value → rebuilt value)", markup=False)
@@ -651,7 +709,9 @@ def replay(
     one-pass rebuild as of that time is compared with an incremental one (small pages,
     committed and resumed page by page, as a live follower would have built it up to then),
     and the output says so. --workers 2 rebuilds two shares of the projections in two
-    processes at once (the same rows; a SQLite file or PostgreSQL).
+    processes at once (the same rows; a SQLite file or PostgreSQL). A live row that cannot be
+    read back (damaged) is a difference too, ``(unreadable: why) → rebuilt row``, named with
+    the ``q2c rebuild`` that writes it again from events.
 
     Every stored snapshot is then checked against its aggregate rebuilt from its events alone
     up to the snapshot's version (``QuoteToCash.verify_snapshots``: commands and documents
@@ -669,8 +729,18 @@ def replay(
         # one fixed moment of the log for every side: events another process records
         # meanwhile are neither followed into the live store nor rebuilt here
         head = application.recorder.max_notification_id() or 0
+        damaged: list[DamagedRow] = []
+        rebuild_with = (url, store, commission_plan)
         with progress_bar("bringing live projections up to date") as update:
-            _catch_up(application, live, (url, store, commission_plan), progress=update, until=head)
+            _catch_up(application, live, rebuild_with, damaged, progress=update, until=head)
+        stopped = len(damaged)
+        for unreadable in damaged:  # (the live store could not follow every event)
+            console.print(
+                f"[red]DIFF[/red] {unreadable.projection}: the live read models could not follow "
+                f"every event: {one_line(unreadable)}",
+                markup=True,
+                soft_wrap=True,
+            )
         until = min(position_as_of(application, moment), head) if moment is not None else head
         against_live = until >= head
         if moment is not None:
@@ -701,8 +771,8 @@ def replay(
             live = all_projections(live_store, plan=plan)
             with progress_bar("incremental rebuild as of the same time") as update:
                 rebuild(application, live, until=until, page_size=97, progress=update)
-        differences = (
-            compare(rebuilt, live, "live", head)
+        differences = stopped + (
+            compare(rebuilt, live, "live", head, damaged)
             if against_live
             else compare(rebuilt, live, "page-by-page")
         )
@@ -719,6 +789,10 @@ def replay(
         snapshots = application.verify_snapshots(progress=update)
     mismatched = compare_snapshots(snapshots, invoice_numbers(application))
     application.close()
+    if damaged:
+        # each damaged row once, with the rebuild that writes its read model again
+        for unreadable in {(d.projection, d.key): d for d in damaged}.values():
+            console.print(_damaged_row(unreadable, rebuild_with), markup=False, soft_wrap=True)
     if differences or mismatched:
         found = [f"{differences} rows differ"] if differences else []
         if mismatched:
@@ -1369,10 +1443,13 @@ def report(
     plan = load_plan(commission_plan)
     with tempfile.TemporaryDirectory(prefix="q2c-report-") as tmp:
         projections, target = _projections_for(url, store, moment, tmp, plan, commission_plan)
-        table = report_table(name, projections, day)
-        if commission_plan is not None and REPORT_PROJECTIONS.get(name) == "commissions":
-            _warn_of_unknown_managers(plan, projections)
-        target.close()
+        try:
+            with _damaged_rows_refused((url, store, commission_plan)):
+                table = report_table(name, projections, day)
+                if commission_plan is not None and REPORT_PROJECTIONS.get(name) == "commissions":
+                    _warn_of_unknown_managers(plan, projections)
+        finally:
+            target.close()
     if fmt == "table":
         # (wider than the screen or a pipe's 80 columns, the table's lines are printed
         # whole: amounts, dates and keys never shrink, see rich_table)
@@ -1597,12 +1674,14 @@ def rows(
     try:
         projections = {p.name: p for p in all_projections(target, plan=plan)}
         name = _projection_named(name, projections)
-        _catch_up(application, list(projections.values()), (url, store, commission_plan))
-        found = sorted(
-            (key, value)
-            for key, value in projections[name].rows_with_prefix(prefix)
-            if key != Projection.CONFIG_KEY
-        )
+        rebuild_with = (url, store, commission_plan)
+        _catch_up(application, list(projections.values()), rebuild_with)
+        with _damaged_rows_refused(rebuild_with):
+            found = sorted(
+                (key, value)
+                for key, value in projections[name].rows_with_prefix(prefix)
+                if key != Projection.CONFIG_KEY
+            )
     finally:
         target.close()
         application.close()

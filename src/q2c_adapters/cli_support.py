@@ -14,7 +14,7 @@ import typer
 import typer.core
 
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated
+from q2c_core.domain.errors import DamagedRow, NotFound, Q2CError, RuleViolated
 from q2c_core.domain.values import person_key
 from q2c_core.storage import (
     LONGEST_WAIT,
@@ -52,12 +52,17 @@ class OneLineRefusals(typer.core.TyperGroup):
     error, ``error: <option>: <rule>``, with exit code 2, like every other refusal (``refuse``),
     not a usage box. That holds for the values the command line itself cannot read (``--workers
     abc``, ``--limit -1``) and for ``typer.BadParameter`` a command raises (``parse_date``).
-    A command line of the wrong shape (an option missing or unknown) still gets the usage."""
+    A command line of the wrong shape (an option missing or unknown) still gets the usage.
+    A stored read-model row that cannot be read back (``DamagedRow``), where a command does
+    not say more, is one line too: the projection, the row and ``q2c rebuild``, exit 2."""
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command, refusing a bad option or argument value in one line."""
         try:
             return super().invoke(ctx)
+        except DamagedRow as error:
+            named = f" --projection {error.projection}" if error.projection else ""
+            fail(f"{one_line(error)}; rebuild it from events: q2c rebuild --url URL{named}")
         except typer.BadParameter as error:
             # (an option left out is a MissingParameter: the usage says what to give)
             if any(c.__name__ == "MissingParameter" for c in type(error).__mro__):

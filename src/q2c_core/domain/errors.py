@@ -134,3 +134,26 @@ class ConcurrencyConflict(Q2CError):
 class StorageUnavailable(Q2CError):
     """The storage a URL names cannot be opened: a server that does not answer or refuses, a
     database or a directory that does not exist. The driver's error is chained as the cause."""
+
+
+class DamagedRow(Q2CError):
+    """A stored read-model row cannot be read back: its text is not the JSON q2c wrote (damaged
+    on disk, or changed by hand). Names the projection and the row's key (``field`` is
+    ``"<projection> row <key>"``) and why (``reason``). Nothing is lost: the events hold every
+    number, and ``q2c rebuild`` writes the read model again from them."""
+
+    def __init__(self, reason: str, *, projection: str = "", key: str = "") -> None:
+        self.reason = reason
+        self.projection = projection
+        self.key = key
+        super().__init__(f"cannot be read back ({reason})", field=self._where())
+
+    def _where(self) -> str:
+        return f"{self.projection} row {self.key}" if self.projection or self.key else ""
+
+    def in_row(self, projection: str, key: str) -> DamagedRow:
+        """The same error naming the projection and the row it was read from."""
+        self.projection, self.key = projection, key
+        self.field = self._where()
+        self.args = (self._message(),)
+        return self

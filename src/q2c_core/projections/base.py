@@ -294,7 +294,7 @@ class Projection:
         known = self._known
         if not self._complete and (known is None or key in known):
             text = self.store.recorder.load_row(self.name, key)
-            row = decode_row(text) if text is not None else None
+            row = decode_row(text, projection=self.name, key=key) if text is not None else None
         self._cache[key] = row
         return row
 

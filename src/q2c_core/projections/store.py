@@ -32,6 +32,7 @@ from eventsourcing.persistence import (
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
+from q2c_core.domain.errors import DamagedRow
 from q2c_core.storage import create_tables as create_tables_safely
 from q2c_core.storage import env_for_url, opening, sqlite_wal_mode
 
@@ -77,14 +78,28 @@ def _hook(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
         ((key, value),) = obj.items()
         if key == "$d":
-            return Decimal(value)
+            try:
+                return Decimal(value)
+            except (ArithmeticError, TypeError, ValueError):
+                raise _BadTag(f"{value!r} is not a decimal number") from None
         if key == "$date":
-            return date.fromisoformat(value)
+            return _tagged(date.fromisoformat, value, "a date")
         if key == "$dt":
-            return datetime.fromisoformat(value)
+            return _tagged(datetime.fromisoformat, value, "a date and time")
         if key == "$u":
-            return UUID(value)
+            return _tagged(UUID, value, "a UUID")
     return obj
+
+
+class _BadTag(ValueError):
+    """A tagged value (``$d``, ``$date``, ``$dt``, ``$u``) that is not one."""
+
+
+def _tagged(read: Callable[[Any], Any], value: Any, what: str) -> Any:
+    try:
+        return read(value)
+    except (TypeError, ValueError, AttributeError):
+        raise _BadTag(f"{value!r} is not {what}") from None
 
 
 def encode_row(row: Row) -> str:
@@ -100,9 +115,22 @@ def encode_row(row: Row) -> str:
 _ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"), ensure_ascii=False)
 
 
-def decode_row(text: str) -> Row:
-    """Tagged JSON text back to the row, Decimals and dates exact."""
-    value: Row = json.loads(text, object_hook=_hook)
+def decode_row(text: str, *, projection: str = "", key: str = "") -> Row:
+    """Tagged JSON text back to the row, Decimals and dates exact.
+
+    Text that is not a row q2c wrote (damaged on disk or by hand: not JSON, not a JSON object,
+    a tagged value that is not one) raises ``DamagedRow`` saying why, naming the projection
+    and the row's key when given."""
+    try:
+        value: Row = json.loads(text, object_hook=_hook)
+    except _BadTag as bad:
+        raise DamagedRow(str(bad), projection=projection, key=key) from None
+    except (ValueError, TypeError, RecursionError) as bad:  # (JSONDecodeError is a ValueError)
+        raise DamagedRow(f"not JSON: {bad}", projection=projection, key=key) from None
+    if type(value) is not dict:
+        raise DamagedRow(
+            f"not a JSON object but {type(value).__name__}", projection=projection, key=key
+        )
     return value
 
 
@@ -470,8 +498,28 @@ class ProjectionStore:
         return self.recorder.max_tracking_id(tracking_name) or 0
 
     def load(self, projection: str) -> dict[str, Row]:
-        """Every row of a projection, decoded."""
-        return {k: decode_row(v) for k, v in self.recorder.load_rows(projection)}
+        """Every row of a projection, decoded; ``DamagedRow`` naming the projection and a row
+        that cannot be read back."""
+        rows: dict[str, Row] = {}
+        key = ""
+        try:
+            for key, text in self.recorder.load_rows(projection):
+                rows[key] = decode_row(text)
+        except DamagedRow as damaged:
+            raise damaged.in_row(projection, key) from None
+        return rows
+
+    def load_readable(self, projection: str) -> tuple[dict[str, Row], list[DamagedRow]]:
+        """Every row of a projection that reads back, and a ``DamagedRow`` for each that does
+        not (in key order): what ``q2c replay`` compares and reports."""
+        rows: dict[str, Row] = {}
+        damaged: list[DamagedRow] = []
+        for k, v in sorted(self.recorder.load_rows(projection)):
+            try:
+                rows[k] = decode_row(v, projection=projection, key=k)
+            except DamagedRow as error:
+                damaged.append(error)
+        return rows, damaged
 
     def commit(self, writes: Iterable[PageWrite]) -> None:
         """Rows and tracking records, one transaction."""
