@@ -38,6 +38,31 @@ _PLAIN_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 # where the server would let q2c create its tables, type and function among the system views
 _SYSTEM_SCHEMA = re.compile(r"information_schema|pg_.*")
 
+# The words PostgreSQL reserves (pg_get_keywords() catcode R, e.g. order, select, user) or lets
+# name a column but not a type or function (catcode C, e.g. position, int, time): eventsourcing
+# writes the schema unquoted where the server parses it as SQL (a type's name "schema.name"),
+# so the server misreads them there, after the schema was created. The words of PostgreSQL 15,
+# and those later versions added (system_user, json..., merge_action). The type and function
+# keywords (catcode T: left, join...) and the unreserved ones name a schema q2c opens fine.
+_RESERVED_WORDS = frozenset(
+    """
+    all analyse analyze and any array as asc asymmetric between bigint bit boolean both
+    case cast char character check coalesce collate column constraint create
+    current_catalog current_date current_role current_time current_timestamp current_user
+    dec decimal default deferrable desc distinct do else end except exists extract false
+    fetch float for foreign from grant greatest group grouping having in initially inout
+    int integer intersect interval into json json_array json_arrayagg json_exists
+    json_object json_objectagg json_query json_scalar json_serialize json_table json_value
+    lateral leading least limit localtime localtimestamp merge_action national nchar none
+    normalize not null nullif numeric offset on only or order out overlay placing position
+    precision primary real references returning row select session_user setof smallint
+    some substring symmetric system_user table then time timestamp to trailing treat trim
+    true union unique user using values varchar variadic when where window with
+    xmlattributes xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi
+    xmlroot xmlserialize xmltable
+    """.split()
+)
+
 
 def _refuse_nul(url: str) -> None:
     """InvalidValue naming ``url`` when any part of it holds a NUL character (as is or as %00):
@@ -116,6 +141,14 @@ def env_for_url(url: str) -> dict[str, str]:
                     f"the schema must not be {schema}: information_schema and every name "
                     "starting with pg_ are PostgreSQL's system schemas, where q2c would create "
                     "its tables among the server's own",
+                    field="url",
+                    value=redacted(url),
+                )
+            if schema.lower() in _RESERVED_WORDS:
+                raise InvalidValue(
+                    f"the schema must not be {schema}: PostgreSQL reserves the word, and the "
+                    "server would misread it in the statements that make and use q2c's tables; "
+                    f"choose another name (e.g. {schema}_q2c)",
                     field="url",
                     value=redacted(url),
                 )
