@@ -29,7 +29,7 @@ import attrs
 from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.errors import InvalidValue, RuleViolated
 from q2c_core.projections.base import Projection, row_key_id
 from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import NotificationReader, RawNotification
@@ -125,6 +125,7 @@ class Follower:
             head = self.app.recorder.max_notification_id() or 0
             if self.until is None and self.as_of is not None:
                 self.until = position_as_of(self.app, self.as_of)
+        self._refuse_past_head(positions, head)
         pages = 0
         dispatch: dict[str, _Route] = {}
         until = self.until
@@ -186,6 +187,29 @@ class Follower:
             self._track_to(min(head, until) if until is not None else head, positions)
         for topic, route in dispatch.items():
             self.applied_by_topic[topic] = self.applied_by_topic.get(topic, 0) + route.applied
+
+    def _refuse_past_head(self, positions: dict[int, int], head: int) -> None:
+        """RuleViolated naming each projection whose stored position is past the end of the
+        log (``head``, read after the positions), before anything is read or written: a
+        position is always a notification read from the log followed (on PostgreSQL too, where
+        ids can have gaps or be not yet visible, one read was visible, so the head read after
+        it is at least that far), so a position past the head means the store followed another
+        history (another database, or this one before it was restored from an older copy).
+        Following on would skip this log's events up to the position, for good."""
+        past = [p for p in self.projections if positions[id(p)] > head]
+        if not past:
+            return
+        where = ", ".join(f"{p.name} at notification {positions[id(p)]}" for p in past)
+        raise RuleViolated(
+            f"projection {where} in {self._stores_url()} is past the end of the log of "
+            f"{self._app_url()}, whose last notification is {head}: the store was built from "
+            "another history (another database), or the log was restored from an older copy "
+            "since; following it would skip its events up to there. Rebuild the projection "
+            "from this log (rebuild, from an empty start), or open the application it was "
+            "built from",
+            field="position",
+            value={p.name: positions[id(p)] for p in past},
+        )
 
     def _app_url(self) -> str:
         """The URL of the application's storage, as an error names it (no password)."""
