@@ -4,8 +4,10 @@ invoiced, voided, topped up and expired. Whatever the history:
 
 - every billable hour is in exactly one bucket (unbilled, covered, invoiced), and an allowance
   never covers more than it was granted;
-- a roll-over carries no more than is left (a unit more is refused, recording nothing) and
-  grants the new allowance exactly what it carried plus the extra grant; down the chain nothing
+- a roll-over carries no more than is left on its day (a unit more is refused, recording
+  nothing; so is a roll-over dated before hours bought later that cover the period's work) and
+  grants the new allowance exactly what it carried plus the extra grant, plus the hours topped
+  up after its day, which go with it whole; down the chain nothing
   is made or lost: the grant, top-ups and extra grants (counted by the test) are what the
   closed allowances used or forfeited plus what the open one was granted;
 - ``UnbilledRevenue`` says what ``unbilled_work`` says, request by request, and
@@ -117,14 +119,18 @@ class Prepaid:
             pass  # refused: nothing recorded
 
     def roll_over(self, k: int, day: date) -> None:
-        """Roll the newest allowance over into the next period's: all that is left, part of it,
-        or (one time in ten) a unit more than is left, which is refused, recording nothing;
-        plus an extra grant. The new allowance is granted exactly what was carried plus the
-        extra, and what was carried is no more than was left."""
+        """Roll the newest allowance over into the next period's: all that is left on the
+        roll-over's day, part of it, or (one time in ten) a unit more than is left, which is
+        refused, recording nothing; plus an extra grant. The new allowance is granted exactly
+        what was carried plus the extra, plus the top-ups dated after the roll-over's day
+        (bought after it, they go with it whole), and what was carried is no more than was
+        left that day."""
         app = self.app
         a = app.allowance(self.newest())
         end = a.period.end
-        left = a.remaining
+        on = max(day, end)
+        left = a.left_on(on)
+        late = sum((t.quantity for t in a.top_ups_after(on)), Decimal(0))
         if k % 2:
             carried = None
         elif k % 10 == 8:
@@ -137,19 +143,26 @@ class Prepaid:
             new = app.roll_over_allowance(
                 a.id,
                 new_period=Period(end, end + timedelta(days=DAYS)),
-                rolled_over_on=max(day, end),
+                rolled_over_on=on,
                 actor="a",
                 quantity=carried,
                 extra=extra,
             )
-        except Q2CError:
+        except Q2CError as refused:
             assert app.recorder.max_notification_id() == before
-            assert a.status is not AllowanceStatus.OPEN or carried == left + 1
+            # (hours bought after the day asked for cover work of the period: it is rolled
+            # over on or after their day, not before)
+            covered_by_late = late > 0 and a.consumed > a.granted - late
+            assert (
+                a.status is not AllowanceStatus.OPEN
+                or carried == left + 1
+                or (covered_by_late and refused.field == "rolled_over_on")
+            ), refused
             return
         assert a.status is AllowanceStatus.OPEN and (carried is None or carried <= left)
         expected = left if carried is None else carried
-        assert app.allowance(new).granted == expected + extra
-        assert app.allowance(a.id).rolled_over_quantity == expected
+        assert app.allowance(new).granted == expected + extra + late
+        assert app.allowance(a.id).rolled_over_quantity == expected + late
         self.inflow += extra
 
 
