@@ -48,6 +48,12 @@ _PADDING = 1
 # An fpdf2 table row never spans pages: a row with a cell longer than this many lines is printed
 # as one table row per line, joined seamlessly, so it breaks across pages like running text.
 _MAX_ROW_LINES = 10
+# What fpdf2 replaces with the page count when the PDF is closed, wherever it is printed. Not its
+# default "{nb}", which a buyer's name, a line's text or the branding may well hold ("Shop {nb}
+# GmbH" printed as "Shop 1 GmbH"): Private Use Area characters DejaVu Sans has no glyphs for, so
+# no printable text holds them (``_refuse_unprintable`` refuses any that does). Three characters
+# reserve the width of three digits, as "{nb}" did.
+PAGE_COUNT_ALIAS = "\ue000\ue001\ue002"
 
 
 class _InvoicePDF(FPDF):
@@ -60,7 +66,7 @@ class _InvoicePDF(FPDF):
         self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(auto=True, margin=22)
-        self.alias_nb_pages()
+        self.alias_nb_pages(PAGE_COUNT_ALIAS)
         self.set_title(f"{doc.title} {doc.number}".strip())
         self.set_author(doc.branding.company_name)
         self.set_creator("q2c")
@@ -102,7 +108,7 @@ class _InvoicePDF(FPDF):
         self.cell(0, 4, b.footer or bank, align="L", new_x="LMARGIN", new_y="NEXT")
         if b.footer:
             self.cell(0, 4, bank, align="L")
-        page = self.doc.labels["page"].format(page=self.page_no(), pages="{nb}")
+        page = self.doc.labels["page"].format(page=self.page_no(), pages=PAGE_COUNT_ALIAS)
         self.set_xy(self.l_margin, -12)
         self.cell(0, 4, page, align="R")
 
@@ -151,6 +157,15 @@ def _refuse_unprintable(pdf: _InvoicePDF) -> None:
     Raises ``InvalidValue`` naming the first such field and its characters."""
     faces = [f for f in pdf.fonts.values() if isinstance(f, TTFFont)]
     for field, text in _texts(pdf.doc):
+        reserved = sorted({ch for ch in text if ch in PAGE_COUNT_ALIAS})
+        if reserved:
+            shown = ", ".join(f"U+{ord(ch):04X}" for ch in reserved)
+            raise InvalidValue(
+                f"has private-use characters the PDF reserves for its page count ({shown}); "
+                "the PDF would print the number of pages there, so it is not made",
+                field=field,
+                value=text,
+            )
         missing = list(
             dict.fromkeys(
                 ch

@@ -1,0 +1,116 @@
+"""Stories: an issued invoice's PDF and HTML print what was recorded, as it was recorded.
+
+A buyer's text is printed as typed (a ``{nb}`` in it is not the page count), within its column
+on the page, a contract invoice keeps the sub-contract text it was issued with, and a credit
+note names the invoice it credits by number and date.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import pypdf
+import pytest
+
+from q2c_adapters.documents import Branding, render_pdf
+from q2c_core import (
+    InvalidValue,
+    InvoiceLine,
+    LineSource,
+    Money,
+    QuoteToCash,
+    SourceKind,
+    TaxRate,
+)
+
+A = "alice"
+EUR = "EUR"
+BRAND = Branding(company_name="Q2C Services GmbH", iban="DE89370400440532013000")
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text as a reader extracts it, whitespace collapsed."""
+    assert data.startswith(b"%PDF-")
+    pages = pypdf.PdfReader(io.BytesIO(data)).pages
+    return " ".join("\n".join(p.extract_text() for p in pages).split())
+
+
+def html_text(html: str) -> str:
+    return " ".join(re.sub("<[^>]+>", " ", html).split())
+
+
+def issue(app: QuoteToCash, invoice: UUID, on: date) -> str:
+    app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+    return app.issue_invoice(invoice, issued_on=on, actor="bea")
+
+
+def manual(line_id: str, text: str, net: str = "100") -> InvoiceLine:
+    return InvoiceLine(
+        line_id,
+        text,
+        Decimal(1),
+        Money.of(net, EUR),
+        TaxRate.standard(19),
+        LineSource(SourceKind.MANUAL, note="agreed"),
+    )
+
+
+def customer(app: QuoteToCash, name: str = "Acme GmbH", **details: str) -> UUID:
+    return app.register_customer(
+        name, EUR, account_manager="mia", actor=A, tax_rate=TaxRate.standard(19), **details
+    )
+
+
+# -- 1. text holding "{nb}" is printed as typed -----------------------------------------------
+
+
+def test_a_buyer_named_with_braces_nb_is_printed_as_named_not_as_the_page_count(
+    app: QuoteToCash,
+) -> None:
+    c = customer(app, "Shop {nb} GmbH", address="Hof {nb}\nLager {nb}")
+    lines = [manual("L1", "Setup of template {nb} variable"), manual("L2", "{nb}{nb}")]
+    inv = app.draft_invoice(c, lines, drafted_on=date(2024, 5, 2), actor="b")
+    issue(app, inv, date(2024, 5, 2))
+
+    text = pdf_text(render_pdf(app, inv, BRAND))
+
+    assert "Shop {nb} GmbH" in text  # was "Shop 1 GmbH"
+    assert "Hof {nb}" in text and "Lager {nb}" in text
+    assert "Setup of template {nb} variable" in text
+    assert "{nb}{nb}" in text
+    assert "Shop 1 GmbH" not in text
+    # the footer still counts the pages
+    assert "Page 1 of 1" in text
+
+
+def test_a_branding_footer_with_braces_nb_is_printed_as_written(app: QuoteToCash) -> None:
+    c = customer(app)
+    inv = app.draft_invoice(c, [manual("L1", "Item")], drafted_on=date(2024, 5, 2), actor="b")
+    issue(app, inv, date(2024, 5, 2))
+    brand = Branding(company_name="Seller {nb}", footer="Template {nb} Ltd")
+
+    text = pdf_text(render_pdf(app, inv, brand))
+
+    assert "Seller {nb}" in text and "Template {nb} Ltd" in text
+    assert "Page 1 of 1" in text
+
+
+def test_text_holding_the_page_count_placeholder_is_refused_naming_the_field(
+    app: QuoteToCash,
+) -> None:
+    c = customer(app)
+    inv = app.draft_invoice(c, [manual("L1", "Item")], drafted_on=date(2024, 5, 2), actor="b")
+    issue(app, inv, date(2024, 5, 2))
+    from q2c_adapters.documents.pdf import PAGE_COUNT_ALIAS
+
+    brand = Branding(company_name=f"Seller {PAGE_COUNT_ALIAS}")
+
+    with pytest.raises(InvalidValue) as refused:
+        render_pdf(app, inv, brand)
+
+    assert refused.value.field == "branding.company_name"
