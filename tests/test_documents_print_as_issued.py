@@ -11,19 +11,25 @@ import io
 import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID
 
 import pypdf
 import pytest
 
-from q2c_adapters.documents import Branding, render_pdf
+from q2c_adapters.documents import Branding, render_html, render_pdf
 from q2c_core import (
+    BillingFrequency,
     InvalidValue,
     InvoiceLine,
     LineSource,
     Money,
+    Period,
+    PricePoint,
     QuoteToCash,
     SourceKind,
+    SubContract,
+    SubContractKind,
     TaxRate,
 )
 
@@ -114,3 +120,97 @@ def test_text_holding_the_page_count_placeholder_is_refused_naming_the_field(
         render_pdf(app, inv, brand)
 
     assert refused.value.field == "branding.company_name"
+
+
+# -- 2. an issued contract invoice keeps the sub-contract text it was issued with ---------------
+
+
+def test_an_issued_contract_invoice_prints_the_same_after_its_contract_changes(
+    app: QuoteToCash,
+) -> None:
+    c = customer(app, "Acme")
+    year = Period(date(2024, 1, 1), date(2025, 1, 1))
+    price = [PricePoint(year.start, Money.of("1200", EUR))]
+    k = app.sign_contract(
+        c,
+        number="MC-1",
+        term=year,
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=year.start,
+        actor=A,
+        sub_contracts=[
+            SubContract("S1", "ERP licence", SubContractKind.LICENCE, year.start, price),
+            SubContract("S2", "Support desk", SubContractKind.SERVICE, year.start, price),
+        ],
+    )
+    app.activate_contract(k, effective=year.start, actor=A)
+    (doc,) = app.run_billing(date(2024, 1, 1), actor="run").documents
+    inv = doc.invoice_id
+    issue(app, inv, date(2024, 1, 1))
+    german = Branding(company_name="Seller", language="de")
+
+    before = pdf_text(render_pdf(app, inv, BRAND))
+    before_de = pdf_text(render_pdf(app, inv, german))
+    before_html = render_html(app, inv, BRAND)
+    assert "MC-1 / ERP licence [S1]" in before
+    assert "S1 ERP licence" in before and "S2 Support desk" in before
+    assert "S1 ERP licence" in html_text(before_html)
+
+    # later the contract's texts are corrected, its prices and terms change
+    app.describe_sub_contract(k, "S1", description="CRM seats", actor=A)
+    app.describe_sub_contract(k, "S2", description="Hotline", actor=A)
+    app.reprice_sub_contract(
+        k, "S1", effective=date(2024, 2, 1), annual_price=Money.of("2400", EUR), actor=A
+    )
+    app.change_contract_payment_terms(k, payment_terms_days=60, effective=date(2024, 2, 1), actor=A)
+
+    assert pdf_text(render_pdf(app, inv, BRAND)) == before
+    assert pdf_text(render_pdf(app, inv, german)) == before_de
+    assert render_html(app, inv, BRAND) == before_html
+    assert "CRM seats" not in before and "Hotline" not in before
+    # what is billed from now on prints the new text
+    (february,) = app.run_billing(date(2024, 2, 1), actor="run").documents
+    assert "S1 CRM seats" in pdf_text(render_pdf(app, february.invoice_id, BRAND))
+
+
+def test_a_hand_typed_contract_line_prints_the_sub_contract_text_it_was_issued_with(
+    tmp_path: Path,
+) -> None:
+    # a line of its own text names no sub-contract text: the contract as recorded at the issue
+    # is read back from a real SQLite file, the application reopened
+    url = f"sqlite:///{tmp_path / 'q2c.db'}"
+    app = QuoteToCash.open(url)
+    c = customer(app, "Acme")
+    year = Period(date(2024, 1, 1), date(2025, 1, 1))
+    price = [PricePoint(year.start, Money.of("1200", EUR))]
+    k = app.sign_contract(
+        c,
+        number="MC-7",
+        term=year,
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=year.start,
+        actor=A,
+        sub_contracts=[
+            SubContract("S1", "ERP licence", SubContractKind.LICENCE, year.start, price)
+        ],
+    )
+    january = Period(date(2024, 1, 1), date(2024, 2, 1))
+    line = InvoiceLine(
+        "L1",
+        "ERP, January (agreed by phone)",
+        Decimal(1),
+        Money.of("100", EUR),
+        TaxRate.standard(19),
+        LineSource(SourceKind.MANUAL, contract_id=k, sub_contract_id="S1", period=january),
+    )
+    inv = app.draft_invoice(c, [line], drafted_on=date(2024, 1, 5), actor="b")
+    issue(app, inv, date(2024, 1, 5))
+    before = pdf_text(render_pdf(app, inv, BRAND))
+    assert "MC-7 S1 ERP licence" in before
+
+    app.describe_sub_contract(k, "S1", description="CRM seats", actor=A)
+    app.close()
+    app = QuoteToCash.open(url)
+
+    assert pdf_text(render_pdf(app, inv, BRAND)) == before
+    app.close()

@@ -281,6 +281,14 @@ def _period_text(text: str, language: str) -> str:
     return f"{format_date(first, language)} \u2013 {format_date(last, language)}"
 
 
+def contract_line_parts(text: str) -> tuple[str, str] | None:
+    """What a billing-run contract line's text names before its dates: its head (``MC-1 /
+    Support``, the contract's number and the sub-contract's text as the line was drafted) and
+    the sub-contract's id (``S1``); None for text of any other form."""
+    found = _CONTRACT_LINE.fullmatch(text)
+    return None if found is None else (found["head"], found["sub"])
+
+
 def contract_line_text(text: str, language: str) -> str:
     """A billing-run contract line's text in the document's language: its dates, days and
     annual price as the language writes them (the run records it in English). Text of any

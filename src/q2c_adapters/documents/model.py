@@ -20,6 +20,7 @@ import attrs
 from q2c_adapters.accounting.ubl import owed_credit_due_date, xml_text
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.i18n import (
+    contract_line_parts,
     contract_line_text,
     exemption_reason,
     format_date,
@@ -29,9 +30,16 @@ from q2c_adapters.documents.i18n import (
     format_price,
     labels,
 )
+from q2c_core.domain.contract import Contract
 from q2c_core.domain.enhancement_request import EnhancementRequest
 from q2c_core.domain.errors import NotFound
-from q2c_core.domain.invoice import InvoiceKind, InvoiceStatus, buyer_details, credit_note_buyer
+from q2c_core.domain.invoice import (
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    buyer_details,
+    credit_note_buyer,
+)
 from q2c_core.domain.invoice_lines import LineSource, SourceKind
 from q2c_core.domain.money import Money
 from q2c_core.domain.tax import TaxCategory, TaxRate
@@ -185,6 +193,60 @@ def _buyer_address(buyer: CustomerDetails) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _contract_as_issued(app: QuoteToCash, contract_id: UUID, invoice: Invoice) -> Contract:
+    """The contract as it was recorded when ``invoice`` was issued (as it is now for a draft):
+    what its document printed then, whatever was changed on the contract since."""
+    contract = app.contract(contract_id)
+    if invoice.issued_on is None:
+        return contract
+    store = app.repository.event_store
+    issued_at = None
+    for event in store.get(invoice.id):
+        e: Any = event
+        if type(e).__name__ == "Issued":
+            issued_at = e.timestamp
+    if issued_at is None:
+        return contract
+    version = None
+    for event in store.get(contract_id):
+        e = event
+        if e.timestamp > issued_at:
+            break
+        version = e.originator_version
+    if version is None or version == contract.version:
+        return contract
+    recorded: object = app.repository.get(contract_id, version=version)
+    return recorded if isinstance(recorded, Contract) else contract
+
+
+def _contract_item(
+    app: QuoteToCash, invoice: Invoice, source: LineSource, description: str
+) -> tuple[str, str]:
+    """The contract number and the sub-contract (``S1 ERP licence``) a contract line's detail
+    names: as the line recorded them when a billing run wrote it (``MC-1 / ERP licence [S1]:
+    ...``), so an issued invoice prints the sub-contract's text it was issued with, not a
+    description corrected since; for a line of another form, the sub-contract's text when the
+    invoice was issued (``_contract_as_issued``). The contract's number never changes."""
+    sub_id = source.sub_contract_id or ""
+    contract: Contract | None = None
+    if source.contract_id is not None:
+        with contextlib.suppress(NotFound):
+            contract = app.contract(source.contract_id)
+    number = contract.number if contract is not None else ""
+    parts = contract_line_parts(description)
+    if parts is not None and sub_id and parts[1] == sub_id:
+        head = parts[0]
+        if contract is None and " / " in head:
+            number, name = head.split(" / ", 1)
+            return number, f"{sub_id} {name}"
+        if number and head.startswith(f"{number} / "):
+            return number, f"{sub_id} {head[len(number) + 3 :]}"
+    if contract is None or source.contract_id is None:
+        return number, sub_id
+    sub = _contract_as_issued(app, source.contract_id, invoice).sub_contracts.get(sub_id)
+    return number, f"{sub.sub_id} {sub.description}" if sub is not None else sub_id
+
+
 def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
     """Gather one invoice or credit note, with its customer (as issued: ``buyer_details``),
     details and payment text.
@@ -273,16 +335,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         if source.kind is SourceKind.CONTRACT_PERIOD or (
             source.contract_id is not None and source.period is not None
         ):
-            contract_label, item = "", source.sub_contract_id or ""
-            if source.contract_id is not None:
-                try:
-                    contract = app.contract(source.contract_id)
-                    contract_label = contract.number
-                    sub = contract.sub_contracts.get(source.sub_contract_id or "")
-                    if sub is not None:
-                        item = f"{sub.sub_id} {sub.description}"
-                except NotFound:
-                    pass
+            contract_label, item = _contract_item(app, invoice, source, line.description)
             period = ""
             if source.period is not None:
                 last = source.period.end - timedelta(days=1)
