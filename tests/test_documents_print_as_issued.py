@@ -214,3 +214,72 @@ def test_a_hand_typed_contract_line_prints_the_sub_contract_text_it_was_issued_w
 
     assert pdf_text(render_pdf(app, inv, BRAND)) == before
     app.close()
+
+
+# -- 3. a long buyer name or address wraps within its column ------------------------------------
+
+LONG_NAME = (
+    "Internationale Gesellschaft für Softwareentwicklung und Datenverarbeitung "
+    "mbH & Co. KG Niederlassung Nord"
+)
+LONG_STREET = (
+    "Gebäude C, Eingang Süd, Industriestraße 123 – Warenannahme nur werktags zwischen 8 und 16 Uhr"
+)
+
+
+def test_a_long_buyer_name_and_address_wrap_in_their_column_not_off_the_page(
+    app: QuoteToCash,
+) -> None:
+    c = customer(
+        app,
+        LONG_NAME,
+        address=f"{LONG_STREET}\nPostfach 12",
+        city="Hamburg",
+        postal_code="20095",
+        tax_id="DE123456789",
+    )
+    inv = app.draft_invoice(c, [manual("L1", "Item")], drafted_on=date(2024, 5, 2), actor="b")
+    issue(app, inv, date(2024, 5, 2))
+    data = render_pdf(app, inv, BRAND)
+    page = pypdf.PdfReader(io.BytesIO(data)).pages[0]
+
+    runs: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            runs.append((x, y, text.strip()))
+
+    text = page.extract_text(visitor_text=visit)
+    flat = " ".join(text.split())
+    # every word of the name and the street is printed, over several lines
+    for word in (LONG_NAME + " " + LONG_STREET).split():
+        assert word in flat
+    name_runs = [r for r in runs if r[2] and LONG_NAME.startswith(r[2].split("\n")[0])]
+    assert LONG_NAME not in {r[2] for r in runs}  # not as one run: it wraps
+    assert len({round(y) for _, y, t in runs if t in LONG_NAME and len(t) > 10}) >= 2
+    assert name_runs
+    # each run of the parties block ends within the left column (90 mm from the margin),
+    # so before the Number/Date column and well within the page
+    from fpdf import FPDF
+
+    from q2c_adapters.documents.pdf import FONTS
+
+    measure = FPDF(unit="pt")
+    measure.add_font("D", "", str(FONTS / "DejaVuSans.ttf"))
+    measure.add_font("D", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    mm = 72 / 25.4
+    meta_x = min(x for x, _, t in runs if t == "Number")
+    page_w = float(page.mediabox.width)
+    title_y = next(y for _, y, t in runs if t.startswith("Invoice INV-000001"))
+    bill_to_y = next(y for _, y, t in runs if t == "Bill to")
+    party = [(x, t) for x, y, t in runs if title_y < y < bill_to_y and x < meta_x]
+    assert len(party) >= 8  # the name and the street over several lines, the rest
+    for x, t in party:
+        measure.set_font("D", "B" if t in LONG_NAME else "", 10 if t in LONG_NAME else 9)
+        right = x + measure.get_string_width(t)
+        assert right <= 18 * mm + 90 * mm + 0.5, t  # within the buyer's 90 mm column
+        assert right < meta_x and right <= page_w, t
+    # what follows the parties block starts below it: the title is not printed over the address
+    assert all(title_y < y for _, y, t in runs if t in ("Postfach 12", "20095 Hamburg"))

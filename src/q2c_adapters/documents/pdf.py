@@ -303,6 +303,17 @@ def _pair(pdf: _InvoicePDF, label: str, value: str, bold: bool = False) -> None:
     pdf.cell(40, 5.5, value, align="R", new_x="LMARGIN", new_y="NEXT")
 
 
+# the buyer's column, left of the Number/Date column (which starts 80 mm from the right margin)
+_PARTY_WIDTH = 90
+
+
+def _party_line(pdf: _InvoicePDF, text: str, height: float) -> None:
+    """One line of the buyer's block, wrapped within its column (a word longer than the column
+    is broken), the next one below it."""
+    pdf.set_x(pdf.l_margin)
+    pdf.multi_cell(_PARTY_WIDTH, height, text, align="L", new_x="LMARGIN", new_y="NEXT")
+
+
 def render_document_pdf(doc: InvoiceDocument) -> bytes:
     """Lay out a gathered document as a PDF; text the font cannot print is refused first
     (``InvalidValue`` naming the field and the characters, see the module's docstring)."""
@@ -315,17 +326,17 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
     top = pdf.get_y()
     pdf.set_font(FONT, "", 8)
     pdf.set_text_color(90, 90, 90)
-    pdf.cell(90, 4.5, t["bill_to"], new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(_PARTY_WIDTH, 4.5, t["bill_to"], new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
+    # the buyer wraps within its column: a long name or address line never runs into the
+    # Number/Date column nor off the page
     pdf.set_font(FONT, "B", 10)
-    pdf.cell(90, 5, doc.customer_name, new_x="LMARGIN", new_y="NEXT")
+    _party_line(pdf, doc.customer_name, 5)
     pdf.set_font(FONT, "", 9)
     for line in doc.customer_address:
-        pdf.cell(90, 4.5, line, new_x="LMARGIN", new_y="NEXT")
+        _party_line(pdf, line, 4.5)
     if doc.customer_tax_id:
-        pdf.cell(
-            90, 4.5, f"{t['customer_tax_id']}: {doc.customer_tax_id}", new_x="LMARGIN", new_y="NEXT"
-        )
+        _party_line(pdf, f"{t['customer_tax_id']}: {doc.customer_tax_id}", 4.5)
     left_bottom = pdf.get_y()
     meta = [
         (t["number"], doc.number),
