@@ -20,6 +20,7 @@ import pytest
 from q2c_adapters.documents import Branding, render_html, render_pdf
 from q2c_core import (
     BillingFrequency,
+    CreditDisposition,
     InvalidValue,
     InvoiceLine,
     LineSource,
@@ -283,3 +284,46 @@ def test_a_long_buyer_name_and_address_wrap_in_their_column_not_off_the_page(
         assert right < meta_x and right <= page_w, t
     # what follows the parties block starts below it: the title is not printed over the address
     assert all(title_y < y for _, y, t in runs if t in ("Postfach 12", "20095 Hamburg"))
+
+
+# -- 4. a credit note names the invoice it credits by number and date --------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "credited"),
+    [
+        ("en", "Credits invoice INV-000001 of 2024-03-09"),
+        ("de", "Gutschrift zu Rechnung INV-000001 vom 09.03.2024"),
+        ("fr", "Avoir sur la facture INV-000001 du 09/03/2024"),
+    ],
+)
+def test_a_credit_note_names_the_credited_invoice_by_number_and_date(
+    app: QuoteToCash, language: str, credited: str
+) -> None:
+    c = customer(app)
+    lines = [manual("L1", "Item 1"), manual("L2", "Item 2")]
+    inv = app.draft_invoice(c, lines, drafted_on=date(2024, 3, 9), actor="b")
+    issue(app, inv, date(2024, 3, 9))
+    brand = Branding(company_name="Seller", iban="DE89370400440532013000", language=language)
+    for n, disposition in enumerate(
+        (CreditDisposition.REBILLABLE, CreditDisposition.WRITTEN_OFF), start=1
+    ):
+        note = app.draft_credit_note(
+            inv,
+            line_ids=[f"L{n}"],
+            disposition=disposition,
+            reason="goodwill",
+            drafted_on=date(2024, 3, 21),
+            actor="b",
+        )
+        issue(app, note, date(2024, 3, 21))
+
+        pdf = pdf_text(render_pdf(app, note, brand))
+        html = html_text(render_html(app, note, brand))
+
+        # in the meta block (label and value) and in the payment text
+        head, _, number_and_date = credited.partition(" INV-000001")
+        assert f"{head} INV-000001{number_and_date}" in pdf
+        assert pdf.count(f"INV-000001{number_and_date}") == 2
+        assert html.count(f"INV-000001{number_and_date}") == 2
+        assert f"{head} INV-000001{number_and_date}" in html

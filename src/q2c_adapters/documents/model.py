@@ -134,6 +134,10 @@ class InvoiceDocument:
     # a voided invoice says so, and why, and asks for no payment (``is_draft`` is False then)
     is_voided: bool = False
     void_reason: str = ""
+    # the invoice a credit note credits by number and issue date ("INV-000001 of 2024-03-09"),
+    # as the law asks a document amending an invoice to name it; ``credits_number`` alone is
+    # the payment reference
+    credits_invoice: str = ""
 
 
 def tax_label(rate: TaxRate, language: str) -> str:
@@ -342,12 +346,16 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
                 period = f"{format_date(source.period.start, lang)} – {format_date(last, lang)}"
             share = format_decimal(source.fraction, lang, 4) if source.fraction is not None else ""
             periods.append(ContractPeriodDetail(line.line_id, contract_label, item, period, share))
-    credits_number = ""
+    credits_number = credits_invoice = ""
     pay_by = invoice.due_date
     if invoice.credits_invoice_id is not None:
         try:
             credited = app.invoice(invoice.credits_invoice_id)
-            credits_number = credited.number or ""
+            credits_number = credits_invoice = credited.number or ""
+            if credits_number and credited.issued_on is not None:
+                credits_invoice = text["credits_of"].format(
+                    number=credits_number, date=format_date(credited.issued_on, lang)
+                )
             # what a note adds is owed on the credited invoice: due when it is, or at once
             pay_by = owed_credit_due_date(invoice, credited)
         except NotFound:
@@ -362,7 +370,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         payment_text = text["voided_nothing_due"]
     elif is_credit and not owing:
         payment_text = text["pay_credit_note"].format(
-            amount=money(invoice.total), reference=f"{text['credits']} {credits_number}"
+            amount=money(invoice.total), reference=f"{text['credits']} {credits_invoice}"
         )
     elif not owing and not due.is_positive() and invoice.is_issued:
         payment_text = text["nothing_due"]
@@ -403,6 +411,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         due_date=format_date(invoice.due_date, lang),
         purchase_order=invoice.purchase_order_number or "",
         credits_number=credits_number,
+        credits_invoice=credits_invoice,
         customer_name=customer.name,
         customer_address=_buyer_address(customer),
         customer_tax_id=customer.tax_id,

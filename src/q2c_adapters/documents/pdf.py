@@ -343,7 +343,7 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
         (t["issued_on"], doc.issued_on),
         (t["due_date"], "" if doc.is_credit_note else doc.due_date),
         (t["po"], doc.purchase_order),
-        (t["credits"], doc.credits_number),
+        (t["credits"], doc.credits_invoice or doc.credits_number),
     ]
     pdf.set_y(top)
     for label, value in meta:
@@ -352,7 +352,8 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
             pdf.set_font(FONT, "", 9)
             pdf.cell(40, 4.5, label)
             pdf.set_font(FONT, "B", 9)
-            pdf.cell(40, 4.5, value, align="R", new_x="LMARGIN", new_y="NEXT")
+            # (a long value, the credited invoice's number and date, wraps in its column)
+            pdf.multi_cell(40, 4.5, value, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(max(left_bottom, pdf.get_y()) + 4)
 
     pdf.set_font(FONT, "B", 16)
