@@ -118,12 +118,22 @@ class ImportCommands(BaseApp):
     ) -> tuple[Customer, list[Customer]]:
         """A customer by id or by its name, as ``person_key`` reads it (case, spaces, full-width
         letters and invisible characters aside: the spellings the duplicate check refuses as
-        the customer's); the name must be one customer's."""
+        the customer's); the name must be one customer's. An id no customer has is refused
+        naming ``field``, the column that gave it, as a name nobody has is."""
         ref = ref.strip()
         try:
-            return self._get(Customer, UUID(ref)), customers or []
+            customer_id = UUID(ref)
         except ValueError:
             pass
+        else:
+            try:
+                return self._get(Customer, customer_id), customers or []
+            except NotFound as e:
+                # the column holding it is named, not the ``id`` the lookup calls it
+                other = "" if e.rule.startswith("no ") else f" ({e.rule})"
+                raise RuleViolated(
+                    f"no customer has this id: {ref!r}{other}", field=field, value=ref
+                ) from None
         if customers is None:
             customers = self._all_customers()
         key = person_key(ref)
