@@ -103,3 +103,45 @@ def test_a_customer_id_of_a_customer_still_finds_it(tmp_path: Path) -> None:
     )
     assert (report.rows, report.recorded, report.skipped) == (1, 0, 1)
     billed_once_afterwards(tmp_path, app, contract_id)
+
+
+@pytest.mark.parametrize("written", ["erp 1", "ERP1", "erp-1", "Erp_1"])
+def test_a_newer_export_writing_a_sub_id_otherwise_is_refused(tmp_path: Path, written: str) -> None:
+    """A newer CRM export writes the ERP licence's id as 'erp 1': not a second licence billed
+    beside the first (2,400 a year), but refused naming sub_id, saying how it is recorded."""
+    app, _, contract_id = first_export(tmp_path)
+    problems = refused(app, HEADER + row(sub_id=written), "v2.csv")
+    assert [(p.line, p.field) for p in problems] == [(2, "sub_id")]
+    assert "'ERP-1'" in problems[0].rule and "as recorded" in problems[0].rule
+    billed_once_afterwards(tmp_path, app, contract_id)
+
+
+def test_one_export_writing_a_new_sub_id_two_ways_is_refused(tmp_path: Path) -> None:
+    """A new CRM line written 'CRM-7' then 'crm 7' in the same file is one sub-contract, not
+    two: the later row is refused naming sub_id and the line that wrote it first; the file
+    records nothing (its other, good, rows neither)."""
+    app, _, contract_id = first_export(tmp_path)
+    text = HEADER + row(sub_id="CRM-7", price="300.00") + row(sub_id="crm 7", price="300.00")
+    problems = refused(app, text, "both.csv")
+    assert [(p.line, p.field) for p in problems] == [(3, "sub_id")]
+    assert "'CRM-7'" in problems[0].rule and "line 2" in problems[0].rule
+    billed_once_afterwards(tmp_path, app, contract_id)
+
+
+def test_one_export_writing_a_recorded_sub_id_two_ways_is_refused(tmp_path: Path) -> None:
+    app, _, contract_id = first_export(tmp_path)
+    problems = refused(app, HEADER + row() + row(sub_id="erp1"), "both.csv")
+    assert [(p.line, p.field) for p in problems] == [(3, "sub_id")]
+    assert "'ERP-1'" in problems[0].rule
+    billed_once_afterwards(tmp_path, app, contract_id)
+
+
+def test_a_sub_id_like_another_contracts_is_a_sub_contract_of_its_own(tmp_path: Path) -> None:
+    """'erp 1' on another contract of Acme's is that contract's licence: signed as given."""
+    app, acme, _ = first_export(tmp_path)
+    report = ContractImporter(app).import_bytes(
+        (HEADER + row(contract="MC-2", sub_id="erp 1")).encode(), "mc2.csv", actor=A
+    )
+    assert report.recorded == 2
+    assert len(app.customer(acme).contract_ids) == 2
+    app.close()

@@ -480,7 +480,9 @@ class ImportCommands(BaseApp):
         else the customer's (and activated when the row gives an activation date); a sub-contract's
         price given as an amount is in its contract's currency. A number that differs from one of
         the customer's contracts only by case, spaces or punctuation (``mc-1`` for ``MC-1``) is
-        refused, not signed as a second contract. A sub-contract already on its contract is skipped
+        refused, not signed as a second contract; so is a new sub-contract's id differing that way
+        from one of its contract's, recorded or given earlier in the file (``erp 1`` for
+        ``ERP-1``: the same service billed twice). A sub-contract already on its contract is skipped
         when the row says what is recorded, removed or extended when only its end date differs
         (other terms are refused naming the column); a new one is added. A description the CRM
         corrected is recorded as that correction (``Contract.describe_sub_contract``; counted
@@ -582,6 +584,7 @@ class ImportCommands(BaseApp):
                             contract.remove_sub_contract(sub.sub_id, sub.effective_to, actor)
                         recorded += 1
                         continue
+                    _check_sub_id_as_written(sub.sub_id, contract, first_sub, key)
                     self.know_renewals(contract)
                     contract.add_sub_contract(
                         SubContract(
@@ -1464,6 +1467,32 @@ def _price_in(sub: SubContractRow, contract: Contract) -> Money:
     if isinstance(sub.annual_price, Money):
         return sub.annual_price
     return Money(sub.annual_price, contract.currency)
+
+
+def _check_sub_id_as_written(
+    sub_id: str,
+    contract: Contract,
+    first_sub: Mapping[tuple[UUID, str, str], ContractRow],
+    key: tuple[UUID, str],
+) -> None:
+    """A new sub-contract's id must not be one of its contract's (recorded, or given earlier in
+    the file) written with other case, spaces or punctuation (``erp 1`` for ``ERP-1``): that is
+    the same service, which a second sub-contract would bill twice."""
+    wanted = _number_key(sub_id)
+    in_file = {sid: row for (cid, num, sid), row in first_sub.items() if (cid, num) == key}
+    for other in [*contract.sub_contracts, *in_file]:
+        if other == sub_id or _number_key(other) != wanted:
+            continue
+        earlier = in_file.get(other)
+        where = "as recorded" if earlier is None else f"as line {earlier.line} writes it"
+        raise RuleViolated(
+            f"sub-contract {sub_id!r} differs from the contract's sub-contract {other!r} only by "
+            f"case, spaces or punctuation: write it {where} (a second sub-contract would bill "
+            "the same service twice)",
+            field="sub_id",
+            aggregate_id=contract.id,
+            value=sub_id,
+        )
 
 
 def _number_key(number: str) -> str:

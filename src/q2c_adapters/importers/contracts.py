@@ -19,7 +19,9 @@ description, kind, date or price without its ``sub_id`` refuses the file). Colum
 - sub-contract: ``sub_id`` [item_id, line_id], ``description`` [item, product], ``kind`` [type]
   (product, licence, site, service), ``effective_from`` [item_start] (default: term start),
   ``effective_to`` [item_end] (last day covered, inclusive; empty: open-ended),
-  ``annual_price`` [price, yearly_price].
+  ``annual_price`` [price, yearly_price]. A ``sub_id`` is written as recorded: one differing from
+  its contract's ``ERP-1`` only by case, spaces or punctuation (``erp 1``) refuses the file, as a
+  contract number written so does (a second sub-contract would bill the same service twice).
 
 The file's decimal mark is read from its prices: in a file that writes ``1200,00`` a ``.`` only
 separates thousands; a slash date is read in the order the file's dates show (``03/05/2024`` alone,
