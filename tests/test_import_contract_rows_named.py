@@ -145,3 +145,33 @@ def test_a_sub_id_like_another_contracts_is_a_sub_contract_of_its_own(tmp_path: 
     assert report.recorded == 2
     assert len(app.customer(acme).contract_ids) == 2
     app.close()
+
+
+@pytest.mark.parametrize(
+    ("change", "column", "recorded", "new"),
+    [
+        ({"price": "1500.00"}, "annual_price", "1,200.00 EUR", "1,500.00 EUR"),
+        ({"start": "2024-02-01"}, "effective_from", "2024-01-01", "2024-02-01"),
+    ],
+    ids=["price", "start"],
+)
+def test_a_newer_export_changing_a_sub_contracts_terms_names_the_column(
+    tmp_path: Path, change: dict[str, str], column: str, recorded: str, new: str
+) -> None:
+    """A newer export changing the ERP licence's price or start is refused naming that column,
+    with what is recorded and what the row says; January stays billed as it was and February
+    bills the licence once at its recorded price."""
+    app, _, contract_id = first_export(tmp_path)
+    problems = refused(app, HEADER + row(**change), "v2.csv")
+    assert [(p.line, p.field) for p in problems] == [(2, column)]
+    assert "'ERP-1'" in problems[0].rule
+    assert recorded in problems[0].rule and new in problems[0].rule
+    billed_once_afterwards(tmp_path, app, contract_id)
+
+
+def test_a_newer_export_changing_price_and_start_names_both(tmp_path: Path) -> None:
+    app, _, contract_id = first_export(tmp_path)
+    problems = refused(app, HEADER + row(start="2024-02-01", price="1500.00"), "v2.csv")
+    assert [(p.line, p.field) for p in problems] == [(2, "effective_from")]
+    assert "annual_price" in problems[0].rule and "1,500.00 EUR" in problems[0].rule
+    billed_once_afterwards(tmp_path, app, contract_id)

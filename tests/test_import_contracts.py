@@ -103,7 +103,10 @@ def test_a_sub_contract_recorded_with_other_terms_is_refused(
     before = app.recorder.max_notification_id()
     with pytest.raises(ImportRejected) as caught:
         imp.import_file(changed, actor="crm-sync")
-    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "sub_id")]
+    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "annual_price")]
+    (problem,) = caught.value.problems
+    assert "'ERP'" in problem.rule and "1,200.00 EUR" in problem.rule
+    assert "1,500.00 EUR" in problem.rule
     assert app.recorder.max_notification_id() == before
 
 

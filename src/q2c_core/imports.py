@@ -545,16 +545,7 @@ class ImportCommands(BaseApp):
                     annual_price = _price_in(sub, contract)
                     if sub.sub_id in contract.sub_contracts:
                         existing = contract.sub_contracts[sub.sub_id]
-                        if (
-                            existing.effective_from != sub.effective_from
-                            or existing.price_on(sub.effective_from) != annual_price
-                        ):
-                            raise RuleViolated(
-                                f"sub-contract {sub.sub_id!r} is recorded with other terms",
-                                field="sub_id",
-                                aggregate_id=contract.id,
-                                value=sub.sub_id,
-                            )
+                        _check_sub_terms(existing, sub, annual_price, contract.id)
                         if existing.kind != sub.kind:
                             raise RuleViolated(
                                 f"sub-contract {sub.sub_id!r} is recorded as a "
@@ -1467,6 +1458,49 @@ def _price_in(sub: SubContractRow, contract: Contract) -> Money:
     if isinstance(sub.annual_price, Money):
         return sub.annual_price
     return Money(sub.annual_price, contract.currency)
+
+
+def _check_sub_terms(
+    existing: SubContract, sub: SubContractRow, annual_price: Money, contract_id: UUID
+) -> None:
+    """A recorded sub-contract's start and price as the row gives them: one that differs is
+    refused naming its column, with what is recorded and what the row says (a recorded
+    sub-contract's price changes by command, not by a newer export)."""
+    recorded_price = existing.price_on(existing.effective_from)
+    recorded, given = _shown(recorded_price, annual_price)
+    differing = [
+        (column, value)
+        for column, same, value in (
+            (
+                "effective_from",
+                existing.effective_from == sub.effective_from,
+                f"recorded {existing.effective_from.isoformat()}, "
+                f"this row {sub.effective_from.isoformat()}",
+            ),
+            (
+                "annual_price",
+                recorded_price == annual_price,
+                f"recorded {recorded}, this row {given}",
+            ),
+        )
+        if not same
+    ]
+    if differing:
+        raise RuleViolated(
+            f"sub-contract {sub.sub_id!r} is recorded with another "
+            + "; ".join(f"{column} ({value})" for column, value in differing)
+            + " (a recorded sub-contract changes by command: reprice_sub_contract...)",
+            field=differing[0][0],
+            aggregate_id=contract_id,
+            value=sub.sub_id,
+        )
+
+
+def _shown(one: Money, other: Money) -> tuple[str, str]:
+    """Two amounts as a message shows them: rounded, unless that shows them alike."""
+    if str(one) == str(other) and one != other:
+        return f"{one.amount} {one.currency}", f"{other.amount} {other.currency}"
+    return str(one), str(other)
 
 
 def _check_sub_id_as_written(
