@@ -7,7 +7,7 @@ refund, import, export, invoice render).
     q2c rows    NAME --url URL [--prefix TEXT] [--limit N]
     q2c explain NAME ROW --url URL [--as-of TIMESTAMP]
     q2c update  --url URL [--store URL]
-    q2c rebuild --url URL [--projection NAME ...] [--store URL] [--workers N]
+    q2c rebuild --url URL [--projection NAME ...] [--store URL] [--workers N] [--other-history]
     q2c bill    --url URL --as-of DATE --actor NAME [--workers N] [--preview]
     q2c refund  CUSTOMER --url URL --amount AMOUNT [--currency CUR] --on DATE
                 --reference TEXT --actor NAME
@@ -357,9 +357,15 @@ def progress_bar(label: str) -> Iterator[Any]:
 
 
 def rebuild_command_line(
-    url: str, store: str | None, plan: Path | None, names: Sequence[str]
+    url: str,
+    store: str | None,
+    plan: Path | None,
+    names: Sequence[str],
+    *,
+    other_history: bool = False,
 ) -> str:
-    """The ``q2c rebuild`` command that rebuilds these projections with these settings."""
+    """The ``q2c rebuild`` command that rebuilds these projections with these settings
+    (``--other-history`` for a store past the end of the log)."""
     words = ["q2c", "rebuild", "--url", url]
     if store:
         words += ["--store", store]
@@ -367,6 +373,8 @@ def rebuild_command_line(
         words += ["--commission-plan", str(plan)]
     for name in names:
         words += ["--projection", name]
+    if other_history:
+        words.append("--other-history")
     return shlex.join(words)
 
 
@@ -424,7 +432,14 @@ def _catch_up(
                 return 0
     except RuleViolated as e:
         err.print(Text(str(e), style="red"))
-        command = rebuild_command_line(*rebuild_with, _refused(projections))
+        if e.field == "position" and isinstance(e.value, dict):
+            # a store past the end of the log (another history, or a restored log): only a
+            # rebuild that may move positions back replaces it
+            past = [p.name for p in projections if p.name in e.value]
+            names = past if len(past) < len(projections) else []
+            command = rebuild_command_line(*rebuild_with, names, other_history=True)
+        else:
+            command = rebuild_command_line(*rebuild_with, _refused(projections))
         err.print(f"to rebuild from events: {command}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
@@ -843,34 +858,104 @@ ProjectionNamesOption = Annotated[
 ]
 
 
+OtherHistoryOption = Annotated[
+    bool,
+    typer.Option(
+        "--other-history",
+        help="replace projections whose position is past the last event (a store that "
+        "followed another history, or this application's before its database was restored "
+        "from an older copy), moving their position back",
+    ),
+]
+
+
+def _refuse_past_the_log(
+    application: QuoteToCash,
+    live_store: ProjectionStore,
+    names: Sequence[str],
+    rebuild_with: tuple[str, str | None, Path | None],
+) -> None:
+    """Before anything is rebuilt: a live projection past the last recorded event ends the
+    command (exit 2), naming the ``q2c rebuild --other-history`` that would replace it."""
+    head = application.recorder.max_notification_id() or 0
+    past = {
+        p.name: at
+        for p in all_projections(live_store)
+        if p.name in names and (at := live_store.position(p.tracking_name)) > head
+    }
+    if past:
+        name, at = next(iter(past.items()))
+        everything = set(past) == {p.name for p in all_projections()}
+        command = rebuild_command_line(
+            *rebuild_with, [] if everything else list(past), other_history=True
+        )
+        fail(str(past_the_log(name, at, head, command)))
+
+
+def past_the_log(projection: str, current: int, position: int, command: str) -> RuleViolated:
+    """The refusal of a live projection at ``current``, past the last event (``position``),
+    naming ``command``: the rebuild with ``--other-history`` that replaces it."""
+    return RuleViolated(
+        f"the live {projection} is at notification {current}, past the last event "
+        f"({position}): is the store that of this application? If it is (the application's "
+        "database was restored from an older copy, or replaced) and is to follow this log "
+        f"from now on, add --other-history: {command}",
+        field="store",
+        value=current,
+    )
+
+
+def _moves_back_in_one_transaction(live_store: ProjectionStore) -> bool:
+    """Whether the store can move a position back with the rows in one transaction: a
+    SQLite or PostgreSQL store with a single-row tracking table (q2c's), whose position a
+    ``PageWrite`` with ``expected`` sets to any value. The in-memory store (and the library's
+    multi-row tracking table) only move a position forward."""
+    datastore = getattr(live_store.recorder, "datastore", None)
+    return bool(getattr(datastore, "single_row_tracking", False))
+
+
 def replace_live_rows(
     live_store: ProjectionStore,
     projection: str,
     tracking_name: str,
     rows: dict[str, str],
     position: int,
+    *,
+    other_history: bool = False,
 ) -> tuple[int, int]:
     """Make a projection's live rows exactly ``rows`` (encoded, as the store keeps them) at
     notification ``position``, in ONE transaction of the store: a crash leaves the old read
-    model or the new one. Returns (rows written, rows deleted).
+    model or the new one. Returns (rows written, rows deleted), as against the old rows.
 
     Rows that changed are written, rows the new read model lacks deleted, and the position
     moved forward together with them. When the live position already is ``position`` (the
     usual case: the live rows followed every event, but in a layout or with settings that are
     refused), the position stays; the transaction then carries a throwaway tracking record
     (``ProjectionStore.commit`` writes one with every page), removed right after.
+
+    A live position past ``position`` (the store followed another history: another database,
+    or this one before it was restored from an older copy) is refused (``RuleViolated`` naming
+    ``store``) unless ``other_history``: then the position moves back to ``position`` with
+    the rows, in one transaction of a SQLite or PostgreSQL store (which refuses it, with
+    ``IntegrityError``, if another follower moved the position meanwhile). A store that only
+    moves positions forward (in memory) is emptied first, then written: a crash in between
+    leaves the projection empty, at no position, and the next catch-up (``q2c update``)
+    builds it from the first event: never half of one read model and half of the other.
     """
     current = live_store.position(tracking_name)
-    if current > position:
-        raise RuleViolated(
-            f"the live {projection} is at notification {current}, past the last event "
-            f"({position}): is the store that of this application?",
-            field="store",
-        )
+    if current > position and not other_history:
+        raise past_the_log(projection, current, position, "q2c rebuild --other-history")
     old = dict(live_store.recorder.load_rows(projection))
     upserts = {k: v for k, v in rows.items() if old.get(k) != v}
     deletes = frozenset(old.keys() - rows.keys())
-    if current < position:
+    if current > position:
+        tracking = Tracking(tracking_name, position)
+        if _moves_back_in_one_transaction(live_store):
+            live_store.commit([PageWrite(projection, upserts, deletes, tracking, current)])
+        else:
+            live_store.reset(projection, tracking_name)
+            live_store.commit([PageWrite(projection, dict(rows), frozenset(), tracking, 0)])
+    elif current < position:
         tracking = Tracking(tracking_name, position)
         live_store.commit([PageWrite(projection, upserts, deletes, tracking)])
     elif upserts or deletes:
@@ -890,6 +975,7 @@ def rebuild_live(
     store: StoreOption = None,
     commission_plan: PlanOption = None,
     workers: ReplayWorkersOption = 1,
+    other_history: OtherHistoryOption = False,
 ) -> None:
     """Rebuild live projections from events: after an upgrade changed how a projection keeps
     its rows (``update``, ``report``, ``rows`` and ``replay`` then refuse it), or to use
@@ -900,6 +986,12 @@ def rebuild_live(
     transaction of the live store, so a crash leaves either the old read model or the new
     one, and the old one can be read until it is replaced. --workers 2 rebuilds two shares
     of the projections in two processes at once (a SQLite file or PostgreSQL).
+
+    A live projection past the last recorded event (the store followed another history:
+    another database, or this one before it was restored from an older copy) is refused,
+    and nothing changes, unless --other-history is given: its rows are then replaced and its
+    position moved back to the last event, in one transaction of a SQLite or PostgreSQL
+    store (an in-memory store is emptied, then written).
     """
     plan = load_plan(commission_plan)
     at_least_one(workers, "--workers")
@@ -914,6 +1006,8 @@ def rebuild_live(
     application = _open(url)
     live_store = _live_store(url, store)
     try:
+        if not other_history:
+            _refuse_past_the_log(application, live_store, names, (url, store, commission_plan))
         with tempfile.TemporaryDirectory(prefix="q2c-rebuild-") as tmp:
             scratch = _scratch_store(tmp)
             fresh = [p for p in all_projections(scratch, plan=plan) if p.name in names]
@@ -929,7 +1023,12 @@ def rebuild_live(
                     for k, p in enumerate(fresh):
                         rows = dict(scratch.recorder.load_rows(p.name))
                         written, deleted = replace_live_rows(
-                            live_store, p.name, p.tracking_name, rows, head
+                            live_store,
+                            p.name,
+                            p.tracking_name,
+                            rows,
+                            head,
+                            other_history=other_history,
                         )
                         count = sum(1 for key in rows if key != Projection.CONFIG_KEY)
                         done.append((p.name, count, written, deleted))

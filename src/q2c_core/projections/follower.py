@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import resource
+import shlex
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -204,12 +205,31 @@ class Follower:
             f"projection {where} in {self._stores_url()} is past the end of the log of "
             f"{self._app_url()}, whose last notification is {head}: the store was built from "
             "another history (another database), or the log was restored from an older copy "
-            "since; following it would skip its events up to there. Rebuild the projection "
-            "from this log (rebuild, from an empty start), or open the application it was "
-            "built from",
+            "since; following it would skip its events up to there. If the store is to "
+            "follow this log (the application's database was restored, or replaced), rebuild "
+            f"from it: {self._rebuild_command(past)}; otherwise open the "
+            "application it was built from",
             field="position",
             value={p.name: positions[id(p)] for p in past},
         )
+
+    def _rebuild_command(self, past: Sequence[Projection]) -> str:
+        """The ``q2c rebuild --other-history`` that rebuilds the projections ``past`` the end
+        of the log from it, with the application's and the store's URLs when both are known
+        (no password); ``q2c rebuild --other-history`` otherwise."""
+        stores = {p.store.url for p in self.projections}
+        app_url = self._app_url()
+        (store_url,) = stores if len(stores) == 1 else ("",)
+        if not store_url or store_url == "memory:" or app_url == "memory:":
+            return "q2c rebuild --other-history"
+        words = ["q2c", "rebuild", "--url", app_url]
+        store_url = url_of(env_for_url(store_url).get)  # (spelt as the application's is)
+        if store_url != app_url:
+            words += ["--store", store_url]
+        if len(past) < len(self.projections):
+            for p in past:
+                words += ["--projection", p.name]
+        return shlex.join([*words, "--other-history"])
 
     def _app_url(self) -> str:
         """The URL of the application's storage, as an error names it (no password)."""
