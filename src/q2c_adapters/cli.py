@@ -414,13 +414,17 @@ def _catch_up(
     projections: Sequence[Projection],
     rebuild_with: tuple[str, str | None, Path | None],
     damaged: list[DamagedRow] | None = None,
+    past_head: list[str] | None = None,
     **kwargs: Any,
 ) -> int:
     """Bring live projections up to date; rows built with other settings or by an older row
     layout are refused (exit 2), naming the ``q2c rebuild`` command that rebuilds them
     (``rebuild_with``: the URL, store and commission plan given). So is a row the events
     change that cannot be read back (``DamagedRow``), unless ``damaged`` is given: it is
-    added there and the catch-up stops where it is (what was committed stands)."""
+    added there and the catch-up stops where it is (what was committed stands). So is a
+    projection whose position is past the end of the log (another history), unless
+    ``past_head`` is given: its name is added there, it is left as it is, and the others are
+    brought up to date (replay then reports it as a difference)."""
     try:
         with _damaged_rows_refused(rebuild_with):
             try:
@@ -431,6 +435,12 @@ def _catch_up(
                 damaged.append(error)
                 return 0
     except RuleViolated as e:
+        if past_head is not None and e.field == "position" and isinstance(e.value, dict):
+            past_head.extend(e.value)
+            rest = [p for p in projections if p.name not in e.value]
+            if not rest:
+                return 0
+            return _catch_up(application, rest, rebuild_with, damaged, past_head, **kwargs)
         err.print(Text(str(e), style="red"))
         if e.field == "position" and isinstance(e.value, dict):
             # a store past the end of the log (another history, or a restored log): only a
@@ -747,7 +757,9 @@ def replay(
         damaged: list[DamagedRow] = []
         rebuild_with = (url, store, commission_plan)
         with progress_bar("bringing live projections up to date") as update:
-            _catch_up(application, live, rebuild_with, damaged, progress=update, until=head)
+            # (a projection past the end of the log is left as it is: compared below, its
+            # position is reported)
+            _catch_up(application, live, rebuild_with, damaged, [], progress=update, until=head)
         stopped = len(damaged)
         for unreadable in damaged:  # (the live store could not follow every event)
             console.print(
