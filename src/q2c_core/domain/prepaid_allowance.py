@@ -372,6 +372,26 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
             (t.quantity for t in self.top_ups if t.topped_up_on > day), Decimal(0)
         )
 
+    def rolled_over_by(self, day: date) -> Decimal:
+        """What had left the allowance for the next one by the end of ``day``: nothing before
+        its roll-over's day; from then what was carried that day, and each top-up dated after
+        it (bought after the carry-over, recorded here before it was: ``roll_over``) from its
+        own day, as the next allowance has it (``granted_by``). ``rolled_over_quantity`` from
+        the last such day on.
+
+        Those top-ups are the ones dated after the roll-over's day: ``RolledOver`` records them
+        with what was carried, and nothing is topped up once rolled over. (A history recorded
+        before q2c carried them apart may have carried less than them; then nothing is said
+        to have left before they were bought, never less than nothing.)"""
+        if self.status is not AllowanceStatus.ROLLED_OVER or not self.closed_by(day):
+            return Decimal(0)
+        assert self.closed_on is not None
+        later = [t for t in self.top_ups_after(self.closed_on) if t.topped_up_on > day]
+        return max(
+            Decimal(0),
+            self.rolled_over_quantity - sum((t.quantity for t in later), Decimal(0)),
+        )
+
     def closed_by(self, day: date) -> bool:
         """Whether it had expired or been rolled over by the end of ``day``: nothing was left
         to draw from then on (what was left was forfeited, or is the next allowance's)."""

@@ -197,6 +197,18 @@ def granted_by(row: Row, day: date) -> Decimal:
     return granted - sum((q for on, q in row["top_ups"] if on > day), ZERO)
 
 
+def rolled_over_by(row: Row, day: date) -> Decimal:
+    """What had left an allowance row for the next allowance by the end of ``day``: nothing
+    before its roll-over's day, then what was carried, each top-up dated after the roll-over's
+    day from its own day (``PrepaidAllowance.rolled_over_by``)."""
+    if row["status"] != "ROLLED_OVER" or not closed_by(row, day):
+        return ZERO
+    closed_on: date = row["closed_on"]
+    later = sum((q for on, q in row["top_ups"] if on > closed_on and on > day), ZERO)
+    rolled: Decimal = row["rolled_over"]
+    return max(ZERO, rolled - later)
+
+
 def closed_by(row: Row, day: date) -> bool:
     """Whether an allowance row had expired or been rolled over by the end of ``day``
     (``PrepaidAllowance.closed_by``)."""

@@ -17,6 +17,7 @@ from q2c_core.projections._facts import (
     closed_by,
     granted_by,
     new_allowance_row,
+    rolled_over_by,
 )
 from q2c_core.projections.base import Projection, check_day, handles, id_key, uuid_hex
 
@@ -85,7 +86,9 @@ class PrepaidCreditUsage(Projection):
         """Every allowance as it stood at the end of ``as_of`` (``PrepaidAllowance.remaining_on``):
         granted by then (the grant and top-ups from their days), drawn and over by the work
         dated by then, expired or rolled over only once that was recorded for a day on or before
-        it (until then open, nothing forfeited), and the overage invoices bill of that work as
+        it (until then open, nothing forfeited), what was rolled over as the next allowance had
+        it then (``PrepaidAllowance.rolled_over_by``: hours bought after the carry-over's day
+        from their own day), and the overage invoices bill of that work as
         recorded; work given back to it (a draft voided, a line credited re-billable) only from
         the day it was given back (``PrepaidAllowance.draws_on``). ``expiring_soon`` when its
         last day (the day before its period's exclusive end) falls within
@@ -132,7 +135,7 @@ class PrepaidCreditUsage(Projection):
                     ),
                     status=row["status"].lower() if closed else "open",
                     forfeited=row.get("forfeited", Decimal(0)) if closed else Decimal(0),
-                    rolled_over=row.get("rolled_over", Decimal(0)) if closed else Decimal(0),
+                    rolled_over=rolled_over_by(row, as_of),
                     expiring_soon=soon,
                 )
             )
