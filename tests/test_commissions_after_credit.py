@@ -11,9 +11,9 @@ from uuid import UUID
 from conftest import rewrite_stored_event
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_story_invoice import A, D, approve, credit, customer, eur, manual
+from test_story_invoice import A, D, approve, customer, eur, manual
 
-from q2c_core import Money, Period, QuoteToCash, RevenueKind
+from q2c_core import CreditDisposition, Money, Period, QuoteToCash, RevenueKind
 from q2c_core.projections import (
     CommissionPlan,
     CommissionRate,
@@ -22,6 +22,23 @@ from q2c_core.projections import (
     catch_up,
     rebuild,
 )
+
+
+def concede(app: QuoteToCash, invoice: UUID, line_ids: list[str], on: date, reason: str) -> None:
+    """A price concession on these lines (CORRECTED: the charge no longer applies, the revenue
+    is taken back), approved and issued on ``on``: from its day the money on the invoice pays
+    for what it still bills. (A note that writes the lines off keeps the revenue, and changes
+    nothing the money pays for: test_commissions_written_off.py.)"""
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=line_ids,
+        disposition=CreditDisposition.CORRECTED,
+        reason=reason,
+        drafted_on=on,
+        actor="billy",
+    )
+    approve(app, note)
+    app.issue_invoice(note, issued_on=on, actor="bea")
 
 
 def _two_line_invoice(app: QuoteToCash, enhancement: Decimal, maintenance: Decimal) -> UUID:
@@ -46,7 +63,7 @@ def test_a_payment_after_the_enhancement_was_credited_earns_only_maintenance() -
     app = QuoteToCash.open("memory:")
     invoice = _two_line_invoice(app, Decimal(700), Decimal(300))
     cust = app.invoice(invoice).customer_id
-    credit(app, invoice, ["L1"], D, "not delivered")
+    concede(app, invoice, ["L1"], D, "not delivered")
     assert app.invoice(invoice).outstanding == eur("363.00")
     pay = app.receive_payment(cust, eur("363.00"), received_on=D, reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=D, actor=A)
@@ -81,7 +98,7 @@ def _paid_then_credited(
     app.issue_invoice(invoice, issued_on=D, actor="bea")
     pay = app.receive_payment(cust, eur("1210.00"), received_on=paid_on, reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=paid_on, actor=A)
-    credit(app, invoice, [credited], credited_on, "credited")
+    concede(app, invoice, [credited], credited_on, "credited")
     assert app.invoice(invoice).outstanding.is_zero()
 
 
@@ -177,7 +194,7 @@ def test_a_second_credit_note_takes_back_commission_at_the_first_collection_rate
     pay = app.receive_payment(cust, eur("1210.00"), received_on=paid_on, reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=paid_on, actor=A)
     for line_id, on in (("L3", date(2024, 4, 10)), ("L2", date(2024, 6, 10))):
-        credit(app, invoice, [line_id], on, "credited")
+        concede(app, invoice, [line_id], on, "credited")
     [kept] = app.invoice(invoice).payments
     assert (kept.amount, kept.collected_on) == (eur("847.00"), paid_on)
     live = Commissions(plan=plan)
@@ -257,7 +274,7 @@ def test_a_credit_on_a_final_invoice_never_changes_a_closed_months_deposit_commi
         return [(c.on, c.revenue_kind, c.commission) for c in live.lines() if c.on.month == 3]
 
     before = march()
-    credit(app, final, ["L2"], date(2024, 6, 10), "maintenance dropped")
+    concede(app, final, ["L2"], date(2024, 6, 10), "maintenance dropped")
     assert march() == before
 
 
@@ -276,7 +293,7 @@ def test_money_paid_before_a_credit_that_fits_earns_only_on_what_it_pays_for() -
     cust = app.invoice(invoice).customer_id
     pay = app.receive_payment(cust, eur("1210.00"), received_on=APRIL_1, reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=APRIL_1, actor=A)
-    credit(app, invoice, ["L1"], APRIL_10, "not delivered")
+    concede(app, invoice, ["L1"], APRIL_10, "not delivered")
     assert app.invoice(invoice).outstanding.is_zero() and app.customer_credit(cust).is_zero()
     live = Commissions()
     catch_up(app, [live])
@@ -316,7 +333,7 @@ def test_commission_does_not_depend_on_paying_before_or_after_a_credit(
     nets = (Decimal(enhancement) / 100, Decimal(maintenance) / 100)
     twin = QuoteToCash.open("memory:")  # (what is left to pay once the line is credited)
     twin_invoice = _two_line_invoice(twin, *nets)
-    credit(twin, twin_invoice, [credited], APRIL_10, "credited")
+    concede(twin, twin_invoice, [credited], APRIL_10, "credited")
     kept = twin.invoice(twin_invoice).outstanding
     app = QuoteToCash.open("memory:")
     invoice = _two_line_invoice(app, *nets)
@@ -324,7 +341,7 @@ def test_commission_does_not_depend_on_paying_before_or_after_a_credit(
     pay = app.receive_payment(cust, kept, received_on=APRIL_1, reference="r", actor=A)
     if paid_first:
         app.allocate_payment(pay, allocated_on=APRIL_1, actor=A)
-    credit(app, invoice, [credited], APRIL_10, "credited")
+    concede(app, invoice, [credited], APRIL_10, "credited")
     if not paid_first:
         app.allocate_payment(pay, allocated_on=APRIL_10, actor=A)
     assert app.invoice(invoice).outstanding.is_zero()
@@ -353,7 +370,7 @@ def test_a_credit_that_fits_on_a_final_invoice_re_splits_the_money_paid_on_it() 
     cust, final = _deposit_deducted_on_final(app, 1000, ("2000", "1000"), APRIL_1)
     pay = app.receive_payment(cust, eur("1000.00"), received_on=APRIL_1, reference="f", actor=A)
     app.allocate_payment(pay, [(final, eur("1000.00"))], allocated_on=APRIL_1, actor=A)
-    credit(app, final, ["L2"], APRIL_10, "maintenance not delivered")
+    concede(app, final, ["L2"], APRIL_10, "maintenance not delivered")
     assert app.invoice(final).outstanding == eur("210.00")
     live = Commissions()
     catch_up(app, [live])
@@ -380,7 +397,7 @@ def test_an_allocation_undone_before_a_later_credit_note_takes_back_what_it_earn
         cust = app.invoice(invoice).customer_id
         pay = app.receive_payment(cust, eur("1210.00"), received_on=D, reference="r", actor=A)
         [allocation] = app.allocate_payment(pay, allocated_on=D, actor=A)
-        credit(app, invoice, ["L1"], date(2024, 4, 1), "not delivered")
+        concede(app, invoice, ["L1"], date(2024, 4, 1), "not delivered")
         if undo == "reverse":
             app.reverse_allocation(
                 pay, allocation, reason="wrong invoice", actor=A, reversed_on=date(2024, 3, 20)
@@ -420,7 +437,7 @@ def test_a_credit_dated_before_the_money_came_in_earns_nothing_before_the_money(
     cust = app.invoice(invoice).customer_id
     pay = app.receive_payment(cust, eur("121.00"), received_on=MARCH_20, reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=MARCH_20, actor=A)
-    credit(app, invoice, ["L2"], MARCH_10, "maintenance not delivered")
+    concede(app, invoice, ["L2"], MARCH_10, "maintenance not delivered")
     assert app.invoice(invoice).outstanding.is_zero() and app.customer_credit(cust).is_zero()
 
     live = Commissions()
@@ -457,8 +474,8 @@ def test_credit_notes_recorded_out_of_date_order_re_split_the_money_in_date_orde
     app.issue_invoice(invoice, issued_on=D, actor="bea")
     pay = app.receive_payment(cust, eur("121.00"), received_on=MARCH_20, reference="r", actor=A)
     app.allocate_payment(pay, allocated_on=MARCH_20, actor=A)
-    credit(app, invoice, ["L2"], date(2024, 3, 25), "maintenance not needed")
-    credit(app, invoice, ["L1"], date(2024, 3, 22), "enhancement not delivered")
+    concede(app, invoice, ["L2"], date(2024, 3, 25), "maintenance not needed")
+    concede(app, invoice, ["L1"], date(2024, 3, 22), "enhancement not delivered")
     assert app.invoice(invoice).outstanding.is_zero() and app.customer_credit(cust).is_zero()
 
     live = Commissions()

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from test_story_invoice import A, approve, credit, customer, eur, manual
+from test_commissions_after_credit import concede
+from test_story_invoice import A, approve, customer, eur, manual
 
 from q2c_core import QuoteToCash, RevenueKind
 from q2c_core.projections import Commissions, catch_up, rebuild
@@ -43,7 +44,7 @@ def test_a_standard_invoice_with_a_deposit_line_takes_back_commission_on_credite
         cust, eur("60.50"), received_on=date(2026, 1, 20), reference="p", actor=A
     )
     app.allocate_payment(pay, [(invoice, eur("60.50"))], allocated_on=date(2026, 1, 20), actor=A)
-    credit(app, invoice, ["E"], date(2026, 2, 10), "not delivered")
+    concede(app, invoice, ["E"], date(2026, 2, 10), "not delivered")
     assert app.invoice(invoice).outstanding == eur("0.00")
 
     live = Commissions()
@@ -102,7 +103,7 @@ def test_a_credit_on_a_final_invoice_re_splits_its_deposit_over_what_it_still_bi
 
     before = Commissions()
     catch_up(app, [before])
-    credit(app, final, ["M"], date(2026, 6, 10), "maintenance dropped")
+    concede(app, final, ["M"], date(2026, 6, 10), "maintenance dropped")
     live = Commissions()
     catch_up(app, [live])
     assert march(live) == march(before)

@@ -13,7 +13,8 @@ import attrs
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from test_story_invoice import A, approve, credit, customer, eur, manual
+from test_commissions_after_credit import concede
+from test_story_invoice import A, approve, customer, eur, manual
 
 from q2c_core import (
     CurrencyMismatch,
@@ -327,7 +328,7 @@ def test_a_managers_commission_is_rate_times_net_collected_at_each_rate_on_every
         if not set(line_ids) <= billed or set(line_ids) & set(invoice.credited_line_ids()):
             return
         try:
-            credit(app, invoices[which], list(line_ids), START + timedelta(days=after), "credited")
+            concede(app, invoices[which], list(line_ids), START + timedelta(days=after), "credited")
         except OverAllocation:
             # (dated back before money that paid the invoice in full since: the issue is
             # refused, see tests/test_money_dated_back.py, and the note left a draft: voided)

@@ -59,6 +59,13 @@ On every day an allocation's money pays for what the invoice billed that day, th
 then taken off, whatever order the notes and the money were recorded in. So paying before or
 after a credit earns the same; a deposit invoice's money is not re-split (it is commissioned
 through its final invoice).
+A credit note that writes its lines off (``writes_off``, the rule the books and the revenue
+schedule keep: WRITTEN_OFF, with a line that can be) is a credit loss, the revenue kept: it
+changes nothing the money pays for, before or after it (only its deposit lines, never written
+off, come off the invoice). Enhancement and maintenance of 500.00 each at 21 %, 605.00 paid
+(12.50 + 5.00), then the unpaid maintenance written off: still 17.50, where a concession of it
+(CORRECTED) makes the 605.00 pay the enhancement and its tax, 25.00. Money such a note gives
+back is taken back as any other (``PaymentUnapplied``).
 The rate comes from a plan: per account manager (or "*" for everyone) and revenue kind, with
 effective dates; the rate in force on the allocation date applies. The plan matches managers by
 ``person_key`` ("Mia" in the plan is the invoice's "mia"; the lines name the manager as the
@@ -84,6 +91,7 @@ from q2c_core.domain.invoice_lines import RevenueKind
 from q2c_core.domain.money import MAX_MAGNITUDE, Money, split_by_weights
 from q2c_core.domain.payment import reversal_day
 from q2c_core.domain.values import Period, person_key, require_day
+from q2c_core.domain.write_offs import writes_off
 from q2c_core.projections._facts import (
     KIND,
     NET,
@@ -92,6 +100,7 @@ from q2c_core.projections._facts import (
     compact_lines,
     currency_quantum,
     invoice_facts,
+    lines_tax,
 )
 from q2c_core.projections._managers import ManagerNames
 from q2c_core.projections.base import check_day, check_period, handles, uuid_hex
@@ -297,13 +306,17 @@ class Commissions(ManagerNames):
         final invoice bills after a credit note; 11 counts the money on an invoice whose tax is
         negative (a discount or a deducted deposit taxed higher than the work, also once a
         credit note leaves it so) in proportion to its total, so paid in full it collects its
-        whole net (it used to count the money as it came, the negative tax never revenue).
+        whole net (it used to count the money as it came, the negative tax never revenue);
+        12 keeps whether a credit note writes its lines off (``writes_off``): such a note
+        takes off its invoice its deposit lines alone, so the money already collected is not
+        split again (a write-off is a credit loss, the revenue kept: it used to re-split the
+        money over the lines left, as if it had paid for them alone).
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
         so it is refused until rebuilt; one built with rates for everyone ("*") only means what
         it meant, and is followed on."""
-        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 11}
+        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 12}
         if self.plan.names_someone():
             config["managers"] = "person_key"
         return config
@@ -322,11 +335,20 @@ class Commissions(ManagerNames):
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
         if e.kind.name == "CREDIT_NOTE":
-            # what it takes off its invoice per revenue kind, once issued (``_credited``)
-            note: dict[str, Any] = {"by_kind": {}, "bases": {}}
+            # what it takes off its invoice per revenue kind, once issued (``_credited``): a
+            # note that writes its lines off (``writes_off``, the rule of the books and the
+            # revenue schedule: a credit loss, the revenue kept) takes off its deposit lines
+            # alone (a deducted deposit held again, never written off), and their tax
+            written_off = writes_off(e.kind, getattr(e, "credit_disposition", None), e.lines)
+            note: dict[str, Any] = {"by_kind": {}, "bases": {}, "written_off": written_off}
             facts = invoice_facts(e)
-            _add_lines(note, facts.lines)
-            note["tax"] = facts.tax
+            if written_off:
+                kept = [line for line in facts.lines if line[KIND] == _DEPOSIT]
+                _add_lines(note, kept)
+                note["tax"] = lines_tax(kept, e.currency)
+            else:
+                _add_lines(note, facts.lines)
+                note["tax"] = facts.tax
             self.put(f"cn:{oid}", note)
             return
         manager = self._manager(e.account_manager)
@@ -373,10 +395,17 @@ class Commissions(ManagerNames):
         so money collected by then, and money collected later, pays for the revenue kinds left
         (a payment after the enhancement lines were credited earns no enhancement commission).
         The invoice keeps each credit with its day; the money already on it is split again,
-        day by day (``_settle``), whatever order the notes were recorded in."""
+        day by day (``_settle``), whatever order the notes were recorded in. A note that writes
+        its lines off takes off its deposit lines alone (``_drafted``): with none, it changes
+        nothing here (the revenue stays; money it gives back comes off by ``_unapplied``)."""
         note = self.get(f"cn:{uuid_hex(e.credit_note_id.int)}")
+        if note is None or (note.get("written_off") and not note["by_kind"]):
+            # (a note that writes the lines off changes nothing the money pays for: the
+            # revenue stays, and what was collected collected what it did; money it gives
+            # back comes off through ``PaymentUnapplied`` / ``AllocationReversed``)
+            return
         row = self.touch(f"inv:{oid}")
-        if note is None or row is None:
+        if row is None:
             return
         # (a deposit it deducted is split again over what it bills from the note's day:
         # ``_deposit_span``; months already closed never change)
