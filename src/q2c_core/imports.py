@@ -1177,9 +1177,11 @@ class ImportCommands(BaseApp):
         """Take a credit out of suspense by assigning it; returns its payment id.
 
         A credit with no payment yet needs ``customer_id``: its payment is created for that
-        customer. The payment is then allocated to ``allocations`` (invoice id, amount), or, when
-        None, to the customer's open invoices oldest due first; an empty list keeps the money as
-        customer credit. Payment, invoices and credit are saved in one transaction.
+        customer, received on ``resolved_on`` (the money was in suspense, nobody's, from the
+        bank's booking day, which the credit keeps, until then). The payment is then allocated
+        to ``allocations`` (invoice id, amount), or, when None, to the customer's open invoices
+        oldest due first; an empty list keeps the money as customer credit. Payment, invoices
+        and credit are saved in one transaction.
         """
         plan = None if allocations is None else list(allocations)
 
@@ -1193,6 +1195,8 @@ class ImportCommands(BaseApp):
                     value=credit.status,
                 )
             changed: list[Aggregate] = [credit]
+            # before the payment that day is made: it is received that day
+            credit.check_resolved_on(resolved_on)
             if credit.payment_id is None:
                 if customer_id is None:
                     raise InvalidValue(
@@ -1201,10 +1205,13 @@ class ImportCommands(BaseApp):
                         aggregate_id=credit_id,
                     )
                 customer = self._get(Customer, customer_id)
+                # the customer's money from the day it was assigned, not the bank's booking
+                # day (kept on the credit): until then it was nobody's, in suspense, and the
+                # customer's figures of the days before read as they did (as the ledger's)
                 payment = Payment(
                     customer_id=customer_id,
                     amount=credit.credit.amount,
-                    received_on=credit.credit.booked_on,
+                    received_on=resolved_on,
                     reference=credit.credit.bank_reference,
                     actor=actor,
                     note=credit.credit.remittance,

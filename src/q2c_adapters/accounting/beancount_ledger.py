@@ -19,7 +19,7 @@ Each booking event becomes one or more balanced transactions:
 - a bank credit from a payer q2c cannot name (booked with no payment, in suspense): bank against
   ``Liabilities:Suspense`` (unidentified receipts) on the day the bank booked it. Assigned to a
   customer later, it moves from suspense to the customer's credit on the day it was resolved
-  (the payment the resolution creates, dated the bank's booking day, books no bank money again:
+  (the payment the resolution creates, received on the resolution day, books no bank money again:
   the money was in the bank, and the ledger, from the booking day; its allocations then move it
   onto the receivables as any payment's); sent back to its sender, it leaves suspense and the
   bank on the return day. So the balances of days already past never change when it is

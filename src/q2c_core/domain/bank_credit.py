@@ -152,6 +152,12 @@ class BankCredit(ChecksFacts, Aggregate):
                 value=day,
             )
 
+    def check_resolved_on(self, resolved_on: date) -> None:
+        """Refuse (naming ``resolved_on``) a resolution day that is no day or is before the bank
+        booked the credit: checked before the payment the resolution creates, received that
+        day, is made."""
+        self._check_after_booking(resolved_on, "resolved_on")
+
     def resolve(
         self,
         customer_id: UUID,

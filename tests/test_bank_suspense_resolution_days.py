@@ -1,0 +1,189 @@
+"""Money in suspense is the customer's from the day a person assigned it, never before.
+
+Initech's 99.00 EUR arrives on 2 April from a payer q2c cannot name: it waits in suspense, and
+the books keep it in ``Liabilities:Suspense``. On 10 April a person assigns it to Acme, 60.00 to
+Acme's invoice. Every figure of Acme for the days in between (its summary, its statement, the
+receivables aging, the ledger) reads as it did before the resolution was recorded: the money
+was nobody's yet. From 10 April it is Acme's.
+
+An overlapping CSV export of a credit a camt.053 booked under the bank's reference is the same
+credit, though the camt.053 also carries the bank's own text (AddtlTxInf). And a suspended
+credit the bank has taken back cannot be assigned to anybody.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from beancount.core import data
+from test_beancount_ledger import issue, load_ok, manual_line
+
+from q2c_adapters.accounting.beancount_ledger import LedgerBook, export_ledger
+from q2c_adapters.importers.bank import BankStatementImporter
+from q2c_core import Money, QuoteToCash, RuleViolated, TaxRate
+from q2c_core.projections import CustomerStatement, ReceivablesAging, catch_up
+
+OURS = "DE89370400440532013000"
+PAYER = "DE02100100109307118603"
+BOOKED, RESOLVED = date(2024, 4, 2), date(2024, 4, 10)
+
+
+def eur(amount: str) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def acme_with_invoice(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """Acme, with an invoice of 119.00 EUR issued on 1 March."""
+    acme = app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor="al")
+    invoice = app.draft_invoice(
+        acme,
+        [manual_line("L1", "100", TaxRate.standard(19))],
+        drafted_on=date(2024, 3, 1),
+        actor="billy",
+    )
+    issue(app, invoice, date(2024, 3, 1))
+    return acme, invoice
+
+
+def import_csv(app: QuoteToCash, tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    BankStatementImporter(app, today=date(2024, 4, 30)).import_file(path, actor="bank")
+
+
+def days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def ledger_balances(app: QuoteToCash, through: date) -> dict[str, Decimal]:
+    held: defaultdict[str, Decimal] = defaultdict(Decimal)
+    for entry in load_ok(export_ledger(app)):
+        if isinstance(entry, data.Transaction) and entry.date <= through:
+            for posting in entry.postings:
+                assert posting.units is not None
+                held[posting.account] += posting.units.number
+    return {account: amount for account, amount in held.items() if amount}
+
+
+def figures(app: QuoteToCash, acme: UUID, day: date) -> tuple[object, ...]:
+    """Acme's figures as of ``day``: summary, statement, aging (projections built afresh)."""
+    statement, aging = CustomerStatement(), ReceivablesAging()
+    catch_up(app, [statement, aging])
+    summary = app.customer_summary(acme, as_of=day)
+    shown = statement.statement(acme, as_of=day)
+    rows = [r for r in aging.aging(day) if r.customer_id == acme.hex]
+    return (
+        summary.credit,
+        summary.open,
+        summary.paid,
+        shown.credit,
+        shown.open,
+        shown.paid,
+        tuple(shown.payments),
+        tuple(rows),
+    )
+
+
+def test_a_suspense_credit_assigned_later_is_the_customers_only_from_the_assignment_day(
+    tmp_path: Path,
+) -> None:
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    acme, invoice = acme_with_invoice(app)
+    import_csv(
+        app,
+        tmp_path,
+        "apr.csv",
+        "date,amount,currency,remittance,name,reference\n"
+        "2024-04-02,99.00,EUR,order 5521,Initech LLC,C-9\n",
+    )
+    [credit] = app.bank_suspense()
+    assert credit.payment_id is None
+    between = days(BOOKED, RESOLVED - timedelta(days=1))
+    before = {day: figures(app, acme, day) for day in between}
+    assert all(f[0] == eur("0.00") and f[1] == eur("119.00") for f in before.values())
+
+    payment_id = app.resolve_bank_credit(
+        credit.id,
+        resolved_on=RESOLVED,
+        actor="a",
+        customer_id=acme,
+        allocations=[(invoice, eur("60.00"))],
+    )
+
+    # the payment is Acme's from the resolution; the bank's day stays on the credit
+    payment = app.payment(payment_id)
+    assert payment.received_on == RESOLVED
+    assert app.bank_credit(credit.id).credit.booked_on == BOOKED
+    book = LedgerBook(app)
+    for day in between:
+        assert figures(app, acme, day) == before[day], day
+        held = ledger_balances(app, day)
+        assert held["Assets:Bank"] == Decimal("99.00")
+        assert held["Liabilities:Suspense"] == Decimal("-99.00")
+        assert book.customer_credit(acme) not in held
+        assert held[book.receivable(acme)] == Decimal("119.00")
+
+    # from the resolution day: Acme's, 60.00 paying the invoice and 39.00 as credit
+    summary = app.customer_summary(acme, as_of=RESOLVED)
+    assert (summary.credit, summary.open) == (eur("39.00"), eur("59.00"))
+    held = ledger_balances(app, RESOLVED)
+    assert held["Assets:Bank"] == Decimal("99.00")  # booked once, on 2 April
+    assert "Liabilities:Suspense" not in held
+    assert held[book.customer_credit(acme)] == Decimal("-39.00")
+    assert held[book.receivable(acme)] == Decimal("59.00")
+    shown = CustomerStatement()
+    catch_up(app, [shown])
+    assert shown.statement(acme, as_of=RESOLVED).credit == eur("39.00")
+    assert [p.received_on for p in shown.statement(acme).payments] == [RESOLVED]
+
+
+def test_a_credit_booked_with_its_payment_is_the_customers_from_the_bank_day(
+    tmp_path: Path,
+) -> None:
+    """Acme's own 30.00 fits no invoice: it waits in suspense as Acme's payment from the day
+    the bank booked it; assigning it later keeps that day."""
+    app = QuoteToCash.open("memory:")
+    acme, invoice = acme_with_invoice(app)
+    import_csv(
+        app,
+        tmp_path,
+        "apr.csv",
+        "date,amount,currency,remittance,name,reference\n"
+        "2024-04-02,30.00,EUR,advance,Acme GmbH,A-1\n",
+    )
+    [credit] = app.bank_suspense()
+    assert credit.payment_id is not None
+    app.resolve_bank_credit(
+        credit.id, resolved_on=RESOLVED, actor="a", allocations=[(invoice, eur("30.00"))]
+    )
+    [payment] = app.payments(acme)
+    assert payment.received_on == BOOKED
+    assert app.customer_summary(acme, as_of=date(2024, 4, 5)).credit == eur("30.00")
+
+
+def test_a_resolution_dated_before_the_bank_booked_the_credit_is_refused(tmp_path: Path) -> None:
+    """The money was not there to assign before the bank booked it: refused naming
+    ``resolved_on`` before any payment is made, nothing recorded."""
+    app = QuoteToCash.open("memory:")
+    acme, _ = acme_with_invoice(app)
+    import_csv(
+        app,
+        tmp_path,
+        "apr.csv",
+        "date,amount,currency,remittance,name,reference\n"
+        "2024-04-02,99.00,EUR,order 5521,Initech LLC,C-9\n",
+    )
+    [credit] = app.bank_suspense()
+    head = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.resolve_bank_credit(
+            credit.id, resolved_on=date(2024, 4, 1), actor="a", customer_id=acme, allocations=[]
+        )
+    assert refused.value.field == "resolved_on"
+    assert app.recorder.max_notification_id() == head
+    assert app.payments(acme) == []
