@@ -26,6 +26,7 @@ from test_beancount_ledger import issue, load_ok, manual_line
 from q2c_adapters.accounting.beancount_ledger import LedgerBook, export_ledger
 from q2c_adapters.importers.bank import BankStatementImporter
 from q2c_core import Money, QuoteToCash, RuleViolated, TaxRate
+from q2c_core.domain.import_batch import ImportRejected
 from q2c_core.projections import CustomerStatement, ReceivablesAging, catch_up
 
 OURS = "DE89370400440532013000"
@@ -187,3 +188,92 @@ def test_a_resolution_dated_before_the_bank_booked_the_credit_is_refused(tmp_pat
     assert refused.value.field == "resolved_on"
     assert app.recorder.max_notification_id() == head
     assert app.payments(acme) == []
+
+
+def camt_with_bank_text(amount: str = "119.00") -> bytes:
+    """A camt.053 booking Acme's credit BANK-REF-1 on 2 April: the payer's purpose INV-000001
+    and the bank's own text SEPA-GUTSCHRIFT (AddtlTxInf)."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>M</MsgId><CreDtTm>2024-04-02T06:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>S</Id><CreDtTm>2024-04-02T06:00:00</CreDtTm>
+<Acct><Id><IBAN>{OURS}</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+<BookgDt><Dt>2024-04-02</Dt></BookgDt><AcctSvcrRef>E-1</AcctSvcrRef>
+<NtryDtls><TxDtls><Refs><AcctSvcrRef>BANK-REF-1</AcctSvcrRef></Refs>
+<RltdPties><Dbtr><Nm>Acme GmbH</Nm></Dbtr><DbtrAcct><Id><IBAN>{PAYER}</IBAN></Id></DbtrAcct>
+</RltdPties><RmtInf><Ustrd>INV-000001</Ustrd></RmtInf><AddtlTxInf>SEPA-GUTSCHRIFT</AddtlTxInf>
+</TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>""".encode()
+
+
+CSV_HEADER = "date,amount,currency,remittance,name,iban,reference,account\n"
+
+
+def csv_export(first: str = "2024-04-02,119.00") -> bytes:
+    """The bank's CSV export of 2 and 3 April: BANK-REF-1 without the bank's text, and a new
+    credit BANK-REF-2 of 50.00 on 3 April."""
+    return (
+        CSV_HEADER
+        + f"{first},EUR,INV-000001,Acme GmbH,{PAYER},BANK-REF-1,{OURS}\n"
+        + f"2024-04-03,50.00,EUR,thanks,Acme GmbH,{PAYER},BANK-REF-2,{OURS}\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("camt_first", [True, False], ids=["camt-then-csv", "csv-then-camt"])
+def test_a_csv_export_overlapping_a_camt053_skips_the_credit_the_bank_text_aside(
+    tmp_path: Path, camt_first: bool
+) -> None:
+    """The camt.053 and the CSV export name Acme's 119.00 by the bank's reference BANK-REF-1,
+    same day, amount, payer's account and purpose; only the camt.053 carries the bank's text.
+    Whichever comes first, the other's row is skipped as already booked, and the CSV's new
+    credit is imported: Acme has two payments, its invoice is paid once."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    acme, invoice = acme_with_invoice(app)
+    bank = BankStatementImporter(app, today=date(2024, 4, 30))
+    files = [(camt_with_bank_text(), "apr02.xml"), (csv_export(), "apr.csv")]
+    if not camt_first:
+        files.reverse()
+    first = bank.import_bytes(*files[0], actor="bank")
+    second = bank.import_bytes(*files[1], actor="bank")
+    assert second.skipped == 1
+    # 119.00 pays the invoice; 50.00 fits none: Acme's credit, waiting to be allocated
+    assert (first.recorded + second.recorded, first.suspended + second.suspended) == (1, 1)
+    assert sorted(p.amount for p in app.payments(acme)) == [eur("50.00"), eur("119.00")]
+    assert app.invoice(invoice).outstanding == eur("0.00")
+    assert len(app.bank_credits()) == 2
+
+
+@pytest.mark.parametrize(
+    ("first", "purpose"),
+    [
+        ("2024-04-02,118.00", "INV-000001"),  # another amount
+        ("2024-04-01,119.00", "INV-000001"),  # another day
+        ("2024-04-02,119.00", "INV-000002"),  # another purpose, not the bank's text aside
+    ],
+)
+def test_another_credit_under_the_same_reference_is_still_refused(
+    tmp_path: Path, first: str, purpose: str
+) -> None:
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    acme, _ = acme_with_invoice(app)
+    bank = BankStatementImporter(app, today=date(2024, 4, 30))
+    bank.import_bytes(camt_with_bank_text(), "apr02.xml", actor="bank")
+    head = app.recorder.max_notification_id()
+    text = csv_export(first).decode().replace("INV-000001", purpose).encode()
+    with pytest.raises(ImportRejected) as refused:
+        bank.import_bytes(text, "apr.csv", actor="bank")
+    assert "one reference cannot name two credits" in str(refused.value)
+    assert app.recorder.max_notification_id() == head
+    assert len(app.payments(acme)) == 1
+
+
+def test_a_credit_from_another_payer_under_the_same_reference_is_still_refused(
+    tmp_path: Path,
+) -> None:
+    app = QuoteToCash.open("memory:")
+    acme_with_invoice(app)
+    bank = BankStatementImporter(app, today=date(2024, 4, 30))
+    bank.import_bytes(camt_with_bank_text(), "apr02.xml", actor="bank")
+    other = csv_export().decode().replace(PAYER, "FR7630006000011234567890189").encode()
+    with pytest.raises(ImportRejected):
+        bank.import_bytes(other, "apr.csv", actor="bank")

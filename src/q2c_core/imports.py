@@ -1348,6 +1348,21 @@ def _same_credit(one: StatementCredit, other: StatementCredit) -> bool:
     return _credit_content(one) == _credit_content(other) and _same_payer(one, other)
 
 
+def _bank_text_aside(one: StatementCredit, other: StatementCredit) -> bool:
+    """Whether two sightings under one bank reference are one credit but for the bank's own
+    text: the same day, amount and payer (``_same_payer``), and one's remittance is the
+    other's followed by more words (spacing and case aside). A camt.053 gives the payer's
+    remittance (Ustrd, Strd) and then the bank's text (AddtlTxInf), which a CSV export of the
+    same credit may leave out (or keep): the payer's part is what both share."""
+    if one.booked_on != other.booked_on or one.amount != other.amount:
+        return False
+    if not _same_payer(one, other):
+        return False
+    words = [c.remittance.casefold().split() for c in (one, other)]
+    shorter, longer = sorted(words, key=len)
+    return longer[: len(shorter)] == shorter
+
+
 def _describe(credit: StatementCredit) -> str:
     return f"{credit.booked_on} {credit.amount} {credit.remittance.strip()!r}"
 
@@ -1386,10 +1401,14 @@ def _check_same_credit(
     row: BankCreditRow, seen: StatementCredit, where: str, seen_key: str, *, before: bool = False
 ) -> None:
     """A credit key seen before must carry the same credit: then the row is a re-import, skipped.
-    Another credit under the same key (a reused reference) is refused, never dropped.
+    Another credit under the same key (a reused reference) is refused, never dropped; one
+    whose remittance only adds the bank's text to the other's is the same (``_bank_text_aside``).
     ``seen_key``: the key the credit seen was booked (or read) under. ``before``: the credit
     was booked by an earlier import (see ``_read_as``)."""
     if _read_as(row, seen, before=before) or _named_by_content(row, seen, seen_key):
+        return
+    # (the row as read now only: not also as an earlier reader misread it, ``read_before``)
+    if _bank_text_aside(row.credit, seen):
         return
     reference = row.credit.bank_reference or row.credit_key
     raise DuplicateEntry(
