@@ -25,7 +25,8 @@ from test_beancount_ledger import issue, load_ok, manual_line
 
 from q2c_adapters.accounting.beancount_ledger import LedgerBook, export_ledger
 from q2c_adapters.importers.bank import BankStatementImporter
-from q2c_core import Money, QuoteToCash, RuleViolated, TaxRate
+from q2c_core import InvalidTransition, Money, QuoteToCash, RuleViolated, TaxRate
+from q2c_core.domain.bank_credit import CreditStatus
 from q2c_core.domain.import_batch import ImportRejected
 from q2c_core.projections import CustomerStatement, ReceivablesAging, catch_up
 
@@ -277,3 +278,86 @@ def test_a_credit_from_another_payer_under_the_same_reference_is_still_refused(
     other = csv_export().decode().replace(PAYER, "FR7630006000011234567890189").encode()
     with pytest.raises(ImportRejected):
         bank.import_bytes(other, "apr.csv", actor="bank")
+
+
+def camt_30(day: str, indicator: str) -> bytes:
+    """A camt.053 entry of Acme's 30.00 (bank reference T3): a credit, or its reversal."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>M{day}</MsgId><CreDtTm>{day}T06:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>S{day}</Id><CreDtTm>{day}T06:00:00</CreDtTm>
+<Acct><Id><IBAN>{OURS}</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">30.00</Amt>{indicator}<Sts>BOOK</Sts>
+<BookgDt><Dt>{day}</Dt></BookgDt>
+<NtryDtls><TxDtls><Refs><AcctSvcrRef>T3</AcctSvcrRef></Refs>
+<RltdPties><Dbtr><Nm>Acme GmbH</Nm></Dbtr></RltdPties>
+<RmtInf><Ustrd>advance</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>""".encode()
+
+
+CREDIT = "<CdtDbtInd>CRDT</CdtDbtInd>"
+REVERSAL = "<CdtDbtInd>DBIT</CdtDbtInd><RvslInd>true</RvslInd>"
+
+
+def acme_advance_in_suspense(tmp_path: Path) -> tuple[QuoteToCash, UUID, UUID]:
+    """Acme's 30.00 of 2 April fits no invoice: in suspense as Acme's payment."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    _, invoice = acme_with_invoice(app)
+    bank = BankStatementImporter(app, today=date(2024, 4, 30))
+    bank.import_bytes(camt_30("2024-04-02", CREDIT), "a.xml", actor="bank")
+    [credit] = app.bank_suspense()
+    assert credit.payment_id is not None
+    return app, credit.id, invoice
+
+
+@pytest.mark.parametrize("allocations", [None, []], ids=["oldest-first", "as-credit"])
+def test_a_suspended_credit_the_bank_took_back_cannot_be_assigned(
+    tmp_path: Path, allocations: list[tuple[UUID, Money]] | None
+) -> None:
+    """The bank reverses Acme's 30.00 on 5 April: the payment bounces, the credit leaves the
+    suspense list and is no longer suspended (returned). Assigning it on 6 April is refused
+    naming its status; nothing is recorded."""
+    app, credit_id, _ = acme_advance_in_suspense(tmp_path)
+    BankStatementImporter(app, today=date(2024, 4, 30)).import_bytes(
+        camt_30("2024-04-05", REVERSAL), "b.xml", actor="bank"
+    )
+    assert app.bank_suspense() == []
+    credit = app.bank_credit(credit_id)
+    assert credit.status is CreditStatus.RETURNED
+    assert credit.resolved_on == date(2024, 4, 5)
+    assert credit.payment_id is not None and app.payment(credit.payment_id).is_bounced
+    # the books: in the bank as Acme's credit from 2 April, out again on 5 April by the
+    # payment's bounce, never through suspense
+    assert ledger_balances(app, date(2024, 4, 4))["Assets:Bank"] == Decimal("30.00")
+    after = ledger_balances(app, date(2024, 4, 5))
+    assert "Assets:Bank" not in after and "Liabilities:Suspense" not in after
+    head = app.recorder.max_notification_id()
+    with pytest.raises(InvalidTransition) as refused:
+        app.resolve_bank_credit(
+            credit_id, resolved_on=date(2024, 4, 6), actor="a", allocations=allocations
+        )
+    assert refused.value.field == "status"
+    assert app.recorder.max_notification_id() == head
+    assert app.bank_credit(credit_id).status is CreditStatus.RETURNED
+
+
+def test_a_suspended_credit_whose_payment_bounced_otherwise_cannot_be_assigned(
+    tmp_path: Path,
+) -> None:
+    """A credit still suspended whose payment has bounced (bounced by hand, or by a reversal
+    recorded before reversals took the credit out of suspense) is refused naming its
+    payment: there is no money left to assign. Nothing is recorded."""
+    app, credit_id, invoice = acme_advance_in_suspense(tmp_path)
+    payment_id = app.bank_credit(credit_id).payment_id
+    assert payment_id is not None
+    app.bounce_payment(payment_id, bounced_on=date(2024, 4, 5), reason="returned", actor="a")
+    assert app.bank_suspense() == []
+    head = app.recorder.max_notification_id()
+    for allocations in (None, [], [(invoice, eur("30.00"))]):
+        with pytest.raises(InvalidTransition) as refused:
+            app.resolve_bank_credit(
+                credit_id, resolved_on=date(2024, 4, 6), actor="a", allocations=allocations
+            )
+        assert refused.value.field == "payment_id"
+    assert app.recorder.max_notification_id() == head
+    assert app.bank_credit(credit_id).status is CreditStatus.SUSPENDED

@@ -738,13 +738,14 @@ class ImportCommands(BaseApp):
         credits before its reversals, then by line), whatever the order of the file's lines:
         a newest-first statement pays an invoice with the earlier payment.
 
-        A reversal (the bank took a credit's money back) bounces the payment of the credit it
-        names, re-opening the invoices it paid, or returns a credit still in suspense with no
-        payment to its sender; the credit may be one this statement books. A reversal applied is
-        counted as recorded; one an earlier statement applied (the payment bounced, the credit
-        returned), as skipped, so it never takes money back twice. A reversal that names no
-        booked credit, several credits (a batch entry), another amount than the credit's, or a
-        day before it was booked, or whose bounce the payment refuses, is a row error.
+        A reversal (the bank took a credit's money back) bounces the payment of the credit it names,
+        re-opening the invoices it paid (a credit in suspense with its payment leaves suspense,
+        returned: nothing is left to assign), or returns a credit still in suspense with no payment
+        to its sender; the credit may be one this statement books. A reversal applied is counted as
+        recorded; one an earlier statement applied (the payment bounced, the credit returned), as
+        skipped, so it never takes money back twice. A reversal that names no booked credit, several
+        credits (a batch entry), another amount than the credit's, or a day before it was booked, or
+        whose bounce the payment refuses, is a row error.
         """
         self._check_kind(source, ImportKind.BANK_STATEMENT)
         read_problems = list(problems)
@@ -986,6 +987,10 @@ class ImportCommands(BaseApp):
         reopened = self._bounce(payment, reversal.reversed_on, reversal.reason, actor, invoices)
         changed[payment.id] = payment
         changed.update((invoice.id, invoice) for invoice in reopened)
+        if credit.is_suspended:
+            # nothing left to assign: out of suspense, as ``bank_suspense`` already reads it
+            credit.taken_back(reversal.reversed_on, reversal.reason, actor)
+            changed[credit.id] = credit
         return True
 
     def _booked_under(self, credit_ids: Iterable[UUID]) -> BankCredit | None:
@@ -1195,9 +1200,20 @@ class ImportCommands(BaseApp):
                     value=credit.status,
                 )
             changed: list[Aggregate] = [credit]
+            held = None if credit.payment_id is None else self._get(Payment, credit.payment_id)
+            if held is not None and held.is_bounced:
+                # (a credit suspended when its payment bounced: by hand, or by a reversal
+                # recorded before reversals took the credit out of suspense)
+                raise InvalidTransition(
+                    f"the bank took the credit's money back (its payment bounced on "
+                    f"{held.bounced_on}): nothing is left to assign",
+                    field="payment_id",
+                    aggregate_id=credit_id,
+                    value=held.id,
+                )
             # before the payment that day is made: it is received that day
             credit.check_resolved_on(resolved_on)
-            if credit.payment_id is None:
+            if held is None:
                 if customer_id is None:
                     raise InvalidValue(
                         "name the customer the money came from",
@@ -1219,7 +1235,7 @@ class ImportCommands(BaseApp):
                 customer.add_payment(payment.id, actor)
                 changed += [customer, payment]
             else:
-                payment = self._get(Payment, credit.payment_id)
+                payment = held
                 changed.append(payment)
             owner = payment.customer_id
             if customer_id is not None and customer_id != owner:

@@ -224,6 +224,23 @@ class BankCredit(ChecksFacts, Aggregate):
         refuse_card_numbers("reason", reason)
         self._returned(returned_on, reason, actor)
 
+    def taken_back(self, returned_on: date, reason: str, actor: str) -> None:
+        """The bank took back the money of a suspended credit that has its payment (the payment
+        bounced the same day): nothing is left to assign, the credit leaves suspense as
+        returned (``CreditReturned``; its payment's bounce books the money out).
+
+        The rules are checked here, not in the event (``_returned``), as ``resolve``'s."""
+        self._require_suspended("take back")
+        if self.payment_id is None:
+            raise InvalidTransition(
+                "the credit has no payment; return it to its sender instead",
+                field="payment_id",
+                aggregate_id=self.id,
+            )
+        self._check_after_booking(returned_on, "returned_on")
+        refuse_card_numbers("reason", reason)
+        self._returned(returned_on, reason, actor)
+
     @event("CreditReturned")
     def _returned(self, returned_on: date, reason: str, actor: str) -> None:
         """The ``CreditReturned`` event (``return_to_sender``, which holds the rules)."""
