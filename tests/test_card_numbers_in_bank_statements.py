@@ -4,6 +4,7 @@ text or the payer's account column), not one of its digits reaches the event sto
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
@@ -44,6 +45,11 @@ def statement(tmp_path: Path, remittance: str, account: str) -> Path:
     return path
 
 
+# the card's first two groups, however separated: a bare "1111" also turns up in the
+# recording times of the events stored before (".111155+00:00")
+CARD_DIGITS = re.compile(r"4111\D{0,3}1111")
+
+
 def stored_text(db: Path) -> str:
     with sqlite3.connect(db) as connection:
         rows = connection.execute("SELECT state FROM stored_events").fetchall()
@@ -78,10 +84,10 @@ def test_a_card_number_however_written_refuses_the_statement(
     (problem,) = refused.value.problems
     assert (problem.line, problem.field) == (2, field)
     assert "card" in problem.rule
-    assert "1111" not in str(refused.value)
+    assert not CARD_DIGITS.search(str(refused.value))
     assert app.recorder.max_notification_id() == before
     assert app.bank_credits() == []
-    assert "1111" not in stored_text(db)
+    assert not CARD_DIGITS.search(stored_text(db))
 
 
 def test_a_payer_whose_iban_holds_the_same_digits_is_booked(
@@ -216,10 +222,10 @@ def test_each_text_of_a_csv_row_is_checked_for_card_numbers(
     (problem,) = refused.value.problems
     assert (problem.line, problem.field) == (3, field)
     assert "card" in problem.rule
-    assert "1111" not in str(refused.value)
+    assert not CARD_DIGITS.search(str(refused.value))
     assert app.recorder.max_notification_id() == before
     assert app.bank_credits() == []
-    assert "1111" not in stored_text(db)
+    assert not CARD_DIGITS.search(stored_text(db))
 
 
 CAMT = """<?xml version="1.0" encoding="UTF-8"?>
@@ -277,10 +283,10 @@ def test_each_text_of_a_camt053_credit_is_checked_for_card_numbers(
     tx_line = CAMT.splitlines().index("          <TxDtls>") + 1
     assert (problem.line, problem.field) == (tx_line, field)
     assert "card" in problem.rule
-    assert "1111" not in str(refused.value)
+    assert not CARD_DIGITS.search(str(refused.value))
     assert app.recorder.max_notification_id() == before
     assert app.bank_credits() == []
-    assert "1111" not in stored_text(db)
+    assert not CARD_DIGITS.search(stored_text(db))
 
 
 @pytest.mark.parametrize("how", ["resolved", "returned"])
