@@ -255,15 +255,7 @@ def content_key(credit: StatementCredit, remittance: str) -> str:
     statement gives: camt.053's Ustrd and Strd, else its AddtlTxInf; a CSV's first remittance
     column, the purpose before the bank's text), spacing and case aside, and the payer's account
     (spaces and case aside). The payer's name is left out: formats write it differently."""
-    parts = (
-        own_account(credit.account),
-        credit.booked_on.isoformat(),
-        _amount_key(credit.amount),
-        credit.amount.currency,
-        " ".join(remittance.split()).casefold(),
-        own_account(credit.debtor_account),
-    )
-    return "c:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return _content_hash(credit, " ".join(remittance.split()).casefold())
 
 
 def unsplit_content_key(credit: StatementCredit, remittance: str) -> str:
@@ -271,13 +263,20 @@ def unsplit_content_key(credit: StatementCredit, remittance: str) -> str:
     ``content_key`` but the payer's ``remittance`` without any whitespace: however the bank
     cut it into lines of 35 characters (camt.053's repeated Ustrd, one CSV cell, a line break
     elsewhere), one text. ``content_key`` is what credits booked before were named by."""
+    return _content_hash(credit, "".join(remittance.split()).casefold(), "unsplit")
+
+
+def _content_hash(credit: StatementCredit, remittance: str, *tag: str) -> str:
+    """``c:`` and a hash of ``tag`` (what kind of content key), our account, the day, the
+    amount in minor units, the currency, the remittance as the key reads it and the payer's
+    account: the keys of ``content_key`` and ``unsplit_content_key``."""
     parts = (
-        "unsplit",
+        *tag,
         own_account(credit.account),
         credit.booked_on.isoformat(),
         _amount_key(credit.amount),
         credit.amount.currency,
-        "".join(remittance.split()).casefold(),
+        remittance,
         own_account(credit.debtor_account),
     )
     return "c:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
