@@ -687,11 +687,14 @@ class BaseApp(Application[UUID]):
                 yield UUID(str(n.originator_id))
             start = page[-1].id + 1
 
-    def _created_events(self, cls: type[Aggregate], created_event: str) -> Iterator[Any]:
+    def _created_events(
+        self, cls: type[Aggregate], created_event: str, start: int = 1
+    ) -> Iterator[Any]:
         """The creation event of every aggregate of a class, in the order recorded: what each
-        was created with, without loading the aggregates (a customer's registered name)."""
+        was created with, without loading the aggregates (a customer's registered name); from
+        the log's ``start`` on."""
         topics = [f"{cls.__module__}:{cls.__qualname__}.{created_event}"]
-        start = 1
+        start = max(start, 1)
         while True:
             page = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
             if not page:

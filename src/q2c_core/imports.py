@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any
 from uuid import UUID
 
 import attrs
@@ -308,7 +307,7 @@ class ImportCommands(BaseApp):
         earlier = self._first_notification(EarlierWorkEntriesIndexed, "EarlierWorkEntriesIndexed")
         first: dict[str, UUID] = {}
         for name in ("WorkLogged", "UnauthorizedWorkRecorded"):
-            for event in self._created_events_from(EnhancementRequest, name, earlier or 1):
+            for event in self._created_events(EnhancementRequest, name, earlier or 1):
                 if event.entry.entry_id:
                     first.setdefault(event.entry.entry_id, event.originator_id)
         known = self._requests_holding(set(first), {})
@@ -333,23 +332,6 @@ class ImportCommands(BaseApp):
         topic = f"{cls.__module__}:{cls.__qualname__}.{created_event}"
         page = self.recorder.select_notifications(start=1, limit=1, topics=[topic])
         return page[0].id if page else None
-
-    def _created_events_from(
-        self, cls: type[Aggregate], created_event: str, start: int
-    ) -> Iterator[Any]:
-        """The creation events of a class recorded from the log's ``start`` on, in order
-        (``_created_events`` from the beginning)."""
-        if start <= 1:
-            yield from self._created_events(cls, created_event)
-            return
-        topics = [f"{cls.__module__}:{cls.__qualname__}.{created_event}"]
-        while True:
-            page = self.recorder.select_notifications(start=start, limit=1000, topics=topics)
-            if not page:
-                return
-            for n in page:
-                yield self.mapper.to_domain_event(n)
-            start = page[-1].id + 1
 
     def _hold_entry(
         self, request: EnhancementRequest, entry_id: str, actor: str
