@@ -119,3 +119,20 @@ def test_an_id_no_row_names_is_still_not_found(books: tuple[str, dict[str, UUID]
     unknown = "0123456789abcdef0123456789abcdef"
     code, out, err = explain(url, "aging", unknown)
     assert (code, out, err.strip()) == (1, "", f"receivables_aging has no row naming {unknown}")
+
+
+@pytest.mark.parametrize("written", ["upper", "dashed"])
+def test_a_row_key_naming_the_id_in_capitals_or_with_dashes_is_the_same_row(
+    books: tuple[str, dict[str, UUID]], written: str
+) -> None:
+    """An auditor copies Globex's first invoice id from a report that prints it in capitals, or
+    as a UUID with dashes, into ``inv:<id>``: the row is explained as when the key is written
+    as the store keeps it (lower-case hex), not "no row"."""
+    url, ids = books
+    invoice = ids["globex invoice 1"]
+    as_written = invoice.hex.upper() if written == "upper" else str(invoice)
+    code, out, _ = explain(url, "aging", f"inv:{as_written}")
+    assert code == 0, out
+    assert f"receivables_aging row inv:{invoice.hex}" in out
+    _, kept, _ = explain(url, "aging", f"inv:{invoice.hex}")
+    assert out == kept

@@ -926,6 +926,20 @@ def _moves_back_in_one_transaction(live_store: ProjectionStore) -> bool:
     return bool(getattr(datastore, "single_row_tracking", False))
 
 
+# an id in a row key as a person may copy it: 32 hex digits in any case, or a UUID with dashes
+_ID_IN_KEY = re.compile(
+    r"(?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?"
+    r"[0-9A-Fa-f]{12}(?![0-9A-Fa-f-])"
+)
+
+
+def row_key_as_kept(key: str) -> str:
+    """A row key with each id in it written as the store keeps ids (``inv:01A2...`` or
+    ``inv:01a2b3c4-...`` is ``inv:01a2b3c4...``): a report may print an id in capitals or with
+    dashes. The rest of the key (a manager's name, a period) stays as written."""
+    return _ID_IN_KEY.sub(lambda m: UUID(m.group(0)).hex, key)
+
+
 def replace_live_rows(
     live_store: ProjectionStore,
     projection: str,
@@ -1714,6 +1728,7 @@ def explain(
             events: list[Any] = []
             key: str | None = None
             if ":" in row:  # a row key (prefix:...), or an invoice number with a ':'
+                row = row_key_as_kept(row)
                 with progress_bar(f"replaying {name}") as bar:
                     events = events_behind(application, projection, row, as_of=moment, progress=bar)
                 if events or projection.get(row) is not None or _keys_so(projection, row):
