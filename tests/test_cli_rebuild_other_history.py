@@ -19,55 +19,25 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
 from eventsourcing.persistence import IntegrityError, Tracking
+from test_follower_past_head import issue
 from typer.testing import CliRunner, Result
 
 from q2c_adapters.cli import app as cli
 from q2c_adapters.cli import replace_live_rows
 from q2c_core import (
-    InvoiceLine,
-    LineSource,
-    Money,
     QuoteToCash,
     RuleViolated,
-    SourceKind,
-    TaxRate,
 )
 from q2c_core.projections import ReceivablesAging, UnbilledRevenue, catch_up
 from q2c_core.projections.store import PageWrite, ProjectionStore
 
 runner = CliRunner(env={"COLUMNS": "400"})
-DAY = date(2024, 3, 1)
-
-
-def issue(app: QuoteToCash, customer: str, amount: int, count: int) -> None:
-    """``count`` invoices of ``amount`` EUR issued to the customer (registered if new)."""
-    who = next((c for c in app.customers() if c.name == customer), None)
-    who_id = (
-        who.id
-        if who
-        else app.register_customer(customer, "EUR", account_manager="mia", actor="ana")
-    )
-    for n in range(count):
-        line = InvoiceLine(
-            "L1",
-            f"consulting {n}",
-            Decimal(1),
-            Money.of(amount, "EUR"),
-            TaxRate.standard(0),
-            LineSource(SourceKind.MANUAL, note="agreed"),
-        )
-        invoice = app.draft_invoice(who_id, [line], drafted_on=DAY, actor="ben")
-        app.approve_invoice(invoice, role="billing", approved_on=DAY, actor="bea")
-        app.approve_invoice(invoice, role="account_manager", approved_on=DAY, actor="mia")
-        app.issue_invoice(invoice, issued_on=DAY, actor="ben")
 
 
 def flat(result: Result) -> str:

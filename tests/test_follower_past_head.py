@@ -44,7 +44,13 @@ DAY = date(2024, 3, 1)
 
 
 def issue(app: QuoteToCash, customer: str, amount: int, count: int) -> None:
-    who = app.register_customer(customer, "EUR", account_manager="mia", actor="ana")
+    """``count`` invoices of ``amount`` EUR issued to the customer (registered if new)."""
+    who = next((c for c in app.customers() if c.name == customer), None)
+    who_id = (
+        who.id
+        if who
+        else app.register_customer(customer, "EUR", account_manager="mia", actor="ana")
+    )
     for n in range(count):
         line = InvoiceLine(
             "L1",
@@ -54,7 +60,7 @@ def issue(app: QuoteToCash, customer: str, amount: int, count: int) -> None:
             TaxRate.standard(0),
             LineSource(SourceKind.MANUAL, note="agreed"),
         )
-        invoice = app.draft_invoice(who, [line], drafted_on=DAY, actor="ben")
+        invoice = app.draft_invoice(who_id, [line], drafted_on=DAY, actor="ben")
         app.approve_invoice(invoice, role="billing", approved_on=DAY, actor="bea")
         app.approve_invoice(invoice, role="account_manager", approved_on=DAY, actor="mia")
         app.issue_invoice(invoice, issued_on=DAY, actor="ben")

@@ -16,6 +16,7 @@ from uuid import UUID
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from test_prepaid_carry_over_days import acme_with_six_of_ten_hours_used
 
 from q2c_core import AllowanceUnit, Money, Period, Q2CError, QuoteToCash, TimeEntry
 from q2c_core.projections import PrepaidCreditUsage, catch_up, rebuild
@@ -41,16 +42,7 @@ def eur(amount: str | int) -> Money:
 def five_hours_bought_after_the_carry_over(app: QuoteToCash) -> tuple[UUID, UUID]:
     """The 2024 allowance (10 hours, 6 used, 5 bought on 1 February 2025) and the 2025
     allowance it was carried into on 10 January 2025."""
-    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
-    hours = app.grant_allowance(
-        acme, unit=AllowanceUnit.HOURS, quantity=10, period=Y2024, granted_on=date(2024, 1, 1),
-        actor=A,
-    )  # fmt: skip
-    r = app.open_request(acme, "Tweaks", requested_on=date(2024, 1, 2), actor=A)
-    app.estimate_request(r, hours=10, rate=eur(100), actor=A)
-    app.cover_request_by_allowance(r, hours, actor=A)
-    app.authorize_work(r, authorized_on=date(2024, 1, 2), actor=A)
-    app.log_work(r, TimeEntry("t1", "bob", date(2024, 3, 10), Decimal(6), eur(100)), actor=A)
+    _, hours, _ = acme_with_six_of_ten_hours_used(app)
     app.top_up_allowance(hours, 5, topped_up_on=date(2025, 2, 1), reason="bought", actor=A)
     new = app.roll_over_allowance(
         hours, new_period=Y2025, rolled_over_on=date(2025, 1, 10), actor=A
