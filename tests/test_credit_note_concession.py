@@ -155,6 +155,19 @@ def test_the_conceded_hour_stays_billed() -> None:
     assert app.recorder.max_notification_id() == before
 
 
+def test_the_history_names_the_concession_not_a_write_off() -> None:
+    """An auditor reading the request's history sees the hour conceded, in those words: a
+    write-off is a credit loss, which this is not."""
+    app = QuoteToCash.open("memory:")
+    s = late_delivery(app)
+    names = [type(e).__qualname__ for e in app.events.get(s.request)]
+    assert "EnhancementRequest.WorkConceded" in names
+    assert "EnhancementRequest.WorkWrittenOff" not in names
+    [conceded] = [e for e in app.events.get(s.request) if type(e).__name__ == "WorkConceded"]
+    assert (conceded.credit_note_id, conceded.item_ids) == (s.note, ["t2"])
+    assert app.request(s.request).written_off == {"t2": s.note.hex}
+
+
 def test_commission_follows_the_900_collected() -> None:
     app = QuoteToCash.open("memory:")
     late_delivery(app)

@@ -2286,6 +2286,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         # what the original's overage lines hold on each allowance (``_overage_lines_hold``)
         overage_held: dict[UUID, dict[str, Decimal]] = {}
         rebillable = note.credit_disposition is CreditDisposition.REBILLABLE
+        conceded = note.credit_disposition is CreditDisposition.CORRECTED
         why = f"credit note {note.number}"
         for line in note.lines:
             source = line.source
@@ -2324,6 +2325,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             if rebillable:
                 request.release_work(original.id, items, why, actor)
                 released.setdefault(request.id, []).extend(items)
+            elif conceded:
+                request.concede_work(note.id, items, actor)
             else:
                 request.write_off_work(note.id, items, actor)
         for request_id in dict.fromkeys(overage_requests):

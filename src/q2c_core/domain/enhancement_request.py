@@ -867,6 +867,23 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         for item_id in item_ids:
             self.written_off[item_id] = credit_note_id.hex
 
+    @event("WorkConceded")
+    def concede_work(self, credit_note_id: UUID, item_ids: list[str], actor: str) -> None:
+        """Invoiced items whose price a credit note conceded (``CORRECTED``): like a write-off
+        they stay invoiced, and credited, so they are never billed again; but the charge no
+        longer applies (revenue reversed, no credit loss), and the history says so in its
+        own words rather than as a write-off."""
+        for item_id in item_ids:
+            if item_id not in self.billed:
+                raise RuleViolated(
+                    f"{item_id!r} was never invoiced, so its price cannot be conceded",
+                    field="item_ids",
+                    aggregate_id=self.id,
+                    value=item_id,
+                )
+        for item_id in item_ids:
+            self.written_off[item_id] = credit_note_id.hex
+
 
 def _check_reason(reason: str, field: str, aggregate_id: UUID, *, blank_ok: bool = False) -> None:
     """Refuse (``InvalidValue`` naming ``field``) a reason no one can read: holding a control
