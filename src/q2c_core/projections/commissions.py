@@ -154,7 +154,14 @@ class CommissionRate:
 
 def _rates(value: Iterable[CommissionRate]) -> tuple[CommissionRate, ...]:
     """The entries in one order (manager as matched, kind, day, then as typed), whatever order
-    they were given in: a plan is the set of its entries."""
+    they were given in: a plan is the set of its entries. Anything but a collection of
+    ``CommissionRate`` (nothing, a number, one entry alone, text: empty text made a plan paying
+    nobody) is ``InvalidValue`` naming ``rates``: a plan read wrong is refused when it is made,
+    not found out by a TypeError, or by commissions never paid."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidValue(
+            "must be a collection of CommissionRate entries", field="rates", value=value
+        )
     rates = tuple(value)
     for r in rates:
         if not isinstance(r, CommissionRate):
@@ -170,7 +177,9 @@ class CommissionPlan:
     two entries for the same (5 % and 10 % for mia's enhancements from 1 January, or the same
     entry twice, or ``Mia`` and ``mia``) are refused with ``InvalidValue`` naming both, so the
     order of the entries never decides a rate; the same entries in another order are the same
-    plan (equal, and the same ``describe``)."""
+    plan (equal, and the same ``describe``). It is made of a collection of ``CommissionRate``
+    (an empty one pays nobody): nothing, a number, text or one entry alone is
+    ``InvalidValue`` naming ``rates``."""
 
     rates: tuple[CommissionRate, ...] = attrs.field(converter=_rates)
 
@@ -270,6 +279,14 @@ class Commissions(ManagerNames):
     replay_cost = 5.8
 
     def __init__(self, store: Any = None, plan: CommissionPlan = DEFAULT_PLAN) -> None:
+        # (refused here, before anything is built on it: something else, None or the entries
+        # themselves, was accepted and failed only when the store asked for ``config``)
+        if not isinstance(plan, CommissionPlan):
+            raise InvalidValue(
+                "must be a CommissionPlan (CommissionPlan([...]) of the entries)",
+                field="plan",
+                value=plan,
+            )
         super().__init__(store)
         self.plan = plan
         self._rates: dict[tuple[str, str, date], Decimal] = {}
