@@ -7,11 +7,13 @@ pay it nothing)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from q2c_core import InvalidValue, RevenueKind
 from q2c_core.projections import DEFAULT_PLAN, CommissionPlan, CommissionRate, Commissions
@@ -66,3 +68,73 @@ def test_commissions_are_given_a_plan_or_refused_at_once(not_a_plan: Any) -> Non
 def test_commissions_given_a_plan_keep_it() -> None:
     assert Commissions(plan=MIAS_PLAN).config()["plan"] == MIAS_PLAN.describe()
     assert Commissions().plan is DEFAULT_PLAN
+
+
+# --- what the plan is asked: a manager, a revenue kind, a day --------------------------------
+
+
+def test_mias_rate_is_asked_by_her_name_a_revenue_kind_and_a_day() -> None:
+    """The questions the plan answers, as before: Mia's own rate, the rate for everyone, and
+    nothing for a kind the plan gives no rate."""
+    assert MIAS_PLAN.rate_for("mia ", ENHANCEMENT, NEW_YEAR) == Decimal("0.10")
+    assert MIAS_PLAN.rate_for("max", ENHANCEMENT, NEW_YEAR) == Decimal("0.05")
+    assert MIAS_PLAN.rate_for("mia", MAINTENANCE, NEW_YEAR) == Decimal(0)
+
+
+@given(
+    kind=st.sampled_from(list(RevenueKind)),
+    spelling=st.sampled_from([lambda k: k.name, lambda k: k.value, lambda k: k.name.title()]),
+)
+def test_a_revenue_kind_given_as_text_is_refused_not_paid_nothing(
+    kind: RevenueKind, spelling: Any
+) -> None:
+    """ "ENHANCEMENT" (or "enhancement") is how a report or a file names the kind, not the kind:
+    the plan used to match it to no entry and answer 0, a commission silently lost. It is
+    refused naming ``kind``, whatever the kind and its spelling."""
+    with pytest.raises(InvalidValue) as refused:
+        MIAS_PLAN.rate_for("mia", spelling(kind), NEW_YEAR)
+    assert refused.value.field == "kind"
+
+
+@pytest.mark.parametrize(
+    "not_a_day",
+    ["2026-01-01", None, datetime(2026, 1, 1, 9, 30), 20260101],
+    ids=["ISO text", "nothing", "a moment, not a day", "a number"],
+)
+def test_the_day_the_rate_is_asked_for_is_a_business_day(not_a_day: Any) -> None:
+    """Rates run from effective dates, so the plan is asked for a day: text, nothing, a moment
+    with a time of day or a number is refused naming ``on`` (text used to crash comparing)."""
+    with pytest.raises(InvalidValue) as refused:
+        MIAS_PLAN.rate_for("mia", ENHANCEMENT, not_a_day)
+    assert refused.value.field == "on"
+
+
+@pytest.mark.parametrize("not_a_name", [5, None, b"mia"], ids=["a number", "nothing", "bytes"])
+def test_the_manager_is_named_by_text(not_a_name: Any) -> None:
+    """A manager is named as people type the name: a number (an employee id read from a
+    spreadsheet), nothing or bytes is refused naming ``manager``, as a plan's entry refuses
+    it."""
+    with pytest.raises(InvalidValue) as refused:
+        MIAS_PLAN.rate_for(not_a_name, ENHANCEMENT, NEW_YEAR)
+    assert refused.value.field == "manager"
+
+
+def test_managers_the_plan_pays_nobody_yet_are_found_among_names() -> None:
+    """Mia's rate pays nobody while the books name only Max; once they name "MIA" it does."""
+    assert MIAS_PLAN.unknown_managers(["max"]) == ["Mia"]
+    assert MIAS_PLAN.unknown_managers({"max", "MIA"}) == []
+    assert MIAS_PLAN.unknown_managers(iter([])) == ["Mia"]
+
+
+@pytest.mark.parametrize(
+    "not_names",
+    [[5], ["max", None], "mia", None, 5],
+    ids=["a number", "nothing among names", "one name, not a list", "nothing", "a number alone"],
+)
+def test_the_managers_checked_against_the_plan_are_names(not_names: Any) -> None:
+    """The names the plan's managers are looked for among are text, in a collection: a number
+    among them used to crash, and "mia" alone was read as the names "m", "i" and "a" (so Mia
+    was reported unknown). Refused naming ``managers``."""
+    with pytest.raises(InvalidValue) as refused:
+        MIAS_PLAN.unknown_managers(not_names)
+    assert refused.value.field == "managers"

@@ -197,7 +197,28 @@ class CommissionPlan:
 
     def rate_for(self, manager: str, kind: RevenueKind, on: date) -> Decimal:
         """The rate in force: the manager's own rate (the plan's entry whose name
-        ``person_key`` reads as the same person), else the "*" rate, else zero."""
+        ``person_key`` reads as the same person), else the "*" rate, else zero.
+
+        Asked of a manager named by text (a blank name is nobody's: the "*" rate), a
+        ``RevenueKind`` and a business day; anything else is ``InvalidValue`` naming
+        ``manager``, ``kind`` or ``on``, as ``CommissionRate`` refuses it: the kind's text
+        ("ENHANCEMENT") matched no entry and was paid nothing, a day as text or a manager as a
+        number crashed with a TypeError."""
+        if not isinstance(manager, str):
+            raise InvalidValue(
+                "must name a manager by text, or '*' for any", field="manager", value=manager
+            )
+        if not isinstance(kind, RevenueKind):
+            raise InvalidValue(
+                "must be a RevenueKind (RevenueKind.ENHANCEMENT, not its name)",
+                field="kind",
+                value=kind,
+            )
+        return self._rate_for(manager, kind, require_day(on, "on"))
+
+    def _rate_for(self, manager: str, kind: RevenueKind, on: date) -> Decimal:
+        """``rate_for`` without checking what it is asked: the projection's handlers ask it
+        of what the rows recorded (a name, a kind, a day), on every allocation of a replay."""
         for who in (person_key(manager), "*"):
             found = [
                 r
@@ -214,8 +235,18 @@ class CommissionPlan:
 
     def unknown_managers(self, managers: Iterable[str]) -> list[str]:
         """The plan's managers (as typed) that none of ``managers`` is (by ``person_key``):
-        their rates pay nobody yet."""
-        known = {person_key(m) for m in managers}
+        their rates pay nobody yet. ``managers`` is a collection of names (text): anything
+        else, or a name that is not text, is ``InvalidValue`` naming ``managers`` (a number
+        crashed ``person_key``; one name alone was read as its letters)."""
+        if isinstance(managers, str | bytes) or not isinstance(managers, Iterable):
+            raise InvalidValue(
+                "must be a collection of managers' names", field="managers", value=managers
+            )
+        names = list(managers)
+        for name in names:
+            if not isinstance(name, str):
+                raise InvalidValue("must be managers' names (text)", field="managers", value=name)
+        known = {person_key(m) for m in names}
         return sorted({r.manager for r in self.rates if r.who != "*" and r.who not in known})
 
     def describe(self) -> list[list[str]]:
@@ -292,11 +323,12 @@ class Commissions(ManagerNames):
         self._rates: dict[tuple[str, str, date], Decimal] = {}
 
     def _rate(self, manager: str, kind: str, on: date) -> Decimal:
-        """``plan.rate_for`` of a revenue kind's name, remembered (the plan never changes)."""
+        """``plan.rate_for`` of a revenue kind's name, remembered (the plan never changes);
+        unchecked (``_rate_for``): the rows give a name, a kind and a day."""
         try:
             return self._rates[manager, kind, on]
         except KeyError:
-            rate = self.plan.rate_for(manager, RevenueKind[kind], on)
+            rate = self.plan._rate_for(manager, RevenueKind[kind], on)
             self._rates[manager, kind, on] = rate
             return rate
 
