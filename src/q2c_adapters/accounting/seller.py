@@ -27,6 +27,14 @@ VAT_SCHEMES: dict[str, str] = {
 }  # fmt: skip
 
 
+# The legal-registration schemes (ISO 6523 ICD, the ``schemeID`` of the seller's legal
+# registration identifier, BT-30) a country's PEPPOL rules allow its sellers, with the rule:
+# a Dutch seller's is its KVK (0106) or OIN (0190) number, a Danish seller's its CVR (0184).
+NATIONAL_REGISTRATION_SCHEMES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "NL": (("0106", "0190"), "0106 (KVK) or 0190 (OIN)", "NL-R-003"),
+}
+
+
 def _country(value: str, field: str) -> str:
     """The party's country code (``country_code``, q2c_core's one rule); an e-invoice needs one."""
     code = country_code(value, field)
@@ -88,6 +96,14 @@ class SellerProfile:
     The contact is optional in general; a German seller's e-invoice to a German buyer needs
     all three (XRechnung DE-R-005/006/007), and the UBL writer refuses it without them. A
     telephone number given has at least three digits (DE-R-027).
+
+    ``registration_scheme`` says which register ``registration_id`` is from (its ISO 6523 ICD
+    code, four digits, written as the ``schemeID`` of BT-30). It is optional in general; some
+    countries' PEPPOL rules require it of their sellers and allow only their own registers
+    (``NATIONAL_REGISTRATION_SCHEMES``: a Dutch seller's KVK 0106 or OIN 0190, NL-R-003; a
+    Danish seller's CVR 0184, DK-R-014). One given that the seller's country does not allow
+    is refused here; one missing is refused by the UBL writer, since documents other than an
+    e-invoice do not need it.
     """
 
     legal_name: str
@@ -104,6 +120,7 @@ class SellerProfile:
     email: str = ""
     contact_name: str = ""
     telephone: str = ""
+    registration_scheme: str = ""
 
     def __attrs_post_init__(self) -> None:
         for name in ("legal_name", "registration_id", "street", "city", "postal_code"):
@@ -119,6 +136,17 @@ class SellerProfile:
                 value=self.telephone,
             )
         object.__setattr__(self, "country", _country(self.country, "seller.country"))
+        scheme = _optional_text(self.registration_scheme, "seller.registration_scheme")
+        object.__setattr__(self, "registration_scheme", scheme)
+        if scheme and not re.fullmatch(r"\d{4}", scheme):
+            raise InvalidValue(
+                "must be a 4-digit ISO 6523 ICD code, e.g. 0106 for the Dutch KVK (BR-CL-11)",
+                field="seller.registration_scheme",
+                value=scheme,
+            )
+        problem = self.registration_scheme_problem()
+        if scheme and problem:
+            raise InvalidValue(problem, field="seller.registration_scheme", value=scheme)
         object.__setattr__(self, "vat_id", normal_vat_id(self.vat_id))
         if self.vat_id and not has_vat_prefix(self.vat_id):
             raise InvalidValue(
@@ -134,6 +162,19 @@ class SellerProfile:
             object.__setattr__(
                 self, "endpoint", Endpoint.from_vat(self.vat_id, self.country, "seller.endpoint")
             )
+
+    def registration_scheme_problem(self) -> str:
+        """Why the seller's country's PEPPOL rules refuse its ``registration_scheme`` (missing
+        or not one of its registers), or "" when they accept it or have no such rule."""
+        if self.country not in NATIONAL_REGISTRATION_SCHEMES:
+            return ""
+        allowed, names, rule = NATIONAL_REGISTRATION_SCHEMES[self.country]
+        if self.registration_scheme in allowed:
+            return ""
+        return (
+            f"a seller in {self.country} names the register its registration_id is from: "
+            f"{names}, not {self.registration_scheme or 'none'} ({rule})"
+        )
 
     @property
     def name(self) -> str:

@@ -22,7 +22,10 @@ VAT" mixed with other categories, reverse charge or intra-community supply witho
 VAT id, any category but O without the seller's VAT id (q2c states no tax representative), a
 buyer's VAT id without its country prefix (BR-CO-09; the prefix is never guessed), and a German
 seller's document to a German buyer without the seller's contact name, telephone and e-mail or
-the buyer's city and post code (XRechnung DE-R-005 to DE-R-009; ``GERMAN_NEEDS``).
+the buyer's city and post code (XRechnung DE-R-005 to DE-R-009; ``GERMAN_NEEDS``), and a seller
+whose country's rules require the register of its legal registration id (BT-30 ``schemeID``)
+without it (a Dutch seller's KVK 0106 or OIN 0190, NL-R-003;
+``seller.NATIONAL_REGISTRATION_SCHEMES``).
 
 A line priced otherwise than as plain quantity x price says why (its ``price_reason``) in its
 note (BT-127, ``cbc:Note``), as the PDF and HTML print it under the line's description.
@@ -149,6 +152,7 @@ def _party(
     vat_id: str,
     legal_name: str,
     registration_id: str,
+    registration_scheme: str = "",
     email: str = "",
     contact_name: str = "",
     telephone: str = "",
@@ -171,7 +175,10 @@ def _party(
     legal = b.cac(party, "PartyLegalEntity")
     b.cbc(legal, "RegistrationName", legal_name)
     if registration_id:
-        b.cbc(legal, "CompanyID", registration_id)
+        if registration_scheme:
+            b.cbc(legal, "CompanyID", registration_id, schemeID=registration_scheme)
+        else:
+            b.cbc(legal, "CompanyID", registration_id)
     if contact_name or telephone or email:
         contact = b.cac(party, "Contact")  # UBL order: Name, Telephone, ElectronicMail
         if contact_name:
@@ -267,6 +274,14 @@ def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[T
             field="buyer.vat_id",
             aggregate_id=invoice.id,
             value=buyer.vat_id,
+        )
+    scheme_problem = seller.registration_scheme_problem()
+    if scheme_problem:
+        raise InvalidValue(
+            f"{scheme_problem}; give SellerProfile.registration_scheme",
+            field="seller.registration_scheme",
+            aggregate_id=invoice.id,
+            value=seller.registration_scheme,
         )
     _check_german(invoice, seller, buyer)
     return categories
@@ -369,6 +384,7 @@ def ubl_document(
         vat_id="" if outside else seller.vat_id,
         legal_name=seller.legal_name,
         registration_id=seller.registration_id,
+        registration_scheme=seller.registration_scheme,
         email=seller.email,
         contact_name=seller.contact_name,
         telephone=seller.telephone,

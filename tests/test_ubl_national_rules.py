@@ -1,0 +1,186 @@
+"""E-invoices from sellers whose country's PEPPOL BIS 3.0.18 rules ask more than EN 16931: a Dutch
+seller (NL-R-*) names the register of its legal registration id, KVK or OIN, and writes a Dutch
+buyer's full address. Every document written passes the XSD and the EN 16931 and PEPPOL rules
+with zero fatal findings; what those rules need and q2c was not given is refused by name before
+any XML is written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from test_ubl import CONFORMANCE, NS, assert_conforms, require_shared, text
+
+from q2c_adapters.accounting.peppol_validation import PeppolValidator
+from q2c_adapters.accounting.seller import SellerProfile
+from q2c_adapters.accounting.ubl import UblRenderer
+from q2c_core import (
+    CreditDisposition,
+    InvalidValue,
+    InvoiceLine,
+    LineSource,
+    Money,
+    QuoteToCash,
+    SourceKind,
+    TaxRate,
+)
+
+DUTCH_SELLER = SellerProfile(
+    legal_name="Q2C Diensten BV",
+    registration_id="12345678",
+    registration_scheme="0106",  # KVK, the Dutch chamber of commerce
+    vat_id="NL123456789B01",
+    street="Kade 1",
+    city="Utrecht",
+    postal_code="3511 AA",
+    country="NL",
+    iban="NL91 ABNA 0417 1643 00",
+    bic="ABNANL2A",
+)
+LEGAL_ID = "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID"
+
+
+def scheme_ids(doc: bytes) -> list[str]:
+    """The schemeID of the seller's legal registration id (BT-30), if written."""
+    ids = etree.fromstring(doc).xpath(f"{LEGAL_ID}/@schemeID", namespaces=NS)
+    return [str(scheme) for scheme in ids]
+
+
+@pytest.fixture(scope="module")
+def validator() -> Iterator[PeppolValidator]:
+    """The XSD and both rule sets, compiled once for the module (Saxon compiles slowly)."""
+    require_shared(CONFORMANCE / "rules" / "PEPPOL-EN16931-UBL.xslt")
+    yield PeppolValidator(CONFORMANCE)
+
+
+def issue(app: QuoteToCash, invoice_id: UUID, on: date) -> None:
+    app.approve_invoice(invoice_id, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(invoice_id, role="account_manager", approved_on=on, actor="mia")
+    app.issue_invoice(invoice_id, issued_on=on, actor="bea")
+
+
+def consulting_billed_and_credited(
+    app: QuoteToCash, country: str, tax_id: str, *, rate: int = 21, **place: str
+) -> tuple[UUID, UUID]:
+    """A day of consulting (1,000 at ``rate`` %) billed to a customer in ``country`` on 2 May,
+    then credited in full on 3 May (wrong project). Returns the invoice and the credit note.
+    ``place`` is the customer's address, city and post code."""
+    customer = app.register_customer(
+        "Havenbedrijf",
+        "EUR",
+        account_manager="mia",
+        actor="bea",
+        country=country,
+        tax_id=tax_id,
+        **place,
+    )
+    line = InvoiceLine(
+        line_id="1",
+        description="Consulting, 1 day",
+        quantity=Decimal(1),
+        unit_price=Money.of("1000", "EUR"),
+        tax=TaxRate.standard(rate),
+        source=LineSource(SourceKind.MANUAL, note="agreed"),
+    )
+    invoice = app.draft_invoice(customer, [line], drafted_on=date(2024, 5, 1), actor="bea")
+    issue(app, invoice, date(2024, 5, 2))
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["1"],
+        disposition=CreditDisposition.REBILLABLE,
+        reason="wrong project",
+        drafted_on=date(2024, 5, 3),
+        actor="bea",
+    )
+    issue(app, note, date(2024, 5, 3))
+    return invoice, note
+
+
+DUTCH_BUYER = {"address": "Wilhelminakade 909", "city": "Rotterdam", "postal_code": "3072 AP"}
+
+
+@pytest.mark.parametrize(
+    ("country", "tax_id", "place"),
+    [("BE", "BE0123456749", {"address": "Street 2"}), ("NL", "NL987654321B01", DUTCH_BUYER)],
+)
+@pytest.mark.parametrize("scheme", ["0106", "0190"])
+def test_a_dutch_sellers_documents_name_its_register_and_conform(
+    validator: PeppolValidator, country: str, tax_id: str, place: dict[str, str], scheme: str
+) -> None:
+    """Q2C Diensten BV (Utrecht) bills a day of consulting and credits it, to a Belgian and to
+    a Dutch customer: its KVK (or OIN) number is written with its scheme, and the invoice and
+    the credit note pass every rule, NL-R-003 among them."""
+    app = QuoteToCash.open("memory:")
+    invoice, note = consulting_billed_and_credited(app, country, tax_id, **place)
+    renderer = UblRenderer(app, attrs.evolve(DUTCH_SELLER, registration_scheme=scheme))
+    for document in (invoice, note):
+        doc = renderer.render(document)
+        assert_conforms(validator.validate(doc))
+        assert text(doc, LEGAL_ID) == ["12345678"]
+        assert scheme_ids(doc) == [scheme]
+    assert text(renderer.render(invoice), "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["1210.00"]
+
+
+def test_a_dutch_seller_without_its_register_is_refused_before_any_xml() -> None:
+    """Configured without the register of its registration id, a Dutch seller's invoice and
+    credit note are refused naming ``seller.registration_scheme`` and NL-R-003."""
+    app = QuoteToCash.open("memory:")
+    ids = consulting_billed_and_credited(app, "BE", "BE0123456749", address="Street 2")
+    renderer = UblRenderer(app, attrs.evolve(DUTCH_SELLER, registration_scheme=""))
+    for document in ids:
+        with pytest.raises(InvalidValue) as refused:
+            renderer.render(document)
+        assert refused.value.field == "seller.registration_scheme"
+        assert "NL-R-003" in str(refused.value)
+        assert "0106" in str(refused.value)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(scheme=st.from_regex(r"\d{4}", fullmatch=True))
+def test_a_dutch_seller_names_only_a_dutch_register(scheme: str) -> None:
+    """Any 4-digit ICD code is a register; a Dutch seller's is KVK (0106) or OIN (0190), and
+    another one is refused when the profile is made, naming the field and the rule."""
+    if scheme in ("0106", "0190"):
+        assert attrs.evolve(DUTCH_SELLER, registration_scheme=scheme).registration_scheme == scheme
+        return
+    with pytest.raises(InvalidValue) as refused:
+        attrs.evolve(DUTCH_SELLER, registration_scheme=scheme)
+    assert refused.value.field == "seller.registration_scheme"
+    assert "NL-R-003" in str(refused.value)
+
+
+@pytest.mark.parametrize("scheme", ["KVK", "106", "01060", 106])
+def test_a_register_is_a_four_digit_icd_code(scheme: object) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        attrs.evolve(DUTCH_SELLER, registration_scheme=scheme)
+    assert refused.value.field == "seller.registration_scheme"
+
+
+def test_a_sellers_register_is_optional_where_no_rule_asks_for_it(
+    validator: PeppolValidator,
+) -> None:
+    """A Belgian seller may leave the register out (its id is written as before) or name it."""
+    belgian = attrs.evolve(
+        DUTCH_SELLER,
+        country="BE",
+        vat_id="BE0123456749",
+        registration_id="0123456749",
+        registration_scheme="",
+        iban="BE71 0961 2345 6769",
+        bic="",
+    )
+    app = QuoteToCash.open("memory:")
+    invoice, _ = consulting_billed_and_credited(app, "BE", "BE0123456749", address="Street 2")
+    doc = UblRenderer(app, belgian).render(invoice)
+    assert_conforms(validator.validate(doc))
+    assert scheme_ids(doc) == []
+    named = UblRenderer(app, attrs.evolve(belgian, registration_scheme=" 0208 ")).render(invoice)
+    assert_conforms(validator.validate(named))
+    assert scheme_ids(named) == ["0208"]
