@@ -184,3 +184,78 @@ def test_a_sellers_register_is_optional_where_no_rule_asks_for_it(
     named = UblRenderer(app, attrs.evolve(belgian, registration_scheme=" 0208 ")).render(invoice)
     assert_conforms(validator.validate(named))
     assert scheme_ids(named) == ["0208"]
+
+
+@pytest.mark.parametrize(
+    ("place", "field"),
+    [
+        ({"address": "Wilhelminakade 909", "postal_code": "3072 AP"}, "buyer.city"),
+        ({"address": "Wilhelminakade 909", "city": "Rotterdam"}, "buyer.postal_code"),
+        (
+            {"address": "Wilhelminakade 909", "city": "Rotterdam", "postal_code": " "},
+            "buyer.postal_code",
+        ),
+        ({"city": "Rotterdam", "postal_code": "3072 AP"}, "buyer.address"),
+    ],
+)
+def test_a_dutch_buyer_without_its_full_address_is_refused_before_any_xml(
+    place: dict[str, str], field: str
+) -> None:
+    """A Dutch seller's documents to a Dutch buyer carry the buyer's street, city and post code
+    (NL-R-004): registered without one, the invoice and its credit note are refused naming it."""
+    app = QuoteToCash.open("memory:")
+    ids = consulting_billed_and_credited(app, "NL", "NL987654321B01", **place)
+    renderer = UblRenderer(app, DUTCH_SELLER)
+    for document in ids:
+        with pytest.raises(InvalidValue) as refused:
+            renderer.render(document)
+        assert refused.value.field == field
+        assert "NL-R-004" in str(refused.value)
+
+
+def test_a_dutch_seller_to_a_belgian_buyer_needs_no_city(validator: PeppolValidator) -> None:
+    """NL-R-004 applies between two Dutch parties only: a Belgian buyer with its address in one
+    line (no city, no post code) gets an invoice and a credit note that conform."""
+    app = QuoteToCash.open("memory:")
+    ids = consulting_billed_and_credited(app, "BE", "BE0123456749", address="Rue 2, Bruxelles")
+    renderer = UblRenderer(app, DUTCH_SELLER)
+    for document in ids:
+        assert_conforms(validator.validate(renderer.render(document)))
+
+
+def test_a_dutch_buyers_city_corrected_reaches_the_next_document(
+    validator: PeppolValidator,
+) -> None:
+    """Registered without city and post code, Havenbedrijf's invoice is refused; once its
+    details are corrected, the next invoice carries them and conforms."""
+    app = QuoteToCash.open("memory:")
+    invoice, _ = consulting_billed_and_credited(
+        app, "NL", "NL987654321B01", address="Wilhelminakade 909"
+    )
+    renderer = UblRenderer(app, DUTCH_SELLER)
+    with pytest.raises(InvalidValue):
+        renderer.render(invoice)
+    customer = app.invoice(invoice).customer_id
+    app.correct_customer_details(customer, actor="bea", city="Rotterdam", postal_code="3072 AP")
+    later = app.draft_invoice(
+        customer,
+        [
+            InvoiceLine(
+                line_id="1",
+                description="Consulting, half a day",
+                quantity=Decimal(1),
+                unit_price=Money.of("500", "EUR"),
+                tax=TaxRate.standard(21),
+                source=LineSource(SourceKind.MANUAL, note="agreed"),
+            )
+        ],
+        drafted_on=date(2024, 6, 1),
+        actor="bea",
+    )
+    issue(app, later, date(2024, 6, 1))
+    doc = renderer.render(later)
+    assert_conforms(validator.validate(doc))
+    address = "cac:AccountingCustomerParty/cac:Party/cac:PostalAddress"
+    assert text(doc, f"{address}/cbc:CityName") == ["Rotterdam"]
+    assert text(doc, f"{address}/cbc:PostalZone") == ["3072 AP"]
+    assert text(doc, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["605.00"]

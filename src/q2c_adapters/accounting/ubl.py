@@ -22,7 +22,9 @@ VAT" mixed with other categories, reverse charge or intra-community supply witho
 VAT id, any category but O without the seller's VAT id (q2c states no tax representative), a
 buyer's VAT id without its country prefix (BR-CO-09; the prefix is never guessed), and a German
 seller's document to a German buyer without the seller's contact name, telephone and e-mail or
-the buyer's city and post code (XRechnung DE-R-005 to DE-R-009; ``GERMAN_NEEDS``), and a seller
+the buyer's city and post code (XRechnung DE-R-005 to DE-R-009; ``GERMAN_NEEDS``), a Dutch
+seller's document to a Dutch buyer without the buyer's street, city and post code (NL-R-004;
+``DUTCH_NEEDS``), and a seller
 whose country's rules require the register of its legal registration id (BT-30 ``schemeID``)
 without it (a Dutch seller's KVK 0106 or OIN 0190, NL-R-003;
 ``seller.NATIONAL_REGISTRATION_SCHEMES``).
@@ -283,7 +285,7 @@ def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[T
             aggregate_id=invoice.id,
             value=seller.registration_scheme,
         )
-    _check_german(invoice, seller, buyer)
+    _check_domestic(invoice, seller, buyer)
     return categories
 
 
@@ -297,18 +299,33 @@ GERMAN_NEEDS: tuple[tuple[str, str, str], ...] = (
     ("buyer", "city", "the buyer's city (BT-52, DE-R-008)"),
     ("buyer", "postal_code", "the buyer's post code (BT-53, DE-R-009)"),
 )
+# What the Dutch rules (seller and buyer both in the Netherlands) need: the buyer's whole
+# address (NL-R-004; the seller's, NL-R-002, SellerProfile always has). NL-R-005 (the buyer's
+# legal id from KVK or OIN) needs nothing: q2c writes no buyer legal id.
+DUTCH_NEEDS: tuple[tuple[str, str, str], ...] = (
+    ("buyer", "address", "the buyer's street (BT-50, NL-R-004)"),
+    ("buyer", "city", "the buyer's city (BT-52, NL-R-004)"),
+    ("buyer", "postal_code", "the buyer's post code (BT-53, NL-R-004)"),
+)
+# The rules above by the country seller and buyer share, with the adjective the refusal uses.
+DOMESTIC_NEEDS: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
+    "DE": ("German", GERMAN_NEEDS),
+    "NL": ("Dutch", DUTCH_NEEDS),
+}
 
 
-def _check_german(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> None:
-    """A German seller's document to a German buyer carries what XRechnung needs, or is
-    refused naming the first field missing (nothing that would fail the rules is written)."""
-    if seller.country != "DE" or buyer.country != "DE":
+def _check_domestic(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> None:
+    """A German (Dutch) seller's document to a German (Dutch) buyer carries what XRechnung
+    (the Dutch rules) need, or is refused naming the first field missing (nothing that would
+    fail the rules is written)."""
+    if seller.country != buyer.country or seller.country not in DOMESTIC_NEEDS:
         return
+    national, needs = DOMESTIC_NEEDS[seller.country]
     parties = {"seller": seller, "buyer": buyer}
-    for party, name, what in GERMAN_NEEDS:
+    for party, name, what in needs:
         if not str(getattr(parties[party], name)).strip():
             raise InvalidValue(
-                f"a German seller's e-invoice to a German buyer needs {what}; "
+                f"a {national} seller's e-invoice to a {national} buyer needs {what}; "
                 + (
                     f"give SellerProfile.{name}"
                     if party == "seller"
