@@ -1,8 +1,10 @@
 """E-invoices from sellers whose country's PEPPOL BIS 3.0.18 rules ask more than EN 16931: a Dutch
 seller (NL-R-*) names the register of its legal registration id, KVK or OIN, and writes a Dutch
-buyer's full address. Every document written passes the XSD and the EN 16931 and PEPPOL rules
-with zero fatal findings; what those rules need and q2c was not given is refused by name before
-any XML is written."""
+buyer's full address; a Danish seller (DK-R-*) names its CVR register and is paid by a Danish
+buyer by IBAN and BIC transfer; a Greek seller, whose rules (GR-R-*) q2c does not follow, is
+refused. Every document written passes the XSD and the EN 16931 and PEPPOL rules with zero fatal
+findings; what those rules need and q2c was not given is refused by name before any XML is
+written."""
 
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from test_beancount_ledger import manual_line
 from test_ubl import CONFORMANCE, NS, assert_conforms, require_shared, text
 
 from q2c_adapters.accounting.peppol_validation import PeppolValidator
-from q2c_adapters.accounting.seller import SellerProfile
+from q2c_adapters.accounting.seller import Endpoint, SellerProfile
 from q2c_adapters.accounting.ubl import UblRenderer
 from q2c_core import (
     CreditDisposition,
@@ -28,6 +31,7 @@ from q2c_core import (
     LineSource,
     Money,
     QuoteToCash,
+    RuleViolated,
     SourceKind,
     TaxRate,
 )
@@ -43,6 +47,19 @@ DUTCH_SELLER = SellerProfile(
     country="NL",
     iban="NL91 ABNA 0417 1643 00",
     bic="ABNANL2A",
+)
+DANISH_SELLER = SellerProfile(
+    legal_name="Q2C Radgivning ApS",
+    registration_id="DK12345678",
+    registration_scheme="0184",  # CVR, the Danish business register
+    vat_id="DK12345678",
+    street="Vestergade 1",
+    city="Kobenhavn",
+    postal_code="1456",
+    country="DK",
+    iban="DK50 0040 0440 1162 43",
+    bic="DABADKKK",
+    endpoint=Endpoint("0184", "DK12345678"),
 )
 LEGAL_ID = "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID"
 
@@ -67,13 +84,19 @@ def issue(app: QuoteToCash, invoice_id: UUID, on: date) -> None:
 
 
 def consulting_billed_and_credited(
-    app: QuoteToCash, country: str, tax_id: str, *, rate: int = 21, **place: str
+    app: QuoteToCash,
+    country: str,
+    tax_id: str,
+    *,
+    rate: int = 21,
+    name: str = "Havenbedrijf",
+    **place: str,
 ) -> tuple[UUID, UUID]:
     """A day of consulting (1,000 at ``rate`` %) billed to a customer in ``country`` on 2 May,
     then credited in full on 3 May (wrong project). Returns the invoice and the credit note.
     ``place`` is the customer's address, city and post code."""
     customer = app.register_customer(
-        "Havenbedrijf",
+        name,
         "EUR",
         account_manager="mia",
         actor="bea",
@@ -259,3 +282,125 @@ def test_a_dutch_buyers_city_corrected_reaches_the_next_document(
     assert text(doc, f"{address}/cbc:CityName") == ["Rotterdam"]
     assert text(doc, f"{address}/cbc:PostalZone") == ["3072 AP"]
     assert text(doc, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["605.00"]
+
+
+DANISH_BUYER = {"address": "Havnegade 2", "city": "Aarhus", "postal_code": "8000"}
+
+
+def danish_renderer(app: QuoteToCash, seller: SellerProfile = DANISH_SELLER) -> UblRenderer:
+    """The renderer, with each Danish customer addressed by its CVR number (0184)."""
+    endpoints = {
+        customer.id: Endpoint("0184", customer.details.tax_id)
+        for customer in app.customers()
+        if customer.details.country == "DK"
+    }
+    return UblRenderer(app, seller, buyer_endpoints=endpoints)
+
+
+@pytest.mark.parametrize(
+    ("country", "tax_id", "place", "means"),
+    [
+        ("BE", "BE0123456749", {"address": "Street 2"}, "30"),
+        ("DK", "DK87654321", DANISH_BUYER, "31"),
+    ],
+)
+def test_a_danish_sellers_documents_name_its_cvr_register_and_conform(
+    validator: PeppolValidator, country: str, tax_id: str, place: dict[str, str], means: str
+) -> None:
+    """Q2C Radgivning ApS bills a day of consulting at 25 % and credits it, to a Belgian and to
+    a Danish customer: its CVR number carries scheme 0184 (DK-R-014), the Danish customer is
+    asked for a transfer to IBAN and BIC (31, DK-R-005), and every document conforms."""
+    app = QuoteToCash.open("memory:")
+    invoice, note = consulting_billed_and_credited(app, country, tax_id, rate=25, **place)
+    renderer = danish_renderer(app)
+    for document in (invoice, note):
+        doc = renderer.render(document)
+        assert_conforms(validator.validate(doc))
+        assert text(doc, LEGAL_ID) == ["DK12345678"]
+        assert scheme_ids(doc) == ["0184"]
+    doc = renderer.render(invoice)
+    assert text(doc, "cac:PaymentMeans/cbc:PaymentMeansCode") == [means]
+    account = "cac:PaymentMeans/cac:PayeeFinancialAccount"
+    assert text(doc, f"{account}/cbc:ID") == ["DK5000400440116243"]
+    assert text(doc, f"{account}/cac:FinancialInstitutionBranch/cbc:ID") == ["DABADKKK"]
+    assert text(doc, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["1250.00"]
+
+
+def test_a_danish_seller_without_its_register_is_refused_before_any_xml() -> None:
+    app = QuoteToCash.open("memory:")
+    ids = consulting_billed_and_credited(app, "BE", "BE0123456749", rate=25, address="Street 2")
+    renderer = UblRenderer(app, attrs.evolve(DANISH_SELLER, registration_scheme=""))
+    for document in ids:
+        with pytest.raises(InvalidValue) as refused:
+            renderer.render(document)
+        assert refused.value.field == "seller.registration_scheme"
+        assert "DK-R-014" in str(refused.value) and "0184" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "rule"),
+    [
+        ({"registration_scheme": "0106"}, "seller.registration_scheme", "DK-R-014"),
+        ({"registration_id": "12345678"}, "seller.registration_id", "PEPPOL-COMMON-R042"),
+        ({"registration_id": "DK1234567"}, "seller.registration_id", "PEPPOL-COMMON-R042"),
+    ],
+)
+def test_a_danish_sellers_register_is_cvr_written_as_peppol_writes_it(
+    change: dict[str, str], field: str, rule: str
+) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        attrs.evolve(DANISH_SELLER, **change)
+    assert refused.value.field == field
+    assert rule in str(refused.value)
+
+
+def test_a_danish_seller_without_a_bic_cannot_ask_a_danish_buyer_for_payment(
+    validator: PeppolValidator,
+) -> None:
+    """Without the seller's BIC the invoice to a Danish buyer is refused naming seller.bic; its
+    credit note, which asks for no payment, is written and conforms; a Belgian buyer's invoice
+    (paid by credit transfer, 30) needs no BIC."""
+    app = QuoteToCash.open("memory:")
+    invoice, note = consulting_billed_and_credited(app, "DK", "DK87654321", rate=25, **DANISH_BUYER)
+    renderer = danish_renderer(app, attrs.evolve(DANISH_SELLER, bic=""))
+    with pytest.raises(InvalidValue) as refused:
+        renderer.render(invoice)
+    assert refused.value.field == "seller.bic"
+    assert "DK-R-005" in str(refused.value)
+    assert_conforms(validator.validate(renderer.render(note)))
+    belgian, _ = consulting_billed_and_credited(
+        app, "BE", "BE0123456749", rate=25, name="Brasserie", address="Street 2"
+    )
+    assert_conforms(validator.validate(renderer.render(belgian)))
+
+
+def test_a_danish_credit_note_that_makes_a_danish_buyer_owe_more_is_refused() -> None:
+    """A deposit of 1,000 deducted from a 2,000 final invoice was never paid; crediting only the
+    deduction gives a credit note of -1,250.00. Between Danish parties a credit note cannot
+    have a negative total (DK-R-016): refused, naming the total, before any XML."""
+    app = QuoteToCash.open("memory:")
+    customer = app.register_customer(
+        "Havnen A/S", "EUR", account_manager="mia", actor="bea", country="DK",
+        tax_id="DK87654321", tax_rate=TaxRate.standard(25), **DANISH_BUYER,
+    )  # fmt: skip
+    deposit = app.draft_deposit_invoice(
+        customer, Money.of("1000.00", "EUR"), description="Deposit",
+        drafted_on=date(2024, 5, 1), actor="bea",
+    )  # fmt: skip
+    issue(app, deposit, date(2024, 5, 1))
+    final = app.draft_invoice(
+        customer, [manual_line("L1", "2000.00", TaxRate.standard(25))],
+        drafted_on=date(2024, 5, 3), actor="bea",
+    )  # fmt: skip
+    app.deduct_deposit(final, deposit, actor="bea")
+    issue(app, final, date(2024, 5, 4))
+    note = app.draft_credit_note(
+        final, line_ids=["L2"], disposition=CreditDisposition.REBILLABLE,
+        reason="deposit was never paid", drafted_on=date(2024, 5, 5), actor="bea",
+    )  # fmt: skip
+    issue(app, note, date(2024, 5, 5))
+    assert app.invoice(note).total == Money.of("-1250.00", "EUR")
+    with pytest.raises(RuleViolated) as refused:
+        danish_renderer(app).render(note)
+    assert refused.value.field == "total"
+    assert "DK-R-016" in str(refused.value)

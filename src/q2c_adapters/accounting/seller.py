@@ -32,6 +32,7 @@ VAT_SCHEMES: dict[str, str] = {
 # a Dutch seller's is its KVK (0106) or OIN (0190) number, a Danish seller's its CVR (0184).
 NATIONAL_REGISTRATION_SCHEMES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "NL": (("0106", "0190"), "0106 (KVK) or 0190 (OIN)", "NL-R-003"),
+    "DK": (("0184",), "0184 (CVR)", "DK-R-014"),
 }
 
 
@@ -101,9 +102,9 @@ class SellerProfile:
     code, four digits, written as the ``schemeID`` of BT-30). It is optional in general; some
     countries' PEPPOL rules require it of their sellers and allow only their own registers
     (``NATIONAL_REGISTRATION_SCHEMES``: a Dutch seller's KVK 0106 or OIN 0190, NL-R-003; a
-    Danish seller's CVR 0184, DK-R-014). One given that the seller's country does not allow
-    is refused here; one missing is refused by the UBL writer, since documents other than an
-    e-invoice do not need it.
+    Danish seller's CVR 0184, DK-R-014, its id then written ``DK12345678``, PEPPOL-COMMON-R042).
+    One given that the seller's country does not allow is refused here; one missing is refused
+    by the UBL writer, since documents other than an e-invoice do not need it.
     """
 
     legal_name: str
@@ -147,6 +148,13 @@ class SellerProfile:
         problem = self.registration_scheme_problem()
         if scheme and problem:
             raise InvalidValue(problem, field="seller.registration_scheme", value=scheme)
+        if scheme == "0184" and not re.fullmatch(r"DK\d{8}", self.registration_id):
+            raise InvalidValue(
+                "a CVR number under scheme 0184 is written DK and its eight digits, "
+                "e.g. DK12345678 (PEPPOL-COMMON-R042)",
+                field="seller.registration_id",
+                value=self.registration_id,
+            )
         object.__setattr__(self, "vat_id", normal_vat_id(self.vat_id))
         if self.vat_id and not has_vat_prefix(self.vat_id):
             raise InvalidValue(

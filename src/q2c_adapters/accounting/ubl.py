@@ -24,10 +24,11 @@ buyer's VAT id without its country prefix (BR-CO-09; the prefix is never guessed
 seller's document to a German buyer without the seller's contact name, telephone and e-mail or
 the buyer's city and post code (XRechnung DE-R-005 to DE-R-009; ``GERMAN_NEEDS``), a Dutch
 seller's document to a Dutch buyer without the buyer's street, city and post code (NL-R-004;
-``DUTCH_NEEDS``), and a seller
-whose country's rules require the register of its legal registration id (BT-30 ``schemeID``)
-without it (a Dutch seller's KVK 0106 or OIN 0190, NL-R-003;
-``seller.NATIONAL_REGISTRATION_SCHEMES``).
+``DUTCH_NEEDS``), a seller whose country's rules require the register of its legal
+registration id (BT-30 ``schemeID``) without it (a Dutch seller's KVK 0106 or OIN 0190,
+NL-R-003; a Danish seller's CVR 0184, DK-R-014; ``seller.NATIONAL_REGISTRATION_SCHEMES``), and
+a Danish seller's invoice to a Danish buyer without the seller's BIC (paid by code 31, DK-R-005
+and DK-R-006) or credit note to one of a negative total (DK-R-016).
 
 A line priced otherwise than as plain quantity x price says why (its ``price_reason``) in its
 note (BT-127, ``cbc:Note``), as the PDF and HTML print it under the line's description.
@@ -51,7 +52,7 @@ from lxml import etree
 from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.customer import Customer
-from q2c_core.domain.errors import InvalidTransition, InvalidValue
+from q2c_core.domain.errors import InvalidTransition, InvalidValue, RuleViolated
 from q2c_core.domain.invoice import Invoice, InvoiceKind, buyer_details
 from q2c_core.domain.invoice_lines import InvoiceLine
 from q2c_core.domain.money import Money, minor_units
@@ -208,11 +209,16 @@ def _payment(
     reference: str,
     terms: str,
     due_date: date | None = None,
+    danish: bool = False,
 ) -> None:
     """PaymentMeans (credit transfer to the seller's account, quoting ``reference``; on a credit
-    note the ``due_date`` too) and PaymentTerms, in schema order."""
+    note the ``due_date`` too; between two Danish parties as code 31, see ``_check_danish``)
+    and PaymentTerms, in schema order."""
     means = b.cac(root, "PaymentMeans")
-    b.cbc(means, "PaymentMeansCode", "30", name="Credit transfer")
+    if danish:  # DK-R-005: no 30 between Danish parties; 31 is the IBAN and BIC transfer
+        b.cbc(means, "PaymentMeansCode", "31", name="Debit transfer")
+    else:
+        b.cbc(means, "PaymentMeansCode", "30", name="Credit transfer")
     if due_date is not None:
         b.cbc(means, "PaymentDueDate", due_date.isoformat())
     b.cbc(means, "PaymentID", reference)
@@ -286,7 +292,33 @@ def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[T
             value=seller.registration_scheme,
         )
     _check_domestic(invoice, seller, buyer)
+    _check_danish(invoice, seller, buyer)
     return categories
+
+
+def _check_danish(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> None:
+    """A Danish seller's invoice to a Danish buyer is paid by bank transfer to its IBAN and BIC
+    (payment means 31: DK-R-005 allows no 30, DK-R-006 wants the BIC), and a Danish seller's
+    credit note to a Danish buyer never makes the buyer owe more (DK-R-016): refused, naming
+    what is missing or wrong, before any XML is written."""
+    if seller.country != "DK" or buyer.country != "DK":
+        return
+    if invoice.kind is InvoiceKind.CREDIT_NOTE:
+        if invoice.total.is_negative():
+            raise RuleViolated(
+                "a Danish seller's credit note to a Danish buyer cannot have a negative total "
+                "(DK-R-016); the amount it would add is billed on an invoice instead",
+                field="total",
+                aggregate_id=invoice.id,
+                value=str(invoice.total.amount),
+            )
+    elif not seller.bic:
+        raise InvalidValue(
+            "a Danish seller's invoice to a Danish buyer is paid by bank transfer to its IBAN "
+            "and BIC (payment means 31, DK-R-005 and DK-R-006); give SellerProfile.bic",
+            field="seller.bic",
+            aggregate_id=invoice.id,
+        )
 
 
 # What XRechnung's rules in PEPPOL BIS 3 (applied when seller and buyer are both in Germany)
@@ -430,6 +462,7 @@ def ubl_document(
             root,
             seller,
             reference=invoice.number,
+            danish=seller.country == "DK" and buyer.country == "DK",
             terms=f"Payment within {invoice.payment_terms_days} days, by "
             f"{invoice.due_date.isoformat() if invoice.due_date else invoice.issued_on}",
         )
