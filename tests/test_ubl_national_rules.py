@@ -404,3 +404,62 @@ def test_a_danish_credit_note_that_makes_a_danish_buyer_owe_more_is_refused() ->
         danish_renderer(app).render(note)
     assert refused.value.field == "total"
     assert "DK-R-016" in str(refused.value)
+
+
+GREEK_SELLER = SellerProfile(
+    legal_name="Q2C Symvouleftiki AE",
+    registration_id="123456789",
+    vat_id="EL094259216",
+    street="Ermou 1",
+    city="Athina",
+    postal_code="10563",
+    country="GR",
+    iban="GR16 0110 1250 0000 0001 2300 695",
+)
+
+
+@pytest.mark.parametrize(
+    ("seller", "field", "value"),
+    [
+        (GREEK_SELLER, "seller.country", "GR"),
+        # the rules take a seller's country from its VAT id first: Greek by EL
+        (
+            attrs.evolve(GREEK_SELLER, country="BE", endpoint=Endpoint("9933", "EL094259216")),
+            "seller.vat_id",
+            "EL094259216",
+        ),
+    ],
+)
+def test_a_greek_seller_is_refused_before_any_xml(
+    seller: SellerProfile, field: str, value: str
+) -> None:
+    """Greece's PEPPOL rules (GR-R-*) want a six-segment invoice number, a MARK from myDATA and
+    the seller's TIN as its endpoint; q2c gives none of them, so it writes no Greek seller's
+    e-invoice or credit note: refused naming the seller's country, not written to fail."""
+    app = QuoteToCash.open("memory:")
+    ids = consulting_billed_and_credited(app, "BE", "BE0123456749", rate=24, address="Street 2")
+    renderer = UblRenderer(app, seller)
+    for document in ids:
+        with pytest.raises(InvalidValue) as refused:
+            renderer.render(document)
+        assert refused.value.field == field
+        assert refused.value.value == value
+        assert "GR-R-001" in str(refused.value) and "Greek" in str(refused.value)
+
+
+def test_a_greek_buyer_of_a_belgian_seller_gets_its_documents(validator: PeppolValidator) -> None:
+    """The Greek rules bind Greek sellers only: a Belgian seller's invoice and credit note to a
+    Greek customer are written and conform."""
+    belgian = attrs.evolve(
+        DUTCH_SELLER,
+        country="BE",
+        vat_id="BE0123456749",
+        registration_id="0123456749",
+        registration_scheme="",
+        iban="BE71 0961 2345 6769",
+        bic="",
+    )
+    app = QuoteToCash.open("memory:")
+    ids = consulting_billed_and_credited(app, "GR", "EL094259216", address="Ermou 2")
+    for document in ids:
+        assert_conforms(validator.validate(UblRenderer(app, belgian).render(document)))

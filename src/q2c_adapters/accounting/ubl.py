@@ -28,7 +28,8 @@ seller's document to a Dutch buyer without the buyer's street, city and post cod
 registration id (BT-30 ``schemeID``) without it (a Dutch seller's KVK 0106 or OIN 0190,
 NL-R-003; a Danish seller's CVR 0184, DK-R-014; ``seller.NATIONAL_REGISTRATION_SCHEMES``), and
 a Danish seller's invoice to a Danish buyer without the seller's BIC (paid by code 31, DK-R-005
-and DK-R-006) or credit note to one of a negative total (DK-R-016).
+and DK-R-006) or credit note to one of a negative total (DK-R-016). A Greek seller is refused
+altogether (``GREEK_RULES``): Greece's rules want a numbering and a MARK q2c does not give.
 
 A line priced otherwise than as plain quantity x price says why (its ``price_reason``) in its
 note (BT-127, ``cbc:Note``), as the PDF and HTML print it under the line's description.
@@ -245,6 +246,7 @@ def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[T
             aggregate_id=invoice.id,
             value=invoice.currency,
         )
+    _check_greek(invoice, seller)
     categories = list(dict.fromkeys(line.tax.category for line in invoice.lines))
     for line in invoice.lines:
         if line.tax.category is TaxCategory.STANDARD and line.tax.rate == 0:
@@ -294,6 +296,29 @@ def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[T
     _check_domestic(invoice, seller, buyer)
     _check_danish(invoice, seller, buyer)
     return categories
+
+
+GREEK_RULES = (
+    "a Greek seller's e-invoice must follow Greece's PEPPOL rules, which q2c does not: an "
+    "invoice number of six segments starting with the seller's TIN (GR-R-001), the MARK "
+    "myDATA gives the invoice (GR-R-004) and the seller's TIN as its electronic address "
+    "(GR-R-009); q2c writes no Greek seller's e-invoice (its PDF and HTML documents are written)"
+)
+
+
+def _check_greek(invoice: Invoice, seller: SellerProfile) -> None:
+    """Refuse a Greek seller: PEPPOL's GR-R-* rules need what q2c neither records nor numbers
+    (see ``GREEK_RULES``), so its documents would fail them. The rules take the seller's
+    country from its VAT id first (Greece's prefix is EL), then from its address."""
+    prefix = seller.vat_id[:2]
+    if seller.country != "GR" and prefix not in ("EL", "GR"):
+        return
+    field, value = (
+        ("seller.country", seller.country)
+        if seller.country == "GR"
+        else ("seller.vat_id", seller.vat_id)
+    )
+    raise InvalidValue(GREEK_RULES, field=field, aggregate_id=invoice.id, value=value)
 
 
 def _check_danish(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> None:
