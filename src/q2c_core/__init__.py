@@ -122,6 +122,7 @@ from q2c_core.domain.invoice_numbering import (
     SeriesOpenings,
     numbers_could_coincide,
 )
+from q2c_core.domain.managers import ManagerFrom, check_handover
 from q2c_core.domain.money import Money, minor_units, split_by_weights
 from q2c_core.domain.parties import country_code, vat_id
 from q2c_core.domain.payment import (
@@ -278,6 +279,7 @@ __all__ = [
     "InvoiceStatus",
     "Kpis",
     "LineSource",
+    "ManagerFrom",
     "MatchedBy",
     "Money",
     "MovedFrom",
@@ -345,6 +347,7 @@ __all__ = [
     "charge_key",
     "charge_period",
     "check_facts",
+    "check_handover",
     "check_lines",
     "check_sub_contract",
     "checked_value",

@@ -22,6 +22,7 @@ from q2c_core.app_base import BaseApp, allowance_charge
 from q2c_core.billing_run import ContractBilling
 from q2c_core.domain.allocation import allocate_payment
 from q2c_core.domain.cards import refuse_card_numbers
+from q2c_core.domain.contract import Contract, ContractStatus
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.customer_name import CustomerName, EarlierCustomersNamed
 from q2c_core.domain.enhancement_request import (
@@ -115,6 +116,12 @@ def _names_target(
 
     return named
 
+
+# a request closed for good keeps its account manager when its customer is handed over: it is
+# the history of the manager it had (``hand_over_customer``)
+_CLOSED_REQUESTS = frozenset(
+    {RequestStatus.DECLINED, RequestStatus.CANCELLED, RequestStatus.INVOICED}
+)
 
 SERIES_BY_KIND = {
     InvoiceKind.STANDARD: ("INV", "INV-"),
@@ -762,6 +769,57 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         return self._atomically(step)
 
+    @_names_target
+    def hand_over_customer(
+        self, customer_id: UUID, *, to_manager: str, effective_on: date, actor: str
+    ) -> None:
+        """Hand a customer over to another account manager from the business day
+        ``effective_on`` on (``Customer.hand_over``, ``CustomerHandedOver``): Mia leaves, Bob
+        takes over her customers.
+
+        With it, on the same day, every open request of the customer (not declined, cancelled
+        or invoiced: ``RequestHandedOver``) and every live contract (not terminated or
+        expired: ``ContractHandedOver``) that names the customer's manager is handed over too;
+        one given another manager on purpose keeps them, and what is closed or ended stays its
+        manager's history. A request asked for, or a contract signed, after ``effective_on``
+        (opened naming the manager before the handover was recorded) is handed over from its
+        own first day, so it names the new manager on every day it has. All in one save: the
+        customer, its requests and contracts change together or not at all (a clash with
+        another writer is decided again on fresh state, ``_atomically``).
+
+        Requests opened, contracts signed and invoices drafted for the customer on or after
+        ``effective_on`` name the new manager (``manager_on``); an invoice drafted before keeps
+        the manager it names, and with it its commission: commission is earned by the manager
+        an invoice names, so ``Commissions`` is unchanged by a handover (money collected in
+        June on Mia's April invoice is Mia's). Refused, nothing recorded: ``to_manager`` blank,
+        not text or the customer's manager already (the same person however typed)
+        (``InvalidValue`` / ``RuleViolated`` naming ``to_manager``); ``effective_on`` not a
+        date (``InvalidValue``) or before the customer's last handover (``RuleViolated``
+        naming ``effective_on``)."""
+
+        def step() -> tuple[None, list[Aggregate]]:
+            customer = self.customer(customer_id)
+            before = person_key(customer.account_manager)
+            customer.hand_over(to_manager, effective_on, actor)
+            changed: list[Aggregate] = [customer]
+            for request in self._get_many(EnhancementRequest, list(customer.request_ids)):
+                if request.status in _CLOSED_REQUESTS:
+                    continue
+                if person_key(request.account_manager) != before:
+                    continue
+                request.hand_over(to_manager, max(effective_on, request.requested_on), actor)
+                changed.append(request)
+            for contract in self._get_many(Contract, list(customer.contract_ids)):
+                if contract.status in (ContractStatus.TERMINATED, ContractStatus.EXPIRED):
+                    continue
+                if person_key(contract.account_manager) != before:
+                    continue
+                contract.hand_over(to_manager, max(effective_on, contract.signed_on), actor)
+                changed.append(contract)
+            return None, changed
+
+        self._atomically(step)
+
     def customer(self, customer_id: UUID) -> Customer:
         """One customer."""
         return self._get(Customer, customer_id)
@@ -786,8 +844,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         description: str = "",
     ) -> UUID:
         """Log a client's request for an enhancement; its account manager is the customer's
-        unless given (one given blank, spaces or invisible characters only: ``InvalidValue``
-        naming ``account_manager``, nothing recorded)."""
+        on ``requested_on`` (``Customer.manager_on``) unless given (one given blank, spaces or
+        invisible characters only: ``InvalidValue`` naming ``account_manager``, nothing
+        recorded). Asked for before a handover of the customer recorded already, it is handed
+        over with it, in the same save (``EnhancementRequest.follow_handovers``), as the
+        customer's open requests were; one given a manager keeps them."""
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
@@ -795,7 +856,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 customer_id=customer_id,
                 title=title,
                 account_manager=(
-                    customer.account_manager if account_manager is None else account_manager
+                    customer.manager_on(requested_on, "requested_on")
+                    if account_manager is None
+                    else account_manager
                 ),
                 requested_on=requested_on,
                 actor=actor,
@@ -803,6 +866,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 product_area=product_area,
                 description=description,
             )
+            if account_manager is None:  # (and the customer's handovers after its day)
+                request.follow_handovers(actor, customer.managers)
             customer.add_request(request.id, actor)
             return request.id, [request, customer]
 
@@ -1325,7 +1390,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 actor=actor,
                 approval_policy=self.approval_policy,
                 payment_terms_days=customer.payment_terms_on(drafted_on, "drafted_on"),
-                account_manager=customer.account_manager,
+                account_manager=customer.manager_on(drafted_on, "drafted_on"),
                 purchase_order_number=purchase_order_number,
                 note=note,
             )
@@ -1799,7 +1864,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 actor=actor,
                 approval_policy=self.approval_policy,
                 payment_terms_days=customer.payment_terms_on(drafted_on, "drafted_on"),
-                account_manager=request.account_manager,
+                account_manager=request.manager_on(drafted_on, "drafted_on"),
                 purchase_order_number=(
                     request.purchase_order.number if request.purchase_order else None
                 ),

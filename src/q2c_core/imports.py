@@ -677,7 +677,7 @@ class ImportCommands(BaseApp):
             alignment=row.alignment,
             day_count=row.day_count,
             auto_renew=row.auto_renew,
-            account_manager=customer.account_manager,
+            account_manager=customer.manager_on(row.signed_on, "signed_on"),
             tax_rate=customer.tax_rate_on(row.signed_on, "signed_on"),
             payment_terms_days=customer.payment_terms_on(row.signed_on, "signed_on"),
             renewal_uplift_percent=row.renewal_uplift_percent,

@@ -33,9 +33,16 @@ from q2c_core.domain.errors import (
     RuleViolated,
 )
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore, checked_value
+from q2c_core.domain.managers import (
+    ManagerFrom,
+    check_handover,
+    handed_over,
+    managed_since,
+    manager_on,
+)
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.tax import ZERO_RATED, TaxRate, require_tax_rate
-from q2c_core.domain.values import Period, TimeOrderedIds, require_day
+from q2c_core.domain.values import Period, TimeOrderedIds, person_key, require_day
 
 # A contract term's (exclusive) end is at most this day, so its last day is in the year 2999 at
 # the latest: renewals and billing periods are counted past a term's end, and Python's calendar
@@ -340,6 +347,10 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # taken before a contract's terms could change; ``payment_terms_days`` stays the terms it
     # was signed with, ``payment_terms_on(day)`` is an invoice's (by its drafting day)
     payment_terms_changes: Sequence[ContractPaymentTermsFrom] = ()
+    # its account managers by the day each took over, the first as signed (from ``date.min``):
+    # empty until the first handover (and in a snapshot taken before handovers existed);
+    # ``account_manager`` is the last, ``manager_on(day)`` an invoice's (by its drafting day)
+    managers: Sequence[ManagerFrom] = ()
 
     # a suspension or reactivation no earlier than the change before it (a suspension dated
     # before a later reactivation would read as the last word). An activation may come before
@@ -356,6 +367,11 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         ),
         "PaymentTermsChanged": (
             NotBefore("effective", "payment_terms_since", "the last change of its payment terms"),
+        ),
+        # handed over no earlier than it was signed, nor before its last handover
+        "ContractHandedOver": (
+            NotBefore("effective_on", "signed_on", "the contract was signed"),
+            NotBefore("effective_on", "managed_since", "the last handover"),
         ),
     }
 
@@ -916,8 +932,9 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def follow_customer(self, actor: str, customer: Customer) -> None:
         """Take the customer's tax rates and payment terms from the first day it bills
-        (``follow_tax_rates``, ``follow_payment_terms``): what a new contract is signed with,
-        in the signing's step (``sign_contract``, and a contract import)."""
+        (``follow_tax_rates``, ``follow_payment_terms``), and its handovers after its signing
+        day (``follow_handovers``): what a new contract is signed with, in the signing's step
+        (``sign_contract``, and a contract import)."""
         self.follow_tax_rates(
             actor,
             customer.registered_tax_rate,
@@ -926,6 +943,52 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self.follow_payment_terms(
             actor, ((c.effective, c.payment_terms_days) for c in customer.payment_terms)
         )
+        self.follow_handovers(actor, customer.managers)
+
+    # -- account manager -------------------------------------------------------------------------
+
+    @property
+    def managed_since(self) -> date | None:
+        """The day of its last handover (None: the manager it was signed with)."""
+        return managed_since(self.managers)
+
+    def manager_on(self, day: date, field: str = "day") -> str:
+        """The account manager on ``day``: who its invoice drafted that day names
+        (``account_manager`` when it was never handed over)."""
+        if not self.managers:
+            return self.account_manager  # (the common case, at once: every run asks)
+        require_day(day, field)
+        return manager_on(self.managers, self.account_manager, day)
+
+    def hand_over(self, to_manager: str, effective_on: date, actor: str) -> None:
+        """Hand the contract over to ``to_manager`` from the business day ``effective_on`` on
+        (its customer handed over, ``QuoteToCash.hand_over_customer``).
+
+        Checked as a customer's handover (``check_handover``: someone, not the manager
+        already, a business day); a day before the contract was signed or before its last
+        handover (which would overrule it) is refused (``RuleViolated`` naming
+        ``effective_on``). The invoices the billing run drafts from that day on name the new
+        manager; those drafted before keep theirs, and their commission."""
+        name, day = check_handover(self.account_manager, to_manager, effective_on, self.id)
+        self._handed_over(self.account_manager, name, day, actor)
+
+    def follow_handovers(self, actor: str, handovers: Sequence[ManagerFrom]) -> None:
+        """Take its customer's handovers dated after its signing day as its own: a contract
+        signed (naming the customer's manager on its signing day) after a later handover was
+        recorded is handed over as the customer's live contracts were (``hand_over``)."""
+        for change in handovers:
+            if change.effective > self.signed_on and person_key(
+                change.account_manager
+            ) != person_key(self.account_manager):
+                self.hand_over(change.account_manager, change.effective, actor)
+
+    @event("ContractHandedOver")
+    def _handed_over(
+        self, from_manager: str, to_manager: str, effective_on: date, actor: str
+    ) -> None:
+        """The ``ContractHandedOver`` event (``hand_over``, which holds the rules)."""
+        self.managers = handed_over(self.managers, self.account_manager, to_manager, effective_on)
+        self.account_manager = to_manager
 
     @event("PaymentTermsChanged")
     def _payment_terms_changed(self, payment_terms_days: int, effective: date, actor: str) -> None:

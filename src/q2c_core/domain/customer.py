@@ -13,6 +13,13 @@ from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore
+from q2c_core.domain.managers import (
+    ManagerFrom,
+    check_handover,
+    handed_over,
+    managed_since,
+    manager_on,
+)
 from q2c_core.domain.money import Money
 from q2c_core.domain.parties import country_code, vat_id
 from q2c_core.domain.tax import ZERO_RATED, TaxCategory, TaxRate, require_tax_rate
@@ -137,7 +144,9 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     with stays out of its history (``unchecked_tax_rate``, ``unchecked_payment_terms``).
 
     A customer has an account manager, a person: a blank one is refused at registration
-    (customers registered before still load). A customer an ERP registers may carry the ERP's
+    (customers registered before still load). It is handed over to another from a business
+    day on (``hand_over``, ``CustomerHandedOver``): ``manager_on(day)`` is the manager on a
+    day, ``account_manager`` the last word. A customer an ERP registers may carry the ERP's
     key for it (``reference``): its id is then derived from it (``id_for_reference``), so
     the same reference always names the same customer."""
 
@@ -159,6 +168,10 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     # with a rate and terms its history holds, or not changed yet)
     unchecked_tax_rate: Any = None
     unchecked_payment_terms: Any = None
+    # its account managers by the day each took over, the first as registered (from
+    # ``date.min``): empty until the first handover (and in snapshots taken before handovers
+    # existed); ``account_manager`` is the last
+    managers: Sequence[ManagerFrom] = ()
 
     # a change of the tax rate or the payment terms takes effect no earlier than the last one
     # (one dated before it would read as the last word, then be overruled by it)
@@ -169,6 +182,8 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         "PaymentTermsChanged": (
             NotBefore("effective", "payment_terms_since", "the last change of its payment terms"),
         ),
+        # a handover dated before the last one would read as the last word, then be overruled
+        "CustomerHandedOver": (NotBefore("effective_on", "managed_since", "the last handover"),),
     }
 
     @staticmethod
@@ -467,6 +482,45 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
                 self.unchecked_payment_terms = self.payment_terms_days
         self.payment_terms = [*before, PaymentTermsFrom(effective, payment_terms_days)]
         self.payment_terms_days = payment_terms_days
+
+    # -- account manager ----------------------------------------------------------------------
+
+    @property
+    def managed_since(self) -> date | None:
+        """The day of its last handover (None: the manager it was registered with)."""
+        return managed_since(self.managers)
+
+    def manager_on(self, day: date, field: str = "day") -> str:
+        """The account manager on ``day``: what a request opened, a contract signed or an
+        invoice drafted for the customer on that day names (``account_manager`` when it was
+        never handed over)."""
+        require_day(day, field)
+        return manager_on(self.managers, self.account_manager, day)
+
+    def hand_over(self, to_manager: str, effective_on: date, actor: str) -> None:
+        """Hand the customer over to ``to_manager`` from the business day ``effective_on`` on
+        (Mia leaves, Bob takes over her customers).
+
+        Checked by ``check_handover``: a name naming someone, not the manager already (the
+        same person however typed), and a business day; a day before the last handover is
+        refused (``RuleViolated`` naming ``effective_on``): it would read as the last word and
+        then be overruled by it. The customer has no business day of registration (only the
+        moment it was recorded, and customers are often entered after their history began),
+        so a handover may be dated back to any day after the last one. What is drafted for the
+        customer from that day on names the new manager, what was drafted before keeps the
+        one it named (commission is earned by the manager an invoice names); the customer's
+        requests and contracts are handed over with it by the application
+        (``QuoteToCash.hand_over_customer``)."""
+        name, day = check_handover(self.account_manager, to_manager, effective_on, self.id)
+        self._handed_over(self.account_manager, name, day, actor)
+
+    @event("CustomerHandedOver")
+    def _handed_over(
+        self, from_manager: str, to_manager: str, effective_on: date, actor: str
+    ) -> None:
+        """The ``CustomerHandedOver`` event (``hand_over``, which holds the rules)."""
+        self.managers = handed_over(self.managers, self.account_manager, to_manager, effective_on)
+        self.account_manager = to_manager
 
     @event("RequestOpened")
     def add_request(self, request_id: UUID, actor: str = "") -> None:

@@ -8,7 +8,7 @@ that was never authorized is still recorded, flagged, so it shows up as leakage 
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -32,8 +32,15 @@ from q2c_core.domain.event_facts import (
     checked_value,
     refuse_control_characters,
 )
+from q2c_core.domain.managers import (
+    ManagerFrom,
+    check_handover,
+    handed_over,
+    managed_since,
+    manager_on,
+)
 from q2c_core.domain.money import Money, to_decimal
-from q2c_core.domain.values import TimeOrderedIds, person_key
+from q2c_core.domain.values import TimeOrderedIds, person_key, require_day
 
 
 class RequestStatus(enum.Enum):
@@ -209,6 +216,12 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     """A client's request for an enhancement, gated by a PO or a prepaid allowance."""
 
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
+        # handed over no earlier than it was asked for, nor before its last handover (which
+        # would overrule it)
+        "RequestHandedOver": (
+            NotBefore("effective_on", "requested_on", "the request"),
+            NotBefore("effective_on", "managed_since", "the last handover"),
+        ),
         "QuoteSent": (NotBefore("sent_on", "requested_on", "the request"),),
         "PurchaseOrderReceived": (
             NotBefore("purchase_order.received_on", "requested_on", "the request"),
@@ -255,6 +268,10 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     # the entries it named (``fixed_price_billed``). Never changed in place (class default:
     # snapshots taken before it was kept), None when there is none
     price_billed_by_entries: dict[str, str] | None = None
+    # its account managers by the day each took over, the first as opened (from ``date.min``):
+    # empty until the first handover (class default: snapshots taken before handovers
+    # existed); ``account_manager`` is the last
+    managers: Sequence[ManagerFrom] = ()
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
@@ -306,6 +323,50 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self.billed: dict[str, str] = {}
         # item id -> credit note id (hex) that credited it for good (written off)
         self.written_off: dict[str, str] = {}
+
+    # -- account manager ------------------------------------------------------------------------
+
+    @property
+    def managed_since(self) -> date | None:
+        """The day of its last handover (None: the manager it was opened with)."""
+        return managed_since(self.managers)
+
+    def manager_on(self, day: date, field: str = "day") -> str:
+        """The account manager on ``day``: who an invoice of the request drafted that day
+        names (``account_manager`` when it was never handed over)."""
+        require_day(day, field)
+        return manager_on(self.managers, self.account_manager, day)
+
+    def hand_over(self, to_manager: str, effective_on: date, actor: str) -> None:
+        """Hand the request over to ``to_manager`` from the business day ``effective_on`` on
+        (its customer handed over, ``QuoteToCash.hand_over_customer``).
+
+        Checked as a customer's handover (``check_handover``: someone, not the manager
+        already, a business day); a day before the request was asked for (it had no manager
+        then) or before its last handover (which would overrule it) is refused
+        (``RuleViolated`` naming ``effective_on``). Its invoices drafted from that day on name
+        the new manager; those drafted before keep theirs, and their commission."""
+        name, day = check_handover(self.account_manager, to_manager, effective_on, self.id)
+        self._handed_over(self.account_manager, name, day, actor)
+
+    def follow_handovers(self, actor: str, handovers: Sequence[ManagerFrom]) -> None:
+        """Take its customer's handovers dated after the day it was asked for as its own: a
+        request opened (naming the customer's manager on its day) after a later handover was
+        recorded is handed over as the customer's open requests were (``hand_over``). Called
+        in the opening's step, so they are recorded with it."""
+        for change in handovers:
+            if change.effective > self.requested_on and person_key(
+                change.account_manager
+            ) != person_key(self.account_manager):
+                self.hand_over(change.account_manager, change.effective, actor)
+
+    @event("RequestHandedOver")
+    def _handed_over(
+        self, from_manager: str, to_manager: str, effective_on: date, actor: str
+    ) -> None:
+        """The ``RequestHandedOver`` event (``hand_over``, which holds the rules)."""
+        self.managers = handed_over(self.managers, self.account_manager, to_manager, effective_on)
+        self.account_manager = to_manager
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -1,0 +1,97 @@
+"""Account managers over time: a customer, a request or a contract is handed over from one
+manager to another from a business day on (Mia leaves, Bob takes over her customers).
+
+Each of them keeps its managers by the day each took over (``ManagerFrom``), the first the one
+it was registered, opened or signed with (from ``date.min``), so what it names on a past day
+(``manager_on``) stays what it named then: reports "by account manager" as of a day before
+the handover name the manager before it, and an invoice drafted on a day names that day's
+manager. The history is empty until the first handover (and in histories and snapshots
+recorded before handovers existed): the one manager is then ``account_manager``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from q2c_core.domain.errors import InvalidValue, RuleViolated
+from q2c_core.domain.values import person_key, require_day
+
+
+@attrs.frozen
+class ManagerFrom:
+    """The account manager from ``effective`` on (the first, from ``date.min``, the one it was
+    registered, opened or signed with)."""
+
+    effective: date
+    account_manager: str
+
+
+def check_handover(
+    current: str, to_manager: Any, effective_on: Any, aggregate_id: UUID | None = None
+) -> tuple[str, date]:
+    """A handover to ``to_manager`` from ``effective_on`` on, checked, as (name, day): the
+    name is text naming someone (``person_key``: not only spaces or invisible characters, as
+    at registration), and not the manager ``current`` already (the same person however typed:
+    "MIA " is Mia; a handover to her records nothing worth keeping and is refused, naming
+    ``to_manager``); the day a business day (``require_day``, naming ``effective_on``). The
+    day's order (not before the last handover, nor before the aggregate began) is the
+    aggregate's ``DAY_ORDER``."""
+    if not isinstance(to_manager, str):
+        raise InvalidValue(
+            f"must be text (a person's name), not {type(to_manager).__name__}",
+            field="to_manager",
+            value=to_manager,
+            aggregate_id=aggregate_id,
+        )
+    if not person_key(to_manager):
+        raise InvalidValue(
+            "must name someone (not only spaces or invisible characters)",
+            field="to_manager",
+            value=to_manager,
+            aggregate_id=aggregate_id,
+        )
+    day = require_day(effective_on, "effective_on")
+    if person_key(to_manager) == person_key(current):
+        raise RuleViolated(
+            f"is the account manager already ({current!r})",
+            field="to_manager",
+            value=to_manager,
+            aggregate_id=aggregate_id,
+        )
+    return to_manager, day
+
+
+def handed_over(
+    history: Sequence[ManagerFrom], current: str, to_manager: str, effective_on: date
+) -> list[ManagerFrom]:
+    """The history after a handover: the first one starts it with ``current`` from
+    ``date.min`` (the manager it had from the start)."""
+    before = list(history) or [ManagerFrom(date.min, current)]
+    return [*before, ManagerFrom(effective_on, to_manager)]
+
+
+def manager_on(history: Sequence[ManagerFrom], current: str, day: date) -> str:
+    """The manager on ``day``: the last handover effective by then (of two on one day, the one
+    recorded last), else the first; ``current`` when it was never handed over."""
+    if not history:
+        return current
+    for change in reversed(history):
+        if change.effective <= day:
+            return change.account_manager
+    return history[0].account_manager
+
+
+def managed_since(history: Sequence[ManagerFrom]) -> date | None:
+    """The day of the last handover (None: never handed over)."""
+    return history[-1].effective if history else None
+
+
+def handovers_after(history: Sequence[ManagerFrom], day: date) -> list[ManagerFrom]:
+    """The handovers effective after ``day``, in the order recorded: what a request opened or
+    a contract signed on ``day`` follows when it is recorded after them."""
+    return [change for change in history if change.effective > day]
