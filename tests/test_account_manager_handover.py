@@ -186,6 +186,27 @@ def test_a_closed_request_and_an_ended_contract_stay_with_mia() -> None:
     app.close()
 
 
+def test_the_reports_name_mia_before_the_handover_and_bob_from_its_day() -> None:
+    app = QuoteToCash.open("memory:")
+    books = Books(app)
+    books.hand_over()
+    unbilled, review, awaiting, statement = followed_and_rebuilt(app)
+    # Export's and Dashboard's four hours each; MC-1 is billed through April
+    assert unbilled_by_manager(unbilled, APRIL_30) == {"Mia": Decimal(400), "Zoe": Decimal(400)}
+    # (and MC-1's May period, due on 1 May, is Bob's)
+    assert unbilled_by_manager(unbilled, MAY_2) == {"Bob": Decimal(500), "Zoe": Decimal(400)}
+    managers = {i.title: i.account_manager for i in review.items(APRIL_30)}
+    assert managers == {"Export": "Mia", "Dashboard": "Zoe", "Reports": "Mia"}
+    managers = {i.title: i.account_manager for i in review.items(MAY_2)}
+    assert managers == {"Export": "Bob", "Dashboard": "Zoe", "Reports": "Bob"}
+    assert [q.account_manager for q in awaiting.awaiting(APRIL_30)] == ["Mia"]
+    assert [q.account_manager for q in awaiting.awaiting(MAY_2)] == ["Bob"]
+    assert statement.statement(books.acme, APRIL_30).account_manager == "Mia"
+    assert statement.statement(books.acme, MAY_1).account_manager == "Bob"
+    assert statement.statement(books.acme).account_manager == "Bob"
+    app.close()
+
+
 def test_mays_contract_invoice_names_bob_aprils_mia_and_aprils_commission_is_mias() -> None:
     app = QuoteToCash.open("memory:")
     books = Books(app)
@@ -305,4 +326,7 @@ def test_on_a_sqlite_file_the_handover_reads_back_from_events_and_snapshots(
         assert loaded.manager_on(APRIL_30) == "Mia"
         assert loaded.manager_on(MAY_2) == "Bob"
         assert loaded.account_manager == "Zoe"
+    unbilled, *_ = followed_and_rebuilt(reopened)
+    assert unbilled_by_manager(unbilled, MAY_2) == {"Bob": Decimal(500), "Zoe": Decimal(400)}
+    assert set(unbilled_by_manager(unbilled, date(2024, 6, 2))) == {"Zoe"}
     reopened.close()

@@ -1,5 +1,5 @@
 """Property tests over random histories of requests, invoices, payments (allocated, reversed,
-refunded, bounced), allowances and
+refunded, bounced), allowances, customers handed over to another account manager and
 maintenance contracts (signed, evergreen, sub-contracts added, removed, re-priced and re-assigned,
 billed by runs, suspended, renewed, terminated, expired):
 
@@ -217,6 +217,17 @@ class Driver:
                 issue(app, inv, day)
             elif op == 23:
                 self.roll_over(i, amount, day)
+            elif op == 24 and amount > 6:
+                # the customer handed over to another manager, dated back up to four weeks
+                # (before its last handover: refused), its open requests and live contracts
+                # with it, also those begun after the day
+                c = self.pick(self.customers, i)
+                app.hand_over_customer(
+                    c,
+                    to_manager=f"m{(i + amount) % 4}",
+                    effective_on=day - timedelta(days=3 * amount),
+                    actor="hr",
+                )
             elif op == 24:
                 c = self.pick(self.customers, i)
                 app.refund_customer_credit(

@@ -14,16 +14,46 @@ customer had before, is shown as it first named them. The first event naming a p
 changes when more events come, so following the books step by step, rebuilding them, and
 rebuilding them as of an earlier moment show the same spelling (as of a moment before the first
 customer naming her, the spelling of what named her by then).
+
+A customer, a request or a contract handed over to another manager from a business day on
+(``CustomerHandedOver``, ``RequestHandedOver``, ``ContractHandedOver``) keeps on its row the
+manager it started with (``manager``) and each handover as ``[day, spelling]`` in the order
+recorded (``handovers``, left out until the first): ``manager_on(row, day)`` is the manager a
+query as of ``day`` shows (before the handover the one before, from its day on the new one),
+and ``current_manager(row)`` the last word. The handover names the new manager as any event
+does (``manager_shown``).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.values import person_key
 from q2c_core.projections.base import Projection, handles
-from q2c_core.projections.store import ProjectionStore
+from q2c_core.projections.store import ProjectionStore, Row
+
+
+def record_handover(row: Row, day: date, shown: str) -> None:
+    """A handover of the row's customer, request or contract to ``shown`` (as
+    ``manager_shown`` spells the person) from ``day`` on."""
+    row.setdefault("handovers", []).append([day, shown])
+
+
+def manager_on(row: Row, day: date) -> str:
+    """The manager the row names on ``day``: the last handover effective by then (of two on
+    one day, the one recorded last), else the manager it started with."""
+    for effective, name in reversed(row.get("handovers") or ()):
+        if effective <= day:
+            return str(name)
+    return str(row["manager"])
+
+
+def current_manager(row: Row) -> str:
+    """The manager the row names now: the last handover recorded, else the first."""
+    handovers = row.get("handovers")
+    return str(handovers[-1][1]) if handovers else str(row["manager"])
 
 
 class ManagerNames(Projection):

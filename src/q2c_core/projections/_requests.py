@@ -7,7 +7,7 @@ from typing import Any
 
 from q2c_core.domain.money import MAX_MAGNITUDE, Money
 from q2c_core.projections._facts import currency_quantum
-from q2c_core.projections._managers import ManagerNames
+from q2c_core.projections._managers import ManagerNames, record_handover
 from q2c_core.projections.base import handles, uuid_hex
 from q2c_core.projections.store import Row
 
@@ -82,8 +82,10 @@ class RequestBook(ManagerNames):
         an invoiced hourly request when late work arrives (version 1 kept it invoiced), so a
         store built by version 1 is refused until it is rebuilt from events; 3 records the
         account manager by the spelling the history first named that person by (``who:``
-        rows: "Mia" and "mia " are one manager)."""
-        return {"rows": 3}
+        rows: "Mia" and "mia " are one manager); 4 keeps the request's handovers to another
+        manager (``handovers``: ``RequestHandedOver``), so a list as of a day names that day's
+        manager."""
+        return {"rows": 4}
 
     @handles("EnhancementRequest.Requested")
     def _req_requested(self, e: Any, oid: str) -> None:
@@ -121,6 +123,18 @@ class RequestBook(ManagerNames):
             assert row is not None, f"request {oid} seen before it was requested"
         self._dirty.add(key)
         return row
+
+    @handles("Customer.CustomerHandedOver")
+    def _customer_handed_over(self, e: Any, oid: str) -> None:
+        """The customer's new manager is named here as in every report (``who:`` rows): its
+        requests handed over with it, in the same save, name the person so."""
+        self.manager_shown(e.to_manager)
+
+    @handles("EnhancementRequest.RequestHandedOver")
+    def _req_handed_over(self, e: Any, oid: str) -> None:
+        """Handed over to another manager from a business day on (``handovers``): the lists of
+        a day before it name the manager before (``_managers.manager_on``)."""
+        record_handover(self._req(oid), e.effective_on, self.manager_shown(e.to_manager))
 
     @handles("EnhancementRequest.Estimated")
     def _req_estimated(self, e: Any, oid: str) -> None:

@@ -10,6 +10,7 @@ import attrs
 
 from q2c_core.domain.enhancement_request import cancellation_day
 from q2c_core.domain.money import Money
+from q2c_core.projections._managers import manager_on
 from q2c_core.projections._requests import RequestBook
 from q2c_core.projections.base import check_day, handles
 
@@ -70,9 +71,11 @@ class AwaitingPurchaseOrder(RequestBook):
         person by (:meth:`RequestBook.config`); 4 keeps the day a PO was received (``po_on``),
         the day a request was cancelled (``cancelled_on``) and the status it was cancelled from
         (``cancelled_from``), so a quote answered after a past day is listed on that day (3
-        dropped it as soon as the PO or the cancellation was recorded). A store built by an
+        dropped it as soon as the PO or the cancellation was recorded); 5 keeps a request's
+        handovers to another manager (``handovers``), so the list of a day before a handover
+        names the manager before it, and from its day on the new one. A store built by an
         older version is refused until it is rebuilt from events."""
-        return {"rows": 4}
+        return {"rows": 5}
 
     @handles("EnhancementRequest.PurchaseOrderReceived")
     def _req_po(self, e: Any, oid: str) -> None:
@@ -112,7 +115,8 @@ class AwaitingPurchaseOrder(RequestBook):
         the request was cancelled (``cancelled_on``), so a past day's list shows the quotes out
         on that day, however they were answered since. A decline or an allowance cover is as
         recorded: their events carry no business date to go back to, so a quote declined or
-        covered is not listed on any day."""
+        covered is not listed on any day. Each quote names its manager on ``as_of`` (a
+        handover counts from its day)."""
         check_day(as_of)
         result = []
         for key, req in self.rows_with_prefix("req:"):
@@ -123,7 +127,7 @@ class AwaitingPurchaseOrder(RequestBook):
                     request_id=key[4:],
                     customer_id=req["customer"],
                     title=req["title"],
-                    account_manager=req["manager"],
+                    account_manager=manager_on(req, as_of),
                     product_area=req["area"],
                     quoted_on=req["quoted_on"],
                     age_days=(as_of - req["quoted_on"]).days,

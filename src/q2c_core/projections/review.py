@@ -24,6 +24,7 @@ from q2c_core.projections._facts import (
     invoice_facts,
 )
 from q2c_core.projections._hours_billed import HoursBilled, hours_billed
+from q2c_core.projections._managers import manager_on
 from q2c_core.projections._requests import RequestBook, items_billed
 from q2c_core.projections.base import check_day, handles, uuid_hex
 from q2c_core.projections.store import Row
@@ -193,9 +194,11 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         from (``cancelled_on``, ``cancelled_from``), so the agenda of a day before the
         cancellation shows the request as it stood then (12 read it cancelled on every day),
         and reads a request completed with all its work billed already as invoiced
-        (``Completed.all_billed``), so it leaves the agenda once paid. A store built by an
+        (``Completed.all_billed``), so it leaves the agenda once paid; 14 keeps a request's
+        handovers to another manager (``handovers``), so the agenda of a day before a handover
+        names the manager before it, and from its day on the new one. A store built by an
         older version is refused until it is rebuilt from events."""
-        return {"rows": 13}
+        return {"rows": 14}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:
@@ -525,7 +528,8 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         owed. A cancelled request's work stays recorded and is billed what it owes
         (``QuoteToCash.draft_request_invoice``): it stays while overage beyond its allowance,
         authorized work or an expense is left to bill (``_unbilled_overage``), or what was
-        billed is not paid in full, and leaves once all of it is billed and paid."""
+        billed is not paid in full, and leaves once all of it is billed and paid. Each request
+        names its manager on ``as_of`` (a handover counts from its day)."""
         check_day(as_of)
         rows = self.rows()
         invoiced, paid, billed_in = self._billed(rows)
@@ -570,7 +574,7 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
                     request_id=rid,
                     customer_id=req["customer"],
                     title=req["title"],
-                    account_manager=req["manager"],
+                    account_manager=manager_on(req, as_of),
                     status=status,
                     has_po=req["po"] is not None,
                     covered_by_allowance=bool(req["allowance"]),

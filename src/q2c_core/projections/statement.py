@@ -20,7 +20,12 @@ from q2c_core.projections._ledger import (
     paid,
     payment_on,
 )
-from q2c_core.projections._managers import ManagerNames
+from q2c_core.projections._managers import (
+    ManagerNames,
+    current_manager,
+    manager_on,
+    record_handover,
+)
 from q2c_core.projections.base import check_day, handles, id_key, uuid_hex
 
 
@@ -189,9 +194,11 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
         credited, and reversed allocations with their day (version 1 dropped them); 3 keeps a
         payment's refunds (version 2 had none: its credit counted refunded money); 4 keeps a
         customer's manager as the person is shown (``who:`` rows; version 3 kept the spelling
-        each customer was registered with). A store built by an older version is refused until
-        it is rebuilt from events."""
-        return {"rows": 4}
+        each customer was registered with); 5 keeps a customer's handovers to another manager
+        (``handovers``: ``CustomerHandedOver``), so a statement as of a day before a handover
+        names the manager before it. A store built by an older version is refused until it is
+        rebuilt from events."""
+        return {"rows": 5}
 
     @handles("Customer.CustomerRegistered")
     def _registered(self, e: Any, oid: str) -> None:
@@ -205,6 +212,14 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
                 "payments": [],
             },
         )
+
+    @handles("Customer.CustomerHandedOver")
+    def _handed_over(self, e: Any, oid: str) -> None:
+        """Handed over to another manager from a business day on: a statement as of a day
+        before it names the manager before (``_managers.manager_on``)."""
+        row = self.touch(f"cust:{oid}")
+        if row is not None:
+            record_handover(row, e.effective_on, self.manager_shown(e.to_manager))
 
     @handles("Customer.Renamed")
     def _renamed(self, e: Any, oid: str) -> None:
@@ -245,7 +260,9 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
         ``Statement``); ``NotFound`` for a customer it never saw.
 
         As of a day: only invoices issued and payments received by then, with what was paid,
-        allocated, credited and bounced on or before it; without one, everything recorded."""
+        allocated, credited and bounced on or before it; without one, everything recorded. The
+        account manager is the customer's on that day (a handover counts from its day),
+        without one its manager now."""
         check_day(as_of, optional=True)
         rows = self.rows()
         customer_id = id_key(customer_id, "customer_id")
@@ -346,7 +363,7 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
             customer_id=customer_id,
             name=cust["name"],
             currency=cur,
-            account_manager=cust["manager"],
+            account_manager=(current_manager(cust) if as_of is None else manager_on(cust, as_of)),
             invoices=tuple(invoices),
             payments=tuple(payments),
             invoiced=own.invoiced,

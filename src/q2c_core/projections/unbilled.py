@@ -39,7 +39,7 @@ from q2c_core.projections._facts import (
     invoice_facts,
 )
 from q2c_core.projections._hours_billed import HoursBilled, hours_billed
-from q2c_core.projections._managers import ManagerNames
+from q2c_core.projections._managers import ManagerNames, manager_on, record_handover
 from q2c_core.projections._requests import estimate_total, items_billed
 from q2c_core.projections.base import age_bucket, check_day, handles, id_key, uuid_hex
 from q2c_core.projections.store import Row
@@ -207,8 +207,12 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
         the billed hours are worth (a capped invoice, a goodwill rate); 14 keeps on a
         request's row whether it was cancelled and on which day (``cancelled``,
         ``cancelled_on``), so on a day before its cancellation a fixed price reads owed as it
-        was (13 read it cancelled on every day once the cancellation was recorded)."""
-        return {"rows": 14}
+        was (13 read it cancelled on every day once the cancellation was recorded); 15 keeps
+        a request's and a contract's handovers to another manager (``handovers``:
+        ``RequestHandedOver``, ``ContractHandedOver``), so the items as of a day before a
+        handover name the manager before it, and from its day on the new one, and the totals
+        by ``account_manager`` follow."""
+        return {"rows": 15}
 
     replay_cost = 14.0
 
@@ -247,6 +251,18 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                 "hours_billed": {},
             },
         )
+
+    @handles("Customer.CustomerHandedOver")
+    def _customer_handed_over(self, e: Any, oid: str) -> None:
+        """The customer's new manager is named here as in every report (``who:`` rows): its
+        requests and contracts handed over with it, in the same save, name the person so."""
+        self.manager_shown(e.to_manager)
+
+    @handles("EnhancementRequest.RequestHandedOver")
+    def _request_handed_over(self, e: Any, oid: str) -> None:
+        """Handed over from a business day on: its items as of a day before it name the
+        manager before (``_managers.manager_on``)."""
+        record_handover(self._req(oid), e.effective_on, self.manager_shown(e.to_manager))
 
     @handles("EnhancementRequest.Estimated")
     def _estimated(self, e: Any, oid: str) -> None:
@@ -378,6 +394,14 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
         row["manager"] = self.manager_shown(row["manager"])
         self.put(f"con:{oid}", row)
 
+    @handles("Contract.ContractHandedOver")
+    def _contract_handed_over(self, e: Any, oid: str) -> None:
+        """Handed over from a business day on: its periods due as of a day before it name the
+        manager before (``_managers.manager_on``)."""
+        row = self.touch(f"con:{oid}")
+        assert row is not None
+        record_handover(row, e.effective_on, self.manager_shown(e.to_manager))
+
     @handles(*CONTRACT_CHANGES)
     def _contract(self, e: Any, oid: str) -> None:
         row = self.touch(f"con:{oid}")
@@ -487,7 +511,8 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
         the request's and customer's totals, and every other breakdown, add up to what is owed,
         with no negative item. What is billed of it is also counted as recorded now, where
         ``unbilled_work(r, as_of=day)`` counts what invoices held on that day: on a day before
-        an invoice billing some of its hours was drafted, the two can differ."""
+        an invoice billing some of its hours was drafted, the two can differ. Each item names
+        its request's or contract's manager on ``as_of`` (a handover counts from its day)."""
         check_day(as_of)
         rows = self.rows()
         result: list[UnbilledItem] = []
@@ -556,7 +581,7 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                     customer_id=req["customer"],
                     request_id=rid,
                     contract_id=req["contract"],
-                    account_manager=req["manager"],
+                    account_manager=manager_on(req, as_of),
                     item_id=item_id,
                     description=f"{req['title']}: {item['what']}",
                     since=item["date"],
@@ -592,7 +617,7 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                         customer_id=req["customer"],
                         request_id=rid,
                         contract_id=req["contract"],
-                        account_manager=req["manager"],
+                        account_manager=manager_on(req, as_of),
                         item_id=",".join(i.item_id for i in fixed_items) or FIXED_PRICE_ITEM,
                         description=f"{req['title']} (fixed price)",
                         since=since,
@@ -616,7 +641,7 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                         customer_id=con["customer"],
                         request_id="",
                         contract_id=contract_id,
-                        account_manager=con["manager"],
+                        account_manager=manager_on(con, as_of),
                         item_id=str(period),
                         description=f"contract {con['number']} period {period}",
                         since=due,
@@ -635,7 +660,7 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                         customer_id=con["customer"],
                         request_id="",
                         contract_id=contract_id,
-                        account_manager=con["manager"],
+                        account_manager=manager_on(con, as_of),
                         item_id=str(period),
                         description=f"contract {con['number']} correction of period {period}",
                         since=as_of,
