@@ -1244,6 +1244,15 @@ class BeancountJournal:
     registered name and whole id is refused too (``InvalidValue`` naming ``path``, nothing
     written): continued, it would book its customers on a second set of accounts (and its own
     may hold two customers each); export the ledger anew to a new file.
+
+    Two journals on the same file (two delivery processes at once: an overrunning cron run and
+    the next one) book each event once: re-reading what the file holds, deciding whether the
+    event is booked and appending its block happen under an exclusive lock on the journal file
+    (POSIX ``flock``, which also serialises journals in threads of one process), so the second
+    finds the first's block and adds nothing; opening the journal (writing its header, cutting
+    an unfinished block) takes the lock too. The lock is advisory: other programs writing the
+    file are not held back. Where ``fcntl`` is missing (Windows, not a target) the module still
+    imports and the journal works without the lock: one delivery process at a time there.
     """
 
     def __init__(self, app: BaseApp, path: str, *, title: str = "q2c") -> None:
@@ -1254,7 +1263,29 @@ class BeancountJournal:
         self.booked: set[str] = set()
         self.opened: set[str] = set()
         self._size = 0
-        self._load()
+        with self._locked(create=True):
+            self._load()
+
+    @contextlib.contextmanager
+    def _locked(self, *, create: bool = False) -> Iterator[None]:
+        """Hold an exclusive lock on the journal file while the block runs: another journal on
+        the file, in this or another process, waits for it. The file is created when
+        ``create`` (opening a journal); otherwise a missing file is ``FileNotFoundError``, as a
+        journal deleted under a running delivery always was (the delivery stops there). Released
+        when the lock's own descriptor closes (``flock`` locks belong to that open file, so the
+        descriptors ``_append`` opens and closes leave it held)."""
+        try:
+            import fcntl  # POSIX only; imported here so that the module imports without it
+        except ImportError:  # pragma: no cover - Windows is not a target: no lock there
+            yield
+            return
+        flags = os.O_RDONLY | (os.O_CREAT if create else 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.path, flags, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     def _load(self) -> None:
         """Read back what the file holds for good, cutting off an unfinished block."""
@@ -1349,7 +1380,14 @@ class BeancountJournal:
         self._size = start + len(data)
 
     def deliver(self, event_id: str, event: DomainEventProtocol[UUID]) -> None:
-        """Append the event's transactions unless this event id is already in the file."""
+        """Append the event's transactions unless this event id is already in the file: the
+        check and the append under the journal's lock, so two journals on the file book it
+        once."""
+        with self._locked():
+            self._deliver(event_id, event)
+
+    def _deliver(self, event_id: str, event: DomainEventProtocol[UUID]) -> None:
+        """``deliver``, the journal's lock held."""
         if os.path.getsize(self.path) != self._size:
             self._load()  # an earlier write was not cut back, or another journal wrote
         if event_id in self.booked:
