@@ -52,6 +52,12 @@ LABELS: dict[str, dict[str, str]] = {
         "pay_credit_note": "This credit of {amount} reduces what you owe; {reference}.",
         "owe_credit_note": "This credit note adds {amount} to what you owe on {invoice}.",
         "nothing_due": "Nothing is due: thank you for your payment.",
+        "nothing_due_credited": "Nothing is due: this invoice was settled by credit note.",
+        "nothing_due_paid_and_credited": (
+            "Nothing is due: this invoice was settled by your payment and by credit note; "
+            "thank you for your payment."
+        ),
+        "nothing_due_settled": "Nothing is due on this invoice.",
         "details": "Details",
         "time_entries": "Time entries",
         "date": "Date",
@@ -109,6 +115,14 @@ LABELS: dict[str, dict[str, str]] = {
         "pay_credit_note": "Diese Gutschrift über {amount} mindert Ihre Schuld; {reference}.",
         "owe_credit_note": "Diese Gutschrift erhöht Ihre Schuld aus {invoice} um {amount}.",
         "nothing_due": "Es ist nichts offen: vielen Dank für Ihre Zahlung.",
+        "nothing_due_credited": (
+            "Es ist nichts offen: diese Rechnung wurde durch Gutschrift ausgeglichen."
+        ),
+        "nothing_due_paid_and_credited": (
+            "Es ist nichts offen: diese Rechnung wurde durch Ihre Zahlung und durch Gutschrift "
+            "ausgeglichen; vielen Dank für Ihre Zahlung."
+        ),
+        "nothing_due_settled": "Für diese Rechnung ist nichts offen.",
         "details": "Einzelnachweis",
         "time_entries": "Zeiteinträge",
         "date": "Datum",
@@ -166,6 +180,12 @@ LABELS: dict[str, dict[str, str]] = {
         "pay_credit_note": "Cet avoir de {amount} réduit votre dû ; {reference}.",
         "owe_credit_note": "Cet avoir ajoute {amount} à votre dû sur la facture {invoice}.",
         "nothing_due": "Rien n'est dû : merci pour votre paiement.",
+        "nothing_due_credited": "Rien n'est dû : cette facture a été soldée par avoir.",
+        "nothing_due_paid_and_credited": (
+            "Rien n'est dû : cette facture a été soldée par votre paiement et par avoir ; "
+            "merci pour votre paiement."
+        ),
+        "nothing_due_settled": "Rien n'est dû sur cette facture.",
         "details": "Détail",
         "time_entries": "Temps passé",
         "date": "Date",

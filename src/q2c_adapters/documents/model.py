@@ -251,6 +251,22 @@ def _contract_item(
     return number, f"{sub.sub_id} {sub.description}" if sub is not None else sub_id
 
 
+def _nothing_due(invoice: Invoice) -> str:
+    """The label of the text an issued invoice with nothing left to pay shows, true to how it
+    was settled: a payment is thanked for only when one was made (``paid``), a credit note is
+    named only when one took something off (``credited`` positive; a negative one, a deposit
+    deduction taken back, added to what was owed and settled nothing). An invoice cancelled
+    in full by a credit note and never paid said "thank you for your payment"."""
+    paid, credited = invoice.paid.is_positive(), invoice.credited.is_positive()
+    if paid and credited:
+        return "nothing_due_paid_and_credited"
+    if credited:
+        return "nothing_due_credited"
+    if paid:
+        return "nothing_due"
+    return "nothing_due_settled"  # nothing was owed (a total of zero)
+
+
 def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
     """Gather one invoice or credit note, with its customer (as issued: ``buyer_details``),
     details and payment text.
@@ -259,7 +275,8 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
     total (taking back a deposit deduction: the customer owes more) says what it adds to what is
     owed on the invoice it credits and how to pay that, quoting that invoice's number, as an
     invoice asks for its amount due: by that invoice's due date (what the note adds is owed on
-    it), or on the note's day when that date has passed."""
+    it), or on the note's day when that date has passed. An issued invoice with nothing left
+    to pay says how it was settled: by payment, by credit note, or both (``_nothing_due``)."""
     lang = branding.language
     text = labels(lang)
     invoice = app.invoice(invoice_id)
@@ -373,7 +390,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
             amount=money(invoice.total), reference=f"{text['credits']} {credits_invoice}"
         )
     elif not owing and not due.is_positive() and invoice.is_issued:
-        payment_text = text["nothing_due"]
+        payment_text = text[_nothing_due(invoice)]
     else:
         amount_due = -invoice.total if owing else due if invoice.is_issued else invoice.total
         if owing:
