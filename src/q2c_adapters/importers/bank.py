@@ -300,6 +300,16 @@ def _content_names(
     return list(dict.fromkeys(names))
 
 
+def _no_account(account: str) -> tuple[str, ...]:
+    """The other account a camt.053 credit of our ``account`` may have been booked on: none
+    (``""``), as a CSV export without the account column names it when it is imported before
+    any statement told q2c an account (it then looks on no known account). Its key by the
+    bank's reference (``reference_key("", reference)``) and by its content without the
+    account are then the credit's too, so it is booked once, whichever statement came first;
+    the CSV side looks for a credit of no account on every known one."""
+    return ("",) if account else ()
+
+
 def _occurrence(seen: dict[str, int], content: str) -> str:
     """``content`` with its occurrence among the statement's credits so named (``:0``, ``:1``):
     identical credits in one statement stay apart, never merged."""
@@ -536,8 +546,12 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                         aliases: tuple[str, ...] = ()
                         agreed_before: tuple[str, ...] = ()
                         # its content and occurrence among every credit of the statement so
-                        # named, with a reference or not: how a statement without it names it
-                        by_content = _content_names(everyone, credit, _remittance_for_key(tx))
+                        # named, with a reference or not: how a statement without it names it,
+                        # also without our account (``_no_account``: a CSV export without the
+                        # account column, read when q2c knew no account, named it so)
+                        by_content = _content_names(
+                            everyone, credit, _remittance_for_key(tx), _no_account(account)
+                        )
                         if named is not None:
                             named_by, place = named
                             key = reference_key(account, named_by)
@@ -550,7 +564,9 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             # no reference at all: named by its content as the CSV reader names
                             # it (``content_key``); identical credits in one statement stay
                             # apart by their occurrence, two payers' are two credits
-                            key, *named_so = _content_names(seen, credit, _remittance_for_key(tx))
+                            key, *named_so = _content_names(
+                                seen, credit, _remittance_for_key(tx), _no_account(account)
+                            )
                             aliases = tuple(named_so)  # as credits booked before were named
                             # as this reader and the CSV reader hashed it before they agreed
                             # (the CSV reader: with the payer's name, its IBAN without spaces)
