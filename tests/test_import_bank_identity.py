@@ -405,12 +405,14 @@ def test_a_reversal_with_a_credit_the_core_refuses_records_nothing(app: QuoteToC
     assert app.invoice(invoice).is_settled()
 
 
-def test_a_reversal_before_the_money_was_allocated_refuses_the_statement(
+def test_a_reversal_before_the_money_was_allocated_bounces_it_when_it_was_allocated(
     app: QuoteToCash,
 ) -> None:
     """Acme's 50.00 advance (TX-1) waited as its credit until it was allocated to INV-000001
-    on 10 April; a reversal dated 9 April cannot bounce it (the payment refuses a bounce
-    before an allocation it reverses): the statement is refused naming the reversal's line."""
+    on 10 April; the bank's reversal of it dated 9 April is imported after: the statement is a
+    fact, imported with its other credit. The credit keeps the bank's day (9 April); the payment
+    bounces on the first day the books allow, the allocation's (10 April), re-opening the
+    invoice from then: the days before keep their answers."""
     acme, invoice = acme_owes_100(app)
     advance = """
         <TxDtls><Refs><AcctSvcrRef>TX-1</AcctSvcrRef></Refs>
@@ -424,14 +426,17 @@ def test_a_reversal_before_the_money_was_allocated_refuses_the_statement(
         reversal("2024-04-09", "50.00", ref="TX-1-R", reverses="TX-1"),
         credit("2024-04-09", "30.00", tx(ref="TX-2"), ref="E-2"),
     )
-    before = app.recorder.max_notification_id()
-    with pytest.raises(ImportRejected) as caught:
-        bank(app).import_bytes(document, "apr09.xml", actor="bank-sync")
-    (problem,) = caught.value.problems
-    assert (problem.line, problem.field) == (line_of(document, "<RtrInf>"), "bounced_on")
-    assert app.recorder.max_notification_id() == before
-    assert not app.payment(payment.id).is_bounced and len(app.payments(acme)) == 1
-    assert app.invoice(invoice).outstanding == Money.of("50.00", EUR)
+    report = bank(app).import_bytes(document, "apr09.xml", actor="bank-sync")
+    assert report.recorded == 2
+    assert app.payment(payment.id).bounced_on == date(2024, 4, 10)
+    # (it waited in suspense as Acme's credit: taken back, returned on the bank's day)
+    (reversed_credit,) = [c for c in app.bank_credits() if c.payment_id == payment.id]
+    assert (reversed_credit.status, reversed_credit.resolved_on) == (
+        CreditStatus.RETURNED,
+        date(2024, 4, 9),
+    )
+    assert app.invoice(invoice).outstanding == Money.of("70.00", EUR)  # TX-2's 30.00 paid
+    assert len(app.payments(acme)) == 2
 
 
 def test_a_suspended_credit_whose_payment_bounces_leaves_the_suspense_list(

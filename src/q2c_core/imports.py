@@ -728,6 +728,13 @@ class ImportCommands(BaseApp):
         skipped, so it never takes money back twice. A reversal that names no booked credit, several
         credits (a batch entry), another amount than the credit's, or a day before it was booked, or
         whose bounce the payment refuses, is a row error.
+
+        The bank's statement is a fact, so a reversal imported after a person assigned or
+        allocated the credit's money on a later day than the bank's is not refused: the credit
+        keeps the bank's day (``CreditReversedByBank``, or ``CreditReturned`` for one still in
+        suspense), and its payment bounces on the first day the books allow
+        (``_first_bounce_day``: the bank's day, or the latest day the payment was received,
+        allocated or taken back off on), so the days before keep their answers.
         """
         self._check_kind(source, ImportKind.BANK_STATEMENT)
         read_problems = list(problems)
@@ -950,9 +957,9 @@ class ImportCommands(BaseApp):
         actor: str,
     ) -> bool:
         """Apply a reversal to the step's aggregates (``changed``, ``invoices``): bounce the
-        payment of the credit it names, or return a credit still in suspense with none. False
-        when an earlier statement did (or the credit's row in this statement was refused: so is
-        the statement)."""
+        payment of the credit it names (on ``_first_bounce_day``; the credit keeps the bank's
+        day), or return a credit still in suspense with none. False when an earlier statement
+        did (or the credit's row in this statement was refused: so is the statement)."""
         credit = self._reversed_credit(reversal, in_file, changed)
         if credit is None:
             return False
@@ -962,18 +969,51 @@ class ImportCommands(BaseApp):
             credit.return_to_sender(reversal.reversed_on, reversal.reason, actor)
             changed[credit.id] = credit
             return True
+        if credit.reversed_on is not None:
+            return False  # an earlier statement took it back
         kept = changed.get(credit.payment_id)
         payment = kept if isinstance(kept, Payment) else self._get(Payment, credit.payment_id)
         if payment.is_bounced:
             return False
-        reopened = self._bounce(payment, reversal.reversed_on, reversal.reason, actor, invoices)
+        # the bank's day for the money, the first day the books allow for the payment (a
+        # person may have assigned or allocated it after the bank's day, before the statement
+        # saying so was imported: those days' records stand, and it bounces on the last)
+        bounced_on = self._first_bounce_day(payment, reversal.reversed_on, invoices)
+        reopened = self._bounce(payment, bounced_on, reversal.reason, actor, invoices)
         changed[payment.id] = payment
         changed.update((invoice.id, invoice) for invoice in reopened)
         if credit.is_suspended:
             # nothing left to assign: out of suspense, as ``bank_suspense`` already reads it
             credit.taken_back(reversal.reversed_on, reversal.reason, actor)
-            changed[credit.id] = credit
+        else:
+            credit.reversed_by_bank(reversal.reversed_on, bounced_on, reversal.reason, actor)
+        changed[credit.id] = credit
         return True
+
+    def _first_bounce_day(self, payment: Payment, day: date, invoices: dict[UUID, Invoice]) -> date:
+        """The first day on or after ``day`` (the bank's) a payment may bounce on: not before
+        it was received, nor before any of its live allocations (a bounce reverses them), nor
+        before an allocation reversed after its own day was taken back off, nor before a credit
+        note gave back money of an invoice this payment was paying then (``Payment.bounce``,
+        ``Invoice.check_taken_back``). ``invoices`` keeps the invoices loaded in the step."""
+        days = [day, payment.received_on]
+        for a in payment.allocations:
+            if a.is_live:
+                days.append(a.allocated_on)
+                invoice = invoices.get(a.invoice_id) or self._get(Invoice, a.invoice_id)
+                invoices[invoice.id] = invoice
+                applied = [p for p in invoice.payments if p.allocation_id == a.allocation_id]
+                days += [
+                    c.credited_on
+                    for c in invoice.credits
+                    for p in applied
+                    if c.given_back is not None
+                    and c.given_back.is_positive()
+                    and p.applied_on <= c.credited_on
+                ]
+            elif a.reversed_on is not None and a.reversed_on > a.allocated_on:
+                days.append(a.reversed_on)
+        return max(days)
 
     def _booked_under(self, credit_ids: Iterable[UUID]) -> BankCredit | None:
         """The credit booked under the first of these ids that names one, if any."""

@@ -79,6 +79,12 @@ class StatementCredit:
 class BankCredit(ChecksFacts, Aggregate):
     """A credit from a bank statement, matched to a payment or waiting in suspense."""
 
+    # the bank's day it took back a credit that was a payment, and the day the payment bounced
+    # (``reversed_by_bank``); None in a snapshot taken before they were kept, as then for every
+    # credit: before, a reversal recorded only the payment's bounce, on the bank's day
+    reversed_on: date | None = None
+    payment_bounced_on: date | None = None
+
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
         """Refuse a new credit whose text holds a card number (its remittance, the bank's
@@ -126,6 +132,8 @@ class BankCredit(ChecksFacts, Aggregate):
         self.resolved_on: date | None = None
         self.resolved_by: str | None = None
         self.resolution_note = ""
+        self.reversed_on = None
+        self.payment_bounced_on = None
 
     @property
     def is_suspended(self) -> bool:
@@ -240,6 +248,58 @@ class BankCredit(ChecksFacts, Aggregate):
         self._check_after_booking(returned_on, "returned_on")
         refuse_card_numbers("reason", reason)
         self._returned(returned_on, reason, actor)
+
+    def reversed_by_bank(
+        self, reversed_on: date, payment_bounced_on: date, reason: str, actor: str
+    ) -> None:
+        """The bank took back the money of a credit that is a customer's payment (matched, or
+        assigned by a person): ``reversed_on`` is the bank's day, which the credit keeps
+        (``CreditReversedByBank``); ``payment_bounced_on`` the day its payment bounced, the
+        first the books allow: not before the bank's day, nor before the payment was received
+        or allocated. A reversal imported after a person assigned the credit, on a later day
+        than the bank's, so bounces the payment on the assignment's day, and the days before
+        keep their answers: the invoice was paid on them as it was then recorded.
+
+        The rules are checked here, not in the event (``_reversed_by_bank``), as ``resolve``'s:
+        a credit in suspense is taken back (``taken_back``) or returned instead; one the bank
+        took back already is refused (``InvalidTransition`` naming ``reversed_on``); a day before
+        the bank booked the credit (naming ``reversed_on``) or a bounce before the bank's day
+        (naming ``payment_bounced_on``) is refused (``RuleViolated``)."""
+        if self.is_suspended or self.status is CreditStatus.RETURNED or self.payment_id is None:
+            raise InvalidTransition(
+                f"cannot reverse a credit that is {self.status.value} as a payment; take it "
+                "back or return it instead",
+                field="status",
+                aggregate_id=self.id,
+                value=self.status,
+            )
+        if self.reversed_on is not None:
+            raise InvalidTransition(
+                f"the bank took the credit back already, on {self.reversed_on}",
+                field="reversed_on",
+                aggregate_id=self.id,
+                value=reversed_on,
+            )
+        self._check_after_booking(reversed_on, "reversed_on")
+        if require_day(payment_bounced_on, "payment_bounced_on") < reversed_on:
+            raise RuleViolated(
+                f"must not be before {reversed_on}, the day the bank took the money back",
+                field="payment_bounced_on",
+                aggregate_id=self.id,
+                value=payment_bounced_on,
+            )
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        refuse_card_numbers("reason", reason)
+        self._reversed_by_bank(reversed_on, payment_bounced_on, reason, actor)
+
+    @event("CreditReversedByBank")
+    def _reversed_by_bank(
+        self, reversed_on: date, payment_bounced_on: date, reason: str, actor: str
+    ) -> None:
+        """The ``CreditReversedByBank`` event (``reversed_by_bank``, which holds the rules)."""
+        self.reversed_on = reversed_on
+        self.payment_bounced_on = payment_bounced_on
 
     @event("CreditReturned")
     def _returned(self, returned_on: date, reason: str, actor: str) -> None:
