@@ -24,6 +24,11 @@ Each booking event becomes one or more balanced transactions:
   onto the receivables as any payment's); sent back to its sender, it leaves suspense and the
   bank on the return day. So the balances of days already past never change when it is
   resolved. A credit booked with its payment (a known customer) is booked as that payment;
+- a credit the bank took back after its payment was assigned or allocated on a later day than
+  the bank's (``CreditReversedByBank``, its payment bouncing on that later day): the money
+  leaves the bank on the bank's day, into ``Liabilities:Suspense`` (money the bank took back
+  that the books still credit to a payer, for an accountant to clear), and comes back on the
+  bounce day for the bounce to take out, so the bank is the statement's on every day;
 - revenue recognised to date: a line's month share is the difference of its running totals
   (``RecognitionLine.steps``, the schedule's own), each rounded; on each month end and each
   day a document is issued, per currency, what the schedule's once-rounded running total of
@@ -718,6 +723,7 @@ class LedgerBook:
             "BankCredit.BankCreditBooked": self._credit_booked,
             "BankCredit.SuspenseResolved": self._suspense_resolved,
             "BankCredit.CreditReturned": self._credit_returned,
+            "BankCredit.CreditReversedByBank": self._reversed_by_bank,
         }
 
     def _invoice_meta(self, event: Any, invoice: Invoice) -> list[tuple[str, str]]:
@@ -1048,6 +1054,50 @@ class LedgerBook:
                 tuple(self._credit_meta(event, credit)),
                 (Posting(SUSPENSE, amount), Posting(BANK, -amount)),
             )
+        ]
+
+    def _reversed_by_bank(self, event: Any) -> list[Transaction]:
+        """The bank took back a credit that was a customer's payment, on its own day
+        (``reversed_on``), and the payment bounced on a later one (``payment_bounced_on``: a
+        person assigned or allocated it after the bank's day, before the statement saying so
+        was imported). The bounce takes the money out of the bank on its own day; the bank
+        held none from its day on. So on the bank's day the money leaves ``Assets:Bank`` for
+        ``Liabilities:Suspense`` (money the bank took back that the books still credit to a
+        payer, the item an accountant clears), and on the bounce day it comes back, for the
+        bounce to take out: the bank is the statement's on every day, and nothing else moves.
+        A payment bounced on the bank's day needs neither. (Booked from this event alone, so
+        the order the bounce and the reversal are saved or delivered in does not matter.)"""
+        reversed_on: date = event.reversed_on
+        bounced_on: date = event.payment_bounced_on
+        if bounced_on <= reversed_on:
+            return []
+        credit = self._at(BankCredit, event.originator_id, event.originator_version)
+        amount = credit.credit.amount  # the payment's: a credit's payment is all of it
+        links = [self._credit_link(credit)]
+        meta = self._credit_meta(event, credit)
+        if credit.payment_id is not None:
+            links.append(self._payment_link(credit.payment_id))
+            meta.append(("payment_id", str(credit.payment_id)))
+        meta.append(("payment_bounced_on", bounced_on.isoformat()))
+        payer = self._payer(credit)
+        return [
+            Transaction(
+                reversed_on,
+                payer,
+                f"Bank credit taken back by the bank, its payment bouncing on {bounced_on}: "
+                f"{event.reason}",
+                tuple(links),
+                tuple(meta),
+                (Posting(SUSPENSE, amount), Posting(BANK, -amount)),
+            ),
+            Transaction(
+                bounced_on,
+                payer,
+                "Bank credit taken back by the bank: its payment bounced",
+                tuple(links),
+                tuple(meta),
+                (Posting(BANK, amount), Posting(SUSPENSE, -amount)),
+            ),
         ]
 
     def _allocation_txn(
