@@ -281,7 +281,7 @@ def test_a_store_built_before_write_offs_kept_their_revenue_is_refused_until_reb
 ) -> None:
     """Followed on, it would keep the 25.00 a write-off made of 605.00: refused with the
     rebuild advice; rebuilt, 17.50."""
-    assert Commissions().config()["rows"] == 12
+    assert Commissions().config()["rows"] >= 12  # (the layout that keeps write-offs, or later)
     app, _ = _half_paid_then(CreditDisposition.WRITTEN_OFF)
     rows = f"sqlite:///{tmp_path / 'rows.db'}"
     catch_up(app, [BuiltBeforeWriteOffsKeptTheirRevenue(ProjectionStore.open(rows))])

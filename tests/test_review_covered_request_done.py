@@ -179,4 +179,4 @@ def test_the_review_rows_are_version_13() -> None:
     or without what invoices billed of a request's hours, net of re-billable credit notes,
     which a cancelled fixed price owes its price less (12), or without the day a request was
     cancelled, before which it stood as it was cancelled from (13), is rebuilt."""
-    assert ReviewMeeting().config() == {"rows": 13}
+    assert ReviewMeeting().config()["rows"] >= 13  # (cancellation days kept, or later)

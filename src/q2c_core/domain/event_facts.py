@@ -19,7 +19,7 @@ import attrs
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.errors import InvalidValue, RuleViolated
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, person_key
 
 # the declared types checked (as the annotations spell them), and what a value must be
 _KINDS: dict[str, tuple[type, ...]] = {
@@ -109,7 +109,8 @@ def check_facts(
 ) -> None:
     """Refuse (``InvalidValue`` naming the field) a fact of the wrong type (a Decimal fact takes
     no int: commands convert first), None where a fact is required, a datetime where a business
-    day is meant, a blank actor, a card number in free text, or a control character in any text
+    day is meant, a blank actor (``person_key`` leaves nothing of it), a card number in free
+    text, or a control character in any text
     (``not_scanned``: text q2c writes itself); in the event's facts and in the values of
     ``checked_value`` classes they hold (a time entry, an expense, a PO), also in lists of them.
     """
@@ -151,9 +152,14 @@ def _check_one(
         )
     if kinds[0] is str:
         text = str(value)
-        if name == "actor" and not text.strip():
+        if name == "actor" and not person_key(text):
+            # (blank as people are read: spaces, or only invisible characters, a zero-width
+            # space or a Hangul filler, which no one could tell from another "nobody")
             raise InvalidValue(
-                "must name who did it", field=name, value=text, aggregate_id=aggregate_id
+                "must name who did it (not blank, nor invisible characters only)",
+                field=name,
+                value=text,
+                aggregate_id=aggregate_id,
             )
         if free:
             refuse_card_numbers(name, text, aggregate_id)

@@ -583,8 +583,10 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         """Sign off for one role, after the line checks pass against the hours logged.
 
         One person, one role: names are compared as ``person_key`` reads them (``Billy `` is
-        ``billy``, and so is ``ｂｉｌｌｙ`` or ``billy`` with a zero-width space pasted in), and
-        the drafter is never the only approver. An hourly line bills no more
+        ``billy``, and so is ``ｂｉｌｌｙ`` or ``billy`` with a zero-width space or a combining
+        grapheme joiner pasted in), and the drafter is never the only approver. A name of
+        invisible characters only is no one (``InvalidValue`` naming ``actor``). An hourly line
+        bills no more
         hours than were logged, and says so in its quantity (a line stating 4 hours that bills
         40 is refused). An invoice (not a credit note, which mirrors the invoice it credits)
         breaking an EN 16931 tax rule (``e_invoice_tax_problems``, with the buyer's VAT id
@@ -609,6 +611,15 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=role,
             )
         person = person_key(actor)
+        if not person:
+            # (a name of invisible characters only would be a second person no one can name,
+            # and the drafter's way to be the only approver)
+            raise InvalidValue(
+                "must name who approves (not blank, nor invisible characters only)",
+                field="actor",
+                aggregate_id=self.id,
+                value=actor,
+            )
         if any(person_key(a.actor) == person for a in self.approvals):
             raise ApprovalRefused(
                 f"{actor} has already approved for another role; one person, one role",

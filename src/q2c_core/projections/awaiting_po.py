@@ -73,9 +73,11 @@ class AwaitingPurchaseOrder(RequestBook):
         (``cancelled_from``), so a quote answered after a past day is listed on that day (3
         dropped it as soon as the PO or the cancellation was recorded); 5 keeps a request's
         handovers to another manager (``handovers``), so the list of a day before a handover
-        names the manager before it, and from its day on the new one. A store built by an
-        older version is refused until it is rebuilt from events."""
-        return {"rows": 5}
+        names the manager before it, and from its day on the new one; 6 reads a manager's name
+        without every default-ignorable character (a combining grapheme joiner, a Hangul filler,
+        a variation selector: ``person_key``), so ``who:`` rows keyed with one are keyed again.
+        A store built by an older version is refused until it is rebuilt from events."""
+        return {"rows": 6}
 
     @handles("EnhancementRequest.PurchaseOrderReceived")
     def _req_po(self, e: Any, oid: str) -> None:

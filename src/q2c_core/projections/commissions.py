@@ -359,13 +359,15 @@ class Commissions(ManagerNames):
         12 keeps whether a credit note writes its lines off (``writes_off``): such a note
         takes off its invoice its deposit lines alone, so the money already collected is not
         split again (a write-off is a credit loss, the revenue kept: it used to re-split the
-        money over the lines left, as if it had paid for them alone).
+        money over the lines left, as if it had paid for them alone); 13 reads a manager's name
+        without every default-ignorable character (a combining grapheme joiner, a Hangul filler,
+        a variation selector: ``person_key``), so ``who:`` rows keyed with one are keyed again.
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
         so it is refused until rebuilt; one built with rates for everyone ("*") only means what
         it meant, and is followed on."""
-        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 12}
+        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 13}
         if self.plan.names_someone():
             config["managers"] = "person_key"
         return config

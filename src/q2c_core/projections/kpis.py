@@ -106,9 +106,12 @@ class Kpis(Projection):
         hours, so billing and releasing it leaves no division dust; 4 counts as invoiced the
         hours the invoice lines bill of each time entry (kept on the entry's row as ``bill``),
         not the hours logged, so a write-down shows; 5 keys a worker's rows (``wc:``, ``wd:``
-        and the entries' ``worker``) by ``person_key``, the spelling shown kept in ``wk:``.
+        and the entries' ``worker``) by ``person_key``, the spelling shown kept in ``wk:``; 6
+        reads a worker's name without every default-ignorable character (a combining grapheme
+        joiner, a Hangul filler, a variation selector: ``person_key``), so ``wk:``, ``wc:`` and
+        ``wd:`` rows keyed with one are keyed again.
         A store built by an earlier version is refused until it is rebuilt from events."""
-        return {"rows": 5}
+        return {"rows": 6}
 
     replay_cost = 14.0
     # its worker/customer and worker/day totals come back long after (customers registered

@@ -196,9 +196,11 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         and reads a request completed with all its work billed already as invoiced
         (``Completed.all_billed``), so it leaves the agenda once paid; 14 keeps a request's
         handovers to another manager (``handovers``), so the agenda of a day before a handover
-        names the manager before it, and from its day on the new one. A store built by an
-        older version is refused until it is rebuilt from events."""
-        return {"rows": 14}
+        names the manager before it, and from its day on the new one; 15 reads a manager's name
+        without every default-ignorable character (a combining grapheme joiner, a Hangul filler,
+        a variation selector: ``person_key``), so ``who:`` rows keyed with one are keyed again.
+        A store built by an older version is refused until it is rebuilt from events."""
+        return {"rows": 15}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:

@@ -196,9 +196,11 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
         customer's manager as the person is shown (``who:`` rows; version 3 kept the spelling
         each customer was registered with); 5 keeps a customer's handovers to another manager
         (``handovers``: ``CustomerHandedOver``), so a statement as of a day before a handover
-        names the manager before it. A store built by an older version is refused until it is
-        rebuilt from events."""
-        return {"rows": 5}
+        names the manager before it; 6 reads a manager's name without every default-ignorable
+        character (a combining grapheme joiner, a Hangul filler, a variation selector:
+        ``person_key``), so ``who:`` rows keyed with one are keyed again. A store built by an
+        older version is refused until it is rebuilt from events."""
+        return {"rows": 6}
 
     @handles("Customer.CustomerRegistered")
     def _registered(self, e: Any, oid: str) -> None:

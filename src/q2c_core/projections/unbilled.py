@@ -211,8 +211,10 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
         a request's and a contract's handovers to another manager (``handovers``:
         ``RequestHandedOver``, ``ContractHandedOver``), so the items as of a day before a
         handover name the manager before it, and from its day on the new one, and the totals
-        by ``account_manager`` follow."""
-        return {"rows": 15}
+        by ``account_manager`` follow; 16 reads a manager's name without every default-ignorable
+        character (a combining grapheme joiner, a Hangul filler, a variation selector:
+        ``person_key``), so ``who:`` rows keyed with one are keyed again."""
+        return {"rows": 16}
 
     replay_cost = 14.0
 
