@@ -204,26 +204,15 @@ def erp_licence_contract(
 
 def test_contract_periods_are_listed_in_the_details(app: QuoteToCash) -> None:
     c, k = erp_licence_contract(app, "MC-1", "s1", date(2024, 1, 1), "1200")
-    line = InvoiceLine(
-        "L1",
-        "ERP licence, January",
-        Decimal(1),
-        Money.of("100", EUR),
-        TaxRate.standard(0),
-        LineSource(
-            SourceKind.CONTRACT_PERIOD,
-            contract_id=k,
-            sub_contract_id="s1",
-            period=Period(date(2024, 1, 1), date(2024, 2, 1)),
-            fraction=Decimal("0.0847"),
-        ),
-    )
-    invoice = app.draft_invoice(c, [line], drafted_on=date(2024, 1, 1), actor="billy")
+    # (the billing run bills a contract's periods; draft_invoice refuses them typed by hand)
+    app.activate_contract(k, effective=date(2024, 1, 1), actor=A)
+    app.run_billing(date(2024, 1, 1), actor=A)
+    (invoice,) = [i.id for i in app.invoices(c)]
     html = render_html(app, invoice, BRAND)
     assert "Contract periods" in html and "MC-1" in html and "s1 ERP licence" in html
     assert "2024-01-01 – 2024-01-31" in html
     text = "\n".join(pdf_pages(render_pdf(app, invoice, BRAND)))
-    assert "MC-1 s1 ERP licence 2024-01-01 – 2024-01-31 0.0847" in text
+    assert "MC-1 s1 ERP licence 2024-01-01 – 2024-01-31 1.0000" in text  # (the whole month)
     # not issued yet: it says so, in both
     assert "DRAFT" in text and "DRAFT" in html
 

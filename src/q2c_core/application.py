@@ -1354,7 +1354,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         purchase_order_number: str | None = None,
         note: str = "",
     ) -> UUID:
-        """Draft an invoice from lines the caller built (contract periods, manual items).
+        """Draft an invoice from lines the caller built (manual items, work, expenses; a
+        contract's periods are billed by ``run_billing``).
 
         ``kind`` is an ``InvoiceKind`` (text such as ``"standard"`` is refused, ``InvalidValue``
         naming ``kind``); a line whose net, or an invoice whose total, is beyond Money's range
@@ -1362,8 +1363,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         recorded without surrounding spaces; a blank one is refused (``InvalidValue`` naming
         it: leave it out), as the e-invoice's BuyerReference would be empty (PEPPOL R008).
         A deposit deduction line is refused (``InvalidValue`` naming ``lines.<id>.source.kind``):
-        a deposit is deducted by ``deduct_deposit``, which marks it deducted. A deposit invoice
-        holds deposit lines (``RevenueKind.DEPOSIT``) only, and only it holds them
+        a deposit is deducted by ``deduct_deposit``, which marks it deducted. A contract period
+        line naming a sub-contract is refused (``InvalidValue`` naming ``lines.<id>.source``):
+        the billing run bills contract periods (``_refuse_hand_made_contract_period``). A
+        deposit invoice holds deposit lines
+        (``RevenueKind.DEPOSIT``) only, and only it holds them
         (``InvalidValue`` naming ``lines.<id>.revenue_kind``). Nothing is recorded then."""
         if not isinstance(kind, InvoiceKind):
             raise InvalidValue(
@@ -1375,6 +1379,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         for line in lines:  # (typed by people: a card number pasted in is never stored)
             check_typed_line(line)
             _refuse_hand_made_deduction(line)
+            _refuse_hand_made_contract_period(line)
             _refuse_deposit_mixed(line, kind)
         refuse_card_numbers("note", note)
         refuse_control_characters("note", note)
@@ -3644,6 +3649,29 @@ def _refuse_hand_made_deduction(line: InvoiceLine) -> None:
             "deduct_deposit on the drafted invoice, which marks the deposit deducted",
             field=f"lines.{line.line_id}.source.kind",
             value=line.source.kind,
+        )
+
+
+def _refuse_hand_made_contract_period(line: InvoiceLine) -> None:
+    """A sub-contract's period typed by hand (``draft_invoice``) is refused: the billing run
+    bills contract periods. It records on the contract which days of a sub-contract it billed,
+    and credits them when the contract changes; a hand-made line of those days was recorded
+    nowhere, so the next run billed the same days again, and, issued, the line could not be
+    credited either (``draft_credit_note`` leaves a sub-contract's days to the run): a double
+    bill no one could correct. A contract-period line naming no sub-contract (a service period
+    of an older history's kind) bills nothing the run bills, and is credited by hand."""
+    source = line.source
+    if (
+        source is not None
+        and source.kind is SourceKind.CONTRACT_PERIOD
+        and source.sub_contract_id is not None
+    ):
+        raise InvalidValue(
+            f"line {line.line_id} bills sub-contract {source.sub_contract_id!r}'s days by "
+            "hand: the billing run bills contract periods (run_billing records the days billed "
+            "on the contract and credits them when the contract changes)",
+            field=f"lines.{line.line_id}.source",
+            value=source,
         )
 
 
