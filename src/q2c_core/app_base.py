@@ -281,9 +281,19 @@ class BaseApp(Application[UUID]):
     ) -> None:
         """Snapshot an aggregate as recorded (eventsourcing's); on SQLite, another writer
         holding the file's lock past the lock timeout is ``StorageUnavailable`` saying the
-        store is busy, the snapshot not written."""
+        store is busy, the snapshot not written.
+
+        A version snapshotted already (a snapshot job run again, the latest version taken by
+        the save's snapshot interval) is left as it is and nothing is raised: a snapshot is the
+        state the aggregate's events up to its version give, so a second one would say the same
+        (a stored snapshot that does not is ``verify_snapshots``' to report, not overwritten
+        here). Only that case is quiet: the store's refusal of a version it holds no snapshot
+        of is raised as it was."""
         try:
             super().take_snapshot(aggregate_id, version, projector_func)
+        except IntegrityError:
+            if not self._snapshot_taken(aggregate_id, version):
+                raise
         except OperationalError as error:
             assert self.snapshots is not None  # (the library's take_snapshot checked it)
             at = f" at version {version}" if version is not None else ""
@@ -292,6 +302,16 @@ class BaseApp(Application[UUID]):
             if busy is None:
                 raise
             raise busy from error
+
+    def _snapshot_taken(self, aggregate_id: UUID, version: int | None) -> bool:
+        """Whether a snapshot of the aggregate at ``version`` (None: its latest) is stored."""
+        assert self.snapshots is not None  # (the library's take_snapshot checked it)
+        if version is None:
+            version = self.repository.get(aggregate_id).version
+        stored = self.snapshots.recorder.select_events(
+            aggregate_id, gt=version - 1, lte=version, limit=1
+        )
+        return bool(stored)
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """Snapshot the saved aggregates whose version is on their interval (eventsourcing's,
