@@ -249,13 +249,20 @@ class ImportCommands(BaseApp):
         one of its ``former_ids`` (its content, as an export without the PSA's id column named
         it). An entry recorded by its content is one PSA entry: the first id to name it claims
         it (``RecordedWorkEntry.claim``, saved with the import, in ``index``); another PSA id
-        with the same content is other work (a second identical call that day), not it."""
+        with the same content is other work (a second identical call that day), not it.
+
+        A row named by its content (``named_by_content``) is that entry under each of its
+        former ids, its own earlier names (the same cells, the same occurrence), whichever
+        PSA id has claimed it since: it claims nothing, so the PSA id that names it later can.
+        A row with the PSA's id is an entry claimed by one of its own content ids too."""
         known = request.item_ids()
         if row.entry_id in known:
             return row.entry_id
         for former in row.former_ids:
             if former not in known:
                 continue
+            if row.named_by_content:
+                return former
             place_id = RecordedWorkEntry.create_id(former)
             place = index.get(place_id)
             if not isinstance(place, RecordedWorkEntry):
@@ -264,6 +271,8 @@ class ImportCommands(BaseApp):
             if place is None:
                 # recorded after the upgrade by another command: not indexed, never claimed
                 place = RecordedWorkEntry(entry_id=former, request_id=request.id, actor=actor)
+            if place.claimed_by in row.former_ids:
+                return former
             if not place.claimable_by(row.entry_id):
                 continue
             place.claim(row.entry_id, actor)

@@ -81,6 +81,7 @@ def read_time_entries_csv(
     source: str = DEFAULT_SOURCE,
     date_order: str | None = None,
     delta: bool = False,
+    tickets: Mapping[str, UUID] | None = None,
 ) -> tuple[list[TimeEntryRow], list[RowProblem]]:
     """Parse a PSA export into rows, and the problems of rows that could not be read.
 
@@ -95,6 +96,12 @@ def read_time_entries_csv(
     under another id is recorded). ``delta`` says the export lists only entries made since the
     last one: an id never recorded is then new work, never an entry recorded by its content
     (bob's second identical call of the day, alone in Tuesday's delta export).
+
+    An entry's content names the request it is on, not the cell as typed: the request id a
+    ticket maps to in ``tickets`` (as the import resolves it), or the request id however it is
+    written (capitals, braces): TKT-101 and its id are one request, so the same entry sent
+    again naming it otherwise is skipped, not billed twice. The id the cells as typed gave it
+    (what earlier versions named it by) is a former id, so an entry imported before is known.
     """
     prefix = source_name(source)
     header_problems, reader = read_csv(text, ALIASES, REQUIRED)
@@ -104,6 +111,9 @@ def read_time_entries_csv(
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
     seen_given: dict[str, int] = {}
+    # identical rows as typed, counted as earlier versions counted them (for their ids)
+    typed_seen: dict[str, int] = {}
+    typed_seen_given: dict[str, int] = {}
     raws = list(reader)
     mark = decimal_mark(raw.get(c) for raw in raws for c in NUMBER_COLUMNS)
     order = file_date_order((raw.get("date") for raw in raws), given=date_order, mark=mark)
@@ -133,29 +143,31 @@ def read_time_entries_csv(
             rate = parse_decimal(rate_text, "rate", mark) if rate_text else None
             currency = raw.get("currency").upper() or None
             given = raw.get("entry_id")
-            parts = [worker, work_date.isoformat(), _hours_key(hours), ref, str(billable), note]
-            content = "\x1f".join(parts)
+            day = work_date.isoformat()
+            parts = [worker, day, _hours_key(hours), _request_key(ref, tickets), str(billable)]
+            content = "\x1f".join([*parts, note])
             # identical rows are told apart by their occurrence, among the rows with an id
             # and among those without (as an export without the id column counted them)
             occurrences = seen_given if given else seen
             n = occurrences.get(content, 0)
             occurrences[content] = n + 1
             content_id = _content_id(content, n, prefix)
-            # the id earlier versions gave it, hashing the hours as written (8, not 8.00):
-            # the same work, so an export imported before is not recorded again
-            written: tuple[str, ...] = ()
-            if str(hours) != parts[2]:
-                parts[2] = str(hours)
-                written = (_content_id("\x1f".join(parts), n, prefix),)
+            earlier = _earlier_ids(
+                [worker, day, _hours_key(hours), ref, str(billable), note],
+                hours,
+                typed_seen_given if given else typed_seen,
+                prefix,
+            )
+            earlier = tuple(i for i in earlier if i != content_id)
             if given:
                 entry_id = f"{prefix}:{given}"
                 # as an export without the id column named the same work: one imported before
                 # the PSA's id column was switched on is not recorded again (unless the export
                 # lists new entries only: ``delta``)
-                former_ids = () if delta else (content_id, *written)
+                former_ids = () if delta else (content_id, *earlier)
             else:
                 entry_id = content_id
-                former_ids = written
+                former_ids = earlier
             rows.append(
                 TimeEntryRow(
                     line=raw.line,
@@ -169,6 +181,7 @@ def read_time_entries_csv(
                     rate=rate,
                     currency=currency,
                     former_ids=former_ids,
+                    named_by_content=not given,
                 )
             )
         except Q2CError as e:
@@ -211,6 +224,7 @@ class TimeEntryImporter(FileImporter):
             source=self.source,
             date_order=self.date_order,
             delta=self.delta,
+            tickets=self.tickets,
         )
         return self.app.import_time_entries(
             source,
@@ -231,6 +245,35 @@ def _hours_key(hours: Decimal) -> str:
     the usual form (so entries imported before keep their ids), or every decimal there is."""
     cents = hours.quantize(_CENTS)
     return format(cents if cents == hours else hours.normalize(), "f")
+
+
+def _request_key(ref: str, tickets: Mapping[str, UUID] | None) -> str:
+    """The request a row's cell names, as the entry's identity reads it: the request id its
+    ticket maps to, else the request id however written (``{...}``, capitals, no hyphens), as
+    the import resolves it; the cell as typed when it is neither (the import refuses it)."""
+    ref = ref.strip()
+    request = (tickets or {}).get(ref)
+    if request is None:
+        try:
+            request = UUID(ref)
+        except ValueError:
+            return ref
+    return str(request)
+
+
+def _earlier_ids(
+    parts: list[str], hours: Decimal, occurrences: dict[str, int], prefix: str
+) -> tuple[str, ...]:
+    """The ids earlier versions of the reader gave a row, from its cells as typed (``parts``,
+    counted among identical rows as typed in ``occurrences``): the request and the worker as
+    written, and, before that, the hours as written too (8, not 8.00)."""
+    content = "\x1f".join(parts)
+    n = occurrences.get(content, 0)
+    occurrences[content] = n + 1
+    ids = [_content_id(content, n, prefix)]
+    if str(hours) != parts[2]:
+        ids.append(_content_id("\x1f".join([*parts[:2], str(hours), *parts[3:]]), n, prefix))
+    return tuple(dict.fromkeys(ids))
 
 
 def _content_id(content: str, occurrence: int, prefix: str = DEFAULT_SOURCE) -> str:

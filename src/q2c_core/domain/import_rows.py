@@ -43,6 +43,10 @@ class TimeEntryRow:
     # ids this entry was imported under by earlier versions of the reader, or from an export
     # without the PSA's id column (the same work)
     former_ids: tuple[str, ...] = ()
+    # whether ``entry_id`` is derived from the row's content (an export without the PSA's id
+    # column): its former ids are then its own earlier names, the same content at the same
+    # occurrence, known whichever PSA id has claimed them since
+    named_by_content: bool = False
 
 
 @attrs.frozen
