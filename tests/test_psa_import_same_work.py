@@ -14,6 +14,8 @@ from uuid import UUID
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_import_time_entries import build
 
 from q2c_adapters.importers.time_entries import TimeEntryImporter, read_time_entries_csv
@@ -54,6 +56,37 @@ def test_the_same_entry_re_sent_naming_its_request_otherwise_is_skipped(
     assert (monday.recorded, tuesday.recorded, tuesday.skipped) == (1, 0, 1)
     assert len(app.request(request).work) == 1
     assert app.unbilled_work(request) == Money.of("200", "EUR")
+
+
+@given(
+    worker=st.sampled_from(["dana", "Dana", "DANA", " dana ", "ｄａｎａ", "da\u200bna"]),
+    again=st.sampled_from(["dana", "Dana", "DANA", " dana ", "ｄａｎａ", "da\u200bna"]),
+)
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_the_same_entry_re_sent_with_the_worker_spelled_otherwise_is_skipped(
+    worker: str, again: str
+) -> None:
+    """Dana is one person however she is typed (``person_key``): her entry is one entry."""
+    app = QuoteToCash.open("memory:")
+    request = build(app)["TKT-101"]
+    first = f'"{worker}",2024-03-05,2,TKT-101\n'
+    second = f'"{again}",2024-03-05,2,TKT-101\n'
+    psa(app, request).import_bytes((HEADER + first).encode(), "a.csv", actor="psa")
+    report = psa(app, request).import_bytes((HEADER + second).encode(), "b.csv", actor="psa")
+    assert (report.recorded, report.skipped) == (0, 1)
+    assert len(app.request(request).work) == 1
+
+
+def test_an_entry_with_the_psa_id_re_sent_with_the_worker_capitalised_is_the_same_entry() -> None:
+    """With the PSA's id, ``Dana`` for ``dana`` is not an edited entry: it is skipped."""
+    app = QuoteToCash.open("memory:")
+    request = build(app)["TKT-101"]
+    with_id = "id,worker,date,hours,request\n77,{},2024-03-05,2,TKT-101\n"
+    psa(app, request).import_bytes(with_id.format("dana").encode(), "a.csv", actor="psa")
+    report = psa(app, request).import_bytes(with_id.format("Dana").encode(), "b.csv", actor="psa")
+    assert (report.recorded, report.skipped) == (0, 1)
+    (work,) = app.request(request).work
+    assert work.entry.worker == "dana"
 
 
 def imported_as_before(app: QuoteToCash, request: UUID, text: str, name: str) -> None:

@@ -365,18 +365,19 @@ class ImportCommands(BaseApp):
     def _check_same_entry(request: EnhancementRequest, row: TimeEntryRow) -> None:
         """An entry id seen before must carry the same work, and the same rate when the file
         gives one (without one, the request's rate applied, which may have changed since): a
-        changed entry is not re-imported, and not skipped either."""
+        changed entry is not re-imported, and not skipped either. The worker is a person
+        (``person_key``): ``Dana`` for ``dana`` is the same entry, not an edited one."""
         recorded = request.entry(row.entry_id)
         rate_changed = row.rate is not None and (
             recorded.rate.amount != row.rate
             or (row.currency is not None and recorded.rate.currency != row.currency)
         )
         if rate_changed or (
-            recorded.worker,
+            person_key(recorded.worker),
             recorded.work_date,
             recorded.hours,
             recorded.billable,
-        ) != (row.worker, row.work_date, row.hours, row.billable):
+        ) != (person_key(row.worker), row.work_date, row.hours, row.billable):
             raise DuplicateEntry(
                 f"entry {row.entry_id!r} is already recorded as {recorded.worker} "
                 f"{recorded.work_date} {recorded.hours} h at {recorded.rate} (billable: "

@@ -100,7 +100,8 @@ def read_time_entries_csv(
     An entry's content names the request it is on, not the cell as typed: the request id a
     ticket maps to in ``tickets`` (as the import resolves it), or the request id however it is
     written (capitals, braces): TKT-101 and its id are one request, so the same entry sent
-    again naming it otherwise is skipped, not billed twice. The id the cells as typed gave it
+    again naming it otherwise is skipped, not billed twice. So does its worker, as a person
+    (``person_key``): ``Dana`` and ``dana`` did the same work. The id the cells as typed gave it
     (what earlier versions named it by) is a former id, so an entry imported before is known.
     """
     prefix = source_name(source)
@@ -144,7 +145,8 @@ def read_time_entries_csv(
             currency = raw.get("currency").upper() or None
             given = raw.get("entry_id")
             day = work_date.isoformat()
-            parts = [worker, day, _hours_key(hours), _request_key(ref, tickets), str(billable)]
+            request_key = _request_key(ref, tickets)
+            parts = [person_key(worker), day, _hours_key(hours), request_key, str(billable)]
             content = "\x1f".join([*parts, note])
             # identical rows are told apart by their occurrence, among the rows with an id
             # and among those without (as an export without the id column counted them)
@@ -265,7 +267,7 @@ def _earlier_ids(
     parts: list[str], hours: Decimal, occurrences: dict[str, int], prefix: str
 ) -> tuple[str, ...]:
     """The ids earlier versions of the reader gave a row, from its cells as typed (``parts``,
-    counted among identical rows as typed in ``occurrences``): the request and the worker as
+    counted among identical rows as typed in ``occurrences``): the worker and the request as
     written, and, before that, the hours as written too (8, not 8.00)."""
     content = "\x1f".join(parts)
     n = occurrences.get(content, 0)
