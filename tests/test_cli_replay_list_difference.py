@@ -20,14 +20,15 @@ runner = CliRunner(env={"COLUMNS": "400"})
 
 
 def test_a_long_list_missing_its_last_item_names_the_item(tmp_path: Path) -> None:
-    """Cy logs 60 more entries on the reports request; its unbilled row's live list loses
-    the last one behind the follower's back: replay prints the lengths and the missing entry."""
+    """Cy logs 60 more entries (a quarter hour each) on the reports request; its unbilled
+    row's live list loses the last one behind the follower's back: replay prints the lengths
+    and the missing entry."""
     db = tmp_path / "q2c.db"
     url = f"sqlite:///{db}"
     app = QuoteToCash.open(url)
     ids = story(app)
     for n in range(1, 61):
-        app.log_work(ids["request2"], work(f"cy{n}", date(2024, 4, 3), "1", "cy"), actor="cy")
+        app.log_work(ids["request2"], work(f"cy{n}", date(2024, 4, 3), "0.25", "cy"), actor="cy")
     app.close()
     assert runner.invoke(cli, ["update", "--url", url]).exit_code == 0
     key = f"req:{ids['request2'].hex}"

@@ -83,7 +83,13 @@ def big_invoice(app: QuoteToCash, entries: int = 90) -> tuple[UUID, UUID]:
     app.authorize_work(r, authorized_on=date(2024, 3, 4), actor=A)
     for i in range(entries):
         entry = TimeEntry(
-            f"t{i}", "bob", date(2024, 3, 5), Decimal("1.5"), Money.of("100", EUR), note=f"step {i}"
+            # a team of six (nobody works more than 24 hours a day)
+            f"t{i}",
+            f"dev{i % 6}",
+            date(2024, 3, 5),
+            Decimal("1.5"),
+            Money.of("100", EUR),
+            note=f"step {i}",
         )
         app.log_work(r, entry, actor="bob")
     app.complete_request(r, completed_on=date(2024, 3, 7), actor=A)
@@ -118,7 +124,7 @@ def test_a_long_invoice_prints_on_numbered_pages_with_its_totals(app: QuoteToCas
     )
     # the detail section: every time entry, with its date, worker, hours and note
     assert "Time entries" in everything
-    assert everything.count("2024-03-05 bob 1.5 step") == 90
+    assert len(re.findall(r"2024-03-05 dev\d 1\.5 step", everything)) == 90
     assert "Preise in €" in everything  # DejaVu prints what Latin-1 cannot
 
 

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 import attrs
@@ -183,6 +184,7 @@ class ImportCommands(BaseApp):
             index = self._work_entries_indexed(actor)
             on_request = self._requests_holding({row.entry_id for row in rows}, index)
             in_file: dict[str, tuple[UUID, int]] = {}  # entry id: its request, its first line
+            new_work: list[tuple[int, UUID, TimeEntry]] = []  # line, request, entry recorded
             for row in rows:
                 try:
                     request = self._request_for(row, ticket_map, requests)
@@ -212,6 +214,7 @@ class ImportCommands(BaseApp):
                             self._customer_currency(request),
                         )
                     recorded += 1
+                    new_work.append((row.line, request.id, entry))
                     place_id = RecordedWorkEntry.create_id(row.entry_id)
                     if row.entry_id not in on_request and place_id not in index:
                         index[place_id] = RecordedWorkEntry(
@@ -219,6 +222,7 @@ class ImportCommands(BaseApp):
                         )
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
+            found.extend(_days_over(new_work, requests))
             batch = _close_batch(
                 source,
                 found,
@@ -1324,6 +1328,43 @@ def _booking_order(item: BankCreditRow | BankReversalRow) -> tuple[date, int, in
     if isinstance(item, BankReversalRow):
         return item.reversed_on, 1, item.line
     return item.credit.booked_on, 0, item.line
+
+
+def _days_over(
+    new_work: Sequence[tuple[int, UUID, TimeEntry]],
+    requests: Mapping[UUID, EnhancementRequest],
+) -> list[RowProblem]:
+    """The rows of a file that take a worker (a person: ``person_key``) past 24 hours on a
+    day, counting the file's rows on every request it names and what those requests recorded
+    before (``new_work``: the line, request and entry of each row recorded, in file order):
+    one problem naming ``hours`` on the first row past it, per worker and day. Each request
+    refuses an entry past 24 hours on its own (``EnhancementRequest.check_day_hours``); this
+    adds the file's other requests. Hours recorded on requests the file does not name are not
+    counted (no index of a worker's day across requests)."""
+    new_ids = {(request_id, entry.entry_id) for _, request_id, entry in new_work}
+    days = {(person_key(entry.worker), entry.work_date) for _, _, entry in new_work}
+    hours: dict[tuple[str, date], Decimal] = dict.fromkeys(days, Decimal(0))
+    for request in requests.values():
+        for work in request.work:
+            day = (person_key(work.entry.worker), work.entry.work_date)
+            if day in hours and (request.id, work.entry.entry_id) not in new_ids:
+                hours[day] += work.entry.hours
+    problems: list[RowProblem] = []
+    told: set[tuple[str, date]] = set()
+    for line, request_id, entry in new_work:
+        day = (person_key(entry.worker), entry.work_date)
+        hours[day] += entry.hours
+        if hours[day] > 24 and day not in told:
+            told.add(day)
+            error = RuleViolated(
+                f"{entry.worker} would have {hours[day]} h on {entry.work_date} over the "
+                "file's requests: nobody works more than 24 h in a day",
+                field="hours",
+                aggregate_id=request_id,
+                value=entry.hours,
+            )
+            problems.append(_problem(line, error))
+    return problems
 
 
 def _held_elsewhere(entry_id: str, held: UUID) -> DuplicateEntry:

@@ -710,11 +710,39 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         )
 
     def log_work(self, entry: TimeEntry, actor: str) -> None:
-        """Record authorized work (``_work_logged``), its worker named (``TimeEntry.check_new``,
-        checked on new entries only)."""
+        """Record authorized work (``_work_logged``), its worker named (``TimeEntry.check_new``)
+        and not past 24 hours on its day (``check_day_hours``), both checked on new entries
+        only."""
         if isinstance(entry, TimeEntry):
             entry.check_new(self.id)
+            self.check_day_hours(entry)
         self._work_logged(entry, actor)
+
+    def check_day_hours(self, entry: TimeEntry) -> None:
+        """Nobody works more than 24 hours in a day: ``RuleViolated`` naming ``hours`` when the
+        entry's worker (a person: ``person_key``) would have more on its day on this request,
+        counting every entry recorded on it (authorized or not, billable or not). Checked when
+        work is recorded, not when a history is read back, so histories that recorded more
+        before still load. Hours on other requests are the commands' to count (a file import
+        counts the requests its rows name)."""
+        who = person_key(entry.worker)
+        done = sum(
+            (
+                w.entry.hours
+                for w in self.work
+                if w.entry.work_date == entry.work_date and person_key(w.entry.worker) == who
+            ),
+            Decimal(0),
+        )
+        if done + entry.hours > 24:
+            raise RuleViolated(
+                f"{entry.worker} would have {done + entry.hours} h on {entry.work_date} "
+                f"({done} h recorded on this request already): nobody works more than "
+                "24 h in a day",
+                field="hours",
+                aggregate_id=self.id,
+                value=entry.hours,
+            )
 
     @event("WorkLogged")
     def _work_logged(self, entry: TimeEntry, actor: str) -> None:
@@ -759,6 +787,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         such work before still load."""
         if isinstance(entry, TimeEntry):
             entry.check_new(self.id)
+            self.check_day_hours(entry)
             expected = self.billing_currency() or currency
             if expected is not None and entry.rate.currency != expected:
                 raise CurrencyMismatch(
