@@ -745,8 +745,8 @@ class ImportCommands(BaseApp):
 
         The bank's statement is a fact, so a reversal imported after a person assigned or
         allocated the credit's money on a later day than the bank's is not refused: the credit
-        keeps the bank's day (``CreditReversedByBank``, or ``CreditReturned`` for one still in
-        suspense), and its payment bounces on the first day the books allow
+        keeps the bank's day and the bounce day (``CreditReversedByBank``, also one still in
+        suspense, which leaves it), and its payment bounces on the first day the books allow
         (``_first_bounce_day``: the bank's day, or the latest day the payment was received,
         allocated or taken back off on), so the days before keep their answers.
         """
@@ -996,11 +996,10 @@ class ImportCommands(BaseApp):
         reopened = self._bounce(payment, bounced_on, reversal.reason, actor, invoices)
         changed[payment.id] = payment
         changed.update((invoice.id, invoice) for invoice in reopened)
-        if credit.is_suspended:
-            # nothing left to assign: out of suspense, as ``bank_suspense`` already reads it
-            credit.taken_back(reversal.reversed_on, reversal.reason, actor)
-        else:
-            credit.reversed_by_bank(reversal.reversed_on, bounced_on, reversal.reason, actor)
+        # (one still in suspense, its payment allocated by hand, leaves it: nothing is left to
+        # assign, as ``bank_suspense`` already reads it; it keeps the bounce day too, which
+        # the books read to take the money out of the bank on the bank's day)
+        credit.reversed_by_bank(reversal.reversed_on, bounced_on, reversal.reason, actor)
         changed[credit.id] = credit
         return True
 

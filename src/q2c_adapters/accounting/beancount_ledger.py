@@ -25,7 +25,8 @@ Each booking event becomes one or more balanced transactions:
   bank on the return day. So the balances of days already past never change when it is
   resolved. A credit booked with its payment (a known customer) is booked as that payment;
 - a credit the bank took back after its payment was assigned or allocated on a later day than
-  the bank's (``CreditReversedByBank``, its payment bouncing on that later day): the money
+  the bank's (``CreditReversedByBank``, its payment bouncing on that later day; also a known
+  customer's credit still in suspense, its payment allocated by hand): the money
   leaves the bank on the bank's day, into ``Liabilities:Suspense`` (money the bank took back
   that the books still credit to a payer, for an accountant to clear), and comes back on the
   bounce day for the bounce to take out, so the bank is the statement's on every day;

@@ -233,42 +233,38 @@ class BankCredit(ChecksFacts, Aggregate):
         self._returned(returned_on, reason, actor)
 
     def taken_back(self, returned_on: date, reason: str, actor: str) -> None:
-        """The bank took back the money of a suspended credit that has its payment (the payment
-        bounced the same day): nothing is left to assign, the credit leaves suspense as
-        returned (``CreditReturned``; its payment's bounce books the money out).
-
-        The rules are checked here, not in the event (``_returned``), as ``resolve``'s."""
+        """The bank took back the money of a suspended credit that has its payment, which
+        bounced the same day: ``reversed_by_bank(returned_on, returned_on, ...)``, one reading
+        of that fact whether the credit was in suspense or not (a history recorded before
+        keeps the ``CreditReturned`` this recorded then, its bounce on the bank's day)."""
         self._require_suspended("take back")
-        if self.payment_id is None:
-            raise InvalidTransition(
-                "the credit has no payment; return it to its sender instead",
-                field="payment_id",
-                aggregate_id=self.id,
-            )
-        self._check_after_booking(returned_on, "returned_on")
-        refuse_card_numbers("reason", reason)
-        self._returned(returned_on, reason, actor)
+        self.reversed_by_bank(returned_on, returned_on, reason, actor)
 
     def reversed_by_bank(
         self, reversed_on: date, payment_bounced_on: date, reason: str, actor: str
     ) -> None:
-        """The bank took back the money of a credit that is a customer's payment (matched, or
-        assigned by a person): ``reversed_on`` is the bank's day, which the credit keeps
+        """The bank took back the money of a credit that is a customer's payment (matched,
+        assigned by a person, or still in suspense with its payment: a known customer's credit
+        that fit no invoice): ``reversed_on`` is the bank's day, which the credit keeps
         (``CreditReversedByBank``); ``payment_bounced_on`` the day its payment bounced, the
         first the books allow: not before the bank's day, nor before the payment was received
-        or allocated. A reversal imported after a person assigned the credit, on a later day
-        than the bank's, so bounces the payment on the assignment's day, and the days before
-        keep their answers: the invoice was paid on them as it was then recorded.
+        or allocated. A reversal imported after a person assigned the credit, or allocated its
+        payment, on a later day than the bank's, so bounces the payment on that day, and the
+        days before keep their answers: the invoice was paid on them as it was then recorded.
+        Both days are on the one event, so the books read the money out of the bank on the
+        bank's day whatever the credit's status was. A credit in suspense leaves it (returned:
+        nothing is left to assign).
 
         The rules are checked here, not in the event (``_reversed_by_bank``), as ``resolve``'s:
-        a credit in suspense is taken back (``taken_back``) or returned instead; one the bank
-        took back already is refused (``InvalidTransition`` naming ``reversed_on``); a day before
-        the bank booked the credit (naming ``reversed_on``) or a bounce before the bank's day
-        (naming ``payment_bounced_on``) is refused (``RuleViolated``)."""
-        if self.is_suspended or self.status is CreditStatus.RETURNED or self.payment_id is None:
+        a credit with no payment is returned instead, and one returned is refused
+        (``InvalidTransition`` naming ``status``); one the bank took back already is refused
+        (``InvalidTransition`` naming ``reversed_on``); a day before the bank booked the credit
+        (naming ``reversed_on``) or a bounce before the bank's day (naming
+        ``payment_bounced_on``) is refused (``RuleViolated``)."""
+        if self.status is CreditStatus.RETURNED or self.payment_id is None:
             raise InvalidTransition(
-                f"cannot reverse a credit that is {self.status.value} as a payment; take it "
-                "back or return it instead",
+                f"cannot reverse a credit that is {self.status.value} as a payment; return "
+                "it instead",
                 field="status",
                 aggregate_id=self.id,
                 value=self.status,
@@ -297,9 +293,15 @@ class BankCredit(ChecksFacts, Aggregate):
     def _reversed_by_bank(
         self, reversed_on: date, payment_bounced_on: date, reason: str, actor: str
     ) -> None:
-        """The ``CreditReversedByBank`` event (``reversed_by_bank``, which holds the rules)."""
+        """The ``CreditReversedByBank`` event (``reversed_by_bank``, which holds the rules). A
+        credit in suspense leaves it on the bank's day, as returned."""
         self.reversed_on = reversed_on
         self.payment_bounced_on = payment_bounced_on
+        if self.is_suspended:
+            self.status = CreditStatus.RETURNED
+            self.resolved_on = reversed_on
+            self.resolved_by = actor
+            self.resolution_note = reason
 
     @event("CreditReturned")
     def _returned(self, returned_on: date, reason: str, actor: str) -> None:
