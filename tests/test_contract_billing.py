@@ -642,11 +642,12 @@ def test_a_contract_terminated_to_end_soon_is_listed_until_its_last_day(
     app: QuoteToCash,
 ) -> None:
     """Notice was given on 1 November: MC-LEAVING (evergreen, 1,800 a year) is terminated
-    from 15 December, so its last day is 14 December and it will not renew. On 1 December its
-    account manager sees it coming, 13 days left, terminated; on 14 December 0 days are left;
-    from 15 December it is no longer listed: it ended on purpose, unlike a term that ran out
-    unrenewed. MC-GONE, terminated back in June, and MC-NEVER, terminated before it was ever
-    activated, are never listed."""
+    from 15 December. A termination carries only the day it takes effect, so each day's list
+    shows the contract as it stood that day, whenever it is asked: on 1 December it is active
+    with its term's last day, 31 December, 30 days away, on 14 December 17 days, and from 15
+    December it is no longer listed: it ended on purpose, unlike a term that ran out
+    unrenewed. MC-NEVER, signed and never activated, is listed as signed until its termination
+    on 20 December takes effect, never after; MC-GONE, terminated back in June, never."""
     cust = customer(app)
     leaving = contract(app, cust, number="MC-LEAVING", auto_renew=True)
     app.terminate_contract(leaving, effective=date(2024, 12, 15), reason="notice", actor=A)
@@ -661,9 +662,16 @@ def test_a_contract_terminated_to_end_soon_is_listed_until_its_last_day(
             for e in app.contracts_expiring_within(30, on)
         ]
 
-    assert listed(date(2024, 12, 1)) == [("MC-LEAVING", 13, ContractStatus.TERMINATED, eur(1800))]
-    assert listed(date(2024, 12, 14)) == [("MC-LEAVING", 0, ContractStatus.TERMINATED, eur(1800))]
-    assert listed(date(2024, 12, 15)) == []
+    assert listed(date(2024, 12, 1)) == [
+        ("MC-LEAVING", 30, ContractStatus.ACTIVE, eur(1800)),
+        ("MC-NEVER", 30, ContractStatus.SIGNED, eur(1800)),
+    ]
+    assert listed(date(2024, 12, 14)) == [
+        ("MC-LEAVING", 17, ContractStatus.ACTIVE, eur(1800)),
+        ("MC-NEVER", 17, ContractStatus.SIGNED, eur(1800)),
+    ]
+    assert listed(date(2024, 12, 15)) == [("MC-NEVER", 16, ContractStatus.SIGNED, eur(1800))]
+    assert listed(date(2024, 12, 20)) == []
 
 
 # -- suspension only on purpose ------------------------------------------------------------------

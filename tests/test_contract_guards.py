@@ -602,8 +602,11 @@ def test_a_fixed_term_contract_live_after_its_term_ended_is_billed_for_its_term(
     assert due == [(live.hex, "2024-01-01..2024-03-31", eur(300))]
     outlook = revenue.outlook(date(2024, 1, 1), 12)
     assert sum((m.contracted.amount for m in outlook), eur(0).amount) == eur(300).amount
+    expiring = app.contracts_expiring_within(30, date(2024, 4, 15))
+    assert [(e.number, e.days_left) for e in expiring] == [("MC-1", -15)]
+    # (on 1 April MC-2 was still signed, its term ended: its expiry is dated 15 April)
     expiring = app.contracts_expiring_within(30, date(2024, 4, 1))
-    assert [(e.number, e.days_left) for e in expiring] == [("MC-1", -1)]
+    assert [(e.number, e.days_left) for e in expiring] == [("MC-1", -1), ("MC-2", -1)]
     app.expire_contract(live, effective=date(2024, 4, 2), actor=A)
     assert _previewed_as_run(app, date(2024, 4, 2)) == [("2024-01-01..2024-03-31", eur(300))]
     assert app.run_billing(date(2024, 6, 1), actor="run").documents == ()

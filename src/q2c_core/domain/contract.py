@@ -30,6 +30,7 @@ from q2c_core.domain.errors import (
     DuplicateEntry,
     InvalidTransition,
     InvalidValue,
+    Q2CError,
     RuleViolated,
 )
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore, checked_value
@@ -312,6 +313,12 @@ def _check_settings(facts: dict[str, Any]) -> None:
         for sub in subs:
             check_sub_contract(sub, "sub_contracts")
 
+
+# the events that take effect on a business day of their own, their ``effective``
+# (``Contract.as_it_stood_on``): the lifecycle changes of a contract and its renewals
+_DATED_EVENTS = frozenset(
+    ("Activated", "Suspended", "Reactivated", "Renewed", "Terminated", "Expired")
+)
 
 _LIVE = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 # the statuses in which the billing run renews an evergreen (auto-renew) contract
@@ -791,6 +798,54 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                     del self.sub_contracts[sub_id]
                 else:
                     self.sub_contracts[sub_id] = attrs.evolve(sub, effective_to=end)
+
+    # -- the contract as it stood on a past day --------------------------------------------------
+
+    @classmethod
+    def as_it_stood_on(cls, events: Iterable[Any], day: date) -> Contract | None:
+        """The contract as it stood on ``day``, from its events in version order: the term and
+        status in force that day, whatever was recorded since. A question about a past day
+        (``contracts_expiring_within``) then has one answer whenever it is asked.
+
+        The lifecycle changes that take effect on a day of their own (``_DATED_EVENTS``:
+        activation, suspension, reactivation, renewal, termination, expiry, by ``effective``)
+        count when that day is on or before ``day``, in the order recorded (a termination
+        dated back counts from its day, as it ends the term there); those dated after it had
+        not taken effect and are left out, with what they did to the term and the
+        sub-contracts (a renewal's new end and prices, a termination's cut). A renewal takes
+        effect on the old term's end, the first day of the new term, which is its only day
+        (the billing run renews an evergreen term ahead, on the day it runs, but the renewal
+        is dated on the old end). Every other event (sub-contract changes, billing records)
+        counts as recorded: it has no day of its own for the term or the status. One that the
+        contract as it stood could not have taken (a sub-contract added in a renewed term left
+        out, a renewal of a contract whose go-live is after ``day``) rested on a change after
+        ``day`` and is left out too; nothing is left out when no change is dated after ``day``.
+
+        None when the contract was not yet signed on ``day`` (no status of it took effect by
+        then: signed later, and not activated earlier). The result is a copy for reading,
+        never to be saved: its version is the latest event's.
+        """
+        contract: Any = None
+        skipped = False
+        for e in events:
+            if contract is None:
+                contract = e.mutate(None)
+                continue
+            if type(e).__name__ in _DATED_EVENTS and e.effective > day:
+                contract.version = e.originator_version
+                skipped = True
+                continue
+            try:
+                contract = e.mutate(contract)
+            except Q2CError:
+                if not skipped:
+                    raise
+                contract.version = e.originator_version
+        if not isinstance(contract, cls):
+            return None
+        if not any(h.effective <= day for h in contract.history):
+            return None
+        return contract
 
     # -- tax rate --------------------------------------------------------------------------------
 
