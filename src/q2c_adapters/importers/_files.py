@@ -202,6 +202,12 @@ class CsvRow:
         return value
 
 
+# lines with nothing but spaces (or a byte-order mark) before a CSV file's header, and the
+# line breaks that end them as the csv module counts lines (CR LF one, a lone CR one)
+_LEADING_BLANK_LINES = re.compile(r"(?:(?:[^\S\r\n]|\ufeff)*(?:\r\n|\r|\n))+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def read_csv(
     text: str,
     aliases: Mapping[str, Sequence[str]],
@@ -213,7 +219,10 @@ def read_csv(
     """Read CSV (comma or semicolon separated) mapping header aliases to canonical names.
 
     Returns the header's problems (a required column missing, a column given twice) and the data
-    rows (blank lines skipped), each with the line number it ends on. A file that is not
+    rows (blank lines skipped), each with the line number it ends on. Blank lines before the
+    header (an exporter's byte-order mark and empty line) are skipped too, and the header is
+    the first line with something in it: the delimiter is picked from it, and every problem
+    still names its line in the file as given. A file that is not
     well-formed CSV (a quote opened and never closed, which would swallow the lines after it
     into one cell; a quoted cell going on after its closing quote; a cell longer than
     ``csv.field_size_limit()``) is a problem naming the line where the broken row starts:
@@ -227,23 +236,30 @@ def read_csv(
     the headers.
     """
     fallbacks = fallbacks or {}
+    # blank lines before the header (an exporter's BOM and empty line) are skipped, as blank
+    # data rows are: taken for the header, they refused every column as missing. Lines keep
+    # their numbers in the file as it is (``skipped`` is added to the reader's).
+    blank = _LEADING_BLANK_LINES.match(text)
+    skipped = len(_LINE_BREAK.findall(blank.group())) if blank else 0
+    text = text[blank.end() :] if blank else text
+    header_line = skipped + 1
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
-        return [RowProblem(1, c, "column is missing") for c in required], iter(())
+        return [RowProblem(header_line, c, "column is missing") for c in required], iter(())
     except csv.Error as e:
-        return [_not_csv(1, e)], iter(())
+        return [_not_csv(header_line, e)], iter(())
     records: list[tuple[int, list[str]]] = []  # each row's cells and the line it ends on
     starts = reader.line_num + 1
     try:
         for cells in reader:
-            records.append((reader.line_num, cells))
+            records.append((skipped + reader.line_num, cells))
             starts = reader.line_num + 1
     except csv.Error as e:
-        return [_not_csv(starts, e)], iter(())
+        return [_not_csv(skipped + starts, e)], iter(())
     canonical: dict[str, str] = {}
     rank: dict[str, int] = {}
     for name, names in aliases.items():
@@ -251,7 +267,9 @@ def read_csv(
             canonical[_key(alias)] = name
             rank[_key(alias)] = n
     columns = [canonical.get(_key(h), _key(h)) for h in header]
-    problems = [RowProblem(1, c, "column is missing") for c in required if c not in columns]
+    problems = [
+        RowProblem(header_line, c, "column is missing") for c in required if c not in columns
+    ]
     # where each column given more than once is read from: positions in the header
     read_from: dict[str, list[int]] = {}
     for name in aliases:
@@ -269,7 +287,11 @@ def read_csv(
         shown = " and ".join(repr(header[i].strip()) for i in preferred)
         each = "both" if len(preferred) == 2 else "all"
         problems.append(
-            RowProblem(1, name, f"columns {shown} {each} give {name}: keep one, rename the others")
+            RowProblem(
+                header_line,
+                name,
+                f"columns {shown} {each} give {name}: keep one, rename the others",
+            )
         )
 
     def rows() -> Iterator[CsvRow]:
