@@ -571,7 +571,9 @@ def _run_correction_ledger(monkeypatch: pytest.MonkeyPatch | None) -> tuple[dict
     app.activate_contract(cid, effective=date(2024, 1, 1), actor="a")
     [inv] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
     issue(app, inv, date(2024, 1, 2))
-    app.terminate_contract(cid, effective=date(2024, 2, 1), reason="left", actor="a")
+    app.terminate_contract(
+        cid, effective=date(2024, 2, 1), reason="left", actor="a", noticed_on=date(2024, 2, 1)
+    )
     [note] = app.run_billing(date(2024, 2, 5), actor="run").documents
     assert note.kind is InvoiceKind.CREDIT_NOTE and note.net == Money.of("197.80", "EUR")
     expected = CreditDisposition.WRITTEN_OFF if monkeypatch else CreditDisposition.CORRECTED

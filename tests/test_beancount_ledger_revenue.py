@@ -569,7 +569,11 @@ class Life:
                 self.subs.append(new.sub_id)
             elif what == "terminate":
                 app.terminate_contract(
-                    self.contract, effective=self._back(day, n), reason="ended", actor=A
+                    self.contract,
+                    effective=self._back(day, n),
+                    reason="ended",
+                    actor=A,
+                    noticed_on=self._back(day, n),
                 )
         except Q2CError:
             pass

@@ -415,7 +415,13 @@ def test_termination_credits_the_days_billed_in_advance_after_it(app: QuoteToCas
     cust = customer(app)
     cid = contract(app, cust, frequency=BillingFrequency.QUARTERLY)
     app.run_billing(date(2024, 1, 1), actor="run")
-    app.terminate_contract(cid, effective=date(2024, 3, 1), reason="customer left", actor=A)
+    app.terminate_contract(
+        cid,
+        effective=date(2024, 3, 1),
+        reason="customer left",
+        actor=A,
+        noticed_on=date(2024, 3, 1),
+    )
     [note_draft] = app.run_billing(date(2024, 6, 1), actor="run").documents
     assert note_draft.kind is InvoiceKind.CREDIT_NOTE
     days = billed_days(app, cust)
@@ -489,7 +495,7 @@ def test_preview_equals_posted_for_random_histories(
             elif kind == "run":
                 app.run_billing(day, actor="run")
             elif kind == "terminate" and c.term.start < day < c.term.end:
-                app.terminate_contract(cid, effective=day, reason="left", actor=A)
+                app.terminate_contract(cid, effective=day, reason="left", actor=A, noticed_on=day)
                 break
         as_of = start + timedelta(days=run_offset)
         preview = app.preview_billing(as_of)
@@ -588,7 +594,9 @@ def test_contracts_expiring_within_days(app: QuoteToCash) -> None:
     soon = contract(app, cust, number="MC-SOON")
     contract(app, cust, number="MC-LATER", term=Period(date(2024, 1, 1), date(2026, 1, 1)))
     gone = contract(app, cust, number="MC-GONE")
-    app.terminate_contract(gone, effective=date(2024, 6, 1), reason="left", actor=A)
+    app.terminate_contract(
+        gone, effective=date(2024, 6, 1), reason="left", actor=A, noticed_on=date(2024, 6, 1)
+    )
     found = app.contracts_expiring_within(45, as_of=date(2024, 12, 1))
     assert [e.contract_id for e in found] == [soon]
     # (its last day, 31 December, is 30 days after 1 December)
@@ -642,19 +650,28 @@ def test_a_contract_terminated_to_end_soon_is_listed_until_its_last_day(
     app: QuoteToCash,
 ) -> None:
     """Notice was given on 1 November: MC-LEAVING (evergreen, 1,800 a year) is terminated
-    from 15 December. A termination carries only the day it takes effect, so each day's list
-    shows the contract as it stood that day, whenever it is asked: on 1 December it is active
-    with its term's last day, 31 December, 30 days away, on 14 December 17 days, and from 15
-    December it is no longer listed: it ended on purpose, unlike a term that ran out
-    unrenewed. MC-NEVER, signed and never activated, is listed as signed until its termination
-    on 20 December takes effect, never after; MC-GONE, terminated back in June, never."""
+    from 15 December, so its last day is 14 December and it will not renew. On 1 December its
+    account manager sees it coming, 13 days left, terminated; on 14 December 0 days are left;
+    from 15 December it is no longer listed: it ended on purpose, unlike a term that ran out
+    unrenewed. MC-GONE, terminated back in June, and MC-NEVER, terminated (on notice given on
+    1 November too) before it was ever activated, are never listed."""
     cust = customer(app)
     leaving = contract(app, cust, number="MC-LEAVING", auto_renew=True)
-    app.terminate_contract(leaving, effective=date(2024, 12, 15), reason="notice", actor=A)
+    app.terminate_contract(
+        leaving,
+        effective=date(2024, 12, 15),
+        reason="notice",
+        actor=A,
+        noticed_on=date(2024, 11, 1),
+    )
     gone = contract(app, cust, number="MC-GONE")
-    app.terminate_contract(gone, effective=date(2024, 6, 1), reason="left", actor=A)
+    app.terminate_contract(
+        gone, effective=date(2024, 6, 1), reason="left", actor=A, noticed_on=date(2024, 5, 2)
+    )
     never = contract(app, cust, number="MC-NEVER", activate=False)
-    app.terminate_contract(never, effective=date(2024, 12, 20), reason="lost", actor=A)
+    app.terminate_contract(
+        never, effective=date(2024, 12, 20), reason="lost", actor=A, noticed_on=date(2024, 11, 1)
+    )
 
     def listed(on: date) -> list[tuple[str, int, ContractStatus, Money]]:
         return [
@@ -662,16 +679,9 @@ def test_a_contract_terminated_to_end_soon_is_listed_until_its_last_day(
             for e in app.contracts_expiring_within(30, on)
         ]
 
-    assert listed(date(2024, 12, 1)) == [
-        ("MC-LEAVING", 30, ContractStatus.ACTIVE, eur(1800)),
-        ("MC-NEVER", 30, ContractStatus.SIGNED, eur(1800)),
-    ]
-    assert listed(date(2024, 12, 14)) == [
-        ("MC-LEAVING", 17, ContractStatus.ACTIVE, eur(1800)),
-        ("MC-NEVER", 17, ContractStatus.SIGNED, eur(1800)),
-    ]
-    assert listed(date(2024, 12, 15)) == [("MC-NEVER", 16, ContractStatus.SIGNED, eur(1800))]
-    assert listed(date(2024, 12, 20)) == []
+    assert listed(date(2024, 12, 1)) == [("MC-LEAVING", 13, ContractStatus.TERMINATED, eur(1800))]
+    assert listed(date(2024, 12, 14)) == [("MC-LEAVING", 0, ContractStatus.TERMINATED, eur(1800))]
+    assert listed(date(2024, 12, 15)) == []
 
 
 # -- suspension only on purpose ------------------------------------------------------------------
@@ -715,7 +725,9 @@ def test_a_suspended_contract_keeps_being_invoiced_until_it_is_terminated(
         ("2024-02-01..2024-02-29", eur(100)),
         ("2024-03-01..2024-03-31", eur(100)),
     ]
-    app.terminate_contract(cid, effective=date(2024, 4, 1), reason="unpaid", actor=A)
+    app.terminate_contract(
+        cid, effective=date(2024, 4, 1), reason="unpaid", actor=A, noticed_on=date(2024, 4, 1)
+    )
     assert app.run_billing(date(2024, 5, 1), actor="run").documents == ()
 
 

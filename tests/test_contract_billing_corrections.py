@@ -395,7 +395,13 @@ def test_a_month_credited_in_steps_gives_back_exactly_the_tax_it_billed(
     [n1] = run_and_issue(app, date(2024, 1, 2))
     app.remove_sub_contract(cid, "S1", effective_to=date(2024, 1, 20), actor=A)
     [n2] = run_and_issue(app, date(2024, 1, 3))
-    app.terminate_contract(cid, effective=date(2024, 1, 1), reason="never started", actor=A)
+    app.terminate_contract(
+        cid,
+        effective=date(2024, 1, 1),
+        reason="never started",
+        actor=A,
+        noticed_on=date(2024, 1, 1),
+    )
     [n3] = app.run_billing(date(2024, 1, 4), actor="run").documents
     assert [amounts(app, n) for n in (n1, n2, n3)] == [
         ("2.28", "0.48"),
@@ -427,7 +433,13 @@ def test_a_month_credited_day_by_day_down_to_nothing_leaves_no_cent_to_chase(
     for k, end in enumerate((31, 20, 2)):
         app.remove_sub_contract(cid, "S1", effective_to=date(2024, 1, end), actor=A)
         notes += run_and_issue(app, date(2024, 1, 2 + k))
-    app.terminate_contract(cid, effective=date(2024, 1, 1), reason="never started", actor=A)
+    app.terminate_contract(
+        cid,
+        effective=date(2024, 1, 1),
+        reason="never started",
+        actor=A,
+        noticed_on=date(2024, 1, 1),
+    )
     notes += run_and_issue(app, date(2024, 1, 5))
     assert [amounts(app, n) for n in notes] == [
         ("2.69", "0.56"),
@@ -460,7 +472,13 @@ def test_termination_after_a_retroactive_price_rise_credits_the_extra_invoice(
         jan.invoice_id,
     )
     assert (extra.kind, extra.net) == (InvoiceKind.STANDARD, eur(200))
-    app.terminate_contract(cid, effective=date(2024, 1, 10), reason="customer left", actor=A)
+    app.terminate_contract(
+        cid,
+        effective=date(2024, 1, 10),
+        reason="customer left",
+        actor=A,
+        noticed_on=date(2024, 1, 10),
+    )
     [note] = run_and_issue(app, date(2024, 1, 12))
     assert note.net == eur("141.94") and note.credits_invoice_id == extra.invoice_id
     [line] = app.invoice(note.invoice_id).lines
@@ -492,7 +510,13 @@ def test_a_free_pilot_month_charged_afterwards_is_billed_by_one_extra_invoice(
     assert (extra.kind, extra.period, extra.net) == (InvoiceKind.STANDARD, None, eur(100))
     [line] = app.invoice(extra.invoice_id).lines
     assert line.source is not None and line.source.period == JAN
-    app.terminate_contract(cid, effective=date(2024, 1, 20), reason="customer left", actor=A)
+    app.terminate_contract(
+        cid,
+        effective=date(2024, 1, 20),
+        reason="customer left",
+        actor=A,
+        noticed_on=date(2024, 1, 20),
+    )
     [note] = run_and_issue(app, date(2024, 1, 21))
     assert (note.kind, note.net, note.credits_invoice_id) == (
         InvoiceKind.CREDIT_NOTE,
@@ -571,7 +595,13 @@ def test_days_billed_by_two_corrections_are_credited_on_each(app: QuoteToCash) -
     second = run_and_issue(app, date(2024, 1, 3))
     assert [d.net for d in first] == [eur("54.84"), eur("109.68")]
     assert [d.net for d in second] == [eur("45.16"), eur("90.32")]
-    app.terminate_contract(cid, effective=date(2024, 1, 1), reason="never started", actor=A)
+    app.terminate_contract(
+        cid,
+        effective=date(2024, 1, 1),
+        reason="never started",
+        actor=A,
+        noticed_on=date(2024, 1, 1),
+    )
     preview = app.preview_billing(date(2024, 1, 4))
     notes = run_and_issue(app, date(2024, 1, 4))
     assert [d.lines for d in preview] == [tuple(app.invoice(n.invoice_id).lines) for n in notes]
@@ -597,7 +627,9 @@ def test_corrections_credit_their_own_invoices_on_a_shared_store(shared_url: str
             cid, "S1", effective=date(2024, 1, 1), annual_price=eur(2400), actor=A
         )
         _, extra = run_and_issue(app, date(2024, 1, 5))
-        app.terminate_contract(cid, effective=date(2024, 1, 10), reason="left", actor=A)
+        app.terminate_contract(
+            cid, effective=date(2024, 1, 10), reason="left", actor=A, noticed_on=date(2024, 1, 10)
+        )
         preview = app.preview_billing(date(2024, 1, 12))
         [note] = run_and_issue(app, date(2024, 1, 12))
         assert [d.lines for d in preview] == [tuple(app.invoice(note.invoice_id).lines)]
@@ -687,7 +719,11 @@ def test_any_retroactive_changes_give_notes_that_can_all_be_issued(
             if issue_now:
                 issue_drafts(app, cust, day)
         app.terminate_contract(
-            cid, effective=start + timedelta(days=ends % 28), reason="x", actor=A
+            cid,
+            effective=start + timedelta(days=ends % 28),
+            reason="x",
+            actor=A,
+            noticed_on=start + timedelta(days=ends % 28),
         )
         day += timedelta(days=1)
         preview = app.preview_billing(day)

@@ -156,7 +156,13 @@ def test_a_credit_of_money_still_takes_back_the_0_00_lines_with_it(app: QuoteToC
     credits Support's 12 days (38.71) and names the licence's days on a 0.00 line beside them,
     so one document says every day it takes back; nothing is superseded apart from it."""
     _, cid, jan, series = acme_with_a_paid_january(app)
-    app.terminate_contract(cid, effective=date(2024, 1, 20), reason="customer left", actor=A)
+    app.terminate_contract(
+        cid,
+        effective=date(2024, 1, 20),
+        reason="customer left",
+        actor=A,
+        noticed_on=date(2024, 1, 20),
+    )
     [note] = app.run_billing(date(2024, 1, 21), actor="run").documents
     assert (note.kind, note.net, note.credits_invoice_id) == (
         InvoiceKind.CREDIT_NOTE,

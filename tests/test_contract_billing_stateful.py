@@ -409,7 +409,9 @@ class ContractBillingMachine(RuleBasedStateMachine):
         contract = self._contract(pick)
         day = self.today + timedelta(days=offset)
         self._refused_records_nothing(
-            lambda: self.app.terminate_contract(contract.id, effective=day, reason="left", actor=A)
+            lambda: self.app.terminate_contract(
+                contract.id, effective=day, reason="left", actor=A, noticed_on=day
+            )
         )
 
     @rule(

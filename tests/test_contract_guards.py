@@ -62,7 +62,9 @@ def test_a_sub_contract_that_moved_away_is_changed_only_where_it_is_now(
         ),
         lambda: app.remove_sub_contract(mc1, "S1", effective_to=date(2024, 3, 1), actor=A),
         # ending MC-1 before the move would end S1 there early too
-        lambda: app.terminate_contract(mc1, effective=date(2024, 5, 1), reason="x", actor=A),
+        lambda: app.terminate_contract(
+            mc1, effective=date(2024, 5, 1), reason="x", actor=A, noticed_on=date(2024, 5, 1)
+        ),
     ]
     for refused in refusals:
         with pytest.raises(RuleViolated, match="moved to contract") as e:
@@ -97,11 +99,19 @@ def test_a_contract_ended_before_it_was_ever_activated_is_never_billed(
     waits for money from it. One activated and then terminated is billed up to its end."""
     cust = customer(app)
     never = contract(app, cust, activate=False)
-    app.terminate_contract(never, effective=date(2024, 6, 1), reason="never started", actor=A)
+    app.terminate_contract(
+        never,
+        effective=date(2024, 6, 1),
+        reason="never started",
+        actor=A,
+        noticed_on=date(2024, 6, 1),
+    )
     lapsed = contract(app, cust, number="MC-2", activate=False)
     app.expire_contract(lapsed, effective=date(2025, 1, 1), actor=A)
     served = contract(app, cust, number="MC-3")
-    app.terminate_contract(served, effective=date(2024, 3, 1), reason="moved on", actor=A)
+    app.terminate_contract(
+        served, effective=date(2024, 3, 1), reason="moved on", actor=A, noticed_on=date(2024, 3, 1)
+    )
     preview = app.preview_billing(date(2025, 1, 1))
     result = app.run_billing(date(2025, 1, 1), actor="run")
     assert [d.lines for d in preview] == [
@@ -156,7 +166,13 @@ def test_a_contract_is_billed_once_its_go_live_day_has_come(app: QuoteToCash) ->
     app.activate_contract(live, effective=date(2024, 6, 1), actor=A)
     never = contract(app, cust, number="MC-2", subs=(sub("S1"),), activate=False)
     app.activate_contract(never, effective=date(2024, 6, 1), actor=A)
-    app.terminate_contract(never, effective=date(2024, 3, 1), reason="never went live", actor=A)
+    app.terminate_contract(
+        never,
+        effective=date(2024, 3, 1),
+        reason="never went live",
+        actor=A,
+        noticed_on=date(2024, 3, 1),
+    )
     unbilled = UnbilledRevenue()
     catch_up(app, [unbilled])
     assert [i for i in unbilled.items(date(2024, 5, 31)) if i.kind == "contract_period"] == []
@@ -331,7 +347,7 @@ def test_a_status_change_says_why_in_words(app: QuoteToCash) -> None:
             held, effective=date(2024, 4, 1), reason=r, actor=A
         ),
         "terminate": lambda r: app.terminate_contract(
-            held, effective=date(2024, 4, 1), reason=r, actor=A
+            held, effective=date(2024, 4, 1), reason=r, actor=A, noticed_on=date(2024, 4, 1)
         ),
     }
     for name, call in calls.items():
@@ -377,7 +393,9 @@ def test_a_history_recorded_before_the_checks_still_loads(tmp_path: Path) -> Non
     reopened = QuoteToCash.open(url)
     [point] = reopened.contract(cid).sub_contracts["S1"].prices
     assert point.effective == datetime(2024, 1, 1, 9)  # as recorded, read back
-    reopened.terminate_contract(cid, effective=date(2024, 6, 1), reason="left", actor=A)
+    reopened.terminate_contract(
+        cid, effective=date(2024, 6, 1), reason="left", actor=A, noticed_on=date(2024, 6, 1)
+    )
     assert reopened.contract(cid).status is ContractStatus.TERMINATED
     projections = all_projections()
     assert rebuild(reopened, projections) > 0
@@ -564,7 +582,9 @@ def test_an_evergreen_contract_live_after_its_first_term_is_billed_and_renewed_m
     assert [(e.number, e.term_end, e.days_left) for e in expiring] == [
         ("MC-1", date(2024, 7, 1), 29)
     ]
-    app.terminate_contract(cid, effective=date(2024, 6, 15), reason="notice", actor=A)
+    app.terminate_contract(
+        cid, effective=date(2024, 6, 15), reason="notice", actor=A, noticed_on=date(2024, 6, 15)
+    )
     credit = app.run_billing(date(2024, 6, 15), actor="run").documents
     assert [(d.kind, d.net) for d in credit] == [(InvoiceKind.CREDIT_NOTE, eur("53.33"))]
     assert sum(billed_days(app, cust).values()) == 31 + 29 + 31 + 30 + 31 + 14

@@ -221,9 +221,17 @@ def test_the_customers_change_with_its_contracts_changes_them_all_at_once(
     customer = brewery(app)
     first = maintenance(app, customer, "MC-1")
     notice = maintenance(app, customer, "MC-2")
-    app.terminate_contract(notice, effective=date(2024, 10, 1), reason="notice", actor="bea")
+    app.terminate_contract(
+        notice,
+        effective=date(2024, 10, 1),
+        reason="notice",
+        actor="bea",
+        noticed_on=date(2024, 10, 1),
+    )
     ended = maintenance(app, customer, "MC-0")
-    app.terminate_contract(ended, effective=date(2024, 3, 1), reason="moved", actor="bea")
+    app.terminate_contract(
+        ended, effective=date(2024, 3, 1), reason="moved", actor="bea", noticed_on=date(2024, 3, 1)
+    )
     alone = maintenance(app, brewery_two(app), "MC-9")
 
     assert app.change_customer_payment_terms(

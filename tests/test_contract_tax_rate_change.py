@@ -402,9 +402,17 @@ def test_the_customers_change_with_its_contracts_changes_them_all_at_once(
     monthly = maintenance(app, customer, "MC-1")
     quarterly = maintenance(app, customer, "MC-2", frequency=BillingFrequency.QUARTERLY)
     notice = maintenance(app, customer, "MC-3")
-    app.terminate_contract(notice, effective=date(2024, 10, 1), reason="notice", actor="bea")
+    app.terminate_contract(
+        notice,
+        effective=date(2024, 10, 1),
+        reason="notice",
+        actor="bea",
+        noticed_on=date(2024, 10, 1),
+    )
     ended = maintenance(app, customer, "MC-0")
-    app.terminate_contract(ended, effective=date(2024, 3, 1), reason="moved", actor="bea")
+    app.terminate_contract(
+        ended, effective=date(2024, 3, 1), reason="moved", actor="bea", noticed_on=date(2024, 3, 1)
+    )
 
     assert app.change_customer_tax_rate(
         customer, tax_rate=V21, effective=JULY_1, actor="bea", contracts=True

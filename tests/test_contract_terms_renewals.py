@@ -183,7 +183,9 @@ def _terminated_in_the_gap(run_first: bool, uplift: int | None) -> tuple[QuoteTo
     app.run_billing(date(2024, 12, 1), actor="run")
     if run_first:
         app.run_billing(date(2025, 1, 1), actor="run")
-    app.terminate_contract(cid, effective=date(2025, 3, 1), reason="notice given", actor=A)
+    app.terminate_contract(
+        cid, effective=date(2025, 3, 1), reason="notice given", actor=A, noticed_on=date(2025, 3, 1)
+    )
     return app, cust, cid
 
 
@@ -220,7 +222,13 @@ def test_the_renewal_is_recorded_before_the_termination_and_replays(tmp_path: Pa
     app = QuoteToCash.open(url)
     cust = app.register_customer("Acme", EUR, account_manager="mia", actor=A)
     cid = signed(app, cust, auto_renew=True, renewal_uplift_percent=10)
-    app.terminate_contract(cid, effective=date(2025, 3, 1), reason="notice given", actor="bob")
+    app.terminate_contract(
+        cid,
+        effective=date(2025, 3, 1),
+        reason="notice given",
+        actor="bob",
+        noticed_on=date(2025, 3, 1),
+    )
     before = app.contract(cid)
     app.close()
     again = QuoteToCash.open(url)
@@ -260,7 +268,9 @@ def test_an_evergreen_termination_bills_the_same_whoever_comes_first(
             cid = signed(app, cust, auto_renew=True, renewal_uplift_percent=10)
             for d in sorted(run_days):
                 app.run_billing(end + timedelta(days=d), actor="run")
-            app.terminate_contract(cid, effective=effective, reason="notice", actor=A)
+            app.terminate_contract(
+                cid, effective=effective, reason="notice", actor=A, noticed_on=effective
+            )
             assert app.contract(cid).term.end == effective
             app.run_billing(effective + timedelta(days=400), actor="run")
             totals.append(net_billed(app, cust))
@@ -309,7 +319,9 @@ def test_only_a_live_evergreen_term_counts_as_renewed(app: QuoteToCash) -> None:
     for cid in (fixed, unsigned):
         with pytest.raises(InvalidValue):
             app.add_sub_contract(cid, sub("S2", start=date(2025, 1, 20)), actor=A)
-    app.terminate_contract(fixed, effective=date(2025, 3, 1), reason="gone", actor=A)
+    app.terminate_contract(
+        fixed, effective=date(2025, 3, 1), reason="gone", actor=A, noticed_on=date(2025, 3, 1)
+    )
     assert app.contract(fixed).term.end == date(2025, 1, 1)
     app.run_billing(date(2025, 6, 1), actor="run")
     assert net_billed(app, cust) == Decimal("1200.00")
@@ -458,7 +470,14 @@ def test_status_changes_keep_business_order_and_the_policy_respects_a_later_one(
     )
     # (signed on the 15th for a term from the 1st: activated from the 1st all the same)
     app.activate_contract(late_signer, effective=date(2024, 1, 1), actor=A)
-    app.terminate_contract(late_signer, effective=date(2024, 1, 2), reason="test", actor=A)
+    # (dated back: notice given on the signing day, never before it)
+    app.terminate_contract(
+        late_signer,
+        effective=date(2024, 1, 2),
+        reason="test",
+        actor=A,
+        noticed_on=date(2024, 1, 15),
+    )
     cid = signed(app, cust)
     [_, jan] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
     issue(app, jan, date(2024, 1, 1))

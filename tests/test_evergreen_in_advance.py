@@ -105,7 +105,9 @@ def test_notice_given_before_1_january_bills_only_1_to_14_january(app: QuoteToCa
     acme = customer(app)
     cid = mc1(app, acme)
     bill(app, date(2024, 12, 1))
-    app.terminate_contract(cid, effective=TERM.end, reason="notice given", actor=A)
+    app.terminate_contract(
+        cid, effective=TERM.end, reason="notice given", actor=A, noticed_on=TERM.end
+    )
     [january] = bill(app, date(2025, 1, 1))
     assert january.net == eur("45.16")
     [line] = app.invoice(january.invoice_id).lines
@@ -125,7 +127,9 @@ def test_notice_given_after_the_run_renewed_ahead_credits_15_to_31_january(
     bill(app, date(2024, 12, 1))
     [january] = bill(app, date(2025, 1, 1))
     issue(app, january.invoice_id, date(2025, 1, 1))
-    app.terminate_contract(cid, effective=TERM.end, reason="notice given", actor=A)
+    app.terminate_contract(
+        cid, effective=TERM.end, reason="notice given", actor=A, noticed_on=TERM.end
+    )
     [credit] = bill(app, date(2025, 1, 10))
     assert credit.kind is InvoiceKind.CREDIT_NOTE and credit.net == eur("54.84")
     assert billed_for(app, acme, "S", JAN_2025) == Decimal("45.16")

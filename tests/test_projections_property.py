@@ -295,7 +295,7 @@ class Driver:
         elif op == 19:
             if amount <= 2:
                 on = day + timedelta(days=amount)
-                app.terminate_contract(cid, effective=on, reason="left", actor="a")
+                app.terminate_contract(cid, effective=on, reason="left", actor="a", noticed_on=on)
             elif amount <= 5:
                 self.toggle_suspension(cid, day)
             elif amount <= 7:

@@ -24,7 +24,13 @@ def test_the_books_agree_after_a_month_and_its_termination_credit_are_issued_tog
     )
     contract = sign(app, customer, "MC-2", ("s", "t"), timing=BillingTiming.IN_ARREARS)
     drafted = list(app.run_billing(date(2026, 4, 1), actor="bea").invoice_ids)
-    app.terminate_contract(contract, effective=date(2026, 3, 15), reason="notice", actor="mia")
+    app.terminate_contract(
+        contract,
+        effective=date(2026, 3, 15),
+        reason="notice",
+        actor="mia",
+        noticed_on=date(2026, 3, 15),
+    )
     drafted += app.run_billing(date(2026, 4, 15), actor="bea").invoice_ids
     for invoice in drafted:
         issue(app, invoice, date(2026, 4, 20))

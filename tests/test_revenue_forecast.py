@@ -292,7 +292,13 @@ def test_a_terminated_contract_contributes_nothing_after_its_end() -> None:
     app = QuoteToCash.open("memory:")
     contract = signed(app, sub("erp", "12000.00"))
     bill(app, date(2024, 1, 1))
-    app.terminate_contract(contract, effective=date(2024, 9, 16), reason="moved away", actor=A)
+    app.terminate_contract(
+        contract,
+        effective=date(2024, 9, 16),
+        reason="moved away",
+        actor=A,
+        noticed_on=date(2024, 9, 16),
+    )
     seen = by_month(schedule(app).forecast(date(2024, 1, 15)))
     assert seen[date(2024, 8, 1)].contracted == eur("1000.00")
     assert seen[date(2024, 9, 1)].contracted == eur("500.00")
@@ -437,7 +443,7 @@ def happen(app: QuoteToCash, contract: UUID, day: date, what: str, n: int) -> No
         elif what == "add":
             app.add_sub_contract(contract, sub(f"n{n}", str(Decimal(n) / 100), day), actor=A)
         else:
-            app.terminate_contract(contract, effective=day, reason="ended", actor=A)
+            app.terminate_contract(contract, effective=day, reason="ended", actor=A, noticed_on=day)
     except Q2CError:
         pass
 
@@ -527,7 +533,9 @@ def test_a_30_360_contract_terminated_early_earns_its_served_months_and_never_go
         day_count=DayCount.THIRTY_360,
     )
     bill(app, date(2024, 1, 1))
-    app.terminate_contract(cid, effective=date(2024, 2, 1), reason="left", actor=A)
+    app.terminate_contract(
+        cid, effective=date(2024, 2, 1), reason="left", actor=A, noticed_on=date(2024, 2, 1)
+    )
     credits = bill(app, date(2024, 1, 15))
     assert len(credits) == 1
     rs = schedule(app)

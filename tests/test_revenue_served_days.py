@@ -131,7 +131,13 @@ def test_a_back_dated_termination_after_the_run_drafted_the_month_recognises_its
     url, app, customer = open_app(tmp_path)
     contract = sign(app, customer, "MC-1", ("s",), timing=BillingTiming.IN_ARREARS)
     app.run_billing(date(2026, 4, 1), actor="bea")  # March drafted, awaiting approvals
-    app.terminate_contract(contract, effective=date(2026, 3, 15), reason="notice", actor="mia")
+    app.terminate_contract(
+        contract,
+        effective=date(2026, 3, 15),
+        reason="notice",
+        actor="mia",
+        noticed_on=date(2026, 3, 15),
+    )
     app.run_billing(date(2026, 4, 15), actor="bea")
     on = date(2026, 3, 31)
 
@@ -190,7 +196,13 @@ def test_issuing_a_month_and_its_termination_credit_as_drafted_leaves_past_days_
     url, app, customer = open_app(tmp_path)
     contract = sign(app, customer, "MC-2", ("s", "t"), timing=BillingTiming.IN_ARREARS)
     march = list(app.run_billing(date(2026, 4, 1), actor="bea").invoice_ids)
-    app.terminate_contract(contract, effective=date(2026, 3, 15), reason="notice", actor="mia")
+    app.terminate_contract(
+        contract,
+        effective=date(2026, 3, 15),
+        reason="notice",
+        actor="mia",
+        noticed_on=date(2026, 3, 15),
+    )
     credit = list(app.run_billing(date(2026, 4, 15), actor="bea").invoice_ids)
     assert len(march) == len(credit) == 1
     days = [date(2026, 3, 14), date(2026, 3, 31), date(2026, 4, 12), date(2026, 4, 30)]

@@ -89,7 +89,13 @@ def test_termination_credit_un_earns_its_days_ratably_never_below_zero() -> None
     cid = contract(app, c, subs=(sub("S1", price=12000),), frequency=BillingFrequency.ANNUAL)
     r = app.run_billing(date(2024, 1, 1), actor=A)
     issue(app, r.documents[0].invoice_id, date(2024, 1, 1))
-    app.terminate_contract(cid, effective=date(2024, 7, 1), reason="customer left", actor=A)
+    app.terminate_contract(
+        cid,
+        effective=date(2024, 7, 1),
+        reason="customer left",
+        actor=A,
+        noticed_on=date(2024, 7, 1),
+    )
     r2 = app.run_billing(date(2024, 3, 1), actor=A)
     assert [(d.kind.name, d.net) for d in r2.documents] == [("CREDIT_NOTE", eur("6032.79"))]
     issue(app, r2.documents[0].invoice_id, date(2024, 3, 1))
@@ -126,7 +132,13 @@ def test_credit_issued_after_the_days_it_credits_reverses_them_at_issue() -> Non
     r = app.run_billing(date(2024, 1, 1), actor=A)
     issue(app, r.documents[0].invoice_id, date(2024, 1, 1))
     # retroactive: terminated from 2024-07-01, credited only on 2024-10-01
-    app.terminate_contract(cid, effective=date(2024, 7, 1), reason="customer left", actor=A)
+    app.terminate_contract(
+        cid,
+        effective=date(2024, 7, 1),
+        reason="customer left",
+        actor=A,
+        noticed_on=date(2024, 7, 1),
+    )
     r2 = app.run_billing(date(2024, 10, 1), actor=A)
     issue(app, r2.documents[0].invoice_id, date(2024, 10, 1))
     rs = RevenueSchedule()

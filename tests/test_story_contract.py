@@ -94,7 +94,13 @@ def test_contract_lifecycle(app: QuoteToCash) -> None:
     assert "site-b" in c.sub_contracts  # ended before the renewal: not re-priced
     assert c.sub_contracts["site-b"].price_on(date(2025, 1, 1)) == eur(300)
 
-    app.terminate_contract(contract, effective=date(2025, 6, 1), reason="moved vendor", actor=A)
+    app.terminate_contract(
+        contract,
+        effective=date(2025, 6, 1),
+        reason="moved vendor",
+        actor=A,
+        noticed_on=date(2025, 6, 1),
+    )
     c = app.contract(contract)
     assert c.status is ContractStatus.TERMINATED
     assert c.term.end == date(2025, 6, 1)

@@ -94,7 +94,9 @@ def test_an_extension_the_rules_refuse_records_nothing(app: QuoteToCash) -> None
     with pytest.raises(InvalidValue) as open_ended:
         app.extend_sub_contract(other, "T1", effective_to=None, actor=A)
     assert open_ended.value.field == "effective_to"
-    app.terminate_contract(other, effective=date(2024, 7, 1), reason="left", actor=A)
+    app.terminate_contract(
+        other, effective=date(2024, 7, 1), reason="left", actor=A, noticed_on=date(2024, 7, 1)
+    )
     mark = app.recorder.max_notification_id()
     with pytest.raises(InvalidTransition):
         app.extend_sub_contract(other, "T1", effective_to=None, actor=A)

@@ -403,7 +403,13 @@ def test_long_contract_lines_keep_their_whole_text(validator: PeppolValidator) -
     app.activate_contract(contract, effective=year.start, actor="a")
     [invoice] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
     issue(app, invoice, date(2024, 1, 2))
-    app.terminate_contract(contract, effective=date(2024, 1, 25), reason="left", actor="a")
+    app.terminate_contract(
+        contract,
+        effective=date(2024, 1, 25),
+        reason="left",
+        actor="a",
+        noticed_on=date(2024, 1, 25),
+    )
     [note] = app.run_billing(date(2024, 1, 25), actor="run").invoice_ids
     issue(app, note, date(2024, 1, 25))
     assert app.invoice(note).kind is InvoiceKind.CREDIT_NOTE

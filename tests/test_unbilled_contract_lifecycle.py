@@ -79,7 +79,9 @@ def test_a_contract_terminated_mid_period_is_still_billed_up_to_its_end(app: Quo
     """
     cust = customer(app)
     cid = contract(app, cust, timing=BillingTiming.IN_ARREARS)
-    app.terminate_contract(cid, effective=date(2024, 3, 15), reason="moved away", actor=A)
+    app.terminate_contract(
+        cid, effective=date(2024, 3, 15), reason="moved away", actor=A, noticed_on=date(2024, 3, 15)
+    )
     unbilled = UnbilledRevenue()
     on = date(2024, 4, 1)
     assert unbilled_periods(app, unbilled, on) == {
@@ -99,7 +101,9 @@ def test_terminating_a_month_billed_in_advance_shows_the_credit_due(app: QuoteTo
     cust = customer(app)
     cid = contract(app, cust)
     app.run_billing(date(2024, 3, 1), actor="run")
-    app.terminate_contract(cid, effective=date(2024, 3, 15), reason="moved away", actor=A)
+    app.terminate_contract(
+        cid, effective=date(2024, 3, 15), reason="moved away", actor=A, noticed_on=date(2024, 3, 15)
+    )
     unbilled = UnbilledRevenue()
     on = date(2024, 3, 20)
     assert unbilled_periods(app, unbilled, on) == {}

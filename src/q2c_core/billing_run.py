@@ -517,10 +517,19 @@ class ContractBilling(BaseApp):
         )
 
     def terminate_contract(
-        self, contract_id: UUID, *, effective: date, reason: str, actor: str
+        self, contract_id: UUID, *, effective: date, reason: str, actor: str, noticed_on: date
     ) -> None:
-        """End the contract early."""
-        self._update(Contract, contract_id, lambda c: c.terminate(effective, reason, actor))
+        """End the contract early, from ``effective``, notice given on ``noticed_on``.
+
+        The notice day is required (``InvalidValue`` naming ``noticed_on`` when it is no date,
+        ``RuleViolated`` when before the contract was signed; nothing recorded): from that day
+        the contract stands terminated, its term cut at ``effective``, and the list of
+        contracts expiring shows it as not renewing until its last day
+        (``contracts_expiring_within``). A termination dated back is noticed after
+        ``effective``."""
+        self._update(
+            Contract, contract_id, lambda c: c.terminate(effective, reason, actor, noticed_on)
+        )
 
     def expire_contract(self, contract_id: UUID, *, effective: date, actor: str) -> None:
         """The term ran out."""
@@ -862,12 +871,13 @@ class ContractBilling(BaseApp):
           terminated before they were ever activated (they never served).
 
         Each contract is judged by the term and status in force on ``as_of``
-        (``Contract.as_it_stood_on``): renewals, expiries, terminations and status changes
-        dated after it are left out, so the answer for a past day stays the one given that
-        day, whatever was recorded since (a contract not yet signed by then is not listed).
-        A termination carries only the day it takes effect, not the day notice was given: a
-        contract terminated from a later day is listed as it stands until that day (live,
-        with its whole term), and from that day on its cut term has ended.
+        (``Contract.as_it_stood_on``): renewals, expiries and status changes dated after it
+        are left out, so the answer for a past day stays the one given that day, whatever was
+        recorded since (a contract not yet signed by then is not listed). A termination counts
+        from the day notice was given (``noticed_on``): from then on the contract is listed
+        terminated, its term cut to the termination day, until its last day; before, it is
+        listed as it stood, live with its whole term (also when the termination is dated back
+        to before the notice).
         """
         require_whole(days, "days")
         _check_reckonable(as_of)

@@ -315,10 +315,9 @@ def _check_settings(facts: dict[str, Any]) -> None:
 
 
 # the events that take effect on a business day of their own, their ``effective``
-# (``Contract.as_it_stood_on``): the lifecycle changes of a contract and its renewals
-_DATED_EVENTS = frozenset(
-    ("Activated", "Suspended", "Reactivated", "Renewed", "Terminated", "Expired")
-)
+# (``Contract.as_it_stood_on``): the lifecycle changes of a contract and its renewals (a
+# termination counts from the day notice was given, its ``noticed_on``)
+_DATED_EVENTS = frozenset(("Activated", "Suspended", "Reactivated", "Renewed", "Expired"))
 
 _LIVE = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 # the statuses in which the billing run renews an evergreen (auto-renew) contract
@@ -362,8 +361,9 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # a suspension or reactivation no earlier than the change before it (a suspension dated
     # before a later reactivation would read as the last word). An activation may come before
     # the signing day (signed on the 15th for a term from the 1st), and a termination may be
-    # dated back (the run credits the days after it). A change of the tax rate is no earlier
-    # than the last one (one dated before it would be overruled by it).
+    # dated back (the run credits the days after it; its notice day is not before the signing,
+    # checked by ``terminate`` before an evergreen term is renewed up to it). A change of the
+    # tax rate is no earlier than the last one (one dated before it would be overruled by it).
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
         **{
             name: (NotBefore("effective", "status_since", "the last status change"),)
@@ -735,8 +735,14 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             renewed = True
         return renewed
 
-    def terminate(self, effective: date, reason: str, actor: str) -> None:
+    def terminate(self, effective: date, reason: str, actor: str, noticed_on: date) -> None:
         """End the contract early; sub-contracts end with it.
+
+        ``noticed_on`` is the business day notice was given (the contract as it stood on a
+        past day, ``as_it_stood_on``, is terminated from that day on, its term cut at
+        ``effective``). It is required (``InvalidValue`` naming ``noticed_on`` when it is no
+        date), and not before the contract was signed (``RuleViolated``, ``DAY_ORDER``); it
+        may come after ``effective``: a termination dated back is noticed after it took effect.
 
         An evergreen term that ends before ``effective`` counts as renewed (``renew_through``,
         recorded first, as the billing run would have renewed it), so the days up to
@@ -745,6 +751,14 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         """
         self._require(*_LIVE, doing="terminate")
         self._require_reason(reason)
+        require_day(noticed_on, "noticed_on")
+        if noticed_on < self.signed_on:
+            raise RuleViolated(
+                f"{noticed_on} is before the contract was signed ({self.signed_on})",
+                field="noticed_on",
+                aggregate_id=self.id,
+                value=noticed_on,
+            )
         for sub in self.sub_contracts.values():
             # (its days here up to the move are part of the move's carried remainder)
             if sub.reassigned_to is not None and sub.effective_to and sub.effective_to > effective:
@@ -756,12 +770,16 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                     value=effective,
                 )
         self.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
-        self._terminated(effective, reason, actor)
+        self._terminated(effective, reason, actor, noticed_on)
 
     @event("Terminated")
-    def _terminated(self, effective: date, reason: str, actor: str) -> None:
+    def _terminated(
+        self, effective: date, reason: str, actor: str, noticed_on: date | None = None
+    ) -> None:
         """The ``Terminated`` event (``terminate``): sub-contracts end at ``effective``, and the
-        term with them when it would run on."""
+        term with them when it would run on. ``noticed_on``, the day notice was given, is None
+        only in terminations recorded before it was kept (``as_it_stood_on`` reads those as
+        noticed on the signing day)."""
         self._require(*_LIVE, doing="terminate")
         self._require_reason(reason)
         self._end_subs(effective)
@@ -808,44 +826,73 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         (``contracts_expiring_within``) then has one answer whenever it is asked.
 
         The lifecycle changes that take effect on a day of their own (``_DATED_EVENTS``:
-        activation, suspension, reactivation, renewal, termination, expiry, by ``effective``)
-        count when that day is on or before ``day``, in the order recorded (a termination
-        dated back counts from its day, as it ends the term there); those dated after it had
-        not taken effect and are left out, with what they did to the term and the
-        sub-contracts (a renewal's new end and prices, a termination's cut). A renewal takes
-        effect on the old term's end, the first day of the new term, which is its only day
-        (the billing run renews an evergreen term ahead, on the day it runs, but the renewal
-        is dated on the old end). Every other event (sub-contract changes, billing records)
-        counts as recorded: it has no day of its own for the term or the status. One that the
-        contract as it stood could not have taken (a sub-contract added in a renewed term left
-        out, a renewal of a contract whose go-live is after ``day``) rested on a change after
-        ``day`` and is left out too; nothing is left out when no change is dated after ``day``.
+        activation, suspension, reactivation, renewal, expiry, by ``effective``) count when
+        that day is on or before ``day``, in the order recorded; those dated after it had not
+        taken effect and are left out, with what they did to the term and the sub-contracts (a
+        renewal's new end and prices). A renewal takes effect on the old term's end, the first
+        day of the new term, which is its only day (the billing run renews an evergreen term
+        ahead, on the day it runs, but the renewal is dated on the old end).
+
+        A termination counts from the day notice was given (``noticed_on``), whatever day it
+        takes effect: from then on the contract stands terminated, its term cut at
+        ``effective``, so it is listed as not renewing until its last day; before, it is left
+        out (a termination dated back, noticed after its effective day, counts from the notice
+        too: until then nobody knew). Once notice is given the day the contract ends is
+        known, so the changes recorded before the termination and dated before that day count
+        too (the term then runs to it: an evergreen term the termination renewed up to it,
+        the go-live before it). A termination recorded before notice days were kept
+        (``noticed_on`` None) reads as noticed on the day the contract was signed, as those
+        histories read before: terminated on every day.
+
+        Every other event (sub-contract changes, billing records) counts as recorded: it has
+        no day of its own for the term or the status. One that the contract as it stood could
+        not have taken (a sub-contract added in a renewed term left out, a renewal of a
+        contract whose go-live is after ``day``) rested on a change left out and is left out
+        too; on a contract where no change was left out before it, its error is raised.
 
         None when the contract was not yet signed on ``day`` (no status of it took effect by
         then: signed later, and not activated earlier). The result is a copy for reading,
         never to be saved: its version is the latest event's.
         """
-        contract: Any = None
-        skipped = False
-        for e in events:
-            if contract is None:
-                contract = e.mutate(None)
-                continue
-            if type(e).__name__ in _DATED_EVENTS and e.effective > day:
-                contract.version = e.originator_version
-                skipped = True
-                continue
-            try:
-                contract = e.mutate(contract)
-            except Q2CError:
-                if not skipped:
-                    raise
-                contract.version = e.originator_version
+        recorded = list(events)
+        if not recorded:
+            return None
+        contract = recorded[0].mutate(None)
         if not isinstance(contract, cls):
             return None
+        # the last day a dated change counts through, by its place in the history: ``day``,
+        # or up to a termination noticed by then, the day before it takes effect
+        through = [day] * len(recorded)
+        for at, e in enumerate(recorded):
+            if type(e).__name__ == "Terminated" and cls._noticed(e, contract) <= day:
+                last = date.fromordinal(e.effective.toordinal() - 1)
+                through[:at] = [max(day, last)] * at
+        left_out = False  # (a change was left out: a later event may rest on it)
+        for at, e in enumerate(recorded[1:], start=1):
+            name = type(e).__name__
+            if name == "Terminated":
+                counts = cls._noticed(e, contract) <= day
+            else:
+                counts = name not in _DATED_EVENTS or e.effective <= through[at]
+            if counts:
+                try:
+                    e.mutate(contract)
+                    continue
+                except Q2CError:
+                    if not left_out:
+                        raise
+            contract.version = e.originator_version
+            left_out = True
         if not any(h.effective <= day for h in contract.history):
             return None
         return contract
+
+    @staticmethod
+    def _noticed(terminated: Any, contract: Contract) -> date:
+        """The day notice of a ``Terminated`` event was given: its ``noticed_on``, or for one
+        recorded before it was kept, the day the contract was signed (``as_it_stood_on``)."""
+        noticed: date | None = getattr(terminated, "noticed_on", None)
+        return contract.signed_on if noticed is None else noticed
 
     # -- tax rate --------------------------------------------------------------------------------
 
