@@ -177,7 +177,11 @@ def test_a_closed_request_and_an_ended_contract_stay_with_mia() -> None:
     books = Books(app)
     app.cancel_request(books.reports, cancelled_on=date(2024, 4, 3), reason="no", actor=A)
     app.terminate_contract(
-        books.contract, effective=date(2024, 4, 20), reason="moved away", actor=A
+        books.contract,
+        effective=date(2024, 4, 20),
+        reason="moved away",
+        actor=A,
+        noticed_on=date(2024, 4, 3),
     )
     books.hand_over()
     assert app.request(books.reports).account_manager == "Mia"
