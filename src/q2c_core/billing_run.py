@@ -904,7 +904,7 @@ class ContractBilling(BaseApp):
                         contract_id=c.id,
                         number=c.number,
                         customer_id=c.customer_id,
-                        account_manager=c.account_manager,
+                        account_manager=c.manager_on(as_of),
                         term_end=term.end,
                         days_left=left,
                         auto_renew=c.auto_renew,
