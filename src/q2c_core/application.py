@@ -335,6 +335,17 @@ def _as_registered_now(rate: TaxRate) -> TaxRate:
     return rate
 
 
+def _ended_by(contract: Contract, day: date) -> bool:
+    """Whether a contract has no day left to bill from ``day`` on: terminated or expired,
+    with its term (as a termination cut it) ending on or before ``day`` (the end day is not in
+    the term). One given notice is TERMINATED at once yet billed until its term ends, and an
+    expiry may be recorded ahead of the term's end: they still have days from ``day`` on."""
+    return (
+        contract.status in (ContractStatus.TERMINATED, ContractStatus.EXPIRED)
+        and contract.term.end <= day
+    )
+
+
 def _registered_again(registered: Customer, again: Customer) -> UUID:
     """The customer a reference names, registered again with the same details (a retry);
     ``DuplicateEntry`` naming ``reference`` and the details that differ otherwise."""
@@ -778,10 +789,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         takes over her customers.
 
         With it, on the same day, every open request of the customer (not declined, cancelled
-        or invoiced: ``RequestHandedOver``) and every live contract (not terminated or
-        expired: ``ContractHandedOver``) that names the customer's manager is handed over too;
-        one given another manager on purpose keeps them, and what is closed or ended stays its
-        manager's history. A request asked for, or a contract signed, after ``effective_on``
+        or invoiced: ``RequestHandedOver``) and every contract with days from
+        ``effective_on`` on (``ContractHandedOver``) that names the customer's manager is
+        handed over too; one given another manager on purpose keeps them, and a closed request
+        stays its manager's history. A contract is left out only when it ended by then
+        (terminated or expired, its term as cut ending on or before ``effective_on``:
+        ``_ended_by``); one given notice is terminated at once yet billed until its term ends,
+        so it is handed over. A request asked for, or a contract signed, after ``effective_on``
         (opened naming the manager before the handover was recorded) is handed over from its
         own first day, so it names the new manager on every day it has. All in one save: the
         customer, its requests and contracts change together or not at all (a clash with
@@ -810,7 +824,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 request.hand_over(to_manager, max(effective_on, request.requested_on), actor)
                 changed.append(request)
             for contract in self._get_many(Contract, list(customer.contract_ids)):
-                if contract.status in (ContractStatus.TERMINATED, ContractStatus.EXPIRED):
+                if _ended_by(contract, effective_on):
                     continue
                 if person_key(contract.account_manager) != before:
                     continue
