@@ -1,6 +1,6 @@
 """Mia leaves; Bob takes over her customers. Acme, Mia's customer, is handed over to Bob from
-1 May 2024 (``hand_over_customer``): its open request "Export" and its live contract MC-1 follow
-it that day; the request "Dashboard" opened on purpose for Zoe stays Zoe's. The reports "by
+1 May 2024 (``hand_over_customer``): its request "Export" and its contract MC-1, billed on,
+follow it that day; the request "Dashboard" opened on purpose for Zoe stays Zoe's. The reports "by
 account manager" read, as of a day before the handover, Mia, and from its day on, Bob; the
 contract invoice the billing run drafts for May names Bob, April's names Mia, and the
 commission on April's invoice, paid in June, is Mia's (commission is earned by the manager the
@@ -170,9 +170,10 @@ def test_acme_is_handed_over_with_its_open_request_and_live_contract() -> None:
     app.close()
 
 
-def test_a_closed_request_and_an_ended_contract_stay_with_mia() -> None:
-    """The quote for Reports cancelled and MC-1 terminated in April: they are Mia's history
-    and are not handed over; Export, still open, is."""
+def test_an_ended_contract_stays_with_mia_a_cancelled_request_keeps_her_days() -> None:
+    """MC-1 terminated from 20 April has no day from 1 May on: it is Mia's history and is not
+    handed over. The quote for Reports, cancelled, is handed over as every request naming Mia
+    (one cancelled may still bill the work done): it names Mia on every day before 1 May."""
     app = QuoteToCash.open("memory:")
     books = Books(app)
     app.cancel_request(books.reports, cancelled_on=date(2024, 4, 3), reason="no", actor=A)
@@ -184,7 +185,8 @@ def test_a_closed_request_and_an_ended_contract_stay_with_mia() -> None:
         noticed_on=date(2024, 4, 3),
     )
     books.hand_over()
-    assert app.request(books.reports).account_manager == "Mia"
+    reports = app.request(books.reports)
+    assert reports.manager_on(APRIL_30) == "Mia" and reports.account_manager == "Bob"
     assert app.contract(books.contract).account_manager == "Mia"
     assert app.request(books.export).account_manager == "Bob"
     app.close()

@@ -3,12 +3,18 @@ be billed from that day on is handed over with Acme, whatever its status says:
 
 - MC-1, given notice in April and terminated from 1 September, is TERMINATED at once yet billed
   May to August: May's run invoice names Bob, and so does its unbilled May period; a contract
-  whose (cut) term ends on or before 1 May has no day of Bob's and stays Mia's history."""
+  whose (cut) term ends on or before 1 May has no day of Bob's and stays Mia's history;
+- a request invoiced in April is billable again once its April invoice is voided in May (or
+  late hours come in, or a re-billable credit note gives its work back): the invoice drafted
+  in May names Bob, and its 400.00 unbilled is Bob's from 1 May; a cancelled request with work
+  left to bill goes to Bob too. Every request naming Mia is handed over: its days before
+  1 May stay Mia's (``manager_on`` is dated), so one that never bills again loses nothing."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,13 +23,20 @@ from test_account_manager_handover import (
     MAY_1,
     A,
     Books,
+    eur,
     followed_and_rebuilt,
     unbilled_by_manager,
 )
 
-from q2c_core import QuoteToCash
+from q2c_core import (
+    CreditDisposition,
+    QuoteToCash,
+    RequestStatus,
+    TimeEntry,
+)
 
 JUNE_2 = date(2024, 6, 2)
+MAY_10 = date(2024, 5, 10)
 
 # -- 1. a contract given notice is billed until its term ends --------------------------------
 
@@ -77,4 +90,97 @@ def test_a_terminated_contract_is_handed_over_exactly_when_its_term_runs_past_th
     contract = app.contract(books.contract)
     assert contract.manager_on(APRIL_30) == "Mia"
     assert contract.account_manager == ("Bob" if end > MAY_1 else "Mia")
+    app.close()
+
+
+# -- 2. a request invoiced before the handover bills again after it ----------------------------
+
+
+def invoiced_in_april(app: QuoteToCash, books: Books) -> UUID:
+    """Export completed on 15 April and invoiced whole on 20 April (INVOICED)."""
+    app.complete_request(books.export, completed_on=date(2024, 4, 15), actor=A)
+    april = app.draft_request_invoice(books.export, drafted_on=date(2024, 4, 20), actor=A)
+    assert app.request(books.export).status is RequestStatus.INVOICED
+    return april
+
+
+def test_a_request_invoiced_in_april_and_voided_in_may_is_billed_for_bob() -> None:
+    app = QuoteToCash.open("memory:")
+    books = Books(app)
+    april = invoiced_in_april(app, books)
+    books.hand_over()
+    app.void_invoice(april, reason="wrong PO", actor=A, voided_on=date(2024, 5, 5))
+    unbilled, *_ = followed_and_rebuilt(app)
+    # Export's 400.00 again, and MC-1's May period, are Bob's; Dashboard's stay Zoe's
+    assert unbilled_by_manager(unbilled, MAY_10) == {"Bob": Decimal(500), "Zoe": Decimal(400)}
+    may = app.draft_request_invoice(books.export, drafted_on=MAY_10, actor=A)
+    assert app.invoice(may).account_manager == "Bob"
+    # the April invoice keeps Mia: drafted before the handover
+    assert app.invoice(april).account_manager == "Mia"
+    app.close()
+
+
+def test_late_hours_on_a_request_invoiced_before_the_handover_are_billed_for_bob() -> None:
+    app = QuoteToCash.open("memory:")
+    books = Books(app)
+    invoiced_in_april(app, books)
+    books.hand_over()
+    late = TimeEntry("t-late", "dev", date(2024, 4, 12), Decimal(2), eur(100))
+    app.log_work(books.export, late, actor="dev")
+    assert app.request(books.export).status is RequestStatus.COMPLETED
+    may = app.draft_request_invoice(books.export, drafted_on=MAY_10, actor=A)
+    assert app.invoice(may).account_manager == "Bob"
+    app.close()
+
+
+def test_work_given_back_by_a_rebillable_credit_note_is_billed_for_bob() -> None:
+    app = QuoteToCash.open("memory:")
+    books = Books(app)
+    april = invoiced_in_april(app, books)
+    on = date(2024, 4, 20)
+    app.approve_invoice(april, role="billing", approved_on=on, actor="bea")
+    app.approve_invoice(april, role="account_manager", approved_on=on, actor="Mia")
+    app.issue_invoice(april, issued_on=on, actor="bea")
+    books.hand_over()
+    note = app.draft_credit_note(
+        april,
+        line_ids=["L1"],
+        disposition=CreditDisposition.REBILLABLE,
+        reason="wrong rate",
+        drafted_on=date(2024, 5, 5),
+        actor=A,
+    )
+    app.approve_invoice(note, role="billing", approved_on=date(2024, 5, 5), actor="bea")
+    app.approve_invoice(note, role="account_manager", approved_on=date(2024, 5, 5), actor="Bob")
+    app.issue_invoice(note, issued_on=date(2024, 5, 5), actor="bea")
+    assert app.request(books.export).status is RequestStatus.COMPLETED
+    may = app.draft_request_invoice(books.export, drafted_on=MAY_10, actor=A)
+    assert app.invoice(may).account_manager == "Bob"
+    app.close()
+
+
+def test_a_cancelled_request_with_work_left_to_bill_is_billed_for_bob() -> None:
+    app = QuoteToCash.open("memory:")
+    books = Books(app)
+    app.cancel_request(books.export, cancelled_on=date(2024, 4, 25), reason="stop", actor=A)
+    books.hand_over()
+    request = app.request(books.export)
+    assert request.manager_on(APRIL_30) == "Mia" and request.account_manager == "Bob"
+    may = app.draft_request_invoice(books.export, drafted_on=MAY_10, actor=A)
+    assert app.invoice(may).account_manager == "Bob"
+    unbilled, *_ = followed_and_rebuilt(app)
+    assert "Mia" not in unbilled_by_manager(unbilled, MAY_1)
+    app.close()
+
+
+def test_every_request_naming_mia_goes_to_bob_and_keeps_its_days_before() -> None:
+    """A declined quote bills nothing ever again: handed over all the same, it names Mia on
+    every day before 1 May; Dashboard, Zoe's on purpose, stays Zoe's."""
+    app = QuoteToCash.open("memory:")
+    books = Books(app)
+    app.decline_request(books.reports, reason="too dear", actor=A)
+    books.hand_over()
+    reports = app.request(books.reports)
+    assert reports.manager_on(APRIL_30) == "Mia" and reports.account_manager == "Bob"
+    assert app.request(books.dashboard).account_manager == "Zoe"
     app.close()

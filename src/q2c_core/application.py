@@ -117,12 +117,6 @@ def _names_target(
     return named
 
 
-# a request closed for good keeps its account manager when its customer is handed over: it is
-# the history of the manager it had (``hand_over_customer``)
-_CLOSED_REQUESTS = frozenset(
-    {RequestStatus.DECLINED, RequestStatus.CANCELLED, RequestStatus.INVOICED}
-)
-
 SERIES_BY_KIND = {
     InvoiceKind.STANDARD: ("INV", "INV-"),
     InvoiceKind.DEPOSIT: ("INV", "INV-"),
@@ -788,12 +782,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         ``effective_on`` on (``Customer.hand_over``, ``CustomerHandedOver``): Mia leaves, Bob
         takes over her customers.
 
-        With it, on the same day, every open request of the customer (not declined, cancelled
-        or invoiced: ``RequestHandedOver``) and every contract with days from
-        ``effective_on`` on (``ContractHandedOver``) that names the customer's manager is
-        handed over too; one given another manager on purpose keeps them, and a closed request
-        stays its manager's history. A contract is left out only when it ended by then
-        (terminated or expired, its term as cut ending on or before ``effective_on``:
+        With it, on the same day, every request of the customer (``RequestHandedOver``) and
+        every contract with days from ``effective_on`` on (``ContractHandedOver``) that names
+        the customer's manager is handed over too; one given another manager on purpose keeps
+        them. A request is handed over whatever its status: an invoiced one bills again once a
+        void, a re-billable credit note or a late timesheet gives work back, a cancelled one
+        bills the work done, and one that never bills again loses nothing, as its days before
+        ``effective_on`` keep the manager they had. A contract is left out only when it ended
+        by then (terminated or expired, its term as cut ending on or before ``effective_on``:
         ``_ended_by``); one given notice is terminated at once yet billed until its term ends,
         so it is handed over. A request asked for, or a contract signed, after ``effective_on``
         (opened naming the manager before the handover was recorded) is handed over from its
@@ -817,8 +813,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             customer.hand_over(to_manager, effective_on, actor)
             changed: list[Aggregate] = [customer]
             for request in self._get_many(EnhancementRequest, list(customer.request_ids)):
-                if request.status in _CLOSED_REQUESTS:
-                    continue
+                # (whatever its status: an invoiced or cancelled one bills again once a void,
+                # a re-billable credit note or a late timesheet gives work back)
                 if person_key(request.account_manager) != before:
                     continue
                 request.hand_over(to_manager, max(effective_on, request.requested_on), actor)
