@@ -8,7 +8,10 @@ be billed from that day on is handed over with Acme, whatever its status says:
   late hours come in, or a re-billable credit note gives its work back): the invoice drafted
   in May names Bob, and its 400.00 unbilled is Bob's from 1 May; a cancelled request with work
   left to bill goes to Bob too. Every request naming Mia is handed over: its days before
-  1 May stay Mia's (``manager_on`` is dated), so one that never bills again loses nothing."""
+  1 May stay Mia's (``manager_on`` is dated), so one that never bills again loses nothing;
+- an ERP re-sync registering Acme by its reference with the details it was registered with
+  (manager Mia) is a retry after the handover too, and one naming Bob, whom the ERP never
+  registered, is refused as another registration."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_account_manager_handover import (
@@ -30,6 +34,7 @@ from test_account_manager_handover import (
 
 from q2c_core import (
     CreditDisposition,
+    DuplicateEntry,
     QuoteToCash,
     RequestStatus,
     TimeEntry,
@@ -183,4 +188,40 @@ def test_every_request_naming_mia_goes_to_bob_and_keeps_its_days_before() -> Non
     reports = app.request(books.reports)
     assert reports.manager_on(APRIL_30) == "Mia" and reports.account_manager == "Bob"
     assert app.request(books.dashboard).account_manager == "Zoe"
+    app.close()
+
+
+# -- 3. an ERP re-sync after the handover ----------------------------------------------------
+
+
+def erp_sync(app: QuoteToCash, manager: str) -> UUID:
+    return app.register_customer(
+        "Acme", "EUR", account_manager=manager, actor="erp", reference="ERP-1"
+    )
+
+
+def test_the_erp_registering_acme_again_as_it_did_is_a_retry_after_the_handover() -> None:
+    app = QuoteToCash.open("memory:")
+    acme = erp_sync(app, "Mia")
+    app.hand_over_customer(acme, to_manager="Bob", effective_on=MAY_1, actor="hr")
+    app.hand_over_customer(acme, to_manager="Zoe", effective_on=JUNE_2, actor="hr")
+    recorded = app.recorder.max_notification_id()
+    assert erp_sync(app, "Mia") == acme
+    assert erp_sync(app, " mia") == acme  # (the same person however typed)
+    assert app.recorder.max_notification_id() == recorded
+    assert app.customer(acme).account_manager == "Zoe"
+    app.close()
+
+
+@pytest.mark.parametrize("manager", ["Bob", "Zoe"])
+def test_a_re_sync_naming_a_manager_the_erp_never_registered_is_refused(manager: str) -> None:
+    app = QuoteToCash.open("memory:")
+    acme = erp_sync(app, "Mia")
+    app.hand_over_customer(acme, to_manager="Bob", effective_on=MAY_1, actor="hr")
+    app.hand_over_customer(acme, to_manager="Zoe", effective_on=JUNE_2, actor="hr")
+    recorded = app.recorder.max_notification_id()
+    with pytest.raises(DuplicateEntry) as refused:
+        erp_sync(app, manager)
+    assert refused.value.field == "reference" and "account_manager" in str(refused.value)
+    assert app.recorder.max_notification_id() == recorded
     app.close()

@@ -68,6 +68,7 @@ from q2c_core.domain.invoice_numbering import (
     SeriesOpenings,
     numbers_could_coincide,
 )
+from q2c_core.domain.managers import first_manager
 from q2c_core.domain.money import Money, minor_units, to_decimal, total
 from q2c_core.domain.payment import Payment, PaymentRefund, refunds_past_due
 from q2c_core.domain.prepaid_allowance import (
@@ -350,10 +351,11 @@ def _registered_again(registered: Customer, again: Customer) -> UUID:
             # (a name as names are compared: an ERP trimming or spacing it otherwise retries)
             ("name", person_key(then.name), person_key(now.name)),
             ("currency", registered.currency, again.currency),
-            # (a person as people are compared: "Mia" is mia, as approvals and commissions read)
+            # (a person as people are compared: "Mia" is mia, as approvals and commissions read;
+            # the one it was registered with, not the one it was handed over to since)
             (
                 "account_manager",
-                person_key(registered.account_manager),
+                person_key(first_manager(registered.managers, registered.account_manager)),
                 person_key(again.account_manager),
             ),
             (
@@ -492,7 +494,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         registered before the upgrade get theirs with the first registration after it
         (``EarlierCustomersNamed``; a name two of them share is the first's). The same
         reference again with the same details returns the customer registered with it and
-        records nothing (a sync run again, or by two processes at once), with other details
+        records nothing (a sync run again, or by two processes at once; the details as it was
+        registered: after a handover, the account manager it was registered with, not the one
+        it was handed over to, which the sync never sent), with other details
         it is refused (``DuplicateEntry`` naming ``reference``; ``correct_customer_details``
         corrects an address, country or VAT id, ``rename_customer`` the name).
 

@@ -86,6 +86,13 @@ def manager_on(history: Sequence[ManagerFrom], current: str, day: date) -> str:
     return history[0].account_manager
 
 
+def first_manager(history: Sequence[ManagerFrom], current: str) -> str:
+    """The manager it was registered, opened or signed with: the first of its history (from
+    ``date.min``), ``current`` when it was never handed over. What a registration sent again
+    is compared with: the same details as registered are a retry after a handover too."""
+    return history[0].account_manager if history else current
+
+
 def managed_since(history: Sequence[ManagerFrom]) -> date | None:
     """The day of the last handover (None: never handed over)."""
     return history[-1].effective if history else None
