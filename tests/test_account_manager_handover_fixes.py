@@ -11,12 +11,17 @@ be billed from that day on is handed over with Acme, whatever its status says:
   1 May stay Mia's (``manager_on`` is dated), so one that never bills again loses nothing;
 - an ERP re-sync registering Acme by its reference with the details it was registered with
   (manager Mia) is a retry after the handover too, and one naming Bob, whom the ERP never
-  registered, is refused as another registration."""
+  registered, is refused as another registration;
+- ``Commissions`` knows Bob as Acme's manager (``managers``: the plan's rate for Bob pays
+  someone), with no commission line moved: commission stays with the manager an invoice
+  names."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -31,14 +36,19 @@ from test_account_manager_handover import (
     followed_and_rebuilt,
     unbilled_by_manager,
 )
+from typer.testing import CliRunner
 
+from q2c_adapters.cli import app as cli
 from q2c_core import (
     CreditDisposition,
     DuplicateEntry,
     QuoteToCash,
     RequestStatus,
+    RevenueKind,
     TimeEntry,
 )
+from q2c_core.projections import Commissions, catch_up, rebuild
+from q2c_core.projections.commissions import CommissionPlan, CommissionRate
 
 JUNE_2 = date(2024, 6, 2)
 MAY_10 = date(2024, 5, 10)
@@ -225,3 +235,58 @@ def test_a_re_sync_naming_a_manager_the_erp_never_registered_is_refused(manager:
     assert refused.value.field == "reference" and "account_manager" in str(refused.value)
     assert app.recorder.max_notification_id() == recorded
     app.close()
+
+
+# -- 5. commissions know the manager Acme was handed over to ---------------------------------
+
+
+def test_commissions_know_bob_once_acme_is_his_and_move_no_commission() -> None:
+    app = QuoteToCash.open("memory:")
+    books = Books(app)
+    before = Commissions()
+    rebuild(app, [before])
+    handed_over_after = app.recorder.max_notification_id()
+    books.hand_over(MAY_1, "bob")  # (Bob as HR typed him)
+    followed, rebuilt = Commissions(), Commissions()
+    catch_up(app, [followed], page_size=1)
+    rebuild(app, [rebuilt])
+    assert followed.rows() == rebuilt.rows()
+    assert rebuilt.managers() == {"Mia", "bob"}
+    plan = CommissionPlan(
+        (CommissionRate("Bob", RevenueKind.MAINTENANCE, Decimal("0.05"), date(2024, 1, 1)),)
+    )
+    assert plan.unknown_managers(rebuilt.managers()) == []
+    # no invoice or commission row changed: April's invoice is Mia's
+    assert rebuilt.lines() == before.lines()
+    assert {k: v for k, v in rebuilt.rows().items() if k.startswith(("inv:", "cn:"))} == {
+        k: v for k, v in before.rows().items() if k.startswith(("inv:", "cn:"))
+    }
+    # as of a moment before the handover, Bob is not known yet
+    as_of = Commissions()
+    rebuild(app, [as_of], until=handed_over_after)
+    assert as_of.managers() == {"Mia"}
+    app.close()
+
+
+def test_the_commissions_report_does_not_warn_that_bobs_rate_pays_nobody(tmp_path: Path) -> None:
+    """``q2c report commissions --commission-plan`` with a rate for Bob, after Acme went to
+    him: no warning that the plan names someone no customer has as account manager; a rate
+    for Zed, whom nobody has, is still warned of."""
+    url = f"sqlite:///{tmp_path / 'books.db'}"
+    app = QuoteToCash.open(url)
+    Books(app).hand_over()
+    app.close()
+    plan = tmp_path / "plan.json"
+    plan.write_text(
+        json.dumps(
+            [
+                {"manager": manager, "revenue_kind": "maintenance", "rate": "0.05"}
+                for manager in ("Bob", "Zed")
+            ]
+        )
+    )
+    args = ["report", "commissions", "--url", url, "--commission-plan", str(plan)]
+    report = CliRunner(env={"COLUMNS": "400"}).invoke(cli, [*args, "--as-of", "2099-01-01"])
+    assert report.exit_code == 0, report.output
+    assert "'Zed', whom no customer" in report.stderr
+    assert "'Bob'" not in report.stderr

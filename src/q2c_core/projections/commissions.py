@@ -102,7 +102,7 @@ from q2c_core.projections._facts import (
     invoice_facts,
     lines_tax,
 )
-from q2c_core.projections._managers import ManagerNames
+from q2c_core.projections._managers import ManagerNames, record_handover
 from q2c_core.projections.base import check_day, check_period, handles, uuid_hex
 from q2c_core.projections.store import Row
 
@@ -361,13 +361,16 @@ class Commissions(ManagerNames):
         split again (a write-off is a credit loss, the revenue kept: it used to re-split the
         money over the lines left, as if it had paid for them alone); 13 reads a manager's name
         without every default-ignorable character (a combining grapheme joiner, a Hangul filler,
-        a variation selector: ``person_key``), so ``who:`` rows keyed with one are keyed again.
+        a variation selector: ``person_key``), so ``who:`` rows keyed with one are keyed again;
+        14 keeps a customer's handovers to another manager on its row (``handovers``:
+        ``CustomerHandedOver``), so ``managers`` knows the manager it was handed over to (a
+        plan's rate for Bob pays Acme's invoices from the handover on).
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
         so it is refused until rebuilt; one built with rates for everyone ("*") only means what
         it meant, and is followed on."""
-        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 13}
+        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 14}
         if self.plan.names_someone():
             config["managers"] = "person_key"
         return config
@@ -382,6 +385,18 @@ class Commissions(ManagerNames):
     @handles("Customer.CustomerRegistered")
     def _customer(self, e: Any, oid: str) -> None:
         self.put(f"cust:{oid}", {"manager": self._manager(e.account_manager)})
+
+    @handles("Customer.CustomerHandedOver")
+    def _customer_handed_over(self, e: Any, oid: str) -> None:
+        """The customer's new manager, from a business day on (``handovers`` on its row, as
+        the other read models keep them: ``_managers.record_handover``), named as every
+        report names the person (``manager_shown``). Only ``managers`` reads it: the invoices
+        drafted from that day on name the new manager themselves, and commission is earned by
+        the manager an invoice names, so no invoice or commission row changes (money
+        collected in June on Mia's April invoice is Mia's)."""
+        row = self.touch(f"cust:{oid}")
+        if row is not None:
+            record_handover(row, e.effective_on, self._manager(e.to_manager))
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
@@ -892,7 +907,11 @@ class Commissions(ManagerNames):
         """The account managers the books name, each person once, by the spelling the lines
         name them by (a plan's entry matching none of them pays nobody yet:
         ``CommissionPlan.unknown_managers``)."""
-        names = {row["manager"] for _, row in self.rows_with_prefix("cust:")}
+        names: set[str] = set()
+        for _, row in self.rows_with_prefix("cust:"):
+            # (and each manager it was handed over to: the one its invoices name from then on)
+            names.add(row["manager"])
+            names.update(name for _, name in row.get("handovers") or ())
         names.update(row["manager"] for _, row in self.rows_with_prefix("inv:"))
         names.discard("")
         return names
