@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -168,10 +169,16 @@ class ImportCommands(BaseApp):
         entry in the store (those recorded before get theirs once, with the first import after
         the upgrade: ``EarlierWorkEntriesIndexed``). ``problems`` found while reading the file
         are reported together with those found here.
+
+        A row named by its content is also an entry an earlier version of the reader recorded
+        by its content as typed then, whatever spelling of its worker and request it had
+        (``_named_before``): ``dana`` on ``TKT-101`` imported before the upgrade is not
+        recorded again when the export now writes ``Dana`` or the request's id.
         """
         self._check_kind(source, ImportKind.TIME_ENTRIES)
         read_problems = list(problems)
         ticket_map = dict(tickets or {})
+        rows = _own_former_ids(rows)
 
         def step() -> tuple[ImportReport, list[Aggregate]]:
             batch = self.import_batch(source.file_sha256)
@@ -185,11 +192,17 @@ class ImportCommands(BaseApp):
             on_request = self._requests_holding({row.entry_id for row in rows}, index)
             in_file: dict[str, tuple[UUID, int]] = {}  # entry id: its request, its first line
             new_work: list[tuple[int, UUID, TimeEntry]] = []  # line, request, entry recorded
+            # the entries rows of the file are by their own ids, and how many rows of each
+            # content were looked for among the entries named by content before (``_named_before``)
+            named_in_file = self._named_in_file(rows, ticket_map, requests)
+            looked_for: dict[tuple[object, ...], int] = {}
             for row in rows:
                 try:
                     request = self._request_for(row, ticket_map, requests)
                     _check_one_request(row, request, on_request, in_file)
                     seen_as = self._seen_as(row, request, index, actor)
+                    if seen_as is None and row.named_by_content:
+                        seen_as = _named_before(row, request, named_in_file, looked_for)
                     if seen_as is not None:
                         self._check_same_entry(request, attrs.evolve(row, entry_id=seen_as))
                         skipped += 1
@@ -284,6 +297,32 @@ class ImportCommands(BaseApp):
                 index[place.id] = place
             return former
         return None
+
+    def _named_in_file(
+        self,
+        rows: Sequence[TimeEntryRow],
+        tickets: Mapping[str, UUID],
+        cache: dict[UUID, EnhancementRequest],
+    ) -> set[str]:
+        """The entry ids the rows of a file name entries by, so no other row takes those
+        entries as its own by content (``_named_before``): each row's id (the entry it records
+        if new), the ids a row with the PSA's id may claim (its content ids), and the entry a
+        row named by its content already is on its request (its id, else the first of its
+        former ids recorded: what ``_seen_as`` finds). A row whose request is unknown names
+        none here (the import refuses it)."""
+        named: set[str] = set()
+        for row in rows:
+            named.add(row.entry_id)
+            if not row.named_by_content:
+                named.update(row.former_ids)
+                continue
+            try:
+                known = self._request_for(row, tickets, cache).item_ids()
+            except Q2CError:
+                continue
+            if row.entry_id not in known:
+                named.update([i for i in row.former_ids if i in known][:1])
+        return named
 
     def _requests_holding(
         self, entry_ids: set[str], made: Mapping[UUID, Aggregate]
@@ -1364,6 +1403,66 @@ def _days_over(
             )
             problems.append(_problem(line, error))
     return problems
+
+
+def _own_former_ids(rows: Sequence[TimeEntryRow]) -> list[TimeEntryRow]:
+    """The rows, those named by their content without the former ids another row of the file
+    is named by: its cells as typed may hash as another row's content does (``dana`` on the
+    request's id, the third of its kind, is named as the second of them now is), and that entry
+    is the other row's, not an earlier name of this one."""
+    ids = {row.entry_id for row in rows}
+    return [
+        attrs.evolve(row, former_ids=tuple(i for i in row.former_ids if i not in ids))
+        if row.named_by_content and any(i in ids for i in row.former_ids)
+        else row
+        for row in rows
+    ]
+
+
+# an entry id derived from a row's content: ``<source>:`` and 24 hex digits (``_content_id``)
+_CONTENT_ID = re.compile(r"(?P<source>[^:]+):[0-9a-f]{24}")
+
+
+def _named_before(
+    row: TimeEntryRow,
+    request: EnhancementRequest,
+    named_in_file: set[str],
+    looked_for: dict[tuple[object, ...], int],
+) -> str | None:
+    """The entry a row named by its content is, recorded by an earlier version of the reader
+    under a name this one does not give (its content as typed: ``dana`` on ``TKT-101``, where
+    the file now writes ``Dana``, or the request's q2c id), None when there is none.
+
+    Such an entry is named by content by the same PSA (``<source>:`` and a hash) on the row's
+    request, and has its content: the worker as a person (``person_key``), the day, the hours,
+    the billable flag and the note. Rows of one content take those entries in the order they
+    were recorded, one each, as identical rows are told apart by their occurrence: two rows
+    still are two entries, and only the rows past the entries recorded are new work. An entry
+    another row of the file names by one of its own ids (its content as typed) is that row's,
+    never taken by another spelling of it."""
+    own = _CONTENT_ID.fullmatch(row.entry_id)
+    if own is None:
+        return None
+    content = (person_key(row.worker), row.work_date, row.hours, row.billable, row.note)
+    key = (request.id, *content)
+    rank = looked_for.get(key, 0)
+    looked_for[key] = rank + 1
+    candidates = [
+        w.entry.entry_id
+        for w in request.work
+        if w.entry.entry_id not in named_in_file
+        and (found := _CONTENT_ID.fullmatch(w.entry.entry_id)) is not None
+        and found["source"] == own["source"]
+        and (
+            person_key(w.entry.worker),
+            w.entry.work_date,
+            w.entry.hours,
+            w.entry.billable,
+            w.entry.note,
+        )
+        == content
+    ]
+    return candidates[rank] if rank < len(candidates) else None
 
 
 def _held_elsewhere(entry_id: str, held: UUID) -> DuplicateEntry:

@@ -12,7 +12,9 @@ importer given ``source=``: two PSA instances that both number their worklogs fr
 by naming each, ``TimeEntryImporter(app, source="tempo-dev")``; ``psa`` is the default, the prefix
 every import used before), else derived from the row's content (and how many identical rows came
 before it), so re-importing the same entries, even in another file, records nothing twice (an entry
-imported before the PSA's id column was switched on is known again by its content); an entry id
+imported before the PSA's id column was switched on is known again by its content, and one imported
+by an earlier version, named by its cells as typed, is known however the export spells its worker
+and request now); an entry id
 recorded on another request (the PSA moved the entry to another ticket), or given for two requests
 in one file, refuses the file. The file's decimal mark is read from its hours and rates: in a file
 that writes ``5,5`` a ``.`` only separates thousands. A work date more than a year after the import
