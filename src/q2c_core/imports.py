@@ -820,6 +820,8 @@ class ImportCommands(BaseApp):
             for row in rows:
                 in_file.setdefault(BankCredit.create_id(row.credit_key), row)
             named_in_file: dict[UUID, BankCreditRow] = {}  # rows applied, by key and aliases
+            # rows skipped as a credit booked before or on an earlier line: the credit they are
+            skipped_as: dict[UUID, UUID] = {}
             content_names: dict[UUID, BankCreditContentName] = {}  # noted by this statement
             # in the order the bank booked them, whatever the order of the lines (many banks
             # export newest first): a reversal on its day, after that day's credits
@@ -827,7 +829,7 @@ class ImportCommands(BaseApp):
             for item in sorted(statement, key=_booking_order):
                 if isinstance(item, BankReversalRow):
                     try:
-                        if self._take_back(item, in_file, changed, invoices, actor):
+                        if self._take_back(item, in_file, skipped_as, changed, invoices, actor):
                             recorded += 1
                         else:
                             skipped += 1
@@ -864,6 +866,7 @@ class ImportCommands(BaseApp):
                         _check_same_credit(
                             row, earlier.credit, f"on line {earlier.line}", earlier.credit_key
                         )
+                        skipped_as.setdefault(credit_id, BankCredit.create_id(earlier.credit_key))
                         skipped += 1
                         continue
                     for name in in_file_names:
@@ -879,9 +882,12 @@ class ImportCommands(BaseApp):
                         _check_same_credit(
                             row, booked.credit, "already booked", booked.credit_key, before=True
                         )
+                        skipped_as.setdefault(credit_id, booked.id)
                         skipped += 1
                         continue
-                    if self._booked_before_as(row):
+                    booked = self._booked_before_as(row)
+                    if booked is not None:
+                        skipped_as.setdefault(credit_id, booked.id)
                         skipped += 1
                         continue
                     credit = row.credit
@@ -1005,6 +1011,7 @@ class ImportCommands(BaseApp):
         self,
         reversal: BankReversalRow,
         in_file: Mapping[UUID, BankCreditRow],
+        skipped_as: Mapping[UUID, UUID],
         changed: dict[UUID, Aggregate],
         invoices: dict[UUID, Invoice],
         actor: str,
@@ -1013,7 +1020,7 @@ class ImportCommands(BaseApp):
         payment of the credit it names (on ``_first_bounce_day``; the credit keeps the bank's
         day), or return a credit still in suspense with none. False when an earlier statement
         did (or the credit's row in this statement was refused: so is the statement)."""
-        credit = self._reversed_credit(reversal, in_file, changed)
+        credit = self._reversed_credit(reversal, in_file, skipped_as, changed)
         if credit is None:
             return False
         if credit.payment_id is None:
@@ -1122,25 +1129,32 @@ class ImportCommands(BaseApp):
             noted[name_id] = content_name
             changed[name_id] = content_name
 
-    def _booked_before_as(self, row: BankCreditRow) -> bool:
-        """Whether an earlier version of the reader booked this very credit under another key
-        (``former_keys``): same day, amount and remittance. A different credit under such a key
-        is another credit (payers reuse the EndToEndId those keys were made of)."""
+    def _booked_before_as(self, row: BankCreditRow) -> BankCredit | None:
+        """The credit an earlier version of the reader booked as this very one under another
+        key (``former_keys``), if it did: same day, amount and remittance. A different credit
+        under such a key is another credit (payers reuse the EndToEndId those keys were made
+        of)."""
         for key in row.former_keys:
             booked = self._booked_credit(BankCredit.create_id(key))
             if booked is not None and _read_as(row, booked.credit, before=True):
-                return True
-        return False
+                return booked
+        return None
 
     def _reversed_credit(
         self,
         reversal: BankReversalRow,
         in_file: Mapping[UUID, BankCreditRow],
+        skipped_as: Mapping[UUID, UUID],
         changed: Mapping[UUID, Aggregate],
     ) -> BankCredit | None:
         """The credit a reversal takes back, booked before or by this statement: the one credit
         its keys name, the whole of it, booked by the day of the reversal. None when it is a
-        credit of this statement whose row (in ``in_file``) was refused."""
+        credit of this statement whose row (in ``in_file``) was refused.
+
+        A row of this statement skipped as a credit booked before (under another key: a CSV
+        export without our account booked ``U7`` as ``camt::U7``, the statement names it
+        ``camt:<IBAN>:U7``) or on an earlier line is that credit (``skipped_as``): the
+        booked credit and the statement's row of it are one credit, not several."""
         reference = reversal.reference
         if not reversal.credit_keys:
             raise RuleViolated(
@@ -1151,6 +1165,7 @@ class ImportCommands(BaseApp):
         for keys in (reversal.credit_keys, reversal.former_keys):
             for key in keys:
                 credit_id = BankCredit.create_id(key)
+                credit_id = skipped_as.get(credit_id, credit_id)
                 kept = changed.get(credit_id)
                 booked = kept if isinstance(kept, BankCredit) else self._booked_credit(credit_id)
                 if booked is not None:
