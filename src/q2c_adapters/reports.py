@@ -136,8 +136,9 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
     "past due" is what the past-due report chases: invoices past their due date and refunds
     owed back after a bounce (which also make "credit" negative by as much).
 
-    "unbilled" is what can be invoiced now (``UnbilledRevenue``'s authorized items: work and
-    expenses not invoiced nor covered, and contract periods and corrections due); "leakage
+    "unbilled" is what could be invoiced on the day (``UnbilledRevenue``'s authorized items:
+    work and expenses dated by then that no invoice held then nor an allowance covered, and
+    contract periods and corrections due); "leakage
     risk" is work logged without authorization. ``QuoteToCash.customer_summary``'s
     ``unbilled_work`` counts the requests' work of both, and no contracts; except on a
     fixed-price request a PO covers, where it counts the price still to bill and no hours,

@@ -147,8 +147,9 @@ class CustomerSummary:
     events that carry no business day (``WorkInvoiced``, ``WorkReleased``, ``OverageBilled``):
     the invoices' draft, void (``void_invoice(voided_on=)``) and credit days say when; a void
     recorded without its day held the work on no day. (The ``customers`` report's prepaid
-    hours left are as recorded; its unbilled leaves out work dated after its day, but counts
-    an invoice drafted since.)
+    hours left are as recorded; its unbilled reads its day as this does, so an invoice
+    drafted, voided or credited later leaves it as it was, and adds the contract periods
+    due.)
     ``unbilled_work`` is the value of the customer's requests' work and expenses not yet
     invoiced nor covered by an allowance, work logged without authorization included (the
     leakage risk); contract periods due are not in it (``UnbilledRevenue`` and the

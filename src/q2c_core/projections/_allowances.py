@@ -4,9 +4,9 @@ reads the same in every report."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from q2c_core.domain.money import Money
@@ -97,18 +97,26 @@ class AllowanceChains(Projection):
         return chain
 
     def _drawn_charges(
-        self, first: str, rows: dict[str, Row], drawn: dict[str, dict[str, Draw]], as_of: date
-    ) -> dict[str, tuple[Row, Draw]]:
+        self,
+        first: str,
+        rows: dict[str, Row],
+        drawn: dict[str, dict[str, Draw]],
+        as_of: date,
+        billed_on: Callable[[str], dict[str, Decimal]] | None = None,
+    ) -> dict[str, tuple[Row, Draw, dict[str, Decimal] | None]]:
         """Every charge (by charge key) on the allowance ``first`` and those it was rolled over
-        into, with the allowance row that drew it and its draw as the allowance stood at the
-        end of ``as_of`` (``allowance_draws``: on what was granted by then); ``drawn`` keeps
-        each allowance's draws of that day, worked out once however many requests share it."""
-        charged_on: dict[str, tuple[Row, Draw]] = {}
+        into, with the allowance row that drew it, its draw as the allowance stood at the end
+        of ``as_of`` (``allowance_draws``: on what was granted by then) and what invoices held
+        billed of that allowance's overage then (``billed_on``, by its row key; None without
+        it: as recorded); ``drawn`` keeps each allowance's draws of that day, worked out once
+        however many requests share it."""
+        charged_on: dict[str, tuple[Row, Draw, dict[str, Decimal] | None]] = {}
         for alw_key in self._allowance_chain(first, rows):
+            billed = billed_on(alw_key) if billed_on is not None else None
             if alw_key not in drawn:
-                drawn[alw_key] = allowance_draws(rows[alw_key], as_of)
+                drawn[alw_key] = allowance_draws(rows[alw_key], as_of, billed)
             for charged, draw in drawn[alw_key].items():
-                charged_on[charged] = (rows[alw_key], draw)
+                charged_on[charged] = (rows[alw_key], draw, billed)
         return charged_on
 
     def _charged_work(
@@ -120,6 +128,7 @@ class AllowanceChains(Projection):
         drawn: dict[str, dict[str, Draw]],
         as_of: date,
         currency: str,
+        billed_on: Callable[[str], dict[str, Decimal]] | None = None,
     ) -> dict[str, Owed | None]:
         """The request's time entries charged on the allowance ``first`` or those it was rolled
         over into, by entry id, each with what of its overage is owed (None: nothing is).
@@ -133,9 +142,14 @@ class AllowanceChains(Projection):
         whole at its rate, its hours beyond the allowance with the rest: none of it is owed.
         :class:`UnbilledRevenue` lists what is owed as ``allowance_overage`` items, and the
         review meeting adds it up per request.
+
+        ``billed_on`` (by allowance row key): the overage invoices held billed at the end of
+        ``as_of`` (their draft, void and credit days), what the draws and what is owed are
+        read on, as ``QuoteToCash.customer_summary(as_of=)`` reads them; without it, the
+        overage billed as recorded.
         """
         result: dict[str, Owed | None] = {}
-        charged_on = self._drawn_charges(first, rows, drawn, as_of)
+        charged_on = self._drawn_charges(first, rows, drawn, as_of, billed_on)
         if not charged_on:  # (no allowance covers the request: ``entries`` is not read)
             return result
         for entry_id, billed in entries:
@@ -143,10 +157,10 @@ class AllowanceChains(Projection):
             found = charged_on.get(key)
             if found is None:
                 continue
-            allowance, draw = found
+            allowance, draw, held = found
             owed = None
             if not billed and allowance["charges"][key][0] <= as_of:
-                open_ = open_overage(allowance, key, draw, currency)
+                open_ = open_overage(allowance, key, draw, currency, held)
                 if open_ is not None:
                     owed = (allowance, *open_)
             result[entry_id] = owed
@@ -154,21 +168,34 @@ class AllowanceChains(Projection):
 
 
 def open_overage(
-    allowance: Row, key: str, draw: Draw, currency: str
+    allowance: Row,
+    key: str,
+    draw: Draw,
+    currency: str,
+    held: dict[str, Decimal] | None = None,
 ) -> tuple[Decimal, Money] | None:
     """The overage of one charge not billed yet, as (quantity, amount), or None when there is
     none: its draw's overage less what invoices bill of it. On a money allowance the quantity
     is the amount; on an hours allowance the amount is what its invoice will bill
     (``overage_piece_worth``, as ``QuoteToCash.unbilled_work``): the hours billed of it with
     these at the charge's rate, rounded half up to the currency once, less what was billed of
-    it, so the pieces of an entry's overage add up to its hours' worth."""
-    billed = allowance["billed"].get(key, Decimal(0))
+    it, so the pieces of an entry's overage add up to its hours' worth.
+
+    ``held``: what invoices held billed of the allowance's overage on a past day, by charge key
+    (``QuoteToCash._overage_piece``): what was billed of a charge is then those hours at its
+    rate, unless the allowance holds as many billed now (then what they billed, ``worth``)."""
+    now = allowance["billed"].get(key, Decimal(0))
+    billed = now if held is None else held.get(key, Decimal(0))
     quantity = draw[1] - billed
     if quantity <= 0:
         return None
     if allowance["unit"] == "MONEY":
         return quantity, Money(quantity, currency)
     rate = allowance["charges"][key][2]
-    worth = allowance["worth"].get(key, Decimal(0))
-    amount = overage_piece_worth(rate, billed, worth, quantity, currency_quantum(currency))
+    quantum = currency_quantum(currency)
+    if billed == now:
+        worth = allowance["worth"].get(key, Decimal(0))
+    else:
+        worth = (rate * billed).quantize(quantum, rounding=ROUND_HALF_UP)
+    amount = overage_piece_worth(rate, billed, worth, quantity, quantum)
     return quantity, Money(amount, currency)

@@ -224,7 +224,9 @@ def charged_by(charge: list[Any], day: date) -> bool:
     return len(charge) < 5 or charge[4] is None or charge[4] <= day
 
 
-def allowance_draws(row: Row, as_of: date | None = None) -> dict[str, tuple[Decimal, Decimal]]:
+def allowance_draws(
+    row: Row, as_of: date | None = None, billed: dict[str, Decimal] | None = None
+) -> dict[str, tuple[Decimal, Decimal]]:
     """(covered, overage) per charge key, drawn in work-date order (the aggregate's own rule).
 
     Without ``as_of``: as recorded, on what was granted (once closed, on what was consumed
@@ -233,7 +235,10 @@ def allowance_draws(row: Row, as_of: date | None = None) -> dict[str, tuple[Deci
     Every charge the allowance had by then (``charged_by``) is drawn, those dated after
     ``as_of`` last (work-date order), so the draws of the work dated by then are the domain's;
     what is owed of later work is the caller's to leave out. A charge given back to the
-    allowance after ``as_of`` has no draw of that day."""
+    allowance after ``as_of`` has no draw of that day.
+
+    ``billed``: the overage invoices held billed on ``as_of``, by charge key
+    (``PrepaidAllowance.draws_on``), where the row's own is what is billed as recorded."""
     from uuid import UUID
 
     charges = [
@@ -245,7 +250,7 @@ def allowance_draws(row: Row, as_of: date | None = None) -> dict[str, tuple[Deci
         cap = row["granted"] if row["cap"] is None else row["cap"]
     else:
         cap = granted_by(row, as_of)
-    draws = draw_in_work_date_order(cap, charges, row["billed"])
+    draws = draw_in_work_date_order(cap, charges, row["billed"] if billed is None else billed)
     return {k: (d.covered, d.overage) for k, d in draws.items()}
 
 

@@ -15,7 +15,7 @@ import attrs
 from q2c_core.domain.enhancement_request import FIXED_PRICE_ITEM
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.money import Money
-from q2c_core.domain.prepaid_allowance import charge_key
+from q2c_core.domain.prepaid_allowance import charge_key, resolve_charge_key
 from q2c_core.projections._allowances import AllowanceChains, Draw
 from q2c_core.projections._contracts import (
     CONTRACT_CHANGES,
@@ -32,13 +32,14 @@ from q2c_core.projections._contracts import (
 )
 from q2c_core.projections._facts import (
     CONTRACT,
+    NET,
     P_END,
     P_START,
     SOURCE,
     currency_quantum,
     invoice_facts,
 )
-from q2c_core.projections._hours_billed import HoursBilled, hours_billed
+from q2c_core.projections._hours_billed import bills_hours
 from q2c_core.projections._managers import ManagerNames, manager_on, record_handover
 from q2c_core.projections._requests import estimate_total, items_billed
 from q2c_core.projections.base import age_bucket, check_day, handles, id_key, uuid_hex
@@ -128,16 +129,100 @@ def _cancelled_at_a_fixed_price(req: Row, day: date) -> bool:
     return req["fixed"] is not None and req["authorized_on"] is not None and _cancelled_by(req, day)
 
 
-def _fixed_price_room(req: Row, price_billed: bool) -> Decimal:
+def _fixed_price_room(req: Row, price_billed: bool, billed: Decimal) -> Decimal:
     """What the unbilled hours of a cancelled fixed-price request may still bill, in its
     currency (``QuoteToCash._fixed_price_room``): nothing once the price is billed
-    (``price_billed``), else its agreed price less what live invoices billed of its hours, net
-    of re-billable credit notes (``hours_billed``: what they billed, not what the hours are
-    worth), never below zero. As recorded now, as the projection counts invoicing."""
+    (``price_billed``), else its agreed price less what invoices billed of its hours on the
+    day asked about, net of re-billable credit notes by then (``billed``, ``_hours_billed_on``:
+    what they billed, not what the hours are worth), never below zero."""
     if price_billed:
         return Decimal(0)
-    room: Decimal = req["fixed"] - hours_billed(req, req["currency"])
+    room: Decimal = req["fixed"] - billed
     return room if room > 0 else Decimal(0)
+
+
+# -- invoicing on a day ------------------------------------------------------------------------
+# Requests and allowances mark work billed, and billable again, by events that carry no business
+# day (``WorkInvoiced``, ``WorkReleased``, ``OverageBilled``, ``OverageReleased``). As the domain
+# reads a day (``QuoteToCash._held_on``), an invoice line holds what it bills from the day its
+# invoice was drafted until the day it was voided (on no day when the void was recorded without
+# one), and a re-billable credit note gives it back from the day it credited it
+# (``Invoice.lines_holding_work_on``): ``held:<invoice>`` rows keep those days, and each item,
+# request and allowance the lines naming it, so a later void or credit note never changes what
+# an earlier day read.
+
+
+def _holds(rows: dict[str, Row], invoice: str, line_id: str, day: date) -> bool:
+    """Whether the line ``line_id`` of ``invoice`` held what it bills at the end of ``day``."""
+    held = rows.get(f"held:{invoice}")
+    if held is None or held["drafted_on"] > day:
+        return False
+    if held["voided"] and (held["voided_on"] is None or held["voided_on"] <= day):
+        return False
+    return not any(on <= day and line_id in lines for on, lines in held["credits"])
+
+
+def _held_on(rows: dict[str, Row], lines: list[list[str]], day: date) -> bool:
+    """Whether one of the invoice lines naming an item (``[invoice, line id]``) held it at the
+    end of ``day``."""
+    return any(_holds(rows, invoice, line_id, day) for invoice, line_id in lines)
+
+
+def _fixed_price_held_on(rows: dict[str, Row], rid: str, req: Row, day: date) -> bool:
+    """``EnhancementRequest.fixed_price_held`` on ``day``: a line billing the price itself
+    held it, or one billing an entry an invoice recorded before the price was its own item
+    billed it through (``price_entries``)."""
+    if req["fixed"] is None:
+        return False
+    if _held_on(rows, req["price_held"], day):
+        return True
+    for entry in req["price_entries"]:
+        item = rows.get(f"item:{rid}|{entry}")
+        lines = item["held"] if item is not None else []
+        lines = lines + [[i, line] for x, i, line in req["other_held"] if x == entry]
+        if _held_on(rows, lines, day):
+            return True
+    return False
+
+
+def _hours_billed_on(rows: dict[str, Row], req: Row, day: date) -> Decimal:
+    """What the lines billing the request's hours held at the end of ``day``, in its currency
+    (``QuoteToCash._hours_billed``): a written-off line stays billed."""
+    currency = req["currency"]
+    return sum(
+        (
+            net
+            for invoice, line_id, in_currency, net in req["hours_held"]
+            if in_currency == currency and _holds(rows, invoice, line_id, day)
+        ),
+        Decimal(0),
+    )
+
+
+def _overage_held_on(rows: dict[str, Row], alw_key: str, day: date) -> dict[str, Decimal]:
+    """What the allowance's overage lines held billed at the end of ``day``, by charge key
+    (``QuoteToCash._held_on``): hours, or their net on a money allowance; but the lines of one
+    invoice for one charge whose ``OverageBilled`` recorded their unit prices, not their nets
+    (hand-made lines of more than one unit drafted before such a line held its net), hold
+    their unit prices (``QuoteToCash._overage_lines_hold``)."""
+    alw = rows[alw_key]
+    held: list[list[Any]] = alw.get("held", [])
+    units: set[str] = set()
+    if alw["unit"] == "MONEY" and held:
+        nets: dict[str, list[Decimal]] = {}
+        for invoice, _, key, quantity, unit in held:
+            pair = nets.setdefault(f"{invoice} {key}", [Decimal(0), Decimal(0)])
+            pair[0] += quantity
+            pair[1] += unit
+        recorded = alw.get("recorded", {})
+        units = {p for p, (net, unit) in nets.items() if net != recorded.get(p) == unit}
+    found: dict[str, Decimal] = {}
+    for invoice, line_id, key, quantity, unit in held:
+        if _holds(rows, invoice, line_id, day):
+            if units and f"{invoice} {key}" in units:
+                quantity = unit
+            found[key] = found.get(key, Decimal(0)) + quantity
+    return found
 
 
 def _capped_at(hours: list[UnbilledItem], room: Decimal, currency: str) -> list[UnbilledItem]:
@@ -168,13 +253,15 @@ def _capped_at(hours: list[UnbilledItem], room: Decimal, currency: str) -> list[
     return result
 
 
-class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
+class UnbilledRevenue(AllowanceChains, ManagerNames):
     """Everything billable that is not billed yet, and the leakage risk next to it.
 
     Rows: ``req:<id>`` and ``item:<request>|<item>`` for requests' work and expenses,
     ``alw:<id>`` for the allowances covering them (:class:`AllowanceChains`), ``con:<id>``
-    for contracts and ``invc:<id>`` for the invoices that bill contract periods; ``hb:<id>`` and
-    ``hbn:<id>`` follow what invoices bill of requests' hours (:class:`HoursBilled`)."""
+    for contracts and ``invc:<id>`` for the invoices that bill contract periods; ``held:<id>``
+    for each invoice's draft, void and re-billable credit days, and ``rbn:<id>`` for a
+    re-billable credit note until it credits its invoice: what invoices held on a day
+    (``_holds``)."""
 
     name = "unbilled_revenue"
 
@@ -213,8 +300,14 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
         handover name the manager before it, and from its day on the new one, and the totals
         by ``account_manager`` follow; 16 reads a manager's name without every default-ignorable
         character (a combining grapheme joiner, a Hangul filler, a variation selector:
-        ``person_key``), so ``who:`` rows keyed with one are keyed again."""
-        return {"rows": 16}
+        ``person_key``), so ``who:`` rows keyed with one are keyed again; 17 reads invoicing by
+        its days, as ``QuoteToCash.customer_summary(as_of=)`` does: each item, request and
+        allowance keeps the invoice lines naming it (``held``, ``price_held``, ``hours_held``),
+        and ``held:<invoice>`` rows the day each invoice was drafted and voided and the days
+        re-billable credit notes gave its lines back (``rbn:`` rows until they do), where 16
+        kept a plain billed flag with no day (and ``hb:``/``hbn:`` rows), so work invoiced the
+        next day read billed, and a later credit note unbilled every past day."""
+        return {"rows": 17}
 
     replay_cost = 14.0
 
@@ -242,15 +335,20 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                 "cancelled_on": None,
                 # the first day of work, or the completion: from then a fixed price is unbilled
                 "started": None,
-                # whether a live invoice bills the fixed price itself (its marker item)
-                "price_billed": False,
-                # time entries through which a live invoice recorded before the fixed price was
-                # its own item bills it (``price_billed_through``)
+                # the invoice lines billing the fixed price itself (its marker item), each
+                # [invoice hex, line id]: it is billed on a day one of them held it (``_holds``)
+                "price_held": [],
+                # time entries through which an invoice recorded before the fixed price was its
+                # own item bills it (``EnhancementRequest.price_billed_by_entries``)
                 "price_entries": [],
                 # expenses not billable (no item): a named id that is no expense is an entry
                 "other_expenses": [],
-                # what live invoices billed of its hours, net, by currency (``HoursBilled``)
-                "hours_billed": {},
+                # lines naming items that have no item row (an entry not billable), each
+                # [item id, invoice hex, line id]: one of them may bill the price (above)
+                "other_held": [],
+                # the invoice lines billing its hours (``_hours_billed.bills_hours``), each
+                # [invoice hex, line id, currency, net]: what was billed of them on a day
+                "hours_held": [],
             },
         )
 
@@ -320,7 +418,8 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                 ),  # x.value.amount, without building Money twice
                 "currency": rate.currency,
                 "authorized": type(e).__name__ == "WorkLogged",
-                "billed": False,
+                # the invoice lines naming it, each [invoice hex, line id] (``_holds``)
+                "held": [],
             },
         )
         req["items"].append(x.entry_id)
@@ -341,37 +440,42 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                 "amount": x.amount.amount,
                 "currency": x.amount.currency,
                 "authorized": True,
-                "billed": False,
+                "held": [],
             },
         )
         self._req(oid)["items"].append(x.expense_id)
 
-    @handles("EnhancementRequest.WorkInvoiced", "EnhancementRequest.WorkReleased")
+    @handles("EnhancementRequest.WorkInvoiced")
     def _billed(self, e: Any, oid: str) -> None:
-        """Items an invoice bills, or that are unbilled again; the fixed price is billed by its
-        own item, or by the entries an invoice recorded before that item billed it through
-        (``price_billed_through``)."""
-        billed, item_ids = items_billed(e)
+        """Which items an invoice bills is read from its lines, with their days (``_drafted``):
+        the event carries no business day. What it still tells is the time entries through
+        which an invoice recorded before the fixed price was its own item (no
+        ``price_marked``) bills the price (``EnhancementRequest.price_billed_by_entries``):
+        each entry it names from then on, until a later one names it."""
+        req = self._cache.get("req:" + oid) or self.get("req:" + oid)
+        if req is None:
+            return
+        item_ids = tuple(e.item_ids)
+        marked: list[str] = req["price_entries"]
+        by_entries = [i for i in marked if i not in item_ids]
+        if (
+            req["fixed"] is not None
+            and not getattr(e, "price_marked", False)
+            and FIXED_PRICE_ITEM not in item_ids
+        ):
+            by_entries += [
+                i for i in dict.fromkeys(item_ids) if i not in by_entries and self._is_entry(oid, i)
+            ]
+        if by_entries != marked:
+            self._req(oid)["price_entries"] = by_entries
+
+    def _is_entry(self, oid: str, item_id: str) -> bool:
+        """Whether a request's item id names a time entry (billable or not), not an expense."""
         req = self._req(oid)
-        for item_id in item_ids:
-            if item_id == FIXED_PRICE_ITEM:
-                req["price_billed"] = billed
-                continue
-            item = self.touch(f"item:{oid}|{item_id}")
-            if item is not None:
-                item["billed"] = billed
-
-        def is_entry(item_id: str) -> bool:
-            if item_id in req["other_expenses"]:
-                return False
-            item = self.get(f"item:{oid}|{item_id}")
-            return item is None or item["kind"] == "work"
-
-        marked = req["price_entries"]
-        if marked or (billed and req["fixed"] is not None):
-            req["price_entries"] = price_billed_through(
-                marked, e, req["fixed"] is not None, is_entry
-            )
+        if item_id in req["other_expenses"]:
+            return False
+        item = self.get(f"item:{oid}|{item_id}")
+        return item is None or item["kind"] == "work"
 
     @staticmethod
     def _start(req: dict[str, Any], day: date) -> None:
@@ -456,7 +560,19 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
-        self._hours_drafted(e, oid)
+        """An invoice holds the work its lines bill from the day it is drafted
+        (``_follow_lines``); a re-billable credit note gives back the lines it credits from
+        the day it is applied (``_credited``)."""
+        if e.kind._name_ == "CREDIT_NOTE":
+            disposition = getattr(e, "credit_disposition", None)
+            if disposition is not None and disposition._name_ == "REBILLABLE":
+                self.put(f"rbn:{oid}", {})
+        else:
+            self.put(
+                f"held:{oid}",
+                {"drafted_on": e.drafted_on, "voided": False, "voided_on": None, "credits": []},
+            )
+            self._follow_lines(e, oid)
         periods: dict[str, list[list[Any]]] = defaultdict(list)
         for line in invoice_facts(e).lines:
             if line[SOURCE] == "CONTRACT_PERIOD" and line[CONTRACT] and line[P_START]:
@@ -473,13 +589,119 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
         marker["contracts"] = sorted(set(marker["contracts"]) | set(periods))
         self.put(f"invc:{oid}", marker)
 
+    @handles("Invoice.LinesAdded")
+    def _lines_added(self, e: Any, oid: str) -> None:
+        """Lines added to a draft hold their work from the draft's day, as the invoice reads
+        it (``Invoice.holds_work_on``)."""
+        if self.get(f"held:{oid}") is not None:
+            self._follow_lines(e, oid)
+
+    def _follow_lines(self, e: Any, oid: str) -> None:
+        """Remember on each item, request and allowance the lines of invoice ``oid`` that bill
+        it, as ``QuoteToCash._held_on`` reads them: an allowance-overage line naming its
+        allowance and one time entry holds that charge's overage (its hours; its net on a money
+        allowance); any other line naming a request holds the items it names (its time
+        entries, its expense, the fixed price); a line billing a request's hours
+        (``bills_hours``) counts what it billed of them (``_hours_on``). Each is read on a day
+        by the invoice's days (``_holds``)."""
+        facts: list[list[Any]] | None = None
+        for n, line in enumerate(e.lines):
+            source = line.source
+            if source is None:
+                continue
+            line_id = line.line_id
+            if source.kind._name_ == "ALLOWANCE_OVERAGE":
+                self._follow_overage(oid, line, source)
+                continue
+            request = source.request_id
+            if request is None:
+                continue
+            rid = uuid_hex(request.int)
+            req = self._cache.get("req:" + rid) or self.get("req:" + rid)
+            if req is None:  # (a line naming a request q2c never recorded)
+                continue
+            req = self._req(rid)
+            items = list(source.time_entry_ids)
+            if source.expense_id:
+                items.append(source.expense_id)
+            for item_id in items:
+                item = self.touch(f"item:{rid}|{item_id}")
+                if item is not None:
+                    item["held"].append([oid, line_id])
+                else:
+                    req["other_held"].append([item_id, oid, line_id])
+            if source.fixed_price:
+                req["price_held"].append([oid, line_id])
+            if bills_hours(source):
+                if facts is None:
+                    facts = invoice_facts(e).lines
+                currency = line.unit_price.currency
+                req["hours_held"].append([oid, line_id, currency, facts[n][NET]])
+
+    def _follow_overage(self, oid: str, line: Any, source: Any) -> None:
+        """An allowance-overage line holds the overage of the one charge it names
+        (``QuoteToCash._overage_key``, ``_overage_quantity``); others hold nothing."""
+        if source.allowance_id is None or len(source.time_entry_ids) != 1:
+            return
+        alw = self.touch(f"alw:{uuid_hex(source.allowance_id.int)}")
+        if alw is None:
+            return
+        entry = source.time_entry_ids[0]
+        if source.request_id is not None:
+            key = charge_key(uuid_hex(source.request_id.int), entry)
+        else:  # (drafted before such a line named its request: an entry charged once)
+            keys = [k for k in alw["charges"] if k.split(":", 1)[1] == entry]
+            if len(keys) != 1:
+                return
+            key = keys[0]
+        unit = line.unit_price.amount
+        if alw["unit"] == "MONEY":
+            quantity = (unit * line.quantity).quantize(
+                currency_quantum(line.unit_price.currency), rounding=ROUND_HALF_UP
+            )
+        else:
+            quantity = line.quantity
+        alw.setdefault("held", []).append([oid, line.line_id, key, quantity, unit])
+
+    def _alw_changed(self, e: Any, oid: str) -> None:
+        """As every allowance-aware read model follows it; and on a money allowance what each
+        ``OverageBilled`` recorded for its invoice (``recorded``, by "<invoice> <key>"): where
+        that is the unit prices of the invoice's lines for a charge, not their nets, those
+        lines hold their unit prices (``_overage_held_on``)."""
+        super()._alw_changed(e, oid)
+        if type(e).__name__ != "OverageBilled":
+            return
+        row = self.touch(f"alw:{oid}")
+        if row is None or row["unit"] != "MONEY":
+            return
+        recorded = row.setdefault("recorded", {})
+        invoice = uuid_hex(e.invoice_id.int)
+        for k, quantity in e.quantities.items():
+            piece = f"{invoice} {resolve_charge_key(k, row['charges'])}"
+            recorded[piece] = recorded.get(piece, Decimal(0)) + quantity
+
     @handles("Invoice.Credited")
     def _credited(self, e: Any, oid: str) -> None:
-        self._hours_credited(e, oid)
+        """A re-billable credit note gives back the lines it credits from its day; a written-off
+        one leaves them billed."""
+        note = f"rbn:{uuid_hex(e.credit_note_id.int)}"
+        if self.get(note) is None:
+            return
+        self.delete(note)
+        row = self.touch(f"held:{oid}")
+        if row is not None:
+            row["credits"].append([e.credited_on, list(e.line_ids)])
 
     @handles("Invoice.Voided")
     def _voided(self, e: Any, oid: str) -> None:
-        self._hours_voided(oid)
+        """A voided invoice holds its work until the day it was voided: on no day when the void
+        was recorded without one (``Invoice.holds_work_on``)."""
+        if self.get(f"rbn:{oid}") is not None:
+            self.delete(f"rbn:{oid}")
+        held = self.touch(f"held:{oid}")
+        if held is not None:
+            held["voided"] = True
+            held["voided_on"] = getattr(e, "voided_on", None)
         marker = self.get(f"invc:{oid}")
         if marker is None:
             return
@@ -490,35 +712,50 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
         self.delete(f"invc:{oid}")
 
     def related_rows(self, key: str, row: Row) -> list[str]:
-        """An item of work on a request an allowance covers is shown net of the allowance's
-        draws and overage billed (``alw:``): the draws in work-date order decide it."""
+        """An item is billed on a day by the days of the invoices naming it (``held:``); one of
+        work on a request an allowance covers is shown net of the allowance's draws and
+        overage billed (``alw:``): the draws in work-date order decide it."""
         if not key.startswith("item:"):
             return []
+        invoices = [f"held:{invoice}" for invoice in dict.fromkeys(i for i, _ in row["held"])]
         request = self.get(f"req:{key[5:].split('|', 1)[0]}")
         if request is None or not request.get("allowance"):
-            return []
-        return self._allowance_chain(request["allowance"])
+            return invoices
+        return invoices + self._allowance_chain(request["allowance"])
 
     # -- queries ------------------------------------------------------------------------------
 
     def items(self, as_of: date, *, include_unauthorized: bool = True) -> list[UnbilledItem]:
         """Every unbilled item as of a date (work, expenses, overage, contract periods): work
-        and expenses dated on or before it, aged from their dates, and contract periods due by
-        then. Invoicing is counted as it is recorded now; for the state as it was recorded at a
-        past moment, rebuild the projection as of that moment (``rebuild(..., as_of=...)``).
+        and expenses dated on or before it that no invoice held at its end, aged from their
+        dates, overage of work dated by then that no invoice held billed then, and contract
+        periods due by then. Invoicing is read by its days, as
+        ``QuoteToCash.customer_summary(c, as_of=day).unbilled_work`` reads it (``_holds``): an
+        invoice holds its work from the day it was drafted until the day it was voided (a void
+        recorded without its day held it on no day), and a re-billable credit note gives the
+        lines it credits back from its own day, while a written-off one leaves them billed. So
+        an event recorded later with a later day never changes an earlier day's answer. For
+        the state as it was recorded at a past moment, rebuild the projection as of that moment
+        (``rebuild(..., as_of=...)``).
 
         The authorized hours of a cancelled fixed-price request are owed up to its agreed price
-        less what is billed of it already (``QuoteToCash.unbilled_work``, which its invoice
-        bills): beyond that, each is listed at its share of what is left (``_capped_at``), so
-        the request's and customer's totals, and every other breakdown, add up to what is owed,
-        with no negative item. What is billed of it is also counted as recorded now, where
-        ``unbilled_work(r, as_of=day)`` counts what invoices held on that day: on a day before
-        an invoice billing some of its hours was drafted, the two can differ. Each item names
-        its request's or contract's manager on ``as_of`` (a handover counts from its day)."""
+        less what invoices held billed of it on ``as_of`` (``QuoteToCash.unbilled_work``, which
+        its invoice bills): beyond that, each is listed at its share of what is left
+        (``_capped_at``), so the request's and customer's totals, and every other breakdown,
+        add up to what is owed, with no negative item. Each item names its request's or
+        contract's manager on ``as_of`` (a handover counts from its day)."""
         check_day(as_of)
         rows = self.rows()
         result: list[UnbilledItem] = []
         drawn: dict[str, dict[str, Draw]] = {}  # by allowance row key
+        overage_held: dict[str, dict[str, Decimal]] = {}  # by allowance row key
+
+        def overage_billed(alw_key: str) -> dict[str, Decimal]:
+            found = overage_held.get(alw_key)
+            if found is None:
+                found = overage_held[alw_key] = _overage_held_on(rows, alw_key, as_of)
+            return found
+
         for key, req in rows.items():
             if not key.startswith("req:"):
                 continue
@@ -528,16 +765,19 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                 for item_id in req["items"]
                 if (item := rows.get(f"item:{rid}|{item_id}")) is not None
             ]
+            # what invoices held at the end of the day (``QuoteToCash._held_on``)
+            held = {item_id: _held_on(rows, item["held"], as_of) for item_id, item in items}
             # the work charged on the covering allowance or one it was rolled over into, and
-            # what of its overage is owed
+            # what of its overage is owed, read on the overage invoices held billed that day
             charged = self._charged_work(
                 rid,
-                ((item_id, item["billed"]) for item_id, item in items),
+                held.items(),
                 req["allowance"],
                 rows,
                 drawn,
                 as_of,
                 req["currency"],
+                overage_billed,
             )
             # ``EnhancementRequest.billable_on``: authorized by then (and not cancelled by
             # then), a fixed price is what will be billed; before that, work done counts at
@@ -551,14 +791,14 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                 and not _cancelled_by(req, as_of)
             )
             fixed_items: list[UnbilledItem] = []
-            # ``EnhancementRequest.fixed_price_billed``: by its own item, or through entries an
-            # invoice recorded before that item still bills
-            fixed_billed = req["price_billed"] or bool(req["price_entries"])
+            # ``EnhancementRequest.fixed_price_held``: by its own item, or through entries an
+            # invoice recorded before that item billed, held that day
+            fixed_billed = _fixed_price_held_on(rows, rid, req, as_of)
             # a cancelled fixed-price request: its authorized hours, billed up to the price
             capped_at_price = _cancelled_at_a_fixed_price(req, as_of)
             capped: list[UnbilledItem] = []
             for item_id, item in items:
-                if item["billed"]:
+                if held[item_id]:
                     continue
                 if not include_unauthorized and not item["authorized"]:
                     continue
@@ -604,7 +844,7 @@ class UnbilledRevenue(AllowanceChains, ManagerNames, HoursBilled):
                 else:
                     result.append(entry)
             if capped:
-                room = _fixed_price_room(req, fixed_billed)
+                room = _fixed_price_room(req, fixed_billed, _hours_billed_on(rows, req, as_of))
                 result += _capped_at(capped, room, req["currency"])
             started = req["started"]
             if fixed_owed and started is not None and started <= as_of and not fixed_billed:
