@@ -3,7 +3,8 @@ be billed from that day on is handed over with Acme, whatever its status says:
 
 - MC-1, given notice in April and terminated from 1 September, is TERMINATED at once yet billed
   May to August: May's run invoice names Bob, and so does its unbilled May period; a contract
-  whose (cut) term ends on or before 1 May has no day of Bob's and stays Mia's history;
+  whose (cut) term ends on or before 1 May is handed over too (an invoice of it voided, or its
+  last period billed in arrears, is drafted after 1 May), its days before 1 May staying Mia's;
 - a request invoiced in April is billable again once its April invoice is voided in May (or
   late hours come in, or a re-billable credit note gives its work back): the invoice drafted
   in May names Bob, and its 400.00 unbilled is Bob's from 1 May; a cancelled request with work
@@ -91,11 +92,12 @@ def test_a_contract_whose_expiry_is_recorded_ahead_is_handed_over_too() -> None:
 
 @settings(max_examples=12, deadline=None)
 @given(end=st.dates(min_value=date(2024, 4, 2), max_value=date(2024, 12, 31)))
-def test_a_terminated_contract_is_handed_over_exactly_when_its_term_runs_past_the_day(
+def test_a_terminated_contract_is_handed_over_whatever_day_its_term_ends(
     end: date,
 ) -> None:
-    """Terminated from any day: handed over when its cut term has a day on or after 1 May
-    (the term's end day is not in it), else it stays Mia's history."""
+    """Terminated from any day, before 1 May or after: handed over, as what it drafts from 1
+    May on (a last period in arrears, an invoice voided drafted again) is Bob's; its days
+    before 1 May stay Mia's."""
     app = QuoteToCash.open("memory:")
     books = Books(app)
     app.terminate_contract(
@@ -104,7 +106,7 @@ def test_a_terminated_contract_is_handed_over_exactly_when_its_term_runs_past_th
     books.hand_over()
     contract = app.contract(books.contract)
     assert contract.manager_on(APRIL_30) == "Mia"
-    assert contract.account_manager == ("Bob" if end > MAY_1 else "Mia")
+    assert contract.account_manager == "Bob"
     app.close()
 
 

@@ -22,7 +22,7 @@ from q2c_core.app_base import BaseApp, allowance_charge
 from q2c_core.billing_run import ContractBilling
 from q2c_core.domain.allocation import allocate_payment
 from q2c_core.domain.cards import refuse_card_numbers
-from q2c_core.domain.contract import Contract, ContractStatus
+from q2c_core.domain.contract import Contract
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.customer_name import CustomerName, EarlierCustomersNamed
 from q2c_core.domain.enhancement_request import (
@@ -329,17 +329,6 @@ def _as_registered_now(rate: TaxRate) -> TaxRate:
     if isinstance(rate, TaxRate) and rate.category is TaxCategory.STANDARD and rate.rate == 0:
         return ZERO_RATED
     return rate
-
-
-def _ended_by(contract: Contract, day: date) -> bool:
-    """Whether a contract has no day left to bill from ``day`` on: terminated or expired,
-    with its term (as a termination cut it) ending on or before ``day`` (the end day is not in
-    the term). One given notice is TERMINATED at once yet billed until its term ends, and an
-    expiry may be recorded ahead of the term's end: they still have days from ``day`` on."""
-    return (
-        contract.status in (ContractStatus.TERMINATED, ContractStatus.EXPIRED)
-        and contract.term.end <= day
-    )
 
 
 def _registered_again(registered: Customer, again: Customer) -> UUID:
@@ -787,16 +776,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         ``effective_on`` on (``Customer.hand_over``, ``CustomerHandedOver``): Mia leaves, Bob
         takes over her customers.
 
-        With it, on the same day, every request of the customer (``RequestHandedOver``) and
-        every contract with days from ``effective_on`` on (``ContractHandedOver``) that names
-        the customer's manager is handed over too; one given another manager on purpose keeps
-        them. A request is handed over whatever its status: an invoiced one bills again once a
+        With it, on the same day, every request (``RequestHandedOver``) and every contract
+        (``ContractHandedOver``) of the customer that names the customer's manager is handed
+        over too; one given another manager on purpose keeps them. Each is handed over whatever
+        its status, as its days before ``effective_on`` keep the manager they had (``manager_on``)
+        and one that never bills again loses nothing: an invoiced request bills again once a
         void, a re-billable credit note or a late timesheet gives work back, a cancelled one
-        bills the work done, and one that never bills again loses nothing, as its days before
-        ``effective_on`` keep the manager they had. A contract is left out only when it ended
-        by then (terminated or expired, its term as cut ending on or before ``effective_on``:
-        ``_ended_by``); one given notice is terminated at once yet billed until its term ends,
-        so it is handed over. A request asked for, or a contract signed, after ``effective_on``
+        bills the work done; a contract terminated or expired with its term ending by
+        ``effective_on`` still drafts after it the invoice of a last period billed in arrears
+        (April's, by the 1 May run) or again one voided, and such an invoice names the manager
+        of the day it is drafted, whatever was recorded first, the termination or the handover.
+        A request asked for, or a contract signed, after ``effective_on``
         (opened naming the manager before the handover was recorded) is handed over from its
         own first day, so it names the new manager on every day it has. All in one save: the
         customer, its requests and contracts change together or not at all (a clash with
@@ -825,8 +815,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 request.hand_over(to_manager, max(effective_on, request.requested_on), actor)
                 changed.append(request)
             for contract in self._get_many(Contract, list(customer.contract_ids)):
-                if _ended_by(contract, effective_on):
-                    continue
+                # (whatever its status: an ended one drafts its last period in arrears, or an
+                # invoice voided, after its term ended)
                 if person_key(contract.account_manager) != before:
                     continue
                 contract.hand_over(to_manager, max(effective_on, contract.signed_on), actor)
