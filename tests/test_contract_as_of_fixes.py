@@ -10,11 +10,13 @@ evergreen contract whose expiry was recorded ahead as ending, not renewing.
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 import pytest
-from test_contract_billing import contract, customer, sub
+from test_contract_billing import contract, customer, eur, sub
 
-from q2c_core import BillingTiming, QuoteToCash
+from q2c_core import BillingTiming, Money, QuoteToCash
+from q2c_core.domain.contract import Contract
 
 A = "alice"
 MAY_1 = date(2024, 5, 1)
@@ -51,3 +53,69 @@ def test_aprils_arrears_invoice_drafted_on_1_may_names_bob_whatever_was_recorded
     assert april.account_manager == "bob"
     assert app.contract(mc1).manager_on(date(2024, 4, 30)) == "mia"
     assert app.contract(mc1).account_manager == "bob"
+
+
+# -- 2. sub-contract changes dated after the day are not in its list ---------------------------
+
+
+def test_the_15_november_list_keeps_its_values_when_later_sub_contract_changes_are_recorded(
+    app: QuoteToCash,
+) -> None:
+    """Listed on 15 November: MC-1 and MC-2, 1,200.00 a year each. S9 (2,400.00) is then
+    added to MC-1 from 1 December, S1 moved from MC-1 to MC-2 from 10 December, T1 re-priced
+    from 5 December and S9 removed from 20 December: none had taken effect on 15 November, so
+    the list for that day is the same; from 10 December it shows them."""
+    acme = customer(app)
+    mc1 = contract(app, acme, "MC-1", (sub("S1"),))
+    mc2 = contract(app, acme, "MC-2", (sub("T1"),))
+    nov15 = date(2024, 11, 15)
+    before = app.contracts_expiring_within(60, nov15)
+    assert [(e.number, e.annual_value) for e in before] == [
+        ("MC-1", eur(1200)),
+        ("MC-2", eur(1200)),
+    ]
+
+    app.add_sub_contract(mc1, sub("S9", start=date(2024, 12, 1), price=2400), actor=A)
+    assert app.contracts_expiring_within(60, nov15) == before
+    app.reassign_sub_contract(
+        mc1, "S1", mc2, effective=date(2024, 12, 10), actor=A, as_sub_id="S1b"
+    )
+    app.reprice_sub_contract(
+        mc2, "T1", effective=date(2024, 12, 5), annual_price=eur(1800), actor=A
+    )
+    app.remove_sub_contract(mc1, "S9", effective_to=date(2024, 12, 20), actor=A)
+    assert app.contracts_expiring_within(60, nov15) == before
+
+    def values(day: date) -> list[tuple[str, Money]]:
+        return [(e.number, e.annual_value) for e in app.contracts_expiring_within(60, day)]
+
+    # S9 counts from 1 December (its 2,400 on the term's last day, as then known)
+    assert values(date(2024, 12, 1)) == [("MC-1", eur(3600)), ("MC-2", eur(1200))]
+    # T1's new price from 5 December; on 10 December S1 is MC-2's (S1b)
+    assert values(date(2024, 12, 5)) == [("MC-1", eur(3600)), ("MC-2", eur(1800))]
+    assert values(date(2024, 12, 10)) == [("MC-1", eur(2400)), ("MC-2", eur(3000))]
+    # S9 removed from 20 December: MC-1 has no sub-contract left on its last day
+    assert values(date(2024, 12, 20)) == [("MC-1", eur(0)), ("MC-2", eur(3000))]
+
+
+def test_a_contract_as_it_stood_leaves_out_a_move_dated_after_the_day_on_both_sides(
+    app: QuoteToCash,
+) -> None:
+    """S1 moved from MC-1 to MC-2 from 10 December: on 9 December it is MC-1's alone (MC-1
+    still covers it to the term's end, MC-2 has no S1b); on 10 December MC-2's alone."""
+    acme = customer(app)
+    mc1 = contract(app, acme, "MC-1", (sub("S1"),))
+    mc2 = contract(app, acme, "MC-2", (sub("T1"),))
+    app.reassign_sub_contract(
+        mc1, "S1", mc2, effective=date(2024, 12, 10), actor=A, as_sub_id="S1b"
+    )
+
+    def subs(cid: UUID, day: date) -> dict[str, date | None]:
+        stood = Contract.as_it_stood_on(app.events.get(cid), day)
+        assert stood is not None
+        return {s.sub_id: s.effective_to for s in stood.sub_contracts.values()}
+
+    assert subs(mc1, date(2024, 12, 9)) == {"S1": None}
+    assert subs(mc2, date(2024, 12, 9)) == {"T1": None}
+    assert subs(mc1, date(2024, 12, 10)) == {"S1": date(2024, 12, 10)}
+    assert subs(mc2, date(2024, 12, 10)) == {"T1": None, "S1b": None}

@@ -302,14 +302,17 @@ def test_an_error_replaying_a_contract_where_nothing_was_left_out_is_raised(
 
 _FIRST = date(2024, 10, 1)
 _KINDS = ("suspend", "reactivate", "terminate", "expire", "run", "renew")
+# sub-contract changes, each recorded on its step's day and taking effect ``shift`` days from it
+# (before it when dated back): S9 added to MC-1, S1 re-priced, removed, or moved to MC-2 (as S1b)
+_SUB_KINDS = ("add", "reprice", "remove", "move")
 _ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class _Step:
     """One step of a contract's history, recorded on ``day`` (notice of a termination is
-    given that day, the termination taking effect ``shift`` days from it: before it when
-    dated back)."""
+    given that day, the termination, or a sub-contract change, taking effect ``shift`` days
+    from it: before it when dated back)."""
 
     kind: str
     day: date
@@ -317,9 +320,22 @@ class _Step:
 
 
 def _apply(app: QuoteToCash, cid: UUID, step: _Step) -> date | None:
-    """Record one step; its effective day, or None when refused (nothing recorded)."""
+    """Record one step on MC-1 (a move: to MC-2, signed after it); its effective day, or None
+    when refused (nothing recorded)."""
     kind, day = step.kind, step.day
+    on = day + timedelta(days=step.shift)
     try:
+        if kind in _SUB_KINDS:
+            if kind == "add":
+                app.add_sub_contract(cid, sub("S9", start=on, price=2400), actor=A)
+            elif kind == "reprice":
+                app.reprice_sub_contract(cid, "S1", effective=on, annual_price=eur(1800), actor=A)
+            elif kind == "remove":
+                app.remove_sub_contract(cid, "S1", effective_to=on, actor=A)
+            else:
+                (mc2,) = [c.id for c in app.all_contracts() if c.number == "MC-2"]
+                app.reassign_sub_contract(cid, "S1", mc2, effective=on, actor=A, as_sub_id="S1b")
+            return on
         if kind == "suspend":
             app.suspend_contract(cid, effective=day, reason="unpaid", actor=A)
         elif kind == "reactivate":
@@ -343,8 +359,9 @@ def _apply(app: QuoteToCash, cid: UUID, step: _Step) -> date | None:
 
 def _known_on(recorded: list[tuple[_Step, date]], d: date) -> list[_Step]:
     """The steps known on ``d``, in the order recorded: those that took effect by then, a
-    termination once its notice was given (``step.day``), and with it the steps before it
-    that take effect before it does (notice given, the contract's last day is known)."""
+    termination once its notice was given (``step.day``), and with it the lifecycle steps
+    before it that take effect before it does (notice given, the contract's last day is
+    known); a sub-contract change only once it took effect."""
     noticed = [eff for step, eff in recorded if step.kind == "terminate" and step.day <= d]
     through = max(d, noticed[0] - _ONE_DAY) if noticed else d
     known, before_termination = [], True
@@ -353,13 +370,20 @@ def _known_on(recorded: list[tuple[_Step, date]], d: date) -> list[_Step]:
             before_termination = False
             if step.day <= d:
                 known.append(step)
+        elif step.kind in _SUB_KINDS:
+            if effective <= d:
+                known.append(step)
         elif effective <= (through if before_termination else d):
             known.append(step)
     return known
 
 
 def _signed(app: QuoteToCash, settings_: dict[str, Any]) -> UUID:
-    return contract(app, customer(app), "MC-1", one_sub(), **settings_)
+    """MC-1, whose history the steps make, and MC-2 beside it (a move's other side)."""
+    acme = customer(app)
+    mc1 = contract(app, acme, "MC-1", one_sub(), **settings_)
+    contract(app, acme, "MC-2", (sub("T1"),), **settings_)
+    return mc1
 
 
 @settings(
@@ -372,7 +396,7 @@ def _signed(app: QuoteToCash, settings_: dict[str, Any]) -> UUID:
     frequency=st.sampled_from([BillingFrequency.MONTHLY, BillingFrequency.QUARTERLY]),
     timing=st.sampled_from(list(BillingTiming)),
     steps=st.lists(
-        st.tuples(st.sampled_from(_KINDS), st.integers(0, 180), st.integers(-40, 120)),
+        st.tuples(st.sampled_from(_KINDS + _SUB_KINDS), st.integers(0, 180), st.integers(-40, 120)),
         min_size=1,
         max_size=5,
     ),
@@ -386,9 +410,10 @@ def test_the_answer_for_a_past_day_is_the_answer_given_on_that_day(
     asked: list[int],
 ) -> None:
     """For a random history of suspensions, reactivations, terminations (noticed on the day
-    recorded, taking effect before or after it), expiries, runs and renewals, the list for
-    day D asked after everything is recorded equals the list asked right after recording only
-    what was known on D (``_known_on``)."""
+    recorded, taking effect before or after it), expiries, runs, renewals and sub-contract
+    changes (added, re-priced, removed, moved to MC-2, dated before or after the day they are
+    recorded), the list for day D asked after everything is recorded equals the list asked
+    right after recording only what was known on D (``_known_on``)."""
     signed_with: dict[str, Any] = {
         "auto_renew": auto_renew,
         "renewal_uplift_percent": 10 if auto_renew else None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import enum
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import MAXYEAR, date
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -318,6 +318,18 @@ def _check_settings(facts: dict[str, Any]) -> None:
 # (``Contract.as_it_stood_on``): the lifecycle changes of a contract and its renewals (a
 # termination counts from the day notice was given, its ``noticed_on``)
 _DATED_EVENTS = frozenset(("Activated", "Suspended", "Reactivated", "Renewed", "Expired"))
+
+# the sub-contract changes, by the first day each takes effect (``Contract.as_it_stood_on``): a
+# sub-contract added or moved in from its first day, a removal from the first day no longer
+# covered, a re-price from its new price's day, a move away from the day it moves (the day its
+# other half, moved in, starts on the contract it goes to)
+_SUB_CONTRACT_DAYS: dict[str, Callable[[Any], date]] = {
+    "SubContractAdded": lambda e: e.sub_contract.effective_from,
+    "SubContractReassignedHere": lambda e: e.sub_contract.effective_from,
+    "SubContractRemoved": lambda e: e.effective_to,
+    "SubContractRepriced": lambda e: e.effective,
+    "SubContractReassignedAway": lambda e: e.effective,
+}
 
 _LIVE = (ContractStatus.SIGNED, ContractStatus.ACTIVE, ContractStatus.SUSPENDED)
 # the statuses in which the billing run renews an evergreen (auto-renew) contract
@@ -844,11 +856,20 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         (``noticed_on`` None) reads as noticed on the day the contract was signed, as those
         histories read before: terminated on every day.
 
-        Every other event (sub-contract changes, billing records) counts as recorded: it has
-        no day of its own for the term or the status. One that the contract as it stood could
-        not have taken (a sub-contract added in a renewed term left out, a renewal of a
-        contract whose go-live is after ``day``) rested on a change left out and is left out
-        too; on a contract where no change was left out before it, its error is raised.
+        A sub-contract change counts when the day it takes effect is on or before ``day``
+        (``_SUB_CONTRACT_DAYS``: one added or moved in from its first day, a removal from the
+        first day no longer covered, a re-price from its price's day, a move away from the day
+        it moves); one dated after it had not taken effect and is left out, whatever was
+        recorded around it (a termination noticed by then does not bring it in: the
+        sub-contracts, unlike the term, do not rest on it). A move's two halves are dated
+        alike, the day it moves, so as of any day the sub-contract is covered by one of the two
+        contracts, never by both nor by none. Every other event (a description, a handover, billing
+        records) counts as recorded: it has no day of its own for the term, the status or the
+        value. One that the contract as it stood could not have taken (a sub-contract added in
+        a renewed term left out, a re-price or removal of a sub-contract added after ``day``,
+        an extension of a removal left out, a renewal of a contract whose go-live is after
+        ``day``) rested on a change left out and is left out too; on a contract where no change
+        was left out before it, its error is raised.
 
         None when the contract was not yet signed on ``day`` (no status of it took effect by
         then: signed later, and not activated earlier). The result is a copy for reading,
@@ -872,6 +893,8 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             name = type(e).__name__
             if name == "Terminated":
                 counts = cls._noticed(e, contract) <= day
+            elif name in _SUB_CONTRACT_DAYS:
+                counts = _SUB_CONTRACT_DAYS[name](e) <= day
             else:
                 counts = name not in _DATED_EVENTS or e.effective <= through[at]
             if counts:
