@@ -10,13 +10,14 @@ evergreen contract whose expiry was recorded ahead as ending, not renewing.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from uuid import UUID
 
 import pytest
 from test_contract_billing import contract, customer, eur, sub
 
-from q2c_core import BillingTiming, Money, QuoteToCash
-from q2c_core.domain.contract import Contract
+from q2c_core import BillingTiming, Money, Period, QuoteToCash
+from q2c_core.domain.contract import Contract, PeriodAlignment
 
 A = "alice"
 MAY_1 = date(2024, 5, 1)
@@ -119,3 +120,68 @@ def test_a_contract_as_it_stood_leaves_out_a_move_dated_after_the_day_on_both_si
     assert subs(mc2, date(2024, 12, 9)) == {"T1": None}
     assert subs(mc1, date(2024, 12, 10)) == {"S1": date(2024, 12, 10)}
     assert subs(mc2, date(2024, 12, 10)) == {"T1": None, "S1b": None}
+
+
+# -- 3. an expiry recorded ahead: the contract does not renew past it --------------------------
+
+EVERGREEN_TERM = Period(date(2024, 1, 15), date(2025, 1, 15))
+
+
+def evergreen(app: QuoteToCash, timing: BillingTiming = BillingTiming.IN_ADVANCE) -> UUID:
+    """MC-1, evergreen (10 % uplift) from 15 January 2024 to 15 January 2025, billed monthly
+    on the calendar, 1,200.00 a year."""
+    return contract(
+        app,
+        customer(app),
+        "MC-1",
+        (sub("S1", start=EVERGREEN_TERM.start),),
+        term=EVERGREEN_TERM,
+        auto_renew=True,
+        renewal_uplift_percent=Decimal(10),
+        alignment=PeriodAlignment.CALENDAR,
+        timing=timing,
+    )
+
+
+def shown(app: QuoteToCash, day: date, window: int = 30) -> list[tuple[str, date, int, bool]]:
+    return [
+        (e.number, e.term_end, e.days_left, e.auto_renew)
+        for e in app.contracts_expiring_within(window, day)
+    ]
+
+
+def test_an_evergreen_contract_expired_ahead_is_listed_as_ending_not_renewing(
+    app: QuoteToCash,
+) -> None:
+    """On 20 December MC-1's expiry at its term's end, 15 January, is recorded (EXPIRED at
+    once). The 1 January list shows it ending on 15 January, 13 days left, not renewing, as
+    the 1 January run leaves it: it is not renewed past its expiry to 2026."""
+    mc1 = evergreen(app)
+    app.run_billing(date(2024, 12, 1), actor="run")
+    app.expire_contract(mc1, effective=EVERGREEN_TERM.end, actor=A)
+    jan1 = date(2025, 1, 1)
+
+    assert shown(app, jan1) == [("MC-1", EVERGREEN_TERM.end, 13, False)]
+    assert shown(app, jan1, 400) == [("MC-1", EVERGREEN_TERM.end, 13, False)]
+    (row,) = app.contracts_expiring_within(30, jan1)
+    assert (row.status.name, row.annual_value) == ("ACTIVE", eur(1200))
+    assert shown(app, EVERGREEN_TERM.end) == []  # (expired that day)
+
+    app.run_billing(jan1, actor="run")
+    assert app.contract(mc1).term == EVERGREEN_TERM
+
+
+def test_an_expiry_recorded_a_term_ahead_lets_the_contract_renew_once_more_and_no_further(
+    app: QuoteToCash,
+) -> None:
+    """Billed in arrears, MC-1 is expired on 20 December from 15 January 2026 (its term renewed
+    once more first, dated 15 January 2025). On 1 January 2025 it is listed as it stood, its
+    term to 15 January 2025 with 13 days left, renewing (it will, once); from 15 January 2025
+    it runs to 2026, not renewing, at the renewed 1,320.00."""
+    mc1 = evergreen(app, BillingTiming.IN_ARREARS)
+    app.expire_contract(mc1, effective=date(2026, 1, 15), actor=A)
+
+    assert shown(app, date(2025, 1, 1)) == [("MC-1", EVERGREEN_TERM.end, 13, True)]
+    (row,) = app.contracts_expiring_within(400, date(2025, 1, 15))
+    assert (row.term_end, row.days_left, row.auto_renew) == (date(2026, 1, 15), 364, False)
+    assert row.annual_value == eur(1320)

@@ -228,7 +228,8 @@ class ExpiringContract:
     still live, neither renewed nor expired. An evergreen one shows the end of the term the run
     will renew it to. ``status`` says whether it will renew at all: a TERMINATED contract (its
     notice given, its term cut to the termination day) never renews, whatever ``auto_renew``,
-    the setting it was signed with, says.
+    the setting it was signed with, says. A live one whose expiry is recorded ahead, for the
+    end of the term shown, has ``auto_renew`` False: it will not renew past that day.
     """
 
     contract_id: UUID
@@ -877,7 +878,9 @@ class ContractBilling(BaseApp):
         from the day notice was given (``noticed_on``): from then on the contract is listed
         terminated, its term cut to the termination day, until its last day; before, it is
         listed as it stood, live with its whole term (also when the termination is dated back
-        to before the notice).
+        to before the notice). An expiry recorded ahead, for a day after ``as_of``, reads as
+        known on it ("will not renew"): the contract is listed live, its term renewed no
+        further than that day, and once it runs to it not renewing (``auto_renew`` False).
         """
         require_whole(days, "days")
         _check_reckonable(as_of)
@@ -907,7 +910,8 @@ class ContractBilling(BaseApp):
                         account_manager=c.manager_on(as_of),
                         term_end=term.end,
                         days_left=left,
-                        auto_renew=c.auto_renew,
+                        # (an expiry recorded ahead: no renewal past it, ``expires_on``)
+                        auto_renew=c.auto_renew and term.end < (c.expires_on or date.max),
                         annual_value=c.annual_value(max(term.start, term.end - _ONE_DAY)),
                         status=c.status,
                     )

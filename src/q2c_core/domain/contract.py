@@ -369,6 +369,10 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     # empty until the first handover (and in a snapshot taken before handovers existed);
     # ``account_manager`` is the last, ``manager_on(day)`` an invoice's (by its drafting day)
     managers: Sequence[ManagerFrom] = ()
+    # on a copy as it stood on a day before an expiry recorded ahead took effect
+    # (``as_it_stood_on``): that expiry's day, past which the term does not renew
+    # (``renews_automatically``); None on every contract loaded to change or bill
+    expires_on: date | None = None
 
     # a suspension or reactivation no earlier than the change before it (a suspension dated
     # before a later reactivation would read as the last word). An activation may come before
@@ -561,8 +565,13 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     @property
     def renews_automatically(self) -> bool:
         """An evergreen contract the billing run renews when its term ends: auto-renew, and
-        active or suspended (not signed only, terminated or expired)."""
-        return self.auto_renew and self.status in _RENEWED
+        active or suspended (not signed only, terminated or expired), its term not running to
+        an expiry already recorded (``expires_on``, on a copy as it stood on a past day)."""
+        return (
+            self.auto_renew
+            and self.status in _RENEWED
+            and (self.expires_on is None or self.term.end < self.expires_on)
+        )
 
     def _check_in_term(self, day: date, field: str) -> None:
         # an evergreen term that ends before the day counts as renewed through it: the billing
@@ -730,7 +739,8 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     def term_renewed_through(self, day: date) -> Period:
         """The term as ``renew_through(day)`` would leave it, without renewing anything."""
         term = self.term
-        while self.renews_automatically and term.end <= day:
+        last = self.expires_on or date.max
+        while self.renews_automatically and term.end <= day and term.end < last:
             term = Period(term.start, next_term_end(term, self.renewal_months, self.renewal_days))
         return term
 
@@ -856,6 +866,14 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         (``noticed_on`` None) reads as noticed on the day the contract was signed, as those
         histories read before: terminated on every day.
 
+        An expiry has no day it was decided on, only the day it takes effect: one recorded
+        for a day after ``day`` (ahead of the term's end, or after a renewal still to come)
+        is left out as dated, the contract live as it stood, but reads on ``day`` as "will not
+        renew" past that day (as a termination without a notice day reads as noticed on the
+        signing day): the copy keeps it as ``expires_on``, and is not renewed past it
+        (``renews_automatically``, ``renew_through``), though an evergreen term ending before
+        it still renews up to it, as the billing run renews it.
+
         A sub-contract change counts when the day it takes effect is on or before ``day``
         (``_SUB_CONTRACT_DAYS``: one added or moved in from its first day, a removal from the
         first day no longer covered, a re-price from its price's day, a move away from the day
@@ -889,8 +907,11 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 last = date.fromordinal(e.effective.toordinal() - 1)
                 through[:at] = [max(day, last)] * at
         left_out = False  # (a change was left out: a later event may rest on it)
+        expires_on = None  # (the day of an expiry left out: the term does not renew past it)
         for at, e in enumerate(recorded[1:], start=1):
             name = type(e).__name__
+            if name == "Expired" and e.effective > through[at]:
+                expires_on = e.effective
             if name == "Terminated":
                 counts = cls._noticed(e, contract) <= day
             elif name in _SUB_CONTRACT_DAYS:
@@ -908,6 +929,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             left_out = True
         if not any(h.effective <= day for h in contract.history):
             return None
+        contract.expires_on = expires_on
         return contract
 
     @staticmethod
