@@ -570,8 +570,8 @@ def test_the_review_meeting_owes_the_overage_unbilled_revenue_lists_with_work_bi
 ) -> None:
     """Time entries billed by hand as ordinary work, charged on an allowance or not, then
     voided as drafts or left billed: request by request, the review meeting shows owed the
-    overage UnbilledRevenue lists, on any day after the last event; followed in small pages
-    they hold what a rebuild from an empty start holds."""
+    overage UnbilledRevenue lists, on every day; followed in small pages they hold what a
+    rebuild from an empty start holds."""
     app = QuoteToCash.open("memory:")
     driver = ByHandDriver(app)
     store = ProjectionStore.memory()
@@ -585,7 +585,8 @@ def test_the_review_meeting_owes_the_overage_unbilled_revenue_lists_with_work_bi
     rebuild(app, rebuilt)
     for a, b in zip(live, rebuilt, strict=True):
         assert a.rows() == b.rows(), a.name
-    # the review meeting counts invoicing as recorded, unbilled revenue by the invoices' days
-    # (``UnbilledRevenue.items``): they agree from the day of the history's last event on
-    for on in (DAY0 + timedelta(days=len(ops)), DAY0 + timedelta(days=3650)):
+    # both read invoicing by the invoices' days: they agree on every day of the history
+    for on in [DAY0 + timedelta(days=d) for d in range(len(ops) + 2)] + [
+        DAY0 + timedelta(days=3650)
+    ]:
         review_overage_is_unbilled(rebuilt, driver.requests, on)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -10,7 +11,7 @@ import attrs
 
 from q2c_core.domain.enhancement_request import FIXED_PRICE_ITEM
 from q2c_core.domain.money import Money
-from q2c_core.projections._allowances import AllowanceChains, Draw
+from q2c_core.projections._allowances import Draw
 from q2c_core.projections._facts import (
     HUNDRED,
     KIND,
@@ -23,12 +24,18 @@ from q2c_core.projections._facts import (
     currency_quantum,
     invoice_facts,
 )
-from q2c_core.projections._hours_billed import HoursBilled, hours_billed
+from q2c_core.projections._hours_billed import bills_hours
 from q2c_core.projections._managers import manager_on
-from q2c_core.projections._requests import RequestBook, items_billed
+from q2c_core.projections._requests import RequestBook
 from q2c_core.projections.base import check_day, handles, uuid_hex
 from q2c_core.projections.store import Row
-from q2c_core.projections.unbilled import price_billed_through
+from q2c_core.projections.unbilled import (
+    InvoiceHolds,
+    _held_on,
+    _hours_billed_on,
+    _overage_held_on,
+    price_billed_through,
+)
 
 CLOSED = ("declined", "cancelled")
 ZERO = Decimal(0)
@@ -92,8 +99,84 @@ def _add_bases(bases: list[list[Any]], lines: list[list[Any]]) -> None:
             bases.append([line[TAX_CAT], line[TAX_RATE], ZERO + line[NET]])
 
 
-class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
+def _counts_on(inv: Row, day: date) -> bool:
+    """Whether an invoice was drafted and not voided at the end of ``day``."""
+    voided_on = inv["voided_on"]
+    return bool(inv["drafted_on"] <= day and (voided_on is None or voided_on > day))
+
+
+def _credits_by(inv: Row, day: date) -> list[list[Any]]:
+    """The credit notes applied to an invoice by the end of ``day`` (one recorded without its
+    day, on every day)."""
+    return [c for c in inv["credits"] if c[0] is None or c[0] <= day]
+
+
+def _credit_on(inv: Row, day: date) -> Decimal:
+    """What credit notes took off the invoice's total by the end of ``day``."""
+    return sum((c[1] for c in _credits_by(inv, day)), ZERO)
+
+
+def _credited_on(inv: Row, day: date) -> dict[str, Decimal]:
+    """The invoice's net per request less what credit notes took back by the end of ``day``."""
+    requests: dict[str, Decimal] = dict(inv["requests"])
+    for _, _, nets in _credits_by(inv, day):
+        for rid, net in nets.items():
+            requests[rid] = requests.get(rid, ZERO) - net
+    return requests
+
+
+def _paid_on(inv: Row, day: date) -> Decimal:
+    """The money applied to the invoice and not taken back at the end of ``day``
+    (``AppliedPayment.held_on``; money recorded without its day, on every day)."""
+    return sum(
+        (
+            amount
+            for amount, applied_on, unapplied_on in inv["paid"].values()
+            if (applied_on is None or applied_on <= day)
+            and (unapplied_on is None or unapplied_on > day)
+        ),
+        ZERO,
+    )
+
+
+def _invoice_held(rows: dict[str, Row], invoice: str, day: date) -> bool:
+    """Whether the invoice held all its lines at the end of ``day``: drafted by then, not
+    voided, and no re-billable credit note had given any of them back (``_holds``)."""
+    held = rows.get(f"held:{invoice}")
+    if held is None or held["drafted_on"] > day:
+        return False
+    if held["voided"] and (held["voided_on"] is None or held["voided_on"] <= day):
+        return False
+    return not any(on <= day for on, _ in held["credits"])
+
+
+def _price_held_on(rows: dict[str, Row], req: Row, day: date) -> bool:
+    """``EnhancementRequest.fixed_price_held`` on ``day``: a line billing the price itself
+    held it, or one billing an entry an invoice recorded before the price was its own item
+    billed it through (``price_entries``), as :class:`UnbilledRevenue` reads it."""
+    if req["hourly"] or req["est_total"] is None:
+        return False
+    if _held_on(rows, req["price_held"], day):
+        return True
+    for entry in req["price_entries"]:
+        lines = list(req["work"].get(entry, []))
+        lines += [[i, line] for x, i, line in req["other_held"] if x == entry]
+        if _held_on(rows, lines, day):
+            return True
+    return False
+
+
+class ReviewMeeting(RequestBook, InvoiceHolds):
     """Open work for the regular review.
+
+    Every column is read on the day asked about, invoicing by its days as
+    :class:`UnbilledRevenue` and ``QuoteToCash.customer_summary(as_of=)`` read it
+    (``InvoiceHolds``): an invoice holds the work it bills, and counts as invoiced, from the day
+    it was drafted until the day it was voided (a void recorded without its day, on no day), a
+    credit note takes its lines back from the day it was applied, and money is collected from
+    the day it was applied until the day it was taken back. So work invoiced tomorrow is open
+    and uninvoiced on today's agenda, and a void or credit note recorded later leaves an
+    earlier day's agenda as it was.
 
     *Invoiced* is the net revenue billed for the request's work: its lines on live (drafted or
     issued, not voided) invoices, less the lines issued credit notes took back (written off or
@@ -145,17 +228,19 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
     deposit invoice (a final invoice may deduct it); ``cn:<id>`` for a credit note's per-request
     nets until it is applied; ``alw:<id>`` for the allowances (:class:`AllowanceChains`);
     ``cust:<id>`` for each customer's currency; and
-    the request rows of :class:`RequestBook`, which here also keep the request's billable time
-    entries (``work``: entry id -> whether an invoice bills it), its billable expenses
-    (``expenses``, likewise), whether an invoice bills its fixed price by its own item
-    (``fixed_billed``) or through time entries an invoice recorded before that item still
-    bills (``price_entries``, as :class:`UnbilledRevenue` keeps them), the ids of its
-    expenses that are not billable (``other_expenses``), and the ids of its billable time
-    entries recorded unauthorized (``unauthorized``: a cancelled request does not owe them)
-    and what each billable time entry is worth (``worth``: amount and currency), and what live
-    invoices billed of its hours, net of re-billable credit notes (``hours_billed``, with
-    ``hb:<id>`` and ``hbn:<id>`` rows for the invoices and notes, :class:`HoursBilled`): a
-    cancelled fixed-price request owes its hours up to its price less what was billed of them.
+    ``held:<id>`` and ``rbn:<id>`` for the invoices' draft, void and re-billable credit days
+    (``InvoiceHolds``); and the request rows of :class:`RequestBook`, which here also keep the
+    request's billable time entries (``work``: entry id -> the invoice lines naming it, each
+    ``[invoice, line id]``), its billable expenses (``expenses``, likewise), the lines billing
+    its fixed price by its own item (``price_held``) and the time entries through which an
+    invoice recorded before that item billed it (``price_entries``, as
+    :class:`UnbilledRevenue` keeps them; ``other_held`` the lines naming other items), the
+    invoices that left it invoiced (``invoiced_by``), the ids of its expenses that are not
+    billable (``other_expenses``), the ids of its billable time entries recorded unauthorized
+    (``unauthorized``: a cancelled request does not owe them), what each billable time entry
+    is worth (``worth``: amount and currency), and the lines billing its hours with what each
+    billed (``hours_held``): a cancelled fixed-price request owes its hours up to its price
+    less what was billed of them on the day.
     """
 
     name = "review_meeting"
@@ -198,9 +283,19 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         handovers to another manager (``handovers``), so the agenda of a day before a handover
         names the manager before it, and from its day on the new one; 15 reads a manager's name
         without every default-ignorable character (a combining grapheme joiner, a Hangul filler,
-        a variation selector: ``person_key``), so ``who:`` rows keyed with one are keyed again.
-        A store built by an older version is refused until it is rebuilt from events."""
-        return {"rows": 15}
+        a variation selector: ``person_key``), so ``who:`` rows keyed with one are keyed again;
+        16 reads invoicing by its days, as :class:`UnbilledRevenue` and
+        ``QuoteToCash.customer_summary(as_of=)`` do (``InvoiceHolds``): a request keeps the
+        invoice lines naming each billable entry and expense (``work``, ``expenses``), its
+        fixed price (``price_held``) and its hours (``hours_held``), and the invoices that left
+        it invoiced (``invoiced_by``); ``held:`` and ``rbn:`` rows the invoices' draft, void
+        and re-billable credit days, allowance rows their overage lines (``held``); ``inv:``
+        rows their draft and void days, credit notes with their days (``credits``) and
+        payments with theirs, where 15 kept plain billed flags and totals as recorded (with
+        ``hb:``/``hbn:`` rows), so work invoiced the next day read invoiced, and a later void or
+        credit note changed every past day's agenda. A store built by an older version is
+        refused until it is rebuilt from events."""
+        return {"rows": 16}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:
@@ -224,12 +319,20 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         row = self._req(oid)
         row["work"] = {}
         row["expenses"] = {}
-        row["fixed_billed"] = False
+        # the invoice lines billing the fixed price itself, each [invoice hex, line id]
+        row["price_held"] = []
         row["price_entries"] = []
         row["other_expenses"] = []
+        # lines naming items that are no billable entry or expense, each [item, invoice, line]:
+        # one naming an entry of ``price_entries`` bills the price through it
+        row["other_held"] = []
         row["unauthorized"] = []
         row["worth"] = {}
-        row["hours_billed"] = {}
+        # the invoice lines billing its hours, each [invoice hex, line id, currency, net]
+        row["hours_held"] = []
+        # the invoices whose billing left it invoiced (all its work billed): it reads invoiced
+        # on a day one of them held its lines (``_status_on``)
+        row["invoiced_by"] = []
         row["cancelled_on"] = None
         row["cancelled_from"] = None
 
@@ -245,35 +348,58 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         super()._req_closed(e, oid)
 
     @staticmethod
-    def _status_on(req: Row, as_of: date) -> str:
+    def _status_on(req: Row, as_of: date, rows: dict[str, Row]) -> str:
         """The request's status on ``as_of``: a cancellation counts from its day (one recorded
         without its day, on every day, as it always did); before it, the request stood as it
-        was cancelled from. A decline carries no day: as recorded."""
+        was cancelled from. A decline carries no day: as recorded. Billing marks a request
+        invoiced, and a void or re-billable credit note completed again, by events with no
+        business day: a request an invoice left invoiced (``invoiced_by``) reads invoiced on a
+        day one of those invoices held its lines (``_invoice_held``), else completed, so an
+        invoice drafted tomorrow, or voided or credited later, leaves today's status as it
+        was."""
         cancelled_on = req["cancelled_on"]
         if req["status"] == "cancelled" and cancelled_on is not None and as_of < cancelled_on:
-            return str(req["cancelled_from"])
-        return str(req["status"])
+            status = str(req["cancelled_from"])
+        else:
+            status = str(req["status"])
+        if req["invoiced_by"] and status in ("invoiced", "completed"):
+            held = any(_invoice_held(rows, i, as_of) for i in req["invoiced_by"])
+            return "invoiced" if held else "completed"
+        return status
 
     @handles("EnhancementRequest.WorkLogged")
     def _req_work(self, e: Any, oid: str) -> None:
+        before = self._req(oid)["status"]
         super()._req_work(e, oid)
         if e.entry.billable:
-            self._entry_kept(self._req(oid), e.entry)
+            row = self._req(oid)
+            self._entry_kept(row, e.entry)
+            self._late_work(row, before)
 
     @handles("EnhancementRequest.UnauthorizedWorkRecorded")
     def _req_unauthorized_work(self, e: Any, oid: str) -> None:
+        before = self._req(oid)["status"]
         super()._req_unauthorized_work(e, oid)
         if e.entry.billable:
             row = self._req(oid)
             self._entry_kept(row, e.entry)
             row["unauthorized"].append(e.entry.entry_id)
+            self._late_work(row, before)
+
+    @staticmethod
+    def _late_work(row: Row, before: str) -> None:
+        """Late billable hours sent an invoiced hourly request back to completed (recorded by
+        ``RequestBook``): its status is as recorded from then on, not read from the invoices
+        that had billed it all (``invoiced_by``)."""
+        if before == "invoiced" and row["status"] == "completed":
+            row["invoiced_by"] = []
 
     @staticmethod
     def _entry_kept(row: Row, entry: Any) -> None:
-        """A billable time entry, not billed yet, and what it is worth (``TimeEntry.value``):
-        the hours of a cancelled fixed-price request are owed up to its price less what was
-        billed of it."""
-        row["work"][entry.entry_id] = False
+        """A billable time entry, with no invoice line naming it yet, and what it is worth
+        (``TimeEntry.value``): the hours of a cancelled fixed-price request are owed up to its
+        price less what was billed of it."""
+        row["work"][entry.entry_id] = []
         worth = (entry.rate.amount * entry.hours).quantize(
             currency_quantum(entry.rate.currency), rounding=ROUND_HALF_UP
         )
@@ -284,38 +410,29 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         super()._req_expense(e, oid)
         row = self._req(oid)
         if e.expense.billable:
-            row["expenses"][e.expense.expense_id] = False
+            row["expenses"][e.expense.expense_id] = []
         else:
             row["other_expenses"].append(e.expense.expense_id)
 
     @handles("EnhancementRequest.WorkInvoiced")
     def _req_invoiced(self, e: Any, oid: str) -> None:
+        """Which items an invoice bills is read from its lines, with their days
+        (``_follow_lines``): the event carries no business day. What it still tells is the
+        invoice that left the request invoiced (``invoiced_by``, read by ``_status_on``), and
+        the time entries through which an invoice recorded before the fixed price was its own
+        item bills the price (``price_billed_through``, as :class:`UnbilledRevenue` keeps
+        them)."""
+        before = self._req(oid)["status"]
         super()._req_invoiced(e, oid)
-        self._work_billed(e, oid)
-
-    @handles("EnhancementRequest.WorkReleased")
-    def _req_released(self, e: Any, oid: str) -> None:
-        super()._req_released(e, oid)
-        self._work_billed(e, oid)
-
-    def _work_billed(self, e: Any, oid: str) -> None:
-        """The request's time entries, expenses and fixed price an invoice bills from now on,
-        or that are unbilled again (``items_billed``, as :class:`UnbilledRevenue` follows
-        them): the fixed price by its own item, or through the entries an invoice recorded
-        before that item billed it through (``price_billed_through``)."""
-        billed, item_ids = items_billed(e)
         row = self._req(oid)
+        if row["status"] == "invoiced" and before != "invoiced":
+            invoice = uuid_hex(e.invoice_id.int)
+            if invoice not in row["invoiced_by"]:
+                row["invoiced_by"].append(invoice)
         work, expenses = row["work"], row["expenses"]
-        for item_id in item_ids:
-            if item_id in work:
-                work[item_id] = billed
-            elif item_id in expenses:
-                expenses[item_id] = billed
-            elif item_id == FIXED_PRICE_ITEM:
-                row["fixed_billed"] = billed
         fixed = not row["hourly"] and row["est_total"] is not None
         marked = row["price_entries"]
-        if marked or (billed and fixed):
+        if marked or fixed:
             row["price_entries"] = price_billed_through(
                 marked,
                 e,
@@ -332,7 +449,12 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
-        self._hours_drafted(e, oid)
+        """An invoice holds the work its lines bill from the day it was drafted until the day
+        it was voided, a re-billable credit note gives lines back from its day
+        (``InvoiceHolds``); and an invoice billing a request's work, or a deposit, is kept
+        for the invoiced and paid columns (``inv:``)."""
+        if self._hold_drafted(e, oid):
+            self._follow_lines(e, oid)
         kind = e.kind.name
         facts = invoice_facts(e)
         per_request = _work_by_request(facts.lines)
@@ -353,7 +475,12 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
                 "requests": per_request,
                 "bases": bases,
                 "total": facts.total,
-                "credited": ZERO,
+                # invoiced from its draft day until its void day (``_counts_on``)
+                "drafted_on": e.drafted_on,
+                "voided_on": None,
+                # [day, amount, per-request nets] of each credit note applied to it
+                "credits": [],
+                # allocation -> [amount, applied on, unapplied on]
                 "paid": {},
                 "deducted_by": "",
             },
@@ -361,10 +488,13 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
 
     @handles("Invoice.LinesAdded")
     def _lines_added(self, e: Any, oid: str) -> None:
-        """Lines added to a draft (q2c adds them to deduct a deposit): the total is taxed again
-        on the whole (tax is rounded per category, never per line), and any request's work the
-        lines bill is invoiced too. (An invoice that billed no request when drafted has no row:
-        q2c never adds a request's work to one.)"""
+        """Lines added to a draft (q2c adds them to deduct a deposit): they hold what they
+        bill from the draft's day, the total is taxed again on the whole (tax is rounded per
+        category, never per line), and any request's work the lines bill is invoiced too. (An
+        invoice that billed no request when drafted has no row: q2c never adds a request's
+        work to one.)"""
+        if self.get(f"held:{oid}") is not None:
+            self._follow_lines(e, oid)
         row = self.touch(f"inv:{oid}")
         if row is None:
             return
@@ -375,11 +505,57 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         net_total = sum((base[2] for base in row["bases"]), ZERO)
         row["total"] = net_total + _bases_tax(row["bases"], row["currency"])
 
+    def _follow_lines(self, e: Any, oid: str) -> None:
+        """Remember on each request and allowance the lines of invoice ``oid`` that bill it, as
+        ``QuoteToCash._held_on`` reads them (and :class:`UnbilledRevenue` keeps them): an
+        allowance-overage line holds its charge's overage (``_follow_overage``); any other line
+        naming a request holds the billable time entries and expense it names (``work``,
+        ``expenses``; any other item it names in ``other_held``) and the fixed price
+        (``price_held``); a line billing the request's hours (``bills_hours``) counts what it
+        billed of them (``hours_held``). Each is read on a day by the invoice's days
+        (``_holds``): the work stays per line."""
+        facts: list[list[Any]] | None = None
+        for n, line in enumerate(e.lines):
+            source = line.source
+            if source is None:
+                continue
+            line_id = line.line_id
+            if source.kind._name_ == "ALLOWANCE_OVERAGE":
+                self._follow_overage(oid, line, source)
+                continue
+            request = source.request_id
+            if request is None:
+                continue
+            rid = uuid_hex(request.int)
+            if (self._cache.get("req:" + rid) or self.get("req:" + rid)) is None:
+                continue  # (a line naming a request q2c never recorded)
+            req = self._req(rid)
+            work, expenses = req["work"], req["expenses"]
+            items = list(source.time_entry_ids)
+            if source.expense_id:
+                items.append(source.expense_id)
+            for item_id in items:
+                lines = work.get(item_id)
+                if lines is None:
+                    lines = expenses.get(item_id)
+                if lines is not None:
+                    lines.append([oid, line_id])
+                else:
+                    req["other_held"].append([item_id, oid, line_id])
+            if source.fixed_price:
+                req["price_held"].append([oid, line_id])
+            if bills_hours(source):
+                if facts is None:
+                    facts = invoice_facts(e).lines
+                req["hours_held"].append([oid, line_id, line.unit_price.currency, facts[n][NET]])
+
     @handles("Invoice.Credited")
     def _credited(self, e: Any, oid: str) -> None:
-        """An issued credit note took lines back: its requests are invoiced that much less, and
-        the invoice asks for its total less the note's."""
-        self._hours_credited(e, oid)
+        """An issued credit note took lines back from its day (``credited_on``): its requests
+        are invoiced that much less, and the invoice asks for its total less the note's, from
+        then on (``credits``); a re-billable one gives the work back from then
+        (``_hold_credited``)."""
+        self._hold_credited(e, oid)
         note_key = f"cn:{uuid_hex(e.credit_note_id.int)}"
         note = self.get(note_key)
         if note is not None:
@@ -387,9 +563,8 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         row = self.touch(f"inv:{oid}")
         if row is None:
             return
-        row["credited"] += e.amount.amount
-        for rid, net in (note["requests"] if note is not None else {}).items():
-            row["requests"][rid] = row["requests"].get(rid, ZERO) - net
+        requests = dict(note["requests"]) if note is not None else {}
+        row["credits"].append([getattr(e, "credited_on", None), e.amount.amount, requests])
 
     @handles("Invoice.DepositDeducted")
     def _deposit_deducted(self, e: Any, oid: str) -> None:
@@ -405,10 +580,19 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
 
     @handles("Invoice.Voided")
     def _voided(self, e: Any, oid: str) -> None:
-        self._hours_voided(oid)
-        for key in (f"inv:{oid}", f"cn:{oid}"):
-            if self.get(key) is not None:
-                self.delete(key)
+        """A voided invoice held its work and was invoiced until its void day
+        (``voided_on``, ``_counts_on``); one voided without its day, on no day."""
+        self._hold_voided(e, oid)
+        if self.get(f"cn:{oid}") is not None:
+            self.delete(f"cn:{oid}")
+        voided_on = getattr(e, "voided_on", None)
+        if voided_on is None:
+            if self.get(f"inv:{oid}") is not None:
+                self.delete(f"inv:{oid}")
+            return
+        row = self.touch(f"inv:{oid}")
+        if row is not None:
+            row["voided_on"] = voided_on
 
     @handles("Invoice.PaymentApplied", "Invoice.PaymentUnapplied")
     def _payment(self, e: Any, oid: str) -> None:
@@ -416,9 +600,14 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         if row is None:
             return
         if type(e).__name__ == "PaymentApplied":
-            row["paid"][e.allocation_id] = e.amount.amount
+            row["paid"][e.allocation_id] = [e.amount.amount, getattr(e, "applied_on", None), None]
         else:
-            row["paid"].pop(e.allocation_id, None)
+            taken = row["paid"].get(e.allocation_id)
+            unapplied_on = getattr(e, "unapplied_on", None)
+            if taken is not None and unapplied_on is not None:
+                taken[2] = unapplied_on  # (collected until then: ``AppliedPayment.held_on``)
+            else:
+                row["paid"].pop(e.allocation_id, None)
 
     def related_rows(self, key: str, row: Row) -> list[str]:
         """A request's invoiced and paid columns come from the invoices that bill its work
@@ -438,27 +627,31 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         return sorted(billing | deposits | allowances)
 
     def _billed(
-        self, rows: dict[str, Row]
+        self, rows: dict[str, Row], as_of: date
     ) -> tuple[dict[str, Decimal], dict[str, Decimal], dict[str, str]]:
-        """Net invoiced and net collected per request (the rules of the class docstring), and
-        the currency of the invoices that bill it."""
+        """Net invoiced and net collected per request at the end of ``as_of`` (the rules of the
+        class docstring), and the currency of the invoices that bill it: an invoice counts
+        from the day it was drafted until the day it was voided, a credit note from the day
+        it was applied, money from the day it was applied until the day it was taken back
+        (those recorded without their day, on every day)."""
         deducted: dict[str, list[Row]] = {}
         for key, inv in rows.items():
-            if key.startswith("inv:") and inv["deducted_by"]:
+            if key.startswith("inv:") and inv["deducted_by"] and _counts_on(inv, as_of):
                 deducted.setdefault(inv["deducted_by"], []).append(inv)
         invoiced: dict[str, Decimal] = {}
         paid: dict[str, Decimal] = {}
         currency: dict[str, str] = {}
         for key, inv in rows.items():
-            if not key.startswith("inv:") or not inv["requests"]:
+            if not key.startswith("inv:") or not inv["requests"] or not _counts_on(inv, as_of):
                 continue
-            collected = sum(inv["paid"].values(), ZERO)
-            asked = inv["total"] - inv["credited"]
+            requests = _credited_on(inv, as_of)
+            collected = _paid_on(inv, as_of)
+            asked = inv["total"] - _credit_on(inv, as_of)
             for deposit in deducted.get(key[4:], ()):
-                collected += sum(deposit["paid"].values(), ZERO)
-                asked += deposit["total"] - deposit["credited"]
+                collected += _paid_on(deposit, as_of)
+                asked += deposit["total"] - _credit_on(deposit, as_of)
             collected = min(collected, asked)
-            for rid, net in inv["requests"].items():
+            for rid, net in requests.items():
                 invoiced[rid] = invoiced.get(rid, ZERO) + net
                 currency[rid] = inv["currency"]
                 if asked > 0:
@@ -472,6 +665,7 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         rows: dict[str, Row],
         drawn: dict[str, dict[str, Draw]],
         as_of: date,
+        overage_billed: Callable[[str], dict[str, Decimal]],
     ) -> tuple[Money, bool, bool]:
         """The request's overage not invoiced yet, of work done on or before ``as_of`` (what
         :class:`UnbilledRevenue` lists as its ``allowance_overage`` items), whether its
@@ -485,40 +679,52 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         billable expense no invoice bills, as
         ``QuoteToCash.draft_request_invoice`` bills a cancelled request (work recorded
         unauthorized is leakage to follow up, not billed). ``drawn`` keeps each allowance's
-        draws across the requests it covers."""
+        draws across the requests it covers. Invoicing is read on ``as_of`` (``_held_on``):
+        an invoice holds its lines from its draft day until its void day, a re-billable credit
+        note gives them back from its day, and the overage is drawn and owed on what overage
+        lines held billed then (``overage_billed``, by allowance row key), as
+        :class:`UnbilledRevenue` reads them."""
         owed = Money.zero(self._currency(req, rows))
+        # what invoices held at the end of the day (``QuoteToCash._held_on``)
+        held = {i: _held_on(rows, lines, as_of) for i, lines in req["work"].items()}
         charged = self._charged_work(
-            rid, req["work"].items(), req["allowance"], rows, drawn, as_of, owed.currency
+            rid,
+            held.items(),
+            req["allowance"],
+            rows,
+            drawn,
+            as_of,
+            owed.currency,
+            overage_billed,
         )
         for found in charged.values():
             if found is not None:
                 owed = owed + found[2]
-        unbilled = [i for i, b in req["work"].items() if not b and i not in charged]
-        expenses_left = not all(req["expenses"].values())
-        if req["hourly"]:
-            left = bool(unbilled)
-        else:
-            # ``EnhancementRequest.fixed_price_billed``
-            left = not (req["fixed_billed"] or req["price_entries"])
+        unbilled = [i for i, b in held.items() if not b and i not in charged]
+        expenses_left = not all(_held_on(rows, x, as_of) for x in req["expenses"].values())
+        price_held = _price_held_on(rows, req, as_of)
+        left = bool(unbilled) if req["hourly"] else not price_held
         left = left or expenses_left
         hours = [i for i in unbilled if i not in req["unauthorized"]]
-        stopped_owes = expenses_left or (bool(hours) and self._hours_owed(req, hours))
+        stopped_owes = expenses_left or (
+            bool(hours) and self._hours_owed(req, hours, rows, as_of, price_held)
+        )
         return owed, bool(charged) and not left, stopped_owes
 
     @staticmethod
-    def _hours_owed(req: Row, hours: list[str]) -> bool:
+    def _hours_owed(
+        req: Row, hours: list[str], rows: dict[str, Row], as_of: date, price_held: bool
+    ) -> bool:
         """Whether a cancelled request's unbilled authorized time entries ``hours`` are billed
         (``QuoteToCash.draft_request_invoice``): at their worth, except on a fixed price, up to
         the price less what was billed of it (``_fixed_price_room``: nothing left once the price
-        is billed, or once live invoices billed the price of its hours, net of re-billable
-        credit notes: ``hours_billed``); hours worth nothing are billed at no charge."""
+        is billed, ``price_held``, or once the lines billing its hours held the price on
+        ``as_of``, a re-billable credit note giving them back from its day:
+        ``_hours_billed_on``); hours worth nothing are billed at no charge."""
         if req["hourly"] or req["est_total"] is None:
             return True
         currency, worth = req["currency"], req["worth"]
-        if req["fixed_billed"] or req["price_entries"]:
-            room = ZERO
-        else:
-            room = req["est_total"] - hours_billed(req, currency)
+        room = ZERO if price_held else req["est_total"] - _hours_billed_on(rows, req, as_of)
         if room > 0:
             return True
         return not any(worth[i][0] for i in hours if worth[i][1] == currency)
@@ -531,11 +737,21 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
         (``QuoteToCash.draft_request_invoice``): it stays while overage beyond its allowance,
         authorized work or an expense is left to bill (``_unbilled_overage``), or what was
         billed is not paid in full, and leaves once all of it is billed and paid. Each request
-        names its manager on ``as_of`` (a handover counts from its day)."""
+        names its manager on ``as_of`` (a handover counts from its day). Invoicing is read by
+        its days (the class docstring): what the agenda of a day says, an invoice, void,
+        credit note or payment recorded later with a later day leaves as it was."""
         check_day(as_of)
         rows = self.rows()
-        invoiced, paid, billed_in = self._billed(rows)
+        invoiced, paid, billed_in = self._billed(rows, as_of)
         drawn: dict[str, dict[str, Draw]] = {}  # each allowance's draws, by row key
+        overage_held: dict[str, dict[str, Decimal]] = {}  # by allowance row key
+
+        def overage_billed(alw_key: str) -> dict[str, Decimal]:
+            found = overage_held.get(alw_key)
+            if found is None:
+                found = overage_held[alw_key] = _overage_held_on(rows, alw_key, as_of)
+            return found
+
         result = []
         for key, req in rows.items():
             if not key.startswith("req:"):
@@ -544,8 +760,10 @@ class ReviewMeeting(RequestBook, AllowanceChains, HoursBilled):
             cur = billed_in.get(rid) or self._currency(req, rows)
             inv_amount = Money(invoiced.get(rid, ZERO), cur)
             paid_amount = Money(paid.get(rid, ZERO), cur).rounded()
-            overage, covered, stopped_owes = self._unbilled_overage(rid, req, rows, drawn, as_of)
-            status = self._status_on(req, as_of)
+            overage, covered, stopped_owes = self._unbilled_overage(
+                rid, req, rows, drawn, as_of, overage_billed
+            )
+            status = self._status_on(req, as_of, rows)
             if (
                 status in CLOSED
                 and not overage.amount

@@ -253,7 +253,94 @@ def _capped_at(hours: list[UnbilledItem], room: Decimal, currency: str) -> list[
     return result
 
 
-class UnbilledRevenue(AllowanceChains, ManagerNames):
+class InvoiceHolds(AllowanceChains):
+    """What invoices held on a day, as ``QuoteToCash._held_on`` reads it: ``held:<invoice>``
+    rows keep each invoice's draft and void days and the days re-billable credit notes gave
+    its lines back, ``rbn:<note>`` a re-billable credit note until it credits, and each
+    allowance row the overage lines naming it (``held``) and, on a money allowance, what each
+    ``OverageBilled`` recorded (``recorded``): ``_holds``, ``_held_on`` and
+    ``_overage_held_on`` read them. :class:`UnbilledRevenue` and the review meeting share it,
+    so the two read a day's invoicing alike; each keeps the lines naming its own rows."""
+
+    def _hold_drafted(self, e: Any, oid: str) -> bool:
+        """An invoice holds its lines from the day it was drafted (True: the caller follows
+        its lines); a re-billable credit note waits for the day it credits (``rbn:``)."""
+        if e.kind._name_ == "CREDIT_NOTE":
+            disposition = getattr(e, "credit_disposition", None)
+            if disposition is not None and disposition._name_ == "REBILLABLE":
+                self.put(f"rbn:{oid}", {})
+            return False
+        self.put(
+            f"held:{oid}",
+            {"drafted_on": e.drafted_on, "voided": False, "voided_on": None, "credits": []},
+        )
+        return True
+
+    def _hold_credited(self, e: Any, oid: str) -> None:
+        """A re-billable credit note gives back the lines it credits from its day; a
+        written-off one leaves them billed."""
+        note = f"rbn:{uuid_hex(e.credit_note_id.int)}"
+        if self.get(note) is None:
+            return
+        self.delete(note)
+        row = self.touch(f"held:{oid}")
+        if row is not None:
+            row["credits"].append([e.credited_on, list(e.line_ids)])
+
+    def _hold_voided(self, e: Any, oid: str) -> None:
+        """A voided invoice holds its lines until the day it was voided: on no day when the
+        void was recorded without one (``Invoice.holds_work_on``)."""
+        if self.get(f"rbn:{oid}") is not None:
+            self.delete(f"rbn:{oid}")
+        held = self.touch(f"held:{oid}")
+        if held is not None:
+            held["voided"] = True
+            held["voided_on"] = getattr(e, "voided_on", None)
+
+    def _follow_overage(self, oid: str, line: Any, source: Any) -> None:
+        """An allowance-overage line holds the overage of the one charge it names
+        (``QuoteToCash._overage_key``, ``_overage_quantity``); others hold nothing."""
+        if source.allowance_id is None or len(source.time_entry_ids) != 1:
+            return
+        alw = self.touch(f"alw:{uuid_hex(source.allowance_id.int)}")
+        if alw is None:
+            return
+        entry = source.time_entry_ids[0]
+        if source.request_id is not None:
+            key = charge_key(uuid_hex(source.request_id.int), entry)
+        else:  # (drafted before such a line named its request: an entry charged once)
+            keys = [k for k in alw["charges"] if k.split(":", 1)[1] == entry]
+            if len(keys) != 1:
+                return
+            key = keys[0]
+        unit = line.unit_price.amount
+        if alw["unit"] == "MONEY":
+            quantity = (unit * line.quantity).quantize(
+                currency_quantum(line.unit_price.currency), rounding=ROUND_HALF_UP
+            )
+        else:
+            quantity = line.quantity
+        alw.setdefault("held", []).append([oid, line.line_id, key, quantity, unit])
+
+    def _alw_changed(self, e: Any, oid: str) -> None:
+        """As every allowance-aware read model follows it; and on a money allowance what each
+        ``OverageBilled`` recorded for its invoice (``recorded``, by "<invoice> <key>"): where
+        that is the unit prices of the invoice's lines for a charge, not their nets, those
+        lines hold their unit prices (``_overage_held_on``)."""
+        super()._alw_changed(e, oid)
+        if type(e).__name__ != "OverageBilled":
+            return
+        row = self.touch(f"alw:{oid}")
+        if row is None or row["unit"] != "MONEY":
+            return
+        recorded = row.setdefault("recorded", {})
+        invoice = uuid_hex(e.invoice_id.int)
+        for k, quantity in e.quantities.items():
+            piece = f"{invoice} {resolve_charge_key(k, row['charges'])}"
+            recorded[piece] = recorded.get(piece, Decimal(0)) + quantity
+
+
+class UnbilledRevenue(InvoiceHolds, ManagerNames):
     """Everything billable that is not billed yet, and the leakage risk next to it.
 
     Rows: ``req:<id>`` and ``item:<request>|<item>`` for requests' work and expenses,
@@ -563,15 +650,7 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
         """An invoice holds the work its lines bill from the day it is drafted
         (``_follow_lines``); a re-billable credit note gives back the lines it credits from
         the day it is applied (``_credited``)."""
-        if e.kind._name_ == "CREDIT_NOTE":
-            disposition = getattr(e, "credit_disposition", None)
-            if disposition is not None and disposition._name_ == "REBILLABLE":
-                self.put(f"rbn:{oid}", {})
-        else:
-            self.put(
-                f"held:{oid}",
-                {"drafted_on": e.drafted_on, "voided": False, "voided_on": None, "credits": []},
-            )
+        if self._hold_drafted(e, oid):
             self._follow_lines(e, oid)
         periods: dict[str, list[list[Any]]] = defaultdict(list)
         for line in invoice_facts(e).lines:
@@ -638,70 +717,17 @@ class UnbilledRevenue(AllowanceChains, ManagerNames):
                 currency = line.unit_price.currency
                 req["hours_held"].append([oid, line_id, currency, facts[n][NET]])
 
-    def _follow_overage(self, oid: str, line: Any, source: Any) -> None:
-        """An allowance-overage line holds the overage of the one charge it names
-        (``QuoteToCash._overage_key``, ``_overage_quantity``); others hold nothing."""
-        if source.allowance_id is None or len(source.time_entry_ids) != 1:
-            return
-        alw = self.touch(f"alw:{uuid_hex(source.allowance_id.int)}")
-        if alw is None:
-            return
-        entry = source.time_entry_ids[0]
-        if source.request_id is not None:
-            key = charge_key(uuid_hex(source.request_id.int), entry)
-        else:  # (drafted before such a line named its request: an entry charged once)
-            keys = [k for k in alw["charges"] if k.split(":", 1)[1] == entry]
-            if len(keys) != 1:
-                return
-            key = keys[0]
-        unit = line.unit_price.amount
-        if alw["unit"] == "MONEY":
-            quantity = (unit * line.quantity).quantize(
-                currency_quantum(line.unit_price.currency), rounding=ROUND_HALF_UP
-            )
-        else:
-            quantity = line.quantity
-        alw.setdefault("held", []).append([oid, line.line_id, key, quantity, unit])
-
-    def _alw_changed(self, e: Any, oid: str) -> None:
-        """As every allowance-aware read model follows it; and on a money allowance what each
-        ``OverageBilled`` recorded for its invoice (``recorded``, by "<invoice> <key>"): where
-        that is the unit prices of the invoice's lines for a charge, not their nets, those
-        lines hold their unit prices (``_overage_held_on``)."""
-        super()._alw_changed(e, oid)
-        if type(e).__name__ != "OverageBilled":
-            return
-        row = self.touch(f"alw:{oid}")
-        if row is None or row["unit"] != "MONEY":
-            return
-        recorded = row.setdefault("recorded", {})
-        invoice = uuid_hex(e.invoice_id.int)
-        for k, quantity in e.quantities.items():
-            piece = f"{invoice} {resolve_charge_key(k, row['charges'])}"
-            recorded[piece] = recorded.get(piece, Decimal(0)) + quantity
-
     @handles("Invoice.Credited")
     def _credited(self, e: Any, oid: str) -> None:
         """A re-billable credit note gives back the lines it credits from its day; a written-off
         one leaves them billed."""
-        note = f"rbn:{uuid_hex(e.credit_note_id.int)}"
-        if self.get(note) is None:
-            return
-        self.delete(note)
-        row = self.touch(f"held:{oid}")
-        if row is not None:
-            row["credits"].append([e.credited_on, list(e.line_ids)])
+        self._hold_credited(e, oid)
 
     @handles("Invoice.Voided")
     def _voided(self, e: Any, oid: str) -> None:
         """A voided invoice holds its work until the day it was voided: on no day when the void
         was recorded without one (``Invoice.holds_work_on``)."""
-        if self.get(f"rbn:{oid}") is not None:
-            self.delete(f"rbn:{oid}")
-        held = self.touch(f"held:{oid}")
-        if held is not None:
-            held["voided"] = True
-            held["voided_on"] = getattr(e, "voided_on", None)
+        self._hold_voided(e, oid)
         marker = self.get(f"invc:{oid}")
         if marker is None:
             return
