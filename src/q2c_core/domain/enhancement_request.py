@@ -946,16 +946,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     @event("WorkWrittenOff")
     def write_off_work(self, credit_note_id: UUID, item_ids: list[str], actor: str) -> None:
         """Invoiced items credited for good: they stay invoiced, and credited."""
-        for item_id in item_ids:
-            if item_id not in self.billed:
-                raise RuleViolated(
-                    f"{item_id!r} was never invoiced, so it cannot be written off",
-                    field="item_ids",
-                    aggregate_id=self.id,
-                    value=item_id,
-                )
-        for item_id in item_ids:
-            self.written_off[item_id] = credit_note_id.hex
+        self._credit_for_good(credit_note_id, item_ids, "it cannot be written off")
 
     @event("WorkConceded")
     def concede_work(self, credit_note_id: UUID, item_ids: list[str], actor: str) -> None:
@@ -963,10 +954,15 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         they stay invoiced, and credited, so they are never billed again; but the charge no
         longer applies (revenue reversed, no credit loss), and the history says so in its
         own words rather than as a write-off."""
+        self._credit_for_good(credit_note_id, item_ids, "its price cannot be conceded")
+
+    def _credit_for_good(self, credit_note_id: UUID, item_ids: list[str], refusal: str) -> None:
+        """Mark invoiced items credited by a note, never to be billed again (a write-off or a
+        concession); an item never invoiced is refused (``RuleViolated`` naming ``item_ids``)."""
         for item_id in item_ids:
             if item_id not in self.billed:
                 raise RuleViolated(
-                    f"{item_id!r} was never invoiced, so its price cannot be conceded",
+                    f"{item_id!r} was never invoiced, so {refusal}",
                     field="item_ids",
                     aggregate_id=self.id,
                     value=item_id,
