@@ -37,13 +37,14 @@ from q2c_core.domain.event_facts import ChecksFacts, NotBefore, checked_value
 from q2c_core.domain.managers import (
     ManagerFrom,
     check_handover,
+    follow_handovers,
     handed_over,
     managed_since,
     manager_on,
 )
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.tax import ZERO_RATED, TaxRate, require_tax_rate
-from q2c_core.domain.values import Period, TimeOrderedIds, person_key, require_day
+from q2c_core.domain.values import Period, TimeOrderedIds, require_day
 
 # A contract term's (exclusive) end is at most this day, so its last day is in the year 2999 at
 # the latest: renewals and billing periods are counted past a term's end, and Python's calendar
@@ -1123,11 +1124,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         """Take its customer's handovers dated after its signing day as its own: a contract
         signed (naming the customer's manager on its signing day) after a later handover was
         recorded is handed over as the customer's live contracts were (``hand_over``)."""
-        for change in handovers:
-            if change.effective > self.signed_on and person_key(
-                change.account_manager
-            ) != person_key(self.account_manager):
-                self.hand_over(change.account_manager, change.effective, actor)
+        follow_handovers(self, self.signed_on, handovers, actor)
 
     @event("ContractHandedOver")
     def _handed_over(

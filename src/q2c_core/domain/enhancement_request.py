@@ -35,6 +35,7 @@ from q2c_core.domain.event_facts import (
 from q2c_core.domain.managers import (
     ManagerFrom,
     check_handover,
+    follow_handovers,
     handed_over,
     managed_since,
     manager_on,
@@ -354,11 +355,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         request opened (naming the customer's manager on its day) after a later handover was
         recorded is handed over as the customer's open requests were (``hand_over``). Called
         in the opening's step, so they are recorded with it."""
-        for change in handovers:
-            if change.effective > self.requested_on and person_key(
-                change.account_manager
-            ) != person_key(self.account_manager):
-                self.hand_over(change.account_manager, change.effective, actor)
+        follow_handovers(self, self.requested_on, handovers, actor)
 
     @event("RequestHandedOver")
     def _handed_over(

@@ -98,7 +98,15 @@ def managed_since(history: Sequence[ManagerFrom]) -> date | None:
     return history[-1].effective if history else None
 
 
-def handovers_after(history: Sequence[ManagerFrom], day: date) -> list[ManagerFrom]:
-    """The handovers effective after ``day``, in the order recorded: what a request opened or
-    a contract signed on ``day`` follows when it is recorded after them."""
-    return [change for change in history if change.effective > day]
+def follow_handovers(
+    aggregate: Any, day: date, handovers: Sequence[ManagerFrom], actor: str
+) -> None:
+    """Hand ``aggregate`` (a request opened or a contract signed on ``day``, naming its
+    customer's manager of that day) over as its customer was after ``day``: the customer's
+    handovers effective after it, in the order recorded, each to a manager other than the one
+    it names by then (``aggregate.hand_over``, which holds the rules)."""
+    for change in handovers:
+        if change.effective > day and person_key(change.account_manager) != person_key(
+            aggregate.account_manager
+        ):
+            aggregate.hand_over(change.account_manager, change.effective, actor)
