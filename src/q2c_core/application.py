@@ -2695,12 +2695,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         value=line_id,
                     )
                 line = by_id[line_id]
-                run_line = line.source
-                if (
-                    run_line is not None
-                    and run_line.kind is SourceKind.CONTRACT_PERIOD
-                    and run_line.sub_contract_id is not None
-                ):
+                if _bills_sub_contract_days(line):
                     # the run's corrections credit exactly the days of a sub-contract that a
                     # contract change takes back; a hand-made credit of them would be twice
                     raise RuleViolated(
@@ -3666,11 +3661,7 @@ def _refuse_hand_made_contract_period(line: InvoiceLine) -> None:
     bill no one could correct. A contract-period line naming no sub-contract (a service period
     of an older history's kind) bills nothing the run bills, and is credited by hand."""
     source = line.source
-    if (
-        source is not None
-        and source.kind is SourceKind.CONTRACT_PERIOD
-        and source.sub_contract_id is not None
-    ):
+    if source is not None and _bills_sub_contract_days(line):
         raise InvalidValue(
             f"line {line.line_id} bills sub-contract {source.sub_contract_id!r}'s days by "
             "hand: the billing run bills contract periods (run_billing records the days billed "
@@ -3753,6 +3744,18 @@ def _credits_hours_of(line: InvoiceLine, request_id: UUID) -> bool:
     """Whether ``line`` bills the hours of the request ``request_id`` (``_bills_hours``)."""
     source = line.source
     return source is not None and source.request_id == request_id and _bills_hours(source)
+
+
+def _bills_sub_contract_days(line: InvoiceLine) -> bool:
+    """Whether a line bills a sub-contract's period, the days the billing run records on the
+    contract as billed and credits itself when the contract changes (so such a line is neither
+    typed nor credited by hand)."""
+    source = line.source
+    return (
+        source is not None
+        and source.kind is SourceKind.CONTRACT_PERIOD
+        and source.sub_contract_id is not None
+    )
 
 
 def _bills_contract(line: InvoiceLine) -> bool:
