@@ -13,9 +13,15 @@ from uuid import UUID
 
 from hypothesis import HealthCheck, given, settings
 from test_projections_story import eur, issue, work
-from test_unbilled_as_of_invoicing import DAY0, OPS, History, hourly_request
+from test_unbilled_as_of_invoicing import (
+    DAY0,
+    OPS,
+    History,
+    contoso_overage_invoiced_on_the_13th,
+    hourly_request,
+)
 
-from q2c_core import AllowanceUnit, CreditDisposition, Money, Period, QuoteToCash
+from q2c_core import CreditDisposition, Money, QuoteToCash
 from q2c_core.projections import ReviewItem, ReviewMeeting, UnbilledRevenue, catch_up, rebuild
 
 A = "alice"
@@ -122,24 +128,7 @@ def test_overage_invoiced_tomorrow_is_owed_on_todays_agenda(tmp_path: Any) -> No
     invoiced on the 13th. The 12th's agenda owes them (600.00), as unbilled revenue lists
     them that day; the 13th's owes nothing."""
     app = QuoteToCash.open(f"sqlite:///{tmp_path}/co.db")
-    co = app.register_customer("Contoso", "EUR", account_manager="max", actor=A)
-    hours = app.grant_allowance(
-        co,
-        unit=AllowanceUnit.HOURS,
-        quantity=10,
-        period=Period(date(2026, 1, 1), date(2027, 1, 1)),
-        granted_on=date(2026, 1, 1),
-        actor=A,
-    )
-    dash = app.open_request(co, "Dashboard", requested_on=date(2026, 3, 3), actor=A)
-    app.estimate_request(dash, hours=20, rate=eur(95), actor=A)
-    app.cover_request_by_allowance(dash, hours, actor=A)
-    app.authorize_work(dash, authorized_on=date(2026, 3, 4), actor=A)
-    app.log_work(dash, work("co-1", date(2026, 3, 10), "8"), actor="omar")
-    app.log_work(dash, work("co-2", date(2026, 3, 11), "8"), actor="omar")
-    app.complete_request(dash, completed_on=date(2026, 3, 12), actor=A)
-    inv = app.draft_request_invoice(dash, drafted_on=date(2026, 3, 13), actor="bea")
-    issue(app, inv, date(2026, 3, 13))
+    _, dash = contoso_overage_invoiced_on_the_13th(app)
     assert agenda(app, date(2026, 3, 12))[dash.hex].unbilled_overage == eur("600.00")
     assert agenda(app, date(2026, 3, 13))[dash.hex].unbilled_overage == eur("0.00")
     app.close()

@@ -72,10 +72,9 @@ def test_work_invoiced_tomorrow_is_unbilled_today(tmp_path: Any) -> None:
     app.close()
 
 
-def test_overage_invoiced_tomorrow_is_unbilled_today(tmp_path: Any) -> None:
-    """Contoso's 10 prepaid hours cover 16 hours of dashboard work: the 6 hours beyond are
-    invoiced on the 13th. On the 12th they are owed, as allowance overage; from the 13th not."""
-    app = QuoteToCash.open(f"sqlite:///{tmp_path}/co.db")
+def contoso_overage_invoiced_on_the_13th(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """Contoso's 10 prepaid hours cover 16 hours of dashboard work (10 and 11 March); the 6
+    hours beyond are invoiced on the 13th. Returns (customer, request)."""
     co = app.register_customer("Contoso", "EUR", account_manager="max", actor=A)
     hours = app.grant_allowance(
         co,
@@ -94,6 +93,14 @@ def test_overage_invoiced_tomorrow_is_unbilled_today(tmp_path: Any) -> None:
     app.complete_request(dash, completed_on=date(2026, 3, 12), actor=A)
     inv = app.draft_request_invoice(dash, drafted_on=date(2026, 3, 13), actor="bea")
     issue(app, inv, date(2026, 3, 13))
+    return co, dash
+
+
+def test_overage_invoiced_tomorrow_is_unbilled_today(tmp_path: Any) -> None:
+    """Contoso's 10 prepaid hours cover 16 hours of dashboard work: the 6 hours beyond are
+    invoiced on the 13th. On the 12th they are owed, as allowance overage; from the 13th not."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path}/co.db")
+    co, _ = contoso_overage_invoiced_on_the_13th(app)
     agree(app, co, date(2026, 3, 10), "0.00")
     agree(app, co, date(2026, 3, 12), "600.00")
     agree(app, co, date(2026, 3, 13), "0.00")
