@@ -29,7 +29,7 @@ from test_bank_suspense_resolution_days import (
 
 from q2c_adapters.accounting.beancount_ledger import LedgerBook
 from q2c_adapters.importers.bank import BankStatementImporter
-from q2c_core import QuoteToCash
+from q2c_core import BankCredit, QuoteToCash
 from q2c_core.projections import CustomerStatement, ReceivablesAging, catch_up
 
 BOOKED, REVERSED = date(2024, 4, 2), date(2024, 4, 5)
@@ -77,6 +77,26 @@ def agreeing(app: QuoteToCash, acme: UUID, day: date) -> tuple[Decimal, Decimal]
     return receivable, credit
 
 
+def unknown_99_assigned_to_acme(
+    app: QuoteToCash, assigned_on: date
+) -> tuple[UUID, UUID, BankStatementImporter, BankCredit, UUID]:
+    """An unknown payer's 99.00 arrives on 2 April and waits in suspense; on ``assigned_on`` a
+    person assigns it to Acme, 60.00 of it to Acme's invoice. Returns (Acme, the invoice, the
+    bank importer, the credit, the payment made of it)."""
+    acme, invoice = acme_with_invoice(app)
+    bank = BankStatementImporter(app, today=date(2024, 4, 30))
+    bank.import_bytes(statement("2024-04-02", UNKNOWN_99), "apr02.xml", actor="bank")
+    [credit] = app.bank_suspense()
+    payment_id = app.resolve_bank_credit(
+        credit.id,
+        resolved_on=assigned_on,
+        actor="ana",
+        customer_id=acme,
+        allocations=[(invoice, eur("60.00"))],
+    )
+    return acme, invoice, bank, credit, payment_id
+
+
 @pytest.mark.parametrize(
     ("assigned_on", "bounced_on"),
     [
@@ -89,17 +109,7 @@ def test_a_reversal_imported_after_the_credit_was_assigned_bounces_the_payment(
     tmp_path: Path, assigned_on: date, bounced_on: date
 ) -> None:
     app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
-    acme, invoice = acme_with_invoice(app)
-    bank = BankStatementImporter(app, today=date(2024, 4, 30))
-    bank.import_bytes(statement("2024-04-02", UNKNOWN_99), "apr02.xml", actor="bank")
-    [credit] = app.bank_suspense()
-    payment_id = app.resolve_bank_credit(
-        credit.id,
-        resolved_on=assigned_on,
-        actor="ana",
-        customer_id=acme,
-        allocations=[(invoice, eur("60.00"))],
-    )
+    acme, invoice, bank, credit, payment_id = unknown_99_assigned_to_acme(app, assigned_on)
     april = days(date(2024, 4, 1), date(2024, 4, 20))
     before = {day: figures(app, acme, day) for day in april}
 

@@ -26,9 +26,9 @@ from test_bank_reversal_after_assignment import (
     REVERSAL,
     REVERSED,
     U7_TAKEN_BACK,
-    UNKNOWN_99,
     entry,
     statement,
+    unknown_99_assigned_to_acme,
 )
 from test_bank_suspense_resolution_days import acme_with_invoice, days, eur
 from test_beancount_ledger import load_ok
@@ -92,17 +92,7 @@ def test_the_books_bank_follows_the_statement_when_the_reversal_comes_after_the_
     tmp_path: Path,
 ) -> None:
     app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
-    acme, invoice = acme_with_invoice(app)
-    bank = BankStatementImporter(app, today=date(2024, 4, 30))
-    bank.import_bytes(statement("2024-04-02", UNKNOWN_99), "apr02.xml", actor="bank")
-    [credit] = app.bank_suspense()
-    payment_id = app.resolve_bank_credit(
-        credit.id,
-        resolved_on=date(2024, 4, 10),
-        actor="ana",
-        customer_id=acme,
-        allocations=[(invoice, eur("60.00"))],
-    )
+    acme, _, bank, credit, payment_id = unknown_99_assigned_to_acme(app, date(2024, 4, 10))
     bank.import_bytes(statement("2024-04-05", U7_TAKEN_BACK), "apr05.xml", actor="bank")
     assert app.bank_credit(credit.id).reversed_on == REVERSED
     assert app.payment(payment_id).bounced_on == date(2024, 4, 10)
@@ -145,17 +135,7 @@ def test_a_payment_bounced_on_the_banks_day_books_nothing_more(
     tmp_path: Path, assigned_on: date
 ) -> None:
     app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
-    acme, invoice = acme_with_invoice(app)
-    bank = BankStatementImporter(app, today=date(2024, 4, 30))
-    bank.import_bytes(statement("2024-04-02", UNKNOWN_99), "apr02.xml", actor="bank")
-    [credit] = app.bank_suspense()
-    app.resolve_bank_credit(
-        credit.id,
-        resolved_on=assigned_on,
-        actor="ana",
-        customer_id=acme,
-        allocations=[(invoice, eur("60.00"))],
-    )
+    acme, _, bank, credit, _ = unknown_99_assigned_to_acme(app, assigned_on)
     before = export_ledger(app).count("\n20")
     bank.import_bytes(statement("2024-04-05", U7_TAKEN_BACK), "apr05.xml", actor="bank")
     assert app.bank_credit(credit.id).payment_bounced_on == REVERSED
@@ -179,17 +159,7 @@ def test_the_bounce_and_the_reversal_book_the_same_in_either_order(tmp_path: Pat
     """The reversal saves the payment's bounce and the credit's reversal together: a book given
     them in either order books the same balances on every day."""
     app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
-    acme, invoice = acme_with_invoice(app)
-    bank = BankStatementImporter(app, today=date(2024, 4, 30))
-    bank.import_bytes(statement("2024-04-02", UNKNOWN_99), "apr02.xml", actor="bank")
-    [credit] = app.bank_suspense()
-    app.resolve_bank_credit(
-        credit.id,
-        resolved_on=date(2024, 4, 10),
-        actor="ana",
-        customer_id=acme,
-        allocations=[(invoice, eur("60.00"))],
-    )
+    _, _, bank, _, _ = unknown_99_assigned_to_acme(app, date(2024, 4, 10))
     bank.import_bytes(statement("2024-04-05", U7_TAKEN_BACK), "apr05.xml", actor="bank")
 
     events = list(iter_events(app))
