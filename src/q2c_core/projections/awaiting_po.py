@@ -75,9 +75,12 @@ class AwaitingPurchaseOrder(RequestBook):
         handovers to another manager (``handovers``), so the list of a day before a handover
         names the manager before it, and from its day on the new one; 6 reads a manager's name
         without every default-ignorable character (a combining grapheme joiner, a Hangul filler,
-        a variation selector: ``person_key``), so ``who:`` rows keyed with one are keyed again.
-        A store built by an older version is refused until it is rebuilt from events."""
-        return {"rows": 6}
+        a variation selector: ``person_key``), so ``who:`` rows keyed with one are keyed again;
+        7 reads a manager's name as it shows: a C1 control character dropped, a blank
+        (the braille blank U+2800) read as a space (``person_key``), so ``who:`` rows keyed with one
+        are keyed again. A store built by an older version is refused
+        until it is rebuilt from events."""
+        return {"rows": 7}
 
     @handles("EnhancementRequest.PurchaseOrderReceived")
     def _req_po(self, e: Any, oid: str) -> None:

@@ -364,13 +364,16 @@ class Commissions(ManagerNames):
         a variation selector: ``person_key``), so ``who:`` rows keyed with one are keyed again;
         14 keeps a customer's handovers to another manager on its row (``handovers``:
         ``CustomerHandedOver``), so ``managers`` knows the manager it was handed over to (a
-        plan's rate for Bob pays Acme's invoices from the handover on).
+        plan's rate for Bob pays Acme's invoices from the handover on); 15
+        reads a manager's name as it shows: a C1 control character dropped, a blank
+        (the braille blank U+2800) read as a space (``person_key``), so ``who:`` rows keyed with one
+        are keyed again.
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
         so it is refused until rebuilt; one built with rates for everyone ("*") only means what
         it meant, and is followed on."""
-        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 14}
+        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 15}
         if self.plan.names_someone():
             config["managers"] = "person_key"
         return config

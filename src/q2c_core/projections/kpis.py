@@ -109,9 +109,11 @@ class Kpis(Projection):
         and the entries' ``worker``) by ``person_key``, the spelling shown kept in ``wk:``; 6
         reads a worker's name without every default-ignorable character (a combining grapheme
         joiner, a Hangul filler, a variation selector: ``person_key``), so ``wk:``, ``wc:`` and
-        ``wd:`` rows keyed with one are keyed again.
+        ``wd:`` rows keyed with one are keyed again; 7 reads a worker's name as it shows: a C1
+        control character dropped, a blank (the braille blank U+2800) read as a space
+        (``person_key``), so ``wk:``, ``wc:`` and ``wd:`` rows keyed with one are keyed again.
         A store built by an earlier version is refused until it is rebuilt from events."""
-        return {"rows": 6}
+        return {"rows": 7}
 
     replay_cost = 14.0
     # its worker/customer and worker/day totals come back long after (customers registered

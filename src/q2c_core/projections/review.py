@@ -293,9 +293,12 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         rows their draft and void days, credit notes with their days (``credits``) and
         payments with theirs, where 15 kept plain billed flags and totals as recorded (with
         ``hb:``/``hbn:`` rows), so work invoiced the next day read invoiced, and a later void or
-        credit note changed every past day's agenda. A store built by an older version is
+        credit note changed every past day's agenda; 17
+        reads a manager's name as it shows: a C1 control character dropped, a blank
+        (the braille blank U+2800) read as a space (``person_key``), so ``who:`` rows keyed with one
+        are keyed again. A store built by an older version is
         refused until it is rebuilt from events."""
-        return {"rows": 16}
+        return {"rows": 17}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:

@@ -393,8 +393,11 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         and ``held:<invoice>`` rows the day each invoice was drafted and voided and the days
         re-billable credit notes gave its lines back (``rbn:`` rows until they do), where 16
         kept a plain billed flag with no day (and ``hb:``/``hbn:`` rows), so work invoiced the
-        next day read billed, and a later credit note unbilled every past day."""
-        return {"rows": 17}
+        next day read billed, and a later credit note unbilled every past day; 18
+        reads a manager's name as it shows: a C1 control character dropped, a blank
+        (the braille blank U+2800) read as a space (``person_key``), so ``who:`` rows keyed with one
+        are keyed again."""
+        return {"rows": 18}
 
     replay_cost = 14.0
 
