@@ -72,6 +72,11 @@ REQUIRED = ("worker", "date", "hours", "request")
 DEFAULT_SOURCE = "psa"
 _SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NUMBER_COLUMNS = ("hours", "rate")
+# why a delta export must name its entries (the export lists only entries made since the last)
+_NO_DELTA_IDS = (
+    "a delta export must give the PSA's id of every entry: by its content alone, an entry "
+    "identical to one an earlier delta listed (a second call of the day) would be skipped"
+)
 # The least work an entry logs: a hundredth of an hour. Less (1E-30, 0.001) is a broken cell.
 MIN_HOURS = Decimal("0.01")
 
@@ -97,7 +102,10 @@ def read_time_entries_csv(
     before is not recorded again (the first id to name it claims it; a second identical entry
     under another id is recorded). ``delta`` says the export lists only entries made since the
     last one: an id never recorded is then new work, never an entry recorded by its content
-    (bob's second identical call of the day, alone in Tuesday's delta export).
+    (bob's second identical call of the day, alone in Tuesday's delta export). A delta export
+    must give every entry's id (``entry_id``): by content alone, bob's second call, alone in
+    Tuesday's delta, would be taken for Monday's first and skipped, so a delta without the id
+    column, or with an empty id, is a problem (the import refuses the file).
 
     An entry's content names the request it is on, not the cell as typed: the request id a
     ticket maps to in ``tickets`` (as the import resolves it), or the request id however it is
@@ -107,9 +115,15 @@ def read_time_entries_csv(
     (what earlier versions named it by) is a former id, so an entry imported before is known.
     """
     prefix = source_name(source)
-    header_problems, reader = read_csv(text, ALIASES, REQUIRED)
+    required = (*REQUIRED, "entry_id") if delta else REQUIRED
+    header_problems, reader = read_csv(text, ALIASES, required)
     if header_problems:
-        return [], header_problems
+        return [], [
+            RowProblem(p.line, p.field, _NO_DELTA_IDS)
+            if p.field == "entry_id" and p.rule == "column is missing"
+            else p
+            for p in header_problems
+        ]
     rows: list[TimeEntryRow] = []
     problems: list[RowProblem] = []
     seen: dict[str, int] = {}
@@ -146,6 +160,8 @@ def read_time_entries_csv(
             rate = parse_decimal(rate_text, "rate", mark) if rate_text else None
             currency = raw.get("currency").upper() or None
             given = raw.get("entry_id")
+            if delta and not given:
+                raise CellError(_NO_DELTA_IDS, field="entry_id", value=given)
             day = work_date.isoformat()
             request_key = _request_key(ref, tickets)
             parts = [person_key(worker), day, _hours_key(hours), request_key, str(billable)]
