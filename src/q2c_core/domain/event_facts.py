@@ -28,8 +28,16 @@ _KINDS: dict[str, tuple[type, ...]] = {
     "Money": (Money,),
     "Decimal": (Decimal,),
     "str": (str,),
+    "bool": (bool,),  # (not 0 or 1, nor text: "no" is true, and billable work would be billed)
 }
-_WORDS = {date: "a date", UUID: "a UUID", Money: "Money", Decimal: "a Decimal", str: "text"}
+_WORDS = {
+    date: "a date",
+    UUID: "a UUID",
+    Money: "Money",
+    Decimal: "a Decimal",
+    str: "text",
+    bool: "True or False",
+}
 
 # free text a person types, where a card number could be pasted (in events and their values)
 FREE_TEXT = frozenset(

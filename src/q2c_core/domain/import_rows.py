@@ -6,8 +6,9 @@ every row against the recorded state and record them all, or none.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -19,7 +20,8 @@ from q2c_core.domain.contract import (
     PeriodAlignment,
     SubContractKind,
 )
-from q2c_core.domain.money import Money
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.money import Money, to_decimal
 
 
 @attrs.frozen
@@ -28,6 +30,12 @@ class TimeEntryRow:
 
     ``request_ref`` is a request id or a ticket reference; ``rate`` None means "the request's
     estimated hourly rate"; ``currency`` None means the request's (or else its customer's).
+
+    Made by importers outside q2c too (an ERP's own reader hands them to
+    ``QuoteToCash.import_time_entries``), a row is checked as it is made: every field of the
+    type it declares, or ``InvalidValue`` naming the field and the line. A billable cell
+    passed as typed (``"no"``, any text being true) would bill work the PSA says is not
+    billable, and a day as text, or no worker, would fail deep in the import.
     """
 
     line: int
@@ -47,6 +55,61 @@ class TimeEntryRow:
     # column): its former ids are then its own earlier names, the same content at the same
     # occurrence, known whichever PSA id has claimed them since
     named_by_content: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if type(self.line) is not int:
+            raise InvalidValue(
+                f"must be a line number (int), not {type(self.line).__name__}",
+                field="line",
+                value=self.line,
+            )
+        for field, kind, optional in _TIME_ENTRY_FIELDS:
+            value = getattr(self, field)
+            if value is None and optional:
+                continue
+            if kind is bool:
+                typed = type(value) is bool  # (not 0 or 1, nor text: "no" is true)
+            elif kind is date:
+                typed = isinstance(value, date) and not isinstance(value, datetime)
+            else:
+                typed = isinstance(value, kind)
+            if not typed:
+                what = f"must be {_WORDS[kind]}, not {type(value).__name__}"
+                raise _refused(self.line, field, what, value)
+            if kind is Decimal:
+                try:
+                    to_decimal(value, field)  # finite, and in a ledger's range
+                except InvalidValue as e:
+                    raise _refused(self.line, field, e.rule, value) from None
+        if not all(isinstance(i, str) for i in self.former_ids):
+            raise _refused(self.line, "former_ids", "must be a tuple of entry ids", self.former_ids)
+
+
+# what each field of a time entry row must be: (field, type, None allowed)
+_TIME_ENTRY_FIELDS: tuple[tuple[str, type, bool], ...] = (
+    ("entry_id", str, False),
+    ("worker", str, False),
+    ("work_date", date, False),
+    ("hours", Decimal, False),
+    ("request_ref", str, False),
+    ("billable", bool, False),
+    ("note", str, False),
+    ("rate", Decimal, True),
+    ("currency", str, True),
+    ("former_ids", tuple, False),
+    ("named_by_content", bool, False),
+)
+_WORDS = {
+    str: "text",
+    date: "a date (a business day, not a datetime)",
+    Decimal: "a Decimal",
+    bool: "True or False",
+    tuple: "a tuple of entry ids",
+}
+
+
+def _refused(line: int, field: str, rule: str, value: Any) -> InvalidValue:
+    return InvalidValue(f"{rule} (line {line})", field=field, value=value)
 
 
 @attrs.frozen
