@@ -788,19 +788,24 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         of the day it is drafted, whatever was recorded first, the termination or the handover.
         A request asked for, or a contract signed, after ``effective_on``
         (opened naming the manager before the handover was recorded) is handed over from its
-        own first day, so it names the new manager on every day it has. All in one save: the
-        customer, its requests and contracts change together or not at all (a clash with
-        another writer is decided again on fresh state, ``_atomically``).
+        own first day, so it names the new manager on every day it has. So is an invoice not
+        issued yet drafted on or after ``effective_on`` naming the customer's manager
+        (``InvoiceHandedOver``: the 1 May run recorded before Acme went to Bob from 1 May),
+        whichever was recorded first (``_hand_over_invoices``). All in one save: the
+        customer, its requests, contracts and invoices change together or not at all (a
+        clash with another writer is decided again on fresh state, ``_atomically``).
 
         Requests opened, contracts signed and invoices drafted for the customer on or after
         ``effective_on`` name the new manager (``manager_on``); an invoice drafted before keeps
         the manager it names, and with it its commission: commission is earned by the manager
-        an invoice names, so ``Commissions`` is unchanged by a handover (money collected in
-        June on Mia's April invoice is Mia's). Refused, nothing recorded: ``to_manager`` blank,
-        not text or the customer's manager already (the same person however typed)
-        (``InvalidValue`` / ``RuleViolated`` naming ``to_manager``); ``effective_on`` not a
-        date (``InvalidValue``) or before the customer's last handover (``RuleViolated``
-        naming ``effective_on``)."""
+        an invoice names, so ``Commissions`` moves nothing collected by a handover (money
+        collected in June on Mia's April invoice is Mia's). Refused, nothing recorded:
+        ``to_manager`` blank, not text or the customer's manager already (the same person
+        however typed) (``InvalidValue`` / ``RuleViolated`` naming ``to_manager``);
+        ``effective_on`` not a date (``InvalidValue``), before the customer's last handover,
+        or on or before the day an invoice issued naming the customer's manager was drafted
+        (its record never changes: ``RuleViolated`` naming ``effective_on`` and the
+        invoice)."""
 
         def step() -> tuple[None, list[Aggregate]]:
             customer = self.customer(customer_id)
@@ -821,9 +826,50 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     continue
                 contract.hand_over(to_manager, max(effective_on, contract.signed_on), actor)
                 changed.append(contract)
+            changed.extend(self._hand_over_invoices(customer, before, to_manager, actor))
             return None, changed
 
         self._atomically(step)
+
+    def _hand_over_invoices(
+        self, customer: Customer, before: str, to_manager: str, actor: str
+    ) -> list[Invoice]:
+        """The customer's invoices drafted on or after its handover's day (its last,
+        ``Customer.managed_since``) that name the manager it was handed over from (``before``,
+        as ``person_key`` reads it), each handed over (``Invoice.hand_over``,
+        ``InvoiceHandedOver``): one recorded before the handover (the 1 May run, then Acme
+        Bob's from 1 May) names the manager of its drafting day as one drafted after it does,
+        and pays him its commission. Credit notes are left as they are (each names the
+        manager of the invoice it credits), and so are voided invoices (they bill nothing).
+        One issued (or deducted, paid) is refused: its record never changes, so the handover
+        would leave it naming the manager before on a day it is the new one's
+        (``RuleViolated`` naming ``effective_on`` and the invoice: a later day is to be
+        chosen), nothing recorded."""
+        effective_on = customer.managed_since
+        assert effective_on is not None  # (handed over in this step)
+        handing: list[Invoice] = []
+        for invoice in self._customer_invoices(customer):
+            if (
+                invoice.kind is InvoiceKind.CREDIT_NOTE
+                or invoice.status is InvoiceStatus.VOIDED
+                or invoice.drafted_on < effective_on
+                or person_key(invoice.account_manager) != before
+            ):
+                continue
+            if invoice.status is InvoiceStatus.ISSUED:
+                raise RuleViolated(
+                    f"is on or before the day invoice {invoice.number} was drafted "
+                    f"({invoice.drafted_on}), issued naming {invoice.account_manager!r}: an "
+                    "issued invoice keeps the manager it names, so the handover takes effect "
+                    "after its day",
+                    field="effective_on",
+                    aggregate_id=invoice.id,
+                    value=effective_on,
+                )
+            handing.append(invoice)
+        for invoice in handing:
+            invoice.hand_over(to_manager, effective_on, actor)
+        return handing
 
     def customer(self, customer_id: UUID) -> Customer:
         """One customer."""

@@ -37,6 +37,7 @@ from q2c_core.domain.invoice_lines import (
     lines_net,
     lines_tax,
 )
+from q2c_core.domain.managers import check_handover
 from q2c_core.domain.money import Money, minor_units, total
 from q2c_core.domain.tax import TaxSubtotal, e_invoice_tax_problems
 from q2c_core.domain.values import TimeOrderedIds, person_key
@@ -571,6 +572,39 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         self._add(lines)
         self.approvals = []
         self.status = InvoiceStatus.DRAFT
+
+    def hand_over(self, to_manager: str, effective_on: date, actor: str) -> None:
+        """Name ``to_manager``: its customer was handed over to them from ``effective_on``, a
+        day on or before the one it was drafted (``QuoteToCash.hand_over_customer``), so it
+        names the manager of its drafting day, as if drafted after the handover was recorded,
+        and its commission is theirs.
+
+        Checked as a customer's handover (``check_handover``: someone, not the manager
+        already, a business day); a day after it was drafted is refused (``RuleViolated``
+        naming ``effective_on``: an invoice drafted before keeps its manager), and so is an
+        invoice issued or voided (``InvalidTransition``: an issued invoice's record never
+        changes), or a credit note (``InvalidTransition`` naming ``kind``: it names the
+        manager of the invoice it credits). Its approvals stand: who it names changes
+        nothing it bills."""
+        if self.kind is InvoiceKind.CREDIT_NOTE:
+            raise self._refuse("names the manager of the invoice it credits", field="kind")
+        self._require(InvoiceStatus.DRAFT, InvoiceStatus.APPROVED, doing="hand over")
+        name, day = check_handover(self.account_manager, to_manager, effective_on, self.id)
+        if day > self.drafted_on:
+            raise RuleViolated(
+                f"is after the invoice was drafted ({self.drafted_on}): it keeps its manager",
+                field="effective_on",
+                aggregate_id=self.id,
+                value=day,
+            )
+        self._handed_over(self.account_manager, name, day, actor)
+
+    @event("InvoiceHandedOver")
+    def _handed_over(
+        self, from_manager: str, to_manager: str, effective_on: date, actor: str
+    ) -> None:
+        """The ``InvoiceHandedOver`` event (``hand_over``, which holds the rules)."""
+        self.account_manager = to_manager
 
     def approve(
         self,

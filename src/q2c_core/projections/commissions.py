@@ -437,6 +437,16 @@ class Commissions(ManagerNames):
         row["tax"] = facts.tax
         self.put(f"inv:{oid}", row)
 
+    @handles("Invoice.InvoiceHandedOver")
+    def _invoice_handed_over(self, e: Any, oid: str) -> None:
+        """An invoice not issued yet, drafted on or after its customer's handover, names the
+        new manager (``Invoice.hand_over``), so the money later collected on it is theirs. No
+        money was collected on it yet (only an issued invoice is paid), so no commission line
+        moves and no past day changes."""
+        row = self.touch(f"inv:{oid}")
+        if row is not None:
+            row["manager"] = self._manager(e.to_manager)
+
     @handles("Invoice.LinesAdded")
     def _lines_added(self, e: Any, oid: str) -> None:
         row = self.touch(f"inv:{oid}")
