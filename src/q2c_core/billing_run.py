@@ -1315,6 +1315,7 @@ class ContractBilling(BaseApp):
                     f"Correction of maintenance contract {contract.number}",
                     original_id,
                     credit_note_tax(lines, earlier, contract.currency),
+                    original.account_manager,
                 )
                 new.append(note)
                 drafted.append((note, None))
@@ -1494,7 +1495,13 @@ class ContractBilling(BaseApp):
         note: str,
         credits_invoice_id: UUID | None,
         fixed_tax: list[TaxSubtotal] | None = None,
+        credited_manager: str | None = None,
     ) -> Invoice:
+        """A document of the run: an invoice names the contract's manager on its day
+        (``manager_on``), a credit note ``credited_manager``, the manager of the invoice it
+        credits (as ``draft_credit_note`` names it): a correction of Mia's April invoice,
+        drafted by the 1 May run after Acme went to Bob from 1 May, takes money off Mia's
+        invoice and names her, as the invoice does."""
         credit = kind is InvoiceKind.CREDIT_NOTE
         return Invoice(
             customer_id=contract.customer_id,
@@ -1505,7 +1512,11 @@ class ContractBilling(BaseApp):
             actor=actor,
             approval_policy=self.approval_policy,
             payment_terms_days=0 if credit else contract.payment_terms_on(as_of),
-            account_manager=contract.manager_on(as_of),
+            account_manager=(
+                credited_manager
+                if credit and credited_manager is not None
+                else contract.manager_on(as_of)
+            ),
             credits_invoice_id=credits_invoice_id,
             credit_disposition=_RUN_CREDIT_DISPOSITION if credit else None,
             note=note,
