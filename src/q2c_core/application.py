@@ -1419,7 +1419,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         the billing run bills contract periods (``_refuse_hand_made_contract_period``). A
         deposit invoice holds deposit lines
         (``RevenueKind.DEPOSIT``) only, and only it holds them
-        (``InvalidValue`` naming ``lines.<id>.revenue_kind``). Nothing is recorded then."""
+        (``InvalidValue`` naming ``lines.<id>.revenue_kind``). Nothing is recorded then.
+
+        It names the account manager of the requests whose work its lines bill, as the
+        requests' own invoices do, else the customer's, on ``drafted_on``
+        (``_hand_made_manager``)."""
         if not isinstance(kind, InvoiceKind):
             raise InvalidValue(
                 f"must be an InvoiceKind, not {type(kind).__name__}", field="kind", value=kind
@@ -1446,7 +1450,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 actor=actor,
                 approval_policy=self.approval_policy,
                 payment_terms_days=customer.payment_terms_on(drafted_on, "drafted_on"),
-                account_manager=customer.manager_on(drafted_on, "drafted_on"),
+                account_manager=self._hand_made_manager(customer, lines, drafted_on),
                 purchase_order_number=purchase_order_number,
                 note=note,
             )
@@ -1455,6 +1459,36 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             return invoice.id, [invoice, customer, *billed]
 
         return self._atomically(step)
+
+    def _hand_made_manager(
+        self, customer: Customer, lines: Sequence[InvoiceLine], drafted_on: date
+    ) -> str:
+        """Who an invoice drafted by hand names: as an invoice of a request, the manager of the
+        requests whose work, expenses or fixed price its lines bill, on ``drafted_on``
+        (``EnhancementRequest.manager_on``, as ``draft_request_invoice`` names it), when they
+        name one person (Dashboard's hours, Zoe's on purpose, billed by hand name Zoe and pay
+        her the commission); else, billing no request's items (a manual line, a deposit) or
+        those of requests of two managers, the customer's manager on that day. A request of
+        another customer, or of none, is refused by ``_record_billing``."""
+        own = customer.manager_on(drafted_on, "drafted_on")
+        ids = {
+            line.source.request_id
+            for line in lines
+            if line.source is not None
+            and line.source.request_id is not None
+            and line.source.kind is not SourceKind.ALLOWANCE_OVERAGE
+            and _billed_items(line.source)
+        }
+        names = {
+            person_key(name): name
+            for request in self._get_many(EnhancementRequest, list(ids))
+            if request.customer_id == customer.id
+            for name in (request.manager_on(drafted_on, "drafted_on"),)
+        }
+        if len(names) == 1 and len(ids) > 0:
+            (name,) = names.values()
+            return name
+        return own
 
     def _record_billing(self, invoice: Invoice, actor: str) -> list[Aggregate]:
         """Mark the work, expenses and overage an invoice's lines bill as billed by it.
