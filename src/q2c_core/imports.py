@@ -872,12 +872,11 @@ class ImportCommands(BaseApp):
                     for name in in_file_names:
                         named_in_file.setdefault(name, row)
                     booked = self._booked_under(names)
-                    if booked is None and row.credit_key.startswith("c:"):
+                    if booked is None:
                         # a credit without a reference the bank named by it in another
-                        # statement (a camt.053 with AcctSvcrRef, a CSV export without)
-                        booked = self._booked_by_content(
-                            [row.credit_key, *row.aliases], changed, content_names
-                        )
+                        # statement (a camt.053 with AcctSvcrRef, a CSV export without), or
+                        # one another statement named the payer's account of, this one not
+                        booked = self._booked_by_content(row, changed, content_names)
                     if booked is not None:
                         _check_same_credit(
                             row, booked.credit, "already booked", booked.credit_key, before=True
@@ -1084,13 +1083,16 @@ class ImportCommands(BaseApp):
 
     def _booked_by_content(
         self,
-        names: Sequence[str],
+        row: BankCreditRow,
         changed: Mapping[UUID, Aggregate],
         noted: Mapping[UUID, BankCreditContentName],
     ) -> BankCredit | None:
-        """The credit booked under the bank's reference that the first of these content names
-        (``c:`` keys) names (``BankCreditContentName``), by this statement or before."""
-        for name in names:
+        """The credit, booked by this statement or before, that the first of the row's content
+        names (its ``c:`` key and aliases) names (``BankCreditContentName``) and that may be the
+        row's: the same payer's, where both name the payer's account (a statement that does not
+        name it names a credit of any payer so), and, for a row with the bank's reference, a
+        credit booked by its content (two references are two credits)."""
+        for name in (row.credit_key, *row.aliases):
             if not name.startswith("c:"):
                 continue
             name_id = BankCreditContentName.create_id(name)
@@ -1101,10 +1103,14 @@ class ImportCommands(BaseApp):
             if content_name is None:
                 continue
             kept = changed.get(content_name.credit_id)
-            if isinstance(kept, BankCredit):
-                return kept
-            booked = self._booked_credit(content_name.credit_id)
-            if booked is not None:
+            booked = (
+                kept
+                if isinstance(kept, BankCredit)
+                else self._booked_credit(content_name.credit_id)
+            )
+            if booked is None or not _same_payer(booked.credit, row.credit):
+                continue
+            if row.credit_key.startswith("c:") or booked.credit_key.startswith("c:"):
                 return booked
         return None
 
@@ -1593,8 +1599,10 @@ def _named_by_content(row: BankCreditRow, seen: StatementCredit, seen_key: str =
 
 def _by_content(row: BankCreditRow) -> list[str]:
     """The content names (``c:`` aliases) of a credit the bank named by its reference: how a
-    statement without the reference names it. None for a credit named by its content."""
-    if row.credit_key.startswith("c:"):
+    statement without the reference names it; and those of a credit named by its content that
+    names the payer's account: among them its names without it, how a statement that does not
+    name the payer's account names it. None for a credit named by its content alone."""
+    if row.credit_key.startswith("c:") and not _account_key(row.credit.debtor_account):
         return []
     return [k for k in row.aliases if k.startswith("c:")]
 

@@ -8,7 +8,9 @@ a CSV's ``reference``: the camt.053 and the CSV export of one credit name it ali
 with and one without the account column), else a hash of its details, the same in both
 formats (``content_key``: the amount in the currency's minor units, however the file writes it:
 ``250`` is ``250.00``; the payer's remittance, the bank's own text aside; the payer's account,
-so two payers' credits are never one). A placeholder for no reference (``NONREF``,
+so two payers' credits are never one; a credit naming the payer's account is also named without
+it, as a statement that does not name it, a CSV without an IBAN column, names any payer's
+credit). A placeholder for no reference (``NONREF``,
 which Sparkasse and other banks write on every entry, ``NOTPROVIDED``) is none. The payer's
 EndToEndId never names a credit: payers reuse it (an invoice number on every transfer). A
 reference that comes again with another date, amount or remittance (in the same file or against a
@@ -288,16 +290,30 @@ def _content_names(
     """The names of a credit by its content, each with its occurrence among the statement's
     credits so named (``seen``): first ``unsplit_content_key``'s, then ``content_key``'s (as
     credits booked before were named), then both on each of ``accounts`` (a statement that
-    named another of our accounts, or none)."""
-    unsplit = _occurrence(seen, unsplit_content_key(credit, remittance)).rsplit(":", 1)[1]
-    spaced = _occurrence(seen, content_key(credit, remittance)).rsplit(":", 1)[1]
+    named another of our accounts, or none); last, for a credit naming the payer's account, all
+    of those without it (``_any_payer``), as a statement that does not name it names the credit.
+    """
     names: list[str] = []
-    for read in (credit, *(attrs.evolve(credit, account=a) for a in accounts)):
-        names += [
-            f"{unsplit_content_key(read, remittance)}:{unsplit}",
-            f"{content_key(read, remittance)}:{spaced}",
-        ]
+    for who in _any_payer(credit):
+        unsplit = _occurrence(seen, unsplit_content_key(who, remittance)).rsplit(":", 1)[1]
+        spaced = _occurrence(seen, content_key(who, remittance)).rsplit(":", 1)[1]
+        for read in (who, *(attrs.evolve(who, account=a) for a in accounts)):
+            names += [
+                f"{unsplit_content_key(read, remittance)}:{unsplit}",
+                f"{content_key(read, remittance)}:{spaced}",
+            ]
     return list(dict.fromkeys(names))
+
+
+def _any_payer(credit: StatementCredit) -> tuple[StatementCredit, ...]:
+    """The credit as statements may name it by its content: with the payer's account, and,
+    when it names one, without (a CSV export without an IBAN column, a camt.053 without
+    DbtrAcct: it may be any payer's credit). Its occurrence without the payer's account counts
+    among every credit of the statement of that content, named or not, so a statement that
+    names no payer's account names each of them once, in the same order."""
+    if not own_account(credit.debtor_account):
+        return (credit,)
+    return (credit, attrs.evolve(credit, debtor_account=""))
 
 
 def _no_account(account: str) -> tuple[str, ...]:
