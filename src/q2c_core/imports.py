@@ -24,6 +24,7 @@ from q2c_core.domain.allocation import allocate_payment
 from q2c_core.domain.bank_credit import (
     BankCredit,
     BankCreditContentName,
+    BankCreditReferenceName,
     StatementCredit,
     SuspenseReason,
 )
@@ -823,13 +824,17 @@ class ImportCommands(BaseApp):
             # rows skipped as a credit booked before or on an earlier line: the credit they are
             skipped_as: dict[UUID, UUID] = {}
             content_names: dict[UUID, BankCreditContentName] = {}  # noted by this statement
+            reference_names: dict[UUID, BankCreditReferenceName] = {}  # so too
             # in the order the bank booked them, whatever the order of the lines (many banks
             # export newest first): a reversal on its day, after that day's credits
             statement: list[BankCreditRow | BankReversalRow] = [*rows, *reversals]
             for item in sorted(statement, key=_booking_order):
                 if isinstance(item, BankReversalRow):
                     try:
-                        if self._take_back(item, in_file, skipped_as, changed, invoices, actor):
+                        taken = self._take_back(
+                            item, in_file, skipped_as, (changed, reference_names), invoices, actor
+                        )
+                        if taken:
                             recorded += 1
                         else:
                             skipped += 1
@@ -871,7 +876,9 @@ class ImportCommands(BaseApp):
                         continue
                     for name in in_file_names:
                         named_in_file.setdefault(name, row)
-                    booked = self._booked_under(names)
+                    booked = self._booked_under(names) or self._booked_by_reference(
+                        _by_reference(row), changed, reference_names
+                    )
                     if booked is None:
                         # a credit without a reference the bank named by it in another
                         # statement (a camt.053 with AcctSvcrRef, a CSV export without), or
@@ -882,6 +889,7 @@ class ImportCommands(BaseApp):
                             row, booked.credit, "already booked", booked.credit_key, before=True
                         )
                         skipped_as.setdefault(credit_id, booked.id)
+                        self._name_by_reference(booked, row, changed, reference_names, actor)
                         skipped += 1
                         continue
                     booked = self._booked_before_as(row)
@@ -1011,15 +1019,17 @@ class ImportCommands(BaseApp):
         reversal: BankReversalRow,
         in_file: Mapping[UUID, BankCreditRow],
         skipped_as: Mapping[UUID, UUID],
-        changed: dict[UUID, Aggregate],
+        step: tuple[dict[UUID, Aggregate], Mapping[UUID, BankCreditReferenceName]],
         invoices: dict[UUID, Invoice],
         actor: str,
     ) -> bool:
         """Apply a reversal to the step's aggregates (``changed``, ``invoices``): bounce the
         payment of the credit it names (on ``_first_bounce_day``; the credit keeps the bank's
         day), or return a credit still in suspense with none. False when an earlier statement
-        did (or the credit's row in this statement was refused: so is the statement)."""
-        credit = self._reversed_credit(reversal, in_file, skipped_as, changed)
+        did (or the credit's row in this statement was refused: so is the statement).
+        ``step``: the aggregates changed and the reference names noted by the step."""
+        changed, reference_names = step
+        credit = self._reversed_credit(reversal, in_file, skipped_as, changed, reference_names)
         if credit is None:
             return False
         if credit.payment_id is None:
@@ -1135,6 +1145,55 @@ class ImportCommands(BaseApp):
             noted[name_id] = content_name
             changed[name_id] = content_name
 
+    def _booked_by_reference(
+        self,
+        keys: Sequence[str],
+        changed: Mapping[UUID, Aggregate],
+        noted: Mapping[UUID, BankCreditReferenceName],
+    ) -> BankCredit | None:
+        """The credit booked by its content that the first of these keys of the bank's
+        reference names (``BankCreditReferenceName``: a statement with the reference was
+        skipped as that credit), by this statement or before."""
+        for key in keys:
+            name_id = BankCreditReferenceName.create_id(key)
+            reference_name = noted.get(name_id)
+            if reference_name is None:
+                with contextlib.suppress(NotFound):
+                    reference_name = self._get(BankCreditReferenceName, name_id)
+            if reference_name is None:
+                continue
+            kept = changed.get(reference_name.credit_id)
+            if isinstance(kept, BankCredit):
+                return kept
+            booked = self._booked_credit(reference_name.credit_id)
+            if booked is not None:
+                return booked
+        return None
+
+    def _name_by_reference(
+        self,
+        credit: BankCredit,
+        row: BankCreditRow,
+        changed: dict[UUID, Aggregate],
+        noted: dict[UUID, BankCreditReferenceName],
+        actor: str,
+    ) -> None:
+        """Note that the row's keys of the bank's reference (``_by_reference``) name ``credit``,
+        booked by its content, the row skipped as it: a reversal naming the reference takes it
+        back. A key that names a booked credit, or another credit already, is left to it."""
+        if not credit.credit_key.startswith("c:"):
+            return
+        for key in _by_reference(row):
+            name_id = BankCreditReferenceName.create_id(key)
+            if name_id in noted or self._booked_credit(BankCredit.create_id(key)) is not None:
+                continue
+            with contextlib.suppress(NotFound):
+                self._get(BankCreditReferenceName, name_id)
+                continue
+            reference_name = BankCreditReferenceName(name=key, credit_id=credit.id, actor=actor)
+            noted[name_id] = reference_name
+            changed[name_id] = reference_name
+
     def _booked_before_as(self, row: BankCreditRow) -> BankCredit | None:
         """The credit an earlier version of the reader booked as this very one under another
         key (``former_keys``), if it did: same day, amount and remittance. A different credit
@@ -1152,10 +1211,15 @@ class ImportCommands(BaseApp):
         in_file: Mapping[UUID, BankCreditRow],
         skipped_as: Mapping[UUID, UUID],
         changed: Mapping[UUID, Aggregate],
+        reference_names: Mapping[UUID, BankCreditReferenceName],
     ) -> BankCredit | None:
         """The credit a reversal takes back, booked before or by this statement: the one credit
         its keys name, the whole of it, booked by the day of the reversal. None when it is a
         credit of this statement whose row (in ``in_file``) was refused.
+
+        A key no credit was booked under may name one booked by its content, as a statement
+        with the reference skipped as it said (``BankCreditReferenceName``, in
+        ``reference_names`` when this statement said so).
 
         A row of this statement skipped as a credit booked before (under another key: a CSV
         export without our account booked ``U7`` as ``camt::U7``, the statement names it
@@ -1174,8 +1238,10 @@ class ImportCommands(BaseApp):
                 credit_id = skipped_as.get(credit_id, credit_id)
                 kept = changed.get(credit_id)
                 booked = kept if isinstance(kept, BankCredit) else self._booked_credit(credit_id)
+                if booked is None and credit_id not in in_file:
+                    booked = self._booked_by_reference([key], changed, reference_names)
                 if booked is not None:
-                    named[credit_id] = (booked.credit, booked)
+                    named[booked.id] = (booked.credit, booked)
                 elif credit_id in in_file:
                     named[credit_id] = (in_file[credit_id].credit, None)
             if named:
@@ -1595,6 +1661,14 @@ def _named_by_content(row: BankCreditRow, seen: StatementCredit, seen_key: str =
         and row.credit.amount == seen.amount
         and _same_payer(row.credit, seen)
     )
+
+
+def _by_reference(row: BankCreditRow) -> list[str]:
+    """The keys of the bank's reference that name a credit (its key and such aliases), as a
+    ``BankCreditReferenceName`` may hold them. None for a credit named by its content."""
+    if row.credit_key.startswith("c:"):
+        return []
+    return [k for k in (row.credit_key, *row.aliases) if not k.startswith("c:")]
 
 
 def _by_content(row: BankCreditRow) -> list[str]:

@@ -333,3 +333,28 @@ class BankCreditContentName(ChecksFacts, Aggregate):
             raise InvalidValue("must not be empty", field="name")
         self.name = name
         self.credit_id = credit_id
+
+
+class BankCreditReferenceName(ChecksFacts, Aggregate):
+    """A credit booked by its content (a ``c:`` key: a statement without the bank's reference
+    booked it first), as a later statement names it by the bank's reference (the key the
+    reference gives it, ``camt:<account>:<reference>``, and that key's aliases): the statement
+    was skipped, the credit booked already, and the name tells which credit the reference is.
+    A reversal naming the reference then takes back that credit. Saved when the statement is
+    skipped; the first credit so named keeps the name."""
+
+    # a key q2c writes itself, of a reference read from a statement that checked it for card
+    # numbers (``StatementCredit.refuse_card_numbers``) with our account
+    NOT_SCANNED = frozenset({"name"})
+
+    @staticmethod
+    def create_id(name: str, **_: Any) -> UUID:
+        """One per reference name."""
+        return named_id("bank-credit-reference-name", name)
+
+    @event("BankCreditNamedByReference")
+    def __init__(self, name: str, credit_id: UUID, actor: str) -> None:
+        if not name.strip():
+            raise InvalidValue("must not be empty", field="name")
+        self.name = name
+        self.credit_id = credit_id
