@@ -892,7 +892,7 @@ class ImportCommands(BaseApp):
                         self._name_by_reference(booked, row, changed, reference_names, actor)
                         skipped += 1
                         continue
-                    booked = self._booked_before_as(row)
+                    booked = self._booked_before_as(row) or self._booked_as_entry(row, rows)
                     if booked is not None:
                         skipped_as.setdefault(credit_id, booked.id)
                         skipped += 1
@@ -1193,6 +1193,47 @@ class ImportCommands(BaseApp):
             reference_name = BankCreditReferenceName(name=key, credit_id=credit.id, actor=actor)
             noted[name_id] = reference_name
             changed[name_id] = reference_name
+
+    def _booked_as_entry(
+        self, row: BankCreditRow, rows: Sequence[BankCreditRow]
+    ) -> BankCredit | None:
+        """The money of a row with the bank's reference booked already as one entry of several
+        transactions (a camt.053 batch entry, its transactions at their places ``<key>:<n>``)
+        and the entry's total (a CSV export's one row under the reference): the row of the
+        total, and the credits of the entry's transactions booked before, or the statement's
+        rows of the transactions (``rows``, at places of the row's key) and the total booked
+        before (under a ``former_keys`` key of the reference). It is that money when it adds up
+        to it, the same day: the credit booked (the first transaction's). Else one reference
+        names two credits: refused (``DuplicateEntry`` naming ``reference``), never new money.
+        None when neither was booked."""
+        if row.credit_key.startswith("c:"):
+            return None
+        for base in _by_reference(row):
+            booked: list[BankCredit] = []
+            while (
+                found := self._booked_credit(BankCredit.create_id(f"{base}:{len(booked)}"))
+            ) is not None:
+                booked.append(found)
+            if booked:
+                _check_entry_total(row, row.credit, [b.credit for b in booked])
+                return booked[0]
+        entry, _, place = row.credit_key.rpartition(":")
+        if not place.isdigit():
+            return None
+        transactions = [
+            r.credit
+            for r in rows
+            if r.credit_key.rpartition(":")[0] == entry
+            and r.credit_key.rpartition(":")[2].isdigit()
+        ]
+        for key in row.former_keys:
+            if key.startswith("c:") or key.rpartition(":")[2].isdigit():
+                continue  # (a transaction's place, or a hash: never a total)
+            total = self._booked_credit(BankCredit.create_id(key))
+            if total is not None:
+                _check_entry_total(row, total.credit, transactions)
+                return total
+        return None
 
     def _booked_before_as(self, row: BankCreditRow) -> BankCredit | None:
         """The credit an earlier version of the reader booked as this very one under another
@@ -1698,6 +1739,30 @@ def _check_same_credit(
     raise DuplicateEntry(
         f"credit {reference!r} ({_describe(row.credit)}) has the same reference as the credit "
         f"{where} ({_describe(seen)}); one reference cannot name two credits",
+        field="reference",
+        value=reference,
+    )
+
+
+def _check_entry_total(
+    row: BankCreditRow, total: StatementCredit, transactions: Sequence[StatementCredit]
+) -> None:
+    """An entry's total and its transactions are one money: the same day, and they add up to
+    it. Else the bank's reference names two credits: refused (``DuplicateEntry`` naming
+    ``reference``), never booked as new money."""
+    if all(t.booked_on == total.booked_on for t in transactions) and all(
+        t.amount.currency == total.amount.currency for t in transactions
+    ):
+        summed = sum((t.amount for t in transactions[1:]), transactions[0].amount)
+        if summed == total.amount:
+            return
+    reference = row.credit.bank_reference or row.credit_key
+    shown = " + ".join(str(t.amount) for t in transactions)
+    raise DuplicateEntry(
+        f"credit {reference!r} ({_describe(row.credit)}): the bank's reference names an entry "
+        f"of {len(transactions)} credit(s) ({shown}, on {transactions[0].booked_on}) and its "
+        f"total ({total.amount}, on {total.booked_on}), which do not agree; one reference "
+        "cannot name two credits",
         field="reference",
         value=reference,
     )

@@ -14,7 +14,9 @@ credit). A placeholder for no reference (``NONREF``,
 which Sparkasse and other banks write on every entry, ``NOTPROVIDED``) is none. The payer's
 EndToEndId never names a credit: payers reuse it (an invoice number on every transfer). A
 reference that comes again with another date, amount or remittance (in the same file or against a
-credit already booked) is refused, naming the line: it is never taken for the credit booked.
+credit already booked) is refused, naming the line: it is never taken for the credit booked;
+a CSV row of a batch entry's total (the entry's reference, the transactions' sum) is the entry's
+money, as the entry is the total's, when they add up, else refused too.
 
 A booked camt.053 reversal of a credit (a DBIT entry with RvslInd: the bank took the money back)
 names the credit by the bank's reference in its TxDtls/Refs; the reader makes it a
@@ -561,6 +563,7 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                         named = _credit_reference(tx_refs, n, entry_ref)
                         aliases: tuple[str, ...] = ()
                         agreed_before: tuple[str, ...] = ()
+                        entry_keys: tuple[str, ...] = ()
                         # its content and occurrence among every credit of the statement so
                         # named, with a reference or not: how a statement without it names it,
                         # also without our account (``_no_account``: a CSV export without the
@@ -574,6 +577,10 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             if place is None:  # the whole credit: a CSV row names it so too
                                 aliases = _reference_aliases(account, named_by)
                             else:
+                                # a transaction of an entry of several: the entry's keys as a
+                                # whole credit (a CSV row of its total) are another credit
+                                # unless its transactions add up to it (the core asks)
+                                entry_keys = (key, *_reference_aliases(account, named_by))
                                 key = f"{key}:{place}"
                             aliases = (*aliases, *by_content)
                         else:
@@ -603,6 +610,7 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             aliases = (same, *aliases)
                         former = (
                             *agreed_before,
+                            *entry_keys,
                             _earlier_reference_key(
                                 written_account, written_tx_refs, n, written_ref
                             ),
