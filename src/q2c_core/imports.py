@@ -788,7 +788,9 @@ class ImportCommands(BaseApp):
         keeps the bank's day and the bounce day (``CreditReversedByBank``, also one still in
         suspense, which leaves it), and its payment bounces on the first day the books allow
         (``_first_bounce_day``: the bank's day, or the latest day the payment was received,
-        allocated or taken back off on), so the days before keep their answers.
+        allocated or taken back off on), so the days before keep their answers. A credit with
+        no payment a person returned to its sender on a later day than the bank's stays
+        returned and keeps the bank's day too (``BankCredit.reversed_after_return``).
         """
         self._check_kind(source, ImportKind.BANK_STATEMENT)
         read_problems = list(problems)
@@ -1034,7 +1036,18 @@ class ImportCommands(BaseApp):
             return False
         if credit.payment_id is None:
             if not credit.is_suspended:
-                return False  # returned to its sender already
+                # returned to its sender already: on a later day than the bank's (the
+                # statement imported after), the credit keeps the bank's day, so the books
+                # take the money out of the bank on it; on the bank's day or before, or taken
+                # back already, nothing is left to do
+                returned_on = credit.resolved_on
+                if credit.reversed_on is not None or returned_on is None:
+                    return False
+                if reversal.reversed_on >= returned_on:
+                    return False
+                credit.reversed_after_return(reversal.reversed_on, reversal.reason, actor)
+                changed[credit.id] = credit
+                return True
             credit.return_to_sender(reversal.reversed_on, reversal.reason, actor)
             changed[credit.id] = credit
             return True

@@ -26,7 +26,8 @@ Each booking event becomes one or more balanced transactions:
   resolved. A credit booked with its payment (a known customer) is booked as that payment;
 - a credit the bank took back after its payment was assigned or allocated on a later day than
   the bank's (``CreditReversedByBank``, its payment bouncing on that later day; also a known
-  customer's credit still in suspense, its payment allocated by hand): the money
+  customer's credit still in suspense, its payment allocated by hand; or one a person returned
+  to its sender on a later day, its money leaving the bank on the return day): the money
   leaves the bank on the bank's day, into ``Liabilities:Suspense`` (money the bank took back
   that the books still credit to a payer, for an accountant to clear), and comes back on the
   bounce day for the bounce to take out, so the bank is the statement's on every day;
@@ -1079,14 +1080,22 @@ class LedgerBook:
         if credit.payment_id is not None:
             links.append(self._payment_link(credit.payment_id))
             meta.append(("payment_id", str(credit.payment_id)))
-        meta.append(("payment_bounced_on", bounced_on.isoformat()))
+        meta.append(
+            (
+                "payment_bounced_on" if credit.payment_id is not None else "returned_on",
+                bounced_on.isoformat(),
+            )
+        )
         payer = self._payer(credit)
+        # (a credit with no payment was returned to its sender on the later day, a person's
+        # return recorded before the bank's statement was imported: the return takes it out)
+        later = "its payment bouncing" if credit.payment_id is not None else "returned"
+        came = "its payment bounced" if credit.payment_id is not None else "returned"
         return [
             Transaction(
                 reversed_on,
                 payer,
-                f"Bank credit taken back by the bank, its payment bouncing on {bounced_on}: "
-                f"{event.reason}",
+                f"Bank credit taken back by the bank, {later} on {bounced_on}: {event.reason}",
                 tuple(links),
                 tuple(meta),
                 (Posting(SUSPENSE, amount), Posting(BANK, -amount)),
@@ -1094,7 +1103,7 @@ class LedgerBook:
             Transaction(
                 bounced_on,
                 payer,
-                "Bank credit taken back by the bank: its payment bounced",
+                f"Bank credit taken back by the bank: {came}",
                 tuple(links),
                 tuple(meta),
                 (Posting(BANK, amount), Posting(SUSPENSE, -amount)),

@@ -289,6 +289,44 @@ class BankCredit(ChecksFacts, Aggregate):
         refuse_card_numbers("reason", reason)
         self._reversed_by_bank(reversed_on, payment_bounced_on, reason, actor)
 
+    def reversed_after_return(self, reversed_on: date, reason: str, actor: str) -> None:
+        """The bank took back the money of a credit with no payment that a person marked
+        returned to its sender on a later day (the statement saying so imported after): the
+        credit stays returned and keeps the bank's day (``CreditReversedByBank``, its
+        ``payment_bounced_on`` the day the return took the money out of the books, as for a
+        payment bounced after the bank's day), so the books read the money out of the bank on
+        the bank's day. Refused (``InvalidTransition`` naming ``status``) for a credit not
+        returned or that is a payment, one the bank took back already (naming
+        ``reversed_on``), and a bank's day not before the return day or before the bank booked
+        the credit (``RuleViolated`` naming ``reversed_on``)."""
+        if self.status is not CreditStatus.RETURNED or self.payment_id is not None:
+            raise InvalidTransition(
+                f"cannot take back a credit that is {self.status.value} as one returned",
+                field="status",
+                aggregate_id=self.id,
+                value=self.status,
+            )
+        if self.reversed_on is not None:
+            raise InvalidTransition(
+                f"the bank took the credit back already, on {self.reversed_on}",
+                field="reversed_on",
+                aggregate_id=self.id,
+                value=reversed_on,
+            )
+        self._check_after_booking(reversed_on, "reversed_on")
+        returned_on = self.resolved_on
+        if returned_on is None or reversed_on >= returned_on:
+            raise RuleViolated(
+                f"must be before {returned_on}, the day the credit was returned",
+                field="reversed_on",
+                aggregate_id=self.id,
+                value=reversed_on,
+            )
+        if not reason.strip():
+            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        refuse_card_numbers("reason", reason)
+        self._reversed_by_bank(reversed_on, returned_on, reason, actor)
+
     @event("CreditReversedByBank")
     def _reversed_by_bank(
         self, reversed_on: date, payment_bounced_on: date, reason: str, actor: str
