@@ -169,7 +169,11 @@ def test_the_release_is_one_save_and_every_projection_follows_it(
     for a, b in zip(live, again, strict=True):
         assert a.rows() == b.rows(), a.name
     usage = next(p for p in live if isinstance(p, PrepaidCreditUsage))
+    # the void's day gives the hour back from 31 March; the note's from 2 April, so on
+    # 31 March the invoice still held it billed, as it did before the note was recorded
     (use,) = usage.usage(MARCH_END)
+    assert use.overage_billed == (0 if how == "void" else 1)
+    (use,) = usage.usage(date(2024, 4, 2))
     assert use.overage_billed == 0
     assert app.allowance(allowance).billed_overage == {}
 

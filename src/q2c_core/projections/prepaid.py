@@ -12,14 +12,13 @@ import attrs
 from q2c_core.domain.values import require_whole
 from q2c_core.projections._facts import (
     allowance_draws,
-    apply_allowance_event,
     charged_by,
     closed_by,
     granted_by,
-    new_allowance_row,
     rolled_over_by,
 )
-from q2c_core.projections.base import Projection, check_day, handles, id_key, uuid_hex
+from q2c_core.projections.base import check_day, handles, id_key
+from q2c_core.projections.unbilled import InvoiceHolds, _overage_held_on
 
 
 @attrs.frozen
@@ -43,8 +42,13 @@ class AllowanceUsage:
     expiring_soon: bool
 
 
-class PrepaidCreditUsage(Projection):
-    """Every prepaid allowance and how it is being used."""
+class PrepaidCreditUsage(InvoiceHolds):
+    """Every prepaid allowance and how it is being used.
+
+    Allowance rows ``alw:<id>`` follow the allowance (``AllowanceChains``) with its period
+    (``start``, ``end``) and what was topped up; the overage lines naming it and each
+    invoice's draft, void and credit days (``InvoiceHolds``) say what invoices held billed of
+    its overage on a day asked about."""
 
     name = "prepaid_credit_usage"
 
@@ -52,35 +56,56 @@ class PrepaidCreditUsage(Projection):
         """The row layout's version: 2 keys allowance charges by request and entry, so a store
         built by version 1 (by entry id) is refused until it is rebuilt from events; 3 keeps
         the day an allowance was granted and each top-up with its day (``granted_on``,
-        ``top_ups``)."""
-        return {"rows": 3}
+        ``top_ups``); 4 keeps the overage lines naming each allowance and every invoice's
+        draft, void and credit days (``held:``, ``rbn:``), so a past day reads the overage
+        invoices held billed then."""
+        return {"rows": 4}
 
     replay_cost = 0.45
 
-    @handles("PrepaidAllowance.Granted")
-    def _granted(self, e: Any, oid: str) -> None:
-        row = new_allowance_row(
-            uuid_hex(e.customer_id.int), e.unit.name, e.quantity, e.currency, e.granted_on
-        )
+    def _alw_granted(self, e: Any, oid: str) -> None:
+        """As every allowance-aware read model follows it, with its period."""
+        super()._alw_granted(e, oid)
+        row = self.touch(f"alw:{oid}")
+        assert row is not None
         row["start"] = e.period.start
         row["end"] = e.period.end
         row["topped_up"] = Decimal(0)
-        self.put(f"alw:{oid}", row)
 
-    @handles(
-        "PrepaidAllowance.WorkCharged",
-        "PrepaidAllowance.OverageBilled",
-        "PrepaidAllowance.OverageReleased",
-        "PrepaidAllowance.ToppedUp",
-        "PrepaidAllowance.Expired",
-        "PrepaidAllowance.RolledOver",
-    )
-    def _changed(self, e: Any, oid: str) -> None:
-        row = self.touch(f"alw:{oid}")
-        assert row is not None
-        apply_allowance_event(row, e)
+    def _alw_changed(self, e: Any, oid: str) -> None:
+        """As every allowance-aware read model follows it, with what was topped up."""
+        super()._alw_changed(e, oid)
         if type(e).__name__ == "ToppedUp":
+            row = self.touch(f"alw:{oid}")
+            assert row is not None
             row["topped_up"] += e.quantity
+
+    @handles("Invoice.Drafted", "Invoice.LinesAdded")
+    def _drafted(self, e: Any, oid: str) -> None:
+        """An invoice holds the overage its lines bill from the day it is drafted (lines added
+        to a draft from the draft's day); a re-billable credit note gives back the lines it
+        credits from the day it is applied (``_credited``)."""
+        if type(e).__name__ == "Drafted":
+            if not self._hold_drafted(e, oid):
+                return
+        elif self.get(f"held:{oid}") is None:
+            return
+        for line in e.lines:
+            source = line.source
+            if source is not None and source.kind._name_ == "ALLOWANCE_OVERAGE":
+                self._follow_overage(oid, line, source)
+
+    @handles("Invoice.Credited")
+    def _credited(self, e: Any, oid: str) -> None:
+        """A re-billable credit note gives back the lines it credits from its day; a
+        written-off one leaves them billed."""
+        self._hold_credited(e, oid)
+
+    @handles("Invoice.Voided")
+    def _voided(self, e: Any, oid: str) -> None:
+        """A voided invoice holds its overage until the day it was voided: on no day when the
+        void was recorded without one (``Invoice.holds_work_on``)."""
+        self._hold_voided(e, oid)
 
     def usage(self, as_of: date, *, expiring_within_days: int = 30) -> list[AllowanceUsage]:
         """Every allowance as it stood at the end of ``as_of`` (``PrepaidAllowance.remaining_on``):
@@ -88,23 +113,25 @@ class PrepaidCreditUsage(Projection):
         dated by then, expired or rolled over only once that was recorded for a day on or before
         it (until then open, nothing forfeited), what was rolled over as the next allowance had
         it then (``PrepaidAllowance.rolled_over_by``: hours bought after the carry-over's day
-        from their own day), and the overage invoices bill of that work as
-        recorded; work given back to it (a draft voided, a line credited re-billable) only from
-        the day it was given back (``PrepaidAllowance.draws_on``). ``expiring_soon`` when its
-        last day (the day before its period's exclusive end) falls within
-        ``expiring_within_days`` of ``as_of`` with some left.
-
-        Overage billing counts as recorded now, not as invoices held it on ``as_of``: when an
-        invoice that billed overage was voided (or its line credited re-billable) after
-        ``as_of``, the hours it held draw on the allowance here as they do today, so a past
-        day's ``remaining`` can differ from ``customer_summary(..., as_of=...)``, which reads
-        what invoices held on that day. For the books as they stood then, rebuild as of that
-        moment (``q2c report --as-of``)."""
+        from their own day), and the overage invoices held billed of that work at the end of
+        ``as_of`` (``_overage_held_on``: an invoice from the day it was drafted until the day it
+        was voided, on no day when the void was recorded without one; a line credited
+        re-billable from the note's day), what the draws are read on, as
+        ``customer_summary(..., as_of=...)`` reads them; work given back to it (a draft voided,
+        a line credited re-billable) only from the day it was given back
+        (``PrepaidAllowance.draws_on``). So a void or credit note recorded later never changes
+        an earlier day's ``drawn``, ``remaining`` or ``overage_billed``. ``expiring_soon`` when
+        its last day (the day before its period's exclusive end) falls within
+        ``expiring_within_days`` of ``as_of`` with some left."""
         check_day(as_of)
         require_whole(expiring_within_days, "expiring_within_days")
         result = []
-        for key, row in self.rows_with_prefix("alw:"):
-            draws = allowance_draws(row, as_of)
+        rows = self.rows()
+        for key, row in rows.items():
+            if not key.startswith("alw:"):
+                continue
+            billed = _overage_held_on(rows, key, as_of)
+            draws = allowance_draws(row, as_of, billed)
             dated = [k for k, c in row["charges"].items() if c[0] <= as_of and charged_by(c, as_of)]
             drawn = sum((draws[k][0] for k in dated), Decimal(0))
             charged = sum((row["charges"][k][1] for k in dated), Decimal(0))
@@ -130,9 +157,7 @@ class PrepaidCreditUsage(Projection):
                     drawn=drawn,
                     remaining=remaining,
                     overage=charged - drawn,
-                    overage_billed=sum(
-                        (row["billed"].get(k, Decimal(0)) for k in dated), Decimal(0)
-                    ),
+                    overage_billed=sum((billed.get(k, Decimal(0)) for k in dated), Decimal(0)),
                     status=row["status"].lower() if closed else "open",
                     forfeited=row.get("forfeited", Decimal(0)) if closed else Decimal(0),
                     rolled_over=rolled_over_by(row, as_of),
