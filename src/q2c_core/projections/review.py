@@ -11,7 +11,8 @@ import attrs
 
 from q2c_core.domain.enhancement_request import FIXED_PRICE_ITEM
 from q2c_core.domain.money import Money
-from q2c_core.projections._allowances import Draw
+from q2c_core.domain.prepaid_allowance import charge_key
+from q2c_core.projections._allowances import Draw, Owed
 from q2c_core.projections._facts import (
     HUNDRED,
     KIND,
@@ -32,6 +33,7 @@ from q2c_core.projections.store import Row
 from q2c_core.projections.unbilled import (
     InvoiceHolds,
     _held_on,
+    _holds,
     _hours_billed_on,
     _overage_held_on,
     price_billed_through,
@@ -139,15 +141,25 @@ def _paid_on(inv: Row, day: date) -> Decimal:
     )
 
 
-def _invoice_held(rows: dict[str, Row], invoice: str, day: date) -> bool:
-    """Whether the invoice held all its lines at the end of ``day``: drafted by then, not
-    voided, and no re-billable credit note had given any of them back (``_holds``)."""
-    held = rows.get(f"held:{invoice}")
-    if held is None or held["drafted_on"] > day:
-        return False
-    if held["voided"] and (held["voided_on"] is None or held["voided_on"] <= day):
-        return False
-    return not any(on <= day for on, _ in held["credits"])
+def _released_overage(
+    rows: dict[str, Row], rid: str, charged: dict[str, Owed | None], req: Row, day: date
+) -> bool:
+    """Whether overage of the request is owed on ``day`` that an invoice had billed and gave
+    back by then (voided, or credited as re-billable): its overage line, or an ordinary line
+    billing the entry whole. The domain makes an invoiced request completed again on such a
+    release (``EnhancementRequest.release_overage``, ``release_work``) until the overage is
+    billed anew; overage that back-dated work on another request brings leaves it invoiced."""
+    for entry, owed in charged.items():
+        if owed is None:
+            continue
+        key = charge_key(rid, entry)
+        lines = [[i, line] for i, line, k, _, _ in owed[0].get("held", []) if k == key]
+        for invoice, line_id in lines + req["work"].get(entry, []):
+            held = rows.get(f"held:{invoice}")
+            drafted = held is not None and held["drafted_on"] <= day
+            if drafted and not _holds(rows, invoice, line_id, day):
+                return True
+    return False
 
 
 def _price_held_on(rows: dict[str, Row], req: Row, day: date) -> bool:
@@ -235,7 +247,7 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
     its fixed price by its own item (``price_held``) and the time entries through which an
     invoice recorded before that item billed it (``price_entries``, as
     :class:`UnbilledRevenue` keeps them; ``other_held`` the lines naming other items), the
-    invoices that left it invoiced (``invoiced_by``), the ids of its expenses that are not
+    the first day billing left it invoiced (``billed_all``), the ids of its expenses that are not
     billable (``other_expenses``), the ids of its billable time entries recorded unauthorized
     (``unauthorized``: a cancelled request does not owe them), what each billable time entry
     is worth (``worth``: amount and currency), and the lines billing its hours with what each
@@ -296,9 +308,16 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         credit note changed every past day's agenda; 17
         reads a manager's name as it shows: a C1 control character dropped, a blank
         (the braille blank U+2800) read as a space (``person_key``), so ``who:`` rows keyed with one
-        are keyed again. A store built by an older version is
-        refused until it is rebuilt from events."""
-        return {"rows": 17}
+        are keyed again; 18 reads a request invoiced on a day when invoices held all its own
+        work that day, once billing had left it invoiced (``billed_all``, its first day;
+        ``_status_on``), where 17 kept the invoices that left it invoiced (``invoiced_by``) and
+        read it invoiced while one of them held all its lines: a void of an earlier invoice
+        that billed part of its work left it off the agenda with work unbilled, a re-billable
+        credit note of another request's line on the same invoice put it back, and one
+        completed with all its work billed already read as recorded, so a later credit note
+        changed every past day. A store built by an older version is refused until it is
+        rebuilt from events."""
+        return {"rows": 18}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:
@@ -333,9 +352,10 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         row["worth"] = {}
         # the invoice lines billing its hours, each [invoice hex, line id, currency, net]
         row["hours_held"] = []
-        # the invoices whose billing left it invoiced (all its work billed): it reads invoiced
-        # on a day one of them held its lines (``_status_on``)
-        row["invoiced_by"] = []
+        # the first day billing left it invoiced (all its work billed), None before: from then
+        # its status is read on a day from whether invoices held all its own work that day
+        # (``_status_on``): the draft day of the invoice, or the day of a completion
+        row["billed_all"] = None
         row["cancelled_on"] = None
         row["cancelled_from"] = None
 
@@ -351,24 +371,40 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         super()._req_closed(e, oid)
 
     @staticmethod
-    def _status_on(req: Row, as_of: date, rows: dict[str, Row]) -> str:
+    def _status_on(req: Row, as_of: date, all_billed: bool) -> str:
         """The request's status on ``as_of``: a cancellation counts from its day (one recorded
         without its day, on every day, as it always did); before it, the request stood as it
         was cancelled from. A decline carries no day: as recorded. Billing marks a request
         invoiced, and a void or re-billable credit note completed again, by events with no
-        business day: a request an invoice left invoiced (``invoiced_by``) reads invoiced on a
-        day one of those invoices held its lines (``_invoice_held``), else completed, so an
-        invoice drafted tomorrow, or voided or credited later, leaves today's status as it
-        was."""
+        business day: a request billing left invoiced (``billed_all``: the draft day of the
+        invoice whose ``WorkInvoiced``, or the day of the ``Completed``, said all its work was
+        billed) reads invoiced on a day from then on when invoices held all its own work
+        (``all_billed``, from ``_unbilled_overage``: each billable time entry not drawn on an
+        allowance, each billable expense, or on a fixed price the price), else completed, as
+        the domain's status follows its items. So an invoice drafted tomorrow, or
+        voided or credited later, leaves today's status as it was; a void of another invoice
+        that had billed some of its work makes it completed from the void's day (its work is
+        unbilled again), and a re-billable credit note of another request's line on the same
+        invoice leaves it invoiced."""
         cancelled_on = req["cancelled_on"]
         if req["status"] == "cancelled" and cancelled_on is not None and as_of < cancelled_on:
             status = str(req["cancelled_from"])
         else:
             status = str(req["status"])
-        if req["invoiced_by"] and status in ("invoiced", "completed"):
-            held = any(_invoice_held(rows, i, as_of) for i in req["invoiced_by"])
-            return "invoiced" if held else "completed"
+        since = req["billed_all"]
+        if since is not None and status in ("invoiced", "completed"):
+            return "invoiced" if all_billed and since <= as_of else "completed"
         return status
+
+    @handles("EnhancementRequest.Completed")
+    def _req_completed(self, e: Any, oid: str) -> None:
+        """Completed, or invoiced at once when invoices billed all its work before
+        (``all_billed``): from then its status is read from its work held on the day
+        (``billed_all``, ``_status_on``), as after the ``WorkInvoiced`` that bills the last of
+        it."""
+        super()._req_completed(e, oid)
+        if getattr(e, "all_billed", False):
+            self._billed_all(self._req(oid), e.completed_on)
 
     @handles("EnhancementRequest.WorkLogged")
     def _req_work(self, e: Any, oid: str) -> None:
@@ -390,12 +426,18 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
             self._late_work(row, before)
 
     @staticmethod
+    def _billed_all(row: Row, day: date) -> None:
+        """Billing left the request invoiced on ``day``: its first such day is kept."""
+        if row["billed_all"] is None or day < row["billed_all"]:
+            row["billed_all"] = day
+
+    @staticmethod
     def _late_work(row: Row, before: str) -> None:
         """Late billable hours sent an invoiced hourly request back to completed (recorded by
-        ``RequestBook``): its status is as recorded from then on, not read from the invoices
-        that had billed it all (``invoiced_by``)."""
+        ``RequestBook``): its status is as recorded from then on, not read from whether its
+        work was held on the day (``billed_all``)."""
         if before == "invoiced" and row["status"] == "completed":
-            row["invoiced_by"] = []
+            row["billed_all"] = None
 
     @staticmethod
     def _entry_kept(row: Row, entry: Any) -> None:
@@ -421,7 +463,7 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
     def _req_invoiced(self, e: Any, oid: str) -> None:
         """Which items an invoice bills is read from its lines, with their days
         (``_follow_lines``): the event carries no business day. What it still tells is the
-        invoice that left the request invoiced (``invoiced_by``, read by ``_status_on``), and
+        request was left invoiced (``billed_all``, read by ``_status_on``), and
         the time entries through which an invoice recorded before the fixed price was its own
         item bills the price (``price_billed_through``, as :class:`UnbilledRevenue` keeps
         them)."""
@@ -429,9 +471,9 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         super()._req_invoiced(e, oid)
         row = self._req(oid)
         if row["status"] == "invoiced" and before != "invoiced":
-            invoice = uuid_hex(e.invoice_id.int)
-            if invoice not in row["invoiced_by"]:
-                row["invoiced_by"].append(invoice)
+            held = self.get(f"held:{uuid_hex(e.invoice_id.int)}")
+            if held is not None:
+                self._billed_all(row, held["drafted_on"])
         work, expenses = row["work"], row["expenses"]
         fixed = not row["hourly"] and row["est_total"] is not None
         marked = row["price_entries"]
@@ -669,7 +711,7 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         drawn: dict[str, dict[str, Draw]],
         as_of: date,
         overage_billed: Callable[[str], dict[str, Decimal]],
-    ) -> tuple[Money, bool, bool]:
+    ) -> tuple[Money, bool, bool, bool]:
         """The request's overage not invoiced yet, of work done on or before ``as_of`` (what
         :class:`UnbilledRevenue` lists as its ``allowance_overage`` items), whether its
         allowance covers it so far with nothing else left to bill: some of its work drawn on
@@ -686,7 +728,12 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         an invoice holds its lines from its draft day until its void day, a re-billable credit
         note gives them back from its day, and the overage is drawn and owed on what overage
         lines held billed then (``overage_billed``, by allowance row key), as
-        :class:`UnbilledRevenue` reads them."""
+        :class:`UnbilledRevenue` reads them. Last, whether invoices held all its own work on
+        ``as_of``, as ``QuoteToCash._all_billed_after`` tells it (the request reads invoiced
+        then: ``_status_on``): each billable time entry no allowance drew, in the currency it
+        is estimated in (one in another no invoice of it can bill), or on a fixed price the
+        price (its hours are billed with it), and each billable expense; and no overage given
+        back by then left owed (``_released_overage``)."""
         owed = Money.zero(self._currency(req, rows))
         # what invoices held at the end of the day (``QuoteToCash._held_on``)
         held = {i: _held_on(rows, lines, as_of) for i, lines in req["work"].items()}
@@ -712,7 +759,15 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         stopped_owes = expenses_left or (
             bool(hours) and self._hours_owed(req, hours, rows, as_of, price_held)
         )
-        return owed, bool(charged) and not left, stopped_owes
+        if req["est_total"] is not None and not req["hourly"]:
+            work_left = not price_held
+        else:
+            worth, currency = req["worth"], req["currency"]
+            work_left = any(not currency or worth[i][1] == currency for i in unbilled)
+        all_billed = not (
+            work_left or expenses_left or _released_overage(rows, rid, charged, req, as_of)
+        )
+        return owed, bool(charged) and not left, stopped_owes, all_billed
 
     @staticmethod
     def _hours_owed(
@@ -763,10 +818,10 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
             cur = billed_in.get(rid) or self._currency(req, rows)
             inv_amount = Money(invoiced.get(rid, ZERO), cur)
             paid_amount = Money(paid.get(rid, ZERO), cur).rounded()
-            overage, covered, stopped_owes = self._unbilled_overage(
+            overage, covered, stopped_owes, all_billed = self._unbilled_overage(
                 rid, req, rows, drawn, as_of, overage_billed
             )
-            status = self._status_on(req, as_of, rows)
+            status = self._status_on(req, as_of, all_billed)
             if (
                 status in CLOSED
                 and not overage.amount
