@@ -128,8 +128,9 @@ def sub_contracts_of(row: Row, subs: dict[str, list[Any]] | None = None) -> list
 
 
 def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
-    """Billing periods due by ``as_of`` (the billing run's own rule) not billed yet, with the
-    day they fell due and their charge (the billing run's own proration)."""
+    """Billing periods due by ``as_of`` (the billing run's own rule) not billed at its end
+    (``is_billed``), with the day they fell due and their charge (the billing run's own
+    proration)."""
     term = Period(row["start"], row["end"])
     frequency = BillingFrequency[row["frequency"]]
     alignment = PeriodAlignment[row["alignment"]]
@@ -137,7 +138,7 @@ def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
     subs = sub_contracts_of(row)
     result = []
     for period in due_periods(term, frequency, alignment, timing, as_of):
-        if is_billed(row, period):
+        if is_billed(row, period, as_of):
             continue
         covered = period.intersection(term)
         assert covered is not None
@@ -278,9 +279,20 @@ def release_correction(row: Row, period: Period, document_ids: list[str]) -> Non
             return
 
 
-def is_billed(row: Row, period: Period) -> bool:
-    """A line of a live invoice (or a period-billed event) covers part of the period."""
-    return any(start < period.end and period.start < end for start, end, _ in row["billed"])
+def is_billed(row: Row, period: Period, day: date) -> bool:
+    """Whether a line of an invoice (or a period-billed event) covered part of the period at
+    the end of ``day``: each billed span ``[start, end, invoice, from, until]`` counts from
+    the day its invoice was drafted (or the run billed it) until the day the invoice was voided
+    (``None``: a day not known, so from every day, or until no day), as an invoice holds a
+    request's work (``Invoice.holds_work_on``). So a period billed tomorrow is due today, and
+    a void recorded later leaves an earlier day's answer as it was."""
+    return any(
+        start < period.end
+        and period.start < end
+        and (since is None or since <= day)
+        and (until is None or until > day)
+        for start, end, _, since, until in row["billed"]
+    )
 
 
 def _prices(sub: SubContract) -> list[list[Any]]:

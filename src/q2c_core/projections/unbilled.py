@@ -396,8 +396,12 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         next day read billed, and a later credit note unbilled every past day; 18
         reads a manager's name as it shows: a C1 control character dropped, a blank
         (the braille blank U+2800) read as a space (``person_key``), so ``who:`` rows keyed with one
-        are keyed again."""
-        return {"rows": 18}
+        are keyed again; 19 keeps on each billed span of a contract the day its invoice was
+        drafted (or the run billed it) and the day the invoice was voided (``billed``:
+        ``[start, end, invoice, from, until]``), where 18 kept a span with no day and dropped
+        it on a void: a period billed by an invoice drafted on 1 April read billed on 15 March,
+        and a void on 20 April made it due again on 10 April."""
+        return {"rows": 19}
 
     replay_cost = 14.0
 
@@ -606,16 +610,19 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
 
     @handles("Contract.PeriodBilled")
     def _period_billed(self, e: Any, oid: str) -> None:
-        """A billing run billed a whole period (recorded with the invoice it drafted, or with
-        none when it charged nothing: covered all the same, with no invoice to void)."""
+        """A billing run billed a whole period on its day (``billed_on``: the day of the
+        invoice it drafted; ``None`` in events recorded without it, billed on every day),
+        recorded with the invoice it drafted, or with none when it charged nothing: covered all
+        the same, with no invoice to void (``is_billed``)."""
         row = self.touch(f"con:{oid}")
         if row is None:
             return
+        on = getattr(e, "billed_on", None)
         if e.invoice_id is None:
-            row["billed"].append([e.period.start, e.period.end, ""])
+            row["billed"].append([e.period.start, e.period.end, "", on, None])
             record_basis(row, e.period)
             return
-        row["billed"].append([e.period.start, e.period.end, uuid_hex(e.invoice_id.int)])
+        row["billed"].append([e.period.start, e.period.end, uuid_hex(e.invoice_id.int), on, None])
         record_basis(row, e.period)
         marker = self.get(f"invc:{uuid_hex(e.invoice_id.int)}") or {"contracts": []}
         if oid not in marker["contracts"]:
@@ -624,16 +631,25 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
 
     @handles("Contract.PeriodReleased")
     def _period_released(self, e: Any, oid: str) -> None:
-        """The invoice of a billed period was voided: the period is due again."""
+        """The invoice of a billed period was voided: the period is due again from the void's
+        day (the event carries none: the invoice's ``held:`` row keeps it, ``_voided`` ends
+        the spans there), before it billed as it was; a void recorded without its day billed
+        it on no day."""
         row = self.touch(f"con:{oid}")
         if row is None:
             return
         inv = uuid_hex(e.invoice_id.int)
-        row["billed"] = [
-            b
-            for b in row["billed"]
-            if not (b[2] == inv and b[0] == e.period.start and b[1] == e.period.end)
-        ]
+        held = self.get(f"held:{inv}")
+        voided_on = held["voided_on"] if held is not None and held["voided"] else None
+        kept = []
+        for b in row["billed"]:
+            if b[2] == inv and b[0] == e.period.start and b[1] == e.period.end:
+                if held is None or (held["voided"] and voided_on is None):
+                    continue  # (billed on no day)
+                if b[4] is None:
+                    b[4] = voided_on  # (None while the void recorded in the same save waits)
+            kept.append(b)
+        row["billed"] = kept
         release_basis(row, e.period)
 
     @handles("Contract.PeriodCorrected", "Contract.PeriodCorrectionReleased")
@@ -666,7 +682,7 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
             if row is None:
                 continue
             for start, end in spans:
-                row["billed"].append([start, end, oid])
+                row["billed"].append([start, end, oid, e.drafted_on, None])
         marker = self.get(f"invc:{oid}") or {"contracts": []}
         marker["contracts"] = sorted(set(marker["contracts"]) | set(periods))
         self.put(f"invc:{oid}", marker)
@@ -728,16 +744,24 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
 
     @handles("Invoice.Voided")
     def _voided(self, e: Any, oid: str) -> None:
-        """A voided invoice holds its work until the day it was voided: on no day when the void
-        was recorded without one (``Invoice.holds_work_on``)."""
+        """A voided invoice holds its work, and bills the contract periods its lines name (their
+        spans, ``is_billed``), until the day it was voided: on no day when the void was
+        recorded without one (``Invoice.holds_work_on``)."""
         self._hold_voided(e, oid)
         marker = self.get(f"invc:{oid}")
         if marker is None:
             return
+        voided_on = getattr(e, "voided_on", None)
         for contract in marker["contracts"]:
             row = self.touch(f"con:{contract}")
-            if row is not None:
+            if row is None:
+                continue
+            if voided_on is None:  # (billed on no day)
                 row["billed"] = [b for b in row["billed"] if b[2] != oid]
+                continue
+            for b in row["billed"]:
+                if b[2] == oid and b[4] is None:
+                    b[4] = voided_on
         self.delete(f"invc:{oid}")
 
     def related_rows(self, key: str, row: Row) -> list[str]:
@@ -758,7 +782,8 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         """Every unbilled item as of a date (work, expenses, overage, contract periods): work
         and expenses dated on or before it that no invoice held at its end, aged from their
         dates, overage of work dated by then that no invoice held billed then, and contract
-        periods due by then. Invoicing is read by its days, as
+        periods due by then that no invoice billed at its end (from its draft day until its
+        void day: ``is_billed``). Invoicing is read by its days, as
         ``QuoteToCash.customer_summary(c, as_of=day).unbilled_work`` reads it (``_holds``): an
         invoice holds its work from the day it was drafted until the day it was voided (a void
         recorded without its day held it on no day), and a re-billable credit note gives the
