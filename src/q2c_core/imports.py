@@ -190,7 +190,8 @@ class ImportCommands(BaseApp):
             allowances: dict[UUID, PrepaidAllowance] = {}
             recorded = skipped = 0
             index = self._work_entries_indexed(actor)
-            on_request = self._requests_holding({row.entry_id for row in rows}, index)
+            places = self._recorded_places({row.entry_id for row in rows}, index)
+            on_request = {entry_id: place.request_id for entry_id, place in places.items()}
             in_file: dict[str, tuple[UUID, int]] = {}  # entry id: its request, its first line
             new_work: list[tuple[int, UUID, TimeEntry]] = []  # line, request, entry recorded
             # the entries rows of the file are by their own ids, and how many rows of each
@@ -201,11 +202,15 @@ class ImportCommands(BaseApp):
                 try:
                     request = self._request_for(row, ticket_map, requests)
                     _check_one_request(row, request, on_request, in_file)
-                    seen_as = self._seen_as(row, request, index, actor)
+                    seen_as = self._seen_as(row, request, index, places, actor)
                     if seen_as is None and row.named_by_content:
                         seen_as = _named_before(row, request, named_in_file, looked_for)
                     if seen_as is not None:
-                        self._check_same_entry(request, attrs.evolve(row, entry_id=seen_as))
+                        self._check_same_entry(
+                            request,
+                            attrs.evolve(row, entry_id=seen_as),
+                            named=None if row.named_by_content else row.entry_id,
+                        )
                         skipped += 1
                         continue
                     entry = TimeEntry(
@@ -261,6 +266,7 @@ class ImportCommands(BaseApp):
         row: TimeEntryRow,
         request: EnhancementRequest,
         index: dict[UUID, Aggregate],
+        places: Mapping[str, RecordedWorkEntry],
         actor: str,
     ) -> str | None:
         """The id the row's entry is recorded under on its request, if it is: its own, else
@@ -269,6 +275,14 @@ class ImportCommands(BaseApp):
         it (``RecordedWorkEntry.claim``, saved with the import, in ``index``); another PSA id
         with the same content is other work (a second identical call that day), not it.
 
+        A PSA id that claimed an entry is that entry from then on, wherever its row sits among
+        identical rows (its content id depends on it: 5001 and 5002 sorted otherwise swap
+        them): the claim saves the id's own ``RecordedWorkEntry``, an alias naming the entry
+        (``recorded_as``) and its request, looked up (``places``, ``index``) before any content
+        id. Moved to another request it is refused as held there (``_check_one_request``);
+        edited, as the entry it is (``_check_same_entry``). A claim made before aliases
+        existed gets its alias when its row names it again by its content.
+
         A row named by its content (``named_by_content``) is that entry under each of its
         former ids, its own earlier names (the same cells, the same occurrence), whichever
         PSA id has claimed it since: it claims nothing, so the PSA id that names it later can.
@@ -276,6 +290,13 @@ class ImportCommands(BaseApp):
         known = request.item_ids()
         if row.entry_id in known:
             return row.entry_id
+        own = index.get(RecordedWorkEntry.create_id(row.entry_id)) or places.get(row.entry_id)
+        if (
+            isinstance(own, RecordedWorkEntry)
+            and own.request_id == request.id
+            and own.recorded_as in known
+        ):
+            return own.recorded_as
         for former in row.former_ids:
             if former not in known:
                 continue
@@ -296,6 +317,11 @@ class ImportCommands(BaseApp):
             place.claim(row.entry_id, actor)
             if place.pending_events:
                 index[place.id] = place
+            if own is None:
+                alias = RecordedWorkEntry(
+                    entry_id=row.entry_id, request_id=request.id, actor=actor, recorded_as=former
+                )
+                index[alias.id] = alias
             return former
         return None
 
@@ -330,18 +356,26 @@ class ImportCommands(BaseApp):
     ) -> dict[str, UUID]:
         """The request each of these entry ids is recorded on (``RecordedWorkEntry``, among
         ``made`` or in the store), for those recorded at all: one id looked up per entry."""
+        places = self._recorded_places(entry_ids, made)
+        return {entry_id: place.request_id for entry_id, place in places.items()}
+
+    def _recorded_places(
+        self, entry_ids: set[str], made: Mapping[UUID, Aggregate]
+    ) -> dict[str, RecordedWorkEntry]:
+        """The ``RecordedWorkEntry`` of each of these entry ids (among ``made`` or in the
+        store), for those recorded at all: one id looked up per entry."""
         by_id = {RecordedWorkEntry.create_id(i): i for i in entry_ids}
-        holding: dict[str, UUID] = {}
+        found: dict[str, RecordedWorkEntry] = {}
         missing: list[UUID] = []
         for place_id, entry_id in by_id.items():
             place = made.get(place_id)
             if isinstance(place, RecordedWorkEntry):
-                holding[entry_id] = place.request_id
+                found[entry_id] = place
             else:
                 missing.append(place_id)
         for place in self._get_many(RecordedWorkEntry, missing):
-            holding[place.entry_id] = place.request_id
-        return holding
+            found[place.entry_id] = place
+        return found
 
     def _work_entries_indexed(self, actor: str) -> dict[UUID, Aggregate]:
         """The ``RecordedWorkEntry`` of each entry recorded without one (the request its work
@@ -397,21 +431,35 @@ class ImportCommands(BaseApp):
         if not names_outside_entry(entry_id):
             return []
         index = self._work_entries_indexed(actor)
-        held = self._requests_holding({entry_id}, index).get(entry_id)
+        place = self._recorded_places({entry_id}, index).get(entry_id)
+        held = None if place is None else place.request_id
         if held is not None and held != request.id:
             raise _held_elsewhere(entry_id, held)
+        if place is not None and place.recorded_as is not None:
+            raise DuplicateEntry(
+                f"entry {entry_id!r} is the entry {place.recorded_as!r} recorded by its content "
+                "(its PSA id claimed it): the same work is not recorded twice",
+                field="entry_id",
+                aggregate_id=request.id,
+                value=entry_id,
+            )
         if held is None:
             place = RecordedWorkEntry(entry_id=entry_id, request_id=request.id, actor=actor)
             index[place.id] = place
         return list(index.values())
 
     @staticmethod
-    def _check_same_entry(request: EnhancementRequest, row: TimeEntryRow) -> None:
+    def _check_same_entry(
+        request: EnhancementRequest, row: TimeEntryRow, named: str | None = None
+    ) -> None:
         """An entry id seen before must carry the same work, and the same rate when the file
         gives one (without one, the request's rate applied, which may have changed since): a
         changed entry is not re-imported, and not skipped either. The worker is a person
-        (``person_key``): ``Dana`` for ``dana`` is the same entry, not an edited one."""
+        (``person_key``): ``Dana`` for ``dana`` is the same entry, not an edited one.
+        ``named``: the PSA id the file gives the entry, when it is recorded under another
+        (the content id it claimed), so the refusal names both."""
         recorded = request.entry(row.entry_id)
+        shown = row.entry_id if named in (None, row.entry_id) else f"{named} ({row.entry_id})"
         rate_changed = row.rate is not None and (
             recorded.rate.amount != row.rate
             or (row.currency is not None and recorded.rate.currency != row.currency)
@@ -423,7 +471,7 @@ class ImportCommands(BaseApp):
             recorded.billable,
         ) != (person_key(row.worker), row.work_date, row.hours, row.billable):
             raise DuplicateEntry(
-                f"entry {row.entry_id!r} is already recorded as {recorded.worker} "
+                f"entry {shown!r} is already recorded as {recorded.worker} "
                 f"{recorded.work_date} {recorded.hours} h at {recorded.rate} (billable: "
                 f"{recorded.billable}); a correction needs a new entry, not an edited one",
                 field="entry_id",
@@ -431,16 +479,23 @@ class ImportCommands(BaseApp):
                 value=row.entry_id,
             )
 
-    @classmethod
-    def _check_same_work(cls, request: EnhancementRequest, entry: TimeEntry) -> bool:
+    def _check_same_work(self, request: EnhancementRequest, entry: TimeEntry) -> bool:
         """Whether ``entry`` is a time entry recorded on the request (an import of it again,
         skipped), as ``_check_same_entry`` compares a row: the same work at the same rate, or
-        ``DuplicateEntry`` naming ``entry_id`` (a changed entry is refused, not skipped)."""
+        ``DuplicateEntry`` naming ``entry_id`` (a changed entry is refused, not skipped). A PSA
+        id that claimed an entry recorded by its content (``RecordedWorkEntry.recorded_as``)
+        is that entry."""
+        recorded_as = entry.entry_id
         if all(w.entry.entry_id != entry.entry_id for w in request.work):
-            return False
+            place = None
+            if names_outside_entry(entry.entry_id):
+                place = self._recorded_places({entry.entry_id}, {}).get(entry.entry_id)
+            if place is None or place.recorded_as is None or place.request_id != request.id:
+                return False
+            recorded_as = place.recorded_as
         row = TimeEntryRow(
             line=0,
-            entry_id=entry.entry_id,
+            entry_id=recorded_as,
             worker=entry.worker,
             work_date=entry.work_date,
             hours=entry.hours,
@@ -450,7 +505,7 @@ class ImportCommands(BaseApp):
             rate=entry.rate.amount,
             currency=entry.rate.currency,
         )
-        cls._check_same_entry(request, row)
+        self._check_same_entry(request, row, named=entry.entry_id)
         return True
 
     def _request_for(

@@ -63,14 +63,25 @@ class RecordedWorkEntry(ChecksFacts, Aggregate):
     # the PSA entry id that named this entry, recorded by its content from an export without
     # the id column, when an export with ids listed it (``claim``): None while none has
     claimed_by: str | None = None
+    # the entry, recorded by its content, this PSA entry id claimed (``claim``): the id is an
+    # alias of that entry on ``request_id``, no work of its own; None for an id its work is
+    # recorded under (records of before it had none)
+    recorded_as: str | None = None
 
     @event("WorkEntryRecorded")
-    def __init__(self, entry_id: str, request_id: UUID, actor: str) -> None:
+    def __init__(
+        self, entry_id: str, request_id: UUID, actor: str, recorded_as: str | None = None
+    ) -> None:
         if not entry_id:
             raise InvalidValue("must not be empty", field="entry_id", value=entry_id)
+        if recorded_as == entry_id:
+            raise InvalidValue(
+                "an entry id is not an alias of itself", field="recorded_as", value=recorded_as
+            )
         self.entry_id = entry_id
         self.request_id = request_id
         self.claimed_by = None
+        self.recorded_as = recorded_as
 
     def claimable_by(self, entry_id: str) -> bool:
         """Whether an entry of the PSA's ``entry_id`` may be this entry, recorded by its content:
