@@ -196,13 +196,13 @@ class ImportCommands(BaseApp):
             new_work: list[tuple[int, UUID, TimeEntry]] = []  # line, request, entry recorded
             # the entries rows of the file are by their own ids, and how many rows of each
             # content were looked for among the entries named by content before (``_named_before``)
-            named_in_file = self._named_in_file(rows, ticket_map, requests)
+            named_in_file, by_content = self._named_in_file(rows, ticket_map, requests)
             looked_for: dict[tuple[object, ...], int] = {}
             for row in rows:
                 try:
                     request = self._request_for(row, ticket_map, requests)
                     _check_one_request(row, request, on_request, in_file)
-                    seen_as = self._seen_as(row, request, index, places, actor)
+                    seen_as = self._seen_as(row, request, index, places, by_content, actor)
                     if seen_as is None and row.named_by_content:
                         seen_as = _named_before(row, request, named_in_file, looked_for)
                     if seen_as is not None:
@@ -267,6 +267,7 @@ class ImportCommands(BaseApp):
         request: EnhancementRequest,
         index: dict[UUID, Aggregate],
         places: Mapping[str, RecordedWorkEntry],
+        by_content: set[str],
         actor: str,
     ) -> str | None:
         """The id the row's entry is recorded under on its request, if it is: its own, else
@@ -281,7 +282,9 @@ class ImportCommands(BaseApp):
         (``recorded_as``) and its request, looked up (``places``, ``index``) before any content
         id. Moved to another request it is refused as held there (``_check_one_request``);
         edited, as the entry it is (``_check_same_entry``). A claim made before aliases
-        existed gets its alias when its row names it again by its content.
+        existed gets its alias when its row names it again by its content. An entry a row of
+        the file without an id names (``by_content``) is that row's, not claimed: the file's
+        two rows are two entries.
 
         A row named by its content (``named_by_content``) is that entry under each of its
         former ids, its own earlier names (the same cells, the same occurrence), whichever
@@ -302,6 +305,8 @@ class ImportCommands(BaseApp):
                 continue
             if row.named_by_content:
                 return former
+            if former in by_content:
+                continue
             place_id = RecordedWorkEntry.create_id(former)
             place = index.get(place_id)
             if not isinstance(place, RecordedWorkEntry):
@@ -330,26 +335,32 @@ class ImportCommands(BaseApp):
         rows: Sequence[TimeEntryRow],
         tickets: Mapping[str, UUID],
         cache: dict[UUID, EnhancementRequest],
-    ) -> set[str]:
+    ) -> tuple[set[str], set[str]]:
         """The entry ids the rows of a file name entries by, so no other row takes those
         entries as its own by content (``_named_before``): each row's id (the entry it records
         if new), the ids a row with the PSA's id may claim (its content ids), and the entry a
         row named by its content already is on its request (its id, else the first of its
         former ids recorded: what ``_seen_as`` finds). A row whose request is unknown names
-        none here (the import refuses it)."""
+        none here (the import refuses it).
+
+        Second, those the rows named by their content name (their ids and the entries they
+        are): a row with the PSA's id claims none of them (``_seen_as``), the entry being that
+        other row's (recorded by it a moment before, or earlier): two rows are two entries."""
         named: set[str] = set()
+        by_content: set[str] = set()
         for row in rows:
             named.add(row.entry_id)
             if not row.named_by_content:
                 named.update(row.former_ids)
                 continue
+            by_content.add(row.entry_id)
             try:
                 known = self._request_for(row, tickets, cache).item_ids()
             except Q2CError:
                 continue
             if row.entry_id not in known:
-                named.update([i for i in row.former_ids if i in known][:1])
-        return named
+                by_content.update([i for i in row.former_ids if i in known][:1])
+        return named | by_content, by_content
 
     def _requests_holding(
         self, entry_ids: set[str], made: Mapping[UUID, Aggregate]
