@@ -1646,7 +1646,13 @@ def _named_before(
     were recorded, one each, as identical rows are told apart by their occurrence: two rows
     still are two entries, and only the rows past the entries recorded are new work. An entry
     another row of the file names by one of its own ids (its content as typed) is that row's,
-    never taken by another spelling of it."""
+    never taken by another spelling of it.
+
+    It is also an entry the same PSA recorded under its own id (``psa:777``, from an export with
+    the id column), with that content, which no row of the file names by its id: after those
+    named by content, in the order recorded, as the same occurrence among identical rows. An
+    export without the id column lists the PSA's entries as one with it did: bob's 4 h sent as
+    777, then in an export without ids, is one entry, not 8 h."""
     own = _CONTENT_ID.fullmatch(row.entry_id)
     if own is None:
         return None
@@ -1654,21 +1660,29 @@ def _named_before(
     key = (request.id, *content)
     rank = looked_for.get(key, 0)
     looked_for[key] = rank + 1
-    candidates = [
-        w.entry.entry_id
-        for w in request.work
-        if w.entry.entry_id not in named_in_file
-        and (found := _CONTENT_ID.fullmatch(w.entry.entry_id)) is not None
-        and found["source"] == own["source"]
-        and (
-            person_key(w.entry.worker),
-            w.entry.work_date,
-            w.entry.hours,
-            w.entry.billable,
-            w.entry.note,
-        )
-        == content
-    ]
+    by_content: list[str] = []
+    by_psa_id: list[str] = []
+    for w in request.work:
+        entry_id = w.entry.entry_id
+        if (
+            entry_id in named_in_file
+            or (
+                person_key(w.entry.worker),
+                w.entry.work_date,
+                w.entry.hours,
+                w.entry.billable,
+                w.entry.note,
+            )
+            != content
+        ):
+            continue
+        found = _CONTENT_ID.fullmatch(entry_id)
+        if found is not None:
+            if found["source"] == own["source"]:
+                by_content.append(entry_id)
+        elif entry_id.startswith(f"{own['source']}:"):
+            by_psa_id.append(entry_id)
+    candidates = [*by_content, *by_psa_id]
     return candidates[rank] if rank < len(candidates) else None
 
 
