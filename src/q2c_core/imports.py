@@ -1177,13 +1177,13 @@ class ImportCommands(BaseApp):
         noted: Mapping[UUID, BankCreditContentName],
     ) -> BankCredit | None:
         """The credit, booked by this statement or before, that the first of the row's content
-        names (its ``c:`` key and aliases) names (``BankCreditContentName``) and that may be the
-        row's: the same payer's, where both name the payer's account (a statement that does not
-        name it names a credit of any payer so), and, for a row with the bank's reference, a
-        credit booked by its content (two references are two credits)."""
-        for name in (row.credit_key, *row.aliases):
-            if not name.startswith("c:"):
-                continue
+        names (its ``c:`` key and aliases, then its names with the payer's account aside as a
+        statement of the other kind notes them, ``_payer_aside``) names
+        (``BankCreditContentName``) and that may be the row's: the same payer's, where both
+        name the payer's account, and, for a row with the bank's reference, a credit booked by
+        its content (two references are two credits)."""
+        content = [k for k in (row.credit_key, *row.aliases) if k.startswith("c:")]
+        for name in (*content, *_payer_aside(row, mine=False)):
             name_id = BankCreditContentName.create_id(name)
             content_name = noted.get(name_id)
             if content_name is None:
@@ -1211,8 +1211,10 @@ class ImportCommands(BaseApp):
         noted: dict[UUID, BankCreditContentName],
         actor: str,
     ) -> None:
-        """Note a credit booked under the bank's reference by its content ``names``, for a
-        statement without the reference; a name another credit has already is left to it."""
+        """Note a credit by its content ``names`` (``_by_content``): one booked under the bank's
+        reference, for a statement without the reference; any, with the payer's account aside,
+        for a statement of the other kind (``_payer_aside``). A name another credit has already
+        is left to it."""
         for name in names:
             name_id = BankCreditContentName.create_id(name)
             if name_id in noted:
@@ -1806,13 +1808,25 @@ def _by_reference(row: BankCreditRow) -> list[str]:
 
 
 def _by_content(row: BankCreditRow) -> list[str]:
-    """The content names (``c:`` aliases) of a credit the bank named by its reference: how a
-    statement without the reference names it; and those of a credit named by its content that
-    names the payer's account: among them its names without it, how a statement that does not
-    name the payer's account names it. None for a credit named by its content alone."""
-    if row.credit_key.startswith("c:") and not _account_key(row.credit.debtor_account):
-        return []
-    return [k for k in row.aliases if k.startswith("c:")]
+    """The content names a credit is noted by when it is booked: a credit the bank named by
+    its reference, its ``c:`` aliases (how a statement without the reference names it); every
+    credit, its names with the payer's account aside as a statement of its kind notes them
+    (``_payer_aside``), for a statement of the other kind."""
+    by_reference = [] if row.credit_key.startswith("c:") else row.aliases
+    return [*(k for k in by_reference if k.startswith("c:")), *_payer_aside(row, mine=True)]
+
+
+def _payer_aside(row: BankCreditRow, *, mine: bool) -> list[str]:
+    """The row's names with the payer's account aside (``payer_aside``) as a statement of its
+    kind (``mine``) or of the other kind notes them: ``payers-named/`` by one that names
+    payers' accounts (a camt.053, a CSV with an IBAN column: also a credit the bank named no
+    account of), ``any-payer/`` by one that cannot (a CSV export without the column). A
+    statement finds by them only a credit a statement of the other kind booked: a CSV export
+    without the column is any payer's, but two statements naming payers tell two payers'
+    credits apart (and a payer's from a credit without DbtrAcct)."""
+    names_payers = row.names_payers if mine else not row.names_payers
+    kind = "payers-named/" if names_payers else "any-payer/"
+    return [kind + name for name in row.payer_aside]
 
 
 def _check_same_credit(

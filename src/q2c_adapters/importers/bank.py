@@ -8,10 +8,13 @@ a CSV's ``reference``: the camt.053 and the CSV export of one credit name it ali
 with and one without the account column), else a hash of its details, the same in both
 formats (``content_key``: the amount in the currency's minor units, however the file writes it:
 ``250`` is ``250.00``; the payer's remittance, the bank's own text aside; the payer's account,
-so two payers' credits are never one; a credit naming the payer's account is also named without
-it, as a statement that does not name it, a CSV without an IBAN column, names any payer's
-credit). A placeholder for no reference (``NONREF``,
-which Sparkasse and other banks write on every entry, ``NOTPROVIDED``) is none. The payer's
+so two payers' credits are never one). A placeholder for no reference (``NONREF``,
+which Sparkasse and other banks write on every entry, ``NOTPROVIDED``) is none. A CSV export
+without an IBAN column cannot name payers' accounts: its credit may be any payer's, and each
+credit is also named by its content with the payer's account aside (``payer_aside_key``, the
+row's ``payer_aside``), which the core matches only between a statement that names payers
+(camt.053, a CSV with the column) and one that cannot; a credit the bank named no payer's
+account of (no DbtrAcct, an empty IBAN cell) is not any payer's. The payer's
 EndToEndId never names a credit: payers reuse it (an invoice number on every transfer). A
 reference that comes again with another date, amount or remittance (in the same file or against a
 credit already booked) is refused, naming the line: it is never taken for the credit booked;
@@ -292,30 +295,48 @@ def _content_names(
     """The names of a credit by its content, each with its occurrence among the statement's
     credits so named (``seen``): first ``unsplit_content_key``'s, then ``content_key``'s (as
     credits booked before were named), then both on each of ``accounts`` (a statement that
-    named another of our accounts, or none); last, for a credit naming the payer's account, all
-    of those without it (``_any_payer``), as a statement that does not name it names the credit.
-    """
+    named another of our accounts, or none)."""
+    unsplit = _occurrence(seen, unsplit_content_key(credit, remittance)).rsplit(":", 1)[1]
+    spaced = _occurrence(seen, content_key(credit, remittance)).rsplit(":", 1)[1]
     names: list[str] = []
-    for who in _any_payer(credit):
-        unsplit = _occurrence(seen, unsplit_content_key(who, remittance)).rsplit(":", 1)[1]
-        spaced = _occurrence(seen, content_key(who, remittance)).rsplit(":", 1)[1]
-        for read in (who, *(attrs.evolve(who, account=a) for a in accounts)):
-            names += [
-                f"{unsplit_content_key(read, remittance)}:{unsplit}",
-                f"{content_key(read, remittance)}:{spaced}",
-            ]
+    for read in (credit, *(attrs.evolve(credit, account=a) for a in accounts)):
+        names += [
+            f"{unsplit_content_key(read, remittance)}:{unsplit}",
+            f"{content_key(read, remittance)}:{spaced}",
+        ]
     return list(dict.fromkeys(names))
 
 
-def _any_payer(credit: StatementCredit) -> tuple[StatementCredit, ...]:
-    """The credit as statements may name it by its content: with the payer's account, and,
-    when it names one, without (a CSV export without an IBAN column, a camt.053 without
-    DbtrAcct: it may be any payer's credit). Its occurrence without the payer's account counts
-    among every credit of the statement of that content, named or not, so a statement that
-    names no payer's account names each of them once, in the same order."""
-    if not own_account(credit.debtor_account):
-        return (credit,)
-    return (credit, attrs.evolve(credit, debtor_account=""))
+def payer_aside_key(credit: StatementCredit, remittance: str) -> str:
+    """The name of a credit by its content with the payer's account aside (before its
+    occurrence): ``a:`` and a hash of our account, the day, the amount in minor units, the
+    currency and the payer's ``remittance`` without any whitespace, as ``unsplit_content_key``
+    reads it. How a CSV export without an IBAN column names a credit of any payer, and how a
+    statement that names payers names its credit for such an export; never a credit's key."""
+    parts = (
+        "payer aside",
+        own_account(credit.account),
+        credit.booked_on.isoformat(),
+        _amount_key(credit.amount),
+        credit.amount.currency,
+        "".join(remittance.split()).casefold(),
+    )
+    return "a:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _payer_aside_names(
+    everyone: dict[str, int],
+    credit: StatementCredit,
+    remittance: str,
+    accounts: Iterable[str] = (),
+) -> tuple[str, ...]:
+    """A credit's ``payer_aside_key`` names, with its occurrence among every credit of the
+    statement of that content (``everyone``: with a reference or not, naming a payer's account
+    or not, so the n-th such credit of a camt.053 is the n-th row of the CSV export of the same
+    day), and so on each of ``accounts`` (as ``_content_names``)."""
+    n = _occurrence(everyone, payer_aside_key(credit, remittance)).rsplit(":", 1)[1]
+    reads = (credit, *(attrs.evolve(credit, account=a) for a in accounts))
+    return tuple(dict.fromkeys(f"{payer_aside_key(read, remittance)}:{n}" for read in reads))
 
 
 def _no_account(account: str) -> tuple[str, ...]:
@@ -571,6 +592,9 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                         by_content = _content_names(
                             everyone, credit, _remittance_for_key(tx), _no_account(account)
                         )
+                        payer_aside = _payer_aside_names(
+                            everyone, credit, _remittance_for_key(tx), _no_account(account)
+                        )
                         if named is not None:
                             named_by, place = named
                             key = reference_key(account, named_by)
@@ -619,7 +643,16 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                         formers = tuple(
                             k for k in dict.fromkeys(former) if k and k != key and k not in aliases
                         )
-                        rows.append(BankCreditRow(tx_line, key, credit, formers, aliases=aliases))
+                        rows.append(
+                            BankCreditRow(
+                                tx_line,
+                                key,
+                                credit,
+                                formers,
+                                aliases=aliases,
+                                payer_aside=payer_aside,
+                            )
+                        )
                     except Q2CError as e:
                         problems.append(RowProblem(tx_line, e.field or "TxDtls", e.rule))
             except Q2CError as e:
@@ -724,6 +757,9 @@ def read_bank_csv(
         return asked[0]
 
     raws = list(reader)
+    # a file without an IBAN column cannot name the payer's account: its credits may be any
+    # payer's (one with the column and an empty cell is a credit the bank named none of)
+    names_payers = any("iban" in raw.cells for raw in raws)
     mark = decimal_mark(raw.get(c) for raw in raws for c in AMOUNT_COLUMNS)
     order = file_date_order(
         (d for raw in raws for d in (raw.get("date"), raw.got_before("date"))),
@@ -772,6 +808,7 @@ def read_bank_csv(
             # its occurrence among every credit of the file of its content, with a reference
             # or not: how a statement without the reference names it
             by_content = _content_names(everyone, credit, remittance, others)
+            payer_aside = _payer_aside_names(everyone, credit, remittance, others)
             if reference:
                 key, aliases, former_keys = _csv_reference_keys(reference, credit.account, others)
                 aliases = (*aliases, *by_content)
@@ -814,7 +851,16 @@ def read_bank_csv(
                 if written_reference:  # a placeholder earlier versions took for a reference
                     former_keys = (f"csv:{account_cell}:{written_reference}", *former_keys)
             rows.append(
-                BankCreditRow(raw.line, key, credit, former_keys, read_before, aliases=aliases)
+                BankCreditRow(
+                    raw.line,
+                    key,
+                    credit,
+                    former_keys,
+                    read_before,
+                    aliases=aliases,
+                    names_payers=names_payers,
+                    payer_aside=payer_aside,
+                )
             )
         except Q2CError as e:
             # the credit's amount is refused by the column the file wrote it in

@@ -355,7 +355,10 @@ class BankCreditContentName(ChecksFacts, Aggregate):
     it: by its content (our account, day, amount, the payer's remittance and account) and its
     occurrence among the statement's credits of that content (a ``c:`` key). A CSV export that
     leaves the reference out names the credit a camt.053 booked by it so: it finds the credit
-    here, and books it once. Saved with the credit; the first credit so named keeps the name."""
+    here, and books it once. Also any credit as a statement of the other kind names it by its
+    content with the payer's account aside (``payers-named/a:`` or ``any-payer/a:``: a CSV export
+    without an IBAN column names any payer's credit so, a camt.053 its credit naming the payer
+    or none). Saved with the credit; the first credit so named keeps the name."""
 
     # a content key is a hash q2c writes itself
     NOT_SCANNED = frozenset({"name"})

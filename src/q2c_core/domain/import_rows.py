@@ -181,6 +181,14 @@ class BankCreditRow:
     keys an earlier version may have booked it under that can also name another credit (the
     payer's EndToEndId, a hash): a credit booked under one is this credit only when it reads
     the same, else it is another credit.
+
+    ``names_payers`` says whether the row's statement names the payer's account of a credit
+    where the bank gave one (a camt.053, a CSV with an IBAN column): a CSV export without that
+    column does not, and its credit may be any payer's. ``payer_aside`` are the credit's names
+    by its content with the payer's account aside (``a:`` keys, at its occurrence among every
+    credit of the statement of that content): a credit booked so is this one only when one of
+    the two statements names payers and the other cannot (two statements naming payers tell
+    two payers' credits apart, also a payer's from one the bank named no account of).
     """
 
     line: int
@@ -192,6 +200,8 @@ class BankCreditRow:
     # otherwise (the last of two date or remittance columns): booked so, it is this credit
     read_before: StatementCredit | None = None
     aliases: tuple[str, ...] = ()
+    names_payers: bool = True
+    payer_aside: tuple[str, ...] = ()
 
 
 @attrs.frozen
