@@ -197,12 +197,23 @@ class ImportCommands(BaseApp):
             # the entries rows of the file are by their own ids, and how many rows of each
             # content were looked for among the entries named by content before (``_named_before``)
             named_in_file, by_content = self._named_in_file(rows, ticket_map, requests)
+            # and the entries recorded by content rows of the file may be: those named by
+            # content, and the content ids of the PSA ids not recorded yet (their own rank),
+            # which a PSA id claims no other entry of its content from (``_seen_as``)
+            spoken_for = by_content | {
+                former
+                for row in rows
+                if not row.named_by_content and row.entry_id not in places
+                for former in row.former_ids
+            }
             looked_for: dict[tuple[object, ...], int] = {}
             for row in rows:
                 try:
                     request = self._request_for(row, ticket_map, requests)
                     _check_one_request(row, request, on_request, in_file)
-                    seen_as = self._seen_as(row, request, index, places, by_content, actor)
+                    seen_as = self._seen_as(
+                        row, request, index, places, (by_content, spoken_for), actor
+                    )
                     if seen_as is None and row.named_by_content:
                         seen_as = _named_before(row, request, named_in_file, looked_for)
                     if seen_as is not None:
@@ -267,7 +278,7 @@ class ImportCommands(BaseApp):
         request: EnhancementRequest,
         index: dict[UUID, Aggregate],
         places: Mapping[str, RecordedWorkEntry],
-        by_content: set[str],
+        in_file: tuple[set[str], set[str]],
         actor: str,
     ) -> str | None:
         """The id the row's entry is recorded under on its request, if it is: its own, else
@@ -283,13 +294,22 @@ class ImportCommands(BaseApp):
         id. Moved to another request it is refused as held there (``_check_one_request``);
         edited, as the entry it is (``_check_same_entry``). A claim made before aliases
         existed gets its alias when its row names it again by its content. An entry a row of
-        the file without an id names (``by_content``) is that row's, not claimed: the file's
-        two rows are two entries.
+        the file without an id names (``in_file``, first) is that row's, not claimed: the
+        file's two rows are two entries.
+
+        A PSA id not recorded yet whose own rank names no entry it may claim (a full export,
+        not a delta: its row has content ids) claims the earliest entry of its content on its
+        request recorded by content that no PSA id has claimed and no row of the file may be
+        (``in_file``, second: those rows named by content are, and the own ranks of the other
+        PSA ids not recorded yet), as ``_claim_alike``: bob's call exported without its id
+        beside 5001, then as 5002 after 5001, is one entry (its rank among rows without ids
+        was 0, 5002's among rows with ids is 1). With none left, it is other work.
 
         A row named by its content (``named_by_content``) is that entry under each of its
         former ids, its own earlier names (the same cells, the same occurrence), whichever
         PSA id has claimed it since: it claims nothing, so the PSA id that names it later can.
         A row with the PSA's id is an entry claimed by one of its own content ids too."""
+        by_content, spoken_for = in_file
         known = request.item_ids()
         if row.entry_id in known:
             return row.entry_id
@@ -319,16 +339,77 @@ class ImportCommands(BaseApp):
                 return former
             if not place.claimable_by(row.entry_id):
                 continue
-            place.claim(row.entry_id, actor)
-            if place.pending_events:
-                index[place.id] = place
-            if own is None:
-                alias = RecordedWorkEntry(
-                    entry_id=row.entry_id, request_id=request.id, actor=actor, recorded_as=former
-                )
-                index[alias.id] = alias
-            return former
-        return None
+            return self._claimed_by_row(row, request, place, index, alias=own is None, actor=actor)
+        if own is not None or row.named_by_content or not row.former_ids:
+            return None
+        return self._claim_alike(row, request, index, spoken_for, actor)
+
+    def _claim_alike(
+        self,
+        row: TimeEntryRow,
+        request: EnhancementRequest,
+        index: dict[UUID, Aggregate],
+        spoken_for: set[str],
+        actor: str,
+    ) -> str | None:
+        """The entry a PSA id not recorded yet claims past its own rank (``_seen_as``), None
+        when there is none: one the same PSA recorded by its content (``<source>:`` and a
+        hash) on the row's request, with the row's content (``_alike``), not ``spoken_for`` by
+        a row of the file. The one this id claimed before aliases existed if any (it gets its
+        alias), else the earliest no PSA id has claimed: another claimed is another PSA
+        entry, and with none left the row is other work (a second identical call)."""
+        alike = _alike(row, request, spoken_for)
+        if not alike:
+            return None
+        place_ids = [RecordedWorkEntry.create_id(entry_id) for entry_id in alike]
+        found: dict[str, RecordedWorkEntry] = {}
+        missing: list[UUID] = []
+        for place_id in place_ids:
+            place = index.get(place_id)
+            if isinstance(place, RecordedWorkEntry):
+                found[place.entry_id] = place
+            else:
+                missing.append(place_id)
+        for place in self._get_many(RecordedWorkEntry, missing):
+            found[place.entry_id] = place
+        claimed = [i for i in alike if i in found and found[i].claimed_by == row.entry_id]
+        free = [i for i in alike if i not in found or found[i].claimed_by is None]
+        if not claimed and not free:
+            return None
+        chosen = (claimed or free)[0]
+        place = found.get(chosen) or RecordedWorkEntry(
+            # recorded after the upgrade by another command: not indexed, never claimed
+            entry_id=chosen,
+            request_id=request.id,
+            actor=actor,
+        )
+        return self._claimed_by_row(row, request, place, index, alias=True, actor=actor)
+
+    @staticmethod
+    def _claimed_by_row(
+        row: TimeEntryRow,
+        request: EnhancementRequest,
+        place: RecordedWorkEntry,
+        index: dict[UUID, Aggregate],
+        *,
+        alias: bool,
+        actor: str,
+    ) -> str:
+        """``place``'s entry, recorded by its content, claimed by the row's PSA id (saved with
+        the import, in ``index``), with the id's alias naming it when ``alias`` (the id has no
+        ``RecordedWorkEntry`` yet): its id."""
+        place.claim(row.entry_id, actor)
+        if place.pending_events:
+            index[place.id] = place
+        if alias:
+            made = RecordedWorkEntry(
+                entry_id=row.entry_id,
+                request_id=request.id,
+                actor=actor,
+                recorded_as=place.entry_id,
+            )
+            index[made.id] = made
+        return place.entry_id
 
     def _named_in_file(
         self,
@@ -1686,6 +1767,36 @@ def _named_before(
             by_psa_id.append(entry_id)
     candidates = [*by_content, *by_psa_id]
     return candidates[rank] if rank < len(candidates) else None
+
+
+def _alike(row: TimeEntryRow, request: EnhancementRequest, spoken_for: set[str]) -> list[str]:
+    """The entries on ``request`` the PSA of the row's id (``psa:5002``) recorded by their
+    content (``<source>:`` and a hash), with the row's content (the worker as a person, the
+    day, the hours, the billable flag and the note), in the order recorded, but those
+    ``spoken_for`` (another row of the file is, or may be, them): what the row's PSA id may
+    claim past its own rank (``ImportCommands._claim_alike``)."""
+    source = row.entry_id.split(":", 1)[0]
+    content = (person_key(row.worker), row.work_date, row.hours, row.billable, row.note)
+    alike: list[str] = []
+    for w in request.work:
+        entry_id = w.entry.entry_id
+        found = _CONTENT_ID.fullmatch(entry_id)
+        if (
+            found is None
+            or found["source"] != source
+            or entry_id in spoken_for
+            or (
+                person_key(w.entry.worker),
+                w.entry.work_date,
+                w.entry.hours,
+                w.entry.billable,
+                w.entry.note,
+            )
+            != content
+        ):
+            continue
+        alike.append(entry_id)
+    return alike
 
 
 def _held_elsewhere(entry_id: str, held: UUID) -> DuplicateEntry:
