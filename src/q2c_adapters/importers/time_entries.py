@@ -99,8 +99,9 @@ def read_time_entries_csv(
 
     A row with the PSA's id is also known by its content (``former_ids``), as an export without
     the id column named it: re-exported with its id once the column is on, an entry imported
-    before is not recorded again (the first id to name it claims it; a second identical entry
-    under another id is recorded). ``delta`` says the export lists only entries made since the
+    before is not recorded again (the first id to name it claims it; an id new to q2c claims
+    an identical entry no id has claimed yet, and once every one is claimed, a second identical
+    entry under another id is recorded). ``delta`` says the export lists only entries made since the
     last one: an id never recorded is then new work, never an entry recorded by its content
     (bob's second identical call of the day, alone in Tuesday's delta export). A delta export
     must give every entry's id (``entry_id``): by content alone, bob's second call, alone in
