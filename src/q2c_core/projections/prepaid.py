@@ -18,6 +18,7 @@ from q2c_core.projections._facts import (
     rolled_over_by,
 )
 from q2c_core.projections.base import check_day, handles, id_key
+from q2c_core.projections.store import Row
 from q2c_core.projections.unbilled import InvoiceHolds, _overage_held_on
 
 
@@ -106,6 +107,15 @@ class PrepaidCreditUsage(InvoiceHolds):
         """A voided invoice holds its overage until the day it was voided: on no day when the
         void was recorded without one (``Invoice.holds_work_on``)."""
         self._hold_voided(e, oid)
+
+    def related_rows(self, key: str, row: Row) -> list[str]:
+        """An allowance's overage billed on a day is read from the days of the invoices whose
+        overage lines name it (``held:``: drafted, voided, credited re-billable), recorded on
+        the invoice, not on the allowance: ``explain`` lists the void or credit note that gave
+        its overage back on a day."""
+        if not key.startswith("alw:"):
+            return []
+        return [f"held:{invoice}" for invoice in dict.fromkeys(h[0] for h in row.get("held", []))]
 
     def usage(self, as_of: date, *, expiring_within_days: int = 30) -> list[AllowanceUsage]:
         """Every allowance as it stood at the end of ``as_of`` (``PrepaidAllowance.remaining_on``):
