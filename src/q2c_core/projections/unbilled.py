@@ -765,16 +765,32 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         self.delete(f"invc:{oid}")
 
     def related_rows(self, key: str, row: Row) -> list[str]:
-        """An item is billed on a day by the days of the invoices naming it (``held:``); one of
-        work on a request an allowance covers is shown net of the allowance's draws and
-        overage billed (``alw:``): the draws in work-date order decide it."""
+        """An item is billed on a day by the days of the invoices naming it (``held:``); it
+        names its request's customer, title and manager on a day (``req:``: a handover from
+        its day on), and is owed at its hours or under a fixed price by what the request
+        says then; one of work on a request an allowance covers is shown net of the
+        allowance's draws and overage billed (``alw:``): the draws in work-date order decide
+        it."""
         if not key.startswith("item:"):
             return []
         invoices = [f"held:{invoice}" for invoice in dict.fromkeys(i for i, _ in row["held"])]
-        request = self.get(f"req:{key[5:].split('|', 1)[0]}")
-        if request is None or not request.get("allowance"):
+        rid = key[5:].split("|", 1)[0]
+        request = self.get(f"req:{rid}")
+        if request is None:
             return invoices
-        return invoices + self._allowance_chain(request["allowance"])
+        related = [*invoices, f"req:{rid}"]
+        if not request.get("allowance"):
+            return related
+        return related + self._allowance_chain(request["allowance"])
+
+    def relates_to(self, key: str, row: Row, event: Any) -> bool:
+        """Of the request's events, logging another item (its time entry, its expense) is
+        that item's story, not this one's (though it adds to the request's list of items)."""
+        logged = getattr(event, "entry", None) or getattr(event, "expense", None)
+        if logged is None or not key.startswith("item:"):
+            return True
+        logged_id = getattr(logged, "entry_id", None) or getattr(logged, "expense_id", None)
+        return logged_id is None or key.endswith(f"|{logged_id}")
 
     # -- queries ------------------------------------------------------------------------------
 
