@@ -380,6 +380,20 @@ class RecognitionLine:
     on_issue: Decimal = Decimal(0)
     # the request (hex) whose completion earns an enhancement line ("" for any other line)
     request_id: str = ""
+    # of a credit un-earning its days as served (``recognised_on`` None), the day its rounding
+    # part (``on_issue``) counts from when the lines it credits were issued before it (their
+    # days kept were earned at their exact share, so no day before the credit counted it): its
+    # issue day; None when the days kept were counted at the contract's live terms until it
+    # was issued (the run's slice of them, billed in full by their last day), then that day,
+    # the one before its period
+    rounding_from: date | None = None
+
+    def _rounding_from(self) -> date:
+        """From which day a credit un-earning its days as served counts its rounding part."""
+        assert self.period is not None
+        if self.rounding_from is not None:
+            return self.rounding_from
+        return self.period.start - timedelta(days=1)
 
     def recognised(self, through: date) -> Money:
         """What of this line is recognised by the end of ``through`` (rounded)."""
@@ -402,15 +416,16 @@ class RecognitionLine:
             return (self.amount.amount, Decimal(0), 1)
         return _NOTHING
 
-    def _served_through(self, through: date) -> Exact:
+    def _served_through(self, through: date, booked: date | None = None) -> Exact:
         """Of a ratable line, the running total of its days served by the end of ``through``
-        (whether or not the line applies by then)."""
+        (whether or not the line applies by then), as it stands on day ``booked`` (by default
+        ``through``: the books book a month served before the line's issue day on that day)."""
         assert self.period is not None
         spread = _EXACT.subtract(self.amount.amount, self.on_issue)
         numerator, denominator = _exact_parts_through(spread, self.period, through, self.day_count)
-        if self.recognised_on is None and (self.period.start - through).days > 1:
+        if self.recognised_on is None and (booked or through) < self._rounding_from():
             # (a credit un-earning its days as served: its rounding part, what the days kept
-            # are billed at less their share, with the last day kept before them)
+            # are billed at less their share, not counted yet: ``rounding_from``)
             return (Decimal(0), numerator, denominator)
         return (self.on_issue, numerator, denominator)
 
@@ -445,7 +460,7 @@ class RecognitionLine:
             result.append((step, on_issue))
         for piece in month_slices(self.period):
             through = piece.end - timedelta(days=1) if piece.days else piece.start
-            running = self._served_through(through)
+            running = self._served_through(through, max(through, start))
             step = RecognitionStep(
                 max(through, start), piece, _value(running), _rounded(running, cur)
             )
@@ -874,6 +889,7 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
         rule = "at_issue"
         convention = DayCount.ACTUAL
         on_issue = Decimal(0)
+        rounding_from: date | None = None
         request = ""
         if kind == "MAINTENANCE" and line[P_START] is not None:
             period = Period(line[P_START], line[P_END])
@@ -887,6 +903,11 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
                 share = _share_credited(get, line, period, convention)
                 if share is not None:
                     on_issue = share - line[NET]
+                if on is None and _issued_before(get, line, issued):
+                    # (a moved sub-contract's days kept were earned by an issued line at
+                    # their exact share: the rounding part is taken on the credit's issue
+                    # day, so a day, and a month, reported before it stays)
+                    rounding_from = issued
             elif line[CATCH_UP]:
                 on, rule = issued, "ratable_catch_up"
             else:
@@ -913,9 +934,18 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
                 convention,
                 on_issue,
                 request,
+                rounding_from,
             )
         )
     return result
+
+
+def _issued_before(get: RowGetter, line: list[Any], issued: date) -> bool:
+    """Whether the invoice a contract credit line credits was issued before the credit's
+    issue day ``issued`` (its lines earned their days at their exact share until then)."""
+    credited = get(f"inv:{line[CREDITS]}") if line[CREDITS] else None
+    on: date | None = credited["issued_on"] if credited else None
+    return on is not None and on < issued
 
 
 def _unearns_when_served(get: RowGetter, line: list[Any], issued: date | None) -> bool:
