@@ -1,7 +1,8 @@
 """A credit's rounding part (what it is billed at less its exact share of the lines it credits)
 is taken on the credit's issue day, never on a day before it: recording and issuing a billing
 run's credit leaves every day already served, and every month already reported, as it
-stood."""
+stood. And a change of a sub-contract inside a billing period (a new price, a removal) leaves
+the days before its effective day as they were, served and unbilled or once issued."""
 
 from __future__ import annotations
 
@@ -125,4 +126,68 @@ def test_a_moved_sites_credit_takes_its_rounding_cent_on_its_issue_day_not_in_a_
             (x.amount for x in revenue.recognition_lines() if x.invoiced_on <= day), eur(0)
         )
         assert earned + revenue.deferred(day).get("EUR", eur(0)) == invoiced, day
+        day += timedelta(days=1)
+
+
+def snapshot(revenue: RevenueSchedule, first: date, last: date) -> dict[date, dict[str, Money]]:
+    result, day = {}, first
+    while day <= last:
+        result[day] = revenue.recognised(day)
+        day += timedelta(days=1)
+    return result
+
+
+def test_a_change_inside_a_quarter_billed_in_arrears_leaves_the_days_before_it_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """Two sites at 3,650.00 a year from 31 January 2024, billed quarterly in arrears by
+    30E/360: site s re-priced from 15 February, site t removed from 10 March, then the quarter
+    billed and issued. Each change moves only the days from its own effective day on."""
+    url, app, customer = open_app(tmp_path)
+    a = sign(
+        app,
+        customer,
+        "A",
+        ("s", "t"),
+        date(2024, 1, 31),
+        "3650",
+        timing=BillingTiming.IN_ARREARS,
+        day_count=DayCount.THIRTY_360,
+    )
+    first, last = date(2024, 1, 31), date(2024, 5, 10)
+    untouched = snapshot(schedule(url, app), first, last)
+    assert untouched[date(2024, 2, 10)] == {"EUR": eur("223.06")}
+    assert untouched[date(2024, 2, 14)] == {"EUR": eur("304.17")}
+
+    app.reprice_sub_contract(
+        a, "s", effective=date(2024, 2, 15), annual_price=eur(5475), actor="mia"
+    )
+    repriced = snapshot(schedule(url, app), first, last)
+    assert {d: v for d, v in repriced.items() if d < date(2024, 2, 15)} == {
+        d: v for d, v in untouched.items() if d < date(2024, 2, 15)
+    }
+
+    app.remove_sub_contract(a, "t", effective_to=date(2024, 3, 10), actor="mia")
+    removed = snapshot(schedule(url, app), first, last)
+    assert {d: v for d, v in removed.items() if d < date(2024, 3, 10)} == {
+        d: v for d, v in repriced.items() if d < date(2024, 3, 10)
+    }
+
+    # the quarter billed in arrears and issued as drafted: no day served moves
+    invoices = run_and_issue(app, date(2024, 4, 30))
+    assert invoices
+    revenue = schedule(url, app)
+    assert snapshot(revenue, first, last) == removed
+    # the months earn exactly what is invoiced, and each day recognised less contract assets
+    # plus deferred is what is invoiced by then
+    invoiced = sum((x.amount for x in revenue.recognition_lines()), eur(0))
+    assert sum((m.amount for m in revenue.by_month(date(2024, 1, 1), 5)), eur(0)) == invoiced
+    day = first
+    while day <= last:
+        to_date = revenue.to_date(day)
+        earned = to_date.recognised.get("EUR", eur(0)) - to_date.contract_assets.get("EUR", eur(0))
+        billed = sum(
+            (x.amount for x in revenue.recognition_lines() if x.invoiced_on <= day), eur(0)
+        )
+        assert earned + revenue.deferred(day).get("EUR", eur(0)) == billed, day
         day += timedelta(days=1)

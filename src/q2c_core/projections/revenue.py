@@ -47,6 +47,14 @@ termination, a sub-contract added to a period already invoiced, once its correct
 moves it. A contract never activated has served nothing. ``by_month`` is what the issued lines
 earn each month (the forecast's ``scheduled``).
 
+A change of a sub-contract inside a billing period (a new price, its removal) cuts the run's
+slice of it there, and the billing run rounds the slice before the change on its own: at its
+own rate its days would earn a cent more or less than they did before the change was recorded.
+So a slice a change ends earns its days at the rate of the slice it was before the change (the
+run's charge with the sub-contract's later changes left out), and what it is charged at less
+that on the change's day; served and not billed yet, drafted and issued alike. A change never
+moves a day before its effective day, and issuing the slice as drafted moves no day either.
+
 Ratable amounts are computed on the running total: recognised through day D is the line amount
 times the days served through D over the days of the period, rounded half up; a month's share is
 the difference of two running totals, so the months add up to the line amount exactly. Days are
@@ -119,11 +127,13 @@ import attrs
 from q2c_core.domain.billing import (
     billing_periods,
     charge_period,
+    covered_days,
     day_count,
     days_between,
     renewal_end,
     renewal_horizon,
 )
+from q2c_core.domain.billing_records import BilledSlice
 from q2c_core.domain.contract import (
     BillingFrequency,
     BillingTiming,
@@ -380,12 +390,14 @@ class RecognitionLine:
     on_issue: Decimal = Decimal(0)
     # the request (hex) whose completion earns an enhancement line ("" for any other line)
     request_id: str = ""
-    # of a credit un-earning its days as served (``recognised_on`` None), the day its rounding
-    # part (``on_issue``) counts from when the lines it credits were issued before it (their
-    # days kept were earned at their exact share, so no day before the credit counted it): its
-    # issue day; None when the days kept were counted at the contract's live terms until it
-    # was issued (the run's slice of them, billed in full by their last day), then that day,
-    # the one before its period
+    # of a line earned as its days are served (``recognised_on`` None) with a rounding part
+    # (``on_issue``), the day that part counts from. A credit whose lines were issued before
+    # it (their days kept were earned at their exact share, so no day before the credit
+    # counted it): its issue day; None when the days kept were counted at the contract's live
+    # terms until it was issued (the run's slice of them, billed in full by their last day):
+    # the day before its period. A charge of a slice a change of its sub-contract ends (its
+    # days earned at the rate of the slice before the change, ``_before_change``): the
+    # change's day, the one after its period
     rounding_from: date | None = None
 
     def _rounding_from(self) -> date:
@@ -452,7 +464,10 @@ class RecognitionLine:
             )
             return [(step, whole)]
         result = []
-        if self.on_issue:
+        # (a charge's rounding part counts from the day a change ends its slice, maybe later
+        # than its issue: then booked on that day, after its days)
+        later = self.rounding_from is not None and self.rounding_from > start
+        if self.on_issue and not later:
             on_issue: Exact = (self.on_issue, Decimal(0), 1)
             step = RecognitionStep(
                 start, Period(start, start), self.on_issue, _rounded(on_issue, cur)
@@ -465,6 +480,11 @@ class RecognitionLine:
                 max(through, start), piece, _value(running), _rounded(running, cur)
             )
             result.append((step, running))
+        if later and result[-1][0].on < self._rounding_from():
+            day = self._rounding_from()
+            whole = self._served_through(day, day)
+            step = RecognitionStep(day, Period(day, day), _value(whole), _rounded(whole, cur))
+            result.append((step, whole))
         return result
 
 
@@ -859,6 +879,12 @@ class RevenueSchedule(Projection):
                             _caught_up(row["currency"], amount, span, convention, since, row)
                         )
                     elif span.days > 0 and span.end > since:
+                        before = None if credit else _charged_before_change(rows.get, line, span)
+                        if before is not None:
+                            # (as it will be earned once issued: ``_document_lines``)
+                            on = Period(span.end, span.end + timedelta(days=1))
+                            pieces.append((row["currency"], amount - before, on, DayCount.ACTUAL))
+                            amount = before
                         pieces.append((row["currency"], amount, span, convention))
         for key, row in rows.items():
             if key.startswith("con:"):
@@ -912,6 +938,12 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
                 on, rule = issued, "ratable_catch_up"
             else:
                 on, rule = None, "ratable"
+                before = _charged_before_change(get, line, period)
+                if before is not None:
+                    # (a slice a change of its sub-contract ends: its days earn at the rate
+                    # they did before the change, as they were counted unbilled, and what it
+                    # is billed at less that on the change's day)
+                    on_issue, rounding_from = line[NET] - before, period.end
         elif kind == "ENHANCEMENT" and line[REQUEST]:
             # earned when the work is completed, or its request cancelled (nothing is left to
             # deliver); a credit of it un-earns it by the same rule, so crediting work not
@@ -938,6 +970,35 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
             )
         )
     return result
+
+
+def _charged_before_change(get: RowGetter, line: list[Any], period: Period) -> Decimal | None:
+    """Of a contract line billing a slice that a change of its sub-contract ends inside its
+    billing period (``_before_change``), what its days earn at the rate of the slice they were
+    before the change, the days counted as its contract counts them; None for any other line
+    (or one the contract's live terms no longer charge as billed: it earns at its own rate)."""
+    row = get(f"con:{line[CONTRACT]}") if line[CONTRACT] and line[SUB] else None
+    data = row["subs"].get(line[SUB]) if row else None
+    if not data or not (
+        data[1] == period.end or any(effective == period.end for effective, _ in data[2])
+    ):
+        return None  # (no change of its sub-contract ends it: the common case, cheaply)
+    assert row is not None
+    term, subs = contract_terms(row, period.end)
+    frequency = BillingFrequency[row["frequency"]]
+    convention = DayCount[row["day_count"]]
+    alignment = PeriodAlignment[row["alignment"]]
+    billing = billing_periods(term, frequency, alignment, until=period.start)
+    of = next((p for p in reversed(billing) if p.start <= period.start < p.end), None)
+    if of is None:
+        return None
+    for s in charge_period(subs, of, term, frequency, convention, row["currency"]):
+        if s.sub_id == line[SUB] and s.period == period and s.amount.amount == line[NET]:
+            before = _before_change(s, subs, of, term, frequency, convention)
+            if before is None:
+                return None
+            return before[0] * day_count(s.period, convention) / before[1]
+    return None
 
 
 def _issued_before(get: RowGetter, line: list[Any], issued: date) -> bool:
@@ -1369,12 +1430,8 @@ def _served_pieces(
         ):
             continue
         for s in charge_period(subs, period, term, frequency, convention, currency):
-            days = day_count(s.period, convention)
-            for span in _uncovered(s.period, billed.get(s.sub_id, [])):
-                amount = s.amount.amount
-                if span != s.period:
-                    amount = amount * day_count(span, convention) / days if days else Decimal(0)
-                pieces.append((currency, amount, span, convention))
+            spans = billed.get(s.sub_id, [])
+            pieces.extend(_slice_pieces(s, spans, subs, period, term, frequency, convention))
     return pieces
 
 
@@ -1431,16 +1488,81 @@ def _uncovered_pieces(
         if period.end <= since or (covered and _covers(covered, period)):
             continue
         for s in charge_period(subs, period, term, frequency, convention, currency):
-            days = day_count(s.period, convention)
             spans = covered
             if moved_in and s.sub_id in moved_in:
                 spans = _merged(covered + moved_in[s.sub_id])
-            for span in _uncovered(s.period, spans):
-                amount = s.amount.amount
-                if span != s.period:
-                    amount = amount * day_count(span, convention) / days if days else Decimal(0)
-                pieces.append((currency, amount, span, convention))
+            pieces.extend(_slice_pieces(s, spans, subs, period, term, frequency, convention))
     return pieces
+
+
+def _slice_pieces(
+    s: BilledSlice,
+    covered: list[tuple[date, date]],
+    subs: Sequence[SubContract],
+    period: Period,
+    term: Period,
+    frequency: BillingFrequency,
+    convention: DayCount,
+) -> list[Piece]:
+    """The ratable pieces of one of the billing run's slices for its days outside ``covered``
+    (``_merged``), a part of it prorated by days. A slice ending at a change of its
+    sub-contract inside the billing period (a new price, a removal) earns its days at the
+    rate of the slice it was before that change (``_before_change``), and what it is charged
+    at less that on the change's day: so a change never moves a day before it."""
+    currency = s.amount.currency
+    days = day_count(s.period, convention)
+    amount = s.amount.amount
+    rate, rounding = amount, Decimal(0)
+    before = _before_change(s, subs, period, term, frequency, convention)
+    if before is not None:
+        rate = before[0] * days / before[1]
+        rounding = amount - rate
+    pieces: list[Piece] = []
+    for span in _uncovered(s.period, covered):
+        part, taken = rate, rounding
+        if span != s.period:
+            n = day_count(span, convention)
+            part = rate * n / days if days else Decimal(0)
+            taken = rounding * n / days if days else Decimal(0)
+        pieces.append((currency, part, span, convention))
+        if taken:
+            on = s.period.end
+            pieces.append((currency, taken, Period(on, on + timedelta(days=1)), DayCount.ACTUAL))
+    return pieces
+
+
+def _before_change(
+    s: BilledSlice,
+    subs: Sequence[SubContract],
+    period: Period,
+    term: Period,
+    frequency: BillingFrequency,
+    convention: DayCount,
+) -> tuple[Decimal, int] | None:
+    """Of a slice of the billing run ending at a change of its sub-contract inside the
+    billing period (a new price from its end, or its removal), the slice it was before that
+    change, as the run charges it with the sub-contract's later changes left out (its price
+    kept, it not removed): (its amount, its days). None for a slice no change ends (it runs
+    to the end of the period's days in term), or one whose days it was before are not
+    found. The days before the change earn at that slice's rate, as they did before it."""
+    in_term = period.intersection(term)
+    if in_term is None or s.period.end >= in_term.end:
+        return None
+    sub = next((x for x in subs if x.sub_id == s.sub_id), None)
+    if sub is None:
+        return None
+    kept = attrs.evolve(
+        sub,
+        prices=tuple(p for p in sub.prices if p.effective < s.period.end),
+        effective_to=None,
+    )
+    if not kept.prices or covered_days(kept, period, term) is None:
+        return None
+    currency = s.amount.currency
+    for x in charge_period([kept], period, term, frequency, convention, currency):
+        if x.period.start == s.period.start and x.period.end > s.period.end:
+            return x.amount.amount, day_count(x.period, convention)
+    return None
 
 
 def _share_credited(
