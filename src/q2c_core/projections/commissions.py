@@ -367,13 +367,16 @@ class Commissions(ManagerNames):
         plan's rate for Bob pays Acme's invoices from the handover on); 15
         reads a manager's name as it shows: a C1 control character dropped, a blank
         (the braille blank U+2800) read as a space (``person_key``), so ``who:`` rows keyed with one
-        are keyed again.
+        are keyed again; 16 keys an invoice's taxable bases by the rate's value (``_rate_key``:
+        21 and 21.00 one base, as the invoice has it), so a deposit deducted at 21 on work at
+        21.00 gives the invoice's tax, rounded once (it rounded each spelling on its own: 10.49
+        for 10.50, a cent of tax collected as revenue).
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
         so it is refused until rebuilt; one built with rates for everyone ("*") only means what
         it meant, and is followed on."""
-        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 15}
+        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 16}
         if self.plan.names_someone():
             config["managers"] = "person_key"
         return config
@@ -955,11 +958,22 @@ class Commissions(ManagerNames):
 
 
 def _add_lines(row: dict[str, Any], lines: list[list[Any]]) -> None:
-    """Net per revenue kind, and taxable base per tax category and rate."""
+    """Net per revenue kind, and taxable base per tax category and rate: the rate by its
+    value, as the invoice groups its bases (``tax_subtotals``), so a deposit deduction at the
+    customer's 21 and work at 21.00 are one base, its tax rounded once (``_rate_key``)."""
     for line in lines:
         row["by_kind"][line[KIND]] = row["by_kind"].get(line[KIND], Decimal(0)) + line[NET]
-        rate_key = f"{line[TAX_CAT]}|{line[TAX_RATE]}"
+        rate_key = _rate_key(line[TAX_CAT], line[TAX_RATE])
         row["bases"][rate_key] = row["bases"].get(rate_key, Decimal(0)) + line[NET]
+
+
+def _rate_key(category: str, rate: Decimal) -> str:
+    """``"STANDARD|21"`` for 21, 21.0 and 21.00 alike (``TaxRate`` keeps the rate as typed):
+    plain digits, never an exponent (20, not 2E+1), the trailing zeros of the fraction
+    dropped, however many digits (``normalize`` would round to the context's precision), and
+    0 for -0 (a rate is never below 0)."""
+    text = format(rate.copy_abs(), "f")
+    return f"{category}|{text.rstrip('0').rstrip('.') if '.' in text else text}"
 
 
 def _is_deposit(inv: Row) -> bool:
