@@ -54,6 +54,7 @@ from q2c_core.domain.import_batch import (
     RowProblem,
 )
 from q2c_core.domain.import_index import (
+    EarlierClaimsAliased,
     EarlierWorkEntriesIndexed,
     KnownBankAccounts,
     RecordedWorkEntry,
@@ -293,7 +294,8 @@ class ImportCommands(BaseApp):
         (``recorded_as``) and its request, looked up (``places``, ``index``) before any content
         id. Moved to another request it is refused as held there (``_check_one_request``);
         edited, as the entry it is (``_check_same_entry``). A claim made before aliases
-        existed gets its alias when its row names it again by its content. An entry a row of
+        existed gets its alias with the first command after the upgrade that looks an id up
+        (``_earlier_claims_aliased``, in ``index``). An entry a row of
         the file without an id names (``in_file``, first) is that row's, not claimed: the
         file's two rows are two entries.
 
@@ -479,10 +481,12 @@ class ImportCommands(BaseApp):
         all the work in the store is read. Entries ``import_work`` and ``log_work`` recorded
         after it, before they saved theirs, have none either (``UnindexedWorkEntriesIndexed``):
         the work recorded since the first mark is read, and the ids without a record get one.
+        PSA ids that claimed an entry recorded by its content before a claim saved an alias
+        get theirs (``_earlier_claims_aliased``).
         """
         with contextlib.suppress(NotFound):
             self._get(UnindexedWorkEntriesIndexed, UnindexedWorkEntriesIndexed.create_id())
-            return {}
+            return self._earlier_claims_aliased({}, actor)
         earlier = self._first_notification(EarlierWorkEntriesIndexed, "EarlierWorkEntriesIndexed")
         first: dict[str, UUID] = {}
         for name in ("WorkLogged", "UnauthorizedWorkRecorded"):
@@ -503,6 +507,54 @@ class ImportCommands(BaseApp):
         else:
             unindexed = len(made)
         mark = UnindexedWorkEntriesIndexed(entries=unindexed, actor=actor)
+        made[mark.id] = mark
+        return self._earlier_claims_aliased(made, actor)
+
+    def _earlier_claims(
+        self, made: Mapping[UUID, Aggregate]
+    ) -> dict[str, RecordedWorkEntry] | None:
+        """The entries recorded by their content PSA ids claimed before a claim saved the id's
+        alias (``RecordedWorkEntry.recorded_as``), by claiming id, for the ids with no
+        ``RecordedWorkEntry`` (among ``made`` or in the store): the first entry each claimed.
+        Found by reading the claims (``WorkEntryClaimed``) until ``EarlierClaimsAliased``
+        says every claim has its alias: None from then on."""
+        with contextlib.suppress(NotFound):
+            self._get(EarlierClaimsAliased, EarlierClaimsAliased.create_id())
+            return None
+        claimed = list(
+            dict.fromkeys(
+                e.originator_id for e in self._created_events(RecordedWorkEntry, "WorkEntryClaimed")
+            )
+        )
+        stored = {p.id: p for p in self._get_many(RecordedWorkEntry, claimed)}
+        claimers: dict[str, RecordedWorkEntry] = {}
+        for place_id in claimed:
+            place = made.get(place_id) or stored.get(place_id)
+            if isinstance(place, RecordedWorkEntry) and place.claimed_by is not None:
+                claimers.setdefault(place.claimed_by, place)
+        have = self._recorded_places(set(claimers), made)
+        return {i: place for i, place in claimers.items() if i not in have}
+
+    def _earlier_claims_aliased(
+        self, made: dict[UUID, Aggregate], actor: str
+    ) -> dict[UUID, Aggregate]:
+        """``made``, with the alias of each PSA id that claimed an entry recorded by its content
+        before claims saved one (``_earlier_claims``), and the mark that every claim has its
+        alias (``EarlierClaimsAliased``), to save with the command: such an id is the entry it
+        claimed wherever its row sits, moved or sent by the webhook, as one claimed since is.
+        Nothing once the mark is saved."""
+        earlier = self._earlier_claims(made)
+        if earlier is None:
+            return made
+        for entry_id, place in earlier.items():
+            alias = RecordedWorkEntry(
+                entry_id=entry_id,
+                request_id=place.request_id,
+                actor=actor,
+                recorded_as=place.entry_id,
+            )
+            made[alias.id] = alias
+        mark = EarlierClaimsAliased(entries=len(earlier), actor=actor)
         made[mark.id] = mark
         return made
 
@@ -579,12 +631,21 @@ class ImportCommands(BaseApp):
         is that entry."""
         recorded_as = entry.entry_id
         if all(w.entry.entry_id != entry.entry_id for w in request.work):
-            place = None
-            if names_outside_entry(entry.entry_id):
-                place = self._recorded_places({entry.entry_id}, {}).get(entry.entry_id)
-            if place is None or place.recorded_as is None or place.request_id != request.id:
+            if not names_outside_entry(entry.entry_id):
                 return False
-            recorded_as = place.recorded_as
+            place = self._recorded_places({entry.entry_id}, {}).get(entry.entry_id)
+            claimed_as: str | None
+            if place is None:
+                # claimed before claims saved an alias (``_earlier_claims_aliased``)
+                claimed = (self._earlier_claims({}) or {}).get(entry.entry_id)
+                if claimed is None:
+                    return False
+                held_by, claimed_as = claimed.request_id, claimed.entry_id
+            else:
+                held_by, claimed_as = place.request_id, place.recorded_as
+            if claimed_as is None or held_by != request.id:
+                return False
+            recorded_as = claimed_as
         row = TimeEntryRow(
             line=0,
             entry_id=recorded_as,

@@ -140,6 +140,25 @@ class UnindexedWorkEntriesIndexed(ChecksFacts, Aggregate):
         self.entries = entries
 
 
+class EarlierClaimsAliased(ChecksFacts, Aggregate):
+    """The mark that every PSA id that claimed an entry recorded by its content has its alias
+    (a ``RecordedWorkEntry`` naming the request and the entry, ``recorded_as``). A claim made
+    before aliases existed saved none (its ``WorkEntryClaimed`` only): the id was found again
+    only through its content at its own rank among identical rows, so listed after a new
+    identical id, moved to another ticket, or sent by the webhook it was recorded again. The
+    first command after the upgrade that looks an entry id up gives those ids theirs, from the
+    claims (the first each id made), saved with it: made once per store."""
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        """One per store."""
+        return named_id("earlier-claims-aliased", "")
+
+    @event("EarlierClaimsAliased")
+    def __init__(self, entries: int, actor: str) -> None:
+        self.entries = entries
+
+
 class KnownBankAccounts(ChecksFacts, Aggregate):
     """Our bank accounts the credits booked so far were on, as their keys name them (spaces
     aside, in capitals). Made by the first bank import after the upgrade, with the accounts of
