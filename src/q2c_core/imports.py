@@ -207,13 +207,23 @@ class ImportCommands(BaseApp):
                 if not row.named_by_content and row.entry_id not in places
                 for former in row.former_ids
             }
+            # the entries recorded by content the PSA ids of the file claimed (their aliases):
+            # each is its id's row, so a row of the file without an id is never one of them
+            claimed = {
+                place.recorded_as
+                for row in rows
+                if not row.named_by_content
+                for place in [places.get(row.entry_id)]
+                if place is not None and place.recorded_as is not None
+            }
+            named_in_file |= claimed
             looked_for: dict[tuple[object, ...], int] = {}
             for row in rows:
                 try:
                     request = self._request_for(row, ticket_map, requests)
                     _check_one_request(row, request, on_request, in_file)
                     seen_as = self._seen_as(
-                        row, request, index, places, (by_content, spoken_for), actor
+                        row, request, index, places, (by_content, spoken_for, claimed), actor
                     )
                     if seen_as is None and row.named_by_content:
                         seen_as = _named_before(row, request, named_in_file, looked_for)
@@ -225,6 +235,17 @@ class ImportCommands(BaseApp):
                         )
                         skipped += 1
                         continue
+                    if row.named_by_content and row.entry_id in request.item_ids():
+                        # its content id names an entry a PSA id of the file claimed: this
+                        # row is other work, under an id of its own no row of the file takes
+                        row = attrs.evolve(
+                            row,
+                            entry_id=_other_content_id(
+                                row.entry_id, request.item_ids() | named_in_file
+                            ),
+                        )
+                        for names in (named_in_file, by_content, spoken_for):
+                            names.add(row.entry_id)
                     entry = TimeEntry(
                         entry_id=row.entry_id,
                         worker=row.worker,
@@ -279,7 +300,7 @@ class ImportCommands(BaseApp):
         request: EnhancementRequest,
         index: dict[UUID, Aggregate],
         places: Mapping[str, RecordedWorkEntry],
-        in_file: tuple[set[str], set[str]],
+        in_file: tuple[set[str], set[str], set[str]],
         actor: str,
     ) -> str | None:
         """The id the row's entry is recorded under on its request, if it is: its own, else
@@ -310,10 +331,14 @@ class ImportCommands(BaseApp):
         A row named by its content (``named_by_content``) is that entry under each of its
         former ids, its own earlier names (the same cells, the same occurrence), whichever
         PSA id has claimed it since: it claims nothing, so the PSA id that names it later can.
-        A row with the PSA's id is an entry claimed by one of its own content ids too."""
-        by_content, spoken_for = in_file
+        A row with the PSA's id is an entry claimed by one of its own content ids too.
+
+        An entry a PSA id of the file has claimed (``in_file``, third) is that id's row: a row
+        of the file without an id (not synced yet) is other work, not it, whatever its content
+        id (bob's unsynced second call beside 5001, which claimed his first)."""
+        by_content, spoken_for, claimed = in_file
         known = request.item_ids()
-        if row.entry_id in known:
+        if row.entry_id in known and not (row.named_by_content and row.entry_id in claimed):
             return row.entry_id
         own = index.get(RecordedWorkEntry.create_id(row.entry_id)) or places.get(row.entry_id)
         if (
@@ -326,6 +351,8 @@ class ImportCommands(BaseApp):
             if former not in known:
                 continue
             if row.named_by_content:
+                if former in claimed:
+                    continue
                 return former
             if former in by_content:
                 continue
@@ -1828,6 +1855,22 @@ def _named_before(
             by_psa_id.append(entry_id)
     candidates = [*by_content, *by_psa_id]
     return candidates[rank] if rank < len(candidates) else None
+
+
+def _other_content_id(entry_id: str, taken: set[str]) -> str:
+    """An id of its own for the entry of a row named by its content whose content id names
+    another entry (one a PSA id of the file claimed): ``<source>:`` and a hash of that id and
+    a count, the first not ``taken``. Named by content as ``_CONTENT_ID`` reads it, so a later
+    export finds it as it finds an entry recorded by its content (``_named_before``, and a
+    PSA id claiming it: ``_alike``)."""
+    source = entry_id.split(":", 1)[0]
+    n = 1
+    while True:
+        digest = hashlib.sha256(f"{entry_id}\x1e{n}".encode()).hexdigest()[:24]
+        other = f"{source}:{digest}"
+        if other not in taken:
+            return other
+        n += 1
 
 
 def _alike(row: TimeEntryRow, request: EnhancementRequest, spoken_for: set[str]) -> list[str]:
