@@ -333,39 +333,62 @@ def _as_registered_now(rate: TaxRate) -> TaxRate:
 
 def _registered_again(registered: Customer, again: Customer) -> UUID:
     """The customer a reference names, registered again with the same details (a retry);
-    ``DuplicateEntry`` naming ``reference`` and the details that differ otherwise."""
-    then, now = registered.registered_details, again.details
-    differ = [
-        field
-        for field, before, given in (
-            # (a name as names are compared: an ERP trimming or spacing it otherwise retries)
-            ("name", person_key(then.name), person_key(now.name)),
-            ("currency", registered.currency, again.currency),
-            # (a person as people are compared: "Mia" is mia, as approvals and commissions read;
-            # the one it was registered with, not the one it was handed over to since)
-            (
-                "account_manager",
-                person_key(first_manager(registered.managers, registered.account_manager)),
-                person_key(again.account_manager),
-            ),
-            (
-                "payment_terms_days",
-                registered.registered_payment_terms_days,
-                again.payment_terms_days,
-            ),
-            ("tax_rate", _as_registered_now(registered.registered_tax_rate), again.tax_rate),
-            ("country", then.country, now.country),
-            ("tax_id", then.tax_id, now.tax_id),
-            ("address", then.address, now.address),
-            ("city", then.city, now.city),
-            ("postal_code", then.postal_code, now.postal_code),
-        )
-        if before != given
+    ``DuplicateEntry`` naming ``reference`` and the details that differ otherwise.
+
+    Its name, address, country, VAT id, city and post code are compared as the customer holds
+    them now: a refusal sends the user to correct them (``correct_customer_details``,
+    ``rename_customer``), after which the ERP sends what was corrected (compared with the
+    details as first registered, the sync sending them was refused for good, and one sending
+    the old ones passed). A sync still sending details corrected since is refused saying so.
+    Its account manager, tax rate and payment terms are compared as registered: a handover or
+    a change from a day on leaves the registration true before that day, and the ERP never
+    sent it."""
+    then, now, given = registered.registered_details, registered.details, again.details
+    # (as registered, as held now, as sent, and as the refusal shows it held now)
+    compared: list[tuple[str, object, object, object, object]] = [
+        # (a name as names are compared: an ERP trimming or spacing it otherwise retries)
+        ("name", person_key(then.name), person_key(now.name), person_key(given.name), now.name),
+        ("currency", registered.currency, registered.currency, again.currency, None),
+        # (a person as people are compared: "Mia" is mia, as approvals and commissions read;
+        # the one it was registered with, not the one it was handed over to since)
+        *(
+            (field, before, before, sent, None)
+            for field, before, sent in (
+                (
+                    "account_manager",
+                    person_key(first_manager(registered.managers, registered.account_manager)),
+                    person_key(again.account_manager),
+                ),
+                (
+                    "payment_terms_days",
+                    registered.registered_payment_terms_days,
+                    again.payment_terms_days,
+                ),
+                ("tax_rate", _as_registered_now(registered.registered_tax_rate), again.tax_rate),
+            )
+        ),
+        *(
+            (field, getattr(then, field), held, getattr(given, field), held)
+            for field in ("country", "tax_id", "address", "city", "postal_code")
+            for held in (getattr(now, field),)
+        ),
     ]
+    differ = [field for field, _, held, sent, _ in compared if held != sent]
     if differ:
+        corrected = [
+            f"{field} now {shown!r}"
+            for field, before, held, sent, shown in compared
+            if sent == before != held
+        ]
+        since = (
+            f" (corrected since it was registered: {', '.join(corrected)}; the sync sends "
+            "them as they were before)"
+            if corrected
+            else ""
+        )
         raise DuplicateEntry(
             f"customer {registered.id} ({registered.name!r}) was registered with this reference "
-            f"and another {', '.join(differ)}",
+            f"and another {', '.join(differ)}{since}",
             field="reference",
             value=registered.reference,
         )
@@ -484,11 +507,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         registered before the upgrade get theirs with the first registration after it
         (``EarlierCustomersNamed``; a name two of them share is the first's). The same
         reference again with the same details returns the customer registered with it and
-        records nothing (a sync run again, or by two processes at once; the details as it was
-        registered: after a handover, the account manager it was registered with, not the one
-        it was handed over to, which the sync never sent), with other details
+        records nothing (a sync run again, or by two processes at once), with other details
         it is refused (``DuplicateEntry`` naming ``reference``; ``correct_customer_details``
-        corrects an address, country or VAT id, ``rename_customer`` the name).
+        corrects an address, country, VAT id, city or post code, ``rename_customer`` the
+        name). The same details are its name, address, country, VAT id, city and post code as
+        the customer holds them now (once corrected, the ERP sends the corrected ones; one
+        still sending those corrected since is refused saying so), and its account manager,
+        tax rate and payment terms as it was registered (after a handover, the manager it was
+        registered with, not the one it was handed over to, which the sync never sent).
 
         A blank ``account_manager`` or ``reference`` is refused (``InvalidValue``), and so is
         a customer billed at reverse charge (AE) or as an intra-community supply (K) without
