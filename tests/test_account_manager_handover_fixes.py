@@ -225,8 +225,24 @@ def test_the_erp_registering_acme_again_as_it_did_is_a_retry_after_the_handover(
     app.close()
 
 
-@pytest.mark.parametrize("manager", ["Bob", "Zoe"])
-def test_a_re_sync_naming_a_manager_the_erp_never_registered_is_refused(manager: str) -> None:
+def test_an_erp_that_keeps_handovers_syncing_acme_with_zoe_is_a_retry() -> None:
+    """Acme is Zoe's now: an ERP that follows handovers sends her, and that is what q2c holds
+    (refused, every later sync of Acme failed for good)."""
+    app = QuoteToCash.open("memory:")
+    acme = erp_sync(app, "Mia")
+    app.hand_over_customer(acme, to_manager="Bob", effective_on=MAY_1, actor="hr")
+    app.hand_over_customer(acme, to_manager="Zoe", effective_on=JUNE_2, actor="hr")
+    recorded = app.recorder.max_notification_id()
+    assert erp_sync(app, "Zoe") == acme
+    assert erp_sync(app, "zoe ") == acme
+    assert app.recorder.max_notification_id() == recorded
+    app.close()
+
+
+@pytest.mark.parametrize("manager", ["Bob", "Ann"])
+def test_a_re_sync_naming_a_manager_acme_has_neither_registered_nor_now_is_refused(
+    manager: str,
+) -> None:
     app = QuoteToCash.open("memory:")
     acme = erp_sync(app, "Mia")
     app.hand_over_customer(acme, to_manager="Bob", effective_on=MAY_1, actor="hr")

@@ -6,7 +6,8 @@ Found by review: the sync was compared with the details Acme was first registere
 after the correction the sync sending "Neue Str. 5" (Acme's address in q2c) was refused for
 good, and one sending the old "Alte Str. 1" was accepted without a word; a rename the same.
 A handover, a change of tax rate or of payment terms, dated from a day on, leaves the
-registration true before that day: the ERP sending what it registered is still a retry.
+registration true before that day: the ERP sending what it registered is still a retry, and
+so is one sending what Acme has now.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ def sync(
     country: str = "DE",
     tax_id: str = "",
     manager: str = "mia",
+    tax_rate: TaxRate = V21,
 ) -> UUID:
     """The ERP's sync of customer C-1001, as it sends it."""
     return app.register_customer(
         name, "EUR", account_manager=manager, actor="erp", reference="C-1001",
         address=address, city=city, postal_code=postal_code, country=country, tax_id=tax_id,
-        tax_rate=V21, payment_terms_days=30,
+        tax_rate=tax_rate, payment_terms_days=30,
     )  # fmt: skip
 
 
@@ -115,8 +117,9 @@ def test_a_handover_and_dated_changes_keep_the_registration_a_retry_with_the_cor
 ) -> None:
     """Acme is handed over to Bob and billed at 19 % from 1 July, and its address corrected;
     read from its snapshot in another process, the sync with the manager, rate and terms the
-    ERP registered and the address q2c holds now is a retry; naming Bob, whom the ERP never
-    sent, it is refused."""
+    ERP registered and the address q2c holds now is a retry, and so is one naming Bob and
+    19 % (what Acme has now: an ERP that keeps handovers); naming Ann, whom Acme never had,
+    it is refused."""
     url = f"sqlite:///{tmp_path / 'q2c.db'}"
     app = QuoteToCash.open(url)
     acme = sync(app)
@@ -130,5 +133,7 @@ def test_a_handover_and_dated_changes_keep_the_registration_a_retry_with_the_cor
     recorded = again.recorder.max_notification_id()
     assert sync(again, address="Neue Str. 5") == acme
     assert again.recorder.max_notification_id() == recorded
-    assert "another account_manager" in str(refused(again, address="Neue Str. 5", manager="Bob"))
+    assert sync(again, address="Neue Str. 5", manager="Bob", tax_rate=V19) == acme
+    assert again.recorder.max_notification_id() == recorded
+    assert "another account_manager" in str(refused(again, address="Neue Str. 5", manager="Ann"))
     again.close()

@@ -340,9 +340,11 @@ def _registered_again(registered: Customer, again: Customer) -> UUID:
     ``rename_customer``), after which the ERP sends what was corrected (compared with the
     details as first registered, the sync sending them was refused for good, and one sending
     the old ones passed). A sync still sending details corrected since is refused saying so.
-    Its account manager, tax rate and payment terms are compared as registered: a handover or
-    a change from a day on leaves the registration true before that day, and the ERP never
-    sent it."""
+    Its account manager, tax rate and payment terms run from a day on (a handover, a change):
+    the registration stays true before that day, so they are compared as registered, or as
+    the customer holds them now (an ERP that keeps handovers sends the manager it was handed
+    over to; refused for good, its every sync failed). One in between, held neither at the
+    registration nor now, is refused."""
     then, now, given = registered.registered_details, registered.details, again.details
     # (as registered, as held now, as sent, and as the refusal shows it held now)
     compared: list[tuple[str, object, object, object, object]] = [
@@ -350,21 +352,28 @@ def _registered_again(registered: Customer, again: Customer) -> UUID:
         ("name", person_key(then.name), person_key(now.name), person_key(given.name), now.name),
         ("currency", registered.currency, registered.currency, again.currency, None),
         # (a person as people are compared: "Mia" is mia, as approvals and commissions read;
-        # the one it was registered with, not the one it was handed over to since)
+        # the one it was registered with, or the one it was handed over to last)
         *(
-            (field, before, before, sent, None)
-            for field, before, sent in (
+            (field, before, current if sent == current else before, sent, None)
+            for field, before, current, sent in (
                 (
                     "account_manager",
                     person_key(first_manager(registered.managers, registered.account_manager)),
+                    person_key(registered.account_manager),
                     person_key(again.account_manager),
                 ),
                 (
                     "payment_terms_days",
                     registered.registered_payment_terms_days,
+                    registered.payment_terms_days,
                     again.payment_terms_days,
                 ),
-                ("tax_rate", _as_registered_now(registered.registered_tax_rate), again.tax_rate),
+                (
+                    "tax_rate",
+                    _as_registered_now(registered.registered_tax_rate),
+                    registered.tax_rate,
+                    again.tax_rate,
+                ),
             )
         ),
         *(
