@@ -845,7 +845,7 @@ class LedgerBook:
         currency = line.amount.currency
         result: list[Transaction] = []
         before = Money.zero(currency)
-        for i, step in enumerate(line.steps()):
+        for step in line.steps():
             to_date = step.to_date
             part, before = to_date - before, to_date
             if part.is_zero():
@@ -860,7 +860,7 @@ class LedgerBook:
                 Transaction(
                     step.on,
                     payee,
-                    f"{verb} {what} {invoice.number} {line.line_id} {_days(line, i, step)}",
+                    f"{verb} {what} {invoice.number} {line.line_id} {_days(line, step)}",
                     tuple(links),
                     step_meta,
                     (Posting(deferred, part), Posting(income, -part)),
@@ -1211,10 +1211,16 @@ def _deferred(line: RecognitionLine) -> bool:
     return line.rule == "at_completion" and line.recognised_on != line.invoiced_on
 
 
-def _days(line: RecognitionLine, index: int, step: RecognitionStep) -> str:
-    """What a line's step recognises, as its narration says it."""
-    if index == 0 and line.on_issue:
-        return "on issue"  # a credit's difference from its days' share, taken back whole
+def _days(line: RecognitionLine, step: RecognitionStep) -> str:
+    """What a line's step recognises, as its narration says it. A line's rounding part
+    (``on_issue``) is the step of no days, not necessarily its first: a credit's difference from
+    its days' share, taken back whole on its issue day, but the part of a slice billed in
+    advance that a change of its sub-contract ends is taken on the change's day
+    (``rounding_from``), after the slice's months."""
+    if line.on_issue and not step.period.days:
+        if line.rounding_from is not None and step.on == line.rounding_from > line.invoiced_on:
+            return "on change"
+        return "on issue"
     if line.rule == "at_completion":
         return "on completion"
     return f"{step.period.start.isoformat()}..{step.period.end.isoformat()}"
