@@ -391,6 +391,74 @@ class _ContractPlan:
     skipped: SkippedContract | None = None  # (the contract cannot be billed: why)
 
 
+def move_sub_contract(
+    source: Contract,
+    sub_id: str,
+    target: Contract,
+    effective: date,
+    actor: str,
+    *,
+    as_sub_id: str,
+) -> None:
+    """Move a sub-contract from ``source`` to ``target`` on ``effective``, as
+    ``reassign_sub_contract`` records it (both contracts loaded, of one customer; ``target``
+    knowing its renewals): the source keeps its days before, the target bills from that day.
+    A missing sub-contract, or an id the target holds, is refused naming ``sub_id``."""
+    new_id = as_sub_id
+    from_contract_id, to_contract_id = source.id, target.id
+    # a lapsed evergreen term counts as renewed up to the move, as the run would renew
+    # it: the remainder the target bills is carried on the renewed term and prices
+    source.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
+    sub = source.sub_contracts.get(sub_id)
+    if sub is None:
+        raise RuleViolated(
+            f"no sub-contract {sub_id!r}", field="sub_id", aggregate_id=from_contract_id
+        )
+    if new_id in target.sub_contracts:
+        held = target.sub_contracts[new_id]
+        raise DuplicateEntry(
+            f"sub-contract {new_id!r} exists on contract {target.number}"
+            + (
+                f" (it moved away from it on {held.effective_to}: it keeps its days "
+                "before under that id)"
+                if held.reassigned_to is not None
+                else ""
+            )
+            + ": move it under an id the contract does not use (as_sub_id)",
+            field="sub_id",
+            aggregate_id=to_contract_id,
+            value=new_id,
+        )
+    later = tuple(p for p in sub.prices if p.effective > effective)
+    # moved on the day it arrived here: this contract bills none of its days, so the
+    # target bills the remainder of what the contracts before it billed (the source's
+    # own ``moved_from``, None when it did not move here); dropping it would have the
+    # target round its own days and the period drift a cent from one contract's charge
+    carried = sub.moved_from
+    if effective > sub.effective_from:
+        # the source keeps its days before the move; the target bills the remainder
+        carried = MovedFrom(
+            sub=attrs.evolve(sub, effective_to=effective, reassigned_to=to_contract_id),
+            period=billing_period_containing(
+                effective, source.term, source.frequency, source.alignment
+            ),
+            term=source.term,
+            frequency=source.frequency,
+            day_count=source.day_count,
+        )
+    moved = attrs.evolve(
+        sub,
+        sub_id=new_id,
+        effective_from=effective,
+        prices=(PricePoint(effective, sub.price_on(effective)), *later),
+        moved_from=carried,
+    )
+    source.reassign_away(sub_id, to_contract_id, effective, actor)
+    target.reassign_here(
+        moved, from_contract_id, actor, from_sub_id=None if new_id == sub_id else sub_id
+    )
+
+
 class ContractBilling(BaseApp):
     """Commands and queries of maintenance contracts and their billing run."""
 
@@ -731,58 +799,8 @@ class ContractBilling(BaseApp):
                     field="to_contract_id",
                     aggregate_id=from_contract_id,
                 )
-            # a lapsed evergreen term counts as renewed up to the move, as the run would renew
-            # it: the remainder the target bills is carried on the renewed term and prices
-            source.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
-            sub = source.sub_contracts.get(sub_id)
-            if sub is None:
-                raise RuleViolated(
-                    f"no sub-contract {sub_id!r}", field="sub_id", aggregate_id=from_contract_id
-                )
-            if new_id in target.sub_contracts:
-                held = target.sub_contracts[new_id]
-                raise DuplicateEntry(
-                    f"sub-contract {new_id!r} exists on contract {target.number}"
-                    + (
-                        f" (it moved away from it on {held.effective_to}: it keeps its days "
-                        "before under that id)"
-                        if held.reassigned_to is not None
-                        else ""
-                    )
-                    + ": move it under an id the contract does not use (as_sub_id)",
-                    field="sub_id",
-                    aggregate_id=to_contract_id,
-                    value=new_id,
-                )
-            later = tuple(p for p in sub.prices if p.effective > effective)
-            # moved on the day it arrived here: this contract bills none of its days, so the
-            # target bills the remainder of what the contracts before it billed (the source's
-            # own ``moved_from``, None when it did not move here); dropping it would have the
-            # target round its own days and the period drift a cent from one contract's charge
-            carried = sub.moved_from
-            if effective > sub.effective_from:
-                # the source keeps its days before the move; the target bills the remainder
-                carried = MovedFrom(
-                    sub=attrs.evolve(sub, effective_to=effective, reassigned_to=to_contract_id),
-                    period=billing_period_containing(
-                        effective, source.term, source.frequency, source.alignment
-                    ),
-                    term=source.term,
-                    frequency=source.frequency,
-                    day_count=source.day_count,
-                )
-            moved = attrs.evolve(
-                sub,
-                sub_id=new_id,
-                effective_from=effective,
-                prices=(PricePoint(effective, sub.price_on(effective)), *later),
-                moved_from=carried,
-            )
-            source.reassign_away(sub_id, to_contract_id, effective, actor)
             self.know_renewals(target)
-            target.reassign_here(
-                moved, from_contract_id, actor, from_sub_id=None if new_id == sub_id else sub_id
-            )
+            move_sub_contract(source, sub_id, target, effective, actor, as_sub_id=new_id)
             return None, [source, target]
 
         self._atomically(step)

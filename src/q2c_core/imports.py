@@ -20,6 +20,7 @@ import attrs
 from eventsourcing.domain import Aggregate
 
 from q2c_core.app_base import BaseApp, open_item
+from q2c_core.billing_run import move_sub_contract
 from q2c_core.domain.allocation import allocate_payment
 from q2c_core.domain.bank_credit import (
     BankCredit,
@@ -758,7 +759,12 @@ class ImportCommands(BaseApp):
         (other terms are refused naming the column); a new one is added. A description the CRM
         corrected is recorded as that correction (``Contract.describe_sub_contract``; counted
         in the report's ``corrected``); another kind is refused naming the command that
-        corrects it (``describe_sub_contract``). Rows of one contract must agree, and must agree
+        corrects it (``describe_sub_contract``). A new sub-contract whose id is live on another
+        of the customer's contracts on days the row gives would be billed by both: when the
+        file lists that contract without it, from a day after it began there, it moved on the
+        row's ``effective_from`` and is recorded as ``reassign_sub_contract`` records the move
+        (ended there, started here, that day); otherwise it is refused naming ``sub_id`` and
+        that command. Rows of one contract must agree, and must agree
         with what is recorded (an activation day too, when the row gives one); so must rows of
         one sub-contract (a repeat as it is is skipped, one with other terms refuses the file).
         """
@@ -776,6 +782,9 @@ class ImportCommands(BaseApp):
             first_row: dict[tuple[UUID, str], ContractRow] = {}
             # a sub-contract's first row in the file: a repeat must give the same terms
             first_sub: dict[tuple[UUID, str, str], ContractRow] = {}
+            # contracts a sub-contract of the file moved away from, not named by a row yet
+            left: dict[UUID, Contract] = {}
+            listed, customers = self._subs_listed(rows)
             recorded = skipped = corrected = 0
             for row in rows:
                 try:
@@ -787,7 +796,7 @@ class ImportCommands(BaseApp):
                     key = (customer.id, row.number.strip())
                     contract = contracts.get(key)
                     if contract is None:
-                        batch_contracts = {c.id: c for c in contracts.values()}
+                        batch_contracts = {**left, **{c.id: c for c in contracts.values()}}
                         contract, new = self._contract_for(customer, row, actor, batch_contracts)
                         contracts[key] = contract
                         first_row[key] = row
@@ -814,6 +823,39 @@ class ImportCommands(BaseApp):
                             value=sub.sub_id,
                         )
                     annual_price = _price_in(sub, contract)
+                    moved = False
+                    if sub.sub_id not in contract.sub_contracts:
+                        _check_sub_id_as_written(sub.sub_id, contract, first_sub, key)
+                        loaded = {**left, **{c.id: c for c in contracts.values()}}
+                        moved_away = self._moved_here(customer, contract, sub, loaded, listed)
+                        self.know_renewals(contract)
+                        if moved_away is None:
+                            contract.add_sub_contract(
+                                SubContract(
+                                    sub_id=sub.sub_id,
+                                    description=sub.description,
+                                    kind=sub.kind,
+                                    effective_from=sub.effective_from,
+                                    prices=(PricePoint(sub.effective_from, annual_price),),
+                                    effective_to=sub.effective_to,
+                                ),
+                                actor,
+                            )
+                            recorded += 1
+                            continue
+                        # the CRM moved it here: recorded as ``reassign_sub_contract`` records
+                        # it, then checked against the row as a sub-contract recorded here
+                        move_sub_contract(
+                            moved_away,
+                            sub.sub_id,
+                            contract,
+                            sub.effective_from,
+                            actor,
+                            as_sub_id=sub.sub_id,
+                        )
+                        left.setdefault(moved_away.id, moved_away)
+                        recorded += 1
+                        moved = True
                     if sub.sub_id in contract.sub_contracts:
                         existing = contract.sub_contracts[sub.sub_id]
                         _check_sub_terms(existing, sub, annual_price, contract.id)
@@ -832,7 +874,7 @@ class ImportCommands(BaseApp):
                         if contract.describe_sub_contract(sub.sub_id, actor, description=described):
                             corrected += 1
                         if sub.effective_to == existing.effective_to:
-                            skipped += 1
+                            skipped += 0 if moved else 1
                             continue
                         if sub.effective_to is None or (
                             existing.effective_to is not None
@@ -844,22 +886,7 @@ class ImportCommands(BaseApp):
                         else:
                             # the CRM now ends it: removed from that day
                             contract.remove_sub_contract(sub.sub_id, sub.effective_to, actor)
-                        recorded += 1
-                        continue
-                    _check_sub_id_as_written(sub.sub_id, contract, first_sub, key)
-                    self.know_renewals(contract)
-                    contract.add_sub_contract(
-                        SubContract(
-                            sub_id=sub.sub_id,
-                            description=sub.description,
-                            kind=sub.kind,
-                            effective_from=sub.effective_from,
-                            prices=(PricePoint(sub.effective_from, annual_price),),
-                            effective_to=sub.effective_to,
-                        ),
-                        actor,
-                    )
-                    recorded += 1
+                        recorded += 0 if moved else 1
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
             batch = _close_batch(
@@ -872,14 +899,80 @@ class ImportCommands(BaseApp):
                 skipped=skipped,
                 corrected=corrected,
             )
+            changed_contracts = {c.id: c for c in [*left.values(), *contracts.values()]}
             changed: list[Aggregate] = [
                 batch,
                 *touched.values(),
-                *(c for c in contracts.values() if c.pending_events),
+                *(c for c in changed_contracts.values() if c.pending_events),
             ]
             return batch.report(already_imported=False), changed
 
         return self._atomically(step)
+
+    def _subs_listed(
+        self, rows: Sequence[ContractRow]
+    ) -> tuple[dict[tuple[UUID, str], dict[str, SubContractRow]], list[Customer] | None]:
+        """The sub-contracts each contract of the file lists, by (customer id, number), its first
+        row's each (a contract the file lists without a sub-contract maps to none), and the
+        customers read to know them. A row naming no customer is left to the import's own
+        check, which names it."""
+        listed: dict[tuple[UUID, str], dict[str, SubContractRow]] = {}
+        customers: list[Customer] | None = None
+        for row in rows:
+            try:
+                customer, customers = self._customer_by_ref(row.customer_ref, customers, "customer")
+            except Q2CError:
+                continue
+            subs = listed.setdefault((customer.id, row.number.strip()), {})
+            if row.sub is not None:
+                subs.setdefault(row.sub.sub_id, row.sub)
+        return listed, customers
+
+    def _moved_here(
+        self,
+        customer: Customer,
+        contract: Contract,
+        sub: SubContractRow,
+        loaded: Mapping[UUID, Contract],
+        listed: Mapping[tuple[UUID, str], Mapping[str, SubContractRow]],
+    ) -> Contract | None:
+        """The customer's other contract a new sub-contract row moves from, or None when no other
+        contract holds its id on the days the row gives (ended there by then, as recorded or as
+        the file ends it). Live on another contract on those days, both would bill them: that
+        is a move when the file lists the other contract without it, from a day after it began
+        there (recorded as ``reassign_sub_contract`` records it, on the row's
+        ``effective_from``); else it is refused naming ``sub_id`` and that command."""
+        start, end = sub.effective_from, sub.effective_to or date.max
+        for contract_id in customer.contract_ids:
+            if contract_id == contract.id:
+                continue
+            if contract_id in loaded:
+                other = loaded[contract_id]
+            else:
+                other = self._get(Contract, contract_id)
+            held = other.sub_contracts.get(sub.sub_id)
+            if held is None:
+                continue
+            in_file = listed.get((customer.id, other.number))
+            given = None if in_file is None else in_file.get(sub.sub_id)
+            held_to = held.effective_to if given is None else given.effective_to
+            if (held_to is not None and held_to <= start) or end <= held.effective_from:
+                continue
+            if in_file is not None and given is None and held.effective_from < start:
+                return other
+            raise RuleViolated(
+                f"sub-contract {sub.sub_id!r} is on contract {other.number} from "
+                f"{held.effective_from.isoformat()}"
+                + ("" if held_to is None else f" to {held_to.isoformat()}")
+                + ": both contracts would bill the days they share (a sub-contract moves "
+                f"with reassign_sub_contract({other.number} id, {sub.sub_id!r}, "
+                f"{contract.number} id, effective=..., actor=...); an export listing "
+                f"{other.number} without it moves it from this row's effective_from)",
+                field="sub_id",
+                aggregate_id=other.id,
+                value=sub.sub_id,
+            )
+        return None
 
     def describe_sub_contract(
         self,

@@ -22,6 +22,9 @@ description, kind, date or price without its ``sub_id`` refuses the file). Colum
   ``annual_price`` [price, yearly_price]. A ``sub_id`` is written as recorded: one differing from
   its contract's ``ERP-1`` only by case, spaces or punctuation (``erp 1``) refuses the file, as a
   contract number written so does (a second sub-contract would bill the same service twice).
+  A ``sub_id`` live on another of the customer's contracts on the row's days moved here on its
+  ``effective_from`` when the file lists that contract without it (recorded as
+  ``reassign_sub_contract`` records it); otherwise the file is refused naming ``sub_id``.
 
 The file's decimal mark is read from its prices: in a file that writes ``1200,00`` a ``.`` only
 separates thousands; a slash date is read in the order the file's dates show (``03/05/2024`` alone,

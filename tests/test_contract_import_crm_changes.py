@@ -1,0 +1,193 @@
+"""What a CRM export says after the clerk or the CRM changed a contract: a site moved to another
+master contract is billed by one contract on every day, never by both; a sub-contract repriced
+by command is imported at the price in force; one customer written two ways is one customer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from q2c_adapters.importers import ContractImporter
+from q2c_core import Money, QuoteToCash
+from q2c_core.domain.import_batch import ImportRejected
+
+A = "crm"
+HEADER = (
+    "contract;customer;currency;term_start;term_end;frequency;status;"
+    "sub_id;description;kind;effective_from;effective_to;annual_price\n"
+)
+
+
+def row(
+    contract: str,
+    sub: str,
+    start: str,
+    price: str,
+    *,
+    end: str = "",
+    customer: str = "Acme GmbH",
+    description: str = "",
+) -> str:
+    text = description or f"{sub} text"
+    return (
+        f"{contract};{customer};EUR;2024-01-01;2024-12-31;monthly;active;"
+        f"{sub};{text};site;{start};{end};{price}\n"
+    )
+
+
+def export(*rows: str) -> bytes:
+    return (HEADER + "".join(rows)).encode()
+
+
+def eur(amount: str) -> Money:
+    return Money.of(amount, "EUR")
+
+
+@pytest.fixture
+def app() -> QuoteToCash:
+    return QuoteToCash.open("memory:")
+
+
+def acme(app: QuoteToCash) -> UUID:
+    return app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor=A)
+
+
+def contract_numbered(app: QuoteToCash, customer: UUID, number: str) -> UUID:
+    (found,) = [c for c in app.customer(customer).contract_ids if app.contract(c).number == number]
+    return found
+
+
+def live_price_of(app: QuoteToCash, customer: UUID, sub_id: str, day: date) -> Decimal:
+    """What every contract of the customer charges a year for ``sub_id`` on ``day``."""
+    total = Decimal(0)
+    for cid in app.customer(customer).contract_ids:
+        sub = app.contract(cid).sub_contracts.get(sub_id)
+        if sub is not None and sub.is_active_on(day):
+            total += sub.price_on(day).amount
+    return total
+
+
+def first_export(app: QuoteToCash) -> ContractImporter:
+    importer = ContractImporter(app)
+    importer.import_bytes(
+        export(
+            row("MC-1", "ERP-1", "2024-01-01", "1200.00"),
+            row("MC-1", "SITE-B", "2024-01-01", "600.00"),
+            row("MC-2", "HW-1", "2024-01-01", "2400.00"),
+        ),
+        "v1.csv",
+        actor=A,
+    )
+    return importer
+
+
+# -- a site moved to another master contract ----------------------------------------------------
+
+
+def test_a_site_the_crm_moved_to_another_contract_is_billed_by_one_contract_on_every_day(
+    app: QuoteToCash,
+) -> None:
+    """SITE-B (600.00 a year, monthly) moves from MC-1 to MC-2 on 1 April. The next export lists
+    it under MC-2 from 2024-04-01 and no longer under MC-1. It was added to MC-2 and left
+    open-ended on MC-1: from April both billed it, 1,200 a year. It is now recorded as the
+    move ``reassign_sub_contract`` records: MC-1 bills it to 31 March, MC-2 from 1 April."""
+    customer = acme(app)
+    importer = first_export(app)
+    importer.import_bytes(
+        export(
+            row("MC-1", "ERP-1", "2024-01-01", "1200.00"),
+            row("MC-2", "HW-1", "2024-01-01", "2400.00"),
+            row("MC-2", "SITE-B", "2024-04-01", "600.00"),
+        ),
+        "v2.csv",
+        actor=A,
+    )
+    mc1 = contract_numbered(app, customer, "MC-1")
+    mc2 = contract_numbered(app, customer, "MC-2")
+    left = app.contract(mc1).sub_contracts["SITE-B"]
+    arrived = app.contract(mc2).sub_contracts["SITE-B"]
+    assert (left.effective_to, left.reassigned_to) == (date(2024, 4, 1), mc2)
+    assert (arrived.effective_from, arrived.effective_to) == (date(2024, 4, 1), None)
+    for day in (date(2024, 3, 31), date(2024, 4, 1), date(2024, 4, 15), date(2024, 12, 31)):
+        assert live_price_of(app, customer, "SITE-B", day) == Decimal("600.00"), day
+
+    run = app.run_billing(date(2024, 12, 31), actor="run")
+    site_lines = [
+        line.net
+        for iid in run.invoice_ids
+        for line in app.invoice(iid).lines
+        if "[SITE-B]" in line.description
+    ]
+    assert sum(site_lines, eur("0")) == eur("600.00")
+
+    # the same export again is the same file, and a re-export listing the site where it is now
+    # (under MC-2 from 1 April) is what is recorded
+    again = importer.import_bytes(
+        export(
+            row("MC-2", "SITE-B", "2024-04-01", "600.00"),
+            row("MC-1", "ERP-1", "2024-01-01", "1200.00"),
+            row("MC-2", "HW-1", "2024-01-01", "2400.00"),
+        ),
+        "v3.csv",
+        actor=A,
+    )
+    assert (again.recorded, again.skipped) == (0, 3)
+
+
+def test_a_site_on_another_contract_the_export_does_not_show_leaving_is_refused(
+    app: QuoteToCash,
+) -> None:
+    """An export listing SITE-B under MC-2 but not MC-1 at all does not say SITE-B left MC-1:
+    refused naming ``sub_id`` and the command that moves it, and nothing is recorded."""
+    customer = acme(app)
+    importer = first_export(app)
+    with pytest.raises(ImportRejected) as refused:
+        importer.import_bytes(
+            export(row("MC-2", "SITE-B", "2024-04-01", "600.00")), "v2.csv", actor=A
+        )
+    (problem,) = refused.value.problems
+    assert problem.field == "sub_id"
+    assert "MC-1" in problem.rule and "reassign_sub_contract" in problem.rule
+    mc1 = contract_numbered(app, customer, "MC-1")
+    mc2 = contract_numbered(app, customer, "MC-2")
+    assert app.contract(mc1).sub_contracts["SITE-B"].effective_to is None
+    assert "SITE-B" not in app.contract(mc2).sub_contracts
+
+
+def test_one_site_on_two_contracts_of_one_export_is_refused(app: QuoteToCash) -> None:
+    """A file that gives SITE-B under MC-1 and under MC-2 over the same days would bill it
+    twice: refused, nothing recorded."""
+    customer = acme(app)
+    with pytest.raises(ImportRejected) as refused:
+        ContractImporter(app).import_bytes(
+            export(
+                row("MC-1", "SITE-B", "2024-01-01", "600.00"),
+                row("MC-2", "SITE-B", "2024-04-01", "600.00"),
+            ),
+            "v1.csv",
+            actor=A,
+        )
+    assert [(p.line, p.field) for p in refused.value.problems] == [(3, "sub_id")]
+    assert app.customer(customer).contract_ids == []
+
+
+def test_a_site_the_export_ends_on_one_contract_and_starts_on_another_is_billed_once(
+    app: QuoteToCash,
+) -> None:
+    """The CRM ending SITE-B on MC-1 on the day it starts on MC-2 leaves no day twice: the
+    export is recorded as it says, whichever row comes first."""
+    customer = acme(app)
+    first_export(app).import_bytes(
+        export(
+            row("MC-2", "SITE-B", "2024-04-01", "600.00"),
+            row("MC-1", "SITE-B", "2024-01-01", "600.00", end="2024-03-31"),
+        ),
+        "v2.csv",
+        actor=A,
+    )
+    for day in (date(2024, 3, 31), date(2024, 4, 1)):
+        assert live_price_of(app, customer, "SITE-B", day) == Decimal("600.00")
