@@ -191,3 +191,75 @@ def test_a_site_the_export_ends_on_one_contract_and_starts_on_another_is_billed_
     )
     for day in (date(2024, 3, 31), date(2024, 4, 1)):
         assert live_price_of(app, customer, "SITE-B", day) == Decimal("600.00")
+
+
+# -- a sub-contract repriced by command -----------------------------------------------------------
+
+
+def test_an_export_at_the_price_in_force_is_what_is_recorded_after_a_reprice(
+    app: QuoteToCash,
+) -> None:
+    """ERP-1 is imported at 1,200.00 a year; the price rises to 1,500.00 from 1 June, recorded
+    by command as the import's refusal advises. The CRM's export of 15 July shows 1,500.00: it
+    was refused (compared with the first price, 1,200.00) while the stale 1,200.00 was skipped
+    as recorded. The column carries the price in force on the import's day: 1,500.00 is what
+    is recorded, 1,200.00 is refused saying which price the column must carry."""
+    customer = acme(app)
+    ContractImporter(app, today=date(2024, 1, 5)).import_bytes(
+        export(row("MC-1", "ERP-1", "2024-01-01", "1200.00")), "v1.csv", actor=A
+    )
+    mc1 = contract_numbered(app, customer, "MC-1")
+    app.reprice_sub_contract(
+        mc1, "ERP-1", effective=date(2024, 6, 1), annual_price=eur("1500.00"), actor=A
+    )
+    july = ContractImporter(app, today=date(2024, 7, 15))
+    report = july.import_bytes(
+        export(row("MC-1", "ERP-1", "2024-01-01", "1500.00")), "v2.csv", actor=A
+    )
+    assert (report.recorded, report.skipped) == (0, 1)
+
+    with pytest.raises(ImportRejected) as refused:
+        # (the export of January as it was, saved again: another file)
+        stale = export(row("MC-1", "ERP-1", "2024-01-01", "1200.00")) + b"\n"
+        july.import_bytes(stale, "v3.csv", actor=A)
+    (problem,) = refused.value.problems
+    assert problem.field == "annual_price"
+    assert "in force on 2024-07-15" in problem.rule and "1,500.00 EUR" in problem.rule
+
+    # an export of May, before the new price, still shows the price in force then
+    may = ContractImporter(app, today=date(2024, 5, 20))
+    report = may.import_bytes(
+        export(row("MC-1", "ERP-1", "2024-01-01", "1200.00")) + b"\n\n", "v4.csv", actor=A
+    )
+    assert (report.recorded, report.skipped) == (0, 1)
+
+
+def test_an_export_after_an_evergreen_renewal_shows_the_uplifted_price(app: QuoteToCash) -> None:
+    """An evergreen contract renewed on 1 January 2025 with a 10 % uplift: ERP-1 costs 1,320.00
+    a year from then. An export of February 2025 at 1,320.00 is what is recorded, whether the
+    billing run has recorded the renewal yet or not; at 1,200.00 it is refused."""
+    customer = acme(app)
+    text = (
+        "contract;customer;currency;term_start;term_end;frequency;status;auto_renew;"
+        "renewal_uplift;sub_id;description;kind;effective_from;annual_price\n"
+        "MC-1;Acme GmbH;EUR;2024-01-01;2024-12-31;monthly;active;yes;10;"
+        "ERP-1;ERP-1 text;licence;2024-01-01;{price}\n"
+    )
+    ContractImporter(app, today=date(2024, 1, 5)).import_bytes(
+        text.format(price="1200.00").encode(), "v1.csv", actor=A
+    )
+    february = ContractImporter(app, today=date(2025, 2, 10))
+    report = february.import_bytes(text.format(price="1320.00").encode(), "v2.csv", actor=A)
+    assert (report.recorded, report.skipped) == (0, 1)
+    app.run_billing(date(2025, 2, 10), actor="run")
+    mc1 = contract_numbered(app, customer, "MC-1")
+    assert app.contract(mc1).sub_contracts["ERP-1"].price_on(date(2025, 2, 10)) == eur("1320.00")
+    report = february.import_bytes(
+        text.format(price="1320.00").replace("ERP-1 text", "ERP-1 licence").encode(),
+        "v3.csv",
+        actor=A,
+    )
+    assert (report.recorded, report.skipped, report.corrected) == (0, 1, 1)
+    with pytest.raises(ImportRejected) as refused:
+        february.import_bytes(text.format(price="1200.00").encode() + b"\n", "v4.csv", actor=A)
+    assert [p.field for p in refused.value.problems] == ["annual_price"]

@@ -35,6 +35,7 @@ from q2c_core.domain.contract import (
     PricePoint,
     SubContract,
     SubContractKind,
+    next_term_end,
 )
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import EnhancementRequest, TimeEntry
@@ -755,10 +756,11 @@ class ImportCommands(BaseApp):
         refused, not signed as a second contract; so is a new sub-contract's id differing that way
         from one of its contract's, recorded or given earlier in the file (``erp 1`` for
         ``ERP-1``: the same service billed twice). A sub-contract already on its contract is skipped
-        when the row says what is recorded, removed or extended when only its end date differs
-        (other terms are refused naming the column); a new one is added. A description the CRM
-        corrected is recorded as that correction (``Contract.describe_sub_contract``; counted
-        in the report's ``corrected``); another kind is refused naming the command that
+        when the row says what is recorded (its price: the one in force on ``imported_on``, a
+        re-price and a renewal's uplift included), removed or extended when only its end date
+        differs (other terms are refused naming the column); a new one is added. A description
+        the CRM corrected is recorded as that correction (``Contract.describe_sub_contract``;
+        counted in the report's ``corrected``); another kind is refused naming the command that
         corrects it (``describe_sub_contract``). A new sub-contract whose id is live on another
         of the customer's contracts on days the row gives would be billed by both: when the
         file lists that contract without it, from a day after it began there, it moved on the
@@ -858,7 +860,7 @@ class ImportCommands(BaseApp):
                         moved = True
                     if sub.sub_id in contract.sub_contracts:
                         existing = contract.sub_contracts[sub.sub_id]
-                        _check_sub_terms(existing, sub, annual_price, contract.id)
+                        _check_sub_terms(existing, sub, annual_price, contract, imported_on)
                         if existing.kind != sub.kind:
                             raise RuleViolated(
                                 f"sub-contract {sub.sub_id!r} is recorded as a "
@@ -2251,12 +2253,18 @@ def _price_in(sub: SubContractRow, contract: Contract) -> Money:
 
 
 def _check_sub_terms(
-    existing: SubContract, sub: SubContractRow, annual_price: Money, contract_id: UUID
+    existing: SubContract,
+    sub: SubContractRow,
+    annual_price: Money,
+    contract: Contract,
+    imported_on: date,
 ) -> None:
     """A recorded sub-contract's start and price as the row gives them: one that differs is
     refused naming its column, with what is recorded and what the row says (a recorded
-    sub-contract's price changes by command, not by a newer export)."""
-    recorded_price = existing.price_on(existing.effective_from)
+    sub-contract's price changes by command, not by a newer export). The price column is the
+    price in force on the import's day (``_price_in_force``): after a re-price the export
+    shows the new price, not the one the sub-contract was first imported at."""
+    on, recorded_price = _price_in_force(existing, contract, imported_on)
     recorded, given = _shown(recorded_price, annual_price)
     differing = [
         (column, value)
@@ -2270,6 +2278,7 @@ def _check_sub_terms(
             (
                 "annual_price",
                 recorded_price == annual_price,
+                f"the column carries the price in force on {on.isoformat()}: "
                 f"recorded {recorded}, this row {given}",
             ),
         )
@@ -2281,9 +2290,30 @@ def _check_sub_terms(
             + "; ".join(f"{column} ({value})" for column, value in differing)
             + " (a recorded sub-contract changes by command: reprice_sub_contract...)",
             field=differing[0][0],
-            aggregate_id=contract_id,
+            aggregate_id=contract.id,
             value=sub.sub_id,
         )
+
+
+def _price_in_force(sub: SubContract, contract: Contract, day: date) -> tuple[date, Money]:
+    """The day a CRM row's annual price is read on, and the sub-contract's price in force then:
+    the import's day, or the sub-contract's first day when it starts later, or its last when
+    it ended before. An evergreen term lapsed by then counts as renewed, with its renewal
+    uplift, as the billing run will renew it (``term_renewed_through``): the CRM shows the
+    uplifted price whether or not a run has recorded the renewal yet."""
+    on = max(day, sub.effective_from)
+    if sub.effective_to is not None and on >= sub.effective_to:
+        on = sub.effective_to - timedelta(days=1)
+    uplift = contract.renewal_uplift_percent
+    term = contract.term
+    if uplift is not None:
+        last = contract.expires_on or date.max
+        while contract.renews_automatically and term.end <= on and term.end < last:
+            sub = sub.renewed(term.end, None, uplift)
+            term = Period(
+                term.start, next_term_end(term, contract.renewal_months, contract.renewal_days)
+            )
+    return on, sub.price_on(on)
 
 
 def _shown(one: Money, other: Money) -> tuple[str, str]:

@@ -19,7 +19,9 @@ description, kind, date or price without its ``sub_id`` refuses the file). Colum
 - sub-contract: ``sub_id`` [item_id, line_id], ``description`` [item, product], ``kind`` [type]
   (product, licence, site, service), ``effective_from`` [item_start] (default: term start),
   ``effective_to`` [item_end] (last day covered, inclusive; empty: open-ended),
-  ``annual_price`` [price, yearly_price]. A ``sub_id`` is written as recorded: one differing from
+  ``annual_price`` [price, yearly_price] (of a recorded sub-contract: the price in force on the
+  import's day, as ``reprice_sub_contract`` and renewals with uplift set it; another refuses
+  the file naming the price it must carry). A ``sub_id`` is written as recorded: one differing from
   its contract's ``ERP-1`` only by case, spaces or punctuation (``erp 1``) refuses the file, as a
   contract number written so does (a second sub-contract would bill the same service twice).
   A ``sub_id`` live on another of the customer's contracts on the row's days moved here on its
