@@ -263,3 +263,48 @@ def test_an_export_after_an_evergreen_renewal_shows_the_uplifted_price(app: Quot
     with pytest.raises(ImportRejected) as refused:
         february.import_bytes(text.format(price="1200.00").encode() + b"\n", "v4.csv", actor=A)
     assert [p.field for p in refused.value.problems] == ["annual_price"]
+
+
+# -- one customer written two ways ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written", ["id", "ACME  GMBH"])
+def test_rows_naming_one_customer_two_ways_are_one_contract(app: QuoteToCash, written: str) -> None:
+    """The customer column takes a customer's id or its name, case and spaces aside. Two rows of
+    MC-1, one naming Acme GmbH by name and one by id (or as ``ACME  GMBH``), were refused as
+    'contract MC-1 has other terms on line 2' though every term is the same: the customer's
+    text was compared, not the customer. They sign one contract with both sub-contracts."""
+    customer = acme(app)
+    other = str(customer) if written == "id" else written
+    report = ContractImporter(app).import_bytes(
+        export(
+            row("MC-1", "ERP-1", "2024-01-01", "1200.00"),
+            row("MC-1", "SITE-B", "2024-01-01", "600.00", customer=other),
+        ),
+        "v1.csv",
+        actor=A,
+    )
+    assert report.recorded == 3
+    mc1 = contract_numbered(app, customer, "MC-1")
+    assert sorted(app.contract(mc1).sub_contracts) == ["ERP-1", "SITE-B"]
+
+
+def test_rows_of_one_contract_with_another_term_are_refused_naming_that_column(
+    app: QuoteToCash,
+) -> None:
+    """A real difference between two rows of one contract names the column that differs."""
+    customer = acme(app)
+    second = row("MC-1", "SITE-B", "2024-01-01", "600.00", customer=str(customer))
+    with pytest.raises(ImportRejected) as refused:
+        ContractImporter(app).import_bytes(
+            export(
+                row("MC-1", "ERP-1", "2024-01-01", "1200.00"),
+                second.replace("2024-12-31;monthly", "2025-06-30;monthly"),
+            ),
+            "v1.csv",
+            actor=A,
+        )
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.field) == (3, "term_end")
+    assert "line 2" in problem.rule
+    assert app.customer(customer).contract_ids == []

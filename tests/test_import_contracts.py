@@ -117,7 +117,8 @@ def test_a_file_with_bad_rows_records_nothing_and_names_every_line(app: QuoteToC
         ContractImporter(app).import_file(DATA / "crm_contracts_bad.csv", actor="crm-sync")
     problems = {p.line: p for p in caught.value.problems}
     assert sorted(problems) == [3, 4, 5, 6]
-    assert problems[3].field == "contract" and "line 2" in problems[3].rule
+    # (the column that differs from the contract's first row, line 2)
+    assert problems[3].field == "frequency" and "line 2" in problems[3].rule
     assert problems[4].field == "customer" and "Nobody Ltd" in problems[4].rule
     assert problems[5].field == "frequency"
     assert problems[6].field == "kind"
@@ -228,7 +229,7 @@ def test_one_contract_number_for_two_customers_then_a_bad_row_names_that_row(
     with pytest.raises(ImportRejected) as caught:
         imp.import_bytes((HEADER + rows + bad).encode(), "two.csv", actor="crm-sync")
     (problem,) = caught.value.problems
-    assert (problem.line, problem.field) == (5, "contract")
+    assert (problem.line, problem.field) == (5, "frequency")
     assert "line 2" in problem.rule
     assert app.recorder.max_notification_id() == before
     assert all(not c.contract_ids for c in app.customers())

@@ -766,9 +766,10 @@ class ImportCommands(BaseApp):
         file lists that contract without it, from a day after it began there, it moved on the
         row's ``effective_from`` and is recorded as ``reassign_sub_contract`` records the move
         (ended there, started here, that day); otherwise it is refused naming ``sub_id`` and
-        that command. Rows of one contract must agree, and must agree
-        with what is recorded (an activation day too, when the row gives one); so must rows of
-        one sub-contract (a repeat as it is is skipped, one with other terms refuses the file).
+        that command. Rows of one contract (its customer however written: name or id) must
+        agree (a column that differs is refused by its name) and must agree with what is
+        recorded (an activation day too, when the row gives one); so must rows of one
+        sub-contract (a repeat as it is is skipped, one with other terms refuses the file).
         """
         self._check_kind(source, ImportKind.CONTRACTS)
         read_problems = list(problems)
@@ -806,12 +807,8 @@ class ImportCommands(BaseApp):
                             customer.add_contract(contract.id, actor)
                             touched[customer.id] = customer
                             recorded += 1
-                    elif first_row[key].master_terms() != row.master_terms():
-                        raise RuleViolated(
-                            f"contract {row.number} has other terms on line {first_row[key].line}",
-                            field="contract",
-                            value=row.number,
-                        )
+                    else:
+                        _check_same_terms(first_row[key], row)
                     if row.sub is None:
                         continue
                     sub = row.sub
@@ -2242,6 +2239,19 @@ def _terms_differing(contract: Contract, row: ContractRow) -> list[str]:
         ),
     )
     return [name for name, same in checks if not same]
+
+
+def _check_same_terms(first: ContractRow, row: ContractRow) -> None:
+    """Rows of one contract (one resolved customer, one number) repeat its columns: one that
+    differs refuses the row naming that column and the line giving the contract otherwise."""
+    theirs = first.master_terms()
+    differing = [name for name, value in row.master_terms().items() if theirs[name] != value]
+    if differing:
+        raise RuleViolated(
+            f"contract {row.number} has another {', '.join(differing)} on line {first.line}",
+            field=differing[0],
+            value=row.number,
+        )
 
 
 def _price_in(sub: SubContractRow, contract: Contract) -> Money:

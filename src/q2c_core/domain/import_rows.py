@@ -152,22 +152,23 @@ class ContractRow:
     # its term start, the day an activation by this row takes effect)
     activated_on_given: bool = True
 
-    def master_terms(self) -> tuple[object, ...]:
-        """The master-contract columns, to compare rows of the same contract."""
-        return (
-            self.customer_ref,
-            self.term_start,
-            self.term_end,
-            self.frequency,
-            self.signed_on,
-            self.currency,
-            self.timing,
-            self.alignment,
-            self.day_count,
-            self.auto_renew,
-            self.activated_on,
-            self.renewal_uplift_percent,
-        )
+    def master_terms(self) -> dict[str, object]:
+        """The master-contract columns by the export's name of each, to compare rows of the
+        same contract. Not the customer's text: rows of one contract are those naming one
+        customer, however they write it (its name in other case or spacing, or its id)."""
+        return {
+            "term_start": self.term_start,
+            "term_end": self.term_end,
+            "frequency": self.frequency,
+            "signed_on": self.signed_on,
+            "currency": self.currency,
+            "timing": self.timing,
+            "alignment": self.alignment,
+            "day_count": self.day_count,
+            "auto_renew": self.auto_renew,
+            "activated_on": self.activated_on,
+            "renewal_uplift": self.renewal_uplift_percent,
+        }
 
 
 @attrs.frozen
