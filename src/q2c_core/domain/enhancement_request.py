@@ -249,10 +249,16 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 "expense.incurred_on", "authorized_on", "the work was authorized", WorkNotAuthorized
             ),
         ),
-        # a request is cancelled no earlier than it was asked for, nor before work it holds
+        # a request is cancelled no earlier than it was asked for, nor before work it holds,
+        # nor before a turn it already took (its quote sent, its PO received, its work
+        # authorized): one dated earlier is a mistyped day, and would read as cancelled while
+        # it was still quoted or awaiting its PO (``AwaitingPurchaseOrder``)
         "Cancelled": (
             NotBefore("cancelled_on", "requested_on", "the request"),
             NotBefore("cancelled_on", "last_worked_on", "the last day of work logged"),
+            NotBefore("cancelled_on", "quote_sent_on", "the quote was sent"),
+            NotBefore("cancelled_on", "purchase_order.received_on", "the PO arrived"),
+            NotBefore("cancelled_on", "authorized_on", "the work was authorized"),
         ),
         "Completed": (
             NotBefore("completed_on", "authorized_on", "the work was authorized"),
@@ -655,7 +661,9 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         """Stop the request before it is completed, on a business day; logged work stays
         recorded. Nothing is left to deliver from then on: work invoiced and not credited is
         earned that day (``cancellation_day``). ``InvalidValue`` naming ``cancelled_on`` when
-        it is missing, or ``reason`` when it is no visible text (``_check_reason``)."""
+        it is missing, or ``reason`` when it is no visible text (``_check_reason``); a day
+        before the request, its last work, its quote, its PO or its authorization is refused
+        (``RuleViolated`` naming ``cancelled_on``, ``DAY_ORDER``: new cancellations only)."""
         if cancelled_on is None:
             raise InvalidValue("must be given", field="cancelled_on", aggregate_id=self.id)
         if isinstance(reason, str):

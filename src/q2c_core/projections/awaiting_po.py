@@ -107,11 +107,14 @@ class AwaitingPurchaseOrder(RequestBook):
         if status == "quoted":
             return True
         po_on = req.get("po_on")
+        # a cancellation ends the wait from its day, even one recorded before cancellations
+        # were refused a day before the PO (such a history still loads)
+        cancelled_on = req.get("cancelled_on") if status == "cancelled" else None
+        if cancelled_on is not None and as_of >= cancelled_on:
+            return False
         if po_on is not None:
             return bool(as_of < po_on)
-        if status == "cancelled" and req.get("cancelled_from") == "quoted":
-            return bool(as_of < req["cancelled_on"])
-        return False
+        return status == "cancelled" and req.get("cancelled_from") == "quoted"
 
     def awaiting(self, as_of: date) -> list[AwaitingQuote]:
         """Quoted requests with no PO and no allowance on ``as_of``, oldest quote first;
