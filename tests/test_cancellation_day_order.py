@@ -129,3 +129,33 @@ def test_a_cancellation_recorded_before_the_rule_still_loads_and_ends_the_wait(
     assert rebuilt.awaiting(d(5)) == []
     assert rebuilt.awaiting(d(7)) == []
     assert rebuilt.awaiting(d(12)) == []
+
+
+def test_work_covered_by_an_allowance_is_not_authorized_before_its_quote_was_sent(
+    tmp_path: Path,
+) -> None:
+    """Export, quoted on 10 March, is covered by Acme's prepaid hours: authorizing its work
+    on 5 March is refused (``RuleViolated`` naming ``authorized_on``, nothing recorded), as
+    work behind a PO cannot start before the PO; on 10 March it is authorized."""
+    from q2c_core import AllowanceUnit, Period
+
+    app = open_app(tmp_path)
+    r = export(app, quoted_on=10)
+    hours = app.grant_allowance(
+        app.request(r).customer_id,
+        unit=AllowanceUnit.HOURS,
+        quantity=40,
+        period=Period(date(2024, 1, 1), date(2025, 1, 1)),
+        granted_on=date(2024, 1, 1),
+        actor=A,
+    )
+    app.cover_request_by_allowance(r, hours, actor=A)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as refused:
+        app.authorize_work(r, authorized_on=d(5), actor=A)
+    assert refused.value.field == "authorized_on" and "quote was sent" in str(refused.value)
+    assert app.recorder.max_notification_id() == before
+    assert app.request(r).status is RequestStatus.COVERED_BY_ALLOWANCE
+    app.authorize_work(r, authorized_on=d(10), actor=A)
+    assert app.request(r).status is RequestStatus.AUTHORIZED
+    app.close()

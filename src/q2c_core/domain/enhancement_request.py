@@ -232,6 +232,9 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         "WorkAuthorized": (
             NotBefore("authorized_on", "requested_on", "the request"),
             NotBefore("authorized_on", "purchase_order.received_on", "the PO arrived"),
+            # a quote covered by an allowance (no PO to come after it) is still answered
+            # after it was sent
+            NotBefore("authorized_on", "quote_sent_on", "the quote was sent"),
             # the work is due no earlier than it may start (the review meeting judges "on
             # schedule" by it)
             NotBefore("due_on", "authorized_on", "the work was authorized", in_event=True),
