@@ -2,7 +2,9 @@
 
 Per billed period the row also keeps the contract state its invoice (and corrections since)
 billed, its *basis*, so a changed history (or a voided correction) shows what the next run will
-bill or credit. States are kept once each in ``row["states"]``, a new copy only after a change.
+bill or credit. A basis counts from the day its invoice was drafted until the day it was voided,
+as the period's billed span does (``is_billed``), so a void leaves an earlier day's correction as
+it was. States are kept once each in ``row["states"]``, a new copy only after a change.
 
 An evergreen (``auto_renew``) contract whose term has ended by a query's date (or, billed in
 advance, ends within the period due then) is read as the billing run would bill it on that
@@ -190,7 +192,9 @@ def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
     ``Contract.correction_waits``).
 
     The basis is the contract's state the period's invoice (and corrections since) added up to,
-    kept on the row when the run recorded it; a voided correction rolls it back. The amount is
+    kept on the row when the run recorded it; a voided correction rolls it back. It is read on
+    ``as_of`` (``basis_on``): a period whose invoice was drafted later, or voided by then, is
+    not billed that day, so it has nothing to correct (it is due in full). The amount is
     what ``correct_period`` bills less what it credits, comparing ``charge_period`` on that
     basis with ``charge_period`` on today's state (the billing run's own comparison); negative
     when a credit note is due. A correction of free days only (every amount 0.00) is left out:
@@ -204,8 +208,11 @@ def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
     result = []
     arrears = row["timing"] == "IN_ARREARS"
     for entry in row.get("bases", {}).values():
+        billing = basis_on(entry, as_of)
+        if billing is None:
+            continue
         period = Period(*entry["period"])
-        state = row["states"][entry["steps"][-1][0]]
+        state = row["states"][billing["steps"][-1][0]]
         basis_term = Period(state["start"], state["end"])
         before = charge_period(
             sub_contracts_of(row, state["subs"]),
@@ -245,38 +252,73 @@ def _state(row: Row) -> int:
     return len(states) - 1
 
 
-def record_basis(row: Row, period: Period) -> None:
-    """A run billed the period on the contract's current state (``PeriodBilled``).
+def record_basis(row: Row, period: Period, invoice: str, on: date | None) -> None:
+    """A run billed the period on the contract's current state (``PeriodBilled``), by
+    ``invoice`` (``""``: billed free of charge, no invoice) on day ``on`` (``None`` in events
+    recorded without it: billed on every day).
 
     The run records the event right after planning on the version it names as the basis, with
-    no change to the sub-contracts or term in between, so the current state is that basis.
+    no change to the sub-contracts or term in between, so the current state is that basis. A
+    period billed again after its invoice was voided gets a basis of its own: each counts from
+    its day until its invoice's void day (``basis_on``).
     """
     bases = row.setdefault("bases", {})
-    bases[period_key(period)] = {"period": [period.start, period.end], "steps": [[_state(row), []]]}
+    entry = bases.setdefault(
+        period_key(period), {"period": [period.start, period.end], "billings": []}
+    )
+    entry["billings"].append(
+        {"invoice": invoice, "from": on, "until": None, "steps": [[_state(row), []]]}
+    )
 
 
 def record_correction(row: Row, period: Period, document_ids: list[str]) -> None:
-    """A run corrected the period to the contract's current state (``PeriodCorrected``)."""
+    """A run corrected the period to the contract's current state (``PeriodCorrected``): the
+    basis billed last (the one the contract keeps)."""
     entry = row.setdefault("bases", {}).get(period_key(period))
-    if entry is not None:
-        entry["steps"].append([_state(row), document_ids])
+    if entry is not None and entry["billings"]:
+        entry["billings"][-1]["steps"].append([_state(row), document_ids])
 
 
-def release_basis(row: Row, period: Period) -> None:
-    """The period's invoice was voided: it is due again in full (``PeriodReleased``)."""
-    row.setdefault("bases", {}).pop(period_key(period), None)
+def release_basis(row: Row, invoice: str, day: date | None, period: Period | None = None) -> None:
+    """The invoice that billed periods (``period`` only, or every one) was voided on ``day``:
+    their bases end there (``PeriodReleased``), before it they stand as they were; a void
+    recorded without its day billed them on no day (dropped)."""
+    for key, entry in row.setdefault("bases", {}).items():
+        if period is not None and key != period_key(period):
+            continue
+        kept = []
+        for billing in entry["billings"]:
+            if invoice and billing["invoice"] == invoice and billing["until"] is None:
+                if day is None:
+                    continue  # (billed on no day)
+                billing["until"] = day
+            kept.append(billing)
+        entry["billings"] = kept
 
 
 def release_correction(row: Row, period: Period, document_ids: list[str]) -> None:
     """A correction's documents were voided: the basis rolls back to before it."""
     entry = row.setdefault("bases", {}).get(period_key(period))
-    if entry is None or not document_ids:
+    if entry is None or not entry["billings"] or not document_ids:
         return
-    steps = entry["steps"]
+    billing = entry["billings"][-1]
+    steps = billing["steps"]
     for i in range(len(steps) - 1, 0, -1):
         if document_ids[0] in steps[i][1]:
-            entry["steps"] = steps[:i]
+            billing["steps"] = steps[:i]
             return
+
+
+def basis_on(entry: dict[str, Any], day: date) -> dict[str, Any] | None:
+    """The basis of a billed period (an entry of ``row["bases"]``) that stands at the end of
+    ``day``: billed by then (``from``, ``None``: every day) and not voided by then (``until``,
+    ``None``: not voided); None when the period was not billed that day."""
+    live = None
+    for billing in entry["billings"]:
+        since, until = billing["from"], billing["until"]
+        if (since is None or since <= day) and (until is None or until > day):
+            live = billing
+    return live
 
 
 def is_billed(row: Row, period: Period, day: date) -> bool:

@@ -400,8 +400,11 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         drafted (or the run billed it) and the day the invoice was voided (``billed``:
         ``[start, end, invoice, from, until]``), where 18 kept a span with no day and dropped
         it on a void: a period billed by an invoice drafted on 1 April read billed on 15 March,
-        and a void on 20 April made it due again on 10 April."""
-        return {"rows": 19}
+        and a void on 20 April made it due again on 10 April; 20 keeps each billing of a
+        period's basis (``bases``: ``billings``, each with its invoice and the days it counts
+        ``from`` and ``until``) where 19 kept one basis, dropped on a void whatever its day:
+        a void dated 20 January erased the correction 10 January read."""
+        return {"rows": 20}
 
     replay_cost = 14.0
 
@@ -620,10 +623,10 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         on = getattr(e, "billed_on", None)
         if e.invoice_id is None:
             row["billed"].append([e.period.start, e.period.end, "", on, None])
-            record_basis(row, e.period)
+            record_basis(row, e.period, "", on)
             return
         row["billed"].append([e.period.start, e.period.end, uuid_hex(e.invoice_id.int), on, None])
-        record_basis(row, e.period)
+        record_basis(row, e.period, uuid_hex(e.invoice_id.int), on)
         marker = self.get(f"invc:{uuid_hex(e.invoice_id.int)}") or {"contracts": []}
         if oid not in marker["contracts"]:
             marker["contracts"].append(oid)
@@ -633,8 +636,9 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
     def _period_released(self, e: Any, oid: str) -> None:
         """The invoice of a billed period was voided: the period is due again from the void's
         day (the event carries none: the invoice's ``held:`` row keeps it, ``_voided`` ends
-        the spans there), before it billed as it was; a void recorded without its day billed
-        it on no day."""
+        the spans and the basis there), before it billed as it was, with its basis (so an
+        earlier day's correction stands: ``release_basis``); a void recorded without its day
+        billed it on no day."""
         row = self.touch(f"con:{oid}")
         if row is None:
             return
@@ -650,7 +654,8 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
                     b[4] = voided_on  # (None while the void recorded in the same save waits)
             kept.append(b)
         row["billed"] = kept
-        release_basis(row, e.period)
+        if held is None or held["voided"]:
+            release_basis(row, inv, voided_on, e.period)
 
     @handles("Contract.PeriodCorrected", "Contract.PeriodCorrectionReleased")
     def _period_corrected(self, e: Any, oid: str) -> None:
@@ -745,8 +750,9 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
     @handles("Invoice.Voided")
     def _voided(self, e: Any, oid: str) -> None:
         """A voided invoice holds its work, and bills the contract periods its lines name (their
-        spans, ``is_billed``), until the day it was voided: on no day when the void was
-        recorded without one (``Invoice.holds_work_on``)."""
+        spans, ``is_billed``, and the bases of those it billed, ``release_basis``), until the
+        day it was voided: on no day when the void was recorded without one
+        (``Invoice.holds_work_on``)."""
         self._hold_voided(e, oid)
         marker = self.get(f"invc:{oid}")
         if marker is None:
@@ -756,6 +762,7 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
             row = self.touch(f"con:{contract}")
             if row is None:
                 continue
+            release_basis(row, oid, voided_on)
             if voided_on is None:  # (billed on no day)
                 row["billed"] = [b for b in row["billed"] if b[2] != oid]
                 continue
