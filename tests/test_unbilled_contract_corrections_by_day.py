@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from test_contract_billing import A, contract, customer, sub
+from test_contract_billing import A, contract, customer, issue, sub
 
-from q2c_core import QuoteToCash
+from q2c_core import InvoiceKind, QuoteToCash
 from q2c_core.projections import UnbilledRevenue, catch_up, rebuild
 
 JANUARY = "2024-01-01..2024-01-31"
@@ -56,3 +56,52 @@ def test_voiding_a_period_invoice_leaves_the_correction_of_earlier_days(tmp_path
     assert contract_items(app, date(2024, 1, 10)) == correction
     assert contract_items(app, date(2024, 1, 19)) == correction
     assert contract_items(app, date(2024, 1, 20)) == {("contract_period", JANUARY): "200.00"}
+
+
+def test_a_correction_is_billed_from_its_runs_day_until_its_void_day(tmp_path: Any) -> None:
+    """The run of 15 January bills S2's January (100.00) on an extra invoice; that invoice is
+    voided on 20 January. 10 January read the correction due before the run and still does
+    after it; 16 January read nothing due after the run and still does after the void; from 20
+    January the correction is due again."""
+    app, _ = acme_with_a_second_product(tmp_path)
+    correction = {("contract_correction", JANUARY): "100.00"}
+    assert contract_items(app, date(2024, 1, 10)) == correction
+
+    run = app.run_billing(date(2024, 1, 15), actor=A)
+    [extra] = [d.invoice_id for d in run.documents]
+
+    assert contract_items(app, date(2024, 1, 10)) == correction
+    assert contract_items(app, date(2024, 1, 16)) == {}
+
+    app.void_invoice(extra, reason="billed twice", actor=A, voided_on=date(2024, 1, 20))
+
+    assert contract_items(app, date(2024, 1, 10)) == correction
+    assert contract_items(app, date(2024, 1, 16)) == {}
+    assert contract_items(app, date(2024, 1, 20)) == correction
+
+
+def test_a_credit_note_correction_counts_until_its_void_day(tmp_path: Any) -> None:
+    """Acme's contract bills S1 (1,200.00 a year) and S2 (3,100.00 a year) monthly; January's
+    invoice (358.33) is issued on 2 January. S2 is removed from 21 January: 10 January reads a
+    correction of -91.66 (S2's last 11 days). The run of 15 January drafts that credit note,
+    voided on 20 January: 10 January still reads the -91.66 due, 16 January nothing, and from
+    20 January the -91.66 is due again."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path}/acme.db")
+    acme = customer(app)
+    cid = contract(app, acme, subs=(sub("S1"), sub("S2", price=3100)))
+    [january] = app.run_billing(date(2024, 1, 1), actor=A).invoice_ids
+    issue(app, january, date(2024, 1, 2))
+    app.remove_sub_contract(cid, "S2", effective_to=date(2024, 1, 21), actor=A)
+    credit = {("contract_correction", JANUARY): "-91.66"}
+    assert contract_items(app, date(2024, 1, 10)) == credit
+
+    [note] = app.run_billing(date(2024, 1, 15), actor=A).invoice_ids
+    assert app.invoice(note).kind is InvoiceKind.CREDIT_NOTE
+    assert contract_items(app, date(2024, 1, 10)) == credit
+    assert contract_items(app, date(2024, 1, 16)) == {}
+
+    app.void_invoice(note, reason="not yet", actor=A, voided_on=date(2024, 1, 20))
+
+    assert contract_items(app, date(2024, 1, 10)) == credit
+    assert contract_items(app, date(2024, 1, 16)) == {}
+    assert contract_items(app, date(2024, 1, 20)) == credit

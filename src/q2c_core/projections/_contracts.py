@@ -3,8 +3,9 @@
 Per billed period the row also keeps the contract state its invoice (and corrections since)
 billed, its *basis*, so a changed history (or a voided correction) shows what the next run will
 bill or credit. A basis counts from the day its invoice was drafted until the day it was voided,
-as the period's billed span does (``is_billed``), so a void leaves an earlier day's correction as
-it was. States are kept once each in ``row["states"]``, a new copy only after a change.
+as the period's billed span does (``is_billed``), and a correction of it from its run's day until
+its documents' void day, so a run or a void leaves an earlier day's correction as it was. States
+are kept once each in ``row["states"]``, a new copy only after a change.
 
 An evergreen (``auto_renew``) contract whose term has ended by a query's date (or, billed in
 advance, ends within the period due then) is read as the billing run would bill it on that
@@ -194,7 +195,8 @@ def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
     The basis is the contract's state the period's invoice (and corrections since) added up to,
     kept on the row when the run recorded it; a voided correction rolls it back. It is read on
     ``as_of`` (``basis_on``): a period whose invoice was drafted later, or voided by then, is
-    not billed that day, so it has nothing to correct (it is due in full). The amount is
+    not billed that day, so it has nothing to correct (it is due in full), and a correction
+    counts from its run's day until its documents' void day. The amount is
     what ``correct_period`` bills less what it credits, comparing ``charge_period`` on that
     basis with ``charge_period`` on today's state (the billing run's own comparison); negative
     when a credit note is due. A correction of free days only (every amount 0.00) is left out:
@@ -212,7 +214,14 @@ def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
         if billing is None:
             continue
         period = Period(*entry["period"])
-        state = row["states"][billing["steps"][-1][0]]
+        # the latest correction standing that day, else the billing's own state (the first)
+        state = row["states"][
+            next(
+                index
+                for index, _, since, until in reversed(billing["steps"])
+                if (since is None or since <= as_of) and (until is None or until > as_of)
+            )
+        ]
         basis_term = Period(state["start"], state["end"])
         before = charge_period(
             sub_contracts_of(row, state["subs"]),
@@ -267,16 +276,19 @@ def record_basis(row: Row, period: Period, invoice: str, on: date | None) -> Non
         period_key(period), {"period": [period.start, period.end], "billings": []}
     )
     entry["billings"].append(
-        {"invoice": invoice, "from": on, "until": None, "steps": [[_state(row), []]]}
+        {"invoice": invoice, "from": on, "until": None, "steps": [[_state(row), [], None, None]]}
     )
 
 
-def record_correction(row: Row, period: Period, document_ids: list[str]) -> None:
+def record_correction(row: Row, period: Period, document_ids: list[str], on: date | None) -> None:
     """A run corrected the period to the contract's current state (``PeriodCorrected``): the
-    basis billed last (the one the contract keeps)."""
+    basis billed last (the one the contract keeps), from the run's day ``on`` (``None`` in
+    events recorded without it: from every day) until its documents are voided
+    (``release_correction``). Each step is ``[state, documents, from, until]``; the first, the
+    billing's own, counts on the billing's days."""
     entry = row.setdefault("bases", {}).get(period_key(period))
     if entry is not None and entry["billings"]:
-        entry["billings"][-1]["steps"].append([_state(row), document_ids])
+        entry["billings"][-1]["steps"].append([_state(row), document_ids, on, None])
 
 
 def release_basis(row: Row, invoice: str, day: date | None, period: Period | None = None) -> None:
@@ -296,17 +308,22 @@ def release_basis(row: Row, invoice: str, day: date | None, period: Period | Non
         entry["billings"] = kept
 
 
-def release_correction(row: Row, period: Period, document_ids: list[str]) -> None:
-    """A correction's documents were voided: the basis rolls back to before it."""
-    entry = row.setdefault("bases", {}).get(period_key(period))
-    if entry is None or not entry["billings"] or not document_ids:
-        return
-    billing = entry["billings"][-1]
-    steps = billing["steps"]
-    for i in range(len(steps) - 1, 0, -1):
-        if document_ids[0] in steps[i][1]:
-            billing["steps"] = steps[:i]
-            return
+def release_correction(row: Row, document: str, day: date | None) -> None:
+    """A document of a period's correction was voided on ``day`` (``PeriodCorrectionReleased``,
+    its documents voided together): the correction ends there, so from that day the basis is
+    back to before it, and before it the correction stands as it was; a void recorded without
+    its day corrected it on no day (dropped)."""
+    for entry in row.setdefault("bases", {}).values():
+        for billing in entry["billings"]:
+            steps = billing["steps"]
+            kept = steps[:1]
+            for step in steps[1:]:
+                if document in step[1] and step[3] is None:
+                    if day is None:
+                        continue  # (corrected on no day)
+                    step[3] = day
+                kept.append(step)
+            billing["steps"] = kept
 
 
 def basis_on(entry: dict[str, Any], day: date) -> dict[str, Any] | None:

@@ -402,8 +402,11 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         it on a void: a period billed by an invoice drafted on 1 April read billed on 15 March,
         and a void on 20 April made it due again on 10 April; 20 keeps each billing of a
         period's basis (``bases``: ``billings``, each with its invoice and the days it counts
-        ``from`` and ``until``) where 19 kept one basis, dropped on a void whatever its day:
-        a void dated 20 January erased the correction 10 January read."""
+        ``from`` and ``until``) and each correction of it with its run's day and its
+        documents' void day (``steps``: ``[state, documents, from, until]``), where 19 kept
+        one basis, dropped on a void whatever its day, and its corrections with no day: a void
+        dated 20 January erased the correction 10 January read, and a run dated 15 January
+        billed it on 10 January too."""
         return {"rows": 20}
 
     replay_cost = 14.0
@@ -659,15 +662,27 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
 
     @handles("Contract.PeriodCorrected", "Contract.PeriodCorrectionReleased")
     def _period_corrected(self, e: Any, oid: str) -> None:
-        """A run corrected a billed period, or that correction's documents were voided."""
+        """A run corrected a billed period from its day (``corrected_on``), or that
+        correction's documents were voided: it stands until their void's day (the event
+        carries none: ``_voided`` ends it there, each document remembering its contracts
+        in ``invc:``; an invoice's ``held:`` row keeps the day when its void came first), a
+        void recorded without its day corrected it on no day."""
         row = self.touch(f"con:{oid}")
         if row is None:
             return
         ids = [uuid_hex(d.int) for d in e.document_ids]
         if type(e).__name__ == "PeriodCorrected":
-            record_correction(row, e.period, ids)
-        else:
-            release_correction(row, e.period, ids)
+            record_correction(row, e.period, ids, getattr(e, "corrected_on", None))
+            for document in ids:
+                marker = self.get(f"invc:{document}") or {"contracts": []}
+                if oid not in marker["contracts"]:
+                    marker["contracts"] = sorted({*marker["contracts"], oid})
+                    self.put(f"invc:{document}", marker)
+            return
+        for document in ids:
+            held = self.get(f"held:{document}")
+            if held is not None and held["voided"]:
+                release_correction(row, document, held["voided_on"])
 
     @handles("Invoice.Drafted")
     def _drafted(self, e: Any, oid: str) -> None:
@@ -750,9 +765,9 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
     @handles("Invoice.Voided")
     def _voided(self, e: Any, oid: str) -> None:
         """A voided invoice holds its work, and bills the contract periods its lines name (their
-        spans, ``is_billed``, and the bases of those it billed, ``release_basis``), until the
-        day it was voided: on no day when the void was recorded without one
-        (``Invoice.holds_work_on``)."""
+        spans, ``is_billed``, and the bases of those it billed, ``release_basis``, or the
+        corrections it made, ``release_correction``), until the day it was voided: on no day
+        when the void was recorded without one (``Invoice.holds_work_on``)."""
         self._hold_voided(e, oid)
         marker = self.get(f"invc:{oid}")
         if marker is None:
@@ -763,6 +778,7 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
             if row is None:
                 continue
             release_basis(row, oid, voided_on)
+            release_correction(row, oid, voided_on)
             if voided_on is None:  # (billed on no day)
                 row["billed"] = [b for b in row["billed"] if b[2] != oid]
                 continue
