@@ -758,7 +758,9 @@ class ImportCommands(BaseApp):
         ``ERP-1``: the same service billed twice). A sub-contract already on its contract is skipped
         when the row says what is recorded (its price: the one in force on ``imported_on``, a
         re-price and a renewal's uplift included), removed or extended when only its end date
-        differs (other terms are refused naming the column); a new one is added. A description
+        differs (other terms are refused naming the column); a new one is added (one new to a
+        contract recorded before needs its ``effective_from``: left empty, refused naming it,
+        as its term's start would bill it back over periods already invoiced). A description
         the CRM corrected is recorded as that correction (``Contract.describe_sub_contract``;
         counted in the report's ``corrected``); another kind is refused naming the command that
         corrects it (``describe_sub_contract``). A new sub-contract whose id is live on another
@@ -787,6 +789,8 @@ class ImportCommands(BaseApp):
             first_sub: dict[tuple[UUID, str, str], ContractRow] = {}
             # contracts a sub-contract of the file moved away from, not named by a row yet
             left: dict[UUID, Contract] = {}
+            # contracts this file signs: only their sub-contracts start with the term by default
+            signed: set[UUID] = set()
             listed, customers = self._subs_listed(rows)
             recorded = skipped = corrected = 0
             for row in rows:
@@ -804,6 +808,7 @@ class ImportCommands(BaseApp):
                         contracts[key] = contract
                         first_row[key] = row
                         if new:
+                            signed.add(contract.id)
                             customer.add_contract(contract.id, actor)
                             touched[customer.id] = customer
                             recorded += 1
@@ -825,6 +830,18 @@ class ImportCommands(BaseApp):
                     moved = False
                     if sub.sub_id not in contract.sub_contracts:
                         _check_sub_id_as_written(sub.sub_id, contract, first_sub, key)
+                        if not sub.effective_from_given and contract.id not in signed:
+                            # its term's start is no start day here: the run would bill it
+                            # back to that day, over periods already invoiced
+                            raise RuleViolated(
+                                f"needed for sub-contract {sub.sub_id!r}, new to contract "
+                                f"{contract.number} which q2c already bills (without it the "
+                                "sub-contract would start on the term's start, "
+                                f"{row.term_start.isoformat()}, and be billed back to it)",
+                                field="effective_from",
+                                aggregate_id=contract.id,
+                                value=sub.sub_id,
+                            )
                         loaded = {**left, **{c.id: c for c in contracts.values()}}
                         moved_away = self._moved_here(customer, contract, sub, loaded, listed)
                         self.know_renewals(contract)

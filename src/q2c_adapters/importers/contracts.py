@@ -17,7 +17,8 @@ description, kind, date or price without its ``sub_id`` refuses the file). Colum
   ``activated_on`` [active_from] or ``status`` = active (activated on the term start; an empty
   status leaves the contract signed, any other status is refused);
 - sub-contract: ``sub_id`` [item_id, line_id], ``description`` [item, product], ``kind`` [type]
-  (product, licence, site, service), ``effective_from`` [item_start] (default: term start),
+  (product, licence, site, service), ``effective_from`` [item_start] (default: term start, for
+  a contract new to q2c only: a sub-contract new to a recorded contract without it is refused),
   ``effective_to`` [item_end] (last day covered, inclusive; empty: open-ended),
   ``annual_price`` [price, yearly_price] (of a recorded sub-contract: the price in force on the
   import's day, as ``reprice_sub_contract`` and renewals with uplift set it; another refuses
@@ -218,6 +219,7 @@ def read_contracts_csv(
                     # without a currency: in the contract's, the customer's (the import's)
                     annual_price=price if currency is None else Money(price, currency),
                     effective_to=(_day_after(day(end_text, "effective_to")) if end_text else None),
+                    effective_from_given=bool(from_text),
                 )
             signed_text = raw.get("signed_on")
             uplift = raw.get("renewal_uplift").rstrip("%").strip()

@@ -116,7 +116,9 @@ def _refused(line: int, field: str, rule: str, value: Any) -> InvalidValue:
 class SubContractRow:
     """A sub-contract line of a CRM contract export. ``annual_price`` is Money, or an amount
     in its contract's currency (the row's, else the customer's: an export without a currency
-    column)."""
+    column). ``effective_from_given`` is False when the export left its start day empty
+    (``effective_from`` is then its row's term start, which only a new contract's sub-contract
+    may take: one added to a contract already billed would be billed back to that day)."""
 
     sub_id: str
     description: str
@@ -124,6 +126,7 @@ class SubContractRow:
     effective_from: date
     annual_price: Money | Decimal
     effective_to: date | None = None
+    effective_from_given: bool = True
 
 
 @attrs.frozen

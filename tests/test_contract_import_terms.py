@@ -1,0 +1,126 @@
+"""A CRM export read against a contract q2c already bills: the current (renewed) term, a site
+the CRM adds later, the price column of a new row, and a site the CRM no longer lists.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import pytest
+
+from q2c_adapters.importers import ContractImporter
+from q2c_core import Money, QuoteToCash
+from q2c_core.domain.import_batch import ImportRejected, ImportReport
+
+A = "crm"
+HEADER = (
+    "contract;customer;currency;term_start;term_end;frequency;status;"
+    "sub_id;description;kind;effective_from;effective_to;annual_price\n"
+)
+EVERGREEN = (
+    "contract;customer;currency;term_start;term_end;frequency;status;auto_renew;"
+    "renewal_uplift;sub_id;description;kind;effective_from;annual_price\n"
+)
+
+
+def row(sub: str, start: str, price: str, *, term: str = "2024-01-01;2024-12-31") -> str:
+    return f"MC-1;Acme GmbH;EUR;{term};monthly;active;{sub};{sub} text;site;{start};;{price}\n"
+
+
+def evergreen_row(sub: str, start: str, price: str, *, term_end: str = "2024-12-31") -> str:
+    return (
+        f"MC-1;Acme GmbH;EUR;2024-01-01;{term_end};monthly;active;yes;10;"
+        f"{sub};{sub} text;site;{start};{price}\n"
+    )
+
+
+def eur(amount: str) -> Money:
+    return Money.of(amount, "EUR")
+
+
+@pytest.fixture
+def app() -> QuoteToCash:
+    return QuoteToCash.open("memory:")
+
+
+def acme(app: QuoteToCash) -> UUID:
+    return app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor=A)
+
+
+def imported(
+    app: QuoteToCash, on: date, header: str, *rows: str, name: str = "crm.csv"
+) -> ImportReport:
+    return ContractImporter(app, today=on).import_bytes(
+        (header + "".join(rows)).encode(), name, actor=A
+    )
+
+
+def refused(app: QuoteToCash, on: date, header: str, *rows: str) -> list[tuple[str, str]]:
+    with pytest.raises(ImportRejected) as caught:
+        imported(app, on, header, *rows)
+    return [(p.field, p.rule) for p in caught.value.problems]
+
+
+def billed_for(app: QuoteToCash, customer: UUID, sub_id: str, year: str) -> Money:
+    """The net invoiced (less credited) for ``sub_id``'s days in ``year``."""
+    total = eur("0")
+    for invoice in app.invoices(customer):
+        sign = -1 if "CREDIT" in str(invoice.kind).upper() else 1
+        for line in invoice.lines:
+            if f"[{sub_id}]" in line.description:
+                period = line.description.split("]: ")[1]
+                if period.startswith(year):
+                    total = total + Money(sign * line.net.amount, "EUR")
+    return total
+
+
+def test_a_site_added_to_a_billed_contract_without_its_start_day_is_refused(
+    app: QuoteToCash,
+) -> None:
+    """MC-1 billed through 2024 and renewed to 2025; the CRM's export of 2025-02-10 adds SITE-N
+    (600.00 a year) with no item_start. Read as from the term's start it would bill twelve 2024
+    months already invoiced: the row is refused naming effective_from, nothing recorded."""
+    customer = acme(app)
+    imported(app, date(2024, 1, 5), HEADER, row("ERP-1", "2024-01-01", "1200.00"), name="v1")
+    (mc1,) = app.customer(customer).contract_ids
+    app.run_billing(date(2024, 12, 31), actor="run")
+    app.renew_contract(mc1, new_end=date(2026, 1, 1), effective=date(2025, 1, 1), actor=A)
+
+    problems = refused(
+        app,
+        date(2025, 2, 10),
+        HEADER,
+        row("ERP-1", "2024-01-01", "1200.00", term="2024-01-01;2025-12-31"),
+        row("SITE-N", "", "600.00", term="2024-01-01;2025-12-31"),
+    )
+
+    assert [field for field, _ in problems] == ["effective_from"]
+    assert "SITE-N" in problems[0][1]
+    assert "SITE-N" not in app.contract(mc1).sub_contracts
+    app.run_billing(date(2025, 2, 10), actor="run")
+    assert billed_for(app, customer, "SITE-N", "2024") == eur("0")
+
+
+def test_a_site_added_mid_term_without_its_start_day_is_refused(app: QuoteToCash) -> None:
+    """A site the CRM adds in June with no item_start is not billed from January."""
+    acme(app)
+    imported(app, date(2024, 1, 5), HEADER, row("ERP-1", "2024-01-01", "1200.00"), name="v1")
+
+    problems = refused(
+        app, date(2024, 6, 10), HEADER, row("ERP-1", "", "1200.00"), row("SITE-N", "", "600.00")
+    )
+
+    assert [field for field, _ in problems] == ["effective_from"]
+
+
+def test_a_new_contract_s_sites_start_with_its_term_when_the_export_gives_no_day(
+    app: QuoteToCash,
+) -> None:
+    """For a contract new to q2c the term's start is the start of each site it lists."""
+    customer = acme(app)
+    imported(app, date(2024, 1, 5), HEADER, row("ERP-1", "", "1200.00"), row("SITE-N", "", "600"))
+
+    (mc1,) = app.customer(customer).contract_ids
+    subs = app.contract(mc1).sub_contracts
+    assert subs["ERP-1"].effective_from == subs["SITE-N"].effective_from == date(2024, 1, 1)
