@@ -124,3 +124,48 @@ def test_a_new_contract_s_sites_start_with_its_term_when_the_export_gives_no_day
     (mc1,) = app.customer(customer).contract_ids
     subs = app.contract(mc1).sub_contracts
     assert subs["ERP-1"].effective_from == subs["SITE-N"].effective_from == date(2024, 1, 1)
+
+
+def test_a_new_site_starting_before_an_uplift_renewal_is_refused_on_its_price(
+    app: QuoteToCash,
+) -> None:
+    """Evergreen MC-1 (+10 % a renewal) lapsed on 2025-01-01. The export of 2025-02-10 adds
+    SITE-N from 2024-06-01 at 660.00, the price in force that day: recorded from June at 660.00
+    and uplifted, 2025 would be billed at 726.00. What it cost in 2024 the export does not say:
+    refused naming annual_price, nothing recorded."""
+    customer = acme(app)
+    imported(app, date(2024, 1, 5), EVERGREEN, evergreen_row("ERP-1", "2024-01-01", "1200.00"))
+    (mc1,) = app.customer(customer).contract_ids
+
+    problems = refused(
+        app,
+        date(2025, 2, 10),
+        EVERGREEN,
+        evergreen_row("ERP-1", "2024-01-01", "1320.00"),
+        evergreen_row("SITE-N", "2024-06-01", "660.00"),
+    )
+
+    assert [field for field, _ in problems] == ["annual_price"]
+    assert "2025-01-01" in problems[0][1]
+    assert "SITE-N" not in app.contract(mc1).sub_contracts
+
+
+def test_a_new_site_from_the_current_term_is_billed_at_the_exported_price(
+    app: QuoteToCash,
+) -> None:
+    """Given from the renewed term's start, SITE-N is billed at 660.00, and the same export sent
+    again is skipped as recorded."""
+    customer = acme(app)
+    imported(app, date(2024, 1, 5), EVERGREEN, evergreen_row("ERP-1", "2024-01-01", "1200.00"))
+    (mc1,) = app.customer(customer).contract_ids
+    rows = (
+        evergreen_row("ERP-1", "2024-01-01", "1320.00"),
+        evergreen_row("SITE-N", "2025-01-01", "660.00"),
+    )
+    imported(app, date(2025, 2, 10), EVERGREEN, *rows, name="v2")
+    app.run_billing(date(2025, 2, 10), actor="run")
+
+    site = app.contract(mc1).sub_contracts["SITE-N"]
+    assert site.price_on(date(2025, 2, 10)) == eur("660.00")
+    again = imported(app, date(2025, 2, 10), EVERGREEN, *rows, name="v3")
+    assert (again.recorded, again.skipped) == (0, 2)

@@ -760,7 +760,10 @@ class ImportCommands(BaseApp):
         re-price and a renewal's uplift included), removed or extended when only its end date
         differs (other terms are refused naming the column); a new one is added (one new to a
         contract recorded before needs its ``effective_from``: left empty, refused naming it,
-        as its term's start would bill it back over periods already invoiced). A description
+        as its term's start would bill it back over periods already invoiced; its price too is
+        the one in force on ``imported_on``: one starting before a renewal with uplift due by
+        then is refused naming annual_price, its price before that renewal not being given). A
+        description
         the CRM corrected is recorded as that correction (``Contract.describe_sub_contract``;
         counted in the report's ``corrected``); another kind is refused naming the command that
         corrects it (``describe_sub_contract``). A new sub-contract whose id is live on another
@@ -846,6 +849,7 @@ class ImportCommands(BaseApp):
                         moved_away = self._moved_here(customer, contract, sub, loaded, listed)
                         self.know_renewals(contract)
                         if moved_away is None:
+                            _check_new_sub_price(sub, contract, imported_on)
                             contract.add_sub_contract(
                                 SubContract(
                                     sub_id=sub.sub_id,
@@ -2341,6 +2345,53 @@ def _price_in_force(sub: SubContract, contract: Contract, day: date) -> tuple[da
                 term.start, next_term_end(term, contract.renewal_months, contract.renewal_days)
             )
     return on, sub.price_on(on)
+
+
+def _uplifts_through(contract: Contract, day: date) -> list[tuple[date, Decimal]]:
+    """The first day of each term the contract was renewed into with an uplift by ``day``, and
+    the uplift: those recorded (``renewed_on``, known by ``know_renewals``), then those of an
+    evergreen term lapsed by then, as the billing run will renew it (``_price_in_force``)."""
+    recorded = list(zip(contract.renewed_on or (), contract.renewal_uplifts or (), strict=False))
+    found = [(on, uplift) for on, uplift in recorded if on <= day]
+    uplift = contract.renewal_uplift_percent
+    term = contract.term
+    last = contract.expires_on or date.max
+    while uplift is not None and contract.renews_automatically and term.end <= day:
+        if term.end >= last:
+            break
+        found.append((term.end, uplift))
+        term = Period(
+            term.start, next_term_end(term, contract.renewal_months, contract.renewal_days)
+        )
+    return found
+
+
+def _check_new_sub_price(sub: SubContractRow, contract: Contract, imported_on: date) -> None:
+    """A new sub-contract's ``annual_price`` is, as a recorded one's, the price in force on the
+    import's day (``_price_in_force``). Recorded from its ``effective_from``, a renewal with
+    uplift between that day and the import's would raise it above the column: the price it had
+    before that renewal is not in the export, so such a row is refused naming annual_price (it
+    is imported from the current term's start, or added by command with its prices)."""
+    raised = [
+        (on, uplift)
+        for on, uplift in _uplifts_through(contract, imported_on)
+        if uplift != 0
+        and sub.effective_from < on
+        and (sub.effective_to is None or sub.effective_to > on)
+    ]
+    if not raised:
+        return
+    on, uplift = raised[-1]
+    raise RuleViolated(
+        f"sub-contract {sub.sub_id!r} from {sub.effective_from.isoformat()} is new, and the "
+        f"column carries the price in force on {imported_on.isoformat()}: the renewal of "
+        f"{on.isoformat()} raised the prices before it by {uplift} %, and the price before it is "
+        f"not in this export (give effective_from {on.isoformat()}, the current term's start, "
+        "or add it by command: add_sub_contract with its prices)",
+        field="annual_price",
+        aggregate_id=contract.id,
+        value=sub.sub_id,
+    )
 
 
 def _shown(one: Money, other: Money) -> tuple[str, str]:

@@ -22,7 +22,9 @@ description, kind, date or price without its ``sub_id`` refuses the file). Colum
   ``effective_to`` [item_end] (last day covered, inclusive; empty: open-ended),
   ``annual_price`` [price, yearly_price] (of a recorded sub-contract: the price in force on the
   import's day, as ``reprice_sub_contract`` and renewals with uplift set it; another refuses
-  the file naming the price it must carry). A ``sub_id`` is written as recorded: one differing from
+  the file naming the price it must carry; of a new one too: one starting before a renewal
+  with uplift due by the import's day is refused, its earlier price not being given). A
+  ``sub_id`` is written as recorded: one differing from
   its contract's ``ERP-1`` only by case, spaces or punctuation (``erp 1``) refuses the file, as a
   contract number written so does (a second sub-contract would bill the same service twice).
   A ``sub_id`` live on another of the customer's contracts on the row's days moved here on its
