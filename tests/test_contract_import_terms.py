@@ -169,3 +169,33 @@ def test_a_new_site_from_the_current_term_is_billed_at_the_exported_price(
     assert site.price_on(date(2025, 2, 10)) == eur("660.00")
     again = imported(app, date(2025, 2, 10), EVERGREEN, *rows, name="v3")
     assert (again.recorded, again.skipped) == (0, 2)
+
+
+def test_an_export_giving_the_renewed_term_is_read_as_the_contract(app: QuoteToCash) -> None:
+    """MC-1 (2024) renewed by command to 2025: the CRM now shows the current term,
+    2025-01-01..2025-12-31, signed on 2024-01-01 or with no signing day. It is the term q2c
+    records: skipped as recorded, not refused on term_start for good. Another term still is."""
+    customer = acme(app)
+    imported(app, date(2024, 1, 5), HEADER, row("ERP-1", "2024-01-01", "1200.00"), name="v1")
+    (mc1,) = app.customer(customer).contract_ids
+    app.renew_contract(mc1, new_end=date(2026, 1, 1), effective=date(2025, 1, 1), actor=A)
+    current = "2025-01-01;2025-12-31"
+    signed = HEADER.replace("status;", "status;signed_on;")
+
+    report = imported(
+        app,
+        date(2025, 2, 10),
+        signed,
+        row("ERP-1", "2024-01-01", "1200.00", term=current).replace(
+            "active;", "active;2024-01-01;"
+        ),
+        name="v2",
+    )
+    assert (report.recorded, report.skipped) == (0, 1)
+    report = imported(app, date(2025, 2, 10), HEADER, row("ERP-1", "", "1200.00", term=current))
+    assert (report.recorded, report.skipped) == (0, 1)
+
+    problems = refused(
+        app, date(2025, 2, 11), HEADER, row("ERP-1", "", "1200.00", term="2025-01-01;2026-06-30")
+    )
+    assert [field for field, _ in problems] == ["term_end"]

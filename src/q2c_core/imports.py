@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any, cast
 from uuid import UUID
 
 import attrs
@@ -773,7 +774,9 @@ class ImportCommands(BaseApp):
         (ended there, started here, that day); otherwise it is refused naming ``sub_id`` and
         that command. Rows of one contract (its customer however written: name or id) must
         agree (a column that differs is refused by its name) and must agree with what is
-        recorded (an activation day too, when the row gives one); so must rows of one
+        recorded (an activation day too, when the row gives one; the term the one signed or
+        any term recorded since, as a renewed one, and a signing day only when given; a
+        recorded sub-contract's start only when given); so must rows of one
         sub-contract (a repeat as it is is skipped, one with other terms refuses the file).
         """
         self._check_kind(source, ImportKind.CONTRACTS)
@@ -1054,7 +1057,7 @@ class ImportCommands(BaseApp):
         for contract in theirs:
             if contract.number != number:
                 continue
-            differing = _terms_differing(contract, row)
+            differing = _terms_differing(contract, row, self._recorded_terms(contract))
             if differing:
                 raise RuleViolated(
                     f"contract {row.number} is recorded with another "
@@ -1089,6 +1092,21 @@ class ImportCommands(BaseApp):
         if row.activated_on is not None and contract.status is ContractStatus.SIGNED:
             contract.activate(row.activated_on, actor)
         return contract, True
+
+    def _recorded_terms(self, contract: Contract) -> list[Period]:
+        """Each term of a recorded contract, from its events: the term it was signed for, then
+        each term a renewal (``Renewed``, by command or by the billing run) took it into; the
+        last cut where a termination cut it."""
+        terms: list[Period] = []
+        for e in self.events.get(contract.id, lte=contract.version):
+            name = type(e).__name__
+            if name == "ContractSigned":
+                terms = [cast(Any, e).term]
+            elif name == "Renewed" and terms:
+                terms.append(Period(terms[-1].end, cast(Any, e).new_end))
+        if terms and terms[-1].end != contract.term.end:
+            terms[-1] = Period(terms[-1].start, max(terms[-1].start, contract.term.end))
+        return terms
 
     # -- bank statements -------------------------------------------------------------------------
 
@@ -2234,17 +2252,27 @@ def _close_batch(
     )
 
 
-def _terms_differing(contract: Contract, row: ContractRow) -> list[str]:
+def _terms_differing(contract: Contract, row: ContractRow, terms: Sequence[Period]) -> list[str]:
     """The master-contract columns of a row that disagree with the recorded contract, so a
-    changed CRM export is refused rather than skipped as already imported. The term may end
-    where it was signed to end or where renewals have taken it since."""
+    changed CRM export is refused rather than skipped as already imported. The term may run
+    from its first start to where it was signed to end or where renewals have taken it since,
+    or be one of its recorded ``terms`` (the current one a renewal started, as a CRM shows it).
+    A signing day the row does not give is not compared (its default, the row's term start, is
+    no signing day of a renewed term)."""
     signed_end = contract.term.start + timedelta(days=contract.renewal_days)
+    spans = {(contract.term.start, signed_end), (contract.term.start, contract.term.end)}
+    spans.update((term.start, term.end) for term in terms)
+    starts = {start for start, _ in spans}
     checks = (
-        ("term_start", contract.term.start == row.term_start),
-        ("term_end", row.term_end in (signed_end, contract.term.end)),
+        ("term_start", row.term_start in starts),
+        (
+            "term_end",
+            (row.term_start, row.term_end) in spans
+            or (row.term_start not in starts and row.term_end in {end for _, end in spans}),
+        ),
         ("frequency", contract.frequency is row.frequency),
         ("currency", row.currency is None or contract.currency == row.currency),
-        ("signed_on", contract.signed_on == row.signed_on),
+        ("signed_on", not row.signed_on_given or contract.signed_on == row.signed_on),
         ("timing", contract.timing is row.timing),
         ("alignment", contract.alignment is row.alignment),
         ("day_count", contract.day_count is row.day_count),
@@ -2302,7 +2330,7 @@ def _check_sub_terms(
         for column, same, value in (
             (
                 "effective_from",
-                existing.effective_from == sub.effective_from,
+                not sub.effective_from_given or existing.effective_from == sub.effective_from,
                 f"recorded {existing.effective_from.isoformat()}, "
                 f"this row {sub.effective_from.isoformat()}",
             ),

@@ -10,7 +10,9 @@ description, kind, date or price without its ``sub_id`` refuses the file). Colum
   the customer's);
 - ``term_start`` [start, start_date], ``term_end`` [end, end_date]: the **last day covered**
   (inclusive, as CRMs write it); ``frequency`` (monthly, quarterly, annual), ``signed_on``
-  [signed, signature_date] (default: term start);
+  [signed, signature_date] (default: term start; left empty, not compared with a recorded
+  contract's). The term of a recorded contract may be the one signed (to its current end too)
+  or any term a renewal recorded since (the current one, as a CRM shows it);
 - optional ``timing`` (in_advance, in_arrears), ``alignment`` (anniversary, calendar),
   ``day_count`` (actual, 30/360: the 30E/360 Eurobond basis), ``auto_renew`` [evergreen]
   (yes/no), ``renewal_uplift`` [uplift_percent] (percent added at each automatic renewal),
@@ -245,6 +247,7 @@ def read_contracts_csv(
                     auto_renew=parse_bool(raw.get("auto_renew"), "auto_renew", False),
                     activated_on=activated_on,
                     activated_on_given=bool(activated_text),
+                    signed_on_given=bool(signed_text),
                     sub=sub,
                     renewal_uplift_percent=(
                         parse_decimal(uplift, "renewal_uplift", mark) if uplift else None

@@ -154,6 +154,9 @@ class ContractRow:
     # False when the export only says the contract is active, no day (``activated_on`` is then
     # its term start, the day an activation by this row takes effect)
     activated_on_given: bool = True
+    # False when the export gives no signing day (``signed_on`` is then its term start, which
+    # a recorded contract is not compared with: the term it shows may be a renewed one)
+    signed_on_given: bool = True
 
     def master_terms(self) -> dict[str, object]:
         """The master-contract columns by the export's name of each, to compare rows of the
