@@ -199,3 +199,25 @@ def test_an_export_giving_the_renewed_term_is_read_as_the_contract(app: QuoteToC
         app, date(2025, 2, 11), HEADER, row("ERP-1", "", "1200.00", term="2025-01-01;2026-06-30")
     )
     assert [field for field, _ in problems] == ["term_end"]
+
+
+def test_a_lapsed_evergreen_term_is_read_as_renewed_before_any_run(app: QuoteToCash) -> None:
+    """Evergreen MC-1 (+10 %) lapsed on 2025-01-01, no billing run since. The export of
+    2025-02-10 gives the term to 2025-12-31 and ERP-1 at 1,320.00, as the run will renew it:
+    accepted before the run as after it, whether it shows the term from 2024 or from 2025."""
+    acme(app)
+    imported(app, date(2024, 1, 5), EVERGREEN, evergreen_row("ERP-1", "2024-01-01", "1200.00"))
+
+    report = imported(
+        app,
+        date(2025, 2, 10),
+        EVERGREEN,
+        evergreen_row("ERP-1", "2024-01-01", "1320.00", term_end="2025-12-31"),
+        name="v2",
+    )
+    assert (report.recorded, report.skipped) == (0, 1)
+    current = evergreen_row("ERP-1", "2024-01-01", "1320.00", term_end="2025-12-31")
+    report = imported(
+        app, date(2025, 2, 10), EVERGREEN, current.replace(";2024-01-01;2025", ";2025-01-01;2025")
+    )
+    assert (report.recorded, report.skipped) == (0, 1)

@@ -810,7 +810,9 @@ class ImportCommands(BaseApp):
                     contract = contracts.get(key)
                     if contract is None:
                         batch_contracts = {**left, **{c.id: c for c in contracts.values()}}
-                        contract, new = self._contract_for(customer, row, actor, batch_contracts)
+                        contract, new = self._contract_for(
+                            customer, row, actor, batch_contracts, imported_on
+                        )
                         contracts[key] = contract
                         first_row[key] = row
                         if new:
@@ -1031,6 +1033,7 @@ class ImportCommands(BaseApp):
         row: ContractRow,
         actor: str,
         batch: Mapping[UUID, Contract],
+        imported_on: date,
     ) -> tuple[Contract, bool]:
         """The customer's contract with the row's number, or a new one signed from the row.
 
@@ -1057,7 +1060,7 @@ class ImportCommands(BaseApp):
         for contract in theirs:
             if contract.number != number:
                 continue
-            differing = _terms_differing(contract, row, self._recorded_terms(contract))
+            differing = _terms_differing(contract, row, self._recorded_terms(contract, imported_on))
             if differing:
                 raise RuleViolated(
                     f"contract {row.number} is recorded with another "
@@ -1093,10 +1096,13 @@ class ImportCommands(BaseApp):
             contract.activate(row.activated_on, actor)
         return contract, True
 
-    def _recorded_terms(self, contract: Contract) -> list[Period]:
+    def _recorded_terms(self, contract: Contract, day: date) -> list[Period]:
         """Each term of a recorded contract, from its events: the term it was signed for, then
         each term a renewal (``Renewed``, by command or by the billing run) took it into; the
-        last cut where a termination cut it."""
+        last cut where a termination cut it. An evergreen term lapsed by ``day`` counts as
+        renewed through it, as the billing run will renew it (``term_renewed_through``), as
+        the price column is read (``_price_in_force``): whether a run came first does not
+        decide whether an export is accepted."""
         terms: list[Period] = []
         for e in self.events.get(contract.id, lte=contract.version):
             name = type(e).__name__
@@ -1106,6 +1112,12 @@ class ImportCommands(BaseApp):
                 terms.append(Period(terms[-1].end, cast(Any, e).new_end))
         if terms and terms[-1].end != contract.term.end:
             terms[-1] = Period(terms[-1].start, max(terms[-1].start, contract.term.end))
+        term, through = contract.term, contract.term_renewed_through(day).end
+        while terms and term.end < through:
+            term = Period(
+                term.start, next_term_end(term, contract.renewal_months, contract.renewal_days)
+            )
+            terms.append(Period(terms[-1].end, term.end))
         return terms
 
     # -- bank statements -------------------------------------------------------------------------
@@ -2256,12 +2268,15 @@ def _terms_differing(contract: Contract, row: ContractRow, terms: Sequence[Perio
     """The master-contract columns of a row that disagree with the recorded contract, so a
     changed CRM export is refused rather than skipped as already imported. The term may run
     from its first start to where it was signed to end or where renewals have taken it since,
-    or be one of its recorded ``terms`` (the current one a renewal started, as a CRM shows it).
+    or be one of its recorded ``terms`` (the current one a renewal started, as a CRM shows it;
+    an evergreen term lapsed by the import's day counted as renewed, ``_recorded_terms``).
     A signing day the row does not give is not compared (its default, the row's term start, is
     no signing day of a renewed term)."""
     signed_end = contract.term.start + timedelta(days=contract.renewal_days)
     spans = {(contract.term.start, signed_end), (contract.term.start, contract.term.end)}
     spans.update((term.start, term.end) for term in terms)
+    if terms:
+        spans.add((contract.term.start, terms[-1].end))
     starts = {start for start, _ in spans}
     checks = (
         ("term_start", row.term_start in starts),
