@@ -5,9 +5,11 @@ the CRM adds later, the price column of a new row, and a site the CRM no longer 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from uuid import UUID
 
 import pytest
+from test_cli_imports import q2c
 
 from q2c_adapters.importers import ContractImporter
 from q2c_core import Money, QuoteToCash
@@ -221,3 +223,85 @@ def test_a_lapsed_evergreen_term_is_read_as_renewed_before_any_run(app: QuoteToC
         app, date(2025, 2, 10), EVERGREEN, current.replace(";2024-01-01;2025", ";2025-01-01;2025")
     )
     assert (report.recorded, report.skipped) == (0, 1)
+
+
+def test_a_site_the_export_no_longer_lists_needs_attention(app: QuoteToCash) -> None:
+    """The CRM deleted SITE-B (600.00 a year) from MC-1; its export of 2024-04-01 lists MC-1 with
+    ERP-1 only. It gives no end day, so nothing is recorded for SITE-B, but the report names it
+    as needing attention (ended by command, or listed again), never silently billed on."""
+    customer = acme(app)
+    imported(
+        app,
+        date(2024, 1, 5),
+        HEADER,
+        row("ERP-1", "2024-01-01", "1200.00"),
+        row("SITE-B", "2024-01-01", "600.00"),
+        name="v1",
+    )
+    (mc1,) = app.customer(customer).contract_ids
+
+    report = imported(app, date(2024, 4, 1), HEADER, row("ERP-1", "2024-01-01", "1200.00"))
+
+    assert (report.recorded, report.skipped) == (0, 1)
+    assert app.contract(mc1).sub_contracts["SITE-B"].effective_to is None
+    (item,) = report.needs_attention
+    assert (item.contract_id, item.contract, item.sub_id) == (mc1, "MC-1", "SITE-B")
+    assert "remove_sub_contract" in item.rule
+
+    app.remove_sub_contract(mc1, "SITE-B", effective_to=date(2024, 4, 1), actor=A)
+    report = imported(app, date(2024, 4, 2), HEADER, row("ERP-1", "2024-01-01", "1200.00"))
+    assert report.needs_attention == ()
+
+
+def test_a_site_the_export_moves_to_another_contract_needs_no_attention(
+    app: QuoteToCash,
+) -> None:
+    """SITE-B listed under MC-2 and no longer under MC-1 is moved by the import: nothing to do."""
+    acme(app)
+    imported(
+        app,
+        date(2024, 1, 5),
+        HEADER,
+        row("ERP-1", "2024-01-01", "1200.00"),
+        row("SITE-B", "2024-01-01", "600.00"),
+        name="v1",
+    )
+
+    report = imported(
+        app,
+        date(2024, 4, 1),
+        HEADER,
+        row("ERP-1", "2024-01-01", "1200.00"),
+        row("SITE-B", "2024-04-01", "600.00").replace("MC-1", "MC-2"),
+    )
+
+    assert report.needs_attention == ()
+
+
+def test_the_import_command_prints_what_needs_attention(tmp_path: Path) -> None:
+    """``q2c import contracts`` prints the site the export no longer lists, after its counts."""
+    url = f"sqlite:///{tmp_path / 'billing.db'}"
+    app = QuoteToCash.open(url)
+    try:
+        acme(app)
+        imported(
+            app,
+            date(2024, 1, 5),
+            HEADER,
+            row("ERP-1", "2024-01-01", "1200.00"),
+            row("SITE-B", "2024-01-01", "600.00"),
+        )
+    finally:
+        app.close()
+    export = tmp_path / "crm-april.csv"
+    export.write_text(HEADER + row("ERP-1", "2024-01-01", "1200.00"))
+
+    result = q2c(
+        "import", "contracts", str(export), "--url", url, "--actor", A, "--today", "2024-04-01"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        "  needs attention: contract MC-1, sub-contract SITE-B: listed before, not in this "
+        "export: end it with remove_sub_contract or list it"
+    )

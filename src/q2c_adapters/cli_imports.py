@@ -90,8 +90,9 @@ _WHAT = {
 
 def report_lines(report: ImportReport, file_name: str) -> list[str]:
     """The report as the command prints it: what became of the file, then its counts, one a
-    line. A file imported before says so (and under which name, when another), so a rerun of
-    the same command is seen to record nothing."""
+    line, then what needs attention, one a line (a sub-contract a CRM export no longer lists).
+    A file imported before says so (and under which name, when another), so a rerun of the
+    same command is seen to record nothing."""
     if report.already_imported:
         named = "" if report.file_name == file_name else f" as {report.file_name}"
         head = f"{file_name}: already imported{named} (import {report.import_id}): nothing recorded"
@@ -104,7 +105,12 @@ def report_lines(report: ImportReport, file_name: str) -> list[str]:
         if field in shown or getattr(report, field)
     ]
     width = max(len(str(n)) for _, n in counts)
-    return [head, *(f"  {n:>{width}} {label}" for label, n in counts)]
+    # what the file says that was not recorded, for a person to settle (one a line)
+    attention = [
+        f"  needs attention: contract {item.contract}, sub-contract {item.sub_id}: {item.rule}"
+        for item in report.needs_attention
+    ]
+    return [head, *(f"  {n:>{width}} {label}" for label, n in counts), *attention]
 
 
 def _read(path: Path) -> bytes:

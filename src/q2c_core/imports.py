@@ -54,6 +54,7 @@ from q2c_core.domain.import_batch import (
     ImportRejected,
     ImportReport,
     ImportSource,
+    NeedsAttention,
     RowProblem,
 )
 from q2c_core.domain.import_index import (
@@ -778,6 +779,10 @@ class ImportCommands(BaseApp):
         any term recorded since, as a renewed one, and a signing day only when given; a
         recorded sub-contract's start only when given); so must rows of one
         sub-contract (a repeat as it is is skipped, one with other terms refuses the file).
+        The export is read as each listed contract's full list of sub-contracts: one recorded
+        and billed on or after ``imported_on`` that it no longer lists (nor moves) is not
+        ended, the export giving no day, but named in the report's ``needs_attention``
+        (``_not_listed``), for a person to end by command or the CRM to list again.
         """
         self._check_kind(source, ImportKind.CONTRACTS)
         read_problems = list(problems)
@@ -797,6 +802,8 @@ class ImportCommands(BaseApp):
             left: dict[UUID, Contract] = {}
             # contracts this file signs: only their sub-contracts start with the term by default
             signed: set[UUID] = set()
+            # (contract id, sub id) of sub-contracts this file moved to another contract
+            moved_out: set[tuple[UUID, str]] = set()
             listed, customers = self._subs_listed(rows)
             recorded = skipped = corrected = 0
             for row in rows:
@@ -879,6 +886,7 @@ class ImportCommands(BaseApp):
                             as_sub_id=sub.sub_id,
                         )
                         left.setdefault(moved_away.id, moved_away)
+                        moved_out.add((moved_away.id, sub.sub_id))
                         recorded += 1
                         moved = True
                     if sub.sub_id in contract.sub_contracts:
@@ -930,7 +938,9 @@ class ImportCommands(BaseApp):
                 *touched.values(),
                 *(c for c in changed_contracts.values() if c.pending_events),
             ]
-            return batch.report(already_imported=False), changed
+            unlisted = _not_listed(contracts, listed, signed, moved_out, imported_on)
+            report = attrs.evolve(batch.report(already_imported=False), needs_attention=unlisted)
+            return report, changed
 
         return self._atomically(step)
 
@@ -2262,6 +2272,42 @@ def _close_batch(
         ignored=ignored,
         corrected=corrected,
     )
+
+
+def _not_listed(
+    contracts: Mapping[tuple[UUID, str], Contract],
+    listed: Mapping[tuple[UUID, str], Mapping[str, SubContractRow]],
+    signed: set[UUID],
+    moved_out: set[tuple[UUID, str]],
+    imported_on: date,
+) -> tuple[NeedsAttention, ...]:
+    """The sub-contracts of the recorded contracts a CRM export lists that it no longer lists,
+    billed on or after the import's day. The export is read as each listed contract's full
+    list of sub-contracts, but gives no day one ended: nothing is recorded for them, and the
+    report names each as needing attention (never billed on silently). One the file moved to
+    another contract is not named: the import ended it here."""
+    found: list[NeedsAttention] = []
+    for key, contract in contracts.items():
+        if contract.id in signed:
+            continue
+        in_file = listed.get(key, {})
+        for sub_id, sub in sorted(contract.sub_contracts.items()):
+            if sub_id in in_file or (contract.id, sub_id) in moved_out:
+                continue
+            if sub.effective_to is not None and sub.effective_to <= imported_on:
+                continue
+            found.append(
+                NeedsAttention(
+                    contract_id=contract.id,
+                    contract=contract.number,
+                    sub_id=sub_id,
+                    rule=(
+                        "listed before, not in this export: end it with "
+                        "remove_sub_contract or list it"
+                    ),
+                )
+            )
+    return tuple(found)
 
 
 def _terms_differing(contract: Contract, row: ContractRow, terms: Sequence[Period]) -> list[str]:

@@ -86,10 +86,25 @@ class ImportRejected(InvalidValue):
 
 
 @attrs.frozen
+class NeedsAttention:
+    """Something an import found and did not record, for a person to settle by command: a
+    sub-contract of ``contract`` (its number; ``contract_id``) that a CRM export listing the
+    contract no longer lists, and gives no end day for (``rule`` says what to do)."""
+
+    contract_id: UUID
+    contract: str
+    sub_id: str
+    rule: str
+
+
+@attrs.frozen
 class ImportReport:
     """What an import did: rows read, recorded, skipped as already there, left in suspense;
     ``corrected``: recorded things it corrected (a sub-contract's description the CRM changed),
-    counted apart from the rows."""
+    counted apart from the rows. ``needs_attention``: what the file says that the import did
+    not record and a person must settle (a contract import: sub-contracts still billed that
+    the export no longer lists), in the report of the import that read the file (not kept with
+    the batch: a file imported again reports none)."""
 
     import_id: UUID
     kind: ImportKind
@@ -101,6 +116,7 @@ class ImportReport:
     suspended: int = 0
     ignored: int = 0
     corrected: int = 0
+    needs_attention: tuple[NeedsAttention, ...] = ()
 
 
 class ImportBatch(ChecksFacts, Aggregate):
