@@ -1216,9 +1216,11 @@ def _days(line: RecognitionLine, step: RecognitionStep) -> str:
     (``on_issue``) is the step of no days, not necessarily its first: a credit's difference from
     its days' share, taken back whole on its issue day, but the part of a slice billed in
     advance that a change of its sub-contract ends is taken on the change's day
-    (``rounding_from``), after the slice's months."""
+    (``rounding_from``), after the slice's months, and what a later change of it inside the
+    period moves of the slice on that change's day (``rounding_later``)."""
     if line.on_issue and not step.period.days:
-        if line.rounding_from is not None and step.on == line.rounding_from > line.invoiced_on:
+        changes = [line.rounding_from, *(on for on, _ in line.rounding_later)]
+        if any(on is not None and step.on == on > line.invoiced_on for on in changes):
             return "on change"
         return "on issue"
     if line.rule == "at_completion":

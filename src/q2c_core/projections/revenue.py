@@ -52,8 +52,11 @@ slice of it there, and the billing run rounds the slice before the change on its
 own rate its days would earn a cent more or less than they did before the change was recorded.
 So a slice a change ends earns its days at the rate of the slice it was before the change (the
 run's charge with the sub-contract's later changes left out), and what it is charged at less
-that on the change's day; served and not billed yet, drafted and issued alike. A change never
-moves a day before its effective day, and issuing the slice as drafted moves no day either.
+that on the change's day; served and not billed yet, drafted and issued alike. The run splits
+a sub-contract's rounding among its slices anew at each change, so a later change in the same
+period may move that slice's amount by a cent: that is taken on the later change's day. A
+change never moves a day before its effective day, and issuing the slice as drafted moves no
+day either.
 
 Ratable amounts are computed on the running total: recognised through day D is the line amount
 times the days served through D over the days of the period, rounded half up; a month's share is
@@ -399,6 +402,11 @@ class RecognitionLine:
     # days earned at the rate of the slice before the change, ``_before_change``): the
     # change's day, the one after its period
     rounding_from: date | None = None
+    # of such a charge, the parts of ``on_issue`` counted from a later change of its
+    # sub-contract inside the billing period instead (each its day, in order): the run splits
+    # its rounding among the sub-contract's slices anew at each change, so what a later change
+    # moves of this slice's amount is taken on that change's day, never on a day before it
+    rounding_later: tuple[tuple[date, Decimal], ...] = ()
 
     def _rounding_from(self) -> date:
         """From which day a credit un-earning its days as served counts its rounding part."""
@@ -435,11 +443,14 @@ class RecognitionLine:
         assert self.period is not None
         spread = _EXACT.subtract(self.amount.amount, self.on_issue)
         numerator, denominator = _exact_parts_through(spread, self.period, through, self.day_count)
-        if self.recognised_on is None and (booked or through) < self._rounding_from():
+        day = booked or through
+        if self.recognised_on is None and day < self._rounding_from():
             # (a credit un-earning its days as served: its rounding part, what the days kept
             # are billed at less their share, not counted yet: ``rounding_from``)
             return (Decimal(0), numerator, denominator)
-        return (self.on_issue, numerator, denominator)
+        # (the parts a later change moves are counted from that change's day on)
+        later = sum((part for on, part in self.rounding_later if on > day), Decimal(0))
+        return (self.on_issue - later, numerator, denominator)
 
     def steps(self) -> list[RecognitionStep]:
         """When the books recognise this line, each step a running total (``exact``): a
@@ -468,10 +479,12 @@ class RecognitionLine:
         # than its issue: then booked on that day, after its days)
         later = self.rounding_from is not None and self.rounding_from > start
         if self.on_issue and not later:
-            on_issue: Exact = (self.on_issue, Decimal(0), 1)
-            step = RecognitionStep(
-                start, Period(start, start), self.on_issue, _rounded(on_issue, cur)
+            # (less the parts a later change moves, if it comes after the issue day)
+            taken = self.on_issue - sum(
+                (part for on, part in self.rounding_later if on > start), Decimal(0)
             )
+            on_issue: Exact = (taken, Decimal(0), 1)
+            step = RecognitionStep(start, Period(start, start), taken, _rounded(on_issue, cur))
             result.append((step, on_issue))
         for piece in month_slices(self.period):
             through = piece.end - timedelta(days=1) if piece.days else piece.start
@@ -480,11 +493,13 @@ class RecognitionLine:
                 max(through, start), piece, _value(running), _rounded(running, cur)
             )
             result.append((step, running))
-        if later and result[-1][0].on < self._rounding_from():
-            day = self._rounding_from()
-            whole = self._served_through(day, day)
-            step = RecognitionStep(day, Period(day, day), _value(whole), _rounded(whole, cur))
-            result.append((step, whole))
+        days = [self._rounding_from()] if later else []
+        days += [on for on, _ in self.rounding_later if on > start]
+        for day in days:
+            if result[-1][0].on < day:
+                whole = self._served_through(day, day)
+                step = RecognitionStep(day, Period(day, day), _value(whole), _rounded(whole, cur))
+                result.append((step, whole))
         return result
 
 
@@ -882,9 +897,10 @@ class RevenueSchedule(Projection):
                         before = None if credit else _charged_before_change(rows.get, line, span)
                         if before is not None:
                             # (as it will be earned once issued: ``_document_lines``)
-                            on = Period(span.end, span.end + timedelta(days=1))
-                            pieces.append((row["currency"], amount - before, on, DayCount.ACTUAL))
-                            amount = before
+                            amount = before[0]
+                            for day, part in before[1]:
+                                on = Period(day, day + timedelta(days=1))
+                                pieces.append((row["currency"], part, on, DayCount.ACTUAL))
                         pieces.append((row["currency"], amount, span, convention))
         for key, row in rows.items():
             if key.startswith("con:"):
@@ -916,6 +932,7 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
         convention = DayCount.ACTUAL
         on_issue = Decimal(0)
         rounding_from: date | None = None
+        rounding_later: tuple[tuple[date, Decimal], ...] = ()
         request = ""
         if kind == "MAINTENANCE" and line[P_START] is not None:
             period = Period(line[P_START], line[P_END])
@@ -942,8 +959,10 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
                 if before is not None:
                     # (a slice a change of its sub-contract ends: its days earn at the rate
                     # they did before the change, as they were counted unbilled, and what it
-                    # is billed at less that on the change's day)
-                    on_issue, rounding_from = line[NET] - before, period.end
+                    # is billed at less that on the change's day, the parts later changes
+                    # move on their own days: ``_rounding_parts``)
+                    on_issue, rounding_from = line[NET] - before[0], period.end
+                    rounding_later = tuple(x for x in before[1][1:] if x[1])
         elif kind == "ENHANCEMENT" and line[REQUEST]:
             # earned when the work is completed, or its request cancelled (nothing is left to
             # deliver); a credit of it un-earns it by the same rule, so crediting work not
@@ -967,16 +986,20 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
                 on_issue,
                 request,
                 rounding_from,
+                rounding_later,
             )
         )
     return result
 
 
-def _charged_before_change(get: RowGetter, line: list[Any], period: Period) -> Decimal | None:
+def _charged_before_change(
+    get: RowGetter, line: list[Any], period: Period
+) -> tuple[Decimal, list[tuple[date, Decimal]]] | None:
     """Of a contract line billing a slice that a change of its sub-contract ends inside its
     billing period (``_before_change``), what its days earn at the rate of the slice they were
-    before the change, the days counted as its contract counts them; None for any other line
-    (or one the contract's live terms no longer charge as billed: it earns at its own rate)."""
+    before the change, the days counted as its contract counts them, and the parts of the
+    rest by the day each counts from (``_rounding_parts``); None for any other line (or one
+    the contract's live terms no longer charge as billed: it earns at its own rate)."""
     row = get(f"con:{line[CONTRACT]}") if line[CONTRACT] and line[SUB] else None
     data = row["subs"].get(line[SUB]) if row else None
     if not data or not (
@@ -997,7 +1020,8 @@ def _charged_before_change(get: RowGetter, line: list[Any], period: Period) -> D
             before = _before_change(s, subs, of, term, frequency, convention)
             if before is None:
                 return None
-            return before[0] * day_count(s.period, convention) / before[1]
+            rate = before[0] * day_count(s.period, convention) / before[1]
+            return rate, _rounding_parts(s, subs, of, term, frequency, convention, rate)
     return None
 
 
@@ -1512,22 +1536,29 @@ def _slice_pieces(
     currency = s.amount.currency
     days = day_count(s.period, convention)
     amount = s.amount.amount
-    rate, rounding = amount, Decimal(0)
+    rate = amount
     before = _before_change(s, subs, period, term, frequency, convention)
     if before is not None:
         rate = before[0] * days / before[1]
-        rounding = amount - rate
+    parts = (
+        []
+        if before is None
+        else _rounding_parts(s, subs, period, term, frequency, convention, rate)
+    )
     pieces: list[Piece] = []
     for span in _uncovered(s.period, covered):
-        part, taken = rate, rounding
+        part, n = rate, days
         if span != s.period:
             n = day_count(span, convention)
             part = rate * n / days if days else Decimal(0)
-            taken = rounding * n / days if days else Decimal(0)
         pieces.append((currency, part, span, convention))
-        if taken:
-            on = s.period.end
-            pieces.append((currency, taken, Period(on, on + timedelta(days=1)), DayCount.ACTUAL))
+        for on, rounding in parts:
+            taken = rounding
+            if span != s.period:
+                taken = rounding * n / days if days else Decimal(0)
+            if taken:
+                day = Period(on, on + timedelta(days=1))
+                pieces.append((currency, taken, day, DayCount.ACTUAL))
     return pieces
 
 
@@ -1563,6 +1594,63 @@ def _before_change(
         if x.period.start == s.period.start and x.period.end > s.period.end:
             return x.amount.amount, day_count(x.period, convention)
     return None
+
+
+def _rounding_parts(
+    s: BilledSlice,
+    subs: Sequence[SubContract],
+    period: Period,
+    term: Period,
+    frequency: BillingFrequency,
+    convention: DayCount,
+    rate: Decimal,
+) -> list[tuple[date, Decimal]]:
+    """Of a slice a change of its sub-contract ends (``_before_change``), what it is charged
+    at less ``rate`` (its days' worth at the rate of the slice before the change), in parts
+    by the day each counts from: the run splits the rounding among the sub-contract's slices
+    anew at each change, so a later change inside the period may move the slice's amount by a
+    cent. The change ending it takes what the slice is charged at as that change left it; each
+    later change what it moves the slice's amount by, on its own day. So recording a change
+    never moves a day before its effective day."""
+    currency = s.amount.currency
+    sub = next((x for x in subs if x.sub_id == s.sub_id), None)
+    if sub is None:
+        return [(s.period.end, s.amount.amount - rate)]
+    in_term = period.intersection(term)
+    last = in_term.end if in_term is not None else period.end
+    charged = charge_period([sub], period, term, frequency, convention, currency)
+    later = sorted({x.period.end for x in charged if s.period.end < x.period.end < last})
+    parts: list[tuple[date, Decimal]] = []
+    counted = rate
+    for day in [s.period.end, *later]:
+        # (the sub-contract as the changes through ``day`` left it)
+        until = sub.effective_to
+        then = attrs.evolve(
+            sub,
+            prices=tuple(p for p in sub.prices if p.effective <= day),
+            effective_to=until if until is not None and until <= day else None,
+        )
+        if not then.prices:
+            continue
+        amount = next(
+            (
+                x.amount.amount
+                for x in charge_period([then], period, term, frequency, convention, currency)
+                if x.period == s.period
+            ),
+            None,
+        )
+        if amount is not None:
+            parts.append((day, amount - counted))
+            counted = amount
+    if not parts:
+        return [(s.period.end, s.amount.amount - rate)]
+    # (as the run charges it now: nothing left, unless a version's slice was not found)
+    left = s.amount.amount - counted
+    if left:
+        day, part = parts[-1]
+        parts[-1] = (day, part + left)
+    return parts
 
 
 def _share_credited(
