@@ -138,41 +138,43 @@ def test_a_site_the_crm_moved_to_another_contract_is_billed_by_one_contract_on_e
     assert (again.recorded, again.skipped) == (0, 3)
 
 
-def test_a_site_on_another_contract_the_export_does_not_show_leaving_is_refused(
+def test_a_site_on_another_contract_the_export_does_not_show_needs_attention(
     app: QuoteToCash,
 ) -> None:
-    """An export listing SITE-B under MC-2 but not MC-1 at all does not say SITE-B left MC-1:
-    refused naming ``sub_id`` and the command that moves it, and nothing is recorded."""
+    """An export listing SITE-B under MC-2 but not MC-1 at all does not say SITE-B left MC-1
+    (an id is its contract's own: it may be another site): recorded on MC-2, MC-1's left as
+    it is, and the report names it as needing attention, with the command that moves it."""
     customer = acme(app)
     importer = first_export(app)
-    with pytest.raises(ImportRejected) as refused:
-        importer.import_bytes(
-            export(row("MC-2", "SITE-B", "2024-04-01", "600.00")), "v2.csv", actor=A
-        )
-    (problem,) = refused.value.problems
-    assert problem.field == "sub_id"
-    assert "MC-1" in problem.rule and "reassign_sub_contract" in problem.rule
+    report = importer.import_bytes(
+        export(row("MC-2", "SITE-B", "2024-04-01", "600.00")), "v2.csv", actor=A
+    )
+    # (and HW-1, which this export of MC-2 no longer lists)
+    (attention,) = [a for a in report.needs_attention if a.sub_id == "SITE-B"]
     mc1 = contract_numbered(app, customer, "MC-1")
     mc2 = contract_numbered(app, customer, "MC-2")
+    assert (attention.contract_id, attention.sub_id) == (mc2, "SITE-B")
+    assert "MC-1" in attention.rule and "reassign_sub_contract" in attention.rule
     assert app.contract(mc1).sub_contracts["SITE-B"].effective_to is None
-    assert "SITE-B" not in app.contract(mc2).sub_contracts
+    assert "SITE-B" in app.contract(mc2).sub_contracts
 
 
-def test_one_site_on_two_contracts_of_one_export_is_refused(app: QuoteToCash) -> None:
-    """A file that gives SITE-B under MC-1 and under MC-2 over the same days would bill it
-    twice: refused, nothing recorded."""
+def test_one_id_on_two_contracts_of_one_export_is_two_sites(app: QuoteToCash) -> None:
+    """A file that gives S1 under MC-1 and under MC-2 (each contract numbering its lines)
+    records two sub-contracts, one on each, and needs no attention."""
     customer = acme(app)
-    with pytest.raises(ImportRejected) as refused:
-        ContractImporter(app).import_bytes(
-            export(
-                row("MC-1", "SITE-B", "2024-01-01", "600.00"),
-                row("MC-2", "SITE-B", "2024-04-01", "600.00"),
-            ),
-            "v1.csv",
-            actor=A,
-        )
-    assert [(p.line, p.field) for p in refused.value.problems] == [(3, "sub_id")]
-    assert app.customer(customer).contract_ids == []
+    report = ContractImporter(app).import_bytes(
+        export(
+            row("MC-1", "S1", "2024-01-01", "600.00"),
+            row("MC-2", "S1", "2024-04-01", "900.00"),
+        ),
+        "v1.csv",
+        actor=A,
+    )
+    assert report.needs_attention == ()
+    for number, price in (("MC-1", "600.00"), ("MC-2", "900.00")):
+        held = app.contract(contract_numbered(app, customer, number)).sub_contracts["S1"]
+        assert held.effective_to is None and held.price_on(date(2024, 6, 1)) == eur(price)
 
 
 def test_a_site_the_export_ends_on_one_contract_and_starts_on_another_is_billed_once(

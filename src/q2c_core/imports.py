@@ -764,25 +764,26 @@ class ImportCommands(BaseApp):
         contract recorded before needs its ``effective_from``: left empty, refused naming it,
         as its term's start would bill it back over periods already invoiced; its price too is
         the one in force on ``imported_on``: one starting before a renewal with uplift due by
-        then is refused naming annual_price, its price before that renewal not being given). A
-        description
-        the CRM corrected is recorded as that correction (``Contract.describe_sub_contract``;
-        counted in the report's ``corrected``); another kind is refused naming the command that
-        corrects it (``describe_sub_contract``). A new sub-contract whose id is live on another
-        of the customer's contracts on days the row gives would be billed by both: when the
-        file lists that contract without it, from a day after it began there, it moved on the
-        row's ``effective_from`` and is recorded as ``reassign_sub_contract`` records the move
-        (ended there, started here, that day); otherwise it is refused naming ``sub_id`` and
-        that command. Rows of one contract (its customer however written: name or id) must
-        agree (a column that differs is refused by its name) and must agree with what is
-        recorded (an activation day too, when the row gives one; the term the one signed or
-        any term recorded since, as a renewed one, and a signing day only when given; a
-        recorded sub-contract's start only when given); so must rows of one
-        sub-contract (a repeat as it is is skipped, one with other terms refuses the file).
-        The export is read as each listed contract's full list of sub-contracts: one recorded
-        and billed on or after ``imported_on`` that it no longer lists (nor moves) is not
-        ended, the export giving no day, but named in the report's ``needs_attention``
-        (``_not_listed``), for a person to end by command or the CRM to list again.
+        then is refused naming annual_price, its price before that renewal not being given).
+        A description the CRM corrected is recorded as that correction
+        (``Contract.describe_sub_contract``; counted in the report's ``corrected``); another
+        kind is refused naming the command that corrects it (``describe_sub_contract``). A
+        sub-contract's id is its contract's own; a new one whose id is live on another of the
+        customer's contracts on days the row gives moved when the file lists that contract
+        without it, from a day after it began there: recorded as ``reassign_sub_contract``
+        records the move (ended there, started here, on the row's ``effective_from``). Listed
+        there too, it is another site; a file not listing that contract records it and names it
+        in ``needs_attention`` (if it moved, a person reassigns it before a run bills both).
+        Rows of one contract (its customer however written: name or id) must agree (a column
+        that differs is refused by its name) and must agree with what is recorded (an activation
+        day too, when the row gives one; the term the one signed or any term recorded since, as
+        a renewed one, and a signing day only when given; a recorded sub-contract's start only
+        when given); so must rows of one sub-contract (a repeat as it is is skipped, one with
+        other terms refuses the file). The export is read as each listed contract's full list of
+        sub-contracts: one recorded and billed on or after ``imported_on`` that it no longer
+        lists (nor moves) is not ended, the export giving no day, but named in the report's
+        ``needs_attention`` (``_not_listed``), for a person to end by command or the CRM to list
+        again.
         """
         self._check_kind(source, ImportKind.CONTRACTS)
         read_problems = list(problems)
@@ -804,6 +805,9 @@ class ImportCommands(BaseApp):
             signed: set[UUID] = set()
             # (contract id, sub id) of sub-contracts this file moved to another contract
             moved_out: set[tuple[UUID, str]] = set()
+            # new sub-contracts whose id is live on a contract of the customer the file does
+            # not list: perhaps moved, perhaps another site under the same id (``_moved_here``)
+            also_live: list[NeedsAttention] = []
             listed, customers = self._subs_listed(rows)
             recorded = skipped = corrected = 0
             for row in rows:
@@ -858,7 +862,9 @@ class ImportCommands(BaseApp):
                                 value=sub.sub_id,
                             )
                         loaded = {**left, **{c.id: c for c in contracts.values()}}
-                        moved_away = self._moved_here(customer, contract, sub, loaded, listed)
+                        moved_away = self._moved_here(
+                            customer, contract, sub, loaded, listed, also_live
+                        )
                         self.know_renewals(contract)
                         if moved_away is None:
                             _check_new_sub_price(sub, contract, imported_on)
@@ -939,7 +945,9 @@ class ImportCommands(BaseApp):
                 *(c for c in changed_contracts.values() if c.pending_events),
             ]
             unlisted = _not_listed(contracts, listed, signed, moved_out, imported_on)
-            report = attrs.evolve(batch.report(already_imported=False), needs_attention=unlisted)
+            report = attrs.evolve(
+                batch.report(already_imported=False), needs_attention=(*unlisted, *also_live)
+            )
             return report, changed
 
         return self._atomically(step)
@@ -970,13 +978,17 @@ class ImportCommands(BaseApp):
         sub: SubContractRow,
         loaded: Mapping[UUID, Contract],
         listed: Mapping[tuple[UUID, str], Mapping[str, SubContractRow]],
+        also_live: list[NeedsAttention],
     ) -> Contract | None:
-        """The customer's other contract a new sub-contract row moves from, or None when no other
-        contract holds its id on the days the row gives (ended there by then, as recorded or as
-        the file ends it). Live on another contract on those days, both would bill them: that
-        is a move when the file lists the other contract without it, from a day after it began
-        there (recorded as ``reassign_sub_contract`` records it, on the row's
-        ``effective_from``); else it is refused naming ``sub_id`` and that command."""
+        """The customer's other contract a new sub-contract row moves from, or None when it is
+        another sub-contract. An id is a contract's own (``S1``, a CRM's line number, on each of
+        a customer's contracts): the same id live on another contract on the row's days is the
+        same site moved only when the file lists that contract without it, from a day after it
+        began there (recorded as ``reassign_sub_contract`` records it, on the row's
+        ``effective_from``). Listed there too, it is another site. A file that does not list
+        that contract says neither: the row is recorded, and the report names it as needing
+        attention (``also_live``), for a person to reassign it if it moved, before a run bills
+        both."""
         start, end = sub.effective_from, sub.effective_to or date.max
         for contract_id in customer.contract_ids:
             if contract_id == contract.id:
@@ -995,18 +1007,22 @@ class ImportCommands(BaseApp):
                 continue
             if in_file is not None and given is None and held.effective_from < start:
                 return other
-            raise RuleViolated(
-                f"sub-contract {sub.sub_id!r} is on contract {other.number} from "
-                f"{held.effective_from.isoformat()}"
-                + ("" if held_to is None else f" to {held_to.isoformat()}")
-                + ": both contracts would bill the days they share (a sub-contract moves "
-                f"with reassign_sub_contract({other.number} id, {sub.sub_id!r}, "
-                f"{contract.number} id, effective=..., actor=...); an export listing "
-                f"{other.number} without it moves it from this row's effective_from)",
-                field="sub_id",
-                aggregate_id=other.id,
-                value=sub.sub_id,
-            )
+            if in_file is None:
+                also_live.append(
+                    NeedsAttention(
+                        contract_id=contract.id,
+                        contract=contract.number,
+                        sub_id=sub.sub_id,
+                        rule=(
+                            f"also live on contract {other.number} from "
+                            f"{held.effective_from.isoformat()}"
+                            + ("" if held_to is None else f" to {held_to.isoformat()}")
+                            + ": if it moved, reassign it (reassign_sub_contract, effective "
+                            f"{start.isoformat()}) before a run bills both; an export listing "
+                            f"{other.number} without it moves it"
+                        ),
+                    )
+                )
         return None
 
     def describe_sub_contract(
