@@ -93,6 +93,7 @@ from q2c_core.domain.import_batch import (
     ImportRejected,
     ImportReport,
     ImportSource,
+    NeedsAttention,
     RowProblem,
 )
 from q2c_core.domain.import_rows import (
@@ -283,6 +284,7 @@ __all__ = [
     "MatchedBy",
     "Money",
     "MovedFrom",
+    "NeedsAttention",
     "NotBefore",
     "NotFound",
     "OpenItem",
