@@ -1551,9 +1551,15 @@ class ImportCommands(BaseApp):
     ) -> None:
         """Note a credit by its content ``names`` (``_by_content``): one booked under the bank's
         reference, for a statement without the reference; any, with the payer's account aside,
-        for a statement of the other kind (``_payer_aside``). A name another credit has already
-        is left to it."""
+        for a statement of the other kind (``_payer_aside``). A ``c:`` name another credit has
+        already is left to it. A name with the payer's account aside counts its occurrence
+        within its statement only, so two statements may each give it to their credit (Acme's
+        50.00 in the morning's, Beta's in the evening's, both ``:0``): the credit takes the
+        next occurrence no credit booked that day has under either kind (``_free_occurrence``),
+        so the n-th row of the day's CSV export finds the n-th credit, never new money."""
         for name in names:
+            if name.startswith(_PAYER_ASIDE_KINDS):
+                name = self._free_occurrence(name, noted)
             name_id = BankCreditContentName.create_id(name)
             if name_id in noted:
                 continue
@@ -1563,6 +1569,31 @@ class ImportCommands(BaseApp):
             content_name = BankCreditContentName(name=name, credit_id=credit.id, actor=actor)
             noted[name_id] = content_name
             changed[name_id] = content_name
+
+    def _free_occurrence(self, name: str, noted: Mapping[UUID, BankCreditContentName]) -> str:
+        """``name`` (``<kind>a:<hash>:<n>``, ``_payer_aside``) at the first occurrence from its
+        own that no credit has under either kind (``payers-named/`` nor ``any-payer/``): the
+        credits booked before of that content each keep their own."""
+        kind, aside = _payer_aside_kind(name)
+        base, _, n = aside.rpartition(":")
+        occurrence = int(n)
+        while any(
+            self._content_name(f"{k}{base}:{occurrence}", noted) is not None
+            for k in _PAYER_ASIDE_KINDS
+        ):
+            occurrence += 1
+        return f"{kind}{base}:{occurrence}"
+
+    def _content_name(
+        self, name: str, noted: Mapping[UUID, BankCreditContentName]
+    ) -> BankCreditContentName | None:
+        """The ``BankCreditContentName`` of ``name``, noted by this statement or before."""
+        name_id = BankCreditContentName.create_id(name)
+        content_name = noted.get(name_id)
+        if content_name is None:
+            with contextlib.suppress(NotFound):
+                content_name = self._get(BankCreditContentName, name_id)
+        return content_name
 
     def _booked_by_reference(
         self,
@@ -2198,6 +2229,15 @@ def _by_content(row: BankCreditRow) -> list[str]:
     (``_payer_aside``), for a statement of the other kind."""
     by_reference = [] if row.credit_key.startswith("c:") else row.aliases
     return [*(k for k in by_reference if k.startswith("c:")), *_payer_aside(row, mine=True)]
+
+
+_PAYER_ASIDE_KINDS = ("payers-named/", "any-payer/")
+
+
+def _payer_aside_kind(name: str) -> tuple[str, str]:
+    """A name of ``_payer_aside``: its kind and the ``a:`` name."""
+    kind = next(k for k in _PAYER_ASIDE_KINDS if name.startswith(k))
+    return kind, name[len(kind) :]
 
 
 def _payer_aside(row: BankCreditRow, *, mine: bool) -> list[str]:
