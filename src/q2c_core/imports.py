@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -26,6 +27,7 @@ from q2c_core.domain.allocation import allocate_payment
 from q2c_core.domain.bank_credit import (
     BankCredit,
     BankCreditContentName,
+    BankCreditPayerAccount,
     BankCreditReferenceName,
     StatementCredit,
     SuspenseReason,
@@ -1296,6 +1298,7 @@ class ImportCommands(BaseApp):
                         )
                         skipped_as.setdefault(credit_id, booked.id)
                         self._name_by_reference(booked, row, changed, reference_names, actor)
+                        self._name_payer(booked, row, changed, content_names, actor)
                         skipped += 1
                         continue
                     booked = self._booked_before_as(row) or self._booked_as_entry(row, rows)
@@ -1518,28 +1521,88 @@ class ImportCommands(BaseApp):
         names (its ``c:`` key and aliases, then its names with the payer's account aside as a
         statement of the other kind notes them, ``_payer_aside``) names
         (``BankCreditContentName``) and that may be the row's: the same payer's, where both
-        name the payer's account, and, for a row with the bank's reference, a credit booked by
-        its content (two references are two credits)."""
+        name the payer's account, not a credit of any payer another payer's statement was
+        skipped as (``BankCreditPayerAccount``), and, for a row with the bank's reference, a
+        credit booked by its content (two references are two credits). A name whose credit
+        may not be the row's gives way to its next occurrence: the day's next such credit."""
         content = [k for k in (row.credit_key, *row.aliases) if k.startswith("c:")]
-        for name in (*content, *_payer_aside(row, mine=False)):
-            name_id = BankCreditContentName.create_id(name)
-            content_name = noted.get(name_id)
-            if content_name is None:
-                with contextlib.suppress(NotFound):
-                    content_name = self._get(BankCreditContentName, name_id)
-            if content_name is None:
-                continue
-            kept = changed.get(content_name.credit_id)
-            booked = (
-                kept
-                if isinstance(kept, BankCredit)
-                else self._booked_credit(content_name.credit_id)
-            )
-            if booked is None or not _same_payer(booked.credit, row.credit):
-                continue
-            if row.credit_key.startswith("c:") or booked.credit_key.startswith("c:"):
+        aside = _payer_aside(row, mine=False)
+        for name in (*content, *aside):
+            for each in _from_occurrence(name):
+                content_name = self._content_name(each, noted)
+                if content_name is None:
+                    if self._held_by_a_credit(each, noted):
+                        continue
+                    break
+                kept = changed.get(content_name.credit_id)
+                booked = (
+                    kept
+                    if isinstance(kept, BankCredit)
+                    else self._booked_credit(content_name.credit_id)
+                )
+                if booked is None or not _same_payer(booked.credit, row.credit):
+                    continue
+                if not (row.credit_key.startswith("c:") or booked.credit_key.startswith("c:")):
+                    continue
+                if name in aside and not self._payers_credit(booked, row, changed):
+                    continue
                 return booked
         return None
+
+    def _payers_credit(
+        self, credit: BankCredit, row: BankCreditRow, changed: Mapping[UUID, Aggregate]
+    ) -> bool:
+        """Whether a credit of any payer (a CSV export without an IBAN column booked it) may
+        be the row's: no statement naming payers was skipped as it, or one of the row's payer
+        (``BankCreditPayerAccount``; no account, for an entry without DbtrAcct, is not Acme's
+        IBAN). A row of a statement that cannot name payers may be any payer's."""
+        if not row.names_payers:
+            return True
+        payer = self._payer_account(credit.id, changed)
+        return payer is None or payer.debtor_account == _account_key(row.credit.debtor_account)
+
+    def _payer_account(
+        self, credit_id: UUID, changed: Mapping[UUID, Aggregate]
+    ) -> BankCreditPayerAccount | None:
+        """The ``BankCreditPayerAccount`` of a credit, noted by this statement or before."""
+        payer_id = BankCreditPayerAccount.create_id(credit_id)
+        kept = changed.get(payer_id)
+        if isinstance(kept, BankCreditPayerAccount):
+            return kept
+        with contextlib.suppress(NotFound):
+            return self._get(BankCreditPayerAccount, payer_id)
+        return None
+
+    def _name_payer(
+        self,
+        credit: BankCredit,
+        row: BankCreditRow,
+        changed: dict[UUID, Aggregate],
+        noted: Mapping[UUID, BankCreditContentName],
+        actor: str,
+    ) -> None:
+        """Note the payer's account of a row naming payers (none, for an entry without
+        DbtrAcct) skipped as a credit of any payer (a CSV export without an IBAN column booked
+        it, ``any-payer/`` names; ``BankCreditPayerAccount``): the credit is that payer's from
+        now on, and another payer's credit of its content is new money. Left as it is when a
+        statement named its payer before."""
+        if not row.names_payers or self._payer_account(credit.id, changed) is not None:
+            return
+        for name in _payer_aside(row, mine=False):
+            for each in _from_occurrence(name):
+                content_name = self._content_name(each, noted)
+                if content_name is None:
+                    if self._held_by_a_credit(each, noted):
+                        continue
+                    break
+                if content_name.credit_id == credit.id:
+                    payer = BankCreditPayerAccount(
+                        credit_id=credit.id,
+                        debtor_account=_account_key(row.credit.debtor_account),
+                        actor=actor,
+                    )
+                    changed[payer.id] = payer
+                    return
 
     def _name_by_content(
         self,
@@ -1577,12 +1640,18 @@ class ImportCommands(BaseApp):
         kind, aside = _payer_aside_kind(name)
         base, _, n = aside.rpartition(":")
         occurrence = int(n)
-        while any(
-            self._content_name(f"{k}{base}:{occurrence}", noted) is not None
-            for k in _PAYER_ASIDE_KINDS
-        ):
+        while self._held_by_a_credit(f"{kind}{base}:{occurrence}", noted):
             occurrence += 1
         return f"{kind}{base}:{occurrence}"
+
+    def _held_by_a_credit(self, name: str, noted: Mapping[UUID, BankCreditContentName]) -> bool:
+        """Whether a name with the payer's account aside (``_payer_aside``) is a credit's at
+        its occurrence under either kind: the day's credits of that content are numbered
+        across both (``_free_occurrence``), so a name of the other kind is no end of them."""
+        if not name.startswith(_PAYER_ASIDE_KINDS):
+            return False
+        _, aside = _payer_aside_kind(name)
+        return any(self._content_name(k + aside, noted) is not None for k in _PAYER_ASIDE_KINDS)
 
     def _content_name(
         self, name: str, noted: Mapping[UUID, BankCreditContentName]
@@ -2232,6 +2301,16 @@ def _by_content(row: BankCreditRow) -> list[str]:
 
 
 _PAYER_ASIDE_KINDS = ("payers-named/", "any-payer/")
+
+
+def _from_occurrence(name: str) -> Iterator[str]:
+    """A content name (``<key>:<n>``) at its occurrence and each after it: the same day's
+    further credits of that content. A name without an occurrence is itself alone."""
+    base, _, n = name.rpartition(":")
+    if not n.isdigit():
+        yield name
+        return
+    yield from (f"{base}:{i}" for i in itertools.count(int(n)))
 
 
 def _payer_aside_kind(name: str) -> tuple[str, str]:

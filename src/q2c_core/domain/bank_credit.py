@@ -399,3 +399,21 @@ class BankCreditReferenceName(ChecksFacts, Aggregate):
             raise InvalidValue("must not be empty", field="name")
         self.name = name
         self.credit_id = credit_id
+
+
+class BankCreditPayerAccount(ChecksFacts, Aggregate):
+    """The payer's account of a credit a statement that cannot name payers booked (a CSV export
+    without an IBAN column: any payer's), as the first statement naming payers that was skipped
+    as it names it (a camt.053 from Acme's IBAN; none, for an entry without DbtrAcct). From then
+    on the credit is that payer's: another payer's credit of the same content is new money,
+    never skipped as it. Saved when the statement is skipped; one per credit."""
+
+    @staticmethod
+    def create_id(credit_id: UUID, **_: Any) -> UUID:
+        """One per credit."""
+        return named_id("bank-credit-payer-account", str(credit_id))
+
+    @event("BankCreditPayerAccountNamed")
+    def __init__(self, credit_id: UUID, debtor_account: str, actor: str) -> None:
+        self.credit_id = credit_id
+        self.debtor_account = debtor_account
