@@ -28,6 +28,7 @@ from q2c_core.domain.bank_credit import (
     BankCredit,
     BankCreditContentName,
     BankCreditPayerAccount,
+    BankCreditReference,
     BankCreditReferenceName,
     StatementCredit,
     SuspenseReason,
@@ -1252,7 +1253,17 @@ class ImportCommands(BaseApp):
                 row = item
                 try:
                     credit_id = BankCredit.create_id(row.credit_key)
-                    names = [credit_id, *(BankCredit.create_id(k) for k in row.aliases)]
+                    # a row with the bank's reference finds a credit booked by its content
+                    # (its ``c:`` aliases) only after its reference, and only one no other
+                    # reference names (``_booked_by_content_key``)
+                    names = [
+                        credit_id,
+                        *(
+                            BankCredit.create_id(k)
+                            for k in row.aliases
+                            if not _by_reference(row) or not k.startswith("c:")
+                        ),
+                    ]
                     # a credit with the bank's reference is also named by its content (a
                     # ``c:`` alias), for a statement without the reference: that name finds a
                     # credit booked by its content, never another row of this statement (two
@@ -1284,8 +1295,10 @@ class ImportCommands(BaseApp):
                         continue
                     for name in in_file_names:
                         named_in_file.setdefault(name, row)
-                    booked = self._booked_under(names) or self._booked_by_reference(
-                        _by_reference(row), changed, reference_names
+                    booked = (
+                        self._booked_under(names)
+                        or self._booked_by_reference(_by_reference(row), changed, reference_names)
+                        or self._booked_by_content_key(row, changed)
                     )
                     if booked is None:
                         # a credit without a reference the bank named by it in another
@@ -1546,7 +1559,52 @@ class ImportCommands(BaseApp):
                     continue
                 if name in aside and not self._payers_credit(booked, row, changed):
                     continue
+                if not self._references_credit(booked, row, changed):
+                    continue
                 return booked
+        return None
+
+    def _booked_by_content_key(
+        self, row: BankCreditRow, changed: Mapping[UUID, Aggregate]
+    ) -> BankCredit | None:
+        """For a row with the bank's reference: the credit booked under one of its ``c:``
+        aliases (a statement without the reference booked it by its content) that no other
+        reference names (``_references_credit``), at the alias's occurrence or the day's next
+        credit of that content: Acme's two identical instalments, U7 and U8 in two statements,
+        are the CSV export's first and second credit."""
+        for key in row.aliases if _by_reference(row) else ():
+            if not key.startswith("c:"):
+                continue
+            for each in _from_occurrence(key):
+                booked = self._booked_credit(BankCredit.create_id(each))
+                if booked is None:
+                    break
+                if self._references_credit(booked, row, changed):
+                    return booked
+        return None
+
+    def _references_credit(
+        self, credit: BankCredit, row: BankCreditRow, changed: Mapping[UUID, Aggregate]
+    ) -> bool:
+        """Whether the row's reference may name a credit booked by its content: the row has
+        none, or no statement with another reference was skipped as the credit
+        (``BankCreditReference``). Two references are two credits."""
+        keys = _by_reference(row)
+        if not keys or not credit.credit_key.startswith("c:"):
+            return True
+        reference = self._credit_reference(credit.id, changed)
+        return reference is None or reference.name in keys
+
+    def _credit_reference(
+        self, credit_id: UUID, changed: Mapping[UUID, Aggregate]
+    ) -> BankCreditReference | None:
+        """The ``BankCreditReference`` of a credit, noted by this statement or before."""
+        reference_id = BankCreditReference.create_id(credit_id)
+        kept = changed.get(reference_id)
+        if isinstance(kept, BankCreditReference):
+            return kept
+        with contextlib.suppress(NotFound):
+            return self._get(BankCreditReference, reference_id)
         return None
 
     def _payers_credit(
@@ -1699,9 +1757,15 @@ class ImportCommands(BaseApp):
     ) -> None:
         """Note that the row's keys of the bank's reference (``_by_reference``) name ``credit``,
         booked by its content, the row skipped as it: a reversal naming the reference takes it
-        back. A key that names a booked credit, or another credit already, is left to it."""
+        back. A key that names a booked credit, or another credit already, is left to it. The
+        credit notes the first reference so named (``BankCreditReference``): no other reference
+        is taken for it."""
         if not credit.credit_key.startswith("c:"):
             return
+        keys = _by_reference(row)
+        if keys and self._credit_reference(credit.id, changed) is None:
+            reference = BankCreditReference(credit_id=credit.id, name=keys[0], actor=actor)
+            changed[reference.id] = reference
         for key in _by_reference(row):
             name_id = BankCreditReferenceName.create_id(key)
             if name_id in noted or self._booked_credit(BankCredit.create_id(key)) is not None:

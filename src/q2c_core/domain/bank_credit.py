@@ -417,3 +417,26 @@ class BankCreditPayerAccount(ChecksFacts, Aggregate):
     def __init__(self, credit_id: UUID, debtor_account: str, actor: str) -> None:
         self.credit_id = credit_id
         self.debtor_account = debtor_account
+
+
+class BankCreditReference(ChecksFacts, Aggregate):
+    """The bank's reference of a credit booked by its content, as the first statement with the
+    reference that was skipped as it names it (its key, ``camt:<account>:<reference>``; the
+    counterpart of ``BankCreditReferenceName``). A credit named by one reference is never taken
+    for another: two references are two credits (two identical instalments, U7 and U8). Saved
+    when the statement is skipped; one per credit."""
+
+    # a key q2c writes itself, as ``BankCreditReferenceName.name``
+    NOT_SCANNED = frozenset({"name"})
+
+    @staticmethod
+    def create_id(credit_id: UUID, **_: Any) -> UUID:
+        """One per credit."""
+        return named_id("bank-credit-reference", str(credit_id))
+
+    @event("BankCreditReferenceNoted")
+    def __init__(self, credit_id: UUID, name: str, actor: str) -> None:
+        if not name.strip():
+            raise InvalidValue("must not be empty", field="name")
+        self.credit_id = credit_id
+        self.name = name
