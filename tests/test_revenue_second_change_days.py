@@ -137,12 +137,8 @@ def test_billed_in_advance_the_cent_a_second_re_price_moves_is_booked_on_its_day
     ]
 
 
-# (derandomized: a slice's days valued at the rate of the slice before its change are a
-# Decimal quotient, so a day whose exact total is a half cent can still round a cent apart
-# once a change is recorded; that rounding of an exact tie is a defect of its own)
 @settings(
-    max_examples=20,
-    derandomize=True,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -56,7 +56,9 @@ that on the change's day; served and not billed yet, drafted and issued alike. T
 a sub-contract's rounding among its slices anew at each change, so a later change in the same
 period may move that slice's amount by a cent: that is taken on the later change's day. A
 change never moves a day before its effective day, and issuing the slice as drafted moves no
-day either.
+day either. The rate of the slice before the change (its amount times the days over its own
+days) is no Decimal: it is carried as an exact fraction, and only the running totals are
+rounded, so a day whose exact total is half a cent rounds as it did before the change.
 
 Ratable amounts are computed on the running total: recognised through day D is the line amount
 times the days served through D over the days of the period, rounded half up; a month's share is
@@ -120,7 +122,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
-from decimal import Context, Decimal
+from decimal import Context, Decimal, getcontext
 from fractions import Fraction
 from typing import Any, TypeVar
 from uuid import UUID
@@ -182,8 +184,9 @@ _EXACT = Context(prec=120)
 RowGetter = Callable[[str], dict[str, Any] | None]
 
 # a ratable piece of contracted revenue: (currency, exact amount, the days it is spread over,
-# how they are counted)
-Piece = tuple[str, Decimal, Period, DayCount]
+# how they are counted); an amount no Decimal holds exactly (a slice's days at the rate of
+# another slice, ``_slice_pieces``) is an exact fraction, never rounded before a running total
+Piece = tuple[str, Decimal | Fraction, Period, DayCount]
 
 
 def _slim(lines: list[list[Any]], originals: Sequence[InvoiceLine]) -> list[list[Any]]:
@@ -248,15 +251,38 @@ def _exact_parts_through(
     amount: Decimal, period: Period, through: date, convention: DayCount
 ) -> tuple[Decimal, int]:
     """``_exact_through`` as an exact fraction: (numerator, denominator)."""
+    served, days = _share_served(period, through, convention)
+    if days == 1:
+        return (amount if served else Decimal(0)), 1
+    return _EXACT.multiply(amount, Decimal(served)), days
+
+
+def _share_served(period: Period, through: date, convention: DayCount) -> tuple[int, int]:
+    """The share of a ratable period served by the end of ``through``: (days served, days),
+    (0, 1) before it starts or for a period of no days but its last, (1, 1) from its last
+    day on."""
     if through < period.start:
-        return Decimal(0), 1
+        return 0, 1
     if through >= period.end - timedelta(days=1):
-        return amount, 1
+        return 1, 1
     days = days_between(period.start, period.end, convention)
     if not days:
-        return Decimal(0), 1
-    served = days_between(period.start, through + timedelta(days=1), convention)
-    return _EXACT.multiply(amount, Decimal(served)), days
+        return 0, 1
+    return days_between(period.start, through + timedelta(days=1), convention), days
+
+
+def _ratio(amount: Decimal | Fraction) -> tuple[Decimal, int]:
+    """An exact amount as (numerator, denominator): a Decimal over 1, a fraction over its
+    own denominator (both exact)."""
+    if isinstance(amount, Fraction):
+        return Decimal(amount.numerator), amount.denominator
+    return amount, 1
+
+
+def _decimal(value: Fraction, context: Context | None = None) -> Decimal:
+    """An exact fraction as a Decimal, to the precision of ``context`` (by default the
+    current one's; ``_EXACT``'s holds any amount of the exact differences of Decimals)."""
+    return (context or getcontext()).divide(Decimal(value.numerator), Decimal(value.denominator))
 
 
 def _value(exact: Exact) -> Decimal:
@@ -407,6 +433,12 @@ class RecognitionLine:
     # its rounding among the sub-contract's slices anew at each change, so what a later change
     # moves of this slice's amount is taken on that change's day, never on a day before it
     rounding_later: tuple[tuple[date, Decimal], ...] = ()
+    # of such a charge, what its days earn (its amount less ``on_issue``) exactly: the rate of
+    # the slice before the change (its amount times these days over its own days) is a
+    # fraction no Decimal holds, and ``on_issue`` is its rest to the Decimal precision only;
+    # at that precision a day whose exact running total is half a cent could round a cent
+    # apart from what it was before the change. None: the amount less ``on_issue``, exactly
+    spread: Fraction | None = None
 
     def _rounding_from(self) -> date:
         """From which day a credit un-earning its days as served counts its rounding part."""
@@ -441,9 +473,19 @@ class RecognitionLine:
         (whether or not the line applies by then), as it stands on day ``booked`` (by default
         ``through``: the books book a month served before the line's issue day on that day)."""
         assert self.period is not None
+        day = booked or through
+        if self.spread is not None:
+            # (days earned at an exact fraction's rate: the running total, and the rounding
+            # part the amount less it, over the fraction's denominator times the days)
+            served, days = _share_served(self.period, through, self.day_count)
+            spread, over = _ratio(self.spread)
+            numerator = _EXACT.multiply(spread, Decimal(served))
+            if self.recognised_on is None and day < self._rounding_from():
+                return (Decimal(0), numerator, over * days)
+            rest = _EXACT.subtract(numerator, _EXACT.multiply(spread, Decimal(days)))
+            return (self._less_later(day), rest, over * days)
         spread = _EXACT.subtract(self.amount.amount, self.on_issue)
         numerator, denominator = _exact_parts_through(spread, self.period, through, self.day_count)
-        day = booked or through
         if self.recognised_on is None and day < self._rounding_from():
             # (a credit un-earning its days as served: its rounding part, what the days kept
             # are billed at less their share, not counted yet: ``rounding_from``)
@@ -451,6 +493,20 @@ class RecognitionLine:
         # (the parts a later change moves are counted from that change's day on)
         later = sum((part for on, part in self.rounding_later if on > day), Decimal(0))
         return (self.on_issue - later, numerator, denominator)
+
+    def _less_later(self, day: date) -> Decimal:
+        """The amount less the parts of its rounding a later change moves, not counted yet on
+        ``day`` (counted from that change's day on)."""
+        later = sum((part for on, part in self.rounding_later if on > day), Decimal(0))
+        return _EXACT.subtract(self.amount.amount, later)
+
+    def _rounding_part(self, day: date) -> Exact:
+        """The rounding part (``on_issue``) counted by ``day``, as an exact fraction."""
+        if self.spread is not None:
+            spread, over = _ratio(self.spread)
+            return (self._less_later(day), _EXACT.minus(spread), over)
+        later = sum((part for on, part in self.rounding_later if on > day), Decimal(0))
+        return (self.on_issue - later, Decimal(0), 1)
 
     def steps(self) -> list[RecognitionStep]:
         """When the books recognise this line, each step a running total (``exact``): a
@@ -480,10 +536,8 @@ class RecognitionLine:
         later = self.rounding_from is not None and self.rounding_from > start
         if self.on_issue and not later:
             # (less the parts a later change moves, if it comes after the issue day)
-            taken = self.on_issue - sum(
-                (part for on, part in self.rounding_later if on > start), Decimal(0)
-            )
-            on_issue: Exact = (taken, Decimal(0), 1)
+            on_issue = self._rounding_part(start)
+            taken = _value(on_issue)
             step = RecognitionStep(start, Period(start, start), taken, _rounded(on_issue, cur))
             result.append((step, on_issue))
         for piece in month_slices(self.period):
@@ -933,6 +987,7 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
         on_issue = Decimal(0)
         rounding_from: date | None = None
         rounding_later: tuple[tuple[date, Decimal], ...] = ()
+        spread: Fraction | None = None
         request = ""
         if kind == "MAINTENANCE" and line[P_START] is not None:
             period = Period(line[P_START], line[P_END])
@@ -961,8 +1016,13 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
                     # they did before the change, as they were counted unbilled, and what it
                     # is billed at less that on the change's day, the parts later changes
                     # move on their own days: ``_rounding_parts``)
-                    on_issue, rounding_from = line[NET] - before[0], period.end
-                    rounding_later = tuple(x for x in before[1][1:] if x[1])
+                    # (that rate is an exact fraction, ``spread``; the later parts are
+                    # differences of the run's amounts, exact Decimals)
+                    spread, parts = before
+                    on_issue, rounding_from = line[NET] - _decimal(spread), period.end
+                    rounding_later = tuple(
+                        (on, _decimal(part, _EXACT)) for on, part in parts[1:] if part
+                    )
         elif kind == "ENHANCEMENT" and line[REQUEST]:
             # earned when the work is completed, or its request cancelled (nothing is left to
             # deliver); a credit of it un-earns it by the same rule, so crediting work not
@@ -987,6 +1047,7 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
                 request,
                 rounding_from,
                 rounding_later,
+                spread,
             )
         )
     return result
@@ -994,12 +1055,13 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
 
 def _charged_before_change(
     get: RowGetter, line: list[Any], period: Period
-) -> tuple[Decimal, list[tuple[date, Decimal]]] | None:
+) -> tuple[Fraction, list[tuple[date, Fraction]]] | None:
     """Of a contract line billing a slice that a change of its sub-contract ends inside its
     billing period (``_before_change``), what its days earn at the rate of the slice they were
-    before the change, the days counted as its contract counts them, and the parts of the
-    rest by the day each counts from (``_rounding_parts``); None for any other line (or one
-    the contract's live terms no longer charge as billed: it earns at its own rate)."""
+    before the change, an exact fraction, the days counted as its contract counts them, and
+    the parts of the rest by the day each counts from (``_rounding_parts``); None for any
+    other line (or one the contract's live terms no longer charge as billed: it earns at its
+    own rate)."""
     row = get(f"con:{line[CONTRACT]}") if line[CONTRACT] and line[SUB] else None
     data = row["subs"].get(line[SUB]) if row else None
     if not data or not (
@@ -1020,7 +1082,7 @@ def _charged_before_change(
             before = _before_change(s, subs, of, term, frequency, convention)
             if before is None:
                 return None
-            rate = before[0] * day_count(s.period, convention) / before[1]
+            rate = Fraction(before[0]) * day_count(s.period, convention) / before[1]
             return rate, _rounding_parts(s, subs, of, term, frequency, convention, rate)
     return None
 
@@ -1267,25 +1329,31 @@ def _running_totals(pieces: Iterable[Piece], edges: list[date]) -> dict[str, lis
     one's), so the months (the differences of rounded running totals) add up exactly."""
     zero = Decimal(0)
     partial: dict[str, list[_ExactSum]] = {}
-    full: dict[str, list[Decimal]] = {}  # a piece's whole amount, from the first edge at its end
+    # a piece's whole amount, from the first edge at its end (numerators by denominator: an
+    # exact fraction's own, 1 for a Decimal)
+    full: dict[str, list[dict[int, Decimal]]] = {}
     for cur, amount, span, convention in pieces:
         if cur not in partial:
             partial[cur] = [_ExactSum() for _ in edges]
-            full[cur] = [zero] * (len(edges) + 1)
+            full[cur] = [{} for _ in range(len(edges) + 1)]
+        numerator, over = _ratio(amount)
         first = bisect_right(edges, span.start)  # edges at or before the start: nothing yet
         done = bisect_left(edges, span.end)  # edges at or after the end: the whole amount
-        full[cur][done] = _EXACT.add(full[cur][done], amount)
+        whole = full[cur][done]
+        whole[over] = _EXACT.add(whole.get(over, zero), numerator)
         sums = partial[cur]
         days = days_between(span.start, span.end, convention)
         for i in range(first, done):
             if days:  # (else earned on its last day: ``full`` has it)
                 served = days_between(span.start, edges[i], convention)
-                sums[i].add((zero, _EXACT.multiply(amount, Decimal(served)), days))
+                sums[i].add((zero, _EXACT.multiply(numerator, Decimal(served)), over * days))
     for cur, sums in partial.items():
-        carried = zero
+        carried: dict[int, Decimal] = {}
         for i, total in enumerate(sums):
-            carried = _EXACT.add(carried, full[cur][i])
-            total.add((carried, zero, 1))
+            for over, numerator in full[cur][i].items():
+                carried[over] = _EXACT.add(carried.get(over, zero), numerator)
+            for over, numerator in carried.items():
+                total.add((zero, numerator, over))
     return partial
 
 
@@ -1532,30 +1600,29 @@ def _slice_pieces(
     (``_merged``), a part of it prorated by days. A slice ending at a change of its
     sub-contract inside the billing period (a new price, a removal) earns its days at the
     rate of the slice it was before that change (``_before_change``), and what it is charged
-    at less that on the change's day: so a change never moves a day before it."""
+    at less that on the change's day: so a change never moves a day before it. That rate, and
+    a part of a slice, are exact fractions (``Piece``): rounded before a running total, a day
+    whose exact total is half a cent could round a cent apart."""
     currency = s.amount.currency
     days = day_count(s.period, convention)
     amount = s.amount.amount
-    rate = amount
+    rate: Decimal | Fraction = amount
     before = _before_change(s, subs, period, term, frequency, convention)
+    parts: list[tuple[date, Fraction]] = []
     if before is not None:
-        rate = before[0] * days / before[1]
-    parts = (
-        []
-        if before is None
-        else _rounding_parts(s, subs, period, term, frequency, convention, rate)
-    )
+        rate = Fraction(before[0]) * days / before[1]
+        parts = _rounding_parts(s, subs, period, term, frequency, convention, rate)
     pieces: list[Piece] = []
     for span in _uncovered(s.period, covered):
         part, n = rate, days
         if span != s.period:
             n = day_count(span, convention)
-            part = rate * n / days if days else Decimal(0)
+            part = Fraction(rate) * n / days if days else Decimal(0)
         pieces.append((currency, part, span, convention))
         for on, rounding in parts:
             taken = rounding
             if span != s.period:
-                taken = rounding * n / days if days else Decimal(0)
+                taken = rounding * n / days if days else Fraction(0)
             if taken:
                 day = Period(on, on + timedelta(days=1))
                 pieces.append((currency, taken, day, DayCount.ACTUAL))
@@ -1603,24 +1670,26 @@ def _rounding_parts(
     term: Period,
     frequency: BillingFrequency,
     convention: DayCount,
-    rate: Decimal,
-) -> list[tuple[date, Decimal]]:
+    rate: Fraction,
+) -> list[tuple[date, Fraction]]:
     """Of a slice a change of its sub-contract ends (``_before_change``), what it is charged
     at less ``rate`` (its days' worth at the rate of the slice before the change), in parts
     by the day each counts from: the run splits the rounding among the sub-contract's slices
     anew at each change, so a later change inside the period may move the slice's amount by a
     cent. The change ending it takes what the slice is charged at as that change left it; each
     later change what it moves the slice's amount by, on its own day. So recording a change
-    never moves a day before its effective day."""
+    never moves a day before its effective day. Exact fractions, as ``rate`` is; the parts
+    after the first are differences of the run's amounts."""
     currency = s.amount.currency
+    charge = Fraction(s.amount.amount)
     sub = next((x for x in subs if x.sub_id == s.sub_id), None)
     if sub is None:
-        return [(s.period.end, s.amount.amount - rate)]
+        return [(s.period.end, charge - rate)]
     in_term = period.intersection(term)
     last = in_term.end if in_term is not None else period.end
     charged = charge_period([sub], period, term, frequency, convention, currency)
     later = sorted({x.period.end for x in charged if s.period.end < x.period.end < last})
-    parts: list[tuple[date, Decimal]] = []
+    parts: list[tuple[date, Fraction]] = []
     counted = rate
     for day in [s.period.end, *later]:
         # (the sub-contract as the changes through ``day`` left it)
@@ -1641,12 +1710,12 @@ def _rounding_parts(
             None,
         )
         if amount is not None:
-            parts.append((day, amount - counted))
-            counted = amount
+            parts.append((day, Fraction(amount) - counted))
+            counted = Fraction(amount)
     if not parts:
-        return [(s.period.end, s.amount.amount - rate)]
+        return [(s.period.end, charge - rate)]
     # (as the run charges it now: nothing left, unless a version's slice was not found)
-    left = s.amount.amount - counted
+    left = charge - counted
     if left:
         day, part = parts[-1]
         parts[-1] = (day, part + left)
