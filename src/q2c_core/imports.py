@@ -25,6 +25,7 @@ from q2c_core.app_base import BaseApp, open_item
 from q2c_core.billing_run import move_sub_contract
 from q2c_core.domain.allocation import allocate_payment
 from q2c_core.domain.bank_credit import (
+    BankBookingDay,
     BankCredit,
     BankCreditContentName,
     BankCreditPayerAccount,
@@ -1344,6 +1345,7 @@ class ImportCommands(BaseApp):
                         self._name_by_content(
                             bank_credit, by_content, changed, content_names, actor
                         )
+                        self._note_booking_day(credit.booked_on, batch_id, changed, actor)
                         known_accounts.note(_account_key(credit.account), actor)
                         suspended += 1
                         continue
@@ -1413,6 +1415,7 @@ class ImportCommands(BaseApp):
                     )
                     changed[bank_credit.id] = bank_credit
                     self._name_by_content(bank_credit, by_content, changed, content_names, actor)
+                    self._note_booking_day(credit.booked_on, batch_id, changed, actor)
                     known_accounts.note(_account_key(credit.account), actor)
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
@@ -1515,6 +1518,27 @@ class ImportCommands(BaseApp):
             elif a.reversed_on is not None and a.reversed_on > a.allocated_on:
                 days.append(a.reversed_on)
         return max(days)
+
+    def _note_booking_day(
+        self, booked_on: date, import_id: UUID, changed: dict[UUID, Aggregate], actor: str
+    ) -> None:
+        """Note that this import books a credit of the bank's day ``booked_on``
+        (``BankBookingDay``), saved with the credit. Two sightings of one credit in two
+        statements may share no other id (a camt.053's ``camt:`` key and content names, a CSV
+        export's ``c:`` key and ``any-payer/`` name, with no customer, payment or invoice to
+        write; a batch entry's transactions and the export's row of its total): both write
+        this day, so two imports at one moment clash and the later one is decided again on
+        the store the first left, skipping the credit it booked, as one after the other."""
+        day_id = BankBookingDay.create_id(booked_on)
+        kept = changed.get(day_id)
+        day = kept if isinstance(kept, BankBookingDay) else None
+        if day is None:
+            try:
+                day = self._get(BankBookingDay, day_id)
+            except NotFound:
+                day = BankBookingDay(booked_on=booked_on, actor=actor)
+        day.credits_booked(import_id, actor)
+        changed[day_id] = day
 
     def _booked_under(self, credit_ids: Iterable[UUID]) -> BankCredit | None:
         """The credit booked under the first of these ids that names one, if any."""

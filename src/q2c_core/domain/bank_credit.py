@@ -440,3 +440,37 @@ class BankCreditReference(ChecksFacts, Aggregate):
             raise InvalidValue("must not be empty", field="name")
         self.credit_id = credit_id
         self.name = name
+
+
+class BankBookingDay(ChecksFacts, Aggregate):
+    """A day the bank booked credits on, as the statement imports that booked credits of it
+    (``CreditsOfTheDayBooked``, one per import and day). Every import booking a new credit
+    notes itself on the credit's day, saved with the credit: two statements that book credits
+    of one day at one moment (a camt.053 and the CSV export of the same week, whose sightings
+    of a credit share no other id: ``camt:...`` with its content names, ``c:...`` with its
+    ``any-payer/`` name; or a batch entry's transactions and the export's row of its total)
+    write it at the same version, so the later save clashes and is decided again on the
+    store the first left: it skips the credit the first booked, as one after the other.
+    By day alone, not by our account too: a statement may not say the account
+    (``_same_account``). Created on the first import that needs it (a store from before has
+    none: its credits were booked one import at a time as far as these go)."""
+
+    @staticmethod
+    def create_id(booked_on: date, **_: Any) -> UUID:
+        """One per day the bank booked credits on."""
+        return named_id("bank-booking-day", booked_on.isoformat())
+
+    @event("BankBookingDayOpened")
+    def __init__(self, booked_on: date, actor: str) -> None:
+        self.booked_on = require_day(booked_on, "booked_on")
+        self.import_ids: tuple[UUID, ...] = ()
+
+    def credits_booked(self, import_id: UUID, actor: str) -> None:
+        """An import booked credits of the day: noted once per import."""
+        if import_id not in self.import_ids:
+            self._credits_booked(import_id, actor)
+
+    @event("CreditsOfTheDayBooked")
+    def _credits_booked(self, import_id: UUID, actor: str) -> None:
+        """The ``CreditsOfTheDayBooked`` event (``credits_booked``)."""
+        self.import_ids = (*self.import_ids, import_id)
