@@ -960,9 +960,10 @@ class ImportCommands(BaseApp):
         self, rows: Sequence[ContractRow]
     ) -> tuple[dict[tuple[UUID, str], dict[str, SubContractRow]], list[Customer] | None]:
         """The sub-contracts each contract of the file lists, by (customer id, number), its first
-        row's each (a contract the file lists without a sub-contract maps to none), and the
-        customers read to know them. A row naming no customer is left to the import's own
-        check, which names it."""
+        row's each, and the customers read to know them. A contract the file gives only by rows
+        without a sub-contract (an export of master data, without the sub-contract columns)
+        says nothing of its sub-contracts: it is not among them. A row naming no customer is
+        left to the import's own check, which names it."""
         listed: dict[tuple[UUID, str], dict[str, SubContractRow]] = {}
         customers: list[Customer] | None = None
         for row in rows:
@@ -970,8 +971,8 @@ class ImportCommands(BaseApp):
                 customer, customers = self._customer_by_ref(row.customer_ref, customers, "customer")
             except Q2CError:
                 continue
-            subs = listed.setdefault((customer.id, row.number.strip()), {})
             if row.sub is not None:
+                subs = listed.setdefault((customer.id, row.number.strip()), {})
                 subs.setdefault(row.sub.sub_id, row.sub)
         return listed, customers
 
@@ -1007,7 +1008,11 @@ class ImportCommands(BaseApp):
             in_file = listed.get((customer.id, other.number))
             given = None if in_file is None else in_file.get(sub.sub_id)
             held_to = held.effective_to if given is None else given.effective_to
-            if (held_to is not None and held_to <= start) or end <= held.effective_from:
+            # (billed there no later than its contract's term runs, renewed as a run would:
+            # a contract that did not renew bills none of the row's days)
+            term_end = other.term_renewed_through(start).end
+            held_to = term_end if held_to is None else min(held_to, term_end)
+            if held_to <= start or end <= held.effective_from:
                 continue
             if in_file is not None and given is None and held.effective_from < start:
                 return other
@@ -2505,19 +2510,25 @@ def _not_listed(
     imported_on: date,
 ) -> tuple[NeedsAttention, ...]:
     """The sub-contracts of the recorded contracts a CRM export lists that it no longer lists,
-    billed on or after the import's day. The export is read as each listed contract's full
-    list of sub-contracts, but gives no day one ended: nothing is recorded for them, and the
-    report names each as needing attention (never billed on silently). One the file moved to
-    another contract is not named: the import ended it here."""
+    open-ended and billed on or after the import's day. The export is read as each listed
+    contract's full list of sub-contracts, but gives no day one ended: nothing is recorded for
+    them, and the report names each as needing attention (never billed on silently). Not
+    named: one the file moved to another contract (the import ended it here); one with an end
+    recorded (removed, moved or terminated by command, on any day); one of a contract whose
+    term, renewed as a run would, has ended by then (it bills no more); and every one of a
+    contract the file gives without sub-contract rows (master data only says nothing of
+    them)."""
     found: list[NeedsAttention] = []
     for key, contract in contracts.items():
-        if contract.id in signed:
+        if contract.id in signed or key not in listed:
             continue
-        in_file = listed.get(key, {})
+        if contract.term_renewed_through(imported_on).end <= imported_on:
+            continue
+        in_file = listed[key]
         for sub_id, sub in sorted(contract.sub_contracts.items()):
             if sub_id in in_file or (contract.id, sub_id) in moved_out:
                 continue
-            if sub.effective_to is not None and sub.effective_to <= imported_on:
+            if sub.effective_to is not None:
                 continue
             found.append(
                 NeedsAttention(

@@ -29,12 +29,13 @@ description, kind, date or price without its ``sub_id`` refuses the file). Colum
   ``sub_id`` is written as recorded: one differing from
   its contract's ``ERP-1`` only by case, spaces or punctuation (``erp 1``) refuses the file, as a
   contract number written so does (a second sub-contract would bill the same service twice).
-  A ``sub_id`` live on another of the customer's contracts on the row's days moved here on its
-  ``effective_from`` when the file lists that contract without it (recorded as
-  ``reassign_sub_contract`` records it); otherwise the file is refused naming ``sub_id``.
-  The file is read as each contract's full list: a recorded sub-contract still billed that the
-  file no longer lists under its contract is named in the report's ``needs_attention`` (not
-  ended: the file gives no end day).
+  A ``sub_id`` is its contract's own; one live on another of the customer's contracts on the
+  row's days moved here on its ``effective_from`` when the file lists that contract without it
+  (recorded as ``reassign_sub_contract`` records it); listed there too, it is another site; a
+  file not listing that contract records it and names it in the report's ``needs_attention``.
+  The file is read as each contract it gives sub-contract rows for as its full list: a
+  recorded open-ended sub-contract still billed that the file no longer lists under its
+  contract is named in ``needs_attention`` (not ended: the file gives no end day).
 
 The file's decimal mark is read from its prices: in a file that writes ``1200,00`` a ``.`` only
 separates thousands; a slash date is read in the order the file's dates show (``03/05/2024`` alone,
