@@ -435,7 +435,8 @@ class RecognitionLine:
     rounding_later: tuple[tuple[date, Decimal], ...] = ()
     # of such a charge, what its days earn (its amount less ``on_issue``) exactly: the rate of
     # the slice before the change (its amount times these days over its own days) is a
-    # fraction no Decimal holds, and ``on_issue`` is its rest to the Decimal precision only;
+    # fraction no Decimal holds, and ``on_issue`` is its rest to the Decimal precision only
+    # (so is the share a billing run's credit un-earns, ``_share_credited``, negated);
     # at that precision a day whose exact running total is half a cent could round a cent
     # apart from what it was before the change. None: the amount less ``on_issue``, exactly
     spread: Fraction | None = None
@@ -1000,7 +1001,11 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
                 rule = "ratable_reversal"
                 share = _share_credited(get, line, period, convention)
                 if share is not None:
-                    on_issue = share - line[NET]
+                    # (its days un-earn that share, an exact fraction: ``spread``; what it
+                    # is billed at less it, ``on_issue``, to the Decimal precision for the
+                    # books' narration only)
+                    spread = -share
+                    on_issue = _decimal(share) - line[NET]
                 if on is None and _issued_before(get, line, issued):
                     # (a moved sub-contract's days kept were earned by an issued line at
                     # their exact share: the rounding part is taken on the credit's issue
@@ -1724,15 +1729,17 @@ def _rounding_parts(
 
 def _share_credited(
     get: RowGetter, credit: list[Any], period: Period, convention: DayCount
-) -> Decimal | None:
+) -> Fraction | None:
     """The exact share of the lines a contract credit credits that its days earned (each
-    line's net times the days it shares with the credit over its own days), or None when
+    line's net times the days it shares with the credit over its own days: an exact
+    fraction, as a Decimal quotient would round a day whose running total is exactly half a
+    cent a cent apart), or None when
     those lines do not bill every day of the credit (a credit note not made by the billing
     run, an older history): such a credit un-earns at its own rate. The lines it credits are
     those of the invoice it names (not a credit note) billing its sub-contract."""
     credited = get(f"inv:{credit[CREDITS]}") if credit[CREDITS] and credit[SUB] else None
     lines = credited["lines"] if credited and credited["kind"] != "CREDIT_NOTE" else ()
-    share, days = Decimal(0), 0
+    share, days = Fraction(0), 0
     for line in lines:
         if line[SUB] != credit[SUB]:
             continue
@@ -1742,7 +1749,7 @@ def _share_credited(
         own = days_between(line[P_START], line[P_END], convention)
         if not own:
             return None
-        share += line[NET] * days_between(start, end, convention) / own
+        share += Fraction(line[NET]) * days_between(start, end, convention) / own
         days += (end - start).days
     return share if days == period.days else None
 
