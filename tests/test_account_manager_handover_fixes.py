@@ -20,7 +20,7 @@ be billed from that day on is handed over with Acme, whatever its status says:
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
@@ -235,6 +235,24 @@ def test_an_erp_that_keeps_handovers_syncing_acme_with_zoe_is_a_retry() -> None:
     recorded = app.recorder.max_notification_id()
     assert erp_sync(app, "Zoe") == acme
     assert erp_sync(app, "zoe ") == acme
+    assert app.recorder.max_notification_id() == recorded
+    app.close()
+
+
+def test_a_handover_recorded_ahead_leaves_the_sync_of_todays_manager_a_retry() -> None:
+    """Acme is Bob's since 1 May and is to be Zoe's from a day two years ahead: Bob is its
+    manager today, so the ERP's sync naming Bob is a retry; naming Zoe, whom Acme is not
+    managed by yet, it is refused."""
+    app = QuoteToCash.open("memory:")
+    acme = erp_sync(app, "Mia")
+    app.hand_over_customer(acme, to_manager="Bob", effective_on=MAY_1, actor="hr")
+    ahead = date.today() + timedelta(days=730)
+    app.hand_over_customer(acme, to_manager="Zoe", effective_on=ahead, actor="hr")
+    recorded = app.recorder.max_notification_id()
+    assert erp_sync(app, "Bob") == acme
+    with pytest.raises(DuplicateEntry) as refused:
+        erp_sync(app, "Zoe")
+    assert refused.value.field == "reference" and "account_manager" in str(refused.value)
     assert app.recorder.max_notification_id() == recorded
     app.close()
 

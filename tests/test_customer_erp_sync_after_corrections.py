@@ -137,3 +137,23 @@ def test_a_handover_and_dated_changes_keep_the_registration_a_retry_with_the_cor
     assert again.recorder.max_notification_id() == recorded
     assert "another account_manager" in str(refused(again, address="Neue Str. 5", manager="Ann"))
     again.close()
+
+
+def test_a_rate_recorded_to_start_ahead_is_not_the_rate_of_todays_sync() -> None:
+    """Acme goes to 19 % from a day two years ahead; today it is billed at 21 %. The ERP's
+    sync sending 21 % is a retry; one sending 19 % is refused (Acme is not billed so yet: a
+    retry would hide that the ERP has it in effect now), nothing recorded."""
+    from datetime import timedelta
+
+    app = QuoteToCash.open("memory:")
+    acme = sync(app)
+    ahead = date.today() + timedelta(days=730)
+    app.change_customer_tax_rate(acme, tax_rate=V19, effective=ahead, actor="bea")
+    recorded = app.recorder.max_notification_id()
+    assert sync(app) == acme
+    assert app.recorder.max_notification_id() == recorded
+    with pytest.raises(DuplicateEntry) as refused:
+        sync(app, tax_rate=V19)
+    assert refused.value.field == "reference" and "tax_rate" in str(refused.value)
+    assert app.recorder.max_notification_id() == recorded
+    app.close()

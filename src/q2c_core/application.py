@@ -331,7 +331,7 @@ def _as_registered_now(rate: TaxRate) -> TaxRate:
     return rate
 
 
-def _registered_again(registered: Customer, again: Customer) -> UUID:
+def _registered_again(registered: Customer, again: Customer, today: date) -> UUID:
     """The customer a reference names, registered again with the same details (a retry);
     ``DuplicateEntry`` naming ``reference`` and the details that differ otherwise.
 
@@ -342,9 +342,10 @@ def _registered_again(registered: Customer, again: Customer) -> UUID:
     the old ones passed). A sync still sending details corrected since is refused saying so.
     Its account manager, tax rate and payment terms run from a day on (a handover, a change):
     the registration stays true before that day, so they are compared as registered, or as
-    the customer holds them now (an ERP that keeps handovers sends the manager it was handed
-    over to; refused for good, its every sync failed). One in between, held neither at the
-    registration nor now, is refused."""
+    in effect ``today`` (an ERP that keeps handovers sends the manager it was handed over to;
+    refused, its every sync failed). One in between, held neither at the registration nor
+    today, is refused, and so is one recorded to start on a day still to come (the customer
+    is not billed so yet: a retry would hide that the ERP has it in effect now)."""
     then, now, given = registered.registered_details, registered.details, again.details
     # (as registered, as held now, as sent, and as the refusal shows it held now)
     compared: list[tuple[str, object, object, object, object]] = [
@@ -359,19 +360,19 @@ def _registered_again(registered: Customer, again: Customer) -> UUID:
                 (
                     "account_manager",
                     person_key(first_manager(registered.managers, registered.account_manager)),
-                    person_key(registered.account_manager),
+                    person_key(registered.manager_on(today)),
                     person_key(again.account_manager),
                 ),
                 (
                     "payment_terms_days",
                     registered.registered_payment_terms_days,
-                    registered.payment_terms_days,
+                    registered.payment_terms_on(today),
                     again.payment_terms_days,
                 ),
                 (
                     "tax_rate",
                     _as_registered_now(registered.registered_tax_rate),
-                    registered.tax_rate,
+                    _as_registered_now(registered.tax_rate_on(today)),
                     again.tax_rate,
                 ),
             )
@@ -559,7 +560,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 except NotFound:
                     pass
                 else:
-                    return _registered_again(registered, customer), []
+                    today = datetime.now(UTC).date()
+                    return _registered_again(registered, customer, today), []
             made = self._earlier_customers_named(actor)
             holder = self._name_holder(name, made)
             if holder is None or holder.customer_id is None:
