@@ -1701,35 +1701,48 @@ class ImportCommands(BaseApp):
     ) -> None:
         """Note a credit by its content ``names`` (``_by_content``): one booked under the bank's
         reference, for a statement without the reference; any, with the payer's account aside,
-        for a statement of the other kind (``_payer_aside``). A ``c:`` name another credit has
-        already is left to it. A name with the payer's account aside counts its occurrence
+        for a statement of the other kind (``_payer_aside``). A name counts its occurrence
         within its statement only, so two statements may each give it to their credit (Acme's
-        50.00 in the morning's, Beta's in the evening's, both ``:0``): the credit takes the
-        next occurrence no credit booked that day has under either kind (``_free_occurrence``),
-        so the n-th row of the day's CSV export finds the n-th credit, never new money."""
+        50.00 in the morning's, Beta's in the evening's, both ``:0``; Acme's two identical
+        instalments U7 and U8, a ``c:`` name; U7 on each of our two accounts, a ``c:`` name
+        without the account): the credit takes the next occurrence no credit booked that day
+        has (``_free_occurrence``), so the n-th row of the day's CSV export finds the n-th
+        credit, never new money."""
         for name in names:
-            if name.startswith(_PAYER_ASIDE_KINDS):
-                name = self._free_occurrence(name, noted)
-            name_id = BankCreditContentName.create_id(name)
-            if name_id in noted:
+            free = self._free_occurrence(name, noted, changed)
+            if free is None:
                 continue
-            with contextlib.suppress(NotFound):
-                self._get(BankCreditContentName, name_id)
-                continue
-            content_name = BankCreditContentName(name=name, credit_id=credit.id, actor=actor)
+            name_id = BankCreditContentName.create_id(free)
+            content_name = BankCreditContentName(name=free, credit_id=credit.id, actor=actor)
             noted[name_id] = content_name
             changed[name_id] = content_name
 
-    def _free_occurrence(self, name: str, noted: Mapping[UUID, BankCreditContentName]) -> str:
-        """``name`` (``<kind>a:<hash>:<n>``, ``_payer_aside``) at the first occurrence from its
-        own that no credit has under either kind (``payers-named/`` nor ``any-payer/``): the
-        credits booked before of that content each keep their own."""
-        kind, aside = _payer_aside_kind(name)
-        base, _, n = aside.rpartition(":")
-        occurrence = int(n)
-        while self._held_by_a_credit(f"{kind}{base}:{occurrence}", noted):
-            occurrence += 1
-        return f"{kind}{base}:{occurrence}"
+    def _free_occurrence(
+        self,
+        name: str,
+        noted: Mapping[UUID, BankCreditContentName],
+        changed: Mapping[UUID, Aggregate],
+    ) -> str | None:
+        """``name`` at the first occurrence from its own (``_from_occurrence``) that no credit
+        has: a ``c:`` name, as its content name or as its key (a credit a statement without the
+        reference booked by its content); a name with the payer's account aside
+        (``<kind>a:<hash>:<n>``, ``_payer_aside``), under either kind (``payers-named/`` nor
+        ``any-payer/``). The credits booked before of that content each keep their own. None:
+        a name without an occurrence another credit has already is left to it."""
+        for each in _from_occurrence(name):
+            if each.startswith(_PAYER_ASIDE_KINDS):
+                if not self._held_by_a_credit(each, noted):
+                    return each
+            elif self._content_name(each, noted) is None and not self._keyed_credit(each, changed):
+                return each
+        return None
+
+    def _keyed_credit(self, key: str, changed: Mapping[UUID, Aggregate]) -> bool:
+        """Whether a credit is booked under ``key``, by this statement or before."""
+        credit_id = BankCredit.create_id(key)
+        return isinstance(changed.get(credit_id), BankCredit) or (
+            self._booked_credit(credit_id) is not None
+        )
 
     def _held_by_a_credit(self, name: str, noted: Mapping[UUID, BankCreditContentName]) -> bool:
         """Whether a name with the payer's account aside (``_payer_aside``) is a credit's at
