@@ -11,7 +11,7 @@ import inspect
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -390,6 +390,19 @@ class BaseApp(Application[UUID]):
                 aggregate_id=aggregate_id,
             )
         return aggregate
+
+    def _changed_or_recorded(
+        self, cls: type[A], aggregate_id: UUID, changed: Mapping[UUID, Aggregate]
+    ) -> A | None:
+        """The aggregate as this step changed it already (``changed``: made or touched, not
+        saved yet), else as recorded, else None."""
+        kept = changed.get(aggregate_id)
+        if isinstance(kept, cls):
+            return kept
+        try:
+            return self._get(cls, aggregate_id)
+        except NotFound:
+            return None
 
     def _get_many(
         self, cls: type[A], ids: Sequence[UUID], readers: _Readers | None = None

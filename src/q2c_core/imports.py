@@ -1535,13 +1535,9 @@ class ImportCommands(BaseApp):
         this day, so two imports at one moment clash and the later one is decided again on
         the store the first left, skipping the credit it booked, as one after the other."""
         day_id = BankBookingDay.create_id(booked_on)
-        kept = changed.get(day_id)
-        day = kept if isinstance(kept, BankBookingDay) else None
+        day = self._changed_or_recorded(BankBookingDay, day_id, changed)
         if day is None:
-            try:
-                day = self._get(BankBookingDay, day_id)
-            except NotFound:
-                day = BankBookingDay(booked_on=booked_on, actor=actor)
+            day = BankBookingDay(booked_on=booked_on, actor=actor)
         day.credits_booked(import_id, actor)
         changed[day_id] = day
 
@@ -1629,12 +1625,7 @@ class ImportCommands(BaseApp):
     ) -> BankCreditReference | None:
         """The ``BankCreditReference`` of a credit, noted by this statement or before."""
         reference_id = BankCreditReference.create_id(credit_id)
-        kept = changed.get(reference_id)
-        if isinstance(kept, BankCreditReference):
-            return kept
-        with contextlib.suppress(NotFound):
-            return self._get(BankCreditReference, reference_id)
-        return None
+        return self._changed_or_recorded(BankCreditReference, reference_id, changed)
 
     def _payers_credit(
         self, credit: BankCredit, row: BankCreditRow, changed: Mapping[UUID, Aggregate]
@@ -1653,12 +1644,7 @@ class ImportCommands(BaseApp):
     ) -> BankCreditPayerAccount | None:
         """The ``BankCreditPayerAccount`` of a credit, noted by this statement or before."""
         payer_id = BankCreditPayerAccount.create_id(credit_id)
-        kept = changed.get(payer_id)
-        if isinstance(kept, BankCreditPayerAccount):
-            return kept
-        with contextlib.suppress(NotFound):
-            return self._get(BankCreditPayerAccount, payer_id)
-        return None
+        return self._changed_or_recorded(BankCreditPayerAccount, payer_id, changed)
 
     def _name_payer(
         self,
