@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import tempfile
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_revenue_credit_rounding_days import eur, run_and_issue, schedule, snapshot
 from test_revenue_second_change_days import (
@@ -81,6 +82,9 @@ def test_a_second_re_price_leaves_the_days_of_the_first_to_the_cent(tmp_path: Pa
     ),
     after=st.integers(min_value=1, max_value=8),
 )
+# s re-priced to 1.01 from 1 February, to 1.00 from 30 March, then removed from 31 March:
+# the removal once moved recognised(30 March) 169.62 -> 169.61
+@example(changes=[(1, Decimal("1.01")), (59, Decimal("1.00"))], after=1)
 def test_re_prices_then_a_removal_inside_the_quarter_leave_every_day_before_each(
     changes: list[tuple[int, object]], after: int
 ) -> None:

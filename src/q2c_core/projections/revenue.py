@@ -1693,7 +1693,13 @@ def _rounding_parts(
     in_term = period.intersection(term)
     last = in_term.end if in_term is not None else period.end
     charged = charge_period([sub], period, term, frequency, convention, currency)
-    later = sorted({x.period.end for x in charged if s.period.end < x.period.end < last})
+    # (the days of the later changes: a new price or the removal, also one whose own slice
+    # has no days to charge, a removal the day after a new price on the 30th by 30E/360, and
+    # the ends of the slices charged)
+    changes = {p.effective for p in sub.prices} | {x.period.end for x in charged}
+    if sub.effective_to is not None:
+        changes.add(sub.effective_to)
+    later = sorted(d for d in changes if s.period.end < d < last)
     parts: list[tuple[date, Fraction]] = []
     counted = rate
     for day in [s.period.end, *later]:
