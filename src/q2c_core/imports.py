@@ -2188,7 +2188,7 @@ def _named_before(
     own = _CONTENT_ID.fullmatch(row.entry_id)
     if own is None:
         return None
-    content = (person_key(row.worker), row.work_date, row.hours, row.billable, row.note)
+    content = _work_content(row)
     key = (request.id, *content)
     rank = looked_for.get(key, 0)
     looked_for[key] = rank + 1
@@ -2196,17 +2196,7 @@ def _named_before(
     by_psa_id: list[str] = []
     for w in request.work:
         entry_id = w.entry.entry_id
-        if (
-            entry_id in named_in_file
-            or (
-                person_key(w.entry.worker),
-                w.entry.work_date,
-                w.entry.hours,
-                w.entry.billable,
-                w.entry.note,
-            )
-            != content
-        ):
+        if entry_id in named_in_file or _work_content(w.entry) != content:
             continue
         found = _CONTENT_ID.fullmatch(entry_id)
         if found is not None:
@@ -2216,6 +2206,13 @@ def _named_before(
             by_psa_id.append(entry_id)
     candidates = [*by_content, *by_psa_id]
     return candidates[rank] if rank < len(candidates) else None
+
+
+def _work_content(work: TimeEntry | TimeEntryRow) -> tuple[object, ...]:
+    """What makes two entries the same work by their content: the worker as a person, the
+    day, the hours, the billable flag and the note (a row of an export, or an entry
+    recorded)."""
+    return (person_key(work.worker), work.work_date, work.hours, work.billable, work.note)
 
 
 def _other_content_id(entry_id: str, taken: set[str]) -> str:
@@ -2241,7 +2238,7 @@ def _alike(row: TimeEntryRow, request: EnhancementRequest, spoken_for: set[str])
     ``spoken_for`` (another row of the file is, or may be, them): what the row's PSA id may
     claim past its own rank (``ImportCommands._claim_alike``)."""
     source = row.entry_id.split(":", 1)[0]
-    content = (person_key(row.worker), row.work_date, row.hours, row.billable, row.note)
+    content = _work_content(row)
     alike: list[str] = []
     for w in request.work:
         entry_id = w.entry.entry_id
@@ -2250,14 +2247,7 @@ def _alike(row: TimeEntryRow, request: EnhancementRequest, spoken_for: set[str])
             found is None
             or found["source"] != source
             or entry_id in spoken_for
-            or (
-                person_key(w.entry.worker),
-                w.entry.work_date,
-                w.entry.hours,
-                w.entry.billable,
-                w.entry.note,
-            )
-            != content
+            or _work_content(w.entry) != content
         ):
             continue
         alike.append(entry_id)
