@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
 import attrs
@@ -12,10 +12,20 @@ import attrs
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.event_facts import refuse_control_characters
-from q2c_core.domain.money import Money, to_decimal, total
+from q2c_core.domain.money import (
+    MAX_MAGNITUDE,
+    MINOR_UNITS,
+    Money,
+    currency_quantum,
+    to_decimal,
+    total,
+)
 from q2c_core.domain.prepaid_allowance import charge_key
 from q2c_core.domain.tax import TaxRate, TaxSubtotal, tax_subtotals
 from q2c_core.domain.values import Period
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
 
 
 class SourceKind(enum.Enum):
@@ -191,12 +201,62 @@ def check_typed_line(line: InvoiceLine, field: str = "lines") -> None:
             refuse_control_characters(where, text)
 
 
+def _fits(value: Decimal) -> bool:
+    # what ``to_decimal`` accepts of a computed Decimal: finite, magnitude below MAX_MAGNITUDE
+    return value.is_finite() and (not value or value.adjusted() < MAX_MAGNITUDE)
+
+
+def _amounts_fit(lines: Sequence[InvoiceLine], currency: str) -> bool:
+    """Whether every amount ``check_line_amounts`` computes fits Money, worked out on bare
+    Decimals, step for step as Money computes them (a billing run drafts thousands of
+    invoices; Money objects for every partial sum cost more than the rest of a draft). False
+    also when it cannot tell (lines in another currency, none): the Money steps decide."""
+    if not lines or currency not in MINOR_UNITS:
+        return False
+    quantum = currency_quantum(currency)
+    bases: dict[TaxRate, Decimal] = {}
+    nets = Decimal(0)
+    for line in lines:
+        price = line.unit_price
+        if price.currency != currency:
+            return False
+        product = price.amount * line.quantity
+        if not _fits(product):
+            return False
+        net = product.quantize(quantum, rounding=ROUND_HALF_UP)
+        if not _fits(net):
+            return False
+        rate = line.tax
+        base = bases.get(rate, _ZERO) + net
+        nets += net
+        if not (_fits(base) and _fits(nets)):
+            return False
+        bases[rate] = base
+    taxes = Decimal(0)
+    for rate, base in bases.items():
+        factor = rate.rate / _HUNDRED
+        tax = base * factor
+        if not (_fits(factor) and _fits(tax)):
+            return False
+        tax = tax.quantize(quantum, rounding=ROUND_HALF_UP)
+        taxes += tax
+        if not (_fits(tax) and _fits(taxes)):
+            return False
+    return _fits(nets + taxes)
+
+
 def check_line_amounts(lines: Sequence[InvoiceLine], currency: str, field: str = "lines") -> None:
     """Refuse lines whose net (quantity x unit price), or whose invoice's net, tax or total, is
     beyond what Money holds (``InvalidValue`` naming ``field``.line id, or ``field`` for the
     total): nets are computed when read, so such a line, once recorded, would leave its invoice
     without a total for good, and every report over its customer failing. Checked when lines
     come in (drafted, added), never when a stored line is read back."""
+    if not _amounts_fit(lines, currency):
+        _check_amounts_as_money(lines, currency, field)
+
+
+def _check_amounts_as_money(lines: Sequence[InvoiceLine], currency: str, field: str) -> None:
+    """``check_line_amounts`` in Money's own steps, raising what the first that fails says."""
     nets: list[Money] = []
     for line in lines:
         try:
