@@ -84,3 +84,23 @@ def test_lines_of_another_currency_are_left_to_the_money_steps() -> None:
     line = _line(1, Decimal(10), Decimal(1), TaxRate.standard(21), "USD")
     assert not _amounts_fit([line], "EUR")
     check_line_amounts([line], "EUR")  # (refused where lines are added, as before)
+
+
+def test_each_field_of_a_wrong_type_is_still_named() -> None:
+    """The compiled type test lets nothing through that the field-by-field check refuses: a
+    wrong type in any field of a line or of its source is refused naming that field."""
+    import attrs
+
+    from q2c_core import LineSource, SourceKind
+    from q2c_core.domain.invoice_lines import _LINE_TYPES, _SOURCE_TYPES
+
+    good_source = LineSource(SourceKind.MANUAL)
+    for name, _, _ in _SOURCE_TYPES:
+        with pytest.raises(InvalidValue) as refused:
+            attrs.evolve(good_source, **{name: 1.5})
+        assert refused.value.field == name
+    good_line = _line(1, Decimal(10), Decimal(1), TaxRate.standard(21), "EUR")
+    for name, _, _ in _LINE_TYPES:
+        with pytest.raises(InvalidValue) as refused:
+            attrs.evolve(good_line, **{name: 1.5})
+        assert refused.value.field == name
