@@ -232,6 +232,54 @@ def _split_rows(
     return out
 
 
+def _word_width(pdf: _InvoicePDF, text: str) -> float:
+    """The width of the widest word of ``text`` in the current font (0 for blank text)."""
+    return max((pdf.get_string_width(word) for word in text.split()), default=0.0)
+
+
+def _fitted_widths(
+    pdf: _InvoicePDF,
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    whole: Sequence[int],
+    size: float,
+) -> list[float]:
+    """The column widths (in mm, adding up to the page's width) with room for each word.
+
+    No word of a heading (printed bold) nor of any column's cell is broken where the column is
+    wide enough for it: a column too narrow is widened, taking the room from the widest columns
+    (the description, an item's text), which wrap between words. The columns in ``whole``
+    (numbers: quantities, prices, amounts) get room for each cell on one line, so an amount and
+    its currency stay together; a number is never broken inside its digits ("1,250,00" over "0")
+    unless the page cannot hold it at all.
+    """
+    scale = pdf.epw / sum(widths)
+    out = [w * scale for w in widths]
+    pad = 2 * _PADDING + 0.5  # the cell's padding and a little slack against rounding
+    pdf.set_font(FONT, "B", size)
+    need = [_word_width(pdf, heading) + pad for heading in rows[0]]
+    pdf.set_font(FONT, "", size)
+    for row in rows[1:]:
+        for k, value in enumerate(row):
+            width = pdf.get_string_width(value) if k in whole else _word_width(pdf, value)
+            need[k] = max(need[k], width + pad)
+    for k in sorted(range(len(out)), key=lambda k: need[k] - out[k], reverse=True):
+        short = need[k] - out[k]
+        if short <= 0:
+            break
+        # from the widest other columns, each keeping the room its own words need
+        for donor in sorted(range(len(out)), key=lambda d: out[d], reverse=True):
+            if donor == k or short <= 0:
+                continue
+            spare = out[donor] - max(need[donor], 10.0)
+            if spare > 0:
+                give = min(spare, short)
+                out[donor] -= give
+                out[k] += give
+                short -= give
+    return out
+
+
 def _table(
     pdf: _InvoicePDF,
     doc: InvoiceDocument,
@@ -239,12 +287,16 @@ def _table(
     widths: Sequence[float],
     align: Sequence[str],
     size: float = 8.5,
+    whole: Sequence[int] = (),
 ) -> None:
     """A table whose first row holds the headings (repeated on every page it runs over).
 
+    ``widths`` are the columns' shares of the page's width, widened where a word or a number
+    would not fit (``_fitted_widths``; the columns in ``whole`` print each cell on one line).
     A row split into parts (see ``_split_rows``) prints like one tall row: no rule and no padding
     between its parts, so where a page ends the row simply continues on the next one.
     """
+    widths = _fitted_widths(pdf, rows, widths, whole, size)
     pdf.set_font(FONT, "", size)
     line_height = size * 0.55
     options: dict[str, Any] = {
@@ -391,7 +443,9 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
         ]
         for x in doc.lines
     ]
-    _table(pdf, doc, rows, (10, 74, 16, 28, 18, 28), ("L", "L", "R", "R", "L", "R"))
+    _table(
+        pdf, doc, rows, (10, 74, 16, 28, 18, 28), ("L", "L", "R", "R", "L", "R"), whole=(2, 3, 4, 5)
+    )
 
     # totals
     pdf.ln(2)
@@ -414,7 +468,7 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
         [f"{x.category} – {x.reason}" if x.reason else x.category, x.taxable, x.tax]
         for x in doc.taxes
     ]
-    _table(pdf, doc, tax_rows, (104, 35, 35), ("L", "R", "R"))
+    _table(pdf, doc, tax_rows, (104, 35, 35), ("L", "R", "R"), whole=(1, 2))
 
     # payment instructions
     _section(pdf, doc, t["payment"])
@@ -437,7 +491,15 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
         entry_rows += [
             [e.line_id, e.request, e.work_date, e.worker, e.hours, e.note] for e in doc.time_entries
         ]
-        _table(pdf, doc, entry_rows, (10, 40, 22, 26, 18, 58), ("L", "L", "L", "L", "R", "L"), 8)
+        _table(
+            pdf,
+            doc,
+            entry_rows,
+            (10, 40, 22, 26, 18, 58),
+            ("L", "L", "L", "L", "R", "L"),
+            8,
+            whole=(2, 4),
+        )
     if doc.contract_periods:
         pdf.ln(2)
         pdf.set_font(FONT, "B", 9.5)
@@ -446,7 +508,9 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
         period_rows += [
             [p.line_id, p.contract, p.item, p.period, p.share] for p in doc.contract_periods
         ]
-        _table(pdf, doc, period_rows, (10, 28, 62, 52, 22), ("L", "L", "L", "L", "R"), 8)
+        _table(
+            pdf, doc, period_rows, (10, 28, 62, 52, 22), ("L", "L", "L", "L", "R"), 8, whole=(4,)
+        )
     return bytes(pdf.output())
 
 
