@@ -54,6 +54,8 @@ _MAX_ROW_LINES = 10
 # no printable text holds them (``_refuse_unprintable`` refuses any that does). Three characters
 # reserve the width of three digits, as "{nb}" did.
 PAGE_COUNT_ALIAS = "\ue000\ue001\ue002"
+_FOOTER_LINE = 4  # mm, a line of the footer
+_PAGE_NUMBER_WIDTH = 32  # mm kept free for "Seite 999 von 999" beside the footer's last line
 
 
 class _InvoicePDF(FPDF):
@@ -66,6 +68,9 @@ class _InvoicePDF(FPDF):
         self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(auto=True, margin=22)
+        # the footer's lines (``lay_out_footer``), wrapped within the margins
+        self.footer_lines: list[str] = []
+        self.bank_lines: list[str] = []
         self.alias_nb_pages(PAGE_COUNT_ALIAS)
         self.set_title(f"{doc.title} {doc.number}".strip())
         self.set_author(doc.branding.company_name)
@@ -97,20 +102,41 @@ class _InvoicePDF(FPDF):
         self.ln(4)
         self.set_text_color(0, 0, 0)
 
-    def footer(self) -> None:
+    def lay_out_footer(self) -> None:
+        """Wrap the footer within the margins, once the first page is there to measure on: the
+        branding's footer (a GmbH's register, managing directors, tax numbers...) over the
+        whole width, then the bank line beside the page number; each line is printed whole.
+        The page's body stops above the footer's first line, however many it wraps to."""
         b = self.doc.branding
-        self.set_y(-16)
-        self.set_font(FONT, "", 7)
-        self.set_text_color(90, 90, 90)
         bank = " · ".join(
             x for x in (b.company_name, f"IBAN {b.iban}" if b.iban else "", b.bic, b.tax_id) if x
         )
-        self.cell(0, 4, b.footer or bank, align="L", new_x="LMARGIN", new_y="NEXT")
-        if b.footer:
-            self.cell(0, 4, bank, align="L")
+        font = (self.font_family, self.font_style, self.font_size_pt)
+        self.set_font(FONT, "", 7)
+        self.footer_lines = self._footer_wrap(b.footer, self.epw) if b.footer else []
+        self.bank_lines = self._footer_wrap(bank, self.epw - _PAGE_NUMBER_WIDTH)
+        self.set_font(*font)
+        lines = len(self.footer_lines) + len(self.bank_lines)
+        # as before for two lines (the body ends 22 mm above the bottom, the footer 16 mm)
+        self.set_auto_page_break(auto=True, margin=14 + _FOOTER_LINE * lines)
+
+    def _footer_wrap(self, text: str, width: float) -> list[str]:
+        lines = self.multi_cell(
+            w=width, h=_FOOTER_LINE, text=text, dry_run=True, output="LINES", padding=0
+        )
+        assert isinstance(lines, list)
+        return [str(line) for line in lines] or [""]
+
+    def footer(self) -> None:
+        lines = self.footer_lines + self.bank_lines
+        self.set_y(-(8 + _FOOTER_LINE * len(lines)))
+        self.set_font(FONT, "", 7)
+        self.set_text_color(90, 90, 90)
+        for line in lines:
+            self.cell(0, _FOOTER_LINE, line, align="L", new_x="LMARGIN", new_y="NEXT")
         page = self.doc.labels["page"].format(page=self.page_no(), pages=PAGE_COUNT_ALIAS)
         self.set_xy(self.l_margin, -12)
-        self.cell(0, 4, page, align="R")
+        self.cell(0, _FOOTER_LINE, page, align="R")
 
 
 # Branding fields the PDF prints (the payment instructions through the payment text).
@@ -373,6 +399,7 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
     pdf = _InvoicePDF(doc)
     _refuse_unprintable(pdf)
     pdf.add_page()
+    pdf.lay_out_footer()
 
     # parties and meta
     top = pdf.get_y()
