@@ -55,6 +55,7 @@ _MAX_ROW_LINES = 10
 # reserve the width of three digits, as "{nb}" did.
 PAGE_COUNT_ALIAS = "\ue000\ue001\ue002"
 _FOOTER_LINE = 4  # mm, a line of the footer
+_LETTERHEAD = 80  # mm the letterhead's text keeps beside a logo however wide
 _PAGE_NUMBER_WIDTH = 32  # mm kept free for "Seite 999 von 999" beside the footer's last line
 
 
@@ -85,15 +86,25 @@ class _InvoicePDF(FPDF):
                 raise InvalidValue(
                     "needs an existing PNG, JPEG, GIF or SVG file", field="logo", value=b.logo
                 )
-            self.image(str(logo), x=self.l_margin, y=top, h=14)
+            info = self.image(str(logo), x=self.l_margin, y=top, h=14)
+            # the letterhead's text goes right of the logo, keeping at least _LETTERHEAD mm
+            left = self.l_margin + float(info.rendered_width) + 4
+            start = min(left, self.w - self.r_margin - _LETTERHEAD)
+        else:
+            start = self.l_margin
+        width = self.w - self.r_margin - start
+        # the seller's name, address and contact wrap within that width, right-aligned: they
+        # never run over the logo nor off the page
         self.set_font(FONT, "B", 13)
         self.set_text_color(*b.colour_rgb())
-        self.cell(0, 7, b.company_name, align="R", new_x="LMARGIN", new_y="NEXT")
+        self.set_x(start)
+        self.multi_cell(width, 7, b.company_name, align="R", new_x="LMARGIN", new_y="NEXT")
         self.set_font(FONT, "", 8)
         self.set_text_color(80, 80, 80)
         contact = [*b.address, b.email, b.phone, b.website]
-        self.cell(
-            0, 4, " · ".join(x for x in contact if x), align="R", new_x="LMARGIN", new_y="NEXT"
+        self.set_x(start)
+        self.multi_cell(
+            width, 4, " · ".join(x for x in contact if x), align="R", new_x="LMARGIN", new_y="NEXT"
         )
         self.set_y(max(self.get_y(), top + 15))
         self.set_draw_color(*b.colour_rgb())
