@@ -55,6 +55,7 @@ _MAX_ROW_LINES = 10
 # reserve the width of three digits, as "{nb}" did.
 PAGE_COUNT_ALIAS = "\ue000\ue001\ue002"
 _FOOTER_LINE = 4  # mm, a line of the footer
+_TOTALS_ROW = 5.5  # mm, a row of the totals
 _LETTERHEAD = 80  # mm the letterhead's text keeps beside a logo however wide
 _PAGE_NUMBER_WIDTH = 32  # mm kept free for "Seite 999 von 999" beside the footer's last line
 
@@ -388,8 +389,8 @@ def _pair(pdf: _InvoicePDF, label: str, value: str, bold: bool = False) -> None:
     pdf.set_font(FONT, "B" if bold else "", 9.5 if bold else 9)
     width = 60
     pdf.set_x(pdf.w - pdf.r_margin - width - 40)
-    pdf.cell(60, 5.5, label, align="L")
-    pdf.cell(40, 5.5, value, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(60, _TOTALS_ROW, label, align="L")
+    pdf.cell(40, _TOTALS_ROW, value, align="R", new_x="LMARGIN", new_y="NEXT")
 
 
 # the buyer's column, left of the Number/Date column (which starts 80 mm from the right margin)
@@ -485,9 +486,11 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
         pdf, doc, rows, (10, 74, 16, 28, 18, 28), ("L", "L", "R", "R", "L", "R"), whole=(2, 3, 4, 5)
     )
 
-    # totals
+    # totals, together on one page: the rows of net, each category's tax, total, and paid,
+    # credited and amount due (never "Total" at the foot of a page and "Amount due" overleaf)
     pdf.ln(2)
-    if pdf.get_y() > pdf.h - 60:
+    rows_of_totals = 2 + len(doc.taxes) + (3 if doc.has_payments else 0)
+    if pdf.get_y() + rows_of_totals * _TOTALS_ROW > pdf.page_break_trigger:
         pdf.add_page()
     _pair(pdf, t["net"], doc.net)
     for tax in doc.taxes:
