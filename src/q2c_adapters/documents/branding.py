@@ -16,7 +16,21 @@ from q2c_core.domain.errors import InvalidValue
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+def _text(_: Any, attribute: Any, value: object) -> None:
+    """Refuse (``InvalidValue`` naming the field) a value that is not text: a number written
+    without quotes in a branding file (``tax_id = 987654321``) is read as a number, which the
+    HTML printed and every PDF failed on with a bare ``TypeError``."""
+    if not isinstance(value, str):
+        raise InvalidValue(
+            f"must be text, not {type(value).__name__} (in a branding file, write it in "
+            'quotes: "987654321")',
+            field=attribute.name,
+            value=value,
+        )
+
+
 def _colour(_: Any, attribute: Any, value: str) -> None:
+    _text(_, attribute, value)
     if not _COLOUR.match(value):
         raise InvalidValue("must be a colour like #1f4e79", field=attribute.name, value=value)
 
@@ -38,10 +52,7 @@ def _payment_instructions(_: Any, attribute: Any, value: str) -> None:
     the documented placeholders: ``{invoice_number}`` or ``{0}`` failed every document of the
     seller with a bare KeyError or IndexError, and ``{amount.__class__}`` printed Python's
     internals on an invoice. A literal brace is written twice (``{{``)."""
-    if not isinstance(value, str):
-        raise InvalidValue(
-            f"must be text, not {type(value).__name__}", field=attribute.name, value=value
-        )
+    _text(_, attribute, value)
     try:
         parts = list(string.Formatter().parse(value))
     except ValueError as e:
@@ -69,23 +80,25 @@ class Branding:
     ``{bic}``, ``{bic_part}`` (`` (BIC ...)`` when there is one) and ``{bank}``
     (``PAYMENT_PLACEHOLDERS``); any other placeholder is refused when the branding is built
     (``InvalidValue`` naming ``payment_instructions``). When empty, the language's standard
-    sentence is used.
+    sentence is used. Every field but ``address`` is text: anything else (a number written
+    without quotes in a branding file) is refused when the branding is built
+    (``InvalidValue`` naming the field).
     """
 
-    company_name: str = "Your Company"
+    company_name: str = attrs.field(default="Your Company", validator=_text)
     address: tuple[str, ...] = attrs.field(default=(), converter=_lines)
-    tax_id: str = ""
-    email: str = ""
-    phone: str = ""
-    website: str = ""
-    iban: str = ""
-    bic: str = ""
-    bank: str = ""
-    logo: str = ""
+    tax_id: str = attrs.field(default="", validator=_text)
+    email: str = attrs.field(default="", validator=_text)
+    phone: str = attrs.field(default="", validator=_text)
+    website: str = attrs.field(default="", validator=_text)
+    iban: str = attrs.field(default="", validator=_text)
+    bic: str = attrs.field(default="", validator=_text)
+    bank: str = attrs.field(default="", validator=_text)
+    logo: str = attrs.field(default="", validator=_text)
     primary_colour: str = attrs.field(default="#1f4e79", validator=_colour)
     accent_colour: str = attrs.field(default="#eef3f8", validator=_colour)
-    footer: str = ""
-    language: str = "en"
+    footer: str = attrs.field(default="", validator=_text)
+    language: str = attrs.field(default="en", validator=_text)
     payment_instructions: str = attrs.field(default="", validator=_payment_instructions)
 
     @classmethod
