@@ -50,6 +50,16 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "pay_without_account": "Please pay {amount} by {due_date}, quoting {reference}.",
         "pay_credit_note": "This credit of {amount} reduces what you owe; {reference}.",
+        "credit_note_held": (
+            "This credit of {amount} is held as credit on your account, as you had already "
+            "paid what it credits: it will be set against what you owe or refunded to you; "
+            "{reference}."
+        ),
+        "credit_note_part_held": (
+            "This credit of {amount} reduces what you owe by {reduces}; the {held} you had "
+            "already paid of it is held as credit on your account: it will be set against what "
+            "you owe or refunded to you; {reference}."
+        ),
         "owe_credit_note": "This credit note adds {amount} to what you owe on {invoice}.",
         "nothing_due": "Nothing is due: thank you for your payment.",
         "nothing_due_credited": "Nothing is due: this invoice was settled by credit note.",
@@ -113,6 +123,16 @@ LABELS: dict[str, dict[str, str]] = {
             "Bitte zahlen Sie {amount} bis {due_date} unter Angabe von {reference}."
         ),
         "pay_credit_note": "Diese Gutschrift über {amount} mindert Ihre Schuld; {reference}.",
+        "credit_note_held": (
+            "Diese Gutschrift über {amount} wird Ihrem Kundenkonto als Guthaben "
+            "gutgeschrieben, da Sie den gutgeschriebenen Betrag bereits bezahlt hatten: es wird "
+            "mit Ihren offenen Beträgen verrechnet oder Ihnen erstattet; {reference}."
+        ),
+        "credit_note_part_held": (
+            "Diese Gutschrift über {amount} mindert Ihre Schuld um {reduces}; die bereits "
+            "bezahlten {held} werden Ihrem Kundenkonto als Guthaben gutgeschrieben: sie werden "
+            "mit Ihren offenen Beträgen verrechnet oder Ihnen erstattet; {reference}."
+        ),
         "owe_credit_note": "Diese Gutschrift erhöht Ihre Schuld aus {invoice} um {amount}.",
         "nothing_due": "Es ist nichts offen: vielen Dank für Ihre Zahlung.",
         "nothing_due_credited": (
@@ -178,6 +198,16 @@ LABELS: dict[str, dict[str, str]] = {
             "Merci de régler {amount} avant le {due_date}, en indiquant {reference}."
         ),
         "pay_credit_note": "Cet avoir de {amount} réduit votre dû ; {reference}.",
+        "credit_note_held": (
+            "Cet avoir de {amount} est porté au crédit de votre compte, car vous aviez déjà "
+            "payé ce qu'il crédite : il sera imputé sur ce que vous devez ou vous sera "
+            "remboursé ; {reference}."
+        ),
+        "credit_note_part_held": (
+            "Cet avoir de {amount} réduit votre dû de {reduces} ; les {held} déjà payés sont "
+            "portés au crédit de votre compte : ils seront imputés sur ce que vous devez ou "
+            "vous seront remboursés ; {reference}."
+        ),
         "owe_credit_note": "Cet avoir ajoute {amount} à votre dû sur la facture {invoice}.",
         "nothing_due": "Rien n'est dû : merci pour votre paiement.",
         "nothing_due_credited": "Rien n'est dû : cette facture a été soldée par avoir.",

@@ -267,11 +267,29 @@ def _nothing_due(invoice: Invoice) -> str:
     return "nothing_due_settled"  # nothing was owed (a total of zero)
 
 
+def credit_given_back(note: Invoice, credited: Invoice) -> Money | None:
+    """What of a credit note's total was money the customer had paid on the invoice it credits,
+    given back to them as customer credit (kept on their account, to allocate or refund): as
+    the note's issue recorded it (``AppliedCredit.given_back``); for a draft, what its issue
+    would give back today (what it credits beyond what the invoice still owes, at most what was
+    paid on it). None when not known (a credit recorded before q2c kept it)."""
+    if note.is_issued:
+        applied = next((c for c in credited.credits if c.credit_note_id == note.id), None)
+        return None if applied is None else applied.given_back
+    beyond = note.total - credited.outstanding
+    if not beyond.is_positive():
+        return Money.zero(note.currency)
+    return min(beyond, credited.paid)
+
+
 def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
     """Gather one invoice or credit note, with its customer (as issued: ``buyer_details``),
     details and payment text.
 
-    A credit note's payment text says it reduces what the customer owes; one with a negative
+    A credit note's payment text says it reduces what the customer owes; one of an invoice
+    already paid says the money it gave back is held as credit on the customer's account (all
+    of it, or what it gave back beside what it took off what was owed: ``credit_given_back``);
+    one with a negative
     total (taking back a deposit deduction: the customer owes more) says what it adds to what is
     owed on the invoice it credits and how to pay that, quoting that invoice's number, as an
     invoice asks for its amount due: by that invoice's due date (what the note adds is owed on
@@ -365,6 +383,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
             periods.append(ContractPeriodDetail(line.line_id, contract_label, item, period, share))
     credits_number = credits_invoice = ""
     pay_by = invoice.due_date
+    given_back: Money | None = None
     if invoice.credits_invoice_id is not None:
         try:
             credited = app.invoice(invoice.credits_invoice_id)
@@ -375,6 +394,8 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
                 )
             # what a note adds is owed on the credited invoice: due when it is, or at once
             pay_by = owed_credit_due_date(invoice, credited)
+            if is_credit:
+                given_back = credit_given_back(invoice, credited)
         except NotFound:
             credits_number = ""
     reference = invoice.number or ""
@@ -386,8 +407,16 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
     if voided:
         payment_text = text["voided_nothing_due"]
     elif is_credit and not owing:
-        payment_text = text["pay_credit_note"].format(
-            amount=money(invoice.total), reference=f"{text['credits']} {credits_invoice}"
+        # money the customer had paid, given back: held on their account, not owed less
+        held = given_back if given_back is not None and given_back.is_positive() else None
+        kind = "pay_credit_note"
+        if held is not None:
+            kind = "credit_note_held" if held >= invoice.total else "credit_note_part_held"
+        payment_text = text[kind].format(
+            amount=money(invoice.total),
+            reduces=money(invoice.total - held) if held is not None else "",
+            held=money(held) if held is not None else "",
+            reference=f"{text['credits']} {credits_invoice}",
         )
     elif not owing and not due.is_positive() and invoice.is_issued:
         payment_text = text[_nothing_due(invoice)]
