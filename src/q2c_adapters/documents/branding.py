@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from q2c_adapters.documents.i18n import LABELS
 from q2c_core.domain.errors import InvalidValue
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -33,6 +34,19 @@ def _colour(_: Any, attribute: Any, value: str) -> None:
     _text(_, attribute, value)
     if not _COLOUR.match(value):
         raise InvalidValue("must be a colour like #1f4e79", field=attribute.name, value=value)
+
+
+def _language(_: Any, attribute: Any, value: str) -> None:
+    """Refuse (``InvalidValue`` naming ``language``) a language the documents do not speak
+    (``LABELS``): ``--lang xx`` was taken and every document then failed when it was built."""
+    _text(_, attribute, value)
+    if value not in LABELS:
+        known = ", ".join(sorted(LABELS))
+        raise InvalidValue(
+            f"must be one of {known}, the languages the documents speak",
+            field=attribute.name,
+            value=value,
+        )
 
 
 def _lines(value: Any) -> tuple[str, ...]:
@@ -82,7 +96,8 @@ class Branding:
     (``InvalidValue`` naming ``payment_instructions``). When empty, the language's standard
     sentence is used. Every field but ``address`` is text: anything else (a number written
     without quotes in a branding file) is refused when the branding is built
-    (``InvalidValue`` naming the field).
+    (``InvalidValue`` naming the field), and ``language`` is one the documents speak
+    (``LABELS``: ``en``, ``de``, ``fr``).
     """
 
     company_name: str = attrs.field(default="Your Company", validator=_text)
@@ -98,7 +113,7 @@ class Branding:
     primary_colour: str = attrs.field(default="#1f4e79", validator=_colour)
     accent_colour: str = attrs.field(default="#eef3f8", validator=_colour)
     footer: str = attrs.field(default="", validator=_text)
-    language: str = attrs.field(default="en", validator=_text)
+    language: str = attrs.field(default="en", validator=_language)
     payment_instructions: str = attrs.field(default="", validator=_payment_instructions)
 
     @classmethod
