@@ -49,10 +49,32 @@ def _language(_: Any, attribute: Any, value: str) -> None:
         )
 
 
-def _lines(value: Any) -> tuple[str, ...]:
+def _lines(value: Any) -> Any:
+    """The address as its lines: text split at its line breaks, a list of lines as a tuple;
+    anything else is left for ``_address`` to refuse."""
     if isinstance(value, str):
         return tuple(line.strip() for line in value.splitlines() if line.strip())
-    return tuple(str(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return value
+
+
+def _address(_: Any, attribute: Any, value: Any) -> None:
+    """Refuse (``InvalidValue`` naming ``address``) an address that is not text or lines of
+    text: a post code written without quotes (``address = ["Hauptstr. 1", 10115]``) was
+    turned into the text "10115" where every other field refuses a number (and 01067 cannot
+    be written so), an address of one number failed with a bare ``TypeError``."""
+    if not isinstance(value, tuple):
+        _text(_, attribute, value)
+    for line in value:
+        if not isinstance(line, str):
+            raise InvalidValue(
+                f"must be text or a list of texts, not a list holding {type(line).__name__} "
+                f"{line!r} (in a branding file, write each line in quotes: "
+                '["Hauptstr. 1", "10115 Berlin"])',
+                field=attribute.name,
+                value=value,
+            )
 
 
 # the placeholders ``payment_instructions`` may use (what a document fills in)
@@ -94,14 +116,14 @@ class Branding:
     ``{bic}``, ``{bic_part}`` (`` (BIC ...)`` when there is one) and ``{bank}``
     (``PAYMENT_PLACEHOLDERS``); any other placeholder is refused when the branding is built
     (``InvalidValue`` naming ``payment_instructions``). When empty, the language's standard
-    sentence is used. Every field but ``address`` is text: anything else (a number written
-    without quotes in a branding file) is refused when the branding is built
-    (``InvalidValue`` naming the field), and ``language`` is one the documents speak
-    (``LABELS``: ``en``, ``de``, ``fr``).
+    sentence is used. Every field is text (``address`` text or a list of lines of text):
+    anything else (a number written without quotes in a branding file) is refused when the
+    branding is built (``InvalidValue`` naming the field), and ``language`` is one the
+    documents speak (``LABELS``: ``en``, ``de``, ``fr``).
     """
 
     company_name: str = attrs.field(default="Your Company", validator=_text)
-    address: tuple[str, ...] = attrs.field(default=(), converter=_lines)
+    address: tuple[str, ...] = attrs.field(default=(), converter=_lines, validator=_address)
     tax_id: str = attrs.field(default="", validator=_text)
     email: str = attrs.field(default="", validator=_text)
     phone: str = attrs.field(default="", validator=_text)
