@@ -107,6 +107,17 @@ class _InvoicePDF(FPDF):
         self.multi_cell(
             width, 4, " · ".join(x for x in contact if x), align="R", new_x="LMARGIN", new_y="NEXT"
         )
+        if b.tax_id:
+            # the seller's VAT id, labelled in the document's language, as the HTML's letterhead
+            self.set_x(start)
+            self.multi_cell(
+                width,
+                4,
+                f"{self.doc.labels['our_tax_id']}: {b.tax_id}",
+                align="R",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
         self.set_y(max(self.get_y(), top + 15))
         self.set_draw_color(*b.colour_rgb())
         self.set_line_width(0.8)
@@ -117,11 +128,19 @@ class _InvoicePDF(FPDF):
     def lay_out_footer(self) -> None:
         """Wrap the footer within the margins, once the first page is there to measure on: the
         branding's footer (a GmbH's register, managing directors, tax numbers...) over the
-        whole width, then the bank line beside the page number; each line is printed whole.
+        whole width, then the bank line (name, IBAN, BIC) beside the page number; each line is
+        printed whole.
         The page's body stops above the footer's first line, however many it wraps to."""
         b = self.doc.branding
+        # as the HTML's footer: each code named (the VAT id is labelled in the letterhead)
         bank = " · ".join(
-            x for x in (b.company_name, f"IBAN {b.iban}" if b.iban else "", b.bic, b.tax_id) if x
+            x
+            for x in (
+                b.company_name,
+                f"IBAN {b.iban}" if b.iban else "",
+                f"BIC {b.bic}" if b.bic else "",
+            )
+            if x
         )
         font = (self.font_family, self.font_style, self.font_size_pt)
         self.set_font(FONT, "", 7)
