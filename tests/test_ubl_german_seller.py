@@ -390,3 +390,72 @@ def test_an_invoice_issued_without_city_gets_an_e_invoiced_credit_note(
     assert text(doc, "cac:AccountingCustomerParty/cac:Party/cac:PostalAddress/cbc:CityName") == [
         "Hamburg"
     ]
+
+
+@pytest.mark.parametrize(
+    ("paid", "note_text"),
+    [
+        (
+            "121.00",
+            "This credit of 62.45 EUR is held as credit on the buyer's account, as {july} was "
+            "already paid: it is set against what is owed or refunded",
+        ),
+        (
+            "100.00",
+            "This credit of 62.45 EUR reduces what is owed on {july} by 21.00 EUR; the 41.45 EUR "
+            "already paid of it is held as credit on the buyer's account, set against what is "
+            "owed or refunded",
+        ),
+        ("0", "This credit of 62.45 EUR reduces what is owed on {july}"),
+    ],
+)
+def test_a_credit_of_an_invoice_already_paid_says_it_is_held_as_credit(
+    validator: PeppolValidator, paid: str, note_text: str
+) -> None:
+    """Brauhaus Nord paid July's 121.00 (or 100.00 of it) before its product was removed back
+    to 16 July: the run's credit note of 62.45 gives that money back as customer credit. Its
+    XRechnung said "reduces what is owed on" July's invoice, though nothing (or only 21.00)
+    was owed; it now says what the note did, as the note's PDF does."""
+    app = QuoteToCash.open("memory:")
+    customer = brauhaus(app, city="Hamburg", postal_code="20457")
+    term = Period(date(2024, 7, 1), date(2025, 7, 1))
+    contract = app.sign_contract(
+        customer,
+        number="MC-1",
+        term=term,
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=term.start,
+        actor="bea",
+        sub_contracts=(
+            SubContract(
+                "S1",
+                "Control",
+                SubContractKind.PRODUCT,
+                term.start,
+                (PricePoint(term.start, eur("1200")),),
+            ),
+        ),
+    )
+    app.change_contract_tax_rate(
+        contract, tax_rate=TaxRate.standard(21), effective=date(2024, 7, 1), actor="bea"
+    )
+    app.activate_contract(contract, effective=term.start, actor="bea")
+    [july] = app.run_billing(date(2024, 7, 1), actor="run").documents
+    issue(app, july.invoice_id, date(2024, 7, 1))
+    if Decimal(paid):
+        payment = app.receive_payment(
+            customer, eur(paid), received_on=date(2024, 7, 1), reference="BN-7", actor="bea"
+        )
+        app.allocate_payment(
+            payment, [(july.invoice_id, eur(paid))], allocated_on=date(2024, 7, 1), actor="bea"
+        )
+    app.remove_sub_contract(contract, "S1", effective_to=date(2024, 7, 16), actor="bea")
+    [note] = app.run_billing(date(2024, 7, 2), actor="run").documents
+    issue(app, note.invoice_id, date(2024, 7, 2))
+    assert app.invoice(note.invoice_id).total == eur("62.45")
+
+    doc = UblRenderer(app, GERMAN_SELLER).render(note.invoice_id)
+    assert_conforms(validator.validate(doc))
+    number = app.invoice(july.invoice_id).number
+    assert text(doc, "cac:PaymentTerms/cbc:Note") == [note_text.format(july=number)]
+    assert text(doc, "cac:PaymentMeans/cbc:PaymentMeansCode") == ["97"]

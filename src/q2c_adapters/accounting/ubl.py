@@ -193,6 +193,48 @@ def _party(
             b.cbc(contact, "ElectronicMail", email)
 
 
+def credit_given_back(note: Invoice, credited: Invoice) -> Money | None:
+    """What of a credit note's total was money the customer had paid on the invoice it credits,
+    given back to them as customer credit (kept on their account, to allocate or refund): as
+    the note's issue recorded it (``AppliedCredit.given_back``); for a draft, what its issue
+    would give back today (what it credits beyond what the invoice still owes, at most what was
+    paid on it). None when not known (a credit recorded before q2c kept it)."""
+    if note.is_issued:
+        applied = next((c for c in credited.credits if c.credit_note_id == note.id), None)
+        return None if applied is None else applied.given_back
+    beyond = note.total - credited.outstanding
+    if not beyond.is_positive():
+        return Money.zero(note.currency)
+    return min(beyond, credited.paid)
+
+
+def _settled_credit(note: Invoice, credited: Invoice, places: int) -> str:
+    """How a credit note is settled against the invoice it credits, in words: it reduces what
+    is owed on it; what of it the customer had already paid is held as credit on their account
+    (``credit_given_back``), to set against what they owe or refund."""
+    number = credited.number
+    total = note.total
+    given = credit_given_back(note, credited)
+    if given is None or not given.is_positive():
+        return (
+            f"This credit of {total.amount:.{places}f} {note.currency} reduces what is owed on "
+            f"{number}"
+        )
+    if given >= total:
+        return (
+            f"This credit of {total.amount:.{places}f} {note.currency} is held as credit on the "
+            f"buyer's account, as {number} was already paid: it is set against what is owed or "
+            "refunded"
+        )
+    reduced = total - given
+    return (
+        f"This credit of {total.amount:.{places}f} {note.currency} reduces what is owed on "
+        f"{number} by {reduced.amount:.{places}f} {note.currency}; the "
+        f"{given.amount:.{places}f} {note.currency} already paid of it is held as credit on the "
+        "buyer's account, set against what is owed or refunded"
+    )
+
+
 def owed_credit_due_date(note: Invoice, credited: Invoice) -> date | None:
     """The day the amount a credit note of a negative total adds is due: what it adds is owed on
     the invoice it credits, so that invoice's due date, or the note's own due date when that is
@@ -513,12 +555,7 @@ def ubl_document(
         means = b.cac(root, "PaymentMeans")
         b.cbc(means, "PaymentMeansCode", "97", name="Clearing between partners")
         b.cbc(means, "PaymentID", credited.number)
-        b.cbc(
-            b.cac(root, "PaymentTerms"),
-            "Note",
-            f"This credit of {invoice.total.amount:.{b.places}f} {invoice.currency} reduces "
-            f"what is owed on {credited.number}",
-        )
+        b.cbc(b.cac(root, "PaymentTerms"), "Note", _settled_credit(invoice, credited, b.places))
     tax_total = b.cac(root, "TaxTotal")
     b.amount(tax_total, "TaxAmount", invoice.tax)
     for sub in invoice.tax_subtotals:

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import attrs
 
-from q2c_adapters.accounting.ubl import owed_credit_due_date, xml_text
+from q2c_adapters.accounting.ubl import credit_given_back, owed_credit_due_date, xml_text
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.i18n import (
     contract_line_parts,
@@ -265,21 +265,6 @@ def _nothing_due(invoice: Invoice) -> str:
     if paid:
         return "nothing_due"
     return "nothing_due_settled"  # nothing was owed (a total of zero)
-
-
-def credit_given_back(note: Invoice, credited: Invoice) -> Money | None:
-    """What of a credit note's total was money the customer had paid on the invoice it credits,
-    given back to them as customer credit (kept on their account, to allocate or refund): as
-    the note's issue recorded it (``AppliedCredit.given_back``); for a draft, what its issue
-    would give back today (what it credits beyond what the invoice still owes, at most what was
-    paid on it). None when not known (a credit recorded before q2c kept it)."""
-    if note.is_issued:
-        applied = next((c for c in credited.credits if c.credit_note_id == note.id), None)
-        return None if applied is None else applied.given_back
-    beyond = note.total - credited.outstanding
-    if not beyond.is_positive():
-        return Money.zero(note.currency)
-    return min(beyond, credited.paid)
 
 
 def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
