@@ -57,6 +57,17 @@ def _runs(text: str) -> list[tuple[int, int]]:
 
 _JOINERS = frozenset(" /_.-")
 _MAX_RUNS = 4
+# the dashes text writes for the hyphen (a mail client's or word processor's en dash, a
+# non-breaking hyphen, a minus sign, an Armenian or Hebrew hyphen, ...), read as the hyphen in
+# remittance text and in invoice numbers alike (full-width and small hyphen-minus fold to it)
+_AS_HYPHEN = str.maketrans(
+    dict.fromkeys("\u058a\u05be\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58", "-")
+)
+
+
+def _read(text: str) -> str:
+    """Text as numbers are looked for in it: folded (``_fold``), any dash as the hyphen."""
+    return _fold(text).translate(_AS_HYPHEN)
 
 
 class InvoiceNumberIndex:
@@ -74,7 +85,7 @@ class InvoiceNumberIndex:
         self._as_printed: dict[str, str] = {}
         self._max_runs = _MAX_RUNS
         for number in known:
-            printed = _fold(number)
+            printed = _read(number)
             runs = _runs(printed)
             key = "".join(printed[start:end] for start, end in runs)
             if not key:
@@ -93,11 +104,12 @@ class InvoiceNumberIndex:
     def find(self, text: str) -> list[str]:
         """The known invoice numbers the text mentions, in the order mentioned, each once.
 
-        A number may be split by single spaces, slashes, dots, dashes or underscores
-        ("INV 2024-000042"); it is matched whole, never as the start of a longer run of digits
-        or letters, and the longest known number starting at a place wins.
+        A number may be split by single spaces, slashes, dots, underscores or dashes of any
+        kind ("INV 2024-000042", "INV–2024–000042"); it is matched whole, never as
+        the start of a longer run of digits or letters, and the longest known number starting
+        at a place wins.
         """
-        text = _fold(text)
+        text = _read(text)
         runs = _runs(text)
         mentioned: list[tuple[int, str]] = []
         i = 0
