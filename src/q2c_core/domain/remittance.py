@@ -78,6 +78,11 @@ class InvoiceNumberIndex:
     customer number: bare digits never name it, only the number quoted as printed does
     (case and compatibility forms aside). A number of digits only is named by its digits. Any
     number quoted as printed is found, whatever separators it has.
+
+    Finding the numbers in a text takes time by the text's length, not by how many numbers are
+    known: those quoted as printed are looked up by the runs of letters and digits they hold
+    as the others are (scanning the text for each of them made a statement of 2,000 credits
+    against 50,000 invoices numbered 2024-000001 on take a minute).
     """
 
     def __init__(self, known: Iterable[str]) -> None:
@@ -100,6 +105,17 @@ class InvoiceNumberIndex:
                 # its own separators are not ones text is read across ("Ŀ" is "l·"): found
                 # quoted as printed too
                 self._as_printed[printed] = number
+        # the numbers quoted as printed by their runs of letters and digits joined, each with
+        # what it has before its first run, and its place among them (which of two quoted at
+        # one place is named first)
+        self._printed_by_key: dict[str, list[tuple[str, int, int, str]]] = {}
+        self._max_printed_runs = 0
+        for rank, (printed, number) in enumerate(self._as_printed.items()):
+            runs = _runs(printed)
+            key = "".join(printed[start:end] for start, end in runs)
+            entry = (printed, runs[0][0], rank, number)
+            self._printed_by_key.setdefault(key, []).append(entry)
+            self._max_printed_runs = max(self._max_printed_runs, len(runs))
 
     def find(self, text: str) -> list[str]:
         """The known invoice numbers the text mentions, in the order mentioned, each once.
@@ -111,7 +127,9 @@ class InvoiceNumberIndex:
         """
         text = _read(text)
         runs = _runs(text)
-        mentioned: list[tuple[int, str]] = []
+        # (where, -1 for a number read across separators or the place of one quoted as
+        # printed, the number)
+        mentioned: list[tuple[int, int, str]] = []
         i = 0
         while i < len(runs):
             joined = ""
@@ -128,30 +146,42 @@ class InvoiceNumberIndex:
             if best is None:
                 i += 1
                 continue
-            mentioned.append((runs[i][0], best[1]))
+            mentioned.append((runs[i][0], -1, best[1]))
             i = best[0] + 1
-        for printed, number in self._as_printed.items():
-            mentioned.extend((at, number) for at in _quoted_at(text, printed))
+        mentioned += self._quoted(text, runs)
         found: list[str] = []
-        for _, number in sorted(mentioned, key=lambda m: m[0]):
+        for _, _, number in sorted(mentioned, key=lambda m: m[:2]):
             if number not in found:
                 found.append(number)
         return found
 
+    def _quoted(self, text: str, runs: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+        """The numbers quoted as printed in ``text`` (its ``runs``), each where it stands as a
+        whole (``_quoted_at``), with its place among them: an occurrence's runs are the
+        number's own, so it is found by its first run and its runs joined."""
+        quoted: list[tuple[int, int, str]] = []
+        if not self._printed_by_key:
+            return quoted
+        for i in range(len(runs)):
+            joined = ""
+            for k in range(i, min(i + self._max_printed_runs, len(runs))):
+                joined += text[runs[k][0] : runs[k][1]]
+                for printed, lead, rank, number in self._printed_by_key.get(joined, ()):
+                    at = runs[i][0] - lead
+                    if at >= 0 and _quoted_at(text, printed, at):
+                        quoted.append((at, rank, number))
+        return quoted
 
-def _quoted_at(text: str, printed: str) -> list[int]:
-    """Where ``printed`` stands in ``text`` as a whole: not inside a longer run of letters and
-    digits at either end."""
-    places: list[int] = []
-    at = text.find(printed)
-    while at >= 0:
-        end = at + len(printed)
-        joined_before = at > 0 and _is_word(printed[0]) and _is_word(text[at - 1])
-        joined_after = end < len(text) and _is_word(printed[-1]) and _is_word(text[end])
-        if not joined_before and not joined_after:
-            places.append(at)
-        at = text.find(printed, at + 1)
-    return places
+
+def _quoted_at(text: str, printed: str, at: int) -> bool:
+    """Whether ``printed`` stands in ``text`` at ``at`` as a whole: not inside a longer run of
+    letters and digits at either end."""
+    if not text.startswith(printed, at):
+        return False
+    end = at + len(printed)
+    joined_before = at > 0 and _is_word(printed[0]) and _is_word(text[at - 1])
+    joined_after = end < len(text) and _is_word(printed[-1]) and _is_word(text[end])
+    return not joined_before and not joined_after
 
 
 def invoice_numbers_in(text: str, known: Iterable[str]) -> list[str]:
