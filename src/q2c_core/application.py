@@ -3194,15 +3194,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         customer's credit in that currency: the money refundable then, less what the customer
         owes of payments that bounced after part of them was refunded. ``currency`` defaults
         to the amount's (given, it must be the amount's). A ``reference`` names one refund
-        across every customer and currency, however it is spaced or capitalised
-        (``RefundInstruction``, saved with the refund; the refunds recorded before it was kept
+        across every customer and currency, however it is spaced or capitalised, whatever
+        invisible characters were pasted with it, full width or not (``refund_reference_key``;
+        ``RefundInstruction``, saved with the refund; the refunds recorded before it was kept
         get theirs with the first refund after, ``EarlierRefundsReferenced``): the same
         instruction given again (same customer, amount and day) records nothing and names the
         refunds made (``RefundOutcome.recorded`` False, also when another process made them a
         moment before), and any other refund under that reference is ``DuplicateEntry``,
-        recording nothing. So a refund names its reference: one that is not text, or blank,
-        is refused (``InvalidValue`` naming ``reference``), as ``q2c refund`` refuses a blank
-        ``--reference``."""
+        recording nothing. So a refund names its reference: one that is not text, or blank
+        (invisible characters only), is refused (``InvalidValue`` naming ``reference``), as
+        ``q2c refund`` refuses a blank ``--reference``."""
         if not isinstance(amount, Money):
             raise InvalidValue(
                 f"must be Money, not {type(amount).__name__}", field="amount", value=amount
@@ -3225,7 +3226,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 field="reference",
                 value=reference,
             )
-        if not reference.strip():
+        if not refund_reference_key(reference):
             raise InvalidValue(
                 "must name the refund (the bank's reference): it is what stops a retry paying "
                 "twice",
@@ -3239,12 +3240,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             # one reference names one refund: the same instruction again (a retry) names what
             # it did; another refund under it is refused, never paid twice
             kept = self._earlier_refunds_referenced(actor)
-            instruction_id = RefundInstruction.create_id(reference)
-            earlier = [i for i in kept if isinstance(i, RefundInstruction)]
-            instruction = next((i for i in earlier if i.id == instruction_id), None)
-            if instruction is None:
-                with contextlib.suppress(NotFound):
-                    instruction = self._get(RefundInstruction, instruction_id)
+            earlier = {i.id: i for i in kept if isinstance(i, RefundInstruction)}
+            instruction: RefundInstruction | None = None
+            for instruction_id in RefundInstruction.ids_of(reference):
+                instruction = earlier.get(instruction_id)
+                if instruction is None:
+                    with contextlib.suppress(NotFound):
+                        instruction = self._get(RefundInstruction, instruction_id)
+                if instruction is not None:
+                    break
             if instruction is not None:
                 if instruction.repeats(customer_id, amount, day):
                     return RefundOutcome(list(instruction.refund_ids), False), kept

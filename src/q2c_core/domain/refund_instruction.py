@@ -4,7 +4,9 @@ Money paid out cannot be taken back by a rerun: the reference on a refund instru
 bank's payment order) names exactly one refund. Keeping that per customer and currency let the
 same reference pay out again under another customer, in another currency, or spelled with other
 capitals or spaces; an aggregate per reference, saved in the refund's own transaction, makes a
-second refund under it (or a concurrent one) clash instead.
+second refund under it (or a concurrent one) clash instead. The reference is read as the bank
+reads it (``refund_reference_key``): characters no one sees, pasted from a file or a web page,
+and full-width forms are the reference too.
 """
 
 from __future__ import annotations
@@ -18,11 +20,21 @@ from eventsourcing.domain import Aggregate, event
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import named_id
+from q2c_core.domain.values import named_id, person_key
 
 
 def refund_reference_key(reference: str) -> str:
-    """The reference as the bank reads it: spaces collapsed, capitals ignored."""
+    """The reference as the bank reads it (as a person's name is read, ``person_key``):
+    invisible characters dropped (a byte order mark, a zero-width space), compatibility forms
+    plain (full-width ``ＲＦ－４２`` is ``rf-42``), spaces collapsed, capitals ignored. Empty for a
+    reference of nothing to see: it names no refund."""
+    return person_key(reference)
+
+
+def typed_reference_key(reference: str) -> str:
+    """The reference as instructions recorded before ``refund_reference_key`` read it as the
+    bank does kept it: spaces collapsed, capitals ignored (the same for a plain ASCII
+    reference)."""
     return " ".join(reference.split()).casefold()
 
 
@@ -35,6 +47,15 @@ class RefundInstruction(ChecksFacts, Aggregate):
         """One instruction per reference, however it is spelled (``refund_reference_key``)."""
         return named_id("refund-instruction", refund_reference_key(reference))
 
+    @staticmethod
+    def ids_of(reference: str) -> list[UUID]:
+        """The ids an instruction under ``reference`` may have: its own (``create_id``), then,
+        where it differs, the one an instruction recorded before references were read as the
+        bank reads them has (``typed_reference_key``)."""
+        ids = [RefundInstruction.create_id(reference)]
+        typed = named_id("refund-instruction", typed_reference_key(reference))
+        return ids if typed in ids else [*ids, typed]
+
     @event("RefundInstructed")
     def __init__(
         self,
@@ -45,7 +66,9 @@ class RefundInstruction(ChecksFacts, Aggregate):
         refund_ids: list[str],
         actor: str,
     ) -> None:
-        if not refund_reference_key(reference):
+        # (the rule of the event as recorded ever since: ``instruct_refund`` refuses a
+        # reference of invisible characters only before one is made)
+        if not typed_reference_key(reference):
             raise InvalidValue("must not be empty", field="reference")
         self.reference = reference
         self.customer_id = customer_id
