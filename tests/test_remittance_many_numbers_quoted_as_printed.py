@@ -7,7 +7,6 @@ runs of letters and digits they hold now, finding exactly what the scan found.""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from itertools import pairwise
 
@@ -87,20 +86,13 @@ def test_the_numbers_found_are_those_a_scan_of_the_text_finds(known: list[str], 
     assert InvoiceNumberIndex(known).find(text) == scanned(known, text)
 
 
-def test_a_year_numbered_invoice_is_found_among_fifty_thousand_as_fast_as_among_fifty() -> None:
+def test_a_year_numbered_invoice_is_found_among_fifty_thousand() -> None:
     """The remittance of 300 credits is read against 50 and against 50,000 invoices numbered
-    2024-000001 on: each names its own invoice, and the larger store takes about as long (the
-    scan took a thousand times as long)."""
+    2024-000001 on: each names its own invoice, and none of the others. (The speed, by the
+    text's length and not by the invoices known, is a figure of ``benchmarks/``, not a timed
+    assertion here: the scan this replaced took a thousand times as long at 50,000.)"""
     texts = [f"Rechnung 2024-{n:06d} Kundennr. 4711, vielen Dank" for n in range(1, 301)]
-
-    def seconds(count: int) -> float:
+    for count in (50, 50_000):
         index = InvoiceNumberIndex(f"2024-{n:06d}" for n in range(1, count + 1))
-        started = time.perf_counter()
         for n, text in enumerate(texts, start=1):
-            named = index.find(text)
-            assert named == ([f"2024-{n:06d}"] if n <= count else []), text
-        return time.perf_counter() - started
-
-    few = min(seconds(50) for _ in range(3))
-    many = min(seconds(50_000) for _ in range(3))
-    assert many < few * 20 + 0.05, (few, many)
+            assert index.find(text) == ([f"2024-{n:06d}"] if n <= count else []), text

@@ -124,7 +124,8 @@ def test_numbers_read_alike_in_text_and_in_the_index() -> None:
     assert normalize_number("STRAßE-1") == normalize_number("strasse 1")
     assert invoice_numbers_in("ＩＮＶ－０００００１", ["INV-000001"]) == ["INV-000001"]
     assert invoice_numbers_in("Straße 000001", ["STRASSE-000001"]) == ["STRASSE-000001"]
-    # separators text is not read across (an en dash; "Ŀ" reads as "l·"): quoted as printed
+    # an en dash reads as a hyphen; a separator text is not read across ("Ŀ" reads as "l·"):
+    # quoted as printed
     assert invoice_numbers_in("re RE–2024–000001", ["RE–2024–000001"]) == ["RE–2024–000001"]
     assert invoice_numbers_in("Ŀ000002 paid", ["Ŀ000002"]) == ["Ŀ000002"]
     # a number of a script with vowel signs, with or without its separator
