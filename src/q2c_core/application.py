@@ -3293,6 +3293,23 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 ids.append(refund_id)
                 touched.append(payment)
                 left = left - taken
+            # the limit relied on the payments it did not take from too: one partly refunded
+            # that bounced meanwhile leaves the customer owing, and, while the customer owes,
+            # the credit of the others covers that; they are saved with the refund, so a
+            # bounce or allocation of one at the same moment clashes and is decided again
+            taken_from = {a.id for a in touched}
+            relied = [
+                p
+                for p in payments
+                if p.id not in taken_from
+                and not p.is_bounced
+                and (
+                    p.refunded.is_positive() or (owed.is_negative() and p.unallocated.is_positive())
+                )
+            ]
+            for payment in relied:
+                payment.counted_for_refund(reference, day, actor)
+                touched.append(payment)
             touched.append(
                 RefundInstruction(
                     reference=reference,

@@ -394,6 +394,19 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
             self._check_there_since(amount, refunded_on)
         self._credit_refunded(refund_id, amount, refunded_on, reference, actor)
 
+    @event("CountedForRefund")
+    def counted_for_refund(self, reference: str, refunded_on: date, actor: str) -> None:
+        """A refund of the customer's credit under ``reference`` (made from other payments)
+        relied on this payment as it stands: not bounced, its credit where the refund counted
+        it. Changes nothing; saved with the refund, so a bounce or an allocation of this
+        payment saved meanwhile clashes with the refund, which is decided again on the fresh
+        payment (a bounce after part of it was refunded leaves the customer owing that part,
+        which the refund's limit takes off: ``QuoteToCash.instruct_refund``)."""
+        if self.is_bounced:
+            raise InvalidTransition(
+                "a bounced payment's standing is final", field="status", aggregate_id=self.id
+            )
+
     def available_on(self, day: date) -> Money:
         """What an allocation dated ``day`` may take: what is unallocated, and, for a day
         before the payment's latest change, no more than was there on that day and every
