@@ -20,7 +20,11 @@ from eventsourcing.domain import Aggregate
 
 from q2c_core.app_base import BaseApp, allowance_charge
 from q2c_core.billing_run import ContractBilling
-from q2c_core.domain.allocation import allocate_payment
+from q2c_core.domain.allocation import (
+    AllocationInstruction,
+    allocate_payment,
+    allocation_reference_key,
+)
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.contract import Contract
 from q2c_core.domain.customer import Customer
@@ -3063,14 +3067,56 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         *,
         allocated_on: date,
         actor: str,
+        reference: str | None = None,
     ) -> list[str]:
         """Allocate a payment across invoices, explicitly or oldest due first; returns ids.
 
         The payment and every invoice it pays are saved in one transaction.
+
+        ``reference`` (optional, the caller's) names the allocation on this payment, so a retry
+        after a lost response is not allocated twice: the same allocation given again (the
+        same invoices and amounts in the same order, or oldest due first again, on the same
+        day) records nothing and returns the ids it made (also when another process made it a
+        moment before); any other allocation of the payment under that reference is
+        ``DuplicateEntry`` naming ``reference``, recording nothing. It is read as a refund's
+        reference is (``allocation_reference_key``: spaces, capitals, invisible characters and
+        full width aside); one that is not text or names nothing is refused (``InvalidValue``
+        naming ``reference``). Without one, each call allocates.
         """
         explicit = None if allocations is None else _allocation_plan(allocations)
+        if reference is not None:
+            if not isinstance(reference, str):
+                raise InvalidValue(
+                    f"must be text, not {type(reference).__name__}",
+                    field="reference",
+                    value=reference,
+                )
+            if not allocation_reference_key(reference):
+                raise InvalidValue(
+                    "must name the allocation: it is what stops a retry allocating twice",
+                    field="reference",
+                    value=reference,
+                )
+            refuse_card_numbers("reference", reference)
 
         def step() -> tuple[list[str], list[Aggregate]]:
+            instruction: AllocationInstruction | None = None
+            if reference is not None:
+                with contextlib.suppress(NotFound):
+                    instruction = self._get(
+                        AllocationInstruction,
+                        AllocationInstruction.create_id(payment_id, reference),
+                    )
+            if instruction is not None:
+                if instruction.repeats(explicit, allocated_on):
+                    return list(instruction.allocation_ids), []
+                raise DuplicateEntry(
+                    f"allocation {instruction.reference!r} of this payment was made already "
+                    f"({instruction.described()}); one reference names one allocation",
+                    field="reference",
+                    aggregate_id=payment_id,
+                    value=reference,
+                )
             payment = self.payment(payment_id)
             if payment.is_bounced:
                 raise InvalidTransition(
@@ -3107,7 +3153,20 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 self._check_issued_by(invoice, allocated_on, "allocated_on")
                 invoice.apply_payment(allocation_id, payment_id, amount, allocated_on, actor)
                 ids.append(allocation_id)
-            return ids, [payment, *invoices.values()]
+            made: list[Aggregate] = []
+            if reference is not None:
+                made.append(
+                    AllocationInstruction(
+                        payment_id=payment_id,
+                        reference=reference,
+                        invoice_ids=None if explicit is None else [i for i, _ in explicit],
+                        amounts=None if explicit is None else [a for _, a in explicit],
+                        allocated_on=allocated_on,
+                        allocation_ids=ids,
+                        actor=actor,
+                    )
+                )
+            return ids, [payment, *invoices.values(), *made]
 
         return self._atomically(step)
 

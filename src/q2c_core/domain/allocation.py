@@ -1,15 +1,20 @@
-"""Allocating one payment across many invoices, oldest due first."""
+"""Allocating one payment across many invoices, oldest due first; and the allocation a
+caller's reference names, so a retry is never allocated twice."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import attrs
+from eventsourcing.domain import Aggregate, event
 
-from q2c_core.domain.errors import CurrencyMismatch
+from q2c_core.domain.errors import CurrencyMismatch, InvalidValue
+from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money
+from q2c_core.domain.values import named_id, person_key
 
 
 @attrs.frozen
@@ -54,3 +59,66 @@ def allocate_payment(available: Money, open_items: Sequence[OpenItem]) -> list[A
         result.append(Allocation(item.invoice_id, amount))
         remaining = remaining - amount
     return result
+
+
+def allocation_reference_key(reference: str) -> str:
+    """A caller's allocation reference as a person reads it (``person_key``, as a refund's
+    reference is read): invisible characters dropped, full-width forms plain, spaces collapsed,
+    capitals ignored. Empty for a reference of nothing to see: it names no allocation."""
+    return person_key(reference)
+
+
+class AllocationInstruction(ChecksFacts, Aggregate):
+    """The allocation a caller's reference names on one payment (``allocate_payment`` given a
+    ``reference``): the invoices and amounts given (None: oldest due first), its day, and the
+    allocations it made. Saved with them, so the same call given again (a retry after a lost
+    response), or made at the same moment by another process, allocates nothing more."""
+
+    @staticmethod
+    def create_id(payment_id: UUID, reference: str, **_: Any) -> UUID:
+        """One instruction per payment and reference, however it is spelled
+        (``allocation_reference_key``)."""
+        return named_id(
+            "allocation-instruction", f"{payment_id.hex}:{allocation_reference_key(reference)}"
+        )
+
+    @event("AllocationInstructed")
+    def __init__(
+        self,
+        payment_id: UUID,
+        reference: str,
+        invoice_ids: list[UUID] | None,
+        amounts: list[Money] | None,
+        allocated_on: date,
+        allocation_ids: list[str],
+        actor: str,
+    ) -> None:
+        if not allocation_reference_key(reference):
+            raise InvalidValue("must not be empty", field="reference")
+        self.payment_id = payment_id
+        self.reference = reference
+        self.invoice_ids = None if invoice_ids is None else list(invoice_ids)
+        self.amounts = None if amounts is None else list(amounts)
+        self.allocated_on = allocated_on
+        self.allocation_ids = list(allocation_ids)
+
+    def repeats(self, plan: Sequence[tuple[UUID, Money]] | None, allocated_on: date) -> bool:
+        """Whether an allocation is this one given again: the same invoices and amounts in
+        the same order (or oldest due first again), on the same day."""
+        if allocated_on != self.allocated_on:
+            return False
+        if plan is None or self.invoice_ids is None or self.amounts is None:
+            return plan is None and self.invoice_ids is None
+        return [i for i, _ in plan] == self.invoice_ids and [a for _, a in plan] == self.amounts
+
+    def described(self) -> str:
+        """What it allocated, for a refusal: the parts given, or oldest due first, and the
+        day."""
+        if self.invoice_ids is None or self.amounts is None:
+            parts = "oldest due first"
+        else:
+            parts = ", ".join(
+                f"{amount} to {invoice_id}"
+                for invoice_id, amount in zip(self.invoice_ids, self.amounts, strict=True)
+            )
+        return f"{parts} on {self.allocated_on}"
