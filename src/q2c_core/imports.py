@@ -1375,16 +1375,17 @@ class ImportCommands(BaseApp):
                         i for i in named if i.customer_id == customer_id and i.currency == currency
                     ]
                     issued_here = [i for i in named_here if i.issued_by(booked_on)]
-                    named_ids = {i.id for i in named}
-                    # the amount decides only when the remittance names none of its invoices
+                    # the amount decides only when the remittance names none of the customer's
+                    # invoices: one naming only invoices this money cannot pay (in another
+                    # currency, or issued after its booking day) waits for a person, never
+                    # paying an invoice the customer did not name
                     others = (
                         []
-                        if named_here
+                        if named
                         else [
                             invoices[i]
                             for i in invoice_ids.get(customer.id, ())
                             if i in invoices
-                            and i not in named_ids
                             and invoices[i].issued_by(booked_on)
                             and invoices[i].kind is not InvoiceKind.CREDIT_NOTE
                             and invoices[i].currency == currency
