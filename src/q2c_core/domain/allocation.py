@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import ROUND_FLOOR
 from typing import Any
 from uuid import UUID
 
@@ -39,9 +40,11 @@ def allocate_payment(available: Money, open_items: Sequence[OpenItem]) -> list[A
     """Spread ``available`` over the open items, oldest due date first (then invoice number).
 
     Each invoice gets at most its outstanding amount; nothing is allocated to a settled invoice;
-    what is left over stays unallocated (customer credit). Allocations never exceed ``available``.
+    what is left over stays unallocated (customer credit). Allocations are whole minor units and
+    never exceed ``available`` nor an invoice's outstanding amount: each is taken down to whole
+    minor units (10.005 EUR available allocates at most 10.00, never 10.01).
     """
-    remaining = available.rounded()
+    remaining = _whole(available)
     result: list[Allocation] = []
     for item in sorted(open_items, key=lambda i: (i.due_date, i.number, str(i.invoice_id))):
         if item.outstanding.currency != available.currency:
@@ -53,12 +56,18 @@ def allocate_payment(available: Money, open_items: Sequence[OpenItem]) -> list[A
             )
         if not remaining.is_positive():
             break
-        if not item.outstanding.is_positive():
+        owed = _whole(item.outstanding)
+        if not owed.is_positive():
             continue
-        amount = remaining.min(item.outstanding)
+        amount = remaining.min(owed)
         result.append(Allocation(item.invoice_id, amount))
         remaining = remaining - amount
     return result
+
+
+def _whole(money: Money) -> Money:
+    """Money taken down to whole minor units (never up: 10.005 EUR is 10.00)."""
+    return Money(money.amount.quantize(money.quantum, rounding=ROUND_FLOOR), money.currency)
 
 
 def allocation_reference_key(reference: str) -> str:
