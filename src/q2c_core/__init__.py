@@ -12,7 +12,13 @@ from q2c_core.billing_run import (
     PostedDocument,
     SkippedContract,
 )
-from q2c_core.domain.allocation import Allocation, OpenItem, allocate_payment
+from q2c_core.domain.allocation import (
+    Allocation,
+    AllocationInstruction,
+    OpenItem,
+    allocate_payment,
+    allocation_reference_key,
+)
 from q2c_core.domain.bank_credit import BankCredit, CreditStatus, StatementCredit, SuspenseReason
 from q2c_core.domain.billing import (
     Correction,
@@ -210,6 +216,7 @@ __all__ = [
     "ZERO_RATED",
     "AccountingSink",
     "Allocation",
+    "AllocationInstruction",
     "AllowanceExhausted",
     "AllowanceStatus",
     "AllowanceUnit",
@@ -342,6 +349,7 @@ __all__ = [
     "WorkNotAuthorized",
     "all_projections",
     "allocate_payment",
+    "allocation_reference_key",
     "billing_periods",
     "buyer_details",
     "cancellation_day",
