@@ -27,6 +27,7 @@ from q2c_core.projections._managers import (
     record_handover,
 )
 from q2c_core.projections.base import check_day, handles, id_key, uuid_hex
+from q2c_core.projections.store import Row
 
 
 @attrs.frozen
@@ -248,6 +249,23 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
     def _received(self, e: Any, oid: str) -> None:
         super()._received(e, oid)
         self._index(uuid_hex(e.customer_id.int), "payments", oid)
+
+    def related_rows(self, key: str, row: Row) -> list[str]:
+        """A customer's statement (``cust:<id>``) is worked out from its invoices' and
+        payments' rows (``inv:``, ``pay:``): ``explain`` lists their issues, payments applied
+        and taken back, credits, refunds and bounces too. An invoice's rows as
+        ``InvoiceLedger`` relates them."""
+        if key.startswith("cust:"):
+            return [f"inv:{i}" for i in row["invoices"]] + [f"pay:{p}" for p in row["payments"]]
+        return super().related_rows(key, row)
+
+    def relates_to(self, key: str, row: Row, event: Any) -> bool:
+        """Every event that wrote one of a customer's invoice or payment rows concerns its
+        statement (those rows are the customer's alone); an invoice's as ``InvoiceLedger``
+        tells."""
+        if key.startswith("cust:"):
+            return True
+        return super().relates_to(key, row, event)
 
     # -- queries ------------------------------------------------------------------------------
 
