@@ -4,6 +4,7 @@ open invoices, and refunded money customers owe back because the payment it came
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import attrs
 
@@ -84,6 +85,32 @@ class ReceivablesAging(InvoiceLedger):
 
     name = "receivables_aging"
     replay_cost = 3.0
+
+    def related_rows(self, key: str, row: Row) -> list[str]:
+        """A payment that bounced after a refund leaves the refund owed, less what the
+        customer's other money in its currency covers (``refunds_owed``): ``explain`` of its
+        row (``pay:<id>``, as the past-due list names it) lists the events of the customer's
+        other payments in that currency too. An invoice's rows as ``InvoiceLedger`` relates
+        them. Read at explain time only (a scan of the payment rows)."""
+        if not key.startswith("pay:"):
+            return super().related_rows(key, row)
+        if row.get("bounced_on") is None or not row.get("refunds"):
+            return []
+        return sorted(
+            k
+            for k, other in self.rows_with_prefix("pay:")
+            if k != key
+            and other["customer"] == row["customer"]
+            and other["currency"] == row["currency"]
+        )
+
+    def relates_to(self, key: str, row: Row, event: Any) -> bool:
+        """Every event that wrote another of the customer's payments in the currency of a
+        refund owed (``related_rows``) changed the credit netted against it; an invoice's
+        as ``InvoiceLedger`` tells."""
+        if key.startswith("pay:"):
+            return True
+        return super().relates_to(key, row, event)
 
     def open_invoices(self, as_of: date) -> list[OpenInvoice]:
         """Invoices issued by ``as_of`` with something outstanding that day, oldest due first:
