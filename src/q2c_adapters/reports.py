@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, person_key
 from q2c_core.projections import (
     AllowanceUsage,
     AwaitingPurchaseOrder,
@@ -646,8 +646,17 @@ def _revenue(projections: Sequence[Projection], on: date) -> ReportTable:
 
 
 def _kpis(projections: Sequence[Projection], on: date) -> ReportTable:
+    """Per worker and customer: hours entered, billable and invoiced; each customer named with
+    its id (``customer id``: two customers of one name are told apart), a worker's customers
+    by name, then id, as the other customer reports list them, and the row ``q2c explain``
+    takes (``wc:<worker as kept>|<customer id>``: the worker as ``person_key`` keeps the
+    person, "dana" for Dana)."""
     p: Kpis = _get(projections, Kpis)
     names = _names(projections)
+    times = sorted(
+        p.time_entered_vs_invoiced(),
+        key=lambda t: (t.worker, str(names.get(t.customer_id, t.customer_id)), t.customer_id),
+    )
     rows = tuple(
         (
             t.worker,
@@ -656,12 +665,23 @@ def _kpis(projections: Sequence[Projection], on: date) -> ReportTable:
             shown_hours(t.billable),
             shown_hours(t.invoiced),
             t.billable_percent,
+            t.customer_id,
+            f"wc:{person_key(t.worker)}|{t.customer_id}",
         )
-        for t in p.time_entered_vs_invoiced()
+        for t in times
     )
     return ReportTable(
         f"Time entered vs invoiced, as recorded (billable hours {p.billable_hours_percent()} %)",
-        ("worker", "customer", "entered", "billable", "invoiced", "billable %"),
+        (
+            "worker",
+            "customer",
+            "entered",
+            "billable",
+            "invoiced",
+            "billable %",
+            "customer id",
+            "row (kpis)",
+        ),
         rows,
     )
 
