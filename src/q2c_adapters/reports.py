@@ -37,6 +37,7 @@ from q2c_core.projections import (
     all_projections,
     rebuild,
 )
+from q2c_core.projections.base import AGE_BUCKETS
 from q2c_core.projections.revenue import month_start
 
 
@@ -261,7 +262,14 @@ def _unbilled_by(by: str) -> Callable[[Sequence[Projection], date], ReportTable]
         totals = p.totals(on, by).totals
         title = f"Unbilled revenue by {by} on {on}"
         if by != "customer":
-            keyed = tuple((k, amount) for (k, _), amount in sorted(totals.items()))
+            # (ages youngest first, as the aging lists its buckets: not "current" after "90+")
+            order = {bucket: n for n, bucket in enumerate(AGE_BUCKETS)} if by == "age" else {}
+            keyed = tuple(
+                (k, amount)
+                for (k, _), amount in sorted(
+                    totals.items(), key=lambda item: (order.get(item[0][0], 0), item[0])
+                )
+            )
             return ReportTable(title, (by, "amount"), keyed)
         names = _names(projections)
         named = sorted(
