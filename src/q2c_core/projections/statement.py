@@ -364,7 +364,9 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
             )
             for d in owed_back(mine, as_of)
         )
-        invoices.sort(key=lambda i: (i.issued_on, i.number))
+        # a day's credit notes after its invoices (a note never before what it credits; by
+        # number alone "CN-000001" came before "INV-000002")
+        invoices.sort(key=lambda i: (i.issued_on, i.kind == "credit_note", i.number))
         payments.sort(key=lambda p: (p.received_on, p.payment_id))
         left: dict[str, Money] = {}
         for debt in debts:
