@@ -261,6 +261,8 @@ def _unbilled_by(by: str) -> Callable[[Sequence[Projection], date], ReportTable]
         p: UnbilledRevenue = _get(projections, UnbilledRevenue)
         totals = p.totals(on, by).totals
         title = f"Unbilled revenue by {by} on {on}"
+        if by in _NAMED_BY:
+            return _unbilled_named(by, title, totals, projections)
         if by != "customer":
             # (ages youngest first, as the aging lists its buckets: not "current" after "90+")
             order = {bucket: n for n, bucket in enumerate(AGE_BUCKETS)} if by == "age" else {}
@@ -279,6 +281,32 @@ def _unbilled_by(by: str) -> Callable[[Sequence[Projection], date], ReportTable]
         return ReportTable(title, (by, "amount", "customer id"), rows)
 
     return build
+
+
+# what a request's or a contract's unbilled total is named by, and what the items tied to
+# neither are called (a request's row: contract periods, expenses or work of no request; a
+# contract's: every request's work)
+_NAMED_BY = {"request": "(no request)", "contract": "(no contract)"}
+
+
+def _unbilled_named(
+    by: str, title: str, totals: dict[tuple[str, str], Money], projections: Sequence[Projection]
+) -> ReportTable:
+    """Unbilled totals by request (its title) or contract (its number), with the id beside
+    (``request id``, ``contract id``: what ``explain`` takes), by name, then id; the items tied
+    to none last, named as such, their id cell empty."""
+    if by == "request":
+        names = _request_titles(projections)
+    else:
+        unbilled: UnbilledRevenue = _get(projections, UnbilledRevenue)
+        names = {key[4:]: row["number"] for key, row in unbilled.rows_with_prefix("con:")}
+    none = _NAMED_BY[by]
+    named = sorted(
+        (k == "", str(names.get(k, k)) if k else none, k, cur, amount)
+        for (k, cur), amount in totals.items()
+    )
+    rows = tuple((name, amount, k) for _, name, k, _, amount in named)
+    return ReportTable(title, (by, "amount", f"{by} id"), rows)
 
 
 def _leakage(projections: Sequence[Projection], on: date) -> ReportTable:
