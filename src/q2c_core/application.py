@@ -2999,17 +2999,28 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         that day, as the receivables aging of that day counts it (``Invoice.outstanding_on``:
         payments then in force, credit notes applied by then), and is owed still: one paid on
         that day, whatever bounced after, is not noticed, nor is one paid in full since (there
-        is nothing left to chase)."""
+        is nothing left to chase).
+
+        A notice is for a debt: an invoice noticed on an earlier day that owed nothing at the
+        end of some day since (paid or credited in full), then was owed again (its payment
+        bounced, its allocation reversed), is noticed again, a new ``PastDueNoticed`` on
+        ``as_of`` (``Invoice.needs_past_due_notice``); one owed every day since its notice, or
+        noticed on or after ``as_of``, is not (running a day twice notices nothing new)."""
         day = require_day(as_of, "as_of")
 
         def step() -> tuple[list[UUID], list[Aggregate]]:
             noticed: list[Invoice] = []
             for customer in self.customers():
-                due = [
+                candidates = [
                     i
                     for i in self._invoices(customer)
-                    if i.past_due_noticed_on is None and i.is_past_due(day)
+                    if i.is_past_due(day)
+                    and (i.past_due_noticed_on is None or i.past_due_noticed_on < day)
                 ]
+                # a noticed invoice is judged by every payment applied to it since, those taken
+                # back off included (read only for those that do not know them)
+                self._know_applications(i for i in candidates if i.past_due_noticed_on is not None)
+                due = [i for i in candidates if i.needs_past_due_notice(day)]
                 paid: dict[str, dict[UUID, Decimal]] = {}
                 for invoice in due:
                     cur = invoice.currency

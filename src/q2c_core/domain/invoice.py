@@ -1169,9 +1169,59 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         self.deducted_by = None
 
-    @event("PastDueNoticed")
+    def owed_nothing_between(self, first: date, last: date) -> bool:
+        """Whether it owed nothing at the end of some day from ``first`` through ``last``, as
+        the aging of each day counts it (``outstanding_on``: the payments then in force, the
+        credit notes applied by then): paid or credited in full then, whatever was taken back
+        off since. What it owes falls only on a day money is applied or credit given, so
+        ``first`` and those days are the ones to look at. Never for a credit note. An invoice
+        that does not know the payments taken back off it (``applications`` None) counts only
+        those still applied (``in_force_on``)."""
+        if self.kind is InvoiceKind.CREDIT_NOTE or first > last:
+            return False
+        known = self.payments if self.applications is None else self.applications
+        days = {first}
+        days.update(a.applied_on for a in known if first < a.applied_on <= last)
+        days.update(c.credited_on for c in self.credits if first < c.credited_on <= last)
+        return any(
+            self.issued_by(day)
+            and not self.outstanding_on(
+                day, total((a.amount for a in self.in_force_on(day)), self.currency)
+            ).is_positive()
+            for day in sorted(days)
+        )
+
+    def needs_past_due_notice(self, as_of: date) -> bool:
+        """Whether a past-due notice on ``as_of`` would be news: past due then and never
+        noticed, or noticed on an earlier day and settled since (``owed_nothing_between``
+        the notice's day and ``as_of``: paid or credited in full, then owed again when the money
+        was taken back off), a new debt to chase. Not when noticed on or after ``as_of``, nor
+        when owed every day since its notice: that notice stands (a run is idempotent)."""
+        if not self.is_past_due(as_of):
+            return False
+        noticed = self.past_due_noticed_on
+        return noticed is None or (noticed < as_of and self.owed_nothing_between(noticed, as_of))
+
     def notice_past_due(self, as_of: date, actor: str) -> None:
-        """Record that the invoice was found past due (starts the follow-up)."""
+        """Record that the invoice was found past due on ``as_of`` (starts the follow-up): once
+        per debt. Refused (``InvalidTransition`` naming ``due_date``) when not past due then,
+        or (naming ``past_due_noticed_on``) when noticed already, on or after ``as_of`` or
+        earlier without being settled since (``needs_past_due_notice``)."""
+        if isinstance(as_of, date):
+            if not self.is_past_due(as_of):
+                raise self._refuse(f"is not past due on {as_of}", field="due_date")
+            if not self.needs_past_due_notice(as_of):
+                raise self._refuse(
+                    f"was noticed past due on {self.past_due_noticed_on} and owed every day "
+                    f"since: not noticed again on {as_of}",
+                    field="past_due_noticed_on",
+                )
+        self._past_due_noticed(as_of, actor)
+
+    @event("PastDueNoticed")
+    def _past_due_noticed(self, as_of: date, actor: str) -> None:
+        """The ``PastDueNoticed`` event (``notice_past_due``, which checks it is news); each
+        notice replaces the one before it (an invoice noticed, settled and owed again)."""
         if not self.is_past_due(as_of):
             raise self._refuse(f"is not past due on {as_of}", field="due_date")
         self.past_due_noticed_on = as_of
