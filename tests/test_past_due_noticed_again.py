@@ -162,12 +162,6 @@ def test_a_rebuild_as_of_before_the_new_notice_shows_the_first(app: QuoteToCash)
     assert [(i.number, i.noticed_on) for i in aging.past_due(MAY_10)] == [("INV-000001", MAY_10)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ReceivablesAging keeps only the latest notice day (_ledger.py: noticed_on): a "
-    "follow-up of a day between two notices shows neither; the projection must keep every "
-    "notice day (not in this fix's files)",
-)
 def test_the_follow_up_of_a_day_before_the_new_notice_still_names_the_first(
     app: QuoteToCash,
 ) -> None:

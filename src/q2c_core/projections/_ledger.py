@@ -28,7 +28,9 @@ class InvoiceLedger(Projection):
 
     An invoice row's ``paid`` maps each allocation to ``[amount, applied_on, payment]`` while it
     is applied, and ``[amount, applied_on, payment, unapplied_on]`` once taken back off;
-    ``credits`` lists ``[amount, credited_on]`` (``credited`` is their sum).
+    ``credits`` lists ``[amount, credited_on]`` (``credited`` is their sum); ``notices`` the
+    days it was noticed past due, in order (noticed again once settled and reopened:
+    ``notice_past_due``).
 
     A payment row's ``allocs`` maps each allocation to ``[invoice, amount, allocated_on]``
     while it is live and ``[invoice, amount, allocated_on, reversed_on]`` once reversed or
@@ -44,9 +46,11 @@ class InvoiceLedger(Projection):
         """The row layout's version: 2 keeps the day of every payment applied, un-applied and
         credited (version 1 dropped un-applied payments and undated credits); 3 keeps each
         payment's row, with its allocations, refunds and bounce (version 2 kept only the days
-        of reversals, so it could not tell the refunds a bounce leaves owed). A store built by
-        an older version is refused until it is rebuilt from events."""
-        return {"rows": 3}
+        of reversals, so it could not tell the refunds a bounce leaves owed); 4 keeps every
+        day an invoice was noticed past due (``notices``: version 3 kept the latest, so a day
+        between a notice and the next, after a reopened debt was noticed again, showed none).
+        A store built by an older version is refused until it is rebuilt from events."""
+        return {"rows": 4}
 
     @handles("Invoice.Drafted")
     def _inv_drafted(self, e: Any, oid: str) -> None:
@@ -68,7 +72,7 @@ class InvoiceLedger(Projection):
                 "paid": {},
                 "credited": Decimal(0),
                 "credits": [],
-                "noticed_on": None,
+                "notices": [],
                 "credits_invoice": uuid_hex(e.credits_invoice_id.int)
                 if e.credits_invoice_id
                 else "",
@@ -196,7 +200,9 @@ class InvoiceLedger(Projection):
 
     @handles("Invoice.PastDueNoticed")
     def _inv_noticed(self, e: Any, oid: str) -> None:
-        self._inv(oid)["noticed_on"] = e.as_of
+        notices = self._inv(oid)["notices"]
+        notices.append(e.as_of)
+        notices.sort()
 
 
 def paid(row: Row, as_of: date | None = None) -> Decimal:

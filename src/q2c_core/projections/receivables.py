@@ -81,7 +81,7 @@ class AgingRow:
 class ReceivablesAging(InvoiceLedger):
     """Who owes what, and for how long past the due date: invoices, and refunds owed back.
 
-    Its rows are ``InvoiceLedger``'s (invoices and payments, version 3)."""
+    Its rows are ``InvoiceLedger``'s (invoices and payments, version 4)."""
 
     name = "receivables_aging"
     replay_cost = 3.0
@@ -123,7 +123,9 @@ class ReceivablesAging(InvoiceLedger):
             if owed <= 0:
                 continue
             days = days_past_due(row, as_of)
-            noticed: date | None = row["noticed_on"]
+            # the latest notice by then: a debt noticed again after it was settled and
+            # reopened names its first notice until the day of the next
+            noticed = max((d for d in row["notices"] if d <= as_of), default=None)
             result.append(
                 OpenInvoice(
                     invoice_id=key[4:],
@@ -135,7 +137,7 @@ class ReceivablesAging(InvoiceLedger):
                     outstanding=Money(owed, row["currency"]),
                     days_past_due=days,
                     bucket=age_bucket(days),
-                    noticed_on=noticed if noticed is not None and noticed <= as_of else None,
+                    noticed_on=noticed,
                 )
             )
         result.sort(key=lambda i: (i.due_date, i.number))

@@ -202,9 +202,10 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
         ``person_key``), so ``who:`` rows keyed with one are keyed again; 7
         reads a manager's name as it shows: a C1 control character dropped, a blank
         (the braille blank U+2800) read as a space (``person_key``), so ``who:`` rows keyed with one
-        are keyed again. A store built by an older version is
-        refused until it is rebuilt from events."""
-        return {"rows": 7}
+        are keyed again; 8 keeps every day an invoice was noticed past due (``InvoiceLedger``'s
+        ``notices``). A store built by an older version is refused until it is rebuilt from
+        events."""
+        return {"rows": 8}
 
     @handles("Customer.CustomerRegistered")
     def _registered(self, e: Any, oid: str) -> None:
