@@ -148,28 +148,35 @@ def test_the_notice_event_keeps_its_name_and_facts(app: QuoteToCash, tmp_path: P
     again.close()
 
 
-def test_a_rebuild_as_of_before_the_new_notice_shows_the_first(app: QuoteToCash) -> None:
-    """Rebuilt as of a time before the 10 May run was recorded, the follow-up of 10 May names
-    the 10 February notice, as it did then."""
+def test_a_rebuild_as_of_before_the_new_notice_shows_the_reopened_debt_unnoticed(
+    app: QuoteToCash,
+) -> None:
+    """Rebuilt as of a time before the 10 May run was recorded, the follow-up of 10 May shows
+    the reopened debt noticed by no one, as it did then (the 10 February notice chased a debt
+    paid on 5 March); a full rebuild shows the 10 May notice."""
     _, _, pay = noticed_then_paid(app)
     app.bounce_payment(pay, bounced_on=MAY_2, reason="returned", actor="bank")
     before_the_run = datetime.now(UTC)
     app.notice_past_due(MAY_10, actor=DUNNING)
     aging = ReceivablesAging()
     rebuild(app, [aging], as_of=before_the_run)
-    assert [(i.number, i.noticed_on) for i in aging.past_due(MAY_10)] == [("INV-000001", FEB_10)]
+    assert [(i.number, i.noticed_on) for i in aging.past_due(MAY_10)] == [("INV-000001", None)]
     rebuild(app, [aging])
     assert [(i.number, i.noticed_on) for i in aging.past_due(MAY_10)] == [("INV-000001", MAY_10)]
 
 
-def test_the_follow_up_of_a_day_before_the_new_notice_still_names_the_first(
+def test_the_follow_up_between_the_reopening_and_the_new_notice_names_no_notice(
     app: QuoteToCash,
 ) -> None:
-    """On 5 May (reopened, not yet noticed again) the follow-up list names the 10 February
-    notice, as it did on 5 May before the 10 May run."""
+    """On 5 May (reopened on 2 May, not noticed again yet) the follow-up list names no notice:
+    the 10 February one chased a debt paid in full on 5 March, so the 1,000.00 owed again is
+    for someone to chase. It reads so before and after the 10 May run; on 1 March, before the
+    payment, it names 10 February."""
     _, _, pay = noticed_then_paid(app)
     app.bounce_payment(pay, bounced_on=MAY_2, reason="returned", actor="bank")
     day = date(2024, 5, 5)
-    assert follow_up(app, day) == [("INV-000001", "1,000.00 EUR", FEB_10)]
+    assert follow_up(app, day) == [("INV-000001", "1,000.00 EUR", None)]
     app.notice_past_due(MAY_10, actor=DUNNING)
-    assert follow_up(app, day) == [("INV-000001", "1,000.00 EUR", FEB_10)]
+    assert follow_up(app, day) == [("INV-000001", "1,000.00 EUR", None)]
+    assert follow_up(app, date(2024, 3, 1)) == [("INV-000001", "1,000.00 EUR", FEB_10)]
+    assert follow_up(app, MAY_10) == [("INV-000001", "1,000.00 EUR", MAY_10)]

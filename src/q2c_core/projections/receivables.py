@@ -123,9 +123,7 @@ class ReceivablesAging(InvoiceLedger):
             if owed <= 0:
                 continue
             days = days_past_due(row, as_of)
-            # the latest notice by then: a debt noticed again after it was settled and
-            # reopened names its first notice until the day of the next
-            noticed = max((d for d in row["notices"] if d <= as_of), default=None)
+            noticed = standing_notice(row, as_of)
             result.append(
                 OpenInvoice(
                     invoice_id=key[4:],
@@ -218,3 +216,20 @@ class ReceivablesAging(InvoiceLedger):
         ``as_of``, most overdue first."""
         found = [r for r in self.refunds_owed(as_of) if r.days_past_due > 0]
         return sorted(found, key=lambda r: (-r.days_past_due, r.reference, r.refund_id))
+
+
+def standing_notice(row: Row, as_of: date) -> date | None:
+    """The day the debt an invoice row owes on ``as_of`` was noticed past due: its latest
+    notice by then, unless the invoice owed nothing at the end of some day since (paid or
+    credited in full, reopened when the money was taken back off), as
+    ``Invoice.owed_nothing_between`` judges it: that notice chased a debt that was settled, and
+    the one owed now is not noticed yet (None, until ``notice_past_due`` notices it again)."""
+    noticed: date | None = max((d for d in row["notices"] if d <= as_of), default=None)
+    if noticed is None:
+        return None
+    days = {noticed}
+    days.update(p[1] for p in row["paid"].values() if noticed < p[1] <= as_of)
+    days.update(c[1] for c in row["credits"] if noticed < c[1] <= as_of)
+    if any(outstanding(row, day) <= 0 for day in days):
+        return None
+    return noticed
