@@ -1718,7 +1718,9 @@ class ContractBilling(BaseApp):
         suspends anything: past due counts from each invoice's own due date. Nor does applying
         the policy late: a contract whose late invoices have all been paid (or credited) since
         ``as_of``, as recorded now, is not suspended (its maintenance would be cut off for
-        money it no longer owes).
+        money it no longer owes). Nor is money counted as late that a billing run's credit note
+        drafted by ``as_of`` and not voided takes back (days the contract no longer bills, the
+        note waiting for approval or issue): it was never owed.
         """
         if not isinstance(policy, PastDuePolicy):
             raise InvalidValue(
@@ -1808,18 +1810,34 @@ def _open_items(
     as_of: date,
 ) -> list[tuple[str, date, Money]]:
     """(number, due date, outstanding at the end of ``as_of``) of a contract's invoices issued
-    by then (credit notes aside): the total less the credit notes applied by then and what
-    ``paid`` says its allocations in force then came to."""
+    by then (credit notes aside): the total less the credit notes applied by then, less the
+    credit notes a billing run drafted for it by then and not yet applied (days the contract
+    no longer bills, waiting for approval: not money the customer owes), and what ``paid``
+    says its allocations in force then came to."""
     items = []
-    for invoice_id in contract.documents:
-        invoice = invoices.get(invoice_id) or get(Invoice, invoice_id)
+    documents = [invoices.get(i) or get(Invoice, i) for i in contract.documents]
+    notes: dict[UUID, list[Invoice]] = {}  # the run's live credit notes drafted by then
+    for note in documents:
+        if (
+            note.kind is InvoiceKind.CREDIT_NOTE
+            and note.credits_invoice_id is not None
+            and note.status is not InvoiceStatus.VOIDED
+            and note.drafted_on <= as_of
+        ):
+            notes.setdefault(note.credits_invoice_id, []).append(note)
+    for invoice in documents:
         if invoice.kind is InvoiceKind.CREDIT_NOTE or invoice.due_date is None:
             continue
         if invoice.is_issued and invoice.issued_by(as_of):
+            applied = {c.credit_note_id for c in invoice.credits if c.credited_on <= as_of}
             credited = sum(
                 (c.amount.amount for c in invoice.credits if c.credited_on <= as_of), Decimal(0)
             )
-            open_then = invoice.total.amount - credited - paid.get(invoice_id, Decimal(0))
+            pending = sum(
+                (n.total.amount for n in notes.get(invoice.id, ()) if n.id not in applied),
+                Decimal(0),
+            )
+            open_then = invoice.total.amount - credited - pending - paid.get(invoice.id, Decimal(0))
             items.append(
                 (invoice.number or "", invoice.due_date, Money(open_then, invoice.currency))
             )
