@@ -1316,6 +1316,7 @@ class ContractBilling(BaseApp):
                         original_id,
                         CORRECTION_CREDIT_NOTE,
                         _credited_rate(original, contract, s, period),
+                        history.values(),
                     )
                     for n, (period, s) in enumerate(items, start=1)
                 ]
@@ -1476,8 +1477,17 @@ class ContractBilling(BaseApp):
         credits_invoice_id: UUID | None,
         note: str,
         tax: TaxRate,
+        before: Iterable[Contract] = (),
     ) -> InvoiceLine:
+        """One line of a correction's document. A sub-contract the contract no longer holds
+        (it left on the day it started there: moved away that day, or the contract ended on or
+        before it) is named as ``before``, the contract at the versions its period was billed
+        on, held it: as the invoice it credits named it, not by its id only."""
         sub = contract.sub_contracts.get(s.sub_id)
+        if sub is None:
+            sub = next(
+                (c.sub_contracts[s.sub_id] for c in before if s.sub_id in c.sub_contracts), None
+            )
         name = sub.description if sub is not None else s.sub_id
         fraction = _fraction(s.days, s.period_days)
         return InvoiceLine(
