@@ -523,11 +523,44 @@ def renewal_end(term: Period, renewal_months: int | None, renewal_days: int) -> 
     return next_term_end(term, renewal_months, renewal_days)
 
 
+def _minimums(value: object) -> tuple[Money, ...]:
+    if isinstance(value, Money):
+        value = (value,)
+    if not isinstance(value, list | tuple):
+        raise InvalidValue(
+            f"must be Money amounts, one per currency, not {type(value).__name__}",
+            field="minimum",
+        )
+    seen: set[str] = set()
+    for amount in value:
+        if not isinstance(amount, Money):
+            raise InvalidValue(
+                f"must be Money amounts, not {type(amount).__name__}", field="minimum"
+            )
+        if amount.is_negative() or not amount.is_rounded():
+            raise InvalidValue(
+                "must be zero or more, in whole minor units", field="minimum", value=str(amount)
+            )
+        if amount.currency in seen:
+            raise InvalidValue(
+                f"names {amount.currency} twice: one amount per currency",
+                field="minimum",
+                value=amount.currency,
+            )
+        seen.add(amount.currency)
+    return tuple(value)
+
+
 @attrs.frozen
 class PastDuePolicy:
-    """Suspend a contract only when one of its invoices is ``days`` or more past due and unpaid."""
+    """Suspend a contract only when one of its invoices is ``days`` or more past due and unpaid.
+
+    ``minimum``: per currency, the least that must be late before the policy acts (the late
+    invoices' unpaid parts together): a customer whose bank kept 0.35 of a transfer in fees is
+    not cut off for it. A currency not named has no minimum (any amount late counts)."""
 
     days: int
+    minimum: tuple[Money, ...] = attrs.field(default=(), converter=_minimums)
 
     def __attrs_post_init__(self) -> None:
         require_whole(self.days, "days", 1)
@@ -536,12 +569,18 @@ class PastDuePolicy:
         self, invoices: Iterable[tuple[str, date, Money]], as_of: date
     ) -> list[tuple[str, date, Money]]:
         """The invoices (number, due date, outstanding) ``days`` or more past due on ``as_of``
-        with money outstanding."""
-        return [
+        with money outstanding; none of a currency whose late money together stays below the
+        policy's ``minimum`` for it."""
+        late = [
             (number, due, owed)
             for number, due, owed in invoices
             if owed.is_positive() and (as_of - due).days >= self.days
         ]
+        for floor in self.minimum:
+            owed_here = [o.amount for _, _, o in late if o.currency == floor.currency]
+            if owed_here and sum(owed_here, Decimal(0)) < floor.amount:
+                late = [item for item in late if item[2].currency != floor.currency]
+        return late
 
     def reason(self, invoices: Iterable[tuple[str, date, Money]], as_of: date) -> str | None:
         """Why the policy suspends, given (number, due date, outstanding) of issued invoices.
