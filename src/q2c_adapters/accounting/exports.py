@@ -3,7 +3,8 @@ refunds).
 
 For spreadsheets and BI tools: amounts are exact decimal strings with the currency's decimals
 (never floats), dates are ISO 8601, and ids are UUID strings. CSV has one row per invoice line /
-per allocation or refund, repeating the document's own columns; JSON nests them. Text cells that a
+per allocation or refund, repeating the document's own columns (a document with none: one row,
+those columns empty); JSON nests them. Text cells that a
 spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) are prefixed with ``'``.
 
 An issued invoice or credit note is listed under the buyer it names (``buyer_details``: the
@@ -244,12 +245,14 @@ def _csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
 
 
 def invoices_csv(app: QuoteToCash, customer_id: UUID | None = None) -> str:
-    """One row per invoice line, the invoice's columns repeated, line columns prefixed line_."""
+    """One row per invoice line, the invoice's columns repeated, line columns prefixed line_;
+    a document with no line yet (a draft begun empty) is one row with its line columns empty,
+    so every document the JSON lists is in the CSV too."""
     columns = INVOICE_COLUMNS + [f"line_{c}" for c in LINE_COLUMNS]
     rows = (
         {**record, **{f"line_{k}": v for k, v in line.items()}}
         for record in invoice_records(app, customer_id)
-        for line in record["lines"]
+        for line in record["lines"] or [{}]
     )
     return _csv(columns, rows)
 
