@@ -5,6 +5,7 @@ The main CLI calls ``register(app)`` to add the ``export`` group.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,15 @@ OutOption = Annotated[
     Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
 ]
 FormatOption = Annotated[str, typer.Option("--format", help="csv or json")]
+OnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--on",
+        help="The business day (ISO date) the register is as of: documents issued and "
+        "payments received by its end, paid, credited and outstanding as they stood then "
+        "(default: as it stands now).",
+    ),
+]
 
 
 def _check_out(out: Path | None) -> None:
@@ -71,26 +81,45 @@ def export_beancount(
     _emit(text, out)
 
 
-def _export(subject: str, url: str, fmt: str, out: Path | None) -> None:
+def _day(on: str | None) -> date | None:
+    """The ``--on`` day, or ``error: --on: ...`` (exit 2)."""
+    if on is None:
+        return None
+    from q2c_adapters.cli import parse_date  # (the main CLI imports this module)
+
+    try:
+        return parse_date(on, "--on")
+    except typer.BadParameter as error:
+        refuse("--on", error.message)
+
+
+def _export(subject: str, url: str, fmt: str, out: Path | None, on: str | None = None) -> None:
     if fmt not in FORMATS:
         refuse("--format", f"must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    as_of = _day(on)
     _check_out(out)
     app = _open(url)
     try:
-        text = export(app, subject, fmt)
+        text = export(app, subject, fmt, as_of=as_of)
     finally:
         app.close()
     _emit(text, out)
 
 
-def export_invoices(url: UrlOption, fmt: FormatOption = "csv", out: OutOption = None) -> None:
-    """Invoices and credit notes with their lines (CSV: one row per line)."""
-    _export("invoices", url, fmt, out)
+def export_invoices(
+    url: UrlOption, fmt: FormatOption = "csv", out: OutOption = None, on: OnOption = None
+) -> None:
+    """Invoices and credit notes with their lines (CSV: one row per line); with --on, the
+    register of that day."""
+    _export("invoices", url, fmt, out, on)
 
 
-def export_payments(url: UrlOption, fmt: FormatOption = "csv", out: OutOption = None) -> None:
-    """Payments with their allocations (CSV: one row per allocation)."""
-    _export("payments", url, fmt, out)
+def export_payments(
+    url: UrlOption, fmt: FormatOption = "csv", out: OutOption = None, on: OnOption = None
+) -> None:
+    """Payments with their allocations (CSV: one row per allocation); with --on, as they
+    stood at the end of that day."""
+    _export("payments", url, fmt, out, on)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,13 @@ customer's name, VAT id and country when it was issued, whatever was corrected s
 sales register must;
 a draft, and a payment, under the customer's name as it is now.
 
+Given a business day (``as_of``; ``q2c export invoices|payments --on DAY``), an export is the
+register at the end of that day, as that day's receivables aging and ledger count it: the
+documents issued by then (no drafts) with what was credited, paid and outstanding then, and the
+payments received by then with the allocations made and refunds paid by then (an allocation
+reversed, or a payment bounced, later is live, not bounced, that day). Without it, everything
+as it stands now.
+
 A line's period is given as ``period_start`` (its first day), ``period_end`` (the first day
 after it: January is 2024-01-01 to 2024-02-01, so its days are ``period_end - period_start``)
 and ``period_last_day`` (2024-01-31, as invoices, PDFs and e-invoices print it).
@@ -34,8 +41,9 @@ from q2c_core.domain.customer import Customer, CustomerDetails
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice import Invoice, buyer_details
 from q2c_core.domain.invoice_lines import InvoiceLine
-from q2c_core.domain.money import Money, minor_units
+from q2c_core.domain.money import Money, minor_units, total
 from q2c_core.domain.payment import Payment, PaymentAllocation, PaymentRefund
+from q2c_core.domain.values import require_day
 
 FORMATS = ("csv", "json")
 SUBJECTS = ("invoices", "payments")
@@ -108,11 +116,24 @@ def _line_record(line: InvoiceLine) -> dict[str, Any]:
 
 
 def invoice_record(
-    invoice: Invoice, buyer: CustomerDetails, numbers: dict[UUID, str]
+    invoice: Invoice,
+    buyer: CustomerDetails,
+    numbers: dict[UUID, str],
+    paid_on: Money | None = None,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
     """One invoice with its tax subtotals and lines, as plain JSON-ready values; ``buyer`` is
-    who it names (``buyer_details``): its name, VAT id and country are the register's."""
+    who it names (``buyer_details``): its name, VAT id and country are the register's.
+
+    With ``as_of``, ``credited``, ``paid`` and ``outstanding`` are those at the end of that
+    day: the credit notes applied by then, and ``paid_on``, what the payments' allocations in
+    force then paid it (``Payment.allocations_on``)."""
     credits = invoice.credits_invoice_id
+    credited, paid, outstanding = invoice.credited, invoice.paid, invoice.outstanding
+    if as_of is not None:
+        credited = invoice.credited_by(as_of)
+        paid = paid_on if paid_on is not None else Money.zero(invoice.currency)
+        outstanding = invoice.outstanding_on(as_of, paid)
     return {
         "invoice_id": str(invoice.id),
         "number": invoice.number,
@@ -133,9 +154,9 @@ def invoice_record(
         "net": _amount(invoice.net),
         "tax": _amount(invoice.tax),
         "total": _amount(invoice.total),
-        "credited": _amount(invoice.credited),
-        "paid": _amount(invoice.paid),
-        "outstanding": _amount(invoice.outstanding),
+        "credited": _amount(credited),
+        "paid": _amount(paid),
+        "outstanding": _amount(outstanding),
         "tax_subtotals": [
             {
                 "category": s.tax_rate.category.code,
@@ -149,16 +170,24 @@ def invoice_record(
     }
 
 
-def _allocation_record(a: PaymentAllocation, numbers: dict[UUID, str]) -> dict[str, Any]:
+def _allocation_record(
+    a: PaymentAllocation, numbers: dict[UUID, str], as_of: date | None = None
+) -> dict[str, Any]:
+    """An allocation; with ``as_of``, as it stood at the end of that day: live until given
+    back, its reversal not known before its day (an undated old reversal counts as long ago,
+    as ``Payment.allocations_on`` counts it)."""
+    given_back = not a.is_live and (
+        as_of is None or a.reversed_on is None or a.reversed_on <= as_of
+    )
     return {
         "allocation_id": a.allocation_id,
         "invoice_id": str(a.invoice_id),
         "invoice_number": numbers.get(a.invoice_id),
         "amount": _amount(a.amount),
         "allocated_on": _plain(a.allocated_on),
-        "live": a.is_live,
-        "reversed_reason": a.reversed_reason,
-        "reversed_on": _plain(a.reversed_on),
+        "live": not given_back,
+        "reversed_reason": a.reversed_reason if given_back else None,
+        "reversed_on": _plain(a.reversed_on) if given_back else None,
     }
 
 
@@ -171,11 +200,17 @@ def _refund_record(r: PaymentRefund) -> dict[str, Any]:
     }
 
 
-def payment_record(payment: Payment, customer: str, numbers: dict[UUID, str]) -> dict[str, Any]:
+def payment_record(
+    payment: Payment, customer: str, numbers: dict[UUID, str], as_of: date | None = None
+) -> dict[str, Any]:
     """One payment with its allocations (reversed ones included, marked not live) and refunds.
 
     ``unallocated`` is its credit: amount - allocated - refunded; once bounced, minus what was
-    refunded (the customer owes it)."""
+    refunded (the customer owes it). With ``as_of``, the payment as it stood at the end of that
+    day: the allocations made and refunds paid by then, a reversal or bounce only from its day
+    (``Payment.unallocated_on``, ``allocations_on``)."""
+    if as_of is not None:
+        return _payment_record_on(payment, customer, numbers, as_of)
     return {
         "payment_id": str(payment.id),
         "customer_id": str(payment.customer_id),
@@ -194,34 +229,91 @@ def payment_record(payment: Payment, customer: str, numbers: dict[UUID, str]) ->
     }
 
 
+def _payment_record_on(
+    payment: Payment, customer: str, numbers: dict[UUID, str], as_of: date
+) -> dict[str, Any]:
+    currency = payment.amount.currency
+    bounced = payment.bounced_on is not None and payment.bounced_on <= as_of
+    refunds = [r for r in payment.refunds if r.refunded_on <= as_of]
+    in_force = payment.allocations_on(as_of)
+    return {
+        "payment_id": str(payment.id),
+        "customer_id": str(payment.customer_id),
+        "customer": customer,
+        "currency": currency,
+        "amount": _amount(payment.amount),
+        "received_on": _plain(payment.received_on),
+        "reference": payment.reference,
+        "allocated": _amount(total((a.amount for a in in_force), currency)),
+        "refunded": _amount(total((r.amount for r in refunds), currency)),
+        "unallocated": _amount(payment.unallocated_on(as_of)),
+        "bounced_on": _plain(payment.bounced_on) if bounced else None,
+        "bounce_reason": payment.bounce_reason if bounced else None,
+        "allocations": [
+            _allocation_record(a, numbers, as_of)
+            for a in payment.allocations
+            if a.allocated_on <= as_of
+        ],
+        "refunds": [_refund_record(r) for r in refunds],
+    }
+
+
 def _customers(app: QuoteToCash, customer_id: UUID | None) -> list[Customer]:
     if customer_id is not None:
         return [app.customer(customer_id)]
     return app.customers()
 
 
-def invoice_records(app: QuoteToCash, customer_id: UUID | None = None) -> list[dict[str, Any]]:
+def invoice_records(
+    app: QuoteToCash, customer_id: UUID | None = None, *, as_of: date | None = None
+) -> list[dict[str, Any]]:
     """Every invoice and credit note (of one customer, or all), drafting order per customer.
 
     ``customer``, ``buyer_vat_id`` and ``buyer_country`` are the buyer the document names
     (``buyer_details``): an issued one the name, VAT id and country it was issued with,
     whatever was corrected since, as its PDF and e-invoice say; a draft the customer's as they
-    are now."""
+    are now.
+
+    ``as_of`` (a business day) gives the register at the end of that day, as the receivables
+    aging and the ledger of that day count it: the documents issued by then (no drafts), each
+    with what was credited, paid and outstanding then, not since."""
+    day = None if as_of is None else require_day(as_of, "as_of")
     result: list[dict[str, Any]] = []
     for customer in _customers(app, customer_id):
         invoices = app.invoices(customer.id)
         numbers = {i.id: i.number for i in invoices if i.number}
-        result += [invoice_record(i, buyer_details(i, customer), numbers) for i in invoices]
+        if day is None:
+            result += [invoice_record(i, buyer_details(i, customer), numbers) for i in invoices]
+            continue
+        paid: dict[UUID, Money] = {}
+        for payment in app.payments(customer.id):
+            for a in payment.allocations_on(day):
+                paid[a.invoice_id] = (
+                    paid[a.invoice_id] + a.amount if a.invoice_id in paid else a.amount
+                )
+        result += [
+            invoice_record(i, buyer_details(i, customer), numbers, paid.get(i.id), day)
+            for i in invoices
+            if i.issued_by(day)
+        ]
     return result
 
 
-def payment_records(app: QuoteToCash, customer_id: UUID | None = None) -> list[dict[str, Any]]:
+def payment_records(
+    app: QuoteToCash, customer_id: UUID | None = None, *, as_of: date | None = None
+) -> list[dict[str, Any]]:
     """Every payment (of one customer, or all) with its allocations; ``customer`` is the
-    customer's name as it is now (a payment names no buyer)."""
+    customer's name as it is now (a payment names no buyer). ``as_of`` (a business day): the
+    payments received by the end of that day, as they stood then (``payment_record``)."""
+    day = None if as_of is None else require_day(as_of, "as_of")
     result: list[dict[str, Any]] = []
     for customer in _customers(app, customer_id):
         numbers = {i.id: i.number for i in app.invoices(customer.id) if i.number}
-        result += [payment_record(p, customer.name, numbers) for p in app.payments(customer.id)]
+        result += [
+            payment_record(p, customer.name, numbers, day)
+            for p in app.payments(customer.id)
+            if day is None or p.received_on <= day
+        ]
     return result
 
 
@@ -244,20 +336,24 @@ def _csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def invoices_csv(app: QuoteToCash, customer_id: UUID | None = None) -> str:
+def invoices_csv(
+    app: QuoteToCash, customer_id: UUID | None = None, *, as_of: date | None = None
+) -> str:
     """One row per invoice line, the invoice's columns repeated, line columns prefixed line_;
     a document with no line yet (a draft begun empty) is one row with its line columns empty,
     so every document the JSON lists is in the CSV too."""
     columns = INVOICE_COLUMNS + [f"line_{c}" for c in LINE_COLUMNS]
     rows = (
         {**record, **{f"line_{k}": v for k, v in line.items()}}
-        for record in invoice_records(app, customer_id)
+        for record in invoice_records(app, customer_id, as_of=as_of)
         for line in record["lines"] or [{}]
     )
     return _csv(columns, rows)
 
 
-def payments_csv(app: QuoteToCash, customer_id: UUID | None = None) -> str:
+def payments_csv(
+    app: QuoteToCash, customer_id: UUID | None = None, *, as_of: date | None = None
+) -> str:
     """One row per allocation, then one per refund (one row with empty allocation and refund
     columns for a payment with neither), allocation columns prefixed allocation_, refund
     columns refund_."""
@@ -267,20 +363,33 @@ def payments_csv(app: QuoteToCash, customer_id: UUID | None = None) -> str:
         + [f"refund_{c}" for c in REFUND_COLUMNS]
     )
     rows: list[dict[str, Any]] = []
-    for record in payment_records(app, customer_id):
+    for record in payment_records(app, customer_id, as_of=as_of):
         parts = [{f"allocation_{k}": v for k, v in a.items()} for a in record["allocations"]]
         parts += [{f"refund_{k}": v for k, v in r.items()} for r in record["refunds"]]
         rows += [{**record, **part} for part in parts or [{}]]
     return _csv(columns, rows)
 
 
-def export(app: QuoteToCash, subject: str, fmt: str, *, customer_id: UUID | None = None) -> str:
-    """``invoices`` or ``payments`` as ``csv`` or ``json`` text."""
+def export(
+    app: QuoteToCash,
+    subject: str,
+    fmt: str,
+    *,
+    customer_id: UUID | None = None,
+    as_of: date | None = None,
+) -> str:
+    """``invoices`` or ``payments`` as ``csv`` or ``json`` text; with ``as_of`` (a business
+    day, ``InvalidValue`` naming ``as_of`` otherwise), as they stood at the end of that day."""
     if subject not in SUBJECTS:
         raise InvalidValue(f"must be one of {', '.join(SUBJECTS)}", field="subject", value=subject)
     if fmt not in FORMATS:
         raise InvalidValue(f"must be one of {', '.join(FORMATS)}", field="format", value=fmt)
+    day = None if as_of is None else require_day(as_of, "as_of")
     if fmt == "csv":
-        return (invoices_csv if subject == "invoices" else payments_csv)(app, customer_id)
-    records = (invoice_records if subject == "invoices" else payment_records)(app, customer_id)
+        return (invoices_csv if subject == "invoices" else payments_csv)(
+            app, customer_id, as_of=day
+        )
+    records = (invoice_records if subject == "invoices" else payment_records)(
+        app, customer_id, as_of=day
+    )
     return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
