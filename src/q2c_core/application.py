@@ -1563,6 +1563,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         aggregate_id=invoice.id,
                         value=allowance.id,
                     )
+                _require_overage_currency(allowance, line, invoice.id)
                 entry_id = source.time_entry_ids[0]
                 per = overage.setdefault(allowance.id, {})
                 key = _overage_key(allowance, source.request_id, entry_id, invoice.id)
@@ -4133,6 +4134,23 @@ def _overage_allowance(line: InvoiceLine, invoice_id: UUID) -> UUID:
             value=line.line_id,
         )
     return source.allowance_id
+
+
+def _require_overage_currency(
+    allowance: PrepaidAllowance, line: InvoiceLine, invoice_id: UUID
+) -> None:
+    """Refuse (``CurrencyMismatch`` naming ``lines.<line id>.unit_price``) an overage line
+    drafted in another currency than its allowance's: the allowance's overage is money of its
+    currency (or hours rated in it), so 200.00 USD would mark 200.00 EUR of overage billed,
+    and the rest would never be billed again."""
+    if line.unit_price.currency != allowance.currency:
+        raise CurrencyMismatch(
+            f"line {line.line_id} bills in {line.unit_price.currency} the overage of a prepaid "
+            f"allowance in {allowance.currency}: bill it in {allowance.currency}",
+            field=f"lines.{line.line_id}.unit_price",
+            aggregate_id=invoice_id,
+            value=line.unit_price,
+        )
 
 
 def _overage_quantity(allowance: PrepaidAllowance, line: InvoiceLine) -> Decimal:
