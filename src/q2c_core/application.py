@@ -1157,10 +1157,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         Money is granted in whole minor units of the currency (0.001 EUR is refused, naming
         ``quantity``). ``currency`` defaults to the customer's; another is granted as a
         request, a contract or an invoice of the customer may be in another (it covers the
-        customer's requests in that currency, and ``customer_currencies`` lists it)."""
+        customer's requests in that currency, and ``customer_currencies`` lists it).
+
+        ``contract_id``, when given, names one of the customer's contracts (``NotFound`` naming
+        ``contract_id`` for no contract, ``RuleViolated`` for another customer's): recorded,
+        the allowance would say forever that it was bought with a contract it has nothing to
+        do with, and every roll-over would carry that on."""
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
+            self._require_customers_contract(customer, contract_id)
             allowance = PrepaidAllowance(
                 customer_id=customer_id,
                 unit=unit,
@@ -1175,6 +1181,29 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             return allowance.id, [allowance, customer]
 
         return self._atomically(step)
+
+    def _require_customers_contract(self, customer: Customer, contract_id: object) -> None:
+        """Refuse a contract id (a UUID; any other value is refused as the event's fact) that
+        names no contract (``NotFound``) or another customer's (``RuleViolated``), both naming
+        ``contract_id`` (``grant_allowance``)."""
+        if not isinstance(contract_id, UUID) or contract_id in customer.contract_ids:
+            return
+        try:
+            contract = self._get(Contract, contract_id)
+        except NotFound:
+            raise NotFound(
+                "names no contract",
+                field="contract_id",
+                aggregate_id=customer.id,
+                value=contract_id,
+            ) from None
+        if contract.customer_id != customer.id:
+            raise RuleViolated(
+                "the contract belongs to another customer",
+                field="contract_id",
+                aggregate_id=customer.id,
+                value=contract_id,
+            )
 
     def allowance(self, allowance_id: UUID) -> PrepaidAllowance:
         """One prepaid allowance."""
