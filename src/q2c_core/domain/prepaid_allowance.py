@@ -318,6 +318,19 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=self.status,
             )
 
+    def _require_granted_by(self, day: date, field: str, doing: str) -> None:
+        """Refuse (``InvalidTransition`` naming ``field``) expiring or topping up the allowance
+        on a day before it was granted: hours forfeited or bought before they existed would
+        read on the days between (0 granted, 5 forfeited). Checked on new events only."""
+        if day < self.granted_on:
+            raise InvalidTransition(
+                f"cannot {doing} on {day}, before the allowance was granted "
+                f"({self.granted_on}); {doing} on or after {self.granted_on}",
+                field=field,
+                aggregate_id=self.id,
+                value=day,
+            )
+
     # -- derived ---------------------------------------------------------------------------------
 
     def draws(self) -> dict[str, Draw]:
@@ -545,10 +558,15 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def top_up(self, quantity: Decimal, topped_up_on: date, reason: str, actor: str) -> None:
         """Add to the allowance (a new purchase of hours, or of money in whole minor units),
-        saying why (``InvalidValue`` naming ``reason`` when blank)."""
+        saying why (``InvalidValue`` naming ``reason`` when blank), on or after the day it was
+        granted (``InvalidTransition`` naming ``topped_up_on``)."""
         require_whole_minor_units(self.unit, quantity, self.currency)
         if isinstance(reason, str) and not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id, value=reason)
+        self._require_open("top up")
+        self._require_granted_by(
+            require_day(topped_up_on, "topped_up_on"), "topped_up_on", "top up"
+        )
         self._topped_up(quantity, topped_up_on, reason, actor)
 
     @event("ToppedUp")
@@ -596,11 +614,13 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
     def expire(self, expired_on: date, actor: str) -> None:
         """The period is over: what is left is forfeited, and nothing more can be drawn.
 
-        Not before the period ends, nor before the last top-up's day (``InvalidTransition``
-        naming ``expired_on``): what was bought after the expiry's day would be forfeited
-        before it was bought. Checked on new expiries only: a history recorded before loads."""
+        Not before the period ends, nor before the last top-up's day, nor before the grant's
+        (``InvalidTransition`` naming ``expired_on``): what was bought after the expiry's day
+        would be forfeited before it was bought. Checked on new expiries only: a history
+        recorded before loads."""
         self._require_open("expire")
-        late = self.top_ups_after(require_day(expired_on, "expired_on"))
+        self._require_granted_by(require_day(expired_on, "expired_on"), "expired_on", "expire")
+        late = self.top_ups_after(expired_on)
         if late:
             last = max(t.topped_up_on for t in late)
             raise InvalidTransition(
