@@ -1255,7 +1255,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         too, and the new allowance has them from the day they were bought (a top-up of its
         own, that day), so a day between reads only what was there: 4 hours carried on 10
         January, the 5 bought on 1 February from 1 February (``PrepaidAllowance.roll_over``
-        refuses it when they cover work of the old period)."""
+        refuses it when they cover work of the old period).
+
+        The new allowance is granted on ``rolled_over_on``, or on the day ``old`` was granted
+        when that is later (an allowance carried into late, carried on from the day after its
+        period): the carried hours are in one allowance on every day, never in both."""
 
         def step() -> tuple[UUID, list[Aggregate]]:
             old = self.allowance(allowance_id)
@@ -1280,7 +1284,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 unit=old.unit,
                 quantity=carried + more,
                 period=new_period,
-                granted_on=rolled_over_on,
+                # (not before the hours carried reached ``old``: granted there after the day
+                # they are carried on, they would be left in both allowances until then)
+                granted_on=max(rolled_over_on, old.granted_on),
                 actor=actor,
                 currency=old.currency,
                 contract_id=old.contract_id,
