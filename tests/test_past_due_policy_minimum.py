@@ -14,15 +14,13 @@ from datetime import date
 from uuid import UUID
 
 import pytest
-from test_past_due_policy_pending_run_credit import EUR, MID_MARCH, A, eur, issue, site
+from test_past_due_policy_pending_run_credit import EUR, MID_MARCH, acme_billed_for_q1, eur
 
 from q2c_core import (
-    BillingFrequency,
     ContractStatus,
     InvalidValue,
     Money,
     PastDuePolicy,
-    Period,
     QuoteToCash,
 )
 
@@ -32,21 +30,7 @@ AT_LEAST_5 = PastDuePolicy(days=30, minimum=(eur("5.00"),))
 def acme_paid(app: QuoteToCash, paid: str) -> UUID:
     """Acme's contract, its Q1 invoice issued on 1 January and ``paid`` of it received and
     allocated on 10 January; returns the contract."""
-    cust = app.register_customer("Acme", EUR, account_manager="mia", actor=A)
-    term = Period(date(2024, 1, 1), date(2025, 1, 1))
-    cid = app.sign_contract(
-        cust,
-        number="MC-1",
-        term=term,
-        frequency=BillingFrequency.QUARTERLY,
-        signed_on=term.start,
-        actor=A,
-        sub_contracts=(site("S1", 1200), site("S2", 600)),
-    )
-    app.activate_contract(cid, effective=term.start, actor=A)
-    [q1] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
-    issue(app, q1, date(2024, 1, 1))
-    assert app.invoice(q1).total == eur("450.00")
+    cust, cid, q1 = acme_billed_for_q1(app)
     pay = app.receive_payment(
         cust, eur(paid), received_on=date(2024, 1, 10), reference="TRF", actor="bank"
     )

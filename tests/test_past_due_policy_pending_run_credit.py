@@ -51,8 +51,8 @@ def issue(app: QuoteToCash, invoice_id: UUID, on: date) -> None:
     app.issue_invoice(invoice_id, issued_on=on, actor="bea")
 
 
-def acme_with_a_pending_credit_note(app: QuoteToCash) -> tuple[UUID, UUID, UUID, UUID]:
-    """(customer, contract, Q1 invoice, the run's credit note still a draft)."""
+def acme_billed_for_q1(app: QuoteToCash) -> tuple[UUID, UUID, UUID]:
+    """(customer, contract, its Q1 invoice of 450.00, issued on 1 January, due 31 January)."""
     cust = app.register_customer("Acme", EUR, account_manager="mia", actor=A)
     term = Period(date(2024, 1, 1), date(2025, 1, 1))
     cid = app.sign_contract(
@@ -69,6 +69,12 @@ def acme_with_a_pending_credit_note(app: QuoteToCash) -> tuple[UUID, UUID, UUID,
     issue(app, q1, date(2024, 1, 1))
     assert app.invoice(q1).total == eur("450.00")
     assert app.invoice(q1).due_date == Q1_DUE
+    return cust, cid, q1
+
+
+def acme_with_a_pending_credit_note(app: QuoteToCash) -> tuple[UUID, UUID, UUID, UUID]:
+    """(customer, contract, Q1 invoice, the run's credit note still a draft)."""
+    cust, cid, q1 = acme_billed_for_q1(app)
     app.remove_sub_contract(cid, "S2", effective_to=date(2024, 1, 2), actor=A)
     [note] = app.run_billing(date(2024, 1, 20), actor="run").invoice_ids
     credit_note = app.invoice(note)
