@@ -10,19 +10,16 @@ must state. The letterhead now wraps right of the logo, right-aligned, the body 
 from __future__ import annotations
 
 import io
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pypdf
 from fpdf import FPDF
 from PIL import Image
-from test_beancount_ledger import issue
 from test_documents import page_runs
+from test_documents_seller_vat_id_label import two_page_invoice
 
 from q2c_adapters.documents import Branding, render_pdf
 from q2c_adapters.documents.pdf import FONTS
-from q2c_core import InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
 
 MM = 72 / 25.4
 ADDRESS = ("Musterstraße 1", "10115 Berlin", "Germany")
@@ -54,24 +51,7 @@ def test_a_full_letterhead_wraps_beside_a_wide_logo(tmp_path: Path) -> None:
     )
     assert width_mm(" · ".join(ADDRESS + CONTACT)) > 174  # wider than between the margins
 
-    app = QuoteToCash.open("memory:")
-    acme = app.register_customer(
-        "Acme GmbH", "EUR", account_manager="mia", actor="a", tax_rate=TaxRate.standard(19),
-        country="DE", tax_id="DE811907980", address="Hauptstraße 5",
-    )  # fmt: skip
-    lines = [
-        InvoiceLine(
-            line_id=f"L{k}",
-            description=f"Consulting module {k}",
-            quantity=Decimal(1),
-            unit_price=Money.of(100, "EUR"),
-            tax=TaxRate.standard(19),
-            source=LineSource(SourceKind.MANUAL, note="agreed"),
-        )
-        for k in range(1, 41)
-    ]
-    invoice = app.draft_invoice(acme, lines, drafted_on=date(2024, 4, 1), actor="billy")
-    issue(app, invoice, date(2024, 4, 2))
+    app, invoice = two_page_invoice()
 
     pages = pypdf.PdfReader(io.BytesIO(render_pdf(app, invoice, brand))).pages
     assert len(pages) == 2

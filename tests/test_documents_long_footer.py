@@ -11,17 +11,14 @@ within the margins, the page's body stopping above it.
 from __future__ import annotations
 
 import io
-from datetime import date
-from decimal import Decimal
 
 import pypdf
 from fpdf import FPDF
-from test_beancount_ledger import issue
 from test_documents import page_runs
+from test_documents_seller_vat_id_label import two_page_invoice
 
 from q2c_adapters.documents import Branding, render_pdf
 from q2c_adapters.documents.pdf import FONTS
-from q2c_core import InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
 
 MM = 72 / 25.4
 FOOTER = (
@@ -52,24 +49,7 @@ def test_a_long_legal_footer_is_printed_whole_within_the_page() -> None:
     """Forty lines fill the first page and run onto a second: on each page every word of the
     footer is printed, in order, each footer line ends inside the right margin, and the
     body (lines, totals) stays above the footer."""
-    app = QuoteToCash.open("memory:")
-    acme = app.register_customer(
-        "Acme GmbH", "EUR", account_manager="mia", actor="a", tax_rate=TaxRate.standard(19),
-        country="DE", tax_id="DE811907980", address="Hauptstraße 5",
-    )  # fmt: skip
-    lines = [
-        InvoiceLine(
-            line_id=f"L{k}",
-            description=f"Beratung Modul {k}",
-            quantity=Decimal(1),
-            unit_price=Money.of(100, "EUR"),
-            tax=TaxRate.standard(19),
-            source=LineSource(SourceKind.MANUAL, note="agreed"),
-        )
-        for k in range(1, 41)
-    ]
-    invoice = app.draft_invoice(acme, lines, drafted_on=date(2024, 4, 1), actor="billy")
-    issue(app, invoice, date(2024, 4, 2))
+    app, invoice = two_page_invoice()
 
     pages = pypdf.PdfReader(io.BytesIO(render_pdf(app, invoice, BRAND))).pages
     assert len(pages) == 2

@@ -47,6 +47,7 @@ def brand(language: str) -> Branding:
 
 
 def two_page_invoice() -> tuple[QuoteToCash, UUID]:
+    """Acme GmbH's invoice of forty lines, issued on 2 April 2024: two pages."""
     app = QuoteToCash.open("memory:")
     acme = app.register_customer(
         "Acme GmbH", "EUR", account_manager="mia", actor="a", tax_rate=TaxRate.standard(19),
