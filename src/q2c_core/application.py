@@ -1300,23 +1300,40 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
                 new.top_up(late.quantity, late.topped_up_on, reason, actor)
             customer.add_allowance(new.id, actor)
-            self._draw_work_logged_ahead(old, new, customer, actor)
-            return new.id, [old, new, customer]
+            covered = self._draw_work_logged_ahead(old, new, customer, actor, rolled_over_on)
+            return new.id, [old, new, customer, *covered]
 
         return self._atomically(step)
 
     def _draw_work_logged_ahead(
-        self, old: PrepaidAllowance, new: PrepaidAllowance, customer: Customer, actor: str
-    ) -> None:
+        self,
+        old: PrepaidAllowance,
+        new: PrepaidAllowance,
+        customer: Customer,
+        actor: str,
+        rolled_over_on: date,
+    ) -> list[EnhancementRequest]:
         """Authorized work logged before ``old`` was rolled over into ``new``, dated in the new
         period and not yet billed, is drawn on ``new`` now, as if the roll-over had come first:
         when the year's carry-over is recorded late, January's work still uses it. Work an
-        invoice (or a draft) already bills at its rate stays billed as it is."""
+        invoice (or a draft) already bills at its rate stays billed as it is.
+
+        Returns the requests whose work may draw on ``old`` (covered by it or by one rolled
+        over into it), each recording ``CoveringAllowanceRolledOver``: saved with the
+        roll-over, work logged on one of them at the same moment (which no allowance could
+        take yet, so it wrote only the request) clashes with it, and the one decided again
+        reads the other's."""
         loaded = {old.id: old, new.id: new}
+        covered: list[EnhancementRequest] = []
         for request in self._get_many(EnhancementRequest, list(customer.request_ids)):
             if request.allowance_id is None:
                 continue
-            charged = _charged_entries(request, self._allowance_chain(request, loaded))
+            chain = self._allowance_chain(request, loaded)
+            if all(a.id != old.id for a in chain):
+                continue
+            request.covering_allowance_rolled_over(old.id, new.id, rolled_over_on, actor)
+            covered.append(request)
+            charged = _charged_entries(request, chain)
             for w in request.work:
                 e = w.entry
                 if (
@@ -1327,6 +1344,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     and self._allowance_drawn_on(request, e.work_date, loaded) is new
                 ):
                     new.charge_work(allowance_charge(request, e, new), actor)
+        return covered
 
     def _draw_given_back(
         self,

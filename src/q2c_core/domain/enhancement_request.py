@@ -644,6 +644,18 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self.allowance_id = allowance_id
         self.status = RequestStatus.COVERED_BY_ALLOWANCE
 
+    @event("CoveringAllowanceRolledOver")
+    def covering_allowance_rolled_over(
+        self, from_allowance_id: UUID, to_allowance_id: UUID, rolled_over_on: date, actor: str
+    ) -> None:
+        """An allowance the request's work may draw on (the one covering it, or one it was
+        rolled over into) was rolled over into ``to_allowance_id`` on ``rolled_over_on``: its
+        work dated after that allowance's period draws on the new one from now on
+        (``QuoteToCash.roll_over_allowance``). Nothing of the request changes: recorded so the
+        roll-over and work logged on the request at the same moment clash (both write the
+        request), and the one decided again reads the other's, so January's hours logged
+        while the carry-over was being recorded still draw the carried ones."""
+
     def decline(self, reason: str, actor: str) -> None:
         """The customer declines the quote, and the request says why: visible text
         (``InvalidValue`` naming ``reason`` when blank, only invisible characters, or holding
