@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from test_prepaid_carry_over_days import acme_with_six_of_ten_hours_used
 
 from q2c_core import AllowanceUnit, Money, Period, Q2CError, QuoteToCash, TimeEntry
-from q2c_core.projections import PrepaidCreditUsage, catch_up, rebuild
+from q2c_core.projections import AllowanceUsage, PrepaidCreditUsage, catch_up, rebuild
 
 A = "bea"
 Y2024 = Period(date(2024, 1, 1), date(2025, 1, 1))
@@ -48,6 +48,15 @@ def five_hours_bought_after_the_carry_over(app: QuoteToCash) -> tuple[UUID, UUID
         hours, new_period=Y2025, rolled_over_on=date(2025, 1, 10), actor=A
     )
     return hours, new
+
+
+def granted_then(
+    rows: dict[str, AllowanceUsage], new: UUID, granted_on: date, day: date
+) -> Decimal:
+    """What the allowance carried into had on ``day``: its row from the day it was granted
+    (listed only from then), nothing before (not listed: it did not exist yet)."""
+    assert (new.hex in rows) is (day >= granted_on), day
+    return rows[new.hex].granted if new.hex in rows else Decimal(0)
 
 
 @pytest.fixture
@@ -92,8 +101,8 @@ def test_on_every_day_out_of_the_old_is_into_the_new_and_the_row_adds_up(
 
     for day in DAYS:
         rows = {u.allowance_id: u for u in usage.usage(day)}
-        old_row, new_row = rows[hours.hex], rows[new.hex]
-        assert old_row.rolled_over == new_row.granted, day
+        old_row = rows[hours.hex]
+        assert old_row.rolled_over == granted_then(rows, new, app.allowance(new).granted_on, day)
         if old_row.status == "rolled_over":
             assert old_row.granted - old_row.drawn == old_row.rolled_over + old_row.forfeited
         assert rows == {u.allowance_id: u for u in again.usage(day)}
@@ -182,10 +191,11 @@ def test_whatever_was_bought_when_the_rows_add_up_on_every_day(
     for offset in range(-2, 62):
         day = Y2024.end + timedelta(days=offset)
         rows = {u.allowance_id: u for u in usage.usage(day)}
-        old_row, new_row = rows[hours.hex], rows[new.hex]
+        old_row = rows[hours.hex]
+        new_granted = granted_then(rows, new, carried_into.granted_on, day)
         more = Decimal(extra) if day >= rolled_on else Decimal(0)
-        assert old_row.rolled_over == old.rolled_over_by(day) == new_row.granted - more, day
-        assert carried_into.granted_by(day) == new_row.granted, day
+        assert old_row.rolled_over == old.rolled_over_by(day) == new_granted - more, day
+        assert carried_into.granted_by(day) == new_granted, day
         if day >= rolled_on:
             assert old_row.granted - old_row.drawn == old_row.rolled_over + old_row.forfeited
     assert old.rolled_over_by(date.max) == old.rolled_over_quantity

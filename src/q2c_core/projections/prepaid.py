@@ -118,8 +118,9 @@ class PrepaidCreditUsage(InvoiceHolds):
         return [f"held:{invoice}" for invoice in dict.fromkeys(h[0] for h in row.get("held", []))]
 
     def usage(self, as_of: date, *, expiring_within_days: int = 30) -> list[AllowanceUsage]:
-        """Every allowance as it stood at the end of ``as_of`` (``PrepaidAllowance.remaining_on``):
-        granted by then (the grant and top-ups from their days), drawn and over by the work
+        """Every allowance granted by ``as_of`` (one granted later is not listed: it did not
+        exist yet), as it stood at the end of that day (``PrepaidAllowance.remaining_on``):
+        what was granted by then (the grant and top-ups from their days), drawn and over by the work
         dated by then, expired or rolled over only once that was recorded for a day on or before
         it (until then open, nothing forfeited), what was rolled over as the next allowance had
         it then (``PrepaidAllowance.rolled_over_by``: hours bought after the carry-over's day
@@ -138,8 +139,8 @@ class PrepaidCreditUsage(InvoiceHolds):
         result = []
         rows = self.rows()
         for key, row in rows.items():
-            if not key.startswith("alw:"):
-                continue
+            if not key.startswith("alw:") or row["granted_on"] > as_of:
+                continue  # (an allowance granted later did not exist yet on ``as_of``)
             billed = _overage_held_on(rows, key, as_of)
             draws = allowance_draws(row, as_of, billed)
             dated = [k for k, c in row["charges"].items() if c[0] <= as_of and charged_by(c, as_of)]
@@ -148,7 +149,7 @@ class PrepaidCreditUsage(InvoiceHolds):
             granted = granted_by(row, as_of)
             closed = closed_by(row, as_of)
             is_open = not closed
-            remaining = granted - drawn if is_open and row["granted_on"] <= as_of else Decimal(0)
+            remaining = granted - drawn if is_open else Decimal(0)
             # (by days between: a horizon past the calendar's end is no date to build)
             soon = (
                 is_open
