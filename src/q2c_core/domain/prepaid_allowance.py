@@ -25,9 +25,9 @@ from q2c_core.domain.errors import (
     InvalidValue,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import ChecksFacts
+from q2c_core.domain.event_facts import ChecksFacts, refuse_control_characters
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import Period, TimeOrderedIds, require_day
+from q2c_core.domain.values import Period, TimeOrderedIds, person_key, require_day
 
 
 class AllowanceUnit(enum.Enum):
@@ -558,11 +558,21 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def top_up(self, quantity: Decimal, topped_up_on: date, reason: str, actor: str) -> None:
         """Add to the allowance (a new purchase of hours, or of money in whole minor units),
-        saying why (``InvalidValue`` naming ``reason`` when blank), on or after the day it was
-        granted (``InvalidTransition`` naming ``topped_up_on``)."""
+        saying why in visible text (``InvalidValue`` naming ``reason`` when blank, only spaces
+        and invisible characters: ``person_key`` leaves nothing of it, a zero-width space; or
+        holding a control character), on or after the day it was granted
+        (``InvalidTransition`` naming ``topped_up_on``). Checked on new top-ups only, so a
+        history recorded before still loads."""
         require_whole_minor_units(self.unit, quantity, self.currency)
-        if isinstance(reason, str) and not reason.strip():
-            raise InvalidValue("must say why", field="reason", aggregate_id=self.id, value=reason)
+        if isinstance(reason, str):
+            refuse_control_characters("reason", reason, self.id)
+            if not person_key(reason):
+                raise InvalidValue(
+                    "must say why, in visible text (not only spaces or invisible characters)",
+                    field="reason",
+                    aggregate_id=self.id,
+                    value=reason,
+                )
         self._require_open("top up")
         self._require_granted_by(
             require_day(topped_up_on, "topped_up_on"), "topped_up_on", "top up"
