@@ -30,7 +30,7 @@ from q2c_core.domain.event_facts import (
     ChecksFacts,
     NotBefore,
     checked_value,
-    refuse_control_characters,
+    refuse_unreadable_reason,
 )
 from q2c_core.domain.managers import (
     ManagerFrom,
@@ -591,7 +591,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         on new POs only, so histories recorded before still load."""
         reason = getattr(purchase_order, "shortfall_reason", None)
         if isinstance(reason, str):
-            _check_reason(reason, "po.shortfall_reason", self.id, blank_ok=True)
+            refuse_unreadable_reason(reason, "po.shortfall_reason", self.id, blank_ok=True)
         self._purchase_order_received(purchase_order, actor)
 
     @event("PurchaseOrderReceived")
@@ -662,7 +662,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         a control character, as a cancellation; ``_check_reason``)."""
         self._require(RequestStatus.QUOTED, RequestStatus.ESTIMATED, doing="decline")
         if isinstance(reason, str):
-            _check_reason(reason, "reason", self.id)
+            refuse_unreadable_reason(reason, "reason", self.id)
         self._declined(reason, actor)
 
     @event("Declined")
@@ -683,7 +683,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
             raise InvalidValue("must be given", field="cancelled_on", aggregate_id=self.id)
         if isinstance(reason, str):
             self._require(*_CANCELLABLE, doing="cancel")
-            _check_reason(reason, "reason", self.id)
+            refuse_unreadable_reason(reason, "reason", self.id)
         self._cancelled(reason, actor, cancelled_on)
 
     @event("Cancelled")
@@ -989,22 +989,6 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 )
         for item_id in item_ids:
             self.written_off[item_id] = credit_note_id.hex
-
-
-def _check_reason(reason: str, field: str, aggregate_id: UUID, *, blank_ok: bool = False) -> None:
-    """Refuse (``InvalidValue`` naming ``field``) a reason no one can read: holding a control
-    character, or, unless blank (``blank_ok``: none given), only spaces and invisible
-    characters (``person_key`` leaves nothing of it: a zero-width space, a word joiner)."""
-    refuse_control_characters(field, reason, aggregate_id)
-    if blank_ok and not reason.strip():
-        return
-    if not person_key(reason):
-        raise InvalidValue(
-            "must say why, in visible text (not only spaces or invisible characters)",
-            field=field,
-            aggregate_id=aggregate_id,
-            value=reason,
-        )
 
 
 def cancellation_day(event: Any) -> date:

@@ -111,6 +111,24 @@ def refuse_control_characters(field: str, text: str, aggregate_id: UUID | None =
         )
 
 
+def refuse_unreadable_reason(
+    reason: str, field: str, aggregate_id: UUID | None, *, blank_ok: bool = False
+) -> None:
+    """Refuse (``InvalidValue`` naming ``field``) a reason no one can read: holding a control
+    character, or, unless blank (``blank_ok``: none given), only spaces and invisible
+    characters (``person_key`` leaves nothing of it: a zero-width space, a word joiner)."""
+    refuse_control_characters(field, reason, aggregate_id)
+    if blank_ok and not reason.strip():
+        return
+    if not person_key(reason):
+        raise InvalidValue(
+            "must say why, in visible text (not only spaces or invisible characters)",
+            field=field,
+            aggregate_id=aggregate_id,
+            value=reason,
+        )
+
+
 def check_facts(
     event_class: type,
     facts: dict[str, Any],

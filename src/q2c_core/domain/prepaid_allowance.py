@@ -25,9 +25,9 @@ from q2c_core.domain.errors import (
     InvalidValue,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import ChecksFacts, refuse_control_characters
+from q2c_core.domain.event_facts import ChecksFacts, refuse_unreadable_reason
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import Period, TimeOrderedIds, person_key, require_day
+from q2c_core.domain.values import Period, TimeOrderedIds, require_day
 
 
 class AllowanceUnit(enum.Enum):
@@ -565,14 +565,7 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
         history recorded before still loads."""
         require_whole_minor_units(self.unit, quantity, self.currency)
         if isinstance(reason, str):
-            refuse_control_characters("reason", reason, self.id)
-            if not person_key(reason):
-                raise InvalidValue(
-                    "must say why, in visible text (not only spaces or invisible characters)",
-                    field="reason",
-                    aggregate_id=self.id,
-                    value=reason,
-                )
+            refuse_unreadable_reason(reason, "reason", self.id)
         self._require_open("top up")
         self._require_granted_by(
             require_day(topped_up_on, "topped_up_on"), "topped_up_on", "top up"
