@@ -60,7 +60,7 @@ from q2c_adapters.cli_support import (
     one_line,
     open_app,
 )
-from q2c_adapters.reports import REPORTS, cell, json_value, report_table, rich_table
+from q2c_adapters.reports import REPORTS, cell, csv_cell, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import (
     DamagedRow,
@@ -1583,7 +1583,7 @@ def report(
         writer = csv.writer(sys.stdout)
         writer.writerow(table.columns)
         for row in table.rows:
-            writer.writerow([cell(v) for v in row])
+            writer.writerow([csv_cell(c, v) for c, v in zip(table.columns, row, strict=False)])
     else:
         records = [
             {c: json_value(v) for c, v in zip(table.columns, row, strict=False)}

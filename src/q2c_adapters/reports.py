@@ -17,6 +17,7 @@ from eventsourcing.application import Application
 from rich.console import Console
 from rich.table import Table
 
+from q2c_adapters.accounting.exports import spreadsheet_text
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period, person_key
 from q2c_core.projections import (
@@ -68,6 +69,16 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def csv_cell(column: str, value: Any) -> str:
+    """A value as ``q2c report --format csv`` writes it: text (a name, a reference, a
+    description) by the exports' rule (``spreadsheet_text``: a ``'`` before text a spreadsheet
+    would run as a formula), amounts, numbers, dates and the key columns (``... id``,
+    ``row (...)``, pasted into ``q2c explain``) as ``cell`` writes them."""
+    if isinstance(value, str) and not _is_key(column):
+        return spreadsheet_text(value)
+    return cell(value)
 
 
 def json_value(value: Any) -> Any:

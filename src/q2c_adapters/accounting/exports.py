@@ -4,8 +4,14 @@ refunds).
 For spreadsheets and BI tools: amounts are exact decimal strings with the currency's decimals
 (never floats), dates are ISO 8601, and ids are UUID strings. CSV has one row per invoice line /
 per allocation or refund, repeating the document's own columns (a document with none: one row,
-those columns empty); JSON nests them. Text cells that a
-spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) are prefixed with ``'``.
+those columns empty); JSON nests them.
+
+CSV text cells (names, references, descriptions, notes: every column but the amounts, dates,
+q2c's ids and ``live``) that a spreadsheet would run as a formula, those starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return, and those starting with ``'``, are written with
+a ``'`` before them (``spreadsheet_text``); take one leading ``'`` off a text cell to read the
+text back (``from_spreadsheet_text``). Amounts stay plain numbers, ``-121.00`` too: the rule
+goes by column, not by what a value looks like. JSON has the text as it is.
 
 An issued invoice or credit note is listed under the buyer it names (``buyer_details``: the
 customer's name, VAT id and country when it was issued, whatever was corrected since), as a
@@ -317,22 +323,63 @@ def payment_records(
     return result
 
 
-def _safe(value: Any) -> Any:
-    """Keep spreadsheets from running a text cell as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        try:
-            Decimal(value)
-        except ArithmeticError:
-            return "'" + value
-    return value
+# the first characters that make a spreadsheet run a cell as a formula (OWASP "CSV injection"),
+# and the ' that says "text": a text cell starting with one of them is written with a ' before
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def spreadsheet_text(text: str) -> str:
+    """A text cell as a CSV export writes it: with a ``'`` before it when it starts with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (a spreadsheet would run it as a
+    formula) or with ``'`` itself, so the rule is reversible (``from_spreadsheet_text``);
+    any other text as it is."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def from_spreadsheet_text(cell: str) -> str:
+    """The text a CSV export's text cell stands for: its leading ``'``, if any, taken off."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+# the columns written as they are (amounts, quantities and rates as plain numbers, negative
+# ones too; dates; q2c's own ids); every other column is text, written by spreadsheet_text
+PLAIN_COLUMNS = frozenset(
+    [
+        "invoice_id", "customer_id", "drafted_on", "issued_on", "due_date",
+        "credits_invoice_id", "net", "tax", "total", "credited", "paid", "outstanding",
+        "line_quantity", "line_unit_price", "line_net", "line_tax_rate", "line_request_id",
+        "line_contract_id", "line_period_start", "line_period_end", "line_period_last_day",
+        "line_hours",
+        "payment_id", "amount", "received_on", "allocated", "refunded", "unallocated",
+        "bounced_on", "allocation_invoice_id", "allocation_amount", "allocation_allocated_on",
+        "allocation_live", "allocation_reversed_on", "refund_amount", "refund_refunded_on",
+    ]
+)  # fmt: skip
+
+
+def _cell(column: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if column in PLAIN_COLUMNS or not isinstance(value, str):
+        return value
+    return spreadsheet_text(value)
+
+
+class _Rows(io.StringIO):
+    """Rows ended by ``\n``: the csv writer, told rows end in ``\r\n``, quotes every cell
+    holding a ``\r`` or ``\n`` (told ``\n``, Python 3.11's leaves a lone ``\r`` unquoted, and
+    a remittance's carriage return splits its row); each row's ``\r\n`` is written ``\n``."""
+
+    def write(self, s: str) -> int:
+        return super().write(s[:-2] + "\n" if s.endswith("\r\n") else s)
 
 
 def _csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    out = _Rows()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else _safe(row.get(k)) for k in columns})
+        writer.writerow({k: _cell(k, row.get(k)) for k in columns})
     return out.getvalue()
 
 

