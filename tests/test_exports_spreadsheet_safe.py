@@ -119,3 +119,22 @@ def test_report_csv_writes_typed_text_as_text_and_amounts_as_they_were(tmp_path:
         assert acme[0] == "'" + HYPERLINK
         assert acme[header.index("customer id")] == acme_id.hex  # a key, pasted as it is
         assert acme[header.index("total" if report == "aging" else "open")] == "50.50 EUR"
+
+
+def test_an_allocations_live_flag_reads_true_or_false_in_the_csv_as_in_the_json() -> None:
+    """Acme's 10.00 is allocated to its invoice, then the allocation is given back: the payments
+    CSV says live false for it and true for the one made again, as the JSON does, not
+    Python's False and True."""
+    app = QuoteToCash.open("memory:")
+    acme = _acme_with_risky_text(app, name="Acme", reference="SEPA-1")
+    (payment,) = [p.id for p in app.payments(acme)]
+    (first,) = app.payment(payment).live_allocations()
+    app.reverse_allocation(
+        payment, first.allocation_id, reason="wrong invoice", actor="a",
+        reversed_on=date(2024, 3, 6),
+    )  # fmt: skip
+    app.allocate_payment(payment, allocated_on=date(2024, 3, 7), actor="a")
+    rows = _rows(export(app, "payments", "csv"))
+    assert [r["allocation_live"] for r in rows] == ["false", "true"]
+    (record,) = json.loads(export(app, "payments", "json"))
+    assert [a["live"] for a in record["allocations"]] == [False, True]

@@ -11,7 +11,8 @@ q2c's ids and ``live``) that a spreadsheet would run as a formula, those startin
 ``+``, ``-``, ``@``, a tab or a carriage return, and those starting with ``'``, are written with
 a ``'`` before them (``spreadsheet_text``); take one leading ``'`` off a text cell to read the
 text back (``from_spreadsheet_text``). Amounts stay plain numbers, ``-121.00`` too: the rule
-goes by column, not by what a value looks like. JSON has the text as it is.
+goes by column, not by what a value looks like. JSON has the text as it is. A flag
+(``live``) is ``true`` or ``false`` in CSV and JSON alike.
 
 An issued invoice or credit note is listed under the buyer it names (``buyer_details``: the
 customer's name, VAT id and country when it was issued, whatever was corrected since), as a
@@ -360,6 +361,8 @@ PLAIN_COLUMNS = frozenset(
 def _cell(column: str, value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as JSON writes it, not Python's True
     if column in PLAIN_COLUMNS or not isinstance(value, str):
         return value
     return spreadsheet_text(value)
