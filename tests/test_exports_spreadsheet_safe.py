@@ -138,3 +138,25 @@ def test_an_allocations_live_flag_reads_true_or_false_in_the_csv_as_in_the_json(
     assert [r["allocation_live"] for r in rows] == ["false", "true"]
     (record,) = json.loads(export(app, "payments", "json"))
     assert [a["live"] for a in record["allocations"]] == [False, True]
+
+
+def test_every_amount_has_its_currencys_cents_and_keeps_every_digit() -> None:
+    """Bea types a 1000 licence line, a 12.5 setup line and three 0.125 stickers: the exports
+    write their unit prices 1000.00, 12.50 and 0.125 (never 1000, never 0.13), as the line
+    nets 1000.00, 12.50 and 0.38 are written, in CSV and JSON alike."""
+    app = QuoteToCash.open("memory:")
+    vat = TaxRate.standard(21)
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor="a", tax_rate=vat)
+    lines = [
+        manual_line("L1", "1000", vat),
+        manual_line("L2", "12.5", vat),
+        manual_line("L3", "0.125", vat, quantity="3"),
+    ]
+    invoice = app.draft_invoice(acme, lines, drafted_on=date(2024, 1, 1), actor="bea")
+    issue(app, invoice, date(2024, 1, 2))
+    rows = _rows(export(app, "invoices", "csv"))
+    assert [r["line_unit_price"] for r in rows] == ["1000.00", "12.50", "0.125"]
+    assert [r["line_net"] for r in rows] == ["1000.00", "12.50", "0.38"]
+    (record,) = json.loads(export(app, "invoices", "json"))
+    assert [line["unit_price"] for line in record["lines"]] == ["1000.00", "12.50", "0.125"]
+    assert record["net"] == "1012.88"

@@ -1,8 +1,9 @@
 """CSV and JSON exports of invoices (with their lines) and payments (with their allocations and
 refunds).
 
-For spreadsheets and BI tools: amounts are exact decimal strings with the currency's decimals
-(never floats), dates are ISO 8601, and ids are UUID strings. CSV has one row per invoice line /
+For spreadsheets and BI tools: amounts (a line's unit price too) are exact decimal strings with
+the currency's minor digits at least (``1000.00`` EUR, ``0.125`` EUR: never rounded, never
+floats), dates are ISO 8601, and ids are UUID strings. CSV has one row per invoice line /
 per allocation or refund, repeating the document's own columns (a document with none: one row,
 those columns empty); JSON nests them.
 
@@ -48,7 +49,7 @@ from q2c_core.domain.customer import Customer, CustomerDetails
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice import Invoice, buyer_details
 from q2c_core.domain.invoice_lines import InvoiceLine
-from q2c_core.domain.money import Money, minor_units, total
+from q2c_core.domain.money import Money, total
 from q2c_core.domain.payment import Payment, PaymentAllocation, PaymentRefund
 from q2c_core.domain.values import require_day
 
@@ -79,7 +80,9 @@ REFUND_COLUMNS = ["refund_id", "amount", "refunded_on", "reference"]
 
 
 def _amount(money: Money) -> str:
-    return f"{money.amount:.{minor_units(money.currency)}f}"
+    """An amount as exact decimal text with its currency's minor digits at least: 1000 EUR as
+    ``1000.00``, 0.125 EUR as ``0.125`` (nothing rounded), 1000 JPY as ``1000``."""
+    return format(money.with_minor_digits().amount, "f")
 
 
 def _plain(value: object) -> Any:
@@ -104,7 +107,7 @@ def _line_record(line: InvoiceLine) -> dict[str, Any]:
         "line_id": line.line_id,
         "description": line.description,
         "quantity": _plain(line.quantity),
-        "unit_price": _plain(line.unit_price.amount),
+        "unit_price": _amount(line.unit_price),
         "net": _amount(line.net),
         "tax_category": line.tax.category.code,
         "tax_rate": _plain(line.tax.rate),
