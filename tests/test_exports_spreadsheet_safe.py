@@ -160,3 +160,26 @@ def test_every_amount_has_its_currencys_cents_and_keeps_every_digit() -> None:
     (record,) = json.loads(export(app, "invoices", "json"))
     assert [line["unit_price"] for line in record["lines"]] == ["1000.00", "12.50", "0.125"]
     assert record["net"] == "1012.88"
+
+
+NUMBER_LIKE = ["0012", "-0012", "+31 20 555 0100", "2024-05", "00123456789012345678", "(12)",
+               "$12", "€ 1.000,00", ".5", " 12", "3/4", "12%", "1e5"]  # fmt: skip
+
+
+def test_a_reference_that_looks_like_a_number_keeps_its_zeros_as_text() -> None:
+    """Acme's remittances say 0012 and -0012, its PO number is 00123456789012345678: a
+    spreadsheet reads such text as the number 12, -12 or 1.23457E+17 (or a date, 2024-05),
+    and the zeros are gone. Written with a ' before them, they open as text and read back as
+    typed; a name like Acme, a reference like INV-0012 or SEPA 0012 is written as it is."""
+    for text in NUMBER_LIKE:
+        assert spreadsheet_text(text) == "'" + text
+        assert from_spreadsheet_text(spreadsheet_text(text)) == text
+    for text in ["Acme", "INV-0012", "SEPA 0012", "(no request)"]:
+        assert spreadsheet_text(text) == text
+    for reference in NUMBER_LIKE:
+        app = QuoteToCash.open("memory:")
+        _acme_with_risky_text(app, name="Acme", reference=reference)
+        (row,) = _rows(export(app, "payments", "csv"))
+        assert row["reference"] == "'" + reference, reference
+        assert from_spreadsheet_text(row["reference"]) == reference
+        assert row["amount"] == "10.00" and row["allocation_amount"] == "10.00"

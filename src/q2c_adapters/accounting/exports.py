@@ -9,7 +9,9 @@ those columns empty); JSON nests them.
 
 CSV text cells (names, references, descriptions, notes: every column but the amounts, dates,
 q2c's ids and ``live``) that a spreadsheet would run as a formula, those starting with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return, and those starting with ``'``, are written with
+``+``, ``-``, ``@``, a tab or a carriage return, those it would read as a number or a date,
+losing zeros (starting with a space, a digit, ``.`` or ``,``, or ``(``, ``$``, ``€``, ``£``,
+``¥`` before one: a reference ``0012``), and those starting with ``'``, are written with
 a ``'`` before them (``spreadsheet_text``); take one leading ``'`` off a text cell to read the
 text back (``from_spreadsheet_text``). Amounts stay plain numbers, ``-121.00`` too: the rule
 goes by column, not by what a value looks like. JSON has the text as it is. A flag
@@ -38,6 +40,7 @@ import csv
 import enum
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
@@ -330,14 +333,21 @@ def payment_records(
 # the first characters that make a spreadsheet run a cell as a formula (OWASP "CSV injection"),
 # and the ' that says "text": a text cell starting with one of them is written with a ' before
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+# text a spreadsheet reads as a number or a date (0012 as 12, 2024-05 as May): it starts with
+# a space, a digit, a decimal point or comma, or a parenthesis or currency sign before one
+NUMBER_LIKE = re.compile(r"\s|\(?\s*[$€£¥]?\s*[0-9.,]")
 
 
 def spreadsheet_text(text: str) -> str:
-    """A text cell as a CSV export writes it: with a ``'`` before it when it starts with
-    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (a spreadsheet would run it as a
-    formula) or with ``'`` itself, so the rule is reversible (``from_spreadsheet_text``);
-    any other text as it is."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """A text cell as a CSV export writes it: with a ``'`` before it when a spreadsheet would
+    not open it as that text: when it starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return (run as a formula), or reads as a number or a date (it starts with a space,
+    a digit, ``.`` or ``,``, or ``(``, ``$``, ``€``, ``£`` or ``¥`` before one: ``0012``,
+    ``2024-05``, ``(12)``), or starts with ``'`` itself, so the rule is reversible
+    (``from_spreadsheet_text``); any other text (``Acme``, ``INV-0012``) as it is."""
+    if text.startswith(FORMULA_START) or NUMBER_LIKE.match(text):
+        return "'" + text
+    return text
 
 
 def from_spreadsheet_text(cell: str) -> str:
