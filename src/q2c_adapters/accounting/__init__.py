@@ -13,15 +13,18 @@ from q2c_adapters.accounting.beancount_ledger import (
 )
 from q2c_adapters.accounting.exports import (
     export,
+    from_spreadsheet_text,
     invoice_records,
     invoices_csv,
     payment_records,
     payments_csv,
+    spreadsheet_text,
 )
 from q2c_adapters.accounting.peppol_validation import Finding, PeppolValidator, ValidationResult
 from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile, iban_valid
 from q2c_adapters.accounting.ubl import (
     UblRenderer,
+    credit_given_back,
     item_name,
     owed_credit_due_date,
     ubl_document,
@@ -38,9 +41,11 @@ __all__ = [
     "Transaction",
     "UblRenderer",
     "ValidationResult",
+    "credit_given_back",
     "event_id",
     "export",
     "export_ledger",
+    "from_spreadsheet_text",
     "iban_valid",
     "invoice_records",
     "invoices_csv",
@@ -49,5 +54,6 @@ __all__ = [
     "owed_credit_due_date",
     "payment_records",
     "payments_csv",
+    "spreadsheet_text",
     "ubl_document",
 ]
