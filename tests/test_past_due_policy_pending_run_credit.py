@@ -126,20 +126,7 @@ def test_a_credit_note_drafted_after_the_policy_s_day_does_not_count_for_it(
 ) -> None:
     """The switch-off is recorded only on 20 March; the policy for 15 March, applied on 21
     March, reads Acme as it stood on the 15th: 148.35 late, no credit note drafted yet."""
-    cust = app.register_customer("Acme", EUR, account_manager="mia", actor=A)
-    term = Period(date(2024, 1, 1), date(2025, 1, 1))
-    cid = app.sign_contract(
-        cust,
-        number="MC-1",
-        term=term,
-        frequency=BillingFrequency.QUARTERLY,
-        signed_on=term.start,
-        actor=A,
-        sub_contracts=(site("S1", 1200), site("S2", 600)),
-    )
-    app.activate_contract(cid, effective=term.start, actor=A)
-    [q1] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
-    issue(app, q1, date(2024, 1, 1))
+    cust, cid, _ = acme_billed_for_q1(app)
     pay(app, cust, "301.65", date(2024, 1, 25))
     app.remove_sub_contract(cid, "S2", effective_to=date(2024, 1, 2), actor=A)
     [note] = app.run_billing(date(2024, 3, 20), actor="run").invoice_ids

@@ -87,16 +87,10 @@ def brauhaus(
     )
 
 
-def brauhaus_story(
-    app: QuoteToCash, country: str = "DE", tax_id: str = "DE123456788", **place: str
-) -> tuple[UUID, list[UUID]]:
-    """Brauhaus Nord (Hamburg) is billed 1,200 a year, 100 a month: June at 19 %, July at
-    21 % after the rate changed, then its only product is removed back-dated to 16 July and
-    the run credits the rest of July. Returns the customer and the June, July and credit-note
-    ids."""
-    customer = brauhaus(app, country, tax_id, **place)
-    term = Period(date(2024, 6, 1), date(2025, 6, 1))
-    contract = app.sign_contract(
+def control_contract(app: QuoteToCash, customer: UUID, term: Period) -> UUID:
+    """Brauhaus Nord's contract MC-1 for ``term``: its product Control, 1,200 a year, billed
+    monthly in advance."""
+    return app.sign_contract(
         customer,
         number="MC-1",
         term=term,
@@ -113,6 +107,18 @@ def brauhaus_story(
             ),
         ),
     )
+
+
+def brauhaus_story(
+    app: QuoteToCash, country: str = "DE", tax_id: str = "DE123456788", **place: str
+) -> tuple[UUID, list[UUID]]:
+    """Brauhaus Nord (Hamburg) is billed 1,200 a year, 100 a month: June at 19 %, July at
+    21 % after the rate changed, then its only product is removed back-dated to 16 July and
+    the run credits the rest of July. Returns the customer and the June, July and credit-note
+    ids."""
+    customer = brauhaus(app, country, tax_id, **place)
+    term = Period(date(2024, 6, 1), date(2025, 6, 1))
+    contract = control_contract(app, customer, term)
     app.activate_contract(contract, effective=term.start, actor="bea")
     app.run_billing(date(2024, 6, 1), actor="run")
     app.change_contract_tax_rate(
@@ -419,23 +425,7 @@ def test_a_credit_of_an_invoice_already_paid_says_it_is_held_as_credit(
     app = QuoteToCash.open("memory:")
     customer = brauhaus(app, city="Hamburg", postal_code="20457")
     term = Period(date(2024, 7, 1), date(2025, 7, 1))
-    contract = app.sign_contract(
-        customer,
-        number="MC-1",
-        term=term,
-        frequency=BillingFrequency.MONTHLY,
-        signed_on=term.start,
-        actor="bea",
-        sub_contracts=(
-            SubContract(
-                "S1",
-                "Control",
-                SubContractKind.PRODUCT,
-                term.start,
-                (PricePoint(term.start, eur("1200")),),
-            ),
-        ),
-    )
+    contract = control_contract(app, customer, term)
     app.change_contract_tax_rate(
         contract, tax_rate=TaxRate.standard(21), effective=date(2024, 7, 1), actor="bea"
     )
