@@ -48,6 +48,15 @@ class TaxRate:
     rate: Decimal = attrs.field(converter=_rate)
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.category, TaxCategory):
+            # (the code "Z" typed for the enum was recorded, and no invoice holding it could be
+            # read back from the store: every query over its customer failed for good)
+            raise InvalidValue(
+                f"must be a TaxCategory (TaxCategory.STANDARD, TaxCategory.ZERO_RATED...), "
+                f"not {type(self.category).__name__}",
+                field="tax_rate.category",
+                value=self.category,
+            )
         if self.category is not TaxCategory.STANDARD and self.rate != 0:
             raise InvalidValue(
                 f"category {self.category.code} must have rate 0",
