@@ -75,3 +75,18 @@ def test_acmes_invoices_still_read_back_after_a_clerk_typed_a_category_code(
     again = QuoteToCash.open(url)
     assert [i.id for i in again.invoices(acme)] == [fine]
     assert again.invoice(fine).lines[0].tax.category is TaxCategory.ZERO_RATED
+
+
+@pytest.mark.parametrize("prefix", ["RE\n2026-", "RE\t", "RE\u2028", "\u00a0RE-", " RE-"])
+def test_a_series_whose_numbers_would_not_print_on_one_line_is_refused(prefix: str) -> None:
+    """Billing opens a series for 2026 with a prefix pasted from a spreadsheet cell holding a
+    line break (or a tab, or a leading space): its numbers, RE<line break>2026-000001, would
+    print on two lines of the invoice, the e-invoice's ID and every export, and no payer could
+    quote one. Refused, naming ``prefix``, nothing recorded; RE-2026- opens."""
+    app = QuoteToCash.open("memory:")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:
+        app.open_number_series("RE2026", prefix=prefix, actor=A)
+    assert refused.value.field == "prefix"
+    assert app.recorder.max_notification_id() == before
+    app.open_number_series("RE2026", prefix="RE 2026-", actor=A)

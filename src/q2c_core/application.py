@@ -2422,11 +2422,22 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         (``INV-2026-`` beside ``INV-``: ``numbers_could_coincide``), is refused
         (``DuplicateEntry`` naming ``prefix``), ``INV-`` and ``CN-`` too while ``INV`` and
         ``CN`` are not opened yet; so is a name that is another series' with other case or
-        spaces (naming ``name``)."""
+        spaces (naming ``name``). A prefix holding a line break, a tab or any spacing but a
+        plain space, or starting with a space, is refused (``InvalidValue`` naming ``prefix``):
+        a number prints on one line."""
         if not isinstance(name, str) or not name.strip():
             raise InvalidValue("must be text, not empty", field="name", value=name)
         if not isinstance(prefix, str):
             raise InvalidValue("must be text", field="prefix", value=prefix)
+        if any(ch.isspace() and ch != " " for ch in prefix) or prefix[:1].isspace():
+            # (a line break pasted in printed the number on two lines of the invoice, its
+            # e-invoice ID and every export; a leading space, a number no payer quotes)
+            raise InvalidValue(
+                "a number prints on one line: no line break, tab or spacing but a plain space, "
+                "and none first",
+                field="prefix",
+                value=prefix,
+            )
         if not isinstance(in_date_order, bool):
             raise InvalidValue("must be True or False", field="in_date_order", value=in_date_order)
         if not isinstance(width, int) or isinstance(width, bool) or not 1 <= width <= 12:
