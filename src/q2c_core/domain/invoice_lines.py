@@ -23,7 +23,7 @@ from q2c_core.domain.money import (
 )
 from q2c_core.domain.prepaid_allowance import charge_key
 from q2c_core.domain.tax import TaxRate, TaxSubtotal, tax_subtotals
-from q2c_core.domain.values import Period
+from q2c_core.domain.values import Period, person_key
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
@@ -206,8 +206,15 @@ class InvoiceLine:
 
 def check_typed_line(line: InvoiceLine, field: str = "lines") -> None:
     """Refuse a line a person typed whose text holds a card number or a control character,
-    naming the text (``field``.line id.text): checked when such lines come in, not when a
-    stored line is read back."""
+    or whose description is invisible characters only (a zero-width space: a line no invoice
+    shows what it bills), naming the text (``field``.line id.text): checked when such lines
+    come in, not when a stored line is read back."""
+    if not person_key(line.description):
+        raise InvalidValue(
+            "must say what the line bills, in visible text (not only invisible characters)",
+            field=f"{field}.{line.line_id}.description",
+            value=line.description,
+        )
     texts = (
         ("description", line.description),
         ("price_reason", line.price_reason or ""),
@@ -345,7 +352,8 @@ def check_lines(lines: Sequence[InvoiceLine], logged_hours: Mapping[str, Decimal
     """Approval's line checks. Returns the problems found (empty when the lines are fine).
 
     Every line has a source; hours invoiced never exceed hours logged, and no time entry is
-    billed twice on one invoice; a zero or negative price needs a stated reason.
+    billed twice on one invoice; a zero or negative price needs a stated reason (in visible
+    text: a zero-width space alone states none).
     ``logged_hours`` holds the hours logged per time entry, named as ``logged_key`` names them
     (by request and entry); a refusal names an entry with its request when the lines bill more
     than one request's work.
@@ -372,7 +380,7 @@ def check_lines(lines: Sequence[InvoiceLine], logged_hours: Mapping[str, Decimal
             continue
         if line.quantity == 0:
             problems.append(f"{where} has quantity zero")
-        if not line.net.is_positive() and not (line.price_reason or "").strip():
+        if not line.net.is_positive() and not person_key(line.price_reason or ""):
             problems.append(f"{where} has a zero or negative amount without a reason")
         for entry_id in line.source.time_entry_ids:
             key = logged_key(line.source, entry_id)
