@@ -2197,10 +2197,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     value=deposit.deducted_by,
                 )
             deposit.deduct_deposit(invoice_id, actor)
-            start = len(final.lines)
+            # the next free ids after its lines (a hand-drafted L1 and L3 took L3 again, and
+            # the deposit could never be deducted on that invoice)
+            taken = {line.line_id for line in final.lines}
+            ids: list[str] = []
+            n = len(final.lines)
+            while len(ids) < len(deposit.lines):
+                n += 1
+                if f"L{n}" not in taken:
+                    ids.append(f"L{n}")
             lines = [
                 InvoiceLine(
-                    line_id=f"L{start + i + 1}",
+                    line_id=ids[i],
                     description=f"Less deposit invoice {deposit.number}: {line.description}",
                     quantity=Decimal(-1),
                     unit_price=line.net,
