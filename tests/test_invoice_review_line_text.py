@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from q2c_core import (
+    CreditDisposition,
     InvalidValue,
     InvoiceLine,
     InvoiceLinesRejected,
@@ -76,3 +77,54 @@ def test_a_line_whose_description_is_invisible_is_refused_when_drafted(descripti
         )
     assert refused.value.field == "lines.L1.description"
     assert app.invoices(acme) == []
+
+
+def _issued_invoice(app: QuoteToCash) -> tuple[object, object]:
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor="alice")
+    invoice = app.draft_invoice(
+        acme, [line("L1", "consulting", "100")], drafted_on=date(2026, 3, 2), actor="billy"
+    )
+    app.approve_invoice(invoice, role="billing", approved_on=date(2026, 3, 2), actor="bob")
+    app.approve_invoice(invoice, role="account_manager", approved_on=date(2026, 3, 2), actor="mia")
+    app.issue_invoice(invoice, issued_on=date(2026, 3, 3), actor="billy")
+    return acme, invoice
+
+
+@pytest.mark.parametrize("reason", [ZERO_WIDTH, "\u2060", " \u200b "])
+def test_a_void_or_a_credit_note_whose_reason_is_invisible_is_refused(reason: str) -> None:
+    """An auditor reads why a draft was voided and why an invoice was credited. A reason of
+    invisible characters only (pasted from a chat) says nothing: the void and the credit note
+    are refused naming ``reason``, nothing recorded; a reason in words is taken."""
+    app = QuoteToCash.open("memory:")
+    acme, invoice = _issued_invoice(app)
+    draft = app.draft_invoice(
+        acme, [line("L1", "consulting", "80")], drafted_on=date(2026, 3, 4), actor="billy"
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:
+        app.void_invoice(draft, reason=reason, actor="billy", voided_on=date(2026, 3, 5))
+    assert refused.value.field == "reason"
+    with pytest.raises(InvalidValue) as refused:
+        app.draft_credit_note(
+            invoice,  # type: ignore[arg-type]
+            line_ids=["L1"],
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason=reason,
+            drafted_on=date(2026, 3, 5),
+            actor="billy",
+        )
+    assert refused.value.field == "reason"
+    assert app.recorder.max_notification_id() == before
+    assert app.invoice(draft).status is InvoiceStatus.DRAFT
+
+    app.void_invoice(draft, reason="duplicate", actor="billy", voided_on=date(2026, 3, 5))
+    assert app.invoice(draft).void_reason == "duplicate"
+    note = app.draft_credit_note(
+        invoice,  # type: ignore[arg-type]
+        line_ids=["L1"],
+        disposition=CreditDisposition.WRITTEN_OFF,
+        reason="service not delivered",
+        drafted_on=date(2026, 3, 5),
+        actor="billy",
+    )
+    assert app.invoice(note).note == "service not delivered"

@@ -2798,9 +2798,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     aggregate_id=invoice_id,
                     value=original.status,
                 )
-            if not isinstance(reason, str) or not reason.strip():
+            if not isinstance(reason, str) or not person_key(reason):
+                # (a zero-width space alone said nothing on the note, its e-invoice and books)
                 raise InvalidValue(
-                    "must say why", field="reason", aggregate_id=invoice_id, value=reason
+                    "must say why, in visible text (not only spaces or invisible characters)",
+                    field="reason",
+                    aggregate_id=invoice_id,
+                    value=reason,
                 )
             refuse_card_numbers("reason", reason, invoice_id)
             refuse_control_characters("reason", reason, invoice_id)

@@ -27,7 +27,7 @@ from q2c_core.domain.errors import (
     OverAllocation,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import ChecksFacts, NotBefore
+from q2c_core.domain.event_facts import ChecksFacts, NotBefore, refuse_unreadable_reason
 from q2c_core.domain.invoice_lines import (
     InvoiceLine,
     SourceKind,
@@ -211,12 +211,17 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def trigger_event(self, event_class: type, **kwargs: Any) -> None:
         """Check lines added to a draft as drafted ones are (``_create``), and that a new void
-        says on which day it happened (``InvalidValue`` naming ``voided_on``: a void without
-        its day reads as a draft that held its work on no day, changing past days' answers),
-        then record. Replayed events are not checked: voids recorded without their day before
-        this rule still load, and read as they did (``holds_work_on``)."""
+        says why in visible text (``InvalidValue`` naming ``reason``: not only invisible
+        characters, no control character) and on which day it happened (``InvalidValue``
+        naming ``voided_on``: a void without its day reads as a draft that held its work on no
+        day, changing past days' answers), then record. Replayed events are not checked: voids
+        recorded without their day, or with such a reason, before these rules still load, and
+        read as they did (``holds_work_on``)."""
         if event_class.__name__ == "LinesAdded":
             _check_new_lines(kwargs.get("lines"), self.currency, self.lines)
+        if event_class.__name__ == "Voided" and isinstance(kwargs.get("reason"), str):
+            # (a zero-width space alone passed ``strip``: a void saying nothing of why)
+            refuse_unreadable_reason(kwargs["reason"], "reason", self.id)
         if event_class.__name__ == "Voided" and kwargs.get("voided_on") is None:
             raise InvalidValue(
                 "must say on which business day the invoice was voided",
