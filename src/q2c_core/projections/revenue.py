@@ -864,8 +864,14 @@ class RevenueSchedule(Projection):
         A month's total is the scheduled and contracted running totals summed exactly and
         rounded once (per currency), and ``contracted`` is that total less ``scheduled``: so
         an issued period moves from contracted to scheduled without moving the month's total
-        by a cent, as each part rounded on its own would."""
-        return self._outlook(_month_edges(first_month, months))
+        by a cent, as each part rounded on its own would.
+
+        ``InvalidValue`` naming ``months`` for months running past December 9999, naming
+        ``first_month`` for months so far ahead that the contracts' billing periods, or what
+        they earn by then, cannot be computed (``unbilled``'s rule): they failed from inside,
+        an ``AssertionError`` or an error naming an ``amount`` the caller never gave."""
+        edges = _month_edges(first_month, months)
+        return _guarded(lambda: self._outlook(edges), "first_month", first_month)
 
     def _outlook(self, edges: list[date]) -> list[MonthForecast]:
         """``outlook`` between the edges: each month from an edge (its first day, or a later
@@ -899,12 +905,22 @@ class RevenueSchedule(Projection):
         last day) counts only the days after ``as_of``: its days through ``as_of`` are
         recognised to date (``recognised``, served days not issued yet among them). So the
         two meet, and a period drafted and awaiting its approvals, or billed in arrears, falls
-        between neither."""
+        between neither.
+
+        ``InvalidValue`` naming ``as_of`` for a day in December 9999 (the month after it is no
+        date) or one so far ahead that what the contracts earn cannot be computed, naming
+        ``months`` for months running past December 9999 (``outlook``)."""
         check_day(as_of)
+        if as_of >= date(date.max.year, 12, 1):
+            raise InvalidValue(
+                "is too far ahead: the month after it is past the last day a date can hold",
+                field="as_of",
+                value=as_of,
+            )
         edges = _month_edges(add_months(month_start(as_of), 1), months)
-        if as_of < date.max and as_of + timedelta(days=1) < edges[0]:
+        if as_of + timedelta(days=1) < edges[0]:
             edges.insert(0, as_of + timedelta(days=1))
-        return self._outlook(edges)
+        return _guarded(lambda: self._outlook(edges), "as_of", as_of)
 
     def _contracted(self, rows: dict[str, Any], since: date, until: date) -> list[Piece]:
         """Ratable pieces of contracted revenue not issued yet, for days before ``until`` in
@@ -1165,10 +1181,18 @@ def _exact_totals(lines: list[RecognitionLine], through: date) -> dict[str, _Exa
 
 def _month_edges(first_month: date, months: int) -> list[date]:
     """The first days of ``months`` calendar months from ``first_month``'s and of the month
-    after them (``InvalidValue`` naming the field for a day or count that is none)."""
+    after them (``InvalidValue`` naming the field for a day or count that is none, or for
+    months that run past December 9999: the month after them is no date)."""
     check_day(first_month, "first_month")
     require_whole(months, "months")
     start = month_start(first_month)
+    if (start.year - 1) * 12 + start.month + months > date.max.year * 12:
+        raise InvalidValue(
+            "runs past the last month a date can hold (December 9999): the month after "
+            "the last counted must be a date",
+            field="months",
+            value=months,
+        )
     return [add_months(start, i) for i in range(months + 1)]
 
 
