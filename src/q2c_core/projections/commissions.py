@@ -251,11 +251,21 @@ class CommissionPlan:
 
     def describe(self) -> list[list[str]]:
         """The plan as text rows (part of the projection's identity), each manager as the plan
-        matches it (``person_key``): plans that pay the same describe the same."""
+        matches it (``person_key``) and each rate by its value (``_rate_text``: 0.1, 0.10 and
+        0.100 alike, as the plans holding them are equal): plans that pay the same describe
+        the same, so a store built with one is followed on with the other."""
         return sorted(
-            [r.who, r.revenue_kind.name, str(r.rate), r.effective_from.isoformat()]
+            [r.who, r.revenue_kind.name, _rate_text(r.rate), r.effective_from.isoformat()]
             for r in self.rates
         )
+
+
+def _rate_text(rate: Decimal) -> str:
+    """A rate as plain digits, the trailing zeros of the fraction dropped (0.10 and 0.1 read
+    "0.1", 5E-2 "0.05", 1.00 "1") and 0 for -0: one text for one value, whatever digits it
+    was typed with (``normalize`` would round to the context's precision)."""
+    text = format(rate.copy_abs(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 DEFAULT_PLAN = CommissionPlan(
@@ -375,7 +385,9 @@ class Commissions(ManagerNames):
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
         so it is refused until rebuilt; one built with rates for everyone ("*") only means what
-        it meant, and is followed on."""
+        it meant, and is followed on. The plan names each rate by its value (``describe``: the
+        plan file's 0.050 and 0.05 are one plan); a store built when a rate typed with trailing
+        zeros (0.10) was recorded as typed is refused once, until rebuilt."""
         config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 16}
         if self.plan.names_someone():
             config["managers"] = "person_key"
