@@ -162,6 +162,12 @@ def _released_overage(
     return False
 
 
+def _by(day: date | None, as_of: date) -> bool:
+    """Whether a request's turn recorded with ``day`` (its PO, authorization or completion)
+    was taken by the end of ``as_of``; one recorded without it, on every day."""
+    return day is None or day <= as_of
+
+
 def _price_held_on(rows: dict[str, Row], req: Row, day: date) -> bool:
     """``EnhancementRequest.fixed_price_held`` on ``day``: a line billing the price itself
     held it, or one billing an entry an invoice recorded before the price was its own item
@@ -181,7 +187,10 @@ def _price_held_on(rows: dict[str, Row], req: Row, day: date) -> bool:
 class ReviewMeeting(RequestBook, InvoiceHolds):
     """Open work for the regular review.
 
-    Every column is read on the day asked about, invoicing by its days as
+    Every column is read on the day asked about: a request is listed from the day it was asked
+    for, its quote, PO, authorization (and the due day it set) and completion count from their
+    days, its hours from the days they were worked (an estimate, an allowance cover and a
+    decline carry no day: as recorded); and invoicing by its days as
     :class:`UnbilledRevenue` and ``QuoteToCash.customer_summary(as_of=)`` read it
     (``InvoiceHolds``): an invoice holds the work it bills, and counts as invoiced, from the day
     it was drafted until the day it was voided (a void recorded without its day, on no day), a
@@ -247,12 +256,13 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
     its fixed price by its own item (``price_held``) and the time entries through which an
     invoice recorded before that item billed it (``price_entries``, as
     :class:`UnbilledRevenue` keeps them; ``other_held`` the lines naming other items), the
-    the first day billing left it invoiced (``billed_all``), the ids of its expenses that are not
+    first day billing left it invoiced (``billed_all``), the ids of its expenses that are not
     billable (``other_expenses``), the ids of its billable time entries recorded unauthorized
     (``unauthorized``: a cancelled request does not owe them), what each billable time entry
     is worth (``worth``: amount and currency), and the lines billing its hours with what each
     billed (``hours_held``): a cancelled fixed-price request owes its hours up to its price
-    less what was billed of them on the day.
+    less what was billed of them on the day; and the day its PO was received (``po_on``) and
+    each time entry's work day and hours (``logged``), read on the day asked about.
     """
 
     name = "review_meeting"
@@ -315,9 +325,14 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         that billed part of its work left it off the agenda with work unbilled, a re-billable
         credit note of another request's line on the same invoice put it back, and one
         completed with all its work billed already read as recorded, so a later credit note
-        changed every past day. A store built by an older version is refused until it is
+        changed every past day; 19 keeps the day a request's PO was received (``po_on``) and
+        each time entry's work day and hours (``logged``), so the agenda of a past day shows
+        the request as it stood that day (listed from the day it was asked for; its status,
+        PO, due day, hours and schedule by their days), where 18 showed it as recorded: a
+        request asked for in May on April's agenda, completed, with all its hours, on a day
+        before its completion. A store built by an older version is refused until it is
         rebuilt from events."""
-        return {"rows": 18}
+        return {"rows": 19}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:
@@ -358,6 +373,15 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         row["billed_all"] = None
         row["cancelled_on"] = None
         row["cancelled_from"] = None
+        # the day its PO was received, and each time entry's [work day, hours]: the agenda of a
+        # day shows its PO and hours as they stood then
+        row["po_on"] = None
+        row["logged"] = []
+
+    @handles("EnhancementRequest.PurchaseOrderReceived")
+    def _req_po(self, e: Any, oid: str) -> None:
+        super()._req_po(e, oid)
+        self._req(oid)["po_on"] = e.purchase_order.received_on
 
     @handles("EnhancementRequest.Declined", "EnhancementRequest.Cancelled")
     def _req_closed(self, e: Any, oid: str) -> None:
@@ -391,6 +415,16 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
             status = str(req["cancelled_from"])
         else:
             status = str(req["status"])
+        # the turns taken after the day, back to where it stood (an estimate, an allowance
+        # cover and a decline carry no day: as recorded)
+        if status in ("completed", "invoiced") and not _by(req["completed_on"], as_of):
+            status = "authorized"
+        if status == "authorized" and not _by(req["authorized_on"], as_of):
+            status = "covered_by_allowance" if req["allowance"] else "po_received"
+        if status == "po_received" and not _by(req["po_on"], as_of):
+            status = "quoted"
+        if status == "quoted" and not _by(req["quoted_on"], as_of):
+            status = "estimated"
         since = req["billed_all"]
         if since is not None and status in ("invoiced", "completed"):
             return "invoiced" if all_billed and since <= as_of else "completed"
@@ -410,6 +444,7 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
     def _req_work(self, e: Any, oid: str) -> None:
         before = self._req(oid)["status"]
         super()._req_work(e, oid)
+        self._req(oid)["logged"].append([e.entry.work_date, e.entry.hours])
         if e.entry.billable:
             row = self._req(oid)
             self._entry_kept(row, e.entry)
@@ -419,6 +454,7 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
     def _req_unauthorized_work(self, e: Any, oid: str) -> None:
         before = self._req(oid)["status"]
         super()._req_unauthorized_work(e, oid)
+        self._req(oid)["logged"].append([e.entry.work_date, e.entry.hours])
         if e.entry.billable:
             row = self._req(oid)
             self._entry_kept(row, e.entry)
@@ -821,6 +857,8 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
             overage, covered, stopped_owes, all_billed = self._unbilled_overage(
                 rid, req, rows, drawn, as_of, overage_billed
             )
+            if req["requested_on"] > as_of:
+                continue  # (not asked for yet)
             status = self._status_on(req, as_of, all_billed)
             if (
                 status in CLOSED
@@ -843,10 +881,13 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
                 and not overage.amount
             ):
                 continue  # done: its allowance covers it, nothing is owed
-            due = req["due_on"]
-            done = req["completed_on"]
+            # due from the authorization that set it, done from the completion's day, hours
+            # by the days they were worked: each as it stood on ``as_of``
+            due = req["due_on"] if _by(req["authorized_on"], as_of) else None
+            done = req["completed_on"] if _by(req["completed_on"], as_of) else None
             on_schedule = due is None or (done or as_of) <= due
             est = req["est_hours"]
+            hours = sum((h for day, h in req["logged"] if day <= as_of), ZERO)
             result.append(
                 ReviewItem(
                     request_id=rid,
@@ -854,13 +895,13 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
                     title=req["title"],
                     account_manager=manager_on(req, as_of),
                     status=status,
-                    has_po=req["po"] is not None,
+                    has_po=req["po"] is not None and _by(req["po_on"], as_of),
                     covered_by_allowance=bool(req["allowance"]),
                     due_on=due,
                     on_schedule=on_schedule,
                     estimated_hours=est,
-                    actual_hours=req["hours"],
-                    over_estimate=est is not None and req["hours"] > est,
+                    actual_hours=hours,
+                    over_estimate=est is not None and hours > est,
                     invoiced=inv_amount,
                     paid=paid_amount,
                     unbilled_overage=overage,
