@@ -64,6 +64,17 @@ def _positive_hours(_: Any, attribute: Any, value: Decimal) -> None:
         raise InvalidValue("must be more than zero", field=attribute.name, value=value)
 
 
+def _require_money(value: Any, field: str) -> None:
+    """``InvalidValue`` naming ``field`` unless ``value`` is Money: a plain number (a Decimal,
+    an int, a float) or text has no currency, and no check of a price could read it."""
+    if not isinstance(value, Money):
+        raise InvalidValue(
+            f"must be Money (an amount and its currency), not {type(value).__name__}",
+            field=field,
+            value=value,
+        )
+
+
 def _optional_decimal(value: Any) -> Decimal | None:
     return None if value is None else to_decimal(value, "hours")
 
@@ -117,7 +128,8 @@ class Estimate:
 @checked_value
 @attrs.frozen
 class PurchaseOrder:
-    """The customer's PO that covers the quoted work."""
+    """The customer's PO that covers the quoted work: its number is text, its amount Money
+    (``InvalidValue`` naming ``po.number`` or ``po.amount`` otherwise)."""
 
     number: str
     amount: Money
@@ -125,6 +137,13 @@ class PurchaseOrder:
     shortfall_reason: str | None = None
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.number, str):
+            raise InvalidValue(
+                f"must be text, not {type(self.number).__name__}",
+                field="po.number",
+                value=self.number,
+            )
+        _require_money(self.amount, "po.amount")
         if not self.number.strip():
             raise InvalidValue("must not be empty", field="po.number")
         if not self.amount.is_positive():
@@ -134,8 +153,9 @@ class PurchaseOrder:
 @checked_value
 @attrs.frozen
 class TimeEntry:
-    """Hours one worker spent on one day. The worker is a person, compared by ``person_key``
-    ("Dana" and "dana " are one); a new entry must name one (``check_new``)."""
+    """Hours one worker spent on one day, at a rate that is Money (``InvalidValue`` naming
+    ``rate`` otherwise). The worker is a person, compared by ``person_key`` ("Dana" and
+    "dana " are one); a new entry must name one (``check_new``)."""
 
     entry_id: str
     worker: str
@@ -146,6 +166,7 @@ class TimeEntry:
     note: str = ""
 
     def __attrs_post_init__(self) -> None:
+        _require_money(self.rate, "rate")
         if not self.entry_id.strip():
             raise InvalidValue("must not be empty", field="entry_id")
         if self.hours > 24:
@@ -174,7 +195,8 @@ class TimeEntry:
 @checked_value
 @attrs.frozen
 class Expense:
-    """A cost incurred for the request, re-billed when billable."""
+    """A cost incurred for the request, re-billed when billable; its amount is Money
+    (``InvalidValue`` naming ``expense.amount`` otherwise)."""
 
     expense_id: str
     description: str
@@ -183,6 +205,7 @@ class Expense:
     billable: bool = True
 
     def __attrs_post_init__(self) -> None:
+        _require_money(self.amount, "expense.amount")
         if not self.amount.is_positive():
             raise InvalidValue("must be more than zero", field="expense.amount", value=self.amount)
 

@@ -1,0 +1,94 @@
+"""A request's PO, time entries and expenses given something of the wrong kind.
+
+A developer wiring q2c to a purchasing system passed the PO's amount as it came, a plain
+``Decimal("1000")``, and the PO number as the integer the other system keeps. q2c answered
+``AttributeError: 'decimal.Decimal' object has no attribute 'is_positive'`` (and ``'int' object
+has no attribute 'strip'``): no field named, no rule, not a q2c error a caller can catch. The
+same with a time entry's rate or an expense's amount given as a number. Each is now an
+``InvalidValue`` naming the field and saying it must be Money (or text), as an estimate's rate
+already was, and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from q2c_core import (
+    Expense,
+    InvalidValue,
+    Money,
+    PurchaseOrder,
+    QuoteToCash,
+    RequestStatus,
+    TimeEntry,
+)
+
+A = "alice"
+MARCH_4 = date(2024, 3, 4)
+
+
+def eur(amount: str | int) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def quoted_hotfix(app: QuoteToCash) -> UUID:
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    hotfix = app.open_request(acme, "Hotfix", requested_on=date(2024, 3, 1), actor=A)
+    app.estimate_request(hotfix, hours=10, rate=eur(100), actor=A)
+    app.send_quote(hotfix, sent_on=date(2024, 3, 2), actor="billy")
+    return hotfix
+
+
+@pytest.mark.parametrize(
+    ("number", "amount", "field"),
+    [
+        ("PO-7", Decimal("1000"), "po.amount"),
+        ("PO-7", 1000, "po.amount"),
+        ("PO-7", "1000 EUR", "po.amount"),
+        (4711, eur(1000), "po.number"),
+        (None, eur(1000), "po.number"),
+    ],
+)
+def test_a_po_of_the_wrong_kind_is_refused_naming_its_field(
+    app: QuoteToCash, number: Any, amount: Any, field: str
+) -> None:
+    hotfix = quoted_hotfix(app)
+    version = app.request(hotfix).version
+
+    with pytest.raises(InvalidValue) as refused:
+        app.receive_purchase_order(
+            hotfix, number=number, amount=amount, received_on=date(2024, 3, 3), actor="billy"
+        )
+
+    assert refused.value.field == field
+    assert app.request(hotfix).version == version
+    assert app.request(hotfix).status is RequestStatus.QUOTED
+    with pytest.raises(InvalidValue):
+        PurchaseOrder(number, amount, date(2024, 3, 3))
+
+
+def test_time_and_expenses_priced_by_a_plain_number_are_refused(app: QuoteToCash) -> None:
+    hotfix = quoted_hotfix(app)
+    app.receive_purchase_order(
+        hotfix, number="PO-7", amount=eur(1000), received_on=date(2024, 3, 3), actor="billy"
+    )
+    app.authorize_work(hotfix, authorized_on=date(2024, 3, 3), actor=A)
+
+    with pytest.raises(InvalidValue) as rate_refused:
+        TimeEntry("t1", "bob", MARCH_4, Decimal(2), Decimal(100))  # type: ignore[arg-type]
+    with pytest.raises(InvalidValue) as amount_refused:
+        Expense("x1", "train", Decimal("45.00"), MARCH_4)  # type: ignore[arg-type]
+
+    assert rate_refused.value.field == "rate"
+    assert "Money" in str(rate_refused.value)
+    assert amount_refused.value.field == "expense.amount"
+    assert "Money" in str(amount_refused.value)
+    # as Money, the same work and expense are taken
+    app.log_work(hotfix, TimeEntry("t1", "bob", MARCH_4, Decimal(2), eur(100)), actor="bob")
+    app.log_expense(hotfix, Expense("x1", "train", eur("45.00"), MARCH_4), actor="bob")
+    assert app.unbilled_work(hotfix) == eur("245.00")
