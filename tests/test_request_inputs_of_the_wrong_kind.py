@@ -92,3 +92,30 @@ def test_time_and_expenses_priced_by_a_plain_number_are_refused(app: QuoteToCash
     app.log_work(hotfix, TimeEntry("t1", "bob", MARCH_4, Decimal(2), eur(100)), actor="bob")
     app.log_expense(hotfix, Expense("x1", "train", eur("45.00"), MARCH_4), actor="bob")
     assert app.unbilled_work(hotfix) == eur("245.00")
+
+
+def test_an_expense_in_fractions_of_a_cent_is_refused_nothing_recorded(app: QuoteToCash) -> None:
+    """Bob's train fare, converted by hand, came to 45.005 EUR. q2c took it: unbilled work
+    read 245.005, and the invoice billed the fare as 45.01, half a cent more than the cost it
+    re-bills. An expense is a cost in whole cents (a receipt has no half cents), as a fixed
+    price is: ``InvalidValue`` naming ``expense.amount``, nothing recorded."""
+    hotfix = quoted_hotfix(app)
+    app.receive_purchase_order(
+        hotfix, number="PO-7", amount=eur(1000), received_on=date(2024, 3, 3), actor="billy"
+    )
+    app.authorize_work(hotfix, authorized_on=date(2024, 3, 3), actor=A)
+    app.log_work(hotfix, TimeEntry("t1", "bob", MARCH_4, Decimal(2), eur(100)), actor="bob")
+    version = app.request(hotfix).version
+
+    with pytest.raises(InvalidValue) as refused:
+        app.log_expense(hotfix, Expense("x1", "train", eur("45.005"), MARCH_4), actor="bob")
+
+    assert refused.value.field == "expense.amount"
+    assert "45.005" in str(refused.value)
+    assert app.request(hotfix).version == version
+    assert app.request(hotfix).expenses == []
+    app.log_expense(hotfix, Expense("x1", "train", eur("45.01"), MARCH_4), actor="bob")
+    assert app.unbilled_work(hotfix) == eur("245.01")
+    app.complete_request(hotfix, completed_on=MARCH_4, actor=A)
+    invoice = app.draft_request_invoice(hotfix, drafted_on=MARCH_4, actor="bea")
+    assert app.invoice(invoice).net == eur("245.01")

@@ -869,13 +869,25 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def log_expense(self, expense: Expense, actor: str) -> None:
         """Record an expense incurred for authorized work: named by an id (``InvalidValue``
-        naming ``expense.expense_id`` when blank), incurred no earlier than the work was
-        authorized (``DAY_ORDER``)."""
+        naming ``expense.expense_id`` when blank), of whole minor units of its currency
+        (``InvalidValue`` naming ``expense.amount``: a cost of 45.005 EUR would be re-billed as
+        45.01, more than it cost, while the reports of unbilled work read 45.005), incurred no
+        earlier than the work was authorized (``DAY_ORDER``). Checked on new expenses only, so
+        histories recorded before still load."""
         self._require(*_OPEN_FOR_WORK, doing="log an expense")
         item_id = expense.expense_id if isinstance(expense, Expense) else None
         if isinstance(item_id, str) and not item_id.strip():
             raise InvalidValue(
                 "must not be empty", field="expense.expense_id", aggregate_id=self.id, value=item_id
+            )
+        amount = expense.amount if isinstance(expense, Expense) else None
+        if amount is not None and not amount.is_rounded():
+            raise InvalidValue(
+                f"must be whole minor units of {amount.currency} (a cost is re-billed as it was "
+                f"incurred, and no invoice line can bill {amount.amount})",
+                field="expense.amount",
+                aggregate_id=self.id,
+                value=amount,
             )
         self._expense_logged(expense, actor)
 
