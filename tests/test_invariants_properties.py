@@ -421,16 +421,18 @@ def test_overage_on_a_money_allowance_bills_no_more_hours_than_were_logged(
         assert app.unbilled_work(request).is_zero()
         app.close()
         return
-    invoice = app.draft_request_invoice(request, drafted_on=D, actor="billy")
+    # (invoiced once the work is done: on its last day)
+    done = D + timedelta(days=max(day for day, _, _ in entries))
+    invoice = app.draft_request_invoice(request, drafted_on=done, actor="billy")
     logged = {w.entry.entry_id: w.entry.hours for w in app.request(request).work}
     lines = app.invoice(invoice).lines
     assert total((ln.net for ln in lines), EUR) == Money(sum(overage.values(), Decimal(0)), EUR)
     for ln in lines:
         assert ln.source is not None and ln.source.hours is not None
         assert 0 < ln.source.hours <= logged[ln.source.time_entry_ids[0]]
-    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
-    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
-    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    app.approve_invoice(invoice, role="billing", approved_on=done, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=done, actor="mia")
+    app.issue_invoice(invoice, issued_on=done, actor="bea")
     assert app.unbilled_work(request).is_zero()
     for b in app.work_buckets(request):
         assert b.unbilled == 0 and b.covered + b.invoiced == b.hours

@@ -1807,6 +1807,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         (imported before the PO, or after the cancellation) is leakage to follow up, not
         billed. ``RuleViolated`` naming ``work`` when nothing is owed.
 
+        It is drafted no earlier than what it bills was done (``RuleViolated`` naming
+        ``drafted_on``, nothing recorded): the last work day of its hours (overage too), the
+        day of its expenses, the completion for a fixed price, and the day the request was
+        asked for. A mistyped day a month early read, in every report of the days between,
+        as work invoiced before it was done.
+
         The invoice is in the request's currency (its estimate's). Work or an expense recorded
         in another currency (unauthorized work a PSA rated in its own currency, on a request
         estimated in another one before q2c refused either) cannot be held by it: it is left
@@ -2040,6 +2046,25 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 billed_items.append(expense.expense_id)
             if not lines:
                 raise nothing_left
+            # it bills work done: no earlier than the last day of what its lines bill
+            incurred = {x.expense_id: x.incurred_on for x in request.expenses}
+            done_on = [request.requested_on]
+            for line in lines:
+                if line.source is None:
+                    continue
+                done_on += [request.entry(i).work_date for i in line.source.time_entry_ids]
+                if line.source.expense_id in incurred:
+                    done_on.append(incurred[line.source.expense_id])
+                if line.source.fixed_price and request.completed_on is not None:
+                    done_on.append(request.completed_on)
+            if drafted_on < max(done_on):
+                raise RuleViolated(
+                    f"{drafted_on} is before {max(done_on)}, the last day of the work, expenses "
+                    "or completion it bills: a request's invoice bills what was done by its day",
+                    field="drafted_on",
+                    aggregate_id=request_id,
+                    value=drafted_on,
+                )
             invoice = Invoice(
                 customer_id=request.customer_id,
                 kind=InvoiceKind.STANDARD,
