@@ -1121,7 +1121,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     @_names_target
     def log_expense(self, request_id: UUID, expense: Expense, *, actor: str) -> None:
-        """Log an expense incurred for authorized work."""
+        """Log an expense incurred for authorized work; a completed request (invoiced or not)
+        takes a late receipt for a day its work was authorized for, up to its completion, and
+        is billable again until an invoice bills it (``EnhancementRequest.log_expense``)."""
         self._update(EnhancementRequest, request_id, lambda r: r.log_expense(expense, actor))
 
     @_names_target

@@ -873,8 +873,10 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         (``InvalidValue`` naming ``expense.amount``: a cost of 45.005 EUR would be re-billed as
         45.01, more than it cost, while the reports of unbilled work read 45.005), incurred no
         earlier than the work was authorized (``DAY_ORDER``). Checked on new expenses only, so
-        histories recorded before still load."""
-        self._require(*_OPEN_FOR_WORK, doing="log an expense")
+        histories recorded before still load. A completed request (invoiced or not) takes a
+        late receipt, as it takes a late timesheet, for a day its work was authorized for
+        (``_expense_logged``)."""
+        self._require(*_OPEN_FOR_WORK, *_DONE, doing="log an expense")
         item_id = expense.expense_id if isinstance(expense, Expense) else None
         if isinstance(item_id, str) and not item_id.strip():
             raise InvalidValue(
@@ -893,11 +895,29 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
 
     @event("ExpenseLogged")
     def _expense_logged(self, expense: Expense, actor: str) -> None:
-        """The ``ExpenseLogged`` event (``log_expense``, which checks the expense's id)."""
-        self._require(*_OPEN_FOR_WORK, doing="log an expense")
+        """The ``ExpenseLogged`` event (``log_expense``, which checks the expense's id).
+
+        A completed request takes a late receipt for a cost incurred from the day its work was
+        authorized to the day it was completed (one incurred later is refused, naming
+        ``expense.incurred_on``): the cost was agreed, so it is re-billed. A billable one on
+        an invoiced request re-opens it for billing (it goes back to completed) until an
+        invoice bills it, as billable late hours do."""
+        self._require(*_OPEN_FOR_WORK, *_DONE, doing="log an expense")
+        done_on = self.completed_on if self.status in _DONE else None
+        if done_on is not None and expense.incurred_on > done_on:
+            raise WorkNotAuthorized(
+                f"{expense.incurred_on} is after the request was completed ({done_on}): a "
+                "completed request takes late receipts for the days its work was authorized "
+                "for, up to its completion",
+                field="expense.incurred_on",
+                aggregate_id=self.id,
+                value=expense.incurred_on,
+            )
         self._check_currency(expense.amount, "expense.amount")
         self._check_new_item_id(expense.expense_id)
         self.expenses.append(expense)
+        if expense.billable and self.status is RequestStatus.INVOICED:
+            self.status = RequestStatus.COMPLETED
 
     def _check_currency(self, amount: Money, field: str) -> None:
         if self.currency is not None and amount.currency != self.currency:

@@ -205,7 +205,13 @@ class RequestBook(ManagerNames):
 
     @handles("EnhancementRequest.ExpenseLogged")
     def _req_expense(self, e: Any, oid: str) -> None:
-        self._req(oid)["items"] += 1
+        """An expense; a late receipt's billable one on an invoiced request re-opens it for
+        billing (``EnhancementRequest._expense_logged``; never recorded on one before, so rows
+        built earlier read the same)."""
+        row = self._req(oid)
+        row["items"] += 1
+        if e.expense.billable and row["status"] == "invoiced":
+            row["status"] = "completed"
 
     @handles("EnhancementRequest.WorkInvoiced")
     def _req_invoiced(self, e: Any, oid: str) -> None:

@@ -469,9 +469,9 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
 
     @staticmethod
     def _late_work(row: Row, before: str) -> None:
-        """Late billable hours sent an invoiced hourly request back to completed (recorded by
-        ``RequestBook``): its status is as recorded from then on, not read from whether its
-        work was held on the day (``billed_all``)."""
+        """Late billable hours (or a late billable receipt) sent an invoiced request back to
+        completed (recorded by ``RequestBook``): its status is as recorded from then on, not
+        read from whether its work was held on the day (``billed_all``)."""
         if before == "invoiced" and row["status"] == "completed":
             row["billed_all"] = None
 
@@ -488,10 +488,12 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
 
     @handles("EnhancementRequest.ExpenseLogged")
     def _req_expense(self, e: Any, oid: str) -> None:
+        before = self._req(oid)["status"]
         super()._req_expense(e, oid)
         row = self._req(oid)
         if e.expense.billable:
             row["expenses"][e.expense.expense_id] = []
+            self._late_work(row, before)  # (a late receipt on an invoiced request)
         else:
             row["other_expenses"].append(e.expense.expense_id)
 
