@@ -119,3 +119,33 @@ def test_an_expense_in_fractions_of_a_cent_is_refused_nothing_recorded(app: Quot
     app.complete_request(hotfix, completed_on=MARCH_4, actor=A)
     invoice = app.draft_request_invoice(hotfix, drafted_on=MARCH_4, actor="bea")
     assert app.invoice(invoice).net == eur("245.01")
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["PO\n4711", "PO-4711\r\n", "PO\t4711", "\u200b", "\u2060\u3164"],
+    ids=["line break", "trailing CRLF", "tab", "zero-width space", "invisible only"],
+)
+def test_a_po_number_that_cannot_be_quoted_on_one_line_is_refused(
+    app: QuoteToCash, number: str
+) -> None:
+    """Acme's PO number was pasted from a spreadsheet cell, with its line break (or a tab, or
+    as a zero-width space only): q2c took it, and every invoice of the request printed the PO
+    on two lines, or as nothing, in its PDF, its e-invoice's order reference and the exports,
+    a reference Acme's accounts payable could not match. A PO number is visible text on one
+    line: ``InvalidValue`` naming ``po.number``, nothing recorded."""
+    hotfix = quoted_hotfix(app)
+    version = app.request(hotfix).version
+
+    with pytest.raises(InvalidValue) as refused:
+        app.receive_purchase_order(
+            hotfix, number=number, amount=eur(1000), received_on=date(2024, 3, 3), actor="billy"
+        )
+
+    assert refused.value.field == "po.number"
+    assert app.request(hotfix).version == version
+    app.receive_purchase_order(
+        hotfix, number="PO 4711", amount=eur(1000), received_on=date(2024, 3, 3), actor="billy"
+    )
+    assert app.request(hotfix).purchase_order is not None
+    assert app.request(hotfix).purchase_order.number == "PO 4711"

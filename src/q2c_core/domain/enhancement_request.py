@@ -611,11 +611,37 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         control character, or only invisible characters and spaces (a zero-width space), is
         refused (``InvalidValue`` naming ``po.shortfall_reason``), nothing recorded; a PO
         below the estimate with no reason at all is a ``PurchaseOrderBelowEstimate``. Checked
-        on new POs only, so histories recorded before still load."""
+        on new POs only, so histories recorded before still load, as is its number: visible
+        text on one line (``_check_po_number``)."""
         reason = getattr(purchase_order, "shortfall_reason", None)
         if isinstance(reason, str):
             refuse_unreadable_reason(reason, "po.shortfall_reason", self.id, blank_ok=True)
+        number = getattr(purchase_order, "number", None)
+        if isinstance(number, str):
+            self._check_po_number(number)
         self._purchase_order_received(purchase_order, actor)
+
+    def _check_po_number(self, number: str) -> None:
+        """A new PO's number is quoted on the request's invoices (their PDF, the e-invoice's
+        order reference, the exports) for the customer to match: visible text on one line. A
+        line break, a tab or other spacing than a plain space, or only invisible characters
+        (a zero-width space) is refused, ``InvalidValue`` naming ``po.number``."""
+        spacing = next((c for c in number if c.isspace() and c != " "), None)
+        if spacing is not None:
+            raise InvalidValue(
+                f"must be one line, spaced by plain spaces only (not {spacing!r}): invoices "
+                "quote it for the customer to match",
+                field="po.number",
+                aggregate_id=self.id,
+                value=number,
+            )
+        if not person_key(number):
+            raise InvalidValue(
+                "must be visible text (not only spaces or invisible characters)",
+                field="po.number",
+                aggregate_id=self.id,
+                value=number,
+            )
 
     @event("PurchaseOrderReceived")
     def _purchase_order_received(self, purchase_order: PurchaseOrder, actor: str) -> None:
