@@ -149,3 +149,19 @@ def test_a_po_number_that_cannot_be_quoted_on_one_line_is_refused(
     )
     assert app.request(hotfix).purchase_order is not None
     assert app.request(hotfix).purchase_order.number == "PO 4711"
+
+
+def test_a_request_titled_by_invisible_characters_only_is_refused(app: QuoteToCash) -> None:
+    """A request titled by a zero-width space (pasted from a chat) was opened: the review
+    meeting, the list of quotes awaiting a PO and the unbilled work named it by nothing, and its
+    invoice lines read ": bob 2024-03-04". Its title must be visible text, as a blank one
+    already had to be: ``InvalidValue`` naming ``title``, nothing recorded."""
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+
+    for title in ("\u200b", "\u2060 \u3164"):
+        with pytest.raises(InvalidValue) as refused:
+            app.open_request(acme, title, requested_on=date(2024, 3, 1), actor=A)
+        assert refused.value.field == "title"
+
+    assert app.customer(acme).version == 1
+    assert app.customer(acme).request_ids == []

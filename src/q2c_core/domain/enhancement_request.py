@@ -309,8 +309,17 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
         """A new request's account manager must name someone (not only spaces or invisible
-        characters): its invoices are approved by them and its commission is theirs. Checked
-        for new requests only, so a history recorded before this rule still loads."""
+        characters): its invoices are approved by them and its commission is theirs. Its title
+        must be visible text too (a zero-width space only is refused, naming ``title``). Checked
+        for new requests only, so a history recorded before these rules still loads."""
+        title = kwargs.get("title")
+        if isinstance(title, str) and title.strip() and not person_key(title):
+            raise InvalidValue(
+                "must be visible text (not only spaces or invisible characters): every report "
+                "and invoice line names the request by it",
+                field="title",
+                value=title,
+            )
         manager = kwargs.get("account_manager")
         if isinstance(manager, str) and not person_key(manager):
             raise InvalidValue(
