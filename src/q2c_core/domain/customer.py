@@ -118,6 +118,24 @@ def _text(value: Any, field: str) -> str:
     return value
 
 
+# what breaks a line of text: none in a name every document prints on one line (a spreadsheet
+# cell of two lines pasted: "Acme<line break>B.V."); a tab reads as a space (``person_key``)
+_LINE_BREAKS = frozenset("\n\r\u2028\u2029")
+
+
+def _one_line(name: str, field: str, aggregate_id: UUID | None = None) -> None:
+    """A customer's name is one line of text, or ``InvalidValue`` naming ``field``: every
+    invoice, e-invoice, report row and export prints it as the buyer's name on one line."""
+    found = next((c for c in name if c in _LINE_BREAKS), None)
+    if found is not None:
+        raise InvalidValue(
+            f"must be one line of text, without line breaks ({found!r} at {name.index(found)})",
+            field=field,
+            value=name,
+            aggregate_id=aggregate_id,
+        )
+
+
 def _place(value: Any, field: str) -> str:
     """A city or post code: text, recorded without the spaces around it (blank: none)."""
     return _text(value, field).strip()
@@ -200,12 +218,12 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
         """A new customer's country and VAT id are checked and written as an e-invoice carries
         them, its name and account manager must name someone (not only spaces or invisible
-        characters), and its tax rate is a ``TaxRate`` (``require_tax_rate``: not the text
-        "21", which no invoice line takes, nor standard at 0 %, which no e-invoice carries),
-        recorded as ``ZERO_RATED`` when none is given, and its payment terms are at most ten
-        years (``require_payment_terms``); only new customers, so a history registered before
-        these rules still loads (without a tax rate, standard at 0 %, as it was
-        registered)."""
+        characters), its name on one line (no line break: ``_one_line``), and its tax rate is
+        a ``TaxRate`` (``require_tax_rate``: not the text "21", which no invoice line takes,
+        nor standard at 0 %, which no e-invoice carries), recorded as ``ZERO_RATED`` when none
+        is given, and its payment terms are at most ten years (``require_payment_terms``);
+        only new customers, so a history registered before these rules still loads (without a
+        tax rate, standard at 0 %, as it was registered)."""
         for field, rule in (("country", country_code), ("tax_id", vat_id)):
             value = kwargs.get(field)
             if isinstance(value, str):  # (anything else is refused as the wrong type)
@@ -214,6 +232,8 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
             value = kwargs.get(field)
             if isinstance(value, str) and not person_key(value):
                 raise InvalidValue("must not be empty", field=field, value=value)
+        if isinstance(kwargs.get("name"), str):
+            _one_line(kwargs["name"], "name")
         for field in ("city", "postal_code"):
             if field in kwargs:
                 kwargs[field] = _place(kwargs[field], field)
@@ -402,13 +422,15 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         """Correct the customer's name (mistyped, or the company renamed itself).
 
         The name is checked as at registration: text naming someone (not only spaces or
-        invisible characters), no card number, no control character. Invoices drafted or
-        issued from now on name it; those issued before keep theirs. Whether another customer
-        holds the name is the application's to check (``QuoteToCash.rename_customer``).
+        invisible characters) on one line (no line break), no card number, no control
+        character. Invoices drafted or issued from now on name it; those issued before keep
+        theirs. Whether another customer holds the name is the application's to check
+        (``QuoteToCash.rename_customer``).
         Returns whether anything changed: the same name again records nothing (a retry)."""
         _text(name, "name")
         if not person_key(name):
             raise InvalidValue("must not be empty", field="name", value=name, aggregate_id=self.id)
+        _one_line(name, "name", self.id)
         if name == self.name:
             return False
         self._renamed(name, actor)
