@@ -3792,6 +3792,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         The money is written to the currency's minor unit at least (0.00 EUR, never a bare 0,
         beside 124.91), the same values.
 
+        ``prepaid_hours_left`` counts the hours of the allowances in ``currency`` (an allowance
+        covers the customer's requests in its currency only): the summaries over
+        ``customer_currencies`` add up to the hours the customer has left.
+
         ``unbilled_work`` counts too the work recorded in ``currency`` on a request billed in
         another one (unauthorized work a PSA rated in its own currency, recorded before q2c
         refused it): the request's ``unbilled_work`` cannot add it, so it is the leakage of this
@@ -3804,10 +3808,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         everyone = [self.request(x) for x in customer.request_ids]
         requests = [r for r in everyone if (r.currency or customer.currency) == cur]
         others = [r for r in everyone if (r.currency or customer.currency) != cur]
+        # (the hours of the allowances in this currency: one in USD covers only USD requests,
+        # so its hours are no EUR summary's, and the summaries add up to the hours left)
         hourly = [
             a
             for a in (self.allowance(x) for x in customer.allowance_ids)
-            if a.unit is AllowanceUnit.HOURS
+            if a.unit is AllowanceUnit.HOURS and a.currency == cur
         ]
         if as_of is None:
             unbilled = total((self.unbilled_work(r.id) for r in requests), cur)
