@@ -701,7 +701,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         stays; ``rename_customer`` corrects the name, which another customer may hold).
         Documents drafted or issued from now on name the new details; issued ones keep theirs.
         Returns whether anything was recorded (False: the customer had these details
-        already)."""
+        already). Clearing the VAT id of a customer billed, today or from a day to come, at
+        reverse charge (AE) or as an intra-community supply (K) is refused (``InvalidValue``
+        naming ``tax_id``, nothing recorded: its invoices name it, EN 16931 BR-AE-02,
+        BR-IC-02, and every one would be refused at approval): correct it to the right one, or
+        change the customer's tax rate first."""
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)
@@ -713,6 +717,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 city=city,
                 postal_code=postal_code,
             )
+            if tax_id is not None:
+                # (its VAT id cleared: not while it is, or is to be, billed at a rate whose
+                # invoices name it, as at registration)
+                today = datetime.now(UTC).date()
+                for rate in (
+                    customer.tax_rate_on(today),
+                    *(c.tax_rate for c in customer.tax_rates if c.effective > today),
+                ):
+                    _refuse_reverse_charge_without_vat_id(rate, customer.tax_id, customer_id)
             return corrected, [customer]
 
         return self._atomically(step)
