@@ -9,6 +9,7 @@ typed (registering or correcting a customer, a seller profile), with this one ru
 from __future__ import annotations
 
 from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.values import person_key
 
 # BR-CO-09: a VAT id (seller, tax representative, buyer) starts with one of these: ISO 3166-1
 # alpha-2, EL for Greece, XI for Northern Ireland, 1A for Kosovo (the EN 16931 rules' own list).
@@ -48,8 +49,15 @@ def country_code(value: str, field: str = "country") -> str:
 
 def normal_vat_id(text: str) -> str:
     """A VAT id as an e-invoice carries it: no spaces, capitals (``be 0123 456 749`` ->
-    ``BE0123456749``). A missing country prefix is not guessed (see ``has_vat_prefix``)."""
-    return text.replace(" ", "").upper()
+    ``BE0123456749``). A missing country prefix is not guessed (see ``has_vat_prefix``).
+
+    Every kind of space is taken out, not only the plain one (a no-break space copied from a
+    web page, a tab or a line break from a spreadsheet cell), and so is every invisible
+    character (a zero-width space pasted from a chat), and full-width letters and digits
+    read as plain ones, as ``person_key`` reads names: an id holding one reads the same, but
+    no buyer's system recognises it, and the same id sent again without it would be
+    another."""
+    return person_key(text).replace(" ", "").upper()
 
 
 def has_vat_prefix(value: str) -> bool:
