@@ -136,9 +136,22 @@ def _one_line(name: str, field: str, aggregate_id: UUID | None = None) -> None:
         )
 
 
+def _seen(text: str) -> str:
+    """Text as recorded for a street, a city or a post code: none ("") when it shows nothing,
+    spaces or invisible characters only (a zero-width space pasted from a chat is no city,
+    though an e-invoice check reading its text would find one)."""
+    return text if person_key(text) else ""
+
+
+def _address(value: Any, field: str = "address") -> str:
+    """A street address: text, as typed (its lines kept), none when it shows nothing."""
+    return _seen(_text(value, field))
+
+
 def _place(value: Any, field: str) -> str:
-    """A city or post code: text, recorded without the spaces around it (blank: none)."""
-    return _text(value, field).strip()
+    """A city or post code: text, recorded without the spaces around it (blank, or invisible
+    characters only: none)."""
+    return _seen(_text(value, field).strip())
 
 
 class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
@@ -237,6 +250,8 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         for field in ("city", "postal_code"):
             if field in kwargs:
                 kwargs[field] = _place(kwargs[field], field)
+        if isinstance(kwargs.get("address"), str):  # (anything else is refused as the wrong type)
+            kwargs["address"] = _address(kwargs["address"])
         given = kwargs.get("tax_rate")
         kwargs["tax_rate"] = require_tax_rate(ZERO_RATED if given is None else given, "tax_rate")
         if "payment_terms_days" in kwargs:
@@ -366,7 +381,8 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
 
         The country and VAT id are checked as at registration (what an e-invoice needs), the
         address, city and post code as all text is (no card number, no control character; the
-        city and post code without the spaces around them, blank for none). Invoices drafted
+        city and post code without the spaces around them, blank for none; any of them of
+        spaces or invisible characters only is none). Invoices drafted
         or issued from now on name the new details; those issued before keep theirs. Returns
         whether anything changed: the same details again record nothing (a retry)."""
         if all(v is None for v in (address, country, tax_id, city, postal_code)):
@@ -378,7 +394,7 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         now = self.details
         corrected = attrs.evolve(
             now,
-            address=now.address if address is None else _text(address, "address"),
+            address=now.address if address is None else _address(address),
             country=now.country if country is None else country_code(_text(country, "country")),
             tax_id=now.tax_id if tax_id is None else vat_id(_text(tax_id, "tax_id")),
             city=now.city if city is None else _place(city, "city"),
