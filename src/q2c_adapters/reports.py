@@ -151,7 +151,9 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
     "unbilled" is what could be invoiced on the day (``UnbilledRevenue``'s authorized items:
     work and expenses dated by then that no invoice held then nor an allowance covered, and
     contract periods and corrections due); "leakage
-    risk" is work logged without authorization. ``QuoteToCash.customer_summary``'s
+    risk" is work logged without authorization; "prepaid hours left" those of the customer's
+    hour allowances in the row's currency (one in USD covers only USD requests), a currency
+    with hours left and nothing else getting its row too. ``QuoteToCash.customer_summary``'s
     ``unbilled_work`` counts the requests' work of both, and no contracts; except on a
     fixed-price request a PO covers, where it counts the price still to bill and no hours,
     while this report keeps hours logged without authorization there as leakage risk until the
@@ -173,19 +175,22 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
     for item in unbilled.leakage_risk(on):
         key = (item.customer_id, item.amount.currency)
         leakage[key] = leakage.get(key, Money.zero(key[1])) + item.amount
-    hours_left: dict[str, Decimal] = {}
+    # (by customer and currency: an allowance in USD covers only USD requests, so its hours
+    # are on the USD row, as ``QuoteToCash.customer_summary`` counts them)
+    hours_left: dict[tuple[str, str], Decimal] = {}
     for u in prepaid.usage(on):
         if u.unit == "hours":
-            hours_left[u.customer_id] = hours_left.get(u.customer_id, Decimal(0)) + u.remaining
+            key = (u.customer_id, u.currency)
+            hours_left[key] = hours_left.get(key, Decimal(0)) + u.remaining
     rows = []
     for customer_id, name in statements.customers():
         s = statements.statement(customer_id, on)
         # one row per currency (the customer's own first): amounts in two are never added
         balances = {b.currency: b for b in s.balances}
-        unbilled_in = {c for (k, c) in [*unbilled_totals, *leakage] if k == customer_id} - set(
-            balances
-        )
-        for n, cur in enumerate([*balances, *sorted(unbilled_in)]):
+        unbilled_in = {
+            c for (k, c) in [*unbilled_totals, *leakage, *hours_left] if k == customer_id
+        } - set(balances)
+        for cur in [*balances, *sorted(unbilled_in)]:
             b = balances.get(cur) or StatementBalance(cur, *[Money.zero(cur)] * 4)
             rows.append(
                 (
@@ -197,7 +202,7 @@ def customer_summary(projections: Sequence[Projection], on: date) -> ReportTable
                     b.credit,
                     unbilled_totals.get((customer_id, cur), Money.zero(cur)),
                     leakage.get((customer_id, cur), Money.zero(cur)),
-                    shown_hours(hours_left.get(customer_id, Decimal(0)) if n == 0 else Decimal(0)),
+                    shown_hours(hours_left.get((customer_id, cur), Decimal(0))),
                     customer_id,
                 )
             )
