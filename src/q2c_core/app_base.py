@@ -6,6 +6,7 @@ together, so each concept keeps its own module while every command shares one wa
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -376,7 +377,13 @@ class BaseApp(Application[UUID]):
             contract.billed_through = replayed.billed_through if replayed is not None else {}
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
-        """Load an aggregate of a known type, or raise NotFound."""
+        """Load an aggregate of a known type, or raise NotFound. An id given as its text (with
+        dashes, or the 32 hex digits reports print) is read as the UUID it spells, so every
+        store finds the same aggregate (the memory store found only the dashed text, SQLite
+        only the hex digits)."""
+        if isinstance(aggregate_id, str):
+            with contextlib.suppress(ValueError):
+                aggregate_id = UUID(aggregate_id)
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
