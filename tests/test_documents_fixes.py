@@ -42,6 +42,7 @@ from q2c_core import (
 )
 from q2c_core.domain import customer as customer_module
 from q2c_core.domain import event_facts, invoice_lines
+from q2c_core.domain.enhancement_request import EnhancementRequest
 
 V21 = TaxRate.standard(21)
 
@@ -168,11 +169,13 @@ def spreadsheet_invoice(url: str, monkeypatch: pytest.MonkeyPatch) -> UUID:
     a vertical tab, a form feed, a NUL and a unit separator in them, billed and issued.
 
     q2c now refuses control characters where free text is typed; such a history was recorded
-    before it did (the refusal is switched off here to write one), and a reference or a PO
-    number is not free text. Documents must render what was recorded."""
+    before it did (the refusal is switched off here to write one), and a PO number on one
+    line of visible text likewise (``EnhancementRequest._check_po_number``). Documents must
+    render what was recorded."""
     with monkeypatch.context() as patched:
         for module in (event_facts, invoice_lines):
             patched.setattr(module, "refuse_control_characters", lambda *_, **__: None)
+        patched.setattr(EnhancementRequest, "_check_po_number", lambda *_, **__: None)
         return _write_spreadsheet_invoice(url)
 
 

@@ -9,6 +9,7 @@ import io
 import json
 from datetime import date
 from pathlib import Path
+from unittest import mock
 from uuid import UUID
 
 import attrs
@@ -25,6 +26,7 @@ from q2c_adapters.accounting.exports import (
 from q2c_adapters.cli import app as cli
 from q2c_adapters.cli_accounting import register
 from q2c_core import Money, QuoteToCash, TaxRate
+from q2c_core.domain import customer as customer_module
 
 runner = CliRunner()
 exports_cli = typer.Typer()
@@ -55,7 +57,11 @@ def _opens_as_text(cell: str) -> bool:
 
 def _acme_with_risky_text(app: QuoteToCash, name: str, reference: str) -> UUID:
     vat = TaxRate.standard(21)
-    acme = app.register_customer(name, "EUR", account_manager="mia", actor="a", tax_rate=vat)
+    # a name with a line break ("\r=1+1") is refused now that a name is one line; histories
+    # recorded before hold such names, and the exports must still write them safe: the rule is
+    # switched off here to record one
+    with mock.patch.object(customer_module, "_one_line", lambda *_, **__: None):
+        acme = app.register_customer(name, "EUR", account_manager="mia", actor="a", tax_rate=vat)
     line = attrs.evolve(manual_line("L1", "100", vat), description="-5% loyalty =discount")
     credit = attrs.evolve(
         manual_line("L2", "-50", vat),
