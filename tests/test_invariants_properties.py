@@ -494,7 +494,9 @@ def test_a_hand_made_invoice_never_bills_covered_or_invoiced_work(
         )
         before = app.recorder.max_notification_id()
         try:
-            invoice = app.draft_invoice(acme, [line], drafted_on=D, actor="billy")
+            # drafted no earlier than the work it bills
+            on = max(D, r.entry(entry_id).work_date)
+            invoice = app.draft_invoice(acme, [line], drafted_on=on, actor="billy")
         except AlreadyBilled:
             assert not expected
             assert app.recorder.max_notification_id() == before
@@ -502,7 +504,7 @@ def test_a_hand_made_invoice_never_bills_covered_or_invoiced_work(
         assert expected
         assert app.request(request).billed[entry_id] == invoice.hex
         if void:
-            app.void_invoice(invoice, reason="typed by mistake", actor="billy", voided_on=D)
+            app.void_invoice(invoice, reason="typed by mistake", actor="billy", voided_on=on)
             assert entry_id not in app.request(request).billed
     for b in app.work_buckets(request):
         assert min(b.unbilled, b.covered, b.invoiced) >= 0

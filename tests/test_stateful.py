@@ -269,8 +269,10 @@ class QuoteToCashMachine(RuleBasedStateMachine):
                 SourceKind.WORK, request_id=request, time_entry_ids=(e.entry_id,), hours=e.hours
             ),
         )
+        # drafted no earlier than the work it bills
+        on = max(START, e.work_date)
         invoice = self.attempt(
-            lambda: self.app.draft_invoice(self.customer, [line], drafted_on=START, actor="billy")
+            lambda: self.app.draft_invoice(self.customer, [line], drafted_on=on, actor="billy")
         )
         return multiple() if invoice is None else invoice
 
@@ -321,8 +323,9 @@ class QuoteToCashMachine(RuleBasedStateMachine):
             ),
             RevenueKind.ENHANCEMENT,
         )
+        on = max(START, e.work_date)  # (drafted no earlier than the work it bills)
         invoice = self.attempt(
-            lambda: self.app.draft_invoice(self.customer, [line], drafted_on=START, actor="billy")
+            lambda: self.app.draft_invoice(self.customer, [line], drafted_on=on, actor="billy")
         )
         assert (invoice is not None) == expected, (kind, e, charged_on, invoice)
         return multiple() if invoice is None else invoice

@@ -1565,9 +1565,42 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             )
             customer.add_invoice(invoice.id, actor)
             billed = self._record_billing(invoice, actor)
+            self._refuse_drafted_before_work(lines, drafted_on)
             return invoice.id, [invoice, customer, *billed]
 
         return self._atomically(step)
+
+    def _refuse_drafted_before_work(self, lines: Sequence[InvoiceLine], drafted_on: date) -> None:
+        """A hand-made invoice bills work done by its day, as a request's own invoice does
+        (``draft_request_invoice``): a line naming a request's time entry dated after
+        ``drafted_on`` (its hours, or their overage), or an expense incurred after it, is
+        refused (``RuleViolated`` naming ``drafted_on``, nothing recorded). A mistyped day a
+        month early read, in every report of the days between, as work invoiced before it was
+        done. (A fixed price may be billed by hand before the request is completed.)"""
+        last: tuple[date, str] | None = None
+        for line in lines:
+            source = line.source
+            if source is None or source.request_id is None:
+                continue
+            if not source.time_entry_ids and not source.expense_id:
+                continue
+            request = self.request(source.request_id)
+            incurred = {x.expense_id: x.incurred_on for x in request.expenses}
+            done = [
+                (request.entry(i).work_date, f"time entry {i!r}") for i in source.time_entry_ids
+            ]
+            if source.expense_id in incurred:
+                done.append((incurred[source.expense_id], f"expense {source.expense_id!r}"))
+            for found in done:
+                if found[0] > drafted_on and (last is None or found[0] > last[0]):
+                    last = found
+        if last is not None:
+            raise RuleViolated(
+                f"{drafted_on} is before {last[0]}, the day of {last[1]} it bills: an invoice "
+                "bills what was done by its day",
+                field="drafted_on",
+                value=drafted_on,
+            )
 
     def _hand_made_manager(
         self, customer: Customer, lines: Sequence[InvoiceLine], drafted_on: date
