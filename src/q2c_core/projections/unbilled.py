@@ -925,7 +925,14 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
                     age_bucket=age_bucket((as_of - item["date"]).days),
                     authorized=item["authorized"],
                 )
-                if kind == "work" and fixed_owed and item["authorized"]:
+                if (
+                    kind == "work"
+                    and fixed_owed
+                    and (item["authorized"] or currency == req["currency"])
+                ):
+                    # the price bills the work done for it, that recorded unauthorized before
+                    # the PO covered it too (``draft_request_invoice`` names it on the price's
+                    # line, ``QuoteToCash.unbilled_work`` counts it in the price): not leakage
                     fixed_items.append(entry)
                 elif (
                     kind == "work"
@@ -1008,7 +1015,9 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         return result
 
     def leakage_risk(self, as_of: date) -> list[UnbilledItem]:
-        """Work logged on requests nobody authorized: to be covered by a PO or written off."""
+        """Work logged on requests nobody authorized: to be covered by a PO or written off.
+        Work recorded unauthorized on a fixed-price request whose PO covers it now (done
+        before the PO arrived) is not listed while the price is owed: the price bills it."""
         check_day(as_of)
         return [i for i in self.items(as_of) if not i.authorized]
 
