@@ -1857,9 +1857,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         It is drafted no earlier than what it bills was done (``RuleViolated`` naming
         ``drafted_on``, nothing recorded): the last work day of its hours (overage too), the
-        day of its expenses, the completion for a fixed price, and the day the request was
-        asked for. A mistyped day a month early read, in every report of the days between,
-        as work invoiced before it was done.
+        day of its expenses, the completion for a fixed price, the cancellation for the hours
+        of a cancelled fixed price (owed in place of the price from that day on), and the day
+        the request was asked for. A mistyped day a month early read, in every report of the
+        days between, as work invoiced before it was done.
 
         The invoice is in the request's currency (its estimate's). Work or an expense recorded
         in another currency (unauthorized work a PSA rated in its own currency, on a request
@@ -2105,10 +2106,21 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     done_on.append(incurred[line.source.expense_id])
                 if line.source.fixed_price and request.completed_on is not None:
                     done_on.append(request.completed_on)
+                # a cancelled fixed price's hours are owed in place of the price from its
+                # cancellation day on: before it, the price was owed (every report of those
+                # days read it unbilled beside the hours invoiced)
+                if (
+                    cancelled
+                    and fixed
+                    and line.source.time_entry_ids
+                    and request.cancelled_on is not None
+                ):
+                    done_on.append(request.cancelled_on)
             if drafted_on < max(done_on):
                 raise RuleViolated(
-                    f"{drafted_on} is before {max(done_on)}, the last day of the work, expenses "
-                    "or completion it bills: a request's invoice bills what was done by its day",
+                    f"{drafted_on} is before {max(done_on)}, the last day of the work, expenses, "
+                    "completion or cancellation it bills: a request's invoice bills what was "
+                    "done by its day",
                     field="drafted_on",
                     aggregate_id=request_id,
                     value=drafted_on,
