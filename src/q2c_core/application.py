@@ -1841,8 +1841,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         charge: their line says why (the entry's note, or that it was at a zero rate), as
         approval asks of a line of no amount, and the work is billed.
 
-        A cancelled request is billed what it owes, as ``unbilled_work`` lists it: the work
-        logged while it was authorized, at its rate (a fixed price is owed for work delivered
+        A cancelled request is billed what it owes: what ``unbilled_work`` lists but the work
+        recorded unauthorized (which it counts, as it counts all leakage): the work logged
+        while it was authorized, at its rate (a fixed price is owed for work delivered
         whole, so a cancelled fixed-price request bills its hours, not the price), its
         expenses, and its allowance overage; it stays cancelled. The hours of a cancelled
         fixed-price request are billed up to the agreed price less what was billed of it
@@ -3662,6 +3663,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     def unbilled_work(self, request_id: UUID, as_of: date | None = None) -> Money:
         """Value of billable work and expenses on a request not yet invoiced nor covered.
+
+        Work recorded unauthorized (imported before the PO, or after the completion or the
+        cancellation) is counted, at its hours' worth, as leakage to follow up (UnbilledRevenue
+        lists it apart, ``leakage_risk``), and is billed by the request's invoice, but for two
+        cases: on a fixed-price request a PO covers, that done before the PO is inside the
+        price; on a cancelled request it is not owed, so ``draft_request_invoice`` leaves it
+        out, and it stays counted here until an invoice drafted by hand bills it.
 
         Without ``as_of``: as recorded, whatever the day. With it, as it stood at the end of
         that business day (``_unbilled_on``): work and expenses dated by then that no invoice
