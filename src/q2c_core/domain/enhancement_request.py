@@ -562,9 +562,11 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         (``InvalidValue`` naming ``estimate.fixed_price``): 1,000.005 EUR is billed as one
         line no invoice can hold, and no PO can match it. An hourly rate may be finer (0.125
         EUR a unit, 33.335 EUR an hour), as a time entry's rate may: its total and each
-        entry's value are rounded to the currency. Checked on new estimates only (an
-        ``Estimate`` read back from a stored event is built again, so its own validation
-        would refuse a history), so histories recorded before still load."""
+        entry's value are rounded to the currency, and a total that rounds to nothing (1 h at
+        0.001 EUR) is refused (``InvalidValue`` naming ``estimate.rate``), as a zero rate is.
+        Checked on new estimates only (an ``Estimate`` read back from a stored event is built
+        again, so its own validation would refuse a history), so histories recorded before
+        still load."""
         if isinstance(estimate, Estimate):
             self._check_new_estimate(estimate)
         self._estimated(estimate, actor)
@@ -579,6 +581,16 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 field="estimate.fixed_price",
                 aggregate_id=self.id,
                 value=price,
+            )
+        if not estimate.is_fixed_price and not estimate.total.is_positive():
+            raise InvalidValue(
+                f"{estimate.hours} h at {estimate.rate.amount if estimate.rate else ''} "
+                f"{estimate.total.currency} an hour comes to {estimate.total}: an estimate is "
+                "quoted for a PO, and one worth nothing lets any PO through (a zero rate is "
+                "refused alike)",
+                field="estimate.rate",
+                aggregate_id=self.id,
+                value=estimate.rate,
             )
         currency = estimate.total.currency
         rated = sorted({w.entry.rate.currency for w in self.work} - {currency})
