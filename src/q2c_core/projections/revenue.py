@@ -38,14 +38,15 @@ deferred revenue to the cent; drafted, it forecasts nothing taken back.
 
 Days a contract has served that no issued line bills yet (billed in arrears, a draft awaiting
 its approvals, a run not made yet) are recognised on the days served too, a contract asset
-(``unbilled``), at what the contract charges for them: a drafted line at its own amount, any
-other day at the billing run's charge at the contract's live terms (as the forecast counts them,
-below). The run bills the same days at the same amounts, so issuing the invoice moves them to
-the issued lines and ``recognised`` for a day already reported does not move. Only a change to
-what the contract charges for days served and not issued yet (a back-dated price, removal or
-termination, a sub-contract added to a period already invoiced, once its correction is issued)
-moves it. A contract never activated has served nothing. ``by_month`` is what the issued lines
-earn each month (the forecast's ``scheduled``).
+(``unbilled``), at what the contract charges for them now: the billing run's charge at the
+contract's live terms, per sub-contract; a draft adds nothing of its own (as the forecast counts
+them, below). The run bills the same days at the same amounts, so issuing the invoice moves them
+to the issued lines and ``recognised`` for a day already reported does not move. Only a change
+to what the contract charges for days served and not issued yet (a back-dated price, removal or
+termination, also one recorded after the run drafted those days, a sub-contract added to a
+period already invoiced, once its correction is issued) moves it. A contract never activated
+has served nothing. ``by_month`` is what the issued lines earn each month (the forecast's
+``scheduled``).
 
 A change of a sub-contract inside a billing period (a new price, its removal) cuts the run's
 slice of it there, and the billing run rounds the slice before the change on its own: at its
@@ -83,16 +84,23 @@ then whole months, so what is recognised by a day and what is forecast after it 
 two figures per month, so a reader sees what is firm and what is expected:
 
 * ``scheduled``: revenue from issued invoices (the rules above), as ``by_month`` reports it.
-* ``contracted``: maintenance the contracts commit to that is not issued yet. Lines of drafted,
-  not yet issued contract invoices (credit notes with the sign reversed) count ratably over their
-  service periods at their own amounts; every other day of a contract's term, one no live contract
-  invoice line covers, counts at the contract's live terms: the billing run's own charge of each
+* ``contracted``: maintenance the contracts commit to that is not issued yet, counted as
+  ``unbilled`` counts it: every day of a contract's term that no issued line bills its
+  sub-contract for counts at the contract's live terms, the billing run's own charge of each
   billing period (``billing.charge_period``: the sub-contracts and prices in force on each day,
   prorated by the contract's day count), one slice per sub-contract and run of days at one
-  price, recognised ratably by day over the slice. A day covered by an issued or drafted
-  contract invoice line is never counted again, so no day is counted twice; the billing run
-  bills each slice as one line over the same days, so an issued period moves from contracted
-  to scheduled without changing the month's total.
+  price, recognised ratably by day over the slice. A draft adds nothing of its own: what it
+  bills is what the contract charges, and a change recorded after it was drafted (a back-dated
+  termination or price) counts at once, so no day after a contract's end is forecast. Only a
+  drafted correction of an issued invoice counts as expected (it is what brings the invoice in
+  line): its credit notes, and the days it bills again at a new price (re-billing lines name
+  no invoice: those whose every day a credit of an issued invoice, drafted or issued, credits
+  for the same sub-contract), as if issued on the day they are expected, their draft day or
+  the forecast's first day if later: both what they earn by the rules above and the days they
+  take from, or give back to, the lines they correct. So what is recognised by a day plus the
+  forecast after it is what the contracts earn over those days, once those corrections are
+  issued; the billing run bills each slice as one line over the same days, so an issued
+  period moves from contracted to scheduled without changing the month's total.
 
 A month's total is the difference of two running totals, the scheduled and the contracted
 ones summed exactly and rounded once per currency, as the scheduled one is on its own; the
@@ -110,11 +118,11 @@ each renewal; renewed through the end of the billing period that holds the horiz
 day, whatever the timing, as the run renews it to bill that period whole (``contract_terms``),
 so the horizon's days of that period count as a share of its whole charge by the running
 total, as its line will earn them. A terminated or expired contract
-counts only the unbilled days before its end. Days a contract invoice covers are told apart by
-contract and day, not by sub-contract: a billed period changed afterwards (its correction not
-yet drafted) is shown at what was billed until the billing run corrects it. So is a sub-contract
-moved to another contract: the days its old contract's lines still bill it for (no credit note
-drafted yet) count there, and not on the contract it moved to as well.
+counts only the unbilled days before its end. An issued period changed afterwards (its
+correction not yet drafted) is shown at what was issued until the billing run corrects it. So
+is a sub-contract moved to another contract: the days its old contract's issued lines still
+bill it for (no credit note of them drafted yet) count there, and not on the contract it moved
+to as well.
 """
 
 from __future__ import annotations
@@ -571,8 +579,9 @@ class MonthRevenue:
 class MonthForecast:
     """Revenue expected in one calendar month, per currency, split so a reader sees both parts.
 
-    ``scheduled`` comes from issued invoices (firm); ``contracted`` from contracts not yet
-    invoiced, or invoiced by drafts not yet issued (expected). ``amount`` is their sum, the
+    ``scheduled`` comes from issued invoices (firm); ``contracted`` from the contracts' days no
+    issued invoice bills, at their live terms, and drafted corrections of issued invoices
+    (expected). ``amount`` is their sum, the
     name ``MonthRevenue`` uses, so code reading a month's ``amount`` gets the whole forecast.
     """
 
@@ -878,7 +887,7 @@ class RevenueSchedule(Projection):
         one for a month counted from that day) to the next."""
         rows = self.rows()  # (read once for both parts)
         scheduled = _scheduled_totals(self.recognition_lines(rows), edges)
-        contracted = _running_totals(self._contracted(rows, edges[0], edges[-1]), edges)
+        contracted = self._contracted(rows, edges)
         currencies = sorted({cur for at in scheduled for cur in at} | set(contracted))
         result = []
         for cur in currencies:
@@ -922,65 +931,144 @@ class RevenueSchedule(Projection):
             edges.insert(0, as_of + timedelta(days=1))
         return _guarded(lambda: self._outlook(edges), "as_of", as_of)
 
-    def _contracted(self, rows: dict[str, Any], since: date, until: date) -> list[Piece]:
-        """Ratable pieces of contracted revenue not issued yet, for days before ``until`` in
-        billing periods that end after ``since`` (one earlier would add the same to every
-        running total of the window: only the periods the window touches are charged, so a
-        query costs the same after ten years of monthly billing as after one).
+    def _contracted(self, rows: dict[str, Any], edges: list[date]) -> dict[str, list[_ExactSum]]:
+        """The contracted running totals per currency by the end of the day before each edge,
+        exact (``_running_totals``), built as ``unbilled`` is: per contract and sub-contract,
+        the live terms' charge of the days no issued line bills (``_served_pieces``, the
+        contracts the forecast counts: ``_forecast_counts``). A draft adds nothing of its own
+        (what it bills is what the contract charges, counted at its live terms), except a
+        correction of an issued invoice (``_expected_corrections``): it counts as issued on
+        the day it is expected (its draft day, or the window's first day if later), both
+        what it earns and the days it takes from, or gives back to, the lines it corrects.
 
-        Drafted, not yet issued contract lines count at their own amounts; the days no live
-        contract invoice line covers count at the contract's live terms (module notes).
-        """
-        covered: dict[str, list[tuple[date, date]]] = {}
-        # days each contract's lines bill, and its credit notes credit, each sub-contract for
-        # (for sub-contracts moved away: ``_moved_in_covered``)
-        by_sub: dict[tuple[str, str], list[tuple[date, date]]] = {}
-        credited: dict[tuple[str, str], list[tuple[date, date]]] = {}
-        pieces: list[Piece] = []
-        for key, row in rows.items():
-            if not key.startswith("inv:") or row.get("written_off"):
-                continue  # (a write-off leaves the days billed and takes no revenue back)
+        The days issued lines bill change only on the days a credit or re-billing is issued
+        (and on the expected corrections' day): the live terms' charge is computed once for
+        each such state the edges fall in, so the first edge's running total is what
+        ``recognised`` counts by the forecast's date, and recognised to date plus the
+        forecast is what the contracts earn, as ``unbilled`` counts it, over those days."""
+        expected = _expected_corrections(rows, edges[0])
+        changes = sorted(
+            {row["issued_on"] for row in expected.values()}
+            | {
+                row["issued_on"]
+                for key, row in rows.items()
+                if key.startswith("inv:")
+                and row["issued_on"] is not None
+                and (
+                    row["kind"] == "CREDIT_NOTE"
+                    or any(line[CATCH_UP] and line[CONTRACT] for line in row["lines"])
+                )
+            }
+        )
+        states: dict[int, list[int]] = {}
+        for i, edge in enumerate(edges):
+            states.setdefault(bisect_right(changes, edge - timedelta(days=1)), []).append(i)
+        result: dict[str, list[_ExactSum]] = {}
+        for at in states.values():
+            through = edges[at[-1]] - timedelta(days=1)
+            issued = {key: row for key, row in expected.items() if row["issued_on"] <= through}
+            state = {**rows, **issued}
+            coverage = _issued_coverage(state, through)
+            pieces: list[Piece] = []
+            for key, row in rows.items():
+                if key.startswith("con:") and _forecast_counts(row):
+                    pieces.extend(_served_pieces(state, key[4:], row, coverage, edges[-1]))
+            lines = []
+            for key, row in issued.items():
+                lines.extend(_document_lines(key, row, state.get))
+            mine = [edges[i] for i in at]
+            totals = _running_totals(pieces, mine)
+            for j, edge in enumerate(mine):
+                for cur, earned in _exact_totals(lines, edge - timedelta(days=1)).items():
+                    if cur not in totals:
+                        totals[cur] = [_ExactSum() for _ in mine]
+                    totals[cur][j] = totals[cur][j].plus(earned)
+            for cur, sums in totals.items():
+                if cur not in result:
+                    result[cur] = [_ExactSum() for _ in edges]
+                for j, i in enumerate(at):
+                    result[cur][i] = sums[j]
+        return result
+
+
+def _forecast_counts(row: dict[str, Any]) -> bool:
+    """Whether the forecast counts a contract: any but one that ended (terminated or expired)
+    before it went live (the billing run never bills it). A signed contract not activated yet
+    counts, as the months it is expected to earn (it has served nothing yet: ``unbilled``
+    counts none of its days)."""
+    return not (row["status"] in ("TERMINATED", "EXPIRED") and never_served(row))
+
+
+def _expected_corrections(rows: dict[str, Any], since: date) -> dict[str, dict[str, Any]]:
+    """The drafted corrections of issued invoices, each draft's row holding only those lines
+    and issued on the day it is expected (its draft day, or ``since`` if later): credits of an
+    issued invoice (or of one of these, or naming none), and re-billings (a correction's
+    charge of days it credits again at a new price) of days such a credit, drafted or issued,
+    credits the same sub-contract for. A re-billing names no invoice, so the days it covers
+    tell: one drafted with a credit of a draft (a re-price of a month not issued yet) is
+    left to the live terms, as the draft it corrects is. A write-off takes no revenue back."""
+    drafts = {
+        key: row
+        for key, row in rows.items()
+        if key.startswith("inv:") and row["issued_on"] is None and not row.get("written_off")
+    }
+    chosen: dict[str, set[str]] = {}  # draft key -> ids of its lines expected
+
+    def corrects_issued(credit: list[Any]) -> bool:
+        """Whether a credit line credits an issued invoice, or days a re-billing expected
+        here bills (a correction of a drafted correction)."""
+        credited = rows.get(f"inv:{credit[CREDITS]}")
+        if credited is None:
+            return False  # (voided: nothing to correct)
+        if credited["issued_on"] is not None:
+            return True
+        ids = chosen.get(f"inv:{credit[CREDITS]}", ())
+        return any(
+            line[0] in ids
+            and line[SUB] == credit[SUB]
+            and line[P_START] <= credit[P_START]
+            and credit[P_END] <= line[P_END]
+            for line in credited["lines"]
+        )
+
+    credited: dict[tuple[str, str], list[tuple[date, date]]] = {}
+    for row in rows.values():
+        if row.get("kind") == "CREDIT_NOTE" and row.get("issued_on") and not row.get("written_off"):
+            for line in row["lines"]:
+                if line[CONTRACT] and line[SUB] and line[P_START] is not None:
+                    credited.setdefault((line[CONTRACT], line[SUB]), []).append(
+                        (line[P_START], line[P_END])
+                    )
+    changed = True
+    while changed:
+        changed = False
+        for key, row in drafts.items():
             credit = row["kind"] == "CREDIT_NOTE"
             for line in row["lines"]:
-                contract = line[CONTRACT]
-                if not contract:
+                if not line[CONTRACT] or line[P_START] is None or line[0] in chosen.get(key, ()):
                     continue
-                if line[SUB]:
-                    billed = (line[P_START], line[P_END])
-                    (credited if credit else by_sub).setdefault((contract, line[SUB]), []).append(
-                        billed
-                    )
-                if not credit:
-                    covered.setdefault(contract, []).append((line[P_START], line[P_END]))
-                if row["issued_on"] is None and line[KIND] == "MAINTENANCE":
-                    amount = -line[NET] if credit else line[NET]
-                    span = Period(line[P_START], line[P_END])
-                    convention = _convention(rows.get, contract)
-                    if (credit or line[CATCH_UP]) and not (
-                        credit and _unearns_when_served(rows.get, line, None)
-                    ):
-                        # (credit and re-billing: the days served by its issue, expected no
-                        # earlier than it is drafted nor than the window, count on that day)
-                        pieces.extend(
-                            _caught_up(row["currency"], amount, span, convention, since, row)
+                if credit:
+                    if line[CREDITS] and not corrects_issued(line):
+                        continue
+                    if line[SUB]:
+                        credited.setdefault((line[CONTRACT], line[SUB]), []).append(
+                            (line[P_START], line[P_END])
                         )
-                    elif span.days > 0 and span.end > since:
-                        before = None if credit else _charged_before_change(rows.get, line, span)
-                        if before is not None:
-                            # (as it will be earned once issued: ``_document_lines``)
-                            amount = before[0]
-                            for day, part in before[1]:
-                                on = Period(day, day + timedelta(days=1))
-                                pieces.append((row["currency"], part, on, DayCount.ACTUAL))
-                        pieces.append((row["currency"], amount, span, convention))
-        for key, row in rows.items():
-            if key.startswith("con:"):
-                if row["status"] in ("TERMINATED", "EXPIRED") and never_served(row):
-                    continue  # ended before its service started: never billed
-                spans = _merged(covered.get(key[4:], ()))
-                moved = _moved_in_covered(rows, row, by_sub, credited)
-                pieces.extend(_uncovered_pieces(row, spans, since, until, moved))
-        return pieces
+                elif not line[CATCH_UP] or not _covers(
+                    _merged(credited.get((line[CONTRACT], line[SUB]), ())),
+                    Period(line[P_START], line[P_END]),
+                ):
+                    continue
+                chosen.setdefault(key, set()).add(line[0])
+                changed = True
+    return {
+        key: {
+            **drafts[key],
+            "lines": [line for line in drafts[key]["lines"] if line[0] in ids],
+            "issued_on": max(drafts[key]["drafted_on"], since),
+        }
+        for key, ids in chosen.items()
+    }
 
 
 def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[RecognitionLine]:
@@ -1134,27 +1222,6 @@ def _unearns_when_served(get: RowGetter, line: list[Any], issued: date | None) -
         return False
     on: date | None = credited["issued_on"]
     return on is None or (issued is not None and on >= issued)
-
-
-def _caught_up(
-    currency: str,
-    amount: Decimal,
-    span: Period,
-    convention: DayCount,
-    since: date,
-    row: dict[str, Any],
-) -> list[Piece]:
-    """A drafted credit or re-billing line as the pieces it will be recognised in once issued:
-    the days served before it is expected to be (its draft day, or the window's first day if
-    later) at once on that day, the later days ratably."""
-    day = max(row["drafted_on"], since)
-    served = _exact_through(amount, span, day - timedelta(days=1), convention)
-    result: list[Piece] = []
-    if served:
-        result.append((currency, served, Period(day, day + timedelta(days=1)), DayCount.ACTUAL))
-    if span.end > day and amount != served:
-        result.append((currency, amount - served, Period(day, span.end), convention))
-    return result
 
 
 def _rounded_totals(totals: dict[str, _ExactSum]) -> dict[str, Money]:
@@ -1422,32 +1489,6 @@ def contract_terms(row: dict[str, Any], until: date) -> tuple[Period, list[SubCo
     return term, subs
 
 
-def _moved_in_covered(
-    rows: dict[str, Any],
-    row: dict[str, Any],
-    by_sub: dict[tuple[str, str], list[tuple[date, date]]],
-    credited: dict[tuple[str, str], list[tuple[date, date]]],
-) -> dict[str, list[tuple[date, date]]]:
-    """For each sub-contract moved into a contract, the days lines of the contracts it came
-    from (and theirs before them) bill it for and no credit note of theirs credits: until the
-    billing run credits them there, those lines still count its days, so the new contract does
-    not count them again."""
-    result: dict[str, list[tuple[date, date]]] = {}
-    for sub_id in row.get("moved_in", {}):
-        spans: list[tuple[date, date]] = []
-        seen: set[str] = set()
-        source, there = _moved_in_from(row, sub_id)
-        while source and source not in seen:
-            seen.add(source)
-            taken_back = _merged(credited.get((source, there), ()))
-            for start, end in by_sub.get((source, there), ()):
-                spans.extend((p.start, p.end) for p in _uncovered(Period(start, end), taken_back))
-            source, there = _moved_in_from(rows.get(f"con:{source}", {}), there)
-        if spans:
-            result[sub_id] = spans
-    return result
-
-
 def _moved_in_from(row: dict[str, Any], sub_id: str) -> tuple[str | None, str]:
     """The contract (id hex) a contract's sub-contract moved in from, None when it did not,
     and its id there: the same, or the one it had before it moved in under another
@@ -1582,38 +1623,6 @@ def _guarded(compute: Callable[[], _T], field: str, day: date) -> _T:
             field=field,
             value=day,
         ) from e
-
-
-def _uncovered_pieces(
-    row: dict[str, Any],
-    covered: list[tuple[date, date]],
-    since: date,
-    until: date,
-    moved_in: dict[str, list[tuple[date, date]]] | None = None,
-) -> list[Piece]:
-    """The contract's charges (the billing run's slices) for the days before ``until`` that no
-    contract invoice line covers, in billing periods ending after ``since``; ``covered``
-    sorted by start. A sub-contract moved in is also covered by ``moved_in``'s days for it
-    (``_moved_in_covered``)."""
-    term, subs = contract_terms(row, until)
-    if not subs or until <= term.start:
-        return []
-    frequency = BillingFrequency[row["frequency"]]
-    convention = DayCount[row["day_count"]]
-    currency = row["currency"]
-    pieces: list[Piece] = []
-    periods = billing_periods(
-        term, frequency, PeriodAlignment[row["alignment"]], until=until - timedelta(days=1)
-    )
-    for period in periods:
-        if period.end <= since or (covered and _covers(covered, period)):
-            continue
-        for s in charge_period(subs, period, term, frequency, convention, currency):
-            spans = covered
-            if moved_in and s.sub_id in moved_in:
-                spans = _merged(covered + moved_in[s.sub_id])
-            pieces.extend(_slice_pieces(s, spans, subs, period, term, frequency, convention))
-    return pieces
 
 
 def _slice_pieces(
