@@ -17,7 +17,10 @@ month billed in arrears and still a draft), and a credit of the days a sub-contr
 another contract for (the contract it moved to earns them on the days served). Until issued,
 those days counted at the contract's live terms; issuing the documents as drafted leaves every
 day already served as it stood, never counting a day on both contracts nor a terminated day
-until the credit's issue day. A billing run's correction that bills again the days it
+until the credit's issue day. Not so a credit of a correction's re-billing not issued before
+it (a re-price corrected again before the first correction was issued): the re-billing earns
+from its issue day (below), and so its credit un-earns from its own. A billing run's
+correction that bills again the days it
 credits (a back-dated re-price: the old price credited, the new one billed) follows the same
 rule with the sign kept: the days already served are earned on the charge's issue date, the
 later days as they pass, so a re-price is recognised when it is made, both its credit and its
@@ -1210,7 +1213,10 @@ def _unearns_when_served(get: RowGetter, line: list[Any], issued: date | None) -
     days its sub-contract moved away for (the contract it moved to earns them on the days
     served), or of an invoice not issued before the credit (issued with it, or still a draft):
     no issued line earned those days before, they counted at the contract's live terms, so
-    issuing both as drafted leaves every day served as it stood."""
+    issuing both as drafted leaves every day served as it stood. Not a credit of a correction's
+    re-billing (days it billed again at a new price, earned from its own issue day): the
+    credit follows it, un-earning its days from its own issue day, so issuing a correction of
+    a correction not issued yet takes nothing off a day already reported."""
     if not line[CONTRACT] or line[P_START] is None:
         return False
     contract = get(f"con:{line[CONTRACT]}") if line[SUB] else None
@@ -1221,7 +1227,24 @@ def _unearns_when_served(get: RowGetter, line: list[Any], issued: date | None) -
     if credited is None or credited["kind"] == "CREDIT_NOTE":
         return False
     on: date | None = credited["issued_on"]
-    return on is None or (issued is not None and on >= issued)
+    if not (on is None or (issued is not None and on >= issued)):
+        return False
+    return not _credits_rebilling(credited, line)
+
+
+def _credits_rebilling(credited: dict[str, Any], credit: list[Any]) -> bool:
+    """Whether the lines of ``credited`` a contract credit line credits (its sub-contract, days
+    overlapping its own) are all a correction's re-billing (earned from their issue day)."""
+    lines = [
+        x
+        for x in credited["lines"]
+        if x[CONTRACT] == credit[CONTRACT]
+        and x[SUB] == credit[SUB]
+        and x[P_START] is not None
+        and x[P_START] < credit[P_END]
+        and credit[P_START] < x[P_END]
+    ]
+    return bool(lines) and all(x[CATCH_UP] for x in lines)
 
 
 def _rounded_totals(totals: dict[str, _ExactSum]) -> dict[str, Money]:
