@@ -191,7 +191,7 @@ def issue_expected_corrections(
                     issued_any = True
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     terms=contract_terms(),
     more=st.lists(st.tuples(st.integers(0, 540), st.just("void"), st.integers(0, 9)), max_size=2),
