@@ -747,17 +747,17 @@ def test_a_paid_invoice_never_triggers_the_policy(app: QuoteToCash) -> None:
 def test_money_received_but_not_yet_allocated_keeps_the_contract_active(
     app: QuoteToCash,
 ) -> None:
-    """The customer paid the year's invoice on 5 January and nobody has allocated the money
-    yet: the invoice is paid in all but the bookkeeping, and the policy leaves the contract
-    alone. Money received only after the policy's day does not count."""
+    """The year's invoice is 30 days late on 1 March: the policy suspends the contract. The
+    customer pays on 5 March and nobody has allocated the money yet: the invoice is paid in all
+    but the bookkeeping, and once reactivated the policy leaves the contract alone."""
     cust = customer(app)
     cid = contract(app, cust, frequency=BillingFrequency.ANNUAL)
     [inv] = app.run_billing(date(2024, 1, 1), actor="run").invoice_ids
     issue(app, inv, date(2024, 1, 1))
     owed = app.invoice(inv).total
     policy = PastDuePolicy(days=30)
-    app.receive_payment(cust, owed, received_on=date(2024, 3, 5), reference="r", actor=A)
     assert app.apply_past_due_policy(policy, date(2024, 3, 1), actor="ops") == [cid]
+    app.receive_payment(cust, owed, received_on=date(2024, 3, 5), reference="r", actor=A)
     app.reactivate_contract(cid, effective=date(2024, 3, 5), reason="paid", actor=A)
     assert app.apply_past_due_policy(policy, date(2024, 3, 10), actor="ops") == []
     assert app.contract(cid).status is ContractStatus.ACTIVE

@@ -93,6 +93,7 @@ from q2c_core.domain.invoice_lines import (
     SourceKind,
 )
 from q2c_core.domain.money import Money, currency_quantum, split_by_weights, to_decimal
+from q2c_core.domain.payment import Payment
 from q2c_core.domain.tax import TaxCategory, TaxRate, TaxSubtotal, require_tax_rate_type
 from q2c_core.domain.values import Period, require_day, require_whole
 from q2c_core.projections.decoding import uuid_of, uuids_of
@@ -1718,6 +1719,20 @@ class ContractBilling(BaseApp):
             invoices.sort(key=_created_on)  # stable: the customer's own order where equal
         return invoices
 
+    def _credit_now(self, customer_id: UUID, currency: str) -> Decimal:
+        """The customer's money in ``currency`` received and not allocated (nor refunded), as
+        recorded now: its credit (``Payment.unallocated``; a bounced payment's is none, or
+        the refunds it owes back)."""
+        customer = self._get(Customer, customer_id)
+        return sum(
+            (
+                p.unallocated.amount
+                for p in self._get_many(Payment, customer.payment_ids)
+                if p.amount.currency == currency
+            ),
+            Decimal(0),
+        )
+
     def apply_past_due_policy(
         self, policy: PastDuePolicy, as_of: date, *, actor: str
     ) -> list[UUID]:
@@ -1728,9 +1743,11 @@ class ContractBilling(BaseApp):
         suspends anything: past due counts from each invoice's own due date. Nor does applying
         the policy late: a contract whose late invoices have all been paid (or credited) since
         ``as_of``, as recorded now, is not suspended (its maintenance would be cut off for
-        money it no longer owes). Nor is money counted as late that a billing run's credit note
-        drafted by ``as_of`` and not voided takes back (days the contract no longer bills, the
-        note waiting for approval or issue): it was never owed.
+        money it no longer owes), nor one whose customer has sent the money since and it
+        waits unallocated (its credit now covers what the late invoices owe now; each sum
+        of money spares one contract's invoices, never two). Nor is money counted as late that
+        a billing run's credit note drafted by ``as_of`` and not voided takes back (days the
+        contract no longer bills, the note waiting for approval or issue): it was never owed.
         """
         if not isinstance(policy, PastDuePolicy):
             raise InvalidValue(
@@ -1743,6 +1760,8 @@ class ContractBilling(BaseApp):
         # invoices (it covers each once), and what each invoice had been paid
         credit: dict[tuple[UUID, str], Decimal] = {}
         paid: dict[tuple[UUID, str], dict[UUID, Decimal]] = {}
+        # and the money it holds unallocated now, as recorded (received since included)
+        credit_now: dict[tuple[UUID, str], Decimal] = {}
         readers = self._readers(trusted=True)
         for batch in self._contract_batches(1000):
             # (a contract whose status changed after the policy's day: that change stands)
@@ -1764,13 +1783,22 @@ class ContractBilling(BaseApp):
                         credit[key], paid[key] = self._money_on(*key, as_of)
                     items = _open_items(contract, invoices, self._get, paid[key], as_of)
                     late = policy.late(items, as_of)
-                    if not late or _paid_since(contract, invoices, self._get, late):
+                    if not late:
                         continue
+                    owed_now = _owed_now(contract, invoices, self._get, late)
+                    if not owed_now:
+                        continue  # (paid or credited since)
                     # money the customer sent by then and nobody allocated yet covers it: the
-                    # invoices are paid in all but the bookkeeping, so no suspension
+                    # invoices are paid in all but the bookkeeping, so no suspension; so does
+                    # money sent since and not yet allocated (the policy applied late). Money
+                    # held both then and now is one sum: what spares a contract is taken
+                    # from both, so it never spares two
+                    if key not in credit_now:
+                        credit_now[key] = self._credit_now(*key)
                     owed = sum((o.amount for _, _, o in late), Decimal(0))
-                    if credit[key] >= owed:
-                        credit[key] -= owed
+                    if credit[key] >= owed or credit_now[key] >= owed_now:
+                        credit[key] = max(Decimal(0), credit[key] - owed)
+                        credit_now[key] = max(Decimal(0), credit_now[key] - owed_now)
                         continue
                     reason = policy.reason(items, as_of)
                     assert reason is not None
@@ -1854,20 +1882,21 @@ def _open_items(
     return items
 
 
-def _paid_since(
+def _owed_now(
     contract: Contract,
     invoices: dict[UUID, Invoice],
     get: Callable[[type[Invoice], UUID], Invoice],
     late: list[tuple[str, date, Money]],
-) -> bool:
-    """Whether every one of the contract's ``late`` invoices (by number) owes nothing now, as
-    recorded: paid or credited since the policy's day."""
+) -> Decimal:
+    """What the contract's ``late`` invoices (by number) owe now, as recorded: nothing when
+    all were paid or credited since the policy's day."""
     numbers = {number for number, _, _ in late}
+    owed = Decimal(0)
     for invoice_id in contract.documents:
         invoice = invoices.get(invoice_id) or get(Invoice, invoice_id)
         if invoice.number in numbers and invoice.outstanding.is_positive():
-            return False
-    return True
+            owed += invoice.outstanding.amount
+    return owed
 
 
 @contextlib.contextmanager
