@@ -404,17 +404,16 @@ def move_sub_contract(
     """Move a sub-contract from ``source`` to ``target`` on ``effective``, as
     ``reassign_sub_contract`` records it (both contracts loaded, of one customer; ``target``
     knowing its renewals): the source keeps its days before, the target bills from that day.
-    A missing sub-contract, or an id the target holds, is refused naming ``sub_id``."""
+    A missing sub-contract, or an id the target holds, is refused naming ``sub_id``; one the
+    source cannot move that day (``Contract.check_movable``) as it says."""
     new_id = as_sub_id
     from_contract_id, to_contract_id = source.id, target.id
     # a lapsed evergreen term counts as renewed up to the move, as the run would renew
     # it: the remainder the target bills is carried on the renewed term and prices
     source.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
-    sub = source.sub_contracts.get(sub_id)
-    if sub is None:
-        raise RuleViolated(
-            f"no sub-contract {sub_id!r}", field="sub_id", aggregate_id=from_contract_id
-        )
+    # (before building the moved part: one no longer covered on that day is refused naming
+    # the day, not the end the part would be built with)
+    sub = source.check_movable(sub_id, effective)
     if new_id in target.sub_contracts:
         held = target.sub_contracts[new_id]
         raise DuplicateEntry(

@@ -1377,12 +1377,31 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def reassign_away(self, sub_id: str, to_contract_id: UUID, effective: date, actor: str) -> None:
         """End a sub-contract here because it moves to another master contract that same day.
-        Refused for one that moved already (``_check_not_moved``: it would be billed by two
-        contracts) and on a day outside the term."""
-        self._require(*_LIVE, doing="re-assign a sub-contract")
-        self._check_not_moved(self._sub(sub_id), "re-assign")
-        self._check_in_term(effective, "effective")
+        Refused as ``check_movable`` says."""
+        self.check_movable(sub_id, effective)
         self._reassigned_away(sub_id, to_contract_id, effective, actor)
+
+    def check_movable(self, sub_id: str, effective: date) -> SubContract:
+        """The sub-contract that may move away on ``effective``: refused for one that moved
+        already (``_check_not_moved``: it would be billed by two contracts), on a day outside
+        the term, and on a day it is not covered here (before its start, or from its end on:
+        ``InvalidValue`` naming ``effective``)."""
+        self._require(*_LIVE, doing="re-assign a sub-contract")
+        sub = self._sub(sub_id)
+        self._check_not_moved(sub, "re-assign")
+        self._check_in_term(effective, "effective")
+        self._check_covered(sub, effective)
+        return sub
+
+    def _check_covered(self, sub: SubContract, effective: date) -> None:
+        if not sub.is_active_on(effective) and effective != sub.effective_from:
+            raise InvalidValue(
+                f"sub-contract {sub.sub_id!r} is not active on {effective}"
+                + (f" (it ends on {sub.effective_to})" if sub.effective_to is not None else ""),
+                field="effective",
+                aggregate_id=self.id,
+                value=effective,
+            )
 
     @event("SubContractReassignedAway")
     def _reassigned_away(
@@ -1391,12 +1410,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         """The ``SubContractReassignedAway`` event (``reassign_away``)."""
         self._require(*_LIVE, doing="re-assign a sub-contract")
         sub = self._sub(sub_id)
-        if not sub.is_active_on(effective) and effective != sub.effective_from:
-            raise InvalidValue(
-                f"sub-contract {sub_id!r} is not active on {effective}",
-                field="effective",
-                aggregate_id=self.id,
-            )
+        self._check_covered(sub, effective)
         if effective == sub.effective_from:
             del self.sub_contracts[sub_id]
         else:
