@@ -44,7 +44,7 @@ from q2c_core.domain.managers import (
 )
 from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.tax import ZERO_RATED, TaxRate, require_tax_rate
-from q2c_core.domain.values import Period, TimeOrderedIds, require_day
+from q2c_core.domain.values import Period, TimeOrderedIds, person_key, require_day
 
 # A contract term's (exclusive) end is at most this day, so its last day is in the year 2999 at
 # the latest: renewals and billing periods are counted past a term's end, and Python's calendar
@@ -297,6 +297,37 @@ def check_sub_contract(sub: Any, field: str = "sub_contract") -> None:
             )
 
 
+# what breaks a contract number across lines or cells: line breaks, and the tab and the other
+# control characters of spacing (a spreadsheet cell of two lines, or two cells, pasted)
+_NOT_IN_A_NUMBER = frozenset("\n\r\t\v\f\x1c\x1d\x1e\x1f\x85\u2028\u2029")
+
+
+def _check_number(number: Any) -> None:
+    """A new contract's number is one line of visible text, or ``InvalidValue`` naming
+    ``number``: every invoice line, document, report row and export prints it, and the
+    imports find the contract by it. A line break or a tab in it (a spreadsheet cell of two
+    lines, or two cells, pasted) breaks those across lines; one of spaces or invisible
+    characters only (a zero-width space pasted from a chat) names the contract by nothing.
+    Checked for new contracts only (histories recorded before still load); a number that is
+    no text is refused by the facts' own check."""
+    if not isinstance(number, str):
+        return
+    found = next((c for c in number if c in _NOT_IN_A_NUMBER), None)
+    if found is not None:
+        raise InvalidValue(
+            f"must be one line of text, without line breaks or tabs ({found!r} at "
+            f"{number.index(found)})",
+            field="number",
+            value=number,
+        )
+    if number.strip() and not person_key(number):
+        raise InvalidValue(
+            "must show something: not spaces or invisible characters only",
+            field="number",
+            value=number,
+        )
+
+
 def _check_settings(facts: dict[str, Any]) -> None:
     """Refuse a new contract's setting of the wrong type, naming it (before anything exists)."""
     for name, kind in _SETTINGS.items():
@@ -405,13 +436,15 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         run renews it (``renew``'s rule), and so is a tax rate that is no ``TaxRate`` or is
         standard at 0 % (``require_tax_rate``: no invoice line, or no e-invoice, carries it; a
         contract signed without one is ``ZERO_RATED``); checked for new contracts only, so a
-        history signed before these rules still loads."""
+        history signed before these rules still loads. So is a number that is not one line of
+        visible text (``_check_number``)."""
         uplift = kwargs.get("renewal_uplift_percent")
         if isinstance(uplift, Decimal) and uplift < -100:
             raise InvalidValue(
                 "cannot cut a price below zero", field="renewal_uplift_percent", value=uplift
             )
         _check_settings(kwargs)
+        _check_number(kwargs.get("number"))
         term = kwargs.get("term")
         if isinstance(term, Period) and type(term.end) is date and term.end > LATEST_TERM_END:
             raise InvalidValue(
