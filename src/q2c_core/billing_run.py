@@ -1747,6 +1747,10 @@ class ContractBilling(BaseApp):
         of money spares one contract's invoices, never two). Nor is money counted as late that
         a billing run's credit note drafted by ``as_of`` and not voided takes back (days the
         contract no longer bills, the note waiting for approval or issue): it was never owed.
+        A contract whose status changed after ``as_of`` keeps that status, and one reactivated
+        on ``as_of`` stays active (someone lifted the suspension that day knowing what was
+        late: the policy applied again for that day suspends nothing, the next day's judges
+        it again).
         """
         if not isinstance(policy, PastDuePolicy):
             raise InvalidValue(
@@ -1763,14 +1767,9 @@ class ContractBilling(BaseApp):
         credit_now: dict[tuple[UUID, str], Decimal] = {}
         readers = self._readers(trusted=True)
         for batch in self._contract_batches(1000):
-            # (a contract whose status changed after the policy's day: that change stands)
-            active = [
-                c
-                for c in batch
-                if c.status is ContractStatus.ACTIVE
-                and c.documents
-                and (c.status_since is None or c.status_since <= as_of)
-            ]
+            # (a contract whose status changed after the policy's day: that change stands; so
+            # does a reactivation on that day, taken knowing that day's late invoices)
+            active = [c for c in batch if c.documents and _policy_may_suspend(c, as_of)]
             for group in _by_documents(active, _PAST_DUE_DOCUMENTS):
                 # a group's invoices in one query (``_get_many``), not one ``get`` per invoice;
                 # memory holds one group's, however long the contracts have been billed
@@ -1808,6 +1807,23 @@ class ContractBilling(BaseApp):
 
 _ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)
 _PAST_DUE_DOCUMENTS = 5000  # invoices the past-due policy reads at once
+
+
+def _policy_may_suspend(contract: Contract, as_of: date) -> bool:
+    """Whether the past-due policy for ``as_of`` may suspend the contract: active, its status
+    changed last before that day, or on it by anything but a reactivation (someone lifted a
+    suspension that day, the policy's own among them, knowing what was late: the policy for
+    the next day judges it again)."""
+    if contract.status is not ContractStatus.ACTIVE:
+        return False
+    since = contract.status_since
+    if since is None or since < as_of:
+        return True
+    # (the last change active, the one before a suspension: it was a reactivation)
+    reactivated = len(contract.history) > 1 and (
+        contract.history[-2].status is ContractStatus.SUSPENDED
+    )
+    return since == as_of and not reactivated
 
 
 def _unbillable(contract: Contract) -> SkippedContract | None:
