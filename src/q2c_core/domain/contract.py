@@ -671,16 +671,37 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         if not isinstance(reason, str) or not reason.strip():
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id, value=reason)
 
-    @event("Suspended")
+    def _require_visible_reason(self, reason: object) -> None:
+        """A new status change's reason shows something (``_require_reason``, and not spaces
+        or invisible characters only: a zero-width space pasted from a chat says nothing).
+        Checked by the commands only, so a history recorded before still loads."""
+        self._require_reason(reason)
+        assert isinstance(reason, str)
+        if not person_key(reason):
+            raise InvalidValue(
+                "must say why: not spaces or invisible characters only",
+                field="reason",
+                aggregate_id=self.id,
+                value=reason,
+            )
+
     def suspend(self, effective: date, reason: str, actor: str) -> None:
-        """Suspend only by an explicit decision, with its reason recorded."""
+        """Suspend only by an explicit decision, with its reason recorded (one that shows
+        something, ``_require_visible_reason``)."""
+        self._require(ContractStatus.ACTIVE, doing="suspend")
+        self._require_visible_reason(reason)
+        self._suspended(effective, reason, actor)
+
+    @event("Suspended")
+    def _suspended(self, effective: date, reason: str, actor: str) -> None:
+        """The ``Suspended`` event (``suspend``)."""
         self._require(ContractStatus.ACTIVE, doing="suspend")
         self._require_reason(reason)
         self._change(ContractStatus.SUSPENDED, effective, reason, actor)
 
     def reactivate(self, effective: date, reason: str, actor: str) -> None:
         """Lift a suspension, saying why (as a suspension says why)."""
-        self._require_reason(reason)
+        self._require_visible_reason(reason)
         self._reactivated(effective, reason, actor)
 
     @event("Reactivated")
@@ -806,7 +827,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         ``effective``, never extended.
         """
         self._require(*_LIVE, doing="terminate")
-        self._require_reason(reason)
+        self._require_visible_reason(reason)
         require_day(noticed_on, "noticed_on")
         if noticed_on < self.signed_on:
             raise RuleViolated(
