@@ -410,7 +410,7 @@ def move_sub_contract(
     from_contract_id, to_contract_id = source.id, target.id
     # a lapsed evergreen term counts as renewed up to the move, as the run would renew
     # it: the remainder the target bills is carried on the renewed term and prices
-    source.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
+    source.renew_before(effective, actor)
     # (before building the moved part: one no longer covered on that day is refused naming
     # the day, not the end the part would be built with)
     sub = source.check_movable(sub_id, effective)

@@ -799,6 +799,26 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             term = Period(term.start, next_term_end(term, self.renewal_months, self.renewal_days))
         return term
 
+    def renew_before(self, effective: date, actor: str) -> None:
+        """Renew an evergreen term that ends before ``effective`` up to it (``renew_through``
+        the day before), as ``terminate``, ``expire`` and a move of a sub-contract do first; a
+        day past the last term it can renew to (ending by ``LATEST_TERM_END``) is refused
+        naming ``effective``, the day given (not the renewal's ``new_end``)."""
+        if effective <= self.term.end:
+            return  # (nothing to renew; and no day before the calendar's first to count to)
+        try:
+            self.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
+        except InvalidValue as error:
+            if error.field != "new_end":
+                raise
+            raise InvalidValue(
+                f"{effective} is past the last term this evergreen contract renews to (one "
+                f"ending by {LATEST_TERM_END})",
+                field="effective",
+                aggregate_id=self.id,
+                value=effective,
+            ) from error
+
     def renew_through(self, day: date, actor: str) -> bool:
         """Renew an evergreen contract whose term ends on or before ``day`` as the billing run
         does: by its signed term's length on its own grid (``next_term_end``), effective on the
@@ -824,10 +844,22 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         An evergreen term that ends before ``effective`` counts as renewed (``renew_through``,
         recorded first, as the billing run would have renewed it), so the days up to
         ``effective`` stay billable whether or not a run came first. Any other term is cut at
-        ``effective``, never extended.
+        ``effective``, never extended. A day before the term's start is refused
+        (``InvalidValue`` naming ``effective``): no day of the term is before it, and a mistyped
+        year would have the billing run credit every day billed.
         """
         self._require(*_LIVE, doing="terminate")
         self._require_visible_reason(reason)
+        require_day(effective, "effective")
+        if effective < self.term.start:
+            # (a mistyped year, 2014 for 2024, would have the run credit every day billed)
+            raise InvalidValue(
+                f"{effective} is before the term starts ({self.term.start}): to end the "
+                "contract before it served a day, terminate it on that day",
+                field="effective",
+                aggregate_id=self.id,
+                value=effective,
+            )
         require_day(noticed_on, "noticed_on")
         if noticed_on < self.signed_on:
             raise RuleViolated(
@@ -846,7 +878,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                     aggregate_id=self.id,
                     value=effective,
                 )
-        self.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
+        self.renew_before(effective, actor)
         self._terminated(effective, reason, actor, noticed_on)
 
     @event("Terminated")
@@ -870,7 +902,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         renewed it, and as ``terminate`` does), so its days stay billed whether or not a run
         came first; it expires only on its renewed term's end (to end it sooner, terminate)."""
         self._require(*_LIVE, doing="expire")
-        self.renew_through(date.fromordinal(effective.toordinal() - 1), actor)
+        self.renew_before(effective, actor)
         self._expired(effective, actor)
 
     @event("Expired")
