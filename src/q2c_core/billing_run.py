@@ -782,17 +782,18 @@ class ContractBilling(BaseApp):
                 value=as_sub_id,
             )
         new_id = sub_id if as_sub_id is None else as_sub_id
-        if to_contract_id == from_contract_id:
-            raise RuleViolated(
-                "a sub-contract moves to another master contract, not to its own",
-                field="to_contract_id",
-                aggregate_id=from_contract_id,
-                value=to_contract_id,
-            )
 
         def step() -> tuple[None, list[Aggregate]]:
             source = self.contract(from_contract_id)
             target = self.contract(to_contract_id)
+            # (by the ids loaded: one given as text, dashed or in hex, names the same contract)
+            if target.id == source.id:
+                raise RuleViolated(
+                    "a sub-contract moves to another master contract, not to its own",
+                    field="to_contract_id",
+                    aggregate_id=source.id,
+                    value=to_contract_id,
+                )
             if source.customer_id != target.customer_id:
                 raise RuleViolated(
                     "sub-contracts move only between contracts of one customer",
