@@ -565,10 +565,13 @@ class ContractBilling(BaseApp):
         actor: str,
         uplift_percent: Decimal | int | str | None = None,
         new_prices: dict[str, Money] | None = None,
-    ) -> None:
+    ) -> bool:
         """Extend the term with a price uplift (percentage) or new prices (annual, by
         sub-contract id), from the current term's end: ``effective`` must be that day
-        (``Contract.renew``)."""
+        (``Contract.renew``). Returns whether anything was recorded: False when the contract's
+        last renewal is this one (the same day, end, uplift and prices) and its term still
+        ends there, a retry (a page timed out, a CRM replaying its log); any other renewal
+        from a day that is not the current term's end is refused as ``renew`` says."""
         uplift = None if uplift_percent is None else to_decimal(uplift_percent, "uplift_percent")
         if new_prices is not None and (
             not isinstance(new_prices, dict)
@@ -579,11 +582,34 @@ class ContractBilling(BaseApp):
                 field="new_prices",
                 aggregate_id=contract_id,
             )
-        self._update(
-            Contract,
-            contract_id,
-            lambda c: c.renew(new_end, effective, actor, uplift, new_prices),
-        )
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            contract = self.contract(contract_id)
+            if contract.term.end == new_end and effective != contract.term.end:
+                last = self._last_renewal(contract)
+                if last is not None and (
+                    last.effective,
+                    last.new_end,
+                    last.uplift_percent,
+                    last.new_prices or None,
+                ) == (effective, new_end, uplift, new_prices or None):
+                    return False, []
+            contract.renew(new_end, effective, actor, uplift, new_prices)
+            return True, [contract]
+
+        return self._atomically(step)
+
+    def _last_renewal(self, contract: Contract) -> Any:
+        """The contract's last ``Renewed`` event, when no event since changed its status
+        (None otherwise): what a retried renewal is compared with."""
+        last = None
+        for e in self.events.get(contract.id, lte=contract.version):
+            name = type(e).__name__
+            if name == "Renewed":
+                last = e
+            elif name in ("Terminated", "Expired"):
+                last = None
+        return last
 
     def terminate_contract(
         self, contract_id: UUID, *, effective: date, reason: str, actor: str, noticed_on: date
