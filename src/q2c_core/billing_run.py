@@ -95,7 +95,7 @@ from q2c_core.domain.invoice_lines import (
 from q2c_core.domain.money import Money, currency_quantum, split_by_weights, to_decimal
 from q2c_core.domain.payment import Payment
 from q2c_core.domain.tax import TaxCategory, TaxRate, TaxSubtotal, require_tax_rate_type
-from q2c_core.domain.values import Period, require_day, require_whole
+from q2c_core.domain.values import Period, person_key, require_day, require_whole
 from q2c_core.projections.decoding import uuid_of, uuids_of
 from q2c_core.projections.reader import NotificationReader
 from q2c_core.workers import gather, portable, shared_storage, start
@@ -502,9 +502,12 @@ class ContractBilling(BaseApp):
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self._load_customer(customer_id)
             # a customer's contract numbers are its contracts' names (imports find a contract
-            # by customer and number, documents and reports print it): one each
+            # by customer and number, documents and reports print it): one each, however
+            # typed (a zero-width space pasted with it, full-width characters, another case
+            # print or read as the same number: ``person_key``)
+            key = person_key(number) if isinstance(number, str) else number
             for signed in self._get_many(Contract, customer.contract_ids):
-                if signed.number.strip() == number.strip():
+                if person_key(signed.number) == key:
                     raise DuplicateEntry(
                         f"the customer already has contract {signed.number}",
                         field="number",
