@@ -149,10 +149,14 @@ def _reaching_storage(method: Callable[..., R]) -> Callable[..., R]:
     """``method`` (a command or a query of the application) with the store out of reach while
     it runs (the server gone after opening, a connection cut) raised as ``StorageUnavailable``
     naming the application's URL (``storage.reaching``), not as the driver's or
-    eventsourcing's untyped error."""
+    eventsourcing's untyped error; on an application closed already, ``closed_error`` before
+    it runs."""
 
     @functools.wraps(method)
     def reached(self: BaseApp, *args: Any, **kwargs: Any) -> R:
+        closing = getattr(self, "closing", None)  # (set by ``close``; made by the library)
+        if closing is not None and closing.is_set():
+            raise closed_error(self)
         try:
             return method(self, *args, **kwargs)
         except unreachable_errors() as error:
@@ -162,6 +166,21 @@ def _reaching_storage(method: Callable[..., R]) -> Callable[..., R]:
 
     reached.__q2c_reaches_storage__ = True  # type: ignore[attr-defined]
     return reached
+
+
+def closed_error(app: BaseApp) -> StorageUnavailable:
+    """``StorageUnavailable`` saying the application was closed, naming its store (without a
+    password): what a command or a query of a closed application raises, on every backend
+    (SQLite's closed pool said nothing, PostgreSQL's read as a server out of reach, and the
+    memory store went on recording), and nothing is recorded."""
+    url = getattr(app, "storage_url", None) or url_of(app.env.get)
+    gone = " (a memory: store's events went with it)" if url == "memory:" else ""
+    return StorageUnavailable(
+        f"this application was closed: open the store again with "
+        f"{type(app).__name__}.open({url!r}) to use it{gone}",
+        field="url",
+        value=url,
+    )
 
 
 def _guard_public_methods(cls: type[BaseApp]) -> None:
