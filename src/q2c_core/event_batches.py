@@ -44,8 +44,8 @@ class EventBatches:
         return self._select != self._generic
 
     def events_of(self, ids: Sequence[UUID]) -> dict[UUID, list[RawEvent]]:
-        """Each aggregate's events in version order, by the ids asked for; aggregates without
-        events are left out."""
+        """Each aggregate's events in version order, by the ids asked for (an id asked for
+        twice: its events once); aggregates without events are left out."""
         by_stored: dict[Any, UUID] = {i.hex: i for i in ids} if self._hex_ids else {}
         found: dict[UUID, list[RawEvent]] = {}
         for row in self._select(ids):
@@ -61,7 +61,7 @@ class EventBatches:
 
     def _generic(self, ids: Sequence[UUID]) -> list[RawEvent]:
         rows: list[RawEvent] = []
-        for aggregate_id in ids:
+        for aggregate_id in dict.fromkeys(ids):  # (an id asked for twice: its events once)
             rows.extend(
                 (aggregate_id, s.originator_version, s.topic, s.state)
                 for s in self.recorder.select_events(aggregate_id)
