@@ -375,9 +375,37 @@ def opening(url: str) -> Iterator[None]:
     except StorageUnavailable:
         raise
     except storage_errors() as error:
+        why = _sqlite_path_problem(url)
         raise StorageUnavailable(
-            f"cannot open {redacted(url)}: {first_line(error)}", field="url", value=redacted(url)
+            f"cannot open {redacted(url)}: {first_line(error)}{why}",
+            field="url",
+            value=redacted(url),
         ) from error
+
+
+def _sqlite_path_problem(url: str) -> str:
+    """What is wrong with the path of a SQLite URL that could not be opened, as ``" (...)"``:
+    its file a folder, a folder on its way missing or a file; else "" (SQLite says only
+    "unable to open database file", whatever part of the path is at fault)."""
+    if not url.startswith("sqlite:///"):
+        return ""
+    name = unquote(url[len("sqlite:///") :].split("?", 1)[0])
+    if not name or name == ":memory:":
+        return ""
+    path = os.path.abspath(name)
+    if os.path.isdir(path):
+        return f" ({path} is a folder, not a SQLite file: name the file in it, e.g. q2c.db)"
+    folder = os.path.dirname(path)
+    missing = None
+    while folder and not os.path.exists(folder):  # (the outermost folder missing)
+        missing, folder = folder, os.path.dirname(folder)
+        if folder == missing:
+            break
+    if folder and os.path.exists(folder) and not os.path.isdir(folder):
+        return f" ({folder} is a file, not a folder)"
+    if missing is not None:
+        return f" (the folder {missing} does not exist: create it first)"
+    return ""
 
 
 def postgres_connect(env: Mapping[str, str], **options: Any) -> psycopg.Connection[Any]:
