@@ -308,9 +308,18 @@ class BaseApp(Application[UUID]):
         state the aggregate's events up to its version give, so a second one would say the same
         (a stored snapshot that does not is ``verify_snapshots``' to report, not overwritten
         here). Only that case is quiet: the store's refusal of a version it holds no snapshot
-        of is raised as it was."""
+        of is raised as it was.
+
+        An id nothing is recorded under, or a version before the aggregate's first, is
+        ``NotFound`` naming the id (or the version), nothing written; an id given as its text
+        is read as the UUID it spells, on every store (as ``_get`` reads it)."""
+        if isinstance(aggregate_id, str):
+            with contextlib.suppress(ValueError):
+                aggregate_id = UUID(aggregate_id)
         try:
             super().take_snapshot(aggregate_id, version, projector_func)
+        except AggregateNotFoundError:
+            raise self._nothing_to_snapshot(aggregate_id, version) from None
         except IntegrityError:
             if not self._snapshot_taken(aggregate_id, version):
                 raise
@@ -322,6 +331,23 @@ class BaseApp(Application[UUID]):
             if busy is None:
                 raise
             raise busy from error
+
+    def _nothing_to_snapshot(self, aggregate_id: UUID, version: int | None) -> NotFound:
+        """``NotFound`` for a snapshot of nothing: no aggregate with the id, or none of it at
+        ``version``."""
+        if version is not None:
+            try:
+                self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                pass
+            else:
+                return NotFound(
+                    f"{aggregate_id} has no version {version} (its first is 1)",
+                    field="version",
+                    aggregate_id=aggregate_id,
+                    value=version,
+                )
+        return NotFound("nothing is recorded with this id", field="id", aggregate_id=aggregate_id)
 
     def _snapshot_taken(self, aggregate_id: UUID, version: int | None) -> bool:
         """Whether a snapshot of the aggregate at ``version`` (None: its latest) is stored."""
