@@ -55,7 +55,7 @@ from q2c_core.domain.money import Money, total
 from q2c_core.domain.payment import Payment
 from q2c_core.domain.prepaid_allowance import AllowanceUnit, Charge, PrepaidAllowance
 from q2c_core.domain.transcoding import Q2CJSONTranscoder, register_transcodings
-from q2c_core.domain.values import require_day
+from q2c_core.domain.values import require_day, require_whole
 from q2c_core.event_batches import EventBatches
 from q2c_core.projections.decoding import TrustedDecoder
 from q2c_core.projections.reader import RawNotification
@@ -220,7 +220,9 @@ class BaseApp(Application[UUID]):
     # state, after a random pause up to a limit that doubles from ``retry_first_pause`` to
     # ``retry_max_pause`` seconds, so the writers spread out instead of clashing again. It
     # gives up with ConcurrencyConflict, having recorded nothing, after ``max_retries`` attempts
-    # or once ``retry_time_limit`` seconds have passed. The first attempt never waits.
+    # (a whole number from 1, 1 meaning no retry: anything else is refused at opening,
+    # InvalidValue naming max_retries) or once ``retry_time_limit`` seconds have passed. The
+    # first attempt never waits.
     retry_first_pause = 0.002
     retry_max_pause = 0.1
     retry_time_limit = 10.0
@@ -250,6 +252,8 @@ class BaseApp(Application[UUID]):
         approval_policy: ApprovalPolicy | None = None,
         max_retries: int = 50,
     ) -> None:
+        # (before anything is opened: 0 would refuse every command as a lost race)
+        require_whole(max_retries, "max_retries", at_least=1)
         super().__init__(env)
         self.approval_policy = approval_policy or ApprovalPolicy()
         self.max_retries = max_retries
