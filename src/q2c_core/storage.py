@@ -103,6 +103,14 @@ def env_for_url(url: str) -> dict[str, str]:
             env["SQLITE_LOCK_TIMEOUT"] = _whole_seconds(query["lock_timeout"], "lock_timeout", url)
         return env
     if parsed.scheme in ("postgresql", "postgres"):
+        # (before the parts are read: such a password ends the host part for the parser)
+        if re.search(r"[/?#]", typed_password(url) or ""):
+            raise InvalidValue(
+                "the password holds /, ? or #, which a URL reserves: write them "
+                "percent-encoded (/ as %2F, ? as %3F, # as %23)",
+                field="url",
+                value=redacted(url),
+            )
         query = _parameters(url, parsed.query, POSTGRES_PARAMETERS, _NOT_TAKEN)
         dbname = parsed.path.lstrip("/")
         if not dbname:
@@ -232,16 +240,31 @@ def _whole_seconds(given: str, parameter: str, url: str) -> str:
 CONNECT_TIMEOUT = 30
 
 
+def typed_password(url: str) -> str | None:
+    """The password of a server URL as typed between ``user:`` and the last ``@``, read by
+    hand: a password holding /, ? or # (which a URL reserves) typed as it is ends the URL's
+    host part for a parser, which then finds no password, or a part of it (``Xk@9/q2Lp``: a
+    host "9"). None without one, and for a SQLite URL (a path, no password)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() == "sqlite":
+        return None
+    user_info, at, _ = rest.rpartition("@")
+    if not at:
+        return None
+    user, colon, password = user_info.partition(":")
+    if not colon or re.search(r"[/?#@\[]", user):  # (that ":" was a port's, or a path's)
+        return None
+    return password or None
+
+
 def redacted(url: str) -> str:
     """A storage URL fit for an error message: its password replaced by ***, before the host
-    or as a ``password=`` parameter (libpq's form, which q2c refuses)."""
-    try:
-        password = urlparse(url).password
-    except ValueError:  # (a URL the parser cannot read: its user information read by hand)
-        _, _, rest = url.partition("://")
-        user_info, at, _ = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")
-        password = user_info.partition(":")[2] if at else None
-    if password:
+    (as typed, ``typed_password``, or as the parser reads it) or as a ``password=`` parameter
+    (libpq's form, which q2c refuses)."""
+    found = {typed_password(url)}
+    with contextlib.suppress(ValueError):  # (a URL the parser cannot read: typed_password's)
+        found.add(urlparse(url).password)
+    for password in sorted((p for p in found if p), key=len, reverse=True):
         url = url.replace(f":{password}@", ":***@", 1)
     head, mark, query = url.partition("?")
     if not mark:
