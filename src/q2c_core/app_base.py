@@ -66,6 +66,7 @@ from q2c_core.storage import (
     SQLITE_RECORDER_TOPIC,
     creating_tables,
     env_for_url,
+    foreign_table,
     opening,
     out_of_reach,
     redacted,
@@ -268,6 +269,22 @@ class BaseApp(Application[UUID]):
         with opening(url), creating_tables(env):  # (several processes opening one database)
             app = cls(env, **kwargs)
         app.storage_url = redacted(url)
+        # a table of the same name another program made (found, not made, on opening) is
+        # refused now, not on the first command as the store out of reach
+        try:
+            with opening(url):
+                recorders: list[object] = [app.recorder]
+                if app.snapshots is not None:
+                    recorders.append(app.snapshots.recorder)
+                problems = [p for p in map(foreign_table, recorders) if p]
+        except BaseException:
+            app.close()
+            raise
+        if problems:
+            app.close()
+            raise StorageUnavailable(
+                f"cannot open {redacted(url)}: {problems[0]}", field="url", value=redacted(url)
+            )
         return app
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:

@@ -564,3 +564,48 @@ def _sqlite_busy(error: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+# the columns of eventsourcing's events and snapshots tables that q2c reads and writes
+_STORED_EVENT_COLUMNS = ("originator_id", "originator_version", "topic", "state")
+
+
+def foreign_table(recorder: object) -> str | None:
+    """What is wrong with a recorder's table when another program made it under the same name
+    (a database of another service): the table's name and the columns it lacks, or None when
+    it has q2c's columns, does not exist, or the recorder keeps no table (in memory). A table
+    made ``IF NOT EXISTS`` stays as it was found, and every command and query on it then failed
+    with "no such column", read as the store being out of reach."""
+    from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+    table = getattr(recorder, "events_table_name", None)
+    if not isinstance(table, str):
+        return None
+    columns: set[str]
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        with recorder.datastore.transaction(commit=False) as c:
+            cursor = c.sqlite_cursor
+            cursor.row_factory = None
+            cursor.execute("SELECT name FROM pragma_table_info(?)", (table,))
+            columns = {str(row[0]) for row in cursor.fetchall()}
+    else:
+        try:
+            from eventsourcing.postgres import PostgresAggregateRecorder
+        except ImportError:  # (no PostgreSQL driver: not a PostgreSQL recorder)
+            return None
+        if not isinstance(recorder, PostgresAggregateRecorder):
+            return None
+        with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                "SELECT column_name AS name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s",
+                (recorder.datastore.schema or "public", table),
+            )
+            columns = {str(row["name"]) for row in curs.fetchall()}
+    missing = [name for name in _STORED_EVENT_COLUMNS if name not in columns]
+    if not columns or not missing:
+        return None
+    return (
+        f"its table {table} is not q2c's (it has no column {', '.join(missing)}): a database "
+        "another program keeps? Give q2c a database (or ?schema=) of its own"
+    )
