@@ -101,6 +101,8 @@ def env_for_url(url: str) -> dict[str, str]:
         query = _parameters(url, parsed.query, SQLITE_PARAMETERS)
         if "lock_timeout" in query:
             env["SQLITE_LOCK_TIMEOUT"] = _whole_seconds(query["lock_timeout"], "lock_timeout", url)
+        else:
+            _check_environment_seconds("SQLITE_LOCK_TIMEOUT")
         return env
     if parsed.scheme in ("postgresql", "postgres"):
         # (before the parts are read: such a password ends the host part for the parser)
@@ -167,6 +169,8 @@ def env_for_url(url: str) -> dict[str, str]:
             env["POSTGRES_CONNECT_TIMEOUT"] = _whole_seconds(
                 query["connect_timeout"], "connect_timeout", url
             )
+        else:
+            _check_environment_seconds("POSTGRES_CONNECT_TIMEOUT")
         return env
     raise InvalidValue(
         "must start with memory:, sqlite:/// or postgresql://", field="url", value=redacted(url)
@@ -234,6 +238,20 @@ def _whole_seconds(given: str, parameter: str, url: str) -> str:
             value=redacted(url),
         )
     return str(int(given))
+
+
+def _check_environment_seconds(name: str) -> None:
+    """The environment's wait (``name``: POSTGRES_CONNECT_TIMEOUT, SQLITE_LOCK_TIMEOUT), when
+    set and not empty, held to the URL parameter's rule (``_whole_seconds``), or InvalidValue
+    naming the variable: "soon" failed opening with a bare ValueError, 0 as a server that did
+    not answer in 0.00 s."""
+    given = os.environ.get(name, "").strip()
+    if given and (not (given.isascii() and given.isdigit()) or not 1 <= int(given) <= LONGEST_WAIT):
+        raise InvalidValue(
+            f"must be a whole number of seconds from 1 to {LONGEST_WAIT}, not {given!r}",
+            field=name,
+            value=given,
+        )
 
 
 # seconds to wait for a PostgreSQL server before giving up (``?connect_timeout=`` in a URL)
