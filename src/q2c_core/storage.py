@@ -89,6 +89,18 @@ def env_for_url(url: str) -> dict[str, str]:
                 "a SQLite URL is sqlite:///path/to/file.db", field="url", value=redacted(url)
             )
         path = unquote(url[len("sqlite:///") :].split("?", 1)[0])
+        # (a URL read from a file with its line's end: another, new and empty store beside
+        # the real one, in a file whose name ends so)
+        spaced = any(part != part.strip() for part in path.split("/"))
+        if spaced or any(ord(c) < 32 or ord(c) == 127 for c in path):
+            raise InvalidValue(
+                f"the file's path {path!r} has a name beginning or ending with a space, or "
+                "holds a line break, a tab or another control character (a URL copied with "
+                "its line's end?): "
+                "SQLite would open another, new file of that name",
+                field="url",
+                value=redacted(url),
+            )
         if path in ("", ":memory:"):
             env = {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
