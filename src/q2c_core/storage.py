@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import ParseResult, parse_qsl, unquote, unquote_plus, urlparse
+from urllib.parse import ParseResult, parse_qsl, quote, unquote, unquote_plus, urlparse
 from uuid import uuid4
 
 from q2c_core.domain.errors import InvalidValue, StorageUnavailable
@@ -140,7 +140,7 @@ def env_for_url(url: str) -> dict[str, str]:
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             "POSTGRES_DBNAME": unquote(dbname),
-            "POSTGRES_HOST": parsed.hostname or "127.0.0.1",
+            "POSTGRES_HOST": _host(parsed),
             "POSTGRES_PORT": str(port or 5432),
             "POSTGRES_USER": unquote(parsed.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
@@ -187,6 +187,17 @@ def env_for_url(url: str) -> dict[str, str]:
     raise InvalidValue(
         "must start with memory:, sqlite:/// or postgresql://", field="url", value=redacted(url)
     )
+
+
+def _host(parsed: ParseResult) -> str:
+    """The server a PostgreSQL URL names: its host (127.0.0.1 when none), or the folder of a
+    Unix-domain socket written percent-encoded as libpq and psql take it
+    (``postgresql://user@%2Fvar%2Frun%2Fpostgresql/db``), which a parser reads as a host name
+    (and lower-cases)."""
+    typed = parsed.netloc.rpartition("@")[2]
+    if typed.lower().startswith("%2f"):
+        return unquote(re.sub(r":[0-9]*$", "", typed))
+    return parsed.hostname or "127.0.0.1"
 
 
 def _parsed(url: str) -> ParseResult:
@@ -385,7 +396,10 @@ def url_of(env: Callable[[str], str | None]) -> str:
     if module.endswith(".postgres"):
         user = env("POSTGRES_USER") or "postgres"
         host = env("POSTGRES_HOST") or "127.0.0.1"
-        host = f"[{host}]" if ":" in host else host
+        if host.startswith("/"):  # (a Unix-domain socket's folder, as a URL writes it)
+            host = quote(host, safe="")
+        elif ":" in host:
+            host = f"[{host}]"
         schema = env("POSTGRES_SCHEMA")
         url = f"postgresql://{user}@{host}:{env('POSTGRES_PORT') or 5432}/"
         return url + (env("POSTGRES_DBNAME") or "") + (f"?schema={schema}" if schema else "")
