@@ -1,10 +1,14 @@
 """A SQLite URL naming a path q2c cannot open says what is wrong with the path: a folder that
-does not exist, or a folder where the file should be. Before, both were SQLite's bare "unable to
-open database file", and the operator had to guess which part of the path was at fault."""
+does not exist, a folder where the file should be, a file or a folder this process may not
+write. Before, each was SQLite's bare "unable to open database file", and the operator had to
+guess which part of the path was at fault."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +41,40 @@ def test_a_file_where_a_folder_should_be_is_named(tmp_path: Path) -> None:
     assert f"{tmp_path / 'billing'} is a file, not a folder" in str(refused.value)
     with pytest.raises(StorageUnavailable, match="is a file, not a folder"):
         QuoteToCash.open(f"sqlite:///{tmp_path / 'billing' / '2026' / 'q2c.db'}")
+
+
+@contextlib.contextmanager
+def immutable(*paths: Path) -> Iterator[None]:
+    """Files and folders no process may write, root's too (``chattr +i``), for the block."""
+    made: list[Path] = []
+    try:
+        for path in paths:
+            if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode:
+                pytest.skip("chattr +i is not available here")
+            made.append(path)
+        yield
+    finally:
+        for path in made:
+            subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+
+
+def test_a_file_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    books = tmp_path / "q2c.db"
+    app = QuoteToCash.open(f"sqlite:///{books}")
+    app.register_customer("Acme", "EUR", account_manager="ann", actor="ops")
+    app.close()
+    if shutil.which("chattr") is None:
+        pytest.skip("no chattr on this machine")
+    with immutable(books, tmp_path), pytest.raises(StorageUnavailable) as refused:
+        QuoteToCash.open(f"sqlite:///{books}")
+    assert f"{books} cannot be read and written by this process" in str(refused.value)
+
+
+def test_a_folder_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    folder = tmp_path / "books"
+    folder.mkdir()
+    if shutil.which("chattr") is None:
+        pytest.skip("no chattr on this machine")
+    with immutable(folder), pytest.raises(StorageUnavailable) as refused:
+        QuoteToCash.open(f"sqlite:///{folder / 'q2c.db'}")
+    assert f"the folder {folder} cannot be written by this process" in str(refused.value)

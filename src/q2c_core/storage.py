@@ -452,8 +452,9 @@ def opening(url: str) -> Iterator[None]:
 
 def _sqlite_path_problem(url: str) -> str:
     """What is wrong with the path of a SQLite URL that could not be opened, as ``" (...)"``:
-    its file a folder, a folder on its way missing or a file; else "" (SQLite says only
-    "unable to open database file", whatever part of the path is at fault)."""
+    its file a folder, a folder on its way missing or a file, the file or its folder not
+    writable by this process; else "" (SQLite says only "unable to open database file",
+    whatever part of the path is at fault)."""
     if not url.startswith("sqlite:///"):
         return ""
     name = unquote(url[len("sqlite:///") :].split("?", 1)[0])
@@ -472,6 +473,13 @@ def _sqlite_path_problem(url: str) -> str:
         return f" ({folder} is a file, not a folder)"
     if missing is not None:
         return f" (the folder {missing} does not exist: create it first)"
+    if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
+        return f" ({path} cannot be read and written by this process: check its permissions)"
+    if folder and not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f" (the folder {folder} cannot be written by this process: SQLite makes the file, "
+            "and keeps its -wal and -shm files, beside it)"
+        )
     return ""
 
 
