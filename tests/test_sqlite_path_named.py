@@ -78,3 +78,17 @@ def test_a_folder_that_cannot_be_written_is_named(tmp_path: Path) -> None:
     with immutable(folder), pytest.raises(StorageUnavailable) as refused:
         QuoteToCash.open(f"sqlite:///{folder / 'q2c.db'}")
     assert f"the folder {folder} cannot be written by this process" in str(refused.value)
+
+
+def test_a_tilde_for_the_home_folder_is_pointed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sqlite:///~/q2c.db is a folder named ~ under the current one, which SQLite does not make
+    (nor does a URL expand it, as a shell would)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", "/home/ann")
+    with pytest.raises(StorageUnavailable) as refused:
+        QuoteToCash.open("sqlite:///~/q2c.db")
+    assert "a URL's ~ is not your home folder" in str(refused.value)
+    assert "sqlite:////home/ann/q2c.db" in str(refused.value)
+    assert list(tmp_path.iterdir()) == []

@@ -471,6 +471,11 @@ def _sqlite_path_problem(url: str) -> str:
             break
     if folder and os.path.exists(folder) and not os.path.isdir(folder):
         return f" ({folder} is a file, not a folder)"
+    if missing is not None and name.startswith("~"):
+        return (
+            f" (the folder {missing} does not exist: a URL's ~ is not your home folder, "
+            f"write it out: sqlite:///{os.path.expanduser(name)})"
+        )
     if missing is not None:
         return f" (the folder {missing} does not exist: create it first)"
     if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
