@@ -51,7 +51,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import TopicError, retry
 
 from q2c_core.domain.contract import Contract
-from q2c_core.domain.errors import Q2CError
+from q2c_core.domain.errors import InvalidValue, Q2CError
 from q2c_core.domain.invoice import Invoice
 from q2c_core.domain.money import Money
 from q2c_core.domain.payment import Payment
@@ -164,6 +164,10 @@ def verify_snapshots(
     ``page_size`` aggregates are read at a time; ``progress(checked, total)`` is called after
     each page with the snapshots checked so far and the number stored (the number checked so
     far when the store cannot count them). A store without snapshots checks none."""
+    if type(page_size) is not int:  # (a bool, "10" or 10.0: a bare TypeError further on)
+        raise InvalidValue(
+            "must be a whole number of aggregates", field="page_size", value=page_size
+        )
     if app.snapshots is None:
         return SnapshotCheck(0, ())
     recorder = app.snapshots.recorder

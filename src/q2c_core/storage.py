@@ -101,7 +101,15 @@ def env_for_url(url: str) -> dict[str, str]:
                 field="url",
                 value=redacted(url),
             )
-        if path in ("", ":memory:"):
+        if not path:
+            # (an empty setting: the store would live in memory and its events go at exit)
+            raise InvalidValue(
+                "names no file: give sqlite:///path/to/file.db (or memory: for a store whose "
+                "events go when the process ends)",
+                field="url",
+                value=redacted(url),
+            )
+        if path == ":memory:":
             env = {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": f"file:q2c-{uuid4().hex}?mode=memory&cache=shared",
