@@ -17,7 +17,7 @@ from uuid import UUID
 import pytest
 from conftest import rewrite_stored_event
 from eventsourcing.domain import Aggregate
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_contract_billing import contract, customer, eur, sub
 
@@ -401,6 +401,24 @@ def _signed(app: QuoteToCash, settings_: dict[str, Any]) -> UUID:
         max_size=5,
     ),
     asked=st.lists(st.integers(0, 300), min_size=1, max_size=3),
+)
+# S1 re-priced from 2 January 2025 (recorded 1 October), then moved to MC-2 that day: for
+# 1 January the move must not bring the re-price along (it had not taken effect on MC-1)
+@example(
+    auto_renew=True,
+    frequency=BillingFrequency.MONTHLY,
+    timing=BillingTiming.IN_ADVANCE,
+    steps=[("reprice", 0, 93), ("move", 0, 0)],
+    asked=[92],
+)
+# S1's removal from 1 December recorded on 1 October, then S1 moved on 2 October: for
+# 1 November its end had not taken effect on MC-2 either
+@example(
+    auto_renew=False,
+    frequency=BillingFrequency.MONTHLY,
+    timing=BillingTiming.IN_ADVANCE,
+    steps=[("remove", 0, 61), ("move", 1, 0)],
+    asked=[31],
 )
 def test_the_answer_for_a_past_day_is_the_answer_given_on_that_day(
     auto_renew: bool,

@@ -24,6 +24,7 @@ lines of its invoice beside it, so one document names every day it reverses.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import gc
 import heapq
@@ -459,6 +460,96 @@ def move_sub_contract(
     )
 
 
+def _replayed(events: Sequence[Any]) -> Contract | None:
+    """The contract its events make, all of them counted (as recorded)."""
+    contract: Any = None
+    for e in events:
+        contract = e.mutate(contract)
+    return contract if isinstance(contract, Contract) else None
+
+
+class _HistoriesAsOf:
+    """The events of contracts read for a past day (``_contracts_as_they_stood``), with each
+    sub-contract moved in dated by that day read as its source contract held it on the day.
+
+    A move carries the sub-contract as its source holds it when the move is recorded: with a
+    re-price or a removal recorded there before, though dated after the day asked. On the
+    source such a change is left out for that day (``Contract.as_it_stood_on``); the move's
+    ``SubContractReassignedHere`` would bring it in on the target, which cannot tell it from a
+    price step agreed at signing. So each such event is read as the move would have been
+    recorded had the source held only what it held on the day (``Contract.moved_in_as_held``):
+    the source's events before the move, as they stood on the day (along a chain of moves,
+    each read so in turn). Events whose move carried nothing left out are kept as recorded,
+    and so are those whose source half is not found (a history recorded otherwise).
+    """
+
+    def __init__(self, readers: _Readers, found: dict[UUID, list[Any]], day: date) -> None:
+        self._readers, self._found, self._day = readers, found, day
+        self._sources: dict[UUID, list[Any]] = {}  # (decoded events of move sources)
+
+    def events(self, contract_id: UUID) -> list[Any]:
+        """The contract's events in version order, its moves in read as known on the day."""
+        return self._as_known(contract_id, self._decoded(contract_id))
+
+    def _decoded(self, contract_id: UUID) -> list[Any]:
+        rows = self._found.get(contract_id)
+        if rows is None:  # (a source outside the batch read)
+            rows = self._readers.events.events_of([contract_id]).get(contract_id, [])
+        return [self._readers.decode((0, *row), _as_notification)[0] for row in rows]
+
+    def _source(self, contract_id: UUID) -> list[Any]:
+        if contract_id not in self._sources:
+            self._sources[contract_id] = self._decoded(contract_id)
+        return self._sources[contract_id]
+
+    def _as_known(self, contract_id: UUID, events: list[Any]) -> list[Any]:
+        result = list(events)
+        for at, e in enumerate(events):
+            if (
+                type(e).__name__ == "SubContractReassignedHere"
+                and e.sub_contract.effective_from <= self._day
+            ):
+                result[at] = self._moved_in(contract_id, events[:at], e)
+        return result
+
+    def _moved_in(self, target_id: UUID, before: list[Any], moved_in: Any) -> Any:
+        """``moved_in`` (a ``SubContractReassignedHere`` of ``target_id``, after ``before``)
+        as the move would have been recorded with its source as it stood on the day."""
+        source_id = moved_in.from_contract_id
+        sub_id = getattr(moved_in, "from_sub_id", None) or moved_in.sub_contract.sub_id
+        source = self._source(source_id)
+        # the move's other half: the one move away of that sub-contract to this contract
+        # recorded with it (once moved away an id moves no more, but one moved on its first
+        # day is deleted there, and its id may be used again: the last recorded by then)
+        away = [
+            at
+            for at, e in enumerate(source)
+            if type(e).__name__ == "SubContractReassignedAway"
+            and e.sub_id == sub_id
+            and e.to_contract_id == target_id
+            and e.timestamp <= moved_in.timestamp
+        ]
+        if not away:
+            return moved_in
+        recorded = source[: away[-1]]
+        stood = Contract.as_it_stood_on(self._as_known(source_id, recorded), self._day)
+        held = stood.sub_contracts.get(sub_id) if stood is not None else None
+        as_recorded = _replayed(recorded)
+        carried = as_recorded.sub_contracts.get(sub_id) if as_recorded is not None else None
+        if held is None or carried is None:
+            return moved_in
+        if (held.prices, held.effective_to) == (carried.prices, carried.effective_to):
+            return moved_in  # (nothing the move carried was left out on the day)
+        target = _replayed(before)
+        if target is None:
+            return moved_in
+        read = copy.copy(moved_in)  # (a copy for reading, never saved)
+        object.__setattr__(
+            read, "sub_contract", target.moved_in_as_held(moved_in.sub_contract, held)
+        )
+        return read
+
+
 class ContractBilling(BaseApp):
     """Commands and queries of maintenance contracts and their billing run."""
 
@@ -883,16 +974,15 @@ class ContractBilling(BaseApp):
         """Every contract signed by ``day``, as it stood that day (``Contract.as_it_stood_on``),
         in signing order, 5,000 at a time: each replayed from all its events (a snapshot holds
         what was recorded after ``day`` too), read in one query per batch as ``_get_many``
-        reads them. Copies for reading, never saved."""
+        reads them; a sub-contract moved in read as its source contract held it on ``day``
+        (``_HistoriesAsOf``). Copies for reading, never saved."""
         signed = self._signed_contracts()
         readers = self._readers(trusted=True)
         for k in range(0, len(signed), 5000):
             ids = [c for _, c in signed[k : k + 5000]]
-            found = readers.events.events_of(ids)
+            histories = _HistoriesAsOf(readers, readers.events.events_of(ids), day)
             for contract_id in ids:
-                rows = found.get(contract_id, ())
-                events = (readers.decode((0, *row), _as_notification)[0] for row in rows)
-                contract = Contract.as_it_stood_on(events, day)
+                contract = Contract.as_it_stood_on(histories.events(contract_id), day)
                 if contract is not None:
                     yield contract
 

@@ -1522,6 +1522,31 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         sub_contract, uplifted = self._priced_for_renewals(sub_contract)
         self._reassigned_here(sub_contract, from_contract_id, actor, uplifted, from_sub_id)
 
+    def moved_in_as_held(self, moved: SubContract, held: SubContract) -> SubContract:
+        """The sub-contract ``moved`` in (as its ``SubContractReassignedHere`` carries it) as
+        the move would have carried it had its source contract held it as ``held``: its price
+        on the move day, its later price points and its end are ``held``'s, and it is priced
+        for this contract's renewals as ``reassign_here`` prices it (this contract as it stood
+        when the move was recorded). The as-of reading (``contracts_expiring_within``) gives a
+        moved-in sub-contract what its source held for it on the day asked, so a re-price or
+        removal dated after that day, recorded on the source before the move, is left out on
+        both contracts alike. ``moved`` itself when ``held`` cannot have moved that day (no
+        longer covered on it)."""
+        day = moved.effective_from
+        if held.effective_to is not None and held.effective_to <= day:
+            return moved
+        sub = attrs.evolve(
+            moved,
+            effective_to=held.effective_to,
+            prices=(
+                PricePoint(day, held.price_on(day)),
+                *(p for p in held.prices if p.effective > day),
+            ),
+        )
+        if self.renewed_on is None or self.renewal_uplifts is None:
+            return sub  # (renewals not known: priced as carried)
+        return self._priced_for_renewals(sub)[0]
+
     @event("SubContractReassignedHere")
     def _reassigned_here(
         self,
