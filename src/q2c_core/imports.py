@@ -2742,8 +2742,9 @@ def _check_sub_id_as_written(
 
 def _number_key(number: str) -> str:
     """A contract number as people mistype it: case, spaces and punctuation aside (``mc-1``,
-    ``MC 1`` and ``MC1`` are ``MC-1``)."""
-    return "".join(c for c in number.casefold() if c.isalnum())
+    ``MC 1`` and ``MC1`` are ``MC-1``), read first as ``sign_contract`` reads it
+    (``person_key``: full-width ``ＭＣ-1`` and invisible characters are ``MC-1`` too)."""
+    return "".join(c for c in person_key(number) if c.isalnum())
 
 
 def _check_accounts(by_account: Mapping[str, UUID], customers: Mapping[UUID, Customer]) -> None:

@@ -1,0 +1,59 @@
+"""A CRM export's contract number is read as sign_contract reads it.
+
+Acme's maintenance contract MC-1 came in from the CRM. A later export written by another tool
+gave the number in full-width characters (``ＭＣ-1``, as some Asian keyboard layouts type it):
+every invoice, report and export prints it as MC-1, and sign_contract refuses it as Acme's
+contract signed first. The import signed it as a second contract of Acme's, billed beside the
+first. It is refused now, naming the row and the contract column, nothing recorded; so is a
+sub-contract id typed so.
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_import_contract_terms import HEADER, MC1, crm, imported
+
+from q2c_core import QuoteToCash
+from q2c_core.domain.import_batch import ImportRejected
+
+
+@pytest.mark.parametrize("number", ["ＭＣ-1", "ＭＣ－１", "mc-１"])
+def test_a_number_in_full_width_characters_is_not_a_second_contract(
+    app: QuoteToCash, number: str
+) -> None:
+    acme = imported(app)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as caught:
+        crm(app).import_bytes(
+            (HEADER + MC1.replace("MC-1", number)).encode(), "crm2.csv", actor="crm"
+        )
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (2, "contract")
+    assert "'MC-1'" in problem.rule
+    assert len(app.customer(acme).contract_ids) == 1
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_sub_contract_id_in_full_width_characters_is_not_a_second_one(
+    app: QuoteToCash,
+) -> None:
+    acme = imported(app)
+    (contract_id,) = app.customer(acme).contract_ids
+    row = MC1.replace(";ERP;ERP;", ";ＥＲＰ;ERP;").replace(";licence;;;", ";licence;2024-03-01;;")
+    with pytest.raises(ImportRejected) as caught:
+        crm(app).import_bytes((HEADER + MC1 + row).encode(), "crm2.csv", actor="crm")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (3, "sub_id")
+    assert set(app.contract(contract_id).sub_contracts) == {"ERP"}
+
+
+def test_the_export_accepted_before_is_still_recorded_once(app: QuoteToCash) -> None:
+    """Read as person_key reads it, MC-1 as recorded is still MC-1: a later export giving it
+    as the CRM always did (another file) skips it, recording nothing."""
+    acme = imported(app)
+    before = app.recorder.max_notification_id()
+    report = crm(app).import_bytes((HEADER + MC1 + "\n").encode(), "crm2.csv", actor="crm")
+    assert (report.recorded, report.skipped) == (0, 1)
+    assert len(app.customer(acme).contract_ids) == 1
+    # (only the batch that says the file was read)
+    assert app.recorder.max_notification_id() == before + 1
