@@ -5,7 +5,8 @@ gave the number in full-width characters (``ＭＣ-1``, as some Asian keyboard l
 every invoice, report and export prints it as MC-1, and sign_contract refuses it as Acme's
 contract signed first. The import signed it as a second contract of Acme's, billed beside the
 first. It is refused now, naming the row and the contract column, nothing recorded; so is a
-sub-contract id typed so.
+sub-contract id typed so. A number the contract rule refuses (a zero-width space only) is named
+by the file's column, ``contract``, as the import's other problems of the number are.
 """
 
 from __future__ import annotations
@@ -45,6 +46,21 @@ def test_a_sub_contract_id_in_full_width_characters_is_not_a_second_one(
     (problem,) = caught.value.problems
     assert (problem.line, problem.field) == (3, "sub_id")
     assert set(app.contract(contract_id).sub_contracts) == {"ERP"}
+
+
+def test_a_number_showing_nothing_is_refused_naming_the_contract_column(
+    app: QuoteToCash,
+) -> None:
+    acme = imported(app)
+    before = app.recorder.max_notification_id()
+    row = MC1.replace("MC-1", "\u200b")
+    with pytest.raises(ImportRejected) as caught:
+        crm(app).import_bytes((HEADER + row).encode(), "crm2.csv", actor="crm")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (2, "contract")
+    assert "invisible" in problem.rule
+    assert len(app.customer(acme).contract_ids) == 1
+    assert app.recorder.max_notification_id() == before
 
 
 def test_the_export_accepted_before_is_still_recorded_once(app: QuoteToCash) -> None:

@@ -1108,23 +1108,30 @@ class ImportCommands(BaseApp):
             if row.activated_on is not None and contract.status is ContractStatus.SIGNED:
                 contract.activate(row.activated_on, actor)
             return contract, False
-        contract = Contract(
-            customer_id=customer.id,
-            number=row.number.strip(),
-            currency=row.currency or customer.currency,
-            term=term,
-            frequency=row.frequency,
-            signed_on=row.signed_on,
-            actor=actor,
-            timing=row.timing,
-            alignment=row.alignment,
-            day_count=row.day_count,
-            auto_renew=row.auto_renew,
-            account_manager=customer.manager_on(row.signed_on, "signed_on"),
-            tax_rate=customer.tax_rate_on(row.signed_on, "signed_on"),
-            payment_terms_days=customer.payment_terms_on(row.signed_on, "signed_on"),
-            renewal_uplift_percent=row.renewal_uplift_percent,
-        )
+        try:
+            contract = Contract(
+                customer_id=customer.id,
+                number=row.number.strip(),
+                currency=row.currency or customer.currency,
+                term=term,
+                frequency=row.frequency,
+                signed_on=row.signed_on,
+                actor=actor,
+                timing=row.timing,
+                alignment=row.alignment,
+                day_count=row.day_count,
+                auto_renew=row.auto_renew,
+                account_manager=customer.manager_on(row.signed_on, "signed_on"),
+                tax_rate=customer.tax_rate_on(row.signed_on, "signed_on"),
+                payment_terms_days=customer.payment_terms_on(row.signed_on, "signed_on"),
+                renewal_uplift_percent=row.renewal_uplift_percent,
+            )
+        except InvalidValue as e:
+            if e.field != "number":
+                raise
+            # the number's own rule (one line of visible text), named by the file's column,
+            # as the import's other problems of the number are
+            raise InvalidValue(e.rule, field="contract", value=e.value) from None
         # (and the customer's changes over its term, as ``sign_contract``)
         contract.follow_customer(actor, customer)
         if row.activated_on is not None and contract.status is ContractStatus.SIGNED:
