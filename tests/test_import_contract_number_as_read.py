@@ -11,7 +11,10 @@ by the file's column, ``contract``, as the import's other problems of the number
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from conftest import rewrite_stored_event
 from test_import_contract_terms import HEADER, MC1, crm, imported
 
 from q2c_core import QuoteToCash
@@ -73,3 +76,34 @@ def test_the_export_accepted_before_is_still_recorded_once(app: QuoteToCash) -> 
     assert len(app.customer(acme).contract_ids) == 1
     # (only the batch that says the file was read)
     assert app.recorder.max_notification_id() == before + 1
+
+
+@pytest.mark.parametrize("number", ["MC\t1", "ＭＣ-1"])
+def test_a_contract_numbered_before_the_rules_is_found_again_as_recorded(
+    tmp_path: Path, number: str
+) -> None:
+    """MC-1 was signed from a CRM export before numbers were one line of visible text read as
+    sign_contract reads them (with a tab from a spreadsheet, or in full-width characters): the
+    CRM's next export, giving it as it always did with one sub-contract more, is that contract
+    (its new sub-contract added, its old one skipped), not a new one refused by today's rules,
+    and the export sent again records nothing."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    app = QuoteToCash.open(url)
+    acme = imported(app)
+    app.close()
+    rewrite_stored_event(
+        tmp_path / "old.db", "Contract.ContractSigned", lambda e: e.update(number=number)
+    )
+    app = QuoteToCash.open(url)
+    (contract_id,) = app.customer(acme).contract_ids
+    assert app.contract(contract_id).number == number
+    site = MC1.replace(";ERP;ERP;licence;;;", ";SITE;Site B;site;2024-03-01;;")
+    text = (HEADER + MC1 + site).replace("MC-1", number).encode()
+    report = crm(app).import_bytes(text, "crm2.csv", actor="crm")
+    assert (report.recorded, report.skipped) == (1, 1)
+    assert app.customer(acme).contract_ids == [contract_id]
+    assert set(app.contract(contract_id).sub_contracts) == {"ERP", "SITE"}
+    before = app.recorder.max_notification_id()
+    again = crm(app).import_bytes(text, "crm2 (1).csv", actor="crm")
+    assert again.already_imported and app.recorder.max_notification_id() == before
+    app.close()
