@@ -6,7 +6,8 @@ every invoice, report and export prints it as MC-1, and sign_contract refuses it
 contract signed first. The import signed it as a second contract of Acme's, billed beside the
 first. It is refused now, naming the row and the contract column, nothing recorded; so is a
 sub-contract id typed so. A number the contract rule refuses (a zero-width space only) is named
-by the file's column, ``contract``, as the import's other problems of the number are.
+by the file's column, ``contract``, as the import's other problems of the number are; so is a
+term the contract refuses (``term_end``) and an uplift (``renewal_uplift``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,42 @@ def test_a_number_showing_nothing_is_refused_naming_the_contract_column(
     assert "invisible" in problem.rule
     assert len(app.customer(acme).contract_ids) == 1
     assert app.recorder.max_notification_id() == before
+
+
+@pytest.mark.parametrize(
+    ("column", "row"),
+    [
+        # the term's last day before its first: no term at all
+        ("term_end", MC1.replace("MC-1", "MC-2").replace("2024-12-31", "2023-12-30")),
+        ("term_end", MC1.replace("MC-1", "MC-2").replace("2024-12-31", "2023-12-31")),
+    ],
+    ids=["ends before it starts", "ends the day before it starts"],
+)
+def test_a_new_contract_s_term_refused_names_the_file_s_column(
+    app: QuoteToCash, column: str, row: str
+) -> None:
+    """The contract's rules name its ``term`` (or a ``period``); the file gives term_start
+    and term_end, and the one to correct is the end the CRM wrote."""
+    acme = imported(app)
+    with pytest.raises(ImportRejected) as caught:
+        crm(app).import_bytes((HEADER + row).encode(), "crm2.csv", actor="crm")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (2, column)
+    assert len(app.customer(acme).contract_ids) == 1
+
+
+def test_an_uplift_cutting_prices_below_zero_names_the_renewal_uplift_column(
+    app: QuoteToCash,
+) -> None:
+    acme = imported(app)
+    text = "contract_number;customer;term_start;term_end;frequency;auto_renew;renewal_uplift\n"
+    text += "MC-2;Acme GmbH;2024-01-01;2024-12-31;monthly;yes;-150 %\n"
+    with pytest.raises(ImportRejected) as caught:
+        crm(app).import_bytes(text.encode(), "crm2.csv", actor="crm")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (2, "renewal_uplift")
+    assert "below zero" in problem.rule
+    assert len(app.customer(acme).contract_ids) == 1
 
 
 def test_the_export_accepted_before_is_still_recorded_once(app: QuoteToCash) -> None:

@@ -825,9 +825,12 @@ class ImportCommands(BaseApp):
                     contract = contracts.get(key)
                     if contract is None:
                         batch_contracts = {**left, **{c.id: c for c in contracts.values()}}
-                        contract, new = self._contract_for(
-                            customer, row, actor, batch_contracts, imported_on
-                        )
+                        try:
+                            contract, new = self._contract_for(
+                                customer, row, actor, batch_contracts, imported_on
+                            )
+                        except InvalidValue as e:
+                            raise _in_column(e) from None
                         contracts[key] = contract
                         first_row[key] = row
                         if new:
@@ -1108,30 +1111,23 @@ class ImportCommands(BaseApp):
             if row.activated_on is not None and contract.status is ContractStatus.SIGNED:
                 contract.activate(row.activated_on, actor)
             return contract, False
-        try:
-            contract = Contract(
-                customer_id=customer.id,
-                number=row.number.strip(),
-                currency=row.currency or customer.currency,
-                term=term,
-                frequency=row.frequency,
-                signed_on=row.signed_on,
-                actor=actor,
-                timing=row.timing,
-                alignment=row.alignment,
-                day_count=row.day_count,
-                auto_renew=row.auto_renew,
-                account_manager=customer.manager_on(row.signed_on, "signed_on"),
-                tax_rate=customer.tax_rate_on(row.signed_on, "signed_on"),
-                payment_terms_days=customer.payment_terms_on(row.signed_on, "signed_on"),
-                renewal_uplift_percent=row.renewal_uplift_percent,
-            )
-        except InvalidValue as e:
-            if e.field != "number":
-                raise
-            # the number's own rule (one line of visible text), named by the file's column,
-            # as the import's other problems of the number are
-            raise InvalidValue(e.rule, field="contract", value=e.value) from None
+        contract = Contract(
+            customer_id=customer.id,
+            number=row.number.strip(),
+            currency=row.currency or customer.currency,
+            term=term,
+            frequency=row.frequency,
+            signed_on=row.signed_on,
+            actor=actor,
+            timing=row.timing,
+            alignment=row.alignment,
+            day_count=row.day_count,
+            auto_renew=row.auto_renew,
+            account_manager=customer.manager_on(row.signed_on, "signed_on"),
+            tax_rate=customer.tax_rate_on(row.signed_on, "signed_on"),
+            payment_terms_days=customer.payment_terms_on(row.signed_on, "signed_on"),
+            renewal_uplift_percent=row.renewal_uplift_percent,
+        )
         # (and the customer's changes over its term, as ``sign_contract``)
         contract.follow_customer(actor, customer)
         if row.activated_on is not None and contract.status is ContractStatus.SIGNED:
@@ -2745,6 +2741,26 @@ def _check_sub_id_as_written(
             aggregate_id=contract.id,
             value=sub_id,
         )
+
+
+# the file's column of each fact of a new contract the contract's own rules name otherwise
+_CONTRACT_COLUMNS = {
+    "number": "contract",
+    "period": "term_end",
+    "term": "term_end",
+    "renewal_uplift_percent": "renewal_uplift",
+}
+
+
+def _in_column(error: InvalidValue) -> InvalidValue:
+    """A contract's refusal of a row's fact named by the file's column holding it (its
+    number's rule names ``contract``, its term's ``term_end``): the file has no column
+    ``number`` or ``term``, and the row's other problems name its columns."""
+    column = _CONTRACT_COLUMNS.get(error.field)
+    if column is not None:
+        error.field = column
+        error.args = (error._message(),)
+    return error
 
 
 def _number_key(number: str) -> str:
