@@ -934,7 +934,8 @@ class ImportCommands(BaseApp):
                             contract.remove_sub_contract(sub.sub_id, sub.effective_to, actor)
                         recorded += 0 if moved else 1
                 except Q2CError as e:
-                    found.append(_problem(row.line, e))
+                    held = [*left.values(), *contracts.values()]
+                    found.append(_problem(row.line, _contract_named(e, held)))
             batch = _close_batch(
                 source,
                 found,
@@ -2761,6 +2762,24 @@ def _in_column(error: InvalidValue) -> InvalidValue:
         error.field = column
         error.args = (error._message(),)
     return error
+
+
+def _contract_named(error: Q2CError, loaded: Iterable[Contract]) -> Q2CError:
+    """A contract's refusal for its status (``cannot add a sub-contract when terminated``)
+    named by the contract column and the contract's number, not ``status``: a CRM export has
+    a column of that name (active or empty) the row may not even fill, and the contract
+    refusing may be another than the row's (the one a sub-contract moves away from)."""
+    if not isinstance(error, InvalidTransition) or error.field != "status":
+        return error
+    number = next((c.number for c in loaded if c.id == error.aggregate_id), None)
+    if number is None:
+        return error
+    return InvalidTransition(
+        f"contract {number}: {error.rule}",
+        field="contract",
+        aggregate_id=error.aggregate_id,
+        value=number,
+    )
 
 
 def _number_key(number: str) -> str:
