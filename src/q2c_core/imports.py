@@ -1211,7 +1211,7 @@ class ImportCommands(BaseApp):
         """
         self._check_kind(source, ImportKind.BANK_STATEMENT)
         read_problems = list(problems)
-        by_account = {k.replace(" ", "").upper(): v for k, v in (accounts or {}).items()}
+        by_account = _payer_accounts(accounts or {})
 
         def step() -> tuple[ImportReport, list[Aggregate]]:
             batch = self.import_batch(source.file_sha256)
@@ -1937,7 +1937,7 @@ class ImportCommands(BaseApp):
     def _customer_of_debtor(
         credit: StatementCredit, by_account: Mapping[str, UUID], customers: list[Customer]
     ) -> UUID | None:
-        account = credit.debtor_account.replace(" ", "").upper()
+        account = _payer_account_key(credit.debtor_account)
         if account and account in by_account:
             return by_account[account]
         name = person_key(credit.debtor_name)
@@ -2787,6 +2787,32 @@ def _number_key(number: str) -> str:
     ``MC 1`` and ``MC1`` are ``MC-1``), read first as ``sign_contract`` reads it
     (``person_key``: full-width ``ＭＣ-1`` and invisible characters are ``MC-1`` too)."""
     return "".join(c for c in person_key(number) if c.isalnum())
+
+
+def _payer_account_key(account: str) -> str:
+    """A payer's IBAN as the map of payers' accounts and a statement are matched: every kind
+    of space and invisible character out, full-width characters plain, in capitals (as
+    ``normal_vat_id`` reads a VAT id). ``DE89 3704 0044 0532 0130 00`` copied from a web page
+    with no-break spaces, or pasted from a chat with a zero-width space, is the IBAN the
+    statement names, whose payer is known, not an unknown payer's money parked in suspense."""
+    return "".join(person_key(account).split()).upper()
+
+
+def _payer_accounts(accounts: Mapping[str, UUID]) -> dict[str, UUID]:
+    """The map of payers' accounts (IBAN -> customer id) by ``_payer_account_key``; one IBAN
+    written twice for two customers is refused, naming it (``InvalidValue`` naming
+    ``accounts``): which customer pays from it is never picked by the map's order."""
+    by_account: dict[str, UUID] = {}
+    for written, customer_id in accounts.items():
+        key = _payer_account_key(written)
+        if by_account.setdefault(key, customer_id) != customer_id:
+            raise InvalidValue(
+                f"account {key} is given for two customers ({by_account[key]} and "
+                f"{customer_id}): keep one",
+                field="accounts",
+                value=written,
+            )
+    return by_account
 
 
 def _check_accounts(by_account: Mapping[str, UUID], customers: Mapping[UUID, Customer]) -> None:
