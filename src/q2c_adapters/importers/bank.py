@@ -44,8 +44,10 @@ debtor, payer], ``iban`` [counterparty_iban, debtor_iban, account_number], ``acc
 are looked for on every account statements booked before named). The file's decimal mark is
 read from its amounts: in a file that writes ``99,50`` a ``.`` only separates thousands
 (``1.000`` is one thousand); a booking date before 1900 or over a year after the import date
-is refused, and a slash date is read in the order the file's dates show (``04/02/2024`` alone,
-4 February or 2 April, is refused). Any other column given under two headers (``Type``
+is refused, as is an ``account`` or ``iban`` holding an invisible or full-width character (a
+zero-width space pasted from a chat: the same credit would be booked as another's), and a
+slash date is read in the order the file's dates show (``04/02/2024`` alone, 4 February or
+2 April, is refused). Any other column given under two headers (``Type``
 and ``Soll/Haben``) refuses the file, naming both: q2c never picks one silently.
 """
 
@@ -86,6 +88,7 @@ from q2c_core.domain.import_batch import (
 )
 from q2c_core.domain.import_rows import BankCreditRow, BankReversalRow
 from q2c_core.domain.money import Money
+from q2c_core.domain.values import person_key
 
 if TYPE_CHECKING:
     from q2c_core.application import QuoteToCash
@@ -228,6 +231,23 @@ def _tx_reference(tx: etree._Element | None) -> str:
     Never the EndToEndId: the payer chooses it (often the invoice number, on every transfer),
     so it names no one credit."""
     return _reference(_text(tx, "{*}Refs/{*}AcctSvcrRef"))
+
+
+def _shown_account(text: str, field: str) -> str:
+    """An account (ours or the payer's IBAN) of a CSV row, refused (``CellError`` naming
+    ``field``) when it holds an invisible character (a zero-width space pasted from a chat) or
+    a full-width one (``ＤＥ89``): the account names every credit of it (its key, its content),
+    so it would name the credit another statement booked as another credit, booked twice,
+    though both read the same. (Spaces of every kind are set aside by ``own_account``.)"""
+    hidden = next((c for c in text if not c.isspace() and person_key(c) != c.casefold()), None)
+    if hidden is not None:
+        raise CellError(
+            f"holds an invisible or full-width character (U+{ord(hidden):04X} at "
+            f"{text.index(hidden)}): write the account as the bank does",
+            field=field,
+            value=text,
+        )
+    return text
 
 
 def own_account(text: str) -> str:
@@ -784,7 +804,7 @@ def read_bank_csv(
                 continue
             booked_on = _booking_date(raw.required("date"), "date", today, order)
             currency = raw.required("currency")
-            account_cell = own_account(raw.get("account"))
+            account_cell = own_account(_shown_account(raw.get("account"), "account"))
             written_reference = raw.get("reference")
             reference = _reference(written_reference)  # NONREF is no reference
             credit = StatementCredit(
@@ -793,8 +813,8 @@ def read_bank_csv(
                 bank_reference=reference,
                 remittance=raw.get("remittance"),
                 debtor_name=raw.get("name"),
-                debtor_account=raw.get("iban").replace(" ", "").upper(),
-                account=account_cell or own_account(account),
+                debtor_account=_shown_account(raw.get("iban"), "iban").replace(" ", "").upper(),
+                account=account_cell or own_account(_shown_account(account, "account")),
             )
             # a card number in its text refuses the row here, by its line
             credit.refuse_card_numbers()
