@@ -758,9 +758,10 @@ class ImportCommands(BaseApp):
         A contract is found by its customer and number; a new one is signed in the row's currency,
         else the customer's (and activated when the row gives an activation date); a sub-contract's
         price given as an amount is in its contract's currency. A number that differs from one of
-        the customer's contracts only by case, spaces or punctuation (``mc-1`` for ``MC-1``) is
-        refused, not signed as a second contract; so is a new sub-contract's id differing that way
-        from one of its contract's, recorded or given earlier in the file (``erp 1`` for
+        the customer's contracts only by case, spaces or punctuation (``mc-1`` for ``MC-1``), or
+        by full-width or invisible characters as ``sign_contract`` reads it, is refused, not
+        signed as a second contract; so is a new sub-contract's id differing that way from one
+        of its contract's, recorded or given earlier in the file (``erp 1`` for
         ``ERP-1``: the same service billed twice). A sub-contract already on its contract is skipped
         when the row says what is recorded (its price: the one in force on ``imported_on``, a
         re-price and a renewal's uplift included), removed or extended when only its end date

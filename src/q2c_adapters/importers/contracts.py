@@ -27,8 +27,9 @@ description, kind, date or price without its ``sub_id`` refuses the file). Colum
   the file naming the price it must carry; of a new one too: one starting before a renewal
   with uplift due by the import's day is refused, its earlier price not being given). A
   ``sub_id`` is written as recorded: one differing from
-  its contract's ``ERP-1`` only by case, spaces or punctuation (``erp 1``) refuses the file, as a
-  contract number written so does (a second sub-contract would bill the same service twice).
+  its contract's ``ERP-1`` only by case, spaces or punctuation (``erp 1``), or written in
+  full-width characters, refuses the file, as a contract number written so does (a second
+  sub-contract would bill the same service twice).
   A ``sub_id`` is its contract's own; one live on another of the customer's contracts on the
   row's days moved here on its ``effective_from`` when the file lists that contract without it
   (recorded as ``reassign_sub_contract`` records it); listed there too, it is another site; a
