@@ -73,6 +73,7 @@ from q2c_core.domain.contract import (
     PricePoint,
     SubContract,
     check_sub_contract,
+    check_visible_line,
 )
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.errors import DuplicateEntry, InvalidTransition, InvalidValue, RuleViolated
@@ -901,6 +902,7 @@ class ContractBilling(BaseApp):
                 aggregate_id=to_contract_id,
                 value=as_sub_id,
             )
+        check_visible_line(as_sub_id, "as_sub_id")  # (printed on every line billing it)
         new_id = sub_id if as_sub_id is None else as_sub_id
 
         def step() -> tuple[None, list[Aggregate]]:

@@ -282,6 +282,9 @@ def check_sub_contract(sub: Any, field: str = "sub_contract") -> None:
     Checked on the way in only, so a history recorded before these checks still loads."""
     if not isinstance(sub, SubContract):
         raise InvalidValue(f"must be a SubContract, not {type(sub).__name__}", field=field)
+    # (its id and description are printed on every line billing it: one line, showing something)
+    check_visible_line(sub.sub_id, f"{field}.sub_id")
+    check_visible_line(sub.description, f"{field}.description")
     if not isinstance(sub.kind, SubContractKind):
         raise InvalidValue("must be a SubContractKind", field=f"{field}.kind", value=sub.kind)
     require_day(sub.effective_from, f"{field}.effective_from")
@@ -302,14 +305,14 @@ def check_sub_contract(sub: Any, field: str = "sub_contract") -> None:
 _NOT_IN_A_NUMBER = frozenset("\n\r\t\v\f\x1c\x1d\x1e\x1f\x85\u2028\u2029")
 
 
-def _check_number(number: Any) -> None:
-    """A new contract's number is one line of visible text, or ``InvalidValue`` naming
-    ``number``: every invoice line, document, report row and export prints it, and the
-    imports find the contract by it. A line break or a tab in it (a spreadsheet cell of two
-    lines, or two cells, pasted) breaks those across lines; one of spaces or invisible
-    characters only (a zero-width space pasted from a chat) names the contract by nothing.
-    Checked for new contracts only (histories recorded before still load); a number that is
-    no text is refused by the facts' own check."""
+def check_visible_line(number: Any, field: str = "number") -> None:
+    """Text every document prints is one line of visible text, or ``InvalidValue`` naming
+    ``field``: a new contract's number (every invoice line, document, report row and export
+    prints it, and the imports find the contract by it), a sub-contract's id and description
+    (printed on every line billing it). A line break or a tab (a spreadsheet cell of two lines,
+    or two cells, pasted) breaks those across lines; spaces or invisible characters only (a
+    zero-width space pasted from a chat) name it by nothing. Checked on the way in only
+    (histories recorded before still load); what is no text is refused by its own check."""
     if not isinstance(number, str):
         return
     found = next((c for c in number if c in _NOT_IN_A_NUMBER), None)
@@ -317,13 +320,13 @@ def _check_number(number: Any) -> None:
         raise InvalidValue(
             f"must be one line of text, without line breaks or tabs ({found!r} at "
             f"{number.index(found)})",
-            field="number",
+            field=field,
             value=number,
         )
     if number.strip() and not person_key(number):
         raise InvalidValue(
             "must show something: not spaces or invisible characters only",
-            field="number",
+            field=field,
             value=number,
         )
 
@@ -437,14 +440,14 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         standard at 0 % (``require_tax_rate``: no invoice line, or no e-invoice, carries it; a
         contract signed without one is ``ZERO_RATED``); checked for new contracts only, so a
         history signed before these rules still loads. So is a number that is not one line of
-        visible text (``_check_number``)."""
+        visible text (``check_visible_line``)."""
         uplift = kwargs.get("renewal_uplift_percent")
         if isinstance(uplift, Decimal) and uplift < -100:
             raise InvalidValue(
                 "cannot cut a price below zero", field="renewal_uplift_percent", value=uplift
             )
         _check_settings(kwargs)
-        _check_number(kwargs.get("number"))
+        check_visible_line(kwargs.get("number"))
         term = kwargs.get("term")
         if isinstance(term, Period) and type(term.end) is date and term.end > LATEST_TERM_END:
             raise InvalidValue(
@@ -1333,6 +1336,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                     value=description,
                 )
             description = description.strip()
+            check_visible_line(description, "description")
         if kind is not None and not isinstance(kind, SubContractKind):
             raise InvalidValue(
                 "must be a SubContractKind", field="kind", aggregate_id=self.id, value=kind
