@@ -28,6 +28,10 @@ that credit's payment (or returns a credit still in suspense without one) in the
 transaction as the rest of the statement, once however many statements list it; a reversal that
 names no booked credit, several, or only part of one, is a row error.
 
+A camt.053 statement whose account (Acct/Id/IBAN), or a transaction whose payer's account
+(DbtrAcct), holds an invisible or full-width character is refused by its line, as a CSV's
+account is (below): the same credit would be booked as another account's.
+
 A credit whose text carries a payment-card number is a row error: the file is refused, naming the
 line, and the card number is never stored nor echoed back.
 
@@ -234,11 +238,12 @@ def _tx_reference(tx: etree._Element | None) -> str:
 
 
 def _shown_account(text: str, field: str) -> str:
-    """An account (ours or the payer's IBAN) of a CSV row, refused (``CellError`` naming
-    ``field``) when it holds an invisible character (a zero-width space pasted from a chat) or
-    a full-width one (``ＤＥ89``): the account names every credit of it (its key, its content),
-    so it would name the credit another statement booked as another credit, booked twice,
-    though both read the same. (Spaces of every kind are set aside by ``own_account``.)"""
+    """An account (ours or the payer's IBAN) of a CSV row or a camt.053 statement, refused
+    (``CellError`` naming ``field``) when it holds an invisible character (a zero-width space
+    pasted from a chat) or a full-width one (``ＤＥ89``): the account names every credit of
+    it (its key, its content), so it would name the credit another statement booked as
+    another credit, booked twice, though both read the same. (Spaces of every kind are set
+    aside by ``own_account``.)"""
     hidden = next((c for c in text if not c.isspace() and person_key(c) != c.casefold()), None)
     if hidden is not None:
         raise CellError(
@@ -528,6 +533,14 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
         written_account = _text(stmt, "{*}Acct/{*}Id/{*}IBAN") or _text(
             stmt, "{*}Acct/{*}Id/{*}Othr/{*}Id"
         )
+        try:
+            # an invisible or full-width character would book its credits as another
+            # account's: the statement is refused by its account's line
+            _shown_account(written_account, "Acct/Id/IBAN")
+        except Q2CError as e:
+            where = stmt.find("{*}Acct/{*}Id")
+            problems.append(RowProblem(_line(where) or _line(stmt), e.field or "Acct", e.rule))
+            continue
         account = own_account(written_account)
         for entry in stmt.findall("{*}Ntry"):
             line = _line(entry)
@@ -596,7 +609,9 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             bank_reference=reference,
                             remittance=_remittance(tx),
                             debtor_name=_party_name(tx, "Dbtr"),
-                            debtor_account=_text(tx, "{*}RltdPties/{*}DbtrAcct/{*}Id/{*}IBAN"),
+                            debtor_account=_shown_account(
+                                _text(tx, "{*}RltdPties/{*}DbtrAcct/{*}Id/{*}IBAN"), "DbtrAcct"
+                            ),
                             account=account,
                         )
                         # a card number in its text refuses the credit here, by its line
