@@ -30,7 +30,9 @@ names no booked credit, several, or only part of one, is a row error.
 
 A camt.053 statement whose account (Acct/Id/IBAN), or a transaction whose payer's account
 (DbtrAcct), holds an invisible or full-width character is refused by its line, as a CSV's
-account is (below): the same credit would be booked as another account's.
+account is (below): the same credit would be booked as another account's. An entry's amount
+is in its account's currency (Acct/Ccy; an account of several names none), a batch's
+transactions in the entry's: one in another is refused by its entry's line.
 
 A credit whose text carries a payment-card number is a row error: the file is refused, naming the
 line, and the card number is never stored nor echoed back.
@@ -542,6 +544,8 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
             problems.append(RowProblem(_line(where) or _line(stmt), e.field or "Acct", e.rule))
             continue
         account = own_account(written_account)
+        # the account's currency (none for an account of several): its entries' money
+        account_ccy = _text(stmt, "{*}Acct/{*}Ccy").upper()
         for entry in stmt.findall("{*}Ntry"):
             line = _line(entry)
             try:
@@ -557,6 +561,13 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                     continue
                 booked_on = _camt_date(entry.find("{*}BookgDt"), today)
                 entry_amount, entry_ccy = _camt_amount(entry.find("{*}Amt"), "Amt")
+                if account_ccy and entry_ccy.strip().upper() != account_ccy:
+                    raise CellError(
+                        f"is in {entry_ccy}, the account in {account_ccy} (Acct/Ccy): the "
+                        "money the account received is in its currency",
+                        field="Amt",
+                        value=entry_ccy,
+                    )
                 # the bank's own reference for the entry (a placeholder such as NONREF is
                 # none); NtryRef (a number within the statement, as some banks fill it) only
                 # shows where the bank gave none
@@ -574,6 +585,14 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                         if tx_amt is None:
                             tx_amt = tx.find("{*}AmtDtls/{*}TxAmt/{*}Amt")
                         amount, ccy = _camt_amount(tx_amt, "TxDtls/Amt")
+                        if ccy.strip().upper() != entry_ccy.strip().upper():
+                            # (the payer's instructed amount, perhaps: not the money booked)
+                            raise CellError(
+                                f"is in {ccy}, the entry in {entry_ccy}: a batch's "
+                                "transactions are parts of the entry's money",
+                                field="TxDtls/Amt",
+                                value=ccy,
+                            )
                         amounts.append((tx, amount, ccy))
                     if sum(a for _, a, _ in amounts) != entry_amount:
                         raise CellError(
