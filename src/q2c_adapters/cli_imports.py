@@ -30,7 +30,7 @@ from q2c_adapters.cli import parse_date, require_text
 from q2c_adapters.cli_support import fail, find_customer, one_line, open_app, refuse
 from q2c_adapters.importers import BankStatementImporter, ContractImporter, TimeEntryImporter
 from q2c_adapters.importers._files import FileImporter, check_date_order
-from q2c_adapters.importers.bank import own_account
+from q2c_adapters.importers.bank import check_own_account, own_account
 from q2c_adapters.importers.time_entries import DEFAULT_SOURCE, source_name
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import NotFound, Q2CError
@@ -308,6 +308,10 @@ def import_bank_statement(
     invoices; what cannot be matched waits in suspense."""
     if account is not None:
         require_text(account, "--account", "must name our account (an IBAN), or be left out")
+        try:
+            check_own_account(account)
+        except Q2CError as error:
+            refuse("--account", error.rule)
     order = _date_order(date_order)
     day = _today(today)
     payers = _pairs(

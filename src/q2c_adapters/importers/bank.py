@@ -84,7 +84,7 @@ from q2c_adapters.importers._files import (
 )
 from q2c_adapters.importers._files import date_order as file_date_order
 from q2c_core.domain.bank_credit import StatementCredit
-from q2c_core.domain.errors import Q2CError
+from q2c_core.domain.errors import InvalidValue, Q2CError
 from q2c_core.domain.import_batch import (
     ImportKind,
     ImportRejected,
@@ -255,6 +255,17 @@ def _shown_account(text: str, field: str) -> str:
             value=text,
         )
     return text
+
+
+def check_own_account(text: str) -> str:
+    """Our account as a caller gives it (the importer's ``account``, the CLI's ``--account``),
+    refused (``InvalidValue`` naming ``account``) when it holds an invisible or full-width
+    character, as a statement's account is (``_shown_account``): every credit of a statement
+    it is given for would be another account's, and every row of the file refused for it."""
+    try:
+        return _shown_account(text, "account")
+    except CellError as e:
+        raise InvalidValue(e.rule, field="account", value=text) from None
 
 
 def own_account(text: str) -> str:
@@ -1014,9 +1025,10 @@ class BankStatementImporter(FileImporter):
     ``accounts`` maps debtor IBANs to customer ids, for payers whose name is not the customer's.
     ``account`` is our account a CSV statement without an account column is of, when the
     caller knows it; without it, such a statement's credits are looked for on every account
-    statements booked before named (``QuoteToCash.bank_accounts``). A camt.053 reversal that
-    bounces (or returns) the credit it names counts as recorded; one an earlier statement
-    already applied, as skipped.
+    statements booked before named (``QuoteToCash.bank_accounts``); one written with an
+    invisible or full-width character is refused here (``check_own_account``). A camt.053
+    reversal that bounces (or returns) the credit it names counts as recorded; one an earlier
+    statement already applied, as skipped.
     """
 
     kind = ImportKind.BANK_STATEMENT
@@ -1033,7 +1045,7 @@ class BankStatementImporter(FileImporter):
         self.app = app
         self.accounts = dict(accounts or {})
         self.today = today
-        self.account = account or ""
+        self.account = check_own_account(account or "")
         self.date_order = check_date_order(date_order)
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
