@@ -719,7 +719,11 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             )
                         )
                     except Q2CError as e:
-                        problems.append(RowProblem(tx_line, e.field or "TxDtls", e.rule))
+                        # an amount q2c cannot book is named by the statement's element
+                        field = e.field or "TxDtls"
+                        if field == "amount":
+                            field = "Amt" if len(amounts) == 1 else "TxDtls/Amt"
+                        problems.append(RowProblem(tx_line, field, e.rule))
             except Q2CError as e:
                 problems.append(RowProblem(line, e.field or "Ntry", e.rule))
     return CamtStatement(rows, reversals, problems, ignored)
