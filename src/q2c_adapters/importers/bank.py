@@ -32,7 +32,9 @@ A camt.053 statement whose account (Acct/Id/IBAN), or a transaction whose payer'
 (DbtrAcct), holds an invisible or full-width character is refused by its line, as a CSV's
 account is (below): the same credit would be booked as another account's. An entry's amount
 is in its account's currency (Acct/Ccy; an account of several names none), a batch's
-transactions in the entry's: one in another is refused by its entry's line.
+transactions in the entry's: one in another is refused by its entry's line. Entities are
+never resolved: a file declaring a DTD (``<!DOCTYPE``) is refused, its text not read without
+them.
 
 A credit whose text carries a payment-card number is a row error: the file is refused, naming the
 line, and the card number is never stored nor echoed back.
@@ -534,6 +536,12 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
         problems.append(RowProblem(e.lineno or 1, "xml", f"not well-formed XML: {e.msg}"))
+        return CamtStatement(rows, reversals, problems, 0)
+    doctype: object = getattr(root.getroottree().docinfo, "doctype", "")  # (not in the stubs)
+    if doctype:
+        # entities are never resolved: read without them, the text behind them would be lost
+        rule = "declares a DTD (<!DOCTYPE ...>): a bank statement has none"
+        problems.append(RowProblem(_line(root) or 1, "xml", rule))
         return CamtStatement(rows, reversals, problems, 0)
     if not root.tag.startswith("{urn:iso:std:iso:20022:tech:xsd:camt.053."):
         problems.append(RowProblem(_line(root) or 1, "xml", "not a camt.053 document"))
