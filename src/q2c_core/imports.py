@@ -2802,10 +2802,18 @@ def _payer_account_key(account: str) -> str:
 def _payer_accounts(accounts: Mapping[str, UUID]) -> dict[str, UUID]:
     """The map of payers' accounts (IBAN -> customer id) by ``_payer_account_key``; one IBAN
     written twice for two customers is refused, naming it (``InvalidValue`` naming
-    ``accounts``): which customer pays from it is never picked by the map's order."""
+    ``accounts``): which customer pays from it is never picked by the map's order. An IBAN
+    that is nothing but spaces or invisible characters names no account and is refused too:
+    no statement's credit would ever be matched to it, silently."""
     by_account: dict[str, UUID] = {}
     for written, customer_id in accounts.items():
         key = _payer_account_key(written)
+        if not key:
+            raise InvalidValue(
+                f"{written!r} (for customer {customer_id}) names no account: give the payer's IBAN",
+                field="accounts",
+                value=written,
+            )
         if by_account.setdefault(key, customer_id) != customer_id:
             raise InvalidValue(
                 f"account {key} is given for two customers ({by_account[key]} and "
