@@ -82,3 +82,18 @@ def test_no_break_spaces_in_the_accounts_are_spaces(app: QuoteToCash) -> None:
     report = importer.import_bytes(spaced, "wednesday.xml", actor="bank")
     assert (report.recorded, report.suspended, report.skipped) == (0, 0, 1)
     assert len(app.bank_credits()) == 1
+
+
+def test_an_account_not_an_iban_is_named_by_its_own_element(app: QuoteToCash) -> None:
+    """A statement of an account the bank numbers without an IBAN (Acct/Id/Othr/Id)."""
+    build(app)
+    iban = f"<IBAN>{OURS}</IBAN></Id><Ccy>"
+    othr = "<Othr><Id>0532\u200b013000</Id></Othr></Id><Ccy>"
+    other = statement(OURS, PAYER, "TX-7").decode().replace(iban, othr).encode()
+    with pytest.raises(ImportRejected) as caught:
+        BankStatementImporter(app, today=date(2024, 4, 3)).import_bytes(
+            other, "other.xml", actor="bank"
+        )
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.field) == (5, "Acct/Id/Othr/Id")
+    assert app.bank_credits() == []

@@ -557,7 +557,8 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
         try:
             # an invisible or full-width character would book its credits as another
             # account's: the statement is refused by its account's line
-            _shown_account(written_account, "Acct/Id/IBAN")
+            iban = stmt.find("{*}Acct/{*}Id/{*}IBAN") is not None
+            _shown_account(written_account, "Acct/Id/IBAN" if iban else "Acct/Id/Othr/Id")
         except Q2CError as e:
             where = stmt.find("{*}Acct/{*}Id")
             problems.append(RowProblem(_line(where) or _line(stmt), e.field or "Acct", e.rule))
