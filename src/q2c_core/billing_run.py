@@ -1275,9 +1275,16 @@ class ContractBilling(BaseApp):
             self._correct(contract, as_of, actor, new, documents)
         subs = list(contract.sub_contracts.values())
         basis = contract.version
-        for period in _due_periods(
-            contract.term, contract.frequency, contract.alignment, contract.timing, as_of
-        ):
+        # (one that turned out never served, ended on or before its go-live after a run billed
+        # it, bills no new period: its billed days are credited above, ``_charged``)
+        due: Iterable[Period] = (
+            ()
+            if contract.never_served
+            else _due_periods(
+                contract.term, contract.frequency, contract.alignment, contract.timing, as_of
+            )
+        )
+        for period in due:
             if period_key(period) in contract.billed:
                 continue
             slices = charge_period(
@@ -1346,26 +1353,12 @@ class ContractBilling(BaseApp):
         history: dict[int, Contract] = {}
         loaded: dict[UUID, Invoice] = {}
         for billed in contract.billed.values():
-            fresh = charge_period(
-                subs,
-                billed.period,
-                contract.term,
-                contract.frequency,
-                contract.day_count,
-                contract.currency,
-            )
+            fresh = _charged(contract, billed.period, subs)
             then = history.get(billed.basis_version)
             if then is None:
                 then = self._contract_at(contract.id, billed.basis_version)
                 history[billed.basis_version] = then
-            before = charge_period(
-                list(then.sub_contracts.values()),
-                billed.period,
-                then.term,
-                then.frequency,
-                then.day_count,
-                then.currency,
-            )
+            before = _charged(then, billed.period, list(then.sub_contracts.values()))
             if fresh == before:
                 if contract.added_days_served(billed.period, as_of):
                     updates.append(billed.period)  # (nothing to bill for them: said once)
@@ -2594,6 +2587,22 @@ def _fit(ideal: list[Decimal], caps: list[Decimal], whole: Decimal) -> list[Deci
                 left += take
     shares[-1] += left
     return shares
+
+
+def _charged(contract: Contract, period: Period, subs: list[SubContract]) -> list[BilledSlice]:
+    """What a billed period of ``contract`` (as it stands, or stood at a billed basis) charges:
+    its sub-contracts' days in the term (``charge_period``), and nothing at all once the
+    contract turned out never served (``Contract.never_served``: ended on or before its go-live
+    day). A termination dated back before the go-live of a contract a run billed from its
+    term's start so has the next run credit every day billed, the days before the termination
+    too, as it credits the days any termination dated back takes back; the same ``_correct``
+    path, so the preview shows the credit notes the run posts, and a later run, comparing
+    nothing with nothing, credits them once only."""
+    if contract.never_served:
+        return []
+    return charge_period(
+        subs, period, contract.term, contract.frequency, contract.day_count, contract.currency
+    )
 
 
 def _free(slices: Iterable[BilledSlice]) -> bool:

@@ -566,10 +566,11 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     def is_served_by(self, day: date) -> bool:
         """Whether the service has started by ``day``: only then is the contract billed, also
         once it is terminated or expired. One activated with a go-live still to come is not
-        billed before that day, and one ended (terminated or expired) before its go-live was
-        never served and bills nothing. A live contract whose go-live came after its (first)
-        term ended is served all the same: the run bills the term as signed, an evergreen one
-        renewed as every evergreen term is."""
+        billed before that day, and one ended (terminated or expired) on or before its go-live
+        was never served and bills nothing: what a run billed before the ending was recorded (a
+        termination dated back) is all credited by the next run. A live contract whose go-live
+        came after its (first) term ended is served all the same: the run bills the term as
+        signed, an evergreen one renewed as every evergreen term is."""
         on = self.activated_on
         return on is not None and on <= day and not self.never_served
 
