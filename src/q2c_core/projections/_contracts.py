@@ -133,7 +133,10 @@ def sub_contracts_of(row: Row, subs: dict[str, list[Any]] | None = None) -> list
 def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
     """Billing periods due by ``as_of`` (the billing run's own rule) not billed at its end
     (``is_billed``), with the day they fell due and their charge (the billing run's own
-    proration)."""
+    proration). None of a contract that turned out never served (``never_served``): the run
+    bills it no new period, and credits what it billed (``pending_corrections``)."""
+    if never_served(row):
+        return []
     term = Period(row["start"], row["end"])
     frequency = BillingFrequency[row["frequency"]]
     alignment = PeriodAlignment[row["alignment"]]
@@ -201,6 +204,12 @@ def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
     basis with ``charge_period`` on today's state (the billing run's own comparison); negative
     when a credit note is due. A correction of free days only (every amount 0.00) is left out:
     it has nothing to bill or credit.
+
+    A contract that turned out never served (``never_served``: ended on or before its go-live
+    day) charges nothing today, and a basis kept once it was so charged nothing (``never`` on
+    the state, ``billing_run._charged``): so every day a run billed before the ending was
+    recorded shows as a credit due, the days before the termination too, and once the run has
+    credited them nothing more.
     """
     frequency = BillingFrequency[row["frequency"]]
     convention = DayCount[row["day_count"]]
@@ -209,6 +218,7 @@ def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
     subs = sub_contracts_of(row)
     result = []
     arrears = row["timing"] == "IN_ARREARS"
+    gone = never_served(row)
     for entry in row.get("bases", {}).values():
         billing = basis_on(entry, as_of)
         if billing is None:
@@ -223,15 +233,19 @@ def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
             )
         ]
         basis_term = Period(state["start"], state["end"])
-        before = charge_period(
-            sub_contracts_of(row, state["subs"]),
-            period,
-            basis_term,
-            frequency,
-            convention,
-            currency,
+        before = (
+            []
+            if state.get("never")
+            else charge_period(
+                sub_contracts_of(row, state["subs"]),
+                period,
+                basis_term,
+                frequency,
+                convention,
+                currency,
+            )
         )
-        fresh = charge_period(subs, period, term, frequency, convention, currency)
+        fresh = [] if gone else charge_period(subs, period, term, frequency, convention, currency)
         if fresh == before:
             continue
         correction = correct_period(before, fresh, period, frequency, convention, currency)
@@ -251,11 +265,18 @@ def pending_corrections(row: Row, as_of: date) -> list[tuple[Period, Money]]:
 
 
 def _state(row: Row) -> int:
-    """Index of the contract's current charge state in ``row["states"]`` (kept once each)."""
+    """Index of the contract's current charge state in ``row["states"]`` (kept once each):
+    its sub-contracts, term, and whether it had turned out never served then (``never``: a
+    basis so kept charged nothing, ``pending_corrections``)."""
     states: list[Row] = row.setdefault("states", [])
     if row.get("changed", True) or not states:
         states.append(
-            {"subs": copy.deepcopy(row["subs"]), "start": row["start"], "end": row["end"]}
+            {
+                "subs": copy.deepcopy(row["subs"]),
+                "start": row["start"],
+                "end": row["end"],
+                "never": never_served(row),
+            }
         )
         row["changed"] = False
     return len(states) - 1

@@ -406,8 +406,13 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         documents' void day (``steps``: ``[state, documents, from, until]``), where 19 kept
         one basis, dropped on a void whatever its day, and its corrections with no day: a void
         dated 20 January erased the correction 10 January read, and a run dated 15 January
-        billed it on 10 January too."""
-        return {"rows": 20}
+        billed it on 10 January too; 21 keeps on each kept state of a contract whether it
+        had turned out never served then (``never``: ended on or before its go-live day), so
+        a basis so kept charges nothing, as the run reads it (``billing_run._charged``),
+        where 20 compared the run's credit of such a contract with its days as signed: it
+        listed February and March as credits due where the run credited January too, and,
+        billed in arrears, the days up to the termination as due for good."""
+        return {"rows": 21}
 
     replay_cost = 14.0
 
