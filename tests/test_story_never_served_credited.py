@@ -4,6 +4,7 @@ back from a contract that was served, and the preview shows those credit notes a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -24,10 +25,32 @@ def _previewed_as_posted(app: QuoteToCash, as_of: date) -> list[tuple[InvoiceKin
     return [(app.invoice(d.invoice_id).kind, str(d.net)) for d in posted.documents]
 
 
-def _signed_going_live(app: QuoteToCash, cust: UUID, live: date, **kw: object) -> UUID:
+def signed_going_live(app: QuoteToCash, cust: UUID, live: date, **kw: object) -> UUID:
+    """MC-1 for 2024 (S1 at 1,200.00 a year), going live on ``live``."""
     cid = contract(app, cust, subs=(sub("S1"),), activate=False, **kw)
     app.activate_contract(cid, effective=live, actor=A)
     return cid
+
+
+def billed_then_ended_before_go_live(
+    app: QuoteToCash,
+    live: int,
+    ran: int,
+    ended: int,
+    bill: Callable[[QuoteToCash, date], object],
+    **kw: object,
+) -> tuple[UUID, UUID, date]:
+    """Acme's MC-1 going live ``live`` days into 2024, billed by ``bill`` ``ran`` days after,
+    then terminated effective ``ended`` days into 2024 but no later than its go-live day (it
+    never served), noticed on the run's day: (customer, contract, the run's day)."""
+    cust = customer(app)
+    go_live = date(2024, 1, 1) + timedelta(days=live)
+    cid = signed_going_live(app, cust, go_live, **kw)
+    first = go_live + timedelta(days=ran)
+    bill(app, first)
+    effective = date(2024, 1, 1) + timedelta(days=min(ended, live))
+    app.terminate_contract(cid, effective=effective, reason="withdrawn", actor=A, noticed_on=first)
+    return cust, cid, first
 
 
 def test_a_contract_terminated_back_before_its_go_live_has_every_billed_day_credited(
@@ -41,7 +64,7 @@ def test_a_contract_terminated_back_before_its_go_live_has_every_billed_day_cred
     days before the termination were served), and the preview said so. A run after that
     bills and credits nothing more: every day is billed exactly once and taken back once."""
     cust = customer(app)
-    cid = _signed_going_live(app, cust, date(2024, 3, 1))
+    cid = signed_going_live(app, cust, date(2024, 3, 1))
     billed = _previewed_as_posted(app, date(2024, 3, 1))
     assert billed == [(InvoiceKind.STANDARD, "100.00 EUR")] * 3
     app.terminate_contract(
@@ -67,7 +90,7 @@ def test_a_contract_billed_in_arrears_that_turns_out_never_served_bills_no_new_p
     March: March's first ten days would now be due in arrears, but the contract never served
     a day, so the next run bills none of them and credits January and February."""
     cust = customer(app)
-    cid = _signed_going_live(app, cust, date(2024, 3, 15), timing=BillingTiming.IN_ARREARS)
+    cid = signed_going_live(app, cust, date(2024, 3, 15), timing=BillingTiming.IN_ARREARS)
     assert (
         _previewed_as_posted(app, date(2024, 3, 15)) == [(InvoiceKind.STANDARD, "100.00 EUR")] * 2
     )
@@ -90,8 +113,8 @@ def test_a_termination_on_the_go_live_day_credits_all_and_one_after_it_keeps_the
     its start) and only the days after are credited, as any termination dated back is."""
     cust = customer(app)
     quarterly = {"frequency": BillingFrequency.QUARTERLY}
-    never = _signed_going_live(app, cust, date(2024, 4, 1), **quarterly)
-    served = _signed_going_live(app, cust, date(2024, 4, 1), number="MC-2", **quarterly)
+    never = signed_going_live(app, cust, date(2024, 4, 1), **quarterly)
+    served = signed_going_live(app, cust, date(2024, 4, 1), number="MC-2", **quarterly)
     assert len(_previewed_as_posted(app, date(2024, 4, 1))) == 4
     for cid, effective in ((never, date(2024, 4, 1)), (served, date(2024, 4, 2))):
         app.terminate_contract(
@@ -116,7 +139,7 @@ def test_a_fixed_term_expired_before_its_late_go_live_has_its_term_credited(
     300.00 (it used to stay billed), as its preview said."""
     cust = customer(app)
     quarter = Period(date(2024, 1, 1), date(2024, 4, 1))
-    cid = _signed_going_live(
+    cid = signed_going_live(
         app, cust, date(2024, 4, 15), term=quarter, frequency=BillingFrequency.QUARTERLY
     )
     assert _previewed_as_posted(app, date(2024, 4, 15)) == [(InvoiceKind.STANDARD, "300.00 EUR")]
@@ -148,14 +171,8 @@ def test_whatever_was_billed_of_a_contract_never_served_is_credited_once(
     run posts exactly what its preview showed, and a run after it posts nothing."""
     app = QuoteToCash.open("memory:")
     try:
-        cust = customer(app)
-        go_live = date(2024, 1, 1) + timedelta(days=live)
-        cid = _signed_going_live(app, cust, go_live, frequency=frequency, timing=timing)
-        first = go_live + timedelta(days=ran)
-        _previewed_as_posted(app, first)
-        effective = date(2024, 1, 1) + timedelta(days=min(ended, live))
-        app.terminate_contract(
-            cid, effective=effective, reason="withdrawn", actor=A, noticed_on=first
+        cust, cid, first = billed_then_ended_before_go_live(
+            app, live, ran, ended, _previewed_as_posted, frequency=frequency, timing=timing
         )
         assert app.contract(cid).never_served
         _previewed_as_posted(app, first + timedelta(days=later))

@@ -8,20 +8,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from uuid import UUID
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_contract_billing import A, contract, customer, sub
+from test_contract_billing import A, customer
+from test_story_never_served_credited import billed_then_ended_before_go_live, signed_going_live
 
 from q2c_core import BillingFrequency, BillingTiming, InvoiceKind, Period, QuoteToCash
 from q2c_core.projections import UnbilledRevenue, catch_up, rebuild
-
-
-def _signed_going_live(app: QuoteToCash, cust: UUID, live: date, **kw: object) -> UUID:
-    cid = contract(app, cust, subs=(sub("S1"),), activate=False, **kw)
-    app.activate_contract(cid, effective=live, actor=A)
-    return cid
 
 
 def listed(
@@ -72,7 +66,7 @@ def test_terminated_back_before_go_live_lists_every_billed_month_as_a_credit_due
     is left."""
     cust = customer(app)
     followed = UnbilledRevenue()
-    cid = _signed_going_live(app, cust, date(2024, 3, 1))
+    cid = signed_going_live(app, cust, date(2024, 3, 1))
     app.run_billing(date(2024, 3, 1), actor="run")
     assert listed(app, followed, date(2024, 3, 2)) == previewed(app, date(2024, 3, 2)) == {}
     app.terminate_contract(
@@ -104,7 +98,7 @@ def test_in_arrears_never_served_lists_no_period_due_and_the_billed_months_as_cr
     no period; after the run, nothing."""
     cust = customer(app)
     followed = UnbilledRevenue()
-    cid = _signed_going_live(app, cust, date(2024, 3, 15), timing=BillingTiming.IN_ARREARS)
+    cid = signed_going_live(app, cust, date(2024, 3, 15), timing=BillingTiming.IN_ARREARS)
     app.run_billing(date(2024, 3, 15), actor="run")
     app.terminate_contract(
         cid, effective=date(2024, 3, 10), reason="withdrawn", actor=A, noticed_on=date(2024, 3, 20)
@@ -129,8 +123,8 @@ def test_ended_on_the_go_live_day_credits_all_and_a_day_later_keeps_the_days_ser
     cust = customer(app)
     followed = UnbilledRevenue()
     quarterly = {"frequency": BillingFrequency.QUARTERLY}
-    never = _signed_going_live(app, cust, date(2024, 4, 1), **quarterly)
-    served = _signed_going_live(app, cust, date(2024, 4, 1), number="MC-2", **quarterly)
+    never = signed_going_live(app, cust, date(2024, 4, 1), **quarterly)
+    served = signed_going_live(app, cust, date(2024, 4, 1), number="MC-2", **quarterly)
     app.run_billing(date(2024, 4, 1), actor="run")
     for cid, effective in ((never, date(2024, 4, 1)), (served, date(2024, 4, 2))):
         app.terminate_contract(
@@ -161,7 +155,7 @@ def test_a_fixed_term_expired_before_its_late_go_live_lists_its_term_as_a_credit
     so the quarter is a credit due, as the next run credits it; then nothing."""
     cust = customer(app)
     followed = UnbilledRevenue()
-    cid = _signed_going_live(
+    cid = signed_going_live(
         app,
         cust,
         date(2024, 4, 15),
@@ -200,15 +194,15 @@ def test_unbilled_lists_what_the_run_posts_for_a_contract_never_served(
     unbilled revenue lists nothing for the contract, as the preview of a later run shows."""
     app = QuoteToCash.open("memory:")
     try:
-        cust = customer(app)
         followed = UnbilledRevenue()
-        go_live = date(2024, 1, 1) + timedelta(days=live)
-        cid = _signed_going_live(app, cust, go_live, frequency=frequency, timing=timing)
-        first = go_live + timedelta(days=ran)
-        app.run_billing(first, actor="run")
-        effective = date(2024, 1, 1) + timedelta(days=min(ended, live))
-        app.terminate_contract(
-            cid, effective=effective, reason="withdrawn", actor=A, noticed_on=first
+        _, _, first = billed_then_ended_before_go_live(
+            app,
+            live,
+            ran,
+            ended,
+            lambda app, day: app.run_billing(day, actor="run"),
+            frequency=frequency,
+            timing=timing,
         )
         second = first + timedelta(days=later)
         pending = listed(app, followed, second)
