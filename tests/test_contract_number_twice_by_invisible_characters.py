@@ -5,38 +5,20 @@ nothing is recorded."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from test_contract_billing import YEAR, A, customer, sub
+from test_contract_billing import contract, customer, sub
 
-from q2c_core import BillingFrequency, DuplicateEntry, QuoteToCash
+from q2c_core import DuplicateEntry, QuoteToCash
 
 
 @pytest.mark.parametrize("again", ["MC-1\u200b", "\u2060MC-1", "ＭＣ-１", " MC-1 "])
 def test_a_second_contract_numbered_alike_is_refused(app: QuoteToCash, again: str) -> None:
     cust = customer(app)
-    first = app.sign_contract(
-        cust,
-        number="MC-1",
-        term=YEAR,
-        frequency=BillingFrequency.MONTHLY,
-        signed_on=date(2024, 1, 1),
-        actor=A,
-        sub_contracts=(sub("S1"),),
-    )
+    first = contract(app, cust, "MC-1", (sub("S1"),), activate=False)
     before = app.recorder.max_notification_id()
 
     with pytest.raises(DuplicateEntry) as refused:
-        app.sign_contract(
-            cust,
-            number=again,
-            term=YEAR,
-            frequency=BillingFrequency.MONTHLY,
-            signed_on=date(2024, 1, 1),
-            actor=A,
-            sub_contracts=(sub("S1"),),
-        )
+        contract(app, cust, again, (sub("S1"),), activate=False)
 
     assert refused.value.field == "number"
     assert refused.value.aggregate_id == first

@@ -6,12 +6,10 @@ customer's index of it)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from test_contract_billing import YEAR, A, customer, sub
+from test_contract_billing import contract, customer, sub
 
-from q2c_core import BillingFrequency, InvalidValue, QuoteToCash
+from q2c_core import InvalidValue, QuoteToCash
 
 
 @pytest.mark.parametrize(
@@ -32,15 +30,7 @@ def test_a_contract_number_of_two_lines_or_of_nothing_visible_is_refused(
     before = app.recorder.max_notification_id()
 
     with pytest.raises(InvalidValue) as refused:
-        app.sign_contract(
-            cust,
-            number=number,
-            term=YEAR,
-            frequency=BillingFrequency.MONTHLY,
-            signed_on=date(2024, 1, 1),
-            actor=A,
-            sub_contracts=(sub("S1"),),
-        )
+        contract(app, cust, number, (sub("S1"),), activate=False)
 
     assert refused.value.field == "number"
     assert app.recorder.max_notification_id() == before
@@ -50,13 +40,5 @@ def test_a_contract_number_of_two_lines_or_of_nothing_visible_is_refused(
 def test_a_contract_number_with_a_space_inside_is_signed(app: QuoteToCash) -> None:
     """'MC 2024/1' (a plain space inside) is a number as typed."""
     cust = customer(app)
-    signed = app.sign_contract(
-        cust,
-        number="MC 2024/1",
-        term=YEAR,
-        frequency=BillingFrequency.MONTHLY,
-        signed_on=date(2024, 1, 1),
-        actor=A,
-        sub_contracts=(sub("S1"),),
-    )
+    signed = contract(app, cust, "MC 2024/1", (sub("S1"),), activate=False)
     assert app.contract(signed).number == "MC 2024/1"
