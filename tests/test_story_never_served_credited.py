@@ -32,6 +32,18 @@ def signed_going_live(app: QuoteToCash, cust: UUID, live: date, **kw: object) ->
     return cid
 
 
+# a contract's go-live day into 2024, the first run's day after it, the termination's day (cut
+# to the go-live: never served), the next run's day after the first, and how it is billed
+NEVER_SERVED = {
+    "live": st.integers(0, 365),
+    "ran": st.integers(0, 60),
+    "ended": st.integers(0, 365),
+    "later": st.integers(1, 120),
+    "frequency": st.sampled_from(list(BillingFrequency)),
+    "timing": st.sampled_from(list(BillingTiming)),
+}
+
+
 def billed_then_ended_before_go_live(
     app: QuoteToCash,
     live: int,
@@ -149,14 +161,7 @@ def test_a_fixed_term_expired_before_its_late_go_live_has_its_term_credited(
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    live=st.integers(0, 365),
-    ran=st.integers(0, 60),
-    ended=st.integers(0, 365),
-    later=st.integers(1, 120),
-    frequency=st.sampled_from(list(BillingFrequency)),
-    timing=st.sampled_from(list(BillingTiming)),
-)
+@given(**NEVER_SERVED)
 def test_whatever_was_billed_of_a_contract_never_served_is_credited_once(
     live: int,
     ran: int,

@@ -10,9 +10,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from test_contract_billing import A, customer
-from test_story_never_served_credited import billed_then_ended_before_go_live, signed_going_live
+from test_story_never_served_credited import (
+    NEVER_SERVED,
+    billed_then_ended_before_go_live,
+    signed_going_live,
+)
 
 from q2c_core import BillingFrequency, BillingTiming, InvoiceKind, Period, QuoteToCash
 from q2c_core.projections import UnbilledRevenue, catch_up, rebuild
@@ -171,14 +174,7 @@ def test_a_fixed_term_expired_before_its_late_go_live_lists_its_term_as_a_credit
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    live=st.integers(0, 365),
-    ran=st.integers(0, 60),
-    ended=st.integers(0, 365),
-    later=st.integers(1, 120),
-    frequency=st.sampled_from(list(BillingFrequency)),
-    timing=st.sampled_from(list(BillingTiming)),
-)
+@given(**NEVER_SERVED)
 def test_unbilled_lists_what_the_run_posts_for_a_contract_never_served(
     live: int,
     ran: int,
