@@ -19,7 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src examples
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
