@@ -92,3 +92,18 @@ def test_the_map_says_which_packages_q2c_core_needs() -> None:
     assert "only)" not in the_map
     assert "psycopg for PostgreSQL" in the_map
     assert "orjson optional" in the_map
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to dashes."""
+    kept = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return kept.replace(" ", "-")
+
+
+def test_every_link_within_the_readme_leads_to_one_of_its_headings() -> None:
+    """The contents line and the cross-references (``[Rows versions](#rows-versions)``) take a
+    reader to a heading the README has: a renamed heading would leave a dead link."""
+    anchors = {github_anchor(h) for h in re.findall(r"^#+ (.+)$", README, re.M)}
+    links = re.findall(r"\]\(#([^)]+)\)", README)
+    assert len(links) >= 10
+    assert sorted(set(links) - anchors) == []
