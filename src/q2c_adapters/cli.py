@@ -117,6 +117,7 @@ app = typer.Typer(
     cls=Commands,
     help="q2c: the auditor's tools over the event history.",
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 
 
