@@ -10,11 +10,53 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from lxml import etree
+from PIL import Image
 
 from q2c_adapters.documents.i18n import LABELS
 from q2c_core.domain.errors import InvalidValue
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# the logo files the PDF prints (the HTML shows any picture a browser shows)
+LOGO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg"})
+
+
+def _picture_problem(path: Path) -> str | None:
+    """Why the file at ``path`` is no picture (None when it is one): an SVG must be an XML
+    document whose root is ``<svg>``, any other file a picture Pillow reads whole."""
+    if path.suffix.lower() == ".svg":
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        try:
+            root = etree.parse(str(path), parser).getroot()
+        except (etree.XMLSyntaxError, OSError) as error:
+            return f"not a whole SVG document: {' '.join(str(error).split())}"
+        if etree.QName(root).localname != "svg":
+            return f"an XML document of <{etree.QName(root).localname}>, not <svg>"
+        return None
+    try:
+        with Image.open(path) as picture:
+            picture.verify()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        return " ".join(str(error).split()) or type(error).__name__
+    return None
+
+
+def logo_file(logo: str) -> Path | None:
+    """The local file a branding's ``logo`` names, checked to be a picture; None for no logo
+    or one given as a URL or data URI (shown as it is).
+
+    Raises ``InvalidValue`` naming ``logo`` for a file that is not there or is no picture (a
+    PNG cut short, a half-written SVG, a text file named ``logo.png``): the PDF would stop on
+    it and the HTML would show a broken picture as the letterhead."""
+    if not logo or logo.startswith(("http://", "https://", "data:")):
+        return None
+    path = Path(logo)
+    if not path.is_file():
+        raise InvalidValue("no such logo file", field="logo", value=logo)
+    problem = _picture_problem(path)
+    if problem is not None:
+        raise InvalidValue(f"{path} is no picture ({problem})", field="logo", value=logo)
+    return path
 
 
 def _text(_: Any, attribute: Any, value: object) -> None:

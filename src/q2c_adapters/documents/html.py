@@ -21,7 +21,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from q2c_adapters.documents.branding import Branding
+from q2c_adapters.documents.branding import Branding, logo_file
 from q2c_adapters.documents.model import InvoiceDocument, build_document
 from q2c_core.domain.errors import InvalidValue, Q2CError
 
@@ -49,11 +49,9 @@ def template_environment(template_dir: str | Path | None = None) -> Environment:
 
 def logo_source(logo: str) -> str:
     """The logo as the HTML can show it: URLs as they are, a local file inlined as a data URI."""
-    if not logo or logo.startswith(("http://", "https://", "data:")):
+    path = logo_file(logo)  # (refuses a file that is not there or is no picture)
+    if path is None:
         return logo
-    path = Path(logo)
-    if not path.is_file():
-        raise InvalidValue("no such logo file", field="logo", value=logo)
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return f"data:{media};base64,{base64.b64encode(path.read_bytes()).decode()}"
 

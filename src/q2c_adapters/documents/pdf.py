@@ -24,10 +24,11 @@ from uuid import UUID
 import attrs
 from fpdf import FPDF
 from fpdf.enums import CellBordersLayout
+from fpdf.errors import FPDFException
 from fpdf.fonts import FontFace, TTFFont
 from fpdf.util import Padding
 
-from q2c_adapters.documents.branding import Branding
+from q2c_adapters.documents.branding import LOGO_SUFFIXES, Branding, logo_file
 from q2c_adapters.documents.model import (
     ContractPeriodDetail,
     DocumentLine,
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 FONTS = Path(__file__).parent / "fonts"
 FONT = "DejaVu"
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg"}
 _PADDING = 1
 # An fpdf2 table row never spans pages: a row with a cell longer than this many lines is printed
 # as one table row per line, joined seamlessly, so it breaks across pages like running text.
@@ -58,6 +58,17 @@ _FOOTER_LINE = 4  # mm, a line of the footer
 _TOTALS_ROW = 5.5  # mm, a row of the totals
 _LETTERHEAD = 80  # mm the letterhead's text keeps beside a logo however wide
 _PAGE_NUMBER_WIDTH = 32  # mm kept free for "Seite 999 von 999" beside the footer's last line
+
+
+def _logo(logo: str) -> Path | None:
+    """The local logo file the letterhead prints (None for none; a URL or data URI is not
+    fetched): an existing PNG, JPEG, GIF or SVG file that is a picture (``logo_file``), else
+    ``InvalidValue`` naming ``logo``."""
+    if not logo or logo.startswith(("http", "data:")):
+        return None
+    if Path(logo).suffix.lower() not in LOGO_SUFFIXES:
+        raise InvalidValue("needs an existing PNG, JPEG, GIF or SVG file", field="logo", value=logo)
+    return logo_file(logo)
 
 
 class _InvoicePDF(FPDF):
@@ -81,13 +92,17 @@ class _InvoicePDF(FPDF):
     def header(self) -> None:
         b = self.doc.branding
         top = self.get_y()
-        logo = Path(b.logo) if b.logo and not b.logo.startswith(("http", "data:")) else None
+        logo = _logo(b.logo)
         if logo is not None:
-            if not logo.is_file() or logo.suffix.lower() not in _IMAGE_SUFFIXES:
+            try:
+                info = self.image(str(logo), x=self.l_margin, y=top, h=14)
+            except (OSError, ValueError, SyntaxError, FPDFException) as error:
+                # (a picture Pillow or the XML parser reads but fpdf2 cannot lay out)
                 raise InvalidValue(
-                    "needs an existing PNG, JPEG, GIF or SVG file", field="logo", value=b.logo
-                )
-            info = self.image(str(logo), x=self.l_margin, y=top, h=14)
+                    f"{logo} cannot be printed ({' '.join(str(error).split())})",
+                    field="logo",
+                    value=b.logo,
+                ) from error
             # the letterhead's text goes right of the logo, keeping at least _LETTERHEAD mm
             left = self.l_margin + float(info.rendered_width) + 4
             start = min(left, self.w - self.r_margin - _LETTERHEAD)
@@ -429,6 +444,7 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
     t = doc.labels
     pdf = _InvoicePDF(doc)
     _refuse_unprintable(pdf)
+    _logo(doc.branding.logo)  # (refused before any page: a missing file, or no picture)
     pdf.add_page()
     pdf.lay_out_footer()
 
