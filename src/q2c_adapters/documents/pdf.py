@@ -1,14 +1,16 @@
 """Branded PDF invoices and credit notes with fpdf2 (pure Python: ``pip install`` is enough).
 
 The text face is DejaVu Sans, shipped in ``fonts/`` (Bitstream Vera licence, see fonts/LICENSE):
-Latin (accents included), Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic letters and most
-symbols print as they are. It has no Chinese, Japanese or Korean glyphs (nor Thai, Devanagari
-and other scripts of South and East Asia), and no CJK font small enough to ship is at hand: a
-document with text the font cannot print (a Japanese buyer name, address or line text, or
-branding) is refused before any PDF is made, ``InvalidValue`` naming the field
-(``customer_name``, ``lines[L1].description``, ``branding.company_name``...) and the characters,
-never printed with that text left blank. Render such a document as HTML or UBL, which carry any
-text. Every page repeats the letterhead and the
+Latin (accents included), Greek, Cyrillic, Armenian, Georgian and most symbols print as they
+are. It has no Chinese, Japanese or Korean glyphs (nor Thai, Devanagari and other scripts of
+South and East Asia), and no CJK font small enough to ship is at hand; it has Hebrew and Arabic
+letters, but the PDF lays text out left to right as stored (no bidirectional reordering nor
+Arabic joining without fpdf2's optional HarfBuzz shaping), so they would print backwards. A
+document with text the font cannot print, or written right to left (a Japanese or Hebrew buyer
+name, address or line text, or branding) is refused before any PDF is made, ``InvalidValue``
+naming the field (``customer_name``, ``lines[L1].description``, ``branding.company_name``...)
+and the characters, never printed with that text left blank or backwards. Render such a
+document as HTML or UBL, which carry any text. Every page repeats the letterhead and the
 table headings and ends with "Page n of N"; the detail section lists the time entries and
 contract periods the lines bill.
 """
@@ -192,6 +194,9 @@ _BRANDING_TEXTS = (
 )  # fmt: skip
 # Characters that print nothing, glyph or not: controls, format characters, line separators.
 _UNPRINTED = {"Cc", "Cf", "Zl", "Zp"}
+# The Unicode bidirectional classes of right-to-left letters (Hebrew R; Arabic, Syriac,
+# Thaana AL): fpdf2 reorders and joins them only with its optional HarfBuzz text shaping.
+_RIGHT_TO_LEFT = {"R", "AL"}
 _ROWS: dict[type, str] = {
     DocumentLine: "lines",
     DocumentTax: "taxes",
@@ -224,7 +229,10 @@ def _texts(doc: InvoiceDocument) -> Iterator[tuple[str, str]]:
 
 def _refuse_unprintable(pdf: _InvoicePDF) -> None:
     """Refuse a document with text no face of the PDF font has glyphs for: fpdf2 would print it
-    blank with only a warning (a Japanese buyer name under "Bill to" as an empty line).
+    blank with only a warning (a Japanese buyer name under "Bill to" as an empty line); and one
+    with text written right to left (Hebrew, Arabic): the font has its letters, but fpdf2 lays
+    them out left to right in the order they are stored, so שלום read backwards and Arabic
+    letters stood unjoined.
 
     Raises ``InvalidValue`` naming the first such field and its characters."""
     faces = [f for f in pdf.fonts.values() if isinstance(f, TTFFont)]
@@ -252,6 +260,19 @@ def _refuse_unprintable(pdf: _InvoicePDF) -> None:
             raise InvalidValue(
                 f"has characters the PDF font (DejaVu Sans) cannot print: {shown}{more}; "
                 "the PDF would leave them blank, so it is not made (HTML and UBL carry them)",
+                field=field,
+                value=text,
+            )
+        backwards = list(
+            dict.fromkeys(ch for ch in text if unicodedata.bidirectional(ch) in _RIGHT_TO_LEFT)
+        )
+        if backwards:
+            shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in backwards[:10])
+            more = f" and {len(backwards) - 10} more" if len(backwards) > 10 else ""
+            raise InvalidValue(
+                f"is written right to left (Hebrew, Arabic...: {shown}{more}); the PDF lays "
+                "text out left to right, letter by letter, and would print it backwards "
+                "(Arabic unjoined), so it is not made (HTML and UBL carry it)",
                 field=field,
                 value=text,
             )
