@@ -91,6 +91,13 @@ class _InvoicePDF(FPDF):
         self.set_author(doc.branding.company_name)
         self.set_creator("q2c")
 
+    def normalize_text(self, text: str) -> str:
+        """Text as the page prints it: a tab is a space and a carriage return (alone or before
+        a line feed) a line break, as the HTML shows them; fpdf2 printed nothing for either,
+        running the words together ("Licence\\t3\\tseats" as "Licence3seats")."""
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+        return super().normalize_text(text)
+
     def header(self) -> None:
         b = self.doc.branding
         top = self.get_y()
