@@ -117,7 +117,7 @@ def test_a_payment_reference_that_is_a_formula_is_text_in_the_payments_and_invoi
 
 def test_report_csv_writes_typed_text_as_text_and_amounts_as_they_were(tmp_path: Path) -> None:
     """``q2c report customers --format csv`` names the customer =HYPERLINK(...) as text, as
-    the exports do; its amounts and id are written as before."""
+    the exports do; its amounts are plain numbers beside its currency, its id as it is."""
     url = f"sqlite:///{tmp_path / 'q2c.db'}"
     app = QuoteToCash.open(url)
     acme_id = _acme_with_risky_text(app, name=HYPERLINK, reference="-0012")
@@ -130,7 +130,8 @@ def test_report_csv_writes_typed_text_as_text_and_amounts_as_they_were(tmp_path:
         (acme,) = [r for r in rows if r[0] and r[0] != "TOTAL"]
         assert acme[0] == "'" + HYPERLINK
         assert acme[header.index("customer id")] == acme_id.hex  # a key, pasted as it is
-        assert acme[header.index("total" if report == "aging" else "open")] == "50.50 EUR"
+        assert acme[header.index("total" if report == "aging" else "open")] == "50.50"
+        assert acme[header.index("currency")] == "EUR"
 
 
 def test_an_allocations_live_flag_reads_true_or_false_in_the_csv_as_in_the_json() -> None:

@@ -189,10 +189,10 @@ def test_the_cli_commission_statements_print_one_row_for_her_month(tmp_path: Pat
     done = runner.invoke(cli, [*args, "--on", "2026-03-31"])
     assert done.exit_code == 0, done.output
     rows = [line.split(",") for line in done.stdout.strip().splitlines()]
-    assert rows[0] == ["manager", "period", "lines", "commission"]
-    assert [(r[0], r[2], r[3]) for r in rows[1:]] == [
-        ("Mia", "2", "1.01 EUR"),
-        ("Mia", "", "1.01 EUR"),
+    assert rows[0] == ["manager", "period", "lines", "currency", "commission"]
+    assert [(r[0], r[2], r[3], r[4]) for r in rows[1:]] == [
+        ("Mia", "2", "EUR", "1.01"),
+        ("Mia", "", "EUR", "1.01"),
     ]
 
 

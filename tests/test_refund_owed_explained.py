@@ -62,7 +62,7 @@ def test_explaining_a_refund_owed_lists_the_credit_that_covers_part_of_it(
     assert report.exit_code == 0, report.output
     row = f"pay:{ids['bounced'].hex}"
     (chased,) = report.stdout.splitlines()[1:]
-    assert chased.endswith(f"20.00 EUR,,refund owed,{row}")
+    assert chased.endswith(f"EUR,20.00,,refund owed,{row}")
 
     result = runner.invoke(cli, ["explain", "past-due", row, "--url", url])
     assert result.exit_code == 0, result.output

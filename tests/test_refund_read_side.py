@@ -266,7 +266,7 @@ def test_a_receivables_store_built_before_it_kept_payments_is_rebuilt_to_show_th
     assert rebuilt.exit_code == 0, rebuilt.output
     fresh = runner.invoke(cli, report)
     assert fresh.exit_code == 0, fresh.output
-    kinds = [r[6] for r in csv.reader(io.StringIO(fresh.stdout))][1:]
+    kinds = [r[7] for r in csv.reader(io.StringIO(fresh.stdout))][1:]
     assert kinds == ["invoice", "refund owed"]
 
 

@@ -60,7 +60,7 @@ from q2c_adapters.cli_support import (
     one_line,
     open_app,
 )
-from q2c_adapters.reports import REPORTS, cell, csv_cell, json_value, report_table, rich_table
+from q2c_adapters.reports import REPORTS, cell, csv_table, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import (
     DamagedRow,
@@ -1581,10 +1581,10 @@ def report(
         # whole: amounts, dates and keys never shrink, see rich_table)
         console.print(rich_table(table, every_row=every_row), crop=False)
     elif fmt == "csv":
+        header, rows = csv_table(name, table)
         writer = csv.writer(sys.stdout)
-        writer.writerow(table.columns)
-        for row in table.rows:
-            writer.writerow([csv_cell(c, v) for c, v in zip(table.columns, row, strict=False)])
+        writer.writerow(header)
+        writer.writerows(rows)
     else:
         records = [
             {c: json_value(v) for c, v in zip(table.columns, row, strict=False)}

@@ -864,6 +864,94 @@ def report_table(name: str, projections: Sequence[Projection], on: date) -> Repo
     return attrs.evolve(table, rows=rows)
 
 
+# The columns of each report that hold amounts (``Money``; a prepaid allowance of hours has its
+# hours there). CSV writes each as a plain number, the row's currency in one ``currency`` column.
+MONEY_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "customers": ("invoiced", "paid", "open", "past due", "credit", "unbilled", "leakage risk"),
+    "unbilled": ("amount",),
+    "unbilled-by-customer": ("amount",),
+    "unbilled-by-request": ("amount",),
+    "unbilled-by-contract": ("amount",),
+    "unbilled-by-manager": ("amount",),
+    "unbilled-by-age": ("amount",),
+    "leakage": ("value",),
+    "prepaid": (
+        "granted",
+        "drawn",
+        "remaining",
+        "forfeited",
+        "rolled over",
+        "overage",
+        "overage billed",
+    ),
+    "commissions": ("collected", "commission"),
+    "commission-statements": ("commission",),
+    "review": ("invoiced", "paid", "unbilled overage"),
+    "awaiting-po": ("estimate",),
+    "product-areas": (),
+    "aging": ("current", "1-30", "31-60", "61-90", "90+", "total"),
+    "past-due": ("outstanding",),
+    "revenue": ("amount", "scheduled", "contracted"),
+    "kpis": (),
+    "utilisation": (),
+    "statements": ("amount", "open / unallocated"),
+}
+
+CURRENCY_COLUMN = "currency"
+
+
+def csv_table(name: str, table: ReportTable) -> tuple[list[str], list[list[str]]]:
+    """The header and rows ``q2c report --format csv`` writes: every amount a plain number
+    (``-121.00``, which a spreadsheet sums, where ``-121.00 EUR`` was text it might even run as
+    a formula), the row's currency in one ``currency`` column before the first amount (the
+    revenue report has its own), empty in a row with no amount (an allowance of hours); the
+    header is the same with no row. Text cells as ``csv_cell`` writes them.
+
+    The amounts of one row are in one currency (q2c never adds two): a row that mixes them is
+    a ``ValueError``, never a currency column that is wrong for some of its cells."""
+    return csv_rows(table, MONEY_COLUMNS[name])
+
+
+def csv_rows(table: ReportTable, money: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """``csv_table`` of a table whose amounts are in the columns ``money``."""
+    name = table.title
+    own = CURRENCY_COLUMN in table.columns
+    header = list(table.columns)
+    at = None
+    if money and not own:
+        at = table.columns.index(money[0])
+        header.insert(at, CURRENCY_COLUMN)
+    rows: list[list[str]] = []
+    for row in table.rows:
+        currencies = {
+            v.currency for c, v in zip(table.columns, row, strict=False) if isinstance(v, Money)
+        }
+        if len(currencies) > 1:
+            raise ValueError(f"{name}: one row holds amounts in {sorted(currencies)}")
+        cells = [
+            _amount_cell(v) if c in money else csv_cell(c, v)
+            for c, v in zip(table.columns, row, strict=False)
+        ]
+        if at is not None:
+            cells.insert(at, next(iter(currencies), ""))
+        elif own and currencies:
+            stated = row[table.columns.index(CURRENCY_COLUMN)]
+            if {stated} != currencies:
+                raise ValueError(f"{name}: a {stated} row holds amounts in {sorted(currencies)}")
+        rows.append(cells)
+    return header, rows
+
+
+def _amount_cell(value: Any) -> str:
+    """An amount as a plain number (its currency in the row's ``currency`` cell); hours as
+    they are; nothing as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, Money):
+        return str(value.amount)
+    return cell(value)
+
+
 def _at_minor_unit(value: Any) -> Any:
     return value.rounded() if isinstance(value, Money) else value
 
