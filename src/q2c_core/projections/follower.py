@@ -57,7 +57,7 @@ class Follower:
     ) -> None:
         self.app = app
         self.projections = list(projections)
-        self.page_size = page_size
+        self.page_size = _page_size(page_size)
         self.as_of = _utc(as_of) if as_of is not None else None
         # the last notification to apply: as of a recording time, the last one recorded by
         # then, found once in the whole log (``position_as_of``: whole saves, the same cut for
@@ -348,6 +348,22 @@ def _collections_paused() -> Iterator[None]:
             gc.enable()
 
 
+# the largest LIMIT SQLite and PostgreSQL take (a bigint): a page at least as long as any log
+_MAX_PAGE = 2**63 - 1
+
+
+def _page_size(value: Any) -> int:
+    """A page size as the stores can read it: a whole number of notifications, at least one
+    (``InvalidValue`` naming ``page_size`` otherwise: a page of none reads as the end of the
+    log on SQLite and PostgreSQL, which would move every position past events never applied);
+    one larger than any log reads the whole log, the same on every store."""
+    if type(value) is not int or value < 1:
+        raise InvalidValue(
+            "must be a whole number of notifications, at least 1", field="page_size", value=value
+        )
+    return min(value, _MAX_PAGE)
+
+
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -379,6 +395,7 @@ def rebuild(
     """
     if workers < 1:
         raise InvalidValue("must be at least 1", field="workers", value=workers)
+    page_size = _page_size(page_size)  # (before anything is emptied)
     shares = split_projections(projections, workers)
     # as of a recording time: the last notification recorded by then, found once for every
     # share (``position_as_of``)
