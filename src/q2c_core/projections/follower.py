@@ -77,7 +77,7 @@ class Follower:
 
     def positions(self) -> dict[str, int]:
         """Last notification id applied, per projection."""
-        return {p.name: p.store.position(p.tracking_name) for p in self.projections}
+        return {p.name: p.store.checked_position(p.tracking_name, p.name) for p in self.projections}
 
     RACE_RETRIES: int = 5
 
@@ -112,7 +112,9 @@ class Follower:
         return applied[0]
 
     def _run(self, max_pages: int | None, progress: Progress | None, counted: list[int]) -> None:
-        positions = {id(p): p.store.position(p.tracking_name) for p in self.projections}
+        positions = {
+            id(p): p.store.checked_position(p.tracking_name, p.name) for p in self.projections
+        }
         for p in self.projections:
             if p.synced_at != positions[id(p)]:
                 p.forget_cache()  # rows cached at another position are stale

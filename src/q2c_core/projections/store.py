@@ -178,6 +178,9 @@ class ReadModelRecorder(Protocol):
     def max_tracking_id(self, application_name: str) -> int | None:
         """The last notification id applied (library method)."""
 
+    def empty_position(self, tracking_name: str) -> bool:
+        """Whether a tracking record of that name holds no notification id (NULL)."""
+
 
 class SQLiteReadModelRecorder(SQLiteTrackingRecorder):
     """eventsourcing's SQLite tracking recorder with a read-model rows table."""
@@ -278,6 +281,16 @@ class SQLiteReadModelRecorder(SQLiteTrackingRecorder):
                 found = c.fetchone()
             return None if found is None else str(found[0])
 
+    def empty_position(self, tracking_name: str) -> bool:
+        """Whether a tracking record of that name holds NULL (``max_tracking_id`` reads it as
+        no record)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT 1 FROM tracking WHERE application_name = ? AND notification_id IS NULL",
+                (tracking_name,),
+            )
+            return c.fetchone() is not None
+
     def reset(self, projection: str, tracking_name: str) -> None:
         """Drop one projection's rows and position together."""
         with self.datastore.transaction(commit=True) as c:
@@ -377,6 +390,19 @@ def _postgres_recorder_class() -> type[TrackingRecorder]:
                 found = curs.fetchone()
                 return None if found is None else str(found["value"])
 
+        def empty_position(self, tracking_name: str) -> bool:
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(
+                    SQL(
+                        "SELECT 1 AS found FROM {0}.{1} "
+                        "WHERE application_name = %s AND notification_id IS NULL"
+                    ).format(
+                        Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
+                    ),
+                    (tracking_name,),
+                )
+                return curs.fetchone() is not None
+
         def reset(self, projection: str, tracking_name: str) -> None:
             with self.datastore.transaction(commit=True) as curs:
                 curs.execute(
@@ -425,6 +451,10 @@ class MemoryReadModelRecorder(POPOTrackingRecorder):
         """One row's json, or None."""
         with self._database_lock:
             return self._rows.get(projection, {}).get(key)
+
+    def empty_position(self, tracking_name: str) -> bool:
+        """Never: positions are kept as the follower gives them."""
+        return False
 
     def reset(self, projection: str, tracking_name: str) -> None:
         """Drop one projection's rows and position."""
@@ -496,6 +526,21 @@ class ProjectionStore:
     def position(self, tracking_name: str) -> int:
         """The last notification id applied under that name (0 when none)."""
         return self.recorder.max_tracking_id(tracking_name) or 0
+
+    def checked_position(self, tracking_name: str, projection: str) -> int:
+        """``position``, or ``DamagedRow`` naming the projection when its tracking record holds
+        no notification id (NULL, a negative number, text, a fraction: written over by hand):
+        read as "none yet" it would apply the log again on top of the rows that hold it."""
+        value: Any = self.recorder.max_tracking_id(tracking_name)
+        if value is None:
+            if not self.recorder.empty_position(tracking_name):
+                return 0
+            reason = "its position in the log is empty (NULL)"
+        elif type(value) is int and value >= 0:
+            return value
+        else:
+            reason = f"its position in the log, {value!r}, is not a notification id"
+        raise DamagedRow(reason, projection=projection, key=tracking_name)
 
     def load(self, projection: str) -> dict[str, Row]:
         """Every row of a projection, decoded; ``DamagedRow`` naming the projection and a row
