@@ -94,6 +94,7 @@ class Follower:
         naming the URL, its password left out: the application's when reading its log, the
         store's when reading or writing the read models. What was committed before stands.
         """
+        _refuse_closed(self.app)
         applied = [0]
         stuck = 0
         with _collections_paused(), reaching(self._stores_url()):
@@ -366,6 +367,17 @@ def _page_size(value: Any) -> int:
     return min(value, _MAX_PAGE)
 
 
+def _refuse_closed(app: Application[Any]) -> None:
+    """``StorageUnavailable`` saying the application was closed, as its commands say it (its
+    log is not read: SQLite's closed pool said nothing, PostgreSQL's read as a server out of
+    reach, a memory log went on being read)."""
+    closing = getattr(app, "closing", None)
+    if closing is not None and closing.is_set():
+        from q2c_core.app_base import closed_error
+
+        raise closed_error(app)  # type: ignore[arg-type]
+
+
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -398,6 +410,7 @@ def rebuild(
     if workers < 1:
         raise InvalidValue("must be at least 1", field="workers", value=workers)
     page_size = _page_size(page_size)  # (before anything is emptied)
+    _refuse_closed(app)
     shares = split_projections(projections, workers)
     # as of a recording time: the last notification recorded by then, found once for every
     # share (``position_as_of``)

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 import attrs
@@ -32,9 +32,9 @@ from eventsourcing.persistence import (
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from q2c_core.domain.errors import DamagedRow
+from q2c_core.domain.errors import DamagedRow, StorageUnavailable
 from q2c_core.storage import create_tables as create_tables_safely
-from q2c_core.storage import env_for_url, opening, sqlite_wal_mode
+from q2c_core.storage import env_for_url, opening, redacted, sqlite_wal_mode
 
 _fast_dumps: Callable[..., bytes] | None
 try:  # optional speed-up, see the module's docstring
@@ -577,6 +577,29 @@ class ProjectionStore:
         self.recorder.reset(projection, tracking_name)
 
     def close(self) -> None:
-        """Release connections."""
+        """Release connections; the store is closed for good (every use of it afterwards
+        raises ``StorageUnavailable`` saying so, on every backend). Closing twice is
+        harmless."""
         if self._closer is not None:
             self._closer.close()
+        if not isinstance(self.recorder, _ClosedRecorder):
+            self.recorder = cast(ReadModelRecorder, _ClosedRecorder(self.url))
+
+
+class _ClosedRecorder:
+    """A closed store's recorder: whatever is asked of it raises ``StorageUnavailable``
+    saying the store was closed (a closed SQLite pool raised eventsourcing's bare
+    ``ConnectionPoolClosedError``, PostgreSQL's read as the server out of reach, and the
+    memory store went on taking rows)."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+
+    def __getattr__(self, name: str) -> Any:
+        url = redacted(self._url) if self._url else ""
+        raise StorageUnavailable(
+            "this projection store was closed: open it again with "
+            f"ProjectionStore.open({url!r}) to use it",
+            field="url",
+            value=url,
+        )
