@@ -61,8 +61,9 @@ class Follower:
         self.as_of = _utc(as_of) if as_of is not None else None
         # the last notification to apply: as of a recording time, the last one recorded by
         # then, found once in the whole log (``position_as_of``: whole saves, the same cut for
-        # every follower whatever topics it reads)
+        # every follower whatever topics it reads); both given, the earlier
         self.until = until
+        self._cut_taken = False  # (the as-of cut is found once, then kept in ``until``)
         self.reader = NotificationReader(app.recorder)
         self.decoder = TrustedDecoder(app) if trusted_decoding else _MapperDecoder(app)
         self.after_commit: Callable[[int], None] | None = None
@@ -127,8 +128,11 @@ class Follower:
         # page is left the positions can move to it
         with reaching(self._app_url()):
             head = self.app.recorder.max_notification_id() or 0
-            if self.until is None and self.as_of is not None:
-                self.until = position_as_of(self.app, self.as_of)
+            if self.as_of is not None and not self._cut_taken:
+                # (both given: the earlier, as ``rebuild`` takes)
+                last = position_as_of(self.app, self.as_of)
+                self.until = last if self.until is None else min(self.until, last)
+                self._cut_taken = True
         self._refuse_past_head(positions, head)
         pages = 0
         dispatch: dict[str, _Route] = {}
