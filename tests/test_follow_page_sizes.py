@@ -75,3 +75,22 @@ def test_one_notification_a_page_or_more_than_any_log_holds_gives_the_same_rows(
         assert {p.name: p.rows() for p in projections} == rows_of(app)
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("workers", ["2", 2.5, None, True, 0])
+def test_a_number_of_workers_that_is_not_a_whole_number_is_refused_naming_it(
+    workers: Any,
+) -> None:
+    app = QuoteToCash.open("memory:")
+    try:
+        story(app)
+        store = ProjectionStore.memory()
+        receivables = ReceivablesAging(store)
+        catch_up(app, [receivables])
+        rows = receivables.rows()
+        with pytest.raises(InvalidValue) as refused:
+            rebuild(app, [receivables], workers=workers)
+        assert refused.value.field == "workers"
+        assert ReceivablesAging(store).rows() == rows  # nothing was emptied
+    finally:
+        app.close()

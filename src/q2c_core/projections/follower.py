@@ -411,8 +411,8 @@ def rebuild(
     application and stores that other processes can open (a SQLite file or PostgreSQL), and
     the ``fork`` start method; ``progress`` follows this process's share.
     """
-    if workers < 1:
-        raise InvalidValue("must be at least 1", field="workers", value=workers)
+    if type(workers) is not int or workers < 1:
+        raise InvalidValue("must be a whole number, at least 1", field="workers", value=workers)
     page_size = _page_size(page_size)  # (before anything is emptied)
     _refuse_closed(app)
     shares = split_projections(projections, workers)
