@@ -58,11 +58,11 @@ class Follower:
         self.app = app
         self.projections = list(projections)
         self.page_size = _page_size(page_size)
-        self.as_of = _utc(as_of) if as_of is not None else None
+        self.as_of = _moment(as_of) if as_of is not None else None
         # the last notification to apply: as of a recording time, the last one recorded by
         # then, found once in the whole log (``position_as_of``: whole saves, the same cut for
         # every follower whatever topics it reads); both given, the earlier
-        self.until = until
+        self.until = _notification(until)
         self._cut_taken = False  # (the as-of cut is found once, then kept in ``until``)
         self.reader = NotificationReader(app.recorder)
         self.decoder = TrustedDecoder(app) if trusted_decoding else _MapperDecoder(app)
@@ -382,6 +382,31 @@ def _refuse_closed(app: Application[Any]) -> None:
         raise closed_error(app)  # type: ignore[arg-type]
 
 
+def _moment(value: Any) -> datetime:
+    """A recording time (UTC when it names no zone), or ``InvalidValue`` naming ``as_of``
+    (a business day or text failed with a bare ``AttributeError``)."""
+    if not isinstance(value, datetime):
+        raise InvalidValue(
+            f"must be a date and time (when events were recorded), not {type(value).__name__}",
+            field="as_of",
+            value=value,
+        )
+    return _utc(value)
+
+
+def _notification(value: Any) -> int | None:
+    """A last notification to apply (None: the end of the log), or ``InvalidValue`` naming
+    ``until`` (text failed with a bare ``TypeError``; a fraction or a negative number names
+    no notification)."""
+    if value is None:
+        return None
+    if type(value) is not int or value < 0:
+        raise InvalidValue(
+            "must be a whole number of notifications, at least 0", field="until", value=value
+        )
+    return value
+
+
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
@@ -414,12 +439,13 @@ def rebuild(
     if type(workers) is not int or workers < 1:
         raise InvalidValue("must be a whole number, at least 1", field="workers", value=workers)
     page_size = _page_size(page_size)  # (before anything is emptied)
+    until = _notification(until)
     _refuse_closed(app)
     shares = split_projections(projections, workers)
     # as of a recording time: the last notification recorded by then, found once for every
     # share (``position_as_of``)
     if as_of is not None:
-        last = position_as_of(app, _utc(as_of))
+        last = position_as_of(app, _moment(as_of))
         until = last if until is None else min(until, last)
     if len(shares) <= 1:
         return _rebuild_share(app, projections, until, page_size, progress).applied
