@@ -140,63 +140,68 @@ class Follower:
         dispatch: dict[str, _Route] = {}
         until = self.until
         at_end = False
-        while True:
-            if until is not None and start > until:
-                at_end = True
-                break
-            with reaching(self._app_url()):
-                page = self.reader.select(start, self.page_size, stop=until, topics=self.topics)
-            if not page:
-                at_end = True
-                break
-            last_id = page[-1][0]
-            try:
-                in_page = self._apply_page(page, positions, dispatch)
-                # (the page's rows are applied: memory holds one page of them at a time, and
-                # not while its changes are encoded)
-                del page
-                writes: list[PageWrite] = []
-                for p in self.projections:
-                    if last_id > positions[id(p)]:
-                        upserts, deletes = p.take_changes()
-                        writes.append(
-                            PageWrite(
-                                p.name,
-                                upserts,
-                                deletes,
-                                Tracking(p.tracking_name, last_id),
-                                expected=positions[id(p)],
+        settled: dict[str, int] = {}  # events of the pages committed, by topic
+        try:
+            while True:
+                if until is not None and start > until:
+                    at_end = True
+                    break
+                with reaching(self._app_url()):
+                    page = self.reader.select(start, self.page_size, stop=until, topics=self.topics)
+                if not page:
+                    at_end = True
+                    break
+                last_id = page[-1][0]
+                try:
+                    in_page = self._apply_page(page, positions, dispatch)
+                    # (the page's rows are applied: memory holds one page of them at a time, and
+                    # not while its changes are encoded)
+                    del page
+                    writes: list[PageWrite] = []
+                    for p in self.projections:
+                        if last_id > positions[id(p)]:
+                            upserts, deletes = p.take_changes()
+                            writes.append(
+                                PageWrite(
+                                    p.name,
+                                    upserts,
+                                    deletes,
+                                    Tracking(p.tracking_name, last_id),
+                                    expected=positions[id(p)],
+                                )
                             )
-                        )
-                if self.before_commit is not None:
-                    self.before_commit(last_id)
-                committed = bool(writes)
-                if writes:
-                    self._commit(writes)
-                del writes  # (nor the encoded rows once they are written)
-            except BaseException:
-                # nothing of an uncommitted page may linger in memory to be committed later
-                for p in self.projections:
-                    p.forget_cache()
-                raise
-            counted[0] += in_page
-            if committed:
-                for p in self.projections:
-                    positions[id(p)] = max(positions[id(p)], last_id)
-                    p.synced_at = positions[id(p)]
-                    p.after_commit()
-            if self.after_commit is not None:
-                self.after_commit(last_id)
-            start = last_id + 1
-            pages += 1
-            if progress is not None:
-                progress(last_id, head)
-            if max_pages is not None and pages >= max_pages:
-                break
-        if at_end:
-            self._track_to(min(head, until) if until is not None else head, positions)
-        for topic, route in dispatch.items():
-            self.applied_by_topic[topic] = self.applied_by_topic.get(topic, 0) + route.applied
+                    if self.before_commit is not None:
+                        self.before_commit(last_id)
+                    committed = bool(writes)
+                    if writes:
+                        self._commit(writes)
+                    del writes  # (nor the encoded rows once they are written)
+                except BaseException:
+                    # nothing of an uncommitted page may linger in memory to be committed later
+                    for p in self.projections:
+                        p.forget_cache()
+                    raise
+                counted[0] += in_page
+                # (what was committed, by topic: kept when a later page loses a race)
+                settled = {topic: route.applied for topic, route in dispatch.items()}
+                if committed:
+                    for p in self.projections:
+                        positions[id(p)] = max(positions[id(p)], last_id)
+                        p.synced_at = positions[id(p)]
+                        p.after_commit()
+                if self.after_commit is not None:
+                    self.after_commit(last_id)
+                start = last_id + 1
+                pages += 1
+                if progress is not None:
+                    progress(last_id, head)
+                if max_pages is not None and pages >= max_pages:
+                    break
+            if at_end:
+                self._track_to(min(head, until) if until is not None else head, positions)
+        finally:
+            for topic, n in settled.items():
+                self.applied_by_topic[topic] = self.applied_by_topic.get(topic, 0) + n
 
     def _refuse_past_head(self, positions: dict[int, int], head: int) -> None:
         """RuleViolated naming each projection whose stored position is past the end of the
