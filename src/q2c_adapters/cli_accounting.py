@@ -20,6 +20,8 @@ from q2c_adapters.accounting.beancount_ledger import export_ledger
 from q2c_adapters.accounting.exports import FORMATS, export
 from q2c_adapters.cli_support import fail, one_line, open_app, refuse
 from q2c_core.application import QuoteToCash
+from q2c_core.domain.errors import Q2CError
+from q2c_core.storage import env_for_url
 
 UrlOption = Annotated[
     str, typer.Option("--url", help="Storage URL: sqlite:///billing.db, postgresql://...")
@@ -39,10 +41,52 @@ OnOption = Annotated[
 ]
 
 
-def _check_out(out: Path | None) -> None:
-    """Refuse an --out whose folder is not there before the work is done (exit 2)."""
-    if out is not None and not out.parent.is_dir():
+# the files SQLite keeps beside a database while it is open (its write-ahead log, the log's
+# index, a rollback journal): part of the store as much as the database itself
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def _check_out(out: Path | None, url: str) -> None:
+    """Refuse, before the work is done (exit 2), an --out whose folder is not there, and one
+    naming the SQLite store the export reads (the database or a file SQLite keeps beside it,
+    by whatever path or link): written, the export would replace q2c's whole history."""
+    if out is None:
+        return
+    if not out.parent.is_dir():
         fail(f"--out {out}: no folder {out.parent}")
+    store = _sqlite_store(url)
+    if store is not None and _names_store_file(out, store):
+        fail(
+            f"--out {out}: is the store the export reads ({store}); writing it would replace "
+            f"q2c's history: name another file"
+        )
+
+
+def _sqlite_store(url: str) -> str | None:
+    """The database file a sqlite:/// URL names (None for another store, or a URL that
+    ``open_app`` refuses in its own words)."""
+    try:
+        env = env_for_url(url)
+    except Q2CError:
+        return None
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.sqlite":
+        return None
+    name = env.get("SQLITE_DBNAME", "")
+    return None if not name or name.startswith("file:") else name
+
+
+def _names_store_file(out: Path, store: str) -> bool:
+    """Whether ``out`` is the store's database or one of its companion files: the same path
+    once links and ``..`` are resolved, or the same file (a hard link)."""
+    target = os.path.realpath(out)
+    for suffix in SQLITE_COMPANIONS:
+        kept = os.path.realpath(store + suffix)
+        if target == kept:
+            return True
+        with contextlib.suppress(OSError):
+            if os.path.samefile(target, kept):
+                return True
+    return False
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -108,7 +152,7 @@ def export_beancount(
     title: Annotated[str, typer.Option("--title", help="The ledger's title option.")] = "q2c",
 ) -> None:
     """Write the Beancount ledger built from the event log (same events, same text)."""
-    _check_out(out)
+    _check_out(out, url)
     app = _open(url)
     try:
         text = export_ledger(app, title=title)
@@ -141,7 +185,7 @@ def _export(subject: str, url: str, fmt: str, out: Path | None, on: str | None =
     if fmt not in FORMATS:
         refuse("--format", f"must be one of {', '.join(FORMATS)}, not {fmt!r}")
     as_of = _day(on)
-    _check_out(out)
+    _check_out(out, url)
     app = _open(url)
     try:
         text = export(app, subject, fmt, as_of=as_of)
