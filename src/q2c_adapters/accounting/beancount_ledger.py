@@ -55,7 +55,8 @@ time and the id's first 8 hex digits, its clock: customers registered within a m
 accounts, and a rename opened new ones) is refused when opened (``InvalidValue`` naming
 ``path``): export the ledger anew.
 
-Every transaction is linked (``^``) by the invoice numbers it concerns and carries the event id
+Every transaction is linked (``^``) by the invoice numbers it concerns (``_link``: a number in
+another script than Latin too, each by a link of its own) and carries the event id
 (``originator_id:version``), the customer, the contracts and the purchase order as metadata.
 The customer is named (payee and ``customer:``) as the booked fact names it: an invoice or
 credit note, and what its issue books, by the buyer it was issued to (``buyer_details``, what
@@ -74,6 +75,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import errno
+import hashlib
 import os
 import re
 import unicodedata
@@ -251,8 +253,22 @@ def _quote(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
-def _link(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9\-_/.]", "-", text)
+def _link(number: str) -> str:
+    """A document number as a Beancount link, which takes ASCII letters and digits and
+    ``-_/.`` only: an ASCII number with any other character (a space) as ``-``, as q2c always
+    linked them (two series never print numbers that differ only there:
+    ``open_number_series``). A number with other characters (``ΤΙΜ-000001``, ``СЧ-000001``),
+    whose letters would all be ``-`` and the first number of two series one link, is written
+    readably (a Latin letter with accents as its plain letter, other letters as ``-``) and
+    ends with the first 16 hex digits of its SHA-256: a link of its own, the same in every
+    export."""
+    readable = re.sub(r"[^A-Za-z0-9\-_/.]", "-", number)
+    if number.isascii():
+        return readable
+    folded = "".join(_account_letters(ch) or ch for ch in number)
+    readable = re.sub(r"[^A-Za-z0-9\-_/.]", "-", folded)
+    digest = hashlib.sha256(number.encode("utf-8")).hexdigest()[:16]
+    return f"{readable}-{digest}"
 
 
 def _merge(postings: Iterable[Posting]) -> tuple[Posting, ...]:
