@@ -1323,7 +1323,9 @@ class BeancountJournal:
     complete block, which only a write cut short by a crash leaves, is cut off when the journal
     is opened (with a ``RuntimeWarning``; ``discarded`` holds it) and those events are booked
     again. A journal written before blocks had an end line is read as it is, and refused
-    (``InvalidValue`` naming ``path``) if it stops in the middle of a line. A journal whose
+    (``InvalidValue`` naming ``path``) if it stops in the middle of a line. A journal that is
+    not UTF-8 text (saved as Latin-1 by an editor) is refused too (``InvalidValue`` naming
+    ``path`` and the byte), before anything is written. A journal whose
     customer accounts are named the way q2c named them before they were named by the customer's
     registered name and whole id is refused too (``InvalidValue`` naming ``path``, nothing
     written): continued, it would book its customers on a second set of accounts (and its own
@@ -1383,12 +1385,14 @@ class BeancountJournal:
         if ends:
             complete = existing[: ends[-1]]
             unfinished = existing[ends[-1] :]
+            if not unfinished.strip():
+                complete = existing
+            self._require_utf8(complete)
             if unfinished.strip():
                 self._cut(len(complete), unfinished)
-            else:
-                complete = existing
             self._size = len(complete)
         elif existing.strip():
+            self._require_utf8(existing)
             if not existing.endswith(b"\n"):
                 raise InvalidValue(
                     f"the journal stops in the middle of a line (a write cut short, at byte "
@@ -1407,6 +1411,21 @@ class BeancountJournal:
         self.booked = set(_EVENT_ID.findall(text))
         self.opened = set(_OPEN.findall(text))
         self.book.recall(text)
+
+    def _require_utf8(self, complete: bytes) -> None:
+        """Refuse (``InvalidValue`` naming ``path`` and the first byte that is not UTF-8, before
+        anything is written or cut) a journal whose complete part is not UTF-8 text: saved by
+        an editor in another encoding (Latin-1). (An unfinished block a crash cut short, in the
+        middle of a character too, is cut off as such.)"""
+        try:
+            complete.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidValue(
+                f"the journal is not UTF-8 text (byte {error.start} is not): save it as UTF-8 "
+                f"(a Beancount file is UTF-8) and deliver again",
+                field="path",
+                value=self.path,
+            ) from None
 
     def _refuse_old_account_names(self, text: str) -> None:
         """Refuse (``InvalidValue`` naming ``path``, before anything is written) a journal that
