@@ -356,6 +356,19 @@ def _allowance_quantity(usage: AllowanceUsage, quantity: Decimal) -> Money | Dec
     return shown_hours(quantity)
 
 
+# an allowance's quantities, as the prepaid report's columns name them (in its unit: hours, or
+# money of its currency)
+PREPAID_QUANTITIES = (
+    "granted",
+    "drawn",
+    "remaining",
+    "forfeited",
+    "rolled over",
+    "overage",
+    "overage billed",
+)
+
+
 def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
     """Every allowance, in its own unit: what was granted is drawn, remaining, forfeited (left
     when it expired, or not carried when it rolled over) or rolled over into the next
@@ -392,13 +405,7 @@ def _prepaid(projections: Sequence[Projection], on: date) -> ReportTable:
             "allowance id",
             "unit",
             "period",
-            "granted",
-            "drawn",
-            "remaining",
-            "forfeited",
-            "rolled over",
-            "overage",
-            "overage billed",
+            *PREPAID_QUANTITIES,
             "status",
             "expiring soon",
         ),
@@ -875,15 +882,7 @@ MONEY_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "unbilled-by-manager": ("amount",),
     "unbilled-by-age": ("amount",),
     "leakage": ("value",),
-    "prepaid": (
-        "granted",
-        "drawn",
-        "remaining",
-        "forfeited",
-        "rolled over",
-        "overage",
-        "overage billed",
-    ),
+    "prepaid": PREPAID_QUANTITIES,
     "commissions": ("collected", "commission"),
     "commission-statements": ("commission",),
     "review": ("invoiced", "paid", "unbilled overage"),
