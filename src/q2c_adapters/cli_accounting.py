@@ -6,10 +6,7 @@ The main CLI calls ``register(app)`` to add the ``export`` group.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import stat
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +16,7 @@ import typer
 from q2c_adapters.accounting.beancount_ledger import export_ledger
 from q2c_adapters.accounting.exports import FORMATS, export
 from q2c_adapters.cli_support import fail, one_line, open_app, refuse
+from q2c_adapters.output_files import write_whole
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import Q2CError
 from q2c_core.storage import env_for_url
@@ -94,49 +92,10 @@ def _emit(text: str, out: Path | None) -> None:
         typer.echo(text, nl=False)
         return
     try:
-        _write_whole(text, out)
+        write_whole(out, text.encode("utf-8"))
     except OSError as error:
         fail(f"--out {out}: {one_line(error)}")
     typer.echo(f"wrote {out}", err=True)
-
-
-def _write_whole(text: str, out: Path) -> None:
-    """Write ``text`` to ``out`` whole or not at all: into a scratch file beside it, synced,
-    then put in its place in one step, so a write that fails part way (a full disk) leaves the
-    file that was there (last night's export) as it was, and no scratch file. The file keeps
-    the permissions it had; a link is followed (the file it names is replaced). A file the
-    user may not write (one made read-only to keep it) is refused as writing it would be.
-    What is not a file (``/dev/stdout``, a named pipe another program reads, a terminal) is
-    written into as it is: it cannot be replaced, and is never replaced by a file."""
-    try:
-        found = os.stat(out)
-    except FileNotFoundError:
-        found = None
-    if found is not None and not stat.S_ISREG(found.st_mode):
-        with open(out, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-        return
-    target = Path(os.path.realpath(out))
-    if target.exists() and not os.access(target, os.W_OK):
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
-    fd, scratch = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            try:
-                mode = stat.S_IMODE(os.stat(target).st_mode)
-            except FileNotFoundError:
-                umask = os.umask(0)
-                os.umask(umask)
-                mode = 0o666 & ~umask  # (a new file's, as ``open`` creates it)
-            os.chmod(f.fileno(), mode)
-            f.write(text.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(scratch, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(scratch)
-        raise
 
 
 def _open(url: str) -> QuoteToCash:

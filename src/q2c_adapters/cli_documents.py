@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import enum
 import json
-import os
 import re
-import shutil
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -25,6 +22,7 @@ from q2c_adapters.cli_support import fail, find_reference, one_line, open_app, r
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.html import render_html
 from q2c_adapters.documents.pdf import render_pdf
+from q2c_adapters.output_files import write_whole
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import InvalidValue, NotFound, Q2CError
 
@@ -55,40 +53,6 @@ def default_file_name(number: str, fmt: DocumentFormat) -> Path:
     if name.startswith("."):
         name = "_" + name
     return Path(name + fmt.suffix)
-
-
-def write_whole(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` whole or not at all: into a new file beside it, then put in
-    its place. A write that fails midway (the disk full) leaves no half-written document and
-    the file that was there (last month's PDF of the invoice) as it was; the new file is
-    removed. A link is followed (the file it names is replaced); a target that is no regular
-    file (a named pipe, ``/dev/null``) is written to as it is, never replaced by a file."""
-    target = Path(os.path.realpath(target))
-    if target.exists() and not target.is_file():
-        target.write_bytes(data)
-        return
-    folder = target.parent
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-    part = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        if target.exists():
-            shutil.copymode(target, part)
-        else:
-            part.chmod(0o666 & ~_umask())
-        os.replace(part, target)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _read_table(path: Path) -> dict[str, Any]:
