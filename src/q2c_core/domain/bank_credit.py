@@ -76,6 +76,21 @@ class StatementCredit:
         refuse_card_numbers("debtor_account", self.debtor_account)
 
 
+def _require_reason(reason: object, aggregate_id: UUID) -> None:
+    """Why money left suspense or the bank took it back: text that says something, or
+    ``InvalidValue`` naming ``reason`` (checked before the text is read, so a reason that is
+    no text, None or a ticket number, is refused as such, not failed on)."""
+    if not isinstance(reason, str):
+        raise InvalidValue(
+            f"must be text, not {type(reason).__name__}",
+            field="reason",
+            aggregate_id=aggregate_id,
+            value=reason,
+        )
+    if not reason.strip():
+        raise InvalidValue("must say why", field="reason", aggregate_id=aggregate_id)
+
+
 class BankCredit(ChecksFacts, Aggregate):
     """A credit from a bank statement, matched to a payment or waiting in suspense."""
 
@@ -193,6 +208,13 @@ class BankCredit(ChecksFacts, Aggregate):
                 "the credit already has its payment", field="payment_id", aggregate_id=self.id
             )
         self._check_after_booking(resolved_on, "resolved_on")
+        if not isinstance(note, str):
+            raise InvalidValue(
+                f"must be text, not {type(note).__name__}",
+                field="note",
+                aggregate_id=self.id,
+                value=note,
+            )
         refuse_card_numbers("note", note)
         self._resolved(customer_id, payment_id, invoice_ids, resolved_on, note, actor)
 
@@ -226,8 +248,7 @@ class BankCredit(ChecksFacts, Aggregate):
                 field="payment_id",
                 aggregate_id=self.id,
             )
-        if not reason.strip():
-            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        _require_reason(reason, self.id)
         self._check_after_booking(returned_on, "returned_on")
         refuse_card_numbers("reason", reason)
         self._returned(returned_on, reason, actor)
@@ -284,8 +305,7 @@ class BankCredit(ChecksFacts, Aggregate):
                 aggregate_id=self.id,
                 value=payment_bounced_on,
             )
-        if not reason.strip():
-            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        _require_reason(reason, self.id)
         refuse_card_numbers("reason", reason)
         self._reversed_by_bank(reversed_on, payment_bounced_on, reason, actor)
 
@@ -322,8 +342,7 @@ class BankCredit(ChecksFacts, Aggregate):
                 aggregate_id=self.id,
                 value=reversed_on,
             )
-        if not reason.strip():
-            raise InvalidValue("must say why", field="reason", aggregate_id=self.id)
+        _require_reason(reason, self.id)
         refuse_card_numbers("reason", reason)
         self._reversed_by_bank(reversed_on, returned_on, reason, actor)
 
