@@ -32,7 +32,7 @@ from q2c_core.domain.errors import (
     OverAllocation,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import ChecksFacts, NotBefore
+from q2c_core.domain.event_facts import ChecksFacts, NotBefore, refuse_unreadable_reason
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import TimeOrderedIds, require_day
 
@@ -350,13 +350,25 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         self.allocations.append(PaymentAllocation(allocation_id, invoice_id, amount, allocated_on))
         self._moved(allocated_on)
 
-    @event("AllocationReversed")
     def reverse_allocation(
         self, allocation_id: str, reason: str, actor: str, reversed_on: date | None = None
     ) -> None:
         """Undo one allocation on a business day; the money becomes customer credit again.
+        It says why in visible text (``refuse_unreadable_reason``: not only spaces or
+        invisible characters, ``InvalidValue`` naming ``reason``), a rule of the command: a
+        reversal recorded before it replays as recorded.
 
         ``reversed_on`` is None only in reversals recorded before q2c kept the day."""
+        if isinstance(reason, str):
+            refuse_unreadable_reason(reason, "reason", self.id)
+        self._allocation_reversed(allocation_id, reason, actor, reversed_on)
+
+    @event("AllocationReversed")
+    def _allocation_reversed(
+        self, allocation_id: str, reason: str, actor: str, reversed_on: date | None = None
+    ) -> None:
+        """The ``AllocationReversed`` event (``reverse_allocation``; the rules of the event as
+        recorded ever since here)."""
         current = self.allocation(allocation_id)
         if not current.is_live:
             raise InvalidTransition(
@@ -499,8 +511,9 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         These rules are the command's: bounces recorded before them replay as recorded."""
         if self.is_bounced:
             raise InvalidTransition("already bounced", field="status", aggregate_id=self.id)
-        if not isinstance(reason, str) or not reason.strip():
+        if not isinstance(reason, str):
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id, value=reason)
+        refuse_unreadable_reason(reason, "reason", self.id)
         require_day(bounced_on, "bounced_on")
         for a in self.live_allocations():
             if bounced_on < a.allocated_on:
