@@ -201,7 +201,7 @@ class WorkBuckets:
 
 def _allocation_plan(allocations: object) -> list[tuple[UUID, Money]]:
     """An explicit allocation plan as given to ``allocate_payment``: (invoice id, Money) pairs,
-    or ``InvalidValue`` naming ``allocations`` before anything is planned."""
+    at least one, or ``InvalidValue`` naming ``allocations`` before anything is planned."""
     rule = "must be (invoice id, Money) pairs"
     if not isinstance(allocations, Iterable) or isinstance(allocations, str | bytes):
         raise InvalidValue(rule, field="allocations", value=allocations)
@@ -215,6 +215,13 @@ def _allocation_plan(allocations: object) -> list[tuple[UUID, Money]]:
         ):
             raise InvalidValue(f"{rule}, not {entry!r}", field="allocations", value=entry)
         plan.append((entry[0], entry[1]))
+    if not plan:
+        # (allocating nothing says nothing; under a reference it would take the reference)
+        raise InvalidValue(
+            "must name at least one invoice (None: oldest due first)",
+            field="allocations",
+            value=allocations,
+        )
     return plan
 
 
@@ -3256,6 +3263,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         reference is (``allocation_reference_key``: spaces, capitals, invisible characters and
         full width aside); one that is not text or names nothing is refused (``InvalidValue``
         naming ``reference``). Without one, each call allocates.
+
+        ``allocations``, when given, names at least one invoice: an empty list allocates
+        nothing, and under a reference would take it for nothing (``InvalidValue`` naming
+        ``allocations``); None allocates oldest due first, which may find nothing open.
         """
         explicit = None if allocations is None else _allocation_plan(allocations)
         if reference is not None:
