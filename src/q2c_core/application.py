@@ -74,7 +74,7 @@ from q2c_core.domain.invoice_numbering import (
 )
 from q2c_core.domain.managers import first_manager
 from q2c_core.domain.money import Money, minor_units, to_decimal, total
-from q2c_core.domain.payment import Payment, PaymentRefund, refunds_past_due
+from q2c_core.domain.payment import Payment, PaymentRefund, in_minor_units, refunds_past_due
 from q2c_core.domain.prepaid_allowance import (
     AllowanceStatus,
     AllowanceUnit,
@@ -201,7 +201,8 @@ class WorkBuckets:
 
 def _allocation_plan(allocations: object) -> list[tuple[UUID, Money]]:
     """An explicit allocation plan as given to ``allocate_payment``: (invoice id, Money) pairs,
-    at least one, or ``InvalidValue`` naming ``allocations`` before anything is planned."""
+    at least one, each amount at its currency's minor unit (``in_minor_units``), or
+    ``InvalidValue`` naming ``allocations`` before anything is planned."""
     rule = "must be (invoice id, Money) pairs"
     if not isinstance(allocations, Iterable) or isinstance(allocations, str | bytes):
         raise InvalidValue(rule, field="allocations", value=allocations)
@@ -214,7 +215,7 @@ def _allocation_plan(allocations: object) -> list[tuple[UUID, Money]]:
             or not isinstance(entry[1], Money)
         ):
             raise InvalidValue(f"{rule}, not {entry!r}", field="allocations", value=entry)
-        plan.append((entry[0], entry[1]))
+        plan.append((entry[0], in_minor_units(entry[1])))
     if not plan:
         # (allocating nothing says nothing; under a reference it would take the reference)
         raise InvalidValue(
@@ -3478,6 +3479,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 value=reference,
             )
         refuse_card_numbers("reference", reference)
+        amount = in_minor_units(amount)  # (recorded so: 100.000 EUR is 100.00)
 
         def step() -> tuple[RefundOutcome, list[Aggregate]]:
             customer = self.customer(customer_id)

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import accumulate, islice
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 import attrs
@@ -35,6 +35,8 @@ from q2c_core.domain.errors import (
 from q2c_core.domain.event_facts import ChecksFacts, NotBefore, refuse_unreadable_reason
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import TimeOrderedIds, require_day
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -64,6 +66,16 @@ class PaymentRefund:
     amount: Money
     refunded_on: date
     reference: str = ""
+
+
+def in_minor_units(amount: T) -> T:
+    """Money of whole minor units written at its currency's minor unit, the same value
+    (``1500.00`` JPY is ``1500``, ``100.000`` EUR is ``100.00``, ``1.5`` KWD is ``1.500``), so
+    every read of what is recorded shows it so; anything else as given, for the rules to
+    refuse."""
+    if isinstance(amount, Money) and amount.is_rounded():
+        return amount.rounded()  # type: ignore[return-value]
+    return amount
 
 
 def reversal_day(event: Any) -> date:
@@ -116,6 +128,8 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
             text = kwargs.get(field)
             if isinstance(text, str):
                 refuse_card_numbers(field, text)
+        if "amount" in kwargs:
+            kwargs["amount"] = in_minor_units(kwargs["amount"])
         return super()._create(event_class, **kwargs)
 
     @event("PaymentReceived")
@@ -322,7 +336,9 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         """Apply part of the payment to one invoice; never more than is unallocated, and, for
         an allocation dated before the payment's latest change, never more than was
         unallocated on its day and every day since (money allocated or refunded later, or
-        given back only later, was not there to allocate)."""
+        given back only later, was not there to allocate). The amount is recorded at its
+        currency's minor unit (``in_minor_units``)."""
+        amount = in_minor_units(amount)
         if (
             not self.is_bounced
             and isinstance(amount, Money)
@@ -399,7 +415,9 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     ) -> None:
         """Pay part of the unallocated money back to the customer on a business day: no more
         than was unallocated that day and every day since (``refundable``; ``OverAllocation``
-        naming ``amount``), never on a bounced payment, not before the money arrived."""
+        naming ``amount``), never on a bounced payment, not before the money arrived. The
+        amount is recorded at its currency's minor unit (``in_minor_units``)."""
+        amount = in_minor_units(amount)
         self._check_paid_out(amount, "refund")
         refuse_card_numbers("reference", reference, self.id)
         if require_day(refunded_on, "refunded_on") >= self.received_on:
