@@ -73,7 +73,7 @@ from q2c_core.domain.invoice_numbering import (
     numbers_could_coincide,
 )
 from q2c_core.domain.managers import first_manager
-from q2c_core.domain.money import Money, minor_units, to_decimal, total
+from q2c_core.domain.money import MINOR_UNITS, Money, minor_units, to_decimal, total
 from q2c_core.domain.payment import Payment, PaymentRefund, in_minor_units, refunds_past_due
 from q2c_core.domain.prepaid_allowance import (
     AllowanceStatus,
@@ -3438,7 +3438,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         Refused, recording nothing (``OverAllocation`` naming ``amount``), for more than the
         customer's credit in that currency: the money refundable then, less what the customer
         owes of payments that bounced after part of them was refunded. ``currency`` defaults
-        to the amount's (given, it must be the amount's). A ``reference`` names one refund
+        to the amount's (given, it must be a currency code, ``InvalidValue`` naming
+        ``currency``, and the amount's). A ``reference`` names one refund
         across every customer and currency, however it is spaced or capitalised, whatever
         invisible characters were pasted with it, full width or not (``refund_reference_key``;
         ``RefundInstruction``, saved with the refund; the refunds recorded before it was kept
@@ -3452,6 +3453,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         if not isinstance(amount, Money):
             raise InvalidValue(
                 f"must be Money, not {type(amount).__name__}", field="amount", value=amount
+            )
+        if currency is not None and (not isinstance(currency, str) or currency not in MINOR_UNITS):
+            raise InvalidValue(
+                "must be an ISO 4217 currency code (EUR, JPY, ...)",
+                field="currency",
+                value=currency,
             )
         cur = amount.currency if currency is None else currency
         if cur != amount.currency:
