@@ -40,6 +40,7 @@ from q2c_core.domain.contract import (
     PricePoint,
     SubContract,
     SubContractKind,
+    check_visible_line,
     next_term_end,
 )
 from q2c_core.domain.customer import Customer
@@ -856,6 +857,9 @@ class ImportCommands(BaseApp):
                     annual_price = _price_in(sub, contract)
                     moved = False
                     if sub.sub_id not in contract.sub_contracts:
+                        # printed on every line billing it, as ``add_sub_contract`` checks
+                        check_visible_line(sub.sub_id, "sub_id")
+                        check_visible_line(sub.description, "description")
                         _check_sub_id_as_written(sub.sub_id, contract, first_sub, key)
                         if not sub.effective_from_given and contract.id not in signed:
                             # its term's start is no start day here: the run would bill it
