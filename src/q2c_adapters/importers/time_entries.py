@@ -14,7 +14,7 @@ every import used before), else derived from the row's content (and how many ide
 before it), so re-importing the same entries, even in another file, records nothing twice (an entry
 imported before the PSA's id column was switched on is known again by its content, and one imported
 by an earlier version, named by its cells as typed, is known however the export spells its worker
-and request now); an entry id
+and request now, or writes the line breaks of a note of several lines); an entry id
 recorded on another request (the PSA moved the entry to another ticket), or given for two requests
 in one file, refuses the file. The file's decimal mark is read from its hours and rates: in a file
 that writes ``5,5`` a ``.`` only separates thousands. A work date more than a year after the import
@@ -166,18 +166,34 @@ def read_time_entries_csv(
             day = work_date.isoformat()
             request_key = _request_key(ref, tickets)
             parts = [person_key(worker), day, _hours_key(hours), request_key, str(billable)]
-            content = "\x1f".join([*parts, note])
+            # a note of several lines is the same note whatever line endings the file has
+            # (an export saved again by a tool writing LF for CR LF): the entry's content reads
+            # its line breaks as LF; what it was named by as written (either ending) is former
+            plain = _LINE_BREAKS.sub("\n", note)
+            content = "\x1f".join([*parts, plain])
             # identical rows are told apart by their occurrence, among the rows with an id
             # and among those without (as an export without the id column counted them)
             occurrences = seen_given if given else seen
             n = occurrences.get(content, 0)
             occurrences[content] = n + 1
             content_id = _content_id(content, n, prefix)
-            earlier = _earlier_ids(
-                [worker, day, _hours_key(hours), ref, str(billable), note],
-                hours,
-                typed_seen_given if given else typed_seen,
-                prefix,
+            written = dict.fromkeys([note, plain, plain.replace("\n", "\r\n")])
+            earlier = tuple(
+                dict.fromkeys(
+                    [
+                        *(_content_id("\x1f".join([*parts, w]), n, prefix) for w in written),
+                        *(
+                            i
+                            for w in written
+                            for i in _earlier_ids(
+                                [worker, day, _hours_key(hours), ref, str(billable), w],
+                                hours,
+                                typed_seen_given if given else typed_seen,
+                                prefix,
+                            )
+                        ),
+                    ]
+                )
             )
             earlier = tuple(i for i in earlier if i != content_id)
             if given:
@@ -258,6 +274,8 @@ class TimeEntryImporter(FileImporter):
 
 
 _CENTS = Decimal("0.01")
+# a line break as a file may write it: CR LF (Windows), LF, or a lone CR (old Mac)
+_LINE_BREAKS = re.compile(r"\r\n?")
 
 
 def _hours_key(hours: Decimal) -> str:
