@@ -894,7 +894,9 @@ def _refuse_past_the_log(
     past = {
         p.name: at
         for p in all_projections(live_store)
-        if p.name in names and (at := live_store.position(p.tracking_name)) > head
+        if p.name in names
+        and (at := _sound_position(live_store, p.tracking_name, p.name)) is not None
+        and at > head
     }
     if past:
         name, at = next(iter(past.items()))
@@ -903,6 +905,26 @@ def _refuse_past_the_log(
             *rebuild_with, [] if everything else list(past), other_history=True
         )
         fail(str(past_the_log(name, at, head, command)))
+
+
+def damaged_position(
+    live_store: ProjectionStore, tracking_name: str, projection: str
+) -> DamagedRow | None:
+    """Why a projection's live position is no notification id (written over by hand: NULL,
+    text, a negative number, a fraction: ``ProjectionStore.checked_position``), or None."""
+    try:
+        live_store.checked_position(tracking_name, projection)
+    except DamagedRow as damaged:
+        return damaged
+    return None
+
+
+def _sound_position(live_store: ProjectionStore, tracking_name: str, projection: str) -> int | None:
+    """A projection's live position, or None when it is damaged (``damaged_position``)."""
+    try:
+        return live_store.checked_position(tracking_name, projection)
+    except DamagedRow:
+        return None
 
 
 def past_the_log(projection: str, current: int, position: int, command: str) -> RuleViolated:
@@ -969,6 +991,8 @@ def replace_live_rows(
     leaves the projection empty, at no position, and the next catch-up (``q2c update``)
     builds it from the first event: never half of one read model and half of the other.
     """
+    if damaged_position(live_store, tracking_name, projection) is not None:
+        return _replace_damaged(live_store, projection, tracking_name, rows, position)
     current = live_store.position(tracking_name)
     if current > position and not other_history:
         raise past_the_log(projection, current, position, "q2c rebuild --other-history")
@@ -995,6 +1019,35 @@ def replace_live_rows(
     return len(upserts), len(deletes)
 
 
+def _replace_damaged(
+    live_store: ProjectionStore,
+    projection: str,
+    tracking_name: str,
+    rows: dict[str, str],
+    position: int,
+) -> tuple[int, int]:
+    """``replace_live_rows`` for a projection whose position was written over by hand (no
+    notification id: its rows match no point of the log, and a follower refuses it).
+
+    The position moves from exactly the value found to ``position`` with the rows, in one
+    transaction of a SQLite or PostgreSQL store (which refuses it, with ``IntegrityError``, if
+    another process changed the position meanwhile). A position that no comparison can find
+    (NULL, or empty text) is removed with the rows first, then the rows and position are
+    written: a crash in between leaves the projection empty at no position, and the next
+    catch-up (``q2c update``) builds it from the first event."""
+    found: Any = live_store.recorder.max_tracking_id(tracking_name)
+    old = dict(live_store.recorder.load_rows(projection))
+    tracking = Tracking(tracking_name, position)
+    if found and _moves_back_in_one_transaction(live_store):
+        upserts = {k: v for k, v in rows.items() if old.get(k) != v}
+        deletes = frozenset(old.keys() - rows.keys())
+        live_store.commit([PageWrite(projection, upserts, deletes, tracking, found)])
+        return len(upserts), len(deletes)
+    live_store.reset(projection, tracking_name)
+    live_store.commit([PageWrite(projection, dict(rows), frozenset(), tracking, 0)])
+    return sum(1 for k, v in rows.items() if old.get(k) != v), len(old.keys() - rows.keys())
+
+
 @app.command("rebuild")
 def rebuild_live(
     url: UrlOption,
@@ -1019,6 +1072,10 @@ def rebuild_live(
     and nothing changes, unless --other-history is given: its rows are then replaced and its
     position moved back to the last event, in one transaction of a SQLite or PostgreSQL
     store (an in-memory store is emptied, then written).
+
+    A live projection whose position was written over by hand (NULL, text, a negative
+    number: ``update`` refuses it, naming this command) has its rows and position replaced,
+    and the output says so.
     """
     plan = load_plan(commission_plan)
     at_least_one(workers, "--workers")
@@ -1047,7 +1104,11 @@ def rebuild_live(
                 Follower(application, fresh, until=head).run()
                 with progress_bar("replacing the live read models") as bar:
                     done: list[tuple[str, int, int, int]] = []
+                    repaired: dict[str, str] = {}
                     for k, p in enumerate(fresh):
+                        damaged = damaged_position(live_store, p.tracking_name, p.name)
+                        if damaged is not None:
+                            repaired[p.name] = damaged.reason
                         rows = dict(scratch.recorder.load_rows(p.name))
                         written, deleted = replace_live_rows(
                             live_store,
@@ -1073,6 +1134,13 @@ def rebuild_live(
         live_store.close()
         application.close()
     for name, count, written, deleted in done:
+        if name in repaired:
+            console.print(
+                f"{name}: its position in the log was damaged ({repaired[name]}): its rows "
+                "and position are replaced",
+                markup=False,
+                soft_wrap=True,
+            )
         console.print(
             f"{name}: rebuilt, {count} rows at notification {head} "
             f"({written} written, {deleted} removed)",
