@@ -52,13 +52,17 @@ from rich.table import Table
 from rich.text import Text
 
 from q2c_adapters.cli_support import (
+    OUTPUT_FAILED,
     OneLineRefusals,
     check_store,
+    drop_output,
     fail,
     find_customer,
     find_reference,
     one_line,
     open_app,
+    os_failure,
+    tagged_stdout,
 )
 from q2c_adapters.reports import REPORTS, cell, csv_table, json_value, report_table, rich_table
 from q2c_core.application import QuoteToCash
@@ -1916,16 +1920,25 @@ def _register_extensions() -> None:
 def main() -> None:
     """Entry point of the ``q2c`` command.
 
-    Storage failing in the middle of a command (the server lost, the disk full) is a one-line
-    error with exit code 2, as when it cannot be opened: not a traceback, and not 1, which
-    ``replay`` keeps for "the read models differ". Every save is whole, and a follower commits
+    Storage failing in the middle of a command (the server lost, the database's disk full) is
+    a one-line error with exit code 2, as when it cannot be opened: not a traceback, and not
+    1, which ``replay`` keeps for "the read models differ". A file or the output that the
+    operating system refuses (``OSError``: a file not readable, the disk the output goes to
+    full) is one line with exit code 2 too, naming the file (``error: <path>: <why>``) or
+    the output (``os_failure``), not called storage. Every save is whole, and a follower commits
     its rows with its position, so what was committed before stands and a rerun goes on. A
     reader that closes the pipe (``| head``) stops the command quietly, exit ``READER_GONE``
     (``Commands``).
     """
     _register_extensions()
+    tagged_stdout()
     try:
         app()
+    except OSError as error:  # a file or the output the system refused: not storage
+        if getattr(error, OUTPUT_FAILED, False):
+            drop_output()
+        typer.echo(f"error: {os_failure(error)}", err=True)
+        raise SystemExit(2) from None
     except storage_errors() as error:
         typer.echo(f"error: storage failed, the command stopped: {one_line(error)}", err=True)
         raise SystemExit(2) from None

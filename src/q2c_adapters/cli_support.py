@@ -3,8 +3,11 @@ reporting a mistake as one line (``error: ...``) with exit code 2 rather than a 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sqlite3
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -99,6 +102,74 @@ def one_line(error: BaseException) -> str:
         return error.strerror
     text = " ".join(str(error).split())
     return text or type(error).__name__
+
+
+def os_failure(error: OSError) -> str:
+    """What the operating system refused a command, on one line, as ``error:`` follows it:
+    the file or files (``path: Permission denied``), or the output when it was standard output
+    that could not be written (a full disk: ``TaggedOutput``): not storage failing, which the
+    database's own errors say."""
+    why = error.strerror or one_line(error)
+    paths = [os.fsdecode(p) for p in (error.filename, error.filename2) if p is not None]
+    if paths:
+        return f"{' -> '.join(paths)}: {why}"
+    if getattr(error, OUTPUT_FAILED, False):
+        return f"cannot write the output (standard output): {why}"
+    return f"the command stopped: {why}"
+
+
+# the attribute ``TaggedOutput`` sets on an error writing standard output
+OUTPUT_FAILED = "q2c_output_failed"
+
+
+class TaggedOutput(io.BufferedWriter):
+    """Standard output's buffer, tagging an ``OSError`` writing it (``OUTPUT_FAILED``) so
+    that ``os_failure`` says the output failed: such an error names no file."""
+
+    def write(self, data: Any) -> int:
+        """Write, tagging a failure."""
+        try:
+            return super().write(data)
+        except OSError as error:
+            setattr(error, OUTPUT_FAILED, True)
+            raise
+
+    def flush(self) -> None:
+        """Flush, tagging a failure."""
+        try:
+            super().flush()
+        except OSError as error:
+            setattr(error, OUTPUT_FAILED, True)
+            raise
+
+
+def tagged_stdout() -> None:
+    """Put standard output (a real file descriptor) on a ``TaggedOutput`` buffer, with the same
+    encoding, error handler and line buffering; left as it is when it has no descriptor (a
+    test's captured output)."""
+    stream = sys.stdout
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    if not isinstance(stream, io.TextIOWrapper):
+        return
+    stream.flush()
+    buffer = TaggedOutput(io.FileIO(fd, "w", closefd=False))
+    sys.stdout = io.TextIOWrapper(
+        buffer,
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=stream.line_buffering,
+    )
+
+
+def drop_output() -> None:
+    """What is left of standard output goes nowhere (it cannot be written, and the exit's
+    flush would fail again, in a traceback)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def open_app(url: str) -> QuoteToCash:
