@@ -15,6 +15,7 @@ from uuid import UUID
 
 import typer
 import typer.core
+from eventsourcing.persistence import MapperDeserialisationError
 
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import DamagedRow, NotFound, Q2CError, RuleViolated
@@ -57,7 +58,9 @@ class OneLineRefusals(typer.core.TyperGroup):
     abc``, ``--limit -1``) and for ``typer.BadParameter`` a command raises (``parse_date``).
     A command line of the wrong shape (an option missing or unknown) still gets the usage.
     A stored read-model row that cannot be read back (``DamagedRow``), where a command does
-    not say more, is one line too: the projection, the row and ``q2c rebuild``, exit 2."""
+    not say more, is one line too: the projection, the row and ``q2c rebuild``, exit 2; so
+    is a recorded event that cannot be read back (``MapperDeserialisationError``: its topic,
+    aggregate and version), not a traceback with exit code 1."""
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command, refusing a bad option or argument value in one line."""
@@ -66,6 +69,10 @@ class OneLineRefusals(typer.core.TyperGroup):
         except DamagedRow as error:
             named = f" --projection {error.projection}" if error.projection else ""
             fail(f"{one_line(error)}; rebuild it from events: q2c rebuild --url URL{named}")
+        except MapperDeserialisationError as error:
+            # (a stored event damaged on disk or by hand: the message names its topic,
+            # aggregate and version)
+            fail(f"a recorded event cannot be read: {one_line(error)}")
         except typer.BadParameter as error:
             # (an option left out is a MissingParameter: the usage says what to give)
             if any(c.__name__ == "MissingParameter" for c in type(error).__mro__):
