@@ -95,3 +95,22 @@ def test_rebuild_repairs_a_position_written_over_by_hand(damaged: tuple[str, str
     assert "applied 0 events" in again.output
     replay = runner.invoke(cli, ["replay", "--url", url])
     assert replay.exit_code == 0, replay.output
+
+
+def test_replay_says_a_damaged_position_is_damaged_not_a_notification(tmp_path: Path) -> None:
+    """Before the repair, ``q2c replay`` reports the damaged position as a difference: it used
+    to print a NULL position as "#0" (a position no store holds) and text as "#abc"."""
+    url = f"sqlite:///{tmp_path / 'q2c.db'}"
+    app = QuoteToCash.open(url)
+    story(app)
+    app.close()
+    assert runner.invoke(cli, ["update", "--url", url]).exit_code == 0
+    overwrite_position(url, "q2c.projection.receivables_aging", "NULL")
+    result = runner.invoke(cli, ["replay", "--url", url])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "position is #0" not in said, said
+    assert (
+        "DIFF receivables_aging: the live read model's position is damaged (its position in "
+        "the log is empty (NULL))" in said
+    ), said

@@ -634,11 +634,13 @@ def compare(
     by_name = {p.name: p for p in live}
     for p in rebuilt:
         other = by_name[p.name]
-        position = other.store.position(other.tracking_name)
+        damage = damaged_position(other.store, other.tracking_name, other.name)
+        position = other.store.position(other.tracking_name) if damage is None else None
         if head is not None and position != head:
             total += 1
+            at = f"#{position}" if damage is None else f"damaged ({damage.reason})"
             console.print(
-                f"[red]DIFF[/red] {p.name}: the live read model's position is #{position}, "
+                f"[red]DIFF[/red] {p.name}: the live read model's position is {at}, "
                 f"the event log's last is #{head}",
                 markup=True,
             )
