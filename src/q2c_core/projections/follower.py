@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, MapperDeserialisationError, Tracking
 
 from q2c_core.domain.errors import InvalidValue, RuleViolated
 from q2c_core.projections.base import Projection, row_key_id
@@ -292,7 +292,12 @@ class Follower:
         # event needs its id checked against each projection's position
         behind = all(positions[id(p)] < page[0][0] for p in self.projections)
         for row in page:
-            event, oid = decode(row, as_notification)
+            try:
+                event, oid = decode(row, as_notification)
+            except MapperDeserialisationError:
+                raise
+            except (ValueError, TypeError, KeyError, AttributeError) as damaged:
+                raise _damaged_event(row, damaged) from damaged
             route = dispatch.get(row[3])
             if route is None:
                 route = dispatch[row[3]] = _Route(self.projections, type(event).__qualname__)
@@ -319,6 +324,15 @@ class Follower:
             by_name = {p.name: p for p in self.projections}
             for w in writes:
                 by_name[w.projection].store.commit([w])
+
+
+def _damaged_event(row: RawNotification, why: Exception) -> MapperDeserialisationError:
+    """A stored event the read side cannot decode (its state damaged on disk or by hand),
+    named as the library names one an aggregate cannot load: nothing of its page is written."""
+    return MapperDeserialisationError(
+        f"notification {row[0]} ({row[3]}, aggregate {row[1]}, version {row[2]}) cannot be "
+        f"decoded: {type(why).__name__}: {why}"
+    )
 
 
 class _Route:
