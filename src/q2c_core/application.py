@@ -2892,6 +2892,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     aggregate_id=invoice_id,
                     value=original.status,
                 )
+            original.refuse_credit_after_write_off()
             if not isinstance(reason, str) or not person_key(reason):
                 # (a zero-width space alone said nothing on the note, its e-invoice and books)
                 raise InvalidValue(
@@ -3396,6 +3397,39 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             return None, [payment, *self._bounce(payment, bounced_on, reason, actor)]
 
         self._atomically(step)
+
+    @_names_target
+    def write_off_remainder(
+        self,
+        invoice_id: UUID,
+        *,
+        written_off_on: date,
+        reason: str,
+        actor: str,
+        at_most: Money,
+    ) -> Money:
+        """Write off the small remainder an issued invoice still owes (the customer paid
+        1,209.98 of 1,210.00, the bank took 0.02 off the transfer); returns what was written
+        off. ``at_most`` is your tolerance, in the invoice's currency: a remainder above it is
+        refused (``OverAllocation`` naming ``at_most``), so no slip writes off a real debt.
+
+        The invoice owes nothing from ``written_off_on`` on (an earlier day still shows it
+        open): money allocated to it later finds nothing open; a payment that paid it and is
+        taken back off since (reversed, bounced) reopens exactly that money, the write-off
+        stands; a credit note of it is refused from then on (``RuleViolated`` naming
+        ``write_offs``). Refused, nothing recorded: a draft, a voided invoice or a credit note
+        (``InvalidTransition``), a day before its issue or before the last day money or credit
+        met it (``RuleViolated`` naming ``written_off_on``), a reason that is no visible text
+        (``InvalidValue`` naming ``reason``), nothing owed (``RuleViolated`` naming
+        ``outstanding``) (``Invoice.write_off_remainder``)."""
+
+        def step() -> tuple[Money, list[Aggregate]]:
+            invoice = self.invoice(invoice_id)
+            self._know_applications([invoice])
+            amount = invoice.write_off_remainder(written_off_on, reason, actor, at_most)
+            return amount, [invoice]
+
+        return self._atomically(step)
 
     @_names_target
     def refund_customer_credit(

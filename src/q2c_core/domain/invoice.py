@@ -7,7 +7,7 @@ recorded: payments applied or un-applied, credit notes that name the exact lines
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -40,7 +40,7 @@ from q2c_core.domain.invoice_lines import (
 from q2c_core.domain.managers import check_handover
 from q2c_core.domain.money import Money, minor_units, total
 from q2c_core.domain.tax import TaxSubtotal, e_invoice_tax_problems
-from q2c_core.domain.values import TimeOrderedIds, person_key
+from q2c_core.domain.values import TimeOrderedIds, person_key, require_day
 
 
 def _check_new_lines(lines: Any, currency: Any, known: list[InvoiceLine]) -> None:
@@ -161,6 +161,19 @@ class AppliedCredit:
     given_back: Money | None = None
 
 
+@attrs.frozen
+class RemainderWriteOff:
+    """A small remainder of an issued invoice written off (``Invoice.write_off_remainder``):
+    what was still owed on ``written_off_on``, given up for ``reason`` (a bank fee taken off
+    a transfer, a rounding difference). Not collected: the invoice owes nothing from that day,
+    and the books carry it as an expense, not as money received."""
+
+    amount: Money
+    written_off_on: date
+    reason: str
+    actor: str
+
+
 class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     """An invoice from draft to paid, or a credit note."""
 
@@ -174,6 +187,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     # the business day it was voided; None while live, and for a void recorded before voids
     # carried their day (``holds_work_on``)
     voided_on: date | None = None
+    # the remainders written off, in the order recorded (``write_off_remainder``); none in an
+    # invoice read from a snapshot taken before q2c wrote remainders off
+    write_offs: Sequence[RemainderWriteOff] = ()
 
     NOT_SCANNED = frozenset({"note"})  # (the run writes it; draft_invoice scans a person's)
     DAY_ORDER: ClassVar[Mapping[str, tuple[NotBefore, ...]]] = {
@@ -370,11 +386,21 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         return total((c.amount for c in self.credits), self.currency)
 
     @property
+    def written_off(self) -> Money:
+        """The remainders written off (``write_off_remainder``): owed no longer, not paid."""
+        return total((w.amount for w in self.write_offs), self.currency)
+
+    def written_off_by(self, day: date) -> Money:
+        """The remainders written off on or before ``day``."""
+        return total((w.amount for w in self.write_offs if w.written_off_on <= day), self.currency)
+
+    @property
     def outstanding(self) -> Money:
-        """What the customer still owes: total - credits - payments (zero unless issued)."""
+        """What the customer still owes: total - credits - payments - remainders written off
+        (zero unless issued)."""
         if self.status is not InvoiceStatus.ISSUED or self.kind is InvoiceKind.CREDIT_NOTE:
             return Money.zero(self.currency)
-        return self.total - self.credited - self.paid
+        return self.total - self.credited - self.paid - self.written_off
 
     @property
     def is_issued(self) -> bool:
@@ -421,12 +447,13 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def outstanding_on(self, day: date, paid: Money) -> Money:
         """What the customer still owed on it at the end of ``day``: its total less the credit
-        notes applied by then and ``paid``, what the allocations then in force paid it
-        (``Payment.allocations_on``: the invoice forgets a payment once taken back off, the
-        payment keeps the day it was). Zero for a credit note, and before it was issued."""
+        notes applied by then, the remainders written off by then and ``paid``, what the
+        allocations then in force paid it (``Payment.allocations_on``: the invoice forgets a
+        payment once taken back off, the payment keeps the day it was). Zero for a credit
+        note, and before it was issued."""
         if self.kind is InvoiceKind.CREDIT_NOTE or not self.issued_by(day):
             return Money.zero(self.currency)
-        return self.total - self.credited_by(day) - paid
+        return self.total - self.credited_by(day) - self.written_off_by(day) - paid
 
     def least_owed_since(self, day: date) -> tuple[Money, date]:
         """The least the customer owed on it at the end of ``day`` and of every day since (its
@@ -448,6 +475,8 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                 changed(applied.unapplied_on, applied.amount.amount)
         for c in self.credits:
             changed(c.credited_on, -c.amount.amount)
+        for w in self.write_offs:
+            changed(w.written_off_on, -w.amount.amount)
         # what it owes now, less every change after ``day``: what it owed at the end of it
         owed = self.outstanding.amount - sum(changes.values(), Decimal(0))
         least, least_on = owed, day
@@ -860,6 +889,111 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                     )
                     break
 
+    def last_money_day(self) -> date | None:
+        """The latest business day money or credit met the invoice: a payment applied or taken
+        back off, a credit note, a remainder written off (None when none ever did). An invoice
+        that does not know the payments taken back off it (``applications`` None) counts those
+        still applied."""
+        known = self.payments if self.applications is None else self.applications
+        days = [a.applied_on for a in known]
+        days += [a.unapplied_on for a in known if a.unapplied_on is not None]
+        days += [c.credited_on for c in self.credits]
+        days += [w.written_off_on for w in self.write_offs]
+        return max(days, default=None)
+
+    def write_off_remainder(
+        self, written_off_on: date, reason: str, actor: str, at_most: Money
+    ) -> Money:
+        """Write off what the issued invoice still owes on ``written_off_on`` (a bank fee taken
+        off a transfer, a rounding difference): it owes nothing from that day; returns the
+        amount written off. ``at_most`` is the caller's tolerance: a remainder above it is
+        refused, so no slip writes off a real debt.
+
+        Refused, nothing recorded: a credit note (``InvalidTransition`` naming ``kind``: it
+        owes nothing), an invoice not issued (naming ``status``); a day that is no date, or
+        before the issue or the latest day money or credit met the invoice (a payment applied
+        or taken back off, a credit note, a write-off: ``RuleViolated`` naming
+        ``written_off_on``, so the remainder is what it owed that day and every day since); a
+        reason that is no visible text (``InvalidValue`` naming ``reason``); ``at_most`` that
+        is no ``Money``, negative (``InvalidValue``) or in another currency
+        (``CurrencyMismatch``), or below the remainder (``OverAllocation`` naming
+        ``at_most``); nothing owed (``RuleViolated`` naming ``outstanding``)."""
+        if not isinstance(reason, str):
+            raise InvalidValue(
+                f"must be text, not {type(reason).__name__}",
+                field="reason",
+                aggregate_id=self.id,
+                value=reason,
+            )
+        refuse_unreadable_reason(reason, "reason", self.id)
+        day = require_day(written_off_on, "written_off_on")
+        if not isinstance(at_most, Money):
+            raise InvalidValue(
+                f"must be Money, not {type(at_most).__name__}",
+                field="at_most",
+                aggregate_id=self.id,
+                value=at_most,
+            )
+        if self.kind is InvoiceKind.CREDIT_NOTE:
+            raise self._refuse("a credit note owes nothing: there is nothing to write off", "kind")
+        self._require(InvoiceStatus.ISSUED, doing="write off a remainder")
+        if at_most.currency != self.currency:
+            raise CurrencyMismatch(
+                f"tolerance in {at_most.currency}, invoice in {self.currency}",
+                field="at_most",
+                aggregate_id=self.id,
+                value=at_most,
+            )
+        if at_most.is_negative():
+            raise InvalidValue(
+                "must not be negative", field="at_most", aggregate_id=self.id, value=at_most
+            )
+        name = self.number or str(self.id)
+        assert self.issued_on is not None
+        if day < self.issued_on:
+            raise RuleViolated(
+                f"must not be before {self.issued_on}, the day invoice {name} was issued",
+                field="written_off_on",
+                aggregate_id=self.id,
+                value=day,
+            )
+        last = self.last_money_day()
+        if last is not None and day < last:
+            raise RuleViolated(
+                f"must not be before {last}, the last day money or credit met invoice {name} "
+                "(a payment applied or taken back off, a credit note, a write-off): the "
+                "remainder is what it owed then and every day since",
+                field="written_off_on",
+                aggregate_id=self.id,
+                value=day,
+            )
+        remainder = self.outstanding
+        if not remainder.is_positive():
+            raise RuleViolated(
+                f"invoice {name} owes nothing: there is no remainder to write off",
+                field="outstanding",
+                aggregate_id=self.id,
+                value=remainder,
+            )
+        if remainder > at_most:
+            raise OverAllocation(
+                f"invoice {name} still owes {remainder}, more than the {at_most} you allow to "
+                "write off: collect it, credit it, or allow more",
+                field="at_most",
+                aggregate_id=self.id,
+                value=at_most,
+            )
+        self._remainder_written_off(remainder, day, reason, actor)
+        return remainder
+
+    @event("RemainderWrittenOff")
+    def _remainder_written_off(
+        self, amount: Money, written_off_on: date, reason: str, actor: str
+    ) -> None:
+        """The ``RemainderWrittenOff`` event (``write_off_remainder``, which checks it)."""
+        written = RemainderWriteOff(amount, written_off_on, reason, actor)
+        self.write_offs = [*self.write_offs, written]
+
     def credited_line_ids(self) -> dict[str, UUID]:
         """Lines already reversed by an issued credit note, with that note's id."""
         return {line_id: c.credit_note_id for c in self.credits for line_id in c.line_ids}
@@ -879,6 +1013,7 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         money that paid what it credits is given back first (``money_to_give_back``), and
         ``given_back`` says how much (money taken back off before the note's day then would
         have changed it: ``check_taken_back``)."""
+        self.refuse_credit_after_write_off()
         if isinstance(amount, Money) and isinstance(credited_on, date):
             # (the event's own checks first; a fact of the wrong type is refused by the event)
             self._check_credit(amount, line_ids)
@@ -928,6 +1063,22 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                     aggregate_id=self.id,
                     value=day,
                 )
+
+    def refuse_credit_after_write_off(self) -> None:
+        """A credit note is refused on an invoice with a remainder written off
+        (``RuleViolated`` naming ``write_offs``): the write-off closed it, and a note would
+        give back money the customer paid for a debt the books settled (credit the invoice
+        before writing anything off). Checked by the commands only: no history holds a credit
+        note after a write-off."""
+        if self.write_offs:
+            w = self.write_offs[0]
+            raise RuleViolated(
+                f"invoice {self.number or self.id} had {w.amount} written off on "
+                f"{w.written_off_on}: it is closed, and is credited no more",
+                field="write_offs",
+                aggregate_id=self.id,
+                value=w.amount,
+            )
 
     def _check_credit(self, amount: Money, line_ids: list[str]) -> None:
         """The rules of ``Credited`` as recorded ever since (today's outstanding)."""
@@ -1188,6 +1339,7 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         days = {first}
         days.update(a.applied_on for a in known if first < a.applied_on <= last)
         days.update(c.credited_on for c in self.credits if first < c.credited_on <= last)
+        days.update(w.written_off_on for w in self.write_offs if first < w.written_off_on <= last)
         return any(
             self.issued_by(day)
             and not self.outstanding_on(
