@@ -806,6 +806,9 @@ def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
             for r in pay.refunds:  # credit paid back to the customer
                 text = f"{r.reference} (of {pay.reference})" if r.reference else pay.reference
                 rows.append((name, "refund", text, r.refunded_on, r.amount, None, customer_id))
+        for w in s.write_offs:  # a remainder written off: owed no longer, not paid
+            text = f"{w.number}: {w.reason}"
+            rows.append((name, "write-off", text, w.written_off_on, w.amount, None, customer_id))
         for owed in s.refunds_owed:  # refunded, then the payment bounced: owed back
             text = f"{owed.reference or owed.refund_id} (of {owed.payment_reference}, bounced)"
             rows.append(

@@ -115,6 +115,7 @@ from q2c_core.domain.invoice import (
     Invoice,
     InvoiceKind,
     InvoiceStatus,
+    RemainderWriteOff,
     buyer_details,
 )
 from q2c_core.domain.invoice_lines import (
@@ -317,6 +318,7 @@ __all__ = [
     "RecordsSaves",
     "RefundInstruction",
     "RefundOutcome",
+    "RemainderWriteOff",
     "RequestStatus",
     "RevenueKind",
     "RevenueSchedule",

@@ -1978,7 +1978,8 @@ def _open_items(
     as_of: date,
 ) -> list[tuple[str, date, Money]]:
     """(number, due date, outstanding at the end of ``as_of``) of a contract's invoices issued
-    by then (credit notes aside): the total less the credit notes applied by then, less the
+    by then (credit notes aside): the total less the credit notes applied by then and the
+    remainders written off by then (``write_off_remainder``), less the
     credit notes a billing run drafted for it by then and not yet applied (days the contract
     no longer bills, waiting for approval: not money the customer owes), and what ``paid``
     says its allocations in force then came to."""
@@ -2005,7 +2006,14 @@ def _open_items(
                 (n.total.amount for n in notes.get(invoice.id, ()) if n.id not in applied),
                 Decimal(0),
             )
-            open_then = invoice.total.amount - credited - pending - paid.get(invoice.id, Decimal(0))
+            written_off = invoice.written_off_by(as_of).amount
+            open_then = (
+                invoice.total.amount
+                - credited
+                - written_off
+                - pending
+                - paid.get(invoice.id, Decimal(0))
+            )
             items.append(
                 (invoice.number or "", invoice.due_date, Money(open_then, invoice.currency))
             )

@@ -44,6 +44,7 @@ from q2c_core.projections.statement import (
     StatementPayment,
     StatementRefund,
     StatementRefundOwed,
+    StatementWriteOff,
 )
 from q2c_core.projections.store import ProjectionStore
 from q2c_core.projections.unbilled import UnbilledItem, UnbilledRevenue, UnbilledTotals
@@ -112,6 +113,7 @@ __all__ = [
     "StatementPayment",
     "StatementRefund",
     "StatementRefundOwed",
+    "StatementWriteOff",
     "ToDate",
     "UnbilledItem",
     "UnbilledRevenue",

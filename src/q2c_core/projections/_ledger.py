@@ -30,7 +30,8 @@ class InvoiceLedger(Projection):
     is applied, and ``[amount, applied_on, payment, unapplied_on]`` once taken back off;
     ``credits`` lists ``[amount, credited_on]`` (``credited`` is their sum); ``notices`` the
     days it was noticed past due, in order (noticed again once settled and reopened:
-    ``notice_past_due``).
+    ``notice_past_due``); ``writeoffs`` lists ``[amount, written_off_on, reason]`` of each
+    remainder written off (``write_off_remainder``: owed no longer, not paid).
 
     A payment row's ``allocs`` maps each allocation to ``[invoice, amount, allocated_on]``
     while it is live and ``[invoice, amount, allocated_on, reversed_on]`` once reversed or
@@ -48,9 +49,11 @@ class InvoiceLedger(Projection):
         payment's row, with its allocations, refunds and bounce (version 2 kept only the days
         of reversals, so it could not tell the refunds a bounce leaves owed); 4 keeps every
         day an invoice was noticed past due (``notices``: version 3 kept the latest, so a day
-        between a notice and the next, after a reopened debt was noticed again, showed none).
+        between a notice and the next, after a reopened debt was noticed again, showed none);
+        5 keeps the remainders written off (``writeoffs``: version 4 had none, so an invoice
+        whose remainder was written off stayed open).
         A store built by an older version is refused until it is rebuilt from events."""
-        return {"rows": 4}
+        return {"rows": 5}
 
     @handles("Invoice.Drafted")
     def _inv_drafted(self, e: Any, oid: str) -> None:
@@ -73,6 +76,7 @@ class InvoiceLedger(Projection):
                 "credited": Decimal(0),
                 "credits": [],
                 "notices": [],
+                "writeoffs": [],
                 "credits_invoice": uuid_hex(e.credits_invoice_id.int)
                 if e.credits_invoice_id
                 else "",
@@ -198,6 +202,10 @@ class InvoiceLedger(Projection):
         row["credited"] += e.amount.amount
         row["credits"].append([e.amount.amount, e.credited_on])
 
+    @handles("Invoice.RemainderWrittenOff")
+    def _inv_written_off(self, e: Any, oid: str) -> None:
+        self._inv(oid)["writeoffs"].append([e.amount.amount, e.written_off_on, e.reason])
+
     @handles("Invoice.PastDueNoticed")
     def _inv_noticed(self, e: Any, oid: str) -> None:
         notices = self._inv(oid)["notices"]
@@ -224,6 +232,13 @@ def credited(row: Row, as_of: date | None = None) -> Decimal:
     return sum((c[0] for c in row["credits"] if c[1] <= as_of), Decimal(0))
 
 
+def written_off(row: Row, as_of: date | None = None) -> Decimal:
+    """Remainders written off the invoice (as of a day: those written off on or before it)."""
+    return sum(
+        (w[0] for w in row.get("writeoffs", ()) if as_of is None or w[1] <= as_of), Decimal(0)
+    )
+
+
 def is_issued(row: Row, as_of: date | None = None) -> bool:
     """Issued (as of a day: issued on or before it)."""
     if row["status"] != "ISSUED":
@@ -233,10 +248,10 @@ def is_issued(row: Row, as_of: date | None = None) -> bool:
 
 def outstanding(row: Row, as_of: date | None = None) -> Decimal:
     """What is still owed on an issued invoice (zero for credit notes and unissued ones); as of
-    a day, counting only what was issued, paid and credited on or before it."""
+    a day, counting only what was issued, paid, credited and written off on or before it."""
     if row["kind"] == "CREDIT_NOTE" or not is_issued(row, as_of):
         return Decimal(0)
-    owed: Decimal = row["total"] - credited(row, as_of) - paid(row, as_of)
+    owed: Decimal = row["total"] - credited(row, as_of) - written_off(row, as_of) - paid(row, as_of)
     return owed
 
 

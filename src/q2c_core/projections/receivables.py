@@ -81,7 +81,7 @@ class AgingRow:
 class ReceivablesAging(InvoiceLedger):
     """Who owes what, and for how long past the due date: invoices, and refunds owed back.
 
-    Its rows are ``InvoiceLedger``'s (invoices and payments, version 4)."""
+    Its rows are ``InvoiceLedger``'s (invoices and payments, version 5)."""
 
     name = "receivables_aging"
     replay_cost = 3.0
@@ -220,8 +220,8 @@ class ReceivablesAging(InvoiceLedger):
 
 def standing_notice(row: Row, as_of: date) -> date | None:
     """The day the debt an invoice row owes on ``as_of`` was noticed past due: its latest
-    notice by then, unless the invoice owed nothing at the end of some day since (paid or
-    credited in full, reopened when the money was taken back off), as
+    notice by then, unless the invoice owed nothing at the end of some day since (paid,
+    credited or written off in full, reopened when the money was taken back off), as
     ``Invoice.owed_nothing_between`` judges it: that notice chased a debt that was settled, and
     the one owed now is not noticed yet (None, until ``notice_past_due`` notices it again)."""
     noticed: date | None = max((d for d in row["notices"] if d <= as_of), default=None)
@@ -230,6 +230,7 @@ def standing_notice(row: Row, as_of: date) -> date | None:
     days = {noticed}
     days.update(p[1] for p in row["paid"].values() if noticed < p[1] <= as_of)
     days.update(c[1] for c in row["credits"] if noticed < c[1] <= as_of)
+    days.update(w[1] for w in row.get("writeoffs", ()) if noticed < w[1] <= as_of)
     if any(outstanding(row, day) <= 0 for day in days):
         return None
     return noticed

@@ -129,8 +129,10 @@ def _credited_on(inv: Row, day: date) -> dict[str, Decimal]:
 
 def _paid_on(inv: Row, day: date) -> Decimal:
     """The money applied to the invoice and not taken back at the end of ``day``
-    (``AppliedPayment.held_on``; money recorded without its day, on every day)."""
-    return sum(
+    (``AppliedPayment.held_on``; money recorded without its day, on every day), and the
+    remainders written off by then (``write_off_remainder``): settled, nothing is left to
+    collect of them."""
+    money = sum(
         (
             amount
             for amount, applied_on, unapplied_on in inv["paid"].values()
@@ -139,6 +141,7 @@ def _paid_on(inv: Row, day: date) -> Decimal:
         ),
         ZERO,
     )
+    return money + sum((w[0] for w in inv.get("writeoffs", ()) if w[1] <= day), ZERO)
 
 
 def _released_overage(
@@ -209,12 +212,13 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
     *Paid* is how much of that revenue is collected, in the same net terms: each invoice's
     money is shared over what it bills in proportion to net, as
     ``collected x request net / what the invoice asks for``, where *collected* is the payments
-    applied to the invoice plus those applied to every deposit it deducts (the deposit money is
-    applied to the work through the deduction), and *what it asks for* is its total less its
-    credit notes plus those deposits' totals (collected is capped at it). A final invoice of
-    2,420.00 (3,000.00 + tax - 1,210.00 deposit) paid, with its deposit paid, is 3,630.00 of
-    3,630.00 collected: the request is paid 3,000.00. Deposit money not (yet) deducted on an
-    invoice of the request counts for nothing here.
+    applied to the invoice (and the small remainders written off it, ``write_off_remainder``:
+    nothing is left to collect of them) plus those applied to every deposit it deducts (the
+    deposit money is applied to the work through the deduction), and *what it asks for* is
+    its total less its credit notes plus those deposits' totals (collected is capped at it).
+    A final invoice of 2,420.00 (3,000.00 + tax - 1,210.00 deposit) paid, with its deposit
+    paid, is 3,630.00 of 3,630.00 collected: the request is paid 3,000.00. Deposit money not
+    (yet) deducted on an invoice of the request counts for nothing here.
 
     *Unbilled overage* is what the request's hours beyond its prepaid allowance (the covering
     one, or one it was rolled over into) are owed and not invoiced yet, worked on or before
@@ -330,9 +334,12 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         the request as it stood that day (listed from the day it was asked for; its status,
         PO, due day, hours and schedule by their days), where 18 showed it as recorded: a
         request asked for in May on April's agenda, completed, with all its hours, on a day
-        before its completion. A store built by an older version is refused until it is
+        before its completion; 20 keeps the remainders written off an invoice with their days
+        (``writeoffs``: ``write_off_remainder``), which count as collected (nothing is left to
+        collect), where 19 kept none, so a request whose invoice's last cents were written off
+        stayed on the agenda. A store built by an older version is refused until it is
         rebuilt from events."""
-        return {"rows": 19}
+        return {"rows": 20}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:
@@ -565,6 +572,8 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
                 "credits": [],
                 # allocation -> [amount, applied on, unapplied on]
                 "paid": {},
+                # [amount, day] of each remainder written off (``write_off_remainder``)
+                "writeoffs": [],
                 "deducted_by": "",
             },
         )
@@ -676,6 +685,13 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         row = self.touch(f"inv:{oid}")
         if row is not None:
             row["voided_on"] = voided_on
+
+    @handles("Invoice.RemainderWrittenOff")
+    def _written_off(self, e: Any, oid: str) -> None:
+        """A remainder written off settles it from its day, as money collected would."""
+        row = self.touch(f"inv:{oid}")
+        if row is not None:
+            row.setdefault("writeoffs", []).append([e.amount.amount, e.written_off_on])
 
     @handles("Invoice.PaymentApplied", "Invoice.PaymentUnapplied")
     def _payment(self, e: Any, oid: str) -> None:

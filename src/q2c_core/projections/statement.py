@@ -19,6 +19,7 @@ from q2c_core.projections._ledger import (
     owed_back,
     paid,
     payment_on,
+    written_off,
 )
 from q2c_core.projections._managers import (
     ManagerNames,
@@ -43,6 +44,23 @@ class StatementInvoice:
     paid: Money
     credited: Money
     outstanding: Money
+    # the remainders written off it (``write_off_remainder``): owed no longer, not paid
+    written_off: Money = attrs.field(
+        default=attrs.Factory(lambda i: Money.zero(i.total.currency), takes_self=True)
+    )
+
+
+@attrs.frozen
+class StatementWriteOff:
+    """A small remainder of an invoice written off (``write_off_remainder``), a line of the
+    payment history: the invoice owes nothing of it from ``written_off_on``, and it was not
+    paid (no payment's money, no credit)."""
+
+    invoice_id: str
+    number: str
+    written_off_on: date
+    amount: Money
+    reason: str
 
 
 @attrs.frozen
@@ -113,7 +131,8 @@ class StatementBalance:
     of the refunds the customer owes back; ``owed_back`` is what of those refunds its credit
     does not cover: ``-credit`` while the credit is negative, else nothing (it explains a
     negative credit, it is not owed on top of it: what the customer owes in all is
-    ``open - credit``, that is ``open + owed_back`` when the credit is negative)."""
+    ``open - credit``, that is ``open + owed_back`` when the credit is negative).
+    ``written_off`` is the remainders written off the invoices (neither paid nor open)."""
 
     currency: str
     invoiced: Money
@@ -121,6 +140,7 @@ class StatementBalance:
     open: Money
     credit: Money
     owed_back: Money = attrs.field(default=attrs.Factory(_zero, takes_self=True))
+    written_off: Money = attrs.field(default=attrs.Factory(_zero, takes_self=True))
 
 
 @attrs.frozen
@@ -147,6 +167,7 @@ class Statement:
     balances: tuple[StatementBalance, ...]
     refunds_owed: tuple[StatementRefundOwed, ...] = ()
     owed_back: Money = attrs.field(default=attrs.Factory(_zero, takes_self=True))
+    write_offs: tuple[StatementWriteOff, ...] = ()
 
     @property
     def open_invoices(self) -> tuple[StatementInvoice, ...]:
@@ -203,9 +224,10 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
         reads a manager's name as it shows: a C1 control character dropped, a blank
         (the braille blank U+2800) read as a space (``person_key``), so ``who:`` rows keyed with one
         are keyed again; 8 keeps every day an invoice was noticed past due (``InvoiceLedger``'s
-        ``notices``). A store built by an older version is refused until it is rebuilt from
-        events."""
-        return {"rows": 8}
+        ``notices``); 9 keeps the remainders written off (``InvoiceLedger``'s ``writeoffs``:
+        version 8 had none, so an invoice whose remainder was written off stayed open). A
+        store built by an older version is refused until it is rebuilt from events."""
+        return {"rows": 9}
 
     @handles("Customer.CustomerRegistered")
     def _registered(self, e: Any, oid: str) -> None:
@@ -296,9 +318,10 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
                 "no such customer in the statements", field="customer_id", value=customer_id
             )
         cur = cust["currency"]
-        # per currency: [invoiced, paid, open, credit]
-        sums: dict[str, list[Decimal]] = {cur: [Decimal(0)] * 4}
+        # per currency: [invoiced, paid, open, credit, written off]
+        sums: dict[str, list[Decimal]] = {cur: [Decimal(0)] * 5}
         invoices = []
+        write_offs: list[StatementWriteOff] = []
         for inv_id in cust["invoices"]:
             row = rows.get(f"inv:{inv_id}")
             if row is None or not is_issued(row, as_of):
@@ -307,6 +330,12 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
             sign = -1 if row["kind"] == "CREDIT_NOTE" else 1
             owed = outstanding(row, as_of)
             settled = paid(row, as_of)
+            given_up = written_off(row, as_of)
+            write_offs.extend(
+                StatementWriteOff(inv_id, row["number"], day, _money(amount, money), reason)
+                for amount, day, reason in row.get("writeoffs", ())
+                if as_of is None or day <= as_of
+            )
             invoices.append(
                 StatementInvoice(
                     invoice_id=inv_id,
@@ -318,12 +347,14 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
                     paid=_money(settled, money),
                     credited=_money(credited(row, as_of), money),
                     outstanding=_money(owed, money),
+                    written_off=_money(given_up, money),
                 )
             )
-            totals = sums.setdefault(money, [Decimal(0)] * 4)
+            totals = sums.setdefault(money, [Decimal(0)] * 5)
             totals[0] += sign * row["total"]
             totals[1] += settled
             totals[2] += owed
+            totals[4] += given_up
         payments = []
         mine = []
         for pay_id in cust["payments"]:
@@ -337,7 +368,7 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
                 StatementRefund(refund_id, day, reference, _money(amount, money))
                 for refund_id, amount, day, reference in figures.refunds
             )
-            sums.setdefault(money, [Decimal(0)] * 4)[3] += figures.credit
+            sums.setdefault(money, [Decimal(0)] * 5)[3] += figures.credit
             payments.append(
                 StatementPayment(
                     payment_id=pay_id,
@@ -369,6 +400,7 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
         # number alone "CN-000001" came before "INV-000002")
         invoices.sort(key=lambda i: (i.issued_on, i.kind == "credit_note", i.number))
         payments.sort(key=lambda p: (p.received_on, p.payment_id))
+        write_offs.sort(key=lambda w: (w.written_off_on, w.number))
         left: dict[str, Money] = {}
         for debt in debts:
             money = debt.outstanding.currency
@@ -381,6 +413,7 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
                 open=_money(sums[money][2], money),
                 credit=_money(sums[money][3], money),
                 owed_back=left.get(money, _money(Decimal(0), money)),
+                written_off=_money(sums[money][4], money),
             )
             for money in [cur, *sorted(set(sums) - {cur})]
         )
@@ -399,4 +432,5 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
             balances=balances,
             refunds_owed=debts,
             owed_back=own.owed_back,
+            write_offs=tuple(write_offs),
         )
