@@ -142,6 +142,9 @@ WRITE_OFF_ACCOUNTS: dict[RevenueKind, str] = {
     for kind in RevenueKind
     if kind is not RevenueKind.DEPOSIT  # a deposit is the customer's money, never revenue
 }
+# a small remainder of an invoice written off (``write_off_remainder``): a bank fee taken off a
+# transfer, a rounding difference; a credit loss on the receivable, not revenue taken back
+REMAINDER_WRITE_OFFS = "Expenses:WriteOffs:Receivables"
 
 
 def event_id(event: DomainEventProtocol[UUID]) -> str:
@@ -731,6 +734,7 @@ class LedgerBook:
     def _handlers(self) -> dict[str, Callable[[Any], list[Transaction]]]:
         return {
             "Invoice.Issued": self._issued,
+            "Invoice.RemainderWrittenOff": self._remainder_written_off,
             "Payment.PaymentReceived": self._received,
             "Payment.PaymentAllocated": self._allocated,
             "Payment.AllocationReversed": self._reversed,
@@ -836,6 +840,27 @@ class LedgerBook:
         for currency in self._to_date.currencies:
             booked += self._to_date_moves(invoice, currency, links, meta)
         return booked
+
+    def _remainder_written_off(self, event: Any) -> list[Transaction]:
+        """A remainder of an invoice written off on its day (``write_off_remainder``): the
+        customer's receivable is cleared of it, and it is a credit loss
+        (``Expenses:WriteOffs:Receivables``); the revenue stays, and no money moved."""
+        invoice = self._at(Invoice, event.originator_id, event.originator_version)
+        number = self._number(invoice.id)
+        meta = [*self._invoice_meta(event, invoice), ("reason", event.reason)]
+        return [
+            Transaction(
+                event.written_off_on,
+                self._buyer(invoice),
+                f"Remainder of {number} written off",
+                (_link(number),),
+                tuple(meta),
+                (
+                    Posting(REMAINDER_WRITE_OFFS, event.amount),
+                    Posting(self.receivable(invoice.customer_id), -event.amount),
+                ),
+            )
+        ]
 
     def _line_recognition(
         self,

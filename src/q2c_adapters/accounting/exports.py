@@ -64,7 +64,7 @@ INVOICE_COLUMNS = [
     "buyer_country", "currency",
     "drafted_on", "issued_on", "due_date", "purchase_order", "credits_invoice_id",
     "credits_invoice_number", "credit_disposition", "net", "tax", "total", "credited", "paid",
-    "outstanding",
+    "written_off", "outstanding",
 ]  # fmt: skip
 LINE_COLUMNS = [
     "line_id", "description", "quantity", "unit_price", "net", "tax_category", "tax_rate",
@@ -138,12 +138,17 @@ def invoice_record(
     """One invoice with its tax subtotals and lines, as plain JSON-ready values; ``buyer`` is
     who it names (``buyer_details``): its name, VAT id and country are the register's.
 
-    With ``as_of``, ``credited``, ``paid`` and ``outstanding`` are those at the end of that
-    day: the credit notes applied by then, and ``paid_on``, what the payments' allocations in
-    force then paid it (``Payment.allocations_on``)."""
+    ``written_off`` is the small remainders written off it (``write_off_remainder``): neither
+    paid nor outstanding, so ``total - credited - paid - written_off`` is ``outstanding``.
+    With ``as_of``, ``credited``, ``paid``, ``written_off`` and ``outstanding`` are those at
+    the end of that day: the credit notes applied and remainders written off by then, and
+    ``paid_on``, what the payments' allocations in force then paid it
+    (``Payment.allocations_on``)."""
     credits = invoice.credits_invoice_id
     credited, paid, outstanding = invoice.credited, invoice.paid, invoice.outstanding
+    written_off = invoice.written_off
     if as_of is not None:
+        written_off = invoice.written_off_by(as_of)
         credited = invoice.credited_by(as_of)
         paid = paid_on if paid_on is not None else Money.zero(invoice.currency)
         outstanding = invoice.outstanding_on(as_of, paid)
@@ -169,6 +174,7 @@ def invoice_record(
         "total": _amount(invoice.total),
         "credited": _amount(credited),
         "paid": _amount(paid),
+        "written_off": _amount(written_off),
         "outstanding": _amount(outstanding),
         "tax_subtotals": [
             {

@@ -138,6 +138,9 @@ class InvoiceDocument:
     # as the law asks a document amending an invoice to name it; ``credits_number`` alone is
     # the payment reference
     credits_invoice: str = ""
+    # the small remainders written off the invoice (``write_off_remainder``), shown between
+    # credited and amount due; "" when none was (the row is not shown)
+    written_off: str = ""
 
 
 def tax_label(rate: TaxRate, language: str) -> str:
@@ -456,7 +459,10 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         credited=money(invoice.credited),
         amount_due=money(invoice.outstanding if invoice.is_issued else invoice.total),
         # a negative credit (a deposit deduction taken back) shows too: it is why more is due
-        has_payments=invoice.paid.is_positive() or not invoice.credited.is_zero(),
+        has_payments=invoice.paid.is_positive()
+        or not invoice.credited.is_zero()
+        or invoice.written_off.is_positive(),
+        written_off=money(invoice.written_off) if invoice.written_off.is_positive() else "",
         payment_text=payment_text,
         note=invoice.note,
         time_entries=tuple(time_entries),

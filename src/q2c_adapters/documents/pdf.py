@@ -553,6 +553,7 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
     # credited and amount due (never "Total" at the foot of a page and "Amount due" overleaf)
     pdf.ln(2)
     rows_of_totals = 2 + len(doc.taxes) + (3 if doc.has_payments else 0)
+    rows_of_totals += 1 if doc.written_off else 0
     if pdf.get_y() + rows_of_totals * _TOTALS_ROW > pdf.page_break_trigger:
         pdf.add_page()
     _pair(pdf, t["net"], doc.net)
@@ -562,6 +563,8 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
     if doc.has_payments:
         _pair(pdf, t["paid"], doc.paid)
         _pair(pdf, t["credited"], doc.credited)
+        if doc.written_off:  # (a remainder written off: ``write_off_remainder``)
+            _pair(pdf, t["written_off"], doc.written_off)
         _pair(pdf, t["amount_due"], doc.amount_due, bold=True)
 
     # tax per category
