@@ -366,7 +366,8 @@ def from_spreadsheet_text(cell: str) -> str:
 PLAIN_COLUMNS = frozenset(
     [
         "invoice_id", "customer_id", "drafted_on", "issued_on", "due_date",
-        "credits_invoice_id", "net", "tax", "total", "credited", "paid", "outstanding",
+        "credits_invoice_id", "net", "tax", "total", "credited", "paid", "written_off",
+        "outstanding",
         "line_quantity", "line_unit_price", "line_net", "line_tax_rate", "line_request_id",
         "line_contract_id", "line_period_start", "line_period_end", "line_period_last_day",
         "line_hours",
