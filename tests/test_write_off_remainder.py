@@ -37,6 +37,7 @@ from q2c_adapters.accounting.beancount_ledger import (
 from q2c_adapters.accounting.exports import export
 from q2c_adapters.cli import app as cli
 from q2c_adapters.documents.html import render_html
+from q2c_adapters.documents.pdf import render_pdf
 from q2c_adapters.reports import report_table
 from q2c_core import (
     ContractStatus,
@@ -488,6 +489,8 @@ def test_history_explain_and_the_invoice_document_show_it(tmp_path: Path) -> Non
     write_off(app, invoice)
     page = render_html(app, invoice)
     assert "Written off" in page and "0.02" in page
+    assert "Nothing is due" in page
+    assert render_pdf(app, invoice).startswith(b"%PDF")
     app.close()
     reopened = QuoteToCash.open(url)  # (the event loads back from the file)
     assert reopened.invoice(invoice).written_off == eur("0.02")
