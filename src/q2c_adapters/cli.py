@@ -1312,6 +1312,51 @@ def refund(
     console.print(Text(f"customer credit in {money.currency} left: {left}"), soft_wrap=True)
 
 
+@app.command("write-off")
+def write_off(
+    invoice: Annotated[str, typer.Argument(help="the invoice's number (e.g. INV-000042) or id")],
+    url: UrlOption,
+    at_most: Annotated[
+        str,
+        typer.Option(
+            "--at-most",
+            help="your tolerance in the invoice's currency, e.g. 0.05: a larger remainder is "
+            "refused",
+        ),
+    ],
+    on: Annotated[str, typer.Option("--on", help="the business day it is written off")],
+    reason: Annotated[str, typer.Option("--reason", help="why, e.g. 'bank fee'")],
+    actor: Annotated[str, typer.Option("--actor", help="who writes it off (on the event)")],
+) -> None:
+    """Write off the small remainder an issued invoice still owes (``write_off_remainder``).
+
+    A customer paid 1,209.98 of 1,210.00 (the bank took 0.02 off the transfer): the 0.02 is
+    written off, and the invoice owes nothing from --on. What is owed is written off whole,
+    never part of it, and only when it is no more than --at-most. A remainder above it,
+    nothing owed (written off already), a draft, a voided invoice or a credit note, a day
+    before the issue or before the last payment, or any other refusal records nothing and is
+    one line on standard error with exit code 2.
+    """
+    day = parse_date(on, "--on")
+    require_text(reason, "--reason", "must say why the remainder is written off")
+    require_text(actor, "--actor", "must say who writes it off")
+    tolerance = parse_amount(at_most, "--at-most")
+    application = _open(url)
+    try:
+        invoice_id = find_reference(application, invoice)
+        document = application.invoice(invoice_id)
+        limit = money_of(tolerance, document.currency, "--at-most")
+        amount = application.write_off_remainder(
+            invoice_id, written_off_on=day, reason=reason, actor=actor, at_most=limit
+        )
+        number = application.invoice(invoice_id).number or invoice_id.hex
+    except Q2CError as error:
+        fail(one_line(error))
+    finally:
+        application.close()
+    console.print(Text(f"wrote off {amount} of {number} on {day} ({reason})"), soft_wrap=True)
+
+
 # -- facts as an auditor reads them (history, explain, rows) -------------------------------------
 
 _META = frozenset({"originator_id", "originator_version", "timestamp", "actor", "originator_topic"})

@@ -1,0 +1,68 @@
+"""`q2c write-off`: the billing clerk writes off Acme's 0.02 from the shell.
+
+Acme paid 1,209.98 of INV-000001 (1,210.00); the bank took 0.02. `q2c write-off INV-000001
+--at-most 0.05` writes it off and says so; run again, nothing is owed and it says that in one
+line, exit 2, recording nothing; a tolerance below the remainder is refused likewise.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from test_write_off_remainder import acme_pays_short
+from typer.testing import CliRunner
+
+from q2c_adapters.cli import app as cli
+from q2c_core import Money, QuoteToCash
+
+runner = CliRunner(env={"COLUMNS": "200"})
+WRITE_OFF = ["--on", "2024-02-05", "--reason", "bank fee", "--actor", "bea"]
+
+
+def test_the_clerk_writes_off_the_bank_fee_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'acme.db'}"
+    app = QuoteToCash.open(url)
+    _, invoice, _ = acme_pays_short(app)
+    number = app.invoice(invoice).number
+    app.close()
+
+    too_little = runner.invoke(
+        cli, ["write-off", number, "--url", url, "--at-most", "0.01", *WRITE_OFF]
+    )
+    assert too_little.exit_code == 2, too_little.output
+    assert too_little.output.startswith("error: ") and "at_most" in too_little.output
+
+    done = runner.invoke(cli, ["write-off", number, "--url", url, "--at-most", "0.05", *WRITE_OFF])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.strip() == f"wrote off 0.02 EUR of {number} on 2024-02-05 (bank fee)"
+
+    again = runner.invoke(cli, ["write-off", number, "--url", url, "--at-most", "0.05", *WRITE_OFF])
+    assert again.exit_code == 2, again.output
+    assert "outstanding" in again.output
+
+    app = QuoteToCash.open(url)
+    settled = app.invoice(invoice)
+    assert settled.written_off == Money.of("0.02", "EUR")
+    assert settled.written_off_by(date(2024, 2, 4)) == Money.of("0.00", "EUR")
+    app.close()
+
+
+def test_refusals_of_the_shell_record_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'acme.db'}"
+    app = QuoteToCash.open(url)
+    _, invoice, _ = acme_pays_short(app)
+    number = app.invoice(invoice).number
+    before = app.recorder.max_notification_id()
+    app.close()
+    for args in (
+        [number, "--at-most", "abc", *WRITE_OFF],
+        [number, "--at-most", "0.05", "--on", "5 Feb", "--reason", "fee", "--actor", "bea"],
+        [number, "--at-most", "0.05", "--on", "2024-02-05", "--reason", " ", "--actor", "bea"],
+        ["INV-999999", "--at-most", "0.05", *WRITE_OFF],
+    ):
+        refused = runner.invoke(cli, ["write-off", args[0], "--url", url, *args[1:]])
+        assert refused.exit_code == 2, (args, refused.output)
+    app = QuoteToCash.open(url)
+    assert app.recorder.max_notification_id() == before
+    app.close()
