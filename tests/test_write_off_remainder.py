@@ -130,6 +130,11 @@ def test_acme_pays_short_and_the_bank_fee_is_written_off_everywhere(
     assert (summary.open, summary.paid, summary.past_due) == (eur(0), eur("1209.98"), eur(0))
     assert app.customer_summary(acme, as_of=LATER).past_due == eur(0)
     assert app.customer_summary(acme, as_of=date(2024, 1, 31)).open == eur("1210.00")
+    # the summary adds up: invoiced - paid - written off = open, today and on each day
+    assert summary.written_off == eur("0.02")
+    assert summary.invoiced - summary.paid - summary.written_off == summary.open
+    assert app.customer_summary(acme, as_of=LATER).written_off == eur("0.02")
+    assert app.customer_summary(acme, as_of=PAID - timedelta(days=1)).written_off == eur(0)
     assert app.open_invoices(acme) == []
     aging, statements = read_side(app)
     assert aging.open_invoices(LATER) == [] and aging.past_due(LATER) == []

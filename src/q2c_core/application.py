@@ -140,8 +140,9 @@ class CustomerSummary:
     it: ``invoiced`` the documents issued by then (credit notes negative), ``paid`` what the
     allocations then in force paid them (an allocation reversed or bounced later still paid on
     the day, one made later did not yet), ``open`` what they still owed after the credit notes
-    applied by then, ``credit`` the customer's unallocated money of that day. Without a day,
-    everything recorded, whatever its day.
+    applied by then, ``written_off`` the small remainders written off by then
+    (``write_off_remainder``: money not collected, owed no more), ``credit`` the customer's
+    unallocated money of that day. Without a day, everything recorded, whatever its day.
 
     ``unbilled_work`` and ``prepaid_hours_left`` belong to the same day: the work and
     expenses dated by then that no invoice drafted by then held (a draft voided by then, or
@@ -170,6 +171,7 @@ class CustomerSummary:
     currency: str
     invoiced: Money
     paid: Money
+    written_off: Money
     open: Money
     credit: Money
     unbilled_work: Money
@@ -3968,6 +3970,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         )
         if as_of is None:
             paid = total((i.paid for i in invoices), cur)
+            written_off = total((i.written_off for i in invoices), cur)
             open_ = total((i.outstanding for i in invoices), cur)
             credit = self.customer_credit(customer_id, cur)
             # refunded money a bounce left owed: what makes the credit negative
@@ -3983,6 +3986,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             paid_each = {i.id: Money(paid_on_day.get(i.id, Decimal(0)), cur) for i in invoices}
             owed = [(i, i.outstanding_on(as_of, paid_each[i.id])) for i in invoices]
             paid = total(paid_each.values(), cur)
+            written_off = total((i.written_off_by(as_of) for i in invoices), cur)
             open_ = total((amount for _, amount in owed), cur)
             credit = Money(on_day, cur)
             owed_back = Money(max(-on_day, Decimal(0)), cur)
@@ -4003,6 +4007,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             currency=cur,
             invoiced=invoiced.with_minor_digits(),
             paid=paid.with_minor_digits(),
+            written_off=written_off.with_minor_digits(),
             open=open_.with_minor_digits(),
             credit=credit.with_minor_digits(),
             unbilled_work=unbilled.with_minor_digits(),
