@@ -1,18 +1,21 @@
 """Branded PDF invoices and credit notes with fpdf2 (pure Python: ``pip install`` is enough).
 
 The text face is DejaVu Sans, shipped in ``fonts/`` (Bitstream Vera licence, see fonts/LICENSE):
-Latin (accents included), Greek, Cyrillic, Armenian, Georgian and most symbols print as they
-are. It has no Chinese, Japanese or Korean glyphs (nor Thai, Devanagari and other scripts of
-South and East Asia), and no CJK font small enough to ship is at hand; it has Hebrew and Arabic
-letters, but the PDF lays text out left to right as stored (no bidirectional reordering nor
-Arabic joining without fpdf2's optional HarfBuzz shaping), so they would print backwards. A
-document with text the font cannot print, or written right to left (a Japanese or Hebrew buyer
-name, address or line text, or branding) is refused before any PDF is made, ``InvalidValue``
-naming the field (``customer_name``, ``lines[L1].description``, ``branding.company_name``...)
-and the characters, never printed with that text left blank or backwards. Render such a
-document as HTML or UBL, which carry any text. Every page repeats the letterhead and the
-table headings and ends with "Page n of N"; the detail section lists the time entries and
-contract periods the lines bill.
+Latin (accents included), Greek, Cyrillic, Armenian, Georgian, Hebrew, Arabic letters and most
+symbols print as they are. Text written right to left (a Hebrew buyer name, an Arabic address or
+line text) is laid out by fpdf2's text shaping (HarfBuzz, the ``uharfbuzz`` package of the
+``adapters`` extra): the Unicode bidirectional algorithm puts it in reading order, numbers in it
+keep reading left to right, and Arabic letters join. Shaping is turned on only for a document
+that holds such text, so every other document is laid out exactly as before, and as fast;
+without ``uharfbuzz`` installed such a document is refused, ``InvalidValue`` naming the field,
+never printed backwards. The font has no Chinese, Japanese or Korean glyphs (nor Thai,
+Devanagari and other scripts of South and East Asia), and no CJK font small enough to ship is at
+hand: a document with text the font cannot print (a Japanese buyer name, address or line text,
+or branding) is refused before any PDF is made, ``InvalidValue`` naming the field
+(``customer_name``, ``lines[L1].description``, ``branding.company_name``...) and the characters,
+never printed with that text left blank. Render such a document as HTML or UBL, which carry any
+text. Every page repeats the letterhead and the table headings and ends with "Page n of N"; the
+detail section lists the time entries and contract periods the lines bill.
 """
 
 from __future__ import annotations
@@ -201,9 +204,10 @@ _BRANDING_TEXTS = (
 )  # fmt: skip
 # Characters that print nothing, glyph or not: controls, format characters, line separators.
 _UNPRINTED = {"Cc", "Cf", "Zl", "Zp"}
-# The Unicode bidirectional classes of right-to-left letters (Hebrew R; Arabic, Syriac,
-# Thaana AL): fpdf2 reorders and joins them only with its optional HarfBuzz text shaping.
-_RIGHT_TO_LEFT = {"R", "AL"}
+# The Unicode bidirectional classes of right-to-left text (Hebrew, N'Ko R; Arabic, Syriac,
+# Thaana AL; Arabic-Indic digits AN): fpdf2 reorders and joins them only with its HarfBuzz text
+# shaping, which a document holding any of them is laid out with (``_shaped``).
+_RIGHT_TO_LEFT = {"R", "AL", "AN"}
 _ROWS: dict[type, str] = {
     DocumentLine: "lines",
     DocumentTax: "taxes",
@@ -234,12 +238,33 @@ def _texts(doc: InvoiceDocument) -> Iterator[tuple[str, str]]:
                     yield f"{row}.{part.name}", getattr(item, part.name)
 
 
-def _refuse_unprintable(pdf: _InvoicePDF) -> None:
+def _right_to_left(text: str) -> list[str]:
+    """The characters of ``text`` written right to left, each once, in order."""
+    return list(dict.fromkeys(ch for ch in text if unicodedata.bidirectional(ch) in _RIGHT_TO_LEFT))
+
+
+def _shaped(pdf: _InvoicePDF) -> bool:
+    """Turn on fpdf2's text shaping (HarfBuzz: the Unicode bidirectional algorithm and Arabic
+    joining) when the document holds text written right to left, its labels included; True
+    when it did. Without ``uharfbuzz`` installed it stays off, and ``_refuse_unprintable``
+    refuses such text. Any other document is laid out without it, exactly as before (shaping
+    kerns Latin text, so its widths would change) and as fast."""
+    texts = [text for _, text in _texts(pdf.doc)] + list(pdf.doc.labels.values())
+    if not any(_right_to_left(text) for text in texts):
+        return False
+    try:
+        pdf.set_text_shaping(True)
+    except FPDFException:  # (uharfbuzz is not installed)
+        return False
+    return True
+
+
+def _refuse_unprintable(pdf: _InvoicePDF, shaped: bool) -> None:
     """Refuse a document with text no face of the PDF font has glyphs for: fpdf2 would print it
-    blank with only a warning (a Japanese buyer name under "Bill to" as an empty line); and one
-    with text written right to left (Hebrew, Arabic): the font has its letters, but fpdf2 lays
-    them out left to right in the order they are stored, so שלום read backwards and Arabic
-    letters stood unjoined.
+    blank with only a warning (a Japanese buyer name under "Bill to" as an empty line); and,
+    unless the document is ``shaped``, one with text written right to left (Hebrew, Arabic):
+    without text shaping fpdf2 lays it out left to right in the order it is stored, so שלום read
+    backwards and Arabic letters stood unjoined.
 
     Raises ``InvalidValue`` naming the first such field and its characters."""
     faces = [f for f in pdf.fonts.values() if isinstance(f, TTFFont)]
@@ -270,16 +295,15 @@ def _refuse_unprintable(pdf: _InvoicePDF) -> None:
                 field=field,
                 value=text,
             )
-        backwards = list(
-            dict.fromkeys(ch for ch in text if unicodedata.bidirectional(ch) in _RIGHT_TO_LEFT)
-        )
+        backwards = [] if shaped else _right_to_left(text)
         if backwards:
             shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in backwards[:10])
             more = f" and {len(backwards) - 10} more" if len(backwards) > 10 else ""
             raise InvalidValue(
                 f"is written right to left (Hebrew, Arabic...: {shown}{more}); the PDF lays "
-                "text out left to right, letter by letter, and would print it backwards "
-                "(Arabic unjoined), so it is not made (HTML and UBL carry it)",
+                "such text out only with text shaping, which needs the uharfbuzz package (pip "
+                "install 'q2c[adapters]'), and without it would print it backwards (Arabic "
+                "unjoined), so it is not made (HTML and UBL carry it)",
                 field=field,
                 value=text,
             )
@@ -467,11 +491,12 @@ def _party_line(pdf: _InvoicePDF, text: str, height: float) -> None:
 
 
 def render_document_pdf(doc: InvoiceDocument) -> bytes:
-    """Lay out a gathered document as a PDF; text the font cannot print is refused first
-    (``InvalidValue`` naming the field and the characters, see the module's docstring)."""
+    """Lay out a gathered document as a PDF, text written right to left with text shaping; text
+    the font cannot print is refused first (``InvalidValue`` naming the field and the
+    characters, see the module's docstring)."""
     t = doc.labels
     pdf = _InvoicePDF(doc)
-    _refuse_unprintable(pdf)
+    _refuse_unprintable(pdf, shaped=_shaped(pdf))
     _logo(doc.branding.logo)  # (refused before any page: a missing file, or no picture)
     pdf.add_page()
     pdf.lay_out_footer()
