@@ -334,9 +334,11 @@ def check_visible_line(number: Any, field: str = "number") -> None:
 def _check_settings(facts: dict[str, Any]) -> None:
     """Refuse a new contract's setting of the wrong type, naming it (before anything exists)."""
     for name, kind in _SETTINGS.items():
-        value = facts.get(name)
-        if name not in facts or (value is None and name not in ("term", "frequency")):
+        # (None too: the run reads every setting of every contract, a None timing, alignment
+        # or day count stopped every later run, or prorated a day count of None by 30E/360)
+        if name not in facts:
             continue
+        value = facts[name]
         if not isinstance(value, kind):
             raise InvalidValue(
                 f"must be {kind.__name__}, not {type(value).__name__}", field=name, value=value
