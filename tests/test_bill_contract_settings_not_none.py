@@ -67,3 +67,25 @@ def test_a_contract_signed_with_a_setting_of_none_is_refused_naming_it(setting: 
     result = app.run_billing(date(2024, 1, 1), actor="billing")
     assert len(result.invoice_ids) == 1
     app.close()
+
+
+@pytest.mark.parametrize("given", [5, None, "S1"])
+def test_sub_contracts_that_are_no_list_are_refused_naming_them(given: object) -> None:
+    app = QuoteToCash.open("memory:")
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(InvalidValue) as refused:
+        app.sign_contract(
+            acme,
+            number="MC-1",
+            term=YEAR,
+            frequency=BillingFrequency.MONTHLY,
+            signed_on=YEAR.start,
+            actor=A,
+            sub_contracts=given,  # type: ignore[arg-type]
+        )
+
+    assert refused.value.field == "sub_contracts"
+    assert app.recorder.max_notification_id() == before
+    app.close()

@@ -590,6 +590,10 @@ class ContractBilling(BaseApp):
             if renewal_uplift_percent is None
             else to_decimal(renewal_uplift_percent, "renewal_uplift_percent")
         )
+        # (a list of them, refused as the contract refuses one of another kind: not a bare
+        # TypeError from copying it)
+        if not isinstance(sub_contracts, list | tuple):
+            raise InvalidValue("must be a list of SubContracts", field="sub_contracts")
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self._load_customer(customer_id)
