@@ -290,6 +290,17 @@ def check_sub_contract(sub: Any, field: str = "sub_contract") -> None:
     require_day(sub.effective_from, f"{field}.effective_from")
     if sub.effective_to is not None:
         require_day(sub.effective_to, f"{field}.effective_to")
+    # a new sub-contract did not move: these are written by ``reassign_sub_contract`` only (one
+    # copied from another contract's state carried that move's remainder, or could be neither
+    # removed nor re-priced here, "it moved to contract ...")
+    for moved in ("reassigned_from", "reassigned_to", "moved_from"):
+        if getattr(sub, moved) is not None:
+            raise InvalidValue(
+                "is set by reassign_sub_contract only: a sub-contract added or signed is a new "
+                "one (to move one, reassign it)",
+                field=f"{field}.{moved}",
+                value=sub.sub_id,
+            )
     for point in sub.prices:
         if not isinstance(point, PricePoint):
             raise InvalidValue("must be PricePoints", field=f"{field}.prices", value=point)
