@@ -1094,11 +1094,20 @@ class ContractBilling(BaseApp):
         many processes at once, each with its own connection: a SQLite file or PostgreSQL
         only. Every contract is still saved with its documents in one transaction, so a share
         that fails leaves the others billed and a rerun bills exactly what is missing; the
-        first failure is raised once every share has stopped.
+        first failure is raised once every share has stopped. A share with no contract starts
+        no process, and more than ``MAX_BILLING_WORKERS`` is refused (``InvalidValue`` naming
+        ``workers``): ``--workers 100000`` forked a process per share for minutes.
         """
         _check_run_day(as_of, actor)
         require_whole(batch_size, "batch_size", 1)
         require_whole(workers, "workers", 1)
+        if workers > MAX_BILLING_WORKERS:
+            raise InvalidValue(
+                f"must be at most {MAX_BILLING_WORKERS}: more processes than cores only wait on "
+                "each other and on the database",
+                field="workers",
+                value=workers,
+            )
         if progress is not None and not callable(progress):
             raise InvalidValue("must be callable as progress(done, total)", field="progress")
         if workers == 1:
@@ -1125,9 +1134,10 @@ class ContractBilling(BaseApp):
         env = {**dict(self.env), "CREATE_TABLE": "false"}
         spec = _AppSpec(type(self), env, self.approval_policy, self.max_retries)
         # read once here, not once in every worker (each would read every contract's row)
-        shares: list[list[tuple[int, UUID]]] = [[] for _ in range(workers)]
+        split: list[list[tuple[int, UUID]]] = [[] for _ in range(workers)]
         for item in self._signed_contracts():
-            shares[_share_of(item[1], workers)].append(item)
+            split[_share_of(item[1], workers)].append(item)
+        shares = [share for share in split if share]  # (no process for a share of nothing)
         total = sum(len(share) for share in shares)
         if progress is not None:
             # before any worker starts: a callback that stops the run here (an operator's
@@ -1136,10 +1146,10 @@ class ContractBilling(BaseApp):
         processes, receivers = start(
             context,
             _bill_share,
-            [(spec, as_of, actor, batch_size, k, shares[k]) for k in range(workers)],
+            [(spec, as_of, actor, batch_size, k, share) for k, share in enumerate(shares)],
             "q2c-billing",
         )
-        done = [0] * workers
+        done = [0] * len(shares)
         reported = [0]
 
         def on_progress(k: int, payload: tuple[int, int]) -> None:
@@ -2664,6 +2674,10 @@ def _second(item: tuple[int, UUID]) -> int:
 
 def _first(item: tuple[int, Any]) -> int:
     return item[0]
+
+
+# the most worker processes a billing run starts (``run_billing(workers=...)``)
+MAX_BILLING_WORKERS = 64
 
 
 def _share_of(contract_id: UUID, workers: int) -> int:
