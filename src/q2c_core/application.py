@@ -2619,7 +2619,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def _apply_credit_note(self, note: Invoice, on: date, actor: str) -> list[Aggregate]:
         assert note.credits_invoice_id is not None
         original = self.invoice(note.credits_invoice_id)
-        original.refuse_credit_after_write_off()  # (before any money is given back)
+        original.refuse_credit_after_write_off(note.total)  # (before any money is given back)
         if original.issued_on is not None and on < original.issued_on:
             raise RuleViolated(
                 f"{on} is before invoice {original.number}, which it credits, was issued "

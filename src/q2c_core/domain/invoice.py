@@ -1013,7 +1013,7 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         money that paid what it credits is given back first (``money_to_give_back``), and
         ``given_back`` says how much (money taken back off before the note's day then would
         have changed it: ``check_taken_back``)."""
-        self.refuse_credit_after_write_off()
+        self.refuse_credit_after_write_off(amount if isinstance(amount, Money) else None)
         if isinstance(amount, Money) and isinstance(credited_on, date):
             # (the event's own checks first; a fact of the wrong type is refused by the event)
             self._check_credit(amount, line_ids)
@@ -1064,21 +1064,29 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                     value=day,
                 )
 
-    def refuse_credit_after_write_off(self) -> None:
-        """A credit note is refused on an invoice with a remainder written off
-        (``RuleViolated`` naming ``write_offs``): the write-off closed it, and a note would
-        give back money the customer paid for a debt the books settled (credit the invoice
-        before writing anything off). Checked by the commands only: no history holds a credit
-        note after a write-off."""
-        if self.write_offs:
-            w = self.write_offs[0]
-            raise RuleViolated(
-                f"invoice {self.number or self.id} had {w.amount} written off on "
-                f"{w.written_off_on}: it is closed, and is credited no more",
-                field="write_offs",
-                aggregate_id=self.id,
-                value=w.amount,
-            )
+    def refuse_credit_after_write_off(self, amount: Money | None = None) -> None:
+        """On an invoice with a remainder written off, a credit note of ``amount`` is taken
+        only within what was paid and is still owed (its total less the credit notes and the
+        remainders written off): the money paying what it credits is given back as customer
+        credit, and the write-off stands (a billing run's correction after a contract change
+        dated back: the customer is owed those days). More, which would take back money that
+        was never paid, is refused (``RuleViolated`` naming ``write_offs``), and so is a
+        credit note without an amount yet (one drafted by hand: credit the invoice before
+        writing anything off). Checked by the commands only."""
+        if not self.write_offs:
+            return
+        w = self.write_offs[0]
+        room = self.total - self.credited - self.written_off
+        if isinstance(amount, Money) and amount.currency == self.currency and amount <= room:
+            return
+        more = "" if amount is None else f" (at most {room} can be credited, not {amount})"
+        raise RuleViolated(
+            f"invoice {self.number or self.id} had {w.amount} written off on "
+            f"{w.written_off_on}: it is credited only within what was paid{more}",
+            field="write_offs",
+            aggregate_id=self.id,
+            value=w.amount,
+        )
 
     def _check_credit(self, amount: Money, line_ids: list[str]) -> None:
         """The rules of ``Credited`` as recorded ever since (today's outstanding)."""

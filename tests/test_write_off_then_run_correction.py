@@ -1,0 +1,100 @@
+"""A contract invoice with a remainder written off, then a contract change dated back.
+
+Acme's Q1 invoice (450.00) is paid 449.65; the 0.35 the bank kept is written off. Then site S2
+turns out to have closed on 2 January: the next run drafts a credit note of 148.35 for its days.
+Every credit note after a write-off was refused, so this one could never be issued, and voided
+it was drafted again by every run: the customer was owed 148.35 that q2c could not record. A
+credit note within what was paid is now taken: the money that paid those days is given back as
+Acme's credit, the write-off stands, and every read agrees (the summary adds up, aging and
+statement followed equal rebuilt, the ledger passes bean-check). A credit note for more than
+was paid (it would take back money never paid) is refused naming ``write_offs``; one drafted by
+hand after a write-off still is.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from test_beancount_ledger import balance_assertions, load_ok
+from test_past_due_policy_pending_run_credit import acme_billed_for_q1, issue, pay
+from test_refund_books import bean_check
+
+from q2c_adapters.accounting.beancount_ledger import export_ledger
+from q2c_core import CreditDisposition, Money, QuoteToCash, RuleViolated
+from q2c_core.projections import ProjectionStore, all_projections, catch_up, rebuild
+
+
+def eur(amount: str) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def written_off_then_corrected(app: QuoteToCash) -> tuple[UUID, UUID, UUID]:
+    cust, cid, q1 = acme_billed_for_q1(app)
+    pay(app, cust, "449.65", date(2024, 1, 10))
+    app.write_off_remainder(
+        q1, written_off_on=date(2024, 1, 10), reason="bank fee", actor="bea", at_most=eur("1")
+    )
+    app.remove_sub_contract(cid, "S2", effective_to=date(2024, 1, 2), actor="mia")
+    [note] = app.run_billing(date(2024, 1, 20), actor="run").invoice_ids
+    assert app.invoice(note).total == eur("148.35")
+    return cust, q1, note
+
+
+def test_the_run_s_correction_is_issued_and_every_read_agrees(tmp_path: Path) -> None:
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    live = all_projections(ProjectionStore.memory())
+    catch_up(app, live)
+    cust, q1, note = written_off_then_corrected(app)
+    catch_up(app, live)
+    issue(app, note, date(2024, 1, 20))
+    invoice = app.invoice(q1)
+    assert (invoice.credited, invoice.paid, invoice.written_off, invoice.outstanding) == (
+        eur("148.35"),
+        eur("301.30"),
+        eur("0.35"),
+        eur("0.00"),
+    )
+    summary = app.customer_summary(cust)
+    assert summary.credit == eur("148.35")
+    assert summary.invoiced - summary.paid - summary.written_off == summary.open == eur("0.00")
+    # a second run has nothing more to correct
+    assert app.run_billing(date(2024, 1, 21), actor="run").documents == ()
+    catch_up(app, live)
+    rebuilt = all_projections(ProjectionStore.memory())
+    rebuild(app, rebuilt)
+    for followed, fresh in zip(live, rebuilt, strict=True):
+        assert followed.rows() == fresh.rows(), followed.name
+    text = export_ledger(app)
+    checked = text + balance_assertions(app, [cust], text)
+    load_ok(checked)
+    bean_check(tmp_path, checked)
+    app.close()
+
+
+def test_more_than_was_paid_is_refused_naming_the_write_off() -> None:
+    """The 148.35 issued, Acme's remaining 301.65 is settled by 301.30 paid and 0.35 written
+    off: a credit of all 301.65 would take back 0.35 never paid."""
+    app = QuoteToCash.open("memory:")
+    _, q1, note = written_off_then_corrected(app)
+    issue(app, note, date(2024, 1, 20))
+    invoice = app.invoice(q1)
+    with pytest.raises(RuleViolated) as refused:
+        invoice.refuse_credit_after_write_off(eur("301.65"))
+    assert refused.value.field == "write_offs"
+    assert "at most 301.30 EUR" in str(refused.value)
+    invoice.refuse_credit_after_write_off(eur("301.30"))  # (within what was paid: taken)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(RuleViolated) as by_hand:
+        app.draft_credit_note(
+            q1,
+            line_ids=["L1"],
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="goodwill",
+            drafted_on=date(2024, 1, 25),
+            actor="bea",
+        )
+    assert by_hand.value.field == "write_offs"
+    assert app.recorder.max_notification_id() == before
