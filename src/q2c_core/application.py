@@ -23,6 +23,7 @@ from q2c_core.billing_run import ContractBilling
 from q2c_core.domain.allocation import (
     AllocationInstruction,
     allocate_payment,
+    allocation_pairs,
     allocation_reference_key,
 )
 from q2c_core.domain.cards import refuse_card_numbers
@@ -199,33 +200,6 @@ class WorkBuckets:
     unbilled: Decimal
     covered: Decimal
     invoiced: Decimal
-
-
-def _allocation_plan(allocations: object) -> list[tuple[UUID, Money]]:
-    """An explicit allocation plan as given to ``allocate_payment``: (invoice id, Money) pairs,
-    at least one, each amount at its currency's minor unit (``in_minor_units``), or
-    ``InvalidValue`` naming ``allocations`` before anything is planned."""
-    rule = "must be (invoice id, Money) pairs"
-    if not isinstance(allocations, Iterable) or isinstance(allocations, str | bytes):
-        raise InvalidValue(rule, field="allocations", value=allocations)
-    plan: list[tuple[UUID, Money]] = []
-    for entry in allocations:
-        if (
-            not isinstance(entry, tuple | list)
-            or len(entry) != 2
-            or not isinstance(entry[0], UUID)
-            or not isinstance(entry[1], Money)
-        ):
-            raise InvalidValue(f"{rule}, not {entry!r}", field="allocations", value=entry)
-        plan.append((entry[0], in_minor_units(entry[1])))
-    if not plan:
-        # (allocating nothing says nothing; under a reference it would take the reference)
-        raise InvalidValue(
-            "must name at least one invoice (None: oldest due first)",
-            field="allocations",
-            value=allocations,
-        )
-    return plan
 
 
 def _take_name(
@@ -3273,7 +3247,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         nothing, and under a reference would take it for nothing (``InvalidValue`` naming
         ``allocations``); None allocates oldest due first, which may find nothing open.
         """
-        explicit = None if allocations is None else _allocation_plan(allocations)
+        explicit = None if allocations is None else allocation_pairs(allocations, at_least_one=True)
         if reference is not None:
             if not isinstance(reference, str):
                 raise InvalidValue(

@@ -23,7 +23,7 @@ from eventsourcing.domain import Aggregate
 
 from q2c_core.app_base import BaseApp, open_item
 from q2c_core.billing_run import move_sub_contract
-from q2c_core.domain.allocation import allocate_payment
+from q2c_core.domain.allocation import allocate_payment, allocation_pairs
 from q2c_core.domain.bank_credit import (
     BankBookingDay,
     BankCredit,
@@ -79,7 +79,7 @@ from q2c_core.domain.import_rows import (
 )
 from q2c_core.domain.invoice import Invoice, InvoiceKind
 from q2c_core.domain.money import Money
-from q2c_core.domain.payment import Payment, in_minor_units
+from q2c_core.domain.payment import Payment
 from q2c_core.domain.prepaid_allowance import PrepaidAllowance
 from q2c_core.domain.remittance import InvoiceNumberIndex, match_credit
 from q2c_core.domain.values import Period, person_key
@@ -2011,7 +2011,7 @@ class ImportCommands(BaseApp):
         oldest due first; an empty list keeps the money as customer credit. Payment, invoices
         and credit are saved in one transaction.
         """
-        plan = None if allocations is None else _explicit_allocations(allocations)
+        plan = None if allocations is None else allocation_pairs(allocations, at_least_one=False)
 
         def step() -> tuple[UUID, list[Aggregate]]:
             credit = self.bank_credit(credit_id)
@@ -2106,27 +2106,6 @@ class ImportCommands(BaseApp):
         self._update(
             BankCredit, credit_id, lambda c: c.return_to_sender(returned_on, reason, actor)
         )
-
-
-def _explicit_allocations(allocations: object) -> list[tuple[UUID, Money]]:
-    """A suspended credit's explicit allocation list, as ``allocate_payment`` takes one:
-    (invoice id, Money) pairs, each amount at its currency's minor unit (``in_minor_units``,
-    as the payment records it, so the invoice records the same), or ``InvalidValue`` naming
-    ``allocations`` before anything is done. Empty keeps the money as customer credit."""
-    rule = "must be (invoice id, Money) pairs"
-    if not isinstance(allocations, Iterable) or isinstance(allocations, str | bytes | Mapping):
-        raise InvalidValue(rule, field="allocations", value=allocations)
-    plan: list[tuple[UUID, Money]] = []
-    for entry in allocations:
-        if (
-            not isinstance(entry, tuple | list)
-            or len(entry) != 2
-            or not isinstance(entry[0], UUID)
-            or not isinstance(entry[1], Money)
-        ):
-            raise InvalidValue(f"{rule}, not {entry!r}", field="allocations", value=entry)
-        plan.append((entry[0], in_minor_units(entry[1])))
-    return plan
 
 
 def _booking_order(item: BankCreditRow | BankReversalRow) -> tuple[date, int, int]:

@@ -3,7 +3,7 @@ caller's reference names, so a retry is never allocated twice."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_FLOOR
 from typing import Any
@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 from q2c_core.domain.errors import CurrencyMismatch, InvalidValue
 from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.money import Money
+from q2c_core.domain.payment import in_minor_units
 from q2c_core.domain.values import named_id, person_key
 
 
@@ -131,3 +132,32 @@ class AllocationInstruction(ChecksFacts, Aggregate):
                 for invoice_id, amount in zip(self.invoice_ids, self.amounts, strict=True)
             )
         return f"{parts} on {self.allocated_on}"
+
+
+def allocation_pairs(allocations: object, *, at_least_one: bool) -> list[tuple[UUID, Money]]:
+    """An explicit allocation list as a command takes one (``allocate_payment``,
+    ``resolve_bank_credit``): (invoice id, Money) pairs, each amount at its currency's minor
+    unit (``in_minor_units``, as the payment records it, so the invoice records the same), or
+    ``InvalidValue`` naming ``allocations`` before anything is planned. ``at_least_one``: an
+    empty list is refused (allocating nothing says nothing; under a reference it would take the
+    reference), where a suspended credit resolved with none stays customer credit."""
+    rule = "must be (invoice id, Money) pairs"
+    if not isinstance(allocations, Iterable) or isinstance(allocations, str | bytes | Mapping):
+        raise InvalidValue(rule, field="allocations", value=allocations)
+    plan: list[tuple[UUID, Money]] = []
+    for entry in allocations:
+        if (
+            not isinstance(entry, tuple | list)
+            or len(entry) != 2
+            or not isinstance(entry[0], UUID)
+            or not isinstance(entry[1], Money)
+        ):
+            raise InvalidValue(f"{rule}, not {entry!r}", field="allocations", value=entry)
+        plan.append((entry[0], in_minor_units(entry[1])))
+    if at_least_one and not plan:
+        raise InvalidValue(
+            "must name at least one invoice (None: oldest due first)",
+            field="allocations",
+            value=allocations,
+        )
+    return plan
