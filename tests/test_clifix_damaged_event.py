@@ -19,7 +19,8 @@ from q2c_core import QuoteToCash
 runner = CliRunner(env={"COLUMNS": "400"})
 
 
-def test_a_damaged_stored_event_is_one_line_naming_it(tmp_path: Path) -> None:
+def damaged_issue(tmp_path: Path) -> tuple[str, str]:
+    """Acme's story on a SQLite file, its invoice's issue damaged: the URL and invoice id."""
     db = tmp_path / "acme.db"
     url = f"sqlite:///{db}"
     app = QuoteToCash.open(url)
@@ -32,10 +33,14 @@ def test_a_damaged_stored_event_is_one_line_naming_it(tmp_path: Path) -> None:
         )
         assert damaged.rowcount == 1
     conn.close()
+    return url, str(invoice)
 
-    result = runner.invoke(cli, ["history", str(invoice), "--url", url])
+
+def test_a_damaged_stored_event_is_one_line_naming_it(tmp_path: Path) -> None:
+    url, invoice = damaged_issue(tmp_path)
+    result = runner.invoke(cli, ["history", invoice, "--url", url])
     assert result.exit_code == 2, result.output
     assert not isinstance(result.exception, ValueError)
     [said] = [line for line in result.output.splitlines() if line.strip()]
     assert said.startswith("error: a recorded event cannot be read: "), said
-    assert "Invoice.Issued" in said and str(invoice) in said, said
+    assert "Invoice.Issued" in said and invoice in said, said

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
+from conftest import storage_url
 from test_follow_damaged_position import overwrite_position
 from test_projections_story import story
 from typer.testing import CliRunner
@@ -42,15 +42,8 @@ POSTGRES_DAMAGE = ["NULL", "-5"]
 def damaged(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Any]]:
     """(application URL, what the position was overwritten with), SQLite file or PostgreSQL."""
     backend, value = request.param
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'q2c.db'}", value
-        return
-    require_postgres()
-    schema = new_pg_schema()
-    try:
-        yield pg_url(schema), value
-    finally:
-        drop_pg_schema(schema)
+    with storage_url(backend, tmp_path) as url:
+        yield url, value
 
 
 def test_rebuild_repairs_a_position_written_over_by_hand(damaged: tuple[str, str]) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
+from conftest import storage_url
 from test_projections_story import story
 
 from q2c_core import DamagedRow, QuoteToCash
@@ -45,15 +45,8 @@ POSTGRES_DAMAGE = ["NULL", "-5"]
 def damaged(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Any]]:
     """(store URL, how the position was overwritten), on a real SQLite file or PostgreSQL."""
     backend, value = request.param
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'q2c.db'}", value
-        return
-    require_postgres()
-    schema = new_pg_schema()
-    try:
-        yield pg_url(schema), value
-    finally:
-        drop_pg_schema(schema)
+    with storage_url(backend, tmp_path) as url:
+        yield url, value
 
 
 def overwrite_position(url: str, tracking_name: str, value: str) -> None:

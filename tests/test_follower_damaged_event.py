@@ -8,12 +8,11 @@ page is written, and the position stays before it."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import MapperDeserialisationError
-from test_projections_story import story
+from test_clifix_damaged_event import damaged_issue
 from typer.testing import CliRunner
 
 from q2c_adapters.cli import app as cli
@@ -21,23 +20,6 @@ from q2c_core import QuoteToCash
 from q2c_core.projections import ProjectionStore, ReceivablesAging, catch_up
 
 runner = CliRunner(env={"COLUMNS": "400"})
-
-
-def damaged_issue(tmp_path: Path) -> tuple[str, str]:
-    """Acme's story on a SQLite file, its invoice's issue damaged; the URL and invoice id."""
-    db = tmp_path / "acme.db"
-    url = f"sqlite:///{db}"
-    app = QuoteToCash.open(url)
-    invoice = story(app)["invoice"]
-    app.close()
-    with sqlite3.connect(db) as conn:
-        damaged = conn.execute(
-            "UPDATE stored_events SET state = ? WHERE originator_id = ? AND topic LIKE ?",
-            (b'{"a":', invoice.hex, "%Invoice.Issued"),
-        )
-        assert damaged.rowcount == 1
-    conn.close()
-    return url, str(invoice)
 
 
 def test_following_a_damaged_event_names_it_and_writes_nothing(tmp_path: Path) -> None:
