@@ -5,6 +5,8 @@ stop every later billing run of every contract."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -33,33 +35,29 @@ def _licence() -> SubContract:
     )
 
 
-@pytest.mark.parametrize("setting", ["timing", "alignment", "day_count"])
-def test_a_contract_signed_with_a_setting_of_none_is_refused_naming_it(setting: str) -> None:
-    app = QuoteToCash.open("memory:")
-    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
-    good = app.sign_contract(
-        acme,
-        number="MC-1",
+def sign(app: QuoteToCash, customer: UUID, number: str, **settings: Any) -> UUID:
+    """A monthly contract for 2024 signed on its first day, with the settings given."""
+    return app.sign_contract(
+        customer,
+        number=number,
         term=YEAR,
         frequency=BillingFrequency.MONTHLY,
         signed_on=YEAR.start,
         actor=A,
-        sub_contracts=(_licence(),),
+        **settings,
     )
+
+
+@pytest.mark.parametrize("setting", ["timing", "alignment", "day_count"])
+def test_a_contract_signed_with_a_setting_of_none_is_refused_naming_it(setting: str) -> None:
+    app = QuoteToCash.open("memory:")
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    good = sign(app, acme, "MC-1", sub_contracts=(_licence(),))
     app.activate_contract(good, effective=YEAR.start, actor=A)
     before = app.recorder.max_notification_id()
 
     with pytest.raises(InvalidValue) as refused:
-        app.sign_contract(
-            acme,
-            number="MC-2",
-            term=YEAR,
-            frequency=BillingFrequency.MONTHLY,
-            signed_on=YEAR.start,
-            actor=A,
-            sub_contracts=(_licence(),),
-            **{setting: None},
-        )
+        sign(app, acme, "MC-2", sub_contracts=(_licence(),), **{setting: None})
 
     assert refused.value.field == setting
     assert app.recorder.max_notification_id() == before
@@ -76,15 +74,7 @@ def test_sub_contracts_that_are_no_list_are_refused_naming_them(given: object) -
     before = app.recorder.max_notification_id()
 
     with pytest.raises(InvalidValue) as refused:
-        app.sign_contract(
-            acme,
-            number="MC-1",
-            term=YEAR,
-            frequency=BillingFrequency.MONTHLY,
-            signed_on=YEAR.start,
-            actor=A,
-            sub_contracts=given,  # type: ignore[arg-type]
-        )
+        sign(app, acme, "MC-1", sub_contracts=given)
 
     assert refused.value.field == "sub_contracts"
     assert app.recorder.max_notification_id() == before
