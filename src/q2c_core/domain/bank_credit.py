@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.errors import InvalidTransition, InvalidValue, RuleViolated
-from q2c_core.domain.event_facts import ChecksFacts, refuse_unreadable_reason
+from q2c_core.domain.event_facts import ChecksFacts, require_reason
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import named_id, require_day
 
@@ -77,18 +77,8 @@ class StatementCredit:
 
 
 def _require_reason(reason: object, aggregate_id: UUID) -> None:
-    """Why money left suspense or the bank took it back: text that says something in visible
-    text (``refuse_unreadable_reason``: not only spaces or invisible characters), or
-    ``InvalidValue`` naming ``reason`` (checked before the text is read, so a reason that is
-    no text, None or a ticket number, is refused as such, not failed on)."""
-    if not isinstance(reason, str):
-        raise InvalidValue(
-            f"must be text, not {type(reason).__name__}",
-            field="reason",
-            aggregate_id=aggregate_id,
-            value=reason,
-        )
-    refuse_unreadable_reason(reason, "reason", aggregate_id)
+    """Why money left suspense or the bank took it back (``require_reason``)."""
+    require_reason(reason, "reason", aggregate_id)
 
 
 class BankCredit(ChecksFacts, Aggregate):

@@ -129,6 +129,21 @@ def refuse_unreadable_reason(
         )
 
 
+def require_reason(reason: object, field: str, aggregate_id: UUID | None) -> str:
+    """A reason a command is given: text (one that is no text, None or a ticket number, is
+    refused as such, ``InvalidValue`` naming ``field``, not failed on) that someone can read
+    (``refuse_unreadable_reason``)."""
+    if not isinstance(reason, str):
+        raise InvalidValue(
+            f"must be text, not {type(reason).__name__}",
+            field=field,
+            aggregate_id=aggregate_id,
+            value=reason,
+        )
+    refuse_unreadable_reason(reason, field, aggregate_id)
+    return reason
+
+
 def check_facts(
     event_class: type,
     facts: dict[str, Any],

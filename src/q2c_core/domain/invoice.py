@@ -27,7 +27,12 @@ from q2c_core.domain.errors import (
     OverAllocation,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import ChecksFacts, NotBefore, refuse_unreadable_reason
+from q2c_core.domain.event_facts import (
+    ChecksFacts,
+    NotBefore,
+    refuse_unreadable_reason,
+    require_reason,
+)
 from q2c_core.domain.invoice_lines import (
     InvoiceLine,
     SourceKind,
@@ -918,14 +923,7 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         is no ``Money``, negative (``InvalidValue``) or in another currency
         (``CurrencyMismatch``), or below the remainder (``OverAllocation`` naming
         ``at_most``); nothing owed (``RuleViolated`` naming ``outstanding``)."""
-        if not isinstance(reason, str):
-            raise InvalidValue(
-                f"must be text, not {type(reason).__name__}",
-                field="reason",
-                aggregate_id=self.id,
-                value=reason,
-            )
-        refuse_unreadable_reason(reason, "reason", self.id)
+        require_reason(reason, "reason", self.id)
         day = require_day(written_off_on, "written_off_on")
         if not isinstance(at_most, Money):
             raise InvalidValue(
