@@ -82,7 +82,7 @@ from q2c_core.domain.money import Money
 from q2c_core.domain.payment import Payment
 from q2c_core.domain.prepaid_allowance import PrepaidAllowance
 from q2c_core.domain.remittance import InvoiceNumberIndex, match_credit
-from q2c_core.domain.values import Period, person_key
+from q2c_core.domain.values import Period, person_key, require_day
 
 
 def _problem(line: int, error: Q2CError) -> RowProblem:
@@ -1984,12 +1984,29 @@ class ImportCommands(BaseApp):
         """Every bank credit ever booked, in booking order."""
         return [self.bank_credit(i) for i in self._created_ids(BankCredit, "BankCreditBooked")]
 
-    def bank_suspense(self) -> list[BankCredit]:
+    def bank_suspense(self, as_of: date | None = None) -> list[BankCredit]:
         """Credits waiting for a person: unknown customer, no invoice found, or ambiguous; not
-        one whose payment the bank has since taken back (bounced: nothing is left to assign)."""
-        waiting = [c for c in self.bank_credits() if c.is_suspended]
+        one whose payment the bank has since taken back (bounced: nothing is left to assign).
+
+        With ``as_of``, the credits that waited at the end of that business day, by the days
+        recorded: booked into suspense by the bank's day on or before it, and not yet assigned,
+        returned or taken back by the bank (their ``resolved_on`` after it), nor their payment
+        bounced by then; the list an auditor ties to ``Liabilities:Suspense`` of that day.
+        Each credit is given as it stands now (its status and resolution say what became of
+        it since). A day that is no date is refused (``InvalidValue`` naming ``as_of``).
+        """
+        day = None if as_of is None else require_day(as_of, "as_of")
+        if day is None:
+            waiting = [c for c in self.bank_credits() if c.is_suspended]
+        else:
+            waiting = [c for c in self.bank_credits() if _waited_on(c, day)]
         paid = {c.payment_id for c in waiting if c.payment_id is not None}
-        bounced = {p.id for p in self._get_many(Payment, list(paid)) if p.is_bounced}
+        payments = self._get_many(Payment, list(paid))
+        bounced = {
+            p.id
+            for p in payments
+            if p.bounced_on is not None and (day is None or p.bounced_on <= day)
+        }
         return [c for c in waiting if c.payment_id not in bounced]
 
     def resolve_bank_credit(
@@ -2106,6 +2123,17 @@ class ImportCommands(BaseApp):
         self._update(
             BankCredit, credit_id, lambda c: c.return_to_sender(returned_on, reason, actor)
         )
+
+
+def _waited_on(credit: BankCredit, day: date) -> bool:
+    """Whether ``credit`` was in suspense at the end of ``day``: booked into it (its suspense
+    reason stays once it leaves) by then, and not assigned, returned or taken back by then
+    (each of which sets ``resolved_on``)."""
+    return (
+        credit.suspense_reason is not None
+        and credit.credit.booked_on <= day
+        and (credit.resolved_on is None or credit.resolved_on > day)
+    )
 
 
 def _booking_order(item: BankCreditRow | BankReversalRow) -> tuple[date, int, int]:
