@@ -1954,6 +1954,7 @@ def _register_extensions() -> None:
         "q2c_adapters.cli_documents",
         "q2c_adapters.cli_accounting",
         "q2c_adapters.cli_imports",
+        "q2c_adapters.cli_suspense",
     ):
         try:
             module = importlib.import_module(module_name)
