@@ -85,8 +85,12 @@ class Utilisation:
     available: Decimal
 
     @property
-    def utilisation_percent(self) -> Decimal:
-        """Logged / available, as a percentage."""
+    def utilisation_percent(self) -> Decimal | None:
+        """Logged / available, as a percentage; None when no hours are available (a period of
+        weekend days only): a share of nothing is no percentage, and 0.0 would say the worker
+        did nothing when she logged hours (the report leaves the cell blank)."""
+        if not self.available:
+            return None
         return percent(self.logged, self.available)
 
     @property
