@@ -173,7 +173,9 @@ def test_the_operators_lock_timeout_stands_unless_the_url_gives_one(
 ) -> None:
     assert "SQLITE_LOCK_TIMEOUT" not in env_for_url("sqlite:///billing.db")
     assert env_for_url("sqlite:///billing.db?lock_timeout=30")["SQLITE_LOCK_TIMEOUT"] == "30"
-    assert env_for_url("sqlite:///billing.db?lock_timeout=030")["SQLITE_DBNAME"] == "billing.db"
+    assert env_for_url("sqlite:///billing.db?lock_timeout=030")["SQLITE_DBNAME"] == str(
+        Path("billing.db").absolute()
+    )
     monkeypatch.setenv("SQLITE_LOCK_TIMEOUT", "7")
     app = QuoteToCash.open(f"sqlite:///{tmp_path / 'a.db'}")
     assert app.recorder.lock_timeout == 7  # type: ignore[attr-defined]

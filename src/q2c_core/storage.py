@@ -1,8 +1,8 @@
 """Storage by URL, mapped onto eventsourcing's own persistence modules.
 
 ``memory:`` keeps events in process (tests, previews); ``sqlite:///path/billing.db`` (with
-``?lock_timeout=seconds``, how long a write waits for another writer's lock) is the embedded
-default; ``postgresql://user[:password]@host[:port]/db[?schema=name&connect_timeout=seconds]``
+``?lock_timeout=seconds``, how long a write waits for another writer's lock; a relative path is
+the file in the folder the store is opened from) is the embedded default; ``postgresql://user[:password]@host[:port]/db[?schema=name&connect_timeout=seconds]``
 scales out. A URL parameter q2c does not know, an empty one or one given twice is refused
 (a mistyped ``?shema=`` would otherwise open another schema).
 """
@@ -115,6 +115,11 @@ def env_for_url(url: str) -> dict[str, str]:
                 "SQLITE_DBNAME": f"file:q2c-{uuid4().hex}?mode=memory&cache=shared",
             }
         else:
+            # a relative path is the file in the folder the store is opened from: the store
+            # opens connections as it needs them, and one opened after the process changed
+            # folder would find another file of that name (an empty one, or another store's)
+            if not path.startswith("file:") and not os.path.isabs(path):
+                path = os.path.join(os.getcwd(), path)  # (its .. as the system reads them)
             env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
         # how long a write waits for another writer to release the file (seconds), when the
         # URL says: otherwise the environment's SQLITE_LOCK_TIMEOUT, or the library's 5
