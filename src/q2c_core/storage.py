@@ -109,6 +109,13 @@ def env_for_url(url: str) -> dict[str, str]:
                 field="url",
                 value=redacted(url),
             )
+        if path.endswith(("/", os.sep)):
+            # (SQLite drops the / and makes a file of the folder's name)
+            raise InvalidValue(
+                f"names a folder: name the file the books are kept in, e.g. sqlite:///{path}q2c.db",
+                field="url",
+                value=redacted(url),
+            )
         if path == ":memory:":
             env = {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
