@@ -38,6 +38,7 @@ from q2c_core.domain.enhancement_request import (
     PurchaseOrder,
     RequestStatus,
     TimeEntry,
+    require_kind,
 )
 from q2c_core.domain.errors import (
     AlreadyBilled,
@@ -1102,6 +1103,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[bool, list[Aggregate]]:
             request = self.request(request_id)
+            # a raw row, or a worker of no text, is refused before it is compared
+            require_kind(entry, TimeEntry, "entry", request.id)
+            if not isinstance(entry.worker, str):
+                entry.check_new(request.id)  # (refuses it, naming ``entry.worker``)
             if self._check_same_work(request, entry):
                 return False, []
             if request.takes_work_on(entry.work_date):

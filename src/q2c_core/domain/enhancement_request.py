@@ -75,6 +75,18 @@ def _require_money(value: Any, field: str) -> None:
         )
 
 
+def require_kind(value: Any, kind: type, field: str, aggregate_id: UUID | None) -> None:
+    """``InvalidValue`` naming ``field`` unless ``value`` is a ``kind`` (a raw row, a dict, is
+    no time entry: no check of it could read its fields)."""
+    if not isinstance(value, kind):
+        raise InvalidValue(
+            f"must be a {kind.__name__}, not {type(value).__name__}",
+            field=field,
+            aggregate_id=aggregate_id,
+            value=value,
+        )
+
+
 def _optional_decimal(value: Any) -> Decimal | None:
     return None if value is None else to_decimal(value, "hours")
 
@@ -167,6 +179,12 @@ class TimeEntry:
 
     def __attrs_post_init__(self) -> None:
         _require_money(self.rate, "rate")
+        if not isinstance(self.entry_id, str):
+            raise InvalidValue(
+                f"must be text, not {type(self.entry_id).__name__}",
+                field="entry_id",
+                value=self.entry_id,
+            )
         if not self.entry_id.strip():
             raise InvalidValue("must not be empty", field="entry_id")
         if self.hours > 24:
@@ -177,7 +195,15 @@ class TimeEntry:
     def check_new(self, aggregate_id: UUID | None = None) -> None:
         """Refuse a new entry naming nobody: a worker of nothing, spaces or invisible
         characters only (``InvalidValue`` naming ``entry.worker``). Checked when work is
-        logged, not when an entry is read back, so entries recorded before still load."""
+        logged, not when an entry is read back, so entries recorded before still load. A
+        worker that is no text (None from an export's empty column) is refused alike."""
+        if not isinstance(self.worker, str):
+            raise InvalidValue(
+                f"must be text (who did the work), not {type(self.worker).__name__}",
+                field="entry.worker",
+                aggregate_id=aggregate_id,
+                value=self.worker,
+            )
         if not person_key(self.worker):
             raise InvalidValue(
                 "must name who did the work (not only spaces or invisible characters)",
@@ -802,10 +828,10 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     def log_work(self, entry: TimeEntry, actor: str) -> None:
         """Record authorized work (``_work_logged``), its worker named (``TimeEntry.check_new``)
         and not past 24 hours on its day (``check_day_hours``), both checked on new entries
-        only."""
-        if isinstance(entry, TimeEntry):
-            entry.check_new(self.id)
-            self.check_day_hours(entry)
+        only; anything but a ``TimeEntry`` is refused (``InvalidValue`` naming ``entry``)."""
+        require_kind(entry, TimeEntry, "entry", self.id)
+        entry.check_new(self.id)
+        self.check_day_hours(entry)
         self._work_logged(entry, actor)
 
     def check_day_hours(self, entry: TimeEntry) -> None:
@@ -874,18 +900,19 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         in (``billing_currency``; ``currency``, the customer's, when it has neither an estimate
         nor work yet), as logged work is: ``CurrencyMismatch`` naming ``entry.rate`` otherwise,
         nothing recorded. Both are checked on new entries only, so histories that recorded
-        such work before still load."""
-        if isinstance(entry, TimeEntry):
-            entry.check_new(self.id)
-            self.check_day_hours(entry)
-            expected = self.billing_currency() or currency
-            if expected is not None and entry.rate.currency != expected:
-                raise CurrencyMismatch(
-                    f"work rated in {entry.rate.currency} on a request billed in {expected}",
-                    field="entry.rate",
-                    aggregate_id=self.id,
-                    value=entry.rate,
-                )
+        such work before still load. Anything but a ``TimeEntry`` is refused (``InvalidValue``
+        naming ``entry``)."""
+        require_kind(entry, TimeEntry, "entry", self.id)
+        entry.check_new(self.id)
+        self.check_day_hours(entry)
+        expected = self.billing_currency() or currency
+        if expected is not None and entry.rate.currency != expected:
+            raise CurrencyMismatch(
+                f"work rated in {entry.rate.currency} on a request billed in {expected}",
+                field="entry.rate",
+                aggregate_id=self.id,
+                value=entry.rate,
+            )
         self._unauthorized_work_recorded(entry, source, actor)
 
     def billing_currency(self) -> str | None:
@@ -922,15 +949,17 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         earlier than the work was authorized (``DAY_ORDER``). Checked on new expenses only, so
         histories recorded before still load. A completed request (invoiced or not) takes a
         late receipt, as it takes a late timesheet, for a day its work was authorized for
-        (``_expense_logged``)."""
+        (``_expense_logged``). Anything but an ``Expense`` is refused (``InvalidValue`` naming
+        ``expense``)."""
         self._require(*_OPEN_FOR_WORK, *_DONE, doing="log an expense")
-        item_id = expense.expense_id if isinstance(expense, Expense) else None
+        require_kind(expense, Expense, "expense", self.id)
+        item_id = expense.expense_id
         if isinstance(item_id, str) and not item_id.strip():
             raise InvalidValue(
                 "must not be empty", field="expense.expense_id", aggregate_id=self.id, value=item_id
             )
-        amount = expense.amount if isinstance(expense, Expense) else None
-        if amount is not None and not amount.is_rounded():
+        amount = expense.amount
+        if not amount.is_rounded():
             raise InvalidValue(
                 f"must be whole minor units of {amount.currency} (a cost is re-billed as it was "
                 f"incurred, and no invoice line can bill {amount.amount})",
