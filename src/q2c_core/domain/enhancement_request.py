@@ -943,9 +943,11 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def log_expense(self, expense: Expense, actor: str) -> None:
         """Record an expense incurred for authorized work: named by an id (``InvalidValue``
-        naming ``expense.expense_id`` when blank), of whole minor units of its currency
-        (``InvalidValue`` naming ``expense.amount``: a cost of 45.005 EUR would be re-billed as
-        45.01, more than it cost, while the reports of unbilled work read 45.005), incurred no
+        naming ``expense.expense_id`` when blank), described in visible text (``InvalidValue``
+        naming ``expense.description``: its invoice line is named by it), of whole minor
+        units of its currency (``InvalidValue`` naming ``expense.amount``: a cost of 45.005 EUR
+        would be re-billed as 45.01, more than it cost, while the reports of unbilled work read
+        45.005), incurred no
         earlier than the work was authorized (``DAY_ORDER``). Checked on new expenses only, so
         histories recorded before still load. A completed request (invoiced or not) takes a
         late receipt, as it takes a late timesheet, for a day its work was authorized for
@@ -957,6 +959,15 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         if isinstance(item_id, str) and not item_id.strip():
             raise InvalidValue(
                 "must not be empty", field="expense.expense_id", aggregate_id=self.id, value=item_id
+            )
+        description = expense.description
+        if isinstance(description, str) and not person_key(description):
+            raise InvalidValue(
+                "must say what the cost was, in visible text (not empty, nor only spaces or "
+                "invisible characters): the invoice line re-billing it is named by it",
+                field="expense.description",
+                aggregate_id=self.id,
+                value=description,
             )
         amount = expense.amount
         if not amount.is_rounded():
