@@ -162,12 +162,17 @@ class PurchaseOrder:
             raise InvalidValue("must be more than zero", field="po.amount", value=self.amount)
 
 
+# the least a new time entry holds: a hundredth of an hour (36 seconds); less is a stopwatch
+# slip, not work (the time-entry importer refuses such a row alike)
+MIN_ENTRY_HOURS = Decimal("0.01")
+
+
 @checked_value
 @attrs.frozen
 class TimeEntry:
     """Hours one worker spent on one day, at a rate that is Money (``InvalidValue`` naming
     ``rate`` otherwise). The worker is a person, compared by ``person_key`` ("Dana" and
-    "dana " are one); a new entry must name one (``check_new``)."""
+    "dana " are one); a new entry must name one, and be work (``check_new``)."""
 
     entry_id: str
     worker: str
@@ -196,7 +201,8 @@ class TimeEntry:
         """Refuse a new entry naming nobody: a worker of nothing, spaces or invisible
         characters only (``InvalidValue`` naming ``entry.worker``). Checked when work is
         logged, not when an entry is read back, so entries recorded before still load. A
-        worker that is no text (None from an export's empty column) is refused alike."""
+        worker that is no text (None from an export's empty column) is refused alike, and so
+        are fewer hours than ``MIN_ENTRY_HOURS`` (``InvalidValue`` naming ``hours``)."""
         if not isinstance(self.worker, str):
             raise InvalidValue(
                 f"must be text (who did the work), not {type(self.worker).__name__}",
@@ -210,6 +216,14 @@ class TimeEntry:
                 field="entry.worker",
                 aggregate_id=aggregate_id,
                 value=self.worker,
+            )
+        if self.hours < MIN_ENTRY_HOURS:
+            raise InvalidValue(
+                f"is less than {MIN_ENTRY_HOURS} of an hour (36 seconds): not work logged (a "
+                "stopwatch slip), as a time-entry file's row of it is refused",
+                field="hours",
+                aggregate_id=aggregate_id,
+                value=self.hours,
             )
 
     @property
