@@ -1099,12 +1099,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         request, by whichever command, is a ``DuplicateEntry`` naming ``entry_id`` and that
         request, nothing recorded, and its ``RecordedWorkEntry`` is saved with the work
         (``ImportCommands._hold_entry``). Any other id (``x1``) is the request's own.
+        ``source`` names the system in visible text (``InvalidValue`` naming ``source``).
         """
 
         def step() -> tuple[bool, list[Aggregate]]:
             request = self.request(request_id)
             # a raw row, or a worker of no text, is refused before it is compared
             require_kind(entry, TimeEntry, "entry", request.id)
+            request.check_source(source)  # (whether it is logged or kept as unauthorized)
             if not isinstance(entry.worker, str):
                 entry.check_new(request.id)  # (refuses it, naming ``entry.worker``)
             if self._check_same_work(request, entry):

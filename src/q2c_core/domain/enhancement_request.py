@@ -915,8 +915,9 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         nor work yet), as logged work is: ``CurrencyMismatch`` naming ``entry.rate`` otherwise,
         nothing recorded. Both are checked on new entries only, so histories that recorded
         such work before still load. Anything but a ``TimeEntry`` is refused (``InvalidValue``
-        naming ``entry``)."""
+        naming ``entry``), and a source that is no visible text (``check_source``)."""
         require_kind(entry, TimeEntry, "entry", self.id)
+        self.check_source(source)
         entry.check_new(self.id)
         self.check_day_hours(entry)
         expected = self.billing_currency() or currency
@@ -928,6 +929,18 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=entry.rate,
             )
         self._unauthorized_work_recorded(entry, source, actor)
+
+    def check_source(self, source: str) -> None:
+        """Work imported from outside names the system it came from in visible text
+        (``InvalidValue`` naming ``source``): unauthorized work is followed up there."""
+        if isinstance(source, str) and not person_key(source):
+            raise InvalidValue(
+                "must name the system the work came from (not only spaces or invisible "
+                "characters): unauthorized work is followed up there",
+                field="source",
+                aggregate_id=self.id,
+                value=source,
+            )
 
     def billing_currency(self) -> str | None:
         """The currency the request is billed in: its estimate's, else that of the first work
