@@ -7,8 +7,7 @@ it was drafted again by every run: the customer was owed 148.35 that q2c could n
 credit note within what was paid is now taken: the money that paid those days is given back as
 Acme's credit, the write-off stands, and every read agrees (the summary adds up, aging and
 statement followed equal rebuilt, the ledger passes bean-check). A credit note for more than
-was paid (it would take back money never paid) is refused naming ``write_offs``; one drafted by
-hand after a write-off still is.
+was paid takes the write-off back first, on its day: it never credits money that was never paid.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from test_past_due_policy_pending_run_credit import acme_billed_for_q1, issue, p
 from test_refund_books import bean_check
 
 from q2c_adapters.accounting.beancount_ledger import export_ledger
-from q2c_core import CreditDisposition, Money, QuoteToCash, RuleViolated
+from q2c_core import Money, QuoteToCash, RuleViolated
 from q2c_core.projections import ProjectionStore, all_projections, catch_up, rebuild
 
 
@@ -74,9 +73,11 @@ def test_the_run_s_correction_is_issued_and_every_read_agrees(tmp_path: Path) ->
     app.close()
 
 
-def test_more_than_was_paid_is_refused_naming_the_write_off() -> None:
+def test_more_than_was_paid_takes_the_write_off_back_first() -> None:
     """The 148.35 issued, Acme's remaining 301.65 is settled by 301.30 paid and 0.35 written
-    off: a credit of all 301.65 would take back 0.35 never paid."""
+    off: a credit of all 301.65 applied as it is would take back 0.35 never paid (refused
+    naming write_offs); taken back first, on the note's day (not before the write-off's), the
+    0.35 is owed again and the credit fits."""
     app = QuoteToCash.open("memory:")
     _, q1, note = written_off_then_corrected(app)
     issue(app, note, date(2024, 1, 20))
@@ -86,15 +87,14 @@ def test_more_than_was_paid_is_refused_naming_the_write_off() -> None:
     assert refused.value.field == "write_offs"
     assert "at most 301.30 EUR" in str(refused.value)
     invoice.refuse_credit_after_write_off(eur("301.30"))  # (within what was paid: taken)
-    before = app.recorder.max_notification_id()
-    with pytest.raises(RuleViolated) as by_hand:
-        app.draft_credit_note(
-            q1,
-            line_ids=["L1"],
-            disposition=CreditDisposition.WRITTEN_OFF,
-            reason="goodwill",
-            drafted_on=date(2024, 1, 25),
-            actor="bea",
-        )
-    assert by_hand.value.field == "write_offs"
-    assert app.recorder.max_notification_id() == before
+    assert invoice.take_back_write_off(eur("301.30"), date(2024, 1, 25), "fits", "bea") == eur(
+        "0.00"
+    )
+    with pytest.raises(RuleViolated) as early:
+        invoice.take_back_write_off(eur("301.65"), date(2024, 1, 9), "too early", "bea")
+    assert early.value.field == "issued_on"
+    assert invoice.take_back_write_off(eur("301.65"), date(2024, 1, 25), "all", "bea") == eur(
+        "0.35"
+    )
+    assert (invoice.written_off, invoice.outstanding) == (eur("0.00"), eur("0.35"))
+    invoice.refuse_credit_after_write_off(eur("301.65"))  # (now it fits)

@@ -808,7 +808,9 @@ def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
                 rows.append((name, "refund", text, r.refunded_on, r.amount, None, customer_id))
         for w in s.write_offs:  # a remainder written off: owed no longer, not paid
             text = f"{w.number}: {w.reason}"
-            rows.append((name, "write-off", text, w.written_off_on, w.amount, None, customer_id))
+            # (a negative one was taken back by a credit note: owed again, then credited)
+            kind = "write-off" if w.amount.is_positive() else "write-off taken back"
+            rows.append((name, kind, text, w.written_off_on, w.amount, None, customer_id))
         for owed in s.refunds_owed:  # refunded, then the payment bounced: owed back
             text = f"{owed.reference or owed.refund_id} (of {owed.payment_reference}, bounced)"
             rows.append(

@@ -2600,7 +2600,6 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def _apply_credit_note(self, note: Invoice, on: date, actor: str) -> list[Aggregate]:
         assert note.credits_invoice_id is not None
         original = self.invoice(note.credits_invoice_id)
-        original.refuse_credit_after_write_off(note.total)  # (before any money is given back)
         if original.issued_on is not None and on < original.issued_on:
             raise RuleViolated(
                 f"{on} is before invoice {original.number}, which it credits, was issued "
@@ -2609,6 +2608,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 aggregate_id=note.id,
                 value=on,
             )
+        # a note for more than was paid takes back the remainder written off, before any
+        # money is given back: it credits what is owed again, the rest gives the money back
+        original.take_back_write_off(
+            note.total, on, f"credited by credit note {note.number or note.id}", actor
+        )
         line_ids = [ln.source.line_id for ln in note.lines if ln.source and ln.source.line_id]
         # (the payments' reversals are saved before the invoice's un-applications)
         paid = original.paid
@@ -2876,7 +2880,6 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     aggregate_id=invoice_id,
                     value=original.status,
                 )
-            original.refuse_credit_after_write_off()
             if not isinstance(reason, str) or not person_key(reason):
                 # (a zero-width space alone said nothing on the note, its e-invoice and books)
                 raise InvalidValue(
@@ -3400,12 +3403,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         The invoice owes nothing from ``written_off_on`` on (an earlier day still shows it
         open): money allocated to it later finds nothing open; a payment that paid it and is
         taken back off since (reversed, bounced) reopens exactly that money, the write-off
-        stands; a credit note of it is refused from then on (``RuleViolated`` naming
-        ``write_offs``). Refused, nothing recorded: a draft, a voided invoice or a credit note
-        (``InvalidTransition``), a day before its issue or before the last day money or credit
-        met it (``RuleViolated`` naming ``written_off_on``), a reason that is no visible text
-        (``InvalidValue`` naming ``reason``), nothing owed (``RuleViolated`` naming
-        ``outstanding``) (``Invoice.write_off_remainder``)."""
+        stands. A credit note of it within what was paid leaves the write-off standing; one
+        for more takes the write-off back when it is issued (``WriteOffTakenBack``, on the
+        note's day: ``Invoice.take_back_write_off``). Refused, nothing recorded: a draft, a
+        voided invoice or a credit note (``InvalidTransition``), a day before its issue or
+        before the last day money or credit met it (``RuleViolated`` naming
+        ``written_off_on``), a reason that is no visible text (``InvalidValue`` naming
+        ``reason``), nothing owed (``RuleViolated`` naming ``outstanding``)
+        (``Invoice.write_off_remainder``)."""
 
         def step() -> tuple[Money, list[Aggregate]]:
             invoice = self.invoice(invoice_id)

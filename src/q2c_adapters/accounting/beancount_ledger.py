@@ -735,6 +735,7 @@ class LedgerBook:
         return {
             "Invoice.Issued": self._issued,
             "Invoice.RemainderWrittenOff": self._remainder_written_off,
+            "Invoice.WriteOffTakenBack": self._write_off_taken_back,
             "Payment.PaymentReceived": self._received,
             "Payment.PaymentAllocated": self._allocated,
             "Payment.AllocationReversed": self._reversed,
@@ -858,6 +859,27 @@ class LedgerBook:
                 (
                     Posting(REMAINDER_WRITE_OFFS, event.amount),
                     Posting(self.receivable(invoice.customer_id), -event.amount),
+                ),
+            )
+        ]
+
+    def _write_off_taken_back(self, event: Any) -> list[Transaction]:
+        """A remainder written off, taken back on its day by a credit note for more than was
+        paid (``Invoice.take_back_write_off``): the credit loss is undone, the receivable owes
+        it again, and the note of that day credits it."""
+        invoice = self._at(Invoice, event.originator_id, event.originator_version)
+        number = self._number(invoice.id)
+        meta = [*self._invoice_meta(event, invoice), ("reason", event.reason)]
+        return [
+            Transaction(
+                event.taken_back_on,
+                self._buyer(invoice),
+                f"Write-off of {number} taken back",
+                (_link(number),),
+                tuple(meta),
+                (
+                    Posting(self.receivable(invoice.customer_id), event.amount),
+                    Posting(REMAINDER_WRITE_OFFS, -event.amount),
                 ),
             )
         ]

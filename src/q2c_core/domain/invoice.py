@@ -171,7 +171,9 @@ class RemainderWriteOff:
     """A small remainder of an issued invoice written off (``Invoice.write_off_remainder``):
     what was still owed on ``written_off_on``, given up for ``reason`` (a bank fee taken off
     a transfer, a rounding difference). Not collected: the invoice owes nothing from that day,
-    and the books carry it as an expense, not as money received."""
+    and the books carry it as an expense, not as money received. A negative ``amount`` is a
+    write-off taken back (``Invoice.take_back_write_off``): owed again from that day, until
+    the credit note of that day credits it."""
 
     amount: Money
     written_off_on: date
@@ -1062,29 +1064,67 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                     value=day,
                 )
 
-    def refuse_credit_after_write_off(self, amount: Money | None = None) -> None:
-        """On an invoice with a remainder written off, a credit note of ``amount`` is taken
-        only within what was paid and is still owed (its total less the credit notes and the
-        remainders written off): the money paying what it credits is given back as customer
-        credit, and the write-off stands (a billing run's correction after a contract change
-        dated back: the customer is owed those days). More, which would take back money that
-        was never paid, is refused (``RuleViolated`` naming ``write_offs``), and so is a
-        credit note without an amount yet (one drafted by hand: credit the invoice before
-        writing anything off). Checked by the commands only."""
-        if not self.write_offs:
+    def refuse_credit_after_write_off(self, amount: Money) -> None:
+        """On an invoice with a remainder written off, a credit of ``amount`` is applied only
+        within what was paid and is still owed (its total less the credit notes and the
+        remainders written off): more would take back money that was never paid. A credit
+        note for more takes the write-off back first (``take_back_write_off``, when it is
+        issued); applied without, it is refused (``RuleViolated`` naming ``write_offs``).
+        Checked by the commands only."""
+        given_up = self.written_off
+        if not given_up.is_positive():
             return
-        w = self.write_offs[0]
-        room = self.total - self.credited - self.written_off
+        room = self.total - self.credited - given_up
         if isinstance(amount, Money) and amount.currency == self.currency and amount <= room:
             return
-        more = "" if amount is None else f" (at most {room} can be credited, not {amount})"
         raise RuleViolated(
-            f"invoice {self.number or self.id} had {w.amount} written off on "
-            f"{w.written_off_on}: it is credited only within what was paid{more}",
+            f"invoice {self.number or self.id} has {given_up} written off: it is credited "
+            f"only within what was paid (at most {room}, not {amount}) unless the write-off "
+            "is taken back first",
             field="write_offs",
             aggregate_id=self.id,
-            value=w.amount,
+            value=given_up,
         )
+
+    def take_back_write_off(self, amount: Money, on: date, reason: str, actor: str) -> Money:
+        """Before a credit note of ``amount`` dated ``on`` is applied: what of the remainders
+        written off it needs back, taken back on ``on`` (``WriteOffTakenBack``); returns it
+        (zero when the note fits within what was paid and is owed, and the write-off stands).
+
+        An invoice paid 1,209.98 of 1,210.00, the 0.02 written off, then credited whole (the
+        work was wrong, or a contract change dated back credits all its days): the note gives
+        back the 1,209.98 paid as customer credit and credits the 0.02 owed again, so the
+        credit loss booked for it is undone; nothing is written off twice or credited from
+        money never paid. A note dated before the last write-off it takes back is refused
+        (``RuleViolated`` naming ``issued_on``): on that day nothing was written off yet."""
+        given_up = self.written_off
+        if not given_up.is_positive() or not isinstance(amount, Money):
+            return Money.zero(self.currency)
+        room = self.total - self.credited - given_up
+        if amount.currency != self.currency or amount <= room:
+            return Money.zero(self.currency)
+        back = min(amount - room, given_up)
+        last = max(w.written_off_on for w in self.write_offs if w.amount.is_positive())
+        if require_day(on, "issued_on") < last:
+            raise RuleViolated(
+                f"must not be before {last}: the credit note takes back the remainder of "
+                f"invoice {self.number or self.id} written off that day",
+                field="issued_on",
+                aggregate_id=self.id,
+                value=on,
+            )
+        require_reason(reason, "reason", self.id)
+        self._write_off_taken_back(back, on, reason, actor)
+        return back
+
+    @event("WriteOffTakenBack")
+    def _write_off_taken_back(
+        self, amount: Money, taken_back_on: date, reason: str, actor: str
+    ) -> None:
+        """The ``WriteOffTakenBack`` event (``take_back_write_off``, which checks it): owed
+        again from its day, kept among the write-offs as a negative one."""
+        back = RemainderWriteOff(-amount, taken_back_on, reason, actor)
+        self.write_offs = [*self.write_offs, back]
 
     def _check_credit(self, amount: Money, line_ids: list[str]) -> None:
         """The rules of ``Credited`` as recorded ever since (today's outstanding)."""

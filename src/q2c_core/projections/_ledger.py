@@ -206,6 +206,11 @@ class InvoiceLedger(Projection):
     def _inv_written_off(self, e: Any, oid: str) -> None:
         self._inv(oid)["writeoffs"].append([e.amount.amount, e.written_off_on, e.reason])
 
+    @handles("Invoice.WriteOffTakenBack")
+    def _inv_write_off_taken_back(self, e: Any, oid: str) -> None:
+        """Owed again from its day: kept as a negative write-off, as the invoice keeps it."""
+        self._inv(oid)["writeoffs"].append([-e.amount.amount, e.taken_back_on, e.reason])
+
     @handles("Invoice.PastDueNoticed")
     def _inv_noticed(self, e: Any, oid: str) -> None:
         notices = self._inv(oid)["notices"]

@@ -693,6 +693,14 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         if row is not None:
             row.setdefault("writeoffs", []).append([e.amount.amount, e.written_off_on])
 
+    @handles("Invoice.WriteOffTakenBack")
+    def _write_off_taken_back(self, e: Any, oid: str) -> None:
+        """A write-off taken back (a credit note for more than was paid): owed again from its
+        day, until the note credits it."""
+        row = self.touch(f"inv:{oid}")
+        if row is not None:
+            row.setdefault("writeoffs", []).append([-e.amount.amount, e.taken_back_on])
+
     @handles("Invoice.PaymentApplied", "Invoice.PaymentUnapplied")
     def _payment(self, e: Any, oid: str) -> None:
         row = self.touch(f"inv:{oid}")
