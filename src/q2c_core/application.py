@@ -1124,6 +1124,41 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         return self._atomically(step)
 
     @_names_target
+    def withdraw_work(self, request_id: UUID, entry_id: str, *, reason: str, actor: str) -> None:
+        """Withdraw a time entry logged in error (80 h typed for 8, a day of 2204 for 2024,
+        work booked on the wrong request), before any invoice bills it: it is billed never,
+        drawn on no allowance, counted in no hours, and a request it held open (its day after
+        the completion wanted) can be completed. Log the correct work as a new entry.
+
+        The entry leaves every figure on every day, past days too: it was never work done.
+        The history keeps both the entry and its withdrawal (``WorkWithdrawn``, with the
+        reason and who), and a projection rebuilt as of a moment before the withdrawal was
+        recorded still counts it, as it was then. The entry's id stays taken: importing it
+        again is skipped when it carries the same work, and refused as an edited entry when
+        it does not (``DuplicateEntry`` naming ``entry_id``), as for any entry.
+
+        On an allowance-covered request its charge leaves the allowance too
+        (``PrepaidAllowance.withdraw_charge``): what it covered is there to cover later work,
+        by work date. Request and allowance are saved in one transaction. Refused, nothing
+        recorded: an entry not on the request or withdrawn already, one an invoice bills (a
+        draft, approved or issued: void the draft, or credit the issued invoice as
+        re-billable, first; one credited for good stays billed), its overage billed on the
+        allowance (``RuleViolated`` naming ``entry_id``), a reason that is no visible text
+        (``InvalidValue`` naming ``reason``). The request's status stays as it was."""
+
+        def step() -> tuple[None, list[Aggregate]]:
+            request = self.request(request_id)
+            chain = self._allowance_chain(request) if request.allowance_id is not None else []
+            request.withdraw_work(entry_id, reason, actor)
+            changed: list[Aggregate] = [request]
+            for allowance in chain:
+                if allowance.withdraw_charge(request.id, entry_id, reason, actor):
+                    changed.append(allowance)
+            return None, changed
+
+        self._atomically(step)
+
+    @_names_target
     def log_expense(self, request_id: UUID, expense: Expense, *, actor: str) -> None:
         """Log an expense incurred for authorized work; a completed request (invoiced or not)
         takes a late receipt for a day its work was authorized for, up to its completion, and

@@ -638,7 +638,7 @@ class ImportCommands(BaseApp):
         (``person_key``): ``Dana`` for ``dana`` is the same entry, not an edited one.
         ``named``: the PSA id the file gives the entry, when it is recorded under another
         (the content id it claimed), so the refusal names both."""
-        recorded = request.entry(row.entry_id)
+        recorded = request.recorded_entry(row.entry_id)
         shown = row.entry_id if named in (None, row.entry_id) else f"{named} ({row.entry_id})"
         rate_changed = row.rate is not None and (
             recorded.rate.amount != row.rate
@@ -650,10 +650,13 @@ class ImportCommands(BaseApp):
             recorded.hours,
             recorded.billable,
         ) != (person_key(row.worker), row.work_date, row.hours, row.billable):
+            withdrawn = request.withdrawal_of(row.entry_id)
+            gone = "" if withdrawn is None else f", then withdrawn ({withdrawn.reason})"
             raise DuplicateEntry(
                 f"entry {shown!r} is already recorded as {recorded.worker} "
                 f"{recorded.work_date} {recorded.hours} h at {recorded.rate} (billable: "
-                f"{recorded.billable}); a correction needs a new entry, not an edited one",
+                f"{recorded.billable}){gone}; a correction needs a new entry, not an edited "
+                "one",
                 field="entry_id",
                 aggregate_id=request.id,
                 value=row.entry_id,
@@ -666,7 +669,7 @@ class ImportCommands(BaseApp):
         id that claimed an entry recorded by its content (``RecordedWorkEntry.recorded_as``)
         is that entry."""
         recorded_as = entry.entry_id
-        if all(w.entry.entry_id != entry.entry_id for w in request.work):
+        if all(e.entry_id != entry.entry_id for e in request.recorded_entries()):
             if not names_outside_entry(entry.entry_id):
                 return False
             place = self._recorded_places({entry.entry_id}, {}).get(entry.entry_id)
@@ -2232,9 +2235,9 @@ def _named_before(
     looked_for[key] = rank + 1
     by_content: list[str] = []
     by_psa_id: list[str] = []
-    for w in request.work:
-        entry_id = w.entry.entry_id
-        if entry_id in named_in_file or _work_content(w.entry) != content:
+    for recorded in request.recorded_entries():  # (one withdrawn is known, not new)
+        entry_id = recorded.entry_id
+        if entry_id in named_in_file or _work_content(recorded) != content:
             continue
         found = _CONTENT_ID.fullmatch(entry_id)
         if found is not None:
@@ -2278,14 +2281,14 @@ def _alike(row: TimeEntryRow, request: EnhancementRequest, spoken_for: set[str])
     source = row.entry_id.split(":", 1)[0]
     content = _work_content(row)
     alike: list[str] = []
-    for w in request.work:
-        entry_id = w.entry.entry_id
+    for recorded in request.recorded_entries():  # (one withdrawn is known, not new)
+        entry_id = recorded.entry_id
         found = _CONTENT_ID.fullmatch(entry_id)
         if (
             found is None
             or found["source"] != source
             or entry_id in spoken_for
-            or _work_content(w.entry) != content
+            or _work_content(recorded) != content
         ):
             continue
         alike.append(entry_id)

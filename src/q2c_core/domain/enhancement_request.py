@@ -31,6 +31,7 @@ from q2c_core.domain.event_facts import (
     NotBefore,
     checked_value,
     refuse_unreadable_reason,
+    require_reason,
 )
 from q2c_core.domain.managers import (
     ManagerFrom,
@@ -259,6 +260,20 @@ class LoggedWork:
     source: str = "q2c"
 
 
+@attrs.frozen
+class WithdrawnWork:
+    """A time entry withdrawn as logged in error (``EnhancementRequest.withdraw_work``): 80 h
+    typed for 8, a day of 2204 for 2024, work booked on the wrong request. It counts nowhere
+    any more (not billable, not hours logged); the history keeps it, and its id stays taken,
+    so an import of it again is known and the correct work is logged as a new entry."""
+
+    entry: TimeEntry
+    authorized: bool
+    source: str
+    reason: str
+    actor: str
+
+
 _OPEN_FOR_WORK = (RequestStatus.AUTHORIZED,)
 # a completed request (invoiced or not) still takes a late timesheet for a day it was
 # authorized for: from the day it was authorized to the day it was completed, both included
@@ -345,6 +360,9 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     # empty until the first handover (class default: snapshots taken before handovers
     # existed); ``account_manager`` is the last
     managers: Sequence[ManagerFrom] = ()
+    # time entries withdrawn as logged in error, in the order withdrawn (``withdraw_work``);
+    # class default: snapshots taken before entries could be withdrawn
+    withdrawn: Sequence[WithdrawnWork] = ()
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
@@ -471,8 +489,10 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         return self.estimate.total.currency if self.estimate else None
 
     def item_ids(self) -> set[str]:
-        """Ids of every billable item on the request: time entries, expenses, the fixed price."""
+        """Ids of every billable item on the request: time entries, expenses, the fixed price;
+        and of the entries withdrawn (``withdraw_work``): their ids stay taken."""
         ids = {w.entry.entry_id for w in self.work} | {e.expense_id for e in self.expenses}
+        ids |= {w.entry.entry_id for w in self.withdrawn}
         if self.estimate is not None and self.estimate.is_fixed_price:
             ids.add(FIXED_PRICE_ITEM)
         return ids
@@ -589,6 +609,82 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
             aggregate_id=self.id,
             value=entry_id,
         )
+
+    def recorded_entries(self) -> list[TimeEntry]:
+        """Every time entry recorded on the request, those withdrawn after the others: what an
+        import finds a row of its file among (a row of an entry withdrawn is known, not new)."""
+        return [w.entry for w in self.work] + [w.entry for w in self.withdrawn]
+
+    def recorded_entry(self, entry_id: str) -> TimeEntry:
+        """The time entry recorded under that id, withdrawn ones too (an import compares a row
+        with what was recorded under its id, ``entry`` only with what counts)."""
+        for w in self.withdrawn:
+            if w.entry.entry_id == entry_id:
+                return w.entry
+        return self.entry(entry_id)
+
+    def withdrawal_of(self, entry_id: str) -> WithdrawnWork | None:
+        """The withdrawal of the entry with that id, None when it was not withdrawn."""
+        return next((w for w in self.withdrawn if w.entry.entry_id == entry_id), None)
+
+    def withdraw_work(self, entry_id: str, reason: str, actor: str) -> None:
+        """Withdraw a time entry logged in error (``WorkWithdrawn``): it leaves the request's
+        work, billable hours, hours logged and every report, on every day (it was never work
+        done: a day before reads without it too; ``q2c history`` keeps the entry and its
+        withdrawal). Log the correct work as a new entry. The request's status stays as it
+        was (a completed request with nothing left to bill is drafted no invoice).
+
+        Refused, nothing recorded: an entry not on the request or withdrawn already
+        (``RuleViolated`` naming ``entry_id``), one an invoice bills (a draft, an approved or
+        an issued invoice: void the draft, or credit the issued invoice first; one credited
+        for good, written off or conceded, stays billed: ``RuleViolated`` naming
+        ``entry_id``), a reason that is no visible text (``InvalidValue`` naming ``reason``)."""
+        require_reason(reason, "reason", self.id)
+        if not isinstance(entry_id, str):
+            raise InvalidValue(
+                f"must be a time entry's id (text), not {type(entry_id).__name__}",
+                field="entry_id",
+                aggregate_id=self.id,
+                value=entry_id,
+            )
+        done = self.withdrawal_of(entry_id)
+        if done is not None:
+            raise RuleViolated(
+                f"time entry {entry_id!r} was withdrawn already ({done.reason})",
+                field="entry_id",
+                aggregate_id=self.id,
+                value=entry_id,
+            )
+        entry = self.entry(entry_id)  # (not on the request: refused naming ``entry_id``)
+        if entry_id in self.written_off:
+            raise RuleViolated(
+                f"time entry {entry_id!r} was invoiced and credited for good by credit note "
+                f"{self.written_off[entry_id]}: it stays billed",
+                field="entry_id",
+                aggregate_id=self.id,
+                value=entry_id,
+            )
+        if entry_id in self.billed:
+            raise RuleViolated(
+                f"time entry {entry_id!r} is billed by invoice {self.billed[entry_id]}: void "
+                "the draft, or credit the issued invoice as re-billable, first",
+                field="entry_id",
+                aggregate_id=self.id,
+                value=entry_id,
+            )
+        self._work_withdrawn(entry, reason, actor)
+
+    @event("WorkWithdrawn")
+    def _work_withdrawn(self, entry: TimeEntry, reason: str, actor: str) -> None:
+        """The ``WorkWithdrawn`` event (``withdraw_work``, which checks it): it carries the
+        entry withdrawn whole, so the history and the read models say what was taken out."""
+        kept = [w for w in self.work if w.entry.entry_id != entry.entry_id]
+        gone = [w for w in self.work if w.entry.entry_id == entry.entry_id]
+        self.work = kept
+        self.withdrawn = [
+            *self.withdrawn,
+            *(WithdrawnWork(w.entry, w.authorized, w.source, reason, actor) for w in gone),
+        ]
 
     # -- the way to authorization -------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from q2c_core.domain.errors import (
     InvalidValue,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import ChecksFacts, refuse_unreadable_reason
+from q2c_core.domain.event_facts import ChecksFacts, refuse_unreadable_reason, require_reason
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period, TimeOrderedIds, require_day
 
@@ -555,6 +555,36 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
             self.billed_overage[key] -= quantity
             if self.billed_overage[key] == 0:
                 del self.billed_overage[key]
+
+    def withdraw_charge(self, request_id: UUID, entry_id: str, reason: str, actor: str) -> bool:
+        """The charge of a time entry withdrawn as logged in error
+        (``EnhancementRequest.withdraw_work``) leaves the allowance (``ChargeWithdrawn``):
+        what it covered is left to draw again, for later work by work date, as if it had never
+        been charged (a closed allowance keeps what it covered when it closed, ``cover_cap``).
+        Returns whether the allowance held it. Refused (``RuleViolated`` naming
+        ``entry_id``): a charge whose overage an invoice bills (void the draft, or credit the
+        issued invoice as re-billable, first)."""
+        key = charge_key(request_id, entry_id)
+        if all(c.key != key for c in self.charges):
+            return False
+        billed = self.billed_overage.get(key, Decimal(0))
+        if billed > 0:
+            raise RuleViolated(
+                f"time entry {entry_id!r} has {billed} of overage billed on this allowance: "
+                "void the draft, or credit the issued invoice as re-billable, first",
+                field="entry_id",
+                aggregate_id=self.id,
+                value=entry_id,
+            )
+        require_reason(reason, "reason", self.id)
+        self._charge_withdrawn(request_id, entry_id, reason, actor)
+        return True
+
+    @event("ChargeWithdrawn")
+    def _charge_withdrawn(self, request_id: UUID, entry_id: str, reason: str, actor: str) -> None:
+        """The ``ChargeWithdrawn`` event (``withdraw_charge``, which checks it)."""
+        key = charge_key(request_id, entry_id)
+        self.charges = [c for c in self.charges if c.key != key]
 
     def top_up(self, quantity: Decimal, topped_up_on: date, reason: str, actor: str) -> None:
         """Add to the allowance (a new purchase of hours, or of money in whole minor units),

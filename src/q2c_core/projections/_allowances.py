@@ -51,6 +51,7 @@ class AllowanceChains(Projection):
 
     @handles(
         "PrepaidAllowance.WorkCharged",
+        "PrepaidAllowance.ChargeWithdrawn",
         "PrepaidAllowance.OverageBilled",
         "PrepaidAllowance.OverageReleased",
         "PrepaidAllowance.ToppedUp",

@@ -265,6 +265,8 @@ def apply_allowance_event(row: dict[str, Any], event: DomainEvent) -> None:
         if given_back_on is not None:  # (``charged_by``)
             stored.append(given_back_on)
         row["charges"][charge_key(uuid_hex(c.request_id.int), c.entry_id)] = stored
+    elif name == "ChargeWithdrawn":  # (its entry withdrawn as logged in error)
+        row["charges"].pop(charge_key(uuid_hex(e.request_id.int), e.entry_id), None)
     elif name == "OverageBilled":  # (quantities by charge key; older events by entry id)
         for k, q in e.quantities.items():
             key = resolve_charge_key(k, row["charges"])

@@ -203,6 +203,14 @@ class RequestBook(ManagerNames):
         if e.entry.billable and row["hourly"] and row["status"] == "invoiced":
             row["status"] = "completed"
 
+    @handles("EnhancementRequest.WorkWithdrawn")
+    def _req_withdrawn(self, e: Any, oid: str) -> None:
+        """A time entry withdrawn as logged in error: its hours were never work done
+        (``EnhancementRequest.withdraw_work``; the request's status stays)."""
+        row = self._req(oid)
+        row["hours"] -= e.entry.hours
+        row["items"] -= 1
+
     @handles("EnhancementRequest.ExpenseLogged")
     def _req_expense(self, e: Any, oid: str) -> None:
         """An expense; a late receipt's billable one on an invoiced request re-opens it for

@@ -186,6 +186,22 @@ class Kpis(Projection):
         self._enter(f"wc:{worker}|{customer}", hours, billable)
         self._enter(f"wd:{worker}|{x.work_date.isoformat()}", hours, billable)
 
+    @handles("EnhancementRequest.WorkWithdrawn")
+    def _withdrawn(self, e: Any, oid: str) -> None:
+        """A time entry withdrawn as logged in error was never time entered: its hours come
+        off the worker's customer and day (no invoice billed it: the request refuses that)."""
+        x = e.entry
+        if self.get(f"e:{oid}|{x.entry_id}") is None:
+            return
+        req = self.get(f"req:{oid}")
+        customer = req["customer"] if req else ""
+        hours = x.hours
+        billable = hours if x.billable else ZERO
+        worker = self._worker_key(x.worker)
+        self.delete(f"e:{oid}|{x.entry_id}")
+        self._enter(f"wc:{worker}|{customer}", -hours, -billable)
+        self._enter(f"wd:{worker}|{x.work_date.isoformat()}", -hours, -billable)
+
     def _enter(self, key: str, entered: Decimal, billable: Decimal) -> None:
         row = self._cache.get(key)  # (``touch`` inline: two per time entry)
         if row is None:
@@ -273,6 +289,12 @@ class Kpis(Projection):
         c = e.charge
         rid = uuid_hex(c.request_id.int)
         row["charges"][charge_key(rid, c.entry_id)] = [rid, c.quantity]
+
+    @handles("PrepaidAllowance.ChargeWithdrawn")
+    def _charge_withdrawn(self, e: Any, oid: str) -> None:
+        row = self.touch(f"alw:{oid}")
+        if row is not None:
+            row["charges"].pop(charge_key(uuid_hex(e.request_id.int), e.entry_id), None)
 
     @handles("PrepaidAllowance.OverageBilled", "PrepaidAllowance.OverageReleased")
     def _overage(self, e: Any, oid: str) -> None:

@@ -468,6 +468,23 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
             row["unauthorized"].append(e.entry.entry_id)
             self._late_work(row, before)
 
+    @handles("EnhancementRequest.WorkWithdrawn")
+    def _req_withdrawn(self, e: Any, oid: str) -> None:
+        """A time entry withdrawn as logged in error leaves the actual hours and the work to
+        bill (no invoice line names it: the request refuses that)."""
+        super()._req_withdrawn(e, oid)
+        row = self._req(oid)
+        x = e.entry
+        logged = row["logged"]
+        for i, (day, hours) in enumerate(logged):
+            if day == x.work_date and hours == x.hours:
+                del logged[i]
+                break
+        row["work"].pop(x.entry_id, None)
+        row["worth"].pop(x.entry_id, None)
+        if x.entry_id in row["unauthorized"]:
+            row["unauthorized"].remove(x.entry_id)
+
     @staticmethod
     def _billed_all(row: Row, day: date) -> None:
         """Billing left the request invoiced on ``day``: its first such day is kept."""

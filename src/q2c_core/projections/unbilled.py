@@ -411,8 +411,11 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         a basis so kept charges nothing, as the run reads it (``billing_run._charged``),
         where 20 compared the run's credit of such a contract with its days as signed: it
         listed February and March as credits due where the run credited January too, and,
-        billed in arrears, the days up to the termination as due for good."""
-        return {"rows": 21}
+        billed in arrears, the days up to the termination as due for good; 22 keeps on each
+        request the day of each time entry and its completion (``days``, ``completed_on``),
+        so a time entry withdrawn as logged in error (``WorkWithdrawn``) starts a fixed price
+        no more: its first day of work is worked out again from the entries left."""
+        return {"rows": 22}
 
     replay_cost = 14.0
 
@@ -440,6 +443,10 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
                 "cancelled_on": None,
                 # the first day of work, or the completion: from then a fixed price is unbilled
                 "started": None,
+                # the day of each time entry (billable or not), and the completion: what
+                # ``started`` is worked out from again when an entry is withdrawn
+                "days": {},
+                "completed_on": None,
                 # the invoice lines billing the fixed price itself (its marker item), each
                 # [invoice hex, line id]: it is billed on a day one of them held it (``_holds``)
                 "price_held": [],
@@ -500,7 +507,9 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
     @handles("EnhancementRequest.Completed")
     def _completed(self, e: Any, oid: str) -> None:
         """Completed: a fixed price is unbilled now even if no time was ever logged."""
-        self._start(self._req(oid), e.completed_on)
+        req = self._req(oid)
+        req["completed_on"] = e.completed_on
+        self._start(req, e.completed_on)
 
     @handles("EnhancementRequest.WorkLogged", "EnhancementRequest.UnauthorizedWorkRecorded")
     def _work(self, e: Any, oid: str) -> None:
@@ -508,6 +517,7 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         x = e.entry
         req = self._req(oid)
         self._start(req, x.work_date)
+        req["days"][x.entry_id] = x.work_date
         if not x.billable:
             return
         rate = x.rate
@@ -528,6 +538,21 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
             },
         )
         req["items"].append(x.entry_id)
+
+    @handles("EnhancementRequest.WorkWithdrawn")
+    def _withdrawn(self, e: Any, oid: str) -> None:
+        """A time entry withdrawn as logged in error is no item, and starts nothing: the first
+        day of work is worked out again from the entries left (and the completion)."""
+        x = e.entry
+        req = self._req(oid)
+        req["days"].pop(x.entry_id, None)
+        if x.entry_id in req["items"]:
+            req["items"].remove(x.entry_id)
+            self.delete(f"item:{oid}|{x.entry_id}")
+        days = [*req["days"].values()]
+        if req["completed_on"] is not None:
+            days.append(req["completed_on"])
+        req["started"] = min(days, default=None)
 
     @handles("EnhancementRequest.ExpenseLogged")
     def _expense(self, e: Any, oid: str) -> None:
