@@ -1,8 +1,8 @@
 """Property tests over random histories of requests, invoices, payments (allocated, reversed,
-refunded, bounced), remainders written off, invoices credited whole, allowances, customers
-handed over to another account manager and maintenance contracts (signed, evergreen,
-sub-contracts added, removed, re-priced and re-assigned, billed by runs, suspended, renewed,
-terminated, expired):
+refunded, bounced), remainders written off, invoices credited whole, time entries withdrawn,
+allowances, customers handed over to another account manager and maintenance contracts
+(signed, evergreen, sub-contracts added, removed, re-priced and re-assigned, billed by runs,
+suspended, renewed, terminated, expired):
 
 - projections followed incrementally (small pages, with restarts) equal projections rebuilt from
   an empty start;
@@ -185,6 +185,14 @@ class Driver:
                     work(f"e{n}", day - timedelta(days=amount), str(amount), worker=f"w{i % 2}"),
                     actor="w",
                 )
+            elif op == 6 and amount % 3 == 0:
+                # a time entry logged in error withdrawn (refused while an invoice bills it):
+                # it leaves the request, its allowance charge and every report
+                r = self.pick(self.requests, i)
+                entries = app.request(r).work
+                if entries:
+                    entry_id = entries[amount % len(entries)].entry.entry_id
+                    app.withdraw_work(r, entry_id, reason="logged in error", actor="mia")
             elif op == 6:
                 r = self.pick(self.requests, i)
                 app.import_work(r, work(f"x{n}", day, "1"), source="csv", actor="import")
@@ -508,7 +516,16 @@ WRITTEN_OFF_THEN_CREDITED = [
 ]  # fmt: skip
 
 
+# time entries withdrawn: one on a request an allowance covers, one on a request with a PO,
+# before its invoice, and one after its invoice was issued (refused: the invoice bills it)
+WITHDRAWN = [
+    (0, 0, 5), (1, 0, 3), (4, 0, 1), (4, 0, 1), (6, 0, 3), (1, 1, 2), (2, 1, 9), (4, 1, 1),
+    (4, 1, 2), (6, 1, 6), (8, 1, 2), (6, 1, 3), (7, 0, 1), (8, 0, 2),
+]  # fmt: skip
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(ops=WITHDRAWN, every=1, page=3)
 @example(ops=WRITTEN_OFF_THEN_CREDITED, every=1, page=3)
 @example(ops=REPRICED_AFTER_A_RUN, every=1, page=3)
 @example(ops=MOVED_AFTER_A_RUN, every=2, page=40)
@@ -592,6 +609,7 @@ def test_incremental_projections_equal_rebuilt_ones(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(ops=WRITTEN_OFF_THEN_BOUNCED, cut=8)
 @example(ops=WRITTEN_OFF_THEN_CREDITED, cut=8)
+@example(ops=WITHDRAWN, cut=7)
 @given(ops=OPS, cut=st.integers(0, 44))
 def test_projection_as_of_t_equals_the_one_current_at_t(
     ops: list[tuple[int, int, int]], cut: int
