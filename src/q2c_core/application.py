@@ -441,7 +441,10 @@ def _require_lines(lines: object) -> None:
 def _purchase_order_number(number: object) -> str | None:
     """A purchase order number an invoice is drafted with: text without surrounding spaces,
     or None; a blank one is refused (``InvalidValue`` naming ``purchase_order_number``: an
-    e-invoice's BuyerReference is never empty, PEPPOL R008)."""
+    e-invoice's BuyerReference is never empty, PEPPOL R008). Every document quotes it for
+    the customer to match, so it is visible text on one line, as a request's PO number is
+    (``EnhancementRequest._check_po_number``): a line break, a tab or other spacing than a
+    plain space, or only invisible characters (a zero-width space), is refused too."""
     if number is None:
         return None
     if not isinstance(number, str):
@@ -456,7 +459,22 @@ def _purchase_order_number(number: object) -> str | None:
             field="purchase_order_number",
             value=number,
         )
-    return number.strip()
+    number = number.strip()
+    spacing = next((c for c in number if c.isspace() and c != " "), None)
+    if spacing is not None:
+        raise InvalidValue(
+            f"must be one line, spaced by plain spaces only (not {spacing!r}): invoices quote "
+            "it for the customer to match",
+            field="purchase_order_number",
+            value=number,
+        )
+    if not person_key(number):
+        raise InvalidValue(
+            "must be visible text (not only invisible characters)",
+            field="purchase_order_number",
+            value=number,
+        )
+    return number
 
 
 class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
