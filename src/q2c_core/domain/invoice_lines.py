@@ -208,7 +208,9 @@ def check_typed_line(line: InvoiceLine, field: str = "lines") -> None:
     """Refuse a line a person typed whose text holds a card number or a control character,
     or whose description is invisible characters only (a zero-width space: a line no invoice
     shows what it bills), naming the text (``field``.line id.text): checked when such lines
-    come in, not when a stored line is read back."""
+    come in, not when a stored line is read back. Its id, which every document and a credit
+    note name it by, is visible text on one line (``field``.line_id)."""
+    check_typed_line_id(line.line_id, field)
     if not person_key(line.description):
         raise InvalidValue(
             "must say what the line bills, in visible text (not only invisible characters)",
@@ -225,6 +227,31 @@ def check_typed_line(line: InvoiceLine, field: str = "lines") -> None:
             where = f"{field}.{line.line_id}.{name}"
             refuse_card_numbers(where, text)
             refuse_control_characters(where, text)
+
+
+def check_typed_line_id(line_id: str, field: str = "lines") -> None:
+    """A line id a person typed is visible text on one line, or ``InvalidValue`` naming
+    ``field``.line_id: the PDF's line tables, the e-invoice's line ID, the exports and the
+    ledger name the line by it, and a credit note the lines it reverses. A control character
+    (a NUL the e-invoice printed as a space, the id of another line), a line break, a tab or
+    other spacing than a plain space, or only invisible characters (a zero-width space) is
+    refused."""
+    where = f"{field}.line_id"
+    refuse_control_characters(where, line_id)
+    spacing = next((c for c in line_id if c.isspace() and c != " "), None)
+    if spacing is not None:
+        raise InvalidValue(
+            f"must be one line, spaced by plain spaces only (not {spacing!r}): every document "
+            "names the line by it",
+            field=where,
+            value=line_id,
+        )
+    if not person_key(line_id):
+        raise InvalidValue(
+            "must be visible text (not only spaces or invisible characters)",
+            field=where,
+            value=line_id,
+        )
 
 
 def _fits(value: Decimal) -> bool:
