@@ -2633,13 +2633,29 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         return openings
 
     def _series(self, name: str, actor: str) -> InvoiceNumberSeries:
-        """The series to issue in: one opened, or INV or CN, opened now with their prefix."""
+        """The series to issue in: one opened, or INV or CN, opened now with their prefix.
+
+        INV or CN is not opened by itself beside a series whose numbers read as its own (one a
+        store opened with the prefix INV- before q2c checked series): both would print
+        INV-000001, two invoices of one number. ``DuplicateEntry`` naming ``series``, nothing
+        recorded: open it with a prefix of its own (``open_number_series``)."""
         series_id = InvoiceNumberSeries.create_id(name)
         try:
             return self._get(InvoiceNumberSeries, series_id)
         except NotFound:
             if name in DEFAULT_SERIES:
-                return InvoiceNumberSeries(name=name, prefix=DEFAULT_SERIES[name], actor=actor)
+                prefix = DEFAULT_SERIES[name]
+                for other, other_prefix in self._number_series().items():
+                    if other != name and numbers_could_coincide(prefix, other_prefix):
+                        raise DuplicateEntry(
+                            f"series {name!r} opens by itself with the prefix {prefix!r}, and "
+                            f"numbers of series {other!r} (prefix {other_prefix!r}) could read "
+                            f"as its numbers: open {name!r} first with a prefix of its own "
+                            f"(open_number_series({name!r}, prefix=...))",
+                            field="series",
+                            value=name,
+                        ) from None
+                return InvoiceNumberSeries(name=name, prefix=prefix, actor=actor)
         known = self._number_series()
         alike = [n for n in known if person_key(n) == person_key(name)]
         hint = f" (did you mean {alike[0]!r}?)" if alike else ""
