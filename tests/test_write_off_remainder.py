@@ -441,9 +441,10 @@ def test_a_credit_note_of_the_whole_invoice_takes_the_write_off_back(tmp_path: P
         app.close()
 
 
-def test_a_credit_note_within_what_was_paid_leaves_the_write_off_standing() -> None:
-    """Half the work credited (605.00 of the 1,209.98 paid): the money paying it is given
-    back, the 0.02 stays written off; the other half credited later takes it back."""
+def test_a_credit_note_of_half_the_work_lets_the_money_paid_pay_the_rest_first() -> None:
+    """Half the work credited (605.00 of 1,210.00): the 1,209.98 paid pays the 605.00 left, so
+    604.98 is given back and the 0.02 is taken back (giving back 605.00 would hand Acme the
+    bank's fee, booked as our loss). The other half credited later gives back the 605.00."""
     app = QuoteToCash.open("memory:")
     acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A, tax_rate=VAT)
     lines = [manual_line("L1", "500", VAT), manual_line("L2", "500", VAT)]
@@ -465,11 +466,12 @@ def test_a_credit_note_within_what_was_paid_leaves_the_write_off_standing() -> N
         inv = app.invoice(invoice)
         if line_id == "L1":
             assert (inv.written_off, inv.paid, inv.outstanding) == (
-                eur("0.02"),
-                eur("604.98"),
+                eur(0),
+                eur("605.00"),
                 eur(0),
             )
-            assert app.customer_credit(acme) == eur("605.00")
+            assert app.customer_credit(acme) == eur("604.98")
+            assert [w.amount for w in inv.write_offs] == [eur("0.02"), eur("-0.02")]
     assert (inv.written_off, inv.paid, inv.credited, inv.outstanding) == (
         eur(0),
         eur(0),
@@ -477,6 +479,37 @@ def test_a_credit_note_within_what_was_paid_leaves_the_write_off_standing() -> N
         eur(0),
     )
     assert app.customer_credit(acme) == eur("1209.98")
+
+
+def test_a_write_off_of_what_stays_unpaid_stands_as_far_as_it_is_unpaid() -> None:
+    """Paid 1,000.00 of 1,210.00 and the 210.00 written off (a settlement): a note of 121.00
+    leaves 1,089.00, of which 89.00 stays unpaid, written off; 121.00 of the write-off is
+    taken back and credited, nothing is given back."""
+    app = QuoteToCash.open("memory:")
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A, tax_rate=VAT)
+    lines = [manual_line("L1", "900", VAT), manual_line("L2", "100", VAT)]
+    invoice = app.draft_invoice(acme, lines, drafted_on=ISSUED, actor="billy")
+    issue(app, invoice, ISSUED)
+    pay = app.receive_payment(acme, eur("1000.00"), received_on=PAID, reference="T", actor="b")
+    app.allocate_payment(pay, allocated_on=PAID, actor="bea")
+    write_off(app, invoice, at_most="210.00")
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L2"],
+        disposition=CreditDisposition.REBILLABLE,
+        reason="not delivered",
+        drafted_on=LATER,
+        actor="billy",
+    )
+    issue(app, note, LATER)
+    inv = app.invoice(invoice)
+    assert (inv.credited, inv.paid, inv.written_off, inv.outstanding) == (
+        eur("121.00"),
+        eur("1000.00"),
+        eur("89.00"),
+        eur(0),
+    )
+    assert app.customer_credit(acme) == eur(0)
 
 
 def test_a_credit_note_dated_before_the_write_off_it_takes_back_is_refused() -> None:

@@ -3,11 +3,11 @@
 Acme's Q1 invoice (450.00) is paid 449.65; the 0.35 the bank kept is written off. Then site S2
 turns out to have closed on 2 January: the next run drafts a credit note of 148.35 for its days.
 Every credit note after a write-off was refused, so this one could never be issued, and voided
-it was drafted again by every run: the customer was owed 148.35 that q2c could not record. A
-credit note within what was paid is now taken: the money that paid those days is given back as
-Acme's credit, the write-off stands, and every read agrees (the summary adds up, aging and
-statement followed equal rebuilt, the ledger passes bean-check). A credit note for more than
-was paid takes the write-off back first, on its day: it never credits money that was never paid.
+it was drafted again by every run: the customer was owed money that q2c could not record. The
+note is now issued: the 449.65 paid pays the 301.65 the invoice is still worth, so 148.00 is
+given back as Acme's credit and the 0.35 written off is taken back (giving back 148.35 would
+hand Acme the bank's fee), and every read agrees (the summary adds up, aging and statement
+followed equal rebuilt, the ledger passes bean-check).
 """
 
 from __future__ import annotations
@@ -52,12 +52,13 @@ def test_the_run_s_correction_is_issued_and_every_read_agrees(tmp_path: Path) ->
     invoice = app.invoice(q1)
     assert (invoice.credited, invoice.paid, invoice.written_off, invoice.outstanding) == (
         eur("148.35"),
-        eur("301.30"),
-        eur("0.35"),
+        eur("301.65"),
+        eur("0.00"),
         eur("0.00"),
     )
+    assert [w.amount for w in invoice.write_offs] == [eur("0.35"), eur("-0.35")]
     summary = app.customer_summary(cust)
-    assert summary.credit == eur("148.35")
+    assert summary.credit == eur("148.00")
     assert summary.invoiced - summary.paid - summary.written_off == summary.open == eur("0.00")
     # a second run has nothing more to correct
     assert app.run_billing(date(2024, 1, 21), actor="run").documents == ()
@@ -73,28 +74,23 @@ def test_the_run_s_correction_is_issued_and_every_read_agrees(tmp_path: Path) ->
     app.close()
 
 
-def test_more_than_was_paid_takes_the_write_off_back_first() -> None:
-    """The 148.35 issued, Acme's remaining 301.65 is settled by 301.30 paid and 0.35 written
-    off: a credit of all 301.65 applied as it is would take back 0.35 never paid (refused
-    naming write_offs); taken back first, on the note's day (not before the write-off's), the
-    0.35 is owed again and the credit fits."""
+def test_a_credit_applied_without_taking_the_write_off_back_is_refused() -> None:
+    """The 0.35 written off on 10 January: a credit applied beyond what was paid without the
+    write-off taken back first would credit money never paid (refused naming write_offs); a
+    take-back dated before the write-off is refused naming issued_on; taken back on the
+    note's day, what the money paid leaves unpaid stays written off."""
     app = QuoteToCash.open("memory:")
-    _, q1, note = written_off_then_corrected(app)
-    issue(app, note, date(2024, 1, 20))
+    _, q1, _ = written_off_then_corrected(app)
     invoice = app.invoice(q1)
     with pytest.raises(RuleViolated) as refused:
-        invoice.refuse_credit_after_write_off(eur("301.65"))
+        invoice.refuse_credit_after_write_off(eur("450.00"))
     assert refused.value.field == "write_offs"
-    assert "at most 301.30 EUR" in str(refused.value)
-    invoice.refuse_credit_after_write_off(eur("301.30"))  # (within what was paid: taken)
-    assert invoice.take_back_write_off(eur("301.30"), date(2024, 1, 25), "fits", "bea") == eur(
-        "0.00"
-    )
+    assert "at most 449.65 EUR" in str(refused.value)
+    invoice.refuse_credit_after_write_off(eur("449.65"))  # (within what was paid: taken)
     with pytest.raises(RuleViolated) as early:
-        invoice.take_back_write_off(eur("301.65"), date(2024, 1, 9), "too early", "bea")
+        invoice.take_back_write_off(eur("148.35"), date(2024, 1, 9), "too early", "bea")
     assert early.value.field == "issued_on"
-    assert invoice.take_back_write_off(eur("301.65"), date(2024, 1, 25), "all", "bea") == eur(
+    assert invoice.take_back_write_off(eur("148.35"), date(2024, 1, 25), "all", "bea") == eur(
         "0.35"
     )
     assert (invoice.written_off, invoice.outstanding) == (eur("0.00"), eur("0.35"))
-    invoice.refuse_credit_after_write_off(eur("301.65"))  # (now it fits)

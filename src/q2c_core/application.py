@@ -3472,9 +3472,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         The invoice owes nothing from ``written_off_on`` on (an earlier day still shows it
         open): money allocated to it later finds nothing open; a payment that paid it and is
         taken back off since (reversed, bounced) reopens exactly that money, the write-off
-        stands. A credit note of it within what was paid leaves the write-off standing; one
-        for more takes the write-off back when it is issued (``WriteOffTakenBack``, on the
-        note's day: ``Invoice.take_back_write_off``). Refused, nothing recorded: a draft, a
+        stands. A credit note of it lets the money paid pay what is left first: what that
+        money leaves unpaid stays written off, the rest is taken back when the note is issued
+        (``WriteOffTakenBack``, on the note's day: ``Invoice.take_back_write_off``). Refused,
+        nothing recorded: a draft, a
         voided invoice or a credit note (``InvalidTransition``), a day before its issue or
         before the last day money or credit met it (``RuleViolated`` naming
         ``written_off_on``), a reason that is no visible text (``InvalidValue`` naming

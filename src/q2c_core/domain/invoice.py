@@ -1068,9 +1068,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         """On an invoice with a remainder written off, a credit of ``amount`` is applied only
         within what was paid and is still owed (its total less the credit notes and the
         remainders written off): more would take back money that was never paid. A credit
-        note for more takes the write-off back first (``take_back_write_off``, when it is
-        issued); applied without, it is refused (``RuleViolated`` naming ``write_offs``).
-        Checked by the commands only."""
+        note takes back first what of the write-off its money paid no longer needs
+        (``take_back_write_off``, when it is issued); a credit applied beyond without that is
+        refused (``RuleViolated`` naming ``write_offs``). Checked by the commands only."""
         given_up = self.written_off
         if not given_up.is_positive():
             return
@@ -1088,22 +1088,31 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def take_back_write_off(self, amount: Money, on: date, reason: str, actor: str) -> Money:
         """Before a credit note of ``amount`` dated ``on`` is applied: what of the remainders
-        written off it needs back, taken back on ``on`` (``WriteOffTakenBack``); returns it
-        (zero when the note fits within what was paid and is owed, and the write-off stands).
+        written off it no longer needs, taken back on ``on`` (``WriteOffTakenBack``); returns
+        it (zero when nothing is written off, or all of it is still unpaid).
 
-        An invoice paid 1,209.98 of 1,210.00, the 0.02 written off, then credited whole (the
-        work was wrong, or a contract change dated back credits all its days): the note gives
-        back the 1,209.98 paid as customer credit and credits the 0.02 owed again, so the
-        credit loss booked for it is undone; nothing is written off twice or credited from
-        money never paid. A note dated before the last write-off it takes back is refused
+        A write-off gives up what the customer's money did not pay. Once a note lowers what
+        the invoice is worth, the money paid pays what is left first: only what it still
+        does not pay stays written off (never more than was), and the rest of the write-off
+        is taken back. Acme paid 1,209.98 of 1,210.00, the 0.02 written off: credited whole,
+        the note gives back the 1,209.98 paid as customer credit and credits the 0.02 owed
+        again; credited 605.00, the 1,209.98 pays the 605.00 left, 604.98 is given back and
+        the 0.02 is taken back too (giving back 605.00 would hand the customer the bank's
+        fee, booked as our loss). Paid 1,000.00 of 1,222.10 with 222.10 written off, a note
+        of 100.00 leaves 122.10 unpaid: 100.00 of the write-off is taken back and credited,
+        nothing given back. A note dated before the last write-off it takes back is refused
         (``RuleViolated`` naming ``issued_on``): on that day nothing was written off yet."""
         given_up = self.written_off
         if not given_up.is_positive() or not isinstance(amount, Money):
             return Money.zero(self.currency)
-        room = self.total - self.credited - given_up
-        if amount.currency != self.currency or amount <= room:
+        if amount.currency != self.currency:
             return Money.zero(self.currency)
-        back = min(amount - room, given_up)
+        # what the money paid will leave unpaid of what the invoice is worth after the note
+        unpaid = self.total - self.credited - amount - self.paid
+        kept = min(given_up, max(unpaid, Money.zero(self.currency)))
+        back = given_up - kept
+        if not back.is_positive():
+            return Money.zero(self.currency)
         last = max(w.written_off_on for w in self.write_offs if w.amount.is_positive())
         if require_day(on, "issued_on") < last:
             raise RuleViolated(
