@@ -79,7 +79,7 @@ differ by a cent from the accrual).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -949,24 +949,45 @@ class Commissions(ManagerNames):
         manager named by any spelling ("MIA", "mia "), the statement by the lines' own."""
         check_period(period)
         manager = self.manager_as_shown(manager)
-        lines = tuple(c for c in self.lines() if c.manager == manager and c.on in period)
-        totals: dict[str, Money] = {}
-        for c in lines:
-            cur = c.commission.currency
-            totals[cur] = totals.get(cur, Money.zero(cur)) + c.commission
-        return CommissionStatement(manager, period, lines, totals)
+        return _statement(manager, period, self.lines())
 
-    def balances(self, as_of: date | None = None) -> dict[tuple[str, str], Money]:
+    def statements(
+        self, period: Period, *, lines: Sequence[CommissionLine] | None = None
+    ) -> list[CommissionStatement]:
+        """The statement of every manager with a commission line (any day), by name: the
+        lines worked out once for all of them (``lines``: those already read by ``lines()``,
+        so a report reading several figures reads the store once)."""
+        check_period(period)
+        every = self.lines() if lines is None else lines
+        managers = sorted({c.manager for c in every})
+        return [_statement(manager, period, every) for manager in managers]
+
+    def balances(
+        self, as_of: date | None = None, *, lines: Sequence[CommissionLine] | None = None
+    ) -> dict[tuple[str, str], Money]:
         """Net commission per (manager, currency): of every line, or of the lines dated up to
-        ``as_of`` (money collected, and reversals, by then)."""
+        ``as_of`` (money collected, and reversals, by then); ``lines`` as ``statements``
+        takes them."""
         check_day(as_of, optional=True)
         result: dict[tuple[str, str], Money] = {}
-        for c in self.lines():
+        for c in self.lines() if lines is None else lines:
             if as_of is not None and c.on > as_of:
                 continue
             k = (c.manager, c.commission.currency)
             result[k] = result.get(k, Money.zero(k[1])) + c.commission
         return result
+
+
+def _statement(
+    manager: str, period: Period, every: Sequence[CommissionLine]
+) -> CommissionStatement:
+    """``manager``'s lines of ``every`` dated in the period, with totals per currency."""
+    lines = tuple(c for c in every if c.manager == manager and c.on in period)
+    totals: dict[str, Money] = {}
+    for c in lines:
+        cur = c.commission.currency
+        totals[cur] = totals.get(cur, Money.zero(cur)) + c.commission
+    return CommissionStatement(manager, period, lines, totals)
 
 
 def _add_lines(row: dict[str, Any], lines: list[list[Any]]) -> None:
