@@ -1041,7 +1041,11 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
                         age_bucket=age_bucket(0),
                     )
                 )
-        result.sort(key=lambda i: (i.customer_id, i.since, i.request_id, i.item_id))
+        # (by customer, day, request and item; then by contract and kind, so the periods of
+        # two contracts due the same day are listed in one order, not their rows' order)
+        result.sort(
+            key=lambda i: (i.customer_id, i.since, i.request_id, i.item_id, i.contract_id, i.kind)
+        )
         return result
 
     def leakage_risk(self, as_of: date) -> list[UnbilledItem]:
