@@ -560,7 +560,7 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
         """The charge of a time entry withdrawn as logged in error
         (``EnhancementRequest.withdraw_work``) leaves the allowance (``ChargeWithdrawn``):
         what it covered is left to draw again, for later work by work date, as if it had never
-        been charged (a closed allowance keeps what it covered when it closed, ``cover_cap``).
+        been charged (on a closed allowance it covers the overage left, the rest forfeited).
         Returns whether the allowance held it. Refused (``RuleViolated`` naming
         ``entry_id``): a charge whose overage an invoice bills (void the draft, or credit the
         issued invoice as re-billable, first)."""
@@ -582,9 +582,16 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
 
     @event("ChargeWithdrawn")
     def _charge_withdrawn(self, request_id: UUID, entry_id: str, reason: str, actor: str) -> None:
-        """The ``ChargeWithdrawn`` event (``withdraw_charge``, which checks it)."""
+        """The ``ChargeWithdrawn`` event (``withdraw_charge``, which checks it). On a closed
+        allowance what it covered first covers the overage left, as if it had never been
+        charged; the rest is forfeited (nothing more can be carried or drawn), so what was
+        granted is still drawn, forfeited or rolled over."""
         key = charge_key(request_id, entry_id)
         self.charges = [c for c in self.charges if c.key != key]
+        if self.cover_cap is not None:
+            kept = self.consumed  # (drawn on the cap as it closed)
+            self.forfeited += self.cover_cap - kept
+            self.cover_cap = kept
 
     def top_up(self, quantity: Decimal, topped_up_on: date, reason: str, actor: str) -> None:
         """Add to the allowance (a new purchase of hours, or of money in whole minor units),

@@ -267,6 +267,10 @@ def apply_allowance_event(row: dict[str, Any], event: DomainEvent) -> None:
         row["charges"][charge_key(uuid_hex(c.request_id.int), c.entry_id)] = stored
     elif name == "ChargeWithdrawn":  # (its entry withdrawn as logged in error)
         row["charges"].pop(charge_key(uuid_hex(e.request_id.int), e.entry_id), None)
+        if row["cap"] is not None:  # (closed: the rest of what it covered is forfeited)
+            kept = sum((d[0] for d in allowance_draws(row).values()), Decimal(0))
+            row["forfeited"] = row.get("forfeited", Decimal(0)) + row["cap"] - kept
+            row["cap"] = kept
     elif name == "OverageBilled":  # (quantities by charge key; older events by entry id)
         for k, q in e.quantities.items():
             key = resolve_charge_key(k, row["charges"])

@@ -60,8 +60,10 @@ class PrepaidCreditUsage(InvoiceHolds):
         the day an allowance was granted and each top-up with its day (``granted_on``,
         ``top_ups``); 4 keeps the overage lines naming each allowance and every invoice's
         draft, void and credit days (``held:``, ``rbn:``), so a past day reads the overage
-        invoices held billed then."""
-        return {"rows": 4}
+        invoices held billed then; 5 forfeits what a time entry withdrawn after its allowance
+        closed had covered (``ChargeWithdrawn``), so granted is still drawn, forfeited or
+        rolled over."""
+        return {"rows": 5}
 
     replay_cost = 0.45
 
