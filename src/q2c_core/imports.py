@@ -1993,8 +1993,9 @@ class ImportCommands(BaseApp):
 
         With ``as_of``, the credits that waited at the end of that business day, by the days
         recorded: booked into suspense by the bank's day on or before it, and not yet assigned,
-        returned or taken back by the bank (their ``resolved_on`` after it), nor their payment
-        bounced by then; the list an auditor ties to ``Liabilities:Suspense`` of that day.
+        returned or taken back by the bank (their ``resolved_on`` after it, and the bank's day
+        of a reversal imported after a person dealt with them: ``reversed_on``), nor their
+        payment bounced by then; the list an auditor ties to ``Liabilities:Suspense`` of that day.
         Each credit is given as it stands now (its status and resolution say what became of
         it since). A day that is no date is refused (``InvalidValue`` naming ``as_of``).
         """
@@ -2131,11 +2132,14 @@ class ImportCommands(BaseApp):
 def _waited_on(credit: BankCredit, day: date) -> bool:
     """Whether ``credit`` was in suspense at the end of ``day``: booked into it (its suspense
     reason stays once it leaves) by then, and not assigned, returned or taken back by then
-    (each of which sets ``resolved_on``)."""
+    (each of which sets ``resolved_on``), nor taken back by the bank by then (``reversed_on``:
+    a reversal imported after a person returned or assigned the credit on a later day keeps
+    the bank's day, on which the books take the money out of suspense)."""
     return (
         credit.suspense_reason is not None
         and credit.credit.booked_on <= day
         and (credit.resolved_on is None or credit.resolved_on > day)
+        and (credit.reversed_on is None or credit.reversed_on > day)
     )
 
 
