@@ -233,3 +233,36 @@ def test_the_psa_export_imported_again_does_not_bring_the_withdrawn_entry_back(
         assert problem.field == "entry_id" and "withdrawn (typed 18 for 8)" in problem.rule
         assert app.recorder.max_notification_id() == before
     app.close()
+
+
+def test_a_withdrawn_late_timesheet_leaves_the_request_invoiced_again(tmp_path: Path) -> None:
+    """The API request was completed and invoiced; a late timesheet of 2 h (typed on the wrong
+    request) re-opened it for billing. Withdrawn, nothing is left to bill: the request is
+    invoiced again, in the application and the review meeting (off the agenda once paid),
+    followed as rebuilt."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    customer = acme(app)
+    request = authorized_request(app, customer, "API", MARCH_4)
+    app.log_work(request, work("t1", MARCH_4, "8"), actor="bob")
+    app.complete_request(request, completed_on=MARCH_5, actor="mia")
+    invoice = app.draft_request_invoice(request, drafted_on=MARCH_5, actor="billy")
+    issue(app, invoice, MARCH_5)
+    assert app.request(request).status is RequestStatus.INVOICED
+    live = all_projections(ProjectionStore.memory())
+    app.log_work(request, work("t2", MARCH_5, "2"), actor="bob")
+    catch_up(app, live)
+    assert app.request(request).status is RequestStatus.COMPLETED
+
+    app.withdraw_work(request, "t2", reason="booked on the wrong request", actor="mia")
+
+    assert app.request(request).status is RequestStatus.INVOICED
+    assert app.unbilled_work(request) == eur("0.00")
+    catch_up(app, live)
+    review = next(p for p in live if isinstance(p, ReviewMeeting))
+    [item] = [i for i in review.items(LATER) if i.request_id == request.hex]
+    assert item.status == "invoiced"
+    fresh = all_projections(ProjectionStore.memory())
+    rebuild(app, fresh)
+    for followed, rebuilt in zip(live, fresh, strict=True):
+        assert followed.rows() == rebuilt.rows(), followed.name
+    app.close()

@@ -8,6 +8,7 @@ request it covers. A version clash is retried a few times, then raised as Concur
 from __future__ import annotations
 
 import contextlib
+import copy as copy_module
 import functools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -1162,12 +1163,20 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         draft, approved or issued: void the draft, or credit the issued invoice as
         re-billable, first; one credited for good stays billed), its overage billed on the
         allowance (``RuleViolated`` naming ``entry_id``), a reason that is no visible text
-        (``InvalidValue`` naming ``reason``). The request's status stays as it was."""
+        (``InvalidValue`` naming ``reason``). A completed request whose invoices bill all
+        that is left is invoiced again (the entry was a late timesheet that re-opened it)."""
 
         def step() -> tuple[None, list[Aggregate]]:
             request = self.request(request_id)
             chain = self._allowance_chain(request) if request.allowance_id is not None else []
-            request.withdraw_work(entry_id, reason, actor)
+            # invoiced again when invoices bill all that is left (as ``complete_request``
+            # reckons it): a late timesheet re-opened it, and it is the one withdrawn
+            all_billed = (
+                request.status is RequestStatus.COMPLETED
+                and bool(request.billed)
+                and self._all_billed_after(_without_entry(request, entry_id), [])
+            )
+            request.withdraw_work(entry_id, reason, actor, all_billed)
             changed: list[Aggregate] = [request]
             for allowance in chain:
                 if allowance.withdraw_charge(request.id, entry_id, reason, actor):
@@ -4214,6 +4223,14 @@ def _held_by(request: EnhancementRequest, item_ids: list[str], invoice_id: UUID)
     or crediting its lines gives back. (A line of another kind than work or expense that named
     items on an invoice drafted before such lines held them holds nothing.)"""
     return [i for i in dict.fromkeys(item_ids) if request.billed.get(i) == invoice_id.hex]
+
+
+def _without_entry(request: EnhancementRequest, entry_id: object) -> EnhancementRequest:
+    """A copy of the request as it would stand with that time entry withdrawn, for reckoning
+    what is left to bill (never saved)."""
+    copy = copy_module.copy(request)
+    copy.work = [w for w in request.work if w.entry.entry_id != entry_id]
+    return copy
 
 
 def _charged_entries(

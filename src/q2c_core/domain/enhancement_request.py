@@ -627,12 +627,16 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         """The withdrawal of the entry with that id, None when it was not withdrawn."""
         return next((w for w in self.withdrawn if w.entry.entry_id == entry_id), None)
 
-    def withdraw_work(self, entry_id: str, reason: str, actor: str) -> None:
+    def withdraw_work(
+        self, entry_id: str, reason: str, actor: str, all_billed: bool = False
+    ) -> None:
         """Withdraw a time entry logged in error (``WorkWithdrawn``): it leaves the request's
         work, billable hours, hours logged and every report, on every day (it was never work
         done: a day before reads without it too; ``q2c history`` keeps the entry and its
-        withdrawal). Log the correct work as a new entry. The request's status stays as it
-        was (a completed request with nothing left to bill is drafted no invoice).
+        withdrawal). Log the correct work as a new entry. ``all_billed``: whether invoices
+        bill everything billable left without it (the application's reckoning, as at the
+        completion): a completed request is then invoiced again (a late timesheet had
+        re-opened it, and it was the one withdrawn).
 
         Refused, nothing recorded: an entry not on the request or withdrawn already
         (``RuleViolated`` naming ``entry_id``), one an invoice bills (a draft, an approved or
@@ -672,10 +676,12 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=entry_id,
             )
-        self._work_withdrawn(entry, reason, actor)
+        self._work_withdrawn(entry, reason, actor, all_billed)
 
     @event("WorkWithdrawn")
-    def _work_withdrawn(self, entry: TimeEntry, reason: str, actor: str) -> None:
+    def _work_withdrawn(
+        self, entry: TimeEntry, reason: str, actor: str, all_billed: bool = False
+    ) -> None:
         """The ``WorkWithdrawn`` event (``withdraw_work``, which checks it): it carries the
         entry withdrawn whole, so the history and the read models say what was taken out."""
         kept = [w for w in self.work if w.entry.entry_id != entry.entry_id]
@@ -685,6 +691,8 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
             *self.withdrawn,
             *(WithdrawnWork(w.entry, w.authorized, w.source, reason, actor) for w in gone),
         ]
+        if all_billed and self.status is RequestStatus.COMPLETED:
+            self.status = RequestStatus.INVOICED
 
     # -- the way to authorization -------------------------------------------------------------
 

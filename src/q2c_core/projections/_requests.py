@@ -205,11 +205,14 @@ class RequestBook(ManagerNames):
 
     @handles("EnhancementRequest.WorkWithdrawn")
     def _req_withdrawn(self, e: Any, oid: str) -> None:
-        """A time entry withdrawn as logged in error: its hours were never work done
-        (``EnhancementRequest.withdraw_work``; the request's status stays)."""
+        """A time entry withdrawn as logged in error: its hours were never work done; a
+        completed request whose invoices bill all that is left is invoiced again
+        (``EnhancementRequest.withdraw_work``, ``all_billed``)."""
         row = self._req(oid)
         row["hours"] -= e.entry.hours
         row["items"] -= 1
+        if getattr(e, "all_billed", False) and row["status"] == "completed":
+            row["status"] = "invoiced"
 
     @handles("EnhancementRequest.ExpenseLogged")
     def _req_expense(self, e: Any, oid: str) -> None:

@@ -471,9 +471,14 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
     @handles("EnhancementRequest.WorkWithdrawn")
     def _req_withdrawn(self, e: Any, oid: str) -> None:
         """A time entry withdrawn as logged in error leaves the actual hours and the work to
-        bill (no invoice line names it: the request refuses that)."""
+        bill (no invoice line names it: the request refuses that). Invoiced again (a late
+        timesheet had re-opened it), its status is read from its work held on each day from
+        its completion on (``billed_all``, ``_status_on``): it was never work done."""
+        before = self._req(oid)["status"]
         super()._req_withdrawn(e, oid)
         row = self._req(oid)
+        if row["status"] == "invoiced" and before != "invoiced" and row["completed_on"]:
+            self._billed_all(row, row["completed_on"])
         x = e.entry
         logged = row["logged"]
         for i, (day, hours) in enumerate(logged):
