@@ -266,3 +266,53 @@ def test_a_withdrawn_late_timesheet_leaves_the_request_invoiced_again(tmp_path: 
     for followed, rebuilt in zip(live, fresh, strict=True):
         assert followed.rows() == rebuilt.rows(), followed.name
     app.close()
+
+
+def test_a_psa_entry_booked_on_the_wrong_ticket_is_recorded_on_the_right_one(
+    tmp_path: Path,
+) -> None:
+    """The PSA's entry 5001 came in on TKT-101 (the API request) though Bob worked on the
+    report (TKT-202). Withdrawn from the API request, the next export, listing 5001 on
+    TKT-202, records it there; the same export again skips it, and an old export listing it
+    on TKT-101 (with a row of Carl's) is refused as work held by the report request."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    customer = acme(app)
+    api = authorized_request(app, customer, "API", MARCH_4)
+    report = authorized_request(app, customer, "Report", MARCH_4)
+    tickets = {"TKT-101": api, "TKT-202": report}
+
+    def export(ticket: str, name: str, more: str = "") -> tuple[int, int]:
+        text = f"id,worker,date,hours,request\n5001,bob,2024-03-04,6,{ticket}\n{more}"
+        done = TimeEntryImporter(app, tickets=tickets, today=LATER).import_bytes(
+            text.encode(), name, actor="psa"
+        )
+        return done.recorded, done.skipped
+
+    assert export("TKT-101", "mon.csv") == (1, 0)
+    [wrong] = app.request(api).work
+    app.withdraw_work(api, wrong.entry.entry_id, reason="booked on the wrong ticket", actor="mia")
+    assert export("TKT-202", "tue.csv") == (1, 0)
+    assert [w.entry.hours for w in app.request(report).work] == [Decimal(6)]
+    assert app.request(api).work == []
+    assert export("TKT-202", "wed.csv") == (0, 1)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as refused:
+        export("TKT-101", "thu.csv", "5003,carl,2024-03-05,2,TKT-101\n")
+    [problem] = refused.value.problems
+    assert problem.field == "entry_id" and report.hex in problem.rule.replace("-", "")
+    assert app.recorder.max_notification_id() == before
+    assert app.unbilled_work(report) == eur("600.00")
+    assert app.unbilled_work(api) == eur("0.00")
+    app.close()
+
+
+def test_import_work_records_a_withdrawn_psa_entry_on_the_request_it_belongs_to() -> None:
+    app = QuoteToCash.open("memory:")
+    customer = acme(app)
+    api = authorized_request(app, customer, "API", MARCH_4)
+    report = authorized_request(app, customer, "Report", MARCH_4)
+    app.import_work(api, work("psa:77", MARCH_4, "3"), source="psa", actor="psa")
+    app.withdraw_work(api, "psa:77", reason="booked on the wrong ticket", actor="mia")
+    assert app.import_work(report, work("psa:77", MARCH_4, "3"), source="psa", actor="psa")
+    assert not app.import_work(report, work("psa:77", MARCH_4, "3"), source="psa", actor="psa")
+    assert [w.entry.entry_id for w in app.request(report).work] == ["psa:77"]

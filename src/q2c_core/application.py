@@ -54,6 +54,7 @@ from q2c_core.domain.errors import (
     RuleViolated,
 )
 from q2c_core.domain.event_facts import refuse_control_characters
+from q2c_core.domain.import_index import names_outside_entry
 from q2c_core.domain.invoice import (
     CreditDisposition,
     Invoice,
@@ -1154,7 +1155,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         reason and who), and a projection rebuilt as of a moment before the withdrawal was
         recorded still counts it, as it was then. The entry's id stays taken: importing it
         again is skipped when it carries the same work, and refused as an edited entry when
-        it does not (``DuplicateEntry`` naming ``entry_id``), as for any entry.
+        it does not (``DuplicateEntry`` naming ``entry_id``), as for any entry. A PSA's entry
+        (an id ``<source>:<id>``) withdrawn from the wrong request may be recorded on the one
+        the PSA moves it to: the next export, or ``import_work`` there, records it
+        (``RecordedWorkEntry.release``, ``record_again``).
 
         On an allowance-covered request its charge leaves the allowance too
         (``PrepaidAllowance.withdraw_charge``): what it covered is there to cover later work,
@@ -1181,6 +1185,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             for allowance in chain:
                 if allowance.withdraw_charge(request.id, entry_id, reason, actor):
                     changed.append(allowance)
+            if names_outside_entry(entry_id):
+                # a PSA's entry: its id is free for the request the PSA moves it to
+                index = self._work_entries_indexed(actor)
+                place = self._recorded_places({entry_id}, index).get(entry_id)
+                if place is not None and place.holds_work_of(request.id):
+                    place.release(actor)
+                    index[place.id] = place
+                changed.extend(index.values())
             return None, changed
 
         self._atomically(step)

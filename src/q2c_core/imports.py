@@ -201,7 +201,12 @@ class ImportCommands(BaseApp):
             recorded = skipped = 0
             index = self._work_entries_indexed(actor)
             places = self._recorded_places({row.entry_id for row in rows}, index)
-            on_request = {entry_id: place.request_id for entry_id, place in places.items()}
+            # (an entry withdrawn from its request is held there no more: ``record_again``)
+            on_request = {
+                entry_id: place.request_id
+                for entry_id, place in places.items()
+                if not place.released
+            }
             in_file: dict[str, tuple[UUID, int]] = {}  # entry id: its request, its first line
             new_work: list[tuple[int, UUID, TimeEntry]] = []  # line, request, entry recorded
             # the entries rows of the file are by their own ids, and how many rows of each
@@ -277,7 +282,12 @@ class ImportCommands(BaseApp):
                     recorded += 1
                     new_work.append((row.line, request.id, entry))
                     place_id = RecordedWorkEntry.create_id(row.entry_id)
-                    if row.entry_id not in on_request and place_id not in index:
+                    before = places.get(row.entry_id)
+                    if before is not None and before.released and place_id not in index:
+                        # withdrawn from the request it was on, moved here by the PSA
+                        before.record_again(request.id, actor)
+                        index[place_id] = before
+                    elif row.entry_id not in on_request and place_id not in index:
                         index[place_id] = RecordedWorkEntry(
                             entry_id=row.entry_id, request_id=request.id, actor=actor
                         )
@@ -612,6 +622,11 @@ class ImportCommands(BaseApp):
             return []
         index = self._work_entries_indexed(actor)
         place = self._recorded_places({entry_id}, index).get(entry_id)
+        if place is not None and place.released and place.request_id != request.id:
+            # withdrawn from the request it was on: recorded here from now on
+            place.record_again(request.id, actor)
+            index[place.id] = place
+            return list(index.values())
         held = None if place is None else place.request_id
         if held is not None and held != request.id:
             raise _held_elsewhere(entry_id, held)

@@ -67,6 +67,10 @@ class RecordedWorkEntry(ChecksFacts, Aggregate):
     # alias of that entry on ``request_id``, no work of its own; None for an id its work is
     # recorded under (records of before it had none)
     recorded_as: str | None = None
+    # the entry was withdrawn from ``request_id`` as logged in error (``release``): the id may
+    # be recorded on another request (``record_again``), the PSA having moved it to the ticket
+    # it belongs to; False for every record of before
+    released: bool = False
 
     @event("WorkEntryRecorded")
     def __init__(
@@ -107,6 +111,41 @@ class RecordedWorkEntry(ChecksFacts, Aggregate):
     def _claimed(self, entry_id: str, actor: str) -> None:
         """The ``WorkEntryClaimed`` event (``claim``, which holds the rule)."""
         self.claimed_by = entry_id
+
+    def holds_work_of(self, request_id: UUID) -> bool:
+        """Whether the entry's own work is on ``request_id`` and stays there: recorded under
+        this id (no alias, no claim by a PSA id) and not withdrawn."""
+        return (
+            self.request_id == request_id
+            and self.recorded_as is None
+            and self.claimed_by is None
+            and not self.released
+        )
+
+    @event("WorkEntryReleased")
+    def release(self, actor: str) -> None:
+        """The entry's work was withdrawn from its request as logged in error
+        (``QuoteToCash.withdraw_work``): its id may be recorded on another request."""
+        self.released = True
+
+    def record_again(self, request_id: UUID, actor: str) -> None:
+        """The id of an entry withdrawn from its request is recorded on ``request_id`` (the PSA
+        moved it to the ticket it belongs to): it is held there from now on. Refused
+        (``RuleViolated`` naming ``entry_id``) while it is not released."""
+        if not self.released:
+            raise RuleViolated(
+                f"entry {self.entry_id!r} is recorded on request {self.request_id}",
+                field="entry_id",
+                aggregate_id=self.id,
+                value=self.entry_id,
+            )
+        self._recorded_again(request_id, actor)
+
+    @event("WorkEntryRecordedAgain")
+    def _recorded_again(self, request_id: UUID, actor: str) -> None:
+        """The ``WorkEntryRecordedAgain`` event (``record_again``, which holds the rule)."""
+        self.request_id = request_id
+        self.released = False
 
 
 class EarlierWorkEntriesIndexed(ChecksFacts, Aggregate):
