@@ -549,6 +549,14 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             )
 
     def _sub(self, sub_id: str) -> SubContract:
+        if not isinstance(sub_id, str):
+            # (a list or set handed by an integration is no key: not a bare TypeError)
+            raise InvalidValue(
+                f"must be text, not {type(sub_id).__name__}",
+                field="sub_id",
+                aggregate_id=self.id,
+                value=sub_id,
+            )
         try:
             return self.sub_contracts[sub_id]
         except KeyError:
