@@ -67,9 +67,11 @@ from q2c_core.domain.enhancement_request import (
     EnhancementRequest,
     Estimate,
     Expense,
+    LoggedWork,
     PurchaseOrder,
     RequestStatus,
     TimeEntry,
+    WithdrawnWork,
     cancellation_day,
 )
 from q2c_core.domain.errors import (
@@ -288,6 +290,7 @@ __all__ = [
     "InvoiceStatus",
     "Kpis",
     "LineSource",
+    "LoggedWork",
     "ManagerFrom",
     "MatchedBy",
     "Money",
@@ -347,6 +350,7 @@ __all__ = [
     "TimeEntryRow",
     "TopUp",
     "UnbilledRevenue",
+    "WithdrawnWork",
     "WorkBuckets",
     "WorkNotAuthorized",
     "all_projections",
