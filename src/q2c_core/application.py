@@ -2698,8 +2698,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 aggregate_id=note.id,
                 value=on,
             )
-        # a note for more than was paid takes back the remainder written off, before any
-        # money is given back: it credits what is owed again, the rest gives the money back
+        # a note takes back what of the remainder written off the money paid no longer leaves
+        # unpaid, before any money is given back: it credits what is owed again, the rest
+        # gives the money back
         original.take_back_write_off(
             note.total, on, f"credited by credit note {note.number or note.id}", actor
         )

@@ -717,8 +717,8 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
 
     @handles("Invoice.WriteOffTakenBack")
     def _write_off_taken_back(self, e: Any, oid: str) -> None:
-        """A write-off taken back (a credit note for more than was paid): owed again from its
-        day, until the note credits it."""
+        """A write-off taken back by a credit note (whole, or in part: the money paid pays what
+        the invoice is still worth first): owed again from its day, until the note credits it."""
         row = self.touch(f"inv:{oid}")
         if row is not None:
             row.setdefault("writeoffs", []).append([-e.amount.amount, e.taken_back_on])

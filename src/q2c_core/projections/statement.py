@@ -55,8 +55,8 @@ class StatementWriteOff:
     """A small remainder of an invoice written off (``write_off_remainder``), a line of the
     payment history: the invoice owes nothing of it from ``written_off_on``, and it was not
     paid (no payment's money, no credit). A negative ``amount`` is a write-off taken back by a
-    credit note for more than was paid (``Invoice.take_back_write_off``): owed again that day,
-    and credited by the note."""
+    credit note (whole, or in part: the money paid pays what the invoice is still worth first,
+    ``Invoice.take_back_write_off``): owed again that day, and credited by the note."""
 
     invoice_id: str
     number: str
