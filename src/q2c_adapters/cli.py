@@ -1334,7 +1334,8 @@ def write_off(
     written off, and the invoice owes nothing from --on. What is owed is written off whole,
     never part of it, and only when it is no more than --at-most. A remainder above it,
     nothing owed (written off already), a draft, a voided invoice or a credit note, a day
-    before the issue or before the last payment, or any other refusal records nothing and is
+    before the issue or before the last day money or credit met the invoice (a payment
+    applied or taken back off, a credit note), or any other refusal records nothing and is
     one line on standard error with exit code 2.
     """
     day = parse_date(on, "--on")
