@@ -146,6 +146,10 @@ def list_suspense(
         console.print(rich_table(table), crop=False)
     elif fmt == "csv":
         header, rows = csv_rows(table, ("amount",))
+        # each credit's id, as resolve and return take it: a key, never text with a ' before it
+        at = header.index("credit")
+        for cells, row in zip(rows, table.rows, strict=True):
+            cells[at] = row[COLUMNS.index("credit")]
         writer = csv.writer(sys.stdout)
         writer.writerow(header)
         writer.writerows(rows)
