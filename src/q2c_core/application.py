@@ -1162,7 +1162,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         On an allowance-covered request its charge leaves the allowance too
         (``PrepaidAllowance.withdraw_charge``): what it covered is there to cover later work,
-        by work date. Request and allowance are saved in one transaction. Refused, nothing
+        by work date (on an allowance expired or rolled over since, the overage left, the rest
+        forfeited). Request and allowance are saved in one transaction. Refused, nothing
         recorded: an entry not on the request or withdrawn already, one an invoice bills (a
         draft, approved or issued: void the draft, or credit the issued invoice as
         re-billable, first; one credited for good stays billed), its overage billed on the
