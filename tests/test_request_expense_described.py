@@ -11,36 +11,11 @@ recorded before the rule still load and bill as they were.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
-from uuid import UUID
 
 import pytest
+from test_request_work_of_the_wrong_kind import A, authorized_export, day, eur
 
-from q2c_core import Expense, InvalidValue, Money, QuoteToCash, TimeEntry
-
-A = "alice"
-
-
-def day(n: int) -> date:
-    return date(2024, 3, n)
-
-
-def eur(amount: str | int) -> Money:
-    return Money.of(amount, "EUR")
-
-
-def authorized_export(app: QuoteToCash) -> UUID:
-    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
-    export = app.open_request(acme, "Export", requested_on=day(1), actor=A)
-    app.estimate_request(export, hours=10, rate=eur(100), actor=A)
-    app.send_quote(export, sent_on=day(2), actor="billy")
-    app.receive_purchase_order(
-        export, number="PO-1", amount=eur(1000), received_on=day(3), actor="billy"
-    )
-    app.authorize_work(export, authorized_on=day(4), actor=A)
-    app.log_work(export, TimeEntry("t1", "bob", day(5), Decimal(8), eur(100)), actor="bob")
-    return export
+from q2c_core import Expense, InvalidValue, QuoteToCash
 
 
 @pytest.mark.parametrize("description", ["", "   ", "\u200b"], ids=["empty", "spaces", "zwsp"])

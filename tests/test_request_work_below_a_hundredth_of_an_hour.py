@@ -12,35 +12,12 @@ importer refuses it; 0.01 h (36 seconds) and more is recorded as before.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
-from uuid import UUID
 
 import pytest
+from test_request_work_of_the_wrong_kind import A, authorized_export, day, eur
 
-from q2c_core import InvalidValue, Money, QuoteToCash, TimeEntry
-
-A = "alice"
-
-
-def day(n: int) -> date:
-    return date(2024, 3, n)
-
-
-def eur(amount: str | int) -> Money:
-    return Money.of(amount, "EUR")
-
-
-def authorized_export(app: QuoteToCash) -> UUID:
-    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
-    export = app.open_request(acme, "Export", requested_on=day(1), actor=A)
-    app.estimate_request(export, hours=10, rate=eur(100), actor=A)
-    app.send_quote(export, sent_on=day(2), actor="billy")
-    app.receive_purchase_order(
-        export, number="PO-1", amount=eur(1000), received_on=day(3), actor="billy"
-    )
-    app.authorize_work(export, authorized_on=day(4), actor=A)
-    return export
+from q2c_core import InvalidValue, QuoteToCash, TimeEntry
 
 
 @pytest.mark.parametrize("hours", ["0.0003", "0.009", "1E-30"])
@@ -48,7 +25,7 @@ def test_a_stopwatch_slip_is_refused_by_every_command_nothing_recorded(
     app_factory: Callable[[], QuoteToCash], hours: str
 ) -> None:
     app = app_factory()
-    export = authorized_export(app)
+    export = authorized_export(app, with_work=False)
     slip = Decimal(hours)
     for record in (
         # authorized work, logged by hand or imported
@@ -70,7 +47,7 @@ def test_a_stopwatch_slip_is_refused_by_every_command_nothing_recorded(
 
 def test_thirty_six_seconds_is_work_and_is_billed(app_factory: Callable[[], QuoteToCash]) -> None:
     app = app_factory()
-    export = authorized_export(app)
+    export = authorized_export(app, with_work=False)
     app.log_work(export, TimeEntry("t1", "bob", day(5), Decimal("0.01"), eur(100)), actor=A)
     app.complete_request(export, completed_on=day(6), actor=A)
     invoice = app.invoice(app.draft_request_invoice(export, drafted_on=day(7), actor="bea"))

@@ -32,7 +32,9 @@ def eur(amount: str | int) -> Money:
     return Money.of(amount, "EUR")
 
 
-def authorized_export(app: QuoteToCash) -> UUID:
+def authorized_export(app: QuoteToCash, *, with_work: bool = True) -> UUID:
+    """Acme's export request, quoted, its PO in and authorized on 4 March; with Bob's 8 h of
+    5 March logged unless ``with_work`` is False."""
     acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
     export = app.open_request(acme, "Export", requested_on=day(1), actor=A)
     app.estimate_request(export, hours=10, rate=eur(100), actor=A)
@@ -41,7 +43,8 @@ def authorized_export(app: QuoteToCash) -> UUID:
         export, number="PO-1", amount=eur(1000), received_on=day(3), actor="billy"
     )
     app.authorize_work(export, authorized_on=day(4), actor=A)
-    app.log_work(export, TimeEntry("t1", "bob", day(5), Decimal(8), eur(100)), actor="bob")
+    if with_work:
+        app.log_work(export, TimeEntry("t1", "bob", day(5), Decimal(8), eur(100)), actor="bob")
     return export
 
 
