@@ -10,10 +10,10 @@ store once, and every manager's statement is the one ``statement`` gives alone.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 from test_beancount_ledger import issue, manual_line
+from test_statement_reads_one_customer import count_loads
 
 from q2c_adapters.reports import report_table
 from q2c_core import Money, Period, QuoteToCash, RevenueKind, TaxRate
@@ -48,14 +48,7 @@ def test_the_report_reads_the_stored_rows_once_and_each_statement_is_the_manager
     catch_up(app, [in_memory])
     catch_up(app, [Commissions(store=ProjectionStore.open(shared_url))])
     stored = Commissions(store=ProjectionStore.open(shared_url))
-    loads: list[str] = []
-    load = ProjectionStore.load
-
-    def counted(store: ProjectionStore, projection: str) -> Any:
-        loads.append(projection)
-        return load(store, projection)
-
-    monkeypatch.setattr(ProjectionStore, "load", counted)
+    loads = count_loads(monkeypatch)
     table = report_table("commission-statements", [stored], ON)
     assert len(loads) <= 1, f"the stored rows were loaded {len(loads)} times"
     assert table.rows == report_table("commission-statements", [in_memory], ON).rows

@@ -43,6 +43,19 @@ def _book(app: QuoteToCash) -> list[Any]:
     return customers
 
 
+def count_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The projections whose stored rows are loaded from now on, each load listed."""
+    loads: list[str] = []
+    load = ProjectionStore.load
+
+    def counted(store: ProjectionStore, projection: str) -> Any:
+        loads.append(projection)
+        return load(store, projection)
+
+    monkeypatch.setattr(ProjectionStore, "load", counted)
+    return loads
+
+
 def test_the_statements_of_every_customer_load_the_stored_rows_once(
     shared_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -57,14 +70,7 @@ def test_the_statements_of_every_customer_load_the_stored_rows_once(
     catch_up(app, [CustomerStatement(ProjectionStore.open(shared_url))])
 
     stored = CustomerStatement(ProjectionStore.open(shared_url))
-    loads: list[str] = []
-    load = ProjectionStore.load
-
-    def counted(store: ProjectionStore, projection: str) -> Any:
-        loads.append(projection)
-        return load(store, projection)
-
-    monkeypatch.setattr(ProjectionStore, "load", counted)
+    loads = count_loads(monkeypatch)
     table = report_table("statements", [stored], ON)
     assert len(loads) <= 1, f"the stored rows were loaded {len(loads)} times"
     assert table.rows == report_table("statements", [in_memory], ON).rows
