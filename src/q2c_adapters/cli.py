@@ -64,7 +64,16 @@ from q2c_adapters.cli_support import (
     os_failure,
     tagged_stdout,
 )
-from q2c_adapters.reports import REPORTS, cell, csv_table, json_value, report_table, rich_table
+from q2c_adapters.reports import (
+    MONEY_COLUMNS,
+    REPORTS,
+    ReportTable,
+    cell,
+    csv_rows,
+    json_value,
+    report_table,
+    rich_table,
+)
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.errors import (
     DamagedRow,
@@ -1696,12 +1705,21 @@ def report(
                     _warn_of_unknown_managers(plan, projections)
         finally:
             target.close()
+    print_table(table, fmt, name, MONEY_COLUMNS[name], every_row=every_row)
+
+
+def print_table(
+    table: ReportTable, fmt: str, name: str, money: Sequence[str], *, every_row: bool = False
+) -> None:
+    """A report on standard output as a table, CSV (``csv_rows``: the amounts of the columns
+    ``money`` plain numbers beside one currency column) or JSON (``{"report": name, "title",
+    "rows"}``), as ``q2c report`` prints one."""
     if fmt == "table":
         # (wider than the screen or a pipe's 80 columns, the table's lines are printed
         # whole: amounts, dates and keys never shrink, see rich_table)
         console.print(rich_table(table, every_row=every_row), crop=False)
     elif fmt == "csv":
-        header, rows = csv_table(name, table)
+        header, rows = csv_rows(table, money)
         writer = csv.writer(sys.stdout)
         writer.writerow(header)
         writer.writerows(rows)

@@ -16,9 +16,6 @@ The main CLI calls ``register(app)`` to add the ``suspense`` group.
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
@@ -26,9 +23,16 @@ from uuid import UUID
 import typer
 from rich.text import Text
 
-from q2c_adapters.cli import console, money_of, parse_amount, parse_date, require_text
+from q2c_adapters.cli import (
+    console,
+    money_of,
+    parse_amount,
+    parse_date,
+    print_table,
+    require_text,
+)
 from q2c_adapters.cli_support import fail, find_customer, find_invoice, one_line, open_app
-from q2c_adapters.reports import ReportTable, csv_rows, json_value, rich_table
+from q2c_adapters.reports import ReportTable
 from q2c_core.application import QuoteToCash
 from q2c_core.domain.bank_credit import BankCredit
 from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated
@@ -46,7 +50,7 @@ CreditArgument = Annotated[
 ActorOption = Annotated[str, typer.Option("--actor", help="who clears it (on every event)")]
 
 COLUMNS = (
-    "credit",
+    "credit id",
     "booked_on",
     "days_waiting",
     "amount",
@@ -142,23 +146,8 @@ def list_suspense(
         fail(one_line(error))
     finally:
         application.close()
-    if fmt == "table":
-        console.print(rich_table(table), crop=False)
-    elif fmt == "csv":
-        header, rows = csv_rows(table, ("amount",))
-        # each credit's id, as resolve and return take it: a key, never text with a ' before it
-        at = header.index("credit")
-        for cells, row in zip(rows, table.rows, strict=True):
-            cells[at] = row[COLUMNS.index("credit")]
-        writer = csv.writer(sys.stdout)
-        writer.writerow(header)
-        writer.writerows(rows)
-    else:
-        records = [
-            {c: json_value(v) for c, v in zip(table.columns, row, strict=True)}
-            for row in table.rows
-        ]
-        sys.stdout.write(json.dumps({"report": "suspense", "rows": records}) + "\n")
+    # (the ``credit id`` column is a key: as resolve and return take it, never a ' before it)
+    print_table(table, fmt, "suspense", ("amount",))
 
 
 def _payments(app: QuoteToCash, pay: list[str], currency: str) -> list[tuple[UUID, Money]]:
