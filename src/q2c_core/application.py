@@ -39,7 +39,6 @@ from q2c_core.domain.enhancement_request import (
     PurchaseOrder,
     RequestStatus,
     TimeEntry,
-    require_kind,
 )
 from q2c_core.domain.errors import (
     AlreadyBilled,
@@ -53,7 +52,7 @@ from q2c_core.domain.errors import (
     Q2CError,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import refuse_control_characters
+from q2c_core.domain.event_facts import refuse_control_characters, require_kind
 from q2c_core.domain.import_index import names_outside_entry
 from q2c_core.domain.invoice import (
     CreditDisposition,

@@ -31,6 +31,7 @@ from q2c_core.domain.event_facts import (
     NotBefore,
     checked_value,
     refuse_unreadable_reason,
+    require_kind,
     require_reason,
 )
 from q2c_core.domain.managers import (
@@ -72,18 +73,6 @@ def _require_money(value: Any, field: str) -> None:
         raise InvalidValue(
             f"must be Money (an amount and its currency), not {type(value).__name__}",
             field=field,
-            value=value,
-        )
-
-
-def require_kind(value: Any, kind: type, field: str, aggregate_id: UUID | None) -> None:
-    """``InvalidValue`` naming ``field`` unless ``value`` is a ``kind`` (a raw row, a dict, is
-    no time entry: no check of it could read its fields)."""
-    if not isinstance(value, kind):
-        raise InvalidValue(
-            f"must be a {kind.__name__}, not {type(value).__name__}",
-            field=field,
-            aggregate_id=aggregate_id,
             value=value,
         )
 

@@ -129,17 +129,27 @@ def refuse_unreadable_reason(
         )
 
 
+def require_kind(
+    value: Any, kind: type, field: str, aggregate_id: UUID | None, what: str = ""
+) -> None:
+    """``InvalidValue`` naming ``field`` unless ``value`` is a ``kind`` (a raw row, a dict, is
+    no time entry: no check of it could read its fields); ``what`` names the kind in words
+    (``"text"``), else its class does."""
+    if not isinstance(value, kind):
+        raise InvalidValue(
+            f"must be {what or 'a ' + kind.__name__}, not {type(value).__name__}",
+            field=field,
+            aggregate_id=aggregate_id,
+            value=value,
+        )
+
+
 def require_reason(reason: object, field: str, aggregate_id: UUID | None) -> str:
     """A reason a command is given: text (one that is no text, None or a ticket number, is
     refused as such, ``InvalidValue`` naming ``field``, not failed on) that someone can read
     (``refuse_unreadable_reason``)."""
-    if not isinstance(reason, str):
-        raise InvalidValue(
-            f"must be text, not {type(reason).__name__}",
-            field=field,
-            aggregate_id=aggregate_id,
-            value=reason,
-        )
+    require_kind(reason, str, field, aggregate_id, "text")
+    assert isinstance(reason, str)
     refuse_unreadable_reason(reason, field, aggregate_id)
     return reason
 
