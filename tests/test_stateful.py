@@ -230,6 +230,72 @@ class QuoteToCashMachine(RuleBasedStateMachine):
             app.complete_request(request, completed_on=self.done_on(request), actor=A)
         return request
 
+    # -- withdrawn work ---------------------------------------------------------------------------
+
+    @rule(request=requests, pick=st.integers(min_value=0, max_value=9), again=st.integers(0, 4))
+    def withdraw(self, request: UUID, pick: int, again: int) -> None:
+        """Withdraw a logged entry as logged in error (one withdrawn already, one time in five):
+        done exactly when it is on the request's work, no invoice bills it (a live line, or
+        one credited for good) and no allowance has its overage billed; refused otherwise,
+        recording nothing. Once withdrawn it is off the request's work and off every
+        allowance."""
+        r = self.app.request(request)
+        gone = [w.entry.entry_id for w in r.withdrawn]
+        live = [w.entry.entry_id for w in r.work]
+        choices = gone if (again == 0 and gone) or not live else live
+        if not choices:
+            return
+        entry_id = choices[pick % len(choices)]
+        key = charge_key(request, entry_id)
+        overage_billed = any(a.billed_overage.get(key, 0) > 0 for a in self.allowances())
+        expected = (
+            entry_id in live
+            and entry_id not in r.billed
+            and entry_id not in r.written_off
+            and not overage_billed
+        )
+        done = self.attempt(
+            lambda: (
+                self.app.withdraw_work(request, entry_id, reason="typed 80 for 8", actor=A) or True
+            )
+        )
+        assert bool(done) == expected, (entry_id, expected, r.billed, overage_billed)
+        event(f"withdraw: {'done' if done else 'refused'}")
+        if done:
+            after = self.app.request(request)
+            assert entry_id in {w.entry.entry_id for w in after.withdrawn}
+            assert entry_id not in {w.entry.entry_id for w in after.work}
+            assert all(key not in {c.key for c in a.charges} for a in self.allowances())
+
+    @rule(request=requests, pick=st.integers(min_value=0, max_value=9), by_hand=st.booleans())
+    def withdrawn_entry_again(self, request: UUID, pick: int, by_hand: bool) -> None:
+        """A withdrawn entry logged again as it was (skipped, or refused) or billed by a
+        hand-made invoice (refused): either way nothing is recorded, it was never work done."""
+        withdrawn = self.app.request(request).withdrawn
+        if not withdrawn:
+            return
+        e = withdrawn[pick % len(withdrawn)].entry
+        before = self.app.recorder.max_notification_id()
+        if not by_hand:
+            self.attempt(lambda: self.app.log_work(request, e, actor="bob"))
+            assert self.app.recorder.max_notification_id() == before
+            return
+        line = InvoiceLine(
+            "L1",
+            f"{e.entry_id} withdrawn",
+            e.hours,
+            e.rate,
+            TaxRate.standard(21),
+            LineSource(
+                SourceKind.WORK, request_id=request, time_entry_ids=(e.entry_id,), hours=e.hours
+            ),
+        )
+        on = max(START, e.work_date)
+        invoice = self.attempt(
+            lambda: self.app.draft_invoice(self.customer, [line], drafted_on=on, actor="billy")
+        )
+        assert invoice is None, ("a withdrawn entry billed", e)
+
     # -- invoices -------------------------------------------------------------------------------
 
     @rule(target=invoices, request=requests)
@@ -241,15 +307,20 @@ class QuoteToCashMachine(RuleBasedStateMachine):
 
     @rule(target=invoices, request=requests, day=days)
     def invoice_and_issue(self, request: UUID, day: int) -> Any:
-        """Draft, approve by both roles and issue in one go (keeps the walk productive)."""
+        """Draft on the request's last day (of work, or its completion: an invoice bills what
+        was done by its day), approve by both roles and issue in one go, on that day or a
+        later one (keeps the walk productive)."""
+        r = self.app.request(request)
+        on = max(self.done_on(request), r.completed_on or START)
         invoice = self.attempt(
-            lambda: self.app.draft_request_invoice(request, drafted_on=START, actor="billy")
+            lambda: self.app.draft_request_invoice(request, drafted_on=on, actor="billy")
         )
         if invoice is None:
             return multiple()
-        self.app.approve_invoice(invoice, role="billing", approved_on=START, actor="bea")
-        self.app.approve_invoice(invoice, role="account_manager", approved_on=START, actor="mia")
-        self.app.issue_invoice(invoice, issued_on=START + timedelta(days=day), actor="bea")
+        self.app.approve_invoice(invoice, role="billing", approved_on=on, actor="bea")
+        self.app.approve_invoice(invoice, role="account_manager", approved_on=on, actor="mia")
+        issued_on = max(on, START + timedelta(days=day))
+        self.app.issue_invoice(invoice, issued_on=issued_on, actor="bea")
         return invoice
 
     @rule(target=invoices, request=requests)
@@ -415,6 +486,8 @@ class QuoteToCashMachine(RuleBasedStateMachine):
         for role, who in (("billing", "bea"), ("account_manager", "mia")):
             self.app.approve_invoice(note, role=role, approved_on=on, actor=who)
         self.attempt(lambda: self.app.issue_invoice(note, issued_on=on, actor="bea"))
+        if len(self.app.invoice(invoice).write_offs) > len(original.write_offs):
+            event("credit note: took back a write-off")
         return note
 
     # -- payments -------------------------------------------------------------------------------
@@ -467,6 +540,84 @@ class QuoteToCashMachine(RuleBasedStateMachine):
                 self.customer, eur(amount), refunded_on=SETTLED, reference="refund", actor=A
             )
         )
+
+    # -- remainders written off -----------------------------------------------------------------
+
+    @rule(
+        target=invoices,
+        request=requests,
+        entries=st.lists(st.tuples(days, hour_amounts), min_size=1, max_size=3),
+        cents=st.sampled_from([1, 2, 5, 99]),
+        day=days,
+        then=st.sampled_from(["", "", "credit", "credit as re-billable"]),
+    )
+    def invoiced_paid_short_and_written_off(
+        self, request: UUID, entries: list[tuple[int, str]], cents: int, day: int, then: str
+    ) -> Any:
+        """A request completed, invoiced and issued (``invoice_and_issue``; a new one worked
+        when it cannot be), paid a few cents short on the issue day (the bank took its fee off
+        the transfer) and the rest written off that day within a tolerance of a euro: the
+        credit rules after it take back what of the write-off a note leaves the money paying
+        (their notes are dated on the issue day too); half the time one of them credits a line
+        of it at once (``then``)."""
+        self.complete(request)
+        invoice = self.invoice_and_issue(request, day)
+        if not isinstance(invoice, UUID):
+            fresh = self.worked_request("", entries, True, "99.99")
+            invoice = self.invoice_and_issue(fresh, day)
+        if not isinstance(invoice, UUID):
+            return invoice
+        inv = self.app.invoice(invoice)
+        short = eur(str(Decimal(cents) / 100))
+        if inv.outstanding <= short:
+            return invoice
+        assert inv.issued_on is not None
+        on = inv.issued_on
+        amount = inv.outstanding - short
+        payment = self.app.receive_payment(
+            self.customer, amount, received_on=on, reference="short", actor=A
+        )
+        self.app.allocate_payment(payment, [(invoice, amount)], allocated_on=on, actor=A)
+        written = self.app.write_off_remainder(
+            invoice, written_off_on=on, reason="bank fee", actor=A, at_most=eur("1")
+        )
+        assert written == short and self.app.invoice(invoice).outstanding.is_zero()
+        event("paid short, the rest written off")
+        if not then:
+            return invoice
+        note = self.credit_and_issue(invoice, rebill=then != "credit", pay_back=False)
+        return multiple(invoice, note) if isinstance(note, UUID) else invoice
+
+    @rule(
+        invoice=invoices,
+        at_most=st.sampled_from(["0", "0.01", "1", "1000"]),
+        back=st.integers(min_value=-1, max_value=3),
+    )
+    def write_off(self, invoice: UUID, at_most: str, back: int) -> None:
+        """Write off what an invoice owes, ``back`` days after the last day money or credit met
+        it (a day before, too): done exactly when it is an issued invoice (not a note) owing
+        something, no more than ``at_most``, on no day before that one (nor its issue)."""
+        inv = self.app.invoice(invoice)
+        last = inv.last_money_day() if inv.is_issued else None
+        base = max([d for d in (inv.issued_on, last) if d is not None], default=START)
+        on = base + timedelta(days=back)
+        owed = inv.outstanding
+        expected = (
+            inv.is_issued
+            and inv.kind is not InvoiceKind.CREDIT_NOTE
+            and back >= 0
+            and owed.is_positive()
+            and owed <= eur(at_most)
+        )
+        written = self.attempt(
+            lambda: self.app.write_off_remainder(
+                invoice, written_off_on=on, reason="small remainder", actor=A, at_most=eur(at_most)
+            )
+        )
+        assert (written is not None) == expected, (inv.number, owed, at_most, back)
+        event(f"write off: {'done' if written is not None else 'refused'}")
+        if written is not None:
+            assert written == owed and self.app.invoice(invoice).outstanding.is_zero()
 
     # -- allowance ------------------------------------------------------------------------------
 
@@ -616,6 +767,60 @@ class QuoteToCashMachine(RuleBasedStateMachine):
         for series, issued in numbers.items():
             expected = [f"{series}-{n:06d}" for n in range(1, len(issued) + 1)]
             assert sorted(issued) == expected
+
+    @invariant()
+    def withdrawn_work_is_counted_nowhere(self) -> None:
+        """A withdrawn entry is off the request's work, buckets and logged hours, billed by no
+        invoice (no live line names it, the request holds it billed by none) and charged on
+        no allowance; it was never work done."""
+        if not hasattr(self, "customer"):
+            return
+        naming = self.live_lines_naming()
+        charged = {c.key for a in self.allowances() for c in a.charges}
+        for request_id in self.app.customer(self.customer).request_ids:
+            request = self.app.request(request_id)
+            gone = {w.entry.entry_id for w in request.withdrawn}
+            if not gone:
+                continue
+            assert len(gone) == len(request.withdrawn)
+            assert not gone & {w.entry.entry_id for w in request.work}
+            assert not gone & {b.entry_id for b in self.app.work_buckets(request_id)}
+            assert request.logged_hours == sum((w.entry.hours for w in request.work), Decimal(0))
+            for entry_id in gone:
+                assert entry_id not in request.billed and entry_id not in request.written_off
+                assert (request_id, entry_id) not in naming, naming[(request_id, entry_id)]
+                assert charge_key(request_id, entry_id) not in charged
+
+    @invariant()
+    def write_offs_give_up_only_what_is_unpaid(self) -> None:
+        """Only an issued invoice (not a note) has remainders written off, each on a day from
+        its issue on; what is written off is never negative, on no day and after no step, and
+        never more than the money applied leaves unpaid of its total less credits (total -
+        credited - paid - written off = outstanding >= 0). A write-off is taken back only by
+        a credit note, on its day, never before the write-off it takes back."""
+        if not hasattr(self, "customer"):
+            return
+        zero = eur("0")
+        for inv in self.app.invoices(self.customer):
+            if not inv.write_offs:
+                continue
+            assert inv.is_issued and inv.kind is not InvoiceKind.CREDIT_NOTE
+            assert inv.issued_on is not None
+            running, last = zero, inv.issued_on
+            for w in inv.write_offs:
+                assert not w.amount.is_zero() and w.written_off_on >= last, w
+                if w.amount.is_positive():
+                    last = w.written_off_on
+                else:
+                    event("write-off taken back")
+                    assert w.written_off_on in {c.credited_on for c in inv.credits}, w
+                running += w.amount
+                assert not running.is_negative(), (inv.number, inv.write_offs)
+                assert not inv.written_off_by(w.written_off_on).is_negative()
+            assert running == inv.written_off
+            assert inv.written_off <= inv.total - inv.credited - inv.paid
+            assert inv.outstanding == inv.total - inv.credited - inv.paid - inv.written_off
+            assert not inv.outstanding.is_negative()
 
     @invariant()
     def payments_and_invoices_agree(self) -> None:
@@ -799,18 +1004,23 @@ class MoneyMachine(RuleBasedStateMachine):
 
     def owed(self, invoice: Invoice, day: date) -> Decimal:
         """What an invoice owed at the end of a day: its total less the credit notes applied by
-        then and the money paying it then."""
+        then, the money paying it then and the remainders written off by then (less those
+        taken back by then)."""
         credited = sum(
             (c.amount.amount for c in invoice.credits if c.credited_on <= day), Decimal(0)
         )
         paid = sum(
             (a.amount.amount for a in self.paying(invoice.id) if in_force(a, day)), Decimal(0)
         )
-        return self.totals[invoice.id] - credited - paid
+        written_off = sum(
+            (w.amount.amount for w in invoice.write_offs if w.written_off_on <= day), Decimal(0)
+        )
+        return self.totals[invoice.id] - credited - paid - written_off
 
     def invoice_days(self, invoice: Invoice) -> set[date]:
         """The days anything changed what an invoice owes."""
         days = {c.credited_on for c in invoice.credits}
+        days |= {w.written_off_on for w in invoice.write_offs}
         for a in self.paying(invoice.id):
             days.add(a.allocated_on)
             if a.reversed_on is not None:
@@ -856,6 +1066,7 @@ class MoneyMachine(RuleBasedStateMachine):
         for invoice_id in self.totals:
             inv = self.app.invoice(invoice_id)
             days += [inv.issued_on or START, *(c.credited_on for c in inv.credits)]
+            days += [w.written_off_on for w in inv.write_offs]
         return max(days)
 
     def day_of(
@@ -995,6 +1206,43 @@ class MoneyMachine(RuleBasedStateMachine):
         assert shift >= 0, "a credit note dated before its invoice"
         assert self.app.recorder.max_notification_id() != before
         event("credit note: issued")
+        if len(self.app.invoice(invoice).write_offs) > len(original.write_offs):
+            event("credit note: took back a write-off")
+
+    @rule(
+        pick=st.integers(0, 99),
+        at_most=st.sampled_from([-1, 0, 0, 1, 100]),
+        shift=st.sampled_from([-1, 0, 0, 3]),
+        smallest=st.booleans(),
+    )
+    def write_off(self, pick: int, at_most: int, shift: int, smallest: bool) -> None:
+        """Write off what an invoice owes now (the one owing least but something, at times),
+        ``shift`` days after the last day money or credit met it (or its issue), within a
+        tolerance of what it owes and ``at_most`` minor units: done exactly when it owes
+        something, within the tolerance, on no day before that one."""
+        invoices = [self.app.invoice(i) for i in self.totals]
+        owing = [i for i in invoices if self.owed(i, date.max) > 0]
+        if smallest and owing:
+            invoice = min(owing, key=lambda i: self.owed(i, date.max))
+        else:
+            invoice = invoices[pick % len(invoices)]
+        assert invoice.issued_on is not None
+        owes = self.owed(invoice, date.max)
+        on = max({invoice.issued_on} | self.invoice_days(invoice)) + timedelta(days=shift)
+        tolerance = max(owes, Decimal(0)) + at_most * self.unit
+        if tolerance < 0:
+            return
+        self.judged(
+            lambda: self.app.write_off_remainder(
+                invoice.id,
+                written_off_on=on,
+                reason="bank fee",
+                actor=A,
+                at_most=self.money(tolerance),
+            ),
+            owes > 0 and at_most >= 0 and shift >= 0,
+            "write off",
+        )
 
     # -- money ------------------------------------------------------------------------------------
 
@@ -1343,7 +1591,9 @@ class MoneyMachine(RuleBasedStateMachine):
         for invoice_id, expected in self.totals.items():
             inv = self.app.invoice(invoice_id)
             assert inv.total.amount == expected
-            assert inv.outstanding == inv.total - inv.credited - inv.paid
+            assert inv.outstanding == inv.total - inv.credited - inv.paid - inv.written_off
+            assert not inv.written_off.is_negative()
+            assert inv.written_off <= inv.total - inv.credited - inv.paid
             assert inv.issued_on is not None
             for t in {inv.issued_on} | self.invoice_days(inv):
                 assert self.owed(inv, t) >= 0, (inv.number, t, self.owed(inv, t))
