@@ -280,20 +280,7 @@ class QuoteToCashMachine(RuleBasedStateMachine):
             self.attempt(lambda: self.app.log_work(request, e, actor="bob"))
             assert self.app.recorder.max_notification_id() == before
             return
-        line = InvoiceLine(
-            "L1",
-            f"{e.entry_id} withdrawn",
-            e.hours,
-            e.rate,
-            TaxRate.standard(21),
-            LineSource(
-                SourceKind.WORK, request_id=request, time_entry_ids=(e.entry_id,), hours=e.hours
-            ),
-        )
-        on = max(START, e.work_date)
-        invoice = self.attempt(
-            lambda: self.app.draft_invoice(self.customer, [line], drafted_on=on, actor="billy")
-        )
+        invoice = self.draft_entry_by_hand(request, e, f"{e.entry_id} withdrawn")
         assert invoice is None, ("a withdrawn entry billed", e)
 
     # -- invoices -------------------------------------------------------------------------------
@@ -329,10 +316,15 @@ class QuoteToCashMachine(RuleBasedStateMachine):
         unbilled = self.app.request(request).unbilled_entries()
         if not unbilled:
             return multiple()
-        e = unbilled[0]
+        invoice = self.draft_entry_by_hand(request, unbilled[0], "agreed work")
+        return multiple() if invoice is None else invoice
+
+    def draft_entry_by_hand(self, request: UUID, e: TimeEntry, description: str) -> Any:
+        """A hand-made invoice of one line billing the time entry ``e`` by its id, drafted no
+        earlier than the work it bills; None when q2c refuses it (nothing recorded)."""
         line = InvoiceLine(
             "L1",
-            "agreed work",
+            description,
             e.hours,
             e.rate,
             TaxRate.standard(21),
@@ -340,12 +332,10 @@ class QuoteToCashMachine(RuleBasedStateMachine):
                 SourceKind.WORK, request_id=request, time_entry_ids=(e.entry_id,), hours=e.hours
             ),
         )
-        # drafted no earlier than the work it bills
         on = max(START, e.work_date)
-        invoice = self.attempt(
+        return self.attempt(
             lambda: self.app.draft_invoice(self.customer, [line], drafted_on=on, actor="billy")
         )
-        return multiple() if invoice is None else invoice
 
     @rule(
         target=invoices,
