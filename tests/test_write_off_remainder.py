@@ -327,14 +327,7 @@ def test_only_an_issued_invoice_has_a_remainder_to_write_off() -> None:
         pay, app.payment(pay).live_allocations()[0].allocation_id, reason="undo", actor="bea",
         reversed_on=PAID,
     )  # fmt: skip
-    note = app.draft_credit_note(
-        invoice,
-        line_ids=["L1"],
-        disposition=CreditDisposition.REBILLABLE,
-        reason="wrong customer",
-        drafted_on=PAID,
-        actor="billy",
-    )
+    note = credit(app, invoice, reason="wrong customer")
     issue(app, note, PAID)
     before = app.recorder.max_notification_id()
     for target, field in ((draft, "status"), (voided, "status"), (note, "kind")):
@@ -344,12 +337,19 @@ def test_only_an_issued_invoice_has_a_remainder_to_write_off() -> None:
     assert app.recorder.max_notification_id() == before
 
 
-def credit_whole(app: QuoteToCash, invoice: UUID, drafted_on: date = PAID) -> UUID:
+def credit(
+    app: QuoteToCash,
+    invoice: UUID,
+    drafted_on: date = PAID,
+    line_ids: tuple[str, ...] = ("L1",),
+    reason: str = "the work was wrong",
+) -> UUID:
+    """A re-billable credit note of the invoice's lines ``line_ids`` (a draft)."""
     return app.draft_credit_note(
         invoice,
-        line_ids=["L1"],
+        line_ids=list(line_ids),
         disposition=CreditDisposition.REBILLABLE,
-        reason="the work was wrong",
+        reason=reason,
         drafted_on=drafted_on,
         actor="billy",
     )
@@ -366,10 +366,10 @@ def test_a_credit_note_of_the_whole_invoice_takes_the_write_off_back(tmp_path: P
         app = QuoteToCash.open(f"sqlite:///{tmp_path / f'q2c-{drafted_before}.db'}")
         live = all_projections(ProjectionStore.memory())
         acme, invoice, _ = acme_pays_short(app)
-        early = credit_whole(app, invoice) if drafted_before else None
+        early = credit(app, invoice) if drafted_before else None
         write_off(app, invoice)
         catch_up(app, live)
-        note = early if early is not None else credit_whole(app, invoice, LATER)
+        note = early if early is not None else credit(app, invoice, LATER)
         issue(app, note, LATER)
 
         inv = app.invoice(invoice)
@@ -454,14 +454,7 @@ def test_a_credit_note_of_half_the_work_lets_the_money_paid_pay_the_rest_first()
     app.allocate_payment(pay, allocated_on=PAID, actor="bea")
     write_off(app, invoice)
     for line_id, day in (("L1", LATER), ("L2", LATER + timedelta(days=1))):
-        note = app.draft_credit_note(
-            invoice,
-            line_ids=[line_id],
-            disposition=CreditDisposition.REBILLABLE,
-            reason="not delivered",
-            drafted_on=day,
-            actor="billy",
-        )
+        note = credit(app, invoice, day, (line_id,), "not delivered")
         issue(app, note, day)
         inv = app.invoice(invoice)
         if line_id == "L1":
@@ -493,14 +486,7 @@ def test_a_write_off_of_what_stays_unpaid_stands_as_far_as_it_is_unpaid() -> Non
     pay = app.receive_payment(acme, eur("1000.00"), received_on=PAID, reference="T", actor="b")
     app.allocate_payment(pay, allocated_on=PAID, actor="bea")
     write_off(app, invoice, at_most="210.00")
-    note = app.draft_credit_note(
-        invoice,
-        line_ids=["L2"],
-        disposition=CreditDisposition.REBILLABLE,
-        reason="not delivered",
-        drafted_on=LATER,
-        actor="billy",
-    )
+    note = credit(app, invoice, LATER, ("L2",), "not delivered")
     issue(app, note, LATER)
     inv = app.invoice(invoice)
     assert (inv.credited, inv.paid, inv.written_off, inv.outstanding) == (
@@ -518,7 +504,7 @@ def test_a_credit_note_dated_before_the_write_off_it_takes_back_is_refused() -> 
     nothing recorded, every total as it was."""
     app = QuoteToCash.open("memory:")
     _, invoice, _ = acme_pays_short(app)
-    note = credit_whole(app, invoice)
+    note = credit(app, invoice)
     write_off(app, invoice, on=date(2024, 2, 5))
     app.approve_invoice(note, role="billing", approved_on=PAID, actor="bea")
     app.approve_invoice(note, role="account_manager", approved_on=PAID, actor="mia")
