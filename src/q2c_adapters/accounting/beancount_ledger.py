@@ -1339,7 +1339,7 @@ def export_ledger(app: BaseApp, *, title: str = "q2c") -> str:
 JOURNAL_OPEN_DATE = date(1970, 1, 1)
 JOURNAL_FORMAT = '; q2c journal: every event\'s block ends with a "; q2c booked <event id>" line\n'
 _EVENT_ID = re.compile(r'^\s+event_id: "([^"]+)"', re.MULTILINE)
-_OPEN = re.compile(r"^\d{4}-\d{2}-\d{2} open (\S+)", re.MULTILINE)
+_OPEN = re.compile(r"^(\d{4}-\d{2}-\d{2}) open (\S+)", re.MULTILINE)
 # an account opened for a customer, and the end of a component named by the customer's whole id
 _CUSTOMER_OPEN = re.compile(
     rf"^\d{{4}}-\d{{2}}-\d{{2}} open ((?:{'|'.join(CUSTOMER_ROOTS)}):\S+)", re.MULTILINE
@@ -1362,7 +1362,11 @@ class BeancountJournal:
     event whose booking cannot be built or does not balance is refused for good
     (``PoisonEvent``); a file that cannot be written is "down" (the ``OSError`` propagates and the
     delivery retries later). Accounts are opened on first use, dated 1970-01-01 because events can
-    arrive with earlier business dates than those already booked.
+    arrive with earlier business dates than those already booked, or on the first day the event's
+    block uses the account, if that is earlier (q2c takes any business day: a history loaded from
+    before 1970, a year typed 1024 for 2024). An account cannot be opened twice: an event booking
+    one before the day the journal opened it is refused (``PoisonEvent`` naming the day and the
+    account), never written into a journal Beancount would refuse.
 
     An event's block (its ``open`` directives and transactions) is written whole or not at all:
     it ends with a ``; q2c booked <event id>`` line and is synced to disk before the event counts
@@ -1394,7 +1398,7 @@ class BeancountJournal:
         self.title = title
         self.discarded = ""
         self.booked: set[str] = set()
-        self.opened: set[str] = set()
+        self.opened: dict[str, date] = {}  # account -> the day the journal opened it
         self._size = 0
         with self._locked(create=True):
             self._load()
@@ -1456,7 +1460,7 @@ class BeancountJournal:
             self._append(f'option "title" "{_quote(self.title)}"\n{JOURNAL_FORMAT}'.encode())
         text = complete.decode("utf-8")
         self.booked = set(_EVENT_ID.findall(text))
-        self.opened = set(_OPEN.findall(text))
+        self.opened = {account: date.fromisoformat(day) for day, account in _OPEN.findall(text)}
         self.book.recall(text)
 
     def _require_utf8(self, complete: bytes) -> None:
@@ -1551,8 +1555,24 @@ class BeancountJournal:
         for txn in transactions:
             if not txn.is_balanced():
                 raise PoisonEvent(f"{type(event).__qualname__} does not balance: {txn.postings}")
-        new_accounts = sorted({p.account for t in transactions for p in t.postings} - self.opened)
-        text = "".join(f"\n{JOURNAL_OPEN_DATE.isoformat()} open {a}\n" for a in new_accounts)
+        first_use: dict[str, date] = {}
+        for txn in transactions:
+            for p in txn.postings:
+                first_use[p.account] = min(txn.day, first_use.get(p.account, txn.day))
+        for account, day in sorted(first_use.items()):
+            opened = self.opened.get(account)
+            if opened is not None and day < opened:
+                raise PoisonEvent(
+                    f"{type(event).__qualname__} books {account} on {day.isoformat()}, before "
+                    f"the journal opened it ({opened.isoformat()}): Beancount would refuse the "
+                    f"journal; correct the day if it is mistyped, or export the ledger anew"
+                )
+        new_accounts = {
+            account: min(day, JOURNAL_OPEN_DATE)
+            for account, day in sorted(first_use.items())
+            if account not in self.opened
+        }
+        text = "".join(f"\n{day.isoformat()} open {a}\n" for a, day in new_accounts.items())
         text += "".join("\n" + t.render() for t in transactions)
         self._append((text + _block_end(event_id)).encode("utf-8"))
         self.book.remember(transactions)
