@@ -1291,8 +1291,21 @@ def _days(line: RecognitionLine, step: RecognitionStep) -> str:
     return f"{step.period.start.isoformat()}..{step.period.end.isoformat()}"
 
 
+def _require_title(title: object) -> str:
+    """A ledger's title (its ``title`` option), or ``InvalidValue`` naming ``title``: text, not
+    None or a number a script's settings held."""
+    if not isinstance(title, str):
+        raise InvalidValue(
+            f"must be text (the ledger's title), not {type(title).__name__}",
+            field="title",
+            value=title,
+        )
+    return title
+
+
 def ledger_header(transactions: Sequence[Transaction], *, title: str = "q2c") -> str:
     """Options and ``open`` directives (each account opened on the day it is first used)."""
+    _require_title(title)
     first_use: dict[str, date] = {}
     currencies: list[str] = []
     for txn in transactions:
@@ -1329,8 +1342,10 @@ def ledger_transactions(app: BaseApp) -> list[Transaction]:
 def export_ledger(app: BaseApp, *, title: str = "q2c") -> str:
     """The whole ledger as Beancount text: header, then transactions sorted by date.
 
-    Replaying the same events gives the same text, byte for byte.
+    Replaying the same events gives the same text, byte for byte. A title that is no text is
+    refused (``InvalidValue`` naming ``title``) before the log is read.
     """
+    _require_title(title)
     transactions = ledger_transactions(app)
     ordered = sorted(transactions, key=lambda t: t.day)  # stable: log order within a day
     return ledger_header(transactions, title=title) + "".join("\n" + t.render() for t in ordered)
@@ -1393,6 +1408,16 @@ class BeancountJournal:
     """
 
     def __init__(self, app: BaseApp, path: str, *, title: str = "q2c") -> None:
+        """A journal on ``path`` (text or a ``PathLike``; else ``InvalidValue`` naming ``path``),
+        titled ``title`` when it is made (text; else ``InvalidValue`` naming ``title``), both
+        checked before the file is made."""
+        if not isinstance(path, str | os.PathLike):
+            raise InvalidValue(
+                f"must be the journal file's path, not {type(path).__name__}",
+                field="path",
+                value=path,
+            )
+        _require_title(title)
         self.book = LedgerBook(app)
         self.path = path
         self.title = title
