@@ -282,6 +282,20 @@ def test_a_remainder_above_the_tolerance_is_refused_naming_at_most() -> None:
     assert app.invoice(invoice).outstanding == eur("210.00")
 
 
+def test_a_tolerance_finer_than_a_cent_is_named_as_given() -> None:
+    """Acme owes 0.02 after the bank's fee. A tolerance of 0.005 EUR refuses the write-off, and
+    the refusal says 0.005 EUR, the tolerance given, not 0.01 EUR (the tolerance rounded to
+    cents, which would have allowed the write-off)."""
+    app = QuoteToCash.open("memory:")
+    _, invoice, _ = acme_pays_short(app)
+    with pytest.raises(OverAllocation) as refused:
+        write_off(app, invoice, at_most="0.005")
+    assert refused.value.field == "at_most"
+    assert "the 0.005 EUR you allow" in str(refused.value)
+    assert "0.01 EUR" not in str(refused.value)
+    assert app.invoice(invoice).outstanding == eur("0.02")
+
+
 @pytest.mark.parametrize(
     ("change", "error", "field"),
     [

@@ -976,8 +976,10 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=remainder,
             )
         if remainder > at_most:
+            # (the tolerance as given: printed in cents, 0.005 would read as 0.01 and allow it)
+            allowed = at_most if at_most.is_rounded() else f"{at_most.amount} {at_most.currency}"
             raise OverAllocation(
-                f"invoice {name} still owes {remainder}, more than the {at_most} you allow to "
+                f"invoice {name} still owes {remainder}, more than the {allowed} you allow to "
                 "write off: collect it, credit it, or allow more",
                 field="at_most",
                 aggregate_id=self.id,
