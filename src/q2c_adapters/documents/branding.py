@@ -129,7 +129,9 @@ def _payment_instructions(_: Any, attribute: Any, value: str) -> None:
     """Refuse (``InvalidValue`` naming ``payment_instructions``) text that is not a template of
     the documented placeholders: ``{invoice_number}`` or ``{0}`` failed every document of the
     seller with a bare KeyError or IndexError, and ``{amount.__class__}`` printed Python's
-    internals on an invoice. A literal brace is written twice (``{{``)."""
+    internals on an invoice; so is a placeholder written with a format spec or a conversion
+    (``{amount:d}``, ``{amount!r}``): its text is filled in as it is, and ``{amount:d}`` failed
+    every document with a bare ValueError. A literal brace is written twice (``{{``)."""
     _text(_, attribute, value)
     try:
         parts = list(string.Formatter().parse(value))
@@ -140,11 +142,23 @@ def _payment_instructions(_: Any, attribute: Any, value: str) -> None:
             value=value,
         ) from None
     known = ", ".join(f"{{{name}}}" for name in sorted(PAYMENT_PLACEHOLDERS))
-    for _, name, _, _ in parts:
+    for _, name, spec, conversion in parts:
         if name is not None and name not in PAYMENT_PLACEHOLDERS:
             raise InvalidValue(
                 f"uses the placeholder {{{name}}}, which no document fills in; it may use "
                 f"{known} (a literal brace is written twice)",
+                field=attribute.name,
+                value=value,
+            )
+        if name is not None and (spec or conversion):
+            # (each placeholder is filled in with text already formatted: "{amount:d}" or
+            # "{amount!x}" failed every document of the seller with a bare ValueError)
+            written = (
+                f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            )
+            raise InvalidValue(
+                f"writes the placeholder {written} with a format or conversion; its text is "
+                f"filled in as it is: write {{{name}}} (it may use {known})",
                 field=attribute.name,
                 value=value,
             )
