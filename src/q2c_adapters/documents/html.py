@@ -20,6 +20,7 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
+from markupsafe import Markup, escape
 
 from q2c_adapters.documents.branding import Branding, logo_file
 from q2c_adapters.documents.model import InvoiceDocument, build_document
@@ -31,20 +32,31 @@ if TYPE_CHECKING:
 TEMPLATE = "invoice.html"
 
 
+def line_breaks(text: str) -> Markup:
+    """``text`` escaped, each line break typed in it (LF, CR or CR LF) written ``<br>``: a
+    browser shows a line break in text as a space, and ran the lines of a note or a line's text
+    together, which the PDF prints apart. The ``breaks`` filter of the templates."""
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return Markup("<br>\n").join(escape(line) for line in lines)
+
+
 def template_environment(template_dir: str | Path | None = None) -> Environment:
-    """Templates from ``template_dir`` first, then q2c's defaults (also as ``q2c/<name>``)."""
+    """Templates from ``template_dir`` first, then q2c's defaults (also as ``q2c/<name>``),
+    with the ``breaks`` filter (``line_breaks``) for text typed on several lines."""
     package = PackageLoader("q2c_adapters.documents", "templates")
     loaders: list[FileSystemLoader | PrefixLoader | PackageLoader] = []
     if template_dir is not None:
         loaders.append(FileSystemLoader(str(template_dir)))
     loaders += [PrefixLoader({"q2c": package}), package]
-    return Environment(
+    environment = Environment(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["breaks"] = line_breaks
+    return environment
 
 
 def logo_source(logo: str) -> str:
