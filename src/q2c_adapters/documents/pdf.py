@@ -537,7 +537,8 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
 
     pdf.set_font(FONT, "B", 16)
     pdf.set_text_color(*doc.branding.colour_rgb())
-    pdf.cell(0, 9, f"{doc.title} {doc.number}".strip(), new_x="LMARGIN", new_y="NEXT")
+    # (a number of a long series prefix wraps within the margins, never runs off the page)
+    pdf.multi_cell(0, 9, f"{doc.title} {doc.number}".strip(), new_x="LMARGIN", new_y="NEXT")
     if doc.is_draft:
         pdf.set_font(FONT, "B", 10)
         pdf.set_text_color(176, 0, 32)
