@@ -461,9 +461,18 @@ def _table(
                     row.cell(value, border=border, padding=padding)
 
 
+# the room (mm) a section's title needs above the body's foot to start on the page, with its
+# table's heading and first row or the first lines of its text (under a footer of two lines,
+# whose body stops 22 mm above the paper's edge: 50 mm above the edge, as it always was)
+_SECTION_ROOM = 28
+
+
 def _section(pdf: _InvoicePDF, doc: InvoiceDocument, title: str) -> None:
+    """A section's title, on a new page when the room left above the footer (however many
+    lines the footer takes, ``lay_out_footer``) cannot hold it with what follows it: never a
+    title alone at the foot of a page and its table or text overleaf."""
     pdf.ln(3)
-    if pdf.get_y() > pdf.h - 50:
+    if pdf.get_y() > pdf.page_break_trigger - _SECTION_ROOM:
         pdf.add_page()
     pdf.set_font(FONT, "B", 11)
     pdf.set_text_color(*doc.branding.colour_rgb())
