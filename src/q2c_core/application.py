@@ -3347,7 +3347,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         ``allocations``, when given, names at least one invoice: an empty list allocates
         nothing, and under a reference would take it for nothing (``InvalidValue`` naming
         ``allocations``); None allocates oldest due first, which may find nothing open.
+        ``payment_id`` is the payment's UUID (its text, or anything else, is refused:
+        ``InvalidValue`` naming ``payment_id``).
         """
+        require_kind(payment_id, UUID, "payment_id", None, "a UUID")
         explicit = None if allocations is None else allocation_pairs(allocations, at_least_one=True)
         if reference is not None:
             if not isinstance(reference, str):
