@@ -45,7 +45,7 @@ def allocate_payment(available: Money, open_items: Sequence[OpenItem]) -> list[A
     never exceed ``available`` nor an invoice's outstanding amount: each is taken down to whole
     minor units (10.005 EUR available allocates at most 10.00, never 10.01).
     """
-    remaining = _whole(available)
+    remaining = whole_minor_units(available)
     result: list[Allocation] = []
     for item in sorted(open_items, key=lambda i: (i.due_date, i.number, str(i.invoice_id))):
         if item.outstanding.currency != available.currency:
@@ -57,7 +57,7 @@ def allocate_payment(available: Money, open_items: Sequence[OpenItem]) -> list[A
             )
         if not remaining.is_positive():
             break
-        owed = _whole(item.outstanding)
+        owed = whole_minor_units(item.outstanding)
         if not owed.is_positive():
             continue
         amount = remaining.min(owed)
@@ -66,8 +66,10 @@ def allocate_payment(available: Money, open_items: Sequence[OpenItem]) -> list[A
     return result
 
 
-def _whole(money: Money) -> Money:
-    """Money taken down to whole minor units (never up: 10.005 EUR is 10.00)."""
+def whole_minor_units(money: Money) -> Money:
+    """Money taken down to whole minor units (never up: 10.005 EUR is 10.00), as allocating
+    (``allocate_payment``) and matching a bank credit (``match_credit``) take what is there
+    and what is owed."""
     return Money(money.amount.quantize(money.quantum, rounding=ROUND_FLOOR), money.currency)
 
 

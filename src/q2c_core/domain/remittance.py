@@ -15,7 +15,7 @@ from uuid import UUID
 
 import attrs
 
-from q2c_core.domain.allocation import OpenItem
+from q2c_core.domain.allocation import OpenItem, whole_minor_units
 from q2c_core.domain.money import Money, total
 
 
@@ -228,31 +228,43 @@ def match_credit(
     up to its outstanding amount (what is left over stays customer credit). When the text names
     none that is open, the amount decides: exactly one open invoice for exactly that amount, or
     all open invoices when the amount is exactly their sum. Otherwise nothing is matched.
+
+    The credit and what each invoice owes are taken down to whole minor units
+    (``whole_minor_units``, as ``allocate_payment`` takes them), never rounded up: 100.005 EUR
+    pays at most 100.00, and 99.995 EUR is not the 100.00 an invoice owes.
     """
-    amount = amount.rounded()
-    live = [i for i in named if i.outstanding.is_positive()]
+    if not amount.is_rounded():
+        # (part of a minor unit is no amount a bank books: nothing matches it exactly)
+        amount, exact_amount = whole_minor_units(amount), False
+    else:
+        amount, exact_amount = amount.rounded(), True
+    live = [
+        (i.invoice_id, owed)
+        for i in named
+        if (owed := whole_minor_units(i.outstanding)).is_positive()
+    ]
     if live:
         left = amount
         result: list[tuple[UUID, Money]] = []
-        for item in live:
+        for invoice_id, owed in live:
             if not left.is_positive():
                 break
-            part = left.min(item.outstanding)
-            result.append((item.invoice_id, part))
+            part = left.min(owed)
+            result.append((invoice_id, part))
             left = left - part
         return CreditMatch(MatchedBy.REMITTANCE, tuple(result))
-    if named:
-        # it names only invoices already paid: a person must look (double payment?)
+    if named or not exact_amount:
+        # it names only invoices already paid: a person must look (double payment?); an
+        # amount of part of a minor unit is exactly no invoice's
         return CreditMatch(MatchedBy.NOTHING, ())
-    open_items = sorted(
-        (i for i in others if i.outstanding.is_positive()),
-        key=lambda i: (i.due_date, i.number, str(i.invoice_id)),
-    )
-    exact = [i for i in open_items if i.outstanding == amount]
+    open_items = [
+        (i.invoice_id, owed)
+        for i in sorted(others, key=lambda i: (i.due_date, i.number, str(i.invoice_id)))
+        if (owed := whole_minor_units(i.outstanding)).is_positive()
+    ]
+    exact = [(invoice_id, owed) for invoice_id, owed in open_items if owed == amount]
     if len(exact) == 1:
-        return CreditMatch(MatchedBy.AMOUNT, ((exact[0].invoice_id, amount),))
-    if open_items and total((i.outstanding for i in open_items), amount.currency) == amount:
-        return CreditMatch(
-            MatchedBy.AMOUNT, tuple((i.invoice_id, i.outstanding) for i in open_items)
-        )
+        return CreditMatch(MatchedBy.AMOUNT, ((exact[0][0], amount),))
+    if open_items and total((owed for _, owed in open_items), amount.currency) == amount:
+        return CreditMatch(MatchedBy.AMOUNT, tuple(open_items))
     return CreditMatch(MatchedBy.NOTHING, ())
