@@ -43,18 +43,14 @@ def allocate_payment(available: Money, open_items: Sequence[OpenItem]) -> list[A
     Each invoice gets at most its outstanding amount; nothing is allocated to a settled invoice;
     what is left over stays unallocated (customer credit). Allocations are whole minor units and
     never exceed ``available`` nor an invoice's outstanding amount: each is taken down to whole
-    minor units (10.005 EUR available allocates at most 10.00, never 10.01).
+    minor units (10.005 EUR available allocates at most 10.00, never 10.01). An open item in
+    another currency than ``available`` is refused (``CurrencyMismatch`` naming ``currency``),
+    whether or not the money reaches it.
     """
+    refuse_other_currency(available, open_items)
     remaining = whole_minor_units(available)
     result: list[Allocation] = []
     for item in sorted(open_items, key=lambda i: (i.due_date, i.number, str(i.invoice_id))):
-        if item.outstanding.currency != available.currency:
-            raise CurrencyMismatch(
-                f"invoice {item.number} is in {item.outstanding.currency}, "
-                f"the payment in {available.currency}",
-                field="currency",
-                aggregate_id=item.invoice_id,
-            )
         if not remaining.is_positive():
             break
         owed = whole_minor_units(item.outstanding)
@@ -64,6 +60,20 @@ def allocate_payment(available: Money, open_items: Sequence[OpenItem]) -> list[A
         result.append(Allocation(item.invoice_id, amount))
         remaining = remaining - amount
     return result
+
+
+def refuse_other_currency(money: Money, open_items: Iterable[OpenItem]) -> None:
+    """``CurrencyMismatch`` naming ``currency`` and the first open item in another currency
+    than ``money``: checked for every item before any is planned, so a list mixing currencies
+    is refused however far the money would go."""
+    for item in open_items:
+        if item.outstanding.currency != money.currency:
+            raise CurrencyMismatch(
+                f"invoice {item.number} is in {item.outstanding.currency}, "
+                f"the payment in {money.currency}",
+                field="currency",
+                aggregate_id=item.invoice_id,
+            )
 
 
 def whole_minor_units(money: Money) -> Money:

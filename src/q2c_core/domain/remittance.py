@@ -15,7 +15,7 @@ from uuid import UUID
 
 import attrs
 
-from q2c_core.domain.allocation import OpenItem, whole_minor_units
+from q2c_core.domain.allocation import OpenItem, refuse_other_currency, whole_minor_units
 from q2c_core.domain.money import Money, total
 
 
@@ -231,8 +231,11 @@ def match_credit(
 
     The credit and what each invoice owes are taken down to whole minor units
     (``whole_minor_units``, as ``allocate_payment`` takes them), never rounded up: 100.005 EUR
-    pays at most 100.00, and 99.995 EUR is not the 100.00 an invoice owes.
+    pays at most 100.00, and 99.995 EUR is not the 100.00 an invoice owes. An invoice in
+    another currency than the credit, named or not, is refused (``CurrencyMismatch`` naming
+    ``currency``).
     """
+    refuse_other_currency(amount, [*named, *others])
     if not amount.is_rounded():
         # (part of a minor unit is no amount a bank books: nothing matches it exactly)
         amount, exact_amount = whole_minor_units(amount), False
