@@ -234,7 +234,15 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         return self.allocation_index
 
     def allocation(self, allocation_id: str) -> PaymentAllocation:
-        """One allocation by id."""
+        """One allocation by id: ``RuleViolated`` naming ``allocation_id`` for none of this
+        payment's, ``InvalidValue`` for an id that is no text (a list, a dict: no id)."""
+        if not isinstance(allocation_id, str):
+            raise InvalidValue(
+                f"must be an allocation's id (text), not {type(allocation_id).__name__}",
+                field="allocation_id",
+                aggregate_id=self.id,
+                value=allocation_id,
+            )
         index = self._allocation_index().get(allocation_id)
         if index is not None:
             return self.allocations[index]
