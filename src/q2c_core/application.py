@@ -3755,7 +3755,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def customer_credit(self, customer_id: UUID, currency: str | None = None) -> Money:
         """Money received and not allocated to any invoice, in one currency: the customer's
         own, or ``currency`` (money in two currencies is never added up; ``customer_currencies``
-        lists those a customer has business in)."""
+        lists those a customer has business in). A ``currency`` that is no currency code (a
+        list, an empty text) is refused (``InvalidValue`` naming ``currency``)."""
+        if currency is not None and (not isinstance(currency, str) or currency not in MINOR_UNITS):
+            raise InvalidValue(
+                "must be an ISO 4217 currency code (EUR, JPY, ...)",
+                field="currency",
+                aggregate_id=customer_id,
+                value=currency,
+            )
         customer = self.customer(customer_id)
         return self._unallocated(customer_id, currency or customer.currency)
 
