@@ -25,6 +25,7 @@ from q2c_core.domain.import_batch import (
     RowProblem,
 )
 from q2c_core.domain.money import MAX_MAGNITUDE
+from q2c_core.domain.values import require_day
 
 if TYPE_CHECKING:
     from q2c_core.application import QuoteToCash
@@ -71,7 +72,20 @@ class FileImporter:
         return self.import_bytes(data, name, actor=actor)
 
     def import_bytes(self, data: bytes, file_name: str, *, actor: str) -> ImportReport:
-        """Import a file given as bytes; the same content a second time records nothing."""
+        """Import a file given as bytes; the same content a second time records nothing. A
+        file given as text rather than bytes, or a name that is no text, is refused
+        (``InvalidValue`` naming ``data`` or ``file_name``)."""
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise InvalidValue(
+                f"must be the file's bytes, not {type(data).__name__}", field="data", value=None
+            )
+        if not isinstance(file_name, str):
+            raise InvalidValue(
+                f"must be text, not {type(file_name).__name__}",
+                field="file_name",
+                value=file_name,
+            )
+        data = bytes(data)
         source = ImportSource(file_digest(data), file_name, self.kind)
         batch = self.app.import_batch(source.file_sha256)
         if batch is not None:
@@ -94,6 +108,13 @@ class FileImporter:
             return decode_text(data)
         except UndecodableText as e:
             raise ImportRejected(source.file_name, [RowProblem(e.line, e.field, e.rule)]) from None
+
+
+def check_today(today: object) -> date | None:
+    """An importer's ``today`` (the business day imports are recorded on, None: the real
+    today), refused when it is no date (text, a datetime: ``InvalidValue`` naming
+    ``today``) before the importer is made, not when the first date is read against it."""
+    return None if today is None else require_day(today, "today")
 
 
 ENCODINGS = (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"))

@@ -78,6 +78,7 @@ from q2c_adapters.importers._files import (
     CsvRow,
     FileImporter,
     check_date_order,
+    check_today,
     decimal_mark,
     parse_date,
     parse_decimal,
@@ -263,7 +264,14 @@ def check_own_account(text: str) -> str:
     """Our account as a caller gives it (the importer's ``account``, the CLI's ``--account``),
     refused (``InvalidValue`` naming ``account``) when it holds an invisible or full-width
     character, as a statement's account is (``_shown_account``): every credit of a statement
-    it is given for would be another account's, and every row of the file refused for it."""
+    it is given for would be another account's, and every row of the file refused for it; one
+    that is no text (a number read from a configuration) is refused alike."""
+    if not isinstance(text, str):
+        raise InvalidValue(
+            f"must be text (the account as the bank writes it), not {type(text).__name__}",
+            field="account",
+            value=text,
+        )
     try:
         return _shown_account(text, "account")
     except CellError as e:
@@ -1057,7 +1065,7 @@ class BankStatementImporter(FileImporter):
     ) -> None:
         self.app = app
         self.accounts = dict(accounts or {})
-        self.today = today
+        self.today = check_today(today)
         self.account = check_own_account(account or "")
         self.date_order = check_date_order(date_order)
 

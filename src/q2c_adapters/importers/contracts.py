@@ -54,6 +54,7 @@ from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
     check_date_order,
+    check_today,
     decimal_mark,
     parse_bool,
     parse_date,
@@ -273,7 +274,7 @@ class ContractImporter(FileImporter):
         self, app: QuoteToCash, *, today: date | None = None, date_order: str | None = None
     ) -> None:
         self.app = app
-        self.today = today
+        self.today = check_today(today)
         self.date_order = check_date_order(date_order)
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:

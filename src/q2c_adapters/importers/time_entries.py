@@ -41,6 +41,7 @@ from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
     check_date_order,
+    check_today,
     decimal_mark,
     parse_bool,
     parse_decimal,
@@ -247,7 +248,7 @@ class TimeEntryImporter(FileImporter):
     ) -> None:
         self.app = app
         self.tickets = dict(tickets or {})
-        self.today = today
+        self.today = check_today(today)
         self.source = source_name(source)
         self.date_order = check_date_order(date_order)
         if not isinstance(delta, bool):
