@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.import_batch import (
@@ -115,6 +116,20 @@ def check_today(today: object) -> date | None:
     today), refused when it is no date (text, a datetime: ``InvalidValue`` naming
     ``today``) before the importer is made, not when the first date is read against it."""
     return None if today is None else require_day(today, "today")
+
+
+def check_map(given: object, field: str) -> dict[str, UUID]:
+    """An importer's map (the bank importer's ``accounts``, the time-entry importer's
+    ``tickets``) as a dict, refused (``InvalidValue`` naming ``field``) when it is no mapping
+    (one account's text, a number, a list): ``dict()`` read such a thing as pairs, or failed
+    bare. None is an empty map. Its entries are checked where they are used."""
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise InvalidValue(
+            f"must be a mapping, not {type(given).__name__}", field=field, value=given
+        )
+    return dict(given)
 
 
 ENCODINGS = (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"))

@@ -78,6 +78,7 @@ from q2c_adapters.importers._files import (
     CsvRow,
     FileImporter,
     check_date_order,
+    check_map,
     check_today,
     decimal_mark,
     parse_date,
@@ -1064,7 +1065,7 @@ class BankStatementImporter(FileImporter):
         date_order: str | None = None,
     ) -> None:
         self.app = app
-        self.accounts = dict(accounts or {})
+        self.accounts = check_map(accounts, "accounts")
         self.today = check_today(today)
         self.account = check_own_account(account or "")
         self.date_order = check_date_order(date_order)

@@ -41,6 +41,7 @@ from q2c_adapters.importers._files import (
     CellError,
     FileImporter,
     check_date_order,
+    check_map,
     check_today,
     decimal_mark,
     parse_bool,
@@ -247,7 +248,7 @@ class TimeEntryImporter(FileImporter):
         delta: bool = False,
     ) -> None:
         self.app = app
-        self.tickets = dict(tickets or {})
+        self.tickets = check_map(tickets, "tickets")
         self.today = check_today(today)
         self.source = source_name(source)
         self.date_order = check_date_order(date_order)
