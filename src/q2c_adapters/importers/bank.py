@@ -531,8 +531,14 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
     """Parse a camt.053 statement: its booked credits, the booked reversals of credits, problems
     by line, and entries ignored.
 
-    ``today`` (default: the real today) bounds plausible booking dates.
+    ``today`` (default: the real today) bounds plausible booking dates. ``data`` is the
+    file's bytes (text, decoded already, is refused: ``InvalidValue`` naming ``data``).
     """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise InvalidValue(
+            f"must be the statement's bytes, not {type(data).__name__}", field="data", value=None
+        )
+    data = bytes(data)
     seen: dict[str, int] = {}
     everyone: dict[str, int] = {}  # credits by content, with a reference or not
     parser = etree.XMLParser(
@@ -826,8 +832,13 @@ def read_bank_csv(
     (the statement's, when the caller knows it). A credit of no account known is looked for,
     as the same credit, on every account in ``accounts_known()`` (asked once, only then: the
     accounts statements booked before named), so whatever statement booked it, and with
-    whatever account, it is booked once.
+    whatever account, it is booked once. ``text`` is the file's text (bytes are refused,
+    ``InvalidValue`` naming ``text``: ``BankStatementImporter`` decodes them).
     """
+    if not isinstance(text, str):
+        raise InvalidValue(
+            f"must be the statement's text, not {type(text).__name__}", field="text", value=None
+        )
     problems, reader = read_csv(text, ALIASES, REQUIRED, fallbacks=FALLBACKS, joined=JOINED)
     rows: list[BankCreditRow] = []
     if problems:
