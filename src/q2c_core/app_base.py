@@ -458,7 +458,7 @@ class BaseApp(Application[UUID]):
             ) from None
         if not isinstance(aggregate, cls):
             raise NotFound(
-                f"{aggregate_id} is a {type(aggregate).__name__}, not a {cls.__name__}",
+                f"{aggregate_id} is {_a(type(aggregate).__name__)}, not {_a(cls.__name__)}",
                 field="id",
                 aggregate_id=aggregate_id,
             )
@@ -838,3 +838,8 @@ def _as_notification(row: RawNotification) -> Notification:
         topic=row[3],
         state=bytes(row[4]),
     )
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article ("an Invoice", "a Customer")."""
+    return f"{'an' if noun[:1] in 'AEIOU' else 'a'} {noun}"
