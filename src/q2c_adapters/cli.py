@@ -625,12 +625,49 @@ def _readable_rows(projection: Projection) -> tuple[dict[str, Row], list[Damaged
         return projection.store.load_readable(projection.name)
 
 
+# how often replay follows a live read model that another follower keeps moving on while its
+# rows are read, before it compares what it read
+_FOLLOW_ATTEMPTS = 5
+
+# follow a rebuilt projection on to a live position past replay's fixed moment: True when the
+# position is this log's (another follower moved the live store on), False when it is past the
+# end of the log (another history: a difference)
+FollowLive = Callable[[Projection, int], bool]
+
+
+def _live_side(
+    p: Projection, other: Projection, head: int | None, follow: FollowLive | None
+) -> tuple[DamagedRow | None, int | None, int | None, dict[str, Row], list[DamagedRow]]:
+    """One live projection read at one position: (its damaged position, its position, the
+    position the rebuild ``p`` is at, its readable rows, its unreadable ones). A live position
+    that another follower moved past ``head`` while replay ran, within this log, is followed
+    by the rebuild too (``follow``), so both sides hold the same events; the rows are read
+    again when the position moved while they were read."""
+    target = head
+    for _ in range(_FOLLOW_ATTEMPTS):
+        damage = damaged_position(other.store, other.tracking_name, other.name)
+        position = other.store.position(other.tracking_name) if damage is None else None
+        if (
+            follow is not None
+            and position is not None
+            and target is not None
+            and position > target
+            and follow(p, position)
+        ):
+            target = position
+        live_rows, unreadable = _readable_rows(other)
+        if damage is not None or other.store.position(other.tracking_name) == position:
+            break
+    return damage, position, target, live_rows, unreadable
+
+
 def compare(
     rebuilt: Sequence[Projection],
     live: Sequence[Projection],
     live_label: str,
     head: int | None = None,
     damaged: list[DamagedRow] | None = None,
+    follow: FollowLive | None = None,
 ) -> int:
     """Print the differences between two sets of projections; returns how many rows differ.
     Each differing row is printed with its differing fields: ``name: live -> rebuilt``. With
@@ -638,14 +675,21 @@ def compare(
     caught up, it must have followed every event (a position past the head skips events
     recorded later, as a store built from another database would). A live row that cannot be
     read back (damaged) differs as ``(row): (unreadable: why) → rebuilt row``, and is added to
-    ``damaged`` when given."""
+    ``damaged`` when given. With ``follow``, a live projection another follower moved on
+    meanwhile, within this log, is compared at its new position (``_live_side``): the rebuild
+    follows it there, and the output says so."""
     total = 0
     by_name = {p.name: p for p in live}
     for p in rebuilt:
         other = by_name[p.name]
-        damage = damaged_position(other.store, other.tracking_name, other.name)
-        position = other.store.position(other.tracking_name) if damage is None else None
-        if head is not None and position != head:
+        damage, position, target, live_rows, unreadable = _live_side(p, other, head, follow)
+        if target != head:
+            console.print(
+                f"     {p.name}: the live read model moved on to #{target} meanwhile (another "
+                "follower): the rebuild followed it there",
+                markup=False,
+            )
+        if head is not None and position != target:
             total += 1
             at = f"#{position}" if damage is None else f"damaged ({damage.reason})"
             console.print(
@@ -654,7 +698,6 @@ def compare(
                 markup=True,
             )
         expected = p.rows()
-        live_rows, unreadable = _readable_rows(other)
         differences = diff_rows(expected, live_rows)
         if unreadable:
             keys = {d.key for d in unreadable}
@@ -743,7 +786,9 @@ def replay(
     The rebuild is compared with the live projections (brought up to date first); exit code 1
     when any row differs, each differing row printed with its differing fields. Both sides
     stop at the last event recorded when replay starts: events another process records
-    meanwhile are left for the next update, not reported as differences. With --as-of at
+    meanwhile are left for the next update, not reported as differences; a live projection
+    another follower (a service, a scheduled update) moved on meanwhile is compared at its new
+    position, the rebuild following it there, and the output says so. With --as-of at
     or after the recording time of the last recorded event, the live store holds exactly the
     events up to then, so the rebuild as of that time is compared with the live store as well.
     With an earlier --as-of the live store holds later events and cannot be compared: the
@@ -814,8 +859,16 @@ def replay(
             live = all_projections(live_store, plan=plan)
             with progress_bar("incremental rebuild as of the same time") as update:
                 rebuild(application, live, until=until, page_size=97, progress=update)
+
+        def follow(p: Projection, position: int) -> bool:
+            # (a live position past the end of the log is another history's: a difference)
+            if position > (application.recorder.max_notification_id() or 0):
+                return False
+            Follower(application, [p], until=position).run()
+            return True
+
         differences = stopped + (
-            compare(rebuilt, live, "live", head, damaged)
+            compare(rebuilt, live, "live", head, damaged, follow)
             if against_live
             else compare(rebuilt, live, "page-by-page")
         )
