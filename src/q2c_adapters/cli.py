@@ -107,9 +107,49 @@ from q2c_core.storage import storage_errors
 READER_GONE = 141
 
 
+# a Markdown code span (``...``, `...`): its text is printed as it is
+_CODE_SPAN = re.compile(r"(`+).*?\1", re.DOTALL)
+
+
+def markdown_text(text: str) -> str:
+    """Help text as the Markdown ``--help`` reads it, each ``<`` outside a code span escaped
+    (``inv:\\<invoice id hex>``): Markdown reads ``<invoice id hex>`` as an HTML tag and
+    prints nothing of it."""
+    parts: list[str] = []
+    at = 0
+    for span in _CODE_SPAN.finditer(text):
+        parts += [text[at : span.start()].replace("<", "\\<"), span.group(0)]
+        at = span.end()
+    parts.append(text[at:].replace("<", "\\<"))
+    return "".join(parts)
+
+
+def keep_placeholders(command: Any) -> None:
+    """A command's help and its options' and arguments' help, a subcommand's too, with their
+    placeholders (``<number>.<ext>``) kept as text (``markdown_text``), once."""
+    if getattr(command, "_q2c_placeholders_kept", False):
+        return
+    command._q2c_placeholders_kept = True
+    if isinstance(command.help, str):
+        command.help = markdown_text(command.help)
+    for param in command.params:
+        if isinstance(getattr(param, "help", None), str):
+            param.help = markdown_text(param.help)
+    for sub in getattr(command, "commands", {}).values():
+        keep_placeholders(sub)
+
+
 class Commands(OneLineRefusals):
     """The q2c command group (``OneLineRefusals``), stopping quietly with ``READER_GONE`` when
-    the reader of its output goes away (a closed pipe): not 1 ("not found", "rows differ")."""
+    the reader of its output goes away (a closed pipe): not 1 ("not found", "rows differ").
+    Its commands' help keeps its placeholders (``keep_placeholders``)."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The command named so, its help's placeholders kept."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            keep_placeholders(command)
+        return command
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command; a closed pipe on standard output ends it quietly."""
