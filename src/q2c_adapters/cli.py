@@ -1444,6 +1444,11 @@ def write_off(
     require_text(reason, "--reason", "must say why the remainder is written off")
     require_text(actor, "--actor", "must say who writes it off")
     tolerance = parse_amount(at_most, "--at-most")
+    if tolerance < 0:
+        raise typer.BadParameter(
+            f"{at_most.strip()} must not be negative: the most you allow to write off, e.g. 0.05",
+            param_hint="--at-most",
+        )
     application = _open(url)
     try:
         invoice_id = find_reference(application, invoice)
