@@ -204,7 +204,11 @@ PlanOption = Annotated[
 ]
 AsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", help="use only events recorded up to this time (ISO 8601, UTC)"),
+    typer.Option(
+        "--as-of",
+        help="use only events recorded up to this time: an ISO 8601 time (UTC unless it gives "
+        "an offset), or a date (a date alone: the end of that day, UTC)",
+    ),
 ]
 
 
