@@ -96,12 +96,16 @@ def load_seller(path: Path) -> Any:
             )
         endpoint = data.get("endpoint")
         if isinstance(endpoint, dict):
-            data["endpoint"] = Endpoint(**endpoint)
+            if set(endpoint) != {"scheme", "identifier"}:
+                raise ValueError("endpoint must be a table of scheme and identifier")
+            data["endpoint"] = Endpoint.of(
+                endpoint["scheme"], endpoint["identifier"], "seller.endpoint"
+            )
         elif isinstance(endpoint, str):
             scheme, colon, identifier = endpoint.partition(":")
             if not colon:
                 raise ValueError("endpoint must be SCHEME:ID, e.g. 0088:7300010000001")
-            data["endpoint"] = Endpoint(scheme.strip(), identifier.strip())
+            data["endpoint"] = Endpoint.of(scheme.strip(), identifier.strip(), "seller.endpoint")
         elif endpoint is not None:
             raise ValueError("endpoint must be SCHEME:ID or a table of scheme and identifier")
         data.setdefault("vat_id", "")
@@ -112,7 +116,9 @@ def load_seller(path: Path) -> Any:
 
 def parse_endpoint(text: str | None) -> Endpoint | None:
     """The buyer's PEPPOL address of ``--buyer-endpoint SCHEME:ID`` (``0088:7300010000001``);
-    another form or a scheme that is no 4-digit EAS code exits 2."""
+    another form, a scheme outside PEPPOL's EAS code list or an identifier its scheme's PEPPOL
+    rule refuses (a GLN's check digit, ...; ``seller.endpoint_problem``) is a one-line error
+    naming the rule, exit 2."""
     if text is None:
         return None
     from q2c_adapters.accounting.seller import Endpoint
@@ -121,7 +127,7 @@ def parse_endpoint(text: str | None) -> Endpoint | None:
     try:
         if not colon:
             raise ValueError("must be SCHEME:ID, e.g. 0088:7300010000001")
-        return Endpoint(scheme.strip(), identifier.strip())
+        return Endpoint.of(scheme.strip(), identifier.strip(), "buyer.endpoint")
     except (ValueError, Q2CError) as error:
         fail(f"--buyer-endpoint {text}: {one_line(error)}")
 
