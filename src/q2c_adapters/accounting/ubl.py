@@ -143,6 +143,16 @@ def _decimal(value: Decimal) -> str:
     return text if text not in ("-0", "") else "0"
 
 
+def address_lines(street: str) -> list[str]:
+    """The lines of a street address as an e-invoice writes them: split at each line break
+    (``\\n``, ``\\r\\n``, ``\\r``), spaces around each dropped, blank lines left out. The first
+    is the street (BT-50, ``cbc:StreetName``), the second the additional line (BT-51,
+    ``cbc:AdditionalStreetName``), and the third and any after it, joined by ", ", the one
+    further line PEPPOL allows (BT-163, ``cac:AddressLine/cbc:Line``): nothing is lost and no
+    element holds a line break."""
+    return [line.strip() for line in re.split(r"\r\n|\r|\n", street) if line.strip()]
+
+
 def _party(
     b: _Builder,
     parent: Any,
@@ -165,12 +175,17 @@ def _party(
     b.cbc(party, "EndpointID", endpoint.identifier, schemeID=endpoint.scheme)
     b.cbc(b.cac(party, "PartyName"), "Name", name)
     address = b.cac(party, "PostalAddress")
-    if street:
-        b.cbc(address, "StreetName", street)
+    lines = address_lines(street)
+    if lines:  # UBL order: StreetName, AdditionalStreetName, CityName, PostalZone, AddressLine
+        b.cbc(address, "StreetName", lines[0])
+    if len(lines) > 1:
+        b.cbc(address, "AdditionalStreetName", lines[1])
     if city:
         b.cbc(address, "CityName", city)
     if postal_code:
         b.cbc(address, "PostalZone", postal_code)
+    if len(lines) > 2:
+        b.cbc(b.cac(address, "AddressLine"), "Line", ", ".join(lines[2:]))
     b.cbc(b.cac(address, "Country"), "IdentificationCode", country)
     if vat_id:
         scheme = b.cac(party, "PartyTaxScheme")
