@@ -61,6 +61,12 @@ class RequestStatus(enum.Enum):
     CANCELLED = "cancelled"
 
 
+def _hours(value: Any) -> Decimal:
+    """An entry's hours as a finite Decimal (``to_decimal``), refused naming ``hours``: NaN,
+    a float or None is the hours' fault, not an "amount" the entry has none of."""
+    return to_decimal(value, "hours")
+
+
 def _positive_hours(_: Any, attribute: Any, value: Decimal) -> None:
     if value <= 0:
         raise InvalidValue("must be more than zero", field=attribute.name, value=value)
@@ -167,7 +173,7 @@ class TimeEntry:
     entry_id: str
     worker: str
     work_date: date
-    hours: Decimal = attrs.field(converter=to_decimal, validator=_positive_hours)
+    hours: Decimal = attrs.field(converter=_hours, validator=_positive_hours)
     rate: Money
     billable: bool = True
     note: str = ""
