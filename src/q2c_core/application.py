@@ -1247,10 +1247,19 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
             self._require_customers_contract(customer, contract_id)
+            granted = to_decimal(quantity, "quantity")
+            if granted == 0:
+                raise InvalidValue(
+                    "must be more than nothing: an allowance of nothing prepays no work, yet "
+                    "would cover the customer's requests in place of a purchase order",
+                    field="quantity",
+                    aggregate_id=customer_id,
+                    value=granted,
+                )
             allowance = PrepaidAllowance(
                 customer_id=customer_id,
                 unit=unit,
-                quantity=to_decimal(quantity, "quantity"),
+                quantity=granted,
                 period=period,
                 granted_on=granted_on,
                 actor=actor,
