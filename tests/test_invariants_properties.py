@@ -403,7 +403,7 @@ odd_entries = st.lists(
 
 
 @SLOW
-@given(st.decimals(min_value=0, max_value=300, places=2), odd_entries)
+@given(st.decimals(min_value=Decimal("0.01"), max_value=300, places=2), odd_entries)
 def test_overage_on_a_money_allowance_bills_no_more_hours_than_were_logged(
     granted: Decimal, entries: list[tuple[int, Decimal, Decimal]]
 ) -> None:
@@ -441,7 +441,7 @@ def test_overage_on_a_money_allowance_bills_no_more_hours_than_were_logged(
 
 @SLOW
 @given(
-    st.decimals(min_value=0, max_value=12, places=2),
+    st.decimals(min_value=Decimal("0.01"), max_value=12, places=2),
     st.lists(
         st.tuples(
             st.integers(min_value=0, max_value=60),

@@ -334,10 +334,10 @@ def test_part_of_an_entry_beyond_a_money_allowance_bills_its_share_of_the_hours(
 def test_approval_still_refuses_an_overage_line_stating_more_hours_than_were_logged(
     app: QuoteToCash,
 ) -> None:
-    """A hand-made overage line billing the 16.67 of overage of 0.5 hours logged, but stating
-    0.6 hours, is refused at approval as before."""
+    """A hand-made overage line billing the 16.66 of overage of 0.5 hours logged (0.01 of it
+    prepaid), but stating 0.6 hours, is refused at approval as before."""
     acme = customer(app)
-    prepaid = allowance(app, acme, AllowanceUnit.MONEY, "0")
+    prepaid = allowance(app, acme, AllowanceUnit.MONEY, "0.01")
     request = covered_request(app, acme, prepaid)
     log(app, request, "t1", 3, "0.5", "33.33")
     source = LineSource(
@@ -347,7 +347,7 @@ def test_approval_still_refuses_an_overage_line_stating_more_hours_than_were_log
         hours=Decimal("0.6"),
         allowance_id=prepaid,
     )
-    line = InvoiceLine("L1", "overage", Decimal(1), eur("16.67"), TaxRate.standard(21), source)
+    line = InvoiceLine("L1", "overage", Decimal(1), eur("16.66"), TaxRate.standard(21), source)
     invoice = app.draft_invoice(acme, [line], drafted_on=day(4), actor=A)
     before = app.recorder.max_notification_id()
     with pytest.raises(InvoiceLinesRejected) as refused:

@@ -1028,7 +1028,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[None, list[Aggregate]]:
             request = self.request(request_id)
-            allowance = self.allowance(allowance_id)
+            try:
+                allowance = self.allowance(allowance_id)
+            except NotFound:
+                raise NotFound(
+                    "names no PrepaidAllowance",
+                    field="allowance_id",
+                    aggregate_id=request_id,
+                    value=allowance_id,
+                ) from None
             if allowance.customer_id != request.customer_id:
                 raise RuleViolated(
                     "the allowance belongs to another customer",
@@ -1235,9 +1243,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         """Grant prepaid hours or money for a period.
 
         Money is granted in whole minor units of the currency (0.001 EUR is refused, naming
-        ``quantity``). ``currency`` defaults to the customer's; another is granted as a
-        request, a contract or an invoice of the customer may be in another (it covers the
-        customer's requests in that currency, and ``customer_currencies`` lists it).
+        ``quantity``), and a grant of nothing is refused (``InvalidValue`` naming ``quantity``):
+        it would cover requests in place of a PO while prepaying nothing. A roll-over with
+        nothing left to carry still opens the next period's allowance.
+
+        ``currency`` defaults to the customer's; another is granted as a request, a contract or
+        an invoice of the customer may be in another (it covers the customer's requests in that
+        currency, and ``customer_currencies`` lists it).
 
         ``contract_id``, when given, names one of the customer's contracts (``NotFound`` naming
         ``contract_id`` for no contract, ``RuleViolated`` for another customer's): recorded,
