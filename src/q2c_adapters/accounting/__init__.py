@@ -21,7 +21,15 @@ from q2c_adapters.accounting.exports import (
     spreadsheet_text,
 )
 from q2c_adapters.accounting.peppol_validation import Finding, PeppolValidator, ValidationResult
-from q2c_adapters.accounting.seller import BuyerParty, Endpoint, SellerProfile, iban_valid
+from q2c_adapters.accounting.seller import (
+    EAS_SCHEMES,
+    IDENTIFIER_RULES,
+    BuyerParty,
+    Endpoint,
+    SellerProfile,
+    endpoint_problem,
+    iban_valid,
+)
 from q2c_adapters.accounting.ubl import (
     UblRenderer,
     credit_given_back,
@@ -31,6 +39,8 @@ from q2c_adapters.accounting.ubl import (
 )
 
 __all__ = [
+    "EAS_SCHEMES",
+    "IDENTIFIER_RULES",
     "BeancountJournal",
     "BuyerParty",
     "Endpoint",
@@ -42,6 +52,7 @@ __all__ = [
     "UblRenderer",
     "ValidationResult",
     "credit_given_back",
+    "endpoint_problem",
     "event_id",
     "export",
     "export_ledger",
