@@ -534,7 +534,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         tax rate and payment terms as it was registered (after a handover, the manager it was
         registered with, not the one it was handed over to, which the sync never sent).
 
-        A blank ``account_manager`` or ``reference`` is refused (``InvalidValue``), and so is
+        A blank ``account_manager`` or ``reference``, or an ``account_manager`` over two lines
+        (a line break in it: every report row names the manager), is refused
+        (``InvalidValue``), and so is
         a customer billed at reverse charge (AE) or as an intra-community supply (K) without
         a ``tax_id`` (``InvalidValue`` naming ``tax_id``: its invoices name the buyer's VAT id,
         EN 16931 BR-AE-02, BR-IC-02)."""
@@ -858,8 +860,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         the manager it names, and with it its commission: commission is earned by the manager
         an invoice names, so ``Commissions`` moves nothing collected by a handover (money
         collected in June on Mia's April invoice is Mia's). Refused, nothing recorded:
-        ``to_manager`` blank, not text or the customer's manager already (the same person
-        however typed) (``InvalidValue`` / ``RuleViolated`` naming ``to_manager``);
+        ``to_manager`` blank, not text, over two lines or the customer's manager already (the
+        same person however typed) (``InvalidValue`` / ``RuleViolated`` naming ``to_manager``);
         ``effective_on`` not a date (``InvalidValue``), before the customer's last handover,
         or on or before the day an invoice issued naming the customer's manager was drafted
         (its record never changes: ``RuleViolated`` naming ``effective_on`` and the

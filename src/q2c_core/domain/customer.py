@@ -19,6 +19,7 @@ from q2c_core.domain.managers import (
     handed_over,
     managed_since,
     manager_on,
+    require_one_line,
 )
 from q2c_core.domain.money import Money
 from q2c_core.domain.parties import country_code, vat_id
@@ -118,22 +119,10 @@ def _text(value: Any, field: str) -> str:
     return value
 
 
-# what breaks a line of text: none in a name every document prints on one line (a spreadsheet
-# cell of two lines pasted: "Acme<line break>B.V."); a tab reads as a space (``person_key``)
-_LINE_BREAKS = frozenset("\n\r\u2028\u2029")
-
-
 def _one_line(name: str, field: str, aggregate_id: UUID | None = None) -> None:
-    """A customer's name is one line of text, or ``InvalidValue`` naming ``field``: every
-    invoice, e-invoice, report row and export prints it as the buyer's name on one line."""
-    found = next((c for c in name if c in _LINE_BREAKS), None)
-    if found is not None:
-        raise InvalidValue(
-            f"must be one line of text, without line breaks ({found!r} at {name.index(found)})",
-            field=field,
-            value=name,
-            aggregate_id=aggregate_id,
-        )
+    """A customer's name, or its account manager, is one line of text (``require_one_line``),
+    or ``InvalidValue`` naming ``field``."""
+    require_one_line(name, field, aggregate_id)
 
 
 def _seen(text: str) -> str:
@@ -231,11 +220,11 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
         """A new customer's country and VAT id are checked and written as an e-invoice carries
         them, its name and account manager must name someone (not only spaces or invisible
-        characters), its name on one line (no line break: ``_one_line``), and its tax rate is
-        a ``TaxRate`` (``require_tax_rate``: not the text "21", which no invoice line takes,
-        nor standard at 0 %, which no e-invoice carries), recorded as ``ZERO_RATED`` when none
-        is given, and its payment terms are at most ten years (``require_payment_terms``);
-        only new customers, so a history registered before these rules still loads (without a
+        characters), each on one line (no line break: ``_one_line``), and its tax rate is a
+        ``TaxRate`` (``require_tax_rate``: not the text "21", which no invoice line takes, nor
+        standard at 0 %, which no e-invoice carries), recorded as ``ZERO_RATED`` when none is
+        given, and its payment terms are at most ten years (``require_payment_terms``); only
+        new customers, so a history registered before these rules still loads (without a
         tax rate, standard at 0 %, as it was registered)."""
         for field, rule in (("country", country_code), ("tax_id", vat_id)):
             value = kwargs.get(field)
@@ -245,8 +234,9 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
             value = kwargs.get(field)
             if isinstance(value, str) and not person_key(value):
                 raise InvalidValue("must not be empty", field=field, value=value)
-        if isinstance(kwargs.get("name"), str):
-            _one_line(kwargs["name"], "name")
+        for field in ("name", "account_manager"):
+            if isinstance(kwargs.get(field), str):
+                _one_line(kwargs[field], field)
         for field in ("city", "postal_code"):
             if field in kwargs:
                 kwargs[field] = _place(kwargs[field], field)
@@ -539,16 +529,15 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         """Hand the customer over to ``to_manager`` from the business day ``effective_on`` on
         (Mia leaves, Bob takes over her customers).
 
-        Checked by ``check_handover``: a name naming someone, not the manager already (the
-        same person however typed), and a business day; a day before the last handover is
-        refused (``RuleViolated`` naming ``effective_on``): it would read as the last word and
-        then be overruled by it. The customer has no business day of registration (only the
-        moment it was recorded, and customers are often entered after their history began),
-        so a handover may be dated back to any day after the last one. What is drafted for the
-        customer from that day on names the new manager, what was drafted before keeps the
-        one it named (commission is earned by the manager an invoice names); the customer's
-        requests and contracts are handed over with it by the application
-        (``QuoteToCash.hand_over_customer``)."""
+        Checked by ``check_handover``: a name naming someone, on one line, not the manager already
+        (the same person however typed), and a business day; a day before the last handover is
+        refused (``RuleViolated`` naming ``effective_on``): it would read as the last word and then
+        be overruled by it. The customer has no business day of registration (only the moment it was
+        recorded, and customers are often entered after their history began), so a handover may be
+        dated back to any day after the last one. What is drafted for the customer from that day on
+        names the new manager, what was drafted before keeps the one it named (commission is earned
+        by the manager an invoice names); the customer's requests and contracts are handed over with
+        it by the application (``QuoteToCash.hand_over_customer``)."""
         name, day = check_handover(self.account_manager, to_manager, effective_on, self.id)
         self._handed_over(self.account_manager, name, day, actor)
 

@@ -31,16 +31,37 @@ class ManagerFrom:
     account_manager: str
 
 
+# what breaks a line of text: none in a person's name (a customer's, an account manager's),
+# which every document and report row prints on one line (a spreadsheet cell of two lines
+# pasted: "Mia<line break>"); a tab reads as a space (``person_key``)
+LINE_BREAKS = frozenset("\n\r\u2028\u2029")
+
+
+def require_one_line(text: str, field: str, aggregate_id: UUID | None = None) -> None:
+    """A name is one line of text, or ``InvalidValue`` naming ``field``: every invoice,
+    e-invoice, report row, export and commission statement prints it on one line (and the
+    reports show an account manager by the spelling the books first named her by, so one
+    "Mia<line break>" broke every row of hers)."""
+    found = next((c for c in text if c in LINE_BREAKS), None)
+    if found is not None:
+        raise InvalidValue(
+            f"must be one line of text, without line breaks ({found!r} at {text.index(found)})",
+            field=field,
+            value=text,
+            aggregate_id=aggregate_id,
+        )
+
+
 def check_handover(
     current: str, to_manager: Any, effective_on: Any, aggregate_id: UUID | None = None
 ) -> tuple[str, date]:
     """A handover to ``to_manager`` from ``effective_on`` on, checked, as (name, day): the
-    name is text naming someone (``person_key``: not only spaces or invisible characters, as
-    at registration), and not the manager ``current`` already (the same person however typed:
-    "MIA " is Mia; a handover to her records nothing worth keeping and is refused, naming
-    ``to_manager``); the day a business day (``require_day``, naming ``effective_on``). The
-    day's order (not before the last handover, nor before the aggregate began) is the
-    aggregate's ``DAY_ORDER``."""
+    name is text naming someone (``person_key``: not only spaces or invisible characters, as at
+    registration) on one line (``require_one_line``), and not the manager ``current`` already (the
+    same person however typed: "MIA " is Mia; a handover to her records nothing worth keeping and is
+    refused, naming ``to_manager``); the day a business day (``require_day``, naming
+    ``effective_on``). The day's order (not before the last handover, nor before the aggregate
+    began) is the aggregate's ``DAY_ORDER``."""
     if not isinstance(to_manager, str):
         raise InvalidValue(
             f"must be text (a person's name), not {type(to_manager).__name__}",
@@ -55,6 +76,7 @@ def check_handover(
             value=to_manager,
             aggregate_id=aggregate_id,
         )
+    require_one_line(to_manager, "to_manager", aggregate_id)
     day = require_day(effective_on, "effective_on")
     if person_key(to_manager) == person_key(current):
         raise RuleViolated(
