@@ -769,7 +769,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         its contracts, are billed at this rate on that day already, also when a later change
         followed: a retry, an ERP replaying its change log). Reverse charge (AE) or an
         intra-community supply (K) for a customer without a VAT id is refused
-        (``InvalidValue`` naming ``tax_id``: correct its details first)."""
+        (``InvalidValue`` naming ``tax_id``: correct its details first), and so is a
+        ``contracts`` that is not True or False (``InvalidValue`` naming ``contracts``: the
+        text "no" read as a yes)."""
+        if type(contracts) is not bool:  # ("no" read as a yes changed every contract)
+            raise InvalidValue(
+                "must be True or False",
+                field="contracts",
+                aggregate_id=customer_id,
+                value=contracts,
+            )
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)
@@ -812,7 +821,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         (``Contract.follow_payment_terms``). Returns whether anything was recorded (False:
         these terms are the customer's, and with ``contracts`` its contracts', on that day
         already, also when a later change followed: a retry, an ERP replaying its change
-        log)."""
+        log). A ``contracts`` that is not True or False is refused (``InvalidValue`` naming
+        ``contracts``)."""
+        if type(contracts) is not bool:  # ("no" read as a yes changed every contract)
+            raise InvalidValue(
+                "must be True or False",
+                field="contracts",
+                aggregate_id=customer_id,
+                value=contracts,
+            )
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)
