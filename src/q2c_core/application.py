@@ -4025,7 +4025,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         self, customer_id: UUID, as_of: date | None = None, currency: str | None = None
     ) -> CustomerSummary:
         """Invoiced, paid, open, credit, unbilled work and prepaid hours left for a customer, in
-        one currency: the customer's own, or ``currency`` (see ``customer_currencies``).
+        one currency: the customer's own, or ``currency`` (see ``customer_currencies``; one
+        that is no ISO 4217 code, the empty text too, is refused: ``InvalidValue`` naming
+        ``currency``).
 
         Without ``as_of``: everything recorded, whatever its day, and ``past_due`` what is past
         due today (invoices owed past their due date, refunds owed back since before today
@@ -4054,7 +4056,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         currency, at its hours' worth, billable and not invoiced (by then, with ``as_of``).
         """
         customer = self.customer(customer_id)
-        cur = currency or customer.currency
+        if currency == "":  # (no currency: refused as customer_credit refuses it, not read as None)
+            raise InvalidValue(
+                "must be an ISO 4217 currency code (EUR, JPY, ...), or None for the customer's own",
+                field="currency",
+                aggregate_id=customer_id,
+                value=currency,
+            )
+        cur = customer.currency if currency is None else currency
         every = self._invoices(customer)
         invoices = [i for i in every if i.is_issued and i.currency == cur]
         everyone = [self.request(x) for x in customer.request_ids]
