@@ -517,8 +517,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         aside) is refused (``DuplicateEntry`` naming ``name``): running the same setup twice
         made two "Acme", and ``q2c`` commands could no longer find Acme by its name. Two
         customers of one name (two companies of a group) are told apart by their
-        ``reference``, the key another system (an ERP) knows each by: a registration with a
-        reference is not compared by name, and takes the name if it is free (so the same name
+        ``reference``, the key another system (an ERP) knows each by, read as it shows
+        (``Customer.reference_as_seen``: a byte order mark, a zero-width space or full-width
+        digits in it name the same customer): a registration with a reference is not
+        compared by name, and takes the name if it is free (so the same name
         by hand after it is refused). A name is kept by the store (``CustomerName``, saved
         with the customer that takes it): one name is looked up, however many customers there
         are, and of two processes registering one name at once, one is refused; the customers
@@ -545,9 +547,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         for field, text in (("name", name), ("reference", reference)):
             if not isinstance(text, str):
                 raise InvalidValue("must be text", field=field, value=text)
-        key = reference.strip()
+        # (the number as a clerk sees it; a customer registered before references were read so
+        # is found by the number as it was recorded, invisible characters and all)
+        key, as_recorded = Customer.reference_as_seen(reference), reference.strip()
         if reference and not key:
-            raise InvalidValue("must not be blank (leave it out)", field="reference")
+            raise InvalidValue(
+                "must not be blank, nor invisible characters only (leave it out)",
+                field="reference",
+                value=reference,
+            )
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = Customer(
@@ -564,14 +572,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 city=city,
                 postal_code=postal_code,
             )
-            if key:
+            for known in dict.fromkeys((key, as_recorded) if key else ()):
                 try:
-                    registered = self.customer(customer.id)
+                    registered = self.customer(Customer.id_for_reference(known))
                 except NotFound:
-                    pass
-                else:
-                    today = datetime.now(UTC).date()
-                    return _registered_again(registered, customer, today), []
+                    continue
+                today = datetime.now(UTC).date()
+                return _registered_again(registered, customer, today), []
             made = self._earlier_customers_named(actor)
             holder = self._name_holder(name, made)
             if holder is None or holder.customer_id is None:

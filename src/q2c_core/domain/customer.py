@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -25,6 +26,7 @@ from q2c_core.domain.money import Money
 from q2c_core.domain.parties import country_code, vat_id
 from q2c_core.domain.tax import ZERO_RATED, TaxCategory, TaxRate, require_tax_rate
 from q2c_core.domain.values import (
+    _DROPPED,
     TimeOrderedIds,
     named_id,
     new_id,
@@ -210,6 +212,18 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
     def create_id(reference: str = "") -> UUID:
         """A fresh time-ordered id, or the one ``reference`` names."""
         return Customer.id_for_reference(reference) if reference else new_id()
+
+    @staticmethod
+    def reference_as_seen(reference: str) -> str:
+        """An ERP's customer number as a clerk sees it, the key ``id_for_reference`` is given:
+        invisible characters dropped (a byte order mark a spreadsheet wrote before the first
+        row's number, a zero-width space, a soft hyphen: as ``person_key`` drops them),
+        compatibility forms made plain (full-width ``Ｃ-１００１`` is ``C-1001``), the spaces
+        around it trimmed; capitals kept (an ERP may tell ``c-1001`` and ``C-1001`` apart).
+        Each of them read as another number made a second customer of one the ERP knows once."""
+        if reference.isascii():
+            return reference.strip()
+        return unicodedata.normalize("NFKC", _DROPPED.sub("", reference)).strip()
 
     @staticmethod
     def id_for_reference(reference: str) -> UUID:
