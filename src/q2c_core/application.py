@@ -508,9 +508,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         no e-invoice carries): give the rate of any customer charged VAT.
 
         ``city`` and ``postal_code`` are optional, kept apart from the free-text ``address``
-        (text, without the spaces around them): a German seller's e-invoice to a German
-        customer needs both (XRechnung DE-R-008/DE-R-009), and the UBL writer refuses it
-        without them.
+        (text on one line, without the spaces around them): a German seller's e-invoice to a
+        German customer needs both (XRechnung DE-R-008/DE-R-009), and the UBL writer refuses
+        it without them.
 
         Without ``reference``, a customer whose name reads as another customer's (as
         ``person_key`` reads names: case, spaces, full-width letters and invisible characters

@@ -140,9 +140,13 @@ def _address(value: Any, field: str = "address") -> str:
 
 
 def _place(value: Any, field: str) -> str:
-    """A city or post code: text, recorded without the spaces around it (blank, or invisible
-    characters only: none)."""
-    return _seen(_text(value, field).strip())
+    """A city or post code: text on one line (the invoice prints it after the street, the
+    e-invoice carries it as CityName or PostalZone: a line break in it is refused,
+    ``InvalidValue`` naming ``field``), recorded without the spaces around it (blank, or
+    invisible characters only: none)."""
+    place = _text(value, field).strip()
+    _one_line(place, field)
+    return _seen(place)
 
 
 class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
@@ -385,9 +389,9 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
 
         The country and VAT id are checked as at registration (what an e-invoice needs), the
         address, city and post code as all text is (no card number, no control character; the
-        city and post code without the spaces around them, blank for none; any of them of
-        spaces or invisible characters only is none). Invoices drafted
-        or issued from now on name the new details; those issued before keep theirs. Returns
+        city and post code on one line, without the spaces around them, blank for none; any of
+        them of spaces or invisible characters only is none). Invoices drafted or issued from
+        now on name the new details; those issued before keep theirs. Returns
         whether anything changed: the same details again record nothing (a retry)."""
         if all(v is None for v in (address, country, tax_id, city, postal_code)):
             raise InvalidValue(
