@@ -4063,6 +4063,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         currency, at its hours' worth, billable and not invoiced (by then, with ``as_of``).
         """
         customer = self.customer(customer_id)
+        customer_id = customer.id  # (the summary names its id, however it was asked for)
         if currency == "":  # (no currency: refused as customer_credit refuses it, not read as None)
             raise InvalidValue(
                 "must be an ISO 4217 currency code (EUR, JPY, ...), or None for the customer's own",
