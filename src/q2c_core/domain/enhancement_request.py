@@ -41,6 +41,7 @@ from q2c_core.domain.managers import (
     handed_over,
     managed_since,
     manager_on,
+    require_one_line,
 )
 from q2c_core.domain.money import Money, to_decimal
 from q2c_core.domain.values import TimeOrderedIds, person_key, require_day
@@ -380,6 +381,8 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 field="account_manager",
                 value=manager,
             )
+        if isinstance(manager, str):
+            require_one_line(manager, "account_manager")
         return super()._create(event_class, **kwargs)
 
     @event("Requested")
