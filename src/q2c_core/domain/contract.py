@@ -10,9 +10,9 @@ import calendar
 import enum
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import MAXYEAR, date
+from datetime import MAXYEAR, date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 from uuid import UUID
 
 import attrs
@@ -114,6 +114,11 @@ class PricePoint:
     annual_price: Money
 
 
+def _plain_day(value: object) -> TypeGuard[date]:
+    """A business day (a date, not a datetime): what a sub-contract's days compare as."""
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
 def _price_points(value: Iterable[PricePoint]) -> tuple[PricePoint, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise InvalidValue("must be a list of PricePoints", field="prices", value=value)
@@ -142,12 +147,19 @@ class SubContract:
             raise InvalidValue("must be text, not empty", field="sub_id", value=self.sub_id)
         if not self.prices:
             raise InvalidValue("needs a price", field="prices", value=self.sub_id)
-        if self.effective_to is not None and self.effective_to <= self.effective_from:
+        # (days and prices of another type are left to ``check_sub_contract``, which names
+        # the field: comparing them here stopped on a bare TypeError or AttributeError)
+        if (
+            _plain_day(self.effective_to)
+            and _plain_day(self.effective_from)
+            and self.effective_to <= self.effective_from
+        ):
             raise InvalidValue(
                 "must be after effective_from", field="effective_to", value=self.sub_id
             )
         for p in self.prices:
-            if isinstance(p.annual_price, Money) and p.annual_price.is_negative():
+            price = getattr(p, "annual_price", None)
+            if isinstance(price, Money) and price.is_negative():
                 raise InvalidValue("must not be negative", field="annual_price", value=self.sub_id)
 
     def price_on(self, day: date) -> Money:
