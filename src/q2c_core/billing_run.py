@@ -63,6 +63,7 @@ from q2c_core.domain.billing_records import (
     period_key,
 )
 from q2c_core.domain.contract import (
+    LATEST_TERM_END,
     BillingFrequency,
     BillingTiming,
     Contract,
@@ -1042,7 +1043,7 @@ class ContractBilling(BaseApp):
             # an evergreen term that ran out counts as renewed, with its uplift, as the next
             # run will renew it (on this copy, never saved): the value is the renewed term's;
             # billed in advance, one ending in the period due is renewed ahead, as the run does
-            c.renew_through(_renewal_horizon(c, as_of), "expiring")
+            _renew_for(c, as_of, "expiring")
             term = c.term
             left = (term.end - _ONE_DAY - as_of).days
             if left <= days:
@@ -1277,7 +1278,7 @@ class ContractBilling(BaseApp):
         if unbillable is not None:
             return _ContractPlan((), (), False, unbillable)
         # (in advance, through the period due: one that runs past the old end is billed whole)
-        renewed = contract.renew_through(_renewal_horizon(contract, as_of), actor)
+        renewed = _renew_for(contract, as_of, actor)
         new: list[Invoice] = []
         documents: list[tuple[Invoice, Period | None]] = []
         if contract.billed_through is None and contract.billed:
@@ -2133,6 +2134,25 @@ def _renewal_horizon(contract: Contract, as_of: date) -> date:
     return renewal_horizon(
         contract.term, contract.frequency, contract.alignment, contract.timing, as_of
     )
+
+
+def _renew_for(contract: Contract, as_of: date, actor: str) -> bool:
+    """Renew an evergreen contract as the run of ``as_of`` does (``renew_through`` to
+    ``_renewal_horizon``). A day past the last term it can renew to (one ending by
+    ``LATEST_TERM_END``: a year mistyped, 3024 for 2024) is refused naming ``as_of``, the day
+    given, and the contract, not the ``new_end`` of a renewal nobody asked for."""
+    try:
+        return contract.renew_through(_renewal_horizon(contract, as_of), actor)
+    except InvalidValue as error:
+        if error.field != "new_end":
+            raise
+        raise InvalidValue(
+            f"{as_of} is past the last term evergreen contract {contract.number} renews to "
+            f"(one ending by {LATEST_TERM_END})",
+            field="as_of",
+            aggregate_id=contract.id,
+            value=as_of,
+        ) from error
 
 
 def _due_periods(
