@@ -1512,7 +1512,19 @@ class ImportCommands(BaseApp):
         kept = changed.get(credit.payment_id)
         payment = kept if isinstance(kept, Payment) else self._get(Payment, credit.payment_id)
         if payment.is_bounced:
-            return False
+            # bounced by hand before the statement saying so was imported: the bank's day is
+            # recorded on the credit (who took the money back, and when) with the day the
+            # payment bounced, which is not bounced again nor its invoices reopened twice.
+            # The books take the money out of the bank on the bank's day (``reversed_by_bank``)
+            # and the bounce took it out of the customer's on its own. A bounce before the
+            # bank's day cannot be told so (``reversed_by_bank`` refuses a bounce before it):
+            # skipped, as before
+            bounced_on = payment.bounced_on
+            if bounced_on is None or bounced_on < reversal.reversed_on:
+                return False
+            credit.reversed_by_bank(reversal.reversed_on, bounced_on, reversal.reason, actor)
+            changed[credit.id] = credit
+            return True
         # the bank's day for the money, the first day the books allow for the payment (a
         # person may have assigned or allocated it after the bank's day, before the statement
         # saying so was imported: those days' records stand, and it bounces on the last)
