@@ -51,9 +51,25 @@ def file_digest(data: bytes) -> str:
 
 
 def read_bytes(path: str | Path) -> tuple[bytes, str]:
-    """A file's bytes and its name."""
+    """A file's bytes and its name. A path that is no file to read (not there, a folder, one
+    the process may not read) is refused as ``InvalidValue`` naming ``path``, the path and why
+    on one line: nothing is recorded."""
+    if not isinstance(path, str | Path):
+        raise InvalidValue(
+            f"must be a file's path, not {type(path).__name__}", field="path", value=path
+        )
     p = Path(path)
-    return p.read_bytes(), p.name
+    try:
+        return p.read_bytes(), p.name
+    except FileNotFoundError:
+        why = "no such file"
+    except IsADirectoryError:
+        why = "is a folder, not a file"
+    except PermissionError:
+        why = "may not be read (permission denied)"
+    except OSError as error:
+        why = error.strerror or type(error).__name__
+    raise InvalidValue(f"cannot read {p}: {why}", field="path", value=str(p))
 
 
 class FileImporter:
@@ -68,7 +84,8 @@ class FileImporter:
     today: date | None
 
     def import_file(self, path: str | Path, *, actor: str) -> ImportReport:
-        """Import one file; raises ImportRejected (nothing recorded) on any bad row."""
+        """Import one file; raises ImportRejected (nothing recorded) on any bad row, and
+        ``InvalidValue`` naming ``path`` for a path that is no file to read (``read_bytes``)."""
         data, name = read_bytes(path)
         return self.import_bytes(data, name, actor=actor)
 
