@@ -97,7 +97,7 @@ from q2c_core.domain.import_batch import (
     RowProblem,
 )
 from q2c_core.domain.import_rows import BankCreditRow, BankReversalRow
-from q2c_core.domain.money import Money
+from q2c_core.domain.money import Money, minor_units
 from q2c_core.domain.values import person_key
 
 if TYPE_CHECKING:
@@ -119,12 +119,30 @@ def _money(amount: Decimal, currency: str, field: str, currency_field: str = "")
     """The credit's money; an error names ``field`` (the amount's column), or ``currency_field``
     when it is the currency that is wrong and it has a column of its own."""
     try:
-        return Money(amount, currency.strip().upper())
+        money = Money(amount, currency.strip().upper())
     except Q2CError as e:
         wrong = currency if e.field == "currency" else amount
         if e.field == "currency" and currency_field:
             raise CellError(e.rule, field=currency_field, value=wrong) from None
         raise CellError(e.rule, field=field, value=wrong) from None
+    if money.is_positive() and not money.is_rounded():
+        # (a credit must also be more than zero: ``StatementCredit`` says so of zero)
+        raise CellError(
+            f"is not whole minor units of {money.currency}: {abs(amount)} has "
+            f"{_decimals_said(money.currency)}",
+            field=field,
+            value=amount,
+        )
+    return money
+
+
+def _decimals_said(currency: str) -> str:
+    """What a currency's minor unit allows, as a refusal of a finer amount says it: ``more
+    decimals than EUR's 2 decimals``, ``decimals, and JPY has no decimals``."""
+    n = minor_units(currency)
+    if n == 0:
+        return f"decimals, and {currency} has no decimals"
+    return f"more decimals than {currency}'s {n} decimal{'s' if n != 1 else ''}"
 
 
 def _booking_date(text: str, field: str, today: date | None, order: str | None = None) -> date:
@@ -643,7 +661,7 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                     tx_line = _line(tx) or line
                     try:
                         if reversal:
-                            money = _money(amount, ccy, "Amt")
+                            money = _money(amount, ccy, "amount")
                             reversals.append(
                                 _reversal(
                                     tx,
@@ -659,7 +677,7 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                         reference = tx_ref or shown_ref
                         credit = StatementCredit(
                             booked_on=booked_on,
-                            amount=_money(amount, ccy, "Amt"),
+                            amount=_money(amount, ccy, "amount"),
                             bank_reference=reference,
                             remittance=_remittance(tx),
                             debtor_name=_party_name(tx, "Dbtr"),
