@@ -4,7 +4,8 @@
                               [--delta] [--today DATE] [--ticket REF=REQUEST_ID ...]
     q2c import contracts      FILE --url URL --actor NAME [--date-order dmy|mdy] [--today DATE]
     q2c import bank-statement FILE --url URL --actor NAME [--account IBAN]
-                              [--date-order dmy|mdy] [--today DATE] [--payer IBAN=CUSTOMER ...]
+                              [--date-order dmy|mdy] [--decimal-mark .|,] [--today DATE]
+                              [--payer IBAN=CUSTOMER ...]
 
 Each hands the file to its importer (``q2c_adapters.importers``), which records every row or
 none, and never the same file twice: the report says what was recorded, or that the file was
@@ -29,7 +30,7 @@ import typer
 from q2c_adapters.cli import parse_date, require_text
 from q2c_adapters.cli_support import fail, find_customer, one_line, open_app, refuse
 from q2c_adapters.importers import BankStatementImporter, ContractImporter, TimeEntryImporter
-from q2c_adapters.importers._files import FileImporter, check_date_order
+from q2c_adapters.importers._files import FileImporter, check_date_order, check_decimal_mark
 from q2c_adapters.importers.bank import check_own_account, own_account
 from q2c_adapters.importers.time_entries import DEFAULT_SOURCE, source_name
 from q2c_core.application import QuoteToCash
@@ -64,6 +65,8 @@ TodayOption = Annotated[
 
 # --date-order as people say it, and as the importers take it (``check_date_order``)
 _DATE_ORDERS = {"day-first": "dmy", "month-first": "mdy"}
+# --decimal-mark as people say it, and as the bank importer takes it (``check_decimal_mark``)
+_DECIMAL_MARKS = {"point": ".", "dot": ".", "period": ".", "comma": ","}
 
 
 # the counts of an ``ImportReport`` the report prints, with what each means
@@ -130,6 +133,20 @@ def _date_order(value: str | None) -> str | None:
         return check_date_order(given)
     except Q2CError as error:
         refuse("--date-order", f"{value!r}: {error.rule}")
+
+
+def _decimal_mark(value: str | None) -> str | None:
+    if value is None:
+        return None
+    given = _DECIMAL_MARKS.get(value.strip().lower(), value.strip())
+    try:
+        return check_decimal_mark(given)
+    except Q2CError:
+        refuse(
+            "--decimal-mark",
+            f"{value!r}: must be '.' or 'point' (250.500 is 250.5) or ',' or 'comma' (250,500 "
+            "is 250.5), or left out to read it from the file",
+        )
 
 
 def _today(value: str | None) -> date | None:
@@ -294,6 +311,16 @@ def import_bank_statement(
         ),
     ] = None,
     date_order: DateOrderOption = None,
+    decimal_mark: Annotated[
+        str | None,
+        typer.Option(
+            "--decimal-mark",
+            help="the decimal mark of a CSV statement's amounts: . or point (250.500 is 250.5) "
+            "or , or comma (250,500 is 250.5), for a file whose amounts do not show it (all "
+            "under 1,000 in a currency of three decimals, KWD; 1,000 yen) (default: read from "
+            "the file)",
+        ),
+    ] = None,
     today: TodayOption = None,
     payer: Annotated[
         list[str] | None,
@@ -313,6 +340,7 @@ def import_bank_statement(
         except Q2CError as error:
             refuse("--account", error.rule)
     order = _date_order(date_order)
+    mark = _decimal_mark(decimal_mark)
     day = _today(today)
     payers = _pairs(
         payer,
@@ -334,7 +362,12 @@ def import_bank_statement(
         file,
         actor,
         lambda app: BankStatementImporter(
-            app, accounts=accounts, today=day, account=account, date_order=order
+            app,
+            accounts=accounts,
+            today=day,
+            account=account,
+            date_order=order,
+            decimal_mark=mark,
         ),
         find_payers,
     )

@@ -418,6 +418,31 @@ def _clean_number(text: str) -> str:
     return text.strip().replace(" ", "").replace("\u00a0", "").replace("'", "")
 
 
+def mark_shown(text: str) -> str | None:
+    """The decimal mark a number as an export writes it shows by itself (``_mark_shown``,
+    spaces and apostrophes between digits aside): None for ``1.000`` (one or one thousand?),
+    and for a number with no ``.`` or ``,``."""
+    return _mark_shown(_clean_number(text))
+
+
+# an importer's decimal_mark= as it may be given, and the mark it means
+_MARKS = {".": ".", ",": ","}
+
+
+def check_decimal_mark(value: object) -> str | None:
+    """An importer's ``decimal_mark=`` option: ``"."`` (``250.500`` is 250.5), ``","``
+    (``250,500`` is 250.5, and ``1.000`` one thousand) or None (read it from the file's
+    amounts), else ``InvalidValue`` naming ``decimal_mark``."""
+    if value is None or (isinstance(value, str) and value in _MARKS):
+        return value
+    raise InvalidValue(
+        "must be '.' (250.500 is 250.5, a ',' separating thousands) or ',' (250,500 is "
+        "250.5, a '.' separating thousands), or left out to read it from the file",
+        field="decimal_mark",
+        value=value,
+    )
+
+
 def decimal_mark(cells: Iterable[str]) -> str | None:
     """The decimal mark a file's numbers show, ``,`` or ``.``: the one most of them show (then
     a number showing the other is refused), None when none shows one or as many show each."""

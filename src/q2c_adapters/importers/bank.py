@@ -50,13 +50,16 @@ purpose first, then the bank's text, is searched for invoice numbers, ``name`` [
 debtor, payer], ``iban`` [counterparty_iban, debtor_iban, account_number], ``account``
 [own_account] (without it, the statement is of the importer's ``account``, else its credits
 are looked for on every account statements booked before named). The file's decimal mark is
-read from its amounts: in a file that writes ``99,50`` a ``.`` only separates thousands
-(``1.000`` is one thousand); a booking date before 1900 or over a year after the import date
-is refused, as is an ``account`` or ``iban`` holding an invisible or full-width character (a
-zero-width space pasted from a chat: the same credit would be booked as another's), and a
-slash date is read in the order the file's dates show (``04/02/2024`` alone, 4 February or
-2 April, is refused). Any other column given under two headers (``Type``
-and ``Soll/Haben``) refuses the file, naming both: q2c never picks one silently.
+the importer's ``decimal_mark`` when given, else read from its amounts: in a file that writes
+``99,50`` a ``.`` only separates thousands (``1.000`` is one thousand); in one none of whose
+amounts shows it, by a currency without decimals (``1,500`` JPY), else an amount that reads
+two ways (``250.500`` KWD) is refused, naming both readings in its currency; a booking
+date before 1900 or over a year after the import date is refused, as is an ``account`` or
+``iban`` holding an invisible or full-width character (a zero-width space pasted from a chat:
+the same credit would be booked as another's), and a slash date is read in the order the
+file's dates show (``04/02/2024`` alone, 4 February or 2 April, is refused). Any other column
+given under two headers (``Type`` and ``Soll/Haben``) refuses the file, naming both: q2c never
+picks one silently.
 """
 
 from __future__ import annotations
@@ -78,15 +81,17 @@ from q2c_adapters.importers._files import (
     CsvRow,
     FileImporter,
     check_date_order,
+    check_decimal_mark,
     check_map,
     check_today,
-    decimal_mark,
+    mark_shown,
     parse_date,
     parse_decimal,
     parse_past_date,
     read_csv,
 )
 from q2c_adapters.importers._files import date_order as file_date_order
+from q2c_adapters.importers._files import decimal_mark as file_decimal_mark
 from q2c_core.domain.bank_credit import StatementCredit
 from q2c_core.domain.errors import InvalidValue, Q2CError
 from q2c_core.domain.import_batch import (
@@ -830,6 +835,76 @@ JOINED = ("remittance",)
 AMOUNT_COLUMNS = ("amount", "credit", "debit")
 
 
+def _file_mark(raws: list[CsvRow]) -> str | None:
+    """The decimal mark a CSV statement's amounts show (``decimal_mark`` of ``_files``); when
+    none shows one, the mark the amounts' currencies decide (``_mark_of_currency``) when they
+    all decide the same, else None (each amount then shows its own, or reads two ways)."""
+    cells = [(raw.get(c), raw.get("currency")) for raw in raws for c in AMOUNT_COLUMNS]
+    mark = file_decimal_mark(cell for cell, _ in cells)
+    if mark is not None or any(mark_shown(cell) for cell, _ in cells if cell):
+        return mark
+    decided = {_mark_of_currency(cell, currency) for cell, currency in cells if cell} - {None}
+    return decided.pop() if len(decided) == 1 else None
+
+
+def _two_readings(text: str) -> tuple[str, str, str] | None:
+    """The separator of a number that shows no mark (``250.500``, ``1,000``) and its two
+    readings, as decimals and as thousands (``250.500``, ``250500``); None for one that shows
+    its mark or has no separator."""
+    cleaned = "".join(text.split()).replace("'", "")
+    body = cleaned.lstrip("+-")
+    sep = "," if "," in body else "." if "." in body else ""
+    if not sep or mark_shown(text) is not None:
+        return None
+    whole, _, decimals = body.partition(sep)
+    return sep, f"{whole}.{decimals}", f"{whole}{decimals}"
+
+
+def _mark_of_currency(text: str, currency: str) -> str | None:
+    """The decimal mark an amount that shows none must have by its currency: the other
+    sign, for a currency without decimals (JPY, KRW) when read as decimals it is a fraction
+    of the currency's unit (``1,500`` JPY is not 1.5 yen: the comma separates thousands).
+    None when both readings are amounts (``250.500`` KWD, ``1,000`` JPY: one yen or a
+    thousand?), the currency is none q2c knows, or it has decimals: ``10.005`` EUR may be a
+    third decimal a converter left as well as ten thousand and five, and is never guessed."""
+    read = _two_readings(text)
+    if read is None:
+        return None
+    sep, as_decimals, _ = read
+    try:
+        money = Money(Decimal(as_decimals), currency.strip().upper())
+    except (Q2CError, ArithmeticError):
+        return None
+    if minor_units(money.currency) != 0 or money.is_rounded():
+        return None
+    return "." if sep == "," else ","
+
+
+def _csv_amount(text: str, field: str, mark: str | None, currency: str) -> Decimal:
+    """A CSV statement's amount in the file's ``mark`` (``parse_decimal``). Without one, an
+    amount that shows none is read as its currency decides (``_mark_of_currency``), else
+    refused: one or one thousand, said in its currency, and how to tell the importer."""
+    if mark is None:
+        read = _two_readings(text)
+        if read is not None:
+            mark = _mark_of_currency(text, currency)
+            if mark is None:
+                _, as_decimals, as_thousands = read
+                code = currency.strip().upper()
+                try:
+                    unit = f" {Money(Decimal(0), code).currency}"
+                except Q2CError:
+                    unit = ""
+                raise CellError(
+                    f"is ambiguous: {as_decimals}{unit} or {as_thousands}{unit}? no amount of "
+                    "this file shows its decimal mark: import it with decimal_mark='.' or ',' "
+                    "(q2c import bank-statement --decimal-mark)",
+                    field=field,
+                    value=text,
+                )
+    return parse_decimal(text, field, mark)
+
+
 def read_bank_csv(
     text: str,
     *,
@@ -837,14 +912,21 @@ def read_bank_csv(
     account: str = "",
     accounts_known: Callable[[], Iterable[str]] | None = None,
     date_order: str | None = None,
+    decimal_mark: str | None = None,
 ) -> tuple[list[BankCreditRow], list[RowProblem], int]:
     """Parse a CSV bank statement: its credits, problems by line, and debit rows ignored.
 
-    The file's decimal mark is read from its amounts (``1.785,00`` shows a comma): a ``.`` in a
-    decimal-comma file only separates thousands. ``today`` (default: the real today) bounds
-    plausible booking dates. A slash date reads in ``date_order`` (``"dmy"``: ``10/04/2024`` is
-    10 April; ``"mdy"``), else in the order the file's dates show, else day first in a
-    decimal-comma file; one that still reads two ways is a row problem.
+    The file's decimal mark is ``decimal_mark`` (``"."`` or ``","``, ``check_decimal_mark``)
+    when the caller says it, else read from its amounts (``1.785,00`` shows a comma): a ``.``
+    in a decimal-comma file only separates thousands. A file none of whose amounts shows its
+    mark (``250.500`` KWD: 250.5 or 250500?) is read by the amounts' currencies where they
+    decide it (``1,500`` JPY is no 1.5 yen: the comma separates thousands, in every amount of
+    the file; ``_mark_of_currency``), else each amount that reads two ways is a row problem
+    saying so, with advice fitting its currency (``decimal_mark``). ``today`` (default: the
+    real today) bounds plausible booking dates. A slash date reads in ``date_order``
+    (``"dmy"``: ``10/04/2024`` is 10 April; ``"mdy"``), else in the order the file's dates
+    show, else day first in a decimal-comma file; one that still reads two ways is a row
+    problem.
 
     A credit is of the account its row names (the ``account`` column), else of ``account``
     (the statement's, when the caller knows it). A credit of no account known is looked for,
@@ -876,7 +958,7 @@ def read_bank_csv(
     # a file without an IBAN column cannot name the payer's account: its credits may be any
     # payer's (one with the column and an empty cell is a credit the bank named none of)
     names_payers = any("iban" in raw.cells for raw in raws)
-    mark = decimal_mark(raw.get(c) for raw in raws for c in AMOUNT_COLUMNS)
+    mark = check_decimal_mark(decimal_mark) or _file_mark(raws)
     order = file_date_order(
         (d for raw in raws for d in (raw.get("date"), raw.got_before("date"))),
         given=date_order,
@@ -887,7 +969,7 @@ def read_bank_csv(
         try:
             if not column:
                 raise CellError("give an amount, or a credit or debit", field="amount")
-            amount = parse_decimal(raw.get(column), column, mark)
+            amount = _csv_amount(raw.get(column), column, mark, raw.get("currency"))
             if column == "debit":
                 amount = -abs(amount)
             direction = raw.get("direction").strip().upper()
@@ -1077,7 +1159,10 @@ class BankStatementImporter(FileImporter):
     ``account`` is our account a CSV statement without an account column is of, when the
     caller knows it; without it, such a statement's credits are looked for on every account
     statements booked before named (``QuoteToCash.bank_accounts``); one written with an
-    invisible or full-width character is refused here (``check_own_account``). A camt.053
+    invisible or full-width character is refused here (``check_own_account``).
+    ``decimal_mark`` (``"."`` or ``","``) is a CSV statement's decimal mark, for a file whose
+    amounts do not show it (``250.500`` KWD: 250.5 or 250500?), as ``date_order`` is the order
+    of its slash dates; another value is refused here (``check_decimal_mark``). A camt.053
     reversal that bounces (or returns) the credit it names counts as recorded; one an earlier
     statement already applied, as skipped.
     """
@@ -1092,12 +1177,14 @@ class BankStatementImporter(FileImporter):
         today: date | None = None,
         account: str | None = None,
         date_order: str | None = None,
+        decimal_mark: str | None = None,
     ) -> None:
         self.app = app
         self.accounts = check_map(accounts, "accounts")
         self.today = check_today(today)
         self.account = check_own_account(account or "")
         self.date_order = check_date_order(date_order)
+        self.decimal_mark = check_decimal_mark(decimal_mark)
 
     def _record(self, source: ImportSource, data: bytes, actor: str) -> ImportReport:
         """A statement is camt.053 XML by its content, CSV otherwise."""
@@ -1114,6 +1201,7 @@ class BankStatementImporter(FileImporter):
                 account=self.account,
                 accounts_known=self.app.bank_accounts,
                 date_order=self.date_order,
+                decimal_mark=self.decimal_mark,
             )
         return self.app.import_bank_credits(
             source,
