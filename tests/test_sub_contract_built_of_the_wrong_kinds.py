@@ -70,10 +70,12 @@ def test_a_sub_contract_of_the_wrong_kinds_is_refused_naming_its_field(
 
 
 def test_an_end_not_after_the_start_and_a_negative_price_are_still_refused_when_built() -> None:
-    """The rules between well-typed values stand where they were: an end on the start day,
-    or a price below zero, is refused as the sub-contract is built."""
+    """The rules between well-typed values stand where they were: an end before the start
+    day, or a price below zero, is refused as the sub-contract is built. (An end on the start
+    day is how one removed from its first day reads back; a new one so is refused when added
+    or signed, test_sub_contract_removed_from_its_first_day.)"""
     with pytest.raises(InvalidValue) as ends:
-        sub_contract(effective_to=DAY)
+        sub_contract(effective_to=date(2024, 3, 14))
     assert ends.value.field == "effective_to"
     with pytest.raises(InvalidValue) as negative:
         sub_contract(prices=(PricePoint(DAY, eur(-1)),))

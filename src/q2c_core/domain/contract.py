@@ -149,10 +149,12 @@ class SubContract:
             raise InvalidValue("needs a price", field="prices", value=self.sub_id)
         # (days and prices of another type are left to ``check_sub_contract``, which names
         # the field: comparing them here stopped on a bare TypeError or AttributeError)
+        # (an end on its start is one removed from its first day, ``remove_sub_contract``: it
+        # covers no day; a new one of no days is refused on the way in, ``check_sub_contract``)
         if (
             _plain_day(self.effective_to)
             and _plain_day(self.effective_from)
-            and self.effective_to <= self.effective_from
+            and self.effective_to < self.effective_from
         ):
             raise InvalidValue(
                 "must be after effective_from", field="effective_to", value=self.sub_id
@@ -302,6 +304,14 @@ def check_sub_contract(sub: Any, field: str = "sub_contract") -> None:
     require_day(sub.effective_from, f"{field}.effective_from")
     if sub.effective_to is not None:
         require_day(sub.effective_to, f"{field}.effective_to")
+        if sub.effective_to <= sub.effective_from:
+            # (one that ends on its start covers no day: only a removal from its first day
+            # ends one so, keeping that it was added)
+            raise InvalidValue(
+                "must be after effective_from: a sub-contract covers at least one day",
+                field=f"{field}.effective_to",
+                value=sub.effective_to,
+            )
     # a new sub-contract did not move: these are written by ``reassign_sub_contract`` only (one
     # copied from another contract's state carried that move's remainder, or could be neither
     # removed nor re-priced here, "it moved to contract ...")
@@ -665,6 +675,17 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=sub_contract.sub_id,
             )
         self._check_in_term(sub_contract.effective_from, "effective_from")
+        end = sub_contract.effective_to
+        if end is not None and end <= sub_contract.effective_from:
+            # (built so it is one removed from its first day read back: a new one covers a
+            # day; a contract import reaches here without ``check_sub_contract``)
+            raise InvalidValue(
+                f"must be after effective_from {sub_contract.effective_from}: a sub-contract "
+                "covers at least one day",
+                field="effective_to",
+                aggregate_id=self.id,
+                value=sub_contract.sub_id,
+            )
         for p in sub_contract.prices:
             self._check_price(p.annual_price)
 
@@ -1324,8 +1345,11 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             known.extend(day for day in days if day not in known)
 
     def remove_sub_contract(self, sub_id: str, effective_to: date, actor: str) -> None:
-        """End a sub-contract; the end day is the first day no longer covered. Refused for one
-        that moved to another master contract (``_check_not_moved``)."""
+        """End a sub-contract; the end day is the first day no longer covered. Its start day
+        removes it from its first day (one added in error): it then covers and bills no day,
+        a period billed with it is credited its days by the next run, and the history keeps
+        that it was added and removed. Refused for an end before its start, past its recorded
+        end, and for one that moved to another master contract (``_check_not_moved``)."""
         self._require(*_LIVE, doing="remove a sub-contract")
         self._check_not_moved(self._sub(sub_id), "remove")
         self._removed(sub_id, effective_to, actor)
@@ -1335,9 +1359,12 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         """The ``SubContractRemoved`` event (``remove_sub_contract``)."""
         self._require(*_LIVE, doing="remove a sub-contract")
         sub = self._sub(sub_id)
-        if effective_to <= sub.effective_from:
+        if effective_to < sub.effective_from:
             raise InvalidValue(
-                f"must be after {sub.effective_from}", field="effective_to", aggregate_id=self.id
+                f"must not be before its start {sub.effective_from} (its start removes it "
+                "from its first day)",
+                field="effective_to",
+                aggregate_id=self.id,
             )
         if sub.effective_to is not None and effective_to > sub.effective_to:
             raise InvalidValue(
@@ -1609,6 +1636,17 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=sub_contract.sub_id,
             )
         self._check_in_term(sub_contract.effective_from, "effective_from")
+        end = sub_contract.effective_to
+        if end is not None and end <= sub_contract.effective_from:
+            # (built so it is one removed from its first day read back: a new one covers a
+            # day; a contract import reaches here without ``check_sub_contract``)
+            raise InvalidValue(
+                f"must be after effective_from {sub_contract.effective_from}: a sub-contract "
+                "covers at least one day",
+                field="effective_to",
+                aggregate_id=self.id,
+                value=sub_contract.sub_id,
+            )
         for p in sub_contract.prices:
             self._check_price(p.annual_price)
         self.sub_contracts[sub_contract.sub_id] = attrs.evolve(
