@@ -1331,10 +1331,12 @@ def bill(
             f"{posted.contracts} contracts, {len(posted.renewed)} renewed, "
             f"{posted.events_written} events in {posted.saves} saves"
         )
-        for skipped in posted.skipped:  # (nothing recorded for it; the others are billed)
+        for skipped in posted.needs_attention:  # (nothing recorded for it; the others billed)
+            period = f", period {skipped.period}" if skipped.period is not None else ""
             err.print(
                 f"skipped contract {skipped.number} ({skipped.contract_id}): "
-                f"{skipped.field}: {skipped.reason}",
+                f"{skipped.field}: {skipped.reason} (needs attention: {skipped.error}{period}; "
+                "nothing recorded for it, the next run bills it once it is dealt with)",
                 markup=False,
                 highlight=False,
                 soft_wrap=True,

@@ -77,7 +77,14 @@ from q2c_core.domain.contract import (
     check_visible_line,
 )
 from q2c_core.domain.customer import Customer
-from q2c_core.domain.errors import DuplicateEntry, InvalidTransition, InvalidValue, RuleViolated
+from q2c_core.domain.errors import (
+    DuplicateEntry,
+    InvalidTransition,
+    InvalidValue,
+    NotFound,
+    Q2CError,
+    RuleViolated,
+)
 from q2c_core.domain.invoice import (
     ApprovalPolicy,
     CreditDisposition,
@@ -104,6 +111,8 @@ from q2c_core.projections.reader import NotificationReader
 from q2c_core.workers import gather, portable, shared_storage, start
 
 Progress = Callable[[int, int], None]
+# called with each contract a run could not bill, as the run finds it (``run_billing``)
+Attention = Callable[["SkippedContract"], None]
 
 _BILLED_STATUSES = (
     ContractStatus.ACTIVE,
@@ -183,25 +192,36 @@ class PostedDocument:
 
 @attrs.frozen
 class SkippedContract:
-    """A contract a billing run left unbilled, and why (``BillingRunResult.skipped``).
+    """A contract a billing run left unbilled and that needs attention, and why
+    (``BillingRunResult.skipped``, also read as ``needs_attention``).
 
     A contract recorded with what no invoice can carry (its tax rate the text "21", signed
     before ``register_customer`` and ``sign_contract`` refused it) is skipped, recording
-    nothing for it, rather than stopping the run for every other contract; each run skips it
-    again until it is dealt with (its rate changed from its term's first day on,
-    ``change_contract_tax_rate``, or terminated and signed again at a ``TaxRate``)."""
+    nothing for it, rather than stopping the run for every other contract; so is one whose
+    planning the rules refuse (``InvalidValue``, ``RuleViolated`` or ``NotFound`` from its own
+    history, such as days to credit that no invoice bills, recorded before a rule existed).
+    Each run skips it again until it is dealt with, then bills it (its rate changed from its
+    term's first day on, ``change_contract_tax_rate``, its history corrected).
+
+    ``period`` is the billing period the run was billing or correcting when it was refused
+    (None when none yet: the contract as a whole); ``field`` and ``reason`` are the refusal's
+    field and rule, ``error`` its class name. (``period`` and ``error`` were added later, with
+    defaults, so a ``SkippedContract`` built with the first five still is one.)"""
 
     contract_id: UUID
     number: str
     customer_id: UUID
     field: str
     reason: str
+    period: Period | None = None
+    error: str = "InvalidValue"
 
 
 @attrs.frozen
 class BillingRunResult:
     """What a billing run did: documents drafted, contracts renewed, events written, and the
-    contracts it could not bill (``skipped``, each with its reason; nothing recorded for them).
+    contracts it could not bill (``skipped``, also read as ``needs_attention``: each with the
+    period, field and reason; nothing recorded for them, every other contract billed).
 
     Documents are kept without their lines so a run over 100,000 contracts stays small in
     memory; ``preview_billing`` shows lines, and each invoice holds them.
@@ -219,6 +239,12 @@ class BillingRunResult:
     def invoice_ids(self) -> list[UUID]:
         """Ids of every invoice and credit note drafted, in order."""
         return [d.invoice_id for d in self.documents]
+
+    @property
+    def needs_attention(self) -> tuple[SkippedContract, ...]:
+        """The contracts the run could not bill, to deal with before the next run (the same
+        items as ``skipped``, in signing order)."""
+        return self.skipped
 
 
 @attrs.frozen
@@ -1066,12 +1092,13 @@ class ContractBilling(BaseApp):
     # -- the billing run -------------------------------------------------------------------------
 
     def preview_billing(self, as_of: date, *, actor: str = "preview") -> list[BillingDraft]:
-        """Exactly the documents and lines ``run_billing(as_of)`` would post now; saves nothing."""
+        """Exactly the documents and lines ``run_billing(as_of)`` would post now; saves nothing.
+        A contract the run would skip (``SkippedContract``) drafts nothing here either."""
         _check_run_day(as_of, actor)
         drafts: list[BillingDraft] = []
         with _bulk():
             for contract in self._each_contract():
-                plan = self._plan_contract(contract, as_of, actor)
+                plan = self._plan_or_skip(contract, as_of, actor)
                 drafts.extend(_draft(contract, i, period) for i, period in plan.documents)
         return drafts
 
@@ -1083,6 +1110,7 @@ class ContractBilling(BaseApp):
         progress: Progress | None = None,
         batch_size: int = 500,
         workers: int = 1,
+        attention: Attention | None = None,
     ) -> BillingRunResult:
         """Bill every contract up to ``as_of``: renew evergreens, correct, bill due periods.
 
@@ -1098,6 +1126,16 @@ class ContractBilling(BaseApp):
         first failure is raised once every share has stopped. A share with no contract starts
         no process, and more than ``MAX_BILLING_WORKERS`` is refused (``InvalidValue`` naming
         ``workers``): ``--workers 100000`` forked a process per share for minutes.
+
+        A contract whose planning the rules refuse (``InvalidValue``, ``RuleViolated`` or
+        ``NotFound`` raised from its own history: data recorded before a rule existed) does not
+        stop the run: nothing is recorded for it, every other contract is billed, and it is
+        listed in the result's ``skipped`` (``needs_attention``) with the period, field and
+        reason, and passed to ``attention(item)`` as its batch is done; a rerun once it is dealt
+        with bills it. A refusal of the run's own ``as_of`` or ``actor``, a storage that cannot
+        be reached (``StorageUnavailable``), a version clash that outlasts the retries
+        (``ConcurrencyConflict``) and any error that is no such refusal still stop the run as
+        before, its finished batches saved.
         """
         _check_run_day(as_of, actor)
         require_whole(batch_size, "batch_size", 1)
@@ -1111,10 +1149,12 @@ class ContractBilling(BaseApp):
             )
         if progress is not None and not callable(progress):
             raise InvalidValue("must be callable as progress(done, total)", field="progress")
+        if attention is not None and not callable(attention):
+            raise InvalidValue("must be callable as attention(item)", field="attention")
         if workers == 1:
             with _bulk():
                 return self._run_share(
-                    as_of, actor, progress, batch_size, self._signed_contracts()
+                    as_of, actor, progress, batch_size, self._signed_contracts(), attention
                 ).result(as_of)
         if not shared_storage(self.env.get):
             raise InvalidValue(
@@ -1123,10 +1163,16 @@ class ContractBilling(BaseApp):
                 field="workers",
                 value=workers,
             )
-        return self._run_in_processes(as_of, actor, progress, batch_size, workers)
+        return self._run_in_processes(as_of, actor, progress, batch_size, workers, attention)
 
     def _run_in_processes(
-        self, as_of: date, actor: str, progress: Progress | None, batch_size: int, workers: int
+        self,
+        as_of: date,
+        actor: str,
+        progress: Progress | None,
+        batch_size: int,
+        workers: int,
+        attention: Attention | None = None,
     ) -> BillingRunResult:
         methods = multiprocessing.get_all_start_methods()
         context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -1153,7 +1199,11 @@ class ContractBilling(BaseApp):
         done = [0] * len(shares)
         reported = [0]
 
-        def on_progress(k: int, payload: tuple[int, int]) -> None:
+        def on_progress(k: int, payload: tuple[int, int] | SkippedContract) -> None:
+            if isinstance(payload, SkippedContract):  # (a worker's contract to look at)
+                if attention is not None:
+                    attention(payload)
+                return
             done[k] = payload[0]
             now = sum(done)
             if progress is not None and now != reported[0]:  # (each worker starts at 0)
@@ -1188,6 +1238,7 @@ class ContractBilling(BaseApp):
         progress: Progress | None,
         batch_size: int,
         signed: list[tuple[int, UUID]],
+        attention: Attention | None = None,
     ) -> _ShareResult:
         """Bill the contracts ``signed`` lists ((log position, id), in signing order)."""
         total = len(signed)
@@ -1207,7 +1258,7 @@ class ContractBilling(BaseApp):
             changed: list[Aggregate] = []
             plans: list[_ContractPlan] = []
             for contract in batch:
-                plan = self._plan_contract(contract, as_of, actor)
+                plan = self._plan_or_skip(contract, as_of, actor)
                 changed.extend(plan.changed)
                 plans.append(plan)
             if changed:
@@ -1228,6 +1279,8 @@ class ContractBilling(BaseApp):
                     renewed.append((key, contract.id))
                 if plan.skipped is not None:
                     skipped.append((key, plan.skipped))
+                    if attention is not None:
+                        attention(plan.skipped)
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
@@ -1259,15 +1312,45 @@ class ContractBilling(BaseApp):
         written = [0]
 
         def step() -> tuple[_ContractPlan, list[Aggregate]]:
-            plan = self._plan_contract(self.contract(contract_id), as_of, actor)
+            plan = self._plan_or_skip(self.contract(contract_id), as_of, actor)
             written[0] = sum(len(a.pending_events) for a in plan.changed)
             return plan, list(plan.changed)
 
         plan = self._atomically(step)
         return plan, written[0]
 
-    def _plan_contract(self, contract: Contract, as_of: date, actor: str) -> _ContractPlan:
-        """Decide and apply, on the in-memory contract, everything due for it on ``as_of``."""
+    def _plan_or_skip(self, contract: Contract, as_of: date, actor: str) -> _ContractPlan:
+        """``_plan_contract``, or, when the rules refuse what the contract's own history asks
+        of the run (``_NEEDS_ATTENTION``), a plan that records nothing and says why
+        (``SkippedContract``): the run goes on with every other contract. The contract planned
+        is left half-changed in memory then: its plan saves nothing of it."""
+        at: list[Period | None] = [None]
+        try:
+            return self._plan_contract(contract, as_of, actor, at)
+        except _NEEDS_ATTENTION as error:
+            if error.field in _RUN_FIELDS:
+                raise  # (the run's own day or actor: every contract would be refused alike)
+            skipped = SkippedContract(
+                contract.id,
+                contract.number,
+                contract.customer_id,
+                error.field,
+                error.rule,
+                at[0],
+                type(error).__name__,
+            )
+            return _ContractPlan((), (), False, skipped)
+
+    def _plan_contract(
+        self,
+        contract: Contract,
+        as_of: date,
+        actor: str,
+        at: list[Period | None] | None = None,
+    ) -> _ContractPlan:
+        """Decide and apply, on the in-memory contract, everything due for it on ``as_of``;
+        ``at[0]`` is kept to the period being billed or corrected (``_plan_or_skip``)."""
+        at = [None] if at is None else at
         if contract.status not in _BILLED_STATUSES:
             return _ContractPlan((), (), False)
         if not contract.is_served_by(as_of) and not contract.billed:
@@ -1287,7 +1370,8 @@ class ContractBilling(BaseApp):
             contract.revision != contract.reconciled_revision
             or contract.arrears_correction_due(as_of)
         ):
-            self._correct(contract, as_of, actor, new, documents)
+            self._correct(contract, as_of, actor, new, documents, at)
+            at[0] = None
         subs = list(contract.sub_contracts.values())
         basis = contract.version
         # (one that turned out never served, ended on or before its go-live after a run billed
@@ -1302,6 +1386,7 @@ class ContractBilling(BaseApp):
         for period in due:
             if period_key(period) in contract.billed:
                 continue
+            at[0] = period
             slices = charge_period(
                 subs,
                 period,
@@ -1344,8 +1429,10 @@ class ContractBilling(BaseApp):
         actor: str,
         new: list[Invoice],
         drafted: list[tuple[Invoice, Period | None]],
+        at: list[Period | None] | None = None,
     ) -> None:
-        """Credit or bill exactly the days of billed periods that the history changed since.
+        """Credit or bill exactly the days of billed periods that the history changed since
+        (``at[0]``: the period being corrected, for a refusal to name).
 
         Each day credited is credited against the document that bills it now: the period
         invoice, or the extra-lines invoice of an earlier correction (``_Holdings``), so every
@@ -1367,7 +1454,9 @@ class ContractBilling(BaseApp):
         updates: list[Period] = []
         history: dict[int, Contract] = {}
         loaded: dict[UUID, Invoice] = {}
+        at = [None] if at is None else at
         for billed in contract.billed.values():
+            at[0] = billed.period
             fresh = _charged(contract, billed.period, subs)
             then = history.get(billed.basis_version)
             if then is None:
@@ -1415,6 +1504,7 @@ class ContractBilling(BaseApp):
             from q2c_core.application import credit_note_tax
 
             for original_id, items in credits.items():
+                at[0] = items[0][0]
                 if original_id is None:
                     # (days of a period billed free of charge are billed by an extra-lines
                     # invoice before they can be credited: ``_holdings`` found none)
@@ -1469,6 +1559,7 @@ class ContractBilling(BaseApp):
                 new.append(note)
                 drafted.append((note, None))
                 notes[original_id] = note.id
+        at[0] = charges[0][0] if charges else None
         extras: list[tuple[Invoice, set[str]]] = []  # each with the period keys it charges
         if charges and not _free(s for _, s, _ in charges):  # (0.00 lines only: nothing to bill)
             # each line at its period's rate (its tax point); lines that may not share an
@@ -1954,6 +2045,15 @@ def _policy_may_suspend(contract: Contract, as_of: date) -> bool:
         contract.history[-2].status is ContractStatus.SUSPENDED
     )
     return since == as_of and not reactivated
+
+
+# the refusals of a contract's own history that skip it, flagged, rather than stop the run
+# (``run_billing``): a rule its data breaks (recorded before the rule existed), a document it
+# names that is not there. Not ``ConcurrencyConflict`` or ``StorageUnavailable`` (retried or
+# raised as before: nothing is wrong with the contract), nor any error that is no refusal.
+_NEEDS_ATTENTION: tuple[type[Q2CError], ...] = (InvalidValue, RuleViolated, NotFound)
+# the run's own inputs: a refusal naming them stops the run whichever contract found it
+_RUN_FIELDS = frozenset({"as_of", "actor"})
 
 
 def _unbillable(contract: Contract) -> SkippedContract | None:
@@ -2725,6 +2825,7 @@ def _bill_share(
                     lambda d, t: report.send(("progress", k, (d, t))),
                     batch_size,
                     signed,
+                    lambda item: report.send(("attention", k, item)),
                 )
         finally:
             app.close()
