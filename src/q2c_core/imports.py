@@ -1515,14 +1515,19 @@ class ImportCommands(BaseApp):
             # bounced by hand before the statement saying so was imported: the bank's day is
             # recorded on the credit (who took the money back, and when) with the day the
             # payment bounced, which is not bounced again nor its invoices reopened twice.
-            # The books take the money out of the bank on the bank's day (``reversed_by_bank``)
-            # and the bounce took it out of the customer's on its own. A bounce before the
-            # bank's day cannot be told so (``reversed_by_bank`` refuses a bounce before it):
-            # skipped, as before
+            # The books take the money out of the bank on the bank's day and the bounce took
+            # it out of the customer's on its own: a bounce on or after the bank's day
+            # (``reversed_by_bank``) or before it, the payer's bank having announced the
+            # recall (``reversed_after_bounce``: the bank held the money until its day)
             bounced_on = payment.bounced_on
-            if bounced_on is None or bounced_on < reversal.reversed_on:
+            if bounced_on is None:
                 return False
-            credit.reversed_by_bank(reversal.reversed_on, bounced_on, reversal.reason, actor)
+            if bounced_on < reversal.reversed_on:
+                credit.reversed_after_bounce(
+                    reversal.reversed_on, bounced_on, reversal.reason, actor
+                )
+            else:
+                credit.reversed_by_bank(reversal.reversed_on, bounced_on, reversal.reason, actor)
             changed[credit.id] = credit
             return True
         # the bank's day for the money, the first day the books allow for the payment (a
@@ -2023,14 +2028,18 @@ class ImportCommands(BaseApp):
         returned or taken back by the bank (their ``resolved_on`` after it, and the bank's day
         of a reversal imported after a person dealt with them: ``reversed_on``), nor their
         payment bounced by then; the list an auditor ties to ``Liabilities:Suspense`` of that day.
+        It also lists, from the day a person bounced its payment by hand until the day before
+        the bank took the money back (a reversal imported after the bounce), a credit whose
+        money the bank still held then, credited to nobody (``reversed_after_bounce``).
         Each credit is given as it stands now (its status and resolution say what became of
         it since). A day that is no date is refused (``InvalidValue`` naming ``as_of``).
         """
         day = None if as_of is None else require_day(as_of, "as_of")
+        credits = self.bank_credits()
         if day is None:
-            waiting = [c for c in self.bank_credits() if c.is_suspended]
+            waiting = [c for c in credits if c.is_suspended]
         else:
-            waiting = [c for c in self.bank_credits() if _waited_on(c, day)]
+            waiting = [c for c in credits if _waited_on(c, day)]
         paid = {c.payment_id for c in waiting if c.payment_id is not None}
         payments = self._get_many(Payment, list(paid))
         bounced = {
@@ -2038,7 +2047,10 @@ class ImportCommands(BaseApp):
             for p in payments
             if p.bounced_on is not None and (day is None or p.bounced_on <= day)
         }
-        return [c for c in waiting if c.payment_id not in bounced]
+        listed = {c.id for c in waiting if c.payment_id not in bounced}
+        if day is not None:
+            listed |= {c.id for c in credits if _held_for_the_bank(c, day)}
+        return [c for c in credits if c.id in listed]
 
     def resolve_bank_credit(
         self,
@@ -2168,6 +2180,15 @@ def _waited_on(credit: BankCredit, day: date) -> bool:
         and (credit.resolved_on is None or credit.resolved_on > day)
         and (credit.reversed_on is None or credit.reversed_on > day)
     )
+
+
+def _held_for_the_bank(credit: BankCredit, day: date) -> bool:
+    """Whether the bank still held, at the end of ``day``, the money of a credit whose payment
+    a person bounced by hand before the bank took it back (``reversed_after_bounce``): from
+    the bounce day until the day before the bank's, money in the bank the books credit to
+    nobody, in ``Liabilities:Suspense``."""
+    bounced_on, reversed_on = credit.payment_bounced_on, credit.reversed_on
+    return bounced_on is not None and reversed_on is not None and bounced_on <= day < reversed_on
 
 
 def _booking_order(item: BankCreditRow | BankReversalRow) -> tuple[date, int, int]:

@@ -30,7 +30,10 @@ Each booking event becomes one or more balanced transactions:
   to its sender on a later day, its money leaving the bank on the return day): the money
   leaves the bank on the bank's day, into ``Liabilities:Suspense`` (money the bank took back
   that the books still credit to a payer, for an accountant to clear), and comes back on the
-  bounce day for the bounce to take out, so the bank is the statement's on every day;
+  bounce day for the bounce to take out, so the bank is the statement's on every day. A payment
+  a person bounced by hand before the bank's day is the mirror: the bank held the money until
+  its day, so it comes back into the bank from ``Liabilities:Suspense`` on the bounce day
+  (credited to nobody, as the suspense list of those days lists it) and leaves on the bank's;
 - revenue recognised to date: a line's month share is the difference of its running totals
   (``RecognitionLine.steps``, the schedule's own), each rounded; on each month end and each
   day a document is issued, per currency, what the schedule's once-rounded running total of
@@ -1130,12 +1133,19 @@ class LedgerBook:
         ``Liabilities:Suspense`` (money the bank took back that the books still credit to a
         payer, the item an accountant clears), and on the bounce day it comes back, for the
         bounce to take out: the bank is the statement's on every day, and nothing else moves.
-        A payment bounced on the bank's day needs neither. (Booked from this event alone, so
-        the order the bounce and the reversal are saved or delivered in does not matter.)"""
+        A payment bounced on the bank's day needs neither. A payment a person bounced by hand
+        before the bank's day (``reversed_after_bounce``) is the mirror: its bounce took the
+        money out of the bank on the bounce day, but the bank held it until its own day, so on
+        the bounce day it comes back from ``Liabilities:Suspense`` (money in the bank the
+        books credit to nobody, listed by the suspense list of those days) and leaves on the
+        bank's day. (Booked from this event alone, so the order the bounce and the reversal
+        are saved or delivered in does not matter.)"""
         reversed_on: date = event.reversed_on
         bounced_on: date = event.payment_bounced_on
-        if bounced_on <= reversed_on:
+        if bounced_on == reversed_on:
             return []
+        if bounced_on < reversed_on:
+            return self._held_until_the_banks_day(event, reversed_on, bounced_on)
         credit = self._at(BankCredit, event.originator_id, event.originator_version)
         amount = credit.credit.amount  # the payment's: a credit's payment is all of it
         links = [self._credit_link(credit)]
@@ -1170,6 +1180,41 @@ class LedgerBook:
                 tuple(links),
                 tuple(meta),
                 (Posting(BANK, amount), Posting(SUSPENSE, -amount)),
+            ),
+        ]
+
+    def _held_until_the_banks_day(
+        self, event: Any, reversed_on: date, bounced_on: date
+    ) -> list[Transaction]:
+        """The money of a payment bounced by hand on ``bounced_on``, which the bank held until
+        it took it back on ``reversed_on``: back into the bank from suspense on the bounce
+        day, out of the bank into suspense on the bank's day (``_reversed_by_bank``)."""
+        credit = self._at(BankCredit, event.originator_id, event.originator_version)
+        amount = credit.credit.amount  # the payment's: a credit's payment is all of it
+        links = [self._credit_link(credit)]
+        meta = self._credit_meta(event, credit)
+        if credit.payment_id is not None:
+            links.append(self._payment_link(credit.payment_id))
+            meta.append(("payment_id", str(credit.payment_id)))
+        meta.append(("payment_bounced_on", bounced_on.isoformat()))
+        payer = self._payer(credit)
+        return [
+            Transaction(
+                bounced_on,
+                payer,
+                f"Bank credit still held by the bank after its payment bounced, taken back on "
+                f"{reversed_on}: {event.reason}",
+                tuple(links),
+                tuple(meta),
+                (Posting(BANK, amount), Posting(SUSPENSE, -amount)),
+            ),
+            Transaction(
+                reversed_on,
+                payer,
+                f"Bank credit taken back by the bank: its payment bounced on {bounced_on}",
+                tuple(links),
+                tuple(meta),
+                (Posting(SUSPENSE, amount), Posting(BANK, -amount)),
             ),
         ]
 

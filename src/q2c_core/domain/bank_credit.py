@@ -251,6 +251,25 @@ class BankCredit(ChecksFacts, Aggregate):
         self._require_suspended("take back")
         self.reversed_by_bank(returned_on, returned_on, reason, actor)
 
+    def _require_payment_to_reverse(self, reversed_on: date) -> None:
+        """A credit the bank takes back as a payment has one, was not returned, and was not
+        taken back already (``reversed_by_bank``, ``reversed_after_bounce``)."""
+        if self.status is CreditStatus.RETURNED or self.payment_id is None:
+            raise InvalidTransition(
+                f"cannot reverse a credit that is {self.status.value} as a payment; return "
+                "it instead",
+                field="status",
+                aggregate_id=self.id,
+                value=self.status,
+            )
+        if self.reversed_on is not None:
+            raise InvalidTransition(
+                f"the bank took the credit back already, on {self.reversed_on}",
+                field="reversed_on",
+                aggregate_id=self.id,
+                value=reversed_on,
+            )
+
     def reversed_by_bank(
         self, reversed_on: date, payment_bounced_on: date, reason: str, actor: str
     ) -> None:
@@ -271,22 +290,9 @@ class BankCredit(ChecksFacts, Aggregate):
         (``InvalidTransition`` naming ``status``); one the bank took back already is refused
         (``InvalidTransition`` naming ``reversed_on``); a day before the bank booked the credit
         (naming ``reversed_on``) or a bounce before the bank's day (naming
-        ``payment_bounced_on``) is refused (``RuleViolated``)."""
-        if self.status is CreditStatus.RETURNED or self.payment_id is None:
-            raise InvalidTransition(
-                f"cannot reverse a credit that is {self.status.value} as a payment; return "
-                "it instead",
-                field="status",
-                aggregate_id=self.id,
-                value=self.status,
-            )
-        if self.reversed_on is not None:
-            raise InvalidTransition(
-                f"the bank took the credit back already, on {self.reversed_on}",
-                field="reversed_on",
-                aggregate_id=self.id,
-                value=reversed_on,
-            )
+        ``payment_bounced_on``) is refused (``RuleViolated``: a payment a person bounced by
+        hand before the bank's day is taken back by ``reversed_after_bounce``)."""
+        self._require_payment_to_reverse(reversed_on)
         self._check_after_booking(reversed_on, "reversed_on")
         if require_day(payment_bounced_on, "payment_bounced_on") < reversed_on:
             raise RuleViolated(
@@ -335,6 +341,37 @@ class BankCredit(ChecksFacts, Aggregate):
         _require_reason(reason, self.id)
         refuse_card_numbers("reason", reason)
         self._reversed_by_bank(reversed_on, returned_on, reason, actor)
+
+    def reversed_after_bounce(
+        self, reversed_on: date, payment_bounced_on: date, reason: str, actor: str
+    ) -> None:
+        """The bank took back the money of a credit that is a customer's payment, which a
+        person bounced by hand on an earlier day (the day the payer's bank announced the
+        recall, say), the statement saying so imported after: the credit keeps the bank's day
+        and the bounce day (``CreditReversedByBank``, its ``payment_bounced_on`` before its
+        ``reversed_on``), so the books hold the money in the bank until the bank's day (in
+        ``Liabilities:Suspense`` from the bounce day: money in the bank the books credit to
+        nobody) and the suspense list of those days lists it. The payment is not bounced
+        again. Refused as ``reversed_by_bank`` is for a credit returned or with no payment
+        (naming ``status``), one the bank took back already (naming ``reversed_on``), and a
+        bank's day before the bank booked the credit (naming ``reversed_on``); a bounce day
+        that is not before the bank's day (``reversed_by_bank`` records that) or is before
+        the bank booked the credit is refused (``RuleViolated`` naming
+        ``payment_bounced_on``)."""
+        self._require_payment_to_reverse(reversed_on)
+        self._check_after_booking(reversed_on, "reversed_on")
+        bounced_on = require_day(payment_bounced_on, "payment_bounced_on")
+        if bounced_on >= reversed_on:
+            raise RuleViolated(
+                f"must be before {reversed_on}, the day the bank took the money back",
+                field="payment_bounced_on",
+                aggregate_id=self.id,
+                value=payment_bounced_on,
+            )
+        self._check_after_booking(bounced_on, "payment_bounced_on")
+        _require_reason(reason, self.id)
+        refuse_card_numbers("reason", reason)
+        self._reversed_by_bank(reversed_on, bounced_on, reason, actor)
 
     @event("CreditReversedByBank")
     def _reversed_by_bank(
