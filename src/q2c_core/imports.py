@@ -2023,34 +2023,39 @@ class ImportCommands(BaseApp):
         """Credits waiting for a person: unknown customer, no invoice found, or ambiguous; not
         one whose payment the bank has since taken back (bounced: nothing is left to assign).
 
-        With ``as_of``, the credits that waited at the end of that business day, by the days
-        recorded: booked into suspense by the bank's day on or before it, and not yet assigned,
-        returned or taken back by the bank (their ``resolved_on`` after it, and the bank's day
-        of a reversal imported after a person dealt with them: ``reversed_on``), nor their
-        payment bounced by then; the list an auditor ties to ``Liabilities:Suspense`` of that day.
-        It also lists, from the day a person bounced its payment by hand until the day before
-        the bank took the money back (a reversal imported after the bounce), a credit whose
-        money the bank still held then, credited to nobody (``reversed_after_bounce``).
-        Each credit is given as it stands now (its status and resolution say what became of
-        it since). A day that is no date is refused (``InvalidValue`` naming ``as_of``).
+        With ``as_of``, the list an auditor ties to the books' ``Liabilities:Suspense`` at the
+        end of that business day, by the days recorded: the credits holding bank money not yet
+        settled against a customer that day (``BankCredit.suspense_amount(as_of)`` not zero),
+        so the books' suspense is minus the total of their ``suspense_amount(as_of)``:
+
+        - a credit booked with no payment (unknown payer, several customers named) from the
+          bank's day until it was assigned, returned or taken back by the bank (its
+          ``resolved_on``, and the bank's day of a reversal imported after a person dealt with
+          it: ``reversed_on``), counted at its amount;
+        - a credit whose payment a person bounced by hand before the bank took the money back
+          (``reversed_after_bounce``), from the bounce day until the day before the bank's:
+          money the bank still held, credited to nobody, counted at its amount;
+        - a credit booked as a customer's payment the bank took back before its payment bounced
+          (bounced by hand, or allocated by a person, on a later day: ``reversed_by_bank``),
+          from the bank's day until the day before the bounce: money the bank no longer held
+          that the books still credited to the customer, counted at minus its amount.
+
+        A known customer's credit that fit no invoice waits for a person (listed without
+        ``as_of``) but is the customer's payment, its money the customer's credit from the
+        bank's day (as the customer's summary and the books say): no suspense money, so the
+        list of a day leaves it out. Each credit is given as it stands now (its status and
+        resolution say what became of it since). A day that is no date is refused
+        (``InvalidValue`` naming ``as_of``).
         """
         day = None if as_of is None else require_day(as_of, "as_of")
         credits = self.bank_credits()
-        if day is None:
-            waiting = [c for c in credits if c.is_suspended]
-        else:
-            waiting = [c for c in credits if _waited_on(c, day)]
+        if day is not None:
+            return [c for c in credits if c.suspense_amount(day).amount]
+        waiting = [c for c in credits if c.is_suspended]
         paid = {c.payment_id for c in waiting if c.payment_id is not None}
         payments = self._get_many(Payment, list(paid))
-        bounced = {
-            p.id
-            for p in payments
-            if p.bounced_on is not None and (day is None or p.bounced_on <= day)
-        }
-        listed = {c.id for c in waiting if c.payment_id not in bounced}
-        if day is not None:
-            listed |= {c.id for c in credits if _held_for_the_bank(c, day)}
-        return [c for c in credits if c.id in listed]
+        bounced = {p.id for p in payments if p.bounced_on is not None}
+        return [c for c in waiting if c.payment_id not in bounced]
 
     def resolve_bank_credit(
         self,
@@ -2166,29 +2171,6 @@ class ImportCommands(BaseApp):
         self._update(
             BankCredit, credit_id, lambda c: c.return_to_sender(returned_on, reason, actor)
         )
-
-
-def _waited_on(credit: BankCredit, day: date) -> bool:
-    """Whether ``credit`` was in suspense at the end of ``day``: booked into it (its suspense
-    reason stays once it leaves) by then, and not assigned, returned or taken back by then
-    (each of which sets ``resolved_on``), nor taken back by the bank by then (``reversed_on``:
-    a reversal imported after a person returned or assigned the credit on a later day keeps
-    the bank's day, on which the books take the money out of suspense)."""
-    return (
-        credit.suspense_reason is not None
-        and credit.credit.booked_on <= day
-        and (credit.resolved_on is None or credit.resolved_on > day)
-        and (credit.reversed_on is None or credit.reversed_on > day)
-    )
-
-
-def _held_for_the_bank(credit: BankCredit, day: date) -> bool:
-    """Whether the bank still held, at the end of ``day``, the money of a credit whose payment
-    a person bounced by hand before the bank took it back (``reversed_after_bounce``): from
-    the bounce day until the day before the bank's, money in the bank the books credit to
-    nobody, in ``Liabilities:Suspense``."""
-    bounced_on, reversed_on = credit.payment_bounced_on, credit.reversed_on
-    return bounced_on is not None and reversed_on is not None and bounced_on <= day < reversed_on
 
 
 def _booking_order(item: BankCreditRow | BankReversalRow) -> tuple[date, int, int]:

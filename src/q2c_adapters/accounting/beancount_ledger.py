@@ -29,7 +29,8 @@ Each booking event becomes one or more balanced transactions:
   customer's credit still in suspense, its payment allocated by hand; or one a person returned
   to its sender on a later day, its money leaving the bank on the return day): the money
   leaves the bank on the bank's day, into ``Liabilities:Suspense`` (money the bank took back
-  that the books still credit to a payer, for an accountant to clear), and comes back on the
+  that the books still credit to a payer, for an accountant to clear, which the suspense list
+  of those days lists at minus its amount), and comes back on the
   bounce day for the bounce to take out, so the bank is the statement's on every day. A payment
   a person bounced by hand before the bank's day is the mirror: the bank held the money until
   its day, so it comes back into the bank from ``Liabilities:Suspense`` on the bounce day
@@ -1131,7 +1132,8 @@ class LedgerBook:
         was imported). The bounce takes the money out of the bank on its own day; the bank
         held none from its day on. So on the bank's day the money leaves ``Assets:Bank`` for
         ``Liabilities:Suspense`` (money the bank took back that the books still credit to a
-        payer, the item an accountant clears), and on the bounce day it comes back, for the
+        payer, the item an accountant clears, which the suspense list of those days lists at
+        minus its amount), and on the bounce day it comes back, for the
         bounce to take out: the bank is the statement's on every day, and nothing else moves.
         A payment bounced on the bank's day needs neither. A payment a person bounced by hand
         before the bank's day (``reversed_after_bounce``) is the mirror: its bounce took the

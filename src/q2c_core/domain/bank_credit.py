@@ -145,6 +145,68 @@ class BankCredit(ChecksFacts, Aggregate):
         """Waiting for a person."""
         return self.status is CreditStatus.SUSPENDED
 
+    @property
+    def booked_as_payment(self) -> bool:
+        """Whether the credit was booked as a customer's payment (matched, or a known
+        customer's that fit no invoice, ``SuspenseReason.NO_INVOICE``): its money the
+        customer's credit from the bank's day, never nobody's in ``Liabilities:Suspense``. One
+        of an unknown payer or several customers (``UNKNOWN_CUSTOMER``, ``AMBIGUOUS``) was
+        booked with no payment: nobody's until a person assigns or returns it."""
+        return self.suspense_reason is None or self.suspense_reason is SuspenseReason.NO_INVOICE
+
+    def held_for_the_bank_on(self, day: date) -> bool:
+        """Whether, at the end of ``day``, the bank still held the money of this credit whose
+        payment a person bounced by hand before the bank took it back
+        (``reversed_after_bounce``): from the bounce day until the day before the bank's, money
+        in the bank the books credit to nobody."""
+        bounced_on, reversed_on = self.payment_bounced_on, self.reversed_on
+        return (
+            bounced_on is not None and reversed_on is not None and bounced_on <= day < reversed_on
+        )
+
+    def taken_back_unsettled_on(self, day: date) -> bool:
+        """Whether, at the end of ``day``, the bank had taken back the money of this credit
+        booked as a customer's payment while its payment had not bounced yet (bounced by hand,
+        or allocated by a person, on a later day than the bank's, before the statement saying
+        so was imported, ``reversed_by_bank``): from the bank's day until the day before the
+        bounce, money the bank no longer holds that the books still credit to the customer."""
+        bounced_on, reversed_on = self.payment_bounced_on, self.reversed_on
+        return (
+            self.booked_as_payment
+            and self.payment_id is not None
+            and bounced_on is not None
+            and reversed_on is not None
+            and reversed_on <= day < bounced_on
+        )
+
+    def unidentified_on(self, day: date) -> bool:
+        """Whether, at the end of ``day``, this credit booked with no payment (its payer
+        unknown, or several customers named) was money in the bank credited to nobody: booked
+        by then, not yet assigned, returned or taken back (``resolved_on``, and the bank's day
+        of a reversal imported after a person dealt with it, ``reversed_on``, after ``day``)."""
+        return (
+            not self.booked_as_payment
+            and self.credit.booked_on <= day
+            and (self.resolved_on is None or self.resolved_on > day)
+            and (self.reversed_on is None or self.reversed_on > day)
+        )
+
+    def suspense_amount(self, day: date) -> Money:
+        """What this credit holds in ``Liabilities:Suspense`` at the end of ``day``, as the
+        suspense list of that day (``bank_suspense(as_of=day)``) counts it, so the books'
+        suspense is minus the list's total: the credit's amount while its money is in the bank
+        credited to nobody (``unidentified_on``, ``held_for_the_bank_on``); minus it while the
+        bank had taken back money the books still credit to the customer
+        (``taken_back_unsettled_on``); zero otherwise. A day that is no date is refused
+        (``InvalidValue`` naming ``day``)."""
+        day = require_day(day, "day")
+        amount = self.credit.amount
+        if self.unidentified_on(day) or self.held_for_the_bank_on(day):
+            return amount
+        if self.taken_back_unsettled_on(day):
+            return -amount
+        return Money.zero(amount.currency)
+
     def _require_suspended(self, doing: str) -> None:
         if not self.is_suspended:
             raise InvalidTransition(
