@@ -16,10 +16,12 @@ checked by Beancount's own bean-check with a balance assertion a day.
   and in Acme's summary from 2 April, waiting for a person to put it on an invoice
   (``bank_suspense()``), but it is no money of nobody's: the list of a day, as the books'
   suspense, leaves it out.
+- ``q2c suspense list --on`` gives a reason for every row, and the signed amount.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -30,13 +32,19 @@ from test_bank_suspense_resolution_days import acme_with_invoice, eur
 from test_beancount_ledger import load_ok
 from test_ledger_bank_reversal_day import APRIL, by_day
 from test_refund_books import bean_check
+from typer.testing import CliRunner
 
 from q2c_adapters.accounting.beancount_ledger import LedgerBook, export_ledger
+from q2c_adapters.cli import _register_extensions
+from q2c_adapters.cli import app as cli
 from q2c_adapters.importers.bank import BankStatementImporter
 from q2c_core import QuoteToCash
 
 BANK, SUSPENSE = "Assets:Bank", "Liabilities:Suspense"
 BOOKED, REVERSED = date(2024, 4, 2), date(2024, 4, 5)
+
+runner = CliRunner(env={"COLUMNS": "200"})
+_register_extensions()
 
 
 def tie_every_day(app: QuoteToCash, acme: UUID, tmp_path: Path) -> dict[date, Decimal]:
@@ -97,6 +105,14 @@ def test_money_the_bank_took_back_before_the_hand_bounce_is_listed_as_taken_back
     assert app.bank_suspense() == []  # nothing is left for a person to do
     app.close()
 
+    shown = runner.invoke(
+        cli, ["suspense", "list", "--url", url, "--on", "2024-04-06", "--format", "json"]
+    )
+    assert shown.exit_code == 0, shown.output
+    [row] = json.loads(shown.stdout)["rows"]
+    assert row["amount"] == {"amount": "-119.00", "currency": "EUR"}
+    assert row["reason"] == "taken back by the bank on 2024-04-05, awaiting the payment's bounce"
+
 
 def test_a_known_customers_credit_that_fits_no_invoice_is_the_customers_not_suspense(
     tmp_path: Path,
@@ -117,7 +133,7 @@ def test_a_known_customers_credit_that_fits_no_invoice_is_the_customers_not_susp
     app.close()
 
 
-def test_a_payment_bounced_by_hand_before_the_banks_day_is_held_for_the_bank(
+def test_the_list_of_a_day_gives_the_reason_of_a_credit_held_for_the_bank(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'q2c.db'}"
@@ -134,6 +150,14 @@ def test_a_payment_bounced_by_hand_before_the_banks_day_is_held_for_the_bank(
     totals = tie_every_day(app, acme, tmp_path)
     assert totals[date(2024, 4, 4)] == Decimal("119.00")
     app.close()
+
+    shown = runner.invoke(
+        cli, ["suspense", "list", "--url", url, "--on", "2024-04-04", "--format", "json"]
+    )
+    assert shown.exit_code == 0, shown.output
+    [row] = json.loads(shown.stdout)["rows"]
+    assert row["amount"] == {"amount": "119.00", "currency": "EUR"}
+    assert row["reason"] == "bounced on 2024-04-03, awaiting the bank's reversal of 2024-04-05"
 
 
 def test_acmes_own_credit_allocated_after_the_banks_reversal_is_taken_back_until_then(

@@ -94,23 +94,41 @@ def find_credit(app: QuoteToCash, ref: str) -> UUID:
 
 def suspense_table(app: QuoteToCash, day: date, as_of: date | None) -> ReportTable:
     """The credits waiting at the end of ``as_of`` (None: now), oldest booking first, with
-    the days each had waited by ``day``."""
+    the days each had waited by ``day``. Of a past day, each row's amount is what the credit
+    held in ``Liabilities:Suspense`` then (``BankCredit.suspense_amount``: minus its amount for
+    money the bank had taken back that the books still credited to the customer), so the
+    rows add up to minus the books' suspense of that day, and its reason says why it is there."""
     names = {c.id: c.name for c in app.customers()}
     credits = sorted(app.bank_suspense(as_of), key=lambda c: (c.credit.booked_on, c.credit_key))
-    rows = tuple(_row(c, day, names) for c in credits)
+    rows = tuple(_row(c, day, as_of, names) for c in credits)
     return ReportTable("Bank credits in suspense", COLUMNS, rows)
 
 
-def _row(credit: BankCredit, day: date, names: dict[UUID, str]) -> tuple[Any, ...]:
-    said = credit.credit
+def suspense_reason(credit: BankCredit, as_of: date | None) -> str:
+    """Why ``credit`` is listed at the end of ``as_of`` (None: now): the bank holding the money
+    of a payment bounced by hand before its reversal, the bank having taken back money whose
+    payment had not bounced yet, else why it waits for a person (``SuspenseReason``)."""
+    bounced_on, reversed_on = credit.payment_bounced_on, credit.reversed_on
+    if as_of is not None and credit.held_for_the_bank_on(as_of):
+        return f"bounced on {bounced_on}, awaiting the bank's reversal of {reversed_on}"
+    if as_of is not None and credit.taken_back_unsettled_on(as_of):
+        return f"taken back by the bank on {reversed_on}, awaiting the payment's bounce"
     reason = credit.suspense_reason
+    return "" if reason is None else reason.value
+
+
+def _row(
+    credit: BankCredit, day: date, as_of: date | None, names: dict[UUID, str]
+) -> tuple[Any, ...]:
+    said = credit.credit
     customer = "" if credit.customer_id is None else names.get(credit.customer_id, "")
+    amount = said.amount if as_of is None else credit.suspense_amount(as_of)
     return (
         credit.id.hex,
         said.booked_on,
         max((day - said.booked_on).days, 0),
-        said.amount,
-        "" if reason is None else reason.value,
+        amount,
+        suspense_reason(credit, as_of),
         customer,
         said.debtor_name,
         said.debtor_account,
@@ -125,17 +143,22 @@ def list_suspense(
         str | None,
         typer.Option(
             "--on",
-            help="the business day (ISO date): the credits that waited at its end, by the "
-            "days recorded (default: those waiting now)",
+            help="the business day (ISO date): the bank money in suspense at its end, by "
+            "the days recorded, to tie to the books (default: the credits waiting for a "
+            "person now)",
         ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
 ) -> None:
     """The bank credits waiting for a person, oldest booking first (``bank_suspense``).
 
-    With --on, those that waited at the end of that day (booked by then, not yet assigned,
-    returned or taken back by the bank), the list to tie to the books' ``Liabilities:Suspense``
-    of that day; each shows the days it had waited by then."""
+    With --on, the list to tie to the books' ``Liabilities:Suspense`` at the end of that day:
+    the bank money not yet settled against a customer then (an unknown payer's credit booked by
+    then, not yet assigned, returned or taken back by the bank; a payment bounced by hand that
+    the bank still held; money the bank had taken back whose payment had not bounced yet,
+    shown at minus its amount), each with its reason and the days it had waited by then; the
+    amounts add up to minus the books' suspense. A known customer's credit that fit no invoice
+    is the customer's credit, not suspense: it is listed without --on only."""
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter(f"{fmt!r} is not table, csv or json", param_hint="--format")
     as_of = parse_date(on, "--on") if on is not None else None
