@@ -313,6 +313,17 @@ class BankCredit(ChecksFacts, Aggregate):
         self._require_suspended("take back")
         self.reversed_by_bank(returned_on, returned_on, reason, actor)
 
+    def _require_not_taken_back(self, reversed_on: date) -> None:
+        """A credit the bank took back already is not taken back again (``InvalidTransition``
+        naming ``reversed_on``, the day asked for)."""
+        if self.reversed_on is not None:
+            raise InvalidTransition(
+                f"the bank took the credit back already, on {self.reversed_on}",
+                field="reversed_on",
+                aggregate_id=self.id,
+                value=reversed_on,
+            )
+
     def _require_payment_to_reverse(self, reversed_on: date) -> None:
         """A credit the bank takes back as a payment has one, was not returned, and was not
         taken back already (``reversed_by_bank``, ``reversed_after_bounce``)."""
@@ -324,13 +335,7 @@ class BankCredit(ChecksFacts, Aggregate):
                 aggregate_id=self.id,
                 value=self.status,
             )
-        if self.reversed_on is not None:
-            raise InvalidTransition(
-                f"the bank took the credit back already, on {self.reversed_on}",
-                field="reversed_on",
-                aggregate_id=self.id,
-                value=reversed_on,
-            )
+        self._require_not_taken_back(reversed_on)
 
     def reversed_by_bank(
         self, reversed_on: date, payment_bounced_on: date, reason: str, actor: str
@@ -384,13 +389,7 @@ class BankCredit(ChecksFacts, Aggregate):
                 aggregate_id=self.id,
                 value=self.status,
             )
-        if self.reversed_on is not None:
-            raise InvalidTransition(
-                f"the bank took the credit back already, on {self.reversed_on}",
-                field="reversed_on",
-                aggregate_id=self.id,
-                value=reversed_on,
-            )
+        self._require_not_taken_back(reversed_on)
         self._check_after_booking(reversed_on, "reversed_on")
         returned_on = self.resolved_on
         if returned_on is None or reversed_on >= returned_on:
