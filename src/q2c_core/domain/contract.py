@@ -674,6 +674,11 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=sub_contract.sub_id,
             )
+        self._check_sub_fits(sub_contract)
+
+    def _check_sub_fits(self, sub_contract: SubContract) -> None:
+        """A sub-contract coming onto this contract (added, or taken over from another) starts
+        in the term, covers at least one day and is priced in the contract's currency."""
         self._check_in_term(sub_contract.effective_from, "effective_from")
         end = sub_contract.effective_to
         if end is not None and end <= sub_contract.effective_from:
@@ -1635,20 +1640,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=sub_contract.sub_id,
             )
-        self._check_in_term(sub_contract.effective_from, "effective_from")
-        end = sub_contract.effective_to
-        if end is not None and end <= sub_contract.effective_from:
-            # (built so it is one removed from its first day read back: a new one covers a
-            # day; a contract import reaches here without ``check_sub_contract``)
-            raise InvalidValue(
-                f"must be after effective_from {sub_contract.effective_from}: a sub-contract "
-                "covers at least one day",
-                field="effective_to",
-                aggregate_id=self.id,
-                value=sub_contract.sub_id,
-            )
-        for p in sub_contract.prices:
-            self._check_price(p.annual_price)
+        self._check_sub_fits(sub_contract)
         self.sub_contracts[sub_contract.sub_id] = attrs.evolve(
             sub_contract, reassigned_from=from_contract_id, reassigned_to=None
         )
