@@ -1150,11 +1150,7 @@ class LedgerBook:
             return self._held_until_the_banks_day(event, reversed_on, bounced_on)
         credit = self._at(BankCredit, event.originator_id, event.originator_version)
         amount = credit.credit.amount  # the payment's: a credit's payment is all of it
-        links = [self._credit_link(credit)]
-        meta = self._credit_meta(event, credit)
-        if credit.payment_id is not None:
-            links.append(self._payment_link(credit.payment_id))
-            meta.append(("payment_id", str(credit.payment_id)))
+        links, meta = self._taken_back_links_and_meta(event, credit)
         meta.append(
             (
                 "payment_bounced_on" if credit.payment_id is not None else "returned_on",
@@ -1185,6 +1181,19 @@ class LedgerBook:
             ),
         ]
 
+    def _taken_back_links_and_meta(
+        self, event: Any, credit: BankCredit
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        """The links and metadata of the transactions of the bank taking back ``credit``
+        (``_reversed_by_bank``, ``_held_until_the_banks_day``): the credit's, and its
+        payment's when it has one."""
+        links = [self._credit_link(credit)]
+        meta = self._credit_meta(event, credit)
+        if credit.payment_id is not None:
+            links.append(self._payment_link(credit.payment_id))
+            meta.append(("payment_id", str(credit.payment_id)))
+        return links, meta
+
     def _held_until_the_banks_day(
         self, event: Any, reversed_on: date, bounced_on: date
     ) -> list[Transaction]:
@@ -1193,11 +1202,7 @@ class LedgerBook:
         day, out of the bank into suspense on the bank's day (``_reversed_by_bank``)."""
         credit = self._at(BankCredit, event.originator_id, event.originator_version)
         amount = credit.credit.amount  # the payment's: a credit's payment is all of it
-        links = [self._credit_link(credit)]
-        meta = self._credit_meta(event, credit)
-        if credit.payment_id is not None:
-            links.append(self._payment_link(credit.payment_id))
-            meta.append(("payment_id", str(credit.payment_id)))
+        links, meta = self._taken_back_links_and_meta(event, credit)
         meta.append(("payment_bounced_on", bounced_on.isoformat()))
         payer = self._payer(credit)
         return [
