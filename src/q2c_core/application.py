@@ -395,6 +395,19 @@ def _registered_again(registered: Customer, again: Customer, today: date) -> UUI
     return registered.id
 
 
+def _require_contracts_flag(contracts: object, customer_id: UUID) -> None:
+    """A customer change's ``contracts`` (whether its contracts change too) is True or False,
+    or ``InvalidValue`` naming ``contracts``: the text "no" read as a yes changed every
+    contract."""
+    if type(contracts) is not bool:
+        raise InvalidValue(
+            "must be True or False",
+            field="contracts",
+            aggregate_id=customer_id,
+            value=contracts,
+        )
+
+
 def _refuse_reverse_charge_without_vat_id(
     tax_rate: object, tax_id: object, customer_id: UUID | None = None
 ) -> None:
@@ -779,13 +792,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         (``InvalidValue`` naming ``tax_id``: correct its details first), and so is a
         ``contracts`` that is not True or False (``InvalidValue`` naming ``contracts``: the
         text "no" read as a yes)."""
-        if type(contracts) is not bool:  # ("no" read as a yes changed every contract)
-            raise InvalidValue(
-                "must be True or False",
-                field="contracts",
-                aggregate_id=customer_id,
-                value=contracts,
-            )
+        _require_contracts_flag(contracts, customer_id)
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)
@@ -830,13 +837,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         already, also when a later change followed: a retry, an ERP replaying its change
         log). A ``contracts`` that is not True or False is refused (``InvalidValue`` naming
         ``contracts``)."""
-        if type(contracts) is not bool:  # ("no" read as a yes changed every contract)
-            raise InvalidValue(
-                "must be True or False",
-                field="contracts",
-                aggregate_id=customer_id,
-                value=contracts,
-            )
+        _require_contracts_flag(contracts, customer_id)
 
         def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)
