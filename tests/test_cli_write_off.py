@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from uuid import UUID
 
 from test_write_off_remainder import acme_pays_short
 from typer.testing import CliRunner
@@ -20,12 +21,20 @@ runner = CliRunner(env={"COLUMNS": "200"})
 WRITE_OFF = ["--on", "2024-02-05", "--reason", "bank fee", "--actor", "bea"]
 
 
-def test_the_clerk_writes_off_the_bank_fee_once(tmp_path: Path) -> None:
+def acme_pays_short_in_a_file(tmp_path: Path) -> tuple[str, UUID, str, int]:
+    """Acme's short payment of INV-000001, recorded in a SQLite file the shell then opens: the
+    file's url, the invoice, its number and the last notification recorded before the shell."""
     url = f"sqlite:///{tmp_path / 'acme.db'}"
     app = QuoteToCash.open(url)
     _, invoice, _ = acme_pays_short(app)
     number = app.invoice(invoice).number
+    before = app.recorder.max_notification_id()
     app.close()
+    return url, invoice, number, before
+
+
+def test_the_clerk_writes_off_the_bank_fee_once(tmp_path: Path) -> None:
+    url, invoice, number, _ = acme_pays_short_in_a_file(tmp_path)
 
     too_little = runner.invoke(
         cli, ["write-off", number, "--url", url, "--at-most", "0.01", *WRITE_OFF]
@@ -49,12 +58,7 @@ def test_the_clerk_writes_off_the_bank_fee_once(tmp_path: Path) -> None:
 
 
 def test_refusals_of_the_shell_record_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'acme.db'}"
-    app = QuoteToCash.open(url)
-    _, invoice, _ = acme_pays_short(app)
-    number = app.invoice(invoice).number
-    before = app.recorder.max_notification_id()
-    app.close()
+    url, _, number, before = acme_pays_short_in_a_file(tmp_path)
     for args in (
         [number, "--at-most", "abc", *WRITE_OFF],
         [number, "--at-most", "0.05", "--on", "5 Feb", "--reason", "fee", "--actor", "bea"],

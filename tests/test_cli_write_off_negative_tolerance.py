@@ -7,23 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_write_off_remainder import acme_pays_short
-from typer.testing import CliRunner
+from test_cli_write_off import WRITE_OFF, acme_pays_short_in_a_file, runner
 
 from q2c_adapters.cli import app as cli
 from q2c_core import QuoteToCash
 
-runner = CliRunner(env={"COLUMNS": "200"})
-WRITE_OFF = ["--on", "2024-02-05", "--reason", "bank fee", "--actor", "bea"]
-
 
 def test_a_negative_tolerance_is_refused_naming_the_option(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'acme.db'}"
-    app = QuoteToCash.open(url)
-    _, invoice, _ = acme_pays_short(app)
-    number = app.invoice(invoice).number
-    before = app.recorder.max_notification_id()
-    app.close()
+    url, invoice, number, before = acme_pays_short_in_a_file(tmp_path)
 
     refused = runner.invoke(
         cli, ["write-off", number, "--url", url, "--at-most", "-0.05", *WRITE_OFF]
