@@ -9,18 +9,16 @@ margins; every piece of text on the page ends inside them."""
 from __future__ import annotations
 
 import io
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pypdf
 from fpdf import FPDF
+from test_docs_payment_instructions_format_specs import kade_invoice_issued
 
 from q2c_adapters.documents import Branding, render_pdf
 from q2c_adapters.documents.pdf import FONTS
-from q2c_core import InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
+from q2c_core import QuoteToCash
 
-D = date(2024, 5, 2)
 MM = 72 / 25.4
 PREFIX = "Rechnung-Geschäftsjahr-2024/Niederlassung-Hamburg-Altona-Süd/Kostenstelle-4711/"
 
@@ -50,21 +48,7 @@ def test_a_long_invoice_number_wraps_in_the_title_and_stays_on_the_page(
     app: QuoteToCash,
 ) -> None:
     app.open_number_series("INV", prefix=PREFIX, actor="a")
-    customer = app.register_customer(
-        "Kade BV", "EUR", account_manager="mia", actor="a", country="NL", address="Kade 2"
-    )
-    line = InvoiceLine(
-        line_id="L1",
-        description="Consulting",
-        quantity=Decimal(1),
-        unit_price=Money.of("100", "EUR"),
-        tax=TaxRate.standard(21),
-        source=LineSource(SourceKind.MANUAL, note="agreed"),
-    )
-    invoice = app.draft_invoice(customer, [line], drafted_on=D, actor="b")
-    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
-    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
-    number = app.issue_invoice(invoice, issued_on=D, actor="bea")
+    invoice, number = kade_invoice_issued(app)
     assert number == f"{PREFIX}000001"
 
     data = render_pdf(app, invoice, Branding(language="de"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from test_cli_documents import cli
@@ -20,6 +21,27 @@ from q2c_adapters.documents import Branding, render_html
 from q2c_core import InvalidValue, InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
 
 D = date(2024, 5, 2)
+
+
+def kade_invoice_issued(app: QuoteToCash) -> tuple[UUID, str]:
+    """Kade BV's invoice (the Netherlands, one consulting line of 100.00 EUR at 21%), drafted,
+    approved by billing and the account manager, and issued on 2 May 2024: its id and number."""
+    customer = app.register_customer(
+        "Kade BV", "EUR", account_manager="mia", actor="a", country="NL", address="Kade 2"
+    )
+    line = InvoiceLine(
+        line_id="L1",
+        description="Consulting",
+        quantity=Decimal(1),
+        unit_price=Money.of("100", "EUR"),
+        tax=TaxRate.standard(21),
+        source=LineSource(SourceKind.MANUAL, note="agreed"),
+    )
+    invoice = app.draft_invoice(customer, [line], drafted_on=D, actor="b")
+    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
+    number = app.issue_invoice(invoice, issued_on=D, actor="bea")
+    return invoice, number
 
 
 @pytest.mark.parametrize(
@@ -44,21 +66,7 @@ def test_a_placeholder_with_a_format_spec_is_refused_when_the_branding_is_built(
 def test_render_refuses_such_a_branding_file_with_one_line(tmp_path: Path) -> None:
     db = tmp_path / "billing.db"
     app = QuoteToCash.open(f"sqlite:///{db}")
-    customer = app.register_customer(
-        "Kade BV", "EUR", account_manager="mia", actor="a", country="NL", address="Kade 2"
-    )
-    line = InvoiceLine(
-        line_id="L1",
-        description="Consulting",
-        quantity=Decimal(1),
-        unit_price=Money.of("100", "EUR"),
-        tax=TaxRate.standard(21),
-        source=LineSource(SourceKind.MANUAL, note="agreed"),
-    )
-    invoice = app.draft_invoice(customer, [line], drafted_on=D, actor="b")
-    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
-    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
-    number = app.issue_invoice(invoice, issued_on=D, actor="bea")
+    invoice, number = kade_invoice_issued(app)
     plain = Branding(company_name="S", iban="BE71096123456769", payment_instructions="Pay {amount}")
     assert "Pay 121.00 EUR" in render_html(app, invoice, plain)
     app.close()
