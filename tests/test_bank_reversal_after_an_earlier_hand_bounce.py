@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from test_bank_reversal_after_assignment import CREDIT, REVERSAL, entry, statement
+from test_bank_reversal_of_a_payment_bounced_by_hand import acme_pays_by_bank
 from test_bank_suspense_resolution_days import acme_with_invoice, days, eur
 from test_beancount_ledger import load_ok
 from test_ledger_bank_reversal_day import by_day
@@ -47,11 +48,7 @@ def test_a_reversal_after_an_earlier_hand_bounce_records_both_days_and_the_books
     tmp_path: Path,
 ) -> None:
     app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
-    acme, invoice = acme_with_invoice(app)
-    number = app.invoice(invoice).number
-    bank = BankStatementImporter(app, today=date(2024, 4, 30))
-    paid = entry("2024-04-02", CREDIT, "119.00", "A1", "Acme GmbH", f"invoice {number}")
-    bank.import_bytes(statement("2024-04-02", paid), "apr02.xml", actor="bank")
+    acme, invoice, number, bank = acme_pays_by_bank(app)
     payment_id = app.invoice(invoice).payments[0].payment_id
     [credit] = [c for c in app.bank_credits() if c.credit.bank_reference == "A1"]
 
@@ -117,11 +114,7 @@ def test_a_bounce_on_or_after_the_banks_day_is_not_one_before_it(tmp_path: Path)
     """``reversed_after_bounce`` is for a bounce before the bank's day only: one on or after
     it is refused naming ``payment_bounced_on`` (``reversed_by_bank`` records those)."""
     app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
-    _, invoice = acme_with_invoice(app)
-    number = app.invoice(invoice).number
-    bank = BankStatementImporter(app, today=date(2024, 4, 30))
-    paid = entry("2024-04-02", CREDIT, "119.00", "A1", "Acme GmbH", f"invoice {number}")
-    bank.import_bytes(statement("2024-04-02", paid), "apr02.xml", actor="bank")
+    acme_pays_by_bank(app)
     [credit] = app.bank_credits()
     for bounced_on in (REVERSED, date(2024, 4, 8)):
         with pytest.raises(RuleViolated) as refused:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from test_bank_reversal_after_assignment import CREDIT, REVERSAL, entry, statement
@@ -24,16 +25,23 @@ from q2c_core import QuoteToCash
 BOOKED, REVERSED = date(2024, 4, 2), date(2024, 4, 5)
 
 
-@pytest.mark.parametrize("bounced_on", [REVERSED, date(2024, 4, 8)])
-def test_a_reversal_after_a_hand_bounce_records_the_banks_day_and_bounces_nothing_twice(
-    tmp_path: Path, bounced_on: date
-) -> None:
-    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+def acme_pays_by_bank(app: QuoteToCash) -> tuple[UUID, UUID, str, BankStatementImporter]:
+    """Acme pays its 119.00 EUR invoice by a bank transfer booked 2 April (reference A1), and
+    the payment is matched: Acme, the invoice, its number and the bank's statement importer."""
     acme, invoice = acme_with_invoice(app)
     number = app.invoice(invoice).number
     bank = BankStatementImporter(app, today=date(2024, 4, 30))
     paid = entry("2024-04-02", CREDIT, "119.00", "A1", "Acme GmbH", f"invoice {number}")
     bank.import_bytes(statement("2024-04-02", paid), "apr02.xml", actor="bank")
+    return acme, invoice, number, bank
+
+
+@pytest.mark.parametrize("bounced_on", [REVERSED, date(2024, 4, 8)])
+def test_a_reversal_after_a_hand_bounce_records_the_banks_day_and_bounces_nothing_twice(
+    tmp_path: Path, bounced_on: date
+) -> None:
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    acme, invoice, number, bank = acme_pays_by_bank(app)
     assert app.invoice(invoice).outstanding == eur("0.00")
     payment_id = app.invoice(invoice).payments[0].payment_id
     [credit] = [c for c in app.bank_credits() if c.credit.bank_reference == "A1"]

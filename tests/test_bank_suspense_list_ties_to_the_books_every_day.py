@@ -28,6 +28,7 @@ from pathlib import Path
 from uuid import UUID
 
 from test_bank_reversal_after_assignment import CREDIT, REVERSAL, entry, statement
+from test_bank_reversal_of_a_payment_bounced_by_hand import acme_pays_by_bank
 from test_bank_suspense_resolution_days import acme_with_invoice, eur
 from test_beancount_ledger import load_ok
 from test_ledger_bank_reversal_day import APRIL, by_day
@@ -82,11 +83,7 @@ def test_money_the_bank_took_back_before_the_hand_bounce_is_listed_as_taken_back
 ) -> None:
     url = f"sqlite:///{tmp_path / 'q2c.db'}"
     app = QuoteToCash.open(url)
-    acme, invoice = acme_with_invoice(app)
-    number = app.invoice(invoice).number
-    bank = BankStatementImporter(app, today=date(2024, 4, 30))
-    paid = entry("2024-04-02", CREDIT, "119.00", "A1", "Acme GmbH", f"invoice {number}")
-    bank.import_bytes(statement("2024-04-02", paid), "apr02.xml", actor="bank")
+    acme, invoice, number, bank = acme_pays_by_bank(app)
     payment_id = app.invoice(invoice).payments[0].payment_id
     [credit] = app.bank_credits()
     bounced_on = date(2024, 4, 8)
@@ -138,11 +135,7 @@ def test_the_list_of_a_day_gives_the_reason_of_a_credit_held_for_the_bank(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'q2c.db'}"
     app = QuoteToCash.open(url)
-    acme, invoice = acme_with_invoice(app)
-    number = app.invoice(invoice).number
-    bank = BankStatementImporter(app, today=date(2024, 4, 30))
-    paid = entry("2024-04-02", CREDIT, "119.00", "A1", "Acme GmbH", f"invoice {number}")
-    bank.import_bytes(statement("2024-04-02", paid), "apr02.xml", actor="bank")
+    acme, invoice, number, bank = acme_pays_by_bank(app)
     payment_id = app.invoice(invoice).payments[0].payment_id
     app.bounce_payment(payment_id, bounced_on=date(2024, 4, 3), reason="recall", actor="clara")
     taken_back = entry("2024-04-05", REVERSAL, "119.00", "A1", "Acme GmbH", f"invoice {number}")
