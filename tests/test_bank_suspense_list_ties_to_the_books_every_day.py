@@ -25,6 +25,7 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from test_bank_reversal_after_assignment import CREDIT, REVERSAL, entry, statement
@@ -78,6 +79,15 @@ def tie_every_day(app: QuoteToCash, acme: UUID, tmp_path: Path) -> dict[date, De
     return totals
 
 
+def the_one_row_listed(url: str, on: str) -> dict[str, Any]:
+    """The one row ``q2c suspense list --on`` lists for the day ``on``, read as JSON."""
+    shown = runner.invoke(cli, ["suspense", "list", "--url", url, "--on", on, "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    rows: list[dict[str, Any]] = json.loads(shown.stdout)["rows"]
+    [row] = rows
+    return row
+
+
 def test_money_the_bank_took_back_before_the_hand_bounce_is_listed_as_taken_back(
     tmp_path: Path,
 ) -> None:
@@ -102,11 +112,7 @@ def test_money_the_bank_took_back_before_the_hand_bounce_is_listed_as_taken_back
     assert app.bank_suspense() == []  # nothing is left for a person to do
     app.close()
 
-    shown = runner.invoke(
-        cli, ["suspense", "list", "--url", url, "--on", "2024-04-06", "--format", "json"]
-    )
-    assert shown.exit_code == 0, shown.output
-    [row] = json.loads(shown.stdout)["rows"]
+    row = the_one_row_listed(url, on="2024-04-06")
     assert row["amount"] == {"amount": "-119.00", "currency": "EUR"}
     assert row["reason"] == "taken back by the bank on 2024-04-05, awaiting the payment's bounce"
 
@@ -144,11 +150,7 @@ def test_the_list_of_a_day_gives_the_reason_of_a_credit_held_for_the_bank(
     assert totals[date(2024, 4, 4)] == Decimal("119.00")
     app.close()
 
-    shown = runner.invoke(
-        cli, ["suspense", "list", "--url", url, "--on", "2024-04-04", "--format", "json"]
-    )
-    assert shown.exit_code == 0, shown.output
-    [row] = json.loads(shown.stdout)["rows"]
+    row = the_one_row_listed(url, on="2024-04-04")
     assert row["amount"] == {"amount": "119.00", "currency": "EUR"}
     assert row["reason"] == "bounced on 2024-04-03, awaiting the bank's reversal of 2024-04-05"
 
