@@ -75,6 +75,7 @@ from q2c_adapters.reports import (
     rich_table,
 )
 from q2c_core.application import QuoteToCash
+from q2c_core.billing_run import SkippedContract
 from q2c_core.domain.errors import (
     DamagedRow,
     NotFound,
@@ -1297,9 +1298,10 @@ def bill(
     at_least_one(workers, "--workers")
     at_least_one(batch_size, "--batch-size")
     application = _open(url)
+    flagged: list[SkippedContract] = []  # (the preview's: the contracts the run will skip)
     try:
         if preview:
-            drafts = application.preview_billing(day, actor=actor)
+            drafts = application.preview_billing(day, actor=actor, attention=flagged.append)
             summary = [(d.kind.value, d.net) for d in drafts]
             posted = None
         else:
@@ -1331,16 +1333,22 @@ def bill(
             f"{posted.contracts} contracts, {len(posted.renewed)} renewed, "
             f"{posted.events_written} events in {posted.saves} saves"
         )
-        for skipped in posted.needs_attention:  # (nothing recorded for it; the others billed)
-            period = f", period {skipped.period}" if skipped.period is not None else ""
-            err.print(
-                f"skipped contract {skipped.number} ({skipped.contract_id}): "
-                f"{skipped.field}: {skipped.reason} (needs attention: {skipped.error}{period}; "
-                "nothing recorded for it, the next run bills it once it is dealt with)",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+        flagged = list(posted.needs_attention)  # (nothing recorded for them; the others billed)
+    for skipped in flagged:
+        _print_skipped(skipped)
+
+
+def _print_skipped(skipped: SkippedContract) -> None:
+    """One contract a billing run skips (or, previewed, will skip), on standard error."""
+    period = f", period {skipped.period}" if skipped.period is not None else ""
+    err.print(
+        f"skipped contract {skipped.number} ({skipped.contract_id}): "
+        f"{skipped.field}: {skipped.reason} (needs attention: {skipped.error}{period}; "
+        "nothing recorded for it, the next run bills it once it is dealt with)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()

@@ -111,7 +111,8 @@ from q2c_core.projections.reader import NotificationReader
 from q2c_core.workers import gather, portable, shared_storage, start
 
 Progress = Callable[[int, int], None]
-# called with each contract a run could not bill, as the run finds it (``run_billing``)
+# called with each contract a run could not bill, as the run (or its preview) finds it
+# (``run_billing``, ``preview_billing``)
 Attention = Callable[["SkippedContract"], None]
 
 _BILLED_STATUSES = (
@@ -1091,15 +1092,26 @@ class ContractBilling(BaseApp):
 
     # -- the billing run -------------------------------------------------------------------------
 
-    def preview_billing(self, as_of: date, *, actor: str = "preview") -> list[BillingDraft]:
+    def preview_billing(
+        self, as_of: date, *, actor: str = "preview", attention: Attention | None = None
+    ) -> list[BillingDraft]:
         """Exactly the documents and lines ``run_billing(as_of)`` would post now; saves nothing.
-        A contract the run would skip (``SkippedContract``) drafts nothing here either."""
+
+        A contract the run would skip (``SkippedContract``) drafts nothing here either; it is
+        passed to ``attention(item)``, when given, as the preview finds it: the same items, in
+        the same order (signing order), as the run's ``needs_attention`` on the same history,
+        so month end shows beforehand which contracts will not be billed. An ``attention`` that
+        is not callable is refused (``InvalidValue`` naming ``attention``)."""
         _check_run_day(as_of, actor)
+        if attention is not None and not callable(attention):
+            raise InvalidValue("must be callable as attention(item)", field="attention")
         drafts: list[BillingDraft] = []
         with _bulk():
             for contract in self._each_contract():
                 plan = self._plan_or_skip(contract, as_of, actor)
                 drafts.extend(_draft(contract, i, period) for i, period in plan.documents)
+                if plan.skipped is not None and attention is not None:
+                    attention(plan.skipped)
         return drafts
 
     def run_billing(
