@@ -59,8 +59,9 @@ def recorded(app: QuoteToCash) -> int | None:
     return app.recorder.max_notification_id()
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_the_preview_flags_the_contracts_the_run_will_skip_and_records_nothing(
-    books: tuple[QuoteToCash, list[UUID]], monkeypatch: pytest.MonkeyPatch
+    books: tuple[QuoteToCash, list[UUID]], monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     app, [first, second] = books
     refuse_old(monkeypatch)
@@ -76,7 +77,7 @@ def test_the_preview_flags_the_contracts_the_run_will_skip_and_records_nothing(
     assert {(f.field, f.reason, f.error) for f in flagged} == {("period", OLD_DATA, "RuleViolated")}
     assert recorded(app) == before  # a preview records nothing, flagged or not
 
-    result = app.run_billing(MONTH_END, actor="billing", batch_size=2)
+    result = app.run_billing(MONTH_END, actor="billing", batch_size=2, workers=workers)
     assert list(result.needs_attention) == flagged  # the same items, in the same order
     assert len(result.documents) == len(drafts) == 6
 
