@@ -110,3 +110,33 @@ def test_q2c_bill_preview_says_which_contracts_will_need_attention(
     assert f"skipped contract MC-OLD-2 ({second}): period: {OLD_DATA}" in shown.stderr
     assert shown.stderr.index("MC-OLD-1") < shown.stderr.index("MC-OLD-2")
     assert recorded(app) == before
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_when_every_due_contract_is_skipped_q2c_bill_does_not_say_nothing_is_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, preview: bool
+) -> None:
+    """Globex's one contract is old data the rules refuse: nothing is drafted, but something
+    is due. ``q2c bill`` (and its preview) says that nothing was drafted and that a contract
+    needs attention; it said "nothing is due: every period up to this date is billed"."""
+    url = f"sqlite:///{tmp_path / 'q2c.db'}"
+    app = QuoteToCash.open(url)
+    globex = app.register_customer("Globex", "EUR", account_manager="mia", actor=A)
+    contract = app.sign_contract(
+        globex,
+        number="MC-OLD-1",
+        term=Period(JAN.start, date(2025, 1, 1)),
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=JAN.start,
+        actor=A,
+        sub_contracts=[sub("OLD", JAN.start)],
+    )
+    app.activate_contract(contract, effective=JAN.start, actor=A)
+    app.close()
+    refuse_old(monkeypatch)
+    args = ["bill", "--url", url, "--as-of", str(MONTH_END), "--actor", "clerk"]
+    shown = CliRunner().invoke(cli, args + (["--preview"] if preview else []))
+    assert shown.exit_code == 0, shown.output
+    assert "nothing is due" not in shown.stdout
+    assert "1 contract needs attention" in shown.stdout
+    assert "skipped contract MC-OLD-1" in shown.stderr

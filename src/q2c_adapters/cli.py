@@ -1327,13 +1327,20 @@ def bill(
         entry[1] += net.amount
     for (kind, currency), (count, amount) in sorted(totals.items()):
         table.add_row(kind, str(count), cell(Money(amount, currency)))  # (its minor unit)
-    console.print(table if totals else "nothing is due: every period up to this date is billed")
+    if posted is not None:
+        flagged = list(posted.needs_attention)  # (nothing recorded for them; the others billed)
+    if totals:
+        console.print(table)
+    elif flagged:  # (something is due: the contracts the rules refused, listed below)
+        some = "1 contract needs" if len(flagged) == 1 else f"{len(flagged)} contracts need"
+        console.print(f"nothing drafted: {some} attention (listed on standard error)")
+    else:
+        console.print("nothing is due: every period up to this date is billed")
     if posted is not None:
         console.print(
             f"{posted.contracts} contracts, {len(posted.renewed)} renewed, "
             f"{posted.events_written} events in {posted.saves} saves"
         )
-        flagged = list(posted.needs_attention)  # (nothing recorded for them; the others billed)
     for skipped in flagged:
         _print_skipped(skipped)
 
