@@ -164,3 +164,24 @@ def test_a_crm_export_ends_one_from_its_first_day_but_adds_none_of_no_days(
     [globex] = [c for c in app.customers() if c.name == "Globex SA"]
     held = app.contract(globex.contract_ids[0]).sub_contracts["HW"]
     assert (held.effective_from, held.effective_to) == (date(2024, 8, 1), date(2024, 8, 1))
+
+
+@pytest.mark.parametrize("end", [date(2024, 2, 1), date(2024, 6, 1)])
+def test_the_same_removal_again_records_nothing(app: QuoteToCash, end: date) -> None:
+    """A clerk removes S2 (from its first day, or from June) and, unsure it took, removes it
+    again with the same end: the second records nothing (no second SubContractRemoved, no
+    change for the next run to look at); another end past it is still refused."""
+    cust = customer(app)
+    cid = contract(app, cust, subs=(sub("S1"),))
+    app.add_sub_contract(cid, sub("S2", start=date(2024, 2, 1)), actor=A)
+    app.remove_sub_contract(cid, "S2", effective_to=end, actor=A)
+    version = app.contract(cid).version
+
+    app.remove_sub_contract(cid, "S2", effective_to=end, actor=A)
+
+    assert app.contract(cid).version == version
+    names = [type(e).__name__ for e in app.events.get(cid)]
+    assert names.count("SubContractRemoved") == 1
+    with pytest.raises(InvalidValue) as refused:
+        app.remove_sub_contract(cid, "S2", effective_to=date(2024, 7, 1), actor=A)
+    assert refused.value.field == "effective_to"

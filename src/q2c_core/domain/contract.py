@@ -1354,9 +1354,13 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         removes it from its first day (one added in error): it then covers and bills no day,
         a period billed with it is credited its days by the next run, and the history keeps
         that it was added and removed. Refused for an end before its start, past its recorded
-        end, and for one that moved to another master contract (``_check_not_moved``)."""
+        end, and for one that moved to another master contract (``_check_not_moved``). The
+        same removal again (its recorded end) records nothing."""
         self._require(*_LIVE, doing="remove a sub-contract")
-        self._check_not_moved(self._sub(sub_id), "remove")
+        sub = self._sub(sub_id)
+        self._check_not_moved(sub, "remove")
+        if sub.effective_to is not None and sub.effective_to == effective_to:
+            return  # (a clerk, or a CRM export, removing it again: nothing new)
         self._removed(sub_id, effective_to, actor)
 
     @event("SubContractRemoved")
