@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from lxml import etree
@@ -72,9 +73,9 @@ def validator() -> Iterator[PeppolValidator]:
     yield PeppolValidator(CONFORMANCE)
 
 
-def a_conforming_invoice() -> bytes:
-    """A Belgian seller's ordinary invoice to a Dutch buyer, addressed by its GLN."""
-    app = QuoteToCash.open("memory:")
+def buyer_bv_invoiced(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """Buyer BV (NL) registered and invoiced 100.00 at 21 %, issued 2 May 2024:
+    (customer, invoice)."""
     customer = app.register_customer(
         "Buyer BV", "EUR", account_manager="mia", actor="a", country="NL",
         tax_id="NL123456789B01", address="Kade 2",
@@ -83,6 +84,13 @@ def a_conforming_invoice() -> bytes:
         customer, [manual_line("Work", "100", V21)], drafted_on=date(2024, 5, 1), actor="billy"
     )
     issue(app, invoice, date(2024, 5, 2))
+    return customer, invoice
+
+
+def a_conforming_invoice() -> bytes:
+    """A Belgian seller's ordinary invoice to a Dutch buyer, addressed by its GLN."""
+    app = QuoteToCash.open("memory:")
+    customer, invoice = buyer_bv_invoiced(app)
     buyer = BuyerParty.from_customer(
         app._get(Customer, customer), endpoint=Endpoint("0088", "7300010000001")
     )
@@ -166,14 +174,7 @@ def test_the_cli_refuses_a_wrong_endpoint_in_one_line_with_exit_2(tmp_path: Path
     url = f"sqlite:///{tmp_path / 'billing.db'}"
     app = QuoteToCash.open(url)
     try:
-        customer = app.register_customer(
-            "Buyer BV", "EUR", account_manager="mia", actor="a", country="NL",
-            tax_id="NL123456789B01", address="Kade 2",
-        )  # fmt: skip
-        invoice = app.draft_invoice(
-            customer, [manual_line("Work", "100", V21)], drafted_on=date(2024, 5, 1), actor="b"
-        )
-        issue(app, invoice, date(2024, 5, 2))
+        buyer_bv_invoiced(app)
     finally:
         app.close()
     seller = tmp_path / "seller.toml"
