@@ -28,29 +28,31 @@ from q2c_core.billing_run import SkippedContract
 MONTH_END = date(2024, 2, 1)
 
 
+def old_contract(app: QuoteToCash, customer: UUID, number: str, start: date) -> UUID:
+    """A monthly contract from ``start`` to 2025, active, billing sub-contract "OLD" (the one
+    ``refuse_old`` makes the rules refuse)."""
+    contract = app.sign_contract(
+        customer,
+        number=number,
+        term=Period(start, date(2025, 1, 1)),
+        frequency=BillingFrequency.MONTHLY,
+        signed_on=start,
+        actor=A,
+        sub_contracts=[sub("OLD", start)],
+    )
+    app.activate_contract(contract, effective=start, actor=A)
+    return contract
+
+
 @pytest.fixture
 def books(tmp_path: Path) -> Iterator[tuple[QuoteToCash, list[UUID]]]:
     """Globex's old contract MC-OLD-1 (from January), three good contracts of Acme, then
     Globex's MC-OLD-2 (from February), on a SQLite file; both old ones bill sub-contract "OLD"."""
     app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
     globex = app.register_customer("Globex", "EUR", account_manager="mia", actor=A)
-
-    def old(number: str, start: date) -> UUID:
-        contract = app.sign_contract(
-            globex,
-            number=number,
-            term=Period(start, date(2025, 1, 1)),
-            frequency=BillingFrequency.MONTHLY,
-            signed_on=start,
-            actor=A,
-            sub_contracts=[sub("OLD", start)],
-        )
-        app.activate_contract(contract, effective=start, actor=A)
-        return contract
-
-    first = old("MC-OLD-1", date(2024, 1, 1))
+    first = old_contract(app, globex, "MC-OLD-1", date(2024, 1, 1))
     setup(app, 3)
-    second = old("MC-OLD-2", date(2024, 2, 1))
+    second = old_contract(app, globex, "MC-OLD-2", date(2024, 2, 1))
     yield app, [first, second]
     app.close()
 
@@ -122,16 +124,7 @@ def test_when_every_due_contract_is_skipped_q2c_bill_does_not_say_nothing_is_due
     url = f"sqlite:///{tmp_path / 'q2c.db'}"
     app = QuoteToCash.open(url)
     globex = app.register_customer("Globex", "EUR", account_manager="mia", actor=A)
-    contract = app.sign_contract(
-        globex,
-        number="MC-OLD-1",
-        term=Period(JAN.start, date(2025, 1, 1)),
-        frequency=BillingFrequency.MONTHLY,
-        signed_on=JAN.start,
-        actor=A,
-        sub_contracts=[sub("OLD", JAN.start)],
-    )
-    app.activate_contract(contract, effective=JAN.start, actor=A)
+    old_contract(app, globex, "MC-OLD-1", JAN.start)
     app.close()
     refuse_old(monkeypatch)
     args = ["bill", "--url", url, "--as-of", str(MONTH_END), "--actor", "clerk"]
