@@ -275,7 +275,7 @@ def rebuild_figures(db_path: str, workers: int = 1, page_size: int = 25_000) -> 
     forked workers); peak memory is then the sum of every process's peak RSS."""
     from q2c_core import QuoteToCash
     from q2c_core.projections import all_projections, rebuild
-    from q2c_core.projections.follower import split_projections
+    from q2c_core.projections.follower import split_projections, topic_mix
     from q2c_core.projections.store import ProjectionStore
 
     app = QuoteToCash.open(f"sqlite:///{db_path}")
@@ -293,11 +293,14 @@ def rebuild_figures(db_path: str, workers: int = 1, page_size: int = 25_000) -> 
     # (one worker process at most here: RUSAGE_CHILDREN's peak is that worker's)
     assert workers <= 2
     worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if workers > 1 else 0
+    # (as ``rebuild`` split them)
+    mix = topic_mix(app, projections)
+    shares = [[p.name for p in share] for share in split_projections(projections, workers, mix)]
     store.close()
     app.close()
     return {
         "workers": workers,
-        "shares": [[p.name for p in share] for share in split_projections(projections, workers)],
+        "shares": shares,
         "page_size": page_size,
         "events_in_log": events,
         "events_applied": applied,

@@ -4,6 +4,7 @@ files and PostgreSQL; a failed or killed worker is reported, and a catch-up fini
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,10 +20,11 @@ from q2c_core.projections import (
     ProjectionStore,
     all_projections,
     catch_up,
+    follower,
     handles,
     rebuild,
 )
-from q2c_core.projections.follower import split_projections
+from q2c_core.projections.follower import DECODE_COST, share_cost, split_projections, topic_mix
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -96,23 +98,91 @@ def test_workers_need_storage_other_processes_can_open(tmp_path: Path) -> None:
     file_app.close()
 
 
-def test_shares_are_disjoint_complete_and_balanced() -> None:
+def test_shares_are_disjoint_and_complete_the_costliest_first() -> None:
     projections = all_projections()
-    for n in range(1, 12):
-        shares = split_projections(projections, n)
-        assert len(shares) == min(n, len(projections))
-        names = [p.name for share in shares for p in share]
-        assert sorted(names) == sorted(p.name for p in projections)
-        costs = [sum(p.replay_cost for p in share) for share in shares]
-        heaviest = max(p.replay_cost for p in projections)
-        assert max(costs) - min(costs) <= heaviest
+    mixes = [None, {t: 7 for p in projections for t in p.topics()}]
+    for mix in mixes:
+        for n in range(1, 12):
+            shares = split_projections(projections, n, mix)
+            assert 1 <= len(shares) <= min(n, len(projections))
+            names = [p.name for share in shares for p in share]
+            assert sorted(names) == sorted(p.name for p in projections)
+            costs = [share_cost(share, mix or {}) for share in shares]
+            assert costs == sorted(costs, reverse=True)
+
+
+class Reads(Projection):
+    """Counts the events of the topics it is told, at the cost it is told."""
+
+    name = "test_reads"
+
+    def __init__(self, name: str, topics: list[str], cost: float) -> None:
+        super().__init__()
+        self.name = name
+        self._topics = topics
+        self.event_cost = cost
+
+    def topics(self) -> list[str]:
+        return self._topics
+
+
+def test_projections_that_read_the_same_events_share_a_worker() -> None:
+    """Each share decodes every event of its topics once: two projections reading the same
+    events cost less together than apart, so the split keeps them together when that makes
+    the costliest share cheaper, even though a share of equal own costs would be "balanced"."""
+    work = Reads("work_a", ["Work"], 1.0)
+    also_work = Reads("work_b", ["Work"], 1.0)
+    payments = Reads("payments", ["Paid"], 1.0)
+    mix = {"Work": 100, "Paid": 100}
+    shares = split_projections([work, payments, also_work], 2, mix)
+    assert [[p.name for p in share] for share in shares] == [["work_a", "work_b"], ["payments"]]
+    # (together: 100 decoded once and applied twice, 1200; apart 2200 for one of them)
+    assert share_cost(shares[0], mix) == DECODE_COST * 100 + 200
+
+
+def test_a_costly_projection_gets_a_worker_to_itself() -> None:
+    heavy = Reads("heavy", ["Work"], 50.0)
+    light = [Reads(f"light_{k}", ["Work"], 1.0) for k in range(4)]
+    shares = split_projections([*light, heavy], 2, {"Work": 100})
+    assert [[p.name for p in share] for share in shares] == [
+        ["heavy"],
+        [f"light_{k}" for k in range(4)],
+    ]
+
+
+def test_many_workers_share_by_joining_the_least_costly_group() -> None:
+    """Past what can be tried one by one, each projection (the costliest first) joins the
+    group it makes least costly: still disjoint and complete."""
+    projections = [Reads(f"p{k}", [f"T{k % 5}"], float(k + 1)) for k in range(12)]
+    mix = {f"T{k}": 10 * (k + 1) for k in range(5)}
+    shares = split_projections(projections, 5, mix)
+    assert sorted(p.name for share in shares for p in share) == sorted(p.name for p in projections)
+    assert len(shares) == 5
+
+
+def test_the_mix_counts_the_latest_events_up_to_the_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    story(app)
+    projections = all_projections()
+    topics = {t for p in projections for t in p.topics()}
+    log = [n for n in app.recorder.select_notifications(start=1, limit=10_000) if n.topic in topics]
+    head = log[-1].id
+    whole = topic_mix(app, projections)
+    assert sum(whole.values()) == len(log)
+    assert whole == Counter(n.topic for n in log)
+    monkeypatch.setattr(follower, "MIX_SAMPLE", 10)
+    latest = topic_mix(app, projections, until=head - 5)
+    assert latest == Counter(n.topic for n in log if head - 5 - 10 < n.id <= head - 5)
+    app.close()
 
 
 class Heavy(Projection):
     """Counts requests; first in the split (this process's share)."""
 
     name = "test_heavy"
-    replay_cost: ClassVar[float] = 100.0
+    event_cost: ClassVar[float] = 100.0
 
     @handles("EnhancementRequest.Requested")
     def _requested(self, e: Any, oid: str) -> None:
@@ -123,7 +193,7 @@ class Failing(Projection):
     """Fails on the third request (the other share: a worker process)."""
 
     name = "test_failing"
-    replay_cost: ClassVar[float] = 1.0
+    event_cost: ClassVar[float] = 1.0
     how: ClassVar[str] = "raise"
 
     @handles("EnhancementRequest.Requested")

@@ -63,7 +63,7 @@ class AwaitingPurchaseOrder(RequestBook):
     (``cancelled_from``), so the list of a past day shows the quotes out on that day."""
 
     name = "awaiting_purchase_order"
-    replay_cost = 3.1
+    event_cost = 1.6
 
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 re-opens an invoiced hourly request when late work

@@ -175,10 +175,11 @@ class Projection:
     handlers: ClassVar[dict[str, str]] = {}
     cache_limit: ClassVar[int] = 4_000
     cache_generations: ClassVar[int] = 2
-    # what rebuilding it costs, relative to the others: its handlers and the rows it writes,
-    # as a percentage of a one-process rebuild of the demo's business mix (sampled with
-    # py-spy); ``rebuild(..., workers=n)`` balances its shares by it
-    replay_cost: ClassVar[float] = 1.0
+    # what applying one of its events costs, in microseconds: its handler and its share of
+    # the rows encoded and written (measured on a one-process rebuild of the demo's business
+    # mix, where reading and decoding an event costs ``follower.DECODE_COST``);
+    # ``rebuild(..., workers=n)`` balances its shares by it and by the events each reads
+    event_cost: ClassVar[float] = 5.0
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -317,7 +317,7 @@ class Commissions(ManagerNames):
     (:class:`~q2c_core.projections._managers.ManagerNames`)."""
 
     name = "commissions"
-    replay_cost = 5.8
+    event_cost = 16.0
 
     def __init__(self, store: Any = None, plan: CommissionPlan = DEFAULT_PLAN) -> None:
         # (refused here, before anything is built on it: something else, None or the entries

@@ -17,6 +17,7 @@ position moves to the last notification even when the last events are none it re
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import resource
 import shlex
@@ -450,7 +451,8 @@ def rebuild(
     index, so fewer, larger commits write much less (memory grows with the page, not with
     the history).
 
-    ``workers`` > 1 splits the projections into that many shares (see ``replay_cost``) and
+    ``workers`` > 1 splits the projections into that many shares (``split_projections``, by
+    the mix of the latest events in the log: ``topic_mix``) and
     rebuilds each share in its own process at once, the first in this one: each projection
     has its own tracking record, so each is rebuilt exactly as alone, page by page, crash-safe
     on its own (a rerun of ``catch_up`` finishes what a failed share left). It needs an
@@ -462,29 +464,106 @@ def rebuild(
     page_size = _page_size(page_size)  # (before anything is emptied)
     until = _notification(until)
     _refuse_closed(app)
-    shares = split_projections(projections, workers)
     # as of a recording time: the last notification recorded by then, found once for every
     # share (``position_as_of``)
     if as_of is not None:
         last = position_as_of(app, _moment(as_of))
         until = last if until is None else min(until, last)
-    if len(shares) <= 1:
+    if workers == 1 or len(projections) <= 1:
         return _rebuild_share(app, projections, until, page_size, progress).applied
     _check_shareable(app, projections)
+    shares = split_projections(projections, workers, topic_mix(app, projections, until))
     return _rebuild_in_processes(app, shares, until, page_size, progress)
 
 
-def split_projections(projections: Sequence[Projection], shares: int) -> list[list[Projection]]:
-    """The projections in at most ``shares`` groups of about equal ``replay_cost``, heaviest
-    first, each projection with the lightest group so far (a group that reads the same events
-    decodes them again, so fewer, balanced groups are best)."""
-    groups: list[list[Projection]] = [[] for _ in range(min(shares, len(projections)))]
-    costs = [0.0] * len(groups)
-    for p in sorted(projections, key=lambda p: -p.replay_cost):
-        k = costs.index(min(costs))
-        groups[k].append(p)
-        costs[k] += p.replay_cost
-    return [g for g in groups if g]
+# what reading and decoding one event costs, in microseconds, on the scale of the
+# projections' ``event_cost`` (measured on the same rebuild): each share of a rebuild reads and
+# decodes every event of its projections' topics once, whichever of them apply it
+DECODE_COST = 10.0
+# the latest events ``topic_mix`` counts
+MIX_SAMPLE = 20_000
+# at most this many ways of sharing the projections are tried one by one (``split_projections``)
+_EXHAUSTIVE = 50_000
+
+
+def topic_mix(
+    app: Application[Any], projections: Sequence[Projection], until: int | None = None
+) -> dict[str, int]:
+    """How many of the latest ``MIX_SAMPLE`` events of the projections' topics (up to
+    notification ``until``) each topic has: the business mix a rebuild will read, for
+    ``split_projections``. Only ids and topics are read, not the events."""
+    topics = sorted({t for p in projections for t in p.topics()})
+    if not topics:
+        return {}
+    reader = NotificationReader(app.recorder)
+    with reaching(getattr(app, "storage_url", None) or url_of(app.env.get)):
+        head = app.recorder.max_notification_id() or 0
+        last = head if until is None else min(until, head)
+        rows = reader.select(
+            max(1, last - MIX_SAMPLE + 1), MIX_SAMPLE, stop=last, topics=topics, with_state=False
+        )
+    mix: dict[str, int] = {}
+    for row in rows:
+        mix[row[3]] = mix.get(row[3], 0) + 1
+    return mix
+
+
+def share_cost(share: Sequence[Projection], mix: dict[str, int]) -> float:
+    """What rebuilding ``share`` in one process costs on the events of ``mix`` (microseconds):
+    every event of its topics read and decoded once (``DECODE_COST``), then applied by each
+    projection that reads it (its ``event_cost``)."""
+    read: set[str] = set()
+    cost = 0.0
+    for p in share:
+        topics = p.topics()
+        read.update(topics)
+        cost += p.event_cost * sum(mix.get(t, 0) for t in topics)
+    return cost + DECODE_COST * sum(mix.get(t, 0) for t in read)
+
+
+def split_projections(
+    projections: Sequence[Projection], shares: int, mix: dict[str, int] | None = None
+) -> list[list[Projection]]:
+    """The projections in at most ``shares`` groups whose costliest (``share_cost`` on the
+    events of ``mix``, topic -> events; without it one event of each topic) costs least, the
+    costliest group first (it is this process's share in ``rebuild``).
+
+    Projections that read the same events share their decoding in one group, so the groups
+    are not balanced by the projections' own costs alone: every way of sharing is tried when
+    there are few (two workers and a dozen projections), otherwise each projection, the
+    costliest first, joins the group it makes least costly."""
+    if mix is None:
+        mix = {t: 1 for p in projections for t in p.topics()}
+    n = min(shares, len(projections))
+    alone = sorted(projections, key=lambda p: -share_cost([p], mix))
+    if n <= 1:
+        return [alone] if alone else []
+    # (each projection's own cost and topics once: the same sums for every way tried)
+    own = {id(p): p.event_cost * sum(mix.get(t, 0) for t in p.topics()) for p in alone}
+    topics = {id(p): frozenset(p.topics()) for p in alone}
+
+    def cost(group: list[Projection]) -> float:
+        read = frozenset[str]().union(*(topics[id(p)] for p in group))
+        return sum(own[id(p)] for p in group) + DECODE_COST * sum(mix.get(t, 0) for t in read)
+
+    best: list[list[Projection]] = [[] for _ in range(n)]
+    if n ** (len(alone) - 1) <= _EXHAUSTIVE:
+        best_cost = float("inf")
+        # (the costliest projection always in the first group: the groups' order is no choice)
+        for choice in itertools.product(range(n), repeat=len(alone) - 1):
+            groups: list[list[Projection]] = [[alone[0]], *([] for _ in range(n - 1))]
+            for p, k in zip(alone[1:], choice, strict=True):
+                groups[k].append(p)
+            costliest = max(cost(g) for g in groups)
+            if costliest < best_cost:
+                best, best_cost = groups, costliest
+    else:
+        for p in alone:
+            k = min(range(n), key=lambda k: cost([*best[k], p]))
+            best[k].append(p)
+    kept = [g for g in best if g]
+    kept.sort(key=lambda g: -cost(g))
+    return kept
 
 
 @attrs.frozen

@@ -119,7 +119,7 @@ class Kpis(Projection):
         A store built by an earlier version is refused until it is rebuilt from events."""
         return {"rows": 7}
 
-    replay_cost = 14.0
+    event_cost = 8.0
     # its worker/customer and worker/day totals come back long after (customers registered
     # months apart share working days): small rows, kept for a few pages more
     cache_generations = 4

@@ -65,7 +65,7 @@ class PrepaidCreditUsage(InvoiceHolds):
         rolled over."""
         return {"rows": 5}
 
-    replay_cost = 0.45
+    event_cost = 6.0
 
     def _alw_granted(self, e: Any, oid: str) -> None:
         """As every allowance-aware read model follows it, with its period."""

@@ -84,7 +84,7 @@ class ReceivablesAging(InvoiceLedger):
     Its rows are ``InvoiceLedger``'s (invoices and payments, version 5)."""
 
     name = "receivables_aging"
-    replay_cost = 3.0
+    event_cost = 5.0
 
     def related_rows(self, key: str, row: Row) -> list[str]:
         """A payment that bounced after a refund leaves the refund owed, less what the

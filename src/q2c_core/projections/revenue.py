@@ -617,7 +617,7 @@ class RevenueSchedule(Projection):
     name = "revenue_schedule"
     # following contracts too made its rebuild about 1.3x as long (0.33 s -> 0.43 s on a
     # 100,000-event history of the benchmark's mix): 2.5 -> 3.3
-    replay_cost = 3.3
+    event_cost = 7.0
 
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keeps each line's contract and follows contracts (for

@@ -270,7 +270,7 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
     """
 
     name = "review_meeting"
-    replay_cost = 4.2
+    event_cost = 5.0
 
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 nets credit notes and deposit deductions out of what is

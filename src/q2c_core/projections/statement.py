@@ -211,7 +211,7 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
     named them by, "mia" for a customer registered with "MIA " after one with "mia")."""
 
     name = "customer_statement"
-    replay_cost = 3.1
+    event_cost = 5.5
 
     def config(self) -> dict[str, Any]:
         """The row layout's version: 2 keeps the day of every payment applied, un-applied and

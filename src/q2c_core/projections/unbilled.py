@@ -417,7 +417,7 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         no more: its first day of work is worked out again from the entries left."""
         return {"rows": 22}
 
-    replay_cost = 14.0
+    event_cost = 8.0
 
     # -- requests ---------------------------------------------------------------------------
 
