@@ -2631,7 +2631,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         ``CN`` are not opened yet; so is a name that is another series' with other case or
         spaces (naming ``name``). A prefix holding a line break, a tab or any spacing but a
         plain space, or starting with a space, is refused (``InvalidValue`` naming ``prefix``):
-        a number prints on one line."""
+        a number prints on one line; so is one holding an invisible character (a zero-width
+        space, a word joiner, a blank that shows as none: ``person_key`` reads it as nothing),
+        which a number prints as nothing, so no one would find it by what it shows. (No prefix,
+        ``""``, numbers with digits only.)"""
         if not isinstance(name, str) or not name.strip():
             raise InvalidValue("must be text, not empty", field="name", value=name)
         if not isinstance(prefix, str):
@@ -2642,6 +2645,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             raise InvalidValue(
                 "a number prints on one line: no line break, tab or spacing but a plain space, "
                 "and none first",
+                field="prefix",
+                value=prefix,
+            )
+        hidden = next((i for i, ch in enumerate(prefix) if ch != " " and not person_key(ch)), None)
+        if hidden is not None:
+            # (a zero-width space pasted in printed EX-000001 for a number that is not: the
+            # invoice could not be found by the number printed on it)
+            raise InvalidValue(
+                f"a number prints what it holds: no invisible character (U+"
+                f"{ord(prefix[hidden]):04X} at {hidden}, such as a zero-width space), or no one "
+                "finds the invoice by the number printed on it",
                 field="prefix",
                 value=prefix,
             )
