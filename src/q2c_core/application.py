@@ -2634,9 +2634,22 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         a number prints on one line; so is one holding an invisible character (a zero-width
         space, a word joiner, a blank that shows as none: ``person_key`` reads it as nothing),
         which a number prints as nothing, so no one would find it by what it shows. (No prefix,
-        ``""``, numbers with digits only.)"""
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidValue("must be text, not empty", field="name", value=name)
+        ``""``, numbers with digits only.) A name of invisible characters only, or holding a
+        line break, a tab or any spacing but a plain space, is refused (``InvalidValue`` naming
+        ``name``): no one could name the series at issue."""
+        if not isinstance(name, str) or not person_key(name):
+            # (a zero-width space alone passed ``strip``: a series no one can name at issue)
+            raise InvalidValue(
+                "must be text, not empty (nor only spaces or invisible characters)",
+                field="name",
+                value=name,
+            )
+        if any(ch.isspace() and ch != " " for ch in name):
+            raise InvalidValue(
+                "a series is named on one line: no line break, tab or spacing but a plain space",
+                field="name",
+                value=name,
+            )
         if not isinstance(prefix, str):
             raise InvalidValue("must be text", field="prefix", value=prefix)
         if any(ch.isspace() and ch != " " for ch in prefix) or prefix[:1].isspace():
