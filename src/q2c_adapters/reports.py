@@ -766,9 +766,10 @@ def _utilisation(projections: Sequence[Projection], on: date) -> ReportTable:
 
 
 def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
-    """Per customer: invoices with what is open of them, payments with the credit each still
-    holds (``Statement.credit_held``), refunds paid, and refunds owed back (refunded from a
-    payment that bounced) with what the customer's credit does not cover. Down the "open /
+    """Per customer: invoices with what is open of them (credit notes typed "credit note"),
+    payments with the credit each still holds (``Statement.credit_held``), refunds paid, and
+    refunds owed back (refunded from a payment that bounced) with what the customer's credit
+    does not cover. Down the "open /
     unallocated" column, per currency, invoices and refunds owed less what payments hold is
     what the customer owes in all: its balance's ``open - credit``. Each row names the
     customer with its id (``customer id``), the customers by name, then id."""
@@ -777,9 +778,9 @@ def _statements(projections: Sequence[Projection], on: date) -> ReportTable:
     for customer_id, name in p.customers():
         s = p.statement(customer_id, on)
         for i in s.invoices:
-            rows.append(
-                (name, "invoice", i.number, i.issued_on, i.total, i.outstanding, customer_id)
-            )
+            # (a credit note by its kind, its amount negative: not one more invoice)
+            kind = "credit note" if i.kind == "credit_note" else "invoice"
+            rows.append((name, kind, i.number, i.issued_on, i.total, i.outstanding, customer_id))
         # (what each payment holds: never below 0.00, less what covers refunds owed back; the
         # debt a bounce leaves is the refund owed row, so nothing is counted twice)
         held = s.credit_held()
