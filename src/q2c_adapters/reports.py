@@ -728,8 +728,11 @@ def _kpis(projections: Sequence[Projection], on: date) -> ReportTable:
         )
         for t in times
     )
+    share = p.billable_hours_percent()
+    # (no hours entered: no share, not "0 %")
+    billable = "no hours entered" if share is None else f"billable hours {share} %"
     return ReportTable(
-        f"Time entered vs invoiced, as recorded (billable hours {p.billable_hours_percent()} %)",
+        f"Time entered vs invoiced, as recorded ({billable})",
         (
             "worker",
             "customer",

@@ -69,9 +69,11 @@ class WorkerCustomerTime:
     invoiced: Decimal
 
     @property
-    def billable_percent(self) -> Decimal:
-        """Billable hours as a percentage of all hours entered."""
-        return percent(self.billable, self.entered)
+    def billable_percent(self) -> Decimal | None:
+        """Billable hours as a percentage of all hours entered; None when none are entered
+        (every entry withdrawn): a share of no hours is no percentage, and 0 would say none of
+        the worker's hours were billable (the report leaves the cell blank)."""
+        return percent(self.billable, self.entered) if self.entered else None
 
 
 @attrs.frozen
@@ -94,9 +96,10 @@ class Utilisation:
         return percent(self.logged, self.available)
 
     @property
-    def billable_percent(self) -> Decimal:
-        """Billable / logged, as a percentage."""
-        return percent(self.billable, self.logged)
+    def billable_percent(self) -> Decimal | None:
+        """Billable / logged, as a percentage; None when no hours are logged in the period
+        (its entries withdrawn), as ``utilisation_percent`` of no hours available."""
+        return percent(self.billable, self.logged) if self.logged else None
 
 
 class Kpis(Projection):
@@ -381,10 +384,11 @@ class Kpis(Projection):
             key=lambda u: u.worker,
         )
 
-    def billable_hours_percent(self) -> Decimal:
-        """All billable hours over all hours entered, as a percentage."""
+    def billable_hours_percent(self) -> Decimal | None:
+        """All billable hours over all hours entered, as a percentage; None when no hours
+        are entered (a share of no hours is no percentage, not 0)."""
         entered = billable = ZERO
         for _, row in self.rows_with_prefix("wc:"):
             entered += row["entered"]
             billable += row["billable"]
-        return percent(billable, entered)
+        return percent(billable, entered) if entered else None
