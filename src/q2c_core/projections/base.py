@@ -107,14 +107,20 @@ def check_period(value: Any, field: str = "period") -> None:
 
 def id_key(value: UUID | str, field: str) -> str:
     """An id a caller gives a query (the UUID the application returned, its text with dashes,
-    or the 32 hex digits the reports print) as row keys write it."""
+    or the 32 hex digits the reports print) as row keys write it. Text that is no id (a
+    customer's name, an invoice's number) is refused (``InvalidValue`` naming ``field``), not
+    read as an id nothing was recorded for."""
     if isinstance(value, UUID):
         return value.hex
     if isinstance(value, str):
         try:
             return UUID(value).hex
         except ValueError:
-            return value
+            raise InvalidValue(
+                "must be an id (a UUID or its text), not a name or a number",
+                field=field,
+                value=value,
+            ) from None
     raise InvalidValue("must be a UUID or its text", field=field, value=value)
 
 

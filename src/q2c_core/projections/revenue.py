@@ -762,15 +762,6 @@ class RevenueSchedule(Projection):
         ``invoice_id`` is a UUID or its text (with dashes, or the 32 hex digits the reports
         print); a text that is no id (an invoice's number) is refused (``InvalidValue`` naming
         ``invoice_id``), not read as a document with no revenue."""
-        if isinstance(invoice_id, str):
-            try:
-                UUID(invoice_id)
-            except ValueError:
-                raise InvalidValue(
-                    "must be an invoice's id (a UUID or its text), not its number",
-                    field="invoice_id",
-                    value=invoice_id,
-                ) from None
         key = f"inv:{id_key(invoice_id, 'invoice_id')}"
         row = self.get(key)
         if row is None or row["issued_on"] is None:
