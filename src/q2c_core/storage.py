@@ -137,6 +137,15 @@ def env_for_url(url: str) -> dict[str, str]:
             _check_environment_seconds("SQLITE_LOCK_TIMEOUT")
         return env
     if parsed.scheme in ("postgresql", "postgres"):
+        # (one slash or none after the scheme: no host part for the parser, which read the
+        # whole text, password and all, as a database's name on 127.0.0.1)
+        if not url[len(parsed.scheme) + 1 :].startswith("//"):
+            raise InvalidValue(
+                f"write two slashes after {parsed.scheme}: "
+                "postgresql://user[:password]@host[:port]/db",
+                field="url",
+                value=redacted(url),
+            )
         # (before the parts are read: such a password ends the host part for the parser)
         if re.search(r"[/?#]", typed_password(url) or ""):
             raise InvalidValue(
@@ -305,10 +314,12 @@ def typed_password(url: str) -> str | None:
     """The password of a server URL as typed between ``user:`` and the last ``@``, read by
     hand: a password holding /, ? or # (which a URL reserves) typed as it is ends the URL's
     host part for a parser, which then finds no password, or a part of it (``Xk@9/q2Lp``: a
-    host "9"). None without one, and for a SQLite URL (a path, no password)."""
-    scheme, sep, rest = url.partition("://")
+    host "9"); after one slash or none too (``postgresql:/user:password@host/db``, refused).
+    None without one, and for a SQLite URL (a path, no password)."""
+    scheme, sep, rest = url.partition(":")
     if not sep or scheme.lower() == "sqlite":
         return None
+    rest = rest.removeprefix("//").removeprefix("/")
     user_info, at, _ = rest.rpartition("@")
     if not at:
         return None
