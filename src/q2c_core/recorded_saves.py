@@ -35,8 +35,13 @@ SAVES_SUFFIX = "_saves"
 
 def recorded_text(moment: datetime) -> str:
     """A recording time as SQLite keeps it: UTC, fixed width, so text order is time order (the
-    year in four digits: ``strftime``'s ``%Y`` writes 999 as "999", which sorts after "2026")."""
-    utc = moment.astimezone(UTC)
+    year in four digits: ``strftime``'s ``%Y`` writes 999 as "999", which sorts after "2026").
+    A time at the ends of the calendar that has no UTC datetime (``datetime.min`` east of UTC,
+    ``datetime.max`` west of it) is written as the first or the last there is."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = datetime.min if moment.year == 1 else datetime.max
     return f"{utc.year:04d}" + utc.strftime("-%m-%dT%H:%M:%S.%f+00:00")
 
 
