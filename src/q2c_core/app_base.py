@@ -44,6 +44,7 @@ from q2c_core.domain.customer import Customer
 from q2c_core.domain.enhancement_request import EnhancementRequest, TimeEntry
 from q2c_core.domain.errors import (
     ConcurrencyConflict,
+    InvalidValue,
     NotFound,
     Q2CError,
     RuleViolated,
@@ -333,7 +334,15 @@ class BaseApp(Application[UUID]):
 
         An id nothing is recorded under, or a version before the aggregate's first, is
         ``NotFound`` naming the id (or the version), nothing written; an id given as its text
-        is read as the UUID it spells, on every store (as ``_get`` reads it)."""
+        is read as the UUID it spells, on every store (as ``_get`` reads it). A version that is
+        no whole number (text, a fraction, a bool) is ``InvalidValue`` naming version, nothing
+        read or written."""
+        if version is not None and type(version) is not int:
+            raise InvalidValue(
+                "must be a whole number: a version of the aggregate (its first is 1)",
+                field="version",
+                value=version,
+            )
         if isinstance(aggregate_id, str):
             with contextlib.suppress(ValueError):
                 aggregate_id = UUID(aggregate_id)
