@@ -77,7 +77,21 @@ def _refuse_nul(url: str) -> None:
 
 
 def env_for_url(url: str) -> dict[str, str]:
-    """The eventsourcing environment settings for a storage URL."""
+    """The eventsourcing environment settings for a storage URL (text: anything else, a
+    ``pathlib.Path`` or the None of an unset setting, is InvalidValue naming ``url``)."""
+    if not isinstance(url, str):
+        hint = (
+            f" (for this file: sqlite:///{os.path.abspath(url)})"
+            if isinstance(url, os.PathLike)
+            else ""
+        )
+        raise InvalidValue(
+            "must be a storage URL as text: memory:, sqlite:///path/to/file.db or "
+            f"postgresql://user@host/db{hint}",
+            field="url",
+            # (bytes as their text, any password left out)
+            value=redacted(url.decode(errors="replace")) if isinstance(url, bytes) else repr(url),
+        )
     if url in ("memory:", "memory://", "popo:"):
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     _refuse_nul(url)
