@@ -2255,14 +2255,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             )
             invoice_id = invoice.id
             changed: list[Aggregate] = [invoice, request, customer]
-            left_after = [
-                e
-                for e in request.unbilled_entries()
-                if e.entry_id not in charged
-                and e.entry_id not in billed_items
-                and e.rate.currency == currency
-            ]
-            all_billed = not left_after and (not fixed or request.status is RequestStatus.COMPLETED)
+            # as completing it reckons it: a fixed price's hours are billed with the price, so
+            # late hours on a billed price leave nothing owed once a late receipt is billed
+            all_billed = self._all_billed_after(request, billed_items)
             request.record_invoiced(invoice_id, billed_items, all_billed, actor)
             for allowance in allowances:
                 if allowance.id in overage:
