@@ -1641,7 +1641,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         the billing run bills contract periods (``_refuse_hand_made_contract_period``). A
         deposit invoice holds deposit lines
         (``RevenueKind.DEPOSIT``) only, and only it holds them
-        (``InvalidValue`` naming ``lines.<id>.revenue_kind``). Nothing is recorded then.
+        (``InvalidValue`` naming ``lines.<id>.revenue_kind``). A line billing a request's time
+        entry, expense or fixed price in another currency than the item's is refused
+        (``CurrencyMismatch`` naming ``lines.<id>.unit_price``). Nothing is recorded then.
 
         It names the account manager of the requests whose work its lines bill, as the
         requests' own invoices do, else the customer's, on ``drafted_on``
@@ -1756,7 +1758,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         Refused, recording nothing (``AlreadyBilled``, naming the entry and where it is): a line
         naming work a prepaid allowance was charged with (what the allowance covers is paid
         for; its overage is billed by an overage line), an item a live invoice bills, or an
-        item two lines name.
+        item two lines name; and (``CurrencyMismatch`` naming ``lines.<id>.unit_price``) an
+        item billed in another currency than its own (``_refuse_other_currency``).
         """
         items: dict[UUID, dict[str, str]] = {}  # by request: each item and the line naming it
         overage: dict[UUID, dict[str, Decimal]] = {}
@@ -1838,6 +1841,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     value=request_id,
                 )
             self._refuse_billed_already(request, named)
+            _refuse_other_currency(request, named, invoice)
             item_ids = list(named)
             request.record_invoiced(
                 invoice.id, item_ids, self._all_billed_after(request, item_ids), actor
@@ -4563,6 +4567,30 @@ def _require_overage_currency(
             aggregate_id=invoice_id,
             value=line.unit_price,
         )
+
+
+def _refuse_other_currency(
+    request: EnhancementRequest, named: Mapping[str, str], invoice: Invoice
+) -> None:
+    """Refuse (``CurrencyMismatch`` naming ``lines.<line id>.unit_price``) a line billing a
+    request's time entry, expense or fixed price (``named``: item -> line id) in another
+    currency than the item's own (its rate's, its amount's, the estimate's): 400.00 USD would
+    mark 400.00 EUR of work billed, and the euros would never be billed. An item the request
+    does not hold is left to ``record_invoiced`` to refuse."""
+    worth = {w.entry.entry_id: w.entry.rate.currency for w in request.work}
+    worth.update((x.expense_id, x.amount.currency) for x in request.expenses)
+    if request.estimate is not None and request.estimate.is_fixed_price:
+        worth[FIXED_PRICE_ITEM] = request.estimate.total.currency
+    for item_id, line_id in named.items():
+        currency = worth.get(item_id)
+        if currency is not None and currency != invoice.currency:
+            raise CurrencyMismatch(
+                f"line {line_id} bills in {invoice.currency} {item_id!r} of request "
+                f"{request.title!r}, which is worth {currency}: bill it in {currency}",
+                field=f"lines.{line_id}.unit_price",
+                aggregate_id=invoice.id,
+                value=item_id,
+            )
 
 
 def _overage_quantity(allowance: PrepaidAllowance, line: InvoiceLine) -> Decimal:
