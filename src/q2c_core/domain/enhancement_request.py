@@ -774,8 +774,19 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         control character, or only invisible characters and spaces (a zero-width space), is
         refused (``InvalidValue`` naming ``po.shortfall_reason``), nothing recorded; a PO
         below the estimate with no reason at all is a ``PurchaseOrderBelowEstimate``. Checked
-        on new POs only, so histories recorded before still load, as is its number: visible
-        text on one line (``_check_po_number``)."""
+        on new POs only, so histories recorded before still load, as are its number (visible
+        text on one line, ``_check_po_number``) and its amount: whole minor units of its
+        currency, as a fixed price is (``InvalidValue`` naming ``po.amount``: no invoice or
+        document can quote 999.999 EUR)."""
+        amount = getattr(purchase_order, "amount", None)
+        if isinstance(amount, Money) and not amount.is_rounded():
+            raise InvalidValue(
+                f"must be whole minor units of {amount.currency} (a PO is quoted on the "
+                f"request's invoices, and none can hold {amount.amount})",
+                field="po.amount",
+                aggregate_id=self.id,
+                value=amount,
+            )
         reason = getattr(purchase_order, "shortfall_reason", None)
         if isinstance(reason, str):
             refuse_unreadable_reason(reason, "po.shortfall_reason", self.id, blank_ok=True)
