@@ -43,7 +43,7 @@ from q2c_core.domain.managers import (
     manager_on,
     require_one_line,
 )
-from q2c_core.domain.money import Money, to_decimal
+from q2c_core.domain.money import MAX_MAGNITUDE, Money, to_decimal
 from q2c_core.domain.values import TimeOrderedIds, person_key, require_day
 
 
@@ -954,11 +954,14 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def log_work(self, entry: TimeEntry, actor: str) -> None:
         """Record authorized work (``_work_logged``), its worker named (``TimeEntry.check_new``)
-        and not past 24 hours on its day (``check_day_hours``), both checked on new entries
-        only; anything but a ``TimeEntry`` is refused (``InvalidValue`` naming ``entry``)."""
+        and not past 24 hours on its day (``check_day_hours``), nor worth more, with the
+        request's other work and expenses, than Money holds (``check_worth``), all checked on
+        new entries only; anything but a ``TimeEntry`` is refused (``InvalidValue`` naming
+        ``entry``)."""
         require_kind(entry, TimeEntry, "entry", self.id)
         entry.check_new(self.id)
         self.check_day_hours(entry)
+        self.check_worth(entry)
         self._work_logged(entry, actor)
 
     def check_day_hours(self, entry: TimeEntry) -> None:
@@ -985,6 +988,45 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 field="hours",
                 aggregate_id=self.id,
                 value=entry.hours,
+            )
+
+    def check_worth(self, item: TimeEntry | Expense) -> None:
+        """Refuse a new time entry or expense (``InvalidValue`` naming ``rate`` or
+        ``expense.amount``, nothing recorded) whose worth, or the worth of the request's
+        recorded work and expenses of its currency with it (and a fixed price), is beyond
+        what Money holds (``MAX_MAGNITUDE``): a rate of 9E13 EUR (an account number pasted in)
+        was recorded, and every sum over the request (its unbilled work, its customer's
+        summary, its invoice) failed from then on, for good. Checked on new items only."""
+        if isinstance(item, TimeEntry):
+            field, currency = "rate", item.rate.currency
+            worth = abs(item.rate.amount * item.hours)
+        else:
+            field, currency = "expense.amount", item.amount.currency
+            worth = abs(item.amount.amount)
+        worth += sum(
+            (
+                abs(w.entry.rate.amount * w.entry.hours)
+                for w in self.work
+                if w.entry.rate.currency == currency
+            ),
+            Decimal(0),
+        )
+        worth += sum(
+            (abs(x.amount.amount) for x in self.expenses if x.amount.currency == currency),
+            Decimal(0),
+        )
+        price = self.estimate.fixed_price if self.estimate is not None else None
+        if price is not None and price.currency == currency:
+            worth += abs(price.amount)
+        # (a unit of room for the rounding of each entry's worth to its currency)
+        if worth >= Decimal(10) ** MAX_MAGNITUDE - 1:
+            raise InvalidValue(
+                f"would bring the work and expenses recorded on the request to {worth} "
+                f"{currency}, beyond what an amount holds (less than 1E{MAX_MAGNITUDE}): no "
+                "sum of it could be reported or invoiced",
+                field=field,
+                aggregate_id=self.id,
+                value=item.rate if isinstance(item, TimeEntry) else item.amount,
             )
 
     @event("WorkLogged")
@@ -1033,6 +1075,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self.check_source(source)
         entry.check_new(self.id)
         self.check_day_hours(entry)
+        self.check_worth(entry)
         expected = self.billing_currency() or currency
         if expected is not None and entry.rate.currency != expected:
             raise CurrencyMismatch(
@@ -1091,8 +1134,9 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         earlier than the work was authorized (``DAY_ORDER``). Checked on new expenses only, so
         histories recorded before still load. A completed request (invoiced or not) takes a
         late receipt, as it takes a late timesheet, for a day its work was authorized for
-        (``_expense_logged``). Anything but an ``Expense`` is refused (``InvalidValue`` naming
-        ``expense``)."""
+        (``_expense_logged``). One that would bring the request's work and expenses beyond
+        what Money holds is refused (``check_worth``). Anything but an ``Expense`` is refused
+        (``InvalidValue`` naming ``expense``)."""
         self._require(*_OPEN_FOR_WORK, *_DONE, doing="log an expense")
         require_kind(expense, Expense, "expense", self.id)
         item_id = expense.expense_id
@@ -1118,6 +1162,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=amount,
             )
+        self.check_worth(expense)
         self._expense_logged(expense, actor)
 
     @event("ExpenseLogged")
