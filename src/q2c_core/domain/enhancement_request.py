@@ -705,7 +705,8 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         line no invoice can hold, and no PO can match it. An hourly rate may be finer (0.125
         EUR a unit, 33.335 EUR an hour), as a time entry's rate may: its total and each
         entry's value are rounded to the currency, and a total that rounds to nothing (1 h at
-        0.001 EUR) is refused (``InvalidValue`` naming ``estimate.rate``), as a zero rate is.
+        0.001 EUR) is refused (``InvalidValue`` naming ``estimate.rate``), as a zero rate is,
+        and so is one beyond what Money holds (1E12 h at 1E12 EUR).
         Checked on new estimates only (an ``Estimate`` read back from a stored event is built
         again, so its own validation would refuse a history), so histories recorded before
         still load."""
@@ -724,6 +725,17 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=price,
             )
+        if not estimate.is_fixed_price:
+            try:
+                _ = estimate.total  # (its rate x hours within Money's range)
+            except InvalidValue:
+                raise InvalidValue(
+                    f"{estimate.hours} h at {estimate.rate} an hour comes to more than an "
+                    "amount holds: no quote, PO or invoice could state it",
+                    field="estimate.rate",
+                    aggregate_id=self.id,
+                    value=estimate.rate,
+                ) from None
         if not estimate.is_fixed_price and not estimate.total.is_positive():
             raise InvalidValue(
                 f"{estimate.hours} h at {estimate.rate.amount if estimate.rate else ''} "
