@@ -472,11 +472,13 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
             allowed = ", ".join(s.value for s in statuses)
             raise self._refuse(f"cannot {doing} when {self.status.value} (needs {allowed})")
 
-    def _check_new_item_id(self, item_id: str) -> None:
+    def _check_new_item_id(self, item_id: str, field: str = "entry_id") -> None:
+        """``DuplicateEntry`` naming ``field`` (the new item's id) when the request holds an
+        item of that id already: a time entry, an expense, the fixed price."""
         if item_id in self.item_ids():
             raise DuplicateEntry(
                 f"{item_id!r} is already recorded on this request",
-                field="entry_id",
+                field=field,
                 aggregate_id=self.id,
                 value=item_id,
             )
@@ -1198,7 +1200,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=expense.incurred_on,
             )
         self._check_currency(expense.amount, "expense.amount")
-        self._check_new_item_id(expense.expense_id)
+        self._check_new_item_id(expense.expense_id, "expense.expense_id")
         self.expenses.append(expense)
         if expense.billable and self.status is RequestStatus.INVOICED:
             self.status = RequestStatus.COMPLETED
