@@ -938,9 +938,13 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     def authorize_work(self, authorized_on: date, actor: str, due_on: date | None = None) -> None:
         """Open the request for work: only once a PO or a prepaid allowance covers it."""
         if self.status not in (RequestStatus.PO_RECEIVED, RequestStatus.COVERED_BY_ALLOWANCE):
+            why = (
+                f"it was authorized on {self.authorized_on} already"
+                if self.authorized_on is not None
+                else "a PO or a prepaid allowance must cover it first"
+            )
             raise WorkNotAuthorized(
-                f"cannot authorize work when {self.status.value}: "
-                "a PO or a prepaid allowance must cover it first",
+                f"cannot authorize work when {self.status.value}: {why}",
                 field="status",
                 aggregate_id=self.id,
                 value=self.status,
