@@ -1234,7 +1234,20 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         self, invoice_id: UUID, item_ids: list[str], all_billed: bool, actor: str
     ) -> None:
         """An invoice draft now bills these items; the request is invoiced once all are. The
-        fixed price is billed only when the fixed-price item is among them (``price_marked``)."""
+        fixed price is billed only when the fixed-price item is among them (``price_marked``).
+        A time entry withdrawn (``withdraw_work``) is billed never: its id stays taken, yet an
+        invoice naming it is refused (``RuleViolated`` naming ``item_ids``), as one naming no
+        item of the request is. Checked on new invoices only, so histories still load."""
+        for item_id in item_ids:
+            gone = self.withdrawal_of(item_id) if isinstance(item_id, str) else None
+            if gone is not None:
+                raise RuleViolated(
+                    f"time entry {item_id!r} was withdrawn as logged in error ({gone.reason}): "
+                    "it was never work done, and is billed never",
+                    field="item_ids",
+                    aggregate_id=self.id,
+                    value=item_id,
+                )
         self._work_invoiced(invoice_id, item_ids, all_billed, actor, price_marked=True)
 
     @event("WorkInvoiced")
