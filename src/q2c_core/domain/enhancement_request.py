@@ -1106,8 +1106,17 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def check_source(self, source: str) -> None:
         """Work imported from outside names the system it came from in visible text
-        (``InvalidValue`` naming ``source``): unauthorized work is followed up there."""
-        if isinstance(source, str) and not person_key(source):
+        (``InvalidValue`` naming ``source``): unauthorized work is followed up there. A
+        source that is no text (None from an empty setting) is refused alike, whether the
+        work is logged or kept as unauthorized."""
+        if not isinstance(source, str):
+            raise InvalidValue(
+                f"must be text (the system the work came from), not {type(source).__name__}",
+                field="source",
+                aggregate_id=self.id,
+                value=source,
+            )
+        if not person_key(source):
             raise InvalidValue(
                 "must name the system the work came from (not only spaces or invisible "
                 "characters): unauthorized work is followed up there",
