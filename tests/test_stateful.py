@@ -332,7 +332,7 @@ class QuoteToCashMachine(RuleBasedStateMachine):
                 SourceKind.WORK, request_id=request, time_entry_ids=(e.entry_id,), hours=e.hours
             ),
         )
-        on = max(START, e.work_date)
+        on = max(START, e.work_date, self.app.request(request).requested_on)
         return self.attempt(
             lambda: self.app.draft_invoice(self.customer, [line], drafted_on=on, actor="billy")
         )
@@ -384,7 +384,8 @@ class QuoteToCashMachine(RuleBasedStateMachine):
             ),
             RevenueKind.ENHANCEMENT,
         )
-        on = max(START, e.work_date)  # (drafted no earlier than the work it bills)
+        # (drafted no earlier than the work it bills, nor than its request was asked for)
+        on = max(START, e.work_date, self.app.request(request).requested_on)
         invoice = self.attempt(
             lambda: self.app.draft_invoice(self.customer, [line], drafted_on=on, actor="billy")
         )

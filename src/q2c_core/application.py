@@ -1691,28 +1691,32 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         ``drafted_on`` (its hours, or their overage), or an expense incurred after it, is
         refused (``RuleViolated`` naming ``drafted_on``, nothing recorded). A mistyped day a
         month early read, in every report of the days between, as work invoiced before it was
-        done. (A fixed price may be billed by hand before the request is completed.)"""
+        done. (A fixed price may be billed by hand before the request is completed, but not
+        before the request was asked for, as no line billing anything of it may be.)"""
         last: tuple[date, str] | None = None
         for line in lines:
             source = line.source
             if source is None or source.request_id is None:
                 continue
-            if not source.time_entry_ids and not source.expense_id:
+            if not source.time_entry_ids and not source.expense_id and not source.fixed_price:
                 continue
             request = self.request(source.request_id)
             incurred = {x.expense_id: x.incurred_on for x in request.expenses}
-            done = [
-                (request.entry(i).work_date, f"time entry {i!r}") for i in source.time_entry_ids
+            done = [(request.requested_on, f"the day request {request.title!r} was asked for")]
+            done += [
+                (request.entry(i).work_date, f"the day of time entry {i!r} it bills")
+                for i in source.time_entry_ids
             ]
             if source.expense_id in incurred:
-                done.append((incurred[source.expense_id], f"expense {source.expense_id!r}"))
+                day = incurred[source.expense_id]
+                done.append((day, f"the day of expense {source.expense_id!r} it bills"))
             for found in done:
                 if found[0] > drafted_on and (last is None or found[0] > last[0]):
                     last = found
         if last is not None:
             raise RuleViolated(
-                f"{drafted_on} is before {last[0]}, the day of {last[1]} it bills: an invoice "
-                "bills what was done by its day",
+                f"{drafted_on} is before {last[0]}, {last[1]}: an invoice bills what was done "
+                "by its day",
                 field="drafted_on",
                 value=drafted_on,
             )
