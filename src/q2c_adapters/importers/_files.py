@@ -259,6 +259,8 @@ class CsvRow:
 # line breaks that end them as the csv module counts lines (CR LF one, a lone CR one)
 _LEADING_BLANK_LINES = re.compile(r"(?:(?:[^\S\r\n]|\ufeff)*(?:\r\n|\r|\n))+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# the separators a CSV file's header may use, the first of those it uses most is read
+_DELIMITERS = (",", ";", "\t")
 
 
 def read_csv(
@@ -269,7 +271,7 @@ def read_csv(
     fallbacks: Mapping[str, Sequence[str]] | None = None,
     joined: Sequence[str] = (),
 ) -> tuple[list[RowProblem], Iterator[CsvRow]]:
-    """Read CSV (comma or semicolon separated) mapping header aliases to canonical names.
+    """Read CSV (comma, semicolon or tab separated) mapping header aliases to canonical names.
 
     Returns the header's problems (a required column missing, a column given twice) and the data
     rows (blank lines skipped), each with the line number it ends on. Blank lines before the
@@ -296,8 +298,10 @@ def read_csv(
     skipped = len(_LINE_BREAK.findall(blank.group())) if blank else 0
     text = text[blank.end() :] if blank else text
     header_line = skipped + 1
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    first = _LINE_BREAK.split(text, 1)[0]
+    # the separator the header uses most: a comma, else a semicolon, else a tab (a spreadsheet's
+    # "Text (tab delimited)", Excel's "Unicode text"); a comma on a tie, as before
+    delimiter = max(_DELIMITERS, key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
