@@ -194,7 +194,7 @@ class ImportCommands(BaseApp):
         def step() -> tuple[ImportReport, list[Aggregate]]:
             batch = self.import_batch(source.file_sha256)
             if batch is not None:
-                return batch.report(already_imported=True), []
+                return batch.report_again(source.kind), []
             found = list(read_problems)
             requests: dict[UUID, EnhancementRequest] = {}
             allowances: dict[UUID, PrepaidAllowance] = {}
@@ -815,7 +815,7 @@ class ImportCommands(BaseApp):
         def step() -> tuple[ImportReport, list[Aggregate]]:
             batch = self.import_batch(source.file_sha256)
             if batch is not None:
-                return batch.report(already_imported=True), []
+                return batch.report_again(source.kind), []
             found = list(read_problems)
             customers: list[Customer] | None = None
             touched: dict[UUID, Customer] = {}
@@ -1239,7 +1239,7 @@ class ImportCommands(BaseApp):
         def step() -> tuple[ImportReport, list[Aggregate]]:
             batch = self.import_batch(source.file_sha256)
             if batch is not None:
-                return batch.report(already_imported=True), []
+                return batch.report_again(source.kind), []
             found = list(read_problems)
             customers = self._all_customers()
             by_id = {c.id: c for c in customers}

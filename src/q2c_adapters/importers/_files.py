@@ -90,7 +90,8 @@ class FileImporter:
         return self.import_bytes(data, name, actor=actor)
 
     def import_bytes(self, data: bytes, file_name: str, *, actor: str) -> ImportReport:
-        """Import a file given as bytes; the same content a second time records nothing. A
+        """Import a file given as bytes; the same content a second time records nothing (the
+        same content imported before as another kind is ``RuleViolated`` naming ``kind``). A
         file given as text rather than bytes, or a name that is no text, is refused
         (``InvalidValue`` naming ``data`` or ``file_name``)."""
         if not isinstance(data, bytes | bytearray | memoryview):
@@ -107,7 +108,7 @@ class FileImporter:
         source = ImportSource(file_digest(data), file_name, self.kind)
         batch = self.app.import_batch(source.file_sha256)
         if batch is not None:
-            return batch.report(already_imported=True)
+            return batch.report_again(self.kind)  # (one imported as another kind: refused)
         return self._record(source, data, actor)
 
     @property

@@ -1,7 +1,8 @@
 """Import batches: one file from an outside system, recorded once, all or nothing.
 
 A batch is keyed by the SHA-256 of the file's bytes (``named_id("import", sha256)``), so the same
-file imported twice finds its batch and records nothing the second time. A file with any bad row
+file imported twice finds its batch and records nothing the second time (imported as another
+kind the second time, it is refused: ``ImportBatch.report_again``). A file with any bad row
 is refused whole with every problem named by its line number.
 """
 
@@ -17,7 +18,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
-from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.errors import InvalidValue, RuleViolated
 from q2c_core.domain.event_facts import ChecksFacts
 from q2c_core.domain.values import named_id
 
@@ -30,6 +31,14 @@ class ImportKind(enum.Enum):
     TIME_ENTRIES = "time_entries"
     CONTRACTS = "contracts"
     BANK_STATEMENT = "bank_statement"
+
+
+# what a batch's kind is called in a refusal
+_KIND_NAMES = {
+    ImportKind.TIME_ENTRIES: "time entries",
+    ImportKind.CONTRACTS: "contracts",
+    ImportKind.BANK_STATEMENT: "a bank statement",
+}
 
 
 @attrs.frozen
@@ -157,6 +166,21 @@ class ImportBatch(ChecksFacts, Aggregate):
         self.suspended = suspended
         self.ignored = ignored
         self.corrected = corrected
+
+    def report_again(self, kind: ImportKind) -> ImportReport:
+        """The report of importing this file again as ``kind``: nothing recorded
+        (``already_imported``). A file recorded as another kind is ``RuleViolated`` naming
+        ``kind`` and what it was imported as: a PSA export run again as a CRM export was
+        answered "already imported", and the contracts taken to be in."""
+        if kind is not self.kind:
+            raise RuleViolated(
+                f"{self.file_name} was imported as {_KIND_NAMES[self.kind]} on "
+                f"{self.imported_on} (import {self.id}), not as {_KIND_NAMES[kind]}: the same "
+                "file is not both",
+                field="kind",
+                value=kind,
+            )
+        return self.report(already_imported=True)
 
     def report(self, *, already_imported: bool) -> ImportReport:
         """The batch as a report."""
