@@ -759,6 +759,16 @@ class ImportCommands(BaseApp):
                 field="rate",
                 aggregate_id=request.id,
             )
+        if row.currency is not None and row.currency.upper() != estimate.rate.currency:
+            # (the row's currency would be dropped: its hours billed in the estimate's)
+            raise InvalidValue(
+                f"{row.currency}, but the row gives no rate and the request's hourly estimate "
+                f"is in {estimate.rate.currency}: give the rate in {row.currency}, or leave "
+                "the currency empty",
+                field="currency",
+                aggregate_id=request.id,
+                value=row.currency,
+            )
         return estimate.rate
 
     # -- contracts -------------------------------------------------------------------------------

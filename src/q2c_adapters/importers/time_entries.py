@@ -4,8 +4,8 @@ Columns (header names are case-insensitive; aliases in brackets): ``worker`` [us
 resource], ``date`` [work_date, day], ``hours`` [duration, time], ``request`` [ticket, reference,
 request_id, ticket_ref] (a q2c request id, or a ticket reference mapped by the caller), ``billable``
 (yes/no; empty means yes), ``notes`` [note, description, comment], optional ``rate`` [hourly_rate]
-and ``currency`` (empty rate: the request's estimated hourly rate), optional ``entry_id`` [id,
-entry] (the PSA's own id).
+and ``currency`` (empty rate: the request's estimated hourly rate, and a currency other than its
+is refused), optional ``entry_id`` [id, entry] (the PSA's own id).
 
 An entry's id is ``psa:<entry_id>`` when the export gives one (``<source>:<entry_id>`` for an
 importer given ``source=``: two PSA instances that both number their worklogs from 1 are told apart
