@@ -151,11 +151,18 @@ def check_map(given: object, field: str) -> dict[str, UUID]:
 
 
 ENCODINGS = (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252"))
+# a letter beyond ASCII as UTF-8 writes it (two to four bytes): one in a file with a byte UTF-8
+# cannot read shows a file partly UTF-8, which Windows-1252 would read as other letters (Ã¼ for ü)
+_UTF8_LETTER = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM), else Windows-1252, as many European exports are; UTF-16
-    when the file starts with its byte-order mark (Excel's "Unicode text").
+    when the file starts with its byte-order mark (Excel's "Unicode text"). A file that shows
+    it is UTF-8 (its byte-order mark, a letter written in UTF-8) is never read as
+    Windows-1252: ``UndecodableText`` names that byte and its line.
 
     Bytes neither can read (``0x81`` is CP850's ``ü`` in a DOS export, undefined in
     Windows-1252) raise ``UndecodableText`` naming the byte, its line and the encodings tried:
@@ -173,8 +180,19 @@ def decode_text(data: bytes) -> str:
             ) from None
     try:
         return data.decode(ENCODINGS[0][0])
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        # (where the byte stands in the file: utf-8-sig counts from after the mark)
+        start = e.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+        if data.startswith(codecs.BOM_UTF8) or _UTF8_LETTER.search(data):
+            # the file shows it is UTF-8 (its byte-order mark, a letter written in it): read as
+            # Windows-1252 the mark would hide the first column and its letters be others
+            byte = data[start]
+            raise UndecodableText(
+                f"byte 0x{byte:02x} is not UTF-8, though the file is UTF-8 elsewhere (a row "
+                "pasted from another encoding?): save the export as UTF-8",
+                line=data.count(b"\n", 0, start) + 1,
+                value=f"0x{byte:02x}",
+            ) from None
     try:
         return data.decode(ENCODINGS[1][0])
     except UnicodeDecodeError as e:
