@@ -30,7 +30,12 @@ import typer
 from q2c_adapters.cli import parse_date, require_text
 from q2c_adapters.cli_support import fail, find_customer, one_line, open_app, refuse
 from q2c_adapters.importers import BankStatementImporter, ContractImporter, TimeEntryImporter
-from q2c_adapters.importers._files import FileImporter, check_date_order, check_decimal_mark
+from q2c_adapters.importers._files import (
+    FileImporter,
+    check_date_order,
+    check_decimal_mark,
+    shown_name,
+)
 from q2c_adapters.importers.bank import check_own_account, own_account
 from q2c_adapters.importers.time_entries import DEFAULT_SOURCE, source_name
 from q2c_core.application import QuoteToCash
@@ -219,20 +224,21 @@ def _import(
     the module says."""
     require_text(actor, "--actor", "must say who imports the file")
     data = _read(path)
+    name = shown_name(path)  # (a name of bytes that are no UTF-8 as it reads)
     app = open_app(url)
     try:
         checks(app)
         importer = importer_for(app)
-        report = importer.import_bytes(data, path.name, actor=actor)
+        report = importer.import_bytes(data, name, actor=actor)
     except ImportRejected as error:
-        _rejected(path.name, error)
+        _rejected(name, error)
     except Q2CError as error:
         if error.field == "accounts":  # a --payer the application refused
             refuse("--payer", error.rule)
         fail(one_line(error))
     finally:
         app.close()
-    for line in report_lines(report, path.name):
+    for line in report_lines(report, name):
         typer.echo(line)
 
 

@@ -7,6 +7,7 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -50,17 +51,24 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def shown_name(path: Path) -> str:
+    """A file's name as text the store can hold: one of bytes that are no UTF-8 (a Latin-1
+    ``März.csv`` from an old share, which Python reads with a lone surrogate) with U+FFFD for
+    each such byte."""
+    return os.fsencode(path.name).decode("utf-8", errors="replace")
+
+
 def read_bytes(path: str | Path) -> tuple[bytes, str]:
-    """A file's bytes and its name. A path that is no file to read (not there, a folder, one
-    the process may not read) is refused as ``InvalidValue`` naming ``path``, the path and why
-    on one line: nothing is recorded."""
+    """A file's bytes and its name (``shown_name``). A path that is no file to read (not
+    there, a folder, one the process may not read) is refused as ``InvalidValue`` naming
+    ``path``, the path and why on one line: nothing is recorded."""
     if not isinstance(path, str | Path):
         raise InvalidValue(
             f"must be a file's path, not {type(path).__name__}", field="path", value=path
         )
     p = Path(path)
     try:
-        return p.read_bytes(), p.name
+        return p.read_bytes(), shown_name(p)
     except FileNotFoundError:
         why = "no such file"
     except IsADirectoryError:

@@ -54,6 +54,17 @@ class ImportSource:
             raise InvalidValue(
                 "must be 64 lowercase hex digits", field="file_sha256", value=self.file_sha256
             )
+        try:
+            self.file_name.encode("utf-8")
+        except UnicodeEncodeError:
+            # a name of bytes no UTF-8 reads, as Python gives it (a lone surrogate): the
+            # store cannot write it (``shown_name`` reads such a name as text)
+            raise InvalidValue(
+                "must be text UTF-8 can store: a file name of bytes that are no UTF-8 is "
+                "given as it reads, U+FFFD for each such byte",
+                field="file_name",
+                value=ascii(self.file_name),
+            ) from None
 
     @property
     def import_id(self) -> UUID:
