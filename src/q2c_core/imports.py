@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import attrs
@@ -84,6 +84,25 @@ from q2c_core.domain.prepaid_allowance import PrepaidAllowance
 from q2c_core.domain.remittance import InvoiceNumberIndex, match_credit
 from q2c_core.domain.values import Period, person_key, require_day
 
+_T = TypeVar("_T")
+
+
+def _listed(given: object, cls: type[_T], field: str) -> list[_T]:
+    """An import command's rows (or problems) as a list, read once: any iterable of ``cls``
+    (a generator too: read twice, it was empty the second time and the file's batch recorded
+    with no row), else ``InvalidValue`` naming ``field``."""
+    if isinstance(given, str | bytes | Mapping) or not isinstance(given, Iterable):
+        raise InvalidValue(
+            f"must be a list of {cls.__name__}, not {type(given).__name__}", field=field
+        )
+    items = list(given)
+    for n, item in enumerate(items, 1):
+        if not isinstance(item, cls):
+            raise InvalidValue(
+                f"item {n} is a {type(item).__name__}, not a {cls.__name__}", field=field
+            )
+    return items
+
 
 def _problem(line: int, error: Q2CError) -> RowProblem:
     return RowProblem(line, error.field or "row", error.rule)
@@ -113,6 +132,12 @@ class ImportCommands(BaseApp):
             return None
 
     def _check_kind(self, source: ImportSource, kind: ImportKind) -> None:
+        if not isinstance(source, ImportSource):
+            raise InvalidValue(
+                f"must be an ImportSource (the file's hash, name and kind), not "
+                f"{type(source).__name__}",
+                field="source",
+            )
         if source.kind is not kind:
             raise InvalidValue(
                 f"this command imports {kind.value}, not {source.kind.value}",
@@ -169,6 +194,10 @@ class ImportCommands(BaseApp):
     ) -> ImportReport:
         """Record a PSA export's time entries, all or nothing, never twice.
 
+        ``rows`` (and ``problems``) are any iterable of them, read once; anything else, a
+        ``source`` that is no ``ImportSource`` or ``tickets`` that are no mapping is
+        ``InvalidValue`` naming it, nothing recorded.
+
         Each row's ``request_ref`` is a request id or a ticket reference found in ``tickets``.
         Work on an authorized request is logged (drawing its prepaid allowance, if any); work on
         any other request is recorded as unauthorized work, flagged, never dropped. An entry id
@@ -187,7 +216,13 @@ class ImportCommands(BaseApp):
         recorded again when the export now writes ``Dana`` or the request's id.
         """
         self._check_kind(source, ImportKind.TIME_ENTRIES)
-        read_problems = list(problems)
+        rows = _listed(rows, TimeEntryRow, "rows")
+        read_problems = _listed(problems, RowProblem, "problems")
+        if tickets is not None and not isinstance(tickets, Mapping):
+            raise InvalidValue(
+                f"must be a mapping of ticket to request id, not {type(tickets).__name__}",
+                field="tickets",
+            )
         ticket_map = dict(tickets or {})
         rows = _own_former_ids(rows)
 
@@ -784,6 +819,9 @@ class ImportCommands(BaseApp):
     ) -> ImportReport:
         """Record a CRM export's contracts and sub-contracts, all or nothing, never twice.
 
+        ``rows`` (and ``problems``) are any iterable of them, read once; anything else, or a
+        ``source`` that is no ``ImportSource``, is ``InvalidValue`` naming it, nothing recorded.
+
         A contract is found by its customer and number; a new one is signed in the row's currency,
         else the customer's (and activated when the row gives an activation date); a sub-contract's
         price given as an amount is in its contract's currency. A number that differs from one of
@@ -820,7 +858,8 @@ class ImportCommands(BaseApp):
         again.
         """
         self._check_kind(source, ImportKind.CONTRACTS)
-        read_problems = list(problems)
+        rows = _listed(rows, ContractRow, "rows")
+        read_problems = _listed(problems, RowProblem, "problems")
 
         def step() -> tuple[ImportReport, list[Aggregate]]:
             batch = self.import_batch(source.file_sha256)

@@ -54,6 +54,18 @@ class ImportSource:
             raise InvalidValue(
                 "must be 64 lowercase hex digits", field="file_sha256", value=self.file_sha256
             )
+        if not isinstance(self.kind, ImportKind):
+            raise InvalidValue(
+                f"must be an ImportKind, not {type(self.kind).__name__}",
+                field="kind",
+                value=self.kind,
+            )
+        if not isinstance(self.file_name, str):
+            raise InvalidValue(
+                f"must be text, not {type(self.file_name).__name__}",
+                field="file_name",
+                value=self.file_name,
+            )
         try:
             self.file_name.encode("utf-8")
         except UnicodeEncodeError:
