@@ -288,6 +288,9 @@ _LEADING_BLANK_LINES = re.compile(r"(?:(?:[^\S\r\n]|\ufeff)*(?:\r\n|\r|\n))+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # the separators a CSV file's header may use, the first of those it uses most is read
 _DELIMITERS = (",", ";", "\t")
+# the line exports made for Excel start with to name their separator ("sep=;"), which Excel
+# reads and hides
+_SEPARATOR_HINT = re.compile(r"sep=([,;\t|])[^\S\r\n]*(?:\r\n|\r|\n)", re.IGNORECASE)
 
 
 def read_csv(
@@ -303,7 +306,8 @@ def read_csv(
     Returns the header's problems (a required column missing, a column given twice) and the data
     rows (blank lines skipped), each with the line number it ends on. Blank lines before the
     header (an exporter's byte-order mark and empty line) are skipped too, and the header is
-    the first line with something in it: the delimiter is picked from it, and every problem
+    the first line with something in it (after Excel's ``sep=;`` line, which names the
+    delimiter): the delimiter is picked from it, and every problem
     still names its line in the file as given. A file that is not
     well-formed CSV (a quote opened and never closed, which would swallow the lines after it
     into one cell; a quoted cell going on after its closing quote; a cell longer than
@@ -324,11 +328,16 @@ def read_csv(
     blank = _LEADING_BLANK_LINES.match(text)
     skipped = len(_LINE_BREAK.findall(blank.group())) if blank else 0
     text = text[blank.end() :] if blank else text
+    hint = _SEPARATOR_HINT.match(text)
+    if hint is not None:
+        # Excel's "sep=;" line, before the header: the separator it names, and no header
+        skipped += 1
+        text = text[hint.end() :]
     header_line = skipped + 1
     first = _LINE_BREAK.split(text, 1)[0]
     # the separator the header uses most: a comma, else a semicolon, else a tab (a spreadsheet's
     # "Text (tab delimited)", Excel's "Unicode text"); a comma on a tie, as before
-    delimiter = max(_DELIMITERS, key=first.count)
+    delimiter = hint[1] if hint is not None else max(_DELIMITERS, key=first.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
