@@ -112,13 +112,46 @@ def _refused(line: int, field: str, rule: str, value: Any) -> InvalidValue:
     return InvalidValue(f"{rule} (line {line})", field=field, value=value)
 
 
+def _check_fields(
+    row: object, fields: tuple[tuple[str, tuple[type, ...], bool], ...], line: int | None
+) -> None:
+    """Each of ``row``'s ``fields`` of its types (a date no datetime, a bool no number nor
+    text: "no" would be true), or ``InvalidValue`` naming it (and the row's ``line``)."""
+    for field, kinds, optional in fields:
+        value = getattr(row, field)
+        if value is None and optional:
+            continue
+        if kinds == (bool,):
+            typed = type(value) is bool
+        elif kinds == (date,):
+            typed = isinstance(value, date) and not isinstance(value, datetime)
+        else:
+            typed = isinstance(value, kinds)
+        if not typed:
+            words = " or ".join(_KIND_WORDS.get(k, k.__name__) for k in kinds)
+            rule = f"must be {words}, not {type(value).__name__}"
+            if line is None:
+                raise InvalidValue(rule, field=field, value=value)
+            raise _refused(line, field, rule, value)
+
+
+_KIND_WORDS: dict[type, str] = {
+    str: "text",
+    date: "a date (a business day, not a datetime)",
+    bool: "True or False",
+    Decimal: "a Decimal",
+}
+
+
 @attrs.frozen
 class SubContractRow:
     """A sub-contract line of a CRM contract export. ``annual_price`` is Money, or an amount
     in its contract's currency (the row's, else the customer's: an export without a currency
     column). ``effective_from_given`` is False when the export left its start day empty
     (``effective_from`` is then its row's term start, which only a new contract's sub-contract
-    may take: one added to a contract already billed would be billed back to that day)."""
+    may take: one added to a contract already billed would be billed back to that day).
+    ``effective_to`` is the day after its last day covered, None open-ended. Its fields are
+    checked as it is made (``ContractRow``), ``InvalidValue`` naming the field."""
 
     sub_id: str
     description: str
@@ -128,12 +161,33 @@ class SubContractRow:
     effective_to: date | None = None
     effective_from_given: bool = True
 
+    def __attrs_post_init__(self) -> None:
+        _check_fields(self, _SUB_FIELDS, None)
+        if isinstance(self.annual_price, Decimal):
+            to_decimal(self.annual_price, "annual_price")  # finite, in a ledger's range
+
+
+# what each field of a sub-contract row must be: (field, types, None allowed)
+_SUB_FIELDS: tuple[tuple[str, tuple[type, ...], bool], ...] = (
+    ("sub_id", (str,), False),
+    ("description", (str,), False),
+    ("kind", (SubContractKind,), False),
+    ("effective_from", (date,), False),
+    ("annual_price", (Money, Decimal), False),
+    ("effective_to", (date,), True),
+    ("effective_from_given", (bool,), False),
+)
+
 
 @attrs.frozen
 class ContractRow:
     """One row of a CRM contract export: the master contract, optionally one sub-contract.
 
-    Rows of one contract repeat its columns; they must agree.
+    Rows of one contract repeat its columns; they must agree. ``term_end`` is the day after the
+    last day covered (a ``Period``'s end: the CSV reader adds a day to the export's last day).
+    Made by importers outside q2c too, a row is checked as it is made: every field of the type
+    it declares (a date no datetime, an enum member, not its text), or ``InvalidValue`` naming
+    the field and the line.
     """
 
     line: int
@@ -158,6 +212,20 @@ class ContractRow:
     # a recorded contract is not compared with: the term it shows may be a renewed one)
     signed_on_given: bool = True
 
+    def __attrs_post_init__(self) -> None:
+        if type(self.line) is not int:
+            raise InvalidValue(
+                f"must be a line number (int), not {type(self.line).__name__}",
+                field="line",
+                value=self.line,
+            )
+        _check_fields(self, _CONTRACT_FIELDS, self.line)
+        if self.renewal_uplift_percent is not None:
+            try:
+                to_decimal(self.renewal_uplift_percent, "renewal_uplift_percent")
+            except InvalidValue as e:
+                raise _refused(self.line, e.field, e.rule, e.value) from None
+
     def master_terms(self) -> dict[str, object]:
         """The master-contract columns by the export's name of each, to compare rows of the
         same contract. Not the customer's text: rows of one contract are those naming one
@@ -175,6 +243,27 @@ class ContractRow:
             "activated_on": self.activated_on,
             "renewal_uplift": self.renewal_uplift_percent,
         }
+
+
+# what each field of a contract row must be: (field, types, None allowed)
+_CONTRACT_FIELDS: tuple[tuple[str, tuple[type, ...], bool], ...] = (
+    ("number", (str,), False),
+    ("customer_ref", (str,), False),
+    ("term_start", (date,), False),
+    ("term_end", (date,), False),
+    ("frequency", (BillingFrequency,), False),
+    ("signed_on", (date,), False),
+    ("currency", (str,), True),
+    ("timing", (BillingTiming,), False),
+    ("alignment", (PeriodAlignment,), False),
+    ("day_count", (DayCount,), False),
+    ("auto_renew", (bool,), False),
+    ("activated_on", (date,), True),
+    ("sub", (SubContractRow,), True),
+    ("renewal_uplift_percent", (Decimal,), True),
+    ("activated_on_given", (bool,), False),
+    ("signed_on_given", (bool,), False),
+)
 
 
 @attrs.frozen
