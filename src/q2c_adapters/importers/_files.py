@@ -668,11 +668,18 @@ def _slash_date(m: re.Match[str], text: str, field: str, order: str | None) -> d
         raise CellError("is not a date", field=field, value=text) from None
 
 
+# why a cell is no date: the forms ``parse_date`` reads
+_NOT_A_DATE = (
+    "is not a date: write it 2024-03-05, 05.03.2024, 20240305, 2024/03/05 or with slashes "
+    "day or month first (05/03/2024)"
+)
+
+
 def parse_date(text: str, field: str, order: str | None = None) -> date:
-    """A date as ISO ``2024-03-05``, ``20240305`` (eight digits), ``05.03.2024`` (day first)
-    or with slashes, in the ``order`` the file shows (see ``date_order``): ``05/31/2024`` and
-    ``31/05/2024`` read one way only; ``03/05/2024`` reads two (3 May or 5 March), and is
-    refused unless the file's other dates tell which.
+    """A date as ISO ``2024-03-05``, ``20240305`` (eight digits), ``05.03.2024`` (day first),
+    ``2024/03/05`` (year first) or with slashes, in the ``order`` the file shows (see
+    ``date_order``): ``05/31/2024`` and ``31/05/2024`` read one way only; ``03/05/2024``
+    reads two (3 May or 5 March), and is refused unless the file's other dates tell which.
 
     A year before 1900 (``0024`` for 2024) is a typing error, refused; so is one after 2999
     (``9999-12-31``, "no end" to some systems: no term nor renewal is counted to it).
@@ -689,7 +696,7 @@ def parse_date(text: str, field: str, order: str | None = None) -> date:
     slash = _SLASH_DATE.fullmatch(s)
     if slash is not None:
         day = _slash_date(slash, text, field, order)
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%Y%m%d"):
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%Y%m%d", "%Y/%m/%d"):
         if day is not None:
             break
         try:
@@ -700,7 +707,7 @@ def parse_date(text: str, field: str, order: str | None = None) -> date:
         try:
             day = datetime.fromisoformat(s).date()
         except ValueError:
-            raise CellError("is not a date", field=field, value=text) from None
+            raise CellError(_NOT_A_DATE, field=field, value=text) from None
     if day.year < EARLIEST_YEAR:
         raise CellError(
             f"has an implausible year {day.year}: no date before {EARLIEST_YEAR}",
