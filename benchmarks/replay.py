@@ -268,14 +268,14 @@ def generate(db_path: str, target_events: int) -> int:
     return written
 
 
-def rebuild_figures(db_path: str, workers: int = 1, page_size: int = 25_000) -> dict[str, Any]:
+def rebuild_figures(db_path: str, workers: int = 1, page_size: int | None = None) -> dict[str, Any]:
     """Rebuild every projection from an empty start into a scratch SQLite store.
 
     With ``workers`` > 1 the projections are split over that many processes (this one and
     forked workers); peak memory is then the sum of every process's peak RSS."""
     from q2c_core import QuoteToCash
     from q2c_core.projections import all_projections, rebuild
-    from q2c_core.projections.follower import split_projections, topic_mix
+    from q2c_core.projections.follower import REBUILD_PAGE, split_projections, topic_mix
     from q2c_core.projections.store import ProjectionStore
 
     app = QuoteToCash.open(f"sqlite:///{db_path}")
@@ -301,7 +301,7 @@ def rebuild_figures(db_path: str, workers: int = 1, page_size: int = 25_000) -> 
     return {
         "workers": workers,
         "shares": shares,
-        "page_size": page_size,
+        "page_size": page_size or max(1, REBUILD_PAGE // workers),
         "events_in_log": events,
         "events_applied": applied,
         "seconds": round(dt, 2),
@@ -396,7 +396,7 @@ def main() -> None:
         print(json.dumps({"generated_events": n}))
     elif args[0] == "rebuild":
         workers = int(options.get("workers", "1"))
-        page_size = int(options.get("page-size", "25000"))
+        page_size = int(options["page-size"]) if "page-size" in options else None
         print(json.dumps(rebuild_figures(args[1], workers, page_size)))
     elif args[0] == "all":
         sizes = [int(a) for a in args[1:3]] or [250_000, 1_000_000]

@@ -50,8 +50,9 @@ def test_a_page_size_of_no_notifications_is_refused_and_nothing_is_skipped(
         assert refused.value.field == "page_size"
         with pytest.raises(InvalidValue):
             Follower(app, [receivables], page_size=page_size)
-        with pytest.raises(InvalidValue):
-            rebuild(app, [receivables], page_size=page_size)
+        if page_size is not None:  # (None is rebuild's own page: REBUILD_PAGE)
+            with pytest.raises(InvalidValue):
+                rebuild(app, [receivables], page_size=page_size)
         # nothing was marked as applied: the next catch-up finds every invoice
         assert store.position(receivables.tracking_name) == 0
         assert catch_up(app, [receivables]) > 0

@@ -247,3 +247,26 @@ def test_a_new_sqlite_store_has_larger_pages_an_existing_one_keeps_its_own(tmp_p
     rebuild(app, all_projections(store))
     store.close()
     app.close()
+
+
+def test_workers_share_the_default_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each process holds the rows of one page: without a page size, two workers read pages
+    of half the default, so the rebuild holds about what one process does."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    story(app)
+    monkeypatch.setattr(follower, "REBUILD_PAGE", 40)
+    seen: list[int] = []
+    made = follower.Follower.__init__
+
+    def init(self: follower.Follower, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)
+        seen.append(self.page_size)
+
+    monkeypatch.setattr(follower.Follower, "__init__", init)
+    store = ProjectionStore.open(f"sqlite:///{tmp_path / 'rows.db'}")
+    rebuild(app, all_projections(store), workers=2)
+    rebuild(app, all_projections(store))
+    rebuild(app, all_projections(store), workers=2, page_size=7)
+    assert seen == [20, 40, 7]  # (this process's share; the worker's reads the same pages)
+    store.close()
+    app.close()

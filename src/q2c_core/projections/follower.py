@@ -433,13 +433,17 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+# notifications a rebuild reads per page, shared between its workers (``rebuild``)
+REBUILD_PAGE = 25_000
+
+
 def rebuild(
     app: Application[Any],
     projections: Sequence[Projection],
     *,
     as_of: datetime | None = None,
     until: int | None = None,
-    page_size: int = 25_000,
+    page_size: int | None = None,
     progress: Progress | None = None,
     workers: int = 1,
 ) -> int:
@@ -449,7 +453,9 @@ def rebuild(
 
     Pages are larger than a catch-up's: each commit writes rows all over the rows table's
     index, so fewer, larger commits write much less (memory grows with the page, not with
-    the history).
+    the history). Without ``page_size``, ``REBUILD_PAGE`` notifications shared between the
+    workers: each process holds the rows of one page, so a rebuild by two processes holds
+    about what one process does (a page of 12,500 each).
 
     ``workers`` > 1 splits the projections into that many shares (``split_projections``, by
     the mix of the latest events in the log: ``topic_mix``) and
@@ -461,6 +467,8 @@ def rebuild(
     """
     if type(workers) is not int or workers < 1:
         raise InvalidValue("must be a whole number, at least 1", field="workers", value=workers)
+    if page_size is None:
+        page_size = max(1, REBUILD_PAGE // workers)
     page_size = _page_size(page_size)  # (before anything is emptied)
     until = _notification(until)
     _refuse_closed(app)
