@@ -896,7 +896,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     def decline(self, reason: str, actor: str) -> None:
         """The customer declines the quote, and the request says why: visible text
         (``InvalidValue`` naming ``reason`` when blank, only invisible characters, or holding
-        a control character, as a cancellation; ``_check_reason``)."""
+        a control character, as a cancellation; ``refuse_unreadable_reason``)."""
         self._require(RequestStatus.QUOTED, RequestStatus.ESTIMATED, doing="decline")
         if isinstance(reason, str):
             refuse_unreadable_reason(reason, "reason", self.id)
@@ -913,9 +913,10 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         """Stop the request before it is completed, on a business day; logged work stays
         recorded. Nothing is left to deliver from then on: work invoiced and not credited is
         earned that day (``cancellation_day``). ``InvalidValue`` naming ``cancelled_on`` when
-        it is missing, or ``reason`` when it is no visible text (``_check_reason``); a day
-        before the request, its last work, its quote, its PO or its authorization is refused
-        (``RuleViolated`` naming ``cancelled_on``, ``DAY_ORDER``: new cancellations only)."""
+        it is missing, or ``reason`` when it is no visible text (``refuse_unreadable_reason``);
+        a day before the request, its last work, its quote, its PO or its authorization is
+        refused (``RuleViolated`` naming ``cancelled_on``, ``DAY_ORDER``: new cancellations
+        only)."""
         if cancelled_on is None:
             raise InvalidValue("must be given", field="cancelled_on", aggregate_id=self.id)
         if isinstance(reason, str):
