@@ -188,9 +188,9 @@ def closed_error(app: BaseApp) -> StorageUnavailable:
 def _guard_public_methods(cls: type[BaseApp]) -> None:
     """Every public method ``cls`` declares refuses a business day that is no date
     (``_checking_days``) and raises the store out of reach as ``StorageUnavailable``
-    (``_reaching_storage``)."""
+    (``_reaching_storage``); ``close`` aside, as closing a closed application does nothing."""
     for name, member in list(cls.__dict__.items()):
-        if name.startswith("_") or not inspect.isfunction(member):
+        if name.startswith("_") or name == "close" or not inspect.isfunction(member):
             continue
         if not getattr(member, "__q2c_checks_days__", False):
             days = _day_parameters(member)
@@ -287,6 +287,13 @@ class BaseApp(Application[UUID]):
                 f"cannot open {redacted(url)}: {problems[0]}", field="url", value=redacted(url)
             )
         return app
+
+    def close(self) -> None:
+        """Close the store's connections. From then on every command and query of the
+        application, and ``catch_up`` or ``rebuild`` given it, refuses with
+        ``StorageUnavailable`` saying it was closed, recording nothing (a ``memory:`` store's
+        events went with it); ``open`` the store again to go on. Closing again does nothing."""
+        super().close()
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
         """eventsourcing's factory; on PostgreSQL and SQLite with q2c's recorders unless the
