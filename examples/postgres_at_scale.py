@@ -1,10 +1,10 @@
-"""q2c on PostgreSQL at scale: many contracts billed by two worker processes, read models on the
-same server followed incrementally, and rebuilt by two processes to check them.
+"""q2c on PostgreSQL at scale: contracts billed by two worker processes, read models followed.
 
 The application and its read models share one PostgreSQL database (each in the schema the URL
-names, created when missing). The billing run reports its progress through a callback, drawn
-here as a rich progress bar; a second run bills nothing. The read models follow the log from
-their stored positions, and a rebuild from an empty start into a scratch store equals them.
+names, created when missing). The billing run, by two worker processes, reports its progress
+through a callback, drawn here as a rich progress bar; a second run bills nothing. The read
+models follow the log from their stored positions, and a rebuild from an empty start into a
+scratch store equals them.
 
 Run it with ``python examples/postgres_at_scale.py --url postgresql://user@127.0.0.1:5432/db
 [--contracts 500]``; use a schema of its own (``...?schema=q2c_example``): the run bills what

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,12 @@ def test_postgres_at_scale(tmp_path: Path) -> None:
     assert "Run of 2026-04-01 again: 0 invoices drafted" in out
     assert "Unbilled contract periods on 2026-04-01: 0" in out
     assert "equal to the live ones: True" in out
+
+
+def test_each_example_says_in_a_whole_sentence_what_it_is() -> None:
+    """``--help`` shows an example's first docstring line as its description: a sentence
+    cut at the line's end ("... read models on the") tells a newcomer half of what it does."""
+    for example in sorted(EXAMPLES.glob("*.py")):
+        doc = ast.get_docstring(ast.parse(example.read_text(encoding="utf-8"))) or ""
+        first = doc.splitlines()[0] if doc else ""
+        assert first.endswith("."), f"{example.name}: {first!r}"
