@@ -129,7 +129,7 @@ def _credited_on(inv: Row, day: date) -> dict[str, Decimal]:
 
 def _paid_on(inv: Row, day: date) -> Decimal:
     """The money applied to the invoice and not taken back at the end of ``day``
-    (``AppliedPayment.held_on``; money recorded without its day, on every day), and the
+    (``AppliedPayment.in_force_on``; money recorded without its day, on every day), and the
     remainders written off by then (``write_off_remainder``): settled, nothing is left to
     collect of them."""
     money = sum(
@@ -734,7 +734,7 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
             taken = row["paid"].get(e.allocation_id)
             unapplied_on = getattr(e, "unapplied_on", None)
             if taken is not None and unapplied_on is not None:
-                taken[2] = unapplied_on  # (collected until then: ``AppliedPayment.held_on``)
+                taken[2] = unapplied_on  # (collected until then: ``AppliedPayment.in_force_on``)
             else:
                 row["paid"].pop(e.allocation_id, None)
 

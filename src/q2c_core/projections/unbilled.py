@@ -750,8 +750,8 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         allowance and one time entry holds that charge's overage (its hours; its net on a money
         allowance); any other line naming a request holds the items it names (its time
         entries, its expense, the fixed price); a line billing a request's hours
-        (``bills_hours``) counts what it billed of them (``_hours_on``). Each is read on a day
-        by the invoice's days (``_holds``)."""
+        (``bills_hours``) counts what it billed of them (``_hours_billed_on``). Each is read on a
+        day by the invoice's days (``_holds``)."""
         facts: list[list[Any]] | None = None
         for n, line in enumerate(e.lines):
             source = line.source
