@@ -1,2 +1,3 @@
-"""q2c adapters: everything that touches the outside world (storage helpers, accounting, imports,
-documents, the command line). q2c_core never imports this package."""
+"""q2c adapters: everything that touches the outside world (accounting and delivery to a
+ledger, imports, documents, reports, the command line; storage is q2c_core's). q2c_core never
+imports this package."""
