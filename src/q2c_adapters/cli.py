@@ -1338,11 +1338,16 @@ def bill(
         console.print("nothing is due: every period up to this date is billed")
     if posted is not None:
         console.print(
-            f"{posted.contracts} contracts, {len(posted.renewed)} renewed, "
-            f"{posted.events_written} events in {posted.saves} saves"
+            f"{_count(posted.contracts, 'contract')}, {len(posted.renewed)} renewed, "
+            f"{_count(posted.events_written, 'event')} in {_count(posted.saves, 'save')}"
         )
     for skipped in flagged:
         _print_skipped(skipped)
+
+
+def _count(n: int, thing: str) -> str:
+    """``1 contract``, ``2 contracts``."""
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _print_skipped(skipped: SkippedContract) -> None:
