@@ -219,7 +219,9 @@ _PLAN_KEYS = ("manager", "revenue_kind", "rate", "effective_from")
 def load_plan(path: Path | None) -> CommissionPlan:
     """A commission plan from a JSON file, or the default plan (two rates for one manager,
     kind and day, like any rule a ``CommissionPlan`` holds, are a usage error; so are a key an
-    entry does not have and an ``effective_from`` that is empty or null, named)."""
+    entry does not have and an ``effective_from`` that is empty or null, named; and a
+    ``revenue_kind`` q2c has no such name for, a ``rate`` that is no number or an
+    ``effective_from`` that is no date, named with the entry and what it says)."""
     if path is None:
         return DEFAULT_PLAN
     try:
@@ -227,6 +229,7 @@ def load_plan(path: Path | None) -> CommissionPlan:
         entries = json.loads(path.read_text(), parse_float=Decimal)
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise ValueError("a JSON list of {manager, revenue_kind, rate, effective_from}")
+        rates: list[CommissionRate] = []
         for n, e in enumerate(entries, 1):
             if not isinstance(e.get("manager", "*"), str):
                 raise ValueError(f"manager must be text (a name, or * for every manager): {e}")
@@ -240,15 +243,15 @@ def load_plan(path: Path | None) -> CommissionPlan:
                 raise ValueError(
                     f"entry {n}'s 'effective_from' must be a date (leave it out for always)"
                 )
-        return CommissionPlan(
-            CommissionRate(
-                e.get("manager", "*"),
-                RevenueKind[str(e["revenue_kind"]).upper()],
-                Decimal(str(e["rate"])),
-                iso_date(e["effective_from"]) if "effective_from" in e else date.min,
+            rates.append(
+                CommissionRate(
+                    e.get("manager", "*"),
+                    _plan_kind(n, e["revenue_kind"]),
+                    _plan_rate(n, e["rate"]),
+                    _plan_day(n, day) if "effective_from" in e else date.min,
+                )
             )
-            for e in entries
-        )
+        return CommissionPlan(rates)
     except KeyError as e:
         raise typer.BadParameter(
             f"{path} is not a commission plan: no {e}", param_hint="--commission-plan"
@@ -264,6 +267,41 @@ _ORDINAL_DATE = re.compile(r"(\d{4})-?(\d{3})")
 # a week without its day, alone or with a time after any one separator (Python reads it as
 # the week's Monday): no day digit follows the week's number
 _WEEK_ALONE = re.compile(r"(\d{4})-?W(\d{2})(?!-?\d)(?:.+)?")
+
+
+def _plan_kind(n: int, value: object) -> RevenueKind:
+    """Entry ``n``'s revenue kind, by its name in any case ("enhancement"); anything else is a
+    ValueError naming the entry, the key, what it says and the kinds there are (a KeyError
+    read "no 'TRAVEL'", as if a key were missing)."""
+    found = RevenueKind.__members__.get(value.strip().upper()) if isinstance(value, str) else None
+    if found is None:
+        kinds = ", ".join(k.name.lower() for k in RevenueKind)
+        raise ValueError(f"entry {n}'s 'revenue_kind' must be one of {kinds}, not {value!r}")
+    return found
+
+
+def _plan_rate(n: int, value: object) -> Decimal:
+    """Entry ``n``'s rate, a number or its text ("0.05"); anything else (5%, true, a list) is a
+    ValueError naming the entry, the key and what it says (it read
+    "[<class 'decimal.ConversionSyntax'>]"). Whether it is a fraction from 0 to 1 is
+    ``CommissionRate``'s to say."""
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, str):
+        with suppress(ArithmeticError):
+            return Decimal(value.strip())
+    raise ValueError(f"entry {n}'s 'rate' must be a number (0.05 for 5 %), not {value!r}")
+
+
+def _plan_day(n: int, text: str) -> date:
+    """Entry ``n``'s ``effective_from`` (``iso_date``); one that is no date is a ValueError
+    naming the entry, the key and what it says (it read "month must be in 1..12")."""
+    try:
+        return iso_date(text.strip())
+    except ValueError as e:
+        raise ValueError(
+            f"entry {n}'s 'effective_from' must be a date (2026-05-01), not {text!r}: {e}"
+        ) from None
 
 
 def iso_date(text: str) -> date:
