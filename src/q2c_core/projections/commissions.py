@@ -958,9 +958,31 @@ class Commissions(ManagerNames):
         lines worked out once for all of them (``lines``: those already read by ``lines()``,
         so a report reading several figures reads the store once)."""
         check_period(period)
-        every = self.lines() if lines is None else lines
+        every = self._lines_given(lines)
         managers = sorted({c.manager for c in every})
         return [_statement(manager, period, every) for manager in managers]
+
+    def _lines_given(self, lines: Iterable[CommissionLine] | None) -> Sequence[CommissionLine]:
+        """``lines()``, or the lines given (read once): a collection of ``CommissionLine``,
+        anything else ``InvalidValue`` naming ``lines`` (text, a number or other things in it
+        ended in a bare AttributeError)."""
+        if lines is None:
+            return self.lines()
+        if isinstance(lines, str | bytes | dict) or not isinstance(lines, Iterable):
+            raise InvalidValue(
+                "must be a collection of CommissionLine (those lines() gives)",
+                field="lines",
+                value=lines,
+            )
+        given = tuple(lines)
+        for line in given:
+            if not isinstance(line, CommissionLine):
+                raise InvalidValue(
+                    "must be CommissionLine entries (those lines() gives)",
+                    field="lines",
+                    value=line,
+                )
+        return given
 
     def balances(
         self, as_of: date | None = None, *, lines: Sequence[CommissionLine] | None = None
@@ -970,7 +992,7 @@ class Commissions(ManagerNames):
         takes them."""
         check_day(as_of, optional=True)
         result: dict[tuple[str, str], Money] = {}
-        for c in self.lines() if lines is None else lines:
+        for c in self._lines_given(lines):
             if as_of is not None and c.on > as_of:
                 continue
             k = (c.manager, c.commission.currency)
