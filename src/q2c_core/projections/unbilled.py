@@ -866,8 +866,15 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         its invoice bills): beyond that, each is listed at its share of what is left
         (``_capped_at``), so the request's and customer's totals, and every other breakdown,
         add up to what is owed, with no negative item. Each item names its request's or
-        contract's manager on ``as_of`` (a handover counts from its day)."""
+        contract's manager on ``as_of`` (a handover counts from its day).
+
+        ``include_unauthorized`` is True or False (``InvalidValue`` naming it otherwise: "no"
+        was read as yes, listing the leakage asked to be left out)."""
         check_day(as_of)
+        if not isinstance(include_unauthorized, bool):
+            raise InvalidValue(
+                "must be True or False", field="include_unauthorized", value=include_unauthorized
+            )
         rows = self.rows()
         result: list[UnbilledItem] = []
         drawn: dict[str, dict[str, Draw]] = {}  # by allowance row key
@@ -1056,9 +1063,11 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
         return [i for i in self.items(as_of) if not i.authorized]
 
     def totals(self, as_of: date, by: str) -> UnbilledTotals:
-        """Authorized unbilled amounts by customer, request, contract, account_manager or age."""
+        """Authorized unbilled amounts by customer, request, contract, account_manager or age
+        (``by``, one of those names: anything else is ``InvalidValue`` naming ``by``)."""
         check_day(as_of)
-        field = _TOTALS_BY.get(by)
+        # (a list or another unhashable value ended in a bare TypeError)
+        field = _TOTALS_BY.get(by) if isinstance(by, str) else None
         if field is None:
             raise InvalidValue(f"must be one of {', '.join(_TOTALS_BY)}", field="by", value=by)
         totals: dict[tuple[str, str], Money] = {}
