@@ -667,21 +667,105 @@ class ContractBilling(BaseApp):
         """One master contract."""
         return self._get(Contract, contract_id)
 
-    def activate_contract(self, contract_id: UUID, *, effective: date, actor: str) -> None:
-        """Start the service."""
-        self._update(Contract, contract_id, lambda c: c.activate(effective, actor))
+    def activate_contract(self, contract_id: UUID, *, effective: date, actor: str) -> bool:
+        """Start the service. Returns whether anything was recorded: False when this very
+        activation (the same day) is the contract's last status change, a retry
+        (``_status_change``)."""
+        return self._status_change(
+            contract_id,
+            ContractStatus.ACTIVE,
+            effective,
+            "activated",
+            lambda c: c.activate(effective, actor),
+        )
 
     def suspend_contract(
         self, contract_id: UUID, *, effective: date, reason: str, actor: str
-    ) -> None:
-        """Suspend by explicit decision, with its reason."""
-        self._update(Contract, contract_id, lambda c: c.suspend(effective, reason, actor))
+    ) -> bool:
+        """Suspend by explicit decision, with its reason. Returns whether anything was
+        recorded: False when the contract's last status change is this very suspension (the
+        same day and reason), a retry (``_status_change``)."""
+        return self._status_change(
+            contract_id,
+            ContractStatus.SUSPENDED,
+            effective,
+            reason,
+            lambda c: c.suspend(effective, reason, actor),
+        )
 
     def reactivate_contract(
         self, contract_id: UUID, *, effective: date, reason: str, actor: str
-    ) -> None:
-        """Lift a suspension."""
-        self._update(Contract, contract_id, lambda c: c.reactivate(effective, reason, actor))
+    ) -> bool:
+        """Lift a suspension. Returns whether anything was recorded: False when the contract's
+        last status change is this very reactivation (the same day and reason, lifting a
+        suspension), a retry (``_status_change``)."""
+        return self._status_change(
+            contract_id,
+            ContractStatus.ACTIVE,
+            effective,
+            reason,
+            lambda c: c.reactivate(effective, reason, actor),
+            lifting=True,
+        )
+
+    def _status_change(
+        self,
+        contract_id: UUID,
+        status: ContractStatus,
+        effective: date,
+        reason: str,
+        change: Callable[[Contract], None],
+        noticed_on: date | None = None,
+        *,
+        lifting: bool = False,
+    ) -> bool:
+        """Apply a status command in one step, True; or record nothing and return False when
+        the contract's last status change is the one asked for (a page timed out, a CRM
+        replaying its log), as a retried renewal does: the same status, day and reason (and,
+        for a termination, notice day), an activation only as the contract's first change, a
+        reactivation only lifting a suspension. Any other command the contract's status does
+        not allow is refused as before (``InvalidTransition`` naming ``status``)."""
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            contract = self.contract(contract_id)
+            if self._is_last_status_change(
+                contract, status, effective, reason, noticed_on, lifting
+            ):
+                return False, []
+            change(contract)
+            return True, [contract]
+
+        return self._atomically(step)
+
+    def _is_last_status_change(
+        self,
+        contract: Contract,
+        status: ContractStatus,
+        effective: date,
+        reason: str,
+        noticed_on: date | None,
+        lifting: bool,
+    ) -> bool:
+        """Whether the contract's last status change is this one (``_status_change``):
+        ``lifting`` a suspension, or (an active status otherwise) its first change."""
+        history = contract.history
+        if not history or type(effective) is not date:
+            return False
+        last = history[-1]
+        if (last.status, last.effective, last.reason) != (status, effective, reason):
+            return False
+        if status is ContractStatus.ACTIVE:
+            # (an activation is the first change; a reactivation lifts a suspension)
+            if lifting:
+                return len(history) > 1 and history[-2].status is ContractStatus.SUSPENDED
+            return not any(h.status is ContractStatus.ACTIVE for h in history[:-1])
+        if status is ContractStatus.TERMINATED:
+            terminated = None
+            for e in self.events.get(contract.id, lte=contract.version):
+                if type(e).__name__ == "Terminated":
+                    terminated = e
+            return terminated is not None and getattr(terminated, "noticed_on", None) == noticed_on
+        return True
 
     def renew_contract(
         self,
@@ -740,7 +824,7 @@ class ContractBilling(BaseApp):
 
     def terminate_contract(
         self, contract_id: UUID, *, effective: date, reason: str, actor: str, noticed_on: date
-    ) -> None:
+    ) -> bool:
         """End the contract early, from ``effective``, notice given on ``noticed_on``.
 
         The notice day is required (``InvalidValue`` naming ``noticed_on`` when it is no date,
@@ -748,14 +832,28 @@ class ContractBilling(BaseApp):
         the contract stands terminated, its term cut at ``effective``, and the list of
         contracts expiring shows it as not renewing until its last day
         (``contracts_expiring_within``). A termination dated back is noticed after
-        ``effective``."""
-        self._update(
-            Contract, contract_id, lambda c: c.terminate(effective, reason, actor, noticed_on)
+        ``effective``. Returns whether anything was recorded: False when the contract's last
+        status change is this very termination (the same day, reason and notice day), a retry
+        (``_status_change``)."""
+        return self._status_change(
+            contract_id,
+            ContractStatus.TERMINATED,
+            effective,
+            reason,
+            lambda c: c.terminate(effective, reason, actor, noticed_on),
+            noticed_on,
         )
 
-    def expire_contract(self, contract_id: UUID, *, effective: date, actor: str) -> None:
-        """The term ran out."""
-        self._update(Contract, contract_id, lambda c: c.expire(effective, actor))
+    def expire_contract(self, contract_id: UUID, *, effective: date, actor: str) -> bool:
+        """The term ran out. Returns whether anything was recorded: False when the contract's
+        last status change is this very expiry (the same day), a retry (``_status_change``)."""
+        return self._status_change(
+            contract_id,
+            ContractStatus.EXPIRED,
+            effective,
+            "term ended",
+            lambda c: c.expire(effective, actor),
+        )
 
     def change_contract_tax_rate(
         self, contract_id: UUID, *, tax_rate: TaxRate, effective: date, actor: str
