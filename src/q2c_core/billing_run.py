@@ -1017,13 +1017,16 @@ class ContractBilling(BaseApp):
         effective: date,
         actor: str,
         as_sub_id: str | None = None,
-    ) -> None:
+    ) -> bool:
         """Move a sub-contract to another master contract on one date: no day twice, none lost.
 
         ``as_sub_id`` names it on the target (None: ``sub_id``), e.g. when it moves back to a
         contract it moved away from, which keeps its days before that move under ``sub_id``
         (A to B, then back to A as "S1-2"). An id the target holds, for a sub-contract live or
-        ended, is refused with ``DuplicateEntry`` naming ``sub_id``."""
+        ended, is refused with ``DuplicateEntry`` naming ``sub_id``. Returns whether anything
+        was recorded: False when this very move (the same sub-contract, contracts, day and id
+        on the target) was recorded already, a retry (a page timed out, a CRM replaying its
+        log); another move of a sub-contract that moved is refused as before."""
         require_day(effective, "effective")
         if as_sub_id is not None and (not isinstance(as_sub_id, str) or not as_sub_id.strip()):
             raise InvalidValue(
@@ -1035,7 +1038,7 @@ class ContractBilling(BaseApp):
         check_visible_line(as_sub_id, "as_sub_id")  # (printed on every line billing it)
         new_id = sub_id if as_sub_id is None else as_sub_id
 
-        def step() -> tuple[None, list[Aggregate]]:
+        def step() -> tuple[bool, list[Aggregate]]:
             source = self.contract(from_contract_id)
             target = self.contract(to_contract_id)
             # (by the ids loaded: one given as text, dashed or in hex, names the same contract)
@@ -1052,11 +1055,37 @@ class ContractBilling(BaseApp):
                     field="to_contract_id",
                     aggregate_id=from_contract_id,
                 )
+            if self._moved_already(source, sub_id, target, effective, new_id):
+                return False, []
             self.know_renewals(target)
             move_sub_contract(source, sub_id, target, effective, actor, as_sub_id=new_id)
-            return None, [source, target]
+            return True, [source, target]
 
-        self._atomically(step)
+        return self._atomically(step)
+
+    def _moved_already(
+        self, source: Contract, sub_id: str, target: Contract, effective: date, new_id: str
+    ) -> bool:
+        """Whether ``target`` took ``sub_id`` over from ``source`` on ``effective`` as
+        ``new_id`` (``reassign_sub_contract`` sent again), and ``source`` shows it moved there
+        that day (or, moved on its first day, holds it no more)."""
+        held = target.sub_contracts.get(new_id) if isinstance(new_id, str) else None
+        if held is None or held.reassigned_from != source.id or held.effective_from != effective:
+            return False
+        left = source.sub_contracts.get(sub_id) if isinstance(sub_id, str) else None
+        if left is not None and (left.reassigned_to, left.effective_to) != (target.id, effective):
+            return False
+        for e in self.events.get(target.id, lte=target.version):
+            moved: Any = e
+            if (
+                type(moved).__name__ == "SubContractReassignedHere"
+                and moved.sub_contract.sub_id == new_id
+                and moved.from_contract_id == source.id
+                and (getattr(moved, "from_sub_id", None) or new_id) == sub_id
+                and moved.sub_contract.effective_from == effective
+            ):
+                return True
+        return False
 
     # -- reading contracts in bulk -----------------------------------------------------------
 
