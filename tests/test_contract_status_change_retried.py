@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from test_contract_billing import A, contract, customer
+from test_contract_billing import A, contract, customer, sub
 
-from q2c_core import ContractStatus, InvalidTransition, QuoteToCash
+from q2c_core import ContractStatus, InvalidTransition, InvalidValue, QuoteToCash
 
 
 def test_a_termination_sent_twice_terminates_once(app: QuoteToCash) -> None:
@@ -108,3 +108,44 @@ def test_an_activation_and_an_expiry_sent_twice_are_recorded_once(app: QuoteToCa
         ContractStatus.ACTIVE,
         ContractStatus.EXPIRED,
     ]
+
+
+@pytest.mark.parametrize("actor", [None, "", "\u200b", 5])
+def test_a_retry_naming_nobody_is_refused_naming_actor(app: QuoteToCash, actor: object) -> None:
+    """A status change, renewal or move sent again without saying who sends it (an empty
+    setting, a zero-width space) is refused naming ``actor``, as the first sending would be:
+    it is not answered as a retry."""
+    cust = customer(app)
+    signed = contract(app, cust)
+    other = contract(app, cust, number="MC-2")
+    app.suspend_contract(signed, effective=date(2024, 3, 10), reason="pause", actor=A)
+    app.renew_contract(signed, new_end=date(2026, 1, 1), effective=date(2025, 1, 1), actor=A)
+    app.add_sub_contract(other, sub("S9"), actor=A)
+    app.reassign_sub_contract(other, "S9", signed, effective=date(2024, 5, 1), actor=A)
+    before = app.recorder.max_notification_id()
+    retries = [
+        lambda: app.suspend_contract(
+            signed,
+            effective=date(2024, 3, 10),
+            reason="pause",
+            actor=actor,  # type: ignore[arg-type]
+        ),
+        lambda: app.renew_contract(
+            signed,
+            new_end=date(2026, 1, 1),
+            effective=date(2025, 1, 1),
+            actor=actor,  # type: ignore[arg-type]
+        ),
+        lambda: app.reassign_sub_contract(
+            other,
+            "S9",
+            signed,
+            effective=date(2024, 5, 1),
+            actor=actor,  # type: ignore[arg-type]
+        ),
+    ]
+    for retry in retries:
+        with pytest.raises(InvalidValue) as refused:
+            retry()
+        assert refused.value.field == "actor"
+    assert app.recorder.max_notification_id() == before

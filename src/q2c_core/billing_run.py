@@ -131,6 +131,18 @@ def _check_run_day(as_of: Any, actor: Any) -> None:
         raise InvalidValue("must name who runs it", field="actor", value=actor)
 
 
+def _require_actor(actor: Any, aggregate_id: UUID) -> None:
+    """Who gives a command, checked as its event checks it (text naming someone: not blank,
+    nor invisible characters only), for a retry that records nothing and so no event."""
+    if not isinstance(actor, str) or not person_key(actor):
+        raise InvalidValue(
+            "must name who did it (not blank, nor invisible characters only)",
+            field="actor",
+            aggregate_id=aggregate_id,
+            value=actor,
+        )
+
+
 # the last day a run or a query can reckon from: renewals and periods run a few years past it
 _LAST_DAY = date(8999, 12, 31)
 
@@ -677,6 +689,7 @@ class ContractBilling(BaseApp):
             effective,
             "activated",
             lambda c: c.activate(effective, actor),
+            actor=actor,
         )
 
     def suspend_contract(
@@ -691,6 +704,7 @@ class ContractBilling(BaseApp):
             effective,
             reason,
             lambda c: c.suspend(effective, reason, actor),
+            actor=actor,
         )
 
     def reactivate_contract(
@@ -705,6 +719,7 @@ class ContractBilling(BaseApp):
             effective,
             reason,
             lambda c: c.reactivate(effective, reason, actor),
+            actor=actor,
             lifting=True,
         )
 
@@ -717,6 +732,7 @@ class ContractBilling(BaseApp):
         change: Callable[[Contract], None],
         noticed_on: date | None = None,
         *,
+        actor: str,
         lifting: bool = False,
     ) -> bool:
         """Apply a status command in one step, True; or record nothing and return False when
@@ -728,6 +744,7 @@ class ContractBilling(BaseApp):
 
         def step() -> tuple[bool, list[Aggregate]]:
             contract = self.contract(contract_id)
+            _require_actor(actor, contract.id)
             if self._is_last_status_change(
                 contract, status, effective, reason, noticed_on, lifting
             ):
@@ -796,6 +813,7 @@ class ContractBilling(BaseApp):
 
         def step() -> tuple[bool, list[Aggregate]]:
             contract = self.contract(contract_id)
+            _require_actor(actor, contract.id)
             if contract.term.end == new_end and effective != contract.term.end:
                 last = self._last_renewal(contract)
                 if last is not None and (
@@ -842,6 +860,7 @@ class ContractBilling(BaseApp):
             reason,
             lambda c: c.terminate(effective, reason, actor, noticed_on),
             noticed_on,
+            actor=actor,
         )
 
     def expire_contract(self, contract_id: UUID, *, effective: date, actor: str) -> bool:
@@ -853,6 +872,7 @@ class ContractBilling(BaseApp):
             effective,
             "term ended",
             lambda c: c.expire(effective, actor),
+            actor=actor,
         )
 
     def change_contract_tax_rate(
@@ -1055,6 +1075,7 @@ class ContractBilling(BaseApp):
                     field="to_contract_id",
                     aggregate_id=from_contract_id,
                 )
+            _require_actor(actor, source.id)
             if self._moved_already(source, sub_id, target, effective, new_id):
                 return False, []
             self.know_renewals(target)
