@@ -1018,15 +1018,37 @@ class ContractBilling(BaseApp):
 
     def reprice_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective: date, annual_price: Money, actor: str
-    ) -> None:
+    ) -> bool:
         """A new annual price from a date on (carried into terms renewed since with an uplift,
-        as ``Contract.reprice_sub_contract`` says)."""
+        as ``Contract.reprice_sub_contract`` says). Returns whether anything was recorded:
+        False when that price is in force from that very day already by a price point of that
+        day (the re-price sent again, a retry), unless it is a renewal's uplift there (then
+        the price becomes agreed, and is recorded)."""
 
-        def reprice(c: Contract) -> None:
+        def step() -> tuple[bool, list[Aggregate]]:
+            c = self.contract(contract_id)
+            _require_actor(actor, c.id)
             self.know_renewals(c)
+            held = c.sub_contracts.get(sub_id) if isinstance(sub_id, str) else None
+            uplifted = None
+            if held is not None and c.uplifted_on is not None:
+                uplifted = c.uplifted_on.get(held.sub_id, [])
+            if (
+                held is not None
+                and held.reassigned_to is None
+                and uplifted is not None
+                and type(effective) is date
+                and effective not in uplifted
+                and isinstance(annual_price, Money)
+                and annual_price.currency == c.currency
+                and any(p.effective == effective for p in held.prices)
+                and held.price_on(effective) == annual_price
+            ):
+                return False, []
             c.reprice_sub_contract(sub_id, effective, annual_price, actor)
+            return True, [c]
 
-        self._update(Contract, contract_id, reprice)
+        return self._atomically(step)
 
     def reassign_sub_contract(
         self,
