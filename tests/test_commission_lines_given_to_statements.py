@@ -17,7 +17,7 @@ A = "alice"
 MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
 
 
-def _books(tmp_path: Any) -> tuple[QuoteToCash, Commissions, UnbilledRevenue]:
+def books(tmp_path: Any) -> tuple[QuoteToCash, Commissions, UnbilledRevenue]:
     """Acme's export work invoiced and paid in March, and a hotfix nobody authorized."""
     app = QuoteToCash.open(f"sqlite:///{tmp_path}/books.db")
     acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
@@ -39,7 +39,7 @@ def _books(tmp_path: Any) -> tuple[QuoteToCash, Commissions, UnbilledRevenue]:
 def test_statements_and_balances_take_commission_lines_or_refuse_naming_lines(
     tmp_path: Any, not_lines: Any
 ) -> None:
-    app, commissions, _ = _books(tmp_path)
+    app, commissions, _ = books(tmp_path)
     with pytest.raises(InvalidValue) as refused:
         commissions.statements(MARCH, lines=not_lines)
     assert refused.value.field == "lines"
