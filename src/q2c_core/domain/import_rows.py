@@ -57,12 +57,7 @@ class TimeEntryRow:
     named_by_content: bool = False
 
     def __attrs_post_init__(self) -> None:
-        if type(self.line) is not int:
-            raise InvalidValue(
-                f"must be a line number (int), not {type(self.line).__name__}",
-                field="line",
-                value=self.line,
-            )
+        _require_line(self.line)
         for field, kind, optional in _TIME_ENTRY_FIELDS:
             value = getattr(self, field)
             if value is None and optional:
@@ -110,6 +105,14 @@ _WORDS = {
 
 def _refused(line: int, field: str, rule: str, value: Any) -> InvalidValue:
     return InvalidValue(f"{rule} (line {line})", field=field, value=value)
+
+
+def _require_line(line: object) -> None:
+    """A row's line number is an int (the file's line it was read from)."""
+    if type(line) is not int:
+        raise InvalidValue(
+            f"must be a line number (int), not {type(line).__name__}", field="line", value=line
+        )
 
 
 def _check_fields(
@@ -213,12 +216,7 @@ class ContractRow:
     signed_on_given: bool = True
 
     def __attrs_post_init__(self) -> None:
-        if type(self.line) is not int:
-            raise InvalidValue(
-                f"must be a line number (int), not {type(self.line).__name__}",
-                field="line",
-                value=self.line,
-            )
+        _require_line(self.line)
         _check_fields(self, _CONTRACT_FIELDS, self.line)
         if self.renewal_uplift_percent is not None:
             try:
