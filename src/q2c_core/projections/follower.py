@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import math
 import multiprocessing
 import resource
 import shlex
@@ -556,7 +557,7 @@ def split_projections(
 
     best: list[list[Projection]] = [[] for _ in range(n)]
     if n ** (len(alone) - 1) <= _EXHAUSTIVE:
-        best_cost = float("inf")
+        best_cost = math.inf
         # (the costliest projection always in the first group: the groups' order is no choice)
         for choice in itertools.product(range(n), repeat=len(alone) - 1):
             groups: list[list[Projection]] = [[alone[0]], *([] for _ in range(n - 1))]
