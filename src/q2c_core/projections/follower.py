@@ -521,13 +521,24 @@ def share_cost(share: Sequence[Projection], mix: dict[str, int]) -> float:
     """What rebuilding ``share`` in one process costs on the events of ``mix`` (microseconds):
     every event of its topics read and decoded once (``DECODE_COST``), then applied by each
     projection that reads it (its ``event_cost``)."""
-    read: set[str] = set()
-    cost = 0.0
-    for p in share:
-        topics = p.topics()
-        read.update(topics)
-        cost += p.event_cost * sum(mix.get(t, 0) for t in topics)
-    return cost + DECODE_COST * sum(mix.get(t, 0) for t in read)
+    return _ShareCosts(share, mix).of(share)
+
+
+class _ShareCosts:
+    """``share_cost`` of groups of the same projections: each one's own cost and topics
+    summed once, for every way of sharing tried."""
+
+    def __init__(self, projections: Sequence[Projection], mix: dict[str, int]) -> None:
+        self.mix = mix
+        self.own = {
+            id(p): p.event_cost * sum(mix.get(t, 0) for t in p.topics()) for p in projections
+        }
+        self.topics = {id(p): frozenset(p.topics()) for p in projections}
+
+    def of(self, group: Sequence[Projection]) -> float:
+        read = frozenset[str]().union(*(self.topics[id(p)] for p in group))
+        own = sum(self.own[id(p)] for p in group)
+        return own + DECODE_COST * sum(self.mix.get(t, 0) for t in read)
 
 
 def split_projections(
@@ -544,17 +555,10 @@ def split_projections(
     if mix is None:
         mix = {t: 1 for p in projections for t in p.topics()}
     n = min(shares, len(projections))
-    alone = sorted(projections, key=lambda p: -share_cost([p], mix))
+    cost = _ShareCosts(projections, mix).of
+    alone = sorted(projections, key=lambda p: -cost([p]))
     if n <= 1:
         return [alone] if alone else []
-    # (each projection's own cost and topics once: the same sums for every way tried)
-    own = {id(p): p.event_cost * sum(mix.get(t, 0) for t in p.topics()) for p in alone}
-    topics = {id(p): frozenset(p.topics()) for p in alone}
-
-    def cost(group: list[Projection]) -> float:
-        read = frozenset[str]().union(*(topics[id(p)] for p in group))
-        return sum(own[id(p)] for p in group) + DECODE_COST * sum(mix.get(t, 0) for t in read)
-
     best: list[list[Projection]] = [[] for _ in range(n)]
     if n ** (len(alone) - 1) <= _EXHAUSTIVE:
         best_cost = math.inf
