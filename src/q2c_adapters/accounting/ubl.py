@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 from uuid import UUID
 
@@ -288,6 +288,12 @@ def _payment(
     b.cbc(b.cac(root, "PaymentTerms"), "Note", terms)
 
 
+def _rounds_to_zero(value: Decimal) -> bool:
+    """Whether XPath's ``round`` (half up, towards positive infinity) makes ``value`` 0, as
+    EN 16931's BR-CO-17 rounds a category's rate and tax amount."""
+    return (value + Decimal("0.5")).to_integral_value(rounding=ROUND_FLOOR) == 0
+
+
 def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[TaxCategory]:
     if not invoice.is_issued or invoice.number is None or invoice.issued_on is None:
         raise InvalidTransition(
@@ -312,6 +318,17 @@ def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[T
                 "use zero-rated (Z) or exempt (E)",
                 field="lines.tax",
                 aggregate_id=invoice.id,
+            )
+    for sub in invoice.tax_subtotals:
+        if _rounds_to_zero(sub.tax_rate.rate) and not _rounds_to_zero(sub.tax.amount):
+            raise InvalidValue(
+                f"a rate of {sub.tax_rate.rate} % rounds to 0 % in EN 16931 (BR-CO-17), which "
+                f"then wants a tax amount rounding to nothing, and its tax is {sub.tax}; "
+                "an e-invoice carries a rate below 0.5 % only on amounts it taxes by less than "
+                "half a unit",
+                field="lines.tax",
+                aggregate_id=invoice.id,
+                value=sub.tax_rate,
             )
     if TaxCategory.OUTSIDE_SCOPE in categories and len(categories) > 1:
         raise InvalidValue(
