@@ -18,9 +18,10 @@ order under concurrent writers and a follower could skip an event; that option i
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -34,8 +35,10 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
+from psycopg_pool import PoolTimeout
 
 from q2c_core.recorded_saves import SAVES_SUFFIX
+from q2c_core.storage import out_of_reach, url_of
 
 # a save's attempts on a lost connection, and the pause between them: the library's
 _ATTEMPTS = 10
@@ -62,6 +65,7 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         ).format(self.saves_table)
         self.sql_create_statements.append(self.create_saves_statement)
         self.saves_ready = False  # the saves table is known to exist
+        _failing_fast(datastore)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -226,3 +230,43 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
                 for row in curs.fetchall()
                 if row["first_id"] is not None and row["first_id"] <= row["id"]
             }
+
+
+def _failing_fast(datastore: PostgresDatastore) -> None:
+    """Make ``datastore`` raise ``StorageUnavailable`` (naming its URL, no password) when its
+    pool has no connection to give within its timeout (``PoolTimeout``: the server down or
+    refusing, the connect timeout, 30 seconds by default, spent). The library retries each read
+    and write 10 times on a lost connection, and a pool timeout is such an error to it, so with
+    the server stopped a query waited ten timeouts (five minutes) and then said "couldn't get a
+    connection after 30.00 sec". A connection lost during a statement (a server restart) is
+    still retried as before: the pool reconnects meanwhile."""
+    if getattr(datastore, "_q2c_fails_fast", False):
+        return
+    given = datastore.pool.kwargs  # (the connection's settings: a dict as the library makes it)
+    kwargs: dict[str, Any] = given if isinstance(given, dict) else {}
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_USER": str(kwargs.get("user") or ""),
+        "POSTGRES_HOST": str(kwargs.get("host") or ""),
+        "POSTGRES_PORT": str(kwargs.get("port") or ""),
+        "POSTGRES_DBNAME": str(kwargs.get("dbname") or ""),
+        "POSTGRES_SCHEMA": datastore.schema if datastore.schema != "public" else "",
+    }
+    url = url_of(lambda name: env.get(name) or None)
+    if kwargs.get("password"):  # (shown as redacted() shows a typed one)
+        user = env["POSTGRES_USER"] or "postgres"
+        url = url.replace(f"//{user}@", f"//{user}:***@", 1)
+    connect = datastore.get_connection
+
+    @contextlib.contextmanager
+    def get_connection() -> Iterator[Any]:
+        try:
+            with connect() as conn:
+                yield conn
+        except OperationalError as error:
+            if isinstance(error.__cause__, PoolTimeout):
+                raise out_of_reach(url, error.__cause__) from error
+            raise
+
+    datastore.get_connection = get_connection  # type: ignore[method-assign]
+    datastore._q2c_fails_fast = True  # type: ignore[attr-defined]
