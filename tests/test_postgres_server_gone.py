@@ -14,6 +14,7 @@ from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
 
 from q2c_core import QuoteToCash
 from q2c_core.domain.errors import StorageUnavailable
+from q2c_core.projections import ProjectionStore, ReceivablesAging, catch_up
 
 
 def closed_port() -> int:
@@ -69,3 +70,28 @@ def test_a_command_on_a_gone_server_is_refused_after_the_connect_timeout(
         app.register_customer("Globex", "EUR", account_manager="mia", actor="alice")
     assert time.monotonic() - started < 5
     assert "Sekr3t" not in str(refused.value)
+
+
+def test_read_models_on_a_gone_server_are_refused_after_the_connect_timeout(
+    books: QuoteToCash,
+) -> None:
+    """The read models' store on the same server: following the log is refused as soon as
+    its pool's connect timeout is spent, naming the store's URL without its password."""
+    schema = new_pg_schema()
+    url = pg_url(schema).replace("postgres@", "postgres:Sekr3t@") + "&connect_timeout=2"
+    store = ProjectionStore.open(url)
+    pool = store.recorder.datastore.pool  # type: ignore[attr-defined]
+    try:
+        pool.kwargs["port"] = closed_port()
+        for conn in list(pool._pool):
+            conn.close()
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable) as refused:
+            catch_up(books, [ReceivablesAging(store)])
+        assert time.monotonic() - started < 5
+        assert "Sekr3t" not in str(refused.value)
+        assert f"schema={schema}" in str(refused.value)
+    finally:
+        pool.kwargs["port"] = 5432
+        store.close()
+        drop_pg_schema(schema)

@@ -65,7 +65,7 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         ).format(self.saves_table)
         self.sql_create_statements.append(self.create_saves_statement)
         self.saves_ready = False  # the saves table is known to exist
-        _failing_fast(datastore)
+        fail_fast_on_pool_timeout(datastore)
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -232,7 +232,7 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             }
 
 
-def _failing_fast(datastore: PostgresDatastore) -> None:
+def fail_fast_on_pool_timeout(datastore: PostgresDatastore) -> None:
     """Make ``datastore`` raise ``StorageUnavailable`` (naming its URL, no password) when its
     pool has no connection to give within its timeout (``PoolTimeout``: the server down or
     refusing, the connect timeout, 30 seconds by default, spent). The library retries each read

@@ -302,11 +302,16 @@ def _postgres_recorder_class() -> type[TrackingRecorder]:
     from eventsourcing.postgres import PostgresTrackingRecorder
     from psycopg.sql import SQL, Identifier
 
+    from q2c_core.postgres_recorder import fail_fast_on_pool_timeout
+
     class PostgresReadModelRecorder(PostgresTrackingRecorder):
         """eventsourcing's PostgreSQL tracking recorder with a read-model rows table."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            # (a server gone: StorageUnavailable once the connect timeout is spent, not after
+            # the library's ten retries of it, as the application's recorder)
+            fail_fast_on_pool_timeout(self.datastore)
             self.rows_table = SQL("{0}.{1}").format(
                 Identifier(self.datastore.schema), Identifier(ROWS_TABLE)
             )
