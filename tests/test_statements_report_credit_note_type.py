@@ -10,19 +10,15 @@ counted two invoices where there is one and its credit. The credit note's row no
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from test_projections_story import A, issue
+from test_statement_credit_note_after_its_invoice import line
 
 from q2c_adapters.reports import report_table
 from q2c_core import (
     CreditDisposition,
-    InvoiceLine,
-    LineSource,
     Money,
     QuoteToCash,
-    SourceKind,
-    TaxRate,
 )
 from q2c_core.projections import ProjectionStore, all_projections, catch_up
 
@@ -31,15 +27,7 @@ DAY = date(2024, 3, 4)
 
 def test_a_credit_note_is_typed_credit_note_on_the_statements_report(app: QuoteToCash) -> None:
     acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
-    line = InvoiceLine(
-        "L1",
-        "support",
-        Decimal(1),
-        Money.of("50.00", "EUR"),
-        TaxRate.standard(0),
-        LineSource(SourceKind.MANUAL, note="agreed"),
-    )
-    invoice = app.draft_invoice(acme, [line], drafted_on=DAY, actor=A)
+    invoice = app.draft_invoice(acme, [line("50.00")], drafted_on=DAY, actor=A)
     issue(app, invoice, DAY)
     note = app.draft_credit_note(
         invoice,
