@@ -31,6 +31,7 @@ from q2c_core.projections import (
     ReceivablesAging,
     RefundOwed,
     RevenueSchedule,
+    ReviewItem,
     ReviewMeeting,
     StatementBalance,
     UnbilledItem,
@@ -487,7 +488,8 @@ def _review(projections: Sequence[Projection], on: date) -> ReportTable:
             names.get(r.customer_id, r.customer_id),
             r.title,
             r.status,
-            "PO" if r.has_po else ("allowance" if r.covered_by_allowance else "NO PO"),
+            _covered_by(r),
+            _po_amount(r),
             r.due_on,
             "on time" if r.on_schedule else "LATE",
             _hours_or_none(r.estimated_hours),
@@ -506,6 +508,7 @@ def _review(projections: Sequence[Projection], on: date) -> ReportTable:
             "request",
             "status",
             "covered by",
+            "PO amount",
             "due",
             "schedule",
             "est. hours",
@@ -517,6 +520,22 @@ def _review(projections: Sequence[Projection], on: date) -> ReportTable:
         ),
         rows,
     )
+
+
+def _covered_by(item: ReviewItem) -> str:
+    """What covers a request's work; a PO that the invoices went beyond says so."""
+    if item.has_po:
+        return "PO EXCEEDED" if item.over_po else "PO"
+    return "allowance" if item.covered_by_allowance else "NO PO"
+
+
+def _po_amount(item: ReviewItem) -> Money | str | None:
+    """The PO's amount; as text when it is in another currency than the request's money (an
+    invoice in another currency recorded before q2c refused one), as one row holds one."""
+    po = item.po_amount
+    if po is not None and po.currency != item.invoiced.currency:
+        return str(po)
+    return po
 
 
 def _awaiting(projections: Sequence[Projection], on: date) -> ReportTable:
@@ -893,7 +912,7 @@ MONEY_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "prepaid": PREPAID_QUANTITIES,
     "commissions": ("collected", "commission"),
     "commission-statements": ("commission",),
-    "review": ("invoiced", "paid", "unbilled overage"),
+    "review": ("PO amount", "invoiced", "paid", "unbilled overage"),
     "awaiting-po": ("estimate",),
     "product-areas": (),
     "aging": ("current", "1-30", "31-60", "61-90", "90+", "total"),

@@ -66,6 +66,11 @@ class ReviewItem:
     # hours of the request beyond its prepaid allowance not invoiced yet (UnbilledRevenue's
     # ``allowance_overage`` items of the request): owed, even on a request invoiced and paid
     unbilled_overage: Money
+    # what the customer's PO covers (None without a PO on the day), and whether more than
+    # that is invoiced: the customer's accounts payable pays up to the PO and sends back the
+    # rest, so work billed beyond it is money to chase (net, as ``invoiced`` is)
+    po_amount: Money | None = None
+    over_po: bool = False
 
 
 def _work_by_request(lines: list[list[Any]]) -> dict[str, Decimal]:
@@ -337,9 +342,11 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         before its completion; 20 keeps the remainders written off an invoice with their days
         (``writeoffs``: ``write_off_remainder``), which count as collected (nothing is left to
         collect), where 19 kept none, so a request whose invoice's last cents were written off
-        stayed on the agenda. A store built by an older version is refused until it is
-        rebuilt from events."""
-        return {"rows": 20}
+        stayed on the agenda; 21 keeps the amount of a request's PO and its currency
+        (``po_amount``), so the agenda says what the PO covers and flags work invoiced beyond
+        it (``over_po``). A store built by an older version is refused until it is rebuilt
+        from events."""
+        return {"rows": 21}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:
@@ -383,12 +390,15 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         # the day its PO was received, and each time entry's [work day, hours]: the agenda of a
         # day shows its PO and hours as they stood then
         row["po_on"] = None
+        row["po_amount"] = None
         row["logged"] = []
 
     @handles("EnhancementRequest.PurchaseOrderReceived")
     def _req_po(self, e: Any, oid: str) -> None:
         super()._req_po(e, oid)
-        self._req(oid)["po_on"] = e.purchase_order.received_on
+        row = self._req(oid)
+        row["po_on"] = e.purchase_order.received_on
+        row["po_amount"] = [e.purchase_order.amount.amount, e.purchase_order.amount.currency]
 
     @handles("EnhancementRequest.Declined", "EnhancementRequest.Cancelled")
     def _req_closed(self, e: Any, oid: str) -> None:
@@ -936,6 +946,8 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
             on_schedule = due is None or (done or as_of) <= due
             est = req["est_hours"]
             hours = sum((h for day, h in req["logged"] if day <= as_of), ZERO)
+            has_po = req["po"] is not None and _by(req["po_on"], as_of)
+            po = Money(*req["po_amount"]) if has_po and req["po_amount"] is not None else None
             result.append(
                 ReviewItem(
                     request_id=rid,
@@ -943,7 +955,7 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
                     title=req["title"],
                     account_manager=manager_on(req, as_of),
                     status=status,
-                    has_po=req["po"] is not None and _by(req["po_on"], as_of),
+                    has_po=has_po,
                     covered_by_allowance=bool(req["allowance"]),
                     due_on=due,
                     on_schedule=on_schedule,
@@ -953,6 +965,8 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
                     invoiced=inv_amount,
                     paid=paid_amount,
                     unbilled_overage=overage,
+                    po_amount=po,
+                    over_po=po is not None and po.currency == cur and inv_amount > po,
                 )
             )
         result.sort(key=lambda r: (r.customer_id, r.status, r.title, r.request_id))
