@@ -13,10 +13,10 @@ import attrs
 from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.errors import CurrencyMismatch, InvalidValue
-from q2c_core.domain.event_facts import ChecksFacts
+from q2c_core.domain.event_facts import ChecksFacts, require_kind
 from q2c_core.domain.money import Money
 from q2c_core.domain.payment import in_minor_units
-from q2c_core.domain.values import named_id, person_key
+from q2c_core.domain.values import named_id, person_key, require_day
 
 
 @attrs.frozen
@@ -27,6 +27,28 @@ class OpenItem:
     number: str
     due_date: date
     outstanding: Money
+
+    def __attrs_post_init__(self) -> None:
+        # (built by a caller planning with ``allocate_payment`` or ``match_credit`` too: a
+        # float owed, or a due date of text, would be planned with or fail the sort bare)
+        require_kind(self.invoice_id, UUID, "invoice_id", None)
+        require_kind(self.number, str, "number", None, "text")
+        require_day(self.due_date, "due_date")
+        require_kind(self.outstanding, Money, "outstanding", None, "Money")
+
+
+def open_items_given(open_items: object, field: str) -> list[OpenItem]:
+    """The open items a planning function is given, as a list (a generator is read once), or
+    ``InvalidValue`` naming ``field``: anything but a collection of ``OpenItem`` (None, text, a
+    mapping, an invoice's row as a tuple) could not be planned with."""
+    rule = "must be open items (OpenItem)"
+    if not isinstance(open_items, Iterable) or isinstance(open_items, str | bytes | Mapping):
+        raise InvalidValue(rule, field=field, value=open_items)
+    items = list(open_items)
+    for item in items:
+        if not isinstance(item, OpenItem):
+            raise InvalidValue(f"{rule}, not {item!r}", field=field, value=item)
+    return items
 
 
 @attrs.frozen
@@ -45,8 +67,12 @@ def allocate_payment(available: Money, open_items: Sequence[OpenItem]) -> list[A
     never exceed ``available`` nor an invoice's outstanding amount: each is taken down to whole
     minor units (10.005 EUR available allocates at most 10.00, never 10.01). An open item in
     another currency than ``available`` is refused (``CurrencyMismatch`` naming ``currency``),
-    whether or not the money reaches it.
+    whether or not the money reaches it. ``available`` that is no ``Money``, or open items
+    that are no ``OpenItem``, are refused (``InvalidValue`` naming ``available`` or
+    ``open_items``).
     """
+    require_kind(available, Money, "available", None, "Money")
+    open_items = open_items_given(open_items, "open_items")
     refuse_other_currency(available, open_items)
     remaining = whole_minor_units(available)
     result: list[Allocation] = []

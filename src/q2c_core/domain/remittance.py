@@ -15,7 +15,13 @@ from uuid import UUID
 
 import attrs
 
-from q2c_core.domain.allocation import OpenItem, refuse_other_currency, whole_minor_units
+from q2c_core.domain.allocation import (
+    OpenItem,
+    open_items_given,
+    refuse_other_currency,
+    whole_minor_units,
+)
+from q2c_core.domain.event_facts import require_kind
 from q2c_core.domain.money import Money, total
 
 
@@ -233,8 +239,12 @@ def match_credit(
     (``whole_minor_units``, as ``allocate_payment`` takes them), never rounded up: 100.005 EUR
     pays at most 100.00, and 99.995 EUR is not the 100.00 an invoice owes. An invoice in
     another currency than the credit, named or not, is refused (``CurrencyMismatch`` naming
-    ``currency``).
+    ``currency``). An ``amount`` that is no ``Money``, or invoices that are no ``OpenItem``,
+    are refused (``InvalidValue`` naming ``amount``, ``named`` or ``others``).
     """
+    require_kind(amount, Money, "amount", None, "Money")
+    named = open_items_given(named, "named")
+    others = open_items_given(others, "others")
     refuse_other_currency(amount, [*named, *others])
     if not amount.is_rounded():
         # (part of a minor unit is no amount a bank books: nothing matches it exactly)
