@@ -112,7 +112,9 @@ def whole_minor_units(money: Money) -> Money:
 def allocation_reference_key(reference: str) -> str:
     """A caller's allocation reference as a person reads it (``person_key``, as a refund's
     reference is read): invisible characters dropped, full-width forms plain, spaces collapsed,
-    capitals ignored. Empty for a reference of nothing to see: it names no allocation."""
+    capitals ignored. Empty for a reference of nothing to see: it names no allocation. One
+    that is no text is refused (``InvalidValue`` naming ``reference``)."""
+    require_kind(reference, str, "reference", None, "text")
     return person_key(reference)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import operator
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import accumulate, islice
@@ -32,7 +32,12 @@ from q2c_core.domain.errors import (
     OverAllocation,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import ChecksFacts, NotBefore, refuse_unreadable_reason
+from q2c_core.domain.event_facts import (
+    ChecksFacts,
+    NotBefore,
+    refuse_unreadable_reason,
+    require_kind,
+)
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import TimeOrderedIds, require_day
 
@@ -603,7 +608,10 @@ def owed_back_left(owed: Sequence[Money], credit: Money) -> list[Money]:
     allocated nets against them, oldest first (q2c has no other way to settle them: money
     the customer sends back and nobody allocates covers them), so what is left is owed on the
     newest, and together it is the credit's shortfall: ``-credit`` when it is negative,
-    nothing otherwise."""
+    nothing otherwise. A ``credit`` that is no ``Money``, or ``owed`` that is no collection of
+    ``Money``, is refused (``InvalidValue`` naming it)."""
+    require_kind(credit, Money, "credit", None, "Money")
+    owed = _moneys(owed)
     currency = credit.currency
     short = max(-credit.amount, Decimal(0))
     left: list[Money] = []
@@ -624,8 +632,12 @@ def refunds_past_due(owed: Sequence[tuple[date, Money]], credit: Money, day: dat
     with the day it is owed since: ``Payment.refunds_owed_on``) was past due that day: owed
     since before it, and not covered by the customer's credit of that day (``credit``, net of
     them). The credit covers the oldest first (``owed_back_left``), so a refund owed since the
-    day itself takes the shortfall first; the past-due list chases the rest."""
-    ordered = sorted(owed, key=lambda debt: debt[0])
+    day itself takes the shortfall first; the past-due list chases the rest. ``owed`` that is
+    no collection of (date, ``Money``) pairs, a ``credit`` that is no ``Money`` or a ``day``
+    that is no date is refused (``InvalidValue`` naming it)."""
+    require_day(day, "day")
+    require_kind(credit, Money, "credit", None, "Money")
+    ordered = sorted(_dated_moneys(owed), key=lambda debt: debt[0])
     left = owed_back_left([amount for _, amount in ordered], credit)
     return Money(
         sum(
@@ -634,3 +646,38 @@ def refunds_past_due(owed: Sequence[tuple[date, Money]], credit: Money, day: dat
         ),
         credit.currency,
     )
+
+
+def _listed(values: object, field: str, rule: str) -> list[Any]:
+    """``values`` as a list, or ``InvalidValue`` naming ``field`` for no collection (None, a
+    number, text, a mapping)."""
+    if not isinstance(values, Iterable) or isinstance(values, str | bytes | Mapping):
+        raise InvalidValue(rule, field=field, value=values)
+    return list(values)
+
+
+def _moneys(owed: object) -> list[Money]:
+    """What is owed, as ``owed_back_left`` reckons it: ``Money`` each, or ``InvalidValue``
+    naming ``owed``."""
+    rule = "must be the refunds owed back (Money)"
+    amounts = _listed(owed, "owed", rule)
+    for amount in amounts:
+        if not isinstance(amount, Money):
+            raise InvalidValue(f"{rule}, not {amount!r}", field="owed", value=amount)
+    return amounts
+
+
+def _dated_moneys(owed: object) -> list[tuple[date, Money]]:
+    """What is owed, as ``refunds_past_due`` reckons it: (date, ``Money``) pairs, or
+    ``InvalidValue`` naming ``owed``."""
+    rule = "must be the refunds owed back as (date owed since, Money) pairs"
+    debts = _listed(owed, "owed", rule)
+    for debt in debts:
+        if (
+            not isinstance(debt, tuple | list)
+            or len(debt) != 2
+            or type(debt[0]) is not date
+            or not isinstance(debt[1], Money)
+        ):
+            raise InvalidValue(f"{rule}, not {debt!r}", field="owed", value=debt)
+    return [(since, amount) for since, amount in debts]

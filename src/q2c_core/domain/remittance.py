@@ -21,6 +21,7 @@ from q2c_core.domain.allocation import (
     refuse_other_currency,
     whole_minor_units,
 )
+from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.event_facts import require_kind
 from q2c_core.domain.money import Money, total
 
@@ -41,7 +42,9 @@ def _is_word(char: str) -> bool:
 def normalize_number(number: str) -> str:
     """An invoice number as banks mangle it (and as remittance text is read): compatibility
     forms as plain ones, case folded, letters and digits of any script only ("СФ-000001" is
-    "сф000001", "ＩＮＶ－000001" and "inv 000001" are "inv000001")."""
+    "сф000001", "ＩＮＶ－000001" and "inv 000001" are "inv000001"). A ``number`` that is no
+    text is refused (``InvalidValue`` naming ``number``)."""
+    require_kind(number, str, "number", None, "text")
     return "".join(c for c in _fold(number) if _is_word(c))
 
 
@@ -92,6 +95,7 @@ class InvoiceNumberIndex:
     """
 
     def __init__(self, known: Iterable[str]) -> None:
+        known = _known_numbers(known)
         self._by_norm: dict[str, str] = {}
         self._as_printed: dict[str, str] = {}
         self._max_runs = _MAX_RUNS
@@ -129,8 +133,10 @@ class InvoiceNumberIndex:
         A number may be split by single spaces, slashes, dots, underscores or dashes of any
         kind ("INV 2024-000042", "INV–2024–000042"); it is matched whole, never as
         the start of a longer run of digits or letters, and the longest known number starting
-        at a place wins.
+        at a place wins. A ``text`` that is no text is refused (``InvalidValue`` naming
+        ``text``).
         """
+        require_kind(text, str, "text", None, "text")
         text = _read(text)
         runs = _runs(text)
         # (where, -1 for a number read across separators or the place of one quoted as
@@ -196,9 +202,25 @@ def invoice_numbers_in(text: str, known: Iterable[str]) -> list[str]:
     Spacing and punctuation inside a number are ignored ("inv 000042", "INV-000042" and
     "INV000042" all name INV-000042; "сф 000001" names СФ-000001, "№ 7" names Nº-7); a number
     is matched whole, never as part of a longer one, and bare digits name only a number of
-    digits only (``InvoiceNumberIndex``).
+    digits only (``InvoiceNumberIndex``). A ``text`` or known numbers that are no text are
+    refused (``InvalidValue`` naming ``text`` or ``known``).
     """
+    require_kind(text, str, "text", None, "text")
     return InvoiceNumberIndex(known).find(text)
+
+
+def _known_numbers(known: object) -> list[str]:
+    """The invoice numbers an index knows, as a list (a generator is read once; a mapping by
+    its keys), or ``InvalidValue`` naming ``known``: no collection of texts (None, a number,
+    one number's text) names no invoice."""
+    rule = "must be invoice numbers (texts)"
+    if not isinstance(known, Iterable) or isinstance(known, str | bytes):
+        raise InvalidValue(rule, field="known", value=known)
+    numbers = list(known)
+    for number in numbers:
+        if not isinstance(number, str):
+            raise InvalidValue(f"{rule}, not {number!r}", field="known", value=number)
+    return numbers
 
 
 class MatchedBy(enum.Enum):
