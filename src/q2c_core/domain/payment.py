@@ -220,7 +220,9 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         """What may be refunded on a day: money unallocated on that day and on every day since
         (an allocation reversed later held the money until its reversal, so refunding it on an
         earlier day would leave those days with less than nothing). Nothing once it bounced,
-        or before the money arrived."""
+        or before the money arrived.
+        An ``on`` that is no date is refused (``InvalidValue`` naming ``on``)."""
+        require_day(on, "on")
         zero = Money.zero(self.amount.currency)
         if self.is_bounced or on < self.received_on:
             return zero
@@ -307,7 +309,9 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     def unallocated_on(self, day: date) -> Money:
         """The customer credit this payment held at the end of a business day: received by
         then, less what was allocated and not yet given back, and what was refunded, by then
-        (minus the refunds once it had bounced). An undated old reversal counts as long ago."""
+        (minus the refunds once it had bounced). An undated old reversal counts as long ago.
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         zero = Money.zero(self.amount.currency)
         if day < self.received_on:
             return zero
@@ -322,7 +326,9 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def allocations_on(self, day: date) -> list[PaymentAllocation]:
         """The allocations in force at the end of a business day: made by then and not given
-        back by then (an undated old reversal counts as long ago)."""
+        back by then (an undated old reversal counts as long ago).
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         return [
             a
             for a in self.allocations
@@ -334,7 +340,9 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         """The refunds the customer owed back of this payment at the end of ``day`` (it had
         bounced by then: ``owed_back``), each with the day it is owed since: the bounce, or the
         refund when the bank dated the bounce earlier (the day the receivables aging ages it
-        from)."""
+        from).
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         if self.bounced_on is None or self.bounced_on > day:
             return []
         return [
@@ -453,7 +461,9 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
     def available_on(self, day: date) -> Money:
         """What an allocation dated ``day`` may take: what is unallocated, and, for a day
         before the payment's latest change, no more than was there on that day and every
-        day since (``refundable``)."""
+        day since (``refundable``).
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         if self.is_bounced or day < self.received_on or day >= self._latest_day():
             return self.unallocated
         return min(self.unallocated, self.refundable(day))
