@@ -2358,11 +2358,28 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         both totals, as the invoice would ask a negative amount that approval refuses. Deduct
         it on a final invoice of at least its amount (one with all the project's work), or
         credit the deposit and deduct nothing. A deposit in another currency is refused
-        (``CurrencyMismatch``)."""
+        (``CurrencyMismatch``). A ``deposit_invoice_id`` that is no invoice's id is refused
+        naming it (``InvalidValue`` for no id at all, ``NotFound`` for an id of nothing)."""
+        if not isinstance(deposit_invoice_id, UUID | str):
+            raise InvalidValue(
+                "must be the deposit invoice's id (a UUID), not "
+                f"{type(deposit_invoice_id).__name__}",
+                field="deposit_invoice_id",
+                value=deposit_invoice_id,
+            )
 
         def step() -> tuple[None, list[Aggregate]]:
             final = self.invoice(invoice_id)
-            deposit = self.invoice(deposit_invoice_id)
+            try:
+                deposit = self.invoice(deposit_invoice_id)
+            except NotFound as missing:
+                # (named as the deposit's: the final invoice, the command's target, exists)
+                raise NotFound(
+                    f"{missing.rule} ({deposit_invoice_id})",
+                    field="deposit_invoice_id",
+                    aggregate_id=invoice_id,
+                    value=deposit_invoice_id,
+                ) from None
             if deposit.customer_id != final.customer_id:
                 raise RuleViolated(
                     "the deposit belongs to another customer",
