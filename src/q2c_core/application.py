@@ -77,7 +77,14 @@ from q2c_core.domain.invoice_numbering import (
 )
 from q2c_core.domain.managers import first_manager
 from q2c_core.domain.money import MINOR_UNITS, Money, minor_units, to_decimal, total
-from q2c_core.domain.payment import Payment, PaymentRefund, in_minor_units, refunds_past_due
+from q2c_core.domain.payment import (
+    Payment,
+    PaymentRefund,
+    ReceiptInstruction,
+    in_minor_units,
+    receipt_key,
+    refunds_past_due,
+)
 from q2c_core.domain.prepaid_allowance import (
     AllowanceStatus,
     AllowanceUnit,
@@ -3393,11 +3400,51 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         reference: str,
         actor: str,
         note: str = "",
+        key: str | None = None,
     ) -> UUID:
-        """Record money received; card numbers in reference or note are refused."""
+        """Record money received; card numbers in reference or note are refused.
+
+        ``key`` (optional, the caller's) names the receipt for this customer, so a retry
+        after a lost response is not received twice (the bank's ``reference`` cannot: two
+        instalments may share one): the same receipt given again (same amount, day and
+        reference) records nothing and returns the payment it made (also when another
+        process made it a moment before); any other receipt of the customer under that key is
+        ``DuplicateEntry`` naming ``key``, recording nothing. It is read as an allocation's
+        reference is (``receipt_key``: spaces, capitals, invisible characters and full width
+        aside); one that is not text or names nothing is refused (``InvalidValue`` naming
+        ``key``). Without one, each call receives."""
+        if key is not None:
+            if not isinstance(key, str):
+                raise InvalidValue(
+                    f"must be text, not {type(key).__name__}", field="key", value=key
+                )
+            if not receipt_key(key):
+                raise InvalidValue(
+                    "must name the receipt: it is what stops a retry receiving twice",
+                    field="key",
+                    value=key,
+                )
+            refuse_card_numbers("key", key)
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
+            if key is not None:
+                instruction: ReceiptInstruction | None = None
+                with contextlib.suppress(NotFound):
+                    instruction = self._get(
+                        ReceiptInstruction, ReceiptInstruction.create_id(customer.id, key)
+                    )
+                if instruction is not None:
+                    if instruction.repeats(in_minor_units(amount), received_on, reference):
+                        return instruction.payment_id, []
+                    raise DuplicateEntry(
+                        f"receipt {instruction.key!r} of this customer was made already "
+                        f"({instruction.amount} on {instruction.received_on}, reference "
+                        f"{instruction.reference!r}); one key names one receipt",
+                        field="key",
+                        aggregate_id=customer.id,
+                        value=key,
+                    )
             payment = Payment(
                 customer_id=customer_id,
                 amount=amount,
@@ -3407,7 +3454,20 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 note=note,
             )
             customer.add_payment(payment.id, actor)
-            return payment.id, [payment, customer]
+            made: list[Aggregate] = []
+            if key is not None:
+                made.append(
+                    ReceiptInstruction(
+                        customer_id=customer.id,
+                        key=key,
+                        payment_id=payment.id,
+                        amount=payment.amount,
+                        received_on=payment.received_on,
+                        reference=payment.reference,
+                        actor=actor,
+                    )
+                )
+            return payment.id, [payment, customer, *made]
 
         return self._atomically(step)
 
