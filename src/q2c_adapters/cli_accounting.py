@@ -5,8 +5,6 @@ The main CLI calls ``register(app)`` to add the ``export`` group.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -15,11 +13,9 @@ import typer
 
 from q2c_adapters.accounting.beancount_ledger import export_ledger
 from q2c_adapters.accounting.exports import FORMATS, export
-from q2c_adapters.cli_support import fail, one_line, open_app, refuse
+from q2c_adapters.cli_support import fail, one_line, open_app, refuse, store_file_named
 from q2c_adapters.output_files import write_whole
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.errors import Q2CError
-from q2c_core.storage import env_for_url
 
 UrlOption = Annotated[
     str, typer.Option("--url", help="Storage URL: sqlite:///billing.db, postgresql://...")
@@ -39,11 +35,6 @@ OnOption = Annotated[
 ]
 
 
-# the files SQLite keeps beside a database while it is open (its write-ahead log, the log's
-# index, a rollback journal): part of the store as much as the database itself
-SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
-
-
 def _check_out(out: Path | None, url: str) -> None:
     """Refuse, before the work is done (exit 2), an --out whose folder is not there, and one
     naming the SQLite store the export reads (the database or a file SQLite keeps beside it,
@@ -52,39 +43,12 @@ def _check_out(out: Path | None, url: str) -> None:
         return
     if not out.parent.is_dir():
         fail(f"--out {out}: no folder {out.parent}")
-    store = _sqlite_store(url)
-    if store is not None and _names_store_file(out, store):
+    store = store_file_named(out, url)
+    if store is not None:
         fail(
             f"--out {out}: is the store the export reads ({store}); writing it would replace "
             f"q2c's history: name another file"
         )
-
-
-def _sqlite_store(url: str) -> str | None:
-    """The database file a sqlite:/// URL names (None for another store, or a URL that
-    ``open_app`` refuses in its own words)."""
-    try:
-        env = env_for_url(url)
-    except Q2CError:
-        return None
-    if env.get("PERSISTENCE_MODULE") != "eventsourcing.sqlite":
-        return None
-    name = env.get("SQLITE_DBNAME", "")
-    return None if not name or name.startswith("file:") else name
-
-
-def _names_store_file(out: Path, store: str) -> bool:
-    """Whether ``out`` is the store's database or one of its companion files: the same path
-    once links and ``..`` are resolved, or the same file (a hard link)."""
-    target = os.path.realpath(out)
-    for suffix in SQLITE_COMPANIONS:
-        kept = os.path.realpath(store + suffix)
-        if target == kept:
-            return True
-        with contextlib.suppress(OSError):
-            if os.path.samefile(target, kept):
-                return True
-    return False
 
 
 def _emit(text: str, out: Path | None) -> None:

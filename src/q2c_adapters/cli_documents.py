@@ -18,7 +18,14 @@ from uuid import UUID
 import attrs
 import typer
 
-from q2c_adapters.cli_support import fail, find_reference, one_line, open_app, refuse
+from q2c_adapters.cli_support import (
+    fail,
+    find_reference,
+    one_line,
+    open_app,
+    refuse,
+    store_file_named,
+)
 from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.html import render_html
 from q2c_adapters.documents.pdf import render_pdf
@@ -147,6 +154,19 @@ def render_ubl(
     return UblRenderer(app, load_seller(seller_file), buyer_endpoints=endpoints).render(invoice_id)
 
 
+def _refuse_the_store(out: Path | None, url: str) -> None:
+    """Refuse (exit 2, nothing written) an --out naming the SQLite store the document is read
+    from (``store_file_named``): the document replaced the database, q2c's whole history."""
+    if out is None or str(out) == "-":
+        return
+    store = store_file_named(out, url)
+    if store is not None:
+        fail(
+            f"--out {out}: is the store the document is read from ({store}); writing it would "
+            "replace q2c's history: name another file"
+        )
+
+
 def render_command(
     invoice: Annotated[str, typer.Argument(help="Invoice id or number, e.g. INV-000042.")],
     url: Annotated[
@@ -200,6 +220,7 @@ def render_command(
         fail(f"--templates {templates}: no such folder")
     if out is not None and str(out) != "-" and not out.parent.is_dir():
         fail(f"--out {out}: no folder {out.parent}")
+    _refuse_the_store(out, url)
     brand = load_branding(branding, lang)
     endpoint = parse_endpoint(buyer_endpoint)
     app = open_app(url)
@@ -226,6 +247,7 @@ def render_command(
             return
         number = app.invoice(invoice_id).number or f"draft-{invoice_id}"
         target = out or default_file_name(number, fmt)
+        _refuse_the_store(target, url)  # (a number named as the store file: billing.db)
         try:
             write_whole(target, data)
         except OSError as error:

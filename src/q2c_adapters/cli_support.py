@@ -51,6 +51,47 @@ def refuse(option: str, rule: str) -> NoReturn:
     fail(f"{option}: {rule}")
 
 
+# the files SQLite keeps beside a database while it is open (its write-ahead log, the log's
+# index, a rollback journal): part of the store as much as the database itself
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def _sqlite_store(url: str) -> str | None:
+    """The database file a sqlite:/// URL names (None for another store, or a URL that
+    ``open_app`` refuses in its own words)."""
+    try:
+        env = env_for_url(url)
+    except Q2CError:
+        return None
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.sqlite":
+        return None
+    name = env.get("SQLITE_DBNAME", "")
+    return None if not name or name.startswith("file:") else name
+
+
+def _names_store_file(out: Path, store: str) -> bool:
+    """Whether ``out`` is the store's database or one of its companion files: the same path
+    once links and ``..`` are resolved, or the same file (a hard link)."""
+    target = os.path.realpath(out)
+    for suffix in SQLITE_COMPANIONS:
+        kept = os.path.realpath(store + suffix)
+        if target == kept:
+            return True
+        with contextlib.suppress(OSError):
+            if os.path.samefile(target, kept):
+                return True
+    return False
+
+
+def store_file_named(out: Path, url: str) -> str | None:
+    """The SQLite store (its database file) that ``out`` names, None when it names none: the
+    database a sqlite:/// ``url`` names or a file SQLite keeps beside it, by whatever path or
+    link. A command writing a file (an export, a rendered document) refuses such an ``--out``
+    before it writes anything: written, it would replace q2c's whole history."""
+    store = _sqlite_store(url)
+    return store if store is not None and _names_store_file(out, store) else None
+
+
 class OneLineRefusals(typer.core.TyperGroup):
     """The q2c command group: a value an option or argument refuses is one line on standard
     error, ``error: <option>: <rule>``, with exit code 2, like every other refusal (``refuse``),
