@@ -196,12 +196,19 @@ class Branding:
 
     @classmethod
     def load(cls, path: str | Path) -> Branding:
-        """Read branding from a TOML or JSON file (keys as the field names)."""
+        """Read branding from a TOML or JSON file (keys as the field names). A file that is
+        not a table of settings (a JSON list or value) or holds unknown keys is refused,
+        ``InvalidValue`` naming ``branding``; a value of the wrong kind, naming its field."""
         p = Path(path)
         text = p.read_text(encoding="utf-8")
-        data: dict[str, Any] = (
-            json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
-        )
+        data: Any = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
+        if not isinstance(data, dict):
+            # (a JSON list or value: a list failed with a bare AttributeError, null TypeError)
+            raise InvalidValue(
+                f"must be a table of settings (keys as the field names), not {type(data).__name__}",
+                field="branding",
+                value=str(p),
+            )
         known = {f.name for f in attrs.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -209,9 +216,10 @@ class Branding:
                 f"unknown branding keys: {', '.join(unknown)}", field="branding", value=str(p)
             )
         logo = data.get("logo")
-        if logo and not str(logo).startswith(("http://", "https://", "data:")):
-            # a relative logo path is relative to the branding file
-            data["logo"] = str((p.parent / str(logo)).resolve())
+        if logo and isinstance(logo, str) and not logo.startswith(("http://", "https://", "data:")):
+            # a relative logo path is relative to the branding file (a logo that is no text is
+            # refused by the field, as every other field's is)
+            data["logo"] = str((p.parent / logo).resolve())
         return cls(**data)
 
     def colour_rgb(self, which: str = "primary") -> tuple[int, int, int]:
