@@ -191,7 +191,9 @@ def render_command(
     ] = None,
     templates: Annotated[
         Path | None,
-        typer.Option("--templates", help="Directory of HTML templates overriding q2c's."),
+        typer.Option(
+            "--templates", help="Directory of HTML templates overriding q2c's (-f html only)."
+        ),
     ] = None,
     lang: Annotated[str | None, typer.Option(help="Language: en, de or fr.")] = None,
     seller: Annotated[
@@ -200,8 +202,8 @@ def render_command(
     buyer_endpoint: Annotated[
         str | None,
         typer.Option(
-            help="The buyer's PEPPOL address for UBL as SCHEME:ID, e.g. 0088:7300010000001 "
-            "(default: the one of its VAT id)."
+            help="The buyer's PEPPOL address for UBL (-f ubl only) as SCHEME:ID, e.g. "
+            "0088:7300010000001 (default: the one of its VAT id)."
         ),
     ] = None,
 ) -> None:
@@ -210,12 +212,26 @@ def render_command(
     Without --out the document goes to the current folder, named after its number with '_' for
     '/' and the other characters a file name cannot hold (RE/2024/000001 -> RE_2024_000001.pdf).
 
+    --templates shapes -f html only and --buyer-endpoint goes into -f ubl only: given for
+    another format, each is an error (exit 2), never silently ignored.
+
     A file that cannot be read (--branding, --seller, --templates) or written (--out) is an
     error (exit 2), and so is a template in --templates that Jinja2 cannot read or render (a
     syntax error, a variable q2c does not give: the error names its file and line), and a
     number no invoice or credit note has (as ``history`` and ``explain`` refuse it); an id no
     invoice has, or a document that cannot be rendered, exit 1.
     """
+    if templates is not None and fmt is not DocumentFormat.HTML:
+        # (the PDF is laid out by q2c and the UBL is data: neither reads templates)
+        fail(
+            f"--templates {templates}: HTML templates shape -f html only; the {fmt.value} "
+            "document reads none (give -f html, or leave --templates out)"
+        )
+    if buyer_endpoint is not None and fmt is not DocumentFormat.UBL:
+        fail(
+            f"--buyer-endpoint {buyer_endpoint}: the buyer's PEPPOL address goes into -f ubl "
+            f"only; the {fmt.value} document carries none (give -f ubl, or leave it out)"
+        )
     if templates is not None and not templates.is_dir():
         fail(f"--templates {templates}: no such folder")
     if out is not None and str(out) != "-" and not out.parent.is_dir():
