@@ -64,7 +64,10 @@ def default_file_name(number: str, fmt: DocumentFormat) -> Path:
 
 def _read_table(path: Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    # (JSON by its suffix in any case, as a branding file: SELLER.JSON was read as TOML)
+    data: dict[str, Any] = (
+        json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    )
     if not isinstance(data, dict):
         raise ValueError("not a table of settings")
     return data
