@@ -363,3 +363,82 @@ def contract_line_text(text: str, language: str) -> str:
         period=_period_text(found["period"], language),
         price=format_money(price, language),
     )
+
+
+# the other texts q2c writes in English on an invoice (a billing run's note, a deposit
+# deduction's line, a credit note's line, a run's line of no charge), each as a pattern and its
+# text in a language; what a pattern names ``rest`` (the line it came from) is a person's text,
+# printed as it is (a credited contract line in the language too, ``contract_line_text``)
+_NUMBER = r"(?P<number>.+?)"
+_GENERATED: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
+    (
+        re.compile(rf"Maintenance contract {_NUMBER}, period (?P<period>{_DAY}\.\.{_DAY})"),
+        {
+            "de": "Wartungsvertrag {number}, Abrechnungszeitraum {period}",
+            "fr": "Contrat de maintenance {number}, période {period}",
+        },
+    ),
+    (
+        re.compile(rf"Maintenance contract {_NUMBER}, days its renewed term adds"),
+        {
+            "de": "Wartungsvertrag {number}, Tage seiner verlängerten Laufzeit",
+            "fr": "Contrat de maintenance {number}, jours ajoutés par son renouvellement",
+        },
+    ),
+    (
+        re.compile(rf"Correction of maintenance contract {_NUMBER}"),
+        {
+            "de": "Korrektur zu Wartungsvertrag {number}",
+            "fr": "Correction du contrat de maintenance {number}",
+        },
+    ),
+    (
+        re.compile(rf"Less deposit invoice {_NUMBER}: (?P<rest>.*)", re.DOTALL),
+        {
+            "de": "Abzüglich Anzahlungsrechnung {number}: {rest}",
+            "fr": "Moins la facture d'acompte {number} : {rest}",
+        },
+    ),
+    (
+        re.compile(rf"deposit {_NUMBER} deducted"),
+        {"de": "Anzahlung {number} abgezogen", "fr": "Acompte {number} déduit"},
+    ),
+    (
+        re.compile(rf"Credit for {_NUMBER} line (?P<line>\S+): (?P<rest>.*)", re.DOTALL),
+        {
+            "de": "Gutschrift zu {number} Position {line}: {rest}",
+            "fr": "Avoir sur {number} ligne {line} : {rest}",
+        },
+    ),
+    (
+        re.compile("no charge for these days"),
+        {"de": "keine Berechnung für diese Tage", "fr": "non facturé pour ces jours"},
+    ),
+)
+
+
+def generated_text(text: str, language: str) -> str:
+    """A text q2c wrote in English on an invoice, in the document's language: a billing run's
+    note ("Maintenance contract MC-1, period 2024-01-01..2024-01-31", its dates as the language
+    writes them; "Correction of maintenance contract MC-1"), a deposit deduction's line ("Less
+    deposit invoice INV-000001: ...", "deposit INV-000001 deducted"), a credit note's line
+    ("Credit for INV-000002 line L1: ...", a credited contract line translated too) and a run's
+    "no charge for these days". Any other text (a person's), and any text of an English
+    document, is returned as it is."""
+    for pattern, templates in _GENERATED:
+        template = templates.get(language)
+        found = pattern.fullmatch(text) if template is not None else None
+        if template is None or found is None:
+            continue
+        parts = found.groupdict()
+        if "period" in parts:
+            try:
+                parts["period"] = _period_text(parts["period"], language)
+            except ValueError:  # (no dates: a note a person typed so, printed as typed)
+                return text
+        if "rest" in parts:
+            # (the line it came from: a credited contract line or deposit deduction too)
+            rest = contract_line_text(parts["rest"], language)
+            parts["rest"] = generated_text(rest, language) if rest == parts["rest"] else rest
+        return template.format(**parts)
+    return text

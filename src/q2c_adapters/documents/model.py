@@ -28,6 +28,7 @@ from q2c_adapters.documents.i18n import (
     format_money,
     format_percent,
     format_price,
+    generated_text,
     labels,
 )
 from q2c_core.domain.contract import Contract
@@ -270,6 +271,14 @@ def _nothing_due(invoice: Invoice) -> str:
     return "nothing_due_settled"  # nothing was owed (a total of zero)
 
 
+def _generated_line_text(description: str, source: LineSource | None, language: str) -> str:
+    """A line's text in the document's language where q2c wrote it (``generated_text``): a
+    deposit deduction's and a credit note's; any other line's as recorded (a person's)."""
+    if source is None or source.kind not in (SourceKind.DEPOSIT_DEDUCTION, SourceKind.CREDIT):
+        return description
+    return generated_text(description, language)
+
+
 def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
     """Gather one invoice or credit note, with its customer (as issued: ``buyer_details``),
     details and payment text.
@@ -311,13 +320,13 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
             description=(
                 contract_line_text(line.description, lang)
                 if line.source is not None and line.source.sub_contract_id is not None
-                else line.description
+                else _generated_line_text(line.description, line.source, lang)
             ),
             quantity=format_decimal(line.quantity, lang),
             unit_price=format_price(line.unit_price, lang),
             tax_rate=tax_label(line.tax, lang),
             amount=money(line.net),
-            price_reason=(line.price_reason or "").strip(),
+            price_reason=generated_text((line.price_reason or "").strip(), lang),
         )
         for line in invoice.lines
     )
@@ -464,7 +473,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         or invoice.written_off.is_positive(),
         written_off=money(invoice.written_off) if invoice.written_off.is_positive() else "",
         payment_text=payment_text,
-        note=invoice.note,
+        note=generated_text(invoice.note, lang),
         time_entries=tuple(time_entries),
         contract_periods=tuple(periods),
     )
