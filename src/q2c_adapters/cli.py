@@ -407,7 +407,7 @@ def money_of(amount: Decimal, currency: str, option: str) -> Money:
     allowed = minor_units(currency)
     if decimals > allowed:
         raise typer.BadParameter(
-            f"{amount} has {decimals} decimal{'' if decimals == 1 else 's'}: {currency} is "
+            f"{amount:f} has {decimals} decimal{'' if decimals == 1 else 's'}: {currency} is "
             f"paid in whole minor units, {allowed} decimals at most",
             param_hint=option,
         )
