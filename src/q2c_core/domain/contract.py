@@ -807,7 +807,29 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 aggregate_id=self.id,
                 value=new_end,
             )
+        self._require_uplift_in_range(uplift_percent, new_prices)
         self._renewed(new_end, effective, actor, uplift_percent, new_prices)
+
+    def _require_uplift_in_range(
+        self, uplift_percent: object, new_prices: dict[str, Money] | None
+    ) -> None:
+        """Refuse (``InvalidValue`` naming ``uplift_percent`` and the sub-contract) an uplift
+        that raises a price beyond what Money holds (1e14 % typed for 14 %): refused as the
+        uplifted price's ``amount``, it named a field nobody gave, and the billing run skipped
+        an evergreen contract with those words. Checked on new renewals only."""
+        if not isinstance(uplift_percent, Decimal) or uplift_percent < -100 or new_prices:
+            return  # (the rest is the Renewed event's to refuse, as before)
+        for sub_id, sub in self.sub_contracts.items():
+            try:
+                sub.renewed(self.term.end, None, uplift_percent)
+            except InvalidValue as error:
+                raise InvalidValue(
+                    f"{uplift_percent} % raises sub-contract {sub_id!r}'s annual price beyond "
+                    f"what an amount can hold ({error.rule})",
+                    field="uplift_percent",
+                    aggregate_id=self.id,
+                    value=uplift_percent,
+                ) from error
 
     @event("Renewed")
     def _renewed(
