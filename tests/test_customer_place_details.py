@@ -90,9 +90,9 @@ def test_the_printed_invoice_shows_the_buyers_post_code_and_city() -> None:
     )
 
     address = build_document(app, hamburg, Branding()).customer_address
-    assert address == ("Hafenstrasse 1", "20457 Hamburg")
+    assert address == ("Hafenstrasse 1", "20457 Hamburg", "Germany")
     assert "20457 Hamburg" in render_html(app, hamburg)
     assert "20457 Hamburg" in pdf_text(render_pdf(app, hamburg, Branding()))
-    assert build_document(app, berlin, Branding()).customer_address[-1] == "10115 Berlin"
+    assert build_document(app, berlin, Branding()).customer_address[-2] == "10115 Berlin"
     assert build_document(app, nowhere, Branding()).customer_address == ()
     app.close()

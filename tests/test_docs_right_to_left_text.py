@@ -268,9 +268,10 @@ def test_without_uharfbuzz_right_to_left_text_is_refused_never_printed_backwards
     assert "Shalom Trading Ltd" in page_text(render_pdf(app, latin, Branding()))
 
 
-# The page a Latin invoice printed before shaping came in (pypdf's text, q2c's code of then).
+# The page a Latin invoice printed before shaping came in (pypdf's text, q2c's code of then),
+# with the buyer's country (Israel), printed since.
 LATIN_PAGE = (
-    "Tavern Yard AG Bill to AVATAR Tower Verwaltung GmbH Wolfsburger Allee 7, Berlin "
+    "Tavern Yard AG Bill to AVATAR Tower Verwaltung GmbH Wolfsburger Allee 7, Berlin Israel "
     "Number INV-000001 Date 2024-05-02 Due date 2024-06-01 Invoice INV-000001 "
     "# Description Qty Unit price Tax Amount "
     "L1 Office fit-out, Tävern & Yard 1 12,345.67 EUR S 17 % 12,345.67 EUR "

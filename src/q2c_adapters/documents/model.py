@@ -22,6 +22,7 @@ from q2c_adapters.documents.branding import Branding
 from q2c_adapters.documents.i18n import (
     contract_line_parts,
     contract_line_text,
+    country_name,
     exemption_reason,
     format_date,
     format_decimal,
@@ -184,9 +185,11 @@ def billed_hours(source: LineSource, entry_hours: Decimal) -> Decimal:
     return entry_hours
 
 
-def _buyer_address(buyer: CustomerDetails) -> tuple[str, ...]:
+def _buyer_address(buyer: CustomerDetails, language: str) -> tuple[str, ...]:
     """The buyer's address lines as printed: its free-text address, then its post code and city
-    (kept apart since the e-invoice carries them apart; either may be unknown)."""
+    (kept apart since the e-invoice carries them apart; either may be unknown), then its country
+    as the document's language names it (``country_name``; recorded as an ISO code, as the
+    e-invoice carries it): an invoice to a buyer abroad names the buyer's whole address."""
     lines = [x.strip() for x in xml_text(buyer.address).splitlines() if x.strip()]
     place = " ".join(
         part
@@ -198,6 +201,8 @@ def _buyer_address(buyer: CustomerDetails) -> tuple[str, ...]:
     )
     if place:
         lines.append(place)
+    if buyer.country.strip():
+        lines.append(country_name(buyer.country, language))
     return tuple(lines)
 
 
@@ -456,7 +461,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         credits_number=credits_number,
         credits_invoice=credits_invoice,
         customer_name=customer.name,
-        customer_address=_buyer_address(customer),
+        customer_address=_buyer_address(customer, lang),
         customer_tax_id=customer.tax_id,
         currency=cur,
         lines=lines,

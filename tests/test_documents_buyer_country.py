@@ -1,0 +1,105 @@
+"""An invoice to a buyer abroad names the buyer's whole address, its country too.
+
+Found by review: the PDF and the HTML printed the buyer's street, post code and city but never
+its country, so a German seller's reverse-charge invoice to a Dutch firm read "Kade 2, 1011 AB
+Amsterdam" with no "Netherlands" (an intra-EU or export invoice must name the buyer's full
+address; the UBL e-invoice always carried the country). q2c records a country as its ISO code,
+as the e-invoice carries it; the documents print its name in their language (Niederlande,
+Pays-Bas) for the EU and EEA countries and frequent trading partners, and the code itself for
+any other country. The country printed is the one the invoice was issued with.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import pypdf
+
+from q2c_adapters.documents import Branding, build_document, render_html, render_pdf
+from q2c_adapters.documents.i18n import country_name
+from q2c_core import InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
+from q2c_core.domain.parties import COUNTRY_CODES
+from q2c_core.domain.tax import ZERO_RATED, TaxCategory
+
+D = date(2024, 8, 1)
+EU = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+
+
+def words(data: bytes) -> str:
+    pages = pypdf.PdfReader(io.BytesIO(data)).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+def issued_to(app: QuoteToCash, customer: UUID, tax: TaxRate) -> UUID:
+    line = InvoiceLine(
+        "L1", "Consulting", Decimal(4), Money.of("150", "EUR"), tax,
+        LineSource(SourceKind.MANUAL, note="by hand"),
+    )  # fmt: skip
+    invoice = app.draft_invoice(customer, [line], drafted_on=D, actor="bea")
+    app.approve_invoice(invoice, role="billing", approved_on=D, actor="bea")
+    app.approve_invoice(invoice, role="account_manager", approved_on=D, actor="mia")
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    return invoice
+
+
+def test_a_reverse_charge_invoice_to_amsterdam_names_the_netherlands_in_its_language() -> None:
+    app = QuoteToCash.open("memory:")
+    dutch = app.register_customer(
+        "Kade BV", "EUR", account_manager="mia", actor="bea",
+        tax_rate=TaxRate.none(TaxCategory.REVERSE_CHARGE), country="NL", tax_id="NL123456789B01",
+        address="Kade 2", city="Amsterdam", postal_code="1011 AB",
+    )  # fmt: skip
+    invoice = issued_to(app, dutch, TaxRate.none(TaxCategory.REVERSE_CHARGE))
+
+    assert build_document(app, invoice, Branding()).customer_address == (
+        "Kade 2",
+        "1011 AB Amsterdam",
+        "Netherlands",
+    )
+    german = words(render_pdf(app, invoice, Branding(language="de")))
+    assert "1011 AB Amsterdam Niederlande" in german
+    assert "<div>Pays-Bas</div>" in render_html(app, invoice, Branding(language="fr"))
+    assert "<div>Netherlands</div>" in render_html(app, invoice, Branding())
+
+    # moving to Antwerp after the issue changes the next invoice only
+    app.correct_customer_details(
+        dutch, actor="bea", country="BE", city="Antwerpen", postal_code="2000",
+        tax_id="BE0123456749",
+    )  # fmt: skip
+    assert "Niederlande" in words(render_pdf(app, invoice, Branding(language="de")))
+    later = issued_to(app, dutch, TaxRate.none(TaxCategory.REVERSE_CHARGE))
+    assert "2000 Antwerpen Belgien" in words(render_pdf(app, later, Branding(language="de")))
+    app.close()
+
+
+def test_a_country_without_a_name_here_prints_its_code_and_none_prints_nothing() -> None:
+    app = QuoteToCash.open("memory:")
+    mauritius = app.register_customer(
+        "Island Ltd", "EUR", account_manager="mia", actor="bea", country="mu",
+        address="1 Royal Road", city="Port Louis", postal_code="11328",
+    )  # fmt: skip
+    invoice = issued_to(app, mauritius, ZERO_RATED)
+    assert build_document(app, invoice, Branding(language="de")).customer_address[-1] == "MU"
+    assert "11328 Port Louis MU" in words(render_pdf(app, invoice, Branding(language="fr")))
+    unknown = app.register_customer("Kiosk", "EUR", account_manager="mia", actor="bea")
+    assert (
+        build_document(app, issued_to(app, unknown, ZERO_RATED), Branding()).customer_address == ()
+    )
+    app.close()
+
+
+def test_every_eu_country_has_its_name_in_every_language() -> None:
+    """Each EU member state (an intra-community buyer) is named, never shown as a code, in
+    each language the documents speak, and every name belongs to a code an e-invoice takes."""
+    for code in EU:
+        names = {country_name(code, language) for language in ("en", "de", "fr")}
+        assert code not in names and "" not in names, code
+    assert country_name("NL", "de") == "Niederlande"
+    assert country_name("DE", "fr") == "Allemagne"
+    assert country_name("", "de") == ""
+    from q2c_adapters.documents.i18n import _COUNTRY_NAMES
+
+    assert set(_COUNTRY_NAMES) <= COUNTRY_CODES
