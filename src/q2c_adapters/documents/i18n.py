@@ -370,6 +370,10 @@ def contract_line_text(text: str, language: str) -> str:
 # text in a language; what a pattern names ``rest`` (the line it came from) is a person's text,
 # printed as it is (a credited contract line in the language too, ``contract_line_text``)
 _NUMBER = r"(?P<number>.+?)"
+_ENTRY = r"(?P<entry>.+?)"
+_TITLE = r"(?P<title>.+)"
+_AMOUNT = r"-?\d[\d,]*(?:\.\d+)? [A-Z]{3}"
+_HOURS = r"\d+(?:\.\d+)?"
 _GENERATED: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
     (
         re.compile(rf"Maintenance contract {_NUMBER}, period (?P<period>{_DAY}\.\.{_DAY})"),
@@ -414,32 +418,171 @@ _GENERATED: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
         re.compile("no charge for these days"),
         {"de": "keine Berechnung für diese Tage", "fr": "non facturé pour ces jours"},
     ),
+    # a request invoice's hours at no charge (``draft_request_invoice``): why, q2c's words or a
+    # note a person typed (``rest``, printed as typed)
+    (
+        re.compile(rf"no charge: time entry {_ENTRY} at a zero rate"),
+        {
+            "de": "keine Berechnung: Zeiteintrag {entry} zum Stundensatz null",
+            "fr": "non facturé : temps passé {entry} à un taux horaire nul",
+        },
+    ),
+    (
+        re.compile(
+            rf"no charge: time entry {_ENTRY} at (?P<rate>{_AMOUNT}) an hour rounds to nothing"
+        ),
+        {
+            "de": "keine Berechnung: Zeiteintrag {entry} zu {rate} pro Stunde ergibt gerundet null",
+            "fr": "non facturé : temps passé {entry} à {rate} de l'heure, arrondi à zéro",
+        },
+    ),
+    (
+        re.compile(r"no charge: (?P<note>.*)", re.DOTALL),
+        {"de": "keine Berechnung: {note}", "fr": "non facturé : {note}"},
+    ),
+    # a piece of an hour's overage beyond a prepaid allowance
+    (
+        re.compile(
+            rf"(?P<quantity>{_HOURS}) of (?P<hours>{_HOURS}) hours beyond the allowance at "
+            rf"(?P<rate>{_AMOUNT}) an hour, billed (?P<net>{_AMOUNT}) so that the pieces add up "
+            rf"to (?P<sum>{_AMOUNT})"
+        ),
+        {
+            "de": "{quantity} von {hours} Stunden über das Kontingent hinaus zu {rate} pro "
+            "Stunde, berechnet mit {net}, damit die Teile zusammen {sum} ergeben",
+            "fr": "{quantity} sur {hours} heures au-delà du forfait à {rate} de l'heure, "
+            "facturées {net} pour que les parts totalisent {sum}",
+        },
+    ),
+    # a cancelled fixed-price request's hours, capped at its price
+    (
+        re.compile(
+            rf"cancelled at a fixed price of (?P<price>{_AMOUNT}): its hours, worth "
+            rf"(?P<worth>{_AMOUNT}), are billed up to the price(?P<tail>.*)",
+            re.DOTALL,
+        ),
+        {
+            "de": "storniert zum Festpreis von {price}: seine Stunden im Wert von {worth} "
+            "werden bis zum Festpreis berechnet{tail}",
+            "fr": "annulée au prix forfaitaire de {price} : ses heures, d'une valeur de "
+            "{worth}, sont facturées jusqu'à ce prix{tail}",
+        },
+    ),
 )
 
+# a request invoice's lines (``draft_request_invoice``: the request's title, a person's, is
+# printed as typed), read only for such a line (``generated_text``'s ``request_line``)
+_REQUEST_LINES: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
+    (
+        re.compile(rf"{_TITLE}: capped at the agreed fixed price", re.DOTALL),
+        {
+            "de": "{title}: begrenzt auf den vereinbarten Festpreis",
+            "fr": "{title} : plafonné au prix forfaitaire convenu",
+        },
+    ),
+    (
+        re.compile(rf"{_TITLE} \(fixed price\)", re.DOTALL),
+        {"de": "{title} (Festpreis)", "fr": "{title} (prix forfaitaire)"},
+    ),
+    (
+        re.compile(
+            rf"{_TITLE}: (?P<worker>.+) (?P<day>{_DAY}) beyond prepaid allowance", re.DOTALL
+        ),
+        {
+            "de": "{title}: {worker} {day} über das Vorauszahlungskontingent hinaus",
+            "fr": "{title} : {worker} {day} au-delà du forfait prépayé",
+        },
+    ),
+    (
+        re.compile(rf"{_TITLE}: (?P<worker>.+) (?P<day>{_DAY})", re.DOTALL),
+        {"de": "{title}: {worker} {day}", "fr": "{title} : {worker} {day}"},
+    ),
+)
 
-def generated_text(text: str, language: str) -> str:
+# the tails of a cancelled fixed-price request's reason (after "are billed up to the price")
+_FIXED_PRICE_TAILS: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
+    (
+        re.compile(rf", less (?P<amount>{_AMOUNT}) billed already"),
+        {"de": ", abzüglich bereits berechneter {amount}", "fr": ", moins {amount} déjà facturés"},
+    ),
+    (
+        re.compile(rf", plus the (?P<amount>{_AMOUNT}) its invoices took off so far"),
+        {
+            "de": ", zuzüglich der {amount}, die seine Rechnungen bisher abgezogen haben",
+            "fr": ", plus les {amount} que ses factures ont déduits jusqu'ici",
+        },
+    ),
+    (re.compile(""), {"de": "", "fr": ""}),
+)
+# the parts of a generated text that are amounts ("1,234.50 EUR", "0.004 EUR") or hours
+_AMOUNT_PARTS = frozenset({"rate", "net", "sum", "price", "worth", "amount"})
+_HOURS_PARTS = frozenset({"quantity", "hours"})
+
+
+def _amount_text(text: str, language: str) -> str:
+    """An amount q2c wrote in English (``1,234.5 EUR``) as the language writes it, with all its
+    decimals and at least its currency's (``format_price``)."""
+    number, currency = text.rsplit(" ", 1)
+    return format_price(Money(Decimal(number.replace(",", "")), currency), language)
+
+
+def _tail_text(tail: str, language: str) -> str | None:
+    """The tail of a cancelled fixed-price request's reason in the language, None for another."""
+    for pattern, templates in _FIXED_PRICE_TAILS:
+        found = pattern.fullmatch(tail)
+        if found is not None:
+            parts = {k: _amount_text(v, language) for k, v in found.groupdict().items()}
+            return templates[language].format(**parts)
+    return None
+
+
+def generated_text(text: str, language: str, request_line: bool = False) -> str:
     """A text q2c wrote in English on an invoice, in the document's language: a billing run's
     note ("Maintenance contract MC-1, period 2024-01-01..2024-01-31", its dates as the language
     writes them; "Correction of maintenance contract MC-1"), a deposit deduction's line ("Less
     deposit invoice INV-000001: ...", "deposit INV-000001 deducted"), a credit note's line
-    ("Credit for INV-000002 line L1: ...", a credited contract line translated too) and a run's
-    "no charge for these days". Any other text (a person's), and any text of an English
-    document, is returned as it is."""
-    for pattern, templates in _GENERATED:
+    ("Credit for INV-000002 line L1: ...", a credited contract line translated too), a run's
+    "no charge for these days", and why a request invoice's line is so priced ("no charge: time
+    entry t3 at a zero rate", "no charge: " before a note a person typed, an overage piece's
+    "0.5 of 1 hours beyond the allowance ..., billed 16.66 EUR so that ...", a cancelled fixed
+    price's cap), its amounts, hours and dates as the language writes them.
+
+    With ``request_line``, the text is a request invoice's line's (or the credit of one): its
+    q2c words are read too ("Report: dana 2024-03-20" with the date as the language writes it,
+    "... beyond prepaid allowance", "... (fixed price)", "...: capped at the agreed fixed
+    price"); the request's title and the worker's name are printed as typed.
+
+    Any other text (a person's), and any text of an English document, is returned as it is."""
+    tables = _GENERATED + _REQUEST_LINES if request_line else _GENERATED
+    for pattern, templates in tables:
         template = templates.get(language)
         found = pattern.fullmatch(text) if template is not None else None
         if template is None or found is None:
             continue
-        parts = found.groupdict()
-        if "period" in parts:
-            try:
+        parts = {k: v for k, v in found.groupdict().items() if v is not None}
+        try:
+            if "period" in parts:
                 parts["period"] = _period_text(parts["period"], language)
-            except ValueError:  # (no dates: a note a person typed so, printed as typed)
-                return text
+            if "day" in parts:
+                parts["day"] = format_date(date.fromisoformat(parts["day"]), language)
+            for key in _AMOUNT_PARTS & parts.keys():
+                parts[key] = _amount_text(parts[key], language)
+            for key in _HOURS_PARTS & parts.keys():
+                parts[key] = format_decimal(Decimal(parts[key]), language)
+            if "tail" in parts:
+                tail = _tail_text(parts["tail"], language)
+                if tail is None:
+                    continue
+                parts["tail"] = tail
+        except (ValueError, ArithmeticError, InvalidValue):
+            # (no real dates or amounts: a text a person typed so, read as such)
+            continue
         if "rest" in parts:
             # (the line it came from: a credited contract line or deposit deduction too)
             rest = contract_line_text(parts["rest"], language)
-            parts["rest"] = generated_text(rest, language) if rest == parts["rest"] else rest
+            parts["rest"] = (
+                generated_text(rest, language, request_line) if rest == parts["rest"] else rest
+            )
         return template.format(**parts)
     return text
 

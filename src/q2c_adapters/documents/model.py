@@ -278,10 +278,19 @@ def _nothing_due(invoice: Invoice) -> str:
 
 def _generated_line_text(description: str, source: LineSource | None, language: str) -> str:
     """A line's text in the document's language where q2c wrote it (``generated_text``): a
-    deposit deduction's and a credit note's; any other line's as recorded (a person's)."""
-    if source is None or source.kind not in (SourceKind.DEPOSIT_DEDUCTION, SourceKind.CREDIT):
+    deposit deduction's, a credit note's, and a request invoice's hours, overage, fixed price
+    and cap (or the credit of one: a request's line but an expense's); any other line's as
+    recorded (a person's)."""
+    if source is None:
         return description
-    return generated_text(description, language)
+    request_line = source.kind in (SourceKind.WORK, SourceKind.ALLOWANCE_OVERAGE) or (
+        source.kind is SourceKind.CREDIT
+        and source.request_id is not None
+        and source.expense_id is None
+    )
+    if not request_line and source.kind not in (SourceKind.DEPOSIT_DEDUCTION, SourceKind.CREDIT):
+        return description
+    return generated_text(description, language, request_line=request_line)
 
 
 def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
