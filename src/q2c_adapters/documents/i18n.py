@@ -81,6 +81,7 @@ LABELS: dict[str, dict[str, str]] = {
         "item": "Item",
         "period": "Period",
         "share": "Share",
+        "service_period": "Service period",
         "page": "Page {page} of {pages}",
     },
     "de": {
@@ -157,6 +158,7 @@ LABELS: dict[str, dict[str, str]] = {
         "item": "Position",
         "period": "Zeitraum",
         "share": "Anteil",
+        "service_period": "Leistungszeitraum",
         "page": "Seite {page} von {pages}",
     },
     "fr": {
@@ -231,6 +233,7 @@ LABELS: dict[str, dict[str, str]] = {
         "item": "Élément",
         "period": "Période",
         "share": "Part",
+        "service_period": "Période de prestation",
         "page": "Page {page} sur {pages}",
     },
 }

@@ -55,7 +55,8 @@ if TYPE_CHECKING:
 class DocumentLine:
     """One invoice line, formatted, with why it is priced as it is (``price_reason``: "no
     charge: ...", what a capped or overage-piece line bills and why; ``""`` for a line priced
-    as plain quantity x price), printed under its description."""
+    as plain quantity x price), printed under its description, and the period of service it
+    states (``period``, see ``_line_period``), printed there too."""
 
     line_id: str
     description: str
@@ -64,6 +65,9 @@ class DocumentLine:
     tax_rate: str
     amount: str
     price_reason: str = ""
+    # the period of service a line states that no contract period's detail shows (a line typed
+    # for "Hosting Q1" with its period): "01.01.2024 – 31.03.2024", "" for none
+    period: str = ""
 
 
 @attrs.frozen
@@ -206,6 +210,26 @@ def _buyer_address(buyer: CustomerDetails, language: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _shows_contract_period(source: LineSource) -> bool:
+    """Whether a line's period is shown in the "Contract periods" detail."""
+    return source.kind is SourceKind.CONTRACT_PERIOD or (
+        source.contract_id is not None and source.period is not None
+    )
+
+
+def _line_period(source: LineSource | None, language: str) -> str:
+    """The period of service a line states (its source's ``period``, the UBL's line
+    InvoicePeriod), as the language writes it ("01.01.2024 – 31.03.2024"), for a line whose
+    period no contract period's detail shows: a line typed with its period, or the credit of
+    one. ``""`` for a line stating none, or one of a contract (its detail shows the period)."""
+    if source is None or source.period is None or source.period.days <= 0:
+        return ""
+    if _shows_contract_period(source):
+        return ""
+    last = source.period.end - timedelta(days=1)
+    return f"{format_date(source.period.start, language)} – {format_date(last, language)}"
+
+
 def _contract_as_issued(app: QuoteToCash, contract_id: UUID, invoice: Invoice) -> Contract:
     """The contract as it was recorded when ``invoice`` was issued (as it is now for a draft):
     what its document printed then, whatever was changed on the contract since."""
@@ -341,6 +365,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
             tax_rate=tax_label(line.tax, lang),
             amount=money(line.net),
             price_reason=generated_text((line.price_reason or "").strip(), lang),
+            period=_line_period(line.source, lang),
         )
         for line in invoice.lines
     )
@@ -382,9 +407,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
                             note=e.note,
                         )
                     )
-        if source.kind is SourceKind.CONTRACT_PERIOD or (
-            source.contract_id is not None and source.period is not None
-        ):
+        if _shows_contract_period(source):
             contract_label, item = _contract_item(app, invoice, source, line.description)
             period = ""
             if source.period is not None:

@@ -568,11 +568,19 @@ def render_document_pdf(doc: InvoiceDocument) -> bytes:
     rows = [
         [t["line"], t["description"], t["quantity"], t["unit_price"], t["tax_rate"], t["amount"]]
     ]
-    # why a line is priced as it is, under its description
+    # the period of service a line states and why it is priced as it is, under its description
     rows += [
         [
             x.line_id,
-            f"{x.description}\n{x.price_reason}" if x.price_reason else x.description,
+            "\n".join(
+                part
+                for part in (
+                    x.description,
+                    f"{t['service_period']}: {x.period}" if x.period else "",
+                    x.price_reason,
+                )
+                if part
+            ),
             x.quantity,
             x.unit_price,
             x.tax_rate,
