@@ -17,10 +17,11 @@ from decimal import Decimal
 from uuid import UUID
 
 import pypdf
+import pytest
 
 from q2c_adapters.documents import Branding, build_document, render_html, render_pdf
 from q2c_adapters.documents.i18n import country_name
-from q2c_core import InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
+from q2c_core import InvalidValue, InvoiceLine, LineSource, Money, QuoteToCash, SourceKind, TaxRate
 from q2c_core.domain.parties import COUNTRY_CODES
 from q2c_core.domain.tax import ZERO_RATED, TaxCategory
 
@@ -103,3 +104,48 @@ def test_every_eu_country_has_its_name_in_every_language() -> None:
     from q2c_adapters.documents.i18n import _COUNTRY_NAMES
 
     assert set(_COUNTRY_NAMES) <= COUNTRY_CODES
+
+
+def test_the_sellers_country_is_printed_and_a_buyer_at_home_is_addressed_without_its_own() -> None:
+    """A branding naming the seller's country (DE) prints "Deutschland" under the seller's
+    address; the Dutch buyer is addressed with "Niederlande", a buyer in Hamburg without
+    "Deutschland", as a letter at home is."""
+    app = QuoteToCash.open("memory:")
+    seller = Branding(
+        company_name="Nordlicht GmbH", address="Elbchaussee 1\n22765 Hamburg", country=" de ",
+        tax_id="DE123456788", language="de",
+    )  # fmt: skip
+    assert seller.country == "DE"
+    dutch = app.register_customer(
+        "Kade BV", "EUR", account_manager="mia", actor="bea",
+        tax_rate=TaxRate.none(TaxCategory.REVERSE_CHARGE), country="NL",
+        tax_id="NL123456789B01", address="Kade 2", city="Amsterdam", postal_code="1011 AB",
+    )  # fmt: skip
+    abroad = issued_to(app, dutch, TaxRate.none(TaxCategory.REVERSE_CHARGE))
+    doc = build_document(app, abroad, seller)
+    assert doc.seller_address == ("Elbchaussee 1", "22765 Hamburg", "Deutschland")
+    assert doc.customer_address[-1] == "Niederlande"
+    pdf = words(render_pdf(app, abroad, seller))
+    assert "22765 Hamburg · Deutschland" in pdf and "Amsterdam Niederlande" in pdf
+    assert "<div>Deutschland</div>" in render_html(app, abroad, seller)
+
+    hamburg = app.register_customer(
+        "Brauhaus Nord", "EUR", account_manager="mia", actor="bea",
+        tax_rate=TaxRate.standard(19), country="DE", address="Hafenstrasse 1",
+        city="Hamburg", postal_code="20457",
+    )  # fmt: skip
+    at_home = issued_to(app, hamburg, TaxRate.standard(19))
+    assert build_document(app, at_home, seller).customer_address == (
+        "Hafenstrasse 1",
+        "20457 Hamburg",
+    )
+    # without the seller's country the buyer's is always printed
+    assert build_document(app, at_home, Branding()).customer_address[-1] == "Germany"
+    app.close()
+
+
+def test_a_sellers_country_that_is_no_iso_code_is_refused_naming_it() -> None:
+    for typed in ("Germany", "UK", 49):
+        with pytest.raises(InvalidValue) as refused:
+            Branding(country=typed)  # type: ignore[arg-type]
+        assert refused.value.field == "country"

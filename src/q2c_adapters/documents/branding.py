@@ -15,6 +15,7 @@ from PIL import Image
 
 from q2c_adapters.documents.i18n import LABELS
 from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.parties import country_code
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # the logo files the PDF prints (the HTML shows any picture a browser shows)
@@ -119,6 +120,19 @@ def _address(_: Any, attribute: Any, value: Any) -> None:
             )
 
 
+def _upper(value: Any) -> Any:
+    """A country code as it is checked and kept (`` de `` -> ``DE``); anything else is left
+    for ``_country`` to refuse."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _country(_: Any, attribute: Any, value: str) -> None:
+    """Refuse (``InvalidValue`` naming ``country``) a seller's country that is not an ISO
+    3166-1 alpha-2 code (``Germany``, ``UK``), as a customer's country is refused."""
+    _text(_, attribute, value)
+    country_code(value, attribute.name)
+
+
 # the placeholders ``payment_instructions`` may use (what a document fills in)
 PAYMENT_PLACEHOLDERS = frozenset(
     {"amount", "reference", "due_date", "iban", "bic", "bank", "bic_part"}
@@ -175,11 +189,16 @@ class Branding:
     sentence is used. Every field is text (``address`` text or a list of lines of text):
     anything else (a number written without quotes in a branding file) is refused when the
     branding is built (``InvalidValue`` naming the field), and ``language`` is one the
-    documents speak (``LABELS``: ``en``, ``de``, ``fr``).
+    documents speak (``LABELS``: ``en``, ``de``, ``fr``). ``country`` is the seller's ISO
+    3166-1 alpha-2 code (``DE``), or empty: the documents print its name after the address,
+    and leave the buyer's country off an invoice to a buyer in the same country.
     """
 
     company_name: str = attrs.field(default="Your Company", validator=_text)
     address: tuple[str, ...] = attrs.field(default=(), converter=_lines, validator=_address)
+    # the seller's country, an ISO 3166-1 alpha-2 code (``DE``): printed after the address in
+    # the document's language, and a buyer in the same country is addressed without its own
+    country: str = attrs.field(default="", converter=_upper, validator=_country)
     tax_id: str = attrs.field(default="", validator=_text)
     email: str = attrs.field(default="", validator=_text)
     phone: str = attrs.field(default="", validator=_text)

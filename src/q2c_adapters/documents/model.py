@@ -147,6 +147,9 @@ class InvoiceDocument:
     # the small remainders written off the invoice (``write_off_remainder``), shown between
     # credited and amount due; "" when none was (the row is not shown)
     written_off: str = ""
+    # the seller's address as printed: the branding's lines, then its country's name in the
+    # document's language when the branding names one
+    seller_address: tuple[str, ...] = ()
 
 
 def tax_label(rate: TaxRate, language: str) -> str:
@@ -189,11 +192,14 @@ def billed_hours(source: LineSource, entry_hours: Decimal) -> Decimal:
     return entry_hours
 
 
-def _buyer_address(buyer: CustomerDetails, language: str) -> tuple[str, ...]:
+def _buyer_address(
+    buyer: CustomerDetails, language: str, seller_country: str = ""
+) -> tuple[str, ...]:
     """The buyer's address lines as printed: its free-text address, then its post code and city
     (kept apart since the e-invoice carries them apart; either may be unknown), then its country
     as the document's language names it (``country_name``; recorded as an ISO code, as the
-    e-invoice carries it): an invoice to a buyer abroad names the buyer's whole address."""
+    e-invoice carries it): an invoice to a buyer abroad names the buyer's whole address. A buyer
+    in the seller's own country (``seller_country``, the branding's) is addressed without it."""
     lines = [x.strip() for x in xml_text(buyer.address).splitlines() if x.strip()]
     place = " ".join(
         part
@@ -205,8 +211,9 @@ def _buyer_address(buyer: CustomerDetails, language: str) -> tuple[str, ...]:
     )
     if place:
         lines.append(place)
-    if buyer.country.strip():
-        lines.append(country_name(buyer.country, language))
+    country = buyer.country.strip().upper()
+    if country and country != seller_country:
+        lines.append(country_name(country, language))
     return tuple(lines)
 
 
@@ -493,7 +500,9 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
         credits_number=credits_number,
         credits_invoice=credits_invoice,
         customer_name=customer.name,
-        customer_address=_buyer_address(customer, lang),
+        customer_address=_buyer_address(customer, lang, branding.country),
+        seller_address=branding.address
+        + ((country_name(branding.country, lang),) if branding.country else ()),
         customer_tax_id=customer.tax_id,
         currency=cur,
         lines=lines,

@@ -129,7 +129,7 @@ class _InvoicePDF(FPDF):
         self.multi_cell(width, 7, b.company_name, align="R", new_x="LMARGIN", new_y="NEXT")
         self.set_font(FONT, "", 8)
         self.set_text_color(80, 80, 80)
-        contact = [*b.address, b.email, b.phone, b.website]
+        contact = [*self.doc.seller_address, b.email, b.phone, b.website]
         self.set_x(start)
         self.multi_cell(
             width, 4, " · ".join(x for x in contact if x), align="R", new_x="LMARGIN", new_y="NEXT"
