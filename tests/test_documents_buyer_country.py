@@ -5,8 +5,8 @@ its country, so a German seller's reverse-charge invoice to a Dutch firm read "K
 Amsterdam" with no "Netherlands" (an intra-EU or export invoice must name the buyer's full
 address; the UBL e-invoice always carried the country). q2c records a country as its ISO code,
 as the e-invoice carries it; the documents print its name in their language (Niederlande,
-Pays-Bas) for the EU and EEA countries and frequent trading partners, and the code itself for
-any other country. The country printed is the one the invoice was issued with.
+Pays-Bas), by the Unicode CLDR's names, for every country. The country printed is the one the
+invoice was issued with.
 """
 
 from __future__ import annotations
@@ -76,15 +76,16 @@ def test_a_reverse_charge_invoice_to_amsterdam_names_the_netherlands_in_its_lang
     app.close()
 
 
-def test_a_country_without_a_name_here_prints_its_code_and_none_prints_nothing() -> None:
+def test_a_country_beyond_europe_is_named_too_and_none_prints_nothing() -> None:
+    """Mauritius, in each language by the CLDR's names; a buyer with no country has no line."""
     app = QuoteToCash.open("memory:")
     mauritius = app.register_customer(
         "Island Ltd", "EUR", account_manager="mia", actor="bea", country="mu",
         address="1 Royal Road", city="Port Louis", postal_code="11328",
     )  # fmt: skip
     invoice = issued_to(app, mauritius, ZERO_RATED)
-    assert build_document(app, invoice, Branding(language="de")).customer_address[-1] == "MU"
-    assert "11328 Port Louis MU" in words(render_pdf(app, invoice, Branding(language="fr")))
+    assert build_document(app, invoice, Branding(language="de")).customer_address[-1] == "Mauritius"
+    assert "11328 Port Louis Maurice" in words(render_pdf(app, invoice, Branding(language="fr")))
     unknown = app.register_customer("Kiosk", "EUR", account_manager="mia", actor="bea")
     assert (
         build_document(app, issued_to(app, unknown, ZERO_RATED), Branding()).customer_address == ()
@@ -94,16 +95,23 @@ def test_a_country_without_a_name_here_prints_its_code_and_none_prints_nothing()
 
 def test_every_eu_country_has_its_name_in_every_language() -> None:
     """Each EU member state (an intra-community buyer) is named, never shown as a code, in
-    each language the documents speak, and every name belongs to a code an e-invoice takes."""
+    each language the documents speak, as is every other country a customer may be recorded in."""
     for code in EU:
         names = {country_name(code, language) for language in ("en", "de", "fr")}
         assert code not in names and "" not in names, code
     assert country_name("NL", "de") == "Niederlande"
     assert country_name("DE", "fr") == "Allemagne"
     assert country_name("", "de") == ""
-    from q2c_adapters.documents.i18n import _COUNTRY_NAMES
-
-    assert set(_COUNTRY_NAMES) <= COUNTRY_CODES
+    assert country_name("XI", "de") == "Vereinigtes Königreich (Nordirland)"
+    # every code a customer may be recorded with is named in every language but Kosovo's
+    # e-invoice code, which no standard names: it prints as the code
+    unnamed = {
+        code
+        for code in COUNTRY_CODES
+        for language in ("en", "de", "fr")
+        if country_name(code, language) == code
+    }
+    assert unnamed == {"1A"}
 
 
 def test_the_sellers_country_is_printed_and_a_buyer_at_home_is_addressed_without_its_own() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from decimal import Decimal
+
+from babel import Locale, UnknownLocaleError
 
 from q2c_adapters.accounting.ubl import EXEMPTION_REASONS
 from q2c_core.domain.errors import InvalidValue
@@ -590,78 +593,33 @@ def generated_text(text: str, language: str, request_line: bool = False) -> str:
     return text
 
 
-# A country's name as each language writes it, for the countries of the EU and the EEA and the
-# seller's most frequent trading partners; any other country (q2c records a country as its ISO
-# 3166-1 alpha-2 code only, as the e-invoice carries it) is printed as its code.
-# code: (English, German, French)
-_COUNTRY_NAMES: dict[str, tuple[str, str, str]] = {
-    "AT": ("Austria", "Österreich", "Autriche"),
-    "BE": ("Belgium", "Belgien", "Belgique"),
-    "BG": ("Bulgaria", "Bulgarien", "Bulgarie"),
-    "CY": ("Cyprus", "Zypern", "Chypre"),
-    "CZ": ("Czechia", "Tschechien", "Tchéquie"),
-    "DE": ("Germany", "Deutschland", "Allemagne"),
-    "DK": ("Denmark", "Dänemark", "Danemark"),
-    "EE": ("Estonia", "Estland", "Estonie"),
-    "ES": ("Spain", "Spanien", "Espagne"),
-    "FI": ("Finland", "Finnland", "Finlande"),
-    "FR": ("France", "Frankreich", "France"),
-    "GR": ("Greece", "Griechenland", "Grèce"),
-    "HR": ("Croatia", "Kroatien", "Croatie"),
-    "HU": ("Hungary", "Ungarn", "Hongrie"),
-    "IE": ("Ireland", "Irland", "Irlande"),
-    "IT": ("Italy", "Italien", "Italie"),
-    "LT": ("Lithuania", "Litauen", "Lituanie"),
-    "LU": ("Luxembourg", "Luxemburg", "Luxembourg"),
-    "LV": ("Latvia", "Lettland", "Lettonie"),
-    "MT": ("Malta", "Malta", "Malte"),
-    "NL": ("Netherlands", "Niederlande", "Pays-Bas"),
-    "PL": ("Poland", "Polen", "Pologne"),
-    "PT": ("Portugal", "Portugal", "Portugal"),
-    "RO": ("Romania", "Rumänien", "Roumanie"),
-    "SE": ("Sweden", "Schweden", "Suède"),
-    "SI": ("Slovenia", "Slowenien", "Slovénie"),
-    "SK": ("Slovakia", "Slowakei", "Slovaquie"),
-    "IS": ("Iceland", "Island", "Islande"),
-    "LI": ("Liechtenstein", "Liechtenstein", "Liechtenstein"),
-    "NO": ("Norway", "Norwegen", "Norvège"),
-    "CH": ("Switzerland", "Schweiz", "Suisse"),
-    "GB": ("United Kingdom", "Vereinigtes Königreich", "Royaume-Uni"),
-    "XI": (
-        "United Kingdom (Northern Ireland)",
-        "Vereinigtes Königreich (Nordirland)",
-        "Royaume-Uni (Irlande du Nord)",
-    ),
-    "MC": ("Monaco", "Monaco", "Monaco"),
-    "US": ("United States", "Vereinigte Staaten", "États-Unis"),
-    "CA": ("Canada", "Kanada", "Canada"),
-    "AU": ("Australia", "Australien", "Australie"),
-    "JP": ("Japan", "Japan", "Japon"),
-    "CN": ("China", "China", "Chine"),
-    "IN": ("India", "Indien", "Inde"),
-    "TR": ("Türkiye", "Türkei", "Turquie"),
-    "UA": ("Ukraine", "Ukraine", "Ukraine"),
-    "RS": ("Serbia", "Serbien", "Serbie"),
-    "IL": ("Israel", "Israel", "Israël"),
-    "AE": ("United Arab Emirates", "Vereinigte Arabische Emirate", "Émirats arabes unis"),
-    "SG": ("Singapore", "Singapur", "Singapour"),
-    "HK": ("Hong Kong", "Hongkong", "Hong Kong"),
-    "KR": ("South Korea", "Südkorea", "Corée du Sud"),
-    "MX": ("Mexico", "Mexiko", "Mexique"),
-    "BR": ("Brazil", "Brasilien", "Brésil"),
-    "ZA": ("South Africa", "Südafrika", "Afrique du Sud"),
-    "NZ": ("New Zealand", "Neuseeland", "Nouvelle-Zélande"),
+# Northern Ireland's VAT code (the EU's "XI", which the e-invoice may carry for goods) is no
+# ISO 3166 country, so CLDR does not name it; every other code is named by Babel's CLDR data
+_NORTHERN_IRELAND = {
+    "en": "United Kingdom (Northern Ireland)",
+    "de": "Vereinigtes Königreich (Nordirland)",
+    "fr": "Royaume-Uni (Irlande du Nord)",
 }
-_COUNTRY_LANGUAGES = ("en", "de", "fr")
 
 
 def country_name(code: str, language: str) -> str:
     """A country (an ISO 3166-1 alpha-2 code, as q2c records it) as the document's language
-    names it (``NL``: "Netherlands", "Niederlande", "Pays-Bas") for the EU and EEA countries
-    and the frequent trading partners of ``_COUNTRY_NAMES``; the code itself for any other
-    country (no reader mistakes ``SG``), ``""`` for none."""
-    names = _COUNTRY_NAMES.get(code.strip().upper())
-    if names is None:
-        return code.strip()
-    index = _COUNTRY_LANGUAGES.index(language) if language in _COUNTRY_LANGUAGES else 0
-    return names[index]
+    names it (``NL``: "Netherlands", "Niederlande", "Pays-Bas"), by the Unicode CLDR's names
+    (Babel); a code CLDR does not know is printed as it is (no reader mistakes ``SG``), ``""``
+    for none."""
+    key = code.strip().upper()
+    if not key:
+        return ""
+    if key == "XI":
+        return _NORTHERN_IRELAND.get(language, _NORTHERN_IRELAND["en"])
+    try:
+        names = _territories(language)
+    except (ValueError, UnknownLocaleError):
+        names = _territories("en")
+    return names.get(key, code.strip())
+
+
+@functools.cache
+def _territories(language: str) -> dict[str, str]:
+    """CLDR's country names in one language (Babel reads them from its data once)."""
+    return dict(Locale.parse(language).territories)
