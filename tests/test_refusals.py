@@ -1061,10 +1061,10 @@ CASES = [
         lambda w: w.payment,
     ),
     Case(
-        "bounce twice",
+        "bounce twice, for another reason",
         lambda w: w.app.bounce_payment(w.bounced, bounced_on=D, reason="x", actor=A),
         InvalidTransition,
-        "status",
+        "reason",
         lambda w: w.bounced,
     ),
     Case(

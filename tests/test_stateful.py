@@ -1521,6 +1521,15 @@ class MoneyMachine(RuleBasedStateMachine):
                 if not a.is_live
             )
         )
+        if p.is_bounced and p.bounced_on == on and p.bounce_reason == "returned":
+            # the same bounce sent again (a retry): answered, nothing recorded
+            before = self.app.recorder.max_notification_id()
+            assert (
+                self.app.bounce_payment(payment, bounced_on=on, reason="returned", actor=A) is False
+            )
+            assert self.app.recorder.max_notification_id() == before
+            event("bounce: sent again")
+            return
         event(f"bounce with {min(len(live), 2)} live allocation(s)")
         self.judged(
             lambda: self.app.bounce_payment(payment, bounced_on=on, reason="returned", actor=A),

@@ -20,7 +20,7 @@ import attrs
 from eventsourcing.domain import Aggregate
 
 from q2c_core.app_base import BaseApp, allowance_charge
-from q2c_core.billing_run import ContractBilling
+from q2c_core.billing_run import ContractBilling, _require_actor
 from q2c_core.domain.allocation import (
     AllocationInstruction,
     allocate_payment,
@@ -3625,14 +3625,23 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     @_names_target
     def bounce_payment(
         self, payment_id: UUID, *, bounced_on: date, reason: str, actor: str
-    ) -> None:
-        """The bank returned the payment: its allocations are reversed, invoices re-open."""
+    ) -> bool:
+        """The bank returned the payment: its allocations are reversed, invoices re-open.
 
-        def step() -> tuple[None, list[Aggregate]]:
+        Returns whether anything was recorded: False when the payment bounced already on this
+        very day for this very reason (the same bounce sent again after a lost response: a
+        retry, ``Payment.repeats_bounce``). A bounced payment bounced on another day or for
+        another reason is refused (``InvalidTransition`` naming ``bounced_on`` or ``reason``),
+        nothing recorded (``Payment.bounce``)."""
+
+        def step() -> tuple[bool, list[Aggregate]]:
             payment = self.payment(payment_id)
-            return None, [payment, *self._bounce(payment, bounced_on, reason, actor)]
+            if payment.repeats_bounce(bounced_on, reason):
+                _require_actor(actor, payment.id)
+                return False, []
+            return True, [payment, *self._bounce(payment, bounced_on, reason, actor)]
 
-        self._atomically(step)
+        return self._atomically(step)
 
     @_names_target
     def write_off_remainder(

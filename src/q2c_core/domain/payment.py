@@ -549,13 +549,18 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         Refunds stand (the money left the bank): what was refunded of a payment that bounces
         is owed by the customer (``owed_back``), shown as negative credit, also when the bank
         dates the bounce before the refund (owed from the refund's day: ``refunds_owed_on``).
+        A payment that bounced already is not bounced again: on another day or for another
+        reason it is refused (``InvalidTransition`` naming ``bounced_on`` or ``reason``,
+        whichever differs); the same bounce sent again (``repeats_bounce``: a retry) is
+        ``InvalidTransition`` naming ``status`` here, and records nothing at
+        ``QuoteToCash.bounce_payment``.
         These rules are the command's: bounces recorded before them replay as recorded."""
-        if self.is_bounced:
-            raise InvalidTransition("already bounced", field="status", aggregate_id=self.id)
         if not isinstance(reason, str):
             raise InvalidValue("must say why", field="reason", aggregate_id=self.id, value=reason)
         refuse_unreadable_reason(reason, "reason", self.id)
         require_day(bounced_on, "bounced_on")
+        if self.is_bounced:
+            self._refuse_bounced_again(bounced_on, reason)
         for a in self.live_allocations():
             if bounced_on < a.allocated_on:
                 raise RuleViolated(
@@ -587,6 +592,33 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=bounced_on,
             )
         self._bounced(bounced_on, reason, actor)
+
+    def repeats_bounce(self, bounced_on: object, reason: object) -> bool:
+        """Whether a bounce with these details is this payment's own bounce sent again (a
+        retry after a lost response): it bounced on that very day for that very reason."""
+        return (
+            self.is_bounced
+            and type(bounced_on) is date
+            and bounced_on == self.bounced_on
+            and reason == self.bounce_reason
+        )
+
+    def _refuse_bounced_again(self, bounced_on: date, reason: str) -> None:
+        """Refuse a bounce of this bounced payment, naming the detail that differs from its
+        bounce (``status`` when none does: the same bounce again)."""
+        done = f"already bounced on {self.bounced_on} ({self.bounce_reason!r})"
+        if bounced_on != self.bounced_on:
+            raise InvalidTransition(
+                f"{done}, not on {bounced_on}",
+                field="bounced_on",
+                aggregate_id=self.id,
+                value=bounced_on,
+            )
+        if reason != self.bounce_reason:
+            raise InvalidTransition(
+                f"{done}, not for {reason!r}", field="reason", aggregate_id=self.id, value=reason
+            )
+        raise InvalidTransition(done, field="status", aggregate_id=self.id)
 
     @event("PaymentBounced")
     def _bounced(self, bounced_on: date, reason: str, actor: str) -> None:

@@ -1,0 +1,117 @@
+"""A clerk's tool sends a command, the command is recorded, and the response is lost (the page
+timed out, the connection dropped): the tool sends the very same command again. That retry must
+record nothing and answer as the first call did, so the tool reports the success it had, not a
+refusal ("already bounced") for something that went through. The same target with other
+details is not a retry: it is still refused, naming the field that differs, and records
+nothing. (The contract lifecycle, renewals and receipts under a key already behave so.)
+
+Each story runs on a real SQLite file, the retry from an application opened again on it, as a
+tool's second process would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from test_beancount_ledger import issue, manual_line
+
+from q2c_core import InvalidTransition, Money, QuoteToCash, TaxRate
+
+A = "bea"
+
+
+def eur(amount: str | int) -> Money:
+    return Money.of(amount, "EUR")
+
+
+def mar(day: int) -> date:
+    return date(2026, 3, day)
+
+
+Reopen = Callable[[], QuoteToCash]
+
+
+@pytest.fixture
+def reopen(tmp_path: Path) -> Iterator[Reopen]:
+    """Open the application on one SQLite file, again each call (a tool's next process)."""
+    opened: list[QuoteToCash] = []
+
+    def make() -> QuoteToCash:
+        app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+        opened.append(app)
+        return app
+
+    yield make
+    for app in opened:
+        app.close()
+
+
+def acme_paid_its_invoice(app: QuoteToCash) -> tuple[UUID, UUID, UUID, str]:
+    """Acme's invoice of 119.00 issued 2 March, paid by its transfer received on the 5th and
+    allocated to it that day: (customer, invoice, payment, allocation)."""
+    acme = app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor=A)
+    invoice = app.draft_invoice(
+        acme, [manual_line("L1", "100", TaxRate.standard(19))], drafted_on=mar(2), actor="billy"
+    )
+    issue(app, invoice, mar(2))
+    payment = app.receive_payment(
+        acme, eur("119.00"), received_on=mar(5), reference="TR-1", actor=A
+    )
+    (allocation,) = app.allocate_payment(payment, allocated_on=mar(5), actor=A)
+    return acme, invoice, payment, allocation
+
+
+# -- a bounce ----------------------------------------------------------------------------------
+
+
+def test_a_bounce_sent_again_after_a_lost_response_records_nothing_and_reports_success(
+    reopen: Reopen,
+) -> None:
+    """The bank returned Acme's transfer on the 9th; Bea's tool records the bounce, loses the
+    response and sends it again: the second call records nothing and says so (False), where it
+    said "already bounced". The invoice is open once, its 119.00 owed again."""
+    first = reopen()
+    acme, invoice, payment, _ = acme_paid_its_invoice(first)
+
+    assert (
+        first.bounce_payment(payment, bounced_on=mar(9), reason="account closed", actor=A) is True
+    )
+    retry = reopen()
+    before = retry.recorder.max_notification_id()
+
+    assert (
+        retry.bounce_payment(payment, bounced_on=mar(9), reason="account closed", actor=A) is False
+    )
+
+    assert retry.recorder.max_notification_id() == before
+    assert retry.payment(payment).bounced_on == mar(9)
+    assert retry.invoice(invoice).outstanding == eur("119.00")
+    assert retry.customer_summary(acme).open.amount == Decimal("119.00")
+
+
+@pytest.mark.parametrize(
+    ("day", "reason", "field"),
+    [
+        (mar(10), "account closed", "bounced_on"),
+        (mar(9), "insufficient funds", "reason"),
+    ],
+)
+def test_a_bounce_of_a_bounced_payment_with_other_details_is_refused_naming_them(
+    reopen: Reopen, day: date, reason: str, field: str
+) -> None:
+    """Another bounce of the payment (another day, another reason) is no retry: refused as
+    before, naming the field that differs, nothing recorded."""
+    app = reopen()
+    _, _, payment, _ = acme_paid_its_invoice(app)
+    app.bounce_payment(payment, bounced_on=mar(9), reason="account closed", actor=A)
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(InvalidTransition) as refused:
+        app.bounce_payment(payment, bounced_on=day, reason=reason, actor=A)
+
+    assert refused.value.field == field
+    assert app.recorder.max_notification_id() == before
