@@ -115,3 +115,78 @@ def test_a_bounce_of_a_bounced_payment_with_other_details_is_refused_naming_them
 
     assert refused.value.field == field
     assert app.recorder.max_notification_id() == before
+
+
+# -- a reversal of an allocation ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", [mar(8), None], ids=["dated", "today"])
+def test_a_reversal_sent_again_after_a_lost_response_records_nothing_and_reports_success(
+    reopen: Reopen, day: date | None
+) -> None:
+    """Acme's transfer paid the wrong invoice; Bea reverses the allocation (on the 8th, or
+    without a day: today) and her tool, its response lost, sends the reversal again: the
+    second call records nothing and says so (False), where it said "already reversed". The
+    money is Acme's credit once, the invoice open once."""
+    first = reopen()
+    acme, invoice, payment, allocation = acme_paid_its_invoice(first)
+
+    assert (
+        first.reverse_allocation(
+            payment, allocation, reason="paid the wrong invoice", actor=A, reversed_on=day
+        )
+        is True
+    )
+    retry = reopen()
+    before = retry.recorder.max_notification_id()
+
+    assert (
+        retry.reverse_allocation(
+            payment, allocation, reason="paid the wrong invoice", actor=A, reversed_on=day
+        )
+        is False
+    )
+
+    assert retry.recorder.max_notification_id() == before
+    assert retry.customer_credit(acme) == eur("119.00")
+    assert retry.invoice(invoice).outstanding == eur("119.00")
+
+
+@pytest.mark.parametrize(
+    ("day", "reason", "field"),
+    [
+        (mar(9), "paid the wrong invoice", "reversed_on"),
+        (mar(8), "customer disputes it", "reason"),
+        (None, "customer disputes it", "reason"),
+    ],
+)
+def test_a_reversal_of_a_reversed_allocation_with_other_details_is_refused_naming_them(
+    reopen: Reopen, day: date | None, reason: str, field: str
+) -> None:
+    """Another reversal of the reversed allocation (another day, another reason) is no retry:
+    refused as before, naming the field that differs, nothing recorded."""
+    app = reopen()
+    _, _, payment, allocation = acme_paid_its_invoice(app)
+    app.reverse_allocation(
+        payment, allocation, reason="paid the wrong invoice", actor=A, reversed_on=mar(8)
+    )
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(InvalidTransition, match="already reversed") as refused:
+        app.reverse_allocation(payment, allocation, reason=reason, actor=A, reversed_on=day)
+
+    assert refused.value.field == field
+    assert app.recorder.max_notification_id() == before
+
+
+def test_an_allocation_the_bounce_took_back_is_no_reversal_to_send_again(reopen: Reopen) -> None:
+    """The bounce took the allocation back off ("bounced: ..."): a reversal of it by hand is
+    no retry of anything, and is refused naming its reason."""
+    app = reopen()
+    _, _, payment, allocation = acme_paid_its_invoice(app)
+    app.bounce_payment(payment, bounced_on=mar(9), reason="account closed", actor=A)
+
+    with pytest.raises(InvalidTransition) as refused:
+        app.reverse_allocation(payment, allocation, reason="undo", actor=A, reversed_on=mar(9))
+
+    assert refused.value.field == "reason"

@@ -1486,6 +1486,18 @@ class MoneyMachine(RuleBasedStateMachine):
             return
         a = choices[pick % len(choices)]
         on = a.allocated_on + timedelta(days=shift)
+        if not a.is_live and a.reversed_reason == "undo" and a.reversed_on == on:
+            # the same reversal sent again (a retry): answered, nothing recorded
+            before = self.app.recorder.max_notification_id()
+            assert (
+                self.app.reverse_allocation(
+                    payment, a.allocation_id, reason="undo", actor=A, reversed_on=on
+                )
+                is False
+            )
+            assert self.app.recorder.max_notification_id() == before
+            event("reverse: sent again")
+            return
         allowed = a.is_live and shift >= 0 and not self.given_back_after(a, on)
         self.judged(
             lambda: self.app.reverse_allocation(

@@ -3602,25 +3602,35 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         reason: str,
         actor: str,
         reversed_on: date | None = None,
-    ) -> None:
+    ) -> bool:
         """Undo one allocation by a reversing event; the money becomes customer credit.
 
         ``reversed_on`` is the business day of the reversal, the day commissions are taken
         back and the ledger books it; not before the allocation's day. When not given: today
-        (UTC), or the allocation's day if that is later."""
+        (UTC), or the allocation's day if that is later.
+
+        Returns whether anything was recorded: False when the allocation was reversed already
+        for this very reason, on this very day (on any day when none is given), the same
+        reversal sent again after a lost response (a retry, ``Payment.repeats_reversal``). An
+        allocation reversed already otherwise (for another reason, on another day, by a
+        bounce) is refused (``InvalidTransition`` naming ``reason`` or ``reversed_on``),
+        nothing recorded (``Payment.reverse_allocation``)."""
         today = datetime.now(UTC).date()
 
-        def step() -> tuple[None, list[Aggregate]]:
+        def step() -> tuple[bool, list[Aggregate]]:
             payment = self.payment(payment_id)
+            if payment.repeats_reversal(allocation_id, reason, reversed_on):
+                _require_actor(actor, payment.id)
+                return False, []
             allocation = payment.allocation(allocation_id)
             day = reversed_on if reversed_on is not None else max(today, allocation.allocated_on)
             payment.reverse_allocation(allocation_id, reason, actor, day)
             invoice = self.invoice(allocation.invoice_id)
             invoice.check_taken_back(allocation_id, day, "reversed_on")
             invoice.unapply_payment(allocation_id, reason, actor, day)
-            return None, [payment, invoice]
+            return True, [payment, invoice]
 
-        self._atomically(step)
+        return self._atomically(step)
 
     @_names_target
     def bounce_payment(

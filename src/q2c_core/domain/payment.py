@@ -395,10 +395,57 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         invisible characters, ``InvalidValue`` naming ``reason``), a rule of the command: a
         reversal recorded before it replays as recorded.
 
-        ``reversed_on`` is None only in reversals recorded before q2c kept the day."""
+        ``reversed_on`` is None only in reversals recorded before q2c kept the day.
+
+        An allocation reversed already (by hand, by a bounce, given back by a credit note) is
+        not reversed again: for another reason or on another day it is refused
+        (``InvalidTransition`` naming ``reason`` or ``reversed_on``, whichever differs); the
+        same reversal sent again (``repeats_reversal``: a retry) is ``InvalidTransition`` naming
+        ``allocation_id`` here, and records nothing at ``QuoteToCash.reverse_allocation``."""
         if isinstance(reason, str):
             refuse_unreadable_reason(reason, "reason", self.id)
+        current = self.allocation(allocation_id)
+        if not current.is_live:
+            done = (
+                f"allocation {allocation_id} is already reversed "
+                f"(on {current.reversed_on}: {current.reversed_reason!r})"
+            )
+            if reason != current.reversed_reason:
+                raise InvalidTransition(
+                    f"{done}, not for {reason!r}",
+                    field="reason",
+                    aggregate_id=self.id,
+                    value=reason,
+                )
+            if reversed_on != current.reversed_on:
+                raise InvalidTransition(
+                    f"{done}, not on {reversed_on}",
+                    field="reversed_on",
+                    aggregate_id=self.id,
+                    value=reversed_on,
+                )
         self._allocation_reversed(allocation_id, reason, actor, reversed_on)
+
+    def repeats_reversal(
+        self, allocation_id: object, reason: object, reversed_on: object = None
+    ) -> bool:
+        """Whether a reversal with these details is the reversal of this payment's allocation
+        sent again (a retry after a lost response): it was reversed for that very reason, on
+        that very day (any day when none is given: the command's day was today then)."""
+        if not isinstance(allocation_id, str):
+            return False
+        index = self._allocation_index().get(allocation_id)
+        if index is None:
+            return False
+        current = self.allocations[index]
+        return (
+            not current.is_live
+            and reason == current.reversed_reason
+            and (
+                reversed_on is None
+                or (type(reversed_on) is date and reversed_on == current.reversed_on)
+            )
+        )
 
     @event("AllocationReversed")
     def _allocation_reversed(
