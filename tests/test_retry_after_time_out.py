@@ -19,6 +19,7 @@ from uuid import UUID
 import pytest
 from test_beancount_ledger import issue, manual_line
 
+from q2c_adapters.importers.bank import BankStatementImporter
 from q2c_core import InvalidTransition, Money, QuoteToCash, TaxRate
 
 A = "bea"
@@ -190,3 +191,97 @@ def test_an_allocation_the_bounce_took_back_is_no_reversal_to_send_again(reopen:
         app.reverse_allocation(payment, allocation, reason="undo", actor=A, reversed_on=mar(9))
 
     assert refused.value.field == "reason"
+
+
+# -- a credit in suspense assigned or sent back --------------------------------------------------
+
+
+def initech_in_suspense(app: QuoteToCash, tmp_path: Path) -> tuple[UUID, UUID, UUID]:
+    """Acme's invoice of 119.00 issued 2 March, and 99.00 from a payer q2c cannot name
+    (Initech), booked by the bank on the 4th, waiting in suspense: (customer, invoice, credit)."""
+    acme = app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor=A)
+    invoice = app.draft_invoice(
+        acme, [manual_line("L1", "100", TaxRate.standard(19))], drafted_on=mar(2), actor="billy"
+    )
+    issue(app, invoice, mar(2))
+    path = tmp_path / "mar.csv"
+    path.write_text(
+        "date,amount,currency,remittance,name,reference\n"
+        "2026-03-04,99.00,EUR,order 5521,Initech LLC,C-9\n",
+        encoding="utf-8",
+    )
+    BankStatementImporter(app, today=mar(31)).import_file(path, actor="bank")
+    [credit] = app.bank_suspense()
+    return acme, invoice, credit.id
+
+
+@pytest.mark.parametrize("pay", ["oldest due first", "listed"])
+def test_an_assignment_sent_again_after_a_lost_response_records_nothing_and_returns_its_payment(
+    reopen: Reopen, tmp_path: Path, pay: str
+) -> None:
+    """Ana assigns Initech's 99.00 to Acme on the 10th (to its open invoice, listed or oldest
+    due first); her tool loses the response and sends the assignment again: the second call
+    records nothing and returns the payment the first made, where it said "the credit is
+    resolved, not in suspense". Acme paid 99.00 once."""
+    first = reopen()
+    acme, invoice, credit = initech_in_suspense(first, tmp_path)
+    allocations = None if pay == "oldest due first" else [(invoice, eur("99.00"))]
+
+    def assign(app: QuoteToCash) -> UUID:
+        return app.resolve_bank_credit(
+            credit,
+            resolved_on=mar(10),
+            actor="ana",
+            customer_id=acme,
+            allocations=allocations,
+            note="Initech pays for Acme",
+        )
+
+    payment = assign(first)
+    retry = reopen()
+    before = retry.recorder.max_notification_id()
+
+    assert assign(retry) == payment
+
+    assert retry.recorder.max_notification_id() == before
+    assert [p.id for p in retry.payments(acme)] == [payment]
+    assert retry.invoice(invoice).outstanding == eur("20.00")
+
+
+@pytest.mark.parametrize(
+    ("changed", "field"),
+    [
+        ({"resolved_on": mar(11)}, "resolved_on"),
+        ({"customer_id": "other"}, "customer_id"),
+        ({"allocations": "less"}, "allocations"),
+        ({"allocations": []}, "allocations"),
+        ({"note": "someone else's"}, "note"),
+    ],
+)
+def test_an_assignment_of_an_assigned_credit_with_other_details_is_refused_naming_them(
+    reopen: Reopen, tmp_path: Path, changed: dict[str, object], field: str
+) -> None:
+    """Another assignment of the assigned credit (another day, customer, invoices or note) is
+    no retry: refused, naming the field that differs, nothing recorded."""
+    app = reopen()
+    acme, invoice, credit = initech_in_suspense(app, tmp_path)
+    given: dict[str, object] = {
+        "resolved_on": mar(10),
+        "customer_id": acme,
+        "allocations": [(invoice, eur("99.00"))],
+        "note": "Initech pays for Acme",
+    }
+    app.resolve_bank_credit(credit, actor="ana", **given)  # type: ignore[arg-type]
+    globex = app.register_customer("Globex", "EUR", account_manager="mia", actor=A)
+    again = {**given, **changed}
+    if again["customer_id"] == "other":
+        again["customer_id"] = globex
+    if again["allocations"] == "less":
+        again["allocations"] = [(invoice, eur("90.00"))]
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(InvalidTransition) as refused:
+        app.resolve_bank_credit(credit, actor="ana", **again)  # type: ignore[arg-type]
+
+    assert refused.value.field == field
+    assert app.recorder.max_notification_id() == before

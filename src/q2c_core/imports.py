@@ -22,7 +22,7 @@ import attrs
 from eventsourcing.domain import Aggregate
 
 from q2c_core.app_base import BaseApp, open_item
-from q2c_core.billing_run import move_sub_contract
+from q2c_core.billing_run import _require_actor, move_sub_contract
 from q2c_core.domain.allocation import allocate_payment, allocation_pairs
 from q2c_core.domain.bank_credit import (
     BankBookingDay,
@@ -31,6 +31,7 @@ from q2c_core.domain.bank_credit import (
     BankCreditPayerAccount,
     BankCreditReference,
     BankCreditReferenceName,
+    CreditStatus,
     StatementCredit,
     SuspenseReason,
 )
@@ -2124,11 +2125,25 @@ class ImportCommands(BaseApp):
         to ``allocations`` (invoice id, amount), or, when None, to the customer's open invoices
         oldest due first; an empty list keeps the money as customer credit. Payment, invoices
         and credit are saved in one transaction.
+
+        The same assignment sent again after a lost response (a retry: the credit resolved
+        already on that very day, with the same note, to the same customer or none given, and
+        the same invoices and amounts in the same order, or oldest due first again) records
+        nothing and returns the payment id the first call returned. An assigned credit
+        assigned otherwise is refused (``InvalidTransition`` naming ``resolved_on``,
+        ``customer_id``, ``allocations`` or ``note``, the first that differs), nothing
+        recorded; one that is not in suspense otherwise (matched, returned) is refused naming
+        ``status``.
         """
         plan = None if allocations is None else allocation_pairs(allocations, at_least_one=False)
 
         def step() -> tuple[UUID, list[Aggregate]]:
             credit = self.bank_credit(credit_id)
+            if credit.status is CreditStatus.RESOLVED and credit.payment_id is not None:
+                # (a retry answers as the first call did; other details are refused)
+                self._check_resolved_again(credit, resolved_on, customer_id, plan, note)
+                _require_actor(actor, credit.id)
+                return credit.payment_id, []
             if not credit.is_suspended:
                 raise InvalidTransition(
                     f"the credit is {credit.status.value}, not in suspense",
@@ -2212,6 +2227,49 @@ class ImportCommands(BaseApp):
             return payment.id, [*changed, *invoices.values()]
 
         return self._atomically(step)
+
+    def _check_resolved_again(
+        self,
+        credit: BankCredit,
+        resolved_on: date,
+        customer_id: UUID | None,
+        plan: list[tuple[UUID, Money]] | None,
+        note: str,
+    ) -> None:
+        """Refuse an assignment of a credit resolved already that is not its resolution sent
+        again (``resolve_bank_credit``): ``InvalidTransition`` naming the first detail that
+        differs from what was recorded, ``resolved_on``, ``customer_id``, ``allocations``
+        (those of the resolution, in order, when a list is given) or ``note``."""
+        day = require_day(resolved_on, "resolved_on")
+        done = f"the credit was assigned already, on {credit.resolved_on}"
+        differs: tuple[str, str, object] | None = None
+        if day != credit.resolved_on:
+            differs = ("resolved_on", f"not on {day}", resolved_on)
+        elif customer_id is not None and customer_id != credit.customer_id:
+            differs = ("customer_id", f"to customer {credit.customer_id}", customer_id)
+        elif plan is not None:
+            assert credit.payment_id is not None
+            payment = self._get(Payment, credit.payment_id)
+            prefix = _allocation_id(credit.credit_key, 0)[:-1]
+            made = [
+                (a.invoice_id, a.amount)
+                for a in payment.allocations
+                if a.allocation_id.startswith(prefix) and a.allocated_on == credit.resolved_on
+            ]
+            if made != plan:
+                listed = ", ".join(f"{i}: {m}" for i, m in made) or "none: kept as credit"
+                differs = ("allocations", f"paying {listed}", plan)
+        if differs is None and note != credit.resolution_note:
+            differs = ("note", f"noted {credit.resolution_note!r}", note)
+        if differs is None:
+            return
+        field, said, value = differs
+        raise InvalidTransition(
+            f"{done} ({said}); a retry sends the same details",
+            field=field,
+            aggregate_id=credit.id,
+            value=value,
+        )
 
     def return_bank_credit(
         self, credit_id: UUID, *, returned_on: date, reason: str, actor: str
