@@ -285,3 +285,63 @@ def test_an_assignment_of_an_assigned_credit_with_other_details_is_refused_namin
 
     assert refused.value.field == field
     assert app.recorder.max_notification_id() == before
+
+
+def test_a_credit_sent_back_and_sent_back_again_after_a_lost_response_records_nothing(
+    reopen: Reopen, tmp_path: Path
+) -> None:
+    """Nobody knows Initech: Ana sends its 99.00 back on the 12th; her tool loses the response
+    and sends the return again: the second call records nothing and says so (False), where it
+    said "cannot return a credit that is returned"."""
+    first = reopen()
+    _, _, credit = initech_in_suspense(first, tmp_path)
+
+    assert (
+        first.return_bank_credit(credit, returned_on=mar(12), reason="not ours", actor="ana")
+        is True
+    )
+    retry = reopen()
+    before = retry.recorder.max_notification_id()
+
+    assert (
+        retry.return_bank_credit(credit, returned_on=mar(12), reason="not ours", actor="ana")
+        is False
+    )
+
+    assert retry.recorder.max_notification_id() == before
+    assert retry.bank_credit(credit).resolved_on == mar(12)
+    assert retry.bank_suspense() == []
+
+
+@pytest.mark.parametrize(
+    ("day", "reason", "field"),
+    [(mar(13), "not ours", "returned_on"), (mar(12), "unknown payer", "reason")],
+)
+def test_a_return_of_a_returned_credit_with_other_details_is_refused_naming_them(
+    reopen: Reopen, tmp_path: Path, day: date, reason: str, field: str
+) -> None:
+    """Another return of the returned credit (another day, another reason) is no retry:
+    refused, naming the field that differs, nothing recorded."""
+    app = reopen()
+    _, _, credit = initech_in_suspense(app, tmp_path)
+    app.return_bank_credit(credit, returned_on=mar(12), reason="not ours", actor="ana")
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(InvalidTransition) as refused:
+        app.return_bank_credit(credit, returned_on=day, reason=reason, actor="ana")
+
+    assert refused.value.field == field
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_credit_assigned_is_not_sent_back_as_a_retry(reopen: Reopen, tmp_path: Path) -> None:
+    """A credit assigned to a customer was never returned: a return of it is refused naming its
+    status, as before, whatever its day and reason."""
+    app = reopen()
+    acme, _, credit = initech_in_suspense(app, tmp_path)
+    app.resolve_bank_credit(credit, resolved_on=mar(12), actor="ana", customer_id=acme)
+
+    with pytest.raises(InvalidTransition) as refused:
+        app.return_bank_credit(credit, returned_on=mar(12), reason="", actor="ana")
+
+    assert refused.value.field == "status"

@@ -2273,11 +2273,25 @@ class ImportCommands(BaseApp):
 
     def return_bank_credit(
         self, credit_id: UUID, *, returned_on: date, reason: str, actor: str
-    ) -> None:
-        """The money of a suspended credit with no payment was sent back to the sender."""
-        self._update(
-            BankCredit, credit_id, lambda c: c.return_to_sender(returned_on, reason, actor)
-        )
+    ) -> bool:
+        """The money of a suspended credit with no payment was sent back to the sender.
+
+        Returns whether anything was recorded: False when the credit was sent back already on
+        this very day for this very reason (the same return sent again after a lost response:
+        a retry, ``BankCredit.repeats_return``). A credit sent back on another day or for
+        another reason is refused (``InvalidTransition`` naming ``returned_on`` or
+        ``reason``), one assigned or taken back by the bank naming ``status``, nothing
+        recorded (``BankCredit.return_to_sender``)."""
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            credit = self.bank_credit(credit_id)
+            if credit.repeats_return(returned_on, reason):
+                _require_actor(actor, credit.id)
+                return False, []
+            credit.return_to_sender(returned_on, reason, actor)
+            return True, [credit]
+
+        return self._atomically(step)
 
 
 def _booking_order(item: BankCreditRow | BankReversalRow) -> tuple[date, int, int]:

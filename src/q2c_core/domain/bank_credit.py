@@ -292,7 +292,27 @@ class BankCredit(ChecksFacts, Aggregate):
     def return_to_sender(self, returned_on: date, reason: str, actor: str) -> None:
         """The money was sent back (not ours, or unidentifiable): it leaves the suspense list.
 
-        The rules are checked here, not in the event (``_returned``), as ``resolve``'s."""
+        The rules are checked here, not in the event (``_returned``), as ``resolve``'s. A
+        credit sent back already is not sent back again: on another day or for another reason
+        it is refused (``InvalidTransition`` naming ``returned_on`` or ``reason``, whichever
+        differs); the same return sent again (``repeats_return``: a retry) is refused naming
+        ``status`` here, and records nothing at ``QuoteToCash.return_bank_credit``."""
+        if self._returned_to_sender():
+            done = f"the credit was sent back already, on {self.resolved_on}"
+            if require_day(returned_on, "returned_on") != self.resolved_on:
+                raise InvalidTransition(
+                    f"{done} ({self.resolution_note!r}), not on {returned_on}",
+                    field="returned_on",
+                    aggregate_id=self.id,
+                    value=returned_on,
+                )
+            if reason != self.resolution_note:
+                raise InvalidTransition(
+                    f"{done} for {self.resolution_note!r}, not for {reason!r}",
+                    field="reason",
+                    aggregate_id=self.id,
+                    value=reason,
+                )
         self._require_suspended("return")
         if self.payment_id is not None:
             raise InvalidTransition(
@@ -304,6 +324,26 @@ class BankCredit(ChecksFacts, Aggregate):
         self._check_after_booking(returned_on, "returned_on")
         refuse_card_numbers("reason", reason)
         self._returned(returned_on, reason, actor)
+
+    def _returned_to_sender(self) -> bool:
+        """Whether a person sent the credit's money back (``return_to_sender``), not the bank
+        taking it back."""
+        return (
+            self.status is CreditStatus.RETURNED
+            and self.payment_id is None
+            and self.reversed_on is None
+        )
+
+    def repeats_return(self, returned_on: object, reason: object) -> bool:
+        """Whether a return with these details is this credit's return to its sender sent
+        again (a retry after a lost response): sent back on that very day for that very
+        reason."""
+        return (
+            self._returned_to_sender()
+            and type(returned_on) is date
+            and returned_on == self.resolved_on
+            and reason == self.resolution_note
+        )
 
     def taken_back(self, returned_on: date, reason: str, actor: str) -> None:
         """The bank took back the money of a suspended credit that has its payment, which
