@@ -1,7 +1,8 @@
 """`q2c write-off`: the billing clerk writes off Acme's 0.02 from the shell.
 
 Acme paid 1,209.98 of INV-000001 (1,210.00); the bank took 0.02. `q2c write-off INV-000001
---at-most 0.05` writes it off and says so; run again, nothing is owed and it says that in one
+--at-most 0.05` writes it off and says so; run again (a retry after a lost response) it says so
+again, recording nothing; run again on another day, nothing is owed and it says that in one
 line, exit 2, recording nothing; a tolerance below the remainder is refused likewise.
 """
 
@@ -47,8 +48,14 @@ def test_the_clerk_writes_off_the_bank_fee_once(tmp_path: Path) -> None:
     assert done.stdout.strip() == f"wrote off 0.02 EUR of {number} on 2024-02-05 (bank fee)"
 
     again = runner.invoke(cli, ["write-off", number, "--url", url, "--at-most", "0.05", *WRITE_OFF])
-    assert again.exit_code == 2, again.output
-    assert "outstanding" in again.output
+    assert again.exit_code == 0, again.output
+    assert again.stdout == done.stdout
+
+    later = [*WRITE_OFF]
+    later[1] = "2024-02-06"
+    refused = runner.invoke(cli, ["write-off", number, "--url", url, "--at-most", "0.05", *later])
+    assert refused.exit_code == 2, refused.output
+    assert "owes nothing" in refused.output and "written_off_on" in refused.output
 
     app = QuoteToCash.open(url)
     settled = app.invoice(invoice)

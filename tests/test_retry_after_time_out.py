@@ -20,7 +20,14 @@ import pytest
 from test_beancount_ledger import issue, manual_line
 
 from q2c_adapters.importers.bank import BankStatementImporter
-from q2c_core import InvalidTransition, Money, QuoteToCash, TaxRate
+from q2c_core import (
+    InvalidTransition,
+    Money,
+    OverAllocation,
+    QuoteToCash,
+    RuleViolated,
+    TaxRate,
+)
 
 A = "bea"
 
@@ -345,3 +352,80 @@ def test_a_credit_assigned_is_not_sent_back_as_a_retry(reopen: Reopen, tmp_path:
         app.return_bank_credit(credit, returned_on=mar(12), reason="", actor="ana")
 
     assert refused.value.field == "status"
+
+
+# -- a remainder written off -------------------------------------------------------------------
+
+
+def acme_paid_short(app: QuoteToCash) -> UUID:
+    """Acme's invoice of 119.00 issued 2 March, paid 118.98 on the 5th (the bank took 0.02 off
+    the transfer): the invoice."""
+    acme = app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor=A)
+    invoice = app.draft_invoice(
+        acme, [manual_line("L1", "100", TaxRate.standard(19))], drafted_on=mar(2), actor="billy"
+    )
+    issue(app, invoice, mar(2))
+    payment = app.receive_payment(acme, eur("118.98"), received_on=mar(5), reference="TR", actor=A)
+    app.allocate_payment(payment, allocated_on=mar(5), actor=A)
+    return invoice
+
+
+def test_a_write_off_sent_again_after_a_lost_response_records_nothing_and_returns_its_amount(
+    reopen: Reopen,
+) -> None:
+    """Bea writes off the 0.02 on the 6th; her tool loses the response and sends the write-off
+    again: the second call records nothing and returns the 0.02 the first wrote off, where it
+    said "owes nothing". 0.02 is written off once."""
+    first = reopen()
+    invoice = acme_paid_short(first)
+
+    def write_off(app: QuoteToCash) -> Money:
+        return app.write_off_remainder(
+            invoice, written_off_on=mar(6), reason="bank fee", actor=A, at_most=eur("0.05")
+        )
+
+    assert write_off(first) == eur("0.02")
+    retry = reopen()
+    before = retry.recorder.max_notification_id()
+
+    assert write_off(retry) == eur("0.02")
+
+    assert retry.recorder.max_notification_id() == before
+    assert retry.invoice(invoice).written_off == eur("0.02")
+    assert retry.invoice(invoice).outstanding == eur("0.00")
+
+
+@pytest.mark.parametrize(
+    ("day", "reason", "at_most", "refusal", "field"),
+    [
+        (mar(7), "bank fee", "0.05", RuleViolated, "written_off_on"),
+        (mar(6), "rounding", "0.05", RuleViolated, "reason"),
+        (mar(6), "bank fee", "0.01", OverAllocation, "at_most"),
+    ],
+)
+def test_a_write_off_of_a_written_off_invoice_with_other_details_is_refused_naming_them(
+    reopen: Reopen,
+    day: date,
+    reason: str,
+    at_most: str,
+    refusal: type[Exception],
+    field: str,
+) -> None:
+    """Another write-off of the invoice it left owing nothing (another day, another reason, a
+    tolerance the 0.02 is above) is no retry: refused, naming the field that differs, nothing
+    recorded."""
+    app = reopen()
+    invoice = acme_paid_short(app)
+    app.write_off_remainder(
+        invoice, written_off_on=mar(6), reason="bank fee", actor=A, at_most=eur("0.05")
+    )
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(refusal) as refused:
+        app.write_off_remainder(
+            invoice, written_off_on=day, reason=reason, actor=A, at_most=eur(at_most)
+        )
+
+    assert getattr(refused.value, "field", None) == field
+    assert app.recorder.max_notification_id() == before
+    assert app.invoice(invoice).written_off == eur("0.02")

@@ -593,6 +593,29 @@ class QuoteToCashMachine(RuleBasedStateMachine):
         base = max([d for d in (inv.issued_on, last) if d is not None], default=START)
         on = base + timedelta(days=back)
         owed = inv.outstanding
+        last_written = inv.write_offs[-1] if inv.write_offs else None
+        if (
+            last_written is not None
+            and not owed.is_positive()
+            and last_written.amount.is_positive()
+            and (last_written.written_off_on, last_written.reason) == (on, "small remainder")
+            and last_written.amount <= eur(at_most)
+        ):
+            # the same write-off sent again (a retry): answered with its amount, nothing recorded
+            before = self.app.recorder.max_notification_id()
+            assert (
+                self.app.write_off_remainder(
+                    invoice,
+                    written_off_on=on,
+                    reason="small remainder",
+                    actor=A,
+                    at_most=eur(at_most),
+                )
+                == last_written.amount
+            )
+            assert self.app.recorder.max_notification_id() == before
+            event("write off: sent again")
+            return
         expected = (
             inv.is_issued
             and inv.kind is not InvoiceKind.CREDIT_NOTE
@@ -1222,6 +1245,29 @@ class MoneyMachine(RuleBasedStateMachine):
         on = max({invoice.issued_on} | self.invoice_days(invoice)) + timedelta(days=shift)
         tolerance = max(owes, Decimal(0)) + at_most * self.unit
         if tolerance < 0:
+            return
+        last = invoice.write_offs[-1] if invoice.write_offs else None
+        if (
+            last is not None
+            and not invoice.outstanding.is_positive()
+            and last.amount.is_positive()
+            and (last.written_off_on, last.reason) == (on, "bank fee")
+            and last.amount.amount <= tolerance
+        ):
+            # the same write-off sent again (a retry): answered with its amount, nothing recorded
+            before = self.app.recorder.max_notification_id()
+            assert (
+                self.app.write_off_remainder(
+                    invoice.id,
+                    written_off_on=on,
+                    reason="bank fee",
+                    actor=A,
+                    at_most=self.money(tolerance),
+                )
+                == last.amount
+            )
+            assert self.app.recorder.max_notification_id() == before
+            event("write off: sent again")
             return
         self.judged(
             lambda: self.app.write_off_remainder(

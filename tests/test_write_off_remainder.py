@@ -256,13 +256,15 @@ def test_a_write_off_on_the_day_of_the_last_payment_and_not_before_it() -> None:
 
 
 def test_writing_off_twice_finds_nothing_left() -> None:
+    """Written off again on another day (no retry of the write-off: that one's day differs),
+    the invoice owes nothing: refused naming the day, nothing recorded."""
     app = QuoteToCash.open("memory:")
     _, invoice, _ = acme_pays_short(app)
     write_off(app, invoice)
     before = app.recorder.max_notification_id()
-    with pytest.raises(RuleViolated) as refused:
+    with pytest.raises(RuleViolated, match="owes nothing") as refused:
         write_off(app, invoice, on=LATER)
-    assert refused.value.field == "outstanding"
+    assert refused.value.field == "written_off_on"
     assert app.recorder.max_notification_id() == before
     assert app.invoice(invoice).written_off == eur("0.02")
 

@@ -1498,8 +1498,10 @@ def write_off(
 
     A customer paid 1,209.98 of 1,210.00 (the bank took 0.02 off the transfer): the 0.02 is
     written off, and the invoice owes nothing from --on. What is owed is written off whole,
-    never part of it, and only when it is no more than --at-most. A remainder above it,
-    nothing owed (written off already), a draft, a voided invoice or a credit note, a day
+    never part of it, and only when it is no more than --at-most. The same write-off run
+    again (a retry after a lost response: same --on and --reason) says what it wrote off,
+    recording nothing. A remainder above it, nothing owed (written off already on another
+    day or for another reason), a draft, a voided invoice or a credit note, a day
     before the issue or before the last day money or credit met the invoice (a payment
     applied or taken back off, a credit note), or any other refusal records nothing and is
     one line on standard error with exit code 2.

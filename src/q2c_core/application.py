@@ -3679,11 +3679,22 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         before the last day money or credit met it (``RuleViolated`` naming
         ``written_off_on``), a reason that is no visible text (``InvalidValue`` naming
         ``reason``), nothing owed (``RuleViolated`` naming ``outstanding``)
-        (``Invoice.write_off_remainder``)."""
+        (``Invoice.write_off_remainder``).
+
+        The same write-off sent again after a lost response (a retry: the invoice's last
+        write-off, which left it owing nothing since, was on that very day for that very
+        reason, within ``at_most``) records nothing and returns the amount it wrote off
+        (``Invoice.repeated_write_off``). Written off otherwise, the invoice is refused naming
+        the detail that differs: ``written_off_on`` or ``reason`` (``RuleViolated``), a
+        tolerance below that amount (``OverAllocation`` naming ``at_most``)."""
 
         def step() -> tuple[Money, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
             self._know_applications([invoice])
+            written = invoice.repeated_write_off(written_off_on, reason, at_most)
+            if written is not None:
+                _require_actor(actor, invoice.id)
+                return written, []
             amount = invoice.write_off_remainder(written_off_on, reason, actor, at_most)
             return amount, [invoice]
 

@@ -924,7 +924,14 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         reason that is no visible text (``InvalidValue`` naming ``reason``); ``at_most`` that
         is no ``Money``, negative (``InvalidValue``) or in another currency
         (``CurrencyMismatch``), or below the remainder (``OverAllocation`` naming
-        ``at_most``); nothing owed (``RuleViolated`` naming ``outstanding``)."""
+        ``at_most``); nothing owed (``RuleViolated`` naming ``outstanding``).
+
+        An invoice its last write-off left owing nothing is not written off again: on another
+        day or for another reason (``RuleViolated`` naming ``written_off_on`` or ``reason``),
+        or with a tolerance below what was written off (``OverAllocation`` naming
+        ``at_most``); the same write-off sent again (``repeated_write_off``: a retry) is
+        refused naming ``outstanding`` here, and records nothing at
+        ``QuoteToCash.write_off_remainder``, which answers with its amount."""
         require_reason(reason, "reason", self.id)
         day = require_day(written_off_on, "written_off_on")
         if not isinstance(at_most, Money):
@@ -969,6 +976,7 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         remainder = self.outstanding
         if not remainder.is_positive():
+            self._refuse_written_off_again(day, reason, at_most)
             raise RuleViolated(
                 f"invoice {name} owes nothing: there is no remainder to write off",
                 field="outstanding",
@@ -987,6 +995,61 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             )
         self._remainder_written_off(remainder, day, reason, actor)
         return remainder
+
+    def _last_write_off_standing(self) -> RemainderWriteOff | None:
+        """The invoice's last write-off when it is one (not taken back) and the invoice owes
+        nothing since: what a write-off sent again is compared with."""
+        if not self.write_offs or self.outstanding.is_positive():
+            return None
+        last = self.write_offs[-1]
+        return last if last.amount.is_positive() else None
+
+    def repeated_write_off(
+        self, written_off_on: object, reason: object, at_most: object
+    ) -> Money | None:
+        """The amount of the write-off a write-off with these details sends again (a retry
+        after a lost response), None when it is none: the invoice's last write-off, which left
+        it owing nothing since, was on that very day for that very reason, and is within
+        ``at_most`` (a tolerance in the invoice's currency)."""
+        last = self._last_write_off_standing()
+        if (
+            last is None
+            or type(written_off_on) is not date
+            or written_off_on != last.written_off_on
+            or reason != last.reason
+            or not isinstance(at_most, Money)
+            or at_most.currency != last.amount.currency
+            or last.amount > at_most
+        ):
+            return None
+        return last.amount
+
+    def _refuse_written_off_again(self, day: date, reason: str, at_most: Money) -> None:
+        """Refuse a write-off of an invoice its last write-off left owing nothing, naming the
+        detail that differs from that write-off (nothing, when none does or there is none)."""
+        last = self._last_write_off_standing()
+        if last is None:
+            return
+        name = self.number or str(self.id)
+        done = (
+            f"invoice {name} owes nothing: its remainder of {last.amount} was written off on "
+            f"{last.written_off_on} for {last.reason!r}"
+        )
+        if day != last.written_off_on:
+            raise RuleViolated(
+                f"{done}, not on {day}", field="written_off_on", aggregate_id=self.id, value=day
+            )
+        if reason != last.reason:
+            raise RuleViolated(
+                f"{done}, not for {reason!r}", field="reason", aggregate_id=self.id, value=reason
+            )
+        if last.amount > at_most:
+            raise OverAllocation(
+                f"{done}, more than the {at_most} you allow now",
+                field="at_most",
+                aggregate_id=self.id,
+                value=at_most,
+            )
 
     @event("RemainderWrittenOff")
     def _remainder_written_off(
