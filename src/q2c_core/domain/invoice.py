@@ -398,7 +398,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         return total((w.amount for w in self.write_offs), self.currency)
 
     def written_off_by(self, day: date) -> Money:
-        """The remainders written off on or before ``day``."""
+        """The remainders written off on or before ``day``.
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         return total((w.amount for w in self.write_offs if w.written_off_on <= day), self.currency)
 
     @property
@@ -415,7 +417,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         return self.status is InvoiceStatus.ISSUED
 
     def issued_by(self, day: date) -> bool:
-        """Whether it was issued on or before ``day``: money and credit meet it from then."""
+        """Whether it was issued on or before ``day``: money and credit meet it from then.
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         return self.issued_on is not None and self.issued_on <= day
 
     def holds_work_on(self, day: date) -> bool:
@@ -425,7 +429,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         The request and the allowance mark work billed, and billable again, by events that
         carry no business day; the invoice's draft and void days say when. A void recorded
         without its day (before voids carried one) reads as on the day it was drafted: such a
-        draft held the work on no day, as the records without a day read it."""
+        draft held the work on no day, as the records without a day read it.
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         if self.kind is InvoiceKind.CREDIT_NOTE or self.drafted_on > day:
             return False
         if self.status is InvoiceStatus.VOIDED:
@@ -437,7 +443,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     ) -> list[InvoiceLine]:
         """The lines that held what they bill at the end of ``day`` (``holds_work_on``), less
         those credited by then by a credit note of ``rebillable_notes`` (the re-billable ones):
-        such a note gives the work back on its day, while a written-off line stays billed."""
+        such a note gives the work back on its day, while a written-off line stays billed.
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         if not self.holds_work_on(day):
             return []
         released = {
@@ -449,7 +457,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         return [line for line in self.lines if line.line_id not in released]
 
     def credited_by(self, day: date) -> Money:
-        """Credit notes applied to it on or before ``day``."""
+        """Credit notes applied to it on or before ``day``.
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         return total((c.amount for c in self.credits if c.credited_on <= day), self.currency)
 
     def outstanding_on(self, day: date, paid: Money) -> Money:
@@ -457,7 +467,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         notes applied by then, the remainders written off by then and ``paid``, what the
         allocations then in force paid it (``Payment.allocations_on``: the invoice forgets a
         payment once taken back off, the payment keeps the day it was). Zero for a credit
-        note, and before it was issued."""
+        note, and before it was issued.
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         if self.kind is InvoiceKind.CREDIT_NOTE or not self.issued_by(day):
             return Money.zero(self.currency)
         return self.total - self.credited_by(day) - self.written_off_by(day) - paid
@@ -469,7 +481,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         day since would owe less than nothing, paid or credited twice over.
 
         O(payments and credits of this invoice). An invoice that does not know the payments
-        taken back off it (``applications`` None) counts only those still applied."""
+        taken back off it (``applications`` None) counts only those still applied.
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         changes: dict[date, Decimal] = {}
 
         def changed(on: date, amount: Decimal) -> None:
@@ -496,7 +510,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
     def in_force_on(self, day: date) -> list[AppliedPayment]:
         """The payments applied to it at the end of ``day`` (applied by then, not taken back
         off by then), in the order applied; each with its ``unapplied_on`` when taken back off
-        since. Those still applied alone when it does not know (``applications`` None)."""
+        since. Those still applied alone when it does not know (``applications`` None).
+        A day that is no date is refused (``InvalidValue`` naming ``day``)."""
+        require_day(day, "day")
         known = self.payments if self.applications is None else self.applications
         return [a for a in known if a.in_force_on(day)]
 
@@ -515,7 +531,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         twice over with it (a note does not undo what is recorded on a later day: take that
         money back off first, or date the note on or after it).
 
-        O(payments and credits of this invoice), once sorted by day."""
+        O(payments and credits of this invoice), once sorted by day.
+        A day that is no date is refused (``InvalidValue`` naming ``on``)."""
+        require_day(on, "on")
         name = self.number or str(self.id)
         paying = self.in_force_on(on)
         owed = self.outstanding_on(on, total((a.amount for a in paying), self.currency))
@@ -567,7 +585,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         return self.is_issued and not self.outstanding.is_positive()
 
     def is_past_due(self, as_of: date) -> bool:
-        """Issued, still owed, and the due date has passed."""
+        """Issued, still owed, and the due date has passed.
+        A day that is no date is refused (``InvalidValue`` naming ``as_of``)."""
+        require_day(as_of, "as_of")
         return (
             self.is_issued
             and self.due_date is not None
@@ -1452,7 +1472,10 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         off since. What it owes falls only on a day money is applied or credit given, so
         ``first`` and those days are the ones to look at. Never for a credit note. An invoice
         that does not know the payments taken back off it (``applications`` None) counts only
-        those still applied (``in_force_on``)."""
+        those still applied (``in_force_on``). A day that is no date is refused
+        (``InvalidValue`` naming ``first`` or ``last``)."""
+        require_day(first, "first")
+        require_day(last, "last")
         if self.kind is InvoiceKind.CREDIT_NOTE or first > last:
             return False
         known = self.payments if self.applications is None else self.applications
@@ -1473,7 +1496,9 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         noticed, or noticed on an earlier day and settled since (``owed_nothing_between``
         the notice's day and ``as_of``: paid or credited in full, then owed again when the money
         was taken back off), a new debt to chase. Not when noticed on or after ``as_of``, nor
-        when owed every day since its notice: that notice stands (a run is idempotent)."""
+        when owed every day since its notice: that notice stands (a run is idempotent).
+        A day that is no date is refused (``InvalidValue`` naming ``as_of``)."""
+        require_day(as_of, "as_of")
         if not self.is_past_due(as_of):
             return False
         noticed = self.past_due_noticed_on
