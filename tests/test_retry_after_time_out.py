@@ -5,8 +5,8 @@ refusal ("already bounced") for something that went through. The same target wit
 details is not a retry: it is still refused, naming the field that differs, and records
 nothing. (The contract lifecycle, renewals and receipts under a key already behave so.)
 
-Each story runs on a real SQLite file, the retry from an application opened again on it, as a
-tool's second process would."""
+Each story runs on a real SQLite file and a PostgreSQL schema, the retry from an application
+opened again on it, as a tool's second process would."""
 
 from __future__ import annotations
 
@@ -44,12 +44,13 @@ Reopen = Callable[[], QuoteToCash]
 
 
 @pytest.fixture
-def reopen(tmp_path: Path) -> Iterator[Reopen]:
-    """Open the application on one SQLite file, again each call (a tool's next process)."""
+def reopen(shared_url: str) -> Iterator[Reopen]:
+    """Open the application on one store (a SQLite file, a PostgreSQL schema), again each call
+    (a tool's next process)."""
     opened: list[QuoteToCash] = []
 
     def make() -> QuoteToCash:
-        app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+        app = QuoteToCash.open(shared_url)
         opened.append(app)
         return app
 
