@@ -3414,17 +3414,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         aside); one that is not text or names nothing is refused (``InvalidValue`` naming
         ``key``). Without one, each call receives."""
         if key is not None:
-            if not isinstance(key, str):
-                raise InvalidValue(
-                    f"must be text, not {type(key).__name__}", field="key", value=key
-                )
-            if not receipt_key(key):
-                raise InvalidValue(
-                    "must name the receipt: it is what stops a retry receiving twice",
-                    field="key",
-                    value=key,
-                )
-            refuse_card_numbers("key", key)
+            _refuse_unusable_retry_key(key, "key", receipt_key, "the receipt", "receiving")
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
@@ -3508,19 +3498,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         require_kind(payment_id, UUID, "payment_id", None, "a UUID")
         explicit = None if allocations is None else allocation_pairs(allocations, at_least_one=True)
         if reference is not None:
-            if not isinstance(reference, str):
-                raise InvalidValue(
-                    f"must be text, not {type(reference).__name__}",
-                    field="reference",
-                    value=reference,
-                )
-            if not allocation_reference_key(reference):
-                raise InvalidValue(
-                    "must name the allocation: it is what stops a retry allocating twice",
-                    field="reference",
-                    value=reference,
-                )
-            refuse_card_numbers("reference", reference)
+            _refuse_unusable_retry_key(
+                reference, "reference", allocation_reference_key, "the allocation", "allocating"
+            )
 
         def step() -> tuple[list[str], list[Aggregate]]:
             instruction: AllocationInstruction | None = None
@@ -3775,20 +3755,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 "must be more than zero, in whole minor units", field="amount", value=amount
             )
         day = require_day(refunded_on, "refunded_on")
-        if not isinstance(reference, str):
-            raise InvalidValue(
-                f"must be text, not {type(reference).__name__}",
-                field="reference",
-                value=reference,
-            )
-        if not refund_reference_key(reference):
-            raise InvalidValue(
-                "must name the refund (the bank's reference): it is what stops a retry paying "
-                "twice",
-                field="reference",
-                value=reference,
-            )
-        refuse_card_numbers("reference", reference)
+        _refuse_unusable_retry_key(
+            reference,
+            "reference",
+            refund_reference_key,
+            "the refund (the bank's reference)",
+            "paying",
+        )
         amount = in_minor_units(amount)  # (recorded so: 100.000 EUR is 100.00)
 
         def step() -> tuple[RefundOutcome, list[Aggregate]]:
@@ -4712,3 +4685,18 @@ def _overage_quantity(allowance: PrepaidAllowance, line: InvoiceLine) -> Decimal
     if allowance.unit is AllowanceUnit.MONEY:
         return line.net.amount
     return line.quantity
+
+
+def _refuse_unusable_retry_key(
+    value: object, field: str, key_of: Callable[[str], str], names: str, doing: str
+) -> None:
+    """A key the caller gives so a retry after a lost response records once (a receipt's,
+    an allocation's, a refund's reference) must be text that names something once read as
+    ``key_of`` reads it, and hold no card number (``InvalidValue`` naming ``field``)."""
+    if not isinstance(value, str):
+        raise InvalidValue(f"must be text, not {type(value).__name__}", field=field, value=value)
+    if not key_of(value):
+        raise InvalidValue(
+            f"must name {names}: it is what stops a retry {doing} twice", field=field, value=value
+        )
+    refuse_card_numbers(field, value)
