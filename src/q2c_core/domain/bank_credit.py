@@ -17,7 +17,12 @@ import attrs
 from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.cards import refuse_card_numbers
-from q2c_core.domain.errors import InvalidTransition, InvalidValue, RuleViolated
+from q2c_core.domain.errors import (
+    InvalidTransition,
+    InvalidValue,
+    RuleViolated,
+    refuse_unlike_done,
+)
 from q2c_core.domain.event_facts import ChecksFacts, require_reason
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import named_id, require_day
@@ -299,20 +304,18 @@ class BankCredit(ChecksFacts, Aggregate):
         ``status`` here, and records nothing at ``QuoteToCash.return_bank_credit``."""
         if self._returned_to_sender():
             done = f"the credit was sent back already, on {self.resolved_on}"
-            if require_day(returned_on, "returned_on") != self.resolved_on:
-                raise InvalidTransition(
-                    f"{done} ({self.resolution_note!r}), not on {returned_on}",
-                    field="returned_on",
-                    aggregate_id=self.id,
-                    value=returned_on,
-                )
-            if reason != self.resolution_note:
-                raise InvalidTransition(
-                    f"{done} for {self.resolution_note!r}, not for {reason!r}",
-                    field="reason",
-                    aggregate_id=self.id,
-                    value=reason,
-                )
+            note = self.resolution_note
+            refuse_unlike_done(
+                done,
+                self.id,
+                (
+                    "returned_on",
+                    self.resolved_on,
+                    require_day(returned_on, "returned_on"),
+                    f" ({note!r}), not on {returned_on}",
+                ),
+                ("reason", note, reason, f" for {note!r}, not for {reason!r}"),
+            )
         self._require_suspended("return")
         if self.payment_id is not None:
             raise InvalidTransition(

@@ -81,6 +81,21 @@ class InvalidTransition(RuleViolated):
     """The command is not allowed in the aggregate's current status."""
 
 
+def refuse_unlike_done(
+    done: str,
+    aggregate_id: UUID | str | None,
+    *details: tuple[str, object, object, str],
+    error: type[Q2CError] = InvalidTransition,
+) -> None:
+    """Refuse a command on what was done already when one of its details differs from what was
+    done: the same command again is a retry after a lost response, anything else another
+    command the first rules out. Each detail is (field, as done, as given, how it differs:
+    ``", not on 2024-03-01"``); ``error`` names the first that differs, after ``done``."""
+    for field, recorded, given, differs in details:
+        if given != recorded:
+            raise error(f"{done}{differs}", field=field, aggregate_id=aggregate_id, value=given)
+
+
 class WorkNotAuthorized(RuleViolated):
     """Work was logged on a request that no PO or prepaid allowance covers yet."""
 

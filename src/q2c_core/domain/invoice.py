@@ -26,6 +26,7 @@ from q2c_core.domain.errors import (
     InvoiceLinesRejected,
     OverAllocation,
     RuleViolated,
+    refuse_unlike_done,
 )
 from q2c_core.domain.event_facts import (
     ChecksFacts,
@@ -1055,14 +1056,13 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             f"invoice {name} owes nothing: its remainder of {last.amount} was written off on "
             f"{last.written_off_on} for {last.reason!r}"
         )
-        if day != last.written_off_on:
-            raise RuleViolated(
-                f"{done}, not on {day}", field="written_off_on", aggregate_id=self.id, value=day
-            )
-        if reason != last.reason:
-            raise RuleViolated(
-                f"{done}, not for {reason!r}", field="reason", aggregate_id=self.id, value=reason
-            )
+        refuse_unlike_done(
+            done,
+            self.id,
+            ("written_off_on", last.written_off_on, day, f", not on {day}"),
+            ("reason", last.reason, reason, f", not for {reason!r}"),
+            error=RuleViolated,
+        )
         if last.amount > at_most:
             raise OverAllocation(
                 f"{done}, more than the {at_most} you allow now",

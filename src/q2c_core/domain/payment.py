@@ -31,6 +31,7 @@ from q2c_core.domain.errors import (
     InvalidValue,
     OverAllocation,
     RuleViolated,
+    refuse_unlike_done,
 )
 from q2c_core.domain.event_facts import (
     ChecksFacts,
@@ -410,20 +411,12 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
                 f"allocation {allocation_id} is already reversed "
                 f"(on {current.reversed_on}: {current.reversed_reason!r})"
             )
-            if reason != current.reversed_reason:
-                raise InvalidTransition(
-                    f"{done}, not for {reason!r}",
-                    field="reason",
-                    aggregate_id=self.id,
-                    value=reason,
-                )
-            if reversed_on != current.reversed_on:
-                raise InvalidTransition(
-                    f"{done}, not on {reversed_on}",
-                    field="reversed_on",
-                    aggregate_id=self.id,
-                    value=reversed_on,
-                )
+            refuse_unlike_done(
+                done,
+                self.id,
+                ("reason", current.reversed_reason, reason, f", not for {reason!r}"),
+                ("reversed_on", current.reversed_on, reversed_on, f", not on {reversed_on}"),
+            )
         self._allocation_reversed(allocation_id, reason, actor, reversed_on)
 
     def repeats_reversal(
@@ -654,17 +647,12 @@ class Payment(ChecksFacts, TimeOrderedIds, Aggregate):
         """Refuse a bounce of this bounced payment, naming the detail that differs from its
         bounce (``status`` when none does: the same bounce again)."""
         done = f"already bounced on {self.bounced_on} ({self.bounce_reason!r})"
-        if bounced_on != self.bounced_on:
-            raise InvalidTransition(
-                f"{done}, not on {bounced_on}",
-                field="bounced_on",
-                aggregate_id=self.id,
-                value=bounced_on,
-            )
-        if reason != self.bounce_reason:
-            raise InvalidTransition(
-                f"{done}, not for {reason!r}", field="reason", aggregate_id=self.id, value=reason
-            )
+        refuse_unlike_done(
+            done,
+            self.id,
+            ("bounced_on", self.bounced_on, bounced_on, f", not on {bounced_on}"),
+            ("reason", self.bounce_reason, reason, f", not for {reason!r}"),
+        )
         raise InvalidTransition(done, field="status", aggregate_id=self.id)
 
     @event("PaymentBounced")
