@@ -54,6 +54,7 @@ from q2c_core.domain.contract import (
     SubContractKind,
     check_sub_contract,
 )
+from q2c_core.domain.create_instructions import GrantInstruction
 from q2c_core.domain.customer import (
     MAX_PAYMENT_TERMS_DAYS,
     Customer,
@@ -275,6 +276,7 @@ __all__ = [
     "Expense",
     "ExpiringContract",
     "Follower",
+    "GrantInstruction",
     "ImportBatch",
     "ImportKind",
     "ImportRejected",

@@ -29,6 +29,7 @@ from q2c_core.domain.allocation import (
 )
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.contract import Contract
+from q2c_core.domain.create_instructions import GrantInstruction
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.customer_name import CustomerName, EarlierCustomersNamed
 from q2c_core.domain.enhancement_request import (
@@ -1273,6 +1274,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         actor: str,
         contract_id: UUID | None = None,
         currency: str | None = None,
+        key: str | None = None,
     ) -> UUID:
         """Grant prepaid hours or money for a period.
 
@@ -1288,12 +1290,44 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         ``contract_id``, when given, names one of the customer's contracts (``NotFound`` naming
         ``contract_id`` for no contract, ``RuleViolated`` for another customer's): recorded,
         the allowance would say forever that it was bought with a contract it has nothing to
-        do with, and every roll-over would carry that on."""
+        do with, and every roll-over would carry that on.
+
+        ``key`` (optional, the caller's) names the grant for this customer, so a retry after a
+        lost response is not granted twice (two grants of 10 hours for one year may both be
+        bought): the same grant given again (same unit, quantity, period, day, currency and
+        contract) records nothing and returns the allowance it made (also when another
+        process made it a moment before); any other grant of the customer under that key is
+        ``DuplicateEntry`` naming ``key``, recording nothing. It is read as a receipt's key is
+        (``receipt_key``); one that is not text or names nothing is refused (``InvalidValue``
+        naming ``key``). Without one, each call grants."""
+        if key is not None:
+            _refuse_unusable_retry_key(key, "key", receipt_key, "the grant", "granting")
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
             self._require_customers_contract(customer, contract_id)
             granted = to_decimal(quantity, "quantity")
+            if key is not None:
+                instruction: GrantInstruction | None = None
+                with contextlib.suppress(NotFound):
+                    instruction = self._get(
+                        GrantInstruction, GrantInstruction.create_id(customer.id, key)
+                    )
+                if instruction is not None:
+                    unit_name = unit.value if isinstance(unit, AllowanceUnit) else str(unit)
+                    made_in = currency or customer.currency
+                    if instruction.repeats(
+                        unit_name, granted, period, granted_on, made_in, contract_id
+                    ):
+                        return instruction.allowance_id, []
+                    raise DuplicateEntry(
+                        f"grant {instruction.key!r} of this customer was made already "
+                        f"({instruction.quantity} {instruction.unit} for {instruction.period}, "
+                        f"granted on {instruction.granted_on}); one key names one grant",
+                        field="key",
+                        aggregate_id=customer.id,
+                        value=key,
+                    )
             if granted == 0:
                 raise InvalidValue(
                     "must be more than nothing: an allowance of nothing prepays no work, yet "
@@ -1313,7 +1347,23 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 contract_id=contract_id,
             )
             customer.add_allowance(allowance.id, actor)
-            return allowance.id, [allowance, customer]
+            made: list[Aggregate] = []
+            if key is not None:
+                made.append(
+                    GrantInstruction(
+                        customer_id=customer.id,
+                        key=key,
+                        allowance_id=allowance.id,
+                        unit=allowance.unit.value,
+                        quantity=allowance.granted,
+                        period=allowance.period,
+                        granted_on=allowance.granted_on,
+                        currency=allowance.currency,
+                        contract_id=allowance.contract_id,
+                        actor=actor,
+                    )
+                )
+            return allowance.id, [allowance, customer, *made]
 
         return self._atomically(step)
 

@@ -1,0 +1,82 @@
+"""What a caller's key names when a command that creates something (or adds to it) is given
+one, so the command sent again after a lost response creates nothing more.
+
+A grant of prepaid hours has nothing of its own to tell a retry from a second purchase (two
+grants of 10 hours for one year may both be bought), so the caller names it: an instruction
+per scope (the customer) and key, saved in the same save as what the command made, answers the
+same command given again (also by another process at the same moment, which clashes with it
+and is decided again on it) with what it made, and refuses another command under the key. Keys
+are read as a receipt's key is (``receipt_key``: invisible characters, full width, spaces and
+capitals aside).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.event_facts import ChecksFacts
+from q2c_core.domain.payment import receipt_key
+from q2c_core.domain.values import Period, named_id
+
+
+class GrantInstruction(ChecksFacts, Aggregate):
+    """The allowance a caller's key names for one customer (``grant_allowance`` given a
+    ``key``): its unit, quantity, period, day, currency and contract, and the allowance
+    granted. Saved with the allowance, so the same grant given again grants nothing more."""
+
+    @staticmethod
+    def create_id(customer_id: UUID, key: str, **_: Any) -> UUID:
+        """One instruction per customer and key, however it is spelled (``receipt_key``)."""
+        return named_id("grant-instruction", f"{customer_id.hex}:{receipt_key(key)}")
+
+    @event("GrantInstructed")
+    def __init__(
+        self,
+        customer_id: UUID,
+        key: str,
+        allowance_id: UUID,
+        unit: str,
+        quantity: Decimal,
+        period: Period,
+        granted_on: date,
+        currency: str,
+        contract_id: UUID | None,
+        actor: str,
+    ) -> None:
+        if not receipt_key(key):
+            raise InvalidValue("must not be empty", field="key")
+        self.customer_id = customer_id
+        self.key = key
+        self.allowance_id = allowance_id
+        self.unit = unit
+        self.quantity = quantity
+        self.period = period
+        self.granted_on = granted_on
+        self.currency = currency
+        self.contract_id = contract_id
+
+    def repeats(
+        self,
+        unit: str,
+        quantity: Decimal,
+        period: Period,
+        granted_on: date,
+        currency: str,
+        contract_id: UUID | None,
+    ) -> bool:
+        """Whether a grant is this one given again: the same unit, quantity (``10`` is
+        ``10.00``), period, day, currency and contract."""
+        return (
+            self.unit == unit
+            and self.quantity == quantity
+            and self.period == period
+            and self.granted_on == granted_on
+            and self.currency == currency
+            and self.contract_id == contract_id
+        )
