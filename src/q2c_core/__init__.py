@@ -54,7 +54,7 @@ from q2c_core.domain.contract import (
     SubContractKind,
     check_sub_contract,
 )
-from q2c_core.domain.create_instructions import GrantInstruction
+from q2c_core.domain.create_instructions import GrantInstruction, TopUpInstruction
 from q2c_core.domain.customer import (
     MAX_PAYMENT_TERMS_DAYS,
     Customer,
@@ -354,6 +354,7 @@ __all__ = [
     "TimeEntry",
     "TimeEntryRow",
     "TopUp",
+    "TopUpInstruction",
     "UnbilledRevenue",
     "WithdrawnWork",
     "WorkBuckets",

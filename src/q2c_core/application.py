@@ -29,7 +29,7 @@ from q2c_core.domain.allocation import (
 )
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.contract import Contract
-from q2c_core.domain.create_instructions import GrantInstruction
+from q2c_core.domain.create_instructions import GrantInstruction, TopUpInstruction
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.customer_name import CustomerName, EarlierCustomersNamed
 from q2c_core.domain.enhancement_request import (
@@ -1403,14 +1403,54 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         topped_up_on: date,
         reason: str,
         actor: str,
+        key: str | None = None,
     ) -> None:
-        """Add hours or money to an open allowance."""
+        """Add hours or money to an open allowance.
+
+        ``key`` (optional, the caller's) names the top-up on this allowance, so a retry after
+        a lost response is not added twice (two purchases of 5 hours on one day may both be
+        real): the same top-up given again (same quantity, day and reason) records nothing
+        (also when another process made it a moment before); any other top-up of the
+        allowance under that key is ``DuplicateEntry`` naming ``key``, recording nothing. It
+        is read as a receipt's key is (``receipt_key``); one that is not text or names nothing
+        is refused (``InvalidValue`` naming ``key``). Without one, each call adds."""
         amount = to_decimal(quantity, "quantity")
-        self._update(
-            PrepaidAllowance,
-            allowance_id,
-            lambda a: a.top_up(amount, topped_up_on, reason, actor),
-        )
+        if key is not None:
+            _refuse_unusable_retry_key(key, "key", receipt_key, "the top-up", "adding")
+
+        def step() -> tuple[None, list[Aggregate]]:
+            allowance = self.allowance(allowance_id)
+            if key is None:
+                allowance.top_up(amount, topped_up_on, reason, actor)
+                return None, [allowance]
+            instruction: TopUpInstruction | None = None
+            with contextlib.suppress(NotFound):
+                instruction = self._get(
+                    TopUpInstruction, TopUpInstruction.create_id(allowance.id, key)
+                )
+            if instruction is not None:
+                if instruction.repeats(amount, topped_up_on, reason):
+                    return None, []
+                raise DuplicateEntry(
+                    f"top-up {instruction.key!r} of this allowance was made already "
+                    f"({instruction.quantity} on {instruction.topped_up_on}, "
+                    f"{instruction.reason!r}); one key names one top-up",
+                    field="key",
+                    aggregate_id=allowance.id,
+                    value=key,
+                )
+            allowance.top_up(amount, topped_up_on, reason, actor)
+            made = TopUpInstruction(
+                allowance_id=allowance.id,
+                key=key,
+                quantity=amount,
+                topped_up_on=topped_up_on,
+                reason=reason,
+                actor=actor,
+            )
+            return None, [allowance, made]
+
+        self._atomically(step)
 
     @_names_target
     def expire_allowance(self, allowance_id: UUID, *, expired_on: date, actor: str) -> None:

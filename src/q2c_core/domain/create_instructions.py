@@ -80,3 +80,41 @@ class GrantInstruction(ChecksFacts, Aggregate):
             and self.currency == currency
             and self.contract_id == contract_id
         )
+
+
+class TopUpInstruction(ChecksFacts, Aggregate):
+    """The top-up a caller's key names on one allowance (``top_up_allowance`` given a
+    ``key``): its quantity, day and reason. Saved with the top-up, so the same top-up given
+    again adds nothing more."""
+
+    @staticmethod
+    def create_id(allowance_id: UUID, key: str, **_: Any) -> UUID:
+        """One instruction per allowance and key, however it is spelled (``receipt_key``)."""
+        return named_id("top-up-instruction", f"{allowance_id.hex}:{receipt_key(key)}")
+
+    @event("TopUpInstructed")
+    def __init__(
+        self,
+        allowance_id: UUID,
+        key: str,
+        quantity: Decimal,
+        topped_up_on: date,
+        reason: str,
+        actor: str,
+    ) -> None:
+        if not receipt_key(key):
+            raise InvalidValue("must not be empty", field="key")
+        self.allowance_id = allowance_id
+        self.key = key
+        self.quantity = quantity
+        self.topped_up_on = topped_up_on
+        self.reason = reason
+
+    def repeats(self, quantity: Decimal, topped_up_on: date, reason: str) -> bool:
+        """Whether a top-up is this one given again: the same quantity (``5`` is ``5.00``),
+        day and reason."""
+        return (
+            self.quantity == quantity
+            and self.topped_up_on == topped_up_on
+            and self.reason == reason
+        )
