@@ -54,7 +54,11 @@ from q2c_core.domain.contract import (
     SubContractKind,
     check_sub_contract,
 )
-from q2c_core.domain.create_instructions import GrantInstruction, TopUpInstruction
+from q2c_core.domain.create_instructions import (
+    DraftInstruction,
+    GrantInstruction,
+    TopUpInstruction,
+)
 from q2c_core.domain.customer import (
     MAX_PAYMENT_TERMS_DAYS,
     Customer,
@@ -267,6 +271,7 @@ __all__ = [
     "DamagedRow",
     "DayCount",
     "DocumentRenderer",
+    "DraftInstruction",
     "Draw",
     "DuplicateEntry",
     "EarlierCustomersNamed",

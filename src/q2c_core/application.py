@@ -29,7 +29,11 @@ from q2c_core.domain.allocation import (
 )
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.contract import Contract
-from q2c_core.domain.create_instructions import GrantInstruction, TopUpInstruction
+from q2c_core.domain.create_instructions import (
+    DraftInstruction,
+    GrantInstruction,
+    TopUpInstruction,
+)
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.customer_name import CustomerName, EarlierCustomersNamed
 from q2c_core.domain.enhancement_request import (
@@ -1723,6 +1727,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         currency: str | None = None,
         purchase_order_number: str | None = None,
         note: str = "",
+        key: str | None = None,
     ) -> UUID:
         """Draft an invoice from lines the caller built (manual items, work, expenses; a
         contract's periods are billed by ``run_billing``).
@@ -1744,7 +1749,19 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         It names the account manager of the requests whose work its lines bill, as the
         requests' own invoices do, else the customer's, on ``drafted_on``
-        (``_hand_made_manager``)."""
+        (``_hand_made_manager``).
+
+        ``key`` (optional, the caller's) names the draft for this customer, so a retry after a
+        lost response is not drafted twice (a manual line or a deposit holds nothing that
+        marks it billed; a line billing a request's item is refused the second time, the item
+        being billed): the same draft given again (same kind, currency, lines, day, purchase
+        order number and note) records nothing and returns the invoice it made (also when
+        another process made it a moment before); any other draft of the customer under that
+        key is ``DuplicateEntry`` naming ``key``, recording nothing. It is read as a receipt's
+        key is (``receipt_key``); one that is not text or names nothing is refused
+        (``InvalidValue`` naming ``key``). Without one, each call drafts."""
+        if key is not None:
+            _refuse_unusable_retry_key(key, "key", receipt_key, "the draft", "drafting")
         if not isinstance(kind, InvoiceKind):
             raise InvalidValue(
                 f"must be an InvoiceKind, not {type(kind).__name__}", field="kind", value=kind
@@ -1762,6 +1779,31 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
+            if key is not None:
+                instruction: DraftInstruction | None = None
+                with contextlib.suppress(NotFound):
+                    instruction = self._get(
+                        DraftInstruction, DraftInstruction.create_id(customer.id, key)
+                    )
+                if instruction is not None:
+                    if instruction.repeats(
+                        kind,
+                        currency or customer.currency,
+                        lines,
+                        drafted_on,
+                        purchase_order_number,
+                        note,
+                    ):
+                        return instruction.invoice_id, []
+                    raise DuplicateEntry(
+                        f"draft {instruction.key!r} of this customer was made already (a "
+                        f"{instruction.kind.value} invoice of {len(instruction.lines)} line(s) "
+                        f"in {instruction.currency} on {instruction.drafted_on}); one key names "
+                        "one draft",
+                        field="key",
+                        aggregate_id=customer.id,
+                        value=key,
+                    )
             invoice = Invoice(
                 customer_id=customer_id,
                 kind=kind,
@@ -1778,7 +1820,23 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             customer.add_invoice(invoice.id, actor)
             billed = self._record_billing(invoice, actor)
             self._refuse_drafted_before_work(lines, drafted_on)
-            return invoice.id, [invoice, customer, *billed]
+            made: list[Aggregate] = []
+            if key is not None:
+                made.append(
+                    DraftInstruction(
+                        customer_id=customer.id,
+                        key=key,
+                        invoice_id=invoice.id,
+                        kind=kind,
+                        currency=invoice.currency,
+                        lines=list(lines),
+                        drafted_on=drafted_on,
+                        purchase_order_number=purchase_order_number,
+                        note=note,
+                        actor=actor,
+                    )
+                )
+            return invoice.id, [invoice, customer, *billed, *made]
 
         return self._atomically(step)
 
@@ -2383,12 +2441,21 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         drafted_on: date,
         actor: str,
         request_id: UUID | None = None,
+        key: str | None = None,
     ) -> UUID:
         """Draft a down-payment invoice (net amount, more than zero in whole minor units of its
         currency, as a payment is; ``InvalidValue`` naming ``amount``); it is deducted later on
         the final invoice. ``request_id``, when given, is a request of the customer
         (``NotFound``, or ``RuleViolated`` for another customer's, naming ``request_id``) billed
-        in the deposit's currency, if it has one yet (``CurrencyMismatch``)."""
+        in the deposit's currency, if it has one yet (``CurrencyMismatch``).
+
+        ``key`` (optional) names the draft as ``draft_invoice``'s does: the same deposit given
+        again (same amount, description, day and request) records nothing and returns the
+        invoice it made, another draft of the customer under the key is ``DuplicateEntry``
+        naming ``key``; without one each call drafts a deposit (two phases may ask the same
+        down payment)."""
+        if key is not None:
+            _refuse_unusable_retry_key(key, "key", receipt_key, "the draft", "drafting")
         if not isinstance(amount, Money):
             raise InvalidValue(
                 f"must be Money, not {type(amount).__name__}", field="amount", value=amount
@@ -2417,6 +2484,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             actor=actor,
             kind=InvoiceKind.DEPOSIT,
             currency=amount.currency,
+            key=key,
         )
 
     def _refuse_deposit_request(self, customer_id: UUID, request_id: UUID, currency: str) -> None:

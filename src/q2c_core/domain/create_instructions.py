@@ -12,6 +12,7 @@ capitals aside).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,8 @@ from eventsourcing.domain import Aggregate, event
 
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.event_facts import ChecksFacts
+from q2c_core.domain.invoice import InvoiceKind
+from q2c_core.domain.invoice_lines import InvoiceLine
 from q2c_core.domain.payment import receipt_key
 from q2c_core.domain.values import Period, named_id
 
@@ -117,4 +120,63 @@ class TopUpInstruction(ChecksFacts, Aggregate):
             self.quantity == quantity
             and self.topped_up_on == topped_up_on
             and self.reason == reason
+        )
+
+
+class DraftInstruction(ChecksFacts, Aggregate):
+    """The invoice a caller's key names for one customer (``draft_invoice`` or
+    ``draft_deposit_invoice`` given a ``key``): its kind, currency, lines, day, purchase order
+    number and note, and the invoice drafted. Saved with the draft, so the same draft given
+    again drafts nothing more."""
+
+    @staticmethod
+    def create_id(customer_id: UUID, key: str, **_: Any) -> UUID:
+        """One instruction per customer and key, however it is spelled (``receipt_key``)."""
+        return named_id("draft-instruction", f"{customer_id.hex}:{receipt_key(key)}")
+
+    @event("DraftInstructed")
+    def __init__(
+        self,
+        customer_id: UUID,
+        key: str,
+        invoice_id: UUID,
+        kind: InvoiceKind,
+        currency: str,
+        lines: list[InvoiceLine],
+        drafted_on: date,
+        purchase_order_number: str | None,
+        note: str,
+        actor: str,
+    ) -> None:
+        if not receipt_key(key):
+            raise InvalidValue("must not be empty", field="key")
+        self.customer_id = customer_id
+        self.key = key
+        self.invoice_id = invoice_id
+        self.kind = kind
+        self.currency = currency
+        self.lines = list(lines)
+        self.drafted_on = drafted_on
+        self.purchase_order_number = purchase_order_number
+        self.note = note
+
+    def repeats(
+        self,
+        kind: InvoiceKind,
+        currency: str,
+        lines: Sequence[InvoiceLine],
+        drafted_on: date,
+        purchase_order_number: str | None,
+        note: str,
+    ) -> bool:
+        """Whether a draft is this one given again: the same kind, currency, lines (each
+        line's id, text, quantity, price, tax and source), day, purchase order number and
+        note."""
+        return (
+            self.kind == kind
+            and self.currency == currency
+            and list(self.lines) == list(lines)
+            and self.drafted_on == drafted_on
+            and self.purchase_order_number == purchase_order_number
+            and self.note == note
         )
