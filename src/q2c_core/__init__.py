@@ -54,11 +54,6 @@ from q2c_core.domain.contract import (
     SubContractKind,
     check_sub_contract,
 )
-from q2c_core.domain.create_instructions import (
-    DraftInstruction,
-    GrantInstruction,
-    TopUpInstruction,
-)
 from q2c_core.domain.customer import (
     MAX_PAYMENT_TERMS_DAYS,
     Customer,
@@ -144,7 +139,6 @@ from q2c_core.domain.payment import (
     Payment,
     PaymentAllocation,
     PaymentRefund,
-    ReceiptInstruction,
     owed_back_left,
     receipt_key,
     refunds_past_due,
@@ -174,6 +168,7 @@ from q2c_core.domain.remittance import (
     match_credit,
     normalize_number,
 )
+from q2c_core.domain.retry_key import RetryKey
 from q2c_core.domain.tax import (
     ZERO_RATED,
     TaxCategory,
@@ -271,7 +266,6 @@ __all__ = [
     "DamagedRow",
     "DayCount",
     "DocumentRenderer",
-    "DraftInstruction",
     "Draw",
     "DuplicateEntry",
     "EarlierCustomersNamed",
@@ -281,7 +275,6 @@ __all__ = [
     "Expense",
     "ExpiringContract",
     "Follower",
-    "GrantInstruction",
     "ImportBatch",
     "ImportKind",
     "ImportRejected",
@@ -326,13 +319,13 @@ __all__ = [
     "PurchaseOrderBelowEstimate",
     "Q2CError",
     "QuoteToCash",
-    "ReceiptInstruction",
     "ReceivablesAging",
     "RecordsSaves",
     "RefundInstruction",
     "RefundOutcome",
     "RemainderWriteOff",
     "RequestStatus",
+    "RetryKey",
     "RevenueKind",
     "RevenueSchedule",
     "ReviewMeeting",
@@ -359,7 +352,6 @@ __all__ = [
     "TimeEntry",
     "TimeEntryRow",
     "TopUp",
-    "TopUpInstruction",
     "UnbilledRevenue",
     "WithdrawnWork",
     "WorkBuckets",

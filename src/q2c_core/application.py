@@ -29,11 +29,6 @@ from q2c_core.domain.allocation import (
 )
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.contract import Contract
-from q2c_core.domain.create_instructions import (
-    DraftInstruction,
-    GrantInstruction,
-    TopUpInstruction,
-)
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.customer_name import CustomerName, EarlierCustomersNamed
 from q2c_core.domain.enhancement_request import (
@@ -85,7 +80,6 @@ from q2c_core.domain.money import MINOR_UNITS, Money, minor_units, to_decimal, t
 from q2c_core.domain.payment import (
     Payment,
     PaymentRefund,
-    ReceiptInstruction,
     in_minor_units,
     receipt_key,
     refunds_past_due,
@@ -107,6 +101,7 @@ from q2c_core.domain.refund_instruction import (
     RefundInstruction,
     refund_reference_key,
 )
+from q2c_core.domain.retry_key import RetryKey
 from q2c_core.domain.tax import (
     NEEDS_BUYER_VAT_ID,
     ZERO_RATED,
@@ -1311,27 +1306,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             customer = self.customer(customer_id)
             self._require_customers_contract(customer, contract_id)
             granted = to_decimal(quantity, "quantity")
-            if key is not None:
-                instruction: GrantInstruction | None = None
-                with contextlib.suppress(NotFound):
-                    instruction = self._get(
-                        GrantInstruction, GrantInstruction.create_id(customer.id, key)
-                    )
-                if instruction is not None:
-                    unit_name = unit.value if isinstance(unit, AllowanceUnit) else str(unit)
-                    made_in = currency or customer.currency
-                    if instruction.repeats(
-                        unit_name, granted, period, granted_on, made_in, contract_id
-                    ):
-                        return instruction.allowance_id, []
-                    raise DuplicateEntry(
-                        f"grant {instruction.key!r} of this customer was made already "
-                        f"({instruction.quantity} {instruction.unit} for {instruction.period}, "
-                        f"granted on {instruction.granted_on}); one key names one grant",
-                        field="key",
-                        aggregate_id=customer.id,
-                        value=key,
-                    )
+            details = {
+                "unit": unit.value if isinstance(unit, AllowanceUnit) else str(unit),
+                "quantity": granted,
+                "period": period,
+                "granted_on": granted_on,
+                "currency": currency or customer.currency,
+                "contract_id": contract_id,
+            }
+            retried = self._retried("grant", customer.id, "customer", key, details)
+            if retried is not None:
+                assert retried.made_id is not None
+                return retried.made_id, []
             if granted == 0:
                 raise InvalidValue(
                     "must be more than nothing: an allowance of nothing prepays no work, yet "
@@ -1351,25 +1337,26 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 contract_id=contract_id,
             )
             customer.add_allowance(allowance.id, actor)
-            made: list[Aggregate] = []
-            if key is not None:
-                made.append(
-                    GrantInstruction(
-                        customer_id=customer.id,
-                        key=key,
-                        allowance_id=allowance.id,
-                        unit=allowance.unit.value,
-                        quantity=allowance.granted,
-                        period=allowance.period,
-                        granted_on=allowance.granted_on,
-                        currency=allowance.currency,
-                        contract_id=allowance.contract_id,
-                        actor=actor,
-                    )
-                )
-            return allowance.id, [allowance, customer, *made]
+            keyed = _keyed("grant", customer.id, key, allowance.id, details, actor)
+            return allowance.id, [allowance, customer, *keyed]
 
         return self._atomically(step)
+
+    def _retried(
+        self, command: str, scope_id: UUID, scope: str, key: str | None, details: dict[str, Any]
+    ) -> RetryKey | None:
+        """The record of a caller's key when this command is the one it names given again (a
+        retry after a lost response: the caller answers as the first call did, recording
+        nothing); None without a key, or when the key names nothing yet. Another command under
+        the key is refused (``DuplicateEntry`` naming ``key``)."""
+        if key is None:
+            return None
+        found: RetryKey | None = None
+        with contextlib.suppress(NotFound):
+            found = self._get(RetryKey, RetryKey.create_id(command, scope_id, key))
+        if found is not None:
+            found.refuse_other(details, scope)
+        return found
 
     def _require_customers_contract(self, customer: Customer, contract_id: object) -> None:
         """Refuse a contract id (a UUID; any other value is refused as the event's fact) that
@@ -1424,35 +1411,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[None, list[Aggregate]]:
             allowance = self.allowance(allowance_id)
-            if key is None:
-                allowance.top_up(amount, topped_up_on, reason, actor)
-                return None, [allowance]
-            instruction: TopUpInstruction | None = None
-            with contextlib.suppress(NotFound):
-                instruction = self._get(
-                    TopUpInstruction, TopUpInstruction.create_id(allowance.id, key)
-                )
-            if instruction is not None:
-                if instruction.repeats(amount, topped_up_on, reason):
-                    return None, []
-                raise DuplicateEntry(
-                    f"top-up {instruction.key!r} of this allowance was made already "
-                    f"({instruction.quantity} on {instruction.topped_up_on}, "
-                    f"{instruction.reason!r}); one key names one top-up",
-                    field="key",
-                    aggregate_id=allowance.id,
-                    value=key,
-                )
+            details = {"quantity": amount, "topped_up_on": topped_up_on, "reason": reason}
+            if self._retried("top-up", allowance.id, "allowance", key, details) is not None:
+                return None, []
             allowance.top_up(amount, topped_up_on, reason, actor)
-            made = TopUpInstruction(
-                allowance_id=allowance.id,
-                key=key,
-                quantity=amount,
-                topped_up_on=topped_up_on,
-                reason=reason,
-                actor=actor,
-            )
-            return None, [allowance, made]
+            return None, [allowance, *_keyed("top-up", allowance.id, key, None, details, actor)]
 
         self._atomically(step)
 
@@ -1779,31 +1742,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
-            if key is not None:
-                instruction: DraftInstruction | None = None
-                with contextlib.suppress(NotFound):
-                    instruction = self._get(
-                        DraftInstruction, DraftInstruction.create_id(customer.id, key)
-                    )
-                if instruction is not None:
-                    if instruction.repeats(
-                        kind,
-                        currency or customer.currency,
-                        lines,
-                        drafted_on,
-                        purchase_order_number,
-                        note,
-                    ):
-                        return instruction.invoice_id, []
-                    raise DuplicateEntry(
-                        f"draft {instruction.key!r} of this customer was made already (a "
-                        f"{instruction.kind.value} invoice of {len(instruction.lines)} line(s) "
-                        f"in {instruction.currency} on {instruction.drafted_on}); one key names "
-                        "one draft",
-                        field="key",
-                        aggregate_id=customer.id,
-                        value=key,
-                    )
+            details = {
+                "kind": kind,
+                "currency": currency or customer.currency,
+                "lines": list(lines),
+                "drafted_on": drafted_on,
+                "purchase_order_number": purchase_order_number,
+                "note": note,
+            }
+            retried = self._retried("draft", customer.id, "customer", key, details)
+            if retried is not None:
+                assert retried.made_id is not None
+                return retried.made_id, []
             invoice = Invoice(
                 customer_id=customer_id,
                 kind=kind,
@@ -1820,23 +1770,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             customer.add_invoice(invoice.id, actor)
             billed = self._record_billing(invoice, actor)
             self._refuse_drafted_before_work(lines, drafted_on)
-            made: list[Aggregate] = []
-            if key is not None:
-                made.append(
-                    DraftInstruction(
-                        customer_id=customer.id,
-                        key=key,
-                        invoice_id=invoice.id,
-                        kind=kind,
-                        currency=invoice.currency,
-                        lines=list(lines),
-                        drafted_on=drafted_on,
-                        purchase_order_number=purchase_order_number,
-                        note=note,
-                        actor=actor,
-                    )
-                )
-            return invoice.id, [invoice, customer, *billed, *made]
+            keyed = _keyed("draft", customer.id, key, invoice.id, details, actor)
+            return invoice.id, [invoice, customer, *billed, *keyed]
 
         return self._atomically(step)
 
@@ -3576,23 +3511,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
-            if key is not None:
-                instruction: ReceiptInstruction | None = None
-                with contextlib.suppress(NotFound):
-                    instruction = self._get(
-                        ReceiptInstruction, ReceiptInstruction.create_id(customer.id, key)
-                    )
-                if instruction is not None:
-                    if instruction.repeats(in_minor_units(amount), received_on, reference):
-                        return instruction.payment_id, []
-                    raise DuplicateEntry(
-                        f"receipt {instruction.key!r} of this customer was made already "
-                        f"({instruction.amount} on {instruction.received_on}, reference "
-                        f"{instruction.reference!r}); one key names one receipt",
-                        field="key",
-                        aggregate_id=customer.id,
-                        value=key,
-                    )
+            details = {
+                "amount": in_minor_units(amount),
+                "received_on": received_on,
+                "reference": reference,
+            }
+            retried = self._retried("receipt", customer.id, "customer", key, details)
+            if retried is not None:
+                assert retried.made_id is not None
+                return retried.made_id, []
             payment = Payment(
                 customer_id=customer_id,
                 amount=amount,
@@ -3602,20 +3529,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 note=note,
             )
             customer.add_payment(payment.id, actor)
-            made: list[Aggregate] = []
-            if key is not None:
-                made.append(
-                    ReceiptInstruction(
-                        customer_id=customer.id,
-                        key=key,
-                        payment_id=payment.id,
-                        amount=payment.amount,
-                        received_on=payment.received_on,
-                        reference=payment.reference,
-                        actor=actor,
-                    )
-                )
-            return payment.id, [payment, customer, *made]
+            keyed = _keyed("receipt", customer.id, key, payment.id, details, actor)
+            return payment.id, [payment, customer, *keyed]
 
         return self._atomically(step)
 
@@ -4843,6 +4758,30 @@ def _overage_quantity(allowance: PrepaidAllowance, line: InvoiceLine) -> Decimal
     if allowance.unit is AllowanceUnit.MONEY:
         return line.net.amount
     return line.quantity
+
+
+def _keyed(
+    command: str,
+    scope_id: UUID,
+    key: str | None,
+    made_id: UUID | None,
+    details: dict[str, Any],
+    actor: str,
+) -> list[Aggregate]:
+    """The record of a caller's key (``RetryKey``), to save with what the command made; none
+    without a key."""
+    if key is None:
+        return []
+    return [
+        RetryKey(
+            command=command,
+            scope_id=scope_id,
+            key=key,
+            made_id=made_id,
+            details=details,
+            actor=actor,
+        )
+    ]
 
 
 def _refuse_unusable_retry_key(

@@ -40,7 +40,7 @@ from q2c_core.domain.event_facts import (
     require_kind,
 )
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import TimeOrderedIds, named_id, person_key, require_day
+from q2c_core.domain.values import TimeOrderedIds, person_key, require_day
 
 T = TypeVar("T")
 
@@ -681,47 +681,6 @@ def receipt_key(key: str) -> str:
     refund's reference is read): invisible characters dropped, full-width forms plain, spaces
     collapsed, capitals ignored. Empty for a key of nothing to see: it names no receipt."""
     return person_key(key)
-
-
-class ReceiptInstruction(ChecksFacts, Aggregate):
-    """The payment a caller's key names for one customer (``receive_payment`` given a
-    ``key``): its amount, day and bank reference, and the payment made. Saved with the
-    payment, so the same call given again (a retry after a lost response), or made at the same
-    moment by another process, receives nothing more."""
-
-    @staticmethod
-    def create_id(customer_id: UUID, key: str, **_: Any) -> UUID:
-        """One instruction per customer and key, however it is spelled (``receipt_key``)."""
-        return named_id("receipt-instruction", f"{customer_id.hex}:{receipt_key(key)}")
-
-    @event("ReceiptInstructed")
-    def __init__(
-        self,
-        customer_id: UUID,
-        key: str,
-        payment_id: UUID,
-        amount: Money,
-        received_on: date,
-        reference: str,
-        actor: str,
-    ) -> None:
-        if not receipt_key(key):
-            raise InvalidValue("must not be empty", field="key")
-        self.customer_id = customer_id
-        self.key = key
-        self.payment_id = payment_id
-        self.amount = amount
-        self.received_on = received_on
-        self.reference = reference
-
-    def repeats(self, amount: Money, received_on: date, reference: str) -> bool:
-        """Whether a receipt is this one given again: the same amount (and so currency), day
-        and bank reference."""
-        return (
-            self.amount == amount
-            and self.received_on == received_on
-            and self.reference == reference
-        )
 
 
 def owed_back_left(owed: Sequence[Money], credit: Money) -> list[Money]:
