@@ -131,19 +131,34 @@ def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def app_factory(backend_url: str) -> Iterator[Callable[[], QuoteToCash]]:
-    """Open (and later close) applications on the backend under test."""
+Reopen = Callable[[], QuoteToCash]
+
+
+def _opening(url: str) -> Iterator[Reopen]:
+    """Open an application on ``url`` at each call, all closed at the end."""
     opened: list[QuoteToCash] = []
 
     def make() -> QuoteToCash:
-        app = QuoteToCash.open(backend_url)
+        app = QuoteToCash.open(url)
         opened.append(app)
         return app
 
     yield make
     for app in opened:
         app.close()
+
+
+@pytest.fixture
+def app_factory(backend_url: str) -> Iterator[Reopen]:
+    """Open (and later close) applications on the backend under test."""
+    yield from _opening(backend_url)
+
+
+@pytest.fixture
+def reopen(shared_url: str) -> Iterator[Reopen]:
+    """Open the application on one store (a SQLite file, a PostgreSQL schema) again at each
+    call: a tool's next process, as a retry after a lost response comes from."""
+    yield from _opening(shared_url)
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ opened again on it, as a tool's second process would."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
 import pytest
+from conftest import Reopen
 from test_beancount_ledger import issue, manual_line
 
 from q2c_adapters.importers.bank import BankStatementImporter
@@ -38,25 +38,6 @@ def eur(amount: str | int) -> Money:
 
 def mar(day: int) -> date:
     return date(2026, 3, day)
-
-
-Reopen = Callable[[], QuoteToCash]
-
-
-@pytest.fixture
-def reopen(shared_url: str) -> Iterator[Reopen]:
-    """Open the application on one store (a SQLite file, a PostgreSQL schema), again each call
-    (a tool's next process)."""
-    opened: list[QuoteToCash] = []
-
-    def make() -> QuoteToCash:
-        app = QuoteToCash.open(shared_url)
-        opened.append(app)
-        return app
-
-    yield make
-    for app in opened:
-        app.close()
 
 
 def acme_paid_its_invoice(app: QuoteToCash) -> tuple[UUID, UUID, UUID, str]:

@@ -12,13 +12,13 @@ application opened again on it, as a tool's second process would.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import pytest
+from conftest import Reopen
 from racing import save_once_all_looked
 
 from q2c_core import AllowanceUnit, DuplicateEntry, InvalidValue, Period, QuoteToCash
@@ -26,23 +26,6 @@ from q2c_core import AllowanceUnit, DuplicateEntry, InvalidValue, Period, QuoteT
 A = "mia"
 YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
 FEB = date(2024, 2, 1)
-
-Reopen = Callable[[], QuoteToCash]
-
-
-@pytest.fixture
-def reopen(shared_url: str) -> Iterator[Reopen]:
-    """Open the application on one store again each call (a tool's next process)."""
-    opened: list[QuoteToCash] = []
-
-    def make() -> QuoteToCash:
-        app = QuoteToCash.open(shared_url)
-        opened.append(app)
-        return app
-
-    yield make
-    for app in opened:
-        app.close()
 
 
 def ten_hours(app: QuoteToCash) -> UUID:
