@@ -1314,10 +1314,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 "currency": currency or customer.currency,
                 "contract_id": contract_id,
             }
-            retried = self._retried("grant", customer.id, "customer", key, details)
-            if retried is not None:
-                assert retried.made_id is not None
-                return retried.made_id, []
+            made_before = self._made_before("grant", customer.id, "customer", key, details)
+            if made_before is not None:
+                return made_before, []
             if granted == 0:
                 raise InvalidValue(
                     "must be more than nothing: an allowance of nothing prepays no work, yet "
@@ -1357,6 +1356,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         if found is not None:
             found.refuse_other(details, scope)
         return found
+
+    def _made_before(
+        self, command: str, scope_id: UUID, scope: str, key: str | None, details: dict[str, Any]
+    ) -> UUID | None:
+        """What the command made when it is the one a caller's key names given again
+        (``_retried``), else None."""
+        retried = self._retried(command, scope_id, scope, key, details)
+        return None if retried is None else retried.made_id
 
     def _require_customers_contract(self, customer: Customer, contract_id: object) -> None:
         """Refuse a contract id (a UUID; any other value is refused as the event's fact) that
@@ -1750,10 +1757,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 "purchase_order_number": purchase_order_number,
                 "note": note,
             }
-            retried = self._retried("draft", customer.id, "customer", key, details)
-            if retried is not None:
-                assert retried.made_id is not None
-                return retried.made_id, []
+            made_before = self._made_before("draft", customer.id, "customer", key, details)
+            if made_before is not None:
+                return made_before, []
             invoice = Invoice(
                 customer_id=customer_id,
                 kind=kind,
@@ -3516,10 +3522,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 "received_on": received_on,
                 "reference": reference,
             }
-            retried = self._retried("receipt", customer.id, "customer", key, details)
-            if retried is not None:
-                assert retried.made_id is not None
-                return retried.made_id, []
+            made_before = self._made_before("receipt", customer.id, "customer", key, details)
+            if made_before is not None:
+                return made_before, []
             payment = Payment(
                 customer_id=customer_id,
                 amount=amount,
