@@ -34,7 +34,7 @@ from q2c_adapters.cli import (
 from q2c_adapters.cli_support import fail, find_customer, find_invoice, one_line, open_app
 from q2c_adapters.reports import ReportTable
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.bank_credit import BankCredit, SuspenseReason
+from q2c_core.domain.bank_credit import BankCredit
 from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated
 from q2c_core.domain.money import Money
 
@@ -124,11 +124,12 @@ def _row(
     customer = "" if credit.customer_id is None else names.get(credit.customer_id, "")
     if (
         as_of is not None
-        and credit.suspense_reason is SuspenseReason.UNKNOWN_CUSTOMER
+        and not credit.booked_as_payment
         and (credit.resolved_on is None or credit.resolved_on > as_of)
     ):
-        # (an unknown payer's money was nobody's until a person assigned it: the customer
-        # it went to later is no customer of that day's suspense)
+        # (an unknown payer's money, or one naming several customers, was nobody's until a
+        # person assigned it: the customer it went to later is no customer of that day's
+        # suspense)
         customer = ""
     amount = said.amount if as_of is None else credit.suspense_amount(as_of)
     return (
