@@ -594,7 +594,9 @@ def generated_text(text: str, language: str, request_line: bool = False) -> str:
 
 
 # Northern Ireland's VAT code (the EU's "XI", which the e-invoice may carry for goods) is no
-# ISO 3166 country, so CLDR does not name it; every other code is named by Babel's CLDR data
+# ISO 3166 country, so CLDR does not name it; every other code is named by Babel's CLDR data,
+# Kosovo's e-invoice code "1A" (EN 16931's list) by CLDR's code for it, "XK"
+_CLDR_CODES = {"1A": "XK"}
 _NORTHERN_IRELAND = {
     "en": "United Kingdom (Northern Ireland)",
     "de": "Vereinigtes Königreich (Nordirland)",
@@ -605,8 +607,8 @@ _NORTHERN_IRELAND = {
 def country_name(code: str, language: str) -> str:
     """A country (an ISO 3166-1 alpha-2 code, as q2c records it) as the document's language
     names it (``NL``: "Netherlands", "Niederlande", "Pays-Bas"), by the Unicode CLDR's names
-    (Babel); a code CLDR does not know is printed as it is (no reader mistakes ``SG``), ``""``
-    for none."""
+    (Babel; Kosovo's ``1A`` as CLDR's ``XK``); a code CLDR does not know is printed as it is
+    (no reader mistakes ``SG``), ``""`` for none."""
     key = code.strip().upper()
     if not key:
         return ""
@@ -616,7 +618,7 @@ def country_name(code: str, language: str) -> str:
         names = _territories(language)
     except (ValueError, UnknownLocaleError):
         names = _territories("en")
-    return names.get(key, code.strip())
+    return names.get(_CLDR_CODES.get(key, key), code.strip())
 
 
 @functools.cache
