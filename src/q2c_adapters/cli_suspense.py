@@ -34,7 +34,7 @@ from q2c_adapters.cli import (
 from q2c_adapters.cli_support import fail, find_customer, find_invoice, one_line, open_app
 from q2c_adapters.reports import ReportTable
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.bank_credit import BankCredit
+from q2c_core.domain.bank_credit import BankCredit, CreditStatus
 from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated
 from q2c_core.domain.money import Money
 
@@ -236,7 +236,8 @@ def resolve_credit(
     oldest due first, or nothing with --keep-as-credit; what is left stays the customer's
     credit. Payment, invoices and credit are saved in one transaction: a refusal (a credit not
     in suspense, more than the credit on the invoices, an invoice of another customer, a day
-    before the bank booked it) records nothing."""
+    before the bank booked it) records nothing. The same command run again (a retry after a
+    lost response) records nothing and prints what the assignment paid, as the first run did."""
     day = parse_date(on, "--on")
     require_text(actor, "--actor", "must say who assigns the money")
     if pay and keep_as_credit:
@@ -251,7 +252,10 @@ def resolve_credit(
         currency = held.credit.amount.currency
         allocations = [] if keep_as_credit else _payments(application, pay or [], currency)
         before: set[str] = set()
-        if held.payment_id is not None:
+        # (assigned already: the same command again, after a lost response, is answered as the
+        # first was, so it lists what the assignment paid, not what this call added: nothing)
+        again = held.status is CreditStatus.RESOLVED and held.payment_id is not None
+        if held.payment_id is not None and not again:
             before = {a.allocation_id for a in application.payment(held.payment_id).allocations}
         payment_id = application.resolve_bank_credit(
             credit_id,
@@ -267,6 +271,10 @@ def resolve_credit(
             (_number(application, a.invoice_id), a.amount)
             for a in payment.live_allocations()
             if a.allocation_id not in before
+            and (
+                not again
+                or (a.allocated_on == held.resolved_on and a.invoice_id in held.invoice_ids)
+            )
         ]
         left = payment.unallocated_on(day)
     except Q2CError as error:
