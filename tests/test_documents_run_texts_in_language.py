@@ -118,3 +118,38 @@ def test_an_invoice_noted_by_hand_with_no_real_dates_still_renders(app: QuoteToC
     invoice = app.draft_invoice(c, [line], drafted_on=date(2024, 5, 1), actor=A, note=typed)
     assert typed in render_html(app, invoice, Branding(language="de"))
     assert typed in words(render_pdf(app, invoice, Branding(language="fr")))
+
+
+def test_a_credited_line_whose_text_repeats_q2c_words_over_and_over_still_renders(
+    app: QuoteToCash,
+) -> None:
+    """A line typed by hand (pasted from a spreadsheet gone wrong) repeats "Credit for X line
+    Y: " a thousand times; its credit note, in German, stopped the render with a bare
+    RecursionError (each repetition read as one more credited line). The words q2c wrote are
+    read as deep as q2c writes them, the rest is printed as typed."""
+    c = app.register_customer("Acme", EUR, account_manager="mia", actor=A)
+    pasted = "Credit for a line b: " * 1200 + "Wartung"
+    line = InvoiceLine(
+        "L1",
+        pasted,
+        Decimal(1),
+        Money.of("100", EUR),
+        TaxRate.standard(19),
+        LineSource(SourceKind.MANUAL, note="by hand"),
+    )
+    invoice = app.draft_invoice(c, [line], drafted_on=date(2024, 5, 1), actor=A)
+    approve_and_issue(app, invoice, date(2024, 5, 1))
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=["L1"],
+        disposition=CreditDisposition.CORRECTED,
+        reason="falsch",
+        drafted_on=date(2024, 5, 2),
+        actor=A,
+    )
+    approve_and_issue(app, note, date(2024, 5, 2))
+
+    html = render_html(app, note, Branding(language="de"))
+
+    assert "Gutschrift zu INV-000001 Position L1: Gutschrift zu a Position b: " in html
+    assert "Credit for a line b: Wartung" in html  # (the depth no q2c text has: as typed)

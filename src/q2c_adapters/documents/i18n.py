@@ -558,7 +558,21 @@ def generated_text(text: str, language: str, request_line: bool = False) -> str:
     "... beyond prepaid allowance", "... (fixed price)", "...: capped at the agreed fixed
     price"); the request's title and the worker's name are printed as typed.
 
-    Any other text (a person's), and any text of an English document, is returned as it is."""
+    Any other text (a person's), and any text of an English document, is returned as it is.
+    q2c's words are read as deep as q2c nests them (a credit of a deposit's deduction of a
+    line: ``_NESTED_AT_MOST``); a text repeating them deeper is a person's from there on,
+    printed as typed."""
+    return _generated_text(text, language, request_line, 0)
+
+
+# how deep q2c nests its own texts ("Credit for INV-2 line L2: Less deposit invoice INV-1:
+# ..."): a text nesting them deeper (a person's, pasted a thousand times over) is read no
+# deeper, where each level was read again in one more call (a RecursionError, a bare error)
+_NESTED_AT_MOST = 4
+
+
+def _generated_text(text: str, language: str, request_line: bool, depth: int) -> str:
+    """``generated_text`` of a text nested ``depth`` levels inside q2c's own."""
     tables = _GENERATED + _REQUEST_LINES if request_line else _GENERATED
     for pattern, templates in tables:
         template = templates.get(language)
@@ -586,9 +600,9 @@ def generated_text(text: str, language: str, request_line: bool = False) -> str:
         if "rest" in parts:
             # (the line it came from: a credited contract line or deposit deduction too)
             rest = contract_line_text(parts["rest"], language)
-            parts["rest"] = (
-                generated_text(rest, language, request_line) if rest == parts["rest"] else rest
-            )
+            if rest == parts["rest"] and depth < _NESTED_AT_MOST:
+                rest = _generated_text(rest, language, request_line, depth + 1)
+            parts["rest"] = rest
         return template.format(**parts)
     return text
 
