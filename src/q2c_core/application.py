@@ -1314,9 +1314,6 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 "currency": currency or customer.currency,
                 "contract_id": contract_id,
             }
-            made_before = self._made_before("grant", customer.id, "customer", key, details)
-            if made_before is not None:
-                return made_before, []
             if granted == 0:
                 raise InvalidValue(
                     "must be more than nothing: an allowance of nothing prepays no work, yet "
@@ -1335,6 +1332,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 currency=currency or customer.currency,
                 contract_id=contract_id,
             )
+            made_before = self._made_before("grant", customer.id, "customer", key, details)
+            if made_before is not None:
+                return made_before, []
             customer.add_allowance(allowance.id, actor)
             keyed = _keyed("grant", customer.id, key, allowance.id, details, actor)
             return allowance.id, [allowance, customer, *keyed]
@@ -1419,6 +1419,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         def step() -> tuple[None, list[Aggregate]]:
             allowance = self.allowance(allowance_id)
             details = {"quantity": amount, "topped_up_on": topped_up_on, "reason": reason}
+            _require_actor(actor, allowance.id)  # (a retry records no event to check it)
             if self._retried("top-up", allowance.id, "allowance", key, details) is not None:
                 return None, []
             allowance.top_up(amount, topped_up_on, reason, actor)
@@ -1757,9 +1758,6 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 "purchase_order_number": purchase_order_number,
                 "note": note,
             }
-            made_before = self._made_before("draft", customer.id, "customer", key, details)
-            if made_before is not None:
-                return made_before, []
             invoice = Invoice(
                 customer_id=customer_id,
                 kind=kind,
@@ -1773,6 +1771,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 purchase_order_number=purchase_order_number,
                 note=note,
             )
+            made_before = self._made_before("draft", customer.id, "customer", key, details)
+            if made_before is not None:
+                return made_before, []
             customer.add_invoice(invoice.id, actor)
             billed = self._record_billing(invoice, actor)
             self._refuse_drafted_before_work(lines, drafted_on)
@@ -3517,14 +3518,6 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
-            details = {
-                "amount": in_minor_units(amount),
-                "received_on": received_on,
-                "reference": reference,
-            }
-            made_before = self._made_before("receipt", customer.id, "customer", key, details)
-            if made_before is not None:
-                return made_before, []
             payment = Payment(
                 customer_id=customer_id,
                 amount=amount,
@@ -3533,6 +3526,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 actor=actor,
                 note=note,
             )
+            details = {
+                "amount": in_minor_units(amount),
+                "received_on": received_on,
+                "reference": reference,
+            }
+            made_before = self._made_before("receipt", customer.id, "customer", key, details)
+            if made_before is not None:
+                return made_before, []
             customer.add_payment(payment.id, actor)
             keyed = _keyed("receipt", customer.id, key, payment.id, details, actor)
             return payment.id, [payment, customer, *keyed]

@@ -61,10 +61,7 @@ class RetryKey(ChecksFacts, Aggregate):
         naming ``key``); the same command again passes."""
         if self.repeats(details):
             return
-        made = ", ".join(
-            f"{name} {len(value)}" if isinstance(value, list) else f"{name} {value}"
-            for name, value in self.details.items()
-        )
+        made = ", ".join(f"{name} {_shown(value)}" for name, value in self.details.items())
         raise DuplicateEntry(
             f"{self.command} {self.key!r} of this {scope} was made already ({made}); one key "
             f"names one {self.command}",
@@ -72,3 +69,13 @@ class RetryKey(ChecksFacts, Aggregate):
             aggregate_id=self.scope_id,
             value=self.key,
         )
+
+
+def _shown(value: object) -> str:
+    """A detail as a refusal prints it: text quoted (a reference of spaces shows), a list by
+    its length (an invoice's lines)."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, list):
+        return f"of {len(value)}"
+    return str(value)
