@@ -2,10 +2,12 @@
 
 Hooli's maintenance contract is billed monthly (1,000.00 EUR plus 21 % VAT). Three invoices are
 out when one transfer of 3,000.00 arrives: allocated oldest due first, it pays January and
-February and part of March. A second transfer pays the rest of March, and what is left over is
-kept as Hooli's credit, then paid back. Then the bank returns the first transfer: its
-allocations are reversed by events (nothing is rewritten), and the invoices it paid are open
-again. Every figure is the customer summary, read as of each day.
+February and part of March. A second transfer pays the rest of March (its receipt named by a
+key, so the clerk's tool sending it again after a lost response receives it once), and what is
+left over is kept as Hooli's credit, then paid back. Then the bank returns the first transfer
+(the bounce sent again records nothing and says so): its allocations are reversed by events
+(nothing is rewritten), and the invoices it paid are open again. Every figure is the customer
+summary, read as of each day.
 
 Run it with ``python examples/one_payment_many_invoices.py [--db payments.db]`` (replaced).
 """
@@ -94,9 +96,20 @@ def story(app: QuoteToCash) -> None:
     print(f"{'':10} one transfer, {len(paid)} allocations, oldest due first")
     show(app, hooli, date(2026, 3, 10), "3,000.00 received and allocated")
 
-    second = app.receive_payment(
-        hooli, eur("1000.00"), received_on=date(2026, 3, 20), reference="SEPA-4502", actor=BILLING
-    )
+    def receive_second() -> UUID:
+        """The clerk's tool names the receipt (its key), so sending it again receives once."""
+        return app.receive_payment(
+            hooli,
+            eur("1000.00"),
+            received_on=date(2026, 3, 20),
+            reference="SEPA-4502",
+            actor=BILLING,
+            key="HOO-2026-03-20-1",
+        )
+
+    second = receive_second()
+    again = receive_second()  # the response was lost: the tool sends the receipt again
+    print(f"{'':10} receipt sent again under its key: the same payment {again == second}")
     app.allocate_payment(second, allocated_on=date(2026, 3, 20), actor=BILLING)
     show(app, hooli, date(2026, 3, 20), "1,000.00 more: March paid, the rest is credit")
 
@@ -105,9 +118,11 @@ def story(app: QuoteToCash) -> None:
     )
     show(app, hooli, date(2026, 3, 25), "credit paid back")
 
-    app.bounce_payment(
-        first, bounced_on=date(2026, 3, 27), reason="R01 insufficient funds", actor=BILLING
-    )
+    for _ in range(2):  # sent again after a lost response, the bounce records nothing
+        recorded = app.bounce_payment(
+            first, bounced_on=date(2026, 3, 27), reason="R01 insufficient funds", actor=BILLING
+        )
+        print(f"{'':10} bounce recorded: {recorded}")
     show(app, hooli, date(2026, 3, 27), "the first transfer returned by the bank")
     show(app, hooli, date(2026, 3, 10), "(and 10 March reads as it did)")
 

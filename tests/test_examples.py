@@ -50,7 +50,8 @@ def test_contract_billing_run(tmp_path: Path) -> None:
 def test_one_payment_many_invoices(tmp_path: Path) -> None:
     """Three monthly invoices of 1,210.00; one transfer of 3,000.00 pays two and part of the
     third (open 630.00); a second of 1,000.00 leaves 370.00 of credit, refunded; the first
-    transfer bounces and 3,000.00 is open again, while 10 March still reads as it did."""
+    transfer bounces and 3,000.00 is open again, while 10 March still reads as it did. The second
+    receipt and the bounce, each sent again, record nothing."""
     out = run_example("one_payment_many_invoices", "--db", str(tmp_path / "payments.db"))
     days = [line[line.index("invoiced") :] for line in out.splitlines() if line[:5] == "2026-"]
     assert days == [
@@ -68,6 +69,9 @@ def test_one_payment_many_invoices(tmp_path: Path) -> None:
         "past due 0.00 EUR",
     ]
     assert "one transfer, 3 allocations, oldest due first" in out
+    # the receipt and the bounce sent again after a lost response record nothing
+    assert "receipt sent again under its key: the same payment True" in out
+    assert "bounce recorded: True" in out and "bounce recorded: False" in out
 
 
 def test_auditor_replay(tmp_path: Path) -> None:
