@@ -88,6 +88,15 @@ def load_branding(path: Path | None, lang: str | None) -> Branding:
     return brand
 
 
+def _stating_seller(brand: Branding, seller: Path) -> Branding:
+    """The branding with the seller of ``--seller`` (``Branding.with_seller``); a profile
+    that cannot be read, or a branding naming another seller, exits 2."""
+    try:
+        return brand.with_seller(load_seller(seller))
+    except InvalidValue as other:
+        fail(f"--seller {seller}: {other.field}: {other.rule}")
+
+
 def load_seller(path: Path) -> Any:
     """The seller profile of ``--seller`` (TOML or JSON, keys as ``SellerProfile``'s
     fields: ``legal_name``, ``registration_id``, ``street``, ``city``, ``postal_code``,
@@ -249,6 +258,8 @@ def render_command(
         except NotFound as unknown:  # (a number none has: a usage error, as for history)
             refuse("INVOICE", unknown.rule)
         app.invoice(invoice_id)  # (an id no invoice has: not found, exit 1 below)
+        if seller is not None and fmt is not DocumentFormat.UBL:
+            brand = _stating_seller(brand, seller)
         if fmt is DocumentFormat.PDF:
             data = render_pdf(app, invoice_id, brand)
         elif fmt is DocumentFormat.HTML:

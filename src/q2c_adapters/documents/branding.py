@@ -7,7 +7,7 @@ import re
 import string
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from lxml import etree
@@ -16,6 +16,9 @@ from PIL import Image
 from q2c_adapters.documents.i18n import LABELS
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.parties import country_code
+
+if TYPE_CHECKING:
+    from q2c_adapters.accounting.seller import SellerProfile
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # the logo files the PDF prints (the HTML shows any picture a browser shows)
@@ -241,7 +244,50 @@ class Branding:
             data["logo"] = str((p.parent / logo).resolve())
         return cls(**data)
 
+    def with_seller(self, seller: SellerProfile) -> Branding:
+        """The branding stating the seller a seller profile states (``q2c invoice render
+        --seller``, which the e-invoice states from it): what the branding leaves at its
+        default (the name, address, country, VAT id, bank account, e-mail and telephone) is
+        taken from the profile; an identifier both state (the country, the VAT id, the IBAN,
+        the BIC) must be the same, spaces and capitals aside, so every document names one
+        seller (``InvalidValue`` naming the branding's field). A name or address of the
+        branding's own (a trading name, a visiting address) stays."""
+        stated: dict[str, Any] = {
+            "company_name": seller.trading_name or seller.legal_name,
+            "address": (seller.street, f"{seller.postal_code} {seller.city}".strip()),
+            "country": seller.country,
+            "tax_id": seller.vat_id,
+            "iban": seller.iban,
+            "bic": seller.bic,
+            "email": seller.email,
+            "phone": seller.telephone,
+        }
+        unset = Branding()
+        taken: dict[str, Any] = {}
+        for name, value in stated.items():
+            own = getattr(self, name)
+            if not value or not any(value):
+                continue
+            if own == getattr(unset, name):
+                taken[name] = value
+            elif name in _IDENTIFIERS and _plain(own) != _plain(value):
+                raise InvalidValue(
+                    f"the branding states {own!r}, the seller profile {value!r}: every "
+                    "document names one seller",
+                    field=name,
+                    value=own,
+                )
+        return attrs.evolve(self, **taken)
+
     def colour_rgb(self, which: str = "primary") -> tuple[int, int, int]:
         """A colour as an (r, g, b) tuple for PDF drawing."""
         value = self.primary_colour if which == "primary" else self.accent_colour
         return (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
+
+
+# what names the seller to a tax office or a bank: the branding and a seller profile must agree
+_IDENTIFIERS = ("country", "tax_id", "iban", "bic")
+
+
+def _plain(identifier: str) -> str:
+    return "".join(identifier.split()).upper()
