@@ -209,12 +209,19 @@ def _buyer_address(
         )
         if part
     )
-    if place:
+    if place and (not lines or _spoken(lines[-1]) != _spoken(place)):
+        # (an address recorded with its place before the post code and city were kept apart
+        # ends with it already)
         lines.append(place)
     country = buyer.country.strip().upper()
     if country and country != seller_country:
         lines.append(country_name(country, language))
     return tuple(lines)
+
+
+def _spoken(text: str) -> str:
+    """Text as it is read aloud: spaces collapsed, capitals aside."""
+    return " ".join(text.split()).casefold()
 
 
 def _shows_contract_period(source: LineSource) -> bool:
