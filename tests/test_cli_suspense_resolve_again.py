@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from test_cli_suspense import april
 from typer.testing import CliRunner
 
@@ -23,15 +24,23 @@ runner = CliRunner(env={"COLUMNS": "200"})
 _register_extensions()
 
 
-def test_the_same_assignment_run_again_prints_what_the_first_paid(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("pay", "paid", "credit"),
+    [(["--pay", "{number}=60.00"], "60.00", "39.00"), ([], "99.00", "0.00")],
+    ids=["named invoices", "oldest due first"],
+)
+def test_the_same_assignment_run_again_prints_what_the_first_paid(
+    tmp_path: Path, pay: list[str], paid: str, credit: str
+) -> None:
     url, number = april(tmp_path)
     resolve = [
         "suspense", "resolve", "U7", "--url", url, "--on", "2024-04-10", "--actor", "ana",
-        "--customer", "acme gmbh", "--pay", f"{number}=60.00", "--note", "order 5521 is Acme's",
+        "--customer", "acme gmbh", *(p.format(number=number) for p in pay),
+        "--note", "order 5521 is Acme's",
     ]  # fmt: skip
     first = runner.invoke(cli, resolve)
     assert first.exit_code == 0, first.output
-    assert f"  paid 60.00 EUR on {number}" in first.stdout.splitlines()
+    assert f"  paid {paid} EUR on {number}" in first.stdout.splitlines()
 
     again = runner.invoke(cli, resolve)
 
@@ -39,21 +48,5 @@ def test_the_same_assignment_run_again_prints_what_the_first_paid(tmp_path: Path
     assert again.stdout == first.stdout
     app = QuoteToCash.open(url)
     [acme] = app.customers()
-    assert app.customer_credit(acme.id) == Money.of("39.00", "EUR")  # assigned once
+    assert app.customer_credit(acme.id) == Money.of(credit, "EUR")  # assigned once
     app.close()
-
-
-def test_oldest_due_first_run_again_prints_what_the_first_paid(tmp_path: Path) -> None:
-    url, number = april(tmp_path)
-    resolve = [
-        "suspense", "resolve", "U7", "--url", url, "--on", "2024-04-10", "--actor", "ana",
-        "--customer", "acme gmbh",
-    ]  # fmt: skip
-    first = runner.invoke(cli, resolve)
-    assert first.exit_code == 0, first.output
-    assert f"  paid 99.00 EUR on {number}" in first.stdout.splitlines()
-
-    again = runner.invoke(cli, resolve)
-
-    assert again.exit_code == 0, again.output
-    assert again.stdout == first.stdout
