@@ -106,3 +106,15 @@ def test_another_receipt_under_the_key_quotes_its_text(app: QuoteToCash) -> None
     with pytest.raises(DuplicateEntry) as refused:
         app.receive_payment(cust, eur, received_on=D, reference="TR-2", actor="bea", key="R-1")
     assert "reference ' TR-1 '" in str(refused.value)
+    assert "this one has other reference;" in str(refused.value)
+
+
+def test_another_draft_under_the_key_says_what_differs(app: QuoteToCash) -> None:
+    cust = acme(app)
+    eur = Money.of("500", "EUR")
+    given = {"description": "Down payment", "drafted_on": D, "actor": "bea", "key": "D-1"}
+    app.draft_deposit_invoice(cust, eur, **given)
+    with pytest.raises(DuplicateEntry) as refused:
+        app.draft_deposit_invoice(cust, Money.of("600", "EUR"), **given)
+    assert "kind DEPOSIT" in str(refused.value)
+    assert "this one has other lines;" in str(refused.value)

@@ -13,6 +13,7 @@ spaces and capitals aside).
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 from uuid import UUID
 
@@ -62,9 +63,14 @@ class RetryKey(ChecksFacts, Aggregate):
         if self.repeats(details):
             return
         made = ", ".join(f"{name} {_shown(value)}" for name, value in self.details.items())
+        differ = [
+            name
+            for name in {**self.details, **details}
+            if self.details.get(name) != details.get(name)
+        ]
         raise DuplicateEntry(
-            f"{self.command} {self.key!r} of this {scope} was made already ({made}); one key "
-            f"names one {self.command}",
+            f"{self.command} {self.key!r} of this {scope} was made already ({made}), this one "
+            f"has other {' and '.join(differ)}; one key names one {self.command}",
             field="key",
             aggregate_id=self.scope_id,
             value=self.key,
@@ -73,9 +79,11 @@ class RetryKey(ChecksFacts, Aggregate):
 
 def _shown(value: object) -> str:
     """A detail as a refusal prints it: text quoted (a reference of spaces shows), a list by
-    its length (an invoice's lines)."""
+    its length (an invoice's lines), a kind by its name."""
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, list):
         return f"of {len(value)}"
+    if isinstance(value, enum.Enum):
+        return value.name
     return str(value)
