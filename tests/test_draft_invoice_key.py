@@ -13,7 +13,6 @@ application opened again on it, as a tool's second process would.
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,7 +20,7 @@ from uuid import UUID
 
 import pytest
 from conftest import Reopen
-from racing import save_once_all_looked
+from racing import race
 
 from q2c_core import (
     ZERO_RATED,
@@ -167,22 +166,10 @@ def test_a_retry_racing_the_first_call_drafts_once(shared_url: str) -> None:
     either saved: one deposit invoice, both return its id."""
     setup = QuoteToCash.open(shared_url)
     cust = acme(setup)
-    clerks = [QuoteToCash.open(shared_url), QuoteToCash.open(shared_url)]
-    save_once_all_looked(clerks)
-    returned: list[UUID] = []
-
-    def run(app: QuoteToCash) -> None:
-        returned.append(deposit(app, cust))
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in clerks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    returned = race(shared_url, lambda app: deposit(app, cust))
     assert len(returned) == 2 and returned[0] == returned[1]
     assert [i.id for i in setup.invoices(cust)] == [returned[0]]
-    for app in (setup, *clerks):
-        app.close()
+    setup.close()
 
 
 def test_a_hand_made_invoice_of_logged_hours_retried_under_its_key_answers_too(

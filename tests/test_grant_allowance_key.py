@@ -11,7 +11,6 @@ from an application opened again on it, as a tool's second process would.
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,7 @@ from uuid import UUID
 
 import pytest
 from conftest import Reopen
-from racing import save_once_all_looked
+from racing import race
 
 from q2c_core import AllowanceUnit, DuplicateEntry, InvalidValue, Period, QuoteToCash
 
@@ -115,19 +114,7 @@ def test_a_retry_racing_the_first_call_grants_once(shared_url: str) -> None:
     either saved: one allowance is granted, both return its id."""
     setup = QuoteToCash.open(shared_url)
     cust = acme(setup)
-    clerks = [QuoteToCash.open(shared_url), QuoteToCash.open(shared_url)]
-    save_once_all_looked(clerks)
-    returned: list[UUID] = []
-
-    def run(app: QuoteToCash) -> None:
-        returned.append(grant(app, cust))
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in clerks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    returned = race(shared_url, lambda app: grant(app, cust))
     assert len(returned) == 2 and returned[0] == returned[1]
     assert setup.customer(cust).allowance_ids == [returned[0]]
-    for app in (setup, *clerks):
-        app.close()
+    setup.close()

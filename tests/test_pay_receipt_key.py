@@ -10,14 +10,13 @@ allocate to invoices Acme never paid. Allocations and refunds had their referenc
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
-from racing import save_once_all_looked
+from racing import race
 
 from q2c_core import DuplicateEntry, InvalidValue, Money, QuoteToCash
 
@@ -101,24 +100,13 @@ def test_a_retry_racing_the_first_call_receives_once(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'q2c.db'}"
     setup = QuoteToCash.open(url)
     cust = acme(setup)
-    clerks = [QuoteToCash.open(url), QuoteToCash.open(url)]
-    save_once_all_looked(clerks)
-    returned: list[UUID] = []
-
-    def receive(app: QuoteToCash) -> None:
-        returned.append(
-            app.receive_payment(
-                cust, eur(500), received_on=D, reference="TR-88", actor="bea", key="RCPT-1"
-            )
-        )
-
-    threads = [threading.Thread(target=receive, args=(c,)) for c in clerks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    returned = race(
+        url,
+        lambda app: app.receive_payment(
+            cust, eur(500), received_on=D, reference="TR-88", actor="bea", key="RCPT-1"
+        ),
+    )
     assert len(returned) == 2 and returned[0] == returned[1]
     assert setup.customer_credit(cust) == eur(500)
     assert len(setup.payments(cust)) == 1
-    for app in (setup, *clerks):
-        app.close()
+    setup.close()

@@ -11,7 +11,6 @@ application opened again on it, as a tool's second process would.
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +18,7 @@ from uuid import UUID
 
 import pytest
 from conftest import Reopen
-from racing import save_once_all_looked
+from racing import race
 
 from q2c_core import AllowanceUnit, DuplicateEntry, InvalidValue, Period, QuoteToCash
 
@@ -104,20 +103,6 @@ def test_a_retry_racing_the_first_call_adds_once(shared_url: str) -> None:
     either saved: 5 hours are added once, and neither call fails."""
     setup = QuoteToCash.open(shared_url)
     hours = ten_hours(setup)
-    clerks = [QuoteToCash.open(shared_url), QuoteToCash.open(shared_url)]
-    save_once_all_looked(clerks)
-    done: list[bool] = []
-
-    def run(app: QuoteToCash) -> None:
-        top_up(app, hours)
-        done.append(True)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in clerks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert done == [True, True]
+    assert race(shared_url, lambda app: top_up(app, hours)) == [None, None]  # neither fails
     assert setup.allowance(hours).granted == Decimal(15)
-    for app in (setup, *clerks):
-        app.close()
+    setup.close()
