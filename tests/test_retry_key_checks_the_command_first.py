@@ -69,6 +69,22 @@ def test_a_grant_under_a_used_key_is_checked_first(app: QuoteToCash) -> None:
     assert refused.value.field == "period"
 
 
+@pytest.mark.parametrize(
+    ("day", "reason", "field"),
+    [("2024-04-02", "PO-9", "topped_up_on"), (D, None, "reason"), (D, 9, "reason")],
+)
+def test_a_top_up_under_a_used_key_is_checked_first(
+    app: QuoteToCash, day: Any, reason: Any, field: str
+) -> None:
+    cust = acme(app)
+    grant: dict[str, Any] = {"unit": AllowanceUnit.HOURS, "period": YEAR, "granted_on": D}
+    allowance = app.grant_allowance(cust, quantity=10, actor="mia", **grant)
+    app.top_up_allowance(allowance, 5, topped_up_on=D, reason="PO-9", actor="mia", key="T-1")
+    with pytest.raises(InvalidValue) as refused:
+        app.top_up_allowance(allowance, 5, topped_up_on=day, reason=reason, actor="mia", key="T-1")
+    assert refused.value.field == field
+
+
 @pytest.mark.parametrize("actor", ["", "   ", None])
 def test_a_retry_naming_nobody_is_refused(app: QuoteToCash, actor: Any) -> None:
     """The same receipt, grant, top-up and draft again, each with no one as its actor."""

@@ -52,7 +52,11 @@ from q2c_core.domain.errors import (
     Q2CError,
     RuleViolated,
 )
-from q2c_core.domain.event_facts import refuse_control_characters, require_kind
+from q2c_core.domain.event_facts import (
+    refuse_control_characters,
+    require_kind,
+    require_reason,
+)
 from q2c_core.domain.import_index import names_outside_entry
 from q2c_core.domain.invoice import (
     CreditDisposition,
@@ -1419,7 +1423,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         def step() -> tuple[None, list[Aggregate]]:
             allowance = self.allowance(allowance_id)
             details = {"quantity": amount, "topped_up_on": topped_up_on, "reason": reason}
-            _require_actor(actor, allowance.id)  # (a retry records no event to check it)
+            # (checked as the top-up checks them, before its key is looked at)
+            require_reason(reason, "reason", allowance.id)
+            _require_actor(actor, allowance.id)
             if self._retried("top-up", allowance.id, "allowance", key, details) is not None:
                 return None, []
             allowance.top_up(amount, topped_up_on, reason, actor)
