@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 from test_documents import EUR, A, approve_and_issue, erp_licence_contract, pdf_pages
 
@@ -31,6 +32,20 @@ from q2c_core import (
 
 def words(data: bytes) -> str:
     return " ".join("\n".join(pdf_pages(data)).split())
+
+
+def corrected(app: QuoteToCash, invoice: UUID, line_ids: list[str], on: date) -> UUID:
+    """A credit note correcting ``line_ids`` of ``invoice`` ("falsch"), issued ``on``."""
+    note = app.draft_credit_note(
+        invoice,
+        line_ids=line_ids,
+        disposition=CreditDisposition.CORRECTED,
+        reason="falsch",
+        drafted_on=on,
+        actor=A,
+    )
+    approve_and_issue(app, note, on)
+    return note
 
 
 def test_a_contract_invoices_note_reads_in_german_and_french(app: QuoteToCash) -> None:
@@ -71,15 +86,7 @@ def test_a_deposit_deduction_and_a_credit_note_read_in_german(app: QuoteToCash) 
     assert "Abzüglich Anzahlungsrechnung INV-000001: Anzahlung" in german
     assert "Anzahlung INV-000001 abgezogen" in german
     assert "Less deposit" not in german and "deducted" not in german
-    note = app.draft_credit_note(
-        final,
-        line_ids=["L1", "L2"],
-        disposition=CreditDisposition.CORRECTED,
-        reason="falsch",
-        drafted_on=date(2024, 5, 12),
-        actor=A,
-    )
-    approve_and_issue(app, note, date(2024, 5, 12))
+    note = corrected(app, final, ["L1", "L2"], date(2024, 5, 12))
     html = render_html(app, note, Branding(language="de"))
     assert "Gutschrift zu INV-000002 Position L1: Beratung" in html
     assert (
@@ -139,15 +146,7 @@ def test_a_credited_line_whose_text_repeats_q2c_words_over_and_over_still_render
     )
     invoice = app.draft_invoice(c, [line], drafted_on=date(2024, 5, 1), actor=A)
     approve_and_issue(app, invoice, date(2024, 5, 1))
-    note = app.draft_credit_note(
-        invoice,
-        line_ids=["L1"],
-        disposition=CreditDisposition.CORRECTED,
-        reason="falsch",
-        drafted_on=date(2024, 5, 2),
-        actor=A,
-    )
-    approve_and_issue(app, note, date(2024, 5, 2))
+    note = corrected(app, invoice, ["L1"], date(2024, 5, 2))
 
     html = render_html(app, note, Branding(language="de"))
 
