@@ -152,10 +152,14 @@ def parse_endpoint(text: str | None) -> Endpoint | None:
 
 
 def render_ubl(
-    app: QuoteToCash, invoice_id: UUID, seller_file: Path | None, buyer: Endpoint | None = None
+    app: QuoteToCash,
+    invoice_id: UUID,
+    seller_file: Path | None,
+    buyer: Endpoint | None = None,
+    language: str = "en",
 ) -> bytes:
     """The UBL document, by part A's generator (``q2c_adapters.accounting.ubl``), addressed to
-    the ``buyer`` endpoint (without one, to the buyer's VAT id)."""
+    the ``buyer`` endpoint (without one, to the buyer's VAT id), q2c's texts in ``language``."""
     if seller_file is None:
         raise typer.BadParameter(
             "UBL needs the seller's profile (a TOML or JSON file)", param_hint="--seller"
@@ -163,7 +167,10 @@ def render_ubl(
     from q2c_adapters.accounting.ubl import UblRenderer
 
     endpoints = {app.invoice(invoice_id).customer_id: buyer} if buyer is not None else {}
-    return UblRenderer(app, load_seller(seller_file), buyer_endpoints=endpoints).render(invoice_id)
+    renderer = UblRenderer(
+        app, load_seller(seller_file), buyer_endpoints=endpoints, language=language
+    )
+    return renderer.render(invoice_id)
 
 
 def _refuse_the_store(out: Path | None, url: str) -> None:
@@ -207,7 +214,10 @@ def render_command(
             "--templates", help="Directory of HTML templates overriding q2c's (-f html only)."
         ),
     ] = None,
-    lang: Annotated[str | None, typer.Option(help="Language: en, de or fr.")] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(help="Language: en, de or fr (of q2c's texts in -f ubl too)."),
+    ] = None,
     seller: Annotated[
         Path | None, typer.Option(help="Seller profile for UBL (TOML or JSON).")
     ] = None,
@@ -224,8 +234,11 @@ def render_command(
     Without --out the document goes to the current folder, named after its number with '_' for
     '/' and the other characters a file name cannot hold (RE/2024/000001 -> RE_2024_000001.pdf).
 
-    --templates shapes -f html only and --buyer-endpoint goes into -f ubl only: given for
-    another format, each is an error (exit 2), never silently ignored.
+    --templates shapes -f html only, --branding -f pdf and -f html only, and --buyer-endpoint
+    goes into -f ubl only: given for another format, each is an error (exit 2), never silently
+    ignored. --lang is the language of every format: in -f ubl, of the texts q2c writes (the
+    payment terms, why no VAT is charged, the billing run's and q2c's line texts), as the PDF
+    prints them; a person's text stays as typed.
 
     A file that cannot be read (--branding, --seller, --templates) or written (--out) is an
     error (exit 2), and so is a template in --templates that Jinja2 cannot read or render (a
@@ -238,6 +251,12 @@ def render_command(
         fail(
             f"--templates {templates}: HTML templates shape -f html only; the {fmt.value} "
             "document reads none (give -f html, or leave --templates out)"
+        )
+    if branding is not None and fmt is DocumentFormat.UBL:
+        # (the UBL is data: its seller is --seller's profile, its language --lang)
+        fail(
+            f"--branding {branding}: a branding shapes -f pdf and -f html only; the ubl "
+            "document reads none (its seller is --seller, its language --lang)"
         )
     if buyer_endpoint is not None and fmt is not DocumentFormat.UBL:
         fail(
@@ -270,7 +289,7 @@ def render_command(
                     raise
                 fail(f"--templates: {mistake.rule}")
         else:
-            data = render_ubl(app, invoice_id, seller, endpoint)
+            data = render_ubl(app, invoice_id, seller, endpoint, brand.language)
         if out is not None and str(out) == "-":
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()

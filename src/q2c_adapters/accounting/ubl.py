@@ -105,7 +105,8 @@ def xml_text(text: str) -> str:
 class _Builder:
     """Appends UBL elements in schema order."""
 
-    def __init__(self, currency: str) -> None:
+    def __init__(self, currency: str, language: str = "en") -> None:
+        self.language = language
         self.currency = currency
         self.places = minor_units(currency)
 
@@ -114,6 +115,19 @@ class _Builder:
         el = etree.SubElement(parent, f"{{{CBC}}}{tag}", attrib)
         el.text = xml_text(text)
         return el
+
+    def say(self, key: str, **values: object) -> str:
+        """One of the UBL's own sentences in the document's language (``ubl_terms``)."""
+        from q2c_adapters.documents.i18n import ubl_terms
+
+        return ubl_terms(key, self.language, self.places, **values)
+
+    def text(self, written: str) -> str:
+        """A text q2c wrote in English (a billing run's note, a line's price reason) in the
+        document's language (``generated_text``); a person's text as typed."""
+        from q2c_adapters.documents.i18n import generated_text
+
+        return generated_text(written, self.language)
 
     def cac(self, parent: Any, name: str) -> Any:
         return etree.SubElement(parent, f"{{{CAC}}}{name}")
@@ -134,7 +148,10 @@ class _Builder:
         if breakdown or rate.category is not TaxCategory.OUTSIDE_SCOPE:
             self.cbc(category, "Percent", _decimal(rate.rate))
         if breakdown and rate.category in EXEMPTION_REASONS:
-            self.cbc(category, "TaxExemptionReason", EXEMPTION_REASONS[rate.category])
+            from q2c_adapters.documents.i18n import exemption_reason
+
+            reason = exemption_reason(rate.category, self.language)
+            self.cbc(category, "TaxExemptionReason", reason)
         self.cbc(self.cac(category, "TaxScheme"), "ID", "VAT")
 
 
@@ -223,7 +240,7 @@ def credit_given_back(note: Invoice, credited: Invoice) -> Money | None:
     return min(beyond, credited.paid)
 
 
-def _settled_credit(note: Invoice, credited: Invoice, places: int) -> str:
+def _settled_credit(b: _Builder, note: Invoice, credited: Invoice) -> str:
     """How a credit note is settled against the invoice it credits, in words: it reduces what
     is owed on it; what of it the customer had already paid is held as credit on their account
     (``credit_given_back``), to set against what they owe or refund."""
@@ -231,23 +248,10 @@ def _settled_credit(note: Invoice, credited: Invoice, places: int) -> str:
     total = note.total
     given = credit_given_back(note, credited)
     if given is None or not given.is_positive():
-        return (
-            f"This credit of {total.amount:.{places}f} {note.currency} reduces what is owed on "
-            f"{number}"
-        )
+        return b.say("reduces", amount=total, number=number)
     if given >= total:
-        return (
-            f"This credit of {total.amount:.{places}f} {note.currency} is held as credit on the "
-            f"buyer's account, as {number} was already paid: it is set against what is owed or "
-            "refunded"
-        )
-    reduced = total - given
-    return (
-        f"This credit of {total.amount:.{places}f} {note.currency} reduces what is owed on "
-        f"{number} by {reduced.amount:.{places}f} {note.currency}; the "
-        f"{given.amount:.{places}f} {note.currency} already paid of it is held as credit on the "
-        "buyer's account, set against what is owed or refunded"
-    )
+        return b.say("held", amount=total, number=number)
+    return b.say("part_held", amount=total, number=number, reduced=total - given, given=given)
 
 
 def owed_credit_due_date(note: Invoice, credited: Invoice) -> date | None:
@@ -476,12 +480,22 @@ def ubl_document(
     seller: SellerProfile,
     buyer: BuyerParty,
     credited: Invoice | None = None,
+    language: str = "en",
 ) -> bytes:
     """The invoice or credit note as a UBL 2.1 / PEPPOL BIS 3 document (UTF-8 XML bytes).
 
     ``credited`` is the invoice a credit note credits (its number and date are referenced; a
     credit note of a negative total asks for its amount quoting that invoice's number).
+
+    ``language`` (en, de or fr) is that of the texts q2c writes: payment terms, how a credit
+    note is settled, why a category charges no VAT, and the texts the billing run and q2c's
+    commands wrote on the lines and the note, as the PDF and HTML print them (``line_text``).
+    A person's text stays as typed. An unknown language is refused (``InvalidValue`` naming
+    ``language``) before any XML is written.
     """
+    from q2c_adapters.documents.i18n import labels
+
+    labels(language)
     categories = _check(invoice, seller, buyer)
     credit = invoice.kind is InvoiceKind.CREDIT_NOTE
     if credit and (credited is None or credited.id != invoice.credits_invoice_id):
@@ -492,7 +506,7 @@ def ubl_document(
         )
     assert invoice.number is not None and invoice.issued_on is not None
     outside = categories == [TaxCategory.OUTSIDE_SCOPE]
-    b = _Builder(invoice.currency)
+    b = _Builder(invoice.currency, language)
     ns = NS_CREDIT_NOTE if credit else NS_INVOICE
     nsmap: Any = {None: ns, "cac": CAC, "cbc": CBC}
     root = etree.Element(f"{{{ns}}}{'CreditNote' if credit else 'Invoice'}", nsmap=nsmap)
@@ -507,7 +521,7 @@ def ubl_document(
             b.cbc(root, "DueDate", invoice.due_date.isoformat())
         b.cbc(root, "InvoiceTypeCode", INVOICE_TYPE_CODES[invoice.kind])
     if invoice.note.strip():
-        b.cbc(root, "Note", invoice.note)
+        b.cbc(root, "Note", b.text(invoice.note))
     b.cbc(root, "DocumentCurrencyCode", invoice.currency)
     b.cbc(
         root, "BuyerReference", invoice.purchase_order_number or buyer.reference or invoice.number
@@ -562,8 +576,11 @@ def ubl_document(
             seller,
             reference=invoice.number,
             danish=seller.country == "DK" and buyer.country == "DK",
-            terms=f"Payment within {invoice.payment_terms_days} days, by "
-            f"{invoice.due_date.isoformat() if invoice.due_date else invoice.issued_on}",
+            terms=b.say(
+                "terms",
+                days=invoice.payment_terms_days,
+                due=invoice.due_date or invoice.issued_on,
+            ),
         )
     elif invoice.total.is_negative():
         # the buyer owes what this note adds, on the invoice it credits: ask for it there
@@ -575,8 +592,7 @@ def ubl_document(
             root,
             seller,
             reference=credited.number,
-            terms=f"This credit note adds {owed.amount:.{b.places}f} {owed.currency} to what is "
-            f"owed on {credited.number}: payment by {due.isoformat()}, quoting {credited.number}",
+            terms=b.say("adds", amount=owed, number=credited.number, due=due),
             due_date=due,
         )
     elif seller.country == "DE":
@@ -587,7 +603,7 @@ def ubl_document(
         means = b.cac(root, "PaymentMeans")
         b.cbc(means, "PaymentMeansCode", "97", name="Clearing between partners")
         b.cbc(means, "PaymentID", credited.number)
-        b.cbc(b.cac(root, "PaymentTerms"), "Note", _settled_credit(invoice, credited, b.places))
+        b.cbc(b.cac(root, "PaymentTerms"), "Note", _settled_credit(b, invoice, credited))
     tax_total = b.cac(root, "TaxTotal")
     b.amount(tax_total, "TaxAmount", invoice.tax)
     for sub in invoice.tax_subtotals:
@@ -631,7 +647,7 @@ def item_name(text: str) -> str:
 def _line(b: _Builder, root: Any, line: InvoiceLine, credit: bool) -> None:
     el = b.cac(root, "CreditNoteLine" if credit else "InvoiceLine")
     b.cbc(el, "ID", line.line_id)
-    reason = (line.price_reason or "").strip()
+    reason = b.text((line.price_reason or "").strip())
     if reason:  # BT-127: why the line is priced as it is ("no charge: ...", a piece's, a cap's)
         b.cbc(el, "Note", reason)
     quantity, price = line.quantity, line.unit_price
@@ -650,9 +666,12 @@ def _line(b: _Builder, root: Any, line: InvoiceLine, credit: bool) -> None:
         b.cbc(span, "StartDate", period.start.isoformat())
         b.cbc(span, "EndDate", (period.end - timedelta(days=1)).isoformat())
     item = b.cac(el, "Item")  # UBL order: Description, Name, SellersItemIdentification, ...
-    name = item_name(line.description)
-    if name != line.description:
-        b.cbc(item, "Description", line.description)  # BT-154: the whole text, nothing lost
+    from q2c_adapters.documents.model import line_text
+
+    description = line_text(line, b.language)
+    name = item_name(description)
+    if name != description:
+        b.cbc(item, "Description", description)  # BT-154: the whole text, nothing lost
     b.cbc(item, "Name", name)
     sub_contract_id = line.source.sub_contract_id if line.source is not None else None
     if sub_contract_id:
@@ -670,7 +689,8 @@ def _line(b: _Builder, root: Any, line: InvoiceLine, credit: bool) -> None:
 
 
 class UblRenderer:
-    """A ``DocumentRenderer`` for UBL: reads the invoice (and what it credits) from the app."""
+    """A ``DocumentRenderer`` for UBL: reads the invoice (and what it credits) from the app,
+    and writes q2c's own texts in ``language`` (en, de or fr; ``ubl_document``)."""
 
     media_type = MEDIA_TYPE
 
@@ -680,7 +700,12 @@ class UblRenderer:
         seller: SellerProfile,
         *,
         buyer_endpoints: dict[UUID, Endpoint] | None = None,
+        language: str = "en",
     ) -> None:
+        from q2c_adapters.documents.i18n import labels
+
+        labels(language)  # (an unknown language refused before any document)
+        self.language = language
         self.app = app
         self.seller = seller
         self.buyer_endpoints = dict(buyer_endpoints or {})
@@ -699,4 +724,6 @@ class UblRenderer:
             if invoice.credits_invoice_id is not None
             else None
         )
-        return ubl_document(invoice, seller=self.seller, buyer=buyer, credited=credited)
+        return ubl_document(
+            invoice, seller=self.seller, buyer=buyer, credited=credited, language=self.language
+        )

@@ -262,6 +262,66 @@ _EXEMPTION_REASONS: dict[str, dict[TaxCategory, str]] = {
 }
 
 # (thousands separator, decimal separator)
+# The sentences the UBL writes itself (payment terms, how a credit note is settled), in the
+# e-invoice's language: an e-invoice is the invoice in law, so a German one speaks German as
+# its PDF does. English stays as the UBL has always written it (``ubl_terms``).
+UBL_TERMS: dict[str, dict[str, str]] = {
+    "en": {
+        "terms": "Payment within {days} days, by {due}",
+        "adds": (
+            "This credit note adds {amount} to what is owed on {number}: payment by {due}, "
+            "quoting {number}"
+        ),
+        "reduces": "This credit of {amount} reduces what is owed on {number}",
+        "held": (
+            "This credit of {amount} is held as credit on the buyer's account, as {number} was "
+            "already paid: it is set against what is owed or refunded"
+        ),
+        "part_held": (
+            "This credit of {amount} reduces what is owed on {number} by {reduced}; the {given} "
+            "already paid of it is held as credit on the buyer's account, set against what is "
+            "owed or refunded"
+        ),
+    },
+    "de": {
+        "terms": "Zahlbar innerhalb von {days} Tagen, bis {due}",
+        "adds": (
+            "Diese Gutschrift erhöht den offenen Betrag der Rechnung {number} um {amount}: "
+            "zahlbar bis {due} unter Angabe von {number}"
+        ),
+        "reduces": (
+            "Diese Gutschrift über {amount} mindert den offenen Betrag der Rechnung {number}"
+        ),
+        "held": (
+            "Diese Gutschrift über {amount} wird dem Kundenkonto des Käufers gutgeschrieben, da "
+            "die Rechnung {number} bereits bezahlt ist: sie wird mit offenen Beträgen verrechnet "
+            "oder erstattet"
+        ),
+        "part_held": (
+            "Diese Gutschrift über {amount} mindert den offenen Betrag der Rechnung {number} um "
+            "{reduced}; die davon bereits bezahlten {given} werden dem Kundenkonto des Käufers "
+            "gutgeschrieben und mit offenen Beträgen verrechnet oder erstattet"
+        ),
+    },
+    "fr": {
+        "terms": "Paiement sous {days} jours, au plus tard le {due}",
+        "adds": (
+            "Cet avoir ajoute {amount} au montant dû sur la facture {number} : paiement au plus "
+            "tard le {due}, en indiquant {number}"
+        ),
+        "reduces": "Cet avoir de {amount} réduit le montant dû sur la facture {number}",
+        "held": (
+            "Cet avoir de {amount} est porté au crédit du compte de l'acheteur, la facture "
+            "{number} ayant déjà été payée : il sera imputé sur les montants dus ou remboursé"
+        ),
+        "part_held": (
+            "Cet avoir de {amount} réduit le montant dû sur la facture {number} de {reduced} ; "
+            "les {given} déjà payés sont portés au crédit du compte de l'acheteur et seront "
+            "imputés sur les montants dus ou remboursés"
+        ),
+    },
+}
+
 _SEPARATORS = {"en": (",", "."), "de": (".", ","), "fr": ("\u202f", ",")}
 
 
@@ -272,6 +332,24 @@ def labels(language: str) -> dict[str, str]:
     except KeyError:
         known = ", ".join(sorted(LABELS))
         raise InvalidValue(f"must be one of {known}", field="language", value=language) from None
+
+
+def ubl_terms(key: str, language: str, places: int, **values: object) -> str:
+    """One of the UBL's own sentences (``UBL_TERMS``) in ``language``, its ``Money`` and
+    ``date`` values written as the language writes them; in English as the UBL always wrote
+    them (amounts without separators, ISO dates). An unknown language is refused (``labels``)."""
+    labels(language)
+
+    def written(value: object) -> str:
+        if isinstance(value, Money):
+            if language == "en":
+                return f"{value.amount:.{places}f} {value.currency}"
+            return f"{format_decimal(value.amount, language, places)} {value.currency}"
+        if isinstance(value, date):
+            return format_date(value, language)
+        return str(value)
+
+    return UBL_TERMS[language][key].format(**{k: written(v) for k, v in values.items()})
 
 
 def exemption_reason(category: TaxCategory, language: str) -> str:

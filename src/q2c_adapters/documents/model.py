@@ -42,7 +42,7 @@ from q2c_core.domain.invoice import (
     buyer_details,
     credit_note_buyer,
 )
-from q2c_core.domain.invoice_lines import LineSource, SourceKind
+from q2c_core.domain.invoice_lines import InvoiceLine, LineSource, SourceKind
 from q2c_core.domain.money import Money
 from q2c_core.domain.tax import TaxCategory, TaxRate
 
@@ -331,6 +331,17 @@ def _generated_line_text(description: str, source: LineSource | None, language: 
     return generated_text(description, language, request_line=request_line)
 
 
+def line_text(line: InvoiceLine, language: str) -> str:
+    """A line's text in the document's language, as the PDF, the HTML and the UBL print it:
+    a billing run's contract line with its dates and price as the language writes them
+    (``contract_line_text``), the other texts q2c wrote in the language too
+    (``_generated_line_text``), a person's text as typed."""
+    source = line.source
+    if source is not None and source.sub_contract_id is not None:
+        return contract_line_text(line.description, language)
+    return _generated_line_text(line.description, source, language)
+
+
 def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> InvoiceDocument:
     """Gather one invoice or credit note, with its customer (as issued: ``buyer_details``),
     details and payment text.
@@ -369,11 +380,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
     lines = tuple(
         DocumentLine(
             line_id=line.line_id,
-            description=(
-                contract_line_text(line.description, lang)
-                if line.source is not None and line.source.sub_contract_id is not None
-                else _generated_line_text(line.description, line.source, lang)
-            ),
+            description=line_text(line, lang),
             quantity=format_decimal(line.quantity, lang),
             unit_price=format_price(line.unit_price, lang),
             tax_rate=tax_label(line.tax, lang),
