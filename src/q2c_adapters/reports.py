@@ -16,6 +16,7 @@ import attrs
 from eventsourcing.application import Application
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from q2c_adapters.accounting.exports import spreadsheet_text
 from q2c_core.domain.money import Money
@@ -1003,7 +1004,10 @@ def rich_table(report: ReportTable, *, keys: bool = True, every_row: bool = Fals
     Narrower than the table, the screen never shrinks an amount, number, date or key column
     below its widest cell: only text columns wrap (at spaces; a word longer than 30
     characters is folded, never cut), and a table that still does not fit is wider than the
-    screen (print it with ``crop=False``, as ``q2c report`` does, to keep every column)."""
+    screen (print it with ``crop=False``, as ``q2c report`` does, to keep every column).
+
+    Each cell is plain text, never rich markup: a name or title with square brackets prints
+    as typed."""
     rows = [row for i, row in enumerate(report.rows) if every_row or i not in report.empty_rows]
     left_out = len(report.rows) - len(rows)
     caption = None if report.rows else "nothing to show"
@@ -1042,7 +1046,9 @@ def rich_table(report: ReportTable, *, keys: bool = True, every_row: bool = Fals
             overflow="fold",
         )
     for row in rows:
-        table.add_row(*(cell(row[i]) for i in shown if i < len(row)))
+        # (as Text, never markup: "Acme [b]" is a name, and "[/v2]" in a title no closing tag
+        # that stops the report with a MarkupError)
+        table.add_row(*(Text(cell(row[i])) for i in shown if i < len(row)))
     return table
 
 
