@@ -42,7 +42,8 @@ line, and the card number is never stored nor echoed back.
 CSV columns (case-insensitive; aliases in brackets): ``date`` [booking_date, booked_on,
 buchungstag, value_date]: the day the bank booked the credit, as camt.053's BookgDt (a value
 date is read only from a file with no booking date, and ignored next to one), ``amount``
-(credits positive, debits negative) or ``credit`` / ``debit`` columns, ``currency`` [ccy],
+(credits positive, debits negative) or ``credit`` / ``debit`` columns (one of them filled, or
+the other 0: a row giving both is refused), ``currency`` [ccy],
 optional ``direction`` [credit_debit, type, soll_haben] (C/D, CRDT/DBIT, H/S: the sign of an
 always-positive amount), ``reference`` [bank_reference, transaction_id], ``remittance``
 [purpose, verwendungszweck, description, details, text]: every one the file gives, the payer's
@@ -970,6 +971,20 @@ def read_bank_csv(
             if not column:
                 raise CellError("give an amount, or a credit or debit", field="amount")
             amount = _csv_amount(raw.get(column), column, mark, raw.get("currency"))
+            if column == "credit" and amount and raw.get("debit"):
+                # a row books a credit or a debit: read as its credit, its debit was dropped
+                try:
+                    debit = _csv_amount(raw.get("debit"), "debit", mark, raw.get("currency"))
+                except CellError:
+                    debit = Decimal(0)  # no amount ("-" for none, as some exports write)
+                if debit:
+                    raise CellError(
+                        f"the row gives a credit ({raw.get('credit')}) and a debit "
+                        f"({raw.get('debit')}): a row is one or the other (write the other "
+                        "empty or 0)",
+                        field="debit",
+                        value=raw.get("debit"),
+                    )
             if column == "debit":
                 amount = -abs(amount)
             direction = raw.get("direction").strip().upper()
