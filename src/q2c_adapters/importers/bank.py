@@ -45,7 +45,9 @@ date is read only from a file with no booking date, and ignored next to one), ``
 (credits positive, debits negative) or ``credit`` / ``debit`` columns (one of them filled, or
 the other 0: a row giving both is refused), ``currency`` [ccy],
 optional ``direction`` [credit_debit, type, soll_haben] (C/D, CRDT/DBIT, H/S: the sign of an
-always-positive amount), ``reference`` [bank_reference, transaction_id], ``remittance``
+always-positive amount; one saying the opposite of the amount's own sign, ``-595.00`` and C,
+a credit column's amount and D, is refused), ``reference`` [bank_reference, transaction_id],
+``remittance``
 [purpose, verwendungszweck, description, details, text]: every one the file gives, the payer's
 purpose first, then the bank's text, is searched for invoice numbers, ``name`` [counterparty,
 debtor, payer], ``iban`` [counterparty_iban, debtor_iban, account_number], ``account``
@@ -985,13 +987,28 @@ def read_bank_csv(
                         field="debit",
                         value=raw.get("debit"),
                     )
-            if column == "debit":
-                amount = -abs(amount)
             direction = raw.get("direction").strip().upper()
-            if direction in _DEBIT:
-                amount = -abs(amount)
-            elif direction and direction not in _CREDIT:
+            if direction and direction not in _CREDIT | _DEBIT:
                 raise CellError("must say credit or debit (C/D, CRDT/DBIT, H/S)", field="direction")
+            # the direction gives the sign of an always-positive amount: one saying the opposite
+            # of the amount's own sign (-595.00 said to be a credit, a credit column's amount
+            # said to be a debit) is read neither way
+            debit_by_amount = amount < 0 or column == "debit"
+            said_debit = direction in _DEBIT
+            if (
+                amount
+                and direction
+                and ((said_debit and column == "credit") or (not said_debit and debit_by_amount))
+            ):
+                raise CellError(
+                    f"says {'debit' if said_debit else 'credit'} ({raw.get('direction')}), but "
+                    f"the {column} column gives {raw.get(column)}: the direction and the amount's "
+                    "sign must agree (is it money in or out?)",
+                    field="direction",
+                    value=raw.get("direction"),
+                )
+            if debit_by_amount or said_debit:
+                amount = -abs(amount)
             if amount <= 0:
                 ignored += 1
                 continue
