@@ -245,6 +245,7 @@ class ImportCommands(BaseApp):
             }
             in_file: dict[str, tuple[UUID, int]] = {}  # entry id: its request, its first line
             new_work: list[tuple[int, UUID, TimeEntry]] = []  # line, request, entry recorded
+            recorded_here: dict[str, int] = {}  # entry id recorded by this file: its line
             # the entries rows of the file are by their own ids, and how many rows of each
             # content were looked for among the entries named by content before (``_named_before``)
             named_in_file, by_content = self._named_in_file(rows, ticket_map, requests)
@@ -282,6 +283,7 @@ class ImportCommands(BaseApp):
                             request,
                             attrs.evolve(row, entry_id=seen_as),
                             named=None if row.named_by_content else row.entry_id,
+                            given_on=recorded_here.get(seen_as),
                         )
                         skipped += 1
                         continue
@@ -317,6 +319,7 @@ class ImportCommands(BaseApp):
                         )
                     recorded += 1
                     new_work.append((row.line, request.id, entry))
+                    recorded_here.setdefault(entry.entry_id, row.line)
                     place_id = RecordedWorkEntry.create_id(row.entry_id)
                     before = places.get(row.entry_id)
                     if before is not None and before.released and place_id not in index:
@@ -681,14 +684,19 @@ class ImportCommands(BaseApp):
 
     @staticmethod
     def _check_same_entry(
-        request: EnhancementRequest, row: TimeEntryRow, named: str | None = None
+        request: EnhancementRequest,
+        row: TimeEntryRow,
+        named: str | None = None,
+        given_on: int | None = None,
     ) -> None:
         """An entry id seen before must carry the same work, and the same rate when the file
         gives one (without one, the request's rate applied, which may have changed since): a
         changed entry is not re-imported, and not skipped either. The worker is a person
         (``person_key``): ``Dana`` for ``dana`` is the same entry, not an edited one.
         ``named``: the PSA id the file gives the entry, when it is recorded under another
-        (the content id it claimed), so the refusal names both."""
+        (the content id it claimed), so the refusal names both. ``given_on``: the line of the
+        file that gave the entry, when an earlier row of the same import holds it (nothing is
+        recorded yet: the refusal names that line, not the books)."""
         recorded = request.recorded_entry(row.entry_id)
         shown = row.entry_id if named in (None, row.entry_id) else f"{named} ({row.entry_id})"
         rate_changed = row.rate is not None and (
@@ -701,6 +709,16 @@ class ImportCommands(BaseApp):
             recorded.hours,
             recorded.billable,
         ) != (person_key(row.worker), row.work_date, row.hours, row.billable):
+            if given_on is not None:
+                raise DuplicateEntry(
+                    f"entry {shown!r} is given on line {given_on} of this file as "
+                    f"{recorded.worker} {recorded.work_date} {recorded.hours} h at "
+                    f"{recorded.rate} (billable: {recorded.billable}): one entry id is one "
+                    "entry, given once (a correction is a new entry)",
+                    field="entry_id",
+                    aggregate_id=request.id,
+                    value=row.entry_id,
+                )
             withdrawn = request.withdrawal_of(row.entry_id)
             gone = "" if withdrawn is None else f", then withdrawn ({withdrawn.reason})"
             raise DuplicateEntry(
