@@ -454,8 +454,15 @@ def _mark_shown(number: str) -> str | None:
     return sep
 
 
+# what exports write between groups of digits besides a decimal mark's other sign: a space of
+# any kind (French exports use U+202F, the narrow no-break space) and an apostrophe (Swiss
+# ones, straight or typographic U+2019)
+_GROUP_APOSTROPHES = str.maketrans("", "", "'\u2019")
+
+
 def _clean_number(text: str) -> str:
-    return text.strip().replace(" ", "").replace("\u00a0", "").replace("'", "")
+    """A number as written without what groups its digits (spaces of every kind, apostrophes)."""
+    return "".join(text.split()).translate(_GROUP_APOSTROPHES)
 
 
 def mark_shown(text: str) -> str | None:

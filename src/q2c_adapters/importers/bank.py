@@ -854,7 +854,7 @@ def _two_readings(text: str) -> tuple[str, str, str] | None:
     """The separator of a number that shows no mark (``250.500``, ``1,000``) and its two
     readings, as decimals and as thousands (``250.500``, ``250500``); None for one that shows
     its mark or has no separator."""
-    cleaned = "".join(text.split()).replace("'", "")
+    cleaned = "".join(text.split()).replace("'", "").replace("\u2019", "")
     body = cleaned.lstrip("+-")
     sep = "," if "," in body else "." if "." in body else ""
     if not sep or mark_shown(text) is not None:
