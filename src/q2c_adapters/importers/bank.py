@@ -52,7 +52,10 @@ a credit column's amount and D, is refused), ``reference`` [bank_reference, tran
 purpose first, then the bank's text, is searched for invoice numbers, ``name`` [counterparty,
 debtor, payer], ``iban`` [counterparty_iban, debtor_iban, account_number], ``account``
 [own_account] (without it, the statement is of the importer's ``account``, else its credits
-are looked for on every account statements booked before named). The file's decimal mark is
+are looked for on every account statements booked before named), optional ``status``
+[booking_status, buchungsstatus] (empty or booked, ``BOOK``, ``Umsatz gebucht``: booked;
+pending or declined, ``PDNG``, ``Umsatz vorgemerkt``, ``Declined``: ignored, as a camt.053's
+pending entry; any other is refused). The file's decimal mark is
 the importer's ``decimal_mark`` when given, else read from its amounts: in a file that writes
 ``99,50`` a ``.`` only separates thousands (``1.000`` is one thousand); in one none of whose
 amounts shows it, by a currency without decimals (``1,500`` JPY), else an amount that reads
@@ -70,6 +73,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -825,9 +829,41 @@ ALIASES = {
     "iban": ("counterparty_iban", "debtor_iban", "account_number"),
     "account": ("own_account", "our_account", "account_iban"),
     "direction": ("credit_debit", "cdt_dbt", "cdtdbtind", "type", "soll_haben", "sens"),
+    "status": ("booking_status", "buchungsstatus", "sts", "statut"),
 }
 _CREDIT = {"C", "CR", "CRDT", "CREDIT", "H", "HABEN", "CREDITO"}
 _DEBIT = {"D", "DR", "DBIT", "DEBIT", "S", "SOLL", "DEBITO"}
+# a row's status, as camt.053's Sts and banks' CSV exports write it (Sparkasse: "Umsatz
+# gebucht", "Umsatz vorgemerkt"; PayPal, Wise: "Completed", "Pending", "Declined"), in
+# capitals, letters only; empty is booked. Not booked: pending, or never to be (declined).
+_BOOKED = {
+    *("BOOK", "BOOKED", "POSTED", "SETTLED", "COMPLETED", "CLEARED", "EXECUTED"),
+    *("GEBUCHT", "UMSATZGEBUCHT", "COMPTABILISE"),
+}
+_PENDING = {
+    *("PDNG", "PENDING", "VORGEMERKT", "UMSATZVORGEMERKT", "ENCOURS", "PROVISIONAL"),
+    *("DECLINED", "DENIED", "FAILED", "REJECTED", "CANCELLED", "CANCELED"),
+}
+
+
+def _pending(text: str) -> bool:
+    """Whether a CSV row's ``status`` says it is not booked (pending, or declined: ignored, as
+    a camt.053 entry whose Sts is not BOOK); empty or booked is booked, anything else (a
+    payment reverted: a person settles it) an error naming ``status``."""
+    folded = unicodedata.normalize("NFKD", text.upper())
+    said = "".join(c for c in folded if c.isalpha() and c.isascii())
+    if not said or said in _BOOKED:
+        return False
+    if said in _PENDING:
+        return True
+    raise CellError(
+        "must say booked (BOOK, Booked, Completed, Gebucht) or not booked (PDNG, Pending, "
+        "Vorgemerkt, Declined), or be empty (booked)",
+        field="status",
+        value=text,
+    )
+
+
 REQUIRED = ("date", "currency")
 # the day a credit is booked is its booking date; a value date is read only without one
 FALLBACKS = {"date": ("value_date",)}
@@ -1009,8 +1045,8 @@ def read_bank_csv(
                 )
             if debit_by_amount or said_debit:
                 amount = -abs(amount)
-            if amount <= 0:
-                ignored += 1
+            if amount <= 0 or _pending(raw.get("status")):
+                ignored += 1  # (a debit, or money the bank has not booked yet)
                 continue
             booked_on = _booking_date(raw.required("date"), "date", today, order)
             currency = raw.required("currency")
