@@ -163,14 +163,18 @@ def _pairs(
     option: str,
     shape: str,
     key_of: Callable[[str], str] = str.strip,
+    *,
+    at_first: bool = False,
 ) -> list[tuple[str, str]]:
     """``KEY=VALUE`` pairs given to a repeated option, each side not blank (the key as
     ``key_of`` reads it, the value stripped); a key given twice with two values is refused
-    (which would it be?)."""
+    (which would it be?). The pair is split at its last ``=`` (a value that holds none, a
+    request id), or at its first when ``at_first`` (a key that holds none, an IBAN, and a
+    value that may: a customer's name)."""
     pairs: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
     for given in values or ():
-        key, equals, value = given.rpartition("=")
+        key, equals, value = given.partition("=") if at_first else given.rpartition("=")
         key, value = key_of(key), value.strip()
         if not equals or not key or not value:
             refuse(option, f"{given!r} is not {shape}")
@@ -353,6 +357,7 @@ def import_bank_statement(
         "--payer",
         "IBAN=CUSTOMER (an account and a customer's id or name)",
         key_of=own_account,  # (as the statement's credits name it: spaces aside, capitals)
+        at_first=True,  # (a customer's name may hold an "=", an IBAN never)
     )
     accounts: dict[str, UUID] = {}
 
