@@ -206,8 +206,10 @@ def _check_requests(app: QuoteToCash, tickets: dict[str, UUID]) -> None:
 
 
 def _rejected(file_name: str, error: ImportRejected) -> NoReturn:
-    """Each row problem on standard error with its line number; exit 1 (nothing recorded)."""
-    count = len(error.problems)
+    """Each row problem on standard error with its line number; exit 1 (nothing recorded).
+    The count is of the bad rows (the lines named, each once: a header missing two columns
+    is one), not of the problems."""
+    count = len(error.lines)
     typer.echo(
         f"error: {file_name}: {count} bad row{'' if count == 1 else 's'}, nothing imported",
         err=True,

@@ -106,7 +106,7 @@ class ImportRejected(InvalidValue):
         if more > 0:
             shown += f"; and {more} more"
         super().__init__(
-            f"{len(self.problems)} bad row(s), nothing imported: {shown}",
+            f"{len({p.line for p in self.problems})} bad row(s), nothing imported: {shown}",
             field="file",
             value=file_name,
         )
