@@ -442,12 +442,15 @@ def move_sub_contract(
     actor: str,
     *,
     as_sub_id: str,
+    day_field: str = "effective_from",
 ) -> None:
     """Move a sub-contract from ``source`` to ``target`` on ``effective``, as
     ``reassign_sub_contract`` records it (both contracts loaded, of one customer; ``target``
     knowing its renewals): the source keeps its days before, the target bills from that day.
     A missing sub-contract, or an id the target holds, is refused naming ``sub_id``; one the
-    source cannot move that day (``Contract.check_movable``) as it says."""
+    source cannot move that day (``Contract.check_movable``) as it says; a day outside the
+    target's term naming ``day_field``, where the caller gave the day (a contract import's
+    row: its ``effective_from``; ``reassign_sub_contract`` passes ``effective``)."""
     new_id = as_sub_id
     from_contract_id, to_contract_id = source.id, target.id
     # a lapsed evergreen term counts as renewed up to the move, as the run would renew
@@ -456,6 +459,9 @@ def move_sub_contract(
     # (before building the moved part: one no longer covered on that day is refused naming
     # the day, not the end the part would be built with)
     sub = source.check_movable(sub_id, effective)
+    # (the target's term holds the day given: refused naming where the caller gave it, not
+    # the moved part's ``effective_from`` when nobody typed that)
+    target.check_takes_over(effective, day_field)
     if new_id in target.sub_contracts:
         held = target.sub_contracts[new_id]
         raise DuplicateEntry(
@@ -1101,7 +1107,9 @@ class ContractBilling(BaseApp):
             if self._moved_already(source, sub_id, target, effective, new_id):
                 return False, []
             self.know_renewals(target)
-            move_sub_contract(source, sub_id, target, effective, actor, as_sub_id=new_id)
+            move_sub_contract(
+                source, sub_id, target, effective, actor, as_sub_id=new_id, day_field="effective"
+            )
             return True, [source, target]
 
         return self._atomically(step)

@@ -1575,6 +1575,14 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self._check_covered(sub, effective)
         return sub
 
+    def check_takes_over(self, effective: date, field: str = "effective") -> None:
+        """A sub-contract may move here on ``effective``: a day of this contract's term (an
+        evergreen term counts as renewed through it, ``_check_in_term``), or ``InvalidValue``
+        naming ``field``, where the caller gave the move's day (``reassign_sub_contract``'s
+        ``effective``; a contract import's row, its ``effective_from``)."""
+        self._require(*_LIVE, doing="take over a sub-contract")
+        self._check_in_term(effective, field)
+
     def _check_covered(self, sub: SubContract, effective: date) -> None:
         if not sub.is_active_on(effective) and effective != sub.effective_from:
             raise InvalidValue(
