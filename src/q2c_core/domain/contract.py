@@ -789,7 +789,9 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         Renewals recorded before this rule, with another day, load as they were recorded.
         An uplift of -100 % makes the new term free (a goodwill term: the billing run records
         its periods billed with no invoice); below -100 % it would cut prices below zero and is
-        refused, as it is when a contract is signed with such a renewal uplift.
+        refused, as it is when a contract is signed with such a renewal uplift. A new price
+        for a sub-contract that moved to another master contract is refused (``RuleViolated``
+        naming ``new_prices``): that contract bills it, and is where it is re-priced.
         """
         self._require(ContractStatus.ACTIVE, ContractStatus.SUSPENDED, doing="renew")
         if effective != self.term.end:
@@ -808,6 +810,19 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=new_end,
             )
         self._require_uplift_in_range(uplift_percent, new_prices)
+        for sub_id in new_prices or {}:
+            moved = self.sub_contracts.get(sub_id)
+            if moved is not None and moved.reassigned_to is not None:
+                # (this contract bills none of its days again: the price would be recorded
+                # here and bill nothing, the contract it moved to keeping the old one)
+                raise RuleViolated(
+                    f"sub-contract {sub_id!r} moved to contract {moved.reassigned_to} on "
+                    f"{moved.effective_to}: that contract bills it, re-price it there "
+                    "(reprice_sub_contract)",
+                    field="new_prices",
+                    aggregate_id=self.id,
+                    value=sub_id,
+                )
         self._renewed(new_end, effective, actor, uplift_percent, new_prices)
 
     def _require_uplift_in_range(
