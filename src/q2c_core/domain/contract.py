@@ -790,8 +790,10 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         An uplift of -100 % makes the new term free (a goodwill term: the billing run records
         its periods billed with no invoice); below -100 % it would cut prices below zero and is
         refused, as it is when a contract is signed with such a renewal uplift. A new price
-        for a sub-contract that moved to another master contract is refused (``RuleViolated``
-        naming ``new_prices``): that contract bills it, and is where it is re-priced.
+        for a sub-contract the contract does not hold, or that moved to another master contract
+        (that contract bills it, and is where it is re-priced), is refused (``RuleViolated``),
+        as is one below zero (``InvalidValue``) or in another currency (``CurrencyMismatch``),
+        each naming ``new_prices`` and the sub-contract.
         """
         self._require(ContractStatus.ACTIVE, ContractStatus.SUSPENDED, doing="renew")
         if effective != self.term.end:
@@ -810,20 +812,49 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=new_end,
             )
         self._require_uplift_in_range(uplift_percent, new_prices)
-        for sub_id in new_prices or {}:
-            moved = self.sub_contracts.get(sub_id)
-            if moved is not None and moved.reassigned_to is not None:
+        self._check_new_prices(new_prices or {})
+        self._renewed(new_end, effective, actor, uplift_percent, new_prices)
+
+    def _check_new_prices(self, new_prices: Mapping[str, Money]) -> None:
+        """A renewal's new prices, each for a sub-contract this contract bills, in its
+        currency and not below zero, or refused naming ``new_prices`` (the argument given, not
+        the ``sub_id`` or ``annual_price`` of another command) with the sub-contract's id.
+        Checked on new renewals only (the ``Renewed`` event keeps its own checks)."""
+        for sub_id, price in new_prices.items():
+            held = self.sub_contracts.get(sub_id)
+            if held is None:
+                raise RuleViolated(
+                    f"no sub-contract {sub_id!r} on contract {self.number}",
+                    field="new_prices",
+                    aggregate_id=self.id,
+                    value=sub_id,
+                )
+            if held.reassigned_to is not None:
                 # (this contract bills none of its days again: the price would be recorded
                 # here and bill nothing, the contract it moved to keeping the old one)
                 raise RuleViolated(
-                    f"sub-contract {sub_id!r} moved to contract {moved.reassigned_to} on "
-                    f"{moved.effective_to}: that contract bills it, re-price it there "
+                    f"sub-contract {sub_id!r} moved to contract {held.reassigned_to} on "
+                    f"{held.effective_to}: that contract bills it, re-price it there "
                     "(reprice_sub_contract)",
                     field="new_prices",
                     aggregate_id=self.id,
                     value=sub_id,
                 )
-        self._renewed(new_end, effective, actor, uplift_percent, new_prices)
+            if price.currency != self.currency:
+                raise CurrencyMismatch(
+                    f"sub-contract {sub_id!r} priced in {price.currency}, contract in "
+                    f"{self.currency}",
+                    field="new_prices",
+                    aggregate_id=self.id,
+                    value=sub_id,
+                )
+            if price.is_negative():
+                raise InvalidValue(
+                    f"sub-contract {sub_id!r}: an annual price must not be negative ({price})",
+                    field="new_prices",
+                    aggregate_id=self.id,
+                    value=sub_id,
+                )
 
     def _require_uplift_in_range(
         self, uplift_percent: object, new_prices: dict[str, Money] | None
