@@ -1307,13 +1307,22 @@ AsOfDate = Annotated[
 ]
 ActorOption = Annotated[str, typer.Option("--actor", help="who runs the billing (on every event)")]
 WorkersOption = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--workers",
-        help="processes billing shares of the contracts at once (SQLite file or PostgreSQL)",
+        help="processes billing shares of the contracts at once (SQLite file or PostgreSQL; "
+        "default 1; not with --preview)",
+        show_default=False,
     ),
 ]
-BatchOption = Annotated[int, typer.Option("--batch-size", help="contracts saved per transaction")]
+BatchOption = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        help="contracts saved per transaction (default 500; not with --preview)",
+        show_default=False,
+    ),
+]
 PreviewOption = Annotated[
     bool, typer.Option("--preview", help="show what a run would draft now; save nothing")
 ]
@@ -1324,17 +1333,28 @@ def bill(
     url: UrlOption,
     as_of: AsOfDate,
     actor: ActorOption,
-    workers: WorkersOption = 1,
-    batch_size: BatchOption = 500,
+    workers: WorkersOption = None,
+    batch_size: BatchOption = None,
     preview: PreviewOption = False,
 ) -> None:
     """The contract billing run: every due period of every contract drafted exactly once.
 
     Like every command, it needs a database that holds q2c's history (it bills the contracts
-    recorded there): it never creates one.
+    recorded there): it never creates one. --workers (default 1) and --batch-size (default
+    500) shape the run; a --preview saves nothing and reads in one process, so either given
+    with it is a usage error (exit 2), never silently ignored.
     """
     day = parse_date(as_of, "--as-of")
     require_text(actor, "--actor", "must say who runs the billing")
+    for given, option in ((workers, "--workers"), (batch_size, "--batch-size")):
+        if preview and given is not None:
+            raise typer.BadParameter(
+                "a --preview saves nothing and reads in one process: give it without "
+                f"{option}, or run without --preview",
+                param_hint=option,
+            )
+    workers = 1 if workers is None else workers
+    batch_size = 500 if batch_size is None else batch_size
     at_least_one(workers, "--workers")
     at_least_one(batch_size, "--batch-size")
     application = _open(url)
