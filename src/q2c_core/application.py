@@ -989,13 +989,26 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         contract_id: UUID | None = None,
         product_area: str = "",
         description: str = "",
+        key: str | None = None,
     ) -> UUID:
         """Log a client's request for an enhancement; its account manager is the customer's
         on ``requested_on`` (``Customer.manager_on``) unless given (one given blank, spaces or
         invisible characters only: ``InvalidValue`` naming ``account_manager``, nothing
         recorded). Asked for before a handover of the customer recorded already, it is handed
         over with it, in the same save (``EnhancementRequest.follow_handovers``), as the
-        customer's open requests were; one given a manager keeps them."""
+        customer's open requests were; one given a manager keeps them.
+
+        ``key`` (optional, the caller's: a ticket's id in the client's PSA) names the request
+        for this customer, so a retry after a lost response does not open a second one (two
+        requests of one title may both be asked for): the same request given again (same
+        title, day, manager, contract, product area and description) records nothing and
+        returns the request it opened (also when another process opened it a moment before);
+        another request of the customer under that key is ``DuplicateEntry`` naming ``key``,
+        recording nothing. It is read as a receipt's key is (``receipt_key``); one that is not
+        text or names nothing is refused (``InvalidValue`` naming ``key``). Without one, each
+        call opens a request."""
+        if key is not None:
+            _refuse_unusable_retry_key(key, "key", receipt_key, "the request", "opening")
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
@@ -1013,10 +1026,22 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 product_area=product_area,
                 description=description,
             )
+            details = {
+                "title": title,
+                "requested_on": requested_on,
+                "account_manager": account_manager,
+                "contract_id": contract_id,
+                "product_area": product_area,
+                "description": description,
+            }
+            made_before = self._made_before("request", customer.id, "customer", key, details)
+            if made_before is not None:
+                return made_before, []
             if account_manager is None:  # (and the customer's handovers after its day)
                 request.follow_handovers(actor, customer.managers)
             customer.add_request(request.id, actor)
-            return request.id, [request, customer]
+            keyed = _keyed("request", customer.id, key, request.id, details, actor)
+            return request.id, [request, customer, *keyed]
 
         return self._atomically(step)
 
