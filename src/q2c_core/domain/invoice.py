@@ -102,6 +102,29 @@ def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _roles(value: Iterable[str]) -> tuple[str, ...]:
+    """An approval policy's roles: a list or tuple of text. One text alone is refused, not
+    read letter by letter (``roles="cfo"`` was the roles "c", "f" and "o", and every sign-off
+    by the CFO was refused), and so is a role that is no text (``InvalidValue`` naming
+    ``approval_policy.roles``)."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidValue(
+            f"must be a list or tuple of role names (roles=[{value!r}] for one role), not "
+            f"{type(value).__name__}",
+            field="approval_policy.roles",
+            value=value,
+        )
+    roles = tuple(value)
+    for role in roles:
+        if not isinstance(role, str):
+            raise InvalidValue(
+                f"must name each role in text, not {type(role).__name__}",
+                field="approval_policy.roles",
+                value=roles,
+            )
+    return roles
+
+
 @attrs.frozen
 class ApprovalPolicy:
     """The roles whose sign-off an invoice needs before it can be issued.
@@ -110,7 +133,7 @@ class ApprovalPolicy:
     only approver.
     """
 
-    roles: tuple[str, ...] = attrs.field(default=("billing", "account_manager"), converter=_strings)
+    roles: tuple[str, ...] = attrs.field(default=("billing", "account_manager"), converter=_roles)
 
     def __attrs_post_init__(self) -> None:
         if not self.roles or any(not r.strip() for r in self.roles):
