@@ -70,6 +70,14 @@ class RevenueKind(enum.Enum):
 
 
 def _entry_ids(value: Sequence[str]) -> tuple[str, ...]:
+    """The time entries a line bills, as a tuple. One text is refused (``InvalidValue`` naming
+    ``time_entry_ids``), not read letter by letter: ``"t1"`` billed entries "t" and "1"."""
+    if isinstance(value, str):
+        raise InvalidValue(
+            f"must be a list or tuple of entry ids (({value!r},) for one entry), not one text",
+            field="time_entry_ids",
+            value=value,
+        )
     return tuple(value)
 
 
