@@ -223,9 +223,23 @@ def split_by_weights(whole: Money, weights: Sequence[Decimal]) -> list[Money]:
     Each part is first rounded down to the minor unit; the minor units left over go one each to
     the parts with the largest fractional remainders, ties to the earliest part. This is the
     largest-remainder method, so the result is deterministic and sums to ``whole``.
+
+    ``whole`` is Money and each weight a finite Decimal or an int, or ``InvalidValue`` naming
+    ``whole`` or ``weights``.
     """
+    if not isinstance(whole, Money):
+        raise InvalidValue(f"must be Money, not {type(whole).__name__}", field="whole", value=whole)
     if not weights:
         raise InvalidValue("needs at least one weight", field="weights")
+    for w in weights:
+        # (a float, text or None failed with Python's own TypeError, NaN or infinity with
+        # decimal's InvalidOperation)
+        if type(w) is not Decimal and (isinstance(w, bool) or not isinstance(w, Decimal | int)):
+            raise InvalidValue(
+                f"must be a Decimal or an int, not {type(w).__name__}", field="weights", value=w
+            )
+        if isinstance(w, Decimal) and not w.is_finite():
+            raise InvalidValue("must be finite (no NaN, no infinity)", field="weights", value=w)
     if any(w < 0 for w in weights):
         raise InvalidValue("must not be negative", field="weights")
     whole = whole.rounded()
