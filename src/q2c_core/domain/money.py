@@ -62,7 +62,7 @@ def minor_units(currency: str) -> int:
     """Number of decimals of the currency's minor unit (2 for EUR, 0 for JPY, 3 for KWD)."""
     try:
         return MINOR_UNITS[currency]
-    except KeyError:
+    except (KeyError, TypeError):  # (TypeError: a list or a dict, which no code is)
         raise InvalidValue(
             "must be an ISO 4217 currency code", field="currency", value=currency
         ) from None
