@@ -3,12 +3,12 @@ so the command sent again after a lost response makes nothing more.
 
 Money received, a grant of prepaid hours, a top-up, a deposit invoice, a client's request:
 nothing of their own tells a retry from a second real one (two instalments of 500.00 on one
-day, two grants of 10 hours for one year may both be real), so the caller names each. A ``RetryKey`` per command,
-scope (the customer, the allowance) and key, saved in the same save as what the command made,
-answers the same command given again (also by another process at the same moment, which clashes
-with it and is decided again on it) with what it made, and refuses another command under the
-key. Keys are read as a person reads them (``receipt_key``: invisible characters, full width,
-spaces and capitals aside).
+day, two grants of 10 hours for one year may both be real), so the caller names each. A
+``RetryKey`` per command, scope (the customer, the allowance) and key, saved in the same save as
+what the command made, answers the same command given again (also by another process at the
+same moment, which clashes with it and is decided again on it) with what it made, and refuses
+another command under the key. Keys are read as a person reads them (``receipt_key``:
+invisible characters, full width, spaces and capitals aside).
 """
 
 from __future__ import annotations
