@@ -18,6 +18,8 @@ from q2c_core.domain.allocation import (
     OpenItem,
     allocate_payment,
     allocation_reference_key,
+    number_order,
+    oldest_due_first,
 )
 from q2c_core.domain.bank_credit import BankCredit, CreditStatus, StatementCredit, SuspenseReason
 from q2c_core.domain.billing import (
@@ -387,7 +389,9 @@ __all__ = [
     "named_id",
     "new_id",
     "normalize_number",
+    "number_order",
     "numbers_could_coincide",
+    "oldest_due_first",
     "owed_back_left",
     "person_key",
     "position_as_of",

@@ -3,6 +3,7 @@ caller's reference names, so a retry is never allocated twice."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_FLOOR
@@ -35,6 +36,23 @@ class OpenItem:
         require_kind(self.number, str, "number", None, "text")
         require_day(self.due_date, "due_date")
         require_kind(self.outstanding, Money, "outstanding", None, "Money")
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def number_order(number: str) -> tuple[str | int, ...]:
+    """How invoice numbers order: text as text, each run of digits by its value, so a series
+    past its width orders as it numbered (``R-2`` before ``R-10``, ``INV-999999`` before
+    ``INV-1000000``), which text alone sorted the other way round."""
+    parts = _DIGITS.split(number)
+    return tuple(int(part) if n % 2 else part for n, part in enumerate(parts))
+
+
+def oldest_due_first(item: OpenItem) -> tuple[Any, ...]:
+    """The order money pays open items in: due day first, then number as it counts
+    (``number_order``), then as written, then id (a fixed order for any tie)."""
+    return (item.due_date, number_order(item.number), item.number, str(item.invoice_id))
 
 
 def open_items_given(open_items: object, field: str) -> list[OpenItem]:
@@ -76,7 +94,7 @@ def allocate_payment(available: Money, open_items: Sequence[OpenItem]) -> list[A
     refuse_other_currency(available, open_items)
     remaining = whole_minor_units(available)
     result: list[Allocation] = []
-    for item in sorted(open_items, key=lambda i: (i.due_date, i.number, str(i.invoice_id))):
+    for item in sorted(open_items, key=oldest_due_first):
         if not remaining.is_positive():
             break
         owed = whole_minor_units(item.outstanding)

@@ -17,6 +17,7 @@ import attrs
 
 from q2c_core.domain.allocation import (
     OpenItem,
+    oldest_due_first,
     open_items_given,
     refuse_other_currency,
     whole_minor_units,
@@ -294,7 +295,7 @@ def match_credit(
         return CreditMatch(MatchedBy.NOTHING, ())
     open_items = [
         (i.invoice_id, owed)
-        for i in sorted(others, key=lambda i: (i.due_date, i.number, str(i.invoice_id)))
+        for i in sorted(others, key=oldest_due_first)
         if (owed := whole_minor_units(i.outstanding)).is_positive()
     ]
     exact = [(invoice_id, owed) for invoice_id, owed in open_items if owed == amount]

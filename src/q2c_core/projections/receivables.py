@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from q2c_core.domain.allocation import number_order
 from q2c_core.domain.money import Money
 from q2c_core.projections._ledger import InvoiceLedger, days_past_due, outstanding, owed_back
 from q2c_core.projections.base import AGE_BUCKETS, age_bucket, check_day
@@ -138,7 +139,7 @@ class ReceivablesAging(InvoiceLedger):
                     noticed_on=noticed,
                 )
             )
-        result.sort(key=lambda i: (i.due_date, i.number))
+        result.sort(key=lambda i: (i.due_date, number_order(i.number), i.number))
         return result
 
     def refunds_owed(self, as_of: date) -> list[RefundOwed]:
@@ -209,7 +210,7 @@ class ReceivablesAging(InvoiceLedger):
         (the refunds owed back past their day: ``past_due_refunds``)."""
         check_day(as_of)
         found = [i for i in self.open_invoices(as_of) if i.days_past_due > 0]
-        return sorted(found, key=lambda i: (-i.days_past_due, i.number))
+        return sorted(found, key=lambda i: (-i.days_past_due, number_order(i.number), i.number))
 
     def past_due_refunds(self, as_of: date) -> list[RefundOwed]:
         """The refunds owed back on the follow-up list: outstanding, and owed since before

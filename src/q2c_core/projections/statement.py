@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,6 +9,7 @@ from uuid import UUID
 
 import attrs
 
+from q2c_core.domain.allocation import number_order
 from q2c_core.domain.errors import NotFound
 from q2c_core.domain.money import Money, currency_quantum
 from q2c_core.projections._ledger import (
@@ -120,17 +120,6 @@ def _money(amount: Decimal, currency: str) -> Money:
     """An amount the statement worked out, written to the currency's minor unit at least (no
     zero as ``Money('0')`` next to ``'124.91'``): the same value, nothing rounded."""
     return Money(amount + currency_quantum(currency) * 0, currency)
-
-
-_DIGITS = re.compile(r"(\d+)")
-
-
-def _number_order(number: str) -> tuple[str | int, ...]:
-    """How a statement orders invoice numbers: text as text, each run of digits by its value,
-    so a series past its width lists in the order it numbered (``R-2`` before ``R-10``, and
-    ``INV-999999`` before ``INV-1000000``), which text alone sorted the other way round."""
-    parts = _DIGITS.split(number)
-    return tuple(int(part) if n % 2 else part for n, part in enumerate(parts))
 
 
 def _zero(holder: Any) -> Money:
@@ -413,12 +402,12 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
         )
         # a day's credit notes after its invoices (a note never before what it credits; by
         # number alone "CN-000001" came before "INV-000002")
-        # (by number as it counts: "R-10" after "R-2", see ``_number_order``)
+        # (by number as it counts: "R-10" after "R-2", see ``number_order``)
         invoices.sort(
-            key=lambda i: (i.issued_on, i.kind == "credit_note", _number_order(i.number), i.number)
+            key=lambda i: (i.issued_on, i.kind == "credit_note", number_order(i.number), i.number)
         )
         payments.sort(key=lambda p: (p.received_on, p.payment_id))
-        write_offs.sort(key=lambda w: (w.written_off_on, _number_order(w.number), w.number))
+        write_offs.sort(key=lambda w: (w.written_off_on, number_order(w.number), w.number))
         left: dict[str, Money] = {}
         for debt in debts:
             money = debt.outstanding.currency
