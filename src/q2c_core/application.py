@@ -2685,8 +2685,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         A final invoice is issued on or after the day of every deposit invoice it deducts
         (``RuleViolated`` naming ``issued_on`` and the deposit's number and day). ``series``
-        is text or None (``InvalidValue`` naming it)."""
+        is text or None (``InvalidValue`` naming it); empty text is refused as text of spaces
+        is, not read as INV: a configuration that left a branch's series empty would take the
+        main series' numbers, which are never given back."""
         _require_text(series, "series", optional=True)
+        if series is not None and not series.strip():
+            raise InvalidValue(
+                "must name a series (leave it out to issue in INV, or CN for a credit note)",
+                field="series",
+                aggregate_id=invoice_id if isinstance(invoice_id, UUID) else None,
+                value=series,
+            )
 
         def step() -> tuple[str, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
