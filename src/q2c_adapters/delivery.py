@@ -19,6 +19,7 @@ database by default or in a separate store.
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from datetime import UTC, datetime
@@ -34,7 +35,13 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from q2c_core.app_base import BaseApp
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.ports import AccountingSink, PoisonEvent
-from q2c_core.storage import create_tables, ensure_postgres_schema, env_for_url, opening
+from q2c_core.storage import (
+    CONNECT_TIMEOUT,
+    create_tables,
+    ensure_postgres_schema,
+    env_for_url,
+    opening,
+)
 
 
 @attrs.frozen
@@ -317,7 +324,10 @@ def store_for_app(app: BaseApp) -> DeliveryStore:
 
 
 def open_store(url: str) -> DeliveryStore:
-    """A delivery store of its own, at a storage URL (``sqlite:///...``, ``postgresql://...``);
+    """A delivery store of its own, at a storage URL (``sqlite:///...``, ``postgresql://...``),
+    waiting for its storage as an application opened on the URL does: a position write for
+    another SQLite writer ``?lock_timeout=`` seconds (else SQLITE_LOCK_TIMEOUT's, else 5), a
+    PostgreSQL server ``?connect_timeout=`` seconds (else POSTGRES_CONNECT_TIMEOUT's, else 30);
     storage that cannot be opened (a server not answering, a database or a folder that does not
     exist) is ``StorageUnavailable`` naming the URL, its password left out."""
     env = env_for_url(url)
@@ -325,11 +335,28 @@ def open_store(url: str) -> DeliveryStore:
         return _open_store(env)
 
 
+def _seconds(env: dict[str, str], name: str) -> int | None:
+    """A wait the URL sets (``env_for_url``'s ``name``), else the environment's ``name`` (both
+    checked by ``env_for_url``), else None."""
+    given = env.get(name) or os.environ.get(name, "").strip()
+    return int(given) if given else None
+
+
 def _open_store(env: dict[str, str]) -> DeliveryStore:
     module = env["PERSISTENCE_MODULE"]
     store: Any
     if module == "eventsourcing.sqlite":
-        store = SQLiteDeliveryStore(SQLiteDatastore(env["SQLITE_DBNAME"]))
+        # how long a position write waits for another writer (``?lock_timeout=``, else
+        # SQLITE_LOCK_TIMEOUT, else the library's 5 s), as a save of the application waits;
+        # a connection from the pool is waited for as long
+        lock_timeout = _seconds(env, "SQLITE_LOCK_TIMEOUT")
+        store = SQLiteDeliveryStore(
+            SQLiteDatastore(
+                env["SQLITE_DBNAME"],
+                lock_timeout=lock_timeout,
+                pool_timeout=float(max(5, lock_timeout or 0)),
+            )
+        )
     elif module == "eventsourcing.postgres":
         from eventsourcing.postgres import PostgresDatastore
 
@@ -342,6 +369,9 @@ def _open_store(env: dict[str, str]) -> DeliveryStore:
                 user=env["POSTGRES_USER"],
                 password=env["POSTGRES_PASSWORD"],
                 schema=env.get("POSTGRES_SCHEMA", ""),
+                # (``?connect_timeout=``, else POSTGRES_CONNECT_TIMEOUT, else 30 s: as the
+                # application opened on the URL waits for the server)
+                connect_timeout=float(_seconds(env, "POSTGRES_CONNECT_TIMEOUT") or CONNECT_TIMEOUT),
             )
         )
     else:
