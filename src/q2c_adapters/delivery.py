@@ -33,7 +33,7 @@ from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from q2c_core.app_base import BaseApp
-from q2c_core.domain.errors import InvalidValue
+from q2c_core.domain.errors import InvalidValue, RuleViolated
 from q2c_core.ports import AccountingSink, PoisonEvent
 from q2c_core.storage import (
     CONNECT_TIMEOUT,
@@ -433,12 +433,17 @@ class Delivery:
         """Deliver from the tracked position until the log ends, ``limit`` is reached, or the
         sink fails (then the position stays on the failing event and the error is reported).
 
+        A position past the end of the log (the books restored from an older copy while the
+        position was kept apart, ``open_store``) is refused, ``RuleViolated`` naming
+        ``position``, nothing delivered: going on would skip the log's events up to it.
+
         Another run of the same name that moved the position on first (an overlapping cron
         run) stops this one at its next position write: the report says so (``stopped_at``,
         ``error``) with the position that run recorded; the event this run was recording, and
         any it parks with it, are left to that run (see ``_Overtaken``)."""
         delivered = parked = 0
         position = self.position
+        self._refuse_past_head(position)
         unrecorded = 0
 
         def advance(notification_id: int, parking: ParkedEvent | None) -> None:
@@ -512,6 +517,26 @@ class Delivery:
                 ),
             )
         return DeliveryReport(delivered, parked, position, lag=self._lag(position))
+
+    def _refuse_past_head(self, position: int) -> None:
+        """RuleViolated naming ``position`` when it is past the end of the application's log
+        (read after it), before anything is delivered: a position is always a notification
+        read from this log, so one past its end was recorded following another history (a
+        tracking store kept apart while the books were restored from an older copy, or given
+        another store's books). Going on would skip this log's events up to it, for good."""
+        head = self.app.recorder.max_notification_id() or 0
+        if position <= head:
+            return
+        raise RuleViolated(
+            f"delivery {self.name} is at notification {position}, past the end of the "
+            f"application's log, whose last notification is {head}: its position was recorded "
+            "following another history (the books restored from an older copy since, or "
+            "another store's books); delivering on would skip this log's events up to there. "
+            "To give the sink this log, deliver under a new name (from its start: the sink's "
+            "idempotency key books nothing twice); otherwise open the books it delivered from",
+            field="position",
+            value=position,
+        )
 
     def _decoded(self, notification: Notification) -> DomainEventProtocol[UUID]:
         """The notification's domain event, or ``PoisonEvent`` saying it cannot be decoded."""
