@@ -19,9 +19,11 @@ database by default or in a separate store.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -32,7 +34,7 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
-from q2c_core.app_base import BaseApp
+from q2c_core.app_base import BaseApp, closed_error
 from q2c_core.domain.errors import InvalidValue, RuleViolated
 from q2c_core.ports import AccountingSink, PoisonEvent
 from q2c_core.storage import (
@@ -41,6 +43,10 @@ from q2c_core.storage import (
     ensure_postgres_schema,
     env_for_url,
     opening,
+    out_of_reach,
+    redacted,
+    unreachable_errors,
+    url_of,
 )
 
 
@@ -332,7 +338,10 @@ def open_store(url: str) -> DeliveryStore:
     exist) is ``StorageUnavailable`` naming the URL, its password left out."""
     env = env_for_url(url)
     with opening(url):
-        return _open_store(env)
+        store: Any = _open_store(env)
+    store.url = redacted(url)  # (what its errors name)
+    result: DeliveryStore = store
+    return result
 
 
 def _seconds(env: dict[str, str], name: str) -> int | None:
@@ -416,10 +425,37 @@ class Delivery:
             )
         self.checkpoint_every = checkpoint_every
 
+    def _in_log(self) -> contextlib.AbstractContextManager[None]:
+        """Around reading the application's log: ``_reaching`` its URL."""
+        return self._reaching(self._app_url())
+
+    def _in_store(self) -> contextlib.AbstractContextManager[None]:
+        """Around reading or writing the position and parked list: ``_reaching`` the store's
+        URL (``open_store``'s), or the application's when they live in its store."""
+        return self._reaching(getattr(self.store, "url", None) or self._app_url())
+
+    def _app_url(self) -> str:
+        return getattr(self.app, "storage_url", None) or url_of(self.app.env.get)
+
+    @contextlib.contextmanager
+    def _reaching(self, url: str) -> Iterator[None]:
+        """Storage failing (out of reach, a SQLite file locked past its lock timeout) as
+        ``StorageUnavailable`` naming ``url`` without its password, and an application
+        closed already as its own ``StorageUnavailable`` saying so, as its commands raise
+        them; never the sink's errors, which are not raised in here."""
+        closing = getattr(self.app, "closing", None)
+        if closing is not None and closing.is_set():
+            raise closed_error(self.app)
+        try:
+            yield
+        except unreachable_errors() as error:
+            raise out_of_reach(url, error) from error
+
     @property
     def position(self) -> int:
         """The last notification id handled (delivered or parked)."""
-        return self.store.position(self.name)
+        with self._in_store():
+            return self.store.position(self.name)
 
     def lag(self) -> int:
         """Notifications recorded and not handled yet."""
@@ -427,11 +463,18 @@ class Delivery:
 
     def parked(self) -> list[ParkedEvent]:
         """Events parked with the reason the backend gave, oldest first."""
-        return self.store.parked(self.name)
+        with self._in_store():
+            return self.store.parked(self.name)
 
     def run(self, *, limit: int | None = None) -> DeliveryReport:
         """Deliver from the tracked position until the log ends, ``limit`` is reached, or the
         sink fails (then the position stays on the failing event and the error is reported).
+
+        Storage failing under it (the log or the position's store out of reach, a SQLite
+        file locked by another writer past its lock timeout) is ``StorageUnavailable`` naming
+        that store's URL, and an application closed already its own ``StorageUnavailable``,
+        as for the application's commands; what was recorded stands, and the next run goes
+        on from there (``parked``, ``retry_parked``, ``position`` and ``lag`` alike).
 
         A position past the end of the log (the books restored from an older copy while the
         position was kept apart, ``open_store``) is refused, ``RuleViolated`` naming
@@ -448,7 +491,8 @@ class Delivery:
 
         def advance(notification_id: int, parking: ParkedEvent | None) -> None:
             try:
-                self.store.advance(self.name, notification_id, parking)
+                with self._in_store():
+                    self.store.advance(self.name, notification_id, parking)
             except IntegrityError as error:  # the position is already at or past it
                 raise _Overtaken(notification_id) from error
 
@@ -465,7 +509,8 @@ class Delivery:
                     if limit is None
                     else min(self.batch_size, limit - delivered - parked)
                 )
-                page = self.app.recorder.select_notifications(start=position + 1, limit=want)
+                with self._in_log():
+                    page = self.app.recorder.select_notifications(start=position + 1, limit=want)
                 if not page:
                     break
                 for notification in page:
@@ -524,7 +569,8 @@ class Delivery:
         read from this log, so one past its end was recorded following another history (a
         tracking store kept apart while the books were restored from an older copy, or given
         another store's books). Going on would skip this log's events up to it, for good."""
-        head = self.app.recorder.max_notification_id() or 0
+        with self._in_log():
+            head = self.app.recorder.max_notification_id() or 0
         if position <= head:
             return
         raise RuleViolated(
@@ -548,7 +594,8 @@ class Delivery:
         return event
 
     def _lag(self, position: int) -> int:
-        return max(0, (self.app.recorder.max_notification_id() or 0) - position)
+        with self._in_log():
+            return max(0, (self.app.recorder.max_notification_id() or 0) - position)
 
     def retry_parked(self) -> list[ParkedEvent]:
         """Deliver the parked events again; those the sink now accepts leave the parked list.
@@ -560,9 +607,10 @@ class Delivery:
         """
         still: list[ParkedEvent] = []
         for item in self.parked():
-            notes = self.app.recorder.select_notifications(
-                start=item.notification_id, limit=1, stop=item.notification_id
-            )
+            with self._in_log():
+                notes = self.app.recorder.select_notifications(
+                    start=item.notification_id, limit=1, stop=item.notification_id
+                )
             try:
                 if not notes:
                     raise PoisonEvent("the notification is no longer in the log")
@@ -573,8 +621,10 @@ class Delivery:
                     reason=str(poison) or type(poison).__name__,
                     parked_at=datetime.now(UTC).isoformat(),
                 )
-                self.store.repark(self.name, again)
+                with self._in_store():
+                    self.store.repark(self.name, again)
                 still.append(again)
                 continue
-            self.store.unpark(self.name, item.event_id)
+            with self._in_store():
+                self.store.unpark(self.name, item.event_id)
         return still
