@@ -391,6 +391,19 @@ def _open_store(env: dict[str, str]) -> DeliveryStore:
     return result
 
 
+def _count(value: object, field: str) -> None:
+    """A setting that counts events: a whole number (not a flag, not text) of at least 1, or
+    InvalidValue naming ``field``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(
+            f"must be a whole number of events, not {type(value).__name__}",
+            field=field,
+            value=repr(value),
+        )
+    if value < 1:
+        raise InvalidValue("must be at least 1", field=field, value=value)
+
+
 class Delivery:
     """Follows an application's notification log into an accounting sink.
 
@@ -398,6 +411,9 @@ class Delivery:
     ``checkpoint_every`` records the position after that many delivered events (and always
     before parking, stopping or returning): 1 redelivers at most one event after a crash; more
     is faster and redelivers more, which the sink's idempotency key absorbs.
+    A ``name`` that is no text or empty, a ``sink`` with no ``deliver`` method, and a
+    ``batch_size`` or ``checkpoint_every`` that is no whole number of at least 1 are refused,
+    ``InvalidValue`` naming the setting.
     """
 
     def __init__(
@@ -410,19 +426,25 @@ class Delivery:
         batch_size: int = 200,
         checkpoint_every: int = 1,
     ) -> None:
+        if not isinstance(name, str):
+            raise InvalidValue(
+                f"must be text, not {type(name).__name__}", field="name", value=repr(name)
+            )
         if not name.strip():
             raise InvalidValue("must not be empty", field="name")
-        if batch_size < 1:
-            raise InvalidValue("must be at least 1", field="batch_size", value=batch_size)
+        if not isinstance(sink, AccountingSink):
+            raise InvalidValue(
+                f"must be an AccountingSink (a deliver(event_id, event) method), "
+                f"not {type(sink).__name__}",
+                field="sink",
+            )
+        _count(batch_size, "batch_size")
+        _count(checkpoint_every, "checkpoint_every")
         self.app = app
         self.sink = sink
         self.name = f"{app.name}->{name}"
         self.store: DeliveryStore = store if store is not None else store_for_app(app)
         self.batch_size = batch_size
-        if checkpoint_every < 1:
-            raise InvalidValue(
-                "must be at least 1", field="checkpoint_every", value=checkpoint_every
-            )
         self.checkpoint_every = checkpoint_every
 
     def _in_log(self) -> contextlib.AbstractContextManager[None]:
@@ -469,6 +491,8 @@ class Delivery:
     def run(self, *, limit: int | None = None) -> DeliveryReport:
         """Deliver from the tracked position until the log ends, ``limit`` is reached, or the
         sink fails (then the position stays on the failing event and the error is reported).
+        ``limit`` (events delivered or parked) is a whole number of at least 1, or None for
+        no limit (InvalidValue naming ``limit`` otherwise, nothing delivered).
 
         Storage failing under it (the log or the position's store out of reach, a SQLite
         file locked by another writer past its lock timeout) is ``StorageUnavailable`` naming
@@ -484,6 +508,8 @@ class Delivery:
         run) stops this one at its next position write: the report says so (``stopped_at``,
         ``error``) with the position that run recorded; the event this run was recording, and
         any it parks with it, are left to that run (see ``_Overtaken``)."""
+        if limit is not None:
+            _count(limit, "limit")
         delivered = parked = 0
         position = self.position
         self._refuse_past_head(position)

@@ -1,0 +1,79 @@
+"""Delivery settings an integrator mistypes (a name read from a config file as a number, a
+batch size as text, a limit of -1 meaning "all") are refused as InvalidValue naming the
+setting, before anything is delivered; never a bare TypeError or AttributeError, and never a
+run that silently delivers nothing (limit -1) or everything (limit 1.5)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import pytest
+from eventsourcing.domain import DomainEventProtocol
+
+from q2c_adapters.delivery import Delivery
+from q2c_core import InvalidValue, QuoteToCash
+
+
+class Erp:
+    """The ERP, keyed by event id."""
+
+    def __init__(self) -> None:
+        self.booked: list[str] = []
+
+    def deliver(self, event_id: str, event: DomainEventProtocol[UUID]) -> None:
+        if event_id not in self.booked:
+            self.booked.append(event_id)
+
+
+@pytest.fixture
+def books(backend_url: str) -> QuoteToCash:
+    app = QuoteToCash.open(backend_url)
+    for name in ("Acme", "Globex", "Initech"):
+        app.register_customer(name, "EUR", account_manager="mia", actor="sales")
+    return app
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("name", None),
+        ("name", 5),
+        ("batch_size", "200"),
+        ("batch_size", 2.5),
+        ("batch_size", True),
+        ("checkpoint_every", None),
+        ("checkpoint_every", "1"),
+    ],
+)
+def test_a_setting_of_the_wrong_kind_is_refused_naming_it(
+    books: QuoteToCash, setting: str, value: Any
+) -> None:
+    settings: dict[str, Any] = {"name": "erp", setting: value}
+    with pytest.raises(InvalidValue) as refused:
+        Delivery(books, Erp(), **settings)
+    assert refused.value.field == setting
+    books.close()
+
+
+def test_a_sink_that_is_no_accounting_sink_is_refused(books: QuoteToCash) -> None:
+    """The ERP client itself given instead of its sink (no deliver method): refused naming
+    sink, where each run stopped on the first event with an AttributeError in its report."""
+    with pytest.raises(InvalidValue) as refused:
+        Delivery(books, object(), name="erp")  # type: ignore[arg-type]
+    assert refused.value.field == "sink" and "deliver" in str(refused.value)
+    books.close()
+
+
+@pytest.mark.parametrize("limit", [-1, 0, 1.5, "3", True])
+def test_a_limit_that_is_no_count_of_events_is_refused_and_delivers_nothing(
+    books: QuoteToCash, limit: Any
+) -> None:
+    erp = Erp()
+    delivery = Delivery(books, erp, name="erp")
+    with pytest.raises(InvalidValue) as refused:
+        delivery.run(limit=limit)
+    assert refused.value.field == "limit"
+    assert erp.booked == [] and delivery.position == 0
+    assert delivery.run(limit=2).delivered == 2 and len(erp.booked) == 2
+    books.close()
