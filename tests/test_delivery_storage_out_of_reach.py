@@ -84,12 +84,14 @@ def test_a_separate_tracking_store_busy_is_named_by_its_own_url(tmp_path: Path) 
 
 def test_a_delivery_of_a_closed_application_says_it_was_closed(shared_url: str) -> None:
     """The application was closed (a web worker shutting down) before the delivery ran, on
-    SQLite and PostgreSQL: run, retry_parked, parked, position and lag refuse with the
-    application's StorageUnavailable saying it was closed."""
+    SQLite and PostgreSQL: a new Delivery of it, and run, retry_parked, parked, position and
+    lag, refuse with the application's StorageUnavailable saying it was closed."""
     app = QuoteToCash.open(shared_url)
     app.register_customer("Acme", "EUR", account_manager="mia", actor="sales")
     delivery = Delivery(app, Erp(), name="erp")
     app.close()
+    with pytest.raises(StorageUnavailable, match="this application was closed"):
+        Delivery(app, Erp(), name="erp-2")  # (its position's tables in the closed store)
     for step in (delivery.run, delivery.retry_parked, delivery.parked, delivery.lag):
         with pytest.raises(StorageUnavailable, match="this application was closed"):
             step()

@@ -443,7 +443,10 @@ class Delivery:
         self.app = app
         self.sink = sink
         self.name = f"{app.name}->{name}"
-        self.store: DeliveryStore = store if store is not None else store_for_app(app)
+        if store is None:
+            with self._reaching(self._app_url()):  # (its tables made in the app's store)
+                store = store_for_app(app)
+        self.store: DeliveryStore = store
         self.batch_size = batch_size
         self.checkpoint_every = checkpoint_every
 
