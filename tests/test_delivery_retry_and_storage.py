@@ -136,3 +136,45 @@ def test_a_retry_rejected_again_records_the_new_reason(backend_url: str) -> None
         app = QuoteToCash.open(backend_url)
         assert Delivery(app, ledger, name="ledger").parked() == still
     app.close()
+
+
+class LedgerGoingDown(LedgerWithoutAccounts):
+    """The ledger after the fix: accepts customer events until it goes down, after ``up_for``
+    more events."""
+
+    def __init__(self, up_for: int) -> None:
+        super().__init__()
+        self.accounts_created = True
+        self.up_for = up_for
+
+    def deliver(self, event_id: str, event: DomainEventProtocol[UUID]) -> None:
+        if self.up_for == 0:
+            raise ConnectionError("ledger host unreachable")
+        self.up_for -= 1
+        super().deliver(event_id, event)
+
+
+def test_a_retry_while_the_ledger_goes_down_raises_and_keeps_the_rest_parked(
+    tmp_path: Path,
+) -> None:
+    """Three customers parked (no accounts in the ledger); the accounts are made and a retry
+    runs, but the ledger goes down after the first: the retry raises the ledger's error (run
+    would report it), the first customer's event has left the list, the rest stay parked
+    with the reason they had, and the next retry delivers them."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'billing.db'}")
+    for name in ("Acme", "Globex", "Initech"):
+        app.register_customer(name, "EUR", account_manager="mia", actor="sales")
+    delivery = Delivery(app, LedgerWithoutAccounts(), name="ledger")
+    delivery.run()
+    parked = delivery.parked()
+    assert len(parked) >= 3
+    down = LedgerGoingDown(up_for=1)
+    retry = Delivery(app, down, name="ledger")
+    with pytest.raises(ConnectionError, match="unreachable"):
+        retry.retry_parked()
+    assert down.booked == [parked[0].event_id]
+    assert retry.parked() == parked[1:]  # reasons and times as they were
+    up = LedgerGoingDown(up_for=100)
+    assert Delivery(app, up, name="ledger").retry_parked() == []
+    assert up.booked == [p.event_id for p in parked[1:]]
+    app.close()

@@ -633,6 +633,11 @@ class Delivery:
         cannot be decoded ("cannot decode: ...", as ``run`` parks them). Their new reasons and
         the time of this rejection are recorded (``parked`` shows them, after a restart too),
         so the parked list says why each event is parked now, not why it was first.
+
+        A sink that fails otherwise (down: any error but ``PoisonEvent``) stops the retry
+        there, unlike ``run``, which reports it: its error is raised as it is, the events it
+        accepted before have left the list and the others stay parked as they were, for the
+        next retry.
         """
         still: list[ParkedEvent] = []
         for item in self.parked():
