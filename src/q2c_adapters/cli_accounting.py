@@ -5,6 +5,7 @@ The main CLI calls ``register(app)`` to add the ``export`` group.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -52,8 +53,18 @@ def _check_out(out: Path | None, url: str) -> None:
 
 
 def _emit(text: str, out: Path | None) -> None:
+    """The export into ``--out``, or onto standard output: UTF-8 both ways, so ``> file`` is
+    the file ``--out`` writes, byte for byte, whatever the terminal's encoding (a Latin-1
+    locale stopped on a Greek name and wrote a German one's ``ü`` as Latin-1: CSV, JSON and
+    Beancount readers take UTF-8)."""
     if out is None:
-        typer.echo(text, nl=False)
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # (a stream of text only: a test's captured output)
+            typer.echo(text, nl=False)
+            return
+        sys.stdout.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
         return
     try:
         write_whole(out, text.encode("utf-8"))
