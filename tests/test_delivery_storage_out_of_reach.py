@@ -97,3 +97,53 @@ def test_a_delivery_of_a_closed_application_says_it_was_closed(shared_url: str) 
             step()
     with pytest.raises(StorageUnavailable, match="this application was closed"):
         _ = delivery.position
+
+
+class ErpWhileTheServerRestarts(Erp):
+    """The ERP, slow enough that PostgreSQL is restarted while it books the second event: the
+    server ends every connection to the books (those whose last statement named their schema,
+    so no other store's)."""
+
+    def __init__(self, schema: str) -> None:
+        super().__init__()
+        self.schema = schema
+        self.given = 0
+
+    def deliver(self, event_id: str, event: DomainEventProtocol[UUID]) -> None:
+        self.given += 1
+        if self.given == 2:
+            import psycopg
+            from conftest import PG_DSN
+
+            with psycopg.connect(PG_DSN, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE pid <> pg_backend_pid() AND query LIKE %s",
+                    (f"%{self.schema}%",),
+                )
+        super().deliver(event_id, event)
+
+
+def test_postgres_cutting_the_connections_mid_run_is_storage_unavailable() -> None:
+    """The PostgreSQL server restarts in the middle of a run (position in the books' schema):
+    the run stops with StorageUnavailable naming the URL, never psycopg's or eventsourcing's
+    own error; the next run reconnects and goes on from the position recorded, and every
+    event is booked once."""
+    from conftest import drop_pg_schema, new_pg_schema, pg_url, require_postgres
+
+    require_postgres()
+    schema = new_pg_schema()
+    try:
+        app = QuoteToCash.open(pg_url(schema))
+        for name in ("Acme", "Globex", "Initech"):
+            app.register_customer(name, "EUR", account_manager="mia", actor="sales")
+        erp = ErpWhileTheServerRestarts(schema)
+        delivery = Delivery(app, erp, name="erp")
+        with pytest.raises(StorageUnavailable) as cut:
+            delivery.run()
+        assert cut.value.field == "url" and cut.value.value == pg_url(schema)
+        assert delivery.run().caught_up
+        assert erp.booked == event_ids(app)
+        app.close()
+    finally:
+        drop_pg_schema(schema)
