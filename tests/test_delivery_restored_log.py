@@ -38,8 +38,8 @@ def test_books_restored_from_an_older_copy_are_refused_not_skipped(tmp_path: Pat
     to the ERP today, then the disk failed and last night's copy was put back. Umbrella is
     registered on the restored books: the next run refuses, naming the position and the log's
     end, delivering nothing and moving nothing, where it said "caught up" and never delivered
-    Umbrella. A delivery under a new name gives the ERP the restored log from its start
-    (what it has is booked once)."""
+    Umbrella; so does its lag, which said 0. A delivery under a new name gives the ERP the
+    restored log from its start (what it has is booked once)."""
     books, copy = tmp_path / "billing.db", tmp_path / "billing-last-night.db"
     tracking = f"sqlite:///{tmp_path / 'tracking.db'}"
     app = QuoteToCash.open(f"sqlite:///{books}")
@@ -62,6 +62,8 @@ def test_books_restored_from_an_older_copy_are_refused_not_skipped(tmp_path: Pat
     assert head is not None and head < delivered_before
     delivery = Delivery(app, erp, name="erp", store=open_store(tracking))
     booked = list(erp.booked)
+    with pytest.raises(RuleViolated, match="past the end"):
+        delivery.lag()  # (the monitoring's "nothing left to deliver" was 0)
     with pytest.raises(RuleViolated) as refused:
         delivery.run()
     assert refused.value.field == "position"

@@ -483,8 +483,12 @@ class Delivery:
             return self.store.position(self.name)
 
     def lag(self) -> int:
-        """Notifications recorded and not handled yet."""
-        return self._lag(self.position)
+        """Notifications recorded and not handled yet; a position past the end of the log is
+        refused as ``run`` refuses it (``RuleViolated`` naming ``position``), never read as
+        nothing left to deliver."""
+        position = self.position
+        self._refuse_past_head(position)
+        return self._lag(position)
 
     def parked(self) -> list[ParkedEvent]:
         """Events parked with the reason the backend gave, oldest first."""
