@@ -5,13 +5,14 @@ run that silently delivers nothing (limit -1) or everything (limit 1.5)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 from eventsourcing.domain import DomainEventProtocol
 
-from q2c_adapters.delivery import Delivery
+from q2c_adapters.delivery import Delivery, open_store
 from q2c_core import InvalidValue, QuoteToCash
 
 
@@ -76,4 +77,18 @@ def test_a_limit_that_is_no_count_of_events_is_refused_and_delivers_nothing(
     assert refused.value.field == "limit"
     assert erp.booked == [] and delivery.position == 0
     assert delivery.run(limit=2).delivered == 2 and len(erp.booked) == 2
+    books.close()
+
+
+def test_a_store_given_as_its_url_is_refused_pointing_to_open_store(
+    books: QuoteToCash, tmp_path: Path
+) -> None:
+    """The tracking store given as its URL, not opened: refused naming store and saying
+    open_store(url), where the first run raised AttributeError: 'str' object has no attribute
+    'position'."""
+    url = f"sqlite:///{tmp_path / 'tracking.db'}"
+    with pytest.raises(InvalidValue) as refused:
+        Delivery(books, Erp(), name="erp", store=url)  # type: ignore[arg-type]
+    assert refused.value.field == "store" and "open_store" in str(refused.value)
+    assert Delivery(books, Erp(), name="erp", store=open_store(url)).run().caught_up
     books.close()

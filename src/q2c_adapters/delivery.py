@@ -411,7 +411,8 @@ class Delivery:
     ``checkpoint_every`` records the position after that many delivered events (and always
     before parking, stopping or returning): 1 redelivers at most one event after a crash; more
     is faster and redelivers more, which the sink's idempotency key absorbs.
-    A ``name`` that is no text or empty, a ``sink`` with no ``deliver`` method, and a
+    A ``name`` that is no text or empty, a ``sink`` with no ``deliver`` method, a ``store``
+    that is none (its URL: ``open_store(url)`` opens it), and a
     ``batch_size`` or ``checkpoint_every`` that is no whole number of at least 1 are refused,
     ``InvalidValue`` naming the setting.
     """
@@ -440,6 +441,15 @@ class Delivery:
             )
         _count(batch_size, "batch_size")
         _count(checkpoint_every, "checkpoint_every")
+        if store is not None and not all(
+            callable(getattr(store, method, None)) for method in ("position", "advance", "parked")
+        ):
+            opened = " (open it: store=open_store(url))" if isinstance(store, str) else ""
+            raise InvalidValue(
+                f"must be a DeliveryStore, not {type(store).__name__}{opened}",
+                field="store",
+                value=redacted(store) if isinstance(store, str) else None,
+            )
         self.app = app
         self.sink = sink
         self.name = f"{app.name}->{name}"
