@@ -29,6 +29,7 @@ import difflib
 import enum
 import errno
 import importlib
+import io
 import json
 import os
 import re
@@ -63,6 +64,7 @@ from q2c_adapters.cli_support import (
     open_app,
     os_failure,
     tagged_stdout,
+    write_utf8,
 )
 from q2c_adapters.reports import (
     MONEY_COLUMNS,
@@ -1905,17 +1907,20 @@ def print_table(
         # whole: amounts, dates and keys never shrink, see rich_table)
         console.print(rich_table(table, every_row=every_row), crop=False)
     elif fmt == "csv":
+        # (as UTF-8 whatever the terminal's: a CSV is a file, ``write_utf8``)
         header, rows = csv_rows(table, money)
-        writer = csv.writer(sys.stdout)
+        text = io.StringIO()
+        writer = csv.writer(text)
         writer.writerow(header)
         writer.writerows(rows)
+        write_utf8(text.getvalue())
     else:
         records = [
             {c: json_value(v) for c, v in zip(table.columns, row, strict=False)}
             for row in table.rows
         ]
-        sys.stdout.write(json.dumps({"report": name, "title": table.title, "rows": records}))
-        sys.stdout.write("\n")
+        document = json.dumps({"report": name, "title": table.title, "rows": records})
+        write_utf8(document + "\n")
 
 
 def _warn_of_unknown_managers(plan: CommissionPlan, projections: Sequence[Projection]) -> None:

@@ -5,7 +5,6 @@ The main CLI calls ``register(app)`` to add the ``export`` group.
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +13,14 @@ import typer
 
 from q2c_adapters.accounting.beancount_ledger import export_ledger
 from q2c_adapters.accounting.exports import FORMATS, export
-from q2c_adapters.cli_support import fail, one_line, open_app, refuse, store_file_named
+from q2c_adapters.cli_support import (
+    fail,
+    one_line,
+    open_app,
+    refuse,
+    store_file_named,
+    write_utf8,
+)
 from q2c_adapters.output_files import write_whole
 from q2c_core.application import QuoteToCash
 
@@ -53,18 +59,9 @@ def _check_out(out: Path | None, url: str) -> None:
 
 
 def _emit(text: str, out: Path | None) -> None:
-    """The export into ``--out``, or onto standard output: UTF-8 both ways, so ``> file`` is
-    the file ``--out`` writes, byte for byte, whatever the terminal's encoding (a Latin-1
-    locale stopped on a Greek name and wrote a German one's ``ü`` as Latin-1: CSV, JSON and
-    Beancount readers take UTF-8)."""
+    """The export into ``--out``, or onto standard output: UTF-8 both ways (``write_utf8``)."""
     if out is None:
-        buffer = getattr(sys.stdout, "buffer", None)
-        if buffer is None:  # (a stream of text only: a test's captured output)
-            typer.echo(text, nl=False)
-            return
-        sys.stdout.flush()
-        buffer.write(text.encode("utf-8"))
-        buffer.flush()
+        write_utf8(text)
         return
     try:
         write_whole(out, text.encode("utf-8"))

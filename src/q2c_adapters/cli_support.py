@@ -3,6 +3,7 @@ reporting a mistake as one line (``error: ...``) with exit code 2 rather than a 
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import os
@@ -204,12 +205,29 @@ def tagged_stdout() -> None:
         return
     stream.flush()
     buffer = TaggedOutput(io.FileIO(fd, "w", closefd=False))
+    # on a terminal that is not UTF-8 (a Latin-1 locale), what it cannot show prints as "?"
+    # rather than stopping a table on a traceback; files (CSV, JSON, exports) are written
+    # as UTF-8 bytes past it (``write_utf8``)
+    unicode = codecs.lookup(stream.encoding).name.startswith("utf")
     sys.stdout = io.TextIOWrapper(
         buffer,
         encoding=stream.encoding,
-        errors=stream.errors,
+        errors=stream.errors if unicode else "replace",
         line_buffering=stream.line_buffering,
     )
+
+
+def write_utf8(text: str) -> None:
+    """``text`` onto standard output as UTF-8, whatever the terminal's encoding, so ``> file``
+    is the file ``--out`` writes, byte for byte (a Latin-1 locale stopped on a Greek name and
+    wrote a German one's ``ü`` as Latin-1: CSV, JSON and Beancount readers take UTF-8)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # (a stream of text only: a test's captured output)
+        typer.echo(text, nl=False)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def drop_output() -> None:
