@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.errors import (
     CurrencyMismatch,
     DuplicateEntry,
@@ -786,7 +787,9 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         """The customer's PO arrives (``_purchase_order_received``); one below the estimate
         needs a stated shortfall reason. A reason given is read by people: text holding a
         control character, or only invisible characters and spaces (a zero-width space), is
-        refused (``InvalidValue`` naming ``po.shortfall_reason``), nothing recorded; a PO
+        refused (``InvalidValue`` naming ``po.shortfall_reason``), nothing recorded, and so is
+        one holding a card number (``CardNumberRefused`` naming it: card numbers are never
+        stored, as in every other text of a request); a PO
         below the estimate with no reason at all is a ``PurchaseOrderBelowEstimate``. Checked
         on new POs only, so histories recorded before still load, as are its number (visible
         text on one line, ``_check_po_number``) and its amount: whole minor units of its
@@ -804,6 +807,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         reason = getattr(purchase_order, "shortfall_reason", None)
         if isinstance(reason, str):
             refuse_unreadable_reason(reason, "po.shortfall_reason", self.id, blank_ok=True)
+            refuse_card_numbers("po.shortfall_reason", reason, self.id)
         number = getattr(purchase_order, "number", None)
         if isinstance(number, str):
             self._check_po_number(number)
