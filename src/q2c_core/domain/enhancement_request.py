@@ -1251,7 +1251,20 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         fixed price is billed only when the fixed-price item is among them (``price_marked``).
         A time entry withdrawn (``withdraw_work``) is billed never: its id stays taken, yet an
         invoice naming it is refused (``RuleViolated`` naming ``item_ids``), as one naming no
-        item of the request is. Checked on new invoices only, so histories still load."""
+        item of the request is. So is the fixed price of a cancelled request: from its
+        cancellation day on the price is owed as its hours, up to the price
+        (``QuoteToCash.draft_request_invoice`` bills them), so a line billing the price (by
+        hand) would bill it on top of them; a price billed before the cancellation stays
+        billed. Checked on new invoices only, so histories still load."""
+        if self.status is RequestStatus.CANCELLED and FIXED_PRICE_ITEM in item_ids:
+            raise RuleViolated(
+                f"the request was cancelled (on {self.cancelled_on}): a cancelled fixed-price "
+                "request is billed its hours up to the price, not the price "
+                "(draft_request_invoice bills them)",
+                field="item_ids",
+                aggregate_id=self.id,
+                value=FIXED_PRICE_ITEM,
+            )
         for item_id in item_ids:
             gone = self.withdrawal_of(item_id) if isinstance(item_id, str) else None
             if gone is not None:
