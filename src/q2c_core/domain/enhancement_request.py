@@ -365,7 +365,8 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
         """A new request's account manager must name someone (not only spaces or invisible
         characters): its invoices are approved by them and its commission is theirs. Its title
-        must be visible text too (a zero-width space only is refused, naming ``title``). Checked
+        must be visible text too (a zero-width space only is refused, naming ``title``), on one
+        line: a line break is refused alike (its body goes in the description). Checked
         for new requests only, so a history recorded before these rules still loads."""
         title = kwargs.get("title")
         if isinstance(title, str) and title.strip() and not person_key(title):
@@ -375,6 +376,8 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
                 field="title",
                 value=title,
             )
+        if isinstance(title, str):
+            require_one_line(title, "title")
         manager = kwargs.get("account_manager")
         if isinstance(manager, str) and not person_key(manager):
             raise InvalidValue(
