@@ -199,8 +199,11 @@ class TimeEntry:
         """Refuse a new entry naming nobody: a worker of nothing, spaces or invisible
         characters only (``InvalidValue`` naming ``entry.worker``). Checked when work is
         logged, not when an entry is read back, so entries recorded before still load. A
-        worker that is no text (None from an export's empty column) is refused alike, and so
-        are fewer hours than ``MIN_ENTRY_HOURS`` (``InvalidValue`` naming ``hours``)."""
+        worker that is no text (None from an export's empty column) is refused alike, and so is
+        one of more than one line (a line break typed in a spreadsheet's cell: every invoice
+        line of the work and every report row of the person names them, as an account
+        manager, on one line: ``require_one_line``), and so are fewer hours than
+        ``MIN_ENTRY_HOURS`` (``InvalidValue`` naming ``hours``)."""
         if not isinstance(self.worker, str):
             raise InvalidValue(
                 f"must be text (who did the work), not {type(self.worker).__name__}",
@@ -215,6 +218,7 @@ class TimeEntry:
                 aggregate_id=aggregate_id,
                 value=self.worker,
             )
+        require_one_line(self.worker, "entry.worker", aggregate_id)
         if self.hours < MIN_ENTRY_HOURS:
             raise InvalidValue(
                 f"is less than {MIN_ENTRY_HOURS} of an hour (36 seconds): not work logged (a "
