@@ -17,6 +17,7 @@ from uuid import UUID
 import pytest
 from test_projections_story import eur
 
+from q2c_adapters.importers.time_entries import read_time_entries_csv
 from q2c_core import InvalidValue, QuoteToCash, TimeEntry
 
 A = "alice"
@@ -58,3 +59,11 @@ def test_a_worker_on_one_line_is_logged(app: QuoteToCash) -> None:
         r, TimeEntry("t1", "Dana Smith", date(2024, 3, 4), Decimal(3), eur(100)), actor="dana"
     )
     assert [w.entry.worker for w in app.request(r).work] == ["Dana Smith"]
+
+
+def test_a_psa_file_naming_a_worker_over_two_lines_names_the_worker_column() -> None:
+    rows, problems = read_time_entries_csv(
+        'worker,date,hours,request\n"Dana\nSmith",2024-03-05,1,T\nbob,2024-03-05,2,T\n'
+    )
+    assert [row.worker for row in rows] == ["bob"]
+    assert [problem.field for problem in problems] == ["worker"]

@@ -53,6 +53,7 @@ from q2c_adapters.importers._files import date_order as file_date_order
 from q2c_core.domain.errors import InvalidValue, Q2CError
 from q2c_core.domain.import_batch import ImportKind, ImportReport, ImportSource, RowProblem
 from q2c_core.domain.import_rows import TimeEntryRow
+from q2c_core.domain.managers import LINE_BREAKS
 from q2c_core.domain.values import person_key
 
 if TYPE_CHECKING:
@@ -143,6 +144,12 @@ def read_time_entries_csv(
             if not person_key(worker):
                 raise CellError(
                     "must name who did the work (not only invisible characters)",
+                    field="worker",
+                    value=worker,
+                )
+            if any(c in LINE_BREAKS for c in worker):
+                raise CellError(
+                    "must name who did the work on one line (a line break was typed in the cell)",
                     field="worker",
                     value=worker,
                 )
