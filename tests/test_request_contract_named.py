@@ -7,9 +7,7 @@ first request's work under a "contract" that is a customer (a raw id with no num
 third one's under Globex's MC-9, so Globex's account manager was asked about Acme's work.
 
 A contract id that names no contract is ``NotFound`` naming ``contract_id``, and one naming
-another customer's contract is ``RuleViolated`` naming ``contract_id``; nothing is recorded.
-(``QuoteToCash.open_request`` lives in application.py, which another helper owns until
-further notice: these tests say what it must do, and xfail until it does.)"""
+another customer's contract is ``RuleViolated`` naming ``contract_id``; nothing is recorded."""
 
 from __future__ import annotations
 
@@ -62,9 +60,6 @@ def test_a_request_for_one_of_its_customers_contracts_is_opened(app: QuoteToCash
     assert app.request(request).contract_id == mc1
 
 
-@pytest.mark.xfail(
-    strict=True, reason="open_request (application.py, owned by another helper) checks no contract"
-)
 def test_a_contract_id_naming_no_contract_is_refused(app: QuoteToCash) -> None:
     acme, _, _ = customers_with_contracts(app)
     before = app.recorder.max_notification_id()
@@ -77,9 +72,6 @@ def test_a_contract_id_naming_no_contract_is_refused(app: QuoteToCash) -> None:
     assert app.customer(acme).request_ids == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="open_request (application.py, owned by another helper) checks no contract"
-)
 def test_another_customers_contract_is_refused(app: QuoteToCash) -> None:
     acme, _, mc9 = customers_with_contracts(app)
     before = app.recorder.max_notification_id()

@@ -996,7 +996,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         invisible characters only: ``InvalidValue`` naming ``account_manager``, nothing
         recorded). Asked for before a handover of the customer recorded already, it is handed
         over with it, in the same save (``EnhancementRequest.follow_handovers``), as the
-        customer's open requests were; one given a manager keeps them.
+        customer's open requests were; one given a manager keeps them. ``contract_id``, when
+        given, names one of the customer's contracts (``NotFound`` naming ``contract_id`` for no
+        contract, ``RuleViolated`` for another customer's; nothing recorded).
 
         ``key`` (optional, the caller's: a ticket's id in the client's PSA) names the request
         for this customer, so a retry after a lost response does not open a second one (two
@@ -1012,6 +1014,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[UUID, list[Aggregate]]:
             customer = self.customer(customer_id)
+            # (a contract it names is one of the customer's: another's, or a customer's id
+            # pasted for it, listed the work under that contract in the unbilled report)
+            self._require_customers_contract(customer, contract_id)
             request = EnhancementRequest(
                 customer_id=customer_id,
                 title=title,
