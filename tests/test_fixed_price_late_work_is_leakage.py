@@ -9,16 +9,14 @@ is inside the price (``test_fixed_price_work_before_the_po``); ``unbilled_work``
 says work recorded unauthorized after the completion counts at its hours' worth, as leakage.
 
 Both read models must show the 2 hours (200.00) as leakage risk, apart from the authorized
-totals (which stay 0.00: the price is billed). ``QuoteToCash.unbilled_work`` lives in
-application.py, which another helper owns until further notice: this test says what it and
-``UnbilledRevenue`` must do together, and xfails until they do."""
+totals (which stay 0.00: the price is billed), and what the next request invoice bills is
+what they said."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from test_projections_story import eur, work
 
 from q2c_core import QuoteToCash, RequestStatus
@@ -27,11 +25,6 @@ from q2c_core.projections import UnbilledRevenue, catch_up
 JUNE = date(2024, 6, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="unbilled_work (application.py, owned by another helper) and UnbilledRevenue put "
-    "late unauthorized hours inside a billed fixed price",
-)
 def test_hours_after_a_fixed_price_was_completed_are_leakage(app: QuoteToCash) -> None:
     c = app.register_customer("Gamma", "EUR", account_manager="ana", actor="a")
     r = app.open_request(c, "Portal", requested_on=date(2024, 5, 1), actor="a")

@@ -485,8 +485,9 @@ def test_a_voided_period_invoice_makes_the_period_due_again(world) -> None:  # t
 
 
 def test_fixed_price_work_is_billed_once_at_its_price() -> None:
-    """A fixed-price request is unbilled at its price once a PO covers it, and late hours on a
-    request whose price is invoiced add nothing (as ``QuoteToCash.unbilled_work`` says)."""
+    """A fixed-price request is unbilled at its price once a PO covers it. Late hours on a
+    request whose price is invoiced add nothing to what is owed, but are leakage to follow up
+    (``test_fixed_price_late_work_is_leakage``): ``unbilled_work`` counts them at their worth."""
     from test_projections_story import work
 
     app = QuoteToCash.open("memory:")
@@ -514,8 +515,10 @@ def test_fixed_price_work_is_billed_once_at_its_price() -> None:
     assert total() == eur(0) == app.unbilled_work(r)
     app.import_work(r, work("f3", date(2024, 5, 11), "2"), source="csv", actor="import")
     assert total() == eur(0)  # late hours: the price is already invoiced
+    assert [i.item_id for i in unbilled.leakage_risk(JUNE)] == ["f3"]  # (done after it)
     app.void_invoice(inv, reason="wrong", actor="bea", voided_on=date(2024, 5, 10))
-    assert total() == eur("5000.00") == app.unbilled_work(r)
+    assert total() == eur("5000.00")
+    assert app.unbilled_work(r) == eur("5200.00")  # the price, and 2 late hours as leakage
 
 
 def test_an_allowance_is_expiring_soon_up_to_its_last_day_not_after() -> None:

@@ -4096,8 +4096,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         cancellation) is counted, at its hours' worth, as leakage to follow up (UnbilledRevenue
         lists it apart, ``leakage_risk``), and is billed by the request's invoice, but for two
         cases: on a fixed-price request a PO covers, that done before the PO is inside the
-        price; on a cancelled request it is not owed, so ``draft_request_invoice`` leaves it
-        out, and it stays counted here until an invoice drafted by hand bills it.
+        price (work imported dated after the completion never is:
+        ``EnhancementRequest.work_after_completion``); on a cancelled request it is not owed,
+        so ``draft_request_invoice`` leaves it out, and it stays counted here until an invoice
+        drafted by hand bills it.
 
         Without ``as_of``: as recorded, whatever the day. With it, as it stood at the end of
         that business day (``_unbilled_on``): work and expenses dated by then that no invoice
@@ -4138,10 +4140,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         if fixed_price is not None and billable_now:
             # once a PO covers it, a fixed price is what will be billed, whatever the hours are
             # worth; before that, work done is worth its hours (leakage risk, not a price)
+            # (but work imported after the completion: not inside the price, leakage)
+            late = request.work_after_completion()
             direct = [
                 e
                 for e in request.unbilled_entries()
-                if e.entry_id not in charged and e.rate.currency == currency
+                if e.entry_id not in charged
+                and e.rate.currency == currency
+                and e.entry_id not in late
             ]
             result = result - total((e.value for e in direct), currency)
             started = bool(request.work) or request.status is not RequestStatus.AUTHORIZED
@@ -4249,8 +4255,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         fixed_price = request.estimate.fixed_price if request.estimate else None
         if fixed_price is not None and request.billable_on(day):
             # once a PO covers it, a fixed price is what will be billed, whatever the hours are
-            # worth; before that, work done is worth its hours (leakage risk, not a price)
-            result = result - total((e.value for e in direct), currency)
+            # worth; before that, work done is worth its hours (leakage risk, not a price); so
+            # is work imported after the completion (``work_after_completion``)
+            late = request.work_after_completion()
+            inside = (e.value for e in direct if e.entry_id not in late)
+            result = result - total(inside, currency)
             if request.started_by(day) and not request.fixed_price_held(items):
                 result = result + fixed_price
         return result - _beyond_fixed_price(

@@ -541,6 +541,17 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
             w.entry for w in self.work if w.entry.billable and w.entry.entry_id not in self.billed
         ]
 
+    def work_after_completion(self) -> set[str]:
+        """Ids of work recorded unauthorized dated after the request's completion (imported
+        late): never inside a fixed price, whose work was done by then, so leakage to follow
+        up at its hours' worth."""
+        done = self.completed_on
+        if done is None:
+            return set()
+        return {
+            w.entry.entry_id for w in self.work if not w.authorized and w.entry.work_date > done
+        }
+
     def unbilled_expenses(self) -> list[Expense]:
         """Billable expenses that no invoice bills yet."""
         return [e for e in self.expenses if e.billable and e.expense_id not in self.billed]

@@ -120,6 +120,13 @@ def _cancelled_by(req: Row, day: date) -> bool:
     return req["cancelled_on"] is None or bool(req["cancelled_on"] <= day)
 
 
+def _after_completion(req: Row, item: Row) -> bool:
+    """Work recorded unauthorized dated after its request's completion: never inside a fixed
+    price (``QuoteToCash.unbilled_work``, ``late_unauthorized_work``), leakage to follow up."""
+    done = req["completed_on"]
+    return not item["authorized"] and done is not None and bool(item["date"] > done)
+
+
 def _cancelled_at_a_fixed_price(req: Row, day: date) -> bool:
     """Whether the request has a fixed price and was cancelled by ``day`` after its work was
     authorized (``authorized_on`` set, so it was open then): its authorized hours are owed, up
@@ -966,10 +973,12 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
                     kind == "work"
                     and fixed_owed
                     and (item["authorized"] or currency == req["currency"])
+                    and not _after_completion(req, item)
                 ):
                     # the price bills the work done for it, that recorded unauthorized before
                     # the PO covered it too (``draft_request_invoice`` names it on the price's
-                    # line, ``QuoteToCash.unbilled_work`` counts it in the price): not leakage
+                    # line, ``QuoteToCash.unbilled_work`` counts it in the price): not leakage;
+                    # work done after the completion is not inside the price: leakage
                     fixed_items.append(entry)
                 elif (
                     kind == "work"
@@ -987,8 +996,8 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
             if fixed_owed and started is not None and started <= as_of and not fixed_billed:
                 # ``QuoteToCash.unbilled_work``: once authorized, a fixed price is unbilled from
                 # the first time logged (billable or not) or the completion, whatever the hours,
-                # and aged from then or from the authorization, whichever is later; late hours
-                # on a request whose price is already invoiced add nothing
+                # and aged from then or from the authorization, whichever is later; hours
+                # imported after the completion are not inside it: leakage (``leakage_risk``)
                 since: date = max(started, authorized_on)
                 result.append(
                     UnbilledItem(
@@ -1058,7 +1067,9 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
     def leakage_risk(self, as_of: date) -> list[UnbilledItem]:
         """Work logged on requests nobody authorized: to be covered by a PO or written off.
         Work recorded unauthorized on a fixed-price request whose PO covers it now (done
-        before the PO arrived) is not listed while the price is owed: the price bills it."""
+        before the PO arrived) is not listed while the price is owed: the price bills it.
+        Work imported dated after the request's completion is listed, price billed or not: it
+        was not inside the price (warranty, or work to bill by hand)."""
         check_day(as_of)
         return [i for i in self.items(as_of) if not i.authorized]
 
