@@ -1869,7 +1869,10 @@ def report(
         ),
     ] = False,
 ) -> None:
-    """Print any projection as a table, CSV or JSON.
+    """Print a report, by one of the names NAME lists, as a table, CSV or JSON.
+
+    A projection's own name (receivables_aging) is no report's: q2c rows and q2c explain take
+    it; a report is read from one projection or several.
 
     A table leaves out the rows that only say there is nothing (the revenue report's forecast
     months with nothing forecast) and says how many, unless --all; CSV and JSON, read by tools
