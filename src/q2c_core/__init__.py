@@ -6,6 +6,7 @@ an auditor can replay the history to the same numbers. Start with ``QuoteToCash.
 
 from q2c_core.application import CustomerSummary, QuoteToCash, RefundOutcome, WorkBuckets
 from q2c_core.billing_run import (
+    MAX_BILLING_WORKERS,
     BillingDraft,
     BillingRunResult,
     ExpiringContract,
@@ -219,6 +220,7 @@ from q2c_core.sqlite_recorder import SQLiteEventRecorder
 from q2c_core.storage import env_for_url, postgres_connect
 
 __all__ = [
+    "MAX_BILLING_WORKERS",
     "MAX_PAYMENT_TERMS_DAYS",
     "ZERO_RATED",
     "AccountingSink",
