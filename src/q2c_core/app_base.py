@@ -265,7 +265,27 @@ class BaseApp(Application[UUID]):
 
     @classmethod
     def open(cls: type[B], url: str, **kwargs: Any) -> B:
-        """Open the application on ``memory:``, ``sqlite:///file.db`` or ``postgresql://...``."""
+        """Open the application on ``memory:``, ``sqlite:///file.db`` or ``postgresql://...``.
+
+        The URL is ``memory:`` (gone when closed), ``sqlite:///path/billing.db`` (a missing
+        file in an existing folder is created; ``?lock_timeout=`` seconds a save waits for
+        another writer, 5 by default) or ``postgresql://user[:password]@host[:port]/db``
+        (``?schema=`` its tables' schema, created when missing; ``?connect_timeout=``
+        seconds, 30 by default). Its event tables are made on first opening.
+
+        Keywords: ``max_retries`` (a whole number, at least 1, 1 meaning no retry; 50 by
+        default) is how many attempts a command makes, each deciding again on fresh state,
+        while it loses a race for an aggregate to another process, before it gives up with
+        ``ConcurrencyConflict`` having recorded nothing (after 10 seconds too);
+        ``approval_policy``, an ``ApprovalPolicy``, names the roles
+        whose sign-off an invoice needs before its issue (by default ``billing`` and
+        ``account_manager``: ``ApprovalPolicy(["billing"])`` for billing's alone). Any other
+        keyword is a ``TypeError``.
+
+        A URL that is malformed or has a parameter it does not take (``?shema=``), or a
+        ``max_retries`` below 1, is ``InvalidValue`` naming ``url`` or ``max_retries``;
+        storage that cannot be opened (a missing folder or database, a server not answering)
+        is ``StorageUnavailable`` naming the URL, its password left out."""
         env = env_for_url(url)
         with opening(url), creating_tables(env):  # (several processes opening one database)
             app = cls(env, **kwargs)
