@@ -308,24 +308,35 @@ def return_credit(
     """Record that the money of a credit in suspense was sent back to its sender
     (``return_bank_credit``): it leaves suspense and the books' bank on --on. Only a credit
     with no payment (its payer unknown) is returned; one already a customer's payment is
-    reversed there instead. A refusal records nothing."""
+    reversed there instead. The same return run again (a retry after a lost response: same
+    --on and --reason) records nothing and says the credit was returned already. A refusal
+    records nothing."""
     day = parse_date(on, "--on")
     require_text(reason, "--reason", "must say why the money was sent back")
     require_text(actor, "--actor", "must say who sends the money back")
     application = open_app(url)
     try:
         credit_id = find_credit(application, credit)
-        application.return_bank_credit(credit_id, returned_on=day, reason=reason, actor=actor)
+        recorded = application.return_bank_credit(
+            credit_id, returned_on=day, reason=reason, actor=actor
+        )
         said = application.bank_credit(credit_id).credit
     except Q2CError as error:
         fail(one_line(error))
     finally:
         application.close()
+    named = said.bank_reference or credit_id.hex
+    if not recorded:  # (the same return again: return_bank_credit recorded nothing)
+        console.print(
+            Text(
+                f"credit {named} was returned already ({said.amount} booked {said.booked_on}, "
+                f"returned on {day}: {reason}): nothing new"
+            ),
+            soft_wrap=True,
+        )
+        return
     console.print(
-        Text(
-            f"returned {said.amount} (credit {said.bank_reference or credit_id.hex} booked "
-            f"{said.booked_on}) on {day}: {reason}"
-        ),
+        Text(f"returned {said.amount} (credit {named} booked {said.booked_on}) on {day}: {reason}"),
         soft_wrap=True,
     )
 
