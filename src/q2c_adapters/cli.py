@@ -1235,11 +1235,14 @@ def rebuild_live(
     plan = load_plan(commission_plan)
     at_least_one(workers, "--workers")
     known = [p.name for p in all_projections(plan=plan)]
-    names = list(dict.fromkeys(projection or known))
+    # (a report's name names the projection it is printed from, as for rows and explain)
+    given = [REPORT_PROJECTIONS.get(n, n) for n in projection or ()]
+    names = list(dict.fromkeys(given or known))
     unknown = [n for n in names if n not in known]
     if unknown:
         raise typer.BadParameter(
-            f"no projection {', '.join(map(repr, unknown))}; choose from {', '.join(known)}",
+            f"no projection {', '.join(map(repr, unknown))}; choose from {', '.join(known)} "
+            "(or a report's name but customers)",
             param_hint="--projection",
         )
     application = _open(url)
