@@ -46,3 +46,32 @@ def test_hours_after_a_fixed_price_was_completed_are_leakage(app: QuoteToCash) -
     assert unbilled.customer_total(c, "EUR", JUNE) == eur(0)  # the price is billed
     assert [(i.item_id, i.amount) for i in unbilled.leakage_risk(JUNE)] == [("f3", eur(200))]
     assert app.unbilled_work(r) == app.unbilled_work(r, as_of=JUNE) == eur(200)
+
+
+def test_the_price_invoice_drafted_after_late_hours_leaves_them_to_follow_up(
+    app: QuoteToCash,
+) -> None:
+    """Bob's 2 hours of 11 May arrive before billing drafts the price: the reports say 200.00
+    of leakage next to the 5,000.00 price, and the price's invoice bills the price and the
+    work done for it, not the late hours (they were not inside it): they stay leakage."""
+    c = app.register_customer("Gamma", "EUR", account_manager="ana", actor="a")
+    r = app.open_request(c, "Portal", requested_on=date(2024, 5, 1), actor="a")
+    app.estimate_request(r, fixed_price=eur("5000.00"), actor="a")
+    app.send_quote(r, sent_on=date(2024, 5, 1), actor="a")
+    app.receive_purchase_order(
+        r, number="PO-9", amount=eur("5000.00"), received_on=date(2024, 5, 2), actor="a"
+    )
+    app.authorize_work(r, authorized_on=date(2024, 5, 2), actor="a")
+    app.log_work(r, work("f1", date(2024, 5, 3), "7"), actor="bob")
+    app.complete_request(r, completed_on=date(2024, 5, 10), actor="a")
+    app.import_work(r, work("f3", date(2024, 5, 11), "2"), source="psa", actor="import")
+    assert app.unbilled_work(r) == eur("5200.00")
+
+    invoice = app.draft_request_invoice(r, drafted_on=date(2024, 5, 12), actor="billy")
+    (line,) = app.invoice(invoice).lines
+    assert line.net == eur("5000.00")
+    assert line.source.time_entry_ids == ("f1",)
+    unbilled = UnbilledRevenue()
+    catch_up(app, [unbilled])
+    assert [(i.item_id, i.amount) for i in unbilled.leakage_risk(JUNE)] == [("f3", eur(200))]
+    assert app.unbilled_work(r) == app.unbilled_work(r, as_of=JUNE) == eur(200)

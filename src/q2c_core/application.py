@@ -2095,6 +2095,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         charge: their line says why (the entry's note, or that it was at a zero rate), as
         approval asks of a line of no amount, and the work is billed.
 
+        A completed fixed-price request is billed its price on one line naming the work done
+        for it (that recorded unauthorized before the PO too); work imported dated after the
+        completion is not inside the price and stays unbilled, leakage to follow up
+        (``EnhancementRequest.work_after_completion``), as ``unbilled_work`` counts it.
+
         A cancelled request is billed what it owes: what ``unbilled_work`` lists but the work
         recorded unauthorized (which it counts, as it counts all leakage): the work logged
         while it was authorized, at its rate (a fixed price is owed for work delivered
@@ -2256,6 +2261,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 and not request.fixed_price_billed
             ):
                 assert request.estimate.fixed_price is not None
+                # work imported dated after the completion was not inside the price: it stays
+                # unbilled, leakage to follow up, as unbilled_work and UnbilledRevenue count it
+                late = request.work_after_completion()
+                direct = [e for e in direct if e.entry_id not in late]
                 lines.append(
                     InvoiceLine(
                         line_id=f"L{len(lines) + 1}",
