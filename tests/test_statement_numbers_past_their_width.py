@@ -44,3 +44,31 @@ def test_a_days_invoices_are_listed_in_number_order_past_the_series_width(
     listed = [i.number for i in statements.statement(acme).invoices]
 
     assert listed == [f"R-{n}" for n in range(1, 12)]
+
+
+def test_open_invoices_list_a_days_invoices_in_the_order_money_pays_them(
+    app: QuoteToCash,
+) -> None:
+    """``open_invoices`` lists oldest due first as a payment is allocated (``oldest_due_first``):
+    of invoices due on one day, R-2 before R-10, the order the customer's money pays them."""
+    acme = app.register_customer(
+        "Acme", "EUR", account_manager="mia", actor="al", tax_rate=TaxRate.standard(21)
+    )
+    app.open_number_series("R", prefix="R-", width=1, actor="al")
+    for n in range(1, 12):
+        line = InvoiceLine(
+            "a",
+            f"Support day {n}",
+            Decimal(1),
+            Money.of(100, "EUR"),
+            TaxRate.standard(21),
+            LineSource(SourceKind.MANUAL),
+        )
+        invoice = app.draft_invoice(acme, [line], drafted_on=DAY, actor="al")
+        app.approve_invoice(invoice, role="billing", approved_on=DAY, actor="bea")
+        app.approve_invoice(invoice, role="account_manager", approved_on=DAY, actor="mia")
+        app.issue_invoice(invoice, issued_on=DAY, actor="al", series="R")
+
+    listed = [i.number for i in app.open_invoices(acme)]
+
+    assert listed == [f"R-{n}" for n in range(1, 12)]

@@ -26,6 +26,7 @@ from q2c_core.domain.allocation import (
     allocate_payment,
     allocation_pairs,
     allocation_reference_key,
+    number_order,
 )
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.contract import Contract
@@ -4033,10 +4034,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         return self._invoices(self.customer(customer_id))
 
     def open_invoices(self, customer_id: UUID) -> list[Invoice]:
-        """Issued invoices with money outstanding, oldest due first."""
+        """Issued invoices with money outstanding, oldest due first, then by number as it
+        counts (``R-2`` before ``R-10``, ``number_order``): the order a payment pays them
+        (``oldest_due_first``)."""
         return sorted(
             (i for i in self.invoices(customer_id) if i.outstanding.is_positive()),
-            key=lambda i: (i.due_date or i.drafted_on, i.number or ""),
+            key=lambda i: (
+                i.due_date or i.drafted_on,
+                number_order(i.number or ""),
+                i.number or "",
+                str(i.id),
+            ),
         )
 
     def payments(self, customer_id: UUID) -> list[Payment]:
