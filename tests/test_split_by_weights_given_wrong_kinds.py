@@ -42,3 +42,19 @@ def test_a_whole_that_is_no_money_is_refused_naming_whole(whole: object) -> None
 def test_whole_numbers_and_decimals_still_split_the_whole_exactly() -> None:
     parts = split_by_weights(WHOLE, [1, Decimal("2")])
     assert parts == [Money.of("33.33", "EUR"), Money.of("66.67", "EUR")]
+
+
+@pytest.mark.parametrize("weights", [Decimal(1), 3, None])
+def test_weights_that_are_no_collection_are_refused_naming_weights(weights: object) -> None:
+    """One weight given bare (``Decimal(1)``, not ``[Decimal(1)]``) failed with Python's own
+    'object is not iterable' TypeError."""
+    with pytest.raises(InvalidValue) as refused:
+        split_by_weights(WHOLE, weights)  # type: ignore[arg-type]
+    assert refused.value.field == "weights"
+
+
+def test_weights_given_as_a_generator_split_the_whole() -> None:
+    """Weights read once (a generator over the revenue kinds) split the whole as a list does:
+    the checks read them up, and the split found them all zero."""
+    parts = split_by_weights(WHOLE, (w for w in [Decimal(1), Decimal(3)]))  # type: ignore[arg-type]
+    assert parts == [Money.of("25.00", "EUR"), Money.of("75.00", "EUR")]

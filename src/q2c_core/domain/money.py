@@ -224,11 +224,22 @@ def split_by_weights(whole: Money, weights: Sequence[Decimal]) -> list[Money]:
     the parts with the largest fractional remainders, ties to the earliest part. This is the
     largest-remainder method, so the result is deterministic and sums to ``whole``.
 
-    ``whole`` is Money and each weight a finite Decimal or an int, or ``InvalidValue`` naming
-    ``whole`` or ``weights``.
+    ``whole`` is Money and ``weights`` a collection (a list, a tuple, read once) of finite
+    Decimals or ints, or ``InvalidValue`` naming ``whole`` or ``weights``.
     """
     if not isinstance(whole, Money):
         raise InvalidValue(f"must be Money, not {type(whole).__name__}", field="whole", value=whole)
+    if weights is not None and (
+        isinstance(weights, str | bytes) or not isinstance(weights, Iterable)
+    ):
+        # (one weight given bare, Decimal(1) for [Decimal(1)], failed with Python's own
+        # "not iterable" TypeError)
+        raise InvalidValue(
+            f"must be a list or tuple of weights, not {type(weights).__name__}",
+            field="weights",
+            value=weights,
+        )
+    weights = list(weights or ())  # (read once: a generator's weights were read up by the checks)
     if not weights:
         raise InvalidValue("needs at least one weight", field="weights")
     for w in weights:
