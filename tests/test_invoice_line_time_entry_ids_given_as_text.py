@@ -67,3 +67,13 @@ def test_time_entries_given_as_one_text_are_refused_not_read_letter_by_letter(
     assert line.source is not None and line.source.time_entry_ids == ("t1",)
     app.draft_invoice(acme, [line], drafted_on=date(2024, 3, 8), actor=A)
     assert app.unbilled_work(request) == eur(400)  # "t" and "1", 4 hours, still to bill
+
+
+@pytest.mark.parametrize("given", [None, 7])
+def test_time_entries_given_as_no_collection_are_refused_naming_time_entry_ids(
+    given: object,
+) -> None:
+    """None (an export's empty column) or a number was Python's own 'not iterable' TypeError."""
+    with pytest.raises(InvalidValue) as refused:
+        LineSource(SourceKind.WORK, time_entry_ids=given)  # type: ignore[arg-type]
+    assert refused.value.field == "time_entry_ids"

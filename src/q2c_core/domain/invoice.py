@@ -46,7 +46,7 @@ from q2c_core.domain.invoice_lines import (
 from q2c_core.domain.managers import check_handover
 from q2c_core.domain.money import Money, minor_units, total
 from q2c_core.domain.tax import TaxSubtotal, e_invoice_tax_problems
-from q2c_core.domain.values import TimeOrderedIds, person_key, require_day
+from q2c_core.domain.values import TimeOrderedIds, items_given, person_key, require_day
 
 
 def _check_new_lines(lines: Any, currency: Any, known: list[InvoiceLine]) -> None:
@@ -107,14 +107,7 @@ def _roles(value: Iterable[str]) -> tuple[str, ...]:
     read letter by letter (``roles="cfo"`` was the roles "c", "f" and "o", and every sign-off
     by the CFO was refused), and so is a role that is no text (``InvalidValue`` naming
     ``approval_policy.roles``)."""
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidValue(
-            f"must be a list or tuple of role names (roles=[{value!r}] for one role), not "
-            f"{type(value).__name__}",
-            field="approval_policy.roles",
-            value=value,
-        )
-    roles = tuple(value)
+    roles = items_given(value, "approval_policy.roles", "role names")
     for role in roles:
         if not isinstance(role, str):
             raise InvalidValue(

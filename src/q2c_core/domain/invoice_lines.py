@@ -23,7 +23,7 @@ from q2c_core.domain.money import (
 )
 from q2c_core.domain.prepaid_allowance import charge_key
 from q2c_core.domain.tax import TaxRate, TaxSubtotal, tax_subtotals
-from q2c_core.domain.values import Period, person_key
+from q2c_core.domain.values import Period, items_given, person_key
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
@@ -71,14 +71,9 @@ class RevenueKind(enum.Enum):
 
 def _entry_ids(value: Sequence[str]) -> tuple[str, ...]:
     """The time entries a line bills, as a tuple. One text is refused (``InvalidValue`` naming
-    ``time_entry_ids``), not read letter by letter: ``"t1"`` billed entries "t" and "1"."""
-    if isinstance(value, str):
-        raise InvalidValue(
-            f"must be a list or tuple of entry ids (({value!r},) for one entry), not one text",
-            field="time_entry_ids",
-            value=value,
-        )
-    return tuple(value)
+    ``time_entry_ids``), not read letter by letter: ``"t1"`` billed entries "t" and "1"; and so
+    is what is no collection (None, a number), ``items_given``."""
+    return items_given(value, "time_entry_ids", "entry ids")
 
 
 def _optional_hours(value: object) -> Decimal | None:

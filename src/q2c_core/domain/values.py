@@ -6,7 +6,7 @@ import os
 import re
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -147,6 +147,21 @@ def person_key(name: str) -> str:
         return " ".join(name.split()).lower()
     plain = unicodedata.normalize("NFKC", _DROPPED.sub("", _BLANK.sub(" ", name)))
     return " ".join(plain.split()).casefold()
+
+
+def items_given(value: object, field: str, what: str) -> tuple[Any, ...]:
+    """A collection the caller gives (a list, a tuple, read once) as a tuple, or
+    ``InvalidValue`` naming ``field``: one text, which would be read letter by letter
+    (``roles="cfo"`` the roles c, f and o), or what is no collection (None, a number: Python's
+    own "not iterable" TypeError). ``what`` names the items (``"entry ids"``)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        one = f"[{value!r}] for one" if isinstance(value, str) else "one item or none"
+        raise InvalidValue(
+            f"must be a list or tuple of {what} ({one}), not {type(value).__name__}",
+            field=field,
+            value=value,
+        )
+    return tuple(value)
 
 
 def require_whole(value: Any, field: str, at_least: int = 0) -> int:
