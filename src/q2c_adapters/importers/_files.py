@@ -460,8 +460,10 @@ def _mark_shown(number: str) -> str | None:
 _GROUP_APOSTROPHES = str.maketrans("", "", "'\u2019")
 
 
-def _clean_number(text: str) -> str:
-    """A number as written without what groups its digits (spaces of every kind, apostrophes)."""
+def clean_number(text: str) -> str:
+    """A number as written without what groups its digits (spaces of every kind, apostrophes):
+    what every reader of a file's numbers sets aside (``parse_decimal``, the bank's
+    ``_two_readings``)."""
     return "".join(text.split()).translate(_GROUP_APOSTROPHES)
 
 
@@ -469,7 +471,7 @@ def mark_shown(text: str) -> str | None:
     """The decimal mark a number as an export writes it shows by itself (``_mark_shown``,
     spaces and apostrophes between digits aside): None for ``1.000`` (one or one thousand?),
     and for a number with no ``.`` or ``,``."""
-    return _mark_shown(_clean_number(text))
+    return _mark_shown(clean_number(text))
 
 
 # an importer's decimal_mark= as it may be given, and the mark it means
@@ -493,7 +495,7 @@ def check_decimal_mark(value: object) -> str | None:
 def decimal_mark(cells: Iterable[str]) -> str | None:
     """The decimal mark a file's numbers show, ``,`` or ``.``: the one most of them show (then
     a number showing the other is refused), None when none shows one or as many show each."""
-    shown = Counter(_mark_shown(_clean_number(c)) for c in cells if c.strip())
+    shown = Counter(_mark_shown(clean_number(c)) for c in cells if c.strip())
     commas, points = shown[","], shown["."]
     if commas == points:
         return None
@@ -515,7 +517,7 @@ def parse_decimal(text: str, field: str, mark: str | None = None) -> Decimal:
     decimals (``1E-30``) and what Decimal reads but no export writes (``1_000``, digits of
     other scripts) are refused as a ``CellError`` naming ``field``.
     """
-    s = _clean_number(text)
+    s = clean_number(text)
     if not _EXPORTED_NUMBER.fullmatch(s):
         # what Decimal reads but no export writes: "1_000", digits of other scripts ("١٢٣")
         raise CellError(

@@ -91,6 +91,7 @@ from q2c_adapters.importers._files import (
     check_decimal_mark,
     check_map,
     check_today,
+    clean_number,
     mark_shown,
     parse_date,
     parse_decimal,
@@ -890,7 +891,7 @@ def _two_readings(text: str) -> tuple[str, str, str] | None:
     """The separator of a number that shows no mark (``250.500``, ``1,000``) and its two
     readings, as decimals and as thousands (``250.500``, ``250500``); None for one that shows
     its mark or has no separator."""
-    cleaned = "".join(text.split()).replace("'", "").replace("\u2019", "")
+    cleaned = clean_number(text)
     body = cleaned.lstrip("+-")
     sep = "," if "," in body else "." if "." in body else ""
     if not sep or mark_shown(text) is not None:
