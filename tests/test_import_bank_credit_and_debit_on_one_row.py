@@ -50,3 +50,16 @@ def test_a_zero_in_the_other_column_is_no_second_amount(app: QuoteToCash) -> Non
     assert (report.rows, report.suspended, report.ignored) == (3, 2, 1)
     amounts = [c.credit.amount for c in app.bank_credits()]
     assert amounts == [Money.of("12.00", "EUR"), Money.of("7.00", "EUR")]
+
+
+def test_a_dash_in_the_credit_column_of_a_debit_is_no_amount(app: QuoteToCash) -> None:
+    """The export that writes ``-`` for no debit writes it for no credit too: a debit row
+    ``-;5,00`` is the bank's 5.00 going out, ignored as a debit, not a refused file."""
+    text = (
+        "date;credit;debit;currency;reference;remittance\n"
+        "02.04.2024;-;5,00;EUR;R2;rent\n"
+        "03.04.2024;7,00;-;EUR;R3;INV-3\n"
+    )
+    report = importer(app).import_bytes(text.encode(), "april.csv", actor="bank")
+    assert (report.rows, report.ignored) == (2, 1)
+    assert [c.credit.amount for c in app.bank_credits()] == [Money.of("7.00", "EUR")]

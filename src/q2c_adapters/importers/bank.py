@@ -42,8 +42,8 @@ line, and the card number is never stored nor echoed back.
 CSV columns (case-insensitive; aliases in brackets): ``date`` [booking_date, booked_on,
 buchungstag, value_date]: the day the bank booked the credit, as camt.053's BookgDt (a value
 date is read only from a file with no booking date, and ignored next to one), ``amount``
-(credits positive, debits negative) or ``credit`` / ``debit`` columns (one of them filled, or
-the other 0: a row giving both is refused), ``currency`` [ccy],
+(credits positive, debits negative) or ``credit`` / ``debit`` columns (one of them filled, the
+other empty, 0 or a dash: a row giving both is refused), ``currency`` [ccy],
 optional ``direction`` [credit_debit, type, soll_haben] (C/D, CRDT/DBIT, H/S: the sign of an
 always-positive amount; one saying the opposite of the amount's own sign, ``-595.00`` and C,
 a credit column's amount and D, is refused), ``reference`` [bank_reference, transaction_id],
@@ -873,6 +873,15 @@ JOINED = ("remittance",)
 
 
 AMOUNT_COLUMNS = ("amount", "credit", "debit")
+# what an export writes in the credit or debit column a row leaves unused, besides nothing
+_NO_AMOUNT = {"", "-", "\u2013", "\u2014"}
+
+
+def _amount_column(raw: CsvRow) -> str:
+    """The column holding a row's amount: the first of ``AMOUNT_COLUMNS`` that gives one, a
+    dash (how some exports write "none", in the credit column of a debit too) giving none;
+    empty when none does."""
+    return next((c for c in AMOUNT_COLUMNS if raw.get(c) not in _NO_AMOUNT), "")
 
 
 def _file_mark(raws: list[CsvRow]) -> str | None:
@@ -1005,17 +1014,14 @@ def read_bank_csv(
         mark=mark,
     )
     for raw in raws:
-        column = next((c for c in AMOUNT_COLUMNS if raw.get(c)), "")
+        column = _amount_column(raw)
         try:
             if not column:
                 raise CellError("give an amount, or a credit or debit", field="amount")
             amount = _csv_amount(raw.get(column), column, mark, raw.get("currency"))
-            if column == "credit" and amount and raw.get("debit"):
+            if column == "credit" and amount and raw.get("debit") not in _NO_AMOUNT:
                 # a row books a credit or a debit: read as its credit, its debit was dropped
-                try:
-                    debit = _csv_amount(raw.get("debit"), "debit", mark, raw.get("currency"))
-                except CellError:
-                    debit = Decimal(0)  # no amount ("-" for none, as some exports write)
+                debit = _csv_amount(raw.get("debit"), "debit", mark, raw.get("currency"))
                 if debit:
                     raise CellError(
                         f"the row gives a credit ({raw.get('credit')}) and a debit "
