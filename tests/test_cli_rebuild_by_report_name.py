@@ -44,3 +44,10 @@ def test_a_name_that_is_neither_is_refused(tmp_path: Path) -> None:
     refused = runner.invoke(cli, ["rebuild", "--url", url, "--projection", "agin"])
     assert refused.exit_code == 2
     assert "no projection 'agin'" in " ".join(refused.output.split())
+
+
+def test_rebuild_s_help_says_a_report_s_name_is_taken() -> None:
+    """README says --projection takes a projection's or a report's name; so does the help."""
+    shown = runner.invoke(cli, ["rebuild", "--help"])
+    assert shown.exit_code == 0
+    assert "report's name" in " ".join(shown.output.replace("│", " ").split())

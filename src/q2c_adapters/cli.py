@@ -1021,7 +1021,8 @@ ProjectionNamesOption = Annotated[
     typer.Option(
         "--projection",
         "-p",
-        help="a projection to rebuild, e.g. commissions; repeat for several (default: all)",
+        help="a projection to rebuild, e.g. commissions, or a report's name (aging: the one it "
+        "is printed from); repeat for several (default: all)",
     ),
 ]
 
