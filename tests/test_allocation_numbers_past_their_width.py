@@ -60,3 +60,19 @@ def test_numbers_of_one_series_order_as_they_count(values: list[int]) -> None:
     value, whatever order they are given in."""
     numbers = [f"INV-{v:06d}" for v in values]
     assert [int(n[4:]) for n in sorted(numbers, key=number_order)] == sorted(values)
+
+
+def test_the_past_due_policy_names_late_invoices_in_number_order() -> None:
+    """The reason a contract is suspended for names the late invoices oldest due first, then
+    as they were numbered (R-2 before R-10), as aging and past due list them."""
+    from q2c_core import PastDuePolicy
+
+    late = [(f"R-{n}", DUE, eur("10.00")) for n in (10, 2, 1)]
+    reason = PastDuePolicy(days=30).reason(late, date(2024, 7, 31))
+    assert reason is not None
+    assert [
+        reason.index(n) < reason.index(m) for n, m in (("R-1 ", "R-2 "), ("R-2 ", "R-10 "))
+    ] == [
+        True,
+        True,
+    ]

@@ -44,6 +44,7 @@ from decimal import Decimal
 
 import attrs
 
+from q2c_core.domain.allocation import number_order
 from q2c_core.domain.billing_records import BilledSlice
 from q2c_core.domain.contract import (
     BillingFrequency,
@@ -585,13 +586,15 @@ class PastDuePolicy:
     def reason(self, invoices: Iterable[tuple[str, date, Money]], as_of: date) -> str | None:
         """Why the policy suspends, given (number, due date, outstanding) of issued invoices.
 
-        None when no invoice is ``days`` past due with money outstanding on ``as_of``.
+        None when no invoice is ``days`` past due with money outstanding on ``as_of``. The
+        invoices are named oldest due first, then by number as it counts (``number_order``:
+        R-2 before R-10), as aging and past due list them.
         """
         late = self.late(invoices, as_of)
         if not late:
             return None
         parts = ", ".join(
             f"{number} due {due.isoformat()} ({(as_of - due).days} days, {owed} unpaid)"
-            for number, due, owed in sorted(late, key=lambda x: (x[1], x[0]))
+            for number, due, owed in sorted(late, key=lambda x: (x[1], number_order(x[0]), x[0]))
         )
         return f"past-due policy ({self.days} days): {parts}"
