@@ -261,7 +261,6 @@ _EXEMPTION_REASONS: dict[str, dict[TaxCategory, str]] = {
     },
 }
 
-# (thousands separator, decimal separator)
 # The sentences the UBL writes itself (payment terms, how a credit note is settled), in the
 # e-invoice's language: an e-invoice is the invoice in law, so a German one speaks German as
 # its PDF does. English stays as the UBL has always written it (``ubl_terms``).
@@ -322,6 +321,7 @@ UBL_TERMS: dict[str, dict[str, str]] = {
     },
 }
 
+# (thousands separator, decimal separator)
 _SEPARATORS = {"en": (",", "."), "de": (".", ","), "fr": ("\u202f", ",")}
 
 
