@@ -44,6 +44,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from q2c_core.app_base import BaseApp, _as_notification, _Readers
+from q2c_core.domain.allocation import number_order
 from q2c_core.domain.billing import (
     Correction,
     PastDuePolicy,
@@ -1266,7 +1267,7 @@ class ContractBilling(BaseApp):
                         status=c.status,
                     )
                 )
-        return sorted(found, key=lambda e: (e.term_end, e.number))
+        return sorted(found, key=lambda e: (e.term_end, number_order(e.number), e.number))
 
     # -- the billing run -------------------------------------------------------------------------
 
