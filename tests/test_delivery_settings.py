@@ -66,6 +66,22 @@ def test_a_sink_that_is_no_accounting_sink_is_refused(books: QuoteToCash) -> Non
     books.close()
 
 
+class ErpWithoutItsMethod:
+    """A sink whose deliver is no method: the ERP's address, from a config object."""
+
+    deliver = "https://erp.example/api/journal"
+
+
+def test_a_sink_whose_deliver_is_no_method_is_refused(books: QuoteToCash) -> None:
+    """Found by today's review: the Protocol's check sees the name deliver only (and refuses
+    None), so a sink whose deliver was text was taken, and every run stopped on its first
+    event."""
+    with pytest.raises(InvalidValue) as refused:
+        Delivery(books, ErpWithoutItsMethod(), name="erp")  # type: ignore[arg-type]
+    assert refused.value.field == "sink"
+    books.close()
+
+
 @pytest.mark.parametrize("limit", [-1, 0, 1.5, "3", True])
 def test_a_limit_that_is_no_count_of_events_is_refused_and_delivers_nothing(
     books: QuoteToCash, limit: Any

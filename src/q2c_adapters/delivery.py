@@ -433,7 +433,8 @@ class Delivery:
             )
         if not name.strip():
             raise InvalidValue("must not be empty", field="name")
-        if not isinstance(sink, AccountingSink):
+        # (the Protocol's check sees the name only: a deliver of text passed it)
+        if not isinstance(sink, AccountingSink) or not callable(getattr(sink, "deliver", None)):
             raise InvalidValue(
                 f"must be an AccountingSink (a deliver(event_id, event) method), "
                 f"not {type(sink).__name__}",
