@@ -91,6 +91,19 @@ _SNAPSHOT_SKIPPED = (StorageUnavailable, OperationalError, InterfaceError, Integ
 # processes forked from one parent would otherwise pause alike and clash again
 _JITTER = random.SystemRandom()
 
+# the settings that say where an application's events are kept: given by the URL (or left out
+# by it: no ?schema= is the public schema), never taken from the process environment
+STORAGE_SETTINGS = (
+    "PERSISTENCE_MODULE",
+    "SQLITE_DBNAME",
+    "POSTGRES_DBNAME",
+    "POSTGRES_HOST",
+    "POSTGRES_PORT",
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_SCHEMA",
+)
+
 
 @attrs.frozen
 class _Readers:
@@ -314,6 +327,26 @@ class BaseApp(Application[UUID]):
         ``StorageUnavailable`` saying it was closed, recording nothing (a ``memory:`` store's
         events went with it); ``open`` the store again to go on. Closing again does nothing."""
         super().close()
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        """eventsourcing's settings: the process environment, then ``env`` over it; except
+        that settings which name a persistence module (``open``'s, from the URL) decide where
+        the events are kept. eventsourcing reads a setting under the application's prefix
+        first (``QUOTETOCASH_SQLITE_DBNAME``) and falls back to the environment for one
+        not given (``POSTGRES_SCHEMA``), so a setting an operator's shell still exported for
+        another service kept the events elsewhere than the URL says: another file, another
+        schema than ``public`` for a URL without ``?schema=``. Now the given settings stand
+        over their prefixed names, and where-the-events-are settings they do not give
+        (``STORAGE_SETTINGS``) are not taken from the environment. Other settings the
+        environment may give as before (a wait the URL does not give)."""
+        merged = super().construct_env(name, env)
+        if env is None or not env.get("PERSISTENCE_MODULE"):
+            return merged  # (settings from the environment itself)
+        for key in {*env, *STORAGE_SETTINGS}:
+            for spelled in merged.create_keys(key):
+                if spelled not in env:
+                    merged.pop(spelled, None)
+        return merged
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:
         """eventsourcing's factory; on PostgreSQL and SQLite with q2c's recorders unless the
