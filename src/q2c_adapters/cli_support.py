@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import quote
 from uuid import UUID
 
 import typer
@@ -27,6 +28,7 @@ from q2c_core.storage import (
     env_for_url,
     missing_module,
     postgres_connect,
+    sqlite_path_problem,
 )
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 # how long a command waits for PostgreSQL to answer before it says it cannot connect, unless
 # the URL (``?connect_timeout=``) or the environment (``POSTGRES_CONNECT_TIMEOUT``) says
 CONNECT_TIMEOUT_SECONDS = 5
+# SQLite's result code for a file that is no SQLite database
+_SQLITE_NOTADB = 26
 # the table q2c's events are recorded in (eventsourcing names it after the application)
 SQLITE_EVENTS_TABLE = "stored_events"
 POSTGRES_EVENTS_TABLE = f"{QuoteToCash.name.lower()}_events"
@@ -389,7 +393,12 @@ def _require_sqlite_history(dbname: str) -> None:
         finally:
             connection.close()
     except sqlite3.Error as error:
-        fail(f"{dbname} is not a q2c database: {one_line(error)}")
+        if getattr(error, "sqlite_errorcode", None) == _SQLITE_NOTADB:
+            fail(f"{dbname} is not a q2c database: {one_line(error)}")
+        # (books q2c may not open: a WAL database's -wal and -shm files cannot be made beside
+        # it, the file cannot be read...: what is wrong with the path, as opening says it)
+        why = sqlite_path_problem(f"sqlite:///{quote(dbname)}")
+        fail(f"cannot open SQLite database {dbname}: {one_line(error)}{why}")
     if found is None:
         fail(f"{dbname} holds no q2c history (no {SQLITE_EVENTS_TABLE} table): check the URL")
 

@@ -487,7 +487,7 @@ def opening(url: str) -> Iterator[None]:
     except StorageUnavailable:
         raise
     except storage_errors() as error:
-        why = _sqlite_path_problem(url)
+        why = sqlite_path_problem(url)
         raise StorageUnavailable(
             f"cannot open {redacted(url)}: {first_line(error)}{why}",
             field="url",
@@ -495,7 +495,7 @@ def opening(url: str) -> Iterator[None]:
         ) from error
 
 
-def _sqlite_path_problem(url: str) -> str:
+def sqlite_path_problem(url: str) -> str:
     """What is wrong with the path of a SQLite URL that could not be opened, as ``" (...)"``:
     its file a folder, a folder on its way missing or a file, the file or its folder not
     writable by this process; else "" (SQLite says only "unable to open database file",
