@@ -359,7 +359,7 @@ def check_store(url: str) -> None:
         if dbname and "mode=memory" not in dbname and not Path(dbname).parent.is_dir():
             fail(f"--store: no folder {Path(dbname).parent} for the projection store {dbname}")
     elif module == "eventsourcing.postgres":
-        _connect(env).close()
+        _connect(env, "--store: ").close()
 
 
 def describe_url(env: dict[str, str]) -> str:
@@ -419,14 +419,15 @@ def connect_timeout(env: Mapping[str, str]) -> int:
     return int(given)
 
 
-def _connect(env: dict[str, str]) -> psycopg.Connection[Any]:
+def _connect(env: dict[str, str], what: str = "") -> psycopg.Connection[Any]:
     """A psycopg connection to the URL's database, or exit 2 with why not (quickly): the
-    server not answering, or the [postgres] extra not installed."""
+    server not answering, or the [postgres] extra not installed; ``what`` begins the message
+    (``"--store: "``: the projection store's server, not the books')."""
     try:
         import psycopg
     except ModuleNotFoundError as missing:
         fail(
-            f"PostgreSQL needs the [postgres] extra ({missing_module(missing)} is not "
+            f"{what}PostgreSQL needs the [postgres] extra ({missing_module(missing)} is not "
             f"installed): {POSTGRES_EXTRA}"
         )
     timeout = connect_timeout(env)
@@ -435,7 +436,7 @@ def _connect(env: dict[str, str]) -> psycopg.Connection[Any]:
     except (psycopg.Error, OSError) as error:
         where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
         fail(
-            f"cannot connect to PostgreSQL database {env['POSTGRES_DBNAME']!r} at {where}: "
+            f"{what}cannot connect to PostgreSQL database {env['POSTGRES_DBNAME']!r} at {where}: "
             f"{one_line(error)}"
         )
 
