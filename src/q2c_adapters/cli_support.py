@@ -367,12 +367,20 @@ def describe_url(env: dict[str, str]) -> str:
     if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
         schema = env.get("POSTGRES_SCHEMA") or "public"
         return (
-            f"PostgreSQL database {env['POSTGRES_DBNAME']!r} (schema {schema!r}) at "
-            f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
+            f"PostgreSQL database {env['POSTGRES_DBNAME']!r} (schema {schema!r}) at {_server(env)}"
         )
     if env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
         return f"SQLite database {env.get('SQLITE_DBNAME', '')}"
     return "the in-memory store"
+
+
+def _server(env: Mapping[str, str]) -> str:
+    """A PostgreSQL server as ``host:port``, an IPv6 address in brackets as a URL writes it
+    (``[::1]:5432``, not ``::1:5432``)."""
+    host = env.get("POSTGRES_HOST") or "127.0.0.1"
+    if ":" in host and not host.startswith("/"):
+        host = f"[{host}]"
+    return f"{host}:{env.get('POSTGRES_PORT') or 5432}"
 
 
 def _require_sqlite_history(dbname: str) -> None:
@@ -434,7 +442,7 @@ def _connect(env: dict[str, str], what: str = "") -> psycopg.Connection[Any]:
     try:
         return postgres_connect(env, connect_timeout=timeout)
     except (psycopg.Error, OSError) as error:
-        where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}"
+        where = _server(env)
         fail(
             f"{what}cannot connect to PostgreSQL database {env['POSTGRES_DBNAME']!r} at {where}: "
             f"{one_line(error)}"
