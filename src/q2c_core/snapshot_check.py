@@ -56,6 +56,7 @@ from q2c_core.domain.invoice import Invoice
 from q2c_core.domain.money import Money
 from q2c_core.domain.payment import Payment
 from q2c_core.event_batches import EventBatches, RawEvent, library_statement
+from q2c_core.storage import reaching, url_of
 
 # a value a stored snapshot holds, or its aggregate's rebuilt state, does not have
 _ABSENT: Any = object()
@@ -163,13 +164,33 @@ def verify_snapshots(
 
     ``page_size`` aggregates are read at a time; ``progress(checked, total)`` is called after
     each page with the snapshots checked so far and the number stored (the number checked so
-    far when the store cannot count them). A store without snapshots checks none."""
+    far when the store cannot count them). A store without snapshots checks none.
+
+    An application closed already is ``StorageUnavailable`` saying so, as its commands say it
+    (nothing is read: SQLite's and PostgreSQL's closed pools raised untyped errors, and a
+    closed ``memory:`` store, its events gone, was reported fine); storage out of reach while
+    the snapshots are read is ``StorageUnavailable`` naming the URL (``storage.reaching``)."""
     if type(page_size) is not int:  # (a bool, "10" or 10.0: a bare TypeError further on)
         raise InvalidValue(
             "must be a whole number of aggregates", field="page_size", value=page_size
         )
+    closing = getattr(app, "closing", None)
+    if closing is not None and closing.is_set():
+        from q2c_core.app_base import closed_error
+
+        raise closed_error(app)  # type: ignore[arg-type]
     if app.snapshots is None:
         return SnapshotCheck(0, ())
+    url = getattr(app, "storage_url", None) or url_of(app.env.get)
+    with reaching(url):
+        return _verified(app, page_size, progress)
+
+
+def _verified(
+    app: Application[UUID], page_size: int, progress: Callable[[int, int], None] | None
+) -> SnapshotCheck:
+    """``verify_snapshots``' work, on an open application with snapshots."""
+    assert app.snapshots is not None
     recorder = app.snapshots.recorder
     mapper = app.snapshots.mapper
     snapshots = EventBatches(recorder)
