@@ -30,6 +30,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
+from q2c_core.domain.errors import InvalidValue
+
 SAVES_SUFFIX = "_saves"
 
 
@@ -80,7 +82,19 @@ class RecordsSaves(Protocol):
 def recorded_times(app: Any, originator_id: UUID) -> dict[int, datetime]:
     """When each event of one aggregate was recorded (its save's time, UTC), by version: the
     time to give ``--as-of`` for a view that includes the event. Empty where the recorder keeps
-    no save times (in memory, or events recorded before q2c kept them)."""
+    no save times (in memory, or events recorded before q2c kept them).
+
+    An id given as its text (with dashes, or the 32 hex digits reports print) is read as the
+    UUID it spells; other text is ``InvalidValue`` naming ``originator_id``."""
+    if not isinstance(originator_id, UUID):
+        try:
+            originator_id = UUID(str(originator_id))
+        except ValueError:
+            raise InvalidValue(
+                "must be an aggregate's id (a UUID, or its text)",
+                field="originator_id",
+                value=originator_id,
+            ) from None
     recorder = app.recorder
     if not isinstance(recorder, RecordsSaves):
         return {}
@@ -89,7 +103,20 @@ def recorded_times(app: Any, originator_id: UUID) -> dict[int, datetime]:
 
 def position_as_of(app: Any, moment: datetime) -> int:
     """The last notification id recorded at or before ``moment`` (0: nothing was): the same
-    whenever it is asked once ``moment`` is past on the recording clock (see the module)."""
+    whenever it is asked once ``moment`` is past on the recording clock (see the module).
+
+    ``moment`` is a date and time (UTC when it names no zone): anything else (text, a business
+    day) is ``InvalidValue`` naming ``moment``."""
+    if not isinstance(moment, datetime):
+        raise InvalidValue(
+            f"must be a date and time (when events were recorded), not {type(moment).__name__}",
+            field="moment",
+            value=moment,
+        )
+    return _position_as_of(app, moment)
+
+
+def _position_as_of(app: Any, moment: datetime) -> int:
     recorder = app.recorder
     moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     if isinstance(recorder, RecordsSaves):
