@@ -1,5 +1,5 @@
 """``position_as_of`` and ``recorded_times``, q2c's functions saying what was recorded when,
-given the wrong thing, refuse with a q2c error as commands do.
+given the wrong thing or a closed application, refuse with a q2c error as commands do.
 
 - ``recorded_times(app, id)`` with the id as its text (as a report prints it) failed on SQLite
   with a bare AttributeError ('str' object has no attribute 'hex'), worked on PostgreSQL, and
@@ -8,11 +8,14 @@ given the wrong thing, refuse with a q2c error as commands do.
   ``InvalidValue`` naming ``originator_id``.
 - ``position_as_of(app, "2024-01-01")`` (or a business day, or None) failed with a bare
   AttributeError; it is ``InvalidValue`` naming ``moment``.
+- Given an application closed already, both raised eventsourcing's untyped pool errors (on
+  a memory store they answered from books whose events went with it); they now refuse with
+  ``StorageUnavailable`` saying the application was closed.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -20,6 +23,7 @@ import pytest
 from q2c_core import (
     InvalidValue,
     QuoteToCash,
+    StorageUnavailable,
     position_as_of,
     recorded_times,
 )
@@ -45,3 +49,15 @@ def test_a_cut_for_something_that_is_no_time_is_refused(moment: Any) -> None:
         position_as_of(app, moment)
     assert refused.value.field == "moment"
     app.close()
+
+
+def test_a_closed_application_is_said_to_be_closed(backend_url: str) -> None:
+    app = QuoteToCash.open(backend_url)
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor="bea")
+    assert position_as_of(app, datetime.now(UTC)) > 0
+    app.close()
+
+    with pytest.raises(StorageUnavailable, match="this application was closed"):
+        position_as_of(app, datetime.now(UTC))
+    with pytest.raises(StorageUnavailable, match="this application was closed"):
+        recorded_times(app, acme)

@@ -25,12 +25,15 @@ events alone can tell.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from q2c_core.domain.errors import InvalidValue
+from q2c_core.storage import reaching, url_of
 
 SAVES_SUFFIX = "_saves"
 
@@ -85,7 +88,9 @@ def recorded_times(app: Any, originator_id: UUID) -> dict[int, datetime]:
     no save times (in memory, or events recorded before q2c kept them).
 
     An id given as its text (with dashes, or the 32 hex digits reports print) is read as the
-    UUID it spells; other text is ``InvalidValue`` naming ``originator_id``."""
+    UUID it spells; other text is ``InvalidValue`` naming ``originator_id``. An application
+    closed already is ``StorageUnavailable`` saying so, and storage out of reach while it is
+    read ``StorageUnavailable`` naming the URL, as with its commands."""
     if not isinstance(originator_id, UUID):
         try:
             originator_id = UUID(str(originator_id))
@@ -95,10 +100,11 @@ def recorded_times(app: Any, originator_id: UUID) -> dict[int, datetime]:
                 field="originator_id",
                 value=originator_id,
             ) from None
-    recorder = app.recorder
-    if not isinstance(recorder, RecordsSaves):
-        return {}
-    return {v: t.astimezone(UTC) for v, t in recorder.recorded_times(originator_id).items()}
+    with _reading(app):
+        recorder = app.recorder
+        if not isinstance(recorder, RecordsSaves):
+            return {}
+        return {v: t.astimezone(UTC) for v, t in recorder.recorded_times(originator_id).items()}
 
 
 def position_as_of(app: Any, moment: datetime) -> int:
@@ -106,14 +112,30 @@ def position_as_of(app: Any, moment: datetime) -> int:
     whenever it is asked once ``moment`` is past on the recording clock (see the module).
 
     ``moment`` is a date and time (UTC when it names no zone): anything else (text, a business
-    day) is ``InvalidValue`` naming ``moment``."""
+    day) is ``InvalidValue`` naming ``moment``. An application closed already is
+    ``StorageUnavailable`` saying so, and storage out of reach while it is read
+    ``StorageUnavailable`` naming the URL, as with its commands."""
     if not isinstance(moment, datetime):
         raise InvalidValue(
             f"must be a date and time (when events were recorded), not {type(moment).__name__}",
             field="moment",
             value=moment,
         )
-    return _position_as_of(app, moment)
+    with _reading(app):
+        return _position_as_of(app, moment)
+
+
+@contextlib.contextmanager
+def _reading(app: Any) -> Iterator[None]:
+    """Around reading an application's recorder: refused when the application was closed
+    (``closed_error``), its storage out of reach raised as ``StorageUnavailable``."""
+    from q2c_core.app_base import closed_error
+
+    closing = getattr(app, "closing", None)
+    if closing is not None and closing.is_set():
+        raise closed_error(app)
+    with reaching(getattr(app, "storage_url", None) or url_of(app.env.get)):
+        yield
 
 
 def _position_as_of(app: Any, moment: datetime) -> int:
