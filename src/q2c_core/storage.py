@@ -92,6 +92,7 @@ def env_for_url(url: str) -> dict[str, str]:
             # (bytes as their text, any password left out)
             value=redacted(url.decode(errors="replace")) if isinstance(url, bytes) else repr(url),
         )
+    url = lower_scheme(url)  # (SQLite:///books.db, as Postgresql:// was read already)
     if url in ("memory:", "memory://", "popo:"):
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     _refuse_nul(url)
@@ -230,6 +231,15 @@ def env_for_url(url: str) -> dict[str, str]:
     raise InvalidValue(
         "must start with memory:, sqlite:/// or postgresql://", field="url", value=redacted(url)
     )
+
+
+def lower_scheme(url: str) -> str:
+    """The URL with its scheme (before the first ``:``) in lower case, the rest as it is: a
+    scheme is read whatever its case (RFC 3986), a path or a password is not."""
+    scheme, colon, rest = url.partition(":")
+    if colon and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        return f"{scheme.lower()}:{rest}"
+    return url
 
 
 def _host(parsed: ParseResult) -> str:
@@ -500,6 +510,7 @@ def sqlite_path_problem(url: str) -> str:
     its file a folder, a folder on its way missing or a file, the file or its folder not
     writable by this process; else "" (SQLite says only "unable to open database file",
     whatever part of the path is at fault)."""
+    url = lower_scheme(url)
     if not url.startswith("sqlite:///"):
         return ""
     name = unquote(url[len("sqlite:///") :].split("?", 1)[0])
