@@ -145,7 +145,9 @@ def env_for_url(url: str) -> dict[str, str]:
             env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
         # how long a write waits for another writer to release the file (seconds), when the
         # URL says: otherwise the environment's SQLITE_LOCK_TIMEOUT, or the library's 5
-        query = _parameters(url, parsed.query, SQLITE_PARAMETERS)
+        # (the parameters after the path as typed: a # in the path, which q2c keeps in the
+        # file's name, made the parser read the rest, parameters and all, as a fragment)
+        query = _parameters(url, url.partition("?")[2], SQLITE_PARAMETERS)
         if "lock_timeout" in query:
             env["SQLITE_LOCK_TIMEOUT"] = _whole_seconds(query["lock_timeout"], "lock_timeout", url)
         else:
