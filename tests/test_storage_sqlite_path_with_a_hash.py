@@ -29,3 +29,19 @@ def test_a_mistyped_parameter_after_a_path_with_a_hash_is_refused(tmp_path: Path
     with pytest.raises(InvalidValue) as refused:
         env_for_url(f"sqlite:///{tmp_path / 'acct#2' / 'q2c.db'}?lock_timeot=30")
     assert "unknown parameter 'lock_timeot'" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres@127.0.0.1/acct#2?schema=billing",
+        "postgresql://postgres@127.0.0.1/books#?schema=billing",
+    ],
+)
+def test_a_hash_in_a_postgresql_url_is_refused_not_cut_off(url: str) -> None:
+    """The parser cut a PostgreSQL URL at its ``#``: database "acct" (another one, or none),
+    its ``?schema=billing`` dropped and the public schema opened."""
+    with pytest.raises(InvalidValue) as refused:
+        env_for_url(url)
+    assert refused.value.field == "url"
+    assert "%23" in str(refused.value)

@@ -171,6 +171,15 @@ def env_for_url(url: str) -> dict[str, str]:
                 field="url",
                 value=redacted(url),
             )
+        # (the parser ends the URL at a #: database "acct" for acct#2, the parameters after
+        # it, ?schema= and all, dropped)
+        if "#" in url:
+            raise InvalidValue(
+                "holds a #, where the URL would end: a database or user name holding one is "
+                "written percent-encoded (# as %23)",
+                field="url",
+                value=redacted(url),
+            )
         query = _parameters(url, parsed.query, POSTGRES_PARAMETERS, _NOT_TAKEN)
         dbname = parsed.path.lstrip("/")
         if not dbname:
