@@ -8,29 +8,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from uuid import UUID
 
 import pytest
-from eventsourcing.domain import DomainEventProtocol
+from erp import Erp, event_ids
 
 from q2c_adapters.delivery import Delivery, open_store
 from q2c_core import QuoteToCash, RuleViolated
-
-
-class Erp:
-    """The ERP, keyed by event id: an event given twice is booked once."""
-
-    def __init__(self) -> None:
-        self.booked: list[str] = []
-
-    def deliver(self, event_id: str, event: DomainEventProtocol[UUID]) -> None:
-        if event_id not in self.booked:
-            self.booked.append(event_id)
-
-
-def event_ids(app: QuoteToCash) -> list[str]:
-    notes = app.recorder.select_notifications(start=1, limit=10_000)
-    return [f"{n.originator_id}:{n.originator_version}" for n in notes]
 
 
 def test_books_restored_from_an_older_copy_are_refused_not_skipped(tmp_path: Path) -> None:

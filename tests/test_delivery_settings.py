@@ -7,24 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
-from eventsourcing.domain import DomainEventProtocol
+from erp import Erp
 
 from q2c_adapters.delivery import Delivery, open_store
 from q2c_core import InvalidValue, QuoteToCash
-
-
-class Erp:
-    """The ERP, keyed by event id."""
-
-    def __init__(self) -> None:
-        self.booked: list[str] = []
-
-    def deliver(self, event_id: str, event: DomainEventProtocol[UUID]) -> None:
-        if event_id not in self.booked:
-            self.booked.append(event_id)
 
 
 @pytest.fixture
