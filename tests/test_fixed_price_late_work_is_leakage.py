@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 from test_projections_story import eur, work
 
@@ -25,7 +26,9 @@ from q2c_core.projections import UnbilledRevenue, catch_up
 JUNE = date(2024, 6, 1)
 
 
-def test_hours_after_a_fixed_price_was_completed_are_leakage(app: QuoteToCash) -> None:
+def portal_completed(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """Gamma's portal at a fixed 5,000.00, its PO received and work authorized on 2 May, 7
+    hours logged on 3 May, completed on 10 May; returns the customer and the request."""
     c = app.register_customer("Gamma", "EUR", account_manager="ana", actor="a")
     r = app.open_request(c, "Portal", requested_on=date(2024, 5, 1), actor="a")
     app.estimate_request(r, fixed_price=eur("5000.00"), actor="a")
@@ -36,6 +39,11 @@ def test_hours_after_a_fixed_price_was_completed_are_leakage(app: QuoteToCash) -
     app.authorize_work(r, authorized_on=date(2024, 5, 2), actor="a")
     app.log_work(r, work("f1", date(2024, 5, 3), "7"), actor="bob")
     app.complete_request(r, completed_on=date(2024, 5, 10), actor="a")
+    return c, r
+
+
+def test_hours_after_a_fixed_price_was_completed_are_leakage(app: QuoteToCash) -> None:
+    c, r = portal_completed(app)
     app.draft_request_invoice(r, drafted_on=date(2024, 5, 10), actor="billy")
     app.import_work(r, work("f3", date(2024, 5, 11), "2"), source="psa", actor="import")
     assert app.request(r).status is RequestStatus.INVOICED
@@ -54,16 +62,7 @@ def test_the_price_invoice_drafted_after_late_hours_leaves_them_to_follow_up(
     """Bob's 2 hours of 11 May arrive before billing drafts the price: the reports say 200.00
     of leakage next to the 5,000.00 price, and the price's invoice bills the price and the
     work done for it, not the late hours (they were not inside it): they stay leakage."""
-    c = app.register_customer("Gamma", "EUR", account_manager="ana", actor="a")
-    r = app.open_request(c, "Portal", requested_on=date(2024, 5, 1), actor="a")
-    app.estimate_request(r, fixed_price=eur("5000.00"), actor="a")
-    app.send_quote(r, sent_on=date(2024, 5, 1), actor="a")
-    app.receive_purchase_order(
-        r, number="PO-9", amount=eur("5000.00"), received_on=date(2024, 5, 2), actor="a"
-    )
-    app.authorize_work(r, authorized_on=date(2024, 5, 2), actor="a")
-    app.log_work(r, work("f1", date(2024, 5, 3), "7"), actor="bob")
-    app.complete_request(r, completed_on=date(2024, 5, 10), actor="a")
+    _, r = portal_completed(app)
     app.import_work(r, work("f3", date(2024, 5, 11), "2"), source="psa", actor="import")
     assert app.unbilled_work(r) == eur("5200.00")
 
