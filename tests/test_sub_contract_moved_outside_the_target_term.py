@@ -5,19 +5,26 @@ the move builds and nobody typed; nothing is recorded on either contract."""
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 from test_contract_billing import A, contract, customer, sub
 
 from q2c_core import InvalidValue, Period, QuoteToCash
 
 
-def test_a_move_before_the_target_term_starts_names_effective(app: QuoteToCash) -> None:
-    """MC-1 runs through 2024; MC-2 starts on 1 June 2024. Moving S1 to MC-2 on 1 March (a
-    slip for 1 June) is refused naming ``effective`` and MC-2's term; nothing recorded."""
+def two_contracts(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """MC-1 (S1) through 2024, MC-2 (T1) from June 2024 to May 2025, of one customer."""
     cust = customer(app)
     first = contract(app, cust, subs=(sub("S1"),))
     later = Period(date(2024, 6, 1), date(2025, 6, 1))
     second = contract(app, cust, number="MC-2", subs=(sub("T1", later.start),), term=later)
+    return first, second
+
+
+def test_a_move_before_the_target_term_starts_names_effective(app: QuoteToCash) -> None:
+    """MC-1 runs through 2024; MC-2 starts on 1 June 2024. Moving S1 to MC-2 on 1 March (a
+    slip for 1 June) is refused naming ``effective`` and MC-2's term; nothing recorded."""
+    first, second = two_contracts(app)
     before = app.recorder.max_notification_id()
 
     try:
@@ -37,10 +44,7 @@ def test_a_move_before_the_target_term_starts_names_effective(app: QuoteToCash) 
 def test_a_move_after_the_target_term_ends_names_effective(app: QuoteToCash) -> None:
     """MC-2 runs from June 2024 to May 2025, MC-1 (fixed) through 2024 only. Moving T1 from
     MC-2 to MC-1 on 1 March 2025 is refused naming ``effective``; nothing recorded."""
-    cust = customer(app)
-    first = contract(app, cust, subs=(sub("S1"),))
-    later = Period(date(2024, 6, 1), date(2025, 6, 1))
-    second = contract(app, cust, number="MC-2", subs=(sub("T1", later.start),), term=later)
+    first, second = two_contracts(app)
     before = app.recorder.max_notification_id()
 
     try:
