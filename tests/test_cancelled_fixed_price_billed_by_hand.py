@@ -36,8 +36,8 @@ from q2c_core import (
 A = "alice"
 
 
-def cancelled_portal(app: QuoteToCash) -> tuple[UUID, UUID]:
-    """The 1,000.00 portal, 30 hours logged, cancelled on 8 March."""
+def authorized_portal(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """Acme's portal at a fixed 1,000.00, its PO received and work authorized on 1 March."""
     acme = app.register_customer(
         "Acme", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
     )
@@ -48,6 +48,12 @@ def cancelled_portal(app: QuoteToCash) -> tuple[UUID, UUID]:
         portal, number="PO-7", amount=eur("1000.00"), received_on=date(2024, 3, 1), actor=A
     )
     app.authorize_work(portal, authorized_on=date(2024, 3, 1), actor=A)
+    return acme, portal
+
+
+def cancelled_portal(app: QuoteToCash) -> tuple[UUID, UUID]:
+    """The 1,000.00 portal, 30 hours logged, cancelled on 8 March."""
+    acme, portal = authorized_portal(app)
     for n in (1, 2, 3):
         app.log_work(portal, work(f"t{n}", date(2024, 3, 1 + n), "10"), actor="bob")
     app.cancel_request(
@@ -94,16 +100,7 @@ def test_the_price_of_a_cancelled_request_is_not_billed_by_hand(
 def test_a_price_billed_before_the_cancellation_stays_and_its_hours_owe_nothing(
     app: QuoteToCash,
 ) -> None:
-    acme = app.register_customer(
-        "Acme", "EUR", account_manager="mia", actor=A, tax_rate=TaxRate.standard(21)
-    )
-    portal = app.open_request(acme, "Portal", requested_on=date(2024, 3, 1), actor=A)
-    app.estimate_request(portal, fixed_price=eur("1000.00"), actor=A)
-    app.send_quote(portal, sent_on=date(2024, 3, 1), actor=A)
-    app.receive_purchase_order(
-        portal, number="PO-7", amount=eur("1000.00"), received_on=date(2024, 3, 1), actor=A
-    )
-    app.authorize_work(portal, authorized_on=date(2024, 3, 1), actor=A)
+    acme, portal = authorized_portal(app)
     app.log_work(portal, work("t1", date(2024, 3, 2), "10"), actor="bob")
     app.draft_invoice(acme, [price_line(portal)], drafted_on=date(2024, 3, 3), actor="billy")
     app.cancel_request(portal, reason="customer stopped", cancelled_on=date(2024, 3, 8), actor=A)
