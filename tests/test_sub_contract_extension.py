@@ -20,7 +20,6 @@ from test_contract_billing import (
 
 from q2c_core import (
     ContractStatus,
-    InvalidTransition,
     InvalidValue,
     InvoiceKind,
     Period,
@@ -98,8 +97,10 @@ def test_an_extension_the_rules_refuse_records_nothing(app: QuoteToCash) -> None
         other, effective=date(2024, 7, 1), reason="left", actor=A, noticed_on=date(2024, 7, 1)
     )
     mark = app.recorder.max_notification_id()
-    with pytest.raises(InvalidTransition):
+    # (an ended contract takes an extension up to its end only: its served days corrected)
+    with pytest.raises(InvalidValue, match="ended on 2024-07-01") as past_the_end:
         app.extend_sub_contract(other, "T1", effective_to=None, actor=A)
+    assert past_the_end.value.field == "effective_to"
     assert app.recorder.max_notification_id() == mark
     assert before is not None and mark == before + 1  # only the termination was recorded
     assert app.contract(cid).sub_contracts["S2"].effective_to == date(2024, 6, 1)

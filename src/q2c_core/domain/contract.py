@@ -570,6 +570,30 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
                 value=self.status,
             )
 
+    def _require_correctable(self, doing: str) -> None:
+        """Live, or ended (terminated or expired) after it served: the days it served stay
+        billed, so a change to them found after the end (a removal, a re-price, an extension
+        up to the end) is recorded, and the next run credits or bills exactly those days. One
+        that never served billed nothing, and is refused as the other statuses are."""
+        ended = self.status in (ContractStatus.TERMINATED, ContractStatus.EXPIRED)
+        if not (ended and not self.never_served):
+            self._require(*_LIVE, doing=doing)
+
+    def _refuse_past_end(self, day: date | None, field: str, what: str, *, on_end: bool) -> None:
+        """``InvalidValue`` naming ``field`` when the contract has ended (terminated or
+        expired) and ``day`` (None: open-ended) is past its term's end (its first day not
+        served; that very day too with ``on_end``): ``what`` would change it after its end."""
+        if self.status not in (ContractStatus.TERMINATED, ContractStatus.EXPIRED):
+            return
+        end = self.term.end
+        if day is None or day > end or (on_end and day == end):
+            raise InvalidValue(
+                f"the contract ended on {end}: {what}",
+                field=field,
+                aggregate_id=self.id,
+                value=day,
+            )
+
     def _sub(self, sub_id: str) -> SubContract:
         if not isinstance(sub_id, str):
             # (a list or set handed by an integration is no key: not a bare TypeError)
@@ -1423,8 +1447,10 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         a period billed with it is credited its days by the next run, and the history keeps
         that it was added and removed. Refused for an end before its start, past its recorded
         end, and for one that moved to another master contract (``_check_not_moved``). The
-        same removal again (its recorded end) records nothing."""
-        self._require(*_LIVE, doing="remove a sub-contract")
+        same removal again (its recorded end) records nothing. A contract that ended after it
+        served takes it too (``_require_correctable``): its sub-contracts ended with it, so the
+        removal is dated inside its served days, which the next run credits."""
+        self._require_correctable("remove a sub-contract")
         sub = self._sub(sub_id)
         self._check_not_moved(sub, "remove")
         if sub.effective_to is not None and sub.effective_to == effective_to:
@@ -1434,7 +1460,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
     @event("SubContractRemoved")
     def _removed(self, sub_id: str, effective_to: date, actor: str) -> None:
         """The ``SubContractRemoved`` event (``remove_sub_contract``)."""
-        self._require(*_LIVE, doing="remove a sub-contract")
+        self._require_correctable("remove a sub-contract")
         sub = self._sub(sub_id)
         if effective_to < sub.effective_from:
             raise InvalidValue(
@@ -1503,10 +1529,20 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         and for one that ended before the term was renewed with an uplift that did not price
         it for the new term (extending it would bill the new term at the old price): it comes
         back as a new sub-contract (another id) with its price.
+
+        A contract that ended after it served takes an extension up to its last day
+        (``_require_correctable``: a removal recorded by mistake, found after the end); one
+        past it, or open-ended, is refused naming ``effective_to``.
         """
-        self._require(*_LIVE, doing="extend a sub-contract")
+        self._require_correctable("extend a sub-contract")
         sub = self._sub(sub_id)
         self._check_not_moved(sub, "extend")
+        self._refuse_past_end(
+            effective_to,
+            "effective_to",
+            "a sub-contract cannot be covered past its end",
+            on_end=False,
+        )
         end = sub.effective_to
         if end is None:
             raise InvalidValue(
@@ -1547,10 +1583,17 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self, sub_id: str, effective: date, annual_price: Money, actor: str
     ) -> None:
         """A new annual price from a date on. Refused for a sub-contract that moved to another
-        master contract (``_check_not_moved``): re-price it there."""
-        self._require(*_LIVE, doing="re-price a sub-contract")
+        master contract (``_check_not_moved``): re-price it there. A contract that ended after
+        it served takes a price from a day it served (``_require_correctable``: the next run
+        credits and bills those days again); from its end on, a price would bill nothing and
+        is refused naming ``effective``."""
+        self._require_correctable("re-price a sub-contract")
         sub = self._sub(sub_id)
         self._check_not_moved(sub, "re-price")
+        if isinstance(effective, date):
+            self._refuse_past_end(
+                effective, "effective", "a price from then on bills nothing", on_end=True
+            )
         if self.uplifted_on is None:
             raise RuleViolated(
                 "its renewals' prices are not known (read from an old snapshot): know_renewals "
@@ -1585,7 +1628,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         """The ``SubContractRepriced`` event (``reprice_sub_contract``); ``renewed_prices``, the
         renewed terms' prices the new price carries into (none in events recorded before q2c
         carried a re-price across renewals)."""
-        self._require(*_LIVE, doing="re-price a sub-contract")
+        self._require_correctable("re-price a sub-contract")
         sub = self._sub(sub_id)
         self._check_price(annual_price)
         if annual_price.is_negative():
