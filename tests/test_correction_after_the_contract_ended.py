@@ -116,9 +116,28 @@ def test_a_change_past_the_end_of_an_ended_contract_is_refused(app: QuoteToCash)
         with pytest.raises(InvalidValue) as extended:
             app.extend_sub_contract(cid, "S2", effective_to=end, actor=A)
         assert extended.value.field == "effective_to" and "ended" in str(extended.value)
-    with pytest.raises(InvalidTransition):
-        app.add_sub_contract(cid, sub("S3", start=date(2024, 3, 1)), actor=A)
+    for late, field in (
+        (sub("S3", start=date(2024, 3, 1)), "effective_to"),  # open-ended
+        (sub("S3", start=date(2024, 3, 1), effective_to=date(2024, 8, 1)), "effective_to"),
+        (sub("S3", start=JULY, effective_to=date(2024, 8, 1)), "effective_from"),
+    ):
+        with pytest.raises(InvalidValue) as added:
+            app.add_sub_contract(cid, late, actor=A)
+        assert added.value.field == field and "ended on 2024-07-01" in str(added.value)
     assert app.recorder.max_notification_id() == after_removal == before + 1
+
+
+def test_a_site_served_unbilled_is_billed_for_its_days_after_the_end(app: QuoteToCash) -> None:
+    """S3 (1,200 a year) was served from 1 March to the end and never recorded: added after
+    the end, the next run bills exactly March to June, 400.00 on extra lines."""
+    cust, cid = billed_and_ended(app)
+    app.add_sub_contract(cid, sub("S3", start=date(2024, 3, 1), effective_to=JULY), actor=A)
+    extra = app.run_billing(date(2024, 8, 2), actor="run").documents
+    assert {d.kind for d in extra} == {InvoiceKind.STANDARD}
+    assert sum((d.net for d in extra), eur(0)) == eur(400)
+    assert net_billed(app, cust) == Decimal("2200.00")
+    s3 = {day for (_c, s, day), n in billed_days(app, cust).items() if s == "S3" and n == 1}
+    assert min(s3) == date(2024, 3, 1) and max(s3) == date(2024, 6, 30) and len(s3) == 122
 
 
 def test_a_contract_that_never_served_takes_no_correction(app: QuoteToCash) -> None:

@@ -109,8 +109,10 @@ def test_contract_lifecycle(app: QuoteToCash) -> None:
     before = app.recorder.max_notification_id()
     with pytest.raises(InvalidTransition):
         app.reactivate_contract(contract, effective=date(2025, 7, 1), reason="x", actor=A)
-    with pytest.raises(InvalidTransition):
+    # (an ended contract takes a sub-contract only for days it served: a correction)
+    with pytest.raises(InvalidValue, match="ended on 2025-06-01") as late:
         app.add_sub_contract(contract, sub("late", "1", date(2025, 7, 1)), actor=A)
+    assert late.value.field == "effective_from"
     assert app.recorder.max_notification_id() == before
 
 

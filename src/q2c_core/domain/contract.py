@@ -1389,8 +1389,17 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         """Add a product, licence or site from its effective date. One added with days before
         a renewal that raised prices by a percentage is priced for the renewed term as that
         renewal would have priced it (``SubContract.renewed``), as if recorded before it: the
-        event records the sub-contract with those prices."""
-        self._require(*_LIVE, doing="add a sub-contract")
+        event records the sub-contract with those prices.
+
+        A contract that ended after it served takes one covering days it served
+        (``_require_correctable``: a site found after the end to have been served unbilled),
+        starting before its end and ending by it; the next run bills those days. One starting
+        on or after the end, or covered past it (open-ended), is refused naming the field."""
+        self._require_correctable("add a sub-contract")
+        if isinstance(sub_contract, SubContract):
+            what = "a sub-contract cannot be covered past its end"
+            self._refuse_past_end(sub_contract.effective_from, "effective_from", what, on_end=True)
+            self._refuse_past_end(sub_contract.effective_to, "effective_to", what, on_end=False)
         self._check_new_sub(sub_contract)
         sub_contract, uplifted = self._priced_for_renewals(sub_contract)
         self._added(sub_contract, actor, uplifted)
@@ -1402,7 +1411,7 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         """The ``SubContractAdded`` event (``add_sub_contract``); ``uplifted_on``, the renewal
         days whose price is the renewal's uplift of its price (None in events recorded before
         q2c kept them: ``_uplifted_days`` reads them from the prices)."""
-        self._require(*_LIVE, doing="add a sub-contract")
+        self._require_correctable("add a sub-contract")
         self._check_new_sub(sub_contract)
         self.sub_contracts[sub_contract.sub_id] = sub_contract
         self._mark_uplifted(sub_contract.sub_id, self._uplifted_days(sub_contract, uplifted_on))
