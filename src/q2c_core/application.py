@@ -2512,7 +2512,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         it on a final invoice of at least its amount (one with all the project's work), or
         credit the deposit and deduct nothing. A deposit in another currency is refused
         (``CurrencyMismatch``). A ``deposit_invoice_id`` that is no invoice's id is refused
-        naming it (``InvalidValue`` for no id at all, ``NotFound`` for an id of nothing)."""
+        naming it (``InvalidValue`` for no id at all, ``NotFound`` for an id of nothing).
+        Either invoice may be named by the text of its id, as reports print it."""
         if not isinstance(deposit_invoice_id, UUID | str):
             raise InvalidValue(
                 "must be the deposit invoice's id (a UUID), not "
@@ -2568,7 +2569,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     aggregate_id=deposit_invoice_id,
                     value=deposit.deducted_by,
                 )
-            deposit.deduct_deposit(invoice_id, actor)
+            # (the final invoice's id as loaded: given as its text, it is the UUID it spells,
+            # as the deposit's is)
+            deposit.deduct_deposit(final.id, actor)
             # the next free ids after its lines (a hand-drafted L1 and L3 took L3 again, and
             # the deposit could never be deducted on that invoice)
             taken = {line.line_id for line in final.lines}
