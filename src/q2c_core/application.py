@@ -2465,15 +2465,24 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             source=LineSource(SourceKind.DEPOSIT, request_id=request_id),
             revenue_kind=RevenueKind.DEPOSIT,
         )
-        return self.draft_invoice(
-            customer_id,
-            [line],
-            drafted_on=drafted_on,
-            actor=actor,
-            kind=InvoiceKind.DEPOSIT,
-            currency=amount.currency,
-            key=key,
-        )
+        try:
+            return self.draft_invoice(
+                customer_id,
+                [line],
+                drafted_on=drafted_on,
+                actor=actor,
+                kind=InvoiceKind.DEPOSIT,
+                currency=amount.currency,
+                key=key,
+            )
+        except Q2CError as error:
+            # the invoice's one line is q2c's: its description is the caller's ``description``
+            # (a zero-width space, a control character, a card number were refused naming
+            # ``lines.L1.description``, a line no caller typed)
+            if error.field == f"lines.{line.line_id}.description":
+                error.field = "description"
+                error.args = (error._message(),)
+            raise
 
     def _refuse_deposit_request(self, customer_id: UUID, request_id: UUID, currency: str) -> None:
         """The request a deposit is for is the customer's, billed in the deposit's currency: a
