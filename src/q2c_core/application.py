@@ -2757,10 +2757,49 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         return self._atomically(step)
 
+    def _deposit_held_again_on(self, deposit: Invoice) -> date | None:
+        """The last day a credit note of its deduction on an issued final invoice held the
+        deposit again (``_release_deducted_deposits``), or None: released by no credit note.
+        Read from the final invoices' credits, so a deposit released before q2c kept the day
+        on the release has it too."""
+        days = [
+            applied.credited_on
+            for final in self._invoices(self.customer(deposit.customer_id))
+            if final.id != deposit.id and final.kind is InvoiceKind.STANDARD
+            for line in final.lines
+            if line.source is not None
+            and line.source.kind is SourceKind.DEPOSIT_DEDUCTION
+            and line.source.invoice_id == deposit.id
+            for applied in final.credits
+            if line.line_id in applied.line_ids
+        ]
+        return max(days, default=None)
+
+    def _refuse_before_deposit_held_again(
+        self, deposit: Invoice, on: date, document_id: UUID, doing: str
+    ) -> None:
+        """A deposit a credit note held again (it credited the deduction on a final invoice)
+        is deducted on another final invoice, or credited, from the note's day on: dated
+        before, the days between would have it taken off twice, or given back as customer
+        credit while the first final invoice still took it off (``RuleViolated`` naming
+        ``issued_on``, ``doing`` saying which)."""
+        held_again = self._deposit_held_again_on(deposit)
+        if held_again is not None and on < held_again:
+            raise RuleViolated(
+                f"{on} is before {held_again}, the day a credit note of its deduction held "
+                f"deposit invoice {deposit.number} again: until then it was deducted on "
+                f"another final invoice, so it is {doing} from {held_again} on",
+                field="issued_on",
+                aggregate_id=document_id,
+                value=on,
+            )
+
     def _refuse_before_deposits(self, invoice: Invoice, issued_on: date) -> None:
         """A final invoice is issued on or after the day of every deposit invoice it deducts
         (``RuleViolated`` naming ``issued_on`` and the deposit): before it, aging showed it
         owing less than it did, and the ledger took the deposit off before it was invoiced.
+        So it is on or after the day a credit note of the deposit's deduction on another final
+        invoice held the deposit again (``_refuse_before_deposit_held_again``).
 
         A deduction line whose deposit is missing, or not deducted on this invoice (typed by
         hand before ``draft_invoice`` refused it), is refused (``RuleViolated`` naming
@@ -2802,6 +2841,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     aggregate_id=invoice.id,
                     value=issued_on,
                 )
+            self._refuse_before_deposit_held_again(deposit, issued_on, invoice.id, "deducted")
 
     def open_number_series(
         self,
@@ -2967,6 +3007,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 aggregate_id=note.id,
                 value=on,
             )
+        if original.kind is InvoiceKind.DEPOSIT:
+            self._refuse_before_deposit_held_again(original, on, note.id, "credited")
         # a note takes back what of the remainder written off the money paid no longer leaves
         # unpaid, before any money is given back: it credits what is owed again, the rest
         # gives the money back
