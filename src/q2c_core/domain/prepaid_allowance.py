@@ -238,10 +238,19 @@ def require_unit_and_period(unit: object, period: object, period_field: str = "p
 
 def require_period(period: object, field: str = "period") -> None:
     """Refuse (``InvalidValue`` naming the field) an allowance period that is not a
-    ``Period``."""
+    ``Period``, or one that holds no day (1 March to 1 March: the end day is left out): no
+    work could ever draw such an allowance, yet it would cover requests in place of a PO and
+    its hours be forfeited. Checked on new grants and roll-overs only."""
     if not isinstance(period, Period):
         raise InvalidValue(
             f"must be a Period, not {type(period).__name__}", field=field, value=period
+        )
+    if period.days == 0:
+        raise InvalidValue(
+            f"holds no day: {period.start} to {period.end} leaves its end day out, so no "
+            "work could draw on it; a one-day period ends the day after its day",
+            field=field,
+            value=period,
         )
 
 
