@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
@@ -190,6 +190,23 @@ def billed_hours(source: LineSource, entry_hours: Decimal) -> Decimal:
     if len(source.time_entry_ids) == 1 and source.hours is not None:
         return source.hours
     return entry_hours
+
+
+_HUNDREDTH = Decimal("0.01")
+
+
+def shown_billed_hours(line: InvoiceLine, entry_hours: Decimal) -> Decimal:
+    """``billed_hours`` as the "Time entries" detail prints them: as they are when they are
+    the hours logged on the entry or the line's own quantity (an hours allowance's overage
+    piece: 0.333 beside a quantity of 0.333), else (a share no column states) to the
+    hundredth, half up, as the reports show hours. A money allowance's overage line bills
+    one unit, its share of an entry's hours exact on the line but a fraction with no end
+    (23.33 of 33.33 of an hour: 0.6999699969996999699969997), shown as 0.7."""
+    assert line.source is not None
+    hours = billed_hours(line.source, entry_hours)
+    if hours in (entry_hours, abs(line.quantity)):
+        return hours
+    return hours.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
 def _buyer_address(
@@ -424,7 +441,7 @@ def build_document(app: QuoteToCash, invoice_id: UUID, branding: Branding) -> In
                             request=request.title,
                             work_date=format_date(e.work_date, lang),
                             worker=e.worker,
-                            hours=format_decimal(billed_hours(source, e.hours), lang),
+                            hours=format_decimal(shown_billed_hours(line, e.hours), lang),
                             note=e.note,
                         )
                     )
