@@ -1562,6 +1562,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         reads the other's."""
         loaded = {old.id: old, new.id: new}
         covered: list[EnhancementRequest] = []
+        given_back_on = _given_back_days(self._invoices(customer))
         for request in self._get_many(EnhancementRequest, list(customer.request_ids)):
             if request.allowance_id is None:
                 continue
@@ -1580,7 +1581,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     and e.entry_id not in charged
                     and self._allowance_drawn_on(request, e.work_date, loaded) is new
                 ):
-                    new.charge_work(allowance_charge(request, e, new), actor)
+                    charge = allowance_charge(request, e, new)
+                    back = given_back_on.get((request.id, e.entry_id))
+                    if back is not None:
+                        charge = attrs.evolve(charge, given_back_on=back)
+                    new.charge_work(charge, actor)
         return covered
 
     def _draw_given_back(
@@ -4698,6 +4703,41 @@ def _bills_hours(source: LineSource) -> bool:
 
 
 _NOT_HOURS = (SourceKind.ALLOWANCE_OVERAGE, SourceKind.DEPOSIT, SourceKind.DEPOSIT_DEDUCTION)
+
+
+def _given_back_days(invoices: Iterable[Invoice]) -> dict[tuple[UUID, str], date]:
+    """The last day an invoice gave back each request item it billed (by request and item):
+    its void's day, or the day a re-billable credit note credited its line."""
+    invoices = list(invoices)
+    rebillable = _rebillable_notes(invoices)
+    days: dict[tuple[UUID, str], date] = {}
+    for invoice in invoices:
+        if invoice.kind is InvoiceKind.CREDIT_NOTE:
+            continue
+        credited = {
+            line_id: c.credited_on
+            for c in invoice.credits
+            if c.credit_note_id in rebillable
+            for line_id in c.line_ids
+        }
+        for line in invoice.lines:
+            source = line.source
+            if source is None or source.request_id is None:
+                continue
+            if source.kind is SourceKind.ALLOWANCE_OVERAGE:
+                continue
+            day = (
+                invoice.voided_on
+                if invoice.status is InvoiceStatus.VOIDED
+                else credited.get(line.line_id)
+            )
+            if day is None:
+                continue
+            for item in _billed_items(source):
+                key = (source.request_id, item)
+                if key not in days or days[key] < day:
+                    days[key] = day
+    return days
 
 
 def _rebillable_notes(invoices: Iterable[Invoice]) -> set[UUID]:
