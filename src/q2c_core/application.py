@@ -1908,6 +1908,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         overage: dict[UUID, dict[str, Decimal]] = {}
         allowances: dict[UUID, PrepaidAllowance] = {}
         named_only: dict[UUID, str] = {}  # requests lines name without billing items of them
+        overage_lines: dict[tuple[UUID, str], str] = {}  # the (last) line billing each overage
         for line in invoice.lines:
             source = line.source
             if source is None:
@@ -1928,6 +1929,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 per = overage.setdefault(allowance.id, {})
                 key = _overage_key(allowance, source.request_id, entry_id, invoice.id)
                 per[key] = per.get(key, Decimal(0)) + _overage_quantity(allowance, line)
+                overage_lines[(allowance.id, key)] = line.line_id
                 continue
             if source.allowance_id is not None:
                 raise InvalidValue(
@@ -1991,6 +1993,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             )
             changed.append(request)
         for allowance_id, quantities in overage.items():
+            _refuse_beyond_overage(allowances[allowance_id], quantities, overage_lines, invoice)
             allowances[allowance_id].bill_overage(invoice.id, quantities, actor)
             changed.append(allowances[allowance_id])
         return changed
@@ -4918,6 +4921,30 @@ def _refuse_other_currency(
                 field=f"lines.{line_id}.unit_price",
                 aggregate_id=invoice.id,
                 value=item_id,
+            )
+
+
+def _refuse_beyond_overage(
+    allowance: PrepaidAllowance,
+    quantities: dict[str, Decimal],
+    lines: dict[tuple[UUID, str], str],
+    invoice: Invoice,
+) -> None:
+    """``RuleViolated`` naming the quantity of an overage line (``lines.<id>.quantity``, on the
+    invoice) that bills more of an entry's overage than the allowance holds unbilled: the
+    caller typed the line, not the allowance's internal quantities."""
+    open_overage = allowance.unbilled_overage()
+    for key, quantity in quantities.items():
+        left = open_overage.get(key, Decimal(0))
+        if quantity > left:
+            line_id = lines[(allowance.id, key)]
+            unit = "" if allowance.unit is AllowanceUnit.MONEY else " hours"
+            raise RuleViolated(
+                f"line {line_id} bills {quantity}{unit} of overage of allowance "
+                f"{allowance.id}, which holds {left}{unit} of unbilled overage for that entry",
+                field=f"lines.{line_id}.quantity",
+                aggregate_id=invoice.id,
+                value=quantity,
             )
 
 
