@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from q2c_core.domain.enhancement_request import MIN_ENTRY_HOURS
 from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.invoice import InvoiceKind
 from q2c_core.domain.invoice_lines import SourceKind
@@ -30,9 +31,11 @@ SHARE = Decimal("0.000001")
 
 def working_hours(value: Any, field: str) -> Decimal:
     """Hours in a working day a query is given, as a Decimal: a Decimal or a whole number
-    (``int``, not a bool), finite, more than 0 and at most 24, else ``InvalidValue`` naming
-    ``field`` (a float's binary fraction is no exact number of hours; NaN compares with
-    nothing, so it would crash the comparison; ``True`` is no hour)."""
+    (``int``, not a bool), finite, at least ``MIN_ENTRY_HOURS`` (a hundredth of an hour, the
+    least a time entry holds) and at most 24, else ``InvalidValue`` naming ``field`` (a
+    float's binary fraction is no exact number of hours; NaN compares with nothing, so it
+    would crash the comparison; ``True`` is no hour; a day of 1E-30 hours is no working day,
+    and a share of it has more digits than a Decimal holds)."""
     if type(value) is int:
         hours = Decimal(value)
     elif isinstance(value, Decimal):
@@ -47,6 +50,13 @@ def working_hours(value: Any, field: str) -> Decimal:
         raise InvalidValue("must be a finite number of hours", field=field, value=value)
     if not 0 < hours <= 24:
         raise InvalidValue("must be more than 0 and at most 24", field=field, value=value)
+    if hours < MIN_ENTRY_HOURS:
+        raise InvalidValue(
+            f"must be at least {MIN_ENTRY_HOURS} of an hour (36 seconds, the least a time "
+            "entry holds): less is no working day",
+            field=field,
+            value=value,
+        )
     return hours
 
 
@@ -362,9 +372,9 @@ class Kpis(Projection):
         """Per worker: hours logged in the period over working days x hours per day.
 
         ``hours_per_day`` is a Decimal or a whole number (a float, a bool, NaN or an infinity
-        is no number of hours), more than 0 and at most 24, else ``InvalidValue`` naming it;
-        a period of datetimes (a time of day) is refused naming ``period``. The hours
-        available are a Decimal."""
+        is no number of hours), at least a hundredth of an hour and at most 24, else
+        ``InvalidValue`` naming it; a period of datetimes (a time of day) is refused naming
+        ``period``. The hours available are a Decimal."""
         check_period(period)
         per_day = working_hours(hours_per_day, "hours_per_day")
         available = per_day * working_days(period.start, period.end)
