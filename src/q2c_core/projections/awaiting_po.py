@@ -10,9 +10,21 @@ import attrs
 
 from q2c_core.domain.enhancement_request import cancellation_day
 from q2c_core.domain.money import Money
+from q2c_core.domain.values import person_key
 from q2c_core.projections._managers import manager_on
 from q2c_core.projections._requests import RequestBook
 from q2c_core.projections.base import check_day, handles
+
+# the area of a request given none (``RequestBook``), or one naming nothing
+NO_AREA = "(none)"
+
+
+def _area_key(area: Any) -> str:
+    """Which product area a request's typed area means: as a person's name is read
+    (``person_key``: "Mobile", "mobile " and "MOBILE" are one), ``NO_AREA`` for one naming
+    nothing (spaces or invisible characters only, or none given)."""
+    return person_key(str(area)) or NO_AREA
+
 
 # a request that went ahead: a quote answered with a PO (won), or work covered by a prepaid
 # allowance (prepaid: no PO was won, quoted or not); the row's ``allowance`` tells them apart
@@ -124,19 +136,23 @@ class AwaitingPurchaseOrder(RequestBook):
         on that day, however they were answered since. A decline or an allowance cover is as
         recorded: their events carry no business date to go back to, so a quote declined or
         covered is not listed on any day. Each quote names its manager on ``as_of`` (a
-        handover counts from its day)."""
+        handover counts from its day), and its product area as ``history_by_area`` shows it
+        (one area however typed, by its first request's spelling)."""
         check_day(as_of)
         result = []
+        areas: dict[str, str] | None = None
         for key, req in self.rows_with_prefix("req:"):
             if not self._awaiting_on(req, as_of):
                 continue
+            if areas is None:
+                areas = self._area_names()
             result.append(
                 AwaitingQuote(
                     request_id=key[4:],
                     customer_id=req["customer"],
                     title=req["title"],
                     account_manager=manager_on(req, as_of),
-                    product_area=req["area"],
+                    product_area=areas[_area_key(req["area"])],
                     quoted_on=req["quoted_on"],
                     age_days=(as_of - req["quoted_on"]).days,
                     estimate=Money(req["est_total"], req["currency"]),
@@ -145,13 +161,31 @@ class AwaitingPurchaseOrder(RequestBook):
         result.sort(key=lambda q: (q.quoted_on, q.request_id))
         return result
 
+    def _area_names(self) -> dict[str, str]:
+        """Each product area (``_area_key``) by the spelling of its first request: the day it
+        was asked for, then the order recorded (time-ordered ids)."""
+        first: dict[str, tuple[date, str, str]] = {}
+        for key, req in self.rows_with_prefix("req:"):
+            area = _area_key(req["area"])
+            spelling = str(req["area"]) if area != NO_AREA else NO_AREA
+            found = (req["requested_on"], key, spelling)
+            if area not in first or found < first[area]:
+                first[area] = found
+        return {area: found[2] for area, found in first.items()}
+
     def history_by_area(self) -> list[AreaHistory]:
         """Per product area: requests, quotes, wins (a PO), prepaid work, losses, and hours
-        estimated vs worked."""
+        estimated vs worked.
+
+        An area is typed by hand on each request: it is read as a person's name is
+        (``person_key``: "Mobile", "mobile " and "MOBILE" are one area), shown by the spelling
+        of its first request (``_area_names``), as the awaiting list names it; one naming
+        nothing (spaces, invisible characters) is "(none)", as a request given no area."""
         table: dict[str, dict[str, Decimal]] = {}
+        shown = self._area_names()
         for _, req in self.rows_with_prefix("req:"):
             t = table.setdefault(
-                req["area"],
+                _area_key(req["area"]),
                 {
                     k: Decimal(0)
                     for k in (
@@ -175,7 +209,7 @@ class AwaitingPurchaseOrder(RequestBook):
             t["actual"] += req["hours"]
         return [
             AreaHistory(
-                area,
+                shown[area],
                 int(t["requested"]),
                 int(t["quoted"]),
                 int(t["won"]),
@@ -186,5 +220,5 @@ class AwaitingPurchaseOrder(RequestBook):
                 t["est"],
                 t["actual"],
             )
-            for area, t in sorted(table.items())
+            for area, t in sorted(table.items(), key=lambda item: shown[item[0]])
         ]
