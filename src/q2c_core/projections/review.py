@@ -827,7 +827,9 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         then: ``_status_on``): each billable time entry no allowance drew, in the currency it
         is estimated in (one in another no invoice of it can bill), or on a fixed price the
         price (its hours are billed with it), and each billable expense; and no overage given
-        back by then left owed (``_released_overage``)."""
+        back by then left owed (``_released_overage``); and something of it held then (an
+        item, or its overage: ``_overage_held``), so a request whose billed hours were all
+        given back and withdrawn is not invoiced of nothing."""
         owed = Money.zero(self._currency(req, rows))
         # what invoices held at the end of the day (``QuoteToCash._held_on``)
         held = {i: _held_on(rows, lines, as_of) for i, lines in req["work"].items()}
@@ -858,10 +860,31 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         else:
             worth, currency = req["worth"], req["currency"]
             work_left = any(not currency or worth[i][1] == currency for i in unbilled)
-        all_billed = not (
+        # and something of it billed on the day (an item of its own, or its overage), as the
+        # domain leaves a request invoiced only by an invoice billing something of it: with its
+        # only hours withdrawn after their invoice was voided, "all its work held" is true of
+        # no work, and it is completed
+        some_held = (
+            price_held
+            or any(held.values())
+            or any(_held_on(rows, x, as_of) for x in req["expenses"].values())
+            or _held_on(rows, [[i, line] for _, i, line in req["other_held"]], as_of)
+            or self._overage_held(rid, req, rows, as_of)
+        )
+        all_billed = some_held and not (
             work_left or expenses_left or _released_overage(rows, rid, charged, req, as_of)
         )
         return owed, bool(charged) and not left, stopped_owes, all_billed
+
+    def _overage_held(self, rid: str, req: Row, rows: dict[str, Row], as_of: date) -> bool:
+        """Whether an overage line billing the request's hours beyond its allowance (the
+        covering one, or one it was rolled over into) held them at the end of ``as_of``."""
+        prefix = charge_key(rid, "")
+        return any(
+            key.startswith(prefix) and _holds(rows, invoice, line_id, as_of)
+            for alw in self._allowance_chain(req["allowance"], rows)
+            for invoice, line_id, key, *_ in rows[alw].get("held", [])
+        )
 
     @staticmethod
     def _hours_owed(
