@@ -344,9 +344,11 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         collect), where 19 kept none, so a request whose invoice's last cents were written off
         stayed on the agenda; 21 keeps the amount of a request's PO and its currency
         (``po_amount``), so the agenda says what the PO covers and flags work invoiced beyond
-        it (``over_po``). A store built by an older version is refused until it is rebuilt
-        from events."""
-        return {"rows": 21}
+        it (``over_po``); 22 keeps each billable time entry's work day (``worked_on``), so the
+        agenda of a day reads the work done by then (21 read a timesheet worked days later on
+        it: an invoiced and paid request came back on it as completed). A store built by an
+        older version is refused until it is rebuilt from events."""
+        return {"rows": 22}
 
     @handles("Customer.CustomerRegistered")
     def _manager_named(self, e: Any, oid: str) -> None:
@@ -379,6 +381,8 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         row["other_held"] = []
         row["unauthorized"] = []
         row["worth"] = {}
+        # each billable time entry's work day: the agenda of a day reads the work done by then
+        row["worked_on"] = {}
         # the invoice lines billing its hours, each [invoice hex, line id, currency, net]
         row["hours_held"] = []
         # the first day billing left it invoiced (all its work billed), None before: from then
@@ -459,24 +463,19 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
 
     @handles("EnhancementRequest.WorkLogged")
     def _req_work(self, e: Any, oid: str) -> None:
-        before = self._req(oid)["status"]
         super()._req_work(e, oid)
         self._req(oid)["logged"].append([e.entry.work_date, e.entry.hours])
         if e.entry.billable:
-            row = self._req(oid)
-            self._entry_kept(row, e.entry)
-            self._late_work(row, before)
+            self._entry_kept(self._req(oid), e.entry)
 
     @handles("EnhancementRequest.UnauthorizedWorkRecorded")
     def _req_unauthorized_work(self, e: Any, oid: str) -> None:
-        before = self._req(oid)["status"]
         super()._req_unauthorized_work(e, oid)
         self._req(oid)["logged"].append([e.entry.work_date, e.entry.hours])
         if e.entry.billable:
             row = self._req(oid)
             self._entry_kept(row, e.entry)
             row["unauthorized"].append(e.entry.entry_id)
-            self._late_work(row, before)
 
     @handles("EnhancementRequest.WorkWithdrawn")
     def _req_withdrawn(self, e: Any, oid: str) -> None:
@@ -497,6 +496,7 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
                 break
         row["work"].pop(x.entry_id, None)
         row["worth"].pop(x.entry_id, None)
+        row["worked_on"].pop(x.entry_id, None)
         if x.entry_id in row["unauthorized"]:
             row["unauthorized"].remove(x.entry_id)
 
@@ -508,9 +508,11 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
 
     @staticmethod
     def _late_work(row: Row, before: str) -> None:
-        """Late billable hours (or a late billable receipt) sent an invoiced request back to
-        completed (recorded by ``RequestBook``): its status is as recorded from then on, not
-        read from whether its work was held on the day (``billed_all``)."""
+        """A late billable receipt sent an invoiced request back to completed (recorded by
+        ``RequestBook``): its status is as recorded from then on, not read from whether its
+        work was held on the day (``billed_all``). (Late billable hours keep it read from the
+        work held on the day: their work day counts, ``worked_on``, so the agenda of a day
+        before them reads it as it stood.)"""
         if before == "invoiced" and row["status"] == "completed":
             row["billed_all"] = None
 
@@ -524,6 +526,7 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
             currency_quantum(entry.rate.currency), rounding=ROUND_HALF_UP
         )
         row["worth"][entry.entry_id] = [worth, entry.rate.currency]
+        row["worked_on"][entry.entry_id] = entry.work_date
 
     @handles("EnhancementRequest.ExpenseLogged")
     def _req_expense(self, e: Any, oid: str) -> None:
@@ -831,8 +834,14 @@ class ReviewMeeting(RequestBook, InvoiceHolds):
         item, or its overage: ``_overage_held``), so a request whose billed hours were all
         given back and withdrawn is not invoiced of nothing."""
         owed = Money.zero(self._currency(req, rows))
-        # what invoices held at the end of the day (``QuoteToCash._held_on``)
-        held = {i: _held_on(rows, lines, as_of) for i, lines in req["work"].items()}
+        # what invoices held at the end of the day (``QuoteToCash._held_on``) of the work done
+        # by then: hours worked later (a timesheet of a later day) were not there to bill
+        worked_on = req["worked_on"]
+        held = {
+            i: _held_on(rows, lines, as_of)
+            for i, lines in req["work"].items()
+            if worked_on[i] <= as_of
+        }
         charged = self._charged_work(
             rid,
             held.items(),
