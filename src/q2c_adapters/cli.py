@@ -2123,14 +2123,20 @@ def explain(
 
 @app.command()
 def rows(
-    name: Annotated[str, typer.Argument(help="projection name, e.g. kpis")],
+    name: Annotated[
+        str,
+        typer.Argument(help="projection or report name, e.g. receivables_aging or aging"),
+    ],
     url: UrlOption,
     prefix: Annotated[str, typer.Option("--prefix", help="only keys starting with this")] = "",
     limit: Annotated[int, typer.Option("--limit", min=0, help="at most this many rows")] = 200,
     store: StoreOption = None,
     commission_plan: PlanOption = None,
 ) -> None:
-    """List a projection's row keys (what ``q2c explain`` takes) with each row's values."""
+    """List a projection's row keys (what ``q2c explain`` takes) with each row's values.
+
+    A report's name (aging) names the projection it is printed from, as for ``explain`` and
+    ``rebuild`` (customers draws on several: name one of them)."""
     plan = load_plan(commission_plan)
     application = _open(url)
     target = _live_store(url, store)
