@@ -2047,7 +2047,8 @@ def explain(
     """List the events behind one row of a projection (the facts its numbers come from).
 
     The projection is rebuilt from an empty start into a scratch store (so no live store is
-    named or read), and every event whose
+    named or read), up to the last event recorded when explain starts (or the --as-of cut:
+    events another process records meanwhile are left out), and every event whose
     handler changed that row (created, changed or deleted it; one that wrote it back as it was
     is not listed), or a row its numbers are computed from (an allowance's draws, a payment's
     reversal days), is listed in log order: who recorded it, when, and what it says.
@@ -2056,6 +2057,10 @@ def explain(
     plan = load_plan(commission_plan)
     application = _open(url)
     try:
+        # one fixed moment of the log for every pass (the row, the rows its numbers come
+        # from): events another process records meanwhile are in none of them
+        head = application.recorder.max_notification_id() or 0
+        until = min(position_as_of(application, moment), head) if moment is not None else head
         with tempfile.TemporaryDirectory(prefix="q2c-explain-") as tmp:
             scratch = _scratch_store(tmp)
             fresh = {p.name: p for p in all_projections(scratch, plan=plan)}
@@ -2067,7 +2072,7 @@ def explain(
             if ":" in row:  # a row key (prefix:...), or an invoice number with a ':'
                 row = row_key_as_kept(row)
                 with progress_bar(f"replaying {name}") as bar:
-                    events = events_behind(application, projection, row, as_of=moment, progress=bar)
+                    events = events_behind(application, projection, row, until=until, progress=bar)
                 if events or projection.get(row) is not None or _keys_so(projection, row):
                     key = row
             if key is None:  # an id or a number as a report prints it: the row keyed by it
@@ -2079,14 +2084,14 @@ def explain(
                     _not_found(f"{name} has no row {row!r}{at}")
                 if ":" not in row:  # (else the replay above built it)
                     with progress_bar(f"replaying {name}") as bar:
-                        Follower(application, [projection], as_of=moment).run(progress=bar)
+                        Follower(application, [projection], until=until).run(progress=bar)
                 # (_row_of_id refuses a text that is neither)
                 key = _row_of_id(name, projection, reference or row)
                 if key is None:  # not found, as a row key that holds nothing (below): exit 1
                     _not_found(f"{name} has no row naming {UUID(reference or row.strip()).hex}{at}")
                 row = key
                 with progress_bar(f"replaying {name}") as bar:
-                    events = events_behind(application, projection, row, as_of=moment, progress=bar)
+                    events = events_behind(application, projection, row, until=until, progress=bar)
             value = projection.get(row)
             scratch.close()
             numbers = invoice_numbers(application, moment)

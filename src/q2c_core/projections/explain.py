@@ -42,13 +42,19 @@ def events_behind(
     key: str,
     *,
     as_of: datetime | None = None,
+    until: int | None = None,
     progress: Progress | None = None,
     page_size: int = 25_000,
 ) -> list[DomainEvent]:
     """The events whose handlers wrote row ``key`` of ``projection``, or a row its numbers are
     computed from (``Projection.related_rows``: an allowance's draws behind an unbilled item,
     the reversal days behind an invoice's payments), in log order, found by rebuilding
-    ``projection`` from an empty start (up to ``as_of``, a recording time).
+    ``projection`` from an empty start (up to ``as_of``, a recording time, and ``until``, a
+    notification id).
+
+    Without ``until`` each rebuild follows the log to its end as it then is: events recorded
+    meanwhile by another process may be in one pass and not the other. Give ``until`` (the
+    log's last notification id when the question is asked) for one fixed moment of the log.
 
     ``projection`` is emptied and rebuilt (twice when the row has related rows): give a fresh
     one on a scratch store, never the live one. Every write of a row goes through the
@@ -56,7 +62,7 @@ def events_behind(
     was before the event, so an event is listed exactly when its handler changed, created or
     deleted one of those rows (one that wrote a row back as it was is not).
     """
-    found = _events_writing(app, projection, {key}, as_of, progress, page_size)
+    found = _events_writing(app, projection, {key}, as_of, until, progress, page_size)
     row = projection.get(key)
     if row is None:
         return found
@@ -64,7 +70,9 @@ def events_behind(
     if not related:
         return found
     wrote: dict[tuple[Any, int], set[str]] = {}
-    both = _events_writing(app, projection, {key, *related}, as_of, progress, page_size, wrote)
+    both = _events_writing(
+        app, projection, {key, *related}, as_of, until, progress, page_size, wrote
+    )
     # a related row is shared (one payment's reversal days serve all its invoices): an event of
     # a kind that wrote the row asked about, but from another aggregate (another invoice taking
     # its payment off), is that other row's story, not this one's, unless it wrote its own
@@ -97,6 +105,7 @@ def _events_writing(
     projection: Projection,
     keys: set[str],
     as_of: datetime | None,
+    until: int | None,
     progress: Progress | None,
     page_size: int,
     wrote: dict[tuple[Any, int], set[str]] | None = None,
@@ -138,7 +147,9 @@ def _events_writing(
     bound = projection._bound
     projection._bound = {name: traced(h) for name, h in bound.items()}
     try:
-        Follower(app, [projection], page_size=page_size, as_of=as_of).run(progress=progress)
+        Follower(app, [projection], page_size=page_size, as_of=as_of, until=until).run(
+            progress=progress
+        )
     finally:
         projection._bound = bound
         projection._dirty = set(projection._dirty)
