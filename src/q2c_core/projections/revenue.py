@@ -630,9 +630,10 @@ class RevenueSchedule(Projection):
         term's end), 7 the day a request was cancelled (its invoiced work is earned then),
         8 the day a sub-contract moved out of a contract (a credit of its days from then
         un-earns them as served), 9 a credit note's disposition and whether it writes its
-        lines off (``writes_off``: no revenue taken back), so a store built by an older one is
-        refused until rebuilt."""
-        return {"rows": 9}
+        lines off (``writes_off``: no revenue taken back), 10 the rate an issued slice a change
+        of its sub-contract ends earns at, as on its issue day (``_kept_rates``), so a store
+        built by an older one is refused until rebuilt."""
+        return {"rows": 10}
 
     def related_rows(self, key: str, row: Row) -> list[str]:
         """When a document's lines are earned comes from other rows too: the request an
@@ -708,9 +709,13 @@ class RevenueSchedule(Projection):
 
     @handles("Invoice.Issued")
     def _issued(self, e: Any, oid: str) -> None:
+        """The issue day, and the rate each slice a change of its sub-contract ends earns its
+        days at, as the contract charged them on that day (``_kept_rates``): a change recorded
+        later never moves a day the line earned (the books booked it so on the issue day)."""
         row = self.touch(f"inv:{oid}")
         assert row is not None
         row["issued_on"] = e.issued_on
+        row["rates"] = _kept_rates(row, self.get)
 
     # -- contracts (for the contracted forecast) ----------------------------------------------
 
@@ -1126,7 +1131,12 @@ def _document_lines(key: str, row: dict[str, Any], get: RowGetter) -> list[Recog
                 on, rule = issued, "ratable_catch_up"
             else:
                 on, rule = None, "ratable"
-                before = _charged_before_change(get, line, period)
+                kept = row.get("rates")
+                before = (
+                    _charged_before_change(get, line, period)
+                    if kept is None  # (a draft counted as expected: the live terms)
+                    else _read_rate(kept.get(line[0]))
+                )
                 if before is not None:
                     # (a slice a change of its sub-contract ends: its days earn at the rate
                     # they did before the change, as they were counted unbilled, and what it
@@ -1201,6 +1211,35 @@ def _charged_before_change(
             rate = Fraction(before[0]) * day_count(s.period, convention) / before[1]
             return rate, _rounding_parts(s, subs, of, term, frequency, convention, rate)
     return None
+
+
+def _kept_rates(row: dict[str, Any], get: RowGetter) -> dict[str, Any]:
+    """Of a document being issued, by line id, the rate each contract line billing a slice a
+    change of its sub-contract ends earns its days at and the parts of the rest by day
+    (``_charged_before_change``) as the contract's terms stand on the issue: exact fractions as
+    text ("numerator/denominator"). Computed from the live terms later, a change recorded
+    after the issue (a back-dated price the run has not corrected yet, or corrected since)
+    read the line at its own rate, moving days already reported and leaving the books, which
+    booked the line on its issue day, a cent apart."""
+    if row["kind"] == "CREDIT_NOTE" or row.get("written_off"):
+        return {}
+    result: dict[str, Any] = {}
+    for line in row["lines"]:
+        if line[KIND] != "MAINTENANCE" or line[P_START] is None or line[CATCH_UP]:
+            continue
+        before = _charged_before_change(get, line, Period(line[P_START], line[P_END]))
+        if before is not None:
+            rate, parts = before
+            result[line[0]] = [str(rate), [[on, str(part)] for on, part in parts]]
+    return result
+
+
+def _read_rate(kept: list[Any] | None) -> tuple[Fraction, list[tuple[date, Fraction]]] | None:
+    """A rate ``_kept_rates`` kept, as ``_charged_before_change`` gives it (None: none)."""
+    if kept is None:
+        return None
+    rate, parts = kept
+    return Fraction(rate), [(on, Fraction(part)) for on, part in parts]
 
 
 def _issued_before(get: RowGetter, line: list[Any], issued: date) -> bool:
