@@ -216,8 +216,9 @@ def test_the_customers_change_with_its_contracts_changes_them_all_at_once(
     app: QuoteToCash,
 ) -> None:
     """Brauhaus Nord goes to 14 days from 1 July with its contracts: MC-1 and MC-2 (given
-    notice to 1 October) carry 14 days from then; MC-0, terminated on 1 March, has nothing
-    left to bill and stays as it was. Without ``contracts`` a contract keeps its terms."""
+    notice to 1 October) carry 14 days from then, and so does MC-0, terminated on 1 March: a
+    correction of the days it served, found after its end, is billed on an invoice drafted
+    then. Without ``contracts`` a contract keeps its terms."""
     customer = brewery(app)
     first = maintenance(app, customer, "MC-1")
     notice = maintenance(app, customer, "MC-2")
@@ -242,7 +243,7 @@ def test_the_customers_change_with_its_contracts_changes_them_all_at_once(
         assert app.contract(contract).payment_terms_changes == [
             ContractPaymentTermsFrom(JULY_1, 14)
         ]
-    assert app.contract(ended).payment_terms_changes == ()
+    assert app.contract(ended).payment_terms_changes == [ContractPaymentTermsFrom(JULY_1, 14)]
     assert app.contract(alone).payment_terms_changes == ()
     app.run_billing(JULY.start, actor="run")
     assert invoice_of(app, first, JULY).payment_terms_days == 14

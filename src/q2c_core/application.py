@@ -839,8 +839,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         contracts signed from then on, carry them; drafts made before keep theirs, issued
         invoices never change (their due dates stay), and a contract keeps the terms it was
         signed with unless ``contracts`` is True: then every contract of the customer not ended,
-        and every one ended whose term still runs past ``effective``, gives its invoices drafted
-        from that day on these terms too (``change_contract_payment_terms``), in the same
+        and every one ended that served (a correction of its served days found after its end
+        is billed on an invoice drafted then), gives its invoices drafted from that day on
+        these terms too (``change_contract_payment_terms``), in the same
         transaction: all or nothing, one contract that refuses (a day before its own last
         change: ``RuleViolated`` naming ``effective`` and that contract) refuses the whole
         change. A contract signed later, on a day before ``effective``, follows the change too

@@ -965,19 +965,30 @@ class ContractBilling(BaseApp):
             customer,
             effective,
             lambda c: c.change_payment_terms(actor, payment_terms_days, effective),
+            drafting=True,
         )
 
     def _change_contracts(
-        self, customer: Customer, effective: date, change: Callable[[Contract], bool]
+        self,
+        customer: Customer,
+        effective: date,
+        change: Callable[[Contract], bool],
+        *,
+        drafting: bool = False,
     ) -> list[Contract]:
         """The customer's contracts changed from ``effective`` on by ``change`` (True when it
         recorded something), in a command's step: those not ended, and those ended whose term
-        runs past ``effective`` (days still to bill). The first contract that refuses refuses
-        them all, its number in the refusal."""
+        runs past ``effective`` (days still to bill). With ``drafting`` (a change of the
+        invoices drafted from ``effective`` on: payment terms), every ended contract that
+        served too, whatever its end: a correction of its served days found after the end
+        (``Contract._require_correctable``) is billed on an invoice drafted then. The first
+        contract that refuses refuses them all, its number in the refusal."""
         changed: list[Contract] = []
         for contract in self._get_many(Contract, list(customer.contract_ids)):
             ended = contract.status in (ContractStatus.TERMINATED, ContractStatus.EXPIRED)
-            if ended and contract.term.end <= effective:
+            # (an ended one that served may still draft a correction's invoice)
+            still_drafts = drafting and not contract.never_served
+            if ended and contract.term.end <= effective and not still_drafts:
                 continue
             try:
                 if change(contract):
