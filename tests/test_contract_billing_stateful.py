@@ -2,8 +2,10 @@
 times on the same settings, so a sub-contract moved mid-period carries its period's charge),
 with sub-contracts added, removed, extended again, re-priced and moved between them, renewals
 (also of a term in arrears whose last period was billed before it was renewed), suspensions,
-terminations, expiries, runs forwards and backdated, documents issued and voided, in any
-order, in euros, yen or dinars; and a third contract signed but never activated.
+terminations, expiries, changes found after a contract ended (a removal, a re-price, an
+extension or a sub-contract added, dated inside the days it served), runs forwards and
+backdated, documents issued and voided, in any order, in euros, yen or dinars; and a third
+contract signed but never activated.
 
 After every run, whatever came before:
 - the preview just before it showed exactly what it posted, and a second run posts nothing;
@@ -35,6 +37,7 @@ from decimal import Decimal
 from fractions import Fraction
 from uuid import UUID
 
+import attrs
 import billing_oracle as oracle
 from hypothesis import HealthCheck, settings
 from hypothesis import event as hypothesis_event
@@ -46,6 +49,7 @@ from q2c_core import (
     BillingFrequency,
     BillingTiming,
     Contract,
+    ContractStatus,
     DayCount,
     InvoiceKind,
     InvoiceStatus,
@@ -454,6 +458,59 @@ class ContractBillingMachine(RuleBasedStateMachine):
         if end is not None and end <= current:
             assert outcome == "refused"
         self._run(self.today)  # bills the days it covers again in the periods billed
+
+    @rule(
+        pick=st.integers(0, 1),
+        which=st.integers(0, 9),
+        change=st.sampled_from(["remove", "reprice", "extend", "add"]),
+        back=st.integers(min_value=0, max_value=200),
+        price=prices,
+        end_first=st.booleans(),
+    )
+    def correct_an_ended_contract(
+        self, pick: int, which: int, change: str, back: int, price: Price, end_first: bool
+    ) -> None:
+        """A change found after the contract ended (terminated today, when ``end_first`` and
+        it is live), dated ``back`` days before its end, inside the days it served: a site
+        closed, a price agreed lower, a removal undone up to the end, a site served unbilled.
+        Taken, the next run credits or bills exactly its days (the checks after each run);
+        past the end, it is refused and records nothing."""
+        contract = self._contract(pick)
+        ended = (ContractStatus.TERMINATED, ContractStatus.EXPIRED)
+        if contract.status not in ended and end_first:
+            self._run(self.today)
+            self._refused_records_nothing(
+                lambda: self.app.terminate_contract(
+                    contract.id, effective=self.today, reason="left", actor=A, noticed_on=self.today
+                )
+            )
+            contract = self.app.contract(contract.id)
+        if contract.status not in ended:
+            return
+        end = contract.term.end
+        day = max(contract.term.start, end - timedelta(days=back))
+        sub_id = self._sub_id(contract, which)
+        command: Callable[[], object] | None = None
+        if change == "add":
+            new = attrs.evolve(self._new_sub(day, price), effective_to=end)
+            command = lambda: self.app.add_sub_contract(contract.id, new, actor=A)  # noqa: E731
+        elif sub_id is None:
+            return
+        elif change == "remove":
+            command = lambda: self.app.remove_sub_contract(  # noqa: E731
+                contract.id, sub_id, effective_to=day, actor=A
+            )
+        elif change == "reprice":
+            command = lambda: self.app.reprice_sub_contract(  # noqa: E731
+                contract.id, sub_id, effective=day, annual_price=self.money(price), actor=A
+            )
+        else:
+            command = lambda: self.app.extend_sub_contract(  # noqa: E731
+                contract.id, sub_id, effective_to=end, actor=A
+            )
+        outcome = self._refused_records_nothing(command)
+        event(f"correct an ended contract ({change}): {outcome}")
+        self._run(self.today)
 
     @rule(pick=st.integers(0, 1), suspend=st.booleans())
     def suspend_or_reactivate(self, pick: int, suspend: bool) -> None:
