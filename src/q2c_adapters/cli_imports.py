@@ -118,7 +118,14 @@ def report_lines(report: ImportReport, file_name: str) -> list[str]:
         f"  needs attention: contract {item.contract}, sub-contract {item.sub_id}: {item.rule}"
         for item in report.needs_attention
     ]
-    return [head, *(f"  {n:>{width}} {label}" for label, n in counts), *attention]
+    lines = [f"  {n:>{width}} {label}" for label, n in counts]
+    if report.suspended_payments:
+        # (money on a customer's account, not nobody's: a controller reads it so)
+        at = [field for field, _ in _COUNTS if field in shown or getattr(report, field)]
+        lines[at.index("suspended")] += (
+            f" ({report.suspended_payments} booked as its customer's payment, on no invoice yet)"
+        )
+    return [head, *lines, *attention]
 
 
 def _read(path: Path) -> bytes:

@@ -1326,7 +1326,7 @@ class ImportCommands(BaseApp):
             changed: dict[UUID, Aggregate] = {}
             known_accounts = self._known_bank_accounts(actor)
             batch_id = source.import_id
-            recorded = skipped = suspended = 0
+            recorded = skipped = suspended = suspended_payments = 0
             in_file: dict[UUID, BankCreditRow] = {}  # each credit's first row in this file
             for row in rows:
                 in_file.setdefault(BankCredit.create_id(row.credit_key), row)
@@ -1502,6 +1502,7 @@ class ImportCommands(BaseApp):
                     if not match.allocations:
                         reason = SuspenseReason.NO_INVOICE
                         suspended += 1
+                        suspended_payments += 1
                     else:
                         recorded += 1
                     bank_credit = BankCredit(
@@ -1532,7 +1533,10 @@ class ImportCommands(BaseApp):
                 ignored=ignored,
             )
             accounts_changed = [known_accounts] if known_accounts.pending_events else []
-            return batch.report(already_imported=False), [
+            report = attrs.evolve(
+                batch.report(already_imported=False), suspended_payments=suspended_payments
+            )
+            return report, [
                 batch,
                 *changed.values(),
                 *accounts_changed,

@@ -136,7 +136,10 @@ class ImportReport:
     counted apart from the rows. ``needs_attention``: what the file says that the import did
     not record and a person must settle (a contract import: sub-contracts still billed that
     the export no longer lists), in the report of the import that read the file (not kept with
-    the batch: a file imported again reports none)."""
+    the batch: a file imported again reports none). ``suspended_payments``: of the bank
+    credits left in suspense, those booked as a known customer's payment that fits no invoice
+    (the customer's credit from the bank's day, for a person to allocate), in the report of the
+    import that booked them."""
 
     import_id: UUID
     kind: ImportKind
@@ -149,6 +152,7 @@ class ImportReport:
     ignored: int = 0
     corrected: int = 0
     needs_attention: tuple[NeedsAttention, ...] = ()
+    suspended_payments: int = 0
 
 
 class ImportBatch(ChecksFacts, Aggregate):
