@@ -9,8 +9,9 @@ of the line's running total, each rounded) and, per day and currency, what the o
 total differs from them by: service earned since the month shares last booked (on an issue day
 in the middle of a month) and rounding.
 
-Histories with a written-off credit note are left out: the ledger books a write-off as an
-expense, the work having been done, where the schedule takes the revenue back.
+Credit notes are re-billable (the revenue taken back on both sides) or written off (the work
+having been done, the ledger books an expense and the schedule keeps the revenue): both sides
+agree either way.
 """
 
 from __future__ import annotations
@@ -537,8 +538,10 @@ class Life:
                 invoice = app.invoice(self.credited[n % len(self.credited)])
                 note = app.draft_credit_note(
                     invoice.id, line_ids=[invoice.lines[0].line_id],
-                    disposition=CreditDisposition.REBILLABLE, reason="agreed", drafted_on=day,
-                    actor=A,
+                    disposition=(
+                        CreditDisposition.REBILLABLE if n % 2 else CreditDisposition.WRITTEN_OFF
+                    ),
+                    reason="agreed", drafted_on=day, actor=A,
                 )  # fmt: skip
                 issue(app, note, day)
             elif what == "work":
