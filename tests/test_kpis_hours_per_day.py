@@ -6,6 +6,12 @@ one hour a day (21 hours available, 38.1 %), ``Decimal("NaN")`` crashed with an 
 Decimal. Now a bool, NaN, an infinity or a float is refused with ``InvalidValue`` naming
 ``hours_per_day``; 8 and ``Decimal("7.5")`` give Decimal hours. A period of two datetimes (a
 time of day) is refused naming ``period`` instead of a ``TypeError`` from inside.
+
+``Decimal("1E-30")`` passed the check (more than 0, at most 24) and the percentage of 8 hours
+over 21 x 1E-30 hours crashed with an untyped ``decimal.InvalidOperation``; ``Decimal("1E-24")``
+read a utilisation of 36,363,636,363,636,363,636,363,636.4 %. A working day of less than a
+hundredth of an hour (36 seconds, the least a time entry holds) is no working day: it is refused
+naming ``hours_per_day``; a hundredth of an hour itself is read.
 """
 
 from __future__ import annotations
@@ -90,3 +96,21 @@ def test_a_period_of_times_of_day_is_refused_naming_the_period(kpis: Kpis) -> No
     with pytest.raises(InvalidValue) as refused:
         kpis.utilisation(noon)
     assert refused.value.field == "period"
+
+
+@pytest.mark.parametrize(
+    "hours_per_day", [Decimal("1E-30"), Decimal("1E-24"), Decimal("0.009"), Decimal("0.0099")]
+)
+def test_a_working_day_of_less_than_a_hundredth_of_an_hour_is_refused(
+    kpis: Kpis, hours_per_day: Decimal
+) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        kpis.utilisation(MARCH, hours_per_day=hours_per_day)
+    assert refused.value.field == "hours_per_day"
+
+
+def test_a_working_day_of_a_hundredth_of_an_hour_is_read(kpis: Kpis) -> None:
+    """21 working days of 36 seconds are 0.21 hours available: Bob's 8 hours are 3,809.5 %."""
+    [bob] = kpis.utilisation(MARCH, hours_per_day=Decimal("0.01"))
+    assert bob.available == Decimal("0.21")
+    assert bob.utilisation_percent == Decimal("3809.5")
