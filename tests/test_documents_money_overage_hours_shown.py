@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from datetime import date
 from decimal import Decimal
+from uuid import UUID
 
 import pypdf
 from test_documents_billed_hours import html_entry_rows
@@ -25,22 +26,26 @@ def eur(amount: str) -> Money:
     return Money.of(amount, "EUR")
 
 
+def covered_request(
+    app: QuoteToCash, unit: AllowanceUnit, quantity: str, *, hours: int, rate: str
+) -> UUID:
+    """Acme's request for reports, estimated at ``hours`` x ``rate``, covered by its allowance
+    of ``quantity`` (in ``unit``) for 2024 and authorized on 1 March."""
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+    allowance = app.grant_allowance(
+        acme, unit=unit, quantity=quantity, period=YEAR, granted_on=YEAR.start, actor="a"
+    )
+    r = app.open_request(acme, "Reports", requested_on=date(2024, 3, 1), actor="pete")
+    app.estimate_request(r, hours=hours, rate=eur(rate), actor="pete")
+    app.cover_request_by_allowance(r, allowance, actor="a")
+    app.authorize_work(r, authorized_on=date(2024, 3, 1), actor="pete")
+    return r
+
+
 def test_danas_share_of_her_hour_beyond_the_allowance_shows_to_the_hundredth(
     app: QuoteToCash,
 ) -> None:
-    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
-    money = app.grant_allowance(
-        acme,
-        unit=AllowanceUnit.MONEY,
-        quantity="100.00",
-        period=YEAR,
-        granted_on=YEAR.start,
-        actor="a",
-    )
-    r = app.open_request(acme, "Reports", requested_on=date(2024, 3, 1), actor="pete")
-    app.estimate_request(r, hours=10, rate=eur("30"), actor="pete")
-    app.cover_request_by_allowance(r, money, actor="a")
-    app.authorize_work(r, authorized_on=date(2024, 3, 1), actor="pete")
+    r = covered_request(app, AllowanceUnit.MONEY, "100.00", hours=10, rate="30")
     app.log_work(r, TimeEntry("b1", "bob", date(2024, 3, 10), Decimal(3), eur("30")), actor="b")
     app.log_work(r, TimeEntry("d1", "dana", date(2024, 3, 11), Decimal(1), eur("33.33")), actor="d")
     invoice = app.draft_request_invoice(r, drafted_on=date(2024, 3, 12), actor="pete")
@@ -59,19 +64,7 @@ def test_danas_share_of_her_hour_beyond_the_allowance_shows_to_the_hundredth(
 def test_an_hours_overage_piece_shows_the_hours_its_quantity_bills(app: QuoteToCash) -> None:
     """0.667 prepaid hours, Dana's hour: the line bills 0.333 hours, and its detail says 0.333
     beside that quantity, not a rounded 0.33."""
-    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor="a")
-    hours = app.grant_allowance(
-        acme,
-        unit=AllowanceUnit.HOURS,
-        quantity="0.667",
-        period=YEAR,
-        granted_on=YEAR.start,
-        actor="a",
-    )
-    r = app.open_request(acme, "Reports", requested_on=date(2024, 3, 1), actor="pete")
-    app.estimate_request(r, hours=1, rate=eur("100"), actor="pete")
-    app.cover_request_by_allowance(r, hours, actor="a")
-    app.authorize_work(r, authorized_on=date(2024, 3, 1), actor="pete")
+    r = covered_request(app, AllowanceUnit.HOURS, "0.667", hours=1, rate="100")
     app.log_work(r, TimeEntry("d1", "dana", date(2024, 3, 11), Decimal(1), eur("100")), actor="d")
     invoice = app.draft_request_invoice(r, drafted_on=date(2024, 3, 12), actor="pete")
 
