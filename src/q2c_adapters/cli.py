@@ -100,7 +100,7 @@ from q2c_core.projections import (
     events_behind,
     rebuild,
 )
-from q2c_core.projections.store import PageWrite, ProjectionStore, Row, encode_row
+from q2c_core.projections.store import PageWrite, ProjectionStore, Row, decode_row, encode_row
 from q2c_core.recorded_saves import position_as_of, recorded_times
 from q2c_core.snapshot_check import SnapshotCheck
 from q2c_core.storage import storage_errors
@@ -263,6 +263,56 @@ def load_plan(path: Path | None) -> CommissionPlan:
         raise typer.BadParameter(
             f"{path} is not a commission plan: {e}", param_hint="--commission-plan"
         ) from None
+
+
+def stored_plan(store: ProjectionStore) -> CommissionPlan | None:
+    """The plan the store's commissions rows were built with (their settings row), or None: no
+    commissions built there yet, or settings this q2c cannot read as a plan (the store is then
+    refused as built with other settings, naming the rebuild)."""
+    text = store.recorder.load_row(Commissions.name, Projection.CONFIG_KEY)
+    if text is None:
+        return None
+    try:
+        described = decode_row(text)["config"]["plan"]
+        return CommissionPlan(
+            CommissionRate(who, RevenueKind[kind], Decimal(rate), date.fromisoformat(day))
+            for who, kind, rate, day in described
+        )
+    except (DamagedRow, KeyError, TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def followed_plan(
+    store: ProjectionStore, given: Path | None, plan: CommissionPlan
+) -> CommissionPlan:
+    """The plan a command follows the live ``store`` with: ``plan``, read from the file
+    ``--commission-plan`` gave; without one, the plan the store's commissions were built with
+    (``stored_plan``: a report or an update after ``q2c rebuild --commission-plan`` needs no
+    plan, and a rebuild without one keeps it), else ``plan`` (the default plan)."""
+    if given is not None:
+        return plan
+    return stored_plan(store) or plan
+
+
+def plan_of_the_live_store(
+    url: str, store: str | None, given: Path | None, plan: CommissionPlan
+) -> CommissionPlan:
+    """``followed_plan`` for a command that rebuilds into a scratch store (``--as-of``,
+    ``explain``): the live store's plan read where it is, nothing created there; a store that
+    is not there or cannot be read holds no plan (the default one is followed)."""
+    if given is not None:
+        return plan
+    unreadable: tuple[type[BaseException], ...] = (*storage_errors(), ValueError, Q2CError)
+    try:
+        live = ProjectionStore.open(store or url, create_tables=False)
+    except unreadable:
+        return plan
+    try:
+        return stored_plan(live) or plan
+    except storage_errors():  # (no rows table there: nothing built)
+        return plan
+    finally:
+        live.close()
 
 
 _ORDINAL_DATE = re.compile(r"(\d{4})-?(\d{3})")
@@ -898,6 +948,7 @@ def replay(
     application = _open(url)
     with tempfile.TemporaryDirectory(prefix="q2c-replay-") as tmp:
         live_store = _live_store(url, store)
+        plan = followed_plan(live_store, commission_plan, plan)
         live = all_projections(live_store, plan=plan)
         # one fixed moment of the log for every side: events another process records
         # meanwhile are neither followed into the live store nor rebuilt here
@@ -1006,6 +1057,7 @@ def update(url: UrlOption, store: StoreOption = None, commission_plan: PlanOptio
     plan = load_plan(commission_plan)
     application = _open(url)
     live_store = _live_store(url, store)
+    plan = followed_plan(live_store, commission_plan, plan)
     projections = all_projections(live_store, plan=plan)
     with progress_bar("following the notification log") as bar:
         applied = _catch_up(application, projections, (url, store, commission_plan), progress=bar)
@@ -1248,6 +1300,7 @@ def rebuild_live(
         )
     application = _open(url)
     live_store = _live_store(url, store)
+    plan = followed_plan(live_store, commission_plan, plan)
     try:
         if not other_history:
             _refuse_past_the_log(application, live_store, names, (url, store, commission_plan))
@@ -1841,10 +1894,12 @@ def _projections_for(
     application = _open(url)
     if as_of is None:
         target = _live_store(url, store)
+        plan = followed_plan(target, plan_file, plan)
         projections = all_projections(target, plan=plan)
         with progress_bar("bringing projections up to date") as bar:
             _catch_up(application, projections, (url, store, plan_file), progress=bar)
     else:
+        plan = plan_of_the_live_store(url, store, plan_file, plan)
         target = _scratch_store(tmp)
         projections = all_projections(target, plan=plan)
         with progress_bar("rebuilding as of the given time") as bar:
@@ -2055,7 +2110,8 @@ def explain(
     """
     moment = parse_timestamp(as_of) if as_of is not None else None
     plan = load_plan(commission_plan)
-    application = _open(url)
+    application = _open(url)  # (first: a file that holds no q2c history is refused untouched)
+    plan = plan_of_the_live_store(url, None, commission_plan, plan)
     try:
         # one fixed moment of the log for every pass (the row, the rows its numbers come
         # from): events another process records meanwhile are in none of them
@@ -2145,6 +2201,7 @@ def rows(
     plan = load_plan(commission_plan)
     application = _open(url)
     target = _live_store(url, store)
+    plan = followed_plan(target, commission_plan, plan)
     try:
         projections = {p.name: p for p in all_projections(target, plan=plan)}
         name = _projection_named(name, projections)

@@ -334,11 +334,14 @@ class Commissions(ManagerNames):
 
     def _rate(self, manager: str, kind: str, on: date) -> Decimal:
         """``plan.rate_for`` of a revenue kind's name, remembered (the plan never changes);
-        unchecked (``_rate_for``): the rows give a name, a kind and a day."""
+        unchecked (``_rate_for``): the rows give a name, a kind and a day. The rate by its
+        value (``_rate_text``: 0.10 as 0.1), as the plan is described: the rows of one plan are
+        the same whatever digits its rates were typed with (a plan read back from a store's
+        settings, ``describe``, builds the rows the typed plan built)."""
         try:
             return self._rates[manager, kind, on]
         except KeyError:
-            rate = self.plan._rate_for(manager, RevenueKind[kind], on)
+            rate = Decimal(_rate_text(self.plan._rate_for(manager, RevenueKind[kind], on)))
             self._rates[manager, kind, on] = rate
             return rate
 
@@ -380,7 +383,9 @@ class Commissions(ManagerNames):
         are keyed again; 16 keys an invoice's taxable bases by the rate's value (``_rate_key``:
         21 and 21.00 one base, as the invoice has it), so a deposit deducted at 21 on work at
         21.00 gives the invoice's tax, rounded once (it rounded each spelling on its own: 10.49
-        for 10.50, a cent of tax collected as revenue).
+        for 10.50, a cent of tax collected as revenue); 17 records each rate by its value
+        (0.10 as 0.1, ``_rate``), so a plan typed 0.10 and the same plan read back from the
+        store's settings build the same rows.
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
@@ -388,7 +393,7 @@ class Commissions(ManagerNames):
         it meant, and is followed on. The plan names each rate by its value (``describe``: the
         plan file's 0.050 and 0.05 are one plan); a store built when a rate typed with trailing
         zeros (0.10) was recorded as typed is refused once, until rebuilt."""
-        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 16}
+        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 17}
         if self.plan.names_someone():
             config["managers"] = "person_key"
         return config
