@@ -937,8 +937,6 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
             for item_id, item in items:
                 if held[item_id]:
                     continue
-                if not include_unauthorized and not item["authorized"]:
-                    continue
                 if item["date"] > as_of:
                     continue  # (done after the day asked about)
                 currency = item["currency"]
@@ -987,7 +985,9 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
                     and currency == req["currency"]
                 ):
                     capped.append(entry)
-                else:
+                elif include_unauthorized or item["authorized"]:
+                    # (work recorded unauthorized inside a fixed price is billed by it, not
+                    # leakage: the price lists it without the leakage too)
                     result.append(entry)
             if capped:
                 room = _fixed_price_room(req, fixed_billed, _hours_billed_on(rows, req, as_of))
