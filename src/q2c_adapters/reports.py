@@ -343,7 +343,7 @@ def _leakage(projections: Sequence[Projection], on: date) -> ReportTable:
         for i in p.leakage_risk(on)
     )
     return ReportTable(
-        "Leakage risk: work logged without authorization",
+        f"Leakage risk on {on}: work logged without authorization",
         ("customer", "request", "item", "hours", "value", "request id"),
         rows,
     )
