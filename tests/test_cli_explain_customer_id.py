@@ -121,6 +121,21 @@ def test_an_id_no_row_names_is_still_not_found(books: tuple[str, dict[str, UUID]
     assert (code, out, err.strip()) == (1, "", f"receivables_aging has no row naming {unknown}")
 
 
+def test_a_number_no_row_names_is_not_found_by_the_number_typed(
+    books: tuple[str, dict[str, UUID]],
+) -> None:
+    """The auditor typed the invoice's number: the answer names it, beside the id it stands
+    for (it used to name the id alone, a number the auditor never typed)."""
+    url, ids = books
+    invoice = ids["acme invoice"]
+    app = QuoteToCash.open(url)
+    number = app.invoice(invoice).number
+    app.close()
+    assert number is not None
+    code, out, err = explain(url, "kpis", number)
+    assert (code, out, err.strip()) == (1, "", f"kpis has no row naming {number} ({invoice.hex})")
+
+
 @pytest.mark.parametrize("written", ["upper", "dashed"])
 def test_a_row_key_naming_the_id_in_capitals_or_with_dashes_is_the_same_row(
     books: tuple[str, dict[str, UUID]], written: str

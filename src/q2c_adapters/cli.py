@@ -2144,7 +2144,11 @@ def explain(
                 # (_row_of_id refuses a text that is neither)
                 key = _row_of_id(name, projection, reference or row)
                 if key is None:  # not found, as a row key that holds nothing (below): exit 1
-                    _not_found(f"{name} has no row naming {UUID(reference or row.strip()).hex}{at}")
+                    hexid = UUID(reference or row.strip()).hex
+                    # (a number as typed, with the id it names: INV-000007 (01a2...))
+                    typed = row.strip() if reference is not None and row.strip() != hexid else ""
+                    naming = f"{typed} ({hexid})" if typed else hexid
+                    _not_found(f"{name} has no row naming {naming}{at}")
                 row = key
                 with progress_bar(f"replaying {name}") as bar:
                     events = events_behind(application, projection, row, until=until, progress=bar)
