@@ -39,6 +39,7 @@ from q2c_core.projections.review import ReviewItem, ReviewMeeting
 from q2c_core.projections.statement import (
     CustomerStatement,
     Statement,
+    StatementAllocation,
     StatementBalance,
     StatementInvoice,
     StatementPayment,
@@ -108,6 +109,7 @@ __all__ = [
     "ReviewItem",
     "ReviewMeeting",
     "Statement",
+    "StatementAllocation",
     "StatementBalance",
     "StatementInvoice",
     "StatementPayment",

@@ -16,6 +16,7 @@ from q2c_core.projections._ledger import (
     InvoiceLedger,
     credited,
     is_issued,
+    live,
     outstanding,
     owed_back,
     paid,
@@ -96,6 +97,18 @@ class StatementRefundOwed:
 
 
 @attrs.frozen
+class StatementAllocation:
+    """What of a payment paid one invoice (a transfer spread over several invoices lists each):
+    allocated on ``allocated_on`` and not taken back off (reversed, bounced) by the
+    statement's day, so a customer can match its remittance to the invoices."""
+
+    invoice_id: str
+    number: str
+    amount: Money
+    allocated_on: date
+
+
+@attrs.frozen
 class StatementPayment:
     """A payment, where it went, what of it was refunded, and whether it bounced.
 
@@ -103,7 +116,8 @@ class StatementPayment:
     minus what was refunded of it (the customer owes that: the bank took the whole payment
     back), as the payment itself counts it: the payments' ``unallocated`` add up to the
     balance's ``credit``. To list payments beside the refunds owed, each once, read
-    ``Statement.credit_held``."""
+    ``Statement.credit_held``. ``allocations`` are the invoices it pays (those in force on
+    the statement's day), by day and number; together they are ``allocated``."""
 
     payment_id: str
     received_on: date
@@ -114,6 +128,7 @@ class StatementPayment:
     bounced_on: date | None
     refunded: Money
     refunds: tuple[StatementRefund, ...] = ()
+    allocations: tuple[StatementAllocation, ...] = ()
 
 
 def _money(amount: Decimal, currency: str) -> Money:
@@ -326,10 +341,12 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
         sums: dict[str, list[Decimal]] = {cur: [Decimal(0)] * 5}
         invoices = []
         write_offs: list[StatementWriteOff] = []
+        numbers: dict[str, str] = {}  # (the invoices the payments pay, by id)
         for inv_id in cust["invoices"]:
             row = self.get(f"inv:{inv_id}")
             if row is None or not is_issued(row, as_of):
                 continue
+            numbers[inv_id] = row["number"]
             money = row["currency"]
             sign = -1 if row["kind"] == "CREDIT_NOTE" else 1
             owed = outstanding(row, as_of)
@@ -373,6 +390,16 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
                 for refund_id, amount, day, reference in figures.refunds
             )
             sums.setdefault(money, [Decimal(0)] * 5)[3] += figures.credit
+            allocations = sorted(
+                (
+                    StatementAllocation(
+                        alloc[0], numbers.get(alloc[0], ""), _money(alloc[1], money), alloc[2]
+                    )
+                    for alloc in p["allocs"].values()
+                    if live(alloc, as_of)
+                ),
+                key=lambda a: (a.allocated_on, number_order(a.number), a.number, a.invoice_id),
+            )
             payments.append(
                 StatementPayment(
                     payment_id=pay_id,
@@ -384,6 +411,7 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
                     bounced_on=figures.bounced_on,
                     refunded=_money(figures.refunded, money),
                     refunds=refunds,
+                    allocations=tuple(allocations),
                 )
             )
         debts = tuple(
