@@ -63,3 +63,23 @@ def test_a_roll_over_with_nothing_left_still_opens_next_years_allowance(
 
     assert app.allowance(nxt).granted == 0
     assert app.allowance(nxt).rolled_over_from == hours
+
+
+def test_a_roll_over_of_less_than_nothing_is_refused_naming_the_quantity(
+    app: QuoteToCash,
+) -> None:
+    """Carrying -2 hours with 5 extra would open next year's allowance with 3: a negative
+    carry is no carry (what is not carried is forfeited), refused naming ``quantity`` as
+    ``extra`` is, and nothing is recorded. It was refused as ``AllowanceExhausted``, an
+    allowance with too little left, which says nothing of the typo."""
+    acme = app.register_customer("Acme", "EUR", account_manager="mia", actor=A)
+    hours = app.grant_allowance(
+        acme, unit=AllowanceUnit.HOURS, quantity=4, period=YEAR, granted_on=YEAR.start, actor=A
+    )
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as refused:
+        app.roll_over_allowance(
+            hours, new_period=NEXT, rolled_over_on=date(2025, 1, 1), actor=A, quantity=-2, extra=5
+        )
+    assert refused.value.field == "quantity"
+    assert app.recorder.max_notification_id() == before

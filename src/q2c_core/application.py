@@ -1507,6 +1507,13 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             there = old.left_on(rolled_over_on)
             carried = there if quantity is None else to_decimal(quantity, "quantity")
             more = to_decimal(extra, "extra")
+            if quantity is not None and carried < 0:
+                raise InvalidValue(
+                    "must not be negative: what is not carried over is forfeited",
+                    field="quantity",
+                    aggregate_id=allowance_id,
+                    value=carried,
+                )
             if more < 0:
                 raise InvalidValue(
                     "must not be negative: what is not carried over is forfeited",
