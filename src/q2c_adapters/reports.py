@@ -20,7 +20,7 @@ from rich.text import Text
 
 from q2c_adapters.accounting.exports import spreadsheet_text
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import Period, person_key
+from q2c_core.domain.values import Period, name_order, person_key
 from q2c_core.projections import (
     AllowanceUsage,
     AwaitingPurchaseOrder,
@@ -293,9 +293,10 @@ def _unbilled_by(by: str) -> Callable[[Sequence[Projection], date], ReportTable]
             return ReportTable(title, (by, "amount"), keyed)
         names = _names(projections)
         named = sorted(
-            (str(names.get(k, k)), k, cur, amount) for (k, cur), amount in totals.items()
+            (name_order(str(names.get(k, k))), k, cur, amount)
+            for (k, cur), amount in totals.items()
         )
-        rows = tuple((name, amount, k) for name, k, _, amount in named)
+        rows = tuple((name, amount, k) for (_, name), k, _, amount in named)
         return ReportTable(title, (by, "amount", "customer id"), rows)
 
     return build
@@ -617,7 +618,8 @@ def _aging(projections: Sequence[Projection], on: date) -> ReportTable:
     # by customer keeps one customer, whose invoices and refunds owed back are told apart;
     # the projection's order, by id, currency and kind, kept within a customer)
     aged = sorted(
-        p.aging(on), key=lambda r: (str(names.get(r.customer_id, r.customer_id)), r.customer_id)
+        p.aging(on),
+        key=lambda r: (name_order(str(names.get(r.customer_id, r.customer_id))), r.customer_id),
     )
     rows = [
         (
@@ -733,7 +735,11 @@ def _kpis(projections: Sequence[Projection], on: date) -> ReportTable:
     names = _names(projections)
     times = sorted(
         p.time_entered_vs_invoiced(),
-        key=lambda t: (t.worker, str(names.get(t.customer_id, t.customer_id)), t.customer_id),
+        key=lambda t: (
+            t.worker,
+            name_order(str(names.get(t.customer_id, t.customer_id))),
+            t.customer_id,
+        ),
     )
     rows = tuple(
         (

@@ -183,6 +183,7 @@ from q2c_core.domain.tax import (
 from q2c_core.domain.values import (
     Period,
     hours,
+    name_order,
     named_id,
     new_id,
     person_key,
@@ -388,6 +389,7 @@ __all__ = [
     "luhn_valid",
     "match_credit",
     "minor_units",
+    "name_order",
     "named_id",
     "new_id",
     "normalize_number",

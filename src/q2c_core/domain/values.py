@@ -129,6 +129,13 @@ _DROPPED = re.compile(_INVISIBLE.pattern[:-1] + _UNSEEN_CONTROLS + "]")
 _BLANK = re.compile("[\u2800\U0001d159]")
 
 
+def name_order(name: str) -> tuple[str, str]:
+    """How lists order names: alphabetically as people read them, capitals aside ("acme corp"
+    before "Zeta GmbH", where character codes put every capital first), then as typed, so
+    the order is the same on every run."""
+    return (name.casefold(), name)
+
+
 def person_key(name: str) -> str:
     """Who a person's name means, however it was typed: invisible characters dropped (a
     zero-width space pasted with it, a combining grapheme joiner, a Hangul filler, a variation

@@ -12,6 +12,7 @@ import attrs
 from q2c_core.domain.allocation import number_order
 from q2c_core.domain.errors import NotFound
 from q2c_core.domain.money import Money, currency_quantum
+from q2c_core.domain.values import name_order
 from q2c_core.projections._ledger import (
     InvoiceLedger,
     credited,
@@ -311,12 +312,12 @@ class CustomerStatement(InvoiceLedger, ManagerNames):
     # -- queries ------------------------------------------------------------------------------
 
     def customers(self) -> list[tuple[str, str]]:
-        """(customer id, name) of every customer, by name, then id: two customers of one name
-        (registered with different references) come in the same order on every run, in every
-        report."""
+        """(customer id, name) of every customer, by name (``name_order``: capitals aside),
+        then id: two customers of one name (registered with different references) come in the
+        same order on every run, in every report."""
         return sorted(
             ((k[5:], r["name"]) for k, r in self.rows_with_prefix("cust:")),
-            key=lambda c: (c[1], c[0]),
+            key=lambda c: (name_order(c[1]), c[0]),
         )
 
     def statement(self, customer_id: UUID | str, as_of: date | None = None) -> Statement:
