@@ -65,7 +65,10 @@ changes nothing the money pays for, before or after it (only its deposit lines, 
 off, come off the invoice). Enhancement and maintenance of 500.00 each at 21 %, 605.00 paid
 (12.50 + 5.00), then the unpaid maintenance written off: still 17.50, where a concession of it
 (CORRECTED) makes the 605.00 pay the enhancement and its tax, 25.00. Money such a note gives
-back is taken back as any other (``PaymentUnapplied``).
+back is taken back as any other (``PaymentUnapplied``). A discount written off on a note of its
+own raises what the invoice owes and takes no revenue back either: money paying it is beyond
+what the invoice bills as read here, and no revenue (the books keep it as the write-off's gain),
+so no kind ever collects more than the invoice bills of it.
 The rate comes from a plan: per account manager (or "*" for everyone) and revenue kind, with
 effective dates; the rate in force on the allocation date applies. The plan matches managers by
 ``person_key`` ("Mia" in the plan is the invoice's "mia"; the lines name the manager as the
@@ -385,7 +388,10 @@ class Commissions(ManagerNames):
         21.00 gives the invoice's tax, rounded once (it rounded each spelling on its own: 10.49
         for 10.50, a cent of tax collected as revenue); 17 records each rate by its value
         (0.10 as 0.1, ``_rate``), so a plan typed 0.10 and the same plan read back from the
-        store's settings build the same rows.
+        store's settings build the same rows; 18 counts money beyond what an invoice
+        bills as no revenue (a discount written off on a note of its own raises what it owes: that
+        money was counted as revenue in proportion to the nets, more enhancement than the
+        invoice billed).
 
         A plan naming managers also says ``"managers": "person_key"``: a store built before
         plans matched names that way paid ``Mia`` in the plan nothing for ``mia``'s customers,
@@ -393,7 +399,7 @@ class Commissions(ManagerNames):
         it meant, and is followed on. The plan names each rate by its value (``describe``: the
         plan file's 0.050 and 0.05 are one plan); a store built when a rate typed with trailing
         zeros (0.10) was recorded as typed is refused once, until rebuilt."""
-        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 17}
+        config: dict[str, Any] = {"plan": self.plan.describe(), "rows": 18}
         if self.plan.names_someone():
             config["managers"] = "person_key"
         return config
@@ -708,10 +714,10 @@ class Commissions(ManagerNames):
             if amount <= to_pay:
                 parts = split_amounts(amount, currency, left)
             else:
-                # (more money than the invoice bills, as the projection reads it: what is left
-                # of each kind, and the rest in proportion to the nets)
-                more = split_amounts(amount - to_pay, currency, weights)
-                parts = [a + b for a, b in zip(left, more, strict=True)]
+                # (more money than the invoice bills, as the projection reads it: a discount
+                # written off on a note of its own raised what it owes, the revenue kept: what
+                # is left of each kind, and the rest is no revenue, counted with the tax)
+                parts = [*left[:-1], left[-1] + amount - to_pay]
         for slot, part in zip(slots, parts, strict=True):
             counted[slot] = counted.get(slot, Decimal(0)) + part
             if slot == _TAX:
@@ -1172,8 +1178,8 @@ def _below_net(
     nothing, never more than what is left), split over the kinds in proportion to what each
     still has to collect (largest remainders); the tax part is the rest of the money, negative.
     So x % of the total collects x % of the net, and the money that pays the invoice in full
-    collects exactly what is left of each kind. (Money beyond the total counts as revenue, in
-    proportion to the nets, as on any invoice.)"""
+    collects exactly what is left of each kind. (Money beyond the total is no revenue, as on
+    any invoice: it is in the tax part.)"""
     kinds = slots[:-1]
     before = [counted.get(k, Decimal(0)) for k in kinds]
     left = [max(n - c, Decimal(0)) for n, c in zip(nets, before, strict=True)]
@@ -1183,14 +1189,9 @@ def _below_net(
     paid = sum(counted.values(), Decimal(0)) + amount
     if paid >= total:
         revenue = to_count
-        beyond = min(amount, paid - max(total, Decimal(0)))
     else:
         quantum = currency_quantum(currency)
         due = (net * paid / total).quantize(quantum, rounding=ROUND_HALF_UP)
         revenue = min(max(due - sum(before, Decimal(0)), Decimal(0)), to_count)
-        beyond = Decimal(0)
     parts = split_amounts(revenue, currency, left) if to_count > 0 else [Decimal(0)] * len(left)
-    if beyond > 0:
-        more = split_amounts(beyond, currency, nets)
-        parts = [a + b for a, b in zip(parts, more, strict=True)]
     return [*parts, amount - sum(parts, Decimal(0))]
