@@ -10,7 +10,7 @@ import attrs
 
 from q2c_core.domain.enhancement_request import cancellation_day
 from q2c_core.domain.money import Money
-from q2c_core.domain.values import person_key
+from q2c_core.domain.values import name_order, person_key
 from q2c_core.projections._managers import manager_on
 from q2c_core.projections._requests import RequestBook
 from q2c_core.projections.base import check_day, handles
@@ -180,7 +180,8 @@ class AwaitingPurchaseOrder(RequestBook):
         An area is typed by hand on each request: it is read as a person's name is
         (``person_key``: "Mobile", "mobile " and "MOBILE" are one area), shown by the spelling
         of its first request (``_area_names``), as the awaiting list names it; one naming
-        nothing (spaces, invisible characters) is "(none)", as a request given no area."""
+        nothing (spaces, invisible characters) is "(none)", as a request given no area. Areas
+        are listed by that spelling as names are (``name_order``: "billing" before "Mobile")."""
         table: dict[str, dict[str, Decimal]] = {}
         shown = self._area_names()
         for _, req in self.rows_with_prefix("req:"):
@@ -220,5 +221,5 @@ class AwaitingPurchaseOrder(RequestBook):
                 t["est"],
                 t["actual"],
             )
-            for area, t in sorted(table.items(), key=lambda item: shown[item[0]])
+            for area, t in sorted(table.items(), key=lambda item: name_order(shown[item[0]]))
         ]
