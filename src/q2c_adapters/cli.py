@@ -2098,20 +2098,23 @@ def explain(
     url: UrlOption,
     as_of: AsOfOption = None,
     commission_plan: PlanOption = None,
+    store: StoreOption = None,
 ) -> None:
     """List the events behind one row of a projection (the facts its numbers come from).
 
-    The projection is rebuilt from an empty start into a scratch store (so no live store is
-    named or read), up to the last event recorded when explain starts (or the --as-of cut:
-    events another process records meanwhile are left out), and every event whose
-    handler changed that row (created, changed or deleted it; one that wrote it back as it was
-    is not listed), or a row its numbers are computed from (an allowance's draws, a payment's
-    reversal days), is listed in log order: who recorded it, when, and what it says.
+    The projection is rebuilt from an empty start into a scratch store (nothing is written to
+    the live store, --store or the application's database: it is read only for the commission
+    plan it was built with, when no --commission-plan is given), up to the last event recorded
+    when explain starts (or the --as-of cut: events another process records meanwhile are left
+    out), and every event whose handler changed that row (created, changed or deleted it; one
+    that wrote it back as it was is not listed), or a row its numbers are computed from (an
+    allowance's draws, a payment's reversal days), is listed in log order: who recorded it,
+    when, and what it says.
     """
     moment = parse_timestamp(as_of) if as_of is not None else None
     plan = load_plan(commission_plan)
     application = _open(url)  # (first: a file that holds no q2c history is refused untouched)
-    plan = plan_of_the_live_store(url, None, commission_plan, plan)
+    plan = plan_of_the_live_store(url, store, commission_plan, plan)
     try:
         # one fixed moment of the log for every pass (the row, the rows its numbers come
         # from): events another process records meanwhile are in none of them
