@@ -41,3 +41,23 @@ def test_every_customer_report_lists_acme_before_zeta(app: QuoteToCash) -> None:
         table = report_table(report, projections, day)
         shown = [cell for row in table.rows for cell in row if cell in ("Zeta GmbH", "acme corp")]
         assert shown and shown[0] == "acme corp", (report, shown)
+
+
+def test_requests_by_title_and_contracts_by_number_as_people_read_them(app: QuoteToCash) -> None:
+    """Unbilled by request listed "Zeta import" before "billing export", and by contract MC-10
+    before MC-2; titles now order as names do, numbers as they count."""
+    from test_contract_billing import contract, customer, sub
+
+    acme = customer(app)
+    for number in ("MC-10", "MC-2"):
+        contract(app, acme, number=number, subs=(sub("S1"),))
+    for title in ("Zeta import", "billing export"):
+        job = authorized_request(app, acme, title, date(2024, 5, 1))
+        app.log_work(job, work(f"{title[0]}1", date(2024, 5, 2), "4"), actor="bob")
+    projections = all_projections()
+    catch_up(app, projections)
+    day = date(2024, 5, 10)
+    by_request = report_table("unbilled-by-request", projections, day).rows
+    assert [row[0] for row in by_request][:2] == ["billing export", "Zeta import"]
+    by_contract = report_table("unbilled-by-contract", projections, day).rows
+    assert [row[0] for row in by_contract][:2] == ["MC-2", "MC-10"]

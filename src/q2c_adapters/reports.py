@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from q2c_adapters.accounting.exports import spreadsheet_text
+from q2c_core.domain.allocation import number_order
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period, name_order, person_key
 from q2c_core.projections import (
@@ -312,19 +313,24 @@ def _unbilled_named(
     by: str, title: str, totals: dict[tuple[str, str], Money], projections: Sequence[Projection]
 ) -> ReportTable:
     """Unbilled totals by request (its title) or contract (its number), with the id beside
-    (``request id``, ``contract id``: what ``explain`` takes), by name, then id; the items tied
-    to none last, named as such, their id cell empty."""
+    (``request id``, ``contract id``: what ``explain`` takes), by name (a title as people
+    read it, ``name_order``; a number as it counts, ``number_order``: MC-2 before MC-10), then
+    id; the items tied to none last, named as such, their id cell empty."""
+    order: Callable[[str], Any]
     if by == "request":
         names = _request_titles(projections)
+        order = name_order
     else:
         unbilled: UnbilledRevenue = _get(projections, UnbilledRevenue)
         names = {key[4:]: row["number"] for key, row in unbilled.rows_with_prefix("con:")}
+        order = number_order
     none = _NAMED_BY[by]
     named = sorted(
-        (k == "", str(names.get(k, k)) if k else none, k, cur, amount)
+        ((k == "", order(name), name, k, cur), amount)
         for (k, cur), amount in totals.items()
+        for name in [str(names.get(k, k)) if k else none]
     )
-    rows = tuple((name, amount, k) for _, name, k, _, amount in named)
+    rows = tuple((name, amount, k) for (_, _, name, k, _), amount in named)
     return ReportTable(title, (by, "amount", f"{by} id"), rows)
 
 
