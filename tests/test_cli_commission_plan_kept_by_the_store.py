@@ -32,6 +32,15 @@ def books(shared_url: str) -> str:
     return shared_url
 
 
+def rebuilt_with_a_plan(url: str, tmp_path: Path) -> Path:
+    """The store rebuilt with a plan paying 10 % on enhancements to everyone; its file."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps([{"manager": "*", "revenue_kind": "enhancement", "rate": "0.10"}]))
+    rebuilt = runner.invoke(cli, ["rebuild", "--url", url, "--commission-plan", str(plan)])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    return plan
+
+
 def amounts(output: str) -> list[str]:
     return sorted(r["commission"]["amount"] for r in json.loads(output)["rows"])
 
@@ -40,10 +49,7 @@ def test_every_command_follows_the_plan_the_store_was_built_with(
     books: str, tmp_path: Path
 ) -> None:
     url = books
-    plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps([{"manager": "*", "revenue_kind": "enhancement", "rate": "0.10"}]))
-    rebuilt = runner.invoke(cli, ["rebuild", "--url", url, "--commission-plan", str(plan)])
-    assert rebuilt.exit_code == 0, rebuilt.output
+    plan = rebuilt_with_a_plan(url, tmp_path)
 
     for args in (["report", "aging"], ["update"], ["rows", "kpis"], ["replay"]):
         done = runner.invoke(cli, [*args, "--url", url])
@@ -69,11 +75,7 @@ def test_another_plan_given_is_refused_naming_the_rebuild_with_it(
     books: str, tmp_path: Path
 ) -> None:
     url = books
-    plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps([{"manager": "*", "revenue_kind": "enhancement", "rate": "0.10"}]))
-    assert (
-        runner.invoke(cli, ["rebuild", "--url", url, "--commission-plan", str(plan)]).exit_code == 0
-    )
+    rebuilt_with_a_plan(url, tmp_path)
     other = tmp_path / "other.json"
     other.write_text(json.dumps([{"manager": "*", "revenue_kind": "enhancement", "rate": "0.2"}]))
     refused = runner.invoke(cli, ["report", "aging", "--url", url, "--commission-plan", str(other)])
