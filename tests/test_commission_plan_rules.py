@@ -305,3 +305,17 @@ def test_a_statement_for_a_period_of_times_of_day_is_refused_naming_the_period()
     assert refused.value.field == "period"
     year = commissions.statement("mia", Period(date(2026, 1, 1), date(2027, 1, 1)))
     assert year.totals == {"EUR": eur("100.00")}
+
+
+def test_a_plan_reads_back_from_its_description() -> None:
+    """A store keeps a plan as ``describe`` gives it; ``described`` is the same plan again, the
+    managers as matched and the rates by value (0.10 reads back as 0.1, an equal plan)."""
+    plan = CommissionPlan(
+        [
+            CommissionRate("*", RevenueKind.ENHANCEMENT, Decimal("0.10")),
+            CommissionRate("Mia", RevenueKind.MAINTENANCE, Decimal("0.03"), date(2024, 4, 1)),
+        ]
+    )
+    again = CommissionPlan.described(plan.describe())
+    assert again.describe() == plan.describe()
+    assert again.rate_for("mia", RevenueKind.MAINTENANCE, date(2024, 5, 1)) == Decimal("0.03")

@@ -273,11 +273,7 @@ def stored_plan(store: ProjectionStore) -> CommissionPlan | None:
     if text is None:
         return None
     try:
-        described = decode_row(text)["config"]["plan"]
-        return CommissionPlan(
-            CommissionRate(who, RevenueKind[kind], Decimal(rate), date.fromisoformat(day))
-            for who, kind, rate, day in described
-        )
+        return CommissionPlan.described(decode_row(text)["config"]["plan"])
     except (DamagedRow, KeyError, TypeError, ValueError, ArithmeticError):
         return None
 

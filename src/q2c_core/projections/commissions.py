@@ -262,6 +262,17 @@ class CommissionPlan:
             for r in self.rates
         )
 
+    @classmethod
+    def described(cls, rows: Any) -> CommissionPlan:
+        """The plan ``describe`` gave ``rows`` of (as a store's settings keep it): a command
+        given no plan follows a store with the plan it was built with. Rows that are no such
+        description raise ``ValueError`` (``InvalidValue`` among them), ``KeyError`` or
+        ``TypeError``."""
+        return cls(
+            CommissionRate(who, RevenueKind[kind], Decimal(rate), date.fromisoformat(day))
+            for who, kind, rate, day in rows
+        )
+
 
 def _rate_text(rate: Decimal) -> str:
     """A rate as plain digits, the trailing zeros of the fraction dropped (0.10 and 0.1 read
