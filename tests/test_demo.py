@@ -98,3 +98,17 @@ def test_the_demo_numbers_its_invoices_in_the_order_of_their_issue_days(tmp_path
     ]
     # Contoso's overage on the 13th takes the number before Northwind's month-end Rotterdam days
     assert [name for _, _, name in issued][2:] == ["Contoso Ltd", "Northwind Traders"]
+
+
+def test_the_demo_prints_a_report_from_every_projection(tmp_path: Path) -> None:
+    """Issue 4: `make demo` prints the reports people review, from every projection: the KPIs'
+    utilisation beside time entered vs invoiced, the request history by product area, and each
+    customer's statement (open invoices and the payments that paid them)."""
+    out = run_demo(tmp_path / "demo.db")
+    utilisation = out[out.index("Utilisation 2026-03-01..2026-03-31") :]
+    dana = next(line for line in utilisation.splitlines() if "dev.dana" in line)
+    assert "25.00" in dana and "176.00" in dana and "14.2" in dana
+    areas = out[out.index("Request history by product area") :]
+    assert "integration" in areas and "reporting" in areas and "security" in areas
+    statements = out[out.index("Customer statements on 2026-03-31") :]
+    assert "INV-000004" in statements and "3781.25 EUR" in statements

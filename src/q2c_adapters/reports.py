@@ -1066,6 +1066,7 @@ def rich_table(report: ReportTable, *, keys: bool = True, every_row: bool = Fals
 
 KEY_REPORTS = (
     "customers",
+    "statements",
     "commission-statements",
     "commissions",
     "unbilled-by-manager",
@@ -1074,9 +1075,11 @@ KEY_REPORTS = (
     "aging",
     "past-due",
     "awaiting-po",
+    "product-areas",
     "review",
     "revenue",
     "kpis",
+    "utilisation",
 )
 
 
