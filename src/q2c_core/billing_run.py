@@ -126,10 +126,16 @@ _FRACTION_QUANTUM = Decimal("1e-10")
 
 
 def _check_run_day(as_of: Any, actor: Any) -> None:
-    """A run's business day and who runs it, checked before anything is read or written."""
+    """A run's business day and who runs it, checked before anything is read or written: an
+    actor of invisible characters only names nobody (``person_key``, as every event the run
+    records checks it), refused here whatever is due, not at the first contract due."""
     _check_reckonable(as_of)
-    if not isinstance(actor, str) or not actor.strip():
-        raise InvalidValue("must name who runs it", field="actor", value=actor)
+    if not isinstance(actor, str) or not person_key(actor):
+        raise InvalidValue(
+            "must name who runs it (not blank, nor invisible characters only)",
+            field="actor",
+            value=actor,
+        )
 
 
 def _require_actor(actor: Any, aggregate_id: UUID) -> None:
