@@ -54,3 +54,25 @@ def test_an_invisible_actor_is_refused_before_the_progress_callback_hears_of_the
     assert seen == []
     assert app.recorder.max_notification_id() == before
     assert len(app.run_billing(date(2024, 2, 1), actor="billing").documents) == 2
+
+
+@pytest.mark.parametrize("actor", ["bob\x00", "bob\x0b", "bob\ud800"])
+def test_an_actor_no_event_can_hold_is_refused_by_the_preview_as_by_the_run(
+    app: QuoteToCash, actor: str
+) -> None:
+    """A control character (a NUL, a vertical tab from a spreadsheet) or a lone surrogate (bytes
+    no UTF-8 reads, as Python hands them over) can be in no event: the preview does not show a
+    month end the run then fails on (a bare ``UnicodeEncodeError`` at the first save), the run
+    refuses it before it starts, naming ``actor``, nothing recorded."""
+    cust = customer(app)
+    contract(app, cust)
+    before = app.recorder.max_notification_id()
+    with pytest.raises(InvalidValue) as previewed:
+        app.preview_billing(date(2024, 2, 1), actor=actor)
+    assert previewed.value.field == "actor"
+    seen: list[tuple[int, int]] = []
+    with pytest.raises(InvalidValue) as refused:
+        app.run_billing(date(2024, 2, 1), actor=actor, progress=lambda d, t: seen.append((d, t)))
+    assert refused.value.field == "actor"
+    assert seen == []
+    assert app.recorder.max_notification_id() == before
