@@ -138,15 +138,8 @@ def _check_run_day(as_of: Any, actor: Any) -> None:
             value=actor,
         )
     # (nor one no event can hold: a control character, or a lone surrogate UTF-8 cannot
-    # store, which the run's first save failed on with a bare UnicodeEncodeError while the
-    # preview showed the documents)
+    # store, which the preview showed documents for and the run's first save failed on)
     refuse_control_characters("actor", actor)
-    try:
-        actor.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidValue(
-            "must be text UTF-8 can store (no lone surrogate)", field="actor", value=ascii(actor)
-        ) from None
 
 
 def _require_actor(actor: Any, aggregate_id: UUID) -> None:

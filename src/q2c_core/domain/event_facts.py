@@ -95,7 +95,10 @@ def _spelled(declared: Any) -> list[str]:
 # pasted from a spreadsheet. Tabs and line breaks are text. The C1 controls (U+0080 to U+009F,
 # which XML 1.0 discourages and no screen shows: text decoded as Latin-1 carries them) too, so
 # ``billy`` and ``billy`` with one of them pasted in are never two people on an invoice.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# A lone surrogate (U+D800 to U+DFFF: bytes no UTF-8 reads, as Python hands a file name or an
+# argument over) is no character at all, and no store can write it: a command failed at its
+# save with a bare UnicodeEncodeError.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 def refuse_control_characters(field: str, text: str, aggregate_id: UUID | None = None) -> None:
@@ -103,10 +106,13 @@ def refuse_control_characters(field: str, text: str, aggregate_id: UUID | None =
     every invoice and e-invoice can show what was recorded."""
     found = _CONTROL.search(text)
     if found is not None:
+        lone = "\ud800" <= found.group() <= "\udfff"  # (shown escaped: no UTF-8 prints it)
         raise InvalidValue(
-            f"must not hold control characters ({found.group()!r} at {found.start()})",
+            "must not hold control characters "
+            f"({'a lone surrogate, no UTF-8' if lone else repr(found.group())} "
+            f"at {found.start()})",
             field=field,
-            value=text,
+            value=ascii(text) if lone else text,
             aggregate_id=aggregate_id,
         )
 
