@@ -1220,6 +1220,13 @@ class ContractBilling(BaseApp):
                 if contract is not None:
                     yield contract
 
+    def _contract_as_it_stood(self, contract_id: UUID, day: date) -> Contract | None:
+        """One contract as it stood on ``day``, read as ``_contracts_as_they_stood`` reads it
+        (a fresh copy: one of those was changed in memory since)."""
+        readers = self._readers(trusted=True)
+        histories = _HistoriesAsOf(readers, readers.events.events_of([contract_id]), day)
+        return Contract.as_it_stood_on(histories.events(contract_id), day)
+
     def all_contracts(self) -> list[Contract]:
         """Every master contract, in signing order."""
         with _bulk():
@@ -1270,7 +1277,18 @@ class ContractBilling(BaseApp):
             # an evergreen term that ran out counts as renewed, with its uplift, as the next
             # run will renew it (on this copy, never saved): the value is the renewed term's;
             # billed in advance, one ending in the period due is renewed ahead, as the run does
-            _renew_for(c, as_of, "expiring")
+            try:
+                _renew_for(c, as_of, "expiring")
+            except _NEEDS_ATTENTION as error:
+                if error.field in _RUN_FIELDS:
+                    raise  # (the list's own day: past the last term any renews to)
+                # the run cannot renew it either (an uplift past what an amount holds): it
+                # skips it, recording nothing, and flags it; listed as the run leaves it,
+                # unrenewed, its term run out, not a refusal of the whole list
+                stood = self._contract_as_it_stood(c.id, as_of)
+                if stood is None:
+                    continue
+                c = stood
             term = c.term
             left = (term.end - _ONE_DAY - as_of).days
             if left <= days:
