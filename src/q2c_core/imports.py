@@ -307,6 +307,7 @@ class ImportCommands(BaseApp):
                         billable=row.billable,
                         note=row.note,
                     )
+                    _check_day_on_request(request, entry, new_work)
                     if request.takes_work_on(entry.work_date):
                         request.log_work(entry, actor)
                         self._draw_allowance(request, entry, actor, allowances)
@@ -2323,6 +2324,42 @@ def _booking_order(item: BankCreditRow | BankReversalRow) -> tuple[date, int, in
     if isinstance(item, BankReversalRow):
         return item.reversed_on, 1, item.line
     return item.credit.booked_on, 0, item.line
+
+
+def _check_day_on_request(
+    request: EnhancementRequest,
+    entry: TimeEntry,
+    new_work: Sequence[tuple[int, UUID, TimeEntry]],
+) -> None:
+    """Refuse a row taking its worker (``person_key``) past 24 hours on its day on its request
+    (``RuleViolated`` naming ``hours``), as ``EnhancementRequest.check_day_hours`` would, but
+    telling the hours recorded before from those of the file's earlier rows (``new_work``):
+    nothing of the file is recorded, so its rows' hours are no hours "recorded already"."""
+    who = person_key(entry.worker)
+    from_file = {e.entry_id for _, request_id, e in new_work if request_id == request.id}
+    before = in_file = Decimal(0)
+    for work in request.work:
+        if work.entry.work_date != entry.work_date or person_key(work.entry.worker) != who:
+            continue
+        if work.entry.entry_id in from_file:
+            in_file += work.entry.hours
+        else:
+            before += work.entry.hours
+    total = before + in_file + entry.hours
+    if total <= 24:
+        return
+    where = [
+        *([f"{before} h recorded before"] if before else []),
+        *([f"{in_file} h on earlier rows of this file"] if in_file else []),
+    ]
+    said = f" ({', '.join(where)})" if where else ""
+    raise RuleViolated(
+        f"{entry.worker} would have {total} h on {entry.work_date} on this request{said}: "
+        "nobody works more than 24 h in a day",
+        field="hours",
+        aggregate_id=request.id,
+        value=entry.hours,
+    )
 
 
 def _days_over(
