@@ -697,19 +697,40 @@ class ImportCommands(BaseApp):
         ``named``: the PSA id the file gives the entry, when it is recorded under another
         (the content id it claimed), so the refusal names both. ``given_on``: the line of the
         file that gave the entry, when an earlier row of the same import holds it (nothing is
-        recorded yet: the refusal names that line, not the books)."""
+        recorded yet: the refusal names that line, not the books). A row without a PSA id is
+        its content (``named_by_content``): only its rate can differ, and the refusal names
+        ``rate`` (or ``currency``), not an entry id the file does not have."""
         recorded = request.recorded_entry(row.entry_id)
         shown = row.entry_id if named in (None, row.entry_id) else f"{named} ({row.entry_id})"
         rate_changed = row.rate is not None and (
             recorded.rate.amount != row.rate
             or (row.currency is not None and recorded.rate.currency != row.currency)
         )
-        if rate_changed or (
+        same_work = (
             person_key(recorded.worker),
             recorded.work_date,
             recorded.hours,
             recorded.billable,
-        ) != (person_key(row.worker), row.work_date, row.hours, row.billable):
+        ) == (person_key(row.worker), row.work_date, row.hours, row.billable)
+        if rate_changed and same_work and row.named_by_content:
+            # known by its content, the work is the same: only its rate (amount or currency)
+            # differs, and the file has no entry id to name (the entry's is a digest of it)
+            where = "" if given_on is None else f" on line {given_on} of this file"
+            field, value = (
+                ("rate", row.rate)
+                if recorded.rate.amount != row.rate
+                else ("currency", row.currency)
+            )
+            given = f"{row.rate}{' ' + row.currency if row.currency else ''}"
+            raise DuplicateEntry(
+                f"{row.worker}'s {row.hours} h of {row.work_date} are recorded{where} at "
+                f"{recorded.rate}, not {given}: a correction needs a new entry, not an edited "
+                "one",
+                field=field,
+                aggregate_id=request.id,
+                value=value,
+            )
+        if rate_changed or not same_work:
             if given_on is not None:
                 raise DuplicateEntry(
                     f"entry {shown!r} is given on line {given_on} of this file as "
