@@ -224,7 +224,7 @@ class ImportCommands(BaseApp):
                 f"must be a mapping of ticket to request id, not {type(tickets).__name__}",
                 field="tickets",
             )
-        ticket_map = dict(tickets or {})
+        ticket_map = _request_ids(tickets or {})
         rows = _own_former_ids(rows)
 
         def step() -> tuple[ImportReport, list[Aggregate]]:
@@ -2345,6 +2345,22 @@ def _booking_order(item: BankCreditRow | BankReversalRow) -> tuple[date, int, in
     if isinstance(item, BankReversalRow):
         return item.reversed_on, 1, item.line
     return item.credit.booked_on, 0, item.line
+
+
+def _request_ids(tickets: Mapping[str, UUID]) -> dict[str, UUID]:
+    """A ticket map with its request ids as ids: one given as text (a map read from a config
+    file) read as a row's request cell is (``UUID``: capitals, braces aside), so a row naming
+    the request by its ticket and one naming it by its id are one request, not two copies of
+    it that clash on saving. A value that is no request id is kept as given: the rows naming
+    its ticket are refused (``no request``)."""
+    ids: dict[str, UUID] = {}
+    for ticket, given in tickets.items():
+        value: object = given
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = UUID(value)
+        ids[ticket] = cast(UUID, value)
+    return ids
 
 
 def _check_day_on_request(
