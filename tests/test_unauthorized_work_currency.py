@@ -5,8 +5,8 @@ authorized yet came in as unauthorized work rated at 120 USD an hour. q2c record
 in another currency was refused, unauthorized work was not), and from then on the request's
 unbilled work and Acme's whole summary failed ("EUR and USD cannot be combined"), for good:
 nothing removes recorded work. Such work is refused now, as logged work is, naming
-``entry.rate``; and a history that recorded it before still reads: the EUR figures count the EUR
-work, the USD summary shows the USD leakage.
+``entry.rate`` (a file's row: its ``rate`` column); and a history that recorded it before still
+reads: the EUR figures count the EUR work, the USD summary shows the USD leakage.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def test_usd_work_on_a_request_with_no_estimate_and_no_work_is_refused_in_eur_fo
     with pytest.raises(ImportRejected) as rejected:
         importer.import_bytes(export.encode(), "psa.csv", actor="psa")
     [problem] = rejected.value.problems
-    assert (problem.line, problem.field) == (2, "entry.rate")
+    assert (problem.line, problem.field) == (2, "rate")  # the file's column
     assert app.request(request).work == []
 
     assert app.import_work(
@@ -145,7 +145,7 @@ def test_a_psa_export_with_a_usd_row_for_an_unauthorized_eur_request_is_rejected
         importer.import_bytes(export.encode(), "psa.csv", actor="psa")
 
     [problem] = rejected.value.problems
-    assert (problem.line, problem.field) == (3, "entry.rate")
+    assert (problem.line, problem.field) == (3, "rate")  # the file's column
     assert app.request(request).work == []
 
 

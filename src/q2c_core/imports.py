@@ -105,8 +105,23 @@ def _listed(given: object, cls: type[_T], field: str) -> list[_T]:
     return items
 
 
-def _problem(line: int, error: Q2CError) -> RowProblem:
-    return RowProblem(line, error.field or "row", error.rule)
+def _problem(line: int, error: Q2CError, columns: Mapping[str, str] | None = None) -> RowProblem:
+    """A row's problem, naming the field the error names, or the file's column for it
+    (``columns``: ``entry.note`` is a PSA export's ``notes``)."""
+    field = error.field or "row"
+    return RowProblem(line, (columns or {}).get(field, field), error.rule)
+
+
+# the time entry's attributes a refusal names, as a PSA export's columns name them
+_ENTRY_COLUMNS = {
+    "entry.entry_id": "entry_id",
+    "entry.worker": "worker",
+    "entry.work_date": "date",
+    "entry.hours": "hours",
+    "entry.rate": "rate",
+    "entry.billable": "billable",
+    "entry.note": "notes",
+}
 
 
 def _allocation_id(credit_key: str, n: int) -> str:
@@ -332,7 +347,7 @@ class ImportCommands(BaseApp):
                             entry_id=row.entry_id, request_id=request.id, actor=actor
                         )
                 except Q2CError as e:
-                    found.append(_problem(row.line, e))
+                    found.append(_problem(row.line, e, _ENTRY_COLUMNS))
             found.extend(_days_over(new_work, requests))
             batch = _close_batch(
                 source,
