@@ -112,6 +112,23 @@ def _problem(line: int, error: Q2CError, columns: Mapping[str, str] | None = Non
     return RowProblem(line, (columns or {}).get(field, field), error.rule)
 
 
+# a sub-contract's attributes a refusal names (of one signed with its contract, or added to
+# it), as a CRM export's columns name them
+_SUB_COLUMNS = {
+    f"{fact}.{attribute}": column
+    for fact in ("sub_contract", "sub_contracts")
+    for attribute, column in (
+        ("sub_id", "sub_id"),
+        ("description", "description"),
+        ("kind", "kind"),
+        ("effective_from", "effective_from"),
+        ("effective_to", "effective_to"),
+        ("prices", "annual_price"),
+        ("prices.effective", "effective_from"),
+        ("prices.annual_price", "annual_price"),
+    )
+}
+
 # the time entry's attributes a refusal names, as a PSA export's columns name them
 _ENTRY_COLUMNS = {
     "entry.entry_id": "entry_id",
@@ -1063,7 +1080,7 @@ class ImportCommands(BaseApp):
                         recorded += 0 if moved else 1
                 except Q2CError as e:
                     held = [*left.values(), *contracts.values()]
-                    found.append(_problem(row.line, _contract_named(e, held)))
+                    found.append(_problem(row.line, _contract_named(e, held), _SUB_COLUMNS))
             batch = _close_batch(
                 source,
                 found,
