@@ -208,9 +208,18 @@ class ImportCommands(BaseApp):
             customers = self._all_customers()
         key = person_key(ref)
         found = [c for c in customers if person_key(c.name) == key]
-        if len(found) != 1:
-            rule = "no customer has this name" if not found else "several customers have this name"
-            raise RuleViolated(f"{rule}: {ref!r}", field=field, value=ref)
+        if not found:
+            raise RuleViolated(f"no customer has this name: {ref!r}", field=field, value=ref)
+        if len(found) > 1:
+            # (customers of a group registered by an ERP's reference: q2c never picks one)
+            named = ", ".join(
+                f"{c.id}" + (f" (reference {c.reference})" if c.reference else "") for c in found
+            )
+            raise RuleViolated(
+                f"several customers have this name: {ref!r} ({named}): give the customer's id",
+                field=field,
+                value=ref,
+            )
         return found[0], customers
 
     # -- time entries ----------------------------------------------------------------------------
