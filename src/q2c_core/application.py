@@ -2686,21 +2686,27 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     @_names_target
     def approve_invoice(
         self, invoice_id: UUID, *, role: str, approved_on: date, actor: str
-    ) -> None:
+    ) -> bool:
         """Sign off for one role; the line checks run against the hours actually logged.
-        ``role`` and ``actor`` are text (``InvalidValue`` naming them)."""
+        ``role`` and ``actor`` are text (``InvalidValue`` naming them). Returns whether
+        anything was recorded: the same sign-off sent again (same role, day and person, after
+        a lost response: ``Invoice.repeats_approval``) records nothing and returns False;
+        another person for a role signed already is refused (``ApprovalRefused``)."""
         _require_text(role, "role")
         _require_text(actor, "actor")
+        require_day(approved_on, "approved_on")
 
-        def step() -> tuple[None, list[Aggregate]]:
+        def step() -> tuple[bool, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
+            if invoice.repeats_approval(role, approved_on, actor):
+                return False, []
             buyer_vat_id = self.customer(invoice.customer_id).tax_id
             invoice.approve(
                 role, approved_on, self._logged_hours(invoice), actor, buyer_vat_id=buyer_vat_id
             )
-            return None, [invoice]
+            return True, [invoice]
 
-        self._atomically(step)
+        return self._atomically(step)
 
     @_names_target
     def issue_invoice(

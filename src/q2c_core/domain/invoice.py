@@ -684,6 +684,19 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         """The ``InvoiceHandedOver`` event (``hand_over``, which holds the rules)."""
         self.account_manager = to_manager
 
+    def repeats_approval(self, role: str, approved_on: date, actor: str) -> bool:
+        """Whether signing off for ``role`` on ``approved_on`` by ``actor`` is an approval the
+        draft (or approved invoice) holds already: the same role, day and person (as
+        ``person_key`` reads names), a sign-off sent again after a lost response. Its lines
+        changed since, the approvals were withdrawn, and it is none."""
+        if self.status not in (InvoiceStatus.DRAFT, InvoiceStatus.APPROVED):
+            return False
+        person = person_key(actor) if isinstance(actor, str) else None
+        return bool(person) and any(
+            a.role == role and a.approved_on == approved_on and person_key(a.actor) == person
+            for a in self.approvals
+        )
+
     def approve(
         self,
         role: str,
