@@ -2736,7 +2736,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         (``RuleViolated`` naming ``issued_on`` and the deposit's number and day). ``series``
         is text or None (``InvalidValue`` naming it); empty text is refused as text of spaces
         is, not read as INV: a configuration that left a branch's series empty would take the
-        main series' numbers, which are never given back."""
+        main series' numbers, which are never given back.
+
+        The same issue sent again (a retry after a lost response: the invoice issued on that
+        day in that series, ``Invoice.repeats_issue``) records nothing and returns the number
+        it took; on another day or in another series it is refused (``InvalidTransition``)."""
         _require_text(series, "series", optional=True)
         if series is not None and not series.strip():
             raise InvalidValue(
@@ -2749,6 +2753,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         def step() -> tuple[str, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
             name = series or SERIES_BY_KIND[invoice.kind][0]
+            if invoice.repeats_issue(issued_on, name) and invoice.number is not None:
+                return invoice.number, []  # (sent again after a lost response)
             seq = self._series(name, actor)
             credit_note = invoice.kind is InvoiceKind.CREDIT_NOTE
             seq.check_kind(credit_note)

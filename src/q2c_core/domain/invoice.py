@@ -684,6 +684,16 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         """The ``InvoiceHandedOver`` event (``hand_over``, which holds the rules)."""
         self.account_manager = to_manager
 
+    def repeats_issue(self, issued_on: date, series: str) -> bool:
+        """Whether issuing on ``issued_on`` in ``series`` is the issue the invoice had: issued
+        on that day in that series, an issue sent again after a lost response (its number is
+        the answer; no other is taken)."""
+        return (
+            self.status is InvoiceStatus.ISSUED
+            and self.series == series
+            and getattr(self, "issued_on", None) == issued_on
+        )
+
     def repeats_approval(self, role: str, approved_on: date, actor: str) -> bool:
         """Whether signing off for ``role`` on ``approved_on`` by ``actor`` is an approval the
         draft (or approved invoice) holds already: the same role, day and person (as
