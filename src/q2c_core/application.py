@@ -3173,8 +3173,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         return list(payments.values()), kept
 
     @_names_target
-    def void_invoice(self, invoice_id: UUID, *, reason: str, actor: str, voided_on: date) -> None:
-        """Void a draft or approved invoice: what it billed becomes unbilled again.
+    def void_invoice(self, invoice_id: UUID, *, reason: str, actor: str, voided_on: date) -> bool:
+        """Void a draft or approved invoice: what it billed becomes unbilled again. Returns
+        whether anything was recorded: the same void sent again (same reason and day, after a
+        lost response: ``Invoice.repeats_void``) records nothing and returns False; another
+        reason or day on a voided invoice is refused (``InvalidTransition``).
 
         ``voided_on``, the business day (not before the draft's nor any sign-off's:
         ``RuleViolated`` naming ``voided_on``), is when: the customer
@@ -3183,8 +3186,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         recorded): a void without its day would read as a draft that held the work on no day,
         changing what past days answered. Voids recorded without it before still read so."""
 
-        def step() -> tuple[None, list[Aggregate]]:
+        def step() -> tuple[bool, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
+            if invoice.repeats_void(reason, voided_on):
+                return False, []  # (sent again after a lost response)
             invoice.void(reason, actor, voided_on)
             changed: list[Aggregate] = [invoice]
             # contract periods a billing-run invoice billed are due again
@@ -3259,9 +3264,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 for allowance in self._draw_given_back(request, held, actor, loaded, voided_on):
                     allowances[allowance.id] = allowance
             changed.extend(allowances.values())
-            return None, changed
+            return True, changed
 
-        self._atomically(step)
+        return self._atomically(step)
 
     @_names_target
     def draft_credit_note(

@@ -694,6 +694,19 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             and getattr(self, "issued_on", None) == issued_on
         )
 
+    def repeats_void(self, reason: str, voided_on: date) -> bool:
+        """Whether voiding for ``reason`` on ``voided_on`` is the void the invoice had: voided
+        on that day for that reason (spaces around it aside), a void sent again after a lost
+        response (it gives back nothing more). Another day or reason is none."""
+        return (
+            self.status is InvoiceStatus.VOIDED
+            and isinstance(reason, str)
+            and isinstance(self.void_reason, str)
+            and self.void_reason.strip() == reason.strip()
+            and self.voided_on is not None
+            and self.voided_on == voided_on
+        )
+
     def repeats_approval(self, role: str, approved_on: date, actor: str) -> bool:
         """Whether signing off for ``role`` on ``approved_on`` by ``actor`` is an approval the
         draft (or approved invoice) holds already: the same role, day and person (as
