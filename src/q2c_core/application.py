@@ -1072,8 +1072,16 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     @_names_target
     def send_quote(self, request_id: UUID, *, sent_on: date, actor: str) -> None:
-        """Forward the estimate to the customer with a request for a PO."""
-        self._update(EnhancementRequest, request_id, lambda r: r.send_quote(sent_on, actor))
+        """Forward the estimate to the customer with a request for a PO. The quote sent again
+        on its day (after a lost response: ``EnhancementRequest.repeats_quote``) records
+        nothing; on another day it is refused (``InvalidTransition`` naming ``status``)."""
+        require_day(sent_on, "sent_on")
+
+        def send(r: EnhancementRequest) -> None:
+            if not r.repeats_quote(sent_on):
+                r.send_quote(sent_on, actor)
+
+        self._update(EnhancementRequest, request_id, send)
 
     @_names_target
     def receive_purchase_order(
@@ -1086,9 +1094,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         actor: str,
         shortfall_reason: str | None = None,
     ) -> None:
-        """Record the customer's PO (one below the estimate needs a shortfall reason)."""
+        """Record the customer's PO (one below the estimate needs a shortfall reason). The same
+        PO sent again (number, amount, day and reason alike, after a lost response:
+        ``EnhancementRequest.repeats_purchase_order``) records nothing; another PO is refused
+        (``InvalidTransition`` naming ``status``)."""
         po = PurchaseOrder(number, amount, received_on, shortfall_reason)
-        self._update(EnhancementRequest, request_id, lambda r: r.receive_purchase_order(po, actor))
+
+        def receive(r: EnhancementRequest) -> None:
+            if not r.repeats_purchase_order(po):
+                r.receive_purchase_order(po, actor)
+
+        self._update(EnhancementRequest, request_id, receive)
 
     @_names_target
     def cover_request_by_allowance(
@@ -1134,29 +1150,47 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
     @_names_target
     def decline_request(self, request_id: UUID, *, reason: str, actor: str) -> None:
-        """The customer declined the quote."""
-        self._update(EnhancementRequest, request_id, lambda r: r.decline(reason, actor))
+        """The customer declined the quote. The decline sent again for its reason (after a lost
+        response: ``EnhancementRequest.repeats_decline``) records nothing; another reason is
+        refused (``InvalidTransition`` naming ``status``)."""
+
+        def decline(r: EnhancementRequest) -> None:
+            if not r.repeats_decline(reason):
+                r.decline(reason, actor)
+
+        self._update(EnhancementRequest, request_id, decline)
 
     @_names_target
     def cancel_request(
         self, request_id: UUID, *, reason: str, cancelled_on: date, actor: str
     ) -> None:
         """Cancel the request before it is completed, on ``cancelled_on``: work invoiced for
-        it and not credited is earned that day, nothing being left to deliver."""
-        self._update(
-            EnhancementRequest, request_id, lambda r: r.cancel(reason, actor, cancelled_on)
-        )
+        it and not credited is earned that day, nothing being left to deliver. The cancellation
+        sent again for its reason and day (after a lost response:
+        ``EnhancementRequest.repeats_cancellation``) records nothing; another is refused
+        (``InvalidTransition`` naming ``status``)."""
+
+        def cancel(r: EnhancementRequest) -> None:
+            if not r.repeats_cancellation(reason, cancelled_on):
+                r.cancel(reason, actor, cancelled_on)
+
+        self._update(EnhancementRequest, request_id, cancel)
 
     @_names_target
     def authorize_work(
         self, request_id: UUID, *, authorized_on: date, actor: str, due_on: date | None = None
     ) -> None:
-        """Open the request for work (only once a PO or allowance covers it)."""
-        self._update(
-            EnhancementRequest,
-            request_id,
-            lambda r: r.authorize_work(authorized_on, actor, due_on),
-        )
+        """Open the request for work (only once a PO or allowance covers it). The authorization
+        sent again (same day and due day, after a lost response:
+        ``EnhancementRequest.repeats_authorization``) records nothing; another is refused
+        (``WorkNotAuthorized`` naming ``status``, saying when it was authorized)."""
+        require_day(authorized_on, "authorized_on")
+
+        def authorize(r: EnhancementRequest) -> None:
+            if not r.repeats_authorization(authorized_on, due_on):
+                r.authorize_work(authorized_on, actor, due_on)
+
+        self._update(EnhancementRequest, request_id, authorize)
 
     @_names_target
     def log_work(self, request_id: UUID, entry: TimeEntry, *, actor: str) -> None:
@@ -1287,9 +1321,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         """The work is done. A request whose work live invoices bill already, with nothing
         billable left unbilled (``_all_billed_after``: hours billed as it went, a fixed price
         billed by a hand-made invoice), is invoiced from its completion, as one billed after
-        it is: the review meeting takes it off the agenda once paid."""
+        it is: the review meeting takes it off the agenda once paid. The completion sent again
+        on its day (after a lost response: ``EnhancementRequest.repeats_completion``) records
+        nothing; another day is refused (``InvalidTransition`` naming ``status``)."""
+
+        require_day(completed_on, "completed_on")
 
         def complete(request: EnhancementRequest) -> None:
+            if request.repeats_completion(completed_on):
+                return  # (sent again after a lost response: the completion it holds)
             billed = bool(request.billed) and self._all_billed_after(request, [])
             request.complete(completed_on, actor, all_billed=billed)
 

@@ -292,6 +292,15 @@ _CANCELLABLE = (
 )
 
 
+def _same(held: object, given: object, optional: bool = False) -> bool:
+    """Whether a fact given again is the one held: equal, of the same type (a datetime is no
+    date, 1000 no Money), and held at all (None is no step), unless ``optional`` (a PO's
+    shortfall reason, a due day: None given for None held is the same)."""
+    if held is None:
+        return optional and given is None
+    return type(held) is type(given) and held == given
+
+
 class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
     """A client's request for an enhancement, gated by a PO or a prepaid allowance."""
 
@@ -712,6 +721,55 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         ]
         if all_billed and self.status is RequestStatus.COMPLETED:
             self.status = RequestStatus.INVOICED
+
+    # -- steps sent again ----------------------------------------------------------------------
+    # A step sent again after a lost response (a PSA bridge, a script retrying) is the step the
+    # request holds already, with the same facts: the command records nothing and is not
+    # refused. Another day, PO or reason is a second step, refused as before.
+
+    def repeats_quote(self, sent_on: date) -> bool:
+        """Whether sending the quote on ``sent_on`` is the quote the request sent (that day)."""
+        return self.status is not RequestStatus.ESTIMATED and _same(self.quote_sent_on, sent_on)
+
+    def repeats_purchase_order(self, purchase_order: PurchaseOrder) -> bool:
+        """Whether ``purchase_order`` is the PO the request received (number, amount, day and
+        shortfall reason alike)."""
+        held = self.purchase_order
+        return (
+            held is not None
+            and isinstance(purchase_order, PurchaseOrder)
+            and _same(held.number, purchase_order.number)
+            and _same(held.amount, purchase_order.amount)
+            and _same(held.received_on, purchase_order.received_on)
+            and _same(held.shortfall_reason, purchase_order.shortfall_reason, optional=True)
+        )
+
+    def repeats_authorization(self, authorized_on: date, due_on: date | None) -> bool:
+        """Whether authorizing on ``authorized_on``, due on ``due_on``, is the authorization the
+        request holds (a cancelled request's too: it is refused as it was)."""
+        return (
+            self.status is not RequestStatus.CANCELLED
+            and _same(self.authorized_on, authorized_on)
+            and _same(self.due_on, due_on, optional=True)
+        )
+
+    def repeats_completion(self, completed_on: date) -> bool:
+        """Whether completing on ``completed_on`` is the completion the request holds (invoiced
+        since, or not)."""
+        return self.status in _DONE and _same(self.completed_on, completed_on)
+
+    def repeats_decline(self, reason: str) -> bool:
+        """Whether declining for ``reason`` is the decline the request holds."""
+        return self.status is RequestStatus.DECLINED and _same(self.closed_reason, reason)
+
+    def repeats_cancellation(self, reason: str, cancelled_on: date) -> bool:
+        """Whether cancelling for ``reason`` on ``cancelled_on`` is the cancellation the request
+        holds (one recorded before cancellations carried their day is none)."""
+        return (
+            self.status is RequestStatus.CANCELLED
+            and _same(self.closed_reason, reason)
+            and _same(self.cancelled_on, cancelled_on)
+        )
 
     # -- the way to authorization -------------------------------------------------------------
 
