@@ -184,10 +184,14 @@ def test_refusals_record_nothing() -> None:
     app.void_invoice(draft, reason="wrong hours", actor="billy", voided_on=MARCH_5)
     app.withdraw_work(request, "t1", reason=TYPO, actor="mia")
     before = app.recorder.max_notification_id()
+    # sent again after a lost response (same reason): nothing recorded, nothing refused
+    app.withdraw_work(request, "t1", reason=TYPO, actor="mia")
+    assert app.recorder.max_notification_id() == before
     with pytest.raises(RuleViolated) as again:
-        app.withdraw_work(request, "t1", reason=TYPO, actor="mia")
+        app.withdraw_work(request, "t1", reason="another reason", actor="mia")
     assert again.value.field == "entry_id" and "withdrawn already" in str(again.value)
     assert app.recorder.max_notification_id() == before
+    assert [w.reason for w in app.request(request).withdrawn] == [TYPO]
     # its id stays taken: the correct work is a new entry
     with pytest.raises(Exception) as taken:
         app.log_work(request, work("t1", MARCH_4, "6"), actor="bob")
@@ -292,6 +296,9 @@ def test_a_psa_entry_booked_on_the_wrong_ticket_is_recorded_on_the_right_one(
     [wrong] = app.request(api).work
     app.withdraw_work(api, wrong.entry.entry_id, reason="booked on the wrong ticket", actor="mia")
     assert export("TKT-202", "tue.csv") == (1, 0)
+    sent_again = app.recorder.max_notification_id()
+    app.withdraw_work(api, wrong.entry.entry_id, reason="booked on the wrong ticket", actor="mia")
+    assert app.recorder.max_notification_id() == sent_again  # (the report keeps it)
     assert [w.entry.hours for w in app.request(report).work] == [Decimal(6)]
     assert app.request(api).work == []
     assert export("TKT-202", "wed.csv") == (0, 1)

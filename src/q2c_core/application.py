@@ -1275,7 +1275,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         (``PrepaidAllowance.withdraw_charge``): what it covered is there to cover later work,
         by work date (on an allowance expired or rolled over since, the overage left, the rest
         forfeited). Request and allowance are saved in one transaction. Refused, nothing
-        recorded: an entry not on the request or withdrawn already, one an invoice bills (a
+        recorded: an entry not on the request or withdrawn already (for another reason: the
+        withdrawal sent again for its reason, after a lost response, records nothing,
+        ``EnhancementRequest.repeats_withdrawal``), one an invoice bills (a
         draft, approved or issued: void the draft, or credit the issued invoice as
         re-billable, first; one credited for good stays billed), its overage billed on the
         allowance (``RuleViolated`` naming ``entry_id``), a reason that is no visible text
@@ -1284,6 +1286,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[None, list[Aggregate]]:
             request = self.request(request_id)
+            if request.repeats_withdrawal(entry_id, reason):
+                return None, []  # (sent again after a lost response)
             chain = self._allowance_chain(request) if request.allowance_id is not None else []
             # invoiced again when invoices bill all that is left (as ``complete_request``
             # reckons it): a late timesheet re-opened it, and it is the one withdrawn

@@ -655,6 +655,13 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         """The withdrawal of the entry with that id, None when it was not withdrawn."""
         return next((w for w in self.withdrawn if w.entry.entry_id == entry_id), None)
 
+    def repeats_withdrawal(self, entry_id: str, reason: str) -> bool:
+        """Whether withdrawing ``entry_id`` for ``reason`` is the withdrawal the request holds
+        (the same entry and reason): one sent again after a lost response, which withdraws
+        nothing more, nor gives anything back to an allowance again."""
+        done = self.withdrawal_of(entry_id) if isinstance(entry_id, str) else None
+        return done is not None and _same(done.reason, reason)
+
     def withdraw_work(
         self, entry_id: str, reason: str, actor: str, all_billed: bool = False
     ) -> None:
