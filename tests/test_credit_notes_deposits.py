@@ -355,16 +355,16 @@ def test_fully_credited_by_issued_notes_the_notes_tax_is_the_invoices(
     issued: list[UUID] = []
 
     def draft(line_ids: list[str]) -> None:
-        drafts.append(
-            app.draft_credit_note(
-                invoice,
-                line_ids=line_ids,
-                disposition=CreditDisposition.WRITTEN_OFF,
-                reason="credited",
-                drafted_on=D,
-                actor="billy",
-            )
+        note = app.draft_credit_note(
+            invoice,
+            line_ids=line_ids,
+            disposition=CreditDisposition.WRITTEN_OFF,
+            reason="credited",
+            drafted_on=D,
+            actor="billy",
         )
+        if note not in drafts and note not in issued:  # (the same note again: a retry)
+            drafts.append(note)
 
     def issue_draft(note: UUID) -> None:
         issue(app, note)

@@ -3339,7 +3339,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         write-off expense, and the work stays billed, as written off). A line billing a
         contract is credited by the billing run when the contract changes: a concession on
         one is refused (``InvalidValue`` naming ``disposition``), as a note of another
-        disposition on a run's sub-contract line is (``RuleViolated`` naming ``line_ids``)."""
+        disposition on a run's sub-contract line is (``RuleViolated`` naming ``line_ids``).
+
+        The same note sent again (a retry after a lost response: the same lines, in order, the
+        same disposition, reason and day, ``Invoice.repeats_credit``) records nothing and
+        returns the note drafted, issued since or not; another is refused as crediting lines
+        credited or in a note already (``RuleViolated`` naming ``line_ids``)."""
         if not isinstance(line_ids, list | tuple) or not all(
             isinstance(line_id, str) for line_id in line_ids
         ):
@@ -3419,6 +3424,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 for i in self._invoices(customer)
                 if i.credits_invoice_id == original.id and i.status is not InvoiceStatus.VOIDED
             ]
+            for sent in earlier:
+                if sent.repeats_credit(original.id, line_ids, disposition, reason, drafted_on):
+                    return sent.id, []  # (sent again after a lost response)
             # a line in a note not issued yet is not drafted again: that note's tax counted it
             # (``credit_note_tax``), so a second one would take its tax twice
             pending = {

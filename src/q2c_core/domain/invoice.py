@@ -694,6 +694,30 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             and getattr(self, "issued_on", None) == issued_on
         )
 
+    def repeats_credit(
+        self,
+        invoice_id: UUID,
+        line_ids: Sequence[str],
+        disposition: CreditDisposition,
+        reason: str,
+        drafted_on: date,
+    ) -> bool:
+        """Whether drafting a credit note of ``line_ids`` of invoice ``invoice_id`` (in that
+        order), ``disposition``, for ``reason`` on ``drafted_on`` is this note, not voided: a
+        note sent again after a lost response (this note is the answer; none other is
+        drafted)."""
+        if self.credits_invoice_id != invoice_id or self.status is InvoiceStatus.VOIDED:
+            return False
+        credited = [ln.source.line_id if ln.source else None for ln in self.lines]
+        return (
+            credited == list(line_ids)
+            and self.credit_disposition is disposition
+            and isinstance(reason, str)
+            and self.note == reason
+            and type(drafted_on) is type(self.drafted_on)
+            and self.drafted_on == drafted_on
+        )
+
     def repeats_void(self, reason: str, voided_on: date) -> bool:
         """Whether voiding for ``reason`` on ``voided_on`` is the void the invoice had: voided
         on that day for that reason (spaces around it aside), a void sent again after a lost
