@@ -2143,8 +2143,18 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         return not left
 
     @_names_target
-    def draft_request_invoice(self, request_id: UUID, *, drafted_on: date, actor: str) -> UUID:
+    def draft_request_invoice(
+        self, request_id: UUID, *, drafted_on: date, actor: str, key: str | None = None
+    ) -> UUID:
         """Draft an invoice for everything billable and not yet billed on a request.
+
+        ``key`` (optional, the caller's) names the draft for the request's customer, as
+        ``draft_invoice``'s does, so a retry after a lost response answers the invoice it made:
+        the same draft given again under it (same request and day) records nothing and returns
+        it; any other draft of the customer under that key is ``DuplicateEntry`` naming ``key``,
+        recording nothing. Read as a receipt's key is (``receipt_key``; one that is no text or
+        names nothing: ``InvalidValue`` naming ``key``). Without one, a call sent again is
+        refused, its work being billed (the request invoiced, or nothing billable left).
 
         An invoiced request is billed its allowance overage that arose since: covered hours
         become overage when back-dated work on another request the allowance covers draws
@@ -2215,8 +2225,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             )
             return attrs.evolve(line, price_reason=f"no charge: {why}")
 
+        if key is not None:
+            _refuse_unusable_retry_key(key, "key", receipt_key, "the draft", "drafting")
+        details = {"request_id": request_id, "drafted_on": drafted_on}
+
         def step() -> tuple[UUID, list[Aggregate]]:
             request = self.request(request_id)
+            made_before = self._made_before("draft", request.customer_id, "customer", key, details)
+            if made_before is not None:
+                return made_before, []
             # the covering allowance and those it was rolled over into: each bills the overage
             # of the work it was charged
             allowances = self._allowance_chain(request)
@@ -2258,22 +2275,22 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 # what its overage billed so far with the piece is worth (``_overage_piece``)
                 billed_worth: dict[str, Decimal] | None = None
                 for entry_id in sorted(_charged_entries(request, [allowance])):
-                    key = charge_key(request_id, entry_id)
-                    if key not in open_overage:
+                    charge = charge_key(request_id, entry_id)
+                    if charge not in open_overage:
                         continue
                     entry = request.entry(entry_id)
-                    quantity = open_overage[key]
-                    overage.setdefault(allowance.id, {})[key] = quantity
+                    quantity = open_overage[charge]
+                    overage.setdefault(allowance.id, {})[charge] = quantity
                     money_unit = allowance.unit is AllowanceUnit.MONEY
                     unit_price = Money(quantity, currency) if money_unit else entry.rate
                     reason = None
                     if not money_unit:
                         if billed_worth is None:
                             billed_worth = self._overage_billed_worth(allowance)
-                        net = _overage_piece(allowance, key, quantity, billed_worth)
+                        net = _overage_piece(allowance, charge, quantity, billed_worth)
                         unit_price = _overage_unit_price(entry.rate, quantity, net)
                         if unit_price != entry.rate:
-                            hours = allowance.billed_overage.get(key, Decimal(0)) + quantity
+                            hours = allowance.billed_overage.get(charge, Decimal(0)) + quantity
                             reason = (
                                 f"{quantity} of {hours} hours beyond the allowance at "
                                 f"{rate_text(entry.rate)} an hour, billed {net} so that the "
@@ -2294,7 +2311,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                                 time_entry_ids=(entry_id,),
                                 hours=(
                                     hours_of_overage(
-                                        entry.hours, allowance.charge_for(key).quantity, quantity
+                                        entry.hours, allowance.charge_for(charge).quantity, quantity
                                     )
                                     if money_unit
                                     else quantity
@@ -2475,7 +2492,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     allowance.bill_overage(invoice_id, overage[allowance.id], actor)
                     changed.append(allowance)
             customer.add_invoice(invoice_id, actor)
-            return invoice_id, changed
+            keyed = _keyed("draft", customer.id, key, invoice_id, details, actor)
+            return invoice_id, [*changed, *keyed]
 
         return self._atomically(step)
 
