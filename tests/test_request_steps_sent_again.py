@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from test_story_invoice import customer, eur
 
-from q2c_core import QuoteToCash, RequestStatus, TimeEntry
+from q2c_core import AllowanceUnit, Period, QuoteToCash, RequestStatus, TimeEntry
 
 MARCH = [date(2024, 3, d) for d in range(32)[1:]]  # MARCH[0] is 1 March
 
@@ -109,3 +109,39 @@ def test_a_decline_or_a_cancellation_sent_again_records_nothing(
     _refused(app, "status", cancel, reason="merged into Export", cancelled_on=MARCH[3])
     _refused(app, "status", cancel, reason="another", cancelled_on=MARCH[2])
     assert app.request(cancelled).cancelled_on == MARCH[2]
+
+
+def test_a_cover_by_an_allowance_sent_again_records_nothing(
+    app_factory: Callable[[], QuoteToCash], backend_url: str
+) -> None:
+    app = app_factory()
+    acme = customer(app)
+    hours = app.grant_allowance(
+        acme,
+        unit=AllowanceUnit.HOURS,
+        quantity=Decimal(10),
+        period=Period(MARCH[0], date(2024, 12, 31)),
+        granted_on=MARCH[0],
+        actor="al",
+    )
+    more = app.grant_allowance(
+        acme,
+        unit=AllowanceUnit.HOURS,
+        quantity=Decimal(5),
+        period=Period(MARCH[0], date(2024, 12, 31)),
+        granted_on=MARCH[0],
+        actor="al",
+    )
+    report = app.open_request(acme, "Report", requested_on=MARCH[0], actor="al")
+    app.estimate_request(report, hours=4, rate=eur(100), actor="al")
+    app.send_quote(report, sent_on=MARCH[1], actor="al")
+    app.cover_request_by_allowance(report, hours, actor="al")
+    _again(app, app.cover_request_by_allowance, report, hours, actor="al")
+
+    def cover(**kw: Any) -> None:
+        app.cover_request_by_allowance(report, actor="al", **kw)
+
+    _refused(app, "status", cover, allowance_id=more)
+    app.authorize_work(report, authorized_on=MARCH[2], actor="al")
+    _again(app, app.cover_request_by_allowance, report, hours, actor="al")
+    assert app.request(report).allowance_id == hours

@@ -1110,10 +1110,15 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     def cover_request_by_allowance(
         self, request_id: UUID, allowance_id: UUID, *, actor: str
     ) -> None:
-        """Let a prepaid allowance of the same customer cover the request instead of a PO."""
+        """Let a prepaid allowance of the same customer cover the request instead of a PO. The
+        cover sent again (the allowance it holds, after a lost response:
+        ``EnhancementRequest.repeats_cover``) records nothing; another allowance is refused
+        (``InvalidTransition`` naming ``status``)."""
 
         def step() -> tuple[None, list[Aggregate]]:
             request = self.request(request_id)
+            if request.repeats_cover(allowance_id):
+                return None, []  # (sent again after a lost response)
             try:
                 allowance = self.allowance(allowance_id)
             except NotFound:

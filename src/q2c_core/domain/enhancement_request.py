@@ -751,6 +751,11 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
             and _same(held.shortfall_reason, purchase_order.shortfall_reason, optional=True)
         )
 
+    def repeats_cover(self, allowance_id: UUID) -> bool:
+        """Whether covering the request by ``allowance_id`` is the cover it holds (a cancelled
+        request's too: it is refused as it was)."""
+        return self.status is not RequestStatus.CANCELLED and _same(self.allowance_id, allowance_id)
+
     def repeats_authorization(self, authorized_on: date, due_on: date | None) -> bool:
         """Whether authorizing on ``authorized_on``, due on ``due_on``, is the authorization the
         request holds (a cancelled request's too: it is refused as it was)."""
