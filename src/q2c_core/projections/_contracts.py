@@ -44,6 +44,7 @@ from q2c_core.domain.contract import (
     SubContractKind,
     covered_end,
 )
+from q2c_core.domain.errors import InvalidValue
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import Period
 from q2c_core.projections.base import uuid_hex
@@ -161,11 +162,14 @@ def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
     return result
 
 
-def as_billed_on(row: Row, as_of: date) -> Row:
+def as_billed_on(row: Row, as_of: date) -> Row | None:
     """The row as the billing run on ``as_of`` bills it: an evergreen contract (live, its term
     ended by then or, billed in advance, ending in the period due: ``renewal_horizon``)
     renewed by its signed term's length with its uplift, as often as the run renews it
-    (``renewal_end``, the run's own rule); any other row as it is.
+    (``renewal_end``, the run's own rule); any other row as it is. None when a renewal due
+    by then would raise a price past what an amount holds (an uplift of 1,000 % typed for
+    10 %): the run cannot renew it, so it skips the contract, billing and crediting nothing
+    of it, and flags it as needing attention (``SkippedContract``).
 
     A renewed copy shares the billed periods and bases with the stored row, which it leaves
     unchanged.
@@ -185,7 +189,12 @@ def as_billed_on(row: Row, as_of: date) -> Row:
     renewed = {**row, "subs": copy.deepcopy(row["subs"])}
     while term.end <= through:
         new_end = renewal_end(term, renewed["renew_months"], renewed["renew_days"])
-        renew(renewed, new_end, renewed["uplift"], {})
+        try:
+            renew(renewed, new_end, renewed["uplift"], {})
+        except InvalidValue as error:
+            if error.field != "amount":
+                raise
+            return None  # (the run cannot renew it: it skips the contract)
         term = Period(renewed["start"], renewed["end"])
     return renewed
 

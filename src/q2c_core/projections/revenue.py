@@ -1531,7 +1531,8 @@ def contract_terms(row: dict[str, Any], until: date) -> tuple[Period, list[SubCo
     due (``renewal_horizon``), in arrears once the period is served. So a forecast whose
     horizon ends inside a period that runs past a renewal counts that period's days as the
     run bills them, a share of the whole period's charge, never a charge of its own for the
-    days to the horizon.
+    days to the horizon. Renewals end with the last one whose prices an amount can hold: the
+    run cannot renew the contract further (it skips it, flagged), so nothing after is forecast.
     """
     term = Period(row["start"], row["end"])
     subs = sub_contracts_of(row)
@@ -1548,10 +1549,17 @@ def contract_terms(row: dict[str, Any], until: date) -> tuple[Period, list[SubCo
     )
     while term.end <= through:
         old_end = term.end
-        term = Period(term.start, renewal_end(term, row["renew_months"], row["renew_days"]))
-        if uplift is None:
-            continue
-        subs = [s.renewed(old_end, None, uplift) for s in subs]
+        new_end = renewal_end(term, row["renew_months"], row["renew_days"])
+        if uplift is not None:
+            try:
+                subs = [s.renewed(old_end, None, uplift) for s in subs]
+            except InvalidValue as error:
+                if error.field != "amount":
+                    raise
+                # the run cannot renew it (its uplift raises a price past what an amount
+                # holds): it skips the contract from then on, so its terms end here
+                break
+        term = Period(term.start, new_end)
     return term, subs
 
 
