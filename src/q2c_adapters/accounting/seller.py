@@ -26,6 +26,8 @@ VAT_SCHEMES: dict[str, str] = {
     "RO": "9947", "RS": "9948", "SI": "9949", "SK": "9950", "SM": "9951", "TR": "9952",
     "VA": "9953",
 }  # fmt: skip
+# A VAT id's prefix that is not its country's ISO code: Greece's VAT ids start with EL.
+VAT_ID_COUNTRIES: dict[str, str] = {"EL": "GR"}
 
 
 # The legal-registration schemes (ISO 6523 ICD, the ``schemeID`` of the seller's legal
@@ -229,14 +231,21 @@ class Endpoint:
 
     @classmethod
     def from_vat(cls, vat_id: str, country: str, field: str = "endpoint") -> Endpoint:
-        """The VAT-number endpoint of a country (``BE0123456749`` -> 9925)."""
-        if country not in VAT_SCHEMES or not vat_id.strip():
+        """The PEPPOL address of a VAT id (``BE0123456749`` -> 9925): the scheme of the country
+        the id is registered in, read from its prefix (``NL123456789B01`` is 9944 whatever the
+        address country: a Dutch firm's Belgian branch; Greece's ``EL`` is GR's 9933), and the
+        address ``country``'s only where the prefix names no scheme (``XI`` in GB)."""
+        compact = vat_id.replace(" ", "")
+        prefix = compact[:2].upper()
+        registered = VAT_ID_COUNTRIES.get(prefix, prefix)
+        scheme_country = registered if registered in VAT_SCHEMES else country
+        if scheme_country not in VAT_SCHEMES or not compact:
             raise InvalidValue(
                 f"no VAT-based PEPPOL scheme for {country!r} with VAT id {vat_id!r}; "
                 "give the endpoint explicitly",
                 field=field,
             )
-        return cls.of(VAT_SCHEMES[country], vat_id.replace(" ", ""), field)
+        return cls.of(VAT_SCHEMES[scheme_country], compact, field)
 
 
 def _optional_text(value: object, field: str) -> str:
