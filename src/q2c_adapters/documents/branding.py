@@ -251,10 +251,14 @@ class Branding:
         taken from the profile; an identifier both state (the country, the VAT id, the IBAN,
         the BIC) must be the same, spaces and capitals aside, so every document names one
         seller (``InvalidValue`` naming the branding's field). A name or address of the
-        branding's own (a trading name, a visiting address) stays."""
+        branding's own (a trading name, a visiting address) stays. A street of several lines
+        is as many address lines, split as the e-invoice splits it (``address_lines``)."""
+        from q2c_adapters.accounting.ubl import address_lines
+
+        place = f"{seller.postal_code} {seller.city}".strip()
         stated: dict[str, Any] = {
             "company_name": seller.trading_name or seller.legal_name,
-            "address": (seller.street, f"{seller.postal_code} {seller.city}".strip()),
+            "address": tuple(line for line in (*address_lines(seller.street), place) if line),
             "country": seller.country,
             "tax_id": seller.vat_id,
             "iban": seller.iban,
