@@ -32,10 +32,12 @@ VAT_ID_COUNTRIES: dict[str, str] = {"EL": "GR"}
 
 # The legal-registration schemes (ISO 6523 ICD, the ``schemeID`` of the seller's legal
 # registration identifier, BT-30) a country's PEPPOL rules allow its sellers, with the rule:
-# a Dutch seller's is its KVK (0106) or OIN (0190) number, a Danish seller's its CVR (0184).
+# a Dutch seller's is its KVK (0106) or OIN (0190) number, a Danish seller's its CVR (0184), an
+# Icelandic seller's its kennitala (0196).
 NATIONAL_REGISTRATION_SCHEMES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "NL": (("0106", "0190"), "0106 (KVK) or 0190 (OIN)", "NL-R-003"),
     "DK": (("0184",), "0184 (CVR)", "DK-R-014"),
+    "IS": (("0196",), "0196 (kennitala)", "IS-R-002"),
 }
 
 

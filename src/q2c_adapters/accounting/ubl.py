@@ -26,7 +26,10 @@ the buyer's city and post code (XRechnung DE-R-005 to DE-R-009; ``GERMAN_NEEDS``
 seller's document to a Dutch buyer without the buyer's street, city and post code (NL-R-004;
 ``DUTCH_NEEDS``), a seller whose country's rules require the register of its legal
 registration id (BT-30 ``schemeID``) without it (a Dutch seller's KVK 0106 or OIN 0190,
-NL-R-003; a Danish seller's CVR 0184, DK-R-014; ``seller.NATIONAL_REGISTRATION_SCHEMES``), and
+NL-R-003; a Danish seller's CVR 0184, DK-R-014; an Icelandic seller's kennitala 0196, IS-R-002;
+``seller.NATIONAL_REGISTRATION_SCHEMES``), an Icelandic seller's document to an Icelandic buyer
+not addressed by its kennitala (0196, written as its legal id: IS-R-004) or without its street
+and post code (IS-R-005), and
 a Danish seller's invoice to a Danish buyer without the seller's BIC (paid by code 31, DK-R-005
 and DK-R-006) or credit note to one of a negative total (DK-R-016). A Greek seller is refused
 altogether (``GREEK_RULES``): Greece's rules want a numbering and a MARK q2c does not give.
@@ -371,6 +374,7 @@ def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[T
             aggregate_id=invoice.id,
             value=seller.registration_scheme,
         )
+    _check_icelandic(invoice, seller, buyer)
     _check_domestic(invoice, seller, buyer)
     _check_danish(invoice, seller, buyer)
     return categories
@@ -442,11 +446,42 @@ DUTCH_NEEDS: tuple[tuple[str, str, str], ...] = (
     ("buyer", "city", "the buyer's city (BT-52, NL-R-004)"),
     ("buyer", "postal_code", "the buyer's post code (BT-53, NL-R-004)"),
 )
+# What Iceland's rules (seller and buyer both in Iceland) need of the buyer: its street and post
+# code (IS-R-005), and its kennitala (IS-R-004, ``_check_icelandic``).
+ICELANDIC_NEEDS: tuple[tuple[str, str, str], ...] = (
+    ("buyer", "address", "the buyer's street (BT-50, IS-R-005)"),
+    ("buyer", "postal_code", "the buyer's post code (BT-53, IS-R-005)"),
+)
 # The rules above by the country seller and buyer share, with the adjective the refusal uses.
 DOMESTIC_NEEDS: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
     "DE": ("German", GERMAN_NEEDS),
     "NL": ("Dutch", DUTCH_NEEDS),
+    "IS": ("Icelandic", ICELANDIC_NEEDS),
 }
+KENNITALA = "0196"  # the ISO 6523 scheme of an Icelandic legal id (kennitala)
+
+
+def _icelandic_parties(seller: SellerProfile, buyer: BuyerParty) -> bool:
+    """Whether Iceland's rules for a document between two Icelandic parties apply (IS-R-004,
+    IS-R-005: by the countries of the parties' addresses, as the rules read them)."""
+    return seller.country == "IS" and buyer.country == "IS"
+
+
+def _check_icelandic(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> None:
+    """An Icelandic seller's document to an Icelandic buyer carries the buyer's kennitala as its
+    legal id (BT-47 under scheme 0196, IS-R-004). q2c records no buyer legal id: a buyer in
+    Iceland is addressed on PEPPOL by its kennitala (``0196:<kennitala>``), so that endpoint
+    gives it; a buyer addressed otherwise is refused naming ``buyer.endpoint``."""
+    if not _icelandic_parties(seller, buyer) or buyer.endpoint.scheme == KENNITALA:
+        return
+    raise InvalidValue(
+        "an Icelandic seller's e-invoice to an Icelandic buyer needs the buyer's kennitala "
+        "(BT-47, IS-R-004): give the buyer's PEPPOL address as 0196:<kennitala> "
+        "(--buyer-endpoint), which q2c writes as its legal id too",
+        field="buyer.endpoint",
+        aggregate_id=invoice.id,
+        value=f"{buyer.endpoint.scheme}:{buyer.endpoint.identifier}",
+    )
 
 
 def _check_domestic(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> None:
@@ -456,11 +491,12 @@ def _check_domestic(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) 
     if seller.country != buyer.country or seller.country not in DOMESTIC_NEEDS:
         return
     national, needs = DOMESTIC_NEEDS[seller.country]
+    a = "an" if national[0] in "AEIOU" else "a"
     parties = {"seller": seller, "buyer": buyer}
     for party, name, what in needs:
         if not str(getattr(parties[party], name)).strip():
             raise InvalidValue(
-                f"a {national} seller's e-invoice to a {national} buyer needs {what}; "
+                f"{a} {national} seller's e-invoice to {a} {national} buyer needs {what}; "
                 + (
                     f"give SellerProfile.{name}"
                     if party == "seller"
@@ -562,7 +598,9 @@ def ubl_document(
         country=buyer.country,
         vat_id="" if outside else buyer.vat_id,
         legal_name=buyer.name,
-        registration_id="",
+        # (between two Icelandic parties, the buyer's kennitala: IS-R-004, _check_icelandic)
+        registration_id=buyer.endpoint.identifier if _icelandic_parties(seller, buyer) else "",
+        registration_scheme=KENNITALA,
     )
     if TaxCategory.INTRA_COMMUNITY in categories:
         delivery = b.cac(root, "Delivery")
