@@ -330,6 +330,7 @@ class SellerProfile:
                 field="seller.vat_id",
                 value=self.vat_id,
             )
+        self._check_nordic()
         if not iban_valid(self.iban):
             raise InvalidValue("is not a valid IBAN", field="seller.iban", value=self.iban)
         if self.bic and not re.fullmatch(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?", self.bic):
@@ -337,6 +338,40 @@ class SellerProfile:
         if self.endpoint is None:
             object.__setattr__(
                 self, "endpoint", Endpoint.from_vat(self.vat_id, self.country, "seller.endpoint")
+            )
+
+    def _check_nordic(self) -> None:
+        """The identifiers PEPPOL's Norwegian and Swedish rules check, as they are written: a
+        Norwegian VAT id is NO, the nine digits of a valid organisation number and MVA
+        (NO-R-001); a Swedish seller's VAT id is SE and twelve digits (SE-R-001, SE-R-002) and
+        its organisation number (``registration_id``) ten digits, the last a Luhn check digit
+        (SE-R-003, SE-R-004, SE-R-013). Refused (``InvalidValue`` naming the field) otherwise:
+        every e-invoice of the seller would fail the rule."""
+        vat = self.vat_id
+        if vat.startswith("NO") and not (
+            re.fullmatch(r"NO\d{9}MVA", vat) and _norwegian(vat[2:11])
+        ):
+            raise InvalidValue(
+                "a Norwegian VAT id is NO, a valid nine-digit organisation number and MVA, "
+                "e.g. NO974760673MVA (NO-R-001)",
+                field="seller.vat_id",
+                value=vat,
+            )
+        if self.country != "SE":
+            return
+        if vat.startswith("SE") and not re.fullmatch(r"SE\d{12}", vat):
+            raise InvalidValue(
+                "a Swedish VAT id is SE and twelve digits, fourteen characters in all, e.g. "
+                "SE556036079301 (SE-R-001, SE-R-002)",
+                field="seller.vat_id",
+                value=vat,
+            )
+        if self.registration_id and not _swedish(self.registration_id):
+            raise InvalidValue(
+                "a Swedish organisation number is written as its ten digits, the last a valid "
+                "check digit, e.g. 5560360793 (SE-R-003, SE-R-004, SE-R-013)",
+                field="seller.registration_id",
+                value=self.registration_id,
             )
 
     def registration_scheme_problem(self) -> str:

@@ -29,7 +29,8 @@ registration id (BT-30 ``schemeID``) without it (a Dutch seller's KVK 0106 or OI
 NL-R-003; a Danish seller's CVR 0184, DK-R-014; an Icelandic seller's kennitala 0196, IS-R-002;
 ``seller.NATIONAL_REGISTRATION_SCHEMES``), an Icelandic seller's document to an Icelandic buyer
 not addressed by its kennitala (0196, written as its legal id: IS-R-004) or without its street
-and post code (IS-R-005), and
+and post code (IS-R-005), a Swedish seller's standard rate other than 25, 12 or 6 % (SE-R-006;
+the Norwegian and Swedish identifiers are checked by ``SellerProfile``), and
 a Danish seller's invoice to a Danish buyer without the seller's BIC (paid by code 31, DK-R-005
 and DK-R-006) or credit note to one of a negative total (DK-R-016). A Greek seller is refused
 altogether (``GREEK_RULES``): Greece's rules want a numbering and a MARK q2c does not give.
@@ -92,6 +93,8 @@ NEEDS_SELLER_VAT: dict[TaxCategory, str] = {
     TaxCategory.INTRA_COMMUNITY: "BR-IC-02",
     TaxCategory.EXPORT: "BR-G-02",
 }
+# The standard rates a Swedish seller (its address and VAT id Swedish) may write (SE-R-006).
+SWEDISH_RATES = frozenset({Decimal(25), Decimal(12), Decimal(6)})
 NAME_LENGTH = 200  # an item name (BT-153) longer than this is cut short; BT-154 keeps it all
 # XML 1.0's Char production: tab, line feed, carriage return and U+0020 on, less the surrogates,
 # U+FFFE and U+FFFF. Everything else cannot be written into an XML document at all.
@@ -337,6 +340,17 @@ def _check(invoice: Invoice, seller: SellerProfile, buyer: BuyerParty) -> list[T
                 aggregate_id=invoice.id,
                 value=sub.tax_rate,
             )
+    if seller.country == "SE" and seller.vat_id.startswith("SE"):
+        for line in invoice.lines:
+            rate = line.tax
+            if rate.category is TaxCategory.STANDARD and rate.rate not in SWEDISH_RATES:
+                raise InvalidValue(
+                    f"line {line.line_id}: a Swedish seller's standard rate is 25, 12 or 6 %, "
+                    f"not {_decimal(rate.rate)} % (SE-R-006)",
+                    field="lines.tax",
+                    aggregate_id=invoice.id,
+                    value=rate,
+                )
     if TaxCategory.OUTSIDE_SCOPE in categories and len(categories) > 1:
         raise InvalidValue(
             "an invoice outside the scope of VAT (O) carries no other category (BR-O-11)",
