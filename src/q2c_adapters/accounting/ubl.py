@@ -617,8 +617,13 @@ def ubl_document(
         registration_scheme=KENNITALA,
     )
     if TaxCategory.INTRA_COMMUNITY in categories:
+        # BT-72 (BR-IC-11): the supply's day, the issue day of the invoice that billed it; a
+        # credit note credits that supply, made then, not on the note's own day
+        delivered = invoice.issued_on
+        if credit and credited is not None and credited.issued_on is not None:
+            delivered = credited.issued_on
         delivery = b.cac(root, "Delivery")
-        b.cbc(delivery, "ActualDeliveryDate", invoice.issued_on.isoformat())
+        b.cbc(delivery, "ActualDeliveryDate", delivered.isoformat())
         address = b.cac(b.cac(delivery, "DeliveryLocation"), "Address")
         b.cbc(b.cac(address, "Country"), "IdentificationCode", buyer.country)
     if not credit:
