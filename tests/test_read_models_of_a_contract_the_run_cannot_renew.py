@@ -7,10 +7,10 @@ holds. From that day the run (and its preview) skips the contract, recording not
 and flags it as needing attention. The unbilled report renewed it by the run's rule and raised
 ``InvalidValue`` naming ``amount`` for every customer's report; the revenue schedule refused its
 forecast, recognised revenue and contract assets as "too far ahead" for any day whose billing
-periods reached that renewal (the forecast of June 2024 already). Now the unbilled report lists
-what the preview would bill (nothing of that contract once the run skips it), and the revenue
-schedule renews it as far as the run can, no further: nothing is forecast that the run will
-never bill.
+periods reached that renewal (the forecast of June 2024 already). Now both renew it as far as
+the run can, no further: nothing is forecast that the run will never bill, and the months it
+served and no run billed stay in the unbilled report, as the revenue schedule recognises them
+(they were dropped from it once the run skipped the contract, a day later, unbilled still).
 """
 
 from __future__ import annotations
@@ -56,30 +56,36 @@ def previewed(app: QuoteToCash, day: date) -> list[tuple[str, str, Money]]:
     )
 
 
-def test_unbilled_lists_what_the_preview_bills_and_nothing_once_the_run_ran(
+def test_unbilled_keeps_the_served_days_the_run_cannot_bill_as_revenue_recognises_them(
     app_factory: Callable[[], QuoteToCash],
 ) -> None:
     app = app_factory()
     fine, typo = story(app)
     book = UnbilledRevenue()
-    catch_up(app, [book])
+    schedule = RevenueSchedule()
+    catch_up(app, [book, schedule])
     # (the run can still renew it through December 2024: it bills the contract then)
     december = date(2024, 12, 1)
-    assert unbilled_periods(book, december) == previewed(app, december)
-    assert {c for c, _, _ in unbilled_periods(book, december)} == {fine.hex, typo.hex}
+    served = previewed(app, december)
+    assert unbilled_periods(book, december) == served
+    assert {c for c, _, _ in served} == {fine.hex, typo.hex}
 
     day = date(2025, 6, 1)
     seen: list[object] = []
-    expected = previewed(app, day)
     app.preview_billing(day, attention=seen.append)
     assert len(seen) == 1  # (the preview skips the contract it cannot renew)
-    assert {c for c, _, _ in expected} == {fine.hex}
-    assert unbilled_periods(book, day) == expected
+    assert {c for c, _, _ in previewed(app, day)} == {fine.hex}
+    # its 2024 was served and never billed: the unbilled report still lists those months (a
+    # day passing does not make them billed), as the revenue schedule recognises them, unbilled
+    assert unbilled_periods(book, day) == served
+    unbilled = sum((a for _, _, a in unbilled_periods(book, day)), Money.of(0, "EUR"))
+    assert schedule.recognised(day) == {"EUR": unbilled}
 
     run = app.run_billing(day, actor="billing")
     assert [s.contract_id for s in run.needs_attention] == [typo]
     catch_up(app, [book])
-    assert unbilled_periods(book, day) == []
+    # the run billed MC-OK; MC-TYPO's served months wait, unbilled, for someone to fix it
+    assert unbilled_periods(book, day) == [p for p in served if p[0] == typo.hex]
 
 
 def test_the_revenue_schedule_forecasts_only_the_terms_the_run_can_renew_to(

@@ -162,14 +162,15 @@ def due_unbilled(row: Row, as_of: date) -> list[tuple[Period, date, Money]]:
     return result
 
 
-def as_billed_on(row: Row, as_of: date) -> Row | None:
+def as_billed_on(row: Row, as_of: date) -> Row:
     """The row as the billing run on ``as_of`` bills it: an evergreen contract (live, its term
     ended by then or, billed in advance, ending in the period due: ``renewal_horizon``)
     renewed by its signed term's length with its uplift, as often as the run renews it
-    (``renewal_end``, the run's own rule); any other row as it is. None when a renewal due
-    by then would raise a price past what an amount holds (an uplift of 1,000 % typed for
-    10 %): the run cannot renew it, so it skips the contract, billing and crediting nothing
-    of it, and flags it as needing attention (``SkippedContract``).
+    (``renewal_end``, the run's own rule); any other row as it is. A renewal that would raise
+    a price past what an amount holds (an uplift of 1,000 % typed for 10 %) the run cannot
+    make (it skips the contract and flags it, ``SkippedContract``): the row is renewed up to
+    the term before it, as the revenue schedule renews it (``contract_terms``), so the days
+    served and never billed stay unbilled, not dropped because the run skips them.
 
     A renewed copy shares the billed periods and bases with the stored row, which it leaves
     unchanged.
@@ -187,6 +188,7 @@ def as_billed_on(row: Row, as_of: date) -> Row | None:
     if term.end > through:
         return row
     renewed = {**row, "subs": copy.deepcopy(row["subs"])}
+    done = 0
     while term.end <= through:
         new_end = renewal_end(term, renewed["renew_months"], renewed["renew_days"])
         try:
@@ -194,8 +196,22 @@ def as_billed_on(row: Row, as_of: date) -> Row | None:
         except InvalidValue as error:
             if error.field != "amount":
                 raise
-            return None  # (the run cannot renew it: it skips the contract)
+            # the run cannot renew it (it skips it): the terms it renewed to, and no further
+            # (``renew`` priced some sub-contracts already: renewed again from the stored row)
+            return _renewed_times(row, done)
+        done += 1
         term = Period(renewed["start"], renewed["end"])
+    return renewed
+
+
+def _renewed_times(row: Row, times: int) -> Row:
+    """A copy of ``row`` renewed ``times`` times by its term's length, with its uplift."""
+    if not times:
+        return row
+    renewed = {**row, "subs": copy.deepcopy(row["subs"])}
+    for _ in range(times):
+        term = Period(renewed["start"], renewed["end"])
+        renew(renewed, renewal_end(term, row["renew_months"], row["renew_days"]), row["uplift"], {})
     return renewed
 
 

@@ -1014,17 +1014,13 @@ class UnbilledRevenue(InvoiceHolds, ManagerNames):
                         age_bucket=age_bucket((as_of - since).days),
                     )
                 )
-        contracts = []
-        for key, con in rows.items():
-            if not (
-                key.startswith("con:")
-                and con["status"] in _BILLED
-                and (served_by(con, as_of) or con["billed"])
-            ):
-                continue
-            billed = as_billed_on(con, as_of)
-            if billed is not None:  # (None: the run cannot renew it and skips it, flagged)
-                contracts.append((key[4:], billed))
+        contracts = [
+            (key[4:], as_billed_on(con, as_of))
+            for key, con in rows.items()
+            if key.startswith("con:")
+            and con["status"] in _BILLED
+            and (served_by(con, as_of) or con["billed"])
+        ]
         for contract_id, con in contracts:
             for period, due, charge in due_unbilled(con, as_of):
                 result.append(
