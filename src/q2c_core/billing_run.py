@@ -144,7 +144,8 @@ def _check_run_day(as_of: Any, actor: Any) -> None:
 
 def _require_actor(actor: Any, aggregate_id: UUID) -> None:
     """Who gives a command, checked as its event checks it (text naming someone: not blank,
-    nor invisible characters only), for a retry that records nothing and so no event."""
+    nor invisible characters only, holding no control character nor lone surrogate), for a
+    retry that records nothing and so no event."""
     if not isinstance(actor, str) or not person_key(actor):
         raise InvalidValue(
             "must name who did it (not blank, nor invisible characters only)",
@@ -152,6 +153,7 @@ def _require_actor(actor: Any, aggregate_id: UUID) -> None:
             aggregate_id=aggregate_id,
             value=actor,
         )
+    refuse_control_characters("actor", actor, aggregate_id)
 
 
 # the last day a run or a query can reckon from: renewals and periods run a few years past it
