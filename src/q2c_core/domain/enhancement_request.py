@@ -45,7 +45,7 @@ from q2c_core.domain.managers import (
     require_one_line,
 )
 from q2c_core.domain.money import MAX_MAGNITUDE, Money, to_decimal
-from q2c_core.domain.values import TimeOrderedIds, person_key, require_day
+from q2c_core.domain.values import TimeOrderedIds, person_key, require_day, same_fact
 
 
 class RequestStatus(enum.Enum):
@@ -290,15 +290,6 @@ _CANCELLABLE = (
     RequestStatus.COVERED_BY_ALLOWANCE,
     RequestStatus.AUTHORIZED,
 )
-
-
-def _same(held: object, given: object, optional: bool = False) -> bool:
-    """Whether a fact given again is the one held: equal, of the same type (a datetime is no
-    date, 1000 no Money), and held at all (None is no step), unless ``optional`` (a PO's
-    shortfall reason, a due day: None given for None held is the same)."""
-    if held is None:
-        return optional and given is None
-    return type(held) is type(given) and held == given
 
 
 class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
@@ -660,7 +651,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         (the same entry and reason): one sent again after a lost response, which withdraws
         nothing more, nor gives anything back to an allowance again."""
         done = self.withdrawal_of(entry_id) if isinstance(entry_id, str) else None
-        return done is not None and _same(done.reason, reason)
+        return done is not None and same_fact(done.reason, reason)
 
     def withdraw_work(
         self, entry_id: str, reason: str, actor: str, all_billed: bool = False
@@ -736,7 +727,7 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
 
     def repeats_quote(self, sent_on: date) -> bool:
         """Whether sending the quote on ``sent_on`` is the quote the request sent (that day)."""
-        return self.status is not RequestStatus.ESTIMATED and _same(self.quote_sent_on, sent_on)
+        return self.status is not RequestStatus.ESTIMATED and same_fact(self.quote_sent_on, sent_on)
 
     def repeats_purchase_order(self, purchase_order: PurchaseOrder) -> bool:
         """Whether ``purchase_order`` is the PO the request received (number, amount, day and
@@ -745,42 +736,44 @@ class EnhancementRequest(ChecksFacts, TimeOrderedIds, Aggregate):
         return (
             held is not None
             and isinstance(purchase_order, PurchaseOrder)
-            and _same(held.number, purchase_order.number)
-            and _same(held.amount, purchase_order.amount)
-            and _same(held.received_on, purchase_order.received_on)
-            and _same(held.shortfall_reason, purchase_order.shortfall_reason, optional=True)
+            and same_fact(held.number, purchase_order.number)
+            and same_fact(held.amount, purchase_order.amount)
+            and same_fact(held.received_on, purchase_order.received_on)
+            and same_fact(held.shortfall_reason, purchase_order.shortfall_reason, optional=True)
         )
 
     def repeats_cover(self, allowance_id: UUID) -> bool:
         """Whether covering the request by ``allowance_id`` is the cover it holds (a cancelled
         request's too: it is refused as it was)."""
-        return self.status is not RequestStatus.CANCELLED and _same(self.allowance_id, allowance_id)
+        return self.status is not RequestStatus.CANCELLED and same_fact(
+            self.allowance_id, allowance_id
+        )
 
     def repeats_authorization(self, authorized_on: date, due_on: date | None) -> bool:
         """Whether authorizing on ``authorized_on``, due on ``due_on``, is the authorization the
         request holds (a cancelled request's too: it is refused as it was)."""
         return (
             self.status is not RequestStatus.CANCELLED
-            and _same(self.authorized_on, authorized_on)
-            and _same(self.due_on, due_on, optional=True)
+            and same_fact(self.authorized_on, authorized_on)
+            and same_fact(self.due_on, due_on, optional=True)
         )
 
     def repeats_completion(self, completed_on: date) -> bool:
         """Whether completing on ``completed_on`` is the completion the request holds (invoiced
         since, or not)."""
-        return self.status in _DONE and _same(self.completed_on, completed_on)
+        return self.status in _DONE and same_fact(self.completed_on, completed_on)
 
     def repeats_decline(self, reason: str) -> bool:
         """Whether declining for ``reason`` is the decline the request holds."""
-        return self.status is RequestStatus.DECLINED and _same(self.closed_reason, reason)
+        return self.status is RequestStatus.DECLINED and same_fact(self.closed_reason, reason)
 
     def repeats_cancellation(self, reason: str, cancelled_on: date) -> bool:
         """Whether cancelling for ``reason`` on ``cancelled_on`` is the cancellation the request
         holds (one recorded before cancellations carried their day is none)."""
         return (
             self.status is RequestStatus.CANCELLED
-            and _same(self.closed_reason, reason)
-            and _same(self.cancelled_on, cancelled_on)
+            and same_fact(self.closed_reason, reason)
+            and same_fact(self.cancelled_on, cancelled_on)
         )
 
     # -- the way to authorization -------------------------------------------------------------

@@ -46,7 +46,13 @@ from q2c_core.domain.invoice_lines import (
 from q2c_core.domain.managers import check_handover
 from q2c_core.domain.money import Money, minor_units, total
 from q2c_core.domain.tax import TaxSubtotal, e_invoice_tax_problems
-from q2c_core.domain.values import TimeOrderedIds, items_given, person_key, require_day
+from q2c_core.domain.values import (
+    TimeOrderedIds,
+    items_given,
+    person_key,
+    require_day,
+    same_fact,
+)
 
 
 def _check_new_lines(lines: Any, currency: Any, known: list[InvoiceLine]) -> None:
@@ -690,8 +696,8 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         the answer; no other is taken)."""
         return (
             self.status is InvoiceStatus.ISSUED
-            and self.series == series
-            and getattr(self, "issued_on", None) == issued_on
+            and same_fact(self.series, series)
+            and same_fact(getattr(self, "issued_on", None), issued_on)
         )
 
     def repeats_credit(
@@ -712,10 +718,8 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
         return (
             credited == list(line_ids)
             and self.credit_disposition is disposition
-            and isinstance(reason, str)
-            and self.note == reason
-            and type(drafted_on) is type(self.drafted_on)
-            and self.drafted_on == drafted_on
+            and same_fact(self.note, reason)
+            and same_fact(self.drafted_on, drafted_on)
         )
 
     def repeats_void(self, reason: str, voided_on: date) -> bool:
@@ -727,8 +731,7 @@ class Invoice(ChecksFacts, TimeOrderedIds, Aggregate):
             and isinstance(reason, str)
             and isinstance(self.void_reason, str)
             and self.void_reason.strip() == reason.strip()
-            and self.voided_on is not None
-            and self.voided_on == voided_on
+            and same_fact(self.voided_on, voided_on)
         )
 
     def repeats_approval(self, role: str, approved_on: date, actor: str) -> bool:

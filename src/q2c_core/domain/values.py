@@ -70,6 +70,16 @@ def hours(value: Decimal | int | str, field: str = "hours") -> Decimal:
     return to_decimal(value, field)
 
 
+def same_fact(held: object, given: object, optional: bool = False) -> bool:
+    """Whether a fact a command gives again is the one an aggregate holds (a command sent
+    again after a lost response, which records nothing): equal, of the same type (a datetime
+    is no date, 1000 no Money), and held at all (None is no step), unless ``optional`` (a PO's
+    shortfall reason, a due day: None given for None held is the same)."""
+    if held is None:
+        return optional and given is None
+    return type(held) is type(given) and held == given
+
+
 def require_day(value: Any, field: str) -> date:
     """A business day given to a command or query, or ``InvalidValue`` naming the field: text,
     None or a datetime (a time of day) would be compared with days and fail, or be wrong."""
