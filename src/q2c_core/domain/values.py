@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -61,8 +62,15 @@ class TimeOrderedIds:
 
 
 def named_id(kind: str, key: str) -> UUID:
-    """A stable id derived from a business key, so the same key always names the same aggregate."""
-    return uuid5(Q2C_NAMESPACE, f"{kind}:{key}")
+    """A stable id derived from a business key, so the same key always names the same aggregate.
+
+    ``uuid5`` of the text, but a key holding a lone surrogate (bytes no UTF-8 reads, as Python
+    hands over a file name or an argument) names an id too, its surrogates written as UTF-8
+    would: looking it up finds nothing, and the command refuses the text as it refuses any
+    (``refuse_control_characters``, ``InvalidValue`` naming its field), where ``uuid5`` raised
+    a bare ``UnicodeEncodeError`` first. Every other key names the id ``uuid5`` gives it."""
+    name = f"{kind}:{key}".encode("utf-8", "surrogatepass")
+    return UUID(bytes=hashlib.sha1(Q2C_NAMESPACE.bytes + name).digest()[:16], version=5)
 
 
 def hours(value: Decimal | int | str, field: str = "hours") -> Decimal:
