@@ -250,7 +250,7 @@ def test_camt_row_errors_carry_the_xml_line() -> None:
     lines = bad.splitlines()
     initech = next(n for n, t in enumerate(lines, 1) if "Initech" in t)
     line = max(n for n, t in enumerate(lines, 1) if "<TxDtls>" in t and n < initech)
-    assert problem.field == "remittance"
+    assert problem.field == "RmtInf"  # (the element holding it)
     assert problem.line == line
     assert len(rows) == 5 and ignored == 2
     _, broken, _ = read_camt053(b"<Document><unclosed></Document>")

@@ -373,7 +373,7 @@ def test_a_statement_refused_for_another_row_bounces_nothing(app: QuoteToCash) -
     before = app.recorder.max_notification_id()
     with pytest.raises(ImportRejected) as caught:
         bank(app).import_bytes(document, "apr09.xml", actor="bank-sync")
-    assert [p.field for p in caught.value.problems] == ["remittance"]
+    assert [p.field for p in caught.value.problems] == ["RmtInf"]
     assert app.recorder.max_notification_id() == before
     assert not app.payments(acme)[0].is_bounced
     assert app.invoice(invoice).is_settled()

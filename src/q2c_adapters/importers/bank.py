@@ -101,6 +101,7 @@ from q2c_adapters.importers._files import (
 from q2c_adapters.importers._files import date_order as file_date_order
 from q2c_adapters.importers._files import decimal_mark as file_decimal_mark
 from q2c_core.domain.bank_credit import StatementCredit
+from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.errors import InvalidValue, Q2CError
 from q2c_core.domain.import_batch import (
     ImportKind,
@@ -699,8 +700,11 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             ),
                             account=account,
                         )
-                        # a card number in its text refuses the credit here, by its line
-                        credit.refuse_card_numbers()
+                        # a card number in its text refuses the credit here, by its line and
+                        # the element holding it (the payer's words or the bank's)
+                        refuse_card_numbers("RmtInf", " ".join(_payers_remittance(tx)))
+                        refuse_card_numbers("AddtlTxInf", " ".join(_all_text(tx, "{*}AddtlTxInf")))
+                        _refuse_card_numbers(credit, _CAMT_NAMES)
                         named = _credit_reference(tx_refs, n, entry_ref)
                         aliases: tuple[str, ...] = ()
                         agreed_before: tuple[str, ...] = ()
@@ -782,6 +786,30 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
             except Q2CError as e:
                 problems.append(RowProblem(line, e.field or "Ntry", e.rule))
     return CamtStatement(rows, reversals, problems, ignored)
+
+
+# a credit's texts (``StatementCredit``) as a statement names them, for the row problem of a
+# card number in one: a camt.053's elements, a CSV's columns (``ALIASES``)
+_CAMT_NAMES = {
+    "remittance": "RmtInf",
+    "bank_reference": "AcctSvcrRef",
+    "debtor_name": "Dbtr",
+    "debtor_account": "DbtrAcct",
+}
+_CSV_COLUMNS = {
+    "remittance": "remittance",
+    "bank_reference": "reference",
+    "debtor_name": "name",
+    "debtor_account": "iban",
+}
+
+
+def _refuse_card_numbers(credit: StatementCredit, names: Mapping[str, str]) -> None:
+    """Refuse (``CardNumberRefused``) a credit whose text holds a card number, naming the
+    statement's element or column that holds it (``names``: ``name``, not the credit's
+    ``debtor_name``), as ``StatementCredit.refuse_card_numbers`` checks it when booked."""
+    for attribute, name in names.items():
+        refuse_card_numbers(name, getattr(credit, attribute))
 
 
 def _former_camt_key(
@@ -1069,8 +1097,8 @@ def read_bank_csv(
                 debtor_account=_shown_account(raw.get("iban"), "iban").replace(" ", "").upper(),
                 account=account_cell or own_account(_shown_account(account, "account")),
             )
-            # a card number in its text refuses the row here, by its line
-            credit.refuse_card_numbers()
+            # a card number in its text refuses the row here, by its line and column
+            _refuse_card_numbers(credit, _CSV_COLUMNS)
             read_before = _csv_credit_read_before(raw, credit, order)
             # the accounts the same credit may be booked on by a statement that named another
             # (or none): none for a credit of a known account, every one known for one of none
