@@ -36,8 +36,11 @@ transactions in the entry's: one in another is refused by its entry's line. Enti
 never resolved: a file declaring a DTD (``<!DOCTYPE``) is refused, its text not read without
 them.
 
-A credit whose text carries a payment-card number is a row error: the file is refused, naming the
-line, and the card number is never stored nor echoed back.
+A credit whose text carries a payment-card number, or a control character no document can
+show, is a row error: the file is refused, naming the line and the column (``name``,
+``reference``, ``iban``, ``remittance``) or camt.053 element (``Dbtr``, ``AcctSvcrRef``,
+``DbtrAcct``, ``RmtInf``, ``AddtlTxInf``) holding it, and the card number is never stored nor
+echoed back.
 
 CSV columns (case-insensitive; aliases in brackets): ``date`` [booking_date, booked_on,
 buchungstag, value_date]: the day the bank booked the credit, as camt.053's BookgDt (a value
@@ -103,6 +106,7 @@ from q2c_adapters.importers._files import decimal_mark as file_decimal_mark
 from q2c_core.domain.bank_credit import StatementCredit
 from q2c_core.domain.cards import refuse_card_numbers
 from q2c_core.domain.errors import InvalidValue, Q2CError
+from q2c_core.domain.event_facts import refuse_control_characters
 from q2c_core.domain.import_batch import (
     ImportKind,
     ImportRejected,
@@ -700,11 +704,12 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                             ),
                             account=account,
                         )
-                        # a card number in its text refuses the credit here, by its line and
-                        # the element holding it (the payer's words or the bank's)
-                        refuse_card_numbers("RmtInf", " ".join(_payers_remittance(tx)))
-                        refuse_card_numbers("AddtlTxInf", " ".join(_all_text(tx, "{*}AddtlTxInf")))
-                        _refuse_card_numbers(credit, _CAMT_NAMES)
+                        # a card number or control character in its text refuses the credit
+                        # here, by its line and the element holding it (the payer's words or
+                        # the bank's)
+                        _refuse_text("RmtInf", " ".join(_payers_remittance(tx)))
+                        _refuse_text("AddtlTxInf", " ".join(_all_text(tx, "{*}AddtlTxInf")))
+                        _refuse_unstorable_text(credit, _CAMT_NAMES)
                         named = _credit_reference(tx_refs, n, entry_ref)
                         aliases: tuple[str, ...] = ()
                         agreed_before: tuple[str, ...] = ()
@@ -804,12 +809,22 @@ _CSV_COLUMNS = {
 }
 
 
-def _refuse_card_numbers(credit: StatementCredit, names: Mapping[str, str]) -> None:
-    """Refuse (``CardNumberRefused``) a credit whose text holds a card number, naming the
-    statement's element or column that holds it (``names``: ``name``, not the credit's
-    ``debtor_name``), as ``StatementCredit.refuse_card_numbers`` checks it when booked."""
+def _refuse_unstorable_text(credit: StatementCredit, names: Mapping[str, str]) -> None:
+    """Refuse a credit whose text holds a card number (``CardNumberRefused``, as
+    ``StatementCredit.refuse_card_numbers`` checks it when booked) or a control character no
+    document can show (``InvalidValue``: a credit of an unknown payer was booked with it, and
+    its payment, which takes the remittance for its note, refused it when assigned), naming
+    the statement's element or column that holds it (``names``: ``name``, not the credit's
+    ``debtor_name``)."""
     for attribute, name in names.items():
-        refuse_card_numbers(name, getattr(credit, attribute))
+        _refuse_text(name, getattr(credit, attribute))
+
+
+def _refuse_text(name: str, text: str) -> None:
+    """Refuse ``text`` of the statement's ``name`` holding a control character or a card
+    number (``_refuse_unstorable_text``)."""
+    refuse_control_characters(name, text)
+    refuse_card_numbers(name, text)
 
 
 def _former_camt_key(
@@ -1097,8 +1112,9 @@ def read_bank_csv(
                 debtor_account=_shown_account(raw.get("iban"), "iban").replace(" ", "").upper(),
                 account=account_cell or own_account(_shown_account(account, "account")),
             )
-            # a card number in its text refuses the row here, by its line and column
-            _refuse_card_numbers(credit, _CSV_COLUMNS)
+            # a card number or control character in its text refuses the row here, by its
+            # line and column
+            _refuse_unstorable_text(credit, _CSV_COLUMNS)
             read_before = _csv_credit_read_before(raw, credit, order)
             # the accounts the same credit may be booked on by a statement that named another
             # (or none): none for a credit of a known account, every one known for one of none

@@ -1,0 +1,80 @@
+"""A bank statement whose text holds a control character (a vertical tab pasted into the
+payer's purpose, a C1 control of a mis-decoded export) is refused by the column or element
+holding it, nothing recorded, whoever paid: a credit of an unknown payer was booked with it and
+could then never be assigned (its payment's note refused it), while a known customer's refused
+the file naming ``note``, a field the file does not have."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from q2c_adapters.importers.bank import BankStatementImporter
+from q2c_core import QuoteToCash
+from q2c_core.domain.import_batch import ImportRejected
+
+HEADER = "date,amount,currency,remittance,name,iban,reference\n"
+
+
+def bank(app: QuoteToCash) -> BankStatementImporter:
+    return BankStatementImporter(app, today=date(2024, 4, 30))
+
+
+@pytest.mark.parametrize("payer", ["Acme GmbH", "Unknown Ltd"])
+@pytest.mark.parametrize(
+    ("remittance", "name", "reference", "column"),
+    [
+        ("order\x0b77", "{payer}", "R-1", "remittance"),
+        ("order\x8577", "{payer}", "R-1", "remittance"),
+        ("order 77", "{payer}\x07", "R-1", "name"),
+        ("order 77", "{payer}", "R\x07-1", "reference"),
+    ],
+)
+def test_a_control_character_in_a_csv_row_is_refused_by_its_column(
+    app: QuoteToCash, payer: str, remittance: str, name: str, reference: str, column: str
+) -> None:
+    app.register_customer("Acme GmbH", "EUR", account_manager="mia", actor="alice")
+    before = app.recorder.max_notification_id()
+    row = f'2024-04-02,100.00,EUR,"{remittance}","{name.format(payer=payer)}",,"{reference}"\n'
+    with pytest.raises(ImportRejected) as refused:
+        bank(app).import_bytes((HEADER + row).encode(), "april.csv", actor="bank-sync")
+    assert [(p.line, p.field) for p in refused.value.problems] == [(2, column)]
+    assert "control" in refused.value.problems[0].rule
+    assert app.recorder.max_notification_id() == before
+    assert app.bank_credits() == []
+
+
+CAMT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <Stmt>
+      <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
+      <Ntry>
+        <Amt Ccy="EUR">100.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts>BOOK</Sts>
+        <BookgDt><Dt>2024-04-02</Dt></BookgDt>
+        <AcctSvcrRef>R-1</AcctSvcrRef>
+        <NtryDtls>
+          <TxDtls>
+            <RltdPties><Dbtr><Nm>Unknown Ltd</Nm></Dbtr></RltdPties>
+            <RmtInf><Ustrd>order\u008577</Ustrd></RmtInf>
+          </TxDtls>
+        </NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+"""
+
+
+def test_a_c1_control_in_a_camt053_remittance_is_refused_by_its_element(
+    app: QuoteToCash,
+) -> None:
+    """XML 1.0 lets a C1 control through; no invoice or e-invoice could show it."""
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as refused:
+        bank(app).import_bytes(CAMT.encode(), "april.xml", actor="bank-sync")
+    assert [p.field for p in refused.value.problems] == ["RmtInf"]
+    assert app.recorder.max_notification_id() == before
