@@ -1493,9 +1493,9 @@ class ImportCommands(BaseApp):
                     elif named_customers:
                         customer_id = named_customers.pop()
                     else:
-                        customer_id = self._customer_of_debtor(credit, by_account, customers)
-                        if customer_id is None:
-                            reason = SuspenseReason.UNKNOWN_CUSTOMER
+                        customer_id, reason = self._customer_of_debtor(
+                            credit, by_account, customers
+                        )
                     if customer_id is None:
                         bank_credit = BankCredit(
                             credit_key=row.credit_key,
@@ -2111,15 +2111,18 @@ class ImportCommands(BaseApp):
     @staticmethod
     def _customer_of_debtor(
         credit: StatementCredit, by_account: Mapping[str, UUID], customers: list[Customer]
-    ) -> UUID | None:
+    ) -> tuple[UUID | None, SuspenseReason | None]:
+        """The customer a credit naming no invoice is from, by the payer's account, else by
+        the payer's name; else None and why it waits: a name several customers carry (a
+        group's companies) is ``AMBIGUOUS``, any other ``UNKNOWN_CUSTOMER``."""
         account = _payer_account_key(credit.debtor_account)
         if account and account in by_account:
-            return by_account[account]
+            return by_account[account], None
         name = person_key(credit.debtor_name)
-        if not name:
-            return None
-        found = [c.id for c in customers if person_key(c.name) == name]
-        return found[0] if len(found) == 1 else None
+        found = [c.id for c in customers if name and person_key(c.name) == name]
+        if len(found) == 1:
+            return found[0], None
+        return None, SuspenseReason.AMBIGUOUS if found else SuspenseReason.UNKNOWN_CUSTOMER
 
     def bank_accounts(self) -> list[str]:
         """Our accounts the credits booked so far were on, as their keys name them (spaces
