@@ -6,13 +6,17 @@ the file naming ``note``, a field the file does not have."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
 
 from q2c_adapters.importers.bank import BankStatementImporter
 from q2c_core import QuoteToCash
-from q2c_core.domain.import_batch import ImportRejected
+from q2c_core.domain.bank_credit import StatementCredit
+from q2c_core.domain.import_batch import ImportKind, ImportRejected, ImportSource
+from q2c_core.domain.import_rows import BankCreditRow
+from q2c_core.domain.money import Money
 
 HEADER = "date,amount,currency,remittance,name,iban,reference\n"
 
@@ -77,4 +81,21 @@ def test_a_c1_control_in_a_camt053_remittance_is_refused_by_its_element(
     with pytest.raises(ImportRejected) as refused:
         bank(app).import_bytes(CAMT.encode(), "april.xml", actor="bank-sync")
     assert [p.field for p in refused.value.problems] == ["RmtInf"]
+    assert app.recorder.max_notification_id() == before
+
+
+def test_a_credit_given_to_the_core_with_a_control_character_is_refused(
+    app: QuoteToCash,
+) -> None:
+    """A reader of another format handing the core a credit whose remittance holds a control
+    character: refused by the row, naming the credit's text, nothing booked (it could never
+    be assigned to a customer afterwards)."""
+    source = ImportSource(hashlib.sha256(b"other").hexdigest(), "x.txt", ImportKind.BANK_STATEMENT)
+    credit = StatementCredit(date(2024, 4, 2), Money.of("100.00", "EUR"), "R-1", "order\x0b77")
+    before = app.recorder.max_notification_id()
+    with pytest.raises(ImportRejected) as refused:
+        app.import_bank_credits(
+            source, [BankCreditRow(7, "r:R-1", credit)], imported_on=date(2024, 4, 3), actor="b"
+        )
+    assert [(p.line, p.field) for p in refused.value.problems] == [(7, "remittance")]
     assert app.recorder.max_notification_id() == before

@@ -23,7 +23,7 @@ from q2c_core.domain.errors import (
     RuleViolated,
     refuse_unlike_done,
 )
-from q2c_core.domain.event_facts import ChecksFacts, require_reason
+from q2c_core.domain.event_facts import ChecksFacts, refuse_control_characters, require_reason
 from q2c_core.domain.money import Money
 from q2c_core.domain.values import named_id, require_day
 
@@ -80,6 +80,16 @@ class StatementCredit:
         refuse_card_numbers("debtor_name", self.debtor_name)
         refuse_card_numbers("debtor_account", self.debtor_account)
 
+    def refuse_unreadable_text(self) -> None:
+        """Refuse (``InvalidValue`` naming the field) a new credit whose text holds a control
+        character no document can show, then one holding a card number
+        (``refuse_card_numbers``): checked when it is booked, as there, so a credit an
+        unknown payer sent is never booked with a remittance its payment, which takes it for
+        its note, would refuse when a person assigns it."""
+        for field in ("remittance", "bank_reference", "debtor_name", "debtor_account"):
+            refuse_control_characters(field, getattr(self, field))
+        self.refuse_card_numbers()
+
 
 def _require_reason(reason: object, aggregate_id: UUID) -> None:
     """Why money left suspense or the bank took it back (``require_reason``)."""
@@ -97,13 +107,14 @@ class BankCredit(ChecksFacts, Aggregate):
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
-        """Refuse a new credit whose text holds a card number (its remittance, the bank's
-        reference, the payer's name or account: ``StatementCredit.refuse_card_numbers``):
+        """Refuse a new credit whose text holds a control character or a card number (its
+        remittance, the bank's reference, the payer's name or account:
+        ``StatementCredit.refuse_unreadable_text``):
         checked when the credit is booked, not in ``StatementCredit`` itself, which is built
         again whenever a stored credit is read back, so a credit booked before still loads."""
         credit = kwargs.get("credit")
         if isinstance(credit, StatementCredit):
-            credit.refuse_card_numbers()
+            credit.refuse_unreadable_text()
         return super()._create(event_class, **kwargs)
 
     @staticmethod
