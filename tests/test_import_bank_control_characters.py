@@ -84,6 +84,26 @@ def test_a_c1_control_in_a_camt053_remittance_is_refused_by_its_element(
     assert app.recorder.max_notification_id() == before
 
 
+@pytest.mark.parametrize(
+    ("text", "element"),
+    [("4111 1111 1111 1111", "AddtlTxInf"), ("a\u0085b", "AddtlTxInf")],
+)
+def test_the_banks_own_text_is_named_as_its_element(
+    app: QuoteToCash, text: str, element: str
+) -> None:
+    """The bank's text (AddtlTxInf) is searched for invoice numbers with the payer's; what it
+    holds is refused naming it, not the payer's RmtInf."""
+    camt = CAMT.replace(
+        "<RmtInf><Ustrd>order\u008577</Ustrd></RmtInf>",
+        f"<RmtInf><Ustrd>order 77</Ustrd></RmtInf><AddtlTxInf>{text}</AddtlTxInf>",
+    )
+    with pytest.raises(ImportRejected) as refused:
+        bank(app).import_bytes(camt.encode(), "april.xml", actor="bank-sync")
+    assert [p.field for p in refused.value.problems] == [element]
+    assert "4111" not in str(refused.value)
+    assert app.bank_credits() == []
+
+
 def test_a_credit_given_to_the_core_with_a_control_character_is_refused(
     app: QuoteToCash,
 ) -> None:
