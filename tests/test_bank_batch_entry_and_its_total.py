@@ -87,6 +87,8 @@ def test_the_entrys_transactions_not_adding_up_to_the_csv_total_booked_are_refus
     with pytest.raises(ImportRejected) as refused:
         bank.import_bytes(camt_batch("58.00"), "apr02.xml", actor="bank")
 
-    assert {p.field for p in refused.value.problems} == {"reference"}
+    assert {p.field for p in refused.value.problems} == {
+        "AcctSvcrRef"
+    }  # (the camt.053 names it so)
     assert len(app.bank_credits()) == 1
     assert app.invoice(invoice).outstanding == eur("119.00")

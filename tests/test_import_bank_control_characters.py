@@ -119,3 +119,22 @@ def test_a_credit_given_to_the_core_with_a_control_character_is_refused(
         )
     assert [(p.line, p.field) for p in refused.value.problems] == [(7, "remittance")]
     assert app.recorder.max_notification_id() == before
+
+
+def test_a_camt053_reference_reused_for_another_credit_is_named_as_its_element(
+    app: QuoteToCash,
+) -> None:
+    """A camt.053 credit under the bank's reference of another credit is refused naming the
+    element the statement gives it in (AcctSvcrRef, as a reversal naming no credit is), not a
+    CSV column it has not got; a CSV's is its reference column."""
+    plain = CAMT.replace("order\u008577", "order 77")
+    bank(app).import_bytes(plain.encode(), "april.xml", actor="bank-sync")
+    again = plain.replace("100.00", "90.00")
+    with pytest.raises(ImportRejected) as refused:
+        bank(app).import_bytes(again.encode(), "april-2.xml", actor="bank-sync")
+    assert [p.field for p in refused.value.problems] == ["AcctSvcrRef"]
+    row = "2024-04-02,80.00,EUR,order 77,Unknown Ltd,,R-1\n"
+    with pytest.raises(ImportRejected) as refused:
+        bank(app).import_bytes((HEADER + row).encode(), "april.csv", actor="bank-sync")
+    assert [p.field for p in refused.value.problems] == ["reference"]
+    assert len(app.bank_credits()) == 1

@@ -397,7 +397,7 @@ def test_a_reversal_with_a_credit_the_core_refuses_records_nothing(app: QuoteToC
     with pytest.raises(ImportRejected) as caught:
         bank(app).import_bytes(document, "apr09.xml", actor="bank-sync")
     (problem,) = caught.value.problems
-    assert problem.field == "reference" and "TX-3" in problem.rule
+    assert problem.field == "AcctSvcrRef" and "TX-3" in problem.rule
     lines = document.decode().splitlines()
     assert problem.line == next(n for n, t in enumerate(lines, 1) if "TX-3</AcctSvcrRef>" in t)
     assert app.recorder.max_notification_id() == before

@@ -2767,7 +2767,7 @@ def _check_same_credit(
     raise DuplicateEntry(
         f"credit {reference!r} ({_describe(row.credit)}) has the same reference as the credit "
         f"{where} ({_describe(seen)}); one reference cannot name two credits",
-        field="reference",
+        field=row.reference_field,
         value=reference,
     )
 
@@ -2791,7 +2791,7 @@ def _check_entry_total(
         f"of {len(transactions)} credit(s) ({shown}, on {transactions[0].booked_on}) and its "
         f"total ({total.amount}, on {total.booked_on}), which do not agree; one reference "
         "cannot name two credits",
-        field="reference",
+        field=row.reference_field,
         value=reference,
     )
 

@@ -780,6 +780,7 @@ def read_camt053_statement(data: bytes, *, today: date | None = None) -> CamtSta
                                 formers,
                                 aliases=aliases,
                                 payer_aside=payer_aside,
+                                reference_field="AcctSvcrRef",
                             )
                         )
                     except Q2CError as e:

@@ -296,6 +296,9 @@ class BankCreditRow:
     aliases: tuple[str, ...] = ()
     names_payers: bool = True
     payer_aside: tuple[str, ...] = ()
+    # the statement's own name of the bank's reference, for the problems of the row (a
+    # camt.053's AcctSvcrRef; a CSV's reference column)
+    reference_field: str = "reference"
 
 
 @attrs.frozen
