@@ -121,6 +121,15 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def _repeated(repeats: bool, actor: Any, aggregate_id: UUID) -> bool:
+    """Whether the command is the one recorded already (sent again after a lost response):
+    it records nothing, but who sends it is still checked as its event checks it
+    (``_require_actor``), so a retry naming nobody is refused as the first call is."""
+    if repeats:
+        _require_actor(actor, aggregate_id)
+    return repeats
+
+
 def _names_target(
     command: Callable[Concatenate[Any, UUID, P], R],
 ) -> Callable[Concatenate[Any, UUID, P], R]:
@@ -1078,7 +1087,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         require_day(sent_on, "sent_on")
 
         def send(r: EnhancementRequest) -> None:
-            if not r.repeats_quote(sent_on):
+            if not _repeated(r.repeats_quote(sent_on), actor, r.id):
                 r.send_quote(sent_on, actor)
 
         self._update(EnhancementRequest, request_id, send)
@@ -1101,7 +1110,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         po = PurchaseOrder(number, amount, received_on, shortfall_reason)
 
         def receive(r: EnhancementRequest) -> None:
-            if not r.repeats_purchase_order(po):
+            if not _repeated(r.repeats_purchase_order(po), actor, r.id):
                 r.receive_purchase_order(po, actor)
 
         self._update(EnhancementRequest, request_id, receive)
@@ -1117,7 +1126,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[None, list[Aggregate]]:
             request = self.request(request_id)
-            if request.repeats_cover(allowance_id):
+            if _repeated(request.repeats_cover(allowance_id), actor, request.id):
                 return None, []  # (sent again after a lost response)
             try:
                 allowance = self.allowance(allowance_id)
@@ -1160,7 +1169,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         refused (``InvalidTransition`` naming ``status``)."""
 
         def decline(r: EnhancementRequest) -> None:
-            if not r.repeats_decline(reason):
+            if not _repeated(r.repeats_decline(reason), actor, r.id):
                 r.decline(reason, actor)
 
         self._update(EnhancementRequest, request_id, decline)
@@ -1176,7 +1185,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         (``InvalidTransition`` naming ``status``)."""
 
         def cancel(r: EnhancementRequest) -> None:
-            if not r.repeats_cancellation(reason, cancelled_on):
+            if not _repeated(r.repeats_cancellation(reason, cancelled_on), actor, r.id):
                 r.cancel(reason, actor, cancelled_on)
 
         self._update(EnhancementRequest, request_id, cancel)
@@ -1192,7 +1201,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         require_day(authorized_on, "authorized_on")
 
         def authorize(r: EnhancementRequest) -> None:
-            if not r.repeats_authorization(authorized_on, due_on):
+            if not _repeated(r.repeats_authorization(authorized_on, due_on), actor, r.id):
                 r.authorize_work(authorized_on, actor, due_on)
 
         self._update(EnhancementRequest, request_id, authorize)
@@ -1291,7 +1300,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[None, list[Aggregate]]:
             request = self.request(request_id)
-            if request.repeats_withdrawal(entry_id, reason):
+            if _repeated(request.repeats_withdrawal(entry_id, reason), actor, request.id):
                 return None, []  # (sent again after a lost response)
             chain = self._allowance_chain(request) if request.allowance_id is not None else []
             # invoiced again when invoices bill all that is left (as ``complete_request``
@@ -1337,7 +1346,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         require_day(completed_on, "completed_on")
 
         def complete(request: EnhancementRequest) -> None:
-            if request.repeats_completion(completed_on):
+            if _repeated(request.repeats_completion(completed_on), actor, request.id):
                 return  # (sent again after a lost response: the completion it holds)
             billed = bool(request.billed) and self._all_billed_after(request, [])
             request.complete(completed_on, actor, all_billed=billed)
@@ -2237,7 +2246,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         def step() -> tuple[UUID, list[Aggregate]]:
             request = self.request(request_id)
             made_before = self._made_before("draft", request.customer_id, "customer", key, details)
-            if made_before is not None:
+            if _repeated(made_before is not None, actor, request.id) and made_before is not None:
                 return made_before, []
             # the covering allowance and those it was rolled over into: each bills the overage
             # of the work it was charged
@@ -2765,7 +2774,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[bool, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
-            if invoice.repeats_approval(role, approved_on, actor):
+            if _repeated(invoice.repeats_approval(role, approved_on, actor), actor, invoice.id):
                 return False, []
             buyer_vat_id = self.customer(invoice.customer_id).tax_id
             invoice.approve(
@@ -2820,7 +2829,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         def step() -> tuple[str, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
             name = series or SERIES_BY_KIND[invoice.kind][0]
-            if invoice.repeats_issue(issued_on, name) and invoice.number is not None:
+            repeated = invoice.repeats_issue(issued_on, name) and invoice.number is not None
+            if _repeated(repeated, actor, invoice.id) and invoice.number is not None:
                 return invoice.number, []  # (sent again after a lost response)
             seq = self._series(name, actor)
             credit_note = invoice.kind is InvoiceKind.CREDIT_NOTE
@@ -3255,7 +3265,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[bool, list[Aggregate]]:
             invoice = self.invoice(invoice_id)
-            if invoice.repeats_void(reason, voided_on):
+            if _repeated(invoice.repeats_void(reason, voided_on), actor, invoice.id):
                 return False, []  # (sent again after a lost response)
             invoice.void(reason, actor, voided_on)
             changed: list[Aggregate] = [invoice]
@@ -3448,7 +3458,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 if i.credits_invoice_id == original.id and i.status is not InvoiceStatus.VOIDED
             ]
             for sent in earlier:
-                if sent.repeats_credit(original.id, line_ids, disposition, reason, drafted_on):
+                repeated = sent.repeats_credit(
+                    original.id, line_ids, disposition, reason, drafted_on
+                )
+                if _repeated(repeated, actor, original.id):
                     return sent.id, []  # (sent again after a lost response)
             # a line in a note not issued yet is not drafted again: that note's tax counted it
             # (``credit_note_tax``), so a second one would take its tax twice
