@@ -79,6 +79,7 @@ from q2c_core.domain.contract import (
 )
 from q2c_core.domain.customer import Customer
 from q2c_core.domain.errors import (
+    CurrencyMismatch,
     DuplicateEntry,
     InvalidTransition,
     InvalidValue,
@@ -1126,6 +1127,17 @@ class ContractBilling(BaseApp):
                     "sub-contracts move only between contracts of one customer",
                     field="to_contract_id",
                     aggregate_id=from_contract_id,
+                )
+            if source.currency != target.currency:
+                # (its prices are in the source's currency: refused naming the contract the
+                # clerk chose, not the price the target would refuse)
+                raise CurrencyMismatch(
+                    f"contract {source.number} bills in {source.currency}, contract "
+                    f"{target.number} in {target.currency}: a sub-contract moves only between "
+                    "contracts of one currency",
+                    field="to_contract_id",
+                    aggregate_id=from_contract_id,
+                    value=to_contract_id,
                 )
             _require_actor(actor, source.id)
             if self._moved_already(source, sub_id, target, effective, new_id):
