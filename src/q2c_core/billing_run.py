@@ -1037,15 +1037,42 @@ class ContractBilling(BaseApp):
 
     def extend_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective_to: date | None, actor: str
-    ) -> None:
+    ) -> bool:
         """Cover a sub-contract to a later end (None: open-ended again), e.g. to undo a removal
-        recorded by mistake; the next run bills the days it covers again."""
+        recorded by mistake; the next run bills the days it covers again. Returns whether
+        anything was recorded: False when the sub-contract's end is this very extension's,
+        the last change of its end (the extension sent again, a retry), as a removal sent
+        again records nothing; any other end not later than its own is refused as
+        ``Contract.extend_sub_contract`` says."""
 
-        def extend(c: Contract) -> None:
+        def step() -> tuple[bool, list[Aggregate]]:
+            c = self.contract(contract_id)
+            _require_actor(actor, c.id)
+            if self._extended_already(c, sub_id, effective_to):
+                return False, []
             self.know_renewals(c)
             c.extend_sub_contract(sub_id, effective_to, actor)
+            return True, [c]
 
-        self._update(Contract, contract_id, extend)
+        return self._atomically(step)
+
+    def _extended_already(self, contract: Contract, sub_id: str, effective_to: date | None) -> bool:
+        """Whether the sub-contract ends on ``effective_to`` (None: open-ended) by the last
+        change of its end recorded, an extension to that end (``extend_sub_contract`` sent
+        again)."""
+        held = contract.sub_contracts.get(sub_id) if isinstance(sub_id, str) else None
+        if held is None or held.reassigned_to is not None or held.effective_to != effective_to:
+            return False
+        if effective_to is not None and type(effective_to) is not date:
+            return False
+        last: Any = None
+        events: list[Any] = list(self.events.get(contract.id, lte=contract.version))
+        for e in events:
+            name = type(e).__name__
+            ends = name in ("SubContractRemoved", "SubContractExtended") and e.sub_id == sub_id
+            if ends or name in ("Terminated", "Expired"):
+                last = e
+        return type(last).__name__ == "SubContractExtended" and last.effective_to == effective_to
 
     def reprice_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective: date, annual_price: Money, actor: str
