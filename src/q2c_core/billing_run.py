@@ -1017,15 +1017,36 @@ class ContractBilling(BaseApp):
                 ) from error
         return changed
 
-    def add_sub_contract(self, contract_id: UUID, sub: SubContract, *, actor: str) -> None:
-        """Add a product, licence or site."""
+    def add_sub_contract(self, contract_id: UUID, sub: SubContract, *, actor: str) -> bool:
+        """Add a product, licence or site. Returns whether anything was recorded: False when
+        this very sub-contract was added already and is held as its addition left it (the
+        addition sent again, a retry: a page timed out, a CRM replaying its log); another
+        under an id the contract holds is refused (``DuplicateEntry`` naming ``sub_id``)."""
         check_sub_contract(sub)
 
-        def add(c: Contract) -> None:
+        def step() -> tuple[bool, list[Aggregate]]:
+            c = self.contract(contract_id)
+            _require_actor(actor, c.id)
             self.know_renewals(c)
+            if self._added_already(c, sub):
+                return False, []
             c.add_sub_contract(sub, actor)
+            return True, [c]
 
-        self._update(Contract, contract_id, add)
+        return self._atomically(step)
+
+    def _added_already(self, contract: Contract, sub: SubContract) -> bool:
+        """Whether ``sub`` was added to ``contract`` (``SubContractAdded``, not signed with it
+        nor moved in) and is held exactly as that addition, priced for the renewals since
+        (``Contract.add_sub_contract``), leaves it: ``add_sub_contract`` sent again."""
+        held = contract.sub_contracts.get(sub.sub_id)
+        if held is None or held != contract.priced_for_renewals(sub):
+            return False
+        events: list[Any] = list(self.events.get(contract.id, lte=contract.version))
+        return any(
+            type(e).__name__ == "SubContractAdded" and e.sub_contract.sub_id == sub.sub_id
+            for e in events
+        )
 
     def remove_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective_to: date, actor: str

@@ -1417,6 +1417,11 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         self._mark_uplifted(sub_contract.sub_id, self._uplifted_days(sub_contract, uplifted_on))
         self.revision += 1
 
+    def priced_for_renewals(self, sub: SubContract) -> SubContract:
+        """``sub`` as ``add_sub_contract`` would record it: priced for this contract's uplift
+        renewals (``_priced_for_renewals``; they must be known, ``uplift_renewals``)."""
+        return self._priced_for_renewals(sub)[0]
+
     def _priced_for_renewals(self, sub: SubContract) -> tuple[SubContract, list[date]]:
         """A sub-contract joining with days before this contract's uplift renewals, priced as
         each renewal priced those it found (``SubContract.renewed``), and the renewal days
