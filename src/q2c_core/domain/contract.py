@@ -1217,11 +1217,16 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
         ``effective``, and the period), as is a day before the last change's; one effective in
         the middle of a billed period is the next period's. Returns whether anything changed:
         the rate already in force on that day records nothing, before the day's rules are
-        checked (a retry, or an ERP replaying its change log)."""
+        checked (a retry, or an ERP replaying its change log). A contract that ended
+        (terminated or expired) refuses a day on or after its end (``InvalidValue`` naming
+        ``effective``): no period of it starts then."""
         rate = require_tax_rate(tax_rate, "tax_rate")
         day = require_day(effective, "effective")
         if self.tax_rate_on(day) == rate:
             return False
+        # (ended: no period starts on or after its end, and a correction of its served days
+        # keeps the rate it was billed at)
+        self._refuse_past_end(day, "effective", "a rate from then on bills nothing", on_end=True)
         billed = sorted(
             (b for b in self.billed.values() if b.period.start >= day),
             key=lambda b: b.period.start,
