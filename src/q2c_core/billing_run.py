@@ -917,6 +917,7 @@ class ContractBilling(BaseApp):
 
         def step() -> tuple[bool, list[Aggregate]]:
             contract = self.contract(contract_id)
+            _require_actor(actor, contract.id)  # (also for a retry, which records no event)
             customer = self._load_customer(contract.customer_id)
             changed = self._change_contract_tax_rate(contract, customer, tax_rate, effective, actor)
             return changed, [contract]
@@ -964,6 +965,7 @@ class ContractBilling(BaseApp):
 
         def step() -> tuple[bool, list[Aggregate]]:
             contract = self.contract(contract_id)
+            _require_actor(actor, contract.id)  # (also for a retry, which records no event)
             return contract.change_payment_terms(actor, payment_terms_days, effective), [contract]
 
         return self._atomically(step)
@@ -1051,10 +1053,15 @@ class ContractBilling(BaseApp):
     def remove_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective_to: date, actor: str
     ) -> None:
-        """End a sub-contract on a date (the first day not covered)."""
-        self._update(
-            Contract, contract_id, lambda c: c.remove_sub_contract(sub_id, effective_to, actor)
-        )
+        """End a sub-contract on a date (the first day not covered); the same removal sent
+        again records nothing (``Contract.remove_sub_contract``), but is refused naming
+        ``actor`` as the first would be when it names nobody."""
+
+        def remove(c: Contract) -> None:
+            _require_actor(actor, c.id)  # (also for a retry, which records no event)
+            c.remove_sub_contract(sub_id, effective_to, actor)
+
+        self._update(Contract, contract_id, remove)
 
     def extend_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective_to: date | None, actor: str
