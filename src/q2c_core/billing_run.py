@@ -1052,16 +1052,18 @@ class ContractBilling(BaseApp):
 
     def remove_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective_to: date, actor: str
-    ) -> None:
-        """End a sub-contract on a date (the first day not covered); the same removal sent
-        again records nothing (``Contract.remove_sub_contract``), but is refused naming
-        ``actor`` as the first would be when it names nobody."""
+    ) -> bool:
+        """End a sub-contract on a date (the first day not covered). Returns whether anything
+        was recorded: False for the same removal sent again, its recorded end
+        (``Contract.remove_sub_contract``), which is refused naming ``actor`` as the first
+        would be when it names nobody."""
 
-        def remove(c: Contract) -> None:
+        def step() -> tuple[bool, list[Aggregate]]:
+            c = self.contract(contract_id)
             _require_actor(actor, c.id)  # (also for a retry, which records no event)
-            c.remove_sub_contract(sub_id, effective_to, actor)
+            return c.remove_sub_contract(sub_id, effective_to, actor), [c]
 
-        self._update(Contract, contract_id, remove)
+        return self._atomically(step)
 
     def extend_sub_contract(
         self, contract_id: UUID, sub_id: str, *, effective_to: date | None, actor: str

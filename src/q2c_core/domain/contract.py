@@ -1460,21 +1460,23 @@ class Contract(ChecksFacts, TimeOrderedIds, Aggregate):
             known = self.uplifted_on.setdefault(sub_id, [])
             known.extend(day for day in days if day not in known)
 
-    def remove_sub_contract(self, sub_id: str, effective_to: date, actor: str) -> None:
+    def remove_sub_contract(self, sub_id: str, effective_to: date, actor: str) -> bool:
         """End a sub-contract; the end day is the first day no longer covered. Its start day
         removes it from its first day (one added in error): it then covers and bills no day,
         a period billed with it is credited its days by the next run, and the history keeps
         that it was added and removed. Refused for an end before its start, past its recorded
         end, and for one that moved to another master contract (``_check_not_moved``). The
-        same removal again (its recorded end) records nothing. A contract that ended after it
+        same removal again (its recorded end) records nothing: returns whether it recorded
+        the removal. A contract that ended after it
         served takes it too (``_require_correctable``): its sub-contracts ended with it, so the
         removal is dated inside its served days, which the next run credits."""
         self._require_correctable("remove a sub-contract")
         sub = self._sub(sub_id)
         self._check_not_moved(sub, "remove")
         if sub.effective_to is not None and sub.effective_to == effective_to:
-            return  # (a clerk, or a CRM export, removing it again: nothing new)
+            return False  # (a clerk, or a CRM export, removing it again: nothing new)
         self._removed(sub_id, effective_to, actor)
+        return True
 
     @event("SubContractRemoved")
     def _removed(self, sub_id: str, effective_to: date, actor: str) -> None:
