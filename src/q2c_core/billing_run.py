@@ -644,6 +644,11 @@ class ContractBilling(BaseApp):
         Billed in advance, it is renewed ahead by the run that bills a period running past the
         term's end (``renewal_horizon``), so that period is billed whole on one invoice; one
         given notice (terminated) is never renewed, and bills only the days to its end.
+
+        The same signing sent again (a CRM retrying after a lost response: the customer's
+        contract of that number signed with these very facts) records nothing and returns
+        that contract's id; another contract under the number is refused (``DuplicateEntry``
+        naming ``number``, the signed contract's id in it).
         """
         uplift = (
             None
@@ -662,8 +667,24 @@ class ContractBilling(BaseApp):
             # typed (a zero-width space pasted with it, full-width characters, another case
             # print or read as the same number: ``person_key``)
             key = person_key(number) if isinstance(number, str) else number
+            given = {
+                "number": number,
+                "currency": currency or customer.currency,
+                "term": term,
+                "frequency": frequency,
+                "signed_on": signed_on,
+                "timing": timing,
+                "alignment": alignment,
+                "day_count": day_count,
+                "auto_renew": auto_renew,
+                "renewal_uplift_percent": uplift,
+                "sub_contracts": list(sub_contracts),
+            }
             for signed in self._get_many(Contract, customer.contract_ids):
                 if person_key(signed.number) == key:
+                    _require_actor(actor, signed.id)
+                    if self._signed_as(signed, given):
+                        return signed.id, []  # (the signing sent again: a retry)
                     raise DuplicateEntry(
                         f"the customer already has contract {signed.number}",
                         field="number",
@@ -694,6 +715,22 @@ class ContractBilling(BaseApp):
             return contract.id, [contract, customer]
 
         return self._atomically(step)
+
+    def _signed_as(self, contract: Contract, given: dict[str, Any]) -> bool:
+        """Whether ``contract`` was signed with exactly the facts ``given`` (its
+        ``ContractSigned`` event's, by name): ``sign_contract`` sent again after a lost
+        response, not another contract under its number."""
+        events: list[Any] = list(self.events.get(contract.id, lte=1))
+        if not events or type(events[0]).__name__ != "ContractSigned":
+            return False
+        signed = events[0]
+        for name, value in given.items():
+            recorded = getattr(signed, name, None)
+            if name == "sub_contracts":
+                recorded = list(recorded or ())
+            if type(recorded) is not type(value) or recorded != value:
+                return False
+        return True
 
     def contract(self, contract_id: UUID) -> Contract:
         """One master contract."""
