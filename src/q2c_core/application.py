@@ -824,6 +824,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 changing = self._change_contracts_tax_rate(customer, tax_rate, effective, actor)
                 aggregates.extend(changing)
                 changed = changed or bool(changing)
+            _repeated(not changed, actor, customer.id)
             return changed, aggregates
 
         return self._atomically(step)
@@ -871,6 +872,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 )
                 aggregates.extend(changing)
                 changed = changed or bool(changing)
+            _repeated(not changed, actor, customer.id)
             return changed, aggregates
 
         return self._atomically(step)
@@ -878,7 +880,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
     @_names_target
     def hand_over_customer(
         self, customer_id: UUID, *, to_manager: str, effective_on: date, actor: str
-    ) -> None:
+    ) -> bool:
         """Hand a customer over to another account manager from the business day
         ``effective_on`` on (``Customer.hand_over``, ``CustomerHandedOver``): Mia leaves, Bob
         takes over her customers.
@@ -912,10 +914,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         ``effective_on`` not a date (``InvalidValue``), before the customer's last handover,
         or on or before the day an invoice issued naming the customer's manager was drafted
         (its record never changes: ``RuleViolated`` naming ``effective_on`` and the
-        invoice)."""
+        invoice). Returns True; the customer's last handover sent again (the same manager
+        however typed, from the same day, after a lost response:
+        ``Customer.repeats_handover``) records nothing and returns False."""
 
-        def step() -> tuple[None, list[Aggregate]]:
+        def step() -> tuple[bool, list[Aggregate]]:
             customer = self.customer(customer_id)
+            if _repeated(customer.repeats_handover(to_manager, effective_on), actor, customer.id):
+                return False, []
             before = person_key(customer.account_manager)
             customer.hand_over(to_manager, effective_on, actor)
             changed: list[Aggregate] = [customer]
@@ -934,9 +940,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 contract.hand_over(to_manager, max(effective_on, contract.signed_on), actor)
                 changed.append(contract)
             changed.extend(self._hand_over_invoices(customer, before, to_manager, actor))
-            return None, changed
+            return True, changed
 
-        self._atomically(step)
+        return self._atomically(step)
 
     def _hand_over_invoices(
         self, customer: Customer, before: str, to_manager: str, actor: str

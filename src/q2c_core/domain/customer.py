@@ -559,6 +559,19 @@ class Customer(ChecksFacts, TimeOrderedIds, Aggregate):
         name, day = check_handover(self.account_manager, to_manager, effective_on, self.id)
         self._handed_over(self.account_manager, name, day, actor)
 
+    def repeats_handover(self, to_manager: Any, effective_on: Any) -> bool:
+        """Whether this handover is the customer's last one (the same person however typed,
+        from the same day): the same command sent again after a lost response. A handover
+        before a later one is not: handing back to a manager is a new handover."""
+        if not self.managers or not isinstance(to_manager, str):
+            return False
+        last = self.managers[-1]
+        return (
+            type(effective_on) is date
+            and last.effective == effective_on
+            and person_key(last.account_manager) == person_key(to_manager)
+        )
+
     @event("CustomerHandedOver")
     def _handed_over(
         self, from_manager: str, to_manager: str, effective_on: date, actor: str
