@@ -1530,9 +1530,52 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         self._atomically(step)
 
     @_names_target
-    def expire_allowance(self, allowance_id: UUID, *, expired_on: date, actor: str) -> None:
-        """Close an allowance whose period is over; what is left is forfeited."""
-        self._update(PrepaidAllowance, allowance_id, lambda a: a.expire(expired_on, actor))
+    def expire_allowance(self, allowance_id: UUID, *, expired_on: date, actor: str) -> bool:
+        """Close an allowance whose period is over; what is left is forfeited. Returns True;
+        the expiry sent again on its day (after a lost response:
+        ``PrepaidAllowance.repeats_expiry``) records nothing and returns False; another day is
+        refused (``InvalidTransition`` naming ``status``)."""
+
+        def step() -> tuple[bool, list[Aggregate]]:
+            held = self.allowance(allowance_id)
+            if _repeated(held.repeats_expiry(expired_on), actor, held.id):
+                return False, []
+            held.expire(expired_on, actor)
+            return True, [held]
+
+        return self._atomically(step)
+
+    def _rolled_over_so(
+        self,
+        old: PrepaidAllowance,
+        new_period: object,
+        rolled_over_on: object,
+        quantity: object,
+        extra: object,
+    ) -> UUID | None:
+        """The allowance ``old`` was rolled over into when this roll-over is that one (its
+        day, the new period, what was carried, ``quantity`` or all that was left, and the
+        ``extra`` granted with it): the same roll-over sent again after a lost response.
+        Else None, and the roll-over is decided as any (refused on an allowance closed)."""
+        if (
+            old.status is not AllowanceStatus.ROLLED_OVER
+            or old.rolled_over_to is None
+            or type(rolled_over_on) is not date
+            or old.closed_on != rolled_over_on
+        ):
+            return None
+        try:
+            carried = old.carried_on_roll_over()
+            if quantity is not None and to_decimal(quantity, "quantity") != carried:
+                return None
+            more = to_decimal(extra, "extra")
+        except InvalidValue:
+            return None
+        new = self.allowance(old.rolled_over_to)
+        granted_with_it = new.granted - sum((t.quantity for t in new.top_ups or ()), Decimal(0))
+        if new.period != new_period or granted_with_it != carried + more:
+            return None
+        return new.id
 
     @_names_target
     def roll_over_allowance(
@@ -1561,10 +1604,17 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         The new allowance is granted on ``rolled_over_on``, or on the day ``old`` was granted
         when that is later (an allowance carried into late, carried on from the day after its
-        period): the carried hours are in one allowance on every day, never in both."""
+        period): the carried hours are in one allowance on every day, never in both.
+
+        The same roll-over sent again after a lost response (``_rolled_over_so``: its day, new
+        period, quantity carried and extra) records nothing and returns the allowance it made;
+        another on an allowance closed is refused (``InvalidTransition`` naming ``status``)."""
 
         def step() -> tuple[UUID, list[Aggregate]]:
             old = self.allowance(allowance_id)
+            made = self._rolled_over_so(old, new_period, rolled_over_on, quantity, extra)
+            if _repeated(made is not None, actor, old.id) and made is not None:
+                return made, []
             customer = self.customer(old.customer_id)
             require_period(new_period, "new_period")
             require_day(rolled_over_on, "rolled_over_on")

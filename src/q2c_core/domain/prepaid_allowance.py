@@ -697,6 +697,22 @@ class PrepaidAllowance(ChecksFacts, TimeOrderedIds, Aggregate):
         self.closed_on = expired_on
         self.status = AllowanceStatus.EXPIRED
 
+    def repeats_expiry(self, expired_on: object) -> bool:
+        """Whether the allowance expired on ``expired_on`` already: the same expiry sent again
+        after a lost response."""
+        return (
+            self.status is AllowanceStatus.EXPIRED
+            and type(expired_on) is date
+            and self.closed_on == expired_on
+        )
+
+    def carried_on_roll_over(self) -> Decimal:
+        """What its roll-over carried of what was left that day: the top-ups bought after the
+        day, which went with it whole (``roll_over``), aside."""
+        assert self.closed_on is not None
+        late = sum((t.quantity for t in self.top_ups_after(self.closed_on)), Decimal(0))
+        return self.rolled_over_quantity - late
+
     def roll_over(
         self,
         to_allowance_id: UUID,
