@@ -2660,7 +2660,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             )
 
     @_names_target
-    def deduct_deposit(self, invoice_id: UUID, deposit_invoice_id: UUID, *, actor: str) -> None:
+    def deduct_deposit(self, invoice_id: UUID, deposit_invoice_id: UUID, *, actor: str) -> bool:
         """Deduct an issued deposit invoice on a draft final invoice, line by line.
 
         A deposit is deducted whole, once: one larger than what the final invoice asks (a
@@ -2670,7 +2670,10 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         credit the deposit and deduct nothing. A deposit in another currency is refused
         (``CurrencyMismatch``). A ``deposit_invoice_id`` that is no invoice's id is refused
         naming it (``InvalidValue`` for no id at all, ``NotFound`` for an id of nothing).
-        Either invoice may be named by the text of its id, as reports print it."""
+        Either invoice may be named by the text of its id, as reports print it. Returns True;
+        the same deduction sent again after a lost response (the deposit deducted on this
+        invoice) records nothing and returns False, on another invoice it is refused
+        (``DuplicateEntry`` naming ``deducted_by``)."""
         if not isinstance(deposit_invoice_id, UUID | str):
             raise InvalidValue(
                 "must be the deposit invoice's id (a UUID), not "
@@ -2679,7 +2682,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 value=deposit_invoice_id,
             )
 
-        def step() -> tuple[None, list[Aggregate]]:
+        def step() -> tuple[bool, list[Aggregate]]:
             final = self.invoice(invoice_id)
             try:
                 deposit = self.invoice(deposit_invoice_id)
@@ -2691,6 +2694,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     aggregate_id=invoice_id,
                     value=deposit_invoice_id,
                 ) from None
+            if _repeated(deposit.deducted_by == final.id, actor, final.id):
+                return False, []
             if deposit.customer_id != final.customer_id:
                 raise RuleViolated(
                     "the deposit belongs to another customer",
@@ -2772,9 +2777,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     value=deposit.total,
                 )
             final.add_lines(lines, actor)
-            return None, [final, deposit]
+            return True, [final, deposit]
 
-        self._atomically(step)
+        return self._atomically(step)
 
     def _deducted(self, deposit: Invoice) -> str:
         """Why a deducted deposit can be neither deducted again nor credited, and what holds it
