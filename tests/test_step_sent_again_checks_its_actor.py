@@ -63,3 +63,32 @@ def test_a_repeat_with_an_actor_no_event_can_hold_is_refused(actor: Any) -> None
         assert refused.value.field == "actor"
     assert app.recorder.max_notification_id() == before
     app.close()
+
+
+@pytest.mark.parametrize("actor", BAD_ACTORS)
+def test_an_allocation_or_a_refund_sent_again_by_nobody_is_refused(actor: Any) -> None:
+    """Bea's tool allocates 20.00 under REM-7 and refunds 10.00 under SEPA-OUT-1, then sends
+    each again naming nobody: refused naming ``actor``, as the first call would have been,
+    not answered with the allocation or the refund made."""
+    app = QuoteToCash.open("memory:")
+    acme = customer(app)
+    invoice = app.draft_invoice(acme, [line()], drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    pay = app.receive_payment(acme, eur(100), received_on=D, reference="TR-1", actor="bea")
+    allocated = {"allocated_on": D, "reference": "REM-7"}
+    app.allocate_payment(pay, [(invoice, eur(20))], actor="bea", **allocated)
+    refunded = {"refunded_on": D, "reference": "SEPA-OUT-1"}
+    app.refund_customer_credit(acme, eur(10), actor="bea", **refunded)
+    repeats: list[Callable[[], object]] = [
+        lambda: app.allocate_payment(pay, [(invoice, eur(20))], actor=actor, **allocated),
+        lambda: app.refund_customer_credit(acme, eur(10), actor=actor, **refunded),
+        lambda: app.instruct_refund(acme, eur(10), actor=actor, **refunded),
+    ]
+    before = app.recorder.max_notification_id()
+    for repeat in repeats:
+        with pytest.raises(InvalidValue) as refused:
+            repeat()
+        assert refused.value.field == "actor"
+    assert app.recorder.max_notification_id() == before
+    app.close()

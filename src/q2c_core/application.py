@@ -3881,7 +3881,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                         AllocationInstruction.create_id(payment_id, reference),
                     )
             if instruction is not None:
-                if instruction.repeats(explicit, allocated_on):
+                # (who sends it again is checked as the allocation's event checks it)
+                if _repeated(instruction.repeats(explicit, allocated_on), actor, payment_id):
                     return list(instruction.allocation_ids), []
                 raise DuplicateEntry(
                     f"allocation {instruction.reference!r} of this payment was made already "
@@ -4149,7 +4150,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 if instruction is not None:
                     break
             if instruction is not None:
-                if instruction.repeats(customer_id, amount, day):
+                if _repeated(instruction.repeats(customer_id, amount, day), actor, customer_id):
                     return RefundOutcome(list(instruction.refund_ids), False), kept
                 raise DuplicateEntry(
                     f"refund {instruction.reference!r} was made already "
