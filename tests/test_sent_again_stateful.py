@@ -57,6 +57,7 @@ SAFE = {
     "reverse_allocation",
     "write_off_remainder",
     "refund_customer_credit",
+    "expire_allowance",
 }
 KEYED = {
     "open_request": "key",
@@ -71,7 +72,13 @@ KEYED = {
 # who is nobody: no text, spaces, an invisible character
 NOBODY = ["", "  ", "\u200b"]
 # those answering whether they recorded: True the first time, False sent again
-ANSWER_RECORDED = {"approve_invoice", "void_invoice", "bounce_payment", "reverse_allocation"}
+ANSWER_RECORDED = {
+    "approve_invoice",
+    "void_invoice",
+    "bounce_payment",
+    "reverse_allocation",
+    "expire_allowance",
+}
 
 
 @dataclass
@@ -147,6 +154,7 @@ def otherwise(app: QuoteToCash, sent: Sent) -> list[tuple[str, dict[str, Any]]]:
         "refunded_on",
         "topped_up_on",
         "granted_on",
+        "expired_on",
     ):
         if isinstance(kw.get(day), date):
             changes.append((day, {**kw, day: kw[day] + timedelta(days=1)}))
@@ -351,6 +359,19 @@ class SentAgainMachine(QuoteToCashMachine):
         self.app.estimate_request(request, hours=hours, rate=eur("100"), actor=A)
         self.app.send_quote(request, sent_on=START, actor=A)
         return request
+
+    @rule(quantity=st.sampled_from(["1", "2.5"]), day=days)
+    def top_up_keyed(self, quantity: str, day: int) -> None:
+        self.attempt(
+            lambda: self.app.top_up_allowance(
+                self.allowance,
+                quantity,
+                topped_up_on=START + timedelta(days=day),
+                reason="PO-9 bought",
+                actor=A,
+                key=self.next_key(),
+            )
+        )
 
     @rule(request=QuoteToCashMachine.requests, reason=st.sampled_from(["too dear", "later"]))
     def decline(self, request: UUID, reason: str) -> None:
