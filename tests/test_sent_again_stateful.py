@@ -3,22 +3,24 @@ history of ``test_stateful.QuoteToCashMachine`` (requests quoted, covered, autho
 completed; invoices drafted, approved, issued, voided, credited; payments received, allocated,
 reversed, bounced, refunded, written off), with requests opened, money received and request
 invoices drafted under a caller's key, allocations under a reference, requests declined and
-cancelled, between them. Every command that promises to be safe to send again (see the README:
-"sent again after a lost response") is sent again, at once, with the very same arguments, as a
-tool does that lost the first answer; and now and then one detail otherwise, or by nobody.
+cancelled, expiries and keyed top-ups, between them. Every command that promises to be safe to
+send again (see the README: "sent again after a lost response") is sent again, at once, with the
+very same arguments, as a tool does that lost the first answer; then by nobody, and with each
+detail otherwise in turn; and now and then one sent earlier is sent again late.
 
 Invariants, for every command just executed:
 
 - the same command sent again records nothing (the notification log's last id is unchanged)
   and answers what the first call answered (the same id, number, amount or ids; a sign-off, a
-  void, a bounce and a reversal answer False, saying that they recorded nothing);
+  void, a bounce, a reversal and an expiry answer False, saying that they recorded nothing);
 - it changes no figure: the customer's summary (today and as of a day), its credit, its open
   invoices and what they owe, each request's unbilled work and work buckets, the invoices'
   statuses and numbers, what each allowance has left;
 - the same command sent by nobody (a blank actor) is refused naming ``actor``, recording
-  nothing, as the first call would have been;
+  nothing, as the first call would have been (a sign-off as another person's);
 - a genuinely different command (another day, reason, PO, key's details, another person's
-  sign-off) is never swallowed as a repeat: it is refused recording nothing, or it records.
+  sign-off) is never swallowed as a repeat: it is refused recording nothing, or it records;
+- sent again late, a command records nothing: it answers as the first call did, or is refused.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ KEYED = {
     "top_up_allowance": "key",
     "allocate_payment": "reference",
 }
+# sent again late, these may rightly record (see ``sent_again_later``)
+LATE_MAY_RECORD = {"write_off_remainder", "draft_credit_note"}
 # who is nobody: no text, spaces, an invisible character
 NOBODY = ["", "  ", "\u200b"]
 # those answering whether they recorded: True the first time, False sent again
@@ -104,6 +108,7 @@ class Resending:
         self.app = app
         self.check = check
         self.last: Sent | None = None
+        self.sent: list[Sent] = []
 
     def log(self) -> int:
         return self.app.recorder.max_notification_id() or 0
@@ -121,6 +126,7 @@ class Resending:
             keyed = KEYED.get(name)
             if name in SAFE or (keyed is not None and kwargs.get(keyed) is not None):
                 self.last = Sent(name, args, dict(kwargs), returned)
+                self.sent.append(self.last)
                 self.check(self.last)
             else:
                 self.last = None
@@ -294,6 +300,28 @@ class SentAgainMachine(QuoteToCashMachine):
                 )
                 event(f"otherwise recorded: {sent.method} {what}")
                 return
+
+    @rule(data=st.data())
+    def sent_again_later(self, data: st.DataObject) -> None:
+        """A command sent earlier, sent again now (the tool's retry came late, other commands
+        between): it records nothing, and answers as the first call did or is refused (a
+        sign-off on an invoice issued since, a cover of a request cancelled since). A write-off
+        is left out: money taken back off since reopens the invoice, and the same call writes
+        off again (README); so is a credit note, drafted again when the first was voided."""
+        late = [s for s in self.resending.sent if s.method not in LATE_MAY_RECORD]
+        if not late:
+            return
+        sent = data.draw(st.sampled_from(late))
+        before = self.resending.log()
+        try:
+            answer = self.call(sent, **sent.kwargs)
+        except Q2CError:
+            assert self.resending.log() == before
+            event(f"late repeat refused: {sent.method}")
+            return
+        assert self.resending.log() == before, f"{sent.method} sent again later recorded"
+        assert answer == sent.again(), (sent.method, answer, sent.returned)
+        event(f"late repeat answered: {sent.method}")
 
     # -- commands under a caller's key, declines and cancellations ------------------------------
 
