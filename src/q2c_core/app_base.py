@@ -533,6 +533,20 @@ class BaseApp(Application[UUID]):
             )
         return aggregate
 
+    def _get_other(self, cls: type[A], aggregate_id: UUID, *, field: str, target: UUID) -> A:
+        """Load the aggregate a command's other argument names (the deposit deducted on an
+        invoice, the contract a sub-contract moves to): an id of nothing is ``NotFound`` naming
+        that argument, ``field``, on the command's ``target``, which exists."""
+        try:
+            return self._get(cls, aggregate_id)
+        except NotFound as missing:
+            raise NotFound(
+                f"{missing.rule} ({aggregate_id})",
+                field=field,
+                aggregate_id=target,
+                value=aggregate_id,
+            ) from None
+
     def _changed_or_recorded(
         self, cls: type[A], aggregate_id: UUID, changed: Mapping[UUID, Aggregate]
     ) -> A | None:

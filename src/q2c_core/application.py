@@ -2684,16 +2684,9 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
 
         def step() -> tuple[bool, list[Aggregate]]:
             final = self.invoice(invoice_id)
-            try:
-                deposit = self.invoice(deposit_invoice_id)
-            except NotFound as missing:
-                # (named as the deposit's: the final invoice, the command's target, exists)
-                raise NotFound(
-                    f"{missing.rule} ({deposit_invoice_id})",
-                    field="deposit_invoice_id",
-                    aggregate_id=invoice_id,
-                    value=deposit_invoice_id,
-                ) from None
+            deposit = self._get_other(
+                Invoice, deposit_invoice_id, field="deposit_invoice_id", target=final.id
+            )
             if _repeated(deposit.deducted_by == final.id, actor, final.id):
                 return False, []
             if deposit.customer_id != final.customer_id:

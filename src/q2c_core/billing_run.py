@@ -1207,16 +1207,9 @@ class ContractBilling(BaseApp):
 
         def step() -> tuple[bool, list[Aggregate]]:
             source = self.contract(from_contract_id)
-            try:
-                target = self.contract(to_contract_id)
-            except NotFound as missing:
-                # (named as the target's: the contract it leaves, the command's first, exists)
-                raise NotFound(
-                    f"{missing.rule} ({to_contract_id})",
-                    field="to_contract_id",
-                    aggregate_id=source.id,
-                    value=to_contract_id,
-                ) from None
+            target = self._get_other(
+                Contract, to_contract_id, field="to_contract_id", target=source.id
+            )
             # (by the ids loaded: one given as text, dashed or in hex, names the same contract)
             if target.id == source.id:
                 raise RuleViolated(
