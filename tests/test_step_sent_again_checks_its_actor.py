@@ -18,6 +18,16 @@ from q2c_core import CreditDisposition, InvalidValue, QuoteToCash
 BAD_ACTORS: list[Any] = ["", "   ", "\u200b", "bi\x00lly", 5, None]
 
 
+def refused_naming_actor(app: QuoteToCash, repeats: list[Callable[[], object]]) -> None:
+    """Each repeat is refused naming ``actor``, and none of them records anything."""
+    before = app.recorder.max_notification_id()
+    for repeat in repeats:
+        with pytest.raises(InvalidValue) as refused:
+            repeat()
+        assert refused.value.field == "actor"
+    assert app.recorder.max_notification_id() == before
+
+
 @pytest.mark.parametrize("actor", BAD_ACTORS)
 def test_a_repeat_with_an_actor_no_event_can_hold_is_refused(actor: Any) -> None:
     app = QuoteToCash.open("memory:")
@@ -56,12 +66,7 @@ def test_a_repeat_with_an_actor_no_event_can_hold_is_refused(actor: Any) -> None
         lambda: app.draft_request_invoice(keyed, drafted_on=D, actor=actor, key="K-1"),
         lambda: app.cancel_request(cancelled, reason="not needed", cancelled_on=D, actor=actor),
     ]
-    before = app.recorder.max_notification_id()
-    for repeat in repeats:
-        with pytest.raises(InvalidValue) as refused:
-            repeat()
-        assert refused.value.field == "actor"
-    assert app.recorder.max_notification_id() == before
+    refused_naming_actor(app, repeats)
     app.close()
 
 
@@ -85,10 +90,5 @@ def test_an_allocation_or_a_refund_sent_again_by_nobody_is_refused(actor: Any) -
         lambda: app.refund_customer_credit(acme, eur(10), actor=actor, **refunded),
         lambda: app.instruct_refund(acme, eur(10), actor=actor, **refunded),
     ]
-    before = app.recorder.max_notification_id()
-    for repeat in repeats:
-        with pytest.raises(InvalidValue) as refused:
-            repeat()
-        assert refused.value.field == "actor"
-    assert app.recorder.max_notification_id() == before
+    refused_naming_actor(app, repeats)
     app.close()
