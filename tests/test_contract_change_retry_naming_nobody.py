@@ -10,8 +10,9 @@ from datetime import date
 
 import pytest
 from test_contract_billing import A, contract, customer
+from test_step_sent_again_checks_its_actor import refused_naming_actor
 
-from q2c_core import InvalidValue, QuoteToCash
+from q2c_core import QuoteToCash
 
 
 @pytest.mark.parametrize("actor", [None, "", "\u200b", 5])
@@ -24,7 +25,6 @@ def test_a_contract_change_sent_again_naming_nobody_is_refused(
         signed, payment_terms_days=14, effective=date(2024, 3, 1), actor=A
     )
     app.remove_sub_contract(signed, "S2", effective_to=date(2024, 6, 1), actor=A)
-    before = app.recorder.max_notification_id()
     retries: list[Callable[[], object]] = [
         lambda: app.change_contract_payment_terms(
             signed,
@@ -45,8 +45,4 @@ def test_a_contract_change_sent_again_naming_nobody_is_refused(
             actor=actor,  # type: ignore[arg-type]
         ),
     ]
-    for retry in retries:
-        with pytest.raises(InvalidValue) as refused:
-            retry()
-        assert refused.value.field == "actor"
-    assert app.recorder.max_notification_id() == before
+    refused_naming_actor(app, retries)
