@@ -13,6 +13,7 @@ from typing import Any
 from uuid import uuid4
 
 import attrs
+import camt053
 import pytest
 from conftest import rewrite_stored_event
 
@@ -228,33 +229,6 @@ def test_each_text_of_a_csv_row_is_checked_for_card_numbers(
     assert not CARD_DIGITS.search(stored_text(db))
 
 
-CAMT = """<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
-  <BkToCstmrStmt>
-    <Stmt>
-      <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
-      <Ntry>
-        <Amt Ccy="EUR">100.00</Amt>
-        <CdtDbtInd>CRDT</CdtDbtInd>
-        <Sts>BOOK</Sts>
-        <BookgDt><Dt>2024-04-02</Dt></BookgDt>
-        <AcctSvcrRef>{reference}</AcctSvcrRef>
-        <NtryDtls>
-          <TxDtls>
-            <RltdPties>
-              <Dbtr><Nm>{name}</Nm></Dbtr>
-              <DbtrAcct><Id><IBAN>{iban}</IBAN></Id></DbtrAcct>
-            </RltdPties>
-            <RmtInf><Ustrd>{remittance}</Ustrd></RmtInf>
-          </TxDtls>
-        </NtryDtls>
-      </Ntry>
-    </Stmt>
-  </BkToCstmrStmt>
-</Document>
-"""
-
-
 @pytest.mark.parametrize(
     ("text", "field"),
     [
@@ -277,14 +251,14 @@ def test_each_text_of_a_camt053_credit_is_checked_for_card_numbers(
         "iban": "DE89370400440532013001",
     }
     texts[text] = OLD_CARD
+    camt = camt053.one_credit(**texts)
     path = tmp_path / "statement.xml"
-    path.write_text(CAMT.format(**texts), encoding="utf-8")
+    path.write_text(camt, encoding="utf-8")
     before = app.recorder.max_notification_id()
     with pytest.raises(ImportRejected) as refused:
         import_statement(app, path)
     (problem,) = refused.value.problems
-    tx_line = CAMT.splitlines().index("          <TxDtls>") + 1
-    assert (problem.line, problem.field) == (tx_line, field)
+    assert (problem.line, problem.field) == (camt053.tx_details_line(camt), field)
     assert "card" in problem.rule
     assert not CARD_DIGITS.search(str(refused.value))
     assert app.recorder.max_notification_id() == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
+import camt053
 import pytest
 
 from q2c_adapters.importers.bank import BankStatementImporter
@@ -49,37 +50,14 @@ def test_a_control_character_in_a_csv_row_is_refused_by_its_column(
     assert app.bank_credits() == []
 
 
-CAMT = """<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
-  <BkToCstmrStmt>
-    <Stmt>
-      <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
-      <Ntry>
-        <Amt Ccy="EUR">100.00</Amt>
-        <CdtDbtInd>CRDT</CdtDbtInd>
-        <Sts>BOOK</Sts>
-        <BookgDt><Dt>2024-04-02</Dt></BookgDt>
-        <AcctSvcrRef>R-1</AcctSvcrRef>
-        <NtryDtls>
-          <TxDtls>
-            <RltdPties><Dbtr><Nm>Unknown Ltd</Nm></Dbtr></RltdPties>
-            <RmtInf><Ustrd>order\u008577</Ustrd></RmtInf>
-          </TxDtls>
-        </NtryDtls>
-      </Ntry>
-    </Stmt>
-  </BkToCstmrStmt>
-</Document>
-"""
-
-
 def test_a_c1_control_in_a_camt053_remittance_is_refused_by_its_element(
     app: QuoteToCash,
 ) -> None:
     """XML 1.0 lets a C1 control through; no invoice or e-invoice could show it."""
+    camt = camt053.one_credit(remittance="order\u008577")
     before = app.recorder.max_notification_id()
     with pytest.raises(ImportRejected) as refused:
-        bank(app).import_bytes(CAMT.encode(), "april.xml", actor="bank-sync")
+        bank(app).import_bytes(camt.encode(), "april.xml", actor="bank-sync")
     assert [p.field for p in refused.value.problems] == ["RmtInf"]
     assert app.recorder.max_notification_id() == before
 
@@ -93,10 +71,7 @@ def test_the_banks_own_text_is_named_as_its_element(
 ) -> None:
     """The bank's text (AddtlTxInf) is searched for invoice numbers with the payer's; what it
     holds is refused naming it, not the payer's RmtInf."""
-    camt = CAMT.replace(
-        "<RmtInf><Ustrd>order\u008577</Ustrd></RmtInf>",
-        f"<RmtInf><Ustrd>order 77</Ustrd></RmtInf><AddtlTxInf>{text}</AddtlTxInf>",
-    )
+    camt = camt053.one_credit(bank_text=text)
     with pytest.raises(ImportRejected) as refused:
         bank(app).import_bytes(camt.encode(), "april.xml", actor="bank-sync")
     assert [p.field for p in refused.value.problems] == [element]
@@ -127,9 +102,9 @@ def test_a_camt053_reference_reused_for_another_credit_is_named_as_its_element(
     """A camt.053 credit under the bank's reference of another credit is refused naming the
     element the statement gives it in (AcctSvcrRef, as a reversal naming no credit is), not a
     CSV column it has not got; a CSV's is its reference column."""
-    plain = CAMT.replace("order\u008577", "order 77")
+    plain = camt053.one_credit()
     bank(app).import_bytes(plain.encode(), "april.xml", actor="bank-sync")
-    again = plain.replace("100.00", "90.00")
+    again = camt053.one_credit(amount="90.00")
     with pytest.raises(ImportRejected) as refused:
         bank(app).import_bytes(again.encode(), "april-2.xml", actor="bank-sync")
     assert [p.field for p in refused.value.problems] == ["AcctSvcrRef"]
