@@ -92,3 +92,24 @@ def test_an_allocation_or_a_refund_sent_again_by_nobody_is_refused(actor: Any) -
     ]
     refused_naming_actor(app, repeats)
     app.close()
+
+
+@pytest.mark.parametrize("actor", BAD_ACTORS)
+def test_an_approval_sent_again_by_nobody_is_refused_naming_actor(actor: Any) -> None:
+    """Bea signs off for billing on one draft; both roles sign off on another, now approved;
+    each sign-off sent again naming nobody is refused naming ``actor`` (not the role signed
+    already nor the invoice's status), nothing recorded."""
+    app = QuoteToCash.open("memory:")
+    acme = customer(app)
+    half = app.draft_invoice(acme, [line()], drafted_on=D, actor="billy")
+    app.approve_invoice(half, role="billing", approved_on=D, actor="bea")
+    approved = app.draft_invoice(acme, [line()], drafted_on=D, actor="billy")
+    approve(app, approved)
+    repeats: list[Callable[[], object]] = [
+        lambda: app.approve_invoice(half, role="billing", approved_on=D, actor=actor),
+        lambda: app.approve_invoice(approved, role="billing", approved_on=D, actor=actor),
+        lambda: app.approve_invoice(approved, role="account_manager", approved_on=D, actor=actor),
+    ]
+    refused_naming_actor(app, repeats)
+    assert app.approve_invoice(half, role="billing", approved_on=D, actor="bea") is False
+    app.close()

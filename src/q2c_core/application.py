@@ -2821,9 +2821,12 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         ``role`` and ``actor`` are text (``InvalidValue`` naming them). Returns whether
         anything was recorded: the same sign-off sent again (same role, day and person, after
         a lost response: ``Invoice.repeats_approval``) records nothing and returns False;
-        another person for a role signed already is refused (``ApprovalRefused``)."""
+        another person for a role signed already is refused (``ApprovalRefused``). A sign-off
+        by nobody (blank, invisible or control characters) is refused naming ``actor`` before
+        the role or the status is looked at, a repeat too: its person is no one's."""
         _require_text(role, "role")
         _require_text(actor, "actor")
+        _require_actor(actor, invoice_id)
         require_day(approved_on, "approved_on")
 
         def step() -> tuple[bool, list[Aggregate]]:
