@@ -4099,7 +4099,8 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         moment before), and any other refund under that reference is ``DuplicateEntry``,
         recording nothing. So a refund names its reference: one that is not text, or blank
         (invisible characters only), is refused (``InvalidValue`` naming ``reference``), as
-        ``q2c refund`` refuses a blank ``--reference``."""
+        ``q2c refund`` refuses a blank ``--reference``. The customer may be named by the text
+        of its id, as reports print it (an id of nothing is ``NotFound`` naming ``id``)."""
         if not isinstance(amount, Money):
             raise InvalidValue(
                 f"must be Money, not {type(amount).__name__}", field="amount", value=amount
@@ -4146,7 +4147,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                 if instruction is not None:
                     break
             if instruction is not None:
-                if _repeated(instruction.repeats(customer_id, amount, day), actor, customer_id):
+                if _repeated(instruction.repeats(customer.id, amount, day), actor, customer.id):
                     return RefundOutcome(list(instruction.refund_ids), False), kept
                 raise DuplicateEntry(
                     f"refund {instruction.reference!r} was made already "
@@ -4172,7 +4173,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
                     f"{amount} is more than the {there} of customer credit in {cur} that can "
                     f"be refunded on {day} (money received by then, not allocated)",
                     field="amount",
-                    aggregate_id=customer_id,
+                    aggregate_id=customer.id,
                     value=amount,
                 )
             left = amount
@@ -4209,7 +4210,7 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             touched.append(
                 RefundInstruction(
                     reference=reference,
-                    customer_id=customer_id,
+                    customer_id=customer.id,
                     amount=amount,
                     refunded_on=day,
                     refund_ids=ids,
