@@ -78,6 +78,7 @@ _DECIMAL_MARKS = {"point": ".", "dot": ".", "period": ".", "comma": ","}
 _COUNTS = (
     ("rows", "rows read"),
     ("recorded", "recorded"),
+    ("unauthorized", "of them without authorization: leakage risk, work to follow up"),
     ("suspended", "in suspense: waiting for a person to match"),
     ("skipped", "skipped: already recorded"),
     ("ignored", "ignored: debits and entries not booked"),

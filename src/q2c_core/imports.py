@@ -256,6 +256,9 @@ class ImportCommands(BaseApp):
         by its content as typed then, whatever spelling of its worker and request it had
         (``_named_before``): ``dana`` on ``TKT-101`` imported before the upgrade is not
         recorded again when the export now writes ``Dana`` or the request's id.
+
+        The report counts the entries recorded as unauthorized work
+        (``ImportReport.unauthorized``, none when the file was imported before).
         """
         self._check_kind(source, ImportKind.TIME_ENTRIES)
         rows = _listed(rows, TimeEntryRow, "rows")
@@ -275,7 +278,7 @@ class ImportCommands(BaseApp):
             found = list(read_problems)
             requests: dict[UUID, EnhancementRequest] = {}
             allowances: dict[UUID, PrepaidAllowance] = {}
-            recorded = skipped = 0
+            recorded = skipped = unauthorized = 0
             index = self._work_entries_indexed(actor)
             places = self._recorded_places({row.entry_id for row in rows}, index)
             # (an entry withdrawn from its request is held there no more: ``record_again``)
@@ -359,6 +362,7 @@ class ImportCommands(BaseApp):
                             actor,
                             self._customer_currency(request),
                         )
+                        unauthorized += 1
                     recorded += 1
                     new_work.append((row.line, request.id, entry))
                     recorded_here.setdefault(entry.entry_id, row.line)
@@ -390,7 +394,8 @@ class ImportCommands(BaseApp):
                 *allowances.values(),
                 *index.values(),
             ]
-            return batch.report(already_imported=False), changed
+            report = attrs.evolve(batch.report(already_imported=False), unauthorized=unauthorized)
+            return report, changed
 
         return self._atomically(step)
 

@@ -139,7 +139,9 @@ class ImportReport:
     the batch: a file imported again reports none). ``suspended_payments``: of the bank
     credits left in suspense, those booked as a known customer's payment that fits no invoice
     (the customer's credit from the bank's day, for a person to allocate), in the report of the
-    import that booked them."""
+    import that booked them. ``unauthorized``: of the time entries recorded, those logged
+    without authorization (on a request not authorized, or before the day it was: recorded and
+    flagged, the leakage risk to follow up), in the report of the import that recorded them."""
 
     import_id: UUID
     kind: ImportKind
@@ -153,6 +155,7 @@ class ImportReport:
     corrected: int = 0
     needs_attention: tuple[NeedsAttention, ...] = ()
     suspended_payments: int = 0
+    unauthorized: int = 0
 
 
 class ImportBatch(ChecksFacts, Aggregate):
