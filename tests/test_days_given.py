@@ -4,7 +4,8 @@ parameter, before the method does anything, and nothing is recorded.
 
 Some commands refused text only when their event was made (``check_facts``); others got as
 far as comparing the text with a day (``allocate_payment``, ``customer_summary``,
-``notice_past_due``) and raised a bare TypeError."""
+``notice_past_due``) and raised a bare TypeError. A datetime is refused as "not a date and
+time": its time of day is no part of a business day."""
 
 from __future__ import annotations
 
@@ -99,6 +100,8 @@ def test_every_command_and_query_refuses_a_day_that_is_not_a_date(
         _call(app, method, parameter, not_a_day)
     assert refused.value.field == parameter
     assert "must be a date" in str(refused.value)
+    if isinstance(not_a_day, datetime):  # (said as people say it, not as Python's type)
+        assert refused.value.rule.endswith("not a date and time")
     assert app.recorder.max_notification_id() == before
 
 

@@ -93,9 +93,8 @@ def require_day(value: Any, field: str) -> date:
     None or a datetime (a time of day) would be compared with days and fail, or be wrong."""
     if type(value) is date or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
-    raise InvalidValue(
-        f"must be a date (a business day), not {type(value).__name__}", field=field, value=value
-    )
+    given = "a date and time" if isinstance(value, datetime) else type(value).__name__
+    raise InvalidValue(f"must be a date (a business day), not {given}", field=field, value=value)
 
 
 # The characters a name is read without: invisible, so two spellings differing only by them look
