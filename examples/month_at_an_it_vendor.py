@@ -170,6 +170,20 @@ def northwind(app: QuoteToCash) -> None:
             TimeEntry(f"nw-export-{n}", "dev.dana", date(2026, 3, day), Decimal(hours), eur("110")),
             actor="dev.dana",
         )
+    # an hour of internal code review on it: hours worked, never billed (the billable-hours KPI)
+    app.log_work(
+        export,
+        TimeEntry(
+            "nw-export-review",
+            "dev.dana",
+            date(2026, 3, 26),
+            Decimal("1"),
+            eur("110"),
+            billable=False,
+            note="internal code review",
+        ),
+        actor="dev.dana",
+    )
 
 
 def contoso(app: QuoteToCash) -> None:

@@ -27,9 +27,9 @@ def test_the_demo_records_the_month_once_and_prints_the_same_reports_again(
     first = run_demo(db)
     assert "Recorded the month" in first
     # each number says what it counts: the events recorded, those the read models apply
-    # (90: the INV series is opened in date order, its opening kept store-wide: two events)
-    assert ": 90 events (every fact, approvals and invoice numbers too)" in first
-    assert "58 new events applied; the other 32 of the 90 new events" in first
+    # (91: the INV series is opened in date order, its opening kept store-wide: two events)
+    assert ": 91 events (every fact, approvals and invoice numbers too)" in first
+    assert "59 new events applied; the other 32 of the 91 new events" in first
     assert "customer names) change no report" in first
     # the revenue table ends on the last month with something forecast, not a 0.00 row
     revenue = first[first.index("Revenue (ASC 606") : first.index("Time entered vs invoiced")]
@@ -38,9 +38,11 @@ def test_the_demo_records_the_month_once_and_prints_the_same_reports_again(
     # Northwind: March maintenance + SSO invoice paid by one transfer; Rotterdam days still open
     assert "3906.16 EUR" in first and "3781.25 EUR" in first and "124.91 EUR" in first
     assert "Commission" in first and "Leakage risk" in first
-    # the export enhancement is worked (4.5 h at 110.00) and not yet invoiced: unbilled
+    # the export enhancement is worked (4.5 h at 110.00) and not yet invoiced: unbilled; the
+    # hour of internal review on it is worked, never billed: not unbilled, not billable
     unbilled = next(line for line in first.splitlines() if "Northwind Traders" in line)
     assert "495.00 EUR" in unbilled
+    assert "(billable hours 98.1 %)" in first
     # one transfer paid two invoices on one day: their commission lines in invoice order
     assert first.index("INV-000001 │ 1200.00") < first.index("INV-000002 │ 1925.00")
     second = run_demo(db)
@@ -107,7 +109,8 @@ def test_the_demo_prints_a_report_from_every_projection(tmp_path: Path) -> None:
     out = run_demo(tmp_path / "demo.db")
     utilisation = out[out.index("Utilisation 2026-03-01..2026-03-31") :]
     dana = next(line for line in utilisation.splitlines() if "dev.dana" in line)
-    assert "25.00" in dana and "176.00" in dana and "14.2" in dana
+    # 26 h logged of 176 available (22 working days of 8 h), 25 of them billable
+    assert "26.00" in dana and "176.00" in dana and "14.8" in dana and "96.2" in dana
     areas = out[out.index("Request history by product area") :]
     assert "integration" in areas and "reporting" in areas and "security" in areas
     statements = out[out.index("Customer statements on 2026-03-31") :]
