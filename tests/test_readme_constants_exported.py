@@ -46,3 +46,32 @@ def test_a_run_with_more_workers_than_max_billing_workers_is_refused() -> None:
         app.run_billing(date(2026, 3, 1), actor="run", workers=MAX_BILLING_WORKERS + 1)
     assert refused.value.field == "workers"
     app.close()
+
+
+def core_classes() -> dict[str, str]:
+    """Every public class a module of q2c_core defines, with the module that defines it."""
+    found: dict[str, str] = {}
+    for info in pkgutil.walk_packages(q2c_core.__path__, "q2c_core."):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if isinstance(value, type) and value.__module__ == info.name and name[0] != "_":
+                found.setdefault(name, info.name)
+    return found
+
+
+def test_every_class_the_readme_names_is_exported_by_q2c_core() -> None:
+    """A reader who meets ``AppliedCredit.given_back`` (what a credit note gave back) or the
+    stored ``RecordedWorkEntry`` in the README imports it from ``q2c_core``, as ``Invoice`` or
+    ``RetryKey``: ``from q2c_core import AppliedCredit`` raised ImportError, only
+    ``q2c_core.domain.invoice`` had it. Read models are ``q2c_core.projections``'."""
+    import q2c_core.projections
+
+    named = set(re.findall(r"`([A-Z][a-z]\w*)(?:\.\w+)?(?:\(|`)", README))
+    defined = {name: where for name, where in core_classes().items() if name in named}
+    assert "AppliedCredit" in defined
+    missing = [
+        name
+        for name in sorted(defined)
+        if name not in q2c_core.__all__ and name not in q2c_core.projections.__all__
+    ]
+    assert missing == []

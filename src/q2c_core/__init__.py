@@ -107,6 +107,13 @@ from q2c_core.domain.import_batch import (
     NeedsAttention,
     RowProblem,
 )
+from q2c_core.domain.import_index import (
+    EarlierClaimsAliased,
+    EarlierWorkEntriesIndexed,
+    KnownBankAccounts,
+    RecordedWorkEntry,
+    UnindexedWorkEntriesIndexed,
+)
 from q2c_core.domain.import_rows import (
     BankCreditRow,
     BankReversalRow,
@@ -115,6 +122,8 @@ from q2c_core.domain.import_rows import (
     TimeEntryRow,
 )
 from q2c_core.domain.invoice import (
+    AppliedCredit,
+    AppliedPayment,
     ApprovalPolicy,
     CreditDisposition,
     Invoice,
@@ -231,6 +240,8 @@ __all__ = [
     "AllowanceStatus",
     "AllowanceUnit",
     "AlreadyBilled",
+    "AppliedCredit",
+    "AppliedPayment",
     "ApprovalPolicy",
     "ApprovalRefused",
     "AttributeDifference",
@@ -273,8 +284,10 @@ __all__ = [
     "DocumentRenderer",
     "Draw",
     "DuplicateEntry",
+    "EarlierClaimsAliased",
     "EarlierCustomersNamed",
     "EarlierRefundsReferenced",
+    "EarlierWorkEntriesIndexed",
     "EnhancementRequest",
     "Estimate",
     "Expense",
@@ -295,6 +308,7 @@ __all__ = [
     "InvoiceNumberIndex",
     "InvoiceNumberSeries",
     "InvoiceStatus",
+    "KnownBankAccounts",
     "Kpis",
     "LineSource",
     "LoggedWork",
@@ -325,6 +339,7 @@ __all__ = [
     "Q2CError",
     "QuoteToCash",
     "ReceivablesAging",
+    "RecordedWorkEntry",
     "RecordsSaves",
     "RefundInstruction",
     "RefundOutcome",
@@ -358,6 +373,7 @@ __all__ = [
     "TimeEntryRow",
     "TopUp",
     "UnbilledRevenue",
+    "UnindexedWorkEntriesIndexed",
     "WithdrawnWork",
     "WorkBuckets",
     "WorkNotAuthorized",
