@@ -107,3 +107,31 @@ def test_every_link_within_the_readme_leads_to_one_of_its_headings() -> None:
     links = re.findall(r"\]\(#([^)]+)\)", README)
     assert len(links) >= 10
     assert sorted(set(links) - anchors) == []
+
+
+def test_every_call_the_readme_writes_out_names_the_arguments_the_method_requires() -> None:
+    """A call the README writes out whole (no ``...``), such as ``notice_past_due(as_of)`` or
+    ``deduct_deposit(final, deposit)``, is one a reader types as shown: it left out the
+    ``actor`` both require (a TypeError). Each such call of a ``QuoteToCash`` method now names
+    every keyword its method requires, and no keyword it does not take."""
+    import inspect
+
+    from q2c_core import QuoteToCash
+
+    wrong = []
+    calls = re.findall(r"`(?:app\.)?([a-z_]+)\(([^`]*)\)`", README)
+    checked = 0
+    for name, args in calls:
+        method = getattr(QuoteToCash, name, None)
+        if not callable(method) or "..." in args:
+            continue
+        checked += 1
+        parameters = inspect.signature(method).parameters
+        given = set(re.findall(r"(\w+)=", args))
+        required = {
+            p.name for p in parameters.values() if p.kind is p.KEYWORD_ONLY and p.default is p.empty
+        }
+        if required - given or given - set(parameters):
+            wrong.append((name, sorted(required - given), sorted(given - set(parameters))))
+    assert checked >= 10
+    assert wrong == []
