@@ -64,3 +64,37 @@ def test_explain_takes_an_invoice_number_as_the_reports_print_it(tmp_path: Path)
     result = CliRunner().invoke(cli, ["explain", "statements", number, "--url", url])
     assert result.exit_code == 0, result.output
     assert "Invoice.Issued" in result.output
+
+
+def test_an_export_s_json_writes_amounts_as_text_beside_the_currency_a_report_s_as_pairs(
+    tmp_path: Path,
+) -> None:
+    """The README said "JSON writes an amount as {"amount": ..., "currency": ...}" of every
+    JSON: a BI tool reading the invoices export so found "total": "121.00" with the record's
+    one ``currency``. A report's JSON writes pairs; an export's writes decimal text."""
+    import json
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    said = " ".join(readme.split())
+    assert "A report's JSON writes an amount as" in said
+    assert re.search(r"an export's JSON, as its CSV, writes it as decimal text", said)
+    url = f"sqlite:///{tmp_path / 'billing.db'}"
+    app = QuoteToCash.open(url)
+    cust = customer(app)
+    invoice = app.draft_invoice(cust, [line()], drafted_on=D, actor="billy")
+    approve(app, invoice)
+    app.issue_invoice(invoice, issued_on=D, actor="bea")
+    app.close()
+    from test_cli_accounting import _cli
+
+    runner = CliRunner()
+    exported = runner.invoke(_cli(), ["export", "invoices", "--url", url, "--format", "json"])
+    assert exported.exit_code == 0, exported.output
+    record = json.loads(exported.stdout)[0]
+    assert (record["total"], record["currency"]) == ("121.00", "EUR")
+    assert runner.invoke(cli, ["update", "--url", url]).exit_code == 0
+    report = runner.invoke(cli, ["report", "statements", "--url", url, "--format", "json"])
+    assert report.exit_code == 0, report.output
+    row = json.loads(report.stdout)["rows"][0]
+    assert row["amount"] == {"amount": "121.00", "currency": "EUR"}
