@@ -267,6 +267,31 @@ def test_period_charge_is_the_annual_share() -> None:
     assert period_charge(eur(1000), BillingFrequency.QUARTERLY) == Decimal(250)
 
 
+def test_each_period_of_an_annual_price_is_rounded_on_its_own() -> None:
+    """Each period's charge stands on its own, rounded to the cent once per sub-contract and
+    period, so a correction touches exactly its days; an annual price twelve does not divide
+    therefore bills within half a cent a month of it (the README says so): 100.00 a year billed
+    monthly is 8.33 a month, 99.96 over the year; 1,234.57 is 102.88 a month, 1,234.56 a year."""
+    year = Period(date(2025, 1, 1), date(2026, 1, 1))
+    for annual, month, total in [("100.00", "8.33", "99.96"), ("1234.57", "102.88", "1234.56")]:
+        one = sub("S1", date(2025, 1, 1), annual)
+        months = billing_periods(year, BillingFrequency.MONTHLY, PeriodAlignment.CALENDAR)
+        charged = [
+            slices_total(
+                charge_period([one], m, year, BillingFrequency.MONTHLY, DayCount.ACTUAL, EUR), EUR
+            )
+            for m in months
+        ]
+        assert len(charged) == 12 and set(charged) == {eur(month)}
+        assert sum((c.amount for c in charged), Decimal(0)) == Decimal(total)
+        # billed annually the same price is billed to the cent
+        (annual_period,) = billing_periods(year, BillingFrequency.ANNUAL, PeriodAlignment.CALENDAR)
+        whole = charge_period(
+            [one], annual_period, year, BillingFrequency.ANNUAL, DayCount.ACTUAL, EUR
+        )
+        assert slices_total(whole, EUR) == eur(annual)
+
+
 @FAST
 @given(
     exact=st.lists(
