@@ -120,9 +120,14 @@ def report_lines(report: ImportReport, file_name: str) -> list[str]:
         for item in report.needs_attention
     ]
     lines = [f"  {n:>{width}} {label}" for label, n in counts]
+    at = [field for field, _ in _COUNTS if field in shown or getattr(report, field)]
+    if report.matched_to_payments:
+        # (no new payment: the money was counted when a person entered its receipt)
+        lines[at.index("recorded")] += (
+            f" ({report.matched_to_payments} matched to the payment recorded by hand)"
+        )
     if report.suspended_payments:
         # (money on a customer's account, not nobody's: a controller reads it so)
-        at = [field for field, _ in _COUNTS if field in shown or getattr(report, field)]
         lines[at.index("suspended")] += (
             f" ({report.suspended_payments} booked as its customer's payment, on no invoice yet)"
         )

@@ -28,6 +28,7 @@ from q2c_core.domain.bank_credit import (
     BankBookingDay,
     BankCredit,
     BankCreditContentName,
+    BankCreditOfPayment,
     BankCreditPayerAccount,
     BankCreditReference,
     BankCreditReferenceName,
@@ -80,7 +81,7 @@ from q2c_core.domain.import_rows import (
 )
 from q2c_core.domain.invoice import Invoice, InvoiceKind
 from q2c_core.domain.money import Money
-from q2c_core.domain.payment import Payment
+from q2c_core.domain.payment import Payment, receipt_key
 from q2c_core.domain.prepaid_allowance import PrepaidAllowance
 from q2c_core.domain.remittance import InvoiceNumberIndex, match_credit
 from q2c_core.domain.values import Period, person_key, require_day
@@ -1394,7 +1395,9 @@ class ImportCommands(BaseApp):
             changed: dict[UUID, Aggregate] = {}
             known_accounts = self._known_bank_accounts(actor)
             batch_id = source.import_id
-            recorded = skipped = suspended = suspended_payments = 0
+            recorded = skipped = suspended = suspended_payments = matched_by_hand = 0
+            # the payments bank credits are (``_payments_of_credits``), read when first needed
+            held = _PaymentsOfCredits(self)
             in_file: dict[UUID, BankCreditRow] = {}  # each credit's first row in this file
             for row in rows:
                 in_file.setdefault(BankCredit.create_id(row.credit_key), row)
@@ -1518,6 +1521,24 @@ class ImportCommands(BaseApp):
                         suspended += 1
                         continue
                     customer = by_id[customer_id]
+                    by_hand = self._recorded_by_hand(customer, credit, changed, held)
+                    if by_hand is not None:
+                        # the receipt a person entered before the statement came: the credit
+                        # is that payment, the money counted once
+                        self._match_to_hand_payment(row, by_hand, batch_id, changed, actor)
+                        held.note(by_hand.id)
+                        self._name_by_content(
+                            cast(BankCredit, changed[credit_id]),
+                            by_content,
+                            changed,
+                            content_names,
+                            actor,
+                        )
+                        self._note_booking_day(credit.booked_on, batch_id, changed, actor)
+                        known_accounts.note(_account_key(credit.account), actor)
+                        recorded += 1
+                        matched_by_hand += 1
+                        continue
                     payment = Payment(
                         customer_id=customer_id,
                         amount=credit.amount,
@@ -1529,6 +1550,7 @@ class ImportCommands(BaseApp):
                     customer.add_payment(payment.id, actor)
                     changed[customer.id] = customer
                     changed[payment.id] = payment
+                    held.note(payment.id)
 
                     currency, booked_on = credit.amount.currency, credit.booked_on
                     # money booked on a day pays only invoices issued by then, no more than
@@ -1602,7 +1624,9 @@ class ImportCommands(BaseApp):
             )
             accounts_changed = [known_accounts] if known_accounts.pending_events else []
             report = attrs.evolve(
-                batch.report(already_imported=False), suspended_payments=suspended_payments
+                batch.report(already_imported=False),
+                suspended_payments=suspended_payments,
+                matched_to_payments=matched_by_hand,
             )
             return report, [
                 batch,
@@ -1611,6 +1635,67 @@ class ImportCommands(BaseApp):
             ]
 
         return self._atomically(step)
+
+    def _recorded_by_hand(
+        self,
+        customer: Customer,
+        credit: StatementCredit,
+        changed: Mapping[UUID, Aggregate],
+        held: _PaymentsOfCredits,
+    ) -> Payment | None:
+        """The payment of ``customer`` a person recorded by hand that this statement credit
+        surely is: its ``reference`` the credit's bank reference as a person reads it
+        (``receipt_key``: spaces, capitals, invisible characters and full width aside), the
+        same amount in the same currency, not bounced, and no bank credit's payment yet (not
+        made by an import or a person's assignment, nor matched to another credit); the first
+        received of several. None for a credit without a reference."""
+        key = receipt_key(credit.bank_reference)
+        if not key:
+            return None
+        loaded = held.loaded
+        ids = [i for i in customer.payment_ids if i not in changed and i not in loaded]
+        loaded.update((p.id, p) for p in self._get_many(Payment, ids))
+        for payment_id in customer.payment_ids:
+            kept = changed.get(payment_id) or loaded.get(payment_id)
+            if (
+                isinstance(kept, Payment)
+                and kept.amount == credit.amount
+                and not kept.is_bounced
+                and receipt_key(kept.reference) == key
+                and not held.holds(payment_id)
+            ):
+                return kept
+        return None
+
+    def _match_to_hand_payment(
+        self,
+        row: BankCreditRow,
+        payment: Payment,
+        batch_id: UUID,
+        changed: dict[UUID, Aggregate],
+        actor: str,
+    ) -> None:
+        """Book the statement's ``row`` as ``payment``, which a person recorded by hand
+        (``BankCreditMatchedToPayment``), with the invoices it pays: no new payment. The
+        payment is noted as that credit's (``BankCreditOfPayment``), saved with it."""
+        invoice_ids = tuple(dict.fromkeys(a.invoice_id for a in payment.live_allocations()))
+        bank_credit = BankCredit(
+            credit_key=row.credit_key,
+            credit=row.credit,
+            import_id=batch_id,
+            actor=actor,
+            customer_id=payment.customer_id,
+            payment_id=payment.id,
+            invoice_ids=invoice_ids,
+        )
+        bank_credit.match_to_payment(
+            payment.customer_id, payment.id, (), row.credit.booked_on, "", actor
+        )
+        changed[bank_credit.id] = bank_credit
+        of_payment = BankCreditOfPayment(
+            payment_id=payment.id, credit_id=bank_credit.id, actor=actor
+        )
+        changed[of_payment.id] = of_payment
 
     def _take_back(
         self,
@@ -2385,6 +2470,43 @@ class ImportCommands(BaseApp):
             return True, [credit]
 
         return self._atomically(step)
+
+
+class _PaymentsOfCredits:
+    """The payments bank credits are (booked with one, assigned one by a person, or matched
+    to one recorded by hand), read from the credits' events when first asked, and those an
+    import's step matched since."""
+
+    EVENTS = ("BankCreditBooked", "SuspenseResolved", "BankCreditMatchedToPayment")
+
+    def __init__(self, app: BaseApp) -> None:
+        self._app = app
+        self._ids: set[UUID] | None = None
+        self._in_step: set[UUID] = set()
+        # the customers' payments the step read, by id (each read once)
+        self.loaded: dict[UUID, Payment] = {}
+
+    def holds(self, payment_id: UUID) -> bool:
+        """Whether ``payment_id`` is a bank credit's payment."""
+        if payment_id in self._in_step:
+            return True
+        if self._ids is None:
+            self._ids = {
+                e.payment_id
+                for name in self.EVENTS
+                for e in self._app._created_events(BankCredit, name)
+                if getattr(e, "payment_id", None) is not None
+            }
+        if payment_id in self._ids:
+            return True
+        with contextlib.suppress(NotFound):
+            self._app._get(BankCreditOfPayment, BankCreditOfPayment.create_id(payment_id))
+            return True
+        return False
+
+    def note(self, payment_id: UUID) -> None:
+        """The step made ``payment_id`` of a credit, or matched it to one."""
+        self._in_step.add(payment_id)
 
 
 def _booking_order(item: BankCreditRow | BankReversalRow) -> tuple[date, int, int]:

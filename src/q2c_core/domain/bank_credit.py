@@ -104,6 +104,10 @@ class BankCredit(ChecksFacts, Aggregate):
     # credit: before, a reversal recorded only the payment's bounce, on the bank's day
     reversed_on: date | None = None
     payment_bounced_on: date | None = None
+    # whether the credit is a payment a person recorded by hand before the statement came
+    # (``BankCreditMatchedToPayment``): False for every credit booked before credits were so
+    # matched, each booked as a payment the import or a person's assignment made
+    matched_to_payment_by_hand: bool = False
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
@@ -138,9 +142,10 @@ class BankCredit(ChecksFacts, Aggregate):
             raise InvalidValue("must not be empty", field="credit_key")
         if payment_id is not None and customer_id is None:
             raise InvalidValue("a payment belongs to a customer", field="customer_id")
-        if suspense_reason is None and not invoice_ids:
+        if suspense_reason is None and not invoice_ids and payment_id is None:
             raise InvalidValue(
-                "a credit is matched to invoices or waits in suspense", field="suspense_reason"
+                "a credit is matched to invoices or a payment, or waits in suspense",
+                field="suspense_reason",
             )
         self.credit_key = credit_key
         self.credit = credit
@@ -155,6 +160,7 @@ class BankCredit(ChecksFacts, Aggregate):
         self.resolution_note = ""
         self.reversed_on = None
         self.payment_bounced_on = None
+        self.matched_to_payment_by_hand = False
 
     @property
     def is_suspended(self) -> bool:
@@ -304,6 +310,86 @@ class BankCredit(ChecksFacts, Aggregate):
         self.resolved_on = resolved_on
         self.resolved_by = actor
         self.resolution_note = note
+
+    def match_to_payment(
+        self,
+        customer_id: UUID,
+        payment_id: UUID,
+        invoice_ids: tuple[UUID, ...],
+        matched_on: date,
+        note: str,
+        actor: str,
+    ) -> None:
+        """The credit is the customer's payment a person recorded by hand before the statement
+        came (``BankCreditMatchedToPayment``): the money was counted when it was received, so
+        no payment is made of the credit. ``invoice_ids``: the invoices that payment pays.
+
+        A credit the import booked as that payment (its bank reference the payment's) keeps its
+        status, matched; one waiting in suspense leaves it, resolved on ``matched_on``. Refused
+        (nothing recorded): a credit matched by hand already, or booked with another payment
+        (``InvalidTransition`` naming ``payment_id``); one returned or taken back
+        (``InvalidTransition`` naming ``status``); one of another customer (``InvalidValue``
+        naming ``customer_id``); a day before the bank booked the credit (``RuleViolated``
+        naming ``resolved_on``); a note with a card number (naming ``note``)."""
+        if self.matched_to_payment_by_hand or (
+            self.payment_id is not None and self.payment_id != payment_id
+        ):
+            raise InvalidTransition(
+                f"the credit is payment {self.payment_id} already",
+                field="payment_id",
+                aggregate_id=self.id,
+                value=payment_id,
+            )
+        if self.is_suspended:
+            self._check_after_booking(matched_on, "resolved_on")
+        elif self.payment_id is None or self.reversed_on is not None:
+            raise InvalidTransition(
+                f"cannot match a credit that is {self.status.value} to a payment",
+                field="status",
+                aggregate_id=self.id,
+                value=self.status,
+            )
+        if self.customer_id is not None and customer_id != self.customer_id:
+            raise InvalidValue(
+                "the credit is another customer's",
+                field="customer_id",
+                aggregate_id=self.id,
+                value=customer_id,
+            )
+        if not isinstance(note, str):
+            raise InvalidValue(
+                f"must be text, not {type(note).__name__}",
+                field="note",
+                aggregate_id=self.id,
+                value=note,
+            )
+        refuse_card_numbers("note", note)
+        self._matched_to_payment(customer_id, payment_id, invoice_ids, matched_on, note, actor)
+
+    @event("BankCreditMatchedToPayment")
+    def _matched_to_payment(
+        self,
+        customer_id: UUID,
+        payment_id: UUID,
+        invoice_ids: tuple[UUID, ...],
+        matched_on: date,
+        note: str,
+        actor: str,
+    ) -> None:
+        """The ``BankCreditMatchedToPayment`` event (``match_to_payment``, which holds the
+        rules)."""
+        self.customer_id = customer_id
+        self.payment_id = payment_id
+        self.invoice_ids = (
+            *self.invoice_ids,
+            *(i for i in invoice_ids if i not in self.invoice_ids),
+        )
+        self.matched_to_payment_by_hand = True
+        if self.is_suspended:
+            self.status = CreditStatus.RESOLVED
+            self.resolved_on = matched_on
+            self.resolved_by = actor
+            self.resolution_note = note
 
     def return_to_sender(self, returned_on: date, reason: str, actor: str) -> None:
         """The money was sent back (not ours, or unidentifiable): it leaves the suspense list.
@@ -509,6 +595,23 @@ class BankCredit(ChecksFacts, Aggregate):
         self.resolved_on = returned_on
         self.resolved_by = actor
         self.resolution_note = reason
+
+
+class BankCreditOfPayment(ChecksFacts, Aggregate):
+    """The bank credit a payment recorded by hand turned out to be
+    (``BankCredit.match_to_payment``): one per payment, saved with the match, so two
+    statements imported at one moment never both take the payment for their credit (the later
+    save clashes and is decided again: the payment is matched already)."""
+
+    @staticmethod
+    def create_id(payment_id: UUID, **_: Any) -> UUID:
+        """One per payment."""
+        return named_id("bank-credit-of-payment", str(payment_id))
+
+    @event("PaymentMatchedToBankCredit")
+    def __init__(self, payment_id: UUID, credit_id: UUID, actor: str) -> None:
+        self.payment_id = payment_id
+        self.credit_id = credit_id
 
 
 class BankCreditContentName(ChecksFacts, Aggregate):

@@ -141,7 +141,11 @@ class ImportReport:
     (the customer's credit from the bank's day, for a person to allocate), in the report of the
     import that booked them. ``unauthorized``: of the time entries recorded, those logged
     without authorization (on a request not authorized, or before the day it was: recorded and
-    flagged, the leakage risk to follow up), in the report of the import that recorded them."""
+    flagged, the leakage risk to follow up), in the report of the import that recorded them.
+    ``matched_to_payments``: of the bank credits recorded, those booked as a payment a person
+    had recorded by hand (its reference the bank's, the same customer, amount and currency:
+    ``BankCreditMatchedToPayment``), no new payment made, in the report of the import that
+    booked them."""
 
     import_id: UUID
     kind: ImportKind
@@ -156,6 +160,7 @@ class ImportReport:
     needs_attention: tuple[NeedsAttention, ...] = ()
     suspended_payments: int = 0
     unauthorized: int = 0
+    matched_to_payments: int = 0
 
 
 class ImportBatch(ChecksFacts, Aggregate):
