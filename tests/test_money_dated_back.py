@@ -133,8 +133,10 @@ def test_a_bank_statement_imported_late_pays_an_invoice_only_as_it_stood_on_the_
     """The statement of the 10th, imported on the 30th, names INV-000001, which the first
     payment paid from the 20th to the 25th: it was allocated on the 10th, and the invoice was
     paid twice from the 20th to the 25th. The credit now waits in suspense (it names only an
-    invoice owing nothing on one of those days) as Acme's credit; resolved on the 25th, it pays
-    the invoice."""
+    invoice owing nothing on one of those days); resolved on the 25th, it pays the invoice. (It
+    waits as money that may be one of the two 121.00 received by hand on the 5th, no payment
+    made: the same amount within a week, ``MAYBE_RECORDED_BY_HAND``, where it once waited as
+    Acme's credit, ``NO_INVOICE``: the import no longer counts such money twice silently.)"""
     from q2c_adapters.importers.bank import BankStatementImporter
     from q2c_core.domain.bank_credit import SuspenseReason
 
@@ -148,7 +150,8 @@ def test_a_bank_statement_imported_late_pays_an_invoice_only_as_it_stood_on_the_
     report = BankStatementImporter(app, today=march(30)).import_file(statement, actor="bank")
     assert (report.recorded, report.suspended) == (0, 1)
     [parked] = app.bank_suspense()
-    assert parked.suspense_reason is SuspenseReason.NO_INVOICE
+    assert parked.suspense_reason is SuspenseReason.MAYBE_RECORDED_BY_HAND
+    assert parked.payment_id is None
     app.resolve_bank_credit(
         parked.id, allocations=[(invoice, eur(121))], resolved_on=march(25), actor="bea"
     )

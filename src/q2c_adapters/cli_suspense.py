@@ -34,7 +34,7 @@ from q2c_adapters.cli import (
 from q2c_adapters.cli_support import fail, find_customer, find_invoice, one_line, open_app
 from q2c_adapters.reports import ReportTable
 from q2c_core.application import QuoteToCash
-from q2c_core.domain.bank_credit import BankCredit, CreditStatus
+from q2c_core.domain.bank_credit import BankCredit, CreditStatus, SuspenseReason
 from q2c_core.domain.errors import NotFound, Q2CError, RuleViolated
 from q2c_core.domain.money import Money
 
@@ -114,6 +114,8 @@ def suspense_reason(credit: BankCredit, as_of: date | None) -> str:
     if as_of is not None and credit.taken_back_unsettled_on(as_of):
         return f"taken back by the bank on {reversed_on}, awaiting the payment's bounce"
     reason = credit.suspense_reason
+    if reason is SuspenseReason.MAYBE_RECORDED_BY_HAND and credit.maybe_payment_id is not None:
+        return f"may be payment {credit.maybe_payment_id.hex}, recorded by hand"
     return "" if reason is None else reason.value
 
 
@@ -228,8 +230,20 @@ def resolve_credit(
         typer.Option("--keep-as-credit", help="pay no invoice: keep the money as the credit"),
     ] = False,
     note: Annotated[str, typer.Option("--note", help="why, for the auditor")] = "",
+    by_hand: Annotated[
+        str | None,
+        typer.Option(
+            "--payment",
+            help="the payment recorded by hand (its id) the credit is: no new payment, the "
+            "payment stays allocated as it is",
+        ),
+    ] = None,
 ) -> None:
     """Assign a credit in suspense to a customer (``resolve_bank_credit``).
+
+    With --payment, the credit is that payment a person recorded by hand (the one the list
+    says it may be, or another of the same customer, amount and currency): no new payment is
+    made, and --pay and --keep-as-credit are refused.
 
     The money becomes the customer's on --on (it was nobody's, in suspense, from the bank's
     booking day until then), and pays --pay's invoices, or the customer's open invoices
@@ -243,6 +257,13 @@ def resolve_credit(
     if pay and keep_as_credit:
         raise typer.BadParameter(
             "pays invoices; --keep-as-credit pays none: give one of them", param_hint="--pay"
+        )
+    hand_payment = None if by_hand is None else _payment_id(by_hand)
+    if hand_payment is not None and (pay or keep_as_credit):
+        raise typer.BadParameter(
+            "the payment recorded by hand pays what it pays: give no --pay nor "
+            "--keep-as-credit with it",
+            param_hint="--payment",
         )
     application = open_app(url)
     try:
@@ -264,6 +285,7 @@ def resolve_credit(
             customer_id=customer_id,
             allocations=allocations if (pay or keep_as_credit) else None,
             note=note,
+            payment_id=hand_payment,
         )
         payment = application.payment(payment_id)
         name = application.customer(payment.customer_id).name
@@ -282,16 +304,32 @@ def resolve_credit(
     finally:
         application.close()
     said = held.credit
+    named = f"{said.amount} (credit {said.bank_reference or credit_id.hex} booked {said.booked_on})"
+    if hand_payment is not None:
+        # (no new payment: the money was counted when the payment was received by hand)
+        console.print(
+            Text(
+                f"matched {named} to {name}'s payment {payment_id.hex} recorded by hand, "
+                f"received {payment.received_on}, on {day}"
+            ),
+            soft_wrap=True,
+        )
+        return
     console.print(
-        Text(
-            f"assigned {said.amount} (credit {said.bank_reference or credit_id.hex} booked "
-            f"{said.booked_on}) to {name} on {day}: payment {payment_id.hex}"
-        ),
+        Text(f"assigned {named} to {name} on {day}: payment {payment_id.hex}"),
         soft_wrap=True,
     )
     for number, amount in paid:
         console.print(Text(f"  paid {amount} on {number}"), soft_wrap=True)
     console.print(Text(f"  left as {name}'s credit: {left}"), soft_wrap=True)
+
+
+def _payment_id(text: str) -> UUID:
+    """``--payment``'s payment id (its hex or hyphenated form)."""
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is no payment id", param_hint="--payment") from None
 
 
 def _number(app: QuoteToCash, invoice_id: UUID) -> str:

@@ -55,6 +55,7 @@ from q2c_core.domain.errors import (
     Q2CError,
     RuleViolated,
 )
+from q2c_core.domain.event_facts import require_kind
 from q2c_core.domain.import_batch import (
     ImportBatch,
     ImportKind,
@@ -1347,6 +1348,16 @@ class ImportCommands(BaseApp):
         same key (a reused bank reference) is a row error, never dropped. ``ignored`` counts
         rows the reader skipped (debits), for the report.
 
+        A credit of a known customer that is a payment a person recorded by hand before the
+        statement came (``receive_payment``: the bank's reference its ``reference``, the same
+        amount and currency, not bounced, no bank credit's payment yet: ``_recorded_by_hand``)
+        is booked as that payment (``BankCreditMatchedToPayment``), no new payment made,
+        counted in the report's ``matched_to_payments``; one that may be such a payment (no
+        reference in common, received within ``MATCH_DAYS`` of the bank's day:
+        ``_maybe_recorded_by_hand``) waits in suspense naming it
+        (``SuspenseReason.MAYBE_RECORDED_BY_HAND``), no payment made, for a person to match
+        it (``resolve_bank_credit(..., payment_id=...)``) or resolve it as other money.
+
         Credits and reversals are applied in the order the bank booked them (by day, a day's
         credits before its reversals, then by line), whatever the order of the file's lines:
         a newest-first statement pays an invoice with the earlier payment.
@@ -1539,6 +1550,27 @@ class ImportCommands(BaseApp):
                         recorded += 1
                         matched_by_hand += 1
                         continue
+                    maybe = self._maybe_recorded_by_hand(customer, credit, changed, held)
+                    if maybe is not None:
+                        # the same money as a receipt entered by hand, perhaps: never a
+                        # second payment silently, a person says which
+                        bank_credit = BankCredit(
+                            credit_key=row.credit_key,
+                            credit=credit,
+                            import_id=batch_id,
+                            actor=actor,
+                            customer_id=customer_id,
+                            suspense_reason=SuspenseReason.MAYBE_RECORDED_BY_HAND,
+                            maybe_payment_id=maybe.id,
+                        )
+                        changed[bank_credit.id] = bank_credit
+                        self._name_by_content(
+                            bank_credit, by_content, changed, content_names, actor
+                        )
+                        self._note_booking_day(credit.booked_on, batch_id, changed, actor)
+                        known_accounts.note(_account_key(credit.account), actor)
+                        suspended += 1
+                        continue
                     payment = Payment(
                         customer_id=customer_id,
                         amount=credit.amount,
@@ -1652,20 +1684,58 @@ class ImportCommands(BaseApp):
         key = receipt_key(credit.bank_reference)
         if not key:
             return None
+        return next(
+            (
+                p
+                for p in self._hand_payments(customer, credit, changed, held)
+                if receipt_key(p.reference) == key
+            ),
+            None,
+        )
+
+    def _maybe_recorded_by_hand(
+        self,
+        customer: Customer,
+        credit: StatementCredit,
+        changed: Mapping[UUID, Aggregate],
+        held: _PaymentsOfCredits,
+    ) -> Payment | None:
+        """The payment of ``customer`` a person recorded by hand that this statement credit
+        may be (its reference not the credit's, ``_recorded_by_hand`` having found none that
+        is): the same amount in the same currency, received within ``MATCH_DAYS`` of the
+        bank's day, not bounced, no bank credit's payment yet; the one received nearest the
+        bank's day, the first received of those as near. None when there is none."""
+        near = [
+            p
+            for p in self._hand_payments(customer, credit, changed, held)
+            if abs((p.received_on - credit.booked_on).days) <= MATCH_DAYS
+        ]
+        return min(near, key=lambda p: abs((p.received_on - credit.booked_on).days), default=None)
+
+    def _hand_payments(
+        self,
+        customer: Customer,
+        credit: StatementCredit,
+        changed: Mapping[UUID, Aggregate],
+        held: _PaymentsOfCredits,
+    ) -> list[Payment]:
+        """The payments of ``customer`` that may be ``credit``, in the order received: the
+        same amount in the same currency, not bounced, and no bank credit's payment (not made
+        by an import or a person's assignment, nor matched to another credit)."""
         loaded = held.loaded
         ids = [i for i in customer.payment_ids if i not in changed and i not in loaded]
         loaded.update((p.id, p) for p in self._get_many(Payment, ids))
+        found = []
         for payment_id in customer.payment_ids:
             kept = changed.get(payment_id) or loaded.get(payment_id)
             if (
                 isinstance(kept, Payment)
                 and kept.amount == credit.amount
                 and not kept.is_bounced
-                and receipt_key(kept.reference) == key
                 and not held.holds(payment_id)
             ):
-                return kept
-        return None
+                found.append(kept)
+        return found
 
     def _match_to_hand_payment(
         self,
@@ -2294,8 +2364,22 @@ class ImportCommands(BaseApp):
         customer_id: UUID | None = None,
         allocations: Sequence[tuple[UUID, Money]] | None = None,
         note: str = "",
+        payment_id: UUID | None = None,
     ) -> UUID:
         """Take a credit out of suspense by assigning it; returns its payment id.
+
+        ``payment_id`` names the payment a person recorded by hand that the credit is (the one
+        a credit waiting as ``MAYBE_RECORDED_BY_HAND`` names, or another): the credit becomes
+        that payment on ``resolved_on`` (``BankCreditMatchedToPayment``), no new payment made,
+        and the payment stays allocated as it is (``allocations`` is refused, naming it). A
+        payment of another customer than the credit's (or ``customer_id``) is refused naming
+        ``customer_id``, of another amount or currency naming ``amount`` or ``currency``
+        (``InvalidValue``); a bounced one, or one that is already a bank credit's, naming
+        ``payment_id`` (``InvalidTransition``); an id of nothing naming it (``NotFound``); a
+        day before the payment was received naming ``resolved_on`` (``RuleViolated``);
+        a credit with a payment of its own naming ``payment_id``; nothing recorded. Without
+        it, a credit that may be a payment recorded by hand is resolved as any other, a new
+        payment of its customer (``customer_id`` may be left out): two different transfers.
 
         A credit with no payment yet needs ``customer_id``: its payment is created for that
         customer, received on ``resolved_on`` (the money was in suspense, nobody's, from the
@@ -2314,9 +2398,21 @@ class ImportCommands(BaseApp):
         ``status``.
         """
         plan = None if allocations is None else allocation_pairs(allocations, at_least_one=False)
+        if payment_id is not None:
+            require_kind(payment_id, UUID, "payment_id", None, "a UUID")
+            if allocations is not None:
+                raise InvalidValue(
+                    "the payment recorded by hand pays what it pays: allocate it there",
+                    field="allocations",
+                    aggregate_id=credit_id,
+                )
 
         def step() -> tuple[UUID, list[Aggregate]]:
             credit = self.bank_credit(credit_id)
+            if payment_id is not None or credit.matched_to_payment_by_hand:
+                return self._match_resolved(
+                    credit, payment_id, customer_id, plan, resolved_on, note, actor
+                )
             if credit.status is CreditStatus.RESOLVED and credit.payment_id is not None:
                 # (a retry answers as the first call did; other details are refused)
                 self._check_resolved_again(credit, resolved_on, customer_id, plan, note)
@@ -2344,18 +2440,20 @@ class ImportCommands(BaseApp):
             # before the payment that day is made: it is received that day
             credit.check_resolved_on(resolved_on)
             if held is None:
-                if customer_id is None:
+                # (a credit that may be a payment recorded by hand knows its customer)
+                named = customer_id if customer_id is not None else credit.customer_id
+                if named is None:
                     raise InvalidValue(
                         "name the customer the money came from",
                         field="customer_id",
                         aggregate_id=credit_id,
                     )
-                customer = self._get(Customer, customer_id)
+                customer = self._get(Customer, named)
                 # the customer's money from the day it was assigned, not the bank's booking
                 # day (kept on the credit): until then it was nobody's, in suspense, and the
                 # customer's figures of the days before read as they did (as the ledger's)
                 payment = Payment(
-                    customer_id=customer_id,
+                    customer_id=named,
                     amount=credit.credit.amount,
                     received_on=resolved_on,
                     reference=credit.credit.bank_reference,
@@ -2405,6 +2503,107 @@ class ImportCommands(BaseApp):
             return payment.id, [*changed, *invoices.values()]
 
         return self._atomically(step)
+
+    def _match_resolved(
+        self,
+        credit: BankCredit,
+        payment_id: UUID | None,
+        customer_id: UUID | None,
+        plan: list[tuple[UUID, Money]] | None,
+        resolved_on: date,
+        note: str,
+        actor: str,
+    ) -> tuple[UUID, list[Aggregate]]:
+        """``resolve_bank_credit`` naming the payment recorded by hand the credit is, or of a
+        credit matched to one already: the match sent again (the same payment, day and note,
+        no other customer) records nothing and returns the payment; another is refused
+        (``InvalidTransition`` naming ``payment_id``, ``resolved_on``, ``allocations`` or
+        ``note``, the first that differs)."""
+        if credit.matched_to_payment_by_hand and credit.status is CreditStatus.RESOLVED:
+            assert credit.payment_id is not None
+            done = f"the credit is payment {credit.payment_id} recorded by hand already"
+            differs: tuple[str, object] | None = None
+            if payment_id != credit.payment_id:
+                differs = ("payment_id", payment_id)
+            elif customer_id is not None and customer_id != credit.customer_id:
+                differs = ("customer_id", customer_id)
+            elif require_day(resolved_on, "resolved_on") != credit.resolved_on:
+                differs = ("resolved_on", resolved_on)
+            elif plan is not None:
+                differs = ("allocations", plan)
+            elif note != credit.resolution_note:
+                differs = ("note", note)
+            if differs is not None:
+                field, value = differs
+                raise InvalidTransition(
+                    f"{done} (matched on {credit.resolved_on}); a retry sends the same details",
+                    field=field,
+                    aggregate_id=credit.id,
+                    value=value,
+                )
+            _require_actor(actor, credit.id)
+            return credit.payment_id, []
+        if not credit.is_suspended:
+            raise InvalidTransition(
+                f"the credit is {credit.status.value}, not in suspense",
+                field="status",
+                aggregate_id=credit.id,
+                value=credit.status,
+            )
+        assert payment_id is not None
+        payment = self._get_other(Payment, payment_id, field="payment_id", target=credit.id)
+        owner = credit.customer_id if customer_id is None else customer_id
+        if owner is not None and payment.customer_id != owner:
+            raise InvalidValue(
+                f"the payment is customer {payment.customer_id}'s, not {owner}'s",
+                field="customer_id",
+                aggregate_id=credit.id,
+                value=payment.customer_id,
+            )
+        amount, paid = credit.credit.amount, payment.amount
+        if paid.currency != amount.currency:
+            raise InvalidValue(
+                f"the payment is in {paid.currency}, the credit in {amount.currency}",
+                field="currency",
+                aggregate_id=credit.id,
+                value=paid.currency,
+            )
+        if paid != amount:
+            raise InvalidValue(
+                f"the payment is {paid}, the credit {amount}",
+                field="amount",
+                aggregate_id=credit.id,
+                value=paid,
+            )
+        if payment.is_bounced:
+            raise InvalidTransition(
+                f"the payment bounced on {payment.bounced_on}",
+                field="payment_id",
+                aggregate_id=credit.id,
+                value=payment_id,
+            )
+        if require_day(resolved_on, "resolved_on") < payment.received_on:
+            # (the payment puts the money in the books' bank on the day it was received: the
+            # credit's leaves them no earlier, or the bank would read short in between)
+            raise RuleViolated(
+                f"must not be before {payment.received_on}, the day the payment was received",
+                field="resolved_on",
+                aggregate_id=credit.id,
+                value=resolved_on,
+            )
+        if _PaymentsOfCredits(self).holds(payment_id):
+            raise InvalidTransition(
+                "the payment is a bank credit's already",
+                field="payment_id",
+                aggregate_id=credit.id,
+                value=payment_id,
+            )
+        invoice_ids = tuple(dict.fromkeys(a.invoice_id for a in payment.live_allocations()))
+        credit.match_to_payment(
+            payment.customer_id, payment.id, invoice_ids, resolved_on, note, actor
+        )
+        of_payment = BankCreditOfPayment(payment_id=payment.id, credit_id=credit.id, actor=actor)
+        return payment.id, [credit, of_payment]
 
     def _check_resolved_again(
         self,
@@ -2470,6 +2669,11 @@ class ImportCommands(BaseApp):
             return True, [credit]
 
         return self._atomically(step)
+
+
+# how many days apart the bank's day of a credit and the day a payment of the same amount was
+# received by hand may be for the credit to wait as that payment, perhaps
+MATCH_DAYS = 7
 
 
 class _PaymentsOfCredits:

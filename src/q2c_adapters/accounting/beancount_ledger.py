@@ -751,6 +751,7 @@ class LedgerBook:
             "BankCredit.SuspenseResolved": self._suspense_resolved,
             "BankCredit.CreditReturned": self._credit_returned,
             "BankCredit.CreditReversedByBank": self._reversed_by_bank,
+            "BankCredit.BankCreditMatchedToPayment": self._matched_to_payment,
         }
 
     def _invoice_meta(self, event: Any, invoice: Invoice) -> list[tuple[str, str]]:
@@ -1105,6 +1106,35 @@ class LedgerBook:
                 (self._credit_link(credit), self._payment_link(payment_id)),
                 tuple(meta),
                 (Posting(SUSPENSE, amount), Posting(self.customer_credit(customer_id), -amount)),
+            )
+        ]
+
+    def _matched_to_payment(self, event: Any) -> list[Transaction]:
+        """A credit held in suspense with no payment that a person matched to the payment
+        recorded by hand (``BankCreditMatchedToPayment``): that payment put the money in the
+        bank on the day it was received, so the credit's money leaves the bank and suspense
+        on the day it was matched, counted once. One the import booked as that payment moves
+        nothing here."""
+        if event.originator_id not in self._unpaid_credits:
+            return []
+        credit = self._at(BankCredit, event.originator_id, event.originator_version)
+        customer_id: UUID = event.customer_id
+        payment_id: UUID = event.payment_id
+        amount = credit.credit.amount
+        meta = [
+            *self._credit_meta(event, credit),
+            ("payment_id", str(payment_id)),
+            ("customer", self._customer(customer_id)),
+            ("customer_id", str(customer_id)),
+        ]
+        return [
+            Transaction(
+                event.matched_on,
+                self._customer(customer_id),
+                "Bank credit in suspense matched to the payment recorded by hand",
+                (self._credit_link(credit), self._payment_link(payment_id)),
+                tuple(meta),
+                (Posting(SUSPENSE, amount), Posting(BANK, -amount)),
             )
         ]
 

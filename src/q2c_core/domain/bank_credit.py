@@ -43,6 +43,10 @@ class SuspenseReason(enum.Enum):
     UNKNOWN_CUSTOMER = "unknown_customer"
     NO_INVOICE = "no_invoice"
     AMBIGUOUS = "ambiguous"
+    # a known customer's credit that may be a payment a person recorded by hand (the same
+    # amount and currency, received within a week of the bank's day, no reference in common):
+    # booked with no payment, for a person to say whether it is that one or other money
+    MAYBE_RECORDED_BY_HAND = "maybe_recorded_by_hand"
 
 
 def _ids(value: Any) -> tuple[UUID, ...]:
@@ -108,6 +112,9 @@ class BankCredit(ChecksFacts, Aggregate):
     # (``BankCreditMatchedToPayment``): False for every credit booked before credits were so
     # matched, each booked as a payment the import or a person's assignment made
     matched_to_payment_by_hand: bool = False
+    # the payment recorded by hand a credit waiting as ``MAYBE_RECORDED_BY_HAND`` may be; None
+    # for every other credit (and every one booked before such credits waited)
+    maybe_payment_id: UUID | None = None
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
@@ -137,11 +144,21 @@ class BankCredit(ChecksFacts, Aggregate):
         payment_id: UUID | None = None,
         invoice_ids: tuple[UUID, ...] = (),
         suspense_reason: SuspenseReason | None = None,
+        maybe_payment_id: UUID | None = None,
     ) -> None:
         if not credit_key.strip():
             raise InvalidValue("must not be empty", field="credit_key")
         if payment_id is not None and customer_id is None:
             raise InvalidValue("a payment belongs to a customer", field="customer_id")
+        maybe = suspense_reason is SuspenseReason.MAYBE_RECORDED_BY_HAND
+        if maybe != (maybe_payment_id is not None and customer_id is not None) or (
+            maybe and payment_id is not None
+        ):
+            raise InvalidValue(
+                "a credit that may be a payment recorded by hand names that payment and its "
+                "customer, and has none of its own",
+                field="maybe_payment_id",
+            )
         if suspense_reason is None and not invoice_ids and payment_id is None:
             raise InvalidValue(
                 "a credit is matched to invoices or a payment, or waits in suspense",
@@ -161,6 +178,7 @@ class BankCredit(ChecksFacts, Aggregate):
         self.reversed_on = None
         self.payment_bounced_on = None
         self.matched_to_payment_by_hand = False
+        self.maybe_payment_id = maybe_payment_id
 
     @property
     def is_suspended(self) -> bool:
@@ -172,8 +190,9 @@ class BankCredit(ChecksFacts, Aggregate):
         """Whether the credit was booked as a customer's payment (matched, or a known
         customer's that fit no invoice, ``SuspenseReason.NO_INVOICE``): its money the
         customer's credit from the bank's day, never nobody's in ``Liabilities:Suspense``. One
-        of an unknown payer or several customers (``UNKNOWN_CUSTOMER``, ``AMBIGUOUS``) was
-        booked with no payment: nobody's until a person assigns or returns it."""
+        of an unknown payer or several customers (``UNKNOWN_CUSTOMER``, ``AMBIGUOUS``), or one
+        that may be a payment recorded by hand (``MAYBE_RECORDED_BY_HAND``), was booked with
+        no payment: nobody's until a person assigns, matches or returns it."""
         return self.suspense_reason is None or self.suspense_reason is SuspenseReason.NO_INVOICE
 
     def held_for_the_bank_on(self, day: date) -> bool:
