@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
+from conftest import Reopen
 from test_bank_reversal_after_assignment import CREDIT, REVERSAL, agreeing, entry, statement
 from test_bank_suspense_list_ties_to_the_books_every_day import tie_every_day
 from test_bank_suspense_resolution_days import acme_with_invoice, days, eur
@@ -155,3 +156,28 @@ def test_the_import_command_says_the_line_is_the_payment_recorded_by_hand(
         "by",
         "hand)",
     ]
+
+
+def test_the_match_holds_in_every_store_and_a_second_line_naming_tr88_is_new_money(
+    reopen: Reopen,
+) -> None:
+    """On SQLite and PostgreSQL, read back by the next process: the statement line is
+    Clara's payment; a later statement of another account quoting TR-88 again for 119.00
+    finds Clara's payment taken (a bank credit's already) and books its own payment."""
+    app = reopen()
+    acme, _invoice, number, payment = clara_records_tr88(app)
+    BankStatementImporter(app, today=date(2024, 4, 30)).import_bytes(
+        tr88(number), "apr03.xml", actor="bank"
+    )
+    app = reopen()
+    [credit] = app.bank_credits()
+    assert (credit.payment_id, credit.matched_to_payment_by_hand) == (payment, True)
+    assert app.customer(acme).payment_ids == [payment]
+    other_account = tr88(number).replace(b"DE89370400440532013000", b"DE02120300000000202051")
+    assert other_account != tr88(number)
+    report = BankStatementImporter(app, today=date(2024, 4, 30)).import_bytes(
+        other_account, "other.xml", actor="bank"
+    )
+    assert (report.matched_to_payments, report.suspended) == (0, 1)
+    [_, second] = app.customer(acme).payment_ids
+    assert second != payment

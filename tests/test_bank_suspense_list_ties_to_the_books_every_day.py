@@ -206,3 +206,36 @@ def test_an_unknown_payers_credit_assigned_then_bounced_before_the_banks_day(
         held = day in (date(2024, 4, 2), date(2024, 4, 4))
         assert totals[day] == (Decimal("99.00") if held else Decimal(0)), day
     app.close()
+
+
+def test_a_credit_matched_to_a_payment_recorded_by_hand_bounced_before_the_banks_day(
+    tmp_path: Path,
+) -> None:
+    """Clara enters Acme's transfer TR-88 by hand on 2 April and puts it on the invoice; the
+    statement of 2 April is matched to her payment (no second payment); she bounces it on 4
+    April (the recall announced), the bank takes it back on the 5th: the money was counted
+    once, so the list holds it only on the 4th (the bank still held it, credited to nobody)."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    acme, invoice = acme_with_invoice(app)
+    number = app.invoice(invoice).number
+    payment_id = app.receive_payment(
+        acme, eur("119.00"), received_on=BOOKED, reference="TR-88", actor="clara"
+    )
+    app.allocate_payment(payment_id, [(invoice, eur("119.00"))], allocated_on=BOOKED, actor="c")
+    bank = BankStatementImporter(app, today=date(2024, 4, 30))
+    paid = entry("2024-04-02", CREDIT, "119.00", "TR-88", "Acme GmbH", f"invoice {number}")
+    report = bank.import_bytes(statement("2024-04-02", paid), "apr02.xml", actor="bank")
+    assert report.matched_to_payments == 1
+    [credit] = app.bank_credits()
+    assert credit.payment_id == payment_id
+    app.bounce_payment(payment_id, bounced_on=date(2024, 4, 4), reason="recall", actor="clara")
+    taken_back = entry("2024-04-05", REVERSAL, "119.00", "TR-88", "Acme GmbH", "recall")
+    bank.import_bytes(statement("2024-04-05", taken_back), "apr05.xml", actor="bank")
+    assert app.bank_credit(credit.id).payment_bounced_on == date(2024, 4, 4)
+    assert app.customer(acme).payment_ids == [payment_id]
+
+    totals = tie_every_day(app, acme, tmp_path)
+    for day in APRIL:
+        held = day == date(2024, 4, 4)
+        assert totals[day] == (Decimal("119.00") if held else Decimal(0)), day
+    app.close()
