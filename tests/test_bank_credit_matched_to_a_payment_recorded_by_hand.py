@@ -15,15 +15,17 @@ nothing.
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
 from conftest import Reopen
+from racing import race
 from test_bank_reversal_after_assignment import CREDIT, REVERSAL, agreeing, entry, statement
 from test_bank_suspense_list_ties_to_the_books_every_day import tie_every_day
-from test_bank_suspense_resolution_days import acme_with_invoice, days, eur
+from test_bank_suspense_resolution_days import OURS, acme_with_invoice, days, eur
 from test_cli_imports import books, q2c
 
 from q2c_adapters.importers.bank import BankStatementImporter
@@ -181,3 +183,43 @@ def test_the_match_holds_in_every_store_and_a_second_line_naming_tr88_is_new_mon
     assert (report.matched_to_payments, report.suspended) == (0, 1)
     [_, second] = app.customer(acme).payment_ids
     assert second != payment
+
+
+def test_two_statements_at_one_moment_never_both_take_claras_payment(shared_url: str) -> None:
+    """The statements of two of our accounts, each quoting TR-88 for 119.00, imported by two
+    processes at one moment, each having looked before either saved: one is Clara's payment,
+    the other, decided again on the store the first left, is new money (its own payment)."""
+    other = "DE02120300000000202051"
+    app = QuoteToCash.open(shared_url)
+    acme, _invoice, number, payment = clara_records_tr88(app)
+    for account in (OURS, other):  # both accounts known before (nothing to note at the race)
+        earlier = entry("2024-03-20", CREDIT, "5.00", f"E-{account}", "Initech", "x")
+        data = statement("2024-03-20", earlier).replace(OURS.encode(), account.encode())
+        BankStatementImporter(app, today=date(2024, 4, 30)).import_bytes(
+            data, f"{account}.xml", actor="bank"
+        )
+    app.close()
+    files = [
+        (tr88(number), "apr03.xml"),
+        (
+            statement(
+                "2024-04-04",
+                entry("2024-04-04", CREDIT, "119.00", "tr-88", "Acme GmbH", f"invoice {number}"),
+            ).replace(OURS.encode(), other.encode()),
+            "apr04.xml",
+        ),
+    ]
+    lock = threading.Lock()
+
+    def import_one(clerk: QuoteToCash) -> int:
+        with lock:
+            data, name = files.pop()
+        bank = BankStatementImporter(clerk, today=date(2024, 4, 30))
+        return bank.import_bytes(data, name, actor="bank").matched_to_payments
+
+    assert sorted(race(shared_url, import_one)) == [0, 1]
+    app = QuoteToCash.open(shared_url)
+    matched = [c for c in app.bank_credits() if c.matched_to_payment_by_hand]
+    assert [c.payment_id for c in matched] == [payment]
+    assert len(app.customer(acme).payment_ids) == 2  # Clara's, and the other money's
+    app.close()
