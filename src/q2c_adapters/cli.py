@@ -63,6 +63,7 @@ from q2c_adapters.cli_support import (
     one_line,
     open_app,
     os_failure,
+    sqlite_store,
     tagged_stdout,
     write_utf8,
 )
@@ -294,9 +295,14 @@ def plan_of_the_live_store(
     url: str, store: str | None, given: Path | None, plan: CommissionPlan
 ) -> CommissionPlan:
     """``followed_plan`` for a command that rebuilds into a scratch store (``--as-of``,
-    ``explain``): the live store's plan read where it is, nothing created there; a store that
-    is not there or cannot be read holds no plan (the default one is followed)."""
+    ``explain``): the live store's plan read where it is, nothing created there (a SQLite file
+    that is not there is not opened: opening it would make one); a store that is not there or
+    cannot be read holds no plan (the default one is followed)."""
     if given is not None:
+        return plan
+    kept = sqlite_store(store or url)
+    if kept is not None and not Path(kept).exists():
+        # (opening it would make an empty database file there: a mistyped --store left behind)
         return plan
     unreadable: tuple[type[BaseException], ...] = (*storage_errors(), ValueError, Q2CError)
     try:

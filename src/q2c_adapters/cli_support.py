@@ -61,7 +61,7 @@ def refuse(option: str, rule: str) -> NoReturn:
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
-def _sqlite_store(url: str) -> str | None:
+def sqlite_store(url: str) -> str | None:
     """The database file a sqlite:/// URL names (None for another store, or a URL that
     ``open_app`` refuses in its own words)."""
     try:
@@ -93,7 +93,7 @@ def store_file_named(out: Path, url: str) -> str | None:
     database a sqlite:/// ``url`` names or a file SQLite keeps beside it, by whatever path or
     link. A command writing a file (an export, a rendered document) refuses such an ``--out``
     before it writes anything: written, it would replace q2c's whole history."""
-    store = _sqlite_store(url)
+    store = sqlite_store(url)
     return store if store is not None and _names_store_file(out, store) else None
 
 
