@@ -1549,13 +1549,17 @@ def refund(
         application.close()
     parts = [taken[i] for i in ids]
     count = f"{len(parts)} payment{'' if len(parts) == 1 else 's'}"
+    # (the reference as history shows it: a line break in it kept on the confirmation's line)
+    said = fact(reference)
     if recorded:
-        head = f"refunded {money} to {name} on {day} ({reference}), from {count}:"
+        head = f"refunded {money} to {name} on {day} ({said}), from {count}:"
     else:
-        head = f"refund {reference} was recorded already ({money} to {name} on {day}): nothing new"
+        head = f"refund {said} was recorded already ({money} to {name} on {day}): nothing new"
     console.print(Text(head), soft_wrap=True)
     for payment, part in parts:
-        received = f"{payment.reference} of {payment.received_on}" if payment.reference else ""
+        received = (
+            f"{fact(payment.reference)} of {payment.received_on}" if payment.reference else ""
+        )
         line = f"  {part.amount}  from payment {payment.id.hex} {received}".rstrip()
         console.print(Text(f"{line}  refund {part.refund_id}"), soft_wrap=True)
     console.print(Text(f"customer credit in {money.currency} left: {left}"), soft_wrap=True)
@@ -1611,7 +1615,8 @@ def write_off(
         fail(one_line(error))
     finally:
         application.close()
-    console.print(Text(f"wrote off {amount} of {number} on {day} ({reason})"), soft_wrap=True)
+    # (the reason as history shows it: a line break in it kept on the confirmation's line)
+    console.print(Text(f"wrote off {amount} of {number} on {day} ({fact(reason)})"), soft_wrap=True)
 
 
 # -- facts as an auditor reads them (history, explain, rows) -------------------------------------

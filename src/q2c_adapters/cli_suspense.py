@@ -25,6 +25,7 @@ from rich.text import Text
 
 from q2c_adapters.cli import (
     console,
+    fact,
     money_of,
     parse_amount,
     parse_date,
@@ -363,18 +364,20 @@ def return_credit(
         fail(one_line(error))
     finally:
         application.close()
-    named = said.bank_reference or credit_id.hex
+    named = fact(said.bank_reference) if said.bank_reference else credit_id.hex
+    # (the reason as history shows it: a line break in it kept on the confirmation's line)
+    why = fact(reason)
     if not recorded:  # (the same return again: return_bank_credit recorded nothing)
         console.print(
             Text(
                 f"credit {named} was returned already ({said.amount} booked {said.booked_on}, "
-                f"returned on {day}: {reason}): nothing new"
+                f"returned on {day}: {why}): nothing new"
             ),
             soft_wrap=True,
         )
         return
     console.print(
-        Text(f"returned {said.amount} (credit {named} booked {said.booked_on}) on {day}: {reason}"),
+        Text(f"returned {said.amount} (credit {named} booked {said.booked_on}) on {day}: {why}"),
         soft_wrap=True,
     )
 
