@@ -20,13 +20,14 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from racing import race
+from racing import race, race_outcomes
 from test_concurrency import approved_invoices
 from test_story_invoice import worked_request
 from test_story_payment import issued
 
 from q2c_core import (
     BillingFrequency,
+    ConcurrencyConflict,
     InvoiceLine,
     LineSource,
     Money,
@@ -239,3 +240,34 @@ def test_a_billing_run_started_twice_for_one_day_bills_each_period_once(shared_u
     assert sorted(len(r.documents) for r in results) == [0, 3]
     for app in (*runs, setup):
         app.close()
+
+
+def test_a_retry_that_loses_the_race_without_retries_says_what_clashed_and_to_send_it_again(
+    shared_url: str,
+) -> None:
+    """Application servers opened with ``max_retries=1`` (no retry: the caller retries on its
+    own). The issue and its retry race; the one that lost is refused with ConcurrencyConflict
+    naming what another writer changed (the invoice it issues) and saying that nothing of it
+    was recorded, so it is safe to send again: sent again, it answers the first number, and no
+    second number was taken."""
+    setup = QuoteToCash.open(shared_url)
+    (invoice,) = approved_invoices(setup, acme(setup), 1)
+    head = setup.recorder.max_notification_id() or 0
+
+    def command(a: QuoteToCash) -> str:
+        return a.issue_invoice(invoice, issued_on=D, actor="bea")
+
+    outcomes = race_outcomes(shared_url, command, max_retries=1)
+    (refused,) = [o for o in outcomes if isinstance(o, BaseException)]
+    assert outcomes.count("INV-000001") == 1
+    assert isinstance(refused, ConcurrencyConflict), refused
+    assert refused.field == "version"
+    assert refused.aggregate_id == invoice
+    said = str(refused)
+    assert f"Invoice {invoice}" in said
+    assert "gave up after 1 attempt:" in said
+    assert "nothing of this command was recorded" in said and "safe to send it again" in said
+    assert recorded_since(setup, head)["NumberAssigned"] == 1
+    assert command(setup) == "INV-000001"  # sent again, the first answer
+    assert recorded_since(setup, head)["NumberAssigned"] == 1
+    setup.close()

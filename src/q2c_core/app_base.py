@@ -90,6 +90,10 @@ _SNAPSHOT_SKIPPED = (StorageUnavailable, OperationalError, InterfaceError, Integ
 # the random pauses between retries (``BaseApp._atomically``), drawn from the operating system:
 # processes forked from one parent would otherwise pause alike and clash again
 _JITTER = random.SystemRandom()
+# a command that gave up looks up this many of the aggregates it changes for the ones another
+# writer changed (an import changes thousands), and names this many of them by kind and id
+_CLASHES_LOOKED_UP = 50
+_CLASHES_NAMED = 3
 
 # the settings that say where an application's events are kept: given by the URL (or left out
 # by it: no ?schema= is the public schema), never taken from the process environment
@@ -613,14 +617,17 @@ class BaseApp(Application[UUID]):
         A save that lost a version race is retried after a random pause (the class's
         ``retry_*`` settings), at most ``max_retries`` attempts in all and not past
         ``retry_time_limit`` seconds; a clash leaves nothing recorded, so giving up is
-        ``ConcurrencyConflict`` with nothing half-written. A step that reads several aggregates
-        can see one before and one after another writer's transaction; when it refuses while
-        the log moved under it, it decides again at once on fresh state before the refusal
-        stands (``refusal_rechecks`` times at most).
+        ``ConcurrencyConflict`` with nothing half-written, naming the aggregates another writer
+        changed after the last attempt read them and saying the command is safe to send again
+        (``_gave_up``). A step that reads several aggregates can see one before and one after
+        another writer's transaction; when it refuses while the log moved under it, it decides
+        again at once on fresh state before the refusal stands (``refusal_rechecks`` times at
+        most).
         """
         started: float | None = None
         clashes = rechecks = 0
         attempt = 0
+        read: list[tuple[Aggregate, int]] = []  # (the last attempt's: each as it was read)
         while attempt < self.max_retries:
             attempt += 1
             head = self.recorder.max_notification_id()
@@ -632,6 +639,7 @@ class BaseApp(Application[UUID]):
                     rechecks += 1
                     continue
                 raise
+            read = [(a, a.version - len(a.pending_events)) for a in changed]
             try:
                 self.save(*changed)
             except IntegrityError:
@@ -644,9 +652,35 @@ class BaseApp(Application[UUID]):
                 time.sleep(pause)
                 continue
             return result
-        raise ConcurrencyConflict(
-            f"gave up after {attempt} attempts: other writers kept changing the same aggregates",
+        raise self._gave_up(attempt, read)
+
+    def _gave_up(self, attempts: int, read: list[tuple[Aggregate, int]]) -> ConcurrencyConflict:
+        """``ConcurrencyConflict`` for a command that lost its last race: naming the aggregates
+        (kind and id, the first of them as ``aggregate_id``) recorded past the version its last
+        attempt read (``read``: of the first ``_CLASHES_LOOKED_UP``, the others named by
+        their count), and saying that nothing of it was recorded, so sending it again is safe:
+        a retry after a lost response, racing the first call, is then answered as that call
+        was (or refused as a second call would be)."""
+        clashed: list[Aggregate] = []
+        for aggregate, version in read[:_CLASHES_LOOKED_UP]:
+            if self.recorder.select_events(aggregate.id, gt=version, limit=1):
+                clashed.append(aggregate)
+        names = [f"{type(a).__name__} {a.id}" for a in clashed[:_CLASHES_NAMED]]
+        if len(clashed) > _CLASHES_NAMED:
+            names.append(f"{len(clashed) - _CLASHES_NAMED} more")
+        if names:
+            what = f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
+            them = "them" if len(clashed) > 1 else "it"
+            changed = f"another writer changed {what} after this command read {them}"
+        else:  # (beyond those looked up, or changed back out of reach of a version)
+            changed = "other writers kept changing the aggregates it changes"
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+        return ConcurrencyConflict(
+            f"gave up after {tries}: {changed}; nothing of this command was recorded, so it is "
+            "safe to send it again (it is then decided on what is recorded)",
             field="version",
+            aggregate_id=clashed[0].id if clashed else None,
+            value=tuple(a.id for a in clashed),
         )
 
     def _retry_pause(self, clashes: int) -> float:

@@ -143,7 +143,9 @@ class NotFound(Q2CError, LookupError):
 
 
 class ConcurrencyConflict(Q2CError):
-    """Another writer kept changing the same aggregates; the command gave up after its retries."""
+    """Another writer kept changing the same aggregates; the command gave up after its retries,
+    having recorded nothing. Names the aggregates changed under it (``aggregate_id`` the first,
+    ``value`` all of their ids) and says it is safe to send again."""
 
 
 class StorageUnavailable(Q2CError):
