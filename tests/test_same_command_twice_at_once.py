@@ -271,3 +271,49 @@ def test_a_retry_that_loses_the_race_without_retries_says_what_clashed_and_to_se
     assert command(setup) == "INV-000001"  # sent again, the first answer
     assert recorded_since(setup, head)["NumberAssigned"] == 1
     setup.close()
+
+
+def bounce(app: QuoteToCash) -> Command:
+    customer = acme(app)
+    issued(app, customer, "10", D)
+    payment = app.receive_payment(customer, eur(10), received_on=D, reference="t", actor="ann")
+    app.allocate_payment(payment, allocated_on=D, actor="ann")
+    return lambda a: a.bounce_payment(payment, bounced_on=D, reason="R01", actor="bank")
+
+
+def rename(app: QuoteToCash) -> Command:
+    customer = acme(app)
+    return lambda a: a.rename_customer(customer, new_name="Omega", actor="ann")
+
+
+@pytest.mark.parametrize("given", [bounce, rename], ids=["bounce_payment", "rename_customer"])
+def test_a_retry_that_reads_across_the_first_call_s_save_answers_it_without_retries(
+    shared_url: str, given: Callable[[QuoteToCash], Command]
+) -> None:
+    """Servers opened with ``max_retries=1`` (no retry of a lost race). The retry reads the
+    aggregate its command names; the first call then records; the retry reads on and sees the
+    rest as the first call left it (the allocation it reverses taken back, the new name taken,
+    by the customer itself). It decides again on what is recorded, as it would with retries,
+    and answers as a command sent again does (False: nothing recorded), not with a refusal of
+    what the first call did ("allocation ... is not applied here", "named 'Omega' already")."""
+    setup = QuoteToCash.open(shared_url)
+    command = given(setup)
+    head = setup.recorder.max_notification_id() or 0
+    first, retry = (QuoteToCash.open(shared_url, max_retries=1) for _ in range(2))
+    read = retry.repository.get
+    answered: list[Any] = []
+
+    def read_then_the_first_call_records(*args: Any, **kwargs: Any) -> Any:
+        got = read(*args, **kwargs)
+        if not answered:
+            answered.append(command(first))
+        return got
+
+    retry.repository.get = read_then_the_first_call_records  # type: ignore[method-assign]
+    again = command(retry)
+    assert answered == [True]
+    assert again is False
+    once = recorded_since(setup, head)
+    assert command(setup) is False and recorded_since(setup, head) == once
+    for app in (first, retry, setup):
+        app.close()

@@ -246,7 +246,8 @@ class BaseApp(Application[UUID]):
     retry_max_pause = 0.1
     retry_time_limit = 10.0
     # a refusal made while other writers moved the log is decided again on fresh state, at
-    # once, this many times at most (a bad import row is not re-read fifty times)
+    # once, this many times at most (a bad import row is not re-read fifty times); not lost
+    # races, so ``max_retries=1`` decides a refusal again too
     refusal_rechecks = 2
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -622,7 +623,9 @@ class BaseApp(Application[UUID]):
         (``_gave_up``). A step that reads several aggregates can see one before and one after
         another writer's transaction; when it refuses while the log moved under it, it decides
         again at once on fresh state before the refusal stands (``refusal_rechecks`` times at
-        most).
+        most, whatever ``max_retries``: a command sent again after a lost response that read
+        across the first call's save answers as a repeat, not with a refusal of what that call
+        did).
         """
         started: float | None = None
         clashes = rechecks = 0
@@ -635,8 +638,11 @@ class BaseApp(Application[UUID]):
                 result, changed = step()
             except Q2CError:
                 moved = self.recorder.max_notification_id() != head
-                if moved and rechecks < self.refusal_rechecks and attempt < self.max_retries:
+                if moved and rechecks < self.refusal_rechecks:
+                    # (no lost race: ``max_retries`` counts those, so a refusal is decided
+                    # again at ``max_retries=1`` too, and takes no attempt from a later race)
                     rechecks += 1
+                    attempt -= 1
                     continue
                 raise
             read = [(a, a.version - len(a.pending_events)) for a in changed]
