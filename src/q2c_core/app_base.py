@@ -645,7 +645,7 @@ class BaseApp(Application[UUID]):
                     attempt -= 1
                     continue
                 raise
-            read = [(a, a.version - len(a.pending_events)) for a in changed]
+            read = [(a, a.version - len(a.pending_events)) for a in changed if a.pending_events]
             try:
                 self.save(*changed)
             except IntegrityError:
@@ -662,11 +662,11 @@ class BaseApp(Application[UUID]):
 
     def _gave_up(self, attempts: int, read: list[tuple[Aggregate, int]]) -> ConcurrencyConflict:
         """``ConcurrencyConflict`` for a command that lost its last race: naming the aggregates
-        (kind and id, the first of them as ``aggregate_id``) recorded past the version its last
-        attempt read (``read``: of the first ``_CLASHES_LOOKED_UP``, the others named by
-        their count), and saying that nothing of it was recorded, so sending it again is safe:
-        a retry after a lost response, racing the first call, is then answered as that call
-        was (or refused as a second call would be)."""
+        it had events for that are recorded past the version its last attempt read them at
+        (``read``; among the first ``_CLASHES_LOOKED_UP``, the first ``_CLASHES_NAMED`` by kind
+        and id, the others counted; the first as ``aggregate_id``), and saying that nothing of
+        it was recorded, so sending it again is safe: a retry after a lost response, racing the
+        first call, is then answered as that call was (or refused as a second call would be)."""
         clashed: list[Aggregate] = []
         for aggregate, version in read[:_CLASHES_LOOKED_UP]:
             if self.recorder.select_events(aggregate.id, gt=version, limit=1):
