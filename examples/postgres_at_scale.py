@@ -82,11 +82,12 @@ def sign_contracts(app: QuoteToCash, count: int) -> None:
 
 def bill(app: QuoteToCash, workers: int) -> int:
     """The quarter's run by ``workers`` processes, with a progress bar; documents drafted."""
-    with Progress(transient=True) as bar:
+    # (drawn at each update: rich's refresh thread would keep the workers from being forked)
+    with Progress(transient=True, auto_refresh=False) as bar:
         task = bar.add_task(f"billing run of {RUN_DAY}", total=None)
 
         def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total, refresh=True)
 
         result = app.run_billing(RUN_DAY, actor=BILLING, progress=progress, workers=workers)
     return len(result.documents)

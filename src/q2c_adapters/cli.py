@@ -489,7 +489,8 @@ def at_least_one(number: int, option: str) -> None:
 def progress_bar(label: str) -> Iterator[Any]:
     """A rich progress bar fed with (position, head) by the follower, on a terminal only
     (piped, a bar that is never drawn would still leave an empty line on standard error, before
-    a refusal's one line)."""
+    a refusal's one line). Drawn at each update, not by rich's refresh thread: with another
+    thread running, worker processes are not forked (``q2c_core.workers.start_method``)."""
     with Progress(
         TextColumn(label),
         BarColumn(),
@@ -498,11 +499,12 @@ def progress_bar(label: str) -> Iterator[Any]:
         console=err,
         transient=True,
         disable=not err.is_terminal,
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task(label, total=None)
 
         def update(position: int, head: int) -> None:
-            bar.update(task, completed=position, total=max(head, position))
+            bar.update(task, completed=position, total=max(head, position), refresh=True)
 
         yield update
 

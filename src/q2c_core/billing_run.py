@@ -28,7 +28,6 @@ import copy
 import functools
 import gc
 import heapq
-import multiprocessing
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
@@ -111,7 +110,14 @@ from q2c_core.domain.tax import TaxCategory, TaxRate, TaxSubtotal, require_tax_r
 from q2c_core.domain.values import Period, person_key, require_day, require_whole
 from q2c_core.projections.decoding import uuid_of, uuids_of
 from q2c_core.projections.reader import NotificationReader
-from q2c_core.workers import gather, portable, shared_storage, start
+from q2c_core.workers import (
+    gather,
+    portable,
+    process_context,
+    shared_storage,
+    start,
+    start_method,
+)
 
 Progress = Callable[[int, int], None]
 # called with each contract a run could not bill, as the run (or its preview) finds it
@@ -1514,8 +1520,7 @@ class ContractBilling(BaseApp):
         workers: int,
         attention: Attention | None = None,
     ) -> BillingRunResult:
-        methods = multiprocessing.get_all_start_methods()
-        context: Any = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        context: Any = process_context(start_method(self.env.get))
         # the tables exist (this application made them); workers creating them again at once
         # race on PostgreSQL's catalogue ("tuple concurrently updated")
         env = {**dict(self.env), "CREATE_TABLE": "false"}

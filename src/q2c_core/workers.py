@@ -14,11 +14,16 @@ report, or even to exit, and the job waiting for them forever.
 
 from __future__ import annotations
 
+import multiprocessing
 import pickle
+import re
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
+
+from q2c_core.domain.errors import InvalidValue
 
 
 def shared_storage(setting: Callable[[str], str | None]) -> bool:
@@ -31,6 +36,56 @@ def shared_storage(setting: Callable[[str], str | None]) -> bool:
         name = setting("SQLITE_DBNAME") or ""
         return bool(name) and ":memory:" not in name and "mode=memory" not in name
     return False
+
+
+START_METHODS = ("auto", "fork", "forkserver", "spawn")
+"""The values of the ``WORKER_START_METHOD`` setting (``auto`` when not set)."""
+
+# a PostgreSQL connection pool's own threads (psycopg_pool names them so): idle between uses,
+# and a worker never touches the parent's pool, it opens its own
+_POOL_THREAD = re.compile(r"pool-\d+-(worker-\d+|scheduler)")
+
+
+def start_method(setting: Callable[[str], str | None]) -> str:
+    """How workers start, from the ``WORKER_START_METHOD`` setting (``setting``: ``app.env.get``).
+
+    ``auto`` (the default): ``fork`` (fast: nothing to import again) when no other thread of
+    this process runs but a PostgreSQL pool's own, else ``forkserver``. A process forked while
+    another thread is inside SQLite (or any library holding a lock of its own) inherits that
+    lock held for good, and the worker waits on it forever: a billing run started from a web
+    server's request thread while another request reads the same store. ``fork``,
+    ``forkserver`` or ``spawn`` choose one; any other value is refused (``InvalidValue`` naming
+    the setting). Where the chosen method does not exist on the platform, ``spawn``."""
+    chosen = (setting("WORKER_START_METHOD") or "auto").strip().lower()
+    if chosen not in START_METHODS:
+        raise InvalidValue(
+            f"must be one of {', '.join(START_METHODS)}",
+            field="WORKER_START_METHOD",
+            value=chosen,
+        )
+    if chosen == "auto":
+        chosen = "fork" if fork_is_safe() else "forkserver"
+    return chosen if chosen in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def fork_is_safe(threads: Sequence[threading.Thread] | None = None) -> bool:
+    """Whether this thread is the only one running here (a PostgreSQL pool's threads aside);
+    ``threads``: those running, ``threading.enumerate()`` when None."""
+    current = threading.current_thread()
+    return all(
+        thread is current or (thread.daemon and _POOL_THREAD.fullmatch(thread.name) is not None)
+        for thread in (threading.enumerate() if threads is None else threads)
+    )
+
+
+def process_context(method: str, preload: Sequence[str] = ("q2c_core",)) -> Any:
+    """The multiprocessing context of ``method``; a fork server imports ``preload`` once, when
+    it starts, and forks every later worker from there. With any method but ``fork`` the
+    workers' arguments must pickle (their target a module-level function)."""
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(list(preload))
+    return context
 
 
 def portable(error: BaseException, what: str) -> BaseException:
