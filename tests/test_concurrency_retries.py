@@ -194,3 +194,33 @@ def test_a_snapshot_another_process_took_in_between_is_no_lost_race(
     assert clerk.invoice(invoice).number == "INV-000001"
     for app in (clerk, other):
         app.close()
+
+
+def test_a_command_that_loses_its_last_race_gives_up_without_pausing_first(
+    shared_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two attempts allowed, both lost: one pause, before the second; none after it, so the
+    caller hears ConcurrencyConflict at once rather than after a pause that leads nowhere."""
+    clerk = QuoteToCash.open(shared_url, max_retries=2)
+    other = QuoteToCash.open(shared_url)
+    customer = clerk.register_customer("Acme", "EUR", account_manager="mia", actor="a")
+    invoices = approved_invoices(clerk, customer, 5)
+    clerk.issue_invoice(invoices[0], issued_on=D, actor="bea")  # the series exists
+    real_save = clerk.save
+    rivals = iter(invoices[2:])
+    slept: list[float] = []
+
+    def save_after_a_rival(*aggregates: Any, **kwargs: Any) -> Any:
+        other.issue_invoice(next(rivals), issued_on=D, actor="bea")
+        return real_save(*aggregates, **kwargs)
+
+    monkeypatch.setattr("q2c_core.app_base.time.sleep", slept.append)
+    monkeypatch.setattr(clerk, "save", save_after_a_rival)
+    monkeypatch.setattr(clerk, "_retry_pause", lambda clashes: 0.1)
+    with pytest.raises(ConcurrencyConflict) as refused:
+        clerk.issue_invoice(invoices[1], issued_on=D, actor="bea")
+    assert "gave up after 2 attempts" in str(refused.value)
+    assert slept == [0.1]
+    assert other.invoice(invoices[1]).number is None
+    clerk.close()
+    other.close()

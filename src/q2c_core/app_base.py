@@ -650,6 +650,8 @@ class BaseApp(Application[UUID]):
                 self.save(*changed)
             except IntegrityError:
                 clashes += 1
+                if attempt >= self.max_retries:
+                    break  # (no pause before giving up: the caller hears at once)
                 if started is None:
                     started = time.monotonic()
                 pause = self._retry_pause(clashes)
