@@ -1088,26 +1088,13 @@ class LedgerBook:
         onto the receivables). One that had its payment already moves nothing here."""
         if event.originator_id not in self._unpaid_credits:
             return []
-        credit = self._at(BankCredit, event.originator_id, event.originator_version)
         customer_id: UUID = event.customer_id
-        payment_id: UUID = event.payment_id
-        amount = credit.credit.amount
-        meta = [
-            *self._credit_meta(event, credit),
-            ("payment_id", str(payment_id)),
-            ("customer", self._customer(customer_id)),
-            ("customer_id", str(customer_id)),
-        ]
-        return [
-            Transaction(
-                event.resolved_on,
-                self._customer(customer_id),
-                "Bank credit in suspense assigned to the customer",
-                (self._credit_link(credit), self._payment_link(payment_id)),
-                tuple(meta),
-                (Posting(SUSPENSE, amount), Posting(self.customer_credit(customer_id), -amount)),
-            )
-        ]
+        return self._out_of_suspense(
+            event,
+            event.resolved_on,
+            "Bank credit in suspense assigned to the customer",
+            self.customer_credit(customer_id),
+        )
 
     def _matched_to_payment(self, event: Any) -> list[Transaction]:
         """A credit held in suspense with no payment that a person matched to the payment
@@ -1117,6 +1104,18 @@ class LedgerBook:
         nothing here."""
         if event.originator_id not in self._unpaid_credits:
             return []
+        return self._out_of_suspense(
+            event,
+            event.matched_on,
+            "Bank credit in suspense matched to the payment recorded by hand",
+            BANK,
+        )
+
+    def _out_of_suspense(
+        self, event: Any, day: date, narration: str, account: str
+    ) -> list[Transaction]:
+        """A credit held in suspense with no payment leaving it for ``account`` on ``day``,
+        naming the customer and payment the event gives it."""
         credit = self._at(BankCredit, event.originator_id, event.originator_version)
         customer_id: UUID = event.customer_id
         payment_id: UUID = event.payment_id
@@ -1129,12 +1128,12 @@ class LedgerBook:
         ]
         return [
             Transaction(
-                event.matched_on,
+                day,
                 self._customer(customer_id),
-                "Bank credit in suspense matched to the payment recorded by hand",
+                narration,
                 (self._credit_link(credit), self._payment_link(payment_id)),
                 tuple(meta),
-                (Posting(SUSPENSE, amount), Posting(BANK, -amount)),
+                (Posting(SUSPENSE, amount), Posting(account, -amount)),
             )
         ]
 

@@ -301,14 +301,7 @@ class BankCredit(ChecksFacts, Aggregate):
                 "the credit already has its payment", field="payment_id", aggregate_id=self.id
             )
         self._check_after_booking(resolved_on, "resolved_on")
-        if not isinstance(note, str):
-            raise InvalidValue(
-                f"must be text, not {type(note).__name__}",
-                field="note",
-                aggregate_id=self.id,
-                value=note,
-            )
-        refuse_card_numbers("note", note)
+        self._check_note(note)
         self._resolved(customer_id, payment_id, invoice_ids, resolved_on, note, actor)
 
     @event("SuspenseResolved")
@@ -329,6 +322,17 @@ class BankCredit(ChecksFacts, Aggregate):
         self.resolved_on = resolved_on
         self.resolved_by = actor
         self.resolution_note = note
+
+    def _check_note(self, note: object) -> None:
+        """A person's note on the credit: text, with no card number (naming ``note``)."""
+        if not isinstance(note, str):
+            raise InvalidValue(
+                f"must be text, not {type(note).__name__}",
+                field="note",
+                aggregate_id=self.id,
+                value=note,
+            )
+        refuse_card_numbers("note", note)
 
     def match_to_payment(
         self,
@@ -375,14 +379,7 @@ class BankCredit(ChecksFacts, Aggregate):
                 aggregate_id=self.id,
                 value=customer_id,
             )
-        if not isinstance(note, str):
-            raise InvalidValue(
-                f"must be text, not {type(note).__name__}",
-                field="note",
-                aggregate_id=self.id,
-                value=note,
-            )
-        refuse_card_numbers("note", note)
+        self._check_note(note)
         self._matched_to_payment(customer_id, payment_id, invoice_ids, matched_on, note, actor)
 
     @event("BankCreditMatchedToPayment")
