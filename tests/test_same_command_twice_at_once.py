@@ -150,7 +150,13 @@ STORIES: dict[str, tuple[Callable[[QuoteToCash], Command], dict[str, int]]] = {
     "approve_invoice": (approve, {"Approved": 1}),
     "receive_payment under a key": (
         receive,
-        {"PaymentReceived": 1, "PaymentReceivedFrom": 1, "RetryKeyRecorded": 1},
+        {
+            "PaymentReceived": 1,
+            "PaymentReceivedFrom": 1,
+            "RetryKeyRecorded": 1,
+            # (the store's first receipt by hand: its earlier bank credits noted by reference)
+            "EarlierBankCreditsNotedUnderReference": 1,
+        },
     ),
     "allocate_payment under a reference": (
         allocate,

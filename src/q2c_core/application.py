@@ -3799,7 +3799,14 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
         ``DuplicateEntry`` naming ``key``, recording nothing. It is read as an allocation's
         reference is (``receipt_key``: spaces, capitals, invisible characters and full width
         aside); one that is not text or names nothing is refused (``InvalidValue`` naming
-        ``key``). Without one, each call receives."""
+        ``key``). Without one, each call receives.
+
+        A ``reference`` that is, read so, the bank's reference of a statement credit booked
+        already in the same amount and currency is that money a second time: refused
+        (``DuplicateEntry`` naming ``reference``, nothing recorded) when the credit is this
+        customer's payment (allocate that payment instead), or waits in suspense of an
+        unknown payer or this customer (settle it with ``resolve_bank_credit``). Another
+        customer's credit, another amount, or a reference of no credit receives as before."""
         if key is not None:
             _refuse_unusable_retry_key(key, "key", receipt_key, "the receipt", "receiving")
 
@@ -3821,9 +3828,11 @@ class QuoteToCash(ContractBilling, ImportCommands, BaseApp):
             made_before = self._made_before("receipt", customer.id, "customer", key, details)
             if made_before is not None:
                 return made_before, []
+            # (a retry is answered first; then the bank's money booked already is refused)
+            noted = self._refuse_bank_money_again(payment, actor)
             customer.add_payment(payment.id, actor)
             keyed = _keyed("receipt", customer.id, key, payment.id, details, actor)
-            return payment.id, [payment, customer, *keyed]
+            return payment.id, [payment, customer, *keyed, *noted]
 
         return self._atomically(step)
 

@@ -32,7 +32,9 @@ from q2c_core.domain.bank_credit import (
     BankCreditPayerAccount,
     BankCreditReference,
     BankCreditReferenceName,
+    BankCreditsUnderReference,
     CreditStatus,
+    EarlierBankCreditsUnderReference,
     StatementCredit,
     SuspenseReason,
 )
@@ -1660,13 +1662,127 @@ class ImportCommands(BaseApp):
                 suspended_payments=suspended_payments,
                 matched_to_payments=matched_by_hand,
             )
+            new_credits = [
+                a
+                for a in changed.values()
+                if isinstance(a, BankCredit)
+                and a.pending_events
+                and a.pending_events[0].originator_version == 1
+            ]
+            # (a receipt entered by hand later under a credit's reference finds the credit)
+            noted = self._note_under_references(new_credits, actor) if new_credits else []
             return report, [
                 batch,
                 *changed.values(),
                 *accounts_changed,
+                *noted,
             ]
 
         return self._atomically(step)
+
+    def _note_under_references(self, booked: Sequence[BankCredit], actor: str) -> list[Aggregate]:
+        """Note the credits ``booked`` now under their bank references as a person reads them
+        (``BankCreditsUnderReference``), with the credits booked before the upgrade and their
+        mark (``EarlierBankCreditsUnderReference``) when it is not made yet: what to save with
+        them."""
+        earlier, made = self._earlier_under_references(actor)
+        pairs = [*earlier, *((receipt_key(c.credit.bank_reference), c.id) for c in booked)]
+        return [*made, *self._under_references(pairs, actor)]
+
+    def _earlier_under_references(
+        self, actor: str
+    ) -> tuple[list[tuple[str, UUID]], list[Aggregate]]:
+        """The credits booked before credits were noted under their references (each with
+        its reference as a person reads it), and the mark that they are to save with them;
+        nothing once the mark is made (read from the store once)."""
+        with contextlib.suppress(NotFound):
+            self._get(
+                EarlierBankCreditsUnderReference, EarlierBankCreditsUnderReference.create_id()
+            )
+            return [], []
+        pairs = [
+            (receipt_key(e.credit.bank_reference), e.originator_id)
+            for e in self._created_events(BankCredit, "BankCreditBooked")
+        ]
+        return pairs, [EarlierBankCreditsUnderReference(credits=len(pairs), actor=actor)]
+
+    def _under_references(self, pairs: Sequence[tuple[str, UUID]], actor: str) -> list[Aggregate]:
+        """The ``BankCreditsUnderReference`` noting each credit of ``pairs`` under its key
+        (none for a credit without a reference), made or changed: what to save."""
+        by_key: dict[str, list[UUID]] = {}
+        for key, credit_id in pairs:
+            if key:
+                by_key.setdefault(key, []).append(credit_id)
+        ids = [BankCreditsUnderReference.create_id(key) for key in by_key]
+        kept = {i.id: i for i in self._get_many(BankCreditsUnderReference, ids)}
+        changed: list[Aggregate] = []
+        for key, credit_ids in by_key.items():
+            index = kept.get(BankCreditsUnderReference.create_id(key))
+            if index is None:
+                index = BankCreditsUnderReference(
+                    key=key, credit_ids=tuple(credit_ids), actor=actor
+                )
+            else:
+                for credit_id in credit_ids:
+                    index.note(credit_id, actor)
+            if index.pending_events:
+                changed.append(index)
+        return changed
+
+    def _refuse_bank_money_again(self, payment: Payment, actor: str) -> list[Aggregate]:
+        """Refuse a receipt entered by hand (``receive_payment``) whose ``reference``, as a
+        person reads it (``receipt_key``), is the bank's reference of a statement credit
+        booked already in the same amount and currency: its customer's payment still held
+        (``DuplicateEntry`` naming ``reference``: allocate that payment instead), or one
+        waiting in suspense with no payment, of an unknown payer or of this customer
+        (naming it too: settle it with ``resolve_bank_credit``). The bank never books two
+        credits under one reference, so the receipt is that money a second time. A credit of
+        another customer, in another amount or currency, returned or taken back by the bank,
+        or whose payment bounced, does not refuse it; nor does a reference of no credit (two
+        instalments may share a reference a clerk typed). Returns what to save with the
+        payment: the credits booked before the upgrade noted under their references, once."""
+        key = receipt_key(payment.reference)
+        if not key:
+            return []
+        earlier, made = self._earlier_under_references(actor)
+        credit_ids = [c for k, c in earlier if k == key]
+        with contextlib.suppress(NotFound):
+            index = self._get(BankCreditsUnderReference, BankCreditsUnderReference.create_id(key))
+            credit_ids += index.credit_ids
+        for credit in self._get_many(BankCredit, list(dict.fromkeys(credit_ids))):
+            said = credit.credit
+            if (
+                said.amount != payment.amount
+                or credit.status is CreditStatus.RETURNED
+                or credit.reversed_on is not None
+            ):
+                continue
+            named = f"credit {said.bank_reference} of {said.amount} booked on {said.booked_on}"
+            if credit.payment_id is not None:
+                held = self._get(Payment, credit.payment_id)
+                if held.customer_id != payment.customer_id or held.is_bounced:
+                    continue
+                raise DuplicateEntry(
+                    f"the bank statement booked this money already ({named}, "
+                    f"payment {held.id.hex} received on {held.received_on}): allocate that "
+                    "payment instead of recording the receipt again",
+                    field="reference",
+                    aggregate_id=credit.id,
+                    value=payment.reference,
+                )
+            if credit.is_suspended and credit.customer_id in (None, payment.customer_id):
+                maybe = credit.maybe_payment_id
+                how = "--customer ..." if maybe is None else f"--payment {maybe.hex}"
+                raise DuplicateEntry(
+                    f"the bank statement booked this money already, waiting in suspense "
+                    f"({named}, credit id {credit.id.hex}): settle that credit with "
+                    f"resolve_bank_credit (q2c suspense resolve {said.bank_reference} {how}) "
+                    "instead of recording the receipt again",
+                    field="reference",
+                    aggregate_id=credit.id,
+                    value=payment.reference,
+                )
+        return [*made, *self._under_references(earlier, actor)] if made else []
 
     def _recorded_by_hand(
         self,

@@ -630,6 +630,55 @@ class BankCreditOfPayment(ChecksFacts, Aggregate):
         self.credit_id = credit_id
 
 
+class BankCreditsUnderReference(ChecksFacts, Aggregate):
+    """The bank credits booked under one bank reference as a person reads it (``key``:
+    ``receipt_key`` of the bank's reference), on any of our accounts, in the order booked:
+    a receipt a clerk enters by hand under that reference (``receive_payment``) finds at once
+    the credit whose money it would count a second time. Saved with each credit booked (and,
+    for the credits booked before, with ``EarlierBankCreditsUnderReference``); one per key."""
+
+    # a key q2c writes itself, of a reference read from a statement that checked it for card
+    # numbers (``StatementCredit.refuse_card_numbers``)
+    NOT_SCANNED = frozenset({"key"})
+
+    @staticmethod
+    def create_id(key: str, **_: Any) -> UUID:
+        """One per bank reference as a person reads it."""
+        return named_id("bank-credits-under-reference", key)
+
+    @event("BankCreditsUnderReferenceNoted")
+    def __init__(self, key: str, credit_ids: tuple[UUID, ...], actor: str) -> None:
+        if not key.strip():
+            raise InvalidValue("must not be empty", field="key")
+        self.key = key
+        self.credit_ids = tuple(dict.fromkeys(credit_ids))
+
+    def note(self, credit_id: UUID, actor: str) -> None:
+        """A credit booked under the reference: noted once."""
+        if credit_id not in self.credit_ids:
+            self._noted(credit_id, actor)
+
+    @event("BankCreditNotedUnderReference")
+    def _noted(self, credit_id: UUID, actor: str) -> None:
+        """The ``BankCreditNotedUnderReference`` event (``note``)."""
+        self.credit_ids = (*self.credit_ids, credit_id)
+
+
+class EarlierBankCreditsUnderReference(ChecksFacts, Aggregate):
+    """The mark that the credits booked before credits were noted under their references
+    (``BankCreditsUnderReference``) are: made once per store, with the first bank import or
+    receipt entered by hand after the upgrade."""
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        """One per store."""
+        return named_id("earlier-bank-credits-under-reference", "")
+
+    @event("EarlierBankCreditsNotedUnderReference")
+    def __init__(self, credits: int, actor: str) -> None:
+        self.credits = credits
+
+
 class BankCreditContentName(ChecksFacts, Aggregate):
     """A credit booked under the bank's reference, as a statement without the reference names
     it: by its content (our account, day, amount, the payer's remittance and account) and its
