@@ -20,12 +20,14 @@ credit).
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import date
 from pathlib import Path
 from uuid import UUID
 
 import pytest
 from conftest import Reopen
+from racing import race
 from test_bank_credit_matched_to_a_payment_recorded_by_hand import clara_records_tr88, tr88
 from test_bank_reversal_after_assignment import CREDIT, REVERSAL, entry, statement
 from test_bank_suspense_resolution_days import acme_with_invoice, eur
@@ -249,3 +251,47 @@ def test_the_next_process_refuses_it_on_sqlite_and_postgresql(reopen: Reopen) ->
     assert "q2c suspense resolve TR-77" in str(waiting.value)
     assert head(clara) == before
     assert reopen().customer(acme).payment_ids == [booked]
+
+
+def test_the_statement_and_the_receipt_at_one_moment_count_the_money_once(
+    shared_url: str,
+) -> None:
+    """The nightly import of tr-88 and Clara's receipt of TR-88 given at one moment, each
+    having looked before either saved, on SQLite and PostgreSQL: both write Acme's list of
+    payments, so the later save clashes and is decided again on the store the first left.
+    Either the statement is Clara's payment, or her receipt is refused: one payment."""
+    app = QuoteToCash.open(shared_url)
+    acme, invoice = acme_with_invoice(app)
+    number = app.invoice(invoice).number
+    assert number is not None
+    earlier = entry("2024-03-20", CREDIT, "5.00", "E-1", "Initech", "x")  # the account known
+    BankStatementImporter(app, today=date(2024, 4, 30)).import_bytes(
+        statement("2024-03-20", earlier), "mar20.xml", actor="bank"
+    )
+    app.close()
+    tasks = ["import", "receipt"]
+    lock = threading.Lock()
+
+    def one_of_them(clerk: QuoteToCash) -> str:
+        with lock:
+            task = tasks.pop()
+        if task == "import":
+            bank = BankStatementImporter(clerk, today=date(2024, 4, 30))
+            report = bank.import_bytes(tr88(number), "apr03.xml", actor="bank")
+            return f"matched {report.matched_to_payments}"
+        try:
+            clerk.receive_payment(
+                acme, eur("119.00"), received_on=CALLED, reference="TR-88", actor="clara"
+            )
+        except DuplicateEntry:
+            return "refused"
+        return "received"
+
+    outcome = sorted(race(shared_url, one_of_them))
+
+    assert outcome in (["matched 0", "refused"], ["matched 1", "received"])
+    app = QuoteToCash.open(shared_url)
+    [payment] = app.customer(acme).payment_ids  # the money once
+    credits = [c for c in app.bank_credits() if c.credit.bank_reference == "tr-88"]
+    assert [c.payment_id for c in credits] == [payment]
+    app.close()
