@@ -29,6 +29,7 @@ import pytest
 from conftest import Reopen
 from racing import race
 from test_bank_credit_matched_to_a_payment_recorded_by_hand import clara_records_tr88, tr88
+from test_bank_credit_that_may_be_a_payment_recorded_by_hand import bk, clara_records_the_phone_call
 from test_bank_reversal_after_assignment import CREDIT, REVERSAL, entry, statement
 from test_bank_suspense_resolution_days import acme_with_invoice, eur
 
@@ -294,4 +295,30 @@ def test_the_statement_and_the_receipt_at_one_moment_count_the_money_once(
     [payment] = app.customer(acme).payment_ids  # the money once
     credits = [c for c in app.bank_credits() if c.credit.bank_reference == "tr-88"]
     assert [c.payment_id for c in credits] == [payment]
+    app.close()
+
+
+def test_a_credit_that_may_be_a_receipt_by_hand_is_not_entered_a_third_time(
+    tmp_path: Path,
+) -> None:
+    """Clara recorded Acme's 119.00 by hand under a reference of her own; the statement's
+    BK-1 of 119.00 waits in suspense as that receipt, perhaps. Clara, seeing BK-1 in the
+    bank's portal, enters it by hand too: refused, pointing to the resolution naming her first
+    receipt, nothing recorded."""
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    acme, _invoice, number, payment = clara_records_the_phone_call(app)
+    BankStatementImporter(app, today=date(2024, 4, 30)).import_bytes(
+        bk("BK-1", number), "apr03.xml", actor="bank"
+    )
+    before = head(app)
+
+    with pytest.raises(DuplicateEntry) as refused:
+        app.receive_payment(
+            acme, eur("119.00"), received_on=CALLED, reference="bk-1", actor="clara"
+        )
+
+    assert refused.value.field == "reference"
+    assert f"q2c suspense resolve BK-1 --payment {payment.hex}" in str(refused.value)
+    assert head(app) == before
+    assert app.customer(acme).payment_ids == [payment]
     app.close()
