@@ -305,13 +305,14 @@ def print_reports(app: QuoteToCash, url: str, as_of: date) -> None:
 
 def _others(new: int, applied: int) -> str:
     """What the count of events applied to the read models leaves out of the events recorded:
-    the kinds no report reads (approvals, invoice numbers and the opening of their series, a
-    customer's index entries, the names kept one customer each)."""
+    the kinds no report reads (approvals, invoice numbers and the opening of their series, the
+    indexes kept to find a customer's documents or a bank reference, the names kept one
+    customer each)."""
     if new <= applied:
         return ".\n"
     return (
         f"; the other {new - applied} of the {new} new events (approvals, invoice numbers and "
-        "their series, a customer's index entries, customer names) change no report.\n"
+        "their series, index entries, customer names) change no report.\n"
     )
 
 
