@@ -1419,6 +1419,15 @@ class ImportCommands(BaseApp):
             skipped_as: dict[UUID, UUID] = {}
             content_names: dict[UUID, BankCreditContentName] = {}  # noted by this statement
             reference_names: dict[UUID, BankCreditReferenceName] = {}  # so too
+
+            def note_booked(bank_credit: BankCredit, by_content: list[str]) -> None:
+                # what every credit this statement books leaves behind: the names of its
+                # content, the day the bank booked it, the account it came from
+                self._name_by_content(bank_credit, by_content, changed, content_names, actor)
+                booked_on = bank_credit.credit.booked_on
+                self._note_booking_day(booked_on, batch_id, changed, actor)
+                known_accounts.note(_account_key(bank_credit.credit.account), actor)
+
             # in the order the bank booked them, whatever the order of the lines (many banks
             # export newest first): a reversal on its day, after that day's credits
             statement: list[BankCreditRow | BankReversalRow] = [*rows, *reversals]
@@ -1526,11 +1535,7 @@ class ImportCommands(BaseApp):
                             suspense_reason=reason,
                         )
                         changed[bank_credit.id] = bank_credit
-                        self._name_by_content(
-                            bank_credit, by_content, changed, content_names, actor
-                        )
-                        self._note_booking_day(credit.booked_on, batch_id, changed, actor)
-                        known_accounts.note(_account_key(credit.account), actor)
+                        note_booked(bank_credit, by_content)
                         suspended += 1
                         continue
                     customer = by_id[customer_id]
@@ -1540,15 +1545,7 @@ class ImportCommands(BaseApp):
                         # is that payment, the money counted once
                         self._match_to_hand_payment(row, by_hand, batch_id, changed, actor)
                         held.note(by_hand.id)
-                        self._name_by_content(
-                            cast(BankCredit, changed[credit_id]),
-                            by_content,
-                            changed,
-                            content_names,
-                            actor,
-                        )
-                        self._note_booking_day(credit.booked_on, batch_id, changed, actor)
-                        known_accounts.note(_account_key(credit.account), actor)
+                        note_booked(cast(BankCredit, changed[credit_id]), by_content)
                         recorded += 1
                         matched_by_hand += 1
                         continue
@@ -1566,11 +1563,7 @@ class ImportCommands(BaseApp):
                             maybe_payment_id=maybe.id,
                         )
                         changed[bank_credit.id] = bank_credit
-                        self._name_by_content(
-                            bank_credit, by_content, changed, content_names, actor
-                        )
-                        self._note_booking_day(credit.booked_on, batch_id, changed, actor)
-                        known_accounts.note(_account_key(credit.account), actor)
+                        note_booked(bank_credit, by_content)
                         suspended += 1
                         continue
                     payment = Payment(
@@ -1640,9 +1633,7 @@ class ImportCommands(BaseApp):
                         suspense_reason=reason,
                     )
                     changed[bank_credit.id] = bank_credit
-                    self._name_by_content(bank_credit, by_content, changed, content_names, actor)
-                    self._note_booking_day(credit.booked_on, batch_id, changed, actor)
-                    known_accounts.note(_account_key(credit.account), actor)
+                    note_booked(bank_credit, by_content)
                 except Q2CError as e:
                     found.append(_problem(row.line, e))
             batch = _close_batch(
