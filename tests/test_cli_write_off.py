@@ -1,9 +1,12 @@
 """`q2c write-off`: the billing clerk writes off Acme's 0.02 from the shell.
 
 Acme paid 1,209.98 of INV-000001 (1,210.00); the bank took 0.02. `q2c write-off INV-000001
---at-most 0.05` writes it off and says so; run again (a retry after a lost response) it says so
-again, recording nothing; run again on another day, nothing is owed and it says that in one
-line, exit 2, recording nothing; a tolerance below the remainder is refused likewise.
+--at-most 0.05` writes it off and says so; run again (a retry after a lost response, by Bea or
+by a colleague) it records nothing and says the invoice was written off already, "nothing new"
+(as `q2c refund` and `q2c suspense return` say of theirs), exit 0: it printed the first run's
+"wrote off 0.02 EUR ..." line again, so an auditor reading the operator's log saw two
+write-offs where one was recorded; run again on another day, nothing is owed and it says that
+in one line, exit 2, recording nothing; a tolerance below the remainder is refused likewise.
 """
 
 from __future__ import annotations
@@ -47,9 +50,23 @@ def test_the_clerk_writes_off_the_bank_fee_once(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert done.stdout.strip() == f"wrote off 0.02 EUR of {number} on 2024-02-05 (bank fee)"
 
+    app = QuoteToCash.open(url)
+    written = app.recorder.max_notification_id()
+    app.close()
     again = runner.invoke(cli, ["write-off", number, "--url", url, "--at-most", "0.05", *WRITE_OFF])
     assert again.exit_code == 0, again.output
-    assert again.stdout == done.stdout
+    assert again.stdout.strip() == (
+        f"{number} was written off already (0.02 EUR on 2024-02-05: bank fee): nothing new"
+    )
+    by_cara = [*WRITE_OFF[:-1], "cara"]
+    colleague = runner.invoke(
+        cli, ["write-off", number, "--url", url, "--at-most", "0.05", *by_cara]
+    )
+    assert colleague.exit_code == 0, colleague.output
+    assert colleague.stdout == again.stdout
+    app = QuoteToCash.open(url)
+    assert app.recorder.max_notification_id() == written
+    app.close()
 
     later = [*WRITE_OFF]
     later[1] = "2024-02-06"

@@ -1588,12 +1588,12 @@ def write_off(
     A customer paid 1,209.98 of 1,210.00 (the bank took 0.02 off the transfer): the 0.02 is
     written off, and the invoice owes nothing from --on. What is owed is written off whole,
     never part of it, and only when it is no more than --at-most. The same write-off run
-    again (a retry after a lost response: same --on and --reason) says what it wrote off,
-    recording nothing. A remainder above it, nothing owed (written off already on another
-    day or for another reason), a draft, a voided invoice or a credit note, a day
-    before the issue or before the last day money or credit met the invoice (a payment
-    applied or taken back off, a credit note), or any other refusal records nothing and is
-    one line on standard error with exit code 2.
+    again (a retry after a lost response: same --on and --reason, by anyone) records nothing
+    and says the invoice was written off already, "nothing new", exit code 0. A remainder
+    above it, nothing owed (written off already on another day or for another reason), a
+    draft, a voided invoice or a credit note, a day before the issue or before the last day
+    money or credit met the invoice (a payment applied or taken back off, a credit note), or
+    any other refusal records nothing and is one line on standard error with exit code 2.
     """
     day = parse_date(on, "--on")
     require_text(reason, "--reason", "must say why the remainder is written off")
@@ -1609,16 +1609,27 @@ def write_off(
         invoice_id = find_reference(application, invoice)
         document = application.invoice(invoice_id)
         limit = money_of(tolerance, document.currency, "--at-most")
+        # (write_off_remainder answers a retry with the first write-off's amount and does not
+        # say whether it recorded: the invoice's version does. Unchanged, this run recorded
+        # nothing; changed, it recorded the write-off, or another process did a moment before)
+        version = document.version
         amount = application.write_off_remainder(
             invoice_id, written_off_on=day, reason=reason, actor=actor, at_most=limit
         )
-        number = application.invoice(invoice_id).number or invoice_id.hex
+        after = application.invoice(invoice_id)
+        recorded = after.version != version
+        number = after.number or invoice_id.hex
     except Q2CError as error:
         fail(one_line(error))
     finally:
         application.close()
     # (the reason as history shows it: a line break in it kept on the confirmation's line)
-    console.print(Text(f"wrote off {amount} of {number} on {day} ({fact(reason)})"), soft_wrap=True)
+    why = fact(reason)
+    if recorded:
+        line = f"wrote off {amount} of {number} on {day} ({why})"
+    else:  # (the same write-off again, as refund and suspense return say of theirs)
+        line = f"{number} was written off already ({amount} on {day}: {why}): nothing new"
+    console.print(Text(line), soft_wrap=True)
 
 
 # -- facts as an auditor reads them (history, explain, rows) -------------------------------------
