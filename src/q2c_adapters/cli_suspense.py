@@ -252,7 +252,8 @@ def resolve_credit(
     credit. Payment, invoices and credit are saved in one transaction: a refusal (a credit not
     in suspense, more than the credit on the invoices, an invoice of another customer, a day
     before the bank booked it) records nothing. The same command run again (a retry after a
-    lost response) records nothing and prints what the assignment paid, as the first run did."""
+    lost response, by anyone) records nothing and says the credit was assigned (or matched)
+    already, "nothing new", exit code 0, then what the assignment paid."""
     day = parse_date(on, "--on")
     require_text(actor, "--actor", "must say who assigns the money")
     if pay and keep_as_credit:
@@ -305,21 +306,29 @@ def resolve_credit(
     finally:
         application.close()
     said = held.credit
-    named = f"{said.amount} (credit {said.bank_reference or credit_id.hex} booked {said.booked_on})"
+    reference = said.bank_reference or credit_id.hex
+    named = f"{said.amount} (credit {reference} booked {said.booked_on})"
+
+    def already(done: str, detail: str) -> str:
+        # (assigned before this run: resolve_bank_credit answered it as the first call,
+        # recording nothing, and the head says so, as refund and suspense return say of theirs)
+        return (
+            f"credit {reference} was {done} already ({said.amount} booked {said.booked_on}, "
+            f"{detail}): nothing new"
+        )
+
     if hand_payment is not None:
         # (no new payment: the money was counted when the payment was received by hand)
-        console.print(
-            Text(
-                f"matched {named} to {name}'s payment {payment_id.hex} recorded by hand, "
-                f"received {payment.received_on}, on {day}"
-            ),
-            soft_wrap=True,
+        matched = (
+            f"{name}'s payment {payment_id.hex} recorded by hand, "
+            f"received {payment.received_on}, on {day}"
         )
+        head = already("matched", f"to {matched}") if again else f"matched {named} to {matched}"
+        console.print(Text(head), soft_wrap=True)
         return
-    console.print(
-        Text(f"assigned {named} to {name} on {day}: payment {payment_id.hex}"),
-        soft_wrap=True,
-    )
+    assigned = f"{name} on {day}: payment {payment_id.hex}"
+    head = already("assigned", f"to {assigned}") if again else f"assigned {named} to {assigned}"
+    console.print(Text(head), soft_wrap=True)
     for number, amount in paid:
         console.print(Text(f"  paid {amount} on {number}"), soft_wrap=True)
     console.print(Text(f"  left as {name}'s credit: {left}"), soft_wrap=True)
