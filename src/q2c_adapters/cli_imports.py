@@ -9,8 +9,9 @@
 
 Each hands the file to its importer (``q2c_adapters.importers``), which records every row or
 none, and never the same file twice: the report says what was recorded, or that the file was
-imported before. A file with bad rows is refused whole: each row problem on standard error with
-its line number, exit code 1, nothing recorded. A value an option refuses (a file that cannot be
+imported before, "nothing new" (the words every command sent again uses). A file with bad
+rows is refused whole: each row problem on standard error with its line number, exit code 1,
+nothing recorded. A value an option refuses (a file that cannot be
 read, a day that is no date, a ``REF=ID`` pair without its ``=`` or with no id) is one line,
 ``error: <option>: <rule>``, exit code 2, before anything is imported.
 
@@ -104,7 +105,7 @@ def report_lines(report: ImportReport, file_name: str) -> list[str]:
     same command is seen to record nothing."""
     if report.already_imported:
         named = "" if report.file_name == file_name else f" as {report.file_name}"
-        head = f"{file_name}: already imported{named} (import {report.import_id}): nothing recorded"
+        head = f"{file_name}: already imported{named} (import {report.import_id}): nothing new"
     else:
         head = f"{file_name}: {_WHAT[report.kind]} imported (import {report.import_id})"
     shown = _SHOWN[report.kind]
