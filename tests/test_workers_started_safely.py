@@ -11,9 +11,11 @@ that the run started that way bills exactly once)."""
 from __future__ import annotations
 
 import io
+import multiprocessing
 import threading
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -155,3 +157,44 @@ def test_the_command_line_s_progress_bar_keeps_the_workers_forked(
         assert set(threading.enumerate()) == before
         assert start_method(no_setting) == ("fork" if fork_is_safe() else "forkserver")
     assert "3/10" in screen.getvalue()
+
+
+def _bill_and_rebuild_in_a_pool_worker(app_url: str, store_url: str, answers: Any) -> None:
+    """What a Celery task (a daemonic pool process) runs: the run and a rebuild by two workers."""
+    try:
+        app = QuoteToCash.open(app_url)
+        documents = len(app.run_billing(date(2024, 3, 1), actor="run", workers=2).documents)
+        store = ProjectionStore.open(store_url)
+        projections = all_projections(store)
+        applied = rebuild(app, projections, workers=2)
+        answers.put(("done", documents, applied, {p.name: p.rows() for p in projections}))
+        store.close()
+        app.close()
+    except BaseException as error:  # (the parent asserts on it)
+        answers.put(("failed", f"{type(error).__name__}: {error}", 0, {}))
+
+
+def test_a_daemonic_pool_worker_asked_for_workers_does_the_work_itself(tmp_path: Path) -> None:
+    """A daemonic process may start no process (multiprocessing refused with a bare
+    AssertionError): asked for two workers, the run bills every contract and the rebuild builds
+    every projection in that process, the same documents and rows as one worker."""
+    app_url, store_url = f"sqlite:///{tmp_path / 'q2c.db'}", f"sqlite:///{tmp_path / 'rows.db'}"
+    app = QuoteToCash.open(app_url)
+    cust, _ = setup(app, 4)
+    context = multiprocessing.get_context("spawn")  # (this process may run threads: no fork)
+    answers = context.Queue()
+    worker = context.Process(
+        target=_bill_and_rebuild_in_a_pool_worker,
+        args=(app_url, store_url, answers),
+        daemon=True,
+    )
+    worker.start()
+    outcome, documents, applied, rows = answers.get(timeout=120)
+    worker.join()
+    assert outcome == "done", documents
+    assert documents == 4 * 3  # January to March, every contract
+    assert set(net_days(app, cust).values()) == {1}
+    alone = all_projections()
+    assert applied == rebuild(app, alone)
+    assert rows == {p.name: p.rows() for p in alone}
+    app.close()

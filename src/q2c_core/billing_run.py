@@ -112,6 +112,7 @@ from q2c_core.projections.decoding import uuid_of, uuids_of
 from q2c_core.projections.reader import NotificationReader
 from q2c_core.workers import (
     gather,
+    in_daemonic_process,
     portable,
     process_context,
     shared_storage,
@@ -1497,18 +1498,20 @@ class ContractBilling(BaseApp):
             raise InvalidValue("must be callable as progress(done, total)", field="progress")
         if attention is not None and not callable(attention):
             raise InvalidValue("must be callable as attention(item)", field="attention")
-        if workers == 1:
-            with _bulk():
-                return self._run_share(
-                    as_of, actor, progress, batch_size, self._signed_contracts(), attention
-                ).result(as_of)
-        if not shared_storage(self.env.get):
+        if workers > 1 and not shared_storage(self.env.get):
             raise InvalidValue(
                 "several workers need storage that other processes can open "
                 "(a SQLite file or PostgreSQL), not memory",
                 field="workers",
                 value=workers,
             )
+        if workers == 1 or in_daemonic_process():
+            # (a daemonic process, a Celery or multiprocessing pool's worker, may start no
+            # process of its own: it bills every contract itself, the same documents)
+            with _bulk():
+                return self._run_share(
+                    as_of, actor, progress, batch_size, self._signed_contracts(), attention
+                ).result(as_of)
         return self._run_in_processes(as_of, actor, progress, batch_size, workers, attention)
 
     def _run_in_processes(

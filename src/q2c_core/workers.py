@@ -78,6 +78,13 @@ def fork_is_safe(threads: Sequence[threading.Thread] | None = None) -> bool:
     )
 
 
+def in_daemonic_process() -> bool:
+    """Whether this process is daemonic (a Celery or ``multiprocessing`` pool's worker): it may
+    start no process of its own (multiprocessing refuses with a bare ``AssertionError``), so a
+    job asked for workers does its shares itself."""
+    return bool(multiprocessing.current_process().daemon)
+
+
 def process_context(method: str, preload: Sequence[str] = ("q2c_core",)) -> Any:
     """The multiprocessing context of ``method``; a fork server imports ``preload`` once, when
     it starts, and forks every later worker from there. With any method but ``fork`` the

@@ -39,7 +39,15 @@ from q2c_core.projections.reader import NotificationReader, RawNotification
 from q2c_core.projections.store import PageWrite, ProjectionStore
 from q2c_core.recorded_saves import position_as_of
 from q2c_core.storage import env_for_url, reaching, redacted, url_of
-from q2c_core.workers import gather, portable, shared_storage, start, start_method, stop
+from q2c_core.workers import (
+    gather,
+    in_daemonic_process,
+    portable,
+    shared_storage,
+    start,
+    start_method,
+    stop,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -466,8 +474,9 @@ def rebuild(
     application and stores that other processes can open (a SQLite file or PostgreSQL), and
     the ``fork`` start method; ``progress`` follows this process's share. Where forking is not
     safe (another thread of this process runs, a PostgreSQL pool's own aside: ``start_method``)
-    or the ``WORKER_START_METHOD`` setting names another method, this process rebuilds them
-    all, as with one worker: the same rows, more slowly.
+    or the ``WORKER_START_METHOD`` setting names another method, or this process is daemonic (a
+    pool's worker, which may start no process), this process rebuilds them all, as with one
+    worker: the same rows, more slowly.
     """
     if type(workers) is not int or workers < 1:
         raise InvalidValue("must be a whole number, at least 1", field="workers", value=workers)
@@ -484,9 +493,10 @@ def rebuild(
     if workers == 1 or len(projections) <= 1:
         return _rebuild_share(app, projections, until, page_size, progress).applied
     _check_shareable(app, projections)
-    if start_method(app.env.get) != "fork":
+    if start_method(app.env.get) != "fork" or in_daemonic_process():
         # (projections hold their stores and caches: only a forked worker can take its share
-        # along, and forking is not safe here now: this process does it all, as one worker)
+        # along, and forking is not safe here now, or not allowed in a daemonic process: this
+        # process does it all, as one worker)
         return _rebuild_share(app, projections, until, page_size, progress).applied
     shares = split_projections(projections, workers, topic_mix(app, projections, until))
     return _rebuild_in_processes(app, shares, until, page_size, progress)
