@@ -32,6 +32,14 @@ A = "alice"
 YEAR = Period(date(2024, 1, 1), date(2025, 1, 1))
 
 
+@pytest.fixture(autouse=True)
+def forked_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These stories plant faults in this process's memory, which only forked workers share:
+    the workers are forked whatever threads earlier tests left running here (q2c would start
+    them from a fork server, or rebuild here alone, then: test_workers_started_safely)."""
+    monkeypatch.setenv("WORKER_START_METHOD", "fork")
+
+
 def sub(sub_id: str, start: date = date(2024, 1, 1), price: int = 1200) -> SubContract:
     return SubContract(
         sub_id,

@@ -27,6 +27,14 @@ from q2c_core.projections import (
 from q2c_core.projections.follower import DECODE_COST, share_cost, split_projections, topic_mix
 
 
+@pytest.fixture(autouse=True)
+def forked_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These stories plant faults in this process's memory, which only forked workers share:
+    the workers are forked whatever threads earlier tests left running here (q2c would start
+    them from a fork server, or rebuild here alone, then: test_workers_started_safely)."""
+    monkeypatch.setenv("WORKER_START_METHOD", "fork")
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(application URL, projection store URL) that other processes can open."""
