@@ -2487,6 +2487,10 @@ class ImportCommands(BaseApp):
         a credit with a payment of its own naming ``payment_id``; nothing recorded. Without
         it, a credit that may be a payment recorded by hand is resolved as any other, a new
         payment of its customer (``customer_id`` may be left out): two different transfers.
+        A credit (an unknown payer's, say) assigned to a customer whose live receipt by hand
+        has its bank reference, amount and currency, and is no bank credit's yet, is that
+        receipt: refused (``DuplicateEntry`` naming ``payment_id`` and that payment, nothing
+        recorded), to match with ``payment_id``.
 
         A credit with no payment yet needs ``customer_id``: its payment is created for that
         customer, received on ``resolved_on`` (the money was in suspense, nobody's, from the
@@ -2556,6 +2560,7 @@ class ImportCommands(BaseApp):
                         aggregate_id=credit_id,
                     )
                 customer = self._get(Customer, named)
+                self._refuse_receipt_by_hand_again(credit, customer)
                 # the customer's money from the day it was assigned, not the bank's booking
                 # day (kept on the credit): until then it was nobody's, in suspense, and the
                 # customer's figures of the days before read as they did (as the ledger's)
@@ -2610,6 +2615,26 @@ class ImportCommands(BaseApp):
             return payment.id, [*changed, *invoices.values()]
 
         return self._atomically(step)
+
+    def _refuse_receipt_by_hand_again(self, credit: BankCredit, customer: Customer) -> None:
+        """Refuse assigning ``credit`` to ``customer`` as new money when it is that customer's
+        receipt entered by hand (``_recorded_by_hand``: its bank reference the payment's, the
+        same amount and currency, not bounced, no bank credit's yet), as the import would have
+        matched it had it known the payer: ``DuplicateEntry`` naming ``payment_id`` and the
+        payment, to match with ``payment_id=`` (``q2c suspense resolve REF --payment``)."""
+        by_hand = self._recorded_by_hand(customer, credit.credit, {}, _PaymentsOfCredits(self))
+        if by_hand is not None:
+            said = credit.credit
+            raise DuplicateEntry(
+                f"the credit {said.bank_reference} of {said.amount} is the payment "
+                f"{by_hand.id.hex} recorded by hand on {by_hand.received_on} under that "
+                f"reference: match it with payment_id (q2c suspense resolve "
+                f"{said.bank_reference} --payment {by_hand.id.hex}) instead of making a "
+                "second payment of the same money",
+                field="payment_id",
+                aggregate_id=credit.id,
+                value=by_hand.id,
+            )
 
     def _match_resolved(
         self,

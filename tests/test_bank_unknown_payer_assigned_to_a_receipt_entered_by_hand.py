@@ -1,0 +1,79 @@
+"""An unknown payer's credit, assigned by a person to the customer whose receipt by hand it is.
+
+Clara records Acme's transfer TR-88 (119.00) received by hand on 2 April and puts it on Acme's
+invoice. On 3 April the bank's statement brings that transfer from an account and a name the
+books do not know ("ACME HOLDING"), under the bank's reference tr-88: the import cannot say
+whose it is, and it waits in suspense. Ana then assigns it to Acme as usual: that made a second
+payment of the same money (Acme's cash counted twice, 119.00 of credit anyone could refund),
+where a receipt entered by hand after the statement under that reference is refused. Now the
+assignment is refused, naming ``payment_id`` and Clara's payment, nothing recorded; Ana
+matches the credit to that payment (``payment_id=``) and the money counts once. Money of
+another amount under the same reference is still assigned as usual.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from test_bank_credit_matched_to_a_payment_recorded_by_hand import clara_records_tr88
+from test_bank_reversal_after_assignment import CREDIT, entry, statement
+from test_bank_suspense_resolution_days import eur
+
+from q2c_adapters.importers.bank import BankStatementImporter
+from q2c_core import CreditStatus, QuoteToCash
+from q2c_core.domain.errors import DuplicateEntry
+
+ASSIGNED = date(2024, 4, 10)
+
+
+def tr88_from_an_unknown_account(amount: str = "119.00") -> bytes:
+    line = entry("2024-04-03", CREDIT, amount, "tr-88", "ACME HOLDING", "transfer")
+    return statement("2024-04-03", line)
+
+
+def test_assigning_it_to_acme_is_refused_naming_claras_payment(tmp_path: Path) -> None:
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    acme, _invoice, _number, payment = clara_records_tr88(app)
+    BankStatementImporter(app, today=date(2024, 4, 30)).import_bytes(
+        tr88_from_an_unknown_account(), "apr03.xml", actor="bank"
+    )
+    [credit] = app.bank_suspense()
+    assert credit.customer_id is None
+    recorded = app.recorder.max_notification_id()
+
+    with pytest.raises(DuplicateEntry) as refused:
+        app.resolve_bank_credit(credit.id, resolved_on=ASSIGNED, actor="ana", customer_id=acme)
+
+    assert refused.value.field == "payment_id"
+    assert payment.hex in str(refused.value)
+    assert app.recorder.max_notification_id() == recorded
+    assert app.customer(acme).payment_ids == [payment]
+
+    # matched to Clara's payment instead: the money counts once
+    assert (
+        app.resolve_bank_credit(credit.id, resolved_on=ASSIGNED, actor="ana", payment_id=payment)
+        == payment
+    )
+    assert app.customer(acme).payment_ids == [payment]
+    assert app.bank_credit(credit.id).status is CreditStatus.RESOLVED
+    assert app.customer_summary(acme).credit == eur("0.00")
+    app.close()
+
+
+def test_money_of_another_amount_under_that_reference_is_assigned_as_usual(
+    tmp_path: Path,
+) -> None:
+    app = QuoteToCash.open(f"sqlite:///{tmp_path / 'q2c.db'}")
+    acme, _invoice, _number, payment = clara_records_tr88(app)
+    BankStatementImporter(app, today=date(2024, 4, 30)).import_bytes(
+        tr88_from_an_unknown_account("20.00"), "apr03.xml", actor="bank"
+    )
+    [credit] = app.bank_suspense()
+
+    made = app.resolve_bank_credit(credit.id, resolved_on=ASSIGNED, actor="ana", customer_id=acme)
+
+    assert app.customer(acme).payment_ids == [payment, made]
+    assert app.customer_summary(acme).credit == eur("20.00")
+    app.close()
