@@ -1419,6 +1419,9 @@ class ImportCommands(BaseApp):
             skipped_as: dict[UUID, UUID] = {}
             content_names: dict[UUID, BankCreditContentName] = {}  # noted by this statement
             reference_names: dict[UUID, BankCreditReferenceName] = {}  # so too
+            # (a reference as a person reads it, a credit booked before without it) this
+            # statement gave, skipping the credit
+            learned: list[tuple[str, UUID]] = []
 
             def note_booked(bank_credit: BankCredit, by_content: list[str]) -> None:
                 # what every credit this statement books leaves behind: the names of its
@@ -1506,6 +1509,11 @@ class ImportCommands(BaseApp):
                         skipped_as.setdefault(credit_id, booked.id)
                         self._name_by_reference(booked, row, changed, reference_names, actor)
                         self._name_payer(booked, row, changed, content_names, actor)
+                        # the bank's reference this statement gives a credit booked without
+                        # it: a receipt entered by hand under it finds the credit
+                        said = receipt_key(row.credit.bank_reference)
+                        if said and said != receipt_key(booked.credit.bank_reference):
+                            learned.append((said, booked.id))
                         skipped += 1
                         continue
                     booked = self._booked_before_as(row) or self._booked_as_entry(row, rows)
@@ -1661,7 +1669,11 @@ class ImportCommands(BaseApp):
                 and a.pending_events[0].originator_version == 1
             ]
             # (a receipt entered by hand later under a credit's reference finds the credit)
-            noted = self._note_under_references(new_credits, actor) if new_credits else []
+            noted = (
+                self._note_under_references(new_credits, actor, learned)
+                if new_credits or learned
+                else []
+            )
             return report, [
                 batch,
                 *changed.values(),
@@ -1671,13 +1683,24 @@ class ImportCommands(BaseApp):
 
         return self._atomically(step)
 
-    def _note_under_references(self, booked: Sequence[BankCredit], actor: str) -> list[Aggregate]:
+    def _note_under_references(
+        self,
+        booked: Sequence[BankCredit],
+        actor: str,
+        learned: Sequence[tuple[str, UUID]] = (),
+    ) -> list[Aggregate]:
         """Note the credits ``booked`` now under their bank references as a person reads them
-        (``BankCreditsUnderReference``), with the credits booked before the upgrade and their
-        mark (``EarlierBankCreditsUnderReference``) when it is not made yet: what to save with
+        (``BankCreditsUnderReference``), and each credit of ``learned`` under the reference a
+        statement skipping it gave (a credit booked by its content, without the reference),
+        with the credits booked before the upgrade and their mark
+        (``EarlierBankCreditsUnderReference``) when it is not made yet: what to save with
         them."""
         earlier, made = self._earlier_under_references(actor)
-        pairs = [*earlier, *((receipt_key(c.credit.bank_reference), c.id) for c in booked)]
+        pairs = [
+            *earlier,
+            *((receipt_key(c.credit.bank_reference), c.id) for c in booked),
+            *learned,
+        ]
         return [*made, *self._under_references(pairs, actor)]
 
     def _earlier_under_references(
@@ -1748,7 +1771,9 @@ class ImportCommands(BaseApp):
                 or credit.reversed_on is not None
             ):
                 continue
-            named = f"credit {said.bank_reference} of {said.amount} booked on {said.booked_on}"
+            # (a credit booked without the reference a later statement gave it: named by id)
+            shown = said.bank_reference or credit.id.hex
+            named = f"credit {shown} of {said.amount} booked on {said.booked_on}"
             if credit.payment_id is not None:
                 held = self._get(Payment, credit.payment_id)
                 if held.customer_id != payment.customer_id or held.is_bounced:
@@ -1767,7 +1792,7 @@ class ImportCommands(BaseApp):
                 raise DuplicateEntry(
                     f"the bank statement booked this money already, waiting in suspense "
                     f"({named}, credit id {credit.id.hex}): settle that credit with "
-                    f"resolve_bank_credit (q2c suspense resolve {said.bank_reference} {how}) "
+                    f"resolve_bank_credit (q2c suspense resolve {shown} {how}) "
                     "instead of recording the receipt again",
                     field="reference",
                     aggregate_id=credit.id,
@@ -2622,19 +2647,46 @@ class ImportCommands(BaseApp):
         same amount and currency, not bounced, no bank credit's yet), as the import would have
         matched it had it known the payer: ``DuplicateEntry`` naming ``payment_id`` and the
         payment, to match with ``payment_id=`` (``q2c suspense resolve REF --payment``)."""
-        by_hand = self._recorded_by_hand(customer, credit.credit, {}, _PaymentsOfCredits(self))
+        said = credit.credit
+        by_hand = self._recorded_by_hand(customer, said, {}, _PaymentsOfCredits(self))
+        if by_hand is None:
+            # or under the reference a later statement gave a credit booked without it
+            for p in self._hand_payments(customer, said, {}, _PaymentsOfCredits(self)):
+                key = receipt_key(p.reference)
+                if key and credit.id in self._credits_under(key):
+                    by_hand = p
+                    break
         if by_hand is not None:
-            said = credit.credit
+            shown = said.bank_reference or credit.id.hex
             raise DuplicateEntry(
-                f"the credit {said.bank_reference} of {said.amount} is the payment "
-                f"{by_hand.id.hex} recorded by hand on {by_hand.received_on} under that "
+                f"the credit {shown} of {said.amount} is the payment "
+                f"{by_hand.id.hex} recorded by hand on {by_hand.received_on} under its bank "
                 f"reference: match it with payment_id (q2c suspense resolve "
-                f"{said.bank_reference} --payment {by_hand.id.hex}) instead of making a "
+                f"{shown} --payment {by_hand.id.hex}) instead of making a "
                 "second payment of the same money",
                 field="payment_id",
                 aggregate_id=credit.id,
                 value=by_hand.id,
             )
+
+    def _credits_under(self, key: str) -> tuple[UUID, ...]:
+        """The credits noted under the bank reference ``key`` (``BankCreditsUnderReference``,
+        with the credits booked before they were noted)."""
+        found: list[UUID] = []
+        mark = EarlierBankCreditsUnderReference.create_id()
+        try:
+            self._get(EarlierBankCreditsUnderReference, mark)
+        except NotFound:
+            # (no credit noted yet on a store older than the notes: read them all)
+            found = [
+                e.originator_id
+                for e in self._created_events(BankCredit, "BankCreditBooked")
+                if receipt_key(e.credit.bank_reference) == key
+            ]
+        with contextlib.suppress(NotFound):
+            index = self._get(BankCreditsUnderReference, BankCreditsUnderReference.create_id(key))
+            found += index.credit_ids
+        return tuple(dict.fromkeys(found))
 
     def _match_resolved(
         self,
