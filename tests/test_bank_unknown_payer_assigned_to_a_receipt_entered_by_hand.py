@@ -14,12 +14,14 @@ another amount under the same reference is still assigned as usual.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from test_bank_credit_matched_to_a_payment_recorded_by_hand import clara_records_tr88
 from test_bank_csv_before_camt import camt, csv
 from test_bank_reversal_after_assignment import CREDIT, entry, statement
+from test_bank_suspense_list_ties_to_the_books_every_day import tie_every_day
 from test_bank_suspense_resolution_days import acme_with_invoice, eur
 
 from q2c_adapters.importers.bank import BankStatementImporter
@@ -111,7 +113,9 @@ def test_a_receipt_by_hand_under_the_reference_a_later_camt053_gave_is_refused()
     assert credit.payment_id == payment
 
 
-def test_an_unknown_payers_credit_named_r1_by_a_later_csv_is_claras_receipt() -> None:
+def test_an_unknown_payers_credit_named_r1_by_a_later_csv_is_claras_receipt(
+    tmp_path: Path,
+) -> None:
     """Clara entered Acme's R1 (99.00) by hand; the camt.053 brings the money with no
     reference from a payer the books do not know (suspense), the CSV export of the same credit
     names it R1 and is skipped. Assigning the credit to Acme as new money is refused naming
@@ -136,3 +140,8 @@ def test_an_unknown_payers_credit_named_r1_by_a_later_csv_is_claras_receipt() ->
     app.resolve_bank_credit(credit.id, resolved_on=ASSIGNED, actor="ana", payment_id=payment)
     assert app.customer(acme).payment_ids == [payment]
     assert app.customer_summary(acme).credit == eur("99.00")
+    # the suspense list of every day ties to the bean-checked books: the unknown payer's
+    # money nobody's from 2 April until it was matched on 10 April, and no longer
+    totals = tie_every_day(app, acme, tmp_path)
+    assert totals[date(2024, 4, 9)] == Decimal("99.00")
+    assert totals[ASSIGNED] == 0
