@@ -2647,11 +2647,11 @@ class ImportCommands(BaseApp):
         same amount and currency, not bounced, no bank credit's yet), as the import would have
         matched it had it known the payer: ``DuplicateEntry`` naming ``payment_id`` and the
         payment, to match with ``payment_id=`` (``q2c suspense resolve REF --payment``)."""
-        said = credit.credit
-        by_hand = self._recorded_by_hand(customer, said, {}, _PaymentsOfCredits(self))
+        said, held = credit.credit, _PaymentsOfCredits(self)
+        by_hand = self._recorded_by_hand(customer, said, {}, held)
         if by_hand is None:
             # or under the reference a later statement gave a credit booked without it
-            for p in self._hand_payments(customer, said, {}, _PaymentsOfCredits(self)):
+            for p in self._hand_payments(customer, said, {}, held):
                 key = receipt_key(p.reference)
                 if key and credit.id in self._credits_under(key):
                     by_hand = p
