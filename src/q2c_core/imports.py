@@ -2526,12 +2526,16 @@ class ImportCommands(BaseApp):
 
         The same assignment sent again after a lost response (a retry: the credit resolved
         already on that very day, with the same note, to the same customer or none given, and
-        the same invoices and amounts in the same order, or oldest due first again) records
+        allocated the same way, the same invoices and amounts in the same order after a list,
+        none again after none, or oldest due first again after oldest due first) records
         nothing and returns the payment id the first call returned. An assigned credit
         assigned otherwise is refused (``InvalidTransition`` naming ``resolved_on``,
         ``customer_id``, ``allocations`` or ``note``, the first that differs), nothing
-        recorded; one that is not in suspense otherwise (matched, returned) is refused naming
-        ``status``.
+        recorded: oldest due first (None) after a list or after none (kept as credit), or a
+        list after oldest due first, even one listing what that paid, differs in
+        ``allocations``. (An assignment recorded before q2c kept how it was asked to allocate
+        takes oldest due first again for a repeat, as it did.) A credit that is not in
+        suspense otherwise (matched, returned) is refused naming ``status``.
         """
         plan = None if allocations is None else allocation_pairs(allocations, at_least_one=False)
         if payment_id is not None:
@@ -2636,7 +2640,9 @@ class ImportCommands(BaseApp):
                 payment.allocate(allocation_id, invoice_id, amount, resolved_on, actor)
                 self._check_issued_by(invoice, resolved_on, "resolved_on")
                 invoice.apply_payment(allocation_id, payment.id, amount, resolved_on, actor)
-            credit.resolve(owner, payment.id, tuple(invoices), resolved_on, note, actor)
+            credit.resolve(
+                owner, payment.id, tuple(invoices), resolved_on, note, actor, plan is None
+            )
             return payment.id, [*changed, *invoices.values()]
 
         return self._atomically(step)
@@ -2799,26 +2805,28 @@ class ImportCommands(BaseApp):
     ) -> None:
         """Refuse an assignment of a credit resolved already that is not its resolution sent
         again (``resolve_bank_credit``): ``InvalidTransition`` naming the first detail that
-        differs from what was recorded, ``resolved_on``, ``customer_id``, ``allocations``
-        (those of the resolution, in order, when a list is given) or ``note``."""
+        differs from what was recorded, ``resolved_on``, ``customer_id``, ``allocations`` or
+        ``note``. The allocations are asked the same way (``resolved_oldest_due_first``):
+        None (oldest due first) again after None, and a list after a list, those of the
+        resolution in order; None after a list (or none, kept as credit), or a list after
+        oldest due first, differs. A resolution recorded before q2c kept how it was asked
+        (None) takes None for a repeat and compares a list with what it paid, as then."""
         day = require_day(resolved_on, "resolved_on")
         done = f"the credit was assigned already, on {credit.resolved_on}"
+        asked = credit.resolved_oldest_due_first
         differs: tuple[str, str, object] | None = None
         if day != credit.resolved_on:
             differs = ("resolved_on", f"not on {day}", resolved_on)
         elif customer_id is not None and customer_id != credit.customer_id:
             differs = ("customer_id", f"to customer {credit.customer_id}", customer_id)
-        elif plan is not None:
-            assert credit.payment_id is not None
-            payment = self._get(Payment, credit.payment_id)
-            prefix = _allocation_id(credit.credit_key, 0)[:-1]
-            made = [
-                (a.invoice_id, a.amount)
-                for a in payment.allocations
-                if a.allocation_id.startswith(prefix) and a.allocated_on == credit.resolved_on
-            ]
-            if made != plan:
-                listed = ", ".join(f"{i}: {m}" for i, m in made) or "none: kept as credit"
+        elif plan is not None and asked:
+            differs = ("allocations", "paying the open invoices oldest due first", plan)
+        elif plan is not None or asked is False:
+            made = self._resolution_paid(credit)
+            listed = ", ".join(f"{i}: {m}" for i, m in made) or "none: kept as credit"
+            if plan is None:
+                differs = ("allocations", f"paying {listed}, not oldest due first", plan)
+            elif made != plan:
                 differs = ("allocations", f"paying {listed}", plan)
         if differs is None and note != credit.resolution_note:
             differs = ("note", f"noted {credit.resolution_note!r}", note)
@@ -2831,6 +2839,17 @@ class ImportCommands(BaseApp):
             aggregate_id=credit.id,
             value=value,
         )
+
+    def _resolution_paid(self, credit: BankCredit) -> list[tuple[UUID, Money]]:
+        """What a person's assignment of ``credit`` paid: (invoice, amount) in order."""
+        assert credit.payment_id is not None
+        payment = self._get(Payment, credit.payment_id)
+        prefix = _allocation_id(credit.credit_key, 0)[:-1]
+        return [
+            (a.invoice_id, a.amount)
+            for a in payment.allocations
+            if a.allocation_id.startswith(prefix) and a.allocated_on == credit.resolved_on
+        ]
 
     def return_bank_credit(
         self, credit_id: UUID, *, returned_on: date, reason: str, actor: str

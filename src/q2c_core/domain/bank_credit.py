@@ -115,6 +115,10 @@ class BankCredit(ChecksFacts, Aggregate):
     # the payment recorded by hand a credit waiting as ``MAYBE_RECORDED_BY_HAND`` may be; None
     # for every other credit (and every one booked before such credits waited)
     maybe_payment_id: UUID | None = None
+    # how the person's assignment (``SuspenseResolved``) was asked to allocate the money: True
+    # to the customer's open invoices oldest due first, False to the invoices listed (or none,
+    # kept as credit); None before an assignment, and for one recorded before q2c kept it
+    resolved_oldest_due_first: bool | None = None
 
     @classmethod
     def _create(cls, event_class: type, **kwargs: Any) -> Any:
@@ -282,12 +286,15 @@ class BankCredit(ChecksFacts, Aggregate):
         resolved_on: date,
         note: str,
         actor: str,
+        oldest_due_first: bool | None = None,
     ) -> None:
         """A person assigned the credit to a customer (and invoices, or customer credit).
 
-        The rules are checked here, not in the event (``_resolved``), so a history recorded
-        before a rule was tightened (a note a stricter card-number reading now refuses)
-        still loads."""
+        ``oldest_due_first``: how the assignment was asked to allocate, True to the customer's
+        open invoices oldest due first, False to invoices listed or none (kept as credit), as
+        a retry must ask again (``resolved_oldest_due_first``). The rules are checked here,
+        not in the event (``_resolved``), so a history recorded before a rule was tightened
+        (a note a stricter card-number reading now refuses) still loads."""
         self._require_suspended("resolve")
         if self.customer_id is not None and customer_id != self.customer_id:
             raise InvalidValue(
@@ -302,7 +309,9 @@ class BankCredit(ChecksFacts, Aggregate):
             )
         self._check_after_booking(resolved_on, "resolved_on")
         self._check_note(note)
-        self._resolved(customer_id, payment_id, invoice_ids, resolved_on, note, actor)
+        self._resolved(
+            customer_id, payment_id, invoice_ids, resolved_on, note, actor, oldest_due_first
+        )
 
     @event("SuspenseResolved")
     def _resolved(
@@ -313,8 +322,11 @@ class BankCredit(ChecksFacts, Aggregate):
         resolved_on: date,
         note: str,
         actor: str,
+        oldest_due_first: bool | None = None,
     ) -> None:
-        """The ``SuspenseResolved`` event (``resolve``, which holds the rules)."""
+        """The ``SuspenseResolved`` event (``resolve``, which holds the rules);
+        ``oldest_due_first`` None in events recorded before q2c kept how an assignment was
+        asked to allocate (the event class's default, so they still decode)."""
         self.customer_id = customer_id
         self.payment_id = payment_id
         self.invoice_ids = (*self.invoice_ids, *_ids(invoice_ids))
@@ -322,6 +334,7 @@ class BankCredit(ChecksFacts, Aggregate):
         self.resolved_on = resolved_on
         self.resolved_by = actor
         self.resolution_note = note
+        self.resolved_oldest_due_first = oldest_due_first
 
     def _check_note(self, note: object) -> None:
         """A person's note on the credit: text, with no card number (naming ``note``)."""
@@ -611,6 +624,13 @@ class BankCredit(ChecksFacts, Aggregate):
         self.resolved_on = returned_on
         self.resolved_by = actor
         self.resolution_note = reason
+
+
+# A ``SuspenseResolved`` recorded before q2c kept how the assignment was asked to allocate
+# holds no ``oldest_due_first``: the application's mapper and the read side's decoder set a
+# stored event's state on the event as it is, so the event class's default reads as None there
+# (the aggregate replays it with ``_resolved``'s default, None, too).
+vars(BankCredit)["SuspenseResolved"].oldest_due_first = None
 
 
 class BankCreditOfPayment(ChecksFacts, Aggregate):
